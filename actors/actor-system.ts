@@ -1,0 +1,168 @@
+import { ActorCell } from './actor-cell.ts'
+import { DEFAULT_MAILBOX_CAPACITY } from './constants.ts'
+import { ActorSystemTerminatedError, ActorStoppedError, describe } from './errors.ts'
+import { EntityHost } from './entity-host.ts'
+import { silentLogger } from './logger.ts'
+import { PendingAsks } from './pending-asks.ts'
+import { SystemStats } from './system-stats.ts'
+import { ActorRef } from './actor-ref.ts'
+import type { ActorInfo, Kernel } from './actor-cell.ts'
+import type { Behavior, SpawnOptions, SupervisionFlags } from './behavior.ts'
+import type { EntityInfo } from './entity-host.ts'
+import type { EntityRef } from './entity-ref.ts'
+import type { EntityType } from './entity-type.ts'
+import type { SupervisorIntensityError } from './errors.ts'
+import type { Journal, SnapshotStore } from './journal.ts'
+import type { Logger } from './logger.ts'
+import type { NodeRole } from './node-role.ts'
+import type { ReplyTo } from './reply-to.ts'
+
+export interface ActorSystemOptions {
+  /** This node's id; reply addresses and actor addresses carry it. @default 'local' */
+  node?: string
+  /** @default silent */
+  logger?: Logger
+  /** Where entities journal their events (needed before registering an entity type). */
+  journal?: Journal
+  snapshots?: SnapshotStore
+  /** Check that every entity message, event and state is plain data (msgpackr round-trips it),
+   * and throw NotSerializableError naming the field otherwise. Tests turn it on. @default false */
+  strictSerialization?: boolean
+  /** Default mailbox capacity. @default 1024 */
+  mailboxCapacity?: number
+  /** How the root supervises the actors spawned with `system.spawn` (scope is always 'child':
+   * one top-level actor giving up never stops the others). */
+  supervision?: Omit<SupervisionFlags, 'scope'>
+  /** An actor under the root exceeded the restart intensity and was stopped for good. */
+  onEscalation?: (error: SupervisorIntensityError) => void
+}
+
+/**
+ * The actors of one node: a supervision tree under a root, plus the node's entities. Create one
+ * per node; `terminate()` stops everything, children before parents, right to left.
+ */
+export class ActorSystem {
+  readonly node: string
+  readonly stats = new SystemStats()
+  readonly log: Logger
+  readonly #asks: PendingAsks
+  readonly #root: ActorCell<unknown, undefined>
+  readonly #entities: EntityHost
+  #terminating: Promise<void> | undefined
+
+  constructor (options: ActorSystemOptions = {}) {
+    this.node = options.node ?? 'local'
+    this.log = options.logger ?? silentLogger
+    const capacity = options.mailboxCapacity ?? DEFAULT_MAILBOX_CAPACITY
+    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`mailboxCapacity must be a positive integer, got ${capacity}`)
+    this.#asks = new PendingAsks(this.node, this.stats)
+    const onEscalation = options.onEscalation
+    const kernel: Kernel = {
+      system: this,
+      node: this.node,
+      asks: this.#asks,
+      stats: this.stats,
+      log: this.log,
+      mailboxCapacity: capacity,
+      reply: (to, outcome) => { this.#reply(to, outcome) },
+      escalated: (error) => { onEscalation?.(error) }
+    }
+    this.#root = ActorCell.root(kernel, { ...options.supervision, scope: 'child' })
+    const entitiesCell = this.#root.spawnChild<never, undefined>(
+      { receive: (s) => s }, { name: 'entities', restart: 'permanent', kind: 'entity-host' })
+    this.#entities = new EntityHost(kernel, entitiesCell, {
+      ...(options.journal !== undefined && { journal: options.journal }),
+      ...(options.snapshots !== undefined && { snapshots: options.snapshots }),
+      strict: options.strictSerialization ?? false
+    })
+  }
+
+  /** Starts a top-level actor under the root supervisor. */
+  spawn<M, S> (behavior: Behavior<M, S>, options: SpawnOptions = {}): ActorRef<M> {
+    if (this.#terminating !== undefined) throw new ActorSystemTerminatedError()
+    return this.#root.spawnChild(behavior, options).ref
+  }
+
+  /** Stops an actor (and its children) for good; resolves when it has stopped. */
+  stop (ref: ActorRef<never>): Promise<void> {
+    const target = ActorRef.targetOf(ref)
+    if (!(target instanceof ActorCell)) return Promise.reject(new TypeError(`${String(ref)} is not an actor of this system`))
+    return target.finalize({ type: 'shutdown' })
+  }
+
+  registerEntity<M, S, E> (type: EntityType<M, S, E>): void {
+    if (this.#terminating !== undefined) throw new ActorSystemTerminatedError()
+    this.#entities.register(type)
+  }
+
+  /** The entity `type/key` (activated on its first message). Pass the EntityType itself for a
+   * typed ref. Throws UnknownEntityTypeError or InvalidNameError. */
+  entity<M> (type: string | EntityType<M, any, any>, key: string): EntityRef<M> {
+    return this.#entities.ref<M>(typeof type === 'string' ? type : type.type, key)
+  }
+
+  entityTypes (): Array<{ type: string, role: NodeRole }> { return this.#entities.types() }
+
+  entities (type?: string): EntityInfo[] { return this.#entities.list(type) }
+
+  /** Every live actor, depth first (the root excluded). */
+  actors (): ActorInfo[] {
+    const out: ActorInfo[] = []
+    const walk = (cell: ActorCell<any, any>): void => {
+      for (const child of cell.childCells()) {
+        out.push(child.info())
+        walk(child)
+      }
+    }
+    walk(this.#root)
+    return out
+  }
+
+  /** The live actor at `path` (e.g. `/rooms/general`), or undefined. */
+  lookup<M = unknown> (path: string): ActorRef<M> | undefined {
+    if (!path.startsWith('/')) return undefined
+    let cell: ActorCell<any, any> | undefined = this.#root
+    for (const name of path.slice(1).split('/')) {
+      cell = cell.childNamed(name)
+      if (cell === undefined) return undefined
+    }
+    return cell === this.#root ? undefined : cell.ref as ActorRef<M>
+  }
+
+  /** Resolves the ask waiting at `to` (from anywhere, e.g. a gateway answering for an actor). */
+  reply<R> (to: ReplyTo<R>, value: R): void { this.#reply(to, { value }) }
+
+  fail (to: ReplyTo<unknown>, error: unknown): void { this.#reply(to, { error }) }
+
+  get pendingAsks (): number { return this.#asks.size }
+
+  get terminated (): boolean { return this.#terminating !== undefined }
+
+  /** Stops every actor (each finishes its in-flight message; entities finish their writes),
+   * then rejects the asks still waiting. Idempotent. */
+  terminate (): Promise<void> {
+    this.#terminating ??= (async () => {
+      this.#entities.close()
+      await this.#root.finalizeChildren()
+      this.#asks.rejectAll(new ActorSystemTerminatedError())
+    })()
+    return this.#terminating
+  }
+
+  #reply (to: ReplyTo<unknown>, outcome: { value: unknown } | { error: unknown }): void {
+    if (to.node !== this.node) {
+      // remote replies arrive with the mesh; until then a foreign address is a dead letter
+      this.stats.deadLetters++
+      this.log.debug({ to }, `reply for node ${to.node} dropped: no route to it`)
+      return
+    }
+    if ('error' in outcome) {
+      const error = outcome.error
+      if (!this.#asks.reject(to, error) && !(error instanceof ActorStoppedError)) {
+        this.log.debug({ askId: to.askId }, `late error reply dropped: ${describe(error)}`)
+      }
+    } else {
+      this.#asks.resolve(to, outcome.value)
+    }
+  }
+}

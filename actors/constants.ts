@@ -1,0 +1,51 @@
+/**
+ * Kernel defaults. Every option that takes one of these is optional; the why is beside each.
+ */
+
+/** Messages an actor may hold before `tell` is dropped and `ask` is rejected. Big enough to absorb a
+ * burst from many senders, small enough that one stuck actor cannot hold more than a few MB. */
+export const DEFAULT_MAILBOX_CAPACITY = 1024
+
+/** An `ask` that gets no reply in this time rejects with AskTimeoutError. */
+export const DEFAULT_ASK_TIMEOUT_MS = 5_000
+
+/** Messages one actor processes before it yields the event loop (setImmediate), so that one busy
+ * actor cannot starve I/O or the others. */
+export const THROUGHPUT_PER_TURN = 256
+
+/** OTP-style restart intensity: more than `intensity` restarts within `period` ms and the supervisor
+ * gives up and escalates. With the backoff below, a child that crashes on every start escalates in
+ * about 1.3 s, long enough to ride out a transient fault. */
+export const DEFAULT_INTENSITY = 5
+export const DEFAULT_PERIOD_MS = 10_000
+
+/** Exponential backoff between restarts: the k-th restart within the period waits
+ * min(max, min × factor^(k-1)) ms. The first restart is quick; a crash loop slows down fast. */
+export const DEFAULT_BACKOFF_MIN_MS = 20
+export const DEFAULT_BACKOFF_MAX_MS = 2_000
+export const DEFAULT_BACKOFF_FACTOR = 2
+
+/** How long a stopping actor's in-flight handler may run before the stop stops waiting for it
+ * (OTP's `shutdown`). The handler's late result is then ignored. */
+export const DEFAULT_SHUTDOWN_MS = 5_000
+
+/** Entities: an entity that crashes more than this within the period is deactivated on its own
+ * (its next message activates it afresh). One bad entity never takes the others down. */
+export const DEFAULT_ENTITY_INTENSITY = 3
+
+/** Entities with no message for this long are passivated (stopped; state stays in the journal).
+ * Passivation happens between one and two idle periods after the last message. */
+export const DEFAULT_ENTITY_IDLE_MS = 120_000
+
+/** A snapshot of an entity's state is written after this many events, so recovery replays at most
+ * this many events on top of the latest snapshot. */
+export const DEFAULT_SNAPSHOT_EVERY = 100
+
+/** Entity type names: short, lowercase, usable in paths, metrics labels and storage keys. */
+export const ENTITY_TYPE_PATTERN = /^[a-z][a-z0-9-]{0,31}$/
+
+/** Entity keys and actor names: 1–200 characters, no '/', no control characters, not starting
+ * with '$' (keys are path segments and storage keys, where '\x00' is the separator; '$' starts
+ * generated actor names). */
+export const ENTITY_KEY_MAX_LENGTH = 200
+export const ENTITY_KEY_FORBIDDEN = /[\x00-\x1f\x7f/]|^\$/

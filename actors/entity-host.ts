@@ -1,0 +1,159 @@
+import { DEFAULT_ENTITY_IDLE_MS, DEFAULT_ENTITY_INTENSITY, ENTITY_KEY_FORBIDDEN, ENTITY_KEY_MAX_LENGTH, ENTITY_TYPE_PATTERN } from './constants.ts'
+import { EntityConfigError, EntityTypeTakenError, InvalidNameError, UnknownEntityTypeError } from './errors.ts'
+import { EntityActivation, entityBehavior } from './entity-activation.ts'
+import { EntityRef } from './entity-ref.ts'
+import { isNodeRole, NODE_ROLES } from './node-role.ts'
+import { assertPlainData } from './plain-data.ts'
+import type { ActorCell, CellStatus, Kernel } from './actor-cell.ts'
+import type { EntityType } from './entity-type.ts'
+import type { Journal, SnapshotStore } from './journal.ts'
+import type { NodeRole } from './node-role.ts'
+import type { DeliveryResult } from './pending-asks.ts'
+
+export interface EntityInfo {
+  readonly type: string
+  readonly key: string
+  readonly status: CellStatus
+  readonly mailbox: number
+}
+
+export interface EntityHostOptions {
+  readonly journal?: Journal
+  readonly snapshots?: SnapshotStore
+  readonly strict: boolean
+}
+
+interface Registered {
+  readonly def: EntityType<any, any, any>
+  readonly region: ActorCell<never, undefined>
+}
+
+/**
+ * The entities of one node: the registered types, and for each active entity its activation.
+ * Activation happens on the first message; passivation removes the entry synchronously, so a
+ * message that arrives afterwards starts a new activation (which waits until the old one has
+ * written everything) instead of being lost.
+ */
+export class EntityHost {
+  readonly #kernel: Kernel
+  readonly #parent: ActorCell<never, undefined>
+  readonly #options: EntityHostOptions
+  readonly #types = new Map<string, Registered>()
+  readonly #active = new Map<string, EntityActivation<any>>()
+  #closed = false
+
+  constructor (kernel: Kernel, parent: ActorCell<never, undefined>, options: EntityHostOptions) {
+    this.#kernel = kernel
+    this.#parent = parent
+    this.#options = options
+  }
+
+  register<M, S, E> (def: EntityType<M, S, E>): void {
+    validateType(def)
+    if (this.#types.has(def.type)) throw new EntityTypeTakenError(def.type)
+    if (this.#options.journal === undefined || this.#options.snapshots === undefined) {
+      throw new EntityConfigError(`entity type ${def.type} needs a journal and a snapshot store: pass them to the ActorSystem`)
+    }
+    const region = this.#parent.spawnChild<never, undefined>(
+      { receive: (s) => s, supervision: { scope: 'child', intensity: DEFAULT_ENTITY_INTENSITY } },
+      { name: def.type, restart: 'permanent', kind: 'entity-region' })
+    this.#types.set(def.type, { def, region })
+  }
+
+  types (): Array<{ type: string, role: NodeRole }> {
+    return [...this.#types.values()].map(({ def }) => ({ type: def.type, role: def.role }))
+  }
+
+  ref<M> (type: string, key: string): EntityRef<M> {
+    const registered = this.#types.get(type)
+    if (registered === undefined) throw new UnknownEntityTypeError(type, [...this.#types.keys()])
+    checkKey(key)
+    const capacity = registered.def.mailbox ?? this.#kernel.mailboxCapacity
+    return new EntityRef<M>(type, key, (msg) => this.#deliver(registered, key, msg), capacity,
+      this.#kernel.asks, this.#kernel.stats)
+  }
+
+  list (type?: string): EntityInfo[] {
+    const out: EntityInfo[] = []
+    for (const activation of this.#active.values()) {
+      const info = activation.cell.info()
+      const [entityType = ''] = activation.id.split('/', 1)
+      if (type !== undefined && entityType !== type) continue
+      out.push({ type: entityType, key: activation.key, status: info.status, mailbox: info.mailbox })
+    }
+    return out
+  }
+
+  get activeCount (): number { return this.#active.size }
+
+  /** No new activations; the system's stop then stops the active ones. */
+  close (): void { this.#closed = true }
+
+  #deliver<M> (registered: Registered, key: string, msg: M): DeliveryResult {
+    const id = `${registered.def.type}/${key}`
+    if (this.#closed) {
+      this.#kernel.stats.deadLetters++
+      return 'stopped'
+    }
+    if (this.#options.strict) assertPlainData(msg, `message to ${id}`)
+    let activation = this.#active.get(id) as EntityActivation<M> | undefined
+    const status = activation?.cell.status
+    if (activation === undefined || status === 'stopping' || status === 'stopped') {
+      activation = this.#activate<M>(registered, key, id, activation)
+    }
+    return activation.cell.deliver(msg)
+  }
+
+  #activate<M> (registered: Registered, key: string, id: string, old: EntityActivation<M> | undefined): EntityActivation<M> {
+    const { def, region } = registered
+    const { journal, snapshots, strict } = this.#options
+    const activation = new EntityActivation<M>(id, key, old?.terminated ?? Promise.resolve())
+    this.#active.set(id, activation)
+    const deps = { journal: journal as Journal, snapshots: snapshots as SnapshotStore, strict, log: this.#kernel.log, system: this.#kernel.system }
+    const self = this.ref<M>(def.type, key)
+    const stats = this.#kernel.stats
+    activation.cell = region.spawnChild(entityBehavior(def, activation, self, deps), {
+      name: key,
+      restart: 'transient',
+      kind: def.type,
+      idleTimeout: def.idleTimeout ?? DEFAULT_ENTITY_IDLE_MS,
+      ...(def.mailbox !== undefined && { mailbox: def.mailbox })
+    }, {
+      onIdle: () => {
+        if (this.#active.get(id) === activation) this.#active.delete(id)
+        return true
+      },
+      onTerminated: (reason) => {
+        if (this.#active.get(id) === activation) this.#active.delete(id)
+        if (reason.type === 'idle') stats.entityPassivations++
+        activation.markTerminated()
+      }
+    }) as ActorCell<M, unknown>
+    stats.entityActivations++
+    return activation
+  }
+}
+
+function validateType (def: EntityType<unknown, unknown, unknown>): void {
+  if (typeof def.type !== 'string' || !ENTITY_TYPE_PATTERN.test(def.type)) {
+    throw new EntityConfigError(`entity type name ${JSON.stringify(def.type)} must match ${ENTITY_TYPE_PATTERN}`)
+  }
+  if (!isNodeRole(def.role)) {
+    throw new EntityConfigError(`entity type ${def.type}: role must be one of ${NODE_ROLES.join(', ')}, got ${JSON.stringify(def.role)}`)
+  }
+  for (const fn of ['initialState', 'applyEvent', 'receive'] as const) {
+    if (typeof def[fn] !== 'function') throw new EntityConfigError(`entity type ${def.type}: ${fn} must be a function`)
+  }
+  for (const field of ['snapshotEvery', 'idleTimeout', 'mailbox'] as const) {
+    const value = def[field]
+    if (value !== undefined && (!Number.isInteger(value) || value < 1)) {
+      throw new EntityConfigError(`entity type ${def.type}: ${field} must be a positive integer, got ${value}`)
+    }
+  }
+}
+
+function checkKey (key: unknown): asserts key is string {
+  if (typeof key !== 'string' || key.length === 0 || key.length > ENTITY_KEY_MAX_LENGTH || ENTITY_KEY_FORBIDDEN.test(key)) {
+    throw new InvalidNameError('entity key', String(key), `1-${ENTITY_KEY_MAX_LENGTH} characters, no '/', no control characters, not starting with '$'`)
+  }
+}

@@ -1,0 +1,62 @@
+import type { ActorSystem } from './actor-system.ts'
+import type { EntityRef } from './entity-ref.ts'
+import type { JournalRecord } from './journal.ts'
+import type { Logger } from './logger.ts'
+import type { NodeRole } from './node-role.ts'
+import type { ReplyTo } from './reply-to.ts'
+import type { TimerScheduler } from './timer-scheduler.ts'
+
+/**
+ * A kind of entity (virtual actor), e.g. `room` or `agent`: addressed by `type/key`, activated
+ * on its first message, passivated when idle, its state rebuilt from its journal on activation.
+ *
+ * State changes only through events: `receive` decides and calls `ctx.persist(event)`; the
+ * kernel applies the event with `applyEvent` (a pure function) and journals it. Recovery is the
+ * latest snapshot plus `applyEvent` over the later events, so it reproduces the live state.
+ * Messages, events and state are plain data (see assertPlainData).
+ */
+export interface EntityType<M, S, E> {
+  /** `[a-z][a-z0-9-]{0,31}` */
+  readonly type: string
+  /** The node role this entity needs (placement puts it only on nodes holding the role). */
+  readonly role: NodeRole
+  initialState (key: string): S
+  applyEvent (state: S, event: E): S
+  receive (ctx: EntityContext<M, S, E>, msg: M): void | Promise<void>
+  /** Snapshot after this many events. @default 100 */
+  readonly snapshotEvery?: number
+  /** Passivate after this many ms without a message. @default 120000 */
+  readonly idleTimeout?: number
+  /** @default the system's mailbox capacity */
+  readonly mailbox?: number
+}
+
+export interface EntityContext<M, S, E> {
+  readonly type: string
+  readonly key: string
+  /** `type/key` */
+  readonly id: string
+  /** The state after every event persisted so far (including writes still in flight). */
+  readonly state: S
+  /** Seq of the last persisted event (0 for none). */
+  readonly seq: number
+  readonly self: EntityRef<M>
+  readonly system: ActorSystem
+  readonly log: Logger
+  readonly timers: TimerScheduler<M>
+  /**
+   * Applies the event(s) to the state at once and journals them. The promise resolves when they
+   * are durable: acknowledge a client only after awaiting it. Not awaiting lets the next message
+   * be handled meanwhile (writes of one entity stay in order); a failed write crashes the
+   * entity, which then recovers from what is on disk.
+   */
+  persist (events: E | readonly E[]): Promise<void>
+  /** Reads back durable events of this entity (e.g. for history), oldest first. */
+  events (from: number, limit: number): Promise<Array<JournalRecord<E>>>
+  reply<R> (to: ReplyTo<R>, value: R): void
+  fail (to: ReplyTo<unknown>, error: unknown): void
+  /** Stop this entity once its mailbox is empty; its next message activates it again. */
+  passivate (): void
+  /** Crash as if a handler had thrown (errors noticed outside a handler). */
+  crash (error: unknown): void
+}

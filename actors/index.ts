@@ -1,0 +1,32 @@
+/**
+ * The actor kernel: actors, supervision, timers, entities and the storage contracts they use.
+ */
+export { ActorSystem } from './actor-system.ts'
+export type { ActorSystemOptions } from './actor-system.ts'
+export { ActorRef } from './actor-ref.ts'
+export type { ActorAddress } from './actor-ref.ts'
+export type { ActorInfo, CellStatus } from './actor-cell.ts'
+export type {
+  ActorContext, BackoffOptions, Behavior, ExitReason, RestartType, Signal, SpawnOptions, Strategy, SupervisionFlags
+} from './behavior.ts'
+export { supervisor } from './supervisor.ts'
+export type { ChildInfo, ChildSpec, SupervisorMsg } from './supervisor.ts'
+export { TimerScheduler } from './timer-scheduler.ts'
+export type { AskOptions } from './pending-asks.ts'
+export { isReplyTo } from './reply-to.ts'
+export type { ReplyTo } from './reply-to.ts'
+export { EntityRef } from './entity-ref.ts'
+export type { EntityAddress } from './entity-ref.ts'
+export type { EntityContext, EntityType } from './entity-type.ts'
+export type { EntityInfo } from './entity-host.ts'
+export type { Journal, JournalRecord, Snapshot, SnapshotStore } from './journal.ts'
+export { NODE_ROLES, isNodeRole } from './node-role.ts'
+export type { NodeRole } from './node-role.ts'
+export { SystemStats } from './system-stats.ts'
+export { assertPlainData, createPlainCodec } from './plain-data.ts'
+export type { PlainCodec } from './plain-data.ts'
+export { assertNever } from './assert-never.ts'
+export { silentLogger } from './logger.ts'
+export type { Logger } from './logger.ts'
+export * from './errors.ts'
+export * as constants from './constants.ts'

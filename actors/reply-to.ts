@@ -1,0 +1,26 @@
+/**
+ * Where the reply to an `ask` goes. Plain data, so a request that carries it stays plain data
+ * (it can cross the wire or sit in a mailbox that migrates); the system that created it resolves
+ * the waiting promise when `ctx.reply(replyTo, value)` is called.
+ */
+export interface ReplyTo<R> {
+  readonly askId: string
+  readonly node: string
+  /** Type-level only (never present): ties the reply type R to this address. Method syntax on
+   * purpose: it makes ReplyTo<R> assignable to ReplyTo<unknown>. */
+  __reply? (value: R): void
+}
+
+export function isReplyTo (value: unknown): value is ReplyTo<unknown> {
+  return typeof value === 'object' && value !== null &&
+    typeof (value as ReplyTo<unknown>).askId === 'string' &&
+    typeof (value as ReplyTo<unknown>).node === 'string'
+}
+
+/** By convention a request names its reply address `replyTo`: if the handler throws, the kernel
+ * rejects that ask with the error at once instead of letting it time out. */
+export function replyToOf (msg: unknown): ReplyTo<unknown> | undefined {
+  if (typeof msg !== 'object' || msg === null) return undefined
+  const replyTo = (msg as { replyTo?: unknown }).replyTo
+  return isReplyTo(replyTo) ? replyTo : undefined
+}

@@ -1,0 +1,2 @@
+/** The composition root. For now: the node's storage. */
+export * from './storage/index.ts'

@@ -1,0 +1,72 @@
+import { MAX_BATCH_OPS } from './constants.ts'
+import { StoreClosedError } from './errors.ts'
+import type { ClassicLevel } from 'classic-level'
+
+export type PutOp = { readonly type: 'put', readonly key: string, readonly value: Uint8Array }
+
+interface Waiting {
+  readonly ops: readonly PutOp[]
+  resolve (): void
+  reject (err: unknown): void
+}
+
+/**
+ * Group commit: writes that arrive while a batch is on its way to disk wait and go together in
+ * the next batch, so one fsync serves many appends. Writes land in arrival order; each resolves
+ * only when its batch is on disk.
+ */
+export class GroupCommitWriter {
+  readonly #db: ClassicLevel<string, Uint8Array>
+  readonly #sync: boolean
+  #queue: Waiting[] = []
+  #flushing = false
+  #closed = false
+  #idle: Array<() => void> = []
+
+  constructor (db: ClassicLevel<string, Uint8Array>, sync: boolean) {
+    this.#db = db
+    this.#sync = sync
+  }
+
+  write (ops: readonly PutOp[]): Promise<void> {
+    if (this.#closed) return Promise.reject(new StoreClosedError())
+    return new Promise<void>((resolve, reject) => {
+      this.#queue.push({ ops, resolve, reject })
+      if (!this.#flushing) {
+        this.#flushing = true
+        // let the writes of this turn join the first batch
+        queueMicrotask(() => { void this.#flush() })
+      }
+    })
+  }
+
+  async #flush (): Promise<void> {
+    while (this.#queue.length > 0) {
+      const ops: PutOp[] = []
+      let taken = 0
+      for (const next of this.#queue) {
+        if (ops.length > 0 && ops.length + next.ops.length > MAX_BATCH_OPS) break
+        taken++
+        for (const op of next.ops) ops.push(op)
+      }
+      const batch = this.#queue.splice(0, taken)
+      try {
+        await this.#db.batch(ops, { sync: this.#sync })
+        for (const waiting of batch) waiting.resolve()
+      } catch (err) {
+        for (const waiting of batch) waiting.reject(err)
+      }
+    }
+    this.#flushing = false
+    const idle = this.#idle
+    this.#idle = []
+    for (const wake of idle) wake()
+  }
+
+  /** Refuses new writes and resolves when every accepted write has settled. */
+  close (): Promise<void> {
+    this.#closed = true
+    if (!this.#flushing) return Promise.resolve()
+    return new Promise((resolve) => { this.#idle.push(resolve) })
+  }
+}

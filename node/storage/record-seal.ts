@@ -1,0 +1,37 @@
+import { createHash } from 'node:crypto'
+import { SEAL_HEADER_BYTES, SEAL_SHA256 } from './constants.ts'
+import { CorruptRecordError } from './errors.ts'
+
+/**
+ * Every stored value is sealed: [1 byte seal id][SHA-256(key ‖ payload)][payload]. Hashing the key
+ * too means a value copied under another key is caught as well as a flipped byte. Replication's
+ * Merkle trees are built over these digests.
+ */
+export function seal (key: string, payload: Uint8Array): Uint8Array {
+  const out = new Uint8Array(SEAL_HEADER_BYTES + payload.byteLength)
+  out[0] = SEAL_SHA256
+  out.set(digest(key, payload), 1)
+  out.set(payload, SEAL_HEADER_BYTES)
+  return out
+}
+
+/** The payload of a sealed value; CorruptRecordError when the seal does not match. */
+export function unseal (key: string, value: Uint8Array): Uint8Array {
+  if (value.byteLength < SEAL_HEADER_BYTES) throw new CorruptRecordError(key, `value is ${value.byteLength} bytes, shorter than its seal`)
+  if (value[0] !== SEAL_SHA256) throw new CorruptRecordError(key, `unknown seal id ${value[0]}`)
+  const payload = value.subarray(SEAL_HEADER_BYTES)
+  const expected = digest(key, payload)
+  for (let i = 0; i < 32; i++) {
+    if (value[1 + i] !== expected[i]) throw new CorruptRecordError(key, 'SHA-256 does not match the content')
+  }
+  return payload
+}
+
+/** The digest stored in a sealed value (for Merkle trees), without verifying it. */
+export function sealDigest (value: Uint8Array): Uint8Array {
+  return value.subarray(1, SEAL_HEADER_BYTES)
+}
+
+function digest (key: string, payload: Uint8Array): Buffer {
+  return createHash('sha256').update(key).update(payload).digest()
+}
