@@ -1,6 +1,6 @@
 import { ActorRef } from './actor-ref.ts'
 import { BoundedQueue } from './bounded-queue.ts'
-import { DEFAULT_SHUTDOWN_MS, ENTITY_KEY_FORBIDDEN, ENTITY_KEY_MAX_LENGTH, THROUGHPUT_PER_TURN } from './constants.ts'
+import { DEFAULT_SHUTDOWN_MS, ENTITY_KEY_FORBIDDEN, ENTITY_KEY_MAX_LENGTH, MESSAGES_PER_CLOCK_CHECK, TURN_SLICE_MS } from './constants.ts'
 import { ActorNameTakenError, ActorStoppedError, InvalidNameError, SupervisorIntensityError, describe } from './errors.ts'
 import { replyToOf } from './reply-to.ts'
 import { backoffDelay, resolveFlags } from './supervision-flags.ts'
@@ -172,45 +172,58 @@ export class ActorCell<M, S> implements Deliverer<M> {
     if (!this.#processing && this.#status === 'running') void this.#drain()
   }
 
-  /** Handles messages until the mailbox is empty, the turn's budget is spent, or the status
+  /** Handles messages until the mailbox is empty, the turn's time slice is spent, or the status
    * changes. Sync handlers run without an await; async ones are awaited one at a time. */
   async #drain (): Promise<void> {
     const incarnation = this.#incarnation
+    const behavior = this.#behavior
+    const mailbox = this.#mailbox
+    const signals = this.#signals
     this.#processing = true
-    let budget = THROUGHPUT_PER_TURN
+    const started = performance.now()
+    let handled = 0
+    let untilClockCheck = MESSAGES_PER_CLOCK_CHECK
+    let sliceSpent = false
     let current: M | undefined
     try {
       while (this.#status === 'running' && this.#stopRequest?.type !== 'normal') {
         let result: S | Promise<S>
-        const signal = this.#signals.shift()
-        if (signal !== undefined) {
+        if (signals.length > 0) {
           current = undefined
-          const onSignal = this.#behavior.onSignal
+          const signal = signals.shift() as Signal
+          const onSignal = behavior.onSignal
           if (onSignal === undefined) continue
           result = onSignal(this.#state, signal, this.#ctx)
-        } else if (this.#mailbox.length > 0) {
-          current = this.#mailbox.shift() as M
-          this.#activity++
-          result = this.#behavior.receive(this.#state, current, this.#ctx)
+        } else if (mailbox.length > 0) {
+          current = mailbox.shift() as M
+          result = behavior.receive(this.#state, current, this.#ctx)
         } else {
           break
         }
-        const next = isThenable(result) ? await result : result
+        const next = result instanceof Promise || isThenable(result) ? await result : result
         if (incarnation !== this.#incarnation) return
         this.#state = next
-        this.#kernel.stats.messagesProcessed++
-        if (--budget === 0) break
+        handled++
+        if (--untilClockCheck === 0) {
+          untilClockCheck = MESSAGES_PER_CLOCK_CHECK
+          if (performance.now() - started >= TURN_SLICE_MS) {
+            sliceSpent = true
+            break
+          }
+        }
       }
     } catch (err) {
       if (incarnation !== this.#incarnation) return
+      this.#count(handled)
       this.#endProcessing()
       this.#failed(err, current)
       return
     }
     if (incarnation !== this.#incarnation) return
+    this.#count(handled)
     this.#endProcessing()
     if (this.#status !== 'running') return
-    if (budget === 0 && (this.#mailbox.length > 0 || this.#signals.length > 0)) {
+    if (sliceSpent && (mailbox.length > 0 || signals.length > 0)) {
       // yield to I/O and to other actors, then go on
       this.#scheduled = true
       setImmediate(this.#turn)
@@ -220,12 +233,18 @@ export class ActorCell<M, S> implements Deliverer<M> {
     if (request?.type === 'normal') {
       this.#stopRequest = undefined
       this.#exit(request)
-    } else if (request !== undefined && this.#mailbox.length === 0 && this.#signals.length === 0) {
+    } else if (request !== undefined && mailbox.length === 0 && signals.length === 0) {
       this.#stopRequest = undefined
       this.#idleStop()
     } else {
       this.#schedule()
     }
+  }
+
+  /** Counted once per turn rather than per message (the hot loop stays lean). */
+  #count (handled: number): void {
+    this.#activity += handled
+    this.#kernel.stats.messagesProcessed += handled
   }
 
   #endProcessing (): void {

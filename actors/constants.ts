@@ -9,9 +9,13 @@ export const DEFAULT_MAILBOX_CAPACITY = 1024
 /** An `ask` that gets no reply in this time rejects with AskTimeoutError. */
 export const DEFAULT_ASK_TIMEOUT_MS = 5_000
 
-/** Messages one actor processes before it yields the event loop (setImmediate), so that one busy
- * actor cannot starve I/O or the others. */
-export const THROUGHPUT_PER_TURN = 256
+/** A busy actor yields the event loop (setImmediate) once a turn has run this long, so that it
+ * cannot starve I/O (gRPC streams, heartbeats) or the other actors. */
+export const TURN_SLICE_MS = 1
+
+/** How many messages between two looks at the clock (reading it per message would cost more
+ * than a cheap handler). */
+export const MESSAGES_PER_CLOCK_CHECK = 64
 
 /** OTP-style restart intensity: more than `intensity` restarts within `period` ms and the supervisor
  * gives up and escalates. With the backoff below, a child that crashes on every start escalates in

@@ -23,9 +23,21 @@ export interface Deliverer<M> {
 interface Pending {
   resolve (value: unknown): void
   reject (error: unknown): void
-  timer: ReturnType<typeof setTimeout>
+  readonly deadline: number
+  readonly bucket: TimeoutBucket
+  readonly target: string
   signal?: AbortSignal
   onAbort?: () => void
+}
+
+/**
+ * The asks that share one timeout value. Their deadlines grow in creation order, so one timer
+ * (for the oldest) serves the whole bucket: an ask costs two Map operations, not a timer.
+ */
+interface TimeoutBucket {
+  readonly timeoutMs: number
+  readonly asks: Map<string, Pending>
+  timer: ReturnType<typeof setTimeout> | undefined
 }
 
 /**
@@ -35,7 +47,9 @@ interface Pending {
 export class PendingAsks {
   readonly #node: string
   readonly #stats: SystemStats
-  readonly #pending = new Map<string, Pending>()
+  /** Asks live only in their timeout's bucket: one Map insert and one delete per ask. A system
+   * uses one or two timeout values, so finding an ask scans one or two buckets. */
+  readonly #buckets = new Map<number, TimeoutBucket>()
   #next = 0
 
   constructor (node: string, stats: SystemStats) {
@@ -43,7 +57,11 @@ export class PendingAsks {
     this.#stats = stats
   }
 
-  get size (): number { return this.#pending.size }
+  get size (): number {
+    let n = 0
+    for (const bucket of this.#buckets.values()) n += bucket.asks.size
+    return n
+  }
 
   /** Builds the request with a fresh reply address, hands it over and waits for the reply. */
   ask<M, R> (target: Deliverer<M>, build: (replyTo: ReplyTo<R>) => M, options: AskOptions = {}): Promise<R> {
@@ -54,24 +72,23 @@ export class PendingAsks {
     if (options.signal?.aborted === true) return Promise.reject(options.signal.reason)
     const askId = (this.#next++).toString(36)
     const replyTo: ReplyTo<R> = { askId, node: this.#node }
-    const promise = new Promise<R>((resolve, reject) => {
-      const pending: Pending = {
-        resolve: resolve as (value: unknown) => void,
-        reject,
-        timer: setTimeout(() => {
-          if (this.#settle(askId) === undefined) return
-          this.#stats.asksTimedOut++
-          reject(new AskTimeoutError(target.path, timeout))
-        }, timeout)
-      }
-      if (options.signal !== undefined) {
-        const signal = options.signal
-        pending.signal = signal
-        pending.onAbort = () => { this.#settle(askId)?.reject(signal.reason) }
-        signal.addEventListener('abort', pending.onAbort, { once: true })
-      }
-      this.#pending.set(askId, pending)
-    })
+    const bucket = this.#bucket(timeout)
+    const { promise, resolve, reject } = Promise.withResolvers<R>()
+    const pending: Pending = {
+      resolve: resolve as (value: unknown) => void,
+      reject,
+      deadline: performance.now() + timeout,
+      bucket,
+      target: target.path
+    }
+    if (options.signal !== undefined) {
+      const signal = options.signal
+      pending.signal = signal
+      pending.onAbort = () => { this.#settle(askId)?.reject(signal.reason) }
+      signal.addEventListener('abort', pending.onAbort, { once: true })
+    }
+    bucket.asks.set(askId, pending)
+    if (bucket.timer === undefined) this.#arm(bucket, timeout)
     let msg: M
     try {
       msg = build(replyTo)
@@ -112,15 +129,56 @@ export class PendingAsks {
   }
 
   rejectAll (error: unknown): void {
-    for (const askId of [...this.#pending.keys()]) this.#settle(askId)?.reject(error)
+    for (const bucket of [...this.#buckets.values()]) {
+      for (const askId of [...bucket.asks.keys()]) this.#settle(askId)?.reject(error)
+    }
   }
 
   #settle (askId: string): Pending | undefined {
-    const pending = this.#pending.get(askId)
-    if (pending === undefined) return undefined
-    this.#pending.delete(askId)
-    clearTimeout(pending.timer)
-    if (pending.onAbort !== undefined) pending.signal?.removeEventListener('abort', pending.onAbort)
-    return pending
+    for (const bucket of this.#buckets.values()) {
+      const pending = bucket.asks.get(askId)
+      if (pending === undefined) continue
+      bucket.asks.delete(askId)
+      if (bucket.asks.size === 0 && bucket.timer !== undefined) {
+        // nothing left to time out: do not keep the process alive for a deadline of nobody
+        clearTimeout(bucket.timer)
+        bucket.timer = undefined
+        this.#buckets.delete(bucket.timeoutMs)
+      }
+      if (pending.onAbort !== undefined) pending.signal?.removeEventListener('abort', pending.onAbort)
+      return pending
+    }
+    return undefined
+  }
+
+  #bucket (timeoutMs: number): TimeoutBucket {
+    let bucket = this.#buckets.get(timeoutMs)
+    if (bucket === undefined) {
+      bucket = { timeoutMs, asks: new Map(), timer: undefined }
+      this.#buckets.set(timeoutMs, bucket)
+    }
+    return bucket
+  }
+
+  #arm (bucket: TimeoutBucket, ms: number): void {
+    bucket.timer = setTimeout(() => { this.#sweep(bucket) }, Math.max(0, Math.ceil(ms)))
+  }
+
+  /** Times out every ask of the bucket whose deadline has passed, oldest first, then re-arms
+   * for the next one (or drops the bucket when it is empty). */
+  #sweep (bucket: TimeoutBucket): void {
+    bucket.timer = undefined
+    const now = performance.now()
+    for (const [askId, pending] of bucket.asks) {
+      if (pending.deadline > now) {
+        this.#arm(bucket, pending.deadline - now)
+        return
+      }
+      bucket.asks.delete(askId)
+      if (pending.onAbort !== undefined) pending.signal?.removeEventListener('abort', pending.onAbort)
+      this.#stats.asksTimedOut++
+      pending.reject(new AskTimeoutError(pending.target, bucket.timeoutMs))
+    }
+    this.#buckets.delete(bucket.timeoutMs)
   }
 }

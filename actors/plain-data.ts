@@ -7,6 +7,8 @@ import { NotSerializableError } from './errors.ts'
  * strings, Uint8Array, arrays, and objects whose prototype is Object.prototype or null.
  * `undefined` is allowed as a property value or array element (msgpackr keeps it).
  * Not allowed: functions, symbols, bigint, Date, Map, Set, class instances, cycles.
+ * Nor is an own key named `__proto__` (msgpackr decodes it as `__proto_`).
+ * One normalization, as in JSON: -0 comes back as 0 (msgpackr writes it as the integer 0).
  */
 export function assertPlainData (value: unknown, path = 'value'): void {
   check(value, path, new Set())
@@ -29,7 +31,11 @@ function check (value: unknown, path: string, seen: Set<object>): void {
     if (proto !== Object.prototype && proto !== null) {
       throw new NotSerializableError(path, `an instance of ${(value.constructor as { name?: string } | undefined)?.name ?? 'a class'}`)
     }
-    for (const key of Object.keys(value)) check((value as Record<string, unknown>)[key], `${path}.${key}`, seen)
+    for (const key of Object.keys(value)) {
+      // msgpackr decodes an own "__proto__" key as "__proto_" (a prototype-pollution guard)
+      if (key === '__proto__') throw new NotSerializableError(`${path}.__proto__`, 'a key named __proto__ (it does not survive decoding)')
+      check((value as Record<string, unknown>)[key], `${path}.${key}`, seen)
+    }
     if (Object.getOwnPropertySymbols(value).length > 0) throw new NotSerializableError(path, 'a symbol key')
   }
   seen.delete(value)

@@ -14,11 +14,16 @@ describe('plain data', () => {
     assertPlainData(Object.assign(Object.create(null), { x: 1 }))
   })
 
-  it('should round-trip arbitrary JSON values unchanged', () => {
-    fc.assert(fc.property(fc.jsonValue(), (value) => {
+  it('should round-trip arbitrary JSON values unchanged (up to -0, which JSON has no form for either)', () => {
+    fc.assert(fc.property(fc.jsonValue().filter((v) => !JSON.stringify(v).includes('"__proto__"')), (value) => {
       assertPlainData(value)
-      expect(codec.decode(codec.encode(value))).to.deep.equal(value)
+      expect(codec.decode(codec.encode(value))).to.deep.equal(withoutNegativeZero(value))
     }), { numRuns: 200 })
+  })
+
+  it('should turn -0 into 0, the one normalization of plain data', () => {
+    expect(Object.is(codec.decode(codec.encode(-0)), 0)).to.equal(true)
+    expect(Object.is(codec.decode(codec.encode(-0.5)), -0.5)).to.equal(true)
   })
 
   it('should name the path of what is not plain data', () => {
@@ -34,7 +39,8 @@ describe('plain data', () => {
       [{ n: 10n }, /value.n .*bigint/],
       [{ s: Symbol('s') }, /value.s .*symbol/],
       [{ [Symbol('k')]: 1 }, /symbol key/],
-      [cyclic, /value.self .*a cycle/]
+      [cyclic, /value.self .*a cycle/],
+      [JSON.parse('{"ok": {"__proto__": 1}}'), /value.ok.__proto__ is not plain data: found a key named __proto__/]
     ]
     for (const [value, message] of cases) expect(() => assertPlainData(value), String(message)).to.throw(message).with.property('name', 'NotSerializableError')
   })
@@ -44,3 +50,12 @@ describe('plain data', () => {
     assertPlainData({ a: shared, b: shared, c: [shared, shared] })
   })
 })
+
+function withoutNegativeZero (value: unknown): unknown {
+  if (Object.is(value, -0)) return 0
+  if (Array.isArray(value)) return value.map(withoutNegativeZero)
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withoutNegativeZero(v)]))
+  }
+  return value
+}

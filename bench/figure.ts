@@ -1,0 +1,79 @@
+/** One benchmark result beside its baseline, measured in the same run. */
+export interface Figure {
+  readonly name: string
+  readonly unit: string
+  readonly value: number
+  readonly baseline_name: string
+  readonly baseline: number
+  /** value / baseline (for rates: higher is better; for latencies the figure says so in its unit). */
+  readonly ratio: number
+  /** What the goal is, if the issue set one (e.g. ">= 0.5"). */
+  readonly goal?: string
+}
+
+export interface Bench {
+  readonly name: string
+  readonly description: string
+  run (log: (line: string) => void): Promise<Figure[]>
+}
+
+/**
+ * Runs `ours` and `baseline` alternately for `rounds` rounds (so both see the same machine load)
+ * and returns the median rate of each.
+ */
+export async function interleaved (rounds: number, ours: () => Promise<number>, baseline: () => Promise<number>):
+Promise<{ ours: number, baseline: number }> {
+  const a: number[] = []
+  const b: number[] = []
+  for (let i = 0; i < rounds; i++) {
+    if (i % 2 === 0) {
+      b.push(await baseline())
+      a.push(await ours())
+    } else {
+      a.push(await ours())
+      b.push(await baseline())
+    }
+  }
+  return { ours: median(a), baseline: median(b) }
+}
+
+export function median (values: readonly number[]): number {
+  const sorted = [...values].sort((x, y) => x - y)
+  const mid = sorted.length >> 1
+  return sorted.length % 2 === 1 ? sorted[mid] as number : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2
+}
+
+/** Operations per second of `ops` operations that took `ms`. */
+export function rate (ops: number, ms: number): number {
+  return ops / (ms / 1000)
+}
+
+export function figure (name: string, unit: string, value: number, baselineName: string, baseline: number, goal?: string): Figure {
+  return {
+    name,
+    unit,
+    value: round(value),
+    baseline_name: baselineName,
+    baseline: round(baseline),
+    ratio: Math.round((value / baseline) * 1000) / 1000,
+    ...(goal !== undefined && { goal })
+  }
+}
+
+function round (n: number): number {
+  return n >= 100 ? Math.round(n) : Math.round(n * 100) / 100
+}
+
+export function table (figures: readonly Figure[]): string {
+  const rows = [['figure', 'ours', 'baseline', '', 'ratio', 'goal'],
+    ...figures.map((f) => [f.name, `${fmt(f.value)} ${f.unit}`, `${fmt(f.baseline)} ${f.unit}`, f.baseline_name, `${f.ratio.toFixed(2)}×`, f.goal ?? ''])]
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? []
+  return rows.map((r, ri) => {
+    const line = r.map((cell, i) => (i === 0 || i === 3 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join('  ')
+    return ri === 0 ? `${line}\n${'-'.repeat(line.length)}` : line
+  }).join('\n')
+}
+
+function fmt (n: number): string {
+  return n.toLocaleString('en-US', { maximumFractionDigits: 2 })
+}

@@ -1,0 +1,27 @@
+/**
+ * `npm run bench` runs every benchmark; `npm run bench -- kernel` runs one; `--json` prints one
+ * JSON object per figure instead of the table. Benchmarks are never part of `npm test`.
+ */
+import { kernelBench } from './kernel.ts'
+import { table } from './figure.ts'
+import type { Bench } from './figure.ts'
+
+const benches: readonly Bench[] = [kernelBench]
+
+const args = process.argv.slice(2)
+const json = args.includes('--json')
+const names = args.filter((a) => !a.startsWith('--'))
+const unknown = names.filter((n) => !benches.some((b) => b.name === n))
+if (args.includes('--help') || unknown.length > 0) {
+  if (unknown.length > 0) process.stderr.write(`unknown benchmark: ${unknown.join(', ')}\n`)
+  process.stderr.write(`usage: npm run bench [-- [--json] [NAME...]]\nbenchmarks:\n${benches.map((b) => `  ${b.name.padEnd(10)} ${b.description}`).join('\n')}\n`)
+  process.exit(unknown.length > 0 ? 2 : 0)
+}
+
+const log = (line: string): void => { process.stderr.write(`${line}\n`) }
+for (const bench of benches.filter((b) => names.length === 0 || names.includes(b.name))) {
+  log(`# ${bench.name}: ${bench.description}`)
+  const figures = await bench.run(log)
+  if (json) for (const f of figures) process.stdout.write(`${JSON.stringify(f)}\n`)
+  else process.stdout.write(`\n${table(figures)}\n\n`)
+}
