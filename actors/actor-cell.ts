@@ -1,4 +1,5 @@
 import { ActorRef } from './actor-ref.ts'
+import { MessageRef } from './message-ref.ts'
 import { BoundedQueue } from './bounded-queue.ts'
 import { DEFAULT_SHUTDOWN_MS, ENTITY_KEY_FORBIDDEN, ENTITY_KEY_MAX_LENGTH, MESSAGES_PER_CLOCK_CHECK, TURN_SLICE_MS } from './constants.ts'
 import { ActorNameTakenError, ActorStoppedError, InvalidNameError, SupervisorIntensityError, describe } from './errors.ts'
@@ -560,7 +561,7 @@ export class ActorCell<M, S> implements Deliverer<M> {
   #makeContext (): ActorContext<M> {
     const kernel = this.#kernel
     const cellOf = (ref: ActorRef<never>): AnyCell => {
-      const target = ActorRef.targetOf(ref)
+      const target = MessageRef.targetOf(ref)
       if (!(target instanceof ActorCell)) throw new TypeError(`${String(ref)} is not an actor of this system`)
       return target
     }

@@ -6,6 +6,7 @@ import { silentLogger } from './logger.ts'
 import { PendingAsks } from './pending-asks.ts'
 import { SystemStats } from './system-stats.ts'
 import { ActorRef } from './actor-ref.ts'
+import { MessageRef } from './message-ref.ts'
 import type { ActorInfo, Kernel } from './actor-cell.ts'
 import type { Behavior, SpawnOptions, SupervisionFlags } from './behavior.ts'
 import type { EntityInfo } from './entity-host.ts'
@@ -85,7 +86,7 @@ export class ActorSystem {
 
   /** Stops an actor (and its children) for good; resolves when it has stopped. */
   stop (ref: ActorRef<never>): Promise<void> {
-    const target = ActorRef.targetOf(ref)
+    const target = MessageRef.targetOf(ref)
     if (!(target instanceof ActorCell)) return Promise.reject(new TypeError(`${String(ref)} is not an actor of this system`))
     return target.finalize({ type: 'shutdown' })
   }

@@ -110,6 +110,9 @@ export class LevelStore {
   }
 
   async #read (entityId: string, options: { from: number, limit: number }): Promise<JournalRecord[]> {
+    if (!Number.isFinite(options.from) || !Number.isFinite(options.limit)) {
+      throw new RangeError(`journal read needs finite from and limit, got from=${options.from} limit=${options.limit}`)
+    }
     const from = Math.max(1, Math.floor(options.from))
     const limit = Math.max(0, Math.min(MAX_READ_LIMIT, Math.floor(options.limit)))
     if (limit === 0) return []

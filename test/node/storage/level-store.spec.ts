@@ -29,6 +29,9 @@ describe('LevelStore', () => {
       expect(await store.journal.highestSeq('room/none')).to.equal(0)
       expect(await store.journal.read('room/general', { from: 4, limit: 3 })).to.deep.equal(events(4, 6))
       expect(await store.journal.read('room/general', { from: 11, limit: 3 })).to.deep.equal([])
+      expect(await store.journal.read('room/general', { from: 1, limit: 0 })).to.deep.equal([])
+      const bad = await store.journal.read('room/general', { from: 1, limit: Number.NaN }).then(() => null, (e: unknown) => e)
+      expect(bad).to.be.instanceOf(RangeError)
       const replayed = []
       for await (const record of store.journal.replay('room/general', 8)) replayed.push(record)
       expect(replayed).to.deep.equal(events(8, 10))
