@@ -157,17 +157,29 @@ describe('entities', () => {
   it('should lose no message sent while the entity passivates and reactivates', async function () {
     this.timeout(20_000)
     await open([accountType({ idleTimeout: 1 })])
+    const ref = system.entity<AccountMsg>('account', 'dave')
     let sent = 0
     const acks: Array<Promise<number>> = []
-    for (let round = 0; round < 60; round++) {
-      for (let i = 0; i < (round % 3) + 1; i++) {
-        sent++
-        acks.push(deposit(system, 'dave', 1))
+    const send = (): void => {
+      sent++
+      acks.push(deposit(system, 'dave', 1))
+    }
+    for (let round = 0; round < 40; round++) {
+      sent++
+      await deposit(system, 'dave', 1)
+      // the mailbox is empty: this passivates the entity as soon as it is handled, and the
+      // deposits below race that passivation (sent at once, after a microtask, after a timer)
+      ref.tell({ type: 'sleep' })
+      switch (round % 4) {
+        case 0: send(); break
+        case 1: await Promise.resolve(); send(); send(); break
+        case 2: await new Promise((resolve) => setImmediate(resolve)); send(); break
+        case 3: await new Promise((resolve) => setTimeout(resolve, 1)); send(); send(); break
       }
-      await new Promise((resolve) => setTimeout(resolve, round % 4))
     }
     await Promise.all(acks)
-    expect(system.stats.entityPassivations).to.be.above(0)
+    expect(system.stats.entityPassivations).to.be.at.least(10)
+    expect(system.stats.entityActivations).to.be.at.least(system.stats.entityPassivations)
     expect(await balance(system, 'dave')).to.deep.equal({ balance: sent, seq: sent })
   })
 
