@@ -1,0 +1,90 @@
+/**
+ * Every configuration key of a node, once. The flag (`--grpc-listen`), the env twin
+ * (`PLEXI_GRPC_LISTEN`) and the config-file key (`grpc-listen`) all derive from the key name.
+ */
+
+/** Node roles (the same list as actors/node-role.ts; config/ imports nothing, a test checks they match). */
+export const ROLES = ['chat', 'ai', 'storage', 'backup'] as const
+export type Role = typeof ROLES[number]
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+export type LogLevel = typeof LOG_LEVELS[number]
+
+export interface HostPort {
+  readonly host: string
+  readonly port: number
+}
+
+/** The value types a key can have, with how each is parsed from a string (flag or env). */
+export type KeyType =
+  | { readonly kind: 'string', readonly minLength?: number }
+  | { readonly kind: 'path' }
+  | { readonly kind: 'int', readonly min: number, readonly max: number }
+  | { readonly kind: 'number', readonly min: number, readonly max: number }
+  | { readonly kind: 'boolean' }
+  | { readonly kind: 'enum', readonly values: readonly string[] }
+  | { readonly kind: 'roles' }
+  | { readonly kind: 'host-port' }
+  | { readonly kind: 'multiaddr' }
+  | { readonly kind: 'multiaddr-list' }
+
+export interface KeySpec {
+  readonly key: string
+  readonly type: KeyType
+  /** Undefined: no default (the key is optional, or required where the command says so). */
+  readonly default?: unknown
+  readonly description: string
+  /** Printed masked by `config print`. */
+  readonly secret?: boolean
+  /** Not yet used by the node (parsed and validated so that scripts can set it today). */
+  readonly reserved?: string
+}
+
+export const CONFIG_SCHEMA: readonly KeySpec[] = [
+  { key: 'role', type: { kind: 'roles' }, description: 'roles this node holds: a comma-separated list of chat, ai, storage, backup, or all' },
+  { key: 'data-dir', type: { kind: 'path' }, default: './data', description: 'where the node keeps its store, tokens and identity' },
+  { key: 'grpc-listen', type: { kind: 'host-port' }, default: '127.0.0.1:7400', description: 'gRPC address for chat clients (port 0: any free port)' },
+  { key: 'admin-listen', type: { kind: 'host-port' }, default: '127.0.0.1:7402', description: 'admin HTTP address: /api/v1, /metrics, /livez, /readyz, /docs (port 0: any free port)' },
+  { key: 'p2p-listen', type: { kind: 'multiaddr' }, default: '/ip4/127.0.0.1/tcp/7401', description: 'libp2p listen multiaddr', reserved: 'used once nodes form a mesh' },
+  { key: 'join', type: { kind: 'multiaddr-list' }, default: [], description: 'multiaddrs of nodes to join, comma-separated', reserved: 'used once nodes form a mesh' },
+  { key: 'cluster-key-file', type: { kind: 'path' }, description: 'file holding the cluster pre-shared key (plexi cluster keygen)', reserved: 'used once nodes form a mesh' },
+  { key: 'models-dir', type: { kind: 'path' }, description: 'where models are kept (default: <data-dir>/models)', reserved: 'used once AI agents land' },
+  { key: 'admin-token', type: { kind: 'string', minLength: 16 }, secret: true, description: 'bearer token for /api/v1 (default: the one in <data-dir>/admin-token, created on first start)' },
+  { key: 'metrics-token', type: { kind: 'string', minLength: 16 }, secret: true, description: 'bearer token required on /metrics (default: /metrics is open)' },
+  { key: 'log-level', type: { kind: 'enum', values: LOG_LEVELS }, default: 'info', description: 'pino log level' },
+  { key: 'max-message-bytes', type: { kind: 'int', min: 1, max: 1_048_576 }, default: 16_384, description: 'largest chat message text, in UTF-8 bytes' },
+  { key: 'chat-rate', type: { kind: 'number', min: 0.01, max: 100_000 }, default: 10, description: 'chat posts per second per user, sustained (token bucket refill)' },
+  { key: 'chat-burst', type: { kind: 'int', min: 1, max: 100_000 }, default: 20, description: 'chat posts per user allowed at once (token bucket size)' },
+  { key: 'journal-sync', type: { kind: 'boolean' }, default: true, description: 'fsync every journal batch before acknowledging (false: survive process crashes, not power loss)' },
+  { key: 'shutdown-timeout', type: { kind: 'int', min: 0, max: 600_000 }, default: 10_000, description: 'ms a graceful shutdown waits for in-flight requests before forcing' }
+]
+
+/** `grpc-listen` → `grpcListen` */
+export function camel (key: string): string {
+  return key.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())
+}
+
+/** `grpc-listen` → `PLEXI_GRPC_LISTEN` */
+export function envName (key: string): string {
+  return `PLEXI_${key.toUpperCase().replaceAll('-', '_')}`
+}
+
+/** The node's configuration, every value parsed and validated. */
+export interface NodeConfig {
+  readonly role: readonly Role[] | undefined
+  readonly dataDir: string
+  readonly grpcListen: HostPort
+  readonly adminListen: HostPort
+  readonly p2pListen: string
+  readonly join: readonly string[]
+  readonly clusterKeyFile: string | undefined
+  readonly modelsDir: string
+  readonly adminToken: string | undefined
+  readonly metricsToken: string | undefined
+  readonly logLevel: LogLevel
+  readonly maxMessageBytes: number
+  readonly chatRate: number
+  readonly chatBurst: number
+  readonly journalSync: boolean
+  readonly shutdownTimeout: number
+}

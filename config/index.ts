@@ -1,0 +1,7 @@
+export { CONFIG_SCHEMA, LOG_LEVELS, ROLES, camel, envName } from './config-schema.ts'
+export type { HostPort, KeySpec, KeyType, LogLevel, NodeConfig, Role } from './config-schema.ts'
+export { loadConfig, parseHostPort, formatHostPort, parseValue } from './load-config.ts'
+export type { LoadConfigOptions, LoadedConfig, Source } from './load-config.ts'
+export { effectiveConfig } from './effective-config.ts'
+export type { EffectiveRow } from './effective-config.ts'
+export { ConfigError } from './config-error.ts'
