@@ -91,14 +91,14 @@ export class ActorSystem {
     return target.finalize({ type: 'shutdown' })
   }
 
-  registerEntity<M, S, E> (type: EntityType<M, S, E>): void {
+  registerEntity<M, S, E, V> (type: EntityType<M, S, E, V>): void {
     if (this.#terminating !== undefined) throw new ActorSystemTerminatedError()
     this.#entities.register(type)
   }
 
   /** The entity `type/key` (activated on its first message). Pass the EntityType itself for a
    * typed ref. Throws UnknownEntityTypeError or InvalidNameError. */
-  entity<M> (type: string | EntityType<M, any, any>, key: string): EntityRef<M> {
+  entity<M> (type: string | EntityType<M, any, any, any>, key: string): EntityRef<M> {
     return this.#entities.ref<M>(typeof type === 'string' ? type : type.type, key)
   }
 

@@ -29,6 +29,10 @@ export class EntityActivation<M> {
   readonly previous: Promise<void>
   readonly terminated: Promise<void>
   cell!: ActorCell<M, unknown>
+  /** EntityType.createVolatile's value: per activation, kept across crash-restarts. */
+  volatile: unknown
+  /** Set by the live incarnation: may the entity passivate now? */
+  canPassivate: () => boolean = () => true
   #writes: Promise<void> = Promise.resolve()
   #resolveTerminated!: () => void
 
@@ -51,23 +55,26 @@ export class EntityActivation<M> {
 
 /** The actor state of an activation. Kernel-internal and mutable; the entity's own state S is
  * an immutable value replaced by `applyEvent`. One per incarnation of the actor. */
-interface Live<M, S, E> {
+interface Live<M, S, E, V> {
   state: S
   seq: number
+  durableSeq: number
   snapshotSeq: number
   alive: boolean
-  ctx: EntityContext<M, S, E>
+  ctx: EntityContext<M, S, E, V>
 }
 
-export function entityBehavior<M, S, E> (def: EntityType<M, S, E>, activation: EntityActivation<M>,
-  self: EntityRef<M>, deps: ActivationDeps): Behavior<M, Live<M, S, E>> {
+export function entityBehavior<M, S, E, V> (def: EntityType<M, S, E, V>, activation: EntityActivation<M>,
+  self: EntityRef<M>, deps: ActivationDeps): Behavior<M, Live<M, S, E, V>> {
   return {
     async init (actorCtx) {
       await activation.previous
       await activation.writes
       const recovered = await recover(def, activation, deps)
-      const live = { ...recovered, alive: true } as Live<M, S, E>
+      const live = { ...recovered, durableSeq: recovered.seq, alive: true } as Live<M, S, E, V>
       live.ctx = entityContext(def, activation, self, deps, live, actorCtx)
+      const canPassivate = def.canPassivate
+      activation.canPassivate = canPassivate === undefined ? () => true : () => canPassivate.call(def, live.ctx)
       return live
     },
     receive (live, msg) {
@@ -81,7 +88,7 @@ export function entityBehavior<M, S, E> (def: EntityType<M, S, E>, activation: E
   }
 }
 
-async function recover<M, S, E> (def: EntityType<M, S, E>, activation: EntityActivation<M>, deps: ActivationDeps):
+async function recover<M, S, E, V> (def: EntityType<M, S, E, V>, activation: EntityActivation<M>, deps: ActivationDeps):
 Promise<{ state: S, seq: number, snapshotSeq: number }> {
   const id = activation.id
   let state = def.initialState(activation.key)
@@ -107,8 +114,8 @@ Promise<{ state: S, seq: number, snapshotSeq: number }> {
   return { state, seq, snapshotSeq }
 }
 
-function entityContext<M, S, E> (def: EntityType<M, S, E>, activation: EntityActivation<M>, self: EntityRef<M>,
-  deps: ActivationDeps, live: Live<M, S, E>, actorCtx: ActorContext<M>): EntityContext<M, S, E> {
+function entityContext<M, S, E, V> (def: EntityType<M, S, E, V>, activation: EntityActivation<M>, self: EntityRef<M>,
+  deps: ActivationDeps, live: Live<M, S, E, V>, actorCtx: ActorContext<M>): EntityContext<M, S, E, V> {
   const { id, key } = activation
   const snapshotEvery = def.snapshotEvery ?? DEFAULT_SNAPSHOT_EVERY
   const log = deps.log
@@ -118,6 +125,8 @@ function entityContext<M, S, E> (def: EntityType<M, S, E>, activation: EntityAct
     id,
     get state () { return live.state },
     get seq () { return live.seq },
+    get durableSeq () { return live.durableSeq },
+    volatile: activation.volatile as V,
     self,
     system: deps.system,
     log,
@@ -138,6 +147,8 @@ function entityContext<M, S, E> (def: EntityType<M, S, E>, activation: EntityAct
       live.seq = seq
       const write = deps.journal.append(id, records)
       activation.track(write)
+      // registered first, so it runs before the caller's own callbacks on the returned promise
+      write.then(() => { if (live.durableSeq < seq) live.durableSeq = seq }, noop)
       write.catch((err: unknown) => {
         // the state in memory is ahead of the disk: crash, and recover from the disk
         if (live.alive) actorCtx.crash(new JournalWriteError(id, err))

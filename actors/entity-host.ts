@@ -24,7 +24,7 @@ export interface EntityHostOptions {
 }
 
 interface Registered {
-  readonly def: EntityType<any, any, any>
+  readonly def: EntityType<any, any, any, any>
   readonly region: ActorCell<never, undefined>
 }
 
@@ -48,7 +48,7 @@ export class EntityHost {
     this.#options = options
   }
 
-  register<M, S, E> (def: EntityType<M, S, E>): void {
+  register<M, S, E, V> (def: EntityType<M, S, E, V>): void {
     validateType(def)
     if (this.#types.has(def.type)) throw new EntityTypeTakenError(def.type)
     if (this.#options.journal === undefined || this.#options.snapshots === undefined) {
@@ -108,6 +108,7 @@ export class EntityHost {
     const { def, region } = registered
     const { journal, snapshots, strict } = this.#options
     const activation = new EntityActivation<M>(id, key, old?.terminated ?? Promise.resolve())
+    activation.volatile = def.createVolatile?.(key)
     this.#active.set(id, activation)
     const deps = { journal: journal as Journal, snapshots: snapshots as SnapshotStore, strict, log: this.#kernel.log, system: this.#kernel.system }
     const self = this.ref<M>(def.type, key)
@@ -120,6 +121,7 @@ export class EntityHost {
       ...(def.mailbox !== undefined && { mailbox: def.mailbox })
     }, {
       onIdle: () => {
+        if (!activation.canPassivate()) return false
         if (this.#active.get(id) === activation) this.#active.delete(id)
         return true
       },
@@ -134,7 +136,7 @@ export class EntityHost {
   }
 }
 
-function validateType (def: EntityType<unknown, unknown, unknown>): void {
+function validateType (def: EntityType<unknown, unknown, unknown, unknown>): void {
   if (typeof def.type !== 'string' || !ENTITY_TYPE_PATTERN.test(def.type)) {
     throw new EntityConfigError(`entity type name ${JSON.stringify(def.type)} must match ${ENTITY_TYPE_PATTERN}`)
   }

@@ -15,14 +15,23 @@ import type { TimerScheduler } from './timer-scheduler.ts'
  * latest snapshot plus `applyEvent` over the later events, so it reproduces the live state.
  * Messages, events and state are plain data (see assertPlainData).
  */
-export interface EntityType<M, S, E> {
+export interface EntityType<M, S, E, V = undefined> {
   /** `[a-z][a-z0-9-]{0,31}` */
   readonly type: string
   /** The node role this entity needs (placement puts it only on nodes holding the role). */
   readonly role: NodeRole
   initialState (key: string): S
   applyEvent (state: S, event: E): S
-  receive (ctx: EntityContext<M, S, E>, msg: M): void | Promise<void>
+  receive (ctx: EntityContext<M, S, E, V>, msg: M): void | Promise<void>
+  /**
+   * Per-activation state that is not journaled and not plain data (e.g. the gateways subscribed to
+   * a room). Created at activation; it survives crash-restarts of the activation and is gone after
+   * passivation.
+   */
+  createVolatile? (key: string): V
+  /** Asked before idle or requested passivation; false keeps the entity active (e.g. while it has
+   * subscribers). @default always true */
+  canPassivate? (ctx: EntityContext<M, S, E, V>): boolean
   /** Snapshot after this many events. @default 100 */
   readonly snapshotEvery?: number
   /** Passivate after this many ms without a message. @default 120000 */
@@ -31,15 +40,19 @@ export interface EntityType<M, S, E> {
   readonly mailbox?: number
 }
 
-export interface EntityContext<M, S, E> {
+export interface EntityContext<M, S, E, V = undefined> {
   readonly type: string
   readonly key: string
   /** `type/key` */
   readonly id: string
   /** The state after every event persisted so far (including writes still in flight). */
   readonly state: S
-  /** Seq of the last persisted event (0 for none). */
+  /** Seq of the last persisted event (0 for none), including writes still in flight. */
   readonly seq: number
+  /** Seq of the last event known to be durable: `seq` minus the writes still in flight. */
+  readonly durableSeq: number
+  /** See EntityType.createVolatile; undefined when the type has none. */
+  readonly volatile: V
   readonly self: EntityRef<M>
   readonly system: ActorSystem
   readonly log: Logger

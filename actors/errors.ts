@@ -110,3 +110,13 @@ export class JournalGapError extends Error {
     super(`journal of ${entity} jumps from seq ${expected - 1} to ${found}`)
   }
 }
+
+export class UserExistsError extends Error {
+  override readonly name = 'UserExistsError'
+  constructor (user: string) { super(`user ${JSON.stringify(user)} already exists`) }
+}
+
+export class UnknownUserError extends Error {
+  override readonly name = 'UnknownUserError'
+  constructor (user: string) { super(`no user named ${JSON.stringify(user)}`) }
+}
