@@ -4,6 +4,7 @@ import { ActorSystemTerminatedError, ActorStoppedError, describe } from './error
 import { EntityHost } from './entity-host.ts'
 import { silentLogger } from './logger.ts'
 import { PendingAsks } from './pending-asks.ts'
+import type { AskObserver } from './pending-asks.ts'
 import { SystemStats } from './system-stats.ts'
 import { ActorRef } from './actor-ref.ts'
 import { MessageRef } from './message-ref.ts'
@@ -36,6 +37,8 @@ export interface ActorSystemOptions {
   supervision?: Omit<SupervisionFlags, 'scope'>
   /** An actor under the root exceeded the restart intensity and was stopped for good. */
   onEscalation?: (error: SupervisorIntensityError) => void
+  /** Called when an ask ends, with its duration in ms (for a latency histogram). */
+  onAskSettled?: AskObserver
 }
 
 /**
@@ -56,7 +59,7 @@ export class ActorSystem {
     this.log = options.logger ?? silentLogger
     const capacity = options.mailboxCapacity ?? DEFAULT_MAILBOX_CAPACITY
     if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`mailboxCapacity must be a positive integer, got ${capacity}`)
-    this.#asks = new PendingAsks(this.node, this.stats)
+    this.#asks = new PendingAsks(this.node, this.stats, options.onAskSettled)
     const onEscalation = options.onEscalation
     const kernel: Kernel = {
       system: this,

@@ -12,7 +12,7 @@ export type {
 export { supervisor } from './supervisor.ts'
 export type { ChildInfo, ChildSpec, SupervisorMsg } from './supervisor.ts'
 export { TimerScheduler } from './timer-scheduler.ts'
-export type { AskOptions } from './pending-asks.ts'
+export type { AskObserver, AskOptions, AskOutcome } from './pending-asks.ts'
 export { isReplyTo } from './reply-to.ts'
 export type { ReplyTo } from './reply-to.ts'
 export { EntityRef } from './entity-ref.ts'

@@ -44,17 +44,23 @@ interface TimeoutBucket {
  * The asks of one actor system that wait for a reply, by id. Every ask ends exactly once: reply,
  * error, timeout, abort, or system termination.
  */
+/** How an ask ended, for latency metrics. */
+export type AskOutcome = 'ok' | 'error' | 'timeout'
+export type AskObserver = (ms: number, outcome: AskOutcome) => void
+
 export class PendingAsks {
   readonly #node: string
   readonly #stats: SystemStats
+  readonly #observe: AskObserver | undefined
   /** Asks live only in their timeout's bucket: one Map insert and one delete per ask. A system
    * uses one or two timeout values, so finding an ask scans one or two buckets. */
   readonly #buckets = new Map<number, TimeoutBucket>()
   #next = 0
 
-  constructor (node: string, stats: SystemStats) {
+  constructor (node: string, stats: SystemStats, observe?: AskObserver) {
     this.#node = node
     this.#stats = stats
+    this.#observe = observe
   }
 
   get size (): number {
@@ -117,6 +123,7 @@ export class PendingAsks {
   resolve<R> (replyTo: ReplyTo<R>, value: R): boolean {
     const pending = this.#settle(replyTo.askId)
     if (pending === undefined) return false
+    this.#observed(pending, 'ok')
     pending.resolve(value)
     return true
   }
@@ -124,6 +131,7 @@ export class PendingAsks {
   reject (replyTo: ReplyTo<unknown>, error: unknown): boolean {
     const pending = this.#settle(replyTo.askId)
     if (pending === undefined) return false
+    this.#observed(pending, 'error')
     pending.reject(error)
     return true
   }
@@ -149,6 +157,10 @@ export class PendingAsks {
       return pending
     }
     return undefined
+  }
+
+  #observed (pending: Pending, outcome: AskOutcome): void {
+    if (this.#observe !== undefined) this.#observe(performance.now() - (pending.deadline - pending.bucket.timeoutMs), outcome)
   }
 
   #bucket (timeoutMs: number): TimeoutBucket {
@@ -177,6 +189,7 @@ export class PendingAsks {
       bucket.asks.delete(askId)
       if (pending.onAbort !== undefined) pending.signal?.removeEventListener('abort', pending.onAbort)
       this.#stats.asksTimedOut++
+      this.#observed(pending, 'timeout')
       pending.reject(new AskTimeoutError(pending.target, bucket.timeoutMs))
     }
     this.#buckets.delete(bucket.timeoutMs)

@@ -1,2 +1,11 @@
-/** The composition root. For now: the node's storage. */
+/** The composition root: starting a node, and the parts it wires. */
+export { startNode, STORE_DIR, VERSION } from './start-node.ts'
+export type { RunningNode } from './start-node.ts'
+export { createLogger } from './logger.ts'
+export { buildAdminServer } from './admin/admin-server.ts'
+export type { AdminServerDeps, Member, Readiness } from './admin/admin-server.ts'
+export { UserAccounts } from './users/user-accounts.ts'
+export { ADMIN_TOKEN_FILE, resolveAdminToken, hashToken, tokenMatches, newToken } from './identity/admin-token.ts'
+export { loadPeerIdentity, PEER_KEY_FILE } from './identity/peer-identity.ts'
+export { NodeMetrics } from './metrics/node-metrics.ts'
 export * from './storage/index.ts'

@@ -15,7 +15,15 @@ interface Waiting {
  * the next batch, so one fsync serves many appends. Writes land in arrival order; each resolves
  * only when its batch is on disk.
  */
+/** Counters for metrics. */
+export interface WriterStats {
+  batches: number
+  operations: number
+  bytes: number
+}
+
 export class GroupCommitWriter {
+  readonly stats: WriterStats = { batches: 0, operations: 0, bytes: 0 }
   readonly #db: ClassicLevel<string, Uint8Array>
   readonly #sync: boolean
   #queue: Waiting[] = []
@@ -52,6 +60,9 @@ export class GroupCommitWriter {
       const batch = this.#queue.splice(0, taken)
       try {
         await this.#db.batch(ops, { sync: this.#sync })
+        this.stats.batches++
+        this.stats.operations += ops.length
+        for (const op of ops) this.stats.bytes += op.value.byteLength
         for (const waiting of batch) waiting.resolve()
       } catch (err) {
         for (const waiting of batch) waiting.reject(err)

@@ -6,6 +6,7 @@ import {
 } from './constants.ts'
 import { CorruptRecordError, StoreClosedError, StoreFormatError, StoreLockedError } from './errors.ts'
 import { GroupCommitWriter } from './group-commit.ts'
+import type { WriterStats } from './group-commit.ts'
 import { seal, unseal } from './record-seal.ts'
 import type { Journal, JournalRecord, PlainCodec, Snapshot, SnapshotStore } from '../../actors/index.ts'
 
@@ -32,6 +33,7 @@ export class LevelStore {
     this.dir = dir
     this.#db = db
     this.#writer = new GroupCommitWriter(db, sync)
+    this.stats.writer = this.#writer.stats
     this.#codec = createPlainCodec()
     this.journal = {
       append: (entityId, records) => this.#append(entityId, records),
@@ -68,6 +70,10 @@ export class LevelStore {
   }
 
   get closed (): boolean { return this.#closing !== undefined }
+
+  /** Journal records submitted for appending, and what the writer has made durable (records,
+   * snapshots and batches). */
+  readonly stats = { appends: 0, writer: { batches: 0, operations: 0, bytes: 0 } as WriterStats }
 
   /** Waits for every accepted write to reach the disk, then closes. Idempotent. */
   close (): Promise<void> {
@@ -106,6 +112,7 @@ export class LevelStore {
       const key = journalKey(entityId, record.seq)
       return { type: 'put' as const, key, value: seal(key, this.#codec.encode(record.event)) }
     })
+    this.stats.appends += ops.length
     return this.#writer.write(ops)
   }
 

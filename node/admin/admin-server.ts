@@ -1,0 +1,225 @@
+import Fastify, { LogController } from 'fastify'
+import type { FastifyBaseLogger, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import { Ajv } from 'ajv'
+import { describe, roomDirectory } from '../../actors/index.ts'
+import type { ActorSystem, Journal, RoomSummary } from '../../actors/index.ts'
+import { adminSchemas } from '../../protocols/index.ts'
+import { tokenMatches } from '../identity/admin-token.ts'
+import type { NodeMetrics } from '../metrics/node-metrics.ts'
+import type { UserAccounts } from '../users/user-accounts.ts'
+
+export type Readiness = 'starting' | 'ready' | 'draining'
+
+export interface Member {
+  peerId: string
+  roles: string[]
+  status: 'joining' | 'up' | 'draining' | 'down'
+  addresses: { grpc: string, admin: string, p2p: string[] }
+  load: { actors: number, entities: number, mailbox: number, rssBytes: number }
+  startedAt: number
+  version: string
+}
+
+export interface AdminServerDeps {
+  readonly system: ActorSystem
+  readonly users: UserAccounts
+  readonly journal: Journal
+  readonly metrics: NodeMetrics
+  readonly adminToken: string
+  /** When set, /metrics needs it as a bearer token. */
+  readonly metricsToken?: string | undefined
+  readonly readiness: () => Readiness
+  readonly self: () => Member
+  /** pino (the node's), or false for none (tests). */
+  readonly logger?: FastifyBaseLogger | false
+}
+
+const ref = (id: string): { $ref: string } => ({ $ref: `${id}#` })
+const errors = (...codes: number[]): Record<number, { $ref: string }> =>
+  Object.fromEntries(codes.map((code) => [code, ref('Error')]))
+const bearer = [{ bearer: [] }]
+
+/**
+ * The admin HTTP endpoint, built but not listening (node/ listens; tests use inject()).
+ * `/livez`, `/readyz`, `/metrics`, `/api/v1/*` behind the admin bearer token, OpenAPI at
+ * `/docs/json` and its UI at `/docs`. Bodies are validated strictly: unknown fields and wrong
+ * types are 400 with a message naming the field; nothing is coerced.
+ */
+export async function buildAdminServer (deps: AdminServerDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    ...(deps.logger === undefined || deps.logger === false ? { logger: false } : { loggerInstance: deps.logger }),
+    // one line per scrape or probe would drown the log; failures are logged by the error handler
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: 64 * 1024
+  })
+  // bodies: strict. Query strings and path params arrive as strings, so those may be coerced.
+  const strict = new Ajv({ removeAdditional: false, coerceTypes: false, useDefaults: true, allErrors: false })
+  const lenient = new Ajv({ removeAdditional: false, coerceTypes: true, useDefaults: true, allErrors: false })
+  for (const schema of adminSchemas.ADMIN_SCHEMAS) {
+    app.addSchema(schema)
+    strict.addSchema(schema)
+    lenient.addSchema(schema)
+  }
+  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? strict : lenient).compile(schema))
+  app.setErrorHandler((err: FastifyError, request, reply) => errorReply(err, request, reply))
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Plexi admin API', version: '1', description: 'Cluster, actors, users and rooms of a Plexi node. /api/v1 needs "Authorization: Bearer <admin token>".' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } }
+    },
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) }
+  })
+  await app.register(swaggerUi, { routePrefix: '/docs' })
+
+  app.get('/livez', {
+    schema: { summary: 'The process is alive (its event loop turns)', response: { 200: { type: 'object', properties: { status: { type: 'string' } } } } }
+  }, async () => ({ status: 'ok' }))
+
+  app.get('/readyz', {
+    schema: {
+      summary: 'Ready to serve: 503 while starting or shutting down',
+      response: { 200: { type: 'object', properties: { status: { type: 'string' } } }, 503: { type: 'object', properties: { status: { type: 'string' } } } }
+    }
+  }, async (_request, reply) => {
+    const state = deps.readiness()
+    return reply.code(state === 'ready' ? 200 : 503).send({ status: state })
+  })
+
+  app.get('/metrics', { schema: { summary: 'Prometheus metrics (bearer metrics-token when one is configured)', response: { 401: ref('Error') } } }, async (request, reply) => {
+    if (deps.metricsToken !== undefined && !authorized(request, deps.metricsToken)) return unauthorized(reply, 'metrics token')
+    reply.type(deps.metrics.registry.contentType)
+    return await deps.metrics.registry.metrics()
+  })
+
+  await app.register(async (api) => {
+    api.addHook('onRequest', async (request, reply) => {
+      if (!authorized(request, deps.adminToken)) return unauthorized(reply, 'admin token')
+    })
+
+    api.get('/cluster', {
+      schema: {
+        summary: 'This node and every member it knows', security: bearer,
+        response: { 200: { type: 'object', required: ['self', 'members'], properties: { self: ref('Member'), members: { type: 'array', items: ref('Member') } } }, ...errors(401) }
+      }
+    }, async () => {
+      const self = deps.self()
+      return { self, members: [self] }
+    })
+
+    api.get('/nodes', {
+      schema: { summary: 'Every member', security: bearer, response: { 200: { type: 'array', items: ref('Member') }, ...errors(401) } }
+    }, async () => [deps.self()])
+
+    api.get<{ Querystring: { type?: string } }>('/actors', {
+      schema: {
+        summary: 'Live actors and active entities (filter by kind or entity type)', security: bearer,
+        querystring: { type: 'object', additionalProperties: false, properties: { type: { type: 'string', pattern: '^[a-z$][a-z0-9-]{0,31}$' } } },
+        response: { 200: { type: 'array', items: ref('Actor') }, ...errors(400, 401) }
+      }
+    }, async (request) => {
+      const node = deps.self().peerId
+      const type = request.query.type
+      return deps.system.actors()
+        .filter((a) => type === undefined || a.kind === type)
+        .map((a) => ({ kind: a.kind, path: a.path, key: entityKey(a.path, a.kind), status: a.status, mailbox: a.mailbox, node }))
+    })
+
+    api.get<{ Params: { type: string, key: string } }>('/actors/:type/:key', {
+      schema: {
+        summary: 'One entity: where it lives, whether it is active, its last journaled seq', security: bearer,
+        params: { type: 'object', required: ['type', 'key'], properties: { type: { type: 'string', pattern: '^[a-z][a-z0-9-]{0,31}$' }, key: { type: 'string', minLength: 1, maxLength: 200 } } },
+        response: { 200: ref('Entity'), ...errors(400, 401, 404) }
+      }
+    }, async (request, reply) => {
+      const { type, key } = request.params
+      const known = deps.system.entityTypes().find((t) => t.type === type)
+      if (known === undefined) return send(reply, 404, 'UNKNOWN_ENTITY_TYPE', `no entity type ${JSON.stringify(type)}; known: ${deps.system.entityTypes().map((t) => t.type).join(', ')}`)
+      deps.system.entity(type, key)   // validates the key (InvalidNameError → 400)
+      const active = deps.system.entities(type).find((e) => e.key === key)
+      const seq = await deps.journal.highestSeq(`${type}/${key}`)
+      if (active === undefined && seq === 0) return send(reply, 404, 'UNKNOWN_ENTITY', `entity ${type}/${key} has never been written to`)
+      return { type, key, node: deps.self().peerId, active: active !== undefined, status: active?.status ?? null, mailbox: active?.mailbox ?? 0, seq, role: known.role }
+    })
+
+    api.get('/users', {
+      schema: { summary: 'Users', security: bearer, response: { 200: { type: 'array', items: ref('User') }, ...errors(401) } }
+    }, async () => await deps.users.list())
+
+    api.post<{ Body: { name: string } }>('/users', {
+      schema: {
+        summary: 'Create a user; the reply carries their token, shown this once', security: bearer,
+        body: { type: 'object', required: ['name'], additionalProperties: false, properties: { name: adminSchemas.userNameParam } },
+        response: { 201: ref('NewUser'), ...errors(400, 401, 409) }
+      }
+    }, async (request, reply) => reply.code(201).send(await deps.users.add(request.body.name)))
+
+    api.delete<{ Params: { name: string } }>('/users/:name', {
+      schema: {
+        summary: 'Remove a user and revoke their token', security: bearer,
+        params: { type: 'object', required: ['name'], properties: { name: adminSchemas.userNameParam } },
+        response: { 200: ref('User'), ...errors(400, 401, 404) }
+      }
+    }, async (request) => await deps.users.remove(request.params.name))
+
+    api.get('/rooms', {
+      schema: { summary: 'Rooms that have at least one message or member', security: bearer, response: { 200: { type: 'array', items: ref('Room') }, ...errors(401) } }
+    }, async () => {
+      const rooms = await deps.system.entity(roomDirectory, 'all').ask<RoomSummary[]>((replyTo) => ({ type: 'list', replyTo }))
+      const active = new Set(deps.system.entities('room').map((e) => e.key))
+      return rooms.map((r) => ({ ...r, active: active.has(r.name) }))
+    })
+  }, { prefix: '/api/v1' })
+
+  return app
+}
+
+function authorized (request: FastifyRequest, token: string): boolean {
+  const header = request.headers.authorization
+  return typeof header === 'string' && header.startsWith('Bearer ') && tokenMatches(header.slice(7).trim(), token)
+}
+
+function unauthorized (reply: FastifyReply, what: string): FastifyReply {
+  void reply.header('www-authenticate', 'Bearer')
+  return send(reply, 401, 'UNAUTHORIZED', `missing or wrong ${what}: send "Authorization: Bearer <token>"`)
+}
+
+function send (reply: FastifyReply, statusCode: number, code: string, message: string): FastifyReply {
+  return reply.code(statusCode).send({ statusCode, code, error: reasonOf(statusCode), message })
+}
+
+/** Known failures get their status and a stable code; anything else is a logged 500. */
+function errorReply (err: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  if (err.validation !== undefined || err.code === 'FST_ERR_VALIDATION') return send(reply, 400, 'FST_ERR_VALIDATION', err.message)
+  if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
+    return send(reply, err.statusCode, err.code ?? 'BAD_REQUEST', err.message)
+  }
+  switch (err.name) {
+    case 'UserExistsError': return send(reply, 409, 'USER_EXISTS', err.message)
+    case 'UnknownUserError': return send(reply, 404, 'UNKNOWN_USER', err.message)
+    case 'UnknownEntityTypeError': return send(reply, 404, 'UNKNOWN_ENTITY_TYPE', err.message)
+    case 'InvalidNameError': return send(reply, 400, 'INVALID_NAME', err.message)
+    case 'MailboxFullError':
+    case 'AskTimeoutError':
+    case 'ActorStoppedError':
+    case 'ActorSystemTerminatedError':
+    case 'StoreClosedError':
+      void reply.header('retry-after', '1')
+      return send(reply, 503, 'UNAVAILABLE', `${err.message}; retry shortly`)
+    default:
+      request.log.error({ err }, `admin ${request.method} ${request.url} failed: ${describe(err)}`)
+      return send(reply, 500, 'INTERNAL', 'internal error; see the node\'s log')
+  }
+}
+
+function reasonOf (status: number): string {
+  return ({ 400: 'Bad Request', 401: 'Unauthorized', 404: 'Not Found', 409: 'Conflict', 500: 'Internal Server Error', 503: 'Service Unavailable' } as Record<number, string>)[status] ?? 'Error'
+}
+
+/** `/entities/room/general` → `general` for an entity of kind `room`; null for plain actors. */
+function entityKey (path: string, kind: string): string | null {
+  const prefix = `/entities/${kind}/`
+  return path.startsWith(prefix) ? path.slice(prefix.length) : null
+}

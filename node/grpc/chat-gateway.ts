@@ -1,0 +1,127 @@
+import { assertNever, chatRoom, describe } from '../../actors/index.ts'
+import type { ActorContext, Behavior, ChatMessage, ReplyTo, RoomFeed } from '../../actors/index.ts'
+
+/** A local subscriber (one gRPC Subscribe call). */
+export interface RoomSink {
+  push (message: ChatMessage): void
+  /** The gateway cannot serve this sink any more (subscription failed, node shutting down). */
+  close (reason: string): void
+}
+
+export type GatewayMsg =
+  | RoomFeed
+  /** Replies once the gateway is subscribed to the room: every message made durable after the
+   * reply is pushed to the sink, every one before it is in the room's history. */
+  | { readonly type: 'attach', readonly room: string, readonly sink: RoomSink, readonly replyTo: ReplyTo<void> }
+  | { readonly type: 'detach', readonly room: string, readonly sink: RoomSink }
+  | { readonly type: 'subscribed', readonly room: string, readonly error?: string }
+  | { readonly type: 'resubscribe' }
+  /** Closes every sink (shutdown); replies with how many there were. */
+  | { readonly type: 'close-all', readonly reason: string, readonly replyTo: ReplyTo<number> }
+
+interface RoomEntry {
+  readonly sinks: ReadonlySet<RoomSink>
+  readonly subscribed: boolean
+  /** Attaches waiting for the subscription. */
+  readonly waiting: ReadonlyArray<ReplyTo<void>>
+}
+
+type GatewayState = ReadonlyMap<string, RoomEntry>
+
+/** Subscriptions are renewed this often: a room that lost them (it was restarted from scratch)
+ * gets them back, and the sinks fetch any gap from history. Renewal is idempotent. */
+export const RESUBSCRIBE_MS = 10_000
+
+/**
+ * The node's chat gateway: subscribed once to each room that has local subscribers, it fans each
+ * pushed message out to them (one message per gateway, not per client).
+ */
+export function chatGateway (): Behavior<GatewayMsg, GatewayState> {
+  return {
+    init (ctx) {
+      ctx.timers.startPeriodic('resubscribe', { type: 'resubscribe' }, RESUBSCRIBE_MS)
+      return new Map()
+    },
+    receive (rooms, msg, ctx) {
+      switch (msg.type) {
+        case 'room-message': {
+          const entry = rooms.get(msg.message.room)
+          if (entry !== undefined) for (const sink of entry.sinks) sink.push(msg.message)
+          return rooms
+        }
+        case 'attach': {
+          const entry = rooms.get(msg.room)
+          if (entry === undefined) {
+            subscribe(ctx, msg.room)
+            return withRoom(rooms, msg.room, { sinks: new Set([msg.sink]), subscribed: false, waiting: [msg.replyTo] })
+          }
+          if (entry.subscribed) ctx.reply(msg.replyTo, undefined)
+          return withRoom(rooms, msg.room, {
+            sinks: new Set([...entry.sinks, msg.sink]),
+            subscribed: entry.subscribed,
+            waiting: entry.subscribed ? entry.waiting : [...entry.waiting, msg.replyTo]
+          })
+        }
+        case 'detach': {
+          const entry = rooms.get(msg.room)
+          if (entry === undefined || !entry.sinks.has(msg.sink)) return rooms
+          const sinks = new Set(entry.sinks)
+          sinks.delete(msg.sink)
+          if (sinks.size > 0) return withRoom(rooms, msg.room, { ...entry, sinks })
+          ctx.system.entity(chatRoom, msg.room).tell({ type: 'unsubscribe', gateway: ctx.self.address })
+          return withoutRoom(rooms, msg.room)
+        }
+        case 'subscribed': {
+          const entry = rooms.get(msg.room)
+          if (entry === undefined) return rooms
+          if (msg.error !== undefined) {
+            const reason = `cannot subscribe to room ${msg.room}: ${msg.error}`
+            for (const sink of entry.sinks) sink.close(reason)
+            for (const replyTo of entry.waiting) ctx.fail(replyTo, new Error(reason))
+            return withoutRoom(rooms, msg.room)
+          }
+          for (const replyTo of entry.waiting) ctx.reply(replyTo, undefined)
+          return withRoom(rooms, msg.room, { sinks: entry.sinks, subscribed: true, waiting: [] })
+        }
+        case 'resubscribe':
+          for (const [room, entry] of rooms) if (entry.subscribed) subscribe(ctx, room, true)
+          return rooms
+        case 'close-all': {
+          let count = 0
+          for (const [room, entry] of rooms) {
+            for (const sink of entry.sinks) {
+              sink.close(msg.reason)
+              count++
+            }
+            ctx.system.entity(chatRoom, room).tell({ type: 'unsubscribe', gateway: ctx.self.address })
+          }
+          ctx.reply(msg.replyTo, count)
+          return new Map()
+        }
+        default:
+          return assertNever(msg, 'gateway message')
+      }
+    }
+  }
+}
+
+function subscribe (ctx: ActorContext<GatewayMsg>, room: string, renewal = false): void {
+  ctx.system.entity(chatRoom, room)
+    .ask<{ lastSeq: number }>((replyTo) => ({ type: 'subscribe', gateway: ctx.self.address, replyTo }))
+    .then(
+      () => { if (!renewal) ctx.self.tell({ type: 'subscribed', room }) },
+      (err: unknown) => {
+        if (renewal) ctx.log.warn({ room, err }, `renewing the subscription to room ${room} failed: ${describe(err)}`)
+        else ctx.self.tell({ type: 'subscribed', room, error: describe(err) })
+      })
+}
+
+function withRoom (rooms: GatewayState, room: string, entry: RoomEntry): GatewayState {
+  return new Map(rooms).set(room, entry)
+}
+
+function withoutRoom (rooms: GatewayState, room: string): GatewayState {
+  const next = new Map(rooms)
+  next.delete(room)
+  return next
+}

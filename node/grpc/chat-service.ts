@@ -1,0 +1,179 @@
+import * as grpc from '@grpc/grpc-js'
+import type protobuf from 'protobufjs'
+import { MAX_HISTORY_LIMIT, chatRoom, describe, roomDirectory } from '../../actors/index.ts'
+import type { ActorRef, ActorSystem, ChatMessage, Logger, PostAck, RoomInfo, RoomSummary } from '../../actors/index.ts'
+import { RETRY_AFTER_KEY, ROOM_NAME_RULE, STATUS_DETAILS_KEY, encodeRetryStatus, isRoomName } from '../../protocols/index.ts'
+import { statusError, toStatus } from './grpc-status.ts'
+import { RoomStream } from './room-stream.ts'
+import type { UserAccounts } from '../users/user-accounts.ts'
+import type { GatewayMsg } from './chat-gateway.ts'
+import type { RateLimiter } from './rate-limiter.ts'
+import type { StatusError } from './grpc-status.ts'
+
+/** History returned when a request asks for 0. */
+const DEFAULT_HISTORY_LIMIT = 100
+
+export interface ChatServiceDeps {
+  readonly system: ActorSystem
+  readonly users: UserAccounts
+  readonly gateway: ActorRef<GatewayMsg>
+  readonly limiter: RateLimiter
+  readonly maxMessageBytes: number
+  readonly retryTypes: protobuf.Root
+  readonly log: Logger
+  /** False while the node is starting or shutting down: new calls get UNAVAILABLE. */
+  readonly accepting: () => boolean
+  readonly onPosted?: () => void
+  readonly streams?: { opened (): void, closed (): void }
+}
+
+type Unary<Req, Res> = grpc.handleUnaryCall<Req, Res>
+
+interface PostRequest { room: string, text: string }
+interface SubscribeRequest { room: string, after: number }
+interface HistoryRequest { room: string, after: number, limit: number }
+interface RoomRequest { room: string }
+
+/** A client error to send as a status, thrown inside a handler. */
+class Refusal extends Error {
+  readonly status: StatusError
+  constructor (status: StatusError) {
+    super(status.details)
+    this.status = status
+  }
+}
+
+/**
+ * The `plexi.chat.v1.Chat` handlers. Every call authenticates first (UNAUTHENTICATED and nothing
+ * else runs otherwise), then validates its request (INVALID_ARGUMENT naming the field), then
+ * talks to the room entity.
+ */
+export function chatServiceHandlers (deps: ChatServiceDeps): grpc.UntypedServiceImplementation {
+  const { system, log } = deps
+  const room = (name: string) => system.entity(chatRoom, name)
+
+  async function authenticate (call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>): Promise<string> {
+    if (!deps.accepting()) throw new Refusal(statusError(grpc.status.UNAVAILABLE, 'node is not serving (starting or shutting down); retry, or connect to another node'))
+    const header = call.metadata.get('authorization')[0]
+    if (typeof header !== 'string' || !header.startsWith('Bearer ')) {
+      throw new Refusal(statusError(grpc.status.UNAUTHENTICATED, 'missing token: send metadata "authorization: Bearer <token>"'))
+    }
+    const user = await deps.users.authenticate(header.slice('Bearer '.length).trim())
+    if (user === undefined) throw new Refusal(statusError(grpc.status.UNAUTHENTICATED, 'invalid or revoked token'))
+    return user
+  }
+
+  function unary<Req, Res> (name: string, body: (req: Req, user: string, call: grpc.ServerUnaryCall<Req, Res>) => Promise<Res>): Unary<Req, Res> {
+    return (call, callback) => {
+      authenticate(call as grpc.ServerUnaryCall<unknown, unknown>)
+        .then((user) => body(call.request, user, call))
+        .then((res) => { callback(null, res) }, (err: unknown) => { callback(failure(name, err) as grpc.ServiceError) })
+    }
+  }
+
+  function failure (call: string, err: unknown): StatusError {
+    if (err instanceof Refusal) return err.status
+    const { status, internal } = toStatus(err)
+    if (internal) log.error({ call, err }, `chat ${call} failed: ${describe(err)}`)
+    return status
+  }
+
+  return {
+    Post: unary<PostRequest, PostAck>('Post', async (req, user) => {
+      const roomName = checkRoom(req.room)
+      if (typeof req.text !== 'string' || req.text.length === 0) throw invalid('text: must not be empty')
+      const bytes = Buffer.byteLength(req.text, 'utf8')
+      if (bytes > deps.maxMessageBytes) throw invalid(`text: ${bytes} bytes is over the limit of ${deps.maxMessageBytes} bytes`)
+      const allowed = deps.limiter.take(user)
+      if (!allowed.ok) {
+        const details = `rate limit: at most ${deps.limiter.rate} posts per second (bursts of ${deps.limiter.burst}); retry in ${allowed.retryAfterMs} ms`
+        const metadata = new grpc.Metadata()
+        metadata.set(RETRY_AFTER_KEY, String(allowed.retryAfterMs))
+        metadata.set(STATUS_DETAILS_KEY, Buffer.from(encodeRetryStatus(deps.retryTypes, grpc.status.RESOURCE_EXHAUSTED, details, allowed.retryAfterMs)))
+        throw new Refusal(statusError(grpc.status.RESOURCE_EXHAUSTED, details, metadata))
+      }
+      const ack = await room(roomName).ask<PostAck>((replyTo) => ({ type: 'post', user, text: req.text, replyTo }))
+      deps.onPosted?.()
+      return ack
+    }),
+
+    History: unary<HistoryRequest, { messages: ChatMessage[] }>('History', async (req) => {
+      const roomName = checkRoom(req.room)
+      const after = checkSeq(req.after, 'after')
+      const limit = req.limit === 0 ? DEFAULT_HISTORY_LIMIT : req.limit
+      if (!Number.isInteger(limit) || limit < 1 || limit > MAX_HISTORY_LIMIT) throw invalid(`limit: must be 1 to ${MAX_HISTORY_LIMIT} (0 means ${DEFAULT_HISTORY_LIMIT})`)
+      const messages = await room(roomName).ask<ChatMessage[]>((replyTo) => ({ type: 'history', after, limit, replyTo }))
+      return { messages }
+    }),
+
+    ListRooms: unary<unknown, { rooms: RoomSummary[] }>('ListRooms', async () => {
+      const rooms = await system.entity(roomDirectory, 'all').ask<RoomSummary[]>((replyTo) => ({ type: 'list', replyTo }))
+      return { rooms }
+    }),
+
+    Join: unary<RoomRequest, RoomInfo>('Join', async (req, user) =>
+      await room(checkRoom(req.room)).ask<RoomInfo>((replyTo) => ({ type: 'join', user, replyTo }))),
+
+    Leave: unary<RoomRequest, RoomInfo>('Leave', async (req, user) =>
+      await room(checkRoom(req.room)).ask<RoomInfo>((replyTo) => ({ type: 'leave', user, replyTo }))),
+
+    Members: unary<RoomRequest, { members: readonly string[] }>('Members', async (req) => {
+      const info = await room(checkRoom(req.room)).ask<RoomInfo>((replyTo) => ({ type: 'info', replyTo }))
+      return { members: info.members }
+    }),
+
+    Subscribe: (call: grpc.ServerWritableStream<SubscribeRequest, unknown>) => {
+      void subscribe(call)
+    }
+  }
+
+  async function subscribe (call: grpc.ServerWritableStream<SubscribeRequest, unknown>): Promise<void> {
+    let roomName: string
+    let after: number
+    try {
+      await authenticate(call as grpc.ServerWritableStream<unknown, unknown>)
+      roomName = checkRoom(call.request.room)
+      after = checkSeq(call.request.after, 'after')
+    } catch (err) {
+      call.emit('error', failure('Subscribe', err))
+      return
+    }
+    deps.streams?.opened()
+    let attached = false
+    const stream: RoomStream = new RoomStream(call as never, {
+      room: roomName,
+      after,
+      history: (from, limit) => room(roomName).ask<ChatMessage[]>((replyTo) => ({ type: 'history', after: from, limit, replyTo })),
+      onEnd: () => {
+        deps.streams?.closed()
+        if (attached) deps.gateway.tell({ type: 'detach', room: roomName, sink: stream })
+      }
+    })
+    try {
+      await deps.gateway.ask<void>((replyTo) => ({ type: 'attach', room: roomName, sink: stream, replyTo }))
+      attached = true
+      if (stream.ended) {
+        deps.gateway.tell({ type: 'detach', room: roomName, sink: stream })
+        return
+      }
+      await stream.start()
+    } catch (err) {
+      const status = failure('Subscribe', err)
+      stream.fail(status.code, status.details)
+    }
+  }
+}
+
+function checkRoom (value: unknown): string {
+  if (!isRoomName(value)) throw invalid(`room: ${JSON.stringify(value)} is not a room name (${ROOM_NAME_RULE})`)
+  return value
+}
+
+function checkSeq (value: unknown, field: string): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) throw invalid(`${field}: must be a seq >= 0`)
+  return value
+}
+
+function invalid (details: string): Refusal {
+  return new Refusal(statusError(grpc.status.INVALID_ARGUMENT, details))
+}

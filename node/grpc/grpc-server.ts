@@ -1,0 +1,36 @@
+import * as grpc from '@grpc/grpc-js'
+import { formatHostPort } from '../../config/index.ts'
+import type { HostPort } from '../../config/index.ts'
+
+/** Largest request a client may send (a post is limited far lower by max-message-bytes; this
+ * bounds what grpc-js buffers before our validation runs). */
+const MAX_RECEIVE_BYTES = 4 * 1024 * 1024
+
+/** A gRPC server with one service, bound and started. Only node/ calls this. */
+export async function startGrpcServer (address: HostPort, service: grpc.ServiceDefinition,
+  handlers: grpc.UntypedServiceImplementation): Promise<{ server: grpc.Server, address: HostPort }> {
+  const server = new grpc.Server({ 'grpc.max_receive_message_length': MAX_RECEIVE_BYTES })
+  server.addService(service, handlers)
+  const port = await new Promise<number>((resolve, reject) => {
+    server.bindAsync(formatHostPort(address), grpc.ServerCredentials.createInsecure(), (err, bound) => {
+      if (err !== null) reject(new Error(`cannot listen for gRPC on ${formatHostPort(address)}: ${err.message}`, { cause: err }))
+      else resolve(bound)
+    })
+  })
+  return { server, address: { host: address.host, port } }
+}
+
+/** Stops taking calls, lets in-flight unary calls finish for at most `timeoutMs`, then cuts the
+ * rest. Resolves true when it finished in time. */
+export function stopGrpcServer (server: grpc.Server, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      server.forceShutdown()
+      resolve(false)
+    }, timeoutMs)
+    server.tryShutdown(() => {
+      clearTimeout(timer)
+      resolve(true)
+    })
+  })
+}

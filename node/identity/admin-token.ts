@@ -1,0 +1,47 @@
+import { randomBytes, timingSafeEqual, createHash } from 'node:crypto'
+import { readFile, stat, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+
+export const ADMIN_TOKEN_FILE = 'admin-token'
+
+export type AdminTokenSource = 'config' | 'file' | 'created'
+
+/**
+ * The admin token: the configured one (flag, PLEXI_ADMIN_TOKEN or the config file), else the one
+ * in `<data-dir>/admin-token`, created with mode 0600 on first start.
+ */
+export async function resolveAdminToken (dataDir: string, configured: string | undefined):
+Promise<{ token: string, source: AdminTokenSource, path: string, warning?: string }> {
+  const path = join(dataDir, ADMIN_TOKEN_FILE)
+  if (configured !== undefined) return { token: configured, source: 'config', path }
+  try {
+    const token = (await readFile(path, 'utf8')).trim()
+    if (token.length < 16) throw new Error(`${path} holds no usable token (at least 16 characters); delete it to get a new one`)
+    const mode = (await stat(path)).mode & 0o777
+    const warning = (mode & 0o077) !== 0 ? `${path} is readable by other users (mode ${mode.toString(8)}); chmod 600 it` : undefined
+    return { token, source: 'file', path, ...(warning !== undefined && { warning }) }
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
+  }
+  const token = newToken('plxa')
+  await writeFile(path, `${token}\n`, { mode: 0o600, flag: 'wx' })
+  return { token, source: 'created', path }
+}
+
+/** A random bearer token: a readable prefix and 256 random bits. */
+export function newToken (prefix: string): string {
+  return `${prefix}_${randomBytes(32).toString('base64url')}`
+}
+
+/** SHA-256 (hex) of a token: what is stored and compared, never the token itself. */
+export function hashToken (token: string): string {
+  return createHash('sha256').update(token).digest('hex')
+}
+
+/** Compares a presented token with the expected one in constant time (both are hashed first,
+ * so their lengths never leak either). */
+export function tokenMatches (presented: string, expected: string): boolean {
+  const a = createHash('sha256').update(presented).digest()
+  const b = createHash('sha256').update(expected).digest()
+  return timingSafeEqual(a, b)
+}

@@ -1,0 +1,99 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import type { ActorSystem, AskOutcome } from '../../actors/index.ts'
+import type { LevelStore } from '../storage/index.ts'
+
+/**
+ * The node's Prometheus metrics: `plexi_` prefix, base units (seconds, bytes), `_total` only on
+ * counters. Kernel and store counters are plain numbers there; they are read at scrape time, so
+ * the hot paths pay nothing for metrics.
+ */
+export class NodeMetrics {
+  readonly registry = new Registry()
+  readonly grpcStreamsOpen: Gauge
+  readonly chatMessages: Counter
+  readonly askDuration: Histogram<'outcome'>
+
+  constructor (system: ActorSystem, store: LevelStore) {
+    const registers = [this.registry]
+    collectDefaultMetrics({ register: this.registry, prefix: 'plexi_' })
+    const stats = system.stats
+
+    new Gauge({
+      name: 'plexi_actors',
+      help: 'Live actors by kind (the entity type for entities)',
+      labelNames: ['kind'],
+      registers,
+      collect () {
+        this.reset()
+        for (const [kind, n] of stats.actorsByKind) this.set({ kind }, n)
+      }
+    })
+    new Gauge({
+      name: 'plexi_mailbox_messages',
+      help: 'Messages waiting in mailboxes, by actor kind',
+      labelNames: ['kind'],
+      registers,
+      collect () {
+        this.reset()
+        const depth = new Map<string, number>()
+        for (const actor of system.actors()) depth.set(actor.kind, (depth.get(actor.kind) ?? 0) + actor.mailbox)
+        for (const [kind, n] of depth) this.set({ kind }, n)
+      }
+    })
+    counterOf(registers, 'plexi_messages_processed_total', 'Messages handled by actors', () => stats.messagesProcessed)
+    const seen = { full: 0, dead: 0 }
+    new Counter({
+      name: 'plexi_messages_dropped_total',
+      help: 'Messages refused: mailbox_full (tell or ask) or dead_letter (actor stopped)',
+      labelNames: ['reason'],
+      registers,
+      collect () {
+        const full = stats.tellsDropped + stats.asksRejected
+        const dead = stats.deadLetters
+        this.labels('mailbox_full').inc(full - seen.full)
+        this.labels('dead_letter').inc(dead - seen.dead)
+        seen.full = full
+        seen.dead = dead
+      }
+    })
+    counterOf(registers, 'plexi_actor_failures_total', 'Actor handlers or inits that threw', () => stats.failures)
+    counterOf(registers, 'plexi_actor_restarts_total', 'Actor restarts by supervisors', () => stats.restarts)
+    counterOf(registers, 'plexi_supervisor_escalations_total', 'Restart intensity exceeded', () => stats.escalations)
+    counterOf(registers, 'plexi_entity_activations_total', 'Entity activations', () => stats.entityActivations)
+    counterOf(registers, 'plexi_entity_passivations_total', 'Entity passivations', () => stats.entityPassivations)
+    counterOf(registers, 'plexi_asks_timed_out_total', 'Asks that got no reply in time', () => stats.asksTimedOut)
+    counterOf(registers, 'plexi_journal_appends_total', 'Journal records submitted for appending', () => store.stats.appends)
+    counterOf(registers, 'plexi_journal_batches_total', 'Batches written (and fsynced) by the store', () => store.stats.writer.batches)
+    counterOf(registers, 'plexi_journal_written_bytes_total', 'Bytes written by the store', () => store.stats.writer.bytes)
+
+    this.askDuration = new Histogram({
+      name: 'plexi_ask_duration_seconds',
+      help: 'Time from ask to reply, error or timeout',
+      labelNames: ['outcome'],
+      buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers
+    })
+    this.grpcStreamsOpen = new Gauge({ name: 'plexi_grpc_streams_open', help: 'Open gRPC Subscribe streams', registers })
+    this.chatMessages = new Counter({ name: 'plexi_chat_messages_total', help: 'Chat messages posted and acknowledged', registers })
+  }
+
+  /** For ActorSystemOptions.onAskSettled. */
+  readonly observeAsk = (ms: number, outcome: AskOutcome): void => {
+    this.askDuration.observe({ outcome }, ms / 1000)
+  }
+}
+
+/** A counter whose value is a number kept elsewhere, read at scrape time. */
+function counterOf (registers: Registry[], name: string, help: string, read: () => number): void {
+  let last = 0
+  const counter: Counter = new Counter({
+    name,
+    help,
+    registers,
+    collect () {
+      const now = read()
+      if (now > last) counter.inc(now - last)
+      last = now
+    }
+  })
+}

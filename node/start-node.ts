@@ -1,0 +1,180 @@
+import { mkdir } from 'node:fs/promises'
+import { join } from 'node:path'
+import { ActorSystem, chatRoom, describe, roomDirectory, userDirectory } from '../actors/index.ts'
+import type { ActorRef } from '../actors/index.ts'
+import { ConfigError, formatHostPort } from '../config/index.ts'
+import type { HostPort, NodeConfig, Role } from '../config/index.ts'
+import { loadChatService, loadRetryInfoTypes } from '../protocols/index.ts'
+import { buildAdminServer } from './admin/admin-server.ts'
+import type { Member, Readiness } from './admin/admin-server.ts'
+import { chatGateway } from './grpc/chat-gateway.ts'
+import type { GatewayMsg } from './grpc/chat-gateway.ts'
+import { chatServiceHandlers } from './grpc/chat-service.ts'
+import { startGrpcServer, stopGrpcServer } from './grpc/grpc-server.ts'
+import { RateLimiter } from './grpc/rate-limiter.ts'
+import { resolveAdminToken } from './identity/admin-token.ts'
+import { loadPeerIdentity } from './identity/peer-identity.ts'
+import { NodeMetrics } from './metrics/node-metrics.ts'
+import { LevelStore } from './storage/index.ts'
+import { UserAccounts } from './users/user-accounts.ts'
+import type { Logger as PinoLogger } from 'pino'
+import { status } from '@grpc/grpc-js'
+import type { UntypedServiceImplementation } from '@grpc/grpc-js'
+
+/** The store lives in this folder of the data dir. */
+export const STORE_DIR = 'store'
+export const VERSION = '0.1.0'
+
+export interface RunningNode {
+  readonly peerId: string
+  readonly roles: readonly Role[]
+  readonly grpc: HostPort
+  readonly admin: HostPort
+  readonly adminTokenPath: string
+  readonly state: Readiness
+  /** Graceful stop: not ready, streams closed with UNAVAILABLE, in-flight calls finished (at
+   * most `shutdown-timeout`), actors stopped, journal flushed. Idempotent. */
+  stop (): Promise<void>
+}
+
+/**
+ * Starts a node from its configuration: the one place that wires storage, the actor system,
+ * entities, the chat gateway, the gRPC server and the admin endpoint, and the only code that
+ * listens on sockets.
+ */
+export async function startNode (config: NodeConfig, log: PinoLogger): Promise<RunningNode> {
+  if (config.role === undefined || config.role.length === 0) {
+    throw new ConfigError('role', 'no role given: pass --role with chat, ai, storage, backup (comma-separated) or all; npm start uses all')
+  }
+  const roles = config.role
+  let state: Readiness = 'starting'
+  const startedAt = Date.now()
+  await mkdir(config.dataDir, { recursive: true, mode: 0o700 })
+  const identity = await loadPeerIdentity(config.dataDir)
+  const adminToken = await resolveAdminToken(config.dataDir, config.adminToken)
+  if (adminToken.warning !== undefined) log.warn(adminToken.warning)
+
+  const store = await LevelStore.open(join(config.dataDir, STORE_DIR), { sync: config.journalSync })
+  const cleanups: Array<() => Promise<unknown>> = [() => store.close()]
+  let system: ActorSystem | undefined
+  try {
+    let metrics: NodeMetrics | undefined
+    system = new ActorSystem({
+      node: identity.peerId,
+      logger: log,
+      journal: store.journal,
+      snapshots: store.snapshots,
+      onEscalation: (err) => { log.error({ err }, `actor gave up after repeated failures: ${err.message}`) },
+      onAskSettled: (ms, outcome) => { metrics?.observeAsk(ms, outcome) }
+    })
+    const actors = system
+    cleanups.unshift(() => actors.terminate())
+    metrics = new NodeMetrics(system, store)
+    for (const type of [chatRoom, roomDirectory, userDirectory]) system.registerEntity(type as never)
+    const users = new UserAccounts(system)
+    const gateway: ActorRef<GatewayMsg> = system.spawn(chatGateway(), { name: 'chat-gateway', mailbox: 65_536, kind: 'chat-gateway' })
+
+    const { service } = loadChatService()
+    const nodeMetrics = metrics
+    const handlers = chatServiceHandlers({
+      system,
+      users,
+      gateway,
+      limiter: new RateLimiter({ rate: config.chatRate, burst: config.chatBurst }),
+      maxMessageBytes: config.maxMessageBytes,
+      retryTypes: loadRetryInfoTypes(),
+      log,
+      accepting: () => state === 'ready',
+      onPosted: () => { nodeMetrics.chatMessages.inc() },
+      streams: { opened: () => { nodeMetrics.grpcStreamsOpen.inc() }, closed: () => { nodeMetrics.grpcStreamsOpen.dec() } }
+    })
+    if (!roles.includes('chat')) log.warn('this node has no chat role: it serves no chat calls until nodes form a mesh')
+    const grpc = await startGrpcServer(config.grpcListen, service, roles.includes('chat') ? handlers : unavailable(handlers))
+    cleanups.unshift(async () => grpc.server.forceShutdown())
+
+    let adminAddress: HostPort = config.adminListen
+    const self = (): Member => {
+      const actorList = actors.actors()
+      return {
+        peerId: identity.peerId,
+        roles: [...roles],
+        status: state === 'ready' ? 'up' : state === 'starting' ? 'joining' : 'draining',
+        addresses: { grpc: formatHostPort(grpc.address), admin: formatHostPort(adminAddress), p2p: [] },
+        load: {
+          actors: actorList.length,
+          entities: actors.entities().length,
+          mailbox: actorList.reduce((sum, a) => sum + a.mailbox, 0),
+          rssBytes: process.memoryUsage.rss()
+        },
+        startedAt,
+        version: VERSION
+      }
+    }
+    const admin = await buildAdminServer({
+      system,
+      users,
+      journal: store.journal,
+      metrics,
+      adminToken: adminToken.token,
+      metricsToken: config.metricsToken,
+      readiness: () => state,
+      self,
+      logger: log
+    })
+    try {
+      await admin.listen({ host: config.adminListen.host, port: config.adminListen.port })
+    } catch (err) {
+      throw new Error(`cannot listen for admin HTTP on ${formatHostPort(config.adminListen)}: ${describe(err)}`, { cause: err })
+    }
+    cleanups.unshift(() => admin.close())
+    const bound = admin.server.address()
+    if (bound !== null && typeof bound === 'object') adminAddress = { host: config.adminListen.host, port: bound.port }
+
+    state = 'ready'
+    log.info({
+      peerId: identity.peerId,
+      roles,
+      grpc: formatHostPort(grpc.address),
+      admin: formatHostPort(adminAddress),
+      dataDir: config.dataDir,
+      adminToken: adminToken.source === 'config' ? '(from configuration)' : adminToken.path
+    }, `node ready: gRPC on ${formatHostPort(grpc.address)}, admin on http://${formatHostPort(adminAddress)}`)
+    if (adminToken.source === 'created') log.info(`admin token created in ${adminToken.path} (mode 0600)`)
+
+    let stopping: Promise<void> | undefined
+    return {
+      peerId: identity.peerId,
+      roles,
+      grpc: grpc.address,
+      admin: adminAddress,
+      adminTokenPath: adminToken.path,
+      get state () { return state },
+      stop () {
+        stopping ??= (async () => {
+          state = 'draining'
+          log.info('shutting down: not ready, closing streams, finishing in-flight calls')
+          const streams = await gateway.ask<number>((replyTo) => ({ type: 'close-all', reason: 'node is shutting down', replyTo }))
+            .catch(() => 0)
+          const clean = await stopGrpcServer(grpc.server, config.shutdownTimeout)
+          if (!clean) log.warn(`in-flight calls did not finish within ${config.shutdownTimeout} ms; they were cut`)
+          await actors.terminate()
+          await store.close()
+          await admin.close()
+          log.info({ streams }, 'stopped: journal flushed')
+        })()
+        return stopping
+      }
+    }
+  } catch (err) {
+    for (const cleanup of cleanups) await cleanup().catch(() => undefined)
+    throw err
+  }
+}
+
+/** The chat service on a node without the chat role: every call is UNAVAILABLE. */
+function unavailable (handlers: UntypedServiceImplementation): UntypedServiceImplementation {
+  const refuse = { code: status.UNAVAILABLE, details: 'this node does not hold the chat role; connect to a node that does' }
+  return Object.fromEntries(Object.keys(handlers).map((name) => [name, name === 'Subscribe'
+    ? (call: { emit: (event: string, err: unknown) => void }) => { call.emit('error', refuse) }
+    : (_call: unknown, callback: (err: unknown) => void) => { callback(refuse) }])) as UntypedServiceImplementation
+}

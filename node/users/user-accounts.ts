@@ -1,0 +1,76 @@
+import { InvalidNameError, userDirectory } from '../../actors/index.ts'
+import type { ActorSystem, UserSummary } from '../../actors/index.ts'
+import { USER_NAME_RULE, isUserName } from '../../protocols/index.ts'
+import { hashToken, newToken } from '../identity/admin-token.ts'
+
+/** How long an authentication result is reused (revocation on this node is immediate; the TTL
+ * bounds staleness once other nodes revoke). */
+const AUTH_CACHE_MS = 2_000
+/** Most cached results; the oldest go first. */
+const AUTH_CACHE_MAX = 10_000
+/** Tokens longer than this are refused before hashing (a client cannot make us hash megabytes). */
+const MAX_TOKEN_LENGTH = 256
+
+/**
+ * Users and their bearer tokens, over the `users/all` directory entity. A token is shown once,
+ * at creation; only its SHA-256 is stored.
+ */
+export class UserAccounts {
+  readonly #system: ActorSystem
+  readonly #cache = new Map<string, { user: string | null, expires: number }>()
+
+  constructor (system: ActorSystem) {
+    this.#system = system
+  }
+
+  async add (name: string): Promise<UserSummary & { token: string }> {
+    checkName(name)
+    const token = newToken('plxu')
+    const tokenHash = hashToken(token)
+    const summary = await this.#directory().ask<UserSummary>((replyTo) => ({ type: 'add', name, tokenHash, replyTo }))
+    this.#cache.delete(tokenHash)
+    return { ...summary, token }
+  }
+
+  /** Removes the user; their token stops working at once on this node. */
+  async remove (name: string): Promise<UserSummary> {
+    checkName(name)
+    const removed = await this.#directory().ask<UserSummary>((replyTo) => ({ type: 'remove', name, replyTo }))
+    for (const [hash, entry] of this.#cache) if (entry.user === name) this.#cache.delete(hash)
+    return removed
+  }
+
+  list (): Promise<UserSummary[]> {
+    return this.#directory().ask<UserSummary[]>((replyTo) => ({ type: 'list', replyTo }))
+  }
+
+  get (name: string): Promise<UserSummary | null> {
+    checkName(name)
+    return this.#directory().ask<UserSummary | null>((replyTo) => ({ type: 'get', name, replyTo }))
+  }
+
+  /** The user a token belongs to, or undefined for an unknown, revoked or malformed token. */
+  async authenticate (token: string): Promise<string | undefined> {
+    if (token.length === 0 || token.length > MAX_TOKEN_LENGTH) return undefined
+    const tokenHash = hashToken(token)
+    const now = performance.now()
+    const cached = this.#cache.get(tokenHash)
+    if (cached !== undefined && cached.expires > now) return cached.user ?? undefined
+    const user = await this.#directory().ask<string | null>((replyTo) => ({ type: 'authenticate', tokenHash, replyTo }))
+    this.#cache.delete(tokenHash)
+    this.#cache.set(tokenHash, { user, expires: now + AUTH_CACHE_MS })
+    if (this.#cache.size > AUTH_CACHE_MAX) {
+      const oldest = this.#cache.keys().next()
+      if (oldest.done !== true) this.#cache.delete(oldest.value)
+    }
+    return user ?? undefined
+  }
+
+  #directory () {
+    return this.#system.entity(userDirectory, 'all')
+  }
+}
+
+function checkName (name: string): void {
+  if (!isUserName(name)) throw new InvalidNameError('user name', name, USER_NAME_RULE)
+}

@@ -1,0 +1,118 @@
+/**
+ * JSON schemas of the admin HTTP API (`/api/v1`). Shapes under "External interface" in the
+ * architecture are a contract: member = { peerId, roles, status, addresses: { grpc, admin, p2p },
+ * load }. Fields may be added, never renamed or removed.
+ */
+import { ROOM_NAME_PATTERN, USER_NAME_PATTERN } from '../names.ts'
+
+export const ROLE_NAMES = ['chat', 'ai', 'storage', 'backup'] as const
+export const MEMBER_STATUSES = ['joining', 'up', 'draining', 'down'] as const
+
+export const errorSchema = {
+  $id: 'Error',
+  type: 'object',
+  required: ['statusCode', 'code', 'error', 'message'],
+  properties: {
+    statusCode: { type: 'integer' },
+    code: { type: 'string', description: 'stable, for scripts (e.g. USER_EXISTS, FST_ERR_VALIDATION)' },
+    error: { type: 'string' },
+    message: { type: 'string', description: 'what went wrong, naming the field for bad input' }
+  }
+} as const
+
+export const memberSchema = {
+  $id: 'Member',
+  type: 'object',
+  required: ['peerId', 'roles', 'status', 'addresses', 'load'],
+  properties: {
+    peerId: { type: 'string' },
+    roles: { type: 'array', items: { type: 'string', enum: ROLE_NAMES } },
+    status: { type: 'string', enum: MEMBER_STATUSES },
+    addresses: {
+      type: 'object',
+      required: ['grpc', 'admin', 'p2p'],
+      properties: {
+        grpc: { type: 'string' },
+        admin: { type: 'string' },
+        p2p: { type: 'array', items: { type: 'string' }, description: 'multiaddrs ending in /p2p/<peerId> (empty until the node joins a mesh)' }
+      }
+    },
+    load: {
+      type: 'object',
+      required: ['actors', 'entities', 'mailbox', 'rssBytes'],
+      properties: {
+        actors: { type: 'integer' },
+        entities: { type: 'integer' },
+        mailbox: { type: 'integer', description: 'messages waiting in all mailboxes' },
+        rssBytes: { type: 'integer' }
+      }
+    },
+    startedAt: { type: 'integer', description: 'ms since the epoch' },
+    version: { type: 'string' }
+  }
+} as const
+
+export const actorSchema = {
+  $id: 'Actor',
+  type: 'object',
+  required: ['kind', 'path', 'key', 'status', 'mailbox', 'node'],
+  properties: {
+    kind: { type: 'string', description: 'entity type (room, users, ...) or actor kind' },
+    path: { type: 'string' },
+    key: { type: ['string', 'null'], description: 'the entity key; null for plain actors' },
+    status: { type: 'string', enum: ['starting', 'running', 'suspended', 'stopping', 'stopped'] },
+    mailbox: { type: 'integer' },
+    node: { type: 'string', description: 'peer id of the node it lives on' }
+  }
+} as const
+
+export const entitySchema = {
+  $id: 'Entity',
+  type: 'object',
+  required: ['type', 'key', 'node', 'active', 'seq'],
+  properties: {
+    type: { type: 'string' },
+    key: { type: 'string' },
+    node: { type: 'string' },
+    active: { type: 'boolean' },
+    status: { type: ['string', 'null'] },
+    mailbox: { type: 'integer' },
+    seq: { type: 'integer', description: 'last journaled seq' },
+    role: { type: 'string' }
+  }
+} as const
+
+export const userSchema = {
+  $id: 'User',
+  type: 'object',
+  required: ['name', 'createdAt'],
+  properties: { name: { type: 'string' }, createdAt: { type: 'integer' } }
+} as const
+
+export const newUserSchema = {
+  $id: 'NewUser',
+  type: 'object',
+  required: ['name', 'token', 'createdAt'],
+  properties: {
+    name: { type: 'string' },
+    token: { type: 'string', description: 'shown once: only its hash is stored' },
+    createdAt: { type: 'integer' }
+  }
+} as const
+
+export const roomSchema = {
+  $id: 'Room',
+  type: 'object',
+  required: ['name', 'createdAt', 'createdBy', 'active'],
+  properties: {
+    name: { type: 'string' },
+    createdAt: { type: 'integer' },
+    createdBy: { type: 'string' },
+    active: { type: 'boolean', description: 'activated in memory on this node now' }
+  }
+} as const
+
+export const userNameParam = { type: 'string', pattern: USER_NAME_PATTERN.source } as const
+export const roomNameParam = { type: 'string', pattern: ROOM_NAME_PATTERN.source } as const
+
+export const ADMIN_SCHEMAS = [errorSchema, memberSchema, actorSchema, entitySchema, userSchema, newUserSchema, roomSchema] as const

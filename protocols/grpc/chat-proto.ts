@@ -1,0 +1,20 @@
+import * as grpc from '@grpc/grpc-js'
+import * as protoLoader from '@grpc/proto-loader'
+import { fileURLToPath } from 'node:url'
+
+/** Where the .proto lives, for clients in other languages and for docs. */
+export const CHAT_PROTO_PATH = fileURLToPath(new URL('./chat.proto', import.meta.url))
+
+/** Fully qualified service name, as in grpcurl and reflection. */
+export const CHAT_SERVICE_NAME = 'plexi.chat.v1.Chat'
+
+/**
+ * The chat service as grpc-js sees it. Field names are camelCase in JavaScript (`lastSeq`),
+ * 64-bit integers are numbers (seqs and timestamps stay far below 2^53), enums are their names.
+ */
+export function loadChatService (): { service: grpc.ServiceDefinition, Client: grpc.ServiceClientConstructor } {
+  const definition = protoLoader.loadSync(CHAT_PROTO_PATH, { keepCase: false, longs: Number, enums: String, defaults: true, oneofs: true })
+  const pkg = grpc.loadPackageDefinition(definition) as unknown as { plexi: { chat: { v1: { Chat: grpc.ServiceClientConstructor } } } }
+  const Client = pkg.plexi.chat.v1.Chat
+  return { service: Client.service, Client }
+}
