@@ -16,14 +16,12 @@ import { resolveAdminToken } from './identity/admin-token.ts'
 import { loadPeerIdentity } from './identity/peer-identity.ts'
 import { NodeMetrics } from './metrics/node-metrics.ts'
 import { LevelStore } from './storage/index.ts'
+import { STORE_DIR, VERSION } from './constants.ts'
 import { UserAccounts } from './users/user-accounts.ts'
 import type { Logger as PinoLogger } from 'pino'
 import { status } from '@grpc/grpc-js'
 import type { UntypedServiceImplementation } from '@grpc/grpc-js'
 
-/** The store lives in this folder of the data dir. */
-export const STORE_DIR = 'store'
-export const VERSION = '0.1.0'
 
 export interface RunningNode {
   readonly peerId: string

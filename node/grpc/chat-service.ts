@@ -5,6 +5,7 @@ import type { ActorRef, ActorSystem, ChatMessage, Logger, PostAck, RoomInfo, Roo
 import { RETRY_AFTER_KEY, ROOM_NAME_RULE, STATUS_DETAILS_KEY, encodeRetryStatus, isRoomName } from '../../protocols/index.ts'
 import { statusError, toStatus } from './grpc-status.ts'
 import { RoomStream } from './room-stream.ts'
+import { wireMessage } from './chat-wire.ts'
 import type { UserAccounts } from '../users/user-accounts.ts'
 import type { GatewayMsg } from './chat-gateway.ts'
 import type { RateLimiter } from './rate-limiter.ts'
@@ -97,13 +98,13 @@ export function chatServiceHandlers (deps: ChatServiceDeps): grpc.UntypedService
       return ack
     }),
 
-    History: unary<HistoryRequest, { messages: ChatMessage[] }>('History', async (req) => {
+    History: unary<HistoryRequest, { messages: unknown[] }>('History', async (req) => {
       const roomName = checkRoom(req.room)
       const after = checkSeq(req.after, 'after')
       const limit = req.limit === 0 ? DEFAULT_HISTORY_LIMIT : req.limit
       if (!Number.isInteger(limit) || limit < 1 || limit > MAX_HISTORY_LIMIT) throw invalid(`limit: must be 1 to ${MAX_HISTORY_LIMIT} (0 means ${DEFAULT_HISTORY_LIMIT})`)
       const messages = await room(roomName).ask<ChatMessage[]>((replyTo) => ({ type: 'history', after, limit, replyTo }))
-      return { messages }
+      return { messages: messages.map(wireMessage) }
     }),
 
     ListRooms: unary<unknown, { rooms: RoomSummary[] }>('ListRooms', async () => {

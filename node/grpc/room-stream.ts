@@ -2,6 +2,7 @@ import * as grpc from '@grpc/grpc-js'
 import { describe } from '../../actors/index.ts'
 import type { ChatMessage } from '../../actors/index.ts'
 import type { RoomSink } from './chat-gateway.ts'
+import { wireMessage } from './chat-wire.ts'
 
 /** History is read in pages of this many messages. */
 const HISTORY_PAGE = 500
@@ -121,7 +122,7 @@ export class RoomStream implements RoomSink {
   #write (message: ChatMessage): void {
     if (this.#ended) return
     this.#lastSent = message.seq
-    this.#call.write({ message })
+    this.#call.write({ message: wireMessage(message) })
     if (this.#call.writableLength > MAX_WRITE_BUFFER) {
       this.fail(grpc.status.RESOURCE_EXHAUSTED, `client is not reading fast enough; resubscribe with after=${this.#lastSent}`)
     }

@@ -1,8 +1,8 @@
 import { randomBytes, timingSafeEqual, createHash } from 'node:crypto'
 import { readFile, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { ADMIN_TOKEN_FILE } from '../constants.ts'
 
-export const ADMIN_TOKEN_FILE = 'admin-token'
 
 export type AdminTokenSource = 'config' | 'file' | 'created'
 

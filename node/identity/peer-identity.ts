@@ -3,8 +3,8 @@ import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import type { PrivateKey } from '@libp2p/interface'
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { PEER_KEY_FILE } from '../constants.ts'
 
-export const PEER_KEY_FILE = 'peer-key'
 
 /**
  * The node's libp2p identity (Ed25519), kept in `<data-dir>/peer-key` (mode 0600) so that its peer

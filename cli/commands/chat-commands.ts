@@ -1,0 +1,211 @@
+import { Command } from 'commander'
+import * as grpc from '@grpc/grpc-js'
+import { createInterface } from 'node:readline'
+import { MAX_HISTORY_LIMIT } from '../../actors/index.ts'
+import type { ChatMessage, PostAck, RoomInfo } from '../../actors/index.ts'
+import { ROOM_NAME_RULE, isRoomName } from '../../protocols/index.ts'
+import { ChatClient, cliError } from '../chat-client.ts'
+import { CliError, UsageError } from '../cli-errors.ts'
+import { printJson } from '../cli-io.ts'
+import type { CliIo } from '../cli-io.ts'
+import { chatConnection, withClientOptions } from '../client-options.ts'
+import type { ClientFlags } from '../client-options.ts'
+
+type RoomFlags = ClientFlags & { room: string }
+
+/** Reconnect delays of the interactive client: doubling, capped. */
+const RECONNECT_MIN_MS = 250
+const RECONNECT_MAX_MS = 5_000
+
+export function chatCommands (io: CliIo): Command {
+  const chat = new Command('chat')
+    .description('chat in rooms (token: --token, PLEXI_TOKEN, or the one `admin users add` saved for --user)')
+
+  withClientOptions(chat.command('interactive', { isDefault: true, hidden: true }), 'chat')
+    .description('join a room: its history, then live messages; each line you type is posted')
+    .requiredOption('--room <room>', 'the room')
+    .action(async (flags: RoomFlags) => { await interactive(io, flags) })
+
+  withClientOptions(chat.command('send <text>'), 'chat')
+    .description('post one message; prints the acknowledgement (--json: {room, seq, ts})')
+    .requiredOption('--room <room>', 'the room')
+    .action(async (text: string, flags: RoomFlags) => {
+      const room = roomOf(flags)
+      const client = await connect(io, flags)
+      try {
+        const ack = await client.call<PostAck>('Post', { room, text })
+        if (flags.json === true) printJson(io, { room: ack.room, seq: ack.seq, ts: ack.ts })
+        else io.stdout.write(`sent to ${ack.room} as #${ack.seq} at ${new Date(ack.ts).toISOString()}\n`)
+      } finally {
+        client.close()
+      }
+    })
+
+  withClientOptions(chat.command('history'), 'chat')
+    .description('print a room\'s messages in order (--json: [{seq, user, text, ts, kind}])')
+    .requiredOption('--room <room>', 'the room')
+    .option('--after <seq>', 'only messages after this seq', '0')
+    .option('--limit <n>', `at most this many (1-${MAX_HISTORY_LIMIT})`, '100')
+    .action(async (flags: RoomFlags & { after: string, limit: string }) => {
+      const room = roomOf(flags)
+      const after = integer(flags.after, '--after', 0, Number.MAX_SAFE_INTEGER)
+      const limit = integer(flags.limit, '--limit', 1, MAX_HISTORY_LIMIT)
+      const client = await connect(io, flags)
+      try {
+        const { messages } = await client.call<{ messages: ChatMessage[] }>('History', { room, after, limit })
+        if (flags.json === true) printJson(io, messages.map((m) => ({ seq: m.seq, user: m.user, text: m.text, ts: m.ts, kind: kindOf(m) })))
+        else for (const m of messages) io.stdout.write(`${format(m, true)}\n`)
+      } finally {
+        client.close()
+      }
+    })
+  return chat
+}
+
+async function connect (io: CliIo, flags: ClientFlags): Promise<ChatClient> {
+  const connection = await chatConnection(flags, io)
+  return new ChatClient(connection.address, connection.token)
+}
+
+function roomOf (flags: RoomFlags): string {
+  if (!isRoomName(flags.room)) throw new UsageError(`--room: ${JSON.stringify(flags.room)} is not a room name (${ROOM_NAME_RULE})`)
+  return flags.room
+}
+
+function integer (text: string, flag: string, min: number, max: number): number {
+  const n = /^\d+$/.test(text) ? Number(text) : Number.NaN
+  if (!Number.isSafeInteger(n) || n < min || n > max) throw new UsageError(`${flag}: expected an integer from ${min} to ${max}, got ${JSON.stringify(text)}`)
+  return n
+}
+
+/** proto enums arrive as names (MESSAGE, JOIN, LEAVE); scripts get the kernel's lowercase kinds. */
+function kindOf (m: ChatMessage): string {
+  return String(m.kind).toLowerCase()
+}
+
+function format (m: ChatMessage, withDate: boolean): string {
+  const iso = new Date(m.ts).toISOString()
+  const when = withDate ? `${iso.slice(0, 10)} ${iso.slice(11, 19)}` : new Date(m.ts).toTimeString().slice(0, 8)
+  switch (kindOf(m)) {
+    case 'join': return `#${m.seq} ${when} * ${m.user} joined`
+    case 'leave': return `#${m.seq} ${when} * ${m.user} left`
+    default: return `#${m.seq} ${when} ${m.user}: ${m.text}`
+  }
+}
+
+/**
+ * The interactive client: joins the room, prints its history and then live messages, and posts
+ * each line read from stdin (in order). On a lost connection it resubscribes after the last seq
+ * it printed, so nothing is missed or shown twice. Ends on /quit, end of input or Ctrl-C, once
+ * every typed line is acknowledged.
+ */
+async function interactive (io: CliIo, flags: RoomFlags): Promise<void> {
+  const room = roomOf(flags)
+  const client = await connect(io, flags)
+  const tty = io.stdin.isTTY === true && io.stdout.isTTY === true
+  let lastSeq = 0
+  let stream: grpc.ClientReadableStream<unknown> | undefined
+  let closing = false
+  let fatal: Error | undefined
+  let retryDelay = RECONNECT_MIN_MS
+  let retryTimer: ReturnType<typeof setTimeout> | undefined
+  let posting: Promise<void> = Promise.resolve()
+
+  try {
+    await client.call<RoomInfo>('Join', { room })
+  } catch (err) {
+    client.close()
+    throw err
+  }
+  const rl = createInterface({ input: io.stdin, ...(tty && { output: io.stdout }), terminal: tty })
+  rl.setPrompt(`${room}> `)
+  const print = (line: string): void => {
+    if (tty) {
+      io.stdout.write(`\r\x1b[K${line}\n`)
+      rl.prompt(true)
+    } else {
+      io.stdout.write(`${line}\n`)
+    }
+  }
+
+  const finished = new Promise<void>((resolve) => {
+    const finish = (): void => {
+      if (closing) return
+      closing = true
+      if (retryTimer !== undefined) clearTimeout(retryTimer)
+      void posting.then(() => {
+        stream?.cancel()
+        client.close()
+        rl.close()
+        resolve()
+      })
+    }
+
+    const subscribe = (): void => {
+      if (closing) return
+      const current = client.subscribe(room, lastSeq)
+      stream = current
+      current.on('data', (event: { message?: ChatMessage, live?: { lastSeq: number } }) => {
+        retryDelay = RECONNECT_MIN_MS
+        if (event.message !== undefined && event.message !== null && event.message.seq > lastSeq) {
+          lastSeq = event.message.seq
+          print(format(event.message, false))
+        } else if (event.live !== undefined && event.live !== null) {
+          print(`--- live in ${room}: type a message and press Enter (/members, /quit) ---`)
+        }
+      })
+      current.on('error', (err: grpc.ServiceError) => {
+        if (closing || err.code === grpc.status.CANCELLED) return
+        if (err.code === grpc.status.UNAUTHENTICATED || err.code === grpc.status.INVALID_ARGUMENT || err.code === grpc.status.PERMISSION_DENIED) {
+          fatal = cliError(err, client.address)
+          finish()
+          return
+        }
+        print(`--- connection lost (${grpc.status[err.code] ?? err.code}: ${err.details}); reconnecting after #${lastSeq} in ${retryDelay} ms ---`)
+        retryTimer = setTimeout(subscribe, retryDelay)
+        retryDelay = Math.min(RECONNECT_MAX_MS, retryDelay * 2)
+      })
+    }
+
+    rl.on('line', (line) => {
+      const text = line.trim()
+      if (text.length === 0) {
+        if (tty) rl.prompt()
+        return
+      }
+      if (text === '/quit') {
+        finish()
+        return
+      }
+      if (text === '/members') {
+        posting = posting.then(async () => {
+          try {
+            const { members } = await client.call<{ members: string[] }>('Members', { room })
+            print(`--- members of ${room}: ${members.join(', ')} ---`)
+          } catch (err) {
+            print(`--- ${(err as Error).message} ---`)
+          }
+        })
+        return
+      }
+      posting = posting.then(async () => {
+        try {
+          await client.call<PostAck>('Post', { room, text: line })
+        } catch (err) {
+          print(`--- not sent: ${(err as Error).message} ---`)
+          if (err instanceof CliError && /^UNAUTHENTICATED/.test(err.message)) {
+            fatal = err
+            finish()
+          }
+        }
+      })
+    })
+    rl.on('close', finish)
+    rl.on('SIGINT', finish)
+    process.once('SIGINT', finish)
+    subscribe()
+    if (tty) rl.prompt()
+  })
+  await finished
+  if (fatal !== undefined) throw fatal
+}

@@ -1,0 +1,92 @@
+import { Command } from 'commander'
+import { CONFIG_SCHEMA, ConfigError, camel, effectiveConfig, envName, loadConfig } from '../../config/index.ts'
+import type { LoadedConfig } from '../../config/index.ts'
+import { UsageError } from '../cli-errors.ts'
+import { printJson, printTable } from '../cli-io.ts'
+import type { CliIo } from '../cli-io.ts'
+
+/** Adds one flag per configuration key (with its env twin and default in the help). */
+function withConfigFlags (command: Command): Command {
+  command.option('--config <file>', 'config file, JSON or YAML (env PLEXI_CONFIG)')
+  for (const spec of CONFIG_SCHEMA) {
+    const help = `${spec.description} (env ${envName(spec.key)}${spec.default !== undefined && !Array.isArray(spec.default) ? `, default ${String(spec.default)}` : ''})`
+    if (spec.type.kind === 'boolean') {
+      command.option(`--${spec.key}`, help)
+      command.option(`--no-${spec.key}`, `turn ${spec.key} off`)
+    } else {
+      command.option(`--${spec.key} <value>`, help)
+    }
+  }
+  return command
+}
+
+async function configFrom (options: Record<string, unknown>, io: CliIo): Promise<LoadedConfig> {
+  const flags: Record<string, unknown> = { config: options.config }
+  for (const spec of CONFIG_SCHEMA) flags[spec.key] = options[camel(spec.key)]
+  try {
+    return await loadConfig({ flags, env: io.env, cwd: io.cwd })
+  } catch (err) {
+    if (err instanceof ConfigError) throw new UsageError(`configuration: ${err.message}`)
+    throw err
+  }
+}
+
+export function nodeCommands (io: CliIo): Command[] {
+  const node = new Command('node').description('run a node')
+  withConfigFlags(node.command('start')
+    .description('start a node: chat over gRPC, the admin endpoint, the store in --data-dir; stops gracefully on SIGTERM/SIGINT (a second signal forces)'))
+    .action(async (options: Record<string, unknown>) => {
+      const loaded = await configFrom(options, io)
+      // the server stack loads only here: client commands stay quick to start
+      const { createLogger, startNode } = await import('../../node/index.ts')
+      const log = createLogger(loaded.config.logLevel)
+      if (loaded.config.role === undefined) throw new UsageError('node start: no role given: pass --role with chat, ai, storage, backup (comma-separated) or all (npm start uses all)')
+      const running = await startNode(loaded.config, log)
+      await new Promise<void>((resolve) => {
+        let signals = 0
+        const onSignal = (signal: NodeJS.Signals): void => {
+          signals++
+          if (signals > 1) {
+            log.warn(`${signal} again: exiting without waiting`)
+            process.exit(1)
+          }
+          log.info(`${signal}: stopping gracefully (send it again to force)`)
+          running.stop().then(resolve, (err: unknown) => {
+            log.error({ err }, 'graceful stop failed')
+            process.exitCode = 1
+            resolve()
+          })
+        }
+        process.on('SIGTERM', onSignal)
+        process.on('SIGINT', onSignal)
+      })
+    })
+
+  const config = new Command('config').description('inspect the configuration')
+  withConfigFlags(config.command('print')
+    .description('print every configuration key with its value and where it came from (flag, env, file, default)')
+    .option('--effective', 'the values a node started with these flags, env and file would use (the default and only mode)')
+    .option('--json', 'print JSON for scripts'))
+    .action(async (options: Record<string, unknown>) => {
+      const loaded = await configFrom(options, io)
+      const rows = effectiveConfig(loaded)
+      if (options.json === true) {
+        printJson(io, { file: loaded.file ?? null, keys: rows.map(({ key, value, source, env }) => ({ key, value: value ?? null, source, env })) })
+        return
+      }
+      if (loaded.file !== undefined) io.stdout.write(`config file: ${loaded.file}\n`)
+      printTable(io, ['KEY', 'VALUE', 'SOURCE', 'ENV'], rows.map((r) => [r.key, r.value === undefined ? '-' : Array.isArray(r.value) ? r.value.join(',') : String(r.value), r.source, r.env]))
+    })
+
+  const cluster = new Command('cluster').description('cluster-wide setup')
+  cluster.command('keygen')
+    .description('print a new libp2p pre-shared cluster key (give the file to every node with --cluster-key-file)')
+    .action(async () => {
+      const { generateKey } = await import('@libp2p/pnet')
+      const key = new Uint8Array(95)
+      generateKey(key)
+      io.stdout.write(Buffer.from(key).toString('utf8'))
+      io.stdout.write('\n')
+    })
+  return [node, config, cluster]
+}

@@ -1,0 +1,50 @@
+import { Command, CommanderError } from 'commander'
+// constants only: client commands must not load the server stack (see node/constants.ts)
+import { VERSION } from '../node/constants.ts'
+import { CliError, UsageError } from './cli-errors.ts'
+import { processIo } from './cli-io.ts'
+import type { CliIo } from './cli-io.ts'
+import { adminCommands } from './commands/admin-commands.ts'
+import { chatCommands } from './commands/chat-commands.ts'
+import { nodeCommands } from './commands/node-commands.ts'
+
+/** Exit codes: 0 ok, 1 runtime error, 2 usage error. */
+export const EXIT_OK = 0
+export const EXIT_RUNTIME = 1
+export const EXIT_USAGE = 2
+
+/** Runs `plexi` with `argv` (without the node and script paths); resolves with the exit code. */
+export async function main (argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+  const program = new Command('plexi')
+    .description('Plexi: an actor-model node runtime for a self-hosted AI chat platform')
+    .version(VERSION, '-v, --version')
+    .showHelpAfterError('(add --help for usage)')
+    .configureOutput({ writeOut: (s) => { io.stdout.write(s) }, writeErr: (s) => { io.stderr.write(s) } })
+  for (const command of [...nodeCommands(io), adminCommands(io), chatCommands(io)]) program.addCommand(command)
+  exitOverrideEverywhere(program)
+  try {
+    await program.parseAsync([...argv], { from: 'user' })
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT_OK
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // commander has printed its message already
+      return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' ? EXIT_OK : EXIT_USAGE
+    }
+    if (err instanceof UsageError) {
+      io.stderr.write(`plexi: ${err.message}\n`)
+      return EXIT_USAGE
+    }
+    io.stderr.write(`plexi: ${err instanceof CliError ? err.message : describeError(err)}\n`)
+    return EXIT_RUNTIME
+  }
+}
+
+function exitOverrideEverywhere (command: Command): void {
+  command.exitOverride()
+  for (const sub of command.commands) exitOverrideEverywhere(sub)
+}
+
+function describeError (err: unknown): string {
+  if (err instanceof Error) return err.name === 'Error' ? err.message : `${err.name}: ${err.message}`
+  return String(err)
+}
