@@ -1,0 +1,150 @@
+import { spawn } from 'node:child_process'
+import type { ChildProcessByStdio } from 'node:child_process'
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { Readable, Writable } from 'node:stream'
+import * as grpc from '@grpc/grpc-js'
+import { loadChatService } from '../../protocols/index.ts'
+
+export const CLI = fileURLToPath(new URL('../../cli/plexi.ts', import.meta.url))
+
+export interface NodeProcess {
+  readonly pid: number
+  readonly grpc: string
+  readonly admin: string
+  readonly dataDir: string
+  readonly adminToken: string
+  /** Every log line so far (parsed JSON). */
+  readonly logs: Array<Record<string, unknown>>
+  readonly exited: Promise<{ code: number | null, signal: NodeJS.Signals | null }>
+  /** Sends the signal and waits (at most `timeout` ms) for the exit. */
+  stop (signal?: NodeJS.Signals, timeout?: number): Promise<{ code: number | null, signal: NodeJS.Signals | null }>
+}
+
+/**
+ * Starts `plexi node start --role all` as a child process on free loopback ports (port 0) and waits
+ * for its "node ready" log line. Every wait is bounded; on failure the child is killed and its
+ * output is in the error.
+ */
+export async function startNodeProcess (dataDir: string, extraArgs: readonly string[] = [], timeout = 20_000): Promise<NodeProcess> {
+  const child: ChildProcessByStdio<null, Readable, Readable> = spawn(process.execPath, [
+    CLI, 'node', 'start', '--role', 'all', '--data-dir', dataDir,
+    '--grpc-listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0', ...extraArgs
+  ], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PLEXI_ADMIN_TOKEN: '', PLEXI_CONFIG: '' } })
+  const logs: Array<Record<string, unknown>> = []
+  let stderr = ''
+  let buffered = ''
+  const exited = new Promise<{ code: number | null, signal: NodeJS.Signals | null }>((resolve) => {
+    child.on('exit', (code, signal) => { resolve({ code, signal }) })
+  })
+  child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString() })
+  const ready = new Promise<Record<string, unknown>>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL')
+      reject(new Error(`node did not get ready in ${timeout} ms; stderr: ${stderr}; logs: ${JSON.stringify(logs)}`))
+    }, timeout)
+    child.stdout.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString()
+      const lines = buffered.split('\n')
+      buffered = lines.pop() ?? ''
+      for (const line of lines) {
+        if (line.trim().length === 0) continue
+        let entry: Record<string, unknown>
+        try {
+          entry = JSON.parse(line) as Record<string, unknown>
+        } catch {
+          entry = { msg: line }
+        }
+        logs.push(entry)
+        if (typeof entry.msg === 'string' && entry.msg.startsWith('node ready')) {
+          clearTimeout(timer)
+          resolve(entry)
+        }
+      }
+    })
+    void exited.then(({ code, signal }) => {
+      clearTimeout(timer)
+      reject(new Error(`node exited (code ${code}, signal ${signal}) before it was ready; stderr: ${stderr}; logs: ${JSON.stringify(logs)}`))
+    })
+  })
+  const entry = await ready
+  const adminToken = (await readFile(join(dataDir, 'admin-token'), 'utf8')).trim()
+  return {
+    pid: child.pid as number,
+    grpc: entry.grpc as string,
+    admin: entry.admin as string,
+    dataDir,
+    adminToken,
+    logs,
+    exited,
+    async stop (signal: NodeJS.Signals = 'SIGTERM', wait = 20_000) {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal)
+      let timer: ReturnType<typeof setTimeout> | undefined
+      const timedOut = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          child.kill('SIGKILL')
+          reject(new Error(`node did not exit within ${wait} ms of ${signal}`))
+        }, wait)
+      })
+      try {
+        return await Promise.race([exited, timedOut])
+      } finally {
+        clearTimeout(timer)
+      }
+    }
+  }
+}
+
+export interface CliResult {
+  readonly code: number | null
+  readonly stdout: string
+  readonly stderr: string
+}
+
+/** Runs `plexi ARGS` to completion (at most `timeout` ms), optionally writing `input` to stdin. */
+export async function runCli (args: readonly string[], options: { env?: Record<string, string>, input?: string, timeout?: number, cwd?: string } = {}): Promise<CliResult> {
+  const child: ChildProcessByStdio<Writable, Readable, Readable> = spawn(process.execPath, [CLI, ...args], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+    cwd: options.cwd,
+    env: { ...process.env, PLEXI_ADMIN_TOKEN: '', PLEXI_TOKEN: '', PLEXI_USER: '', PLEXI_ADDR: '', PLEXI_ADMIN_ADDR: '', PLEXI_DATA_DIR: '', ...options.env }
+  })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString() })
+  child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString() })
+  child.stdin.end(options.input ?? '')
+  const timeout = options.timeout ?? 20_000
+  return await new Promise<CliResult>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL')
+      reject(new Error(`plexi ${args.join(' ')} did not finish in ${timeout} ms; stdout: ${stdout}; stderr: ${stderr}`))
+    }, timeout)
+    child.on('exit', (code) => {
+      clearTimeout(timer)
+      resolve({ code, stdout, stderr })
+    })
+  })
+}
+
+type Callback = (err: grpc.ServiceError | null, res: unknown) => void
+
+/** A gRPC chat client for tests: `call` for unary methods, `subscribe` for the stream. */
+export function chatClient (address: string, token: string | undefined): {
+  call: <T>(method: string, request: unknown) => Promise<T>
+  subscribe: (room: string, after: number) => grpc.ClientReadableStream<{ message?: { seq: number, user: string, text: string, kind: string }, live?: { lastSeq: number } }>
+  close: () => void
+} {
+  const { Client } = loadChatService()
+  const client = new Client(address, grpc.credentials.createInsecure()) as grpc.Client & Record<string, (...args: unknown[]) => unknown>
+  const metadata = new grpc.Metadata()
+  if (token !== undefined) metadata.set('authorization', `Bearer ${token}`)
+  return {
+    call: <T>(method: string, request: unknown) => new Promise<T>((resolve, reject) => {
+      (client[method] as (req: unknown, md: grpc.Metadata, opts: grpc.CallOptions, cb: Callback) => void)
+        .call(client, request, metadata, { deadline: Date.now() + 15_000 }, (err, res) => { if (err !== null) reject(err); else resolve(res as T) })
+    }),
+    subscribe: (room, after) => (client.Subscribe as (req: unknown, md: grpc.Metadata) => grpc.ClientReadableStream<never>).call(client, { room, after }, metadata),
+    close: () => { client.close() }
+  }
+}

@@ -1,0 +1,408 @@
+import { expect } from 'chai'
+import * as grpc from '@grpc/grpc-js'
+import { decodeRetryStatus, loadRetryInfoTypes } from '../../protocols/index.ts'
+import { chatClient, runCli, startNodeProcess } from '../helpers/node-process.ts'
+import type { NodeProcess } from '../helpers/node-process.ts'
+import { tempDir } from '../helpers/temp-dir.ts'
+import { waitFor } from '../helpers/wait-for.ts'
+
+type Client = ReturnType<typeof chatClient>
+interface Ack { room: string, seq: number, ts: number }
+interface Received { seq: number, user: string, text: string, kind: string }
+
+/** Collects a subscription's messages; `live` says when history was caught up. */
+function follow (client: Client, room: string, after: number): { messages: Received[], live: () => boolean, error: () => grpc.ServiceError | undefined, cancel: () => void } {
+  const messages: Received[] = []
+  let live = false
+  let error: grpc.ServiceError | undefined
+  const stream = client.subscribe(room, after)
+  stream.on('data', (event) => {
+    if (event.message !== undefined && event.message !== null) messages.push(event.message)
+    else if (event.live !== undefined && event.live !== null) live = true
+  })
+  stream.on('error', (err: grpc.ServiceError) => { error = err })
+  return { messages, live: () => live, error: () => error, cancel: () => { stream.cancel() } }
+}
+
+/** The default rate limit (10 posts/s per user) is for people; these tests post in bursts. */
+const UNLIMITED = ['--chat-rate', '100000', '--chat-burst', '100000']
+
+const seqs = (messages: Received[]): number[] => messages.map((m) => m.seq)
+const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i)
+
+describe('single node (real processes on loopback)', function () {
+  this.timeout(60_000)
+  let dir: { path: string, remove: () => Promise<void> }
+  let node: NodeProcess
+  let admin: (args: string[]) => ReturnType<typeof runCli>
+  let tokens: { alice: string, bob: string }
+
+  before(async () => {
+    dir = await tempDir()
+    node = await startNodeProcess(dir.path, UNLIMITED)
+    admin = (args) => runCli(['admin', ...args, '--admin-addr', node.admin, '--data-dir', dir.path])
+    const alice = await admin(['users', 'add', 'alice', '--json'])
+    const bob = await admin(['users', 'add', 'bob', '--json'])
+    expect(alice.code, alice.stderr).to.equal(0)
+    tokens = { alice: JSON.parse(alice.stdout).token, bob: JSON.parse(bob.stdout).token }
+  })
+  after(async () => {
+    await node?.stop()
+    await dir.remove()
+  })
+
+  describe('through the CLI', () => {
+    const chat = (args: string[]) => runCli(['chat', ...args, '--addr', node.grpc, '--data-dir', dir.path])
+
+    it('should let two users chat and read the history in order with sequence numbers', async () => {
+      const sent = await chat(['send', '--user', 'bob', '--room', 'cli-room', 'hi'])
+      expect(sent.code, sent.stderr).to.equal(0)
+      expect(sent.stdout).to.match(/sent to cli-room as #1 at /)
+      const ack = await chat(['send', '--user', 'alice', '--room', 'cli-room', 'hello bob', '--json'])
+      const parsed = JSON.parse(ack.stdout) as Ack
+      expect(parsed).to.include({ room: 'cli-room', seq: 2 })
+      expect(parsed.ts).to.be.a('number')
+      const history = await chat(['history', '--room', 'cli-room', '--user', 'alice', '--json'])
+      expect(history.code, history.stderr).to.equal(0)
+      const entries = JSON.parse(history.stdout) as Array<{ seq: number, user: string, text: string, ts: number }>
+      expect(entries.map((e) => [e.seq, e.user, e.text])).to.deep.equal([[1, 'bob', 'hi'], [2, 'alice', 'hello bob']])
+      expect(Object.keys(entries[0] ?? {})).to.include.members(['seq', 'user', 'text', 'ts'])
+    })
+
+    it('should run the interactive client: history, then live, posting each typed line', async () => {
+      await chat(['send', '--user', 'bob', '--room', 'interactive', 'before you came'])
+      const session = await runCli(['chat', '--user', 'alice', '--room', 'interactive', '--addr', node.grpc, '--data-dir', dir.path],
+        { input: 'first line\nsecond line\n' })
+      expect(session.code, session.stderr).to.equal(0)
+      expect(session.stdout).to.match(/#1 \S+ bob: before you came/)
+      expect(session.stdout).to.match(/#2 \S+ \* alice joined/)
+      const history = JSON.parse((await chat(['history', '--room', 'interactive', '--user', 'bob', '--json'])).stdout) as Array<{ text: string, kind: string }>
+      expect(history.map((e) => `${e.kind}:${e.text}`)).to.deep.equal(['message:before you came', 'join:', 'message:first line', 'message:second line'])
+    })
+
+    it('should show the cluster, actors and users as JSON of the documented shapes', async () => {
+      const cluster = JSON.parse((await admin(['cluster', '--json'])).stdout)
+      expect(cluster.self).to.include.keys('peerId', 'roles', 'status', 'addresses', 'load')
+      expect(cluster.self.status).to.equal('up')
+      expect(cluster.self.roles).to.deep.equal(['chat', 'ai', 'storage', 'backup'])
+      expect(cluster.self.addresses).to.deep.include({ grpc: node.grpc, admin: node.admin })
+      expect(cluster.self.addresses.p2p).to.be.an('array')
+      expect(cluster.members).to.deep.equal([cluster.self])
+      expect(JSON.parse((await admin(['nodes', '--json'])).stdout)).to.have.length(1)
+      const actors = JSON.parse((await admin(['actors', '--type', 'room', '--json'])).stdout) as Array<{ kind: string, key: string }>
+      expect(actors.map((a) => a.key)).to.include('cli-room')
+      expect(actors.every((a) => a.kind === 'room')).to.equal(true)
+      const users = JSON.parse((await admin(['users', 'ls', '--json'])).stdout) as Array<{ name: string }>
+      expect(users.map((u) => u.name)).to.include.members(['alice', 'bob'])
+    })
+
+    it('should exit 2 on usage errors and 1 on runtime errors, with a clear message', async () => {
+      const usage = await chat(['send', '--room', 'Bad Room', '--user', 'alice', 'x'])
+      expect(usage.code).to.equal(2)
+      expect(usage.stderr).to.match(/--room: "Bad Room" is not a room name/)
+      const unknown = await runCli(['chat', 'shout', '--room', 'x'])
+      expect(unknown.code).to.equal(2)
+      const refused = await runCli(['chat', 'send', 'x', '--room', 'r', '--token', 'plxu_nope', '--addr', node.grpc])
+      expect(refused.code).to.equal(1)
+      expect(refused.stderr).to.match(/UNAUTHENTICATED: invalid or revoked token/)
+      const noToken = await runCli(['admin', 'users', 'ls', '--admin-addr', node.admin, '--data-dir', `${dir.path}/nowhere`])
+      expect(noToken.code).to.equal(2)
+      expect(noToken.stderr).to.match(/no admin token/)
+      const help = await runCli(['chat', 'history', '--help'])
+      expect(help.code).to.equal(0)
+      expect(help.stdout).to.match(/--after <seq>/)
+    })
+  })
+
+  describe('through gRPC', () => {
+    let alice: Client
+    let bob: Client
+    before(() => {
+      alice = chatClient(node.grpc, tokens.alice)
+      bob = chatClient(node.grpc, tokens.bob)
+    })
+    after(() => {
+      alice.close()
+      bob.close()
+    })
+
+    it('should deliver every post to a subscriber in the order of its acknowledged seqs', async () => {
+      const feed = follow(alice, 'ordered', 0)
+      await waitFor(feed.live, 'the subscription to go live')
+      const acks = await Promise.all(range(1, 60).map((i) => (i % 2 === 0 ? bob : alice).call<Ack>('Post', { room: 'ordered', text: `m${i}` })))
+      expect([...acks.map((a) => a.seq)].sort((a, b) => a - b)).to.deep.equal(range(1, 60))
+      await waitFor(() => feed.messages.length === 60, 'all 60 messages')
+      expect(seqs(feed.messages)).to.deep.equal(range(1, 60))
+      for (const ack of acks) expect(feed.messages[ack.seq - 1]?.text).to.equal(`m${acks.indexOf(ack) + 1}`)
+      feed.cancel()
+    })
+
+    it('should have no gap and no duplicate at the seam between history and live', async () => {
+      let posting = true
+      let posted = 0
+      const poster = (async () => {
+        while (posting && posted < 400) {
+          await bob.call<Ack>('Post', { room: 'seam', text: `n${posted}` })
+          posted++
+        }
+      })()
+      await waitFor(() => posted >= 30, 'some history')
+      const feed = follow(alice, 'seam', 0)        // subscribes while posts keep coming
+      await waitFor(feed.live, 'the subscription to go live')
+      await waitFor(() => posted >= 60, 'more posts after going live')
+      posting = false
+      await poster
+      await waitFor(() => feed.messages.length === posted, `all ${posted} messages`)
+      expect(seqs(feed.messages)).to.deep.equal(range(1, posted))
+      feed.cancel()
+    })
+
+    it('should resume after a disconnect with subscribe(after = last seq) and miss nothing', async () => {
+      for (let i = 1; i <= 5; i++) await bob.call('Post', { room: 'resume', text: `a${i}` })
+      const first = follow(alice, 'resume', 0)
+      await waitFor(() => first.messages.length === 5, 'the first five')
+      first.cancel()
+      const last = first.messages.at(-1)?.seq ?? 0
+      for (let i = 6; i <= 9; i++) await bob.call('Post', { room: 'resume', text: `a${i}` })
+      const second = follow(alice, 'resume', last)
+      await waitFor(second.live, 'the resumed stream to go live')
+      await bob.call('Post', { room: 'resume', text: 'a10' })
+      await waitFor(() => second.messages.length === 5, 'the rest')
+      expect([...seqs(first.messages), ...seqs(second.messages)]).to.deep.equal(range(1, 10))
+      second.cancel()
+    })
+
+    it('should answer history, rooms and membership', async () => {
+      await alice.call('Join', { room: 'club' })
+      await bob.call('Join', { room: 'club' })
+      const members = await alice.call<{ members: string[] }>('Members', { room: 'club' })
+      expect(members.members).to.deep.equal(['alice', 'bob'])
+      await bob.call('Leave', { room: 'club' })
+      const history = await alice.call<{ messages: Received[] }>('History', { room: 'club', after: 0, limit: 0 })
+      expect(history.messages.map((m) => `${m.kind}:${m.user}`)).to.deep.equal(['JOIN:alice', 'JOIN:bob', 'LEAVE:bob'])
+      const rooms = await alice.call<{ rooms: Array<{ name: string }> }>('ListRooms', {})
+      expect(rooms.rooms.map((r) => r.name)).to.include.members(['club', 'ordered', 'seam'])
+    })
+
+    it('should refuse a missing or bad token with UNAUTHENTICATED on every call', async () => {
+      for (const token of [undefined, 'plxu_not-a-real-token', 'x'.repeat(10_000)]) {
+        const stranger = chatClient(node.grpc, token)
+        try {
+          for (const [method, request] of [['Post', { room: 'r', text: 'x' }], ['History', { room: 'r', after: 0, limit: 1 }], ['ListRooms', {}]] as const) {
+            const err = await stranger.call(method, request).then(() => null, (e: grpc.ServiceError) => e)
+            expect(err?.code, `${method} with ${String(token).slice(0, 12)}`).to.equal(grpc.status.UNAUTHENTICATED)
+          }
+          const feed = follow(stranger, 'r', 0)
+          await waitFor(() => feed.error() !== undefined, 'the stream to be refused')
+          expect(feed.error()?.code).to.equal(grpc.status.UNAUTHENTICATED)
+        } finally {
+          stranger.close()
+        }
+      }
+    })
+
+    it('should refuse oversized text, empty text, bad room names and bad limits with INVALID_ARGUMENT naming the field', async () => {
+      const cases: Array<[string, unknown, RegExp]> = [
+        ['Post', { room: 'r', text: 'x'.repeat(16_385) }, /text: 16385 bytes is over the limit of 16384 bytes/],
+        ['Post', { room: 'r', text: 'é'.repeat(8_193) }, /text: 16386 bytes/],
+        ['Post', { room: 'r', text: '' }, /text: must not be empty/],
+        ['Post', { room: 'Bad Room!', text: 'x' }, /room: "Bad Room!" is not a room name/],
+        ['Post', { room: '', text: 'x' }, /room: "" is not a room name/],
+        ['History', { room: 'r', after: 0, limit: 5000 }, /limit: must be 1 to 1000/],
+        ['Join', { room: '../etc' }, /room: /]
+      ]
+      for (const [method, request, message] of cases) {
+        const err = await alice.call(method, request).then(() => null, (e: grpc.ServiceError) => e)
+        expect(err?.code, String(message)).to.equal(grpc.status.INVALID_ARGUMENT)
+        expect(err?.details).to.match(message)
+      }
+      const history = await alice.call<{ messages: unknown[] }>('History', { room: 'r', after: 0, limit: 10 })
+      expect(history.messages).to.deep.equal([])
+    })
+  })
+
+  describe('admin endpoint', () => {
+    const url = (path: string) => `http://${node.admin}${path}`
+    const auth = () => ({ authorization: `Bearer ${node.adminToken}` })
+
+    it('should refuse /api/v1 without the admin token (401), and serve probes and OpenAPI without it', async () => {
+      for (const headers of [{}, { authorization: 'Bearer wrong-token-of-some-length' }, { authorization: node.adminToken }]) {
+        const res = await fetch(url('/api/v1/users'), { headers })
+        expect(res.status).to.equal(401)
+        expect(((await res.json()) as { code: string }).code).to.equal('UNAUTHORIZED')
+      }
+      expect((await fetch(url('/livez'))).status).to.equal(200)
+      expect(await (await fetch(url('/readyz'))).json()).to.deep.equal({ status: 'ready' })
+      const openapi = await (await fetch(url('/docs/json'))).json() as { openapi: string, paths: Record<string, unknown> }
+      expect(openapi.openapi).to.match(/^3\./)
+      expect(openapi.paths).to.include.keys('/api/v1/users', '/api/v1/cluster')
+      expect((await fetch(url('/docs'))).status).to.be.oneOf([200, 302])
+    })
+
+    it('should refuse bad input with 400 naming the field, and keep users unchanged', async () => {
+      const post = (body: unknown) => fetch(url('/api/v1/users'), { method: 'POST', headers: { ...auth(), 'content-type': 'application/json' }, body: JSON.stringify(body) })
+      const cases: Array<[unknown, RegExp]> = [
+        [{ name: 'Bad Name' }, /body\/name must match pattern/],
+        [{}, /body must have required property 'name'/],
+        [{ name: 'carol', admin: true }, /body must NOT have additional properties/],
+        [{ name: 42 }, /body\/name must be string/]
+      ]
+      for (const [body, message] of cases) {
+        const res = await post(body)
+        expect(res.status, String(message)).to.equal(400)
+        expect(((await res.json()) as { message: string }).message).to.match(message)
+      }
+      expect((await post({ name: 'alice' })).status).to.equal(409)
+      const badKey = await fetch(url('/api/v1/actors/room/bell%07key'), { headers: auth() })
+      expect(badKey.status).to.equal(400)
+      expect(((await badKey.json()) as { message: string }).message).to.match(/invalid entity key/)
+      expect((await fetch(url('/api/v1/actors/nope/x'), { headers: auth() })).status).to.equal(404)
+      const users = await (await fetch(url('/api/v1/users'), { headers: auth() })).json() as Array<{ name: string }>
+      expect(users.map((u) => u.name)).not.to.include('carol')
+    })
+
+    it('should report one entity and the rooms', async () => {
+      const entity = await (await fetch(url('/api/v1/actors/room/ordered'), { headers: auth() })).json() as Record<string, unknown>
+      expect(entity).to.include({ type: 'room', key: 'ordered', seq: 60, active: true, role: 'chat' })
+      const rooms = await (await fetch(url('/api/v1/rooms'), { headers: auth() })).json() as Array<{ name: string, active: boolean }>
+      expect(rooms.find((r) => r.name === 'ordered')).to.include({ active: true })
+      expect((await fetch(url('/api/v1/actors/room/never-used'), { headers: auth() })).status).to.equal(404)
+    })
+
+    it('should revoke a removed user\'s token at once', async () => {
+      const created = JSON.parse((await admin(['users', 'add', 'dave', '--json', '--no-save'])).stdout) as { token: string }
+      const dave = chatClient(node.grpc, created.token)
+      try {
+        await dave.call('Post', { room: 'r2', text: 'still here' })
+        const removed = await admin(['users', 'rm', 'dave'])
+        expect(removed.code, removed.stderr).to.equal(0)
+        const err = await dave.call('Post', { room: 'r2', text: 'gone' }).then(() => null, (e: grpc.ServiceError) => e)
+        expect(err?.code).to.equal(grpc.status.UNAUTHENTICATED)
+        expect((await admin(['users', 'rm', 'dave'])).code).to.equal(1)
+      } finally {
+        dave.close()
+      }
+    })
+
+    it('should expose metrics with the plexi_ prefix that change as the node works', async () => {
+      const scrape = async (): Promise<string> => await (await fetch(url('/metrics'))).text()
+      const value = (text: string, name: string): number => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN)
+      const before = await scrape()
+      for (const name of ['plexi_chat_messages_total', 'plexi_messages_processed_total', 'plexi_journal_appends_total', 'plexi_grpc_streams_open']) {
+        expect(value(before, name), name).to.be.a('number').and.not.NaN
+      }
+      expect(before).to.match(/^plexi_actors\{kind="room"\} \d+$/m)
+      expect(before).to.match(/^plexi_ask_duration_seconds_bucket\{le="0.001",outcome="ok"\} \d+$/m)
+      expect(before).to.match(/^plexi_mailbox_messages\{kind="room"\} \d+$/m)
+      expect(before).to.match(/^plexi_messages_dropped_total\{reason="mailbox_full"\} \d+$/m)
+      expect(before).not.to.match(/^(?!plexi_|#)\w+/m)
+      const client = chatClient(node.grpc, tokens.bob)
+      try {
+        await client.call('Post', { room: 'metrics', text: 'one' })
+        await client.call('Post', { room: 'metrics', text: 'two' })
+        const feed = follow(client, 'metrics', 0)
+        await waitFor(feed.live, 'the stream')
+        const after = await scrape()
+        expect(value(after, 'plexi_chat_messages_total') - value(before, 'plexi_chat_messages_total')).to.equal(2)
+        expect(value(after, 'plexi_journal_appends_total')).to.be.above(value(before, 'plexi_journal_appends_total'))
+        expect(value(after, 'plexi_grpc_streams_open')).to.equal(value(before, 'plexi_grpc_streams_open') + 1)
+        feed.cancel()
+      } finally {
+        client.close()
+      }
+    })
+  })
+})
+
+describe('single node lifecycle (real processes on loopback)', function () {
+  this.timeout(90_000)
+  let dir: { path: string, remove: () => Promise<void> }
+  beforeEach(async () => { dir = await tempDir() })
+  afterEach(async () => { await dir.remove() })
+
+  async function addUser (node: NodeProcess, name: string): Promise<string> {
+    const result = await runCli(['admin', 'users', 'add', name, '--json', '--admin-addr', node.admin, '--data-dir', node.dataDir])
+    expect(result.code, result.stderr).to.equal(0)
+    return (JSON.parse(result.stdout) as { token: string }).token
+  }
+
+  it('should exit 0 on SIGTERM with every acknowledged post kept, closing streams with a clear status, and find it all after a restart', async () => {
+    let node = await startNodeProcess(dir.path, UNLIMITED)
+    const token = await addUser(node, 'alice')
+    let client = chatClient(node.grpc, token)
+    const feed = follow(client, 'durable', 0)
+    await waitFor(feed.live, 'the stream')
+    const acked: number[] = []
+    const failed: string[] = []
+    // posts in flight while the node is told to stop
+    const posts = range(1, 200).map((i) => client.call<Ack>('Post', { room: 'durable', text: `p${i}` })
+      .then((ack) => { acked.push(ack.seq) }, (err: grpc.ServiceError) => { failed.push(grpc.status[err.code] ?? String(err.code)) }))
+    await waitFor(() => acked.length >= 20, 'some acknowledgements')
+    const exit = await node.stop('SIGTERM')
+    await Promise.all(posts)
+    expect(exit).to.deep.equal({ code: 0, signal: null })
+    expect(acked.length + failed.length).to.equal(200)
+    expect(failed.every((code) => code === 'UNAVAILABLE' || code === 'CANCELLED'), failed.join()).to.equal(true)
+    expect(feed.error()?.code).to.equal(grpc.status.UNAVAILABLE)
+    expect(feed.error()?.details).to.match(/node is shutting down; resubscribe with after=\d+/)
+    expect(node.logs.some((l) => l.msg === 'stopped: journal flushed')).to.equal(true)
+    client.close()
+
+    node = await startNodeProcess(dir.path, UNLIMITED)
+    client = chatClient(node.grpc, token)
+    try {
+      const history = await client.call<{ messages: Received[] }>('History', { room: 'durable', after: 0, limit: 1000 })
+      const stored = new Set(seqs(history.messages))
+      for (const seq of acked) expect(stored.has(seq), `acknowledged seq ${seq}`).to.equal(true)
+      expect(seqs(history.messages)).to.deep.equal(range(1, history.messages.length))
+    } finally {
+      client.close()
+      expect((await node.stop()).code).to.equal(0)
+    }
+  })
+
+  it('should rate-limit posts per user with RESOURCE_EXHAUSTED and retry information', async () => {
+    const node = await startNodeProcess(dir.path, ['--chat-rate', '1', '--chat-burst', '2'])
+    const client = chatClient(node.grpc, await addUser(node, 'alice'))
+    try {
+      await client.call('Post', { room: 'limited', text: '1' })
+      await client.call('Post', { room: 'limited', text: '2' })
+      const err = await client.call('Post', { room: 'limited', text: '3' }).then(() => null, (e: grpc.ServiceError) => e)
+      expect(err?.code).to.equal(grpc.status.RESOURCE_EXHAUSTED)
+      expect(err?.details).to.match(/rate limit: at most 1 posts per second \(bursts of 2\); retry in \d+ ms/)
+      const retryAfter = Number(err?.metadata.get('retry-after-ms')[0])
+      expect(retryAfter).to.be.above(0).and.at.most(1000)
+      const details = decodeRetryStatus(loadRetryInfoTypes(), err?.metadata.get('grpc-status-details-bin')[0] as Buffer)
+      expect(details.code).to.equal(grpc.status.RESOURCE_EXHAUSTED)
+      expect(details.retryAfterMs).to.equal(retryAfter)
+      const history = await client.call<{ messages: unknown[] }>('History', { room: 'limited', after: 0, limit: 10 })
+      expect(history.messages).to.have.length(2)
+    } finally {
+      client.close()
+      await node.stop()
+    }
+  })
+
+  it('should refuse to start on a bad configuration, naming the key, with exit code 2', async () => {
+    const bad = await runCli(['node', 'start', '--role', 'all', '--data-dir', dir.path, '--admin-listen', '127.0.0.1:99999'])
+    expect(bad.code).to.equal(2)
+    expect(bad.stderr).to.match(/--admin-listen: expected host:port/)
+    const noRole = await runCli(['node', 'start', '--data-dir', dir.path])
+    expect(noRole.code).to.equal(2)
+    expect(noRole.stderr).to.match(/no role given/)
+    const unknownKey = await runCli(['node', 'start', '--role', 'all', '--data-dir', dir.path], { env: { PLEXI_CONFIG: `${dir.path}/plexi.yaml` } })
+    expect(unknownKey.code).to.equal(2)
+    expect(unknownKey.stderr).to.match(/cannot read .*plexi.yaml/)
+  })
+
+  it('should refuse a second node on the same data dir with a clear error and exit code 1', async () => {
+    const node = await startNodeProcess(dir.path)
+    try {
+      const second = await runCli(['node', 'start', '--role', 'all', '--data-dir', dir.path, '--grpc-listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0'])
+      expect(second.code).to.equal(1)
+      expect(second.stderr).to.match(/in use by another process/)
+    } finally {
+      await node.stop()
+    }
+  })
+})

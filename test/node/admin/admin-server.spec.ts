@@ -1,0 +1,134 @@
+import { expect } from 'chai'
+import type { FastifyInstance } from 'fastify'
+import { ActorSystem, chatRoom, roomDirectory, userDirectory } from '../../../actors/index.ts'
+import type { PostAck } from '../../../actors/index.ts'
+import { LevelStore, NodeMetrics, UserAccounts, buildAdminServer } from '../../../node/index.ts'
+import type { Member, Readiness } from '../../../node/index.ts'
+import { tempDir } from '../../helpers/temp-dir.ts'
+
+const TOKEN = 'admin-token-for-tests-0123456789'
+
+describe('buildAdminServer', () => {
+  let dir: { path: string, remove: () => Promise<void> }
+  let store: LevelStore
+  let system: ActorSystem
+  let app: FastifyInstance
+  let readiness: Readiness
+  let metricsToken: string | undefined
+
+  const self = (): Member => ({
+    peerId: '12D3KooWTest', roles: ['chat'], status: readiness === 'ready' ? 'up' : 'joining',
+    addresses: { grpc: '127.0.0.1:7400', admin: '127.0.0.1:7402', p2p: [] },
+    load: { actors: 1, entities: 0, mailbox: 0, rssBytes: 1 }, startedAt: 1, version: 'test'
+  })
+
+  async function build (): Promise<void> {
+    app = await buildAdminServer({
+      system, users: new UserAccounts(system), journal: store.journal, metrics: new NodeMetrics(system, store),
+      adminToken: TOKEN, metricsToken, readiness: () => readiness, self, logger: false
+    })
+  }
+
+  beforeEach(async () => {
+    dir = await tempDir()
+    store = await LevelStore.open(dir.path)
+    system = new ActorSystem({ journal: store.journal, snapshots: store.snapshots, strictSerialization: true })
+    for (const type of [chatRoom, roomDirectory, userDirectory]) system.registerEntity(type as never)
+    readiness = 'ready'
+    metricsToken = undefined
+    await build()
+  })
+  afterEach(async () => {
+    await app.close()
+    await system.terminate()
+    await store.close()
+    await dir.remove()
+  })
+
+  const api = (method: 'GET' | 'POST' | 'DELETE', url: string, payload?: unknown, token = TOKEN) =>
+    app.inject({ method, url, headers: { authorization: `Bearer ${token}` }, ...(payload !== undefined && { payload: payload as Record<string, unknown> }) })
+
+  it('should answer readyz 503 while starting or draining and 200 when ready; livez always', async () => {
+    for (const [state, code] of [['starting', 503], ['ready', 200], ['draining', 503]] as const) {
+      readiness = state
+      const res = await app.inject({ method: 'GET', url: '/readyz' })
+      expect(res.statusCode, state).to.equal(code)
+      expect(res.json()).to.deep.equal({ status: state })
+      expect((await app.inject({ method: 'GET', url: '/livez' })).statusCode).to.equal(200)
+    }
+  })
+
+  it('should require the bearer token on /api/v1, compared whole', async () => {
+    for (const authorization of [undefined, `Bearer ${TOKEN}x`, `Bearer ${TOKEN.slice(0, -1)}`, TOKEN, `Basic ${TOKEN}`]) {
+      const res = await app.inject({ method: 'GET', url: '/api/v1/cluster', ...(authorization !== undefined && { headers: { authorization } }) })
+      expect(res.statusCode, String(authorization)).to.equal(401)
+      expect(res.headers['www-authenticate']).to.equal('Bearer')
+      expect(res.json()).to.include({ code: 'UNAUTHORIZED' })
+    }
+    const ok = await api('GET', '/api/v1/cluster')
+    expect(ok.statusCode).to.equal(200)
+    expect(ok.json()).to.deep.equal({ self: self(), members: [self()] })
+  })
+
+  it('should create, list and remove users; the token is shown once and only its hash is kept', async () => {
+    const created = await api('POST', '/api/v1/users', { name: 'alice' })
+    expect(created.statusCode).to.equal(201)
+    const body = created.json() as { name: string, token: string, createdAt: number }
+    expect(body.name).to.equal('alice')
+    expect(body.token).to.match(/^plxu_[A-Za-z0-9_-]{43}$/)
+    expect((await api('GET', '/api/v1/users')).json()).to.deep.equal([{ name: 'alice', createdAt: body.createdAt }])
+    let journaled = ''
+    for await (const record of store.journal.replay('users/all', 1)) journaled += JSON.stringify(record.event)
+    expect(journaled).not.to.include(body.token)
+    expect((await api('POST', '/api/v1/users', { name: 'alice' })).json()).to.include({ statusCode: 409, code: 'USER_EXISTS' })
+    expect((await api('DELETE', '/api/v1/users/alice')).statusCode).to.equal(200)
+    expect((await api('DELETE', '/api/v1/users/alice')).json()).to.include({ statusCode: 404, code: 'UNKNOWN_USER' })
+    expect((await api('DELETE', '/api/v1/users/NOT_A_NAME')).statusCode).to.equal(400)
+  })
+
+  it('should refuse malformed bodies and queries with 400 naming the field, changing nothing', async () => {
+    const cases: Array<[string, string, unknown, RegExp]> = [
+      ['POST', '/api/v1/users', { name: 'x y' }, /body\/name must match pattern/],
+      ['POST', '/api/v1/users', { name: 'ok', extra: 1 }, /body must NOT have additional properties/],
+      ['POST', '/api/v1/users', { name: ['alice'] }, /body\/name must be string/],
+      ['POST', '/api/v1/users', 'not json', /./],
+      ['GET', '/api/v1/actors?type=Bad!', undefined, /querystring\/type must match pattern/],
+      ['GET', '/api/v1/actors?other=1', undefined, /querystring must NOT have additional properties/]
+    ]
+    for (const [method, url, payload, message] of cases) {
+      const res = await app.inject({ method: method as 'GET', url, headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, ...(payload !== undefined && { payload: typeof payload === 'string' ? payload : JSON.stringify(payload) }) })
+      expect(res.statusCode, `${method} ${url} ${JSON.stringify(payload)}`).to.equal(400)
+      expect((res.json() as { message: string }).message).to.match(message)
+    }
+    expect((await api('GET', '/api/v1/users')).json()).to.deep.equal([])
+  })
+
+  it('should list actors by kind and report one entity with its journaled seq', async () => {
+    const ack = await system.entity(chatRoom, 'general').ask<PostAck>((replyTo) => ({ type: 'post', user: 'alice', text: 'hi', replyTo }))
+    const rooms = (await api('GET', '/api/v1/actors?type=room')).json() as Array<{ key: string, kind: string, node: string }>
+    expect(rooms).to.deep.equal([{ kind: 'room', path: '/entities/room/general', key: 'general', status: 'running', mailbox: 0, node: '12D3KooWTest' }])
+    expect((await api('GET', '/api/v1/actors/room/general')).json()).to.include({ type: 'room', key: 'general', active: true, seq: ack.seq, role: 'chat' })
+    expect((await api('GET', '/api/v1/actors/room/other')).statusCode).to.equal(404)
+    expect((await api('GET', '/api/v1/rooms')).json()).to.deep.equal([{ name: 'general', createdAt: (await api('GET', '/api/v1/rooms')).json()[0].createdAt, createdBy: 'alice', active: true }])
+  })
+
+  it('should serve metrics openly by default, and only with the metrics token when one is set', async () => {
+    const open = await app.inject({ method: 'GET', url: '/metrics' })
+    expect(open.statusCode).to.equal(200)
+    expect(open.headers['content-type']).to.match(/^text\/plain/)
+    expect(open.body).to.match(/^plexi_messages_processed_total \d+$/m)
+    await app.close()
+    metricsToken = 'metrics-token-0123456789'
+    await build()
+    expect((await app.inject({ method: 'GET', url: '/metrics' })).statusCode).to.equal(401)
+    expect((await app.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${TOKEN}` } })).statusCode).to.equal(401)
+    expect((await app.inject({ method: 'GET', url: '/metrics', headers: { authorization: 'Bearer metrics-token-0123456789' } })).statusCode).to.equal(200)
+  })
+
+  it('should describe every route in OpenAPI at /docs/json', async () => {
+    const doc = (await app.inject({ method: 'GET', url: '/docs/json' })).json() as { paths: Record<string, Record<string, unknown>> }
+    expect(Object.keys(doc.paths)).to.include.members(['/livez', '/readyz', '/metrics', '/api/v1/cluster', '/api/v1/nodes',
+      '/api/v1/actors', '/api/v1/actors/{type}/{key}', '/api/v1/users', '/api/v1/users/{name}', '/api/v1/rooms'])
+    expect(doc.paths['/api/v1/users']).to.include.keys('get', 'post')
+  })
+})
