@@ -2,11 +2,12 @@
  * `npm run bench` runs every benchmark; `npm run bench -- kernel` runs one; `--json` prints one
  * JSON object per figure instead of the table. Benchmarks are never part of `npm test`.
  */
+import { chatBench } from './chat.ts'
 import { kernelBench } from './kernel.ts'
 import { table } from './figure.ts'
 import type { Bench } from './figure.ts'
 
-const benches: readonly Bench[] = [kernelBench]
+const benches: readonly Bench[] = [kernelBench, chatBench]
 
 const args = process.argv.slice(2)
 const json = args.includes('--json')

@@ -55,6 +55,7 @@ export const CONFIG_SCHEMA: readonly KeySpec[] = [
   { key: 'max-message-bytes', type: { kind: 'int', min: 1, max: 1_048_576 }, default: 16_384, description: 'largest chat message text, in UTF-8 bytes' },
   { key: 'chat-rate', type: { kind: 'number', min: 0.01, max: 100_000 }, default: 10, description: 'chat posts per second per user, sustained (token bucket refill)' },
   { key: 'chat-burst', type: { kind: 'int', min: 1, max: 100_000 }, default: 20, description: 'chat posts per user allowed at once (token bucket size)' },
+  { key: 'stream-buffer', type: { kind: 'int', min: 10, max: 1_000_000 }, default: 5_000, description: 'messages queued for one subscriber that does not read; beyond it its stream ends with RESOURCE_EXHAUSTED and the client resumes from its last seq' },
   { key: 'journal-sync', type: { kind: 'boolean' }, default: true, description: 'fsync every journal batch before acknowledging (false: survive process crashes, not power loss)' },
   { key: 'shutdown-timeout', type: { kind: 'int', min: 0, max: 600_000 }, default: 10_000, description: 'ms a graceful shutdown waits for in-flight requests before forcing' }
 ]
@@ -85,6 +86,7 @@ export interface NodeConfig {
   readonly maxMessageBytes: number
   readonly chatRate: number
   readonly chatBurst: number
+  readonly streamBuffer: number
   readonly journalSync: boolean
   readonly shutdownTimeout: number
 }

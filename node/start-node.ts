@@ -10,6 +10,7 @@ import type { Member, Readiness } from './admin/admin-server.ts'
 import { chatGateway } from './grpc/chat-gateway.ts'
 import type { GatewayMsg } from './grpc/chat-gateway.ts'
 import { chatServiceHandlers } from './grpc/chat-service.ts'
+import { SubscribeEncoder } from './grpc/chat-wire.ts'
 import { startGrpcServer, stopGrpcServer } from './grpc/grpc-server.ts'
 import { RateLimiter } from './grpc/rate-limiter.ts'
 import { resolveAdminToken } from './identity/admin-token.ts'
@@ -72,7 +73,7 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
     const users = new UserAccounts(system)
     const gateway: ActorRef<GatewayMsg> = system.spawn(chatGateway(), { name: 'chat-gateway', mailbox: 65_536, kind: 'chat-gateway' })
 
-    const { service } = loadChatService()
+    const { service, encoder } = SubscribeEncoder.install(loadChatService().service)
     const nodeMetrics = metrics
     const handlers = chatServiceHandlers({
       system,
@@ -80,7 +81,9 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
       gateway,
       limiter: new RateLimiter({ rate: config.chatRate, burst: config.chatBurst }),
       maxMessageBytes: config.maxMessageBytes,
+      streamBuffer: config.streamBuffer,
       retryTypes: loadRetryInfoTypes(),
+      encoder,
       log,
       accepting: () => state === 'ready',
       onPosted: () => { nodeMetrics.chatMessages.inc() },

@@ -6,6 +6,7 @@ import { RETRY_AFTER_KEY, ROOM_NAME_RULE, STATUS_DETAILS_KEY, encodeRetryStatus,
 import { statusError, toStatus } from './grpc-status.ts'
 import { RoomStream } from './room-stream.ts'
 import { wireMessage } from './chat-wire.ts'
+import type { SubscribeEncoder } from './chat-wire.ts'
 import type { UserAccounts } from '../users/user-accounts.ts'
 import type { GatewayMsg } from './chat-gateway.ts'
 import type { RateLimiter } from './rate-limiter.ts'
@@ -20,7 +21,11 @@ export interface ChatServiceDeps {
   readonly gateway: ActorRef<GatewayMsg>
   readonly limiter: RateLimiter
   readonly maxMessageBytes: number
+  /** config `stream-buffer` */
+  readonly streamBuffer: number
   readonly retryTypes: protobuf.Root
+  /** Shares one encoding of each pushed message among all streams (see SubscribeEncoder.install). */
+  readonly encoder: SubscribeEncoder
   readonly log: Logger
   /** False while the node is starting or shutting down: new calls get UNAVAILABLE. */
   readonly accepting: () => boolean
@@ -144,6 +149,8 @@ export function chatServiceHandlers (deps: ChatServiceDeps): grpc.UntypedService
     const stream: RoomStream = new RoomStream(call as never, {
       room: roomName,
       after,
+      toEvent: (message) => deps.encoder.event(message),
+      maxBuffered: deps.streamBuffer,
       history: (from, limit) => room(roomName).ask<ChatMessage[]>((replyTo) => ({ type: 'history', after: from, limit, replyTo })),
       onEnd: () => {
         deps.streams?.closed()

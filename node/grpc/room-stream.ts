@@ -2,25 +2,29 @@ import * as grpc from '@grpc/grpc-js'
 import { describe } from '../../actors/index.ts'
 import type { ChatMessage } from '../../actors/index.ts'
 import type { RoomSink } from './chat-gateway.ts'
-import { wireMessage } from './chat-wire.ts'
+import type { SubscribeEvent } from './chat-wire.ts'
 
 /** History is read in pages of this many messages. */
 const HISTORY_PAGE = 500
 /** Live messages held while history is being sent; a stream that falls further behind is ended
  * (the client resumes from its last seq, so nothing is lost). */
 export const MAX_PENDING_LIVE = 10_000
-/** Messages queued in gRPC for a client that does not read; beyond it the stream is ended. */
-export const MAX_WRITE_BUFFER = 1_000
 
 export interface RoomStreamOptions {
   readonly room: string
   readonly after: number
   /** Messages with seq > after, oldest first, at most `limit`. */
   readonly history: (after: number, limit: number) => Promise<ChatMessage[]>
+  /** The wire event for a message (shared by every stream that sends it). */
+  readonly toEvent: (message: ChatMessage) => SubscribeEvent
+  /** Messages queued in gRPC for a client that does not read; beyond it the stream is ended with
+   * RESOURCE_EXHAUSTED and the client resumes from its last seq (config `stream-buffer`). Bounds
+   * the node's memory per slow client. */
+  readonly maxBuffered: number
   readonly onEnd: () => void
 }
 
-type Writable = grpc.ServerWritableStream<unknown, { message?: unknown, live?: { lastSeq: number } }>
+type Writable = grpc.ServerWritableStream<unknown, SubscribeEvent>
 
 /**
  * One Subscribe call: history after `after`, then live messages, each seq exactly once and in
@@ -33,6 +37,8 @@ export class RoomStream implements RoomSink {
   readonly #call: Writable
   readonly #history: RoomStreamOptions['history']
   readonly #onEnd: () => void
+  readonly #toEvent: (message: ChatMessage) => SubscribeEvent
+  readonly #maxBuffered: number
   #lastSent: number
   #pending: ChatMessage[] = []
   #catchingUp = true
@@ -45,6 +51,8 @@ export class RoomStream implements RoomSink {
     this.#lastSent = options.after
     this.#history = options.history
     this.#onEnd = options.onEnd
+    this.#toEvent = options.toEvent
+    this.#maxBuffered = options.maxBuffered
     const gone = (): void => { this.#end() }
     call.on('cancelled', gone)
     call.on('close', gone)
@@ -102,7 +110,12 @@ export class RoomStream implements RoomSink {
       for (;;) {
         const page = await this.#history(this.#lastSent, HISTORY_PAGE)
         if (this.#ended) return
-        for (const message of page) if (message.seq === this.#lastSent + 1) this.#write(message)
+        for (const message of page) {
+          if (message.seq !== this.#lastSent + 1) continue
+          // history goes at the client's pace: wait for gRPC's buffer to drain (flow control)
+          if (!this.#send(message)) await this.#drained()
+          if (this.#ended) return
+        }
         if (page.length < HISTORY_PAGE) break
       }
     } catch (err) {
@@ -119,13 +132,32 @@ export class RoomStream implements RoomSink {
     }
   }
 
+  /** A live message: the room does not wait for one slow client, so a client whose queue grows
+   * past the limit is cut (it resumes from its last seq). */
   #write (message: ChatMessage): void {
     if (this.#ended) return
-    this.#lastSent = message.seq
-    this.#call.write({ message: wireMessage(message) })
-    if (this.#call.writableLength > MAX_WRITE_BUFFER) {
+    this.#send(message)
+    if (this.#call.writableLength > this.#maxBuffered) {
       this.fail(grpc.status.RESOURCE_EXHAUSTED, `client is not reading fast enough; resubscribe with after=${this.#lastSent}`)
     }
+  }
+
+  /** False when gRPC's buffer is full (wait for 'drain' before sending more). */
+  #send (message: ChatMessage): boolean {
+    this.#lastSent = message.seq
+    return this.#call.write(this.#toEvent(message))
+  }
+
+  #drained (): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        this.#call.off('drain', done)
+        this.#call.off('close', done)
+        resolve()
+      }
+      this.#call.on('drain', done)
+      this.#call.on('close', done)
+    })
   }
 
   #end (): void {

@@ -383,6 +383,44 @@ describe('single node lifecycle (real processes on loopback)', function () {
     }
   })
 
+  it('should end the stream of a subscriber that stops reading, and lose nothing when it resumes', async () => {
+    const node = await startNodeProcess(dir.path, [...UNLIMITED, '--stream-buffer', '50'])
+    const token = await addUser(node, 'alice')
+    const poster = chatClient(node.grpc, token)
+    const reader = chatClient(node.grpc, token)
+    try {
+      const received: number[] = []
+      let ended: grpc.ServiceError | undefined
+      const stream = reader.subscribe('firehose', 0)
+      let live = false
+      stream.on('data', (event) => {
+        if (event.message !== undefined && event.message !== null) received.push(event.message.seq)
+        else if (event.live !== undefined && event.live !== null) live = true
+      })
+      stream.on('error', (err: grpc.ServiceError) => { ended = err })
+      await waitFor(() => live, 'the stream')
+      stream.pause()   // the client stops reading: HTTP/2 flow control fills, then the node's queue
+      const total = 3000
+      for (let sent = 0; sent < total && ended === undefined; sent += 50) {
+        await Promise.all(range(1, 50).map(() => poster.call('Post', { room: 'firehose', text: 'a message of some sixty bytes that fills the window up' })))
+      }
+      stream.resume()
+      await waitFor(() => ended !== undefined, 'the node to end the slow stream', { timeout: 20_000 })
+      expect(ended?.code).to.equal(grpc.status.RESOURCE_EXHAUSTED)
+      const resumeAfter = Number(/resubscribe with after=(\d+)/.exec(ended?.details ?? '')?.[1])
+      expect(resumeAfter).to.equal(received.at(-1))
+      const posted = (await poster.call<{ lastSeq: number }>('Join', { room: 'firehose' })).lastSeq
+      const rest = follow(reader, 'firehose', resumeAfter)
+      await waitFor(() => rest.messages.length > 0 && (rest.messages.at(-1)?.seq ?? 0) >= posted, 'the rest of the messages')
+      expect([...received, ...seqs(rest.messages)].slice(0, posted)).to.deep.equal(range(1, posted))
+      rest.cancel()
+    } finally {
+      poster.close()
+      reader.close()
+      await node.stop()
+    }
+  })
+
   it('should refuse to start on a bad configuration, naming the key, with exit code 2', async () => {
     const bad = await runCli(['node', 'start', '--role', 'all', '--data-dir', dir.path, '--admin-listen', '127.0.0.1:99999'])
     expect(bad.code).to.equal(2)
