@@ -42,8 +42,8 @@ export function adminCommands (io: CliIo): Command {
       io.stdout.write(`user ${created.name} created; token (shown once):\n${created.token}\n`)
       if (saved !== undefined) io.stdout.write(`saved to ${saved}: \`plexi chat --user ${created.name} --room general\` finds it there\n`)
     })
-  withClientOptions(users.command('ls'), 'admin')
-    .description('list users')
+  withClientOptions(users.command('ls', { isDefault: true }), 'admin')
+    .description('list users (the default: `plexi admin users`)')
     .action(async (flags: ClientFlags) => {
       const list = await (await client(flags)).api.request<User[]>('GET', '/api/v1/users')
       if (flags.json === true) printJson(io, list)
