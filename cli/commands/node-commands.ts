@@ -44,6 +44,16 @@ export function nodeCommands (io: CliIo): Command[] {
       const running = await startNode(loaded.config, log)
       await new Promise<void>((resolve) => {
         let signals = 0
+        const stop = (exitCode: number): void => {
+          running.stop().then(() => {
+            if (exitCode !== 0) process.exitCode = exitCode
+            resolve()
+          }, (err: unknown) => {
+            log.error({ err }, 'graceful stop failed')
+            process.exitCode = 1
+            resolve()
+          })
+        }
         const onSignal = (signal: NodeJS.Signals): void => {
           signals++
           if (signals > 1) {
@@ -51,14 +61,17 @@ export function nodeCommands (io: CliIo): Command[] {
             process.exit(1)
           }
           log.info(`${signal}: stopping gracefully (send it again to force)`)
-          running.stop().then(resolve, (err: unknown) => {
-            log.error({ err }, 'graceful stop failed')
-            process.exitCode = 1
-            resolve()
-          })
+          stop(0)
         }
         process.on('SIGTERM', onSignal)
         process.on('SIGINT', onSignal)
+        // a stray rejected promise must not take every user's session down with it
+        process.on('unhandledRejection', (err) => { log.error({ err }, 'unhandled promise rejection (a bug: please report it); the node keeps running') })
+        // after an uncaught exception the process state is unknown: stop gracefully, exit 1
+        process.on('uncaughtException', (err) => {
+          log.fatal({ err }, 'uncaught exception (a bug: please report it); stopping gracefully')
+          if (signals++ === 0) stop(1)
+        })
       })
     })
 

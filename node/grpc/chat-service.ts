@@ -14,6 +14,8 @@ import type { StatusError } from './grpc-status.ts'
 
 /** History returned when a request asks for 0. */
 const DEFAULT_HISTORY_LIMIT = 100
+/** Subscribe streams one user may hold open on one node (each costs buffers and a gateway slot). */
+export const MAX_STREAMS_PER_USER = 64
 
 export interface ChatServiceDeps {
   readonly system: ActorSystem
@@ -57,6 +59,18 @@ class Refusal extends Error {
 export function chatServiceHandlers (deps: ChatServiceDeps): grpc.UntypedServiceImplementation {
   const { system, log } = deps
   const room = (name: string) => system.entity(chatRoom, name)
+  const openStreams = new Map<string, number>()
+
+  /** Posts, joins and leaves write events: they share the user's token bucket. */
+  function limitWrites (user: string): void {
+    const allowed = deps.limiter.take(user)
+    if (allowed.ok) return
+    const details = `rate limit: at most ${deps.limiter.rate} posts per second (bursts of ${deps.limiter.burst}); retry in ${allowed.retryAfterMs} ms`
+    const metadata = new grpc.Metadata()
+    metadata.set(RETRY_AFTER_KEY, String(allowed.retryAfterMs))
+    metadata.set(STATUS_DETAILS_KEY, Buffer.from(encodeRetryStatus(deps.retryTypes, grpc.status.RESOURCE_EXHAUSTED, details, allowed.retryAfterMs)))
+    throw new Refusal(statusError(grpc.status.RESOURCE_EXHAUSTED, details, metadata))
+  }
 
   async function authenticate (call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>): Promise<string> {
     if (!deps.accepting()) throw new Refusal(statusError(grpc.status.UNAVAILABLE, 'node is not serving (starting or shutting down); retry, or connect to another node'))
@@ -90,14 +104,7 @@ export function chatServiceHandlers (deps: ChatServiceDeps): grpc.UntypedService
       if (typeof req.text !== 'string' || req.text.length === 0) throw invalid('text: must not be empty')
       const bytes = Buffer.byteLength(req.text, 'utf8')
       if (bytes > deps.maxMessageBytes) throw invalid(`text: ${bytes} bytes is over the limit of ${deps.maxMessageBytes} bytes`)
-      const allowed = deps.limiter.take(user)
-      if (!allowed.ok) {
-        const details = `rate limit: at most ${deps.limiter.rate} posts per second (bursts of ${deps.limiter.burst}); retry in ${allowed.retryAfterMs} ms`
-        const metadata = new grpc.Metadata()
-        metadata.set(RETRY_AFTER_KEY, String(allowed.retryAfterMs))
-        metadata.set(STATUS_DETAILS_KEY, Buffer.from(encodeRetryStatus(deps.retryTypes, grpc.status.RESOURCE_EXHAUSTED, details, allowed.retryAfterMs)))
-        throw new Refusal(statusError(grpc.status.RESOURCE_EXHAUSTED, details, metadata))
-      }
+      limitWrites(user)
       const ack = await room(roomName).ask<PostAck>((replyTo) => ({ type: 'post', user, text: req.text, replyTo }))
       deps.onPosted?.()
       return ack
@@ -117,11 +124,17 @@ export function chatServiceHandlers (deps: ChatServiceDeps): grpc.UntypedService
       return { rooms }
     }),
 
-    Join: unary<RoomRequest, RoomInfo>('Join', async (req, user) =>
-      await room(checkRoom(req.room)).ask<RoomInfo>((replyTo) => ({ type: 'join', user, replyTo }))),
+    Join: unary<RoomRequest, RoomInfo>('Join', async (req, user) => {
+      const name = checkRoom(req.room)
+      limitWrites(user)
+      return await room(name).ask<RoomInfo>((replyTo) => ({ type: 'join', user, replyTo }))
+    }),
 
-    Leave: unary<RoomRequest, RoomInfo>('Leave', async (req, user) =>
-      await room(checkRoom(req.room)).ask<RoomInfo>((replyTo) => ({ type: 'leave', user, replyTo }))),
+    Leave: unary<RoomRequest, RoomInfo>('Leave', async (req, user) => {
+      const name = checkRoom(req.room)
+      limitWrites(user)
+      return await room(name).ask<RoomInfo>((replyTo) => ({ type: 'leave', user, replyTo }))
+    }),
 
     Members: unary<RoomRequest, { members: readonly string[] }>('Members', async (req) => {
       const info = await room(checkRoom(req.room)).ask<RoomInfo>((replyTo) => ({ type: 'info', replyTo }))
@@ -136,14 +149,26 @@ export function chatServiceHandlers (deps: ChatServiceDeps): grpc.UntypedService
   async function subscribe (call: grpc.ServerWritableStream<SubscribeRequest, unknown>): Promise<void> {
     let roomName: string
     let after: number
+    let user: string
     try {
-      await authenticate(call as grpc.ServerWritableStream<unknown, unknown>)
+      user = await authenticate(call as grpc.ServerWritableStream<unknown, unknown>)
       roomName = checkRoom(call.request.room)
       after = checkSeq(call.request.after, 'after')
+      const open = openStreams.get(user) ?? 0
+      if (open >= MAX_STREAMS_PER_USER) {
+        throw new Refusal(statusError(grpc.status.RESOURCE_EXHAUSTED, `at most ${MAX_STREAMS_PER_USER} open Subscribe streams per user on one node; close one first`))
+      }
+      // a client can only have seen durable seqs: one ahead of the room has a wrong idea of it
+      // (another room's seq, a restored backup) and would wait forever for seqs already used
+      const info = await room(roomName).ask<RoomInfo>((replyTo) => ({ type: 'info', replyTo }))
+      if (after > info.lastSeq) {
+        throw new Refusal(statusError(grpc.status.OUT_OF_RANGE, `after: ${after} is beyond the last seq of room ${roomName} (${info.lastSeq}); subscribe with after <= ${info.lastSeq}`))
+      }
     } catch (err) {
       call.emit('error', failure('Subscribe', err))
       return
     }
+    openStreams.set(user, (openStreams.get(user) ?? 0) + 1)
     deps.streams?.opened()
     let attached = false
     const stream: RoomStream = new RoomStream(call as never, {
@@ -153,6 +178,9 @@ export function chatServiceHandlers (deps: ChatServiceDeps): grpc.UntypedService
       maxBuffered: deps.streamBuffer,
       history: (from, limit) => room(roomName).ask<ChatMessage[]>((replyTo) => ({ type: 'history', after: from, limit, replyTo })),
       onEnd: () => {
+        const left = (openStreams.get(user) ?? 1) - 1
+        if (left > 0) openStreams.set(user, left)
+        else openStreams.delete(user)
         deps.streams?.closed()
         if (attached) deps.gateway.tell({ type: 'detach', room: roomName, sink: stream })
       }

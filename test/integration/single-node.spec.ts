@@ -184,6 +184,33 @@ describe('single node (real processes on loopback)', function () {
       expect(rooms.rooms.map((r) => r.name)).to.include.members(['club', 'ordered', 'seam'])
     })
 
+    it('should refuse to resume after a seq the room never had, and cap the streams one user holds open', async () => {
+      await bob.call('Post', { room: 'short', text: 'only one' })
+      const ahead = follow(alice, 'short', 5)
+      await waitFor(() => ahead.error() !== undefined, 'the refusal')
+      expect(ahead.error()?.code).to.equal(grpc.status.OUT_OF_RANGE)
+      expect(ahead.error()?.details).to.match(/after: 5 is beyond the last seq of room short \(1\); subscribe with after <= 1/)
+      const erin = chatClient(node.grpc, JSON.parse((await admin(['users', 'add', 'erin', '--json', '--no-save'])).stdout).token)
+      const feeds = range(1, 64).map((i) => follow(erin, `many-${i % 4}`, 0))
+      try {
+        await waitFor(() => feeds.every((f) => f.live()), '64 streams')
+        const extra = follow(erin, 'many-0', 0)
+        await waitFor(() => extra.error() !== undefined, 'the 65th stream to be refused')
+        expect(extra.error()?.code).to.equal(grpc.status.RESOURCE_EXHAUSTED)
+        expect(extra.error()?.details).to.match(/at most 64 open Subscribe streams per user/)
+        feeds[0]?.cancel()
+        await waitFor(async () => {
+          const again = follow(erin, 'many-1', 0)
+          await waitFor(() => again.live() || again.error() !== undefined, 'an answer')
+          again.cancel()
+          return again.live()
+        }, 'a stream slot to free up')
+      } finally {
+        for (const feed of feeds) feed.cancel()
+        erin.close()
+      }
+    })
+
     it('should refuse a missing or bad token with UNAUTHENTICATED on every call', async () => {
       for (const token of [undefined, 'plxu_not-a-real-token', 'x'.repeat(10_000)]) {
         const stranger = chatClient(node.grpc, token)
@@ -377,6 +404,9 @@ describe('single node lifecycle (real processes on loopback)', function () {
       expect(details.retryAfterMs).to.equal(retryAfter)
       const history = await client.call<{ messages: unknown[] }>('History', { room: 'limited', after: 0, limit: 10 })
       expect(history.messages).to.have.length(2)
+      // joins and leaves write events too: the same bucket
+      const join = await client.call('Join', { room: 'limited' }).then(() => null, (e: grpc.ServiceError) => e)
+      expect(join?.code).to.equal(grpc.status.RESOURCE_EXHAUSTED)
     } finally {
       client.close()
       await node.stop()
