@@ -14,8 +14,8 @@ import { fileURLToPath } from 'node:url'
 import * as grpc from '@grpc/grpc-js'
 import { chatClient, startNodeProcess } from '../test/helpers/node-process.ts'
 import { tempDir } from '../test/helpers/temp-dir.ts'
-import { figure, median } from './figure.ts'
-import type { Bench, Figure } from './figure.ts'
+import { collector, figure, median } from './figure.ts'
+import type { Bench } from './figure.ts'
 
 const LATENCY_POSTS = 300
 const ROUNDS = 3
@@ -134,11 +134,7 @@ export const chatBench: Bench = {
   name: 'chat',
   description: 'post→deliver latency and posts/s with 100 subscribers vs bare grpc-js, node and baseline as processes',
   async run (log) {
-    const figures: Figure[] = []
-    const add = (f: Figure): void => {
-      figures.push(f)
-      log(`  ${f.name}: ${f.value} ${f.unit} (baseline ${f.baseline}, ratio ${f.ratio})`)
-    }
+    const { figures, add } = collector(log)
     const unlimited = ['--chat-rate', '100000', '--chat-burst', '100000']
     const dir = await tempDir('plexi-bench-')
     const dirNoSync = await tempDir('plexi-bench-')

@@ -64,6 +64,18 @@ function round (n: number): number {
   return n >= 100 ? Math.round(n) : Math.round(n * 100) / 100
 }
 
+/** Collects a bench's figures, logging each as it is measured (long runs show progress). */
+export function collector (log: (line: string) => void): { figures: Figure[], add: (f: Figure) => void } {
+  const figures: Figure[] = []
+  return {
+    figures,
+    add: (f) => {
+      figures.push(f)
+      log(`  ${f.name}: ${f.value} ${f.unit} (baseline ${f.baseline}, ratio ${f.ratio})`)
+    }
+  }
+}
+
 export function table (figures: readonly Figure[]): string {
   const rows = [['figure', 'ours', 'baseline', '', 'ratio', 'goal'],
     ...figures.map((f) => [f.name, `${fmt(f.value)} ${f.unit}`, `${fmt(f.baseline)} ${f.unit}`, f.baseline_name, `${f.ratio.toFixed(2)}×`, f.goal ?? ''])]

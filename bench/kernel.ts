@@ -11,8 +11,8 @@ import { join } from 'node:path'
 import { ActorSystem, createPlainCodec } from '../actors/index.ts'
 import type { ActorRef, EntityType, ReplyTo } from '../actors/index.ts'
 import { LevelStore } from '../node/index.ts'
-import { figure, interleaved, rate } from './figure.ts'
-import type { Bench, Figure } from './figure.ts'
+import { collector, figure, interleaved, rate } from './figure.ts'
+import type { Bench } from './figure.ts'
 
 const TELLS = 500_000
 const ASKS = 100_000
@@ -233,11 +233,7 @@ export const kernelBench: Bench = {
   name: 'kernel',
   description: 'local tell/ask, entity activations and journal appends vs bare loops and raw level',
   async run (log) {
-    const figures: Figure[] = []
-    const add = (f: Figure): void => {
-      figures.push(f)
-      log(`  ${f.name}: ${f.value} ${f.unit} (baseline ${f.baseline}, ratio ${f.ratio})`)
-    }
+    const { figures, add } = collector(log)
     for (const actors of [1, ACTORS]) {
       const tell = await interleaved(ROUNDS, () => tellOurs(actors), () => tellBare(actors))
       add(figure(`tell-${actors}-actor${actors > 1 ? 's' : ''}`, 'msg/s', tell.ours, 'bare async queue loop', tell.baseline, '>= 0.5'))
