@@ -69,7 +69,9 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
     const actors = system
     cleanups.unshift(() => actors.terminate())
     metrics = new NodeMetrics(system, store)
-    for (const type of [chatRoom, roomDirectory, userDirectory]) system.registerEntity(type as never)
+    system.registerEntity(chatRoom)
+    system.registerEntity(roomDirectory)
+    system.registerEntity(userDirectory)
     const users = new UserAccounts(system)
     const gateway: ActorRef<GatewayMsg> = system.spawn(chatGateway(), { name: 'chat-gateway', mailbox: 65_536, kind: 'chat-gateway' })
 

@@ -451,6 +451,21 @@ describe('single node lifecycle (real processes on loopback)', function () {
     }
   })
 
+  it('should refuse chat with UNAVAILABLE on a node without the chat role', async () => {
+    const node = await startNodeProcess(dir.path, ['--role', 'ai,storage'])
+    const client = chatClient(node.grpc, await addUser(node, 'alice'))
+    try {
+      const err = await client.call('Post', { room: 'r', text: 'x' }).then(() => null, (e: grpc.ServiceError) => e)
+      expect(err?.code).to.equal(grpc.status.UNAVAILABLE)
+      expect(err?.details).to.match(/does not hold the chat role/)
+      const cluster = JSON.parse((await runCli(['admin', 'cluster', '--json', '--admin-addr', node.admin, '--data-dir', dir.path])).stdout)
+      expect(cluster.self.roles).to.deep.equal(['ai', 'storage'])
+    } finally {
+      client.close()
+      await node.stop()
+    }
+  })
+
   it('should refuse to start on a bad configuration, naming the key, with exit code 2', async () => {
     const bad = await runCli(['node', 'start', '--role', 'all', '--data-dir', dir.path, '--admin-listen', '127.0.0.1:99999'])
     expect(bad.code).to.equal(2)

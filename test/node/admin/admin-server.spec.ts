@@ -33,7 +33,9 @@ describe('buildAdminServer', () => {
     dir = await tempDir()
     store = await LevelStore.open(dir.path)
     system = new ActorSystem({ journal: store.journal, snapshots: store.snapshots, strictSerialization: true })
-    for (const type of [chatRoom, roomDirectory, userDirectory]) system.registerEntity(type as never)
+    system.registerEntity(chatRoom)
+    system.registerEntity(roomDirectory)
+    system.registerEntity(userDirectory)
     readiness = 'ready'
     metricsToken = undefined
     await build()
