@@ -6,6 +6,7 @@ import { processIo } from './cli-io.ts'
 import type { CliIo } from './cli-io.ts'
 import { adminCommands } from './commands/admin-commands.ts'
 import { chatCommands } from './commands/chat-commands.ts'
+import { modelCommands } from './commands/model-commands.ts'
 import { nodeCommands } from './commands/node-commands.ts'
 
 /** Exit codes: 0 ok, 1 runtime error, 2 usage error. */
@@ -20,7 +21,7 @@ export async function main (argv: readonly string[], io: CliIo = processIo()): P
     .version(VERSION, '-v, --version')
     .showHelpAfterError('(add --help for usage)')
     .configureOutput({ writeOut: (s) => { io.stdout.write(s) }, writeErr: (s) => { io.stderr.write(s) } })
-  for (const command of [...nodeCommands(io), adminCommands(io), chatCommands(io)]) program.addCommand(command)
+  for (const command of [...nodeCommands(io), adminCommands(io), chatCommands(io), modelCommands(io)]) program.addCommand(command)
   exitOverrideEverywhere(program)
   try {
     await program.parseAsync([...argv], { from: 'user' })

@@ -18,6 +18,7 @@ import { loadPeerIdentity } from './identity/peer-identity.ts'
 import { NodeMetrics } from './metrics/node-metrics.ts'
 import { LevelStore } from './storage/index.ts'
 import { STORE_DIR, VERSION } from './constants.ts'
+import { ModelRegistry, tinyModelFileName, writeTinyModel } from '../runtimes/index.ts'
 import { UserAccounts } from './users/user-accounts.ts'
 import type { Logger as PinoLogger } from 'pino'
 import { status } from '@grpc/grpc-js'
@@ -52,6 +53,17 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
   const identity = await loadPeerIdentity(config.dataDir)
   const adminToken = await resolveAdminToken(config.dataDir, config.adminToken)
   if (adminToken.warning !== undefined) log.warn(adminToken.warning)
+
+  const models = new ModelRegistry(config.modelsDir)
+  if ((await models.scan()).every((m) => m.status !== 'ready') && roles.includes('ai')) {
+    // so that an agent answers out of the box; random weights: it answers with noise
+    const file = join(config.modelsDir, tinyModelFileName())
+    await writeTinyModel(file)
+    await models.scan()
+    log.info({ file }, `no model in ${config.modelsDir}: generated the test model ${tinyModelFileName()} (random weights; put real GGUF models there)`)
+  }
+  const invalid = models.list().filter((m) => m.status === 'invalid')
+  for (const model of invalid) log.warn({ model: model.name }, `model ${model.name} is not usable and will not be loaded: ${model.error ?? ''}`)
 
   const store = await LevelStore.open(join(config.dataDir, STORE_DIR), { sync: config.journalSync })
   const cleanups: Array<() => Promise<unknown>> = [() => store.close()]
@@ -122,6 +134,7 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
       metricsToken: config.metricsToken,
       readiness: () => state,
       self,
+      models,
       logger: log
     })
     try {

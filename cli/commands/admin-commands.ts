@@ -80,8 +80,25 @@ export function adminCommands (io: CliIo): Command {
       if (flags.json === true) printJson(io, actors)
       else printTable(io, ['KIND', 'PATH', 'STATUS', 'MAILBOX'], actors.map((a) => [a.kind, a.path, a.status, String(a.mailbox)]))
     })
+  const models = admin.command('models').description('models in the node\'s models dir')
+  withClientOptions(models.command('ls', { isDefault: true }), 'admin')
+    .description('list models: name, architecture, size, quantization, parameters, where loaded; invalid files with the reason')
+    .action(async (flags: ClientFlags) => {
+      const list = await (await client(flags)).api.request<ModelInfo[]>('GET', '/api/v1/models')
+      if (flags.json === true) {
+        printJson(io, list)
+        return
+      }
+      printTable(io, ['NAME', 'ARCH', 'QUANT', 'PARAMS', 'SIZE', 'CONTEXT', 'STATUS', 'LOADED ON'], list.map((m) => [
+        m.name, m.architecture ?? '-', m.quantization ?? '-', m.parameters === undefined ? '-' : `${(m.parameters / 1e6).toFixed(1)}M`,
+        `${(m.sizeBytes / 1024 / 1024).toFixed(1)} MiB`, m.contextLength === undefined ? '-' : String(m.contextLength),
+        m.status === 'ready' ? 'ready' : `invalid: ${m.error ?? ''}`, m.loaded.length === 0 ? '-' : m.loaded.join(',')
+      ]))
+    })
   return admin
 }
+
+interface ModelInfo { name: string, sizeBytes: number, status: string, error?: string, architecture?: string, quantization?: string, parameters?: number, contextLength?: number, loaded: string[] }
 
 function printMembers (io: CliIo, members: Member[], self?: string): void {
   printTable(io, ['PEER', 'ROLES', 'STATUS', 'GRPC', 'ADMIN', 'ACTORS', 'MAILBOX'], members.map((m) => [

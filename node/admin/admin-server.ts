@@ -9,6 +9,7 @@ import { adminSchemas } from '../../protocols/index.ts'
 import { tokenMatches } from '../identity/admin-token.ts'
 import type { NodeMetrics } from '../metrics/node-metrics.ts'
 import type { UserAccounts } from '../users/user-accounts.ts'
+import type { ModelRegistry } from '../../runtimes/index.ts'
 
 export type Readiness = 'starting' | 'ready' | 'draining'
 
@@ -32,6 +33,8 @@ export interface AdminServerDeps {
   readonly metricsToken?: string | undefined
   readonly readiness: () => Readiness
   readonly self: () => Member
+  /** The node's models (absent: the route lists none). */
+  readonly models?: ModelRegistry
   /** pino (the node's), or false for none (tests). */
   readonly logger?: FastifyBaseLogger | false
 }
@@ -163,6 +166,22 @@ export async function buildAdminServer (deps: AdminServerDeps): Promise<FastifyI
         response: { 200: ref('User'), ...errors(400, 401, 404) }
       }
     }, async (request) => await deps.users.remove(request.params.name))
+
+    api.get('/models', {
+      schema: { summary: 'Models in the models dir, validated before any is loaded', security: bearer, response: { 200: { type: 'array', items: ref('Model') }, ...errors(401) } }
+    }, async () => {
+      const models = deps.models === undefined ? [] : await deps.models.scan()
+      return models.map((m) => ({
+        name: m.name,
+        sizeBytes: m.sizeBytes,
+        status: m.status,
+        ...(m.error !== undefined && { error: m.error }),
+        ...(m.facts !== undefined && {
+          architecture: m.facts.architecture, quantization: m.facts.quantization, parameters: m.facts.parameters, contextLength: m.facts.contextLength
+        }),
+        loaded: []
+      }))
+    })
 
     api.get('/rooms', {
       schema: { summary: 'Rooms that have at least one message or member', security: bearer, response: { 200: { type: 'array', items: ref('Room') }, ...errors(401) } }

@@ -112,7 +112,24 @@ export const roomSchema = {
   }
 } as const
 
+export const modelSchema = {
+  $id: 'Model',
+  type: 'object',
+  required: ['name', 'sizeBytes', 'status', 'loaded'],
+  properties: {
+    name: { type: 'string', description: 'the file name without .gguf' },
+    sizeBytes: { type: 'integer' },
+    status: { type: 'string', enum: ['ready', 'invalid'], description: 'invalid files are never loaded' },
+    error: { type: 'string', description: 'why an invalid file was refused' },
+    architecture: { type: 'string' },
+    quantization: { type: 'string', description: 'most common weight type: F16, TQ2_0, Q4_K, ...' },
+    parameters: { type: 'integer' },
+    contextLength: { type: 'integer' },
+    loaded: { type: 'array', items: { type: 'string' }, description: 'peer ids of the nodes where it is loaded' }
+  }
+} as const
+
 export const userNameParam = { type: 'string', pattern: USER_NAME_PATTERN.source } as const
 export const roomNameParam = { type: 'string', pattern: ROOM_NAME_PATTERN.source } as const
 
-export const ADMIN_SCHEMAS = [errorSchema, memberSchema, actorSchema, entitySchema, userSchema, newUserSchema, roomSchema] as const
+export const ADMIN_SCHEMAS = [errorSchema, memberSchema, actorSchema, entitySchema, userSchema, newUserSchema, roomSchema, modelSchema] as const

@@ -80,6 +80,14 @@ describe('single node (real processes on loopback)', function () {
       expect(history.map((e) => `${e.kind}:${e.text}`)).to.deep.equal(['message:before you came', 'join:', 'message:first line', 'message:second line'])
     })
 
+    it('should have generated the test model on first start (ai role), and list it', async () => {
+      const models = JSON.parse((await admin(['models', 'ls', '--json'])).stdout) as Array<{ name: string, status: string, quantization: string, loaded: string[] }>
+      expect(models).to.deep.include({ name: 'plexi-tiny-f16', sizeBytes: 7_097_120, status: 'ready', architecture: 'llama', quantization: 'F16', parameters: 3_542_784, contextLength: 2048, loaded: [] })
+      expect(node.logs.some((l) => typeof l.msg === 'string' && l.msg.startsWith('no model in'))).to.equal(true)
+      const table = await admin(['models'])
+      expect(table.stdout).to.match(/plexi-tiny-f16\s+llama\s+F16\s+3\.5M/)
+    })
+
     it('should show the cluster, actors and users as JSON of the documented shapes', async () => {
       const cluster = JSON.parse((await admin(['cluster', '--json'])).stdout)
       expect(cluster.self).to.include.keys('peerId', 'roles', 'status', 'addresses', 'load')
@@ -460,6 +468,7 @@ describe('single node lifecycle (real processes on loopback)', function () {
       expect(err?.details).to.match(/does not hold the chat role/)
       const cluster = JSON.parse((await runCli(['admin', 'cluster', '--json', '--admin-addr', node.admin, '--data-dir', dir.path])).stdout)
       expect(cluster.self.roles).to.deep.equal(['ai', 'storage'])
+      // an ai node gets the test model; a node without the ai role would not (see the first suite)
     } finally {
       client.close()
       await node.stop()

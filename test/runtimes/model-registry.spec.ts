@@ -1,0 +1,67 @@
+import { expect } from 'chai'
+import { createHash } from 'node:crypto'
+import { readFile, truncate, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { ModelRegistry, writeTinyModel } from '../../runtimes/index.ts'
+import { runCli } from '../helpers/node-process.ts'
+import { tempDir } from '../helpers/temp-dir.ts'
+
+describe('ModelRegistry', () => {
+  let dir: { path: string, remove: () => Promise<void> }
+  beforeEach(async () => { dir = await tempDir() })
+  afterEach(async () => { await dir.remove() })
+
+  it('should list valid models with their facts and refuse broken files with the reason, before any load', async () => {
+    await writeTinyModel(join(dir.path, 'good.gguf'), { quant: 'tq2_0' })
+    await writeTinyModel(join(dir.path, 'cut.gguf'))
+    await truncate(join(dir.path, 'cut.gguf'), 100_000)
+    await writeFile(join(dir.path, 'text.gguf'), 'not a model')
+    await writeTinyModel(join(dir.path, 'bad name!.gguf'))
+    await writeFile(join(dir.path, 'readme.txt'), 'ignored: not .gguf')
+    const registry = new ModelRegistry(dir.path)
+    const models = await registry.scan()
+    expect(models.map((m) => [m.name, m.status])).to.deep.equal([['bad name!', 'invalid'], ['cut', 'invalid'], ['good', 'ready'], ['text', 'invalid']])
+    expect(registry.get('good')?.facts).to.include({ architecture: 'llama', quantization: 'TQ2_0', parameters: 3_542_784, contextLength: 2048 })
+    expect(registry.get('cut')?.error).to.match(/truncated/)
+    expect(registry.get('text')?.error).to.match(/does not start with "GGUF"/)
+    expect(registry.get('bad name!')?.error).to.match(/file name must match/)
+  })
+
+  it('should notice added, changed and removed files on the next scan', async () => {
+    const registry = new ModelRegistry(dir.path)
+    expect(await registry.scan()).to.deep.equal([])
+    await writeTinyModel(join(dir.path, 'm.gguf'))
+    expect((await registry.scan()).map((m) => m.status)).to.deep.equal(['ready'])
+    await writeFile(join(dir.path, 'm.gguf'), 'replaced by garbage')
+    expect((await registry.scan()).map((m) => m.status)).to.deep.equal(['invalid'])
+    await writeFile(join(dir.path, 'm.gguf'), '')
+    await (await import('node:fs/promises')).rm(join(dir.path, 'm.gguf'))
+    expect(await registry.scan()).to.deep.equal([])
+  })
+})
+
+describe('plexi model gen-tiny', () => {
+  let dir: { path: string, remove: () => Promise<void> }
+  beforeEach(async () => { dir = await tempDir() })
+  afterEach(async () => { await dir.remove() })
+
+  it('should write the model into the models dir, refuse to overwrite without --force, and refuse bad flags', async () => {
+    const first = await runCli(['model', 'gen-tiny', '--data-dir', dir.path, '--quant', 'tq1_0', '--json'])
+    expect(first.code, first.stderr).to.equal(0)
+    const written = JSON.parse(first.stdout) as { file: string, bytes: number }
+    expect(written.file).to.equal(join(dir.path, 'models', 'plexi-tiny-tq1_0.gguf'))
+    const reference = join(dir.path, 'reference.gguf')
+    await writeTinyModel(reference, { quant: 'tq1_0' })
+    const sha = async (path: string): Promise<string> => createHash('sha256').update(await readFile(path)).digest('hex')
+    expect(await sha(written.file)).to.equal(await sha(reference))
+    const again = await runCli(['model', 'gen-tiny', '--data-dir', dir.path, '--quant', 'tq1_0'])
+    expect(again.code).to.equal(1)
+    expect(again.stderr).to.match(/exists; pass --force/)
+    expect((await runCli(['model', 'gen-tiny', '--data-dir', dir.path, '--quant', 'tq1_0', '--force'])).code).to.equal(0)
+    for (const [flag, value, message] of [['--quant', 'q4', /--quant: expected one of f16, tq2_0, tq1_0/], ['--size', 'huge', /--size: expected one of tiny, 25m/], ['--seed', '-1', /--seed: expected an integer/]] as const) {
+      const bad = await runCli(['model', 'gen-tiny', '--out', join(dir.path, 'x.gguf'), flag, value])
+      expect(bad.code, flag).to.equal(2)
+      expect(bad.stderr).to.match(message)
+    }
+  })
+})
