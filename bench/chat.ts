@@ -32,30 +32,43 @@ function percentile (samples: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number
 }
 
-/** Waits until `check` is true, polling every ms, at most `timeout` ms. */
-async function until (check: () => boolean, what: string, timeout = 60_000): Promise<void> {
-  const deadline = performance.now() + timeout
-  while (!check()) {
-    if (performance.now() > deadline) throw new Error(`bench: timed out waiting for ${what}`)
-    await new Promise((resolve) => setImmediate(resolve))
-  }
+/** Rejects after `timeout` ms: every wait of the bench is bounded. */
+function bounded<T> (promise: Promise<T>, what: string, timeout = 60_000): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => { reject(new Error(`bench: timed out waiting for ${what}`)) }, timeout)
+  })
+  return Promise.race([promise, expired]).finally(() => { clearTimeout(timer) })
 }
 
 /** Streams ended by the node because their client fell behind (they resumed). */
 let resumed = 0
 
 /** Subscribes and tracks the highest seq received; like a real client, it resumes after the last
- * seq when the node ends the stream (RESOURCE_EXHAUSTED for a client that fell too far behind). */
-function watch (client: Client, room: string): { cancel: () => void, highest: () => number, live: () => boolean } {
+ * seq when the node ends the stream (RESOURCE_EXHAUSTED for a client that fell too far behind).
+ * Waits are resolved by the stream's own events: the bench never spins while it measures. */
+function watch (client: Client, room: string): { cancel: () => void, live: Promise<void>, reached: (seq: number) => Promise<void> } {
   let highest = 0
-  let live = false
   let stream: Stream
   let cancelled = false
+  let markLive!: () => void
+  const live = new Promise<void>((resolve) => { markLive = resolve })
+  const waiters: Array<{ seq: number, resolve: () => void }> = []
   const open = (): void => {
     stream = client.subscribe(room, highest)
     stream.on('data', (event) => {
-      if (event.message !== undefined && event.message !== null) highest = Math.max(highest, event.message.seq)
-      else if (event.live !== undefined && event.live !== null) live = true
+      if (event.message !== undefined && event.message !== null) {
+        highest = Math.max(highest, event.message.seq)
+        for (let i = waiters.length - 1; i >= 0; i--) {
+          const waiter = waiters[i] as { seq: number, resolve: () => void }
+          if (highest >= waiter.seq) {
+            waiters.splice(i, 1)
+            waiter.resolve()
+          }
+        }
+      } else if (event.live !== undefined && event.live !== null) {
+        markLive()
+      }
     })
     stream.on('error', (err: grpc.ServiceError) => {
       if (cancelled || err.code === grpc.status.CANCELLED) return
@@ -65,17 +78,21 @@ function watch (client: Client, room: string): { cancel: () => void, highest: ()
     })
   }
   open()
-  return { cancel: () => { cancelled = true; stream.cancel() }, highest: () => highest, live: () => live }
+  return {
+    cancel: () => { cancelled = true; stream.cancel() },
+    live,
+    reached: (seq) => (highest >= seq ? Promise.resolve() : new Promise<void>((resolve) => { waiters.push({ seq, resolve }) }))
+  }
 }
 
 async function postDeliverLatency (poster: Client, reader: Client, room: string): Promise<number[]> {
   const feed = watch(reader, room)
-  await until(feed.live, 'the subscription')
+  await bounded(feed.live, 'the subscription')
   const samples: number[] = []
   for (let i = 0; i < LATENCY_POSTS; i++) {
     const start = performance.now()
     const ack = await poster.call<{ seq: number }>('Post', { room, text: `latency ${i}` })
-    await until(() => feed.highest() >= ack.seq, 'the delivery')
+    await bounded(feed.reached(ack.seq), 'the delivery')
     samples.push(performance.now() - start)
   }
   feed.cancel()
@@ -96,7 +113,7 @@ async function unaryRoundTrips (client: Client, room: string): Promise<number[]>
  * the last message. Returns posts per second. */
 async function throughput (posters: Client[], room: string, subscribers: Client[]): Promise<number> {
   const feeds = subscribers.map((s) => watch(s, room))
-  await until(() => feeds.every((f) => f.live()), 'the subscribers')
+  await bounded(Promise.all(feeds.map((f) => f.live)), 'the subscribers')
   let next = 0
   let highest = 0
   const start = performance.now()
@@ -108,7 +125,7 @@ async function throughput (posters: Client[], room: string, subscribers: Client[
       highest = Math.max(highest, ack.seq)
     }
   }))
-  await until(() => feeds.every((f) => f.highest() >= highest), 'every subscriber to have every message')
+  await bounded(Promise.all(feeds.map((f) => f.reached(highest))), 'every subscriber to have every message')
   const ms = performance.now() - start
   for (const feed of feeds) feed.cancel()
   return THROUGHPUT_POSTS / (ms / 1000)

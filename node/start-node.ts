@@ -54,21 +54,22 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
   const adminToken = await resolveAdminToken(config.dataDir, config.adminToken)
   if (adminToken.warning !== undefined) log.warn(adminToken.warning)
 
-  const models = new ModelRegistry(config.modelsDir)
-  if ((await models.scan()).every((m) => m.status !== 'ready') && roles.includes('ai')) {
-    // so that an agent answers out of the box; random weights: it answers with noise
-    const file = join(config.modelsDir, tinyModelFileName())
-    await writeTinyModel(file)
-    await models.scan()
-    log.info({ file }, `no model in ${config.modelsDir}: generated the test model ${tinyModelFileName()} (random weights; put real GGUF models there)`)
-  }
-  const invalid = models.list().filter((m) => m.status === 'invalid')
-  for (const model of invalid) log.warn({ model: model.name }, `model ${model.name} is not usable and will not be loaded: ${model.error ?? ''}`)
-
   const store = await LevelStore.open(join(config.dataDir, STORE_DIR), { sync: config.journalSync })
   const cleanups: Array<() => Promise<unknown>> = [() => store.close()]
   let system: ActorSystem | undefined
   try {
+    // after the store: a data dir held by another node fails first, having changed nothing
+    const models = new ModelRegistry(config.modelsDir)
+    if ((await models.scan()).every((m) => m.status !== 'ready') && roles.includes('ai')) {
+      // so that an agent answers out of the box; random weights: it answers with noise
+      const file = join(config.modelsDir, tinyModelFileName())
+      await writeTinyModel(file)
+      await models.scan()
+      log.info({ file }, `no model in ${config.modelsDir}: generated the test model ${tinyModelFileName()} (random weights; put real GGUF models there)`)
+    }
+    const invalid = models.list().filter((m) => m.status === 'invalid')
+    for (const model of invalid) log.warn({ model: model.name }, `model ${model.name} is not usable and will not be loaded: ${model.error ?? ''}`)
+
     let metrics: NodeMetrics | undefined
     system = new ActorSystem({
       node: identity.peerId,

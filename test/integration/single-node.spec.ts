@@ -1,5 +1,6 @@
 import { expect } from 'chai'
 import * as grpc from '@grpc/grpc-js'
+import { readdir } from 'node:fs/promises'
 import { decodeRetryStatus, loadRetryInfoTypes } from '../../protocols/index.ts'
 import { chatClient, runCli, startNodeProcess } from '../helpers/node-process.ts'
 import type { NodeProcess } from '../helpers/node-process.ts'
@@ -72,10 +73,11 @@ describe('single node (real processes on loopback)', function () {
     it('should run the interactive client: history, then live, posting each typed line', async () => {
       await chat(['send', '--user', 'bob', '--room', 'interactive', 'before you came'])
       const session = await runCli(['chat', '--user', 'alice', '--room', 'interactive', '--addr', node.grpc, '--data-dir', dir.path],
-        { input: 'first line\nsecond line\n' })
+        { input: 'first line\n/members\nsecond line\n' })
       expect(session.code, session.stderr).to.equal(0)
       expect(session.stdout).to.match(/#1 \S+ bob: before you came/)
       expect(session.stdout).to.match(/#2 \S+ \* alice joined/)
+      expect(session.stdout).to.match(/--- members of interactive: alice ---/)
       const history = JSON.parse((await chat(['history', '--room', 'interactive', '--user', 'bob', '--json'])).stdout) as Array<{ text: string, kind: string }>
       expect(history.map((e) => `${e.kind}:${e.text}`)).to.deep.equal(['message:before you came', 'join:', 'message:first line', 'message:second line'])
     })
@@ -490,9 +492,15 @@ describe('single node lifecycle (real processes on loopback)', function () {
   it('should refuse a second node on the same data dir with a clear error and exit code 1', async () => {
     const node = await startNodeProcess(dir.path)
     try {
-      const second = await runCli(['node', 'start', '--role', 'all', '--data-dir', dir.path, '--grpc-listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0'])
-      expect(second.code).to.equal(1)
-      expect(second.stderr).to.match(/in use by another process/)
+      const models = await tempDir()
+      try {
+        const second = await runCli(['node', 'start', '--role', 'all', '--data-dir', dir.path, '--models-dir', models.path, '--grpc-listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0'])
+        expect(second.code).to.equal(1)
+        expect(second.stderr).to.match(/in use by another process/)
+        expect(await readdir(models.path), 'the refused node changed nothing').to.deep.equal([])
+      } finally {
+        await models.remove()
+      }
     } finally {
       await node.stop()
     }

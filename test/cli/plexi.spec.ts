@@ -1,0 +1,53 @@
+import { expect } from 'chai'
+import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { runCli } from '../helpers/node-process.ts'
+import { tempDir } from '../helpers/temp-dir.ts'
+
+describe('plexi (commands that need no node)', function () {
+  this.timeout(30_000)
+  let dir: { path: string, remove: () => Promise<void> }
+  beforeEach(async () => { dir = await tempDir() })
+  afterEach(async () => { await dir.remove() })
+
+  it('should print a libp2p pre-shared key with cluster keygen, a new one each time', async () => {
+    const first = await runCli(['cluster', 'keygen'])
+    const second = await runCli(['cluster', 'keygen'])
+    expect(first.code, first.stderr).to.equal(0)
+    expect(first.stdout).to.match(/^\/key\/swarm\/psk\/1\.0\.0\/\n\/base16\/\n[0-9a-f]{64}\n$/)
+    expect(first.stdout).not.to.equal(second.stdout)
+  })
+
+  it('should print the effective configuration with each value\'s source, masking secrets', async () => {
+    const file = join(dir.path, 'plexi.yaml')
+    await writeFile(file, 'chat-rate: 3\nlog-level: debug\n')
+    const result = await runCli(['config', 'print', '--effective', '--json', '--config', file, '--grpc-listen', '127.0.0.1:9000'],
+      { env: { PLEXI_LOG_LEVEL: 'warn', PLEXI_ADMIN_TOKEN: 'an-admin-token-of-some-length' } })
+    expect(result.code, result.stderr).to.equal(0)
+    const printed = JSON.parse(result.stdout) as { file: string, keys: Array<{ key: string, value: unknown, source: string }> }
+    const key = (name: string) => printed.keys.find((k) => k.key === name)
+    expect(printed.file).to.equal(file)
+    expect(key('grpc-listen')).to.include({ value: '127.0.0.1:9000', source: 'flag' })
+    expect(key('log-level')).to.include({ value: 'warn', source: 'env' })
+    expect(key('chat-rate')).to.include({ value: 3, source: 'file' })
+    expect(key('admin-listen')).to.include({ value: '127.0.0.1:7402', source: 'default' })
+    expect(key('admin-token')).to.include({ value: '********', source: 'env' })
+    expect(result.stdout).not.to.include('an-admin-token')
+    const table = await runCli(['config', 'print', '--effective', '--chat-burst', '5'])
+    expect(table.stdout).to.match(/^chat-burst\s+5\s+flag\s+PLEXI_CHAT_BURST$/m)
+    const bad = await runCli(['config', 'print', '--effective', '--chat-burst', 'many'])
+    expect(bad.code).to.equal(2)
+    expect(bad.stderr).to.match(/--chat-burst: expected an integer from 1 to 100000, got "many"/)
+  })
+
+  it('should show help on every command, and exit 2 on an unknown one', async () => {
+    for (const args of [['--help'], ['node', 'start', '--help'], ['admin', 'users', 'add', '--help'], ['model', 'gen-tiny', '--help'], ['chat', 'send', '--help']]) {
+      const result = await runCli(args)
+      expect(result.code, args.join(' ')).to.equal(0)
+      expect(result.stdout).to.match(/^Usage: plexi/)
+    }
+    const unknown = await runCli(['frobnicate'])
+    expect(unknown.code).to.equal(2)
+    expect(unknown.stderr).to.match(/unknown command 'frobnicate'/)
+  })
+})
