@@ -1,4 +1,5 @@
 import type { ActorAddress } from './actor-ref.ts'
+import type { AgentStreamEvent } from './agent-protocol.ts'
 import type { ReplyTo } from './reply-to.ts'
 
 /** `message` is a post; `join` and `leave` are membership changes, which share the room's
@@ -40,22 +41,45 @@ export type RoomMsg =
   /** A gateway wants every message after the reply's lastSeq pushed to it. */
   | { readonly type: 'subscribe', readonly gateway: ActorAddress, readonly replyTo: ReplyTo<{ lastSeq: number }> }
   | { readonly type: 'unsubscribe', readonly gateway: ActorAddress }
+  /** Pieces of an agent's answer to a message that mentioned @agent. */
+  | AgentStreamEvent
+  /** From the room to itself: the agent's answer is complete (or failed: `error`). */
+  | { readonly type: 'agent-replied', readonly requestId: string, readonly text: string, readonly error?: string }
 
 export type RoomEvent =
   | { readonly type: 'message-posted', readonly user: string, readonly text: string, readonly ts: number }
   | { readonly type: 'member-joined', readonly user: string, readonly ts: number }
   | { readonly type: 'member-left', readonly user: string, readonly ts: number }
 
-/** What a room pushes to each subscribed gateway, in seq order, once durable. */
-export interface RoomFeed {
-  readonly type: 'room-message'
-  readonly message: ChatMessage
+/** A piece of an agent's answer while it is made: not journaled, live subscribers only. */
+export interface AgentPartial {
+  readonly room: string
+  readonly requestId: string
+  /** `<user>'s agent` */
+  readonly user: string
+  readonly text: string
+  /** Seq of the message that mentioned @agent. */
+  readonly inReplyTo: number
 }
+
+/** What a room pushes to each subscribed gateway: messages in seq order once durable, and the
+ * pieces of agents' answers as they are made. */
+export type RoomFeed =
+  | { readonly type: 'room-message', readonly message: ChatMessage }
+  | { readonly type: 'agent-partial', readonly partial: AgentPartial }
 
 export interface RoomState {
   readonly createdAt: number
   /** Sorted. */
   readonly members: readonly string[]
+}
+
+/** A room message mentioning this is answered by the poster's agent. */
+export const AGENT_MENTION = /(^|[^\w@])@agent\b/i
+
+/** How a user's agent is named in rooms. */
+export function agentDisplayName (user: string): string {
+  return `${user}'s agent`
 }
 
 /** Most history entries one request returns. */

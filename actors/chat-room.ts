@@ -2,14 +2,21 @@ import { assertNever } from './assert-never.ts'
 import { roomDirectory } from './room-directory.ts'
 import type { ActorRef } from './actor-ref.ts'
 import type { ChatMessage, ChatMessageKind, RoomEvent, RoomFeed, RoomInfo, RoomMsg, RoomState } from './chat-room-protocol.ts'
-import { MAX_HISTORY_LIMIT } from './chat-room-protocol.ts'
+import { AGENT_MENTION, MAX_HISTORY_LIMIT, agentDisplayName } from './chat-room-protocol.ts'
+import type { AgentAnswer, AgentMsg } from './agent-protocol.ts'
+import { describe } from './errors.ts'
 import type { EntityContext, EntityType } from './entity-type.ts'
 import type { JournalRecord } from './journal.ts'
 
 interface RoomVolatile {
   /** Subscribed gateways by actor path: one push per gateway, which fans out to its clients. */
   readonly subscribers: Map<string, ActorRef<RoomFeed>>
+  /** Agents answering in this room, by request id. */
+  readonly answering: Map<string, { readonly user: string, readonly inReplyTo: number }>
 }
+
+/** An agent answering in a room may wait in queues and generate for a long time. */
+const AGENT_ANSWER_TIMEOUT_MS = 30 * 60_000
 
 type RoomContext = EntityContext<RoomMsg, RoomState, RoomEvent, RoomVolatile>
 
@@ -31,16 +38,35 @@ export const chatRoom: EntityType<RoomMsg, RoomState, RoomEvent, RoomVolatile> =
       default: return assertNever(event, 'room event')
     }
   },
-  createVolatile: () => ({ subscribers: new Map() }),
-  canPassivate: (ctx) => ctx.volatile.subscribers.size === 0,
+  createVolatile: () => ({ subscribers: new Map(), answering: new Map() }),
+  canPassivate: (ctx) => ctx.volatile.subscribers.size === 0 && ctx.volatile.answering.size === 0,
   async receive (ctx, msg) {
     switch (msg.type) {
       case 'post':
         await ensureRegistered(ctx, msg.user)
         record(ctx, { type: 'message-posted', user: msg.user, text: msg.text, ts: Date.now() }, (m) => {
           ctx.reply(msg.replyTo, { room: m.room, seq: m.seq, ts: m.ts })
+          if (AGENT_MENTION.test(m.text)) askAgent(ctx, m)
         }, msg.replyTo)
         return
+      case 'agent-stream': {
+        const answering = ctx.volatile.answering.get(msg.requestId)
+        if (answering === undefined || msg.event.kind !== 'token') return
+        const feed: RoomFeed = {
+          type: 'agent-partial',
+          partial: { room: ctx.key, requestId: msg.requestId, user: agentDisplayName(answering.user), text: msg.event.text, inReplyTo: answering.inReplyTo }
+        }
+        for (const gateway of ctx.volatile.subscribers.values()) gateway.tell(feed)
+        return
+      }
+      case 'agent-replied': {
+        const answering = ctx.volatile.answering.get(msg.requestId)
+        if (answering === undefined) return
+        ctx.volatile.answering.delete(msg.requestId)
+        const text = msg.error !== undefined ? `(no answer: ${msg.error})` : msg.text.length > 0 ? msg.text : '(no answer: stopped before the first word)'
+        record(ctx, { type: 'message-posted', user: agentDisplayName(answering.user), text, ts: Date.now() }, () => undefined, undefined)
+        return
+      }
       case 'join':
         if (ctx.state.members.includes(msg.user)) {
           ctx.reply(msg.replyTo, info(ctx))
@@ -84,9 +110,36 @@ export const chatRoom: EntityType<RoomMsg, RoomState, RoomEvent, RoomVolatile> =
   }
 }
 
+/**
+ * The poster's agent answers a message that mentioned @agent: its tokens come back as
+ * `agent-stream` messages (pushed on to live subscribers), its whole answer as `agent-replied`,
+ * which the room posts as `<user>'s agent`. Neither waits in this handler: the room goes on.
+ */
+function askAgent (ctx: RoomContext, message: ChatMessage): void {
+  const requestId = `room/${ctx.key}/${message.seq}`
+  const user = message.user
+  ctx.volatile.answering.set(requestId, { user, inReplyTo: message.seq })
+  const self = ctx.self
+  const replied = (text: string, error?: string): void => {
+    self.tell({ type: 'agent-replied', requestId, text, ...(error !== undefined && { error }) })
+  }
+  try {
+    ctx.system.entity<AgentMsg>('agent', user).ask<AgentAnswer>((replyTo) => ({
+      type: 'ask', user, text: message.text, requestId, sink: { kind: 'entity', type: 'room', key: ctx.key }, replyTo
+    }), { timeout: AGENT_ANSWER_TIMEOUT_MS }).then((answer) => { replied(answer.text) }, (err: unknown) => { replied('', reason(err)) })
+  } catch (err) {
+    replied('', reason(err))
+  }
+}
+
+function reason (err: unknown): string {
+  if ((err as { name?: unknown } | null)?.name === 'UnknownEntityTypeError') return 'agents do not run on this node (no ai role)'
+  return err instanceof Error ? err.message : describe(err)
+}
+
 /** Journals the event; once durable, runs `then` and pushes the message to every gateway.
  * Not awaited: the next message is handled while the write is in flight. */
-function record (ctx: RoomContext, event: RoomEvent, then: (message: ChatMessage) => void, replyTo: Parameters<RoomContext['fail']>[0]): void {
+function record (ctx: RoomContext, event: RoomEvent, then: (message: ChatMessage) => void, replyTo: Parameters<RoomContext['fail']>[0] | undefined): void {
   const message: ChatMessage = {
     room: ctx.key,
     seq: ctx.seq + 1,
@@ -99,7 +152,10 @@ function record (ctx: RoomContext, event: RoomEvent, then: (message: ChatMessage
     then(message)
     const feed: RoomFeed = { type: 'room-message', message }
     for (const gateway of ctx.volatile.subscribers.values()) gateway.tell(feed)
-  }, (err: unknown) => { ctx.fail(replyTo, err) })
+  }, (err: unknown) => {
+    if (replyTo !== undefined) ctx.fail(replyTo, err)
+    else ctx.crash(err)
+  })
 }
 
 /** A room's first event registers it in the room directory first (so that a room that has

@@ -120,3 +120,32 @@ export class UnknownUserError extends Error {
   override readonly name = 'UnknownUserError'
   constructor (user: string) { super(`no user named ${JSON.stringify(user)}`) }
 }
+
+/** A user tried to reach another user's agent. */
+export class PermissionDeniedError extends Error {
+  override readonly name = 'PermissionDeniedError'
+}
+
+/** An agent already answers and holds as many waiting questions as it may. */
+export class AgentBusyError extends Error {
+  override readonly name = 'AgentBusyError'
+}
+
+/** A request to an agent is malformed (bad persona, sampling value, model name). */
+export class InvalidAgentRequestError extends Error {
+  override readonly name = 'InvalidAgentRequestError'
+}
+
+/**
+ * An error that came back from a component as data (e.g. from inference, across a worker):
+ * keeps its original name, so that callers still match on it, and any retry-after hint.
+ */
+export class RemoteError extends Error {
+  override readonly name: string
+  readonly retryAfterMs?: number
+  constructor (data: { readonly name: string, readonly message: string, readonly retryAfterMs?: number }) {
+    super(data.message)
+    this.name = data.name
+    if (data.retryAfterMs !== undefined) this.retryAfterMs = data.retryAfterMs
+  }
+}

@@ -32,8 +32,16 @@ export * from './errors.ts'
 export * as constants from './constants.ts'
 export { chatRoom } from './chat-room.ts'
 export { MAX_HISTORY_LIMIT } from './chat-room-protocol.ts'
-export type { ChatMessage, ChatMessageKind, PostAck, RoomEvent, RoomFeed, RoomInfo, RoomMsg, RoomState } from './chat-room-protocol.ts'
+export type { AgentPartial, ChatMessage, ChatMessageKind, PostAck, RoomEvent, RoomFeed, RoomInfo, RoomMsg, RoomState } from './chat-room-protocol.ts'
+export { AGENT_MENTION, agentDisplayName } from './chat-room-protocol.ts'
 export { roomDirectory } from './room-directory.ts'
 export type { RoomDirectoryMsg, RoomSummary } from './room-directory.ts'
 export { userDirectory } from './user-directory.ts'
 export type { UserDirectoryMsg, UserSummary } from './user-directory.ts'
+export { userAgent } from './user-agent.ts'
+export type { AgentInference, AgentPrompt, UserAgentOptions } from './user-agent.ts'
+export { DEFAULT_PERSONA, MAX_AGENT_TURNS, MAX_PENDING_ASKS, MAX_PERSONA_BYTES } from './agent-protocol.ts'
+export type {
+  AgentAnswer, AgentEvent, AgentMsg, AgentSampling, AgentSettings, AgentSettingsChange, AgentSink, AgentState, AgentStopReason,
+  AgentStreamEvent, AgentTurn, GenerationOutcome
+} from './agent-protocol.ts'

@@ -3,11 +3,12 @@
  * JSON object per figure instead of the table. Benchmarks are never part of `npm test`.
  */
 import { chatBench } from './chat.ts'
+import { inferenceBench } from './inference.ts'
 import { kernelBench } from './kernel.ts'
 import { table } from './figure.ts'
 import type { Bench } from './figure.ts'
 
-const benches: readonly Bench[] = [kernelBench, chatBench]
+const benches: readonly Bench[] = [kernelBench, chatBench, inferenceBench]
 
 const args = process.argv.slice(2)
 const json = args.includes('--json')

@@ -5,6 +5,7 @@ import { CliError, UsageError } from './cli-errors.ts'
 import { processIo } from './cli-io.ts'
 import type { CliIo } from './cli-io.ts'
 import { adminCommands } from './commands/admin-commands.ts'
+import { agentCommands } from './commands/agent-commands.ts'
 import { chatCommands } from './commands/chat-commands.ts'
 import { modelCommands } from './commands/model-commands.ts'
 import { nodeCommands } from './commands/node-commands.ts'
@@ -21,7 +22,7 @@ export async function main (argv: readonly string[], io: CliIo = processIo()): P
     .version(VERSION, '-v, --version')
     .showHelpAfterError('(add --help for usage)')
     .configureOutput({ writeOut: (s) => { io.stdout.write(s) }, writeErr: (s) => { io.stderr.write(s) } })
-  for (const command of [...nodeCommands(io), adminCommands(io), chatCommands(io), modelCommands(io)]) program.addCommand(command)
+  for (const command of [...nodeCommands(io), adminCommands(io), chatCommands(io), agentCommands(io), modelCommands(io)]) program.addCommand(command)
   exitOverrideEverywhere(program)
   try {
     await program.parseAsync([...argv], { from: 'user' })

@@ -10,6 +10,9 @@ export type Role = typeof ROLES[number]
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 export type LogLevel = typeof LOG_LEVELS[number]
 
+export const GPU_MODES = ['auto', 'cuda', 'off'] as const
+export type GpuMode = typeof GPU_MODES[number]
+
 export interface HostPort {
   readonly host: string
   readonly port: number
@@ -48,7 +51,7 @@ export const CONFIG_SCHEMA: readonly KeySpec[] = [
   { key: 'p2p-listen', type: { kind: 'multiaddr' }, default: '/ip4/127.0.0.1/tcp/7401', description: 'libp2p listen multiaddr', reserved: 'used once nodes form a mesh' },
   { key: 'join', type: { kind: 'multiaddr-list' }, default: [], description: 'multiaddrs of nodes to join, comma-separated', reserved: 'used once nodes form a mesh' },
   { key: 'cluster-key-file', type: { kind: 'path' }, description: 'file holding the cluster pre-shared key (plexi cluster keygen)', reserved: 'used once nodes form a mesh' },
-  { key: 'models-dir', type: { kind: 'path' }, description: 'where models are kept (default: <data-dir>/models)', reserved: 'used once AI agents land' },
+  { key: 'models-dir', type: { kind: 'path' }, description: 'where models are kept: GGUF files, and <name>.json files naming models on OpenAI-compatible servers (default: <data-dir>/models)' },
   { key: 'admin-token', type: { kind: 'string', minLength: 16 }, secret: true, description: 'bearer token for /api/v1 (default: the one in <data-dir>/admin-token, created on first start)' },
   { key: 'metrics-token', type: { kind: 'string', minLength: 16 }, secret: true, description: 'bearer token required on /metrics (default: /metrics is open)' },
   { key: 'log-level', type: { kind: 'enum', values: LOG_LEVELS }, default: 'info', description: 'pino log level' },
@@ -57,6 +60,18 @@ export const CONFIG_SCHEMA: readonly KeySpec[] = [
   { key: 'chat-burst', type: { kind: 'int', min: 1, max: 100_000 }, default: 20, description: 'chat posts per user allowed at once (token bucket size)' },
   { key: 'stream-buffer', type: { kind: 'int', min: 10, max: 1_000_000 }, default: 5_000, description: 'messages queued for one subscriber that does not read; beyond it its stream ends with RESOURCE_EXHAUSTED and the client resumes from its last seq' },
   { key: 'journal-sync', type: { kind: 'boolean' }, default: true, description: 'fsync every journal batch before acknowledging (false: survive process crashes, not power loss)' },
+  { key: 'gpu', type: { kind: 'enum', values: GPU_MODES }, default: 'auto', description: 'llama.cpp backend: auto (CUDA or Vulkan when present, else CPU), cuda (fail if absent), off (CPU)' },
+  { key: 'inference-workers', type: { kind: 'int', min: 1, max: 64 }, default: 1, description: 'worker threads per loaded llama.cpp model (each holds its own copy of the weights)' },
+  { key: 'inference-contexts', type: { kind: 'int', min: 1, max: 64 }, description: 'requests one worker runs at once, a llama.cpp context each (default: min(4, cores))' },
+  { key: 'inference-threads', type: { kind: 'int', min: 1, max: 1024 }, description: 'CPU threads per context (default: cores / (workers x contexts), at least 1); more than the cores makes generation many times slower' },
+  { key: 'inference-queue', type: { kind: 'int', min: 0, max: 100_000 }, default: 32, description: 'requests that may wait per model when every context is busy; beyond it RESOURCE_EXHAUSTED / 503 with retry-after' },
+  { key: 'context-size', type: { kind: 'int', min: 256, max: 1_048_576 }, default: 2048, description: 'tokens per llama.cpp context (prompt and answer), at most the model\'s own context length' },
+  { key: 'models-memory', type: { kind: 'int', min: 16, max: 16_777_216 }, description: 'MiB all loaded models may take together; the least recently used idle model is unloaded to make room (default: half the machine\'s memory)' },
+  { key: 'default-model', type: { kind: 'string', minLength: 1 }, description: 'model for agents that chose none (default: the first ready model by name)' },
+  { key: 'agent-max-tokens', type: { kind: 'int', min: 1, max: 32_768 }, default: 256, description: 'longest agent answer, in tokens, unless the agent is configured otherwise' },
+  { key: 'agent-requests-per-min', type: { kind: 'number', min: 0.01, max: 1_000_000 }, default: 30, description: 'inference requests per user per minute (agent questions and /v1/chat/completions)' },
+  { key: 'agent-tokens-per-min', type: { kind: 'number', min: 1, max: 1_000_000_000 }, default: 20_000, description: 'generated tokens per user per minute; a user over it waits until it refills' },
+  { key: 'openai-listen', type: { kind: 'host-port' }, description: 'serve the OpenAI-compatible API (/v1/chat/completions, /v1/models) on this address; off when unset' },
   { key: 'shutdown-timeout', type: { kind: 'int', min: 0, max: 600_000 }, default: 10_000, description: 'ms a graceful shutdown waits for in-flight requests before forcing' }
 ]
 
@@ -88,5 +103,17 @@ export interface NodeConfig {
   readonly chatBurst: number
   readonly streamBuffer: number
   readonly journalSync: boolean
+  readonly gpu: GpuMode
+  readonly inferenceWorkers: number
+  readonly inferenceContexts: number | undefined
+  readonly inferenceThreads: number | undefined
+  readonly inferenceQueue: number
+  readonly contextSize: number
+  readonly modelsMemory: number | undefined
+  readonly defaultModel: string | undefined
+  readonly agentMaxTokens: number
+  readonly agentRequestsPerMin: number
+  readonly agentTokensPerMin: number
+  readonly openaiListen: HostPort | undefined
   readonly shutdownTimeout: number
 }

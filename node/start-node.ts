@@ -1,10 +1,11 @@
 import { mkdir } from 'node:fs/promises'
+import { availableParallelism, totalmem } from 'node:os'
 import { join } from 'node:path'
-import { ActorSystem, chatRoom, describe, roomDirectory, userDirectory } from '../actors/index.ts'
+import { ActorSystem, chatRoom, describe, roomDirectory, userAgent, userDirectory } from '../actors/index.ts'
 import type { ActorRef } from '../actors/index.ts'
 import { ConfigError, formatHostPort } from '../config/index.ts'
 import type { HostPort, NodeConfig, Role } from '../config/index.ts'
-import { loadChatService, loadRetryInfoTypes } from '../protocols/index.ts'
+import { loadAgentService, loadChatService, loadRetryInfoTypes } from '../protocols/index.ts'
 import { buildAdminServer } from './admin/admin-server.ts'
 import type { Member, Readiness } from './admin/admin-server.ts'
 import { chatGateway } from './grpc/chat-gateway.ts'
@@ -18,7 +19,16 @@ import { loadPeerIdentity } from './identity/peer-identity.ts'
 import { NodeMetrics } from './metrics/node-metrics.ts'
 import { LevelStore } from './storage/index.ts'
 import { STORE_DIR, VERSION } from './constants.ts'
-import { ModelRegistry, tinyModelFileName, writeTinyModel } from '../runtimes/index.ts'
+import { LlamaRuntime, ModelManager, ModelRegistry, OpenAiRuntime, tinyModelFileName, writeTinyModel } from '../runtimes/index.ts'
+import type { ModelEntry, Runtime } from '../runtimes/index.ts'
+import { agentGateway } from './grpc/agent-gateway.ts'
+import type { AgentGatewayMsg } from './grpc/agent-gateway.ts'
+import { agentServiceHandlers } from './grpc/agent-service.ts'
+import { AgentAsker } from './inference/agent-asker.ts'
+import { buildOpenAiServer } from './openai/index.ts'
+import { openAiBackend } from './openai/openai-backend.ts'
+import { InferenceService } from './inference/inference-service.ts'
+import { UsageLimiter } from './inference/usage-limiter.ts'
 import { UserAccounts } from './users/user-accounts.ts'
 import type { Logger as PinoLogger } from 'pino'
 import { status } from '@grpc/grpc-js'
@@ -69,6 +79,9 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
     }
     const invalid = models.list().filter((m) => m.status === 'invalid')
     for (const model of invalid) log.warn({ model: model.name }, `model ${model.name} is not usable and will not be loaded: ${model.error ?? ''}`)
+    if (config.defaultModel !== undefined && roles.includes('ai') && models.get(config.defaultModel)?.status !== 'ready') {
+      throw new ConfigError('default-model', `no usable model named ${config.defaultModel} in ${config.modelsDir} (models: ${models.list().filter((m) => m.status === 'ready').map((m) => m.name).join(', ') || 'none'})`)
+    }
 
     let metrics: NodeMetrics | undefined
     system = new ActorSystem({
@@ -88,6 +101,32 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
     const users = new UserAccounts(system)
     const gateway: ActorRef<GatewayMsg> = system.spawn(chatGateway(), { name: 'chat-gateway', mailbox: 65_536, kind: 'chat-gateway' })
 
+    const inferencePlan = planInference(config)
+    const manager = new ModelManager({
+      registry: models,
+      createRuntime: (entry) => createRuntime(entry, config, inferencePlan, log),
+      memoryBudgetBytes: inferencePlan.memoryBudgetBytes,
+      maxQueue: config.inferenceQueue,
+      log,
+      onResult: metrics.observeInference
+    })
+    cleanups.unshift(() => manager.close())
+    metrics.watchModels(manager)
+    const inferenceMetrics = metrics
+    const inference = new InferenceService({
+      registry: models,
+      manager,
+      limiter: new UsageLimiter({ requestsPerMin: config.agentRequestsPerMin, tokensPerMin: config.agentTokensPerMin }),
+      ...(config.defaultModel !== undefined && { defaultModel: config.defaultModel }),
+      onError: (model) => { inferenceMetrics.inferenceRequests.inc({ model, outcome: 'error' }) }
+    })
+    if (roles.includes('ai')) {
+      system.registerEntity(userAgent({ inference, sampling: { ...DEFAULT_SAMPLING, maxTokens: config.agentMaxTokens }, maxTokensLimit: config.contextSize }))
+      log.info(inferencePlan, `inference: ${inferencePlan.workers} worker(s) per model x ${inferencePlan.contexts} context(s) x ${inferencePlan.threads} thread(s), gpu ${config.gpu}`)
+    }
+    const agentGatewayRef: ActorRef<AgentGatewayMsg> = system.spawn(agentGateway(), { name: 'agent-gateway', mailbox: 65_536, kind: 'agent-gateway' })
+    const asker = new AgentAsker(system, agentGatewayRef)
+
     const { service, encoder } = SubscribeEncoder.install(loadChatService().service)
     const nodeMetrics = metrics
     const handlers = chatServiceHandlers({
@@ -105,7 +144,20 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
       streams: { opened: () => { nodeMetrics.grpcStreamsOpen.inc() }, closed: () => { nodeMetrics.grpcStreamsOpen.dec() } }
     })
     if (!roles.includes('chat')) log.warn('this node has no chat role: it serves no chat calls until nodes form a mesh')
-    const grpc = await startGrpcServer(config.grpcListen, service, roles.includes('chat') ? handlers : unavailable(handlers))
+    const agentHandlers = agentServiceHandlers({
+      system,
+      users,
+      asker,
+      maxMessageBytes: config.maxMessageBytes,
+      retryTypes: loadRetryInfoTypes(),
+      log,
+      accepting: () => state === 'ready'
+    })
+    if (!roles.includes('ai')) log.warn('this node has no ai role: it serves no agent calls until nodes form a mesh')
+    const grpc = await startGrpcServer(config.grpcListen, [
+      { service, handlers: roles.includes('chat') ? handlers : unavailable(handlers, 'chat', 'Subscribe') },
+      { service: loadAgentService().service, handlers: roles.includes('ai') ? agentHandlers : unavailable(agentHandlers, 'ai', 'Ask') }
+    ])
     cleanups.unshift(async () => grpc.server.forceShutdown())
 
     let adminAddress: HostPort = config.adminListen
@@ -136,6 +188,7 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
       readiness: () => state,
       self,
       models,
+      manager,
       logger: log
     })
     try {
@@ -147,12 +200,33 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
     const bound = admin.server.address()
     if (bound !== null && typeof bound === 'object') adminAddress = { host: config.adminListen.host, port: bound.port }
 
+    let openaiAddress: HostPort | undefined
+    const closeOnStop: Array<() => Promise<unknown>> = []
+    if (config.openaiListen !== undefined) {
+      if (!roles.includes('ai')) throw new ConfigError('openai-listen', 'the OpenAI-compatible endpoint needs the ai role on this node')
+      const openai = await buildOpenAiServer({
+        backend: openAiBackend({ users, registry: models, inference, asker, startedAt: Math.floor(startedAt / 1000) }),
+        logger: log.child({ component: 'openai' }),
+        defaults: { maxTokens: config.agentMaxTokens, maxTokensLimit: config.contextSize }
+      })
+      try {
+        await openai.listen({ host: config.openaiListen.host, port: config.openaiListen.port })
+      } catch (err) {
+        throw new Error(`cannot listen for the OpenAI-compatible API on ${formatHostPort(config.openaiListen)}: ${describe(err)}`, { cause: err })
+      }
+      cleanups.unshift(() => openai.close())
+      closeOnStop.push(() => openai.close())
+      const where = openai.server.address()
+      openaiAddress = where !== null && typeof where === 'object' ? { host: config.openaiListen.host, port: where.port } : config.openaiListen
+    }
+
     state = 'ready'
     log.info({
       peerId: identity.peerId,
       roles,
       grpc: formatHostPort(grpc.address),
       admin: formatHostPort(adminAddress),
+      ...(openaiAddress !== undefined && { openai: `http://${formatHostPort(openaiAddress)}/v1` }),
       dataDir: config.dataDir,
       adminToken: adminToken.source === 'config' ? '(from configuration)' : adminToken.path
     }, `node ready: gRPC on ${formatHostPort(grpc.address)}, admin on http://${formatHostPort(adminAddress)}`)
@@ -174,9 +248,11 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
             .catch(() => 0)
           const clean = await stopGrpcServer(grpc.server, config.shutdownTimeout)
           if (!clean) log.warn(`in-flight calls did not finish within ${config.shutdownTimeout} ms; they were cut`)
+          await manager.close()
           await actors.terminate()
           await store.close()
           await admin.close()
+          for (const close of closeOnStop) await close()
           log.info({ streams }, 'stopped: journal flushed')
         })()
         return stopping
@@ -188,10 +264,51 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
   }
 }
 
-/** The chat service on a node without the chat role: every call is UNAVAILABLE. */
-function unavailable (handlers: UntypedServiceImplementation): UntypedServiceImplementation {
-  const refuse = { code: status.UNAVAILABLE, details: 'this node does not hold the chat role; connect to a node that does' }
-  return Object.fromEntries(Object.keys(handlers).map((name) => [name, name === 'Subscribe'
+/** Sampling of an agent that set none. */
+const DEFAULT_SAMPLING = { temperature: 0.7, topP: 0.95, topK: 40 } as const
+
+interface InferencePlan {
+  readonly workers: number
+  readonly contexts: number
+  readonly threads: number
+  readonly memoryBudgetBytes: number
+}
+
+/** Fills in the inference settings left to defaults from this machine: one context per core up
+ * to 4, and threads so that workers x contexts x threads stays within the cores (more makes
+ * llama.cpp's threads spin against each other and generation many times slower). */
+function planInference (config: NodeConfig): InferencePlan {
+  const cores = availableParallelism()
+  const workers = config.inferenceWorkers
+  const contexts = config.inferenceContexts ?? Math.max(1, Math.min(4, cores))
+  const threads = config.inferenceThreads ?? Math.max(1, Math.floor(cores / (workers * contexts)))
+  const memoryBudgetBytes = (config.modelsMemory ?? Math.floor(totalmem() / 2 / 1_048_576)) * 1_048_576
+  return { workers, contexts, threads, memoryBudgetBytes }
+}
+
+function createRuntime (entry: ModelEntry, config: NodeConfig, plan: InferencePlan, log: PinoLogger): Runtime {
+  if (entry.runtime === 'openai-http') {
+    const remote = entry.remote
+    if (remote === undefined) throw new Error(`model ${entry.name} has no server settings`)
+    return new OpenAiRuntime({ name: entry.name, ...remote })
+  }
+  return new LlamaRuntime({
+    name: entry.name,
+    file: entry.file,
+    ...(entry.facts !== undefined && { facts: entry.facts }),
+    gpu: config.gpu,
+    workers: plan.workers,
+    contextsPerWorker: plan.contexts,
+    threads: plan.threads,
+    contextSize: Math.min(config.contextSize, entry.facts?.contextLength ?? config.contextSize),
+    log: log.child({ component: 'llama' })
+  })
+}
+
+/** A service on a node without the role it needs: every call is UNAVAILABLE. */
+function unavailable (handlers: UntypedServiceImplementation, role: Role, streaming: string): UntypedServiceImplementation {
+  const refuse = { code: status.UNAVAILABLE, details: `this node does not hold the ${role} role; connect to a node that does` }
+  return Object.fromEntries(Object.keys(handlers).map((name) => [name, name === streaming
     ? (call: { emit: (event: string, err: unknown) => void }) => { call.emit('error', refuse) }
     : (_call: unknown, callback: (err: unknown) => void) => { callback(refuse) }])) as UntypedServiceImplementation
 }

@@ -1,4 +1,16 @@
-/** Inference: models (the GGUF writer, validator and generator), the model registry. */
+/** Inference: models (the GGUF writer, validator and generator), the model registry, the Runtime
+ * contract and its two implementations, the model manager (memory budget, queues). */
 export * from './gguf/index.ts'
 export { ModelRegistry, MODEL_NAME_PATTERN } from './model-registry.ts'
 export type { ModelEntry } from './model-registry.ts'
+export type { ChatTurn, GenerateInput, GenerateRequest, GenerateResult, Runtime, RuntimeInfo, RuntimeKind, SamplingParams, StopReason, TokenSink } from './runtime.ts'
+export { InferenceQueueFullError, InferenceUnavailableError, InferenceWorkerError, ModelMemoryError, PromptTooLongError, RemoteInferenceError, UnknownModelError, errorData, rebuildInferenceError } from './errors.ts'
+export type { ErrorData } from './errors.ts'
+export { ModelManager } from './model-manager.ts'
+export type { GenerateOptions, LoadedModel, ModelManagerOptions } from './model-manager.ts'
+export { parseRemoteModel } from './model-registry.ts'
+export type { RemoteModel } from './model-registry.ts'
+export { LlamaRuntime } from './llama/llama-runtime.ts'
+export type { LlamaRuntimeOptions } from './llama/llama-runtime.ts'
+export { OpenAiRuntime } from './openai/index.ts'
+export type { OpenAiRuntimeOptions } from './openai/index.ts'

@@ -1,20 +1,42 @@
-import { mkdir, readdir, stat } from 'node:fs/promises'
+import { mkdir, readFile, readdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { readGgufInfo, validateModel } from './gguf/index.ts'
 import type { ModelFacts } from './gguf/index.ts'
+import type { RuntimeKind } from './runtime.ts'
 
-/** Model names are file names without `.gguf`: safe in URLs, paths and metrics labels. */
+/** Model names are file names without `.gguf` / `.json`: safe in URLs, paths and metrics labels. */
 export const MODEL_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/
+
+/** A model served by an OpenAI-compatible server (Ollama, llama-server, vLLM, another Plexi
+ * node), declared by a `<name>.json` file in the models dir. */
+export interface RemoteModel {
+  readonly baseUrl: string
+  readonly apiKey?: string
+  /** The model's id on that server. */
+  readonly model: string
+  /** @default 4096 */
+  readonly contextSize: number
+  /** Requests sent to it at once. @default 4 */
+  readonly slots: number
+}
 
 export interface ModelEntry {
   readonly name: string
   readonly file: string
   readonly sizeBytes: number
+  readonly runtime: RuntimeKind
   /** 'ready': validated, can be loaded. 'invalid': refused before loading; `error` says why. */
   readonly status: 'ready' | 'invalid'
   readonly error?: string
+  /** GGUF models: what the file declares. */
   readonly facts?: ModelFacts
+  /** Remote models: where and how to reach them. */
+  readonly remote?: RemoteModel
 }
+
+const REMOTE_KEYS = new Set(['runtime', 'baseUrl', 'apiKey', 'model', 'contextSize', 'slots'])
+/** A remote model file is a few hundred bytes; anything much larger is not one. */
+const MAX_REMOTE_FILE_BYTES = 65_536
 
 /**
  * The models in the models dir. Every GGUF is read and validated (header, metadata, tensor layout)
@@ -34,7 +56,8 @@ export class ModelRegistry {
     await mkdir(this.dir, { recursive: true })
     const next = new Map<string, ModelEntry & { mtimeMs: number }>()
     for (const file of (await readdir(this.dir)).sort()) {
-      if (!file.endsWith('.gguf')) continue
+      const kind = file.endsWith('.gguf') ? 'gguf' : file.endsWith('.json') ? 'json' : undefined
+      if (kind === undefined) continue
       const name = file.slice(0, -'.gguf'.length)
       const path = join(this.dir, file)
       let info
@@ -49,7 +72,12 @@ export class ModelRegistry {
         next.set(name, known)
         continue
       }
-      next.set(name, { ...await this.#check(name, path, info.size), mtimeMs: info.mtimeMs })
+      if (next.has(name)) {
+        next.set(name, { name, file: path, sizeBytes: info.size, runtime: 'llama.cpp', status: 'invalid', error: `both ${name}.gguf and ${name}.json exist; keep one`, mtimeMs: info.mtimeMs })
+        continue
+      }
+      const entry = kind === 'gguf' ? await this.#check(name, path, info.size) : await this.#checkRemote(name, path, info.size)
+      next.set(name, { ...entry, mtimeMs: info.mtimeMs })
     }
     this.#entries = next
     return this.list()
@@ -67,14 +95,67 @@ export class ModelRegistry {
   }
 
   async #check (name: string, path: string, sizeBytes: number): Promise<ModelEntry> {
+    const base = { name, file: path, sizeBytes, runtime: 'llama.cpp' } as const
     if (!MODEL_NAME_PATTERN.test(name)) {
-      return { name, file: path, sizeBytes, status: 'invalid', error: `the file name must match ${MODEL_NAME_PATTERN} before .gguf` }
+      return { ...base, status: 'invalid', error: `the file name must match ${MODEL_NAME_PATTERN} before .gguf` }
     }
     try {
       const facts = validateModel(path, await readGgufInfo(path))
-      return { name, file: path, sizeBytes, status: 'ready', facts }
+      return { ...base, status: 'ready', facts }
     } catch (err) {
-      return { name, file: path, sizeBytes, status: 'invalid', error: (err as Error).message }
+      return { ...base, status: 'invalid', error: (err as Error).message }
     }
+  }
+
+  async #checkRemote (name: string, path: string, sizeBytes: number): Promise<ModelEntry> {
+    const base = { name, file: path, sizeBytes, runtime: 'openai-http' } as const
+    const invalid = (why: string): ModelEntry => ({ ...base, status: 'invalid', error: why })
+    if (!MODEL_NAME_PATTERN.test(name)) return invalid(`the file name must match ${MODEL_NAME_PATTERN} before .json`)
+    if (sizeBytes > MAX_REMOTE_FILE_BYTES) return invalid(`${sizeBytes} bytes is too large for a remote model file (at most ${MAX_REMOTE_FILE_BYTES})`)
+    let doc: unknown
+    try {
+      doc = JSON.parse(await readFile(path, 'utf8'))
+    } catch (err) {
+      return invalid(`not JSON: ${(err as Error).message}`)
+    }
+    try {
+      return { ...base, status: 'ready', remote: parseRemoteModel(doc) }
+    } catch (err) {
+      return invalid((err as Error).message)
+    }
+  }
+}
+
+/**
+ * A remote model file: `{ "runtime": "openai", "baseUrl": "http://host:port/v1", "model": "id",
+ * "apiKey": "...", "contextSize": 4096, "slots": 4 }` (apiKey, contextSize and slots optional).
+ */
+export function parseRemoteModel (doc: unknown): RemoteModel {
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) throw new Error('expected a JSON object')
+  const o = doc as Record<string, unknown>
+  const unknownKey = Object.keys(o).find((k) => !REMOTE_KEYS.has(k))
+  if (unknownKey !== undefined) throw new Error(`unknown key "${unknownKey}" (expected ${[...REMOTE_KEYS].join(', ')})`)
+  if (o.runtime !== 'openai') throw new Error(`runtime: expected "openai", got ${JSON.stringify(o.runtime)}`)
+  if (typeof o.baseUrl !== 'string') throw new Error('baseUrl: expected a string such as "http://127.0.0.1:11434/v1"')
+  let url: URL
+  try {
+    url = new URL(o.baseUrl)
+  } catch {
+    throw new Error(`baseUrl: ${JSON.stringify(o.baseUrl)} is not a URL`)
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`baseUrl: expected http or https, got ${url.protocol}`)
+  if (typeof o.model !== 'string' || o.model.length === 0) throw new Error('model: expected the model id on that server (a non-empty string)')
+  if (o.apiKey !== undefined && typeof o.apiKey !== 'string') throw new Error('apiKey: expected a string')
+  const int = (key: string, value: unknown, fallback: number, min: number, max: number): number => {
+    if (value === undefined) return fallback
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) throw new Error(`${key}: expected an integer from ${min} to ${max}, got ${JSON.stringify(value)}`)
+    return value
+  }
+  return {
+    baseUrl: o.baseUrl.replace(/\/+$/, ''),
+    ...(o.apiKey !== undefined && { apiKey: o.apiKey }),
+    model: o.model,
+    contextSize: int('contextSize', o.contextSize, 4096, 256, 10_000_000),
+    slots: int('slots', o.slots, 4, 1, 1024)
   }
 }

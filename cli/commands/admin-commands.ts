@@ -89,16 +89,44 @@ export function adminCommands (io: CliIo): Command {
         printJson(io, list)
         return
       }
-      printTable(io, ['NAME', 'ARCH', 'QUANT', 'PARAMS', 'SIZE', 'CONTEXT', 'STATUS', 'LOADED ON'], list.map((m) => [
-        m.name, m.architecture ?? '-', m.quantization ?? '-', m.parameters === undefined ? '-' : `${(m.parameters / 1e6).toFixed(1)}M`,
-        `${(m.sizeBytes / 1024 / 1024).toFixed(1)} MiB`, m.contextLength === undefined ? '-' : String(m.contextLength),
-        m.status === 'ready' ? 'ready' : `invalid: ${m.error ?? ''}`, m.loaded.length === 0 ? '-' : m.loaded.join(',')
-      ]))
+      printModels(io, list)
     })
+  for (const [verb, what] of [['load', 'load a model now (unloading least recently used idle ones if memory needs it)'], ['unload', 'unload a model (requests on it fail)']] as const) {
+    withClientOptions(models.command(`${verb} <name>`), 'admin')
+      .description(what)
+      .action(async (name: string, flags: ClientFlags) => {
+        const model = await (await client(flags)).api.request<ModelInfo>('POST', `/api/v1/models/${encodeURIComponent(name)}/${verb}`)
+        if (flags.json === true) printJson(io, model)
+        else printModels(io, [model])
+      })
+  }
   return admin
 }
 
-interface ModelInfo { name: string, sizeBytes: number, status: string, error?: string, architecture?: string, quantization?: string, parameters?: number, contextLength?: number, loaded: string[] }
+interface ModelInfo {
+  name: string
+  sizeBytes: number
+  runtime?: string
+  status: string
+  error?: string
+  architecture?: string
+  quantization?: string
+  parameters?: number
+  contextLength?: number
+  loaded: string[]
+  memoryBytes?: number
+  backend?: string
+}
+
+function printModels (io: CliIo, list: ModelInfo[]): void {
+  const mib = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MiB`
+  printTable(io, ['NAME', 'ARCH', 'QUANT', 'PARAMS', 'SIZE', 'CONTEXT', 'STATUS', 'LOADED ON', 'MEMORY', 'BACKEND'], list.map((m) => [
+    m.name, m.architecture ?? (m.runtime === 'openai-http' ? 'remote' : '-'), m.quantization ?? '-', m.parameters === undefined ? '-' : `${(m.parameters / 1e6).toFixed(1)}M`,
+    mib(m.sizeBytes), m.contextLength === undefined ? '-' : String(m.contextLength),
+    m.status === 'ready' ? 'ready' : `invalid: ${m.error ?? ''}`, m.loaded.length === 0 ? '-' : m.loaded.join(','),
+    m.memoryBytes === undefined ? '-' : mib(m.memoryBytes), m.backend ?? '-'
+  ]))
+}
 
 function printMembers (io: CliIo, members: Member[], self?: string): void {
   printTable(io, ['PEER', 'ROLES', 'STATUS', 'GRPC', 'ADMIN', 'ACTORS', 'MAILBOX'], members.map((m) => [

@@ -4,9 +4,10 @@ import { createInterface } from 'node:readline'
 import { MAX_HISTORY_LIMIT } from '../../actors/index.ts'
 import type { ChatMessage, PostAck, RoomInfo } from '../../actors/index.ts'
 import { ROOM_NAME_RULE, isRoomName } from '../../protocols/index.ts'
-import { ChatClient, cliError } from '../chat-client.ts'
+import { NodeClient, cliError } from '../node-client.ts'
 import { CliError, UsageError } from '../cli-errors.ts'
 import { printJson } from '../cli-io.ts'
+import { integer } from '../flag-values.ts'
 import type { CliIo } from '../cli-io.ts'
 import { chatConnection, withClientOptions } from '../client-options.ts'
 import type { ClientFlags } from '../client-options.ts'
@@ -62,20 +63,14 @@ export function chatCommands (io: CliIo): Command {
   return chat
 }
 
-async function connect (io: CliIo, flags: ClientFlags): Promise<ChatClient> {
+async function connect (io: CliIo, flags: ClientFlags): Promise<NodeClient> {
   const connection = await chatConnection(flags, io)
-  return new ChatClient(connection.address, connection.token)
+  return new NodeClient(connection.address, connection.token)
 }
 
 function roomOf (flags: RoomFlags): string {
   if (!isRoomName(flags.room)) throw new UsageError(`--room: ${JSON.stringify(flags.room)} is not a room name (${ROOM_NAME_RULE})`)
   return flags.room
-}
-
-function integer (text: string, flag: string, min: number, max: number): number {
-  const n = /^\d+$/.test(text) ? Number(text) : Number.NaN
-  if (!Number.isSafeInteger(n) || n < min || n > max) throw new UsageError(`${flag}: expected an integer from ${min} to ${max}, got ${JSON.stringify(text)}`)
-  return n
 }
 
 /** proto enums arrive as names (MESSAGE, JOIN, LEAVE); scripts get the kernel's lowercase kinds. */
@@ -110,6 +105,7 @@ async function interactive (io: CliIo, flags: RoomFlags): Promise<void> {
   let retryDelay = RECONNECT_MIN_MS
   let retryTimer: ReturnType<typeof setTimeout> | undefined
   let posting: Promise<void> = Promise.resolve()
+  const answering = new Set<string>()
 
   try {
     await client.call<RoomInfo>('Join', { room })
@@ -145,11 +141,17 @@ async function interactive (io: CliIo, flags: RoomFlags): Promise<void> {
       if (closing) return
       const current = client.subscribe(room, lastSeq)
       stream = current
-      current.on('data', (event: { message?: ChatMessage, live?: { lastSeq: number } }) => {
+      current.on('data', (event: { message?: ChatMessage, live?: { lastSeq: number }, agentPartial?: { requestId: string, user: string, inReplyTo: number } }) => {
         retryDelay = RECONNECT_MIN_MS
         if (event.message !== undefined && event.message !== null && event.message.seq > lastSeq) {
           lastSeq = event.message.seq
           print(format(event.message, false))
+        } else if (event.agentPartial !== undefined && event.agentPartial !== null) {
+          // the whole answer follows as a message; say once that it is coming
+          if (!answering.has(event.agentPartial.requestId)) {
+            answering.add(event.agentPartial.requestId)
+            print(`* ${event.agentPartial.user} is answering #${event.agentPartial.inReplyTo}...`)
+          }
         } else if (event.live !== undefined && event.live !== null) {
           print(`--- live in ${room}: type a message and press Enter (/members, /quit) ---`)
         }

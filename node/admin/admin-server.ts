@@ -9,7 +9,7 @@ import { adminSchemas } from '../../protocols/index.ts'
 import { tokenMatches } from '../identity/admin-token.ts'
 import type { NodeMetrics } from '../metrics/node-metrics.ts'
 import type { UserAccounts } from '../users/user-accounts.ts'
-import type { ModelRegistry } from '../../runtimes/index.ts'
+import type { LoadedModel, ModelEntry, ModelManager, ModelRegistry } from '../../runtimes/index.ts'
 
 export type Readiness = 'starting' | 'ready' | 'draining'
 
@@ -35,6 +35,8 @@ export interface AdminServerDeps {
   readonly self: () => Member
   /** The node's models (absent: the route lists none). */
   readonly models?: ModelRegistry
+  /** What is loaded, and load/unload (absent: nothing is, and the routes answer 404). */
+  readonly manager?: ModelManager
   /** pino (the node's), or false for none (tests). */
   readonly logger?: FastifyBaseLogger | false
 }
@@ -167,20 +169,63 @@ export async function buildAdminServer (deps: AdminServerDeps): Promise<FastifyI
       }
     }, async (request) => await deps.users.remove(request.params.name))
 
+    const modelView = (m: ModelEntry, loaded: LoadedModel | undefined): Record<string, unknown> => ({
+      name: m.name,
+      sizeBytes: m.sizeBytes,
+      runtime: m.runtime,
+      status: m.status,
+      ...(m.error !== undefined && { error: m.error }),
+      ...(m.facts !== undefined && {
+        architecture: m.facts.architecture, quantization: m.facts.quantization, parameters: m.facts.parameters, contextLength: m.facts.contextLength
+      }),
+      ...(m.remote !== undefined && { contextLength: m.remote.contextSize }),
+      loaded: loaded === undefined ? [] : [deps.self().peerId],
+      ...(loaded !== undefined && {
+        memoryBytes: loaded.memoryBytes, backend: loaded.backend, active: loaded.active, queued: loaded.queued, lastUsedAt: loaded.lastUsedAt
+      })
+    })
+    const loadedByName = (): Map<string, LoadedModel> => new Map((deps.manager?.loaded() ?? []).map((m) => [m.model, m]))
+
     api.get('/models', {
-      schema: { summary: 'Models in the models dir, validated before any is loaded', security: bearer, response: { 200: { type: 'array', items: ref('Model') }, ...errors(401) } }
+      schema: { summary: 'Models in the models dir, validated before any is loaded, and where each is loaded', security: bearer, response: { 200: { type: 'array', items: ref('Model') }, ...errors(401) } }
     }, async () => {
       const models = deps.models === undefined ? [] : await deps.models.scan()
-      return models.map((m) => ({
-        name: m.name,
-        sizeBytes: m.sizeBytes,
-        status: m.status,
-        ...(m.error !== undefined && { error: m.error }),
-        ...(m.facts !== undefined && {
-          architecture: m.facts.architecture, quantization: m.facts.quantization, parameters: m.facts.parameters, contextLength: m.facts.contextLength
-        }),
-        loaded: []
-      }))
+      const loaded = loadedByName()
+      return models.map((m) => modelView(m, loaded.get(m.name)))
+    })
+
+    const modelRoute = { params: { type: 'object', required: ['name'], properties: { name: adminSchemas.modelNameParam } } } as const
+    api.post<{ Params: { name: string } }>('/models/:name/load', {
+      schema: {
+        summary: 'Load a model now (and keep it until unloaded or evicted for memory); least recently used idle models are unloaded if the memory budget needs it',
+        security: bearer,
+        ...modelRoute,
+        response: { 200: ref('Model'), ...errors(400, 401, 404, 409, 503) }
+      }
+    }, async (request) => {
+      const { name } = request.params
+      const manager = deps.manager
+      if (manager === undefined || deps.models === undefined) throw httpError(404, 'NO_AI_ROLE', 'this node does not run models (it has no ai role)')
+      await deps.models.scan()
+      await manager.load(name)
+      const entry = deps.models.get(name)
+      if (entry === undefined) throw httpError(404, 'UNKNOWN_MODEL', `no model named ${name}`)
+      return modelView(entry, loadedByName().get(name))
+    })
+
+    api.post<{ Params: { name: string } }>('/models/:name/unload', {
+      schema: {
+        summary: 'Unload a model: requests running on it fail with UNAVAILABLE, waiting ones too',
+        security: bearer,
+        ...modelRoute,
+        response: { 200: ref('Model'), ...errors(400, 401, 404) }
+      }
+    }, async (request) => {
+      const { name } = request.params
+      const entry = deps.models?.get(name)
+      if (entry === undefined) throw httpError(404, 'UNKNOWN_MODEL', `no model named ${name}; see GET /api/v1/models`)
+      if (deps.manager === undefined || !await deps.manager.unload(name)) throw httpError(404, 'NOT_LOADED', `model ${name} is not loaded on this node`)
+      return modelView(entry, undefined)
     })
 
     api.get('/rooms', {
@@ -220,6 +265,11 @@ function errorReply (err: FastifyError, request: FastifyRequest, reply: FastifyR
     case 'UnknownUserError': return send(reply, 404, 'UNKNOWN_USER', err.message)
     case 'UnknownEntityTypeError': return send(reply, 404, 'UNKNOWN_ENTITY_TYPE', err.message)
     case 'InvalidNameError': return send(reply, 400, 'INVALID_NAME', err.message)
+    case 'UnknownModelError': return send(reply, 404, 'UNKNOWN_MODEL', err.message)
+    case 'ModelMemoryError': return send(reply, 409, 'MODEL_MEMORY', err.message)
+    case 'InferenceUnavailableError':
+      void reply.header('retry-after', '1')
+      return send(reply, 503, 'MODEL_UNAVAILABLE', err.message)
     case 'MailboxFullError':
     case 'AskTimeoutError':
     case 'ActorStoppedError':
@@ -235,6 +285,11 @@ function errorReply (err: FastifyError, request: FastifyRequest, reply: FastifyR
 
 function reasonOf (status: number): string {
   return ({ 400: 'Bad Request', 401: 'Unauthorized', 404: 'Not Found', 409: 'Conflict', 500: 'Internal Server Error', 503: 'Service Unavailable' } as Record<number, string>)[status] ?? 'Error'
+}
+
+/** An error the error handler sends as is: the status and the stable code. */
+function httpError (statusCode: number, code: string, message: string): Error {
+  return Object.assign(new Error(message), { statusCode, code })
 }
 
 /** `/entities/room/general` → `general` for an entity of kind `room`; null for plain actors. */

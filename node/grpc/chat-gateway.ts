@@ -1,9 +1,11 @@
 import { assertNever, chatRoom, describe } from '../../actors/index.ts'
-import type { ActorContext, Behavior, ChatMessage, ReplyTo, RoomFeed } from '../../actors/index.ts'
+import type { ActorContext, AgentPartial, Behavior, ChatMessage, ReplyTo, RoomFeed } from '../../actors/index.ts'
 
 /** A local subscriber (one gRPC Subscribe call). */
 export interface RoomSink {
   push (message: ChatMessage): void
+  /** A piece of an agent's answer (not stored; for subscribers that are live). */
+  partial (partial: AgentPartial): void
   /** The gateway cannot serve this sink any more (subscription failed, node shutting down). */
   close (reason: string): void
 }
@@ -47,6 +49,11 @@ export function chatGateway (): Behavior<GatewayMsg, GatewayState> {
         case 'room-message': {
           const entry = rooms.get(msg.message.room)
           if (entry !== undefined) for (const sink of entry.sinks) sink.push(msg.message)
+          return rooms
+        }
+        case 'agent-partial': {
+          const entry = rooms.get(msg.partial.room)
+          if (entry !== undefined) for (const sink of entry.sinks) sink.partial(msg.partial)
           return rooms
         }
         case 'attach': {

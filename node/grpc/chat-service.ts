@@ -2,8 +2,9 @@ import * as grpc from '@grpc/grpc-js'
 import type protobuf from 'protobufjs'
 import { MAX_HISTORY_LIMIT, chatRoom, describe, roomDirectory } from '../../actors/index.ts'
 import type { ActorRef, ActorSystem, ChatMessage, Logger, PostAck, RoomInfo, RoomSummary } from '../../actors/index.ts'
-import { RETRY_AFTER_KEY, ROOM_NAME_RULE, STATUS_DETAILS_KEY, encodeRetryStatus, isRoomName } from '../../protocols/index.ts'
+import { ROOM_NAME_RULE, isRoomName } from '../../protocols/index.ts'
 import { statusError, toStatus } from './grpc-status.ts'
+import { Refusal, authenticateCall, invalid, retryStatus } from './refusal.ts'
 import { RoomStream } from './room-stream.ts'
 import { wireMessage } from './chat-wire.ts'
 import type { SubscribeEncoder } from './chat-wire.ts'
@@ -42,15 +43,6 @@ interface SubscribeRequest { room: string, after: number }
 interface HistoryRequest { room: string, after: number, limit: number }
 interface RoomRequest { room: string }
 
-/** A client error to send as a status, thrown inside a handler. */
-class Refusal extends Error {
-  readonly status: StatusError
-  constructor (status: StatusError) {
-    super(status.details)
-    this.status = status
-  }
-}
-
 /**
  * The `plexi.chat.v1.Chat` handlers. Every call authenticates first (UNAUTHENTICATED and nothing
  * else runs otherwise), then validates its request (INVALID_ARGUMENT naming the field), then
@@ -66,22 +58,10 @@ export function chatServiceHandlers (deps: ChatServiceDeps): grpc.UntypedService
     const allowed = deps.limiter.take(user)
     if (allowed.ok) return
     const details = `rate limit: at most ${deps.limiter.rate} posts per second (bursts of ${deps.limiter.burst}); retry in ${allowed.retryAfterMs} ms`
-    const metadata = new grpc.Metadata()
-    metadata.set(RETRY_AFTER_KEY, String(allowed.retryAfterMs))
-    metadata.set(STATUS_DETAILS_KEY, Buffer.from(encodeRetryStatus(deps.retryTypes, grpc.status.RESOURCE_EXHAUSTED, details, allowed.retryAfterMs)))
-    throw new Refusal(statusError(grpc.status.RESOURCE_EXHAUSTED, details, metadata))
+    throw new Refusal(retryStatus(deps.retryTypes, grpc.status.RESOURCE_EXHAUSTED, details, allowed.retryAfterMs))
   }
 
-  async function authenticate (call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>): Promise<string> {
-    if (!deps.accepting()) throw new Refusal(statusError(grpc.status.UNAVAILABLE, 'node is not serving (starting or shutting down); retry, or connect to another node'))
-    const header = call.metadata.get('authorization')[0]
-    if (typeof header !== 'string' || !header.startsWith('Bearer ')) {
-      throw new Refusal(statusError(grpc.status.UNAUTHENTICATED, 'missing token: send metadata "authorization: Bearer <token>"'))
-    }
-    const user = await deps.users.authenticate(header.slice('Bearer '.length).trim())
-    if (user === undefined) throw new Refusal(statusError(grpc.status.UNAUTHENTICATED, 'invalid or revoked token'))
-    return user
-  }
+  const authenticate = async (call: { metadata: grpc.Metadata }): Promise<string> => await authenticateCall(call, deps)
 
   function unary<Req, Res> (name: string, body: (req: Req, user: string, call: grpc.ServerUnaryCall<Req, Res>) => Promise<Res>): Unary<Req, Res> {
     return (call, callback) => {
@@ -208,8 +188,4 @@ function checkRoom (value: unknown): string {
 function checkSeq (value: unknown, field: string): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) throw invalid(`${field}: must be a seq >= 0`)
   return value
-}
-
-function invalid (details: string): Refusal {
-  return new Refusal(statusError(grpc.status.INVALID_ARGUMENT, details))
 }

@@ -6,7 +6,10 @@ import type { ChatMessage, ChatMessageKind } from '../../actors/index.ts'
 const KIND_NAMES: Record<ChatMessageKind, 'MESSAGE' | 'JOIN' | 'LEAVE'> = { message: 'MESSAGE', join: 'JOIN', leave: 'LEAVE' }
 
 export type WireMessage = Omit<ChatMessage, 'kind'> & { kind: 'MESSAGE' | 'JOIN' | 'LEAVE' }
-export type SubscribeEvent = { readonly message: WireMessage } | { readonly live: { readonly lastSeq: number } }
+export type SubscribeEvent =
+  | { readonly message: WireMessage }
+  | { readonly live: { readonly lastSeq: number } }
+  | { readonly agentPartial: { readonly requestId: string, readonly user: string, readonly text: string, readonly inReplyTo: number } }
 
 /** A room's message as chat.proto's ChatMessage. */
 export function wireMessage (message: ChatMessage): WireMessage {

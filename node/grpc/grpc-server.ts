@@ -6,11 +6,15 @@ import type { HostPort } from '../../config/index.ts'
  * bounds what grpc-js buffers before our validation runs). */
 const MAX_RECEIVE_BYTES = 4 * 1024 * 1024
 
-/** A gRPC server with one service, bound and started. Only node/ calls this. */
-export async function startGrpcServer (address: HostPort, service: grpc.ServiceDefinition,
-  handlers: grpc.UntypedServiceImplementation): Promise<{ server: grpc.Server, address: HostPort }> {
+export interface GrpcService {
+  readonly service: grpc.ServiceDefinition
+  readonly handlers: grpc.UntypedServiceImplementation
+}
+
+/** A gRPC server with the given services, bound and started. Only node/ calls this. */
+export async function startGrpcServer (address: HostPort, services: readonly GrpcService[]): Promise<{ server: grpc.Server, address: HostPort }> {
   const server = new grpc.Server({ 'grpc.max_receive_message_length': MAX_RECEIVE_BYTES })
-  server.addService(service, handlers)
+  for (const { service, handlers } of services) server.addService(service, handlers)
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(formatHostPort(address), grpc.ServerCredentials.createInsecure(), (err, bound) => {
       if (err !== null) reject(new Error(`cannot listen for gRPC on ${formatHostPort(address)}: ${err.message}`, { cause: err }))

@@ -30,6 +30,21 @@ export function toStatus (err: unknown): { status: StatusError, internal: boolea
     case 'InvalidNameError': return known(grpc.status.INVALID_ARGUMENT, message)
     case 'UserExistsError': return known(grpc.status.ALREADY_EXISTS, message)
     case 'UnknownUserError': return known(grpc.status.NOT_FOUND, message)
+    case 'PermissionDeniedError': return known(grpc.status.PERMISSION_DENIED, message)
+    case 'AgentBusyError':
+    case 'RateLimitedError':
+    case 'InferenceQueueFullError':
+    case 'ModelMemoryError':
+      return known(grpc.status.RESOURCE_EXHAUSTED, message)
+    case 'InvalidAgentRequestError':
+    case 'PromptTooLongError':
+      return known(grpc.status.INVALID_ARGUMENT, message)
+    case 'UnknownModelError': return known(grpc.status.NOT_FOUND, message)
+    case 'NoModelError': return known(grpc.status.FAILED_PRECONDITION, message)
+    case 'InferenceUnavailableError':
+    case 'InferenceWorkerError':
+      return known(grpc.status.UNAVAILABLE, `${message}; retry`)
+    case 'RemoteInferenceError': return known(grpc.status.UNAVAILABLE, `the model's server failed: ${message}`)
     default: return { status: statusError(grpc.status.INTERNAL, `internal error (${describe(err).split(':')[0] ?? 'Error'}); see the node's log`), internal: true }
   }
 }

@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js'
 import { describe } from '../../actors/index.ts'
-import type { ChatMessage } from '../../actors/index.ts'
+import type { AgentPartial, ChatMessage } from '../../actors/index.ts'
 import type { RoomSink } from './chat-gateway.ts'
 import type { SubscribeEvent } from './chat-wire.ts'
 
@@ -80,6 +80,13 @@ export class RoomStream implements RoomSink {
       return
     }
     this.#deliver(message)
+  }
+
+  /** Only once live and caught up: a client still reading history would see the piece before
+   * the message it answers. Pieces are not stored, so one missed costs nothing durable. */
+  partial (partial: AgentPartial): void {
+    if (this.#ended || !this.#live || this.#catchingUp) return
+    this.#call.write({ agentPartial: { requestId: partial.requestId, user: partial.user, text: partial.text, inReplyTo: partial.inReplyTo } })
   }
 
   close (reason: string): void {

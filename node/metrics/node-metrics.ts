@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 import type { ActorSystem, AskOutcome } from '../../actors/index.ts'
+import type { GenerateResult, ModelManager } from '../../runtimes/index.ts'
 import type { LevelStore } from '../storage/index.ts'
 
 /**
@@ -12,6 +13,10 @@ export class NodeMetrics {
   readonly grpcStreamsOpen: Gauge
   readonly chatMessages: Counter
   readonly askDuration: Histogram<'outcome'>
+  readonly inferenceTokens: Counter<'model'>
+  readonly inferenceRequests: Counter<'model' | 'outcome'>
+  readonly timeToFirstToken: Histogram<'model'>
+  readonly tokensPerSecond: Histogram<'model'>
 
   constructor (system: ActorSystem, store: LevelStore) {
     const registers = [this.registry]
@@ -75,6 +80,74 @@ export class NodeMetrics {
     })
     this.grpcStreamsOpen = new Gauge({ name: 'plexi_grpc_streams_open', help: 'Open gRPC Subscribe streams', registers })
     this.chatMessages = new Counter({ name: 'plexi_chat_messages_total', help: 'Chat messages posted and acknowledged', registers })
+
+    this.inferenceTokens = new Counter({ name: 'plexi_inference_tokens_total', help: 'Tokens generated, by model', labelNames: ['model'], registers })
+    this.inferenceRequests = new Counter({
+      name: 'plexi_inference_requests_total',
+      help: 'Inference requests by model and how they ended: eos, max-tokens, cancelled, context-full, or error',
+      labelNames: ['model', 'outcome'],
+      registers
+    })
+    this.timeToFirstToken = new Histogram({
+      name: 'plexi_inference_time_to_first_token_seconds',
+      help: 'Time from a request reaching its runtime to its first token, by model',
+      labelNames: ['model'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers
+    })
+    this.tokensPerSecond = new Histogram({
+      name: 'plexi_inference_tokens_per_second',
+      help: 'Generation speed of each request after its first token, by model',
+      labelNames: ['model'],
+      buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000],
+      registers
+    })
+  }
+
+  /** Queue depth and loaded models, read from the model manager at scrape time. */
+  watchModels (manager: ModelManager): void {
+    const registers = [this.registry]
+    new Gauge({
+      name: 'plexi_inference_queue_depth',
+      help: 'Requests waiting for a free context, by model',
+      labelNames: ['model'],
+      registers,
+      collect () {
+        this.reset()
+        for (const [model, n] of manager.queueDepths()) this.set({ model }, n)
+      }
+    })
+    new Gauge({
+      name: 'plexi_models_loaded',
+      help: 'Models loaded on this node (1 per model), with their estimated memory in plexi_model_memory_bytes',
+      labelNames: ['model'],
+      registers,
+      collect () {
+        this.reset()
+        for (const m of manager.loaded()) this.set({ model: m.model }, 1)
+      }
+    })
+    new Gauge({
+      name: 'plexi_model_memory_bytes',
+      help: 'Estimated memory held by each loaded model',
+      labelNames: ['model'],
+      registers,
+      collect () {
+        this.reset()
+        for (const m of manager.loaded()) this.set({ model: m.model }, m.memoryBytes)
+      }
+    })
+  }
+
+  /** For ModelManagerOptions.onResult. */
+  readonly observeInference = (model: string, result: GenerateResult): void => {
+    this.inferenceTokens.inc({ model }, result.completionTokens)
+    this.inferenceRequests.inc({ model, outcome: result.stopReason })
+    if (result.completionTokens > 0) {
+      this.timeToFirstToken.observe({ model }, result.ttftMs / 1000)
+      const generating = (result.durationMs - result.ttftMs) / 1000
+      if (result.completionTokens > 1 && generating > 0) this.tokensPerSecond.observe({ model }, (result.completionTokens - 1) / generating)
+    }
   }
 
   /** For ActorSystemOptions.onAskSettled. */

@@ -18,3 +18,17 @@ export function loadChatService (): { service: grpc.ServiceDefinition, Client: g
   const Client = pkg.plexi.chat.v1.Chat
   return { service: Client.service, Client }
 }
+
+/** Where the agent .proto lives. */
+export const AGENT_PROTO_PATH = fileURLToPath(new URL('./agent.proto', import.meta.url))
+
+export const AGENT_SERVICE_NAME = 'plexi.agent.v1.Agent'
+
+/** The agent service, loaded with the same conventions as the chat service. Unset `optional`
+ * fields are absent from requests (so that Configure can tell "unset" from 0 or ""). */
+export function loadAgentService (): { service: grpc.ServiceDefinition, Client: grpc.ServiceClientConstructor } {
+  const definition = protoLoader.loadSync(AGENT_PROTO_PATH, { keepCase: false, longs: Number, enums: String, defaults: true, oneofs: true })
+  const pkg = grpc.loadPackageDefinition(definition) as unknown as { plexi: { agent: { v1: { Agent: grpc.ServiceClientConstructor } } } }
+  const Client = pkg.plexi.agent.v1.Agent
+  return { service: Client.service, Client }
+}

@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Readable, Writable } from 'node:stream'
 import * as grpc from '@grpc/grpc-js'
-import { loadChatService } from '../../protocols/index.ts'
+import { loadAgentService, loadChatService } from '../../protocols/index.ts'
 
 export const CLI = fileURLToPath(new URL('../../cli/plexi.ts', import.meta.url))
 
@@ -147,4 +147,45 @@ export function chatClient (address: string, token: string | undefined): {
     subscribe: (room, after) => (client.Subscribe as (req: unknown, md: grpc.Metadata) => grpc.ClientReadableStream<never>).call(client, { room, after }, metadata),
     close: () => { client.close() }
   }
+}
+
+export interface AskEvent {
+  started?: { requestId: string }
+  queued?: { position: number }
+  token?: { text: string }
+  done?: { requestId: string, model: string, stopReason: string, promptTokens: number, completionTokens: number, droppedTurns: number, ttftMs: number, durationMs: number }
+}
+
+/** A gRPC agent client for tests: `call` for unary methods, `ask` for the answer's stream. */
+export function agentClient (address: string, token: string | undefined): {
+  call: <T>(method: string, request: unknown) => Promise<T>
+  ask: (text: string, user?: string) => grpc.ClientReadableStream<AskEvent>
+  close: () => void
+} {
+  const { Client } = loadAgentService()
+  const client = new Client(address, grpc.credentials.createInsecure()) as grpc.Client & Record<string, (...args: unknown[]) => unknown>
+  const metadata = new grpc.Metadata()
+  if (token !== undefined) metadata.set('authorization', `Bearer ${token}`)
+  return {
+    call: <T>(method: string, request: unknown) => new Promise<T>((resolve, reject) => {
+      (client[method] as (req: unknown, md: grpc.Metadata, opts: grpc.CallOptions, cb: Callback) => void)
+        .call(client, request, metadata, { deadline: Date.now() + 15_000 }, (err, res) => { if (err !== null) reject(err); else resolve(res as T) })
+    }),
+    ask: (text, user = '') => (client.Ask as (req: unknown, md: grpc.Metadata) => grpc.ClientReadableStream<AskEvent>).call(client, { text, user }, metadata),
+    close: () => { client.close() }
+  }
+}
+
+/** Reads an Ask stream to its end: every event in order, or the error that ended it. */
+export function collectAnswer (stream: grpc.ClientReadableStream<AskEvent>, timeout = 60_000): Promise<{ events: AskEvent[], error?: grpc.ServiceError }> {
+  const events: AskEvent[] = []
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      stream.cancel()
+      reject(new Error(`the answer did not end within ${timeout} ms (${events.length} events)`))
+    }, timeout)
+    stream.on('data', (event: AskEvent) => { events.push(event) })
+    stream.on('error', (error: grpc.ServiceError) => { clearTimeout(timer); resolve({ events, error }) })
+    stream.on('end', () => { clearTimeout(timer); resolve({ events }) })
+  })
 }

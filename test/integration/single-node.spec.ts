@@ -84,7 +84,7 @@ describe('single node (real processes on loopback)', function () {
 
     it('should have generated the test model on first start (ai role), and list it', async () => {
       const models = JSON.parse((await admin(['models', 'ls', '--json'])).stdout) as Array<{ name: string, status: string, quantization: string, loaded: string[] }>
-      expect(models).to.deep.include({ name: 'plexi-tiny-f16', sizeBytes: 7_097_120, status: 'ready', architecture: 'llama', quantization: 'F16', parameters: 3_542_784, contextLength: 2048, loaded: [] })
+      expect(models).to.deep.include({ name: 'plexi-tiny-f16', sizeBytes: 7_097_120, runtime: 'llama.cpp', status: 'ready', architecture: 'llama', quantization: 'F16', parameters: 3_542_784, contextLength: 2048, loaded: [] })
       expect(node.logs.some((l) => typeof l.msg === 'string' && l.msg.startsWith('no model in'))).to.equal(true)
       const table = await admin(['models'])
       expect(table.stdout).to.match(/plexi-tiny-f16\s+llama\s+F16\s+3\.5M/)

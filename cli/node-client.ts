@@ -8,14 +8,15 @@ const CALL_TIMEOUT_MS = 15_000
 type Callback = (err: grpc.ServiceError | null, res: unknown) => void
 type UnaryMethod = (req: unknown, metadata: grpc.Metadata, options: grpc.CallOptions, callback: Callback) => void
 
-/** The CLI's gRPC chat client: the user's token on every call, errors as one clear line. */
-export class ChatClient {
+/** The CLI's gRPC client of one service (chat by default): the user's token on every call,
+ * errors as one clear line. */
+export class NodeClient {
   readonly #client: grpc.Client & Record<string, unknown>
   readonly #metadata: grpc.Metadata
   readonly address: string
 
-  constructor (address: string, token: string) {
-    const { Client } = loadChatService()
+  constructor (address: string, token: string, service: { Client: grpc.ServiceClientConstructor } = loadChatService()) {
+    const { Client } = service
     this.address = address
     this.#client = new Client(address, grpc.credentials.createInsecure()) as grpc.Client & Record<string, unknown>
     this.#metadata = new grpc.Metadata()
@@ -35,6 +36,12 @@ export class ChatClient {
   subscribe (room: string, after: number): grpc.ClientReadableStream<unknown> {
     const fn = this.#client.Subscribe as (req: unknown, metadata: grpc.Metadata) => grpc.ClientReadableStream<unknown>
     return fn.call(this.#client, { room, after }, this.#metadata)
+  }
+
+  /** A server-streaming call. */
+  stream (method: string, request: unknown): grpc.ClientReadableStream<unknown> {
+    const fn = this.#client[method] as (req: unknown, metadata: grpc.Metadata) => grpc.ClientReadableStream<unknown>
+    return fn.call(this.#client, request, this.#metadata)
   }
 
   close (): void { this.#client.close() }

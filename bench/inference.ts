@@ -1,0 +1,300 @@
+/**
+ * Inference through the whole stack against node-llama-cpp in this process, on the same model
+ * with the same settings, measured in the same run. The stack is a real `plexi node start`
+ * process: gRPC Ask → the user's agent (journals the question) → inference service → model
+ * manager → Piscina worker → llama.cpp, and each token back the same way. The baseline is what an
+ * application would do without Plexi: `getLlama()` in its own process, one context (threads 1) per
+ * request, `sequence.evaluate` on the same prompt tokens, greedy, the same number of tokens.
+ *
+ * Both sides format the prompt as the agent does (its persona and the question through the model's
+ * chat wrapper), use contexts of CONTEXT_SIZE tokens with 1 thread, and generate exactly
+ * MAX_TOKENS greedy tokens (the generated models never stop early at temperature 0); the bench
+ * fails if the node's prompt length or answer length differ. Only one side works at a time: the
+ * node and this process share the machine's cores.
+ *
+ * - tokens/s: (tokens − 1) / (last token − first token), as the client sees them arrive; "overall"
+ *   is tokens / (request → end of the answer).
+ * - TTFT: from sending Ask (baseline: from starting to format the prompt) to the first token.
+ * - aggregate tokens/s for 1, 2 and 4 users asking at once (distinct users, a context each):
+ *   all tokens / (first request → last answer's end).
+ */
+import { mkdir } from 'node:fs/promises'
+import { join } from 'node:path'
+import { LlamaLogLevel, getLlama, resolveChatWrapper } from 'node-llama-cpp'
+import type { ChatWrapper, Llama, LlamaContextSequence, LlamaModel, Token } from 'node-llama-cpp'
+import { DEFAULT_PERSONA } from '../actors/index.ts'
+import { tinyModelFileName, writeTinyModel } from '../runtimes/index.ts'
+import type { ModelQuant } from '../runtimes/index.ts'
+import { agentClient, startNodeProcess } from '../test/helpers/node-process.ts'
+import type { AskEvent, NodeProcess } from '../test/helpers/node-process.ts'
+import { tempDir } from '../test/helpers/temp-dir.ts'
+import { collector, figure, median } from './figure.ts'
+import type { Bench } from './figure.ts'
+
+const QUANTS: readonly ModelQuant[] = ['f16', 'tq2_0']
+/** Tokens per answer: long enough that the decode rate is not one token's noise. */
+const MAX_TOKENS = 128
+/** Tokens per llama.cpp context, on both sides (the node's default). */
+const CONTEXT_SIZE = 2048
+/** Single-user samples per side, interleaved (direct, stack, stack, direct, ...). */
+const SAMPLES = 7
+const USERS = [1, 2, 4] as const
+/** Rounds of the concurrency measurement; each round runs every user count on both sides. */
+const CONCURRENT_ROUNDS = 3
+const QUESTION = 'Hello! In two or three sentences, what does an actor runtime do?'
+/** Every wait is bounded: one answer of MAX_TOKENS takes a few seconds even on a busy machine. */
+const ANSWER_TIMEOUT_MS = 60_000
+
+/** One answer, timed as its reader saw it (ms on this process's performance clock). */
+interface Sample {
+  readonly start: number
+  readonly firstToken: number
+  readonly lastToken: number
+  /** The stack: when `done` arrived; the baseline: the last token. */
+  readonly end: number
+  readonly tokens: number
+  readonly text: string
+  readonly promptTokens: number
+  /** The stack only: the worker's own TTFT (from taking the task to the first token). */
+  readonly serverTtftMs?: number
+}
+
+const ttft = (s: Sample): number => s.firstToken - s.start
+const decodeRate = (s: Sample): number => (s.tokens - 1) / ((s.lastToken - s.firstToken) / 1000)
+const overallRate = (s: Sample): number => s.tokens / ((s.end - s.start) / 1000)
+/** All tokens of answers that ran at once, over the time from the first request to the last end. */
+const aggregateRate = (samples: readonly Sample[]): number =>
+  samples.reduce((n, s) => n + s.tokens, 0) / ((Math.max(...samples.map((s) => s.end)) - Math.min(...samples.map((s) => s.start))) / 1000)
+
+function withTimeout<T> (promise: Promise<T>, what: string, timeout = ANSWER_TIMEOUT_MS): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => { reject(new Error(`bench: timed out waiting for ${what}`)) }, timeout)
+  })
+  return Promise.race([promise, expired]).finally(() => { clearTimeout(timer) })
+}
+
+// ---- the stack ----------------------------------------------------------------------------------
+
+type AgentClient = ReturnType<typeof agentClient>
+
+/** Asks once and reads the whole answer; fails unless it is exactly MAX_TOKENS tokens. */
+function askStack (client: AgentClient): Promise<Sample> {
+  return new Promise<Sample>((resolve, reject) => {
+    const start = performance.now()
+    const stream = client.ask(QUESTION)
+    let firstToken: number | undefined
+    let lastToken = 0
+    let text = ''
+    let done: AskEvent['done']
+    let end = 0
+    const timer = setTimeout(() => {
+      stream.cancel()
+      reject(new Error(`bench: the answer did not end within ${ANSWER_TIMEOUT_MS} ms`))
+    }, ANSWER_TIMEOUT_MS)
+    stream.on('data', (event: AskEvent) => {
+      const now = performance.now()
+      if (event.token != null) {
+        firstToken ??= now
+        lastToken = now
+        text += event.token.text
+      } else if (event.done != null) {
+        done = event.done
+        end = now
+      }
+    })
+    stream.on('error', (err: Error) => { clearTimeout(timer); reject(new Error(`bench: Ask failed: ${err.message}`)) })
+    stream.on('end', () => {
+      clearTimeout(timer)
+      if (done == null || firstToken === undefined) return reject(new Error('bench: the answer ended without tokens or without done'))
+      if (done.completionTokens !== MAX_TOKENS || done.stopReason !== 'max-tokens') {
+        return reject(new Error(`bench: expected ${MAX_TOKENS} tokens ending at max-tokens, the node generated ${done.completionTokens} (${done.stopReason})`))
+      }
+      resolve({ start, firstToken, lastToken, end, tokens: done.completionTokens, text, promptTokens: done.promptTokens, serverTtftMs: done.ttftMs })
+    })
+  })
+}
+
+/** Distinct users asking at once, each on a fresh conversation (same prompt length every time). */
+async function stackRound (clients: readonly AgentClient[]): Promise<Sample[]> {
+  for (const client of clients) await client.call('Reset', {})
+  return await Promise.all(clients.map(askStack))
+}
+
+async function addUsers (node: NodeProcess, names: readonly string[]): Promise<string[]> {
+  const tokens: string[] = []
+  for (const name of names) {
+    const res = await fetch(`http://${node.admin}/api/v1/users`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${node.adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name }),
+      signal: AbortSignal.timeout(10_000)
+    })
+    if (!res.ok) throw new Error(`bench: adding user ${name} failed: ${res.status} ${await res.text()}`)
+    tokens.push(((await res.json()) as { token: string }).token)
+  }
+  return tokens
+}
+
+// ---- the baseline -------------------------------------------------------------------------------
+
+/** node-llama-cpp used directly: the model, a context per concurrent request. */
+class DirectModel {
+  readonly #model: LlamaModel
+  readonly #chatWrapper: ChatWrapper
+  readonly sequences: readonly LlamaContextSequence[]
+
+  private constructor (model: LlamaModel, sequences: readonly LlamaContextSequence[]) {
+    this.#model = model
+    this.#chatWrapper = resolveChatWrapper(model)
+    this.sequences = sequences
+  }
+
+  static async load (llama: Llama, file: string, contexts: number): Promise<DirectModel> {
+    const model = await llama.loadModel({ modelPath: file })
+    const sequences: LlamaContextSequence[] = []
+    for (let i = 0; i < contexts; i++) {
+      // threads explicit, as in the node: the default (4 or more) is many times slower here
+      const context = await model.createContext({ contextSize: CONTEXT_SIZE, threads: 1, sequences: 1 })
+      sequences.push(context.getSequence())
+    }
+    return new DirectModel(model, sequences)
+  }
+
+  /** The agent's prompt as the node's llama worker writes it: persona and question through the
+   * model's chat wrapper, then BOS when the model wants it and the template did not write it. */
+  #prompt (): Token[] {
+    const tokens = this.#chatWrapper.generateContextState({
+      chatHistory: [{ type: 'system', text: DEFAULT_PERSONA }, { type: 'user', text: QUESTION }, { type: 'model', response: [] }]
+    }).contextText.tokenize(this.#model.tokenizer)
+    const bos = this.#model.tokens.bos
+    return bos === null || !this.#model.tokens.shouldPrependBosToken || tokens[0] === bos ? tokens : [bos, ...tokens]
+  }
+
+  async answer (sequence: LlamaContextSequence): Promise<Sample> {
+    const start = performance.now()
+    const prompt = this.#prompt()
+    await sequence.clearHistory()
+    let firstToken: number | undefined
+    let lastToken = 0
+    let tokens = 0
+    let text = ''
+    for await (const token of sequence.evaluate(prompt, { temperature: 0, yieldEogToken: true })) {
+      if (this.#model.isEogToken(token)) throw new Error(`bench: the direct run met an end-of-generation token after ${tokens} tokens`)
+      tokens++
+      firstToken ??= performance.now()
+      lastToken = performance.now()
+      text += this.#model.detokenize([token])
+      if (tokens >= MAX_TOKENS) break
+    }
+    if (firstToken === undefined || tokens !== MAX_TOKENS) throw new Error(`bench: the direct run generated ${tokens} tokens, expected ${MAX_TOKENS}`)
+    return { start, firstToken, lastToken, end: lastToken, tokens, text, promptTokens: prompt.length }
+  }
+
+  async round (users: number): Promise<Sample[]> {
+    return await withTimeout(Promise.all(this.sequences.slice(0, users).map((s) => this.answer(s))), `${users} direct answers`)
+  }
+
+  async dispose (): Promise<void> {
+    await this.#model.dispose()
+  }
+}
+
+// ---- the bench ----------------------------------------------------------------------------------
+
+function ms (n: number): string {
+  return `${n.toFixed(1)} ms`
+}
+
+export const inferenceBench: Bench = {
+  name: 'inference',
+  description: '25m model, f16 and tq2_0: tokens/s and TTFT through gRPC → agent → pool → llama.cpp vs node-llama-cpp in-process; 1, 2, 4 users',
+  async run (log) {
+    const { figures, add } = collector(log)
+    const dir = await tempDir('plexi-bench-')
+    const modelsDir = join(dir.path, 'models')
+    await mkdir(modelsDir, { recursive: true })
+    const names = new Map<ModelQuant, string>()
+    for (const quant of QUANTS) {
+      const file = tinyModelFileName('25m', quant)
+      await writeTinyModel(join(modelsDir, file), { size: '25m', quant })
+      names.set(quant, file.slice(0, -'.gguf'.length))
+    }
+    const maxUsers = Math.max(...USERS)
+    const node = await startNodeProcess(dir.path, [
+      '--gpu', 'off', '--inference-threads', '1', '--inference-contexts', String(maxUsers), '--context-size', String(CONTEXT_SIZE),
+      '--default-model', names.get('f16') as string, '--agent-max-tokens', String(MAX_TOKENS),
+      '--agent-tokens-per-min', '1000000000', '--agent-requests-per-min', '1000000'
+    ])
+    const clients: AgentClient[] = []
+    let llama: Llama | undefined
+    try {
+      llama = await getLlama({ gpu: false, build: 'never', logLevel: LlamaLogLevel.error })
+      for (const quant of QUANTS) {
+        const name = names.get(quant) as string
+        const label = `inference-25m-${quant}`
+        const users = Array.from({ length: maxUsers }, (_, i) => `${quant.replace('_', '')}-user${i}`)
+        for (const token of await addUsers(node, users)) {
+          const client = agentClient(node.grpc, token)
+          clients.push(client)
+          await client.call('Configure', { model: name, temperature: 0, maxTokens: MAX_TOKENS })
+        }
+        const mine = clients.slice(-maxUsers)
+        const direct = await DirectModel.load(llama, join(modelsDir, `${name}.gguf`), maxUsers)
+        try {
+          // warm up: the node loads the model on first use; every context and both sides run once
+          const warmStack = await stackRound(mine)
+          const warmDirect = await direct.round(maxUsers)
+          const [s, d] = [warmStack[0] as Sample, warmDirect[0] as Sample]
+          if (s.promptTokens !== d.promptTokens) throw new Error(`bench: the node's prompt is ${s.promptTokens} tokens, the direct one ${d.promptTokens}: not the same prompt`)
+          log(`  ${quant}: prompt ${d.promptTokens} tokens, answers ${MAX_TOKENS} tokens; same greedy text on both sides: ${s.text === d.text ? 'yes' : 'no'}`)
+
+          // one user, interleaved
+          const stack: Sample[] = []
+          const base: Sample[] = []
+          const one = mine[0] as AgentClient
+          for (let i = 0; i < SAMPLES; i++) {
+            const runStack = async (): Promise<void> => { stack.push(...await stackRound([one])) }
+            const runDirect = async (): Promise<void> => { base.push(...await direct.round(1)) }
+            if (i % 2 === 0) { await runDirect(); await runStack() } else { await runStack(); await runDirect() }
+          }
+          add(figure(`${label}-tokens-per-s-stack-vs-direct`, 'tok/s', median(stack.map(decodeRate)), 'node-llama-cpp in-process, after the first token', median(base.map(decodeRate)), '>= 0.95'))
+          add(figure(`${label}-tokens-per-s-overall-stack-vs-direct`, 'tok/s', median(stack.map(overallRate)), 'node-llama-cpp in-process, request to end', median(base.map(overallRate))))
+          const stackTtft = median(stack.map(ttft))
+          const directTtft = median(base.map(ttft))
+          add(figure(`${label}-ttft-ms-stack-vs-direct`, 'ms', stackTtft, 'node-llama-cpp in-process', directTtft, 'overhead <= 5 ms (lower is better)'))
+          const serverTtft = median(stack.map((x) => x.serverTtftMs ?? NaN))
+          log(`  ${quant}: TTFT overhead ${ms(stackTtft - directTtft)} (medians); the worker's own TTFT ${ms(serverTtft)}, ` +
+            `so ${ms(median(stack.map((x) => ttft(x) - (x.serverTtftMs ?? NaN))))} is spent outside the worker (gRPC, agent, journal, queue, pool, stream back); ` +
+            `last token → done ${ms(median(stack.map((x) => x.end - x.lastToken)))}`)
+
+          // 1, 2 and 4 users at once, both sides, interleaved
+          const stackAgg = new Map<number, number[]>(USERS.map((n) => [n, []]))
+          const directAgg = new Map<number, number[]>(USERS.map((n) => [n, []]))
+          for (let round = 0; round < CONCURRENT_ROUNDS; round++) {
+            for (const n of USERS) {
+              const runStack = async (): Promise<void> => { stackAgg.get(n)?.push(aggregateRate(await stackRound(mine.slice(0, n)))) }
+              const runDirect = async (): Promise<void> => { directAgg.get(n)?.push(aggregateRate(await direct.round(n))) }
+              if (round % 2 === 0) { await runDirect(); await runStack() } else { await runStack(); await runDirect() }
+            }
+          }
+          const agg = (m: Map<number, number[]>, n: number): number => median(m.get(n) ?? [])
+          add(figure(`${label}-aggregate-2-users-vs-1`, 'tok/s', agg(stackAgg, 2), 'the stack, 1 user', agg(stackAgg, 1), '>= 1.6'))
+          add(figure(`${label}-aggregate-4-users-vs-1`, 'tok/s', agg(stackAgg, 4), 'the stack, 1 user', agg(stackAgg, 1)))
+          add(figure(`${label}-aggregate-2-users-stack-vs-direct`, 'tok/s', agg(stackAgg, 2), 'node-llama-cpp in-process, 2 contexts at once', agg(directAgg, 2)))
+          add(figure(`${label}-aggregate-4-users-stack-vs-direct`, 'tok/s', agg(stackAgg, 4), 'node-llama-cpp in-process, 4 contexts at once', agg(directAgg, 4)))
+          log(`  ${quant}: direct aggregate 1/2/4: ${USERS.map((n) => agg(directAgg, n).toFixed(0)).join(' / ')} tok/s ` +
+            `(2 vs 1: ${(agg(directAgg, 2) / agg(directAgg, 1)).toFixed(2)}×, 4 vs 1: ${(agg(directAgg, 4) / agg(directAgg, 1)).toFixed(2)}×)`)
+        } finally {
+          await direct.dispose()
+        }
+      }
+    } finally {
+      for (const client of clients) client.close()
+      await llama?.dispose()
+      await node.stop()
+      await dir.remove()
+    }
+    return figures
+  }
+}

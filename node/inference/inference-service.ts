@@ -1,0 +1,69 @@
+import { UnknownModelError } from '../../runtimes/index.ts'
+import type { ChatTurn, GenerateResult, ModelManager, ModelRegistry, SamplingParams } from '../../runtimes/index.ts'
+import type { AgentAnswer, AgentInference, AgentPrompt } from '../../actors/index.ts'
+import { NoModelError } from './errors.ts'
+import type { UsageLimiter } from './usage-limiter.ts'
+
+export interface InferenceServiceDeps {
+  readonly registry: ModelRegistry
+  readonly manager: ModelManager
+  readonly limiter: UsageLimiter
+  /** config `default-model`; undefined: the first ready model by name. */
+  readonly defaultModel?: string
+  /** Counts requests that failed before or while running, for metrics. */
+  readonly onError?: (model: string, err: unknown) => void
+}
+
+/**
+ * The node's one way into inference, for agents and for the OpenAI-compatible endpoint: applies
+ * each user's limits (requests and tokens per minute), picks the model, and runs the request
+ * through the model manager (which loads on demand and queues).
+ */
+export class InferenceService implements AgentInference {
+  readonly #deps: InferenceServiceDeps
+
+  constructor (deps: InferenceServiceDeps) {
+    this.#deps = deps
+  }
+
+  /** The model agents use unless they chose one. */
+  defaultModel (): string {
+    const configured = this.#deps.defaultModel
+    if (configured !== undefined) return configured
+    const ready = this.#deps.registry.list().filter((m) => m.status === 'ready').map((m) => m.name).sort()
+    const first = ready[0]
+    if (first === undefined) throw new NoModelError(`no usable model in ${this.#deps.registry.dir}: put a GGUF file there, or run plexi model gen-tiny`)
+    return first
+  }
+
+  checkModel (model: string): void {
+    const entry = this.#deps.registry.get(model)
+    if (entry === undefined) throw new UnknownModelError(`no model named ${model}; see plexi admin models ls`)
+    if (entry.status !== 'ready') throw new UnknownModelError(`model ${model} is not usable: ${entry.error ?? 'invalid'}`)
+  }
+
+  async generate (user: string, model: string, prompt: AgentPrompt, onToken: (text: string) => void,
+    options: { readonly signal: AbortSignal, readonly onQueued: (position: number) => void }): Promise<Omit<AgentAnswer, 'requestId'>> {
+    const name = model.length > 0 ? model : this.defaultModel()
+    const { maxTokens, temperature, topP, topK } = prompt.sampling
+    const result = await this.complete(user, name, prompt.messages, { maxTokens, temperature, topP, topK }, onToken, options)
+    const { text, stopReason, promptTokens, completionTokens, droppedTurns, ttftMs, durationMs } = result
+    return { model: name, text, stopReason, promptTokens, completionTokens, droppedTurns, ttftMs, durationMs }
+  }
+
+  /** A stateless completion on a named model (the OpenAI endpoint's raw models). */
+  async complete (user: string, model: string, messages: readonly ChatTurn[], params: SamplingParams, onToken: (text: string) => void,
+    options: { readonly signal?: AbortSignal, readonly onQueued?: (position: number) => void } = {}): Promise<GenerateResult> {
+    const { limiter, manager } = this.#deps
+    this.checkModel(model)
+    limiter.admit(user)
+    try {
+      const result = await manager.generate(model, { input: { messages }, params }, onToken, options)
+      limiter.charge(user, result.completionTokens)
+      return result
+    } catch (err) {
+      this.#deps.onError?.(model, err)
+      throw err
+    }
+  }
+}

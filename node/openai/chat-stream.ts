@@ -1,0 +1,125 @@
+import type { FastifyReply } from 'fastify'
+import type { GenerateResult } from '../../runtimes/index.ts'
+import type { OpenAiErrorBody } from './openai-error.ts'
+
+export interface ChatStreamMeta {
+  readonly id: string
+  /** Unix seconds. */
+  readonly created: number
+  readonly model: string
+  /** stream_options.include_usage: a last chunk with `usage` and no choices. */
+  readonly includeUsage: boolean
+}
+
+/**
+ * One streamed chat completion as OpenAI sends it: server-sent `chat.completion.chunk` events,
+ * the role first, then content deltas, then the finish reason, then (when asked) the usage, then
+ * `data: [DONE]`. Nothing reaches the client until `start()` (called by the first token or the
+ * end), so a request refused before it began can still get a plain HTTP error. Writes after the
+ * client left, or after the end, are dropped: they must not throw into the generation.
+ */
+export class ChatStream {
+  readonly #reply: FastifyReply
+  readonly #meta: ChatStreamMeta
+  #started = false
+  #ended = false
+
+  constructor (reply: FastifyReply, meta: ChatStreamMeta) {
+    this.#reply = reply
+    this.#meta = meta
+  }
+
+  /** Headers have been sent: from now on a failure can only be an event in the stream. */
+  get started (): boolean {
+    return this.#started
+  }
+
+  /** Takes the response from Fastify and sends the headers and the role chunk (once). */
+  start (): void {
+    if (this.#started) return
+    this.#started = true
+    this.#reply.hijack()
+    const raw = this.#reply.raw
+    // the client may leave while we write; a late write's error is not a crash
+    raw.on('error', () => {})
+    if (raw.destroyed) {
+      this.#ended = true
+      return
+    }
+    raw.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache',
+      // nginx buffers proxied responses unless told not to, which would hold tokens back
+      'x-accel-buffering': 'no'
+    })
+    this.#chunk({ role: 'assistant', content: '' }, null)
+  }
+
+  token (text: string): void {
+    if (this.#ended) return
+    this.start()
+    this.#chunk({ content: text }, null)
+  }
+
+  /** The answer is complete: finish reason, usage, [DONE]. */
+  finish (result: GenerateResult, finishReason: 'stop' | 'length'): void {
+    if (this.#ended) return
+    this.start()
+    this.#chunk({}, finishReason)
+    if (this.#meta.includeUsage) {
+      this.#event({
+        ...this.#head(),
+        choices: [],
+        usage: { prompt_tokens: result.promptTokens, completion_tokens: result.completionTokens, total_tokens: result.promptTokens + result.completionTokens }
+      })
+    }
+    this.#write('data: [DONE]\n\n')
+    this.#end()
+  }
+
+  /** The answer failed after the stream started: an error event, and the stream ends (no [DONE]:
+   * clients must not take the partial text for a whole answer). */
+  fail (body: OpenAiErrorBody): void {
+    if (this.#ended) return
+    this.start()
+    this.#event(body)
+    this.#end()
+  }
+
+  /** Ends without writing more (the client left): hands the request back to nobody. */
+  abandon (): void {
+    if (!this.#started) {
+      this.#started = true
+      this.#reply.hijack()
+    }
+    this.#end()
+  }
+
+  #head (): Record<string, unknown> {
+    return { id: this.#meta.id, object: 'chat.completion.chunk', created: this.#meta.created, model: this.#meta.model }
+  }
+
+  #chunk (delta: Record<string, unknown>, finishReason: 'stop' | 'length' | null): void {
+    this.#event({ ...this.#head(), choices: [{ index: 0, delta, finish_reason: finishReason, logprobs: null }] })
+  }
+
+  #event (data: unknown): void {
+    this.#write(`data: ${JSON.stringify(data)}\n\n`)
+  }
+
+  #write (text: string): void {
+    const raw = this.#reply.raw
+    if (this.#ended || raw.destroyed || raw.writableEnded) {
+      this.#ended = true
+      return
+    }
+    raw.write(text)
+  }
+
+  #end (): void {
+    if (this.#ended && this.#reply.raw.writableEnded) return
+    this.#ended = true
+    const raw = this.#reply.raw
+    if (!raw.destroyed && !raw.writableEnded) raw.end()
+  }
+}

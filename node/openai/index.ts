@@ -1,0 +1,3 @@
+/** The OpenAI-compatible HTTP endpoint (built, not listening: node/ listens on --openai-listen). */
+export { buildOpenAiServer } from './openai-server.ts'
+export type { OpenAiBackend, OpenAiServerDeps } from './openai-server.ts'

@@ -1,0 +1,47 @@
+import type { ModelRegistry } from '../../runtimes/index.ts'
+import type { AgentAsker } from '../inference/agent-asker.ts'
+import { InvalidRequestError } from '../inference/errors.ts'
+import type { InferenceService } from '../inference/inference-service.ts'
+import type { OpenAiBackend } from './openai-server.ts'
+
+/** The model id that means "my own agent, with its history". */
+export const AGENT_MODEL_ID = 'agent'
+
+/**
+ * What the OpenAI endpoint serves on a node: `agent` (the caller's own agent, with its memory and
+ * persona: the last user message is the question) and every ready model (stateless completions of
+ * the messages as sent). Limits and queues are the same as for gRPC: both go through the
+ * inference service.
+ */
+export function openAiBackend (deps: {
+  readonly users: { authenticate (token: string): Promise<string | undefined> }
+  readonly registry: ModelRegistry
+  readonly inference: InferenceService
+  readonly asker: AgentAsker
+  /** Seconds since the epoch, shown as `created` of `agent`. */
+  readonly startedAt: number
+}): OpenAiBackend {
+  return {
+    authenticate: async (token) => await deps.users.authenticate(token),
+    async models () {
+      const models = await deps.registry.scan()
+      return [
+        { id: AGENT_MODEL_ID, created: deps.startedAt },
+        ...models.filter((m) => m.status === 'ready').map((m) => ({ id: m.name, created: deps.startedAt }))
+      ]
+    },
+    async complete (user, request, onToken, signal) {
+      if (request.model !== AGENT_MODEL_ID) return await deps.inference.complete(user, request.model, request.messages, request.params, onToken, { signal })
+      const question = request.messages.findLast((m) => m.role === 'user')
+      if (question === undefined || question.content.trim().length === 0) {
+        throw new InvalidRequestError('messages: model "agent" needs a user message (the last one is the question; your agent keeps the conversation itself)')
+      }
+      const answer = await deps.asker.ask(user, question.content, {
+        signal,
+        onEvent: (event) => { if (event.kind === 'token') onToken(event.text) }
+      })
+      const { text, stopReason, promptTokens, completionTokens, droppedTurns, ttftMs, durationMs } = answer
+      return { text, stopReason, promptTokens, completionTokens, droppedTurns, ttftMs, durationMs }
+    }
+  }
+}

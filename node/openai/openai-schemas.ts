@@ -1,0 +1,145 @@
+import { MAX_CONTENT_PARTS, MAX_MESSAGES, MAX_MODEL_ID_CHARS, MAX_SEED, MAX_TOP_K } from './constants.ts'
+
+/**
+ * The JSON schemas of the OpenAI-compatible endpoint: the request body of /v1/chat/completions
+ * and every response. Request fields we do not know are ignored (OpenAI clients send many:
+ * `user`, `stop`, `logit_bias`, ...); the fields we use are checked strictly. `null` is accepted
+ * wherever a field is optional, as OpenAI does, and means "not given".
+ */
+
+export interface TextPart {
+  readonly type: 'text'
+  readonly text: string
+}
+
+export interface ChatCompletionBody {
+  readonly model: string
+  readonly messages: ReadonlyArray<{ readonly role: 'system' | 'user' | 'assistant', readonly content: string | readonly TextPart[] }>
+  readonly stream?: boolean | null
+  readonly stream_options?: { readonly include_usage?: boolean | null } | null
+  readonly max_tokens?: number | null
+  readonly max_completion_tokens?: number | null
+  readonly temperature?: number | null
+  readonly top_p?: number | null
+  readonly top_k?: number | null
+  readonly seed?: number | null
+  readonly n?: number | null
+}
+
+const optional = (type: string, more: Record<string, unknown> = {}): Record<string, unknown> => ({ type: [type, 'null'], ...more })
+
+/** The body of POST /v1/chat/completions; `maxTokensLimit` bounds max_tokens. */
+export function chatCompletionBody (maxTokensLimit: number): Record<string, unknown> {
+  return {
+    type: 'object',
+    required: ['model', 'messages'],
+    properties: {
+      model: { type: 'string', minLength: 1, maxLength: MAX_MODEL_ID_CHARS },
+      messages: {
+        type: 'array',
+        minItems: 1,
+        maxItems: MAX_MESSAGES,
+        items: {
+          type: 'object',
+          required: ['role', 'content'],
+          properties: {
+            role: { type: 'string', enum: ['system', 'user', 'assistant'] },
+            content: {
+              type: ['string', 'array'],
+              maxItems: MAX_CONTENT_PARTS,
+              items: {
+                type: 'object',
+                required: ['type'],
+                properties: { type: { type: 'string', const: 'text' } },
+                // `text` is checked only once `type` is right, so that an image part is refused
+                // for its type ("must be text"), not for a missing text
+                if: { type: 'object', required: ['type'], properties: { type: { const: 'text' } } },
+                then: { type: 'object', required: ['text'], properties: { text: { type: 'string' } } }
+              }
+            }
+          }
+        }
+      },
+      stream: optional('boolean'),
+      stream_options: optional('object', { properties: { include_usage: optional('boolean') } }),
+      max_tokens: optional('integer', { minimum: 1, maximum: maxTokensLimit }),
+      max_completion_tokens: optional('integer', { minimum: 1, maximum: maxTokensLimit }),
+      temperature: optional('number', { minimum: 0, maximum: 2 }),
+      // 0 would leave no token to sample from; llama.cpp wants (0, 1]
+      top_p: optional('number', { exclusiveMinimum: 0, maximum: 1 }),
+      top_k: optional('integer', { minimum: 0, maximum: MAX_TOP_K }),
+      seed: optional('integer', { minimum: 0, maximum: MAX_SEED }),
+      // one choice per request: a model slot generates one answer at a time
+      n: optional('integer', { enum: [1, null] })
+    }
+  }
+}
+
+export const errorResponse = {
+  type: 'object',
+  required: ['error'],
+  properties: {
+    error: {
+      type: 'object',
+      required: ['message', 'type', 'param', 'code'],
+      properties: {
+        message: { type: 'string' },
+        type: { type: 'string' },
+        param: { type: ['string', 'null'] },
+        code: { type: ['string', 'null'] }
+      }
+    }
+  }
+} as const
+
+const usage = {
+  type: 'object',
+  required: ['prompt_tokens', 'completion_tokens', 'total_tokens'],
+  properties: { prompt_tokens: { type: 'integer' }, completion_tokens: { type: 'integer' }, total_tokens: { type: 'integer' } }
+} as const
+
+export const chatCompletionResponse = {
+  type: 'object',
+  required: ['id', 'object', 'created', 'model', 'choices', 'usage'],
+  properties: {
+    id: { type: 'string' },
+    object: { type: 'string', const: 'chat.completion' },
+    created: { type: 'integer' },
+    model: { type: 'string' },
+    choices: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['index', 'message', 'finish_reason', 'logprobs'],
+        properties: {
+          index: { type: 'integer' },
+          message: {
+            type: 'object',
+            required: ['role', 'content'],
+            properties: { role: { type: 'string' }, content: { type: 'string' } }
+          },
+          finish_reason: { type: 'string', enum: ['stop', 'length'] },
+          logprobs: { type: 'null' }
+        }
+      }
+    },
+    usage
+  }
+} as const
+
+export const modelResponse = {
+  type: 'object',
+  required: ['id', 'object', 'created', 'owned_by'],
+  properties: {
+    id: { type: 'string' },
+    object: { type: 'string', const: 'model' },
+    created: { type: 'integer' },
+    owned_by: { type: 'string' }
+  }
+} as const
+
+export const modelListResponse = {
+  type: 'object',
+  required: ['object', 'data'],
+  properties: { object: { type: 'string', const: 'list' }, data: { type: 'array', items: modelResponse } }
+} as const

@@ -1,0 +1,381 @@
+import { once } from 'node:events'
+import { MessageChannel, receiveMessageOnPort } from 'node:worker_threads'
+import type { Worker } from 'node:worker_threads'
+import { Piscina } from 'piscina'
+import { assertNever } from '../../actors/index.ts'
+import { InferenceUnavailableError, InferenceWorkerError, UnknownModelError, errorData, rebuildInferenceError } from '../errors.ts'
+import { readGgufInfo, validateModel } from '../gguf/index.ts'
+import type { ModelFacts } from '../gguf/index.ts'
+import type { GenerateRequest, GenerateResult, Runtime, RuntimeInfo, TokenSink } from '../runtime.ts'
+import type { LlamaControlMessage, LlamaStreamMessage, LlamaTask, LlamaTaskResult, LlamaWorkerData } from './llama-protocol.ts'
+
+export interface LlamaRuntimeLog {
+  info (obj: object, msg: string): void
+  warn (obj: object, msg: string): void
+}
+
+export interface LlamaRuntimeOptions {
+  /** The model's name in the registry. */
+  readonly name: string
+  /** A GGUF file already validated by runtimes/gguf `validateModel`. */
+  readonly file: string
+  /** What validateModel said of the file: sizes for the memory estimate and the default context.
+   * Without them, load() reads and validates the file itself first. */
+  readonly facts?: ModelFacts
+  /** 'auto': CUDA, then Vulkan, then CPU, whichever prebuilt binary works; 'cuda': CUDA or fail.
+   * @default 'auto' */
+  readonly gpu?: 'auto' | 'cuda' | 'off'
+  /** Worker threads; each loads the model once. @default 1 */
+  readonly workers?: number
+  /** Requests each worker runs at once, one llama context each. @default 1 */
+  readonly contextsPerWorker?: number
+  /** llama.cpp threads per context. Keep workers × contextsPerWorker × threads ≤ cores. @default 1 */
+  readonly threads?: number
+  /** Tokens per context, prompt and answer together. @default min(2048, the model's context length) */
+  readonly contextSize?: number
+  readonly log?: LlamaRuntimeLog
+}
+
+/** Larger contexts cost KV-cache memory in every slot whether a conversation needs it or not. */
+const DEFAULT_CONTEXT_SIZE = 2048
+/** Bytes per KV-cache element: llama.cpp keeps K and V in f16 unless told otherwise. */
+const KV_ELEMENT_BYTES = 2
+/** How long unload() waits for cancelled requests to leave llama.cpp before it terminates the
+ * workers anyway. A cancelled request stops at its next token, which for one still evaluating its
+ * prompt comes after the whole prompt (seconds for a long one on the CPU); reaching this means a
+ * worker is stuck. */
+const UNLOAD_DRAIN_MS = 30_000
+const GPU_CHOICES = ['auto', 'cuda', 'off'] as const
+const WORKER_FILE = new URL('./llama-worker.ts', import.meta.url).href
+const silent: LlamaRuntimeLog = { info () {}, warn () {} }
+
+/** A request running (or queued) in a pool. */
+interface InFlight {
+  readonly cancel: () => void
+  /** Settles when the pool answers, whatever the answer. */
+  readonly done: Promise<unknown>
+}
+
+/** One load: the pool and what runs in it. */
+interface PoolState {
+  readonly pool: Piscina<LlamaTask, LlamaTaskResult>
+  readonly inFlight: Set<InFlight>
+  /** Threads whose module, the model included, has loaded (Piscina's 'workerCreate'; for the
+   * first workers it comes at once, but load() waits for those). */
+  readonly readyThreads: Set<number>
+}
+
+/**
+ * A GGUF model in llama.cpp (node-llama-cpp), in a pool of Piscina worker threads so that
+ * inference never blocks the node's event loop. Each worker loads the model once and keeps one
+ * llama context per request it runs at once; text streams back over a MessagePort per request.
+ * A worker that dies fails its own requests (InferenceWorkerError) and Piscina replaces it.
+ *
+ * A worker thread must never end while llama.cpp works for it: node-llama-cpp's native callbacks
+ * then throw into the dying thread, and the whole process aborts (SIGABRT; checked with 3.22.1).
+ * So unload() first cancels what runs and waits for the workers to go quiet, and only then
+ * destroys the pool; the same holds for a load that fails or is unloaded half way.
+ */
+export class LlamaRuntime implements Runtime {
+  readonly #name: string
+  readonly #file: string
+  readonly #gpu: 'auto' | 'cuda' | 'off'
+  readonly #workers: number
+  readonly #contextsPerWorker: number
+  readonly #threads: number
+  readonly #requestedContextSize: number | undefined
+  readonly #log: LlamaRuntimeLog
+  #facts: ModelFacts | undefined
+  /** As asked for until loaded, then as llama.cpp made it. */
+  #contextSize: number
+  /** What was asked for until loaded, then what the workers compute on. */
+  #backend: string
+  #state: PoolState | undefined
+  #loaded = false
+  #loading: Promise<void> | undefined
+  #unloading: Promise<void> | undefined
+  /** Counts unload() calls: a load that sees it change was unloaded while it ran. */
+  #epoch = 0
+
+  constructor (options: LlamaRuntimeOptions) {
+    if (typeof options.name !== 'string' || options.name === '') throw new TypeError(`name must be a non-empty string, got ${JSON.stringify(options.name)}`)
+    if (typeof options.file !== 'string' || options.file === '') throw new TypeError(`file must be a path, got ${JSON.stringify(options.file)}`)
+    this.#name = options.name
+    this.#file = options.file
+    this.#gpu = options.gpu ?? 'auto'
+    if (!GPU_CHOICES.includes(this.#gpu)) throw new RangeError(`gpu must be one of ${GPU_CHOICES.join(', ')}, got ${JSON.stringify(this.#gpu)}`)
+    this.#workers = positive('workers', options.workers ?? 1)
+    this.#contextsPerWorker = positive('contextsPerWorker', options.contextsPerWorker ?? 1)
+    this.#threads = positive('threads', options.threads ?? 1)
+    this.#requestedContextSize = options.contextSize === undefined ? undefined : positive('contextSize', options.contextSize)
+    this.#log = options.log ?? silent
+    this.#facts = options.facts
+    this.#contextSize = this.#requestedContextSize ?? Math.min(DEFAULT_CONTEXT_SIZE, options.facts?.contextLength ?? DEFAULT_CONTEXT_SIZE)
+    this.#backend = this.#gpu === 'off' ? 'cpu' : this.#gpu
+  }
+
+  /** The pool's worker threads, for diagnostics (empty when not loaded). */
+  get workers (): readonly Worker[] {
+    return this.#state?.pool.threads ?? []
+  }
+
+  load (): Promise<void> {
+    if (this.#loading === undefined) {
+      const loading = this.#start()
+      this.#loading = loading
+      // a failed load may be tried again
+      loading.catch(() => { if (this.#loading === loading) this.#loading = undefined })
+    }
+    return this.#loading
+  }
+
+  async generate (request: GenerateRequest, onToken: TokenSink, signal?: AbortSignal): Promise<GenerateResult> {
+    const state = this.#state
+    if (state === undefined || !this.#loaded) throw new InferenceUnavailableError(`model "${this.#name}" is not loaded`)
+    checkRequest(request)
+    if (signal?.aborted === true) {
+      return { text: '', stopReason: 'cancelled', promptTokens: 0, completionTokens: 0, droppedTurns: 0, ttftMs: 0, durationMs: 0 }
+    }
+    const { port1, port2 } = new MessageChannel()
+    // what went wrong on this side while the worker ran: reported once the worker has stopped
+    let failure: { readonly err: unknown } | undefined
+    const cancel = (): void => { port1.postMessage({ type: 'cancel' } satisfies LlamaControlMessage) }
+    const deliver = (msg: LlamaStreamMessage): void => {
+      if (failure !== undefined) return
+      switch (msg.type) {
+        case 'text-generated':
+          try {
+            onToken(msg.text)
+          } catch (err) {
+            // the caller cannot take more text: stop the generation, then fail with its error
+            failure = { err }
+            cancel()
+          }
+          return
+        default: {
+          // not thrown from this listener, where nobody could catch it
+          const type: never = msg.type
+          failure = { err: new TypeError(`unexpected message from the llama worker: ${JSON.stringify(type)}`) }
+          cancel()
+        }
+      }
+    }
+    port1.on('message', deliver)
+    signal?.addEventListener('abort', cancel, { once: true })
+    const task: LlamaTask = { type: 'generate', input: request.input, params: request.params, port: port2 }
+    const running = state.pool.run(task, { transferList: [port2] })
+    const inFlight: InFlight = { cancel, done: running.catch(() => {}) }
+    state.inFlight.add(inFlight)
+    try {
+      let outcome: LlamaTaskResult
+      try {
+        outcome = await running
+      } catch (err) {
+        // the worker never throws: a rejection means its thread is gone
+        if (this.#state !== state) throw this.#unloadedMeanwhile()
+        this.#log.warn({ model: this.#name, err: errorData(err) }, 'llama worker died during a request; Piscina restarts it')
+        throw new InferenceWorkerError(`the llama.cpp worker running this request on model "${this.#name}" died (${errorData(err).message}); ` +
+          'it is being restarted, retry the request')
+      }
+      if (this.#state !== state) throw this.#unloadedMeanwhile()
+      // Piscina's answer and the text arrive on different ports, in no set order between them;
+      // everything the worker posted before answering is queued on ours by now, so read it first.
+      for (let entry = receiveMessageOnPort(port1); entry !== undefined; entry = receiveMessageOnPort(port1)) {
+        deliver(entry.message as LlamaStreamMessage)
+      }
+      if (failure !== undefined) throw failure.err
+      switch (outcome.type) {
+        case 'generated': return outcome.result
+        case 'failed': throw rebuildInferenceError(outcome.error)
+        case 'loaded': throw new TypeError('the llama worker answered a generate task with "loaded"')
+        default: return assertNever(outcome, 'task result')
+      }
+    } finally {
+      state.inFlight.delete(inFlight)
+      signal?.removeEventListener('abort', cancel)
+      port1.close()
+    }
+  }
+
+  /** Requests in flight fail with InferenceUnavailableError; resolves once the workers are gone. */
+  unload (): Promise<void> {
+    this.#epoch++
+    const loading = this.#loading
+    const state = this.#state
+    const previous = this.#unloading
+    this.#loading = undefined
+    this.#state = undefined
+    this.#loaded = false
+    this.#unloading = (async () => {
+      await previous
+      // a worker still loading has llama.cpp work in flight (see the class comment)
+      await loading?.catch(() => {})
+      if (state !== undefined) await this.#stop(state)
+    })()
+    return this.#unloading
+  }
+
+  info (): RuntimeInfo {
+    const slots = this.#workers * this.#contextsPerWorker
+    return {
+      kind: 'llama.cpp',
+      model: this.#name,
+      loaded: this.#loaded,
+      contextSize: this.#contextSize,
+      slots,
+      memoryBytes: this.#memoryBytes(slots),
+      backend: this.#backend
+    }
+  }
+
+  /**
+   * An estimate, not a measurement: every worker maps the whole file (RSS can reach twice the file
+   * for F16 on the CPU, where llama.cpp repacks weights), plus each slot's KV cache, 2 (K and V) ×
+   * layers × context × embedding width × f16. It counts full attention width, so models with
+   * grouped-query attention hold less. Unknown (0) before the first load when no facts were given.
+   */
+  #memoryBytes (slots: number): number {
+    const facts = this.#facts
+    if (facts === undefined) return 0
+    const kvCache = 2 * facts.blockCount * this.#contextSize * facts.embeddingLength * KV_ELEMENT_BYTES * slots
+    return facts.fileBytes * this.#workers + kvCache
+  }
+
+  async #start (): Promise<void> {
+    const epoch = this.#epoch
+    await this.#unloading
+    const facts = this.#facts ?? await this.#readFacts()
+    this.#facts = facts
+    if (this.#epoch !== epoch) throw this.#unloadedMeanwhile()
+    const contextSize = this.#requestedContextSize ?? Math.min(DEFAULT_CONTEXT_SIZE, facts.contextLength)
+    const workerData: LlamaWorkerData = {
+      name: this.#name,
+      file: this.#file,
+      gpu: this.#gpu,
+      contexts: this.#contextsPerWorker,
+      threads: this.#threads,
+      contextSize
+    }
+    const pool = new Piscina<LlamaTask, LlamaTaskResult>({
+      filename: WORKER_FILE,
+      workerData,
+      minThreads: this.#workers,
+      maxThreads: this.#workers,
+      concurrentTasksPerWorker: this.#contextsPerWorker,
+      // a worker holds a loaded model: never retire it for being idle
+      idleTimeout: Infinity,
+      // An idle worker would otherwise block in Atomics.wait, freezing its event loop, and
+      // node-llama-cpp finishes disposing a generation's sampler asynchronously after it ends.
+      atomics: 'disabled'
+    })
+    const state: PoolState = { pool, inFlight: new Set(), readyThreads: new Set() }
+    pool.on('error', (err: unknown) => {
+      this.#log.warn({ model: this.#name, err: errorData(err) }, 'llama worker pool error')
+    })
+    pool.on('workerCreate', (worker: { readonly id: number }) => { state.readyThreads.add(worker.id) })
+    pool.on('workerDestroy', (worker: { readonly id: number }) => { state.readyThreads.delete(worker.id) })
+    this.#state = state
+    const started = performance.now()
+    // One 'ready' task per worker: Piscina gives each to an idle worker, and a worker takes tasks
+    // only once its module (the model included) has loaded. allSettled, not all: the pool must
+    // not be destroyed while another worker is still loading.
+    const answers = await Promise.allSettled(Array.from({ length: this.#workers }, () => pool.run({ type: 'ready' })))
+    if (this.#epoch !== epoch) throw this.#unloadedMeanwhile()   // unload() destroys the pool
+    let failure: Error | undefined
+    const sizes: number[] = []
+    const threadIds: number[] = []
+    for (const answer of answers) {
+      if (answer.status === 'rejected') {
+        failure ??= new InferenceUnavailableError(`model "${this.#name}": a llama.cpp worker died while loading it (${errorData(answer.reason).message})`)
+        continue
+      }
+      const outcome = answer.value
+      switch (outcome.type) {
+        case 'loaded':
+          this.#backend = outcome.backend
+          sizes.push(outcome.contextSize)
+          threadIds.push(outcome.threadId)
+          break
+        case 'failed':
+          failure ??= rebuildInferenceError(outcome.error)
+          break
+        case 'generated':
+          failure ??= new TypeError('a llama worker answered a ready task with "generated"')
+          break
+        default: assertNever(outcome, 'task result')
+      }
+    }
+    if (failure !== undefined) {
+      // no task runs: destroying now cannot cut llama.cpp short, and stops Piscina restarting workers
+      this.#state = undefined
+      await pool.destroy()
+      throw failure
+    }
+    this.#contextSize = Math.min(...sizes)
+    this.#loaded = true
+    this.#log.info({
+      model: this.#name,
+      backend: this.#backend,
+      workers: this.#workers,
+      threadIds,
+      contextsPerWorker: this.#contextsPerWorker,
+      threads: this.#threads,
+      contextSize: this.#contextSize,
+      ms: Math.round(performance.now() - started)
+    }, 'llama model loaded')
+  }
+
+  /** Cancels every request, waits (bounded) until no worker runs llama.cpp, then ends them. */
+  async #stop ({ pool, inFlight, readyThreads }: PoolState): Promise<void> {
+    const deadline = AbortSignal.timeout(UNLOAD_DRAIN_MS)
+    const expired = new Promise<void>((resolve) => { deadline.addEventListener('abort', () => { resolve() }, { once: true }) })
+    const requests = [...inFlight]
+    for (const request of requests) request.cancel()
+    await Promise.race([Promise.all(requests.map((request) => request.done)), expired])
+    // a replacement for a worker that died may still be loading the model
+    while (!deadline.aborted && !pool.threads.every((thread) => readyThreads.has(thread.threadId))) {
+      await Promise.race([once(pool, 'workerCreate').catch(() => {}), expired])
+    }
+    if (deadline.aborted) this.#log.warn({ model: this.#name, ms: UNLOAD_DRAIN_MS }, 'llama workers did not go quiet in time; terminating them anyway')
+    await pool.destroy()
+    this.#log.info({ model: this.#name }, 'llama model unloaded')
+  }
+
+  #unloadedMeanwhile (): InferenceUnavailableError {
+    return new InferenceUnavailableError(`model "${this.#name}" was unloaded meanwhile`)
+  }
+
+  async #readFacts (): Promise<ModelFacts> {
+    try {
+      return validateModel(this.#file, await readGgufInfo(this.#file))
+    } catch (err) {
+      throw new UnknownModelError(`model "${this.#name}": ${this.#file} was refused: ${errorData(err).message}`)
+    }
+  }
+}
+
+function positive (what: string, value: number): number {
+  if (!Number.isSafeInteger(value) || value < 1) throw new RangeError(`${what} must be an integer >= 1, got ${value}`)
+  return value
+}
+
+const ROLES = new Set(['system', 'user', 'assistant'])
+
+/** Checked here, before a worker sees it: a bad request fails at once and costs no slot. */
+function checkRequest ({ input, params }: GenerateRequest): void {
+  if (!Number.isSafeInteger(params.maxTokens) || params.maxTokens < 1) throw new RangeError(`maxTokens must be an integer >= 1, got ${params.maxTokens}`)
+  if (!Number.isFinite(params.temperature) || params.temperature < 0) throw new RangeError(`temperature must be >= 0, got ${params.temperature}`)
+  if (!Number.isFinite(params.topP) || params.topP <= 0 || params.topP > 1) throw new RangeError(`topP must be in (0, 1], got ${params.topP}`)
+  if (!Number.isSafeInteger(params.topK) || params.topK < 0) throw new RangeError(`topK must be an integer >= 0, got ${params.topK}`)
+  if (params.seed !== undefined && (!Number.isSafeInteger(params.seed) || params.seed < 0)) throw new RangeError(`seed must be an integer >= 0, got ${params.seed}`)
+  if ('prompt' in input) {
+    if (typeof input.prompt !== 'string') throw new TypeError(`prompt must be a string, got ${typeof input.prompt}`)
+    return
+  }
+  if (!Array.isArray(input.messages) || input.messages.length === 0) throw new RangeError('messages must be a non-empty list of chat turns')
+  for (const turn of input.messages) {
+    if (!ROLES.has(turn?.role) || typeof turn.content !== 'string') {
+      throw new TypeError(`a chat turn must be { role: 'system' | 'user' | 'assistant', content: string }, got ${JSON.stringify(turn).slice(0, 100)}`)
+    }
+  }
+}

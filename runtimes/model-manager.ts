@@ -1,0 +1,234 @@
+import { InferenceQueueFullError, InferenceUnavailableError, ModelMemoryError, UnknownModelError } from './errors.ts'
+import type { ModelEntry, ModelRegistry } from './model-registry.ts'
+import type { GenerateRequest, GenerateResult, Runtime, RuntimeInfo, TokenSink } from './runtime.ts'
+
+export interface ModelManagerOptions {
+  readonly registry: ModelRegistry
+  /** Makes the runtime for a ready registry entry (llama.cpp or OpenAI HTTP); not yet loaded. */
+  readonly createRuntime: (entry: ModelEntry) => Runtime
+  /** Bytes all loaded models may hold together (RuntimeInfo.memoryBytes); least recently used
+   * idle models are unloaded to make room. */
+  readonly memoryBudgetBytes: number
+  /** Requests that may wait for a slot, per model; beyond it InferenceQueueFullError. */
+  readonly maxQueue: number
+  readonly log?: { info (obj: object, msg: string): void, warn (obj: object, msg: string): void }
+  /** Called when a request has finished (any stop reason), for metrics. */
+  readonly onResult?: (model: string, result: GenerateResult) => void
+}
+
+export interface GenerateOptions {
+  readonly signal?: AbortSignal
+  /** Called when the request has to wait, with its place in the queue (1 = next). */
+  readonly onQueued?: (position: number) => void
+}
+
+export interface LoadedModel extends RuntimeInfo {
+  /** Requests running now. */
+  readonly active: number
+  /** Requests waiting for a slot. */
+  readonly queued: number
+  /** ms since the epoch of the last request's start (or of the load). */
+  readonly lastUsedAt: number
+}
+
+interface Waiter {
+  readonly start: () => void
+  readonly fail: (err: Error) => void
+}
+
+interface Slot {
+  readonly name: string
+  readonly runtime: Runtime
+  loading: Promise<void>
+  loaded: boolean
+  active: number
+  readonly queue: Waiter[]
+  lastUsedAt: number
+  /** Recent request durations, for the retry-after of a full queue. */
+  meanMs: number
+}
+
+/**
+ * The models this node holds in memory: loads them on demand or on request, keeps their total
+ * estimated memory within a budget by unloading the least recently used idle one, and runs each
+ * model's requests through its slots (concurrent requests) with a bounded wait queue in front.
+ */
+export class ModelManager {
+  readonly #opts: ModelManagerOptions
+  readonly #slots = new Map<string, Slot>()
+  /** Serializes loads and unloads, so that two loads never both squeeze into the same budget. */
+  #changes: Promise<unknown> = Promise.resolve()
+  #closed = false
+
+  constructor (opts: ModelManagerOptions) {
+    if (!(opts.memoryBudgetBytes > 0)) throw new RangeError(`memoryBudgetBytes must be > 0, got ${opts.memoryBudgetBytes}`)
+    if (!Number.isInteger(opts.maxQueue) || opts.maxQueue < 0) throw new RangeError(`maxQueue must be an integer >= 0, got ${opts.maxQueue}`)
+    this.#opts = opts
+  }
+
+  /** Loads the model (unloading idle ones if the budget needs it); resolves when it can answer. */
+  async load (name: string): Promise<LoadedModel> {
+    const slot = await this.#ensure(name)
+    await slot.loading
+    return this.#describe(slot)
+  }
+
+  /** Unloads the model; its running and queued requests fail with InferenceUnavailableError. */
+  async unload (name: string): Promise<boolean> {
+    return await this.#serial(async () => {
+      const slot = this.#slots.get(name)
+      if (slot === undefined) return false
+      await this.#drop(slot, `model ${name} was unloaded`)
+      return true
+    })
+  }
+
+  loaded (): LoadedModel[] {
+    return [...this.#slots.values()].filter((s) => s.loaded).map((s) => this.#describe(s)).sort((a, b) => a.model.localeCompare(b.model))
+  }
+
+  /** Requests waiting for a slot, by model. */
+  queueDepths (): Map<string, number> {
+    return new Map([...this.#slots.values()].map((s) => [s.name, s.queue.length]))
+  }
+
+  /**
+   * Runs a request on the model, loading it first if needed. Waits for a slot in a bounded queue;
+   * a full queue rejects at once with InferenceQueueFullError (with a retry-after estimate).
+   */
+  async generate (name: string, request: GenerateRequest, onToken: TokenSink, options: GenerateOptions = {}): Promise<GenerateResult> {
+    const slot = await this.#ensure(name)
+    await slot.loading
+    const queuedAt = performance.now()
+    if (!await this.#acquire(slot, options)) {
+      const ms = performance.now() - queuedAt
+      return { text: '', stopReason: 'cancelled', promptTokens: 0, completionTokens: 0, droppedTurns: 0, ttftMs: ms, durationMs: ms }
+    }
+    try {
+      slot.lastUsedAt = Date.now()
+      const result = await slot.runtime.generate(request, onToken, options.signal)
+      slot.meanMs = slot.meanMs === 0 ? result.durationMs : slot.meanMs * 0.8 + result.durationMs * 0.2
+      this.#opts.onResult?.(name, result)
+      return result
+    } finally {
+      this.#release(slot)
+    }
+  }
+
+  async close (): Promise<void> {
+    this.#closed = true
+    await this.#serial(async () => {
+      for (const slot of [...this.#slots.values()]) await this.#drop(slot, 'the node is shutting down')
+    })
+  }
+
+  async #ensure (name: string): Promise<Slot> {
+    if (this.#closed) throw new InferenceUnavailableError('the node is shutting down')
+    const known = this.#slots.get(name)
+    if (known !== undefined) return known
+    return await this.#serial(async () => {
+      const again = this.#slots.get(name)
+      if (again !== undefined) return again
+      if (this.#closed) throw new InferenceUnavailableError('the node is shutting down')
+      const entry = this.#opts.registry.get(name) ?? (await this.#opts.registry.scan(), this.#opts.registry.get(name))
+      if (entry === undefined) throw new UnknownModelError(`no model named ${name} in ${this.#opts.registry.dir}`)
+      if (entry.status !== 'ready') throw new UnknownModelError(`model ${name} is not usable: ${entry.error ?? 'invalid'}`)
+      const runtime = this.#opts.createRuntime(entry)
+      await this.#makeRoom(runtime.info().memoryBytes, name)
+      const slot: Slot = { name, runtime, loading: Promise.resolve(), loaded: false, active: 0, queue: [], lastUsedAt: Date.now(), meanMs: 0 }
+      this.#slots.set(name, slot)
+      const started = performance.now()
+      slot.loading = runtime.load().then(() => {
+        slot.loaded = true
+        const info = runtime.info()
+        this.#opts.log?.info({ model: name, backend: info.backend, memoryBytes: info.memoryBytes, ms: Math.round(performance.now() - started) }, `model ${name} loaded`)
+      }, async (err: unknown) => {
+        this.#slots.delete(name)
+        await runtime.unload().catch(() => undefined)
+        throw err
+      })
+      // the serial section ends before the load does: loads of different models may overlap, but
+      // the memory they will take is already counted because their slot exists
+      slot.loading.catch(() => undefined)
+      return slot
+    })
+  }
+
+  /** Unloads least recently used idle models until `bytes` more fit the budget. */
+  async #makeRoom (bytes: number, name: string): Promise<void> {
+    const budget = this.#opts.memoryBudgetBytes
+    if (bytes > budget) throw new ModelMemoryError(`model ${name} needs about ${mib(bytes)} MiB, more than the whole models memory budget of ${mib(budget)} MiB`)
+    const used = (): number => [...this.#slots.values()].reduce((sum, s) => sum + s.runtime.info().memoryBytes, 0)
+    while (used() + bytes > budget) {
+      const idle = [...this.#slots.values()].filter((s) => s.loaded && s.active === 0 && s.queue.length === 0)
+        .sort((a, b) => a.lastUsedAt - b.lastUsedAt)[0]
+      if (idle === undefined) {
+        throw new ModelMemoryError(`model ${name} needs about ${mib(bytes)} MiB; ${mib(used())} of ${mib(budget)} MiB are held by models that are busy; unload one or retry when they are idle`)
+      }
+      this.#opts.log?.info({ model: idle.name, for: name }, `unloading model ${idle.name}, the least recently used, to make room for ${name}`)
+      await this.#drop(idle, `model ${idle.name} was unloaded to make room for ${name}`)
+    }
+  }
+
+  async #drop (slot: Slot, why: string): Promise<void> {
+    this.#slots.delete(slot.name)
+    for (const waiter of slot.queue.splice(0)) waiter.fail(new InferenceUnavailableError(why))
+    await slot.loading.catch(() => undefined)
+    await slot.runtime.unload()
+  }
+
+  /** Takes a slot, waiting in the queue if needed; false if the request was cancelled meanwhile. */
+  async #acquire (slot: Slot, options: GenerateOptions): Promise<boolean> {
+    if (slot.active < slot.runtime.info().slots && slot.queue.length === 0) {
+      slot.active++
+      return true
+    }
+    if (slot.queue.length >= this.#opts.maxQueue) {
+      const slots = slot.runtime.info().slots
+      const retryAfterMs = Math.max(1000, Math.ceil(((slot.meanMs || 1000) * (slot.queue.length + 1)) / slots))
+      throw new InferenceQueueFullError(`model ${slot.name} is busy: ${slot.active} requests running and ${slot.queue.length} waiting (the most allowed); retry in about ${Math.ceil(retryAfterMs / 1000)} s`, retryAfterMs)
+    }
+    return await new Promise<boolean>((resolve, reject) => {
+      const signal = options.signal
+      const onAbort = (): void => {
+        const at = slot.queue.indexOf(waiter)
+        if (at >= 0) slot.queue.splice(at, 1)
+        resolve(false)
+      }
+      const waiter: Waiter = {
+        start: () => { signal?.removeEventListener('abort', onAbort); resolve(true) },
+        fail: (err) => { signal?.removeEventListener('abort', onAbort); reject(err) }
+      }
+      if (signal?.aborted === true) {
+        onAbort()
+        return
+      }
+      signal?.addEventListener('abort', onAbort, { once: true })
+      slot.queue.push(waiter)
+      options.onQueued?.(slot.queue.length)
+    })
+  }
+
+  #release (slot: Slot): void {
+    const next = slot.queue.shift()
+    if (next === undefined) {
+      slot.active--
+      return
+    }
+    next.start()   // the slot passes straight to the next waiter
+  }
+
+  #describe (slot: Slot): LoadedModel {
+    return { ...slot.runtime.info(), active: slot.active, queued: slot.queue.length, lastUsedAt: slot.lastUsedAt }
+  }
+
+  async #serial<T> (fn: () => Promise<T>): Promise<T> {
+    const run = this.#changes.then(fn, fn)
+    this.#changes = run.catch(() => undefined)
+    return await run
+  }
+}
+
+function mib (bytes: number): number {
+  return Math.ceil(bytes / 1_048_576)
+}

@@ -1,0 +1,384 @@
+import {
+  InferenceQueueFullError, InferenceUnavailableError, RemoteInferenceError, UnknownModelError
+} from '../errors.ts'
+import type { ChatTurn, GenerateRequest, GenerateResult, Runtime, RuntimeInfo, StopReason, TokenSink } from '../runtime.ts'
+import {
+  DEFAULT_TIMEOUT_MS, MAX_ERROR_BODY_BYTES, MAX_EVENT_CHARS, MAX_MODELS_BODY_BYTES, MAX_MODELS_IN_MESSAGE, TOKENS_PER_PROMPT
+} from './constants.ts'
+import { fitContext } from './context-fit.ts'
+import { SseParser } from './sse-parser.ts'
+import { estimateTokens } from './token-estimate.ts'
+
+export interface OpenAiRuntimeOptions {
+  /** The model's name in our registry. */
+  readonly name: string
+  /** Everything before `/chat/completions`, e.g. `http://127.0.0.1:11434/v1`. */
+  readonly baseUrl: string
+  /** Sent as `Authorization: Bearer <apiKey>`. */
+  readonly apiKey?: string | undefined
+  /** The model's id on the server. */
+  readonly model: string
+  /** Tokens one request may use there, prompt and answer together; conversations are cut to fit. */
+  readonly contextSize: number
+  /** Requests sent to the server at once. */
+  readonly slots: number
+  /** How long the server may take to answer a request (status and headers). @default 30000 */
+  readonly timeoutMs?: number | undefined
+}
+
+/** One request on the wire: aborting `controller` ends its fetch; `unloaded` says unload() did it. */
+interface Call {
+  readonly controller: AbortController
+  unloaded: boolean
+}
+
+/** What the stream said, gathered as it arrives. */
+interface Answer {
+  text: string
+  chunks: number
+  finish: string | undefined
+  usage: { promptTokens: number, completionTokens: number } | undefined
+  firstTokenAt: number | undefined
+}
+
+/**
+ * A model served by an OpenAI-compatible server (Ollama, llama-server, vLLM, another Plexi node):
+ * `load()` checks that the server answers and lists the model; `generate` streams
+ * `/chat/completions` (server-sent events parsed here, as they arrive) into `onToken`. The remote
+ * tokenizer is unknown here, so conversations are fitted to the context by a conservative estimate
+ * (see BYTES_PER_TOKEN). Nothing is retried: retries belong to the caller, who knows whether the
+ * user is still waiting.
+ */
+export class OpenAiRuntime implements Runtime {
+  readonly #opts: OpenAiRuntimeOptions
+  readonly #baseUrl: string
+  readonly #timeoutMs: number
+  readonly #calls = new Set<Call>()
+  #loaded = false
+  #loading: Promise<void> | undefined
+  /** Bumped by unload(), so that a load that was under way does not mark us loaded after it. */
+  #epoch = 0
+
+  constructor (opts: OpenAiRuntimeOptions) {
+    if (opts.name.length === 0) throw new RangeError('an OpenAI runtime needs a model name')
+    if (opts.model.length === 0) throw new RangeError(`model ${opts.name}: the server's model id is empty`)
+    let url: URL
+    try {
+      url = new URL(opts.baseUrl)
+    } catch {
+      throw new RangeError(`model ${opts.name}: baseUrl must be an http(s) URL such as http://127.0.0.1:11434/v1, got ${JSON.stringify(opts.baseUrl)}`)
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new RangeError(`model ${opts.name}: baseUrl must be http: or https:, got ${url.protocol}`)
+    if (!Number.isSafeInteger(opts.contextSize) || opts.contextSize < 1) throw new RangeError(`model ${opts.name}: contextSize must be an integer >= 1, got ${opts.contextSize}`)
+    if (!Number.isSafeInteger(opts.slots) || opts.slots < 1) throw new RangeError(`model ${opts.name}: slots must be an integer >= 1, got ${opts.slots}`)
+    const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS
+    if (!(timeoutMs > 0)) throw new RangeError(`model ${opts.name}: timeoutMs must be > 0, got ${timeoutMs}`)
+    this.#opts = opts
+    this.#baseUrl = opts.baseUrl.replace(/\/+$/, '')
+    this.#timeoutMs = timeoutMs
+  }
+
+  info (): RuntimeInfo {
+    return {
+      kind: 'openai-http',
+      model: this.#opts.name,
+      loaded: this.#loaded,
+      contextSize: this.#opts.contextSize,
+      slots: this.#opts.slots,
+      memoryBytes: 0,
+      backend: this.#baseUrl
+    }
+  }
+
+  async load (): Promise<void> {
+    if (this.#loaded) return
+    this.#loading ??= this.#probe().finally(() => { this.#loading = undefined })
+    await this.#loading
+  }
+
+  async unload (): Promise<void> {
+    this.#epoch++
+    this.#loaded = false
+    for (const call of this.#calls) {
+      call.unloaded = true
+      call.controller.abort()
+    }
+  }
+
+  async generate (request: GenerateRequest, onToken: TokenSink, signal?: AbortSignal): Promise<GenerateResult> {
+    const startedAt = performance.now()
+    if (!this.#loaded) throw new InferenceUnavailableError(`model ${this.#opts.name} is not loaded`)
+    if (this.#calls.size >= this.#opts.slots) {
+      throw new InferenceQueueFullError(`model ${this.#opts.name}: all ${this.#opts.slots} slots are busy (callers queue beyond them)`, 1000)
+    }
+    const { params } = request
+    const turns: readonly ChatTurn[] = 'prompt' in request.input ? [{ role: 'user', content: request.input.prompt }] : request.input.messages
+    const fit = fitContext(turns, this.#opts.contextSize - params.maxTokens - TOKENS_PER_PROMPT, estimateTokens)
+    const answer: Answer = { text: '', chunks: 0, finish: undefined, usage: undefined, firstTokenAt: undefined }
+    const result = (stopReason: StopReason): GenerateResult => {
+      const endedAt = performance.now()
+      return {
+        text: answer.text,
+        stopReason,
+        promptTokens: answer.usage?.promptTokens ?? fit.tokens + TOKENS_PER_PROMPT,
+        completionTokens: answer.usage?.completionTokens ?? answer.chunks,
+        droppedTurns: fit.droppedTurns,
+        ttftMs: (answer.firstTokenAt ?? endedAt) - startedAt,
+        durationMs: endedAt - startedAt
+      }
+    }
+    const cancelled = (): boolean => signal?.aborted === true
+    if (cancelled()) return result('cancelled')
+
+    const url = `${this.#baseUrl}/chat/completions`
+    const body = {
+      model: this.#opts.model,
+      messages: fit.turns.map((t) => ({ role: t.role, content: t.content })),
+      stream: true,
+      stream_options: { include_usage: true },
+      max_tokens: params.maxTokens,
+      temperature: params.temperature,
+      top_p: params.topP,
+      ...(params.seed !== undefined && { seed: params.seed }),
+      // not an OpenAI field: llama-server, vLLM and Ollama read it, OpenAI itself would refuse it
+      ...(params.topK > 0 && { top_k: params.topK })
+    }
+    const call: Call = { controller: new AbortController(), unloaded: false }
+    const cancel = (): void => { call.controller.abort() }
+    signal?.addEventListener('abort', cancel, { once: true })
+    this.#calls.add(call)
+    try {
+      const response = await this.#fetch(call, 'POST', url, { body: JSON.stringify(body), accept: 'text/event-stream' })
+      if (!response.ok) throw await remoteError(response, 'POST', url)
+      const done = await this.#read(response, url, call, answer, onToken)
+      if (call.controller.signal.aborted) throw call.controller.signal.reason
+      if (!done && answer.finish === undefined) throw new InferenceUnavailableError(`POST ${url}: the stream ended before the answer did`)
+      return result(answer.finish === 'length' ? 'max-tokens' : 'eos')
+    } catch (err) {
+      if (call.unloaded) throw new InferenceUnavailableError(`model ${this.#opts.name} was unloaded while it answered`)
+      if (cancelled()) return result('cancelled')
+      throw err
+    } finally {
+      signal?.removeEventListener('abort', cancel)
+      this.#calls.delete(call)
+    }
+  }
+
+  /** GET /models: the server answers, speaks the API, and lists our model. */
+  async #probe (): Promise<void> {
+    const epoch = this.#epoch
+    const url = `${this.#baseUrl}/models`
+    const call: Call = { controller: new AbortController(), unloaded: false }
+    this.#calls.add(call)
+    let ids: string[]
+    try {
+      const response = await this.#fetch(call, 'GET', url, { accept: 'application/json' })
+      if (!response.ok) {
+        const { message } = await errorBody(response)
+        throw new InferenceUnavailableError(`model ${this.#opts.name}: GET ${url} answered ${response.status}: ${message}`)
+      }
+      let list: unknown
+      try {
+        list = JSON.parse(await readText(response, MAX_MODELS_BODY_BYTES))
+      } catch (err) {
+        if (call.controller.signal.aborted) throw err
+        throw new InferenceUnavailableError(`model ${this.#opts.name}: GET ${url} did not answer a JSON model list (is it an OpenAI-compatible /v1 base URL?): ${describe(err)}`)
+      }
+      const data = (list as { data?: unknown } | null)?.data
+      if (!Array.isArray(data)) throw new InferenceUnavailableError(`model ${this.#opts.name}: GET ${url} answered without a "data" list; is it an OpenAI-compatible /v1 base URL?`)
+      ids = data.map((m: { id?: unknown } | null) => m?.id).filter((id): id is string => typeof id === 'string')
+    } catch (err) {
+      if (call.unloaded) throw new InferenceUnavailableError(`model ${this.#opts.name} was unloaded while it loaded`)
+      throw err
+    } finally {
+      this.#calls.delete(call)
+    }
+    const model = this.#opts.model
+    // Ollama lists `name:latest` and answers to `name` as well
+    if (!ids.includes(model) && !ids.includes(`${model}:latest`)) {
+      const shown = ids.slice(0, MAX_MODELS_IN_MESSAGE).map((id) => JSON.stringify(id)).join(', ')
+      const more = ids.length > MAX_MODELS_IN_MESSAGE ? ` and ${ids.length - MAX_MODELS_IN_MESSAGE} more` : ''
+      throw new UnknownModelError(`model ${this.#opts.name}: the server at ${this.#baseUrl} has no model ${JSON.stringify(model)}; it lists ${ids.length === 0 ? 'none' : shown + more}`)
+    }
+    if (epoch !== this.#epoch) throw new InferenceUnavailableError(`model ${this.#opts.name} was unloaded while it loaded`)
+    this.#loaded = true
+  }
+
+  /** One request with the answer timeout: no status and headers within timeoutMs, or no
+   * connection at all, is InferenceUnavailableError; an abort by the call is passed through. */
+  async #fetch (call: Call, method: 'GET' | 'POST', url: string, opts: { body?: string, accept: string }): Promise<Response> {
+    const headers: Record<string, string> = { accept: opts.accept }
+    if (opts.body !== undefined) headers['content-type'] = 'application/json'
+    if (this.#opts.apiKey !== undefined && this.#opts.apiKey !== '') headers.authorization = `Bearer ${this.#opts.apiKey}`
+    let timedOut = false
+    const timer = setTimeout(() => {
+      timedOut = true
+      call.controller.abort()
+    }, this.#timeoutMs)
+    try {
+      return await fetch(url, { method, headers, body: opts.body, signal: call.controller.signal, redirect: 'error' })
+    } catch (err) {
+      if (timedOut) throw new InferenceUnavailableError(`model ${this.#opts.name}: ${method} ${url}: no answer within ${this.#timeoutMs} ms`)
+      if (call.controller.signal.aborted) throw err
+      throw new InferenceUnavailableError(`model ${this.#opts.name}: ${method} ${url}: cannot reach the server (${networkCause(err)})`)
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+
+  /** Reads the event stream into `answer`, calling onToken per content delta. True when the
+   * server said `[DONE]`; false when the stream just ended or the call was aborted. */
+  async #read (response: Response, url: string, call: Call, answer: Answer, onToken: TokenSink): Promise<boolean> {
+    if (response.body === null) throw new RemoteInferenceError(`POST ${url} answered ${response.status} without a body`, 502)
+    const reader = response.body.getReader()
+    const decoder = new TextDecoder('utf-8')
+    const parser = new SseParser(MAX_EVENT_CHARS)
+    try {
+      for (;;) {
+        let chunk: Awaited<ReturnType<typeof reader.read>>
+        try {
+          chunk = await reader.read()
+        } catch (err) {
+          if (call.controller.signal.aborted) return false
+          throw new InferenceUnavailableError(`model ${this.#opts.name}: POST ${url}: the connection broke mid-answer (${networkCause(err)})`)
+        }
+        let events
+        try {
+          events = chunk.done ? [...parser.push(decoder.decode()), ...parser.end()] : parser.push(decoder.decode(chunk.value, { stream: true }))
+        } catch (err) {
+          throw new RemoteInferenceError(`POST ${url}: the event stream is malformed: ${describe(err)}`, 502)
+        }
+        for (const event of events) {
+          if (call.controller.signal.aborted) return false
+          if (event.data === '[DONE]') return true
+          take(event.data, url, answer, onToken)
+        }
+        if (chunk.done) return false
+      }
+    } finally {
+      // frees the connection when we stop before the server does ([DONE] with bytes after it, or an error)
+      reader.cancel().catch(() => {})
+    }
+  }
+}
+
+/** One `data:` event of the stream: a chat.completion.chunk, or an error sent mid-stream. */
+function take (data: string, url: string, answer: Answer, onToken: TokenSink): void {
+  let chunk: ChunkShape
+  try {
+    chunk = JSON.parse(data) as ChunkShape
+  } catch {
+    throw new RemoteInferenceError(`POST ${url}: an event is not JSON: ${data.slice(0, 200)}`, 502)
+  }
+  if (chunk === null || typeof chunk !== 'object') throw new RemoteInferenceError(`POST ${url}: an event is not a JSON object: ${data.slice(0, 200)}`, 502)
+  if (chunk.error !== undefined && chunk.error !== null) {
+    const { message, status } = errorFields(chunk.error)
+    // the HTTP status was 200 before the error happened; a numeric code (vLLM sends one) says more
+    throw new RemoteInferenceError(`${message} (POST ${url}: error in the stream)`, status ?? 502)
+  }
+  const choice = Array.isArray(chunk.choices) ? chunk.choices[0] : undefined
+  const content = choice?.delta?.content
+  if (typeof content === 'string' && content.length > 0) {
+    answer.text += content
+    answer.chunks++
+    answer.firstTokenAt ??= performance.now()
+    onToken(content)
+  }
+  if (typeof choice?.finish_reason === 'string') answer.finish = choice.finish_reason
+  const usage = chunk.usage
+  if (usage !== undefined && usage !== null && typeof usage.prompt_tokens === 'number' && typeof usage.completion_tokens === 'number') {
+    answer.usage = { promptTokens: usage.prompt_tokens, completionTokens: usage.completion_tokens }
+  }
+}
+
+interface ChunkShape {
+  readonly choices?: Array<{ readonly delta?: { readonly content?: unknown }, readonly finish_reason?: unknown } | undefined>
+  readonly usage?: { readonly prompt_tokens?: unknown, readonly completion_tokens?: unknown } | null
+  readonly error?: unknown
+}
+
+/** The error a failed chat request becomes: 404 is the model (the base URL was checked by load());
+ * anything else keeps the server's status and message, and its Retry-After for 429 and 503. */
+async function remoteError (response: Response, method: string, url: string): Promise<Error> {
+  const { message } = await errorBody(response)
+  const what = `${message} (${method} ${url}: ${response.status})`
+  if (response.status === 404) return new UnknownModelError(what)
+  return new RemoteInferenceError(what, response.status, retryAfterMs(response.headers.get('retry-after')))
+}
+
+/** The message of an error body, whichever way the server shapes it: OpenAI's `{error:{message}}`,
+ * Ollama's `{error:"..."}`, FastAPI's `{detail}`, or text (an HTML page from a proxy). */
+async function errorBody (response: Response): Promise<{ message: string }> {
+  let text = ''
+  try {
+    text = await readText(response, MAX_ERROR_BODY_BYTES)
+  } catch {
+    // the body broke off: the status alone has to do
+  }
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(text)
+  } catch {
+    const plain = text.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 300)
+    return { message: plain.length > 0 ? plain : (response.statusText.length > 0 ? response.statusText : 'no message') }
+  }
+  const body = parsed as { error?: unknown, message?: unknown, detail?: unknown } | null
+  if (body !== null && typeof body === 'object') {
+    if (body.error !== undefined && body.error !== null) return { message: errorFields(body.error).message }
+    if (typeof body.message === 'string') return { message: body.message }
+    if (typeof body.detail === 'string') return { message: body.detail }
+  }
+  return { message: text.slice(0, 300) }
+}
+
+function errorFields (error: unknown): { message: string, status: number | undefined } {
+  if (typeof error === 'string') return { message: error, status: undefined }
+  const e = error as { message?: unknown, code?: unknown } | null
+  const message = typeof e?.message === 'string' ? e.message : JSON.stringify(error).slice(0, 300)
+  const status = typeof e?.code === 'number' && e.code >= 400 && e.code <= 599 ? e.code : undefined
+  return { message, status }
+}
+
+/** Retry-After is seconds or an HTTP date (RFC 9110 §10.2.3). */
+function retryAfterMs (header: string | null): number | undefined {
+  if (header === null) return undefined
+  const seconds = Number(header)
+  if (header.trim() !== '' && Number.isFinite(seconds) && seconds >= 0) return Math.ceil(seconds * 1000)
+  const at = Date.parse(header)
+  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now())
+}
+
+/** The body as text, at most `maxBytes` of it (the rest is not read). */
+async function readText (response: Response, maxBytes: number): Promise<string> {
+  if (response.body === null) return ''
+  const reader = response.body.getReader()
+  const decoder = new TextDecoder('utf-8')
+  let text = ''
+  let bytes = 0
+  try {
+    for (;;) {
+      const { done, value } = await reader.read()
+      if (done) return text + decoder.decode()
+      bytes += value.byteLength
+      if (bytes > maxBytes) throw new RangeError(`the body is larger than ${maxBytes} bytes`)
+      text += decoder.decode(value, { stream: true })
+    }
+  } finally {
+    reader.cancel().catch(() => {})
+  }
+}
+
+/** undici says only "fetch failed"; the reason (ECONNREFUSED, ENOTFOUND, a TLS error) is in `cause`. */
+function networkCause (err: unknown): string {
+  const cause = (err as { cause?: unknown } | null)?.cause
+  const c = cause as { code?: unknown, message?: unknown, errors?: Array<{ code?: unknown }> } | undefined
+  if (typeof c?.code === 'string') return c.code
+  const inner = c?.errors?.find((e) => typeof e.code === 'string')?.code
+  if (typeof inner === 'string') return inner
+  if (typeof c?.message === 'string') return c.message
+  return describe(err)
+}
+
+function describe (err: unknown): string {
+  return err instanceof Error ? `${err.name}: ${err.message}` : String(err)
+}

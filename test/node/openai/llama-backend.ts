@@ -1,0 +1,109 @@
+import { join } from 'node:path'
+import { PermissionDeniedError } from '../../../actors/index.ts'
+import { UnknownModelError, writeTinyModel } from '../../../runtimes/index.ts'
+import type { ChatTurn, GenerateResult, SamplingParams } from '../../../runtimes/index.ts'
+import { LlamaRuntime } from '../../../runtimes/llama/llama-runtime.ts'
+import { RateLimitedError } from '../../../node/inference/errors.ts'
+import type { OpenAiBackend } from '../../../node/openai/index.ts'
+
+export const ALICE_TOKEN = 'plxu_alice-token-for-tests-0123456789'
+/** Bob may list the models but use none of them. */
+export const BOB_TOKEN = 'plxu_bob-token-for-tests-0123456789'
+export const MODEL = 'tiny'
+export const CREATED = 1_700_000_000
+
+/** One call of `complete`, as the backend saw it end. */
+export interface Completion {
+  readonly user: string
+  readonly model: string
+  readonly messages: ChatTurn[]
+  readonly params: SamplingParams
+  readonly signal: AbortSignal
+  /** Resolves with the result, or with the error the call failed with. */
+  readonly outcome: Promise<GenerateResult | Error>
+}
+
+/**
+ * The tests' OpenAiBackend: real inference (llama.cpp on the generated tiny model, CPU, one
+ * thread) behind fixed tokens, with a small per-user request limit so that 429 is reachable.
+ * `failWith` makes the next call fail with that error, for the server's handling of the
+ * unexpected; `completions` records every call and how it ended.
+ */
+export class LlamaBackend implements OpenAiBackend {
+  readonly runtime: LlamaRuntime
+  readonly completions: Completion[] = []
+  /** Requests alice may make before RateLimitedError (per `limitedUntil`). */
+  requestsLeft = Infinity
+  failWith: Error | undefined
+  /** Tokens no longer accepted (a user removed after a client started using their token). */
+  readonly revoked = new Set<string>()
+  /** What `models` lists. Only MODEL is served: another id listed here fails with
+   * UnknownModelError when used (a model retired after clients saw it). */
+  readonly listed: string[] = [MODEL]
+
+  constructor (runtime: LlamaRuntime) {
+    this.runtime = runtime
+  }
+
+  /** Writes the tiny model into `dir` and loads it (2 slots, 512-token context). */
+  static async start (dir: string): Promise<LlamaBackend> {
+    const file = join(dir, 'tiny.gguf')
+    await writeTinyModel(file, { size: 'tiny', quant: 'f16' })
+    const runtime = new LlamaRuntime({ name: MODEL, file, gpu: 'off', threads: 1, workers: 1, contextsPerWorker: 2, contextSize: 512 })
+    await runtime.load()
+    return new LlamaBackend(runtime)
+  }
+
+  async authenticate (token: string): Promise<string | undefined> {
+    if (this.revoked.has(token)) return undefined
+    return token === ALICE_TOKEN ? 'alice' : token === BOB_TOKEN ? 'bob' : undefined
+  }
+
+  async models (_user: string): Promise<Array<{ id: string, created: number }>> {
+    return this.listed.map((id) => ({ id, created: CREATED }))
+  }
+
+  complete (user: string, request: { model: string, messages: ChatTurn[], params: SamplingParams }, onToken: (text: string) => void, signal: AbortSignal): Promise<GenerateResult> {
+    const run = async (): Promise<GenerateResult> => {
+      const failure = this.failWith
+      this.failWith = undefined
+      if (failure !== undefined) throw failure
+      if (request.model !== MODEL || !this.listed.includes(request.model)) throw new UnknownModelError(`no model named ${request.model}`)
+      if (user === 'bob') throw new PermissionDeniedError(`bob may not use ${request.model}`)
+      if (this.requestsLeft <= 0) throw new RateLimitedError('request limit: retry in 2 s', 1500)
+      this.requestsLeft--
+      return await this.runtime.generate({ input: { messages: request.messages }, params: request.params }, onToken, signal)
+    }
+    const result = run()
+    this.completions.push({ ...request, user, signal, outcome: result.catch((err: Error) => err) })
+    return result
+  }
+
+  /** How the latest call ended, waiting at most `timeout` ms for it. */
+  async lastOutcome (timeout = 10_000): Promise<GenerateResult | Error> {
+    const last = this.completions.at(-1)
+    if (last === undefined) throw new Error('the backend was never called')
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const late = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => { reject(new Error(`the backend's last completion did not end within ${timeout} ms`)) }, timeout)
+    })
+    try {
+      return await Promise.race([last.outcome, late])
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+
+  /** Back to the state `start` left: nothing recorded, no limit, no failure, MODEL listed. */
+  reset (): void {
+    this.completions.length = 0
+    this.requestsLeft = Infinity
+    this.failWith = undefined
+    this.listed.splice(0, this.listed.length, MODEL)
+    this.revoked.clear()
+  }
+
+  async stop (): Promise<void> {
+    await this.runtime.unload()
+  }
+}
