@@ -32,3 +32,7 @@ export const DEFAULT_TOP_P = 1
 export const MAX_SEED = 4_294_967_295
 /** Larger than any vocabulary; top_k beyond the vocabulary is the same as off. */
 export const MAX_TOP_K = 1_000_000
+
+/** How long close() waits for the answers it aborted to end (a generation stops within a token;
+ * a backend that does not is not waited for longer). */
+export const CLOSE_GRACE_MS = 5_000

@@ -4,7 +4,7 @@ import type { FastifyBaseLogger, FastifyError, FastifyInstance, FastifyReply, Fa
 import { Ajv } from 'ajv'
 import type { ChatTurn, GenerateResult, SamplingParams } from '../../runtimes/index.ts'
 import { ChatStream } from './chat-stream.ts'
-import { DEFAULT_TEMPERATURE, DEFAULT_TOP_P, MAX_BODY_BYTES, MAX_TOKEN_CHARS, STREAM_HEADERS_AFTER_MS } from './constants.ts'
+import { CLOSE_GRACE_MS, DEFAULT_TEMPERATURE, DEFAULT_TOP_P, MAX_BODY_BYTES, MAX_TOKEN_CHARS, STREAM_HEADERS_AFTER_MS } from './constants.ts'
 import { backendError, openAiError, requestError } from './openai-error.ts'
 import type { OpenAiError, ValidationIssue } from './openai-error.ts'
 import { chatCompletionBody, chatCompletionResponse, errorResponse, modelListResponse, modelResponse } from './openai-schemas.ts'
@@ -55,7 +55,11 @@ export async function buildOpenAiServer (deps: OpenAiServerDeps): Promise<Fastif
     ...(deps.logger === false ? { logger: false } : { loggerInstance: deps.logger }),
     // a line per token-streaming request would drown the log; failures are logged where they happen
     logController: new LogController({ disableRequestLogging: true }),
-    bodyLimit: MAX_BODY_BYTES
+    bodyLimit: MAX_BODY_BYTES,
+    // close() first ends every answer in flight (preClose below), then drops the connections: a
+    // connection that never sent a request (a client's spare, a browser's preconnect) would
+    // otherwise hold close() until Node's headersTimeout (60 s)
+    forceCloseConnections: true
   })
   // strict types, nothing coerced or removed; unions (`string` or parts, a value or null) as OpenAI has them
   const ajv = new Ajv({ removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false, allowUnionTypes: true, verbose: true })
@@ -83,12 +87,17 @@ export async function buildOpenAiServer (deps: OpenAiServerDeps): Promise<Fastif
     users.set(request, user)
   })
 
-  // answers in flight, so that closing the server ends them instead of waiting for them
-  const inFlight = new Set<AbortController>()
+  // answers in flight, so that closing the server ends them (with an error the client can act on)
+  // instead of waiting for them; each with the promise of its handler's end
+  const inFlight = new Map<AbortController, Promise<void>>()
   let closing = false
   app.addHook('preClose', async () => {
     closing = true
-    for (const controller of inFlight) controller.abort()
+    for (const controller of inFlight.keys()) controller.abort()
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const grace = new Promise<void>((resolve) => { timer = setTimeout(resolve, CLOSE_GRACE_MS) })
+    await Promise.race([Promise.all(inFlight.values()), grace])
+    clearTimeout(timer)
   })
 
   app.get('/v1/models', {
@@ -137,7 +146,13 @@ export async function buildOpenAiServer (deps: OpenAiServerDeps): Promise<Fastif
     const controller = new AbortController()
     const onClose = (): void => { if (!reply.raw.writableFinished) controller.abort() }
     reply.raw.on('close', onClose)
-    inFlight.add(controller)
+    // in flight until the response is written out (or the client gone), not just until we return
+    inFlight.set(controller, new Promise<void>((resolve) => {
+      reply.raw.once('close', () => {
+        inFlight.delete(controller)
+        resolve()
+      })
+    }))
     const complete = (onToken: (text: string) => void): Promise<GenerateResult> =>
       backend.complete(user, { model: body.model, messages, params }, onToken, controller.signal)
     const closed = (): OpenAiError => ({ status: 503, body: openAiError('server_error', 'the server is shutting down; retry on another node or later', null, 'server_shutting_down'), retryAfter: 1 })
@@ -145,7 +160,7 @@ export async function buildOpenAiServer (deps: OpenAiServerDeps): Promise<Fastif
     try {
       if (body.stream !== true) {
         const result = await complete(() => {})
-        if (closing) return sendError(reply, closed())
+        if (closing && result.stopReason === 'cancelled') return sendError(reply, closed())
         return {
           id,
           object: 'chat.completion',
@@ -170,14 +185,14 @@ export async function buildOpenAiServer (deps: OpenAiServerDeps): Promise<Fastif
       } finally {
         clearTimeout(headersTimer)
       }
-      if (closing && !stream.started) return sendError(reply, closed())
-      if (closing) stream.fail(closed().body)
-      else if (controller.signal.aborted) stream.abandon()
+      const cut = result.stopReason === 'cancelled'
+      if (cut && closing && !stream.started) return sendError(reply, closed())
+      if (cut && closing) stream.fail(closed().body)
+      else if (cut && controller.signal.aborted) stream.abandon()
       else stream.finish(result, finishReason(result))
       return reply
     } finally {
       reply.raw.off('close', onClose)
-      inFlight.delete(controller)
     }
   })
 

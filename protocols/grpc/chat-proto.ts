@@ -13,10 +13,7 @@ export const CHAT_SERVICE_NAME = 'plexi.chat.v1.Chat'
  * 64-bit integers are numbers (seqs and timestamps stay far below 2^53), enums are their names.
  */
 export function loadChatService (): { service: grpc.ServiceDefinition, Client: grpc.ServiceClientConstructor } {
-  const definition = protoLoader.loadSync(CHAT_PROTO_PATH, { keepCase: false, longs: Number, enums: String, defaults: true, oneofs: true })
-  const pkg = grpc.loadPackageDefinition(definition) as unknown as { plexi: { chat: { v1: { Chat: grpc.ServiceClientConstructor } } } }
-  const Client = pkg.plexi.chat.v1.Chat
-  return { service: Client.service, Client }
+  return loadService(CHAT_PROTO_PATH, CHAT_SERVICE_NAME)
 }
 
 /** Where the agent .proto lives. */
@@ -27,8 +24,13 @@ export const AGENT_SERVICE_NAME = 'plexi.agent.v1.Agent'
 /** The agent service, loaded with the same conventions as the chat service. Unset `optional`
  * fields are absent from requests (so that Configure can tell "unset" from 0 or ""). */
 export function loadAgentService (): { service: grpc.ServiceDefinition, Client: grpc.ServiceClientConstructor } {
-  const definition = protoLoader.loadSync(AGENT_PROTO_PATH, { keepCase: false, longs: Number, enums: String, defaults: true, oneofs: true })
-  const pkg = grpc.loadPackageDefinition(definition) as unknown as { plexi: { agent: { v1: { Agent: grpc.ServiceClientConstructor } } } }
-  const Client = pkg.plexi.agent.v1.Agent
+  return loadService(AGENT_PROTO_PATH, AGENT_SERVICE_NAME)
+}
+
+function loadService (path: string, name: string): { service: grpc.ServiceDefinition, Client: grpc.ServiceClientConstructor } {
+  const definition = protoLoader.loadSync(path, { keepCase: false, longs: Number, enums: String, defaults: true, oneofs: true })
+  let found: unknown = grpc.loadPackageDefinition(definition)
+  for (const part of name.split('.')) found = (found as Record<string, unknown>)[part]
+  const Client = found as grpc.ServiceClientConstructor
   return { service: Client.service, Client }
 }

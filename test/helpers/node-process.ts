@@ -129,13 +129,13 @@ export async function runCli (args: readonly string[], options: { env?: Record<s
 
 type Callback = (err: grpc.ServiceError | null, res: unknown) => void
 
-/** A gRPC chat client for tests: `call` for unary methods, `subscribe` for the stream. */
-export function chatClient (address: string, token: string | undefined): {
+/** A gRPC client for tests: `call` for unary methods, `stream` for server streams. */
+function serviceClient (load: () => { Client: grpc.ServiceClientConstructor }, address: string, token: string | undefined): {
   call: <T>(method: string, request: unknown) => Promise<T>
-  subscribe: (room: string, after: number) => grpc.ClientReadableStream<{ message?: { seq: number, user: string, text: string, kind: string }, live?: { lastSeq: number } }>
+  stream: <E>(method: string, request: unknown) => grpc.ClientReadableStream<E>
   close: () => void
 } {
-  const { Client } = loadChatService()
+  const { Client } = load()
   const client = new Client(address, grpc.credentials.createInsecure()) as grpc.Client & Record<string, (...args: unknown[]) => unknown>
   const metadata = new grpc.Metadata()
   if (token !== undefined) metadata.set('authorization', `Bearer ${token}`)
@@ -144,9 +144,19 @@ export function chatClient (address: string, token: string | undefined): {
       (client[method] as (req: unknown, md: grpc.Metadata, opts: grpc.CallOptions, cb: Callback) => void)
         .call(client, request, metadata, { deadline: Date.now() + 15_000 }, (err, res) => { if (err !== null) reject(err); else resolve(res as T) })
     }),
-    subscribe: (room, after) => (client.Subscribe as (req: unknown, md: grpc.Metadata) => grpc.ClientReadableStream<never>).call(client, { room, after }, metadata),
+    stream: <E>(method: string, request: unknown) => (client[method] as (req: unknown, md: grpc.Metadata) => grpc.ClientReadableStream<E>).call(client, request, metadata),
     close: () => { client.close() }
   }
+}
+
+/** A gRPC chat client for tests: `call` for unary methods, `subscribe` for the stream. */
+export function chatClient (address: string, token: string | undefined): {
+  call: <T>(method: string, request: unknown) => Promise<T>
+  subscribe: (room: string, after: number) => grpc.ClientReadableStream<{ message?: { seq: number, user: string, text: string, kind: string }, live?: { lastSeq: number } }>
+  close: () => void
+} {
+  const client = serviceClient(loadChatService, address, token)
+  return { call: client.call, subscribe: (room, after) => client.stream('Subscribe', { room, after }), close: client.close }
 }
 
 export interface AskEvent {
@@ -162,18 +172,8 @@ export function agentClient (address: string, token: string | undefined): {
   ask: (text: string, user?: string) => grpc.ClientReadableStream<AskEvent>
   close: () => void
 } {
-  const { Client } = loadAgentService()
-  const client = new Client(address, grpc.credentials.createInsecure()) as grpc.Client & Record<string, (...args: unknown[]) => unknown>
-  const metadata = new grpc.Metadata()
-  if (token !== undefined) metadata.set('authorization', `Bearer ${token}`)
-  return {
-    call: <T>(method: string, request: unknown) => new Promise<T>((resolve, reject) => {
-      (client[method] as (req: unknown, md: grpc.Metadata, opts: grpc.CallOptions, cb: Callback) => void)
-        .call(client, request, metadata, { deadline: Date.now() + 15_000 }, (err, res) => { if (err !== null) reject(err); else resolve(res as T) })
-    }),
-    ask: (text, user = '') => (client.Ask as (req: unknown, md: grpc.Metadata) => grpc.ClientReadableStream<AskEvent>).call(client, { text, user }, metadata),
-    close: () => { client.close() }
-  }
+  const client = serviceClient(loadAgentService, address, token)
+  return { call: client.call, ask: (text, user = '') => client.stream('Ask', { text, user }), close: client.close }
 }
 
 /** Reads an Ask stream to its end: every event in order, or the error that ended it. */

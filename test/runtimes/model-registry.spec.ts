@@ -27,6 +27,24 @@ describe('ModelRegistry', () => {
     expect(registry.get('bad name!')?.error).to.match(/file name must match/)
   })
 
+  it('should list <name>.json files as models on OpenAI-compatible servers, refusing malformed ones with the reason', async () => {
+    await writeFile(join(dir.path, 'remote.json'), JSON.stringify({ runtime: 'openai', baseUrl: 'http://127.0.0.1:11434/v1/', model: 'llama3.2', apiKey: 'k' }))
+    await writeFile(join(dir.path, 'typo.json'), JSON.stringify({ runtime: 'openai', baseUrl: 'http://h/v1', model: 'm', slot: 2 }))
+    await writeFile(join(dir.path, 'ftp.json'), JSON.stringify({ runtime: 'openai', baseUrl: 'ftp://h/v1', model: 'm' }))
+    await writeFile(join(dir.path, 'garbage.json'), '{ not json')
+    await writeTinyModel(join(dir.path, 'twice.gguf'))
+    await writeFile(join(dir.path, 'twice.json'), JSON.stringify({ runtime: 'openai', baseUrl: 'http://h/v1', model: 'm' }))
+    const registry = new ModelRegistry(dir.path)
+    await registry.scan()
+    expect(registry.get('remote')).to.deep.include({
+      runtime: 'openai-http', status: 'ready', remote: { baseUrl: 'http://127.0.0.1:11434/v1', apiKey: 'k', model: 'llama3.2', contextSize: 4096, slots: 4 }
+    })
+    expect(registry.get('typo')?.error).to.match(/unknown key "slot"/)
+    expect(registry.get('ftp')?.error).to.match(/expected http or https/)
+    expect(registry.get('garbage')?.error).to.match(/not JSON/)
+    expect(registry.get('twice')?.error).to.match(/both twice.gguf and twice.json exist/)
+  })
+
   it('should notice added, changed and removed files on the next scan', async () => {
     const registry = new ModelRegistry(dir.path)
     expect(await registry.scan()).to.deep.equal([])

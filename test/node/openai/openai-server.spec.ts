@@ -8,7 +8,7 @@ import type { GenerateResult } from '../../../runtimes/index.ts'
 import { buildOpenAiServer } from '../../../node/openai/index.ts'
 import { tempDir } from '../../helpers/temp-dir.ts'
 import { waitFor } from '../../helpers/wait-for.ts'
-import { ALICE_TOKEN, BOB_TOKEN, CREATED, LlamaBackend, MODEL } from './llama-backend.ts'
+import { ALICE_TOKEN, BOB_TOKEN, CREATED, RuntimeBackend, MODEL } from './runtime-backend.ts'
 
 const DEFAULT_MAX_TOKENS = 16
 const MAX_TOKENS_LIMIT = 400
@@ -25,7 +25,7 @@ function result (outcome: GenerateResult | Error): GenerateResult {
 describe('buildOpenAiServer', function () {
   this.timeout(60_000)
   let dir: { path: string, remove: () => Promise<void> }
-  let backend: LlamaBackend
+  let backend: RuntimeBackend
   let app: FastifyInstance
   let baseURL: string
   let client: OpenAI
@@ -33,7 +33,7 @@ describe('buildOpenAiServer', function () {
 
   before(async () => {
     dir = await tempDir()
-    backend = await LlamaBackend.start(dir.path)
+    backend = await RuntimeBackend.withTinyModel(dir.path)
     const logger = pino({ level: 'warn' }, { write: (line: string) => { logs.push(JSON.parse(line) as Record<string, unknown>) } })
     app = await buildOpenAiServer({ backend, logger, defaults: { maxTokens: DEFAULT_MAX_TOKENS, maxTokensLimit: MAX_TOKENS_LIMIT } })
     await app.listen({ host: '127.0.0.1', port: 0 })
@@ -43,11 +43,8 @@ describe('buildOpenAiServer', function () {
     client = new OpenAI({ baseURL, apiKey: ALICE_TOKEN, maxRetries: 0, timeout: 20_000 })
   })
   after(async () => {
-    console.log('closing', process.getActiveResourcesInfo())
     await app?.close()
-    console.log('closed')
     await backend?.stop()
-    console.log('stopped')
     await dir?.remove()
   })
   beforeEach(async () => {
@@ -371,6 +368,26 @@ describe('buildOpenAiServer', function () {
       const outcome = result(await backend.lastOutcome())
       expect(outcome.stopReason).to.equal('cancelled')
       expect(outcome.completionTokens).to.be.lessThan(MAX_TOKENS_LIMIT)
+    })
+
+    it('should end the answers in flight with an error event when the server closes', async () => {
+      const closing = await buildOpenAiServer({ backend, logger: false, defaults: { maxTokens: DEFAULT_MAX_TOKENS, maxTokensLimit: MAX_TOKENS_LIMIT } })
+      await closing.listen({ host: '127.0.0.1', port: 0 })
+      const { port } = closing.server.address() as { port: number }
+      const other = new OpenAI({ baseURL: `http://127.0.0.1:${port}/v1`, apiKey: ALICE_TOKEN, maxRetries: 0, timeout: 10_000 })
+      const stream = await other.chat.completions.create({ model: MODEL, messages: hello, max_tokens: MAX_TOKENS_LIMIT, stream: true })
+      let closed: Promise<void> | undefined
+      const startedAt = performance.now()
+      const err = await (async () => {
+        for await (const chunk of stream) {
+          if ((chunk.choices[0]?.delta.content ?? '').length > 0) closed ??= closing.close()
+        }
+      })().catch((e: unknown) => e)
+      await closed
+      expect(performance.now() - startedAt).to.be.lessThan(5_000)
+      expect(err).to.be.instanceOf(OpenAI.APIError)
+      expect((err as Error).message).to.include('shutting down')
+      expect(result(await backend.lastOutcome()).stopReason).to.equal('cancelled')
     })
   })
 })

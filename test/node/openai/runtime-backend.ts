@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import { PermissionDeniedError } from '../../../actors/index.ts'
 import { UnknownModelError, writeTinyModel } from '../../../runtimes/index.ts'
-import type { ChatTurn, GenerateResult, SamplingParams } from '../../../runtimes/index.ts'
+import type { ChatTurn, GenerateResult, Runtime, SamplingParams } from '../../../runtimes/index.ts'
 import { LlamaRuntime } from '../../../runtimes/llama/llama-runtime.ts'
 import { RateLimitedError } from '../../../node/inference/errors.ts'
 import type { OpenAiBackend } from '../../../node/openai/index.ts'
@@ -24,34 +24,36 @@ export interface Completion {
 }
 
 /**
- * The tests' OpenAiBackend: real inference (llama.cpp on the generated tiny model, CPU, one
- * thread) behind fixed tokens, with a small per-user request limit so that 429 is reachable.
+ * The tests' OpenAiBackend: real inference behind fixed tokens (llama.cpp on the generated tiny
+ * model, CPU, one thread, from `withTinyModel`; or any Runtime, such as an OpenAiRuntime in front
+ * of another server), with a per-user request limit so that 429 is reachable.
  * `failWith` makes the next call fail with that error, for the server's handling of the
  * unexpected; `completions` records every call and how it ended.
  */
-export class LlamaBackend implements OpenAiBackend {
-  readonly runtime: LlamaRuntime
+export class RuntimeBackend implements OpenAiBackend {
+  readonly runtime: Runtime
   readonly completions: Completion[] = []
-  /** Requests alice may make before RateLimitedError (per `limitedUntil`). */
+  /** Requests left before RateLimitedError (every user together). */
   requestsLeft = Infinity
   failWith: Error | undefined
   /** Tokens no longer accepted (a user removed after a client started using their token). */
   readonly revoked = new Set<string>()
-  /** What `models` lists. Only MODEL is served: another id listed here fails with
+  /** What `models` lists. Only the runtime's model is served: another id listed here fails with
    * UnknownModelError when used (a model retired after clients saw it). */
-  readonly listed: string[] = [MODEL]
+  readonly listed: string[]
 
-  constructor (runtime: LlamaRuntime) {
+  constructor (runtime: Runtime) {
     this.runtime = runtime
+    this.listed = [runtime.info().model]
   }
 
   /** Writes the tiny model into `dir` and loads it (2 slots, 512-token context). */
-  static async start (dir: string): Promise<LlamaBackend> {
+  static async withTinyModel (dir: string): Promise<RuntimeBackend> {
     const file = join(dir, 'tiny.gguf')
     await writeTinyModel(file, { size: 'tiny', quant: 'f16' })
     const runtime = new LlamaRuntime({ name: MODEL, file, gpu: 'off', threads: 1, workers: 1, contextsPerWorker: 2, contextSize: 512 })
     await runtime.load()
-    return new LlamaBackend(runtime)
+    return new RuntimeBackend(runtime)
   }
 
   async authenticate (token: string): Promise<string | undefined> {
@@ -68,7 +70,7 @@ export class LlamaBackend implements OpenAiBackend {
       const failure = this.failWith
       this.failWith = undefined
       if (failure !== undefined) throw failure
-      if (request.model !== MODEL || !this.listed.includes(request.model)) throw new UnknownModelError(`no model named ${request.model}`)
+      if (request.model !== this.runtime.info().model || !this.listed.includes(request.model)) throw new UnknownModelError(`no model named ${request.model}`)
       if (user === 'bob') throw new PermissionDeniedError(`bob may not use ${request.model}`)
       if (this.requestsLeft <= 0) throw new RateLimitedError('request limit: retry in 2 s', 1500)
       this.requestsLeft--
@@ -94,12 +96,12 @@ export class LlamaBackend implements OpenAiBackend {
     }
   }
 
-  /** Back to the state `start` left: nothing recorded, no limit, no failure, MODEL listed. */
+  /** Back to the state it started in: nothing recorded, no limit, no failure, its model listed. */
   reset (): void {
     this.completions.length = 0
     this.requestsLeft = Infinity
     this.failWith = undefined
-    this.listed.splice(0, this.listed.length, MODEL)
+    this.listed.splice(0, this.listed.length, this.runtime.info().model)
     this.revoked.clear()
   }
 

@@ -1,0 +1,110 @@
+import { expect } from 'chai'
+import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { LlamaRuntime, ModelManager, ModelRegistry, writeTinyModel } from '../../runtimes/index.ts'
+import type { GenerateRequest, GenerateResult } from '../../runtimes/index.ts'
+import { tempDir } from '../helpers/temp-dir.ts'
+
+const greedy = (maxTokens: number): GenerateRequest => ({ input: { prompt: 'Once upon a time' }, params: { maxTokens, temperature: 0, topP: 1, topK: 0 } })
+const MIB = 1_048_576
+
+describe('ModelManager (real llama.cpp on generated models)', function () {
+  this.timeout(60_000)
+  let dir: { path: string, remove: () => Promise<void> }
+  let registry: ModelRegistry
+  let manager: ModelManager | undefined
+
+  before(async () => {
+    dir = await tempDir()
+    await writeTinyModel(join(dir.path, 'a.gguf'), { quant: 'tq2_0' })
+    await writeTinyModel(join(dir.path, 'b.gguf'), { quant: 'tq2_0', seed: 7 })
+    await writeFile(join(dir.path, 'broken.gguf'), 'not a model')
+    registry = new ModelRegistry(dir.path)
+    await registry.scan()
+  })
+  after(async () => { await dir.remove() })
+  afterEach(async () => { await manager?.close() })
+
+  /** tq2_0 tiny: about 4 MiB by the manager's estimate (weights, and the KV cache of 512 tokens). */
+  const managerWith = (memoryMiB: number, maxQueue: number): ModelManager => new ModelManager({
+    registry,
+    createRuntime: (entry) => new LlamaRuntime({ name: entry.name, file: entry.file, ...(entry.facts !== undefined && { facts: entry.facts }), gpu: 'off', threads: 1, contextsPerWorker: 1, contextSize: 512 }),
+    memoryBudgetBytes: memoryMiB * MIB,
+    maxQueue
+  })
+
+  it('should load on the first request and unload the least recently used idle model when the budget needs room', async () => {
+    manager = managerWith(6, 4)
+    const a = await manager.generate('a', greedy(4), () => undefined)
+    expect(a.completionTokens).to.equal(4)
+    expect(manager.loaded().map((m) => m.model)).to.deep.equal(['a'])
+    await manager.load('b')
+    expect(manager.loaded().map((m) => m.model)).to.deep.equal(['b'])
+    const again = await manager.generate('a', greedy(4), () => undefined)
+    expect(again.text).to.equal(a.text)
+    expect(manager.loaded().map((m) => m.model)).to.deep.equal(['a'])
+  })
+
+  it('should keep both models when the budget holds both, and refuse a model larger than the whole budget', async () => {
+    manager = managerWith(64, 4)
+    await manager.load('a')
+    await manager.load('b')
+    expect(manager.loaded().map((m) => m.model)).to.deep.equal(['a', 'b'])
+    const small = managerWith(1, 4)
+    const err = await small.load('a').then(() => undefined, (e: Error) => e)
+    await small.close()
+    expect(err?.name).to.equal('ModelMemoryError')
+    expect(err?.message).to.match(/more than the whole models memory budget of 1 MiB/)
+  })
+
+  it('should refuse unknown and invalid models by name, before loading anything', async () => {
+    manager = managerWith(64, 4)
+    const unknown = await manager.generate('nope', greedy(1), () => undefined).then(() => undefined, (e: Error) => e)
+    expect(unknown?.name).to.equal('UnknownModelError')
+    const broken = await manager.generate('broken', greedy(1), () => undefined).then(() => undefined, (e: Error) => e)
+    expect(broken?.name).to.equal('UnknownModelError')
+    expect(broken?.message).to.match(/not usable/)
+    expect(manager.loaded()).to.deep.equal([])
+  })
+
+  it('should queue beyond the slots, tell each its place, refuse when the queue is full, and let a queued request be cancelled', async () => {
+    manager = managerWith(64, 1)
+    await manager.load('a')
+    let firstToken!: () => void
+    const started = new Promise<void>((resolve) => { firstToken = resolve })
+    const running = manager.generate('a', greedy(400), () => { firstToken() })
+    await started
+    const positions: number[] = []
+    const cancel = new AbortController()
+    let waiting!: () => void
+    const inQueue = new Promise<void>((resolve) => { waiting = resolve })
+    const queued = manager.generate('a', greedy(4), () => undefined, { signal: cancel.signal, onQueued: (p) => { positions.push(p); waiting() } })
+    await inQueue
+    expect(positions).to.deep.equal([1])
+    expect(manager.queueDepths().get('a')).to.equal(1)
+    const refused = await manager.generate('a', greedy(4), () => undefined).then(() => undefined, (e: Error & { retryAfterMs?: number }) => e)
+    expect(refused?.name).to.equal('InferenceQueueFullError')
+    expect(refused?.retryAfterMs).to.be.greaterThan(0)
+    cancel.abort()
+    const cancelled: GenerateResult = await queued
+    expect(cancelled).to.include({ stopReason: 'cancelled', completionTokens: 0 })
+    expect(manager.queueDepths().get('a')).to.equal(0)
+    expect((await running).completionTokens).to.equal(400)
+    expect(manager.loaded()[0]).to.include({ active: 0, queued: 0 })
+  })
+
+  it('should fail the running and the waiting requests with InferenceUnavailableError when the model is unloaded', async () => {
+    manager = managerWith(64, 4)
+    await manager.load('a')
+    let firstToken!: () => void
+    const started = new Promise<void>((resolve) => { firstToken = resolve })
+    const running = manager.generate('a', greedy(2000), () => { firstToken() }).then(() => undefined, (e: Error) => e)
+    await started
+    const waiting = manager.generate('a', greedy(4), () => undefined).then(() => undefined, (e: Error) => e)
+    expect(await manager.unload('a')).to.equal(true)
+    expect((await running)?.name).to.equal('InferenceUnavailableError')
+    expect((await waiting)?.name).to.equal('InferenceUnavailableError')
+    expect(manager.loaded()).to.deep.equal([])
+    expect(await manager.unload('a')).to.equal(false)
+  })
+})

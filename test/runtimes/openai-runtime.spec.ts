@@ -1,0 +1,364 @@
+import { expect } from 'chai'
+import { createServer } from 'node:net'
+import type { Server, Socket } from 'node:net'
+import type { FastifyInstance } from 'fastify'
+import OpenAI from 'openai'
+import type { GenerateRequest, GenerateResult } from '../../runtimes/index.ts'
+import { OpenAiRuntime } from '../../runtimes/openai/index.ts'
+import type { OpenAiRuntimeOptions } from '../../runtimes/openai/index.ts'
+import { buildOpenAiServer } from '../../node/openai/index.ts'
+import { tempDir } from '../helpers/temp-dir.ts'
+import { ALICE_TOKEN, MODEL, RuntimeBackend } from '../node/openai/runtime-backend.ts'
+
+const greedy = (maxTokens: number, content = 'Hello there'): GenerateRequest => ({
+  input: { messages: [{ role: 'user', content }] }, params: { maxTokens, temperature: 0, topP: 1, topK: 0 }
+})
+
+async function listen (app: FastifyInstance): Promise<string> {
+  await app.listen({ host: '127.0.0.1', port: 0 })
+  const address = app.server.address()
+  if (address === null || typeof address === 'string') throw new Error('no TCP address')
+  return `http://127.0.0.1:${address.port}/v1`
+}
+
+async function failure (promise: Promise<unknown>): Promise<Error & { status?: number, retryAfterMs?: number }> {
+  const outcome = await promise.then(() => undefined, (err: unknown) => err)
+  if (!(outcome instanceof Error)) throw new Error(`expected a rejection, got ${JSON.stringify(outcome)}`)
+  return outcome
+}
+
+function result (outcome: GenerateResult | Error): GenerateResult {
+  if (outcome instanceof Error) throw outcome
+  return outcome
+}
+
+describe('OpenAiRuntime', function () {
+  this.timeout(60_000)
+  let dir: { path: string, remove: () => Promise<void> }
+  let backend: RuntimeBackend
+  let app: FastifyInstance
+  let baseUrl: string
+  const runtimes: OpenAiRuntime[] = []
+
+  const runtime = (opts: Partial<OpenAiRuntimeOptions> = {}): OpenAiRuntime => {
+    const rt = new OpenAiRuntime({ name: 'remote-tiny', baseUrl, apiKey: ALICE_TOKEN, model: MODEL, contextSize: 512, slots: 2, timeoutMs: 10_000, ...opts })
+    runtimes.push(rt)
+    return rt
+  }
+  const loaded = async (opts: Partial<OpenAiRuntimeOptions> = {}): Promise<OpenAiRuntime> => {
+    const rt = runtime(opts)
+    await rt.load()
+    return rt
+  }
+
+  before(async () => {
+    dir = await tempDir()
+    backend = await RuntimeBackend.withTinyModel(dir.path)
+    app = await buildOpenAiServer({ backend, logger: false, defaults: { maxTokens: 16, maxTokensLimit: 400 } })
+    baseUrl = await listen(app)
+  })
+  after(async () => {
+    await app?.close()
+    await backend?.stop()
+    await dir?.remove()
+  })
+  beforeEach(async () => {
+    backend.reset()
+    if (!backend.runtime.info().loaded) await backend.runtime.load()
+  })
+  afterEach(async () => {
+    for (const rt of runtimes.splice(0)) await rt.unload()
+  })
+
+  describe('load', () => {
+    it('should load when the server lists the model, and describe itself', async () => {
+      const rt = runtime({ baseUrl: `${baseUrl}/` })
+      expect(rt.info().loaded).to.equal(false)
+      await rt.load()
+      await rt.load()
+      expect(rt.info()).to.deep.equal({ kind: 'openai-http', model: 'remote-tiny', loaded: true, contextSize: 512, slots: 2, memoryBytes: 0, backend: baseUrl })
+      await rt.unload()
+      expect(rt.info().loaded).to.equal(false)
+    })
+
+    it('should fail with InferenceUnavailableError naming the URL when nothing listens there', async () => {
+      const port = await freePort()
+      const err = await failure(runtime({ baseUrl: `http://127.0.0.1:${port}/v1` }).load())
+      expect(err.name).to.equal('InferenceUnavailableError')
+      expect(err.message).to.include(`GET http://127.0.0.1:${port}/v1/models: cannot reach the server (ECONNREFUSED)`)
+    })
+
+    it('should fail with UnknownModelError listing what the server has when it lacks the model', async () => {
+      const err = await failure(runtime({ model: 'llama-70b' }).load())
+      expect(err.name).to.equal('UnknownModelError')
+      expect(err.message).to.equal(`model remote-tiny: the server at ${baseUrl} has no model "llama-70b"; it lists "tiny"`)
+    })
+
+    it('should fail with InferenceUnavailableError and the status when the server refuses the key', async () => {
+      const err = await failure(runtime({ apiKey: 'wrong' }).load())
+      expect(err.name).to.equal('InferenceUnavailableError')
+      expect(err.message).to.match(/GET http:\/\/127\.0\.0\.1:\d+\/v1\/models answered 401: missing or invalid API key/)
+    })
+
+    it('should fail with InferenceUnavailableError when the base URL is not an OpenAI API', async () => {
+      const err = await failure(runtime({ baseUrl: baseUrl.replace(/\/v1$/, '') }).load())
+      expect(err.name).to.equal('InferenceUnavailableError')
+      expect(err.message).to.match(/\/models answered 404: unknown request URL: GET \/models/)
+    })
+
+    it('should fail with InferenceUnavailableError within the timeout when the server never answers', async () => {
+      const silent = await silentServer()
+      try {
+        const startedAt = performance.now()
+        const err = await failure(runtime({ baseUrl: `http://127.0.0.1:${silent.port}/v1`, timeoutMs: 200 }).load())
+        expect(err.name).to.equal('InferenceUnavailableError')
+        expect(err.message).to.include('no answer within 200 ms')
+        expect(performance.now() - startedAt).to.be.lessThan(2_000)
+      } finally {
+        await silent.close()
+      }
+    })
+
+    it('should refuse options that cannot work', () => {
+      const base = { name: 'x', baseUrl: 'http://127.0.0.1:1/v1', model: 'm', contextSize: 512, slots: 1 }
+      for (const bad of [{ baseUrl: 'localhost:11434' }, { baseUrl: 'ftp://host/v1' }, { contextSize: 0 }, { slots: 0 }, { slots: 1.5 }, { timeoutMs: 0 }, { model: '' }, { name: '' }]) {
+        expect(() => new OpenAiRuntime({ ...base, ...bad }), JSON.stringify(bad)).to.throw(RangeError)
+      }
+    })
+  })
+
+  describe('generate', () => {
+    it('should stream tokens whose concatenation is the text the server generated', async () => {
+      const rt = await loaded()
+      const pieces: string[] = []
+      const res = await rt.generate(greedy(20), (text) => { pieces.push(text) })
+      const served = result(await backend.lastOutcome())
+      expect(pieces.length).to.be.greaterThan(1)
+      expect(pieces.join('')).to.equal(res.text)
+      expect(res.text).to.equal(served.text)
+      expect(res).to.deep.include({ stopReason: 'max-tokens', promptTokens: served.promptTokens, completionTokens: 20, droppedTurns: 0 })
+      expect(res.ttftMs).to.be.greaterThan(0).and.at.most(res.durationMs)
+    })
+
+    it('should give the same greedy text as the model run in this process', async () => {
+      const rt = await loaded()
+      const remote = await rt.generate(greedy(32, 'The plexi node says'), () => {})
+      const local = await backend.runtime.generate(greedy(32, 'The plexi node says'), () => {})
+      expect(remote.text).to.equal(local.text)
+    })
+
+    it('should send a prompt as one user message, with every sampling parameter', async () => {
+      const rt = await loaded()
+      await rt.generate({ input: { prompt: 'Once upon a time' }, params: { maxTokens: 4, temperature: 0.5, topP: 0.9, topK: 40, seed: 3 } }, () => {})
+      const seen = backend.completions.at(-1)
+      expect(seen?.messages).to.deep.equal([{ role: 'user', content: 'Once upon a time' }])
+      expect(seen?.params).to.deep.equal({ maxTokens: 4, temperature: 0.5, topP: 0.9, topK: 40, seed: 3 })
+      expect(seen?.model).to.equal(MODEL)
+    })
+
+    it('should resolve cancelled with the text so far and stop the server\'s generation when the signal aborts', async () => {
+      const rt = await loaded()
+      const abort = new AbortController()
+      const pieces: string[] = []
+      const res = await rt.generate(greedy(400), (text) => {
+        pieces.push(text)
+        if (pieces.length === 3) abort.abort()
+      }, abort.signal)
+      expect(res.stopReason).to.equal('cancelled')
+      // nothing reaches onToken after the abort
+      expect(pieces).to.have.length(3)
+      expect(res.text).to.equal(pieces.join(''))
+      expect(res.completionTokens).to.equal(3)
+      const served = result(await backend.lastOutcome())
+      expect(served.stopReason).to.equal('cancelled')
+      expect(served.completionTokens).to.be.lessThan(400)
+    })
+
+    it('should resolve cancelled without a request when the signal has already fired', async () => {
+      const rt = await loaded()
+      const res = await rt.generate(greedy(10), () => {}, AbortSignal.abort())
+      expect(res).to.deep.include({ stopReason: 'cancelled', text: '', completionTokens: 0 })
+      expect(backend.completions).to.have.length(0)
+    })
+
+    it('should fail with InferenceUnavailableError, and stop the server\'s generation, when unloaded mid-answer', async () => {
+      const rt = await loaded()
+      let unloading: Promise<void> | undefined
+      const err = await failure(rt.generate(greedy(400), () => { unloading ??= rt.unload() }))
+      await unloading
+      expect(err.name).to.equal('InferenceUnavailableError')
+      expect(err.message).to.include('unloaded')
+      expect(result(await backend.lastOutcome()).stopReason).to.equal('cancelled')
+      expect((await failure(rt.generate(greedy(5), () => {}))).name).to.equal('InferenceUnavailableError')
+    })
+
+    it('should fail with InferenceUnavailableError when it was never loaded', async () => {
+      const err = await failure(runtime().generate(greedy(5), () => {}))
+      expect(err.name).to.equal('InferenceUnavailableError')
+    })
+
+    it('should fail with InferenceQueueFullError when every slot is busy', async () => {
+      const rt = await loaded({ slots: 1 })
+      const abort = new AbortController()
+      let first!: () => void
+      const started = new Promise<void>((resolve) => { first = resolve })
+      const running = rt.generate(greedy(400), () => { first() }, abort.signal)
+      await started
+      const err = await failure(rt.generate(greedy(5), () => {}))
+      expect(err.name).to.equal('InferenceQueueFullError')
+      abort.abort()
+      expect((await running).stopReason).to.equal('cancelled')
+      expect((await rt.generate(greedy(2), () => {})).stopReason).to.equal('max-tokens')
+    })
+  })
+
+  describe('fitting the context', () => {
+    // estimate: ceil(bytes / 3) + 5 per turn, + 8 per prompt; 90 bytes → 35 tokens
+    const turn = (role: 'user' | 'assistant', i: number): { role: 'user' | 'assistant', content: string } => ({ role, content: `${i}`.padEnd(90, '.') })
+
+    it('should drop the oldest turns, keeping the system turn and the last turn, and report them', async () => {
+      // budget 200 - 10 - 8 = 182: system (7) + last (35) leave room for 4 more turns of 35
+      const rt = await loaded({ contextSize: 200 })
+      const messages = [{ role: 'system' as const, content: 'Be kind' }, ...Array.from({ length: 8 }, (_, i) => turn(i % 2 === 0 ? 'user' : 'assistant', i)), turn('user', 8)]
+      const res = await rt.generate({ input: { messages }, params: { maxTokens: 10, temperature: 0, topP: 1, topK: 0 } }, () => {})
+      const sent = backend.completions.at(-1)?.messages
+      expect(sent?.map((m) => m.content.slice(0, 1))).to.deep.equal(['B', '4', '5', '6', '7', '8'])
+      expect(res.droppedTurns).to.equal(4)
+    })
+
+    it('should also drop an answer whose question was dropped, so that the history starts with a user turn', async () => {
+      // budget 160 - 10 - 8 = 142: the last turn (35) and three more; the oldest kept would be an answer
+      const rt = await loaded({ contextSize: 160 })
+      const messages = [...Array.from({ length: 6 }, (_, i) => turn(i % 2 === 0 ? 'user' : 'assistant', i)), turn('user', 6)]
+      const res = await rt.generate({ input: { messages }, params: { maxTokens: 10, temperature: 0, topP: 1, topK: 0 } }, () => {})
+      expect(backend.completions.at(-1)?.messages.map((m) => m.role)).to.deep.equal(['user', 'assistant', 'user'])
+      expect(res.droppedTurns).to.equal(4)
+    })
+
+    it('should fail with PromptTooLongError, sending nothing, when the last turn alone does not fit', async () => {
+      const rt = await loaded({ contextSize: 100 })
+      const err = await failure(rt.generate({ input: { messages: [{ role: 'user', content: 'x'.repeat(300) }] }, params: { maxTokens: 10, temperature: 0, topP: 1, topK: 0 } }, () => {}))
+      expect(err.name).to.equal('PromptTooLongError')
+      expect(err.message).to.include('the last turn alone needs 105 tokens, and 82 are left')
+      expect(backend.completions).to.have.length(0)
+    })
+  })
+
+  describe('errors of the server', () => {
+    it('should fail with RemoteInferenceError 401 when the server no longer takes the key', async () => {
+      const rt = await loaded()
+      backend.revoked.add(ALICE_TOKEN)
+      const err = await failure(rt.generate(greedy(5), () => {}))
+      expect(err).to.deep.include({ name: 'RemoteInferenceError', status: 401 })
+      expect(err.message).to.include('missing or invalid API key')
+    })
+
+    it('should fail with UnknownModelError when the server answers 404 for the model', async () => {
+      backend.listed.push('retired')
+      const rt = await loaded({ model: 'retired' })
+      const err = await failure(rt.generate(greedy(5), () => {}))
+      expect(err.name).to.equal('UnknownModelError')
+      expect(err.message).to.include('no model named retired')
+    })
+
+    it('should fail with RemoteInferenceError 503 when the server\'s model is not available', async () => {
+      const rt = await loaded()
+      await backend.runtime.unload()
+      const err = await failure(rt.generate(greedy(5), () => {}))
+      expect(err).to.deep.include({ name: 'RemoteInferenceError', status: 503 })
+    })
+
+    it('should fail with RemoteInferenceError 429 and the server\'s Retry-After when rate limited', async () => {
+      const rt = await loaded()
+      backend.requestsLeft = 0
+      const err = await failure(rt.generate(greedy(5), () => {}))
+      expect(err).to.deep.include({ name: 'RemoteInferenceError', status: 429, retryAfterMs: 2000 })
+      expect(err.message).to.include('request limit: retry in 2 s')
+    })
+
+    it('should fail with RemoteInferenceError when the server reports an error in the stream', async () => {
+      const rt = await loaded()
+      const pieces: string[] = []
+      const err = await failure(rt.generate(greedy(400), (text) => {
+        if (pieces.push(text) === 1) void backend.runtime.unload()
+      }))
+      expect(err).to.deep.include({ name: 'RemoteInferenceError', status: 502 })
+      expect(err.message).to.include('the model is not available right now')
+    })
+  })
+
+  describe('behind a second Plexi node', () => {
+    let front: FastifyInstance
+    let frontBackend: RuntimeBackend
+    let client: OpenAI
+
+    before(async () => {
+      const upstream = new OpenAiRuntime({ name: 'tiny-remote', baseUrl, apiKey: ALICE_TOKEN, model: MODEL, contextSize: 512, slots: 2 })
+      await upstream.load()
+      frontBackend = new RuntimeBackend(upstream)
+      front = await buildOpenAiServer({ backend: frontBackend, logger: false, defaults: { maxTokens: 16, maxTokensLimit: 400 } })
+      client = new OpenAI({ baseURL: await listen(front), apiKey: ALICE_TOKEN, maxRetries: 0, timeout: 20_000 })
+    })
+    after(async () => {
+      await front?.close()
+      await frontBackend?.stop()
+    })
+
+    it('should stream the first node\'s text through the second to the openai client', async () => {
+      const stream = await client.chat.completions.create({ model: 'tiny-remote', messages: [{ role: 'user', content: 'Hello there' }], max_tokens: 24, temperature: 0, stream: true, stream_options: { include_usage: true } })
+      let text = ''
+      let usage: OpenAI.CompletionUsage | null | undefined
+      for await (const chunk of stream) {
+        text += chunk.choices[0]?.delta.content ?? ''
+        usage = chunk.usage ?? usage
+      }
+      const served = result(await backend.lastOutcome())
+      expect(text).to.equal(served.text)
+      expect(usage).to.deep.equal({ prompt_tokens: served.promptTokens, completion_tokens: 24, total_tokens: served.promptTokens + 24 })
+    })
+
+    it('should pass the first node\'s rate limit on as 429 with its Retry-After', async () => {
+      backend.requestsLeft = 0
+      const res = await front.inject({
+        method: 'POST', url: '/v1/chat/completions', headers: { authorization: `Bearer ${ALICE_TOKEN}` }, payload: { model: 'tiny-remote', messages: [{ role: 'user', content: 'hi' }] }
+      })
+      expect(res.statusCode).to.equal(429)
+      expect(res.headers['retry-after']).to.equal('2')
+    })
+
+    it('should answer 502 without the first node\'s address when that node refuses the second\'s key', async () => {
+      backend.revoked.add(ALICE_TOKEN)
+      const err = await client.chat.completions.create({ model: 'tiny-remote', messages: [{ role: 'user', content: 'hi' }] }).catch((e: unknown) => e)
+      expect(err).to.be.instanceOf(OpenAI.InternalServerError)
+      expect(err).to.deep.include({ status: 502, code: 'upstream_error' })
+      expect((err as Error).message).not.to.include('127.0.0.1')
+    })
+  })
+})
+
+/** A port nothing listens on (it did a moment ago; the OS does not hand it out again at once). */
+async function freePort (): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as { port: number }
+  await new Promise<void>((resolve) => server.close(() => { resolve() }))
+  return port
+}
+
+/** A TCP server that accepts connections and never answers: a hung model server. */
+async function silentServer (): Promise<{ port: number, close: () => Promise<void> }> {
+  const sockets = new Set<Socket>()
+  const server: Server = createServer((socket) => {
+    sockets.add(socket)
+    socket.on('close', () => sockets.delete(socket))
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as { port: number }
+  return {
+    port,
+    close: async () => {
+      for (const socket of sockets) socket.destroy()
+      await new Promise<void>((resolve) => server.close(() => { resolve() }))
+    }
+  }
+}
