@@ -46,7 +46,8 @@ export function backendError (err: unknown): OpenAiError {
     case 'InferenceUnavailableError':
     case 'InferenceWorkerError':
     case 'ModelMemoryError':
-      return { status: 503, body: openAiError('server_error', 'the model is not available right now; retry shortly', null, 'model_unavailable'), log: 'warn' }
+      // a dead worker is restarted and an unloaded model loads again on demand: worth a retry soon
+      return { status: 503, body: openAiError('server_error', 'the model is not available right now; retry shortly', null, 'model_unavailable'), retryAfter: retryAfter ?? 1, log: 'warn' }
     case 'PromptTooLongError':
       return { status: 400, body: openAiError('invalid_request_error', message, 'messages', 'context_length_exceeded') }
     case 'PermissionDeniedError':

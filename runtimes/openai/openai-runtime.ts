@@ -1,3 +1,4 @@
+import { describe } from '../../actors/index.ts'
 import {
   InferenceQueueFullError, InferenceUnavailableError, RemoteInferenceError, UnknownModelError
 } from '../errors.ts'
@@ -6,6 +7,7 @@ import {
   DEFAULT_TIMEOUT_MS, MAX_ERROR_BODY_BYTES, MAX_EVENT_CHARS, MAX_MODELS_BODY_BYTES, MAX_MODELS_IN_MESSAGE, TOKENS_PER_PROMPT
 } from './constants.ts'
 import { fitContext } from './context-fit.ts'
+import type { ContextFit } from './context-fit.ts'
 import { SseParser } from './sse-parser.ts'
 import { estimateTokens } from './token-estimate.ts'
 
@@ -26,10 +28,13 @@ export interface OpenAiRuntimeOptions {
   readonly timeoutMs?: number | undefined
 }
 
-/** One request on the wire: aborting `controller` ends its fetch; `unloaded` says unload() did it. */
+/** One request on the wire: aborting `controller` ends its fetch; `unloaded` and `timedOut` say
+ * who did. The deadline runs from the start until the server has answered (see #answered). */
 interface Call {
   readonly controller: AbortController
+  readonly deadline: ReturnType<typeof setTimeout>
   unloaded: boolean
+  timedOut: boolean
 }
 
 /** What the stream said, gathered as it arrives. */
@@ -46,8 +51,9 @@ interface Answer {
  * `load()` checks that the server answers and lists the model; `generate` streams
  * `/chat/completions` (server-sent events parsed here, as they arrive) into `onToken`. The remote
  * tokenizer is unknown here, so conversations are fitted to the context by a conservative estimate
- * (see BYTES_PER_TOKEN). Nothing is retried: retries belong to the caller, who knows whether the
- * user is still waiting.
+ * (see BYTES_PER_TOKEN), which also stands in for promptTokens when the server sends no usage
+ * (completionTokens then counts the content chunks). Nothing is retried: retries belong to the
+ * caller, who knows whether the user is still waiting.
  */
 export class OpenAiRuntime implements Runtime {
   readonly #opts: OpenAiRuntimeOptions
@@ -108,12 +114,18 @@ export class OpenAiRuntime implements Runtime {
   async generate (request: GenerateRequest, onToken: TokenSink, signal?: AbortSignal): Promise<GenerateResult> {
     const startedAt = performance.now()
     if (!this.#loaded) throw new InferenceUnavailableError(`model ${this.#opts.name} is not loaded`)
+    // the contract leaves queueing to the caller (the model manager); going past the slots anyway
+    // is refused rather than sent, so the server never sees more than it was sized for
     if (this.#calls.size >= this.#opts.slots) {
-      throw new InferenceQueueFullError(`model ${this.#opts.name}: all ${this.#opts.slots} slots are busy (callers queue beyond them)`, 1000)
+      throw new InferenceQueueFullError(`model ${this.#opts.name}: all ${this.#opts.slots} slots are busy; queue before calling generate`, 1000)
     }
     const { params } = request
     const turns: readonly ChatTurn[] = 'prompt' in request.input ? [{ role: 'user', content: request.input.prompt }] : request.input.messages
-    const fit = fitContext(turns, this.#opts.contextSize - params.maxTokens - TOKENS_PER_PROMPT, estimateTokens)
+    // the same rule as the llama.cpp runtime: drop old turns to leave room for maxTokens; when even
+    // the kept turns leave less, send them with the room there is (the answer may end 'context-full')
+    // and refuse only a prompt that fills the context by itself
+    const fit = fitLeavingRoom(turns, this.#opts.contextSize - TOKENS_PER_PROMPT, params.maxTokens)
+    const maxTokens = Math.min(params.maxTokens, this.#opts.contextSize - TOKENS_PER_PROMPT - fit.tokens)
     const answer: Answer = { text: '', chunks: 0, finish: undefined, usage: undefined, firstTokenAt: undefined }
     const result = (stopReason: StopReason): GenerateResult => {
       const endedAt = performance.now()
@@ -136,31 +148,33 @@ export class OpenAiRuntime implements Runtime {
       messages: fit.turns.map((t) => ({ role: t.role, content: t.content })),
       stream: true,
       stream_options: { include_usage: true },
-      max_tokens: params.maxTokens,
+      max_tokens: maxTokens,
       temperature: params.temperature,
       top_p: params.topP,
       ...(params.seed !== undefined && { seed: params.seed }),
       // not an OpenAI field: llama-server, vLLM and Ollama read it, OpenAI itself would refuse it
       ...(params.topK > 0 && { top_k: params.topK })
     }
-    const call: Call = { controller: new AbortController(), unloaded: false }
+    const call = this.#call()
     const cancel = (): void => { call.controller.abort() }
     signal?.addEventListener('abort', cancel, { once: true })
-    this.#calls.add(call)
     try {
       const response = await this.#fetch(call, 'POST', url, { body: JSON.stringify(body), accept: 'text/event-stream' })
       if (!response.ok) throw await remoteError(response, 'POST', url)
+      // the stream has started: a long answer is not a dead server, and the caller's signal ends it
+      clearTimeout(call.deadline)
       const done = await this.#read(response, url, call, answer, onToken)
       if (call.controller.signal.aborted) throw call.controller.signal.reason
-      if (!done && answer.finish === undefined) throw new InferenceUnavailableError(`POST ${url}: the stream ended before the answer did`)
-      return result(answer.finish === 'length' ? 'max-tokens' : 'eos')
+      if (!done && answer.finish === undefined) throw new InferenceUnavailableError(`model ${this.#opts.name}: POST ${url}: the stream ended before the answer did`)
+      return result(answer.finish !== 'length' ? 'eos' : maxTokens < params.maxTokens ? 'context-full' : 'max-tokens')
     } catch (err) {
       if (call.unloaded) throw new InferenceUnavailableError(`model ${this.#opts.name} was unloaded while it answered`)
       if (cancelled()) return result('cancelled')
+      if (call.timedOut) throw this.#timeout('POST', url)
       throw err
     } finally {
       signal?.removeEventListener('abort', cancel)
-      this.#calls.delete(call)
+      this.#end(call)
     }
   }
 
@@ -168,8 +182,7 @@ export class OpenAiRuntime implements Runtime {
   async #probe (): Promise<void> {
     const epoch = this.#epoch
     const url = `${this.#baseUrl}/models`
-    const call: Call = { controller: new AbortController(), unloaded: false }
-    this.#calls.add(call)
+    const call = this.#call()
     let ids: string[]
     try {
       const response = await this.#fetch(call, 'GET', url, { accept: 'application/json' })
@@ -189,9 +202,10 @@ export class OpenAiRuntime implements Runtime {
       ids = data.map((m: { id?: unknown } | null) => m?.id).filter((id): id is string => typeof id === 'string')
     } catch (err) {
       if (call.unloaded) throw new InferenceUnavailableError(`model ${this.#opts.name} was unloaded while it loaded`)
+      if (call.timedOut) throw this.#timeout('GET', url)
       throw err
     } finally {
-      this.#calls.delete(call)
+      this.#end(call)
     }
     const model = this.#opts.model
     // Ollama lists `name:latest` and answers to `name` as well
@@ -204,25 +218,43 @@ export class OpenAiRuntime implements Runtime {
     this.#loaded = true
   }
 
-  /** One request with the answer timeout: no status and headers within timeoutMs, or no
-   * connection at all, is InferenceUnavailableError; an abort by the call is passed through. */
+  /** A request under way, with its deadline running; unload() aborts it. */
+  #call (): Call {
+    const controller = new AbortController()
+    const call: Call = {
+      controller,
+      unloaded: false,
+      timedOut: false,
+      deadline: setTimeout(() => {
+        call.timedOut = true
+        controller.abort()
+      }, this.#timeoutMs)
+    }
+    this.#calls.add(call)
+    return call
+  }
+
+  #end (call: Call): void {
+    clearTimeout(call.deadline)
+    this.#calls.delete(call)
+  }
+
+  #timeout (method: string, url: string): InferenceUnavailableError {
+    return new InferenceUnavailableError(`model ${this.#opts.name}: ${method} ${url}: no answer within ${this.#timeoutMs} ms`)
+  }
+
+  /** One request; no connection at all is InferenceUnavailableError, an abort (by the caller,
+   * unload() or the deadline) is passed through for the caller to tell which. */
   async #fetch (call: Call, method: 'GET' | 'POST', url: string, opts: { body?: string, accept: string }): Promise<Response> {
     const headers: Record<string, string> = { accept: opts.accept }
     if (opts.body !== undefined) headers['content-type'] = 'application/json'
     if (this.#opts.apiKey !== undefined && this.#opts.apiKey !== '') headers.authorization = `Bearer ${this.#opts.apiKey}`
-    let timedOut = false
-    const timer = setTimeout(() => {
-      timedOut = true
-      call.controller.abort()
-    }, this.#timeoutMs)
     try {
+      // a redirect would turn the POST into a GET, or send the key on to another host: say so instead
       return await fetch(url, { method, headers, body: opts.body, signal: call.controller.signal, redirect: 'error' })
     } catch (err) {
-      if (timedOut) throw new InferenceUnavailableError(`model ${this.#opts.name}: ${method} ${url}: no answer within ${this.#timeoutMs} ms`)
       if (call.controller.signal.aborted) throw err
       throw new InferenceUnavailableError(`model ${this.#opts.name}: ${method} ${url}: cannot reach the server (${networkCause(err)})`)
-    } finally {
-      clearTimeout(timer)
     }
   }
 
@@ -251,7 +283,9 @@ export class OpenAiRuntime implements Runtime {
         for (const event of events) {
           if (call.controller.signal.aborted) return false
           if (event.data === '[DONE]') return true
-          take(event.data, url, answer, onToken)
+          if (event.event === 'error') throw new RemoteInferenceError(`${eventError(event.data)} (POST ${url}: error event in the stream)`, 502)
+          // other named events (pings, vendors' extras) are not part of the chat completion
+          if (event.event === 'message') take(event.data, url, answer, onToken)
         }
         if (chunk.done) return false
       }
@@ -288,6 +322,16 @@ function take (data: string, url: string, answer: Answer, onToken: TokenSink): v
   const usage = chunk.usage
   if (usage !== undefined && usage !== null && typeof usage.prompt_tokens === 'number' && typeof usage.completion_tokens === 'number') {
     answer.usage = { promptTokens: usage.prompt_tokens, completionTokens: usage.completion_tokens }
+  }
+}
+
+/** The message of an `event: error`: JSON in one of the usual shapes, or plain text. */
+function eventError (data: string): string {
+  try {
+    const parsed = JSON.parse(data) as { error?: unknown } | null
+    return errorFields(parsed !== null && typeof parsed === 'object' && parsed.error !== undefined ? parsed.error : parsed).message
+  } catch {
+    return data.slice(0, 300)
   }
 }
 
@@ -379,6 +423,13 @@ function networkCause (err: unknown): string {
   return describe(err)
 }
 
-function describe (err: unknown): string {
-  return err instanceof Error ? `${err.name}: ${err.message}` : String(err)
+/** Fits the turns into `context` with `room` left for the answer when possible, else with at
+ * least one token left; PromptTooLongError when not even that. */
+function fitLeavingRoom (turns: readonly ChatTurn[], context: number, room: number): ContextFit {
+  try {
+    return fitContext(turns, context - room, estimateTokens)
+  } catch (err) {
+    if ((err as Error).name !== 'PromptTooLongError' || room <= 1) throw err
+    return fitContext(turns, context - 1, estimateTokens)
+  }
 }

@@ -3,12 +3,12 @@ import { createServer } from 'node:net'
 import type { Server, Socket } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import OpenAI from 'openai'
-import type { GenerateRequest, GenerateResult } from '../../runtimes/index.ts'
-import { OpenAiRuntime } from '../../runtimes/openai/index.ts'
-import type { OpenAiRuntimeOptions } from '../../runtimes/openai/index.ts'
-import { buildOpenAiServer } from '../../node/openai/index.ts'
-import { tempDir } from '../helpers/temp-dir.ts'
-import { ALICE_TOKEN, MODEL, RuntimeBackend } from '../node/openai/runtime-backend.ts'
+import type { GenerateRequest, GenerateResult } from '../../../runtimes/index.ts'
+import { OpenAiRuntime } from '../../../runtimes/openai/index.ts'
+import type { OpenAiRuntimeOptions } from '../../../runtimes/openai/index.ts'
+import { buildOpenAiServer } from '../../../node/openai/index.ts'
+import { tempDir } from '../../helpers/temp-dir.ts'
+import { ALICE_TOKEN, MODEL, RuntimeBackend } from '../../node/openai/runtime-backend.ts'
 
 const greedy = (maxTokens: number, content = 'Hello there'): GenerateRequest => ({
   input: { messages: [{ role: 'user', content }] }, params: { maxTokens, temperature: 0, topP: 1, topK: 0 }
@@ -217,8 +217,8 @@ describe('OpenAiRuntime', function () {
     const turn = (role: 'user' | 'assistant', i: number): { role: 'user' | 'assistant', content: string } => ({ role, content: `${i}`.padEnd(90, '.') })
 
     it('should drop the oldest turns, keeping the system turn and the last turn, and report them', async () => {
-      // budget 200 - 10 - 8 = 182: system (7) + last (35) leave room for 4 more turns of 35
-      const rt = await loaded({ contextSize: 200 })
+      // budget 201 - 10 - 8 = 183: the system turn (8) and 5 turns of 35, the last one among them
+      const rt = await loaded({ contextSize: 201 })
       const messages = [{ role: 'system' as const, content: 'Be kind' }, ...Array.from({ length: 8 }, (_, i) => turn(i % 2 === 0 ? 'user' : 'assistant', i)), turn('user', 8)]
       const res = await rt.generate({ input: { messages }, params: { maxTokens: 10, temperature: 0, topP: 1, topK: 0 } }, () => {})
       const sent = backend.completions.at(-1)?.messages
@@ -239,8 +239,15 @@ describe('OpenAiRuntime', function () {
       const rt = await loaded({ contextSize: 100 })
       const err = await failure(rt.generate({ input: { messages: [{ role: 'user', content: 'x'.repeat(300) }] }, params: { maxTokens: 10, temperature: 0, topP: 1, topK: 0 } }, () => {}))
       expect(err.name).to.equal('PromptTooLongError')
-      expect(err.message).to.include('the last turn alone needs 105 tokens, and 82 are left')
+      expect(err.message).to.include('the last turn alone needs 105 tokens, and 91 are left')
       expect(backend.completions).to.have.length(0)
+    })
+
+    it('should send the kept turns with the room there is, ending at context-full, when they leave less than maxTokens', async () => {
+      // 240 bytes are 85 tokens by the estimate: over the 82 that leave room for 10, within the 92 of the context
+      const rt = await loaded({ contextSize: 100 })
+      const res = await rt.generate({ input: { messages: [{ role: 'user', content: 'x'.repeat(240) }] }, params: { maxTokens: 10, temperature: 0, topP: 1, topK: 0 } }, () => {})
+      expect(res).to.include({ stopReason: 'context-full', completionTokens: 7 })
     })
   })
 
