@@ -57,6 +57,9 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
     throw new ConfigError('role', 'no role given: pass --role with chat, ai, storage, backup (comma-separated) or all; npm start uses all')
   }
   const roles = config.role
+  if (config.agentMaxTokens >= config.contextSize) {
+    throw new ConfigError('agent-max-tokens', `${config.agentMaxTokens} leaves no room for the prompt in a context of ${config.contextSize} tokens (context-size); lower it or raise context-size`)
+  }
   let state: Readiness = 'starting'
   const startedAt = Date.now()
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 })

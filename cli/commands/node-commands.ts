@@ -41,7 +41,13 @@ export function nodeCommands (io: CliIo): Command[] {
       const { createLogger, startNode } = await import('../../node/index.ts')
       const log = createLogger(loaded.config.logLevel)
       if (loaded.config.role === undefined) throw new UsageError('node start: no role given: pass --role with chat, ai, storage, backup (comma-separated) or all (npm start uses all)')
-      const running = await startNode(loaded.config, log)
+      let running: Awaited<ReturnType<typeof startNode>>
+      try {
+        running = await startNode(loaded.config, log)
+      } catch (err) {
+        if (err instanceof ConfigError) throw new UsageError(`configuration: ${err.key}: ${err.message}`)
+        throw err
+      }
       await new Promise<void>((resolve) => {
         let signals = 0
         const stop = (exitCode: number): void => {

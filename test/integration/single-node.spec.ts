@@ -487,6 +487,15 @@ describe('single node lifecycle (real processes on loopback)', function () {
     const unknownKey = await runCli(['node', 'start', '--role', 'all', '--data-dir', dir.path], { env: { PLEXI_CONFIG: `${dir.path}/plexi.yaml` } })
     expect(unknownKey.code).to.equal(2)
     expect(unknownKey.stderr).to.match(/cannot read .*plexi.yaml/)
+    const inference = await runCli(['node', 'start', '--role', 'all', '--data-dir', dir.path, '--gpu', 'sometimes', '--grpc-listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0'])
+    expect(inference.code).to.equal(2)
+    expect(inference.stderr).to.match(/--gpu: expected one of auto, cuda, off/)
+    const noRoom = await runCli(['node', 'start', '--role', 'all', '--data-dir', dir.path, '--agent-max-tokens', '4096', '--context-size', '2048', '--grpc-listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0'])
+    expect(noRoom.code).to.equal(2)
+    expect(noRoom.stderr).to.match(/agent-max-tokens.*leaves no room for the prompt/)
+    const noModel = await runCli(['node', 'start', '--role', 'all', '--data-dir', dir.path, '--default-model', 'absent', '--grpc-listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0'])
+    expect(noModel.code).to.equal(2)
+    expect(noModel.stderr).to.match(/default-model: no usable model named absent/)
   })
 
   it('should refuse a second node on the same data dir with a clear error and exit code 1', async () => {
