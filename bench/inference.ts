@@ -18,7 +18,8 @@
  * - aggregate tokens/s for 1, 2 and 4 users asking at once (distinct users, a context each):
  *   all tokens / (first request → last answer's end).
  */
-import { mkdir } from 'node:fs/promises'
+import { mkdir, readFile, readdir } from 'node:fs/promises'
+import { loadavg } from 'node:os'
 import { join } from 'node:path'
 import { LlamaLogLevel, getLlama, resolveChatWrapper } from 'node-llama-cpp'
 import type { ChatWrapper, Llama, LlamaContextSequence, LlamaModel, Token } from 'node-llama-cpp'
@@ -37,10 +38,10 @@ const MAX_TOKENS = 128
 /** Tokens per llama.cpp context, on both sides (the node's default). */
 const CONTEXT_SIZE = 2048
 /** Single-user samples per side, interleaved (direct, stack, stack, direct, ...). */
-const SAMPLES = 7
+const SAMPLES = 9
 const USERS = [1, 2, 4] as const
 /** Rounds of the concurrency measurement; each round runs every user count on both sides. */
-const CONCURRENT_ROUNDS = 3
+const CONCURRENT_ROUNDS = 5
 const QUESTION = 'Hello! In two or three sentences, what does an actor runtime do?'
 /** Every wait is bounded: one answer of MAX_TOKENS takes a few seconds even on a busy machine. */
 const ANSWER_TIMEOUT_MS = 60_000
@@ -57,6 +58,8 @@ interface Sample {
   readonly promptTokens: number
   /** The stack only: the worker's own TTFT (from taking the task to the first token). */
   readonly serverTtftMs?: number
+  /** The stack only: the worker's own time from taking the task to the end of the answer. */
+  readonly serverDurationMs?: number
 }
 
 const ttft = (s: Sample): number => s.firstToken - s.start
@@ -72,6 +75,59 @@ function withTimeout<T> (promise: Promise<T>, what: string, timeout = ANSWER_TIM
     timer = setTimeout(() => { reject(new Error(`bench: timed out waiting for ${what}`)) }, timeout)
   })
   return Promise.race([promise, expired]).finally(() => { clearTimeout(timer) })
+}
+
+type ThreadTimes = Map<string, { run: number, wait: number }>
+
+/** Per thread name of a process, the ms it has run and the ms it has waited for a core while
+ * runnable, from Linux's /proc/<pid>/task/<tid>/schedstat (empty elsewhere). They say where the
+ * stack's CPU goes per token (the node's main thread: gRPC and actors; its Piscina worker: the
+ * token loop; libuv's threads: llama.cpp; this process: the client) and whether llama.cpp waited
+ * for a core more in the stack than alone. */
+async function threadTimes (pid: number): Promise<ThreadTimes> {
+  const times: ThreadTimes = new Map()
+  let tids: string[]
+  try {
+    tids = await readdir(`/proc/${pid}/task`)
+  } catch {
+    return times
+  }
+  for (const tid of tids) {
+    let name: string
+    let schedstat: string
+    try {
+      name = (await readFile(`/proc/${pid}/task/${tid}/comm`, 'utf8')).trim()
+      schedstat = await readFile(`/proc/${pid}/task/${tid}/schedstat`, 'utf8')
+    } catch {
+      continue   // the thread ended meanwhile
+    }
+    // "<ns on a cpu> <ns runnable, waiting on a run queue> <timeslices>"
+    const [run = 0, wait = 0] = schedstat.split(' ').map(Number)
+    const sum = times.get(name) ?? { run: 0, wait: 0 }
+    times.set(name, { run: sum.run + run / 1e6, wait: sum.wait + wait / 1e6 })
+  }
+  return times
+}
+
+/** Adds what `work` costs per thread name of each process to `into` (keys "process/thread"). */
+async function countTimes<T> (pids: Record<string, number>, into: ThreadTimes, work: () => Promise<T>): Promise<T> {
+  const before = await Promise.all(Object.values(pids).map(threadTimes))
+  const result = await work()
+  const after = await Promise.all(Object.values(pids).map(threadTimes))
+  Object.keys(pids).forEach((label, i) => {
+    for (const [name, t] of after[i] ?? []) {
+      const was = before[i]?.get(name) ?? { run: 0, wait: 0 }
+      const sum = into.get(`${label}/${name}`) ?? { run: 0, wait: 0 }
+      into.set(`${label}/${name}`, { run: sum.run + t.run - was.run, wait: sum.wait + t.wait - was.wait })
+    }
+  })
+  return result
+}
+
+/** "thread run/wait" in ms per token, busiest first; threads under 0.01 ms per token left out. */
+function perToken (times: ThreadTimes, tokens: number): string {
+  return [...times].filter(([, t]) => t.run / tokens >= 0.01).sort((a, b) => b[1].run - a[1].run)
+    .map(([name, t]) => `${name} ${(t.run / tokens).toFixed(2)}/${(t.wait / tokens).toFixed(2)}`).join(', ')
 }
 
 // ---- the stack ----------------------------------------------------------------------------------
@@ -110,7 +166,7 @@ function askStack (client: AgentClient): Promise<Sample> {
       if (done.completionTokens !== MAX_TOKENS || done.stopReason !== 'max-tokens') {
         return reject(new Error(`bench: expected ${MAX_TOKENS} tokens ending at max-tokens, the node generated ${done.completionTokens} (${done.stopReason})`))
       }
-      resolve({ start, firstToken, lastToken, end, tokens: done.completionTokens, text, promptTokens: done.promptTokens, serverTtftMs: done.ttftMs })
+      resolve({ start, firstToken, lastToken, end, tokens: done.completionTokens, text, promptTokens: done.promptTokens, serverTtftMs: done.ttftMs, serverDurationMs: done.durationMs })
     })
   })
 }
@@ -211,24 +267,29 @@ export const inferenceBench: Bench = {
   description: '25m model, f16 and tq2_0: tokens/s and TTFT through gRPC → agent → pool → llama.cpp vs node-llama-cpp in-process; 1, 2, 4 users',
   async run (log) {
     const { figures, add } = collector(log)
+    // the node and this process need the cores to themselves: outside load shows in every figure
+    const load = (): string => loadavg().map((n) => n.toFixed(2)).join(' ')
+    log(`  load average at the start: ${load()}`)
     const dir = await tempDir('plexi-bench-')
-    const modelsDir = join(dir.path, 'models')
-    await mkdir(modelsDir, { recursive: true })
-    const names = new Map<ModelQuant, string>()
-    for (const quant of QUANTS) {
-      const file = tinyModelFileName('25m', quant)
-      await writeTinyModel(join(modelsDir, file), { size: '25m', quant })
-      names.set(quant, file.slice(0, -'.gguf'.length))
-    }
-    const maxUsers = Math.max(...USERS)
-    const node = await startNodeProcess(dir.path, [
-      '--gpu', 'off', '--inference-threads', '1', '--inference-contexts', String(maxUsers), '--context-size', String(CONTEXT_SIZE),
-      '--default-model', names.get('f16') as string, '--agent-max-tokens', String(MAX_TOKENS),
-      '--agent-tokens-per-min', '1000000000', '--agent-requests-per-min', '1000000'
-    ])
     const clients: AgentClient[] = []
+    let node: NodeProcess | undefined
     let llama: Llama | undefined
     try {
+      const modelsDir = join(dir.path, 'models')
+      await mkdir(modelsDir, { recursive: true })
+      const names = new Map<ModelQuant, string>()
+      for (const quant of QUANTS) {
+        const file = tinyModelFileName('25m', quant)
+        await writeTinyModel(join(modelsDir, file), { size: '25m', quant })
+        names.set(quant, file.slice(0, -'.gguf'.length))
+      }
+      const maxUsers = Math.max(...USERS)
+      node = await startNodeProcess(dir.path, [
+        '--gpu', 'off', '--inference-threads', '1', '--inference-contexts', String(maxUsers), '--context-size', String(CONTEXT_SIZE),
+        '--default-model', names.get('f16') as string, '--agent-max-tokens', String(MAX_TOKENS),
+        '--agent-tokens-per-min', '1000000000', '--agent-requests-per-min', '1000000'
+      ])
+      const nodePid = node.pid
       llama = await getLlama({ gpu: false, build: 'never', logLevel: LlamaLogLevel.error })
       for (const quant of QUANTS) {
         const name = names.get(quant) as string
@@ -253,9 +314,11 @@ export const inferenceBench: Bench = {
           const stack: Sample[] = []
           const base: Sample[] = []
           const one = mine[0] as AgentClient
+          const stackTimes: ThreadTimes = new Map()
+          const directTimes: ThreadTimes = new Map()
           for (let i = 0; i < SAMPLES; i++) {
-            const runStack = async (): Promise<void> => { stack.push(...await stackRound([one])) }
-            const runDirect = async (): Promise<void> => { base.push(...await direct.round(1)) }
+            const runStack = async (): Promise<void> => { stack.push(...await countTimes({ node: nodePid, client: process.pid }, stackTimes, () => stackRound([one]))) }
+            const runDirect = async (): Promise<void> => { base.push(...await countTimes({ direct: process.pid }, directTimes, () => direct.round(1))) }
             if (i % 2 === 0) { await runDirect(); await runStack() } else { await runStack(); await runDirect() }
           }
           add(figure(`${label}-tokens-per-s-stack-vs-direct`, 'tok/s', median(stack.map(decodeRate)), 'node-llama-cpp in-process, after the first token', median(base.map(decodeRate)), '>= 0.95'))
@@ -264,9 +327,15 @@ export const inferenceBench: Bench = {
           const directTtft = median(base.map(ttft))
           add(figure(`${label}-ttft-ms-stack-vs-direct`, 'ms', stackTtft, 'node-llama-cpp in-process', directTtft, 'overhead <= 5 ms (lower is better)'))
           const serverTtft = median(stack.map((x) => x.serverTtftMs ?? NaN))
-          log(`  ${quant}: TTFT overhead ${ms(stackTtft - directTtft)} (medians); the worker's own TTFT ${ms(serverTtft)}, ` +
-            `so ${ms(median(stack.map((x) => ttft(x) - (x.serverTtftMs ?? NaN))))} is spent outside the worker (gRPC, agent, journal, queue, pool, stream back); ` +
+          // the same requests, timed by the client and by the worker: what the stack adds around llama.cpp
+          add(figure(`${label}-ttft-ms-stack-vs-worker`, 'ms', stackTtft, "the node's llama worker's own TTFT, same requests", serverTtft, 'overhead <= 5 ms (lower is better)'))
+          log(`  ${quant}: TTFT overhead vs direct ${ms(stackTtft - directTtft)} (difference of medians), ` +
+            `${ms(median(stack.map((x, i) => ttft(x) - ttft(base[i] as Sample))))} (median of adjacent pairs); ` +
+            `outside the worker ${ms(median(stack.map((x) => ttft(x) - (x.serverTtftMs ?? NaN))))} (median per request: gRPC, agent, journal, queue, pool, first token back); ` +
             `last token → done ${ms(median(stack.map((x) => x.end - x.lastToken)))}`)
+          // the worker's own view: if it is as fast as direct, the difference is in delivering the tokens
+          log(`  ${quant}: the worker's own tokens/s after the first token ${median(stack.map((x) => (x.tokens - 1) / (((x.serverDurationMs ?? NaN) - (x.serverTtftMs ?? NaN)) / 1000))).toFixed(0)}`)
+          log(`  ${quant}: ms per token by thread, on a core/waiting for one, stack: ${perToken(stackTimes, SAMPLES * MAX_TOKENS)}; direct: ${perToken(directTimes, SAMPLES * MAX_TOKENS)}`)
 
           // 1, 2 and 4 users at once, both sides, interleaved
           const stackAgg = new Map<number, number[]>(USERS.map((n) => [n, []]))
@@ -289,10 +358,11 @@ export const inferenceBench: Bench = {
           await direct.dispose()
         }
       }
+      log(`  load average at the end: ${load()}`)
     } finally {
       for (const client of clients) client.close()
       await llama?.dispose()
-      await node.stop()
+      await node?.stop()
       await dir.remove()
     }
     return figures
