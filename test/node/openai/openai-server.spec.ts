@@ -4,23 +4,13 @@ import type { FastifyInstance } from 'fastify'
 import OpenAI from 'openai'
 import { pino } from 'pino'
 import { InferenceQueueFullError } from '../../../runtimes/index.ts'
-import type { GenerateResult } from '../../../runtimes/index.ts'
 import { buildOpenAiServer } from '../../../node/openai/index.ts'
 import { tempDir } from '../../helpers/temp-dir.ts'
 import { waitFor } from '../../helpers/wait-for.ts'
-import { ALICE_TOKEN, BOB_TOKEN, CREATED, RuntimeBackend, MODEL } from './runtime-backend.ts'
+import { ALICE_TOKEN, BOB_TOKEN, CREATED, RuntimeBackend, MODEL, result } from './runtime-backend.ts'
 
 const DEFAULT_MAX_TOKENS = 16
 const MAX_TOKENS_LIMIT = 400
-
-function isResult (outcome: GenerateResult | Error): outcome is GenerateResult {
-  return !(outcome instanceof Error)
-}
-
-function result (outcome: GenerateResult | Error): GenerateResult {
-  if (!isResult(outcome)) throw outcome
-  return outcome
-}
 
 describe('buildOpenAiServer', function () {
   this.timeout(60_000)

@@ -109,3 +109,9 @@ export class RuntimeBackend implements OpenAiBackend {
     await this.runtime.unload()
   }
 }
+
+/** The result of a completion the backend recorded, or its error thrown. */
+export function result (outcome: GenerateResult | Error): GenerateResult {
+  if (outcome instanceof Error) throw outcome
+  return outcome
+}

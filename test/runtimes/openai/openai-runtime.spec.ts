@@ -3,12 +3,12 @@ import { createServer } from 'node:net'
 import type { Server, Socket } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import OpenAI from 'openai'
-import type { GenerateRequest, GenerateResult } from '../../../runtimes/index.ts'
+import type { GenerateRequest } from '../../../runtimes/index.ts'
 import { OpenAiRuntime } from '../../../runtimes/openai/index.ts'
 import type { OpenAiRuntimeOptions } from '../../../runtimes/openai/index.ts'
 import { buildOpenAiServer } from '../../../node/openai/index.ts'
 import { tempDir } from '../../helpers/temp-dir.ts'
-import { ALICE_TOKEN, MODEL, RuntimeBackend } from '../../node/openai/runtime-backend.ts'
+import { ALICE_TOKEN, MODEL, RuntimeBackend, result } from '../../node/openai/runtime-backend.ts'
 
 const greedy = (maxTokens: number, content = 'Hello there'): GenerateRequest => ({
   input: { messages: [{ role: 'user', content }] }, params: { maxTokens, temperature: 0, topP: 1, topK: 0 }
@@ -24,11 +24,6 @@ async function listen (app: FastifyInstance): Promise<string> {
 async function failure (promise: Promise<unknown>): Promise<Error & { status?: number, retryAfterMs?: number }> {
   const outcome = await promise.then(() => undefined, (err: unknown) => err)
   if (!(outcome instanceof Error)) throw new Error(`expected a rejection, got ${JSON.stringify(outcome)}`)
-  return outcome
-}
-
-function result (outcome: GenerateResult | Error): GenerateResult {
-  if (outcome instanceof Error) throw outcome
   return outcome
 }
 
