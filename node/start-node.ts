@@ -26,6 +26,8 @@ import type { AgentGatewayMsg } from './grpc/agent-gateway.ts'
 import { agentServiceHandlers } from './grpc/agent-service.ts'
 import { AgentAsker } from './inference/agent-asker.ts'
 import { buildOpenAiServer } from './openai/index.ts'
+import { readClusterKey, startP2pHost } from './mesh/p2p-host.ts'
+import type { P2pHost } from './mesh/p2p-host.ts'
 import { openAiBackend } from './openai/openai-backend.ts'
 import { InferenceService } from './inference/inference-service.ts'
 import { UsageLimiter } from './inference/usage-limiter.ts'
@@ -57,6 +59,12 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
     throw new ConfigError('role', 'no role given: pass --role with chat, ai, storage, backup (comma-separated) or all; npm start uses all')
   }
   const roles = config.role
+  if (config.join.length > 0 && config.clusterKeyFile === undefined) {
+    throw new ConfigError('join', 'joining a cluster needs its key: pass --cluster-key-file (the file `plexi cluster keygen` made, the same on every node)')
+  }
+  const clusterKey = config.clusterKeyFile === undefined ? undefined : await readClusterKey(config.clusterKeyFile).catch((err: Error) => {
+    throw new ConfigError('cluster-key-file', err.message)
+  })
   if (config.agentMaxTokens >= config.contextSize) {
     throw new ConfigError('agent-max-tokens', `${config.agentMaxTokens} leaves no room for the prompt in a context of ${config.contextSize} tokens (context-size); lower it or raise context-size`)
   }
@@ -163,6 +171,18 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
     ])
     cleanups.unshift(async () => grpc.server.forceShutdown())
 
+    let p2p: P2pHost | undefined
+    if (clusterKey !== undefined) {
+      try {
+        p2p = await startP2pHost({ privateKey: identity.privateKey, listen: config.p2pListen, join: config.join, clusterKey, log: log.child({ component: 'p2p' }) })
+      } catch (err) {
+        throw new Error(`cannot listen for p2p on ${config.p2pListen}: ${describe(err)}`, { cause: err })
+      }
+      const host = p2p
+      cleanups.unshift(() => host.stop())
+    } else {
+      log.info('no cluster key (--cluster-key-file): this node runs alone, with no p2p listener')
+    }
     let adminAddress: HostPort = config.adminListen
     const self = (): Member => {
       const actorList = actors.actors()
@@ -170,7 +190,7 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
         peerId: identity.peerId,
         roles: [...roles],
         status: state === 'ready' ? 'up' : state === 'starting' ? 'joining' : 'draining',
-        addresses: { grpc: formatHostPort(grpc.address), admin: formatHostPort(adminAddress), p2p: [] },
+        addresses: { grpc: formatHostPort(grpc.address), admin: formatHostPort(adminAddress), p2p: p2p?.multiaddrs() ?? [] },
         load: {
           actors: actorList.length,
           entities: actors.entities().length,
@@ -223,6 +243,7 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
       openaiAddress = where !== null && typeof where === 'object' ? { host: config.openaiListen.host, port: where.port } : config.openaiListen
     }
 
+    const p2pHost = p2p
     state = 'ready'
     log.info({
       peerId: identity.peerId,
@@ -230,9 +251,10 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
       grpc: formatHostPort(grpc.address),
       admin: formatHostPort(adminAddress),
       ...(openaiAddress !== undefined && { openai: `http://${formatHostPort(openaiAddress)}/v1` }),
+      ...(p2p !== undefined && { p2p: p2p.multiaddrs() }),
       dataDir: config.dataDir,
       adminToken: adminToken.source === 'config' ? '(from configuration)' : adminToken.path
-    }, `node ready: gRPC on ${formatHostPort(grpc.address)}, admin on http://${formatHostPort(adminAddress)}`)
+    }, `node ready: gRPC on ${formatHostPort(grpc.address)}, admin on http://${formatHostPort(adminAddress)}${p2p === undefined ? '' : `, p2p on ${p2p.multiaddrs().join(' ')} (give it to --join)`}`)
     if (adminToken.source === 'created') log.info(`admin token created in ${adminToken.path} (mode 0600)`)
 
     let stopping: Promise<void> | undefined
@@ -256,6 +278,7 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
           await store.close()
           await admin.close()
           for (const close of closeOnStop) await close()
+          await p2pHost?.stop()
           log.info({ streams }, 'stopped: journal flushed')
         })()
         return stopping

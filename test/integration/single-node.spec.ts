@@ -515,3 +515,36 @@ describe('single node lifecycle (real processes on loopback)', function () {
     }
   })
 })
+
+describe('p2p host of a node (real processes on loopback)', function () {
+  this.timeout(60_000)
+
+  it('should listen only with a cluster key, log its full multiaddr, show it as a member address, and let a node with the key join', async () => {
+    const dirs = [await tempDir(), await tempDir()]
+    const nodes: NodeProcess[] = []
+    try {
+      const key = await runCli(['cluster', 'keygen'])
+      const keyFile = `${dirs[0]!.path}/cluster.key`
+      await (await import('node:fs/promises')).writeFile(keyFile, key.stdout)
+      const p2p = ['--cluster-key-file', keyFile, '--p2p-listen', '/ip4/127.0.0.1/tcp/0', '--role', 'chat']
+      nodes.push(await startNodeProcess(dirs[0]!.path, p2p))
+      const ready = nodes[0]!.logs.find((l) => typeof l.msg === 'string' && l.msg.startsWith('node ready'))
+      const address = (ready?.p2p as string[] | undefined)?.[0]
+      expect(address).to.match(/^\/ip4\/127\.0\.0\.1\/tcp\/\d+\/p2p\/12D3Koo/)
+      expect(ready?.msg).to.include(`p2p on ${address} (give it to --join)`)
+      const nodesJson = JSON.parse((await runCli(['admin', 'nodes', '--json', '--admin-addr', nodes[0]!.admin, '--data-dir', dirs[0]!.path])).stdout) as Array<{ addresses: { p2p: string[] } }>
+      expect(nodesJson[0]?.addresses.p2p).to.deep.equal([address])
+      nodes.push(await startNodeProcess(dirs[1]!.path, [...p2p, '--join', address as string]))
+      await waitFor(() => nodes[1]!.logs.some((l) => typeof l.msg === 'string' && l.msg.startsWith(`connected to ${address}`)), 'the second node to connect', { timeout: 15_000, interval: 20 })
+      const refused = await runCli(['node', 'start', '--role', 'chat', '--data-dir', dirs[1]!.path, '--join', address as string])
+      expect(refused.code).to.equal(2)
+      expect(refused.stderr).to.match(/joining a cluster needs its key: pass --cluster-key-file/)
+      const badKey = await runCli(['node', 'start', '--role', 'chat', '--data-dir', dirs[1]!.path, '--cluster-key-file', `${dirs[0]!.path}/admin-token`])
+      expect(badKey.code).to.equal(2)
+      expect(badKey.stderr).to.match(/cluster-key-file: .* is not a cluster key/)
+    } finally {
+      for (const node of nodes) await node.stop()
+      for (const dir of dirs) await dir.remove()
+    }
+  })
+})

@@ -1,0 +1,126 @@
+import { readFile } from 'node:fs/promises'
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { identify } from '@libp2p/identify'
+import type { Identify } from '@libp2p/identify'
+import type { Libp2p, PrivateKey } from '@libp2p/interface'
+import { ping } from '@libp2p/ping'
+import type { Ping } from '@libp2p/ping'
+import { preSharedKey } from '@libp2p/pnet'
+import { tcp } from '@libp2p/tcp'
+import { multiaddr } from '@multiformats/multiaddr'
+import { createLibp2p } from 'libp2p'
+
+/** A join address is dialled again after this long, doubling up to JOIN_RETRY_MAX_MS. */
+const JOIN_RETRY_MIN_MS = 500
+const JOIN_RETRY_MAX_MS = 30_000
+/** One dial of one address: a peer with another cluster key may hang the handshake instead of
+ * resetting it (../shared/stack.md §4), so every dial is bounded. */
+const DIAL_TIMEOUT_MS = 3_000
+
+/** The first line of a libp2p pre-shared key file (`plexi cluster keygen`). */
+const PSK_HEADER = '/key/swarm/psk/1.0.0/'
+
+export class ClusterKeyError extends Error {
+  override readonly name = 'ClusterKeyError'
+}
+
+export interface P2pHostOptions {
+  readonly privateKey: PrivateKey
+  /** config `p2p-listen` */
+  readonly listen: string
+  /** config `join`: multiaddrs (with /p2p/<peer id>) of nodes to connect to. */
+  readonly join: readonly string[]
+  /** The cluster pre-shared key file's bytes: only peers holding the same key can connect. */
+  readonly clusterKey: Uint8Array
+  readonly log: { info (obj: object, msg: string): void, warn (obj: object, msg: string): void }
+}
+
+export interface P2pHost {
+  readonly peerId: string
+  /** Where other nodes reach this one, each ending in /p2p/<peer id>. */
+  multiaddrs (): string[]
+  /** Peer ids this node has a connection with. */
+  connectedPeers (): string[]
+  /** Round trip to a connected peer, ms. */
+  ping (peerId: string): Promise<number>
+  stop (): Promise<void>
+}
+
+/**
+ * Reads and checks a cluster key file: the libp2p pnet format that `plexi cluster keygen` writes
+ * (`/key/swarm/psk/1.0.0/`, `/base16/`, 64 hex digits). A wrong file is a clear error, never a
+ * node that silently cannot talk to anyone.
+ */
+export async function readClusterKey (path: string): Promise<Uint8Array> {
+  let text: string
+  try {
+    text = await readFile(path, 'utf8')
+  } catch (err) {
+    throw new ClusterKeyError(`cannot read the cluster key file ${path}: ${(err as Error).message}`)
+  }
+  const lines = text.trim().split(/\r?\n/)
+  if (lines[0] !== PSK_HEADER || lines[1] !== '/base16/' || !/^[0-9a-fA-F]{64}$/.test(lines[2] ?? '') || lines.length !== 3) {
+    throw new ClusterKeyError(`${path} is not a cluster key: expected the three lines that \`plexi cluster keygen\` prints (${PSK_HEADER}, /base16/, 64 hex digits)`)
+  }
+  return new TextEncoder().encode(`${lines.join('\n')}\n`)
+}
+
+/**
+ * The node's libp2p host: TCP, noise, yamux, identify and ping, behind the cluster's pre-shared
+ * key (pnet), so a peer without the key, or with another one, never completes a connection. It
+ * dials the `join` addresses in the background and keeps retrying each with backoff until it is
+ * connected (a node may start before the one it joins).
+ */
+export async function startP2pHost (opts: P2pHostOptions): Promise<P2pHost> {
+  const node: Libp2p<{ identify: Identify, ping: Ping }> = await createLibp2p({
+    privateKey: opts.privateKey,
+    addresses: { listen: [opts.listen] },
+    transports: [tcp()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    connectionProtector: preSharedKey({ psk: opts.clusterKey }),
+    connectionManager: { dialTimeout: DIAL_TIMEOUT_MS, inboundUpgradeTimeout: DIAL_TIMEOUT_MS },
+    services: { identify: identify(), ping: ping() }
+  })
+  const peerId = node.peerId.toString()
+  let stopped = false
+  const timers = new Set<ReturnType<typeof setTimeout>>()
+  const dials = new Set<AbortController>()
+
+  const joinOnce = (address: string, delay: number): void => {
+    if (stopped) return
+    const controller = new AbortController()
+    dials.add(controller)
+    node.dial(multiaddr(address), { signal: AbortSignal.any([controller.signal, AbortSignal.timeout(DIAL_TIMEOUT_MS)]) }).then((connection) => {
+      opts.log.info({ peer: connection.remotePeer.toString(), address }, `connected to ${address}`)
+    }, (err: unknown) => {
+      if (stopped) return
+      const next = Math.min(JOIN_RETRY_MAX_MS, delay * 2)
+      opts.log.warn({ address, retryInMs: delay }, `cannot reach ${address} (${(err as Error).message}); is it up, and does it hold the same cluster key? retrying in ${delay} ms`)
+      const timer = setTimeout(() => {
+        timers.delete(timer)
+        joinOnce(address, next)
+      }, delay)
+      timers.add(timer)
+    }).finally(() => { dials.delete(controller) })
+  }
+  for (const address of opts.join) joinOnce(address, JOIN_RETRY_MIN_MS)
+
+  return {
+    peerId,
+    multiaddrs: () => node.getMultiaddrs().map((ma) => ma.toString()),
+    connectedPeers: () => [...new Set(node.getConnections().map((c) => c.remotePeer.toString()))].sort(),
+    ping: async (peer) => {
+      const connection = node.getConnections().find((c) => c.remotePeer.toString() === peer)
+      if (connection === undefined) throw new Error(`not connected to ${peer}`)
+      return await node.services.ping.ping(connection.remoteAddr, { signal: AbortSignal.timeout(DIAL_TIMEOUT_MS) })
+    },
+    async stop () {
+      stopped = true
+      for (const timer of timers) clearTimeout(timer)
+      for (const dial of dials) dial.abort()
+      await node.stop()
+    }
+  }
+}

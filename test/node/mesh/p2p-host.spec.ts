@@ -1,0 +1,77 @@
+import { expect } from 'chai'
+import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { generateKey } from '@libp2p/pnet'
+import { readClusterKey, startP2pHost } from '../../../node/mesh/p2p-host.ts'
+import type { P2pHost } from '../../../node/mesh/p2p-host.ts'
+import { tempDir } from '../../helpers/temp-dir.ts'
+import { waitFor } from '../../helpers/wait-for.ts'
+
+const quiet = { info: () => undefined, warn: () => undefined }
+
+async function keyFile (dir: string, name: string): Promise<Uint8Array> {
+  const key = new Uint8Array(95)
+  generateKey(key)
+  await writeFile(join(dir, name), key)
+  return await readClusterKey(join(dir, name))
+}
+
+describe('P2pHost (real libp2p on loopback)', function () {
+  this.timeout(30_000)
+  let dir: { path: string, remove: () => Promise<void> }
+  const hosts: P2pHost[] = []
+  const host = async (clusterKey: Uint8Array, joinTo: readonly string[] = []): Promise<P2pHost> => {
+    const started = await startP2pHost({ privateKey: await generateKeyPair('Ed25519'), listen: '/ip4/127.0.0.1/tcp/0', join: joinTo, clusterKey, log: quiet })
+    hosts.push(started)
+    return started
+  }
+
+  beforeEach(async () => { dir = await tempDir() })
+  afterEach(async () => {
+    for (const h of hosts.splice(0)) await h.stop()
+    await dir.remove()
+  })
+
+  it('should connect a node joining with the same cluster key, and ping it', async () => {
+    const key = await keyFile(dir.path, 'cluster.key')
+    const a = await host(key)
+    expect(a.multiaddrs()[0]).to.match(new RegExp(`^/ip4/127\\.0\\.0\\.1/tcp/\\d+/p2p/${a.peerId}$`))
+    const b = await host(key, [a.multiaddrs()[0] as string])
+    await waitFor(() => a.connectedPeers().includes(b.peerId), 'the joining node to connect', { timeout: 10_000, interval: 20 })
+    expect(await b.ping(a.peerId)).to.be.a('number')
+  })
+
+  it('should never connect a node holding another cluster key', async () => {
+    const a = await host(await keyFile(dir.path, 'a.key'))
+    const outsider = await host(await keyFile(dir.path, 'b.key'), [a.multiaddrs()[0] as string])
+    // the outsider keeps retrying; give it several attempts (bounded) and check none got through
+    await new Promise((resolve) => setTimeout(resolve, 4_000))
+    expect(a.connectedPeers()).to.not.include(outsider.peerId)
+    expect(outsider.connectedPeers()).to.deep.equal([])
+  })
+
+  it('should keep retrying a join address until that node is up', async () => {
+    const key = await keyFile(dir.path, 'cluster.key')
+    const a = await host(key)
+    const address = a.multiaddrs()[0] as string
+    const privateKey = await generateKeyPair('Ed25519')
+    const port = Number(/tcp\/(\d+)/.exec(address)?.[1])
+    await a.stop()
+    hosts.splice(hosts.indexOf(a), 1)
+    const b = await host(key, [address.replace(/\/p2p\/.*$/, '')])
+    await new Promise((resolve) => setTimeout(resolve, 700))   // at least one failed attempt
+    const back = await startP2pHost({ privateKey, listen: `/ip4/127.0.0.1/tcp/${port}`, join: [], clusterKey: key, log: quiet })
+    hosts.push(back)
+    await waitFor(() => b.connectedPeers().includes(back.peerId), 'the retry to connect', { timeout: 15_000, interval: 50 })
+  })
+
+  it('should refuse a cluster key file that is not one, saying what it expects', async () => {
+    await writeFile(join(dir.path, 'bad.key'), 'hello\n')
+    const err = await readClusterKey(join(dir.path, 'bad.key')).then(() => undefined, (e: Error) => e)
+    expect(err?.name).to.equal('ClusterKeyError')
+    expect(err?.message).to.match(/expected the three lines that `plexi cluster keygen` prints/)
+    const missing = await readClusterKey(join(dir.path, 'nope.key')).then(() => undefined, (e: Error) => e)
+    expect(missing?.message).to.match(/cannot read the cluster key file/)
+  })
+})
