@@ -51,6 +51,7 @@ export const CONFIG_SCHEMA: readonly KeySpec[] = [
   { key: 'p2p-listen', type: { kind: 'multiaddr' }, default: '/ip4/127.0.0.1/tcp/7401', description: 'libp2p listen multiaddr (used when a cluster key is given)' },
   { key: 'join', type: { kind: 'multiaddr-list' }, default: [], description: 'multiaddrs of nodes to join, comma-separated (retried with backoff until reached; needs cluster-key-file)' },
   { key: 'cluster-key-file', type: { kind: 'path' }, description: 'file holding the cluster pre-shared key (plexi cluster keygen); without it the node runs alone with no p2p listener' },
+  { key: 'failure-timeout', type: { kind: 'int', min: 200, max: 600_000 }, default: 3_000, description: 'ms without a heartbeat before another member is marked down (suspect after half of it); heartbeats go out 6 times per timeout' },
   { key: 'models-dir', type: { kind: 'path' }, description: 'where models are kept: GGUF files, and <name>.json files naming models on OpenAI-compatible servers (default: <data-dir>/models)' },
   { key: 'admin-token', type: { kind: 'string', minLength: 16 }, secret: true, description: 'bearer token for /api/v1 (default: the one in <data-dir>/admin-token, created on first start)' },
   { key: 'metrics-token', type: { kind: 'string', minLength: 16 }, secret: true, description: 'bearer token required on /metrics (default: /metrics is open)' },
@@ -94,6 +95,7 @@ export interface NodeConfig {
   readonly p2pListen: string
   readonly join: readonly string[]
   readonly clusterKeyFile: string | undefined
+  readonly failureTimeout: number
   readonly modelsDir: string
   readonly adminToken: string | undefined
   readonly metricsToken: string | undefined

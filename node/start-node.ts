@@ -172,17 +172,6 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
     cleanups.unshift(async () => grpc.server.forceShutdown())
 
     let p2p: P2pHost | undefined
-    if (clusterKey !== undefined) {
-      try {
-        p2p = await startP2pHost({ privateKey: identity.privateKey, listen: config.p2pListen, join: config.join, clusterKey, log: log.child({ component: 'p2p' }) })
-      } catch (err) {
-        throw new Error(`cannot listen for p2p on ${config.p2pListen}: ${describe(err)}`, { cause: err })
-      }
-      const host = p2p
-      cleanups.unshift(() => host.stop())
-    } else {
-      log.info('no cluster key (--cluster-key-file): this node runs alone, with no p2p listener')
-    }
     let adminAddress: HostPort = config.adminListen
     const self = (): Member => {
       const actorList = actors.actors()
@@ -201,6 +190,28 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
         version: VERSION
       }
     }
+    if (clusterKey !== undefined) {
+      try {
+        p2p = await startP2pHost({
+          privateKey: identity.privateKey,
+          listen: config.p2pListen,
+          join: config.join,
+          clusterKey,
+          failureTimeout: config.failureTimeout,
+          self: () => {
+            const me = self()
+            return { ...me, status: me.status === 'joining' ? 'joining' : me.status === 'up' ? 'up' : 'draining', incarnation: startedAt }
+          },
+          log: log.child({ component: 'p2p' })
+        })
+      } catch (err) {
+        throw new Error(`cannot listen for p2p on ${config.p2pListen}: ${describe(err)}`, { cause: err })
+      }
+      const host = p2p
+      cleanups.unshift(() => host.stop())
+    } else {
+      log.info('no cluster key (--cluster-key-file): this node runs alone, with no p2p listener')
+    }
     const admin = await buildAdminServer({
       system,
       users,
@@ -210,6 +221,16 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
       metricsToken: config.metricsToken,
       readiness: () => state,
       self,
+      others: () => (p2p?.members() ?? []).filter((m) => m.peerId !== identity.peerId).map((m) => ({
+        peerId: m.peerId,
+        roles: [...m.roles],
+        status: m.status,
+        addresses: { grpc: m.addresses.grpc, admin: m.addresses.admin, p2p: [...m.addresses.p2p] },
+        load: m.load,
+        startedAt: m.incarnation,
+        version: m.version,
+        lastSeen: m.lastSeen
+      })),
       models,
       manager,
       logger: log

@@ -16,11 +16,13 @@ export type Readiness = 'starting' | 'ready' | 'draining'
 export interface Member {
   peerId: string
   roles: string[]
-  status: 'joining' | 'up' | 'draining' | 'down'
+  status: 'joining' | 'up' | 'suspect' | 'draining' | 'down'
   addresses: { grpc: string, admin: string, p2p: string[] }
   load: { actors: number, entities: number, mailbox: number, rssBytes: number }
   startedAt: number
   version: string
+  /** Other members: ms since the epoch of their last heartbeat. */
+  lastSeen?: number
 }
 
 export interface AdminServerDeps {
@@ -33,6 +35,8 @@ export interface AdminServerDeps {
   readonly metricsToken?: string | undefined
   readonly readiness: () => Readiness
   readonly self: () => Member
+  /** The other members this node knows of (absent: none). */
+  readonly others?: () => Member[]
   /** The node's models (absent: the route lists none). */
   readonly models?: ModelRegistry
   /** What is loaded, and load/unload (absent: nothing is, and the routes answer 404). */
@@ -111,12 +115,12 @@ export async function buildAdminServer (deps: AdminServerDeps): Promise<FastifyI
       }
     }, async () => {
       const self = deps.self()
-      return { self, members: [self] }
+      return { self, members: [self, ...deps.others?.() ?? []].sort((a, b) => a.peerId.localeCompare(b.peerId)) }
     })
 
     api.get('/nodes', {
       schema: { summary: 'Every member', security: bearer, response: { 200: { type: 'array', items: ref('Member') }, ...errors(401) } }
-    }, async () => [deps.self()])
+    }, async () => [deps.self(), ...deps.others?.() ?? []].sort((a, b) => a.peerId.localeCompare(b.peerId)))
 
     api.get<{ Querystring: { type?: string } }>('/actors', {
       schema: {

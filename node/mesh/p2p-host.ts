@@ -10,6 +10,10 @@ import { preSharedKey } from '@libp2p/pnet'
 import { tcp } from '@libp2p/tcp'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
+import { gossipsub } from '@libp2p/gossipsub'
+import type { GossipSub } from '@libp2p/gossipsub'
+import { MEMBERS_TOPIC, MemberTable, decodeMemberRecord, encodeMemberRecord } from './membership.ts'
+import type { MemberRecord, MemberView } from './membership.ts'
 
 /** A join address is dialled again after this long, doubling up to JOIN_RETRY_MAX_MS. */
 const JOIN_RETRY_MIN_MS = 500
@@ -33,6 +37,10 @@ export interface P2pHostOptions {
   readonly join: readonly string[]
   /** The cluster pre-shared key file's bytes: only peers holding the same key can connect. */
   readonly clusterKey: Uint8Array
+  /** This node's member record, as published on every heartbeat. */
+  readonly self: () => MemberRecord
+  /** ms without a heartbeat before a member is down (config `failure-timeout`). */
+  readonly failureTimeout: number
   readonly log: { info (obj: object, msg: string): void, warn (obj: object, msg: string): void }
 }
 
@@ -42,6 +50,8 @@ export interface P2pHost {
   multiaddrs (): string[]
   /** Peer ids this node has a connection with. */
   connectedPeers (): string[]
+  /** Other members as this node sees them (heartbeats and failure detection). */
+  members (): MemberView[]
   /** Round trip to a connected peer, ms. */
   ping (peerId: string): Promise<number>
   stop (): Promise<void>
@@ -73,7 +83,7 @@ export async function readClusterKey (path: string): Promise<Uint8Array> {
  * connected (a node may start before the one it joins).
  */
 export async function startP2pHost (opts: P2pHostOptions): Promise<P2pHost> {
-  const node: Libp2p<{ identify: Identify, ping: Ping }> = await createLibp2p({
+  const node: Libp2p<{ identify: Identify, ping: Ping, pubsub: GossipSub }> = await createLibp2p({
     privateKey: opts.privateKey,
     addresses: { listen: [opts.listen] },
     transports: [tcp()],
@@ -81,7 +91,7 @@ export async function startP2pHost (opts: P2pHostOptions): Promise<P2pHost> {
     streamMuxers: [yamux()],
     connectionProtector: preSharedKey({ psk: opts.clusterKey }),
     connectionManager: { dialTimeout: DIAL_TIMEOUT_MS, inboundUpgradeTimeout: DIAL_TIMEOUT_MS },
-    services: { identify: identify(), ping: ping() }
+    services: { identify: identify(), ping: ping(), pubsub: gossipsub({ allowPublishToZeroTopicPeers: true, emitSelf: false }) }
   })
   const peerId = node.peerId.toString()
   let stopped = false
@@ -107,10 +117,35 @@ export async function startP2pHost (opts: P2pHostOptions): Promise<P2pHost> {
   }
   for (const address of opts.join) joinOnce(address, JOIN_RETRY_MIN_MS)
 
+  // membership: every member publishes its record on a heartbeat; each node keeps the table
+  const table = new MemberTable({ failureTimeout: opts.failureTimeout })
+  let refusedLogged = 0
+  node.services.pubsub.subscribe(MEMBERS_TOPIC)
+  node.services.pubsub.addEventListener('message', (evt) => {
+    const message = evt.detail
+    if (message.topic !== MEMBERS_TOPIC || message.type !== 'signed') return
+    try {
+      table.heard(decodeMemberRecord(message.data, message.from.toString()))
+    } catch (err) {
+      // a peer holding the cluster key but sending garbage: refuse it, keep serving (log a few)
+      if (refusedLogged++ < 10) opts.log.warn({ from: message.from.toString() }, (err as Error).message)
+    }
+  })
+  const heartbeatMs = Math.max(100, Math.floor(opts.failureTimeout / 6))
+  const beat = (): void => {
+    node.services.pubsub.publish(MEMBERS_TOPIC, encodeMemberRecord(opts.self())).catch((err: unknown) => {
+      if (!stopped) opts.log.warn({}, `member heartbeat not sent: ${(err as Error).message}`)
+    })
+  }
+  const heartbeat = setInterval(beat, heartbeatMs)
+  heartbeat.unref()
+  beat()
+
   return {
     peerId,
     multiaddrs: () => node.getMultiaddrs().map((ma) => ma.toString()),
     connectedPeers: () => [...new Set(node.getConnections().map((c) => c.remotePeer.toString()))].sort(),
+    members: () => table.view(),
     ping: async (peer) => {
       const connection = node.getConnections().find((c) => c.remotePeer.toString() === peer)
       if (connection === undefined) throw new Error(`not connected to ${peer}`)
@@ -118,6 +153,7 @@ export async function startP2pHost (opts: P2pHostOptions): Promise<P2pHost> {
     },
     async stop () {
       stopped = true
+      clearInterval(heartbeat)
       for (const timer of timers) clearTimeout(timer)
       for (const dial of dials) dial.abort()
       await node.stop()

@@ -6,7 +6,7 @@
 import { ROOM_NAME_PATTERN, USER_NAME_PATTERN } from '../names.ts'
 
 export const ROLE_NAMES = ['chat', 'ai', 'storage', 'backup'] as const
-export const MEMBER_STATUSES = ['joining', 'up', 'draining', 'down'] as const
+export const MEMBER_STATUSES = ['joining', 'up', 'suspect', 'draining', 'down'] as const
 
 export const errorSchema = {
   $id: 'Error',
@@ -48,7 +48,8 @@ export const memberSchema = {
       }
     },
     startedAt: { type: 'integer', description: 'ms since the epoch' },
-    version: { type: 'string' }
+    version: { type: 'string' },
+    lastSeen: { type: 'integer', description: 'ms since the epoch of its last heartbeat (other members only)' }
   }
 } as const
 

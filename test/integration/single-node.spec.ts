@@ -526,7 +526,7 @@ describe('p2p host of a node (real processes on loopback)', function () {
       const key = await runCli(['cluster', 'keygen'])
       const keyFile = `${dirs[0]!.path}/cluster.key`
       await (await import('node:fs/promises')).writeFile(keyFile, key.stdout)
-      const p2p = ['--cluster-key-file', keyFile, '--p2p-listen', '/ip4/127.0.0.1/tcp/0', '--role', 'chat']
+      const p2p = ['--cluster-key-file', keyFile, '--p2p-listen', '/ip4/127.0.0.1/tcp/0', '--role', 'chat', '--failure-timeout', '1500']
       nodes.push(await startNodeProcess(dirs[0]!.path, p2p))
       const ready = nodes[0]!.logs.find((l) => typeof l.msg === 'string' && l.msg.startsWith('node ready'))
       const address = (ready?.p2p as string[] | undefined)?.[0]
@@ -536,6 +536,15 @@ describe('p2p host of a node (real processes on loopback)', function () {
       expect(nodesJson[0]?.addresses.p2p).to.deep.equal([address])
       nodes.push(await startNodeProcess(dirs[1]!.path, [...p2p, '--join', address as string]))
       await waitFor(() => nodes[1]!.logs.some((l) => typeof l.msg === 'string' && l.msg.startsWith(`connected to ${address}`)), 'the second node to connect', { timeout: 15_000, interval: 20 })
+      type Cluster = { self: { peerId: string }, members: Array<{ peerId: string, status: string, addresses: { grpc: string } }> }
+      const cluster = async (): Promise<Cluster> => await (await fetch(`http://${nodes[0]!.admin}/api/v1/cluster`, { headers: { authorization: `Bearer ${nodes[0]!.adminToken}` } })).json() as Cluster
+      await waitFor(async () => (await cluster()).members.filter((m) => m.status === 'up').length === 2, 'both members up on the first node', { timeout: 15_000, interval: 50 })
+      const second = (await cluster()).members.find((m) => m.peerId !== (nodes[0]!.logs.find((l) => l.peerId !== undefined)?.peerId))
+      expect(second?.addresses.grpc).to.equal(nodes[1]!.grpc)
+      await nodes[1]!.stop('SIGKILL')
+      const killedAt = Date.now()
+      await waitFor(async () => (await cluster()).members.find((m) => m.peerId === second?.peerId)?.status === 'down', 'the killed member down', { timeout: 10_000, interval: 50 })
+      expect(Date.now() - killedAt).to.be.lessThan(1500 + 1000)
       const refused = await runCli(['node', 'start', '--role', 'chat', '--data-dir', dirs[1]!.path, '--join', address as string])
       expect(refused.code).to.equal(2)
       expect(refused.stderr).to.match(/joining a cluster needs its key: pass --cluster-key-file/)

@@ -3,12 +3,34 @@ import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { generateKey } from '@libp2p/pnet'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { readClusterKey, startP2pHost } from '../../../node/mesh/p2p-host.ts'
+import type { MemberRecord } from '../../../node/mesh/membership.ts'
 import type { P2pHost } from '../../../node/mesh/p2p-host.ts'
 import { tempDir } from '../../helpers/temp-dir.ts'
 import { waitFor } from '../../helpers/wait-for.ts'
 
 const quiet = { info: () => undefined, warn: () => undefined }
+const FAILURE_TIMEOUT = 1_500
+
+/** A member record for a host that is up. */
+function record (peerId: () => string, roles: string[] = ['chat']): () => MemberRecord {
+  return () => ({
+    peerId: peerId(),
+    roles,
+    addresses: { grpc: '127.0.0.1:1', admin: '127.0.0.1:2', p2p: [] },
+    load: { actors: 1, entities: 0, mailbox: 0, rssBytes: 1 },
+    status: 'up',
+    incarnation: 1,
+    version: 'test'
+  })
+}
+
+async function startHost (clusterKey: Uint8Array, joinTo: readonly string[], listen = '/ip4/127.0.0.1/tcp/0', privateKey?: Awaited<ReturnType<typeof generateKeyPair>>): Promise<P2pHost> {
+  const key = privateKey ?? await generateKeyPair('Ed25519')
+  const id = peerIdFromPrivateKey(key).toString()
+  return await startP2pHost({ privateKey: key, listen, join: joinTo, clusterKey, log: quiet, failureTimeout: FAILURE_TIMEOUT, self: record(() => id) })
+}
 
 async function keyFile (dir: string, name: string): Promise<Uint8Array> {
   const key = new Uint8Array(95)
@@ -22,7 +44,7 @@ describe('P2pHost (real libp2p on loopback)', function () {
   let dir: { path: string, remove: () => Promise<void> }
   const hosts: P2pHost[] = []
   const host = async (clusterKey: Uint8Array, joinTo: readonly string[] = []): Promise<P2pHost> => {
-    const started = await startP2pHost({ privateKey: await generateKeyPair('Ed25519'), listen: '/ip4/127.0.0.1/tcp/0', join: joinTo, clusterKey, log: quiet })
+    const started = await startHost(clusterKey, joinTo)
     hosts.push(started)
     return started
   }
@@ -61,9 +83,26 @@ describe('P2pHost (real libp2p on loopback)', function () {
     hosts.splice(hosts.indexOf(a), 1)
     const b = await host(key, [address.replace(/\/p2p\/.*$/, '')])
     await new Promise((resolve) => setTimeout(resolve, 700))   // at least one failed attempt
-    const back = await startP2pHost({ privateKey, listen: `/ip4/127.0.0.1/tcp/${port}`, join: [], clusterKey: key, log: quiet })
+    const back = await startHost(key, [], `/ip4/127.0.0.1/tcp/${port}`, privateKey)
     hosts.push(back)
     await waitFor(() => b.connectedPeers().includes(back.peerId), 'the retry to connect', { timeout: 15_000, interval: 50 })
+  })
+
+  it('should see the other members up by their heartbeats, and a stopped one down within the failure timeout', async () => {
+    const key = await keyFile(dir.path, 'cluster.key')
+    const a = await host(key)
+    const b = await host(key, [a.multiaddrs()[0] as string])
+    const c = await host(key, [a.multiaddrs()[0] as string])
+    const upOn = (h: P2pHost): string[] => h.members().filter((m) => m.status === 'up').map((m) => m.peerId)
+    await waitFor(() => [a, b, c].every((h) => upOn(h).length === 2), 'every host to see the two others up', { timeout: 15_000, interval: 50 })
+    expect(upOn(b)).to.have.members([a.peerId, c.peerId])
+    await c.stop()
+    hosts.splice(hosts.indexOf(c), 1)
+    const stoppedAt = Date.now()
+    await waitFor(() => a.members().find((m) => m.peerId === c.peerId)?.status === 'down', 'the stopped host to be down', { timeout: 10_000, interval: 20 })
+    // down within the timeout, plus one heartbeat of slack
+    expect(Date.now() - stoppedAt).to.be.lessThan(FAILURE_TIMEOUT + FAILURE_TIMEOUT / 6 + 1_000)
+    expect(a.members().find((m) => m.peerId === b.peerId)?.status).to.equal('up')
   })
 
   it('should refuse a cluster key file that is not one, saying what it expects', async () => {

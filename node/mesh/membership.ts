@@ -1,0 +1,105 @@
+import { Packr } from 'msgpackr'
+
+/** A member as every node sees it (the admin API's member shape, plus what failure detection needs). */
+export interface MemberRecord {
+  readonly peerId: string
+  readonly roles: readonly string[]
+  readonly addresses: { readonly grpc: string, readonly admin: string, readonly p2p: readonly string[] }
+  readonly load: { readonly actors: number, readonly entities: number, readonly mailbox: number, readonly rssBytes: number }
+  /** 'up' or 'draining' as the member says of itself; 'suspect' and 'down' are decided by others. */
+  readonly status: 'joining' | 'up' | 'draining'
+  /** ms since the epoch of the member's start: a restarted member has a higher one. */
+  readonly incarnation: number
+  readonly version: string
+}
+
+export type MemberStatus = 'joining' | 'up' | 'suspect' | 'draining' | 'down'
+
+export interface MemberView extends Omit<MemberRecord, 'status'> {
+  readonly status: MemberStatus
+  /** ms since the epoch when its last heartbeat arrived. */
+  readonly lastSeen: number
+}
+
+/** The gossipsub topic of member records. */
+export const MEMBERS_TOPIC = '/plexi/members/1.0.0'
+/** A member record is a few hundred bytes; anything far larger is not one. */
+export const MAX_RECORD_BYTES = 16_384
+
+export class InvalidMemberRecordError extends Error {
+  override readonly name = 'InvalidMemberRecordError'
+}
+
+const packr = new Packr({ useRecords: false })
+
+export function encodeMemberRecord (record: MemberRecord): Uint8Array {
+  return packr.pack(record)
+}
+
+/** Decodes and checks a record from the wire: anything malformed is refused, never half-used. */
+export function decodeMemberRecord (bytes: Uint8Array, from: string): MemberRecord {
+  const fail = (why: string): never => { throw new InvalidMemberRecordError(`member record from ${from}: ${why}`) }
+  if (bytes.byteLength > MAX_RECORD_BYTES) fail(`${bytes.byteLength} bytes is over ${MAX_RECORD_BYTES}`)
+  let value: unknown
+  try {
+    value = packr.unpack(bytes)
+  } catch (err) {
+    return fail(`not msgpack (${(err as Error).message})`)
+  }
+  const r = value as Record<string, unknown> | null
+  if (r === null || typeof r !== 'object' || Array.isArray(r)) return fail('not an object')
+  const str = (v: unknown, max = 512): v is string => typeof v === 'string' && v.length <= max
+  const num = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0
+  if (!str(r.peerId, 128) || r.peerId !== from) fail(`peerId ${JSON.stringify(r.peerId)} is not the sender ${from}`)
+  if (!Array.isArray(r.roles) || r.roles.length > 8 || !r.roles.every((x) => str(x, 16))) fail('roles: expected up to 8 role names')
+  const a = r.addresses as Record<string, unknown> | null
+  if (a === null || typeof a !== 'object' || !str(a.grpc) || !str(a.admin) || !Array.isArray(a.p2p) || a.p2p.length > 16 || !a.p2p.every((x) => str(x))) fail('addresses: expected { grpc, admin, p2p[] }')
+  const l = r.load as Record<string, unknown> | null
+  if (l === null || typeof l !== 'object' || !num(l.actors) || !num(l.entities) || !num(l.mailbox) || !num(l.rssBytes)) fail('load: expected { actors, entities, mailbox, rssBytes }')
+  if (r.status !== 'joining' && r.status !== 'up' && r.status !== 'draining') fail(`status: ${JSON.stringify(r.status)}`)
+  if (!num(r.incarnation)) fail('incarnation: expected a number')
+  if (!str(r.version, 64)) fail('version: expected a string')
+  return r as unknown as MemberRecord
+}
+
+export interface MembershipOptions {
+  /** ms without a heartbeat before a member is down (suspect after half of it). */
+  readonly failureTimeout: number
+  readonly now?: () => number
+}
+
+/**
+ * This node's view of the cluster: the latest record of every member heard from, and its status
+ * by failure detection. A member not heard from for half of `failureTimeout` ms is suspect; for all
+ * of it, down; a record from it again makes it up (a newer incarnation replaces an older one; an older
+ * one is ignored).
+ */
+export class MemberTable {
+  readonly #members = new Map<string, { record: MemberRecord, lastSeen: number }>()
+  readonly #timeout: number
+  readonly #now: () => number
+
+  constructor (opts: MembershipOptions) {
+    if (!(opts.failureTimeout > 0)) throw new RangeError(`failureTimeout must be > 0, got ${opts.failureTimeout}`)
+    this.#timeout = opts.failureTimeout
+    this.#now = opts.now ?? Date.now
+  }
+
+  /** Takes a heartbeat; false when it was stale (an older incarnation). */
+  heard (record: MemberRecord): boolean {
+    const known = this.#members.get(record.peerId)
+    if (known !== undefined && known.record.incarnation > record.incarnation) return false
+    this.#members.set(record.peerId, { record, lastSeen: this.#now() })
+    return true
+  }
+
+  /** Every member heard from, sorted by peer id. */
+  view (): MemberView[] {
+    const now = this.#now()
+    return [...this.#members.values()].sort((a, b) => a.record.peerId.localeCompare(b.record.peerId)).map(({ record, lastSeen }) => {
+      const silent = now - lastSeen
+      const status: MemberStatus = silent > this.#timeout ? 'down' : silent > this.#timeout / 2 ? 'suspect' : record.status
+      return { ...record, status, lastSeen }
+    })
+  }
+}

@@ -1,0 +1,58 @@
+import { expect } from 'chai'
+import { Packr } from 'msgpackr'
+import { MemberTable, decodeMemberRecord, encodeMemberRecord } from '../../../node/mesh/membership.ts'
+import type { MemberRecord } from '../../../node/mesh/membership.ts'
+
+const member = (peerId: string, incarnation = 1): MemberRecord => ({
+  peerId,
+  roles: ['chat'],
+  addresses: { grpc: '127.0.0.1:7400', admin: '127.0.0.1:7402', p2p: [`/ip4/127.0.0.1/tcp/7401/p2p/${peerId}`] },
+  load: { actors: 3, entities: 1, mailbox: 0, rssBytes: 1000 },
+  status: 'up',
+  incarnation,
+  version: '0.1.0'
+})
+
+describe('MemberTable', () => {
+  it('should mark a silent member suspect after half the timeout, down after all of it, and up again when it is heard', () => {
+    let now = 0
+    const table = new MemberTable({ failureTimeout: 1000, now: () => now })
+    table.heard(member('a'))
+    expect(table.view()[0]?.status).to.equal('up')
+    now = 600
+    expect(table.view()[0]?.status).to.equal('suspect')
+    now = 1001
+    expect(table.view()[0]?.status).to.equal('down')
+    table.heard(member('a'))
+    expect(table.view()[0]).to.include({ status: 'up', lastSeen: 1001 })
+  })
+
+  it('should ignore a record of an older incarnation (a delayed heartbeat from before a restart)', () => {
+    const table = new MemberTable({ failureTimeout: 1000 })
+    expect(table.heard(member('a', 5))).to.equal(true)
+    expect(table.heard(member('a', 4))).to.equal(false)
+    expect(table.view()[0]?.incarnation).to.equal(5)
+  })
+})
+
+describe('decodeMemberRecord', () => {
+  it('should round-trip a record from its sender', () => {
+    expect(decodeMemberRecord(encodeMemberRecord(member('a')), 'a')).to.deep.equal(member('a'))
+  })
+
+  it('should refuse garbage, oversized, impostor and malformed records with the reason', () => {
+    const packr = new Packr({ useRecords: false })
+    const cases: Array<[Uint8Array, string, RegExp]> = [
+      [new Uint8Array([0xc1, 0xff, 0x00]), 'a', /not msgpack|not an object/],
+      [new Uint8Array(20_000), 'a', /over 16384/],
+      [encodeMemberRecord(member('a')), 'b', /is not the sender b/],
+      [packr.pack({ ...member('a'), roles: 'chat' }), 'a', /roles/],
+      [packr.pack({ ...member('a'), status: 'emperor' }), 'a', /status/],
+      [packr.pack({ ...member('a'), load: { actors: -1 } }), 'a', /load/],
+      [packr.pack([1, 2, 3]), 'a', /not an object/]
+    ]
+    for (const [bytes, from, why] of cases) {
+      expect(() => decodeMemberRecord(bytes, from)).to.throw(why).with.property('name', 'InvalidMemberRecordError')
+    }
+  })
+})
