@@ -10,7 +10,8 @@ import type { P2pHost } from '../../../node/mesh/p2p-host.ts'
 import { tempDir } from '../../helpers/temp-dir.ts'
 import { waitFor } from '../../helpers/wait-for.ts'
 
-const quiet = { info: () => undefined, warn: () => undefined }
+type HostLog = { info (obj: object, msg: string): void, warn (obj: object, msg: string): void }
+const quiet: HostLog = { info: () => undefined, warn: () => undefined }
 const FAILURE_TIMEOUT = 1_500
 
 /** A member record for a host that is up. */
@@ -26,10 +27,17 @@ function record (peerId: () => string, roles: string[] = ['chat']): () => Member
   })
 }
 
-async function startHost (clusterKey: Uint8Array, joinTo: readonly string[], listen = '/ip4/127.0.0.1/tcp/0', privateKey?: Awaited<ReturnType<typeof generateKeyPair>>): Promise<P2pHost> {
+/** A logger that counts the failed join attempts it is told of (the host logs each one). */
+function joinFailures (): { log: HostLog, count: () => number } {
+  let failed = 0
+  return { log: { info: () => undefined, warn: (_obj: object, msg: string) => { if (msg.startsWith('cannot reach')) failed++ } }, count: () => failed }
+}
+
+async function startHost (clusterKey: Uint8Array, joinTo: readonly string[], listen = '/ip4/127.0.0.1/tcp/0',
+  privateKey?: Awaited<ReturnType<typeof generateKeyPair>>, log: HostLog = quiet): Promise<P2pHost> {
   const key = privateKey ?? await generateKeyPair('Ed25519')
   const id = peerIdFromPrivateKey(key).toString()
-  return await startP2pHost({ privateKey: key, listen, join: joinTo, clusterKey, log: quiet, failureTimeout: FAILURE_TIMEOUT, self: record(() => id) })
+  return await startP2pHost({ privateKey: key, listen, join: joinTo, clusterKey, log, failureTimeout: FAILURE_TIMEOUT, self: record(() => id) })
 }
 
 async function keyFile (dir: string, name: string): Promise<Uint8Array> {
@@ -43,8 +51,8 @@ describe('P2pHost (real libp2p on loopback)', function () {
   this.timeout(30_000)
   let dir: { path: string, remove: () => Promise<void> }
   const hosts: P2pHost[] = []
-  const host = async (clusterKey: Uint8Array, joinTo: readonly string[] = []): Promise<P2pHost> => {
-    const started = await startHost(clusterKey, joinTo)
+  const host = async (clusterKey: Uint8Array, joinTo: readonly string[] = [], log: HostLog = quiet): Promise<P2pHost> => {
+    const started = await startHost(clusterKey, joinTo, undefined, undefined, log)
     hosts.push(started)
     return started
   }
@@ -66,9 +74,10 @@ describe('P2pHost (real libp2p on loopback)', function () {
 
   it('should never connect a node holding another cluster key', async () => {
     const a = await host(await keyFile(dir.path, 'a.key'))
-    const outsider = await host(await keyFile(dir.path, 'b.key'), [a.multiaddrs()[0] as string])
-    // the outsider keeps retrying; give it several attempts (bounded) and check none got through
-    await new Promise((resolve) => setTimeout(resolve, 4_000))
+    const failures = joinFailures()
+    const outsider = await host(await keyFile(dir.path, 'b.key'), [a.multiaddrs()[0] as string], failures.log)
+    // the outsider keeps retrying: after two attempts have each failed, none got through
+    await waitFor(() => failures.count() >= 2, 'two failed join attempts', { timeout: 20_000, interval: 20 })
     expect(a.connectedPeers()).to.not.include(outsider.peerId)
     expect(outsider.connectedPeers()).to.deep.equal([])
   })
@@ -81,8 +90,9 @@ describe('P2pHost (real libp2p on loopback)', function () {
     const port = Number(/tcp\/(\d+)/.exec(address)?.[1])
     await a.stop()
     hosts.splice(hosts.indexOf(a), 1)
-    const b = await host(key, [address.replace(/\/p2p\/.*$/, '')])
-    await new Promise((resolve) => setTimeout(resolve, 700))   // at least one failed attempt
+    const failures = joinFailures()
+    const b = await host(key, [address.replace(/\/p2p\/.*$/, '')], failures.log)
+    await waitFor(() => failures.count() >= 1, 'a failed join attempt', { timeout: 10_000, interval: 20 })
     const back = await startHost(key, [], `/ip4/127.0.0.1/tcp/${port}`, privateKey)
     hosts.push(back)
     await waitFor(() => b.connectedPeers().includes(back.peerId), 'the retry to connect', { timeout: 15_000, interval: 50 })
