@@ -18,6 +18,9 @@ import type { Journal, SnapshotStore } from './journal.ts'
 import type { Logger } from './logger.ts'
 import type { NodeRole } from './node-role.ts'
 import type { ReplyTo } from './reply-to.ts'
+import type { ActorAddress } from './actor-ref.ts'
+import type { DeliveryResult } from './pending-asks.ts'
+import type { Remoting, ReplyOutcome } from './remoting.ts'
 
 export interface ActorSystemOptions {
   /** This node's id; reply addresses and actor addresses carry it. @default 'local' */
@@ -53,6 +56,7 @@ export class ActorSystem {
   readonly #root: ActorCell<unknown, undefined>
   readonly #entities: EntityHost
   #terminating: Promise<void> | undefined
+  #remoting: Remoting | undefined
 
   constructor (options: ActorSystemOptions = {}) {
     this.node = options.node ?? 'local'
@@ -77,9 +81,14 @@ export class ActorSystem {
     this.#entities = new EntityHost(kernel, entitiesCell, {
       ...(options.journal !== undefined && { journal: options.journal }),
       ...(options.snapshots !== undefined && { snapshots: options.snapshots }),
-      strict: options.strictSerialization ?? false
+      strict: options.strictSerialization ?? false,
+      remoting: () => this.#remoting
     })
   }
+
+  /** Joins the system to the mesh: from now on entities live where `remoting.ownerOf` says, and
+   * replies and messages for other nodes go through it. */
+  attachRemoting (remoting: Remoting): void { this.#remoting = remoting }
 
   /** Starts a top-level actor under the root supervisor. */
   spawn<M, S> (behavior: Behavior<M, S>, options: SpawnOptions = {}): ActorRef<M> {
@@ -133,6 +142,48 @@ export class ActorSystem {
     return cell === this.#root ? undefined : cell.ref as ActorRef<M>
   }
 
+  /**
+   * A ref to the actor at `address`, on this node or another (through the mesh). A local path
+   * with no actor behind it gives a ref whose messages are dead letters.
+   */
+  actorAt<M> (address: ActorAddress): ActorRef<M> {
+    if (address.node === this.node) {
+      return this.lookup<M>(address.path) ?? new ActorRef<M>(this.node, { path: address.path, capacity: 0, deliver: () => 'stopped' }, this.#asks, this.stats)
+    }
+    const target = {
+      path: address.path,
+      capacity: 0,
+      deliver: (msg: M): DeliveryResult => this.#remoting?.toActor(address, msg) ?? 'stopped'
+    }
+    return new ActorRef<M>(address.node, target, this.#asks, this.stats)
+  }
+
+  /** A message the mesh brought for an entity this node hosts (its owner check is done). */
+  deliverToEntity (type: string, key: string, msg: unknown): DeliveryResult {
+    if (this.#terminating !== undefined) return 'stopped'
+    return this.#entities.deliverHere(type, key, msg)
+  }
+
+  /** A message the mesh brought for the local actor at `path`. */
+  deliverToActor (path: string, msg: unknown): DeliveryResult {
+    const ref = this.lookup(path)
+    if (ref === undefined) return 'stopped'
+    return MessageRef.targetOf(ref).deliver(msg)
+  }
+
+  /** A reply the mesh brought for an ask of this node. */
+  settle (askId: string, outcome: ReplyOutcome): void { this.#reply({ askId, node: this.node }, outcome) }
+
+  /** Whether an ask of this node is still waiting for its reply. */
+  isAskPending (askId: string): boolean { return this.#asks.has(askId) }
+
+  /** The role an entity type needs, or undefined for a type not registered here. */
+  roleOf (type: string): NodeRole | undefined { return this.#entities.roleOf(type) }
+
+  /** Passivates the active entities that `keep` rejects (their owner is now another node);
+   * returns how many. See EntityHost.handOff. */
+  handOff (keep: (type: string, key: string) => boolean): number { return this.#entities.handOff(keep) }
+
   /** Resolves the ask waiting at `to` (from anywhere, e.g. a gateway answering for an actor). */
   reply<R> (to: ReplyTo<R>, value: R): void { this.#reply(to, { value }) }
 
@@ -153,9 +204,12 @@ export class ActorSystem {
     return this.#terminating
   }
 
-  #reply (to: ReplyTo<unknown>, outcome: { value: unknown } | { error: unknown }): void {
+  #reply (to: ReplyTo<unknown>, outcome: ReplyOutcome): void {
     if (to.node !== this.node) {
-      // remote replies arrive with the mesh; until then a foreign address is a dead letter
+      if (this.#remoting !== undefined) {
+        this.#remoting.reply(to, outcome)
+        return
+      }
       this.stats.deadLetters++
       this.log.debug({ to }, `reply for node ${to.node} dropped: no route to it`)
       return

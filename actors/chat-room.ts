@@ -9,7 +9,9 @@ import type { EntityContext, EntityType } from './entity-type.ts'
 import type { JournalRecord } from './journal.ts'
 
 interface RoomVolatile {
-  /** Subscribed gateways by actor path: one push per gateway, which fans out to its clients. */
+  /** Subscribed gateways by `node/path` (on any node): one push per gateway, which fans out to its
+   * clients. A gateway that cannot take a push is dropped; it renews its subscription and its
+   * clients fetch the gap from history. */
   readonly subscribers: Map<string, ActorRef<RoomFeed>>
   /** Agents answering in this room, by request id. */
   readonly answering: Map<string, { readonly user: string, readonly inReplyTo: number }>
@@ -56,7 +58,7 @@ export const chatRoom: EntityType<RoomMsg, RoomState, RoomEvent, RoomVolatile> =
           type: 'agent-partial',
           partial: { room: ctx.key, requestId: msg.requestId, user: agentDisplayName(answering.user), text: msg.event.text, inReplyTo: answering.inReplyTo }
         }
-        for (const gateway of ctx.volatile.subscribers.values()) gateway.tell(feed)
+        push(ctx, feed)
         return
       }
       case 'agent-replied': {
@@ -92,17 +94,17 @@ export const chatRoom: EntityType<RoomMsg, RoomState, RoomEvent, RoomVolatile> =
         ctx.reply(msg.replyTo, info(ctx))
         return
       case 'subscribe': {
-        const ref = ctx.system.node === msg.gateway.node ? ctx.system.lookup<RoomFeed>(msg.gateway.path) : undefined
-        if (ref === undefined) {
+        const ref = ctx.system.actorAt<RoomFeed>(msg.gateway)
+        if (ref.node === ctx.system.node && ctx.system.lookup(msg.gateway.path) === undefined) {
           ctx.fail(msg.replyTo, new Error(`no gateway at ${msg.gateway.node}${msg.gateway.path}`))
           return
         }
-        ctx.volatile.subscribers.set(msg.gateway.path, ref)
+        ctx.volatile.subscribers.set(gatewayKey(msg.gateway), ref)
         ctx.reply(msg.replyTo, { lastSeq: ctx.durableSeq })
         return
       }
       case 'unsubscribe':
-        ctx.volatile.subscribers.delete(msg.gateway.path)
+        ctx.volatile.subscribers.delete(gatewayKey(msg.gateway))
         return
       default:
         assertNever(msg, 'room message')
@@ -150,12 +152,21 @@ function record (ctx: RoomContext, event: RoomEvent, then: (message: ChatMessage
   }
   ctx.persist(event).then(() => {
     then(message)
-    const feed: RoomFeed = { type: 'room-message', message }
-    for (const gateway of ctx.volatile.subscribers.values()) gateway.tell(feed)
+    push(ctx, { type: 'room-message', message })
   }, (err: unknown) => {
     if (replyTo !== undefined) ctx.fail(replyTo, err)
     else ctx.crash(err)
   })
+}
+
+function push (ctx: RoomContext, feed: RoomFeed): void {
+  for (const [key, gateway] of ctx.volatile.subscribers) {
+    if (!gateway.tell(feed)) ctx.volatile.subscribers.delete(key)
+  }
+}
+
+function gatewayKey (address: { readonly node: string, readonly path: string }): string {
+  return `${address.node}${address.path}`
 }
 
 /** A room's first event registers it in the room directory first (so that a room that has

@@ -33,6 +33,8 @@ export class EntityActivation<M> {
   volatile: unknown
   /** Set by the live incarnation: may the entity passivate now? */
   canPassivate: () => boolean = () => true
+  /** Its owner is now another node: it stops once its mailbox is empty, whatever canPassivate says. */
+  handingOff = false
   #writes: Promise<void> = Promise.resolve()
   #resolveTerminated!: () => void
 

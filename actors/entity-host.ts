@@ -9,6 +9,7 @@ import type { EntityType } from './entity-type.ts'
 import type { Journal, SnapshotStore } from './journal.ts'
 import type { NodeRole } from './node-role.ts'
 import type { DeliveryResult } from './pending-asks.ts'
+import type { Remoting } from './remoting.ts'
 
 export interface EntityInfo {
   readonly type: string
@@ -21,6 +22,8 @@ export interface EntityHostOptions {
   readonly journal?: Journal
   readonly snapshots?: SnapshotStore
   readonly strict: boolean
+  /** The mesh, once attached: entities owned by other nodes are reached through it. */
+  readonly remoting: () => Remoting | undefined
 }
 
 interface Registered {
@@ -69,8 +72,43 @@ export class EntityHost {
     if (registered === undefined) throw new UnknownEntityTypeError(type, [...this.#types.keys()])
     checkKey(key)
     const capacity = registered.def.mailbox ?? this.#kernel.mailboxCapacity
-    return new EntityRef<M>(type, key, (msg) => this.#deliver(registered, key, msg), capacity,
+    return new EntityRef<M>(type, key, (msg) => this.#route(registered, key, msg), capacity,
       this.#kernel.asks, this.#kernel.stats)
+  }
+
+  /**
+   * Delivers here, whoever the owner is (a message the mesh brought in for an entity this node
+   * hosts). Bad type or key come back as an Error result, never a throw: they came off the wire.
+   */
+  deliverHere (type: string, key: string, msg: unknown): DeliveryResult {
+    const registered = this.#types.get(type)
+    if (registered === undefined) return new UnknownEntityTypeError(type, [...this.#types.keys()])
+    try {
+      checkKey(key)
+      return this.#deliver(registered, key, msg)
+    } catch (err) {
+      return err instanceof Error ? err : new Error(String(err))
+    }
+  }
+
+  /** The role entities of `type` need, or undefined for a type not registered here. */
+  roleOf (type: string): NodeRole | undefined { return this.#types.get(type)?.def.role }
+
+  /**
+   * Passivates every active entity that `keep` says is no longer this node's (its owner changed):
+   * each finishes what is in its mailbox and its writes, then stops even if it would rather stay
+   * (e.g. a room with subscribers); its next message goes to the new owner. Returns how many.
+   */
+  handOff (keep: (type: string, key: string) => boolean): number {
+    let count = 0
+    for (const activation of this.#active.values()) {
+      const [type = ''] = activation.id.split('/', 1)
+      if (activation.handingOff || keep(type, activation.key)) continue
+      activation.handingOff = true
+      activation.cell.requestIdleStop()
+      count++
+    }
+    return count
   }
 
   list (type?: string): EntityInfo[] {
@@ -88,6 +126,16 @@ export class EntityHost {
 
   /** No new activations; the system's stop then stops the active ones. */
   close (): void { this.#closed = true }
+
+  #route<M> (registered: Registered, key: string, msg: M): DeliveryResult {
+    const remoting = this.#options.remoting()
+    if (remoting === undefined) return this.#deliver(registered, key, msg)
+    const owner = remoting.ownerOf(registered.def.type, registered.def.role, key)
+    if (owner instanceof Error) return owner
+    if (owner === this.#kernel.node) return this.#deliver(registered, key, msg)
+    if (this.#options.strict) assertPlainData(msg, `message to ${registered.def.type}/${key}`)
+    return remoting.toEntity(owner, registered.def.type, key, msg)
+  }
 
   #deliver<M> (registered: Registered, key: string, msg: M): DeliveryResult {
     const id = `${registered.def.type}/${key}`
@@ -121,7 +169,7 @@ export class EntityHost {
       ...(def.mailbox !== undefined && { mailbox: def.mailbox })
     }, {
       onIdle: () => {
-        if (!activation.canPassivate()) return false
+        if (!activation.handingOff && !activation.canPassivate()) return false
         if (this.#active.get(id) === activation) this.#active.delete(id)
         return true
       },

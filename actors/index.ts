@@ -3,6 +3,7 @@
  */
 export { ActorSystem } from './actor-system.ts'
 export type { ActorSystemOptions } from './actor-system.ts'
+export type { Remoting, ReplyOutcome } from './remoting.ts'
 export { ActorRef } from './actor-ref.ts'
 export type { ActorAddress } from './actor-ref.ts'
 export type { ActorInfo, CellStatus } from './actor-cell.ts'
@@ -12,8 +13,8 @@ export type {
 export { supervisor } from './supervisor.ts'
 export type { ChildInfo, ChildSpec, SupervisorMsg } from './supervisor.ts'
 export { TimerScheduler } from './timer-scheduler.ts'
-export type { AskObserver, AskOptions, AskOutcome } from './pending-asks.ts'
-export { isReplyTo } from './reply-to.ts'
+export type { AskObserver, AskOptions, AskOutcome, DeliveryResult } from './pending-asks.ts'
+export { isReplyTo, replyToOf } from './reply-to.ts'
 export type { ReplyTo } from './reply-to.ts'
 export { EntityRef } from './entity-ref.ts'
 export type { EntityAddress } from './entity-ref.ts'

@@ -14,11 +14,12 @@ export abstract class MessageRef<M> {
     this.#stats = stats
   }
 
-  /** Fire and forget. False when the message was not enqueued (mailbox full, or the actor has
-   * stopped); both are counted. */
+  /** Fire and forget. False when the message was not enqueued (mailbox full, the actor has
+   * stopped, or it cannot be routed); all are counted. */
   tell (msg: M): boolean {
     const result = this.#target.deliver(msg)
     if (result === 'full') this.#stats.tellsDropped++
+    else if (result instanceof Error) this.#stats.deadLetters++
     return result === 'ok'
   }
 

@@ -10,8 +10,9 @@ export interface AskOptions {
   signal?: AbortSignal
 }
 
-/** What a ref reports when it tries to hand over a message. */
-export type DeliveryResult = 'ok' | 'full' | 'stopped'
+/** What a ref reports when it tries to hand over a message: enqueued, mailbox full, target
+ * stopped, or refused for a reason of its own (e.g. no member holds the role the entity needs). */
+export type DeliveryResult = 'ok' | 'full' | 'stopped' | Error
 
 /** Something that accepts messages: an actor cell or an entity host. */
 export interface Deliverer<M> {
@@ -115,6 +116,8 @@ export class PendingAsks {
       this.reject(replyTo, new MailboxFullError(target.path, target.capacity))
     } else if (result === 'stopped') {
       this.reject(replyTo, new ActorStoppedError(target.path))
+    } else if (result instanceof Error) {
+      this.reject(replyTo, result)
     }
     return promise
   }
@@ -134,6 +137,12 @@ export class PendingAsks {
     this.#observed(pending, 'error')
     pending.reject(error)
     return true
+  }
+
+  /** Whether the ask is still waiting for its reply. */
+  has (askId: string): boolean {
+    for (const bucket of this.#buckets.values()) if (bucket.asks.has(askId)) return true
+    return false
   }
 
   rejectAll (error: unknown): void {

@@ -210,10 +210,8 @@ function tellSink (ctx: AgentContext, sink: AgentSink, event: AgentStreamEvent):
       ctx.system.entity<AgentStreamEvent>(sink.type, sink.key).tell(event)
       return true
     }
-    const ref = ctx.system.node === sink.address.node ? ctx.system.lookup<AgentStreamEvent>(sink.address.path) : undefined
-    if (ref === undefined) return false
-    ref.tell(event)
-    return true
+    // on this node or another: the stream goes to the asking client's gateway
+    return ctx.system.actorAt<AgentStreamEvent>(sink.address).tell(event)
   } catch {
     return false
   }

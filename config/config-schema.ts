@@ -52,6 +52,8 @@ export const CONFIG_SCHEMA: readonly KeySpec[] = [
   { key: 'join', type: { kind: 'multiaddr-list' }, default: [], description: 'multiaddrs of nodes to join, comma-separated (retried with backoff until reached; needs cluster-key-file)' },
   { key: 'cluster-key-file', type: { kind: 'path' }, description: 'file holding the cluster pre-shared key (plexi cluster keygen); without it the node runs alone with no p2p listener' },
   { key: 'failure-timeout', type: { kind: 'int', min: 200, max: 600_000 }, default: 3_000, description: 'ms without a heartbeat before another member is marked down (suspect after half of it); heartbeats go out 6 times per timeout' },
+  { key: 'mdns', type: { kind: 'boolean' }, default: false, description: 'find other nodes on the local network by multicast DNS (needs cluster-key-file; only nodes holding the same key connect)' },
+  { key: 'capacity', type: { kind: 'int', min: 1, max: 100_000 }, description: 'placement weight of this node: a node with twice the capacity owns about twice the entities (default: its CPU cores)' },
   { key: 'models-dir', type: { kind: 'path' }, description: 'where models are kept: GGUF files, and <name>.json files naming models on OpenAI-compatible servers (default: <data-dir>/models)' },
   { key: 'admin-token', type: { kind: 'string', minLength: 16 }, secret: true, description: 'bearer token for /api/v1 (default: the one in <data-dir>/admin-token, created on first start)' },
   { key: 'metrics-token', type: { kind: 'string', minLength: 16 }, secret: true, description: 'bearer token required on /metrics (default: /metrics is open)' },
@@ -96,6 +98,8 @@ export interface NodeConfig {
   readonly join: readonly string[]
   readonly clusterKeyFile: string | undefined
   readonly failureTimeout: number
+  readonly mdns: boolean
+  readonly capacity: number | undefined
   readonly modelsDir: string
   readonly adminToken: string | undefined
   readonly metricsToken: string | undefined

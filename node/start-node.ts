@@ -28,6 +28,8 @@ import { AgentAsker } from './inference/agent-asker.ts'
 import { buildOpenAiServer } from './openai/index.ts'
 import { readClusterKey, startP2pHost } from './mesh/p2p-host.ts'
 import type { P2pHost } from './mesh/p2p-host.ts'
+import { Cluster } from './mesh/cluster.ts'
+import { NodeRoles } from './mesh/role-manager.ts'
 import { openAiBackend } from './openai/openai-backend.ts'
 import { InferenceService } from './inference/inference-service.ts'
 import { UsageLimiter } from './inference/usage-limiter.ts'
@@ -39,6 +41,7 @@ import type { UntypedServiceImplementation } from '@grpc/grpc-js'
 
 export interface RunningNode {
   readonly peerId: string
+  /** The node's roles now (the role manager may change them). */
   readonly roles: readonly Role[]
   readonly grpc: HostPort
   readonly admin: HostPort
@@ -58,7 +61,8 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
   if (config.role === undefined || config.role.length === 0) {
     throw new ConfigError('role', 'no role given: pass --role with chat, ai, storage, backup (comma-separated) or all; npm start uses all')
   }
-  const roles = config.role
+  const nodeRoles = new NodeRoles(config.role)
+  const capacity = config.capacity ?? availableParallelism()
   if (config.join.length > 0 && config.clusterKeyFile === undefined) {
     throw new ConfigError('join', 'joining a cluster needs its key: pass --cluster-key-file (the file `plexi cluster keygen` made, the same on every node)')
   }
@@ -81,7 +85,7 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
   try {
     // after the store: a data dir held by another node fails first, having changed nothing
     const models = new ModelRegistry(config.modelsDir)
-    if ((await models.scan()).every((m) => m.status !== 'ready') && roles.includes('ai')) {
+    if ((await models.scan()).every((m) => m.status !== 'ready') && nodeRoles.has('ai')) {
       // so that an agent answers out of the box; random weights: it answers with noise
       const file = join(config.modelsDir, tinyModelFileName())
       await writeTinyModel(file)
@@ -90,7 +94,7 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
     }
     const invalid = models.list().filter((m) => m.status === 'invalid')
     for (const model of invalid) log.warn({ model: model.name }, `model ${model.name} is not usable and will not be loaded: ${model.error ?? ''}`)
-    if (config.defaultModel !== undefined && roles.includes('ai') && models.get(config.defaultModel)?.status !== 'ready') {
+    if (config.defaultModel !== undefined && nodeRoles.has('ai') && models.get(config.defaultModel)?.status !== 'ready') {
       throw new ConfigError('default-model', `no usable model named ${config.defaultModel} in ${config.modelsDir} (models: ${models.list().filter((m) => m.status === 'ready').map((m) => m.name).join(', ') || 'none'})`)
     }
 
@@ -106,6 +110,7 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
     const actors = system
     cleanups.unshift(() => actors.terminate())
     metrics = new NodeMetrics(system, store)
+    // every type on every node: placement decides where each entity lives, by the roles held
     system.registerEntity(chatRoom)
     system.registerEntity(roomDirectory)
     system.registerEntity(userDirectory)
@@ -131,8 +136,8 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
       ...(config.defaultModel !== undefined && { defaultModel: config.defaultModel }),
       onError: (model) => { inferenceMetrics.inferenceRequests.inc({ model, outcome: 'error' }) }
     })
-    if (roles.includes('ai')) {
-      system.registerEntity(userAgent({ inference, sampling: { ...DEFAULT_SAMPLING, maxTokens: config.agentMaxTokens }, maxTokensLimit: config.contextSize }))
+    system.registerEntity(userAgent({ inference, sampling: { ...DEFAULT_SAMPLING, maxTokens: config.agentMaxTokens }, maxTokensLimit: config.contextSize }))
+    if (nodeRoles.has('ai')) {
       log.info(inferencePlan, `inference: ${inferencePlan.workers} worker(s) per model x ${inferencePlan.contexts} context(s) x ${inferencePlan.threads} thread(s), gpu ${config.gpu}`)
     }
     const agentGatewayRef: ActorRef<AgentGatewayMsg> = system.spawn(agentGateway(), { name: 'agent-gateway', mailbox: 65_536, kind: 'agent-gateway' })
@@ -154,7 +159,6 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
       onPosted: () => { nodeMetrics.chatMessages.inc() },
       streams: { opened: () => { nodeMetrics.grpcStreamsOpen.inc() }, closed: () => { nodeMetrics.grpcStreamsOpen.dec() } }
     })
-    if (!roles.includes('chat')) log.warn('this node has no chat role: it serves no chat calls until nodes form a mesh')
     const agentHandlers = agentServiceHandlers({
       system,
       users,
@@ -164,10 +168,10 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
       log,
       accepting: () => state === 'ready'
     })
-    if (!roles.includes('ai')) log.warn('this node has no ai role: it serves no agent calls until nodes form a mesh')
+    // every node serves every call: rooms and agents are reached wherever placement put them
     const grpc = await startGrpcServer(config.grpcListen, [
-      { service, handlers: roles.includes('chat') ? handlers : unavailable(handlers, 'chat', 'Subscribe') },
-      { service: loadAgentService().service, handlers: roles.includes('ai') ? agentHandlers : unavailable(agentHandlers, 'ai', 'Ask') }
+      { service, handlers },
+      { service: loadAgentService().service, handlers: agentHandlers }
     ])
     cleanups.unshift(async () => grpc.server.forceShutdown())
 
@@ -177,7 +181,7 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
       const actorList = actors.actors()
       return {
         peerId: identity.peerId,
-        roles: [...roles],
+        roles: [...nodeRoles.current],
         status: state === 'ready' ? 'up' : state === 'starting' ? 'joining' : 'draining',
         addresses: { grpc: formatHostPort(grpc.address), admin: formatHostPort(adminAddress), p2p: p2p?.multiaddrs() ?? [] },
         load: {
@@ -186,10 +190,12 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
           mailbox: actorList.reduce((sum, a) => sum + a.mailbox, 0),
           rssBytes: process.memoryUsage.rss()
         },
+        capacity,
         startedAt,
         version: VERSION
       }
     }
+    let cluster: Cluster | undefined
     if (clusterKey !== undefined) {
       try {
         p2p = await startP2pHost({
@@ -198,6 +204,8 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
           join: config.join,
           clusterKey,
           failureTimeout: config.failureTimeout,
+          mdns: config.mdns,
+          onHeard: () => { cluster?.refresh() },
           self: () => {
             const me = self()
             return { ...me, status: me.status === 'joining' ? 'joining' : me.status === 'up' ? 'up' : 'draining', incarnation: startedAt }
@@ -210,7 +218,25 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
       const host = p2p
       cleanups.unshift(() => host.stop())
     } else {
+      if (config.mdns) throw new ConfigError('mdns', 'finding nodes by mDNS needs a cluster key: pass --cluster-key-file')
       log.info('no cluster key (--cluster-key-file): this node runs alone, with no p2p listener')
+    }
+    const clusterLog = log.child({ component: 'mesh' })
+    cluster = await Cluster.start({
+      system,
+      journal: store.journal,
+      roles: nodeRoles,
+      capacity,
+      p2p,
+      serving: () => state !== 'draining',
+      // subscriptions follow rooms to their new owners now, not at the next renewal
+      onViewChange: () => { gateway.tell({ type: 'resubscribe' }) },
+      log: clusterLog
+    }, Math.max(100, Math.floor(config.failureTimeout / 6)))
+    const mesh = cluster
+    cleanups.unshift(() => mesh.stop())
+    for (const role of ['chat', 'ai'] as const) {
+      if (!nodeRoles.has(role)) log.info(`this node does not hold the ${role} role: its ${role === 'chat' ? 'rooms' : 'agents'} live on members that do`)
     }
     const admin = await buildAdminServer({
       system,
@@ -229,8 +255,10 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
         load: m.load,
         startedAt: m.incarnation,
         version: m.version,
+        capacity: m.capacity,
         lastSeen: m.lastSeen
       })),
+      cluster,
       models,
       manager,
       logger: log
@@ -247,7 +275,7 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
     let openaiAddress: HostPort | undefined
     const closeOnStop: Array<() => Promise<unknown>> = []
     if (config.openaiListen !== undefined) {
-      if (!roles.includes('ai')) throw new ConfigError('openai-listen', 'the OpenAI-compatible endpoint needs the ai role on this node')
+      if (!nodeRoles.has('ai')) throw new ConfigError('openai-listen', 'the OpenAI-compatible endpoint needs the ai role on this node')
       const openai = await buildOpenAiServer({
         backend: openAiBackend({ users, registry: models, inference, asker, startedAt: Math.floor(startedAt / 1000) }),
         logger: log.child({ component: 'openai' }),
@@ -265,10 +293,17 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
     }
 
     const p2pHost = p2p
+    if (p2p !== undefined && config.join.length > 0) {
+      // take clients only once this node sees the cluster: a node that placed entities on a
+      // view of itself alone would split them from their owners
+      const waitMs = Math.min(10_000, 2 * config.failureTimeout)
+      if (!await mesh.awaitPeers(waitMs)) log.warn(`no member heard from within ${waitMs} ms; serving alone until one is (entities placed meanwhile may move)`)
+    }
     state = 'ready'
+    mesh.refresh()
     log.info({
       peerId: identity.peerId,
-      roles,
+      roles: nodeRoles.current,
       grpc: formatHostPort(grpc.address),
       admin: formatHostPort(adminAddress),
       ...(openaiAddress !== undefined && { openai: `http://${formatHostPort(openaiAddress)}/v1` }),
@@ -281,7 +316,7 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
     let stopping: Promise<void> | undefined
     return {
       peerId: identity.peerId,
-      roles,
+      get roles () { return nodeRoles.current },
       grpc: grpc.address,
       admin: adminAddress,
       adminTokenPath: adminToken.path,
@@ -290,6 +325,9 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
         stopping ??= (async () => {
           state = 'draining'
           log.info('shutting down: not ready, closing streams, finishing in-flight calls')
+          // the others stop placing entities here now, not after the failure timeout
+          p2pHost?.announce()
+          mesh.refresh()
           const streams = await gateway.ask<number>((replyTo) => ({ type: 'close-all', reason: 'node is shutting down', replyTo }))
             .catch(() => 0)
           const clean = await stopGrpcServer(grpc.server, config.shutdownTimeout)
@@ -299,6 +337,7 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
           await store.close()
           await admin.close()
           for (const close of closeOnStop) await close()
+          await mesh.stop()
           await p2pHost?.stop()
           log.info({ streams }, 'stopped: journal flushed')
         })()
@@ -350,12 +389,4 @@ function createRuntime (entry: ModelEntry, config: NodeConfig, plan: InferencePl
     contextSize: Math.min(config.contextSize, entry.facts?.contextLength ?? config.contextSize),
     log: log.child({ component: 'llama' })
   })
-}
-
-/** A service on a node without the role it needs: every call is UNAVAILABLE. */
-function unavailable (handlers: UntypedServiceImplementation, role: Role, streaming: string): UntypedServiceImplementation {
-  const refuse = { code: status.UNAVAILABLE, details: `this node does not hold the ${role} role; connect to a node that does` }
-  return Object.fromEntries(Object.keys(handlers).map((name) => [name, name === streaming
-    ? (call: { emit: (event: string, err: unknown) => void }) => { call.emit('error', refuse) }
-    : (_call: unknown, callback: (err: unknown) => void) => { callback(refuse) }])) as UntypedServiceImplementation
 }

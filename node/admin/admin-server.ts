@@ -10,6 +10,8 @@ import { tokenMatches } from '../identity/admin-token.ts'
 import type { NodeMetrics } from '../metrics/node-metrics.ts'
 import type { UserAccounts } from '../users/user-accounts.ts'
 import type { LoadedModel, ModelEntry, ModelManager, ModelRegistry } from '../../runtimes/index.ts'
+import type { ActorRow, EntityRow } from '../mesh/node-inspector.ts'
+import type { RolesInfo } from '../mesh/role-manager.ts'
 
 export type Readiness = 'starting' | 'ready' | 'draining'
 
@@ -19,6 +21,8 @@ export interface Member {
   status: 'joining' | 'up' | 'suspect' | 'draining' | 'down'
   addresses: { grpc: string, admin: string, p2p: string[] }
   load: { actors: number, entities: number, mailbox: number, rssBytes: number }
+  /** Placement weight. */
+  capacity: number
   startedAt: number
   version: string
   /** Other members: ms since the epoch of their last heartbeat. */
@@ -37,12 +41,21 @@ export interface AdminServerDeps {
   readonly self: () => Member
   /** The other members this node knows of (absent: none). */
   readonly others?: () => Member[]
+  /** Cluster-wide listings and role changes (absent: this node's own actors only, no roles route). */
+  readonly cluster?: ClusterAdmin
   /** The node's models (absent: the route lists none). */
   readonly models?: ModelRegistry
   /** What is loaded, and load/unload (absent: nothing is, and the routes answer 404). */
   readonly manager?: ModelManager
   /** pino (the node's), or false for none (tests). */
   readonly logger?: FastifyBaseLogger | false
+}
+
+/** What the admin API asks of the cluster (node/mesh/cluster.ts). */
+export interface ClusterAdmin {
+  actors (kind?: string): Promise<{ actors: ActorRow[], unreachable: string[] }>
+  entity (type: string, key: string): Promise<EntityRow | null>
+  setRoles (peer: string, roles: readonly string[]): Promise<RolesInfo>
 }
 
 const ref = (id: string): { $ref: string } => ({ $ref: `${id}#` })
@@ -124,13 +137,18 @@ export async function buildAdminServer (deps: AdminServerDeps): Promise<FastifyI
 
     api.get<{ Querystring: { type?: string } }>('/actors', {
       schema: {
-        summary: 'Live actors and active entities (filter by kind or entity type)', security: bearer,
+        summary: 'Live actors and active entities on every member (filter by kind or entity type); members that did not answer are named in the x-plexi-unreachable header', security: bearer,
         querystring: { type: 'object', additionalProperties: false, properties: { type: { type: 'string', pattern: '^[a-z$][a-z0-9-]{0,31}$' } } },
         response: { 200: { type: 'array', items: ref('Actor') }, ...errors(400, 401) }
       }
-    }, async (request) => {
+    }, async (request, reply) => {
       const node = deps.self().peerId
       const type = request.query.type
+      if (deps.cluster !== undefined) {
+        const { actors, unreachable } = await deps.cluster.actors(type)
+        if (unreachable.length > 0) void reply.header('x-plexi-unreachable', unreachable.join(','))
+        return actors
+      }
       return deps.system.actors()
         .filter((a) => type === undefined || a.kind === type)
         .map((a) => ({ kind: a.kind, path: a.path, key: entityKey(a.path, a.kind), status: a.status, mailbox: a.mailbox, node }))
@@ -147,10 +165,36 @@ export async function buildAdminServer (deps: AdminServerDeps): Promise<FastifyI
       const known = deps.system.entityTypes().find((t) => t.type === type)
       if (known === undefined) return send(reply, 404, 'UNKNOWN_ENTITY_TYPE', `no entity type ${JSON.stringify(type)}; known: ${deps.system.entityTypes().map((t) => t.type).join(', ')}`)
       deps.system.entity(type, key)   // validates the key (InvalidNameError → 400)
+      if (deps.cluster !== undefined) {
+        // asked of the member that owns it now
+        const row = await deps.cluster.entity(type, key)
+        if (row === null) return send(reply, 404, 'UNKNOWN_ENTITY', `entity ${type}/${key} has never been written to on its owner`)
+        return row
+      }
       const active = deps.system.entities(type).find((e) => e.key === key)
       const seq = await deps.journal.highestSeq(`${type}/${key}`)
       if (active === undefined && seq === 0) return send(reply, 404, 'UNKNOWN_ENTITY', `entity ${type}/${key} has never been written to`)
       return { type, key, node: deps.self().peerId, active: active !== undefined, status: active?.status ?? null, mailbox: active?.mailbox ?? 0, seq, role: known.role }
+    })
+
+    api.put<{ Params: { peerId: string }, Body: { roles: string[] } }>('/nodes/:peerId/roles', {
+      schema: {
+        summary: 'Change the roles of a member (live, until it restarts); placement follows at once', security: bearer,
+        params: { type: 'object', required: ['peerId'], properties: { peerId: { type: 'string', minLength: 1, maxLength: 128, pattern: '^[1-9A-HJ-NP-Za-km-z]+$' } } },
+        body: {
+          type: 'object',
+          required: ['roles'],
+          additionalProperties: false,
+          properties: { roles: { type: 'array', minItems: 1, maxItems: 4, items: { type: 'string', enum: [...adminSchemas.ROLE_NAMES, 'all'] } } }
+        },
+        response: {
+          200: { type: 'object', required: ['peerId', 'roles'], properties: { peerId: { type: 'string' }, roles: { type: 'array', items: { type: 'string' } }, previous: { type: 'array', items: { type: 'string' } } } },
+          ...errors(400, 401, 404, 503)
+        }
+      }
+    }, async (request, reply) => {
+      if (deps.cluster === undefined) return send(reply, 404, 'NO_CLUSTER', 'this node has no role manager')
+      return await deps.cluster.setRoles(request.params.peerId, request.body.roles)
     })
 
     api.get('/users', {
@@ -270,6 +314,8 @@ function errorReply (err: FastifyError, request: FastifyRequest, reply: FastifyR
     case 'UnknownEntityTypeError': return send(reply, 404, 'UNKNOWN_ENTITY_TYPE', err.message)
     case 'InvalidNameError': return send(reply, 400, 'INVALID_NAME', err.message)
     case 'UnknownModelError': return send(reply, 404, 'UNKNOWN_MODEL', err.message)
+    case 'InvalidRolesError': return send(reply, 400, 'INVALID_ROLES', err.message)
+    case 'UnknownPeerError': return send(reply, 404, 'UNKNOWN_PEER', err.message)
     case 'ModelMemoryError': return send(reply, 409, 'MODEL_MEMORY', err.message)
     case 'InferenceUnavailableError':
       void reply.header('retry-after', '1')
@@ -279,6 +325,8 @@ function errorReply (err: FastifyError, request: FastifyRequest, reply: FastifyR
     case 'ActorStoppedError':
     case 'ActorSystemTerminatedError':
     case 'StoreClosedError':
+    case 'PeerUnreachableError':
+    case 'NoOwnerError':
       void reply.header('retry-after', '1')
       return send(reply, 503, 'UNAVAILABLE', `${err.message}; retry shortly`)
     default:

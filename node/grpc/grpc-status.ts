@@ -26,7 +26,10 @@ export function toStatus (err: unknown): { status: StatusError, internal: boolea
     case 'ActorSystemTerminatedError':
     case 'StoreClosedError':
     case 'JournalWriteError':
+    case 'PeerUnreachableError':
       return known(grpc.status.UNAVAILABLE, `${message}; retry, or connect to another node`)
+    case 'NoOwnerError': return known(grpc.status.UNAVAILABLE, message)
+    case 'MessageTooLargeError': return known(grpc.status.RESOURCE_EXHAUSTED, message)
     case 'InvalidNameError': return known(grpc.status.INVALID_ARGUMENT, message)
     case 'UserExistsError': return known(grpc.status.ALREADY_EXISTS, message)
     case 'UnknownUserError': return known(grpc.status.NOT_FOUND, message)

@@ -6,6 +6,8 @@ export interface MemberRecord {
   readonly roles: readonly string[]
   readonly addresses: { readonly grpc: string, readonly admin: string, readonly p2p: readonly string[] }
   readonly load: { readonly actors: number, readonly entities: number, readonly mailbox: number, readonly rssBytes: number }
+  /** Placement weight (config `capacity`): twice the capacity, about twice the entities. */
+  readonly capacity: number
   /** 'up' or 'draining' as the member says of itself; 'suspect' and 'down' are decided by others. */
   readonly status: 'joining' | 'up' | 'draining'
   /** ms since the epoch of the member's start: a restarted member has a higher one. */
@@ -56,6 +58,7 @@ export function decodeMemberRecord (bytes: Uint8Array, from: string): MemberReco
   if (a === null || typeof a !== 'object' || !str(a.grpc) || !str(a.admin) || !Array.isArray(a.p2p) || a.p2p.length > 16 || !a.p2p.every((x) => str(x))) fail('addresses: expected { grpc, admin, p2p[] }')
   const l = r.load as Record<string, unknown> | null
   if (l === null || typeof l !== 'object' || !num(l.actors) || !num(l.entities) || !num(l.mailbox) || !num(l.rssBytes)) fail('load: expected { actors, entities, mailbox, rssBytes }')
+  if (typeof r.capacity !== 'number' || !(r.capacity > 0) || r.capacity > 1_000_000) fail('capacity: expected a number in (0, 1000000]')
   if (r.status !== 'joining' && r.status !== 'up' && r.status !== 'draining') fail(`status: ${JSON.stringify(r.status)}`)
   if (!num(r.incarnation)) fail('incarnation: expected a number')
   if (!str(r.version, 64)) fail('version: expected a string')

@@ -3,17 +3,28 @@ import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { identify } from '@libp2p/identify'
 import type { Identify } from '@libp2p/identify'
-import type { Libp2p, PrivateKey } from '@libp2p/interface'
+import type { Libp2p, PeerId, PrivateKey } from '@libp2p/interface'
+import { peerIdFromString } from '@libp2p/peer-id'
 import { ping } from '@libp2p/ping'
 import type { Ping } from '@libp2p/ping'
 import { preSharedKey } from '@libp2p/pnet'
 import { tcp } from '@libp2p/tcp'
 import { multiaddr } from '@multiformats/multiaddr'
+import { mdns } from '@libp2p/mdns'
 import { createLibp2p } from 'libp2p'
 import { gossipsub } from '@libp2p/gossipsub'
 import type { GossipSub } from '@libp2p/gossipsub'
 import { MEMBERS_TOPIC, MemberTable, decodeMemberRecord, encodeMemberRecord } from './membership.ts'
 import type { MemberRecord, MemberView } from './membership.ts'
+
+/** The peer id of a record (already checked to be the sender's). */
+function peerIdOf (record: MemberRecord): PeerId | undefined {
+  try {
+    return peerIdFromString(record.peerId)
+  } catch {
+    return undefined
+  }
+}
 
 /** A join address is dialled again after this long, doubling up to JOIN_RETRY_MAX_MS. */
 const JOIN_RETRY_MIN_MS = 500
@@ -21,6 +32,9 @@ const JOIN_RETRY_MAX_MS = 30_000
 /** One dial of one address: a peer with another cluster key may hang the handshake instead of
  * resetting it (../shared/stack.md §4), so every dial is bounded. */
 const DIAL_TIMEOUT_MS = 3_000
+/** mDNS queries this often; the tag keeps Plexi clusters apart from other libp2p software. */
+const MDNS_INTERVAL_MS = 10_000
+const MDNS_SERVICE_TAG = 'plexi.local'
 
 /** The first line of a libp2p pre-shared key file (`plexi cluster keygen`). */
 const PSK_HEADER = '/key/swarm/psk/1.0.0/'
@@ -41,11 +55,20 @@ export interface P2pHostOptions {
   readonly self: () => MemberRecord
   /** ms without a heartbeat before a member is down (config `failure-timeout`). */
   readonly failureTimeout: number
+  /** Find peers on the local network by multicast DNS (config `mdns`); only peers holding the
+   * cluster key can connect. @default false */
+  readonly mdns?: boolean
+  /** Called after every member record received (the view may have changed). */
+  readonly onHeard?: () => void
   readonly log: { info (obj: object, msg: string): void, warn (obj: object, msg: string): void }
 }
 
 export interface P2pHost {
   readonly peerId: string
+  /** The libp2p node (the actor transport opens its streams on it). */
+  readonly libp2p: Libp2p
+  /** Publishes this node's record now (after a role change), not at the next heartbeat. */
+  announce (): void
   /** Where other nodes reach this one, each ending in /p2p/<peer id>. */
   multiaddrs (): string[]
   /** Peer ids this node has a connection with. */
@@ -91,6 +114,7 @@ export async function startP2pHost (opts: P2pHostOptions): Promise<P2pHost> {
     streamMuxers: [yamux()],
     connectionProtector: preSharedKey({ psk: opts.clusterKey }),
     connectionManager: { dialTimeout: DIAL_TIMEOUT_MS, inboundUpgradeTimeout: DIAL_TIMEOUT_MS },
+    ...(opts.mdns === true && { peerDiscovery: [mdns({ interval: MDNS_INTERVAL_MS, serviceTag: MDNS_SERVICE_TAG })] }),
     services: { identify: identify(), ping: ping(), pubsub: gossipsub({ allowPublishToZeroTopicPeers: true, emitSelf: false }) }
   })
   const peerId = node.peerId.toString()
@@ -116,6 +140,16 @@ export async function startP2pHost (opts: P2pHostOptions): Promise<P2pHost> {
     }).finally(() => { dials.delete(controller) })
   }
   for (const address of opts.join) joinOnce(address, JOIN_RETRY_MIN_MS)
+  if (opts.mdns === true) {
+    // a peer found on the LAN is dialled once; one without our cluster key fails the handshake
+    node.addEventListener('peer:discovery', (evt) => {
+      const peer = evt.detail.id
+      if (stopped || node.getConnections(peer).length > 0) return
+      node.dial(peer, { signal: AbortSignal.timeout(DIAL_TIMEOUT_MS) }).then(() => {
+        opts.log.info({ peer: peer.toString() }, `connected to ${peer.toString()} (found by mDNS)`)
+      }, () => undefined)
+    })
+  }
 
   // membership: every member publishes its record on a heartbeat; each node keeps the table
   const table = new MemberTable({ failureTimeout: opts.failureTimeout })
@@ -125,12 +159,30 @@ export async function startP2pHost (opts: P2pHostOptions): Promise<P2pHost> {
     const message = evt.detail
     if (message.topic !== MEMBERS_TOPIC || message.type !== 'signed') return
     try {
-      table.heard(decodeMemberRecord(message.data, message.from.toString()))
+      const record = decodeMemberRecord(message.data, message.from.toString())
+      table.heard(record)
+      connectTo(record)
+      opts.onHeard?.()
     } catch (err) {
       // a peer holding the cluster key but sending garbage: refuse it, keep serving (log a few)
       if (refusedLogged++ < 10) opts.log.warn({ from: message.from.toString() }, (err as Error).message)
     }
   })
+  // members heard through gossip but not connected (joined through another node): connect, so
+  // that actor traffic goes straight to them. At most one attempt per peer per failure timeout.
+  const lastAttempt = new Map<string, number>()
+  const connectTo = (record: MemberRecord): void => {
+    const peer = peerIdOf(record)
+    if (peer === undefined || stopped || node.getConnections(peer).length > 0) return
+    const now = Date.now()
+    if (now - (lastAttempt.get(record.peerId) ?? 0) < opts.failureTimeout) return
+    lastAttempt.set(record.peerId, now)
+    const addrs = record.addresses.p2p.flatMap((a) => { try { return [multiaddr(a)] } catch { return [] } })
+    if (addrs.length === 0) return
+    node.peerStore.merge(peer, { multiaddrs: addrs }).then(() => node.dial(peer, { signal: AbortSignal.timeout(DIAL_TIMEOUT_MS) })).catch((err: unknown) => {
+      if (!stopped) opts.log.warn({ peer: record.peerId }, `cannot connect to member ${record.peerId} at ${record.addresses.p2p.join(' ')}: ${(err as Error).message}`)
+    })
+  }
   const heartbeatMs = Math.max(100, Math.floor(opts.failureTimeout / 6))
   const beat = (): void => {
     node.services.pubsub.publish(MEMBERS_TOPIC, encodeMemberRecord(opts.self())).catch((err: unknown) => {
@@ -143,6 +195,8 @@ export async function startP2pHost (opts: P2pHostOptions): Promise<P2pHost> {
 
   return {
     peerId,
+    libp2p: node,
+    announce: beat,
     multiaddrs: () => node.getMultiaddrs().map((ma) => ma.toString()),
     connectedPeers: () => [...new Set(node.getConnections().map((c) => c.remotePeer.toString()))].sort(),
     members: () => table.view(),

@@ -47,6 +47,7 @@ export const memberSchema = {
         rssBytes: { type: 'integer' }
       }
     },
+    capacity: { type: 'integer', description: 'placement weight: twice the capacity, about twice the entities' },
     startedAt: { type: 'integer', description: 'ms since the epoch' },
     version: { type: 'string' },
     lastSeen: { type: 'integer', description: 'ms since the epoch of its last heartbeat (other members only)' }

@@ -461,13 +461,17 @@ describe('single node lifecycle (real processes on loopback)', function () {
     }
   })
 
-  it('should refuse chat with UNAVAILABLE on a node without the chat role', async () => {
+  it('should refuse chat and users with UNAVAILABLE / 503 naming the role on a lone node without the chat role', async () => {
     const node = await startNodeProcess(dir.path, ['--role', 'ai,storage'])
-    const client = chatClient(node.grpc, await addUser(node, 'alice'))
+    const client = chatClient(node.grpc, 'plxu_not-a-real-token-but-well-formed')
     try {
+      // users and rooms are entities of the chat role: with no member holding it, nothing can hold them
+      const add = await runCli(['admin', 'users', 'add', 'alice', '--admin-addr', node.admin, '--data-dir', dir.path])
+      expect(add.code).to.equal(1)
+      expect(add.stderr).to.match(/503 no member that is up holds the chat role/)
       const err = await client.call('Post', { room: 'r', text: 'x' }).then(() => null, (e: grpc.ServiceError) => e)
       expect(err?.code).to.equal(grpc.status.UNAVAILABLE)
-      expect(err?.details).to.match(/does not hold the chat role/)
+      expect(err?.details).to.match(/holds the chat role/)
       const cluster = JSON.parse((await runCli(['admin', 'cluster', '--json', '--admin-addr', node.admin, '--data-dir', dir.path])).stdout)
       expect(cluster.self.roles).to.deep.equal(['ai', 'storage'])
       // an ai node gets the test model; a node without the ai role would not (see the first suite)

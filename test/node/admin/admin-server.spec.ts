@@ -19,7 +19,7 @@ describe('buildAdminServer', () => {
   const self = (): Member => ({
     peerId: '12D3KooWTest', roles: ['chat'], status: readiness === 'ready' ? 'up' : 'joining',
     addresses: { grpc: '127.0.0.1:7400', admin: '127.0.0.1:7402', p2p: [] },
-    load: { actors: 1, entities: 0, mailbox: 0, rssBytes: 1 }, startedAt: 1, version: 'test'
+    load: { actors: 1, entities: 0, mailbox: 0, rssBytes: 1 }, capacity: 2, startedAt: 1, version: 'test'
   })
 
   async function build (): Promise<void> {

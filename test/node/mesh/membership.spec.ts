@@ -8,6 +8,7 @@ const member = (peerId: string, incarnation = 1): MemberRecord => ({
   roles: ['chat'],
   addresses: { grpc: '127.0.0.1:7400', admin: '127.0.0.1:7402', p2p: [`/ip4/127.0.0.1/tcp/7401/p2p/${peerId}`] },
   load: { actors: 3, entities: 1, mailbox: 0, rssBytes: 1000 },
+  capacity: 1,
   status: 'up',
   incarnation,
   version: '0.1.0'

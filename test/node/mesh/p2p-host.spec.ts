@@ -21,6 +21,7 @@ function record (peerId: () => string, roles: string[] = ['chat']): () => Member
     roles,
     addresses: { grpc: '127.0.0.1:1', admin: '127.0.0.1:2', p2p: [] },
     load: { actors: 1, entities: 0, mailbox: 0, rssBytes: 1 },
+    capacity: 1,
     status: 'up',
     incarnation: 1,
     version: 'test'

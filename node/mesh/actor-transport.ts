@@ -1,0 +1,378 @@
+import type { Connection, Libp2p, Stream } from '@libp2p/interface'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { LengthPrefixedDecoder } from '@libp2p/utils'
+import { ActorStoppedError, MailboxFullError, replyToOf } from '../../actors/index.ts'
+import type { ActorAddress, ActorSystem, DeliveryResult, NodeRole, Remoting, ReplyOutcome } from '../../actors/index.ts'
+import { decodeFrame, encodeEnvelope, encodeFrame } from '../../protocols/p2p/actor-frames.ts'
+import type { Envelope } from '../../protocols/p2p/actor-frames.ts'
+import {
+  ACTOR_PROTOCOL, ENVELOPE, FRAME_BATCH, MAX_FRAME_BYTES, MAX_INBOUND_STREAMS, MAX_QUEUED_BYTES, OPEN_TIMEOUT_MS
+} from '../../protocols/p2p/constants.ts'
+import { MessageTooLargeError, NoOwnerError, PeerUnreachableError } from './errors.ts'
+import type { Placement } from './placement.ts'
+import { fromWireError, toWireError } from './wire-error.ts'
+
+export interface ActorTransportOptions {
+  readonly libp2p: Libp2p
+  readonly system: ActorSystem
+  readonly placement: Placement
+  readonly log: { warn (obj: object, msg: string): void, debug (obj: object, msg: string): void }
+  /** @default MAX_QUEUED_BYTES */
+  readonly maxQueuedBytes?: number
+}
+
+/** Counters for /metrics. */
+export interface TransportStats {
+  framesSent: number
+  framesReceived: number
+  envelopesSent: number
+  envelopesReceived: number
+  forwarded: number
+  /** Frames that broke the protocol; each closed the stream that sent it. */
+  framesRefused: number
+}
+
+/** The outgoing side towards one peer: a queue of packed envelopes and one long-lived stream. */
+interface PeerLink {
+  readonly peer: string
+  queue: Uint8Array[]
+  bytes: number
+  stream: Stream | undefined
+  opening: boolean
+  flushing: boolean
+  /** Asks of this node whose request went out on this link (failed at once if it breaks). */
+  readonly asks: Set<string>
+}
+
+/** How often asks that ended on their own (timeout, abort) are dropped from the links. */
+const ASK_SWEEP_MS = 10_000
+/** Protocol violations logged per minute, at most (a broken peer must not flood the log). */
+const REFUSALS_LOGGED = 10
+
+/**
+ * Actor messages between nodes over `/plexi/actor/1.0.0`: the mesh side of the actor system's
+ * location transparency. Each node keeps one outgoing stream per peer and sends everything for
+ * that peer on it, in order: entity messages, actor messages, replies, owner hints. Envelopes
+ * are packed when sent (their size is known at once), queued, and flushed once per event-loop
+ * turn in frames of at most FRAME_BATCH envelopes; a peer whose queue holds MAX_QUEUED_BYTES
+ * refuses more ('full', the same backpressure as a full mailbox), and the queue drains only as
+ * fast as the stream does. Received frames are checked whole before any envelope is used; a
+ * frame that breaks the protocol closes that stream (logged), and the node goes on serving.
+ */
+export class ActorTransport implements Remoting {
+  readonly stats: TransportStats = { framesSent: 0, framesReceived: 0, envelopesSent: 0, envelopesReceived: 0, forwarded: 0, framesRefused: 0 }
+  readonly #libp2p: Libp2p
+  readonly #system: ActorSystem
+  readonly #placement: Placement
+  readonly #log: ActorTransportOptions['log']
+  readonly #maxQueued: number
+  readonly #self: string
+  readonly #links = new Map<string, PeerLink>()
+  readonly #inbound = new Set<Stream>()
+  #sweep: ReturnType<typeof setInterval> | undefined
+  #stopped = false
+  #refusalsLogged = 0
+  #refusalWindow = 0
+
+  constructor (opts: ActorTransportOptions) {
+    this.#libp2p = opts.libp2p
+    this.#system = opts.system
+    this.#placement = opts.placement
+    this.#log = opts.log
+    this.#maxQueued = opts.maxQueuedBytes ?? MAX_QUEUED_BYTES
+    this.#self = opts.system.node
+  }
+
+  async start (): Promise<void> {
+    await this.#libp2p.handle(ACTOR_PROTOCOL, (stream, connection) => { void this.#read(stream, connection) }, {
+      maxInboundStreams: MAX_INBOUND_STREAMS,
+      runOnLimitedConnection: false
+    })
+    this.#sweep = setInterval(() => { this.#sweepAsks() }, ASK_SWEEP_MS)
+    this.#sweep.unref()
+  }
+
+  async stop (): Promise<void> {
+    this.#stopped = true
+    if (this.#sweep !== undefined) clearInterval(this.#sweep)
+    await this.#libp2p.unhandle(ACTOR_PROTOCOL).catch(() => undefined)
+    for (const link of this.#links.values()) this.#breakLink(link, 'this node is stopping')
+    for (const stream of this.#inbound) stream.abort(new Error('node stopping'))
+  }
+
+  // ---- Remoting: what the actor system hands to the mesh ------------------------------------
+
+  ownerOf (type: string, role: NodeRole, key: string): string | Error {
+    return this.#placement.ownerOf(type, role, key)
+  }
+
+  toEntity (node: string, type: string, key: string, msg: unknown): DeliveryResult {
+    return this.#send(node, [ENVELOPE.ENTITY, type, key, msg, 0, ''], msg)
+  }
+
+  toActor (address: ActorAddress, msg: unknown): DeliveryResult {
+    if (address.node === this.#self) return this.#system.deliverToActor(address.path, msg)
+    return this.#send(address.node, [ENVELOPE.ACTOR, address.path, msg], msg)
+  }
+
+  reply (to: { readonly askId: string, readonly node: string }, outcome: ReplyOutcome): void {
+    if (to.node === this.#self) {
+      this.#system.settle(to.askId, outcome)
+      return
+    }
+    const envelope: Envelope = 'error' in outcome
+      ? [ENVELOPE.FAILURE, to.askId, toWireError(outcome.error)]
+      : [ENVELOPE.REPLY, to.askId, outcome.value]
+    let result = this.#send(to.node, envelope, undefined)
+    if (result instanceof MessageTooLargeError) {
+      // the asker must not wait for its timeout: tell it why instead
+      result = this.#send(to.node, [ENVELOPE.FAILURE, to.askId, toWireError(result)], undefined)
+    }
+    if (result !== 'ok') this.#log.debug({ peer: to.node, askId: to.askId }, `reply to ${to.node} not sent: ${String(result)}`)
+  }
+
+  /** A member was declared down: its link is closed and the asks sent to it fail now, not at
+   * their timeout. */
+  peerDown (peer: string): void {
+    const link = this.#links.get(peer)
+    if (link !== undefined) this.#breakLink(link, 'it was declared down')
+  }
+
+  /** Bytes waiting for each peer (for /metrics). */
+  queued (): Array<{ peer: string, bytes: number }> {
+    return [...this.#links.values()].map((l) => ({ peer: l.peer, bytes: l.bytes }))
+  }
+
+  // ---- sending --------------------------------------------------------------------------------
+
+  #send (peer: string, envelope: Envelope, msg: unknown): DeliveryResult {
+    if (this.#stopped) return new PeerUnreachableError(peer, 'this node is stopping')
+    let bytes: Uint8Array
+    try {
+      bytes = encodeEnvelope(envelope)
+    } catch (err) {
+      return new TypeError(`message cannot be encoded for the wire: ${(err as Error).message}`)
+    }
+    if (bytes.byteLength > MAX_FRAME_BYTES - 16) return new MessageTooLargeError(bytes.byteLength, MAX_FRAME_BYTES - 16)
+    let link = this.#links.get(peer)
+    if (link === undefined) {
+      link = { peer, queue: [], bytes: 0, stream: undefined, opening: false, flushing: false, asks: new Set() }
+      this.#links.set(peer, link)
+    }
+    if (link.bytes + bytes.byteLength > this.#maxQueued) return 'full'
+    link.queue.push(bytes)
+    link.bytes += bytes.byteLength
+    const replyTo = msg === undefined ? undefined : replyToOf(msg)
+    if (replyTo !== undefined && replyTo.node === this.#self) link.asks.add(replyTo.askId)
+    if (!link.flushing) {
+      link.flushing = true
+      setImmediate(() => { void this.#flush(link) })
+    }
+    return 'ok'
+  }
+
+  async #flush (link: PeerLink): Promise<void> {
+    try {
+      while (link.queue.length > 0 && !this.#stopped) {
+        const stream = link.stream ?? await this.#open(link)
+        if (stream === undefined) return
+        // frames of at most FRAME_BATCH envelopes, written while the stream takes them
+        while (link.queue.length > 0 && link.stream === stream) {
+          const batch = takeBatch(link)
+          this.stats.framesSent++
+          this.stats.envelopesSent += batch.length
+          if (!stream.send(encodeFrame(batch))) await drained(stream)
+        }
+      }
+    } catch (err) {
+      this.#breakLink(link, (err as Error).message)
+    } finally {
+      link.flushing = false
+      // sends that came while the last frame was being written
+      if (link.queue.length > 0 && !this.#stopped && this.#links.get(link.peer) === link) {
+        link.flushing = true
+        setImmediate(() => { void this.#flush(link) })
+      }
+    }
+  }
+
+  async #open (link: PeerLink): Promise<Stream | undefined> {
+    link.opening = true
+    try {
+      const stream = await this.#libp2p.dialProtocol(peerIdFromString(link.peer), ACTOR_PROTOCOL, { signal: AbortSignal.timeout(OPEN_TIMEOUT_MS) })
+      stream.addEventListener('close', () => {
+        if (link.stream !== stream) return
+        link.stream = undefined
+        // what went out on it may be lost: its asks fail now rather than at their timeout
+        this.#failAsks(link, 'its stream closed')
+      }, { once: true })
+      link.stream = stream
+      return stream
+    } catch (err) {
+      this.#breakLink(link, `cannot open a stream: ${(err as Error).message}`)
+      return undefined
+    } finally {
+      link.opening = false
+    }
+  }
+
+  #breakLink (link: PeerLink, why: string): void {
+    if (this.#links.get(link.peer) === link) this.#links.delete(link.peer)
+    // the queued envelopes will not go out: fail the asks among them (and those in flight)
+    this.#failAsks(link, why)
+    link.queue = []
+    link.bytes = 0
+    const stream = link.stream
+    link.stream = undefined
+    stream?.abort(new Error(why))
+  }
+
+  #failAsks (link: PeerLink, why: string): void {
+    if (link.asks.size === 0) return
+    const error = new PeerUnreachableError(link.peer, why)
+    for (const askId of link.asks) this.#system.settle(askId, { error })
+    link.asks.clear()
+  }
+
+  #sweepAsks (): void {
+    for (const link of this.#links.values()) {
+      for (const askId of link.asks) if (!this.#system.isAskPending(askId)) link.asks.delete(askId)
+    }
+  }
+
+  // ---- receiving ------------------------------------------------------------------------------
+
+  async #read (stream: Stream, connection: Connection): Promise<void> {
+    const peer = connection.remotePeer.toString()
+    const decoder = new LengthPrefixedDecoder({ maxDataLength: MAX_FRAME_BYTES, maxBufferSize: 2 * MAX_FRAME_BYTES + 65_536 })
+    this.#inbound.add(stream)
+    try {
+      for await (const chunk of stream) {
+        for (const frame of decoder.decode(chunk)) {
+          const envelopes = decodeFrame(frame.subarray())
+          this.stats.framesReceived++
+          this.stats.envelopesReceived += envelopes.length
+          for (const envelope of envelopes) this.#dispatch(peer, envelope)
+        }
+      }
+    } catch (err) {
+      if (this.#stopped) return
+      this.stats.framesRefused++
+      this.#refused(peer, err as Error)
+      stream.abort(err as Error)
+    } finally {
+      this.#inbound.delete(stream)
+    }
+  }
+
+  #refused (peer: string, err: Error): void {
+    const minute = Math.floor(Date.now() / 60_000)
+    if (minute !== this.#refusalWindow) {
+      this.#refusalWindow = minute
+      this.#refusalsLogged = 0
+    }
+    if (this.#refusalsLogged++ < REFUSALS_LOGGED) {
+      this.#log.warn({ peer, err: err.message }, `closed the actor stream from ${peer}: ${err.message}`)
+    }
+  }
+
+  #dispatch (from: string, envelope: Envelope): void {
+    switch (envelope[0]) {
+      case ENVELOPE.ENTITY: {
+        const [, type, key, msg, hops, origin] = envelope
+        this.#toEntityHere(type, key, msg, hops, hops === 0 ? from : origin, from)
+        return
+      }
+      case ENVELOPE.ACTOR: {
+        const [, path, msg] = envelope
+        const result = this.#system.deliverToActor(path, msg)
+        if (result !== 'ok') this.#refuse(msg, result, path, 0)
+        return
+      }
+      case ENVELOPE.REPLY:
+        this.#settled(envelope[1])
+        this.#system.settle(envelope[1], { value: envelope[2] })
+        return
+      case ENVELOPE.FAILURE:
+        this.#settled(envelope[1])
+        this.#system.settle(envelope[1], { error: fromWireError(envelope[2], from) })
+        return
+      case ENVELOPE.OWNER:
+        this.#placement.learnOwner(envelope[1], envelope[2], envelope[3])
+    }
+  }
+
+  /**
+   * An entity message off the wire. This node hosts it when it is the owner in its own view, or
+   * when the message was already forwarded once and this node holds the role (views differ only
+   * while they converge; a second forward could loop). Otherwise it goes on to the owner, once.
+   */
+  #toEntityHere (type: string, key: string, msg: unknown, hops: number, origin: string, from: string): void {
+    const role = this.#system.roleOf(type)
+    if (role === undefined) {
+      this.#refuse(msg, new Error(`no entity type ${type} on node ${this.#self}`), `${type}/${key}`, 0)
+      return
+    }
+    const owner = this.#placement.ownerOf(type, role, key)
+    if (typeof owner === 'string' && owner !== this.#self && hops === 0) {
+      this.stats.forwarded++
+      const result = this.#send(owner, [ENVELOPE.ENTITY, type, key, msg, 1, from], undefined)
+      if (result !== 'ok') this.#refuse(msg, result, `${type}/${key}`, 0)
+      return
+    }
+    if (owner !== this.#self && !this.#placement.holds(this.#self, role)) {
+      this.#refuse(msg, owner instanceof Error ? owner : new NoOwnerError(type, role), `${type}/${key}`, 0)
+      return
+    }
+    const result = this.#system.deliverToEntity(type, key, msg)
+    if (result !== 'ok') this.#refuse(msg, result, `${type}/${key}`, 0)
+    // the first sender had it wrong: tell it where the entity lives
+    if (hops > 0 && origin !== this.#self) this.#send(origin, [ENVELOPE.OWNER, type, key, this.#self], undefined)
+  }
+
+  /** A message that could not be delivered: its ask (if any) fails with the reason. */
+  #refuse (msg: unknown, result: Exclude<DeliveryResult, 'ok'>, target: string, capacity: number): void {
+    const replyTo = replyToOf(msg)
+    if (replyTo === undefined) return
+    const error = result === 'full'
+      ? new MailboxFullError(target, capacity)
+      : result === 'stopped' ? new ActorStoppedError(target) : result
+    this.reply(replyTo, { error })
+  }
+
+  #settled (askId: string): void {
+    // the link that carried the request no longer needs to fail it
+    for (const link of this.#links.values()) if (link.asks.delete(askId)) return
+  }
+}
+
+function takeBatch (link: PeerLink): Uint8Array[] {
+  let n = 0
+  let bytes = 0
+  while (n < link.queue.length && n < FRAME_BATCH) {
+    const size = (link.queue[n] as Uint8Array).byteLength
+    if (n > 0 && bytes + size > MAX_FRAME_BYTES - 16) break
+    bytes += size
+    n++
+  }
+  const batch = link.queue.splice(0, n)
+  link.bytes -= bytes
+  return batch
+}
+
+/** Waits for the stream to take more (its 'drain' event: onDrain() stays resolved after the first
+ * drain in @libp2p/utils 7.4, ../shared/stack.md §10) or to close. */
+function drained (stream: Stream): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onDrain = (): void => {
+      stream.removeEventListener('close', onClose)
+      resolve()
+    }
+    const onClose = (): void => {
+      stream.removeEventListener('drain', onDrain)
+      reject(new Error('stream closed while writing'))
+    }
+    stream.addEventListener('drain', onDrain, { once: true })
+    stream.addEventListener('close', onClose, { once: true })
+  })
+}

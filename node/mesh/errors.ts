@@ -1,0 +1,36 @@
+/**
+ * Errors of the mesh, one class per failure, matched by `name`.
+ */
+
+/** No member that is up holds the role an entity type needs. */
+export class NoOwnerError extends Error {
+  override readonly name = 'NoOwnerError'
+  readonly role: string
+  constructor (type: string, role: string) {
+    super(`no member that is up holds the ${role} role, which ${type} entities need; start a node with --role ${role} or add the role to one (plexi admin roles set PEER LIST)`)
+    this.role = role
+  }
+}
+
+/** The peer a message or ask went to cannot be reached (down, or its stream closed). */
+export class PeerUnreachableError extends Error {
+  override readonly name = 'PeerUnreachableError'
+  readonly peer: string
+  constructor (peer: string, why: string) {
+    super(`peer ${peer} is unreachable: ${why}`)
+    this.peer = peer
+  }
+}
+
+/** A message too large for one frame of the actor protocol. */
+export class MessageTooLargeError extends Error {
+  override readonly name = 'MessageTooLargeError'
+  constructor (bytes: number, max: number) {
+    super(`a message of ${bytes} bytes is over the ${max}-byte frame limit of the mesh`)
+  }
+}
+
+/** A role list that cannot be applied. */
+export class InvalidRolesError extends Error {
+  override readonly name = 'InvalidRolesError'
+}

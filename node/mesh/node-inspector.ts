@@ -1,0 +1,74 @@
+import type { ActorSystem, Behavior, Journal, ReplyTo } from '../../actors/index.ts'
+
+/** A live actor or active entity of one node, as the admin API lists it. */
+export interface ActorRow {
+  readonly kind: string
+  readonly path: string
+  readonly key: string | null
+  readonly status: string
+  readonly mailbox: number
+  readonly node: string
+}
+
+/** One entity as its owner reports it. */
+export interface EntityRow {
+  readonly type: string
+  readonly key: string
+  readonly node: string
+  readonly active: boolean
+  readonly status: string | null
+  readonly mailbox: number
+  readonly seq: number
+  readonly role: string
+}
+
+export type InspectorMsg =
+  | { readonly type: 'actors', readonly kind?: string, readonly replyTo: ReplyTo<ActorRow[]> }
+  | { readonly type: 'entity', readonly entityType: string, readonly key: string, readonly replyTo: ReplyTo<EntityRow | null> }
+
+/** Where the inspector lives on every node (the admin API of any node asks it there). */
+export const INSPECTOR_PATH = '/inspector'
+
+/** Answers what lives on this node, for cluster-wide admin listings. Read-only. */
+export function nodeInspector (system: ActorSystem, journal: Journal): Behavior<InspectorMsg, undefined> {
+  return {
+    init: () => undefined,
+    async receive (_state, msg, ctx) {
+      switch (msg.type) {
+        case 'actors':
+          ctx.reply(msg.replyTo, localActors(system, typeof msg.kind === 'string' ? msg.kind : undefined))
+          return undefined
+        case 'entity': {
+          ctx.reply(msg.replyTo, await localEntity(system, journal, msg.entityType, msg.key))
+          return undefined
+        }
+        default:
+          throw new TypeError(`unknown inspector request ${JSON.stringify((msg as { type?: unknown }).type)}`)
+      }
+    }
+  }
+}
+
+/** This node's live actors and active entities, optionally of one kind or entity type. */
+export function localActors (system: ActorSystem, kind?: string): ActorRow[] {
+  const types = new Set(system.entityTypes().map((t) => t.type))
+  return system.actors()
+    .filter((a) => kind === undefined || a.kind === kind)
+    .map((a) => ({ kind: a.kind, path: a.path, key: types.has(a.kind) ? entityKey(a.path, a.kind) : null, status: a.status, mailbox: a.mailbox, node: system.node }))
+}
+
+/** One entity as this node holds it: null when it is neither active here nor journaled here. */
+export async function localEntity (system: ActorSystem, journal: Journal, type: string, key: string): Promise<EntityRow | null> {
+  const known = system.entityTypes().find((t) => t.type === type)
+  if (known === undefined || typeof key !== 'string') return null
+  const active = system.entities(type).find((e) => e.key === key)
+  const seq = await journal.highestSeq(`${type}/${key}`)
+  if (active === undefined && seq === 0) return null
+  return { type, key, node: system.node, active: active !== undefined, status: active?.status ?? null, mailbox: active?.mailbox ?? 0, seq, role: known.role }
+}
+
+/** `/entities/room/general` → `general` for an entity of kind `room`. */
+function entityKey (path: string, kind: string): string | null {
+  const prefix = `/entities/${kind}/`
+  return path.startsWith(prefix) ? path.slice(prefix.length) : null
+}

@@ -1,0 +1,104 @@
+import { createHash } from 'node:crypto'
+import { NoOwnerError } from './errors.ts'
+
+/** A member as placement sees it. */
+export interface Candidate {
+  readonly peerId: string
+  readonly roles: readonly string[]
+  /** Relative weight: a member with twice the capacity owns about twice the entities. */
+  readonly capacity: number
+}
+
+/** Owners remembered per entity id; the table is emptied on every view change. */
+const OWNER_CACHE_MAX = 100_000
+
+/**
+ * Rendezvous (highest random weight) hashing, weighted: every member scores `-capacity / ln(u)`
+ * where u in (0, 1) is a hash of the entity id and the member's peer id; the highest score owns
+ * the entity. Every node computes the same owner from the same view, and a member joining or
+ * leaving moves only the entities it wins or held.
+ */
+export function rendezvousOwner (id: string, candidates: readonly Candidate[]): string | undefined {
+  let best: string | undefined
+  let bestScore = -Infinity
+  for (const c of candidates) {
+    const digest = createHash('sha256').update(id).update('\0').update(c.peerId).digest()
+    // 52 bits of the hash, mapped into (0, 1): never 0, never 1
+    const u = (digest.readUIntBE(0, 6) % 2 ** 52 + 0.5) / 2 ** 52
+    const score = -c.capacity / Math.log(u)
+    if (score > bestScore || (score === bestScore && best !== undefined && c.peerId < best)) {
+      best = c.peerId
+      bestScore = score
+    }
+  }
+  return best
+}
+
+/**
+ * This node's placement view: the members that can own entities (up or suspect, not draining,
+ * this node included while it is not draining), by role. `ownerOf` answers from a cache that a
+ * view change empties; an owner learnt from a peer (after a forward) is cached the same way.
+ */
+export class Placement {
+  readonly self: string
+  #byRole = new Map<string, Candidate[]>()
+  #signature = ''
+  readonly #owners = new Map<string, string>()
+
+  constructor (self: string) {
+    this.self = self
+  }
+
+  /** Takes the current candidates; true when the view changed (the cache is then emptied). */
+  update (candidates: readonly Candidate[]): boolean {
+    const sorted = [...candidates].sort((a, b) => (a.peerId < b.peerId ? -1 : a.peerId > b.peerId ? 1 : 0))
+    const signature = sorted.map((c) => `${c.peerId}:${[...c.roles].sort().join(',')}:${c.capacity}`).join(' ')
+    if (signature === this.#signature) return false
+    this.#signature = signature
+    const byRole = new Map<string, Candidate[]>()
+    for (const c of sorted) {
+      for (const role of c.roles) {
+        const list = byRole.get(role) ?? []
+        list.push(c)
+        byRole.set(role, list)
+      }
+    }
+    this.#byRole = byRole
+    this.#owners.clear()
+    return true
+  }
+
+  /** The owner of `type/key` in this view, or NoOwnerError when no candidate holds the role. */
+  ownerOf (type: string, role: string, key: string): string | NoOwnerError {
+    const id = `${type}/${key}`
+    const cached = this.#owners.get(id)
+    if (cached !== undefined) return cached
+    const owner = rendezvousOwner(id, this.#byRole.get(role) ?? [])
+    if (owner === undefined) return new NoOwnerError(type, role)
+    this.#remember(id, owner)
+    return owner
+  }
+
+  /** A peer reported where `type/key` lives (it handled a message forwarded to it). */
+  learnOwner (type: string, key: string, owner: string): void {
+    this.#remember(`${type}/${key}`, owner)
+  }
+
+  /** Whether `peer` is a candidate for `role` in this view. */
+  holds (peer: string, role: string): boolean {
+    return (this.#byRole.get(role) ?? []).some((c) => c.peerId === peer)
+  }
+
+  /** The candidates of each role, for logs and the admin API. */
+  view (): Record<string, string[]> {
+    return Object.fromEntries([...this.#byRole].map(([role, list]) => [role, list.map((c) => c.peerId)]))
+  }
+
+  #remember (id: string, owner: string): void {
+    if (this.#owners.size >= OWNER_CACHE_MAX) {
+      const oldest = this.#owners.keys().next()
+      if (oldest.done !== true) this.#owners.delete(oldest.value)
+    }
+    this.#owners.set(id, owner)
+  }
+}

@@ -1,0 +1,132 @@
+import { Packr } from 'msgpackr'
+import { ENVELOPE, LIMITS, MAX_ENVELOPES_PER_FRAME, MAX_FRAME_BYTES, MAX_HOPS } from './constants.ts'
+
+/** An error as it crosses the wire: its name, message and plain fields (e.g. retryAfterMs). */
+export interface WireError {
+  readonly name: string
+  readonly message: string
+  readonly fields?: Readonly<Record<string, string | number | boolean>>
+}
+
+export type Envelope =
+  | readonly [typeof ENVELOPE.ENTITY, string, string, unknown, number, string]
+  | readonly [typeof ENVELOPE.ACTOR, string, unknown]
+  | readonly [typeof ENVELOPE.REPLY, string, unknown]
+  | readonly [typeof ENVELOPE.FAILURE, string, WireError]
+  | readonly [typeof ENVELOPE.OWNER, string, string, string]
+
+/** A frame or envelope that breaks the protocol: the stream that sent it is closed. */
+export class InvalidFrameError extends Error {
+  override readonly name = 'InvalidFrameError'
+}
+
+const packr = new Packr({ useRecords: false, moreTypes: false })
+
+/** Encodes one envelope (each is packed when it is queued, so its size is known at once). */
+export function encodeEnvelope (envelope: Envelope): Uint8Array {
+  return packr.pack(envelope)
+}
+
+/**
+ * Joins packed envelopes into one length-prefixed frame: a varint byte length, then a msgpack
+ * array holding the envelopes (an array header followed by the packed items is itself msgpack).
+ */
+export function encodeFrame (envelopes: readonly Uint8Array[]): Uint8Array {
+  const n = envelopes.length
+  const header = n < 16 ? 1 : n < 65_536 ? 3 : 5
+  let body = header
+  for (const e of envelopes) body += e.byteLength
+  const prefix = varintLength(body)
+  const out = new Uint8Array(prefix + body)
+  let at = writeVarint(out, 0, body)
+  if (n < 16) {
+    out[at++] = 0x90 | n
+  } else if (n < 65_536) {
+    out[at++] = 0xdc
+    out[at++] = n >>> 8
+    out[at++] = n & 0xff
+  } else {
+    out[at++] = 0xdd
+    new DataView(out.buffer).setUint32(at, n)
+    at += 4
+  }
+  for (const e of envelopes) {
+    out.set(e, at)
+    at += e.byteLength
+  }
+  return out
+}
+
+/** Decodes a frame's body (the length prefix already removed) and checks every envelope. */
+export function decodeFrame (body: Uint8Array): Envelope[] {
+  if (body.byteLength > MAX_FRAME_BYTES) throw new InvalidFrameError(`frame of ${body.byteLength} bytes is over ${MAX_FRAME_BYTES}`)
+  let value: unknown
+  try {
+    value = packr.unpack(body)
+  } catch (err) {
+    throw new InvalidFrameError(`frame is not msgpack: ${(err as Error).message}`)
+  }
+  if (!Array.isArray(value)) throw new InvalidFrameError('frame is not an array of envelopes')
+  if (value.length > MAX_ENVELOPES_PER_FRAME) throw new InvalidFrameError(`frame holds ${value.length} envelopes, over ${MAX_ENVELOPES_PER_FRAME}`)
+  for (let i = 0; i < value.length; i++) checkEnvelope(value[i], i)
+  return value as Envelope[]
+}
+
+function checkEnvelope (e: unknown, i: number): void {
+  const bad = (why: string): never => { throw new InvalidFrameError(`envelope ${i}: ${why}`) }
+  if (!Array.isArray(e) || e.length === 0) return bad('not an array')
+  switch (e[0]) {
+    case ENVELOPE.ENTITY:
+      if (e.length !== 6) bad('entity envelope needs 6 fields')
+      if (!str(e[1], LIMITS.type) || !str(e[2], LIMITS.key)) bad('entity type or key')
+      if (!Number.isInteger(e[4]) || e[4] < 0 || e[4] > MAX_HOPS) bad(`hops must be 0-${MAX_HOPS}`)
+      if (!str(e[5], LIMITS.peerId) || (e[4] > 0 && e[5].length === 0)) bad('origin')
+      return
+    case ENVELOPE.ACTOR:
+      if (e.length !== 3 || !str(e[1], LIMITS.path) || !e[1].startsWith('/')) bad('actor envelope needs [2, path, msg]')
+      return
+    case ENVELOPE.REPLY:
+      if (e.length !== 3 || !str(e[1], LIMITS.askId)) bad('reply envelope needs [3, askId, value]')
+      return
+    case ENVELOPE.FAILURE:
+      if (e.length !== 3 || !str(e[1], LIMITS.askId) || !isWireError(e[2])) bad('failure envelope needs [4, askId, { name, message }]')
+      return
+    case ENVELOPE.OWNER:
+      if (e.length !== 4 || !str(e[1], LIMITS.type) || !str(e[2], LIMITS.key) || !str(e[3], LIMITS.peerId)) bad('owner envelope needs [5, type, key, owner]')
+      return
+    default:
+      bad(`unknown kind ${JSON.stringify(e[0])}`)
+  }
+}
+
+function isWireError (v: unknown): v is WireError {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false
+  const w = v as Record<string, unknown>
+  if (!str(w.name, LIMITS.errorName) || !str(w.message, LIMITS.errorMessage)) return false
+  if (w.fields === undefined) return true
+  if (typeof w.fields !== 'object' || w.fields === null || Array.isArray(w.fields)) return false
+  const entries = Object.entries(w.fields)
+  return entries.length <= LIMITS.errorFields && entries.every(([, x]) => ['string', 'number', 'boolean'].includes(typeof x))
+}
+
+function str (v: unknown, max: number): v is string {
+  return typeof v === 'string' && v.length <= max
+}
+
+function varintLength (n: number): number {
+  let len = 1
+  while (n >= 0x80) {
+    n = Math.floor(n / 128)
+    len++
+  }
+  return len
+}
+
+function writeVarint (out: Uint8Array, at: number, n: number): number {
+  while (n >= 0x80) {
+    out[at++] = (n & 0x7f) | 0x80
+    n = Math.floor(n / 128)
+  }
+  out[at++] = n
+  return at
+}

@@ -1,0 +1,48 @@
+/**
+ * The actor protocol between nodes: ids and limits. See docs/protocol.md.
+ */
+
+/** libp2p protocol id of actor traffic: one long-lived stream per peer and direction. */
+export const ACTOR_PROTOCOL = '/plexi/actor/1.0.0'
+
+/** A frame (one msgpack array of envelopes) larger than this closes the stream that sent it. */
+export const MAX_FRAME_BYTES = 4 * 1024 * 1024
+/** A frame holding more envelopes than this is refused (a sender batches at most FRAME_BATCH). */
+export const MAX_ENVELOPES_PER_FRAME = 4096
+/** Envelopes a sender puts in one frame: several frames in flight keep both ends busy (a whole
+ * window in one frame makes two processes take turns; ../shared/stack.md §12). */
+export const FRAME_BATCH = 64
+/** Bytes of envelopes waiting for one peer before sends to it are refused as 'full'. */
+export const MAX_QUEUED_BYTES = 16 * 1024 * 1024
+/** A message for an entity is forwarded at most this many times (views converge; it never loops). */
+export const MAX_HOPS = 1
+/** Inbound actor streams one connection may open (one is used; reconnects need a spare). */
+export const MAX_INBOUND_STREAMS = 4
+/** Opening a stream to a peer gives up after this long. */
+export const OPEN_TIMEOUT_MS = 3_000
+
+/** The first element of every envelope. */
+export const ENVELOPE = {
+  /** [kind, type, key, msg, hops, origin]: a message for entity type/key (origin: the first sender, when forwarded) */
+  ENTITY: 1,
+  /** [kind, path, msg]: a message for the actor at path on the receiving node */
+  ACTOR: 2,
+  /** [kind, askId, value]: the reply to an ask of the receiving node */
+  REPLY: 3,
+  /** [kind, askId, error]: the ask failed; error is { name, message, fields? } */
+  FAILURE: 4,
+  /** [kind, type, key, owner]: the entity lives on owner (sent to the first sender after a forward) */
+  OWNER: 5
+} as const
+
+/** Field limits checked on every envelope received. */
+export const LIMITS = {
+  type: 32,
+  key: 256,
+  path: 512,
+  peerId: 128,
+  askId: 32,
+  errorName: 128,
+  errorMessage: 4096,
+  errorFields: 16
+} as const

@@ -1,0 +1,272 @@
+import { expect } from 'chai'
+import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { generateKey } from '@libp2p/pnet'
+import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
+import { Packr } from 'msgpackr'
+import { ActorSystem, PermissionDeniedError, chatRoom, roomDirectory, userDirectory } from '../../../actors/index.ts'
+import type { Behavior, NodeRole, PostAck, ReplyTo, RoomMsg } from '../../../actors/index.ts'
+import { LevelStore } from '../../../node/index.ts'
+import { Cluster } from '../../../node/mesh/cluster.ts'
+import { readClusterKey, startP2pHost } from '../../../node/mesh/p2p-host.ts'
+import type { P2pHost } from '../../../node/mesh/p2p-host.ts'
+import { NodeRoles } from '../../../node/mesh/role-manager.ts'
+import { encodeEnvelope, encodeFrame } from '../../../protocols/p2p/actor-frames.ts'
+import { ACTOR_PROTOCOL, ENVELOPE, MAX_FRAME_BYTES } from '../../../protocols/p2p/constants.ts'
+import { tempDir } from '../../helpers/temp-dir.ts'
+import { waitFor } from '../../helpers/wait-for.ts'
+
+const FAILURE_TIMEOUT = 1_500
+const quiet = { info: () => undefined, warn: () => undefined, debug: () => undefined }
+
+interface TestNode {
+  readonly id: string
+  readonly host: P2pHost
+  readonly system: ActorSystem
+  readonly cluster: Cluster
+  readonly store: LevelStore
+  readonly warnings: string[]
+  stop (): Promise<void>
+}
+
+type EchoMsg = { readonly text: string, readonly fail?: boolean, readonly replyTo: ReplyTo<{ text: string, node: string }> }
+
+/** Replies with the text and where it ran; `fail` throws one of our error classes. */
+function echo (): Behavior<EchoMsg, undefined> {
+  return {
+    init: () => undefined,
+    receive (_s, msg, ctx) {
+      if (msg.fail === true) throw new PermissionDeniedError(`no echo for ${msg.text}`)
+      ctx.reply(msg.replyTo, { text: msg.text, node: ctx.system.node })
+      return undefined
+    }
+  }
+}
+
+describe('Cluster: remote actors and placement (real libp2p on loopback, in one process)', function () {
+  this.timeout(60_000)
+  let dir: { path: string, remove: () => Promise<void> }
+  let clusterKey: Uint8Array
+  const nodes: TestNode[] = []
+  const extra: Array<{ stop: () => Promise<void> }> = []
+
+  async function node (roles: NodeRole[], join: readonly string[] = []): Promise<TestNode> {
+    const privateKey = await generateKeyPair('Ed25519')
+    const id = peerIdFromPrivateKey(privateKey).toString()
+    const store = await LevelStore.open(join_(dir.path, `store-${nodes.length}`))
+    const system = new ActorSystem({ node: id, journal: store.journal, snapshots: store.snapshots, strictSerialization: true })
+    system.registerEntity(chatRoom)
+    system.registerEntity(roomDirectory)
+    system.registerEntity(userDirectory)
+    system.spawn(echo(), { name: 'echo' })
+    const nodeRoles = new NodeRoles(roles)
+    const warnings: string[] = []
+    const log = { ...quiet, warn: (_o: object, msg: string) => { warnings.push(msg) } }
+    let cluster: Cluster | undefined
+    let host: P2pHost | undefined
+    host = await startP2pHost({
+      privateKey,
+      listen: '/ip4/127.0.0.1/tcp/0',
+      join,
+      clusterKey,
+      failureTimeout: FAILURE_TIMEOUT,
+      onHeard: () => { cluster?.refresh() },
+      self: () => ({
+        peerId: id,
+        roles: [...nodeRoles.current],
+        addresses: { grpc: '127.0.0.1:1', admin: '127.0.0.1:2', p2p: host?.multiaddrs() ?? [] },
+        load: { actors: 1, entities: 0, mailbox: 0, rssBytes: 1 },
+        capacity: 1,
+        status: 'up',
+        incarnation: 1,
+        version: 'test'
+      }),
+      log
+    })
+    cluster = await Cluster.start({ system, journal: store.journal, roles: nodeRoles, capacity: 1, p2p: host, serving: () => true, onViewChange: () => undefined, log }, 250)
+    const started: TestNode = {
+      id,
+      host,
+      system,
+      cluster,
+      store,
+      warnings,
+      async stop () {
+        await (cluster as Cluster).stop()
+        await system.terminate()
+        await host.stop()
+        await store.close()
+      }
+    }
+    nodes.push(started)
+    return started
+  }
+
+  /** n nodes joined to the first, each seeing all the others up. */
+  async function cluster (roles: NodeRole[][]): Promise<TestNode[]> {
+    const first = await node(roles[0] as NodeRole[])
+    const rest: TestNode[] = []
+    for (const r of roles.slice(1)) rest.push(await node(r, [first.host.multiaddrs()[0] as string]))
+    const all = [first, ...rest]
+    await waitFor(() => all.every((n) => n.host.members().filter((m) => m.status === 'up').length === all.length - 1),
+      'every node to see the others up', { timeout: 20_000, interval: 50 })
+    for (const n of all) n.cluster.refresh()
+    return all
+  }
+
+  beforeEach(async () => {
+    dir = await tempDir()
+    const key = new Uint8Array(95)
+    generateKey(key)
+    await writeFile(join_(dir.path, 'cluster.key'), key)
+    clusterKey = await readClusterKey(join_(dir.path, 'cluster.key'))
+  })
+  afterEach(async () => {
+    for (const n of nodes.splice(0).reverse()) await n.stop().catch(() => undefined)
+    for (const e of extra.splice(0)) await e.stop().catch(() => undefined)
+    await dir.remove()
+  })
+
+  it('should ask an actor on another node, and rebuild its error with its class and name', async () => {
+    const [a, b] = await cluster([['chat'], ['chat']]) as [TestNode, TestNode]
+    const remote = a.system.actorAt<EchoMsg>({ node: b.id, path: '/echo' })
+    expect(await remote.ask((replyTo) => ({ text: 'hi', replyTo }))).to.deep.equal({ text: 'hi', node: b.id })
+    const replies = await Promise.all(Array.from({ length: 500 }, (_, i) => remote.ask<{ text: string }>((replyTo) => ({ text: `m${i}`, replyTo }))))
+    expect(replies.map((r) => r.text)).to.deep.equal(Array.from({ length: 500 }, (_, i) => `m${i}`))
+    const err = await remote.ask((replyTo) => ({ text: 'x', fail: true, replyTo })).then(() => undefined, (e: Error) => e)
+    expect(err).to.be.instanceOf(PermissionDeniedError)
+    expect(err?.name).to.equal('PermissionDeniedError')
+    expect(err?.message).to.equal('no echo for x')
+    expect(err?.stack).to.include(`at peer ${b.id}`)
+    // a path with no actor behind it: the ask fails at once, it does not wait for its timeout
+    const missing = await a.system.actorAt<EchoMsg>({ node: b.id, path: '/nobody' })
+      .ask((replyTo) => ({ text: 'x', replyTo }), { timeout: 20_000 }).then(() => undefined, (e: Error) => e)
+    expect(missing?.name).to.equal('ActorStoppedError')
+  })
+
+  it('should place each entity on one owner that every node agrees on, and reach it from any node', async () => {
+    const all = await cluster([['chat'], ['chat'], ['chat']])
+    const rooms = Array.from({ length: 24 }, (_, i) => `room-${i}`)
+    for (const [i, room] of rooms.entries()) {
+      const from = all[i % 3] as TestNode
+      const ack = await from.system.entity(chatRoom, room).ask<PostAck>((replyTo) => ({ type: 'post', user: 'ann', text: `hello ${room}`, replyTo }))
+      expect(ack.seq).to.equal(1)
+      const again = await (all[(i + 1) % 3] as TestNode).system.entity(chatRoom, room).ask<PostAck>((replyTo) => ({ type: 'post', user: 'bob', text: 'second', replyTo }))
+      expect(again.seq).to.equal(2)
+    }
+    const owners = rooms.map((room) => all.map((n) => n.cluster.placement.ownerOf('room', 'chat', room)))
+    for (const o of owners) expect(new Set(o).size).to.equal(1)
+    // every room is active on its owner and nowhere else
+    for (const [i, room] of rooms.entries()) {
+      const owner = owners[i]?.[0]
+      for (const n of all) expect(n.system.entities('room').some((e) => e.key === room)).to.equal(n.id === owner)
+    }
+    // the three nodes share the rooms (HRW spreads them)
+    expect(new Set(owners.map((o) => o[0])).size).to.equal(3)
+    const listed = await all[0]?.cluster.actors('room')
+    expect(listed?.unreachable).to.deep.equal([])
+    expect(listed?.actors.map((r) => r.key).sort()).to.deep.equal([...rooms].sort())
+  })
+
+  it('should refuse a message for an entity whose role no member holds, naming the role', async () => {
+    const [a] = await cluster([['ai'], ['storage']]) as [TestNode, TestNode]
+    const err = await a.system.entity(chatRoom, 'general').ask<PostAck>((replyTo) => ({ type: 'post', user: 'ann', text: 'hi', replyTo }))
+      .then(() => undefined, (e: Error) => e)
+    expect(err?.name).to.equal('NoOwnerError')
+    expect(err?.message).to.match(/no member that is up holds the chat role/)
+  })
+
+  it('should forward a message that reached a node not owning the entity once, and teach the sender the owner', async () => {
+    const all = await cluster([['chat'], ['chat'], ['chat']])
+    const a = all[0] as TestNode
+    const room = Array.from({ length: 50 }, (_, i) => `r${i}`).find((r) => a.cluster.placement.ownerOf('room', 'chat', r) !== a.id) as string
+    const owner = a.cluster.placement.ownerOf('room', 'chat', room) as string
+    const wrong = all.find((n) => n.id !== owner && n.id !== a.id) as TestNode
+    a.cluster.placement.learnOwner('room', room, wrong.id)   // a stale cache entry
+    const ack = await a.system.entity(chatRoom, room).ask<PostAck>((replyTo) => ({ type: 'post', user: 'ann', text: 'via a wrong hop', replyTo }))
+    expect(ack.seq).to.equal(1)
+    expect(wrong.cluster.transport?.stats.forwarded).to.equal(1)
+    expect(wrong.system.entities('room')).to.deep.equal([])
+    await waitFor(() => a.cluster.placement.ownerOf('room', 'chat', room) === owner, 'the owner hint to reach the sender', { timeout: 5_000 })
+  })
+
+  it('should hand off entities when a role is dropped, and activate them on the nodes that hold it', async () => {
+    const [a, b] = await cluster([['chat'], ['chat']]) as [TestNode, TestNode]
+    const rooms = Array.from({ length: 12 }, (_, i) => `hand-${i}`)
+    for (const room of rooms) await a.system.entity(chatRoom, room).ask<PostAck>((replyTo) => ({ type: 'post', user: 'ann', text: 'x', replyTo }))
+    expect(b.system.entities('room').length).to.be.greaterThan(0)
+    const info = await a.cluster.setRoles(b.id, ['storage'])
+    expect(info).to.deep.include({ peerId: b.id, roles: ['storage'], previous: ['chat'] })
+    await waitFor(() => b.system.entities('room').length === 0, 'b to hand off its rooms', { timeout: 10_000, interval: 20 })
+    await waitFor(() => !a.cluster.placement.holds(b.id, 'chat'), 'a to see the role change', { timeout: 10_000, interval: 20 })
+    for (const room of rooms) await b.system.entity(chatRoom, room).ask<PostAck>((replyTo) => ({ type: 'post', user: 'bob', text: 'y', replyTo }))
+    expect(a.system.entities('room').map((e) => e.key).sort()).to.deep.equal([...rooms].sort())
+    const bad = await a.cluster.setRoles(b.id, ['chat', 'nope']).then(() => undefined, (e: Error) => e)
+    expect(bad?.name).to.equal('InvalidRolesError')
+  })
+
+  it('should fail asks to a member that went away at once, not at their timeout', async () => {
+    const [a, b] = await cluster([['chat'], ['chat']]) as [TestNode, TestNode]
+    const remote = a.system.actorAt<EchoMsg>({ node: b.id, path: '/echo' })
+    await remote.ask((replyTo) => ({ text: 'warm', replyTo }))
+    await b.host.stop()
+    const started = Date.now()
+    const err = await remote.ask((replyTo) => ({ text: 'lost', replyTo }), { timeout: 30_000 }).then(() => undefined, (e: Error) => e)
+    expect(err?.name).to.equal('PeerUnreachableError')
+    expect(err?.message).to.include(b.id)
+    expect(Date.now() - started).to.be.lessThan(FAILURE_TIMEOUT * 3)
+  })
+
+  it('should close a stream that sends garbage, oversized or malformed frames, and keep serving everyone else', async () => {
+    const [a, b] = await cluster([['chat'], ['chat']]) as [TestNode, TestNode]
+    const raw = await startP2pHost({
+      privateKey: await generateKeyPair('Ed25519'), listen: '/ip4/127.0.0.1/tcp/0', join: [], clusterKey, failureTimeout: 60_000, log: quiet,
+      self: () => ({ peerId: '', roles: [], addresses: { grpc: '', admin: '', p2p: [] }, load: { actors: 0, entities: 0, mailbox: 0, rssBytes: 0 }, capacity: 1, status: 'joining', incarnation: 1, version: '' })
+    })
+    extra.push(raw)
+    const target = peerIdFromString(a.id)
+    await raw.libp2p.dial(a.host.libp2p.getMultiaddrs()[0] as never)
+    const garbage: Array<{ what: string, bytes: Uint8Array }> = [
+      { what: 'not msgpack', bytes: frameOf(new Uint8Array([0xc1, 0xc1, 0xc1])) },
+      { what: 'a length over the limit', bytes: varint(MAX_FRAME_BYTES + 1) },
+      { what: 'not an array of envelopes', bytes: frameOf(new Packr({ useRecords: false }).pack({ hello: 'world' })) },
+      { what: 'an unknown envelope kind', bytes: encodeFrame([new Packr({ useRecords: false }).pack([99, 'x'])]) },
+      { what: 'an entity envelope with hops 7', bytes: encodeFrame([encodeEnvelope([ENVELOPE.ENTITY, 'room', 'x', {}, 7, 'p'] as never)]) },
+      { what: 'a failure without a name', bytes: encodeFrame([new Packr({ useRecords: false }).pack([ENVELOPE.FAILURE, '1', { message: 'x' }])]) }
+    ]
+    for (const g of garbage) {
+      const stream = await raw.libp2p.dialProtocol(target, ACTOR_PROTOCOL)
+      const closed = new Promise<void>((resolve) => { stream.addEventListener('close', () => { resolve() }, { once: true }) })
+      stream.send(g.bytes)
+      await Promise.race([closed, new Promise((_r, reject) => setTimeout(() => { reject(new Error(`stream not closed after ${g.what}`)) }, 5_000))])
+    }
+    expect(a.cluster.transport?.stats.framesRefused).to.equal(garbage.length)
+    expect(a.warnings.filter((w) => w.startsWith('closed the actor stream')).length).to.equal(garbage.length)
+    // a message for an unknown entity type is well-formed: its ask fails, the stream stays
+    const fine = await b.system.actorAt<EchoMsg>({ node: a.id, path: '/echo' }).ask((replyTo) => ({ text: 'still here', replyTo }))
+    expect(fine).to.deep.equal({ text: 'still here', node: a.id })
+    const ack = await b.system.entity(chatRoom, 'after-garbage').ask<PostAck>((replyTo) => ({ type: 'post', user: 'ann', text: 'ok', replyTo } satisfies RoomMsg))
+    expect(ack.seq).to.equal(1)
+  })
+})
+
+function join_ (...parts: string[]): string { return join(...parts) }
+
+function varint (n: number): Uint8Array {
+  const out: number[] = []
+  while (n >= 0x80) {
+    out.push((n & 0x7f) | 0x80)
+    n = Math.floor(n / 128)
+  }
+  out.push(n)
+  return new Uint8Array(out)
+}
+
+function frameOf (body: Uint8Array): Uint8Array {
+  const prefix = varint(body.byteLength)
+  const out = new Uint8Array(prefix.byteLength + body.byteLength)
+  out.set(prefix)
+  out.set(body, prefix.byteLength)
+  return out
+}
