@@ -13,7 +13,7 @@ export class AdminClient {
     this.#token = token
   }
 
-  async request<T> (method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
+  async request<T> (method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<T> {
     let response: Response
     try {
       response = await fetch(`${this.#url}${path}`, {

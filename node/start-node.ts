@@ -235,6 +235,7 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
     }, Math.max(100, Math.floor(config.failureTimeout / 6)))
     const mesh = cluster
     cleanups.unshift(() => mesh.stop())
+    metrics.watchMesh(mesh)
     for (const role of ['chat', 'ai'] as const) {
       if (!nodeRoles.has(role)) log.info(`this node does not hold the ${role} role: its ${role === 'chat' ? 'rooms' : 'agents'} live on members that do`)
     }
@@ -247,7 +248,7 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
       metricsToken: config.metricsToken,
       readiness: () => state,
       self,
-      others: () => (p2p?.members() ?? []).filter((m) => m.peerId !== identity.peerId).map((m) => ({
+      others: () => (cluster?.members() ?? []).map((m) => ({
         peerId: m.peerId,
         roles: [...m.roles],
         status: m.status,

@@ -3,6 +3,7 @@ import { chmod, mkdir, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import type { Member } from '../../node/index.ts'
 import { AdminClient } from '../admin-client.ts'
+import { UsageError } from '../cli-errors.ts'
 import { printJson, printTable } from '../cli-io.ts'
 import type { CliIo } from '../cli-io.ts'
 import { adminConnection, tokenPath, withClientOptions } from '../client-options.ts'
@@ -78,7 +79,18 @@ export function adminCommands (io: CliIo): Command {
       const query = flags.type === undefined ? '' : `?type=${encodeURIComponent(flags.type)}`
       const actors = await (await client(flags)).api.request<Actor[]>('GET', `/api/v1/actors${query}`)
       if (flags.json === true) printJson(io, actors)
-      else printTable(io, ['KIND', 'PATH', 'STATUS', 'MAILBOX'], actors.map((a) => [a.kind, a.path, a.status, String(a.mailbox)]))
+      else printTable(io, ['KIND', 'PATH', 'STATUS', 'MAILBOX', 'NODE'], actors.map((a) => [a.kind, a.path, a.status, String(a.mailbox), a.node]))
+    })
+  const roles = admin.command('roles').description('the roles of members (placement follows them)')
+  withClientOptions(roles.command('set <peer> <roles>'), 'admin')
+    .description('change the roles of a member live, e.g. `roles set 12D3KooW... chat,ai` (all = every role); lasts until that node restarts, when its --role applies again')
+    .action(async (peer: string, list: string, flags: ClientFlags) => {
+      const wanted = list.split(',').map((r) => r.trim()).filter((r) => r.length > 0)
+      if (wanted.length === 0) throw new UsageError('roles set: give a comma-separated list of chat, ai, storage, backup, or all')
+      const changed = await (await client(flags)).api.request<{ peerId: string, roles: string[], previous?: string[] }>(
+        'PUT', `/api/v1/nodes/${encodeURIComponent(peer)}/roles`, { roles: wanted })
+      if (flags.json === true) printJson(io, changed)
+      else io.stdout.write(`roles of ${changed.peerId}: ${changed.roles.join(',')}${changed.previous === undefined ? '' : ` (were ${changed.previous.join(',')})`}\n`)
     })
   const models = admin.command('models').description('models in the node\'s models dir')
   withClientOptions(models.command('ls', { isDefault: true }), 'admin')
@@ -129,8 +141,10 @@ function printModels (io: CliIo, list: ModelInfo[]): void {
 }
 
 function printMembers (io: CliIo, members: Member[], self?: string): void {
-  printTable(io, ['PEER', 'ROLES', 'STATUS', 'GRPC', 'ADMIN', 'ACTORS', 'MAILBOX'], members.map((m) => [
+  const now = Date.now()
+  printTable(io, ['PEER', 'ROLES', 'STATUS', 'GRPC', 'ADMIN', 'ACTORS', 'ENTITIES', 'MAILBOX', 'LAST SEEN'], members.map((m) => [
     `${m.peerId}${m.peerId === self ? ' (self)' : ''}`, m.roles.join(','), m.status, m.addresses.grpc, m.addresses.admin,
-    String(m.load.actors), String(m.load.mailbox)
+    String(m.load.actors), String(m.load.entities), String(m.load.mailbox),
+    m.lastSeen === undefined ? '-' : `${((now - m.lastSeen) / 1000).toFixed(1)}s ago`
   ]))
 }

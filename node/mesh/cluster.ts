@@ -44,6 +44,9 @@ export class Cluster {
   readonly transport: ActorTransport | undefined
   readonly #opts: ClusterOptions
   readonly #down = new Set<string>()
+  /** The members as of the last refresh: what placement uses, and what the admin API shows, so
+   * that a member shown down is never still given entities. */
+  #members: MemberView[] = []
   #timer: ReturnType<typeof setInterval> | undefined
 
   private constructor (opts: ClusterOptions) {
@@ -78,7 +81,7 @@ export class Cluster {
     }), { name: ROLE_MANAGER_PATH.slice(1), kind: 'role-manager' })
     system.spawn(nodeInspector(system, opts.journal), { name: INSPECTOR_PATH.slice(1), kind: 'inspector', mailbox: 256 })
     if (opts.p2p !== undefined) {
-      self.#timer = setInterval(() => { self.refresh() }, heartbeatMs)
+      self.#timer = setInterval(() => { self.refresh() }, Math.max(50, Math.floor(heartbeatMs / 2)))
       self.#timer.unref()
     }
     return self
@@ -92,6 +95,7 @@ export class Cluster {
   refresh (): void {
     const opts = this.#opts
     const members = opts.p2p?.members() ?? []
+    this.#members = members
     for (const m of members) {
       if (m.status === 'down' && !this.#down.has(m.peerId)) {
         this.#down.add(m.peerId)
@@ -177,8 +181,8 @@ export class Cluster {
       .ask<RolesInfo>((replyTo) => ({ type: 'set', roles: list, replyTo }), { timeout: ADMIN_ASK_MS })
   }
 
-  /** Members as placement sees them (for logs and tests). */
-  members (): MemberView[] { return this.#opts.p2p?.members() ?? [] }
+  /** The other members as of the last refresh (placement's view). */
+  members (): MemberView[] { return this.#members.filter((m) => m.peerId !== this.#opts.system.node) }
 
   async stop (): Promise<void> {
     if (this.#timer !== undefined) clearInterval(this.#timer)

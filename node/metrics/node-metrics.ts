@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import type { TransportStats } from '../mesh/actor-transport.ts'
 import type { ActorSystem, AskOutcome } from '../../actors/index.ts'
 import type { GenerateResult, ModelManager } from '../../runtimes/index.ts'
 import type { LevelStore } from '../storage/index.ts'
@@ -148,6 +149,37 @@ export class NodeMetrics {
       const generating = (result.durationMs - result.ttftMs) / 1000
       if (result.completionTokens > 1 && generating > 0) this.tokensPerSecond.observe({ model }, (result.completionTokens - 1) / generating)
     }
+  }
+
+  /** The mesh: members by status, and the actor transport's traffic. */
+  watchMesh (mesh: { members (): ReadonlyArray<{ status: string }>, readonly transport: { readonly stats: TransportStats, queued (): Array<{ bytes: number }> } | undefined }): void {
+    const registers = [this.registry]
+    new Gauge({
+      name: 'plexi_mesh_members',
+      help: 'Other members this node knows, by status',
+      labelNames: ['status'],
+      registers,
+      collect () {
+        this.reset()
+        for (const status of ['joining', 'up', 'suspect', 'draining', 'down']) this.set({ status }, 0)
+        for (const m of mesh.members()) this.inc({ status: m.status })
+      }
+    })
+    const transport = mesh.transport
+    if (transport === undefined) return
+    const stats = transport.stats
+    counterOf(registers, 'plexi_mesh_frames_sent_total', 'Actor protocol frames sent', () => stats.framesSent)
+    counterOf(registers, 'plexi_mesh_frames_received_total', 'Actor protocol frames received', () => stats.framesReceived)
+    counterOf(registers, 'plexi_mesh_envelopes_sent_total', 'Messages, replies and hints sent to other nodes', () => stats.envelopesSent)
+    counterOf(registers, 'plexi_mesh_envelopes_received_total', 'Messages, replies and hints received from other nodes', () => stats.envelopesReceived)
+    counterOf(registers, 'plexi_mesh_forwarded_total', 'Entity messages forwarded once to their owner (the sender\'s view was stale)', () => stats.forwarded)
+    counterOf(registers, 'plexi_mesh_frames_refused_total', 'Frames that broke the protocol; each closed its stream', () => stats.framesRefused)
+    new Gauge({
+      name: 'plexi_mesh_queued_bytes',
+      help: 'Bytes waiting to be sent to other nodes',
+      registers,
+      collect () { this.set(transport.queued().reduce((sum, q) => sum + q.bytes, 0)) }
+    })
   }
 
   /** For ActorSystemOptions.onAskSettled. */

@@ -1,0 +1,257 @@
+import { expect } from 'chai'
+import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import type * as grpc from '@grpc/grpc-js'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { multiaddr } from '@multiformats/multiaddr'
+import { readClusterKey, startP2pHost } from '../../node/mesh/p2p-host.ts'
+import type { P2pHost } from '../../node/mesh/p2p-host.ts'
+import { ACTOR_PROTOCOL } from '../../protocols/p2p/constants.ts'
+import { agentClient, chatClient, collectAnswer, runCli, startNodeProcess } from '../helpers/node-process.ts'
+import type { NodeProcess } from '../helpers/node-process.ts'
+import { tempDir } from '../helpers/temp-dir.ts'
+import { waitFor } from '../helpers/wait-for.ts'
+
+const FAILURE_TIMEOUT = 1_500
+
+interface Member { peerId: string, roles: string[], status: string, addresses: { grpc: string, p2p: string[] } }
+interface Running extends NodeProcess { readonly peerId: string, readonly p2p: string }
+type Feed = grpc.ClientReadableStream<{ message?: { seq: number, user: string, text: string, kind: string }, live?: { lastSeq: number } }>
+
+async function api<T> (node: Running, method: string, path: string, body?: unknown): Promise<{ status: number, body: T, headers: Headers }> {
+  const res = await fetch(`http://${node.admin}/api/v1${path}`, {
+    method,
+    headers: { authorization: `Bearer ${node.adminToken}`, ...(body !== undefined && { 'content-type': 'application/json' }) },
+    ...(body !== undefined && { body: JSON.stringify(body) })
+  })
+  return { status: res.status, body: await res.json() as T, headers: res.headers }
+}
+
+/** Reads a Subscribe stream until `count` messages have come (bounded). */
+function collect (feed: Feed, count: number, timeout = 20_000): Promise<Array<{ seq: number, user: string, text: string }>> {
+  const got: Array<{ seq: number, user: string, text: string }> = []
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => { reject(new Error(`only ${got.length} of ${count} messages within ${timeout} ms`)) }, timeout)
+    feed.on('data', (event) => {
+      if (event.message?.kind !== 'MESSAGE') return
+      got.push({ seq: event.message.seq, user: event.message.user, text: event.message.text })
+      if (got.length === count) {
+        clearTimeout(timer)
+        resolve(got)
+      }
+    })
+    feed.on('error', (err) => { clearTimeout(timer); reject(err) })
+  })
+}
+
+describe('a cluster of node processes (real libp2p, gRPC and LevelDB on loopback)', function () {
+  this.timeout(120_000)
+  const dirs: Array<{ path: string, remove: () => Promise<void> }> = []
+  const nodes: Running[] = []
+  let keyFile = ''
+  const clients: Array<{ close: () => void }> = []
+
+  async function start (roles: string, join?: Running, extra: readonly string[] = []): Promise<Running> {
+    const dir = await tempDir()
+    dirs.push(dir)
+    const args = ['--role', roles, '--cluster-key-file', keyFile, '--p2p-listen', '/ip4/127.0.0.1/tcp/0', '--failure-timeout', String(FAILURE_TIMEOUT),
+      ...(join === undefined ? [] : ['--join', join.p2p]), ...extra]
+    const node = await startNodeProcess(dir.path, args, 40_000)
+    const ready = node.logs.find((l) => typeof l.msg === 'string' && l.msg.startsWith('node ready'))
+    const p2p = (ready?.p2p as string[])[0] as string
+    const running = Object.assign(node, { peerId: ready?.peerId as string, p2p })
+    nodes.push(running)
+    return running
+  }
+
+  const members = async (node: Running): Promise<Member[]> => (await api<Member[]>(node, 'GET', '/nodes')).body
+  const up = async (node: Running): Promise<Member[]> => (await members(node)).filter((m) => m.status === 'up')
+  const ownerOf = async (node: Running, type: string, key: string): Promise<string | undefined> => {
+    const res = await api<{ node: string }>(node, 'GET', `/actors/${type}/${key}`)
+    return res.status === 200 ? res.body.node : undefined
+  }
+
+  let seed: Running   // chat, storage
+  let ai: Running     // ai only
+  let chatB: Running  // chat
+  let chatC: Running  // chat
+  let token = ''
+
+  before(async () => {
+    const keyDir = await tempDir()
+    dirs.push(keyDir)
+    keyFile = join(keyDir.path, 'cluster.key')
+    await writeFile(keyFile, (await runCli(['cluster', 'keygen'])).stdout)
+    seed = await start('chat,storage')
+    ai = await start('ai', seed)
+    chatB = await start('chat', seed)
+    chatC = await start('chat', seed)
+    // membership converges: every node sees all four up, with their roles
+    for (const node of nodes) await waitFor(async () => (await up(node)).length === 4, `${node.peerId} to see 4 members up`, { timeout: 20_000, interval: 100 })
+    const added = await runCli(['admin', 'users', 'add', 'alice', '--json', '--no-save', '--admin-addr', chatB.admin, '--data-dir', chatB.dataDir])
+    expect(added.code, added.stderr).to.equal(0)
+    token = (JSON.parse(added.stdout) as { token: string }).token
+  })
+
+  after(async () => {
+    for (const c of clients) c.close()
+    for (const node of nodes) await node.stop('SIGTERM', 20_000).catch(() => undefined)
+    for (const dir of dirs) await dir.remove()
+  })
+
+  it('should converge on one membership: every node lists every member with its roles and addresses', async () => {
+    for (const node of nodes) {
+      const list = await members(node)
+      expect(list.map((m) => m.peerId).sort()).to.deep.equal(nodes.map((n) => n.peerId).sort())
+      expect(list.find((m) => m.peerId === ai.peerId)?.roles).to.deep.equal(['ai'])
+      expect(list.find((m) => m.peerId === seed.peerId)?.roles).to.deep.equal(['chat', 'storage'])
+      expect(list.find((m) => m.peerId === chatC.peerId)?.addresses.grpc).to.equal(chatC.grpc)
+    }
+    const cli = await runCli(['admin', 'cluster', '--admin-addr', ai.admin, '--data-dir', ai.dataDir])
+    expect(cli.stdout).to.include(`${ai.peerId} (self)`)
+    expect(cli.stdout).to.match(/LAST SEEN/)
+  })
+
+  it('should give clients on different nodes the same messages in the same order', async () => {
+    const entry = [seed, chatB, chatC, ai]   // the ai node holds no chat role, and serves chat all the same
+    const chat = entry.map((n) => chatClient(n.grpc, token))
+    clients.push(...chat)
+    const perClient = 15
+    const total = perClient * 3
+    const feeds = chat.map((c) => c.subscribe('lobby', 0) as Feed)
+    const received = feeds.map((f) => collect(f, total))
+    // every subscriber is live before the posts start
+    await Promise.all(feeds.map((f) => new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => { reject(new Error('no live marker')) }, 15_000)
+      f.on('data', (e) => { if (e.live !== undefined) { clearTimeout(timer); resolve() } })
+    })))
+    const posters = chat.slice(0, 3)
+    await Promise.all(posters.map(async (c, i) => {
+      for (let k = 0; k < perClient; k++) await c.call('Post', { room: 'lobby', text: `from ${i} #${k}` })
+    }))
+    const streams = await Promise.all(received)
+    for (const s of streams) expect(s).to.deep.equal(streams[0])
+    const seqs = (streams[0] ?? []).map((m) => m.seq)
+    expect(seqs).to.deep.equal([...seqs].sort((a, b) => a - b))
+    expect(new Set(seqs).size).to.equal(total)
+    for (const f of feeds) f.cancel()
+    // history is the same from every node
+    const histories = await Promise.all(chat.map(async (c) => (await c.call<{ messages: Array<{ seq: number, text: string }> }>('History', { room: 'lobby', after: 0, limit: 1000 })).messages.map((m) => `${m.seq}:${m.text}`)))
+    for (const h of histories) expect(h).to.deep.equal(histories[0])
+    // the room lives on one chat node; every node's admin API says which
+    const owners = await Promise.all(nodes.map((n) => ownerOf(n, 'room', 'lobby')))
+    expect(new Set(owners).size).to.equal(1)
+    expect([seed.peerId, chatB.peerId, chatC.peerId]).to.include(owners[0])
+  })
+
+  it('should run agents only on ai nodes and stream their answer to the asking client\'s node', async () => {
+    const agent = agentClient(chatC.grpc, token)
+    clients.push(agent)
+    const { events, error } = await collectAnswer(agent.ask('Say something.'), 90_000)
+    expect(error, error?.details).to.equal(undefined)
+    const tokens = events.filter((e) => e.token !== undefined).map((e) => e.token?.text).join('')
+    const done = events.find((e) => e.done !== undefined)?.done
+    expect(done?.completionTokens).to.be.greaterThan(0)
+    expect(tokens.length).to.be.greaterThan(0)
+    const actors = await api<Array<{ kind: string, key: string | null, node: string }>>(seed, 'GET', '/actors?type=agent')
+    expect(actors.body.map((a) => [a.key, a.node])).to.deep.equal([['alice', ai.peerId]])
+  })
+
+  it('should list actors cluster-wide, each with the node it lives on', async () => {
+    const res = await api<Array<{ kind: string, node: string, path: string }>>(chatB, 'GET', '/actors')
+    expect(res.headers.get('x-plexi-unreachable')).to.equal(null)
+    const byNode = new Set(res.body.map((a) => a.node))
+    for (const n of nodes) expect(byNode.has(n.peerId), `actors of ${n.peerId}`).to.equal(true)
+    expect(res.body.filter((a) => a.kind === 'role-manager')).to.have.length(4)
+  })
+
+  let changed: Running   // the chat node that the role change turns into a storage node
+
+  it('should move new activations when an admin changes a member\'s roles', async () => {
+    // not the holder of the user directory: journals are not replicated yet, it would take the users with it
+    const users = await ownerOf(seed, 'users', 'all')
+    changed = [chatC, chatB].find((n) => n.peerId !== users) as Running
+    const set = await runCli(['admin', 'roles', 'set', changed.peerId, 'storage', '--admin-addr', seed.admin, '--data-dir', seed.dataDir])
+    expect(set.code, set.stderr).to.equal(0)
+    expect(set.stdout).to.include(`roles of ${changed.peerId}: storage (were chat)`)
+    for (const node of nodes) {
+      await waitFor(async () => (await members(node)).find((m) => m.peerId === changed.peerId)?.roles.join(',') === 'storage',
+        `${node.peerId} to see the new roles`, { timeout: 10_000, interval: 50 })
+    }
+    const chat = chatClient(seed.grpc, token)
+    clients.push(chat)
+    for (let i = 0; i < 12; i++) await chat.call('Post', { room: `after-change-${i}`, text: 'x' })
+    const rooms = (await api<Array<{ kind: string, node: string }>>(seed, 'GET', '/actors?type=room')).body
+    expect(rooms.length).to.be.greaterThan(0)
+    expect(rooms.filter((r) => r.node === changed.peerId)).to.deep.equal([])
+    const bad = await runCli(['admin', 'roles', 'set', changed.peerId, 'chat,cook', '--admin-addr', seed.admin, '--data-dir', seed.dataDir])
+    expect(bad.code).to.equal(1)
+    expect(bad.stderr).to.match(/must be equal to one of the allowed values|not a role/)
+    const unknown = await api<{ code: string }>(seed, 'PUT', '/nodes/12D3KooWNobody/roles', { roles: ['chat'] })
+    expect([unknown.status, unknown.body.code]).to.deep.equal([404, 'UNKNOWN_PEER'])
+  })
+
+  it('should close a stream that sends garbage frames and keep serving', async () => {
+    let raw: P2pHost | undefined
+    try {
+      raw = await startP2pHost({
+        privateKey: await generateKeyPair('Ed25519'), listen: '/ip4/127.0.0.1/tcp/0', join: [], clusterKey: await readClusterKey(keyFile), failureTimeout: 60_000,
+        log: { info: () => undefined, warn: () => undefined },
+        self: () => ({ peerId: raw?.peerId ?? '', roles: [], addresses: { grpc: '', admin: '', p2p: [] }, load: { actors: 0, entities: 0, mailbox: 0, rssBytes: 0 }, capacity: 1, status: 'joining', incarnation: 1, version: '' })
+      })
+      for (const bytes of [new Uint8Array([5, 0xc1, 0xc1, 0xc1, 0xc1, 0xc1]), new Uint8Array([0xff, 0xff, 0xff, 0x7f]), new Uint8Array([2, 0x81, 0xa1])]) {
+        const stream = await raw.libp2p.dialProtocol(multiaddr(seed.p2p), ACTOR_PROTOCOL)
+        const closed = new Promise<void>((resolve) => { stream.addEventListener('close', () => { resolve() }, { once: true }) })
+        stream.send(bytes)
+        await Promise.race([closed, new Promise((_r, reject) => setTimeout(() => { reject(new Error('the node kept a garbage stream open')) }, 5_000))])
+      }
+    } finally {
+      await raw?.stop()
+    }
+    await waitFor(() => seed.logs.some((l) => typeof l.msg === 'string' && l.msg.startsWith('closed the actor stream from')), 'the refusal in the log')
+    expect((await fetch(`http://${seed.admin}/livez`)).status).to.equal(200)
+    const chat = chatClient(seed.grpc, token)
+    clients.push(chat)
+    expect((await chat.call<{ seq: number }>('Post', { room: 'lobby', text: 'after garbage' })).seq).to.be.greaterThan(0)
+  })
+
+  it('should never admit a node holding another cluster key', async () => {
+    const otherDir = await tempDir()
+    dirs.push(otherDir)
+    const otherKey = join(otherDir.path, 'other.key')
+    await writeFile(otherKey, (await runCli(['cluster', 'keygen'])).stdout)
+    const outsider = await startNodeProcess(otherDir.path, ['--role', 'chat', '--cluster-key-file', otherKey, '--p2p-listen', '/ip4/127.0.0.1/tcp/0', '--join', seed.p2p, '--failure-timeout', String(FAILURE_TIMEOUT)], 40_000)
+    try {
+      await waitFor(() => outsider.logs.filter((l) => typeof l.msg === 'string' && l.msg.startsWith('cannot reach')).length >= 2, 'two failed join attempts', { timeout: 30_000, interval: 50 })
+      expect((await members(seed)).length).to.equal(4)
+    } finally {
+      await outsider.stop('SIGKILL')
+    }
+  })
+
+  it('should mark a member killed with SIGKILL down within the failure timeout and activate its entities elsewhere', async () => {
+    // the victim: a chat node that does not hold the user directory (not replicated yet: it would take the users with it)
+    const users = await ownerOf(seed, 'users', 'all')
+    const chatNodes = [seed, chatB, chatC].filter((n) => n !== changed)
+    const victim = chatNodes.find((n) => n.peerId !== users) as Running
+    const survivor = chatNodes.find((n) => n !== victim) as Running
+    const chat = chatClient(survivor.grpc, token)
+    clients.push(chat)
+    let room = ''
+    for (let i = 0; i < 40 && room === ''; i++) {
+      await chat.call('Post', { room: `victim-${i}`, text: 'before' })
+      if (await ownerOf(survivor, 'room', `victim-${i}`) === victim.peerId) room = `victim-${i}`
+    }
+    expect(room, 'a room owned by the victim').to.not.equal('')
+    await victim.stop('SIGKILL')
+    const killedAt = Date.now()
+    await waitFor(async () => (await members(survivor)).find((m) => m.peerId === victim.peerId)?.status === 'down', 'the killed member down', { timeout: 10_000, interval: 25 })
+    // within the timeout, plus a heartbeat and polling of slack
+    expect(Date.now() - killedAt).to.be.lessThan(FAILURE_TIMEOUT + 1_000)
+    const ack = await chat.call<{ seq: number }>('Post', { room, text: 'after' })
+    expect(ack.seq).to.be.greaterThan(0)
+    const owner = await ownerOf(survivor, 'room', room)
+    expect(owner).to.not.equal(victim.peerId)
+    expect(chatNodes.map((n) => n.peerId)).to.include(owner)
+  })
+})
