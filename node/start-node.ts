@@ -66,6 +66,9 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
   if (config.join.length > 0 && config.clusterKeyFile === undefined) {
     throw new ConfigError('join', 'joining a cluster needs its key: pass --cluster-key-file (the file `plexi cluster keygen` made, the same on every node)')
   }
+  if (config.mdns && config.clusterKeyFile === undefined) {
+    throw new ConfigError('mdns', 'finding nodes by mDNS needs a cluster key: pass --cluster-key-file')
+  }
   const clusterKey = config.clusterKeyFile === undefined ? undefined : await readClusterKey(config.clusterKeyFile).catch((err: Error) => {
     throw new ConfigError('cluster-key-file', err.message)
   })
@@ -218,7 +221,6 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
       const host = p2p
       cleanups.unshift(() => host.stop())
     } else {
-      if (config.mdns) throw new ConfigError('mdns', 'finding nodes by mDNS needs a cluster key: pass --cluster-key-file')
       log.info('no cluster key (--cluster-key-file): this node runs alone, with no p2p listener')
     }
     const clusterLog = log.child({ component: 'mesh' })

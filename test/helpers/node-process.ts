@@ -27,8 +27,11 @@ export interface NodeProcess {
  * for its "node ready" log line. Every wait is bounded; on failure the child is killed and its
  * output is in the error.
  */
-export async function startNodeProcess (dataDir: string, extraArgs: readonly string[] = [], timeout = 20_000): Promise<NodeProcess> {
-  const child: ChildProcessByStdio<null, Readable, Readable> = spawn(process.execPath, [
+export async function startNodeProcess (dataDir: string, extraArgs: readonly string[] = [], timeout = 20_000,
+  prefix: readonly string[] = []): Promise<NodeProcess> {
+  // prefix: a command to run the node under (e.g. `ip netns exec NS`); it must exec the node in place
+  const [command, ...before] = [...prefix, process.execPath]
+  const child: ChildProcessByStdio<null, Readable, Readable> = spawn(command as string, [...before,
     CLI, 'node', 'start', '--role', 'all', '--data-dir', dataDir,
     '--grpc-listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0', ...extraArgs
   ], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PLEXI_ADMIN_TOKEN: '', PLEXI_CONFIG: '' } })
@@ -103,8 +106,9 @@ export interface CliResult {
 }
 
 /** Runs `plexi ARGS` to completion (at most `timeout` ms), optionally writing `input` to stdin. */
-export async function runCli (args: readonly string[], options: { env?: Record<string, string>, input?: string, timeout?: number, cwd?: string } = {}): Promise<CliResult> {
-  const child: ChildProcessByStdio<Writable, Readable, Readable> = spawn(process.execPath, [CLI, ...args], {
+export async function runCli (args: readonly string[], options: { env?: Record<string, string>, input?: string, timeout?: number, cwd?: string, prefix?: readonly string[] } = {}): Promise<CliResult> {
+  const [command, ...before] = [...options.prefix ?? [], process.execPath]
+  const child: ChildProcessByStdio<Writable, Readable, Readable> = spawn(command as string, [...before, CLI, ...args], {
     stdio: ['pipe', 'pipe', 'pipe'],
     cwd: options.cwd,
     env: { ...process.env, PLEXI_ADMIN_TOKEN: '', PLEXI_TOKEN: '', PLEXI_USER: '', PLEXI_ADDR: '', PLEXI_ADMIN_ADDR: '', PLEXI_DATA_DIR: '', ...options.env }
