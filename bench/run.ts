@@ -5,10 +5,11 @@
 import { chatBench } from './chat.ts'
 import { inferenceBench } from './inference.ts'
 import { kernelBench } from './kernel.ts'
+import { meshBench } from './mesh.ts'
 import { table } from './figure.ts'
 import type { Bench } from './figure.ts'
 
-const benches: readonly Bench[] = [kernelBench, chatBench, inferenceBench]
+const benches: readonly Bench[] = [kernelBench, chatBench, inferenceBench, meshBench]
 
 const args = process.argv.slice(2)
 const json = args.includes('--json')

@@ -1,9 +1,8 @@
 import type { Connection, Libp2p, Stream } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
-import { LengthPrefixedDecoder } from '@libp2p/utils'
 import { ActorStoppedError, MailboxFullError, replyToOf } from '../../actors/index.ts'
 import type { ActorAddress, ActorSystem, DeliveryResult, NodeRole, Remoting, ReplyOutcome } from '../../actors/index.ts'
-import { decodeFrame, encodeEnvelope, encodeFrame } from '../../protocols/p2p/actor-frames.ts'
+import { FrameReader, InvalidFrameError, decodeFrame, encodeEnvelope, encodeFrame } from '../../protocols/p2p/actor-frames.ts'
 import type { Envelope } from '../../protocols/p2p/actor-frames.ts'
 import {
   ACTOR_PROTOCOL, ENVELOPE, FRAME_BATCH, MAX_FRAME_BYTES, MAX_INBOUND_STREAMS, MAX_QUEUED_BYTES, OPEN_TIMEOUT_MS
@@ -40,7 +39,9 @@ interface PeerLink {
   stream: Stream | undefined
   opening: boolean
   flushing: boolean
-  /** Asks of this node whose request went out on this link (failed at once if it breaks). */
+  /** Asks of this node whose request went out on this link (failed at once if it breaks). A
+   * reply from this peer removes its ask; one answered by another node (after a forward) is
+   * removed by the periodic sweep. */
   readonly asks: Set<string>
 }
 
@@ -84,7 +85,7 @@ export class ActorTransport implements Remoting {
   }
 
   async start (): Promise<void> {
-    await this.#libp2p.handle(ACTOR_PROTOCOL, (stream, connection) => { void this.#read(stream, connection) }, {
+    await this.#libp2p.handle(ACTOR_PROTOCOL, (stream, connection) => { this.#read(stream, connection) }, {
       maxInboundStreams: MAX_INBOUND_STREAMS,
       runOnLimitedConnection: false
     })
@@ -242,27 +243,35 @@ export class ActorTransport implements Remoting {
 
   // ---- receiving ------------------------------------------------------------------------------
 
-  async #read (stream: Stream, connection: Connection): Promise<void> {
+  /** Reads an inbound stream: chunks are handled as they arrive (synchronously: each frame's
+   * messages are in their mailboxes before the next chunk is read). A peer closing or resetting
+   * its stream is normal (it stopped); only a frame that breaks the protocol is refused. */
+  #read (stream: Stream, connection: Connection): void {
     const peer = connection.remotePeer.toString()
-    const decoder = new LengthPrefixedDecoder({ maxDataLength: MAX_FRAME_BYTES, maxBufferSize: 2 * MAX_FRAME_BYTES + 65_536 })
+    const reader = new FrameReader()
     this.#inbound.add(stream)
-    try {
-      for await (const chunk of stream) {
-        for (const frame of decoder.decode(chunk)) {
-          const envelopes = decodeFrame(frame.subarray())
-          this.stats.framesReceived++
-          this.stats.envelopesReceived += envelopes.length
-          for (const envelope of envelopes) this.#dispatch(peer, envelope)
-        }
-      }
-    } catch (err) {
-      if (this.#stopped) return
-      this.stats.framesRefused++
-      this.#refused(peer, err as Error)
-      stream.abort(err as Error)
-    } finally {
-      this.#inbound.delete(stream)
+    const onFrame = (body: Uint8Array): void => {
+      const envelopes = decodeFrame(body)
+      this.stats.framesReceived++
+      this.stats.envelopesReceived += envelopes.length
+      for (const envelope of envelopes) this.#dispatch(peer, envelope)
     }
+    stream.addEventListener('message', (evt) => {
+      if (stream.status !== 'open') return
+      try {
+        reader.push(evt.data instanceof Uint8Array ? evt.data : evt.data.subarray(), onFrame)
+      } catch (err) {
+        if (this.#stopped) return
+        if (err instanceof InvalidFrameError) {
+          this.stats.framesRefused++
+          this.#refused(peer, err)
+        } else {
+          this.#log.warn({ peer, err }, `actor stream from ${peer} failed: ${(err as Error).message}`)
+        }
+        stream.abort(err as Error)
+      }
+    })
+    stream.addEventListener('close', () => { this.#inbound.delete(stream) }, { once: true })
   }
 
   #refused (peer: string, err: Error): void {
@@ -290,11 +299,11 @@ export class ActorTransport implements Remoting {
         return
       }
       case ENVELOPE.REPLY:
-        this.#settled(envelope[1])
+        this.#links.get(from)?.asks.delete(envelope[1])
         this.#system.settle(envelope[1], { value: envelope[2] })
         return
       case ENVELOPE.FAILURE:
-        this.#settled(envelope[1])
+        this.#links.get(from)?.asks.delete(envelope[1])
         this.#system.settle(envelope[1], { error: fromWireError(envelope[2], from) })
         return
       case ENVELOPE.OWNER:
@@ -340,10 +349,6 @@ export class ActorTransport implements Remoting {
     this.reply(replyTo, { error })
   }
 
-  #settled (askId: string): void {
-    // the link that carried the request no longer needs to fail it
-    for (const link of this.#links.values()) if (link.asks.delete(askId)) return
-  }
 }
 
 function takeBatch (link: PeerLink): Uint8Array[] {

@@ -130,3 +130,81 @@ function writeVarint (out: Uint8Array, at: number, n: number): number {
   out[at++] = n
   return at
 }
+
+/**
+ * Cuts a stream's chunks into frame bodies: a varint length, then that many bytes. A length over
+ * MAX_FRAME_BYTES is refused as soon as it is read, before its bytes arrive. Chunks are kept as
+ * they come and copied once per frame that spans several of them.
+ */
+export class FrameReader {
+  /** Chunks not consumed yet: #chunks[#head] onwards (a head index, not shift(): a peer sending
+   * tiny chunks must not make each frame cost the square of its chunk count). */
+  #chunks: Uint8Array[] = []
+  #head = 0
+  #length = 0
+
+  /** Calls `onFrame` with each complete frame body; throws InvalidFrameError on a bad length. */
+  push (chunk: Uint8Array, onFrame: (body: Uint8Array) => void): void {
+    if (chunk.byteLength === 0) return
+    this.#chunks.push(chunk)
+    this.#length += chunk.byteLength
+    while (this.#length > 0) {
+      const header = this.#header()
+      if (header === undefined || this.#length < header.size + header.length) return
+      const frame = this.#take(header.size + header.length)
+      onFrame(frame.subarray(header.size))
+    }
+  }
+
+  /** The length prefix at the front, or undefined while it is incomplete. */
+  #header (): { size: number, length: number } | undefined {
+    let length = 0
+    let shift = 1
+    let size = 0
+    for (let c = this.#head; c < this.#chunks.length; c++) {
+      const chunk = this.#chunks[c] as Uint8Array
+      for (let i = 0; i < chunk.byteLength; i++) {
+        const byte = chunk[i] as number
+        length += (byte & 0x7f) * shift
+        size++
+        if (byte < 0x80) {
+          if (length > MAX_FRAME_BYTES) throw new InvalidFrameError(`frame of ${length} bytes is over ${MAX_FRAME_BYTES}`)
+          return { size, length }
+        }
+        shift *= 128
+        if (size >= 4) throw new InvalidFrameError(`frame length prefix over 4 bytes (frames are at most ${MAX_FRAME_BYTES} bytes)`)
+      }
+    }
+    return undefined
+  }
+
+  #take (n: number): Uint8Array {
+    const first = this.#chunks[this.#head] as Uint8Array
+    this.#length -= n
+    let out: Uint8Array
+    if (first.byteLength >= n) {
+      out = first.subarray(0, n)
+      if (first.byteLength === n) this.#head++
+      else this.#chunks[this.#head] = first.subarray(n)
+    } else {
+      out = new Uint8Array(n)
+      let at = 0
+      while (at < n) {
+        const chunk = this.#chunks[this.#head] as Uint8Array
+        const part = Math.min(chunk.byteLength, n - at)
+        out.set(part === chunk.byteLength ? chunk : chunk.subarray(0, part), at)
+        at += part
+        if (part === chunk.byteLength) this.#head++
+        else this.#chunks[this.#head] = chunk.subarray(part)
+      }
+    }
+    if (this.#head === this.#chunks.length) {
+      this.#chunks = []
+      this.#head = 0
+    } else if (this.#head > 1024) {
+      this.#chunks = this.#chunks.slice(this.#head)
+      this.#head = 0
+    }
+    return out
+  }
+}
