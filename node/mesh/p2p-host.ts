@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import { noise } from '@chainsafe/libp2p-noise'
+import { noiseCrypto } from './noise-crypto.ts'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { identify } from '@libp2p/identify'
 import type { Identify } from '@libp2p/identify'
@@ -110,7 +111,7 @@ export async function startP2pHost (opts: P2pHostOptions): Promise<P2pHost> {
     privateKey: opts.privateKey,
     addresses: { listen: [opts.listen] },
     transports: [tcp()],
-    connectionEncrypters: [noise()],
+    connectionEncrypters: [noise({ crypto: noiseCrypto })],
     streamMuxers: [yamux()],
     connectionProtector: preSharedKey({ psk: opts.clusterKey }),
     connectionManager: { dialTimeout: DIAL_TIMEOUT_MS, inboundUpgradeTimeout: DIAL_TIMEOUT_MS },
