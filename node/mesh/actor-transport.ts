@@ -369,6 +369,10 @@ function takeBatch (link: PeerLink): Uint8Array[] {
  * drain in @libp2p/utils 7.4, ../shared/stack.md §10) or to close. */
 function drained (stream: Stream): Promise<void> {
   return new Promise((resolve, reject) => {
+    if (!stream.writableNeedsDrain) {
+      resolve()
+      return
+    }
     const onDrain = (): void => {
       stream.removeEventListener('close', onClose)
       resolve()
