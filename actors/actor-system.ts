@@ -177,6 +177,9 @@ export class ActorSystem {
   /** Whether an ask of this node is still waiting for its reply. */
   isAskPending (askId: string): boolean { return this.#asks.has(askId) }
 
+  /** Waits (at most `maxMs`) for an activation of `type/key` that is being handed off to stop. */
+  handedOff (type: string, key: string, maxMs: number): Promise<void> { return this.#entities.handedOff(type, key, maxMs) }
+
   /** The role an entity type needs, or undefined for a type not registered here. */
   roleOf (type: string): NodeRole | undefined { return this.#entities.roleOf(type) }
 

@@ -15,6 +15,8 @@ export interface ActivationDeps {
   readonly strict: boolean
   readonly log: Logger
   readonly system: ActorSystem
+  /** Brings the local journal up to date from other nodes before recovery (the mesh's). */
+  readonly catchUp?: (entityId: string) => Promise<void>
 }
 
 /**
@@ -72,6 +74,7 @@ export function entityBehavior<M, S, E, V> (def: EntityType<M, S, E, V>, activat
     async init (actorCtx) {
       await activation.previous
       await activation.writes
+      if (deps.catchUp !== undefined) await deps.catchUp(activation.id)
       const recovered = await recover(def, activation, deps)
       const live = { ...recovered, durableSeq: recovered.seq, alive: true } as Live<M, S, E, V>
       live.ctx = entityContext(def, activation, self, deps, live, actorCtx)

@@ -43,6 +43,8 @@ export class EntityHost {
   readonly #options: EntityHostOptions
   readonly #types = new Map<string, Registered>()
   readonly #active = new Map<string, EntityActivation<any>>()
+  /** Activations handed off and not yet stopped (their last writes may be in flight). */
+  readonly #leaving = new Map<string, EntityActivation<any>>()
   #closed = false
 
   constructor (kernel: Kernel, parent: ActorCell<never, undefined>, options: EntityHostOptions) {
@@ -91,6 +93,19 @@ export class EntityHost {
     }
   }
 
+  /**
+   * Resolves once entity `type/key` has no activation here that is being handed off (its last
+   * writes are on disk), or after `maxMs`. An entity active here and not handing off resolves at
+   * once: it is still this node's.
+   */
+  async handedOff (type: string, key: string, maxMs: number): Promise<void> {
+    const activation = this.#leaving.get(`${type}/${key}`)
+    if (activation === undefined) return
+    let timer: ReturnType<typeof setTimeout> | undefined
+    await Promise.race([activation.terminated, new Promise<void>((resolve) => { timer = setTimeout(resolve, maxMs) })])
+    clearTimeout(timer)
+  }
+
   /** The role entities of `type` need, or undefined for a type not registered here. */
   roleOf (type: string): NodeRole | undefined { return this.#types.get(type)?.def.role }
 
@@ -105,6 +120,7 @@ export class EntityHost {
       const [type = ''] = activation.id.split('/', 1)
       if (activation.handingOff || keep(type, activation.key)) continue
       activation.handingOff = true
+      this.#leaving.set(activation.id, activation)
       activation.cell.requestIdleStop()
       count++
     }
@@ -158,7 +174,11 @@ export class EntityHost {
     const activation = new EntityActivation<M>(id, key, old?.terminated ?? Promise.resolve())
     activation.volatile = def.createVolatile?.(key)
     this.#active.set(id, activation)
-    const deps = { journal: journal as Journal, snapshots: snapshots as SnapshotStore, strict, log: this.#kernel.log, system: this.#kernel.system }
+    const remoting = this.#options.remoting()
+    const deps = {
+      journal: journal as Journal, snapshots: snapshots as SnapshotStore, strict, log: this.#kernel.log, system: this.#kernel.system,
+      ...(remoting?.catchUp !== undefined && { catchUp: remoting.catchUp.bind(remoting) })
+    }
     const self = this.ref<M>(def.type, key)
     const stats = this.#kernel.stats
     activation.cell = region.spawnChild(entityBehavior(def, activation, self, deps), {
@@ -175,6 +195,7 @@ export class EntityHost {
       },
       onTerminated: (reason) => {
         if (this.#active.get(id) === activation) this.#active.delete(id)
+        if (this.#leaving.get(id) === activation) this.#leaving.delete(id)
         if (reason.type === 'idle') stats.entityPassivations++
         activation.markTerminated()
       }

@@ -9,10 +9,16 @@ import type { P2pHost } from './p2p-host.ts'
 import { Placement } from './placement.ts'
 import type { Candidate } from './placement.ts'
 import { ROLE_MANAGER_PATH, checkRoles, roleManager } from './role-manager.ts'
+import { JOURNAL_PAGE, JOURNAL_PATH, journalServer } from './journal-server.ts'
+import type { JournalMsg } from './journal-server.ts'
+import type { JournalRecord, Remoting } from '../../actors/index.ts'
 import type { NodeRoles, RoleManagerMsg, RolesInfo } from './role-manager.ts'
 
 /** How long an admin listing waits for each member. */
 const ADMIN_ASK_MS = 3_000
+/** Catching up one entity's journal: each ask, and the whole of it. */
+const CATCH_UP_ASK_MS = 6_000
+const CATCH_UP_TOTAL_MS = 30_000
 
 export interface ClusterOptions {
   readonly system: ActorSystem
@@ -65,12 +71,22 @@ export class Cluster {
     const transport = self.transport
     self.refresh()
     if (transport !== undefined) await transport.start()
-    system.attachRemoting(transport ?? {
-      ownerOf: (type, role, key) => self.placement.ownerOf(type, role, key),
-      toEntity: (node) => new PeerUnreachableError(node, 'this node runs alone (no cluster key)'),
-      toActor: (address) => new PeerUnreachableError(address.node, 'this node runs alone (no cluster key)'),
-      reply: () => undefined
-    })
+    const remoting: Remoting = transport === undefined
+      ? {
+          ownerOf: (type, role, key) => self.placement.ownerOf(type, role, key),
+          toEntity: (node) => new PeerUnreachableError(node, 'this node runs alone (no cluster key)'),
+          toActor: (address) => new PeerUnreachableError(address.node, 'this node runs alone (no cluster key)'),
+          reply: () => undefined
+        }
+      : {
+          ownerOf: (type, role, key) => transport.ownerOf(type, role, key),
+          toEntity: (node, type, key, msg) => transport.toEntity(node, type, key, msg),
+          toActor: (address, msg) => transport.toActor(address, msg),
+          reply: (to, outcome) => { transport.reply(to, outcome) },
+          catchUp: (entityId) => self.catchUp(entityId)
+        }
+    system.attachRemoting(remoting)
+    system.spawn(journalServer(system, opts.journal), { name: JOURNAL_PATH.slice(1), kind: 'journal-server', mailbox: 4096 })
     system.spawn(roleManager({
       peerId: system.node,
       roles: opts.roles,
@@ -118,6 +134,56 @@ export class Cluster {
     const view = this.placement.view()
     opts.log.info({ view, handedOff: moved }, `placement view changed${moved > 0 ? `: handing off ${moved} entities` : ''}`)
     opts.onViewChange(view)
+  }
+
+  /**
+   * Before an entity recovers here, brings its local journal up to the longest one a reachable
+   * member holds: an entity whose owner changed (a join, a role change, a drain) keeps its history
+   * as long as the member it lived on is up. Pages are appended in order; whatever cannot be
+   * fetched is left out (logged) and the entity starts from what is here. Never rejects.
+   */
+  async catchUp (entityId: string): Promise<void> {
+    const { system, journal, log } = this.#opts
+    const others = this.#members.filter((m) => m.peerId !== system.node && m.status !== 'down' && m.status !== 'joining')
+    if (others.length === 0) return
+    try {
+      const local = await journal.highestSeq(entityId)
+      const heads = await Promise.all(others.map(async (m) => {
+        try {
+          const seq = await system.actorAt<JournalMsg>({ node: m.peerId, path: JOURNAL_PATH })
+            .ask<number>((replyTo) => ({ type: 'head', entityId, replyTo }), { timeout: CATCH_UP_ASK_MS })
+          return { peer: m.peerId, seq }
+        } catch (err) {
+          log.debug({ peer: m.peerId, entity: entityId }, `no journal head of ${entityId} from ${m.peerId}: ${describe(err)}`)
+          return { peer: m.peerId, seq: -1 }
+        }
+      }))
+      const best = heads.reduce((a, b) => (b.seq > a.seq ? b : a))
+      if (best.seq <= local) return
+      const source = system.actorAt<JournalMsg>({ node: best.peer, path: JOURNAL_PATH })
+      const deadline = Date.now() + CATCH_UP_TOTAL_MS
+      let from = local + 1
+      let limit = JOURNAL_PAGE
+      while (from <= best.seq && Date.now() < deadline) {
+        let page: JournalRecord[]
+        try {
+          page = await source.ask<JournalRecord[]>((replyTo) => ({ type: 'read', entityId, from, limit, replyTo }), { timeout: CATCH_UP_ASK_MS })
+        } catch (err) {
+          if ((err as Error).name === 'MessageTooLargeError' && limit > 1) {
+            limit = Math.max(1, Math.floor(limit / 2))
+            continue
+          }
+          throw err
+        }
+        if (page.length === 0 || page.some((r, i) => r.seq !== from + i)) break
+        await journal.append(entityId, page)
+        from += page.length
+      }
+      log.info({ entity: entityId, from: best.peer, events: from - 1 - local }, `${entityId}: took events ${local + 1}-${from - 1} of its journal from ${best.peer}, where it lived before`)
+      if (from <= best.seq) log.warn({ entity: entityId }, `${entityId}: its journal on ${best.peer} goes to seq ${best.seq}, only ${from - 1} could be fetched; it starts from there`)
+    } catch (err) {
+      log.warn({ entity: entityId, err }, `${entityId}: catching up its journal from other members failed (${describe(err)}); it starts from this node's journal`)
+    }
   }
 
   /** Resolves once another member has been heard from, or after `ms` (false then). */

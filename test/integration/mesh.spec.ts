@@ -168,9 +168,10 @@ describe('a cluster of node processes (real libp2p, gRPC and LevelDB on loopback
   let changed: Running   // the chat node that the role change turns into a storage node
 
   it('should move new activations when an admin changes a member\'s roles', async () => {
-    // not the holder of the user directory: journals are not replicated yet, it would take the users with it
+    // the holder of the user directory when it is one of these two: the directory moves, and the
+    // users with it (its journal is caught up from the old owner)
     const users = await ownerOf(seed, 'users', 'all')
-    changed = [chatC, chatB].find((n) => n.peerId !== users) as Running
+    changed = [chatB, chatC].find((n) => n.peerId === users) ?? chatC
     const set = await runCli(['admin', 'roles', 'set', changed.peerId, 'storage', '--admin-addr', seed.admin, '--data-dir', seed.dataDir])
     expect(set.code, set.stderr).to.equal(0)
     expect(set.stdout).to.include(`roles of ${changed.peerId}: storage (were chat)`)
@@ -180,6 +181,10 @@ describe('a cluster of node processes (real libp2p, gRPC and LevelDB on loopback
     }
     const chat = chatClient(seed.grpc, token)
     clients.push(chat)
+    // alice still logs in, and the room keeps its history wherever it lives now
+    const lobby = await chat.call<{ messages: Array<{ seq: number }> }>('History', { room: 'lobby', after: 0, limit: 1000 })
+    const next = await chat.call<{ seq: number }>('Post', { room: 'lobby', text: 'after the role change' })
+    expect(next.seq).to.equal((lobby.messages.at(-1)?.seq ?? 0) + 1)
     for (let i = 0; i < 12; i++) await chat.call('Post', { room: `after-change-${i}`, text: 'x' })
     const rooms = (await api<Array<{ kind: string, node: string }>>(seed, 'GET', '/actors?type=room')).body
     expect(rooms.length).to.be.greaterThan(0)
@@ -189,6 +194,21 @@ describe('a cluster of node processes (real libp2p, gRPC and LevelDB on loopback
     expect(bad.stderr).to.match(/must be equal to one of the allowed values|not a role/)
     const unknown = await api<{ code: string }>(seed, 'PUT', '/nodes/12D3KooWNobody/roles', { roles: ['chat'] })
     expect([unknown.status, unknown.body.code]).to.deep.equal([404, 'UNKNOWN_PEER'])
+  })
+
+  it('should keep the history of the rooms that a joining member takes over', async () => {
+    const chat = chatClient(chatB.grpc, token)
+    clients.push(chat)
+    const rooms = Array.from({ length: 20 }, (_, i) => `before-join-${i}`)
+    for (const room of rooms) await chat.call('Post', { room, text: 'first' })
+    const joined = await start('chat', seed)
+    for (const node of nodes) await waitFor(async () => (await up(node)).length === nodes.length, `${node.peerId} to see ${nodes.length} members up`, { timeout: 20_000, interval: 100 })
+    for (const room of rooms) {
+      const ack = await chat.call<{ seq: number }>('Post', { room, text: 'second' })
+      expect(ack.seq, room).to.equal(2)
+    }
+    const owners = await Promise.all(rooms.map((room) => ownerOf(chatB, 'room', room)))
+    expect(owners.filter((o) => o === joined.peerId).length, 'rooms taken over by the new member').to.be.greaterThan(0)
   })
 
   it('should close a stream that sends garbage frames and keep serving', async () => {
@@ -223,7 +243,7 @@ describe('a cluster of node processes (real libp2p, gRPC and LevelDB on loopback
     const outsider = await startNodeProcess(otherDir.path, ['--role', 'chat', '--cluster-key-file', otherKey, '--p2p-listen', '/ip4/127.0.0.1/tcp/0', '--join', seed.p2p, '--failure-timeout', String(FAILURE_TIMEOUT)], 40_000)
     try {
       await waitFor(() => outsider.logs.filter((l) => typeof l.msg === 'string' && l.msg.startsWith('cannot reach')).length >= 2, 'two failed join attempts', { timeout: 30_000, interval: 50 })
-      expect((await members(seed)).length).to.equal(4)
+      expect((await members(seed)).length).to.equal(nodes.length)
     } finally {
       await outsider.stop('SIGKILL')
     }
@@ -232,7 +252,7 @@ describe('a cluster of node processes (real libp2p, gRPC and LevelDB on loopback
   it('should mark a member killed with SIGKILL down within the failure timeout and activate its entities elsewhere', async () => {
     // the victim: a chat node that does not hold the user directory (not replicated yet: it would take the users with it)
     const users = await ownerOf(seed, 'users', 'all')
-    const chatNodes = [seed, chatB, chatC].filter((n) => n !== changed)
+    const chatNodes = nodes.filter((n) => n !== changed && n !== ai)
     const victim = chatNodes.find((n) => n.peerId !== users) as Running
     const survivor = chatNodes.find((n) => n !== victim) as Running
     const chat = chatClient(survivor.grpc, token)

@@ -191,7 +191,7 @@ describe('Cluster: remote actors and placement (real libp2p on loopback, in one 
     await waitFor(() => a.cluster.placement.ownerOf('room', 'chat', room) === owner, 'the owner hint to reach the sender', { timeout: 5_000 })
   })
 
-  it('should hand off entities when a role is dropped, and activate them on the nodes that hold it', async () => {
+  it('should hand off entities when a role is dropped, and activate them with their history on the nodes that hold it', async () => {
     const [a, b] = await cluster([['chat'], ['chat']]) as [TestNode, TestNode]
     const rooms = Array.from({ length: 12 }, (_, i) => `hand-${i}`)
     for (const room of rooms) await a.system.entity(chatRoom, room).ask<PostAck>((replyTo) => ({ type: 'post', user: 'ann', text: 'x', replyTo }))
@@ -200,7 +200,11 @@ describe('Cluster: remote actors and placement (real libp2p on loopback, in one 
     expect(info).to.deep.include({ peerId: b.id, roles: ['storage'], previous: ['chat'] })
     await waitFor(() => b.system.entities('room').length === 0, 'b to hand off its rooms', { timeout: 10_000, interval: 20 })
     await waitFor(() => !a.cluster.placement.holds(b.id, 'chat'), 'a to see the role change', { timeout: 10_000, interval: 20 })
-    for (const room of rooms) await b.system.entity(chatRoom, room).ask<PostAck>((replyTo) => ({ type: 'post', user: 'bob', text: 'y', replyTo }))
+    // each room resumes on a with the history it had on b: its journal was caught up from there
+    for (const room of rooms) {
+      const ack = await b.system.entity(chatRoom, room).ask<PostAck>((replyTo) => ({ type: 'post', user: 'bob', text: 'y', replyTo }))
+      expect(ack.seq, room).to.equal(2)
+    }
     expect(a.system.entities('room').map((e) => e.key).sort()).to.deep.equal([...rooms].sort())
     const bad = await a.cluster.setRoles(b.id, ['chat', 'nope']).then(() => undefined, (e: Error) => e)
     expect(bad?.name).to.equal('InvalidRolesError')
