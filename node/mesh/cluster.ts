@@ -16,7 +16,9 @@ import type { NodeRoles, RoleManagerMsg, RolesInfo } from './role-manager.ts'
 
 /** How long an admin listing waits for each member. */
 const ADMIN_ASK_MS = 3_000
-/** Catching up one entity's journal: each ask, and the whole of it. */
+/** Catching up one entity's journal: the head asked of each member (a live one answers in ms),
+ * each page, and the whole of it. */
+const CATCH_UP_HEAD_MS = 2_000
 const CATCH_UP_ASK_MS = 6_000
 const CATCH_UP_TOTAL_MS = 30_000
 
@@ -144,14 +146,16 @@ export class Cluster {
    */
   async catchUp (entityId: string): Promise<void> {
     const { system, journal, log } = this.#opts
-    const others = this.#members.filter((m) => m.peerId !== system.node && m.status !== 'down' && m.status !== 'joining')
+    // members that are up or draining: a suspect one is likely gone, and waiting on it would hold
+    // the activation (and the message that caused it) for the ask's timeout
+    const others = this.#members.filter((m) => m.peerId !== system.node && (m.status === 'up' || m.status === 'draining'))
     if (others.length === 0) return
     try {
       const local = await journal.highestSeq(entityId)
       const heads = await Promise.all(others.map(async (m) => {
         try {
           const seq = await system.actorAt<JournalMsg>({ node: m.peerId, path: JOURNAL_PATH })
-            .ask<number>((replyTo) => ({ type: 'head', entityId, replyTo }), { timeout: CATCH_UP_ASK_MS })
+            .ask<number>((replyTo) => ({ type: 'head', entityId, replyTo }), { timeout: CATCH_UP_HEAD_MS })
           return { peer: m.peerId, seq }
         } catch (err) {
           log.debug({ peer: m.peerId, entity: entityId }, `no journal head of ${entityId} from ${m.peerId}: ${describe(err)}`)

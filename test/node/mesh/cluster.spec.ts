@@ -222,6 +222,19 @@ describe('Cluster: remote actors and placement (real libp2p on loopback, in one 
     expect(Date.now() - started).to.be.lessThan(FAILURE_TIMEOUT * 3)
   })
 
+  it('should fail a forwarded ask at its asker when the owner it was forwarded to cannot be reached', async () => {
+    const [a, b, c] = await cluster([['chat'], ['chat'], ['chat']]) as [TestNode, TestNode, TestNode]
+    const room = Array.from({ length: 100 }, (_, i) => `gone-${i}`).find((r) => a.cluster.placement.ownerOf('room', 'chat', r) === c.id) as string
+    a.cluster.placement.learnOwner('room', room, b.id)   // a stale cache entry: a sends to b, b forwards to c
+    await c.host.stop()                                  // c is gone, and nobody has noticed yet
+    const started = Date.now()
+    const err = await a.system.entity(chatRoom, room).ask<PostAck>((replyTo) => ({ type: 'post', user: 'ann', text: 'lost?', replyTo }), { timeout: 20_000 })
+      .then(() => undefined, (e: Error) => e)
+    expect(err?.name).to.equal('PeerUnreachableError')
+    expect(err?.message).to.include(c.id)
+    expect(Date.now() - started).to.be.lessThan(10_000)
+  })
+
   it('should close a stream that sends garbage, oversized or malformed frames, and keep serving everyone else', async () => {
     const [a, b] = await cluster([['chat'], ['chat']]) as [TestNode, TestNode]
     const raw = await startP2pHost({
