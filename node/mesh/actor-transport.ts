@@ -42,7 +42,10 @@ interface PeerLink {
   /** Asks whose request went out on this link, by `node/askId`: failed at once if it breaks
    * (this node's own here, forwarded ones at their asker). A reply from this peer removes one;
    * the periodic sweep removes the rest. */
-  readonly asks: Map<string, TrackedAsk>
+  /** This node's asks whose request went out on this link, by askId. */
+  readonly asks: Set<string>
+  /** Other nodes' asks this node forwarded on this link, by `node/askId`. */
+  readonly forwarded: Map<string, TrackedAsk>
 }
 
 /** An ask whose request went out on a link: this node's own, or another's that it forwarded. */
@@ -118,20 +121,33 @@ export class ActorTransport implements Remoting {
   }
 
   toEntity (node: string, type: string, key: string, msg: unknown): DeliveryResult {
-    return this.#send(node, [ENVELOPE.ENTITY, type, key, this.#outbound(msg), 0, ''], msg)
+    return this.#request(node, [ENVELOPE.ENTITY, type, key, msg, 0, ''], msg)
   }
 
   toActor (address: ActorAddress, msg: unknown): DeliveryResult {
     if (address.node === this.#self) return this.#system.deliverToActor(address.path, msg)
-    return this.#send(address.node, [ENVELOPE.ACTOR, address.path, this.#outbound(msg)], msg)
+    return this.#request(address.node, [ENVELOPE.ACTOR, address.path, msg], msg)
   }
 
-  /** A request asking this node for the reply travels with `replyTo.node` left empty: the peer
-   * knows who sent it (52 bytes less per ask). The caller's message is not changed. */
-  #outbound (msg: unknown): unknown {
+  /**
+   * Sends a message that may carry a reply address. One asking this node for the reply travels
+   * with `replyTo.node` left empty (the peer knows who sent it: 52 bytes less per ask); the field
+   * is blanked only while the envelope is packed, so the caller's message ends as it was.
+   */
+  #request (peer: string, envelope: Envelope, msg: unknown): DeliveryResult {
     const replyTo = replyToOf(msg)
-    if (replyTo === undefined || replyTo.node !== this.#self) return msg
-    return { ...(msg as object), replyTo: { askId: replyTo.askId, node: '' } }
+    if (replyTo === undefined || replyTo.node !== this.#self) return this.#send(peer, envelope, replyTo)
+    const address = replyTo as { node: string }
+    try {
+      address.node = ''
+    } catch {
+      return this.#send(peer, envelope, replyTo)   // a frozen message goes as it is
+    }
+    try {
+      return this.#send(peer, envelope, { askId: replyTo.askId, node: this.#self })
+    } finally {
+      address.node = this.#self
+    }
   }
 
   /** The reverse of #outbound, on a message just decoded: an empty `replyTo.node` is the sender. */
@@ -171,7 +187,9 @@ export class ActorTransport implements Remoting {
 
   // ---- sending --------------------------------------------------------------------------------
 
-  #send (peer: string, envelope: Envelope, msg: unknown): DeliveryResult {
+  /** Packs and queues an envelope; `replyTo` (of the message inside) is tracked to fail its ask
+   * if the link breaks. */
+  #send (peer: string, envelope: Envelope, replyTo: { readonly askId: string, readonly node: string } | undefined): DeliveryResult {
     if (this.#stopped) return new PeerUnreachableError(peer, 'this node is stopping')
     let bytes: Uint8Array
     try {
@@ -182,14 +200,16 @@ export class ActorTransport implements Remoting {
     if (bytes.byteLength > MAX_FRAME_BYTES - 16) return new MessageTooLargeError(bytes.byteLength, MAX_FRAME_BYTES - 16)
     let link = this.#links.get(peer)
     if (link === undefined) {
-      link = { peer, queue: [], bytes: 0, stream: undefined, opening: false, flushing: false, asks: new Map() }
+      link = { peer, queue: [], bytes: 0, stream: undefined, opening: false, flushing: false, asks: new Set(), forwarded: new Map() }
       this.#links.set(peer, link)
     }
     if (link.bytes + bytes.byteLength > this.#maxQueued) return 'full'
     link.queue.push(bytes)
     link.bytes += bytes.byteLength
-    const replyTo = msg === undefined ? undefined : replyToOf(msg)
-    if (replyTo !== undefined) link.asks.set(`${replyTo.node}/${replyTo.askId}`, { askId: replyTo.askId, node: replyTo.node, since: Date.now() })
+    if (replyTo !== undefined) {
+      if (replyTo.node === this.#self) link.asks.add(replyTo.askId)
+      else link.forwarded.set(`${replyTo.node}/${replyTo.askId}`, { askId: replyTo.askId, node: replyTo.node, since: Date.now() })
+    }
     if (!link.flushing) {
       link.flushing = true
       setImmediate(() => { void this.#flush(link) })
@@ -254,24 +274,22 @@ export class ActorTransport implements Remoting {
   }
 
   #failAsks (link: PeerLink, why: string): void {
-    if (link.asks.size === 0) return
+    if (link.asks.size === 0 && link.forwarded.size === 0) return
     const error = new PeerUnreachableError(link.peer, why)
-    const asks = [...link.asks.values()]
+    const own = [...link.asks]
+    const forwarded = [...link.forwarded.values()]
     link.asks.clear()
-    for (const ask of asks) {
-      // this node's own asks fail here; a forwarded one fails at its asker (never back to the peer that broke)
-      if (ask.node === this.#self) this.#system.settle(ask.askId, { error })
-      else if (ask.node !== link.peer) this.reply({ askId: ask.askId, node: ask.node }, { error })
-    }
+    link.forwarded.clear()
+    for (const askId of own) this.#system.settle(askId, { error })
+    // a forwarded ask fails at its asker (never back to the peer that broke)
+    for (const ask of forwarded) if (ask.node !== link.peer) this.reply({ askId: ask.askId, node: ask.node }, { error })
   }
 
   #sweepAsks (): void {
     for (const link of this.#links.values()) {
+      for (const askId of link.asks) if (!this.#system.isAskPending(askId)) link.asks.delete(askId)
       const now = Date.now()
-      for (const [key, ask] of link.asks) {
-        const ended = ask.node === this.#self ? !this.#system.isAskPending(ask.askId) : now - ask.since > FORWARDED_ASK_MS
-        if (ended) link.asks.delete(key)
-      }
+      for (const [key, ask] of link.forwarded) if (now - ask.since > FORWARDED_ASK_MS) link.forwarded.delete(key)
     }
   }
 
@@ -334,11 +352,11 @@ export class ActorTransport implements Remoting {
         return
       }
       case ENVELOPE.REPLY:
-        this.#links.get(from)?.asks.delete(`${this.#self}/${envelope[1]}`)
+        this.#links.get(from)?.asks.delete(envelope[1])
         this.#system.settle(envelope[1], { value: envelope[2] })
         return
       case ENVELOPE.FAILURE:
-        this.#links.get(from)?.asks.delete(`${this.#self}/${envelope[1]}`)
+        this.#links.get(from)?.asks.delete(envelope[1])
         this.#system.settle(envelope[1], { error: fromWireError(envelope[2], from) })
         return
       case ENVELOPE.OWNER:
@@ -361,7 +379,7 @@ export class ActorTransport implements Remoting {
     if (typeof owner === 'string' && owner !== this.#self && hops === 0) {
       this.stats.forwarded++
       // tracked like an ask of this node: if the owner cannot be reached, the asker is told
-      const result = this.#send(owner, [ENVELOPE.ENTITY, type, key, msg, 1, from], msg)
+      const result = this.#send(owner, [ENVELOPE.ENTITY, type, key, msg, 1, from], replyToOf(msg))
       if (result !== 'ok') this.#refuse(msg, result, `${type}/${key}`, 0)
       return
     }
