@@ -35,8 +35,6 @@ import { InferenceService } from './inference/inference-service.ts'
 import { UsageLimiter } from './inference/usage-limiter.ts'
 import { UserAccounts } from './users/user-accounts.ts'
 import type { Logger as PinoLogger } from 'pino'
-import { status } from '@grpc/grpc-js'
-import type { UntypedServiceImplementation } from '@grpc/grpc-js'
 
 
 export interface RunningNode {
