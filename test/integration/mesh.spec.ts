@@ -172,6 +172,21 @@ describe('a cluster of node processes (real libp2p, gRPC and LevelDB on loopback
     // users with it (its journal is caught up from the old owner)
     const users = await ownerOf(seed, 'users', 'all')
     changed = [chatB, chatC].find((n) => n.peerId === users) ?? chatC
+    // a room living on that member, with a live subscriber on another node: it must follow the room
+    const watcher = chatClient(ai.grpc, token)
+    clients.push(watcher)
+    let moving = ''
+    for (let i = 0; i < 40 && moving === ''; i++) {
+      await watcher.call('Post', { room: `moving-${i}`, text: 'before the move' })
+      if (await ownerOf(seed, 'room', `moving-${i}`) === changed.peerId) moving = `moving-${i}`
+    }
+    expect(moving, 'a room on the member whose roles change').to.not.equal('')
+    const feed = watcher.subscribe(moving, 0) as Feed
+    const followed = collect(feed, 2)
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => { reject(new Error('no live marker')) }, 10_000)
+      feed.on('data', (e) => { if (e.live !== undefined) { clearTimeout(timer); resolve() } })
+    })
     const set = await runCli(['admin', 'roles', 'set', changed.peerId, 'storage', '--admin-addr', seed.admin, '--data-dir', seed.dataDir])
     expect(set.code, set.stderr).to.equal(0)
     expect(set.stdout).to.include(`roles of ${changed.peerId}: storage (were chat)`)
@@ -185,6 +200,11 @@ describe('a cluster of node processes (real libp2p, gRPC and LevelDB on loopback
     const lobby = await chat.call<{ messages: Array<{ seq: number }> }>('History', { room: 'lobby', after: 0, limit: 1000 })
     const next = await chat.call<{ seq: number }>('Post', { room: 'lobby', text: 'after the role change' })
     expect(next.seq).to.equal((lobby.messages.at(-1)?.seq ?? 0) + 1)
+    // the moved room goes on at seq 2 on its new owner, and the subscriber on the ai node sees it
+    expect((await chat.call<{ seq: number }>('Post', { room: moving, text: 'after the move' })).seq).to.equal(2)
+    expect((await followed).map((m) => `${m.seq}:${m.text}`)).to.deep.equal(['1:before the move', '2:after the move'])
+    expect(await ownerOf(seed, 'room', moving)).to.not.equal(changed.peerId)
+    feed.cancel()
     for (let i = 0; i < 12; i++) await chat.call('Post', { room: `after-change-${i}`, text: 'x' })
     const rooms = (await api<Array<{ kind: string, node: string }>>(seed, 'GET', '/actors?type=room')).body
     expect(rooms.length).to.be.greaterThan(0)
