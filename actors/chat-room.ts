@@ -135,7 +135,6 @@ function askAgent (ctx: RoomContext, message: ChatMessage): void {
 }
 
 function reason (err: unknown): string {
-  if ((err as { name?: unknown } | null)?.name === 'UnknownEntityTypeError') return 'agents do not run on this node (no ai role)'
   return err instanceof Error ? err.message : describe(err)
 }
 

@@ -10,6 +10,7 @@ import { tokenMatches } from '../identity/admin-token.ts'
 import type { NodeMetrics } from '../metrics/node-metrics.ts'
 import type { UserAccounts } from '../users/user-accounts.ts'
 import type { LoadedModel, ModelEntry, ModelManager, ModelRegistry } from '../../runtimes/index.ts'
+import { localActors, localEntity } from '../mesh/node-inspector.ts'
 import type { ActorRow, EntityRow } from '../mesh/node-inspector.ts'
 import type { RolesInfo } from '../mesh/role-manager.ts'
 
@@ -142,16 +143,11 @@ export async function buildAdminServer (deps: AdminServerDeps): Promise<FastifyI
         response: { 200: { type: 'array', items: ref('Actor') }, ...errors(400, 401) }
       }
     }, async (request, reply) => {
-      const node = deps.self().peerId
       const type = request.query.type
-      if (deps.cluster !== undefined) {
-        const { actors, unreachable } = await deps.cluster.actors(type)
-        if (unreachable.length > 0) void reply.header('x-plexi-unreachable', unreachable.join(','))
-        return actors
-      }
-      return deps.system.actors()
-        .filter((a) => type === undefined || a.kind === type)
-        .map((a) => ({ kind: a.kind, path: a.path, key: entityKey(a.path, a.kind), status: a.status, mailbox: a.mailbox, node }))
+      if (deps.cluster === undefined) return localActors(deps.system, type)
+      const { actors, unreachable } = await deps.cluster.actors(type)
+      if (unreachable.length > 0) void reply.header('x-plexi-unreachable', unreachable.join(','))
+      return actors
     })
 
     api.get<{ Params: { type: string, key: string } }>('/actors/:type/:key', {
@@ -165,16 +161,10 @@ export async function buildAdminServer (deps: AdminServerDeps): Promise<FastifyI
       const known = deps.system.entityTypes().find((t) => t.type === type)
       if (known === undefined) return send(reply, 404, 'UNKNOWN_ENTITY_TYPE', `no entity type ${JSON.stringify(type)}; known: ${deps.system.entityTypes().map((t) => t.type).join(', ')}`)
       deps.system.entity(type, key)   // validates the key (InvalidNameError → 400)
-      if (deps.cluster !== undefined) {
-        // asked of the member that owns it now
-        const row = await deps.cluster.entity(type, key)
-        if (row === null) return send(reply, 404, 'UNKNOWN_ENTITY', `entity ${type}/${key} has never been written to on its owner`)
-        return row
-      }
-      const active = deps.system.entities(type).find((e) => e.key === key)
-      const seq = await deps.journal.highestSeq(`${type}/${key}`)
-      if (active === undefined && seq === 0) return send(reply, 404, 'UNKNOWN_ENTITY', `entity ${type}/${key} has never been written to`)
-      return { type, key, node: deps.self().peerId, active: active !== undefined, status: active?.status ?? null, mailbox: active?.mailbox ?? 0, seq, role: known.role }
+      // asked of the member that owns it now (this node when it runs alone)
+      const row = deps.cluster === undefined ? await localEntity(deps.system, deps.journal, type, key) : await deps.cluster.entity(type, key)
+      if (row === null) return send(reply, 404, 'UNKNOWN_ENTITY', `entity ${type}/${key} has never been written to on its owner`)
+      return row
     })
 
     api.put<{ Params: { peerId: string }, Body: { roles: string[] } }>('/nodes/:peerId/roles', {
@@ -342,10 +332,4 @@ function reasonOf (status: number): string {
 /** An error the error handler sends as is: the status and the stable code. */
 function httpError (statusCode: number, code: string, message: string): Error {
   return Object.assign(new Error(message), { statusCode, code })
-}
-
-/** `/entities/room/general` → `general` for an entity of kind `room`; null for plain actors. */
-function entityKey (path: string, kind: string): string | null {
-  const prefix = `/entities/${kind}/`
-  return path.startsWith(prefix) ? path.slice(prefix.length) : null
 }

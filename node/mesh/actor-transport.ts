@@ -37,7 +37,6 @@ interface PeerLink {
   queue: Uint8Array[]
   bytes: number
   stream: Stream | undefined
-  opening: boolean
   flushing: boolean
   /** Asks whose request went out on this link, by `node/askId`: failed at once if it breaks
    * (this node's own here, forwarded ones at their asker). A reply from this peer removes one;
@@ -200,7 +199,7 @@ export class ActorTransport implements Remoting {
     if (bytes.byteLength > MAX_FRAME_BYTES - 16) return new MessageTooLargeError(bytes.byteLength, MAX_FRAME_BYTES - 16)
     let link = this.#links.get(peer)
     if (link === undefined) {
-      link = { peer, queue: [], bytes: 0, stream: undefined, opening: false, flushing: false, asks: new Set(), forwarded: new Map() }
+      link = { peer, queue: [], bytes: 0, stream: undefined, flushing: false, asks: new Set(), forwarded: new Map() }
       this.#links.set(peer, link)
     }
     if (link.bytes + bytes.byteLength > this.#maxQueued) return 'full'
@@ -243,7 +242,6 @@ export class ActorTransport implements Remoting {
   }
 
   async #open (link: PeerLink): Promise<Stream | undefined> {
-    link.opening = true
     try {
       const stream = await this.#libp2p.dialProtocol(peerIdFromString(link.peer), ACTOR_PROTOCOL, { signal: AbortSignal.timeout(OPEN_TIMEOUT_MS) })
       stream.addEventListener('close', () => {
@@ -257,8 +255,6 @@ export class ActorTransport implements Remoting {
     } catch (err) {
       this.#breakLink(link, `cannot open a stream: ${(err as Error).message}`)
       return undefined
-    } finally {
-      link.opening = false
     }
   }
 

@@ -32,7 +32,7 @@ describe('buildAdminServer', () => {
   beforeEach(async () => {
     dir = await tempDir()
     store = await LevelStore.open(dir.path)
-    system = new ActorSystem({ journal: store.journal, snapshots: store.snapshots, strictSerialization: true })
+    system = new ActorSystem({ node: '12D3KooWTest', journal: store.journal, snapshots: store.snapshots, strictSerialization: true })
     system.registerEntity(chatRoom)
     system.registerEntity(roomDirectory)
     system.registerEntity(userDirectory)
