@@ -2,10 +2,10 @@ import type { Connection, Libp2p, Stream } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { ActorStoppedError, MailboxFullError, replyToOf } from '../../actors/index.ts'
 import type { ActorAddress, ActorSystem, DeliveryResult, NodeRole, Remoting, ReplyOutcome } from '../../actors/index.ts'
-import { FrameReader, InvalidFrameError, decodeFrame, encodeEnvelope, encodeFrame } from '../../protocols/p2p/actor-frames.ts'
+import { FrameReader, InvalidFrameError, decodeFrame, encodeEnvelope, encodeFrames } from '../../protocols/p2p/actor-frames.ts'
 import type { Envelope } from '../../protocols/p2p/actor-frames.ts'
 import {
-  ACTOR_PROTOCOL, ENVELOPE, FRAME_BATCH, MAX_FRAME_BYTES, MAX_INBOUND_STREAMS, MAX_QUEUED_BYTES, OPEN_TIMEOUT_MS
+  ACTOR_PROTOCOL, ENVELOPE, FRAME_BATCH, MAX_FRAME_BYTES, MAX_INBOUND_STREAMS, MAX_QUEUED_BYTES, OPEN_TIMEOUT_MS, WRITE_BYTES
 } from '../../protocols/p2p/constants.ts'
 import { MessageTooLargeError, NoOwnerError, PeerUnreachableError } from './errors.ts'
 import type { Placement } from './placement.ts'
@@ -22,6 +22,8 @@ export interface ActorTransportOptions {
 
 /** Counters for /metrics. */
 export interface TransportStats {
+  /** Writes to the peers' streams (each holds one or more frames). */
+  writes: number
   framesSent: number
   framesReceived: number
   envelopesSent: number
@@ -73,7 +75,7 @@ const REFUSALS_LOGGED = 10
  * frame that breaks the protocol closes that stream (logged), and the node goes on serving.
  */
 export class ActorTransport implements Remoting {
-  readonly stats: TransportStats = { framesSent: 0, framesReceived: 0, envelopesSent: 0, envelopesReceived: 0, forwarded: 0, framesRefused: 0 }
+  readonly stats: TransportStats = { writes: 0, framesSent: 0, framesReceived: 0, envelopesSent: 0, envelopesReceived: 0, forwarded: 0, framesRefused: 0 }
   readonly #libp2p: Libp2p
   readonly #system: ActorSystem
   readonly #placement: Placement
@@ -221,12 +223,14 @@ export class ActorTransport implements Remoting {
       while (link.queue.length > 0 && !this.#stopped) {
         const stream = link.stream ?? await this.#open(link)
         if (stream === undefined) return
-        // frames of at most FRAME_BATCH envelopes, written while the stream takes them
+        // frames of at most FRAME_BATCH envelopes, several to a write, written while the stream
+        // takes them
         while (link.queue.length > 0 && link.stream === stream) {
-          const batch = takeBatch(link)
-          this.stats.framesSent++
-          this.stats.envelopesSent += batch.length
-          if (!stream.send(encodeFrame(batch))) await drained(stream)
+          const { envelopes, counts } = takeWrite(link)
+          this.stats.writes++
+          this.stats.framesSent += counts.length
+          this.stats.envelopesSent += envelopes.length
+          if (!stream.send(encodeFrames(envelopes, counts))) await drained(stream)
         }
       }
     } catch (err) {
@@ -401,18 +405,31 @@ export class ActorTransport implements Remoting {
 
 }
 
-function takeBatch (link: PeerLink): Uint8Array[] {
+/**
+ * The envelopes of the next write and how many go in each of its frames: frames of at most
+ * FRAME_BATCH envelopes (and MAX_FRAME_BYTES), added until the write holds WRITE_BYTES.
+ */
+function takeWrite (link: PeerLink): { envelopes: Uint8Array[], counts: number[] } {
+  const queue = link.queue
+  const counts: number[] = []
   let n = 0
   let bytes = 0
-  while (n < link.queue.length && n < FRAME_BATCH) {
-    const size = (link.queue[n] as Uint8Array).byteLength
-    if (n > 0 && bytes + size > MAX_FRAME_BYTES - 16) break
-    bytes += size
-    n++
+  while (n < queue.length && bytes < WRITE_BYTES) {
+    let k = 0
+    let frameBytes = 0
+    while (n + k < queue.length && k < FRAME_BATCH) {
+      const size = (queue[n + k] as Uint8Array).byteLength
+      if (k > 0 && frameBytes + size > MAX_FRAME_BYTES - 16) break
+      frameBytes += size
+      k++
+    }
+    counts.push(k)
+    n += k
+    bytes += frameBytes
   }
-  const batch = link.queue.splice(0, n)
+  const envelopes = queue.splice(0, n)
   link.bytes -= bytes
-  return batch
+  return { envelopes, counts }
 }
 
 /** Waits for the stream to take more (its 'drain' event: onDrain() stays resolved after the first

@@ -168,6 +168,7 @@ export class NodeMetrics {
     const transport = mesh.transport
     if (transport === undefined) return
     const stats = transport.stats
+    counterOf(registers, 'plexi_mesh_writes_total', 'Writes to actor protocol streams (each holds one or more frames)', () => stats.writes)
     counterOf(registers, 'plexi_mesh_frames_sent_total', 'Actor protocol frames sent', () => stats.framesSent)
     counterOf(registers, 'plexi_mesh_frames_received_total', 'Actor protocol frames received', () => stats.framesReceived)
     counterOf(registers, 'plexi_mesh_envelopes_sent_total', 'Messages, replies and hints sent to other nodes', () => stats.envelopesSent)

@@ -32,13 +32,47 @@ export function encodeEnvelope (envelope: Envelope): Uint8Array {
  * array holding the envelopes (an array header followed by the packed items is itself msgpack).
  */
 export function encodeFrame (envelopes: readonly Uint8Array[]): Uint8Array {
-  const n = envelopes.length
-  const header = n < 16 ? 1 : n < 65_536 ? 3 : 5
-  let body = header
-  for (const e of envelopes) body += e.byteLength
-  const prefix = varintLength(body)
-  const out = new Uint8Array(prefix + body)
-  let at = writeVarint(out, 0, body)
+  return encodeFrames(envelopes, [envelopes.length])
+}
+
+/**
+ * Several frames back to back in one buffer, for one write to the stream: the i-th frame holds
+ * the next `counts[i]` envelopes. (Each write costs a muxer frame, a noise message, a window
+ * update from the peer and a syscall, whatever its size: one write per frame made those the
+ * largest cost of the transport.)
+ */
+export function encodeFrames (envelopes: readonly Uint8Array[], counts: readonly number[]): Uint8Array {
+  let total = 0
+  let next = 0
+  for (const n of counts) {
+    let body = arrayHeaderLength(n)
+    for (let i = next; i < next + n; i++) body += (envelopes[i] as Uint8Array).byteLength
+    next += n
+    total += varintLength(body) + body
+  }
+  const out = new Uint8Array(total)
+  let at = 0
+  next = 0
+  for (const n of counts) {
+    let body = arrayHeaderLength(n)
+    for (let i = next; i < next + n; i++) body += (envelopes[i] as Uint8Array).byteLength
+    at = writeVarint(out, at, body)
+    at = writeArrayHeader(out, at, n)
+    for (let i = next; i < next + n; i++) {
+      const e = envelopes[i] as Uint8Array
+      out.set(e, at)
+      at += e.byteLength
+    }
+    next += n
+  }
+  return out
+}
+
+function arrayHeaderLength (n: number): number {
+  return n < 16 ? 1 : n < 65_536 ? 3 : 5
+}
+
+function writeArrayHeader (out: Uint8Array, at: number, n: number): number {
   if (n < 16) {
     out[at++] = 0x90 | n
   } else if (n < 65_536) {
@@ -47,14 +81,10 @@ export function encodeFrame (envelopes: readonly Uint8Array[]): Uint8Array {
     out[at++] = n & 0xff
   } else {
     out[at++] = 0xdd
-    new DataView(out.buffer).setUint32(at, n)
+    new DataView(out.buffer, out.byteOffset).setUint32(at, n)
     at += 4
   }
-  for (const e of envelopes) {
-    out.set(e, at)
-    at += e.byteLength
-  }
-  return out
+  return at
 }
 
 /** Decodes a frame's body (the length prefix already removed) and checks every envelope. */

@@ -12,6 +12,10 @@ export const MAX_ENVELOPES_PER_FRAME = 4096
 /** Envelopes a sender puts in one frame: several frames in flight keep both ends busy (a whole
  * window in one frame makes two processes take turns; ../shared/stack.md §12). */
 export const FRAME_BATCH = 64
+/** Frames queued for one peer are handed to the stream together, up to about this many bytes in
+ * one write (one noise message holds at most 65,535): the cost of a write (muxer frame, noise
+ * message, the peer's window update, a syscall) hardly depends on its size. */
+export const WRITE_BYTES = 60 * 1024
 /** Bytes of envelopes waiting for one peer before sends to it are refused as 'full'. */
 export const MAX_QUEUED_BYTES = 16 * 1024 * 1024
 /** A message for an entity is forwarded at most this many times (views converge; it never loops). */

@@ -1,5 +1,5 @@
 import { expect } from 'chai'
-import { FrameReader, InvalidFrameError, decodeFrame, encodeEnvelope, encodeFrame } from '../../protocols/p2p/actor-frames.ts'
+import { FrameReader, InvalidFrameError, decodeFrame, encodeEnvelope, encodeFrame, encodeFrames } from '../../protocols/p2p/actor-frames.ts'
 import type { Envelope } from '../../protocols/p2p/actor-frames.ts'
 import { ENVELOPE, MAX_FRAME_BYTES } from '../../protocols/p2p/constants.ts'
 
@@ -31,6 +31,18 @@ describe('actor protocol frames', () => {
     expect(read([...all].map((b) => new Uint8Array([b])))).to.deep.equal(expected)
     const chunks: Uint8Array[] = []
     for (let i = 0; i < all.byteLength; i += 977) chunks.push(all.subarray(i, i + 977))
+    expect(read(chunks)).to.deep.equal(expected)
+  })
+
+  it('should write several frames into one buffer (one write) that read back as the same frames', () => {
+    const sent = [...envelopes(20), ...envelopes(1, 'z'.repeat(300)), ...envelopes(64, 'w')]
+    const counts = [15, 5, 1, 64]
+    const one = encodeFrames(sent.map(encodeEnvelope), counts)
+    const expected = [sent.slice(0, 15), sent.slice(15, 20), sent.slice(20, 21), sent.slice(21)]
+    expect(read([one])).to.deep.equal(expected)
+    expect(one).to.deep.equal(new Uint8Array(expected.flatMap((f) => [...encodeFrame(f.map(encodeEnvelope))])))
+    const chunks: Uint8Array[] = []
+    for (let i = 0; i < one.byteLength; i += 101) chunks.push(one.subarray(i, i + 101))
     expect(read(chunks)).to.deep.equal(expected)
   })
 
