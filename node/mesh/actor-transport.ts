@@ -5,7 +5,7 @@ import type { ActorAddress, ActorSystem, DeliveryResult, NodeRole, Remoting, Rep
 import { FrameReader, InvalidFrameError, decodeFrame, encodeEnvelope, encodeFrames } from '../../protocols/p2p/actor-frames.ts'
 import type { Envelope } from '../../protocols/p2p/actor-frames.ts'
 import {
-  ACTOR_PROTOCOL, ENVELOPE, FRAME_BATCH, MAX_FRAME_BYTES, MAX_INBOUND_STREAMS, MAX_QUEUED_BYTES, OPEN_TIMEOUT_MS, WRITE_BYTES
+  ACTOR_PROTOCOL, EARLY_WRITE, EARLY_WRITE_MAX_TURN, ENVELOPE, FRAME_BATCH, MAX_FRAME_BYTES, MAX_INBOUND_STREAMS, MAX_QUEUED_BYTES, OPEN_TIMEOUT_MS, WRITE_BYTES
 } from '../../protocols/p2p/constants.ts'
 import { MessageTooLargeError, NoOwnerError, PeerUnreachableError } from './errors.ts'
 import type { Placement } from './placement.ts'
@@ -39,11 +39,18 @@ interface PeerLink {
   queue: Uint8Array[]
   bytes: number
   stream: Stream | undefined
+  /** A flush is scheduled or running (it ends the turn: see #flush). */
   flushing: boolean
-  /** Asks whose request went out on this link, by `node/askId`: failed at once if it breaks
-   * (this node's own here, forwarded ones at their asker). A reply from this peer removes one;
-   * the periodic sweep removes the rest. */
-  /** This node's asks whose request went out on this link, by askId. */
+  /** The stream asked the writer to wait for its 'drain' event. */
+  draining: boolean
+  /** Envelopes written during this turn, and during the previous one. */
+  sentThisTurn: number
+  sentLastTurn: number
+  /** This turn already wrote its first envelopes early (see #send). */
+  wroteEarly: boolean
+  /** Asks whose request went out on this link fail at once if it breaks (this node's own here,
+   * forwarded ones at their asker). A reply from this peer removes one; the periodic sweep
+   * removes the rest. This node's asks, by askId: */
   readonly asks: Set<string>
   /** Other nodes' asks this node forwarded on this link, by `node/askId`. */
   readonly forwarded: Map<string, TrackedAsk>
@@ -201,7 +208,10 @@ export class ActorTransport implements Remoting {
     if (bytes.byteLength > MAX_FRAME_BYTES - 16) return new MessageTooLargeError(bytes.byteLength, MAX_FRAME_BYTES - 16)
     let link = this.#links.get(peer)
     if (link === undefined) {
-      link = { peer, queue: [], bytes: 0, stream: undefined, flushing: false, asks: new Set(), forwarded: new Map() }
+      link = {
+        peer, queue: [], bytes: 0, stream: undefined, flushing: false, draining: false, sentThisTurn: 0, sentLastTurn: 0, wroteEarly: false,
+        asks: new Set(), forwarded: new Map()
+      }
       this.#links.set(peer, link)
     }
     if (link.bytes + bytes.byteLength > this.#maxQueued) return 'full'
@@ -215,27 +225,56 @@ export class ActorTransport implements Remoting {
       link.flushing = true
       setImmediate(() => { void this.#flush(link) })
     }
+    // Under a light load, the first envelopes of a turn go out at once: the peer starts on them
+    // while this node builds the rest, so two groups are in flight and both nodes work at the same
+    // time instead of taking turns (at 64 asks in flight: about 25% more round trips). Under a
+    // heavy load every write is full anyway, and an early one would only add writes.
+    if (!link.wroteEarly && link.queue.length >= EARLY_WRITE && link.sentLastTurn <= EARLY_WRITE_MAX_TURN) {
+      link.wroteEarly = true
+      const stream = link.stream
+      if (stream !== undefined && !link.draining) {
+        try {
+          this.#write(link, stream)
+        } catch (err) {
+          this.#breakLink(link, (err as Error).message)
+        }
+      }
+    }
     return 'ok'
   }
 
+  /** Hands the stream one write: frames of at most FRAME_BATCH envelopes, up to WRITE_BYTES. */
+  #write (link: PeerLink, stream: Stream): void {
+    const { envelopes, counts } = takeWrite(link)
+    link.sentThisTurn += envelopes.length
+    this.stats.writes++
+    this.stats.framesSent += counts.length
+    this.stats.envelopesSent += envelopes.length
+    if (!stream.send(encodeFrames(envelopes, counts))) link.draining = true
+  }
+
+  /** Writes what is queued, as fast as the stream takes it; it ends the turn that the first send
+   * after the previous flush began. */
   async #flush (link: PeerLink): Promise<void> {
     try {
       while (link.queue.length > 0 && !this.#stopped) {
         const stream = link.stream ?? await this.#open(link)
         if (stream === undefined) return
-        // frames of at most FRAME_BATCH envelopes, several to a write, written while the stream
-        // takes them
         while (link.queue.length > 0 && link.stream === stream) {
-          const { envelopes, counts } = takeWrite(link)
-          this.stats.writes++
-          this.stats.framesSent += counts.length
-          this.stats.envelopesSent += envelopes.length
-          if (!stream.send(encodeFrames(envelopes, counts))) await drained(stream)
+          if (link.draining) {
+            await drained(stream)
+            link.draining = false
+            continue
+          }
+          this.#write(link, stream)
         }
       }
     } catch (err) {
       this.#breakLink(link, (err as Error).message)
     } finally {
+      link.sentLastTurn = link.sentThisTurn
+      link.sentThisTurn = 0
+      link.wroteEarly = false
       link.flushing = false
       // sends that came while the last frame was being written
       if (link.queue.length > 0 && !this.#stopped && this.#links.get(link.peer) === link) {

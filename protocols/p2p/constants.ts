@@ -16,6 +16,11 @@ export const FRAME_BATCH = 64
  * one write (one noise message holds at most 65,535): the cost of a write (muxer frame, noise
  * message, the peer's window update, a syscall) hardly depends on its size. */
 export const WRITE_BYTES = 60 * 1024
+/** When the previous turn sent at most EARLY_WRITE_MAX_TURN envelopes (a light load), the first
+ * EARLY_WRITE envelopes queued in a turn are written at once rather than at its end: the peer
+ * starts on them while the sender builds the rest. */
+export const EARLY_WRITE = 32
+export const EARLY_WRITE_MAX_TURN = 128
 /** Bytes of envelopes waiting for one peer before sends to it are refused as 'full'. */
 export const MAX_QUEUED_BYTES = 16 * 1024 * 1024
 /** A message for an entity is forwarded at most this many times (views converge; it never loops). */

@@ -145,6 +145,45 @@ describe('Cluster: remote actors and placement (real libp2p on loopback, in one 
     expect(missing?.name).to.equal('ActorStoppedError')
   })
 
+  it('should keep the order of messages across early, coalesced and backpressured writes', async () => {
+    const [a, b] = await cluster([['chat'], ['chat']]) as [TestNode, TestNode]
+    type LogMsg = { readonly n: number, readonly text: string } | { readonly dump: ReplyTo<number[]> }
+    const seen: number[] = []
+    b.system.spawn<LogMsg, undefined>({
+      init: () => undefined,
+      receive (_s, msg, ctx) {
+        if ('dump' in msg) ctx.reply(msg.dump, seen.splice(0))
+        else seen.push(msg.n)
+        return undefined
+      }
+    }, { name: 'log', mailbox: 20_000 })
+    const log = a.system.actorAt<LogMsg>({ node: b.id, path: '/log' })
+    expect(await log.ask((dump) => ({ dump }))).to.deep.equal([])   // the stream is open
+    const stats = (a.cluster.transport as NonNullable<Cluster['transport']>).stats
+    const received = async (n: number): Promise<number[]> => {
+      const got: number[] = []
+      await waitFor(async () => {
+        got.push(...await log.ask<number[]>((dump) => ({ dump })))
+        return got.length >= n
+      }, `${n} tells to arrive`, { timeout: 20_000, interval: 20 })
+      return got
+    }
+
+    // a light burst: the first 32 are written at once (before this turn ends), the rest after it
+    let writes = stats.writes
+    for (let n = 0; n < 40; n++) log.tell({ n, text: 'x' })
+    expect(stats.writes - writes).to.equal(1)
+    expect(await received(40)).to.deep.equal(Array.from({ length: 40 }, (_, n) => n))
+
+    // a heavy burst (about 4 MB): frames coalesced several to a write, writes paced by the stream
+    writes = stats.writes
+    const frames = stats.framesSent
+    const text = 'y'.repeat(200)
+    for (let n = 0; n < 19_000; n++) expect(log.tell({ n, text })).to.equal(true)
+    expect(await received(19_000)).to.deep.equal(Array.from({ length: 19_000 }, (_, n) => n))
+    expect(stats.framesSent - frames).to.be.greaterThan(2 * (stats.writes - writes))
+  })
+
   it('should place each entity on one owner that every node agrees on, and reach it from any node', async () => {
     const all = await cluster([['chat'], ['chat'], ['chat']])
     const rooms = Array.from({ length: 24 }, (_, i) => `room-${i}`)
