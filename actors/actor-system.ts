@@ -172,10 +172,14 @@ export class ActorSystem {
   }
 
   /** A reply the mesh brought for an ask of this node. */
-  settle (askId: string, outcome: ReplyOutcome): void { this.#reply({ askId, node: this.node }, outcome) }
+  settle (askId: string, outcome: ReplyOutcome): void { this.#settle(askId, outcome) }
 
-  /** Whether an ask of this node is still waiting for its reply. */
-  isAskPending (askId: string): boolean { return this.#asks.has(askId) }
+  /** The mesh sent the request of this node's ask `askId` to `node` (see failAsksSentTo). */
+  askSentTo (askId: string, node: string): void { this.#asks.sentTo(askId, node) }
+
+  /** Fails at once every ask of this node whose request went to `node` (the link to it broke,
+   * or it was declared down); returns how many. */
+  failAsksSentTo (node: string, error: unknown): number { return this.#asks.rejectSentTo(node, error) }
 
   /** Waits (at most `maxMs`) for an activation of `type/key` that is being handed off to stop. */
   handedOff (type: string, key: string, maxMs: number): Promise<void> { return this.#entities.handedOff(type, key, maxMs) }
@@ -217,13 +221,18 @@ export class ActorSystem {
       this.log.debug({ to }, `reply for node ${to.node} dropped: no route to it`)
       return
     }
+    this.#settle(to.askId, outcome)
+  }
+
+  /** Ends an ask of this node. */
+  #settle (askId: string, outcome: ReplyOutcome): void {
     if ('error' in outcome) {
       const error = outcome.error
-      if (!this.#asks.reject(to, error) && !(error instanceof ActorStoppedError)) {
-        this.log.debug({ askId: to.askId }, `late error reply dropped: ${describe(error)}`)
+      if (!this.#asks.rejectId(askId, error) && !(error instanceof ActorStoppedError)) {
+        this.log.debug({ askId }, `late error reply dropped: ${describe(error)}`)
       }
     } else {
-      this.#asks.resolve(to, outcome.value)
+      this.#asks.resolveId(askId, outcome.value)
     }
   }
 }

@@ -22,11 +22,14 @@ export interface Deliverer<M> {
 }
 
 interface Pending {
+  readonly askId: string
   resolve (value: unknown): void
   reject (error: unknown): void
   readonly deadline: number
   readonly bucket: TimeoutBucket
   readonly target: string
+  /** The node the request went to, when the mesh carried it (see sentTo). */
+  node?: string
   signal?: AbortSignal
   onAbort?: () => void
 }
@@ -57,6 +60,8 @@ export class PendingAsks {
    * uses one or two timeout values, so finding an ask scans one or two buckets. */
   readonly #buckets = new Map<number, TimeoutBucket>()
   #next = 0
+  /** The ask whose request is being handed over right now (inside `target.deliver`). */
+  #delivering: Pending | undefined
 
   constructor (node: string, stats: SystemStats, observe?: AskObserver) {
     this.#node = node
@@ -82,6 +87,7 @@ export class PendingAsks {
     const bucket = this.#bucket(timeout)
     const { promise, resolve, reject } = Promise.withResolvers<R>()
     const pending: Pending = {
+      askId,
       resolve: resolve as (value: unknown) => void,
       reject,
       deadline: performance.now() + timeout,
@@ -104,12 +110,15 @@ export class PendingAsks {
       return promise
     }
     let result: DeliveryResult
+    this.#delivering = pending
     try {
       result = target.deliver(msg)
     } catch (err) {
       // e.g. NotSerializableError: the request is refused, nothing was enqueued
       this.reject(replyTo, err)
       return promise
+    } finally {
+      this.#delivering = undefined
     }
     if (result === 'full') {
       this.#stats.asksRejected++
@@ -122,27 +131,58 @@ export class PendingAsks {
     return promise
   }
 
+  /**
+   * The mesh sent the request of ask `askId` to `node`: if that node is lost, `rejectSentTo`
+   * fails the ask at once instead of at its timeout. Costs nothing extra for the ask being handed
+   * over right now (the usual case); any other is looked up.
+   */
+  sentTo (askId: string, node: string): void {
+    const pending = this.#delivering?.askId === askId ? this.#delivering : this.#find(askId)
+    if (pending !== undefined) pending.node = node
+  }
+
+  /** Fails every waiting ask whose request went to `node` (see sentTo); returns how many. */
+  rejectSentTo (node: string, error: unknown): number {
+    const lost: string[] = []
+    for (const bucket of this.#buckets.values()) {
+      for (const [askId, pending] of bucket.asks) if (pending.node === node) lost.push(askId)
+    }
+    for (const askId of lost) {
+      const pending = this.#settle(askId)
+      if (pending === undefined) continue
+      this.#observed(pending, 'error')
+      pending.reject(error)
+    }
+    return lost.length
+  }
+
   /** True when the ask was still waiting (a late or duplicate reply returns false). */
-  resolve<R> (replyTo: ReplyTo<R>, value: R): boolean {
-    const pending = this.#settle(replyTo.askId)
+  resolve<R> (replyTo: ReplyTo<R>, value: R): boolean { return this.resolveId(replyTo.askId, value) }
+
+  reject (replyTo: ReplyTo<unknown>, error: unknown): boolean { return this.rejectId(replyTo.askId, error) }
+
+  resolveId (askId: string, value: unknown): boolean {
+    const pending = this.#settle(askId)
     if (pending === undefined) return false
     this.#observed(pending, 'ok')
     pending.resolve(value)
     return true
   }
 
-  reject (replyTo: ReplyTo<unknown>, error: unknown): boolean {
-    const pending = this.#settle(replyTo.askId)
+  rejectId (askId: string, error: unknown): boolean {
+    const pending = this.#settle(askId)
     if (pending === undefined) return false
     this.#observed(pending, 'error')
     pending.reject(error)
     return true
   }
 
-  /** Whether the ask is still waiting for its reply. */
-  has (askId: string): boolean {
-    for (const bucket of this.#buckets.values()) if (bucket.asks.has(askId)) return true
-    return false
+  #find (askId: string): Pending | undefined {
+    for (const bucket of this.#buckets.values()) {
+      const pending = bucket.asks.get(askId)
+      if (pending !== undefined) return pending
+    }
+    return undefined
   }
 
   rejectAll (error: unknown): void {

@@ -235,18 +235,21 @@ const RUNNERS: Record<ContenderName, (concurrency: number, durationMs?: number) 
   plexi: runPlexi
 }
 
-interface Summary { rps: number, p50Ms: number, p99Ms: number }
+interface Summary { rps: number, p50Ms: number, p99Ms: number, clientCpuUs?: number }
 
 function summarise (results: readonly ClientResult[]): Summary {
+  const cpu = results.flatMap((r) => r.clientCpuUs === undefined ? [] : [r.clientCpuUs])
   return {
     rps: median(results.map((r) => r.rps)),
     p50Ms: median(results.map((r) => r.p50Ms)),
-    p99Ms: median(results.map((r) => r.p99Ms))
+    p99Ms: median(results.map((r) => r.p99Ms)),
+    ...(cpu.length > 0 && { clientCpuUs: median(cpu) })
   }
 }
 
-function describe (r: { rps: number, p50Ms: number, p99Ms: number }): string {
-  return `${Math.round(r.rps).toLocaleString('en-US')} round trips/s, p50 ${r.p50Ms.toFixed(2)} ms, p99 ${r.p99Ms.toFixed(2)} ms`
+function describe (r: Summary): string {
+  const cpu = r.clientCpuUs === undefined ? '' : `, client CPU ${r.clientCpuUs.toFixed(1)} µs per round trip`
+  return `${Math.round(r.rps).toLocaleString('en-US')} round trips/s, p50 ${r.p50Ms.toFixed(2)} ms, p99 ${r.p99Ms.toFixed(2)} ms${cpu}`
 }
 
 // ============================================================================================

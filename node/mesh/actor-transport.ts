@@ -48,15 +48,15 @@ interface PeerLink {
   sentLastTurn: number
   /** This turn already wrote its first envelopes early (see #send). */
   wroteEarly: boolean
-  /** Asks whose request went out on this link fail at once if it breaks (this node's own here,
-   * forwarded ones at their asker). A reply from this peer removes one; the periodic sweep
-   * removes the rest. This node's asks, by askId: */
-  readonly asks: Set<string>
-  /** Other nodes' asks this node forwarded on this link, by `node/askId`. */
+  /** Set by #breakLink: this link is no longer the peer's. */
+  broken: boolean
+  /** Other nodes' asks this node forwarded on this link, by `node/askId`: if it breaks they fail
+   * at their asker (this node's own asks are tagged with the peer in the actor system instead).
+   * The periodic sweep forgets them. */
   readonly forwarded: Map<string, TrackedAsk>
 }
 
-/** An ask whose request went out on a link: this node's own, or another's that it forwarded. */
+/** Another node's ask whose request this node forwarded on a link. */
 interface TrackedAsk {
   readonly askId: string
   readonly node: string
@@ -66,7 +66,7 @@ interface TrackedAsk {
 /** A forwarded ask is forgotten after this long (its asker's own timeout still holds). */
 const FORWARDED_ASK_MS = 60_000
 
-/** How often asks that ended on their own (timeout, abort) are dropped from the links. */
+/** How often forwarded asks older than FORWARDED_ASK_MS are dropped from the links. */
 const ASK_SWEEP_MS = 10_000
 /** Protocol violations logged per minute, at most (a broken peer must not flood the log). */
 const REFUSALS_LOGGED = 10
@@ -145,14 +145,16 @@ export class ActorTransport implements Remoting {
   #request (peer: string, envelope: Envelope, msg: unknown): DeliveryResult {
     const replyTo = replyToOf(msg)
     if (replyTo === undefined || replyTo.node !== this.#self) return this.#send(peer, envelope, replyTo)
+    // this node's own ask: if the link to `peer` breaks, it fails at once
+    this.#system.askSentTo(replyTo.askId, peer)
     const address = replyTo as { node: string }
     try {
       address.node = ''
     } catch {
-      return this.#send(peer, envelope, replyTo)   // a frozen message goes as it is
+      return this.#send(peer, envelope, undefined)   // a frozen message goes as it is
     }
     try {
-      return this.#send(peer, envelope, { askId: replyTo.askId, node: this.#self })
+      return this.#send(peer, envelope, undefined)
     } finally {
       address.node = this.#self
     }
@@ -195,8 +197,8 @@ export class ActorTransport implements Remoting {
 
   // ---- sending --------------------------------------------------------------------------------
 
-  /** Packs and queues an envelope; `replyTo` (of the message inside) is tracked to fail its ask
-   * if the link breaks. */
+  /** Packs and queues an envelope; `replyTo` (of the message inside, when it is another node's
+   * ask) is tracked to fail that ask at its asker if the link breaks. */
   #send (peer: string, envelope: Envelope, replyTo: { readonly askId: string, readonly node: string } | undefined): DeliveryResult {
     if (this.#stopped) return new PeerUnreachableError(peer, 'this node is stopping')
     let bytes: Uint8Array
@@ -210,7 +212,7 @@ export class ActorTransport implements Remoting {
     if (link === undefined) {
       link = {
         peer, queue: [], bytes: 0, stream: undefined, flushing: false, draining: false, sentThisTurn: 0, sentLastTurn: 0, wroteEarly: false,
-        asks: new Set(), forwarded: new Map()
+        broken: false, forwarded: new Map()
       }
       this.#links.set(peer, link)
     }
@@ -218,7 +220,7 @@ export class ActorTransport implements Remoting {
     link.queue.push(bytes)
     link.bytes += bytes.byteLength
     if (replyTo !== undefined) {
-      if (replyTo.node === this.#self) link.asks.add(replyTo.askId)
+      if (replyTo.node === this.#self) this.#system.askSentTo(replyTo.askId, peer)
       else link.forwarded.set(`${replyTo.node}/${replyTo.askId}`, { askId: replyTo.askId, node: replyTo.node, since: Date.now() })
     }
     if (!link.flushing) {
@@ -302,6 +304,8 @@ export class ActorTransport implements Remoting {
   }
 
   #breakLink (link: PeerLink, why: string): void {
+    if (link.broken) return
+    link.broken = true
     if (this.#links.get(link.peer) === link) this.#links.delete(link.peer)
     // the queued envelopes will not go out: fail the asks among them (and those in flight)
     this.#failAsks(link, why)
@@ -312,21 +316,20 @@ export class ActorTransport implements Remoting {
     stream?.abort(new Error(why))
   }
 
+  /** Fails the asks whose request went to the link's peer: this node's own (tagged by askSentTo)
+   * and the ones it forwarded there. */
   #failAsks (link: PeerLink, why: string): void {
-    if (link.asks.size === 0 && link.forwarded.size === 0) return
     const error = new PeerUnreachableError(link.peer, why)
-    const own = [...link.asks]
+    this.#system.failAsksSentTo(link.peer, error)
+    if (link.forwarded.size === 0) return
     const forwarded = [...link.forwarded.values()]
-    link.asks.clear()
     link.forwarded.clear()
-    for (const askId of own) this.#system.settle(askId, { error })
     // a forwarded ask fails at its asker (never back to the peer that broke)
     for (const ask of forwarded) if (ask.node !== link.peer) this.reply({ askId: ask.askId, node: ask.node }, { error })
   }
 
   #sweepAsks (): void {
     for (const link of this.#links.values()) {
-      for (const askId of link.asks) if (!this.#system.isAskPending(askId)) link.asks.delete(askId)
       const now = Date.now()
       for (const [key, ask] of link.forwarded) if (now - ask.since > FORWARDED_ASK_MS) link.forwarded.delete(key)
     }
@@ -391,11 +394,9 @@ export class ActorTransport implements Remoting {
         return
       }
       case ENVELOPE.REPLY:
-        this.#links.get(from)?.asks.delete(envelope[1])
         this.#system.settle(envelope[1], { value: envelope[2] })
         return
       case ENVELOPE.FAILURE:
-        this.#links.get(from)?.asks.delete(envelope[1])
         this.#system.settle(envelope[1], { error: fromWireError(envelope[2], from) })
         return
       case ENVELOPE.OWNER:

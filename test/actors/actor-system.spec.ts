@@ -92,6 +92,27 @@ describe('ActorSystem', () => {
       gate.resolve()
       await waitFor(() => system.stats.messagesProcessed >= 1, 'the slow handler to finish')
     })
+
+    it('should fail at once the asks whose request went to a lost node, and only those', async () => {
+      const silent = system.spawn<CounterMsg, undefined>({ receive: () => undefined })
+      const ids: string[] = []
+      const ask = (): Promise<number> => silent.ask<number>((replyTo) => {
+        ids.push(replyTo.askId)
+        return { type: 'get', replyTo }
+      }, { timeout: 60_000 })
+      const [toX, toY, local] = [ask(), ask(), ask()]
+      system.askSentTo(ids[0] as string, 'node-x')
+      system.askSentTo(ids[1] as string, 'node-y')
+      system.askSentTo('no-such-ask', 'node-x')
+      expect(system.failAsksSentTo('node-x', new RangeError('node-x is gone'))).to.equal(1)
+      expect(await toX.then(() => null, (e: Error) => e.message)).to.equal('node-x is gone')
+      expect(system.pendingAsks).to.equal(2)
+      expect(system.failAsksSentTo('node-x', new RangeError('again'))).to.equal(0)
+      system.fail({ askId: ids[1] as string, node: system.node }, new RangeError('y'))
+      system.reply({ askId: ids[2] as string, node: system.node }, 7)
+      expect(await toY.then(() => null, (e: Error) => e.message)).to.equal('y')
+      expect(await local).to.equal(7)
+    })
   })
 
   describe('mailbox', () => {
