@@ -6,7 +6,9 @@
  *   discovery, JSON serializer, logger off): `echo.echo` returns its params.
  * - raw-libp2p: the raw stack ceiling: Plexi's libp2p stack (tcp + noise + yamux + pnet), one
  *   long-lived stream, length-prefixed msgpackr frames, batched per event-loop turn (at most 64
- *   envelopes a frame) on both sides, honouring backpressure (the stream's `drain` event).
+ *   envelopes a frame) on both sides with the write policy of Plexi's transport (several frames
+ *   per write, an early write under a light load), honouring backpressure (the stream's `drain`
+ *   event): the same wire without the actor system.
  * - plexi ("ours"): remote asks between two Plexi nodes (bench/fixtures/mesh-plexi-node.ts:
  *   P2pHost + ActorSystem + Cluster, i.e. the actor transport on `/plexi/actor/1.0.0`): the client
  *   node asks `system.actorAt({ node: server, path: '/echo' })`, the server's echo actor replies
