@@ -160,7 +160,7 @@ export class ActorTransport implements Remoting {
     }
   }
 
-  /** The reverse of #outbound, on a message just decoded: an empty `replyTo.node` is the sender. */
+  /** The reverse of #request, on a message just decoded: an empty `replyTo.node` is the sender. */
   #restoreReplyTo (msg: unknown, sender: string): unknown {
     const replyTo = (msg as { replyTo?: { node?: unknown } } | null)?.replyTo
     if (typeof replyTo === 'object' && replyTo !== null && replyTo.node === '') (replyTo as { node: string }).node = sender
@@ -238,7 +238,9 @@ export class ActorTransport implements Remoting {
         try {
           this.#write(link, stream)
         } catch (err) {
+          // the stream refused the write: what was queued is lost with the link, and so is this
           this.#breakLink(link, (err as Error).message)
+          return new PeerUnreachableError(peer, (err as Error).message)
         }
       }
     }
