@@ -147,13 +147,9 @@ export class PendingAsks {
     for (const bucket of this.#buckets.values()) {
       for (const [askId, pending] of bucket.asks) if (pending.node === node) lost.push(askId)
     }
-    for (const askId of lost) {
-      const pending = this.#settle(askId)
-      if (pending === undefined) continue
-      this.#observed(pending, 'error')
-      pending.reject(error)
-    }
-    return lost.length
+    let failed = 0
+    for (const askId of lost) if (this.rejectId(askId, error)) failed++
+    return failed
   }
 
   /** True when the ask was still waiting (a late or duplicate reply returns false). */
