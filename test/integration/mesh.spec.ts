@@ -71,6 +71,16 @@ describe('a cluster of node processes (real libp2p, gRPC and LevelDB on loopback
     return res.status === 200 ? res.body.node : undefined
   }
 
+  /** Posts to rooms `<prefix>-0`, `<prefix>-1`, ... (at most 40) until one lives on `owner`, as
+   * `lookup` sees it; returns its name ('' when none did). */
+  const roomOwnedBy = async (client: ReturnType<typeof chatClient>, lookup: Running, owner: string, prefix: string, text: string): Promise<string> => {
+    for (let i = 0; i < 40; i++) {
+      await client.call('Post', { room: `${prefix}-${i}`, text })
+      if (await ownerOf(lookup, 'room', `${prefix}-${i}`) === owner) return `${prefix}-${i}`
+    }
+    return ''
+  }
+
   let seed: Running   // chat, storage
   let ai: Running     // ai only
   let chatB: Running  // chat
@@ -175,11 +185,7 @@ describe('a cluster of node processes (real libp2p, gRPC and LevelDB on loopback
     // a room living on that member, with a live subscriber on another node: it must follow the room
     const watcher = chatClient(ai.grpc, token)
     clients.push(watcher)
-    let moving = ''
-    for (let i = 0; i < 40 && moving === ''; i++) {
-      await watcher.call('Post', { room: `moving-${i}`, text: 'before the move' })
-      if (await ownerOf(seed, 'room', `moving-${i}`) === changed.peerId) moving = `moving-${i}`
-    }
+    const moving = await roomOwnedBy(watcher, seed, changed.peerId, 'moving', 'before the move')
     expect(moving, 'a room on the member whose roles change').to.not.equal('')
     const feed = watcher.subscribe(moving, 0) as Feed
     const followed = collect(feed, 2)
@@ -277,11 +283,7 @@ describe('a cluster of node processes (real libp2p, gRPC and LevelDB on loopback
     const survivor = chatNodes.find((n) => n !== victim) as Running
     const chat = chatClient(survivor.grpc, token)
     clients.push(chat)
-    let room = ''
-    for (let i = 0; i < 40 && room === ''; i++) {
-      await chat.call('Post', { room: `victim-${i}`, text: 'before' })
-      if (await ownerOf(survivor, 'room', `victim-${i}`) === victim.peerId) room = `victim-${i}`
-    }
+    const room = await roomOwnedBy(chat, survivor, victim.peerId, 'victim', 'before')
     expect(room, 'a room owned by the victim').to.not.equal('')
     await victim.stop('SIGKILL')
     const killedAt = Date.now()
