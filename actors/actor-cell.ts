@@ -2,7 +2,8 @@ import { ActorRef } from './actor-ref.ts'
 import { MessageRef } from './message-ref.ts'
 import { BoundedQueue } from './bounded-queue.ts'
 import { DEFAULT_SHUTDOWN_MS, ENTITY_KEY_FORBIDDEN, ENTITY_KEY_MAX_LENGTH, MESSAGES_PER_CLOCK_CHECK, TURN_SLICE_MS } from './constants.ts'
-import { ActorNameTakenError, ActorStoppedError, InvalidNameError, SupervisorIntensityError, describe } from './errors.ts'
+import { ActorNameTakenError, ActorStoppedError, InvalidNameError, SupervisorIntensityError } from './errors.ts'
+import { describe, isRefusal } from '../protocols/errors.ts'
 import { replyToOf } from './reply-to.ts'
 import { backoffDelay, resolveFlags } from './supervision-flags.ts'
 import { TimerScheduler } from './timer-scheduler.ts'
@@ -217,6 +218,13 @@ export class ActorCell<M, S> implements Deliverer<M> {
       if (incarnation !== this.#incarnation) return
       this.#count(handled)
       this.#endProcessing()
+      if (isRefusal(err)) {
+        // the request was refused (invalid, unknown, denied, over a limit): the asker hears why,
+        // and the actor goes on with the state it had; a bad request never restarts anything
+        this.#refused(err, current)
+        this.#schedule()
+        return
+      }
       this.#failed(err, current)
       return
     }
@@ -288,6 +296,16 @@ export class ActorCell<M, S> implements Deliverer<M> {
     this.#status = 'running'
     this.#armIdle()
     this.#schedule()
+  }
+
+  /** A handler refused its message by throwing a refusal (see isRefusal): its ask is rejected with
+   * the error; nothing else happens. */
+  #refused (error: unknown, msg: M | undefined): void {
+    const { stats, log } = this.#kernel
+    stats.refusals++
+    const replyTo = replyToOf(msg)
+    if (replyTo !== undefined) this.#kernel.reply(replyTo, { error })
+    log.debug({ actor: this.path, err: error }, `${this.path} refused a message: ${describe(error)}`)
   }
 
   /** A handler or init threw (or `ctx.crash`): drop the message, reject its ask, tell the parent. */

@@ -191,6 +191,12 @@ export class ActorSystem {
    * returns how many. See EntityHost.handOff. */
   handOff (keep: (type: string, key: string) => boolean): number { return this.#entities.handOff(keep) }
 
+  /** For a node's stop: waits (at most `timeoutMs`) for the entities' work in progress to end, then
+   * interrupts what is left and waits `graceMs` more. See EntityHost.settle. */
+  settleEntities (timeoutMs: number, graceMs: number): Promise<{ interrupted: number, busy: number }> {
+    return this.#entities.settle(timeoutMs, graceMs)
+  }
+
   /** Resolves the ask waiting at `to` (from anywhere, e.g. a gateway answering for an actor). */
   reply<R> (to: ReplyTo<R>, value: R): void { this.#reply(to, { value }) }
 

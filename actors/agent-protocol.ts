@@ -1,3 +1,5 @@
+import { InvalidAgentRequestError } from './errors.ts'
+import type { ErrorData } from '../protocols/errors.ts'
 import type { ActorAddress } from './actor-ref.ts'
 import type { ReplyTo } from './reply-to.ts'
 
@@ -13,7 +15,9 @@ export interface AgentTurn {
   readonly model?: string
 }
 
-export type AgentStopReason = 'eos' | 'max-tokens' | 'cancelled' | 'context-full'
+/** Why an answer ended: the model's end of text, the token limit, the asker cancelled, the context
+ * was full, or the node stopped (or the agent moved) before it ended: what was said is kept. */
+export type AgentStopReason = 'eos' | 'max-tokens' | 'cancelled' | 'context-full' | 'interrupted'
 
 export interface AgentSampling {
   readonly temperature: number
@@ -82,7 +86,7 @@ export type AgentMsg =
 
 export type GenerationOutcome =
   | { readonly ok: true, readonly answer: AgentAnswer }
-  | { readonly ok: false, readonly error: { readonly name: string, readonly message: string, readonly retryAfterMs?: number } }
+  | { readonly ok: false, readonly error: ErrorData }
 
 export type AgentEvent =
   | { readonly type: 'user-asked', readonly requestId: string, readonly text: string, readonly ts: number }
@@ -100,3 +104,38 @@ export const MAX_PENDING_ASKS = 4
 export const MAX_PERSONA_BYTES = 8192
 
 export const DEFAULT_PERSONA = 'You are a helpful assistant. Answer briefly and clearly.'
+
+/** The ranges of the sampling settings a user may choose. */
+export const SAMPLING_RANGES = {
+  temperature: { min: 0, max: 2, integer: false },
+  topP: { min: 0, max: 1, integer: false },
+  topK: { min: 0, max: 1000, integer: true },
+  maxTokens: { min: 1, max: 1_048_576, integer: true }
+} as const
+
+/**
+ * Checks a settings change as sent (every field optional) and throws InvalidAgentRequestError
+ * naming the first bad field. `maxTokensLimit` (the context size of the agent's node) bounds
+ * maxTokens further where it is known. The gRPC layer runs it before the request reaches the
+ * agent, and the agent again (its messages may come from another node).
+ */
+export function checkSettingsChange (change: AgentSettingsChange, maxTokensLimit?: number): void {
+  const invalid = (why: string): never => { throw new InvalidAgentRequestError(why) }
+  if (typeof change !== 'object' || change === null) invalid('settings: expected an object')
+  if (change.persona !== undefined) {
+    if (typeof change.persona !== 'string') invalid('persona: expected a string')
+    const bytes = Buffer.byteLength(change.persona, 'utf8')
+    if (bytes > MAX_PERSONA_BYTES) invalid(`persona: ${bytes} bytes is over the limit of ${MAX_PERSONA_BYTES}`)
+  }
+  if (change.model !== undefined && (typeof change.model !== 'string' || change.model.length > 256)) invalid('model: expected a model name (see plexi admin models ls)')
+  const sampling: Record<string, unknown> = change.sampling ?? {}
+  if (typeof sampling !== 'object' || sampling === null) invalid('sampling: expected an object')
+  for (const [key, range] of Object.entries(SAMPLING_RANGES)) {
+    const value = sampling[key]
+    if (value === undefined) continue
+    const max = key === 'maxTokens' && maxTokensLimit !== undefined ? Math.min(range.max, maxTokensLimit) : range.max
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < range.min || value > max || (range.integer && !Number.isInteger(value))) {
+      invalid(`${key}: expected ${range.integer ? 'an integer' : 'a number'} from ${range.min} to ${max}, got ${String(value).slice(0, 40)}`)
+    }
+  }
+}

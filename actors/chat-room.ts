@@ -1,4 +1,4 @@
-import { assertNever } from './assert-never.ts'
+import { assertNever } from '../protocols/errors.ts'
 import { roomDirectory } from './room-directory.ts'
 import type { ActorRef } from './actor-ref.ts'
 import type { ChatMessage, ChatMessageKind, RoomEvent, RoomFeed, RoomInfo, RoomMsg, RoomState } from './chat-room-protocol.ts'

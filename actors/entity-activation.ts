@@ -17,7 +17,13 @@ export interface ActivationDeps {
   readonly system: ActorSystem
   /** Brings the local journal up to date from other nodes before recovery (the mesh's). */
   readonly catchUp?: (entityId: string) => Promise<void>
+  /** Called after every message the entity handled (the host watches for the end of busy work). */
+  readonly handled?: () => void
 }
+
+/** The kernel's own message to an entity: end the work in progress now (EntityType.interrupt).
+ * An object no other code can build, delivered only on this node. */
+export const INTERRUPT: unknown = Object.freeze({ type: '$interrupt' })
 
 /**
  * One activation of one entity: what outlives a crash-restart of the actor behind it. Its writes
@@ -35,6 +41,8 @@ export class EntityActivation<M> {
   volatile: unknown
   /** Set by the live incarnation: may the entity passivate now? */
   canPassivate: () => boolean = () => true
+  /** Set by the live incarnation: has it work in progress that must end here (EntityType.busy)? */
+  busy: () => boolean = () => false
   /** Its owner is now another node: it stops once its mailbox is empty, whatever canPassivate says. */
   handingOff = false
   #writes: Promise<void> = Promise.resolve()
@@ -78,13 +86,20 @@ export function entityBehavior<M, S, E, V> (def: EntityType<M, S, E, V>, activat
       const recovered = await recover(def, activation, deps)
       const live = { ...recovered, durableSeq: recovered.seq, alive: true } as Live<M, S, E, V>
       live.ctx = entityContext(def, activation, self, deps, live, actorCtx)
-      const canPassivate = def.canPassivate
+      const { canPassivate, busy } = def
       activation.canPassivate = canPassivate === undefined ? () => true : () => canPassivate.call(def, live.ctx)
+      activation.busy = busy === undefined ? () => false : () => busy.call(def, live.ctx)
       return live
     },
     receive (live, msg) {
-      const result = def.receive(live.ctx, msg)
-      return isThenable(result) ? result.then(() => live) : live
+      const result = msg === INTERRUPT ? def.interrupt?.(live.ctx) : def.receive(live.ctx, msg)
+      const after = (): Live<M, S, E, V> => {
+        // a hand-off that waited for busy work asks again after each message
+        if (activation.handingOff) activation.cell.requestIdleStop()
+        deps.handled?.()
+        return live
+      }
+      return isThenable(result) ? result.then(after) : after()
     },
     async onStop (live) {
       live.alive = false

@@ -1,6 +1,6 @@
 import { DEFAULT_ENTITY_IDLE_MS, DEFAULT_ENTITY_INTENSITY, ENTITY_KEY_FORBIDDEN, ENTITY_KEY_MAX_LENGTH, ENTITY_TYPE_PATTERN } from './constants.ts'
 import { EntityConfigError, EntityTypeTakenError, InvalidNameError, UnknownEntityTypeError } from './errors.ts'
-import { EntityActivation, entityBehavior } from './entity-activation.ts'
+import { EntityActivation, INTERRUPT, entityBehavior } from './entity-activation.ts'
 import { EntityRef } from './entity-ref.ts'
 import { isNodeRole, NODE_ROLES } from './node-role.ts'
 import { assertPlainData } from './plain-data.ts'
@@ -45,6 +45,8 @@ export class EntityHost {
   readonly #active = new Map<string, EntityActivation<any>>()
   /** Activations handed off and not yet stopped (their last writes may be in flight). */
   readonly #leaving = new Map<string, EntityActivation<any>>()
+  /** Waiting for no activation to be busy (see settle); checked after every entity message. */
+  readonly #quietWaiters = new Set<() => void>()
   #closed = false
 
   constructor (kernel: Kernel, parent: ActorCell<never, undefined>, options: EntityHostOptions) {
@@ -110,9 +112,57 @@ export class EntityHost {
   roleOf (type: string): NodeRole | undefined { return this.#types.get(type)?.def.role }
 
   /**
+   * Waits until no active entity here is busy (EntityType.busy: e.g. an agent generating), at most
+   * `timeoutMs`; then interrupts those still busy (EntityType.interrupt: the agent keeps its partial
+   * answer) and waits at most `graceMs` more. For a node's stop: work in progress ends, or is ended
+   * cleanly, before the entities stop. Returns how many were interrupted and how many stayed busy.
+   */
+  async settle (timeoutMs: number, graceMs: number): Promise<{ interrupted: number, busy: number }> {
+    if (!await this.#quiet(timeoutMs)) {
+      const busy = this.#busy()
+      for (const activation of busy) activation.cell.deliver(INTERRUPT)
+      const quiet = await this.#quiet(graceMs)
+      return { interrupted: busy.length, busy: quiet ? 0 : this.#busy().length }
+    }
+    return { interrupted: 0, busy: 0 }
+  }
+
+  #busy (): Array<EntityActivation<any>> {
+    const busy: Array<EntityActivation<any>> = []
+    for (const activation of new Set([...this.#active.values(), ...this.#leaving.values()])) {
+      const status = activation.cell.status
+      if (status !== 'stopping' && status !== 'stopped' && activation.busy()) busy.push(activation)
+    }
+    return busy
+  }
+
+  /** Resolves true once no activation is busy, false after `ms`. */
+  #quiet (ms: number): Promise<boolean> {
+    if (this.#busy().length === 0) return Promise.resolve(true)
+    return new Promise((resolve) => {
+      const check = (): void => {
+        if (this.#busy().length > 0) return
+        done(true)
+      }
+      const timer = setTimeout(() => { done(false) }, ms)
+      const done = (quiet: boolean): void => {
+        clearTimeout(timer)
+        this.#quietWaiters.delete(check)
+        resolve(quiet)
+      }
+      this.#quietWaiters.add(check)
+    })
+  }
+
+  #handled = (): void => {
+    if (this.#quietWaiters.size > 0) for (const check of [...this.#quietWaiters]) check()
+  }
+
+  /**
    * Passivates every active entity that `keep` says is no longer this node's (its owner changed):
    * each finishes what is in its mailbox and its writes, then stops even if it would rather stay
-   * (e.g. a room with subscribers); its next message goes to the new owner. Returns how many.
+   * (e.g. a room with subscribers), but not while it is busy (an agent finishes its answer first);
+   * its next message goes to the new owner. Returns how many.
    */
   handOff (keep: (type: string, key: string) => boolean): number {
     let count = 0
@@ -177,9 +227,18 @@ export class EntityHost {
     const remoting = this.#options.remoting()
     const deps = {
       journal: journal as Journal, snapshots: snapshots as SnapshotStore, strict, log: this.#kernel.log, system: this.#kernel.system,
-      ...(remoting?.catchUp !== undefined && { catchUp: remoting.catchUp.bind(remoting) })
+      ...(remoting?.catchUp !== undefined && { catchUp: remoting.catchUp.bind(remoting) }),
+      handled: this.#handled
     }
-    const self = this.ref<M>(def.type, key)
+    // what an entity tells itself belongs to this activation while it lives (the end of its own
+    // generation, even while it hands off); after that, to wherever the entity lives then
+    const capacity = def.mailbox ?? this.#kernel.mailboxCapacity
+    const self = new EntityRef<M>(def.type, key, (msg) => {
+      const status = activation.cell.status
+      if (status === 'stopping' || status === 'stopped') return this.#route(registered, key, msg)
+      if (strict) assertPlainData(msg, `message to ${id}`)
+      return activation.cell.deliver(msg)
+    }, capacity, this.#kernel.asks, this.#kernel.stats)
     const stats = this.#kernel.stats
     activation.cell = region.spawnChild(entityBehavior(def, activation, self, deps), {
       name: key,
@@ -189,7 +248,7 @@ export class EntityHost {
       ...(def.mailbox !== undefined && { mailbox: def.mailbox })
     }, {
       onIdle: () => {
-        if (!activation.handingOff && !activation.canPassivate()) return false
+        if (activation.handingOff ? activation.busy() : !activation.canPassivate()) return false
         if (this.#active.get(id) === activation) this.#active.delete(id)
         return true
       },
@@ -198,6 +257,7 @@ export class EntityHost {
         if (this.#leaving.get(id) === activation) this.#leaving.delete(id)
         if (reason.type === 'idle') stats.entityPassivations++
         activation.markTerminated()
+        this.#handled()
       }
     }) as ActorCell<M, unknown>
     stats.entityActivations++

@@ -30,8 +30,22 @@ export interface EntityType<M, S, E, V = undefined> {
    */
   createVolatile? (key: string): V
   /** Asked before idle or requested passivation; false keeps the entity active (e.g. while it has
-   * subscribers). @default always true */
+   * subscribers). A hand-off (its owner changed) does not ask it: see `busy`. @default always true */
   canPassivate? (ctx: EntityContext<M, S, E, V>): boolean
+  /**
+   * True while the entity has work in progress that outlives the message that started it and that
+   * another activation could not take over (an agent generating an answer, questions waiting for
+   * it). A hand-off waits for it to end before the entity stops here, and so does the node's stop,
+   * for at most its shutdown timeout; then `interrupt` is called. Read after every message.
+   * @default never busy
+   */
+  busy? (ctx: EntityContext<M, S, E, V>): boolean
+  /**
+   * The node cannot wait for the work in progress any longer (it is stopping): end it now, keeping
+   * what can be kept (an agent journals its partial answer and answers its asker). Runs as a
+   * message of the entity, after those already in its mailbox.
+   */
+  interrupt? (ctx: EntityContext<M, S, E, V>): void | Promise<void>
   /** Snapshot after this many events. @default 100 */
   readonly snapshotEvery?: number
   /** Passivate after this many ms without a message. @default 120000 */

@@ -1,9 +1,14 @@
 /**
- * Kernel errors: one class per failure, matched by `name`, never by message text.
+ * Kernel errors: one class per failure, matched by `name`, never by message text, each with its
+ * canonical kind (protocols/errors.ts).
  */
+import { describe } from '../protocols/errors.ts'
+
+export { describe }
 
 export class AskTimeoutError extends Error {
   override readonly name = 'AskTimeoutError'
+  readonly kind = 'timeout'
   readonly target: string
   readonly timeoutMs: number
   constructor (target: string, timeoutMs: number) {
@@ -15,6 +20,7 @@ export class AskTimeoutError extends Error {
 
 export class MailboxFullError extends Error {
   override readonly name = 'MailboxFullError'
+  readonly kind = 'exhausted'
   readonly target: string
   readonly capacity: number
   constructor (target: string, capacity: number) {
@@ -27,6 +33,7 @@ export class MailboxFullError extends Error {
 /** The target actor has stopped (or stopped while the message waited in its mailbox). */
 export class ActorStoppedError extends Error {
   override readonly name = 'ActorStoppedError'
+  readonly kind = 'unavailable'
   readonly target: string
   constructor (target: string, cause?: unknown) {
     super(cause === undefined
@@ -38,16 +45,19 @@ export class ActorStoppedError extends Error {
 
 export class ActorSystemTerminatedError extends Error {
   override readonly name = 'ActorSystemTerminatedError'
+  readonly kind = 'unavailable'
   constructor () { super('the actor system is terminated') }
 }
 
 export class ActorNameTakenError extends Error {
   override readonly name = 'ActorNameTakenError'
+  readonly kind = 'conflict'
   constructor (path: string) { super(`an actor named ${path} already exists`) }
 }
 
 export class InvalidNameError extends Error {
   override readonly name = 'InvalidNameError'
+  readonly kind = 'invalid'
   constructor (what: string, value: string, expected: string) {
     super(`invalid ${what} ${JSON.stringify(value)}: expected ${expected}`)
   }
@@ -56,6 +66,7 @@ export class InvalidNameError extends Error {
 /** A supervisor saw more than `intensity` restarts within `period` ms and gave up. */
 export class SupervisorIntensityError extends Error {
   override readonly name = 'SupervisorIntensityError'
+  readonly kind = 'unavailable'
   readonly supervisor: string
   constructor (supervisor: string, child: string, intensity: number, periodMs: number, cause: unknown) {
     super(`${supervisor}: more than ${intensity} restarts within ${periodMs} ms (last: ${child}: ${describe(cause)})`, { cause })
@@ -65,6 +76,7 @@ export class SupervisorIntensityError extends Error {
 
 export class UnknownEntityTypeError extends Error {
   override readonly name = 'UnknownEntityTypeError'
+  readonly kind = 'not-found'
   constructor (type: string, known: readonly string[]) {
     super(`unknown entity type ${JSON.stringify(type)}; registered: ${known.length > 0 ? known.join(', ') : '(none)'}`)
   }
@@ -72,12 +84,14 @@ export class UnknownEntityTypeError extends Error {
 
 export class EntityTypeTakenError extends Error {
   override readonly name = 'EntityTypeTakenError'
+  readonly kind = 'conflict'
   constructor (type: string) { super(`entity type ${JSON.stringify(type)} is already registered`) }
 }
 
 /** A value that must be plain data (msgpackr round-trippable) is not. `path` names the field. */
 export class NotSerializableError extends Error {
   override readonly name = 'NotSerializableError'
+  readonly kind = 'invalid'
   readonly path: string
   constructor (path: string, found: string) {
     super(`${path} is not plain data: found ${found}; expected null, boolean, number, string, Uint8Array, array or plain object`)
@@ -88,6 +102,7 @@ export class NotSerializableError extends Error {
 /** The journal did not accept an entity's events; the entity crashes and recovers from disk. */
 export class JournalWriteError extends Error {
   override readonly name = 'JournalWriteError'
+  readonly kind = 'unavailable'
   constructor (entity: string, cause: unknown) {
     super(`journal write for ${entity} failed: ${describe(cause)}`, { cause })
   }
@@ -95,17 +110,14 @@ export class JournalWriteError extends Error {
 
 export class EntityConfigError extends Error {
   override readonly name = 'EntityConfigError'
+  readonly kind = 'internal'
 }
 
-/** A short `Name: message` for an unknown thrown value, for error messages and logs. */
-export function describe (err: unknown): string {
-  if (err instanceof Error) return `${err.name}: ${err.message}`
-  return String(err)
-}
 
 /** An entity's journal skips a seq: recovery would build a wrong state, so it refuses. */
 export class JournalGapError extends Error {
   override readonly name = 'JournalGapError'
+  readonly kind = 'internal'
   constructor (entity: string, expected: number, found: number) {
     super(`journal of ${entity} jumps from seq ${expected - 1} to ${found}`)
   }
@@ -113,39 +125,30 @@ export class JournalGapError extends Error {
 
 export class UserExistsError extends Error {
   override readonly name = 'UserExistsError'
+  readonly kind = 'conflict'
   constructor (user: string) { super(`user ${JSON.stringify(user)} already exists`) }
 }
 
 export class UnknownUserError extends Error {
   override readonly name = 'UnknownUserError'
+  readonly kind = 'not-found'
   constructor (user: string) { super(`no user named ${JSON.stringify(user)}`) }
 }
 
 /** A user tried to reach another user's agent. */
 export class PermissionDeniedError extends Error {
   override readonly name = 'PermissionDeniedError'
+  readonly kind = 'denied'
 }
 
 /** An agent already answers and holds as many waiting questions as it may. */
 export class AgentBusyError extends Error {
   override readonly name = 'AgentBusyError'
+  readonly kind = 'exhausted'
 }
 
 /** A request to an agent is malformed (bad persona, sampling value, model name). */
 export class InvalidAgentRequestError extends Error {
   override readonly name = 'InvalidAgentRequestError'
-}
-
-/**
- * An error that came back from a component as data (e.g. from inference, across a worker):
- * keeps its original name, so that callers still match on it, and any retry-after hint.
- */
-export class RemoteError extends Error {
-  override readonly name: string
-  readonly retryAfterMs?: number
-  constructor (data: { readonly name: string, readonly message: string, readonly retryAfterMs?: number }) {
-    super(data.message)
-    this.name = data.name
-    if (data.retryAfterMs !== undefined) this.retryAfterMs = data.retryAfterMs
-  }
+  readonly kind = 'invalid'
 }

@@ -26,7 +26,7 @@ export type { NodeRole } from './node-role.ts'
 export { SystemStats } from './system-stats.ts'
 export { assertPlainData, createPlainCodec } from './plain-data.ts'
 export type { PlainCodec } from './plain-data.ts'
-export { assertNever } from './assert-never.ts'
+export { assertNever } from '../protocols/errors.ts'
 export { silentLogger } from './logger.ts'
 export type { Logger } from './logger.ts'
 export * from './errors.ts'
@@ -41,7 +41,7 @@ export { userDirectory } from './user-directory.ts'
 export type { UserDirectoryMsg, UserSummary } from './user-directory.ts'
 export { userAgent } from './user-agent.ts'
 export type { AgentInference, AgentPrompt, UserAgentOptions } from './user-agent.ts'
-export { DEFAULT_PERSONA, MAX_AGENT_TURNS, MAX_PENDING_ASKS, MAX_PERSONA_BYTES } from './agent-protocol.ts'
+export { DEFAULT_PERSONA, MAX_AGENT_TURNS, MAX_PENDING_ASKS, MAX_PERSONA_BYTES, SAMPLING_RANGES, checkSettingsChange } from './agent-protocol.ts'
 export type {
   AgentAnswer, AgentEvent, AgentMsg, AgentSampling, AgentSettings, AgentSettingsChange, AgentSink, AgentState, AgentStopReason,
   AgentStreamEvent, AgentTurn, GenerationOutcome

@@ -1,4 +1,4 @@
-import { assertNever } from './assert-never.ts'
+import { assertNever } from '../protocols/errors.ts'
 import type { ActorRef } from './actor-ref.ts'
 import type { Behavior, RestartType, SupervisionFlags } from './behavior.ts'
 import type { ReplyTo } from './reply-to.ts'

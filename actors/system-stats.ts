@@ -12,8 +12,11 @@ export class SystemStats {
   asksTimedOut = 0
   /** Messages for actors that had stopped (tells dropped, asks rejected with ActorStoppedError). */
   deadLetters = 0
-  /** Handlers or inits that threw. */
+  /** Handlers or inits that threw (a refusal is not a failure: see `refusals`). */
   failures = 0
+  /** Messages a handler refused by throwing a refusal (invalid, not found, denied, over a limit):
+   * the asker was told why and the actor went on. */
+  refusals = 0
   restarts = 0
   /** Supervisors (or entities) that exceeded their restart intensity. */
   escalations = 0

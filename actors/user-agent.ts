@@ -1,8 +1,8 @@
-import { assertNever } from './assert-never.ts'
-import { AgentBusyError, InvalidAgentRequestError, PermissionDeniedError, RemoteError, describe } from './errors.ts'
-import { DEFAULT_PERSONA, MAX_AGENT_TURNS, MAX_PENDING_ASKS, MAX_PERSONA_BYTES } from './agent-protocol.ts'
+import { AgentBusyError, PermissionDeniedError } from './errors.ts'
+import { assertNever, describe, errorData, rebuildError } from '../protocols/errors.ts'
+import { DEFAULT_PERSONA, MAX_AGENT_TURNS, MAX_PENDING_ASKS, checkSettingsChange } from './agent-protocol.ts'
 import type {
-  AgentAnswer, AgentEvent, AgentMsg, AgentSampling, AgentSettings, AgentSettingsChange, AgentSink, AgentState,
+  AgentAnswer, AgentEvent, AgentMsg, AgentSampling, AgentSettings, AgentSettingsChange, AgentSink, AgentState, AgentStopReason,
   AgentStreamEvent, AgentTurn, GenerationOutcome
 } from './agent-protocol.ts'
 import type { EntityContext, EntityType } from './entity-type.ts'
@@ -41,6 +41,8 @@ interface Answering {
   readonly controller: AbortController
   /** Set by a reset: the answer is dropped, not journaled. */
   discard: boolean
+  /** Set by an interrupt (the node stops): the partial answer is kept as 'interrupted'. */
+  interrupted: boolean
 }
 
 interface AgentVolatile {
@@ -85,6 +87,16 @@ export function userAgent (options: UserAgentOptions): EntityType<AgentMsg, Agen
     },
     createVolatile: () => ({ current: undefined, pending: [] }),
     canPassivate: (ctx) => ctx.volatile.current === undefined && ctx.volatile.pending.length === 0,
+    // an answer being generated, and the questions waiting for it, live only in this activation
+    busy: (ctx) => ctx.volatile.current !== undefined || ctx.volatile.pending.length > 0,
+    interrupt (ctx) {
+      const v = ctx.volatile
+      for (const ask of v.pending.splice(0)) ctx.reply(ask.replyTo, unanswered(ask.requestId, ctx.state.settings.model, 'interrupted'))
+      if (v.current !== undefined && !v.current.discard) {
+        v.current.interrupted = true
+        v.current.controller.abort()
+      }
+    },
     async receive (ctx, msg) {
       if (msg.type !== 'generation-ended' && msg.user !== ctx.key) {
         if ('replyTo' in msg) ctx.fail(msg.replyTo, new PermissionDeniedError(`only ${ctx.key} may talk to ${ctx.key}'s agent`))
@@ -158,7 +170,7 @@ export function userAgent (options: UserAgentOptions): EntityType<AgentMsg, Agen
 async function start (ctx: AgentContext, ask: AskMsg, options: UserAgentOptions): Promise<void> {
   await ctx.persist({ type: 'user-asked', requestId: ask.requestId, text: ask.text, ts: Date.now() })
   // only now: had the write failed, the entity restarts without an answer it would wait for forever
-  const answering: Answering = { ask, controller: new AbortController(), discard: false }
+  const answering: Answering = { ask, controller: new AbortController(), discard: false, interrupted: false }
   ctx.volatile.current = answering
   const { settings, history } = ctx.state
   const prompt: AgentPrompt = {
@@ -176,7 +188,7 @@ async function start (ctx: AgentContext, ask: AskMsg, options: UserAgentOptions)
   }
   options.inference.generate(ask.user, settings.model, prompt, onToken, { signal, onQueued }).then(
     (result): GenerationOutcome => ({ ok: true, answer: { ...result, requestId: ask.requestId } }),
-    (err: unknown): GenerationOutcome => ({ ok: false, error: errorAsData(err) })
+    (err: unknown): GenerationOutcome => ({ ok: false, error: errorData(err) })
   ).then((outcome) => { self.tell({ type: 'generation-ended', requestId: ask.requestId, outcome }) })
     .catch((err: unknown) => { ctx.log.warn({ err }, `agent ${ctx.key} could not take the end of its generation: ${describe(err)}`) })
 }
@@ -190,13 +202,16 @@ async function ended (ctx: AgentContext, requestId: string, outcome: GenerationO
     ctx.reply(ask.replyTo, unanswered(requestId, ctx.state.settings.model))
   } else if (!outcome.ok) {
     await ctx.persist({ type: 'answer-failed', requestId, error: `${outcome.error.name}: ${outcome.error.message}`, ts: Date.now() })
-    ctx.fail(ask.replyTo, new RemoteError(outcome.error))
-  } else if (outcome.answer.text.length === 0 && outcome.answer.stopReason === 'cancelled') {
-    await ctx.persist({ type: 'answer-failed', requestId, error: 'cancelled before the first token', ts: Date.now() })
-    ctx.reply(ask.replyTo, outcome.answer)
+    ctx.fail(ask.replyTo, rebuildError(outcome.error))
   } else {
-    const a = outcome.answer
-    await ctx.persist({ type: 'agent-answered', requestId, text: a.text, model: a.model, stopReason: a.stopReason, ts: Date.now() })
+    // an interrupt stops the generation as a cancel does; the answer says which it was
+    const stopReason: AgentStopReason = current.interrupted && outcome.answer.stopReason === 'cancelled' ? 'interrupted' : outcome.answer.stopReason
+    const a = { ...outcome.answer, stopReason }
+    if (a.text.length === 0 && (stopReason === 'cancelled' || stopReason === 'interrupted')) {
+      await ctx.persist({ type: 'answer-failed', requestId, error: `${stopReason} before the first token`, ts: Date.now() })
+    } else {
+      await ctx.persist({ type: 'agent-answered', requestId, text: a.text, model: a.model, stopReason, ts: Date.now() })
+    }
     ctx.reply(ask.replyTo, a)
   }
   const next = ctx.volatile.pending.shift()
@@ -217,51 +232,23 @@ function tellSink (ctx: AgentContext, sink: AgentSink, event: AgentStreamEvent):
   }
 }
 
-function unanswered (requestId: string, model: string): AgentAnswer {
-  return { requestId, text: '', model, stopReason: 'cancelled', promptTokens: 0, completionTokens: 0, droppedTurns: 0, ttftMs: 0, durationMs: 0 }
-}
-
-function errorAsData (err: unknown): { name: string, message: string, retryAfterMs?: number } {
-  const e = err as { name?: unknown, message?: unknown, retryAfterMs?: unknown } | null
-  const name = typeof e?.name === 'string' ? e.name : 'Error'
-  const message = typeof e?.message === 'string' ? e.message : String(err)
-  return typeof e?.retryAfterMs === 'number' ? { name, message, retryAfterMs: e.retryAfterMs } : { name, message }
+function unanswered (requestId: string, model: string, stopReason: AgentStopReason = 'cancelled'): AgentAnswer {
+  return { requestId, text: '', model, stopReason, promptTokens: 0, completionTokens: 0, droppedTurns: 0, ttftMs: 0, durationMs: 0 }
 }
 
 function bounded (history: AgentTurn[]): AgentTurn[] {
   return history.length > MAX_AGENT_TURNS ? history.slice(-MAX_AGENT_TURNS) : history
 }
 
-/** Validates a Configure request (every field optional) and returns the new settings. */
+/** Validates a Configure request (every field optional) and returns the new settings; a bad one
+ * throws InvalidAgentRequestError or UnknownModelError, which the kernel answers as a refusal. */
 function applyChange (settings: AgentSettings, change: AgentSettingsChange, options: UserAgentOptions): AgentSettings {
-  const invalid = (why: string): never => { throw new InvalidAgentRequestError(why) }
+  checkSettingsChange(change, options.maxTokensLimit)
   let { persona, model } = settings
-  if (change.persona !== undefined) {
-    if (typeof change.persona !== 'string') invalid('persona: expected a string')
-    const bytes = Buffer.byteLength(change.persona, 'utf8')
-    if (bytes > MAX_PERSONA_BYTES) invalid(`persona: ${bytes} bytes is over the limit of ${MAX_PERSONA_BYTES}`)
-    persona = change.persona.length === 0 ? DEFAULT_PERSONA : change.persona
-  }
+  if (change.persona !== undefined) persona = change.persona.length === 0 ? DEFAULT_PERSONA : change.persona
   if (change.model !== undefined) {
-    if (typeof change.model !== 'string') invalid('model: expected a string')
     if (change.model.length > 0) options.inference.checkModel(change.model)
     model = change.model
   }
-  const s = change.sampling ?? {}
-  const num = (key: keyof AgentSampling, min: number, max: number, integer: boolean): number => {
-    const value = s[key]
-    if (value === undefined) return settings.sampling[key]
-    if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max || (integer && !Number.isInteger(value))) {
-      return invalid(`${key}: expected ${integer ? 'an integer' : 'a number'} from ${min} to ${max}, got ${String(value)}`)
-    }
-    return value
-  }
-  const sampling: AgentSampling = {
-    temperature: num('temperature', 0, 2, false),
-    topP: num('topP', 0, 1, false),
-    topK: num('topK', 0, 1000, true),
-    maxTokens: num('maxTokens', 1, options.maxTokensLimit, true)
-  }
-  return { persona, model, sampling }
+  return { persona, model, sampling: { ...settings.sampling, ...change.sampling } }
 }
-

@@ -1,4 +1,4 @@
-import { assertNever } from './assert-never.ts'
+import { assertNever } from '../protocols/errors.ts'
 import { UnknownUserError, UserExistsError } from './errors.ts'
 import type { EntityType } from './entity-type.ts'
 import type { ReplyTo } from './reply-to.ts'

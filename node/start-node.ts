@@ -331,8 +331,15 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
           mesh.refresh()
           const streams = await gateway.ask<number>((replyTo) => ({ type: 'close-all', reason: 'node is shutting down', replyTo }))
             .catch(() => 0)
-          const clean = await stopGrpcServer(grpc.server, config.shutdownTimeout)
-          if (!clean) log.warn(`in-flight calls did not finish within ${config.shutdownTimeout} ms; they were cut`)
+          // in-flight calls and the entities' work in progress (an agent's answer) finish, for at
+          // most shutdown-timeout; answers still running then are interrupted: their partial text
+          // is journaled and their callers are told ('interrupted'), which ends their calls too
+          const [clean, work] = await Promise.all([
+            stopGrpcServer(grpc.server, config.shutdownTimeout + INTERRUPT_GRACE_MS),
+            actors.settleEntities(config.shutdownTimeout, INTERRUPT_GRACE_MS)
+          ])
+          if (work.interrupted > 0) log.warn({ interrupted: work.interrupted }, `${work.interrupted} entities were still busy after shutdown-timeout (${config.shutdownTimeout} ms) and were interrupted (agents keep their partial answers)`)
+          if (!clean) log.warn(`in-flight calls did not finish within ${config.shutdownTimeout + INTERRUPT_GRACE_MS} ms; they were cut`)
           await manager.close()
           await actors.terminate()
           await store.close()
@@ -350,6 +357,10 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
     throw err
   }
 }
+
+/** After the shutdown timeout, interrupted work (an agent's answer) gets this long to end cleanly:
+ * to journal what it has and answer its caller (a token and one fsync: milliseconds). */
+const INTERRUPT_GRACE_MS = 2_000
 
 /** Sampling of an agent that set none. */
 const DEFAULT_SAMPLING = { temperature: 0.7, topP: 0.95, topK: 40 } as const

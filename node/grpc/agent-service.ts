@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js'
 import type protobuf from 'protobufjs'
-import { MAX_AGENT_TURNS, describe } from '../../actors/index.ts'
+import { MAX_AGENT_TURNS, checkSettingsChange, describe } from '../../actors/index.ts'
 import type { ActorSystem, AgentAnswer, AgentMsg, AgentSettings, AgentSettingsChange, AgentTurn, Logger } from '../../actors/index.ts'
 import { statusError, toStatus } from './grpc-status.ts'
 import { Refusal, authenticateCall, invalid, retryStatus } from './refusal.ts'
@@ -125,6 +125,8 @@ export function agentServiceHandlers (deps: AgentServiceDeps): grpc.UntypedServi
         ...(req.model !== undefined && { model: req.model }),
         ...(Object.keys(sampling).length > 0 && { sampling })
       }
+      // checked here, before the agent (which checks again: its messages may come from anywhere)
+      checkSettingsChange(change)
       return wireSettings(await agent(user).ask<AgentSettings>((replyTo) => ({ type: 'configure', user, change, replyTo })))
     }),
 

@@ -40,6 +40,7 @@ export interface ClusterOptions {
 /** Not a member this node knows (the admin named a peer id that is not in the view). */
 export class UnknownPeerError extends Error {
   override readonly name = 'UnknownPeerError'
+  readonly kind = 'not-found'
 }
 
 /**
@@ -126,7 +127,11 @@ export class Cluster {
     const candidates: Candidate[] = members
       .filter((m) => m.peerId !== opts.system.node && (m.status === 'up' || m.status === 'suspect'))
       .map((m) => ({ peerId: m.peerId, roles: m.roles, capacity: m.capacity }))
-    if (opts.serving()) candidates.push({ peerId: opts.system.node, roles: opts.roles.current, capacity: opts.capacity })
+    // a draining node hands its entities to the others, but keeps those of a role nobody else
+    // holds until it exits (a lone node finishes what is in flight instead of refusing it)
+    const held = new Set(candidates.flatMap((c) => c.roles))
+    const mine = opts.serving() ? opts.roles.current : opts.roles.current.filter((r) => !held.has(r))
+    if (mine.length > 0) candidates.push({ peerId: opts.system.node, roles: mine, capacity: opts.capacity })
     if (!this.placement.update(candidates)) return
     const self = opts.system.node
     const moved = opts.system.handOff((type, key) => {

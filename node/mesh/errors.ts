@@ -5,6 +5,7 @@
 /** No member that is up holds the role an entity type needs. */
 export class NoOwnerError extends Error {
   override readonly name = 'NoOwnerError'
+  readonly kind = 'unavailable'
   readonly role: string
   constructor (type: string, role: string) {
     super(`no member that is up holds the ${role} role, which ${type} entities need; start a node with --role ${role} or add the role to one (plexi admin roles set PEER LIST)`)
@@ -15,6 +16,7 @@ export class NoOwnerError extends Error {
 /** The peer a message or ask went to cannot be reached (down, or its stream closed). */
 export class PeerUnreachableError extends Error {
   override readonly name = 'PeerUnreachableError'
+  readonly kind = 'unavailable'
   readonly peer: string
   constructor (peer: string, why: string) {
     super(`peer ${peer} is unreachable: ${why}`)
@@ -25,6 +27,7 @@ export class PeerUnreachableError extends Error {
 /** A message too large for one frame of the actor protocol. */
 export class MessageTooLargeError extends Error {
   override readonly name = 'MessageTooLargeError'
+  readonly kind = 'exhausted'
   constructor (bytes: number, max: number) {
     super(`a message of ${bytes} bytes is over the ${max}-byte frame limit of the mesh`)
   }
@@ -33,4 +36,11 @@ export class MessageTooLargeError extends Error {
 /** A role list that cannot be applied. */
 export class InvalidRolesError extends Error {
   override readonly name = 'InvalidRolesError'
+  readonly kind = 'invalid'
+}
+
+/** A request from another member that is malformed (a system actor refuses it; nothing changes). */
+export class InvalidPeerRequestError extends Error {
+  override readonly name = 'InvalidPeerRequestError'
+  readonly kind = 'invalid'
 }

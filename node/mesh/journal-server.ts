@@ -1,4 +1,6 @@
 import type { ActorSystem, Behavior, Journal, JournalRecord, ReplyTo } from '../../actors/index.ts'
+import { clip } from '../../protocols/errors.ts'
+import { InvalidPeerRequestError } from './errors.ts'
 
 export type JournalMsg =
   /** The highest seq of an entity's journal here (after a hand-off in progress has written all). */
@@ -24,7 +26,7 @@ export function journalServer (system: ActorSystem, journal: Journal): Behavior<
     receive (_state, msg, ctx) {
       const entityId = (msg as { entityId?: unknown }).entityId
       const slash = typeof entityId === 'string' ? entityId.indexOf('/') : -1
-      if (typeof entityId !== 'string' || entityId.length > 300 || slash < 1) throw new TypeError('journal request: entityId must be "type/key"')
+      if (typeof entityId !== 'string' || entityId.length > 300 || slash < 1) throw new InvalidPeerRequestError('journal request: entityId must be "type/key"')
       if (msg.type === 'head') {
         system.handedOff(entityId.slice(0, slash), entityId.slice(slash + 1), HANDED_OFF_WAIT_MS)
           .then(() => journal.highestSeq(entityId))
@@ -33,13 +35,13 @@ export function journalServer (system: ActorSystem, journal: Journal): Behavior<
       }
       if (msg.type === 'read') {
         if (!Number.isSafeInteger(msg.from) || msg.from < 1 || !Number.isSafeInteger(msg.limit) || msg.limit < 1 || msg.limit > JOURNAL_PAGE) {
-          throw new RangeError(`journal read: from must be >= 1 and limit 1-${JOURNAL_PAGE}`)
+          throw new InvalidPeerRequestError(`journal read: from must be >= 1 and limit 1-${JOURNAL_PAGE}`)
         }
         journal.read(entityId, { from: msg.from, limit: msg.limit })
           .then((records) => { ctx.reply(msg.replyTo, records) }, (err: unknown) => { ctx.fail(msg.replyTo, err) })
         return undefined
       }
-      throw new TypeError(`unknown journal request ${JSON.stringify((msg as { type?: unknown }).type)}`)
+      throw new InvalidPeerRequestError(`unknown journal request ${clip(JSON.stringify((msg as { type?: unknown }).type) ?? '', 64)}`)
     }
   }
 }

@@ -30,6 +30,7 @@ export const MAX_RECORD_BYTES = 16_384
 
 export class InvalidMemberRecordError extends Error {
   override readonly name = 'InvalidMemberRecordError'
+  readonly kind = 'invalid'
 }
 
 const packr = new Packr({ useRecords: false })

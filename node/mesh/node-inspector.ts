@@ -1,4 +1,6 @@
 import type { ActorSystem, Behavior, Journal, ReplyTo } from '../../actors/index.ts'
+import { clip } from '../../protocols/errors.ts'
+import { InvalidPeerRequestError } from './errors.ts'
 
 /** A live actor or active entity of one node, as the admin API lists it. */
 export interface ActorRow {
@@ -43,7 +45,7 @@ export function nodeInspector (system: ActorSystem, journal: Journal): Behavior<
           return undefined
         }
         default:
-          throw new TypeError(`unknown inspector request ${JSON.stringify((msg as { type?: unknown }).type)}`)
+          throw new InvalidPeerRequestError(`unknown inspector request ${clip(JSON.stringify((msg as { type?: unknown }).type) ?? '', 64)}`)
       }
     }
   }

@@ -42,6 +42,7 @@ const PSK_HEADER = '/key/swarm/psk/1.0.0/'
 
 export class ClusterKeyError extends Error {
   override readonly name = 'ClusterKeyError'
+  readonly kind = 'invalid'
 }
 
 export interface P2pHostOptions {

@@ -1,6 +1,7 @@
 import { NODE_ROLES, isNodeRole } from '../../actors/index.ts'
 import type { Behavior, NodeRole, ReplyTo } from '../../actors/index.ts'
 import { InvalidRolesError } from './errors.ts'
+import { clip } from '../../protocols/errors.ts'
 
 /** The roles of a node, as the role manager reports them. */
 export interface RolesInfo {
@@ -54,7 +55,7 @@ export function roleManager (opts: {
         ctx.reply(msg.replyTo, { peerId: opts.peerId, roles: opts.roles.current })
         return undefined
       }
-      if (msg.type !== 'set') throw new InvalidRolesError(`unknown role manager request ${JSON.stringify((msg as { type?: unknown }).type)}`)
+      if (msg.type !== 'set') throw new InvalidRolesError(`unknown role manager request ${clip(JSON.stringify((msg as { type?: unknown }).type) ?? '', 64)}`)
       const roles = checkRoles(msg.roles)
       const previous = opts.roles.current
       if (roles.join(',') !== previous.join(',')) {

@@ -63,6 +63,7 @@ export class NodeMetrics {
       }
     })
     counterOf(registers, 'plexi_actor_failures_total', 'Actor handlers or inits that threw', () => stats.failures)
+    counterOf(registers, 'plexi_actor_refusals_total', 'Requests an actor refused (invalid, unknown, denied, over a limit): the asker was told, the actor went on', () => stats.refusals)
     counterOf(registers, 'plexi_actor_restarts_total', 'Actor restarts by supervisors', () => stats.restarts)
     counterOf(registers, 'plexi_supervisor_escalations_total', 'Restart intensity exceeded', () => stats.escalations)
     counterOf(registers, 'plexi_entity_activations_total', 'Entity activations', () => stats.entityActivations)
@@ -165,9 +166,10 @@ export class NodeMetrics {
         for (const m of mesh.members()) this.inc({ status: m.status })
       }
     })
+    // a lone node (no cluster key) exports the same series at zero: dashboards and alerts need not
+    // care which kind of node they scrape
     const transport = mesh.transport
-    if (transport === undefined) return
-    const stats = transport.stats
+    const stats = transport?.stats ?? { writes: 0, framesSent: 0, framesReceived: 0, envelopesSent: 0, envelopesReceived: 0, forwarded: 0, framesRefused: 0 }
     counterOf(registers, 'plexi_mesh_writes_total', 'Writes to actor protocol streams (each holds one or more frames)', () => stats.writes)
     counterOf(registers, 'plexi_mesh_frames_sent_total', 'Actor protocol frames sent', () => stats.framesSent)
     counterOf(registers, 'plexi_mesh_frames_received_total', 'Actor protocol frames received', () => stats.framesReceived)
@@ -179,7 +181,7 @@ export class NodeMetrics {
       name: 'plexi_mesh_queued_bytes',
       help: 'Bytes waiting to be sent to other nodes',
       registers,
-      collect () { this.set(transport.queued().reduce((sum, q) => sum + q.bytes, 0)) }
+      collect () { this.set((transport?.queued() ?? []).reduce((sum, q) => sum + q.bytes, 0)) }
     })
   }
 

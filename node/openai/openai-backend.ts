@@ -41,7 +41,8 @@ export function openAiBackend (deps: {
         onEvent: (event) => { if (event.kind === 'token') onToken(event.text) }
       })
       const { text, stopReason, promptTokens, completionTokens, droppedTurns, ttftMs, durationMs } = answer
-      return { text, stopReason, promptTokens, completionTokens, droppedTurns, ttftMs, durationMs }
+      // an answer the node's stop interrupted ends as a cancelled one does here (OpenAI has neither)
+      return { text, stopReason: stopReason === 'interrupted' ? 'cancelled' : stopReason, promptTokens, completionTokens, droppedTurns, ttftMs, durationMs }
     }
   }
 }

@@ -1,12 +1,10 @@
 import { Packr } from 'msgpackr'
 import { ENVELOPE, LIMITS, MAX_ENVELOPES_PER_FRAME, MAX_FRAME_BYTES, MAX_HOPS } from './constants.ts'
+import { isErrorData } from '../errors.ts'
+import type { ErrorData } from '../errors.ts'
 
-/** An error as it crosses the wire: its name, message and plain fields (e.g. retryAfterMs). */
-export interface WireError {
-  readonly name: string
-  readonly message: string
-  readonly fields?: Readonly<Record<string, string | number | boolean>>
-}
+/** An error as it crosses the wire: protocols/errors.ts ErrorData (name, message, kind, fields). */
+export type WireError = ErrorData
 
 export type Envelope =
   | readonly [typeof ENVELOPE.ENTITY, string, string, unknown, number, string]
@@ -18,6 +16,7 @@ export type Envelope =
 /** A frame or envelope that breaks the protocol: the stream that sent it is closed. */
 export class InvalidFrameError extends Error {
   override readonly name = 'InvalidFrameError'
+  readonly kind = 'invalid'
 }
 
 const packr = new Packr({ useRecords: false, moreTypes: false })
@@ -119,7 +118,9 @@ function checkEnvelope (e: unknown, i: number): void {
       if (e.length !== 3 || !str(e[1], LIMITS.askId)) bad('reply envelope needs [3, askId, value]')
       return
     case ENVELOPE.FAILURE:
-      if (e.length !== 3 || !str(e[1], LIMITS.askId) || !isWireError(e[2])) bad('failure envelope needs [4, askId, { name, message }]')
+      // a peer of an earlier version sends no kind: the failure is then internal (500, INTERNAL)
+      if (e.length === 3 && typeof e[2] === 'object' && e[2] !== null && !Array.isArray(e[2]) && e[2].kind === undefined) e[2] = { ...e[2], kind: 'internal' }
+      if (e.length !== 3 || !str(e[1], LIMITS.askId) || !isErrorData(e[2])) bad('failure envelope needs [4, askId, { name, message, kind, fields? }]')
       return
     case ENVELOPE.OWNER:
       if (e.length !== 4 || !str(e[1], LIMITS.type) || !str(e[2], LIMITS.key) || !str(e[3], LIMITS.peerId)) bad('owner envelope needs [5, type, key, owner]')
@@ -129,15 +130,6 @@ function checkEnvelope (e: unknown, i: number): void {
   }
 }
 
-function isWireError (v: unknown): v is WireError {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false
-  const w = v as Record<string, unknown>
-  if (!str(w.name, LIMITS.errorName) || !str(w.message, LIMITS.errorMessage)) return false
-  if (w.fields === undefined) return true
-  if (typeof w.fields !== 'object' || w.fields === null || Array.isArray(w.fields)) return false
-  const entries = Object.entries(w.fields)
-  return entries.length <= LIMITS.errorFields && entries.every(([, x]) => ['string', 'number', 'boolean'].includes(typeof x))
-}
 
 function str (v: unknown, max: number): v is string {
   return typeof v === 'string' && v.length <= max

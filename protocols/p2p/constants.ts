@@ -50,8 +50,5 @@ export const LIMITS = {
   key: 256,
   path: 512,
   peerId: 128,
-  askId: 32,
-  errorName: 128,
-  errorMessage: 4096,
-  errorFields: 16
+  askId: 32
 } as const

@@ -1,4 +1,4 @@
-import { describe } from '../../actors/index.ts'
+import { describe } from '../../protocols/errors.ts'
 import {
   InferenceQueueFullError, InferenceUnavailableError, RemoteInferenceError, UnknownModelError
 } from '../errors.ts'

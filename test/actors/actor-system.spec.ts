@@ -61,6 +61,35 @@ describe('ActorSystem', () => {
       expect((err as Error).message).to.equal('asked to fail')
     })
 
+    it('should answer a refused request with its error and go on with its state, never restarting, when the handler throws a refusal', async () => {
+      class TooBigError extends Error {
+        override readonly name = 'TooBigError'
+        readonly kind = 'invalid'
+      }
+      let inits = 0
+      type Msg = { type: 'add', by: number, replyTo: ReplyTo<number> } | { type: 'crash' }
+      const ref = system.spawn<Msg, number>({
+        init: () => { inits++; return 0 },
+        receive (n, msg, ctx) {
+          if (msg.type === 'crash') throw new Error('a bug')
+          if (msg.by > 10) throw new TooBigError(`${msg.by} is over 10`)
+          ctx.reply(msg.replyTo, n + msg.by)
+          return n + msg.by
+        }
+      }, { restart: 'permanent' })
+      const add = (by: number): Promise<number> => ref.ask<number>((replyTo) => ({ type: 'add', by, replyTo }))
+      expect(await add(3)).to.equal(3)
+      const refused = await Promise.allSettled(Array.from({ length: 20 }, () => add(11)))
+      for (const r of refused) expect((r as PromiseRejectedResult).reason).to.be.instanceOf(TooBigError)
+      expect(await add(4)).to.equal(7)
+      expect([inits, system.stats.refusals, system.stats.failures, system.stats.restarts]).to.deep.equal([1, 20, 0, 0])
+      // anything else is a failure, as before: the actor restarts with a fresh state
+      ref.tell({ type: 'crash' })
+      await waitFor(() => inits === 2, 'the restart')
+      expect(await add(1)).to.equal(1)
+      expect(system.stats.failures).to.equal(1)
+    })
+
     it('should reject an ask with the abort reason when its signal aborts', async () => {
       const silent = system.spawn<CounterMsg, undefined>({ receive: () => undefined })
       const controller = new AbortController()

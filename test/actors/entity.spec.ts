@@ -94,6 +94,51 @@ function listType (snapshotEvery: number): EntityType<ListMsg, ListState, ListEv
   }
 }
 
+/** Work that outlives the message that started it: `start` begins a job that ends when the test
+ * says (`finish`), and its end comes back to the entity as a message to itself. Busy meanwhile. */
+type JobMsg =
+  | { type: 'start', replyTo: ReplyTo<string> }
+  | { type: 'job-ended', how: 'finished' | 'interrupted' }
+  | { type: 'events', replyTo: ReplyTo<string[]> }
+type JobEvent = { type: 'job-ended', how: 'finished' | 'interrupted' }
+interface JobVolatile { running: { finish: () => void, stop: () => void, asker: ReplyTo<string> } | undefined }
+
+function jobType (): EntityType<JobMsg, { ended: string[] }, JobEvent, JobVolatile> & { finish: (key: string) => void } {
+  const finishers = new Map<string, () => void>()
+  return {
+    type: 'job',
+    role: 'ai',
+    initialState: () => ({ ended: [] }),
+    applyEvent: (state, event) => ({ ended: [...state.ended, event.how] }),
+    createVolatile: () => ({ running: undefined }),
+    busy: (ctx) => ctx.volatile.running !== undefined,
+    interrupt (ctx) { ctx.volatile.running?.stop() },
+    async receive (ctx, msg) {
+      switch (msg.type) {
+        case 'start': {
+          const self = ctx.self
+          let end!: (how: 'finished' | 'interrupted') => void
+          new Promise<'finished' | 'interrupted'>((resolve) => { end = resolve }).then((how) => { self.tell({ type: 'job-ended', how }) }, () => undefined)
+          ctx.volatile.running = { finish: () => { end('finished') }, stop: () => { end('interrupted') }, asker: msg.replyTo }
+          finishers.set(ctx.key, () => { end('finished') })
+          return
+        }
+        case 'job-ended': {
+          const running = ctx.volatile.running
+          if (running === undefined) return
+          ctx.volatile.running = undefined
+          await ctx.persist({ type: 'job-ended', how: msg.how })
+          ctx.reply(running.asker, msg.how)
+          return
+        }
+        case 'events':
+          ctx.reply(msg.replyTo, ctx.state.ended)
+      }
+    },
+    finish: (key) => { finishers.get(key)?.() }
+  }
+}
+
 const deposit = (system: ActorSystem, key: string, amount: number): Promise<number> =>
   system.entity<AccountMsg>('account', key).ask<number>((replyTo) => ({ type: 'deposit', amount, replyTo }))
 const balance = (system: ActorSystem, key: string): Promise<{ balance: number, seq: number }> =>
@@ -106,7 +151,7 @@ describe('entities', () => {
   let store: LevelStore
   let system: ActorSystem
 
-  async function open (types: Array<EntityType<any, any, any>> = [accountType()]): Promise<void> {
+  async function open (types: Array<EntityType<any, any, any, any>> = [accountType()]): Promise<void> {
     store = await LevelStore.open(dir.path)
     system = new ActorSystem({ journal: store.journal, snapshots: store.snapshots, strictSerialization: true })
     for (const type of types) system.registerEntity(type)
@@ -336,6 +381,36 @@ describe('entities', () => {
     const err = await deposit(system, 'jack', 1).then(() => null, (e: unknown) => e)
     expect(err).to.have.property('name', 'JournalWriteError')
     expect(causes(err)).to.include('StoreClosedError')
+  })
+
+  it('should wait for busy work to end before a stop goes on, its end coming back to the same activation', async () => {
+    const job = jobType()
+    await open([job])
+    const ref = system.entity<JobMsg>(job, 'j1')
+    const result = ref.ask<string>((replyTo) => ({ type: 'start', replyTo }), { timeout: 10_000 })
+    // handled in order: once `events` is answered, the job has started
+    expect(await ref.ask<string[]>((replyTo) => ({ type: 'events', replyTo }))).to.deep.equal([])
+    let settled = false
+    const settling = system.settleEntities(10_000, 1_000).then((r) => { settled = true; return r })
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(settled, 'settled while the job still runs').to.equal(false)
+    job.finish('j1')
+    expect(await settling).to.deep.equal({ interrupted: 0, busy: 0 })
+    expect(await result).to.equal('finished')
+    expect(await ref.ask<string[]>((replyTo) => ({ type: 'events', replyTo }))).to.deep.equal(['finished'])
+  })
+
+  it('should interrupt the work still running when the stop cannot wait any longer, and let it end cleanly', async () => {
+    const job = jobType()
+    await open([job])
+    const ref = system.entity<JobMsg>(job, 'j2')
+    const result = ref.ask<string>((replyTo) => ({ type: 'start', replyTo }), { timeout: 10_000 })
+    expect(await ref.ask<string[]>((replyTo) => ({ type: 'events', replyTo }))).to.deep.equal([])
+    expect(await system.settleEntities(1, 5_000)).to.deep.equal({ interrupted: 1, busy: 0 })
+    expect(await result).to.equal('interrupted')
+    expect(await ref.ask<string[]>((replyTo) => ({ type: 'events', replyTo }))).to.deep.equal(['interrupted'])
+    // nothing is busy: a stop goes on at once
+    expect(await system.settleEntities(1, 1)).to.deep.equal({ interrupted: 0, busy: 0 })
   })
 
   it('should refuse unknown types, bad keys and bad entity definitions with clear errors', async () => {

@@ -333,6 +333,10 @@ describe('single node (real processes on loopback)', function () {
       expect(before).to.match(/^plexi_mailbox_messages\{kind="room"\} \d+$/m)
       expect(before).to.match(/^plexi_messages_dropped_total\{reason="mailbox_full"\} \d+$/m)
       expect(before).not.to.match(/^(?!plexi_|#)\w+/m)
+      // a lone node (no cluster key) exports the mesh series too, at zero
+      for (const name of ['plexi_mesh_writes_total', 'plexi_mesh_frames_sent_total', 'plexi_mesh_envelopes_received_total', 'plexi_mesh_forwarded_total', 'plexi_mesh_frames_refused_total', 'plexi_mesh_queued_bytes']) {
+        expect(value(before, name), name).to.equal(0)
+      }
       const client = chatClient(node.grpc, tokens.bob)
       try {
         await client.call('Post', { room: 'metrics', text: 'one' })

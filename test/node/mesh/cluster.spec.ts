@@ -6,7 +6,7 @@ import { generateKey } from '@libp2p/pnet'
 import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
 import { Packr } from 'msgpackr'
 import { ActorSystem, PermissionDeniedError, chatRoom, roomDirectory, userDirectory } from '../../../actors/index.ts'
-import type { Behavior, NodeRole, PostAck, ReplyTo, RoomMsg } from '../../../actors/index.ts'
+import type { Behavior, EntityType, NodeRole, PostAck, ReplyTo, RoomMsg } from '../../../actors/index.ts'
 import { LevelStore } from '../../../node/index.ts'
 import { Cluster } from '../../../node/mesh/cluster.ts'
 import { readClusterKey, startP2pHost } from '../../../node/mesh/p2p-host.ts'
@@ -40,6 +40,49 @@ function echo (): Behavior<EchoMsg, undefined> {
       if (msg.fail === true) throw new PermissionDeniedError(`no echo for ${msg.text}`)
       ctx.reply(msg.replyTo, { text: msg.text, node: ctx.system.node })
       return undefined
+    }
+  }
+}
+
+type TaskMsg =
+  | { readonly type: 'begin', readonly replyTo: ReplyTo<string> }
+  | { readonly type: 'ended' }
+  | { readonly type: 'where', readonly replyTo: ReplyTo<{ node: string, ended: number }> }
+
+/** An entity whose work outlives the message that began it (as an agent's answer does): busy until
+ * the test calls `end`, when the work tells the entity so (a message to itself). */
+function taskType (): EntityType<TaskMsg, { ended: number }, { type: 'task-ended' }, { asker?: ReplyTo<string>, end?: () => void }> & { end: () => void } {
+  let endAll: Array<() => void> = []
+  return {
+    type: 'task',
+    role: 'ai',
+    initialState: () => ({ ended: 0 }),
+    applyEvent: (state) => ({ ended: state.ended + 1 }),
+    createVolatile: () => ({}),
+    busy: (ctx) => ctx.volatile.asker !== undefined,
+    async receive (ctx, msg) {
+      switch (msg.type) {
+        case 'begin': {
+          const self = ctx.self
+          ctx.volatile.asker = msg.replyTo
+          endAll.push(() => { self.tell({ type: 'ended' }) })
+          return
+        }
+        case 'ended': {
+          const asker = ctx.volatile.asker
+          if (asker === undefined) return
+          ctx.volatile.asker = undefined
+          await ctx.persist({ type: 'task-ended' })
+          ctx.reply(asker, ctx.system.node)
+          return
+        }
+        case 'where':
+          ctx.reply(msg.replyTo, { node: ctx.system.node, ended: ctx.state.ended })
+      }
+    },
+    end: () => {
+      for (const end of endAll) end()
+      endAll = []
     }
   }
 }
@@ -247,6 +290,26 @@ describe('Cluster: remote actors and placement (real libp2p on loopback, in one 
     expect(a.system.entities('room').map((e) => e.key).sort()).to.deep.equal([...rooms].sort())
     const bad = await a.cluster.setRoles(b.id, ['chat', 'nope']).then(() => undefined, (e: Error) => e)
     expect(bad?.name).to.equal('InvalidRolesError')
+  })
+
+  it('should hand off a busy entity only once its work has ended, the end reaching the activation that began it', async () => {
+    const [a, b] = await cluster([['ai'], ['ai']]) as [TestNode, TestNode]
+    const task = taskType()
+    a.system.registerEntity(task)
+    b.system.registerEntity(task)
+    const key = Array.from({ length: 64 }, (_, i) => `t-${i}`).find((k) => a.cluster.placement.ownerOf('task', 'ai', k) === a.id) as string
+    const ref = b.system.entity<TaskMsg>('task', key)
+    const result = ref.ask<string>((replyTo) => ({ type: 'begin', replyTo }), { timeout: 20_000 })
+    expect(await ref.ask((replyTo) => ({ type: 'where', replyTo }))).to.deep.equal({ node: a.id, ended: 0 })
+    await a.cluster.setRoles(a.id, ['chat'])
+    await waitFor(() => b.cluster.placement.ownerOf('task', 'ai', key) === b.id, 'b to own the task', { timeout: 10_000, interval: 20 })
+    // its owner is b now, but the work it began lives on a: it stays there until the work ends
+    expect(a.system.entities('task').map((e) => e.key)).to.deep.equal([key])
+    task.end()
+    expect(await result).to.equal(a.id)
+    await waitFor(() => a.system.entities('task').length === 0, 'a to hand the task off', { timeout: 10_000, interval: 20 })
+    // b takes it over with its history (the end journaled on a)
+    expect(await ref.ask((replyTo) => ({ type: 'where', replyTo }))).to.deep.equal({ node: b.id, ended: 1 })
   })
 
   it('should fail asks to a member that went away at once, not at their timeout', async () => {
