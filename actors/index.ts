@@ -1,48 +1,6 @@
 /**
- * The actor kernel: actors, supervision, timers, entities and the storage contracts they use.
+ * actors/: the actor kernel (kernel/: a library with no I/O of its own) and, apart from it, the
+ * entity behaviours of the card (entities/: chat rooms, directories, agents; soon shard holders).
  */
-export { ActorSystem } from './actor-system.ts'
-export type { ActorSystemOptions } from './actor-system.ts'
-export type { Remoting, ReplyOutcome } from './remoting.ts'
-export { ActorRef } from './actor-ref.ts'
-export type { ActorAddress } from './actor-ref.ts'
-export type { ActorInfo, CellStatus } from './actor-cell.ts'
-export type {
-  ActorContext, BackoffOptions, Behavior, ExitReason, RestartType, Signal, SpawnOptions, Strategy, SupervisionFlags
-} from './behavior.ts'
-export { supervisor } from './supervisor.ts'
-export type { ChildInfo, ChildSpec, SupervisorMsg } from './supervisor.ts'
-export { TimerScheduler } from './timer-scheduler.ts'
-export type { AskObserver, AskOptions, AskOutcome, DeliveryResult } from './pending-asks.ts'
-export { isReplyTo, replyToOf } from './reply-to.ts'
-export type { ReplyTo } from './reply-to.ts'
-export { EntityRef } from './entity-ref.ts'
-export type { EntityAddress } from './entity-ref.ts'
-export type { EntityContext, EntityType } from './entity-type.ts'
-export type { EntityInfo } from './entity-host.ts'
-export type { Journal, JournalRecord, Snapshot, SnapshotStore } from './journal.ts'
-export { NODE_ROLES, isNodeRole } from './node-role.ts'
-export type { NodeRole } from './node-role.ts'
-export { SystemStats } from './system-stats.ts'
-export { assertPlainData, createPlainCodec } from './plain-data.ts'
-export type { PlainCodec } from './plain-data.ts'
-export { assertNever } from '../protocols/errors.ts'
-export { silentLogger } from './logger.ts'
-export type { Logger } from './logger.ts'
-export * from './errors.ts'
-export * as constants from './constants.ts'
-export { chatRoom } from './chat-room.ts'
-export { MAX_HISTORY_LIMIT } from './chat-room-protocol.ts'
-export type { AgentPartial, ChatMessage, ChatMessageKind, PostAck, RoomEvent, RoomFeed, RoomInfo, RoomMsg, RoomState } from './chat-room-protocol.ts'
-export { AGENT_MENTION, agentDisplayName } from './chat-room-protocol.ts'
-export { roomDirectory } from './room-directory.ts'
-export type { RoomDirectoryMsg, RoomSummary } from './room-directory.ts'
-export { userDirectory } from './user-directory.ts'
-export type { UserDirectoryMsg, UserSummary } from './user-directory.ts'
-export { userAgent } from './user-agent.ts'
-export type { AgentInference, AgentPrompt, UserAgentOptions } from './user-agent.ts'
-export { DEFAULT_PERSONA, MAX_AGENT_TURNS, MAX_PENDING_ASKS, MAX_PERSONA_BYTES, SAMPLING_RANGES, checkSettingsChange } from './agent-protocol.ts'
-export type {
-  AgentAnswer, AgentEvent, AgentMsg, AgentSampling, AgentSettings, AgentSettingsChange, AgentSink, AgentState, AgentStopReason,
-  AgentStreamEvent, AgentTurn, GenerationOutcome
-} from './agent-protocol.ts'
+export * from './kernel/index.ts'
+export * from './entities/index.ts'

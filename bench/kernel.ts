@@ -169,7 +169,7 @@ async function activationsOurs (dirs: Dirs): Promise<number> {
   const prefix = `r${run++}-`
   const start = performance.now()
   await Promise.all(Array.from({ length: ACTIVATIONS }, (_, i) =>
-    system.entity<RoomMsg>('room', `${prefix}${i}`).ask<number>((replyTo) => ({ type: 'hello', replyTo }))))
+    system.entity(roomType, `${prefix}${i}`).ask<number>((replyTo) => ({ type: 'hello', replyTo }))))
   const ms = performance.now() - start
   await system.terminate()
   await store.close()

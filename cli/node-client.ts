@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js'
-import { loadChatService } from '../protocols/index.ts'
+import { loadChatService } from '../protocols/grpc/index.ts'
 import { CliError } from './cli-errors.ts'
 
 /** Unary calls give up after this long. */

@@ -156,3 +156,32 @@ export function assertNever (value: never, what = 'message'): never {
   const type = (value as { type?: unknown } | null)?.type
   throw new UnexpectedMessageError(`unexpected ${what}${type === undefined ? '' : ` of type ${clip(JSON.stringify(type) ?? String(type), 64)}`}`)
 }
+
+/** A request as sent breaks a rule of its protocol; the message names the field. */
+export class InvalidRequestError extends Error {
+  override readonly name = 'InvalidRequestError'
+  readonly kind = 'invalid'
+}
+
+/** No credential, or one that is not (or no longer) valid. */
+export class UnauthenticatedError extends Error {
+  override readonly name = 'UnauthenticatedError'
+  readonly kind = 'unauthenticated'
+}
+
+/** The node takes no new requests now: it is starting or shutting down. */
+export class NotServingError extends Error {
+  override readonly name = 'NotServingError'
+  readonly kind = 'unavailable'
+}
+
+/** A user, a client or an IP went over a rate limit; it may try again after `retryAfterMs`. */
+export class RateLimitedError extends Error {
+  override readonly name = 'RateLimitedError'
+  readonly kind = 'exhausted'
+  readonly retryAfterMs: number
+  constructor (message: string, retryAfterMs: number) {
+    super(message)
+    this.retryAfterMs = retryAfterMs
+  }
+}

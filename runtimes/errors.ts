@@ -3,8 +3,8 @@
  * cross worker threads as ErrorData (protocols/errors.ts) and are rebuilt with
  * `rebuildInferenceError`.
  */
-import { errorClasses, rebuildError } from '../protocols/errors.ts'
-import type { ErrorData } from '../protocols/errors.ts'
+import { errorClasses, rebuildError } from '../protocols/index.ts'
+import type { ErrorData } from '../protocols/index.ts'
 
 
 /** The model is not in the registry, or its file was refused by the validator. */

@@ -1,7 +1,7 @@
 import { Command } from 'commander'
 import { chmod, mkdir, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
-import type { Member } from '../../node/index.ts'
+import type { Member } from '../../protocols/index.ts'
 import { AdminClient } from '../admin-client.ts'
 import { UsageError } from '../cli-errors.ts'
 import { printJson, printTable } from '../cli-io.ts'

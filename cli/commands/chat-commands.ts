@@ -1,7 +1,7 @@
 import { Command } from 'commander'
 import * as grpc from '@grpc/grpc-js'
 import { createInterface } from 'node:readline'
-import { MAX_HISTORY_LIMIT } from '../../actors/index.ts'
+import { MAX_HISTORY_LIMIT } from '../../protocols/index.ts'
 import type { ChatMessage, PostAck, RoomInfo } from '../../actors/index.ts'
 import { ROOM_NAME_RULE, isRoomName } from '../../protocols/index.ts'
 import { NodeClient, cliError } from '../node-client.ts'

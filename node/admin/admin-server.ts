@@ -3,37 +3,21 @@ import type { FastifyBaseLogger, FastifyError, FastifyInstance, FastifyReply, Fa
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import { Ajv } from 'ajv'
-import { describe, roomDirectory } from '../../actors/index.ts'
-import type { ActorSystem, Journal, RoomSummary } from '../../actors/index.ts'
-import { adminSchemas } from '../../protocols/index.ts'
-import { tokenMatches } from '../identity/admin-token.ts'
-import type { NodeMetrics } from '../metrics/node-metrics.ts'
-import type { UserAccounts } from '../users/user-accounts.ts'
+import { ROOMS, ROOM_DIRECTORY_KEY } from '../../actors/index.ts'
+import type { ActorSystem, RoomSummary } from '../../actors/index.ts'
+import { adminSchemas, describe } from '../../protocols/index.ts'
+import type { Member } from '../../protocols/index.ts'
+import { tokenMatches } from '../identity/index.ts'
+import type { NodeMetrics } from '../metrics/index.ts'
+import type { UserAccounts } from '../users/index.ts'
 import type { LoadedModel, ModelEntry, ModelManager, ModelRegistry } from '../../runtimes/index.ts'
-import { localActors, localEntity } from '../mesh/node-inspector.ts'
-import type { ActorRow, EntityRow } from '../mesh/node-inspector.ts'
-import type { RolesInfo } from '../mesh/role-manager.ts'
+import type { ActorRow, EntityRow, RolesInfo } from '../mesh/index.ts'
 
 export type Readiness = 'starting' | 'ready' | 'draining'
-
-export interface Member {
-  peerId: string
-  roles: string[]
-  status: 'joining' | 'up' | 'suspect' | 'draining' | 'down'
-  addresses: { grpc: string, admin: string, p2p: string[] }
-  load: { actors: number, entities: number, mailbox: number, rssBytes: number }
-  /** Placement weight. */
-  capacity: number
-  startedAt: number
-  version: string
-  /** Other members: ms since the epoch of their last heartbeat. */
-  lastSeen?: number
-}
 
 export interface AdminServerDeps {
   readonly system: ActorSystem
   readonly users: UserAccounts
-  readonly journal: Journal
   readonly metrics: NodeMetrics
   readonly adminToken: string
   /** When set, /metrics needs it as a bearer token. */
@@ -42,8 +26,8 @@ export interface AdminServerDeps {
   readonly self: () => Member
   /** The other members this node knows of (absent: none). */
   readonly others?: () => Member[]
-  /** Cluster-wide listings and role changes (absent: this node's own actors only, no roles route). */
-  readonly cluster?: ClusterAdmin
+  /** Listings across the cluster (this node alone without a cluster key) and role changes. */
+  readonly cluster: ClusterAdmin
   /** The node's models (absent: the route lists none). */
   readonly models?: ModelRegistry
   /** What is loaded, and load/unload (absent: nothing is, and the routes answer 404). */
@@ -52,7 +36,7 @@ export interface AdminServerDeps {
   readonly logger?: FastifyBaseLogger | false
 }
 
-/** What the admin API asks of the cluster (node/mesh/cluster.ts). */
+/** What the admin API asks of the cluster (node/mesh ClusterAdmin). */
 export interface ClusterAdmin {
   actors (kind?: string): Promise<{ actors: ActorRow[], unreachable: string[] }>
   entity (type: string, key: string): Promise<EntityRow | null>
@@ -143,9 +127,7 @@ export async function buildAdminServer (deps: AdminServerDeps): Promise<FastifyI
         response: { 200: { type: 'array', items: ref('Actor') }, ...errors(400, 401) }
       }
     }, async (request, reply) => {
-      const type = request.query.type
-      if (deps.cluster === undefined) return localActors(deps.system, type)
-      const { actors, unreachable } = await deps.cluster.actors(type)
+      const { actors, unreachable } = await deps.cluster.actors(request.query.type)
       if (unreachable.length > 0) void reply.header('x-plexi-unreachable', unreachable.join(','))
       return actors
     })
@@ -160,9 +142,9 @@ export async function buildAdminServer (deps: AdminServerDeps): Promise<FastifyI
       const { type, key } = request.params
       const known = deps.system.entityTypes().find((t) => t.type === type)
       if (known === undefined) return send(reply, 404, 'UNKNOWN_ENTITY_TYPE', `no entity type ${JSON.stringify(type)}; known: ${deps.system.entityTypes().map((t) => t.type).join(', ')}`)
-      deps.system.entity(type, key)   // validates the key (InvalidNameError → 400)
+      deps.system.entity(known, key)   // validates the key (InvalidNameError → 400)
       // asked of the member that owns it now (this node when it runs alone)
-      const row = deps.cluster === undefined ? await localEntity(deps.system, deps.journal, type, key) : await deps.cluster.entity(type, key)
+      const row = await deps.cluster.entity(type, key)
       if (row === null) return send(reply, 404, 'UNKNOWN_ENTITY', `entity ${type}/${key} has never been written to on its owner`)
       return row
     })
@@ -183,7 +165,6 @@ export async function buildAdminServer (deps: AdminServerDeps): Promise<FastifyI
         }
       }
     }, async (request, reply) => {
-      if (deps.cluster === undefined) return send(reply, 404, 'NO_CLUSTER', 'this node has no role manager')
       return await deps.cluster.setRoles(request.params.peerId, request.body.roles)
     })
 
@@ -269,7 +250,7 @@ export async function buildAdminServer (deps: AdminServerDeps): Promise<FastifyI
     api.get('/rooms', {
       schema: { summary: 'Rooms that have at least one message or member', security: bearer, response: { 200: { type: 'array', items: ref('Room') }, ...errors(401) } }
     }, async () => {
-      const rooms = await deps.system.entity(roomDirectory, 'all').ask<RoomSummary[]>((replyTo) => ({ type: 'list', replyTo }))
+      const rooms = await deps.system.entity(ROOMS, ROOM_DIRECTORY_KEY).ask<RoomSummary[]>((replyTo) => ({ type: 'list', replyTo }))
       const active = new Set(deps.system.entities('room').map((e) => e.key))
       return rooms.map((r) => ({ ...r, active: active.has(r.name) }))
     })

@@ -1,11 +1,11 @@
-import * as grpc from '@grpc/grpc-js'
+import type * as grpc from '@grpc/grpc-js'
 import type protobuf from 'protobufjs'
-import { MAX_AGENT_TURNS, checkSettingsChange, describe } from '../../actors/index.ts'
-import type { ActorSystem, AgentAnswer, AgentMsg, AgentSettings, AgentSettingsChange, AgentTurn, Logger } from '../../actors/index.ts'
-import { statusError, toStatus } from './grpc-status.ts'
-import { Refusal, authenticateCall, invalid, retryStatus } from './refusal.ts'
-import type { AgentAsker } from '../inference/agent-asker.ts'
-import type { StatusError } from './grpc-status.ts'
+import { AGENT, PermissionDeniedError, checkSettingsChange } from '../../actors/index.ts'
+import type { ActorSystem, AgentAnswer, AgentSettings, AgentSettingsChange, AgentTurn, Logger } from '../../actors/index.ts'
+import { InvalidRequestError, MAX_AGENT_TURNS, clip } from '../../protocols/index.ts'
+import type { AgentAsker } from '../inference/index.ts'
+import { authenticateCall } from './call-auth.ts'
+import { failureOf, unaryCall } from './grpc-status.ts'
 
 /** History turns returned when a request asks for 0. */
 const DEFAULT_HISTORY_LIMIT = 50
@@ -39,31 +39,21 @@ interface ConfigureRequest {
  * own agent (PERMISSION_DENIED otherwise). Ask streams the answer as the agent makes it.
  */
 export function agentServiceHandlers (deps: AgentServiceDeps): grpc.UntypedServiceImplementation {
-  const { system, log } = deps
-  const agent = (user: string) => system.entity<AgentMsg>('agent', user)
+  const { system } = deps
+  const agent = (user: string) => system.entity(AGENT, user)
+  const failure = failureOf('agent', deps)
 
   /** The caller, having checked that `requested` (empty: the caller) is the caller. */
   async function caller (call: { metadata: grpc.Metadata }, requested: unknown): Promise<string> {
     const user = await authenticateCall(call, deps)
     if (requested !== undefined && requested !== '' && requested !== user) {
-      throw new Refusal(statusError(grpc.status.PERMISSION_DENIED, `${user} may not talk to ${String(requested)}'s agent; only its own user may`))
+      throw new PermissionDeniedError(`${user} may not talk to ${clip(String(requested), 40)}'s agent; only its own user may`)
     }
     return user
   }
 
-  function failure (call: string, err: unknown): StatusError {
-    if (err instanceof Refusal) return err.status
-    const { status, internal } = toStatus(err)
-    if (internal) log.error({ call, err }, `agent ${call} failed: ${describe(err)}`)
-    const retryAfterMs = (err as { retryAfterMs?: unknown } | null)?.retryAfterMs
-    if (typeof retryAfterMs === 'number') return retryStatus(deps.retryTypes, status.code, status.details, retryAfterMs)
-    return status
-  }
-
   function unary<Req, Res> (name: string, body: (req: Req, call: grpc.ServerUnaryCall<Req, Res>) => Promise<Res>): grpc.handleUnaryCall<Req, Res> {
-    return (call, callback) => {
-      body(call.request, call).then((res) => { callback(null, res) }, (err: unknown) => { callback(failure(name, err) as grpc.ServiceError) })
-    }
+    return unaryCall<Req, Res>(name, async (call) => await body(call.request, call), failure)
   }
 
   async function ask (call: grpc.ServerWritableStream<AskRequest, unknown>): Promise<void> {
@@ -71,9 +61,9 @@ export function agentServiceHandlers (deps: AgentServiceDeps): grpc.UntypedServi
     try {
       user = await caller(call, call.request.user)
       const text = call.request.text
-      if (typeof text !== 'string' || text.trim().length === 0) throw invalid('text: must not be empty')
+      if (typeof text !== 'string' || text.trim().length === 0) throw new InvalidRequestError('text: must not be empty')
       const bytes = Buffer.byteLength(text, 'utf8')
-      if (bytes > deps.maxMessageBytes) throw invalid(`text: ${bytes} bytes is over the limit of ${deps.maxMessageBytes} bytes`)
+      if (bytes > deps.maxMessageBytes) throw new InvalidRequestError(`text: ${bytes} bytes is over the limit of ${deps.maxMessageBytes} bytes`)
     } catch (err) {
       call.emit('error', failure('Ask', err))
       return
@@ -102,7 +92,7 @@ export function agentServiceHandlers (deps: AgentServiceDeps): grpc.UntypedServi
     History: unary<HistoryRequest, { turns: unknown[] }>('History', async (req, call) => {
       const user = await caller(call, req.user)
       const limit = req.limit === 0 ? DEFAULT_HISTORY_LIMIT : req.limit
-      if (!Number.isInteger(limit) || limit < 1 || limit > MAX_AGENT_TURNS) throw invalid(`limit: must be 1 to ${MAX_AGENT_TURNS} (0 means ${DEFAULT_HISTORY_LIMIT})`)
+      if (!Number.isInteger(limit) || limit < 1 || limit > MAX_AGENT_TURNS) throw new InvalidRequestError(`limit: must be 1 to ${MAX_AGENT_TURNS} (0 means ${DEFAULT_HISTORY_LIMIT})`)
       const turns = await agent(user).ask<AgentTurn[]>((replyTo) => ({ type: 'history', user, limit, replyTo }))
       return { turns: turns.map(wireTurn) }
     }),

@@ -1,5 +1,6 @@
-import { assertNever, chatRoom, describe } from '../../actors/index.ts'
+import { ROOM } from '../../actors/index.ts'
 import type { ActorContext, AgentPartial, Behavior, ChatMessage, ReplyTo, RoomFeed } from '../../actors/index.ts'
+import { assertNever, describe } from '../../protocols/index.ts'
 
 /** A local subscriber (one gRPC Subscribe call). */
 export interface RoomSink {
@@ -75,7 +76,7 @@ export function chatGateway (): Behavior<GatewayMsg, GatewayState> {
           const sinks = new Set(entry.sinks)
           sinks.delete(msg.sink)
           if (sinks.size > 0) return withRoom(rooms, msg.room, { ...entry, sinks })
-          ctx.system.entity(chatRoom, msg.room).tell({ type: 'unsubscribe', gateway: ctx.self.address })
+          ctx.entity(ROOM, msg.room).tell({ type: 'unsubscribe', gateway: ctx.self.address })
           return withoutRoom(rooms, msg.room)
         }
         case 'subscribed': {
@@ -100,7 +101,7 @@ export function chatGateway (): Behavior<GatewayMsg, GatewayState> {
               sink.close(msg.reason)
               count++
             }
-            ctx.system.entity(chatRoom, room).tell({ type: 'unsubscribe', gateway: ctx.self.address })
+            ctx.entity(ROOM, room).tell({ type: 'unsubscribe', gateway: ctx.self.address })
           }
           ctx.reply(msg.replyTo, count)
           return new Map()
@@ -113,7 +114,7 @@ export function chatGateway (): Behavior<GatewayMsg, GatewayState> {
 }
 
 function subscribe (ctx: ActorContext<GatewayMsg>, room: string, renewal = false): void {
-  ctx.system.entity(chatRoom, room)
+  ctx.entity(ROOM, room)
     .ask<{ lastSeq: number }>((replyTo) => ({ type: 'subscribe', gateway: ctx.self.address, replyTo }))
     .then(
       () => { if (!renewal) ctx.self.tell({ type: 'subscribed', room }) },

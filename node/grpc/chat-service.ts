@@ -1,17 +1,16 @@
 import * as grpc from '@grpc/grpc-js'
 import type protobuf from 'protobufjs'
-import { MAX_HISTORY_LIMIT, chatRoom, describe, roomDirectory } from '../../actors/index.ts'
+import { ROOM, ROOMS, ROOM_DIRECTORY_KEY } from '../../actors/index.ts'
 import type { ActorRef, ActorSystem, ChatMessage, Logger, PostAck, RoomInfo, RoomSummary } from '../../actors/index.ts'
-import { ROOM_NAME_RULE, isRoomName } from '../../protocols/index.ts'
-import { statusError, toStatus } from './grpc-status.ts'
-import { Refusal, authenticateCall, invalid, retryStatus } from './refusal.ts'
+import { InvalidRequestError, MAX_HISTORY_LIMIT, ROOM_NAME_RULE, RateLimitedError, clip, isRoomName } from '../../protocols/index.ts'
+import { authenticateCall } from './call-auth.ts'
+import { SeqOutOfRangeError, StreamLimitError } from './errors.ts'
+import { failureOf, unaryCall } from './grpc-status.ts'
 import { RoomStream } from './room-stream.ts'
 import { wireMessage } from './chat-wire.ts'
 import type { SubscribeEncoder } from './chat-wire.ts'
-import type { UserAccounts } from '../users/user-accounts.ts'
 import type { GatewayMsg } from './chat-gateway.ts'
 import type { RateLimiter } from './rate-limiter.ts'
-import type { StatusError } from './grpc-status.ts'
 
 /** History returned when a request asks for 0. */
 const DEFAULT_HISTORY_LIMIT = 100
@@ -20,7 +19,7 @@ export const MAX_STREAMS_PER_USER = 64
 
 export interface ChatServiceDeps {
   readonly system: ActorSystem
-  readonly users: UserAccounts
+  readonly users: { authenticate (token: string): Promise<string | undefined> }
   readonly gateway: ActorRef<GatewayMsg>
   readonly limiter: RateLimiter
   readonly maxMessageBytes: number
@@ -36,8 +35,6 @@ export interface ChatServiceDeps {
   readonly streams?: { opened (): void, closed (): void }
 }
 
-type Unary<Req, Res> = grpc.handleUnaryCall<Req, Res>
-
 interface PostRequest { room: string, text: string }
 interface SubscribeRequest { room: string, after: number }
 interface HistoryRequest { room: string, after: number, limit: number }
@@ -49,41 +46,31 @@ interface RoomRequest { room: string }
  * talks to the room entity.
  */
 export function chatServiceHandlers (deps: ChatServiceDeps): grpc.UntypedServiceImplementation {
-  const { system, log } = deps
-  const room = (name: string) => system.entity(chatRoom, name)
+  const { system } = deps
+  const room = (name: string) => system.entity(ROOM, name)
   const openStreams = new Map<string, number>()
+  const failure = failureOf('chat', deps)
 
   /** Posts, joins and leaves write events: they share the user's token bucket. */
   function limitWrites (user: string): void {
     const allowed = deps.limiter.take(user)
     if (allowed.ok) return
-    const details = `rate limit: at most ${deps.limiter.rate} posts per second (bursts of ${deps.limiter.burst}); retry in ${allowed.retryAfterMs} ms`
-    throw new Refusal(retryStatus(deps.retryTypes, grpc.status.RESOURCE_EXHAUSTED, details, allowed.retryAfterMs))
+    throw new RateLimitedError(`rate limit: at most ${deps.limiter.rate} posts per second (bursts of ${deps.limiter.burst}); retry in ${allowed.retryAfterMs} ms`, allowed.retryAfterMs)
   }
 
   const authenticate = async (call: { metadata: grpc.Metadata }): Promise<string> => await authenticateCall(call, deps)
 
-  function unary<Req, Res> (name: string, body: (req: Req, user: string, call: grpc.ServerUnaryCall<Req, Res>) => Promise<Res>): Unary<Req, Res> {
-    return (call, callback) => {
-      authenticate(call as grpc.ServerUnaryCall<unknown, unknown>)
-        .then((user) => body(call.request, user, call))
-        .then((res) => { callback(null, res) }, (err: unknown) => { callback(failure(name, err) as grpc.ServiceError) })
-    }
-  }
-
-  function failure (call: string, err: unknown): StatusError {
-    if (err instanceof Refusal) return err.status
-    const { status, internal } = toStatus(err)
-    if (internal) log.error({ call, err }, `chat ${call} failed: ${describe(err)}`)
-    return status
+  /** Every call authenticates before anything else runs. */
+  function unary<Req, Res> (name: string, body: (req: Req, user: string) => Promise<Res>): grpc.handleUnaryCall<Req, Res> {
+    return unaryCall<Req, Res>(name, async (call) => await body(call.request, await authenticate(call)), failure)
   }
 
   return {
     Post: unary<PostRequest, PostAck>('Post', async (req, user) => {
       const roomName = checkRoom(req.room)
-      if (typeof req.text !== 'string' || req.text.length === 0) throw invalid('text: must not be empty')
+      if (typeof req.text !== 'string' || req.text.length === 0) throw new InvalidRequestError('text: must not be empty')
       const bytes = Buffer.byteLength(req.text, 'utf8')
-      if (bytes > deps.maxMessageBytes) throw invalid(`text: ${bytes} bytes is over the limit of ${deps.maxMessageBytes} bytes`)
+      if (bytes > deps.maxMessageBytes) throw new InvalidRequestError(`text: ${bytes} bytes is over the limit of ${deps.maxMessageBytes} bytes`)
       limitWrites(user)
       const ack = await room(roomName).ask<PostAck>((replyTo) => ({ type: 'post', user, text: req.text, replyTo }))
       deps.onPosted?.()
@@ -94,13 +81,13 @@ export function chatServiceHandlers (deps: ChatServiceDeps): grpc.UntypedService
       const roomName = checkRoom(req.room)
       const after = checkSeq(req.after, 'after')
       const limit = req.limit === 0 ? DEFAULT_HISTORY_LIMIT : req.limit
-      if (!Number.isInteger(limit) || limit < 1 || limit > MAX_HISTORY_LIMIT) throw invalid(`limit: must be 1 to ${MAX_HISTORY_LIMIT} (0 means ${DEFAULT_HISTORY_LIMIT})`)
+      if (!Number.isInteger(limit) || limit < 1 || limit > MAX_HISTORY_LIMIT) throw new InvalidRequestError(`limit: must be 1 to ${MAX_HISTORY_LIMIT} (0 means ${DEFAULT_HISTORY_LIMIT})`)
       const messages = await room(roomName).ask<ChatMessage[]>((replyTo) => ({ type: 'history', after, limit, replyTo }))
       return { messages: messages.map(wireMessage) }
     }),
 
     ListRooms: unary<unknown, { rooms: RoomSummary[] }>('ListRooms', async () => {
-      const rooms = await system.entity(roomDirectory, 'all').ask<RoomSummary[]>((replyTo) => ({ type: 'list', replyTo }))
+      const rooms = await system.entity(ROOMS, ROOM_DIRECTORY_KEY).ask<RoomSummary[]>((replyTo) => ({ type: 'list', replyTo }))
       return { rooms }
     }),
 
@@ -136,13 +123,13 @@ export function chatServiceHandlers (deps: ChatServiceDeps): grpc.UntypedService
       after = checkSeq(call.request.after, 'after')
       const open = openStreams.get(user) ?? 0
       if (open >= MAX_STREAMS_PER_USER) {
-        throw new Refusal(statusError(grpc.status.RESOURCE_EXHAUSTED, `at most ${MAX_STREAMS_PER_USER} open Subscribe streams per user on one node; close one first`))
+        throw new StreamLimitError(`at most ${MAX_STREAMS_PER_USER} open Subscribe streams per user on one node; close one first`)
       }
       // a client can only have seen durable seqs: one ahead of the room has a wrong idea of it
       // (another room's seq, a restored backup) and would wait forever for seqs already used
       const info = await room(roomName).ask<RoomInfo>((replyTo) => ({ type: 'info', replyTo }))
       if (after > info.lastSeq) {
-        throw new Refusal(statusError(grpc.status.OUT_OF_RANGE, `after: ${after} is beyond the last seq of room ${roomName} (${info.lastSeq}); subscribe with after <= ${info.lastSeq}`))
+        throw new SeqOutOfRangeError(`after: ${after} is beyond the last seq of room ${roomName} (${info.lastSeq}); subscribe with after <= ${info.lastSeq}`)
       }
     } catch (err) {
       call.emit('error', failure('Subscribe', err))
@@ -181,11 +168,11 @@ export function chatServiceHandlers (deps: ChatServiceDeps): grpc.UntypedService
 }
 
 function checkRoom (value: unknown): string {
-  if (!isRoomName(value)) throw invalid(`room: ${JSON.stringify(value)} is not a room name (${ROOM_NAME_RULE})`)
+  if (!isRoomName(value)) throw new InvalidRequestError(`room: ${clip(JSON.stringify(value) ?? String(value), 80)} is not a room name (${ROOM_NAME_RULE})`)
   return value
 }
 
 function checkSeq (value: unknown, field: string): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) throw invalid(`${field}: must be a seq >= 0`)
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) throw new InvalidRequestError(`${field}: must be a seq >= 0`)
   return value
 }

@@ -1,5 +1,8 @@
 import * as grpc from '@grpc/grpc-js'
-import { describe } from '../../actors/index.ts'
+import type protobuf from 'protobufjs'
+import { RETRY_AFTER_KEY, STATUS_DETAILS_KEY, encodeRetryStatus } from '../../protocols/grpc/index.ts'
+import { describe, kindOf } from '../../protocols/index.ts'
+import type { ErrorKind } from '../../protocols/index.ts'
 
 /** What grpc-js sends as a status (for unary callbacks and stream errors). */
 export interface StatusError {
@@ -8,50 +11,69 @@ export interface StatusError {
   readonly metadata?: grpc.Metadata
 }
 
-export function statusError (code: grpc.status, details: string, metadata?: grpc.Metadata): StatusError {
-  return { code, details, ...(metadata !== undefined && { metadata }) }
+/** Each kind of failure as a gRPC status (protocols/errors.ts): the one table of this protocol. */
+const CODE_OF: Readonly<Record<ErrorKind, grpc.status>> = {
+  invalid: grpc.status.INVALID_ARGUMENT,
+  'not-found': grpc.status.NOT_FOUND,
+  unauthenticated: grpc.status.UNAUTHENTICATED,
+  denied: grpc.status.PERMISSION_DENIED,
+  conflict: grpc.status.ALREADY_EXISTS,
+  exhausted: grpc.status.RESOURCE_EXHAUSTED,
+  timeout: grpc.status.DEADLINE_EXCEEDED,
+  unavailable: grpc.status.UNAVAILABLE,
+  internal: grpc.status.INTERNAL
+}
+
+/** gRPC has a status more precise than the kind for these. */
+const CODE_BY_NAME: Readonly<Record<string, grpc.status>> = {
+  SeqOutOfRangeError: grpc.status.OUT_OF_RANGE
+}
+
+/** What a client should do, where the message alone does not say it. */
+const ADVICE: Partial<Readonly<Record<ErrorKind, string>>> = {
+  timeout: 'the node is overloaded, retry later',
+  unavailable: 'retry, or connect to another node'
 }
 
 /**
- * Maps what the kernel and the store throw to a gRPC status with a clear message. Anything not
- * known here is INTERNAL, and its details are not shown to the client (they are logged).
+ * A thrown value as a gRPC status with a clear message: its kind picks the code; a `retryAfterMs`
+ * becomes the trailer `retry-after-ms` and a google.rpc.RetryInfo in grpc-status-details-bin.
+ * Internal failures say only that (their details may name internals): `internal` tells the caller
+ * to log it.
  */
-export function toStatus (err: unknown): { status: StatusError, internal: boolean } {
+export function statusOf (err: unknown, retryTypes: protobuf.Root): { status: StatusError, internal: boolean } {
+  const kind = kindOf(err)
   const name = (err as { name?: unknown } | null)?.name
+  if (kind === 'internal') {
+    return { status: { code: grpc.status.INTERNAL, details: `internal error (${typeof name === 'string' ? name : 'Error'}); see the node's log` }, internal: true }
+  }
   const message = err instanceof Error ? err.message : String(err)
-  switch (name) {
-    case 'MailboxFullError': return known(grpc.status.RESOURCE_EXHAUSTED, `${message}`)
-    case 'AskTimeoutError': return known(grpc.status.DEADLINE_EXCEEDED, `${message}; the node is overloaded, retry later`)
-    case 'ActorStoppedError':
-    case 'ActorSystemTerminatedError':
-    case 'StoreClosedError':
-    case 'JournalWriteError':
-    case 'PeerUnreachableError':
-      return known(grpc.status.UNAVAILABLE, `${message}; retry, or connect to another node`)
-    case 'NoOwnerError': return known(grpc.status.UNAVAILABLE, message)
-    case 'MessageTooLargeError': return known(grpc.status.RESOURCE_EXHAUSTED, message)
-    case 'InvalidNameError': return known(grpc.status.INVALID_ARGUMENT, message)
-    case 'UserExistsError': return known(grpc.status.ALREADY_EXISTS, message)
-    case 'UnknownUserError': return known(grpc.status.NOT_FOUND, message)
-    case 'PermissionDeniedError': return known(grpc.status.PERMISSION_DENIED, message)
-    case 'AgentBusyError':
-    case 'RateLimitedError':
-    case 'InferenceQueueFullError':
-    case 'ModelMemoryError':
-      return known(grpc.status.RESOURCE_EXHAUSTED, message)
-    case 'InvalidAgentRequestError':
-    case 'PromptTooLongError':
-      return known(grpc.status.INVALID_ARGUMENT, message)
-    case 'UnknownModelError': return known(grpc.status.NOT_FOUND, message)
-    case 'NoModelError': return known(grpc.status.FAILED_PRECONDITION, message)
-    case 'InferenceUnavailableError':
-    case 'InferenceWorkerError':
-      return known(grpc.status.UNAVAILABLE, `${message}; retry`)
-    case 'RemoteInferenceError': return known(grpc.status.UNAVAILABLE, `the model's server failed: ${message}`)
-    default: return { status: statusError(grpc.status.INTERNAL, `internal error (${describe(err).split(':')[0] ?? 'Error'}); see the node's log`), internal: true }
+  const code = (typeof name === 'string' ? CODE_BY_NAME[name] : undefined) ?? CODE_OF[kind]
+  const advice = ADVICE[kind]
+  const details = advice === undefined ? message : `${message}; ${advice}`
+  const retryAfterMs = (err as { retryAfterMs?: unknown }).retryAfterMs
+  if (typeof retryAfterMs !== 'number' || !(retryAfterMs >= 0)) return { status: { code, details }, internal: false }
+  const metadata = new grpc.Metadata()
+  metadata.set(RETRY_AFTER_KEY, String(Math.ceil(retryAfterMs)))
+  metadata.set(STATUS_DETAILS_KEY, Buffer.from(encodeRetryStatus(retryTypes, code, details, Math.ceil(retryAfterMs))))
+  return { status: { code, details, metadata }, internal: false }
+}
+
+/** How one service's calls fail: the status for the client; an internal failure is logged with
+ * its details, which the client does not see. */
+export function failureOf (service: string, deps: { readonly retryTypes: protobuf.Root, readonly log: { error (obj: object, msg: string): void } }):
+(call: string, err: unknown) => StatusError {
+  return (call, err) => {
+    const { status, internal } = statusOf(err, deps.retryTypes)
+    if (internal) deps.log.error({ call, err }, `${service} ${call} failed: ${describe(err)}`)
+    return status
   }
 }
 
-function known (code: grpc.status, details: string): { status: StatusError, internal: boolean } {
-  return { status: statusError(code, details), internal: false }
+/** A unary handler from an async body: its result is the response, its rejection a status. */
+export function unaryCall<Req, Res> (name: string, body: (call: grpc.ServerUnaryCall<Req, Res>) => Promise<Res>,
+  failure: (call: string, err: unknown) => StatusError): grpc.handleUnaryCall<Req, Res> {
+  return (call, callback) => {
+    body(call).then((res) => { callback(null, res) }, (err: unknown) => { callback(failure(name, err) as grpc.ServiceError) })
+  }
 }

@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js'
-import { describe } from '../../actors/index.ts'
+import { describe } from '../../protocols/index.ts'
 import type { AgentPartial, ChatMessage } from '../../actors/index.ts'
 import type { RoomSink } from './chat-gateway.ts'
 import type { SubscribeEvent } from './chat-wire.ts'

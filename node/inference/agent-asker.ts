@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
-import type { ActorRef, ActorSystem, AgentAnswer, AgentMsg, AgentStreamEvent } from '../../actors/index.ts'
-import type { AgentGatewayMsg } from '../grpc/agent-gateway.ts'
+import { AGENT } from '../../actors/index.ts'
+import type { ActorRef, ActorSystem, AgentAnswer, AgentStreamEvent } from '../../actors/index.ts'
+import type { AgentGatewayMsg } from './agent-gateway.ts'
 
 /** An answer may wait in queues and then generate for a long time; the caller's cancellation
  * (its signal) ends it sooner. */
@@ -28,7 +29,7 @@ export class AgentAsker {
     readonly signal?: AbortSignal
   }): Promise<AgentAnswer> {
     const requestId = randomUUID()
-    const agent = this.#system.entity<AgentMsg>('agent', user)
+    const agent = this.#system.entity(AGENT, user)
     const gateway = this.#gateway
     let open = true
     const onAbort = (): void => {

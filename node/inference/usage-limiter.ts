@@ -1,4 +1,4 @@
-import { RateLimitedError } from './errors.ts'
+import { RateLimitedError } from '../../protocols/index.ts'
 
 interface Bucket {
   requests: number

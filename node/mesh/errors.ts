@@ -44,3 +44,21 @@ export class InvalidPeerRequestError extends Error {
   override readonly name = 'InvalidPeerRequestError'
   readonly kind = 'invalid'
 }
+
+/** Not a member this node knows (the admin named a peer id that is not in the view). */
+export class UnknownPeerError extends Error {
+  override readonly name = 'UnknownPeerError'
+  readonly kind = 'not-found'
+}
+
+/** A cluster key file that cannot be read or is not one (`plexi cluster keygen` makes them). */
+export class ClusterKeyError extends Error {
+  override readonly name = 'ClusterKeyError'
+  readonly kind = 'invalid'
+}
+
+/** A member record off gossipsub that is malformed: it is refused, never half-used. */
+export class InvalidMemberRecordError extends Error {
+  override readonly name = 'InvalidMemberRecordError'
+  readonly kind = 'invalid'
+}

@@ -1,5 +1,5 @@
-import type { ActorSystem, Behavior, Journal, JournalRecord, ReplyTo } from '../../actors/index.ts'
-import { clip } from '../../protocols/errors.ts'
+import type { Behavior, Journal, JournalRecord, RemotingPort, ReplyTo } from '../../actors/index.ts'
+import { clip } from '../../protocols/index.ts'
 import { InvalidPeerRequestError } from './errors.ts'
 
 export type JournalMsg =
@@ -20,7 +20,7 @@ const HANDED_OFF_WAIT_MS = 5_000
  * from the history it had here (Cluster.catchUp). Reads only. Requests are answered as their
  * reads complete, not one after another.
  */
-export function journalServer (system: ActorSystem, journal: Journal): Behavior<JournalMsg, undefined> {
+export function journalServer (system: Pick<RemotingPort, 'handedOff'>, journal: Journal): Behavior<JournalMsg, undefined> {
   return {
     init: () => undefined,
     receive (_state, msg, ctx) {

@@ -1,4 +1,5 @@
 import { Packr } from 'msgpackr'
+import { InvalidMemberRecordError } from './errors.ts'
 
 /** A member as every node sees it (the admin API's member shape, plus what failure detection needs). */
 export interface MemberRecord {
@@ -27,11 +28,6 @@ export interface MemberView extends Omit<MemberRecord, 'status'> {
 export const MEMBERS_TOPIC = '/plexi/members/1.0.0'
 /** A member record is a few hundred bytes; anything far larger is not one. */
 export const MAX_RECORD_BYTES = 16_384
-
-export class InvalidMemberRecordError extends Error {
-  override readonly name = 'InvalidMemberRecordError'
-  readonly kind = 'invalid'
-}
 
 const packr = new Packr({ useRecords: false })
 

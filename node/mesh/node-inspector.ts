@@ -1,5 +1,5 @@
 import type { ActorSystem, Behavior, Journal, ReplyTo } from '../../actors/index.ts'
-import { clip } from '../../protocols/errors.ts'
+import { clip } from '../../protocols/index.ts'
 import { InvalidPeerRequestError } from './errors.ts'
 
 /** A live actor or active entity of one node, as the admin API lists it. */

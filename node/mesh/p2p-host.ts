@@ -15,6 +15,7 @@ import { mdns } from '@libp2p/mdns'
 import { createLibp2p } from 'libp2p'
 import { gossipsub } from '@libp2p/gossipsub'
 import type { GossipSub } from '@libp2p/gossipsub'
+import { ClusterKeyError } from './errors.ts'
 import { MEMBERS_TOPIC, MemberTable, decodeMemberRecord, encodeMemberRecord } from './membership.ts'
 import type { MemberRecord, MemberView } from './membership.ts'
 
@@ -40,11 +41,6 @@ const MDNS_SERVICE_TAG = 'plexi.local'
 /** The first line of a libp2p pre-shared key file (`plexi cluster keygen`). */
 const PSK_HEADER = '/key/swarm/psk/1.0.0/'
 
-export class ClusterKeyError extends Error {
-  override readonly name = 'ClusterKeyError'
-  readonly kind = 'invalid'
-}
-
 export interface P2pHostOptions {
   readonly privateKey: PrivateKey
   /** config `p2p-listen` */
@@ -53,15 +49,13 @@ export interface P2pHostOptions {
   readonly join: readonly string[]
   /** The cluster pre-shared key file's bytes: only peers holding the same key can connect. */
   readonly clusterKey: Uint8Array
-  /** This node's member record, as published on every heartbeat. */
+  /** This node's member record, as published on every heartbeat (its p2p addresses are the host's). */
   readonly self: () => MemberRecord
   /** ms without a heartbeat before a member is down (config `failure-timeout`). */
   readonly failureTimeout: number
   /** Find peers on the local network by multicast DNS (config `mdns`); only peers holding the
    * cluster key can connect. @default false */
   readonly mdns?: boolean
-  /** Called after every member record received (the view may have changed). */
-  readonly onHeard?: () => void
   readonly log: { info (obj: object, msg: string): void, warn (obj: object, msg: string): void }
 }
 
@@ -71,6 +65,9 @@ export interface P2pHost {
   readonly libp2p: Libp2p
   /** Publishes this node's record now (after a role change), not at the next heartbeat. */
   announce (): void
+  /** Calls `listener` after every member record received (the view may have changed); returns
+   * a function that stops it. */
+  onHeard (listener: () => void): () => void
   /** Where other nodes reach this one, each ending in /p2p/<peer id>. */
   multiaddrs (): string[]
   /** Peer ids this node has a connection with. */
@@ -155,6 +152,7 @@ export async function startP2pHost (opts: P2pHostOptions): Promise<P2pHost> {
 
   // membership: every member publishes its record on a heartbeat; each node keeps the table
   const table = new MemberTable({ failureTimeout: opts.failureTimeout })
+  const heardListeners = new Set<() => void>()
   let refusedLogged = 0
   node.services.pubsub.subscribe(MEMBERS_TOPIC)
   node.services.pubsub.addEventListener('message', (evt) => {
@@ -164,7 +162,7 @@ export async function startP2pHost (opts: P2pHostOptions): Promise<P2pHost> {
       const record = decodeMemberRecord(message.data, message.from.toString())
       table.heard(record)
       connectTo(record)
-      opts.onHeard?.()
+      for (const listener of [...heardListeners]) listener()
     } catch (err) {
       // a peer holding the cluster key but sending garbage: refuse it, keep serving (log a few)
       if (refusedLogged++ < 10) opts.log.warn({ from: message.from.toString() }, (err as Error).message)
@@ -187,7 +185,10 @@ export async function startP2pHost (opts: P2pHostOptions): Promise<P2pHost> {
   }
   const heartbeatMs = Math.max(100, Math.floor(opts.failureTimeout / 6))
   const beat = (): void => {
-    node.services.pubsub.publish(MEMBERS_TOPIC, encodeMemberRecord(opts.self())).catch((err: unknown) => {
+    // the record carries where this host listens, whatever the caller's record says
+    const self = opts.self()
+    const record = { ...self, addresses: { ...self.addresses, p2p: node.getMultiaddrs().map((ma) => ma.toString()) } }
+    node.services.pubsub.publish(MEMBERS_TOPIC, encodeMemberRecord(record)).catch((err: unknown) => {
       if (!stopped) opts.log.warn({}, `member heartbeat not sent: ${(err as Error).message}`)
     })
   }
@@ -199,6 +200,10 @@ export async function startP2pHost (opts: P2pHostOptions): Promise<P2pHost> {
     peerId,
     libp2p: node,
     announce: beat,
+    onHeard (listener) {
+      heardListeners.add(listener)
+      return () => { heardListeners.delete(listener) }
+    },
     multiaddrs: () => node.getMultiaddrs().map((ma) => ma.toString()),
     connectedPeers: () => [...new Set(node.getConnections().map((c) => c.remotePeer.toString()))].sort(),
     members: () => table.view(),

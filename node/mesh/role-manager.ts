@@ -1,7 +1,7 @@
 import { NODE_ROLES, isNodeRole } from '../../actors/index.ts'
 import type { Behavior, NodeRole, ReplyTo } from '../../actors/index.ts'
 import { InvalidRolesError } from './errors.ts'
-import { clip } from '../../protocols/errors.ts'
+import { clip } from '../../protocols/index.ts'
 
 /** The roles of a node, as the role manager reports them. */
 export interface RolesInfo {

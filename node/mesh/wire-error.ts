@@ -1,14 +1,14 @@
-import * as actorErrors from '../../actors/errors.ts'
-import * as runtimeErrors from '../../runtimes/errors.ts'
-import * as inferenceErrors from '../inference/errors.ts'
-import * as storageErrors from '../storage/errors.ts'
-import * as meshErrors from './errors.ts'
-import * as protocolErrors from '../../protocols/errors.ts'
-import { errorClasses, errorData, rebuildError } from '../../protocols/errors.ts'
-import type { ErrorData } from '../../protocols/errors.ts'
+import * as actors from '../../actors/index.ts'
+import * as protocols from '../../protocols/index.ts'
+import * as runtimes from '../../runtimes/index.ts'
+import * as inference from '../inference/index.ts'
+import * as storage from '../storage/index.ts'
+import * as mesh from './errors.ts'
+import { errorClasses, errorData, rebuildError } from '../../protocols/index.ts'
+import type { ErrorData } from '../../protocols/index.ts'
 
 /** Our error classes by name: an error that crosses the wire comes back as its own class. */
-const CLASSES = errorClasses(actorErrors, runtimeErrors, inferenceErrors, storageErrors, meshErrors, protocolErrors)
+const CLASSES = errorClasses(actors, protocols, runtimes, inference, storage, mesh)
 
 /** An error as data for the wire: name, message, kind and its own plain fields. */
 export function toWireError (err: unknown): ErrorData {

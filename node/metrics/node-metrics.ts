@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
-import type { TransportStats } from '../mesh/actor-transport.ts'
+import type { TransportStats } from '../mesh/index.ts'
 import type { ActorSystem, AskOutcome } from '../../actors/index.ts'
 import type { GenerateResult, ModelManager } from '../../runtimes/index.ts'
 import type { LevelStore } from '../storage/index.ts'
@@ -19,11 +19,51 @@ export class NodeMetrics {
   readonly timeToFirstToken: Histogram<'model'>
   readonly tokensPerSecond: Histogram<'model'>
 
-  constructor (system: ActorSystem, store: LevelStore) {
+  constructor (store: LevelStore) {
     const registers = [this.registry]
     collectDefaultMetrics({ register: this.registry, prefix: 'plexi_' })
-    const stats = system.stats
 
+    counterOf(registers, 'plexi_journal_appends_total', 'Journal records submitted for appending', () => store.stats.appends)
+    counterOf(registers, 'plexi_journal_batches_total', 'Batches written (and fsynced) by the store', () => store.stats.writer.batches)
+    counterOf(registers, 'plexi_journal_written_bytes_total', 'Bytes written by the store', () => store.stats.writer.bytes)
+
+    this.askDuration = new Histogram({
+      name: 'plexi_ask_duration_seconds',
+      help: 'Time from ask to reply, error or timeout',
+      labelNames: ['outcome'],
+      buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers
+    })
+    this.grpcStreamsOpen = new Gauge({ name: 'plexi_grpc_streams_open', help: 'Open gRPC Subscribe streams', registers })
+    this.chatMessages = new Counter({ name: 'plexi_chat_messages_total', help: 'Chat messages posted and acknowledged', registers })
+
+    this.inferenceTokens = new Counter({ name: 'plexi_inference_tokens_total', help: 'Tokens generated, by model', labelNames: ['model'], registers })
+    this.inferenceRequests = new Counter({
+      name: 'plexi_inference_requests_total',
+      help: 'Inference requests by model and how they ended: eos, max-tokens, cancelled, context-full, or error',
+      labelNames: ['model', 'outcome'],
+      registers
+    })
+    this.timeToFirstToken = new Histogram({
+      name: 'plexi_inference_time_to_first_token_seconds',
+      help: 'Time from a request reaching its runtime to its first token, by model',
+      labelNames: ['model'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers
+    })
+    this.tokensPerSecond = new Histogram({
+      name: 'plexi_inference_tokens_per_second',
+      help: 'Generation speed of each request after its first token, by model',
+      labelNames: ['model'],
+      buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000],
+      registers
+    })
+  }
+
+  /** The actor system's counters and gauges, read at scrape time. */
+  watchActors (system: ActorSystem): void {
+    const registers = [this.registry]
+    const stats = system.stats
     new Gauge({
       name: 'plexi_actors',
       help: 'Live actors by kind (the entity type for entities)',
@@ -69,41 +109,6 @@ export class NodeMetrics {
     counterOf(registers, 'plexi_entity_activations_total', 'Entity activations', () => stats.entityActivations)
     counterOf(registers, 'plexi_entity_passivations_total', 'Entity passivations', () => stats.entityPassivations)
     counterOf(registers, 'plexi_asks_timed_out_total', 'Asks that got no reply in time', () => stats.asksTimedOut)
-    counterOf(registers, 'plexi_journal_appends_total', 'Journal records submitted for appending', () => store.stats.appends)
-    counterOf(registers, 'plexi_journal_batches_total', 'Batches written (and fsynced) by the store', () => store.stats.writer.batches)
-    counterOf(registers, 'plexi_journal_written_bytes_total', 'Bytes written by the store', () => store.stats.writer.bytes)
-
-    this.askDuration = new Histogram({
-      name: 'plexi_ask_duration_seconds',
-      help: 'Time from ask to reply, error or timeout',
-      labelNames: ['outcome'],
-      buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-      registers
-    })
-    this.grpcStreamsOpen = new Gauge({ name: 'plexi_grpc_streams_open', help: 'Open gRPC Subscribe streams', registers })
-    this.chatMessages = new Counter({ name: 'plexi_chat_messages_total', help: 'Chat messages posted and acknowledged', registers })
-
-    this.inferenceTokens = new Counter({ name: 'plexi_inference_tokens_total', help: 'Tokens generated, by model', labelNames: ['model'], registers })
-    this.inferenceRequests = new Counter({
-      name: 'plexi_inference_requests_total',
-      help: 'Inference requests by model and how they ended: eos, max-tokens, cancelled, context-full, or error',
-      labelNames: ['model', 'outcome'],
-      registers
-    })
-    this.timeToFirstToken = new Histogram({
-      name: 'plexi_inference_time_to_first_token_seconds',
-      help: 'Time from a request reaching its runtime to its first token, by model',
-      labelNames: ['model'],
-      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-      registers
-    })
-    this.tokensPerSecond = new Histogram({
-      name: 'plexi_inference_tokens_per_second',
-      help: 'Generation speed of each request after its first token, by model',
-      labelNames: ['model'],
-      buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000],
-      registers
-    })
   }
 
   /** Queue depth and loaded models, read from the model manager at scrape time. */

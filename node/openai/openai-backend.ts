@@ -1,7 +1,6 @@
 import type { ModelRegistry } from '../../runtimes/index.ts'
-import type { AgentAsker } from '../inference/agent-asker.ts'
-import { InvalidRequestError } from '../inference/errors.ts'
-import type { InferenceService } from '../inference/inference-service.ts'
+import type { AgentAsker, InferenceService } from '../inference/index.ts'
+import { InvalidRequestError } from '../../protocols/index.ts'
 import type { OpenAiBackend } from './openai-server.ts'
 
 /** The model id that means "my own agent, with its history". */

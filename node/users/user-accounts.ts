@@ -1,7 +1,7 @@
-import { InvalidNameError, userDirectory } from '../../actors/index.ts'
+import { InvalidNameError, USERS, USER_DIRECTORY_KEY } from '../../actors/index.ts'
 import type { ActorSystem, UserSummary } from '../../actors/index.ts'
 import { USER_NAME_RULE, isUserName } from '../../protocols/index.ts'
-import { hashToken, newToken } from '../identity/admin-token.ts'
+import { hashToken, newToken } from '../identity/index.ts'
 
 /** How long an authentication result is reused (revocation on this node is immediate; the TTL
  * bounds staleness once other nodes revoke). */
@@ -67,7 +67,7 @@ export class UserAccounts {
   }
 
   #directory () {
-    return this.#system.entity(userDirectory, 'all')
+    return this.#system.entity(USERS, USER_DIRECTORY_KEY)
   }
 }
 

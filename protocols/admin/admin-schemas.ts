@@ -20,6 +20,21 @@ export const errorSchema = {
   }
 } as const
 
+/** A member as `GET /api/v1/cluster` and `/nodes` show it (memberSchema). */
+export interface Member {
+  peerId: string
+  roles: string[]
+  status: typeof MEMBER_STATUSES[number]
+  addresses: { grpc: string, admin: string, p2p: string[] }
+  load: { actors: number, entities: number, mailbox: number, rssBytes: number }
+  /** Placement weight. */
+  capacity: number
+  startedAt: number
+  version: string
+  /** Other members: ms since the epoch of their last heartbeat. */
+  lastSeen?: number
+}
+
 export const memberSchema = {
   $id: 'Member',
   type: 'object',

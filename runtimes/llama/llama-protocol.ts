@@ -4,7 +4,7 @@
  * request streams back over a MessagePort transferred with its task.
  */
 import type { MessagePort } from 'node:worker_threads'
-import type { ErrorData } from '../../protocols/errors.ts'
+import type { ErrorData } from '../../protocols/index.ts'
 import type { GenerateInput, GenerateResult, SamplingParams } from '../runtime.ts'
 
 /** Each worker's `workerData`: it loads the model once, then serves tasks. */

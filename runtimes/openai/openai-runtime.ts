@@ -1,4 +1,4 @@
-import { describe } from '../../protocols/errors.ts'
+import { describe } from '../../protocols/index.ts'
 import {
   InferenceQueueFullError, InferenceUnavailableError, RemoteInferenceError, UnknownModelError
 } from '../errors.ts'

@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Readable, Writable } from 'node:stream'
 import * as grpc from '@grpc/grpc-js'
-import { loadAgentService, loadChatService } from '../../protocols/index.ts'
+import { loadAgentService, loadChatService } from '../../protocols/grpc/index.ts'
 
 export const CLI = fileURLToPath(new URL('../../cli/plexi.ts', import.meta.url))
 

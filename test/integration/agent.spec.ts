@@ -1,6 +1,6 @@
 import { expect } from 'chai'
 import * as grpc from '@grpc/grpc-js'
-import { decodeRetryStatus, loadRetryInfoTypes } from '../../protocols/index.ts'
+import { decodeRetryStatus, loadRetryInfoTypes } from '../../protocols/grpc/index.ts'
 import { agentClient, chatClient, collectAnswer, runCli, startNodeProcess } from '../helpers/node-process.ts'
 import type { AskEvent, NodeProcess } from '../helpers/node-process.ts'
 import { tempDir } from '../helpers/temp-dir.ts'

@@ -1,7 +1,7 @@
 import { expect } from 'chai'
 import * as grpc from '@grpc/grpc-js'
 import { readdir } from 'node:fs/promises'
-import { decodeRetryStatus, loadRetryInfoTypes } from '../../protocols/index.ts'
+import { decodeRetryStatus, loadRetryInfoTypes } from '../../protocols/grpc/index.ts'
 import { chatClient, runCli, startNodeProcess } from '../helpers/node-process.ts'
 import type { NodeProcess } from '../helpers/node-process.ts'
 import { tempDir } from '../helpers/temp-dir.ts'

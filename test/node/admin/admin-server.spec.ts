@@ -3,7 +3,9 @@ import type { FastifyInstance } from 'fastify'
 import { ActorSystem, chatRoom, roomDirectory, userDirectory } from '../../../actors/index.ts'
 import type { PostAck } from '../../../actors/index.ts'
 import { LevelStore, NodeMetrics, UserAccounts, buildAdminServer } from '../../../node/index.ts'
-import type { Member, Readiness } from '../../../node/index.ts'
+import type { Readiness } from '../../../node/index.ts'
+import { Cluster, NodeRoles } from '../../../node/mesh/index.ts'
+import type { Member } from '../../../protocols/index.ts'
 import { tempDir } from '../../helpers/temp-dir.ts'
 
 const TOKEN = 'admin-token-for-tests-0123456789'
@@ -15,6 +17,8 @@ describe('buildAdminServer', () => {
   let app: FastifyInstance
   let readiness: Readiness
   let metricsToken: string | undefined
+  let cluster: Cluster
+  let metrics: NodeMetrics
 
   const self = (): Member => ({
     peerId: '12D3KooWTest', roles: ['chat'], status: readiness === 'ready' ? 'up' : 'joining',
@@ -24,7 +28,7 @@ describe('buildAdminServer', () => {
 
   async function build (): Promise<void> {
     app = await buildAdminServer({
-      system, users: new UserAccounts(system), journal: store.journal, metrics: new NodeMetrics(system, store),
+      system, users: new UserAccounts(system), metrics, cluster: cluster.admin,
       adminToken: TOKEN, metricsToken, readiness: () => readiness, self, logger: false
     })
   }
@@ -36,12 +40,20 @@ describe('buildAdminServer', () => {
     system.registerEntity(chatRoom)
     system.registerEntity(roomDirectory)
     system.registerEntity(userDirectory)
+    // a node without a cluster key: a cluster of one, as a lone node runs
+    cluster = await Cluster.start({
+      system, journal: store.journal, roles: new NodeRoles(['chat']), capacity: 1, p2p: undefined, serving: () => true,
+      onViewChange: () => undefined, refreshMs: 1_000, log: { info: () => undefined, warn: () => undefined, debug: () => undefined }
+    })
+    metrics = new NodeMetrics(store)
+    metrics.watchActors(system)
     readiness = 'ready'
     metricsToken = undefined
     await build()
   })
   afterEach(async () => {
     await app.close()
+    await cluster.stop()
     await system.terminate()
     await store.close()
     await dir.remove()

@@ -12,8 +12,8 @@ import { Cluster } from '../../../node/mesh/cluster.ts'
 import { readClusterKey, startP2pHost } from '../../../node/mesh/p2p-host.ts'
 import type { P2pHost } from '../../../node/mesh/p2p-host.ts'
 import { NodeRoles } from '../../../node/mesh/role-manager.ts'
-import { encodeEnvelope, encodeFrame } from '../../../protocols/p2p/actor-frames.ts'
-import { ACTOR_PROTOCOL, ENVELOPE, MAX_FRAME_BYTES } from '../../../protocols/p2p/constants.ts'
+import { encodeEnvelope, encodeFrame } from '../../../protocols/p2p/index.ts'
+import { ACTOR_PROTOCOL, ENVELOPE, MAX_FRAME_BYTES } from '../../../protocols/p2p/index.ts'
 import { tempDir } from '../../helpers/temp-dir.ts'
 import { waitFor } from '../../helpers/wait-for.ts'
 
@@ -38,7 +38,7 @@ function echo (): Behavior<EchoMsg, undefined> {
     init: () => undefined,
     receive (_s, msg, ctx) {
       if (msg.fail === true) throw new PermissionDeniedError(`no echo for ${msg.text}`)
-      ctx.reply(msg.replyTo, { text: msg.text, node: ctx.system.node })
+      ctx.reply(msg.replyTo, { text: msg.text, node: ctx.node })
       return undefined
     }
   }
@@ -73,11 +73,11 @@ function taskType (): EntityType<TaskMsg, { ended: number }, { type: 'task-ended
           if (asker === undefined) return
           ctx.volatile.asker = undefined
           await ctx.persist({ type: 'task-ended' })
-          ctx.reply(asker, ctx.system.node)
+          ctx.reply(asker, ctx.node)
           return
         }
         case 'where':
-          ctx.reply(msg.replyTo, { node: ctx.system.node, ended: ctx.state.ended })
+          ctx.reply(msg.replyTo, { node: ctx.node, ended: ctx.state.ended })
       }
     },
     end: () => {
@@ -114,7 +114,6 @@ describe('Cluster: remote actors and placement (real libp2p on loopback, in one 
       join,
       clusterKey,
       failureTimeout: FAILURE_TIMEOUT,
-      onHeard: () => { cluster?.refresh() },
       self: () => ({
         peerId: id,
         roles: [...nodeRoles.current],
@@ -127,7 +126,7 @@ describe('Cluster: remote actors and placement (real libp2p on loopback, in one 
       }),
       log
     })
-    cluster = await Cluster.start({ system, journal: store.journal, roles: nodeRoles, capacity: 1, p2p: host, serving: () => true, onViewChange: () => undefined, log }, 250)
+    cluster = await Cluster.start({ system, journal: store.journal, roles: nodeRoles, capacity: 1, p2p: host, serving: () => true, onViewChange: () => undefined, refreshMs: 125, log })
     const started: TestNode = {
       id,
       host,
@@ -246,7 +245,7 @@ describe('Cluster: remote actors and placement (real libp2p on loopback, in one 
     }
     // the three nodes share the rooms (HRW spreads them)
     expect(new Set(owners.map((o) => o[0])).size).to.equal(3)
-    const listed = await all[0]?.cluster.actors('room')
+    const listed = await all[0]?.cluster.admin.actors('room')
     expect(listed?.unreachable).to.deep.equal([])
     expect(listed?.actors.map((r) => r.key).sort()).to.deep.equal([...rooms].sort())
   })
@@ -278,7 +277,7 @@ describe('Cluster: remote actors and placement (real libp2p on loopback, in one 
     const rooms = Array.from({ length: 12 }, (_, i) => `hand-${i}`)
     for (const room of rooms) await a.system.entity(chatRoom, room).ask<PostAck>((replyTo) => ({ type: 'post', user: 'ann', text: 'x', replyTo }))
     expect(b.system.entities('room').length).to.be.greaterThan(0)
-    const info = await a.cluster.setRoles(b.id, ['storage'])
+    const info = await a.cluster.admin.setRoles(b.id, ['storage'])
     expect(info).to.deep.include({ peerId: b.id, roles: ['storage'], previous: ['chat'] })
     await waitFor(() => b.system.entities('room').length === 0, 'b to hand off its rooms', { timeout: 10_000, interval: 20 })
     await waitFor(() => !a.cluster.placement.holds(b.id, 'chat'), 'a to see the role change', { timeout: 10_000, interval: 20 })
@@ -288,7 +287,7 @@ describe('Cluster: remote actors and placement (real libp2p on loopback, in one 
       expect(ack.seq, room).to.equal(2)
     }
     expect(a.system.entities('room').map((e) => e.key).sort()).to.deep.equal([...rooms].sort())
-    const bad = await a.cluster.setRoles(b.id, ['chat', 'nope']).then(() => undefined, (e: Error) => e)
+    const bad = await a.cluster.admin.setRoles(b.id, ['chat', 'nope']).then(() => undefined, (e: Error) => e)
     expect(bad?.name).to.equal('InvalidRolesError')
   })
 
@@ -298,10 +297,10 @@ describe('Cluster: remote actors and placement (real libp2p on loopback, in one 
     a.system.registerEntity(task)
     b.system.registerEntity(task)
     const key = Array.from({ length: 64 }, (_, i) => `t-${i}`).find((k) => a.cluster.placement.ownerOf('task', 'ai', k) === a.id) as string
-    const ref = b.system.entity<TaskMsg>('task', key)
+    const ref = b.system.entity(task, key)
     const result = ref.ask<string>((replyTo) => ({ type: 'begin', replyTo }), { timeout: 20_000 })
     expect(await ref.ask((replyTo) => ({ type: 'where', replyTo }))).to.deep.equal({ node: a.id, ended: 0 })
-    await a.cluster.setRoles(a.id, ['chat'])
+    await a.cluster.admin.setRoles(a.id, ['chat'])
     await waitFor(() => b.cluster.placement.ownerOf('task', 'ai', key) === b.id, 'b to own the task', { timeout: 10_000, interval: 20 })
     // its owner is b now, but the work it began lives on a: it stays there until the work ends
     expect(a.system.entities('task').map((e) => e.key)).to.deep.equal([key])

@@ -3,7 +3,7 @@ import { PermissionDeniedError } from '../../../actors/index.ts'
 import { UnknownModelError, writeTinyModel } from '../../../runtimes/index.ts'
 import type { ChatTurn, GenerateResult, Runtime, SamplingParams } from '../../../runtimes/index.ts'
 import { LlamaRuntime } from '../../../runtimes/llama/llama-runtime.ts'
-import { RateLimitedError } from '../../../node/inference/errors.ts'
+import { RateLimitedError } from '../../../protocols/index.ts'
 import type { OpenAiBackend } from '../../../node/openai/index.ts'
 
 export const ALICE_TOKEN = 'plxu_alice-token-for-tests-0123456789'

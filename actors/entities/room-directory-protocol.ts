@@ -1,0 +1,25 @@
+import { entityTypeKey } from '../kernel/index.ts'
+import type { ReplyTo } from '../kernel/index.ts'
+
+export interface RoomSummary {
+  readonly name: string
+  readonly createdAt: number
+  readonly createdBy: string
+}
+
+export type RoomDirectoryMsg =
+  /** Replies true when the room is new. */
+  | { readonly type: 'register', readonly name: string, readonly by: string, readonly ts: number, readonly replyTo: ReplyTo<boolean> }
+  | { readonly type: 'list', readonly replyTo: ReplyTo<RoomSummary[]> }
+
+export type RoomDirectoryEvent = { readonly type: 'room-created', readonly name: string, readonly by: string, readonly ts: number }
+
+export interface RoomDirectoryState {
+  /** By room name (room names match ROOM_NAME_PATTERN, so no key is special to JavaScript). */
+  readonly rooms: Readonly<Record<string, { readonly createdAt: number, readonly createdBy: string }>>
+}
+
+/** The list of rooms: `rooms/all`, a single entity. */
+export const ROOMS = entityTypeKey<RoomDirectoryMsg>('rooms')
+/** The key of the one room directory. */
+export const ROOM_DIRECTORY_KEY = 'all'

@@ -1,0 +1,141 @@
+import { entityTypeKey } from '../kernel/index.ts'
+import type { ActorAddress, ReplyTo } from '../kernel/index.ts'
+import type { ErrorData } from '../../protocols/index.ts'
+import { InvalidAgentRequestError } from './errors.ts'
+
+/** One turn of an agent's conversation. */
+export interface AgentTurn {
+  readonly requestId: string
+  readonly role: 'user' | 'assistant'
+  readonly content: string
+  readonly ts: number
+  /** Assistant turns: why the answer ended. */
+  readonly stopReason?: AgentStopReason
+  /** Assistant turns: the model that answered. */
+  readonly model?: string
+}
+
+/** Why an answer ended: the model's end of text, the token limit, the asker cancelled, the context
+ * was full, or the node stopped (or the agent moved) before it ended: what was said is kept. */
+export type AgentStopReason = 'eos' | 'max-tokens' | 'cancelled' | 'context-full' | 'interrupted'
+
+export interface AgentSampling {
+  readonly temperature: number
+  readonly topP: number
+  readonly topK: number
+  readonly maxTokens: number
+}
+
+export interface AgentSettings {
+  readonly persona: string
+  /** Empty: the node's default model. */
+  readonly model: string
+  readonly sampling: AgentSampling
+}
+
+export interface AgentState {
+  readonly settings: AgentSettings
+  /** The most recent turns (at most MAX_AGENT_TURNS of protocols/limits.ts), oldest first. */
+  readonly history: readonly AgentTurn[]
+}
+
+/** Where an answer's tokens go as they are made: a plain actor (a gRPC call's gateway) or an
+ * entity (a room, for `@agent`). Plain data, so that it can name an actor on another node. */
+export type AgentSink =
+  | { readonly kind: 'actor', readonly address: ActorAddress }
+  | { readonly kind: 'entity', readonly type: string, readonly key: string }
+
+/** What an agent sends its sink while it answers, in order; the end comes as the ask's reply. */
+export interface AgentStreamEvent {
+  readonly type: 'agent-stream'
+  readonly requestId: string
+  readonly event:
+  | { readonly kind: 'queued', readonly position: number }
+  | { readonly kind: 'token', readonly text: string }
+}
+
+/** The reply to an `ask`, once the answer is complete (or cancelled). */
+export interface AgentAnswer {
+  readonly requestId: string
+  readonly text: string
+  readonly model: string
+  readonly stopReason: AgentStopReason
+  readonly promptTokens: number
+  readonly completionTokens: number
+  readonly droppedTurns: number
+  readonly ttftMs: number
+  readonly durationMs: number
+}
+
+export interface AgentSettingsChange {
+  readonly persona?: string
+  readonly model?: string
+  readonly sampling?: Partial<AgentSampling>
+}
+
+export type AgentMsg =
+  /** `user` is who asks: only the agent's own user may (PermissionDeniedError otherwise). */
+  | { readonly type: 'ask', readonly user: string, readonly text: string, readonly requestId: string, readonly sink: AgentSink, readonly replyTo: ReplyTo<AgentAnswer> }
+  | { readonly type: 'cancel', readonly user: string, readonly requestId: string }
+  | { readonly type: 'history', readonly user: string, readonly limit: number, readonly replyTo: ReplyTo<AgentTurn[]> }
+  | { readonly type: 'settings', readonly user: string, readonly replyTo: ReplyTo<AgentSettings> }
+  | { readonly type: 'configure', readonly user: string, readonly change: AgentSettingsChange, readonly replyTo: ReplyTo<AgentSettings> }
+  | { readonly type: 'reset', readonly user: string, readonly replyTo: ReplyTo<number> }
+  /** From the agent to itself: a generation it started has ended. */
+  | { readonly type: 'generation-ended', readonly requestId: string, readonly outcome: GenerationOutcome }
+
+export type GenerationOutcome =
+  | { readonly ok: true, readonly answer: AgentAnswer }
+  | { readonly ok: false, readonly error: ErrorData }
+
+export type AgentEvent =
+  | { readonly type: 'user-asked', readonly requestId: string, readonly text: string, readonly ts: number }
+  | { readonly type: 'agent-answered', readonly requestId: string, readonly text: string, readonly model: string, readonly stopReason: AgentStopReason, readonly ts: number }
+  /** The generation failed: the question it answered is taken out of the history again. */
+  | { readonly type: 'answer-failed', readonly requestId: string, readonly error: string, readonly ts: number }
+  | { readonly type: 'agent-configured', readonly settings: AgentSettings, readonly ts: number }
+  | { readonly type: 'history-reset', readonly ts: number }
+
+/** Each user's AI agent: `agent/<user>`. */
+export const AGENT = entityTypeKey<AgentMsg>('agent')
+/** Asks one agent holds while it answers another: beyond it AgentBusyError. */
+export const MAX_PENDING_ASKS = 4
+/** Longest persona (system prompt), in UTF-8 bytes. */
+export const MAX_PERSONA_BYTES = 8192
+
+export const DEFAULT_PERSONA = 'You are a helpful assistant. Answer briefly and clearly.'
+
+/** The ranges of the sampling settings a user may choose. */
+export const SAMPLING_RANGES = {
+  temperature: { min: 0, max: 2, integer: false },
+  topP: { min: 0, max: 1, integer: false },
+  topK: { min: 0, max: 1000, integer: true },
+  maxTokens: { min: 1, max: 1_048_576, integer: true }
+} as const
+
+/**
+ * Checks a settings change as sent (every field optional) and throws InvalidAgentRequestError
+ * naming the first bad field. `maxTokensLimit` (the context size of the agent's node) bounds
+ * maxTokens further where it is known. The gRPC layer runs it before the request reaches the
+ * agent, and the agent again (its messages may come from another node).
+ */
+export function checkSettingsChange (change: AgentSettingsChange, maxTokensLimit?: number): void {
+  const invalid = (why: string): never => { throw new InvalidAgentRequestError(why) }
+  if (typeof change !== 'object' || change === null) invalid('settings: expected an object')
+  if (change.persona !== undefined) {
+    if (typeof change.persona !== 'string') invalid('persona: expected a string')
+    const bytes = Buffer.byteLength(change.persona, 'utf8')
+    if (bytes > MAX_PERSONA_BYTES) invalid(`persona: ${bytes} bytes is over the limit of ${MAX_PERSONA_BYTES}`)
+  }
+  if (change.model !== undefined && (typeof change.model !== 'string' || change.model.length > 256)) invalid('model: expected a model name (see plexi admin models ls)')
+  const sampling: Record<string, unknown> = change.sampling ?? {}
+  if (typeof sampling !== 'object' || sampling === null) invalid('sampling: expected an object')
+  for (const [key, range] of Object.entries(SAMPLING_RANGES)) {
+    const value = sampling[key]
+    if (value === undefined) continue
+    const max = key === 'maxTokens' && maxTokensLimit !== undefined ? Math.min(range.max, maxTokensLimit) : range.max
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < range.min || value > max || (range.integer && !Number.isInteger(value))) {
+      invalid(`${key}: expected ${range.integer ? 'an integer' : 'a number'} from ${range.min} to ${max}, got ${String(value).slice(0, 40)}`)
+    }
+  }
+}

@@ -1,0 +1,210 @@
+import { DEFAULT_SNAPSHOT_EVERY } from './constants.ts'
+import { ActorStoppedError, JournalGapError, JournalWriteError } from './errors.ts'
+import { describe } from '../../protocols/index.ts'
+import { assertPlainData } from './plain-data.ts'
+import type { ActorCell } from './actor-cell.ts'
+import type { ActorContext, Behavior } from './behavior.ts'
+import type { EntityRef } from './entity-ref.ts'
+import type { EntityContext, EntityType } from './entity-type.ts'
+import type { Journal, JournalRecord, SnapshotStore } from './journal.ts'
+import type { Logger } from './logger.ts'
+import type { Refs } from './refs.ts'
+
+export interface ActivationDeps {
+  readonly journal: Journal
+  readonly snapshots: SnapshotStore
+  readonly strict: boolean
+  readonly log: Logger
+  /** What the entity reaches beyond itself. */
+  readonly refs: Refs
+  /** Brings the local journal up to date from other nodes before recovery (the mesh's). */
+  readonly catchUp?: (entityId: string) => Promise<void>
+  /** Called after every message the entity handled (the host watches for the end of busy work). */
+  readonly handled?: () => void
+}
+
+/** The kernel's own message to an entity: end the work in progress now (EntityType.interrupt).
+ * An object no other code can build, delivered only on this node. */
+export const INTERRUPT: unknown = Object.freeze({ type: '$interrupt' })
+
+/**
+ * One activation of one entity: what outlives a crash-restart of the actor behind it. Its writes
+ * are tracked so that a restart, or the next activation after passivation, recovers only once
+ * every earlier write has landed (recovery must never read a journal that is still growing).
+ */
+export class EntityActivation<M> {
+  readonly id: string
+  readonly key: string
+  /** Settles when the previous activation of the same entity has stopped for good. */
+  readonly previous: Promise<void>
+  readonly terminated: Promise<void>
+  cell!: ActorCell<M, unknown>
+  /** EntityType.createVolatile's value: per activation, kept across crash-restarts. */
+  volatile: unknown
+  /** Set by the live incarnation: may the entity passivate now? */
+  canPassivate: () => boolean = () => true
+  /** Set by the live incarnation: has it work in progress that must end here (EntityType.busy)? */
+  busy: () => boolean = () => false
+  /** Its owner is now another node: it stops once its mailbox is empty, whatever canPassivate says. */
+  handingOff = false
+  #writes: Promise<void> = Promise.resolve()
+  #resolveTerminated!: () => void
+
+  constructor (id: string, key: string, previous: Promise<void>) {
+    this.id = id
+    this.key = key
+    this.previous = previous
+    this.terminated = new Promise((resolve) => { this.#resolveTerminated = resolve })
+  }
+
+  /** Settles once every write issued so far has settled (never rejects). */
+  get writes (): Promise<void> { return this.#writes }
+
+  track (write: Promise<unknown>): void {
+    this.#writes = Promise.allSettled([this.#writes, write]).then(noop)
+  }
+
+  markTerminated (): void { this.#resolveTerminated() }
+}
+
+/** The actor state of an activation. Kernel-internal and mutable; the entity's own state S is
+ * an immutable value replaced by `applyEvent`. One per incarnation of the actor. */
+interface Live<M, S, E, V> {
+  state: S
+  seq: number
+  durableSeq: number
+  snapshotSeq: number
+  alive: boolean
+  ctx: EntityContext<M, S, E, V>
+}
+
+export function entityBehavior<M, S, E, V> (def: EntityType<M, S, E, V>, activation: EntityActivation<M>,
+  self: EntityRef<M>, deps: ActivationDeps): Behavior<M, Live<M, S, E, V>> {
+  return {
+    async init (actorCtx) {
+      await activation.previous
+      await activation.writes
+      if (deps.catchUp !== undefined) await deps.catchUp(activation.id)
+      const recovered = await recover(def, activation, deps)
+      const live = { ...recovered, durableSeq: recovered.seq, alive: true } as Live<M, S, E, V>
+      live.ctx = entityContext(def, activation, self, deps, live, actorCtx)
+      const { canPassivate, busy } = def
+      activation.canPassivate = canPassivate === undefined ? () => true : () => canPassivate.call(def, live.ctx)
+      activation.busy = busy === undefined ? () => false : () => busy.call(def, live.ctx)
+      return live
+    },
+    receive (live, msg) {
+      const result = msg === INTERRUPT ? def.interrupt?.(live.ctx) : def.receive(live.ctx, msg)
+      const after = (): Live<M, S, E, V> => {
+        // a hand-off that waited for busy work asks again after each message
+        if (activation.handingOff) activation.cell.requestIdleStop()
+        deps.handled?.()
+        return live
+      }
+      return isThenable(result) ? result.then(after) : after()
+    },
+    async onStop (live) {
+      live.alive = false
+      await activation.writes
+    }
+  }
+}
+
+async function recover<M, S, E, V> (def: EntityType<M, S, E, V>, activation: EntityActivation<M>, deps: ActivationDeps):
+Promise<{ state: S, seq: number, snapshotSeq: number }> {
+  const id = activation.id
+  let state = def.initialState(activation.key)
+  let seq = 0
+  let snapshotSeq = 0
+  let snapshot
+  try {
+    snapshot = await deps.snapshots.load(id)
+  } catch (err) {
+    // events are never deleted, so a bad snapshot costs a longer replay, not data
+    if ((err as Error | undefined)?.name !== 'CorruptRecordError') throw err
+    deps.log.warn({ entity: id, err }, `snapshot of ${id} is corrupt (${describe(err)}); replaying its whole journal`)
+  }
+  if (snapshot !== undefined) {
+    state = snapshot.state as S
+    seq = snapshotSeq = snapshot.seq
+  }
+  for await (const record of deps.journal.replay(id, seq + 1)) {
+    if (record.seq !== seq + 1) throw new JournalGapError(id, seq + 1, record.seq)
+    state = def.applyEvent(state, record.event as E)
+    seq = record.seq
+  }
+  return { state, seq, snapshotSeq }
+}
+
+function entityContext<M, S, E, V> (def: EntityType<M, S, E, V>, activation: EntityActivation<M>, self: EntityRef<M>,
+  deps: ActivationDeps, live: Live<M, S, E, V>, actorCtx: ActorContext<M>): EntityContext<M, S, E, V> {
+  const { id, key } = activation
+  const snapshotEvery = def.snapshotEvery ?? DEFAULT_SNAPSHOT_EVERY
+  const log = deps.log
+  return {
+    type: def.type,
+    key,
+    id,
+    get state () { return live.state },
+    get seq () { return live.seq },
+    get durableSeq () { return live.durableSeq },
+    volatile: activation.volatile as V,
+    self,
+    node: deps.refs.node,
+    entity: (type, entityKey) => deps.refs.entity(type, entityKey),
+    actorAt: (address) => deps.refs.actorAt(address),
+    lookup: (path) => deps.refs.lookup(path),
+    log,
+    timers: actorCtx.timers,
+    persist (input) {
+      if (!live.alive) return Promise.reject(new ActorStoppedError(id))
+      const events = (Array.isArray(input) ? input : [input]) as readonly E[]
+      if (events.length === 0) return Promise.resolve()
+      if (deps.strict) events.forEach((event, i) => { assertPlainData(event, `event[${i}] of ${id}`) })
+      let state = live.state
+      let seq = live.seq
+      const records: Array<JournalRecord<E>> = events.map((event) => {
+        state = def.applyEvent(state, event)
+        return { seq: ++seq, event }
+      })
+      if (deps.strict) assertPlainData(state, `state of ${id}`)
+      live.state = state
+      live.seq = seq
+      const write = deps.journal.append(id, records)
+      activation.track(write)
+      // registered first, so it runs before the caller's own callbacks on the returned promise
+      write.then(() => { if (live.durableSeq < seq) live.durableSeq = seq }, noop)
+      write.catch((err: unknown) => {
+        // the state in memory is ahead of the disk: crash, and recover from the disk
+        if (live.alive) actorCtx.crash(new JournalWriteError(id, err))
+      })
+      if (seq - live.snapshotSeq >= snapshotEvery) {
+        live.snapshotSeq = seq
+        const snapshot = { seq, state }
+        // only after the events it covers are durable (see SnapshotStore.save)
+        const saved = write.then(() => deps.snapshots.save(id, snapshot)).catch((err: unknown) => {
+          log.warn({ entity: id, err }, `snapshot of ${id} at seq ${seq} failed (${describe(err)}); recovery will replay more events`)
+        })
+        activation.track(saved)
+      }
+      const durable = write.catch((err: unknown) => { throw new JournalWriteError(id, err) })
+      // a caller that does not await must not turn a failed write into an unhandled rejection
+      // (that would take the process down); the crash above already handles it
+      durable.catch(noop)
+      return durable
+    },
+    async events (from, limit) {
+      return await deps.journal.read(id, { from, limit }) as Array<JournalRecord<E>>
+    },
+    reply: (to, value) => { actorCtx.reply(to, value) },
+    fail: (to, error) => { actorCtx.fail(to, error) },
+    passivate: () => { activation.cell.requestIdleStop() },
+    crash: (error) => { if (live.alive) actorCtx.crash(error) }
+  }
+}
+
+function isThenable (value: unknown): value is Promise<unknown> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function'
+}
+
+function noop (): void {}

@@ -1,0 +1,291 @@
+import { DEFAULT_ENTITY_IDLE_MS, DEFAULT_ENTITY_INTENSITY, ENTITY_KEY_FORBIDDEN, ENTITY_KEY_MAX_LENGTH, ENTITY_TYPE_PATTERN } from './constants.ts'
+import { EntityConfigError, EntityTypeTakenError, InvalidNameError, UnknownEntityTypeError } from './errors.ts'
+import { EntityActivation, INTERRUPT, entityBehavior } from './entity-activation.ts'
+import { EntityRef } from './entity-ref.ts'
+import { isNodeRole, NODE_ROLES } from './node-role.ts'
+import { assertPlainData } from './plain-data.ts'
+import type { ActorCell, CellStatus } from './actor-cell.ts'
+import type { Kernel } from './kernel.ts'
+import type { EntityType } from './entity-type.ts'
+import type { Journal, SnapshotStore } from './journal.ts'
+import type { NodeRole } from './node-role.ts'
+import type { DeliveryResult } from './pending-asks.ts'
+import type { Remoting } from './remoting.ts'
+
+export interface EntityInfo {
+  readonly type: string
+  readonly key: string
+  readonly status: CellStatus
+  readonly mailbox: number
+}
+
+export interface EntityHostOptions {
+  readonly journal?: Journal
+  readonly snapshots?: SnapshotStore
+  readonly strict: boolean
+  /** The mesh, once attached: entities owned by other nodes are reached through it. */
+  readonly remoting: () => Remoting | undefined
+}
+
+interface Registered {
+  readonly def: EntityType<any, any, any, any>
+  readonly region: ActorCell<never, undefined>
+}
+
+/**
+ * The entities of one node: the registered types, and for each active entity its activation.
+ * Activation happens on the first message; passivation removes the entry synchronously, so a
+ * message that arrives afterwards starts a new activation (which waits until the old one has
+ * written everything) instead of being lost.
+ */
+export class EntityHost {
+  readonly #kernel: Kernel
+  readonly #parent: ActorCell<never, undefined>
+  readonly #options: EntityHostOptions
+  readonly #types = new Map<string, Registered>()
+  readonly #active = new Map<string, EntityActivation<any>>()
+  /** Activations handed off and not yet stopped (their last writes may be in flight). */
+  readonly #leaving = new Map<string, EntityActivation<any>>()
+  /** Waiting for no activation to be busy (see settle); checked after every entity message. */
+  readonly #quietWaiters = new Set<() => void>()
+  #closed = false
+
+  constructor (kernel: Kernel, parent: ActorCell<never, undefined>, options: EntityHostOptions) {
+    this.#kernel = kernel
+    this.#parent = parent
+    this.#options = options
+  }
+
+  register<M, S, E, V> (def: EntityType<M, S, E, V>): void {
+    validateType(def)
+    if (this.#types.has(def.type)) throw new EntityTypeTakenError(def.type)
+    if (this.#options.journal === undefined || this.#options.snapshots === undefined) {
+      throw new EntityConfigError(`entity type ${def.type} needs a journal and a snapshot store: pass them to the ActorSystem`)
+    }
+    const region = this.#parent.spawnChild<never, undefined>(
+      { receive: (s) => s, supervision: { scope: 'child', intensity: DEFAULT_ENTITY_INTENSITY } },
+      { name: def.type, restart: 'permanent', kind: 'entity-region' })
+    this.#types.set(def.type, { def, region })
+  }
+
+  types (): Array<{ type: string, role: NodeRole }> {
+    return [...this.#types.values()].map(({ def }) => ({ type: def.type, role: def.role }))
+  }
+
+  ref<M> (type: string, key: string): EntityRef<M> {
+    const registered = this.#types.get(type)
+    if (registered === undefined) throw new UnknownEntityTypeError(type, [...this.#types.keys()])
+    checkKey(key)
+    const capacity = registered.def.mailbox ?? this.#kernel.mailboxCapacity
+    return new EntityRef<M>(type, key, (msg) => this.#route(registered, key, msg), capacity,
+      this.#kernel.asks, this.#kernel.stats)
+  }
+
+  /**
+   * Delivers here, whoever the owner is (a message the mesh brought in for an entity this node
+   * hosts). Bad type or key come back as an Error result, never a throw: they came off the wire.
+   */
+  deliverHere (type: string, key: string, msg: unknown): DeliveryResult {
+    const registered = this.#types.get(type)
+    if (registered === undefined) return new UnknownEntityTypeError(type, [...this.#types.keys()])
+    try {
+      checkKey(key)
+      return this.#deliver(registered, key, msg)
+    } catch (err) {
+      return err instanceof Error ? err : new Error(String(err))
+    }
+  }
+
+  /**
+   * Resolves once entity `type/key` has no activation here that is being handed off (its last
+   * writes are on disk), or after `maxMs`. An entity active here and not handing off resolves at
+   * once: it is still this node's.
+   */
+  async handedOff (type: string, key: string, maxMs: number): Promise<void> {
+    const activation = this.#leaving.get(`${type}/${key}`)
+    if (activation === undefined) return
+    let timer: ReturnType<typeof setTimeout> | undefined
+    await Promise.race([activation.terminated, new Promise<void>((resolve) => { timer = setTimeout(resolve, maxMs) })])
+    clearTimeout(timer)
+  }
+
+  /** The role entities of `type` need, or undefined for a type not registered here. */
+  roleOf (type: string): NodeRole | undefined { return this.#types.get(type)?.def.role }
+
+  /**
+   * Waits until no active entity here is busy (EntityType.busy: e.g. an agent generating), at most
+   * `timeoutMs`; then interrupts those still busy (EntityType.interrupt: the agent keeps its partial
+   * answer) and waits at most `graceMs` more. For a node's stop: work in progress ends, or is ended
+   * cleanly, before the entities stop. Returns how many were interrupted and how many stayed busy.
+   */
+  async settle (timeoutMs: number, graceMs: number): Promise<{ interrupted: number, busy: number }> {
+    if (!await this.#quiet(timeoutMs)) {
+      const busy = this.#busy()
+      for (const activation of busy) activation.cell.deliver(INTERRUPT)
+      const quiet = await this.#quiet(graceMs)
+      return { interrupted: busy.length, busy: quiet ? 0 : this.#busy().length }
+    }
+    return { interrupted: 0, busy: 0 }
+  }
+
+  #busy (): Array<EntityActivation<any>> {
+    const busy: Array<EntityActivation<any>> = []
+    for (const activation of new Set([...this.#active.values(), ...this.#leaving.values()])) {
+      const status = activation.cell.status
+      if (status !== 'stopping' && status !== 'stopped' && activation.busy()) busy.push(activation)
+    }
+    return busy
+  }
+
+  /** Resolves true once no activation is busy, false after `ms`. */
+  #quiet (ms: number): Promise<boolean> {
+    if (this.#busy().length === 0) return Promise.resolve(true)
+    return new Promise((resolve) => {
+      const check = (): void => {
+        if (this.#busy().length > 0) return
+        done(true)
+      }
+      const timer = setTimeout(() => { done(false) }, ms)
+      const done = (quiet: boolean): void => {
+        clearTimeout(timer)
+        this.#quietWaiters.delete(check)
+        resolve(quiet)
+      }
+      this.#quietWaiters.add(check)
+    })
+  }
+
+  #handled = (): void => {
+    if (this.#quietWaiters.size > 0) for (const check of [...this.#quietWaiters]) check()
+  }
+
+  /**
+   * Passivates every active entity that `keep` says is no longer this node's (its owner changed):
+   * each finishes what is in its mailbox and its writes, then stops even if it would rather stay
+   * (e.g. a room with subscribers), but not while it is busy (an agent finishes its answer first);
+   * its next message goes to the new owner. Returns how many.
+   */
+  handOff (keep: (type: string, key: string) => boolean): number {
+    let count = 0
+    for (const activation of this.#active.values()) {
+      const [type = ''] = activation.id.split('/', 1)
+      if (activation.handingOff || keep(type, activation.key)) continue
+      activation.handingOff = true
+      this.#leaving.set(activation.id, activation)
+      activation.cell.requestIdleStop()
+      count++
+    }
+    return count
+  }
+
+  list (type?: string): EntityInfo[] {
+    const out: EntityInfo[] = []
+    for (const activation of this.#active.values()) {
+      const info = activation.cell.info()
+      const [entityType = ''] = activation.id.split('/', 1)
+      if (type !== undefined && entityType !== type) continue
+      out.push({ type: entityType, key: activation.key, status: info.status, mailbox: info.mailbox })
+    }
+    return out
+  }
+
+  get activeCount (): number { return this.#active.size }
+
+  /** No new activations; the system's stop then stops the active ones. */
+  close (): void { this.#closed = true }
+
+  #route<M> (registered: Registered, key: string, msg: M): DeliveryResult {
+    const remoting = this.#options.remoting()
+    if (remoting === undefined) return this.#deliver(registered, key, msg)
+    const owner = remoting.ownerOf(registered.def.type, registered.def.role, key)
+    if (owner instanceof Error) return owner
+    if (owner === this.#kernel.node) return this.#deliver(registered, key, msg)
+    if (this.#options.strict) assertPlainData(msg, `message to ${registered.def.type}/${key}`)
+    return remoting.toEntity(owner, registered.def.type, key, msg)
+  }
+
+  #deliver<M> (registered: Registered, key: string, msg: M): DeliveryResult {
+    const id = `${registered.def.type}/${key}`
+    if (this.#closed) {
+      this.#kernel.stats.deadLetters++
+      return 'stopped'
+    }
+    if (this.#options.strict) assertPlainData(msg, `message to ${id}`)
+    let activation = this.#active.get(id) as EntityActivation<M> | undefined
+    const status = activation?.cell.status
+    if (activation === undefined || status === 'stopping' || status === 'stopped') {
+      activation = this.#activate<M>(registered, key, id, activation)
+    }
+    return activation.cell.deliver(msg)
+  }
+
+  #activate<M> (registered: Registered, key: string, id: string, old: EntityActivation<M> | undefined): EntityActivation<M> {
+    const { def, region } = registered
+    const { journal, snapshots, strict } = this.#options
+    const activation = new EntityActivation<M>(id, key, old?.terminated ?? Promise.resolve())
+    activation.volatile = def.createVolatile?.(key)
+    this.#active.set(id, activation)
+    const remoting = this.#options.remoting()
+    const deps = {
+      journal: journal as Journal, snapshots: snapshots as SnapshotStore, strict, log: this.#kernel.log, refs: this.#kernel.refs,
+      ...(remoting?.catchUp !== undefined && { catchUp: remoting.catchUp.bind(remoting) }),
+      handled: this.#handled
+    }
+    // what an entity tells itself belongs to this activation while it lives (the end of its own
+    // generation, even while it hands off); after that, to wherever the entity lives then
+    const capacity = def.mailbox ?? this.#kernel.mailboxCapacity
+    const self = new EntityRef<M>(def.type, key, (msg) => {
+      const status = activation.cell.status
+      if (status === 'stopping' || status === 'stopped') return this.#route(registered, key, msg)
+      if (strict) assertPlainData(msg, `message to ${id}`)
+      return activation.cell.deliver(msg)
+    }, capacity, this.#kernel.asks, this.#kernel.stats)
+    const stats = this.#kernel.stats
+    activation.cell = region.spawnChild(entityBehavior(def, activation, self, deps), {
+      name: key,
+      restart: 'transient',
+      kind: def.type,
+      idleTimeout: def.idleTimeout ?? DEFAULT_ENTITY_IDLE_MS,
+      ...(def.mailbox !== undefined && { mailbox: def.mailbox })
+    }, {
+      onIdle: () => {
+        if (activation.handingOff ? activation.busy() : !activation.canPassivate()) return false
+        if (this.#active.get(id) === activation) this.#active.delete(id)
+        return true
+      },
+      onTerminated: (reason) => {
+        if (this.#active.get(id) === activation) this.#active.delete(id)
+        if (this.#leaving.get(id) === activation) this.#leaving.delete(id)
+        if (reason.type === 'idle') stats.entityPassivations++
+        activation.markTerminated()
+        this.#handled()
+      }
+    }) as ActorCell<M, unknown>
+    stats.entityActivations++
+    return activation
+  }
+}
+
+function validateType (def: EntityType<unknown, unknown, unknown, unknown>): void {
+  if (typeof def.type !== 'string' || !ENTITY_TYPE_PATTERN.test(def.type)) {
+    throw new EntityConfigError(`entity type name ${JSON.stringify(def.type)} must match ${ENTITY_TYPE_PATTERN}`)
+  }
+  if (!isNodeRole(def.role)) {
+    throw new EntityConfigError(`entity type ${def.type}: role must be one of ${NODE_ROLES.join(', ')}, got ${JSON.stringify(def.role)}`)
+  }
+  for (const fn of ['initialState', 'applyEvent', 'receive'] as const) {
+    if (typeof def[fn] !== 'function') throw new EntityConfigError(`entity type ${def.type}: ${fn} must be a function`)
+  }
+  for (const field of ['snapshotEvery', 'idleTimeout', 'mailbox'] as const) {
+    const value = def[field]
+    if (value !== undefined && (!Number.isInteger(value) || value < 1)) {
+      throw new EntityConfigError(`entity type ${def.type}: ${field} must be a positive integer, got ${value}`)
+    }
+  }
+}
+
+function checkKey (key: unknown): asserts key is string {
+  if (typeof key !== 'string' || key.length === 0 || key.length > ENTITY_KEY_MAX_LENGTH || ENTITY_KEY_FORBIDDEN.test(key)) {
+    throw new InvalidNameError('entity key', String(key), `1-${ENTITY_KEY_MAX_LENGTH} characters, no '/', no control characters, not starting with '$'`)
+  }
+}

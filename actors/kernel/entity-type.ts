@@ -1,0 +1,104 @@
+import type { EntityRef } from './entity-ref.ts'
+import type { JournalRecord } from './journal.ts'
+import type { Logger } from './logger.ts'
+import type { NodeRole } from './node-role.ts'
+import type { Refs } from './refs.ts'
+import type { ReplyTo } from './reply-to.ts'
+import type { TimerScheduler } from './timer-scheduler.ts'
+
+/**
+ * The name of an entity type together with the messages its entities take: how code addresses
+ * entities (`ctx.entity(ROOM, 'general')`), typed, never by a bare string. Declared beside the
+ * type's protocol; the EntityType itself is one too.
+ */
+export interface EntityTypeKey<M> {
+  /** `[a-z][a-z0-9-]{0,31}` */
+  readonly type: string
+  /** Type-level only (never present): ties the message type M to this key. */
+  __messages? (msg: M): void
+}
+
+/** A typed key for the entity type named `type`. */
+export function entityTypeKey<M> (type: string): EntityTypeKey<M> {
+  return Object.freeze({ type })
+}
+
+/**
+ * A kind of entity (virtual actor), e.g. `room` or `agent`: addressed by `type/key`, activated
+ * on its first message, passivated when idle, its state rebuilt from its journal on activation.
+ *
+ * State changes only through events: `receive` decides and calls `ctx.persist(event)`; the
+ * kernel applies the event with `applyEvent` (a pure function) and journals it. Recovery is the
+ * latest snapshot plus `applyEvent` over the later events, so it reproduces the live state.
+ * Messages, events and state are plain data (see assertPlainData).
+ */
+export interface EntityType<M, S, E, V = undefined> extends EntityTypeKey<M> {
+  /** The node role this entity needs (placement puts it only on nodes holding the role). */
+  readonly role: NodeRole
+  initialState (key: string): S
+  applyEvent (state: S, event: E): S
+  receive (ctx: EntityContext<M, S, E, V>, msg: M): void | Promise<void>
+  /**
+   * Per-activation state that is not journaled and not plain data (e.g. the gateways subscribed to
+   * a room). Created at activation; it survives crash-restarts of the activation and is gone after
+   * passivation.
+   */
+  createVolatile? (key: string): V
+  /** Asked before idle or requested passivation; false keeps the entity active (e.g. while it has
+   * subscribers). A hand-off (its owner changed) does not ask it: see `busy`. @default always true */
+  canPassivate? (ctx: EntityContext<M, S, E, V>): boolean
+  /**
+   * True while the entity has work in progress that outlives the message that started it and that
+   * another activation could not take over (an agent generating an answer, questions waiting for
+   * it). A hand-off waits for it to end before the entity stops here, and so does the node's stop,
+   * for at most its shutdown timeout; then `interrupt` is called. Read after every message.
+   * @default never busy
+   */
+  busy? (ctx: EntityContext<M, S, E, V>): boolean
+  /**
+   * The node cannot wait for the work in progress any longer (it is stopping): end it now, keeping
+   * what can be kept (an agent journals its partial answer and answers its asker). Runs as a
+   * message of the entity, after those already in its mailbox.
+   */
+  interrupt? (ctx: EntityContext<M, S, E, V>): void | Promise<void>
+  /** Snapshot after this many events. @default 100 */
+  readonly snapshotEvery?: number
+  /** Passivate after this many ms without a message. @default 120000 */
+  readonly idleTimeout?: number
+  /** @default the system's mailbox capacity */
+  readonly mailbox?: number
+}
+
+export interface EntityContext<M, S, E, V = undefined> extends Refs {
+  readonly type: string
+  readonly key: string
+  /** `type/key` */
+  readonly id: string
+  /** The state after every event persisted so far (including writes still in flight). */
+  readonly state: S
+  /** Seq of the last persisted event (0 for none), including writes still in flight. */
+  readonly seq: number
+  /** Seq of the last event known to be durable: `seq` minus the writes still in flight. */
+  readonly durableSeq: number
+  /** See EntityType.createVolatile; undefined when the type has none. */
+  readonly volatile: V
+  /** This entity; what it tells itself reaches this activation while it lives. */
+  readonly self: EntityRef<M>
+  readonly log: Logger
+  readonly timers: TimerScheduler<M>
+  /**
+   * Applies the event(s) to the state at once and journals them. The promise resolves when they
+   * are durable: acknowledge a client only after awaiting it. Not awaiting lets the next message
+   * be handled meanwhile (writes of one entity stay in order); a failed write crashes the
+   * entity, which then recovers from what is on disk.
+   */
+  persist (events: E | readonly E[]): Promise<void>
+  /** Reads back durable events of this entity (e.g. for history), oldest first. */
+  events (from: number, limit: number): Promise<Array<JournalRecord<E>>>
+  reply<R> (to: ReplyTo<R>, value: R): void
+  fail (to: ReplyTo<unknown>, error: unknown): void
+  /** Stop this entity once its mailbox is empty; its next message activates it again. */
+  passivate (): void
+  /** Crash as if a handler had thrown (errors noticed outside a handler). */
+  crash (error: unknown): void
+}

@@ -1,0 +1,122 @@
+/**
+ * Kernel errors: one class per failure, matched by `name`, never by message text, each with its
+ * canonical kind (protocols/errors.ts).
+ */
+import { describe } from '../../protocols/index.ts'
+
+export class AskTimeoutError extends Error {
+  override readonly name = 'AskTimeoutError'
+  readonly kind = 'timeout'
+  readonly target: string
+  readonly timeoutMs: number
+  constructor (target: string, timeoutMs: number) {
+    super(`no reply from ${target} within ${timeoutMs} ms`)
+    this.target = target
+    this.timeoutMs = timeoutMs
+  }
+}
+
+export class MailboxFullError extends Error {
+  override readonly name = 'MailboxFullError'
+  readonly kind = 'exhausted'
+  readonly target: string
+  readonly capacity: number
+  constructor (target: string, capacity: number) {
+    super(`mailbox of ${target} is full (capacity ${capacity}); retry later`)
+    this.target = target
+    this.capacity = capacity
+  }
+}
+
+/** The target actor has stopped (or stopped while the message waited in its mailbox). */
+export class ActorStoppedError extends Error {
+  override readonly name = 'ActorStoppedError'
+  readonly kind = 'unavailable'
+  readonly target: string
+  constructor (target: string, cause?: unknown) {
+    super(cause === undefined
+      ? `actor ${target} is stopped`
+      : `actor ${target} stopped: ${describe(cause)}`, cause === undefined ? undefined : { cause })
+    this.target = target
+  }
+}
+
+export class ActorSystemTerminatedError extends Error {
+  override readonly name = 'ActorSystemTerminatedError'
+  readonly kind = 'unavailable'
+  constructor () { super('the actor system is terminated') }
+}
+
+export class ActorNameTakenError extends Error {
+  override readonly name = 'ActorNameTakenError'
+  readonly kind = 'conflict'
+  constructor (path: string) { super(`an actor named ${path} already exists`) }
+}
+
+export class InvalidNameError extends Error {
+  override readonly name = 'InvalidNameError'
+  readonly kind = 'invalid'
+  constructor (what: string, value: string, expected: string) {
+    super(`invalid ${what} ${JSON.stringify(value)}: expected ${expected}`)
+  }
+}
+
+/** A supervisor saw more than `intensity` restarts within `period` ms and gave up. */
+export class SupervisorIntensityError extends Error {
+  override readonly name = 'SupervisorIntensityError'
+  readonly kind = 'unavailable'
+  readonly supervisor: string
+  constructor (supervisor: string, child: string, intensity: number, periodMs: number, cause: unknown) {
+    super(`${supervisor}: more than ${intensity} restarts within ${periodMs} ms (last: ${child}: ${describe(cause)})`, { cause })
+    this.supervisor = supervisor
+  }
+}
+
+export class UnknownEntityTypeError extends Error {
+  override readonly name = 'UnknownEntityTypeError'
+  readonly kind = 'not-found'
+  constructor (type: string, known: readonly string[]) {
+    super(`unknown entity type ${JSON.stringify(type)}; registered: ${known.length > 0 ? known.join(', ') : '(none)'}`)
+  }
+}
+
+export class EntityTypeTakenError extends Error {
+  override readonly name = 'EntityTypeTakenError'
+  readonly kind = 'conflict'
+  constructor (type: string) { super(`entity type ${JSON.stringify(type)} is already registered`) }
+}
+
+/** A value that must be plain data (msgpackr round-trippable) is not. `path` names the field. */
+export class NotSerializableError extends Error {
+  override readonly name = 'NotSerializableError'
+  readonly kind = 'invalid'
+  readonly path: string
+  constructor (path: string, found: string) {
+    super(`${path} is not plain data: found ${found}; expected null, boolean, number, string, Uint8Array, array or plain object`)
+    this.path = path
+  }
+}
+
+/** The journal did not accept an entity's events; the entity crashes and recovers from disk. */
+export class JournalWriteError extends Error {
+  override readonly name = 'JournalWriteError'
+  readonly kind = 'unavailable'
+  constructor (entity: string, cause: unknown) {
+    super(`journal write for ${entity} failed: ${describe(cause)}`, { cause })
+  }
+}
+
+export class EntityConfigError extends Error {
+  override readonly name = 'EntityConfigError'
+  readonly kind = 'internal'
+}
+
+
+/** An entity's journal skips a seq: recovery would build a wrong state, so it refuses. */
+export class JournalGapError extends Error {
+  override readonly name = 'JournalGapError'
+  readonly kind = 'internal'
+  constructor (entity: string, expected: number, found: number) {
+    super(`journal of ${entity} jumps from seq ${expected - 1} to ${found}`)
+  }
+}

@@ -1,0 +1,35 @@
+/**
+ * The actor kernel: actors, supervision, timers, entities and the storage and remoting contracts
+ * they use. A library: no I/O of its own; node/ hands it storage and the mesh.
+ */
+export { ActorSystem } from './actor-system.ts'
+export type { ActorSystemOptions } from './actor-system.ts'
+export type { Remoting, RemotingPort, ReplyOutcome } from './remoting.ts'
+export type { Refs } from './refs.ts'
+export { ActorRef } from './actor-ref.ts'
+export type { ActorAddress } from './actor-ref.ts'
+export type { ActorInfo, CellStatus } from './actor-cell.ts'
+export type {
+  ActorContext, BackoffOptions, Behavior, ExitReason, RestartType, Signal, SpawnOptions, Strategy, SupervisionFlags
+} from './behavior.ts'
+export { supervisor } from './supervisor.ts'
+export type { ChildInfo, ChildSpec, SupervisorMsg } from './supervisor.ts'
+export { TimerScheduler } from './timer-scheduler.ts'
+export type { AskObserver, AskOptions, AskOutcome, DeliveryResult } from './pending-asks.ts'
+export { isReplyTo, replyToOf } from './reply-to.ts'
+export type { ReplyTo } from './reply-to.ts'
+export { EntityRef } from './entity-ref.ts'
+export type { EntityAddress } from './entity-ref.ts'
+export { entityTypeKey } from './entity-type.ts'
+export type { EntityContext, EntityType, EntityTypeKey } from './entity-type.ts'
+export type { EntityInfo } from './entity-host.ts'
+export type { Journal, JournalRecord, Snapshot, SnapshotStore } from './journal.ts'
+export { NODE_ROLES, isNodeRole } from './node-role.ts'
+export type { NodeRole } from './node-role.ts'
+export { SystemStats } from './system-stats.ts'
+export { assertPlainData, createPlainCodec } from './plain-data.ts'
+export type { PlainCodec } from './plain-data.ts'
+export { silentLogger } from './logger.ts'
+export type { Logger } from './logger.ts'
+export * from './errors.ts'
+export * as constants from './constants.ts'

@@ -1,0 +1,58 @@
+import type { ActorAddress } from './actor-ref.ts'
+import type { NodeRole } from './node-role.ts'
+import type { DeliveryResult } from './pending-asks.ts'
+import type { ReplyTo } from './reply-to.ts'
+
+/** How an ask ended, as it travels back to the node that asked. */
+export type ReplyOutcome = { readonly value: unknown } | { readonly error: unknown }
+
+/**
+ * What an actor system needs from the mesh to make addresses location-transparent: who owns an
+ * entity, and how to hand a message, or a reply, to another node. The system calls it only for
+ * targets that are not local; without one attached, everything is local.
+ */
+export interface Remoting {
+  /** The node (peer id) that owns `type/key` now, this node's own id included, or an Error saying
+   * why none can (e.g. no member holds the role). */
+  ownerOf (type: string, role: NodeRole, key: string): string | Error
+  /** Hands a message to the entity on `node` (never this node). 'ok' once it is on its way. */
+  toEntity (node: string, type: string, key: string, msg: unknown): DeliveryResult
+  /** Hands a message to the actor at `address` on another node. */
+  toActor (address: ActorAddress, msg: unknown): DeliveryResult
+  /** Sends the outcome of an ask to the node waiting for it. */
+  reply (to: ReplyTo<unknown>, outcome: ReplyOutcome): void
+  /**
+   * Called when an entity is activated here, before it recovers from the local journal: brings
+   * the local journal up to the longest one a reachable member holds (the entity lived there
+   * before). Never rejects; what cannot be reached is left out.
+   */
+  catchUp? (entityId: string): Promise<void>
+}
+
+/**
+ * What the mesh may do to an actor system once attached (ActorSystem.attachRemoting returns it):
+ * the inbound side of location transparency. Nothing else of the system is the mesh's.
+ */
+export interface RemotingPort {
+  /** This node's id. */
+  readonly node: string
+  /** A message the mesh brought for an entity this node hosts (its owner check is done). Bad type
+   * or key come back as an Error result, never a throw: they came off the wire. */
+  deliverToEntity (type: string, key: string, msg: unknown): DeliveryResult
+  /** A message the mesh brought for the local actor at `path`. */
+  deliverToActor (path: string, msg: unknown): DeliveryResult
+  /** A reply the mesh brought for an ask of this node. */
+  settle (askId: string, outcome: ReplyOutcome): void
+  /** The mesh sent the request of this node's ask `askId` to `node` (see failAsksSentTo). */
+  askSentTo (askId: string, node: string): void
+  /** Fails at once every ask of this node whose request went to `node` (the link broke, or it was
+   * declared down); returns how many. */
+  failAsksSentTo (node: string, error: unknown): number
+  /** The role an entity type needs, or undefined for a type not registered here. */
+  roleOf (type: string): NodeRole | undefined
+  /** Passivates the active entities that `keep` rejects (their owner is now another node): each
+   * finishes its mailbox, its writes and its busy work first. Returns how many. */
+  handOff (keep: (type: string, key: string) => boolean): number
+  /** Waits (at most `maxMs`) for an activation of `type/key` that is being handed off to stop. */
+  handedOff (type: string, key: string, maxMs: number): Promise<void>
+}

@@ -1,0 +1,24 @@
+import { ConfigError } from './config-error.ts'
+import type { NodeConfig } from './config-schema.ts'
+
+/**
+ * The checks across keys that a node's configuration must pass before anything starts or is
+ * written; each failure is a ConfigError naming the key (the CLI exits 2 with it).
+ */
+export function checkNodeConfig (config: NodeConfig): void {
+  if (config.role === undefined || config.role.length === 0) {
+    throw new ConfigError('role', 'no role given: pass --role with chat, ai, storage, backup (comma-separated) or all; npm start uses all')
+  }
+  if (config.join.length > 0 && config.clusterKeyFile === undefined) {
+    throw new ConfigError('join', 'joining a cluster needs its key: pass --cluster-key-file (the file `plexi cluster keygen` made, the same on every node)')
+  }
+  if (config.mdns && config.clusterKeyFile === undefined) {
+    throw new ConfigError('mdns', 'finding nodes by mDNS needs a cluster key: pass --cluster-key-file')
+  }
+  if (config.agentMaxTokens >= config.contextSize) {
+    throw new ConfigError('agent-max-tokens', `${config.agentMaxTokens} leaves no room for the prompt in a context of ${config.contextSize} tokens (context-size); lower it or raise context-size`)
+  }
+  if (config.openaiListen !== undefined && !config.role.includes('ai')) {
+    throw new ConfigError('openai-listen', 'the OpenAI-compatible endpoint needs the ai role on this node')
+  }
+}

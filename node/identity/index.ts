@@ -1,0 +1,4 @@
+/** Who a node is and who may drive it: its libp2p identity, the admin token, token hashing. */
+export { resolveAdminToken, hashToken, tokenMatches, newToken } from './admin-token.ts'
+export type { AdminTokenSource } from './admin-token.ts'
+export { loadPeerIdentity } from './peer-identity.ts'

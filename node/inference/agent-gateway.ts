@@ -1,0 +1,41 @@
+import { assertNever } from '../../protocols/index.ts'
+import type { AgentStreamEvent, Behavior, ReplyTo } from '../../actors/index.ts'
+
+/** One local Ask call waiting for its answer's events. */
+export interface AgentCallSink {
+  event (event: AgentStreamEvent['event']): void
+}
+
+export type AgentGatewayMsg =
+  | AgentStreamEvent
+  | { readonly type: 'attach', readonly requestId: string, readonly sink: AgentCallSink }
+  /** Replies once every event sent before it has been handed to the sink. */
+  | { readonly type: 'detach', readonly requestId: string, readonly replyTo?: ReplyTo<void> }
+
+/**
+ * The node's agent gateway: agents stream their answers' tokens to it (an address that is plain
+ * data, so an agent on another node can reach it), and it hands them to the Ask call waiting for
+ * that request. Events for a request nobody waits for any more are dropped. Its state holds live
+ * calls, so it never migrates: the map is updated in place.
+ */
+export function agentGateway (): Behavior<AgentGatewayMsg, Map<string, AgentCallSink>> {
+  return {
+    init: () => new Map(),
+    receive (calls, msg, ctx) {
+      switch (msg.type) {
+        case 'agent-stream':
+          calls.get(msg.requestId)?.event(msg.event)
+          return calls
+        case 'attach':
+          calls.set(msg.requestId, msg.sink)
+          return calls
+        case 'detach':
+          calls.delete(msg.requestId)
+          if (msg.replyTo !== undefined) ctx.reply(msg.replyTo, undefined)
+          return calls
+        default:
+          return assertNever(msg, 'agent gateway message')
+      }
+    }
+  }
+}

@@ -1,0 +1,34 @@
+import type { Member } from '../../protocols/index.ts'
+import type { MemberRecord, MemberView } from './membership.ts'
+
+/** What the admin API shows of another member, from the view membership keeps. */
+export function memberOf (view: MemberView): Member {
+  return {
+    peerId: view.peerId,
+    roles: [...view.roles],
+    status: view.status,
+    addresses: { grpc: view.addresses.grpc, admin: view.addresses.admin, p2p: [...view.addresses.p2p] },
+    load: view.load,
+    startedAt: view.incarnation,
+    version: view.version,
+    capacity: view.capacity,
+    lastSeen: view.lastSeen
+  }
+}
+
+/** This node's record for heartbeats, from what the admin API shows of it: a member says of
+ * itself only joining, up or draining (suspect and down are the others' verdicts); its start time
+ * is its incarnation. */
+export function recordOf (self: Member): MemberRecord {
+  const status = self.status === 'joining' || self.status === 'up' ? self.status : 'draining'
+  return {
+    peerId: self.peerId,
+    roles: self.roles,
+    addresses: self.addresses,
+    load: self.load,
+    capacity: self.capacity,
+    status,
+    incarnation: self.startedAt,
+    version: self.version
+  }
+}

@@ -1,0 +1,16 @@
+/** Counters of the actor transport, read by /metrics. */
+export interface TransportStats {
+  /** Writes to the peers' streams (each holds one or more frames). */
+  writes: number
+  framesSent: number
+  framesReceived: number
+  envelopesSent: number
+  envelopesReceived: number
+  forwarded: number
+  /** Frames that broke the protocol; each closed the stream that sent it. */
+  framesRefused: number
+}
+
+export function transportStats (): TransportStats {
+  return { writes: 0, framesSent: 0, framesReceived: 0, envelopesSent: 0, envelopesReceived: 0, forwarded: 0, framesRefused: 0 }
+}

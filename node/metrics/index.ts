@@ -1,0 +1,2 @@
+/** The node's Prometheus metrics (prom-client, `plexi_` prefix). */
+export { NodeMetrics } from './node-metrics.ts'

@@ -1,0 +1,11 @@
+/**
+ * Limits of what clients may ask for, shared by the servers that enforce them (gRPC, the entities
+ * behind it) and the CLI that checks its flags against them.
+ */
+
+/** Most messages one chat History request returns (and one page of a subscriber's catch-up). */
+export const MAX_HISTORY_LIMIT = 1000
+
+/** Turns an agent keeps in its state, and so the most one agent History request returns; older
+ * turns stay in its journal, out of prompts. */
+export const MAX_AGENT_TURNS = 200

@@ -1,0 +1,4 @@
+/** The peer wire: `/plexi/actor/1.0.0` frames, envelopes and their limits (docs/protocol.md). */
+export * from './constants.ts'
+export { FrameReader, InvalidFrameError, decodeFrame, encodeEnvelope, encodeFrame, encodeFrames } from './actor-frames.ts'
+export type { Envelope, WireError } from './actor-frames.ts'
