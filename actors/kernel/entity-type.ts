@@ -1,27 +1,11 @@
 import type { EntityRef } from './entity-ref.ts'
+import type { EntityTypeKey } from './entity-type-key.ts'
 import type { JournalRecord } from './journal.ts'
 import type { Logger } from './logger.ts'
 import type { NodeRole } from './node-role.ts'
 import type { Refs } from './refs.ts'
 import type { ReplyTo } from './reply-to.ts'
 import type { TimerScheduler } from './timer-scheduler.ts'
-
-/**
- * The name of an entity type together with the messages its entities take: how code addresses
- * entities (`ctx.entity(ROOM, 'general')`), typed, never by a bare string. Declared beside the
- * type's protocol; the EntityType itself is one too.
- */
-export interface EntityTypeKey<M> {
-  /** `[a-z][a-z0-9-]{0,31}` */
-  readonly type: string
-  /** Type-level only (never present): ties the message type M to this key. */
-  __messages? (msg: M): void
-}
-
-/** A typed key for the entity type named `type`. */
-export function entityTypeKey<M> (type: string): EntityTypeKey<M> {
-  return Object.freeze({ type })
-}
 
 /**
  * A kind of entity (virtual actor), e.g. `room` or `agent`: addressed by `type/key`, activated

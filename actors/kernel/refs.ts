@@ -1,6 +1,6 @@
 import type { ActorAddress, ActorRef } from './actor-ref.ts'
 import type { EntityRef } from './entity-ref.ts'
-import type { EntityTypeKey } from './entity-type.ts'
+import type { EntityTypeKey } from './entity-type-key.ts'
 
 /**
  * How a behaviour reaches beyond itself: entities by typed key, actors by address (on any node),

@@ -11,7 +11,7 @@ const TAG_BYTES = 16
 
 /** One KeyObject per session key: noise passes the same key bytes for every message of a
  * session, and importing a raw key costs node:crypto about 3x the encryption of a 12 KB frame
- * (40 µs against 11 µs, measured here; ../shared/stack.md §12). */
+ * (40 µs against 11 µs, measured here; docs/performance.md, Mesh). */
 const keys = new WeakMap<Uint8Array, { readonly bytes: Uint8Array, readonly key: KeyObject }>()
 
 function keyOf (k: Uint8Array): KeyObject {

@@ -32,7 +32,7 @@ function peerIdOf (record: MemberRecord): PeerId | undefined {
 const JOIN_RETRY_MIN_MS = 500
 const JOIN_RETRY_MAX_MS = 30_000
 /** One dial of one address: a peer with another cluster key may hang the handshake instead of
- * resetting it (../shared/stack.md §4), so every dial is bounded. */
+ * resetting it (the mismatched pnet key turns the noise handshake into noise), so every dial is bounded. */
 const DIAL_TIMEOUT_MS = 3_000
 /** mDNS queries this often; the tag keeps Plexi clusters apart from other libp2p software. */
 const MDNS_INTERVAL_MS = 10_000

@@ -4,6 +4,8 @@
  * PermissionDenied, 404 NotFound, 429 RateLimit, 5xx InternalServer), and Retry-After where a
  * retry is worth it (the SDKs honour it).
  */
+import { kindOf } from '../../protocols/index.ts'
+import type { ErrorKind } from '../../protocols/index.ts'
 
 export interface OpenAiErrorBody {
   readonly error: {
@@ -28,42 +30,59 @@ export function openAiError (type: string, message: string, param: string | null
   return { error: { message, type, param, code } }
 }
 
-/** What a failure of the backend (errors named as in runtimes/errors.ts, and the backend's own)
- * becomes. Messages of the client's own mistakes are passed on; failures of a model or of the
- * node are logged and answered with a fixed message, since theirs may name internal hosts. */
+/** Each kind of failure as OpenAI's clients expect it (protocols/errors.ts): the one table of this
+ * endpoint. `log` says how the node's log records it: 'error' for our bugs, 'warn' for a model or
+ * a member that failed, nothing for the client's own mistakes. */
+const BY_KIND: Readonly<Record<ErrorKind, { readonly status: number, readonly type: string, readonly code: string | null, readonly log?: 'error' | 'warn' }>> = {
+  invalid: { status: 400, type: 'invalid_request_error', code: null },
+  'not-found': { status: 404, type: 'invalid_request_error', code: 'not_found' },
+  unauthenticated: { status: 401, type: 'authentication_error', code: 'invalid_api_key' },
+  denied: { status: 403, type: 'invalid_request_error', code: 'permission_denied' },
+  conflict: { status: 409, type: 'invalid_request_error', code: 'conflict' },
+  exhausted: { status: 429, type: 'rate_limit_error', code: 'rate_limit_exceeded' },
+  timeout: { status: 504, type: 'server_error', code: 'timeout', log: 'warn' },
+  unavailable: { status: 503, type: 'server_error', code: 'model_unavailable', log: 'warn' },
+  internal: { status: 500, type: 'server_error', code: null, log: 'error' }
+}
+
+/** OpenAI names some failures more precisely than their kind: the field at fault and its code. */
+const BY_NAME: Readonly<Record<string, { readonly param?: string, readonly code: string }>> = {
+  UnknownModelError: { param: 'model', code: 'model_not_found' },
+  PromptTooLongError: { param: 'messages', code: 'context_length_exceeded' },
+  InferenceQueueFullError: { code: 'queue_full' }
+}
+
+/**
+ * What a failure of the backend becomes: its kind picks the status (protocols/errors.ts). The
+ * messages of the client's own mistakes are passed on; failures of a model, a member or the node
+ * get a fixed message, since theirs may name internal hosts (they are logged whole). A failure a
+ * client should retry carries Retry-After.
+ */
 export function backendError (err: unknown): OpenAiError {
   const e = err as { name?: unknown, message?: unknown, retryAfterMs?: unknown, status?: unknown } | null
   const name = typeof e?.name === 'string' ? e.name : ''
   const message = typeof e?.message === 'string' ? e.message : String(err)
   const retryAfter = typeof e?.retryAfterMs === 'number' ? seconds(e.retryAfterMs) : undefined
-  switch (name) {
-    case 'UnknownModelError':
-      return { status: 404, body: openAiError('invalid_request_error', message, 'model', 'model_not_found') }
-    case 'RateLimitedError':
-      return { status: 429, body: openAiError('rate_limit_error', message, null, 'rate_limit_exceeded'), retryAfter: retryAfter ?? 1 }
-    case 'InferenceQueueFullError':
-      return { status: 503, body: openAiError('server_error', `${message}; retry shortly`, null, 'queue_full'), retryAfter: retryAfter ?? 1 }
-    case 'InferenceUnavailableError':
-    case 'InferenceWorkerError':
-    case 'ModelMemoryError':
-      // a dead worker is restarted and an unloaded model loads again on demand: worth a retry soon
-      return { status: 503, body: openAiError('server_error', 'the model is not available right now; retry shortly', null, 'model_unavailable'), retryAfter: retryAfter ?? 1, log: 'warn' }
-    case 'PromptTooLongError':
-      return { status: 400, body: openAiError('invalid_request_error', message, 'messages', 'context_length_exceeded') }
-    case 'PermissionDeniedError':
-      return { status: 403, body: openAiError('invalid_request_error', message, null, 'permission_denied') }
-    case 'InvalidRequestError':
-      return { status: 400, body: openAiError('invalid_request_error', message) }
-    case 'RemoteInferenceError': {
-      // the model's own server refused: its 429 and 503 are ours too (retry later); anything else
-      // is that server's or our config's fault (a wrong API key there is not the client's 401)
-      const status = typeof e?.status === 'number' ? e.status : 502
-      if (status === 429) return { status: 429, body: openAiError('rate_limit_error', 'the model\'s server is rate limiting; retry later', null, 'rate_limit_exceeded'), retryAfter: retryAfter ?? 1, log: 'warn' }
-      if (status === 503) return { status: 503, body: openAiError('server_error', 'the model\'s server is busy; retry shortly', null, 'model_unavailable'), ...(retryAfter !== undefined && { retryAfter }), log: 'warn' }
-      return { status: 502, body: openAiError('server_error', `the model's server answered ${status}; see the node's log`, null, 'upstream_error'), log: 'warn' }
-    }
-    default:
-      return { status: 500, body: openAiError('server_error', 'the server had an error while processing your request; see the node\'s log'), log: 'error' }
+  const kind = kindOf(err)
+  if (name === 'RemoteInferenceError') {
+    // the model's own server refused: its 429 and 503 are ours too (retry later); anything else
+    // is that server's or our config's fault (a wrong API key there is not the client's 401)
+    const status = typeof e?.status === 'number' ? e.status : 502
+    if (status === 429) return { status: 429, body: openAiError('rate_limit_error', 'the model\'s server is rate limiting; retry later', null, 'rate_limit_exceeded'), retryAfter: retryAfter ?? 1, log: 'warn' }
+    if (status === 503) return { status: 503, body: openAiError('server_error', 'the model\'s server is busy; retry shortly', null, 'model_unavailable'), ...(retryAfter !== undefined && { retryAfter }), log: 'warn' }
+    return { status: 502, body: openAiError('server_error', `the model's server answered ${status}; see the node's log`, null, 'upstream_error'), log: 'warn' }
+  }
+  const mapped = BY_KIND[kind]
+  const precise = BY_NAME[name]
+  const shown = kind === 'internal'
+    ? 'the server had an error while processing your request; see the node\'s log'
+    : kind === 'unavailable' || kind === 'timeout' ? 'the model is not available right now; retry shortly' : message
+  const retry = kind === 'exhausted' || kind === 'unavailable' || kind === 'timeout' ? retryAfter ?? 1 : undefined
+  return {
+    status: mapped.status,
+    body: openAiError(mapped.type, shown, precise?.param ?? null, precise?.code ?? mapped.code),
+    ...(retry !== undefined && { retryAfter: retry }),
+    ...(mapped.log !== undefined && { log: mapped.log })
   }
 }
 

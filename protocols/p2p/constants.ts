@@ -10,7 +10,7 @@ export const MAX_FRAME_BYTES = 4 * 1024 * 1024
 /** A frame holding more envelopes than this is refused (a sender batches at most FRAME_BATCH). */
 export const MAX_ENVELOPES_PER_FRAME = 4096
 /** Envelopes a sender puts in one frame: several frames in flight keep both ends busy (a whole
- * window in one frame makes two processes take turns; ../shared/stack.md §12). */
+ * window in one frame makes two processes take turns; docs/protocol.md, write policy). */
 export const FRAME_BATCH = 64
 /** Frames queued for one peer are handed to the stream together, up to about this many bytes in
  * one write (one noise message holds at most 65,535): the cost of a write (muxer frame, noise

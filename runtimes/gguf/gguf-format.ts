@@ -1,6 +1,6 @@
 /**
  * GGUF v3 constants (from llama.cpp's ggml/src/gguf.cpp and ggml.h, checked against the llama.cpp
- * bundled with node-llama-cpp; see ../shared/llama.md §2.1).
+ * bundled with node-llama-cpp; docs/models.md, File layout).
  */
 
 export const GGUF_MAGIC = 0x46554747  // "GGUF" little-endian

@@ -1,6 +1,6 @@
 /**
  * BitNet b1.58-style ternary blocks: 256 weights in {-1, 0, +1} times one fp16 scale `d`, in
- * llama.cpp's TQ2_0 and TQ1_0 layouts (ggml-common.h / ggml-quants.c; ../shared/llama.md §2.5).
+ * llama.cpp's TQ2_0 and TQ1_0 layouts (ggml-common.h / ggml-quants.c; docs/models.md, Ternary blocks).
  * Both encode the same weights exactly, so models differing only in layout compute the same thing.
  */
 

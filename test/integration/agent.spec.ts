@@ -6,7 +6,7 @@ import type { AskEvent, NodeProcess } from '../helpers/node-process.ts'
 import { tempDir } from '../helpers/temp-dir.ts'
 import { waitFor } from '../helpers/wait-for.ts'
 
-/** Tests run llama.cpp on the CPU with one thread per context (see ../shared/llama.md: more
+/** Tests run llama.cpp on the CPU with one thread per context (docs/models.md: more
  * threads than free cores makes generation many times slower). */
 const INFERENCE = ['--gpu', 'off', '--inference-threads', '1', '--agent-max-tokens', '24']
 

@@ -292,10 +292,10 @@ describe('buildOpenAiServer', function () {
       expect(await backend.lastOutcome()).to.have.property('name', 'PromptTooLongError')
     })
 
-    it('should answer 503 with Retry-After when the model\'s queue is full', async () => {
+    it('should answer 429 with Retry-After when the model\'s queue is full', async () => {
       backend.failWith = new InferenceQueueFullError('model tiny: 8 requests wait already', 2500)
       const res = await post({ model: MODEL, messages: hello })
-      expect(res.statusCode).to.equal(503)
+      expect(res.statusCode).to.equal(429)
       expect(res.headers['retry-after']).to.equal('3')
       expect(res.json()).to.have.nested.property('error.code', 'queue_full')
     })
