@@ -23,8 +23,9 @@ export function rendezvousOwner (id: string, candidates: readonly Candidate[]): 
   let bestScore = -Infinity
   for (const c of candidates) {
     const digest = createHash('sha256').update(id).update('\0').update(c.peerId).digest()
-    // 52 bits of the hash, mapped into (0, 1): never 0, never 1
-    const u = (digest.readUIntBE(0, 6) % 2 ** 52 + 0.5) / 2 ** 52
+    // 48 bits of the hash, mapped into (0, 1): never 0, never 1, uniform (so -ln(u) is
+    // exponential and a member wins with probability capacity / total capacity)
+    const u = (digest.readUIntBE(0, 6) + 0.5) / 2 ** 48
     const score = -c.capacity / Math.log(u)
     if (score > bestScore || (score === bestScore && best !== undefined && c.peerId < best)) {
       best = c.peerId

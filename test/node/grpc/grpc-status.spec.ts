@@ -1,0 +1,46 @@
+import { expect } from 'chai'
+import * as grpc from '@grpc/grpc-js'
+import { AskTimeoutError, InvalidNameError, PermissionDeniedError, UnknownUserError, UserExistsError } from '../../../actors/index.ts'
+import { decodeRetryStatus, loadRetryInfoTypes } from '../../../protocols/grpc/index.ts'
+import { NotServingError, RateLimitedError, UnauthenticatedError } from '../../../protocols/index.ts'
+import { InferenceQueueFullError, ModelMemoryError } from '../../../runtimes/index.ts'
+import { SeqOutOfRangeError, statusOf } from '../../../node/grpc/index.ts'
+import { NoOwnerError } from '../../../node/mesh/index.ts'
+
+describe('statusOf (gRPC)', () => {
+  const types = loadRetryInfoTypes()
+  const code = (err: unknown): grpc.status => statusOf(err, types).status.code
+
+  it('should give each kind of failure its one status', () => {
+    expect(code(new InvalidNameError('room', 'a/b', 'no /'))).to.equal(grpc.status.INVALID_ARGUMENT)
+    expect(code(new UnknownUserError('ann'))).to.equal(grpc.status.NOT_FOUND)
+    expect(code(new UnauthenticatedError('missing token'))).to.equal(grpc.status.UNAUTHENTICATED)
+    expect(code(new PermissionDeniedError('not yours'))).to.equal(grpc.status.PERMISSION_DENIED)
+    expect(code(new UserExistsError('ann'))).to.equal(grpc.status.ALREADY_EXISTS)
+    expect(code(new ModelMemoryError('no room'))).to.equal(grpc.status.RESOURCE_EXHAUSTED)
+    expect(code(new AskTimeoutError('/x', 5))).to.equal(grpc.status.DEADLINE_EXCEEDED)
+    expect(code(new NoOwnerError('room', 'chat'))).to.equal(grpc.status.UNAVAILABLE)
+    expect(code(new NotServingError('stopping'))).to.equal(grpc.status.UNAVAILABLE)
+    // gRPC has a status more precise than the kind for this one
+    expect(code(new SeqOutOfRangeError('after: 5'))).to.equal(grpc.status.OUT_OF_RANGE)
+  })
+
+  it('should tell the client what to do where the message does not, and hide internal details', () => {
+    expect(statusOf(new NoOwnerError('room', 'chat'), types).status.details).to.match(/; retry, or connect to another node$/)
+    expect(statusOf(new AskTimeoutError('/x', 5), types).status.details).to.match(/; the node is overloaded, retry later$/)
+    const internal = statusOf(new TypeError('cannot read properties of undefined (reading "secret")'), types)
+    expect(internal).to.deep.include({ internal: true })
+    expect(internal.status).to.deep.include({ code: grpc.status.INTERNAL, details: 'internal error (TypeError); see the node\'s log' })
+  })
+
+  it('should send how long to wait as retry-after-ms and a google.rpc.RetryInfo when the error knows it', () => {
+    for (const err of [new RateLimitedError('slow down', 1234.5), new InferenceQueueFullError('queue full', 800)]) {
+      const { status } = statusOf(err, types)
+      const ms = Math.ceil(err.retryAfterMs)
+      expect(status.metadata?.get('retry-after-ms')).to.deep.equal([String(ms)])
+      const details = status.metadata?.get('grpc-status-details-bin')[0] as Buffer
+      expect(decodeRetryStatus(types, details)).to.deep.include({ code: status.code, retryAfterMs: ms })
+    }
+    expect(statusOf(new UnknownUserError('ann'), types).status.metadata).to.equal(undefined)
+  })
+})
