@@ -25,7 +25,7 @@ describe('Lifecycle', () => {
     expect(failed?.message).to.equal('port taken')
     await parts.stop()
     expect(stopped).to.deep.equal(['actors', 'store'])
-    const late = await parts.start('admin', () => 3, () => undefined).catch((e: Error) => e)
+    const late = await parts.start('admin', () => 3, () => undefined).then(() => undefined, (e: Error) => e)
     expect(late?.message).to.match(/cannot start admin: the node is stopping/)
   })
 

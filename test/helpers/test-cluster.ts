@@ -1,0 +1,147 @@
+import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { generateKey } from '@libp2p/pnet'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { ActorSystem, PermissionDeniedError, chatRoom, roomDirectory, userDirectory } from '../../actors/index.ts'
+import type { Behavior, NodeRole, ReplyTo } from '../../actors/index.ts'
+import { LevelStore } from '../../node/index.ts'
+import { Cluster, NodeRoles, readClusterKey, startP2pHost } from '../../node/mesh/index.ts'
+import type { P2pHost } from '../../node/mesh/index.ts'
+import { tempDir } from './temp-dir.ts'
+import { waitFor } from './wait-for.ts'
+
+/** Short enough that a dead member is noticed within a test, long enough for a busy machine. */
+export const FAILURE_TIMEOUT = 1_500
+export const quiet = { info: () => undefined, warn: () => undefined, debug: () => undefined }
+
+export interface TestNode {
+  readonly id: string
+  readonly host: P2pHost
+  readonly system: ActorSystem
+  readonly cluster: Cluster
+  readonly store: LevelStore
+  /** The node's mesh warnings, as logged. */
+  readonly warnings: string[]
+  stop (): Promise<void>
+}
+
+export type EchoMsg = { readonly text: string, readonly fail?: boolean, readonly replyTo: ReplyTo<{ text: string, node: string }> }
+
+/** Replies with the text and where it ran; `fail` throws one of our error classes. */
+function echo (): Behavior<EchoMsg, undefined> {
+  return {
+    init: () => undefined,
+    receive (_s, msg, ctx) {
+      if (msg.fail === true) throw new PermissionDeniedError(`no echo for ${msg.text}`)
+      ctx.reply(msg.replyTo, { text: msg.text, node: ctx.node })
+      return undefined
+    }
+  }
+}
+
+/**
+ * Nodes of one cluster in this process, as a node wires them (real libp2p on loopback, a real
+ * LevelStore each, the chat entities and an `/echo` actor), minus gRPC and HTTP. `setup()` in a
+ * beforeEach, `teardown()` in the afterEach.
+ */
+export class TestCluster {
+  readonly nodes: TestNode[] = []
+  /** Other things to stop at teardown (raw hosts of a test). */
+  readonly extra: Array<{ stop: () => Promise<void> }> = []
+  #dir: { path: string, remove: () => Promise<void> } | undefined
+  #key: Uint8Array | undefined
+
+  async setup (): Promise<void> {
+    this.#dir = await tempDir()
+    const key = new Uint8Array(95)
+    generateKey(key)
+    await writeFile(join(this.#dir.path, 'cluster.key'), key)
+    this.#key = await readClusterKey(join(this.#dir.path, 'cluster.key'))
+  }
+
+  async teardown (): Promise<void> {
+    for (const n of this.nodes.splice(0).reverse()) await n.stop().catch(() => undefined)
+    for (const e of this.extra.splice(0)) await e.stop().catch(() => undefined)
+    await this.#dir?.remove()
+  }
+
+  get clusterKey (): Uint8Array {
+    if (this.#key === undefined) throw new Error('TestCluster.setup() first')
+    return this.#key
+  }
+
+  /** One node with these roles, joining `join`. */
+  async node (roles: NodeRole[], join: readonly string[] = []): Promise<TestNode> {
+    const privateKey = await generateKeyPair('Ed25519')
+    const id = peerIdFromPrivateKey(privateKey).toString()
+    const store = await LevelStore.open(join_(this.#dir?.path ?? '', `store-${this.nodes.length}`))
+    const system = new ActorSystem({ node: id, journal: store.journal, snapshots: store.snapshots, strictSerialization: true })
+    system.registerEntity(chatRoom)
+    system.registerEntity(roomDirectory)
+    system.registerEntity(userDirectory)
+    system.spawn(echo(), { name: 'echo' })
+    const nodeRoles = new NodeRoles(roles)
+    const warnings: string[] = []
+    const log = { ...quiet, warn: (_o: object, msg: string) => { warnings.push(msg) } }
+    const host = await startP2pHost({
+      privateKey,
+      listen: '/ip4/127.0.0.1/tcp/0',
+      join,
+      clusterKey: this.clusterKey,
+      failureTimeout: FAILURE_TIMEOUT,
+      self: () => ({
+        peerId: id,
+        roles: [...nodeRoles.current],
+        addresses: { grpc: '127.0.0.1:1', admin: '127.0.0.1:2', p2p: [] },
+        load: { actors: 1, entities: 0, mailbox: 0, rssBytes: 1 },
+        capacity: 1,
+        status: 'up',
+        incarnation: 1,
+        version: 'test'
+      }),
+      log
+    })
+    const cluster = await Cluster.start({ system, journal: store.journal, roles: nodeRoles, capacity: 1, p2p: host, serving: () => true, onViewChange: () => undefined, refreshMs: 125, log })
+    const started: TestNode = {
+      id,
+      host,
+      system,
+      cluster,
+      store,
+      warnings,
+      async stop () {
+        await cluster.stop()
+        await system.terminate()
+        await host.stop()
+        await store.close()
+      }
+    }
+    this.nodes.push(started)
+    return started
+  }
+
+  /** Nodes of these roles joined to the first, each seeing all the others up. */
+  async of (roles: NodeRole[][]): Promise<TestNode[]> {
+    const first = await this.node(roles[0] as NodeRole[])
+    const rest: TestNode[] = []
+    for (const r of roles.slice(1)) rest.push(await this.node(r, [first.host.multiaddrs()[0] as string]))
+    const all = [first, ...rest]
+    await waitFor(() => all.every((n) => n.host.members().filter((m) => m.status === 'up').length === all.length - 1),
+      'every node to see the others up', { timeout: 20_000, interval: 50 })
+    for (const n of all) n.cluster.refresh()
+    return all
+  }
+
+  /** A bare libp2p host holding the cluster key (no actor system): a peer that may send anything. */
+  async rawPeer (): Promise<P2pHost> {
+    const raw = await startP2pHost({
+      privateKey: await generateKeyPair('Ed25519'), listen: '/ip4/127.0.0.1/tcp/0', join: [], clusterKey: this.clusterKey, failureTimeout: 60_000, log: quiet,
+      self: () => ({ peerId: '', roles: [], addresses: { grpc: '', admin: '', p2p: [] }, load: { actors: 0, entities: 0, mailbox: 0, rssBytes: 0 }, capacity: 1, status: 'joining', incarnation: 1, version: '' })
+    })
+    this.extra.push(raw)
+    return raw
+  }
+}
+
+function join_ (...parts: string[]): string { return join(...parts) }

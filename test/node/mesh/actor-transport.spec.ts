@@ -1,0 +1,170 @@
+import { expect } from 'chai'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { Packr } from 'msgpackr'
+import { PermissionDeniedError, chatRoom } from '../../../actors/index.ts'
+import type { PostAck, ReplyTo, RoomMsg } from '../../../actors/index.ts'
+import type { Cluster } from '../../../node/mesh/index.ts'
+import { ACTOR_PROTOCOL, ENVELOPE, MAX_FRAME_BYTES, encodeEnvelope, encodeFrame } from '../../../protocols/p2p/index.ts'
+import { TestCluster } from '../../helpers/test-cluster.ts'
+import type { EchoMsg, TestNode } from '../../helpers/test-cluster.ts'
+import { waitFor } from '../../helpers/wait-for.ts'
+
+describe('ActorTransport (real libp2p on loopback, in one process)', function () {
+  this.timeout(60_000)
+  const net = new TestCluster()
+  beforeEach(async () => { await net.setup() })
+  afterEach(async () => { await net.teardown() })
+
+  it('should ask an actor on another node, and rebuild its error with its class and name', async () => {
+    const [a, b] = await net.of([['chat'], ['chat']]) as [TestNode, TestNode]
+    const remote = a.system.actorAt<EchoMsg>({ node: b.id, path: '/echo' })
+    expect(await remote.ask((replyTo) => ({ text: 'hi', replyTo }))).to.deep.equal({ text: 'hi', node: b.id })
+    const replies = await Promise.all(Array.from({ length: 500 }, (_, i) => remote.ask<{ text: string }>((replyTo) => ({ text: `m${i}`, replyTo }))))
+    expect(replies.map((r) => r.text)).to.deep.equal(Array.from({ length: 500 }, (_, i) => `m${i}`))
+    const err = await remote.ask((replyTo) => ({ text: 'x', fail: true, replyTo })).then(() => undefined, (e: Error) => e)
+    expect(err).to.be.instanceOf(PermissionDeniedError)
+    expect(err?.name).to.equal('PermissionDeniedError')
+    expect(err?.message).to.equal('no echo for x')
+    expect(err?.stack).to.include(`at peer ${b.id}`)
+    // a path with no actor behind it: the ask fails at once, it does not wait for its timeout
+    const missing = await a.system.actorAt<EchoMsg>({ node: b.id, path: '/nobody' })
+      .ask((replyTo) => ({ text: 'x', replyTo }), { timeout: 20_000 }).then(() => undefined, (e: Error) => e)
+    expect(missing?.name).to.equal('ActorStoppedError')
+  })
+
+  it('should send a copy of a request, never changing the caller\'s message, and still answer it', async () => {
+    const [a, b] = await net.of([['chat'], ['chat']]) as [TestNode, TestNode]
+    const writes: PropertyKey[] = []
+    let sent: { readonly replyTo: ReplyTo<unknown> } | undefined
+    const reply = await a.system.actorAt<EchoMsg>({ node: b.id, path: '/echo' }).ask<{ node: string }>((replyTo) => {
+      // the reply address as the caller holds it: any write to it is seen
+      const watched = new Proxy(replyTo, { set (target, key, value) { writes.push(key); return Reflect.set(target, key, value) } })
+      sent = { replyTo: watched }
+      return { text: 'copy', replyTo: watched }
+    })
+    expect(reply.node).to.equal(b.id)
+    expect(writes).to.deep.equal([])
+    expect(sent?.replyTo.node).to.equal(a.id)
+  })
+
+  it('should keep the order of messages across early, coalesced and backpressured writes', async () => {
+    const [a, b] = await net.of([['chat'], ['chat']]) as [TestNode, TestNode]
+    type LogMsg = { readonly n: number, readonly text: string } | { readonly dump: ReplyTo<number[]> }
+    const seen: number[] = []
+    b.system.spawn<LogMsg, undefined>({
+      init: () => undefined,
+      receive (_s, msg, ctx) {
+        if ('dump' in msg) ctx.reply(msg.dump, seen.splice(0))
+        else seen.push(msg.n)
+        return undefined
+      }
+    }, { name: 'log', mailbox: 20_000 })
+    const log = a.system.actorAt<LogMsg>({ node: b.id, path: '/log' })
+    expect(await log.ask((dump) => ({ dump }))).to.deep.equal([])   // the stream is open
+    const stats = (a.cluster.transport as NonNullable<Cluster['transport']>).stats
+    const received = async (n: number): Promise<number[]> => {
+      const got: number[] = []
+      await waitFor(async () => {
+        got.push(...await log.ask<number[]>((dump) => ({ dump })))
+        return got.length >= n
+      }, `${n} tells to arrive`, { timeout: 20_000, interval: 20 })
+      return got
+    }
+
+    // a light burst: the first 32 are written at once (before this turn ends), the rest after it
+    let writes = stats.writes
+    for (let n = 0; n < 40; n++) log.tell({ n, text: 'x' })
+    expect(stats.writes - writes).to.equal(1)
+    expect(await received(40)).to.deep.equal(Array.from({ length: 40 }, (_, n) => n))
+
+    // a heavy burst (about 4 MB): frames coalesced several to a write, writes paced by the stream
+    writes = stats.writes
+    const frames = stats.framesSent
+    const text = 'y'.repeat(200)
+    for (let n = 0; n < 19_000; n++) expect(log.tell({ n, text })).to.equal(true)
+    expect(await received(19_000)).to.deep.equal(Array.from({ length: 19_000 }, (_, n) => n))
+    expect(stats.framesSent - frames).to.be.greaterThan(2 * (stats.writes - writes))
+  })
+
+  it('should forward a message that reached a node not owning the entity once, and teach the sender the owner', async () => {
+    const all = await net.of([['chat'], ['chat'], ['chat']])
+    const a = all[0] as TestNode
+    const room = Array.from({ length: 50 }, (_, i) => `r${i}`).find((r) => a.cluster.placement.ownerOf('room', 'chat', r) !== a.id) as string
+    const owner = a.cluster.placement.ownerOf('room', 'chat', room) as string
+    const wrong = all.find((n) => n.id !== owner && n.id !== a.id) as TestNode
+    a.cluster.placement.learnOwner('room', room, wrong.id)   // a stale cache entry
+    const ack = await a.system.entity(chatRoom, room).ask<PostAck>((replyTo) => ({ type: 'post', user: 'ann', text: 'via a wrong hop', replyTo }))
+    expect(ack.seq).to.equal(1)
+    expect(wrong.cluster.transport?.stats.forwarded).to.equal(1)
+    expect(wrong.system.entities('room')).to.deep.equal([])
+    await waitFor(() => a.cluster.placement.ownerOf('room', 'chat', room) === owner, 'the owner hint to reach the sender', { timeout: 5_000 })
+  })
+
+  it('should fail asks to a member that went away at once, not at their timeout', async () => {
+    const [a, b] = await net.of([['chat'], ['chat']]) as [TestNode, TestNode]
+    const remote = a.system.actorAt<EchoMsg>({ node: b.id, path: '/echo' })
+    await remote.ask((replyTo) => ({ text: 'warm', replyTo }))
+    await b.host.stop()
+    // its timeout is longer than the test's: failing with PeerUnreachableError means at once
+    const err = await remote.ask((replyTo) => ({ text: 'lost', replyTo }), { timeout: 600_000 }).then(() => undefined, (e: Error) => e)
+    expect(err?.name).to.equal('PeerUnreachableError')
+    expect(err?.message).to.include(b.id)
+  })
+
+  it('should fail a forwarded ask at its asker when the owner it was forwarded to cannot be reached', async () => {
+    const [a, b, c] = await net.of([['chat'], ['chat'], ['chat']]) as [TestNode, TestNode, TestNode]
+    const room = Array.from({ length: 100 }, (_, i) => `gone-${i}`).find((r) => a.cluster.placement.ownerOf('room', 'chat', r) === c.id) as string
+    a.cluster.placement.learnOwner('room', room, b.id)   // a stale cache entry: a sends to b, b forwards to c
+    await c.host.stop()                                  // c is gone, and nobody has noticed yet
+    const err = await a.system.entity(chatRoom, room).ask<PostAck>((replyTo) => ({ type: 'post', user: 'ann', text: 'lost?', replyTo }), { timeout: 600_000 })
+      .then(() => undefined, (e: Error) => e)
+    expect(err?.name).to.equal('PeerUnreachableError')
+    expect(err?.message).to.include(c.id)
+  })
+
+  it('should close a stream that sends garbage, oversized or malformed frames, and keep serving everyone else', async () => {
+    const [a, b] = await net.of([['chat'], ['chat']]) as [TestNode, TestNode]
+    const raw = await net.rawPeer()
+        const target = peerIdFromString(a.id)
+    await raw.libp2p.dial(a.host.libp2p.getMultiaddrs()[0] as never)
+    const garbage: Array<{ what: string, bytes: Uint8Array }> = [
+      { what: 'not msgpack', bytes: frameOf(new Uint8Array([0xc1, 0xc1, 0xc1])) },
+      { what: 'a length over the limit', bytes: varint(MAX_FRAME_BYTES + 1) },
+      { what: 'not an array of envelopes', bytes: frameOf(new Packr({ useRecords: false }).pack({ hello: 'world' })) },
+      { what: 'an unknown envelope kind', bytes: encodeFrame([new Packr({ useRecords: false }).pack([99, 'x'])]) },
+      { what: 'an entity envelope with hops 7', bytes: encodeFrame([encodeEnvelope([ENVELOPE.ENTITY, 'room', 'x', {}, 7, 'p'] as never)]) },
+      { what: 'a failure without a name', bytes: encodeFrame([new Packr({ useRecords: false }).pack([ENVELOPE.FAILURE, '1', { message: 'x' }])]) }
+    ]
+    for (const g of garbage) {
+      const stream = await raw.libp2p.dialProtocol(target, ACTOR_PROTOCOL)
+      const closed = new Promise<void>((resolve) => { stream.addEventListener('close', () => { resolve() }, { once: true }) })
+      stream.send(g.bytes)
+      await Promise.race([closed, new Promise((_r, reject) => setTimeout(() => { reject(new Error(`stream not closed after ${g.what}`)) }, 5_000))])
+    }
+    expect(a.cluster.transport?.stats.framesRefused).to.equal(garbage.length)
+    expect(a.warnings.filter((w) => w.startsWith('closed the actor stream')).length).to.equal(garbage.length)
+    // a message for an unknown entity type is well-formed: its ask fails, the stream stays
+    const fine = await b.system.actorAt<EchoMsg>({ node: a.id, path: '/echo' }).ask((replyTo) => ({ text: 'still here', replyTo }))
+    expect(fine).to.deep.equal({ text: 'still here', node: a.id })
+    const ack = await b.system.entity(chatRoom, 'after-garbage').ask<PostAck>((replyTo) => ({ type: 'post', user: 'ann', text: 'ok', replyTo } satisfies RoomMsg))
+    expect(ack.seq).to.equal(1)
+  })
+})
+
+function varint (n: number): Uint8Array {
+  const out: number[] = []
+  while (n >= 0x80) {
+    out.push((n & 0x7f) | 0x80)
+    n = Math.floor(n / 128)
+  }
+  out.push(n)
+  return new Uint8Array(out)
+}
+
+function frameOf (body: Uint8Array): Uint8Array {
+  const prefix = varint(body.byteLength)
+  const out = new Uint8Array(prefix.byteLength + body.byteLength)
+  out.set(prefix)
+  out.set(body, prefix.byteLength)
+  return out
+}

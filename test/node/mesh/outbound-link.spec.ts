@@ -1,0 +1,106 @@
+import { expect } from 'chai'
+import type { Stream } from '@libp2p/interface'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { FRAME_BATCH, FrameReader, decodeFrame, encodeEnvelope } from '../../../protocols/p2p/index.ts'
+import { OutboundLink, takeWrite } from '../../../node/mesh/outbound-link.ts'
+import { transportStats } from '../../../node/mesh/transport-stats.ts'
+import { TestCluster } from '../../helpers/test-cluster.ts'
+import { deferred, waitFor } from '../../helpers/wait-for.ts'
+
+const PROTOCOL = '/plexi/test-sink/1.0.0'
+const envelope = (n: number, pad = 0): Uint8Array => encodeEnvelope([3, String(n), 'x'.repeat(pad)])
+
+describe('OutboundLink', function () {
+  this.timeout(60_000)
+
+  describe('takeWrite', () => {
+    it('should cut the queue into frames of at most FRAME_BATCH envelopes, up to the bytes of one write, in order', () => {
+      const queue = Array.from({ length: 300 }, (_, n) => envelope(n, 50))
+      const size = queue.reduce((sum, e) => sum + e.byteLength, 0)
+      const first = takeWrite(queue, 4096)
+      expect(first.counts.every((c) => c >= 1 && c <= FRAME_BATCH)).to.equal(true)
+      expect(first.counts.reduce((a, b) => a + b, 0)).to.equal(first.envelopes.length)
+      expect(first.bytes).to.equal(first.envelopes.reduce((sum, e) => sum + e.byteLength, 0))
+      // a write stops adding frames once it holds the bytes (its last frame may go past them)
+      expect(first.bytes).to.be.at.least(4096).and.below(4096 + FRAME_BATCH * 70)
+      const rest = takeWrite(queue, 1_000_000)
+      expect(first.envelopes.length + rest.envelopes.length).to.equal(300)
+      expect(first.bytes + rest.bytes).to.equal(size)
+      expect(queue).to.deep.equal([])
+    })
+  })
+
+  describe('a link to a real peer', () => {
+    const net = new TestCluster()
+    beforeEach(async () => { await net.setup() })
+    afterEach(async () => { await net.teardown() })
+
+    /** Two raw peers: `from` writes through a link, `to` reads through a gate the test opens. */
+    async function pair (): Promise<{ open: () => Promise<Stream>, streams: Stream[], received: Uint8Array[][], gate: ReturnType<typeof deferred> }> {
+      const from = await net.rawPeer()
+      const to = await net.rawPeer()
+      const received: Uint8Array[][] = []
+      const gate = deferred()
+      await to.libp2p.handle(PROTOCOL, async (stream) => {
+        const reader = new FrameReader()
+        let first = true
+        for await (const chunk of stream) {
+          reader.push(chunk instanceof Uint8Array ? chunk : chunk.subarray(), (body) => { received.push(decodeFrame(body).map((e) => e as unknown as Uint8Array)) })
+          // a slow reader: after its first chunk it reads nothing until the test says so
+          if (first) await gate.promise
+          first = false
+        }
+      })
+      const streams: Stream[] = []
+      const target = peerIdFromString(to.peerId)
+      await from.libp2p.dial(to.libp2p.getMultiaddrs()[0] as never)
+      return {
+        open: async () => {
+          const stream = await from.libp2p.dialProtocol(target, PROTOCOL)
+          streams.push(stream)
+          return stream
+        },
+        streams,
+        received,
+        gate
+      }
+    }
+
+    it('should make a slow reader slow the writer: what the stream cannot take waits in the link, bounded, and all of it arrives in order', async () => {
+      const { open, streams, received, gate } = await pair()
+      const stats = transportStats()
+      const link = new OutboundLink({ peer: 'p', maxQueued: 8 * 1024 * 1024, writeBytes: 60 * 1024, stats, open, lost: () => undefined, broken: () => undefined })
+      const total = 4000
+      let bytes = 0
+      for (let n = 0; n < total; n++) {
+        const e = envelope(n, 1000)
+        bytes += e.byteLength
+        expect(link.enqueue(e)).to.equal('ok')
+      }
+      await waitFor(() => streams[0]?.writableNeedsDrain === true, 'the stream to ask the writer to wait', { timeout: 20_000, interval: 10 })
+      // the writer waits for the stream's drain: most of the 4 MB is still in the link's queue
+      expect(link.bytes).to.be.greaterThan(bytes / 2)
+      const full = link.enqueue(new Uint8Array(8 * 1024 * 1024))
+      expect(full).to.equal('full')
+      gate.resolve()
+      await waitFor(() => received.flat().length === total, 'every envelope to arrive', { timeout: 30_000, interval: 10 })
+      expect(link.bytes).to.equal(0)
+      expect(stats.envelopesSent).to.equal(total)
+      expect(received.flat().map((e) => (e as unknown as [number, string])[1])).to.deep.equal(Array.from({ length: total }, (_, n) => String(n)))
+    })
+
+    it('should break once: tell who sent on it that it is lost, refuse nothing silently, and reset its stream', async () => {
+      const { open, streams, gate } = await pair()
+      gate.resolve()
+      const lost: string[] = []
+      let broken = 0
+      const link = new OutboundLink({ peer: 'p', maxQueued: 1024 * 1024, writeBytes: 60 * 1024, stats: transportStats(), open, lost: (_l, why) => { lost.push(why) }, broken: () => { broken++ } })
+      expect(link.enqueue(envelope(1))).to.equal('ok')
+      await waitFor(() => streams.length === 1, 'the stream to open')
+      link.break('the peer was declared down')
+      link.break('again')
+      expect([link.broken, broken, lost]).to.deep.equal([true, 1, ['the peer was declared down']])
+      await waitFor(() => streams[0]?.status !== 'open', 'the stream to be reset')
+    })
+  })
+})
