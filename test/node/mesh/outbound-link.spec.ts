@@ -36,11 +36,11 @@ describe('OutboundLink', function () {
     afterEach(async () => { await net.teardown() })
 
     /** Two raw peers: `from` writes through a link, `to` reads through a gate the test opens. */
-    async function pair (): Promise<{ open: () => Promise<Stream>, streams: Stream[], received: Uint8Array[][], gate: ReturnType<typeof deferred> }> {
+    async function pair (): Promise<{ open: () => Promise<Stream>, streams: Stream[], received: Uint8Array[][], gate: ReturnType<typeof deferred<void>> }> {
       const from = await net.rawPeer()
       const to = await net.rawPeer()
       const received: Uint8Array[][] = []
-      const gate = deferred()
+      const gate = deferred<void>()
       await to.libp2p.handle(PROTOCOL, async (stream) => {
         const reader = new FrameReader()
         let first = true

@@ -1,0 +1,158 @@
+import { expect } from 'chai'
+import { mkdir } from 'node:fs/promises'
+import { join } from 'node:path'
+import { AGENT, ActorSystem, userAgent } from '../../../actors/index.ts'
+import type { ActorRef, AgentAnswer, AgentSettings, AgentStreamEvent, AgentTurn, Behavior, ReplyTo } from '../../../actors/index.ts'
+import { LevelStore } from '../../../node/index.ts'
+import { InferenceService, UsageLimiter } from '../../../node/inference/index.ts'
+import { LlamaRuntime, ModelManager, ModelRegistry, writeTinyModel } from '../../../runtimes/index.ts'
+import { tempDir } from '../../helpers/temp-dir.ts'
+import { waitFor } from '../../helpers/wait-for.ts'
+
+/** Collects the stream events an agent tells its sink (the role of a node's agent gateway). */
+type SinkMsg = AgentStreamEvent | { type: 'events', replyTo: ReplyTo<AgentStreamEvent[]> }
+function sink (): Behavior<SinkMsg, AgentStreamEvent[]> {
+  return {
+    init: () => [],
+    receive (events, msg, ctx) {
+      if (msg.type === 'events') {
+        ctx.reply(msg.replyTo, events)
+        return events
+      }
+      return [...events, msg]
+    }
+  }
+}
+
+describe('userAgent (real llama.cpp on the generated model, real LevelDB)', function () {
+  this.timeout(120_000)
+  let dir: { path: string, remove: () => Promise<void> }
+  let registry: ModelRegistry
+  let manager: ModelManager
+  let store: LevelStore
+  let system: ActorSystem
+  let gateway: ActorRef<SinkMsg>
+  let limiter: UsageLimiter
+  let seq = 0
+
+  before(async () => {
+    dir = await tempDir()
+    await mkdir(join(dir.path, 'models'))
+    await writeTinyModel(join(dir.path, 'models', 'tiny.gguf'))
+    registry = new ModelRegistry(join(dir.path, 'models'))
+    await registry.scan()
+    manager = new ModelManager({
+      registry,
+      createRuntime: (entry) => new LlamaRuntime({ name: entry.name, file: entry.file, gpu: 'off', threads: 1, contextsPerWorker: 2, contextSize: 2048 }),
+      memoryBudgetBytes: 256 * 1_048_576,
+      maxQueue: 8
+    })
+  })
+  after(async () => {
+    await manager?.close()
+    await dir.remove()
+  })
+  beforeEach(async () => {
+    store = await LevelStore.open(join(dir.path, `store-${seq++}`))
+    await open()
+  })
+  afterEach(async () => {
+    await system.terminate()
+    await store.close()
+  })
+
+  async function open (requestsPerMin = 1000): Promise<void> {
+    limiter = new UsageLimiter({ requestsPerMin, tokensPerMin: 1_000_000 })
+    system = new ActorSystem({ journal: store.journal, snapshots: store.snapshots, strictSerialization: true })
+    system.registerEntity(userAgent({
+      inference: new InferenceService({ registry, manager, limiter }),
+      sampling: { temperature: 0, topP: 1, topK: 0, maxTokens: 16 },
+      maxTokensLimit: 2048
+    }))
+    gateway = system.spawn(sink(), { name: 'gw' })
+  }
+
+  const agent = (user = 'ann') => system.entity(AGENT, user)
+  const ask = (text: string, requestId: string, user = 'ann'): Promise<AgentAnswer> =>
+    agent(user).ask<AgentAnswer>((replyTo) => ({ type: 'ask', user, text, requestId, sink: { kind: 'actor', address: gateway.address }, replyTo }), { timeout: 60_000 })
+  const history = (user = 'ann'): Promise<AgentTurn[]> => agent(user).ask<AgentTurn[]>((replyTo) => ({ type: 'history', user, limit: 200, replyTo }))
+  const configure = (change: object, user = 'ann'): Promise<AgentSettings> => agent(user).ask<AgentSettings>((replyTo) => ({ type: 'configure', user, change, replyTo }))
+  const events = (): Promise<AgentStreamEvent[]> => gateway.ask<AgentStreamEvent[]>((replyTo) => ({ type: 'events', replyTo }))
+
+  it('should stream the answer to its sink before replying with it, and journal both turns', async () => {
+    const answer = await ask('Hello?', 'r1')
+    expect(answer).to.include({ requestId: 'r1', stopReason: 'max-tokens', completionTokens: 16, model: 'tiny' })
+    const tokens = (await events()).filter((e) => e.requestId === 'r1' && e.event.kind === 'token').map((e) => (e.event as { text: string }).text)
+    expect(tokens.join('')).to.equal(answer.text)
+    expect((await history()).map((t) => [t.role, t.content, t.stopReason ?? ''])).to.deep.equal([['user', 'Hello?', ''], ['assistant', answer.text, 'max-tokens']])
+    // recovered from the journal by a new activation
+    await system.terminate()
+    await open()
+    expect((await history()).map((t) => t.content)).to.deep.equal(['Hello?', answer.text])
+  })
+
+  it('should answer one question at a time, queueing the next ones (at most 4) and refusing more', async () => {
+    await configure({ sampling: { maxTokens: 400 } })
+    const first = ask('one', 'q1')
+    // queued while the first is answered, each told its position
+    const queued = [ask('two', 'q2'), ask('three', 'q3'), ask('four', 'q4'), ask('five', 'q5')]
+    const busy = await ask('six', 'q6').then(() => undefined, (e: Error) => e)
+    expect(busy?.name).to.equal('AgentBusyError')
+    const answers = await Promise.all([first, ...queued])
+    expect(answers.map((a) => a.requestId)).to.deep.equal(['q1', 'q2', 'q3', 'q4', 'q5'])
+    const positions = (await events()).filter((e) => e.event.kind === 'queued').map((e) => [e.requestId, (e.event as { position: number }).position])
+    expect(positions).to.deep.equal([['q2', 1], ['q3', 2], ['q4', 3], ['q5', 4]])
+    expect((await history()).filter((t) => t.role === 'user').map((t) => t.content)).to.deep.equal(['one', 'two', 'three', 'four', 'five'])
+  })
+
+  it('should stop an answer on cancel and keep what it said; and forget everything on reset', async () => {
+    await configure({ sampling: { maxTokens: 1500 } })
+    const long = ask('go on', 'c1')
+    await waitFor(async () => (await events()).some((e) => e.requestId === 'c1' && e.event.kind === 'token'), 'the first token')
+    agent().tell({ type: 'cancel', user: 'ann', requestId: 'c1' })
+    const answer = await long
+    expect(answer.stopReason).to.equal('cancelled')
+    expect(answer.completionTokens).to.be.within(1, 1499)
+    expect((await history()).at(-1)).to.include({ role: 'assistant', content: answer.text, stopReason: 'cancelled' })
+    const removed = await agent().ask<number>((replyTo) => ({ type: 'reset', user: 'ann', replyTo }))
+    expect(removed).to.equal(2)
+    expect(await history()).to.deep.equal([])
+  })
+
+  it('should refuse another user, bad settings and unknown models, changing nothing and never restarting', async () => {
+    const before = await configure({ persona: 'terse' })
+    const denied = await agent('ann').ask((replyTo) => ({ type: 'history', user: 'bob', limit: 5, replyTo })).then(() => undefined, (e: Error) => e)
+    expect(denied?.name).to.equal('PermissionDeniedError')
+    for (const change of [{ sampling: { temperature: 9 } }, { sampling: { maxTokens: 4096 } }, { persona: 'x'.repeat(9000) }, { model: 'nope' }]) {
+      const refused = await configure(change).then(() => undefined, (e: Error) => e)
+      expect(refused?.name, JSON.stringify(change).slice(0, 60)).to.be.oneOf(['InvalidAgentRequestError', 'UnknownModelError'])
+    }
+    expect(await agent().ask<AgentSettings>((replyTo) => ({ type: 'settings', user: 'ann', replyTo }))).to.deep.equal(before)
+    expect([system.stats.failures, system.stats.restarts]).to.deep.equal([0, 0])
+    expect(system.stats.refusals).to.equal(4)
+  })
+
+  it('should take a failed question out of its history and give the asker the error with its kind', async () => {
+    await system.terminate()
+    await open(1)
+    await ask('allowed', 'f1')
+    const limited = await ask('one too many', 'f2').then(() => undefined, (e: Error & { retryAfterMs?: number, kind?: string }) => e)
+    expect(limited).to.include({ name: 'RateLimitedError', kind: 'exhausted' })
+    expect(limited?.retryAfterMs).to.be.greaterThan(0)
+    expect((await history()).filter((t) => t.role === 'user').map((t) => t.content)).to.deep.equal(['allowed'])
+  })
+
+  it('should keep the partial answer as interrupted when the node cannot wait for it', async () => {
+    await configure({ sampling: { maxTokens: 1500 } })
+    const long = ask('a long story', 'i1')
+    const waiting = ask('and then?', 'i2')
+    await waitFor(async () => (await events()).some((e) => e.requestId === 'i1' && e.event.kind === 'token'), 'the first token')
+    expect(await system.settleEntities(0, 10_000)).to.deep.equal({ interrupted: 1, busy: 0 })
+    const answer = await long
+    expect(answer.stopReason).to.equal('interrupted')
+    expect(await waiting).to.include({ requestId: 'i2', stopReason: 'interrupted', text: '' })
+    expect((await history()).map((t) => [t.role, t.content, t.stopReason ?? ''])).to.deep.equal([
+      ['user', 'a long story', ''], ['assistant', answer.text, 'interrupted']
+    ])
+  })
+})

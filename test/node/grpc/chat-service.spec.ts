@@ -1,0 +1,108 @@
+import { expect } from 'chai'
+import * as grpc from '@grpc/grpc-js'
+import { ActorSystem, chatRoom, roomDirectory, userDirectory } from '../../../actors/index.ts'
+import { LevelStore, UserAccounts } from '../../../node/index.ts'
+import { RateLimiter, SubscribeEncoder, chatGateway, chatServiceHandlers, startGrpcServer } from '../../../node/grpc/index.ts'
+import { decodeRetryStatus, loadChatService, loadRetryInfoTypes } from '../../../protocols/grpc/index.ts'
+import { chatClient } from '../../helpers/node-process.ts'
+import { tempDir } from '../../helpers/temp-dir.ts'
+
+describe('chatServiceHandlers (real gRPC, real LevelDB)', function () {
+  this.timeout(30_000)
+  let dir: { path: string, remove: () => Promise<void> }
+  let store: LevelStore
+  let system: ActorSystem
+  let server: grpc.Server
+  let address = ''
+  let token = ''
+  let accepting = true
+  const clients: Array<{ close: () => void }> = []
+  const retryTypes = loadRetryInfoTypes()
+
+  beforeEach(async () => {
+    dir = await tempDir()
+    store = await LevelStore.open(dir.path)
+    system = new ActorSystem({ journal: store.journal, snapshots: store.snapshots, strictSerialization: true })
+    for (const type of [chatRoom, roomDirectory, userDirectory] as const) system.registerEntity(type as never)
+    const users = new UserAccounts(system)
+    token = (await users.add('ann')).token
+    accepting = true
+    const { service, encoder } = SubscribeEncoder.install(loadChatService().service)
+    const started = await startGrpcServer({ host: '127.0.0.1', port: 0 }, [{
+      service,
+      handlers: chatServiceHandlers({
+        system,
+        users,
+        gateway: system.spawn(chatGateway(), { name: 'chat-gateway' }),
+        limiter: new RateLimiter({ rate: 0.01, burst: 3 }),
+        maxMessageBytes: 100,
+        streamBuffer: 100,
+        retryTypes,
+        encoder,
+        log: { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined },
+        accepting: () => accepting
+      })
+    }])
+    server = started.server
+    address = `127.0.0.1:${started.address.port}`
+  })
+  afterEach(async () => {
+    for (const c of clients.splice(0)) c.close()
+    server.forceShutdown()
+    await system.terminate()
+    await store.close()
+    await dir.remove()
+  })
+
+  const client = (t: string | undefined): ReturnType<typeof chatClient> => {
+    const c = chatClient(address, t)
+    clients.push(c)
+    return c
+  }
+  const failure = async (call: Promise<unknown>): Promise<grpc.ServiceError> => await call.then(() => { throw new Error('expected the call to fail') }, (e: grpc.ServiceError) => e)
+
+  it('should authenticate every call before anything else, and refuse all while the node does not serve', async () => {
+    expect((await failure(client(undefined).call('Post', { room: 'r', text: 'x' }))).code).to.equal(grpc.status.UNAUTHENTICATED)
+    expect((await failure(client('plxu_not-a-token').call('ListRooms', {}))).details).to.equal('invalid or revoked token')
+    accepting = false
+    const closed = await failure(client(token).call('History', { room: 'r', after: 0, limit: 0 }))
+    expect([closed.code, closed.details]).to.deep.equal([grpc.status.UNAVAILABLE, 'node is not serving (starting or shutting down); retry, or connect to another node'])
+  })
+
+  it('should refuse bad input with INVALID_ARGUMENT naming the field, never echoing a long value', async () => {
+    const c = client(token)
+    for (const [method, request, field] of [
+      ['Post', { room: 'Bad Room', text: 'x' }, /^room: "Bad Room" is not a room name/],
+      ['Post', { room: 'r', text: '' }, /^text: must not be empty/],
+      ['Post', { room: 'r', text: 'x'.repeat(101) }, /^text: 101 bytes is over the limit of 100 bytes/],
+      ['History', { room: 'r', after: 0, limit: 5000 }, /^limit: must be 1 to 1000/],
+      ['Join', { room: 'x'.repeat(200_000) }, /^room: "x+… is not a room name/]
+    ] as const) {
+      const err = await failure(c.call(method, request))
+      expect(err.code, method).to.equal(grpc.status.INVALID_ARGUMENT)
+      expect(err.details, method).to.match(field)
+      expect(err.details.length).to.be.lessThan(300)
+    }
+  })
+
+  it('should limit each user\'s writes, saying how long to wait in the status and its trailers', async () => {
+    const c = client(token)
+    for (let i = 0; i < 3; i++) await c.call('Post', { room: 'r', text: `m${i}` })
+    const limited = await failure(c.call('Join', { room: 'r' }))
+    expect(limited.code).to.equal(grpc.status.RESOURCE_EXHAUSTED)
+    expect(limited.details).to.match(/rate limit: at most 0.01 posts per second \(bursts of 3\); retry in \d+ ms/)
+    const retryAfter = Number(limited.metadata.get('retry-after-ms')[0])
+    expect(retryAfter).to.be.greaterThan(0)
+    expect(decodeRetryStatus(retryTypes, limited.metadata.get('grpc-status-details-bin')[0] as Buffer).retryAfterMs).to.equal(retryAfter)
+    // reads are not limited
+    expect((await c.call<{ messages: unknown[] }>('History', { room: 'r', after: 0, limit: 0 })).messages).to.have.length(3)
+  })
+
+  it('should refuse to resume a stream after a seq the room never had with OUT_OF_RANGE', async () => {
+    const c = client(token)
+    await c.call('Post', { room: 'short', text: 'one' })
+    const stream = c.subscribe('short', 5)
+    const err = await new Promise<grpc.ServiceError>((resolve) => { stream.on('error', resolve) })
+    expect([err.code, err.details]).to.deep.equal([grpc.status.OUT_OF_RANGE, 'after: 5 is beyond the last seq of room short (1); subscribe with after <= 1'])
+  })
+})
