@@ -5,6 +5,11 @@ import { UsageError } from '../cli-errors.ts'
 import { printJson, printTable } from '../cli-io.ts'
 import type { CliIo } from '../cli-io.ts'
 
+/** A second SIGTERM/SIGINT forces the exit only when it comes at least this long after the first:
+ * one that comes with it is the same signal delivered twice (a terminal's Ctrl-C reaches both npm
+ * and the node, and npm forwards it too). */
+const REPEAT_SIGNAL_MS = 1_000
+
 /** Adds one flag per configuration key (with its env twin and default in the help). */
 function withConfigFlags (command: Command): Command {
   command.option('--config <file>', 'config file, JSON or YAML (env PLEXI_CONFIG)')
@@ -50,6 +55,7 @@ export function nodeCommands (io: CliIo): Command[] {
       }
       await new Promise<void>((resolve) => {
         let signals = 0
+        let firstSignalAt = 0
         const stop = (exitCode: number): void => {
           running.stop().then(() => {
             if (exitCode !== 0) process.exitCode = exitCode
@@ -61,11 +67,15 @@ export function nodeCommands (io: CliIo): Command[] {
           })
         }
         const onSignal = (signal: NodeJS.Signals): void => {
+          // Ctrl-C under `npm start` reaches the node twice at once (from the terminal, and
+          // forwarded by npm): only a signal sent again later is someone insisting
+          if (signals > 0 && Date.now() - firstSignalAt < REPEAT_SIGNAL_MS) return
           signals++
           if (signals > 1) {
             log.warn(`${signal} again: exiting without waiting`)
             process.exit(1)
           }
+          firstSignalAt = Date.now()
           log.info(`${signal}: stopping gracefully (send it again to force)`)
           stop(0)
         }

@@ -23,9 +23,16 @@ export interface NodeProcess {
 }
 
 /**
+ * Rate limits are for people; tests send in bursts as fast as the machine goes, and a limit that
+ * refills over time would make them depend on that speed (a flake). Every node a test starts has
+ * them lifted; a test whose subject is a limit sets its own flags, which come later and win.
+ */
+export const NO_RATE_LIMITS: readonly string[] = ['--chat-rate', '100000', '--chat-burst', '100000', '--agent-requests-per-min', '1000000', '--agent-tokens-per-min', '1000000000']
+
+/**
  * Starts `plexi node start --role all` as a child process on free loopback ports (port 0) and waits
  * for its "node ready" log line. Every wait is bounded; on failure the child is killed and its
- * output is in the error.
+ * output is in the error. Rate limits are lifted (NO_RATE_LIMITS) unless `extraArgs` set them.
  */
 export async function startNodeProcess (dataDir: string, extraArgs: readonly string[] = [], timeout = 20_000,
   prefix: readonly string[] = []): Promise<NodeProcess> {
@@ -33,7 +40,7 @@ export async function startNodeProcess (dataDir: string, extraArgs: readonly str
   const [command, ...before] = [...prefix, process.execPath]
   const child: ChildProcessByStdio<null, Readable, Readable> = spawn(command as string, [...before,
     CLI, 'node', 'start', '--role', 'all', '--data-dir', dataDir,
-    '--grpc-listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0', ...extraArgs
+    '--grpc-listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0', ...NO_RATE_LIMITS, ...extraArgs
   ], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PLEXI_ADMIN_TOKEN: '', PLEXI_CONFIG: '' } })
   const logs: Array<Record<string, unknown>> = []
   let stderr = ''

@@ -317,21 +317,29 @@ describe('ActorSystem', () => {
       }
     }
     const count = (ref: ActorRef<M>): Promise<number> => ref.ask<number>((replyTo) => ({ type: 'count', replyTo }))
+    /** Waits for a timer of its own of `ms` to fire: any timer due before it has fired by then
+     * (timers fire in the order they are due), so what has not happened will not. */
+    const after = async (ms: number): Promise<void> => {
+      const probe = system.spawn(ticker)
+      probe.tell({ type: 'arm', periodic: false, ms })
+      await waitFor(async () => await count(probe) === 1, `a probe timer of ${ms} ms`)
+      await system.stop(probe as ActorRef<never>)
+    }
 
     it('should deliver a single timer once and a periodic one until cancelled', async () => {
       const single = system.spawn(ticker)
       single.tell({ type: 'arm', periodic: false, ms: 5 })
       await waitFor(async () => await count(single) === 1, 'the single tick')
-      await new Promise((resolve) => setTimeout(resolve, 30))
+      await after(30)
       expect(await count(single)).to.equal(1)
 
       const periodic = system.spawn(ticker)
       periodic.tell({ type: 'arm', periodic: true, ms: 5 })
       await waitFor(async () => await count(periodic) >= 3, 'three periodic ticks')
       periodic.tell({ type: 'cancel' })
-      const after = await count(periodic)
-      await new Promise((resolve) => setTimeout(resolve, 40))
-      expect(await count(periodic)).to.equal(after)
+      const ticks = await count(periodic)
+      await after(40)
+      expect(await count(periodic)).to.equal(ticks)
     })
 
     it('should replace a timer started again with the same key', async () => {
@@ -347,7 +355,7 @@ describe('ActorSystem', () => {
       await waitFor(async () => await count(ref) >= 1, 'a tick')
       await system.stop(ref)
       const dead = system.stats.deadLetters
-      await new Promise((resolve) => setTimeout(resolve, 30))
+      await after(30)
       expect(system.stats.deadLetters).to.equal(dead)
     })
   })
@@ -361,8 +369,9 @@ describe('ActorSystem', () => {
       try {
         await waitFor(() => reason !== '', 'idle passivation', { timeout: 2_000 })
         expect(reason).to.equal('idle')
-        await new Promise((resolve) => setTimeout(resolve, 150))
-        expect(await get(busy)).to.be.above(0)
+        // 30 messages 5 ms apart or more: longer than its idle timeout, and it still lives
+        await waitFor(async () => await get(busy) >= 30, 'the busy actor to take 30 messages', { timeout: 10_000 })
+        expect(system.actors().some((a) => a.path === busy.path)).to.equal(true)
       } finally {
         clearInterval(keepBusy)
       }
