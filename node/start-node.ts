@@ -7,7 +7,7 @@ import { ConfigError, checkNodeConfig, formatHostPort } from '../config/index.ts
 import type { HostPort, NodeConfig, Role } from '../config/index.ts'
 import { describe } from '../protocols/index.ts'
 import type { Member } from '../protocols/index.ts'
-import { loadAgentService, loadChatService, loadRetryInfoTypes } from '../protocols/grpc/index.ts'
+import { loadNodeServices, loadRetryInfoTypes } from '../protocols/grpc/index.ts'
 import { ModelManager } from '../runtimes/index.ts'
 import { buildAdminServer } from './admin/index.ts'
 import type { Readiness } from './admin/index.ts'
@@ -176,7 +176,8 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
     }, (app) => app.close())
 
     const retryTypes = loadRetryInfoTypes()
-    const { service: chatService, encoder } = SubscribeEncoder.install(loadChatService().service)
+    const services = loadNodeServices()
+    const { service: chatService, encoder } = SubscribeEncoder.install(services.chat)
     const grpc = await parts.start('grpc', () => startGrpcServer(config.grpcListen, [
       {
         service: chatService,
@@ -196,8 +197,8 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
         })
       },
       // every node serves every call: rooms and agents are reached wherever placement put them
-      { service: loadAgentService().service, handlers: agentServiceHandlers({ system, users, asker, maxMessageBytes: config.maxMessageBytes, retryTypes, log, accepting: () => state === 'ready' }) }
-    ]), (g) => { g.server.forceShutdown() })
+      { service: services.agent, handlers: agentServiceHandlers({ system, users, asker, maxMessageBytes: config.maxMessageBytes, retryTypes, log, accepting: () => state === 'ready' }) }
+    ], services.definition), (g) => { g.server.forceShutdown() })
     reach.grpc = grpc.address
 
     const openaiListen = config.openaiListen

@@ -1,4 +1,6 @@
 import * as grpc from '@grpc/grpc-js'
+import type { PackageDefinition } from '@grpc/proto-loader'
+import { ReflectionService } from '@grpc/reflection'
 import { formatHostPort } from '../../config/index.ts'
 import type { HostPort } from '../../config/index.ts'
 
@@ -11,10 +13,15 @@ export interface GrpcService {
   readonly handlers: grpc.UntypedServiceImplementation
 }
 
-/** A gRPC server with the given services, bound and started. Only node/ calls this. */
-export async function startGrpcServer (address: HostPort, services: readonly GrpcService[]): Promise<{ server: grpc.Server, address: HostPort }> {
+/**
+ * A gRPC server with the given services, bound and started. Only node/ calls this. Given the
+ * package definition the services come from, it also answers server reflection (grpc.reflection
+ * v1 and v1alpha), so that generic clients can discover them.
+ */
+export async function startGrpcServer (address: HostPort, services: readonly GrpcService[], reflection?: PackageDefinition): Promise<{ server: grpc.Server, address: HostPort }> {
   const server = new grpc.Server({ 'grpc.max_receive_message_length': MAX_RECEIVE_BYTES })
   for (const { service, handlers } of services) server.addService(service, handlers)
+  if (reflection !== undefined) new ReflectionService(reflection).addToServer(server)
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(formatHostPort(address), grpc.ServerCredentials.createInsecure(), (err, bound) => {
       if (err !== null) reject(new Error(`cannot listen for gRPC on ${formatHostPort(address)}: ${err.message}`, { cause: err }))

@@ -27,10 +27,25 @@ export function loadAgentService (): { service: grpc.ServiceDefinition, Client: 
   return loadService(AGENT_PROTO_PATH, AGENT_SERVICE_NAME)
 }
 
+/**
+ * Both services as a node serves them, from one package definition: the one that server
+ * reflection (`@grpc/reflection`) describes to generic clients (grpcurl, Postman, evans).
+ */
+export function loadNodeServices (): { definition: protoLoader.PackageDefinition, chat: grpc.ServiceDefinition, agent: grpc.ServiceDefinition } {
+  const definition = protoLoader.loadSync([CHAT_PROTO_PATH, AGENT_PROTO_PATH], LOADER_OPTIONS)
+  return { definition, chat: serviceIn(definition, CHAT_SERVICE_NAME).service, agent: serviceIn(definition, AGENT_SERVICE_NAME).service }
+}
+
+/** camelCase fields in JavaScript, 64-bit integers as numbers, enums as names, defaults filled. */
+const LOADER_OPTIONS: protoLoader.Options = { keepCase: false, longs: Number, enums: String, defaults: true, oneofs: true }
+
 function loadService (path: string, name: string): { service: grpc.ServiceDefinition, Client: grpc.ServiceClientConstructor } {
-  const definition = protoLoader.loadSync(path, { keepCase: false, longs: Number, enums: String, defaults: true, oneofs: true })
+  const Client = serviceIn(protoLoader.loadSync(path, LOADER_OPTIONS), name)
+  return { service: Client.service, Client }
+}
+
+function serviceIn (definition: protoLoader.PackageDefinition, name: string): grpc.ServiceClientConstructor {
   let found: unknown = grpc.loadPackageDefinition(definition)
   for (const part of name.split('.')) found = (found as Record<string, unknown>)[part]
-  const Client = found as grpc.ServiceClientConstructor
-  return { service: Client.service, Client }
+  return found as grpc.ServiceClientConstructor
 }

@@ -1,4 +1,4 @@
 /** The gRPC wire for clients: the chat and agent services (`.proto` files beside), and the retry
  * information that RESOURCE_EXHAUSTED statuses carry. Loading it loads grpc-js. */
-export { AGENT_PROTO_PATH, AGENT_SERVICE_NAME, CHAT_PROTO_PATH, CHAT_SERVICE_NAME, loadAgentService, loadChatService } from './chat-proto.ts'
+export { AGENT_PROTO_PATH, AGENT_SERVICE_NAME, CHAT_PROTO_PATH, CHAT_SERVICE_NAME, loadAgentService, loadChatService, loadNodeServices } from './chat-proto.ts'
 export { STATUS_DETAILS_KEY, RETRY_AFTER_KEY, encodeRetryStatus, decodeRetryStatus, loadRetryInfoTypes } from './retry-info.ts'
