@@ -1,11 +1,12 @@
 import Fastify, { LogController } from 'fastify'
-import type { FastifyBaseLogger, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import { Ajv } from 'ajv'
 import { ROOMS, ROOM_DIRECTORY_KEY } from '../../actors/index.ts'
 import type { ActorSystem, RoomSummary } from '../../actors/index.ts'
-import { adminSchemas, describe } from '../../protocols/index.ts'
+import { adminSchemas } from '../../protocols/index.ts'
+import { clientError, errorReply, frameworkError, httpError, notFound, parseJsonBody, sendError } from './admin-errors.ts'
 import type { Member } from '../../protocols/index.ts'
 import { tokenMatches } from '../identity/index.ts'
 import type { NodeMetrics } from '../metrics/index.ts'
@@ -59,8 +60,16 @@ export async function buildAdminServer (deps: AdminServerDeps): Promise<FastifyI
     ...(deps.logger === undefined || deps.logger === false ? { logger: false } : { loggerInstance: deps.logger }),
     // one line per scrape or probe would drown the log; failures are logged by the error handler
     logController: new LogController({ disableRequestLogging: true }),
-    bodyLimit: 64 * 1024
+    bodyLimit: 64 * 1024,
+    // an entity key is up to 200 characters, up to three times that percent-encoded
+    routerOptions: { maxParamLength: 1024 },
+    frameworkErrors: frameworkError,
+    clientErrorHandler: clientError
   })
+  // JSON bodies only (anything else is 415), and an empty one is no body
+  app.removeAllContentTypeParsers()
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => { parseJsonBody(request, body as string, done) })
+  app.setNotFoundHandler(notFound)
   // bodies: strict. Query strings and path params arrive as strings, so those may be coerced.
   const strict = new Ajv({ removeAdditional: false, coerceTypes: false, useDefaults: true, allErrors: false })
   const lenient = new Ajv({ removeAdditional: false, coerceTypes: true, useDefaults: true, allErrors: false })
@@ -70,7 +79,7 @@ export async function buildAdminServer (deps: AdminServerDeps): Promise<FastifyI
     lenient.addSchema(schema)
   }
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? strict : lenient).compile(schema))
-  app.setErrorHandler((err: FastifyError, request, reply) => errorReply(err, request, reply))
+  app.setErrorHandler(errorReply)
 
   await app.register(swagger, {
     openapi: {
@@ -141,11 +150,11 @@ export async function buildAdminServer (deps: AdminServerDeps): Promise<FastifyI
     }, async (request, reply) => {
       const { type, key } = request.params
       const known = deps.system.entityTypes().find((t) => t.type === type)
-      if (known === undefined) return send(reply, 404, 'UNKNOWN_ENTITY_TYPE', `no entity type ${JSON.stringify(type)}; known: ${deps.system.entityTypes().map((t) => t.type).join(', ')}`)
+      if (known === undefined) return sendError(reply, 404, 'UNKNOWN_ENTITY_TYPE', `no entity type ${JSON.stringify(type)}; known: ${deps.system.entityTypes().map((t) => t.type).join(', ')}`)
       deps.system.entity(known, key)   // validates the key (InvalidNameError → 400)
       // asked of the member that owns it now (this node when it runs alone)
       const row = await deps.cluster.entity(type, key)
-      if (row === null) return send(reply, 404, 'UNKNOWN_ENTITY', `entity ${type}/${key} has never been written to on its owner`)
+      if (row === null) return sendError(reply, 404, 'UNKNOWN_ENTITY', `entity ${type}/${key} has never been written to on its owner`)
       return row
     })
 
@@ -266,51 +275,5 @@ function authorized (request: FastifyRequest, token: string): boolean {
 
 function unauthorized (reply: FastifyReply, what: string): FastifyReply {
   void reply.header('www-authenticate', 'Bearer')
-  return send(reply, 401, 'UNAUTHORIZED', `missing or wrong ${what}: send "Authorization: Bearer <token>"`)
-}
-
-function send (reply: FastifyReply, statusCode: number, code: string, message: string): FastifyReply {
-  return reply.code(statusCode).send({ statusCode, code, error: reasonOf(statusCode), message })
-}
-
-/** Known failures get their status and a stable code; anything else is a logged 500. */
-function errorReply (err: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  if (err.validation !== undefined || err.code === 'FST_ERR_VALIDATION') return send(reply, 400, 'FST_ERR_VALIDATION', err.message)
-  if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
-    return send(reply, err.statusCode, err.code ?? 'BAD_REQUEST', err.message)
-  }
-  switch (err.name) {
-    case 'UserExistsError': return send(reply, 409, 'USER_EXISTS', err.message)
-    case 'UnknownUserError': return send(reply, 404, 'UNKNOWN_USER', err.message)
-    case 'UnknownEntityTypeError': return send(reply, 404, 'UNKNOWN_ENTITY_TYPE', err.message)
-    case 'InvalidNameError': return send(reply, 400, 'INVALID_NAME', err.message)
-    case 'UnknownModelError': return send(reply, 404, 'UNKNOWN_MODEL', err.message)
-    case 'InvalidRolesError': return send(reply, 400, 'INVALID_ROLES', err.message)
-    case 'UnknownPeerError': return send(reply, 404, 'UNKNOWN_PEER', err.message)
-    case 'ModelMemoryError': return send(reply, 409, 'MODEL_MEMORY', err.message)
-    case 'InferenceUnavailableError':
-      void reply.header('retry-after', '1')
-      return send(reply, 503, 'MODEL_UNAVAILABLE', err.message)
-    case 'MailboxFullError':
-    case 'AskTimeoutError':
-    case 'ActorStoppedError':
-    case 'ActorSystemTerminatedError':
-    case 'StoreClosedError':
-    case 'PeerUnreachableError':
-    case 'NoOwnerError':
-      void reply.header('retry-after', '1')
-      return send(reply, 503, 'UNAVAILABLE', `${err.message}; retry shortly`)
-    default:
-      request.log.error({ err }, `admin ${request.method} ${request.url} failed: ${describe(err)}`)
-      return send(reply, 500, 'INTERNAL', 'internal error; see the node\'s log')
-  }
-}
-
-function reasonOf (status: number): string {
-  return ({ 400: 'Bad Request', 401: 'Unauthorized', 404: 'Not Found', 409: 'Conflict', 500: 'Internal Server Error', 503: 'Service Unavailable' } as Record<number, string>)[status] ?? 'Error'
-}
-
-/** An error the error handler sends as is: the status and the stable code. */
-function httpError (statusCode: number, code: string, message: string): Error {
-  return Object.assign(new Error(message), { statusCode, code })
+  return sendError(reply, 401, 'UNAUTHORIZED', `missing or wrong ${what}: send "Authorization: Bearer <token>"`)
 }

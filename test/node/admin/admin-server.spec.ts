@@ -1,87 +1,36 @@
 import { expect } from 'chai'
-import type { FastifyInstance } from 'fastify'
-import { ActorSystem, chatRoom, roomDirectory, userDirectory } from '../../../actors/index.ts'
+import { chatRoom } from '../../../actors/index.ts'
 import type { PostAck } from '../../../actors/index.ts'
-import { LevelStore, NodeMetrics, UserAccounts, buildAdminServer } from '../../../node/index.ts'
-import type { Readiness } from '../../../node/index.ts'
-import { Cluster, NodeRoles } from '../../../node/mesh/index.ts'
-import type { Member } from '../../../protocols/index.ts'
-import { tempDir } from '../../helpers/temp-dir.ts'
-
-const TOKEN = 'admin-token-for-tests-0123456789'
+import { ADMIN_TOKEN as TOKEN, AdminFixture } from '../../helpers/admin-fixture.ts'
 
 describe('buildAdminServer', () => {
-  let dir: { path: string, remove: () => Promise<void> }
-  let store: LevelStore
-  let system: ActorSystem
-  let app: FastifyInstance
-  let readiness: Readiness
-  let metricsToken: string | undefined
-  let cluster: Cluster
-  let metrics: NodeMetrics
-
-  const self = (): Member => ({
-    peerId: '12D3KooWTest', roles: ['chat'], status: readiness === 'ready' ? 'up' : 'joining',
-    addresses: { grpc: '127.0.0.1:7400', admin: '127.0.0.1:7402', p2p: [] },
-    load: { actors: 1, entities: 0, mailbox: 0, rssBytes: 1 }, capacity: 2, startedAt: 1, version: 'test'
-  })
-
-  async function build (): Promise<void> {
-    app = await buildAdminServer({
-      system, users: new UserAccounts(system), metrics, cluster: cluster.admin,
-      adminToken: TOKEN, metricsToken, readiness: () => readiness, self, logger: false
-    })
-  }
-
-  beforeEach(async () => {
-    dir = await tempDir()
-    store = await LevelStore.open(dir.path)
-    system = new ActorSystem({ node: '12D3KooWTest', journal: store.journal, snapshots: store.snapshots, strictSerialization: true })
-    system.registerEntity(chatRoom)
-    system.registerEntity(roomDirectory)
-    system.registerEntity(userDirectory)
-    // a node without a cluster key: a cluster of one, as a lone node runs
-    cluster = await Cluster.start({
-      system, journal: store.journal, roles: new NodeRoles(['chat']), capacity: 1, p2p: undefined, serving: () => true,
-      onViewChange: () => undefined, refreshMs: 1_000, log: { info: () => undefined, warn: () => undefined, debug: () => undefined }
-    })
-    metrics = new NodeMetrics(store)
-    metrics.watchActors(system)
-    readiness = 'ready'
-    metricsToken = undefined
-    await build()
-  })
-  afterEach(async () => {
-    await app.close()
-    await cluster.stop()
-    await system.terminate()
-    await store.close()
-    await dir.remove()
-  })
+  const f = new AdminFixture()
+  beforeEach(async () => { await f.setup() })
+  afterEach(async () => { await f.teardown() })
 
   const api = (method: 'GET' | 'POST' | 'DELETE', url: string, payload?: unknown, token = TOKEN) =>
-    app.inject({ method, url, headers: { authorization: `Bearer ${token}` }, ...(payload !== undefined && { payload: payload as Record<string, unknown> }) })
+    f.app.inject({ method, url, headers: { authorization: `Bearer ${token}` }, ...(payload !== undefined && { payload: payload as Record<string, unknown> }) })
 
   it('should answer readyz 503 while starting or draining and 200 when ready; livez always', async () => {
     for (const [state, code] of [['starting', 503], ['ready', 200], ['draining', 503]] as const) {
-      readiness = state
-      const res = await app.inject({ method: 'GET', url: '/readyz' })
+      f.readiness = state
+      const res = await f.app.inject({ method: 'GET', url: '/readyz' })
       expect(res.statusCode, state).to.equal(code)
       expect(res.json()).to.deep.equal({ status: state })
-      expect((await app.inject({ method: 'GET', url: '/livez' })).statusCode).to.equal(200)
+      expect((await f.app.inject({ method: 'GET', url: '/livez' })).statusCode).to.equal(200)
     }
   })
 
   it('should require the bearer token on /api/v1, compared whole', async () => {
     for (const authorization of [undefined, `Bearer ${TOKEN}x`, `Bearer ${TOKEN.slice(0, -1)}`, TOKEN, `Basic ${TOKEN}`]) {
-      const res = await app.inject({ method: 'GET', url: '/api/v1/cluster', ...(authorization !== undefined && { headers: { authorization } }) })
+      const res = await f.app.inject({ method: 'GET', url: '/api/v1/cluster', ...(authorization !== undefined && { headers: { authorization } }) })
       expect(res.statusCode, String(authorization)).to.equal(401)
       expect(res.headers['www-authenticate']).to.equal('Bearer')
       expect(res.json()).to.include({ code: 'UNAUTHORIZED' })
     }
     const ok = await api('GET', '/api/v1/cluster')
     expect(ok.statusCode).to.equal(200)
-    expect(ok.json()).to.deep.equal({ self: self(), members: [self()] })
+    expect(ok.json()).to.deep.equal({ self: f.self(), members: [f.self()] })
   })
 
   it('should create, list and remove users; the token is shown once and only its hash is kept', async () => {
@@ -92,7 +41,7 @@ describe('buildAdminServer', () => {
     expect(body.token).to.match(/^plxu_[A-Za-z0-9_-]{43}$/)
     expect((await api('GET', '/api/v1/users')).json()).to.deep.equal([{ name: 'alice', createdAt: body.createdAt }])
     let journaled = ''
-    for await (const record of store.journal.replay('users/all', 1)) journaled += JSON.stringify(record.event)
+    for await (const record of f.store.journal.replay('users/all', 1)) journaled += JSON.stringify(record.event)
     expect(journaled).not.to.include(body.token)
     expect((await api('POST', '/api/v1/users', { name: 'alice' })).json()).to.include({ statusCode: 409, code: 'USER_EXISTS' })
     expect((await api('DELETE', '/api/v1/users/alice')).statusCode).to.equal(200)
@@ -110,7 +59,7 @@ describe('buildAdminServer', () => {
       ['GET', '/api/v1/actors?other=1', undefined, /querystring must NOT have additional properties/]
     ]
     for (const [method, url, payload, message] of cases) {
-      const res = await app.inject({ method: method as 'GET', url, headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, ...(payload !== undefined && { payload: typeof payload === 'string' ? payload : JSON.stringify(payload) }) })
+      const res = await f.app.inject({ method: method as 'GET', url, headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, ...(payload !== undefined && { payload: typeof payload === 'string' ? payload : JSON.stringify(payload) }) })
       expect(res.statusCode, `${method} ${url} ${JSON.stringify(payload)}`).to.equal(400)
       expect((res.json() as { message: string }).message).to.match(message)
     }
@@ -118,7 +67,7 @@ describe('buildAdminServer', () => {
   })
 
   it('should list actors by kind and report one entity with its journaled seq', async () => {
-    const ack = await system.entity(chatRoom, 'general').ask<PostAck>((replyTo) => ({ type: 'post', user: 'alice', text: 'hi', replyTo }))
+    const ack = await f.system.entity(chatRoom, 'general').ask<PostAck>((replyTo) => ({ type: 'post', user: 'alice', text: 'hi', replyTo }))
     const rooms = (await api('GET', '/api/v1/actors?type=room')).json() as Array<{ key: string, kind: string, node: string }>
     expect(rooms).to.deep.equal([{ kind: 'room', path: '/entities/room/general', key: 'general', status: 'running', mailbox: 0, node: '12D3KooWTest' }])
     expect((await api('GET', '/api/v1/actors/room/general')).json()).to.include({ type: 'room', key: 'general', active: true, seq: ack.seq, role: 'chat' })
@@ -127,20 +76,19 @@ describe('buildAdminServer', () => {
   })
 
   it('should serve metrics openly by default, and only with the metrics token when one is set', async () => {
-    const open = await app.inject({ method: 'GET', url: '/metrics' })
+    const open = await f.app.inject({ method: 'GET', url: '/metrics' })
     expect(open.statusCode).to.equal(200)
     expect(open.headers['content-type']).to.match(/^text\/plain/)
     expect(open.body).to.match(/^plexi_messages_processed_total \d+$/m)
-    await app.close()
-    metricsToken = 'metrics-token-0123456789'
-    await build()
-    expect((await app.inject({ method: 'GET', url: '/metrics' })).statusCode).to.equal(401)
-    expect((await app.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${TOKEN}` } })).statusCode).to.equal(401)
-    expect((await app.inject({ method: 'GET', url: '/metrics', headers: { authorization: 'Bearer metrics-token-0123456789' } })).statusCode).to.equal(200)
+    f.metricsToken = 'metrics-token-0123456789'
+    await f.build()
+    expect((await f.app.inject({ method: 'GET', url: '/metrics' })).statusCode).to.equal(401)
+    expect((await f.app.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${TOKEN}` } })).statusCode).to.equal(401)
+    expect((await f.app.inject({ method: 'GET', url: '/metrics', headers: { authorization: 'Bearer metrics-token-0123456789' } })).statusCode).to.equal(200)
   })
 
   it('should describe every route in OpenAPI at /docs/json', async () => {
-    const doc = (await app.inject({ method: 'GET', url: '/docs/json' })).json() as { paths: Record<string, Record<string, unknown>> }
+    const doc = (await f.app.inject({ method: 'GET', url: '/docs/json' })).json() as { paths: Record<string, Record<string, unknown>> }
     expect(Object.keys(doc.paths)).to.include.members(['/livez', '/readyz', '/metrics', '/api/v1/cluster', '/api/v1/nodes',
       '/api/v1/actors', '/api/v1/actors/{type}/{key}', '/api/v1/users', '/api/v1/users/{name}', '/api/v1/rooms'])
     expect(doc.paths['/api/v1/users']).to.include.keys('get', 'post')

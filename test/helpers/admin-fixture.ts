@@ -1,0 +1,66 @@
+import type { FastifyInstance } from 'fastify'
+import { ActorSystem, chatRoom, roomDirectory, userDirectory } from '../../actors/index.ts'
+import { LevelStore, NodeMetrics, UserAccounts, buildAdminServer } from '../../node/index.ts'
+import type { Readiness } from '../../node/index.ts'
+import { Cluster, NodeRoles } from '../../node/mesh/index.ts'
+import type { Member } from '../../protocols/index.ts'
+import { tempDir } from './temp-dir.ts'
+
+export const ADMIN_TOKEN = 'admin-token-for-tests-0123456789'
+export const NODE_ID = '12D3KooWTest'
+
+/**
+ * The admin endpoint of a lone node as startNode wires it (a real actor system, store, users and
+ * a cluster of one), built and not listening: tests use inject(), or listen for what only a
+ * socket shows. `build()` again after changing `readiness` or `metricsToken`.
+ */
+export class AdminFixture {
+  app!: FastifyInstance
+  store!: LevelStore
+  system!: ActorSystem
+  readiness: Readiness = 'ready'
+  metricsToken: string | undefined
+  #dir: { path: string, remove: () => Promise<void> } | undefined
+  #cluster!: Cluster
+  #metrics!: NodeMetrics
+
+  readonly self = (): Member => ({
+    peerId: NODE_ID, roles: ['chat'], status: this.readiness === 'ready' ? 'up' : 'joining',
+    addresses: { grpc: '127.0.0.1:7400', admin: '127.0.0.1:7402', p2p: [] },
+    load: { actors: 1, entities: 0, mailbox: 0, rssBytes: 1 }, capacity: 2, startedAt: 1, version: 'test'
+  })
+
+  async setup (): Promise<void> {
+    this.#dir = await tempDir()
+    this.store = await LevelStore.open(this.#dir.path)
+    this.system = new ActorSystem({ node: NODE_ID, journal: this.store.journal, snapshots: this.store.snapshots, strictSerialization: true })
+    this.system.registerEntity(chatRoom)
+    this.system.registerEntity(roomDirectory)
+    this.system.registerEntity(userDirectory)
+    this.#cluster = await Cluster.start({
+      system: this.system, journal: this.store.journal, roles: new NodeRoles(['chat']), capacity: 1, p2p: undefined, serving: () => true,
+      onViewChange: () => undefined, refreshMs: 1_000, log: { info: () => undefined, warn: () => undefined, debug: () => undefined }
+    })
+    this.#metrics = new NodeMetrics(this.store)
+    this.#metrics.watchActors(this.system)
+    this.readiness = 'ready'
+    this.metricsToken = undefined
+    await this.build()
+  }
+
+  async build (): Promise<void> {
+    await this.app?.close()
+    this.app = await buildAdminServer({
+      system: this.system, users: new UserAccounts(this.system), metrics: this.#metrics, cluster: this.#cluster.admin,
+      adminToken: ADMIN_TOKEN, metricsToken: this.metricsToken, readiness: () => this.readiness, self: this.self, logger: false
+    })
+  }
+
+  async teardown (): Promise<void> {
+    await this.app?.close()
+    await this.#cluster?.stop()
+    await this.system?.terminate()
+    await this.store?.close()
+    await this.#dir?.remove()
+  }
+}
