@@ -6,10 +6,22 @@ import type { GgufSpec, GgufValue, TensorSpec } from './gguf-writer.ts'
 /**
  * The project's own test model: a llama-architecture GGUF with random (seeded) weights and a
  * byte-level tokenizer, written by our own GGUF writer. Nothing is downloaded, and the same seed
- * always gives the same bytes. Greedy output is printable ASCII and does not stop early: the output
- * rows of the special and non-printable tokens are zero, so their logits are exactly 0 while the
- * printable ones spread around it (../shared/llama.md pitfalls 5 and 6).
+ * always gives the same bytes.
+ *
+ * Random weights write random bytes, which are mostly not printable and often not UTF-8. So that
+ * the model writes only printable ASCII (0x20-0x7e) at any temperature, dimension 0 of the
+ * residual stream is a constant channel: every token embedding holds BIAS there, no layer reads
+ * it (the norms weigh it 0) or writes it (the output projections' row 0 is zero), so after the
+ * final norm it is always large and positive; every token that must never be written (the other
+ * bytes, BOS, PAD) has -BAN at dimension 0 of its output row, which puts its logit far below all
+ * the others whatever the context (docs/models.md, The test model). The end-of-text token keeps a
+ * logit of exactly 0, below the best printable one, so greedy output does not stop early.
  */
+
+/** The constant channel's value in every token embedding (the others have standard deviation 1). */
+const BIAS = 16
+/** How strongly a token that must never be written is pushed down, per unit of the channel. */
+const BAN = 8
 
 export const MODEL_SIZES = {
   tiny: { embd: 256, layers: 4, heads: 4, ff: 768 },
@@ -63,29 +75,43 @@ export function tinyModelSpec (options: TinyModelOptions = {}): { spec: GgufSpec
     parameters += tensor.dims.reduce((a, b) => a * b, 1)
   }
   const ternary = quant !== 'f16'
-  const linear = (name: string, cols: number, rows: number): void => {
+  /** `rows` outputs of `cols` inputs; `writesChannel` false: its output row 0 is zero, so the
+   * layer leaves the constant channel as it is. */
+  const linear = (name: string, cols: number, rows: number, writesChannel = true): void => {
     const sigma = 1 / Math.sqrt(cols)
+    const zeroRows = writesChannel ? 0 : 1
     if (!ternary) {
-      add({ name, dims: [cols, rows], type: 'F16', data: () => f16Bytes(uniform(seed, name, cols * rows, sigma)) })
+      add({ name, dims: [cols, rows], type: 'F16', data: () => f16Bytes(uniform(seed, name, cols * rows, sigma).fill(0, 0, zeroRows * cols)) })
     } else {
-      add({ name, dims: [cols, rows], type: quant === 'tq2_0' ? 'TQ2_0' : 'TQ1_0', data: () => ternaryBytes(seed, name, cols * rows, sigma, quant) })
+      add({ name, dims: [cols, rows], type: quant === 'tq2_0' ? 'TQ2_0' : 'TQ1_0', data: () => ternaryBytes(seed, name, cols * rows, sigma, quant, zeroRows * cols) })
     }
   }
-  const ones = (name: string, n: number): void => { add({ name, dims: [n], type: 'F32', data: () => f32Bytes(new Float32Array(n).fill(1)) }) }
+  const norm = (name: string, n: number, readsChannel: boolean): void => {
+    add({ name, dims: [n], type: 'F32', data: () => f32Bytes(new Float32Array(n).fill(1).fill(readsChannel ? 1 : 0, 0, 1)) })
+  }
 
-  add({ name: 'token_embd.weight', dims: [shape.embd, VOCAB_SIZE], type: 'F16', data: () => f16Bytes(uniform(seed, 'token_embd.weight', shape.embd * VOCAB_SIZE, 1)) })
+  add({
+    name: 'token_embd.weight',
+    dims: [shape.embd, VOCAB_SIZE],
+    type: 'F16',
+    data: () => {
+      const values = uniform(seed, 'token_embd.weight', shape.embd * VOCAB_SIZE, 1)
+      for (let token = 0; token < VOCAB_SIZE; token++) values[token * shape.embd] = BIAS
+      return f16Bytes(values)
+    }
+  })
   for (let i = 0; i < shape.layers; i++) {
-    ones(`blk.${i}.attn_norm.weight`, shape.embd)
+    norm(`blk.${i}.attn_norm.weight`, shape.embd, false)
     linear(`blk.${i}.attn_q.weight`, shape.embd, shape.heads * headDim)
     linear(`blk.${i}.attn_k.weight`, shape.embd, shape.heads * headDim)
     linear(`blk.${i}.attn_v.weight`, shape.embd, shape.heads * headDim)
-    linear(`blk.${i}.attn_output.weight`, shape.heads * headDim, shape.embd)
-    ones(`blk.${i}.ffn_norm.weight`, shape.embd)
+    linear(`blk.${i}.attn_output.weight`, shape.heads * headDim, shape.embd, false)
+    norm(`blk.${i}.ffn_norm.weight`, shape.embd, false)
     linear(`blk.${i}.ffn_gate.weight`, shape.embd, shape.ff)
     linear(`blk.${i}.ffn_up.weight`, shape.embd, shape.ff)
-    linear(`blk.${i}.ffn_down.weight`, shape.ff, shape.embd)
+    linear(`blk.${i}.ffn_down.weight`, shape.ff, shape.embd, false)
   }
-  ones('output_norm.weight', shape.embd)
+  norm('output_norm.weight', shape.embd, true)
   add({
     name: 'output.weight',
     dims: [shape.embd, VOCAB_SIZE],
@@ -93,8 +119,13 @@ export function tinyModelSpec (options: TinyModelOptions = {}): { spec: GgufSpec
     data: () => {
       const values = uniform(seed, 'output.weight', shape.embd * VOCAB_SIZE, 1 / Math.sqrt(shape.embd))
       for (let token = 0; token < VOCAB_SIZE; token++) {
-        if (token >= 0x20 && token <= 0x7e) continue
-        values.fill(0, token * shape.embd, (token + 1) * shape.embd)   // logit exactly 0
+        const row = token * shape.embd
+        if (isPrintable(token)) {
+          values[row] = 0   // the channel adds nothing to what may be written
+          continue
+        }
+        values.fill(0, row, row + shape.embd)
+        if (token !== EOS_ID) values[row] = -BAN   // never written; EOS keeps a logit of exactly 0
       }
       return f16Bytes(values)
     }
@@ -130,6 +161,11 @@ export function tinyModelSpec (options: TinyModelOptions = {}): { spec: GgufSpec
     ['tokenizer.ggml.add_eos_token', { type: 'bool', value: false }]
   ]
   return { spec: { metadata, tensors }, parameters }
+}
+
+/** The bytes the test model may write: printable ASCII, space to tilde. */
+export function isPrintable (token: number): boolean {
+  return token >= 0x20 && token <= 0x7e
 }
 
 /** GPT-2's bytes_to_unicode: printable bytes stand for themselves, the other 68 map in order to
@@ -172,14 +208,16 @@ function uniform (seed: number, name: string, n: number, sigma: number): Float32
 }
 
 /** Ternary weights, a third each of -1, 0 and +1, with a per-block scale chosen so that the
- * weights' standard deviation is `sigma` (E[t²] = 2/3). */
-function ternaryBytes (seed: number, name: string, n: number, sigma: number, quant: 'tq2_0' | 'tq1_0'): Uint8Array {
+ * weights' standard deviation is `sigma` (E[t²] = 2/3); the first `zeros` weights are 0 (whole
+ * blocks: rows are multiples of 256 long). */
+function ternaryBytes (seed: number, name: string, n: number, sigma: number, quant: 'tq2_0' | 'tq1_0', zeros = 0): Uint8Array {
   const next = generator(seed, name)
   const blockBytes = quant === 'tq2_0' ? TQ2_0_BYTES : TQ1_0_BYTES
   const out = new Uint8Array((n / TERNARY_BLOCK) * blockBytes)
   const trits = new Int8Array(TERNARY_BLOCK)
   for (let block = 0; block < n / TERNARY_BLOCK; block++) {
     for (let k = 0; k < TERNARY_BLOCK; k++) trits[k] = Math.min(2, Math.floor(next() * 3)) - 1
+    if (block * TERNARY_BLOCK < zeros) trits.fill(0)
     const d = sigma / Math.sqrt(2 / 3) * (0.75 + next() * 0.5)
     if (quant === 'tq2_0') packTq2(trits, d, out, block * blockBytes)
     else packTq1(trits, d, out, block * blockBytes)

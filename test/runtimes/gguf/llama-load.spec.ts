@@ -2,12 +2,13 @@ import { expect } from 'chai'
 import { join } from 'node:path'
 import { getLlama } from 'node-llama-cpp'
 import type { Llama } from 'node-llama-cpp'
-import { BOS_ID, readGgufInfo, validateModel, writeTinyModel } from '../../../runtimes/gguf/index.ts'
+import { BOS_ID, EOS_ID, readGgufInfo, validateModel, writeTinyModel } from '../../../runtimes/gguf/index.ts'
 import type { ModelQuant, ModelSize } from '../../../runtimes/gguf/index.ts'
 import { tempDir } from '../../helpers/temp-dir.ts'
 
-/** Greedy tokens from real llama.cpp (CPU, threads = 1) on a generated model. */
-async function greedy (llama: Llama, path: string, count: number): Promise<{ tokens: number[], text: string }> {
+/** Greedy tokens (or sampled ones, with `sampling`) from real llama.cpp (CPU, threads = 1) on a
+ * generated model. */
+async function greedy (llama: Llama, path: string, count: number, sampling?: { temperature: number, seed: number }): Promise<{ tokens: number[], text: string }> {
   const model = await llama.loadModel({ modelPath: path })
   try {
     const context = await model.createContext({ contextSize: 256, threads: 1 })
@@ -15,7 +16,8 @@ async function greedy (llama: Llama, path: string, count: number): Promise<{ tok
       const sequence = context.getSequence()
       const prompt = [BOS_ID as never, ...model.tokenize('The plexi node says')]
       const tokens: number[] = []
-      for await (const token of sequence.evaluate(prompt, { temperature: 0, yieldEogToken: true })) {
+      const options = sampling === undefined ? { temperature: 0 } : { temperature: sampling.temperature, topK: 0, topP: 1, seed: sampling.seed }
+      for await (const token of sequence.evaluate(prompt, { ...options, yieldEogToken: true })) {
         tokens.push(token as number)
         if (tokens.length === count) break
       }
@@ -56,6 +58,18 @@ describe('generated models in llama.cpp', function () {
       outputs.set(`${size}-${quant}`, tokens)
     })
   }
+
+  it('should write only printable ASCII however hot the sampling, for every size and quantization', async () => {
+    for (const [size, quant] of variants) {
+      const path = join(dir.path, `${size}-${quant}.gguf`)
+      for (const [temperature, seed] of [[2, 1], [2, 2], [1, 3]] as const) {
+        const { tokens, text } = await greedy(llama, path, 200, { temperature, seed })
+        // printable bytes only, or an end of text (which ends the answer)
+        const written = tokens.slice(0, tokens.includes(EOS_ID) ? tokens.indexOf(EOS_ID) : tokens.length)
+        expect(written.every((t) => t >= 0x20 && t <= 0x7e), `${size} ${quant} at ${temperature}: ${JSON.stringify(text)}`).to.equal(true)
+      }
+    }
+  })
 
   it('should give the same greedy tokens for TQ2_0 and TQ1_0 of the same weights', () => {
     for (const size of ['tiny', '25m']) {
