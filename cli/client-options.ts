@@ -1,11 +1,11 @@
-import { readFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import type { Command } from 'commander'
 import { formatHostPort, parseHostPort } from '../config/index.ts'
-import { ADMIN_TOKEN_FILE, TOKENS_DIR } from '../node/constants.ts'
+import { ADMIN_TOKEN_FILE } from '../node/constants.ts'
 import { USER_NAME_RULE, isUserName } from '../protocols/index.ts'
 import { UsageError } from './cli-errors.ts'
 import type { CliIo } from './cli-io.ts'
+import { SavedTokens, readSecret } from './saved-tokens.ts'
 
 export const DEFAULT_GRPC_ADDR = '127.0.0.1:7400'
 export const DEFAULT_ADMIN_ADDR = '127.0.0.1:7402'
@@ -38,6 +38,19 @@ export function withClientOptions (command: Command, which: Which): Command {
   return command
     .option('--data-dir <dir>', 'the node\'s data dir, where tokens are kept (env PLEXI_DATA_DIR, default ./data)')
     .option('--json', 'print JSON for scripts')
+}
+
+/**
+ * An action that takes its flags from wherever they were given: after the subcommand or before it,
+ * on any command above it (`plexi admin --json users ls` and `plexi admin users ls --json` are the
+ * same; the last one given wins). Commander hands an action its positional arguments, its own
+ * options and the command; the handler gets the positional arguments and the merged flags.
+ */
+export function withFlags (handler: (...args: any[]) => Promise<void>): (...args: unknown[]) => Promise<void> {
+  return async (...args) => {
+    const command = args.at(-1) as Command
+    await handler(...args.slice(0, -2), command.optsWithGlobals())
+  }
 }
 
 export function dataDirOf (flags: ClientFlags, io: CliIo): string {
@@ -80,29 +93,18 @@ export async function chatConnection (flags: ClientFlags, io: CliIo): Promise<Ch
   const addr = address(flags.addr ?? nonEmpty(io.env.PLEXI_ADDR) ?? DEFAULT_GRPC_ADDR, flags.addr !== undefined ? '--addr' : 'PLEXI_ADDR')
   const given = flags.token ?? nonEmpty(io.env.PLEXI_TOKEN)
   if (given !== undefined) return { address: addr, token: given }
-  const user = flags.user ?? nonEmpty(io.env.PLEXI_USER)
-  if (user === undefined) throw new UsageError('no token: pass --token (or set PLEXI_TOKEN), or --user NAME to use the token `plexi admin users add NAME` saved')
-  if (!isUserName(user)) throw new UsageError(`--user: ${JSON.stringify(user)} is not a user name (${USER_NAME_RULE})`)
-  const path = tokenPath(dataDirOf(flags, io), user)
-  const token = await readSecret(path)
-  if (token === undefined) throw new UsageError(`no saved token for ${user} in ${path}: pass --token, or create the user with \`plexi admin users add ${user}\` on this machine`)
-  return { address: addr, token }
-}
-
-export function tokenPath (dataDir: string, user: string): string {
-  return join(dataDir, TOKENS_DIR, user)
-}
-
-async function readSecret (path: string): Promise<string | undefined> {
-  try {
-    const text = (await readFile(path, 'utf8')).trim()
-    return text.length > 0 ? text : undefined
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code
-    if (code === 'ENOENT') return undefined
-    if (code === 'EACCES') throw new UsageError(`cannot read ${path}: permission denied`)
-    throw err
+  const saved = new SavedTokens(dataDirOf(flags, io))
+  const named = flags.user ?? nonEmpty(io.env.PLEXI_USER)
+  if (named !== undefined && !isUserName(named)) throw new UsageError(`--user: ${JSON.stringify(named)} is not a user name (${USER_NAME_RULE})`)
+  // no user named: the default one of this data dir (the first `users add` saved here)
+  const user = named ?? await saved.defaultUser()
+  if (user === undefined) {
+    const users = await saved.users()
+    throw new UsageError(`no token: pass --user NAME${users.length > 0 ? ` (saved in ${saved.dir}: ${users.join(', ')})` : ''}, --token, or PLEXI_TOKEN; \`plexi admin users add NAME\` on the node's machine creates a user and saves its token`)
   }
+  const token = await saved.read(user)
+  if (token === undefined) throw new UsageError(`no saved token for ${user} in ${saved.path(user)}: pass --token, or create the user with \`plexi admin users add ${user}\` on this machine`)
+  return { address: addr, token }
 }
 
 function nonEmpty (value: string | undefined): string | undefined {

@@ -50,7 +50,20 @@ export class NodeClient {
 export function cliError (err: grpc.ServiceError, address: string): CliError {
   const name = grpc.status[err.code] ?? String(err.code)
   if (err.code === grpc.status.UNAVAILABLE && /ECONNREFUSED|No connection established|connect/i.test(err.details)) {
-    return new CliError(`cannot reach a node at ${address} (${err.details}); is it running? (--addr, PLEXI_ADDR)`)
+    return new CliError(`cannot reach a node at ${address} (${connectionError(err.details)}); is it running? (--addr, PLEXI_ADDR)`)
   }
   return new CliError(`${name}: ${err.details}`)
+}
+
+/** The cause in grpc-js's details for a failed connection, without its wrapping:
+ * "No connection established. Last error: Error: connect ECONNREFUSED 127.0.0.1:1. Resolution note: "
+ * → "connect ECONNREFUSED 127.0.0.1:1". */
+function connectionError (details: string): string {
+  const cause = details
+    .replace(/\.?\s*Resolution note:.*$/s, '')
+    .replace(/^No connection established\.\s*(Last error:\s*)?/, '')
+    .replace(/^Error:\s*/, '')
+    .replace(/\.$/, '')
+    .trim()
+  return cause.length > 0 ? cause : 'no connection'
 }

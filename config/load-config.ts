@@ -206,8 +206,8 @@ function show (raw: unknown): string {
   return text.length > 80 ? `${text.slice(0, 77)}...` : text
 }
 
-/** The known key nearest to a misspelt one (edit distance at most 3). */
-function closest (key: string, known: string[]): string | undefined {
+/** The known word nearest to a misspelt one (edit distance at most 3), for "did you mean". */
+export function closest (key: string, known: readonly string[]): string | undefined {
   let best: string | undefined
   let bestDistance = 4
   for (const candidate of known) {

@@ -1,20 +1,20 @@
 import { Command } from 'commander'
-import { chmod, mkdir, writeFile } from 'node:fs/promises'
-import { dirname } from 'node:path'
 import type { Member } from '../../protocols/index.ts'
 import { AdminClient } from '../admin-client.ts'
 import { UsageError } from '../cli-errors.ts'
 import { printJson, printTable } from '../cli-io.ts'
 import type { CliIo } from '../cli-io.ts'
-import { adminConnection, tokenPath, withClientOptions } from '../client-options.ts'
+import { adminConnection, withClientOptions, withFlags } from '../client-options.ts'
+import { SavedTokens } from '../saved-tokens.ts'
 import type { ClientFlags } from '../client-options.ts'
 
 interface User { name: string, createdAt: number }
 interface Actor { kind: string, path: string, key: string | null, status: string, mailbox: number, node: string }
 
 export function adminCommands (io: CliIo): Command {
-  const admin = new Command('admin')
-    .description('drive a node over its admin endpoint (token: --admin-token, PLEXI_ADMIN_TOKEN or <data-dir>/admin-token)')
+  // connection and output flags go before the subcommand or after it (the last one given wins)
+  const admin = withClientOptions(new Command('admin')
+    .description('drive a node over its admin endpoint (token: --admin-token, PLEXI_ADMIN_TOKEN or <data-dir>/admin-token)'), 'admin')
   const client = async (flags: ClientFlags): Promise<{ api: AdminClient, local: boolean, dataDir: string }> => {
     const connection = await adminConnection(flags, io)
     return { api: new AdminClient(connection.url, connection.token), local: connection.local, dataDir: connection.dataDir }
@@ -22,95 +22,101 @@ export function adminCommands (io: CliIo): Command {
 
   const users = admin.command('users').description('users and their tokens')
   withClientOptions(users.command('add <name>'), 'admin')
-    .description('create a user and print their token (shown once); beside the node the token is also saved in <data-dir>/tokens/<name>')
+    .description('create a user and print their token (shown once); beside the node the token is also saved in <data-dir>/tokens/<name>, and the first user saved there is the default of chat and agent commands')
     .option('--save', 'save the token in <data-dir>/tokens/<name> (mode 0600) even when the admin token did not come from the data dir')
     .option('--no-save', 'do not save the token')
-    .action(async (name: string, flags: ClientFlags & { save?: boolean }) => {
+    .option('--default', 'make this user the default of chat and agent commands on this machine (the first one saved is)')
+    .action(withFlags(async (name: string, flags: ClientFlags & { save?: boolean, default?: boolean }) => {
       const { api, local, dataDir } = await client(flags)
       const created = await api.request<User & { token: string }>('POST', '/api/v1/users', { name })
+      const saved = new SavedTokens(dataDir)
       const save = flags.save ?? local
-      let saved: string | undefined
-      if (save) {
-        saved = tokenPath(dataDir, created.name)
-        await mkdir(dirname(saved), { recursive: true, mode: 0o700 })
-        await writeFile(saved, `${created.token}\n`, { mode: 0o600 })
-        await chmod(saved, 0o600)
-      }
+      const isDefault = save ? await saved.save(created.name, created.token, flags.default === true) : false
       if (flags.json === true) {
-        printJson(io, { name: created.name, token: created.token, createdAt: created.createdAt, ...(saved !== undefined && { savedTo: saved }) })
+        printJson(io, { name: created.name, token: created.token, createdAt: created.createdAt, ...(save && { savedTo: saved.path(created.name), default: isDefault }) })
         return
       }
       io.stdout.write(`user ${created.name} created; token (shown once):\n${created.token}\n`)
-      if (saved !== undefined) io.stdout.write(`saved to ${saved}: \`plexi chat --user ${created.name} --room general\` finds it there\n`)
-    })
+      if (!save) return
+      io.stdout.write(`saved to ${saved.path(created.name)}: \`plexi chat --user ${created.name} --room general\` finds it there\n`)
+      if (isDefault) io.stdout.write(`${created.name} is the default user of chat and agent commands here: \`plexi chat --room general\` is ${created.name}\n`)
+    }))
   withClientOptions(users.command('ls', { isDefault: true }), 'admin')
     .description('list users (the default: `plexi admin users`)')
-    .action(async (flags: ClientFlags) => {
+    .action(withFlags(async (flags: ClientFlags) => {
       const list = await (await client(flags)).api.request<User[]>('GET', '/api/v1/users')
       if (flags.json === true) printJson(io, list)
       else printTable(io, ['NAME', 'CREATED'], list.map((u) => [u.name, new Date(u.createdAt).toISOString()]))
-    })
+    }))
   withClientOptions(users.command('rm <name>'), 'admin')
     .description('remove a user and revoke their token')
-    .action(async (name: string, flags: ClientFlags) => {
-      const removed = await (await client(flags)).api.request<User>('DELETE', `/api/v1/users/${encodeURIComponent(name)}`)
-      if (flags.json === true) printJson(io, removed)
-      else io.stdout.write(`user ${removed.name} removed; their token no longer works\n`)
-    })
+    .action(withFlags(async (name: string, flags: ClientFlags) => {
+      const { api, dataDir } = await client(flags)
+      const removed = await api.request<User>('DELETE', `/api/v1/users/${encodeURIComponent(name)}`)
+      // a revoked token is useless: it does not stay behind in the data dir
+      const saved = new SavedTokens(dataDir)
+      const forgotten = await saved.remove(removed.name)
+      if (flags.json === true) {
+        printJson(io, { ...removed, tokenFileRemoved: forgotten.token })
+        return
+      }
+      io.stdout.write(`user ${removed.name} removed; their token no longer works\n`)
+      if (forgotten.token) io.stdout.write(`removed the saved token ${saved.path(removed.name)}${forgotten.wasDefault ? ` (${removed.name} was the default user)` : ''}\n`)
+    }))
 
   withClientOptions(admin.command('cluster'), 'admin')
     .description('this node and every member: peer id, roles, addresses, status, load')
-    .action(async (flags: ClientFlags) => {
+    .action(withFlags(async (flags: ClientFlags) => {
       const cluster = await (await client(flags)).api.request<{ self: Member, members: Member[] }>('GET', '/api/v1/cluster')
       if (flags.json === true) printJson(io, cluster)
       else printMembers(io, cluster.members, cluster.self.peerId)
-    })
+    }))
   withClientOptions(admin.command('nodes'), 'admin')
     .description('every member')
-    .action(async (flags: ClientFlags) => {
+    .action(withFlags(async (flags: ClientFlags) => {
       const nodes = await (await client(flags)).api.request<Member[]>('GET', '/api/v1/nodes')
       if (flags.json === true) printJson(io, nodes)
       else printMembers(io, nodes)
-    })
+    }))
   withClientOptions(admin.command('actors'), 'admin')
     .description('live actors and active entities')
     .option('--type <type>', 'only this kind or entity type (room, users, rooms, ...)')
-    .action(async (flags: ClientFlags & { type?: string }) => {
+    .action(withFlags(async (flags: ClientFlags & { type?: string }) => {
       const query = flags.type === undefined ? '' : `?type=${encodeURIComponent(flags.type)}`
       const actors = await (await client(flags)).api.request<Actor[]>('GET', `/api/v1/actors${query}`)
       if (flags.json === true) printJson(io, actors)
       else printTable(io, ['KIND', 'PATH', 'STATUS', 'MAILBOX', 'NODE'], actors.map((a) => [a.kind, a.path, a.status, String(a.mailbox), a.node]))
-    })
+    }))
   const roles = admin.command('roles').description('the roles of members (placement follows them)')
   withClientOptions(roles.command('set <peer> <roles>'), 'admin')
     .description('change the roles of a member live, e.g. `roles set 12D3KooW... chat,ai` (all = every role); lasts until that node restarts, when its --role applies again')
-    .action(async (peer: string, list: string, flags: ClientFlags) => {
+    .action(withFlags(async (peer: string, list: string, flags: ClientFlags) => {
       const wanted = list.split(',').map((r) => r.trim()).filter((r) => r.length > 0)
       if (wanted.length === 0) throw new UsageError('roles set: give a comma-separated list of chat, ai, storage, backup, or all')
       const changed = await (await client(flags)).api.request<{ peerId: string, roles: string[], previous?: string[] }>(
         'PUT', `/api/v1/nodes/${encodeURIComponent(peer)}/roles`, { roles: wanted })
       if (flags.json === true) printJson(io, changed)
       else io.stdout.write(`roles of ${changed.peerId}: ${changed.roles.join(',')}${changed.previous === undefined ? '' : ` (were ${changed.previous.join(',')})`}\n`)
-    })
+    }))
   const models = admin.command('models').description('models in the node\'s models dir')
   withClientOptions(models.command('ls', { isDefault: true }), 'admin')
     .description('list models: name, architecture, size, quantization, parameters, where loaded; invalid files with the reason')
-    .action(async (flags: ClientFlags) => {
+    .action(withFlags(async (flags: ClientFlags) => {
       const list = await (await client(flags)).api.request<ModelInfo[]>('GET', '/api/v1/models')
       if (flags.json === true) {
         printJson(io, list)
         return
       }
       printModels(io, list)
-    })
+    }))
   for (const [verb, what] of [['load', 'load a model now (unloading least recently used idle ones if memory needs it)'], ['unload', 'unload a model (requests on it fail)']] as const) {
     withClientOptions(models.command(`${verb} <name>`), 'admin')
       .description(what)
-      .action(async (name: string, flags: ClientFlags) => {
+      .action(withFlags(async (name: string, flags: ClientFlags) => {
         const model = await (await client(flags)).api.request<ModelInfo>('POST', `/api/v1/models/${encodeURIComponent(name)}/${verb}`)
         if (flags.json === true) printJson(io, model)
         else printModels(io, [model])
-      })
+      }))
   }
   return admin
 }

@@ -6,7 +6,7 @@ import { NodeClient, cliError } from '../node-client.ts'
 import { CliError } from '../cli-errors.ts'
 import { printJson } from '../cli-io.ts'
 import type { CliIo } from '../cli-io.ts'
-import { chatConnection, withClientOptions } from '../client-options.ts'
+import { chatConnection, withClientOptions, withFlags } from '../client-options.ts'
 import type { ClientFlags } from '../client-options.ts'
 import { decimal, integer } from '../flag-values.ts'
 
@@ -27,17 +27,18 @@ interface WireSettings { persona: string, model: string, sampling: { temperature
 type ConfigureFlags = ClientFlags & { persona?: string, model?: string, temperature?: string, topP?: string, topK?: string, maxTokens?: string }
 
 export function agentCommands (io: CliIo): Command {
-  const agent = new Command('agent')
-    .description('talk to your own AI agent (token: --token, PLEXI_TOKEN, or the one `admin users add` saved for --user)')
+  // connection and output flags go before the subcommand or after it (the last one given wins)
+  const agent = withClientOptions(new Command('agent')
+    .description('talk to your own AI agent (token: --token, PLEXI_TOKEN, or the one `admin users add` saved for --user)'), 'chat')
 
   withClientOptions(agent.command('ask <text>'), 'chat')
     .description('ask your agent; its answer streams as it is made (Ctrl-C stops it; --json prints the whole answer with its usage at the end)')
-    .action(async (text: string, flags: ClientFlags) => { await ask(io, text, flags) })
+    .action(withFlags(async (text: string, flags: ClientFlags) => { await ask(io, text, flags) }))
 
   withClientOptions(agent.command('history'), 'chat')
     .description('print your conversation with your agent, oldest first (--json: [{requestId, role, content, ts, stopReason, model}])')
     .option('--limit <n>', `at most this many turns (1-${MAX_AGENT_TURNS})`, '50')
-    .action(async (flags: ClientFlags & { limit: string }) => {
+    .action(withFlags(async (flags: ClientFlags & { limit: string }) => {
       const limit = integer(flags.limit, '--limit', 1, MAX_AGENT_TURNS)
       await withClient(io, flags, async (client) => {
         const { turns } = await client.call<{ turns: WireTurn[] }>('History', { limit })
@@ -51,13 +52,13 @@ export function agentCommands (io: CliIo): Command {
           io.stdout.write(`${when} ${t.role === 'user' ? 'you' : 'agent'}: ${t.content}${note}\n`)
         }
       })
-    })
+    }))
 
   withClientOptions(agent.command('settings'), 'chat')
     .description('print your agent\'s persona, model and sampling settings')
-    .action(async (flags: ClientFlags) => {
+    .action(withFlags(async (flags: ClientFlags) => {
       await withClient(io, flags, async (client) => { printSettings(io, flags, await client.call<WireSettings>('GetSettings', {})) })
-    })
+    }))
 
   withClientOptions(agent.command('configure'), 'chat')
     .description('change your agent\'s persona, model or sampling; what you leave out stays')
@@ -67,7 +68,7 @@ export function agentCommands (io: CliIo): Command {
     .option('--top-p <p>', '0 to 1')
     .option('--top-k <k>', '0 (off) to 1000')
     .option('--max-tokens <n>', 'longest answer in tokens')
-    .action(async (flags: ConfigureFlags) => {
+    .action(withFlags(async (flags: ConfigureFlags) => {
       const request = {
         ...(flags.persona !== undefined && { persona: flags.persona }),
         ...(flags.model !== undefined && { model: flags.model }),
@@ -77,17 +78,17 @@ export function agentCommands (io: CliIo): Command {
         ...(flags.maxTokens !== undefined && { maxTokens: integer(flags.maxTokens, '--max-tokens', 1, 1_048_576) })
       }
       await withClient(io, flags, async (client) => { printSettings(io, flags, await client.call<WireSettings>('Configure', request)) })
-    })
+    }))
 
   withClientOptions(agent.command('reset'), 'chat')
     .description('forget your conversation with your agent (persona and settings stay)')
-    .action(async (flags: ClientFlags) => {
+    .action(withFlags(async (flags: ClientFlags) => {
       await withClient(io, flags, async (client) => {
         const { turnsRemoved } = await client.call<{ turnsRemoved: number }>('Reset', {})
         if (flags.json === true) printJson(io, { turnsRemoved })
         else io.stdout.write(`forgot ${turnsRemoved} turns\n`)
       })
-    })
+    }))
   return agent
 }
 

@@ -1,4 +1,5 @@
 import { Command } from 'commander'
+import { closest } from '../../config/index.ts'
 import * as grpc from '@grpc/grpc-js'
 import { createInterface } from 'node:readline'
 import { MAX_HISTORY_LIMIT } from '../../protocols/index.ts'
@@ -9,28 +10,39 @@ import { CliError, UsageError } from '../cli-errors.ts'
 import { printJson } from '../cli-io.ts'
 import { integer } from '../flag-values.ts'
 import type { CliIo } from '../cli-io.ts'
-import { chatConnection, withClientOptions } from '../client-options.ts'
+import { chatConnection, withClientOptions, withFlags } from '../client-options.ts'
 import type { ClientFlags } from '../client-options.ts'
 
-type RoomFlags = ClientFlags & { room: string }
+type RoomFlags = ClientFlags & { room?: string }
 
 /** Reconnect delays of the interactive client: doubling, capped. */
 const RECONNECT_MIN_MS = 250
 const RECONNECT_MAX_MS = 5_000
 
 export function chatCommands (io: CliIo): Command {
-  const chat = new Command('chat')
-    .description('chat in rooms (token: --token, PLEXI_TOKEN, or the one `admin users add` saved for --user)')
+  // connection and output flags go before the subcommand or after it (the last one given wins)
+  const chat = withClientOptions(new Command('chat')
+    .description('chat in rooms (token: --token, PLEXI_TOKEN, or the one `admin users add` saved for --user)'), 'chat')
 
   withClientOptions(chat.command('interactive', { isDefault: true, hidden: true }), 'chat')
     .description('join a room: its history, then live messages; each line you type is posted')
-    .requiredOption('--room <room>', 'the room')
-    .action(async (flags: RoomFlags) => { await interactive(io, flags) })
+    .option('--room <room>', 'the room')
+    // words here are a subcommand that does not exist (`plexi chat sned hi`): say which one was meant
+    .argument('[words...]')
+    .action(withFlags(async (words: string[], flags: RoomFlags) => {
+      const [word] = words
+      if (word !== undefined) {
+        const commands = chat.commands.filter((c) => c.name() !== 'interactive').map((c) => c.name())
+        const meant = closest(word, commands)
+        throw new UsageError(`unknown command '${word}' for plexi chat; ${meant === undefined ? `the commands are ${commands.join(', ')}, or none to chat interactively` : `did you mean '${meant}'?`}`)
+      }
+      await interactive(io, flags)
+    }))
 
   withClientOptions(chat.command('send <text>'), 'chat')
     .description('post one message; prints the acknowledgement (--json: {room, seq, ts})')
     .requiredOption('--room <room>', 'the room')
-    .action(async (text: string, flags: RoomFlags) => {
+    .action(withFlags(async (text: string, flags: RoomFlags) => {
       const room = roomOf(flags)
       const client = await connect(io, flags)
       try {
@@ -40,14 +52,14 @@ export function chatCommands (io: CliIo): Command {
       } finally {
         client.close()
       }
-    })
+    }))
 
   withClientOptions(chat.command('history'), 'chat')
     .description('print a room\'s messages in order (--json: [{seq, user, text, ts, kind}])')
     .requiredOption('--room <room>', 'the room')
     .option('--after <seq>', 'only messages after this seq', '0')
     .option('--limit <n>', `at most this many (1-${MAX_HISTORY_LIMIT})`, '100')
-    .action(async (flags: RoomFlags & { after: string, limit: string }) => {
+    .action(withFlags(async (flags: RoomFlags & { after: string, limit: string }) => {
       const room = roomOf(flags)
       const after = integer(flags.after, '--after', 0, Number.MAX_SAFE_INTEGER)
       const limit = integer(flags.limit, '--limit', 1, MAX_HISTORY_LIMIT)
@@ -59,7 +71,7 @@ export function chatCommands (io: CliIo): Command {
       } finally {
         client.close()
       }
-    })
+    }))
   return chat
 }
 
@@ -69,6 +81,7 @@ async function connect (io: CliIo, flags: ClientFlags): Promise<NodeClient> {
 }
 
 function roomOf (flags: RoomFlags): string {
+  if (flags.room === undefined) throw new UsageError('--room is required: plexi chat --room NAME (add --user or --token)')
   if (!isRoomName(flags.room)) throw new UsageError(`--room: ${JSON.stringify(flags.room)} is not a room name (${ROOM_NAME_RULE})`)
   return flags.room
 }

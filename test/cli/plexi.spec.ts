@@ -50,4 +50,41 @@ describe('plexi (commands that need no node)', function () {
     expect(unknown.code).to.equal(2)
     expect(unknown.stderr).to.match(/unknown command 'frobnicate'/)
   })
+
+  it('should name the command meant when a subcommand is misspelt, in every group', async () => {
+    for (const [args, meant] of [[['chat', 'sned', 'hi'], /unknown command 'sned' for plexi chat; did you mean 'send'\?/], [['chat', 'sned', '--room', 'r', 'hi'], /did you mean 'send'\?/],
+      [['chat', 'blah'], /the commands are send, history, or none to chat interactively/], [['agent', 'aks', 'hi'], /unknown command 'aks'\n\(Did you mean ask\?\)/],
+      [['admin', 'usres', 'ls'], /unknown command 'usres'\n\(Did you mean users\?\)/]] as const) {
+      const result = await runCli([...args])
+      expect(result.code, args.join(' ')).to.equal(2)
+      expect(result.stderr, args.join(' ')).to.match(meant)
+    }
+  })
+
+  it('should list the connection and output flags on each group, and take them before or after the subcommand', async () => {
+    for (const [group, flags] of [['admin', ['--admin-addr', '--admin-token', '--data-dir', '--json']], ['chat', ['--addr', '--user', '--token', '--data-dir', '--json']], ['agent', ['--addr', '--user', '--token', '--data-dir', '--json']]] as const) {
+      const help = await runCli([group, '--help'])
+      for (const flag of flags) expect(help.stdout, `${group} ${flag}`).to.include(flag)
+    }
+    // wherever they stand, they are read: a bad value is refused naming the flag either way
+    for (const args of [['admin', '--admin-addr', 'nowhere', 'cluster'], ['admin', 'cluster', '--admin-addr', 'nowhere'], ['admin', '--admin-addr', 'nowhere', 'users', 'ls', '--json']]) {
+      const result = await runCli(args, { env: { PLEXI_ADMIN_TOKEN: 'x'.repeat(32) } })
+      expect(result.code, args.join(' ')).to.equal(2)
+      expect(result.stderr).to.match(/--admin-addr: expected host:port/)
+    }
+  })
+
+  it('should say in one clean line that no node answers at an address', async () => {
+    for (const args of [['chat', 'send', '--addr', '127.0.0.1:1', '--token', 't', '--room', 'r', 'hi'], ['agent', '--addr', '127.0.0.1:1', 'ask', '--token', 't', 'hi']]) {
+      const result = await runCli(args)
+      expect(result.code, args.join(' ')).to.equal(1)
+      expect(result.stderr).to.equal('plexi: cannot reach a node at 127.0.0.1:1 (connect ECONNREFUSED 127.0.0.1:1); is it running? (--addr, PLEXI_ADDR)\n')
+    }
+  })
+
+  it('should say how to get a token when none is given and no default user is saved', async () => {
+    const result = await runCli(['chat', 'history', '--room', 'general', '--data-dir', dir.path])
+    expect(result.code).to.equal(2)
+    expect(result.stderr).to.match(/no token: pass --user NAME, --token, or PLEXI_TOKEN; `plexi admin users add NAME` on the node's machine creates a user and saves its token/)
+  })
 })
