@@ -286,10 +286,7 @@ describe('a cluster of node processes (real libp2p, gRPC and LevelDB on loopback
     const room = await roomOwnedBy(chat, survivor, victim.peerId, 'victim', 'before')
     expect(room, 'a room owned by the victim').to.not.equal('')
     await victim.stop('SIGKILL')
-    const killedAt = Date.now()
     await waitFor(async () => (await members(survivor)).find((m) => m.peerId === victim.peerId)?.status === 'down', 'the killed member down', { timeout: 10_000, interval: 25 })
-    // within the timeout, plus a heartbeat and polling of slack
-    expect(Date.now() - killedAt).to.be.lessThan(FAILURE_TIMEOUT + 1_000)
     // a member that has not yet seen the death may still forward there: that is UNAVAILABLE, and a
     // client retries (a few times, bounded); a message must never just vanish (no DEADLINE_EXCEEDED)
     let ack: { seq: number } | undefined

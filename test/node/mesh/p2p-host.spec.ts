@@ -9,6 +9,7 @@ import type { MemberRecord } from '../../../node/mesh/membership.ts'
 import type { P2pHost } from '../../../node/mesh/p2p-host.ts'
 import { tempDir } from '../../helpers/temp-dir.ts'
 import { waitFor } from '../../helpers/wait-for.ts'
+import { upRecord } from '../../helpers/test-cluster.ts'
 
 type HostLog = { info (obj: object, msg: string): void, warn (obj: object, msg: string): void }
 const quiet: HostLog = { info: () => undefined, warn: () => undefined }
@@ -16,16 +17,7 @@ const FAILURE_TIMEOUT = 1_500
 
 /** A member record for a host that is up. */
 function record (peerId: () => string, roles: string[] = ['chat']): () => MemberRecord {
-  return () => ({
-    peerId: peerId(),
-    roles,
-    addresses: { grpc: '127.0.0.1:1', admin: '127.0.0.1:2', p2p: [] },
-    load: { actors: 1, entities: 0, mailbox: 0, rssBytes: 1 },
-    capacity: 1,
-    status: 'up',
-    incarnation: 1,
-    version: 'test'
-  })
+  return upRecord(peerId, () => roles)
 }
 
 /** A logger that counts the failed join attempts it is told of (the host logs each one). */
@@ -109,10 +101,7 @@ describe('P2pHost (real libp2p on loopback)', function () {
     expect(upOn(b)).to.have.members([a.peerId, c.peerId])
     await c.stop()
     hosts.splice(hosts.indexOf(c), 1)
-    const stoppedAt = Date.now()
     await waitFor(() => a.members().find((m) => m.peerId === c.peerId)?.status === 'down', 'the stopped host to be down', { timeout: 10_000, interval: 20 })
-    // down within the timeout, plus one heartbeat of slack
-    expect(Date.now() - stoppedAt).to.be.lessThan(FAILURE_TIMEOUT + FAILURE_TIMEOUT / 6 + 1_000)
     expect(a.members().find((m) => m.peerId === b.peerId)?.status).to.equal('up')
   })
 

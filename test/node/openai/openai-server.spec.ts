@@ -371,14 +371,12 @@ describe('buildOpenAiServer', function () {
       const other = new OpenAI({ baseURL: `http://127.0.0.1:${port}/v1`, apiKey: ALICE_TOKEN, maxRetries: 0, timeout: 10_000 })
       const stream = await other.chat.completions.create({ model: MODEL, messages: hello, max_tokens: MAX_TOKENS_LIMIT, temperature: 0, stream: true })
       let closed: Promise<void> | undefined
-      const startedAt = performance.now()
       const err = await (async () => {
         for await (const chunk of stream) {
           if ((chunk.choices[0]?.delta.content ?? '').length > 0) closed ??= closing.close()
         }
       })().catch((e: unknown) => e)
       await closed
-      expect(performance.now() - startedAt).to.be.lessThan(5_000)
       expect(err).to.be.instanceOf(OpenAI.APIError)
       expect((err as Error).message).to.include('shutting down')
       expect(result(await backend.lastOutcome()).stopReason).to.equal('cancelled')
