@@ -175,13 +175,18 @@ export class NotServingError extends Error {
   readonly kind = 'unavailable'
 }
 
-/** A user, a client or an IP went over a rate limit; it may try again after `retryAfterMs`. */
-export class RateLimitedError extends Error {
-  override readonly name = 'RateLimitedError'
-  readonly kind = 'exhausted'
+/** A refusal that says when trying again may work: every API passes `retryAfterMs` on (gRPC's
+ * retry-after-ms and RetryInfo, HTTP's Retry-After). */
+export abstract class RetryLaterError extends Error {
   readonly retryAfterMs: number
   constructor (message: string, retryAfterMs: number) {
     super(message)
     this.retryAfterMs = retryAfterMs
   }
+}
+
+/** A user, a client or an IP went over a rate limit; it may try again after `retryAfterMs`. */
+export class RateLimitedError extends RetryLaterError {
+  override readonly name = 'RateLimitedError'
+  readonly kind = 'exhausted'
 }

@@ -3,7 +3,7 @@
  * cross worker threads as ErrorData (protocols/errors.ts) and are rebuilt with
  * `rebuildInferenceError`.
  */
-import { errorClasses, rebuildError } from '../protocols/index.ts'
+import { RetryLaterError, errorClasses, rebuildError } from '../protocols/index.ts'
 import type { ErrorData } from '../protocols/index.ts'
 
 
@@ -26,14 +26,9 @@ export class InferenceWorkerError extends Error {
 }
 
 /** Every slot is busy and the wait queue is full. */
-export class InferenceQueueFullError extends Error {
+export class InferenceQueueFullError extends RetryLaterError {
   override readonly name = 'InferenceQueueFullError'
   readonly kind = 'exhausted'
-  readonly retryAfterMs: number
-  constructor (message: string, retryAfterMs: number) {
-    super(message)
-    this.retryAfterMs = retryAfterMs
-  }
 }
 
 /** Even the last turn alone does not fit the model's context. */

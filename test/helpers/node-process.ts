@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url'
 import type { Readable, Writable } from 'node:stream'
 import * as grpc from '@grpc/grpc-js'
 import { loadAgentService, loadChatService } from '../../protocols/grpc/index.ts'
+import { tempDir } from './temp-dir.ts'
 
 export const CLI = fileURLToPath(new URL('../../cli/plexi.ts', import.meta.url))
 
@@ -199,4 +200,25 @@ export function collectAnswer (stream: grpc.ClientReadableStream<AskEvent>, time
     stream.on('error', (error: grpc.ServiceError) => { clearTimeout(timer); resolve({ events, error }) })
     stream.on('end', () => { clearTimeout(timer); resolve({ events }) })
   })
+}
+
+/**
+ * A node process for the tests of the calling `describe`: started in a fresh temp dir before them
+ * (its data dir is `dataDir(dir)`, the temp dir itself by default) and stopped after them.
+ */
+export function useNodeProcess (args: readonly string[] = [], dataDir: (dir: string) => string = (dir) => dir): { readonly node: NodeProcess, readonly dir: string } {
+  let dir: { path: string, remove: () => Promise<void> } | undefined
+  let node: NodeProcess | undefined
+  before(async () => {
+    dir = await tempDir()
+    node = await startNodeProcess(dataDir(dir.path), args)
+  })
+  after(async () => {
+    await node?.stop()
+    await dir?.remove()
+  })
+  return {
+    get node () { if (node === undefined) throw new Error('the node starts in before()'); return node },
+    get dir () { if (dir === undefined) throw new Error('the node starts in before()'); return dir.path }
+  }
 }

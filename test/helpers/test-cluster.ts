@@ -7,7 +7,7 @@ import { ActorSystem, PermissionDeniedError, chatRoom, roomDirectory, userDirect
 import type { Behavior, NodeRole, ReplyTo } from '../../actors/index.ts'
 import { LevelStore } from '../../node/index.ts'
 import { Cluster, NodeRoles, readClusterKey, startP2pHost } from '../../node/mesh/index.ts'
-import type { P2pHost } from '../../node/mesh/index.ts'
+import type { MemberRecord, P2pHost } from '../../node/mesh/index.ts'
 import { tempDir } from './temp-dir.ts'
 import { waitFor } from './wait-for.ts'
 
@@ -27,6 +27,28 @@ export interface TestNode {
 }
 
 export type EchoMsg = { readonly text: string, readonly fail?: boolean, readonly replyTo: ReplyTo<{ text: string, node: string }> }
+
+/** A member record of a test node that is up (`peerId` is read when the record is). */
+export function upRecord (peerId: () => string, roles: () => string[] = () => ['chat']): () => MemberRecord {
+  return () => ({
+    peerId: peerId(),
+    roles: roles(),
+    addresses: { grpc: '127.0.0.1:1', admin: '127.0.0.1:2', p2p: [] },
+    load: { actors: 1, entities: 0, mailbox: 0, rssBytes: 1 },
+    capacity: 1,
+    status: 'up',
+    incarnation: 1,
+    version: 'test'
+  })
+}
+
+/** A TestCluster set up before each test of the calling `describe` and torn down after it. */
+export function useTestCluster (): TestCluster {
+  const net = new TestCluster()
+  beforeEach(async () => { await net.setup() })
+  afterEach(async () => { await net.teardown() })
+  return net
+}
 
 /** Replies with the text and where it ran; `fail` throws one of our error classes. */
 function echo (): Behavior<EchoMsg, undefined> {
@@ -90,16 +112,7 @@ export class TestCluster {
       join,
       clusterKey: this.clusterKey,
       failureTimeout: FAILURE_TIMEOUT,
-      self: () => ({
-        peerId: id,
-        roles: [...nodeRoles.current],
-        addresses: { grpc: '127.0.0.1:1', admin: '127.0.0.1:2', p2p: [] },
-        load: { actors: 1, entities: 0, mailbox: 0, rssBytes: 1 },
-        capacity: 1,
-        status: 'up',
-        incarnation: 1,
-        version: 'test'
-      }),
+      self: upRecord(() => id, () => [...nodeRoles.current]),
       log
     })
     const cluster = await Cluster.start({ system, journal: store.journal, roles: nodeRoles, capacity: 1, p2p: host, serving: () => true, onViewChange: () => undefined, refreshMs: 125, log })

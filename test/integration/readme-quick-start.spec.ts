@@ -2,9 +2,8 @@ import { expect } from 'chai'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { runCli, startNodeProcess } from '../helpers/node-process.ts'
-import type { CliResult, NodeProcess } from '../helpers/node-process.ts'
-import { tempDir } from '../helpers/temp-dir.ts'
+import { runCli, useNodeProcess } from '../helpers/node-process.ts'
+import type { CliResult } from '../helpers/node-process.ts'
 import { waitFor } from '../helpers/wait-for.ts'
 
 const README = fileURLToPath(new URL('../../README.md', import.meta.url))
@@ -24,19 +23,12 @@ function words (line: string): string[] {
 
 describe('the README quick start, line by line, on a fresh node (real processes)', function () {
   this.timeout(180_000)
-  let dir: { path: string, remove: () => Promise<void> }
-  let node: NodeProcess
-  before(async () => {
-    dir = await tempDir()
-    // `npm start` in a fresh checkout: every role, data in ./data (the lines run in that folder)
-    node = await startNodeProcess(join(dir.path, 'data'), ['--gpu', 'off', '--inference-threads', '1', '--agent-max-tokens', '16'])
-  })
-  after(async () => {
-    await node?.stop()
-    await dir?.remove()
-  })
+  // `npm start` in a fresh checkout: every role, data in ./data (the lines run in that folder)
+  const fixture = useNodeProcess(['--gpu', 'off', '--inference-threads', '1', '--agent-max-tokens', '16'], (dir) => join(dir, 'data'))
 
   it('should run every line as written, each doing what the README says', async () => {
+    const { node } = fixture
+    const dir = { path: fixture.dir }
     const lines = await quickStart()
     expect(lines[0]).to.equal('npm install && npm start')
     const results = new Map<string, CliResult>()

@@ -10,10 +10,11 @@ describe('chat entities', () => {
   let store: LevelStore
   let system: ActorSystem
 
-  async function open (): Promise<void> {
+  /** The store and a system with the chat entities; rooms passivate after `roomIdleMs` when given. */
+  async function open (roomIdleMs?: number): Promise<void> {
     store = await LevelStore.open(dir.path)
     system = new ActorSystem({ journal: store.journal, snapshots: store.snapshots, strictSerialization: true })
-    system.registerEntity(chatRoom)
+    system.registerEntity(roomIdleMs === undefined ? chatRoom : { ...chatRoom, idleTimeout: roomIdleMs })
     system.registerEntity(roomDirectory)
     system.registerEntity(userDirectory)
   }
@@ -90,10 +91,7 @@ describe('chat entities', () => {
 
     it('should drop a subscriber that cannot take a push (a gateway that is gone), wherever it was', async () => {
       await close()
-      store = await LevelStore.open(dir.path)
-      system = new ActorSystem({ journal: store.journal, snapshots: store.snapshots, strictSerialization: true })
-      system.registerEntity({ ...chatRoom, idleTimeout: 10 })
-      system.registerEntity(roomDirectory)
+      await open(10)
       await post('gone', 'alice', 'x')
       expect(await subscribe('gone', { node: 'local', path: '/nope' })).to.deep.equal({ lastSeq: 1 })
       // its first push fails: the room forgets it, and may passivate again
@@ -103,10 +101,7 @@ describe('chat entities', () => {
 
     it('should not passivate while a gateway is subscribed', async () => {
       await close()
-      store = await LevelStore.open(dir.path)
-      system = new ActorSystem({ journal: store.journal, snapshots: store.snapshots, strictSerialization: true })
-      system.registerEntity({ ...chatRoom, idleTimeout: 10 })
-      system.registerEntity(roomDirectory)
+      await open(10)
       const gateway = system.spawn<RoomFeed, undefined>({ receive: () => undefined }, { name: 'gw' })
       await post('busy', 'alice', 'x')
       await post('quiet', 'alice', 'x')

@@ -386,32 +386,35 @@ describe('entities', () => {
     expect(causes(err)).to.include('StoreClosedError')
   })
 
-  it('should wait for busy work to end before a stop goes on, its end coming back to the same activation', async () => {
+  /** A job entity `key` whose work has begun (it is busy), what it ends with, and its journal. */
+  async function startedJob (key: string): Promise<{ job: ReturnType<typeof jobType>, ended: Promise<string>, events: () => Promise<string[]> }> {
     const job = jobType()
     await open([job])
-    const ref = system.entity(job, 'j1')
-    const result = ref.ask<string>((replyTo) => ({ type: 'start', replyTo }), { timeout: 10_000 })
-    // handled in order: once `events` is answered, the job has started
-    expect(await ref.ask<string[]>((replyTo) => ({ type: 'events', replyTo }))).to.deep.equal([])
+    const ref = system.entity(job, key)
+    const ended = ref.ask<string>((replyTo) => ({ type: 'start', replyTo }), { timeout: 10_000 })
+    const events = (): Promise<string[]> => ref.ask<string[]>((replyTo) => ({ type: 'events', replyTo }))
+    // handled in order: once `events` is answered, the job has begun
+    expect(await events()).to.deep.equal([])
+    return { job, ended, events }
+  }
+
+  it('should wait for busy work to end before a stop goes on, its end coming back to the same activation', async () => {
+    const { job, ended, events } = await startedJob('j1')
     let settled = false
     const settling = system.settleEntities(10_000, 1_000).then((r) => { settled = true; return r })
     await new Promise((resolve) => setImmediate(resolve))
     expect(settled, 'settled while the job still runs').to.equal(false)
     job.finish('j1')
     expect(await settling).to.deep.equal({ interrupted: 0, busy: 0 })
-    expect(await result).to.equal('finished')
-    expect(await ref.ask<string[]>((replyTo) => ({ type: 'events', replyTo }))).to.deep.equal(['finished'])
+    expect(await ended).to.equal('finished')
+    expect(await events()).to.deep.equal(['finished'])
   })
 
   it('should interrupt the work still running when the stop cannot wait any longer, and let it end cleanly', async () => {
-    const job = jobType()
-    await open([job])
-    const ref = system.entity(job, 'j2')
-    const result = ref.ask<string>((replyTo) => ({ type: 'start', replyTo }), { timeout: 10_000 })
-    expect(await ref.ask<string[]>((replyTo) => ({ type: 'events', replyTo }))).to.deep.equal([])
+    const { ended, events } = await startedJob('j2')
     expect(await system.settleEntities(1, 5_000)).to.deep.equal({ interrupted: 1, busy: 0 })
-    expect(await result).to.equal('interrupted')
-    expect(await ref.ask<string[]>((replyTo) => ({ type: 'events', replyTo }))).to.deep.equal(['interrupted'])
+    expect(await ended).to.equal('interrupted')
+    expect(await events()).to.deep.equal(['interrupted'])
     // nothing is busy: a stop goes on at once
     expect(await system.settleEntities(1, 1)).to.deep.equal({ interrupted: 0, busy: 0 })
   })

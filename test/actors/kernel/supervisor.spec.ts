@@ -26,7 +26,10 @@ function worker (name: string, log: string[], counts: Map<string, number>, initD
       switch (msg.type) {
         case 'crash': throw new Error(`${name} crashed`)
         case 'quit': void ctx.stop(); return state
-        case 'hang': await new Promise(() => {}); return state
+        case 'hang':
+          log.push(`hang:${name}`)
+          await new Promise(() => {})
+          return state
         case 'note': return { ...state, notes: [...state.notes, msg.text] }
         case 'state': ctx.reply(msg.replyTo, state); return state
       }
@@ -188,7 +191,7 @@ describe('supervisor', () => {
     await waitFor(async () => (await childrenOf(sup)).length === 1, 'the child')
     const stuck = await findChild(sup, 'stuck')
     stuck.tell({ type: 'hang' })
-    await new Promise((resolve) => setTimeout(resolve, 5))
+    await waitFor(() => log.includes('hang:stuck'), 'the handler to hang')
     const started = performance.now()
     await system.stop(sup as ActorRef<never>)
     expect(performance.now() - started).to.be.at.least(25)

@@ -5,15 +5,13 @@ import { PermissionDeniedError, chatRoom } from '../../../actors/index.ts'
 import type { PostAck, ReplyTo, RoomMsg } from '../../../actors/index.ts'
 import type { Cluster } from '../../../node/mesh/index.ts'
 import { ACTOR_PROTOCOL, ENVELOPE, MAX_FRAME_BYTES, encodeEnvelope, encodeFrame } from '../../../protocols/p2p/index.ts'
-import { TestCluster } from '../../helpers/test-cluster.ts'
+import { useTestCluster } from '../../helpers/test-cluster.ts'
 import type { EchoMsg, TestNode } from '../../helpers/test-cluster.ts'
 import { waitFor } from '../../helpers/wait-for.ts'
 
 describe('ActorTransport (real libp2p on loopback, in one process)', function () {
   this.timeout(60_000)
-  const net = new TestCluster()
-  beforeEach(async () => { await net.setup() })
-  afterEach(async () => { await net.teardown() })
+  const net = useTestCluster()
 
   it('should ask an actor on another node, and rebuild its error with its class and name', async () => {
     const [a, b] = await net.of([['chat'], ['chat']]) as [TestNode, TestNode]

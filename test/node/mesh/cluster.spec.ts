@@ -1,7 +1,7 @@
 import { expect } from 'chai'
 import { chatRoom } from '../../../actors/index.ts'
 import type { EntityType, PostAck, ReplyTo } from '../../../actors/index.ts'
-import { TestCluster } from '../../helpers/test-cluster.ts'
+import { useTestCluster } from '../../helpers/test-cluster.ts'
 import type { TestNode } from '../../helpers/test-cluster.ts'
 import { waitFor } from '../../helpers/wait-for.ts'
 
@@ -50,9 +50,7 @@ function taskType (): EntityType<TaskMsg, { ended: number }, { type: 'task-ended
 
 describe('Cluster: placement, hand-off and the admin view (real libp2p on loopback, in one process)', function () {
   this.timeout(60_000)
-  const net = new TestCluster()
-  beforeEach(async () => { await net.setup() })
-  afterEach(async () => { await net.teardown() })
+  const net = useTestCluster()
 
   it('should place each entity on one owner that every node agrees on, and reach it from any node', async () => {
     const all = await net.of([['chat'], ['chat'], ['chat']])

@@ -4,7 +4,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { FRAME_BATCH, FrameReader, decodeFrame, encodeEnvelope } from '../../../protocols/p2p/index.ts'
 import { OutboundLink, takeWrite } from '../../../node/mesh/outbound-link.ts'
 import { transportStats } from '../../../node/mesh/transport-stats.ts'
-import { TestCluster } from '../../helpers/test-cluster.ts'
+import { useTestCluster } from '../../helpers/test-cluster.ts'
 import { waitFor } from '../../helpers/wait-for.ts'
 
 const PROTOCOL = '/plexi/test-sink/1.0.0'
@@ -31,9 +31,7 @@ describe('OutboundLink', function () {
   })
 
   describe('a link to a real peer', () => {
-    const net = new TestCluster()
-    beforeEach(async () => { await net.setup() })
-    afterEach(async () => { await net.teardown() })
+    const net = useTestCluster()
 
     /** Two raw peers: `from` writes through a link, `to` reads and decodes every frame. */
     async function pair (): Promise<{ open: () => Promise<Stream>, streams: Stream[], received: Uint8Array[][], }> {
