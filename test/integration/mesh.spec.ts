@@ -288,16 +288,17 @@ describe('a cluster of node processes (real libp2p, gRPC and LevelDB on loopback
     await victim.stop('SIGKILL')
     await waitFor(async () => (await members(survivor)).find((m) => m.peerId === victim.peerId)?.status === 'down', 'the killed member down', { timeout: 10_000, interval: 25 })
     // a member that has not yet seen the death may still forward there: that is UNAVAILABLE, and a
-    // client retries (a few times, bounded); a message must never just vanish (no DEADLINE_EXCEEDED)
-    let ack: { seq: number } | undefined
-    for (let attempt = 1; ack === undefined; attempt++) {
-      try {
-        ack = await chat.call<{ seq: number }>('Post', { room, text: 'after' })
-      } catch (err) {
-        if ((err as grpc.ServiceError).code !== 14 || attempt === 5) throw err
-        await new Promise((resolve) => setTimeout(resolve, 300))
+    // client retries; a message must never just vanish (no DEADLINE_EXCEEDED). The retry waits for
+    // what it needs, every member's view (placement's, which /nodes shows) having the victim down
+    const post = (): Promise<{ seq: number }> => chat.call<{ seq: number }>('Post', { room, text: 'after' })
+    const ack = await post().catch(async (err: grpc.ServiceError) => {
+      if (err.code !== 14) throw err
+      for (const node of nodes.filter((n) => n !== victim)) {
+        await waitFor(async () => (await members(node)).find((m) => m.peerId === victim.peerId)?.status === 'down',
+          `${node.peerId} to see the killed member down`, { timeout: 10_000, interval: 25 })
       }
-    }
+      return await post()
+    })
     expect(ack.seq).to.be.greaterThan(0)
     const owner = await ownerOf(survivor, 'room', room)
     expect(owner).to.not.equal(victim.peerId)

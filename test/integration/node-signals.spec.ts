@@ -7,6 +7,9 @@ import { waitFor } from '../helpers/wait-for.ts'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 
+/** The "node ready" log line's fields a test needs (pino writes the pid of the node's process). */
+interface Ready { pid: number, grpc: string, admin: string }
+
 function alive (pid: number): boolean {
   try {
     process.kill(pid, 0)
@@ -32,7 +35,7 @@ describe('a node under a process manager (signals, real processes)', function ()
 
   /** `npm start` on a temp data dir, as an operator's process manager or terminal runs it (in a
    * process group of its own), ready; `stop` kills whatever is left. */
-  async function npmStart (): Promise<{ npm: ReturnType<typeof spawn>, exited: Promise<number | null>, node: { pid: number, grpc: string }, output: () => string, stop: () => void }> {
+  async function npmStart (): Promise<{ npm: ReturnType<typeof spawn>, npmExit: () => Promise<number | null>, node: Ready, output: () => string, stop: () => void }> {
     const npm = process.env.npm_execpath
     const [command, args] = npm !== undefined && npm.endsWith('.js') ? [process.execPath, [npm]] : ['npm', []]
     const child = spawn(command, [...args, 'start', '--', '--data-dir', dir.path, '--grpc-listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0'], {
@@ -42,7 +45,7 @@ describe('a node under a process manager (signals, real processes)', function ()
     let out = ''
     child.stdout?.on('data', (chunk: Buffer) => { out += chunk.toString() })
     child.stderr?.on('data', (chunk: Buffer) => { out += chunk.toString() })
-    let node: { pid: number, grpc: string } | undefined
+    let node: Ready | undefined
     const stop = (): void => {
       if (node !== undefined && alive(node.pid)) process.kill(node.pid, 'SIGKILL')
       child.kill('SIGKILL')
@@ -50,25 +53,31 @@ describe('a node under a process manager (signals, real processes)', function ()
     try {
       await waitFor(() => {
         const line = out.split('\n').find((l) => l.includes('"node ready'))
-        if (line !== undefined) node = JSON.parse(line) as { pid: number, grpc: string }
+        if (line !== undefined) node = JSON.parse(line) as Ready
         return node !== undefined
       }, 'the node to be ready', { timeout: 60_000, interval: 50 })
     } catch (err) {
       stop()
       throw new Error(`${(err as Error).message}; output: ${out}`)
     }
-    return { npm: child, exited, node: node as { pid: number, grpc: string }, output: () => out, stop }
+    /** npm's exit code, once it has exited (at most 5 s after its child, the node, did). */
+    const npmExit = async (): Promise<number | null> => {
+      await waitFor(() => child.exitCode !== null || child.signalCode !== null, 'npm to exit', { timeout: 5_000, interval: 20 })
+      return await exited
+    }
+    return { npm: child, npmExit, node: node as Ready, output: () => out, stop }
   }
 
   it('should stop the node gracefully when `npm start` is sent SIGTERM, leaving no process and no port behind', async () => {
     const run = await npmStart()
     try {
       expect(run.node.pid).to.not.equal(run.npm.pid)
+      // the pid a process manager started: npm's, not the node's
       run.npm.kill('SIGTERM')
-      expect(await run.exited).to.equal(0)
-      await waitFor(() => !alive(run.node.pid), 'the node process to exit', { timeout: 20_000, interval: 50 })
+      await waitFor(() => !alive(run.node.pid), 'the node process to exit (it is orphaned if the signal stopped at npm\'s shell)', { timeout: 20_000, interval: 50 })
       expect(run.output()).to.include('stopped: journal flushed')
-      expect(await portFree(Number(run.node.grpc.split(':')[1]))).to.equal(true)
+      expect(await run.npmExit()).to.equal(0)
+      for (const address of [run.node.grpc, run.node.admin]) expect(await portFree(Number(address.split(':')[1])), address).to.equal(true)
     } finally {
       run.stop()
     }
@@ -82,6 +91,7 @@ describe('a node under a process manager (signals, real processes)', function ()
       await waitFor(() => !alive(run.node.pid), 'the node process to exit', { timeout: 20_000, interval: 50 })
       expect(run.output()).to.include('stopped: journal flushed')
       expect(run.output()).to.not.include('exiting without waiting')
+      expect(await run.npmExit()).to.equal(0)
     } finally {
       run.stop()
     }

@@ -91,10 +91,13 @@ describe('ActorSystem', () => {
     })
 
     it('should reject an ask with the abort reason when its signal aborts', async () => {
-      const silent = system.spawn<CounterMsg, undefined>({ receive: () => undefined })
+      const received = deferred()
+      const silent = system.spawn<CounterMsg, undefined>({ receive: () => { received.resolve() } })
       const controller = new AbortController()
       const aborted = silent.ask<number>((replyTo) => ({ type: 'get', replyTo }), { signal: controller.signal })
-      setTimeout(() => controller.abort(new Error('user went away')), 5)
+      // aborted while the actor holds the question and will never answer it
+      await received.promise
+      controller.abort(new Error('user went away'))
       expect(await aborted.then(() => null, (e: unknown) => (e as Error).message)).to.equal('user went away')
       expect(system.pendingAsks).to.equal(0)
       const already = silent.ask<number>((replyTo) => ({ type: 'get', replyTo }), { signal: controller.signal })
