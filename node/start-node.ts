@@ -260,7 +260,12 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
       get state () { return state },
       stop () {
         stopping ??= (async () => {
-          await drain()
+          try {
+            await drain()
+          } catch (err) {
+            // whatever went wrong while draining, the parts still stop: the journal is flushed
+            log.error({ err }, `draining failed: ${describe(err)}; stopping anyway`)
+          }
           await parts.stop()
           log.info('stopped: journal flushed')
         })()

@@ -1,5 +1,6 @@
 import { entityTypeKey } from '../kernel/index.ts'
 import type { ActorAddress, ReplyTo } from '../kernel/index.ts'
+import { clip } from '../../protocols/index.ts'
 import type { ErrorData } from '../../protocols/index.ts'
 import { InvalidAgentRequestError } from './errors.ts'
 
@@ -103,6 +104,9 @@ export const MAX_PENDING_ASKS = 4
 /** Longest persona (system prompt), in UTF-8 bytes. */
 export const MAX_PERSONA_BYTES = 8192
 
+/** The fields a settings change may set. */
+const CHANGE_FIELDS: ReadonlySet<string> = new Set(['persona', 'model', 'sampling'])
+
 export const DEFAULT_PERSONA = 'You are a helpful assistant. Answer briefly and clearly.'
 
 /** The ranges of the sampling settings a user may choose. */
@@ -121,7 +125,10 @@ export const SAMPLING_RANGES = {
  */
 export function checkSettingsChange (change: AgentSettingsChange, maxTokensLimit?: number): void {
   const invalid = (why: string): never => { throw new InvalidAgentRequestError(why) }
-  if (typeof change !== 'object' || change === null) invalid('settings: expected an object')
+  if (typeof change !== 'object' || change === null || Array.isArray(change)) invalid('settings: expected an object')
+  // an unknown field would be journaled into the agent's settings (a peer's message is data)
+  const unknown = Object.keys(change).find((k) => !CHANGE_FIELDS.has(k))
+  if (unknown !== undefined) invalid(`${clip(unknown, 40)}: not a setting; expected ${[...CHANGE_FIELDS].join(', ')}`)
   if (change.persona !== undefined) {
     if (typeof change.persona !== 'string') invalid('persona: expected a string')
     const bytes = Buffer.byteLength(change.persona, 'utf8')
@@ -129,7 +136,9 @@ export function checkSettingsChange (change: AgentSettingsChange, maxTokensLimit
   }
   if (change.model !== undefined && (typeof change.model !== 'string' || change.model.length > 256)) invalid('model: expected a model name (see plexi admin models ls)')
   const sampling: Record<string, unknown> = change.sampling ?? {}
-  if (typeof sampling !== 'object' || sampling === null) invalid('sampling: expected an object')
+  if (typeof sampling !== 'object' || sampling === null || Array.isArray(sampling)) invalid('sampling: expected an object')
+  const unknownSampling = Object.keys(sampling).find((k) => !Object.hasOwn(SAMPLING_RANGES, k))
+  if (unknownSampling !== undefined) invalid(`sampling.${clip(unknownSampling, 40)}: not a sampling setting; expected ${Object.keys(SAMPLING_RANGES).join(', ')}`)
   for (const [key, range] of Object.entries(SAMPLING_RANGES)) {
     const value = sampling[key]
     if (value === undefined) continue

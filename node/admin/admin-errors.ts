@@ -94,11 +94,6 @@ export function notFound (request: FastifyRequest, reply: FastifyReply): Fastify
   return sendError(reply, 404, 'NOT_FOUND', `no route ${request.method} ${clip(request.url.split('?')[0] ?? '', 100)}; the routes are listed at /docs`)
 }
 
-/** Fastify's errors raised before routing (a bad URL, a path parameter too long). */
-export function frameworkError (err: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  return errorReply(err, request, reply)
-}
-
 /** What Node's HTTP parser refuses before Fastify sees a request (headers or request line too
  * large, garbage): answered in the same shape, then the connection closes. */
 export function clientError (err: Error & { code?: string }, socket: Socket): void {

@@ -6,7 +6,7 @@ import { Ajv } from 'ajv'
 import { ROOMS, ROOM_DIRECTORY_KEY } from '../../actors/index.ts'
 import type { ActorSystem, RoomSummary } from '../../actors/index.ts'
 import { adminSchemas } from '../../protocols/index.ts'
-import { clientError, errorReply, frameworkError, httpError, notFound, parseJsonBody, sendError } from './admin-errors.ts'
+import { clientError, errorReply, httpError, notFound, parseJsonBody, sendError } from './admin-errors.ts'
 import type { Member } from '../../protocols/index.ts'
 import { tokenMatches } from '../identity/index.ts'
 import type { NodeMetrics } from '../metrics/index.ts'
@@ -63,7 +63,8 @@ export async function buildAdminServer (deps: AdminServerDeps): Promise<FastifyI
     bodyLimit: 64 * 1024,
     // an entity key is up to 200 characters, up to three times that percent-encoded
     routerOptions: { maxParamLength: 1024 },
-    frameworkErrors: frameworkError,
+    // Fastify's errors raised before routing (a bad URL, a path parameter too long): same handler
+    frameworkErrors: errorReply,
     clientErrorHandler: clientError
   })
   // JSON bodies only (anything else is 415), and an empty one is no body

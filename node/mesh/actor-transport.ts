@@ -272,7 +272,9 @@ export class ActorTransport implements Remoting {
     const system = this.#system
     const role = system.roleOf(type)
     if (role === undefined) {
-      this.#refuse(msg, new Error(`no entity type ${type} on node ${system.node}`), `${type}/${key}`)
+      // a type this node does not know: the system refuses it (UnknownEntityTypeError, not-found)
+      const result = system.deliverToEntity(type, key, msg)
+      if (result !== 'ok') this.#refuse(msg, result, `${type}/${key}`)
       return
     }
     const owner = this.#placement.ownerOf(type, role, key)

@@ -30,4 +30,12 @@ describe('checkSettingsChange', () => {
     expect(refused({ model: 'm'.repeat(1000) })).to.match(/^model: expected a model name/)
     expect(refused({ sampling: { temperature: 'hot' } }).length).to.be.lessThan(100)
   })
+
+  it('should refuse fields that are not settings (they would be journaled into the agent\'s settings)', () => {
+    expect(refused({ colour: 'red' })).to.equal('colour: not a setting; expected persona, model, sampling')
+    expect(refused({ sampling: { seed: 1 } })).to.equal('sampling.seed: not a sampling setting; expected temperature, topP, topK, maxTokens')
+    expect(refused({ sampling: [0.5] })).to.equal('sampling: expected an object')
+    expect(refused([] as never)).to.equal('settings: expected an object')
+    expect(refused({ ['k'.repeat(500)]: 1 }).length).to.be.lessThan(150)
+  })
 })

@@ -346,10 +346,18 @@ describe('ActorSystem', () => {
     })
 
     it('should replace a timer started again with the same key', async () => {
+      // the new timer runs...
       const ref = system.spawn(ticker)
       ref.tell({ type: 'arm', periodic: false, ms: 10_000 })
       ref.tell({ type: 'arm', periodic: false, ms: 5 })
       await waitFor(async () => await count(ref) === 1, 'the replaced timer')
+      // ...and the old one no longer does
+      const rearmed = system.spawn(ticker)
+      rearmed.tell({ type: 'arm', periodic: false, ms: 5 })
+      rearmed.tell({ type: 'arm', periodic: false, ms: 10_000 })
+      await after(30)
+      expect(await count(rearmed)).to.equal(0)
+      rearmed.tell({ type: 'cancel' })
     })
 
     it('should cancel every timer when the actor stops', async () => {

@@ -2,9 +2,10 @@ import { expect } from 'chai'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { Packr } from 'msgpackr'
 import { PermissionDeniedError, chatRoom } from '../../../actors/index.ts'
-import type { PostAck, ReplyTo, RoomMsg } from '../../../actors/index.ts'
+import type { EntityType, PostAck, ReplyTo, RoomMsg } from '../../../actors/index.ts'
 import type { Cluster } from '../../../node/mesh/index.ts'
 import { ACTOR_PROTOCOL, ENVELOPE, MAX_FRAME_BYTES, encodeEnvelope, encodeFrame } from '../../../protocols/p2p/index.ts'
+import { kindOf } from '../../../protocols/index.ts'
 import { useTestCluster } from '../../helpers/test-cluster.ts'
 import type { EchoMsg, TestNode } from '../../helpers/test-cluster.ts'
 import { waitFor } from '../../helpers/wait-for.ts'
@@ -28,6 +29,23 @@ describe('ActorTransport (real libp2p on loopback, in one process)', function ()
     const missing = await a.system.actorAt<EchoMsg>({ node: b.id, path: '/nobody' })
       .ask((replyTo) => ({ text: 'x', replyTo }), { timeout: 20_000 }).then(() => undefined, (e: Error) => e)
     expect(missing?.name).to.equal('ActorStoppedError')
+  })
+
+  it('should fail an ask for an entity type its owner does not know with UnknownEntityTypeError, at once', async () => {
+    const [a, b] = await net.of([['chat'], ['chat']]) as [TestNode, TestNode]
+    // a type only b has: placement on b may put a key of it on a, which cannot host it
+    type OnlyB = { readonly type: 'ping', readonly replyTo: ReplyTo<string> }
+    const onlyB: EntityType<OnlyB, null, never> = {
+      type: 'only-b', role: 'chat', initialState: () => null, applyEvent: (s) => s, receive: (ctx, msg) => { ctx.reply(msg.replyTo, 'pong') }
+    }
+    b.system.registerEntity(onlyB)
+    const key = Array.from({ length: 200 }, (_, i) => `k${i}`).find((k) => b.cluster.placement.ownerOf('only-b', 'chat', k) === a.id)
+    expect(key, 'a key of only-b placed on a').to.be.a('string')
+    const err = await b.system.entity(onlyB, key as string).ask<string>((replyTo) => ({ type: 'ping', replyTo }), { timeout: 20_000 })
+      .then(() => undefined, (e: Error) => e)
+    expect(err?.name).to.equal('UnknownEntityTypeError')
+    expect(err?.message).to.equal('unknown entity type "only-b"; registered: room, rooms, users')
+    expect(kindOf(err)).to.equal('not-found')
   })
 
   it('should send a copy of a request, never changing the caller\'s message, and still answer it', async () => {
