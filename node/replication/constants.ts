@@ -1,0 +1,44 @@
+/** Partitions of the keyspace unless the cluster was created with another number. A power of two
+ * well above any cluster's storage node count, so that partitions spread evenly (256 over 5 nodes:
+ * each holds 153 ± 8 replicas) while the per-partition bookkeeping (one shard-holder actor per
+ * replica, one Merkle tree each in issue 13) stays small. */
+export const DEFAULT_PARTITIONS = 256
+/** Most partitions a cluster may have (and least: 1). */
+export const MAX_PARTITIONS = 65_536
+
+/** Replicas of each partition unless configured: three tolerate one node down with a majority left
+ * and a second lost without losing data. Fewer when the cluster has fewer storage nodes. */
+export const DEFAULT_REPLICATION_FACTOR = 3
+/** A replication factor above this is refused: every write would wait on that many fsyncs. */
+export const MAX_REPLICATION_FACTOR = 7
+
+/** Segments of a log summary sent in a reply: the epochs an entity's log went through, newest
+ * last. An owner finds where two logs part within these; a replica further behind than this many
+ * epochs is rewritten from seq 1 (rare: it missed that many activations of the entity). */
+export const SUMMARY_SEGMENTS = 32
+
+/** Fence rounds an owner tries (each above the highest promise it heard) before giving up: two
+ * owners racing for an entity settle in a round or two; more means placement disagrees for long. */
+export const FENCE_ATTEMPTS = 6
+/** Backoff between fence rounds (jittered, doubling). */
+export const FENCE_BACKOFF_MIN_MS = 20
+export const FENCE_BACKOFF_MAX_MS = 500
+
+/** Backoff between tries to reach a replica that did not answer (jittered, doubling). */
+export const RETRY_MIN_MS = 50
+export const RETRY_MAX_MS = 2_000
+
+/** Records per append request to one replica, and per read: a page must fit in a mesh frame. */
+export const APPEND_BATCH_RECORDS = 256
+export const READ_PAGE_RECORDS = 256
+
+/** Recent records an owner keeps in memory to catch up a replica that fell behind, beyond which it
+ * reads them from a replica in step. */
+export const OWNER_TAIL_RECORDS = 4_096
+
+/** How long an append waits for W replicas before it fails (the entity then restarts and fences
+ * again). A replica down is not waited for while W others answer. */
+export const DEFAULT_APPEND_TIMEOUT_MS = 10_000
+
+/** Longest entity id a replica takes (type/key; keys are at most 128 characters). */
+export const MAX_ENTITY_ID_LENGTH = 300

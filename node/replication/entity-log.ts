@@ -1,0 +1,450 @@
+import {
+  APPEND_BATCH_RECORDS, DEFAULT_APPEND_TIMEOUT_MS, FENCE_ATTEMPTS, FENCE_BACKOFF_MAX_MS, FENCE_BACKOFF_MIN_MS,
+  OWNER_TAIL_RECORDS, READ_PAGE_RECORDS, RETRY_MAX_MS, RETRY_MIN_MS
+} from './constants.ts'
+import { EntityLogClosedError, FenceContendedError, ReplicasUnavailableError, StaleEpochError } from './errors.ts'
+import { compareLogs, epochAt, matchPoint, withRecords } from './log-summary.ts'
+import type { LogSummary, Segment } from './log-summary.ts'
+import type { AppendReply, FenceReply, ReplicaRequest, ReplyOf, StoredRecord, StoredSnapshot } from './replica-protocol.ts'
+import { fenceQuorum } from './quorum.ts'
+
+/** How an owner reaches the replicas, and the time and chance it runs on (the node's, or the
+ * simulation's). */
+export interface OwnerEnv {
+  /** Sends a request to the replica on `node`; rejects when it cannot be reached or does not answer
+   * in time (the link's own timeout). */
+  call<R extends ReplicaRequest> (node: string, request: R): Promise<ReplyOf<R>>
+  /** Runs `fn` after `ms`; returns a function that cancels it. */
+  timer (ms: number, fn: () => void): () => void
+  /** In [0, 1). */
+  random (): number
+  /** ms; only its differences and its rough agreement between nodes matter (see #firstEpoch). */
+  now (): number
+}
+
+export interface EntityLogOptions {
+  readonly entityId: string
+  /** The nodes holding the entity's partition, R of them. */
+  readonly replicas: readonly string[]
+  readonly writeQuorum: number
+  /** Names this activation uniquely (a fence asked again by it is answered yes). */
+  readonly activation: string
+  /** This node: reads go to its replica when it is one. */
+  readonly self?: string
+  readonly env: OwnerEnv
+  /** @default DEFAULT_APPEND_TIMEOUT_MS */
+  readonly appendTimeoutMs?: number
+  /** Called once when the log stops for good (a newer owner fenced it, or a write timed out): the
+   * entity must stop serving. */
+  readonly onFailed?: (err: Error) => void
+}
+
+/** An owner's view of one replica. */
+interface Track {
+  readonly node: string
+  /** The highest seq where the replica's log is known to equal the owner's; -1: not known yet. */
+  match: number
+  summary: LogSummary | undefined
+  busy: boolean
+  /** A retry is scheduled (the replica did not answer). */
+  waiting: boolean
+  backoff: number
+}
+
+interface Waiter {
+  readonly seq: number
+  resolve (): void
+  reject (err: Error): void
+  cancel: () => void
+}
+
+/**
+ * The owner's side of one entity's replicated journal, for one activation (docs/replication.md):
+ * `open` fences an epoch with F replicas, recovers the best log among them and seals it in the new
+ * epoch on W replicas; `append` resolves once W replicas hold the records. Each replica is fed by
+ * its own pump, one request in flight at a time, so a slow or absent replica holds no one back and
+ * what queues meanwhile goes in one request.
+ */
+export class EntityLog {
+  readonly entityId: string
+  readonly epoch: number
+  readonly writeQuorum: number
+  readonly #opts: EntityLogOptions
+  readonly #env: OwnerEnv
+  readonly #tracks: Track[]
+  readonly #snapshotHolder: { node: string, seq: number } | undefined
+  /** The owner's log: its head, its segments (newest), and its newest records in memory. */
+  #head: number
+  #segments: Segment[]
+  #tail: StoredRecord[] = []
+  #tailStart: number
+  #committed = 0
+  /** The seq sealed in this epoch by recovery: commitment counts only from it on. */
+  readonly #sealed: number
+  #waiters: Waiter[] = []
+  #failure: Error | undefined
+  #closed = false
+
+  private constructor (opts: EntityLogOptions, epoch: number, fenced: ReadonlyMap<string, LogSummary>, best: { node: string, summary: LogSummary }, last: StoredRecord | undefined) {
+    this.#opts = opts
+    this.#env = opts.env
+    this.entityId = opts.entityId
+    this.epoch = epoch
+    this.writeQuorum = opts.writeQuorum
+    const b = best.summary
+    this.#head = b.head
+    this.#segments = [...b.segments]
+    this.#tailStart = b.head + 1
+    if (last !== undefined) {
+      // the best log's last record, sealed in this epoch (step 3)
+      this.#segments = withRecords(this.#segments, last.seq, [epoch])
+      this.#tail = [{ seq: last.seq, epoch, event: last.event }]
+      this.#tailStart = last.seq
+    }
+    this.#sealed = b.head
+    this.#tracks = opts.replicas.map((node) => {
+      const summary = fenced.get(node)
+      return { node, summary, match: summary === undefined ? -1 : matchPoint(this.#ownLog(), summary), busy: false, waiting: false, backoff: RETRY_MIN_MS }
+    })
+    let snap: { node: string, seq: number } | undefined
+    for (const [node, s] of fenced) {
+      if (s.snapshotSeq > 0 && s.snapshotSeq <= b.head && (snap === undefined || s.snapshotSeq > snap.seq)) snap = { node, seq: s.snapshotSeq }
+    }
+    this.#snapshotHolder = snap
+  }
+
+  /**
+   * Takes the entity for a new activation: fences an epoch, recovers and seals the journal's tail.
+   * Rejects with ReplicasUnavailableError (too few replicas answer), FenceContendedError (other
+   * activations keep taking it) or StaleEpochError (a newer one took it while this one recovered).
+   */
+  static async open (opts: EntityLogOptions): Promise<EntityLog> {
+    const { entityId, replicas, writeQuorum, env } = opts
+    const f = fenceQuorum(replicas.length, writeQuorum)
+    let floor = 0
+    let backoff = FENCE_BACKOFF_MIN_MS
+    for (let attempt = 0; attempt < FENCE_ATTEMPTS; attempt++) {
+      // a clock reading as the first try: above what any earlier activation promised unless the
+      // clocks disagree by more than the time between activations (then the refusal says how high)
+      const epoch = Math.max(floor + 1, Math.floor(env.now()))
+      const round = await fenceRound(env, replicas, { op: 'fence', entity: entityId, epoch, activation: opts.activation }, f)
+      if (round.oks.size >= f) {
+        const best = [...round.oks].map(([node, summary]) => ({ node, summary })).sort((a, b) => compareLogs(a.summary, b.summary))[0] as { node: string, summary: LogSummary }
+        let last: StoredRecord | undefined
+        if (best.summary.head > 0) {
+          const [rec] = await env.call(best.node, { op: 'read', entity: entityId, from: best.summary.head, limit: 1 })
+          if (rec?.seq !== best.summary.head) throw new ReplicasUnavailableError(entityId, 'recovery', f, round.oks.size, `${best.node} no longer holds seq ${best.summary.head}`)
+          last = rec
+        }
+        const log = new EntityLog(opts, epoch, round.oks, best, last)
+        // the best replica holds the owner's log up to the sealed record
+        const source = log.#tracks.find((t) => t.node === best.node)
+        if (source !== undefined && best.summary.head > 0) source.match = Math.max(source.match, best.summary.head - 1)
+        await log.#recover()
+        return log
+      }
+      if (round.highest === undefined) {
+        throw new ReplicasUnavailableError(entityId, 'taking the entity', f, round.oks.size + round.refused, round.errors[0])
+      }
+      floor = Math.max(floor, round.highest)
+      await sleep(env, backoff * (0.5 + env.random()))
+      backoff = Math.min(FENCE_BACKOFF_MAX_MS, backoff * 2)
+    }
+    throw new FenceContendedError(entityId, FENCE_ATTEMPTS)
+  }
+
+  /** The last seq of the journal (acknowledged or on its way). */
+  get head (): number { return this.#head }
+  /** The last seq that W replicas hold. */
+  get committed (): number { return this.#committed }
+  get failed (): Error | undefined { return this.#failure }
+
+  /** The replicas' standing, for admin and metrics: the seq each is known to match. */
+  replicaMatches (): Array<{ node: string, match: number }> {
+    return this.#tracks.map((t) => ({ node: t.node, match: t.match }))
+  }
+
+  /**
+   * Appends records with the next seqs (head + 1, …); resolves once W replicas hold them. On a
+   * failure the log stops (onFailed): nothing appended after it is kept.
+   */
+  append (records: ReadonlyArray<{ seq: number, event: unknown }>): Promise<void> {
+    if (this.#failure !== undefined) return Promise.reject(this.#failure)
+    if (this.#closed) return Promise.reject(new EntityLogClosedError(this.entityId))
+    if (records.length === 0) return Promise.resolve()
+    for (let i = 0; i < records.length; i++) {
+      if ((records[i] as { seq: number }).seq !== this.#head + 1 + i) {
+        return Promise.reject(new RangeError(`${this.entityId}: append must continue the journal at seq ${this.#head + 1 + i}, got ${(records[i] as { seq: number }).seq}`))
+      }
+    }
+    const epoch = this.epoch
+    for (const r of records) this.#tail.push({ seq: r.seq, epoch, event: r.event })
+    const first = (records[0] as { seq: number }).seq
+    this.#segments = withRecords(this.#segments, first, records.map(() => epoch))
+    this.#head += records.length
+    this.#trimTail()
+    const done = this.#waitFor(this.#head)
+    for (const t of this.#tracks) this.#pump(t)
+    return done
+  }
+
+  /** Acknowledged records with seq >= from, in order, at most `limit`. */
+  async read (from: number, limit: number): Promise<StoredRecord[]> {
+    if (this.#failure !== undefined) throw this.#failure
+    const first = Math.max(1, Math.floor(from))
+    const last = Math.min(this.#committed, first + Math.max(0, Math.floor(limit)) - 1)
+    const out: StoredRecord[] = []
+    let seq = first
+    while (seq <= last) {
+      const page = await this.#fetch(seq, Math.min(READ_PAGE_RECORDS, last - seq + 1))
+      if (page.length === 0) break
+      for (const r of page) out.push(r)
+      seq += page.length
+    }
+    return out
+  }
+
+  /** Every acknowledged record from `from` on, page by page. */
+  async * replay (from: number): AsyncGenerator<StoredRecord> {
+    let seq = Math.max(1, from)
+    while (seq <= this.#committed) {
+      const page = await this.read(seq, READ_PAGE_RECORDS)
+      if (page.length === 0) return
+      yield * page
+      seq += page.length
+    }
+  }
+
+  /** The newest snapshot a replica that answered the fence holds, not past the recovered head. */
+  async loadSnapshot (): Promise<StoredSnapshot | undefined> {
+    const holder = this.#snapshotHolder
+    if (holder === undefined) return undefined
+    const snap = await this.#env.call(holder.node, { op: 'load-snapshot', entity: this.entityId })
+    return snap === null || snap.seq > this.#sealed ? undefined : snap
+  }
+
+  /** Sends a snapshot (of acknowledged records only) to every replica in step; resolves when one
+   * kept it, rejects when none did. */
+  async saveSnapshot (snapshot: StoredSnapshot): Promise<void> {
+    if (snapshot.seq > this.#committed) throw new RangeError(`${this.entityId}: snapshot at seq ${snapshot.seq} is past the acknowledged ${this.#committed}`)
+    const targets = this.#tracks.filter((t) => t.match >= snapshot.seq)
+    const results = await Promise.allSettled(targets.map((t) => this.#env.call(t.node, { op: 'save-snapshot', entity: this.entityId, epoch: this.epoch, snapshot })))
+    if (!results.some((r) => r.status === 'fulfilled' && r.value.result === 'ok')) {
+      throw new ReplicasUnavailableError(this.entityId, 'a snapshot', 1, 0)
+    }
+  }
+
+  /** Stops feeding replicas; writes still waiting fail with EntityLogClosedError. Idempotent. */
+  close (): void {
+    if (this.#closed) return
+    this.#closed = true
+    this.#rejectAll(new EntityLogClosedError(this.entityId))
+  }
+
+  // ---- recovery and commitment ---------------------------------------------------------------
+
+  async #recover (): Promise<void> {
+    if (this.#sealed === 0) return
+    const done = this.#waitFor(this.#sealed)
+    for (const t of this.#tracks) this.#pump(t)
+    try {
+      await done
+    } catch (err) {
+      this.close()
+      throw err
+    }
+  }
+
+  #waitFor (seq: number): Promise<void> {
+    if (seq <= this.#committed) return Promise.resolve()
+    return new Promise<void>((resolve, reject) => {
+      const waiter: Waiter = { seq, resolve, reject, cancel: noop }
+      waiter.cancel = this.#env.timer(this.#opts.appendTimeoutMs ?? DEFAULT_APPEND_TIMEOUT_MS, () => {
+        const holding = this.#tracks.filter((t) => t.match >= seq).length
+        this.#fail(new ReplicasUnavailableError(this.entityId, `writing seq ${seq}`, this.writeQuorum, holding, 'no answer in time'))
+      })
+      this.#waiters.push(waiter)
+    })
+  }
+
+  #advance (): void {
+    const matches = this.#tracks.map((t) => t.match).sort((a, b) => b - a)
+    const c = matches[this.writeQuorum - 1] ?? -1
+    // only from the record sealed in this epoch on: an older epoch's record on W replicas is not
+    // yet safe (docs/replication.md, I4)
+    if (c < this.#sealed || c <= this.#committed) return
+    this.#committed = c
+    const ready = this.#waiters.filter((w) => w.seq <= c)
+    this.#waiters = this.#waiters.filter((w) => w.seq > c)
+    for (const w of ready) { w.cancel(); w.resolve() }
+    this.#trimTail()
+  }
+
+  #fail (err: Error): void {
+    if (this.#failure !== undefined || this.#closed) return
+    this.#failure = err
+    this.#rejectAll(err)
+    this.#opts.onFailed?.(err)
+  }
+
+  #rejectAll (err: Error): void {
+    const waiters = this.#waiters
+    this.#waiters = []
+    for (const w of waiters) { w.cancel(); w.reject(err) }
+  }
+
+  // ---- feeding replicas ---------------------------------------------------------------------
+
+  #ownLog (): { segments: readonly Segment[], head: number } {
+    return { segments: this.#segments, head: this.#head }
+  }
+
+  #trimTail (): void {
+    // keep what a replica not yet in step may need, within the bound; older records are read
+    // from a replica that holds them
+    const excess = this.#tail.length - OWNER_TAIL_RECORDS
+    if (excess <= 0) return
+    const drop = Math.min(excess, Math.max(0, this.#committed - this.#tailStart + 1))
+    if (drop <= 0) return
+    this.#tail.splice(0, drop)
+    this.#tailStart += drop
+  }
+
+  #pump (t: Track): void {
+    if (t.busy || t.waiting || this.#closed || this.#failure !== undefined) return
+    if (t.match >= this.#head) return
+    t.busy = true
+    this.#step(t).then((progress) => {
+      t.busy = false
+      if (progress) {
+        t.backoff = RETRY_MIN_MS
+        this.#pump(t)
+      }
+    }, () => {
+      t.busy = false
+      // the replica did not answer: try again later, from where it was
+      t.waiting = true
+      const delay = t.backoff * (0.5 + this.#env.random())
+      t.backoff = Math.min(RETRY_MAX_MS, t.backoff * 2)
+      this.#env.timer(delay, () => {
+        t.waiting = false
+        this.#pump(t)
+      })
+    })
+  }
+
+  /** One request to one replica; true when it moved (the caller pumps again). */
+  async #step (t: Track): Promise<boolean> {
+    const entity = this.entityId
+    if (t.match < 0) {
+      const summary = await this.#env.call(t.node, { op: 'summary', entity })
+      t.summary = summary
+      t.match = matchPoint(this.#ownLog(), summary)
+      return true
+    }
+    const from = t.match + 1
+    let prevEpoch = t.match === 0 ? 0 : this.#epochOf(t.match)
+    if (prevEpoch === undefined) {
+      // older than what the owner keeps of its log: the record itself says
+      const [prev] = await this.#fetch(t.match, 1, t.node)
+      if (prev?.seq !== t.match) throw new Error(`${entity}: no record ${t.match} from a replica in step`)
+      prevEpoch = prev.epoch
+    }
+    const records = from >= this.#tailStart
+      ? this.#tail.slice(from - this.#tailStart, from - this.#tailStart + APPEND_BATCH_RECORDS)
+      : await this.#fetch(from, Math.min(APPEND_BATCH_RECORDS, this.#tailStart - from), t.node)
+    if (records.length === 0) return false
+    const reply: AppendReply = await this.#env.call(t.node, {
+      op: 'append', entity, epoch: this.epoch, activation: this.#opts.activation, prevSeq: t.match, prevEpoch, records
+    })
+    switch (reply.result) {
+      case 'ok': {
+        t.summary = reply.summary
+        t.match = Math.max(t.match, (records[records.length - 1] as StoredRecord).seq)
+        this.#advance()
+        return true
+      }
+      case 'mismatch': {
+        t.summary = reply.summary
+        const m = matchPoint(this.#ownLog(), reply.summary)
+        // no progress by the summaries (the replica is further back than they show): from seq 1
+        t.match = m < t.match ? m : 0
+        return true
+      }
+      case 'stale':
+        this.#fail(new StaleEpochError(entity, this.epoch, reply.promised))
+        return false
+    }
+  }
+
+  /** The epoch of seq in the owner's log, when the tail or the segments know it. */
+  #epochOf (seq: number): number | undefined {
+    if (seq >= this.#tailStart && seq <= this.#head) return (this.#tail[seq - this.#tailStart] as StoredRecord).epoch
+    return epochAt(this.#segments, this.#head, seq)
+  }
+
+  /** Records of the owner's log from seq on (at most limit): from the tail, or from a replica that
+   * holds them in step (this node's own first). */
+  async #fetch (seq: number, limit: number, not?: string): Promise<StoredRecord[]> {
+    if (seq >= this.#tailStart) return this.#tail.slice(seq - this.#tailStart, seq - this.#tailStart + limit)
+    const end = Math.min(seq + limit - 1, this.#tailStart - 1)
+    const sources = this.#tracks.filter((t) => t.node !== not && t.match >= end)
+      .sort((a, b) => (a.node === this.#opts.self ? -1 : b.node === this.#opts.self ? 1 : 0))
+    let lastErr: unknown
+    for (const s of sources) {
+      try {
+        const page = await this.#env.call(s.node, { op: 'read', entity: this.entityId, from: seq, limit: end - seq + 1 })
+        if (page.length > 0 && page[0]?.seq === seq) return page
+      } catch (err) {
+        lastErr = err
+      }
+    }
+    throw new ReplicasUnavailableError(this.entityId, `reading seq ${seq}`, 1, 0, lastErr === undefined ? 'no replica in step holds it' : String((lastErr as Error).message ?? lastErr))
+  }
+}
+
+interface FenceRound {
+  readonly oks: Map<string, LogSummary>
+  readonly refused: number
+  /** The highest promise a refusal reported, if any refused. */
+  readonly highest: number | undefined
+  readonly errors: string[]
+}
+
+/** Sends a fence to every replica; settles once F promised (the others may still answer: their
+ * summaries are not needed) or every replica answered or failed. */
+function fenceRound (env: OwnerEnv, replicas: readonly string[], request: Extract<ReplicaRequest, { op: 'fence' }>, f: number): Promise<FenceRound> {
+  return new Promise((resolve) => {
+    const round = { oks: new Map<string, LogSummary>(), refused: 0, highest: undefined as number | undefined, errors: [] as string[] }
+    let pending = replicas.length
+    let settled = false
+    const settle = (): void => {
+      if (settled) return
+      if (round.oks.size >= f || pending === 0) {
+        settled = true
+        resolve({ ...round, oks: new Map(round.oks) })
+      }
+    }
+    for (const node of replicas) {
+      env.call(node, request).then((reply: FenceReply) => {
+        if (reply.ok) round.oks.set(node, reply.summary)
+        else {
+          round.refused++
+          round.highest = Math.max(round.highest ?? 0, reply.promised)
+        }
+      }, (err: unknown) => {
+        round.errors.push(`${node}: ${(err as Error | undefined)?.message ?? String(err)}`)
+      }).finally(() => {
+        pending--
+        settle()
+      })
+    }
+    if (replicas.length === 0) settle()
+  })
+}
+
+function sleep (env: OwnerEnv, ms: number): Promise<void> {
+  return new Promise((resolve) => { env.timer(ms, resolve) })
+}
+
+function noop (): void {}

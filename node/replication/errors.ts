@@ -1,0 +1,52 @@
+/**
+ * Errors of replication, one class per failure, matched by `name`.
+ */
+
+/** The entity's replicas have promised a newer epoch: another activation owns it now. Nothing this
+ * owner wrote but did not see acknowledged counts; it stops. */
+export class StaleEpochError extends Error {
+  override readonly name = 'StaleEpochError'
+  readonly kind = 'unavailable'
+  readonly epoch: number
+  readonly promised: number
+  constructor (entityId: string, epoch: number, promised: number) {
+    super(`${entityId}: epoch ${epoch} is stale, its replicas promised epoch ${promised} to a newer owner`)
+    this.epoch = epoch
+    this.promised = promised
+  }
+}
+
+/** Too few replicas of the entity's partition answered to take it or to acknowledge a write. */
+export class ReplicasUnavailableError extends Error {
+  override readonly name = 'ReplicasUnavailableError'
+  readonly kind = 'unavailable'
+  readonly needed: number
+  readonly answered: number
+  constructor (entityId: string, what: string, needed: number, answered: number, why = '') {
+    super(`${entityId}: ${what} needs ${needed} replicas, ${answered} answered${why === '' ? '' : ` (${why})`}; retry when more storage nodes are up`)
+    this.needed = needed
+    this.answered = answered
+  }
+}
+
+/** An owner could not take an entity: other activations kept promising newer epochs. */
+export class FenceContendedError extends Error {
+  override readonly name = 'FenceContendedError'
+  readonly kind = 'unavailable'
+  constructor (entityId: string, attempts: number) {
+    super(`${entityId}: another activation took it ${attempts} times in a row (placement disagrees between nodes); retry`)
+  }
+}
+
+/** A request to a replica that breaks the protocol (from a peer holding the key, or a bug). */
+export class InvalidReplicaRequestError extends Error {
+  override readonly name = 'InvalidReplicaRequestError'
+  readonly kind = 'invalid'
+}
+
+/** The owner's log closed (the entity stopped) while a write waited. */
+export class EntityLogClosedError extends Error {
+  override readonly name = 'EntityLogClosedError'
+  readonly kind = 'unavailable'
+  constructor (entityId: string) { super(`${entityId}: its journal was closed (the entity stopped)`) }
+}

@@ -1,0 +1,183 @@
+import { EMPTY_SUMMARY, epochAt, withRecords } from './log-summary.ts'
+import type { LogSummary } from './log-summary.ts'
+import type {
+  AppendReply, FenceReply, ReplicaRequest, ReplyOf, SaveSnapshotReply, StoredRecord, StoredSnapshot
+} from './replica-protocol.ts'
+
+/** A replica's durable state of one entity besides its records. */
+export interface ReplicaState {
+  readonly summary: LogSummary
+  /** The activation that `summary.promised` was promised to. */
+  readonly promisedBy: string
+}
+
+/** One durable, atomic change of one entity on a replica. */
+export interface ReplicaChange {
+  readonly state: ReplicaState
+  /** Records with seq in [removeFrom, the previous head] are removed first. */
+  readonly removeFrom?: number
+  readonly records?: readonly StoredRecord[]
+  readonly snapshot?: StoredSnapshot
+}
+
+/**
+ * The disk under a replica: the node's LevelDB (level-replica-storage.ts), or the simulation's disk
+ * that loses what was not yet durable when its node crashes.
+ */
+export interface ReplicaStorage {
+  /** The entity's state, or undefined for an entity this replica never saw. */
+  load (entity: string): Promise<ReplicaState | undefined>
+  /** Applies a change atomically; resolves once it is durable (fsync, per journal-sync). */
+  write (entity: string, previousHead: number, change: ReplicaChange): Promise<void>
+  /** Records with seq >= from, in order, at most `limit`; each one's seal verified. */
+  read (entity: string, from: number, limit: number): Promise<StoredRecord[]>
+  loadSnapshot (entity: string): Promise<StoredSnapshot | undefined>
+}
+
+export interface ReplicaCoreStats {
+  fences: number
+  appends: number
+  records: number
+  staleRefusals: number
+  mismatches: number
+}
+
+/** Entities whose state a replica keeps in memory (the rest are loaded on demand). */
+const STATE_CACHE = 50_000
+
+/**
+ * One replica: answers owners' requests for the entities of a partition (docs/replication.md,
+ * steps 1–4 as a replica sees them). Requests of one entity are handled one at a time, in arrival
+ * order; different entities' go concurrently, so their writes share the disk's group commit.
+ * Every promise and record is durable before it is answered.
+ */
+export class ReplicaCore {
+  readonly stats: ReplicaCoreStats = { fences: 0, appends: 0, records: 0, staleRefusals: 0, mismatches: 0 }
+  readonly #storage: ReplicaStorage
+  readonly #states = new Map<string, ReplicaState>()
+  readonly #queues = new Map<string, Promise<unknown>>()
+
+  constructor (storage: ReplicaStorage) {
+    this.#storage = storage
+  }
+
+  /** Handles a request that was already checked (checkReplicaRequest). */
+  handle<R extends ReplicaRequest> (request: R): Promise<ReplyOf<R>> {
+    const entity = request.entity
+    const previous = this.#queues.get(entity) ?? Promise.resolve()
+    const run = previous.then(() => this.#handle(request), () => this.#handle(request))
+    const settled = run.catch(noop)
+    this.#queues.set(entity, settled)
+    void settled.then(() => { if (this.#queues.get(entity) === settled) this.#queues.delete(entity) })
+    return run as Promise<ReplyOf<R>>
+  }
+
+  async #handle (request: ReplicaRequest): Promise<unknown> {
+    switch (request.op) {
+      case 'fence': return await this.#fence(request.entity, request.epoch, request.activation)
+      case 'append': return await this.#append(request)
+      case 'read': return await this.#storage.read(request.entity, request.from, request.limit)
+      case 'summary': return (await this.#state(request.entity)).summary
+      case 'save-snapshot': return await this.#saveSnapshot(request.entity, request.epoch, request.snapshot)
+      case 'load-snapshot': return (await this.#storage.loadSnapshot(request.entity)) ?? null
+    }
+  }
+
+  async #state (entity: string): Promise<ReplicaState> {
+    const cached = this.#states.get(entity)
+    if (cached !== undefined) return cached
+    const loaded = await this.#storage.load(entity) ?? { summary: EMPTY_SUMMARY, promisedBy: '' }
+    this.#remember(entity, loaded)
+    return loaded
+  }
+
+  async #commit (entity: string, previous: ReplicaState, change: ReplicaChange): Promise<void> {
+    // the cache changes only once the change is durable: a failed write leaves what the disk has
+    await this.#storage.write(entity, previous.summary.head, change)
+    this.#remember(entity, change.state)
+  }
+
+  async #fence (entity: string, epoch: number, activation: string): Promise<FenceReply> {
+    this.stats.fences++
+    const st = await this.#state(entity)
+    const promised = st.summary.promised
+    if (epoch === promised && activation === st.promisedBy) return { ok: true, summary: st.summary }
+    if (epoch <= promised) return { ok: false, promised }
+    const next: ReplicaState = { summary: { ...st.summary, promised: epoch }, promisedBy: activation }
+    await this.#commit(entity, st, { state: next })
+    return { ok: true, summary: next.summary }
+  }
+
+  async #append (request: Extract<ReplicaRequest, { op: 'append' }>): Promise<AppendReply> {
+    const { entity, epoch, activation, prevSeq, prevEpoch, records } = request
+    this.stats.appends++
+    const st = await this.#state(entity)
+    const s = st.summary
+    // an older epoch, or (never with a correct owner) the same epoch from another activation
+    if (epoch < s.promised || (epoch === s.promised && activation !== st.promisedBy)) {
+      this.stats.staleRefusals++
+      return { result: 'stale', promised: s.promised }
+    }
+    if (prevSeq > 0 && (prevSeq > s.head || await this.#epochOf(entity, s, prevSeq) !== prevEpoch)) {
+      this.stats.mismatches++
+      return { result: 'mismatch', summary: s }
+    }
+    // records it already holds (same seq, same epoch) are skipped; from the first it does not hold,
+    // everything it has of another epoch goes (never acknowledged: docs/replication.md, I3–I5)
+    let i = 0
+    while (i < records.length) {
+      const rec = records[i] as StoredRecord
+      if (rec.seq > s.head || await this.#epochOf(entity, s, rec.seq) !== rec.epoch) break
+      i++
+    }
+    const fresh = records.slice(i)
+    const raise = epoch > s.promised
+    if (fresh.length === 0 && !raise) return { result: 'ok', summary: s }
+    const first = fresh[0]
+    const segments = first === undefined ? s.segments : withRecords(s.segments, first.seq, fresh.map((r) => r.epoch))
+    const last = fresh[fresh.length - 1]
+    const summary: LogSummary = {
+      promised: Math.max(s.promised, epoch),
+      head: last === undefined ? s.head : last.seq,
+      headEpoch: last === undefined ? s.headEpoch : last.epoch,
+      segments,
+      snapshotSeq: s.snapshotSeq
+    }
+    const next: ReplicaState = { summary, promisedBy: raise ? activation : st.promisedBy }
+    await this.#commit(entity, st, {
+      state: next,
+      ...(first !== undefined && first.seq <= s.head && { removeFrom: first.seq }),
+      ...(fresh.length > 0 && { records: fresh })
+    })
+    this.stats.records += fresh.length
+    return { result: 'ok', summary }
+  }
+
+  async #saveSnapshot (entity: string, epoch: number, snapshot: StoredSnapshot): Promise<SaveSnapshotReply> {
+    const st = await this.#state(entity)
+    if (epoch < st.summary.promised) return { result: 'stale', promised: st.summary.promised }
+    if (snapshot.seq <= st.summary.snapshotSeq) return { result: 'ok' }
+    const next: ReplicaState = { summary: { ...st.summary, snapshotSeq: snapshot.seq }, promisedBy: st.promisedBy }
+    await this.#commit(entity, st, { state: next, snapshot })
+    return { result: 'ok' }
+  }
+
+  /** The epoch of the record at seq (≤ head): from the summary, or the record when it is older. */
+  async #epochOf (entity: string, s: LogSummary, seq: number): Promise<number | undefined> {
+    const known = epochAt(s.segments, s.head, seq)
+    if (known !== undefined) return known
+    const [rec] = await this.#storage.read(entity, seq, 1)
+    return rec?.seq === seq ? rec.epoch : undefined
+  }
+
+  #remember (entity: string, state: ReplicaState): void {
+    this.#states.delete(entity)
+    if (this.#states.size >= STATE_CACHE) {
+      const oldest = this.#states.keys().next()
+      if (oldest.done !== true) this.#states.delete(oldest.value)
+    }
+    this.#states.set(entity, state)
+  }
+}
+
+function noop (): void {}

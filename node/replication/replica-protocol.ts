@@ -1,0 +1,112 @@
+import { MAX_ENTITY_ID_LENGTH, READ_PAGE_RECORDS, APPEND_BATCH_RECORDS } from './constants.ts'
+import { InvalidReplicaRequestError } from './errors.ts'
+import type { LogSummary } from './log-summary.ts'
+
+/** One record of an entity's log as replicas keep it: the event and the epoch that wrote it. */
+export interface StoredRecord {
+  readonly seq: number
+  readonly epoch: number
+  readonly event: unknown
+}
+
+export interface StoredSnapshot {
+  readonly seq: number
+  readonly state: unknown
+}
+
+/**
+ * What an owner asks of a replica (docs/replication.md). `activation` names one activation of the
+ * entity (unique per start), so that a fence asked again by the same one is answered yes.
+ */
+export type ReplicaRequest =
+  | { readonly op: 'fence', readonly entity: string, readonly epoch: number, readonly activation: string }
+  | {
+    readonly op: 'append'
+    readonly entity: string
+    readonly epoch: number
+    readonly activation: string
+    /** The record before the first one sent, as the owner's log has it (0, 0: the log's start). */
+    readonly prevSeq: number
+    readonly prevEpoch: number
+    readonly records: readonly StoredRecord[]
+  }
+  | { readonly op: 'read', readonly entity: string, readonly from: number, readonly limit: number }
+  | { readonly op: 'summary', readonly entity: string }
+  | { readonly op: 'save-snapshot', readonly entity: string, readonly epoch: number, readonly snapshot: StoredSnapshot }
+  | { readonly op: 'load-snapshot', readonly entity: string }
+
+export type FenceReply = { readonly ok: true, readonly summary: LogSummary } | { readonly ok: false, readonly promised: number }
+export type AppendReply =
+  | { readonly result: 'ok', readonly summary: LogSummary }
+  /** The replica promised a newer epoch: the sender is a stale owner. */
+  | { readonly result: 'stale', readonly promised: number }
+  /** The replica has no record `prev` of that epoch: resend from where the logs part. */
+  | { readonly result: 'mismatch', readonly summary: LogSummary }
+export type SaveSnapshotReply = { readonly result: 'ok' } | { readonly result: 'stale', readonly promised: number }
+
+/** The reply type of each request. */
+export type ReplyOf<R extends ReplicaRequest> =
+  R extends { op: 'fence' } ? FenceReply
+    : R extends { op: 'append' } ? AppendReply
+      : R extends { op: 'read' } ? StoredRecord[]
+        : R extends { op: 'summary' } ? LogSummary
+          : R extends { op: 'save-snapshot' } ? SaveSnapshotReply
+            : R extends { op: 'load-snapshot' } ? StoredSnapshot | null
+              : never
+
+const OPS = new Set(['fence', 'append', 'read', 'summary', 'save-snapshot', 'load-snapshot'])
+
+/**
+ * Checks a request that arrived from another node before it touches a replica: anything malformed
+ * is refused with InvalidReplicaRequestError (the sender is told; nothing is stored).
+ */
+export function checkReplicaRequest (value: unknown): ReplicaRequest {
+  const fail = (why: string): never => { throw new InvalidReplicaRequestError(`replica request: ${why}`) }
+  const r = value as Record<string, unknown> | null
+  if (r === null || typeof r !== 'object' || Array.isArray(r)) return fail('not an object')
+  if (typeof r.op !== 'string' || !OPS.has(r.op)) fail(`unknown op ${JSON.stringify(String(r.op)).slice(0, 40)}`)
+  if (!isEntityId(r.entity)) fail(`entity must be "type/key" of at most ${MAX_ENTITY_ID_LENGTH} printable characters`)
+  switch (r.op) {
+    case 'fence':
+      if (!isEpoch(r.epoch) || r.epoch < 1) fail('fence: epoch must be a positive safe integer')
+      if (!isActivation(r.activation)) fail('fence: activation must be a short string')
+      break
+    case 'append': {
+      if (!isEpoch(r.epoch) || r.epoch < 1) fail('append: epoch must be a positive safe integer')
+      if (!isActivation(r.activation)) fail('append: activation must be a short string')
+      if (!isSeq(r.prevSeq) || !isEpoch(r.prevEpoch) || (r.prevSeq === 0) !== (r.prevEpoch === 0)) fail('append: prevSeq and prevEpoch must both be 0 or both positive')
+      if (!Array.isArray(r.records) || r.records.length === 0 || r.records.length > APPEND_BATCH_RECORDS) fail(`append: records must be 1-${APPEND_BATCH_RECORDS}`)
+      let seq = r.prevSeq as number
+      let epoch = r.prevEpoch as number
+      for (const rec of r.records as unknown[]) {
+        const x = rec as Record<string, unknown> | null
+        if (x === null || typeof x !== 'object' || !('event' in x)) fail('append: each record needs seq, epoch, event')
+        if (x?.seq !== ++seq) fail(`append: records must be consecutive from prevSeq + 1 (expected seq ${seq})`)
+        if (!isEpoch(x?.epoch) || (x?.epoch as number) < epoch || (x?.epoch as number) > (r.epoch as number) || x?.epoch === 0) {
+          fail('append: record epochs must not go down and not exceed the request epoch')
+        }
+        epoch = x?.epoch as number
+      }
+      break
+    }
+    case 'read':
+      if (!isSeq(r.from) || r.from < 1 || !isSeq(r.limit) || r.limit < 1 || r.limit > READ_PAGE_RECORDS) fail(`read: from >= 1 and limit 1-${READ_PAGE_RECORDS}`)
+      break
+    case 'save-snapshot': {
+      if (!isEpoch(r.epoch) || r.epoch < 1) fail('save-snapshot: epoch must be a positive safe integer')
+      const s = r.snapshot as Record<string, unknown> | null
+      if (s === null || typeof s !== 'object' || !isSeq(s.seq) || s.seq < 1 || !('state' in s)) fail('save-snapshot: snapshot must be { seq >= 1, state }')
+      break
+    }
+  }
+  return r as unknown as ReplicaRequest
+}
+
+export function isEntityId (v: unknown): v is string {
+  // eslint-disable-next-line no-control-regex
+  return typeof v === 'string' && v.length <= MAX_ENTITY_ID_LENGTH && v.indexOf('/') > 0 && !/[\x00-\x1f]/.test(v)
+}
+
+function isSeq (v: unknown): v is number { return Number.isSafeInteger(v) && (v as number) >= 0 }
+function isEpoch (v: unknown): v is number { return Number.isSafeInteger(v) && (v as number) >= 0 }
+function isActivation (v: unknown): v is string { return typeof v === 'string' && v.length > 0 && v.length <= 128 }

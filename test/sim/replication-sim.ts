@@ -1,0 +1,278 @@
+/**
+ * One seeded run of the replication protocol under faults (docs/replication.md), with its
+ * invariants checked at every durable write and every acknowledgement, and the whole journal of
+ * every entity checked at the end after the network heals:
+ * - no acknowledged record is ever removed from a replica that held it, and each is on W replicas
+ *   when acknowledged;
+ * - no two acknowledged records hold one (entity, seq);
+ * - a replica's promised epoch never goes down; no two activations hold one epoch;
+ * - a replica never stores an append of an epoch below what it promised (a stale owner's append
+ *   never lands);
+ * - at the end a new owner recovers every acknowledged record at its seq, nothing twice, nothing
+ *   that was never sent, and every replica holds the same journal.
+ */
+import { EntityLog } from '../../node/replication/index.ts'
+import { SimWorld } from './sim-world.ts'
+import type { DiskEntity } from './sim-world.ts'
+import type { ReplicaChange } from '../../node/replication/index.ts'
+
+export interface SimOptions {
+  /** Virtual ms of faults and writes before the network heals. @default 6000 */
+  readonly durationMs?: number
+  readonly log?: (line: string) => void
+  /** A disk that silently drops some records it was asked to keep: only to show that the checks
+   * catch a replica that loses what it acknowledged. */
+  readonly faultyDisk?: boolean
+}
+
+export interface SimResult {
+  readonly seed: number
+  readonly violations: string[]
+  readonly config: { nodes: number, replicas: number, writeQuorum: number, entities: number }
+  readonly stats: { acked: number, sent: number, activations: number, opened: number, stale: number, crashes: number, partitions: number, steps: number, virtualMs: number }
+}
+
+interface Activation {
+  readonly id: string
+  readonly node: string
+  readonly entity: string
+  log: EntityLog | undefined
+  dead: boolean
+}
+
+export async function runSeed (seed: number, options: SimOptions = {}): Promise<SimResult> {
+  const world = new SimWorld(seed)
+  const rnd = world.random
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)] as T
+  const say = options.log ?? (() => {})
+  const duration = options.durationMs ?? 6000
+
+  const nodeCount = 3 + Math.floor(rnd() * 3)
+  const names = Array.from({ length: nodeCount }, (_, i) => `n${i + 1}`)
+  if (options.faultyDisk === true) {
+    const storageOf = world.storageOf.bind(world)
+    world.storageOf = (node) => {
+      const storage = storageOf(node)
+      return { ...storage, write: (entity, previousHead, change) => storage.write(entity, previousHead, rnd() < 0.05 ? { ...change, records: change.records?.slice(1) } : change) }
+    }
+  }
+  for (const n of names) world.addNode(n)
+  const R = pick([1, 3, 3, 3, nodeCount].filter((r) => r <= nodeCount))
+  const W = rnd() < 0.7 ? Math.floor(R / 2) + 1 : 1 + Math.floor(rnd() * R)
+  const entityCount = 1 + Math.floor(rnd() * 3)
+  const entities = Array.from({ length: entityCount }, (_, i) => `room/r${i}`)
+  const replicasOf = new Map(entities.map((e) => [e, shuffle([...names], rnd).slice(0, R)]))
+  world.faults.drop = pick([0, 0.01, 0.05, 0.2])
+  world.faults.meanDelayMs = pick([1, 3, 20])
+  world.faults.crashAfterReply = pick([0, 0.005, 0.02, 0.05])
+  const config = { nodes: nodeCount, replicas: R, writeQuorum: W, entities: entityCount }
+  say(`seed ${seed}: ${JSON.stringify(config)}, drop ${world.faults.drop}, delay ~${world.faults.meanDelayMs} ms, crash after reply ${world.faults.crashAfterReply}`)
+
+  const violations: string[] = []
+  const violate = (what: string): void => {
+    if (violations.length < 20) violations.push(`t=${world.now.toFixed(2)} ${what}`)
+  }
+  const stats = { acked: 0, sent: 0, activations: 0, opened: 0, stale: 0, crashes: 0, partitions: 0, steps: 0, virtualMs: 0 }
+  /** entity → seq → value acknowledged there. */
+  const acked = new Map<string, Map<number, string>>(entities.map((e) => [e, new Map()]))
+  const sent = new Set<string>()
+  /** entity → epoch → activation that opened with it. */
+  const epochs = new Map<string, Map<number, string>>(entities.map((e) => [e, new Map()]))
+
+  const holds = (disk: DiskEntity | undefined, seq: number, value: string): boolean => (disk?.records.get(seq)?.event as { v?: string } | undefined)?.v === value
+
+  world.watchWrite = (node: string, entity: string, before: DiskEntity | undefined, change: ReplicaChange) => {
+    const prevPromised = before?.state.summary.promised ?? 0
+    if (change.state.summary.promised < prevPromised) violate(`${node} ${entity}: promised went down ${prevPromised} -> ${change.state.summary.promised}`)
+    for (const r of change.records ?? []) {
+      if (r.epoch > change.state.summary.promised) violate(`${node} ${entity}: stored seq ${r.seq} of epoch ${r.epoch} above its promise ${change.state.summary.promised}`)
+    }
+    if (change.records !== undefined && change.records.length > 0 && prevPromised > change.state.summary.promised) violate(`${node} ${entity}: stale append stored`)
+    // an acknowledged record never leaves a replica that held it
+    const after = new Map(before?.records ?? [])
+    if (change.removeFrom !== undefined) for (let s = change.removeFrom; s <= (before?.state.summary.head ?? 0); s++) after.delete(s)
+    for (const r of change.records ?? []) after.set(r.seq, r)
+    for (const [seq, value] of acked.get(entity) ?? []) {
+      if (holds(before, seq, value) && (after.get(seq)?.event as { v?: string } | undefined)?.v !== value) {
+        violate(`${node} ${entity}: acknowledged seq ${seq} (${value}) removed or changed`)
+      }
+    }
+  }
+
+  const holders = (entity: string, seq: number, value: string): number =>
+    (replicasOf.get(entity) ?? []).filter((n) => holds(world.node(n).disk.get(entity), seq, value)).length
+
+  let activationN = 0
+  const live: Activation[] = []
+
+  const activate = (entity: string, node: string): void => {
+    if (!world.node(node).up) return
+    const a: Activation = { id: `a${++activationN}`, node, entity, log: undefined, dead: false }
+    stats.activations++
+    live.push(a)
+    const generation = world.node(node).generation
+    EntityLog.open({
+      entityId: entity,
+      replicas: replicasOf.get(entity) ?? [],
+      writeQuorum: W,
+      activation: a.id,
+      self: node,
+      env: world.ownerEnv(node),
+      appendTimeoutMs: 1500,
+      onFailed: (err) => {
+        a.dead = true
+        if (err.name === 'StaleEpochError') stats.stale++
+      }
+    }).then((log) => {
+      if (world.node(node).generation !== generation) return
+      stats.opened++
+      a.log = log
+      const byEpoch = epochs.get(entity) as Map<number, string>
+      const other = byEpoch.get(log.epoch)
+      if (other !== undefined && other !== a.id) violate(`${entity}: epoch ${log.epoch} held by ${other} and ${a.id}`)
+      byEpoch.set(log.epoch, a.id)
+      say(`${a.id} on ${node} took ${entity} at epoch ${log.epoch}, head ${log.head}`)
+      writeLoop(a, generation)
+    }, (err: Error) => {
+      a.dead = true
+      say(`${a.id} on ${node} could not take ${entity}: ${err.name}`)
+    })
+  }
+
+  let valueN = 0
+  const writeLoop = (a: Activation, generation: number): void => {
+    const step = (): void => {
+      const log = a.log
+      if (log === undefined || a.dead || world.now > duration || world.node(a.node).generation !== generation) return
+      const count = 1 + Math.floor(rnd() * 3)
+      const records = Array.from({ length: count }, (_, i) => {
+        const v = `${a.id}.${++valueN}`
+        sent.add(v)
+        return { seq: log.head + 1 + i, event: { v } }
+      })
+      stats.sent += count
+      log.append(records).then(() => {
+        for (const r of records) {
+          const map = acked.get(a.entity) as Map<number, string>
+          const v = (r.event as { v: string }).v
+          const other = map.get(r.seq)
+          if (other !== undefined && other !== v) violate(`${a.entity} seq ${r.seq}: acknowledged ${other} and ${v}`)
+          map.set(r.seq, v)
+          stats.acked++
+          const h = holders(a.entity, r.seq, v)
+          if (h < W) violate(`${a.entity} seq ${r.seq} (${v}) acknowledged with ${h} < W=${W} replicas holding it`)
+        }
+      }, () => { a.dead = true })
+      world.at(rnd() * 8, step)
+    }
+    step()
+  }
+
+  // the schedule of faults and activations
+  const schedule = (t: number, fn: () => void): void => { world.at(t, fn) }
+  for (const e of entities) schedule(rnd() * 50, () => { activate(e, pick(names)) })
+  let t = 0
+  while (t < duration) {
+    t += 20 + rnd() * 300
+    const roll = rnd()
+    if (roll < 0.35) {
+      schedule(t, () => { activate(pick(entities), pick(names)) })
+    } else if (roll < 0.6) {
+      const victim = pick(names)
+      const down = 20 + rnd() * 1500
+      schedule(t, () => {
+        if (!world.node(victim).up) return
+        stats.crashes++
+        say(`crash ${victim} for ${down.toFixed(0)} ms`)
+        world.crash(victim)
+        world.at(down, () => { world.restart(victim) })
+      })
+    } else if (roll < 0.8) {
+      const shuffled = shuffle([...names], rnd)
+      const cutAt = 1 + Math.floor(rnd() * (names.length - 1))
+      const length = 50 + rnd() * 2000
+      schedule(t, () => {
+        stats.partitions++
+        say(`partition ${shuffled.slice(0, cutAt).join(',')} | ${shuffled.slice(cutAt).join(',')} for ${length.toFixed(0)} ms`)
+        world.partition(shuffled.slice(0, cutAt), shuffled.slice(cutAt))
+        world.at(length, () => { world.heal() })
+      })
+    } else {
+      schedule(t, () => { world.faults.drop = pick([0, 0.01, 0.05, 0.3]) })
+    }
+  }
+  await world.run(duration + 3000)
+
+  // heal everything, then a last owner per entity must recover every acknowledged record
+  for (const n of names) world.restart(n)
+  world.heal()
+  world.faults.drop = 0
+  world.faults.crashAfterReply = 0
+  const final = new Map<string, EntityLog>()
+  for (const entity of entities) {
+    let log: EntityLog | undefined
+    for (let attempt = 0; attempt < 10 && log === undefined; attempt++) {
+      const opening = EntityLog.open({ entityId: entity, replicas: replicasOf.get(entity) ?? [], writeQuorum: W, activation: `final-${entity}-${attempt}`, self: names[0], env: world.ownerEnv(names[0] as string), appendTimeoutMs: 5000 })
+      let outcome: EntityLog | Error | undefined
+      opening.then((l) => { outcome = l }, (err: Error) => { outcome = err })
+      await world.run(world.now + 20_000)
+      if (outcome instanceof EntityLog) log = outcome
+      else say(`final open of ${entity}: ${String(outcome)}`)
+    }
+    if (log === undefined) {
+      violate(`${entity}: no owner could take it after healing (all nodes up, no faults)`)
+      continue
+    }
+    final.set(entity, log)
+  }
+  await world.run(world.now + 10_000)
+  for (const [entity, log] of final) {
+    // never await what the world settles: run the world, then look
+    let records: Array<{ seq: number, event: unknown }> | undefined
+    log.read(1, 1_000_000).then((r) => { records = r }, (err: unknown) => { violate(`${entity}: final read failed: ${String(err)}`) })
+    await world.run(world.now + 10_000)
+    if (records === undefined) {
+      violate(`${entity}: final read did not finish`)
+      records = []
+    }
+    const map = acked.get(entity) as Map<number, string>
+    const seen = new Set<string>()
+    records.forEach((r, i) => {
+      const v = (r.event as { v: string }).v
+      if (r.seq !== i + 1) violate(`${entity}: final journal has seq ${r.seq} at position ${i + 1}`)
+      if (seen.has(v)) violate(`${entity}: ${v} appears twice`)
+      if (!sent.has(v)) violate(`${entity}: ${v} was never sent`)
+      seen.add(v)
+    })
+    for (const [seq, v] of map) {
+      const got = (records[seq - 1]?.event as { v?: string } | undefined)?.v
+      if (got !== v) violate(`${entity}: acknowledged seq ${seq} = ${v} lost (final journal has ${String(got)} there, head ${log.head})`)
+    }
+    // every replica in step with the owner holds the same journal
+    for (const { node, match } of log.replicaMatches()) {
+      if (match !== log.head && log.head > 0) {
+        violate(`${entity}: replica ${node} at ${match}, not at the head ${log.head}, after healing`)
+        continue
+      }
+      const disk = world.node(node).disk.get(entity)
+      const beyond = [...(disk?.records.keys() ?? [])].filter((s) => s > (disk?.state.summary.head ?? 0))
+      if (beyond.length > 0) violate(`${entity}: replica ${node} keeps records past its head ${disk?.state.summary.head}: ${beyond.slice(0, 3).join(',')}`)
+      for (let s = 1; s <= log.head; s++) {
+        const v = (disk?.records.get(s)?.event as { v?: string } | undefined)?.v
+        if (v !== (records[s - 1]?.event as { v?: string } | undefined)?.v) { violate(`${entity}: replica ${node} differs at seq ${s}`); break }
+      }
+    }
+    log.close()
+  }
+  stats.steps = world.steps
+  stats.virtualMs = Math.round(world.now)
+  return { seed, violations, config, stats }
+}
+
+function shuffle<T> (xs: T[], rnd: () => number): T[] {
+  for (let i = xs.length - 1; i > 0; i--) {
+    const j = Math.floor(rnd() * (i + 1));
+    [xs[i], xs[j]] = [xs[j] as T, xs[i] as T]
+  }
+  return xs
+}

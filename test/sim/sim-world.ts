@@ -1,0 +1,293 @@
+/**
+ * A deterministic world for the replication protocol: one seed drives a PRNG, a virtual clock and
+ * an event queue; nodes have disks that keep only what reached them durably and lose writes in
+ * flight when their node crashes; a network drops, delays (and so reorders) and partitions
+ * messages. The protocol code (ReplicaCore, EntityLog) runs unchanged on top: only its disk, its
+ * network, its clock and its randomness are this world's. One seed replays one run exactly.
+ */
+import { ReplicaCore, checkReplicaRequest } from '../../node/replication/index.ts'
+import type { OwnerEnv, ReplicaChange, ReplicaRequest, ReplicaState, ReplicaStorage, ReplyOf, StoredRecord, StoredSnapshot } from '../../node/replication/index.ts'
+
+/** mulberry32: small, fast, and the same sequence for the same seed on every machine. */
+export function prng (seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6D2B79F5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+interface Event { readonly at: number, readonly n: number, readonly fn: () => void }
+
+/** A binary heap of events by time, then by the order they were scheduled. */
+class EventQueue {
+  readonly #heap: Event[] = []
+  get size (): number { return this.#heap.length }
+  push (e: Event): void {
+    const h = this.#heap
+    h.push(e)
+    let i = h.length - 1
+    while (i > 0) {
+      const p = (i - 1) >> 1
+      if (!before(h[i] as Event, h[p] as Event)) break;
+      [h[i], h[p]] = [h[p] as Event, h[i] as Event]
+      i = p
+    }
+  }
+
+  pop (): Event | undefined {
+    const h = this.#heap
+    const top = h[0]
+    const last = h.pop()
+    if (h.length > 0 && last !== undefined) {
+      h[0] = last
+      let i = 0
+      for (;;) {
+        const l = 2 * i + 1
+        const r = l + 1
+        let m = i
+        if (l < h.length && before(h[l] as Event, h[m] as Event)) m = l
+        if (r < h.length && before(h[r] as Event, h[m] as Event)) m = r
+        if (m === i) break;
+        [h[i], h[m]] = [h[m] as Event, h[i] as Event]
+        i = m
+      }
+    }
+    return top
+  }
+}
+
+function before (a: Event, b: Event): boolean { return a.at < b.at || (a.at === b.at && a.n < b.n) }
+
+/** What an entity's copy looks like on a disk. */
+export interface DiskEntity {
+  state: ReplicaState
+  records: Map<number, StoredRecord>
+  snapshot: StoredSnapshot | undefined
+}
+
+/** Watches every durable write (the checker's hook). */
+export type WriteWatcher = (node: string, entity: string, before: DiskEntity | undefined, change: ReplicaChange) => void
+
+export interface NetworkFaults {
+  /** Probability that one message is lost. */
+  drop: number
+  /** Probability that a node crashes right after it sent a reply (down for 1-300 ms): finds what
+   * a replica answered but did not keep. */
+  crashAfterReply: number
+  /** Delay of a message: min + an exponential tail with this mean, in ms. */
+  minDelayMs: number
+  meanDelayMs: number
+}
+
+export class SimNode {
+  readonly id: string
+  up = true
+  /** Bumped on every crash: callbacks of an older generation are dropped. */
+  generation = 0
+  readonly disk = new Map<string, DiskEntity>()
+  core: ReplicaCore
+
+  constructor (id: string, world: SimWorld) {
+    this.id = id
+    this.core = new ReplicaCore(world.storageOf(this))
+  }
+}
+
+export class SimWorld {
+  readonly random: () => number
+  readonly nodes = new Map<string, SimNode>()
+  readonly faults: NetworkFaults = { drop: 0, crashAfterReply: 0, minDelayMs: 0.2, meanDelayMs: 2 }
+  /** Pairs of nodes that cannot talk (both ways), as "a|b" with a < b. */
+  readonly cut = new Set<string>()
+  /** How long a caller waits for a reply. */
+  callTimeoutMs = 200
+  watchWrite: WriteWatcher = () => {}
+  #now = 0
+  #n = 0
+  readonly #queue = new EventQueue()
+  steps = 0
+
+  constructor (seed: number) {
+    this.random = prng(seed)
+  }
+
+  get now (): number { return this.#now }
+
+  at (delayMs: number, fn: () => void): () => void {
+    let cancelled = false
+    this.#queue.push({ at: this.#now + Math.max(0, delayMs), n: this.#n++, fn: () => { if (!cancelled) fn() } })
+    return () => { cancelled = true }
+  }
+
+  addNode (id: string): SimNode {
+    const node = new SimNode(id, this)
+    this.nodes.set(id, node)
+    return node
+  }
+
+  node (id: string): SimNode {
+    const n = this.nodes.get(id)
+    if (n === undefined) throw new Error(`no node ${id}`)
+    return n
+  }
+
+  /** The node stops: writes not yet durable are lost, messages to and from it vanish. */
+  crash (id: string): void {
+    const n = this.node(id)
+    n.up = false
+    n.generation++
+  }
+
+  /** The node starts again from its disk, with a fresh replica (nothing in memory kept). */
+  restart (id: string): void {
+    const n = this.node(id)
+    if (n.up) return
+    n.up = true
+    n.generation++
+    n.core = new ReplicaCore(this.storageOf(n))
+  }
+
+  partition (sideA: readonly string[], sideB: readonly string[]): void {
+    for (const a of sideA) for (const b of sideB) if (a !== b) this.cut.add(pair(a, b))
+  }
+
+  heal (): void { this.cut.clear() }
+
+  canTalk (a: string, b: string): boolean { return a === b || !this.cut.has(pair(a, b)) }
+
+  #delay (): number {
+    return this.faults.minDelayMs - this.faults.meanDelayMs * Math.log(1 - this.random())
+  }
+
+  /** A request from `from` to the replica on `to`, with the world's losses, delays and timeout. */
+  call<R extends ReplicaRequest> (from: string, to: string, request: R): Promise<ReplyOf<R>> {
+    const caller = this.node(from)
+    const generation = caller.generation
+    return new Promise<ReplyOf<R>>((resolve, reject) => {
+      let done = false
+      const cancelTimeout = this.at(this.callTimeoutMs, () => {
+        if (done || caller.generation !== generation) return
+        done = true
+        reject(new Error(`${to} did not answer within ${this.callTimeoutMs} ms`))
+      })
+      const lost = (): boolean => !this.canTalk(from, to) || this.random() < this.faults.drop
+      if (lost()) return
+      const copy = structuredClone(request)
+      this.at(this.#delay(), () => {
+        const target = this.node(to)
+        if (!target.up) return
+        const targetGeneration = target.generation
+        let checked: ReplicaRequest
+        try {
+          checked = checkReplicaRequest(copy)
+        } catch (err) {
+          reject(err)
+          return
+        }
+        target.core.handle(checked).then((reply) => {
+          if (target.generation !== targetGeneration || lost()) return
+          const answer = structuredClone(reply)
+          if (this.random() < this.faults.crashAfterReply) {
+            this.crash(to)
+            this.at(1 + this.random() * 300, () => { this.restart(to) })
+          }
+          this.at(this.#delay(), () => {
+            if (done || caller.generation !== generation) return
+            done = true
+            cancelTimeout()
+            resolve(answer as ReplyOf<R>)
+          })
+        }, (err: unknown) => {
+          if (target.generation !== targetGeneration) return
+          this.at(this.#delay(), () => {
+            if (done || caller.generation !== generation) return
+            done = true
+            cancelTimeout()
+            reject(err as Error)
+          })
+        })
+      })
+    })
+  }
+
+  /** The environment an owner on `node` runs in: its timers die with its node. */
+  ownerEnv (node: string): OwnerEnv {
+    const n = this.node(node)
+    const generation = n.generation
+    return {
+      call: (to, request) => this.call(node, to, request),
+      timer: (ms, fn) => this.at(ms, () => { if (n.generation === generation) fn() }),
+      random: this.random,
+      now: () => this.#now
+    }
+  }
+
+  storageOf (n: SimNode): ReplicaStorage {
+    return {
+      load: async (entity) => {
+        const e = n.disk.get(entity)
+        return e === undefined ? undefined : e.state
+      },
+      write: (entity, previousHead, change) => {
+        const generation = n.generation
+        return new Promise<void>((resolve) => {
+          // an fsync takes a while; a crash before it lands loses the write (it never resolves)
+          this.at(0.05 + this.random() * 1.5, () => {
+            if (n.generation !== generation) return
+            const before = n.disk.get(entity)
+            this.watchWrite(n.id, entity, before === undefined ? undefined : { ...before, records: new Map(before.records) }, change)
+            const e = before ?? { state: change.state, records: new Map(), snapshot: undefined }
+            if (change.removeFrom !== undefined) for (let s = change.removeFrom; s <= previousHead; s++) e.records.delete(s)
+            for (const r of change.records ?? []) e.records.set(r.seq, structuredClone(r))
+            if (change.snapshot !== undefined) e.snapshot = structuredClone(change.snapshot)
+            e.state = structuredClone(change.state)
+            n.disk.set(entity, e)
+            resolve()
+          })
+        })
+      },
+      read: async (entity, from, limit) => {
+        const e = n.disk.get(entity)
+        const out: StoredRecord[] = []
+        if (e === undefined) return out
+        for (let s = from; out.length < limit; s++) {
+          const r = e.records.get(s)
+          if (r === undefined) break
+          out.push(structuredClone(r))
+        }
+        return out
+      },
+      loadSnapshot: async (entity) => {
+        const s = n.disk.get(entity)?.snapshot
+        return s === undefined ? undefined : structuredClone(s)
+      }
+    }
+  }
+
+  /** Runs events until none is left or the clock passes `until`; after each, every promise the
+   * event settled runs to its next wait (setImmediate comes after all microtasks). */
+  async run (until: number, afterStep?: () => void): Promise<void> {
+    // what the caller set going runs first, even when no event is due before `until`
+    await new Promise((resolve) => setImmediate(resolve))
+    for (;;) {
+      const next = this.#queue.pop()
+      if (next === undefined) return
+      if (next.at > until) {
+        this.#queue.push(next)
+        this.#now = until
+        return
+      }
+      this.#now = next.at
+      next.fn()
+      await new Promise((resolve) => setImmediate(resolve))
+      this.steps++
+      afterStep?.()
+    }
+  }
+}
+
+function pair (a: string, b: string): string { return a < b ? `${a}|${b}` : `${b}|${a}` }
