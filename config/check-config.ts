@@ -18,6 +18,9 @@ export function checkNodeConfig (config: NodeConfig): void {
   if (config.agentMaxTokens >= config.contextSize) {
     throw new ConfigError('agent-max-tokens', `${config.agentMaxTokens} leaves no room for the prompt in a context of ${config.contextSize} tokens (context-size); lower it or raise context-size`)
   }
+  if (config.writeQuorum !== undefined && config.writeQuorum > config.replicationFactor) {
+    throw new ConfigError('write-quorum', `${config.writeQuorum} is more than replication-factor ${config.replicationFactor}: a write cannot wait for more replicas than there are`)
+  }
   if (config.openaiListen !== undefined && !config.role.includes('ai')) {
     throw new ConfigError('openai-listen', 'the OpenAI-compatible endpoint needs the ai role on this node')
   }

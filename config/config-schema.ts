@@ -62,6 +62,9 @@ export const CONFIG_SCHEMA: readonly KeySpec[] = [
   { key: 'chat-rate', type: { kind: 'number', min: 0.01, max: 100_000 }, default: 10, description: 'chat posts per second per user, sustained (token bucket refill)' },
   { key: 'chat-burst', type: { kind: 'int', min: 1, max: 100_000 }, default: 20, description: 'chat posts per user allowed at once (token bucket size)' },
   { key: 'stream-buffer', type: { kind: 'int', min: 10, max: 1_000_000 }, default: 5_000, description: 'messages queued for one subscriber that does not read; beyond it its stream ends with RESOURCE_EXHAUSTED and the client resumes from its last seq' },
+  { key: 'partitions', type: { kind: 'int', min: 1, max: 65_536 }, description: 'partitions of the keyspace, fixed when the cluster is created (default 256, or what this data dir recorded); a node configured otherwise than its data dir is refused' },
+  { key: 'replication-factor', type: { kind: 'int', min: 1, max: 7 }, default: 3, description: 'replicas of every journal, on distinct storage nodes (fewer while the cluster has fewer storage nodes)' },
+  { key: 'write-quorum', type: { kind: 'int', min: 1, max: 7 }, description: 'replicas that must have a write on disk before it is acknowledged (default: a majority of the replicas; at most replication-factor)' },
   { key: 'journal-sync', type: { kind: 'boolean' }, default: true, description: 'fsync every journal batch before acknowledging (false: survive process crashes, not power loss)' },
   { key: 'gpu', type: { kind: 'enum', values: GPU_MODES }, default: 'auto', description: 'llama.cpp backend: auto (CUDA or Vulkan when present, else CPU), cuda (fail if absent), off (CPU)' },
   { key: 'inference-workers', type: { kind: 'int', min: 1, max: 64 }, default: 1, description: 'worker threads per loaded llama.cpp model (each holds its own copy of the weights)' },
@@ -108,6 +111,9 @@ export interface NodeConfig {
   readonly chatRate: number
   readonly chatBurst: number
   readonly streamBuffer: number
+  readonly partitions: number | undefined
+  readonly replicationFactor: number
+  readonly writeQuorum: number | undefined
   readonly journalSync: boolean
   readonly gpu: GpuMode
   readonly inferenceWorkers: number

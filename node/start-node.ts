@@ -19,6 +19,7 @@ import { Lifecycle } from './lifecycle.ts'
 import { Cluster, NodeRoles, memberOf, readClusterKey, recordOf, startP2pHost } from './mesh/index.ts'
 import { NodeMetrics } from './metrics/index.ts'
 import { buildOpenAiServer, openAiBackend } from './openai/index.ts'
+import { LevelReplicaStorage, PartitionsMismatchError, StorageRoster, meshJournal, spawnShardHolders } from './replication/index.ts'
 import { LevelStore } from './storage/index.ts'
 import { UserAccounts } from './users/index.ts'
 
@@ -67,19 +68,38 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
   const parts = new Lifecycle(log)
   try {
     const store = await parts.start('store', () => LevelStore.open(join(config.dataDir, STORE_DIR), { sync: config.journalSync }), (s) => s.close())
+    const replicas = await LevelReplicaStorage.open(store, config.partitions).catch((err: unknown) => {
+      throw err instanceof PartitionsMismatchError ? new ConfigError('partitions', err.message) : err
+    })
+    const roster = await StorageRoster.open(store, { peerId: identity.peerId, roles: roles.current, capacity })
     // after the store: a data dir held by another node fails first, having changed nothing
     const models = await bootstrapModels(config, roles.has('ai'), log)
 
     const metrics = new NodeMetrics(store)
+    // an entity's journal lives on the replicas of its partition: this node's own are reached
+    // directly, the others' shard holders through the mesh
+    let systemRef: ActorSystem | undefined
+    const journal = meshJournal({
+      self: identity.peerId,
+      storage: replicas,
+      // a node alone (no cluster key) keeps its journals itself, whatever its roles: roles divide
+      // the work of a cluster, and there is no one else
+      roster: clusterKey === undefined ? () => [{ peerId: identity.peerId, roles: ['storage'], capacity }] : () => roster.candidates(),
+      replicationFactor: config.replicationFactor,
+      ...(config.writeQuorum !== undefined && { writeQuorum: config.writeQuorum }),
+      stats: metrics.replication,
+      system: () => systemRef as ActorSystem
+    })
     const system = await parts.start('actors', () => new ActorSystem({
       node: identity.peerId,
       logger: log,
-      journal: store.journal,
-      snapshots: store.snapshots,
+      journal,
       onEscalation: (err) => { log.error({ err }, `actor gave up after repeated failures: ${err.message}`) },
       onAskSettled: (ms, outcome) => { metrics.observeAsk(ms, outcome) }
     }), (s) => s.terminate())
     metrics.watchActors(system)
+    systemRef = system
+    spawnShardHolders(system, journal)
     const inferencePlan = planInference(config)
     const manager = await parts.start('models', () => new ModelManager({
       registry: models,
@@ -144,13 +164,14 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
     else reach.p2p = p2p.multiaddrs()
     const cluster = await parts.start('mesh', () => Cluster.start({
       system,
-      journal: store.journal,
+      heads: journal,
       roles,
       capacity,
       p2p,
       serving: () => state !== 'draining',
       // subscriptions follow rooms to their new owners now, not at the next renewal
       onViewChange: () => { gateway.tell({ type: 'resubscribe' }) },
+      onMembers: (members) => { roster.update([...members, { peerId: identity.peerId, roles: roles.current, capacity }]) },
       refreshMs: Math.max(50, Math.floor(config.failureTimeout / 12)),
       log: log.child({ component: 'mesh' })
     }), (c) => c.stop())

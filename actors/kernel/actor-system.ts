@@ -15,7 +15,7 @@ import type { EntityRef } from './entity-ref.ts'
 import type { EntityType } from './entity-type.ts'
 import type { EntityTypeKey } from './entity-type-key.ts'
 import type { SupervisorIntensityError } from './errors.ts'
-import type { Journal, SnapshotStore } from './journal.ts'
+import type { Journal } from './journal.ts'
 import type { Kernel } from './kernel.ts'
 import type { Logger } from './logger.ts'
 import type { NodeRole } from './node-role.ts'
@@ -32,7 +32,6 @@ export interface ActorSystemOptions {
   logger?: Logger
   /** Where entities journal their events (needed before registering an entity type). */
   journal?: Journal
-  snapshots?: SnapshotStore
   /** Check that every entity message, event and state is plain data (msgpackr round-trips it),
    * and throw NotSerializableError naming the field otherwise. Tests turn it on. @default false */
   strictSerialization?: boolean
@@ -83,7 +82,6 @@ export class ActorSystem implements Refs {
       { receive: (s) => s }, { name: 'entities', restart: 'permanent', kind: 'entity-host' })
     this.#entities = new EntityHost(kernel, entitiesCell, {
       ...(options.journal !== undefined && { journal: options.journal }),
-      ...(options.snapshots !== undefined && { snapshots: options.snapshots }),
       strict: options.strictSerialization ?? false,
       remoting: () => this.#remoting
     })

@@ -6,19 +6,16 @@ import type { ActorCell } from './actor-cell.ts'
 import type { ActorContext, Behavior } from './behavior.ts'
 import type { EntityRef } from './entity-ref.ts'
 import type { EntityContext, EntityType } from './entity-type.ts'
-import type { Journal, JournalRecord, SnapshotStore } from './journal.ts'
+import type { EntityJournal, Journal, JournalRecord } from './journal.ts'
 import type { Logger } from './logger.ts'
 import type { Refs } from './refs.ts'
 
 export interface ActivationDeps {
   readonly journal: Journal
-  readonly snapshots: SnapshotStore
   readonly strict: boolean
   readonly log: Logger
   /** What the entity reaches beyond itself. */
   readonly refs: Refs
-  /** Brings the local journal up to date from other nodes before recovery (the mesh's). */
-  readonly catchUp?: (entityId: string) => Promise<void>
   /** Called after every message the entity handled (the host watches for the end of busy work). */
   readonly handled?: () => void
 }
@@ -47,6 +44,8 @@ export class EntityActivation<M> {
   busy: () => boolean = () => false
   /** Its owner is now another node: it stops once its mailbox is empty, whatever canPassivate says. */
   handingOff = false
+  /** The journal the live incarnation holds (each incarnation opens its own, with a new epoch). */
+  journal: EntityJournal | undefined
   #writes: Promise<void> = Promise.resolve()
   #resolveTerminated!: () => void
 
@@ -70,6 +69,7 @@ export class EntityActivation<M> {
 /** The actor state of an activation. Kernel-internal and mutable; the entity's own state S is
  * an immutable value replaced by `applyEvent`. One per incarnation of the actor. */
 interface Live<M, S, E, V> {
+  journal: EntityJournal
   state: S
   seq: number
   durableSeq: number
@@ -84,9 +84,21 @@ export function entityBehavior<M, S, E, V> (def: EntityType<M, S, E, V>, activat
     async init (actorCtx) {
       await activation.previous
       await activation.writes
-      if (deps.catchUp !== undefined) await deps.catchUp(activation.id)
-      const recovered = await recover(def, activation, deps)
-      const live = { ...recovered, durableSeq: recovered.seq, alive: true } as Live<M, S, E, V>
+      // the previous incarnation's hold (after a crash) ends before this one takes the journal
+      activation.journal?.close()
+      const journal = await deps.journal.open(activation.id)
+      activation.journal = journal
+      let recovered
+      try {
+        recovered = await recover(def, activation, journal, deps)
+      } catch (err) {
+        journal.close()
+        throw err
+      }
+      const live = { ...recovered, journal, durableSeq: recovered.seq, alive: true } as Live<M, S, E, V>
+      // another activation took the entity, or its replicas stopped answering: this one must not
+      // serve on (its state may be ahead of what is durable); the restart takes the journal again
+      journal.onFailed((err) => { if (live.alive) actorCtx.crash(err) })
       live.ctx = entityContext(def, activation, self, deps, live, actorCtx)
       const { canPassivate, busy } = def
       activation.canPassivate = canPassivate === undefined ? () => true : () => canPassivate.call(def, live.ctx)
@@ -106,11 +118,13 @@ export function entityBehavior<M, S, E, V> (def: EntityType<M, S, E, V>, activat
     async onStop (live) {
       live.alive = false
       await activation.writes
+      live.journal.close()
+      if (activation.journal === live.journal) activation.journal = undefined
     }
   }
 }
 
-async function recover<M, S, E, V> (def: EntityType<M, S, E, V>, activation: EntityActivation<M>, deps: ActivationDeps):
+async function recover<M, S, E, V> (def: EntityType<M, S, E, V>, activation: EntityActivation<M>, journal: EntityJournal, deps: ActivationDeps):
 Promise<{ state: S, seq: number, snapshotSeq: number }> {
   const id = activation.id
   let state = def.initialState(activation.key)
@@ -118,7 +132,7 @@ Promise<{ state: S, seq: number, snapshotSeq: number }> {
   let snapshotSeq = 0
   let snapshot
   try {
-    snapshot = await deps.snapshots.load(id)
+    snapshot = await journal.loadSnapshot()
   } catch (err) {
     // events are never deleted, so a bad snapshot costs a longer replay, not data
     if ((err as Error | undefined)?.name !== 'CorruptRecordError') throw err
@@ -128,7 +142,7 @@ Promise<{ state: S, seq: number, snapshotSeq: number }> {
     state = snapshot.state as S
     seq = snapshotSeq = snapshot.seq
   }
-  for await (const record of deps.journal.replay(id, seq + 1)) {
+  for await (const record of journal.replay(seq + 1)) {
     if (record.seq !== seq + 1) throw new JournalGapError(id, seq + 1, record.seq)
     state = def.applyEvent(state, record.event as E)
     seq = record.seq
@@ -170,7 +184,7 @@ function entityContext<M, S, E, V> (def: EntityType<M, S, E, V>, activation: Ent
       if (deps.strict) assertPlainData(state, `state of ${id}`)
       live.state = state
       live.seq = seq
-      const write = deps.journal.append(id, records)
+      const write = live.journal.append(records)
       activation.track(write)
       // registered first, so it runs before the caller's own callbacks on the returned promise
       write.then(() => { if (live.durableSeq < seq) live.durableSeq = seq }, noop)
@@ -182,7 +196,7 @@ function entityContext<M, S, E, V> (def: EntityType<M, S, E, V>, activation: Ent
         live.snapshotSeq = seq
         const snapshot = { seq, state }
         // only after the events it covers are durable (see SnapshotStore.save)
-        const saved = write.then(() => deps.snapshots.save(id, snapshot)).catch((err: unknown) => {
+        const saved = write.then(() => live.journal.saveSnapshot(snapshot)).catch((err: unknown) => {
           log.warn({ entity: id, err }, `snapshot of ${id} at seq ${seq} failed (${describe(err)}); recovery will replay more events`)
         })
         activation.track(saved)
@@ -194,7 +208,7 @@ function entityContext<M, S, E, V> (def: EntityType<M, S, E, V>, activation: Ent
       return durable
     },
     async events (from, limit) {
-      return await deps.journal.read(id, { from, limit }) as Array<JournalRecord<E>>
+      return await live.journal.read({ from, limit }) as Array<JournalRecord<E>>
     },
     reply: (to, value) => { actorCtx.reply(to, value) },
     fail: (to, error) => { actorCtx.fail(to, error) },

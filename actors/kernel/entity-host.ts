@@ -7,7 +7,7 @@ import { assertPlainData } from './plain-data.ts'
 import type { ActorCell, CellStatus } from './actor-cell.ts'
 import type { Kernel } from './kernel.ts'
 import type { EntityType } from './entity-type.ts'
-import type { Journal, SnapshotStore } from './journal.ts'
+import type { Journal } from './journal.ts'
 import type { NodeRole } from './node-role.ts'
 import type { DeliveryResult } from './pending-asks.ts'
 import type { Remoting } from './remoting.ts'
@@ -21,7 +21,6 @@ export interface EntityInfo {
 
 export interface EntityHostOptions {
   readonly journal?: Journal
-  readonly snapshots?: SnapshotStore
   readonly strict: boolean
   /** The mesh, once attached: entities owned by other nodes are reached through it. */
   readonly remoting: () => Remoting | undefined
@@ -59,8 +58,8 @@ export class EntityHost {
   register<M, S, E, V> (def: EntityType<M, S, E, V>): void {
     validateType(def)
     if (this.#types.has(def.type)) throw new EntityTypeTakenError(def.type)
-    if (this.#options.journal === undefined || this.#options.snapshots === undefined) {
-      throw new EntityConfigError(`entity type ${def.type} needs a journal and a snapshot store: pass them to the ActorSystem`)
+    if (this.#options.journal === undefined) {
+      throw new EntityConfigError(`entity type ${def.type} needs a journal: pass one to the ActorSystem`)
     }
     const region = this.#parent.spawnChild<never, undefined>(
       { receive: (s) => s, supervision: { scope: 'child', intensity: DEFAULT_ENTITY_INTENSITY } },
@@ -221,14 +220,13 @@ export class EntityHost {
 
   #activate<M> (registered: Registered, key: string, id: string, old: EntityActivation<M> | undefined): EntityActivation<M> {
     const { def, region } = registered
-    const { journal, snapshots, strict } = this.#options
+    const { journal, strict } = this.#options
     const activation = new EntityActivation<M>(id, key, old?.terminated ?? Promise.resolve())
     activation.volatile = def.createVolatile?.(key)
     this.#active.set(id, activation)
     const remoting = this.#options.remoting()
     const deps = {
-      journal: journal as Journal, snapshots: snapshots as SnapshotStore, strict, log: this.#kernel.log, refs: this.#kernel.refs,
-      ...(remoting?.catchUp !== undefined && { catchUp: remoting.catchUp.bind(remoting) }),
+      journal: journal as Journal, strict, log: this.#kernel.log, refs: this.#kernel.refs,
       handled: this.#handled
     }
     // what an entity tells itself belongs to this activation while it lives (the end of its own

@@ -1,6 +1,7 @@
 /**
- * The storage contracts entities run on. Small on purpose: the node's LevelDB store implements
- * them today, a replicated store (W of R replicas, epochs) later, and entities cannot tell.
+ * The storage contract entities run on. Small on purpose: the node's replicated journal
+ * (node/replication: W of R replicas, epochs) implements it, one node alone with R = 1, and
+ * entities cannot tell.
  */
 
 export interface JournalRecord<E = unknown> {
@@ -9,29 +10,42 @@ export interface JournalRecord<E = unknown> {
   readonly event: E
 }
 
-export interface Journal {
-  /**
-   * Appends records (consecutive seqs, continuing the entity's journal). Resolves only once they
-   * are durable: a crash after that never loses them. Appends of one entity land in call order.
-   */
-  append (entityId: string, records: readonly JournalRecord[]): Promise<void>
-  /** Records with seq >= from, in order, at most `limit`. Every record's hash is verified. */
-  read (entityId: string, options: { from: number, limit: number }): Promise<JournalRecord[]>
-  /** All records with seq >= from, in order, without holding them all in memory. */
-  replay (entityId: string, from: number): AsyncIterable<JournalRecord>
-  /** The last seq written for the entity; 0 when it has none. */
-  highestSeq (entityId: string): Promise<number>
-}
-
 export interface Snapshot<S = unknown> {
   /** The state after applying every event up to and including `seq`. */
   readonly seq: number
   readonly state: S
 }
 
-export interface SnapshotStore {
-  /** Called only after the events up to `snapshot.seq` are durable. */
-  save (entityId: string, snapshot: Snapshot): Promise<void>
+/** Where entities keep their journals. */
+export interface Journal {
+  /**
+   * Takes an entity's journal for a new activation. Once this resolves, no earlier activation,
+   * on any node, can add to it (it is fenced), and it holds every record ever acknowledged.
+   */
+  open (entityId: string): Promise<EntityJournal>
+}
+
+/** One activation's hold on an entity's journal. */
+export interface EntityJournal {
+  /** The last seq when it was opened (0: none). */
+  readonly head: number
+  /**
+   * Appends records (consecutive seqs, continuing the journal). Resolves only once they are
+   * durable where the journal promises (W replicas): a crash after that never loses them.
+   * Appends land in call order.
+   */
+  append (records: readonly JournalRecord[]): Promise<void>
+  /** Durable records with seq >= from, in order, at most `limit`. Every record's hash is verified. */
+  read (options: { from: number, limit: number }): Promise<JournalRecord[]>
+  /** Every durable record with seq >= from, in order, without holding them all in memory. */
+  replay (from: number): AsyncIterable<JournalRecord>
   /** The latest snapshot, or undefined. A corrupt one raises CorruptRecordError. */
-  load (entityId: string): Promise<Snapshot | undefined>
+  loadSnapshot (): Promise<Snapshot | undefined>
+  /** Called only after the events up to `snapshot.seq` are durable. */
+  saveSnapshot (snapshot: Snapshot): Promise<void>
+  /** `listener` is called once if the journal stops taking writes for good (another activation
+   * took the entity, or too few replicas answered): the activation must stop. */
+  onFailed (listener: (err: Error) => void): void
+  /** Lets go of the journal; appends still waiting fail. */
+  close (): void
 }

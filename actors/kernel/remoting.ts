@@ -21,12 +21,6 @@ export interface Remoting {
   toActor (address: ActorAddress, msg: unknown): DeliveryResult
   /** Sends the outcome of an ask to the node waiting for it. */
   reply (to: ReplyTo<unknown>, outcome: ReplyOutcome): void
-  /**
-   * Called when an entity is activated here, before it recovers from the local journal: brings
-   * the local journal up to the longest one a reachable member holds (the entity lived there
-   * before). Never rejects; what cannot be reached is left out.
-   */
-  catchUp? (entityId: string): Promise<void>
 }
 
 /**

@@ -17,8 +17,6 @@ export interface ActorTransportOptions {
   /** The actor system's inbound port (ActorSystem.attachRemoting). */
   readonly port: () => RemotingPort
   readonly placement: Placement
-  /** Brings an entity's local journal up to date before it recovers (Remoting.catchUp). */
-  readonly catchUp?: (entityId: string) => Promise<void>
   readonly log: { warn (obj: object, msg: string): void, debug (obj: object, msg: string): void }
   /** @default MAX_QUEUED_BYTES */
   readonly maxQueuedBytes?: number
@@ -59,10 +57,6 @@ export class ActorTransport implements Remoting {
     this.#placement = opts.placement
     this.#log = opts.log
     this.#maxQueued = opts.maxQueuedBytes ?? MAX_QUEUED_BYTES
-    if (opts.catchUp !== undefined) {
-      const catchUp = opts.catchUp
-      this.catchUp = (entityId) => catchUp(entityId)
-    }
   }
 
   /** The system's port: taken once it is attached (the system attaches this very transport). */
@@ -89,8 +83,6 @@ export class ActorTransport implements Remoting {
   }
 
   // ---- Remoting: what the actor system hands to the mesh ------------------------------------
-
-  catchUp?: (entityId: string) => Promise<void>
 
   ownerOf (type: string, role: NodeRole, key: string): string | Error {
     return this.#placement.ownerOf(type, role, key)

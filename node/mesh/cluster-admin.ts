@@ -1,9 +1,9 @@
 import { describe } from '../../protocols/index.ts'
-import type { ActorSystem, Journal, NodeRole } from '../../actors/index.ts'
+import type { ActorSystem, NodeRole } from '../../actors/index.ts'
 import { UnknownPeerError } from './errors.ts'
 import type { MemberView } from './membership.ts'
 import { INSPECTOR_PATH, localActors, localEntity } from './node-inspector.ts'
-import type { ActorRow, EntityRow, InspectorMsg } from './node-inspector.ts'
+import type { ActorRow, EntityRow, InspectorMsg, JournalHeads } from './node-inspector.ts'
 import type { Placement } from './placement.ts'
 import { ROLE_MANAGER_PATH, checkRoles } from './role-manager.ts'
 import type { RoleManagerMsg, RolesInfo } from './role-manager.ts'
@@ -13,7 +13,7 @@ const ADMIN_ASK_MS = 3_000
 
 export interface ClusterAdminOptions {
   readonly system: ActorSystem
-  readonly journal: Journal
+  readonly heads: JournalHeads
   readonly placement: Placement
   /** The other members as heard now (not only as placement last saw them). */
   readonly members: () => readonly MemberView[]
@@ -53,11 +53,11 @@ export class ClusterAdmin {
 
   /** One entity, asked of the node that owns it now (null: never written there and not active). */
   async entity (type: string, key: string): Promise<EntityRow | null> {
-    const { system, journal, placement } = this.#opts
+    const { system, heads, placement } = this.#opts
     const role = system.entityTypes().find((t) => t.type === type)?.role
     if (role === undefined) return null
     const owner = placement.ownerOf(type, role, key)
-    if (owner instanceof Error || owner === system.node) return await localEntity(system, journal, type, key)
+    if (owner instanceof Error || owner === system.node) return await localEntity(system, heads, type, key)
     return await system.actorAt<InspectorMsg>({ node: owner, path: INSPECTOR_PATH })
       .ask<EntityRow | null>((replyTo) => ({ type: 'entity', entityType: type, key, replyTo }), { timeout: ADMIN_ASK_MS })
   }

@@ -1,11 +1,10 @@
-import type { ActorSystem, Journal, RemotingPort } from '../../actors/index.ts'
+import type { ActorSystem, RemotingPort } from '../../actors/index.ts'
 import { ActorTransport } from './actor-transport.ts'
 import { ClusterAdmin } from './cluster-admin.ts'
-import { JOURNAL_PATH, journalServer } from './journal-server.ts'
-import { JournalCatchUp } from './journal-catch-up.ts'
 import { LoneRemoting } from './lone-remoting.ts'
 import type { MemberView } from './membership.ts'
 import { INSPECTOR_PATH, nodeInspector } from './node-inspector.ts'
+import type { JournalHeads } from './node-inspector.ts'
 import type { P2pHost } from './p2p-host.ts'
 import { Placement } from './placement.ts'
 import type { Candidate } from './placement.ts'
@@ -14,7 +13,8 @@ import type { NodeRoles } from './role-manager.ts'
 
 export interface ClusterOptions {
   readonly system: ActorSystem
-  readonly journal: Journal
+  /** How far entities' journals got (admin's entity detail). */
+  readonly heads: JournalHeads
   readonly roles: NodeRoles
   /** Placement weight of this node. */
   readonly capacity: number
@@ -24,6 +24,8 @@ export interface ClusterOptions {
   readonly serving: () => boolean
   /** Placement changed (a member came or went, roles changed): after entities were handed off. */
   readonly onViewChange: (view: Record<string, string[]>) => void
+  /** Every refresh: the members heard (the storage roster takes new storage members). */
+  readonly onMembers?: (members: readonly MemberView[]) => void
   /** How often the view is refreshed besides on every record heard. */
   readonly refreshMs: number
   readonly log: { info (obj: object, msg: string): void, warn (obj: object, msg: string): void, debug (obj: object, msg: string): void }
@@ -31,8 +33,8 @@ export interface ClusterOptions {
 
 /**
  * The node's side of the cluster: it joins the actor system to the mesh (the actor transport, or
- * a cluster of one without a key), runs the system actors every node has (`/journal`,
- * `/role-manager`, `/inspector`), and keeps placement's view of the members current: on every
+ * a cluster of one without a key), runs the system actors every node has
+ * (`/role-manager`, `/inspector`), and keeps placement's view of the members current: on every
  * change, entities this node no longer owns are handed off. Admin queries are `admin`'s.
  */
 export class Cluster {
@@ -51,16 +53,15 @@ export class Cluster {
 
   private constructor (opts: ClusterOptions) {
     this.#opts = opts
-    const { system, journal, p2p, log } = opts
+    const { system, heads, p2p, log } = opts
     this.placement = new Placement(system.node)
-    const catchUp = new JournalCatchUp({ refs: system, journal, members: () => this.#members, log })
     let port: RemotingPort | undefined
     this.transport = p2p === undefined
       ? undefined
-      : new ActorTransport({ libp2p: p2p.libp2p, port: () => port as RemotingPort, placement: this.placement, catchUp: (id) => catchUp.catchUp(id), log })
+      : new ActorTransport({ libp2p: p2p.libp2p, port: () => port as RemotingPort, placement: this.placement, log })
     port = system.attachRemoting(this.transport ?? new LoneRemoting(this.placement))
     this.#port = port
-    this.admin = new ClusterAdmin({ system, journal, placement: this.placement, members: () => p2p?.members() ?? [], log })
+    this.admin = new ClusterAdmin({ system, heads, placement: this.placement, members: () => p2p?.members() ?? [], log })
   }
 
   /** Joins the actor system to the mesh and starts the system actors; the transport is listening
@@ -70,7 +71,6 @@ export class Cluster {
     const self = new Cluster(opts)
     self.refresh()
     await self.transport?.start()
-    system.spawn(journalServer(self.#port, opts.journal), { name: JOURNAL_PATH.slice(1), kind: 'journal-server', mailbox: 4096 })
     system.spawn(roleManager({
       peerId: system.node,
       roles: opts.roles,
@@ -79,7 +79,7 @@ export class Cluster {
         p2p?.announce()
       }
     }), { name: ROLE_MANAGER_PATH.slice(1), kind: 'role-manager' })
-    system.spawn(nodeInspector(system, opts.journal), { name: INSPECTOR_PATH.slice(1), kind: 'inspector', mailbox: 256 })
+    system.spawn(nodeInspector(system, opts.heads), { name: INSPECTOR_PATH.slice(1), kind: 'inspector', mailbox: 256 })
     if (p2p !== undefined) {
       self.#unheard = p2p.onHeard(() => { self.refresh() })
       self.#timer = setInterval(() => { self.refresh() }, opts.refreshMs)
@@ -99,6 +99,7 @@ export class Cluster {
     const self = opts.system.node
     const members = opts.p2p?.members() ?? []
     this.#members = members
+    opts.onMembers?.(members)
     for (const m of members) {
       if (m.status === 'down' && !this.#down.has(m.peerId)) {
         this.#down.add(m.peerId)

@@ -32,7 +32,7 @@ export type InspectorMsg =
 export const INSPECTOR_PATH = '/inspector'
 
 /** Answers what lives on this node, for cluster-wide admin listings. Read-only. */
-export function nodeInspector (system: ActorSystem, journal: Journal): Behavior<InspectorMsg, undefined> {
+export function nodeInspector (system: ActorSystem, heads: JournalHeads): Behavior<InspectorMsg, undefined> {
   return {
     init: () => undefined,
     async receive (_state, msg, ctx) {
@@ -41,7 +41,7 @@ export function nodeInspector (system: ActorSystem, journal: Journal): Behavior<
           ctx.reply(msg.replyTo, localActors(system, typeof msg.kind === 'string' ? msg.kind : undefined))
           return undefined
         case 'entity': {
-          ctx.reply(msg.replyTo, await localEntity(system, journal, msg.entityType, msg.key))
+          ctx.reply(msg.replyTo, await localEntity(system, heads, msg.entityType, msg.key))
           return undefined
         }
         default:
@@ -60,11 +60,16 @@ export function localActors (system: ActorSystem, kind?: string): ActorRow[] {
 }
 
 /** One entity as this node holds it: null when it is neither active here nor journaled here. */
-export async function localEntity (system: ActorSystem, journal: Journal, type: string, key: string): Promise<EntityRow | null> {
+/** How far an entity's journal got (the replicated journal asks its replicas). */
+export interface JournalHeads {
+  head (entityId: string): Promise<number>
+}
+
+export async function localEntity (system: ActorSystem, heads: JournalHeads, type: string, key: string): Promise<EntityRow | null> {
   const known = system.entityTypes().find((t) => t.type === type)
   if (known === undefined || typeof key !== 'string') return null
   const active = system.entities(type).find((e) => e.key === key)
-  const seq = await journal.highestSeq(`${type}/${key}`)
+  const seq = await heads.head(`${type}/${key}`)
   if (active === undefined && seq === 0) return null
   return { type, key, node: system.node, active: active !== undefined, status: active?.status ?? null, mailbox: active?.mailbox ?? 0, seq, role: known.role }
 }

@@ -22,17 +22,29 @@ export function rendezvousOwner (id: string, candidates: readonly Candidate[]): 
   let best: string | undefined
   let bestScore = -Infinity
   for (const c of candidates) {
-    const digest = createHash('sha256').update(id).update('\0').update(c.peerId).digest()
-    // 48 bits of the hash, mapped into (0, 1): never 0, never 1, uniform (so -ln(u) is
-    // exponential and a member wins with probability capacity / total capacity)
-    const u = (digest.readUIntBE(0, 6) + 0.5) / 2 ** 48
-    const score = -c.capacity / Math.log(u)
+    const score = rendezvousScore(id, c)
     if (score > bestScore || (score === bestScore && best !== undefined && c.peerId < best)) {
       best = c.peerId
       bestScore = score
     }
   }
   return best
+}
+
+/** The first `n` candidates for `id` by the same scores, best first (a partition's replicas). */
+export function rendezvousRanking (id: string, candidates: readonly Candidate[], n: number): string[] {
+  return candidates.map((c) => ({ peerId: c.peerId, score: rendezvousScore(id, c) }))
+    .sort((a, b) => b.score - a.score || (a.peerId < b.peerId ? -1 : a.peerId > b.peerId ? 1 : 0))
+    .slice(0, Math.max(0, n))
+    .map((c) => c.peerId)
+}
+
+function rendezvousScore (id: string, c: Candidate): number {
+  const digest = createHash('sha256').update(id).update('\0').update(c.peerId).digest()
+  // 48 bits of the hash, mapped into (0, 1): never 0, never 1, uniform (so -ln(u) is
+  // exponential and a member wins with probability capacity / total capacity)
+  const u = (digest.readUIntBE(0, 6) + 0.5) / 2 ** 48
+  return -c.capacity / Math.log(u)
 }
 
 /**

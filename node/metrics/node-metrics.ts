@@ -2,6 +2,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { TransportStats } from '../mesh/index.ts'
 import type { ActorSystem, AskOutcome } from '../../actors/index.ts'
 import type { GenerateResult, ModelManager } from '../../runtimes/index.ts'
+import type { ReplicationStats } from '../replication/index.ts'
 import type { LevelStore } from '../storage/index.ts'
 
 /**
@@ -18,14 +19,33 @@ export class NodeMetrics {
   readonly inferenceRequests: Counter<'model' | 'outcome'>
   readonly timeToFirstToken: Histogram<'model'>
   readonly tokensPerSecond: Histogram<'model'>
+  /** Counters the replicated journal keeps (read at scrape time), and its quorum latency. */
+  readonly replication: ReplicationStats
 
   constructor (store: LevelStore) {
     const registers = [this.registry]
     collectDefaultMetrics({ register: this.registry, prefix: 'plexi_' })
 
-    counterOf(registers, 'plexi_journal_appends_total', 'Journal records submitted for appending', () => store.stats.appends)
     counterOf(registers, 'plexi_journal_batches_total', 'Batches written (and fsynced) by the store', () => store.stats.writer.batches)
     counterOf(registers, 'plexi_journal_written_bytes_total', 'Bytes written by the store', () => store.stats.writer.bytes)
+
+    const quorum = new Histogram({
+      name: 'plexi_replication_quorum_seconds',
+      help: 'Time from a journal append to its acknowledgement by the write quorum of replicas',
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers
+    })
+    const repl: ReplicationStats = {
+      opens: 0, recoveries: 0, appends: 0, appendedRecords: 0, staleEpochs: 0, failures: 0,
+      observeQuorum: (ms) => { quorum.observe(ms / 1000) }
+    }
+    this.replication = repl
+    counterOf(registers, 'plexi_journal_appends_total', 'Journal records appended by entities on this node (acknowledged by the write quorum or failed)', () => repl.appendedRecords)
+    counterOf(registers, 'plexi_replication_appends_total', 'Journal appends (batches of records) sent to replicas by owners on this node', () => repl.appends)
+    counterOf(registers, 'plexi_replication_opens_total', 'Entity journals taken by an activation on this node (each fences a new epoch)', () => repl.opens)
+    counterOf(registers, 'plexi_replication_recoveries_total', 'Activations that recovered a journal with records (its tail sealed in a new epoch)', () => repl.recoveries)
+    counterOf(registers, 'plexi_replication_stale_epoch_total', 'Owners on this node told by replicas that a newer activation took their entity', () => repl.staleEpochs)
+    counterOf(registers, 'plexi_replication_failures_total', 'Entity journals that stopped because too few replicas answered in time', () => repl.failures)
 
     this.askDuration = new Histogram({
       name: 'plexi_ask_duration_seconds',

@@ -7,6 +7,7 @@ import { compareLogs, epochAt, matchPoint, withRecords } from './log-summary.ts'
 import type { LogSummary, Segment } from './log-summary.ts'
 import type { AppendReply, FenceReply, ReplicaRequest, ReplyOf, StoredRecord, StoredSnapshot } from './replica-protocol.ts'
 import { fenceQuorum } from './quorum.ts'
+import { kindOf } from '../../protocols/index.ts'
 
 /** How an owner reaches the replicas, and the time and chance it runs on (the node's, or the
  * simulation's). */
@@ -46,6 +47,9 @@ interface Track {
   match: number
   summary: LogSummary | undefined
   busy: boolean
+  /** The replica failed in a way that waiting does not mend (its disk, a refusal): not fed again
+   * by this activation. */
+  broken: boolean
   /** A retry is scheduled (the replica did not answer). */
   waiting: boolean
   backoff: number
@@ -104,7 +108,7 @@ export class EntityLog {
     this.#sealed = b.head
     this.#tracks = opts.replicas.map((node) => {
       const summary = fenced.get(node)
-      return { node, summary, match: summary === undefined ? -1 : matchPoint(this.#ownLog(), summary), busy: false, waiting: false, backoff: RETRY_MIN_MS }
+      return { node, summary, match: summary === undefined ? -1 : matchPoint(this.#ownLog(), summary), busy: false, broken: false, waiting: false, backoff: RETRY_MIN_MS }
     })
     let snap: { node: string, seq: number } | undefined
     for (const [node, s] of fenced) {
@@ -311,7 +315,7 @@ export class EntityLog {
   }
 
   #pump (t: Track): void {
-    if (t.busy || t.waiting || this.#closed || this.#failure !== undefined) return
+    if (t.busy || t.waiting || t.broken || this.#closed || this.#failure !== undefined) return
     if (t.match >= this.#head) return
     t.busy = true
     this.#step(t).then((progress) => {
@@ -320,8 +324,16 @@ export class EntityLog {
         t.backoff = RETRY_MIN_MS
         this.#pump(t)
       }
-    }, () => {
+    }, (err: unknown) => {
       t.busy = false
+      // this node's own replica failing is its disk, never the network; another's refusing (not
+      // timing out or unreachable) will refuse again: that replica is out for this activation
+      const kind = kindOf(err)
+      if (t.node === this.#opts.self || (kind !== 'unavailable' && kind !== 'timeout')) {
+        t.broken = true
+        if (this.#tracks.filter((x) => !x.broken).length < this.writeQuorum) this.#fail(err instanceof Error ? err : new Error(String(err)))
+        return
+      }
       // the replica did not answer: try again later, from where it was
       t.waiting = true
       const delay = t.backoff * (0.5 + this.#env.random())
@@ -399,7 +411,9 @@ export class EntityLog {
         lastErr = err
       }
     }
-    throw new ReplicasUnavailableError(this.entityId, `reading seq ${seq}`, 1, 0, lastErr === undefined ? 'no replica in step holds it' : String((lastErr as Error).message ?? lastErr))
+    // the last replica's own error when there was one (a corrupt record reads as CorruptRecordError)
+    if (lastErr !== undefined) throw lastErr
+    throw new ReplicasUnavailableError(this.entityId, `reading seq ${seq}`, 1, 0, 'no replica in step holds it')
   }
 }
 

@@ -50,3 +50,18 @@ export class EntityLogClosedError extends Error {
   readonly kind = 'unavailable'
   constructor (entityId: string) { super(`${entityId}: its journal was closed (the entity stopped)`) }
 }
+
+/** The data dir's cluster was created with another partition count than the one configured. */
+export class PartitionsMismatchError extends Error {
+  override readonly name = 'PartitionsMismatchError'
+  readonly kind = 'invalid'
+  constructor (dir: string, recorded: number, configured: number) {
+    super(`the store in ${dir} was created with ${recorded} partitions, and partitions is set to ${configured}: the partition count of a cluster is fixed when it is created; remove the setting or set it to ${recorded}`)
+  }
+}
+
+/** A member says its cluster has another partition count than this node's. */
+export class ClusterPartitionsError extends Error {
+  override readonly name = 'ClusterPartitionsError'
+  readonly kind = 'invalid'
+}

@@ -3,9 +3,11 @@ import { StoreClosedError } from './errors.ts'
 import type { ClassicLevel } from 'classic-level'
 
 export type PutOp = { readonly type: 'put', readonly key: string, readonly value: Uint8Array }
+export type DelOp = { readonly type: 'del', readonly key: string }
+export type WriteOp = PutOp | DelOp
 
 interface Waiting {
-  readonly ops: readonly PutOp[]
+  readonly ops: readonly WriteOp[]
   resolve (): void
   reject (err: unknown): void
 }
@@ -36,7 +38,7 @@ export class GroupCommitWriter {
     this.#sync = sync
   }
 
-  write (ops: readonly PutOp[]): Promise<void> {
+  write (ops: readonly WriteOp[]): Promise<void> {
     if (this.#closed) return Promise.reject(new StoreClosedError())
     return new Promise<void>((resolve, reject) => {
       this.#queue.push({ ops, resolve, reject })
@@ -50,7 +52,7 @@ export class GroupCommitWriter {
 
   async #flush (): Promise<void> {
     while (this.#queue.length > 0) {
-      const ops: PutOp[] = []
+      const ops: WriteOp[] = []
       let taken = 0
       for (const next of this.#queue) {
         if (ops.length > 0 && ops.length + next.ops.length > MAX_BATCH_OPS) break
@@ -62,7 +64,7 @@ export class GroupCommitWriter {
         await this.#db.batch(ops, { sync: this.#sync })
         this.stats.batches++
         this.stats.operations += ops.length
-        for (const op of ops) this.stats.bytes += op.value.byteLength
+        for (const op of ops) if (op.type === 'put') this.stats.bytes += op.value.byteLength
         for (const waiting of batch) waiting.resolve()
       } catch (err) {
         for (const waiting of batch) waiting.reject(err)

@@ -1,32 +1,31 @@
 import { ClassicLevel } from 'classic-level'
 import { mkdir } from 'node:fs/promises'
-import { createPlainCodec } from '../../actors/index.ts'
-import {
-  DEFAULT_SYNC, JOURNAL_PREFIX, MAX_READ_LIMIT, META_FORMAT_KEY, SEQ_HEX_DIGITS, SNAPSHOT_PREFIX, STORE_FORMAT
-} from './constants.ts'
-import { CorruptRecordError, StoreClosedError, StoreFormatError, StoreLockedError } from './errors.ts'
+import { DEFAULT_SYNC, META_FORMAT_KEY, READABLE_FORMATS, STORE_FORMAT } from './constants.ts'
+import { StoreClosedError, StoreFormatError, StoreLockedError } from './errors.ts'
 import { GroupCommitWriter } from './group-commit.ts'
-import type { WriterStats } from './group-commit.ts'
+import type { WriteOp, WriterStats } from './group-commit.ts'
 import { seal, unseal } from './record-seal.ts'
-import type { Journal, JournalRecord, PlainCodec, Snapshot, SnapshotStore } from '../../actors/index.ts'
 
 export interface LevelStoreOptions {
   /** fsync every batch before its writes resolve. @default true */
   sync?: boolean
 }
 
+/** A write: put (the value is sealed on its way in) or delete. */
+export type StoreOp = { readonly type: 'put', readonly key: string, readonly value: Uint8Array } | { readonly type: 'del', readonly key: string }
+
 /**
- * The node's one LevelDB, under its data dir: entity journals and snapshots, every value sealed
- * with a SHA-256 of key and content. Writes go through one group-commit writer, so journal
- * appends and snapshots land in the order they were issued.
+ * The node's one LevelDB, under its data dir: a key-value store whose every value is sealed with a
+ * SHA-256 of key and content (a flipped byte or a value moved to another key reads as
+ * CorruptRecordError, never as data). Writes go through one group-commit writer, so they land in
+ * the order they were issued and one fsync serves every write of a batch. What is stored, and
+ * under which keys, is its users' business (node/replication's replicas).
  */
 export class LevelStore {
   readonly dir: string
-  readonly journal: Journal
-  readonly snapshots: SnapshotStore
   readonly #db: ClassicLevel<string, Uint8Array>
   readonly #writer: GroupCommitWriter
-  readonly #codec: PlainCodec
+  #format = STORE_FORMAT
   #closing: Promise<void> | undefined
 
   private constructor (dir: string, db: ClassicLevel<string, Uint8Array>, sync: boolean) {
@@ -34,17 +33,6 @@ export class LevelStore {
     this.#db = db
     this.#writer = new GroupCommitWriter(db, sync)
     this.stats.writer = this.#writer.stats
-    this.#codec = createPlainCodec()
-    this.journal = {
-      append: (entityId, records) => this.#append(entityId, records),
-      read: (entityId, options) => this.#read(entityId, options),
-      replay: (entityId, from) => this.#replay(entityId, from),
-      highestSeq: (entityId) => this.#highestSeq(entityId)
-    }
-    this.snapshots = {
-      save: (entityId, snapshot) => this.#saveSnapshot(entityId, snapshot),
-      load: (entityId) => this.#loadSnapshot(entityId)
-    }
   }
 
   /** Opens (or creates) the store in `dir`. Refuses a dir held by another process or written in
@@ -71,9 +59,19 @@ export class LevelStore {
 
   get closed (): boolean { return this.#closing !== undefined }
 
-  /** Journal records submitted for appending, and what the writer has made durable (records,
-   * snapshots and batches). */
-  readonly stats = { appends: 0, writer: { batches: 0, operations: 0, bytes: 0 } as WriterStats }
+  /** The layout the store was written in (an older one until its reader upgrades it). */
+  get format (): string { return this.#format }
+
+  /** Records the layout after an upgrade, in the same batch as its last writes. */
+  formatOp (format: string = STORE_FORMAT): StoreOp {
+    return { type: 'put', key: META_FORMAT_KEY, value: new TextEncoder().encode(format) }
+  }
+
+  /** Notes that an upgrade's writes (with formatOp) landed. */
+  upgraded (): void { this.#format = STORE_FORMAT }
+
+  /** Batches written and bytes, for metrics. */
+  readonly stats = { writer: { batches: 0, operations: 0, bytes: 0 } as WriterStats }
 
   /** Waits for every accepted write to reach the disk, then closes. Idempotent. */
   close (): Promise<void> {
@@ -84,110 +82,54 @@ export class LevelStore {
     return this.#closing
   }
 
-  async #checkFormat (): Promise<void> {
-    const value = await this.#db.get(META_FORMAT_KEY)
-    if (value === undefined) {
-      const any = await this.#db.keys({ limit: 1 }).all()
-      if (any.length > 0) throw new StoreFormatError(`${this.dir} holds a LevelDB that is not a Plexi store (no format record)`)
-      await this.#writer.write([{ type: 'put', key: META_FORMAT_KEY, value: seal(META_FORMAT_KEY, new TextEncoder().encode(STORE_FORMAT)) }])
-      return
-    }
-    const format = new TextDecoder().decode(unseal(META_FORMAT_KEY, value))
-    if (format !== STORE_FORMAT) {
-      throw new StoreFormatError(`${this.dir} holds a store of format ${JSON.stringify(format)}; this version reads ${JSON.stringify(STORE_FORMAT)}`)
-    }
+  /** The value under `key` (its seal verified), or undefined. */
+  async get (key: string): Promise<Uint8Array | undefined> {
+    this.#assertOpen()
+    const value = await this.#db.get(key)
+    return value === undefined ? undefined : unseal(key, value)
   }
 
-  // ---- journal ------------------------------------------------------------------------------
-
-  #append (entityId: string, records: readonly JournalRecord[]): Promise<void> {
+  /** Applies the ops atomically, after every write issued before; resolves once durable. */
+  write (ops: readonly StoreOp[]): Promise<void> {
     if (this.#closing !== undefined) return Promise.reject(new StoreClosedError())
-    if (records.length === 0) return Promise.resolve()
-    for (const record of records) {
-      if (!Number.isSafeInteger(record.seq) || record.seq < 1) {
-        return Promise.reject(new RangeError(`journal seq must be a positive safe integer, got ${record.seq} for ${entityId}`))
-      }
-    }
-    const ops = records.map((record) => {
-      const key = journalKey(entityId, record.seq)
-      return { type: 'put' as const, key, value: seal(key, this.#codec.encode(record.event)) }
-    })
-    this.stats.appends += ops.length
-    return this.#writer.write(ops)
+    if (ops.length === 0) return Promise.resolve()
+    const sealed: WriteOp[] = ops.map((op) => op.type === 'put' ? { type: 'put', key: op.key, value: seal(op.key, op.value) } : op)
+    return this.#writer.write(sealed)
   }
 
-  async #read (entityId: string, options: { from: number, limit: number }): Promise<JournalRecord[]> {
-    if (!Number.isFinite(options.from) || !Number.isFinite(options.limit)) {
-      throw new RangeError(`journal read needs finite from and limit, got from=${options.from} limit=${options.limit}`)
-    }
-    const from = Math.max(1, Math.floor(options.from))
-    const limit = Math.max(0, Math.min(MAX_READ_LIMIT, Math.floor(options.limit)))
-    if (limit === 0) return []
+  /** Entries with keys in [gte, lte], in key order (or reverse), each value's seal verified. */
+  async * range (options: { gte: string, lte: string, limit?: number, reverse?: boolean }): AsyncGenerator<[string, Uint8Array]> {
     this.#assertOpen()
-    const entries = await this.#db.iterator({ gte: journalKey(entityId, from), lte: journalEnd(entityId), limit }).all()
-    return entries.map(([key, value]) => this.#decodeRecord(key, value))
-  }
-
-  async * #replay (entityId: string, from: number): AsyncGenerator<JournalRecord> {
-    this.#assertOpen()
-    const iterator = this.#db.iterator({ gte: journalKey(entityId, Math.max(1, from)), lte: journalEnd(entityId) })
+    const iterator = this.#db.iterator({ gte: options.gte, lte: options.lte, limit: options.limit ?? -1, reverse: options.reverse ?? false })
     try {
-      for await (const [key, value] of iterator) yield this.#decodeRecord(key, value)
+      for await (const [key, value] of iterator) yield [key, unseal(key, value)]
     } finally {
       await iterator.close()
     }
   }
 
-  async #highestSeq (entityId: string): Promise<number> {
+  /** Keys in [gte, lte], in order, without reading values. */
+  async keys (options: { gte: string, lte: string, limit?: number, reverse?: boolean }): Promise<string[]> {
     this.#assertOpen()
-    const [last] = await this.#db.keys({ gte: journalKey(entityId, 0), lte: journalEnd(entityId), reverse: true, limit: 1 }).all()
-    return last === undefined ? 0 : seqOf(last)
+    return await this.#db.keys({ gte: options.gte, lte: options.lte, limit: options.limit ?? -1, reverse: options.reverse ?? false }).all()
   }
 
-  #decodeRecord (key: string, value: Uint8Array): JournalRecord {
-    const payload = unseal(key, value)
-    let event: unknown
-    try {
-      event = this.#codec.decode(payload)
-    } catch (err) {
-      throw new CorruptRecordError(key, `sealed but not decodable: ${(err as Error).message}`)
+  async #checkFormat (): Promise<void> {
+    const value = await this.#db.get(META_FORMAT_KEY)
+    if (value === undefined) {
+      const any = await this.#db.keys({ limit: 1 }).all()
+      if (any.length > 0) throw new StoreFormatError(`${this.dir} holds a LevelDB that is not a Plexi store (no format record)`)
+      await this.write([this.formatOp()])
+      return
     }
-    return { seq: seqOf(key), event }
-  }
-
-  // ---- snapshots ----------------------------------------------------------------------------
-
-  #saveSnapshot (entityId: string, snapshot: Snapshot): Promise<void> {
-    if (this.#closing !== undefined) return Promise.reject(new StoreClosedError())
-    const key = SNAPSHOT_PREFIX + entityId
-    return this.#writer.write([{ type: 'put', key, value: seal(key, this.#codec.encode({ seq: snapshot.seq, state: snapshot.state })) }])
-  }
-
-  async #loadSnapshot (entityId: string): Promise<Snapshot | undefined> {
-    this.#assertOpen()
-    const key = SNAPSHOT_PREFIX + entityId
-    const value = await this.#db.get(key)
-    if (value === undefined) return undefined
-    const decoded = this.#codec.decode(unseal(key, value)) as Partial<Snapshot> | null
-    if (decoded === null || typeof decoded !== 'object' || !Number.isInteger(decoded.seq) || (decoded.seq as number) < 1) {
-      throw new CorruptRecordError(key, 'sealed but not a snapshot')
+    const format = new TextDecoder().decode(unseal(META_FORMAT_KEY, value))
+    if (!READABLE_FORMATS.includes(format)) {
+      throw new StoreFormatError(`${this.dir} holds a store of format ${JSON.stringify(format)}; this version reads ${READABLE_FORMATS.map((f) => JSON.stringify(f)).join(' and ')}`)
     }
-    return { seq: decoded.seq as number, state: decoded.state }
+    this.#format = format
   }
 
   #assertOpen (): void {
     if (this.#closing !== undefined) throw new StoreClosedError()
   }
-}
-
-function journalKey (entityId: string, seq: number): string {
-  return `${JOURNAL_PREFIX}${entityId}\x00${seq.toString(16).padStart(SEQ_HEX_DIGITS, '0')}`
-}
-
-function journalEnd (entityId: string): string {
-  return `${JOURNAL_PREFIX}${entityId}\x00${'f'.repeat(SEQ_HEX_DIGITS)}`
-}
-
-function seqOf (key: string): number {
-  return Number.parseInt(key.slice(key.length - SEQ_HEX_DIGITS), 16)
 }

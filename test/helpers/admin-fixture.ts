@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { ActorSystem, chatRoom, roomDirectory, userDirectory } from '../../actors/index.ts'
-import { LevelStore, NodeMetrics, UserAccounts, buildAdminServer } from '../../node/index.ts'
-import type { Readiness } from '../../node/index.ts'
+import { LevelStore, NodeMetrics, UserAccounts, buildAdminServer, openLocalJournal } from '../../node/index.ts'
+import type { Readiness, ReplicatedJournal } from '../../node/index.ts'
 import { Cluster, NodeRoles } from '../../node/mesh/index.ts'
 import type { Member } from '../../protocols/index.ts'
 import { tempDir } from './temp-dir.ts'
@@ -17,6 +17,7 @@ export const NODE_ID = '12D3KooWTest'
 export class AdminFixture {
   app!: FastifyInstance
   store!: LevelStore
+  journal!: ReplicatedJournal
   system!: ActorSystem
   readiness: Readiness = 'ready'
   metricsToken: string | undefined
@@ -33,12 +34,13 @@ export class AdminFixture {
   async setup (): Promise<void> {
     this.#dir = await tempDir()
     this.store = await LevelStore.open(this.#dir.path)
-    this.system = new ActorSystem({ node: NODE_ID, journal: this.store.journal, snapshots: this.store.snapshots, strictSerialization: true })
+    this.journal = await openLocalJournal(this.store, { self: NODE_ID })
+    this.system = new ActorSystem({ node: NODE_ID, journal: this.journal, strictSerialization: true })
     this.system.registerEntity(chatRoom)
     this.system.registerEntity(roomDirectory)
     this.system.registerEntity(userDirectory)
     this.#cluster = await Cluster.start({
-      system: this.system, journal: this.store.journal, roles: new NodeRoles(['chat']), capacity: 1, p2p: undefined, serving: () => true,
+      system: this.system, heads: this.journal, roles: new NodeRoles(['chat']), capacity: 1, p2p: undefined, serving: () => true,
       onViewChange: () => undefined, refreshMs: 1_000, log: { info: () => undefined, warn: () => undefined, debug: () => undefined }
     })
     this.#metrics = new NodeMetrics(this.store)

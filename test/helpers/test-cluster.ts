@@ -5,7 +5,9 @@ import { generateKey } from '@libp2p/pnet'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { ActorSystem, PermissionDeniedError, chatRoom, roomDirectory, userDirectory } from '../../actors/index.ts'
 import type { Behavior, NodeRole, ReplyTo } from '../../actors/index.ts'
-import { LevelStore } from '../../node/index.ts'
+import { LevelReplicaStorage, LevelStore, meshJournal, spawnShardHolders } from '../../node/index.ts'
+import type { ReplicatedJournal } from '../../node/index.ts'
+import type { Candidate } from '../../node/mesh/index.ts'
 import { Cluster, NodeRoles, readClusterKey, startP2pHost } from '../../node/mesh/index.ts'
 import type { MemberRecord, P2pHost } from '../../node/mesh/index.ts'
 import { tempDir } from './temp-dir.ts'
@@ -21,6 +23,7 @@ export interface TestNode {
   readonly system: ActorSystem
   readonly cluster: Cluster
   readonly store: LevelStore
+  readonly journal: ReplicatedJournal
   /** The node's mesh warnings, as logged. */
   readonly warnings: string[]
   stop (): Promise<void>
@@ -67,12 +70,17 @@ function echo (): Behavior<EchoMsg, undefined> {
  * LevelStore each, the chat entities and an `/echo` actor), minus gRPC and HTTP. `setup()` in a
  * beforeEach, `teardown()` in the afterEach.
  */
+/** Fewer partitions than a real cluster: a test node spawns one shard holder per partition. */
+const TEST_PARTITIONS = 16
+
 export class TestCluster {
   readonly nodes: TestNode[] = []
   /** Other things to stop at teardown (raw hosts of a test). */
   readonly extra: Array<{ stop: () => Promise<void> }> = []
   #dir: { path: string, remove: () => Promise<void> } | undefined
   #key: Uint8Array | undefined
+  /** Every node of the cluster holds replicas (the storage roster of real nodes). */
+  readonly #roster: Candidate[] = []
 
   async setup (): Promise<void> {
     this.#dir = await tempDir()
@@ -84,6 +92,7 @@ export class TestCluster {
 
   async teardown (): Promise<void> {
     for (const n of this.nodes.splice(0).reverse()) await n.stop().catch(() => undefined)
+    this.#roster.splice(0)
     for (const e of this.extra.splice(0)) await e.stop().catch(() => undefined)
     await this.#dir?.remove()
   }
@@ -98,7 +107,13 @@ export class TestCluster {
     const privateKey = await generateKeyPair('Ed25519')
     const id = peerIdFromPrivateKey(privateKey).toString()
     const store = await LevelStore.open(join_(this.#dir?.path ?? '', `store-${this.nodes.length}`))
-    const system = new ActorSystem({ node: id, journal: store.journal, snapshots: store.snapshots, strictSerialization: true })
+    // every test node holds replicas: journals live on the nodes of the cluster, as on real nodes
+    this.#roster.push({ peerId: id, roles: ['storage'], capacity: 1 })
+    let systemRef: ActorSystem | undefined
+    const journal = meshJournal({ self: id, storage: await LevelReplicaStorage.open(store, TEST_PARTITIONS), roster: () => this.#roster, system: () => systemRef as ActorSystem })
+    const system = new ActorSystem({ node: id, journal, strictSerialization: true })
+    systemRef = system
+    spawnShardHolders(system, journal)
     system.registerEntity(chatRoom)
     system.registerEntity(roomDirectory)
     system.registerEntity(userDirectory)
@@ -115,13 +130,14 @@ export class TestCluster {
       self: upRecord(() => id, () => [...nodeRoles.current]),
       log
     })
-    const cluster = await Cluster.start({ system, journal: store.journal, roles: nodeRoles, capacity: 1, p2p: host, serving: () => true, onViewChange: () => undefined, refreshMs: 125, log })
+    const cluster = await Cluster.start({ system, heads: journal, roles: nodeRoles, capacity: 1, p2p: host, serving: () => true, onViewChange: () => undefined, refreshMs: 125, log })
     const started: TestNode = {
       id,
       host,
       system,
       cluster,
       store,
+      journal,
       warnings,
       async stop () {
         await cluster.stop()

@@ -172,7 +172,8 @@ export class SimWorld {
       const cancelTimeout = this.at(this.callTimeoutMs, () => {
         if (done || caller.generation !== generation) return
         done = true
-        reject(new Error(`${to} did not answer within ${this.callTimeoutMs} ms`))
+        // as the mesh's ask timeout does: a timeout, which an owner waits out and retries
+        reject(Object.assign(new Error(`${to} did not answer within ${this.callTimeoutMs} ms`), { kind: 'timeout' }))
       })
       const lost = (): boolean => !this.canTalk(from, to) || this.random() < this.faults.drop
       if (lost()) return

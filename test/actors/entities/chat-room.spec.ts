@@ -1,19 +1,21 @@
 import { expect } from 'chai'
 import { ActorSystem, chatRoom, createPlainCodec, roomDirectory, userDirectory } from '../../../actors/index.ts'
 import type { ActorAddress, ChatMessage, PostAck, ReplyTo, RoomFeed, RoomInfo, RoomSummary, UserDirectoryMsg, UserSummary } from '../../../actors/index.ts'
-import { LevelStore } from '../../../node/index.ts'
+import { LevelStore, openLocalJournal } from '../../../node/index.ts'
+import type { ReplicatedJournal } from '../../../node/index.ts'
 import { tempDir } from '../../helpers/temp-dir.ts'
 import { waitFor } from '../../helpers/wait-for.ts'
 
 describe('chat entities', () => {
   let dir: { path: string, remove: () => Promise<void> }
   let store: LevelStore
+  let journal: ReplicatedJournal
   let system: ActorSystem
 
   /** The store and a system with the chat entities; rooms passivate after `roomIdleMs` when given. */
   async function open (roomIdleMs?: number): Promise<void> {
     store = await LevelStore.open(dir.path)
-    system = new ActorSystem({ journal: store.journal, snapshots: store.snapshots, strictSerialization: true })
+    system = new ActorSystem({ journal: journal = await openLocalJournal(store), strictSerialization: true })
     system.registerEntity(roomIdleMs === undefined ? chatRoom : { ...chatRoom, idleTimeout: roomIdleMs })
     system.registerEntity(roomDirectory)
     system.registerEntity(userDirectory)
@@ -153,7 +155,7 @@ describe('chat entities', () => {
       const unknown = await ask((replyTo) => ({ type: 'remove', name: 'zed', replyTo })).then(() => null, (e: unknown) => e)
       expect(unknown).to.have.property('name', 'UnknownUserError')
       expect(await ask((replyTo) => ({ type: 'authenticate', tokenHash: 'cc', replyTo }))).to.equal(null)
-      expect(await store.journal.highestSeq('users/all')).to.equal(1)
+      expect(await journal.head('users/all')).to.equal(1)
     })
   })
 

@@ -3,7 +3,8 @@ import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { AGENT, ActorSystem, userAgent } from '../../../actors/index.ts'
 import type { ActorRef, AgentAnswer, AgentSettings, AgentStreamEvent, AgentTurn, Behavior, ReplyTo } from '../../../actors/index.ts'
-import { LevelStore } from '../../../node/index.ts'
+import { LevelStore, openLocalJournal } from '../../../node/index.ts'
+import type { ReplicatedJournal } from '../../../node/index.ts'
 import { InferenceService, UsageLimiter } from '../../../node/inference/index.ts'
 import { LlamaRuntime, ModelManager, ModelRegistry, writeTinyModel } from '../../../runtimes/index.ts'
 import { tempDir } from '../../helpers/temp-dir.ts'
@@ -30,6 +31,7 @@ describe('userAgent (real llama.cpp on the generated model, real LevelDB)', func
   let registry: ModelRegistry
   let manager: ModelManager
   let store: LevelStore
+  let journal: ReplicatedJournal
   let system: ActorSystem
   let gateway: ActorRef<SinkMsg>
   let limiter: UsageLimiter
@@ -63,7 +65,7 @@ describe('userAgent (real llama.cpp on the generated model, real LevelDB)', func
 
   async function open (requestsPerMin = 1000): Promise<void> {
     limiter = new UsageLimiter({ requestsPerMin, tokensPerMin: 1_000_000 })
-    system = new ActorSystem({ journal: store.journal, snapshots: store.snapshots, strictSerialization: true })
+    system = new ActorSystem({ journal: journal = await openLocalJournal(store), strictSerialization: true })
     system.registerEntity(userAgent({
       inference: new InferenceService({ registry, manager, limiter }),
       sampling: { temperature: 0, topP: 1, topK: 0, maxTokens: 16 },

@@ -1,7 +1,8 @@
 import { expect } from 'chai'
 import { ActorSystem, ROOM, chatRoom, roomDirectory } from '../../../actors/index.ts'
 import type { ActorRef, AgentPartial, ChatMessage, PostAck } from '../../../actors/index.ts'
-import { LevelStore } from '../../../node/index.ts'
+import { LevelStore, openLocalJournal } from '../../../node/index.ts'
+import type { ReplicatedJournal } from '../../../node/index.ts'
 import { chatGateway } from '../../../node/grpc/index.ts'
 import { LoneRemoting } from '../../../node/mesh/lone-remoting.ts'
 import { Placement } from '../../../node/mesh/placement.ts'
@@ -20,13 +21,14 @@ function sink (): RoomSink & { messages: ChatMessage[], partials: AgentPartial[]
 describe('chatGateway (real rooms, real LevelDB)', () => {
   let dir: { path: string, remove: () => Promise<void> }
   let store: LevelStore
+  let journal: ReplicatedJournal
   let system: ActorSystem
   let gateway: ActorRef<GatewayMsg>
 
   beforeEach(async () => {
     dir = await tempDir()
     store = await LevelStore.open(dir.path)
-    system = new ActorSystem({ journal: store.journal, snapshots: store.snapshots, strictSerialization: true })
+    system = new ActorSystem({ journal: journal = await openLocalJournal(store), strictSerialization: true })
     // rooms passivate soon after their last subscriber leaves (none stays while one is subscribed)
     system.registerEntity({ ...chatRoom, idleTimeout: 20 })
     system.registerEntity(roomDirectory)

@@ -1,7 +1,8 @@
 import { expect } from 'chai'
 import * as grpc from '@grpc/grpc-js'
 import { ActorSystem, chatRoom, roomDirectory, userDirectory } from '../../../actors/index.ts'
-import { LevelStore, UserAccounts } from '../../../node/index.ts'
+import { LevelStore, openLocalJournal, UserAccounts } from '../../../node/index.ts'
+import type { ReplicatedJournal } from '../../../node/index.ts'
 import { RateLimiter, SubscribeEncoder, chatGateway, chatServiceHandlers, startGrpcServer } from '../../../node/grpc/index.ts'
 import { decodeRetryStatus, loadChatService, loadRetryInfoTypes } from '../../../protocols/grpc/index.ts'
 import { chatClient } from '../../helpers/node-process.ts'
@@ -11,6 +12,7 @@ describe('chatServiceHandlers (real gRPC, real LevelDB)', function () {
   this.timeout(30_000)
   let dir: { path: string, remove: () => Promise<void> }
   let store: LevelStore
+  let journal: ReplicatedJournal
   let system: ActorSystem
   let server: grpc.Server
   let address = ''
@@ -22,7 +24,7 @@ describe('chatServiceHandlers (real gRPC, real LevelDB)', function () {
   beforeEach(async () => {
     dir = await tempDir()
     store = await LevelStore.open(dir.path)
-    system = new ActorSystem({ journal: store.journal, snapshots: store.snapshots, strictSerialization: true })
+    system = new ActorSystem({ journal: journal = await openLocalJournal(store), strictSerialization: true })
     for (const type of [chatRoom, roomDirectory, userDirectory] as const) system.registerEntity(type as never)
     const users = new UserAccounts(system)
     token = (await users.add('ann')).token

@@ -1,6 +1,4 @@
 import { expect } from 'chai'
-import { spawn } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
 import { ClassicLevel } from 'classic-level'
 import { LevelStore, seal, unseal } from '../../../node/index.ts'
 import { tempDir } from '../../helpers/temp-dir.ts'
@@ -15,67 +13,42 @@ describe('LevelStore', () => {
     await dir.remove()
   })
 
-  const events = (from: number, to: number): Array<{ seq: number, event: { n: number } }> =>
-    Array.from({ length: to - from + 1 }, (_, i) => ({ seq: from + i, event: { n: from + i } }))
+  const bytes = (text: string): Uint8Array => new TextEncoder().encode(text)
+  const text = (value: Uint8Array | undefined): string | undefined => value === undefined ? undefined : new TextDecoder().decode(value)
 
-  describe('journal', () => {
-    it('should append, read from a seq with a limit, replay, and report the highest seq', async () => {
+  describe('keys and values', () => {
+    it('should put, delete, get and range over keys in order, atomically per write', async () => {
       store = await LevelStore.open(dir.path)
-      await store.journal.append('room/general', events(1, 3))
-      await store.journal.append('room/general', events(4, 10))
-      await store.journal.append('room/general-2', events(1, 2))
-      expect(await store.journal.highestSeq('room/general')).to.equal(10)
-      expect(await store.journal.highestSeq('room/general-2')).to.equal(2)
-      expect(await store.journal.highestSeq('room/none')).to.equal(0)
-      expect(await store.journal.read('room/general', { from: 4, limit: 3 })).to.deep.equal(events(4, 6))
-      expect(await store.journal.read('room/general', { from: 11, limit: 3 })).to.deep.equal([])
-      expect(await store.journal.read('room/general', { from: 1, limit: 0 })).to.deep.equal([])
-      const bad = await store.journal.read('room/general', { from: 1, limit: Number.NaN }).then(() => null, (e: unknown) => e)
-      expect(bad).to.be.instanceOf(RangeError)
-      const replayed = []
-      for await (const record of store.journal.replay('room/general', 8)) replayed.push(record)
-      expect(replayed).to.deep.equal(events(8, 10))
+      await store.write([{ type: 'put', key: 'a\x00b', value: bytes('1') }, { type: 'put', key: 'a\x00c', value: bytes('2') }, { type: 'put', key: 'a\x00d', value: bytes('3') }])
+      await store.write([{ type: 'del', key: 'a\x00c' }, { type: 'put', key: 'a\x00e', value: bytes('4') }])
+      expect(text(await store.get('a\x00b'))).to.equal('1')
+      expect(await store.get('a\x00c')).to.equal(undefined)
+      const seen: string[] = []
+      for await (const [key, value] of store.range({ gte: 'a\x00', lte: 'a\x00~' })) seen.push(`${key.slice(2)}=${text(value)}`)
+      expect(seen).to.deep.equal(['b=1', 'd=3', 'e=4'])
+      expect(await store.keys({ gte: 'a\x00', lte: 'a\x00~', reverse: true, limit: 2 })).to.deep.equal(['a\x00e', 'a\x00d'])
     })
 
-    it('should keep every append durable across a reopen', async () => {
-      store = await LevelStore.open(dir.path)
-      await store.journal.append('a/1', events(1, 50))
-      await store.close()
-      store = await LevelStore.open(dir.path)
-      expect(await store.journal.read('a/1', { from: 1, limit: 100 })).to.deep.equal(events(1, 50))
-    })
-
-    it('should land many concurrent appends, each entity in order', async () => {
+    it('should keep every write durable across a reopen, and land concurrent writes in order', async () => {
       store = await LevelStore.open(dir.path)
       const s = store
-      await Promise.all(Array.from({ length: 100 }, async (_, e) => {
-        for (let seq = 1; seq <= 20; seq++) await s.journal.append(`e/${e}`, [{ seq, event: { e, seq } }])
-      }))
-      for (const e of [0, 42, 99]) {
-        const records = await s.journal.read(`e/${e}`, { from: 1, limit: 100 })
-        expect(records.map((r) => r.seq)).to.deep.equal(Array.from({ length: 20 }, (_, i) => i + 1))
-      }
-    })
-
-    it('should refuse a seq that is not a positive integer', async () => {
+      await Promise.all(Array.from({ length: 200 }, (_, i) => s.write([{ type: 'put', key: `k\x00${String(i).padStart(3, '0')}`, value: bytes(String(i)) }])))
+      await s.write([{ type: 'put', key: 'k\x00last', value: bytes('x') }])
+      await store.close()
       store = await LevelStore.open(dir.path)
-      for (const seq of [0, -1, 1.5, Number.NaN]) {
-        const err = await store.journal.append('a/1', [{ seq, event: {} }]).then(() => null, (e: unknown) => e)
-        expect(err, String(seq)).to.be.instanceOf(RangeError)
-      }
-      expect(await store.journal.highestSeq('a/1')).to.equal(0)
+      expect(await store.keys({ gte: 'k\x00', lte: 'k\x00~' })).to.have.length(201)
+      expect(text(await store.get('k\x00199'))).to.equal('199')
     })
   })
 
   describe('integrity', () => {
     it('should raise CorruptRecordError for a flipped byte, a moved value and a truncated value', async () => {
       store = await LevelStore.open(dir.path)
-      await store.journal.append('room/x', events(1, 3))
+      await store.write(['1', '2', '3'].map((n) => ({ type: 'put' as const, key: `x\x00${n}`, value: bytes(`value ${n}`) })))
       await store.close()
       const db = new ClassicLevel<string, Uint8Array>(dir.path, { keyEncoding: 'utf8', valueEncoding: 'view' })
       await db.open()
-      const keys = await db.keys({ gte: 'j\x00room/x\x00', lte: 'j\x00room/x\x00~' }).all()
-      const [k1, k2, k3] = keys as [string, string, string]
+      const [k1, k2, k3] = ['x\x001', 'x\x002', 'x\x003']
       const v1 = Uint8Array.from(await db.get(k1) as Uint8Array)
       v1[v1.length - 1] = (v1[v1.length - 1] as number) ^ 0x40
       await db.put(k1, v1)
@@ -83,14 +56,14 @@ describe('LevelStore', () => {
       await db.put(k3, new Uint8Array(5))
       await db.close()
       store = await LevelStore.open(dir.path)
-      for (const seq of [1, 2, 3]) {
-        const err = await store.journal.read('room/x', { from: seq, limit: 1 }).then(() => null, (e: unknown) => e)
-        expect(err, `seq ${seq}`).to.have.property('name', 'CorruptRecordError')
+      for (const key of [k1, k2, k3]) {
+        const err = await store.get(key).then(() => null, (e: unknown) => e)
+        expect(err, key).to.have.property('name', 'CorruptRecordError')
       }
-      const replay = async (): Promise<void> => {
-        for await (const record of (store as LevelStore).journal.replay('room/x', 1)) void record
+      const scan = async (): Promise<void> => {
+        for await (const entry of (store as LevelStore).range({ gte: 'x\x00', lte: 'x\x00~' })) void entry
       }
-      expect(await replay().then(() => null, (e: unknown) => e)).to.have.property('name', 'CorruptRecordError')
+      expect(await scan().then(() => null, (e: unknown) => e)).to.have.property('name', 'CorruptRecordError')
     })
 
     it('should seal over key and payload so that both are checked', () => {
@@ -100,25 +73,6 @@ describe('LevelStore', () => {
       const other = Uint8Array.from(value)
       other[0] = 9
       expect(() => unseal('k1', other)).to.throw(/unknown seal id 9/)
-    })
-  })
-
-  describe('snapshots', () => {
-    it('should save and load the latest snapshot, and detect a corrupt one', async () => {
-      store = await LevelStore.open(dir.path)
-      expect(await store.snapshots.load('a/1')).to.equal(undefined)
-      await store.snapshots.save('a/1', { seq: 5, state: { items: ['x'] } })
-      await store.snapshots.save('a/1', { seq: 9, state: { items: ['x', 'y'] } })
-      expect(await store.snapshots.load('a/1')).to.deep.equal({ seq: 9, state: { items: ['x', 'y'] } })
-      await store.close()
-      const db = new ClassicLevel<string, Uint8Array>(dir.path, { keyEncoding: 'utf8', valueEncoding: 'view' })
-      await db.open()
-      const v = Uint8Array.from(await db.get('s\x00a/1') as Uint8Array)
-      v[40] = (v[40] as number) ^ 1
-      await db.put('s\x00a/1', v)
-      await db.close()
-      store = await LevelStore.open(dir.path)
-      expect(await store.snapshots.load('a/1').then(() => null, (e: unknown) => e)).to.have.property('name', 'CorruptRecordError')
     })
   })
 
@@ -146,7 +100,7 @@ describe('LevelStore', () => {
         await db2.put('m\x00format', seal('m\x00format', new TextEncoder().encode('plexi-store/99')))
         await db2.close()
         const err2 = await LevelStore.open(other.path).then(() => null, (e: unknown) => e)
-        expect((err2 as Error).message).to.match(/format "plexi-store\/99"; this version reads "plexi-store\/1"/)
+        expect((err2 as Error).message).to.match(/format "plexi-store\/99"; this version reads "plexi-store\/1" and "plexi-store\/2"/)
       } finally {
         await other.remove()
       }
@@ -154,54 +108,14 @@ describe('LevelStore', () => {
 
     it('should refuse writes and reads once closed, after the accepted writes landed', async () => {
       store = await LevelStore.open(dir.path)
-      const accepted = store.journal.append('a/1', events(1, 1))
+      const accepted = store.write([{ type: 'put', key: 'a\x001', value: bytes('1') }])
       const closing = store.close()
-      expect(await store.journal.append('a/1', events(2, 2)).then(() => null, (e: unknown) => e)).to.have.property('name', 'StoreClosedError')
+      expect(await store.write([{ type: 'put', key: 'a\x002', value: bytes('2') }]).then(() => null, (e: unknown) => e)).to.have.property('name', 'StoreClosedError')
       await accepted
       await closing
-      expect(await store.journal.read('a/1', { from: 1, limit: 1 }).then(() => null, (e: unknown) => e)).to.have.property('name', 'StoreClosedError')
+      expect(await store.get('a\x001').then(() => null, (e: unknown) => e)).to.have.property('name', 'StoreClosedError')
       store = await LevelStore.open(dir.path)
-      expect(await store.journal.highestSeq('a/1')).to.equal(1)
-    })
-  })
-
-  describe('killed process', () => {
-    it('should have every acknowledged append on disk after SIGKILL', async function () {
-      this.timeout(30_000)
-      const fixture = fileURLToPath(new URL('./fixtures/append-until-killed.ts', import.meta.url))
-      const child = spawn(process.execPath, [fixture, dir.path], { stdio: ['ignore', 'pipe', 'inherit'] })
-      const acked = new Map<string, number>()
-      let buffered = ''
-      let ackCount = 0
-      const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)))
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error('the child did not reach 2000 acks in 20 s')), 20_000)
-        child.stdout.on('data', (chunk: Buffer) => {
-          buffered += chunk.toString()
-          const lines = buffered.split('\n')
-          buffered = lines.pop() ?? ''
-          for (const line of lines) {
-            const [word, entity, seq] = line.split(' ')
-            if (word !== 'ack' || entity === undefined) continue
-            acked.set(entity, Number(seq))
-            if (++ackCount === 2000) {
-              child.kill('SIGKILL')
-              clearTimeout(timer)
-              resolve()
-            }
-          }
-        })
-      })
-      expect(await exited).to.equal('SIGKILL')
-      store = await LevelStore.open(dir.path)
-      for (const [entity, seq] of acked) {
-        const highest = await store.journal.highestSeq(entity)
-        expect(highest, entity).to.be.at.least(seq)
-        const records = []
-        for await (const record of store.journal.replay(entity, 1)) records.push(record)
-        expect(records.map((r) => r.seq), entity).to.deep.equal(Array.from({ length: highest }, (_, i) => i + 1))
-        expect(records[seq - 1]?.event).to.deep.equal({ type: 'posted', text: `message ${seq} of ${entity}` })
-      }
+      expect(text(await store.get('a\x001'))).to.equal('1')
     })
   })
 })

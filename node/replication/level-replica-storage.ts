@@ -1,0 +1,159 @@
+import { createPlainCodec } from '../../actors/index.ts'
+import type { PlainCodec } from '../../actors/index.ts'
+import { CorruptRecordError } from '../storage/index.ts'
+import type { LevelStore, StoreOp } from '../storage/index.ts'
+import type { ReplicaChange, ReplicaState, ReplicaStorage } from './replica-core.ts'
+import type { StoredRecord, StoredSnapshot } from './replica-protocol.ts'
+import { partitionOf } from './partitioning.ts'
+import { DEFAULT_PARTITIONS } from './constants.ts'
+import { PartitionsMismatchError } from './errors.ts'
+import { withRecords } from './log-summary.ts'
+
+/**
+ * Replicas on the node's LevelDB. Every key starts with its partition, so one partition's records
+ * are one contiguous, sorted range (what the Merkle trees of anti-entropy walk):
+ *
+ * | key | value |
+ * | --- | --- |
+ * | `r\0<partition, 4 hex>\0<entity>\0<seq, 16 hex>` | a record: `{ e: epoch, v: event }` |
+ * | `e\0<partition>\0<entity>` | the entity's replica state (promise, head, segments) |
+ * | `p\0<partition>\0<entity>` | its latest snapshot `{ seq, state }` |
+ *
+ * A store of format 1 (one journal per entity, keys `j\0…` and `s\0…`) is upgraded in place when
+ * opened: its records become this replica's, of epoch 1, one entity per atomic batch (a crash
+ * half-way resumes where it stopped).
+ */
+export class LevelReplicaStorage implements ReplicaStorage {
+  readonly store: LevelStore
+  readonly partitions: number
+  readonly #codec: PlainCodec
+
+  private constructor (store: LevelStore, partitions: number) {
+    this.store = store
+    this.partitions = partitions
+    this.#codec = createPlainCodec()
+  }
+
+  /**
+   * Opens the replicas of this store. The partition count is recorded by the first start and
+   * fixed from then on: `partitions` (config) must agree with it, or PartitionsMismatchError.
+   */
+  static async open (store: LevelStore, partitions?: number): Promise<LevelReplicaStorage> {
+    const recorded = await store.get(PARTITIONS_KEY)
+    const was = recorded === undefined ? undefined : Number(new TextDecoder().decode(recorded))
+    if (was !== undefined && partitions !== undefined && was !== partitions) throw new PartitionsMismatchError(store.dir, was, partitions)
+    const p = was ?? partitions ?? DEFAULT_PARTITIONS
+    if (was === undefined) await store.write([{ type: 'put', key: PARTITIONS_KEY, value: new TextEncoder().encode(String(p)) }])
+    const storage = new LevelReplicaStorage(store, p)
+    if (store.format === 'plexi-store/1') await storage.#upgradeFromFormat1()
+    return storage
+  }
+
+  partitionOf (entity: string): number { return partitionOf(entity, this.partitions) }
+
+  async load (entity: string): Promise<ReplicaState | undefined> {
+    const key = stateKey(this.partitionOf(entity), entity)
+    const value = await this.store.get(key)
+    if (value === undefined) return undefined
+    const s = this.#decode(key, value) as Partial<{ promised: number, promisedBy: string, head: number, headEpoch: number, segments: Array<[number, number]>, snapshotSeq: number }>
+    if (typeof s?.promised !== 'number' || typeof s.head !== 'number' || !Array.isArray(s.segments)) throw new CorruptRecordError(key, 'sealed but not a replica state')
+    return {
+      summary: { promised: s.promised, head: s.head, headEpoch: s.headEpoch ?? 0, segments: s.segments, snapshotSeq: s.snapshotSeq ?? 0 },
+      promisedBy: s.promisedBy ?? ''
+    }
+  }
+
+  write (entity: string, previousHead: number, change: ReplicaChange): Promise<void> {
+    const p = this.partitionOf(entity)
+    const ops: StoreOp[] = []
+    if (change.removeFrom !== undefined) {
+      for (let seq = change.removeFrom; seq <= previousHead; seq++) ops.push({ type: 'del', key: recordKey(p, entity, seq) })
+    }
+    for (const r of change.records ?? []) ops.push({ type: 'put', key: recordKey(p, entity, r.seq), value: this.#codec.encode({ e: r.epoch, v: r.event }) })
+    if (change.snapshot !== undefined) ops.push({ type: 'put', key: snapshotKey(p, entity), value: this.#codec.encode({ seq: change.snapshot.seq, state: change.snapshot.state }) })
+    const s = change.state.summary
+    ops.push({
+      type: 'put',
+      key: stateKey(p, entity),
+      value: this.#codec.encode({ promised: s.promised, promisedBy: change.state.promisedBy, head: s.head, headEpoch: s.headEpoch, segments: s.segments, snapshotSeq: s.snapshotSeq })
+    })
+    return this.store.write(ops)
+  }
+
+  async read (entity: string, from: number, limit: number): Promise<StoredRecord[]> {
+    const p = this.partitionOf(entity)
+    const out: StoredRecord[] = []
+    for await (const [key, value] of this.store.range({ gte: recordKey(p, entity, Math.max(1, from)), lte: recordEnd(p, entity), limit })) {
+      const r = this.#decode(key, value) as { e?: unknown, v?: unknown } | null
+      if (r === null || typeof r !== 'object' || typeof r.e !== 'number') throw new CorruptRecordError(key, 'sealed but not a record')
+      out.push({ seq: seqOf(key), epoch: r.e, event: r.v })
+    }
+    return out
+  }
+
+  async loadSnapshot (entity: string): Promise<StoredSnapshot | undefined> {
+    const key = snapshotKey(this.partitionOf(entity), entity)
+    const value = await this.store.get(key)
+    if (value === undefined) return undefined
+    const s = this.#decode(key, value) as Partial<StoredSnapshot> | null
+    if (s === null || typeof s !== 'object' || !Number.isSafeInteger(s.seq) || (s.seq as number) < 1) throw new CorruptRecordError(key, 'sealed but not a snapshot')
+    return { seq: s.seq as number, state: s.state }
+  }
+
+  /** Entities this node holds a replica of in `partition`, with their state (admin, repair). */
+  async * entities (partition: number): AsyncGenerator<{ entity: string, state: ReplicaState }> {
+    const prefix = `e\x00${hex4(partition)}\x00`
+    for await (const [key] of this.store.range({ gte: prefix, lte: `${prefix}\xff` })) {
+      const entity = key.slice(prefix.length)
+      const state = await this.load(entity)
+      if (state !== undefined) yield { entity, state }
+    }
+  }
+
+  #decode (key: string, value: Uint8Array): unknown {
+    try {
+      return this.#codec.decode(value)
+    } catch (err) {
+      throw new CorruptRecordError(key, `sealed but not decodable: ${(err as Error).message}`)
+    }
+  }
+
+  async #upgradeFromFormat1 (): Promise<void> {
+    const entities = new Set<string>()
+    for (const key of await this.store.keys({ gte: 'j\x00', lte: 'j\x00\xff' })) entities.add(key.slice(2, key.lastIndexOf('\x00')))
+    for (const key of await this.store.keys({ gte: 's\x00', lte: 's\x00\xff' })) entities.add(key.slice(2))
+    for (const entity of entities) {
+      const p = this.partitionOf(entity)
+      const ops: StoreOp[] = []
+      let head = 0
+      for await (const [key, value] of this.store.range({ gte: `j\x00${entity}\x00`, lte: `j\x00${entity}\x00\xff` })) {
+        const seq = Number.parseInt(key.slice(key.lastIndexOf('\x00') + 1), 16)
+        ops.push({ type: 'del', key })
+        ops.push({ type: 'put', key: recordKey(p, entity, seq), value: this.#codec.encode({ e: 1, v: this.#decode(key, value) }) })
+        head = seq
+      }
+      let snapshotSeq = 0
+      const old = await this.store.get(`s\x00${entity}`)
+      if (old !== undefined) {
+        const snap = this.#decode(`s\x00${entity}`, old) as { seq: number, state: unknown }
+        ops.push({ type: 'del', key: `s\x00${entity}` })
+        ops.push({ type: 'put', key: snapshotKey(p, entity), value: this.#codec.encode(snap) })
+        snapshotSeq = snap.seq
+      }
+      const segments = head === 0 ? [] : withRecords([], 1, [1])
+      ops.push({ type: 'put', key: stateKey(p, entity), value: this.#codec.encode({ promised: head === 0 ? 0 : 1, promisedBy: 'format-1', head, headEpoch: head === 0 ? 0 : 1, segments, snapshotSeq }) })
+      await this.store.write(ops)
+    }
+    await this.store.write([this.store.formatOp()])
+    this.store.upgraded()
+  }
+}
+
+const PARTITIONS_KEY = 'm\x00partitions'
+
+function hex4 (n: number): string { return n.toString(16).padStart(4, '0') }
+function recordKey (p: number, entity: string, seq: number): string { return `r\x00${hex4(p)}\x00${entity}\x00${seq.toString(16).padStart(16, '0')}` }
+function recordEnd (p: number, entity: string): string { return `r\x00${hex4(p)}\x00${entity}\x00${'f'.repeat(16)}` }
+function stateKey (p: number, entity: string): string { return `e\x00${hex4(p)}\x00${entity}` }
+function snapshotKey (p: number, entity: string): string { return `p\x00${hex4(p)}\x00${entity}` }
+function seqOf (key: string): number { return Number.parseInt(key.slice(key.length - 16), 16) }

@@ -1,0 +1,166 @@
+import { randomUUID } from 'node:crypto'
+import type { EntityJournal, Journal, JournalRecord, Snapshot } from '../../actors/index.ts'
+import type { Candidate } from '../mesh/index.ts'
+import { DEFAULT_APPEND_TIMEOUT_MS, DEFAULT_REPLICATION_FACTOR } from './constants.ts'
+import { EntityLog } from './entity-log.ts'
+import type { OwnerEnv } from './entity-log.ts'
+import { ReplicasUnavailableError } from './errors.ts'
+import type { LevelReplicaStorage } from './level-replica-storage.ts'
+import { replicasOf } from './partitioning.ts'
+import { majority } from './quorum.ts'
+import { ReplicaCore } from './replica-core.ts'
+import type { ReplicaRequest, ReplyOf } from './replica-protocol.ts'
+
+/** Counters for metrics (plexi_replication_*). */
+export interface ReplicationStats {
+  opens: number
+  recoveries: number
+  appends: number
+  appendedRecords: number
+  staleEpochs: number
+  failures: number
+  /** Sum and count of quorum latencies (ms), and their histogram is the metrics' business. */
+  observeQuorum: (ms: number) => void
+}
+
+export interface ReplicatedJournalOptions {
+  /** This node's peer id. */
+  readonly self: string
+  /** This node's replicas (used for every partition this node holds). */
+  readonly storage: LevelReplicaStorage
+  /** The storage nodes of the cluster (the roster): replicas are chosen among them. */
+  readonly roster: () => readonly Candidate[]
+  /** config `replication-factor` (@default 3): fewer when the roster is smaller. */
+  readonly replicationFactor?: number
+  /** config `write-quorum` (@default a majority of the replicas). */
+  readonly writeQuorum?: number
+  /** Sends a request to the shard holder of `partition` on another node (the mesh). */
+  readonly remote: <R extends ReplicaRequest>(node: string, partition: number, request: R) => Promise<ReplyOf<R>>
+  /** @default DEFAULT_APPEND_TIMEOUT_MS */
+  readonly appendTimeoutMs?: number
+  readonly stats?: ReplicationStats
+}
+
+/**
+ * The node's Journal (actors/kernel/journal.ts) on replicated partitions: an entity's journal
+ * lives on the R replicas of its partition; each activation fences, recovers and writes with an
+ * EntityLog (docs/replication.md). This node's own replicas (shard holders) are `cores`, reached
+ * directly; other nodes' through the mesh. One node alone is R = 1, W = 1, this same code.
+ */
+export class ReplicatedJournal implements Journal {
+  readonly #opts: ReplicatedJournalOptions
+  readonly #cores = new Map<number, ReplicaCore>()
+  readonly #env: Omit<OwnerEnv, 'call'>
+
+  constructor (opts: ReplicatedJournalOptions) {
+    this.#opts = opts
+    this.#env = {
+      timer: (ms, fn) => {
+        const t = setTimeout(fn, ms)
+        return () => { clearTimeout(t) }
+      },
+      random: Math.random,
+      now: Date.now
+    }
+  }
+
+  get partitions (): number { return this.#opts.storage.partitions }
+
+  /** This node's replicas. */
+  get storage (): LevelReplicaStorage { return this.#opts.storage }
+
+  /** The replica of `partition` on this node (the shard holder's core). */
+  core (partition: number): ReplicaCore {
+    let core = this.#cores.get(partition)
+    if (core === undefined) {
+      core = new ReplicaCore(this.#opts.storage)
+      this.#cores.set(partition, core)
+    }
+    return core
+  }
+
+  /** The replicas of a partition now, and the write quorum they use. */
+  placement (partition: number): { replicas: string[], writeQuorum: number } {
+    const roster = this.#opts.roster()
+    const r = Math.min(this.#opts.replicationFactor ?? DEFAULT_REPLICATION_FACTOR, roster.length)
+    const replicas = replicasOf(partition, roster, r)
+    const w = Math.min(this.#opts.writeQuorum ?? majority(r), r)
+    return { replicas, writeQuorum: w }
+  }
+
+  /** How far an entity's journal got: the highest head its replicas that answer report (0: none). */
+  async head (entityId: string): Promise<number> {
+    const partition = this.#opts.storage.partitionOf(entityId)
+    const heads = await Promise.all(this.placement(partition).replicas.map(async (node) => {
+      const request = { op: 'summary', entity: entityId } as const
+      try {
+        const summary = node === this.#opts.self ? await this.core(partition).handle(request) : await this.#opts.remote(node, partition, request)
+        return summary.head
+      } catch {
+        return 0
+      }
+    }))
+    return Math.max(0, ...heads)
+  }
+
+  async open (entityId: string): Promise<EntityJournal> {
+    const partition = this.#opts.storage.partitionOf(entityId)
+    const { replicas, writeQuorum } = this.placement(partition)
+    if (replicas.length === 0) throw new ReplicasUnavailableError(entityId, 'a journal', 1, 0, 'no member holds the storage role')
+    const stats = this.#opts.stats
+    if (stats !== undefined) stats.opens++
+    const listeners: Array<(err: Error) => void> = []
+    const self = this.#opts.self
+    const env: OwnerEnv = {
+      ...this.#env,
+      call: (node, request) => node === self ? this.core(partition).handle(request) : this.#opts.remote(node, partition, request)
+    }
+    const log = await EntityLog.open({
+      entityId,
+      replicas,
+      writeQuorum,
+      activation: randomUUID(),
+      self,
+      env,
+      appendTimeoutMs: this.#opts.appendTimeoutMs ?? DEFAULT_APPEND_TIMEOUT_MS,
+      onFailed: (err) => {
+        if (stats !== undefined) {
+          if (err.name === 'StaleEpochError') stats.staleEpochs++
+          else stats.failures++
+        }
+        for (const l of listeners.splice(0)) l(err)
+      }
+    })
+    if (stats !== undefined && log.head > 0) stats.recoveries++
+    return entityJournal(log, listeners, stats)
+  }
+}
+
+function entityJournal (log: EntityLog, listeners: Array<(err: Error) => void>, stats: ReplicationStats | undefined): EntityJournal {
+  return {
+    head: log.head,
+    append (records: readonly JournalRecord[]) {
+      if (stats === undefined) return log.append(records)
+      const started = performance.now()
+      stats.appends++
+      stats.appendedRecords += records.length
+      const done = log.append(records)
+      done.then(() => { stats.observeQuorum(performance.now() - started) }, noop)
+      return done
+    },
+    read: async ({ from, limit }) => (await log.read(from, limit)).map((r) => ({ seq: r.seq, event: r.event })),
+    async * replay (from: number) {
+      for await (const r of log.replay(from)) yield { seq: r.seq, event: r.event }
+    },
+    loadSnapshot: async () => await log.loadSnapshot() as Snapshot | undefined,
+    saveSnapshot: (snapshot) => log.saveSnapshot(snapshot),
+    onFailed (listener) {
+      const failed = log.failed
+      if (failed !== undefined) listener(failed)
+      else listeners.push(listener)
+    },
+    close () { log.close() }
+  }
+}
+
+function noop (): void {}

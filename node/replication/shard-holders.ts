@@ -1,0 +1,45 @@
+import type { ActorSystem } from '../../actors/index.ts'
+import type { Candidate } from '../mesh/index.ts'
+import type { LevelReplicaStorage } from './level-replica-storage.ts'
+import { ReplicatedJournal } from './replicated-journal.ts'
+import type { ReplicationStats } from './replicated-journal.ts'
+import { shardHolder, shardHolderPath } from './shard-holder.ts'
+import type { ShardHolderMsg } from './shard-holder.ts'
+
+/** How long an owner waits for a replica on another node to answer one request (a replica that
+ * is down is not waited for: the others make the quorum, and its pump retries with backoff). */
+export const REPLICA_ASK_MS = 3_000
+
+export interface MeshJournalOptions {
+  readonly self: string
+  readonly storage: LevelReplicaStorage
+  readonly roster: () => readonly Candidate[]
+  readonly replicationFactor?: number
+  readonly writeQuorum?: number
+  readonly stats?: ReplicationStats
+  /** The actor system, once it exists (it needs the journal to be built first). */
+  readonly system: () => ActorSystem
+}
+
+/** The replicated journal of a node on the mesh: other nodes' replicas are asked through their
+ * shard holders (spawnShardHolders on every node). */
+export function meshJournal (opts: MeshJournalOptions): ReplicatedJournal {
+  return new ReplicatedJournal({
+    self: opts.self,
+    storage: opts.storage,
+    roster: opts.roster,
+    ...(opts.replicationFactor !== undefined && { replicationFactor: opts.replicationFactor }),
+    ...(opts.writeQuorum !== undefined && { writeQuorum: opts.writeQuorum }),
+    ...(opts.stats !== undefined && { stats: opts.stats }),
+    remote: (node, partition, request) => opts.system().actorAt<ShardHolderMsg>({ node, path: shardHolderPath(partition) })
+      .ask((replyTo) => ({ type: 'replica', request, replyTo }), { timeout: REPLICA_ASK_MS }) as never
+  })
+}
+
+/** One shard holder per partition on this node. Every node answers for the replicas it holds (a
+ * node that lost the storage role still serves what it has until its replicas move: issue 13). */
+export function spawnShardHolders (system: ActorSystem, journal: ReplicatedJournal): void {
+  for (let p = 0; p < journal.partitions; p++) {
+    system.spawn(shardHolder(p, journal), { name: shardHolderPath(p).slice(1), kind: 'shard-holder', mailbox: 65_536 })
+  }
+}

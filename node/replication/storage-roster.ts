@@ -1,0 +1,68 @@
+import type { Candidate } from '../mesh/index.ts'
+import type { LevelStore } from '../storage/index.ts'
+
+/** A member as the roster needs it. */
+export interface RosterMember {
+  readonly peerId: string
+  readonly roles: readonly string[]
+  readonly capacity: number
+}
+
+const ROSTER_KEY = 'm\x00roster'
+
+/**
+ * The storage nodes of the cluster, as this node knows them: every member ever heard holding the
+ * storage role, kept in the data dir. Not only the members up: a replica that is down stays a
+ * replica (it misses writes, it is not replaced), so that every quorum of a partition overlaps
+ * every other (docs/replication.md). A node that restarts knows the roster at once, before it
+ * hears anyone.
+ */
+export class StorageRoster {
+  readonly #store: LevelStore
+  readonly #members = new Map<string, Candidate>()
+  #saving: Promise<void> = Promise.resolve()
+  #version = 0
+
+  private constructor (store: LevelStore) {
+    this.#store = store
+  }
+
+  static async open (store: LevelStore, self: RosterMember): Promise<StorageRoster> {
+    const roster = new StorageRoster(store)
+    const saved = await store.get(ROSTER_KEY)
+    if (saved !== undefined) {
+      const list = JSON.parse(new TextDecoder().decode(saved)) as Candidate[]
+      for (const c of list) roster.#members.set(c.peerId, { peerId: c.peerId, roles: ['storage'], capacity: c.capacity })
+    }
+    roster.update([self])
+    await roster.#saving
+    return roster
+  }
+
+  /** The storage nodes, sorted by peer id. */
+  candidates (): Candidate[] {
+    return [...this.#members.values()].sort((a, b) => (a.peerId < b.peerId ? -1 : 1))
+  }
+
+  /** Counts changes (a cache of replica sets keys on it). */
+  get version (): number { return this.#version }
+
+  /** Takes members heard: storage members not yet known join the roster (and the data dir). */
+  update (members: readonly RosterMember[]): void {
+    let changed = false
+    for (const m of members) {
+      if (!m.roles.includes('storage')) continue
+      const known = this.#members.get(m.peerId)
+      if (known !== undefined && known.capacity === m.capacity) continue
+      this.#members.set(m.peerId, { peerId: m.peerId, roles: ['storage'], capacity: m.capacity })
+      changed = true
+    }
+    if (!changed) return
+    this.#version++
+    const bytes = new TextEncoder().encode(JSON.stringify(this.candidates().map((c) => ({ peerId: c.peerId, capacity: c.capacity }))))
+    this.#saving = this.#saving.then(() => this.#store.write([{ type: 'put', key: ROSTER_KEY, value: bytes }])).catch(() => {})
+  }
+
+  /** Resolves once the roster is on disk. */
+  flushed (): Promise<void> { return this.#saving }
+}

@@ -1,0 +1,171 @@
+import { expect } from 'chai'
+import { spawn } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { ClassicLevel } from 'classic-level'
+import { LevelReplicaStorage, LevelStore, checkReplicaRequest, openLocalJournal, seal } from '../../../node/index.ts'
+import type { EntityJournal } from '../../../actors/index.ts'
+import { tempDir } from '../../helpers/temp-dir.ts'
+
+describe('replicated journal', () => {
+  let dir: { path: string, remove: () => Promise<void> }
+  let store: LevelStore | undefined
+  beforeEach(async () => { dir = await tempDir() })
+  afterEach(async () => {
+    await store?.close()
+    store = undefined
+    await dir.remove()
+  })
+
+  const events = (from: number, to: number): Array<{ seq: number, event: { n: number } }> =>
+    Array.from({ length: to - from + 1 }, (_, i) => ({ seq: from + i, event: { n: from + i } }))
+  const all = async (log: EntityJournal, from = 1): Promise<unknown[]> => {
+    const out = []
+    for await (const r of log.replay(from)) out.push(r)
+    return out
+  }
+
+  it('should append, read from a seq with a limit, replay, and recover the head on the next open', async () => {
+    store = await LevelStore.open(dir.path)
+    const journal = await openLocalJournal(store)
+    const log = await journal.open('room/general')
+    expect(log.head).to.equal(0)
+    await log.append(events(1, 3))
+    await log.append(events(4, 10))
+    expect(await log.read({ from: 4, limit: 3 })).to.deep.equal(events(4, 6))
+    expect(await log.read({ from: 11, limit: 3 })).to.deep.equal([])
+    expect(await all(log, 8)).to.deep.equal(events(8, 10))
+    const bad = await log.append(events(12, 12)).then(() => null, (e: unknown) => e)
+    expect(bad).to.be.instanceOf(RangeError)
+    log.close()
+    const again = await journal.open('room/general')
+    expect(again.head).to.equal(10)
+    expect(await all(again)).to.deep.equal(events(1, 10))
+    expect(await journal.head('room/general')).to.equal(10)
+    expect(await journal.head('room/none')).to.equal(0)
+  })
+
+  it('should fence an older activation: its next append fails with StaleEpochError and it is told', async () => {
+    store = await LevelStore.open(dir.path)
+    const journal = await openLocalJournal(store)
+    const old = await journal.open('room/x')
+    await old.append(events(1, 2))
+    const failures: string[] = []
+    old.onFailed((err) => { failures.push(err.name) })
+    const current = await journal.open('room/x')
+    expect(current.head).to.equal(2)
+    const err = await old.append(events(3, 3)).then(() => null, (e: unknown) => e)
+    expect(err).to.have.property('name', 'StaleEpochError')
+    expect(failures).to.deep.equal(['StaleEpochError'])
+    await current.append([{ seq: 3, event: { n: 'new' } }])
+    expect(await all(current)).to.deep.equal([...events(1, 2), { seq: 3, event: { n: 'new' } }])
+  })
+
+  it('should keep snapshots with the replica and load the newest one', async () => {
+    store = await LevelStore.open(dir.path)
+    const journal = await openLocalJournal(store)
+    const log = await journal.open('a/1')
+    expect(await log.loadSnapshot()).to.equal(undefined)
+    await log.append(events(1, 9))
+    await log.saveSnapshot({ seq: 5, state: { items: ['x'] } })
+    await log.saveSnapshot({ seq: 9, state: { items: ['x', 'y'] } })
+    log.close()
+    expect(await (await journal.open('a/1')).loadSnapshot()).to.deep.equal({ seq: 9, state: { items: ['x', 'y'] } })
+  })
+
+  it('should keep every append durable across a reopen of the store', async () => {
+    store = await LevelStore.open(dir.path)
+    const log = await (await openLocalJournal(store)).open('a/1')
+    await log.append(events(1, 50))
+    await store.close()
+    store = await LevelStore.open(dir.path)
+    expect(await all(await (await openLocalJournal(store)).open('a/1'))).to.deep.equal(events(1, 50))
+  })
+
+  it('should upgrade a store of format 1 in place, keeping every journal and snapshot', async () => {
+    // a store as the previous version wrote it: one journal per entity
+    const db = new ClassicLevel<string, Uint8Array>(dir.path, { keyEncoding: 'utf8', valueEncoding: 'view' })
+    await db.open()
+    const { createPlainCodec } = await import('../../../actors/index.ts')
+    const codec = createPlainCodec()
+    await db.put('m\x00format', seal('m\x00format', new TextEncoder().encode('plexi-store/1')))
+    for (const seq of [1, 2, 3]) {
+      const key = `j\x00room/old\x00${seq.toString(16).padStart(16, '0')}`
+      await db.put(key, seal(key, codec.encode({ n: seq })))
+    }
+    await db.put('s\x00room/old', seal('s\x00room/old', codec.encode({ seq: 2, state: { n: 2 } })))
+    await db.close()
+    store = await LevelStore.open(dir.path)
+    expect(store.format).to.equal('plexi-store/1')
+    const journal = await openLocalJournal(store)
+    expect(store.format).to.equal('plexi-store/2')
+    const log = await journal.open('room/old')
+    expect(log.head).to.equal(3)
+    expect(await all(log)).to.deep.equal(events(1, 3))
+    expect(await log.loadSnapshot()).to.deep.equal({ seq: 2, state: { n: 2 } })
+    expect(await store.keys({ gte: 'j\x00', lte: 'j\x00\xff' })).to.deep.equal([])
+  })
+
+  it('should record the partition count at the first start and refuse another one later', async () => {
+    store = await LevelStore.open(dir.path)
+    expect((await LevelReplicaStorage.open(store)).partitions).to.equal(256)
+    expect((await LevelReplicaStorage.open(store, 256)).partitions).to.equal(256)
+    const err = await LevelReplicaStorage.open(store, 64).then(() => null, (e: unknown) => e)
+    expect(err).to.have.property('name', 'PartitionsMismatchError')
+    expect((err as Error).message).to.match(/created with 256 partitions, and partitions is set to 64/)
+  })
+
+  it('should refuse malformed replica requests from peers with a clear error', () => {
+    const bad: unknown[] = [
+      null, 5, [], { op: 'drop' }, { op: 'fence', entity: 'nokey', epoch: 1, activation: 'a' },
+      { op: 'fence', entity: 'room/x', epoch: -1, activation: 'a' }, { op: 'fence', entity: 'room/x', epoch: 1, activation: '' },
+      { op: 'append', entity: 'room/x', epoch: 2, activation: 'a', prevSeq: 0, prevEpoch: 0, records: [] },
+      { op: 'append', entity: 'room/x', epoch: 2, activation: 'a', prevSeq: 0, prevEpoch: 0, records: [{ seq: 2, epoch: 2, event: 1 }] },
+      { op: 'append', entity: 'room/x', epoch: 2, activation: 'a', prevSeq: 0, prevEpoch: 0, records: [{ seq: 1, epoch: 3, event: 1 }] },
+      { op: 'append', entity: 'room/x', epoch: 2, activation: 'a', prevSeq: 1, prevEpoch: 0, records: [{ seq: 2, epoch: 2, event: 1 }] },
+      { op: 'read', entity: 'room/x', from: 0, limit: 1 }, { op: 'read', entity: 'room/x', from: 1, limit: 100_000 },
+      { op: 'save-snapshot', entity: 'room/x', epoch: 1, snapshot: { seq: 0, state: 1 } }
+    ]
+    for (const request of bad) {
+      expect(() => checkReplicaRequest(request), JSON.stringify(request)).to.throw(/replica request/).with.property('name', 'InvalidReplicaRequestError')
+    }
+    expect(checkReplicaRequest({ op: 'append', entity: 'room/x', epoch: 3, activation: 'a', prevSeq: 4, prevEpoch: 2, records: [{ seq: 5, epoch: 2, event: 1 }, { seq: 6, epoch: 3, event: 2 }] })).to.have.property('op', 'append')
+  })
+
+  it('should have every acknowledged append on disk after SIGKILL', async function () {
+    this.timeout(30_000)
+    const fixture = fileURLToPath(new URL('./fixtures/append-until-killed.ts', import.meta.url))
+    const child = spawn(process.execPath, [fixture, dir.path], { stdio: ['ignore', 'pipe', 'inherit'] })
+    const acked = new Map<string, number>()
+    let buffered = ''
+    let ackCount = 0
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)))
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('the child did not reach 2000 acks in 20 s')), 20_000)
+      child.stdout.on('data', (chunk: Buffer) => {
+        buffered += chunk.toString()
+        const lines = buffered.split('\n')
+        buffered = lines.pop() ?? ''
+        for (const line of lines) {
+          const [word, entity, seq] = line.split(' ')
+          if (word !== 'ack' || entity === undefined) continue
+          acked.set(entity, Number(seq))
+          if (++ackCount === 2000) {
+            child.kill('SIGKILL')
+            clearTimeout(timer)
+            resolve()
+          }
+        }
+      })
+    })
+    expect(await exited).to.equal('SIGKILL')
+    store = await LevelStore.open(dir.path)
+    const journal = await openLocalJournal(store)
+    for (const [entity, seq] of acked) {
+      const log = await journal.open(entity)
+      expect(log.head, entity).to.be.at.least(seq)
+      const records = await all(log) as Array<{ seq: number, event: unknown }>
+      expect(records.map((r) => r.seq), entity).to.deep.equal(Array.from({ length: log.head }, (_, i) => i + 1))
+      expect(records[seq - 1]?.event).to.deep.equal({ type: 'posted', text: `message ${seq} of ${entity}` })
+    }
+  })
+})
