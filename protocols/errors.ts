@@ -69,8 +69,9 @@ export function errorData (err: unknown): ErrorData {
     }
   }
   return {
-    name: clip(err.name, ERROR_DATA_LIMITS.name),
-    message: clip(err.message, ERROR_DATA_LIMITS.message),
+    // an Error may carry any name or message (Object.assign, a peer's data): only strings go on
+    name: clip(typeof err.name === 'string' ? err.name : 'Error', ERROR_DATA_LIMITS.name),
+    message: clip(typeof err.message === 'string' ? err.message : String(err.message), ERROR_DATA_LIMITS.message),
     kind: kindOf(err),
     ...(count > 0 && { fields })
   }

@@ -48,7 +48,9 @@ describe('errors (protocols)', () => {
     fc.assert(fc.property(fc.string({ maxLength: 10_000 }), fc.dictionary(fc.string({ maxLength: 8 }), fc.oneof(fc.string({ maxLength: 2000 }), fc.integer(), fc.boolean(), fc.object())), (message, extra) => {
       const err = Object.assign(new Error(message), extra)
       expect(isErrorData(errorData(err))).to.equal(true)
-    }))
+    }), { seed: 20261122, numRuns: 300 })
+    // the case a random run once found: an Error whose name is not a string
+    expect(isErrorData(errorData(Object.assign(new Error(''), { name: {} })))).to.equal(true)
     for (const bad of [null, [], 'x', { name: 'E', message: 'm', kind: 'nope' }, { name: 'E', message: 'm', kind: 'invalid', fields: { a: {} } }, { name: 'E'.repeat(200), message: 'm', kind: 'invalid' }]) {
       expect(isErrorData(bad), JSON.stringify(bad)).to.equal(false)
     }
