@@ -9,3 +9,12 @@ export const MAX_HISTORY_LIMIT = 1000
 /** Turns an agent keeps in its state, and so the most one agent History request returns; older
  * turns stay in its journal, out of prompts. */
 export const MAX_AGENT_TURNS = 200
+
+/**
+ * Bounds of the addresses that messages carry, wherever one arrives from another node: node (peer)
+ * ids, ask ids (a reply address is `{ askId, node }`) and actor paths. The peer wire checks its
+ * envelopes against them (protocols/p2p), the kernel and the entities the addresses inside messages.
+ */
+export const MAX_NODE_ID_LENGTH = 128
+export const MAX_ASK_ID_LENGTH = 32
+export const MAX_ACTOR_PATH_LENGTH = 512
