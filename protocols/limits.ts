@@ -10,6 +10,16 @@ export const MAX_HISTORY_LIMIT = 1000
  * turns stay in its journal, out of prompts. */
 export const MAX_AGENT_TURNS = 200
 
+/** A client's id for a post (chat.proto `PostRequest.client_id`): 1–64 visible ASCII characters
+ * (`!` to `~`), e.g. a UUID. Short, so that a room can keep many; printable, so that it can be
+ * logged and shown. */
+export const CLIENT_ID_PATTERN = /^[\x21-\x7e]{1,64}$/
+export const CLIENT_ID_RULE = '1-64 visible ASCII characters (! to ~), e.g. a UUID'
+
+export function isClientId (value: unknown): value is string {
+  return typeof value === 'string' && CLIENT_ID_PATTERN.test(value)
+}
+
 /**
  * Bounds of the addresses that messages carry, wherever one arrives from another node: node (peer)
  * ids, ask ids (a reply address is `{ askId, node }`) and actor paths. The peer wire checks its

@@ -3,8 +3,8 @@
  * the typed key that addresses it): chat rooms, the room and user directories, users' AI agents.
  */
 export { chatRoom } from './chat-room.ts'
-export { AGENT_MENTION, ROOM, agentDisplayName } from './chat-room-protocol.ts'
-export type { AgentPartial, ChatMessage, ChatMessageKind, PostAck, RoomEvent, RoomFeed, RoomInfo, RoomMsg, RoomState } from './chat-room-protocol.ts'
+export { AGENT_MENTION, RECENT_POSTERS, RECENT_POST_IDS_PER_USER, ROOM, agentDisplayName } from './chat-room-protocol.ts'
+export type { AgentPartial, ChatMessage, ChatMessageKind, PostAck, PostReceipt, RoomEvent, RoomFeed, RoomInfo, RoomMsg, RoomState } from './chat-room-protocol.ts'
 export { roomDirectory } from './room-directory.ts'
 export { ROOMS, ROOM_DIRECTORY_KEY } from './room-directory-protocol.ts'
 export type { RoomDirectoryMsg, RoomSummary } from './room-directory-protocol.ts'

@@ -1,9 +1,14 @@
 import { expect } from 'chai'
-import { MAX_ACTOR_PATH_LENGTH, MAX_ASK_ID_LENGTH, MAX_NODE_ID_LENGTH } from '../../protocols/index.ts'
+import { MAX_ACTOR_PATH_LENGTH, MAX_ASK_ID_LENGTH, MAX_NODE_ID_LENGTH, isClientId } from '../../protocols/index.ts'
 import { LIMITS } from '../../protocols/p2p/index.ts'
 
 describe('limits', () => {
   it('should bound the addresses in messages as the peer wire bounds its envelopes', () => {
     expect(LIMITS).to.include({ peerId: MAX_NODE_ID_LENGTH, askId: MAX_ASK_ID_LENGTH, path: MAX_ACTOR_PATH_LENGTH })
+  })
+
+  it('should take 1-64 visible ASCII characters as a client id, and nothing else', () => {
+    for (const id of ['a', '0b5a6c1e-27f4-4d7a-9a43-8e1f0e6d2c11', '!~{}', 'x'.repeat(64)]) expect(isClientId(id), id).to.equal(true)
+    for (const id of ['', 'x'.repeat(65), 'has space', 'tab\t', 'é', 'nul\u0000', 5, null, undefined]) expect(isClientId(id), JSON.stringify(id)).to.equal(false)
   })
 })
