@@ -10,6 +10,14 @@ export const MAX_HISTORY_LIMIT = 1000
  * turns stay in its journal, out of prompts. */
 export const MAX_AGENT_TURNS = 200
 
+/**
+ * The largest chat text (and agent question) any node accepts, in UTF-8 bytes: the most config
+ * `max-message-bytes` may be set to (config/ imports nothing, so its schema repeats the number; a
+ * test holds the two equal). A node's own limit, usually far lower, is checked by its gRPC server;
+ * an entity checks this one on what other nodes send it, whose limit it cannot know.
+ */
+export const MAX_CHAT_TEXT_BYTES = 1_048_576
+
 /** A client's id for a post (chat.proto `PostRequest.client_id`): 1–64 visible ASCII characters
  * (`!` to `~`), e.g. a UUID. Short, so that a room can keep many; printable, so that it can be
  * logged and shown. */

@@ -1,5 +1,8 @@
+import { MAX_CHAT_TEXT_BYTES, MAX_HISTORY_LIMIT } from '../../protocols/index.ts'
 import { entityTypeKey } from '../kernel/index.ts'
 import type { ActorAddress, ReplyTo } from '../kernel/index.ts'
+import { MessageCheck } from './message-check.ts'
+import { MAX_REQUEST_ID_LENGTH, checkAgentStreamEvent } from './user-agent-protocol.ts'
 import type { AgentStreamEvent } from './user-agent-protocol.ts'
 
 /** `message` is a post; `join` and `leave` are membership changes, which share the room's
@@ -116,3 +119,55 @@ export function agentDisplayName (user: string): string {
 /** Chat rooms: `room/<name>`. */
 export const ROOM = entityTypeKey<RoomMsg>('room')
 
+/** Every type of RoomMsg (a type added to RoomMsg and missing here does not compile). */
+const ROOM_MSG_TYPES = Object.keys({
+  post: true, join: true, leave: true, history: true, info: true, subscribe: true, unsubscribe: true, 'agent-stream': true, 'agent-replied': true
+} satisfies Record<RoomMsg['type'], true>)
+
+/**
+ * The room's EntityType.check: throws InvalidMessageError naming the first field of `msg` that is
+ * not what RoomMsg says. Users are user names and texts within MAX_CHAT_TEXT_BYTES, as the gRPC
+ * server lets them in (a node's own text limit is lower; a room cannot know its peers').
+ */
+export function checkRoomMsg (msg: unknown): void {
+  const m = new MessageCheck(msg, 'room message')
+  switch (m.type) {
+    case 'post':
+      m.userName('user')
+      m.text('text', MAX_CHAT_TEXT_BYTES)
+      m.clientId('clientId')
+      m.replyTo()
+      return
+    case 'join':
+    case 'leave':
+      m.userName('user')
+      m.replyTo()
+      return
+    case 'history':
+      m.integer('after', 0, Number.MAX_SAFE_INTEGER)
+      m.integer('limit', 1, MAX_HISTORY_LIMIT)
+      m.replyTo()
+      return
+    case 'info':
+      m.replyTo()
+      return
+    case 'subscribe':
+      m.address('gateway')
+      m.replyTo()
+      return
+    case 'unsubscribe':
+      m.address('gateway')
+      return
+    case 'agent-stream':
+      checkAgentStreamEvent(m)
+      return
+    case 'agent-replied':
+      m.string('requestId', MAX_REQUEST_ID_LENGTH)
+      // a whole answer: as long as the agent's token limit made it (the frame limit bounds it)
+      m.string('text', Number.MAX_SAFE_INTEGER, 0)
+      if (m.raw('error') !== undefined) m.string('error', MAX_CHAT_TEXT_BYTES, 0)
+      return
+    default:
+      m.unknownType(ROOM_MSG_TYPES)
+  }
+}

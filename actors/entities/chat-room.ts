@@ -1,6 +1,6 @@
 import { MAX_HISTORY_LIMIT, assertNever, describe } from '../../protocols/index.ts'
 import type { ActorRef, EntityContext, EntityType, JournalRecord } from '../kernel/index.ts'
-import { AGENT_MENTION, RECENT_POSTERS, RECENT_POST_IDS_PER_USER, ROOM, agentDisplayName } from './chat-room-protocol.ts'
+import { AGENT_MENTION, RECENT_POSTERS, RECENT_POST_IDS_PER_USER, ROOM, agentDisplayName, checkRoomMsg } from './chat-room-protocol.ts'
 import type { ChatMessage, ChatMessageKind, PostReceipt, RoomEvent, RoomFeed, RoomInfo, RoomMsg, RoomState } from './chat-room-protocol.ts'
 import { ROOMS, ROOM_DIRECTORY_KEY } from './room-directory-protocol.ts'
 import { AGENT } from './user-agent-protocol.ts'
@@ -46,6 +46,7 @@ export const chatRoom: EntityType<RoomMsg, RoomState, RoomEvent, RoomVolatile> =
       default: return assertNever(event, 'room event')
     }
   },
+  check: checkRoomMsg,
   createVolatile: () => ({ subscribers: new Map(), answering: new Map(), writing: new Map() }),
   canPassivate: (ctx) => ctx.volatile.subscribers.size === 0 && ctx.volatile.answering.size === 0,
   async receive (ctx, msg) {

@@ -1,8 +1,14 @@
 import { expect } from 'chai'
-import { MAX_ACTOR_PATH_LENGTH, MAX_ASK_ID_LENGTH, MAX_NODE_ID_LENGTH, isClientId } from '../../protocols/index.ts'
+import { CONFIG_SCHEMA } from '../../config/index.ts'
+import { MAX_ACTOR_PATH_LENGTH, MAX_ASK_ID_LENGTH, MAX_CHAT_TEXT_BYTES, MAX_NODE_ID_LENGTH, isClientId } from '../../protocols/index.ts'
 import { LIMITS } from '../../protocols/p2p/index.ts'
 
 describe('limits', () => {
+  it('should let no node accept a longer chat text than every node accepts from another (config max-message-bytes)', () => {
+    const key = CONFIG_SCHEMA.find((k) => k.key === 'max-message-bytes')
+    expect(key?.type).to.deep.include({ kind: 'int', max: MAX_CHAT_TEXT_BYTES })
+  })
+
   it('should bound the addresses in messages as the peer wire bounds its envelopes', () => {
     expect(LIMITS).to.include({ peerId: MAX_NODE_ID_LENGTH, askId: MAX_ASK_ID_LENGTH, path: MAX_ACTOR_PATH_LENGTH })
   })

@@ -1,7 +1,13 @@
 import { expect } from 'chai'
-import { ActorSystem, RECENT_POSTERS, RECENT_POST_IDS_PER_USER, chatRoom, createPlainCodec, roomDirectory, userDirectory } from '../../../actors/index.ts'
-import type { ActorAddress, ChatMessage, PostAck, ReplyTo, RoomFeed, RoomInfo, RoomSummary, UserDirectoryMsg, UserSummary } from '../../../actors/index.ts'
+import fc from 'fast-check'
+import { createHash } from 'node:crypto'
+import {
+  ActorSystem, RECENT_POSTERS, RECENT_POST_IDS_PER_USER, ROOMS, USERS, chatRoom, checkRoomDirectoryMsg, checkRoomMsg, checkUserDirectoryMsg, createPlainCodec,
+  roomDirectory, userDirectory
+} from '../../../actors/index.ts'
+import type { ActorAddress, ChatMessage, EntityTypeKey, PostAck, ReplyTo, RoomFeed, RoomInfo, RoomSummary, UserDirectoryMsg, UserSummary } from '../../../actors/index.ts'
 import { LevelStore } from '../../../node/index.ts'
+import { roomDirectoryMessage, roomMessage, userDirectoryMessage } from '../../helpers/entity-messages.ts'
 import { tempDir } from '../../helpers/temp-dir.ts'
 import { waitFor } from '../../helpers/wait-for.ts'
 
@@ -180,34 +186,74 @@ describe('chat entities', () => {
   })
 
   describe('user directory', () => {
+    /** A token's hash as the directory takes it (SHA-256, hex). */
+    const h = (token: string): string => createHash('sha256').update(token).digest('hex')
     const users = () => system.entity(userDirectory, 'all')
     const ask = <R = unknown>(build: (replyTo: ReplyTo<any>) => UserDirectoryMsg): Promise<R> => users().ask<R>(build)
 
     it('should add users, authenticate by token hash, list them, and revoke on removal', async () => {
-      const alice = await ask<UserSummary>((replyTo) => ({ type: 'add', name: 'alice', tokenHash: 'aa11', replyTo }))
+      const alice = await ask<UserSummary>((replyTo) => ({ type: 'add', name: 'alice', tokenHash: h('aa11'), replyTo }))
       expect(alice.name).to.equal('alice')
-      await ask((replyTo) => ({ type: 'add', name: 'bob', tokenHash: 'bb22', replyTo }))
-      expect(await ask((replyTo) => ({ type: 'authenticate', tokenHash: 'aa11', replyTo }))).to.equal('alice')
-      expect(await ask((replyTo) => ({ type: 'authenticate', tokenHash: 'zz', replyTo }))).to.equal(null)
+      await ask((replyTo) => ({ type: 'add', name: 'bob', tokenHash: h('bb22'), replyTo }))
+      expect(await ask((replyTo) => ({ type: 'authenticate', tokenHash: h('aa11'), replyTo }))).to.equal('alice')
+      expect(await ask((replyTo) => ({ type: 'authenticate', tokenHash: h('zz'), replyTo }))).to.equal(null)
       expect((await ask<UserSummary[]>((replyTo) => ({ type: 'list', replyTo }))).map((u) => u.name)).to.deep.equal(['alice', 'bob'])
       await ask((replyTo) => ({ type: 'remove', name: 'alice', replyTo }))
-      expect(await ask((replyTo) => ({ type: 'authenticate', tokenHash: 'aa11', replyTo }))).to.equal(null)
+      expect(await ask((replyTo) => ({ type: 'authenticate', tokenHash: h('aa11'), replyTo }))).to.equal(null)
       expect(await ask((replyTo) => ({ type: 'get', name: 'alice', replyTo }))).to.equal(null)
       await close()
       await open()
-      expect(await ask((replyTo) => ({ type: 'authenticate', tokenHash: 'bb22', replyTo }))).to.equal('bob')
-      expect(await ask((replyTo) => ({ type: 'authenticate', tokenHash: 'aa11', replyTo }))).to.equal(null)
+      expect(await ask((replyTo) => ({ type: 'authenticate', tokenHash: h('bb22'), replyTo }))).to.equal('bob')
+      expect(await ask((replyTo) => ({ type: 'authenticate', tokenHash: h('aa11'), replyTo }))).to.equal(null)
     })
 
     it('should refuse a duplicate user and the removal of an unknown one, changing nothing', async () => {
-      await ask((replyTo) => ({ type: 'add', name: 'alice', tokenHash: 'aa', replyTo }))
-      const dup = await ask((replyTo) => ({ type: 'add', name: 'alice', tokenHash: 'cc', replyTo })).then(() => null, (e: unknown) => e)
+      await ask((replyTo) => ({ type: 'add', name: 'alice', tokenHash: h('aa'), replyTo }))
+      const dup = await ask((replyTo) => ({ type: 'add', name: 'alice', tokenHash: h('cc'), replyTo })).then(() => null, (e: unknown) => e)
       expect(dup).to.have.property('name', 'UserExistsError')
       const unknown = await ask((replyTo) => ({ type: 'remove', name: 'zed', replyTo })).then(() => null, (e: unknown) => e)
       expect(unknown).to.have.property('name', 'UnknownUserError')
-      expect(await ask((replyTo) => ({ type: 'authenticate', tokenHash: 'cc', replyTo }))).to.equal(null)
+      expect(await ask((replyTo) => ({ type: 'authenticate', tokenHash: h('cc'), replyTo }))).to.equal(null)
       expect(await store.journal.highestSeq('users/all')).to.equal(1)
     })
+  })
+
+  it('should handle every message its type\'s check passes without crashing, and refuse the rest, for each chat entity', async function () {
+    this.timeout(120_000)
+    let run = 0
+    const types: Array<[EntityTypeKey<unknown>, (msg: unknown) => void, fc.Arbitrary<unknown>, () => string]> = [
+      [chatRoom as EntityTypeKey<unknown>, checkRoomMsg, roomMessage(), () => `prop-${run}`],
+      [ROOMS as EntityTypeKey<unknown>, checkRoomDirectoryMsg, roomDirectoryMessage(), () => 'all'],
+      [USERS as EntityTypeKey<unknown>, checkUserDirectoryMsg, userDirectoryMessage(), () => 'all']
+    ]
+    for (const [type, check, arbitrary, key] of types) {
+      let passed = 0
+      await fc.assert(fc.asyncProperty(fc.array(arbitrary, { maxLength: 12 }), async (messages) => {
+        run++
+        const entity = system.entity(type, key())
+        for (const msg of messages) {
+          let ok = true
+          try { check(msg) } catch { ok = false }
+          let told: boolean
+          try {
+            told = entity.tell(msg)
+          } catch (err) {
+            // not plain data (the strict system refuses it before anything else)
+            expect((err as Error).name).to.equal('NotSerializableError')
+            continue
+          }
+          // what the check passes is delivered; what it refuses never is
+          expect(told, JSON.stringify(msg)).to.equal(ok)
+          if (ok) passed++
+        }
+        // handled in order: once this is answered, so is everything before it
+        await entity.ask((replyTo) => (type === chatRoom ? { type: 'info', replyTo } : { type: 'list', replyTo }))
+        expect(system.stats.failures, 'failures').to.equal(0)
+        expect(system.stats.restarts, 'restarts').to.equal(0)
+      }), { numRuns: 40 })
+      // the entity saw many messages, not only refusals
+      expect(passed, type.type).to.be.above(20)
+    }
   })
 
   it('should round-trip every built-in entity type\'s messages, events and state through msgpackr', async () => {
