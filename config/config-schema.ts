@@ -58,6 +58,8 @@ export const CONFIG_SCHEMA: readonly KeySpec[] = [
   { key: 'admin-token', type: { kind: 'string', minLength: 16 }, secret: true, description: 'bearer token for /api/v1 (default: the one in <data-dir>/admin-token, created on first start)' },
   { key: 'metrics-token', type: { kind: 'string', minLength: 16 }, secret: true, description: 'bearer token required on /metrics (default: /metrics is open)' },
   { key: 'log-level', type: { kind: 'enum', values: LOG_LEVELS }, default: 'info', description: 'pino log level' },
+  // max: MAX_CHAT_TEXT_BYTES of protocols/limits.ts, what every node accepts from another (config/
+  // imports nothing: test/protocols/limits.spec.ts holds the two equal)
   { key: 'max-message-bytes', type: { kind: 'int', min: 1, max: 1_048_576 }, default: 16_384, description: 'largest chat message text, in UTF-8 bytes' },
   { key: 'chat-rate', type: { kind: 'number', min: 0.01, max: 100_000 }, default: 10, description: 'chat posts per second per user, sustained (token bucket refill)' },
   { key: 'chat-burst', type: { kind: 'int', min: 1, max: 100_000 }, default: 20, description: 'chat posts per user allowed at once (token bucket size)' },

@@ -9,3 +9,30 @@ export const MAX_HISTORY_LIMIT = 1000
 /** Turns an agent keeps in its state, and so the most one agent History request returns; older
  * turns stay in its journal, out of prompts. */
 export const MAX_AGENT_TURNS = 200
+
+/**
+ * The largest chat text (and agent question) any node accepts, in UTF-8 bytes: the most config
+ * `max-message-bytes` may be set to (config/ imports nothing, so its schema repeats the number; a
+ * test holds the two equal). A node's own limit, usually far lower, is checked by its gRPC server;
+ * an entity checks this one on what other nodes send it, whose limit it cannot know.
+ */
+export const MAX_CHAT_TEXT_BYTES = 1_048_576
+
+/** A client's id for a post (chat.proto `PostRequest.client_id`): 1–64 visible ASCII characters
+ * (`!` to `~`), e.g. a UUID. Short, so that a room can keep many; printable, so that it can be
+ * logged and shown. */
+export const CLIENT_ID_PATTERN = /^[\x21-\x7e]{1,64}$/
+export const CLIENT_ID_RULE = '1-64 visible ASCII characters (! to ~), e.g. a UUID'
+
+export function isClientId (value: unknown): value is string {
+  return typeof value === 'string' && CLIENT_ID_PATTERN.test(value)
+}
+
+/**
+ * Bounds of the addresses that messages carry, wherever one arrives from another node: node (peer)
+ * ids, ask ids (a reply address is `{ askId, node }`) and actor paths. The peer wire checks its
+ * envelopes against them (protocols/p2p), the kernel and the entities the addresses inside messages.
+ */
+export const MAX_NODE_ID_LENGTH = 128
+export const MAX_ASK_ID_LENGTH = 32
+export const MAX_ACTOR_PATH_LENGTH = 512

@@ -1,5 +1,8 @@
+import { MAX_CHAT_TEXT_BYTES, MAX_HISTORY_LIMIT } from '../../protocols/index.ts'
 import { entityTypeKey } from '../kernel/index.ts'
 import type { ActorAddress, ReplyTo } from '../kernel/index.ts'
+import { MessageCheck } from './message-check.ts'
+import { MAX_REQUEST_ID_LENGTH, checkAgentStreamEvent } from './user-agent-protocol.ts'
 import type { AgentStreamEvent } from './user-agent-protocol.ts'
 
 /** `message` is a post; `join` and `leave` are membership changes, which share the room's
@@ -14,6 +17,8 @@ export interface ChatMessage {
   readonly text: string
   readonly ts: number
   readonly kind: ChatMessageKind
+  /** The id its poster's client gave the post (see `post`); absent when it gave none. */
+  readonly clientId?: string
 }
 
 /** The acknowledgement of a post: given only once the message is durable. */
@@ -33,7 +38,15 @@ export interface RoomInfo {
 }
 
 export type RoomMsg =
-  | { readonly type: 'post', readonly user: string, readonly text: string, readonly replyTo: ReplyTo<PostAck> }
+  /**
+   * `clientId`: the poster's client's own id for this post (protocols/limits.ts CLIENT_ID_PATTERN),
+   * so that a retry is not stored twice: a post whose (user, clientId) the room has seen is answered
+   * with the first post's ack and journals nothing (the text is not compared). Ids are the user's
+   * own: another user's post with the same id is another post. Kept for the user's last
+   * RECENT_POST_IDS_PER_USER posts with an id, and for the RECENT_POSTERS users who posted with one
+   * most recently.
+   */
+  | { readonly type: 'post', readonly user: string, readonly text: string, readonly clientId?: string, readonly replyTo: ReplyTo<PostAck> }
   | { readonly type: 'join', readonly user: string, readonly replyTo: ReplyTo<RoomInfo> }
   | { readonly type: 'leave', readonly user: string, readonly replyTo: ReplyTo<RoomInfo> }
   | { readonly type: 'history', readonly after: number, readonly limit: number, readonly replyTo: ReplyTo<ChatMessage[]> }
@@ -47,7 +60,7 @@ export type RoomMsg =
   | { readonly type: 'agent-replied', readonly requestId: string, readonly text: string, readonly error?: string }
 
 export type RoomEvent =
-  | { readonly type: 'message-posted', readonly user: string, readonly text: string, readonly ts: number }
+  | { readonly type: 'message-posted', readonly user: string, readonly text: string, readonly ts: number, readonly clientId?: string }
   | { readonly type: 'member-joined', readonly user: string, readonly ts: number }
   | { readonly type: 'member-left', readonly user: string, readonly ts: number }
 
@@ -72,7 +85,28 @@ export interface RoomState {
   readonly createdAt: number
   /** Sorted. */
   readonly members: readonly string[]
+  /**
+   * The acks of recent posts that carried a client id, by user (oldest first), the user who posted
+   * with one least recently first: what a retried post is answered with. Rebuilt from the journal
+   * (the ids are in `message-posted`), so it holds after a restart or a move to another node.
+   * Absent in a state from a snapshot taken before posts had ids.
+   */
+  readonly recentPosts?: Readonly<Record<string, readonly PostReceipt[]>>
 }
+
+/** What a room remembers of a post that carried a client id. */
+export interface PostReceipt {
+  readonly clientId: string
+  readonly seq: number
+  readonly ts: number
+}
+
+/** Client ids a room keeps per user: a retry is recognised as long as its user has made fewer than
+ * this many posts with an id since. A client retries the few posts it has not seen acknowledged. */
+export const RECENT_POST_IDS_PER_USER = 8
+/** Users whose client ids a room keeps: the one who posted with an id least recently is forgotten
+ * first. With RECENT_POST_IDS_PER_USER it bounds the table (and the room's snapshots) to 2048 ids. */
+export const RECENT_POSTERS = 256
 
 /** A room message mentioning this is answered by the poster's agent. */
 export const AGENT_MENTION = /(^|[^\w@])@agent\b/i
@@ -84,3 +118,56 @@ export function agentDisplayName (user: string): string {
 
 /** Chat rooms: `room/<name>`. */
 export const ROOM = entityTypeKey<RoomMsg>('room')
+
+/** Every type of RoomMsg (a type added to RoomMsg and missing here does not compile). */
+const ROOM_MSG_TYPES = Object.keys({
+  post: true, join: true, leave: true, history: true, info: true, subscribe: true, unsubscribe: true, 'agent-stream': true, 'agent-replied': true
+} satisfies Record<RoomMsg['type'], true>)
+
+/**
+ * The room's EntityType.check: throws InvalidMessageError naming the first field of `msg` that is
+ * not what RoomMsg says. Users are user names and texts within MAX_CHAT_TEXT_BYTES, as the gRPC
+ * server lets them in (a node's own text limit is lower; a room cannot know its peers').
+ */
+export function checkRoomMsg (msg: unknown): void {
+  const m = new MessageCheck(msg, 'room message')
+  switch (m.type) {
+    case 'post':
+      m.userName('user')
+      m.text('text', MAX_CHAT_TEXT_BYTES)
+      m.clientId('clientId')
+      m.replyTo()
+      return
+    case 'join':
+    case 'leave':
+      m.userName('user')
+      m.replyTo()
+      return
+    case 'history':
+      m.integer('after', 0, Number.MAX_SAFE_INTEGER)
+      m.integer('limit', 1, MAX_HISTORY_LIMIT)
+      m.replyTo()
+      return
+    case 'info':
+      m.replyTo()
+      return
+    case 'subscribe':
+      m.address('gateway')
+      m.replyTo()
+      return
+    case 'unsubscribe':
+      m.address('gateway')
+      return
+    case 'agent-stream':
+      checkAgentStreamEvent(m)
+      return
+    case 'agent-replied':
+      m.string('requestId', MAX_REQUEST_ID_LENGTH)
+      // a whole answer: as long as the agent's token limit made it (the frame limit bounds it)
+      m.string('text', Number.MAX_SAFE_INTEGER, 0)
+      if (m.raw('error') !== undefined) m.string('error', MAX_CHAT_TEXT_BYTES, 0)
+      return
+    default:
+      m.unknownType(ROOM_MSG_TYPES)
+  }
+}

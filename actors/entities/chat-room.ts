@@ -1,7 +1,7 @@
 import { MAX_HISTORY_LIMIT, assertNever, describe } from '../../protocols/index.ts'
 import type { ActorRef, EntityContext, EntityType, JournalRecord } from '../kernel/index.ts'
-import { AGENT_MENTION, ROOM, agentDisplayName } from './chat-room-protocol.ts'
-import type { ChatMessage, ChatMessageKind, RoomEvent, RoomFeed, RoomInfo, RoomMsg, RoomState } from './chat-room-protocol.ts'
+import { AGENT_MENTION, RECENT_POSTERS, RECENT_POST_IDS_PER_USER, ROOM, agentDisplayName, checkRoomMsg } from './chat-room-protocol.ts'
+import type { ChatMessage, ChatMessageKind, PostReceipt, RoomEvent, RoomFeed, RoomInfo, RoomMsg, RoomState } from './chat-room-protocol.ts'
 import { ROOMS, ROOM_DIRECTORY_KEY } from './room-directory-protocol.ts'
 import { AGENT } from './user-agent-protocol.ts'
 import type { AgentAnswer } from './user-agent-protocol.ts'
@@ -13,12 +13,16 @@ interface RoomVolatile {
   readonly subscribers: Map<string, ActorRef<RoomFeed>>
   /** Agents answering in this room, by request id. */
   readonly answering: Map<string, { readonly user: string, readonly inReplyTo: number }>
+  /** Posts with a client id whose write is in flight, by seq: a retry of one waits for it to be
+   * durable before it is acknowledged (see repeat). */
+  readonly writing: Map<number, Promise<void>>
 }
 
 /** An agent answering in a room may wait in queues and generate for a long time. */
 const AGENT_ANSWER_TIMEOUT_MS = 30 * 60_000
 
 type RoomContext = EntityContext<RoomMsg, RoomState, RoomEvent, RoomVolatile>
+type PostMsg = Extract<RoomMsg, { type: 'post' }>
 
 /**
  * A chat room: `room/<name>`. Every post, join and leave is an event of the room's journal, so
@@ -28,27 +32,44 @@ type RoomContext = EntityContext<RoomMsg, RoomState, RoomEvent, RoomVolatile>
 export const chatRoom: EntityType<RoomMsg, RoomState, RoomEvent, RoomVolatile> = {
   type: ROOM.type,
   role: 'chat',
-  initialState: () => ({ createdAt: 0, members: [] }),
-  applyEvent (state, event) {
+  initialState: () => ({ createdAt: 0, members: [], recentPosts: {} }),
+  applyEvent (state, event, seq) {
     const createdAt = state.createdAt === 0 ? event.ts : state.createdAt
     switch (event.type) {
-      case 'message-posted': return createdAt === state.createdAt ? state : { ...state, createdAt }
-      case 'member-joined': return { createdAt, members: [...state.members, event.user].sort() }
-      case 'member-left': return { createdAt, members: state.members.filter((m) => m !== event.user) }
+      case 'message-posted':
+        if (event.clientId !== undefined) {
+          return { ...state, createdAt, recentPosts: remember(state.recentPosts ?? {}, event.user, { clientId: event.clientId, seq, ts: event.ts }) }
+        }
+        return createdAt === state.createdAt ? state : { ...state, createdAt }
+      case 'member-joined': return { ...state, createdAt, members: [...state.members, event.user].sort() }
+      case 'member-left': return { ...state, createdAt, members: state.members.filter((m) => m !== event.user) }
       default: return assertNever(event, 'room event')
     }
   },
-  createVolatile: () => ({ subscribers: new Map(), answering: new Map() }),
+  check: checkRoomMsg,
+  createVolatile: () => ({ subscribers: new Map(), answering: new Map(), writing: new Map() }),
   canPassivate: (ctx) => ctx.volatile.subscribers.size === 0 && ctx.volatile.answering.size === 0,
   async receive (ctx, msg) {
     switch (msg.type) {
-      case 'post':
+      case 'post': {
+        const seen = msg.clientId === undefined ? undefined : receiptOf(ctx.state, msg.user, msg.clientId)
+        if (seen !== undefined) {
+          repeat(ctx, msg, seen)
+          return
+        }
         await ensureRegistered(ctx, msg.user)
-        record(ctx, { type: 'message-posted', user: msg.user, text: msg.text, ts: Date.now() }, (m) => {
+        const event: RoomEvent = { type: 'message-posted', user: msg.user, text: msg.text, ts: Date.now(), ...(msg.clientId !== undefined && { clientId: msg.clientId }) }
+        const written = record(ctx, event, (m) => {
           ctx.reply(msg.replyTo, { room: m.room, seq: m.seq, ts: m.ts })
           if (AGENT_MENTION.test(m.text)) askAgent(ctx, m)
         }, msg.replyTo)
+        if (msg.clientId !== undefined) {
+          const seq = ctx.seq
+          ctx.volatile.writing.set(seq, written)
+          written.then(() => { ctx.volatile.writing.delete(seq) }, () => { ctx.volatile.writing.delete(seq) })
+        }
         return
+      }
       case 'agent-stream': {
         const answering = ctx.volatile.answering.get(msg.requestId)
         if (answering === undefined || msg.event.kind !== 'token') return
@@ -133,23 +154,55 @@ function reason (err: unknown): string {
 }
 
 /** Journals the event; once durable, runs `then` and pushes the message to every gateway.
- * Not awaited: the next message is handled while the write is in flight. */
-function record (ctx: RoomContext, event: RoomEvent, then: (message: ChatMessage) => void, replyTo: Parameters<RoomContext['fail']>[0] | undefined): void {
-  const message: ChatMessage = {
-    room: ctx.key,
-    seq: ctx.seq + 1,
-    user: event.user,
-    text: event.type === 'message-posted' ? event.text : '',
-    ts: event.ts,
-    kind: kindOf(event)
-  }
-  ctx.persist(event).then(() => {
+ * Not awaited: the next message is handled while the write is in flight. Returns the write (it
+ * rejects when the write failed; nobody needs to handle that). */
+function record (ctx: RoomContext, event: RoomEvent, then: (message: ChatMessage) => void, replyTo: Parameters<RoomContext['fail']>[0] | undefined): Promise<void> {
+  const message = toMessage(ctx.key, { seq: ctx.seq + 1, event })
+  const written = ctx.persist(event)
+  written.then(() => {
     then(message)
     push(ctx, { type: 'room-message', message })
   }, (err: unknown) => {
     if (replyTo !== undefined) ctx.fail(replyTo, err)
     else ctx.crash(err)
+  }).catch((err: unknown) => {
+    // a bug in `then`: crash as a handler would (never an unhandled rejection)
+    ctx.crash(err)
   })
+  return written
+}
+
+/**
+ * A post repeating a (user, client id) the room has seen: answered with the first post's ack, and
+ * nothing is journaled. The first may still be in flight: the ack waits for it to be durable (and
+ * a failed write fails the retry too, which the client retries again).
+ */
+function repeat (ctx: RoomContext, msg: PostMsg, seen: PostReceipt): void {
+  const ack = { room: ctx.key, seq: seen.seq, ts: seen.ts }
+  const writing = seen.seq > ctx.durableSeq ? ctx.volatile.writing.get(seen.seq) : undefined
+  if (writing === undefined) {
+    ctx.reply(msg.replyTo, ack)
+    return
+  }
+  writing.then(() => { ctx.reply(msg.replyTo, ack) }, (err: unknown) => { ctx.fail(msg.replyTo, err) })
+}
+
+function receiptOf (state: RoomState, user: string, clientId: string): PostReceipt | undefined {
+  const posts = state.recentPosts ?? {}
+  return Object.hasOwn(posts, user) ? posts[user]?.find((r) => r.clientId === clientId) : undefined
+}
+
+/**
+ * The table of recent posts with `receipt` added for `user`: the user's last
+ * RECENT_POST_IDS_PER_USER, for the RECENT_POSTERS users who posted with an id most recently. The
+ * user moves to the end (objects keep insertion order, msgpackr too), so the first is the one to
+ * forget. Built with fromEntries: a user name is only ever an own key.
+ */
+function remember (posts: Readonly<Record<string, readonly PostReceipt[]>>, user: string, receipt: PostReceipt): Record<string, readonly PostReceipt[]> {
+  const own = Object.hasOwn(posts, user) ? posts[user] ?? [] : []
+  const entries = Object.entries(posts).filter(([u]) => u !== user)
+  entries.push([user, [...own.slice(Math.max(0, own.length - (RECENT_POST_IDS_PER_USER - 1))), receipt]])
+  return Object.fromEntries(entries.length > RECENT_POSTERS ? entries.slice(entries.length - RECENT_POSTERS) : entries)
 }
 
 function push (ctx: RoomContext, feed: RoomFeed): void {
@@ -191,6 +244,7 @@ function toMessage (room: string, record: JournalRecord<RoomEvent>): ChatMessage
     user: event.user,
     text: event.type === 'message-posted' ? event.text : '',
     ts: event.ts,
-    kind: kindOf(event)
+    kind: kindOf(event),
+    ...(event.type === 'message-posted' && event.clientId !== undefined && { clientId: event.clientId })
   }
 }

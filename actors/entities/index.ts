@@ -3,17 +3,20 @@
  * the typed key that addresses it): chat rooms, the room and user directories, users' AI agents.
  */
 export { chatRoom } from './chat-room.ts'
-export { AGENT_MENTION, ROOM, agentDisplayName } from './chat-room-protocol.ts'
-export type { AgentPartial, ChatMessage, ChatMessageKind, PostAck, RoomEvent, RoomFeed, RoomInfo, RoomMsg, RoomState } from './chat-room-protocol.ts'
+export { AGENT_MENTION, RECENT_POSTERS, RECENT_POST_IDS_PER_USER, ROOM, agentDisplayName, checkRoomMsg } from './chat-room-protocol.ts'
+export type { AgentPartial, ChatMessage, ChatMessageKind, PostAck, PostReceipt, RoomEvent, RoomFeed, RoomInfo, RoomMsg, RoomState } from './chat-room-protocol.ts'
+export { MessageCheck } from './message-check.ts'
 export { roomDirectory } from './room-directory.ts'
-export { ROOMS, ROOM_DIRECTORY_KEY } from './room-directory-protocol.ts'
+export { ROOMS, ROOM_DIRECTORY_KEY, checkRoomDirectoryMsg } from './room-directory-protocol.ts'
 export type { RoomDirectoryMsg, RoomSummary } from './room-directory-protocol.ts'
 export { userDirectory } from './user-directory.ts'
-export { USERS, USER_DIRECTORY_KEY } from './user-directory-protocol.ts'
+export { TOKEN_HASH_PATTERN, USERS, USER_DIRECTORY_KEY, checkUserDirectoryMsg } from './user-directory-protocol.ts'
 export type { UserDirectoryMsg, UserSummary } from './user-directory-protocol.ts'
 export { userAgent } from './user-agent.ts'
 export type { AgentInference, AgentPrompt, UserAgentOptions } from './user-agent.ts'
-export { AGENT, DEFAULT_PERSONA, MAX_PENDING_ASKS, MAX_PERSONA_BYTES, SAMPLING_RANGES, checkSettingsChange } from './user-agent-protocol.ts'
+export {
+  AGENT, DEFAULT_PERSONA, MAX_PENDING_ASKS, MAX_PERSONA_BYTES, MAX_REQUEST_ID_LENGTH, SAMPLING_RANGES, checkAgentMsg, checkAgentStreamEvent, checkSettingsChange
+} from './user-agent-protocol.ts'
 export type {
   AgentAnswer, AgentEvent, AgentMsg, AgentSampling, AgentSettings, AgentSettingsChange, AgentSink, AgentState, AgentStopReason,
   AgentStreamEvent, AgentTurn, GenerationOutcome

@@ -1,5 +1,6 @@
 import { entityTypeKey } from '../kernel/index.ts'
 import type { ReplyTo } from '../kernel/index.ts'
+import { MessageCheck } from './message-check.ts'
 
 export interface RoomSummary {
   readonly name: string
@@ -23,3 +24,25 @@ export interface RoomDirectoryState {
 export const ROOMS = entityTypeKey<RoomDirectoryMsg>('rooms')
 /** The key of the one room directory. */
 export const ROOM_DIRECTORY_KEY = 'all'
+
+/** Every type of RoomDirectoryMsg (a type added to it and missing here does not compile). */
+const ROOM_DIRECTORY_MSG_TYPES = Object.keys({ register: true, list: true } satisfies Record<RoomDirectoryMsg['type'], true>)
+
+/** The room directory's EntityType.check: names are room names (the state's keys rely on it), the
+ * creator a user name. */
+export function checkRoomDirectoryMsg (msg: unknown): void {
+  const m = new MessageCheck(msg, 'room directory message')
+  switch (m.type) {
+    case 'register':
+      m.roomName('name')
+      m.userName('by')
+      m.number('ts')
+      m.replyTo()
+      return
+    case 'list':
+      m.replyTo()
+      return
+    default:
+      m.unknownType(ROOM_DIRECTORY_MSG_TYPES)
+  }
+}

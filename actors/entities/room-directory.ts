@@ -1,6 +1,6 @@
 import { assertNever } from '../../protocols/index.ts'
 import type { EntityType } from '../kernel/index.ts'
-import { ROOMS } from './room-directory-protocol.ts'
+import { ROOMS, checkRoomDirectoryMsg } from './room-directory-protocol.ts'
 import type { RoomDirectoryEvent, RoomDirectoryMsg, RoomDirectoryState } from './room-directory-protocol.ts'
 
 /** The list of rooms that exist: `rooms/all`, a single entity. */
@@ -9,6 +9,7 @@ export const roomDirectory: EntityType<RoomDirectoryMsg, RoomDirectoryState, Roo
   role: 'chat',
   initialState: () => ({ rooms: {} }),
   applyEvent: (state, event) => ({ rooms: { ...state.rooms, [event.name]: { createdAt: event.ts, createdBy: event.by } } }),
+  check: checkRoomDirectoryMsg,
   async receive (ctx, msg) {
     switch (msg.type) {
       case 'register':

@@ -1,8 +1,9 @@
 import { entityTypeKey } from '../kernel/index.ts'
 import type { ActorAddress, ReplyTo } from '../kernel/index.ts'
-import { clip } from '../../protocols/index.ts'
+import { MAX_AGENT_TURNS, MAX_CHAT_TEXT_BYTES, clip, isErrorData } from '../../protocols/index.ts'
 import type { ErrorData } from '../../protocols/index.ts'
 import { InvalidAgentRequestError } from './errors.ts'
+import { MessageCheck } from './message-check.ts'
 
 /** One turn of an agent's conversation. */
 export interface AgentTurn {
@@ -103,6 +104,11 @@ export const AGENT = entityTypeKey<AgentMsg>('agent')
 export const MAX_PENDING_ASKS = 4
 /** Longest persona (system prompt), in UTF-8 bytes. */
 export const MAX_PERSONA_BYTES = 8192
+/** Longest request id an agent or a room takes: a gRPC Ask's is a UUID, a room's
+ * `room/<name>/<seq>` (names of entity keys are at most 200 characters). */
+export const MAX_REQUEST_ID_LENGTH = 256
+/** Longest model name in a settings change or an answer. */
+const MAX_MODEL_NAME_LENGTH = 256
 
 /** The fields a settings change may set. */
 const CHANGE_FIELDS: ReadonlySet<string> = new Set(['persona', 'model', 'sampling'])
@@ -134,7 +140,7 @@ export function checkSettingsChange (change: AgentSettingsChange, maxTokensLimit
     const bytes = Buffer.byteLength(change.persona, 'utf8')
     if (bytes > MAX_PERSONA_BYTES) invalid(`persona: ${bytes} bytes is over the limit of ${MAX_PERSONA_BYTES}`)
   }
-  if (change.model !== undefined && (typeof change.model !== 'string' || change.model.length > 256)) invalid('model: expected a model name (see plexi admin models ls)')
+  if (change.model !== undefined && (typeof change.model !== 'string' || change.model.length > MAX_MODEL_NAME_LENGTH)) invalid('model: expected a model name (see plexi admin models ls)')
   const sampling: Record<string, unknown> = change.sampling ?? {}
   if (typeof sampling !== 'object' || sampling === null || Array.isArray(sampling)) invalid('sampling: expected an object')
   const unknownSampling = Object.keys(sampling).find((k) => !Object.hasOwn(SAMPLING_RANGES, k))
@@ -147,4 +153,86 @@ export function checkSettingsChange (change: AgentSettingsChange, maxTokensLimit
       invalid(`${key}: expected ${range.integer ? 'an integer' : 'a number'} from ${range.min} to ${max}, got ${String(value).slice(0, 40)}`)
     }
   }
+}
+
+/** Every type of AgentMsg (a type added to AgentMsg and missing here does not compile). */
+const AGENT_MSG_TYPES = Object.keys({
+  ask: true, cancel: true, history: true, settings: true, configure: true, reset: true, 'generation-ended': true
+} satisfies Record<AgentMsg['type'], true>)
+
+const STOP_REASONS: readonly AgentStopReason[] = ['eos', 'max-tokens', 'cancelled', 'context-full', 'interrupted']
+
+/**
+ * The agent's EntityType.check: throws InvalidMessageError (or, for a settings change,
+ * InvalidAgentRequestError) naming the first field of `msg` that is not what AgentMsg says.
+ * Questions are texts within MAX_CHAT_TEXT_BYTES, as the gRPC server lets them in.
+ */
+export function checkAgentMsg (msg: unknown): void {
+  const m = new MessageCheck(msg, 'agent message')
+  switch (m.type) {
+    case 'ask':
+      m.userName('user')
+      m.text('text', MAX_CHAT_TEXT_BYTES)
+      m.string('requestId', MAX_REQUEST_ID_LENGTH)
+      checkSink(m.object('sink'))
+      m.replyTo()
+      return
+    case 'cancel':
+      m.userName('user')
+      m.string('requestId', MAX_REQUEST_ID_LENGTH)
+      return
+    case 'history':
+      m.userName('user')
+      m.integer('limit', 1, MAX_AGENT_TURNS)
+      m.replyTo()
+      return
+    case 'settings':
+    case 'reset':
+      m.userName('user')
+      m.replyTo()
+      return
+    case 'configure':
+      m.userName('user')
+      checkSettingsChange(m.raw('change') as AgentSettingsChange)
+      m.replyTo()
+      return
+    case 'generation-ended': {
+      m.string('requestId', MAX_REQUEST_ID_LENGTH)
+      const outcome = m.object('outcome')
+      const ok = outcome.raw('ok')
+      if (ok === true) checkAnswer(outcome.object('answer'))
+      else if (ok !== false) outcome.refuse('ok', 'true or false')
+      else if (!isErrorData(outcome.raw('error'))) outcome.refuse('error', 'an error as data { name, message, kind, fields? }')
+      return
+    }
+    default:
+      m.unknownType(AGENT_MSG_TYPES)
+  }
+}
+
+/** An AgentStreamEvent (a room and a gateway take them): its fields after `type`. */
+export function checkAgentStreamEvent (m: MessageCheck): void {
+  m.string('requestId', MAX_REQUEST_ID_LENGTH)
+  const event = m.object('event')
+  if (event.oneOf('kind', ['queued', 'token']) === 'queued') event.integer('position', 0, Number.MAX_SAFE_INTEGER)
+  else event.string('text', MAX_CHAT_TEXT_BYTES, 0)
+}
+
+function checkSink (sink: MessageCheck): void {
+  if (sink.oneOf('kind', ['actor', 'entity']) === 'actor') {
+    sink.address('address')
+  } else {
+    sink.entityType('type')
+    sink.entityKey('key')
+  }
+}
+
+function checkAnswer (answer: MessageCheck): void {
+  answer.string('requestId', MAX_REQUEST_ID_LENGTH)
+  // a whole answer: as long as the token limit made it (the frame limit bounds it)
+  answer.string('text', Number.MAX_SAFE_INTEGER, 0)
+  answer.string('model', MAX_MODEL_NAME_LENGTH, 0)
+  answer.oneOf('stopReason', STOP_REASONS)
+  for (const count of ['promptTokens', 'completionTokens', 'droppedTurns'] as const) answer.integer(count, 0, Number.MAX_SAFE_INTEGER)
+  for (const ms of ['ttftMs', 'durationMs'] as const) answer.number(ms)
 }

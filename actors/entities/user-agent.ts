@@ -2,7 +2,7 @@ import { MAX_AGENT_TURNS, assertNever, describe, errorData, rebuildError } from 
 import { entityTypeKey } from '../kernel/index.ts'
 import type { EntityContext, EntityType } from '../kernel/index.ts'
 import { AgentBusyError, PermissionDeniedError } from './errors.ts'
-import { AGENT, DEFAULT_PERSONA, MAX_PENDING_ASKS, checkSettingsChange } from './user-agent-protocol.ts'
+import { AGENT, DEFAULT_PERSONA, MAX_PENDING_ASKS, checkAgentMsg, checkSettingsChange } from './user-agent-protocol.ts'
 import type {
   AgentAnswer, AgentEvent, AgentMsg, AgentSampling, AgentSettings, AgentSettingsChange, AgentSink, AgentState, AgentStopReason,
   AgentStreamEvent, AgentTurn, GenerationOutcome
@@ -64,6 +64,7 @@ export function userAgent (options: UserAgentOptions): EntityType<AgentMsg, Agen
   return {
     type: AGENT.type,
     role: 'ai',
+    check: checkAgentMsg,
     initialState: () => ({ settings: { persona: DEFAULT_PERSONA, model: '', sampling: options.sampling }, history: [] }),
     applyEvent (state, event) {
       switch (event.type) {

@@ -1,7 +1,7 @@
 import { assertNever } from '../../protocols/index.ts'
 import type { EntityType } from '../kernel/index.ts'
 import { UnknownUserError, UserExistsError } from './errors.ts'
-import { USERS } from './user-directory-protocol.ts'
+import { USERS, checkUserDirectoryMsg } from './user-directory-protocol.ts'
 import type { UserDirectoryEvent, UserDirectoryMsg, UserDirectoryState, UserSummary } from './user-directory-protocol.ts'
 
 /** The users and their token hashes: `users/all`, a single entity. */
@@ -9,6 +9,7 @@ export const userDirectory: EntityType<UserDirectoryMsg, UserDirectoryState, Use
   type: USERS.type,
   role: 'chat',
   initialState: () => ({ users: {}, byToken: {} }),
+  check: checkUserDirectoryMsg,
   applyEvent (state, event) {
     switch (event.type) {
       case 'user-added':

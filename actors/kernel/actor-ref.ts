@@ -1,3 +1,4 @@
+import { MAX_ACTOR_PATH_LENGTH, MAX_NODE_ID_LENGTH } from '../../protocols/index.ts'
 import { MessageRef } from './message-ref.ts'
 import type { Deliverer, PendingAsks } from './pending-asks.ts'
 import type { SystemStats } from './system-stats.ts'
@@ -6,6 +7,15 @@ import type { SystemStats } from './system-stats.ts'
 export interface ActorAddress {
   readonly node: string
   readonly path: string
+}
+
+/** A well-formed actor address: a node id and an absolute path within the wire's limits (an
+ * address inside a message may come from another node). */
+export function isActorAddress (value: unknown): value is ActorAddress {
+  if (typeof value !== 'object' || value === null) return false
+  const { node, path } = value as { node?: unknown, path?: unknown }
+  return typeof node === 'string' && node.length > 0 && node.length <= MAX_NODE_ID_LENGTH &&
+    typeof path === 'string' && path.startsWith('/') && path.length <= MAX_ACTOR_PATH_LENGTH
 }
 
 /**

@@ -20,6 +20,7 @@ import type { Kernel } from './kernel.ts'
 import type { Logger } from './logger.ts'
 import type { NodeRole } from './node-role.ts'
 import type { Refs } from './refs.ts'
+import { isReplyTo } from './reply-to.ts'
 import type { ReplyTo } from './reply-to.ts'
 import type { ActorAddress } from './actor-ref.ts'
 import type { AskObserver, DeliveryResult } from './pending-asks.ts'
@@ -204,6 +205,14 @@ export class ActorSystem implements Refs {
   }
 
   #reply (to: ReplyTo<unknown>, outcome: ReplyOutcome): void {
+    if (!isReplyTo(to)) {
+      // a request's reply address is data (from another node, or a caller's bug): one that is not
+      // an address is a dead letter; a throw here would surface in the handler, often inside a
+      // promise callback (an unhandled rejection) or as a crash of the actor that answers
+      this.stats.deadLetters++
+      this.log.debug({ to: typeof to }, 'reply to a malformed address dropped')
+      return
+    }
     if (to.node !== this.node) {
       if (this.#remoting !== undefined) {
         this.#remoting.reply(to, outcome)

@@ -144,7 +144,7 @@ Promise<{ state: S, seq: number, snapshotSeq: number }> {
   }
   for await (const record of journal.replay(seq + 1)) {
     if (record.seq !== seq + 1) throw new JournalGapError(id, seq + 1, record.seq)
-    state = def.applyEvent(state, record.event as E)
+    state = def.applyEvent(state, record.event as E, record.seq)
     seq = record.seq
   }
   return { state, seq, snapshotSeq }
@@ -178,8 +178,8 @@ function entityContext<M, S, E, V> (def: EntityType<M, S, E, V>, activation: Ent
       let state = live.state
       let seq = live.seq
       const records: Array<JournalRecord<E>> = events.map((event) => {
-        state = def.applyEvent(state, event)
-        return { seq: ++seq, event }
+        state = def.applyEvent(state, event, ++seq)
+        return { seq, event }
       })
       if (deps.strict) assertPlainData(state, `state of ${id}`)
       live.state = state

@@ -1,5 +1,6 @@
 import { DEFAULT_ENTITY_IDLE_MS, DEFAULT_ENTITY_INTENSITY, ENTITY_KEY_FORBIDDEN, ENTITY_KEY_MAX_LENGTH, ENTITY_TYPE_PATTERN } from './constants.ts'
-import { EntityConfigError, EntityTypeTakenError, InvalidNameError, UnknownEntityTypeError } from './errors.ts'
+import { EntityConfigError, EntityTypeTakenError, InvalidMessageError, InvalidNameError, UnknownEntityTypeError } from './errors.ts'
+import { describe } from '../../protocols/index.ts'
 import { EntityActivation, INTERRUPT, entityBehavior } from './entity-activation.ts'
 import { EntityRef } from './entity-ref.ts'
 import { isNodeRole, NODE_ROLES } from './node-role.ts'
@@ -82,14 +83,15 @@ export class EntityHost {
 
   /**
    * Delivers here, whoever the owner is (a message the mesh brought in for an entity this node
-   * hosts). Bad type or key come back as an Error result, never a throw: they came off the wire.
+   * hosts). Bad type or key, and a message its type's check refuses, come back as an Error result,
+   * never a throw: they came off the wire.
    */
   deliverHere (type: string, key: string, msg: unknown): DeliveryResult {
     const registered = this.#types.get(type)
     if (registered === undefined) return new UnknownEntityTypeError(type, [...this.#types.keys()])
     try {
       checkKey(key)
-      return this.#deliver(registered, key, msg)
+      return this.#deliver(registered, key, msg, true)
     } catch (err) {
       return err instanceof Error ? err : new Error(String(err))
     }
@@ -203,19 +205,40 @@ export class EntityHost {
     return remoting.toEntity(owner, registered.def.type, key, msg)
   }
 
-  #deliver<M> (registered: Registered, key: string, msg: M): DeliveryResult {
+  /** `fromPeer`: another node sent it, so its type's check runs whatever the mode. */
+  #deliver<M> (registered: Registered, key: string, msg: M, fromPeer = false): DeliveryResult {
     const id = `${registered.def.type}/${key}`
     if (this.#closed) {
       this.#kernel.stats.deadLetters++
       return 'stopped'
     }
     if (this.#options.strict) assertPlainData(msg, `message to ${id}`)
+    if (fromPeer || this.#options.strict) {
+      const refused = this.#check(registered.def, id, msg)
+      if (refused !== undefined) return refused
+    }
     let activation = this.#active.get(id) as EntityActivation<M> | undefined
     const status = activation?.cell.status
     if (activation === undefined || status === 'stopping' || status === 'stopped') {
       activation = this.#activate<M>(registered, key, id, activation)
     }
     return activation.cell.deliver(msg)
+  }
+
+  /**
+   * Runs the type's check (EntityType.check) on a message before any activation sees it: the refusal
+   * as a result (an ask rejects with it, the mesh answers the sender with it), or undefined.
+   */
+  #check (def: EntityType<any, any, any, any>, id: string, msg: unknown): Error | undefined {
+    if (def.check === undefined) return undefined
+    try {
+      def.check(msg)
+      return undefined
+    } catch (err) {
+      this.#kernel.stats.refusals++
+      this.#kernel.log.debug({ entity: id, err }, `${id} refused a message: ${describe(err)}`)
+      return err instanceof Error ? err : new InvalidMessageError(`message to ${id}: ${describe(err)}`)
+    }
   }
 
   #activate<M> (registered: Registered, key: string, id: string, old: EntityActivation<M> | undefined): EntityActivation<M> {
@@ -235,7 +258,11 @@ export class EntityHost {
     const self = new EntityRef<M>(def.type, key, (msg) => {
       const status = activation.cell.status
       if (status === 'stopping' || status === 'stopped') return this.#route(registered, key, msg)
-      if (strict) assertPlainData(msg, `message to ${id}`)
+      if (strict) {
+        assertPlainData(msg, `message to ${id}`)
+        const refused = this.#check(def, id, msg)
+        if (refused !== undefined) return refused
+      }
       return activation.cell.deliver(msg)
     }, capacity, this.#kernel.asks, this.#kernel.stats)
     const stats = this.#kernel.stats
@@ -274,6 +301,7 @@ function validateType (def: EntityType<unknown, unknown, unknown, unknown>): voi
   for (const fn of ['initialState', 'applyEvent', 'receive'] as const) {
     if (typeof def[fn] !== 'function') throw new EntityConfigError(`entity type ${def.type}: ${fn} must be a function`)
   }
+  if (def.check !== undefined && typeof def.check !== 'function') throw new EntityConfigError(`entity type ${def.type}: check must be a function`)
   for (const field of ['snapshotEvery', 'idleTimeout', 'mailbox'] as const) {
     const value = def[field]
     if (value !== undefined && (!Number.isInteger(value) || value < 1)) {

@@ -20,8 +20,20 @@ export interface EntityType<M, S, E, V = undefined> extends EntityTypeKey<M> {
   /** The node role this entity needs (placement puts it only on nodes holding the role). */
   readonly role: NodeRole
   initialState (key: string): S
-  applyEvent (state: S, event: E): S
+  /** `seq` is the event's own (1, 2, 3, ... per entity): the same live and in recovery. */
+  applyEvent (state: S, event: E, seq: number): S
   receive (ctx: EntityContext<M, S, E, V>, msg: M): void | Promise<void>
+  /**
+   * Checks that a message is one of M as sent, field by field (types, required strings not empty,
+   * lengths, reply addresses well formed, a known `type`), and throws InvalidMessageError (kind
+   * invalid) naming the first bad field otherwise. The kernel runs it on every message that another
+   * node sends (and on local ones too in strict mode), before the entity sees it: a refused message
+   * is answered with the error when it has a reply address, never journaled, and never crashes or
+   * restarts the entity. It must not throw anything else, and every message it passes must be one
+   * `receive` handles. Fields it does not know are ignored (a newer peer may send more; `receive`
+   * never reads them). @default every message passes (for types that trust their senders)
+   */
+  check? (msg: unknown): void
   /**
    * Per-activation state that is not journaled and not plain data (e.g. the gateways subscribed to
    * a room). Created at activation; it survives crash-restarts of the activation and is gone after

@@ -86,6 +86,16 @@ export class EntityTypeTakenError extends Error {
   constructor (type: string) { super(`entity type ${JSON.stringify(type)} is already registered`) }
 }
 
+/**
+ * A message for an entity breaks its type's protocol (EntityType.check): a field of the wrong type,
+ * empty or too long, an unknown `type`, a malformed reply address. It is refused before the entity
+ * sees it, so nothing is journaled and nothing restarts; the message names the field.
+ */
+export class InvalidMessageError extends Error {
+  override readonly name = 'InvalidMessageError'
+  readonly kind = 'invalid'
+}
+
 /** A value that must be plain data (msgpackr round-trippable) is not. `path` names the field. */
 export class NotSerializableError extends Error {
   override readonly name = 'NotSerializableError'

@@ -14,8 +14,9 @@ export class SystemStats {
   deadLetters = 0
   /** Handlers or inits that threw (a refusal is not a failure: see `refusals`). */
   failures = 0
-  /** Messages a handler refused by throwing a refusal (invalid, not found, denied, over a limit):
-   * the asker was told why and the actor went on. */
+  /** Messages a handler refused by throwing a refusal (invalid, not found, denied, over a limit),
+   * or that an entity type's check refused before delivery: the asker was told why and the actor
+   * went on (or never saw it). */
   refusals = 0
   restarts = 0
   /** Supervisors (or entities) that exceeded their restart intensity. */

@@ -1,8 +1,9 @@
 import { Command } from 'commander'
 import { closest } from '../../config/index.ts'
 import * as grpc from '@grpc/grpc-js'
+import { randomUUID } from 'node:crypto'
 import { createInterface } from 'node:readline'
-import { MAX_HISTORY_LIMIT } from '../../protocols/index.ts'
+import { CLIENT_ID_RULE, MAX_HISTORY_LIMIT, clip, isClientId } from '../../protocols/index.ts'
 import type { ChatMessage, PostAck, RoomInfo } from '../../actors/index.ts'
 import { ROOM_NAME_RULE, isRoomName } from '../../protocols/index.ts'
 import { NodeClient, cliError } from '../node-client.ts'
@@ -42,11 +43,15 @@ export function chatCommands (io: CliIo): Command {
   withClientOptions(chat.command('send <text>'), 'chat')
     .description('post one message; prints the acknowledgement (--json: {room, seq, ts})')
     .requiredOption('--room <room>', 'the room')
-    .action(withFlags(async (text: string, flags: RoomFlags) => {
+    .option('--client-id <id>', `the post's own id (${CLIENT_ID_RULE}): a send repeated with the same id is stored once and answered with the first one's acknowledgement, so a script may retry a send whose outcome it did not see (default: a random id per send)`)
+    .action(withFlags(async (text: string, flags: RoomFlags & { clientId?: string }) => {
       const room = roomOf(flags)
+      // every send carries an id: a retry of the same post (by a script, with --client-id) is never stored twice
+      const clientId = flags.clientId ?? randomUUID()
+      if (!isClientId(clientId)) throw new UsageError(`--client-id: ${clip(JSON.stringify(clientId), 80)} is not a client id (${CLIENT_ID_RULE})`)
       const client = await connect(io, flags)
       try {
-        const ack = await client.call<PostAck>('Post', { room, text })
+        const ack = await client.call<PostAck>('Post', { room, text, clientId })
         if (flags.json === true) printJson(io, { room: ack.room, seq: ack.seq, ts: ack.ts })
         else io.stdout.write(`sent to ${ack.room} as #${ack.seq} at ${new Date(ack.ts).toISOString()}\n`)
       } finally {

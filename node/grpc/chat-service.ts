@@ -2,7 +2,7 @@ import * as grpc from '@grpc/grpc-js'
 import type protobuf from 'protobufjs'
 import { ROOM, ROOMS, ROOM_DIRECTORY_KEY } from '../../actors/index.ts'
 import type { ActorRef, ActorSystem, ChatMessage, Logger, PostAck, RoomInfo, RoomSummary } from '../../actors/index.ts'
-import { InvalidRequestError, MAX_HISTORY_LIMIT, ROOM_NAME_RULE, RateLimitedError, clip, isRoomName } from '../../protocols/index.ts'
+import { CLIENT_ID_RULE, InvalidRequestError, MAX_HISTORY_LIMIT, ROOM_NAME_RULE, RateLimitedError, clip, isClientId, isRoomName } from '../../protocols/index.ts'
 import { authenticateCall } from './call-auth.ts'
 import { SeqOutOfRangeError, StreamLimitError } from './errors.ts'
 import { failureOf, unaryCall } from './grpc-status.ts'
@@ -35,7 +35,7 @@ export interface ChatServiceDeps {
   readonly streams?: { opened (): void, closed (): void }
 }
 
-interface PostRequest { room: string, text: string }
+interface PostRequest { room: string, text: string, clientId?: string }
 interface SubscribeRequest { room: string, after: number }
 interface HistoryRequest { room: string, after: number, limit: number }
 interface RoomRequest { room: string }
@@ -71,8 +71,9 @@ export function chatServiceHandlers (deps: ChatServiceDeps): grpc.UntypedService
       if (typeof req.text !== 'string' || req.text.length === 0) throw new InvalidRequestError('text: must not be empty')
       const bytes = Buffer.byteLength(req.text, 'utf8')
       if (bytes > deps.maxMessageBytes) throw new InvalidRequestError(`text: ${bytes} bytes is over the limit of ${deps.maxMessageBytes} bytes`)
+      const clientId = checkClientId(req.clientId)
       limitWrites(user)
-      const ack = await room(roomName).ask<PostAck>((replyTo) => ({ type: 'post', user, text: req.text, replyTo }))
+      const ack = await room(roomName).ask<PostAck>((replyTo) => ({ type: 'post', user, text: req.text, ...(clientId !== undefined && { clientId }), replyTo }))
       deps.onPosted?.()
       return ack
     }),
@@ -169,6 +170,13 @@ export function chatServiceHandlers (deps: ChatServiceDeps): grpc.UntypedService
 
 function checkRoom (value: unknown): string {
   if (!isRoomName(value)) throw new InvalidRequestError(`room: ${clip(JSON.stringify(value) ?? String(value), 80)} is not a room name (${ROOM_NAME_RULE})`)
+  return value
+}
+
+/** proto3 sends an unset client_id as "": no id. */
+function checkClientId (value: unknown): string | undefined {
+  if (value === undefined || value === '') return undefined
+  if (!isClientId(value)) throw new InvalidRequestError(`client_id: ${clip(JSON.stringify(value) ?? String(value), 80)} is not a client id (${CLIENT_ID_RULE})`)
   return value
 }
 

@@ -2,6 +2,7 @@ import type { Connection, Libp2p, Stream } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { ActorStoppedError, MailboxFullError, replyToOf } from '../../actors/index.ts'
 import type { ActorAddress, DeliveryResult, NodeRole, Remoting, RemotingPort, ReplyOutcome, ReplyTo } from '../../actors/index.ts'
+import { kindOf } from '../../protocols/index.ts'
 import { ACTOR_PROTOCOL, ENVELOPE, InvalidFrameError, MAX_FRAME_BYTES, MAX_INBOUND_STREAMS, MAX_QUEUED_BYTES, OPEN_TIMEOUT_MS, WRITE_BYTES, encodeEnvelope } from '../../protocols/p2p/index.ts'
 import type { Envelope } from '../../protocols/p2p/index.ts'
 import { MessageTooLargeError, NoOwnerError, PeerUnreachableError } from './errors.ts'
@@ -26,7 +27,8 @@ export interface ActorTransportOptions {
 const FORWARDED_ASK_MS = 60_000
 /** How often forwarded asks older than FORWARDED_ASK_MS are dropped from the links. */
 const ASK_SWEEP_MS = 10_000
-/** Protocol violations logged per minute, at most (a broken peer must not flood the log). */
+/** Protocol violations (frames, and entity messages their type's check refused) logged per minute,
+ * at most (a broken peer must not flood the log). */
 const REFUSALS_LOGGED = 10
 
 /**
@@ -211,7 +213,7 @@ export class ActorTransport implements Remoting {
         if (this.#stopped) return
         if (err instanceof InvalidFrameError) {
           this.stats.framesRefused++
-          this.#refused(peer, err)
+          this.#refused(peer, `closed the actor stream from ${peer}: ${err.message}`)
         } else {
           this.#log.warn({ peer, err }, `actor stream from ${peer} failed: ${err.message}`)
         }
@@ -219,22 +221,21 @@ export class ActorTransport implements Remoting {
     })
   }
 
-  #refused (peer: string, err: Error): void {
+  /** Logs a protocol violation of `peer`, at most REFUSALS_LOGGED a minute. */
+  #refused (peer: string, message: string): void {
     const minute = Math.floor(Date.now() / 60_000)
     if (minute !== this.#refusalWindow) {
       this.#refusalWindow = minute
       this.#refusalsLogged = 0
     }
-    if (this.#refusalsLogged++ < REFUSALS_LOGGED) {
-      this.#log.warn({ peer, err: err.message }, `closed the actor stream from ${peer}: ${err.message}`)
-    }
+    if (this.#refusalsLogged++ < REFUSALS_LOGGED) this.#log.warn({ peer }, message)
   }
 
   #dispatch (from: string, envelope: Envelope): void {
     switch (envelope[0]) {
       case ENVELOPE.ENTITY: {
         const [, type, key, msg, hops, origin] = envelope
-        this.#toEntityHere(type, key, hops === 0 ? restoreReplyTo(msg, from) : msg, hops, hops === 0 ? from : origin)
+        this.#toEntityHere(from, type, key, hops === 0 ? restoreReplyTo(msg, from) : msg, hops, hops === 0 ? from : origin)
         return
       }
       case ENVELOPE.ACTOR: {
@@ -256,11 +257,12 @@ export class ActorTransport implements Remoting {
   }
 
   /**
-   * An entity message off the wire. This node hosts it when it is the owner in its own view, or
-   * when the message was already forwarded once and this node holds the role (views differ only
-   * while they converge; a second forward could loop). Otherwise it goes on to the owner, once.
+   * An entity message off the wire (from `peer`). This node hosts it when it is the owner in its own
+   * view, or when the message was already forwarded once and this node holds the role (views differ
+   * only while they converge; a second forward could loop). Otherwise it goes on to the owner, once.
+   * The system checks it against its type's protocol before the entity sees it (EntityType.check).
    */
-  #toEntityHere (type: string, key: string, msg: unknown, hops: number, origin: string): void {
+  #toEntityHere (peer: string, type: string, key: string, msg: unknown, hops: number, origin: string): void {
     const system = this.#system
     const role = system.roleOf(type)
     if (role === undefined) {
@@ -282,7 +284,11 @@ export class ActorTransport implements Remoting {
       return
     }
     const result = system.deliverToEntity(type, key, msg)
-    if (result !== 'ok') this.#refuse(msg, result, `${type}/${key}`)
+    if (result !== 'ok') {
+      // a malformed message: a bug or a hostile member, worth a (bounded) line in the log
+      if (result instanceof Error && kindOf(result) === 'invalid') this.#refused(peer, `refused a message from ${peer} for ${type}/${key}: ${result.message}`)
+      this.#refuse(msg, result, `${type}/${key}`)
+    }
     // the first sender had it wrong: tell it where the entity lives
     if (hops > 0 && origin !== system.node) this.#send(origin, [ENVELOPE.OWNER, type, key, system.node], undefined)
   }

@@ -1,6 +1,7 @@
 /**
  * The actor protocol between nodes: ids and limits. See docs/protocol.md.
  */
+import { MAX_ACTOR_PATH_LENGTH, MAX_ASK_ID_LENGTH, MAX_NODE_ID_LENGTH } from '../limits.ts'
 
 /** libp2p protocol id of actor traffic: one long-lived stream per peer and direction. */
 export const ACTOR_PROTOCOL = '/plexi/actor/1.0.0'
@@ -48,7 +49,7 @@ export const ENVELOPE = {
 export const LIMITS = {
   type: 32,
   key: 256,
-  path: 512,
-  peerId: 128,
-  askId: 32
+  path: MAX_ACTOR_PATH_LENGTH,
+  peerId: MAX_NODE_ID_LENGTH,
+  askId: MAX_ASK_ID_LENGTH
 } as const

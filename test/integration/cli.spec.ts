@@ -1,7 +1,7 @@
 import { expect } from 'chai'
-import { readdir } from 'node:fs/promises'
+import { readFile, readdir } from 'node:fs/promises'
 import { join } from 'node:path'
-import { runCli, useNodeProcess } from '../helpers/node-process.ts'
+import { chatClient, runCli, useNodeProcess } from '../helpers/node-process.ts'
 
 describe('the plexi CLI against a node (real processes)', function () {
   this.timeout(60_000)
@@ -43,5 +43,32 @@ describe('the plexi CLI against a node (real processes)', function () {
     const none = await plexi(['chat', 'send', '--room', 'd', 'anyone?', '--data-dir', fixture.dir])
     expect(none.code).to.equal(2)
     expect(none.stderr).to.match(/no token: pass --user NAME \(saved in .*: carol, dave\)/)
+  })
+
+  it('should give each send an id of its own, and send the one given with --client-id, so that a repeated send is stored once', async () => {
+    const send = async (args: string[]): Promise<{ room: string, seq: number, ts: number }> => {
+      const sent = await plexi(['chat', 'send', '--room', 'ids', '--user', 'carol', '--data-dir', fixture.dir, '--json', ...args])
+      expect(sent.code, sent.stderr).to.equal(0)
+      return JSON.parse(sent.stdout)
+    }
+    // the same text sent twice is two posts: each send has its own id
+    expect([(await send(['same'])).seq, (await send(['same'])).seq]).to.deep.equal([1, 2])
+    const first = await send(['--client-id', 'script-run-42', 'retried'])
+    expect(await send(['--client-id', 'script-run-42', 'retried'])).to.deep.equal(first)
+    // the ids as the room keeps them
+    const client = chatClient(fixture.node.grpc, (await readFile(join(fixture.dir, 'tokens', 'carol'), 'utf8')).trim())
+    try {
+      const { messages } = await client.call<{ messages: Array<{ seq: number, clientId: string }> }>('History', { room: 'ids', after: 0, limit: 0 })
+      const ids = messages.map((m) => m.clientId)
+      expect(ids).to.have.length(3)
+      expect(ids[0]).to.match(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/)
+      expect(ids[1]).to.match(/^[0-9a-f-]{36}$/).and.not.equal(ids[0])
+      expect(ids[2]).to.equal('script-run-42')
+    } finally {
+      client.close()
+    }
+    const bad = await plexi(['chat', 'send', '--room', 'ids', '--user', 'carol', '--data-dir', fixture.dir, '--client-id', 'has space', 'x'])
+    expect(bad.code).to.equal(2)
+    expect(bad.stderr).to.match(/--client-id: "has space" is not a client id \(1-64 visible ASCII/)
   })
 })

@@ -180,6 +180,17 @@ describe('single node (real processes on loopback)', function () {
       second.cancel()
     })
 
+    it('should answer a post retried with the same client_id with the first ack (same seq and ts), storing it once; ids are per user', async () => {
+      const first = await alice.call<Ack>('Post', { room: 'retries', text: 'did it arrive?', clientId: '6a1f3c2e-retry' })
+      const retried = await Promise.all([1, 2, 3].map(() => alice.call<Ack>('Post', { room: 'retries', text: 'did it arrive?', clientId: '6a1f3c2e-retry' })))
+      expect(retried).to.deep.equal([first, first, first])
+      // bob's post with the same id is his own
+      const bobs = await bob.call<Ack>('Post', { room: 'retries', text: 'mine', clientId: '6a1f3c2e-retry' })
+      expect(bobs.seq).to.equal(first.seq + 1)
+      const { messages } = await alice.call<{ messages: Array<Received & { clientId: string }> }>('History', { room: 'retries', after: 0, limit: 0 })
+      expect(messages.map((m) => [m.seq, m.user, m.clientId])).to.deep.equal([[1, 'alice', '6a1f3c2e-retry'], [2, 'bob', '6a1f3c2e-retry']])
+    })
+
     it('should answer history, rooms and membership', async () => {
       await alice.call('Join', { room: 'club' })
       await bob.call('Join', { room: 'club' })
@@ -243,6 +254,8 @@ describe('single node (real processes on loopback)', function () {
         ['Post', { room: 'r', text: '' }, /text: must not be empty/],
         ['Post', { room: 'Bad Room!', text: 'x' }, /room: "Bad Room!" is not a room name/],
         ['Post', { room: '', text: 'x' }, /room: "" is not a room name/],
+        ['Post', { room: 'r', text: 'x', clientId: 'x'.repeat(65) }, /client_id: "x{65}" is not a client id/],
+        ['Post', { room: 'r', text: 'x', clientId: 'tab\there' }, /client_id: "tab\\there" is not a client id/],
         ['History', { room: 'r', after: 0, limit: 5000 }, /limit: must be 1 to 1000/],
         ['Join', { room: '../etc' }, /room: /]
       ]

@@ -1,8 +1,14 @@
 import { expect } from 'chai'
-import { ActorSystem, chatRoom, createPlainCodec, roomDirectory, userDirectory } from '../../../actors/index.ts'
-import type { ActorAddress, ChatMessage, PostAck, ReplyTo, RoomFeed, RoomInfo, RoomSummary, UserDirectoryMsg, UserSummary } from '../../../actors/index.ts'
+import fc from 'fast-check'
+import { createHash } from 'node:crypto'
+import {
+  ActorSystem, RECENT_POSTERS, RECENT_POST_IDS_PER_USER, ROOMS, USERS, chatRoom, checkRoomDirectoryMsg, checkRoomMsg, checkUserDirectoryMsg, createPlainCodec,
+  roomDirectory, userDirectory
+} from '../../../actors/index.ts'
+import type { ActorAddress, ChatMessage, EntityTypeKey, PostAck, ReplyTo, RoomFeed, RoomInfo, RoomSummary, UserDirectoryMsg, UserSummary } from '../../../actors/index.ts'
 import { LevelStore, openLocalJournal } from '../../../node/index.ts'
 import type { ReplicatedJournal } from '../../../node/index.ts'
+import { roomDirectoryMessage, roomMessage, userDirectoryMessage } from '../../helpers/entity-messages.ts'
 import { tempDir } from '../../helpers/temp-dir.ts'
 import { waitFor } from '../../helpers/wait-for.ts'
 
@@ -12,11 +18,12 @@ describe('chat entities', () => {
   let journal: ReplicatedJournal
   let system: ActorSystem
 
-  /** The store and a system with the chat entities; rooms passivate after `roomIdleMs` when given. */
-  async function open (roomIdleMs?: number): Promise<void> {
+  /** The store and a system with the chat entities; rooms passivate after `roomIdleMs`, and
+   * snapshot every `snapshotEvery` events, when given. */
+  async function open (roomIdleMs?: number, snapshotEvery?: number): Promise<void> {
     store = await LevelStore.open(dir.path)
     system = new ActorSystem({ journal: journal = await openLocalJournal(store), strictSerialization: true })
-    system.registerEntity(roomIdleMs === undefined ? chatRoom : { ...chatRoom, idleTimeout: roomIdleMs })
+    system.registerEntity({ ...chatRoom, ...(roomIdleMs !== undefined && { idleTimeout: roomIdleMs }), ...(snapshotEvery !== undefined && { snapshotEvery }) })
     system.registerEntity(roomDirectory)
     system.registerEntity(userDirectory)
   }
@@ -34,8 +41,8 @@ describe('chat entities', () => {
   })
 
   const room = (name: string) => system.entity(chatRoom, name)
-  const post = (name: string, user: string, text: string): Promise<PostAck> =>
-    room(name).ask<PostAck>((replyTo) => ({ type: 'post', user, text, replyTo }))
+  const post = (name: string, user: string, text: string, clientId?: string): Promise<PostAck> =>
+    room(name).ask<PostAck>((replyTo) => ({ type: 'post', user, text, ...(clientId !== undefined && { clientId }), replyTo }))
   const history = (name: string, after = 0, limit = 100): Promise<ChatMessage[]> =>
     room(name).ask<ChatMessage[]>((replyTo) => ({ type: 'history', after, limit, replyTo }))
   const join = (name: string, user: string): Promise<RoomInfo> => room(name).ask<RoomInfo>((replyTo) => ({ type: 'join', user, replyTo }))
@@ -128,35 +135,127 @@ describe('chat entities', () => {
     })
   })
 
+  describe('room: posts with a client id', () => {
+    it('should store a post repeated with its client id once, answering every repeat with the first ack, even while the first is in flight', async () => {
+      // the second arrives while the first is being written: it waits for it to be durable
+      const [first, again] = await Promise.all([post('ids', 'alice', 'hi', 'c-1'), post('ids', 'alice', 'hi', 'c-1')])
+      expect(again).to.deep.equal(first)
+      expect(await post('ids', 'alice', 'hi (retried later, text not compared)', 'c-1')).to.deep.equal(first)
+      expect((await post('ids', 'alice', 'next', 'c-2')).seq).to.equal(2)
+      // without an id, a repeat is a new post
+      expect((await post('ids', 'alice', 'same')).seq).to.equal(3)
+      expect((await post('ids', 'alice', 'same')).seq).to.equal(4)
+      const messages = await history('ids')
+      expect(messages.map((m) => [m.seq, m.text, m.clientId])).to.deep.equal([[1, 'hi', 'c-1'], [2, 'next', 'c-2'], [3, 'same', undefined], [4, 'same', undefined]])
+    })
+
+    it('should keep ids per user: another user\'s post with the same id is another post', async () => {
+      const alice = await post('per-user', 'alice', 'from alice', 'same-id')
+      const bob = await post('per-user', 'bob', 'from bob', 'same-id')
+      expect([alice.seq, bob.seq]).to.deep.equal([1, 2])
+      expect(await post('per-user', 'bob', 'from bob', 'same-id')).to.deep.equal(bob)
+      // 'constructor' is a user name and a property of every object: only the user's own ids count
+      expect((await post('per-user', 'constructor', 'x', 'same-id')).seq).to.equal(3)
+    })
+
+    it('should recognise a repeat after a restart, recovering the ids from the journal and from a snapshot', async () => {
+      await close()
+      await open(undefined, 3)
+      const acks = []
+      for (let i = 1; i <= 7; i++) acks.push(await post('durable', 'alice', `m${i}`, `id-${i}`))
+      await close()
+      // recovered from the snapshot at seq 6 plus event 7
+      await open(undefined, 3)
+      expect((await journal.storage.loadSnapshot('room/durable'))?.seq).to.equal(6)
+      expect(await post('durable', 'alice', 'm2 again', 'id-2')).to.deep.equal(acks[1])
+      expect(await post('durable', 'alice', 'm7 again', 'id-7')).to.deep.equal(acks[6])
+      expect((await post('durable', 'alice', 'm8', 'id-8')).seq).to.equal(8)
+      expect((await history('durable')).length).to.equal(8)
+    })
+
+    it(`should remember a user's last ${RECENT_POST_IDS_PER_USER} ids, for the ${RECENT_POSTERS} users who posted with one most recently`, async () => {
+      await post('bounded', 'alice', 'oldest', 'a-0')
+      for (let i = 1; i <= RECENT_POST_IDS_PER_USER; i++) await post('bounded', 'alice', `m${i}`, `a-${i}`)
+      // a-1 is still known; a-0 is one too many back: a repeat of it is a new post
+      expect((await post('bounded', 'alice', 'm1 again', 'a-1')).seq).to.equal(2)
+      expect((await post('bounded', 'alice', 'oldest again', 'a-0')).seq).to.equal(RECENT_POST_IDS_PER_USER + 2)
+      // bob posts, then RECENT_POSTERS other users do: bob is forgotten, the last of them is not
+      const bob = await post('bounded', 'bob', 'hi', 'b-0')
+      const others = await Promise.all(Array.from({ length: RECENT_POSTERS }, (_, i) => post('bounded', `u${i}`, 'hi', 'x')))
+      expect((await post('bounded', 'bob', 'hi again', 'b-0')).seq).to.be.above(bob.seq)
+      expect(await post('bounded', `u${RECENT_POSTERS - 1}`, 'hi', 'x')).to.deep.equal(others.at(-1))
+    })
+  })
+
   describe('user directory', () => {
+    /** A token's hash as the directory takes it (SHA-256, hex). */
+    const h = (token: string): string => createHash('sha256').update(token).digest('hex')
     const users = () => system.entity(userDirectory, 'all')
     const ask = <R = unknown>(build: (replyTo: ReplyTo<any>) => UserDirectoryMsg): Promise<R> => users().ask<R>(build)
 
     it('should add users, authenticate by token hash, list them, and revoke on removal', async () => {
-      const alice = await ask<UserSummary>((replyTo) => ({ type: 'add', name: 'alice', tokenHash: 'aa11', replyTo }))
+      const alice = await ask<UserSummary>((replyTo) => ({ type: 'add', name: 'alice', tokenHash: h('aa11'), replyTo }))
       expect(alice.name).to.equal('alice')
-      await ask((replyTo) => ({ type: 'add', name: 'bob', tokenHash: 'bb22', replyTo }))
-      expect(await ask((replyTo) => ({ type: 'authenticate', tokenHash: 'aa11', replyTo }))).to.equal('alice')
-      expect(await ask((replyTo) => ({ type: 'authenticate', tokenHash: 'zz', replyTo }))).to.equal(null)
+      await ask((replyTo) => ({ type: 'add', name: 'bob', tokenHash: h('bb22'), replyTo }))
+      expect(await ask((replyTo) => ({ type: 'authenticate', tokenHash: h('aa11'), replyTo }))).to.equal('alice')
+      expect(await ask((replyTo) => ({ type: 'authenticate', tokenHash: h('zz'), replyTo }))).to.equal(null)
       expect((await ask<UserSummary[]>((replyTo) => ({ type: 'list', replyTo }))).map((u) => u.name)).to.deep.equal(['alice', 'bob'])
       await ask((replyTo) => ({ type: 'remove', name: 'alice', replyTo }))
-      expect(await ask((replyTo) => ({ type: 'authenticate', tokenHash: 'aa11', replyTo }))).to.equal(null)
+      expect(await ask((replyTo) => ({ type: 'authenticate', tokenHash: h('aa11'), replyTo }))).to.equal(null)
       expect(await ask((replyTo) => ({ type: 'get', name: 'alice', replyTo }))).to.equal(null)
       await close()
       await open()
-      expect(await ask((replyTo) => ({ type: 'authenticate', tokenHash: 'bb22', replyTo }))).to.equal('bob')
-      expect(await ask((replyTo) => ({ type: 'authenticate', tokenHash: 'aa11', replyTo }))).to.equal(null)
+      expect(await ask((replyTo) => ({ type: 'authenticate', tokenHash: h('bb22'), replyTo }))).to.equal('bob')
+      expect(await ask((replyTo) => ({ type: 'authenticate', tokenHash: h('aa11'), replyTo }))).to.equal(null)
     })
 
     it('should refuse a duplicate user and the removal of an unknown one, changing nothing', async () => {
-      await ask((replyTo) => ({ type: 'add', name: 'alice', tokenHash: 'aa', replyTo }))
-      const dup = await ask((replyTo) => ({ type: 'add', name: 'alice', tokenHash: 'cc', replyTo })).then(() => null, (e: unknown) => e)
+      await ask((replyTo) => ({ type: 'add', name: 'alice', tokenHash: h('aa'), replyTo }))
+      const dup = await ask((replyTo) => ({ type: 'add', name: 'alice', tokenHash: h('cc'), replyTo })).then(() => null, (e: unknown) => e)
       expect(dup).to.have.property('name', 'UserExistsError')
       const unknown = await ask((replyTo) => ({ type: 'remove', name: 'zed', replyTo })).then(() => null, (e: unknown) => e)
       expect(unknown).to.have.property('name', 'UnknownUserError')
-      expect(await ask((replyTo) => ({ type: 'authenticate', tokenHash: 'cc', replyTo }))).to.equal(null)
+      expect(await ask((replyTo) => ({ type: 'authenticate', tokenHash: h('cc'), replyTo }))).to.equal(null)
       expect(await journal.head('users/all')).to.equal(1)
     })
+  })
+
+  it('should handle every message its type\'s check passes without crashing, and refuse the rest, for each chat entity', async function () {
+    this.timeout(120_000)
+    let run = 0
+    const types: Array<[EntityTypeKey<unknown>, (msg: unknown) => void, fc.Arbitrary<unknown>, () => string]> = [
+      [chatRoom as EntityTypeKey<unknown>, checkRoomMsg, roomMessage(), () => `prop-${run}`],
+      [ROOMS as EntityTypeKey<unknown>, checkRoomDirectoryMsg, roomDirectoryMessage(), () => 'all'],
+      [USERS as EntityTypeKey<unknown>, checkUserDirectoryMsg, userDirectoryMessage(), () => 'all']
+    ]
+    for (const [type, check, arbitrary, key] of types) {
+      let passed = 0
+      await fc.assert(fc.asyncProperty(fc.array(arbitrary, { maxLength: 12 }), async (messages) => {
+        run++
+        const entity = system.entity(type, key())
+        for (const msg of messages) {
+          let ok = true
+          try { check(msg) } catch { ok = false }
+          let told: boolean
+          try {
+            told = entity.tell(msg)
+          } catch (err) {
+            // not plain data (the strict system refuses it before anything else)
+            expect((err as Error).name).to.equal('NotSerializableError')
+            continue
+          }
+          // what the check passes is delivered; what it refuses never is
+          expect(told, JSON.stringify(msg)).to.equal(ok)
+          if (ok) passed++
+        }
+        // handled in order: once this is answered, so is everything before it
+        await entity.ask((replyTo) => (type === chatRoom ? { type: 'info', replyTo } : { type: 'list', replyTo }))
+        expect(system.stats.failures, 'failures').to.equal(0)
+        expect(system.stats.restarts, 'restarts').to.equal(0)
+      }), { numRuns: 40, seed: 20261122 })
+      // the entity saw many messages, not only refusals
+      expect(passed, type.type).to.be.above(20)
+    }
   })
 
   it('should round-trip every built-in entity type\'s messages, events and state through msgpackr', async () => {
@@ -165,6 +264,9 @@ describe('chat entities', () => {
     const samples: Record<string, unknown[]> = {
       room: [
         { type: 'post', user: 'alice', text: 'héllo 👋', replyTo },
+        { type: 'post', user: 'alice', text: 'again', clientId: '0b5a6c1e-27f4-4d7a-9a43-8e1f0e6d2c11', replyTo },
+        { type: 'message-posted', user: 'alice', text: 'again', ts: 2, clientId: 'c-1' },
+        { createdAt: 5, members: ['alice'], recentPosts: { alice: [{ clientId: 'c-1', seq: 2, ts: 2 }] } },
         { type: 'subscribe', gateway: { node: 'n', path: '/chat-gateway' }, replyTo },
         { type: 'message-posted', user: 'alice', text: 'x', ts: 1 },
         { createdAt: 5, members: ['alice', 'bob'] }

@@ -1,5 +1,8 @@
 import { expect } from 'chai'
-import { InvalidAgentRequestError, SAMPLING_RANGES, checkSettingsChange } from '../../../actors/index.ts'
+import fc from 'fast-check'
+import { InvalidAgentRequestError, InvalidMessageError, MAX_REQUEST_ID_LENGTH, SAMPLING_RANGES, checkAgentMsg, checkSettingsChange } from '../../../actors/index.ts'
+import { MAX_AGENT_TURNS, MAX_CHAT_TEXT_BYTES, kindOf } from '../../../protocols/index.ts'
+import { agentMessage } from '../../helpers/entity-messages.ts'
 
 describe('checkSettingsChange', () => {
   const refused = (change: object, maxTokensLimit?: number): string => {
@@ -37,5 +40,63 @@ describe('checkSettingsChange', () => {
     expect(refused({ sampling: [0.5] })).to.equal('sampling: expected an object')
     expect(refused([] as never)).to.equal('settings: expected an object')
     expect(refused({ ['k'.repeat(500)]: 1 }).length).to.be.lessThan(150)
+  })
+})
+
+describe('checkAgentMsg', () => {
+  const replyTo = { askId: '1', node: 'peer' }
+  const sink = { kind: 'actor', address: { node: 'peer', path: '/agent-gateway' } }
+  const answer = { requestId: 'r', text: 'hi', model: 'tiny', stopReason: 'eos', promptTokens: 3, completionTokens: 1, droppedTurns: 0, ttftMs: 1.5, durationMs: 2 }
+  const refused = (msg: unknown): string => {
+    try {
+      checkAgentMsg(msg)
+    } catch (err) {
+      expect(kindOf(err)).to.equal('invalid')
+      return (err as Error).message
+    }
+    return ''
+  }
+
+  it('should pass the messages a node and a room send an agent', () => {
+    for (const msg of [
+      { type: 'ask', user: 'ann', text: 'hello?', requestId: '6f1c0b3e-0d1f-4a52-9a8e-2b3c4d5e6f70', sink, replyTo },
+      { type: 'ask', user: 'ann', text: 'hi @agent', requestId: 'room/general/7', sink: { kind: 'entity', type: 'room', key: 'general' }, replyTo },
+      { type: 'cancel', user: 'ann', requestId: 'r' },
+      { type: 'history', user: 'ann', limit: MAX_AGENT_TURNS, replyTo },
+      { type: 'settings', user: 'ann', replyTo },
+      { type: 'configure', user: 'ann', change: { persona: '', sampling: { maxTokens: 5 } }, replyTo },
+      { type: 'reset', user: 'ann', replyTo },
+      { type: 'generation-ended', requestId: 'r', outcome: { ok: true, answer } },
+      { type: 'generation-ended', requestId: 'r', outcome: { ok: false, error: { name: 'QueueFullError', message: 'full', kind: 'exhausted' } } }
+    ]) expect(refused(msg), msg.type).to.equal('')
+  })
+
+  it('should refuse a malformed message naming the field', () => {
+    expect(refused({ type: 'ask', user: 'ann', text: '', requestId: 'r', sink, replyTo })).to.match(/^agent message ask: text: expected text that is not empty/)
+    expect(refused({ type: 'ask', user: 'ann', text: 'x'.repeat(MAX_CHAT_TEXT_BYTES + 1), requestId: 'r', sink, replyTo })).to.match(/^agent message ask: text: \d+ bytes is over the limit/)
+    expect(refused({ type: 'ask', user: 'ann', text: 'hi', requestId: 'r'.repeat(MAX_REQUEST_ID_LENGTH + 1), sink, replyTo })).to.match(/^agent message ask: requestId: /)
+    expect(refused({ type: 'ask', user: 'ann', text: 'hi', requestId: 'r', sink: { kind: 'entity', type: 'Room!', key: 'general' }, replyTo })).to.equal('agent message ask: sink.type: expected an entity type name, got "Room!"')
+    expect(refused({ type: 'ask', user: 'ann', text: 'hi', requestId: 'r', sink: { kind: 'actor', address: { node: 'peer', path: 'gw' } }, replyTo })).to.match(/^agent message ask: sink.address: expected an actor address/)
+    expect(refused({ type: 'history', user: 'ann', limit: MAX_AGENT_TURNS + 1, replyTo })).to.match(/^agent message history: limit: expected an integer from 1 to 200/)
+    expect(refused({ type: 'configure', user: 'ann', change: { colour: 'red' }, replyTo })).to.equal('colour: not a setting; expected persona, model, sampling')
+    expect(refused({ type: 'generation-ended', requestId: 'r', outcome: { ok: 'yes' } })).to.equal('agent message generation-ended: outcome.ok: expected true or false, got "yes"')
+    expect(refused({ type: 'generation-ended', requestId: 'r', outcome: { ok: true, answer: { ...answer, stopReason: 'bored' } } })).to.match(/^agent message generation-ended: outcome.answer.stopReason: expected one of eos, max-tokens/)
+    expect(refused({ type: 'generation-ended', requestId: 'r', outcome: { ok: false, error: { message: 'no name' } } })).to.match(/outcome.error: expected an error as data/)
+    expect(refused({ type: 'cancel', user: 5, requestId: 'r' })).to.match(/^agent message cancel: user: expected a user name/)
+    expect(refused({ type: 'think', user: 'ann' })).to.equal('agent message: unknown type "think"; expected one of ask, cancel, history, settings, configure, reset, generation-ended')
+  })
+
+  it('should throw nothing but an invalid-kind error (InvalidMessageError, or InvalidAgentRequestError for settings), whatever arrives', () => {
+    let passed = 0
+    fc.assert(fc.property(agentMessage(), (msg) => {
+      try {
+        checkAgentMsg(msg)
+        passed++
+      } catch (err) {
+        expect(err instanceof InvalidMessageError || err instanceof InvalidAgentRequestError, String(err)).to.equal(true)
+        expect(kindOf(err)).to.equal('invalid')
+      }
+    }), { numRuns: 2000, seed: 20261122 })
+    expect(passed).to.be.above(100)
   })
 })

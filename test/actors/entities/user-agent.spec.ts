@@ -1,12 +1,14 @@
 import { expect } from 'chai'
+import fc from 'fast-check'
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
-import { AGENT, ActorSystem, userAgent } from '../../../actors/index.ts'
+import { AGENT, ActorSystem, checkAgentMsg, userAgent } from '../../../actors/index.ts'
 import type { ActorRef, AgentAnswer, AgentSettings, AgentStreamEvent, AgentTurn, Behavior, ReplyTo } from '../../../actors/index.ts'
 import { LevelStore, openLocalJournal } from '../../../node/index.ts'
 import type { ReplicatedJournal } from '../../../node/index.ts'
 import { InferenceService, UsageLimiter } from '../../../node/inference/index.ts'
 import { LlamaRuntime, ModelManager, ModelRegistry, writeTinyModel } from '../../../runtimes/index.ts'
+import { agentMessage } from '../../helpers/entity-messages.ts'
 import { tempDir } from '../../helpers/temp-dir.ts'
 import { waitFor } from '../../helpers/wait-for.ts'
 
@@ -132,6 +134,32 @@ describe('userAgent (real llama.cpp on the generated model, real LevelDB)', func
     expect(await agent().ask<AgentSettings>((replyTo) => ({ type: 'settings', user: 'ann', replyTo }))).to.deep.equal(before)
     expect([system.stats.failures, system.stats.restarts]).to.deep.equal([0, 0])
     expect(system.stats.refusals).to.equal(4)
+  })
+
+  it('should handle every message its check passes without crashing (asks, cancels, resets, forged ends), and refuse the rest before it sees them', async () => {
+    let passed = 0
+    await fc.assert(fc.asyncProperty(fc.array(agentMessage(), { maxLength: 8 }), async (messages) => {
+      for (const msg of messages) {
+        let ok = true
+        try { checkAgentMsg(msg) } catch { ok = false }
+        let told: boolean
+        try {
+          told = agent().tell(msg as never)
+        } catch (err) {
+          // not plain data (the strict system refuses it before anything else)
+          expect((err as Error).name).to.equal('NotSerializableError')
+          continue
+        }
+        expect(told, JSON.stringify(msg)).to.equal(ok)
+        if (ok) passed++
+      }
+      // handled in order: once this is answered, so is everything before it
+      await agent().ask<AgentSettings>((replyTo) => ({ type: 'settings', user: 'ann', replyTo }))
+    }), { numRuns: 25, seed: 20261122 })
+    // the generations it started end (or are interrupted) without a crash either
+    await system.settleEntities(60_000, 10_000)
+    expect(passed).to.be.above(20)
+    expect([system.stats.failures, system.stats.restarts]).to.deep.equal([0, 0])
   })
 
   it('should take a failed question out of its history and give the asker the error with its kind', async () => {

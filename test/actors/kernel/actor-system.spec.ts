@@ -125,6 +125,34 @@ describe('ActorSystem', () => {
       await waitFor(() => system.stats.messagesProcessed >= 1, 'the slow handler to finish')
     })
 
+    it('should drop a reply to a malformed address as a dead letter, never throwing (no crash, no unhandled rejection)', async () => {
+      type Answer = { readonly replyTo: unknown, readonly done: ReplyTo<string> }
+      const rejections: unknown[] = []
+      const onRejection = (reason: unknown): void => { rejections.push(reason) }
+      process.on('unhandledRejection', onRejection)
+      try {
+        // answers the address it was given at once and again from a promise callback (as a room
+        // answers once its write is durable), then says it is done
+        const answerer = system.spawn<Answer, undefined>({
+          receive (_s, msg, ctx) {
+            ctx.reply(msg.replyTo as ReplyTo<string>, 'now')
+            void Promise.resolve().then(() => { ctx.reply(msg.replyTo as ReplyTo<string>, 'later') }).then(() => { ctx.reply(msg.done, 'done') })
+            return undefined
+          }
+        })
+        const malformed: unknown[] = [undefined, null, 'me', 5, {}, { askId: 5, node: 'local' }, { askId: '', node: 'local' }, { askId: '1', node: '' }, { askId: 'x'.repeat(33), node: 'local' }]
+        for (const replyTo of malformed) {
+          expect(await answerer.ask<string>((done) => ({ replyTo, done })), JSON.stringify(replyTo)).to.equal('done')
+        }
+        await new Promise((resolve) => setImmediate(resolve))
+        expect(rejections).to.deep.equal([])
+        expect(system.stats.failures).to.equal(0)
+        expect(system.stats.deadLetters).to.equal(2 * malformed.length)
+      } finally {
+        process.off('unhandledRejection', onRejection)
+      }
+    })
+
     it('should fail at once the asks whose request went to a lost node, and only those', async () => {
       const silent = system.spawn<CounterMsg, undefined>({ receive: () => undefined })
       const ids: string[] = []
@@ -224,7 +252,7 @@ describe('ActorSystem', () => {
             const mine = order.filter(([s]) => s === sender).map(([, n]) => n)
             expect(mine).to.deep.equal([...mine].sort((a, b) => a - b))
           }
-        }), { numRuns: 25 })
+        }), { numRuns: 25, seed: 20261122 })
     })
 
     it('should yield to other work while one actor has a long queue', async () => {

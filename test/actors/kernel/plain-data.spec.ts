@@ -18,7 +18,7 @@ describe('plain data', () => {
     fc.assert(fc.property(fc.jsonValue().filter((v) => !JSON.stringify(v).includes('"__proto__"')), (value) => {
       assertPlainData(value)
       expect(codec.decode(codec.encode(value))).to.deep.equal(withoutNegativeZero(value))
-    }), { numRuns: 200 })
+    }), { numRuns: 200, seed: 20261122 })
   })
 
   it('should turn -0 into 0, the one normalization of plain data', () => {

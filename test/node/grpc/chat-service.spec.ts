@@ -77,6 +77,10 @@ describe('chatServiceHandlers (real gRPC, real LevelDB)', function () {
       ['Post', { room: 'Bad Room', text: 'x' }, /^room: "Bad Room" is not a room name/],
       ['Post', { room: 'r', text: '' }, /^text: must not be empty/],
       ['Post', { room: 'r', text: 'x'.repeat(101) }, /^text: 101 bytes is over the limit of 100 bytes/],
+      ['Post', { room: 'r', text: 'x', clientId: 'c'.repeat(65) }, /^client_id: "c{65}" is not a client id \(1-64 visible ASCII characters/],
+      ['Post', { room: 'r', text: 'x', clientId: 'has space' }, /^client_id: "has space" is not a client id/],
+      ['Post', { room: 'r', text: 'x', clientId: 'bell\u0007' }, /^client_id: "bell\\u0007" is not a client id/],
+      ['Post', { room: 'r', text: 'x', clientId: 'é'.repeat(70_000) }, /^client_id: "é+… is not a client id/],
       ['History', { room: 'r', after: 0, limit: 5000 }, /^limit: must be 1 to 1000/],
       ['Join', { room: 'x'.repeat(200_000) }, /^room: "x+… is not a room name/]
     ] as const) {
@@ -85,6 +89,14 @@ describe('chatServiceHandlers (real gRPC, real LevelDB)', function () {
       expect(err.details, method).to.match(field)
       expect(err.details.length).to.be.lessThan(300)
     }
+  })
+
+  it('should answer a post repeated with its client_id with the first ack, storing it once', async () => {
+    const c = client(token)
+    const first = await c.call<{ seq: number, ts: number }>('Post', { room: 'retried', text: 'once', clientId: 'e5c1-retry' })
+    expect(await c.call('Post', { room: 'retried', text: 'once', clientId: 'e5c1-retry' })).to.deep.equal(first)
+    const { messages } = await c.call<{ messages: Array<{ seq: number, text: string, clientId: string }> }>('History', { room: 'retried', after: 0, limit: 0 })
+    expect(messages.map((m) => [m.seq, m.text, m.clientId])).to.deep.equal([[1, 'once', 'e5c1-retry']])
   })
 
   it('should limit each user\'s writes, saying how long to wait in the status and its trailers', async () => {

@@ -1,11 +1,11 @@
 import { expect } from 'chai'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { Packr } from 'msgpackr'
-import { PermissionDeniedError, chatRoom } from '../../../actors/index.ts'
-import type { EntityType, PostAck, ReplyTo, RoomMsg } from '../../../actors/index.ts'
+import { PermissionDeniedError, ROOMS, ROOM_DIRECTORY_KEY, USERS, USER_DIRECTORY_KEY, chatRoom } from '../../../actors/index.ts'
+import type { ChatMessage, EntityType, PostAck, ReplyTo, RoomMsg, RoomSummary, UserSummary } from '../../../actors/index.ts'
 import type { Cluster } from '../../../node/mesh/index.ts'
 import { ACTOR_PROTOCOL, ENVELOPE, MAX_FRAME_BYTES, encodeEnvelope, encodeFrame } from '../../../protocols/p2p/index.ts'
-import { kindOf } from '../../../protocols/index.ts'
+import { MAX_CHAT_TEXT_BYTES, MAX_HISTORY_LIMIT, kindOf } from '../../../protocols/index.ts'
 import { useTestCluster } from '../../helpers/test-cluster.ts'
 import type { EchoMsg, TestNode } from '../../helpers/test-cluster.ts'
 import { waitFor } from '../../helpers/wait-for.ts'
@@ -164,6 +164,117 @@ describe('ActorTransport (real libp2p on loopback, in one process)', function ()
     expect(fine).to.deep.equal({ text: 'still here', node: a.id })
     const ack = await b.system.entity(chatRoom, 'after-garbage').ask<PostAck>((replyTo) => ({ type: 'post', user: 'ann', text: 'ok', replyTo } satisfies RoomMsg))
     expect(ack.seq).to.equal(1)
+  })
+})
+
+describe('ActorTransport: entity messages from a peer are checked against their protocol', function () {
+  this.timeout(60_000)
+  const net = useTestCluster()
+  /** Unhandled rejections while a test runs (each would have been logged, and may take a process down). */
+  const rejections: unknown[] = []
+  const onRejection = (reason: unknown): void => { rejections.push(reason) }
+  beforeEach(() => {
+    rejections.length = 0
+    process.on('unhandledRejection', onRejection)
+  })
+  afterEach(() => { process.off('unhandledRejection', onRejection) })
+
+  /** What `ask` ended with: the error, or undefined when it was answered. */
+  const refusal = async (ask: Promise<unknown>): Promise<Error | undefined> => await ask.then(() => undefined, (e: Error) => e)
+  /** A turn of the event loop: an unhandled rejection of what has settled is reported by then. */
+  const aTurn = async (): Promise<void> => { await new Promise((resolve) => setImmediate(resolve)) }
+
+  it('should refuse malformed room messages before the room sees them: asks answered invalid, nothing journaled, no restart, no unhandled rejection', async () => {
+    const [a, b] = await net.of([['chat'], ['chat']]) as [TestNode, TestNode]
+    const room = Array.from({ length: 100 }, (_, i) => `checked-${i}`).find((r) => a.cluster.placement.ownerOf('room', 'chat', r) === a.id) as string
+    // b's messages for the room go over the wire to a, its owner
+    const toRoom = b.system.entity(chatRoom, room)
+    const post = (text: string): Promise<PostAck> => toRoom.ask<PostAck>((replyTo) => ({ type: 'post', user: 'ann', text, replyTo }))
+    expect((await post('first')).seq).to.equal(1)
+    const before = { refusals: a.system.stats.refusals, failures: a.system.stats.failures, restarts: a.system.stats.restarts }
+
+    const asked: Array<[string, (replyTo: ReplyTo<unknown>) => unknown]> = [
+      // the six malformed posts a member sent in the field (four were journaled)
+      ['a user that is a number', (replyTo) => ({ type: 'post', user: 5, text: 'hi', replyTo })],
+      ['a text that is an object', (replyTo) => ({ type: 'post', user: 'ann', text: { toString: 'x' }, replyTo })],
+      ['an empty text', (replyTo) => ({ type: 'post', user: 'ann', text: '', replyTo })],
+      ['an empty user', (replyTo) => ({ type: 'post', user: '', text: 'hi', replyTo })],
+      ['a user that is not a user name', (replyTo) => ({ type: 'post', user: 'Ann Smith!', text: 'hi', replyTo })],
+      ['a text over the limit', (replyTo) => ({ type: 'post', user: 'ann', text: 'x'.repeat(MAX_CHAT_TEXT_BYTES + 1), replyTo })],
+      ['a client id too long', (replyTo) => ({ type: 'post', user: 'ann', text: 'hi', clientId: 'c'.repeat(65), replyTo })],
+      ['a client id with a control character', (replyTo) => ({ type: 'post', user: 'ann', text: 'hi', clientId: 'a\nb', replyTo })],
+      ['a join by a number', (replyTo) => ({ type: 'join', user: 7, replyTo })],
+      ['a leave by nobody', (replyTo) => ({ type: 'leave', replyTo })],
+      ['history after -1', (replyTo) => ({ type: 'history', after: -1, limit: 10, replyTo })],
+      ['history with a limit that is not a number', (replyTo) => ({ type: 'history', after: 0, limit: 'all', replyTo })],
+      ['history over the limit', (replyTo) => ({ type: 'history', after: 0, limit: MAX_HISTORY_LIMIT + 1, replyTo })],
+      ['a subscription of a string', (replyTo) => ({ type: 'subscribe', gateway: 'gw', replyTo })],
+      ['a subscription of a relative path', (replyTo) => ({ type: 'subscribe', gateway: { node: b.id, path: 'gw' }, replyTo })],
+      ['an unknown type', (replyTo) => ({ type: 'delete-all', replyTo })],
+      ['no type', (replyTo) => ({ user: 'ann', text: 'hi', replyTo })]
+    ]
+    for (const [what, build] of asked) {
+      const err = await refusal(toRoom.ask(build as never, { timeout: 20_000 }))
+      expect(err?.name, what).to.equal('InvalidMessageError')
+      expect(kindOf(err), what).to.equal('invalid')
+    }
+    expect(a.system.stats.refusals - before.refusals).to.equal(asked.length)
+    // a message without a usable reply address cannot be answered: it is refused all the same
+    const told: unknown[] = [
+      { type: 'post', user: 'ann', text: 'no reply address' },
+      { type: 'post', user: 'ann', text: 'a reply address that is a string', replyTo: 'me' },
+      { type: 'post', user: 'ann', text: 'an ask id that is a number', replyTo: { askId: 5, node: b.id } },
+      { type: 'post', user: 'ann', text: 'an ask id too long', replyTo: { askId: 'x'.repeat(100), node: b.id } },
+      { type: 'info' },
+      { type: 'unsubscribe', gateway: 5 },
+      { type: 'agent-replied', requestId: 5, text: 'x' },
+      'not an object',
+      null
+    ]
+    for (const msg of told) expect(toRoom.tell(msg as never)).to.equal(true)
+    await waitFor(() => a.system.stats.refusals - before.refusals === asked.length + told.length, 'every tell to be refused')
+
+    // nothing was journaled (the next post is #2), the room never crashed nor restarted
+    expect((await post('second')).seq).to.equal(2)
+    const history = await toRoom.ask<ChatMessage[]>((replyTo) => ({ type: 'history', after: 0, limit: 10, replyTo }))
+    expect(history.map((m) => [m.seq, m.user, m.text])).to.deep.equal([[1, 'ann', 'first'], [2, 'ann', 'second']])
+    expect(a.system.stats.failures).to.equal(before.failures)
+    expect(a.system.stats.restarts).to.equal(before.restarts)
+    // logged, but not each of them: at most 10 a minute
+    expect(a.warnings.filter((w) => w.startsWith(`refused a message from ${b.id} for room/${room}`)).length).to.be.within(1, asked.length + told.length - 1)
+    await aTurn()
+    expect(rejections).to.deep.equal([])
+  })
+
+  it('should refuse malformed messages for the room and user directories, changing nothing', async () => {
+    const [a, b] = await net.of([['chat'], ['chat']]) as [TestNode, TestNode]
+    // from the node that does not own the directory: over the wire
+    const senderOf = (type: string, key: string): TestNode => a.cluster.placement.ownerOf(type, 'chat', key) === a.id ? b : a
+    const rooms = senderOf('rooms', ROOM_DIRECTORY_KEY).system.entity(ROOMS, ROOM_DIRECTORY_KEY)
+    const users = senderOf('users', USER_DIRECTORY_KEY).system.entity(USERS, USER_DIRECTORY_KEY)
+    const failures = a.system.stats.failures + b.system.stats.failures
+    const hash = 'ab'.repeat(32)
+    const cases: Array<[string, typeof rooms | typeof users, (replyTo: ReplyTo<unknown>) => unknown]> = [
+      ['a room name that is not one', rooms, (replyTo) => ({ type: 'register', name: 'Bad Room', by: 'ann', ts: 1, replyTo })],
+      ['a room named __proto__', rooms, (replyTo) => ({ type: 'register', name: '__proto__', by: 'ann', ts: 1, replyTo })],
+      ['a creator that is a number', rooms, (replyTo) => ({ type: 'register', name: 'fine', by: 5, ts: 1, replyTo })],
+      ['a time that is a string', rooms, (replyTo) => ({ type: 'register', name: 'fine', by: 'ann', ts: 'now', replyTo })],
+      ['an unknown directory type', rooms, (replyTo) => ({ type: 'drop', replyTo })],
+      ['a user name that is not one', users, (replyTo) => ({ type: 'add', name: 'Eve!', tokenHash: hash, replyTo })],
+      ['a token hash that is not hex', users, (replyTo) => ({ type: 'add', name: 'eve', tokenHash: 'not a hash', replyTo })],
+      ['a token hash that is a number', users, (replyTo) => ({ type: 'authenticate', tokenHash: 5, replyTo })],
+      ['a removal of nobody', users, (replyTo) => ({ type: 'remove', name: '', replyTo })],
+      ['a lookup of an object', users, (replyTo) => ({ type: 'get', name: {}, replyTo })]
+    ]
+    for (const [what, target, build] of cases) {
+      const err = await refusal(target.ask(build as never, { timeout: 20_000 }))
+      expect(err?.name, what).to.equal('InvalidMessageError')
+    }
+    expect(await rooms.ask<RoomSummary[]>((replyTo) => ({ type: 'list', replyTo }))).to.deep.equal([])
+    expect(await users.ask<UserSummary[]>((replyTo) => ({ type: 'list', replyTo }))).to.deep.equal([])
+    expect(a.system.stats.failures + b.system.stats.failures).to.equal(failures)
+    await aTurn()
+    expect(rejections).to.deep.equal([])
   })
 })
 

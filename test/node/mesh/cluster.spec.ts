@@ -103,6 +103,22 @@ describe('Cluster: placement, hand-off and the admin view (real libp2p on loopba
     expect(bad?.name).to.equal('InvalidRolesError')
   })
 
+  it('should answer a post retried with its client id after its room moved to another node with the first ack, storing nothing', async () => {
+    const [a, b] = await net.of([['chat'], ['chat']]) as [TestNode, TestNode]
+    const room = Array.from({ length: 64 }, (_, i) => `moving-${i}`).find((r) => a.cluster.placement.ownerOf('room', 'chat', r) === b.id) as string
+    const post = (): Promise<PostAck> => a.system.entity(chatRoom, room).ask<PostAck>((replyTo) => ({ type: 'post', user: 'ann', text: 'once', clientId: 'move-1', replyTo }))
+    const first = await post()
+    expect(b.system.entities('room').map((e) => e.key)).to.deep.equal([room])
+    await a.cluster.admin.setRoles(b.id, ['storage'])
+    await waitFor(() => b.system.entities('room').length === 0, 'b to hand off the room', { timeout: 10_000, interval: 20 })
+    await waitFor(() => !a.cluster.placement.holds(b.id, 'chat'), 'a to see the role change', { timeout: 10_000, interval: 20 })
+    // the room lives on a now, its ids rebuilt from the journal it had on b
+    expect(await post()).to.deep.equal(first)
+    expect(a.system.entities('room').map((e) => e.key)).to.deep.equal([room])
+    const next = await a.system.entity(chatRoom, room).ask<PostAck>((replyTo) => ({ type: 'post', user: 'ann', text: 'twice', clientId: 'move-2', replyTo }))
+    expect(next.seq).to.equal(first.seq + 1)
+  })
+
   it('should hand off a busy entity only once its work has ended, the end reaching the activation that began it', async () => {
     const [a, b] = await net.of([['ai'], ['ai']]) as [TestNode, TestNode]
     const task = taskType()

@@ -1,0 +1,73 @@
+import { expect } from 'chai'
+import fc from 'fast-check'
+import { InvalidMessageError, checkRoomMsg } from '../../../actors/index.ts'
+import { MAX_CHAT_TEXT_BYTES, MAX_HISTORY_LIMIT, kindOf } from '../../../protocols/index.ts'
+import { roomMessage } from '../../helpers/entity-messages.ts'
+
+describe('checkRoomMsg', () => {
+  const replyTo = { askId: '1', node: 'peer' }
+  const gateway = { node: 'peer', path: '/chat-gateway' }
+  /** The refusal's message, or '' when the message passes. */
+  const refused = (msg: unknown): string => {
+    try {
+      checkRoomMsg(msg)
+    } catch (err) {
+      expect(err).to.be.instanceOf(InvalidMessageError)
+      return (err as Error).message
+    }
+    return ''
+  }
+
+  it('should pass every room message as nodes send them', () => {
+    for (const msg of [
+      { type: 'post', user: 'ann', text: 'hi', replyTo },
+      { type: 'post', user: 'ann', text: 'é'.repeat(MAX_CHAT_TEXT_BYTES / 2), clientId: '0b5a6c1e-27f4-4d7a-9a43-8e1f0e6d2c11', replyTo },
+      { type: 'join', user: 'ann', replyTo },
+      { type: 'leave', user: 'ann', replyTo },
+      { type: 'history', after: 0, limit: MAX_HISTORY_LIMIT, replyTo },
+      { type: 'info', replyTo },
+      { type: 'subscribe', gateway, replyTo },
+      { type: 'unsubscribe', gateway },
+      { type: 'agent-stream', requestId: 'room/general/3', event: { kind: 'token', text: '' } },
+      { type: 'agent-stream', requestId: 'room/general/3', event: { kind: 'queued', position: 2 } },
+      { type: 'agent-replied', requestId: 'room/general/3', text: '', error: 'no model' },
+      // a field this node does not know (a newer peer's) is ignored, never journaled
+      { type: 'post', user: 'ann', text: 'hi', replyTo, priority: 'high' }
+    ]) expect(refused(msg), JSON.stringify(msg).slice(0, 80)).to.equal('')
+  })
+
+  it('should refuse a malformed message naming the field and what it expects, never echoing a long value', () => {
+    expect(refused({ type: 'post', user: 5, text: 'hi', replyTo })).to.equal('room message post: user: expected a user name (1-32 characters of a-z, 0-9, _ and -, starting with a letter), got 5')
+    expect(refused({ type: 'post', user: 'ann', text: {}, replyTo })).to.equal('room message post: text: expected text that is not empty, got an object')
+    expect(refused({ type: 'post', user: 'ann', text: '', replyTo })).to.equal('room message post: text: expected text that is not empty, got ""')
+    expect(refused({ type: 'post', user: 'ann', text: 'é'.repeat(MAX_CHAT_TEXT_BYTES / 2 + 1), replyTo })).to.equal(`room message post: text: ${MAX_CHAT_TEXT_BYTES + 2} bytes is over the limit of ${MAX_CHAT_TEXT_BYTES}`)
+    expect(refused({ type: 'post', user: 'ann', text: 'hi', clientId: '', replyTo })).to.match(/^room message post: clientId: expected a client id/)
+    expect(refused({ type: 'post', user: 'ann', text: 'hi', clientId: 'has space', replyTo })).to.match(/^room message post: clientId: /)
+    expect(refused({ type: 'post', user: 'ann', text: 'hi' })).to.equal('room message post: replyTo: expected a reply address { askId, node }, got nothing')
+    expect(refused({ type: 'post', user: 'ann', text: 'hi', replyTo: { askId: 'x'.repeat(33), node: 'n' } })).to.match(/replyTo: expected a reply address/)
+    expect(refused({ type: 'history', after: 1.5, limit: 10, replyTo })).to.equal('room message history: after: expected an integer from 0 to 9007199254740991, got 1.5')
+    expect(refused({ type: 'history', after: 0, limit: 0, replyTo })).to.equal(`room message history: limit: expected an integer from 1 to ${MAX_HISTORY_LIMIT}, got 0`)
+    expect(refused({ type: 'subscribe', gateway: { node: 'n', path: 'x'.repeat(600) }, replyTo })).to.match(/^room message subscribe: gateway: expected an actor address/)
+    expect(refused({ type: 'agent-stream', requestId: 'r', event: { kind: 'shout' } })).to.equal('room message agent-stream: event.kind: expected one of queued, token, got "shout"')
+    expect(refused({ type: 'x'.repeat(1000) })).to.match(/^room message: unknown type "x+…; expected one of post, join, leave, history, info, subscribe, unsubscribe, agent-stream, agent-replied$/)
+    expect(refused({ type: 'post', user: 'u'.repeat(5000), text: 'hi', replyTo }).length).to.be.below(200)
+    expect(refused([{ type: 'post' }])).to.equal('room message: expected an object with a type, got an array')
+    expect(refused({ user: 'ann' })).to.equal('room message: type: expected a string, got nothing')
+  })
+
+  it('should throw nothing but InvalidMessageError, whatever arrives', () => {
+    let passed = 0
+    fc.assert(fc.property(roomMessage(), (msg) => {
+      try {
+        checkRoomMsg(msg)
+        passed++
+      } catch (err) {
+        expect(err).to.be.instanceOf(InvalidMessageError)
+        expect(kindOf(err)).to.equal('invalid')
+        expect((err as Error).message.length).to.be.below(400)
+      }
+    }), { numRuns: 2000, seed: 20261122 })
+    // the generator reaches valid messages, not only refusals
+    expect(passed).to.be.above(100)
+  })
+})

@@ -1,0 +1,49 @@
+import { expect } from 'chai'
+import fc from 'fast-check'
+import { createHash } from 'node:crypto'
+import { InvalidMessageError, checkUserDirectoryMsg } from '../../../actors/index.ts'
+import { kindOf } from '../../../protocols/index.ts'
+import { userDirectoryMessage } from '../../helpers/entity-messages.ts'
+
+describe('checkUserDirectoryMsg', () => {
+  const replyTo = { askId: '1', node: 'peer' }
+  const tokenHash = createHash('sha256').update('plxu_token').digest('hex')
+  const refused = (msg: unknown): string => {
+    try {
+      checkUserDirectoryMsg(msg)
+    } catch (err) {
+      expect(err).to.be.instanceOf(InvalidMessageError)
+      return (err as Error).message
+    }
+    return ''
+  }
+
+  it('should pass the messages a node sends, and refuse malformed ones naming the field', () => {
+    for (const msg of [
+      { type: 'add', name: 'ann', tokenHash, replyTo },
+      { type: 'remove', name: 'ann', replyTo },
+      { type: 'get', name: 'ann', replyTo },
+      { type: 'list', replyTo },
+      { type: 'authenticate', tokenHash, replyTo }
+    ]) expect(refused(msg), msg.type).to.equal('')
+    expect(refused({ type: 'add', name: 'Ann', tokenHash, replyTo })).to.match(/^user directory message add: name: expected a user name/)
+    expect(refused({ type: 'add', name: 'ann', tokenHash: tokenHash.toUpperCase(), replyTo })).to.match(/^user directory message add: tokenHash: expected a SHA-256 in hex/)
+    expect(refused({ type: 'authenticate', tokenHash: 'plxu_the-token-itself', replyTo })).to.match(/tokenHash: expected a SHA-256 in hex \(64 of 0-9, a-f\), got "plxu_the-token-itself"$/)
+    expect(refused({ type: 'get', name: '', replyTo })).to.match(/^user directory message get: name: /)
+    expect(refused({ type: 'drop-all', replyTo })).to.equal('user directory message: unknown type "drop-all"; expected one of add, remove, list, get, authenticate')
+  })
+
+  it('should throw nothing but InvalidMessageError, whatever arrives', () => {
+    let passed = 0
+    fc.assert(fc.property(userDirectoryMessage(), (msg) => {
+      try {
+        checkUserDirectoryMsg(msg)
+        passed++
+      } catch (err) {
+        expect(err).to.be.instanceOf(InvalidMessageError)
+        expect(kindOf(err)).to.equal('invalid')
+      }
+    }), { numRuns: 1000, seed: 20261122 })
+    expect(passed).to.be.above(50)
+  })
+})
