@@ -3,5 +3,11 @@
 // on PATH (the system's older node cannot run TypeScript).
 import { main } from './main.ts'
 
-// exit explicitly: a client library may keep a timer alive; stdout is synchronous on Linux, so nothing is cut
-process.exit(await main(process.argv.slice(2)))
+const code = await main(process.argv.slice(2))
+// what was written must reach a pipe before the exit: writes to a pipe may still be queued (a
+// `--json` listing over 64 KiB was cut at 64 KiB), and a write's callback runs once it and every
+// write before it are flushed
+await new Promise((resolve) => { process.stdout.write('', resolve) })
+await new Promise((resolve) => { process.stderr.write('', resolve) })
+// exit explicitly: a client library may keep a timer alive
+process.exit(code)

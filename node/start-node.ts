@@ -19,7 +19,7 @@ import { Lifecycle } from './lifecycle.ts'
 import { Cluster, NodeRoles, memberOf, readClusterKey, recordOf, startP2pHost } from './mesh/index.ts'
 import { NodeMetrics } from './metrics/index.ts'
 import { buildOpenAiServer, openAiBackend } from './openai/index.ts'
-import { LevelReplicaStorage, PartitionsMismatchError, StorageRoster, meshJournal, spawnShardHolders } from './replication/index.ts'
+import { LevelReplicaStorage, PartitionsMismatchError, ReplicationAdmin, StorageRoster, meshJournal, spawnShardHolders } from './replication/index.ts'
 import { LevelStore } from './storage/index.ts'
 import { UserAccounts } from './users/index.ts'
 
@@ -188,6 +188,7 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
         self,
         others: () => cluster.members().map(memberOf),
         cluster: cluster.admin,
+        replication: new ReplicationAdmin({ system, journal, members: () => cluster.members(), log }),
         models,
         manager,
         logger: log

@@ -1,5 +1,6 @@
 import { Command } from 'commander'
 import type { Member } from '../../protocols/index.ts'
+import type { PartitionRow } from '../../node/replication/index.ts'
 import { AdminClient } from '../admin-client.ts'
 import { UsageError } from '../cli-errors.ts'
 import { printJson, printTable } from '../cli-io.ts'
@@ -86,6 +87,28 @@ export function adminCommands (io: CliIo): Command {
       const actors = await (await client(flags)).api.request<Actor[]>('GET', `/api/v1/actors${query}`)
       if (flags.json === true) printJson(io, actors)
       else printTable(io, ['KIND', 'PATH', 'STATUS', 'MAILBOX', 'NODE'], actors.map((a) => [a.kind, a.path, a.status, String(a.mailbox), a.node]))
+    }))
+  withClientOptions(admin.command('partitions'), 'admin')
+    .description('partitions and their replicas: entities and records each holds, its highest epoch, how far it lags the fullest replica')
+    .option('--partition <n>', 'only this partition')
+    .action(withFlags(async (flags: ClientFlags & { partition?: string }) => {
+      let query = ''
+      if (flags.partition !== undefined) {
+        if (!/^[0-9]{1,5}$/.test(flags.partition)) throw new UsageError(`--partition: expected a partition number, got ${JSON.stringify(flags.partition)}`)
+        query = `?partition=${flags.partition}`
+      }
+      const rows = await (await client(flags)).api.request<PartitionRow[]>('GET', `/api/v1/partitions${query}`)
+      if (flags.json === true) {
+        printJson(io, rows)
+        return
+      }
+      const n = (v: number | null): string => v === null ? '?' : String(v)
+      printTable(io, ['PARTITION', 'W', 'REPLICA', 'STATUS', 'ENTITIES', 'RECORDS', 'EPOCH', 'LAG'], rows.flatMap((p) => p.replicas.map((r, i) => [
+        i === 0 ? String(p.partition) : '', i === 0 ? String(p.writeQuorum) : '', r.peerId, r.status, n(r.entities), n(r.records), n(r.epoch), n(r.lag)
+      ])))
+      const behind = rows.flatMap((p) => p.replicas).filter((r) => r.lag !== null && r.lag > 0).length
+      const unknown = rows.flatMap((p) => p.replicas).filter((r) => r.lag === null).length
+      io.stdout.write(`${rows.length} partitions; ${behind} replicas behind, ${unknown} not answering\n`)
     }))
   const roles = admin.command('roles').description('the roles of members (placement follows them)')
   withClientOptions(roles.command('set <peer> <roles>'), 'admin')

@@ -29,6 +29,8 @@ export interface AdminServerDeps {
   readonly others?: () => Member[]
   /** Listings across the cluster (this node alone without a cluster key) and role changes. */
   readonly cluster: ClusterAdmin
+  /** Partitions and their replicas (absent: the route answers with none). */
+  readonly replication?: { partitions (only?: number): Promise<{ partitions: unknown[], unreachable: string[] }> }
   /** The node's models (absent: the route lists none). */
   readonly models?: ModelRegistry
   /** What is loaded, and load/unload (absent: nothing is, and the routes answer 404). */
@@ -140,6 +142,20 @@ export async function buildAdminServer (deps: AdminServerDeps): Promise<FastifyI
       const { actors, unreachable } = await deps.cluster.actors(request.query.type)
       if (unreachable.length > 0) void reply.header('x-plexi-unreachable', unreachable.join(','))
       return actors
+    })
+
+    api.get<{ Querystring: { partition?: number } }>('/partitions', {
+      schema: {
+        summary: 'Every partition (or one) with its replicas: what each holds, its highest epoch and its lag; members that did not answer are named in the x-plexi-unreachable header', security: bearer,
+        querystring: { type: 'object', additionalProperties: false, properties: { partition: { type: 'integer', minimum: 0, maximum: 65_535 } } },
+        response: { 200: { type: 'array', items: ref('Partition') }, ...errors(400, 401, 404) }
+      }
+    }, async (request, reply) => {
+      const replication = deps.replication
+      if (replication === undefined) return []
+      const result = await replication.partitions(request.query.partition)
+      if (result.unreachable.length > 0) void reply.header('x-plexi-unreachable', result.unreachable.join(','))
+      return result.partitions
     })
 
     api.get<{ Params: { type: string, key: string } }>('/actors/:type/:key', {

@@ -65,3 +65,12 @@ export class ClusterPartitionsError extends Error {
   override readonly name = 'ClusterPartitionsError'
   readonly kind = 'invalid'
 }
+
+/** A partition number past the cluster's partitions. */
+export class UnknownPartitionError extends Error {
+  override readonly name = 'UnknownPartitionError'
+  readonly kind = 'not-found'
+  constructor (partition: number, partitions: number) {
+    super(`no partition ${partition}: the cluster has partitions 0-${partitions - 1}`)
+  }
+}

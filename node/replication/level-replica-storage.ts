@@ -23,6 +23,13 @@ import { withRecords } from './log-summary.ts'
  * opened: its records become this replica's, of epoch 1, one entity per atomic batch (a crash
  * half-way resumes where it stopped).
  */
+/** What one replica holds of one partition. */
+export interface PartitionStats {
+  entities: number
+  records: number
+  epoch: number
+}
+
 export class LevelReplicaStorage implements ReplicaStorage {
   readonly store: LevelStore
   readonly partitions: number
@@ -108,6 +115,22 @@ export class LevelReplicaStorage implements ReplicaStorage {
       const state = await this.load(entity)
       if (state !== undefined) yield { entity, state }
     }
+  }
+
+  /** Per partition this node holds anything of: entities, records (the sum of their heads) and the
+   * highest epoch promised for any of them. One scan of the replica states (admin, metrics). */
+  async partitionStats (): Promise<Map<number, PartitionStats>> {
+    const out = new Map<number, PartitionStats>()
+    for await (const [key, value] of this.store.range({ gte: 'e\x00', lte: 'e\x00\xff' })) {
+      const p = Number.parseInt(key.slice(2, 6), 16)
+      const s = this.#decode(key, value) as { promised?: number, head?: number }
+      const row = out.get(p) ?? { entities: 0, records: 0, epoch: 0 }
+      row.entities++
+      row.records += typeof s.head === 'number' ? s.head : 0
+      row.epoch = Math.max(row.epoch, typeof s.promised === 'number' ? s.promised : 0)
+      out.set(p, row)
+    }
+    return out
   }
 
   #decode (key: string, value: Uint8Array): unknown {

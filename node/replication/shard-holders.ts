@@ -4,6 +4,7 @@ import type { LevelReplicaStorage } from './level-replica-storage.ts'
 import { ReplicatedJournal } from './replicated-journal.ts'
 import type { ReplicationStats } from './replicated-journal.ts'
 import { shardHolder, shardHolderPath } from './shard-holder.ts'
+import { REPLICATION_PATH, replicationInspector } from './replication-admin.ts'
 import type { ShardHolderMsg } from './shard-holder.ts'
 
 /** How long an owner waits for a replica on another node to answer one request (a replica that
@@ -36,9 +37,10 @@ export function meshJournal (opts: MeshJournalOptions): ReplicatedJournal {
   })
 }
 
-/** One shard holder per partition on this node. Every node answers for the replicas it holds (a
+/** One shard holder per partition on this node, and the replicas' inspector (`/replication`). Every node answers for the replicas it holds (a
  * node that lost the storage role still serves what it has until its replicas move: issue 13). */
 export function spawnShardHolders (system: ActorSystem, journal: ReplicatedJournal): void {
+  system.spawn(replicationInspector(journal.storage), { name: REPLICATION_PATH.slice(1), kind: 'replication-inspector', mailbox: 256 })
   for (let p = 0; p < journal.partitions; p++) {
     system.spawn(shardHolder(p, journal), { name: shardHolderPath(p).slice(1), kind: 'shard-holder', mailbox: 65_536 })
   }

@@ -157,4 +157,29 @@ export const modelNameParam = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9
 export const userNameParam = { type: 'string', pattern: USER_NAME_PATTERN.source } as const
 export const roomNameParam = { type: 'string', pattern: ROOM_NAME_PATTERN.source } as const
 
-export const ADMIN_SCHEMAS = [errorSchema, memberSchema, actorSchema, entitySchema, userSchema, newUserSchema, roomSchema, modelSchema] as const
+export const partitionSchema = {
+  $id: 'Partition',
+  type: 'object',
+  required: ['partition', 'writeQuorum', 'replicas'],
+  properties: {
+    partition: { type: 'integer' },
+    writeQuorum: { type: 'integer', description: 'replicas that must hold a write before it is acknowledged' },
+    replicas: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['peerId', 'status', 'entities', 'records', 'epoch', 'lag'],
+        properties: {
+          peerId: { type: 'string' },
+          status: { type: 'string', description: 'the member\'s status as the answering node sees it; unknown: not heard from since it started' },
+          entities: { type: ['integer', 'null'], description: 'entities this replica holds of the partition (null: the node did not answer)' },
+          records: { type: ['integer', 'null'], description: 'journal records it holds of the partition' },
+          epoch: { type: ['integer', 'null'], description: 'the highest epoch it promised for an entity of the partition' },
+          lag: { type: ['integer', 'null'], description: 'records behind the replica of this partition that holds the most' }
+        }
+      }
+    }
+  }
+} as const
+
+export const ADMIN_SCHEMAS = [errorSchema, memberSchema, actorSchema, entitySchema, userSchema, newUserSchema, roomSchema, modelSchema, partitionSchema] as const

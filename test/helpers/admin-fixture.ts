@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { ActorSystem, chatRoom, roomDirectory, userDirectory } from '../../actors/index.ts'
-import { LevelStore, NodeMetrics, UserAccounts, buildAdminServer, openLocalJournal } from '../../node/index.ts'
+import { LevelStore, NodeMetrics, ReplicationAdmin, UserAccounts, buildAdminServer, openLocalJournal } from '../../node/index.ts'
 import type { Readiness, ReplicatedJournal } from '../../node/index.ts'
 import { Cluster, NodeRoles } from '../../node/mesh/index.ts'
 import type { Member } from '../../protocols/index.ts'
@@ -54,6 +54,7 @@ export class AdminFixture {
     await this.app?.close()
     this.app = await buildAdminServer({
       system: this.system, users: new UserAccounts(this.system), metrics: this.#metrics, cluster: this.#cluster.admin,
+      replication: new ReplicationAdmin({ system: this.system, journal: this.journal, members: () => [], log: { warn: () => undefined } }),
       adminToken: ADMIN_TOKEN, metricsToken: this.metricsToken, readiness: () => this.readiness, self: this.self, logger: false
     })
   }

@@ -113,13 +113,19 @@ export interface CliResult {
   readonly stderr: string
 }
 
-/** Runs `plexi ARGS` to completion (at most `timeout` ms), optionally writing `input` to stdin. */
-export async function runCli (args: readonly string[], options: { env?: Record<string, string>, input?: string, timeout?: number, cwd?: string, prefix?: readonly string[] } = {}): Promise<CliResult> {
+/** Runs `plexi ARGS` to completion (at most `timeout` ms), optionally writing `input` to stdin.
+ * `throughShellPipe`: as `plexi ARGS | cat` (a real pipe; the exit code is then cat's). */
+export async function runCli (args: readonly string[], options: { env?: Record<string, string>, input?: string, timeout?: number, cwd?: string, prefix?: readonly string[], throughShellPipe?: boolean } = {}): Promise<CliResult> {
   const [command, ...before] = [...options.prefix ?? [], process.execPath]
-  const child: ChildProcessByStdio<Writable, Readable, Readable> = spawn(command as string, [...before, CLI, ...args], {
+  const argv = [...before, CLI, ...args]
+  const env = { ...process.env, PLEXI_ADMIN_TOKEN: '', PLEXI_TOKEN: '', PLEXI_USER: '', PLEXI_ADDR: '', PLEXI_ADMIN_ADDR: '', PLEXI_DATA_DIR: '', ...options.env }
+  const quote = (s: string): string => `'${s.replaceAll("'", "'\\''")}'`
+  const child: ChildProcessByStdio<Writable, Readable, Readable> = options.throughShellPipe === true
+    ? spawn('/bin/sh', ['-c', `${[command as string, ...argv].map(quote).join(' ')} | cat`], { stdio: ['pipe', 'pipe', 'pipe'], cwd: options.cwd, env })
+    : spawn(command as string, argv, {
     stdio: ['pipe', 'pipe', 'pipe'],
     cwd: options.cwd,
-    env: { ...process.env, PLEXI_ADMIN_TOKEN: '', PLEXI_TOKEN: '', PLEXI_USER: '', PLEXI_ADDR: '', PLEXI_ADMIN_ADDR: '', PLEXI_DATA_DIR: '', ...options.env }
+    env
   })
   let stdout = ''
   let stderr = ''
@@ -132,7 +138,8 @@ export async function runCli (args: readonly string[], options: { env?: Record<s
       child.kill('SIGKILL')
       reject(new Error(`plexi ${args.join(' ')} did not finish in ${timeout} ms; stdout: ${stdout}; stderr: ${stderr}`))
     }, timeout)
-    child.on('exit', (code) => {
+    // 'close', not 'exit': output may still be in the pipes when the process has exited
+    child.on('close', (code) => {
       clearTimeout(timer)
       resolve({ code, stdout, stderr })
     })

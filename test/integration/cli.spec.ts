@@ -24,6 +24,16 @@ describe('the plexi CLI against a node (real processes)', function () {
     expect(JSON.parse(sent.stdout)).to.include({ room: 'r', seq: 1 })
   })
 
+  it('should print a listing over 64 KiB whole into a pipe (partitions --json)', async () => {
+    // through a shell pipe, as a user runs `plexi ... | jq`: a pipe, not the socket pair that Node
+    // gives a child, and one the CLI must let drain before it exits
+    const listed = await runCli(['admin', 'partitions', '--json', '--admin-addr', fixture.node.admin, '--data-dir', fixture.dir], { throughShellPipe: true })
+    expect(listed.code, listed.stderr).to.equal(0)
+    expect(listed.stdout.length).to.be.greaterThan(65_536)
+    const rows = JSON.parse(listed.stdout) as Array<{ partition: number, replicas: unknown[] }>
+    expect(rows.map((r) => r.partition)).to.deep.equal(Array.from({ length: 256 }, (_, i) => i))
+  })
+
   it('should make the first saved user the default, another one on request, and forget a removed user\'s token', async () => {
     const admin = ['--admin-addr', fixture.node.admin, '--data-dir', fixture.dir]
     // carol was saved first: she is the default

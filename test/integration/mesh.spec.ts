@@ -222,6 +222,24 @@ describe('a cluster of node processes (real libp2p, gRPC and LevelDB on loopback
     expect([unknown.status, unknown.body.code]).to.deep.equal([404, 'UNKNOWN_PEER'])
   })
 
+  it('should list every partition with its replicas on the storage nodes, from any node', async () => {
+    const storage = [seed.peerId, ai.peerId, changed.peerId].sort()
+    // every node has heard of the three storage nodes: the same replicas from each of them
+    const listed = await runCli(['admin', 'partitions', '--json', '--admin-addr', chatC.admin, '--data-dir', chatC.dataDir])
+    expect(listed.code, listed.stderr).to.equal(0)
+    const rows = JSON.parse(listed.stdout) as Array<{ partition: number, writeQuorum: number, replicas: Array<{ peerId: string, lag: number | null }> }>
+    expect(rows).to.have.length(256)
+    for (const row of rows) {
+      expect(row.writeQuorum).to.equal(2)
+      expect(row.replicas.map((r) => r.peerId).sort(), `partition ${row.partition}`).to.deep.equal(storage)
+    }
+    const table = await runCli(['admin', 'partitions', '--partition', '7', '--admin-addr', seed.admin, '--data-dir', seed.dataDir])
+    expect(table.stdout).to.match(/PARTITION\s+W\s+REPLICA/)
+    expect(table.stdout).to.include('1 partitions;')
+    const bad = await runCli(['admin', 'partitions', '--partition', 'seven', '--admin-addr', seed.admin, '--data-dir', seed.dataDir])
+    expect(bad.code).to.equal(2)
+  })
+
   it('should keep the history of the rooms that a joining member takes over', async () => {
     const chat = chatClient(chatB.grpc, token)
     clients.push(chat)

@@ -1,7 +1,8 @@
 import { expect } from 'chai'
 import { chatRoom } from '../../../actors/index.ts'
 import type { PostAck } from '../../../actors/index.ts'
-import { ADMIN_TOKEN as TOKEN, AdminFixture } from '../../helpers/admin-fixture.ts'
+import { ADMIN_TOKEN as TOKEN, AdminFixture, NODE_ID } from '../../helpers/admin-fixture.ts'
+import { partitionOf } from '../../../node/index.ts'
 
 describe('buildAdminServer', () => {
   const f = new AdminFixture()
@@ -48,6 +49,21 @@ describe('buildAdminServer', () => {
     expect((await api('DELETE', '/api/v1/users/alice')).statusCode).to.equal(200)
     expect((await api('DELETE', '/api/v1/users/alice')).json()).to.include({ statusCode: 404, code: 'UNKNOWN_USER' })
     expect((await api('DELETE', '/api/v1/users/NOT_A_NAME')).statusCode).to.equal(400)
+  })
+
+  it('should list partitions with what each replica holds, one partition on request, and refuse a bad one', async () => {
+    await api('POST', '/api/v1/users', { name: 'bob' })
+    const p = partitionOf('users/all', 256)
+    const all = (await api('GET', '/api/v1/partitions')).json() as Array<{ partition: number, replicas: Array<{ peerId: string, entities: number, records: number, lag: number, epoch: number }> }>
+    expect(all).to.have.length(256)
+    expect(all.every((row) => row.replicas.length === 1 && row.replicas[0]?.peerId === NODE_ID)).to.equal(true)
+    const one = (await api('GET', `/api/v1/partitions?partition=${p}`)).json() as typeof all
+    expect(one).to.have.length(1)
+    expect(one[0]?.replicas[0]).to.include({ peerId: NODE_ID, status: 'up', lag: 0 })
+    expect(one[0]?.replicas[0]?.records).to.be.at.least(1)
+    expect(one[0]?.replicas[0]?.epoch).to.be.greaterThan(0)
+    expect((await api('GET', '/api/v1/partitions?partition=256')).json()).to.include({ statusCode: 404 })
+    expect((await api('GET', '/api/v1/partitions?partition=x')).statusCode).to.equal(400)
   })
 
   it('should refuse malformed bodies and queries with 400 naming the field, changing nothing', async () => {
