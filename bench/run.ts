@@ -6,10 +6,11 @@ import { chatBench } from './chat.ts'
 import { inferenceBench } from './inference.ts'
 import { kernelBench } from './kernel.ts'
 import { meshBench } from './mesh.ts'
+import { replicationBench } from './replication.ts'
 import { table } from './figure.ts'
 import type { Bench } from './figure.ts'
 
-const benches: readonly Bench[] = [kernelBench, chatBench, inferenceBench, meshBench]
+const benches: readonly Bench[] = [kernelBench, chatBench, inferenceBench, meshBench, replicationBench]
 
 const args = process.argv.slice(2)
 const json = args.includes('--json')
