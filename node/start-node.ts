@@ -41,6 +41,9 @@ export interface RunningNode {
  * to journal what it has and answer its caller (a token and one fsync: milliseconds). */
 const INTERRUPT_GRACE_MS = 2_000
 
+/** While a node started with --join has heard no member, it says so this often. */
+const WAIT_FOR_CLUSTER_LOG_MS = 10_000
+
 /** Sampling of an agent that set none. */
 const DEFAULT_SAMPLING = { temperature: 0.7, topP: 0.95, topK: 40 } as const
 
@@ -168,7 +171,9 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
       roles,
       capacity,
       p2p,
-      serving: () => state !== 'draining',
+      // a node takes entities only once it is ready: it has a view of the cluster (a node still
+      // waiting for its --join members would place entities on a view of itself alone)
+      serving: () => state === 'ready',
       // subscriptions follow rooms to their new owners now, not at the next renewal
       onViewChange: () => { gateway.tell({ type: 'resubscribe' }) },
       onMembers: (members) => { roster.update([...members, { peerId: identity.peerId, roles: roles.current, capacity }]) },
@@ -233,24 +238,39 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
       return { app, address: await listen(app, openaiListen, 'the OpenAI-compatible API') }
     }, ({ app }) => app.close())
 
-    if (p2p !== undefined && config.join.length > 0) {
-      // take clients only once this node sees the cluster: a node that placed entities on a
-      // view of itself alone would split them from their owners
-      const waitMs = Math.min(10_000, 2 * config.failureTimeout)
-      if (!await cluster.awaitPeers(waitMs)) log.warn(`no member heard from within ${waitMs} ms; serving alone until one is (entities placed meanwhile may move)`)
+    const ready = (): void => {
+      if (state !== 'starting') return
+      state = 'ready'
+      cluster.refresh()
+      p2p?.announce()
+      log.info({
+        peerId: identity.peerId,
+        roles: roles.current,
+        grpc: formatHostPort(reach.grpc),
+        admin: formatHostPort(reach.admin),
+        ...(openai !== undefined && { openai: `http://${formatHostPort(openai.address)}/v1` }),
+        ...(p2p !== undefined && { p2p: p2p.multiaddrs() }),
+        dataDir: config.dataDir,
+        adminToken: adminToken.source === 'config' ? '(from configuration)' : adminToken.path
+      }, `node ready: gRPC on ${formatHostPort(reach.grpc)}, admin on http://${formatHostPort(reach.admin)}${p2p === undefined ? '' : `, p2p on ${p2p.multiaddrs().join(' ')} (give it to --join)`}`)
     }
-    state = 'ready'
-    cluster.refresh()
-    log.info({
-      peerId: identity.peerId,
-      roles: roles.current,
-      grpc: formatHostPort(reach.grpc),
-      admin: formatHostPort(reach.admin),
-      ...(openai !== undefined && { openai: `http://${formatHostPort(openai.address)}/v1` }),
-      ...(p2p !== undefined && { p2p: p2p.multiaddrs() }),
-      dataDir: config.dataDir,
-      adminToken: adminToken.source === 'config' ? '(from configuration)' : adminToken.path
-    }, `node ready: gRPC on ${formatHostPort(reach.grpc)}, admin on http://${formatHostPort(reach.admin)}${p2p === undefined ? '' : `, p2p on ${p2p.multiaddrs().join(' ')} (give it to --join)`}`)
+    if (p2p !== undefined && config.join.length > 0) {
+      // ready only once this node has heard a member: until then /readyz is 503, calls are
+      // refused with UNAVAILABLE and no entity is placed here (no waiting out a timeout and
+      // then serving alone: a restarted node would hand out seqs its rooms already had)
+      log.info({ peerId: identity.peerId, grpc: formatHostPort(reach.grpc), admin: formatHostPort(reach.admin), p2p: p2p.multiaddrs(), join: config.join }, `waiting to hear a member of the cluster (${config.join.join(', ')}) before taking clients; p2p on ${p2p.multiaddrs().join(' ')}`)
+      void (async () => {
+        while (state === 'starting') {
+          if (await cluster.awaitPeers(WAIT_FOR_CLUSTER_LOG_MS)) {
+            ready()
+            return
+          }
+          if (state === 'starting') log.warn({ join: config.join }, `still waiting to hear a member of the cluster: is one of ${config.join.join(', ')} up, with the same cluster key? not ready until then`)
+        }
+      })()
+    } else {
+      ready()
+    }
     if (adminToken.source === 'created') log.info(`admin token created in ${adminToken.path} (mode 0600)`)
 
     /** Before the parts stop: no new work, the others told, what is in flight finished. */

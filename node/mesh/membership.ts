@@ -70,12 +70,16 @@ export interface MembershipOptions {
 
 /**
  * This node's view of the cluster: the latest record of every member heard from, and its status
- * by failure detection. A member not heard from for half of `failureTimeout` ms is suspect; for all
- * of it, down; a record from it again makes it up (a newer incarnation replaces an older one; an older
- * one is ignored).
+ * by failure detection. A member that said it is up and is not heard from for half of
+ * `failureTimeout` ms is suspect (it still owns its entities: a slow member is not moved at once);
+ * for all of it, down. A member that said it is draining or joining stays so until it is down:
+ * never suspect, so never a placement candidate again (a drained node that exited does not get
+ * entities back). A member found unreachable (its connection closed and nobody listens at its
+ * address: the process is gone) is down at once. A record from it again makes it whatever that
+ * record says (a newer incarnation replaces an older one; an older one is ignored).
  */
 export class MemberTable {
-  readonly #members = new Map<string, { record: MemberRecord, lastSeen: number }>()
+  readonly #members = new Map<string, { record: MemberRecord, lastSeen: number, unreachable: boolean }>()
   readonly #timeout: number
   readonly #now: () => number
 
@@ -85,20 +89,32 @@ export class MemberTable {
     this.#now = opts.now ?? Date.now
   }
 
-  /** Takes a heartbeat; false when it was stale (an older incarnation). */
-  heard (record: MemberRecord): boolean {
+  /** Takes a heartbeat; false when it was stale (an older incarnation). `connected`: this node
+   * has a connection to the member now. A member found unreachable stays down for heartbeats of
+   * the same incarnation that others relayed (sent before it died) until this node reaches it. */
+  heard (record: MemberRecord, connected = true): boolean {
     const known = this.#members.get(record.peerId)
     if (known !== undefined && known.record.incarnation > record.incarnation) return false
-    this.#members.set(record.peerId, { record, lastSeen: this.#now() })
+    const unreachable = known !== undefined && known.unreachable && !connected && known.record.incarnation === record.incarnation
+    this.#members.set(record.peerId, { record, lastSeen: this.#now(), unreachable })
+    return true
+  }
+
+  /** The member's connection closed and its address refuses connections: it is down now, not
+   * after the failure timeout. False for a member not heard of. */
+  unreachable (peerId: string): boolean {
+    const known = this.#members.get(peerId)
+    if (known === undefined || known.unreachable) return false
+    known.unreachable = true
     return true
   }
 
   /** Every member heard from, sorted by peer id. */
   view (): MemberView[] {
     const now = this.#now()
-    return [...this.#members.values()].sort((a, b) => a.record.peerId.localeCompare(b.record.peerId)).map(({ record, lastSeen }) => {
+    return [...this.#members.values()].sort((a, b) => a.record.peerId.localeCompare(b.record.peerId)).map(({ record, lastSeen, unreachable }) => {
       const silent = now - lastSeen
-      const status: MemberStatus = silent > this.#timeout ? 'down' : silent > this.#timeout / 2 ? 'suspect' : record.status
+      const status: MemberStatus = unreachable || silent > this.#timeout ? 'down' : silent > this.#timeout / 2 && record.status === 'up' ? 'suspect' : record.status
       return { ...record, status, lastSeen }
     })
   }

@@ -20,7 +20,7 @@ import { MEMBERS_TOPIC, MemberTable, decodeMemberRecord, encodeMemberRecord } fr
 import type { MemberRecord, MemberView } from './membership.ts'
 
 /** The peer id of a record (already checked to be the sender's). */
-function peerIdOf (record: MemberRecord): PeerId | undefined {
+function peerIdOf (record: { readonly peerId: string }): PeerId | undefined {
   try {
     return peerIdFromString(record.peerId)
   } catch {
@@ -28,9 +28,11 @@ function peerIdOf (record: MemberRecord): PeerId | undefined {
   }
 }
 
-/** A join address is dialled again after this long, doubling up to JOIN_RETRY_MAX_MS. */
-const JOIN_RETRY_MIN_MS = 500
-const JOIN_RETRY_MAX_MS = 30_000
+/** A join address or a member not connected is dialled again after this long, doubling up to
+ * REDIAL_MAX_MS, for as long as the node runs: a healed network partition reconnects within
+ * seconds, and a node cut off from everyone finds its way back. */
+const REDIAL_MIN_MS = 250
+const REDIAL_MAX_MS = 5_000
 /** One dial of one address: a peer with another cluster key may hang the handshake instead of
  * resetting it (the mismatched pnet key turns the noise handshake into noise), so every dial is bounded. */
 const DIAL_TIMEOUT_MS = 3_000
@@ -76,6 +78,10 @@ export interface P2pHost {
   members (): MemberView[]
   /** Round trip to a connected peer, ms. */
   ping (peerId: string): Promise<number>
+  /** Fault injection for tests: refuses every connection to and from these peers and closes the
+   * open ones (as a network partition would), until `heal`. */
+  partition (peerIds: readonly string[]): Promise<void>
+  heal (): void
   stop (): Promise<void>
 }
 
@@ -100,11 +106,13 @@ export async function readClusterKey (path: string): Promise<Uint8Array> {
 
 /**
  * The node's libp2p host: TCP, noise, yamux, identify and ping, behind the cluster's pre-shared
- * key (pnet), so a peer without the key, or with another one, never completes a connection. It
- * dials the `join` addresses in the background and keeps retrying each with backoff until it is
- * connected (a node may start before the one it joins).
+ * key (pnet), so a peer without the key, or with another one, never completes a connection. While
+ * it runs it keeps dialling, with backoff, every `join` address and every member it knows that it
+ * is not connected to (a node may start before the one it joins; a partition heals).
  */
 export async function startP2pHost (opts: P2pHostOptions): Promise<P2pHost> {
+  /** Peers cut off by the fault-injection hook. */
+  const blocked = new Set<string>()
   const node: Libp2p<{ identify: Identify, ping: Ping, pubsub: GossipSub }> = await createLibp2p({
     privateKey: opts.privateKey,
     addresses: { listen: [opts.listen] },
@@ -113,32 +121,71 @@ export async function startP2pHost (opts: P2pHostOptions): Promise<P2pHost> {
     streamMuxers: [yamux()],
     connectionProtector: preSharedKey({ psk: opts.clusterKey }),
     connectionManager: { dialTimeout: DIAL_TIMEOUT_MS, inboundUpgradeTimeout: DIAL_TIMEOUT_MS },
+    connectionGater: {
+      denyDialPeer: (peer) => blocked.has(peer.toString()),
+      denyInboundEncryptedConnection: (peer) => blocked.has(peer.toString()),
+      denyOutboundEncryptedConnection: (peer) => blocked.has(peer.toString())
+    },
     ...(opts.mdns === true && { peerDiscovery: [mdns({ interval: MDNS_INTERVAL_MS, serviceTag: MDNS_SERVICE_TAG })] }),
     services: { identify: identify(), ping: ping(), pubsub: gossipsub({ allowPublishToZeroTopicPeers: true, emitSelf: false }) }
   })
   const peerId = node.peerId.toString()
   let stopped = false
-  const timers = new Set<ReturnType<typeof setTimeout>>()
   const dials = new Set<AbortController>()
 
-  const joinOnce = (address: string, delay: number): void => {
-    if (stopped) return
+  // every join address and every member not connected is redialed with its own backoff
+  const redial = new Map<string, { next: number, delay: number }>()
+  const dialing = new Set<string>()
+  const tryDial = (key: string, target: () => Promise<unknown>, what: string): void => {
+    const now = Date.now()
+    const state = redial.get(key) ?? { next: 0, delay: REDIAL_MIN_MS }
+    if (stopped || dialing.has(key) || now < state.next) return
+    dialing.add(key)
     const controller = new AbortController()
     dials.add(controller)
-    node.dial(multiaddr(address), { signal: AbortSignal.any([controller.signal, AbortSignal.timeout(DIAL_TIMEOUT_MS)]) }).then((connection) => {
-      opts.log.info({ peer: connection.remotePeer.toString(), address }, `connected to ${address}`)
+    target().then(() => {
+      // a join address is said every time it connects; a member only after it had been lost
+      if (key.startsWith('join:') || state.delay > REDIAL_MIN_MS) opts.log.info({ target: what }, `connected to ${what}`)
+      redial.set(key, { next: 0, delay: REDIAL_MIN_MS })
     }, (err: unknown) => {
       if (stopped) return
-      const next = Math.min(JOIN_RETRY_MAX_MS, delay * 2)
-      opts.log.warn({ address, retryInMs: delay }, `cannot reach ${address} (${(err as Error).message}); is it up, and does it hold the same cluster key? retrying in ${delay} ms`)
-      const timer = setTimeout(() => {
-        timers.delete(timer)
-        joinOnce(address, next)
-      }, delay)
-      timers.add(timer)
-    }).finally(() => { dials.delete(controller) })
+      // a join address: every failed try is said (the operator is waiting on it); a member known
+      // to be gone: once, then again only each time the delay tops out
+      if (key.startsWith('join:') || state.delay === REDIAL_MIN_MS || state.delay === REDIAL_MAX_MS) {
+        opts.log.warn({ target: what, retryInMs: state.delay }, `cannot reach ${what} (${(err as Error).message}); is it up, and does it hold the same cluster key? retrying with backoff (up to ${REDIAL_MAX_MS} ms)`)
+      }
+      redial.set(key, { next: Date.now() + state.delay, delay: Math.min(REDIAL_MAX_MS, state.delay * 2) })
+    }).finally(() => {
+      dialing.delete(key)
+      dials.delete(controller)
+    })
   }
-  for (const address of opts.join) joinOnce(address, JOIN_RETRY_MIN_MS)
+  const joinTargets = opts.join.flatMap((address) => {
+    try {
+      const ma = multiaddr(address)
+      return [{ address, ma, peer: ma.getComponents().find((c) => c.name === 'p2p')?.value }]
+    } catch {
+      return []
+    }
+  })
+  const maintain = (): void => {
+    if (stopped) return
+    for (const { address, ma, peer } of joinTargets) {
+      if (peer !== undefined && (blocked.has(peer) || node.getConnections(peerIdFromString(peer)).length > 0)) continue
+      if (peer === undefined && node.getConnections().some((c) => c.remoteAddr.toString() === address)) continue
+      tryDial(`join:${address}`, () => node.dial(ma, { signal: AbortSignal.timeout(DIAL_TIMEOUT_MS) }), address)
+    }
+    for (const m of table.view()) {
+      const peer = peerIdOf(m)
+      if (peer === undefined || m.peerId === node.peerId.toString() || blocked.has(m.peerId) || node.getConnections(peer).length > 0) continue
+      const addrs = m.addresses.p2p.flatMap((a) => { try { return [multiaddr(a)] } catch { return [] } })
+      if (addrs.length === 0) continue
+      tryDial(`member:${m.peerId}`, async () => {
+        await node.peerStore.merge(peer, { multiaddrs: addrs })
+        await node.dial(peer, { signal: AbortSignal.timeout(DIAL_TIMEOUT_MS) })
+      }, `member ${m.peerId}`)
+    }
+  }
   if (opts.mdns === true) {
     // a peer found on the LAN is dialled once; one without our cluster key fails the handshake
     node.addEventListener('peer:discovery', (evt) => {
@@ -160,30 +207,41 @@ export async function startP2pHost (opts: P2pHostOptions): Promise<P2pHost> {
     if (message.topic !== MEMBERS_TOPIC || message.type !== 'signed') return
     try {
       const record = decodeMemberRecord(message.data, message.from.toString())
-      table.heard(record)
-      connectTo(record)
+      const before = table.view().find((m) => m.peerId === record.peerId)?.addresses.p2p.join(' ')
+      table.heard(record, node.getConnections(message.from).length > 0)
+      // a member that restarted listens elsewhere: the transport dials it by peer id, so the
+      // peer store learns its new addresses as soon as they are heard, not at the next redial
+      if (before !== record.addresses.p2p.join(' ')) {
+        const addrs = record.addresses.p2p.flatMap((a) => { try { return [multiaddr(a)] } catch { return [] } })
+        if (addrs.length > 0) node.peerStore.merge(message.from, { multiaddrs: addrs }).catch(() => undefined)
+      }
       for (const listener of [...heardListeners]) listener()
     } catch (err) {
       // a peer holding the cluster key but sending garbage: refuse it, keep serving (log a few)
       if (refusedLogged++ < 10) opts.log.warn({ from: message.from.toString() }, (err as Error).message)
     }
   })
-  // members heard through gossip but not connected (joined through another node): connect, so
-  // that actor traffic goes straight to them. At most one attempt per peer per failure timeout.
-  const lastAttempt = new Map<string, number>()
-  const connectTo = (record: MemberRecord): void => {
-    const peer = peerIdOf(record)
-    if (peer === undefined || stopped || node.getConnections(peer).length > 0) return
-    const now = Date.now()
-    if (now - (lastAttempt.get(record.peerId) ?? 0) < opts.failureTimeout) return
-    lastAttempt.set(record.peerId, now)
-    const addrs = record.addresses.p2p.flatMap((a) => { try { return [multiaddr(a)] } catch { return [] } })
-    if (addrs.length === 0) return
-    node.peerStore.merge(peer, { multiaddrs: addrs }).then(() => node.dial(peer, { signal: AbortSignal.timeout(DIAL_TIMEOUT_MS) })).catch((err: unknown) => {
-      if (!stopped) opts.log.warn({ peer: record.peerId }, `cannot connect to member ${record.peerId} at ${record.addresses.p2p.join(' ')}: ${(err as Error).message}`)
+  // a member's connection closed: if nothing listens at its address any more (its process is
+  // gone: the connection is refused at once), it is down now, not after the failure timeout. A
+  // member cut off by a silent network is left to the timeout (its dial hangs, it is not refused).
+  node.addEventListener('peer:disconnect', (evt) => {
+    const peer = evt.detail
+    const known = table.view().find((m) => m.peerId === peer.toString())
+    if (stopped || known === undefined || known.status === 'down' || blocked.has(known.peerId)) return
+    const addrs = known.addresses.p2p.flatMap((a) => { try { return [multiaddr(a)] } catch { return [] } })
+    void node.peerStore.merge(peer, { multiaddrs: addrs }).then(() => node.dial(peer, { signal: AbortSignal.timeout(DIAL_TIMEOUT_MS) })).then(() => undefined, (err: unknown) => {
+      const refused = /ECONNREFUSED|connection refused/i.test(String((err as Error).message)) ||
+        ((err as { errors?: unknown[] }).errors ?? []).some((e) => /ECONNREFUSED/.test(String((e as Error).message)))
+      if (stopped || !refused || node.getConnections(peer).length > 0) return
+      if (table.unreachable(known.peerId)) {
+        opts.log.info({ peer: known.peerId }, `member ${known.peerId} closed its connection and refuses new ones: down now`)
+        for (const listener of [...heardListeners]) listener()
+      }
     })
-  }
-  const heartbeatMs = Math.max(100, Math.floor(opts.failureTimeout / 6))
+  })
+  // six heartbeats per failure timeout, and at least one a second whatever the timeout (a
+  // member is heard soon after it starts, and redials are tried at that pace)
+  const heartbeatMs = Math.max(100, Math.min(1_000, Math.floor(opts.failureTimeout / 6)))
   const beat = (): void => {
     // the record carries where this host listens, whatever the caller's record says
     const self = opts.self()
@@ -192,9 +250,13 @@ export async function startP2pHost (opts: P2pHostOptions): Promise<P2pHost> {
       if (!stopped) opts.log.warn({}, `member heartbeat not sent: ${(err as Error).message}`)
     })
   }
-  const heartbeat = setInterval(beat, heartbeatMs)
+  const heartbeat = setInterval(() => {
+    beat()
+    maintain()
+  }, heartbeatMs)
   heartbeat.unref()
   beat()
+  maintain()
 
   return {
     peerId,
@@ -212,10 +274,19 @@ export async function startP2pHost (opts: P2pHostOptions): Promise<P2pHost> {
       if (connection === undefined) throw new Error(`not connected to ${peer}`)
       return await node.services.ping.ping(connection.remoteAddr, { signal: AbortSignal.timeout(DIAL_TIMEOUT_MS) })
     },
+    async partition (peerIds) {
+      for (const p of peerIds) blocked.add(p)
+      await Promise.all(node.getConnections().filter((c) => blocked.has(c.remotePeer.toString())).map((c) => c.close().catch(() => undefined)))
+    },
+    heal () {
+      blocked.clear()
+      // reconnect at once rather than at the end of a backoff
+      for (const [key, state] of redial) redial.set(key, { ...state, next: 0 })
+      maintain()
+    },
     async stop () {
       stopped = true
       clearInterval(heartbeat)
-      for (const timer of timers) clearTimeout(timer)
       for (const dial of dials) dial.abort()
       await node.stop()
     }

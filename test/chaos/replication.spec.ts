@@ -110,7 +110,20 @@ describe('replicated journals under faults (real processes, R=3 W=2)', function 
     }
   }
 
+  /** A room's whole history through one node; UNAVAILABLE (a member it has not reached yet since
+   * a restart) is retried, as a client would, a bounded number of times. */
   async function history (slot: Slot, room: string): Promise<Array<{ seq: number, text: string }>> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await historyOnce(slot, room)
+      } catch (err) {
+        if ((err as { code?: number }).code !== 14 || attempt >= 40) throw err
+        await new Promise((resolve) => setTimeout(resolve, 100))
+      }
+    }
+  }
+
+  async function historyOnce (slot: Slot, room: string): Promise<Array<{ seq: number, text: string }>> {
     const client = chatClient(slot.grpc, token)
     try {
       const out: Array<{ seq: number, text: string }> = []

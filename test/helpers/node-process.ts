@@ -36,7 +36,8 @@ export const NO_RATE_LIMITS: readonly string[] = ['--chat-rate', '100000', '--ch
  * output is in the error. Rate limits are lifted (NO_RATE_LIMITS) unless `extraArgs` set them.
  */
 export async function startNodeProcess (dataDir: string, extraArgs: readonly string[] = [], timeout = 20_000,
-  prefix: readonly string[] = []): Promise<NodeProcess> {
+  prefix: readonly string[] = [], until = 'node ready'): Promise<NodeProcess> {
+  // until: the log line to wait for ('node ready'; 'waiting to hear' for a node held back by --join)
   // prefix: a command to run the node under (e.g. `ip netns exec NS`); it must exec the node in place
   const [command, ...before] = [...prefix, process.execPath]
   const child: ChildProcessByStdio<null, Readable, Readable> = spawn(command as string, [...before,
@@ -68,7 +69,7 @@ export async function startNodeProcess (dataDir: string, extraArgs: readonly str
           entry = { msg: line }
         }
         logs.push(entry)
-        if (typeof entry.msg === 'string' && entry.msg.startsWith('node ready')) {
+        if (typeof entry.msg === 'string' && entry.msg.startsWith(until)) {
           clearTimeout(timer)
           resolve(entry)
         }

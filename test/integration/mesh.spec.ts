@@ -279,12 +279,42 @@ describe('a cluster of node processes (real libp2p, gRPC and LevelDB on loopback
     expect((await chat.call<{ seq: number }>('Post', { room: 'lobby', text: 'after garbage' })).seq).to.be.greaterThan(0)
   })
 
+  it('should keep a node that has heard no member of its --join list not ready, and make it ready once it hears one', async () => {
+    // a member-to-be: its identity and port are known, and it is down
+    const laterDir = await tempDir()
+    dirs.push(laterDir)
+    const later = await startNodeProcess(laterDir.path, ['--role', 'chat,storage', '--cluster-key-file', keyFile, '--p2p-listen', '/ip4/127.0.0.1/tcp/0'], 40_000)
+    const address = (later.logs.find((l) => typeof l.msg === 'string' && l.msg.startsWith('node ready'))?.p2p as string[])[0] as string
+    await later.stop('SIGTERM')
+    const waitingDir = await tempDir()
+    dirs.push(waitingDir)
+    const waiting = await startNodeProcess(waitingDir.path, ['--role', 'chat,storage', '--cluster-key-file', keyFile, '--p2p-listen', '/ip4/127.0.0.1/tcp/0', '--join', address], 40_000, [], 'waiting to hear')
+    let back: NodeProcess | undefined
+    try {
+      const readyz = await fetch(`http://${waiting.admin}/readyz`)
+      expect(readyz.status).to.equal(503)
+      const client = chatClient(waiting.grpc, token)
+      clients.push(client)
+      const refused = await client.call('Post', { room: 'early', text: 'too soon' }).then(() => null, (e: { code?: number, message?: string }) => e)
+      expect(refused?.code, refused?.message).to.equal(14)
+      // the member comes up where the waiting node looks for it
+      const port = /tcp\/(\d+)/.exec(address)?.[1] as string
+      back = await startNodeProcess(laterDir.path, ['--role', 'chat,storage', '--cluster-key-file', keyFile, '--p2p-listen', `/ip4/127.0.0.1/tcp/${port}`], 40_000)
+      await waitFor(() => waiting.logs.some((l) => typeof l.msg === 'string' && l.msg.startsWith('node ready')), 'the waiting node to become ready', { timeout: 20_000, interval: 50 })
+      expect((await fetch(`http://${waiting.admin}/readyz`)).status).to.equal(200)
+    } finally {
+      // a cluster of their own (the same key, never joined to the others'): gone before the next test
+      await waiting.stop('SIGKILL')
+      await back?.stop('SIGKILL')
+    }
+  })
+
   it('should never admit a node holding another cluster key', async () => {
     const otherDir = await tempDir()
     dirs.push(otherDir)
     const otherKey = join(otherDir.path, 'other.key')
     await writeFile(otherKey, (await runCli(['cluster', 'keygen'])).stdout)
-    const outsider = await startNodeProcess(otherDir.path, ['--role', 'chat', '--cluster-key-file', otherKey, '--p2p-listen', '/ip4/127.0.0.1/tcp/0', '--join', seed.p2p, '--failure-timeout', String(FAILURE_TIMEOUT)], 40_000)
+    const outsider = await startNodeProcess(otherDir.path, ['--role', 'chat', '--cluster-key-file', otherKey, '--p2p-listen', '/ip4/127.0.0.1/tcp/0', '--join', seed.p2p, '--failure-timeout', String(FAILURE_TIMEOUT)], 40_000, [], 'waiting to hear')
     try {
       await waitFor(() => outsider.logs.filter((l) => typeof l.msg === 'string' && l.msg.startsWith('cannot reach')).length >= 2, 'two failed join attempts', { timeout: 30_000, interval: 50 })
       expect((await members(seed)).length).to.equal(nodes.length)

@@ -131,7 +131,7 @@ describe('ActorTransport (real libp2p on loopback, in one process)', function ()
     const [a, b, c] = await net.of([['chat'], ['chat'], ['chat']]) as [TestNode, TestNode, TestNode]
     const room = Array.from({ length: 100 }, (_, i) => `gone-${i}`).find((r) => a.cluster.placement.ownerOf('room', 'chat', r) === c.id) as string
     a.cluster.placement.learnOwner('room', room, b.id)   // a stale cache entry: a sends to b, b forwards to c
-    await c.host.stop()                                  // c is gone, and nobody has noticed yet
+    await b.host.partition([c.id])                       // b cannot reach c, and nobody has declared it down
     const err = await a.system.entity(chatRoom, room).ask<PostAck>((replyTo) => ({ type: 'post', user: 'ann', text: 'lost?', replyTo }), { timeout: 600_000 })
       .then(() => undefined, (e: Error) => e)
     expect(err?.name).to.equal('PeerUnreachableError')

@@ -28,6 +28,40 @@ describe('MemberTable', () => {
     expect(table.view()[0]).to.include({ status: 'up', lastSeen: 1001 })
   })
 
+  it('should keep a silent draining or joining member so until it is down, never suspect (never a candidate again)', () => {
+    let now = 0
+    const table = new MemberTable({ failureTimeout: 1000, now: () => now })
+    table.heard({ ...member('a'), status: 'draining' })
+    table.heard({ ...member('b'), status: 'joining' })
+    now = 600
+    expect(table.view().map((m) => m.status)).to.deep.equal(['draining', 'joining'])
+    now = 1001
+    expect(table.view().map((m) => m.status)).to.deep.equal(['down', 'down'])
+    // a new incarnation that says it is up is up
+    table.heard({ ...member('a', 2), status: 'up' })
+    expect(table.view()[0]?.status).to.equal('up')
+  })
+
+  it('should mark a member found unreachable down at once, until it is heard again', () => {
+    let now = 0
+    const table = new MemberTable({ failureTimeout: 1000, now: () => now })
+    table.heard(member('a'))
+    expect(table.unreachable('a')).to.equal(true)
+    expect(table.unreachable('nobody')).to.equal(false)
+    expect(table.view()[0]?.status).to.equal('down')
+    // a heartbeat it sent before it died, relayed by another member: still down
+    now = 5
+    table.heard(member('a'), false)
+    expect(table.view()[0]?.status).to.equal('down')
+    // reached again, or restarted: up
+    now = 10
+    table.heard(member('a'), true)
+    expect(table.view()[0]?.status).to.equal('up')
+    table.unreachable('a')
+    table.heard(member('a', 2), false)
+    expect(table.view()[0]?.status).to.equal('up')
+  })
+
   it('should ignore a record of an older incarnation (a delayed heartbeat from before a restart)', () => {
     const table = new MemberTable({ failureTimeout: 1000 })
     expect(table.heard(member('a', 5))).to.equal(true)

@@ -27,10 +27,10 @@ function joinFailures (): { log: HostLog, count: () => number } {
 }
 
 async function startHost (clusterKey: Uint8Array, joinTo: readonly string[], listen = '/ip4/127.0.0.1/tcp/0',
-  privateKey?: Awaited<ReturnType<typeof generateKeyPair>>, log: HostLog = quiet): Promise<P2pHost> {
+  privateKey?: Awaited<ReturnType<typeof generateKeyPair>>, log: HostLog = quiet, failureTimeout = FAILURE_TIMEOUT): Promise<P2pHost> {
   const key = privateKey ?? await generateKeyPair('Ed25519')
   const id = peerIdFromPrivateKey(key).toString()
-  return await startP2pHost({ privateKey: key, listen, join: joinTo, clusterKey, log, failureTimeout: FAILURE_TIMEOUT, self: record(() => id) })
+  return await startP2pHost({ privateKey: key, listen, join: joinTo, clusterKey, log, failureTimeout, self: record(() => id) })
 }
 
 async function keyFile (dir: string, name: string): Promise<Uint8Array> {
@@ -44,8 +44,8 @@ describe('P2pHost (real libp2p on loopback)', function () {
   this.timeout(30_000)
   let dir: { path: string, remove: () => Promise<void> }
   const hosts: P2pHost[] = []
-  const host = async (clusterKey: Uint8Array, joinTo: readonly string[] = [], log: HostLog = quiet): Promise<P2pHost> => {
-    const started = await startHost(clusterKey, joinTo, undefined, undefined, log)
+  const host = async (clusterKey: Uint8Array, joinTo: readonly string[] = [], log: HostLog = quiet, failureTimeout = FAILURE_TIMEOUT): Promise<P2pHost> => {
+    const started = await startHost(clusterKey, joinTo, undefined, undefined, log, failureTimeout)
     hosts.push(started)
     return started
   }
@@ -63,6 +63,36 @@ describe('P2pHost (real libp2p on loopback)', function () {
     const b = await host(key, [a.multiaddrs()[0] as string])
     await waitFor(() => a.connectedPeers().includes(b.peerId), 'the joining node to connect', { timeout: 10_000, interval: 20 })
     expect(await b.ping(a.peerId)).to.be.a('number')
+  })
+
+  it('should mark a member whose process is gone down at once, long before the failure timeout', async () => {
+    const key = await keyFile(dir.path, 'cluster.key')
+    // a failure timeout of ten minutes: only the closed, refused connection can tell
+    const a = await host(key, [], quiet, 600_000)
+    const b = await host(key, [a.multiaddrs()[0] as string], quiet, 600_000)
+    const statusOf = (h: P2pHost, peer: string): string | undefined => h.members().find((m) => m.peerId === peer)?.status
+    await waitFor(() => statusOf(a, b.peerId) === 'up', 'a to hear b', { timeout: 10_000, interval: 20 })
+    await b.stop()
+    hosts.splice(hosts.indexOf(b), 1)
+    await waitFor(() => statusOf(a, b.peerId) === 'down', 'a to see b down', { timeout: 10_000, interval: 20 })
+  })
+
+  it('should reconnect a node cut off from every other once the network heals (partition hook)', async () => {
+    const key = await keyFile(dir.path, 'cluster.key')
+    const a = await host(key)
+    const b = await host(key, [a.multiaddrs()[0] as string])
+    // c knows b only through gossip: after the cut it must redial a member, not only its join address
+    const c = await host(key, [a.multiaddrs()[0] as string])
+    const sees = (h: P2pHost, others: P2pHost[], status: string): boolean => others.every((o) => h.members().find((m) => m.peerId === o.peerId)?.status === status)
+    await waitFor(() => sees(a, [b, c], 'up') && sees(b, [a, c], 'up') && sees(c, [a, b], 'up') && c.connectedPeers().includes(b.peerId), 'all three up and connected', { timeout: 15_000, interval: 20 })
+    await c.partition([a.peerId, b.peerId])
+    await a.partition([c.peerId])
+    await b.partition([c.peerId])
+    await waitFor(() => sees(a, [c], 'down') && sees(b, [c], 'down') && sees(c, [a, b], 'down'), 'each side to see the other down', { timeout: 15_000, interval: 20 })
+    expect(c.connectedPeers()).to.deep.equal([])
+    for (const h of [a, b, c]) h.heal()
+    await waitFor(() => sees(a, [b, c], 'up') && sees(b, [a, c], 'up') && sees(c, [a, b], 'up'), 'all three up again', { timeout: 15_000, interval: 20 })
+    await waitFor(() => c.connectedPeers().includes(a.peerId) && c.connectedPeers().includes(b.peerId), 'c connected to a and b again', { timeout: 15_000, interval: 20 })
   })
 
   it('should never connect a node holding another cluster key', async () => {
