@@ -5,7 +5,7 @@ import { BoundedQueue } from './bounded-queue.ts'
 import { DEFAULT_SHUTDOWN_MS, ENTITY_KEY_FORBIDDEN, ENTITY_KEY_MAX_LENGTH, MESSAGES_PER_CLOCK_CHECK, TURN_SLICE_MS } from './constants.ts'
 import { Deathwatch } from './deathwatch.ts'
 import { ActorNameTakenError, ActorStoppedError, InvalidNameError, SupervisorIntensityError } from './errors.ts'
-import { describe, isRefusal } from '../../protocols/index.ts'
+import { describe, isRefusal, kindOf } from '../../protocols/index.ts'
 import { replyToOf } from './reply-to.ts'
 import { restartGroup, withRestart } from './restart-window.ts'
 import { backoffDelay, resolveFlags } from './supervision-flags.ts'
@@ -448,7 +448,11 @@ export class ActorCell<M, S> implements Deliverer<M>, ContextCell<M> {
     const failed = reason.type === 'failed'
     const restart = reason.type !== 'idle' &&
       (child.restart === 'permanent' || (child.restart === 'transient' && failed))
-    if (!restart) {
+    // a transient actor (an entity) that could not start because something it needs is
+    // unavailable (its journal's replicas) stops instead of restarting in a loop: what waits for
+    // it is told at once (UNAVAILABLE, retry), and its next message starts it afresh
+    const unavailableAtStart = failed && child.restart === 'transient' && !child.#initialized && kindOf(reason.error) === 'unavailable'
+    if (!restart || unavailableAtStart) {
       await child.finalize(reason)
       return
     }

@@ -379,6 +379,27 @@ describe('entities', () => {
     expect(account).to.deep.equal({ balance: 4, seq: 1 })
   })
 
+  it('should stop, not restart in a loop, an entity whose journal cannot be taken (replicas unavailable), and take it on the next message', async () => {
+    store = await LevelStore.open(dir.path)
+    const real = await openLocalJournal(store)
+    journal = real
+    let unavailable = true
+    const flaky = {
+      open: async (id: string) => {
+        if (unavailable) throw Object.assign(new Error(`${id}: taking the entity needs 2 replicas, 1 answered`), { name: 'ReplicasUnavailableError', kind: 'unavailable' })
+        return await real.open(id)
+      }
+    }
+    system = new ActorSystem({ journal: flaky, strictSerialization: true })
+    system.registerEntity(accountType())
+    const err = await deposit(system, 'lena', 1).then(() => null, (e: unknown) => e as Error)
+    expect(err?.name).to.equal('ActorStoppedError')
+    expect(causes(err)).to.include('ReplicasUnavailableError')
+    expect(system.stats.restarts).to.equal(0)
+    unavailable = false
+    expect(await deposit(system, 'lena', 1)).to.equal(1)
+  })
+
   it('should fail a write that does not reach the journal with JournalWriteError', async () => {
     await open()
     await deposit(system, 'jack', 1)
