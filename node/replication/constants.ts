@@ -40,5 +40,10 @@ export const OWNER_TAIL_RECORDS = 4_096
  * again). A replica down is not waited for while W others answer. */
 export const DEFAULT_APPEND_TIMEOUT_MS = 10_000
 
+/** Journals one node takes (fence and recover) at once; more wait their turn. When a member dies
+ * every gateway resubscribes its rooms at once and every room that had subscribers is activated on
+ * its new owner: this bounds that burst (no activation storm), each open taking milliseconds. */
+export const MAX_CONCURRENT_OPENS = 32
+
 /** Longest entity id a replica takes (type/key; keys are at most 128 characters). */
 export const MAX_ENTITY_ID_LENGTH = 300

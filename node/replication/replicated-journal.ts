@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { EntityJournal, Journal, JournalRecord, Snapshot } from '../../actors/index.ts'
 import type { Candidate } from '../mesh/index.ts'
-import { DEFAULT_APPEND_TIMEOUT_MS, DEFAULT_REPLICATION_FACTOR } from './constants.ts'
+import { DEFAULT_APPEND_TIMEOUT_MS, DEFAULT_REPLICATION_FACTOR, MAX_CONCURRENT_OPENS } from './constants.ts'
 import { EntityLog } from './entity-log.ts'
 import type { OwnerEnv } from './entity-log.ts'
 import { ReplicasUnavailableError } from './errors.ts'
@@ -51,6 +51,8 @@ export class ReplicatedJournal implements Journal {
   readonly #opts: ReplicatedJournalOptions
   readonly #cores = new Map<number, ReplicaCore>()
   readonly #env: Omit<OwnerEnv, 'call'>
+  #opening = 0
+  readonly #waitingToOpen: Array<() => void> = []
 
   constructor (opts: ReplicatedJournalOptions) {
     this.#opts = opts
@@ -103,7 +105,24 @@ export class ReplicatedJournal implements Journal {
     return Math.max(0, ...heads)
   }
 
+  /** Takes an entity's journal; at most MAX_CONCURRENT_OPENS at once on this node. */
   async open (entityId: string): Promise<EntityJournal> {
+    if (this.#opening >= MAX_CONCURRENT_OPENS) await new Promise<void>((resolve) => { this.#waitingToOpen.push(resolve) })
+    else this.#opening++
+    try {
+      return await this.#open(entityId)
+    } finally {
+      // the slot passes straight to the next in line, if any
+      const next = this.#waitingToOpen.shift()
+      if (next !== undefined) next()
+      else this.#opening--
+    }
+  }
+
+  /** Opens waiting for a slot (admin, metrics). */
+  get opensWaiting (): number { return this.#waitingToOpen.length }
+
+  async #open (entityId: string): Promise<EntityJournal> {
     const partition = this.#opts.storage.partitionOf(entityId)
     const { replicas, writeQuorum } = this.placement(partition)
     if (replicas.length === 0) throw new ReplicasUnavailableError(entityId, 'a journal', 1, 0, 'no member holds the storage role')

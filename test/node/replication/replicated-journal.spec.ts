@@ -2,7 +2,7 @@ import { expect } from 'chai'
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { ClassicLevel } from 'classic-level'
-import { LevelReplicaStorage, LevelStore, checkReplicaRequest, openLocalJournal, seal } from '../../../node/index.ts'
+import { LevelReplicaStorage, LevelStore, MAX_CONCURRENT_OPENS, ReplicaCore, ReplicatedJournal, checkReplicaRequest, openLocalJournal, seal } from '../../../node/index.ts'
 import type { EntityJournal } from '../../../actors/index.ts'
 import { tempDir } from '../../helpers/temp-dir.ts'
 
@@ -42,6 +42,46 @@ describe('replicated journal', () => {
     expect(await all(again)).to.deep.equal(events(1, 10))
     expect(await journal.head('room/general')).to.equal(10)
     expect(await journal.head('room/none')).to.equal(0)
+  })
+
+  it('should take at most MAX_CONCURRENT_OPENS journals at once on a node, the rest waiting their turn', async () => {
+    store = await LevelStore.open(dir.path)
+    const storage = await LevelReplicaStorage.open(store)
+    // a second replica in another store, answering only when the test lets it
+    const otherDir = await tempDir()
+    const otherStore = await LevelStore.open(otherDir.path)
+    try {
+      const other = new ReplicaCore(await LevelReplicaStorage.open(otherStore))
+      let fencing = 0
+      let most = 0
+      const held: Array<() => void> = []
+      const journal = new ReplicatedJournal({
+        self: 'me',
+        storage,
+        roster: () => [{ peerId: 'me', roles: ['storage'], capacity: 1 }, { peerId: 'other', roles: ['storage'], capacity: 1 }],
+        remote: async (_node, _p, request) => {
+          if (request.op !== 'fence') return await other.handle(request)
+          fencing++
+          most = Math.max(most, fencing)
+          await new Promise<void>((resolve) => { held.push(resolve) })
+          fencing--
+          return await other.handle(request)
+        }
+      })
+      const opens = Array.from({ length: 100 }, (_, i) => journal.open(`room/o${i}`))
+      const { waitFor } = await import('../../helpers/wait-for.ts')
+      await waitFor(() => held.length === MAX_CONCURRENT_OPENS, `${MAX_CONCURRENT_OPENS} fences held`, { timeout: 10_000, interval: 5 })
+      expect(journal.opensWaiting).to.equal(100 - MAX_CONCURRENT_OPENS)
+      // released one by one as they come: every open completes, never more than the bound at once
+      const releasing = setInterval(() => { held.splice(0).forEach((r) => { r() }) }, 1)
+      const logs = await Promise.all(opens)
+      clearInterval(releasing)
+      expect(logs).to.have.length(100)
+      expect(most).to.equal(MAX_CONCURRENT_OPENS)
+    } finally {
+      await otherStore.close()
+      await otherDir.remove()
+    }
   })
 
   it('should fence an older activation: its next append fails with StaleEpochError and it is told', async () => {
