@@ -210,8 +210,14 @@ async function runClient (name: ContenderName, concurrency: number, durationMs?:
     const timer = setTimeout(() => { kill(fixture.child, 'SIGKILL') }, STOP_GRACE_MS)
     await fixture.exited()
     clearTimeout(timer)
+    // how the server looked to the client's failure detector under the load (plexi only)
+    const heartbeat = /server seen suspect in \d+ and down in \d+ of \d+ samples[^\n]*/.exec(fixture.stderrTail())?.[0]
+    if (heartbeat !== undefined) heartbeats.push(`${concurrency} in flight: ${heartbeat}`)
   }
 }
+
+/** The plexi clients' failure-detector samples of the run, printed at its end. */
+const heartbeats: string[] = []
 
 async function runMoleculer (concurrency: number, durationMs?: number): Promise<ClientResult> {
   return await runClient('moleculer', concurrency, durationMs)
@@ -541,6 +547,7 @@ export const meshBench: Bench = {
       for (const child of live) kill(child, 'SIGKILL')
       await rm(dir, { recursive: true, force: true })
     }
+    for (const line of heartbeats.splice(0)) log(`  failure detector under load, ${line}`)
     return figures
   }
 }
