@@ -7,10 +7,11 @@ import { inferenceBench } from './inference.ts'
 import { kernelBench } from './kernel.ts'
 import { meshBench } from './mesh.ts'
 import { replicationBench } from './replication.ts'
+import { usersBench } from './users.ts'
 import { table } from './figure.ts'
 import type { Bench } from './figure.ts'
 
-const benches: readonly Bench[] = [kernelBench, chatBench, inferenceBench, meshBench, replicationBench]
+const benches: readonly Bench[] = [kernelBench, chatBench, inferenceBench, meshBench, replicationBench, usersBench]
 
 const args = process.argv.slice(2)
 const json = args.includes('--json')

@@ -21,7 +21,7 @@ import { NodeMetrics } from './metrics/index.ts'
 import { buildOpenAiServer, openAiBackend } from './openai/index.ts'
 import { LevelReplicaStorage, PartitionsMismatchError, ReplicationAdmin, StorageRoster, meshJournal, spawnShardHolders } from './replication/index.ts'
 import { LevelStore } from './storage/index.ts'
-import { UserAccounts } from './users/index.ts'
+import { DirectoryView, UserAccounts } from './users/index.ts'
 
 export interface RunningNode {
   readonly peerId: string
@@ -131,7 +131,9 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
     for (const role of ['chat', 'ai'] as const) {
       if (!roles.has(role)) log.info(`this node does not hold the ${role} role: its ${role === 'chat' ? 'rooms' : 'agents'} live on members that do`)
     }
-    const users = new UserAccounts(system)
+    // every node keeps its own copy of the users' tokens: no login waits on the directory's owner
+    const directoryView = new DirectoryView({ system, log })
+    const users = new UserAccounts(system, directoryView)
     const gateway = system.spawn(chatGateway(), { name: 'chat-gateway', mailbox: 65_536, kind: 'chat-gateway' })
     const asker = new AgentAsker(system, system.spawn(agentGateway(), { name: 'agent-gateway', mailbox: 65_536, kind: 'agent-gateway' }))
 
@@ -181,6 +183,7 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
       log: log.child({ component: 'mesh' })
     }), (c) => c.stop())
     metrics.watchMesh(cluster)
+    await parts.start('directory-view', () => directoryView, (v) => { v.stop() })
 
     const admin = await parts.start('admin', async () => {
       const app = await buildAdminServer({
@@ -243,6 +246,7 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
       state = 'ready'
       cluster.refresh()
       p2p?.announce()
+      directoryView.start()
       log.info({
         peerId: identity.peerId,
         roles: roles.current,

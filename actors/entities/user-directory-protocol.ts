@@ -16,17 +16,44 @@ export type UserDirectoryMsg =
   | { readonly type: 'get', readonly name: string, readonly replyTo: ReplyTo<UserSummary | null> }
   /** Replies with the user's name, or null for an unknown or revoked token. */
   | { readonly type: 'authenticate', readonly tokenHash: string, readonly replyTo: ReplyTo<string | null> }
+  /** What changed after seq `after` (at most `limit` changes, in order), and the directory's head:
+   * how every node keeps its own copy of the tokens (node/users/directory-view.ts). */
+  | { readonly type: 'changes', readonly after: number, readonly limit: number, readonly replyTo: ReplyTo<DirectoryChanges> }
 
 export type UserDirectoryEvent =
   | { readonly type: 'user-added', readonly name: string, readonly tokenHash: string, readonly ts: number }
   | { readonly type: 'user-removed', readonly name: string, readonly ts: number }
 
-export interface UserDirectoryState {
-  /** By user name (names match USER_NAME_PATTERN). */
-  readonly users: Readonly<Record<string, { readonly tokenHash: string, readonly createdAt: number }>>
-  /** user name by token hash (hex) */
-  readonly byToken: Readonly<Record<string, string>>
+/** One change of the directory, at its journal seq. */
+export type DirectoryChange =
+  | { readonly seq: number, readonly type: 'user-added', readonly name: string, readonly tokenHash: string }
+  | { readonly seq: number, readonly type: 'user-removed', readonly name: string }
+
+export interface DirectoryChanges {
+  /** The last durable seq of the directory's journal. */
+  readonly head: number
+  readonly changes: readonly DirectoryChange[]
 }
+
+/** Most changes one `changes` reply carries (a page must fit in a mesh frame: ~200 bytes each). */
+export const DIRECTORY_CHANGES_PAGE = 1_000
+
+/** A user as the directory keeps them. */
+export interface DirectoryUser { readonly tokenHash: string, readonly createdAt: number }
+
+/**
+ * The users in USER_BUCKETS buckets by a hash of the name, each bucket a small record: an event
+ * copies one bucket and the bucket list, not every user, so the 100,000th user costs about what
+ * the first did (the state stays an immutable value, as entity state must). Token hashes are not
+ * indexed here: every node keeps its own index (node/users/directory-view.ts); the directory's own
+ * `authenticate` answers by a scan, for nodes that have not loaded theirs yet.
+ */
+export interface UserDirectoryState {
+  readonly buckets: ReadonlyArray<Readonly<Record<string, DirectoryUser>>>
+  readonly count: number
+}
+
+export const USER_BUCKETS = 1024
 
 /** The users and their token hashes: `users/all`, a single entity. */
 export const USERS = entityTypeKey<UserDirectoryMsg>('users')
@@ -38,7 +65,7 @@ export const TOKEN_HASH_PATTERN = /^[0-9a-f]{64}$/
 
 /** Every type of UserDirectoryMsg (a type added to it and missing here does not compile). */
 const USER_DIRECTORY_MSG_TYPES = Object.keys({
-  add: true, remove: true, list: true, get: true, authenticate: true
+  add: true, remove: true, list: true, get: true, authenticate: true, changes: true
 } satisfies Record<UserDirectoryMsg['type'], true>)
 
 /** The user directory's EntityType.check: names are user names (the state's keys rely on it),
@@ -61,6 +88,11 @@ export function checkUserDirectoryMsg (msg: unknown): void {
       m.replyTo()
       return
     case 'list':
+      m.replyTo()
+      return
+    case 'changes':
+      m.integer('after', 0, Number.MAX_SAFE_INTEGER)
+      m.integer('limit', 1, DIRECTORY_CHANGES_PAGE)
       m.replyTo()
       return
     default:

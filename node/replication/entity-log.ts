@@ -59,7 +59,8 @@ interface Waiter {
   readonly seq: number
   resolve (): void
   reject (err: Error): void
-  cancel: () => void
+  /** env.now() after which it fails. */
+  readonly deadline: number
 }
 
 /**
@@ -86,6 +87,7 @@ export class EntityLog {
   /** The seq sealed in this epoch by recovery: commitment counts only from it on. */
   readonly #sealed: number
   #waiters: Waiter[] = []
+  #deadlineTimer: (() => void) | undefined
   #failure: Error | undefined
   #closed = false
 
@@ -148,6 +150,10 @@ export class EntityLog {
         return log
       }
       if (round.highest === undefined) {
+        // a replica that failed in itself (a corrupt record, a full disk) says more than "too few
+        // answered": its own error goes up
+        const broken = round.failures.find((e) => kindOf(e) !== 'unavailable' && kindOf(e) !== 'timeout')
+        if (broken instanceof Error) throw broken
         throw new ReplicasUnavailableError(entityId, 'taking the entity', f, round.oks.size + round.refused, round.errors[0])
       }
       floor = Math.max(floor, round.highest)
@@ -262,12 +268,27 @@ export class EntityLog {
   #waitFor (seq: number): Promise<void> {
     if (seq <= this.#committed) return Promise.resolve()
     return new Promise<void>((resolve, reject) => {
-      const waiter: Waiter = { seq, resolve, reject, cancel: noop }
-      waiter.cancel = this.#env.timer(this.#opts.appendTimeoutMs ?? DEFAULT_APPEND_TIMEOUT_MS, () => {
-        const holding = this.#tracks.filter((t) => t.match >= seq).length
-        this.#fail(new ReplicasUnavailableError(this.entityId, `writing seq ${seq}`, this.writeQuorum, holding, 'no answer in time'))
-      })
-      this.#waiters.push(waiter)
+      this.#waiters.push({ seq, resolve, reject, deadline: this.#env.now() + (this.#opts.appendTimeoutMs ?? DEFAULT_APPEND_TIMEOUT_MS) })
+      this.#armDeadline()
+    })
+  }
+
+  /** One timer for all waiting writes (the oldest's deadline comes first: they wait in seq order,
+   * each added later than the one before), not one per append. */
+  #armDeadline (): void {
+    if (this.#deadlineTimer !== undefined) return
+    const oldest = this.#waiters[0]
+    if (oldest === undefined) return
+    this.#deadlineTimer = this.#env.timer(Math.max(0, oldest.deadline - this.#env.now()), () => {
+      this.#deadlineTimer = undefined
+      const first = this.#waiters[0]
+      if (first === undefined) return
+      if (this.#env.now() >= first.deadline) {
+        const holding = this.#tracks.filter((t) => t.match >= first.seq).length
+        this.#fail(new ReplicasUnavailableError(this.entityId, `writing seq ${first.seq}`, this.writeQuorum, holding, 'no answer in time'))
+        return
+      }
+      this.#armDeadline()
     })
   }
 
@@ -280,7 +301,7 @@ export class EntityLog {
     this.#committed = c
     const ready = this.#waiters.filter((w) => w.seq <= c)
     this.#waiters = this.#waiters.filter((w) => w.seq > c)
-    for (const w of ready) { w.cancel(); w.resolve() }
+    for (const w of ready) w.resolve()
     this.#trimTail()
   }
 
@@ -294,7 +315,9 @@ export class EntityLog {
   #rejectAll (err: Error): void {
     const waiters = this.#waiters
     this.#waiters = []
-    for (const w of waiters) { w.cancel(); w.reject(err) }
+    for (const w of waiters) w.reject(err)
+    this.#deadlineTimer?.()
+    this.#deadlineTimer = undefined
   }
 
   // ---- feeding replicas ---------------------------------------------------------------------
@@ -423,13 +446,14 @@ interface FenceRound {
   /** The highest promise a refusal reported, if any refused. */
   readonly highest: number | undefined
   readonly errors: string[]
+  readonly failures: unknown[]
 }
 
 /** Sends a fence to every replica; settles once F promised (the others may still answer: their
  * summaries are not needed) or every replica answered or failed. */
 function fenceRound (env: OwnerEnv, replicas: readonly string[], request: Extract<ReplicaRequest, { op: 'fence' }>, f: number): Promise<FenceRound> {
   return new Promise((resolve) => {
-    const round = { oks: new Map<string, LogSummary>(), refused: 0, highest: undefined as number | undefined, errors: [] as string[] }
+    const round = { oks: new Map<string, LogSummary>(), refused: 0, highest: undefined as number | undefined, errors: [] as string[], failures: [] as unknown[] }
     let pending = replicas.length
     let settled = false
     const settle = (): void => {
@@ -448,6 +472,7 @@ function fenceRound (env: OwnerEnv, replicas: readonly string[], request: Extrac
         }
       }, (err: unknown) => {
         round.errors.push(`${node}: ${(err as Error | undefined)?.message ?? String(err)}`)
+        round.failures.push(err)
       }).finally(() => {
         pending--
         settle()
@@ -461,4 +486,3 @@ function sleep (env: OwnerEnv, ms: number): Promise<void> {
   return new Promise((resolve) => { env.timer(ms, resolve) })
 }
 
-function noop (): void {}

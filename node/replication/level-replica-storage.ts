@@ -64,8 +64,18 @@ export class LevelReplicaStorage implements ReplicaStorage {
     if (value === undefined) return undefined
     const s = this.#decode(key, value) as Partial<{ promised: number, promisedBy: string, head: number, headEpoch: number, segments: Array<[number, number]>, snapshotSeq: number }>
     if (typeof s?.promised !== 'number' || typeof s.head !== 'number' || !Array.isArray(s.segments)) throw new CorruptRecordError(key, 'sealed but not a replica state')
+    // appends within an epoch leave the state as it was: the last record is the head
+    const p = this.partitionOf(entity)
+    const [lastKey] = await this.store.keys({ gte: recordKey(p, entity, 0), lte: recordEnd(p, entity), reverse: true, limit: 1 })
+    let head = s.head
+    let headEpoch = s.headEpoch ?? 0
+    if (lastKey !== undefined && seqOf(lastKey) > head) {
+      const [last] = await this.read(entity, seqOf(lastKey), 1)
+      head = seqOf(lastKey)
+      headEpoch = last?.epoch ?? headEpoch
+    }
     return {
-      summary: { promised: s.promised, head: s.head, headEpoch: s.headEpoch ?? 0, segments: s.segments, snapshotSeq: s.snapshotSeq ?? 0 },
+      summary: { promised: s.promised, head, headEpoch, segments: s.segments, snapshotSeq: s.snapshotSeq ?? 0 },
       promisedBy: s.promisedBy ?? ''
     }
   }
@@ -79,6 +89,8 @@ export class LevelReplicaStorage implements ReplicaStorage {
     for (const r of change.records ?? []) ops.push({ type: 'put', key: recordKey(p, entity, r.seq), value: this.#codec.encode({ e: r.epoch, v: r.event }) })
     if (change.snapshot !== undefined) ops.push({ type: 'put', key: snapshotKey(p, entity), value: this.#codec.encode({ seq: change.snapshot.seq, state: change.snapshot.state }) })
     const s = change.state.summary
+    // an append within the last segment's epoch changes only the head, which the records say
+    if (change.stateChanged === false && change.snapshot === undefined && change.removeFrom === undefined) return this.store.write(ops)
     ops.push({
       type: 'put',
       key: stateKey(p, entity),

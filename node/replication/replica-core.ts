@@ -17,6 +17,9 @@ export interface ReplicaChange {
   /** Records with seq in [removeFrom, the previous head] are removed first. */
   readonly removeFrom?: number
   readonly records?: readonly StoredRecord[]
+  /** False when only the head moved within the last segment's epoch (an ordinary append): the
+   * storage may then leave the state as it is on disk and find the head from its last record. */
+  readonly stateChanged?: boolean
   readonly snapshot?: StoredSnapshot
 }
 
@@ -144,8 +147,10 @@ export class ReplicaCore {
       snapshotSeq: s.snapshotSeq
     }
     const next: ReplicaState = { summary, promisedBy: raise ? activation : st.promisedBy }
+    const sameSegments = segments === s.segments || (segments.length === s.segments.length && segments.every((g, k) => g[0] === s.segments[k]?.[0] && g[1] === s.segments[k]?.[1]))
     await this.#commit(entity, st, {
       state: next,
+      stateChanged: raise || !sameSegments || (first !== undefined && first.seq <= s.head),
       ...(first !== undefined && first.seq <= s.head && { removeFrom: first.seq }),
       ...(fresh.length > 0 && { records: fresh })
     })

@@ -59,6 +59,8 @@ export class ReplicatedJournal implements Journal {
     this.#env = {
       timer: (ms, fn) => {
         const t = setTimeout(fn, ms)
+        // retries and deadlines never hold a stopping process open
+        t.unref()
         return () => { clearTimeout(t) }
       },
       random: Math.random,

@@ -1,2 +1,3 @@
 /** Users and their bearer tokens, over the user directory entity. */
 export { UserAccounts } from './user-accounts.ts'
+export { DIRECTORY_REFRESH_MS, DirectoryView } from './directory-view.ts'

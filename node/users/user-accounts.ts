@@ -2,10 +2,13 @@ import { InvalidNameError, USERS, USER_DIRECTORY_KEY } from '../../actors/index.
 import type { ActorSystem, UserSummary } from '../../actors/index.ts'
 import { USER_NAME_RULE, isUserName } from '../../protocols/index.ts'
 import { hashToken, newToken } from '../identity/index.ts'
+import type { DirectoryView } from './directory-view.ts'
 
 /** How long an authentication result is reused (revocation on this node is immediate; the TTL
  * bounds staleness once other nodes revoke). */
 const AUTH_CACHE_MS = 2_000
+/** How long a node asks the directory about a token its own copy does not know. */
+const DIRECTORY_ASK_MS = 2_000
 /** Most cached results; the oldest go first. */
 const AUTH_CACHE_MAX = 10_000
 /** Tokens longer than this are refused before hashing (a client cannot make us hash megabytes). */
@@ -17,10 +20,14 @@ const MAX_TOKEN_LENGTH = 256
  */
 export class UserAccounts {
   readonly #system: ActorSystem
+  readonly #view: DirectoryView | undefined
   readonly #cache = new Map<string, { user: string | null, expires: number }>()
 
-  constructor (system: ActorSystem) {
+  /** `view`: this node's copy of the tokens; authentication reads it once it is loaded, so that no
+   * login depends on the node owning the directory. */
+  constructor (system: ActorSystem, view?: DirectoryView) {
     this.#system = system
+    this.#view = view
   }
 
   async add (name: string): Promise<UserSummary & { token: string }> {
@@ -29,6 +36,7 @@ export class UserAccounts {
     const tokenHash = hashToken(token)
     const summary = await this.#directory().ask<UserSummary>((replyTo) => ({ type: 'add', name, tokenHash, replyTo }))
     this.#cache.delete(tokenHash)
+    this.#view?.note(name, tokenHash)
     return { ...summary, token }
   }
 
@@ -37,6 +45,7 @@ export class UserAccounts {
     checkName(name)
     const removed = await this.#directory().ask<UserSummary>((replyTo) => ({ type: 'remove', name, replyTo }))
     for (const [hash, entry] of this.#cache) if (entry.user === name) this.#cache.delete(hash)
+    this.#view?.forget(name)
     return removed
   }
 
@@ -53,17 +62,35 @@ export class UserAccounts {
   async authenticate (token: string): Promise<string | undefined> {
     if (token.length === 0 || token.length > MAX_TOKEN_LENGTH) return undefined
     const tokenHash = hashToken(token)
+    const known = this.#view?.lookup(tokenHash)
+    if (typeof known === 'string') return known
     const now = performance.now()
+    if (known === null) {
+      // not in this node's copy: a user added elsewhere since the last refresh, or a bad token.
+      // The directory says which if it can be asked; if not, the token is taken as unknown (the
+      // copy is at most a refresh behind). Only "unknown" is cached, so a removal is never masked.
+      const miss = this.#cache.get(tokenHash)
+      if (miss !== undefined && miss.user === null && miss.expires > now) return undefined
+      const user = await this.#directory().ask<string | null>((replyTo) => ({ type: 'authenticate', tokenHash, replyTo }), { timeout: DIRECTORY_ASK_MS }).catch(() => null)
+      if (user !== null) return user
+      this.#remember(tokenHash, null, now)
+      return undefined
+    }
     const cached = this.#cache.get(tokenHash)
     if (cached !== undefined && cached.expires > now) return cached.user ?? undefined
+    // this node's copy is not loaded yet (just started): the directory answers
     const user = await this.#directory().ask<string | null>((replyTo) => ({ type: 'authenticate', tokenHash, replyTo }))
+    this.#remember(tokenHash, user, now)
+    return user ?? undefined
+  }
+
+  #remember (tokenHash: string, user: string | null, now: number): void {
     this.#cache.delete(tokenHash)
     this.#cache.set(tokenHash, { user, expires: now + AUTH_CACHE_MS })
     if (this.#cache.size > AUTH_CACHE_MAX) {
       const oldest = this.#cache.keys().next()
       if (oldest.done !== true) this.#cache.delete(oldest.value)
     }
-    return user ?? undefined
   }
 
   #directory () {

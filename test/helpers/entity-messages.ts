@@ -63,7 +63,8 @@ export function userDirectoryMessage (): fc.Arbitrary<unknown> {
     message('remove', { name: userName(), replyTo: replyTo() }),
     message('get', { name: userName(), replyTo: replyTo() }),
     message('list', { replyTo: replyTo() }),
-    message('authenticate', { tokenHash, replyTo: replyTo() }))
+    message('authenticate', { tokenHash, replyTo: replyTo() }),
+    message('changes', { after: fc.oneof(fc.nat({ max: 20 }), fc.integer({ min: -5, max: -1 })), limit: fc.integer({ min: -1, max: 1_100 }), replyTo: replyTo() }))
 }
 
 /** Messages for the agent of `ann` (and others' messages to it, which it refuses). */

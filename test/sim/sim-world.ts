@@ -231,7 +231,12 @@ export class SimWorld {
     return {
       load: async (entity) => {
         const e = n.disk.get(entity)
-        return e === undefined ? undefined : e.state
+        if (e === undefined) return undefined
+        // as the LevelDB storage does: an append within an epoch leaves the state as it was, and
+        // the head is the last record's
+        const head = Math.max(0, ...e.records.keys())
+        if (head <= e.state.summary.head) return e.state
+        return { ...e.state, summary: { ...e.state.summary, head, headEpoch: (e.records.get(head) as StoredRecord).epoch } }
       },
       write: (entity, previousHead, change) => {
         const generation = n.generation
@@ -245,7 +250,7 @@ export class SimWorld {
             if (change.removeFrom !== undefined) for (let s = change.removeFrom; s <= previousHead; s++) e.records.delete(s)
             for (const r of change.records ?? []) e.records.set(r.seq, structuredClone(r))
             if (change.snapshot !== undefined) e.snapshot = structuredClone(change.snapshot)
-            e.state = structuredClone(change.state)
+            if (change.stateChanged !== false || change.snapshot !== undefined || change.removeFrom !== undefined) e.state = structuredClone(change.state)
             n.disk.set(entity, e)
             resolve()
           })

@@ -24,13 +24,16 @@ describe('checkUserDirectoryMsg', () => {
       { type: 'remove', name: 'ann', replyTo },
       { type: 'get', name: 'ann', replyTo },
       { type: 'list', replyTo },
-      { type: 'authenticate', tokenHash, replyTo }
+      { type: 'authenticate', tokenHash, replyTo },
+      { type: 'changes', after: 0, limit: 1000, replyTo }
     ]) expect(refused(msg), msg.type).to.equal('')
     expect(refused({ type: 'add', name: 'Ann', tokenHash, replyTo })).to.match(/^user directory message add: name: expected a user name/)
     expect(refused({ type: 'add', name: 'ann', tokenHash: tokenHash.toUpperCase(), replyTo })).to.match(/^user directory message add: tokenHash: expected a SHA-256 in hex/)
     expect(refused({ type: 'authenticate', tokenHash: 'plxu_the-token-itself', replyTo })).to.match(/tokenHash: expected a SHA-256 in hex \(64 of 0-9, a-f\), got "plxu_the-token-itself"$/)
     expect(refused({ type: 'get', name: '', replyTo })).to.match(/^user directory message get: name: /)
-    expect(refused({ type: 'drop-all', replyTo })).to.equal('user directory message: unknown type "drop-all"; expected one of add, remove, list, get, authenticate')
+    expect(refused({ type: 'changes', after: -1, limit: 10, replyTo })).to.match(/^user directory message changes: after: /)
+    expect(refused({ type: 'changes', after: 0, limit: 5000, replyTo })).to.match(/^user directory message changes: limit: /)
+    expect(refused({ type: 'drop-all', replyTo })).to.equal('user directory message: unknown type "drop-all"; expected one of add, remove, list, get, authenticate, changes')
   })
 
   it('should throw nothing but InvalidMessageError, whatever arrives', () => {

@@ -1,0 +1,138 @@
+import { DIRECTORY_CHANGES_PAGE, USERS, USER_DIRECTORY_KEY } from '../../actors/index.ts'
+import type { ActorSystem, DirectoryChange, DirectoryChanges } from '../../actors/index.ts'
+import { describe } from '../../protocols/index.ts'
+
+/** How often a node asks the directory what changed: a user removed on another node stops
+ * authenticating here within this (and one ask). */
+export const DIRECTORY_REFRESH_MS = 1_000
+/** How long one ask for changes waits. */
+const CHANGES_ASK_MS = 5_000
+
+export interface DirectoryViewOptions {
+  readonly system: ActorSystem
+  /** @default DIRECTORY_REFRESH_MS */
+  readonly refreshMs?: number
+  readonly log: { debug (obj: object, msg: string): void, warn (obj: object, msg: string): void }
+}
+
+/**
+ * This node's own copy of the user directory's tokens (token hash → user), kept current by asking
+ * the directory what changed since the last seq it saw, every `refreshMs`. Authentication reads
+ * only this copy once it is loaded, so no request depends on the node that owns the directory
+ * being up: while it is down or moving, users keep logging in everywhere, and changes resume
+ * when it is back. A user removed elsewhere stops working here within `refreshMs` (plus one ask);
+ * on the node that removed it, at once (`forget`).
+ */
+export class DirectoryView {
+  readonly #opts: DirectoryViewOptions
+  readonly #byToken = new Map<string, string>()
+  readonly #tokenOf = new Map<string, string>()
+  #seq = 0
+  #loaded = false
+  #timer: ReturnType<typeof setTimeout> | undefined
+  #stopped = false
+  #refreshing: Promise<void> | undefined
+  readonly #loadedWaiters = new Set<() => void>()
+
+  constructor (opts: DirectoryViewOptions) {
+    this.#opts = opts
+  }
+
+  /** Whether the copy has caught up with the directory once (before: ask the directory). */
+  get loaded (): boolean { return this.#loaded }
+  /** The directory seq this copy has applied. */
+  get seq (): number { return this.#seq }
+  get size (): number { return this.#byToken.size }
+
+  /** The user of a token hash, null for none; undefined while the copy is not loaded. */
+  lookup (tokenHash: string): string | null | undefined {
+    if (!this.#loaded) return undefined
+    return this.#byToken.get(tokenHash) ?? null
+  }
+
+  /** A user this node added: usable here now, not at the next refresh. */
+  note (name: string, tokenHash: string): void {
+    this.forget(name)
+    this.#byToken.set(tokenHash, name)
+    this.#tokenOf.set(name, tokenHash)
+  }
+
+  /** A user this node removed: gone from the copy now, not at the next refresh. */
+  forget (name: string): void {
+    const hash = this.#tokenOf.get(name)
+    if (hash !== undefined) this.#byToken.delete(hash)
+    this.#tokenOf.delete(name)
+  }
+
+  /** Starts refreshing (the first refresh at once). */
+  start (): void {
+    if (this.#timer !== undefined || this.#stopped) return
+    const tick = (): void => {
+      void this.refresh().finally(() => {
+        if (!this.#stopped) this.#timer = setTimeout(tick, this.#opts.refreshMs ?? DIRECTORY_REFRESH_MS)
+      })
+    }
+    tick()
+  }
+
+  stop (): void {
+    this.#stopped = true
+    if (this.#timer !== undefined) clearTimeout(this.#timer)
+    for (const wake of this.#loadedWaiters) wake()
+  }
+
+  /** Resolves once the copy is loaded (or the view stopped). */
+  whenLoaded (): Promise<void> {
+    if (this.#loaded || this.#stopped) return Promise.resolve()
+    return new Promise((resolve) => { this.#loadedWaiters.add(resolve) })
+  }
+
+  /** Applies every change after the last seq seen, page by page. Never rejects: a directory that
+   * cannot be asked now leaves the copy as it is (still serving) until the next refresh. */
+  refresh (): Promise<void> {
+    this.#refreshing ??= this.#pull().finally(() => { this.#refreshing = undefined })
+    return this.#refreshing
+  }
+
+  async #pull (): Promise<void> {
+    const directory = this.#opts.system.entity(USERS, USER_DIRECTORY_KEY)
+    try {
+      for (;;) {
+        const after = this.#seq
+        const page = await directory.ask<DirectoryChanges>((replyTo) => ({ type: 'changes', after, limit: DIRECTORY_CHANGES_PAGE, replyTo }), { timeout: CHANGES_ASK_MS })
+        if (page.head < after) {
+          // an answer from an activation that is behind this copy (one being replaced): keep the
+          // copy, ask again at the next refresh
+          this.#opts.log.warn({ head: page.head, seq: after }, `user directory answered with head ${page.head}, behind this node's copy at ${after}; keeping the copy`)
+          return
+        }
+        for (const change of page.changes) this.#apply(change)
+        if (this.#seq >= page.head) break
+        if (page.changes.length === 0) {
+          // the directory says it has more than it sent: not complete, so not loaded; next refresh
+          this.#opts.log.warn({ head: page.head, seq: this.#seq }, `user directory sent no changes after ${this.#seq} though its head is ${page.head}; asking again at the next refresh`)
+          return
+        }
+      }
+      if (!this.#loaded) {
+        this.#loaded = true
+        for (const wake of this.#loadedWaiters) wake()
+        this.#loadedWaiters.clear()
+      }
+    } catch (err) {
+      this.#opts.log.debug({ err }, `user directory not reachable for its changes (${describe(err)}); authenticating from this node's copy (seq ${this.#seq}) meanwhile`)
+    }
+  }
+
+  #apply (change: DirectoryChange): void {
+    if (change.seq <= this.#seq) return
+    if (change.type === 'user-added') {
+      this.forget(change.name)
+      this.#byToken.set(change.tokenHash, change.name)
+      this.#tokenOf.set(change.name, change.tokenHash)
+    } else {
+      this.forget(change.name)
+    }
+    this.#seq = change.seq
+  }
+}

@@ -1,0 +1,138 @@
+import { expect } from 'chai'
+import { ActorSystem, USER_BUCKETS, userDirectory } from '../../../actors/index.ts'
+import type { UserDirectoryState } from '../../../actors/index.ts'
+import { DirectoryView, LevelStore, UserAccounts, hashToken, openLocalJournal } from '../../../node/index.ts'
+import { tempDir } from '../../helpers/temp-dir.ts'
+import { useTestCluster } from '../../helpers/test-cluster.ts'
+import type { TestNode } from '../../helpers/test-cluster.ts'
+import { waitFor } from '../../helpers/wait-for.ts'
+
+const quiet = { debug: () => undefined, warn: () => undefined }
+
+describe('DirectoryView', () => {
+  let dir: { path: string, remove: () => Promise<void> }
+  let store: LevelStore
+  let system: ActorSystem
+  beforeEach(async () => {
+    dir = await tempDir()
+    store = await LevelStore.open(dir.path)
+    system = new ActorSystem({ journal: await openLocalJournal(store), strictSerialization: true })
+    system.registerEntity(userDirectory)
+  })
+  afterEach(async () => {
+    await system.terminate()
+    await store.close()
+    await dir.remove()
+  })
+
+  it('should copy every token page by page, follow adds and removals made elsewhere, and answer from the copy', async () => {
+    // "elsewhere": accounts without a view, as on another node
+    const elsewhere = new UserAccounts(system)
+    const tokens = new Map<string, string>()
+    for (let i = 0; i < 1_200; i += 100) {
+      const added = await Promise.all(Array.from({ length: 100 }, async (_, j) => await elsewhere.add(`u${i + j}`)))
+      for (const a of added) tokens.set(a.name, a.token)
+    }
+    const view = new DirectoryView({ system, log: quiet, refreshMs: 60_000 })
+    expect(view.lookup(hashToken(tokens.get('u7') as string))).to.equal(undefined)
+    await view.refresh()
+    expect(view.loaded).to.equal(true)
+    expect(view.size).to.equal(1_200)
+    expect(view.lookup(hashToken(tokens.get('u1199') as string))).to.equal('u1199')
+    expect(view.lookup(hashToken('plxu_not-a-token'))).to.equal(null)
+    await elsewhere.remove('u7')
+    // until the next refresh the removal is not known here; after it, it is
+    expect(view.lookup(hashToken(tokens.get('u7') as string))).to.equal('u7')
+    await view.refresh()
+    expect(view.lookup(hashToken(tokens.get('u7') as string))).to.equal(null)
+    const here = new UserAccounts(system, view)
+    expect(await here.authenticate(tokens.get('u8') as string)).to.equal('u8')
+    // a user added elsewhere after the last refresh is found by asking the directory
+    const late = await elsewhere.add('late')
+    expect(await here.authenticate(late.token)).to.equal('late')
+    // removed here: refused here at once
+    await here.remove('u8')
+    expect(await here.authenticate(tokens.get('u8') as string)).to.equal(undefined)
+  })
+
+  it('should keep authenticating from its copy while the directory cannot be reached', async () => {
+    const accounts = new UserAccounts(system)
+    const ann = await accounts.add('ann')
+    const view = new DirectoryView({ system, log: quiet, refreshMs: 60_000 })
+    await view.refresh()
+    // the directory is gone (its system stopped): the copy still answers, a refresh changes nothing
+    const here = new UserAccounts(system, view)
+    await system.terminate()
+    expect(await here.authenticate(ann.token)).to.equal('ann')
+    await view.refresh()
+    expect(await here.authenticate(ann.token)).to.equal('ann')
+    expect(await here.authenticate('plxu_unknown')).to.equal(undefined)
+  })
+
+  it('should take a directory state of the shape before buckets (an old snapshot) and go on from it', () => {
+    const old = { users: { ann: { tokenHash: 'a'.repeat(64), createdAt: 1 } }, byToken: { ['a'.repeat(64)]: 'ann' } } as unknown as UserDirectoryState
+    const next = userDirectory.applyEvent(old, { type: 'user-added', name: 'bob', tokenHash: 'b'.repeat(64), ts: 2 }, 2)
+    expect(next.count).to.equal(2)
+    expect(next.buckets).to.have.length(USER_BUCKETS)
+    expect(next.buckets.flatMap((b) => Object.keys(b)).sort()).to.deep.equal(['ann', 'bob'])
+  })
+
+  it('should copy one bucket per added user, not every user (the 10,000th add as cheap as the first)', () => {
+    let state = userDirectory.initialState('all')
+    for (let i = 0; i < 10_000; i++) {
+      const before = state
+      state = userDirectory.applyEvent(state, { type: 'user-added', name: `user${i}`, tokenHash: 'c'.repeat(64), ts: i }, i + 1)
+      // every bucket but one is shared with the state before: nothing else was copied
+      const changed = state.buckets.filter((b, j) => b !== before.buckets[j]).length
+      if (changed !== 1) throw new Error(`add ${i} copied ${changed} buckets`)
+    }
+    expect(state.count).to.equal(10_000)
+    expect(Math.max(...state.buckets.map((b) => Object.keys(b).length))).to.be.lessThan(80)
+  })
+})
+
+describe('DirectoryView in a cluster (real libp2p on loopback)', function () {
+  this.timeout(60_000)
+  const net = useTestCluster()
+
+  it('should let every node authenticate while the directory\'s owner is cut off, and revoke a removed user on every node within the refresh', async () => {
+    const nodes = await net.of([['chat'], ['chat'], ['chat']])
+    const views = nodes.map((n) => new DirectoryView({ system: n.system, log: quiet, refreshMs: 200 }))
+    const accounts = nodes.map((n, i) => new UserAccounts(n.system, views[i]))
+    try {
+      for (const v of views) v.start()
+      const alice = await (accounts[0] as UserAccounts).add('alice')
+      await waitFor(() => views.every((v) => v.lookup(hashToken(alice.token)) === 'alice'), 'every node to copy alice', { timeout: 10_000, interval: 20 })
+      // the directory's owner is cut off from the two others
+      const ownerId = (nodes[0] as TestNode).cluster.placement.ownerOf('users', 'chat', 'all') as string
+      const owner = nodes.find((n) => n.id === ownerId) as TestNode
+      const others = nodes.filter((n) => n !== owner)
+      await owner.host.partition(others.map((n) => n.id))
+      for (const o of others) await o.host.partition([owner.id])
+      for (const [i, n] of nodes.entries()) {
+        if (n !== owner) expect(await (accounts[i] as UserAccounts).authenticate(alice.token), `node ${i}`).to.equal('alice')
+      }
+      for (const n of nodes) n.host.heal()
+      await waitFor(() => others.every((o) => o.host.members().find((m) => m.peerId === owner.id)?.status === 'up') &&
+        owner.host.members().filter((m) => m.status === 'up').length === 2, 'the cluster whole again', { timeout: 20_000, interval: 25 })
+      for (const n of nodes) n.cluster.refresh()
+      await retryUnavailable(async () => await (accounts[1] as UserAccounts).remove('alice'))
+      // every other node drops her within a refresh (waited for, bounded)
+      await waitFor(() => views.every((v) => v.lookup(hashToken(alice.token)) === null), 'every node to revoke alice', { timeout: 10_000, interval: 20 })
+      for (const a of accounts) expect(await a.authenticate(alice.token)).to.equal(undefined)
+    } finally {
+      for (const v of views) v.stop()
+    }
+  })
+})
+
+async function retryUnavailable<T> (what: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await what()
+    } catch (err) {
+      if ((err as { kind?: string }).kind !== 'unavailable' || attempt >= 50) throw err
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+  }
+}
