@@ -183,6 +183,7 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
       log: log.child({ component: 'mesh' })
     }), (c) => c.stop())
     metrics.watchMesh(cluster)
+    metrics.watchReplicas(journal)
     await parts.start('directory-view', () => directoryView, (v) => { v.stop() })
 
     const admin = await parts.start('admin', async () => {

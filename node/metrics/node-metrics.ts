@@ -178,6 +178,16 @@ export class NodeMetrics {
   }
 
   /** The mesh: members by status, and the actor transport's traffic. */
+  /** What this node's replicas do for owners (here and on other nodes). */
+  watchReplicas (replicas: { replicaStats (): { fences: number, appends: number, records: number, staleRefusals: number, mismatches: number }, readonly opensWaiting: number }): void {
+    const registers = [this.registry]
+    counterOf(registers, 'plexi_replication_replica_fences_total', 'Fences (epoch promises asked) this node\'s replicas answered', () => replicas.replicaStats().fences)
+    counterOf(registers, 'plexi_replication_replica_records_total', 'Journal records this node\'s replicas stored for owners', () => replicas.replicaStats().records)
+    counterOf(registers, 'plexi_replication_stale_refusals_total', 'Appends this node\'s replicas refused because their owner\'s epoch was stale', () => replicas.replicaStats().staleRefusals)
+    counterOf(registers, 'plexi_replication_mismatches_total', 'Appends this node\'s replicas answered with "mismatch" (the owner resent from where the logs part)', () => replicas.replicaStats().mismatches)
+    new Gauge({ name: 'plexi_replication_opens_waiting', help: 'Entity journals waiting for a turn to be taken (at most 32 at once per node)', registers, collect () { this.set(replicas.opensWaiting) } })
+  }
+
   watchMesh (mesh: { members (): ReadonlyArray<{ status: string }>, readonly transport: { readonly stats: TransportStats, queued (): Array<{ bytes: number }> } | undefined }): void {
     const registers = [this.registry]
     new Gauge({

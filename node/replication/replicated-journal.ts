@@ -73,6 +73,19 @@ export class ReplicatedJournal implements Journal {
   /** This node's replicas. */
   get storage (): LevelReplicaStorage { return this.#opts.storage }
 
+  /** What this node's replicas did, summed over its partitions (metrics). */
+  replicaStats (): { fences: number, appends: number, records: number, staleRefusals: number, mismatches: number } {
+    const sum = { fences: 0, appends: 0, records: 0, staleRefusals: 0, mismatches: 0 }
+    for (const core of this.#cores.values()) {
+      sum.fences += core.stats.fences
+      sum.appends += core.stats.appends
+      sum.records += core.stats.records
+      sum.staleRefusals += core.stats.staleRefusals
+      sum.mismatches += core.stats.mismatches
+    }
+    return sum
+  }
+
   /** The replica of `partition` on this node (the shard holder's core). */
   core (partition: number): ReplicaCore {
     let core = this.#cores.get(partition)

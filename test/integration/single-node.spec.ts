@@ -357,6 +357,10 @@ describe('single node (real processes on loopback)', function () {
         const after = await scrape()
         expect(value(after, 'plexi_chat_messages_total') - value(before, 'plexi_chat_messages_total')).to.equal(2)
         expect(value(after, 'plexi_journal_appends_total')).to.be.above(value(before, 'plexi_journal_appends_total'))
+        // the node's own replica stored the posts, and its owner saw them acknowledged
+        expect(value(after, 'plexi_replication_replica_records_total')).to.be.at.least(value(before, 'plexi_replication_replica_records_total') + 2)
+        expect(value(after, 'plexi_replication_quorum_seconds_count')).to.be.at.least(value(before, 'plexi_replication_quorum_seconds_count') + 2)
+        expect(value(after, 'plexi_replication_stale_refusals_total')).to.equal(0)
         expect(value(after, 'plexi_grpc_streams_open')).to.equal(value(before, 'plexi_grpc_streams_open') + 1)
         feed.cancel()
       } finally {
