@@ -159,6 +159,7 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
       join: config.join,
       clusterKey,
       failureTimeout: config.failureTimeout,
+      partitions: replicas.partitions,
       mdns: config.mdns,
       self: () => recordOf(self()),
       log: log.child({ component: 'p2p' })

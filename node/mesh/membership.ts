@@ -14,6 +14,8 @@ export interface MemberRecord {
   /** ms since the epoch of the member's start: a restarted member has a higher one. */
   readonly incarnation: number
   readonly version: string
+  /** The cluster's partition count as this member's data dir recorded it (absent: not told). */
+  readonly partitions?: number
 }
 
 export type MemberStatus = 'joining' | 'up' | 'suspect' | 'draining' | 'down'
@@ -59,6 +61,7 @@ export function decodeMemberRecord (bytes: Uint8Array, from: string): MemberReco
   if (r.status !== 'joining' && r.status !== 'up' && r.status !== 'draining') fail(`status: ${JSON.stringify(r.status)}`)
   if (!num(r.incarnation)) fail('incarnation: expected a number')
   if (!str(r.version, 64)) fail('version: expected a string')
+  if (r.partitions !== undefined && (!Number.isSafeInteger(r.partitions) || (r.partitions as number) < 1 || (r.partitions as number) > 65_536)) fail('partitions: expected an integer 1-65536')
   return r as unknown as MemberRecord
 }
 

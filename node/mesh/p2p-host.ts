@@ -53,6 +53,9 @@ export interface P2pHostOptions {
   readonly clusterKey: Uint8Array
   /** This node's member record, as published on every heartbeat (its p2p addresses are the host's). */
   readonly self: () => MemberRecord
+  /** The cluster's partition count (this data dir's): a member telling another is refused, with
+   * an error that says so (its journals would go to the wrong replicas). */
+  readonly partitions?: number
   /** ms without a heartbeat before a member is down (config `failure-timeout`). */
   readonly failureTimeout: number
   /** Find peers on the local network by multicast DNS (config `mdns`); only peers holding the
@@ -200,6 +203,8 @@ export async function startP2pHost (opts: P2pHostOptions): Promise<P2pHost> {
   // membership: every member publishes its record on a heartbeat; each node keeps the table
   const table = new MemberTable({ failureTimeout: opts.failureTimeout })
   const heardListeners = new Set<() => void>()
+  /** Members refused for another partition count (each said once). */
+  const mismatched = new Set<string>()
   let refusedLogged = 0
   node.services.pubsub.subscribe(MEMBERS_TOPIC)
   node.services.pubsub.addEventListener('message', (evt) => {
@@ -207,6 +212,13 @@ export async function startP2pHost (opts: P2pHostOptions): Promise<P2pHost> {
     if (message.topic !== MEMBERS_TOPIC || message.type !== 'signed') return
     try {
       const record = decodeMemberRecord(message.data, message.from.toString())
+      if (opts.partitions !== undefined && record.partitions !== undefined && record.partitions !== opts.partitions) {
+        if (!mismatched.has(record.peerId)) {
+          mismatched.add(record.peerId)
+          opts.log.warn({ peer: record.peerId, partitions: record.partitions }, `member ${record.peerId} says the cluster has ${record.partitions} partitions, this node's data dir says ${opts.partitions}: it is refused (the partition count is fixed when a cluster is created; start it with a fresh data dir or partitions ${opts.partitions}, or this node likewise)`)
+        }
+        return
+      }
       const before = table.view().find((m) => m.peerId === record.peerId)?.addresses.p2p.join(' ')
       table.heard(record, node.getConnections(message.from).length > 0)
       // a member that restarted listens elsewhere: the transport dials it by peer id, so the
@@ -245,7 +257,7 @@ export async function startP2pHost (opts: P2pHostOptions): Promise<P2pHost> {
   const beat = (): void => {
     // the record carries where this host listens, whatever the caller's record says
     const self = opts.self()
-    const record = { ...self, addresses: { ...self.addresses, p2p: node.getMultiaddrs().map((ma) => ma.toString()) } }
+    const record = { ...self, addresses: { ...self.addresses, p2p: node.getMultiaddrs().map((ma) => ma.toString()) }, ...(opts.partitions !== undefined && { partitions: opts.partitions }) }
     node.services.pubsub.publish(MEMBERS_TOPIC, encodeMemberRecord(record)).catch((err: unknown) => {
       if (!stopped) opts.log.warn({}, `member heartbeat not sent: ${(err as Error).message}`)
     })

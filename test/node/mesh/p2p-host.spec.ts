@@ -95,6 +95,25 @@ describe('P2pHost (real libp2p on loopback)', function () {
     await waitFor(() => c.connectedPeers().includes(a.peerId) && c.connectedPeers().includes(b.peerId), 'c connected to a and b again', { timeout: 15_000, interval: 20 })
   })
 
+  it('should refuse a member whose cluster has another partition count, saying so, on both sides', async () => {
+    const key = await keyFile(dir.path, 'cluster.key')
+    const said: string[] = []
+    const log: HostLog = { info: () => undefined, warn: (_o: object, msg: string) => { said.push(msg) } }
+    const start = async (partitions: number, joinTo: string[]): Promise<P2pHost> => {
+      const privateKey = await generateKeyPair('Ed25519')
+      const id = peerIdFromPrivateKey(privateKey).toString()
+      const h = await startP2pHost({ privateKey, listen: '/ip4/127.0.0.1/tcp/0', join: joinTo, clusterKey: key, log, failureTimeout: FAILURE_TIMEOUT, partitions, self: record(() => id) })
+      hosts.push(h)
+      return h
+    }
+    const a = await start(256, [])
+    const b = await start(128, [a.multiaddrs()[0] as string])
+    await waitFor(() => said.filter((m) => /says the cluster has (128|256) partitions/.test(m)).length >= 2, 'both to refuse the other', { timeout: 15_000, interval: 20 })
+    expect(said.some((m) => m.includes(`member ${b.peerId} says the cluster has 128 partitions, this node's data dir says 256`))).to.equal(true)
+    expect(a.members()).to.deep.equal([])
+    expect(b.members()).to.deep.equal([])
+  })
+
   it('should never connect a node holding another cluster key', async () => {
     const a = await host(await keyFile(dir.path, 'a.key'))
     const failures = joinFailures()
