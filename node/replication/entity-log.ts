@@ -329,8 +329,9 @@ export class EntityLog {
   #trimTail (): void {
     // keep what a replica not yet in step may need, within the bound; older records are read
     // from a replica that holds them
+    // trimmed in halves, not one record per append (a splice shifts the whole array)
+    if (this.#tail.length <= 2 * OWNER_TAIL_RECORDS) return
     const excess = this.#tail.length - OWNER_TAIL_RECORDS
-    if (excess <= 0) return
     const drop = Math.min(excess, Math.max(0, this.#committed - this.#tailStart + 1))
     if (drop <= 0) return
     this.#tail.splice(0, drop)
