@@ -10,6 +10,7 @@ import { chatRoom } from '../../actors/index.ts'
 import type { ChatMessage, PostAck } from '../../actors/index.ts'
 import { useTestCluster } from '../helpers/test-cluster.ts'
 import type { TestNode } from '../helpers/test-cluster.ts'
+import { retryUnavailable } from '../helpers/retry-unavailable.ts'
 import { waitFor } from '../helpers/wait-for.ts'
 
 describe('a network partition (real libp2p on loopback, R=3 W=2)', function () {
@@ -22,18 +23,6 @@ describe('a network partition (real libp2p on loopback, R=3 W=2)', function () {
     node.system.entity(chatRoom, room).ask<ChatMessage[]>((replyTo) => ({ type: 'history', after: 0, limit: 1000, replyTo }), { timeout: 10_000 })
   const sees = (node: TestNode, others: TestNode[], status: string): boolean =>
     others.every((o) => node.host.members().find((m) => m.peerId === o.id)?.status === status)
-  /** Retries what a client would retry (UNAVAILABLE while the view settles), a bounded number of times. */
-  async function retried<T> (what: () => Promise<T>): Promise<T> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await what()
-      } catch (err) {
-        if ((err as { kind?: string }).kind !== 'unavailable' || attempt >= 50) throw err
-        await new Promise((resolve) => setTimeout(resolve, 100))
-      }
-    }
-  }
-
   it('should serve on the majority side, refuse writes on the minority, and read the same everywhere after healing', async () => {
     const [a, b, c] = await net.of([['chat'], ['chat'], ['chat']]) as [TestNode, TestNode, TestNode]
     const rooms = Array.from({ length: 8 }, (_, i) => `split-${i}`)
@@ -51,7 +40,7 @@ describe('a network partition (real libp2p on loopback, R=3 W=2)', function () {
     // the majority (a, b) holds two replicas of every partition: it serves every room
     for (const room of rooms) {
       const text = `${room} during`
-      remember(room, await retried(async () => await post(room.endsWith('1') ? b : a, room, text)), text)
+      remember(room, await retryUnavailable(async () => await post(room.endsWith('1') ? b : a, room, text)), text)
     }
     // the minority (c) owns every room in its view, and cannot fence a journal with one replica
     let refused = 0
@@ -67,8 +56,8 @@ describe('a network partition (real libp2p on loopback, R=3 W=2)', function () {
     for (const n of [a, b, c]) n.cluster.refresh()
 
     for (const room of rooms) {
-      remember(room, await retried(async () => await post(c, room, `${room} after`)), `${room} after`)
-      const views = await Promise.all([a, b, c].map(async (n) => await retried(async () => await history(n, room))))
+      remember(room, await retryUnavailable(async () => await post(c, room, `${room} after`)), `${room} after`)
+      const views = await Promise.all([a, b, c].map(async (n) => await retryUnavailable(async () => await history(n, room))))
       const texts = views.map((v) => v.filter((m) => m.kind === 'message').map((m) => `${m.seq}:${m.text}`))
       expect(texts[1], `${room} through b`).to.deep.equal(texts[0])
       expect(texts[2], `${room} through c`).to.deep.equal(texts[0])

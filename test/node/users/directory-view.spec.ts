@@ -5,6 +5,7 @@ import { DirectoryView, LevelStore, UserAccounts, hashToken, openLocalJournal } 
 import { tempDir } from '../../helpers/temp-dir.ts'
 import { useTestCluster } from '../../helpers/test-cluster.ts'
 import type { TestNode } from '../../helpers/test-cluster.ts'
+import { retryUnavailable } from '../../helpers/retry-unavailable.ts'
 import { waitFor } from '../../helpers/wait-for.ts'
 
 const quiet = { debug: () => undefined, warn: () => undefined }
@@ -125,14 +126,3 @@ describe('DirectoryView in a cluster (real libp2p on loopback)', function () {
     }
   })
 })
-
-async function retryUnavailable<T> (what: () => Promise<T>): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await what()
-    } catch (err) {
-      if ((err as { kind?: string }).kind !== 'unavailable' || attempt >= 50) throw err
-      await new Promise((resolve) => setTimeout(resolve, 100))
-    }
-  }
-}
