@@ -190,7 +190,8 @@ export class EntityLog {
     const epoch = this.epoch
     for (const r of records) this.#tail.push({ seq: r.seq, epoch, event: r.event })
     const first = (records[0] as { seq: number }).seq
-    this.#segments = withRecords(this.#segments, first, records.map(() => epoch))
+    // the log's last segment is this epoch's after the first append: nothing to change then
+    if (this.#segments[this.#segments.length - 1]?.[0] !== epoch) this.#segments = withRecords(this.#segments, first, records.map(() => epoch))
     this.#head += records.length
     this.#trimTail()
     const done = this.#waitFor(this.#head)
@@ -299,8 +300,11 @@ export class EntityLog {
     // yet safe (docs/replication.md, I4)
     if (c < this.#sealed || c <= this.#committed) return
     this.#committed = c
-    const ready = this.#waiters.filter((w) => w.seq <= c)
-    this.#waiters = this.#waiters.filter((w) => w.seq > c)
+    // waiters are in seq order: the ready ones are at the front
+    let n = 0
+    while (n < this.#waiters.length && (this.#waiters[n] as Waiter).seq <= c) n++
+    const ready = n === this.#waiters.length ? this.#waiters : this.#waiters.slice(0, n)
+    this.#waiters = n === this.#waiters.length ? [] : this.#waiters.slice(n)
     for (const w of ready) w.resolve()
     this.#trimTail()
   }

@@ -121,7 +121,7 @@ export class ReplicaCore {
       this.stats.staleRefusals++
       return { result: 'stale', promised: s.promised }
     }
-    if (prevSeq > 0 && (prevSeq > s.head || await this.#epochOf(entity, s, prevSeq) !== prevEpoch)) {
+    if (prevSeq > 0 && (prevSeq > s.head || (epochAt(s.segments, s.head, prevSeq) ?? await this.#epochOf(entity, s, prevSeq)) !== prevEpoch)) {
       this.stats.mismatches++
       return { result: 'mismatch', summary: s }
     }
@@ -130,14 +130,17 @@ export class ReplicaCore {
     let i = 0
     while (i < records.length) {
       const rec = records[i] as StoredRecord
-      if (rec.seq > s.head || await this.#epochOf(entity, s, rec.seq) !== rec.epoch) break
+      if (rec.seq > s.head || (epochAt(s.segments, s.head, rec.seq) ?? await this.#epochOf(entity, s, rec.seq)) !== rec.epoch) break
       i++
     }
     const fresh = records.slice(i)
     const raise = epoch > s.promised
     if (fresh.length === 0 && !raise) return { result: 'ok', summary: s }
     const first = fresh[0]
-    const segments = first === undefined ? s.segments : withRecords(s.segments, first.seq, fresh.map((r) => r.epoch))
+    // an append after the head in the last segment's epoch (the usual one) leaves the segments
+    const lastSegment = s.segments[s.segments.length - 1]
+    const extends_ = first !== undefined && first.seq === s.head + 1 && lastSegment !== undefined && fresh.every((r) => r.epoch === lastSegment[0])
+    const segments = first === undefined || extends_ ? s.segments : withRecords(s.segments, first.seq, fresh.map((r) => r.epoch))
     const last = fresh[fresh.length - 1]
     const summary: LogSummary = {
       promised: Math.max(s.promised, epoch),
