@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url'
 import * as grpc from '@grpc/grpc-js'
 import { chatClient, startNodeProcess } from '../test/helpers/node-process.ts'
 import { tempDir } from '../test/helpers/temp-dir.ts'
-import { collector, figure, median } from './figure.ts'
+import { collector, figure, median, percentile } from './figure.ts'
 import type { Bench } from './figure.ts'
 
 const LATENCY_POSTS = 300
@@ -26,11 +26,6 @@ const POSTERS = 4
 
 type Client = ReturnType<typeof chatClient>
 type Stream = ReturnType<Client['subscribe']>
-
-function percentile (samples: number[], p: number): number {
-  const sorted = [...samples].sort((a, b) => a - b)
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number
-}
 
 /** Rejects after `timeout` ms: every wait of the bench is bounded. */
 function bounded<T> (promise: Promise<T>, what: string, timeout = 60_000): Promise<T> {

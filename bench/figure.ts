@@ -43,6 +43,12 @@ export function median (values: readonly number[]): number {
   return sorted.length % 2 === 1 ? sorted[mid] as number : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2
 }
 
+/** The p-th percentile (0-100) of the samples, nearest rank. */
+export function percentile (samples: readonly number[], p: number): number {
+  const sorted = [...samples].sort((a, b) => a - b)
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number
+}
+
 /** Operations per second of `ops` operations that took `ms`. */
 export function rate (ops: number, ms: number): number {
   return ops / (ms / 1000)

@@ -40,7 +40,7 @@ import * as grpc from '@grpc/grpc-js'
 import { generateKey } from '@libp2p/pnet'
 import { chatClient, startNodeProcess } from '../test/helpers/node-process.ts'
 import type { NodeProcess } from '../test/helpers/node-process.ts'
-import { collector, figure, median } from './figure.ts'
+import { collector, figure, median, percentile } from './figure.ts'
 import type { Bench, Figure } from './figure.ts'
 import { NOT_WRITTEN } from './fixtures/mesh-harness.ts'
 import type { ClientResult } from './fixtures/mesh-harness.ts'
@@ -346,11 +346,6 @@ function arrivals (client: ChatClient, room: string, after: number): { live: Pro
   return { live, at, failed: () => failure, cancel: () => { cancelled = true; stream.cancel() } }
 }
 
-function percentileOf (samples: readonly number[], p: number): number {
-  const sorted = [...samples].sort((a, b) => a - b)
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number
-}
-
 /**
  * Two Plexi node processes in one cluster; a room owned by A; subscribers on B (cross-node) and on
  * A (same node, the baseline); `posts` posts from a client of A at `rate` posts/s (open loop, at
@@ -443,12 +438,12 @@ async function runChatCrossNode (log: (line: string) => void, clusterKey: string
     const latencies = (feed: { at: Map<string, number> }): number[] => [...sent].filter(([t]) => t.startsWith('post ')).map(([t, t0]) => (feed.at.get(t) as number) - t0)
     const cross = latencies(onB)
     const same = latencies(onA)
-    log(`  chat: ${posts} posts (+ ${CHAT_WARMUP_POSTS} warm-up) at ${rate}/s in ${(postedIn / 1000).toFixed(1)} s; post ack p50 ${percentileOf(ackMs, 50).toFixed(2)} ms, p99 ${percentileOf(ackMs, 99).toFixed(2)} ms`)
-    log(`  chat: post→deliver on B (cross-node) p50 ${percentileOf(cross, 50).toFixed(2)} ms, p99 ${percentileOf(cross, 99).toFixed(2)} ms; on A (same node) p50 ${percentileOf(same, 50).toFixed(2)} ms, p99 ${percentileOf(same, 99).toFixed(2)} ms`)
+    log(`  chat: ${posts} posts (+ ${CHAT_WARMUP_POSTS} warm-up) at ${rate}/s in ${(postedIn / 1000).toFixed(1)} s; post ack p50 ${percentile(ackMs, 50).toFixed(2)} ms, p99 ${percentile(ackMs, 99).toFixed(2)} ms`)
+    log(`  chat: post→deliver on B (cross-node) p50 ${percentile(cross, 50).toFixed(2)} ms, p99 ${percentile(cross, 99).toFixed(2)} ms; on A (same node) p50 ${percentile(same, 50).toFixed(2)} ms, p99 ${percentile(same, 99).toFixed(2)} ms`)
     const baselineName = (p: number): string => `same-node post→deliver p${p} (subscriber on the room's node), same posts`
     return [
-      figure('chat-cross-node-p50', 'ms (lower is better)', percentileOf(cross, 50), baselineName(50), percentileOf(same, 50)),
-      figure('chat-cross-node-p99', 'ms (lower is better)', percentileOf(cross, 99), baselineName(99), percentileOf(same, 99))
+      figure('chat-cross-node-p50', 'ms (lower is better)', percentile(cross, 50), baselineName(50), percentile(same, 50)),
+      figure('chat-cross-node-p99', 'ms (lower is better)', percentile(cross, 99), baselineName(99), percentile(same, 99))
     ]
   } finally {
     for (const feed of feeds) feed.cancel()

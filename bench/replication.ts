@@ -15,7 +15,7 @@ import { randomUUID } from 'node:crypto'
 import { NO_RATE_LIMITS, chatClient, runCli, startNodeProcess } from '../test/helpers/node-process.ts'
 import type { NodeProcess } from '../test/helpers/node-process.ts'
 import { tempDir } from '../test/helpers/temp-dir.ts'
-import { figure, median } from './figure.ts'
+import { figure, median, percentile } from './figure.ts'
 import type { Bench, Figure } from './figure.ts'
 
 const NODES = 3
@@ -31,11 +31,6 @@ interface Cluster {
   readonly nodes: Array<{ node: NodeProcess, dir: string, p2p: string, peerId: string, args: string[] }>
   readonly token: string
   stop (): Promise<void>
-}
-
-function percentile (samples: readonly number[], p: number): number {
-  const sorted = [...samples].sort((a, b) => a - b)
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number
 }
 
 async function api<T> (node: NodeProcess, path: string): Promise<T> {

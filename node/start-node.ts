@@ -74,7 +74,7 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
     const replicas = await LevelReplicaStorage.open(store, config.partitions).catch((err: unknown) => {
       throw err instanceof PartitionsMismatchError ? new ConfigError('partitions', err.message) : err
     })
-    const roster = await StorageRoster.open(store, { peerId: identity.peerId, roles: roles.current, capacity })
+    const roster = await StorageRoster.open(store, { peerId: identity.peerId, roles: roles.current, capacity }, log)
     // after the store: a data dir held by another node fails first, having changed nothing
     const models = await bootstrapModels(config, roles.has('ai'), log)
 

@@ -195,7 +195,7 @@ function entityContext<M, S, E, V> (def: EntityType<M, S, E, V>, activation: Ent
       if (seq - live.snapshotSeq >= snapshotEvery) {
         live.snapshotSeq = seq
         const snapshot = { seq, state }
-        // only after the events it covers are durable (see SnapshotStore.save)
+        // only after the events it covers are durable (see EntityJournal.saveSnapshot)
         const saved = write.then(() => live.journal.saveSnapshot(snapshot)).catch((err: unknown) => {
           log.warn({ entity: id, err }, `snapshot of ${id} at seq ${seq} failed (${describe(err)}); recovery will replay more events`)
         })

@@ -1,6 +1,5 @@
 import { Command } from 'commander'
-import type { Member } from '../../protocols/index.ts'
-import type { PartitionRow } from '../../node/replication/index.ts'
+import type { Member, PartitionRow } from '../../protocols/index.ts'
 import { AdminClient } from '../admin-client.ts'
 import { UsageError } from '../cli-errors.ts'
 import { printJson, printTable } from '../cli-io.ts'

@@ -3,14 +3,10 @@
  * each holds 153 ± 8 replicas) while the per-partition bookkeeping (one shard-holder actor per
  * replica, one Merkle tree each in issue 13) stays small. */
 export const DEFAULT_PARTITIONS = 256
-/** Most partitions a cluster may have (and least: 1). */
-export const MAX_PARTITIONS = 65_536
 
 /** Replicas of each partition unless configured: three tolerate one node down with a majority left
  * and a second lost without losing data. Fewer when the cluster has fewer storage nodes. */
 export const DEFAULT_REPLICATION_FACTOR = 3
-/** A replication factor above this is refused: every write would wait on that many fsyncs. */
-export const MAX_REPLICATION_FACTOR = 7
 
 /** Segments of a log summary sent in a reply: the epochs an entity's log went through, newest
  * last. An owner finds where two logs part within these; a replica further behind than this many

@@ -44,6 +44,12 @@ export class InvalidReplicaRequestError extends Error {
   readonly kind = 'invalid'
 }
 
+/** A replica on another node answered something that is not a reply of the protocol. */
+export class InvalidReplicaReplyError extends Error {
+  override readonly name = 'InvalidReplicaReplyError'
+  readonly kind = 'invalid'
+}
+
 /** The owner's log closed (the entity stopped) while a write waited. */
 export class EntityLogClosedError extends Error {
   override readonly name = 'EntityLogClosedError'
@@ -58,12 +64,6 @@ export class PartitionsMismatchError extends Error {
   constructor (dir: string, recorded: number, configured: number) {
     super(`the store in ${dir} was created with ${recorded} partitions, and partitions is set to ${configured}: the partition count of a cluster is fixed when it is created; remove the setting or set it to ${recorded}`)
   }
-}
-
-/** A member says its cluster has another partition count than this node's. */
-export class ClusterPartitionsError extends Error {
-  override readonly name = 'ClusterPartitionsError'
-  readonly kind = 'invalid'
 }
 
 /** A partition number past the cluster's partitions. */

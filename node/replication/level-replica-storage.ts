@@ -119,16 +119,6 @@ export class LevelReplicaStorage implements ReplicaStorage {
     return { seq: s.seq as number, state: s.state }
   }
 
-  /** Entities this node holds a replica of in `partition`, with their state (admin, repair). */
-  async * entities (partition: number): AsyncGenerator<{ entity: string, state: ReplicaState }> {
-    const prefix = `e\x00${hex4(partition)}\x00`
-    for await (const [key] of this.store.range({ gte: prefix, lte: `${prefix}\xff` })) {
-      const entity = key.slice(prefix.length)
-      const state = await this.load(entity)
-      if (state !== undefined) yield { entity, state }
-    }
-  }
-
   /** Per partition this node holds anything of: entities, records (the sum of their heads) and the
    * highest epoch promised for any of them. One scan of the replica states (admin, metrics). */
   async partitionStats (): Promise<Map<number, PartitionStats>> {

@@ -1,5 +1,5 @@
-import { MAX_ENTITY_ID_LENGTH, READ_PAGE_RECORDS, APPEND_BATCH_RECORDS } from './constants.ts'
-import { InvalidReplicaRequestError } from './errors.ts'
+import { MAX_ENTITY_ID_LENGTH, READ_PAGE_RECORDS, APPEND_BATCH_RECORDS, SUMMARY_SEGMENTS } from './constants.ts'
+import { InvalidReplicaReplyError, InvalidReplicaRequestError } from './errors.ts'
 import type { LogSummary } from './log-summary.ts'
 
 /** One record of an entity's log as replicas keep it: the event and the epoch that wrote it. */
@@ -110,3 +110,52 @@ export function isEntityId (v: unknown): v is string {
 function isSeq (v: unknown): v is number { return Number.isSafeInteger(v) && (v as number) >= 0 }
 function isEpoch (v: unknown): v is number { return Number.isSafeInteger(v) && (v as number) >= 0 }
 function isActivation (v: unknown): v is string { return typeof v === 'string' && v.length > 0 && v.length <= 128 }
+
+/**
+ * Checks a reply that came from another node's replica before the owner uses it: a member holding
+ * the key that answers nonsense makes that replica count as broken for the activation, never
+ * corrupts the owner's view of the log (InvalidReplicaReplyError).
+ */
+export function checkReplicaReply<R extends ReplicaRequest> (request: R, value: unknown): ReplyOf<R> {
+  const fail = (why: string): never => { throw new InvalidReplicaReplyError(`reply to ${request.op} of ${request.entity}: ${why}`) }
+  const v = value as Record<string, unknown> | null
+  const obj = (x: unknown): x is Record<string, unknown> => x !== null && typeof x === 'object' && !Array.isArray(x)
+  switch (request.op) {
+    case 'fence':
+      if (!obj(v)) fail('not an object')
+      if (v?.ok === true) checkSummary(v.summary, fail)
+      else if (v?.ok !== false || !isEpoch(v.promised)) fail('expected { ok: true, summary } or { ok: false, promised }')
+      break
+    case 'append':
+      if (!obj(v)) fail('not an object')
+      if (v?.result === 'ok' || v?.result === 'mismatch') checkSummary(v.summary, fail)
+      else if (v?.result !== 'stale' || !isEpoch(v.promised)) fail('expected a result of ok, mismatch or stale')
+      break
+    case 'summary':
+      checkSummary(v, fail)
+      break
+    case 'read': {
+      if (!Array.isArray(value) || value.length > request.limit) fail(`expected at most ${request.limit} records`)
+      ;(value as unknown[]).forEach((r, i) => {
+        if (!obj(r) || r.seq !== request.from + i || !isEpoch(r.epoch) || !('event' in r)) fail(`record ${i}: expected { seq: ${request.from + i}, epoch, event }`)
+      })
+      break
+    }
+    case 'save-snapshot':
+      if (!obj(v) || (v?.result !== 'ok' && (v?.result !== 'stale' || !isEpoch(v.promised)))) fail('expected { result: ok | stale }')
+      break
+    case 'load-snapshot':
+      if (value !== null && (!obj(v) || !isSeq(v?.seq) || (v?.seq as number) < 1 || !('state' in (v as object)))) fail('expected null or { seq, state }')
+      break
+  }
+  return value as ReplyOf<R>
+}
+
+function checkSummary (s: unknown, fail: (why: string) => never): void {
+  const x = s as Record<string, unknown> | null
+  if (x === null || typeof x !== 'object' || !isEpoch(x.promised) || !isSeq(x.head) || !isEpoch(x.headEpoch) || !isSeq(x.snapshotSeq) ||
+    !Array.isArray(x.segments) || x.segments.length > SUMMARY_SEGMENTS ||
+    !x.segments.every((g) => Array.isArray(g) && g.length === 2 && isEpoch(g[0]) && isSeq(g[1]) && (g[1] as number) >= 1)) {
+    fail('summary: expected { promised, head, headEpoch, segments: [[epoch, firstSeq]], snapshotSeq }')
+  }
+}

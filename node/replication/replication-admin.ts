@@ -1,5 +1,6 @@
 import type { ActorSystem, Behavior, ReplyTo } from '../../actors/index.ts'
 import { describe } from '../../protocols/index.ts'
+import type { PartitionRow } from '../../protocols/index.ts'
 import { InvalidReplicaRequestError, UnknownPartitionError } from './errors.ts'
 import type { LevelReplicaStorage, PartitionStats } from './level-replica-storage.ts'
 import type { ReplicatedJournal } from './replicated-journal.ts'
@@ -10,26 +11,6 @@ export const REPLICATION_PATH = '/replication'
 const STATS_ASK_MS = 5_000
 
 export type ReplicationMsg = { readonly type: 'partition-stats', readonly replyTo: ReplyTo<Array<[number, number, number, number]>> }
-
-/** One replica of a partition as the admin API shows it. */
-export interface ReplicaRow {
-  readonly peerId: string
-  /** The member's status as this node sees it ('unknown': not heard from since this node started). */
-  readonly status: string
-  /** Entities, records and the highest epoch this replica holds of the partition; null when the
-   * node did not answer. */
-  readonly entities: number | null
-  readonly records: number | null
-  readonly epoch: number | null
-  /** Records behind the replica of the partition that holds the most; null when not known. */
-  readonly lag: number | null
-}
-
-export interface PartitionRow {
-  readonly partition: number
-  readonly writeQuorum: number
-  readonly replicas: ReplicaRow[]
-}
 
 /** Answers other nodes' requests for this node's partition statistics. */
 export function replicationInspector (storage: LevelReplicaStorage): Behavior<ReplicationMsg, undefined> {
@@ -80,6 +61,10 @@ export class ReplicationAdmin {
         if (status.get(node) === 'down') throw new Error('down')
         const rows = await system.actorAt<ReplicationMsg>({ node, path: REPLICATION_PATH })
           .ask<Array<[number, number, number, number]>>((replyTo) => ({ type: 'partition-stats', replyTo }), { timeout: STATS_ASK_MS })
+        // another node's answer, checked: rows of four whole numbers, partitions in range
+        if (!Array.isArray(rows) || !rows.every((r) => Array.isArray(r) && r.length === 4 && r.every((x) => Number.isSafeInteger(x) && (x as number) >= 0) && (r[0] as number) < journal.partitions)) {
+          throw new Error('its answer is not a list of partition statistics')
+        }
         stats.set(node, new Map(rows.map(([p, entities, records, epoch]) => [p, { entities, records, epoch }])))
       } catch (err) {
         unreachable.push(node)

@@ -4,6 +4,7 @@ import type { LevelReplicaStorage } from './level-replica-storage.ts'
 import { ReplicatedJournal } from './replicated-journal.ts'
 import type { ReplicationStats } from './replicated-journal.ts'
 import { shardHolder, shardHolderPath } from './shard-holder.ts'
+import { checkReplicaReply } from './replica-protocol.ts'
 import { REPLICATION_PATH, replicationInspector } from './replication-admin.ts'
 import type { ShardHolderMsg } from './shard-holder.ts'
 
@@ -32,8 +33,9 @@ export function meshJournal (opts: MeshJournalOptions): ReplicatedJournal {
     ...(opts.replicationFactor !== undefined && { replicationFactor: opts.replicationFactor }),
     ...(opts.writeQuorum !== undefined && { writeQuorum: opts.writeQuorum }),
     ...(opts.stats !== undefined && { stats: opts.stats }),
-    remote: (node, partition, request) => opts.system().actorAt<ShardHolderMsg>({ node, path: shardHolderPath(partition) })
-      .ask((replyTo) => ({ type: 'replica', request, replyTo }), { timeout: REPLICA_ASK_MS }) as never
+    // what another node answers is checked like anything else from the wire
+    remote: async (node, partition, request) => checkReplicaReply(request, await opts.system().actorAt<ShardHolderMsg>({ node, path: shardHolderPath(partition) })
+      .ask((replyTo) => ({ type: 'replica', request, replyTo }), { timeout: REPLICA_ASK_MS }))
   })
 }
 

@@ -19,16 +19,17 @@ const ROSTER_KEY = 'm\x00roster'
  */
 export class StorageRoster {
   readonly #store: LevelStore
+  readonly #log: { warn (obj: object, msg: string): void } | undefined
   readonly #members = new Map<string, Candidate>()
   #saving: Promise<void> = Promise.resolve()
-  #version = 0
 
-  private constructor (store: LevelStore) {
+  private constructor (store: LevelStore, log?: { warn (obj: object, msg: string): void }) {
     this.#store = store
+    this.#log = log
   }
 
-  static async open (store: LevelStore, self: RosterMember): Promise<StorageRoster> {
-    const roster = new StorageRoster(store)
+  static async open (store: LevelStore, self: RosterMember, log?: { warn (obj: object, msg: string): void }): Promise<StorageRoster> {
+    const roster = new StorageRoster(store, log)
     const saved = await store.get(ROSTER_KEY)
     if (saved !== undefined) {
       const list = JSON.parse(new TextDecoder().decode(saved)) as Candidate[]
@@ -44,9 +45,6 @@ export class StorageRoster {
     return [...this.#members.values()].sort((a, b) => (a.peerId < b.peerId ? -1 : 1))
   }
 
-  /** Counts changes (a cache of replica sets keys on it). */
-  get version (): number { return this.#version }
-
   /** Takes members heard: storage members not yet known join the roster (and the data dir). */
   update (members: readonly RosterMember[]): void {
     let changed = false
@@ -58,11 +56,13 @@ export class StorageRoster {
       changed = true
     }
     if (!changed) return
-    this.#version++
     const bytes = new TextEncoder().encode(JSON.stringify(this.candidates().map((c) => ({ peerId: c.peerId, capacity: c.capacity }))))
-    this.#saving = this.#saving.then(() => this.#store.write([{ type: 'put', key: ROSTER_KEY, value: bytes }])).catch(() => {})
+    // issued now: the store lands writes in the order they were issued, and a stop that closes
+    // the store waits for it (a save deferred to a later turn could miss the close)
+    this.#saving = this.#store.write([{ type: 'put', key: ROSTER_KEY, value: bytes }]).catch((err: unknown) => {
+      // the roster in memory is right; a restart before the next change would forget this member
+      // until it is heard again (and until then use fewer replicas for some partitions)
+      this.#log?.warn({ err }, `the storage roster could not be saved in the data dir: ${(err as Error).message}`)
+    })
   }
-
-  /** Resolves once the roster is on disk. */
-  flushed (): Promise<void> { return this.#saving }
 }

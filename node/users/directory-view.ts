@@ -1,4 +1,4 @@
-import { DIRECTORY_CHANGES_PAGE, USERS, USER_DIRECTORY_KEY } from '../../actors/index.ts'
+import { DIRECTORY_CHANGES_PAGE, TOKEN_HASH_PATTERN, USERS, USER_DIRECTORY_KEY } from '../../actors/index.ts'
 import type { ActorSystem, DirectoryChange, DirectoryChanges } from '../../actors/index.ts'
 import { describe } from '../../protocols/index.ts'
 
@@ -99,7 +99,7 @@ export class DirectoryView {
     try {
       for (;;) {
         const after = this.#seq
-        const page = await directory.ask<DirectoryChanges>((replyTo) => ({ type: 'changes', after, limit: DIRECTORY_CHANGES_PAGE, replyTo }), { timeout: CHANGES_ASK_MS })
+        const page = checkChanges(await directory.ask<unknown>((replyTo) => ({ type: 'changes', after, limit: DIRECTORY_CHANGES_PAGE, replyTo }), { timeout: CHANGES_ASK_MS }))
         if (page.head < after) {
           // an answer from an activation that is behind this copy (one being replaced): keep the
           // copy, ask again at the next refresh
@@ -135,4 +135,16 @@ export class DirectoryView {
     }
     this.#seq = change.seq
   }
+}
+
+/** A page of changes as the directory (perhaps on another node) sent it, checked before use:
+ * anything else fails the refresh (the copy stays as it is). */
+function checkChanges (value: unknown): DirectoryChanges {
+  const v = value as { head?: unknown, changes?: unknown } | null
+  const ok = v !== null && typeof v === 'object' && Number.isSafeInteger(v.head) && Array.isArray(v.changes) && v.changes.length <= DIRECTORY_CHANGES_PAGE &&
+    v.changes.every((c: { seq?: unknown, type?: unknown, name?: unknown, tokenHash?: unknown } | null) => c !== null && typeof c === 'object' &&
+      Number.isSafeInteger(c.seq) && typeof c.name === 'string' &&
+      (c.type === 'user-removed' || (c.type === 'user-added' && typeof c.tokenHash === 'string' && TOKEN_HASH_PATTERN.test(c.tokenHash))))
+  if (!ok) throw new Error('the user directory answered with something that is not a page of changes')
+  return v as DirectoryChanges
 }

@@ -157,6 +157,26 @@ export const modelNameParam = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9
 export const userNameParam = { type: 'string', pattern: USER_NAME_PATTERN.source } as const
 export const roomNameParam = { type: 'string', pattern: ROOM_NAME_PATTERN.source } as const
 
+/** One replica of a partition as GET /api/v1/partitions shows it. */
+export interface ReplicaRow {
+  readonly peerId: string
+  /** The member's status as the answering node sees it ('unknown': not heard from since it started). */
+  readonly status: string
+  /** Entities, records and the highest epoch the replica holds of the partition; null when the
+   * node did not answer. */
+  readonly entities: number | null
+  readonly records: number | null
+  readonly epoch: number | null
+  /** Records behind the partition's fullest replica; null when not known. */
+  readonly lag: number | null
+}
+
+export interface PartitionRow {
+  readonly partition: number
+  readonly writeQuorum: number
+  readonly replicas: ReplicaRow[]
+}
+
 export const partitionSchema = {
   $id: 'Partition',
   type: 'object',

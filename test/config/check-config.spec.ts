@@ -27,5 +27,17 @@ describe('checkNodeConfig', () => {
     expect(tokens).to.include({ key: 'agent-max-tokens' })
     expect(tokens.message).to.match(/leaves no room for the prompt in a context of 2048 tokens/)
     expect(refused(await config({ role: 'chat', 'openai-listen': '127.0.0.1:0' }))).to.include({ key: 'openai-listen' })
+    const quorum = refused(await config({ role: 'storage', 'replication-factor': '3', 'write-quorum': '4' }))
+    expect(quorum).to.include({ key: 'write-quorum' })
+    expect(quorum.message).to.match(/4 is more than replication-factor 3/)
+    checkNodeConfig(await config({ role: 'storage', 'replication-factor': '5', 'write-quorum': '5' }))
+  })
+
+  it('should refuse replication settings out of range, naming the key', async () => {
+    for (const [key, value] of [['partitions', '0'], ['partitions', '65537'], ['replication-factor', '0'], ['replication-factor', '8'], ['write-quorum', '0'], ['partitions', 'many']] as const) {
+      const err = await config({ role: 'all', [key]: value }).then(() => null, (e: unknown) => e)
+      expect(err, `${key}=${value}`).to.be.instanceOf(ConfigError)
+      expect(err, `${key}=${value}`).to.include({ key })
+    }
   })
 })

@@ -525,6 +525,17 @@ describe('single node lifecycle (real processes on loopback)', function () {
     expect(noModel.stderr).to.match(/default-model: no usable model named absent/)
   })
 
+  it('should refuse to start with a partition count other than the one its data dir recorded, changing nothing', async () => {
+    const first = await startNodeProcess(dir.path)
+    await first.stop()
+    const other = await runCli(['node', 'start', '--role', 'all', '--data-dir', dir.path, '--partitions', '64', '--grpc-listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0'])
+    expect(other.code).to.equal(2)
+    expect(other.stderr).to.match(/partitions: .*created with 256 partitions, and partitions is set to 64/)
+    // the data dir still opens with what it recorded
+    const again = await startNodeProcess(dir.path, ['--partitions', '256'])
+    await again.stop()
+  })
+
   it('should refuse a second node on the same data dir with a clear error and exit code 1', async () => {
     const node = await startNodeProcess(dir.path)
     try {

@@ -5,7 +5,7 @@
  * messages. The protocol code (ReplicaCore, EntityLog) runs unchanged on top: only its disk, its
  * network, its clock and its randomness are this world's. One seed replays one run exactly.
  */
-import { ReplicaCore, checkReplicaRequest } from '../../node/replication/index.ts'
+import { ReplicaCore, checkReplicaReply, checkReplicaRequest } from '../../node/replication/index.ts'
 import type { OwnerEnv, ReplicaChange, ReplicaRequest, ReplicaState, ReplicaStorage, ReplyOf, StoredRecord, StoredSnapshot } from '../../node/replication/index.ts'
 
 /** mulberry32: small, fast, and the same sequence for the same seed on every machine. */
@@ -191,7 +191,8 @@ export class SimWorld {
         }
         target.core.handle(checked).then((reply) => {
           if (target.generation !== targetGeneration || lost()) return
-          const answer = structuredClone(reply)
+          // the owner checks what a replica answers, as the mesh's link does
+          const answer = checkReplicaReply(copy, structuredClone(reply))
           if (this.random() < this.faults.crashAfterReply) {
             this.crash(to)
             this.at(1 + this.random() * 300, () => { this.restart(to) })

@@ -1,22 +1,14 @@
 import { expect } from 'chai'
-import fc from 'fast-check'
 import { InvalidMessageError, checkRoomMsg } from '../../../actors/index.ts'
-import { MAX_CHAT_TEXT_BYTES, MAX_HISTORY_LIMIT, kindOf } from '../../../protocols/index.ts'
+import { MAX_CHAT_TEXT_BYTES, MAX_HISTORY_LIMIT } from '../../../protocols/index.ts'
+import { onlyRefusals, refusalOf } from '../../helpers/message-check-tests.ts'
 import { roomMessage } from '../../helpers/entity-messages.ts'
 
 describe('checkRoomMsg', () => {
   const replyTo = { askId: '1', node: 'peer' }
   const gateway = { node: 'peer', path: '/chat-gateway' }
   /** The refusal's message, or '' when the message passes. */
-  const refused = (msg: unknown): string => {
-    try {
-      checkRoomMsg(msg)
-    } catch (err) {
-      expect(err).to.be.instanceOf(InvalidMessageError)
-      return (err as Error).message
-    }
-    return ''
-  }
+  const refused = refusalOf(checkRoomMsg, InvalidMessageError)
 
   it('should pass every room message as nodes send them', () => {
     for (const msg of [
@@ -56,18 +48,6 @@ describe('checkRoomMsg', () => {
   })
 
   it('should throw nothing but InvalidMessageError, whatever arrives', () => {
-    let passed = 0
-    fc.assert(fc.property(roomMessage(), (msg) => {
-      try {
-        checkRoomMsg(msg)
-        passed++
-      } catch (err) {
-        expect(err).to.be.instanceOf(InvalidMessageError)
-        expect(kindOf(err)).to.equal('invalid')
-        expect((err as Error).message.length).to.be.below(400)
-      }
-    }), { numRuns: 2000, seed: 20261122 })
-    // the generator reaches valid messages, not only refusals
-    expect(passed).to.be.above(100)
+    onlyRefusals(checkRoomMsg, roomMessage(), { runs: 2000, minPassed: 100, classes: [InvalidMessageError] })
   })
 })

@@ -1,20 +1,11 @@
 import { expect } from 'chai'
-import fc from 'fast-check'
 import { InvalidMessageError, checkRoomDirectoryMsg } from '../../../actors/index.ts'
-import { kindOf } from '../../../protocols/index.ts'
+import { onlyRefusals, refusalOf } from '../../helpers/message-check-tests.ts'
 import { roomDirectoryMessage } from '../../helpers/entity-messages.ts'
 
 describe('checkRoomDirectoryMsg', () => {
   const replyTo = { askId: '1', node: 'peer' }
-  const refused = (msg: unknown): string => {
-    try {
-      checkRoomDirectoryMsg(msg)
-    } catch (err) {
-      expect(err).to.be.instanceOf(InvalidMessageError)
-      return (err as Error).message
-    }
-    return ''
-  }
+  const refused = refusalOf(checkRoomDirectoryMsg, InvalidMessageError)
 
   it('should pass the messages rooms and the gRPC server send, and refuse malformed ones naming the field', () => {
     expect(refused({ type: 'register', name: 'general', by: 'ann', ts: 1_700_000_000_000, replyTo })).to.equal('')
@@ -28,16 +19,6 @@ describe('checkRoomDirectoryMsg', () => {
   })
 
   it('should throw nothing but InvalidMessageError, whatever arrives', () => {
-    let passed = 0
-    fc.assert(fc.property(roomDirectoryMessage(), (msg) => {
-      try {
-        checkRoomDirectoryMsg(msg)
-        passed++
-      } catch (err) {
-        expect(err).to.be.instanceOf(InvalidMessageError)
-        expect(kindOf(err)).to.equal('invalid')
-      }
-    }), { numRuns: 1000, seed: 20261122 })
-    expect(passed).to.be.above(50)
+    onlyRefusals(checkRoomDirectoryMsg, roomDirectoryMessage(), { runs: 1000, minPassed: 50, classes: [InvalidMessageError] })
   })
 })

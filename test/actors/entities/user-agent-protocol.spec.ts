@@ -1,7 +1,7 @@
 import { expect } from 'chai'
-import fc from 'fast-check'
 import { InvalidAgentRequestError, InvalidMessageError, MAX_REQUEST_ID_LENGTH, SAMPLING_RANGES, checkAgentMsg, checkSettingsChange } from '../../../actors/index.ts'
-import { MAX_AGENT_TURNS, MAX_CHAT_TEXT_BYTES, kindOf } from '../../../protocols/index.ts'
+import { MAX_AGENT_TURNS, MAX_CHAT_TEXT_BYTES } from '../../../protocols/index.ts'
+import { onlyRefusals, refusalOf } from '../../helpers/message-check-tests.ts'
 import { agentMessage } from '../../helpers/entity-messages.ts'
 
 describe('checkSettingsChange', () => {
@@ -47,15 +47,7 @@ describe('checkAgentMsg', () => {
   const replyTo = { askId: '1', node: 'peer' }
   const sink = { kind: 'actor', address: { node: 'peer', path: '/agent-gateway' } }
   const answer = { requestId: 'r', text: 'hi', model: 'tiny', stopReason: 'eos', promptTokens: 3, completionTokens: 1, droppedTurns: 0, ttftMs: 1.5, durationMs: 2 }
-  const refused = (msg: unknown): string => {
-    try {
-      checkAgentMsg(msg)
-    } catch (err) {
-      expect(kindOf(err)).to.equal('invalid')
-      return (err as Error).message
-    }
-    return ''
-  }
+  const refused = refusalOf(checkAgentMsg)
 
   it('should pass the messages a node and a room send an agent', () => {
     for (const msg of [
@@ -87,16 +79,6 @@ describe('checkAgentMsg', () => {
   })
 
   it('should throw nothing but an invalid-kind error (InvalidMessageError, or InvalidAgentRequestError for settings), whatever arrives', () => {
-    let passed = 0
-    fc.assert(fc.property(agentMessage(), (msg) => {
-      try {
-        checkAgentMsg(msg)
-        passed++
-      } catch (err) {
-        expect(err instanceof InvalidMessageError || err instanceof InvalidAgentRequestError, String(err)).to.equal(true)
-        expect(kindOf(err)).to.equal('invalid')
-      }
-    }), { numRuns: 2000, seed: 20261122 })
-    expect(passed).to.be.above(100)
+    onlyRefusals(checkAgentMsg, agentMessage(), { runs: 2000, minPassed: 100, classes: [InvalidMessageError, InvalidAgentRequestError] })
   })
 })

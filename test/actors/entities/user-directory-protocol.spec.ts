@@ -1,22 +1,13 @@
 import { expect } from 'chai'
-import fc from 'fast-check'
 import { createHash } from 'node:crypto'
 import { InvalidMessageError, checkUserDirectoryMsg } from '../../../actors/index.ts'
-import { kindOf } from '../../../protocols/index.ts'
+import { onlyRefusals, refusalOf } from '../../helpers/message-check-tests.ts'
 import { userDirectoryMessage } from '../../helpers/entity-messages.ts'
 
 describe('checkUserDirectoryMsg', () => {
   const replyTo = { askId: '1', node: 'peer' }
   const tokenHash = createHash('sha256').update('plxu_token').digest('hex')
-  const refused = (msg: unknown): string => {
-    try {
-      checkUserDirectoryMsg(msg)
-    } catch (err) {
-      expect(err).to.be.instanceOf(InvalidMessageError)
-      return (err as Error).message
-    }
-    return ''
-  }
+  const refused = refusalOf(checkUserDirectoryMsg, InvalidMessageError)
 
   it('should pass the messages a node sends, and refuse malformed ones naming the field', () => {
     for (const msg of [
@@ -37,16 +28,6 @@ describe('checkUserDirectoryMsg', () => {
   })
 
   it('should throw nothing but InvalidMessageError, whatever arrives', () => {
-    let passed = 0
-    fc.assert(fc.property(userDirectoryMessage(), (msg) => {
-      try {
-        checkUserDirectoryMsg(msg)
-        passed++
-      } catch (err) {
-        expect(err).to.be.instanceOf(InvalidMessageError)
-        expect(kindOf(err)).to.equal('invalid')
-      }
-    }), { numRuns: 1000, seed: 20261122 })
-    expect(passed).to.be.above(50)
+    onlyRefusals(checkUserDirectoryMsg, userDirectoryMessage(), { runs: 1000, minPassed: 50, classes: [InvalidMessageError] })
   })
 })

@@ -2,7 +2,7 @@ import { expect } from 'chai'
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { ClassicLevel } from 'classic-level'
-import { LevelReplicaStorage, LevelStore, MAX_CONCURRENT_OPENS, ReplicaCore, ReplicatedJournal, checkReplicaRequest, openLocalJournal, seal } from '../../../node/index.ts'
+import { LevelReplicaStorage, LevelStore, MAX_CONCURRENT_OPENS, ReplicaCore, ReplicatedJournal, checkReplicaReply, checkReplicaRequest, openLocalJournal, seal } from '../../../node/index.ts'
 import type { EntityJournal } from '../../../actors/index.ts'
 import { tempDir } from '../../helpers/temp-dir.ts'
 
@@ -169,6 +169,31 @@ describe('replicated journal', () => {
       expect(() => checkReplicaRequest(request), JSON.stringify(request)).to.throw(/replica request/).with.property('name', 'InvalidReplicaRequestError')
     }
     expect(checkReplicaRequest({ op: 'append', entity: 'room/x', epoch: 3, activation: 'a', prevSeq: 4, prevEpoch: 2, records: [{ seq: 5, epoch: 2, event: 1 }, { seq: 6, epoch: 3, event: 2 }] })).to.have.property('op', 'append')
+  })
+
+  it('should refuse replies from another node that are not replies of the protocol, and not take the entity on them', async () => {
+    const fence = { op: 'fence', entity: 'room/x', epoch: 5, activation: 'a' } as const
+    const summary = { promised: 5, head: 2, headEpoch: 3, segments: [[3, 1]], snapshotSeq: 0 }
+    expect(checkReplicaReply(fence, { ok: true, summary })).to.deep.equal({ ok: true, summary })
+    const read = { op: 'read', entity: 'room/x', from: 3, limit: 2 } as const
+    for (const [request, reply] of [
+      [fence, null], [fence, { ok: true }], [fence, { ok: true, summary: { ...summary, segments: [[3]] } }], [fence, { ok: false }],
+      [{ op: 'append', entity: 'room/x', epoch: 5, activation: 'a', prevSeq: 0, prevEpoch: 0, records: [{ seq: 1, epoch: 5, event: 1 }] }, { result: 'fine' }],
+      [read, [{ seq: 4, epoch: 1, event: 1 }]], [read, [{ seq: 3, epoch: 1, event: 1 }, { seq: 4, epoch: 1, event: 1 }, { seq: 5, epoch: 1, event: 1 }]],
+      [{ op: 'load-snapshot', entity: 'room/x' }, { seq: 0, state: 1 }], [{ op: 'summary', entity: 'room/x' }, { ...summary, head: -1 }]
+    ] as const) {
+      expect(() => checkReplicaReply(request as never, reply), JSON.stringify(reply)).to.throw(/reply to/).with.property('name', 'InvalidReplicaReplyError')
+    }
+    // an owner whose other replica answers nonsense cannot gather its fence quorum: it says why
+    store = await LevelStore.open(dir.path)
+    const journal = new ReplicatedJournal({
+      self: 'me',
+      storage: await LevelReplicaStorage.open(store),
+      roster: () => [{ peerId: 'me', roles: ['storage'], capacity: 1 }, { peerId: 'liar', roles: ['storage'], capacity: 1 }],
+      remote: async (_node, _p, request) => checkReplicaReply(request, { ok: true, summary: { head: 'lots' } })
+    })
+    const err = await journal.open('room/x').then(() => null, (e: unknown) => e)
+    expect(err).to.have.property('name', 'InvalidReplicaReplyError')
   })
 
   it('should have every acknowledged append on disk after SIGKILL', async function () {
