@@ -82,12 +82,15 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
     // an entity's journal lives on the replicas of its partition: this node's own are reached
     // directly, the others' shard holders through the mesh
     let systemRef: ActorSystem | undefined
+    /** The p2p host once it exists (the journal is built before it). */
+    let p2pRef: { members (): ReadonlyArray<{ peerId: string, status: string }> } | undefined
     const journal = meshJournal({
       self: identity.peerId,
       storage: replicas,
       // a node alone (no cluster key) keeps its journals itself, whatever its roles: roles divide
       // the work of a cluster, and there is no one else
       roster: clusterKey === undefined ? () => [{ peerId: identity.peerId, roles: ['storage'], capacity }] : () => roster.candidates(),
+      live: () => new Set((p2pRef?.members() ?? []).filter((m) => m.status !== 'down').map((m) => m.peerId)),
       replicationFactor: config.replicationFactor,
       ...(config.writeQuorum !== undefined && { writeQuorum: config.writeQuorum }),
       stats: metrics.replication,
@@ -166,6 +169,7 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
     }).catch((err: unknown) => {
       throw new Error(`cannot listen for p2p on ${config.p2pListen}: ${describe(err)}`, { cause: err })
     }), (host) => host.stop())
+    p2pRef = p2p
     if (p2p === undefined) log.info('no cluster key (--cluster-key-file): this node runs alone, with no p2p listener')
     else reach.p2p = p2p.multiaddrs()
     const cluster = await parts.start('mesh', () => Cluster.start({
@@ -268,6 +272,10 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
       void (async () => {
         while (state === 'starting') {
           if (await cluster.awaitPeers(WAIT_FOR_CLUSTER_LOG_MS)) {
+            // and the members it hears: records arrive one by one, and a view of this node and
+            // one member would take entities that are others'
+            const unheard = await cluster.awaitFullView(config.failureTimeout)
+            if (unheard.length > 0) log.warn({ unheard }, `${unheard.length} members the cluster knows were not heard within failure-timeout (${config.failureTimeout} ms); ready without them (${unheard.join(', ')})`)
             ready()
             return
           }

@@ -3,13 +3,16 @@ import { ActorTransport } from './actor-transport.ts'
 import { ClusterAdmin } from './cluster-admin.ts'
 import { LoneRemoting } from './lone-remoting.ts'
 import type { MemberView } from './membership.ts'
-import { INSPECTOR_PATH, nodeInspector } from './node-inspector.ts'
-import type { JournalHeads } from './node-inspector.ts'
+import { INSPECTOR_PATH, checkMemberList, nodeInspector } from './node-inspector.ts'
+import type { InspectorMsg, JournalHeads } from './node-inspector.ts'
 import type { P2pHost } from './p2p-host.ts'
 import { Placement } from './placement.ts'
 import type { Candidate } from './placement.ts'
 import { ROLE_MANAGER_PATH, roleManager } from './role-manager.ts'
 import type { NodeRoles } from './role-manager.ts'
+
+/** How long a joining node waits for a member to say which members it hears. */
+const MEMBERS_ASK_MS = 2_000
 
 export interface ClusterOptions {
   readonly system: ActorSystem
@@ -48,6 +51,8 @@ export class Cluster {
    * that a member shown down is never still given entities. */
   #members: MemberView[] = []
   readonly #peerWaiters = new Set<(heard: boolean) => void>()
+  /** Called after every refresh (awaitFullView's waits). */
+  readonly #refreshWaiters = new Set<() => void>()
   #timer: ReturnType<typeof setInterval> | undefined
   #unheard: (() => void) | undefined
 
@@ -79,7 +84,8 @@ export class Cluster {
         p2p?.announce()
       }
     }), { name: ROLE_MANAGER_PATH.slice(1), kind: 'role-manager' })
-    system.spawn(nodeInspector(system, opts.heads), { name: INSPECTOR_PATH.slice(1), kind: 'inspector', mailbox: 256 })
+    const heard = (): string[] => (p2p?.members() ?? []).filter((m) => m.status !== 'down').map((m) => m.peerId)
+    system.spawn(nodeInspector(system, opts.heads, heard), { name: INSPECTOR_PATH.slice(1), kind: 'inspector', mailbox: 256 })
     if (p2p !== undefined) {
       self.#unheard = p2p.onHeard(() => { self.refresh() })
       self.#timer = setInterval(() => { self.refresh() }, opts.refreshMs)
@@ -112,6 +118,7 @@ export class Cluster {
     if (this.#peerWaiters.size > 0 && members.some((m) => m.peerId !== self && m.status !== 'down')) {
       for (const wake of [...this.#peerWaiters]) wake(true)
     }
+    for (const wake of [...this.#refreshWaiters]) wake()
     const candidates: Candidate[] = members
       .filter((m) => m.peerId !== self && (m.status === 'up' || m.status === 'suspect'))
       .map((m) => ({ peerId: m.peerId, roles: m.roles, capacity: m.capacity }))
@@ -147,6 +154,49 @@ export class Cluster {
     })
   }
 
+  /**
+   * Once a member was heard (awaitPeers): asks the members heard which members they hear, and
+   * waits, at most `ms`, to hear each of those too. Member records arrive one by one, so a node
+   * that took entities on hearing its first member would place them on a view of itself and that
+   * member, activating entities that are others' (and fencing their owners). Resolves with the
+   * members still not heard when `ms` ran out (none: the view is the cluster's).
+   */
+  async awaitFullView (ms: number): Promise<string[]> {
+    const { system, p2p, log } = this.#opts
+    if (p2p === undefined) return []
+    const self = system.node
+    const deadline = performance.now() + ms
+    const heard = (): Set<string> => new Set(p2p.members().filter((m) => m.status !== 'down').map((m) => m.peerId))
+    const asked = [...heard()].filter((p) => p !== self)
+    const lists = await Promise.all(asked.map(async (node) => {
+      try {
+        return checkMemberList(await system.actorAt<InspectorMsg>({ node, path: INSPECTOR_PATH })
+          .ask<unknown>((replyTo) => ({ type: 'members', replyTo }), { timeout: Math.max(1, Math.min(ms, MEMBERS_ASK_MS)) }))
+      } catch (err) {
+        // a member of an older version, or one going away: its own record is all this node gets
+        log.debug({ peer: node, err }, `member ${node} did not say which members it hears`)
+        return []
+      }
+    }))
+    const wanted = new Set(lists.flat().filter((p) => p !== self))
+    for (;;) {
+      this.refresh()
+      const now = heard()
+      const missing = [...wanted].filter((p) => !now.has(p))
+      const left = deadline - performance.now()
+      if (missing.length === 0 || left <= 0) return missing
+      await new Promise<void>((resolve) => {
+        const wake = (): void => {
+          clearTimeout(timer)
+          this.#refreshWaiters.delete(wake)
+          resolve()
+        }
+        const timer = setTimeout(wake, left)
+        this.#refreshWaiters.add(wake)
+      })
+    }
+  }
+
   /** The other members as of the last refresh (placement's view). */
   members (): MemberView[] { return this.#members.filter((m) => m.peerId !== this.#opts.system.node) }
 
@@ -154,6 +204,7 @@ export class Cluster {
     if (this.#timer !== undefined) clearInterval(this.#timer)
     this.#unheard?.()
     for (const wake of [...this.#peerWaiters]) wake(false)
+    for (const wake of [...this.#refreshWaiters]) wake()
     await this.transport?.stop()
   }
 }

@@ -27,12 +27,17 @@ export interface EntityRow {
 export type InspectorMsg =
   | { readonly type: 'actors', readonly kind?: string, readonly replyTo: ReplyTo<ActorRow[]> }
   | { readonly type: 'entity', readonly entityType: string, readonly key: string, readonly replyTo: ReplyTo<EntityRow | null> }
+  | { readonly type: 'members', readonly replyTo: ReplyTo<string[]> }
+
+/** Most peer ids a `members` answer may hold (a cluster is far smaller). */
+export const MAX_MEMBERS_LISTED = 4_096
 
 /** Where the inspector lives on every node (the admin API of any node asks it there). */
 export const INSPECTOR_PATH = '/inspector'
 
-/** Answers what lives on this node, for cluster-wide admin listings. Read-only. */
-export function nodeInspector (system: ActorSystem, heads: JournalHeads): Behavior<InspectorMsg, undefined> {
+/** Answers what lives on this node, for cluster-wide admin listings, and which members it hears
+ * (a joining node waits to hear them too before it takes entities). Read-only. */
+export function nodeInspector (system: ActorSystem, heads: JournalHeads, members: () => readonly string[]): Behavior<InspectorMsg, undefined> {
   return {
     init: () => undefined,
     async receive (_state, msg, ctx) {
@@ -44,6 +49,9 @@ export function nodeInspector (system: ActorSystem, heads: JournalHeads): Behavi
           ctx.reply(msg.replyTo, await localEntity(system, heads, msg.entityType, msg.key))
           return undefined
         }
+        case 'members':
+          ctx.reply(msg.replyTo, members().slice(0, MAX_MEMBERS_LISTED))
+          return undefined
         default:
           throw new InvalidPeerRequestError(`unknown inspector request ${clip(JSON.stringify((msg as { type?: unknown }).type) ?? '', 64)}`)
       }
@@ -72,6 +80,14 @@ export async function localEntity (system: ActorSystem, heads: JournalHeads, typ
   const seq = await heads.head(`${type}/${key}`)
   if (active === undefined && seq === 0) return null
   return { type, key, node: system.node, active: active !== undefined, status: active?.status ?? null, mailbox: active?.mailbox ?? 0, seq, role: known.role }
+}
+
+/** A `members` answer from another node, checked before use: peer ids, or an error. */
+export function checkMemberList (value: unknown): string[] {
+  if (!Array.isArray(value) || value.length > MAX_MEMBERS_LISTED || !value.every((p) => typeof p === 'string' && p.length > 0 && p.length <= 128)) {
+    throw new InvalidPeerRequestError('a member list is an array of peer ids')
+  }
+  return value as string[]
 }
 
 /** `/entities/room/general` → `general` for an entity of kind `room`. */

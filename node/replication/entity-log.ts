@@ -27,6 +27,13 @@ export interface EntityLogOptions {
   readonly entityId: string
   /** The nodes holding the entity's partition, R of them. */
   readonly replicas: readonly string[]
+  /**
+   * Other storage nodes that may hold the entity's journal from a replica set of before the
+   * roster grew (a storage node joined, so the partition's R changed): fenced with the replicas
+   * and read from, never written to nor counted in a quorum (docs/replication.md, "Roster
+   * changes"). Each is waited for until it answers or fails.
+   */
+  readonly formerHolders?: readonly string[]
   readonly writeQuorum: number
   /** Names this activation uniquely (a fence asked again by it is answered yes). */
   readonly activation: string
@@ -77,6 +84,8 @@ export class EntityLog {
   readonly #opts: EntityLogOptions
   readonly #env: OwnerEnv
   readonly #tracks: Track[]
+  /** Former holders that answered the fence: sources of records for the replicas, nothing more. */
+  readonly #sources: Track[]
   readonly #snapshotHolder: { node: string, seq: number } | undefined
   /** The owner's log: its head, its segments (newest), and its newest records in memory. */
   #head: number
@@ -91,7 +100,7 @@ export class EntityLog {
   #failure: Error | undefined
   #closed = false
 
-  private constructor (opts: EntityLogOptions, epoch: number, fenced: ReadonlyMap<string, LogSummary>, best: { node: string, summary: LogSummary }, last: StoredRecord | undefined) {
+  private constructor (opts: EntityLogOptions, epoch: number, fenced: ReadonlyMap<string, LogSummary>, former: ReadonlyMap<string, LogSummary>, best: { node: string, summary: LogSummary }, last: StoredRecord | undefined) {
     this.#opts = opts
     this.#env = opts.env
     this.entityId = opts.entityId
@@ -112,8 +121,9 @@ export class EntityLog {
       const summary = fenced.get(node)
       return { node, summary, match: summary === undefined ? -1 : matchPoint(this.#ownLog(), summary), busy: false, broken: false, waiting: false, backoff: RETRY_MIN_MS }
     })
+    this.#sources = [...former].map(([node, summary]) => ({ node, summary, match: matchPoint(this.#ownLog(), summary), busy: false, broken: true, waiting: false, backoff: RETRY_MIN_MS }))
     let snap: { node: string, seq: number } | undefined
-    for (const [node, s] of fenced) {
+    for (const [node, s] of [...fenced, ...former]) {
       if (s.snapshotSeq > 0 && s.snapshotSeq <= b.head && (snap === undefined || s.snapshotSeq > snap.seq)) snap = { node, seq: s.snapshotSeq }
     }
     this.#snapshotHolder = snap
@@ -126,6 +136,7 @@ export class EntityLog {
    */
   static async open (opts: EntityLogOptions): Promise<EntityLog> {
     const { entityId, replicas, writeQuorum, env } = opts
+    const formers = (opts.formerHolders ?? []).filter((n) => !replicas.includes(n))
     const f = fenceQuorum(replicas.length, writeQuorum)
     let floor = 0
     let backoff = FENCE_BACKOFF_MIN_MS
@@ -133,18 +144,21 @@ export class EntityLog {
       // a clock reading as the first try: above what any earlier activation promised unless the
       // clocks disagree by more than the time between activations (then the refusal says how high)
       const epoch = Math.max(floor + 1, Math.floor(env.now()))
-      const round = await fenceRound(env, replicas, { op: 'fence', entity: entityId, epoch, activation: opts.activation }, f)
+      const fence = { op: 'fence', entity: entityId, epoch, activation: opts.activation } as const
+      // former holders are fenced too (an owner still writing to an older replica set is stopped
+      // by them) and all are waited for: one of them may hold the only copies
+      const [round, former] = await Promise.all([fenceRound(env, replicas, fence, f), fenceRound(env, formers, fence, formers.length + 1)])
       if (round.oks.size >= f) {
-        const best = [...round.oks].map(([node, summary]) => ({ node, summary })).sort((a, b) => compareLogs(a.summary, b.summary))[0] as { node: string, summary: LogSummary }
+        const best = [...round.oks, ...former.oks].map(([node, summary]) => ({ node, summary })).sort((a, b) => compareLogs(a.summary, b.summary))[0] as { node: string, summary: LogSummary }
         let last: StoredRecord | undefined
         if (best.summary.head > 0) {
           const [rec] = await env.call(best.node, { op: 'read', entity: entityId, from: best.summary.head, limit: 1 })
           if (rec?.seq !== best.summary.head) throw new ReplicasUnavailableError(entityId, 'recovery', f, round.oks.size, `${best.node} no longer holds seq ${best.summary.head}`)
           last = rec
         }
-        const log = new EntityLog(opts, epoch, round.oks, best, last)
+        const log = new EntityLog(opts, epoch, round.oks, former.oks, best, last)
         // the best replica holds the owner's log up to the sealed record
-        const source = log.#tracks.find((t) => t.node === best.node)
+        const source = log.#tracks.find((t) => t.node === best.node) ?? log.#sources.find((t) => t.node === best.node)
         if (source !== undefined && best.summary.head > 0) source.match = Math.max(source.match, best.summary.head - 1)
         await log.#recover()
         return log
@@ -156,7 +170,7 @@ export class EntityLog {
         if (broken instanceof Error) throw broken
         throw new ReplicasUnavailableError(entityId, 'taking the entity', f, round.oks.size + round.refused, round.errors[0])
       }
-      floor = Math.max(floor, round.highest)
+      floor = Math.max(floor, round.highest, former.highest ?? 0)
       await sleep(env, backoff * (0.5 + env.random()))
       backoff = Math.min(FENCE_BACKOFF_MAX_MS, backoff * 2)
     }
@@ -428,7 +442,7 @@ export class EntityLog {
   async #fetch (seq: number, limit: number, not?: string): Promise<StoredRecord[]> {
     if (seq >= this.#tailStart) return this.#tail.slice(seq - this.#tailStart, seq - this.#tailStart + limit)
     const end = Math.min(seq + limit - 1, this.#tailStart - 1)
-    const sources = this.#tracks.filter((t) => t.node !== not && t.match >= end)
+    const sources = [...this.#tracks, ...this.#sources].filter((t) => t.node !== not && t.match >= end)
       .sort((a, b) => (a.node === this.#opts.self ? -1 : b.node === this.#opts.self ? 1 : 0))
     let lastErr: unknown
     for (const s of sources) {

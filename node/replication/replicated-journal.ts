@@ -30,6 +30,9 @@ export interface ReplicatedJournalOptions {
   readonly storage: LevelReplicaStorage
   /** The storage nodes of the cluster (the roster): replicas are chosen among them. */
   readonly roster: () => readonly Candidate[]
+  /** The members heard and not down: former holders of a partition (docs/replication.md, "Roster
+   * changes") are asked only when among them. @default every storage node is asked */
+  readonly live?: () => ReadonlySet<string>
   /** config `replication-factor` (@default 3): fewer when the roster is smaller. */
   readonly replicationFactor?: number
   /** config `write-quorum` (@default a majority of the replicas). */
@@ -105,6 +108,13 @@ export class ReplicatedJournal implements Journal {
     return { replicas, writeQuorum: w }
   }
 
+  /** The other live storage nodes: any of them may have been a replica of the partition under a
+   * smaller roster, until replica moves (issue 13) say which. */
+  #formerHolders (replicas: readonly string[]): string[] {
+    const live = this.#opts.live?.()
+    return this.#opts.roster().map((c) => c.peerId).filter((n) => !replicas.includes(n) && (live === undefined || n === this.#opts.self || live.has(n)))
+  }
+
   /** How far an entity's journal got: the highest head its replicas that answer report (0: none). */
   async head (entityId: string): Promise<number> {
     const partition = this.#opts.storage.partitionOf(entityId)
@@ -152,6 +162,7 @@ export class ReplicatedJournal implements Journal {
     const log = await EntityLog.open({
       entityId,
       replicas,
+      formerHolders: this.#formerHolders(replicas),
       writeQuorum,
       activation: randomUUID(),
       self,

@@ -16,6 +16,8 @@ export interface MeshJournalOptions {
   readonly self: string
   readonly storage: LevelReplicaStorage
   readonly roster: () => readonly Candidate[]
+  /** The members heard and not down (former holders are asked only among them). */
+  readonly live?: () => ReadonlySet<string>
   readonly replicationFactor?: number
   readonly writeQuorum?: number
   readonly stats?: ReplicationStats
@@ -30,6 +32,7 @@ export function meshJournal (opts: MeshJournalOptions): ReplicatedJournal {
     self: opts.self,
     storage: opts.storage,
     roster: opts.roster,
+    ...(opts.live !== undefined && { live: opts.live }),
     ...(opts.replicationFactor !== undefined && { replicationFactor: opts.replicationFactor }),
     ...(opts.writeQuorum !== undefined && { writeQuorum: opts.writeQuorum }),
     ...(opts.stats !== undefined && { stats: opts.stats }),

@@ -1,8 +1,9 @@
 import { InvalidNameError, USERS, USER_DIRECTORY_KEY } from '../../actors/index.ts'
 import type { ActorSystem, UserSummary } from '../../actors/index.ts'
-import { USER_NAME_RULE, isUserName } from '../../protocols/index.ts'
+import { USER_NAME_RULE, describe, isUserName } from '../../protocols/index.ts'
 import { hashToken, newToken } from '../identity/index.ts'
 import type { DirectoryView } from './directory-view.ts'
+import { DirectoryUnavailableError } from './errors.ts'
 
 /** How long an authentication result is reused (revocation on this node is immediate; the TTL
  * bounds staleness once other nodes revoke). */
@@ -67,11 +68,13 @@ export class UserAccounts {
     const now = performance.now()
     if (known === null) {
       // not in this node's copy: a user added elsewhere since the last refresh, or a bad token.
-      // The directory says which if it can be asked; if not, the token is taken as unknown (the
-      // copy is at most a refresh behind). Only "unknown" is cached, so a removal is never masked.
+      // The directory says which; when it cannot be asked the caller is told to retry (a valid
+      // token must never read as revoked). Only "unknown" is cached, so a removal is never masked.
       const miss = this.#cache.get(tokenHash)
       if (miss !== undefined && miss.user === null && miss.expires > now) return undefined
-      const user = await this.#directory().ask<string | null>((replyTo) => ({ type: 'authenticate', tokenHash, replyTo }), { timeout: DIRECTORY_ASK_MS }).catch(() => null)
+      const user = await this.#directory().ask<string | null>((replyTo) => ({ type: 'authenticate', tokenHash, replyTo }), { timeout: DIRECTORY_ASK_MS }).catch((err: unknown) => {
+        throw new DirectoryUnavailableError(`this token is not in this node's copy of the user directory, and the directory cannot be asked now (${describe(err)}); retry`, { cause: err })
+      })
       if (user !== null) return user
       this.#remember(tokenHash, null, now)
       return undefined

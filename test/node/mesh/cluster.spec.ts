@@ -76,6 +76,16 @@ describe('Cluster: placement, hand-off and the admin view (real libp2p on loopba
     expect(listed?.actors.map((r) => r.key).sort()).to.deep.equal([...rooms].sort())
   })
 
+  it('should have a joining node hear every member the cluster has before its view is taken as whole (awaitFullView)', async () => {
+    const nodes = await net.of([['chat'], ['chat'], ['chat']])
+    const late = await net.node(['chat'], [(nodes[0] as TestNode).host.multiaddrs()[0] as string])
+    expect(await late.cluster.awaitPeers(20_000)).to.equal(true)
+    // records arrive one by one: the first heard is not the cluster; the members it hears are
+    expect(await late.cluster.awaitFullView(20_000)).to.deep.equal([])
+    const heard = late.host.members().filter((m) => m.status !== 'down').map((m) => m.peerId).sort()
+    expect(heard).to.include.members(nodes.map((n) => n.id))
+  })
+
   it('should refuse a message for an entity whose role no member holds, naming the role', async () => {
     const [a] = await net.of([['ai'], ['storage']]) as [TestNode, TestNode]
     const err = await a.system.entity(chatRoom, 'general').ask<PostAck>((replyTo) => ({ type: 'post', user: 'ann', text: 'hi', replyTo }))

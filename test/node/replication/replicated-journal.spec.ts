@@ -2,7 +2,7 @@ import { expect } from 'chai'
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { ClassicLevel } from 'classic-level'
-import { LevelReplicaStorage, LevelStore, MAX_CONCURRENT_OPENS, ReplicaCore, ReplicatedJournal, checkReplicaReply, checkReplicaRequest, openLocalJournal, seal } from '../../../node/index.ts'
+import { LevelReplicaStorage, LevelStore, MAX_CONCURRENT_OPENS, ReplicaCore, ReplicatedJournal, checkReplicaReply, checkReplicaRequest, openLocalJournal, replicasOf, seal } from '../../../node/index.ts'
 import type { EntityJournal } from '../../../actors/index.ts'
 import { tempDir } from '../../helpers/temp-dir.ts'
 
@@ -98,6 +98,66 @@ describe('replicated journal', () => {
     expect(failures).to.deep.equal(['StaleEpochError'])
     await current.append([{ seq: 3, event: { n: 'new' } }])
     expect(await all(current)).to.deep.equal([...events(1, 2), { seq: 3, event: { n: 'new' } }])
+  })
+
+  it('should keep the journal and fence the old replicas when storage nodes join and the partition\'s replicas change', async () => {
+    // five nodes, each with its own store; the roster grows from three to five
+    const names = ['a', 'b', 'c', 'd', 'e']
+    const dirs = await Promise.all(names.map(() => tempDir()))
+    const stores = await Promise.all(dirs.map((d) => LevelStore.open(d.path)))
+    try {
+      const storages = await Promise.all(stores.map((s) => LevelReplicaStorage.open(s)))
+      const down = new Set<string>()
+      let roster = names.slice(0, 3).map((peerId) => ({ peerId, roles: ['storage'], capacity: 1 }))
+      const journals = new Map<string, ReplicatedJournal>()
+      for (const [i, self] of names.entries()) {
+        journals.set(self, new ReplicatedJournal({
+          self,
+          storage: storages[i] as LevelReplicaStorage,
+          roster: () => roster,
+          live: () => new Set(names.filter((n) => !down.has(n))),
+          remote: async (node, partition, request) => {
+            if (down.has(node)) throw Object.assign(new Error(`${node} is down`), { kind: 'unavailable' })
+            return await (journals.get(node) as ReplicatedJournal).core(partition).handle(request)
+          }
+        }))
+      }
+      const five = names.map((peerId) => ({ peerId, roles: ['storage'], capacity: 1 }))
+      // an entity whose replicas under five nodes keep only one of the three it had
+      let entity = ''
+      let before: string[] = []
+      let after: string[] = []
+      for (let i = 0; entity === ''; i++) {
+        const p = (storages[0] as LevelReplicaStorage).partitionOf(`room/j${i}`)
+        before = replicasOf(p, roster, 3)
+        after = replicasOf(p, five, 3)
+        if (after.filter((n) => before.includes(n)).length === 1) entity = `room/j${i}`
+      }
+      const kept = after.find((n) => before.includes(n)) as string
+      const oldOwner = before.find((n) => n !== kept) as string
+      const newOwner = after.find((n) => !before.includes(n)) as string
+      const old = await (journals.get(oldOwner) as ReplicatedJournal).open(entity)
+      await old.append(events(1, 20))
+      // the roster grows; the one old replica that stays one is down: the new replicas alone
+      // hold nothing, the old ones (not replicas any more) hold the journal
+      roster = five
+      down.add(kept)
+      const current = await (journals.get(newOwner) as ReplicatedJournal).open(entity)
+      expect(current.head).to.equal(20)
+      expect(await all(current)).to.deep.equal(events(1, 20))
+      // the old owner, still writing to the old replicas, is fenced by them
+      const err = await old.append(events(21, 21)).then(() => null, (e: unknown) => e)
+      expect(err).to.have.property('name', 'StaleEpochError')
+      await current.append([{ seq: 21, event: { n: 'new' } }])
+      // the journal now lives on the new replicas that are up: without the old ones it reads whole
+      down.delete(kept)
+      for (const n of before) if (!after.includes(n)) down.add(n)
+      const again = await (journals.get(kept) as ReplicatedJournal).open(entity)
+      expect(await all(again)).to.deep.equal([...events(1, 20), { seq: 21, event: { n: 'new' } }])
+    } finally {
+      for (const s of stores) await s.close()
+      for (const d of dirs) await d.remove()
+    }
   })
 
   it('should keep snapshots with the replica and load the newest one', async () => {
