@@ -183,7 +183,13 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
       serving: () => state === 'ready',
       // subscriptions follow rooms to their new owners now, not at the next renewal
       onViewChange: () => { gateway.tell({ type: 'resubscribe' }) },
-      onMembers: (members) => { roster.update([...members, { peerId: identity.peerId, roles: roles.current, capacity }]) },
+      onMembers: (members) => {
+        // a storage node joined: open journals move to their partitions' new replicas
+        if (roster.update([...members, { peerId: identity.peerId, roles: roles.current, capacity }])) {
+          const moved = journal.rosterChanged()
+          if (moved > 0) log.info({ moved, storageNodes: roster.candidates().length }, `the storage roster has ${roster.candidates().length} nodes now: ${moved} open journals write to their partitions' new replicas`)
+        }
+      },
       refreshMs: Math.max(50, Math.floor(config.failureTimeout / 12)),
       log: log.child({ component: 'mesh' })
     }), (c) => c.stop())

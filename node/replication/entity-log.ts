@@ -80,12 +80,15 @@ interface Waiter {
 export class EntityLog {
   readonly entityId: string
   readonly epoch: number
-  readonly writeQuorum: number
+  /** W: replicas that must hold a record before it is acknowledged (changes with reconfigure). */
+  writeQuorum: number
   readonly #opts: EntityLogOptions
   readonly #env: OwnerEnv
-  readonly #tracks: Track[]
-  /** Former holders that answered the fence: sources of records for the replicas, nothing more. */
-  readonly #sources: Track[]
+  /** The replicas written to, each with its pump. */
+  #tracks: Track[]
+  /** Former holders that answered the fence, and replicas dropped by reconfigure: sources of
+   * records for the replicas, never written to. */
+  #sources: Track[]
   readonly #snapshotHolder: { node: string, seq: number } | undefined
   /** The owner's log: its head, its segments (newest), and its newest records in memory. */
   #head: number
@@ -182,6 +185,31 @@ export class EntityLog {
   /** The last seq that W replicas hold. */
   get committed (): number { return this.#committed }
   get failed (): Error | undefined { return this.#failure }
+
+  /** The replicas this activation writes to. */
+  get replicas (): string[] { return this.#tracks.map((t) => t.node) }
+
+  /**
+   * The partition's replicas changed (a storage node joined: docs/replication.md, "Roster
+   * changes"): from now on this activation writes to `replicas`, acknowledging at `writeQuorum`.
+   * A new replica's pump finds where its log parts from the owner's and feeds it the rest (an
+   * append in this epoch raises its promise, or says a newer owner took it: the log then fails
+   * as stale). Replicas no longer used stop being fed and stay sources of records.
+   */
+  reconfigure (replicas: readonly string[], writeQuorum: number): void {
+    if (this.#closed || this.#failure !== undefined) return
+    const dropped = this.#tracks.filter((t) => !replicas.includes(t.node))
+    // a dropped replica's pump stops at its next turn (a request in flight still lands)
+    for (const t of dropped) t.broken = true
+    const kept = this.#tracks.filter((t) => replicas.includes(t.node))
+    const added: Track[] = replicas.filter((n) => !kept.some((t) => t.node === n))
+      .map((node) => ({ node, summary: undefined, match: -1, busy: false, broken: false, waiting: false, backoff: RETRY_MIN_MS }))
+    this.#sources = [...this.#sources.filter((t) => !replicas.includes(t.node)), ...dropped]
+    this.#tracks = [...kept, ...added]
+    this.writeQuorum = writeQuorum
+    for (const t of added) this.#pump(t)
+    this.#advance()
+  }
 
   /** The replicas' standing, for admin and metrics: the seq each is known to match. */
   replicaMatches (): Array<{ node: string, match: number }> {

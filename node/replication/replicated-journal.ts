@@ -55,6 +55,8 @@ export class ReplicatedJournal implements Journal {
   readonly #cores = new Map<number, ReplicaCore>()
   readonly #env: Omit<OwnerEnv, 'call'>
   #opening = 0
+  /** The open activations' logs (rosterChanged moves them to their partition's new replicas). */
+  readonly #logs = new Set<{ readonly log: EntityLog, readonly partition: number }>()
   readonly #waitingToOpen: Array<() => void> = []
 
   constructor (opts: ReplicatedJournalOptions) {
@@ -106,6 +108,29 @@ export class ReplicatedJournal implements Journal {
     const replicas = replicasOf(partition, roster, r)
     const w = Math.min(this.#opts.writeQuorum ?? majority(r), r)
     return { replicas, writeQuorum: w }
+  }
+
+  /**
+   * The roster changed (a storage node joined): every open journal whose partition's replicas are
+   * not the ones it writes to any more is reconfigured to them (docs/replication.md, "Roster
+   * changes"), so that an activation opened on a smaller roster neither acknowledges at the old,
+   * smaller quorum nor leaves its records only on nodes that are no longer replicas.
+   */
+  rosterChanged (): number {
+    const placements = new Map<number, { replicas: string[], writeQuorum: number }>()
+    let moved = 0
+    for (const { log, partition } of this.#logs) {
+      let target = placements.get(partition)
+      if (target === undefined) {
+        target = this.placement(partition)
+        placements.set(partition, target)
+      }
+      const current = log.replicas
+      if (target.writeQuorum === log.writeQuorum && current.length === target.replicas.length && target.replicas.every((n) => current.includes(n))) continue
+      log.reconfigure(target.replicas, target.writeQuorum)
+      moved++
+    }
+    return moved
   }
 
   /** The other live storage nodes: any of them may have been a replica of the partition under a
@@ -177,11 +202,14 @@ export class ReplicatedJournal implements Journal {
       }
     })
     if (stats !== undefined && log.head > 0) stats.recoveries++
-    return entityJournal(log, listeners, stats)
+    const entry = { log, partition }
+    this.#logs.add(entry)
+    listeners.push(() => { this.#logs.delete(entry) })
+    return entityJournal(log, listeners, stats, () => { this.#logs.delete(entry) })
   }
 }
 
-function entityJournal (log: EntityLog, listeners: Array<(err: Error) => void>, stats: ReplicationStats | undefined): EntityJournal {
+function entityJournal (log: EntityLog, listeners: Array<(err: Error) => void>, stats: ReplicationStats | undefined, closed: () => void): EntityJournal {
   return {
     head: log.head,
     append (records: readonly JournalRecord[]) {
@@ -204,7 +232,10 @@ function entityJournal (log: EntityLog, listeners: Array<(err: Error) => void>, 
       if (failed !== undefined) listener(failed)
       else listeners.push(listener)
     },
-    close () { log.close() }
+    close () {
+      log.close()
+      closed()
+    }
   }
 }
 

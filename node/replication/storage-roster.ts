@@ -45,8 +45,9 @@ export class StorageRoster {
     return [...this.#members.values()].sort((a, b) => (a.peerId < b.peerId ? -1 : 1))
   }
 
-  /** Takes members heard: storage members not yet known join the roster (and the data dir). */
-  update (members: readonly RosterMember[]): void {
+  /** Takes members heard: storage members not yet known join the roster (and the data dir).
+   * Returns whether the roster changed. */
+  update (members: readonly RosterMember[]): boolean {
     let changed = false
     for (const m of members) {
       if (!m.roles.includes('storage')) continue
@@ -55,7 +56,7 @@ export class StorageRoster {
       this.#members.set(m.peerId, { peerId: m.peerId, roles: ['storage'], capacity: m.capacity })
       changed = true
     }
-    if (!changed) return
+    if (!changed) return false
     const bytes = new TextEncoder().encode(JSON.stringify(this.candidates().map((c) => ({ peerId: c.peerId, capacity: c.capacity }))))
     // issued now: the store lands writes in the order they were issued, and a stop that closes
     // the store waits for it (a save deferred to a later turn could miss the close)
@@ -64,5 +65,6 @@ export class StorageRoster {
       // until it is heard again (and until then use fewer replicas for some partitions)
       this.#log?.warn({ err }, `the storage roster could not be saved in the data dir: ${(err as Error).message}`)
     })
+    return true
   }
 }

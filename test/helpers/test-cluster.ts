@@ -109,6 +109,8 @@ export class TestCluster {
     const store = await LevelStore.open(join_(this.#dir?.path ?? '', `store-${this.nodes.length}`))
     // every test node holds replicas: journals live on the nodes of the cluster, as on real nodes
     this.#roster.push({ peerId: id, roles: ['storage'], capacity: 1 })
+    // as a real node does when it hears a new storage member: open journals follow the roster
+    for (const n of this.nodes) n.journal.rosterChanged()
     let systemRef: ActorSystem | undefined
     const journal = meshJournal({ self: id, storage: await LevelReplicaStorage.open(store, TEST_PARTITIONS), roster: () => this.#roster, system: () => systemRef as ActorSystem })
     const system = new ActorSystem({ node: id, journal, strictSerialization: true })

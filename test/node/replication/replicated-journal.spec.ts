@@ -160,6 +160,52 @@ describe('replicated journal', () => {
     }
   })
 
+  it('should move an open journal to its partition\'s new replicas when the roster grows, so its records outlive the node it began on', async () => {
+    const names = ['a', 'b', 'c']
+    const dirs = await Promise.all(names.map(() => tempDir()))
+    const stores = await Promise.all(dirs.map((d) => LevelStore.open(d.path)))
+    try {
+      const storages = await Promise.all(stores.map((s) => LevelReplicaStorage.open(s)))
+      const down = new Set<string>()
+      // a cluster forming: the first node alone (R = 1, W = 1), then two more storage nodes
+      let roster = [{ peerId: 'a', roles: ['storage'], capacity: 1 }]
+      const journals = new Map<string, ReplicatedJournal>()
+      for (const [i, self] of names.entries()) {
+        journals.set(self, new ReplicatedJournal({
+          self,
+          storage: storages[i] as LevelReplicaStorage,
+          roster: () => roster,
+          live: () => new Set(names.filter((n) => !down.has(n))),
+          remote: async (node, partition, request) => {
+            if (down.has(node)) throw Object.assign(new Error(`${node} is down`), { kind: 'unavailable' })
+            return await (journals.get(node) as ReplicatedJournal).core(partition).handle(request)
+          }
+        }))
+      }
+      const a = journals.get('a') as ReplicatedJournal
+      const log = await a.open('users/all')
+      await log.append(events(1, 10))
+      roster = names.map((peerId) => ({ peerId, roles: ['storage'], capacity: 1 }))
+      expect(a.rosterChanged()).to.equal(1)
+      expect(a.rosterChanged()).to.equal(0)
+      // acknowledged at the new quorum (two of three): the new replicas were fed the whole journal
+      await log.append(events(11, 11))
+      for (const n of ['b', 'c']) {
+        const p = (storages[0] as LevelReplicaStorage).partitionOf('users/all')
+        const { waitFor } = await import('../../helpers/wait-for.ts')
+        await waitFor(async () => (await (journals.get(n) as ReplicatedJournal).core(p).handle({ op: 'summary', entity: 'users/all' })).head === 11, `${n} to hold the journal`, { timeout: 10_000, interval: 5 })
+      }
+      // the node it began on is gone: the others have every record
+      down.add('a')
+      const again = await (journals.get('b') as ReplicatedJournal).open('users/all')
+      expect(again.head).to.equal(11)
+      expect(await all(again)).to.deep.equal(events(1, 11))
+    } finally {
+      for (const s of stores) await s.close()
+      for (const d of dirs) await d.remove()
+    }
+  })
+
   it('should keep snapshots with the replica and load the newest one', async () => {
     store = await LevelStore.open(dir.path)
     const journal = await openLocalJournal(store)
