@@ -42,18 +42,20 @@ export const DIRECTORY_CHANGES_PAGE = 1_000
 export interface DirectoryUser { readonly tokenHash: string, readonly createdAt: number }
 
 /**
- * The users in USER_BUCKETS buckets by a hash of the name, each bucket a small record: an event
- * copies one bucket and the bucket list, not every user, so the 100,000th user costs about what
- * the first did (the state stays an immutable value, as entity state must). Token hashes are not
+ * The users in USER_PAGES pages of PAGE_BUCKETS buckets, by a hash of the name; each bucket a
+ * small record (a few users at 100,000). An event copies one bucket, its page and the page list,
+ * a few hundred references whatever the number of users, so the 100,000th user costs what the
+ * first did (the state stays an immutable value, as entity state must). Token hashes are not
  * indexed here: every node keeps its own index (node/users/directory-view.ts); the directory's own
  * `authenticate` answers by a scan, for nodes that have not loaded theirs yet.
  */
 export interface UserDirectoryState {
-  readonly buckets: ReadonlyArray<Readonly<Record<string, DirectoryUser>>>
+  readonly pages: ReadonlyArray<ReadonlyArray<Readonly<Record<string, DirectoryUser>>>>
   readonly count: number
 }
 
-export const USER_BUCKETS = 1024
+export const USER_PAGES = 128
+export const PAGE_BUCKETS = 128
 
 /** The users and their token hashes: `users/all`, a single entity. */
 export const USERS = entityTypeKey<UserDirectoryMsg>('users')

@@ -1,18 +1,20 @@
 import { assertNever } from '../../protocols/index.ts'
 import type { EntityType } from '../kernel/index.ts'
 import { UnknownUserError, UserExistsError } from './errors.ts'
-import { DIRECTORY_CHANGES_PAGE, USERS, USER_BUCKETS, checkUserDirectoryMsg } from './user-directory-protocol.ts'
+import { DIRECTORY_CHANGES_PAGE, PAGE_BUCKETS, USERS, USER_PAGES, checkUserDirectoryMsg } from './user-directory-protocol.ts'
 import type { DirectoryChange, DirectoryUser, UserDirectoryEvent, UserDirectoryMsg, UserDirectoryState, UserSummary } from './user-directory-protocol.ts'
 
-/** Snapshots of the directory are its whole user list: taken rarely, so that adding users stays
- * cheap (recovery replays at most this many events after the last one). */
+/** Snapshots of the directory are its whole user list: the next one comes after as many events
+ * as the last one held users (at least this many), so that a snapshot's cost spread over the adds
+ * between two stays the same however many users there are (10,000, 20,000, 40,000, …; recovery
+ * replays at most about as many events as the snapshot holds users). */
 const DIRECTORY_SNAPSHOT_EVERY = 10_000
 
 /** The users and their token hashes: `users/all`, a single entity. */
 export const userDirectory: EntityType<UserDirectoryMsg, UserDirectoryState, UserDirectoryEvent> = {
   type: USERS.type,
   role: 'chat',
-  snapshotEvery: DIRECTORY_SNAPSHOT_EVERY,
+  snapshotEvery: (state) => Math.max(DIRECTORY_SNAPSHOT_EVERY, current(state).count),
   initialState: () => emptyState(),
   check: checkUserDirectoryMsg,
   applyEvent (state, event) {
@@ -56,7 +58,7 @@ export const userDirectory: EntityType<UserDirectoryMsg, UserDirectoryState, Use
         return
       }
       case 'list':
-        ctx.reply(msg.replyTo, state.buckets.flatMap((b) => Object.entries(b).map(([name, u]) => summary(name, u.createdAt))).sort((a, b) => a.name.localeCompare(b.name)))
+        ctx.reply(msg.replyTo, state.pages.flatMap((page) => page.flatMap((b) => Object.entries(b).map(([name, u]) => summary(name, u.createdAt)))).sort((a, b) => a.name.localeCompare(b.name)))
         return
       case 'get': {
         const user = userOf(state, msg.name)
@@ -65,11 +67,13 @@ export const userDirectory: EntityType<UserDirectoryMsg, UserDirectoryState, Use
       }
       case 'authenticate': {
         // a scan: nodes authenticate from their own index, and ask here only before it is loaded
-        for (const bucket of state.buckets) {
-          for (const [name, u] of Object.entries(bucket)) {
-            if (u.tokenHash === msg.tokenHash) {
-              ctx.reply(msg.replyTo, name)
-              return
+        for (const page of state.pages) {
+          for (const bucket of page) {
+            for (const [name, u] of Object.entries(bucket)) {
+              if (u.tokenHash === msg.tokenHash) {
+                ctx.reply(msg.replyTo, name)
+                return
+              }
             }
           }
         }
@@ -93,17 +97,20 @@ export const userDirectory: EntityType<UserDirectoryMsg, UserDirectoryState, Use
 }
 
 function emptyState (): UserDirectoryState {
-  return { buckets: Array.from({ length: USER_BUCKETS }, () => ({})), count: 0 }
+  const page = Array.from({ length: PAGE_BUCKETS }, () => ({}))
+  return { pages: Array.from({ length: USER_PAGES }, () => page), count: 0 }
 }
 
-/** The state in the current shape: a directory written before buckets kept `{ users, byToken }`
- * (its snapshots still may); such a state is rebuilt once, on its first use. */
-function current (state: UserDirectoryState | { users?: Record<string, DirectoryUser> }): UserDirectoryState {
-  if (Array.isArray((state as UserDirectoryState).buckets)) return state as UserDirectoryState
+type OlderState = { users?: Record<string, DirectoryUser>, buckets?: ReadonlyArray<Record<string, DirectoryUser>> }
+
+/** The state in the current shape. Directories written before kept `{ users, byToken }`, then
+ * `{ buckets, count }` (their snapshots still may): such a state is rebuilt once, on its first use. */
+function current (state: UserDirectoryState | OlderState): UserDirectoryState {
+  if (Array.isArray((state as UserDirectoryState).pages)) return state as UserDirectoryState
+  const old = state as OlderState
+  const users: Array<[string, DirectoryUser]> = Array.isArray(old.buckets) ? old.buckets.flatMap((b) => Object.entries(b)) : Object.entries(old.users ?? {})
   let s = emptyState()
-  for (const [name, u] of Object.entries((state as { users?: Record<string, DirectoryUser> }).users ?? {})) {
-    s = withBucket(s, name, { ...bucketOf(s, name), [name]: u }, 1)
-  }
+  for (const [name, u] of users) s = withBucket(s, name, { ...bucketOf(s, name), [name]: u }, 1)
   return s
 }
 
@@ -111,11 +118,12 @@ function current (state: UserDirectoryState | { users?: Record<string, Directory
 function bucketIndex (name: string): number {
   let h = 0x811c9dc5
   for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193)
-  return (h >>> 0) % USER_BUCKETS
+  return (h >>> 0) % (USER_PAGES * PAGE_BUCKETS)
 }
 
 function bucketOf (state: UserDirectoryState, name: string): Readonly<Record<string, DirectoryUser>> {
-  return state.buckets[bucketIndex(name)] ?? {}
+  const i = bucketIndex(name)
+  return state.pages[Math.floor(i / PAGE_BUCKETS)]?.[i % PAGE_BUCKETS] ?? {}
 }
 
 function userOf (state: UserDirectoryState, name: string): DirectoryUser | undefined {
@@ -124,9 +132,13 @@ function userOf (state: UserDirectoryState, name: string): DirectoryUser | undef
 }
 
 function withBucket (state: UserDirectoryState, name: string, bucket: Readonly<Record<string, DirectoryUser>>, delta: number): UserDirectoryState {
-  const buckets = state.buckets.slice()
-  buckets[bucketIndex(name)] = bucket
-  return { buckets, count: state.count + delta }
+  const i = bucketIndex(name)
+  const p = Math.floor(i / PAGE_BUCKETS)
+  const page = (state.pages[p] ?? []).slice()
+  page[i % PAGE_BUCKETS] = bucket
+  const pages = state.pages.slice()
+  pages[p] = page
+  return { pages, count: state.count + delta }
 }
 
 function summary (name: string, createdAt: number): UserSummary {

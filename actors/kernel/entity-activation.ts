@@ -74,6 +74,9 @@ interface Live<M, S, E, V> {
   seq: number
   durableSeq: number
   snapshotSeq: number
+  /** Events after snapshotSeq before the next snapshot (snapshotEvery, or its function of the
+   * state at the last snapshot). */
+  snapshotAfter: number
   alive: boolean
   ctx: EntityContext<M, S, E, V>
 }
@@ -95,7 +98,7 @@ export function entityBehavior<M, S, E, V> (def: EntityType<M, S, E, V>, activat
         journal.close()
         throw err
       }
-      const live = { ...recovered, journal, durableSeq: recovered.seq, alive: true } as Live<M, S, E, V>
+      const live = { ...recovered, journal, durableSeq: recovered.seq, snapshotAfter: snapshotInterval(def, recovered.state), alive: true } as Live<M, S, E, V>
       // another activation took the entity, or its replicas stopped answering: this one must not
       // serve on (its state may be ahead of what is durable); the restart takes the journal again
       journal.onFailed((err) => { if (live.alive) actorCtx.crash(err) })
@@ -150,10 +153,18 @@ Promise<{ state: S, seq: number, snapshotSeq: number }> {
   return { state, seq, snapshotSeq }
 }
 
+/** Events until the next snapshot, from the state now (at a snapshot, or recovered): snapshotEvery,
+ * or what its function says (the default when it says anything but a positive integer). */
+function snapshotInterval<M, S, E, V> (def: EntityType<M, S, E, V>, state: S): number {
+  const every = def.snapshotEvery ?? DEFAULT_SNAPSHOT_EVERY
+  if (typeof every === 'number') return every
+  const n = every(state)
+  return Number.isInteger(n) && n >= 1 ? n : DEFAULT_SNAPSHOT_EVERY
+}
+
 function entityContext<M, S, E, V> (def: EntityType<M, S, E, V>, activation: EntityActivation<M>, self: EntityRef<M>,
   deps: ActivationDeps, live: Live<M, S, E, V>, actorCtx: ActorContext<M>): EntityContext<M, S, E, V> {
   const { id, key } = activation
-  const snapshotEvery = def.snapshotEvery ?? DEFAULT_SNAPSHOT_EVERY
   const log = deps.log
   return {
     type: def.type,
@@ -192,8 +203,9 @@ function entityContext<M, S, E, V> (def: EntityType<M, S, E, V>, activation: Ent
         // the state in memory is ahead of the disk: crash, and recover from the disk
         if (live.alive) actorCtx.crash(new JournalWriteError(id, err))
       })
-      if (seq - live.snapshotSeq >= snapshotEvery) {
+      if (seq - live.snapshotSeq >= live.snapshotAfter) {
         live.snapshotSeq = seq
+        live.snapshotAfter = snapshotInterval(def, state)
         const snapshot = { seq, state }
         // only after the events it covers are durable (see EntityJournal.saveSnapshot)
         const saved = write.then(() => live.journal.saveSnapshot(snapshot)).catch((err: unknown) => {

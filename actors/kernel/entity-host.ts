@@ -291,7 +291,7 @@ export class EntityHost {
   }
 }
 
-function validateType (def: EntityType<unknown, unknown, unknown, unknown>): void {
+function validateType<M, S, E, V> (def: EntityType<M, S, E, V>): void {
   if (typeof def.type !== 'string' || !ENTITY_TYPE_PATTERN.test(def.type)) {
     throw new EntityConfigError(`entity type name ${JSON.stringify(def.type)} must match ${ENTITY_TYPE_PATTERN}`)
   }
@@ -302,7 +302,10 @@ function validateType (def: EntityType<unknown, unknown, unknown, unknown>): voi
     if (typeof def[fn] !== 'function') throw new EntityConfigError(`entity type ${def.type}: ${fn} must be a function`)
   }
   if (def.check !== undefined && typeof def.check !== 'function') throw new EntityConfigError(`entity type ${def.type}: check must be a function`)
-  for (const field of ['snapshotEvery', 'idleTimeout', 'mailbox'] as const) {
+  if (def.snapshotEvery !== undefined && typeof def.snapshotEvery !== 'function' && (!Number.isInteger(def.snapshotEvery) || def.snapshotEvery < 1)) {
+    throw new EntityConfigError(`entity type ${def.type}: snapshotEvery must be a positive integer or a function of the state, got ${String(def.snapshotEvery)}`)
+  }
+  for (const field of ['idleTimeout', 'mailbox'] as const) {
     const value = def[field]
     if (value !== undefined && (!Number.isInteger(value) || value < 1)) {
       throw new EntityConfigError(`entity type ${def.type}: ${field} must be a positive integer, got ${value}`)

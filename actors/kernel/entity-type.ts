@@ -57,8 +57,10 @@ export interface EntityType<M, S, E, V = undefined> extends EntityTypeKey<M> {
    * message of the entity, after those already in its mailbox.
    */
   interrupt? (ctx: EntityContext<M, S, E, V>): void | Promise<void>
-  /** Snapshot after this many events. @default 100 */
-  readonly snapshotEvery?: number
+  /** Snapshot after this many events; a function of the state for a state whose snapshot grows
+   * (snapshot after as many events as the state has items, and a snapshot's cost per event stays
+   * the same). @default 100 */
+  readonly snapshotEvery?: number | ((state: S) => number)
   /** Passivate after this many ms without a message. @default 120000 */
   readonly idleTimeout?: number
   /** @default the system's mailbox capacity */

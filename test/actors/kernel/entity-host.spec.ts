@@ -70,7 +70,7 @@ type ListMsg =
 type ListEvent = { type: 'added', item: string }
 interface ListState { readonly items: readonly string[] }
 
-function listType (snapshotEvery: number): EntityType<ListMsg, ListState, ListEvent> {
+function listType (snapshotEvery: number | ((state: ListState) => number)): EntityType<ListMsg, ListState, ListEvent> {
   return {
     type: 'list',
     role: 'chat',
@@ -274,6 +274,20 @@ describe('entities', () => {
         const recovered = await system.entity(LIST, 'l').ask<ListState>((replyTo) => ({ type: 'get', replyTo }))
         expect(recovered).to.deep.equal(live)
       }), { numRuns: 15, seed: 20261122 })
+  })
+
+  it('should snapshot by a function of the state when snapshotEvery is one (after as many events as the list has items)', async () => {
+    await open([listType((state) => Math.max(2, state.items.length))])
+    const list = system.entity(LIST, 'growing')
+    // one item at a time: the interval is asked at each snapshot, of the state then: snapshots at
+    // 2, 4 (2 more), 8 (4 more), 16 (8 more); the next would be at 32
+    for (let i = 0; i < 20; i++) await list.ask<number>((replyTo) => ({ type: 'add', items: [`i${i}`], replyTo }))
+    const { waitFor } = await import('../../helpers/wait-for.ts')
+    await waitFor(async () => (await journal.storage.loadSnapshot('list/growing'))?.seq === 16, 'the snapshot at 16', { timeout: 10_000, interval: 5 })
+    await close()
+    await open([listType((state) => Math.max(2, state.items.length))])
+    const recovered = await system.entity(LIST, 'growing').ask<ListState>((replyTo) => ({ type: 'get', replyTo }))
+    expect(recovered.items).to.deep.equal(Array.from({ length: 20 }, (_, i) => `i${i}`))
   })
 
   it('should keep the order of pipelined writes and read them back as history', async () => {

@@ -1,5 +1,5 @@
 import { expect } from 'chai'
-import { ActorSystem, USER_BUCKETS, userDirectory } from '../../../actors/index.ts'
+import { ActorSystem, PAGE_BUCKETS, USER_PAGES, userDirectory } from '../../../actors/index.ts'
 import type { UserDirectoryState } from '../../../actors/index.ts'
 import { DirectoryUnavailableError, DirectoryView, LevelStore, UserAccounts, hashToken, openLocalJournal } from '../../../node/index.ts'
 import { kindOf } from '../../../protocols/index.ts'
@@ -75,25 +75,42 @@ describe('DirectoryView', () => {
     expect(kindOf(unknown)).to.equal('unavailable')
   })
 
-  it('should take a directory state of the shape before buckets (an old snapshot) and go on from it', () => {
-    const old = { users: { ann: { tokenHash: 'a'.repeat(64), createdAt: 1 } }, byToken: { ['a'.repeat(64)]: 'ann' } } as unknown as UserDirectoryState
-    const next = userDirectory.applyEvent(old, { type: 'user-added', name: 'bob', tokenHash: 'b'.repeat(64), ts: 2 }, 2)
-    expect(next.count).to.equal(2)
-    expect(next.buckets).to.have.length(USER_BUCKETS)
-    expect(next.buckets.flatMap((b) => Object.keys(b)).sort()).to.deep.equal(['ann', 'bob'])
+  it('should take a directory state of an older shape (an old snapshot) and go on from it', () => {
+    const users = { ann: { tokenHash: 'a'.repeat(64), createdAt: 1 } }
+    const before = { users, byToken: { ['a'.repeat(64)]: 'ann' } } as unknown as UserDirectoryState
+    const flat = { buckets: [{}, users, {}], count: 1 } as unknown as UserDirectoryState
+    for (const old of [before, flat]) {
+      const next = userDirectory.applyEvent(old, { type: 'user-added', name: 'bob', tokenHash: 'b'.repeat(64), ts: 2 }, 2)
+      expect(next.count).to.equal(2)
+      expect(next.pages).to.have.length(USER_PAGES)
+      expect(next.pages.flatMap((p) => p.flatMap((b) => Object.keys(b))).sort()).to.deep.equal(['ann', 'bob'])
+    }
   })
 
-  it('should copy one bucket per added user, not every user (the 10,000th add as cheap as the first)', () => {
+  it('should copy one bucket and one page per added user, not every user (the 100,000th add as cheap as the first)', () => {
     let state = userDirectory.initialState('all')
-    for (let i = 0; i < 10_000; i++) {
+    for (let i = 0; i < 100_000; i++) {
       const before = state
       state = userDirectory.applyEvent(state, { type: 'user-added', name: `user${i}`, tokenHash: 'c'.repeat(64), ts: i }, i + 1)
-      // every bucket but one is shared with the state before: nothing else was copied
-      const changed = state.buckets.filter((b, j) => b !== before.buckets[j]).length
-      if (changed !== 1) throw new Error(`add ${i} copied ${changed} buckets`)
+      // every page but one, and every bucket of it but one, is shared with the state before
+      const pages = state.pages.map((p, j) => p === before.pages[j] ? -1 : j).filter((j) => j >= 0)
+      if (pages.length !== 1) throw new Error(`add ${i} copied ${pages.length} pages`)
+      const j = pages[0] as number
+      const buckets = (state.pages[j] ?? []).filter((b, k) => b !== before.pages[j]?.[k]).length
+      if (buckets !== 1) throw new Error(`add ${i} copied ${buckets} buckets`)
     }
-    expect(state.count).to.equal(10_000)
-    expect(Math.max(...state.buckets.map((b) => Object.keys(b).length))).to.be.lessThan(80)
+    expect(state.count).to.equal(100_000)
+    expect(state.pages.every((p) => p.length === PAGE_BUCKETS)).to.equal(true)
+    // spread: no bucket holds more than a few dozen of the 100,000 users
+    expect(Math.max(...state.pages.flatMap((p) => p.map((b) => Object.keys(b).length)))).to.be.lessThan(30)
+  })
+
+  it('should snapshot the directory after as many events as it has users (a snapshot\'s cost per add stays the same)', () => {
+    const every = userDirectory.snapshotEvery as (state: UserDirectoryState) => number
+    expect(every(userDirectory.initialState('all'))).to.equal(10_000)
+    let state = userDirectory.initialState('all')
+    for (let i = 0; i < 30_000; i++) state = userDirectory.applyEvent(state, { type: 'user-added', name: `u${i}`, tokenHash: 'c'.repeat(64), ts: i }, i + 1)
+    expect(every(state)).to.equal(30_000)
   })
 })
 
