@@ -18,6 +18,11 @@ export const SUMMARY_SEGMENTS = 32
 export const FENCE_ATTEMPTS = 6
 /** Backoff between fence rounds (jittered, doubling). */
 export const FENCE_BACKOFF_MIN_MS = 20
+/** While the roster changes, every node's answer to a fence is read (a record may be on any of
+ * them): a node that did not answer (a lost message, a slow reply) is asked again, up to this many
+ * times in all, as long as it is not known to be down (membership marks a silent node down within
+ * failure-timeout, which ends the retries). */
+export const FENCE_CALL_TRIES = 8
 export const FENCE_BACKOFF_MAX_MS = 500
 
 /** Backoff between tries to reach a replica that did not answer (jittered, doubling). */

@@ -1,5 +1,5 @@
 import {
-  APPEND_BATCH_RECORDS, DEFAULT_APPEND_TIMEOUT_MS, FENCE_ATTEMPTS, FENCE_BACKOFF_MAX_MS, FENCE_BACKOFF_MIN_MS,
+  APPEND_BATCH_RECORDS, DEFAULT_APPEND_TIMEOUT_MS, FENCE_ATTEMPTS, FENCE_BACKOFF_MAX_MS, FENCE_BACKOFF_MIN_MS, FENCE_CALL_TRIES,
   OWNER_TAIL_RECORDS, READ_PAGE_RECORDS, RETRY_MAX_MS, RETRY_MIN_MS
 } from './constants.ts'
 import { EntityLogClosedError, FenceContendedError, ReplicasUnavailableError, StaleEpochError } from './errors.ts'
@@ -21,6 +21,8 @@ export interface OwnerEnv {
   random (): number
   /** ms; only its differences and its rough agreement between nodes matter (see #firstEpoch). */
   now (): number
+  /** Whether a node is worth asking again (not known to be down). @default every node is */
+  live? (node: string): boolean
 }
 
 export interface EntityLogOptions {
@@ -149,8 +151,11 @@ export class EntityLog {
       const epoch = Math.max(floor + 1, Math.floor(env.now()))
       const fence = { op: 'fence', entity: entityId, epoch, activation: opts.activation } as const
       // former holders are fenced too (an owner still writing to an older replica set is stopped
-      // by them) and all are waited for: one of them may hold the only copies
-      const [round, former] = await Promise.all([fenceRound(env, replicas, fence, f), fenceRound(env, formers, fence, formers.length + 1)])
+      // by them), and then every node is waited for, replicas included: a record acknowledged on
+      // an older set may be on a current replica that is not among the first F to answer
+      const all = formers.length > 0
+      const tries = all ? FENCE_CALL_TRIES : 1
+      const [round, former] = await Promise.all([fenceRound(env, replicas, fence, all ? replicas.length + 1 : f, tries), fenceRound(env, formers, fence, formers.length + 1, tries)])
       if (round.oks.size >= f) {
         const best = [...round.oks, ...former.oks].map(([node, summary]) => ({ node, summary })).sort((a, b) => compareLogs(a.summary, b.summary))[0] as { node: string, summary: LogSummary }
         let last: StoredRecord | undefined
@@ -396,10 +401,12 @@ export class EntityLog {
       }
     }, (err: unknown) => {
       t.busy = false
-      // this node's own replica failing is its disk, never the network; another's refusing (not
-      // timing out or unreachable) will refuse again: that replica is out for this activation
+      // a replica refusing or failing in itself (its disk), not timing out or unreachable, will
+      // fail again: that replica is out for this activation; so is this node's own replica when
+      // it is unavailable (its store is closed: the node is stopping). A slow one, this node's
+      // own included, is tried again
       const kind = kindOf(err)
-      if (t.node === this.#opts.self || (kind !== 'unavailable' && kind !== 'timeout')) {
+      if ((kind !== 'unavailable' && kind !== 'timeout') || (t.node === this.#opts.self && kind !== 'timeout')) {
         t.broken = true
         if (this.#tracks.filter((x) => !x.broken).length < this.writeQuorum) this.#fail(err instanceof Error ? err : new Error(String(err)))
         return
@@ -498,7 +505,7 @@ interface FenceRound {
 
 /** Sends a fence to every replica; settles once F promised (the others may still answer: their
  * summaries are not needed) or every replica answered or failed. */
-function fenceRound (env: OwnerEnv, replicas: readonly string[], request: Extract<ReplicaRequest, { op: 'fence' }>, f: number): Promise<FenceRound> {
+function fenceRound (env: OwnerEnv, replicas: readonly string[], request: Extract<ReplicaRequest, { op: 'fence' }>, f: number, tries = 1): Promise<FenceRound> {
   return new Promise((resolve) => {
     const round = { oks: new Map<string, LogSummary>(), refused: 0, highest: undefined as number | undefined, errors: [] as string[], failures: [] as unknown[] }
     let pending = replicas.length
@@ -510,8 +517,15 @@ function fenceRound (env: OwnerEnv, replicas: readonly string[], request: Extrac
         resolve({ ...round, oks: new Map(round.oks) })
       }
     }
+    // a node that did not answer (unreachable, or no answer in time) is asked again, `tries` in all
+    const ask = (node: string, left: number): Promise<FenceReply> => env.call(node, request).catch(async (err: unknown) => {
+      const kind = kindOf(err)
+      if (left <= 1 || (kind !== 'unavailable' && kind !== 'timeout') || env.live?.(node) === false) throw err
+      await sleep(env, FENCE_BACKOFF_MIN_MS * (0.5 + env.random()))
+      return await ask(node, left - 1)
+    })
     for (const node of replicas) {
-      env.call(node, request).then((reply: FenceReply) => {
+      ask(node, tries).then((reply: FenceReply) => {
         if (reply.ok) round.oks.set(node, reply.summary)
         else {
           round.refused++

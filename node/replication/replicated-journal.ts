@@ -180,9 +180,11 @@ export class ReplicatedJournal implements Journal {
     if (stats !== undefined) stats.opens++
     const listeners: Array<(err: Error) => void> = []
     const self = this.#opts.self
+    const live = this.#opts.live
     const env: OwnerEnv = {
       ...this.#env,
-      call: (node, request) => node === self ? this.core(partition).handle(request) : this.#opts.remote(node, partition, request)
+      call: (node, request) => node === self ? this.core(partition).handle(request) : this.#opts.remote(node, partition, request),
+      ...(live !== undefined && { live: (node: string) => node === self || live().has(node) })
     }
     const log = await EntityLog.open({
       entityId,

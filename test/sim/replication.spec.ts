@@ -7,12 +7,14 @@ const SEEDS = Number(process.env.PLEXI_SIM_SEEDS ?? 300)
 describe('replication simulation (deterministic, seeded)', function () {
   this.timeout(120_000)
 
-  it(`should keep every invariant over ${SEEDS} seeds of crashes, partitions, drops and racing owners`, async () => {
+  it(`should keep every invariant over ${SEEDS} seeds of crashes, partitions, drops, racing owners and replica sets that change`, async () => {
     const failures: string[] = []
     let acked = 0
+    let rosterChanges = 0
     for (let seed = 1; seed <= SEEDS && failures.length < 3; seed++) {
       const result = await runSeed(seed)
       acked += result.stats.acked
+      if (result.config.rosterChange) rosterChanges++
       if (result.violations.length > 0) {
         failures.push(`seed ${seed} ${JSON.stringify(result.config)}:\n    ${result.violations.join('\n    ')}\n  replay it: npm run sim -- --seed ${seed}`)
       }
@@ -20,6 +22,8 @@ describe('replication simulation (deterministic, seeded)', function () {
     expect(failures, failures.join('\n')).to.deep.equal([])
     // the runs did write: a simulation that acknowledged nothing would prove nothing
     expect(acked).to.be.greaterThan(SEEDS * 50)
+    // and some of them changed replica sets mid-run (docs/replication.md, "Roster changes")
+    expect(rosterChanges).to.be.greaterThan(SEEDS / 20)
   })
 
   it('should replay a seed exactly: the same run, step for step', async () => {

@@ -224,7 +224,10 @@ export class SimWorld {
       call: (to, request) => this.call(node, to, request),
       timer: (ms, fn) => this.at(ms, () => { if (n.generation === generation) fn() }),
       random: this.random,
-      now: () => this.#now
+      now: () => this.#now,
+      // what membership tells a real owner (a node down is found within failure-timeout): here,
+      // at once
+      live: (to) => this.node(to).up
     }
   }
 
