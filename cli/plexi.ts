@@ -3,6 +3,15 @@
 // on PATH (the system's older node cannot run TypeScript).
 import { main } from './main.ts'
 
+// a reader that goes away (`plexi agent ask … | head`) is the end of the output, not a crash:
+// exit quietly, as other Unix tools do
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0)
+    throw err
+  })
+}
+
 const code = await main(process.argv.slice(2))
 // what was written must reach a pipe before the exit: writes to a pipe may still be queued (a
 // `--json` listing over 64 KiB was cut at 64 KiB), and a write's callback runs once it and every

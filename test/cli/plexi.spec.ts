@@ -40,6 +40,19 @@ describe('plexi (commands that need no node)', function () {
     expect(bad.stderr).to.match(/--chat-burst: expected an integer from 1 to 100000, got "many"/)
   })
 
+  it('should end quietly, with no stack trace, when the reader of its output goes away (plexi … | head)', async () => {
+    const { spawn } = await import('node:child_process')
+    const { CLI } = await import('../helpers/node-process.ts')
+    const child = spawn(process.execPath, [CLI, 'config', 'show', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    // the reader is gone before the command writes a byte: its first write meets EPIPE
+    child.stdout.destroy()
+    let stderr = ''
+    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString() })
+    const code = await new Promise<number | null>((resolve) => { child.on('close', resolve) })
+    expect(stderr, stderr).to.not.match(/EPIPE|Error/)
+    expect(code).to.equal(0)
+  })
+
   it('should show help on every command, and exit 2 on an unknown one', async () => {
     for (const args of [['--help'], ['node', 'start', '--help'], ['admin', 'users', 'add', '--help'], ['model', 'gen-tiny', '--help'], ['chat', 'send', '--help']]) {
       const result = await runCli(args)
