@@ -8,6 +8,7 @@ import { partitionOf } from './partitioning.ts'
 import { DEFAULT_PARTITIONS } from './constants.ts'
 import { PartitionsMismatchError } from './errors.ts'
 import { withRecords } from './log-summary.ts'
+import { MerkleTree } from './merkle-tree.ts'
 
 /**
  * Replicas on the node's LevelDB. Every key starts with its partition, so one partition's records
@@ -30,10 +31,18 @@ export interface PartitionStats {
   epoch: number
 }
 
+/** Leaves of each partition's Merkle tree here: 256 buckets of entities (8 KiB of leaves per
+ * partition this replica holds records of). */
+export const REPLICA_MERKLE_DEPTH = 8
+
 export class LevelReplicaStorage implements ReplicaStorage {
   readonly store: LevelStore
   readonly partitions: number
   readonly #codec: PlainCodec
+  /** The Merkle tree of every partition this replica holds records of, following every write. */
+  readonly #trees = new Map<number, MerkleTree>()
+  /** How long building the trees from the store took at open (ms), and over how many records. */
+  readonly treeBuild = { ms: 0, records: 0 }
 
   private constructor (store: LevelStore, partitions: number) {
     this.store = store
@@ -53,7 +62,33 @@ export class LevelReplicaStorage implements ReplicaStorage {
     if (was === undefined) await store.write([{ type: 'put', key: PARTITIONS_KEY, value: new TextEncoder().encode(String(p)) }])
     const storage = new LevelReplicaStorage(store, p)
     if (store.format === 'plexi-store/1') await storage.#upgradeFromFormat1()
+    await storage.#buildTrees()
     return storage
+  }
+
+  /** The Merkle tree of a partition on this replica (an empty one when it holds none of it). Kept
+   * current by every write that lands; never rebuilt after the open. */
+  tree (partition: number): MerkleTree {
+    let tree = this.#trees.get(partition)
+    if (tree === undefined) {
+      tree = new MerkleTree(REPLICA_MERKLE_DEPTH)
+      this.#trees.set(partition, tree)
+    }
+    return tree
+  }
+
+  /** Built once, at open, from the seal digests stored with the records (no record is decoded):
+   * cheaper than keeping the trees on disk, which would cost a write per append (measured in
+   * docs/performance.md). */
+  async #buildTrees (): Promise<void> {
+    const started = performance.now()
+    let records = 0
+    for await (const [key, digest] of this.store.digests({ gte: 'r\x00', lte: 'r\x00\xff' })) {
+      this.tree(Number.parseInt(key.slice(2, 6), 16)).add(entityOfRecordKey(key), digest)
+      records++
+    }
+    this.treeBuild.ms = performance.now() - started
+    this.treeBuild.records = records
   }
 
   partitionOf (entity: string): number { return partitionOf(entity, this.partitions) }
@@ -81,6 +116,22 @@ export class LevelReplicaStorage implements ReplicaStorage {
   }
 
   write (entity: string, previousHead: number, change: ReplicaChange): Promise<void> {
+    // a truncation first reads the digests of the records it removes, for the tree (writes of one
+    // entity come one at a time, so they are still the ones on disk)
+    if (change.removeFrom !== undefined) return this.#writeTruncating(entity, previousHead, change, change.removeFrom)
+    return this.#write(entity, previousHead, change, NO_DIGESTS)
+  }
+
+  async #writeTruncating (entity: string, previousHead: number, change: ReplicaChange, removeFrom: number): Promise<void> {
+    const p = this.partitionOf(entity)
+    const removed: Uint8Array[] = []
+    for await (const [, digest] of this.store.digests({ gte: recordKey(p, entity, removeFrom), lte: recordEnd(p, entity) })) removed.push(digest)
+    await this.#write(entity, previousHead, change, removed)
+  }
+
+  /** The change as one atomic batch; the partition's tree takes the records removed and put once
+   * the batch landed (a failed write changes neither the disk nor the tree). */
+  #write (entity: string, previousHead: number, change: ReplicaChange, removed: readonly Uint8Array[]): Promise<void> {
     const p = this.partitionOf(entity)
     const ops: StoreOp[] = []
     if (change.removeFrom !== undefined) {
@@ -90,13 +141,22 @@ export class LevelReplicaStorage implements ReplicaStorage {
     if (change.snapshot !== undefined) ops.push({ type: 'put', key: snapshotKey(p, entity), value: this.#codec.encode({ seq: change.snapshot.seq, state: change.snapshot.state }) })
     const s = change.state.summary
     // an append within the last segment's epoch changes only the head, which the records say
-    if (change.stateChanged === false && change.snapshot === undefined && change.removeFrom === undefined) return this.store.write(ops)
-    ops.push({
-      type: 'put',
-      key: stateKey(p, entity),
-      value: this.#codec.encode({ promised: s.promised, promisedBy: change.state.promisedBy, head: s.head, headEpoch: s.headEpoch, segments: s.segments, snapshotSeq: s.snapshotSeq })
+    if (change.stateChanged !== false || change.snapshot !== undefined || change.removeFrom !== undefined) {
+      ops.push({
+        type: 'put',
+        key: stateKey(p, entity),
+        value: this.#codec.encode({ promised: s.promised, promisedBy: change.state.promisedBy, head: s.head, headEpoch: s.headEpoch, segments: s.segments, snapshotSeq: s.snapshotSeq })
+      })
+    }
+    // the digests of the records put, as the store seals them (views into the sealed values,
+    // which live until the batch landed)
+    const added: Uint8Array[] = []
+    return this.store.write(ops, (key, digest) => { if (key.charCodeAt(0) === RECORD_KEY_CHAR) added.push(digest) }, () => {
+      if (removed.length === 0 && added.length === 0) return
+      const tree = this.tree(p)
+      for (const d of removed) tree.remove(entity, d)
+      for (const d of added) tree.add(entity, d)
     })
-    return this.store.write(ops)
   }
 
   async read (entity: string, from: number, limit: number): Promise<StoredRecord[]> {
@@ -175,6 +235,9 @@ export class LevelReplicaStorage implements ReplicaStorage {
 }
 
 const PARTITIONS_KEY = 'm\x00partitions'
+/** Record keys start with `r`. */
+const RECORD_KEY_CHAR = 0x72
+const NO_DIGESTS: readonly Uint8Array[] = []
 
 function hex4 (n: number): string { return n.toString(16).padStart(4, '0') }
 function recordKey (p: number, entity: string, seq: number): string { return `r\x00${hex4(p)}\x00${entity}\x00${seq.toString(16).padStart(16, '0')}` }
@@ -182,3 +245,5 @@ function recordEnd (p: number, entity: string): string { return `r\x00${hex4(p)}
 function stateKey (p: number, entity: string): string { return `e\x00${hex4(p)}\x00${entity}` }
 function snapshotKey (p: number, entity: string): string { return `p\x00${hex4(p)}\x00${entity}` }
 function seqOf (key: string): number { return Number.parseInt(key.slice(key.length - 16), 16) }
+/** `r\0<p>\0<entity>\0<seq>` → the entity. */
+function entityOfRecordKey (key: string): string { return key.slice(7, key.length - 17) }

@@ -8,6 +8,8 @@ export type WriteOp = PutOp | DelOp
 
 interface Waiting {
   readonly ops: readonly WriteOp[]
+  /** Runs when the batch landed, just before the write resolves (no extra turn). */
+  readonly landed: (() => void) | undefined
   resolve (): void
   reject (err: unknown): void
 }
@@ -38,10 +40,10 @@ export class GroupCommitWriter {
     this.#sync = sync
   }
 
-  write (ops: readonly WriteOp[]): Promise<void> {
+  write (ops: readonly WriteOp[], landed?: () => void): Promise<void> {
     if (this.#closed) return Promise.reject(new StoreClosedError())
     return new Promise<void>((resolve, reject) => {
-      this.#queue.push({ ops, resolve, reject })
+      this.#queue.push({ ops, landed, resolve, reject })
       if (!this.#flushing) {
         this.#flushing = true
         // let the writes of this turn join the first batch
@@ -65,7 +67,15 @@ export class GroupCommitWriter {
         this.stats.batches++
         this.stats.operations += ops.length
         for (const op of ops) if (op.type === 'put') this.stats.bytes += op.value.byteLength
-        for (const waiting of batch) waiting.resolve()
+        for (const waiting of batch) {
+          // a hook that throws (a bug) must not keep the write, which landed, from resolving
+          try {
+            waiting.landed?.()
+          } catch (err) {
+            process.emitWarning(err instanceof Error ? err : new Error(String(err)), { code: 'PLEXI_LANDED_HOOK' })
+          }
+          waiting.resolve()
+        }
       } catch (err) {
         for (const waiting of batch) waiting.reject(err)
       }

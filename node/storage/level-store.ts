@@ -1,10 +1,10 @@
 import { ClassicLevel } from 'classic-level'
 import { mkdir } from 'node:fs/promises'
-import { DEFAULT_SYNC, META_FORMAT_KEY, READABLE_FORMATS, STORE_FORMAT } from './constants.ts'
-import { StoreClosedError, StoreFormatError, StoreLockedError } from './errors.ts'
+import { DEFAULT_SYNC, META_FORMAT_KEY, READABLE_FORMATS, SEAL_HEADER_BYTES, STORE_FORMAT } from './constants.ts'
+import { CorruptRecordError, StoreClosedError, StoreFormatError, StoreLockedError } from './errors.ts'
 import { GroupCommitWriter } from './group-commit.ts'
 import type { WriteOp, WriterStats } from './group-commit.ts'
-import { seal, unseal } from './record-seal.ts'
+import { seal, sealDigest, unseal } from './record-seal.ts'
 
 export interface LevelStoreOptions {
   /** fsync every batch before its writes resolve. @default true */
@@ -89,12 +89,40 @@ export class LevelStore {
     return value === undefined ? undefined : unseal(key, value)
   }
 
-  /** Applies the ops atomically, after every write issued before; resolves once durable. */
-  write (ops: readonly StoreOp[]): Promise<void> {
+  /** Applies the ops atomically, after every write issued before; resolves once durable.
+   * `sealed` is told each put's seal digest (SHA-256 of key and value) as it is sealed, and
+   * `landed` runs once the batch is on disk, just before the write resolves (a Merkle tree takes
+   * the digests then, without a turn of its own). */
+  write (ops: readonly StoreOp[], sealed?: (key: string, digest: Uint8Array) => void, landed?: () => void): Promise<void> {
     if (this.#closing !== undefined) return Promise.reject(new StoreClosedError())
     if (ops.length === 0) return Promise.resolve()
-    const sealed: WriteOp[] = ops.map((op) => op.type === 'put' ? { type: 'put', key: op.key, value: seal(op.key, op.value) } : op)
-    return this.#writer.write(sealed)
+    const out: WriteOp[] = ops.map((op) => {
+      if (op.type !== 'put') return op
+      const value = seal(op.key, op.value)
+      sealed?.(op.key, sealDigest(value))
+      return { type: 'put', key: op.key, value }
+    })
+    return this.#writer.write(out, landed)
+  }
+
+  /** Keys in [gte, lte] with the seal digest stored in each value, not verified (what a Merkle
+   * tree is built from; scrub verifies). */
+  async * digests (options: { gte: string, lte: string }): AsyncGenerator<[string, Uint8Array]> {
+    this.#assertOpen()
+    const iterator = this.#db.iterator({ gte: options.gte, lte: options.lte })
+    try {
+      // a thousand entries per read from the native side, not one (a build reads every record)
+      for (;;) {
+        const entries = await iterator.nextv(1_000)
+        if (entries.length === 0) return
+        for (const [key, value] of entries) {
+          if (value.byteLength < SEAL_HEADER_BYTES) throw new CorruptRecordError(key, `value is ${value.byteLength} bytes, shorter than its seal`)
+          yield [key, sealDigest(value).slice()]
+        }
+      }
+    } finally {
+      await iterator.close()
+    }
   }
 
   /** Entries with keys in [gte, lte], in key order (or reverse), each value's seal verified. */
