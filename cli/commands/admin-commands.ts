@@ -102,12 +102,15 @@ export function adminCommands (io: CliIo): Command {
         return
       }
       const n = (v: number | null): string => v === null ? '?' : String(v)
-      printTable(io, ['PARTITION', 'W', 'REPLICA', 'STATUS', 'ENTITIES', 'RECORDS', 'EPOCH', 'LAG'], rows.flatMap((p) => p.replicas.map((r, i) => [
-        i === 0 ? String(p.partition) : '', i === 0 ? String(p.writeQuorum) : '', r.peerId, r.status, n(r.entities), n(r.records), n(r.epoch), n(r.lag)
+      // the root's first 12 hex digits: enough to see which replicas agree
+      const root = (v: string | null | undefined): string => v === null || v === undefined ? '?' : v.slice(0, 12)
+      printTable(io, ['PARTITION', 'W', 'REPLICA', 'STATUS', 'ENTITIES', 'RECORDS', 'EPOCH', 'LAG', 'MERKLE ROOT'], rows.flatMap((p) => p.replicas.map((r, i) => [
+        i === 0 ? String(p.partition) : '', i === 0 ? String(p.writeQuorum) : '', r.peerId, r.status, n(r.entities), n(r.records), n(r.epoch), n(r.lag), root(r.merkleRoot)
       ])))
       const behind = rows.flatMap((p) => p.replicas).filter((r) => r.lag !== null && r.lag > 0).length
       const unknown = rows.flatMap((p) => p.replicas).filter((r) => r.lag === null).length
-      io.stdout.write(`${rows.length} partitions; ${behind} replicas behind, ${unknown} not answering\n`)
+      const differ = rows.filter((p) => new Set(p.replicas.map((r) => r.merkleRoot).filter((x) => x !== null)).size > 1).length
+      io.stdout.write(`${rows.length} partitions; ${behind} replicas behind, ${unknown} not answering, ${differ} partitions whose replicas' Merkle roots differ\n`)
     }))
   const roles = admin.command('roles').description('the roles of members (placement follows them)')
   withClientOptions(roles.command('set <peer> <roles>'), 'admin')

@@ -29,6 +29,8 @@ export interface PartitionStats {
   entities: number
   records: number
   epoch: number
+  /** The root of the partition's Merkle tree here, hex. */
+  root: string
 }
 
 /** Leaves of each partition's Merkle tree here: 256 buckets of entities (8 KiB of leaves per
@@ -179,16 +181,21 @@ export class LevelReplicaStorage implements ReplicaStorage {
     return { seq: s.seq as number, state: s.state }
   }
 
-  /** Per partition this node holds anything of: entities, records (the sum of their heads) and the
-   * highest epoch promised for any of them. One scan of the replica states (admin, metrics). */
+  /** The root of a partition's tree here (hex); the empty tree's for a partition it holds nothing of. */
+  rootOf (partition: number): string {
+    const tree = this.#trees.get(partition)
+    return tree === undefined ? emptyPartitionRoot() : Buffer.from(tree.root()).toString('hex')
+  }
+
+  /** Per partition this node holds anything of: entities, records (its tree's count), the highest
+   * epoch promised for any of them and its Merkle root. One scan of the replica states (admin). */
   async partitionStats (): Promise<Map<number, PartitionStats>> {
     const out = new Map<number, PartitionStats>()
     for await (const [key, value] of this.store.range({ gte: 'e\x00', lte: 'e\x00\xff' })) {
       const p = Number.parseInt(key.slice(2, 6), 16)
-      const s = this.#decode(key, value) as { promised?: number, head?: number }
-      const row = out.get(p) ?? { entities: 0, records: 0, epoch: 0 }
+      const s = this.#decode(key, value) as { promised?: number }
+      const row = out.get(p) ?? { entities: 0, records: this.#trees.get(p)?.records ?? 0, epoch: 0, root: this.rootOf(p) }
       row.entities++
-      row.records += typeof s.head === 'number' ? s.head : 0
       row.epoch = Math.max(row.epoch, typeof s.promised === 'number' ? s.promised : 0)
       out.set(p, row)
     }
@@ -238,6 +245,14 @@ const PARTITIONS_KEY = 'm\x00partitions'
 /** Record keys start with `r`. */
 const RECORD_KEY_CHAR = 0x72
 const NO_DIGESTS: readonly Uint8Array[] = []
+/** The root of an empty partition tree (computed once). */
+let EMPTY_ROOT: string | undefined
+
+/** The Merkle root (hex) of a partition replica that holds no record of it. */
+export function emptyPartitionRoot (): string {
+  EMPTY_ROOT ??= Buffer.from(new MerkleTree(REPLICA_MERKLE_DEPTH).root()).toString('hex')
+  return EMPTY_ROOT
+}
 
 function hex4 (n: number): string { return n.toString(16).padStart(4, '0') }
 function recordKey (p: number, entity: string, seq: number): string { return `r\x00${hex4(p)}\x00${entity}\x00${seq.toString(16).padStart(16, '0')}` }

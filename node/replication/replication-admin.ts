@@ -2,6 +2,7 @@ import type { ActorSystem, Behavior, ReplyTo } from '../../actors/index.ts'
 import { describe } from '../../protocols/index.ts'
 import type { PartitionRow } from '../../protocols/index.ts'
 import { InvalidReplicaRequestError, UnknownPartitionError } from './errors.ts'
+import { emptyPartitionRoot } from './level-replica-storage.ts'
 import type { LevelReplicaStorage, PartitionStats } from './level-replica-storage.ts'
 import type { ReplicatedJournal } from './replicated-journal.ts'
 
@@ -10,7 +11,11 @@ export const REPLICATION_PATH = '/replication'
 /** How long a listing waits for each node. */
 const STATS_ASK_MS = 5_000
 
-export type ReplicationMsg = { readonly type: 'partition-stats', readonly replyTo: ReplyTo<Array<[number, number, number, number]>> }
+/** A partition's statistics on one node: [partition, entities, records, epoch, Merkle root (hex)]. */
+type StatsRow = [number, number, number, number, string]
+export type ReplicationMsg = { readonly type: 'partition-stats', readonly replyTo: ReplyTo<StatsRow[]> }
+
+const ROOT_PATTERN = /^[0-9a-f]{64}$/
 
 /** Answers other nodes' requests for this node's partition statistics. */
 export function replicationInspector (storage: LevelReplicaStorage): Behavior<ReplicationMsg, undefined> {
@@ -19,7 +24,7 @@ export function replicationInspector (storage: LevelReplicaStorage): Behavior<Re
     receive (_state, msg, ctx) {
       if ((msg as { type?: unknown }).type !== 'partition-stats') throw new InvalidReplicaRequestError('replication inspector: expected { type: "partition-stats" }')
       storage.partitionStats().then((stats) => {
-        ctx.reply(msg.replyTo, [...stats].map(([p, s]) => [p, s.entities, s.records, s.epoch]))
+        ctx.reply(msg.replyTo, [...stats].map(([p, s]): StatsRow => [p, s.entities, s.records, s.epoch, s.root]))
       }, (err: unknown) => { ctx.fail(msg.replyTo, err) })
       return undefined
     }
@@ -60,12 +65,13 @@ export class ReplicationAdmin {
         }
         if (status.get(node) === 'down') throw new Error('down')
         const rows = await system.actorAt<ReplicationMsg>({ node, path: REPLICATION_PATH })
-          .ask<Array<[number, number, number, number]>>((replyTo) => ({ type: 'partition-stats', replyTo }), { timeout: STATS_ASK_MS })
-        // another node's answer, checked: rows of four whole numbers, partitions in range
-        if (!Array.isArray(rows) || !rows.every((r) => Array.isArray(r) && r.length === 4 && r.every((x) => Number.isSafeInteger(x) && (x as number) >= 0) && (r[0] as number) < journal.partitions)) {
-          throw new Error('its answer is not a list of partition statistics')
-        }
-        stats.set(node, new Map(rows.map(([p, entities, records, epoch]) => [p, { entities, records, epoch }])))
+          .ask<unknown[]>((replyTo) => ({ type: 'partition-stats', replyTo }), { timeout: STATS_ASK_MS })
+        // another node's answer, checked: rows of four whole numbers, partitions in range, and a
+        // Merkle root (a node of the version before sends none)
+        const isRow = (r: unknown): r is [number, number, number, number, string?] => Array.isArray(r) && (r.length === 4 || (r.length === 5 && typeof r[4] === 'string' && ROOT_PATTERN.test(r[4]))) &&
+          r.slice(0, 4).every((x) => Number.isSafeInteger(x) && (x as number) >= 0) && (r[0] as number) < journal.partitions
+        if (!Array.isArray(rows) || !rows.every(isRow)) throw new Error('its answer is not a list of partition statistics')
+        stats.set(node, new Map(rows.map(([p, entities, records, epoch, root]) => [p, { entities, records, epoch, root: root ?? '' }])))
       } catch (err) {
         unreachable.push(node)
         log.warn({ peer: node }, `member ${node} did not report its replicas: ${describe(err)}`)
@@ -74,7 +80,8 @@ export class ReplicationAdmin {
     const partitions = placements.map(({ partition, replicas, writeQuorum }) => {
       const held = replicas.map((peerId) => {
         const s = stats.get(peerId)
-        return { peerId, s: s === undefined ? undefined : s.get(partition) ?? { entities: 0, records: 0, epoch: 0 } }
+        // a node that answered without this partition holds none of it: the empty tree's root
+        return { peerId, s: s === undefined ? undefined : s.get(partition) ?? { entities: 0, records: 0, epoch: 0, root: emptyPartitionRoot() } }
       })
       const most = Math.max(0, ...held.map((h) => h.s?.records ?? 0))
       return {
@@ -86,7 +93,8 @@ export class ReplicationAdmin {
           entities: s?.entities ?? null,
           records: s?.records ?? null,
           epoch: s?.epoch ?? null,
-          lag: s === undefined ? null : most - s.records
+          lag: s === undefined ? null : most - s.records,
+          merkleRoot: s === undefined || s.root === '' ? null : s.root
         }))
       }
     })

@@ -169,6 +169,9 @@ export interface ReplicaRow {
   readonly epoch: number | null
   /** Records behind the partition's fullest replica; null when not known. */
   readonly lag: number | null
+  /** The root of the replica's Merkle tree of the partition (hex): equal roots, equal records.
+   * Null when not known. */
+  readonly merkleRoot: string | null
 }
 
 export interface PartitionRow {
@@ -195,7 +198,8 @@ export const partitionSchema = {
           entities: { type: ['integer', 'null'], description: 'entities this replica holds of the partition (null: the node did not answer)' },
           records: { type: ['integer', 'null'], description: 'journal records it holds of the partition' },
           epoch: { type: ['integer', 'null'], description: 'the highest epoch it promised for an entity of the partition' },
-          lag: { type: ['integer', 'null'], description: 'records behind the replica of this partition that holds the most' }
+          lag: { type: ['integer', 'null'], description: 'records behind the replica of this partition that holds the most' },
+          merkleRoot: { type: ['string', 'null'], description: 'the root of this replica\'s Merkle tree of the partition, hex: replicas with equal roots hold the same records (null: not known)' }
         }
       }
     }

@@ -227,14 +227,16 @@ describe('a cluster of node processes (real libp2p, gRPC and LevelDB on loopback
     // every node has heard of the three storage nodes: the same replicas from each of them
     const listed = await runCli(['admin', 'partitions', '--json', '--admin-addr', chatC.admin, '--data-dir', chatC.dataDir])
     expect(listed.code, listed.stderr).to.equal(0)
-    const rows = JSON.parse(listed.stdout) as Array<{ partition: number, writeQuorum: number, replicas: Array<{ peerId: string, lag: number | null }> }>
+    const rows = JSON.parse(listed.stdout) as Array<{ partition: number, writeQuorum: number, replicas: Array<{ peerId: string, lag: number | null, records: number | null, merkleRoot: string | null }> }>
     expect(rows).to.have.length(256)
     for (const row of rows) {
       expect(row.writeQuorum).to.equal(2)
       expect(row.replicas.map((r) => r.peerId).sort(), `partition ${row.partition}`).to.deep.equal(storage)
+      // every replica answered with its Merkle root (64 hex digits)
+      for (const r of row.replicas) expect(r.merkleRoot ?? '', `partition ${row.partition}`).to.match(/^[0-9a-f]{64}$/)
     }
     const table = await runCli(['admin', 'partitions', '--partition', '7', '--admin-addr', seed.admin, '--data-dir', seed.dataDir])
-    expect(table.stdout).to.match(/PARTITION\s+W\s+REPLICA/)
+    expect(table.stdout).to.match(/PARTITION\s+W\s+REPLICA.*MERKLE ROOT/)
     expect(table.stdout).to.include('1 partitions;')
     const bad = await runCli(['admin', 'partitions', '--partition', 'seven', '--admin-addr', seed.admin, '--data-dir', seed.dataDir])
     expect(bad.code).to.equal(2)

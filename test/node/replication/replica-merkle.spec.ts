@@ -43,6 +43,12 @@ describe('Merkle trees of a replica on LevelDB', () => {
     const grown = hex(r.storage.tree(p).root())
     expect(grown).to.not.equal(empty)
     expect(r.storage.tree(p).records).to.equal(60)
+    // the admin's statistics count the records the tree holds (appends within an epoch leave the
+    // replica state's head as it was: it is not a count) and show the root
+    const stats = (await r.storage.partitionStats()).get(p)
+    expect(stats?.records).to.equal(60)
+    expect(stats?.root).to.equal(grown)
+    expect(r.storage.rootOf(p === 0 ? 1 : 0)).to.equal(empty)
     // a newer epoch replaces seqs 31-60 with 31-35 of its own (the replica truncates)
     await append(r.core, 'room/a', 2, 30, 1, recs(31, 35, 2, 'new'))
     expect(r.storage.tree(p).records).to.equal(35)
