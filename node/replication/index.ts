@@ -25,3 +25,5 @@ export type { ReplicationAdminOptions, ReplicationMsg } from './replication-admi
 export type { PartitionStats } from './level-replica-storage.ts'
 export { DEFAULT_MERKLE_DEPTH, MerkleTree, bucketOf, diffLeaves } from './merkle-tree.ts'
 export type { LevelReader } from './merkle-tree.ts'
+export { pullFrom, replicaPeer } from './anti-entropy.ts'
+export type { BucketEntry, PartitionPeer, PassResult } from './anti-entropy.ts'

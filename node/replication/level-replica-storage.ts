@@ -8,7 +8,7 @@ import { partitionOf } from './partitioning.ts'
 import { DEFAULT_PARTITIONS } from './constants.ts'
 import { PartitionsMismatchError } from './errors.ts'
 import { withRecords } from './log-summary.ts'
-import { MerkleTree } from './merkle-tree.ts'
+import { MerkleTree, bucketOf } from './merkle-tree.ts'
 
 /**
  * Replicas on the node's LevelDB. Every key starts with its partition, so one partition's records
@@ -179,6 +179,14 @@ export class LevelReplicaStorage implements ReplicaStorage {
     const s = this.#decode(key, value) as Partial<StoredSnapshot> | null
     if (s === null || typeof s !== 'object' || !Number.isSafeInteger(s.seq) || (s.seq as number) < 1) throw new CorruptRecordError(key, 'sealed but not a snapshot')
     return { seq: s.seq as number, state: s.state }
+  }
+
+  /** The entities of one bucket of a partition's tree that this replica holds (a scan of the
+   * partition's replica states: anti-entropy asks only for buckets that differ). */
+  async entitiesInBucket (partition: number, bucket: number): Promise<string[]> {
+    const prefix = `e\x00${hex4(partition)}\x00`
+    const keys = await this.store.keys({ gte: prefix, lte: `${prefix}\xff` })
+    return keys.map((k) => k.slice(prefix.length)).filter((entity) => bucketOf(entity, REPLICA_MERKLE_DEPTH) === bucket)
   }
 
   /** The root of a partition's tree here (hex); the empty tree's for a partition it holds nothing of. */

@@ -43,6 +43,8 @@ export interface ReplicaCoreStats {
   records: number
   staleRefusals: number
   mismatches: number
+  /** Records filled by anti-entropy. */
+  filled: number
 }
 
 /** Entities whose state a replica keeps in memory (the rest are loaded on demand). */
@@ -55,7 +57,7 @@ const STATE_CACHE = 50_000
  * Every promise and record is durable before it is answered.
  */
 export class ReplicaCore {
-  readonly stats: ReplicaCoreStats = { fences: 0, appends: 0, records: 0, staleRefusals: 0, mismatches: 0 }
+  readonly stats: ReplicaCoreStats = { fences: 0, appends: 0, records: 0, staleRefusals: 0, mismatches: 0, filled: 0 }
   readonly #storage: ReplicaStorage
   readonly #states = new Map<string, ReplicaState>()
   readonly #queues = new Map<string, Promise<unknown>>()
@@ -66,13 +68,63 @@ export class ReplicaCore {
 
   /** Handles a request that was already checked (checkReplicaRequest). */
   handle<R extends ReplicaRequest> (request: R): Promise<ReplyOf<R>> {
-    const entity = request.entity
+    return this.#inTurn(request.entity, () => this.#handle(request)) as Promise<ReplyOf<R>>
+  }
+
+  /** The entity's durable state here: its log summary and whom its promise was made to. */
+  state (entity: string): Promise<ReplicaState> {
+    return this.#inTurn(entity, () => this.#state(entity))
+  }
+
+  /**
+   * Anti-entropy (docs/replication.md): appends records that a peer replica holds after this
+   * replica's head, this log being a prefix of the peer's (`prevSeq`/`prevEpoch` are this head as
+   * the caller saw it), and takes the peer's promise when it is newer, with the activation it was
+   * made to, so that owner goes on writing here as before. Never over a record held here, never
+   * lowering a promise. 'moved-on' when the log changed since the caller looked (an owner wrote):
+   * nothing is done, the next pass looks again.
+   */
+  fill (entity: string, prevSeq: number, prevEpoch: number, records: readonly StoredRecord[], promise: { readonly epoch: number, readonly by: string }): Promise<'filled' | 'moved-on'> {
+    return this.#inTurn(entity, async () => {
+      const st = await this.#state(entity)
+      const s = st.summary
+      if (prevSeq !== s.head || (prevSeq > 0 && s.headEpoch !== prevEpoch)) return 'moved-on'
+      let seq = prevSeq
+      let epoch = prevEpoch
+      for (const r of records) {
+        if (r.seq !== ++seq || r.epoch < epoch || r.epoch < 1 || r.epoch > Math.max(promise.epoch, s.promised)) {
+          throw new RangeError(`${entity}: records to fill must follow seq ${prevSeq} in order, epochs not going down nor past the promise`)
+        }
+        epoch = r.epoch
+      }
+      const last = records[records.length - 1]
+      const raise = promise.epoch > s.promised
+      if (last === undefined && !raise) return 'filled'
+      const first = records[0]
+      const next: ReplicaState = {
+        summary: {
+          promised: Math.max(s.promised, promise.epoch),
+          head: last?.seq ?? s.head,
+          headEpoch: last?.epoch ?? s.headEpoch,
+          segments: first === undefined ? s.segments : withRecords(s.segments, first.seq, records.map((r) => r.epoch)),
+          snapshotSeq: s.snapshotSeq
+        },
+        promisedBy: raise ? promise.by : st.promisedBy
+      }
+      await this.#commit(entity, st, { state: next, ...(records.length > 0 && { records }) })
+      this.stats.filled += records.length
+      return 'filled'
+    })
+  }
+
+  /** Runs `fn` after every request of the entity before it (one entity's requests run in order). */
+  #inTurn<T> (entity: string, fn: () => Promise<T>): Promise<T> {
     const previous = this.#queues.get(entity) ?? Promise.resolve()
-    const run = previous.then(() => this.#handle(request), () => this.#handle(request))
+    const run = previous.then(fn, fn)
     const settled = run.catch(noop)
     this.#queues.set(entity, settled)
     void settled.then(() => { if (this.#queues.get(entity) === settled) this.#queues.delete(entity) })
-    return run as Promise<ReplyOf<R>>
+    return run
   }
 
   async #handle (request: ReplicaRequest): Promise<unknown> {

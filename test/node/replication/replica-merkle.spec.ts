@@ -1,5 +1,5 @@
 import { expect } from 'chai'
-import { LevelReplicaStorage, LevelStore, ReplicaCore, diffLeaves, bucketOf, REPLICA_MERKLE_DEPTH } from '../../../node/index.ts'
+import { LevelReplicaStorage, LevelStore, ReplicaCore, ReplicatedJournal, diffLeaves, bucketOf, pullFrom, replicaPeer, REPLICA_MERKLE_DEPTH } from '../../../node/index.ts'
 import { tempDir } from '../../helpers/temp-dir.ts'
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
@@ -74,5 +74,76 @@ describe('Merkle trees of a replica on LevelDB', () => {
     expect(hex(b2.storage.tree(p).root())).to.not.equal(hex(a.storage.tree(p).root()))
     const diff = await diffLeaves(a.storage.tree(p), (level, from, count) => b2.storage.tree(p).level(level, from, count), REPLICA_MERKLE_DEPTH)
     expect(diff.buckets).to.deep.equal([bucketOf('room/b', REPLICA_MERKLE_DEPTH)])
+  })
+
+  it('should bring a replica that was down while 1,000 records were written level with the others by anti-entropy alone (roots equal)', async function () {
+    this.timeout(30_000)
+    const names = ['a', 'b', 'c']
+    const nodes = await Promise.all(names.map(async () => await open()))
+    const down = new Set<string>()
+    const roster = names.map((peerId) => ({ peerId, roles: ['storage'], capacity: 1 }))
+    const journals = new Map<string, ReplicatedJournal>()
+    for (const [i, self] of names.entries()) {
+      journals.set(self, new ReplicatedJournal({
+        self,
+        storage: (nodes[i] as { storage: LevelReplicaStorage }).storage,
+        roster: () => roster,
+        remote: async (node, partition, request) => {
+          if (down.has(node)) throw Object.assign(new Error(`${node} is down`), { kind: 'unavailable' })
+          return await (journals.get(node) as ReplicatedJournal).core(partition).handle(request)
+        }
+      }))
+    }
+    const a = journals.get('a') as ReplicatedJournal
+    const rooms = Array.from({ length: 20 }, (_, i) => `room/r${i}`)
+    // every room written once with all three up, then c goes down and 1,000 more land on a and b
+    const logs = await Promise.all(rooms.map(async (room) => await a.open(room)))
+    for (const log of logs) await log.append([{ seq: 1, event: { n: 1 } }])
+    down.add('c')
+    for (let i = 0; i < 50; i++) await Promise.all(logs.map(async (log) => { await log.append([{ seq: i + 2, event: { n: i + 2 } }]) }))
+    // nobody talks to the rooms any more: no owner feeds c when it returns
+    for (const log of logs) log.close()
+    down.delete('c')
+    const storages = nodes.map((n) => n.storage)
+    const partitions = [...new Set(rooms.map((r) => storages[0]?.partitionOf(r) as number))]
+    const c = journals.get('c') as ReplicatedJournal
+    const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
+    expect(partitions.some((p) => hex(storages[2]?.tree(p).root() as Uint8Array) !== hex(storages[0]?.tree(p).root() as Uint8Array))).to.equal(true)
+    let filled = 0
+    for (const p of partitions) {
+      const result = await pullFrom(p, storages[2] as LevelReplicaStorage, c.core(p), replicaPeer(p, storages[0] as LevelReplicaStorage, a.core(p)))
+      filled += result.records
+      expect(result.divergent).to.equal(0)
+      expect(hex(storages[2]?.tree(p).root() as Uint8Array), `partition ${p}`).to.equal(hex(storages[0]?.tree(p).root() as Uint8Array))
+      // a second pass finds nothing: one hash compared
+      expect(await pullFrom(p, storages[2] as LevelReplicaStorage, c.core(p), replicaPeer(p, storages[0] as LevelReplicaStorage, a.core(p)))).to.include({ compared: 1, records: 0 })
+    }
+    expect(filled).to.equal(1_000)
+    // c alone (a and b down) now serves every record, and a new owner there takes the rooms whole
+    down.add('a')
+    down.add('b')
+    for (const room of rooms) {
+      const p = storages[0]?.partitionOf(room) as number
+      const records = await c.core(p).handle({ op: 'read', entity: room, from: 1, limit: 100 })
+      expect(records.map((r) => (r.event as { n: number }).n)).to.deep.equal(Array.from({ length: 51 }, (_, i) => i + 1))
+      // and it took the owner's promise with the records: that owner could go on writing here
+      const [mine, theirs] = [await c.core(p).state(room), await a.core(p).state(room)]
+      expect([mine.summary.promised, mine.promisedBy]).to.deep.equal([theirs.summary.promised, theirs.promisedBy])
+    }
+  })
+
+  it('should fill only after its head and leave a log that parts from the peer\'s to the owners (counted as divergent)', async () => {
+    const a = await open()
+    const b = await open()
+    const p = a.storage.partitionOf('room/x')
+    await append(a.core, 'room/x', 1, 0, 0, recs(1, 10, 1))
+    await append(b.core, 'room/x', 1, 0, 0, recs(1, 5, 1))
+    // b's seqs 6-7 are of another epoch than a's: the logs part at 5
+    await append(b.core, 'room/x', 2, 5, 1, recs(6, 7, 2, 'other'))
+    const result = await pullFrom(p, b.storage, b.core, replicaPeer(p, a.storage, a.core))
+    expect(result).to.include({ divergent: 1, records: 0 })
+    expect((await b.core.state('room/x')).summary.head).to.equal(7)
+    // fill refuses what does not follow the head it was told
+    expect(await b.core.fill('room/x', 5, 1, recs(6, 6, 1), { epoch: 1, by: 'a1' })).to.equal('moved-on')
   })
 })
