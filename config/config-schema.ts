@@ -67,6 +67,8 @@ export const CONFIG_SCHEMA: readonly KeySpec[] = [
   { key: 'partitions', type: { kind: 'int', min: 1, max: 65_536 }, description: 'partitions of the keyspace, fixed when the cluster is created (default 256, or what this data dir recorded); a node configured otherwise than its data dir is refused' },
   { key: 'replication-factor', type: { kind: 'int', min: 1, max: 7 }, default: 3, description: 'replicas of every journal, on distinct storage nodes (fewer while the cluster has fewer storage nodes)' },
   { key: 'write-quorum', type: { kind: 'int', min: 1, max: 7 }, description: 'replicas that must have a write on disk before it is acknowledged (default: a majority of the replicas; at most replication-factor)' },
+  { key: 'anti-entropy-interval', type: { kind: 'int', min: 0, max: 86_400_000 }, default: 60_000, description: 'ms between anti-entropy passes: each storage node compares its replicas\' Merkle roots with another replica of each partition and fills what it misses (0: off)' },
+  { key: 'anti-entropy-records', type: { kind: 'int', min: 1, max: 10_000_000 }, default: 100_000, description: 'records one anti-entropy pass may copy to this node (the rest waits for the next pass)' },
   { key: 'journal-sync', type: { kind: 'boolean' }, default: true, description: 'fsync every journal batch before acknowledging (false: survive process crashes, not power loss)' },
   { key: 'gpu', type: { kind: 'enum', values: GPU_MODES }, default: 'auto', description: 'llama.cpp backend: auto (CUDA or Vulkan when present, else CPU), cuda (fail if absent), off (CPU)' },
   { key: 'inference-workers', type: { kind: 'int', min: 1, max: 64 }, default: 1, description: 'worker threads per loaded llama.cpp model (each holds its own copy of the weights)' },
@@ -116,6 +118,8 @@ export interface NodeConfig {
   readonly partitions: number | undefined
   readonly replicationFactor: number
   readonly writeQuorum: number | undefined
+  readonly antiEntropyInterval: number
+  readonly antiEntropyRecords: number
   readonly journalSync: boolean
   readonly gpu: GpuMode
   readonly inferenceWorkers: number

@@ -19,7 +19,7 @@ import { Lifecycle } from './lifecycle.ts'
 import { Cluster, NodeRoles, memberOf, readClusterKey, recordOf, startP2pHost } from './mesh/index.ts'
 import { NodeMetrics } from './metrics/index.ts'
 import { buildOpenAiServer, openAiBackend } from './openai/index.ts'
-import { LevelReplicaStorage, PartitionsMismatchError, ReplicationAdmin, StorageRoster, meshJournal, spawnShardHolders } from './replication/index.ts'
+import { AntiEntropy, LevelReplicaStorage, PartitionsMismatchError, ReplicationAdmin, StorageRoster, meshJournal, meshPeer, spawnShardHolders } from './replication/index.ts'
 import { LevelStore } from './storage/index.ts'
 import { DirectoryView, UserAccounts } from './users/index.ts'
 
@@ -195,6 +195,22 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
     }), (c) => c.stop())
     metrics.watchMesh(cluster)
     metrics.watchReplicas(journal)
+    // replicas compare Merkle roots with each other and fill what they missed (a node alone has
+    // no one to compare with)
+    const antiEntropy = await parts.start('anti-entropy', () => {
+      const ae = new AntiEntropy({
+        self: identity.peerId,
+        journal,
+        peer: (node, partition) => meshPeer(system, node, partition, journal.partitions),
+        live: () => new Set((p2p?.members() ?? []).filter((m) => m.status !== 'down').map((m) => m.peerId)),
+        intervalMs: p2p === undefined ? 0 : config.antiEntropyInterval,
+        maxRecords: config.antiEntropyRecords,
+        log: log.child({ component: 'anti-entropy' })
+      })
+      ae.start()
+      return ae
+    }, (ae) => { ae.stop() })
+    metrics.watchAntiEntropy(antiEntropy)
     await parts.start('directory-view', () => directoryView, (v) => { v.stop() })
 
     const admin = await parts.start('admin', async () => {

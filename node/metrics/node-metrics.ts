@@ -188,6 +188,16 @@ export class NodeMetrics {
     new Gauge({ name: 'plexi_replication_opens_waiting', help: 'Entity journals waiting for a turn to be taken (at most 32 at once per node)', registers, collect () { this.set(replicas.opensWaiting) } })
   }
 
+  watchAntiEntropy (ae: { readonly stats: { passes: number, lastPassAt: number, partitionsDiffering: number, recordsFilled: number, divergent: number, failures: number } }): void {
+    const registers = [this.registry]
+    counterOf(registers, 'plexi_replication_anti_entropy_passes_total', 'Anti-entropy passes over this node\'s partitions', () => ae.stats.passes)
+    counterOf(registers, 'plexi_replication_divergence_found_total', 'Partitions whose Merkle root differed from the replica compared with, per pass', () => ae.stats.partitionsDiffering)
+    counterOf(registers, 'plexi_replication_records_repaired_total', 'Records this node took from another replica by anti-entropy (it had missed them)', () => ae.stats.recordsFilled)
+    counterOf(registers, 'plexi_replication_divergent_entities_total', 'Entities whose log parted from another replica\'s, found by anti-entropy and left to their owners', () => ae.stats.divergent)
+    counterOf(registers, 'plexi_replication_anti_entropy_failures_total', 'Partitions anti-entropy could not compare (the other replica did not answer, or answered nonsense)', () => ae.stats.failures)
+    new Gauge({ name: 'plexi_replication_last_full_pass_seconds', help: 'Unix time when the last anti-entropy pass over this node\'s partitions ended (0: none yet)', registers, collect () { this.set(ae.stats.lastPassAt / 1000) } })
+  }
+
   watchMesh (mesh: { members (): ReadonlyArray<{ status: string }>, readonly transport: { readonly stats: TransportStats, queued (): Array<{ bytes: number }> } | undefined }): void {
     const registers = [this.registry]
     new Gauge({

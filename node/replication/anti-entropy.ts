@@ -6,6 +6,7 @@ import { REPLICA_MERKLE_DEPTH } from './level-replica-storage.ts'
 import { diffLeaves } from './merkle-tree.ts'
 import type { ReplicaCore } from './replica-core.ts'
 import type { StoredRecord } from './replica-protocol.ts'
+import type { ReplicatedJournal } from './replicated-journal.ts'
 
 /** An entity of a differing bucket as a peer replica shows it. */
 export interface BucketEntry {
@@ -99,4 +100,107 @@ export async function pullFrom (partition: number, storage: LevelReplicaStorage,
     }
   }
   return { compared, buckets: buckets.length, entities, records, divergent, budgetSpent }
+}
+
+/** Totals of anti-entropy on this node (metrics, admin). */
+export interface AntiEntropyStats {
+  passes: number
+  /** ms since the epoch when the last full pass over this node's partitions ended (0: none yet). */
+  lastPassAt: number
+  partitionsCompared: number
+  /** Partitions found differing from the peer compared with. */
+  partitionsDiffering: number
+  recordsFilled: number
+  divergent: number
+  /** Peers that could not be asked (down, unreachable, a bad answer). */
+  failures: number
+}
+
+export interface AntiEntropyOptions {
+  readonly self: string
+  readonly journal: ReplicatedJournal
+  /** Another replica of a partition, as anti-entropy asks it. */
+  readonly peer: (node: string, partition: number) => PartitionPeer
+  /** Members heard and not down. */
+  readonly live: () => ReadonlySet<string>
+  /** ms between passes; 0: never by itself (runOnce still works). */
+  readonly intervalMs: number
+  /** Records one pass may copy here. */
+  readonly maxRecords: number
+  readonly log: { info (obj: object, msg: string): void, warn (obj: object, msg: string): void }
+}
+
+/**
+ * Anti-entropy on one storage node (docs/replication.md): every `intervalMs`, for each partition
+ * this node is a replica of, one pass against another live replica of it (taken in turn, so every
+ * pair meets), pulling what this node misses within the pass's record budget.
+ */
+export class AntiEntropy {
+  readonly stats: AntiEntropyStats = { passes: 0, lastPassAt: 0, partitionsCompared: 0, partitionsDiffering: 0, recordsFilled: 0, divergent: 0, failures: 0 }
+  readonly #opts: AntiEntropyOptions
+  #timer: ReturnType<typeof setTimeout> | undefined
+  #running: Promise<PassResult[]> | undefined
+  #stopped = false
+  #turn = 0
+
+  constructor (opts: AntiEntropyOptions) {
+    this.#opts = opts
+  }
+
+  start (): void {
+    if (this.#opts.intervalMs <= 0 || this.#timer !== undefined || this.#stopped) return
+    const tick = (): void => {
+      void this.runOnce().catch(() => undefined).finally(() => {
+        if (!this.#stopped) {
+          this.#timer = setTimeout(tick, this.#opts.intervalMs)
+          this.#timer.unref()
+        }
+      })
+    }
+    this.#timer = setTimeout(tick, this.#opts.intervalMs)
+    this.#timer.unref()
+  }
+
+  stop (): void {
+    this.#stopped = true
+    if (this.#timer !== undefined) clearTimeout(this.#timer)
+  }
+
+  /** One pass over every partition this node is a replica of (one at a time; a pass already
+   * running is joined, not doubled). */
+  runOnce (): Promise<PassResult[]> {
+    this.#running ??= this.#pass().finally(() => { this.#running = undefined })
+    return this.#running
+  }
+
+  async #pass (): Promise<PassResult[]> {
+    const { self, journal, log } = this.#opts
+    const results: PassResult[] = []
+    let budget = this.#opts.maxRecords
+    const live = this.#opts.live()
+    this.#turn++
+    for (let p = 0; p < journal.partitions && !this.#stopped; p++) {
+      const { replicas } = journal.placement(p)
+      if (!replicas.includes(self)) continue
+      const others = replicas.filter((n) => n !== self && live.has(n))
+      if (others.length === 0) continue
+      const node = others[(this.#turn + p) % others.length] as string
+      try {
+        const result = await pullFrom(p, journal.storage, journal.core(p), this.#opts.peer(node, p), Math.max(0, budget))
+        results.push(result)
+        budget -= result.records
+        this.stats.partitionsCompared++
+        if (result.buckets > 0) this.stats.partitionsDiffering++
+        this.stats.recordsFilled += result.records
+        this.stats.divergent += result.divergent
+        if (result.records > 0) log.info({ partition: p, peer: node, records: result.records, entities: result.entities }, `anti-entropy: partition ${p} took ${result.records} records it missed from ${node}`)
+      } catch (err) {
+        this.stats.failures++
+        log.warn({ partition: p, peer: node, err }, `anti-entropy: partition ${p} could not be compared with ${node}: ${(err as Error).message}`)
+      }
+    }
+    this.stats.passes++
+    this.stats.lastPassAt = Date.now()
+    return results
+  }
 }

@@ -151,7 +151,7 @@ export function checkReplicaReply<R extends ReplicaRequest> (request: R, value: 
   return value as ReplyOf<R>
 }
 
-function checkSummary (s: unknown, fail: (why: string) => never): void {
+export function checkSummary (s: unknown, fail: (why: string) => never): void {
   const x = s as Record<string, unknown> | null
   if (x === null || typeof x !== 'object' || !isEpoch(x.promised) || !isSeq(x.head) || !isEpoch(x.headEpoch) || !isSeq(x.snapshotSeq) ||
     !Array.isArray(x.segments) || x.segments.length > SUMMARY_SEGMENTS ||

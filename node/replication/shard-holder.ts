@@ -4,8 +4,20 @@ import { partitionOf } from './partitioning.ts'
 import { checkReplicaRequest } from './replica-protocol.ts'
 import type { ReplicaRequest } from './replica-protocol.ts'
 import type { ReplicatedJournal } from './replicated-journal.ts'
+import { replicaPeer } from './anti-entropy.ts'
+import { REPLICA_MERKLE_DEPTH } from './level-replica-storage.ts'
 
-export type ShardHolderMsg = { readonly type: 'replica', readonly request: ReplicaRequest, readonly replyTo: ReplyTo<unknown> }
+/** Anti-entropy's questions about the whole partition (docs/replication.md, "Anti-entropy"). */
+export type PartitionRequest =
+  | { readonly op: 'tree', readonly level: number, readonly from: number, readonly count: number }
+  | { readonly op: 'bucket', readonly bucket: number }
+
+export type ShardHolderMsg =
+  | { readonly type: 'replica', readonly request: ReplicaRequest, readonly replyTo: ReplyTo<unknown> }
+  | { readonly type: 'partition', readonly request: PartitionRequest, readonly replyTo: ReplyTo<unknown> }
+
+/** Most hashes one `tree` request may ask for (a level of a depth-8 tree is 256). */
+export const MAX_TREE_HASHES = 1_024
 
 /** Where the shard holder of partition p lives on every node. */
 export function shardHolderPath (partition: number): string {
@@ -22,7 +34,12 @@ export function shardHolder (partition: number, journal: ReplicatedJournal): Beh
   return {
     init: () => undefined,
     receive (_state, msg, ctx) {
-      if ((msg as { type?: unknown }).type !== 'replica') throw new InvalidReplicaRequestError('shard holder: expected { type: "replica", request }')
+      if ((msg as { type?: unknown }).type === 'partition') {
+        const request = checkPartitionRequest((msg as { request?: unknown }).request)
+        answerPartition(partition, journal, request).then((reply) => { ctx.reply(msg.replyTo, reply) }, (err: unknown) => { ctx.fail(msg.replyTo, err) })
+        return undefined
+      }
+      if ((msg as { type?: unknown }).type !== 'replica') throw new InvalidReplicaRequestError('shard holder: expected { type: "replica" | "partition", request }')
       const request = checkReplicaRequest(msg.request)
       if (partitionOf(request.entity, journal.partitions) !== partition) {
         throw new InvalidReplicaRequestError(`shard holder ${partition}: ${request.entity} belongs to partition ${partitionOf(request.entity, journal.partitions)}`)
@@ -31,4 +48,22 @@ export function shardHolder (partition: number, journal: ReplicatedJournal): Beh
       return undefined
     }
   }
+}
+
+/** Checks anti-entropy's request from another node: anything else is refused, nothing answered. */
+export function checkPartitionRequest (value: unknown): PartitionRequest {
+  const r = value as Record<string, unknown> | null
+  const int = (v: unknown, min: number, max: number): boolean => Number.isSafeInteger(v) && (v as number) >= min && (v as number) <= max
+  if (r !== null && typeof r === 'object' && r.op === 'tree' && int(r.level, 0, REPLICA_MERKLE_DEPTH) && int(r.from, 0, 1 << REPLICA_MERKLE_DEPTH) && int(r.count, 1, MAX_TREE_HASHES)) {
+    return { op: 'tree', level: r.level as number, from: r.from as number, count: r.count as number }
+  }
+  if (r !== null && typeof r === 'object' && r.op === 'bucket' && int(r.bucket, 0, (1 << REPLICA_MERKLE_DEPTH) - 1)) return { op: 'bucket', bucket: r.bucket as number }
+  throw new InvalidReplicaRequestError(`partition request: expected { op: "tree", level 0-${REPLICA_MERKLE_DEPTH}, from, count 1-${MAX_TREE_HASHES} } or { op: "bucket", bucket 0-${(1 << REPLICA_MERKLE_DEPTH) - 1} }`)
+}
+
+/** Hashes as hex (they cross the wire as data like any other). */
+async function answerPartition (partition: number, journal: ReplicatedJournal, request: PartitionRequest): Promise<unknown> {
+  const peer = replicaPeer(partition, journal.storage, journal.core(partition))
+  if (request.op === 'tree') return (await peer.tree(request.level, request.from, request.count)).map((h) => Buffer.from(h).toString('hex'))
+  return await peer.bucket(request.bucket)
 }

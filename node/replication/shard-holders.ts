@@ -4,7 +4,12 @@ import type { LevelReplicaStorage } from './level-replica-storage.ts'
 import { ReplicatedJournal } from './replicated-journal.ts'
 import type { ReplicationStats } from './replicated-journal.ts'
 import { shardHolder, shardHolderPath } from './shard-holder.ts'
-import { checkReplicaReply } from './replica-protocol.ts'
+import { checkReplicaReply, checkSummary, isEntityId } from './replica-protocol.ts'
+import type { BucketEntry, PartitionPeer } from './anti-entropy.ts'
+import { InvalidReplicaReplyError } from './errors.ts'
+import { REPLICA_MERKLE_DEPTH } from './level-replica-storage.ts'
+import { bucketOf } from './merkle-tree.ts'
+import { partitionOf } from './partitioning.ts'
 import { REPLICATION_PATH, replicationInspector } from './replication-admin.ts'
 import type { ShardHolderMsg } from './shard-holder.ts'
 
@@ -48,5 +53,41 @@ export function spawnShardHolders (system: ActorSystem, journal: ReplicatedJourn
   system.spawn(replicationInspector(journal.storage), { name: REPLICATION_PATH.slice(1), kind: 'replication-inspector', mailbox: 256 })
   for (let p = 0; p < journal.partitions; p++) {
     system.spawn(shardHolder(p, journal), { name: shardHolderPath(p).slice(1), kind: 'shard-holder', mailbox: 65_536 })
+  }
+}
+
+/** Most entities one bucket answer may list. */
+const MAX_BUCKET_ENTITIES = 100_000
+
+/**
+ * Another node's replica of a partition as anti-entropy asks it, through its shard holder; every
+ * answer is checked before use (InvalidReplicaReplyError: the pass with that peer stops, nothing
+ * is filled from it).
+ */
+export function meshPeer (system: ActorSystem, node: string, partition: number, partitions: number): PartitionPeer {
+  const holder = (): ReturnType<ActorSystem['actorAt']> => system.actorAt<ShardHolderMsg>({ node, path: shardHolderPath(partition) })
+  const fail = (why: string): never => { throw new InvalidReplicaReplyError(`${node}, partition ${partition}: ${why}`) }
+  return {
+    async tree (level, from, count) {
+      const value = await holder().ask<unknown>((replyTo) => ({ type: 'partition', request: { op: 'tree', level, from, count }, replyTo }), { timeout: REPLICA_ASK_MS })
+      if (!Array.isArray(value) || value.length > count || !value.every((h) => typeof h === 'string' && /^[0-9a-f]{64}$/.test(h))) fail(`tree level ${level}: expected at most ${count} hashes`)
+      return (value as string[]).map((h) => new Uint8Array(Buffer.from(h, 'hex')))
+    },
+    async bucket (bucket) {
+      const value = await holder().ask<unknown>((replyTo) => ({ type: 'partition', request: { op: 'bucket', bucket }, replyTo }), { timeout: REPLICA_ASK_MS })
+      if (!Array.isArray(value) || value.length > MAX_BUCKET_ENTITIES) fail(`bucket ${bucket}: expected a list of entities`)
+      for (const e of value as Array<Record<string, unknown> | null>) {
+        if (e === null || typeof e !== 'object' || !isEntityId(e.entity) || typeof e.promisedBy !== 'string' || e.promisedBy.length > 128 ||
+          partitionOf(e.entity, partitions) !== partition || bucketOf(e.entity, REPLICA_MERKLE_DEPTH) !== bucket) {
+          fail(`bucket ${bucket}: an entry that is not an entity of this bucket`)
+        }
+        checkSummary(e?.summary, fail)
+      }
+      return value as BucketEntry[]
+    },
+    async read (entity, from, limit) {
+      const request = { op: 'read', entity, from, limit } as const
+      return checkReplicaReply(request, await holder().ask<unknown>((replyTo) => ({ type: 'replica', request, replyTo }), { timeout: REPLICA_ASK_MS }))
+    }
   }
 }
