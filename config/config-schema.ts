@@ -69,6 +69,9 @@ export const CONFIG_SCHEMA: readonly KeySpec[] = [
   { key: 'write-quorum', type: { kind: 'int', min: 1, max: 7 }, description: 'replicas that must have a write on disk before it is acknowledged (default: a majority of the replicas; at most replication-factor)' },
   { key: 'anti-entropy-interval', type: { kind: 'int', min: 0, max: 86_400_000 }, default: 60_000, description: 'ms between anti-entropy passes: each storage node compares its replicas\' Merkle roots with another replica of each partition and fills what it misses (0: off)' },
   { key: 'anti-entropy-records', type: { kind: 'int', min: 1, max: 10_000_000 }, default: 100_000, description: 'records one anti-entropy pass may copy to this node (the rest waits for the next pass)' },
+  { key: 'anti-entropy-mib', type: { kind: 'int', min: 1, max: 1_048_576 }, default: 64, description: 'MiB one anti-entropy pass may take from other nodes (hashes, digests and records; the rest waits for the next pass)' },
+  { key: 'scrub-interval', type: { kind: 'int', min: 0, max: 2_592_000_000 }, default: 86_400_000, description: 'ms from the end of one scrub pass to the start of the next: every stored value is re-read and its SHA-256 checked, damaged records are quarantined and put back from a healthy replica (0: only on plexi admin scrub)' },
+  { key: 'scrub-rate', type: { kind: 'int', min: 1, max: 100_000 }, default: 16, description: 'MiB a second a scrub pass may read (plexi admin scrub --fast reads as fast as the disk goes)' },
   { key: 'journal-sync', type: { kind: 'boolean' }, default: true, description: 'fsync every journal batch before acknowledging (false: survive process crashes, not power loss)' },
   { key: 'gpu', type: { kind: 'enum', values: GPU_MODES }, default: 'auto', description: 'llama.cpp backend: auto (CUDA or Vulkan when present, else CPU), cuda (fail if absent), off (CPU)' },
   { key: 'inference-workers', type: { kind: 'int', min: 1, max: 64 }, default: 1, description: 'worker threads per loaded llama.cpp model (each holds its own copy of the weights)' },
@@ -120,6 +123,9 @@ export interface NodeConfig {
   readonly writeQuorum: number | undefined
   readonly antiEntropyInterval: number
   readonly antiEntropyRecords: number
+  readonly antiEntropyMib: number
+  readonly scrubInterval: number
+  readonly scrubRate: number
   readonly journalSync: boolean
   readonly gpu: GpuMode
   readonly inferenceWorkers: number

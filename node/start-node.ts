@@ -19,7 +19,7 @@ import { Lifecycle } from './lifecycle.ts'
 import { Cluster, NodeRoles, memberOf, readClusterKey, recordOf, startP2pHost } from './mesh/index.ts'
 import { NodeMetrics } from './metrics/index.ts'
 import { buildOpenAiServer, openAiBackend } from './openai/index.ts'
-import { AntiEntropy, LevelReplicaStorage, PartitionsMismatchError, ReplicationAdmin, StorageRoster, meshJournal, meshPeer, spawnShardHolders } from './replication/index.ts'
+import { AntiEntropy, LevelReplicaStorage, Scrubber, PartitionsMismatchError, ReplicationAdmin, StorageRoster, meshJournal, meshPeer, spawnShardHolders } from './replication/index.ts'
 import { LevelStore } from './storage/index.ts'
 import { DirectoryView, UserAccounts } from './users/index.ts'
 
@@ -205,12 +205,31 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
         live: () => new Set((p2p?.members() ?? []).filter((m) => m.status !== 'down').map((m) => m.peerId)),
         intervalMs: p2p === undefined ? 0 : config.antiEntropyInterval,
         maxRecords: config.antiEntropyRecords,
+        maxBytes: config.antiEntropyMib * 1_048_576,
         log: log.child({ component: 'anti-entropy' })
       })
       ae.start()
       return ae
     }, (ae) => { ae.stop() })
     metrics.watchAntiEntropy(antiEntropy)
+    // every stored value re-read at a bounded rate; damaged records put back from a healthy replica
+    const scrubber = await parts.start('scrub', () => {
+      const scrub = new Scrubber({
+        self: identity.peerId,
+        journal,
+        live: () => new Set((p2p?.members() ?? []).filter((m) => m.status !== 'down').map((m) => m.peerId)),
+        bytesPerSecond: config.scrubRate * 1_048_576,
+        intervalMs: config.scrubInterval,
+        log: log.child({ component: 'scrub' })
+      })
+      journal.storage.onDamaged = (key) => { scrub.damaged(key) }
+      scrub.start()
+      return scrub
+    }, (scrub) => {
+      journal.storage.onDamaged = undefined
+      scrub.stop()
+    })
+    metrics.watchScrub(scrubber)
     await parts.start('directory-view', () => directoryView, (v) => { v.stop() })
 
     const admin = await parts.start('admin', async () => {

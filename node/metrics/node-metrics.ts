@@ -10,6 +10,8 @@ import type { LevelStore } from '../storage/index.ts'
  * counters. Kernel and store counters are plain numbers there; they are read at scrape time, so
  * the hot paths pay nothing for metrics.
  */
+interface ScrubStatsView { passes: number, running: boolean, scanned: number, expected: number, bytes: number, corruptFound: number, repaired: number, quarantined: number, lastPassAt: number }
+
 export class NodeMetrics {
   readonly registry = new Registry()
   readonly grpcStreamsOpen: Gauge
@@ -188,14 +190,47 @@ export class NodeMetrics {
     new Gauge({ name: 'plexi_replication_opens_waiting', help: 'Entity journals waiting for a turn to be taken (at most 32 at once per node)', registers, collect () { this.set(replicas.opensWaiting) } })
   }
 
-  watchAntiEntropy (ae: { readonly stats: { passes: number, lastPassAt: number, partitionsDiffering: number, recordsFilled: number, divergent: number, failures: number } }): void {
+  watchAntiEntropy (ae: { readonly stats: { passes: number, lastPassAt: number, partitionsDiffering: number, recordsFilled: number, recordsRepaired: number, bytes: number, divergent: number, failures: number } }): void {
     const registers = [this.registry]
     counterOf(registers, 'plexi_replication_anti_entropy_passes_total', 'Anti-entropy passes over this node\'s partitions', () => ae.stats.passes)
     counterOf(registers, 'plexi_replication_divergence_found_total', 'Partitions whose Merkle root differed from the replica compared with, per pass', () => ae.stats.partitionsDiffering)
-    counterOf(registers, 'plexi_replication_records_repaired_total', 'Records this node took from another replica by anti-entropy (it had missed them)', () => ae.stats.recordsFilled)
+    const last = { missed: 0, damaged: 0, scrub: 0 }
+    const repaired: Counter = new Counter({
+      name: 'plexi_replication_records_repaired_total',
+      help: 'Records this node took from another replica: missed (after its head, it was down), damaged (missing or failing their seal before its head: anti-entropy), scrub (failing their seal: scrub)',
+      labelNames: ['kind'],
+      registers,
+      collect () {
+        const now = { missed: ae.stats.recordsFilled, damaged: ae.stats.recordsRepaired, scrub: scrubRepaired() }
+        for (const kind of ['missed', 'damaged', 'scrub'] as const) {
+          repaired.inc({ kind }, Math.max(0, now[kind] - last[kind]))
+          last[kind] = now[kind]
+        }
+      }
+    })
+    counterOf(registers, 'plexi_replication_bytes_moved_total', 'Bytes anti-entropy took from other replicas (tree hashes, listings, digests and records)', () => ae.stats.bytes)
     counterOf(registers, 'plexi_replication_divergent_entities_total', 'Entities whose log parted from another replica\'s, found by anti-entropy and left to their owners', () => ae.stats.divergent)
     counterOf(registers, 'plexi_replication_anti_entropy_failures_total', 'Partitions anti-entropy could not compare (the other replica did not answer, or answered nonsense)', () => ae.stats.failures)
     new Gauge({ name: 'plexi_replication_last_full_pass_seconds', help: 'Unix time when the last anti-entropy pass over this node\'s partitions ended (0: none yet)', registers, collect () { this.set(ae.stats.lastPassAt / 1000) } })
+    const scrubRepaired = (): number => this.#scrub?.stats.repaired ?? 0
+  }
+
+  #scrub: { readonly stats: ScrubStatsView } | undefined
+
+  watchScrub (scrub: { readonly stats: ScrubStatsView }): void {
+    this.#scrub = scrub
+    const registers = [this.registry]
+    counterOf(registers, 'plexi_replication_scrub_passes_total', 'Scrub passes over this node\'s store', () => scrub.stats.passes)
+    counterOf(registers, 'plexi_replication_scrub_bytes_total', 'Bytes scrub read and checked', () => scrub.stats.bytes)
+    new Gauge({
+      name: 'plexi_replication_scrub_progress_ratio',
+      help: 'How far the running scrub pass got (values checked / records held when it started; 1 between passes)',
+      registers,
+      collect () { this.set(scrub.stats.running ? Math.min(1, scrub.stats.scanned / Math.max(1, scrub.stats.expected)) : 1) }
+    })
+    counterOf(registers, 'plexi_replication_corrupt_records_found_total', 'Stored values whose SHA-256 seal failed when scrub or a read checked them', () => scrub.stats.corruptFound)
+    new Gauge({ name: 'plexi_replication_quarantined_values', help: 'Damaged values quarantined and not yet repaired (as the last scrub pass left them)', registers, collect () { this.set(scrub.stats.quarantined) } })
+    new Gauge({ name: 'plexi_replication_scrub_last_pass_seconds', help: 'Unix time when the last scrub pass ended (0: none yet)', registers, collect () { this.set(scrub.stats.lastPassAt / 1000) } })
   }
 
   watchMesh (mesh: { members (): ReadonlyArray<{ status: string }>, readonly transport: { readonly stats: TransportStats, queued (): Array<{ bytes: number }> } | undefined }): void {

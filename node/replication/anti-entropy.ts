@@ -1,3 +1,4 @@
+import { createPlainCodec } from '../../actors/index.ts'
 import { READ_PAGE_RECORDS } from './constants.ts'
 import { matchPoint } from './log-summary.ts'
 import type { LogSummary } from './log-summary.ts'
@@ -14,14 +15,18 @@ export interface BucketEntry {
   readonly summary: LogSummary
   /** The activation its promise was made to. */
   readonly promisedBy: string
+  /** The XOR of its records' digests there (LevelReplicaStorage.entityDigest). */
+  readonly digest: Uint8Array
 }
 
 /** What anti-entropy asks of another replica of the partition (over the mesh, or in-process). */
 export interface PartitionPeer {
   /** Hashes of one level of its tree, `from` on, at most `count`. */
   tree (level: number, from: number, count: number): Promise<Uint8Array[]>
-  /** The entities of one bucket it holds, with their summaries. */
+  /** The entities of one bucket it holds, with their summaries and digests. */
   bucket (bucket: number): Promise<BucketEntry[]>
+  /** The XOR of its record digests of an entity for each span of `span` seqs in [from, to]. */
+  spans (entity: string, from: number, to: number, span: number): Promise<Uint8Array[]>
   /** Its records of an entity from `from` on (each seal verified as it reads them). */
   read (entity: string, from: number, limit: number): Promise<StoredRecord[]>
 }
@@ -31,14 +36,31 @@ export interface PassResult {
   /** Tree hashes fetched from the peer (1 when the roots were equal). */
   readonly compared: number
   readonly buckets: number
-  /** Entities whose missing records were filled. */
+  /** Entities that took records (filled after the head or repaired before it). */
   readonly entities: number
+  /** Records appended after this replica's head (it missed them). */
   readonly records: number
-  /** Entities whose logs part from the peer's (left to the owners' recovery for now). */
+  /** Records put back before the head (missing from the middle of the log, or damaged). */
+  readonly repaired: number
+  /** Entities whose logs part from the peer's (left to the owners' recovery). */
   readonly divergent: number
-  /** True when the record budget ran out before the pass ended (the next pass goes on). */
+  /** What the peer sent, as the node's codec encodes it: hashes, listings, digests and records. */
+  readonly bytes: number
+  /** True when the budget ran out before the pass ended (the next pass goes on). */
   readonly budgetSpent: boolean
 }
+
+/** The record and byte budget of one pass. */
+export interface PassBudget {
+  readonly records: number
+  readonly bytes: number
+}
+
+/** Seqs per span when a prefix of an entity's log is compared span by span; a differing span is
+ * then compared record by record. */
+export const REPAIR_SPAN = 256
+/** Most spans one comparison asks for. */
+export const MAX_SPANS = 4_096
 
 /**
  * This replica's side of a peer's pass: its tree, its buckets and its records of `partition`.
@@ -48,58 +70,126 @@ export function replicaPeer (partition: number, storage: LevelReplicaStorage, co
     tree: async (level, from, count) => storage.tree(partition).level(level, from, count),
     bucket: async (bucket) => await Promise.all((await storage.entitiesInBucket(partition, bucket)).map(async (entity) => {
       const { summary, promisedBy } = await core.state(entity)
-      return { entity, summary, promisedBy }
+      return { entity, summary, promisedBy, digest: await storage.entityDigest(entity) }
     })),
+    spans: async (entity, from, to, span) => await storage.spanDigests(entity, from, to, span),
     read: async (entity, from, limit) => await core.handle({ op: 'read', entity, from, limit })
   }
 }
 
+const codec = createPlainCodec()
+const sizeOf = (value: unknown): number => codec.encode(value).byteLength
+
 /**
  * One anti-entropy pass of this replica of `partition` against one peer (docs/replication.md,
- * "Anti-entropy"): compares roots, descends only into differing buckets, and pulls the records it
- * misses where its log is a prefix of the peer's, at most `maxRecords` of them. It changes only
- * this replica, only by filling after its head (ReplicaCore.fill).
+ * "Anti-entropy"): compares roots, descends only into differing buckets, and there compares each
+ * entity's digest with the peer's. Where they differ, the prefix both logs agree on is compared
+ * span by span and then record by record, and what this replica misses or holds damaged there is
+ * put back (ReplicaCore.repair); what the peer holds after this replica's head, where this log is a
+ * prefix of the peer's, is appended (ReplicaCore.fill). Only this replica changes, and never over a
+ * record that reads correctly here or of a newer epoch. Stops within `budget`.
  */
-export async function pullFrom (partition: number, storage: LevelReplicaStorage, core: ReplicaCore, peer: PartitionPeer, maxRecords = 100_000): Promise<PassResult> {
-  const { buckets, compared } = await diffLeaves(storage.tree(partition), (level, from, count) => peer.tree(level, from, count), REPLICA_MERKLE_DEPTH)
+export async function pullFrom (partition: number, storage: LevelReplicaStorage, core: ReplicaCore, peer: PartitionPeer, budget: PassBudget = { records: 100_000, bytes: Infinity }): Promise<PassResult> {
+  let bytes = 0
+  const counted = async <T>(answer: Promise<T>): Promise<T> => {
+    const value = await answer
+    bytes += sizeOf(value)
+    return value
+  }
+  const { buckets, compared } = await diffLeaves(storage.tree(partition), (level, from, count) => counted(peer.tree(level, from, count)), REPLICA_MERKLE_DEPTH)
   let entities = 0
   let records = 0
+  let repaired = 0
   let divergent = 0
   let budgetSpent = false
+  const spent = (): boolean => records + repaired >= budget.records || bytes >= budget.bytes
   for (const bucket of buckets) {
-    for (const theirs of await peer.bucket(bucket)) {
-      if (records >= maxRecords) {
+    if (spent()) {
+      budgetSpent = true
+      break
+    }
+    for (const theirs of await counted(peer.bucket(bucket))) {
+      if (spent()) {
         budgetSpent = true
         break
       }
       const own = (await core.state(theirs.entity)).summary
-      if (theirs.summary.head <= own.head) {
-        // as long or longer here: equal, or ahead (the peer pulls), or parted at the same length
-        if (matchPoint(theirs.summary, own) < Math.min(own.head, theirs.summary.head)) divergent++
-        continue
+      if (equalBytes(theirs.digest, await storage.entityDigest(theirs.entity))) continue
+      const match = matchPoint(theirs.summary, own)
+      let took = 0
+      // 1. the prefix both logs agree on: records missing or damaged here
+      const upTo = Math.min(match, own.head, theirs.summary.head)
+      if (upTo > 0) {
+        const fixed = await repairPrefix(theirs, upTo)
+        took += fixed
+        repaired += fixed
       }
-      if (matchPoint(theirs.summary, own) < own.head) {
+      // 2. after this head, where this log is a prefix of the peer's
+      if (theirs.summary.head > own.head && match >= own.head) {
+        let seq = own.head
+        let prevEpoch = own.headEpoch
+        while (seq < theirs.summary.head && !spent()) {
+          const page = await counted(peer.read(theirs.entity, seq + 1, Math.min(READ_PAGE_RECORDS, theirs.summary.head - seq, budget.records - records - repaired)))
+          const last = page[page.length - 1]
+          if (last === undefined) break
+          const done = await core.fill(theirs.entity, seq, prevEpoch, page, { epoch: theirs.summary.promised, by: theirs.promisedBy })
+          if (done === 'moved-on') break
+          seq = last.seq
+          prevEpoch = last.epoch
+          took += page.length
+          records += page.length
+        }
+      } else if (match < Math.min(own.head, theirs.summary.head)) {
+        // parted: records of different epochs after the match (owners' recovery settles it)
         divergent++
-        continue
       }
-      let seq = own.head
-      let prevEpoch = own.headEpoch
-      let filled = 0
-      while (seq < theirs.summary.head && records < maxRecords) {
-        const page = await peer.read(theirs.entity, seq + 1, Math.min(READ_PAGE_RECORDS, theirs.summary.head - seq, maxRecords - records))
-        const last = page[page.length - 1]
-        if (last === undefined) break
-        const done = await core.fill(theirs.entity, seq, prevEpoch, page, { epoch: theirs.summary.promised, by: theirs.promisedBy })
-        if (done === 'moved-on') break
-        seq = last.seq
-        prevEpoch = last.epoch
-        filled += page.length
-        records += page.length
-      }
-      if (filled > 0) entities++
+      if (took > 0) entities++
     }
   }
-  return { compared, buckets: buckets.length, entities, records, divergent, budgetSpent }
+  return { compared, buckets: buckets.length, entities, records, repaired, divergent, bytes, budgetSpent }
+
+  /** Puts back what this replica misses or holds damaged in [1, upTo] of an entity. */
+  async function repairPrefix (theirs: BucketEntry, upTo: number): Promise<number> {
+    const entity = theirs.entity
+    let fixed = 0
+    for (let from = 1; from <= upTo && !spent(); from += REPAIR_SPAN * MAX_SPANS) {
+      const to = Math.min(upTo, from + REPAIR_SPAN * MAX_SPANS - 1)
+      const [their, ours] = await Promise.all([counted(peer.spans(entity, from, to, REPAIR_SPAN)), storage.spanDigests(entity, from, to, REPAIR_SPAN)])
+      for (let i = 0; i < ours.length && !spent(); i++) {
+        if (equalBytes(their[i], ours[i] as Uint8Array)) continue
+        const a = from + i * REPAIR_SPAN
+        const b = Math.min(to, a + REPAIR_SPAN - 1)
+        const [theirSeqs, ourSeqs] = await Promise.all([counted(peer.spans(entity, a, b, 1)), storage.spanDigests(entity, a, b, 1)])
+        const wanted: number[] = []
+        for (let k = 0; k < ourSeqs.length; k++) {
+          // differs, and not because the peer's copy is the damaged one (it repairs from here)
+          if (!equalBytes(theirSeqs[k], ourSeqs[k] as Uint8Array) && !await storage.intact(entity, a + k)) wanted.push(a + k)
+        }
+        for (const run of runsOf(wanted)) {
+          const page = await counted(peer.read(entity, run.from, run.count))
+          fixed += await core.repair(entity, page.filter((r) => r.seq >= run.from && r.seq < run.from + run.count), theirs.summary)
+        }
+      }
+    }
+    return fixed
+  }
+}
+
+/** Consecutive seqs as runs. */
+function runsOf (seqs: readonly number[]): Array<{ from: number, count: number }> {
+  const out: Array<{ from: number, count: number }> = []
+  for (const seq of seqs) {
+    const last = out[out.length - 1]
+    if (last !== undefined && last.from + last.count === seq) last.count++
+    else out.push({ from: seq, count: 1 })
+  }
+  return out
+}
+
+function equalBytes (a: Uint8Array | undefined, b: Uint8Array): boolean {
+  if (a === undefined || a.byteLength !== b.byteLength) return false
+  for (let i = 0; i < a.byteLength; i++) if (a[i] !== b[i]) return false
+  return true
 }
 
 /** Totals of anti-entropy on this node (metrics, admin). */
@@ -110,10 +200,25 @@ export interface AntiEntropyStats {
   partitionsCompared: number
   /** Partitions found differing from the peer compared with. */
   partitionsDiffering: number
+  /** Records appended after a head (missed while down). */
   recordsFilled: number
+  /** Records put back before a head (missing from the middle, or damaged). */
+  recordsRepaired: number
+  /** What peers sent for the passes (hashes, listings, digests, records). */
+  bytes: number
   divergent: number
   /** Peers that could not be asked (down, unreachable, a bad answer). */
   failures: number
+}
+
+/** One partition replica here, as repairs left it (admin). */
+export interface PartitionRepairState {
+  /** ms since the epoch when a pass last compared it with another replica. */
+  lastComparedAt: number
+  /** ms since the epoch when a pass last took records for it (0: never). */
+  lastRepairAt: number
+  /** Records taken for it since the node started (filled and repaired). */
+  records: number
 }
 
 export interface AntiEntropyOptions {
@@ -127,19 +232,37 @@ export interface AntiEntropyOptions {
   readonly intervalMs: number
   /** Records one pass may copy here. */
   readonly maxRecords: number
+  /** Bytes one pass may take from peers. @default Infinity */
+  readonly maxBytes?: number
   readonly log: { info (obj: object, msg: string): void, warn (obj: object, msg: string): void }
+}
+
+/** What a repair of some partitions on this node did (admin's repair job). */
+export interface RepairResult {
+  readonly partitions: number
+  readonly peers: number
+  readonly records: number
+  readonly repaired: number
+  readonly bytes: number
+  readonly divergent: number
+  readonly failures: string[]
 }
 
 /**
  * Anti-entropy on one storage node (docs/replication.md): every `intervalMs`, for each partition
  * this node is a replica of, one pass against another live replica of it (taken in turn, so every
- * pair meets), pulling what this node misses within the pass's record budget.
+ * pair meets), pulling what this node misses within the pass's budget. A repair (admin) compares
+ * with every live replica at once, without a budget.
  */
 export class AntiEntropy {
-  readonly stats: AntiEntropyStats = { passes: 0, lastPassAt: 0, partitionsCompared: 0, partitionsDiffering: 0, recordsFilled: 0, divergent: 0, failures: 0 }
+  readonly stats: AntiEntropyStats = { passes: 0, lastPassAt: 0, partitionsCompared: 0, partitionsDiffering: 0, recordsFilled: 0, recordsRepaired: 0, bytes: 0, divergent: 0, failures: 0 }
+  /** Per partition this node compared: when, and what it took. */
+  readonly partitions = new Map<number, PartitionRepairState>()
   readonly #opts: AntiEntropyOptions
   #timer: ReturnType<typeof setTimeout> | undefined
   #running: Promise<PassResult[]> | undefined
+  /** One pass or repair at a time: they would pull the same records twice. */
+  #queue: Promise<unknown> = Promise.resolve()
   #stopped = false
   #turn = 0
 
@@ -169,14 +292,52 @@ export class AntiEntropy {
   /** One pass over every partition this node is a replica of (one at a time; a pass already
    * running is joined, not doubled). */
   runOnce (): Promise<PassResult[]> {
-    this.#running ??= this.#pass().finally(() => { this.#running = undefined })
+    this.#running ??= this.#serial(() => this.#pass()).finally(() => { this.#running = undefined })
     return this.#running
   }
 
+  /**
+   * Repairs `partitions` (those this node is a replica of) against every other live replica of
+   * each, without a budget: what an admin's repair job asks of each replica.
+   */
+  repair (partitions: readonly number[]): Promise<RepairResult> {
+    return this.#serial(async () => {
+      const { self, journal } = this.#opts
+      const live = this.#opts.live()
+      const out = { partitions: 0, peers: 0, records: 0, repaired: 0, bytes: 0, divergent: 0, failures: [] as string[] }
+      for (const p of partitions) {
+        if (this.#stopped) break
+        const { replicas } = journal.placement(p)
+        if (!replicas.includes(self)) continue
+        out.partitions++
+        for (const node of replicas.filter((n) => n !== self && live.has(n))) {
+          const result = await this.#compare(p, node, { records: Infinity, bytes: Infinity })
+          if (typeof result === 'string') {
+            out.failures.push(result)
+            continue
+          }
+          out.peers++
+          out.records += result.records
+          out.repaired += result.repaired
+          out.bytes += result.bytes
+          out.divergent += result.divergent
+        }
+      }
+      return out
+    })
+  }
+
+  #serial<T> (fn: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(fn, fn)
+    this.#queue = run.catch(() => undefined)
+    return run
+  }
+
   async #pass (): Promise<PassResult[]> {
-    const { self, journal, log } = this.#opts
+    const { self, journal } = this.#opts
     const results: PassResult[] = []
-    let budget = this.#opts.maxRecords
+    let records = this.#opts.maxRecords
+    let bytes = this.#opts.maxBytes ?? Infinity
     const live = this.#opts.live()
     this.#turn++
     for (let p = 0; p < journal.partitions && !this.#stopped; p++) {
@@ -184,23 +345,43 @@ export class AntiEntropy {
       if (!replicas.includes(self)) continue
       const others = replicas.filter((n) => n !== self && live.has(n))
       if (others.length === 0) continue
-      const node = others[(this.#turn + p) % others.length] as string
-      try {
-        const result = await pullFrom(p, journal.storage, journal.core(p), this.#opts.peer(node, p), Math.max(0, budget))
-        results.push(result)
-        budget -= result.records
-        this.stats.partitionsCompared++
-        if (result.buckets > 0) this.stats.partitionsDiffering++
-        this.stats.recordsFilled += result.records
-        this.stats.divergent += result.divergent
-        if (result.records > 0) log.info({ partition: p, peer: node, records: result.records, entities: result.entities }, `anti-entropy: partition ${p} took ${result.records} records it missed from ${node}`)
-      } catch (err) {
-        this.stats.failures++
-        log.warn({ partition: p, peer: node, err }, `anti-entropy: partition ${p} could not be compared with ${node}: ${(err as Error).message}`)
-      }
+      const result = await this.#compare(p, others[(this.#turn + p) % others.length] as string, { records: Math.max(0, records), bytes: Math.max(0, bytes) })
+      if (typeof result === 'string') continue
+      results.push(result)
+      records -= result.records + result.repaired
+      bytes -= result.bytes
     }
     this.stats.passes++
     this.stats.lastPassAt = Date.now()
     return results
+  }
+
+  /** One partition against one peer; the failure's text when the peer could not be compared with. */
+  async #compare (p: number, node: string, budget: PassBudget): Promise<PassResult | string> {
+    const { journal, log } = this.#opts
+    try {
+      const result = await pullFrom(p, journal.storage, journal.core(p), this.#opts.peer(node, p), budget)
+      this.stats.partitionsCompared++
+      if (result.buckets > 0) this.stats.partitionsDiffering++
+      this.stats.recordsFilled += result.records
+      this.stats.recordsRepaired += result.repaired
+      this.stats.bytes += result.bytes
+      this.stats.divergent += result.divergent
+      const now = Date.now()
+      const state = this.partitions.get(p) ?? { lastComparedAt: 0, lastRepairAt: 0, records: 0 }
+      state.lastComparedAt = now
+      if (result.records + result.repaired > 0) {
+        state.lastRepairAt = now
+        state.records += result.records + result.repaired
+        log.info({ partition: p, peer: node, filled: result.records, repaired: result.repaired, entities: result.entities, bytes: result.bytes },
+          `anti-entropy: partition ${p} took ${result.records + result.repaired} records from ${node} (${result.records} it missed after its heads, ${result.repaired} missing or damaged before)`)
+      }
+      this.partitions.set(p, state)
+      return result
+    } catch (err) {
+      this.stats.failures++
+      log.warn({ partition: p, peer: node, err }, `anti-entropy: partition ${p} could not be compared with ${node}: ${(err as Error).message}`)
+      return `partition ${p} with ${node}: ${(err as Error).message}`
+    }
   }
 }

@@ -91,7 +91,8 @@ export class EntityLog {
   /** Former holders that answered the fence, and replicas dropped by reconfigure: sources of
    * records for the replicas, never written to. */
   #sources: Track[]
-  readonly #snapshotHolder: { node: string, seq: number } | undefined
+  /** Replicas holding a snapshot not past the recovered head, the newest first. */
+  readonly #snapshotHolders: Array<{ node: string, seq: number }>
   /** The owner's log: its head, its segments (newest), and its newest records in memory. */
   #head: number
   #segments: Segment[]
@@ -127,11 +128,8 @@ export class EntityLog {
       return { node, summary, match: summary === undefined ? -1 : matchPoint(this.#ownLog(), summary), busy: false, broken: false, waiting: false, backoff: RETRY_MIN_MS }
     })
     this.#sources = [...former].map(([node, summary]) => ({ node, summary, match: matchPoint(this.#ownLog(), summary), busy: false, broken: true, waiting: false, backoff: RETRY_MIN_MS }))
-    let snap: { node: string, seq: number } | undefined
-    for (const [node, s] of [...fenced, ...former]) {
-      if (s.snapshotSeq > 0 && s.snapshotSeq <= b.head && (snap === undefined || s.snapshotSeq > snap.seq)) snap = { node, seq: s.snapshotSeq }
-    }
-    this.#snapshotHolder = snap
+    this.#snapshotHolders = [...fenced, ...former].filter(([, s]) => s.snapshotSeq > 0 && s.snapshotSeq <= b.head)
+      .map(([node, s]) => ({ node, seq: s.snapshotSeq })).sort((x, y) => y.seq - x.seq)
   }
 
   /**
@@ -160,9 +158,23 @@ export class EntityLog {
         const best = [...round.oks, ...former.oks].map(([node, summary]) => ({ node, summary })).sort((a, b) => compareLogs(a.summary, b.summary))[0] as { node: string, summary: LogSummary }
         let last: StoredRecord | undefined
         if (best.summary.head > 0) {
-          const [rec] = await env.call(best.node, { op: 'read', entity: entityId, from: best.summary.head, limit: 1 })
-          if (rec?.seq !== best.summary.head) throw new ReplicasUnavailableError(entityId, 'recovery', f, round.oks.size, `${best.node} no longer holds seq ${best.summary.head}`)
-          last = rec
+          // from the best replica, or one whose log ends in the same record when it cannot be read
+          // there (a damaged copy fails its seal and is never returned)
+          const same = [...round.oks, ...former.oks].filter(([node, s]) => node !== best.node && s.head === best.summary.head && s.headEpoch === best.summary.headEpoch).map(([node]) => node)
+          let why: unknown
+          for (const node of [best.node, ...same]) {
+            try {
+              const [rec] = await env.call(node, { op: 'read', entity: entityId, from: best.summary.head, limit: 1 })
+              if (rec?.seq === best.summary.head && rec.epoch === best.summary.headEpoch) {
+                last = rec
+                break
+              }
+              why ??= new ReplicasUnavailableError(entityId, 'recovery', f, round.oks.size, `${node} no longer holds seq ${best.summary.head}`)
+            } catch (err) {
+              why ??= err
+            }
+          }
+          if (last === undefined) throw why
         }
         const log = new EntityLog(opts, epoch, round.oks, former.oks, best, last)
         // the best replica holds the owner's log up to the sealed record
@@ -273,12 +285,19 @@ export class EntityLog {
     }
   }
 
-  /** The newest snapshot a replica that answered the fence holds, not past the recovered head. */
+  /** The newest snapshot a replica that answered the fence holds, not past the recovered head. One
+   * that cannot be read (damaged, the replica gone) gives way to the next newest; with none, the
+   * entity replays its whole journal (records are never dropped for a snapshot). */
   async loadSnapshot (): Promise<StoredSnapshot | undefined> {
-    const holder = this.#snapshotHolder
-    if (holder === undefined) return undefined
-    const snap = await this.#env.call(holder.node, { op: 'load-snapshot', entity: this.entityId })
-    return snap === null || snap.seq > this.#sealed ? undefined : snap
+    for (const holder of this.#snapshotHolders) {
+      try {
+        const snap = await this.#env.call(holder.node, { op: 'load-snapshot', entity: this.entityId })
+        if (snap !== null && snap.seq <= this.#sealed) return snap
+      } catch {
+        // the next holder
+      }
+    }
+    return undefined
   }
 
   /** Sends a snapshot (of acknowledged records only) to every replica in step; resolves when one

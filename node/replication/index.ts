@@ -28,3 +28,8 @@ export { DEFAULT_MERKLE_DEPTH, MerkleTree, bucketOf, diffLeaves } from './merkle
 export type { LevelReader } from './merkle-tree.ts'
 export { AntiEntropy, pullFrom, replicaPeer } from './anti-entropy.ts'
 export type { AntiEntropyOptions, AntiEntropyStats, BucketEntry, PartitionPeer, PassResult } from './anti-entropy.ts'
+export type { PartitionRepairState, PassBudget, RepairResult } from './anti-entropy.ts'
+export { MAX_SPANS, REPAIR_SPAN } from './anti-entropy.ts'
+export { Scrubber } from './scrub.ts'
+export type { ScrubOptions, ScrubStats } from './scrub.ts'
+export { describeKey } from './level-replica-storage.ts'

@@ -1,6 +1,6 @@
 import { createPlainCodec } from '../../actors/index.ts'
 import type { PlainCodec } from '../../actors/index.ts'
-import { CorruptRecordError } from '../storage/index.ts'
+import { CorruptRecordError, SEAL_HEADER_BYTES, sealDigest, unseal } from '../storage/index.ts'
 import type { LevelStore, StoreOp } from '../storage/index.ts'
 import type { ReplicaChange, ReplicaState, ReplicaStorage } from './replica-core.ts'
 import type { StoredRecord, StoredSnapshot } from './replica-protocol.ts'
@@ -43,6 +43,8 @@ export class LevelReplicaStorage implements ReplicaStorage {
   readonly #codec: PlainCodec
   /** The Merkle tree of every partition this replica holds records of, following every write. */
   readonly #trees = new Map<number, MerkleTree>()
+  /** Told of every damaged value a read meets (scrub repairs it at once). */
+  onDamaged: ((key: string) => void) | undefined
   /** How long building the trees from the store took at open (ms), and over how many records. */
   readonly treeBuild = { ms: 0, records: 0 }
 
@@ -162,19 +164,47 @@ export class LevelReplicaStorage implements ReplicaStorage {
   }
 
   async read (entity: string, from: number, limit: number): Promise<StoredRecord[]> {
+    try {
+      return await this.#read(entity, from, limit)
+    } catch (err) {
+      if (err instanceof CorruptRecordError) this.onDamaged?.(err.key)
+      throw err
+    }
+  }
+
+  async #read (entity: string, from: number, limit: number): Promise<StoredRecord[]> {
     const p = this.partitionOf(entity)
     const out: StoredRecord[] = []
     for await (const [key, value] of this.store.range({ gte: recordKey(p, entity, Math.max(1, from)), lte: recordEnd(p, entity), limit })) {
+      const seq = seqOf(key)
+      const last = out[out.length - 1]
+      if (last === undefined && seq > Math.max(1, from)) {
+        // `from` itself is missing, and a later record is here: a hole, not the end of the log
+        this.onDamaged?.(recordKey(p, entity, Math.max(1, from)))
+        break
+      }
+      if (last !== undefined && seq !== last.seq + 1) {
+        // a record missing from the middle (lost under the store): the records stop before it, so
+        // no reader takes the next one for it; it is repaired from another replica
+        this.onDamaged?.(recordKey(p, entity, last.seq + 1))
+        break
+      }
       const r = this.#decode(key, value) as { e?: unknown, v?: unknown } | null
       if (r === null || typeof r !== 'object' || typeof r.e !== 'number') throw new CorruptRecordError(key, 'sealed but not a record')
-      out.push({ seq: seqOf(key), epoch: r.e, event: r.v })
+      out.push({ seq, epoch: r.e, event: r.v })
     }
     return out
   }
 
   async loadSnapshot (entity: string): Promise<StoredSnapshot | undefined> {
     const key = snapshotKey(this.partitionOf(entity), entity)
-    const value = await this.store.get(key)
+    let value: Uint8Array | undefined
+    try {
+      value = await this.store.get(key)
+    } catch (err) {
+      if (err instanceof CorruptRecordError) this.onDamaged?.(err.key)
+      throw err
+    }
     if (value === undefined) return undefined
     const s = this.#decode(key, value) as Partial<StoredSnapshot> | null
     if (s === null || typeof s !== 'object' || !Number.isSafeInteger(s.seq) || (s.seq as number) < 1) throw new CorruptRecordError(key, 'sealed but not a snapshot')
@@ -187,6 +217,95 @@ export class LevelReplicaStorage implements ReplicaStorage {
     const prefix = `e\x00${hex4(partition)}\x00`
     const keys = await this.store.keys({ gte: prefix, lte: `${prefix}\xff` })
     return keys.map((k) => k.slice(prefix.length)).filter((entity) => bucketOf(entity, REPLICA_MERKLE_DEPTH) === bucket)
+  }
+
+  /** The XOR of an entity's record digests here: equal on two replicas when they hold the same
+   * records of it (all zeros when it holds none). */
+  async entityDigest (entity: string): Promise<Uint8Array> {
+    const [all] = await this.spanDigests(entity, 1, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER)
+    return all as Uint8Array
+  }
+
+  /** The XOR of the record digests of each span of `span` seqs in [from, to] (the last may be
+   * shorter): where two replicas' copies of an entity differ, span by span, without sending them. */
+  async spanDigests (entity: string, from: number, to: number, span: number): Promise<Uint8Array[]> {
+    const p = this.partitionOf(entity)
+    const count = Math.ceil((to - from + 1) / span)
+    const out: Uint8Array[] = []
+    for await (const [key, d] of this.store.digests({ gte: recordKey(p, entity, Math.max(1, from)), lte: to >= Number.MAX_SAFE_INTEGER ? recordEnd(p, entity) : recordKey(p, entity, to) })) {
+      const i = Math.floor((seqOf(key) - from) / span)
+      while (out.length <= i) out.push(new Uint8Array(32))
+      const x = out[i] as Uint8Array
+      for (let b = 0; b < 32; b++) x[b] = (x[b] as number) ^ (d[b] as number)
+    }
+    while (out.length < count) out.push(new Uint8Array(32))
+    return out
+  }
+
+  /** True when this replica holds the record at seq and its seal matches its content. */
+  async intact (entity: string, seq: number): Promise<boolean> {
+    const key = recordKey(this.partitionOf(entity), entity, seq)
+    const raw = await this.store.getRaw(key)
+    return raw !== undefined && intact(key, raw)
+  }
+
+  /**
+   * Puts records back where this replica's copy is missing or damaged (its seal fails), never over
+   * one that reads correctly: what a repair from a healthy replica writes (the caller checked that
+   * they belong to this replica's log: ReplicaCore.repair). The tree loses the damaged value's
+   * digest and gains the record's; a quarantined copy of the key is dropped. Returns the seqs put.
+   */
+  async repairRecords (entity: string, records: readonly StoredRecord[]): Promise<number[]> {
+    const p = this.partitionOf(entity)
+    const ops: StoreOp[] = []
+    const removed: Uint8Array[] = []
+    const put: number[] = []
+    for (const r of records) {
+      const key = recordKey(p, entity, r.seq)
+      const raw = await this.store.getRaw(key)
+      if (raw !== undefined) {
+        if (intact(key, raw)) continue
+        if (raw.byteLength >= SEAL_HEADER_BYTES) removed.push(Uint8Array.from(sealDigest(raw)))
+      }
+      ops.push({ type: 'put', key, value: this.#codec.encode({ e: r.epoch, v: r.event }) })
+      ops.push({ type: 'del', key: quarantineKey(key) })
+      put.push(r.seq)
+    }
+    if (ops.length === 0) return put
+    const added: Uint8Array[] = []
+    await this.store.write(ops, (key, digest) => { if (key.charCodeAt(0) === RECORD_KEY_CHAR) added.push(digest) }, () => {
+      const tree = this.tree(p)
+      for (const d of removed) tree.remove(entity, d)
+      for (const d of added) tree.add(entity, d)
+    })
+    return put
+  }
+
+  /** Puts a snapshot back where this replica's copy fails its seal (never over one that reads
+   * correctly); true when it did. */
+  async repairSnapshot (entity: string, snapshot: StoredSnapshot): Promise<boolean> {
+    const key = snapshotKey(this.partitionOf(entity), entity)
+    const raw = await this.store.getRaw(key)
+    if (raw === undefined || intact(key, raw)) return false
+    await this.store.write([{ type: 'put', key, value: this.#codec.encode({ seq: snapshot.seq, state: snapshot.state }) }, { type: 'del', key: quarantineKey(key) }])
+    return true
+  }
+
+  /** Keeps a copy of a damaged value under `q\0<its key>` (what scrub found, for the operator and
+   * until a repair replaces it); the value itself stays where it is and keeps failing its seal, so
+   * no read returns it. */
+  async quarantine (key: string, raw: Uint8Array): Promise<void> {
+    await this.store.write([{ type: 'put', key: quarantineKey(key), value: this.#codec.encode({ at: Date.now(), raw }) }])
+  }
+
+  /** Keys damaged and not yet repaired (scrub quarantined them). */
+  async quarantined (): Promise<string[]> {
+    return (await this.store.keys({ gte: 'q\x00', lte: 'q\x00\xff' })).map((k) => k.slice(2))
+  }
+
+  /** Drops the quarantined copy of a key whose value reads correctly again (or is gone). */
+  async releaseQuarantine (key: string): Promise<void> {
+    await this.store.write([{ type: 'del', key: quarantineKey(key) }])
   }
 
   /** The root of a partition's tree here (hex); the empty tree's for a partition it holds nothing of. */
@@ -262,6 +381,26 @@ export function emptyPartitionRoot (): string {
   return EMPTY_ROOT
 }
 
+/** True when a stored value's seal matches its content. */
+function intact (key: string, raw: Uint8Array): boolean {
+  try {
+    unseal(key, raw)
+    return true
+  } catch {
+    return false
+  }
+}
+function quarantineKey (key: string): string { return `q\x00${key}` }
+/** What a stored key is, for scrub: a record (with its partition, entity and seq) or another value. */
+export function describeKey (key: string): { kind: 'record', partition: number, entity: string, seq: number } | { kind: 'state' | 'snapshot', partition: number, entity: string } | { kind: 'other' } {
+  const c = key.charCodeAt(0)
+  if (key.charCodeAt(1) !== 0 || key.length < 8) return { kind: 'other' }
+  const partition = Number.parseInt(key.slice(2, 6), 16)
+  if (c === RECORD_KEY_CHAR && key.length > 24) return { kind: 'record', partition, entity: entityOfRecordKey(key), seq: seqOf(key) }
+  if (c === 0x65) return { kind: 'state', partition, entity: key.slice(7) }
+  if (c === 0x70) return { kind: 'snapshot', partition, entity: key.slice(7) }
+  return { kind: 'other' }
+}
 function hex4 (n: number): string { return n.toString(16).padStart(4, '0') }
 function recordKey (p: number, entity: string, seq: number): string { return `r\x00${hex4(p)}\x00${entity}\x00${seq.toString(16).padStart(16, '0')}` }
 function recordEnd (p: number, entity: string): string { return `r\x00${hex4(p)}\x00${entity}\x00${'f'.repeat(16)}` }

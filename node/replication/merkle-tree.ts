@@ -122,20 +122,40 @@ export async function diffLeaves (local: MerkleTree, remote: LevelReader, remote
   let differing = [0]
   for (let level = 1; level <= local.depth; level++) {
     const next: number[] = []
-    for (const parent of differing) {
-      const theirs = await remote(level, 2 * parent, 2)
+    const parents = new Set(differing)
+    // the children of the differing nodes, asked in runs (a few equal hashes more rather than one
+    // more round trip when differing nodes lie close together)
+    for (const run of runsOfChildren(differing)) {
+      const theirs = await remote(level, run.from, run.count)
       compared += theirs.length
-      const ours = local.level(level, 2 * parent, 2)
-      for (let k = 0; k < 2; k++) {
+      const ours = local.level(level, run.from, run.count)
+      for (let k = 0; k < run.count; k++) {
+        const child = run.from + k
+        if (!parents.has(child >> 1)) continue
         const a = ours[k]
         const b = theirs[k]
-        if (a === undefined || b === undefined || !equal(a, b)) next.push(2 * parent + k)
+        if (a === undefined || b === undefined || !equal(a, b)) next.push(child)
       }
     }
     differing = next
   }
   return { buckets: differing, compared }
 }
+
+/** Children of these nodes (ascending) in runs of contiguous indices, gaps of up to RUN_GAP
+ * children bridged, a run at most RUN_MAX long. */
+function runsOfChildren (parents: readonly number[]): Array<{ from: number, count: number }> {
+  const out: Array<{ from: number, count: number }> = []
+  for (const parent of parents) {
+    const first = 2 * parent
+    const last = out[out.length - 1]
+    if (last !== undefined && first - (last.from + last.count) <= RUN_GAP && first + 2 - last.from <= RUN_MAX) last.count = first + 2 - last.from
+    else out.push({ from: first, count: 2 })
+  }
+  return out
+}
+const RUN_GAP = 8
+const RUN_MAX = 1_024
 
 function equal (a: Uint8Array, b: Uint8Array): boolean {
   if (a.byteLength !== b.byteLength) return false

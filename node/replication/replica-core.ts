@@ -1,4 +1,4 @@
-import { EMPTY_SUMMARY, epochAt, withRecords } from './log-summary.ts'
+import { EMPTY_SUMMARY, epochAt, matchPoint, withRecords } from './log-summary.ts'
 import type { LogSummary } from './log-summary.ts'
 import type {
   AppendReply, FenceReply, ReplicaRequest, ReplyOf, SaveSnapshotReply, StoredRecord, StoredSnapshot
@@ -35,6 +35,9 @@ export interface ReplicaStorage {
   /** Records with seq >= from, in order, at most `limit`; each one's seal verified. */
   read (entity: string, from: number, limit: number): Promise<StoredRecord[]>
   loadSnapshot (entity: string): Promise<StoredSnapshot | undefined>
+  /** Puts records back where this replica's copy is missing or damaged, never over one that reads
+   * correctly; returns the seqs put (anti-entropy and scrub repairs: the node's LevelDB has it). */
+  repairRecords? (entity: string, records: readonly StoredRecord[]): Promise<number[]>
 }
 
 export interface ReplicaCoreStats {
@@ -45,6 +48,8 @@ export interface ReplicaCoreStats {
   mismatches: number
   /** Records filled by anti-entropy. */
   filled: number
+  /** Missing or damaged records put back from another replica (anti-entropy, scrub). */
+  repaired: number
 }
 
 /** Entities whose state a replica keeps in memory (the rest are loaded on demand). */
@@ -57,7 +62,7 @@ const STATE_CACHE = 50_000
  * Every promise and record is durable before it is answered.
  */
 export class ReplicaCore {
-  readonly stats: ReplicaCoreStats = { fences: 0, appends: 0, records: 0, staleRefusals: 0, mismatches: 0, filled: 0 }
+  readonly stats: ReplicaCoreStats = { fences: 0, appends: 0, records: 0, staleRefusals: 0, mismatches: 0, filled: 0, repaired: 0 }
   readonly #storage: ReplicaStorage
   readonly #states = new Map<string, ReplicaState>()
   readonly #queues = new Map<string, Promise<unknown>>()
@@ -114,6 +119,28 @@ export class ReplicaCore {
       await this.#commit(entity, st, { state: next, ...(records.length > 0 && { records }) })
       this.stats.filled += records.length
       return 'filled'
+    })
+  }
+
+  /**
+   * Repair (docs/replication.md, "Anti-entropy" and "Scrub"): puts back records of this replica's
+   * log that are missing here or fail their seal, taken from a peer replica whose log agrees with
+   * this one up to them (`peer` is its summary; by log matching, the same seq and epoch hold the
+   * same record). Only seqs up to this head and to where the logs match, each of the epoch this log
+   * has there; never over a record that reads correctly, never moving the head. Returns how many
+   * were put.
+   */
+  repair (entity: string, records: readonly StoredRecord[], peer: LogSummary): Promise<number> {
+    return this.#inTurn(entity, async () => {
+      const storage = this.#storage
+      if (storage.repairRecords === undefined) return 0
+      const s = (await this.#state(entity)).summary
+      const upTo = Math.min(matchPoint(peer, s), s.head)
+      const fit = records.filter((r) => r.seq >= 1 && r.seq <= upTo && r.epoch >= 1 && (epochAt(s.segments, s.head, r.seq) ?? r.epoch) === r.epoch)
+      if (fit.length === 0) return 0
+      const put = await storage.repairRecords(entity, fit)
+      this.stats.repaired += put.length
+      return put.length
     })
   }
 

@@ -91,6 +91,13 @@ export class ReplicatedJournal implements Journal {
     return sum
   }
 
+  /** Asks the replica of the entity's partition on `node` (this node's own, or another's over
+   * the mesh): what scrub's repairs read from a healthy copy. */
+  call<R extends ReplicaRequest> (node: string, request: R): Promise<ReplyOf<R>> {
+    const partition = this.#opts.storage.partitionOf(request.entity)
+    return node === this.#opts.self ? this.core(partition).handle(request) : this.#opts.remote(node, partition, request)
+  }
+
   /** The replica of `partition` on this node (the shard holder's core). */
   core (partition: number): ReplicaCore {
     let core = this.#cores.get(partition)

@@ -56,6 +56,9 @@ export function spawnShardHolders (system: ActorSystem, journal: ReplicatedJourn
   }
 }
 
+const HASH = /^[0-9a-f]{64}$/
+const fromHex = (h: string): Uint8Array => new Uint8Array(Buffer.from(h, 'hex'))
+
 /** Most entities one bucket answer may list. */
 const MAX_BUCKET_ENTITIES = 100_000
 
@@ -70,8 +73,8 @@ export function meshPeer (system: ActorSystem, node: string, partition: number, 
   return {
     async tree (level, from, count) {
       const value = await holder().ask<unknown>((replyTo) => ({ type: 'partition', request: { op: 'tree', level, from, count }, replyTo }), { timeout: REPLICA_ASK_MS })
-      if (!Array.isArray(value) || value.length > count || !value.every((h) => typeof h === 'string' && /^[0-9a-f]{64}$/.test(h))) fail(`tree level ${level}: expected at most ${count} hashes`)
-      return (value as string[]).map((h) => new Uint8Array(Buffer.from(h, 'hex')))
+      if (!Array.isArray(value) || value.length > count || !value.every((h) => typeof h === 'string' && HASH.test(h))) fail(`tree level ${level}: expected at most ${count} hashes`)
+      return (value as string[]).map(fromHex)
     },
     async bucket (bucket) {
       const value = await holder().ask<unknown>((replyTo) => ({ type: 'partition', request: { op: 'bucket', bucket }, replyTo }), { timeout: REPLICA_ASK_MS })
@@ -82,8 +85,15 @@ export function meshPeer (system: ActorSystem, node: string, partition: number, 
           fail(`bucket ${bucket}: an entry that is not an entity of this bucket`)
         }
         checkSummary(e?.summary, fail)
+        if (typeof e?.digest !== 'string' || !HASH.test(e.digest)) fail(`bucket ${bucket}: ${String(e?.entity)} without its digest`)
       }
-      return value as BucketEntry[]
+      return (value as Array<BucketEntry & { digest: string }>).map((e) => ({ ...e, digest: fromHex(e.digest) }))
+    },
+    async spans (entity, from, to, span) {
+      const value = await holder().ask<unknown>((replyTo) => ({ type: 'partition', request: { op: 'spans', entity, from, to, span }, replyTo }), { timeout: REPLICA_ASK_MS })
+      const count = Math.ceil((to - from + 1) / span)
+      if (!Array.isArray(value) || value.length !== count || !value.every((h) => typeof h === 'string' && HASH.test(h))) fail(`spans of ${entity}: expected ${count} digests`)
+      return (value as string[]).map(fromHex)
     },
     async read (entity, from, limit) {
       const request = { op: 'read', entity, from, limit } as const

@@ -1,5 +1,5 @@
 export { LevelStore } from './level-store.ts'
 export type { LevelStoreOptions, StoreOp } from './level-store.ts'
-export { STORE_FORMAT } from './constants.ts'
+export { SEAL_HEADER_BYTES, STORE_FORMAT } from './constants.ts'
 export { CorruptRecordError, StoreClosedError, StoreFormatError, StoreLockedError } from './errors.ts'
 export { seal, unseal, sealDigest } from './record-seal.ts'

@@ -117,12 +117,44 @@ export class LevelStore {
         if (entries.length === 0) return
         for (const [key, value] of entries) {
           if (value.byteLength < SEAL_HEADER_BYTES) throw new CorruptRecordError(key, `value is ${value.byteLength} bytes, shorter than its seal`)
-          yield [key, sealDigest(value).slice()]
+          yield [key, Uint8Array.from(sealDigest(value))]
         }
       }
     } finally {
       await iterator.close()
     }
+  }
+
+  /** The value under `key` as stored, seal and all, not verified (scrub and repair look at what
+   * is on disk; undefined when there is none). */
+  async getRaw (key: string): Promise<Uint8Array | undefined> {
+    this.#assertOpen()
+    // a copy (a Buffer's slice() is a view into memory LevelDB may use again)
+    const value = await this.#db.get(key)
+    return value === undefined ? undefined : Uint8Array.from(value)
+  }
+
+  /** Entries with keys in [gte, lte] as stored, not verified, `batch` at a time from the native
+   * side (scrub verifies them itself, at its own pace). */
+  async * rawBatches (options: { gte: string, lte: string, batch?: number }): AsyncGenerator<Array<[string, Uint8Array]>> {
+    this.#assertOpen()
+    const iterator = this.#db.iterator({ gte: options.gte, lte: options.lte })
+    try {
+      for (;;) {
+        const entries = await iterator.nextv(options.batch ?? 256)
+        if (entries.length === 0) return
+        yield entries
+      }
+    } finally {
+      await iterator.close()
+    }
+  }
+
+  /** Writes a value exactly as given, not sealed (tests and fault drills damage stored values this
+   * way; nothing in the node calls it). */
+  async putRawForTesting (key: string, value: Uint8Array): Promise<void> {
+    this.#assertOpen()
+    await this.#db.put(key, value)
   }
 
   /** Entries with keys in [gte, lte], in key order (or reverse), each value's seal verified. */
