@@ -105,7 +105,10 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
     }), (s) => s.terminate())
     metrics.watchActors(system)
     systemRef = system
-    spawnShardHolders(system, journal)
+    // the inspector answers repairs and scrub once those parts run (they need the mesh first)
+    let repairParts: { antiEntropy?: AntiEntropy, scrubber?: Scrubber } = {}
+    const repairHooks = { antiEntropy: () => repairParts.antiEntropy, scrubber: () => repairParts.scrubber }
+    spawnShardHolders(system, journal, repairHooks)
     const inferencePlan = planInference(config)
     const manager = await parts.start('models', () => new ModelManager({
       registry: models,
@@ -230,6 +233,7 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
       scrub.stop()
     })
     metrics.watchScrub(scrubber)
+    repairParts = { antiEntropy, scrubber }
     await parts.start('directory-view', () => directoryView, (v) => { v.stop() })
 
     const admin = await parts.start('admin', async () => {
@@ -243,7 +247,7 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
         self,
         others: () => cluster.members().map(memberOf),
         cluster: cluster.admin,
-        replication: new ReplicationAdmin({ system, journal, members: () => cluster.members(), log }),
+        replication: new ReplicationAdmin({ system, journal, members: () => cluster.members(), log, parts: repairHooks }),
         models,
         manager,
         logger: log

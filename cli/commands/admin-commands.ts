@@ -1,5 +1,5 @@
 import { Command } from 'commander'
-import type { Member, PartitionRow } from '../../protocols/index.ts'
+import type { Member, PartitionRow, RepairJob, ScrubRow } from '../../protocols/index.ts'
 import { AdminClient } from '../admin-client.ts'
 import { UsageError } from '../cli-errors.ts'
 import { printJson, printTable } from '../cli-io.ts'
@@ -104,13 +104,81 @@ export function adminCommands (io: CliIo): Command {
       const n = (v: number | null): string => v === null ? '?' : String(v)
       // the root's first 12 hex digits: enough to see which replicas agree
       const root = (v: string | null | undefined): string => v === null || v === undefined ? '?' : v.slice(0, 12)
-      printTable(io, ['PARTITION', 'W', 'REPLICA', 'STATUS', 'ENTITIES', 'RECORDS', 'EPOCH', 'LAG', 'MERKLE ROOT'], rows.flatMap((p) => p.replicas.map((r, i) => [
-        i === 0 ? String(p.partition) : '', i === 0 ? String(p.writeQuorum) : '', r.peerId, r.status, n(r.entities), n(r.records), n(r.epoch), n(r.lag), root(r.merkleRoot)
+      printTable(io, ['PARTITION', 'W', 'REPLICA', 'STATUS', 'ENTITIES', 'RECORDS', 'EPOCH', 'LAG', 'MERKLE ROOT', 'COMPARED', 'REPAIRED'], rows.flatMap((p) => p.replicas.map((r, i) => [
+        i === 0 ? String(p.partition) : '', i === 0 ? String(p.writeQuorum) : '', r.peerId, r.status, n(r.entities), n(r.records), n(r.epoch), n(r.lag), root(r.merkleRoot),
+        r.lastRepair === null || r.lastRepair === undefined ? '-' : ago(r.lastRepair), n(r.recordsRepaired ?? null)
       ])))
       const behind = rows.flatMap((p) => p.replicas).filter((r) => r.lag !== null && r.lag > 0).length
       const unknown = rows.flatMap((p) => p.replicas).filter((r) => r.lag === null).length
       const differ = rows.filter((p) => new Set(p.replicas.map((r) => r.merkleRoot).filter((x) => x !== null)).size > 1).length
       io.stdout.write(`${rows.length} partitions; ${behind} replicas behind, ${unknown} not answering, ${differ} partitions whose replicas' Merkle roots differ\n`)
+    }))
+  withClientOptions(admin.command('repair'), 'admin')
+    .description('compare every replica of every partition (or one) with the others by Merkle trees and move only what differs: records a replica missed, lost or holds damaged; waits and shows progress')
+    .option('--partition <n>', 'only this partition')
+    .option('--no-wait', 'start the job and print its id (follow it with GET /api/v1/repairs/<id>)')
+    .action(withFlags(async (flags: ClientFlags & { partition?: string, wait?: boolean }) => {
+      const body: { partition?: number } = {}
+      if (flags.partition !== undefined) {
+        if (!/^[0-9]{1,5}$/.test(flags.partition)) throw new UsageError(`--partition: expected a partition number, got ${JSON.stringify(flags.partition)}`)
+        body.partition = Number(flags.partition)
+      }
+      const { api } = await client(flags)
+      let job = await api.request<RepairJob>('POST', '/api/v1/repairs', body)
+      if (flags.wait !== false) {
+        let shown = -1
+        while (job.state === 'running') {
+          if (flags.json !== true && job.partitionsDone !== shown) {
+            io.stderr.write(`${job.id}: ${job.partitionsDone}/${job.partitions} partitions compared, ${job.recordsFilled + job.recordsRepaired} records moved\n`)
+            shown = job.partitionsDone
+          }
+          await new Promise((resolve) => setTimeout(resolve, 250))
+          job = await api.request<RepairJob>('GET', `/api/v1/repairs/${job.id}`)
+        }
+      }
+      if (flags.json === true) {
+        printJson(io, job)
+        return
+      }
+      const scope = job.partition === null ? `${job.partitions} partitions` : `partition ${job.partition}`
+      io.stdout.write(job.state === 'running'
+        ? `${job.id} started on ${scope}\n`
+        : `${job.id} ${job.state}: ${scope} compared; ${job.recordsFilled} records filled (missed while a replica was down), ${job.recordsRepaired} repaired (missing or damaged), ${bytes(job.bytes)} moved${job.divergent > 0 ? `, ${job.divergent} entities whose replicas part (left to their owners)` : ''}\n`)
+      for (const f of job.failures) io.stderr.write(`warning: ${f}\n`)
+      if (job.state === 'failed' || job.failures.length > 0) process.exitCode = 1
+    }))
+  withClientOptions(admin.command('scrub'), 'admin')
+    .description('re-read every stored value on every storage node and check its SHA-256; damaged records are quarantined and put back from a healthy replica. Starts a pass now and waits for it, showing progress')
+    .option('--status', 'only show where scrub stands on each node; start nothing')
+    .option('--no-wait', 'start the passes and return')
+    .action(withFlags(async (flags: ClientFlags & { status?: boolean, wait?: boolean }) => {
+      const { api } = await client(flags)
+      let rows = await api.request<ScrubRow[]>(flags.status === true ? 'GET' : 'POST', '/api/v1/scrub', flags.status === true ? undefined : {})
+      if (flags.status !== true && flags.wait !== false) {
+        // a pass started by this call: wait until no node scrubs
+        while (rows.some((r) => r.running === true)) {
+          if (flags.json !== true) {
+            const running = rows.filter((r) => r.running === true)
+            io.stderr.write(`scrubbing on ${running.length} nodes: ${running.map((r) => `${Math.floor((r.progress ?? 0) * 100)}%`).join(', ')}\n`)
+          }
+          await new Promise((resolve) => setTimeout(resolve, 500))
+          rows = await api.request<ScrubRow[]>('GET', '/api/v1/scrub')
+        }
+      }
+      if (flags.json === true) {
+        printJson(io, rows)
+        return
+      }
+      const n = (v: number | null): string => v === null ? '?' : String(v)
+      printTable(io, ['NODE', 'STATE', 'PROGRESS', 'CHECKED', 'READ', 'DAMAGED', 'REPAIRED', 'QUARANTINED', 'LAST PASS'], rows.map((r) => [
+        r.peerId, !r.answered ? 'not answering' : r.running === true ? 'scrubbing' : 'idle', r.progress === null ? '?' : `${Math.floor(r.progress * 100)}%`,
+        n(r.scanned), r.bytes === null ? '?' : bytes(r.bytes), n(r.corruptFound), n(r.repaired), n(r.quarantined), r.lastPass === null ? '-' : ago(r.lastPass)
+      ]))
+      const quarantined = rows.reduce((sum, r) => sum + (r.quarantined ?? 0), 0)
+      if (quarantined > 0) {
+        io.stderr.write(`warning: ${quarantined} damaged values could not be repaired yet (no healthy replica answered); they stay quarantined and are tried again at each pass\n`)
+        process.exitCode = 1
+      }
     }))
   const roles = admin.command('roles').description('the roles of members (placement follows them)')
   withClientOptions(roles.command('set <peer> <roles>'), 'admin')
@@ -178,4 +246,14 @@ function printMembers (io: CliIo, members: Member[], self?: string): void {
     String(m.load.actors), String(m.load.entities), String(m.load.mailbox),
     m.lastSeen === undefined ? '-' : `${((now - m.lastSeen) / 1000).toFixed(1)}s ago`
   ]))
+}
+
+/** '12s ago', '5m ago', '3h ago' for an ISO time. */
+function ago (iso: string): string {
+  const s = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000))
+  return s < 120 ? `${s}s ago` : s < 7_200 ? `${Math.round(s / 60)}m ago` : s < 172_800 ? `${Math.round(s / 3_600)}h ago` : `${Math.round(s / 86_400)}d ago`
+}
+
+function bytes (n: number): string {
+  return n < 1_024 ? `${n} B` : n < 1_048_576 ? `${(n / 1_024).toFixed(1)} KiB` : `${(n / 1_048_576).toFixed(1)} MiB`
 }

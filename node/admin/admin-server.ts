@@ -7,7 +7,7 @@ import { ROOMS, ROOM_DIRECTORY_KEY } from '../../actors/index.ts'
 import type { ActorSystem, RoomSummary } from '../../actors/index.ts'
 import { adminSchemas } from '../../protocols/index.ts'
 import { clientError, errorReply, httpError, notFound, parseJsonBody, sendError } from './admin-errors.ts'
-import type { Member } from '../../protocols/index.ts'
+import type { Member, RepairJob, ScrubRow } from '../../protocols/index.ts'
 import { tokenMatches } from '../identity/index.ts'
 import type { NodeMetrics } from '../metrics/index.ts'
 import type { UserAccounts } from '../users/index.ts'
@@ -30,7 +30,13 @@ export interface AdminServerDeps {
   /** Listings across the cluster (this node alone without a cluster key) and role changes. */
   readonly cluster: ClusterAdmin
   /** Partitions and their replicas (absent: the route answers with none). */
-  readonly replication?: { partitions (only?: number): Promise<{ partitions: unknown[], unreachable: string[] }> }
+  readonly replication?: {
+    partitions (only?: number): Promise<{ partitions: unknown[], unreachable: string[] }>
+    startRepair?: (only?: number) => RepairJob
+    job?: (id: string) => RepairJob | undefined
+    jobs?: () => RepairJob[]
+    scrub?: (start: boolean) => Promise<ScrubRow[]>
+  }
   /** The node's models (absent: the route lists none). */
   readonly models?: ModelRegistry
   /** What is loaded, and load/unload (absent: nothing is, and the routes answer 404). */
@@ -157,6 +163,42 @@ export async function buildAdminServer (deps: AdminServerDeps): Promise<FastifyI
       if (result.unreachable.length > 0) void reply.header('x-plexi-unreachable', result.unreachable.join(','))
       return result.partitions
     })
+
+    api.post<{ Body: { partition?: number } | undefined }>('/repairs', {
+      schema: {
+        summary: 'Start a repair job: every live replica of each partition (or of one) is compared with every other by Merkle trees, and only what differs moves; follow it at /repairs/{id}', security: bearer,
+        body: { type: 'object', additionalProperties: false, properties: { partition: { type: 'integer', minimum: 0, maximum: 65_535 } } },
+        response: { 202: ref('RepairJob'), ...errors(400, 401, 404, 503) }
+      }
+    }, async (request, reply) => {
+      const replication = deps.replication
+      if (replication?.startRepair === undefined) return sendError(reply, 503, 'UNAVAILABLE', 'this node does not run repairs')
+      return reply.code(202).send(replication.startRepair(request.body?.partition))
+    })
+
+    api.get('/repairs', {
+      schema: { summary: 'Repair jobs started on this node, the newest last (the last 16)', security: bearer, response: { 200: { type: 'array', items: ref('RepairJob') }, ...errors(401) } }
+    }, async () => deps.replication?.jobs?.() ?? [])
+
+    api.get<{ Params: { id: string } }>('/repairs/:id', {
+      schema: {
+        summary: 'One repair job and its progress (partitionsDone of partitions)', security: bearer,
+        params: { type: 'object', required: ['id'], properties: { id: { type: 'string', pattern: '^repair-[0-9]{1,12}$' } } },
+        response: { 200: ref('RepairJob'), ...errors(400, 401, 404) }
+      }
+    }, async (request, reply) => {
+      const job = deps.replication?.job?.(request.params.id)
+      if (job === undefined) return sendError(reply, 404, 'UNKNOWN_REPAIR', `no repair job ${request.params.id} on this node (jobs are kept on the node that started them, the last 16)`)
+      return job
+    })
+
+    api.get('/scrub', {
+      schema: { summary: 'Scrub on every node holding replicas: progress, damaged values found, repaired and quarantined; nodes that did not answer have answered: false', security: bearer, response: { 200: { type: 'array', items: ref('ScrubRow') }, ...errors(401) } }
+    }, async () => await deps.replication?.scrub?.(false) ?? [])
+
+    api.post('/scrub', {
+      schema: { summary: 'Start a scrub pass now on every node holding replicas (a node already scrubbing goes on); answers with each node\'s scrub as it starts', security: bearer, response: { 202: { type: 'array', items: ref('ScrubRow') }, ...errors(401) } }
+    }, async (_request, reply) => reply.code(202).send(await deps.replication?.scrub?.(true) ?? []))
 
     api.get<{ Params: { type: string, key: string } }>('/actors/:type/:key', {
       schema: {

@@ -5,28 +5,72 @@ import { InvalidReplicaRequestError, UnknownPartitionError } from './errors.ts'
 import { emptyPartitionRoot } from './level-replica-storage.ts'
 import type { LevelReplicaStorage, PartitionStats } from './level-replica-storage.ts'
 import type { ReplicatedJournal } from './replicated-journal.ts'
+import type { AntiEntropy, RepairResult } from './anti-entropy.ts'
+import type { Scrubber, ScrubStats } from './scrub.ts'
+import type { RepairJob, ScrubRow } from '../../protocols/index.ts'
 
 /** Where every node answers for its replicas' statistics. */
 export const REPLICATION_PATH = '/replication'
 /** How long a listing waits for each node. */
 const STATS_ASK_MS = 5_000
 
-/** A partition's statistics on one node: [partition, entities, records, epoch, Merkle root (hex)]. */
-type StatsRow = [number, number, number, number, string]
-export type ReplicationMsg = { readonly type: 'partition-stats', readonly replyTo: ReplyTo<StatsRow[]> }
+/** A partition's statistics on one node: [partition, entities, records, epoch, Merkle root (hex),
+ * when it was last compared (ms since the epoch, 0: not since start), records it took]. */
+type StatsRow = [number, number, number, number, string, number, number]
+export type ReplicationMsg =
+  | { readonly type: 'partition-stats', readonly replyTo: ReplyTo<StatsRow[]> }
+  | { readonly type: 'repair', readonly partitions: readonly number[], readonly replyTo: ReplyTo<RepairResult> }
+  | { readonly type: 'scrub', readonly start: boolean, readonly replyTo: ReplyTo<ScrubStats> }
+
+/** This node's anti-entropy and scrub, once they run (the inspector is spawned before them). */
+export interface RepairParts {
+  readonly antiEntropy: () => AntiEntropy | undefined
+  readonly scrubber: () => Scrubber | undefined
+}
+
+/** Most partitions one repair message names. */
+const MAX_REPAIR_PARTITIONS = 65_536
+/** How long a job waits for one node to repair a chunk of partitions. */
+const REPAIR_ASK_MS = 600_000
+/** Partitions one node is asked to repair at a time (the job's progress moves by this much). */
+const REPAIR_CHUNK = 4
 
 const ROOT_PATTERN = /^[0-9a-f]{64}$/
 
-/** Answers other nodes' requests for this node's partition statistics. */
-export function replicationInspector (storage: LevelReplicaStorage): Behavior<ReplicationMsg, undefined> {
+/** Answers other nodes' requests for this node's partition statistics, repairs and scrub. */
+export function replicationInspector (storage: LevelReplicaStorage, parts?: RepairParts): Behavior<ReplicationMsg, undefined> {
   return {
     init: () => undefined,
     receive (_state, msg, ctx) {
-      if ((msg as { type?: unknown }).type !== 'partition-stats') throw new InvalidReplicaRequestError('replication inspector: expected { type: "partition-stats" }')
-      storage.partitionStats().then((stats) => {
-        ctx.reply(msg.replyTo, [...stats].map(([p, s]): StatsRow => [p, s.entities, s.records, s.epoch, s.root]))
-      }, (err: unknown) => { ctx.fail(msg.replyTo, err) })
-      return undefined
+      const m = msg as { type?: unknown, partitions?: unknown, start?: unknown }
+      if (m.type === 'partition-stats') {
+        const repairs = parts?.antiEntropy()?.partitions
+        storage.partitionStats().then((stats) => {
+          ctx.reply(msg.replyTo as ReplyTo<StatsRow[]>, [...stats].map(([p, s]): StatsRow => {
+            const r = repairs?.get(p)
+            return [p, s.entities, s.records, s.epoch, s.root, r?.lastComparedAt ?? 0, r?.records ?? 0]
+          }))
+        }, (err: unknown) => { ctx.fail(msg.replyTo, err) })
+        return undefined
+      }
+      if (m.type === 'repair') {
+        if (!Array.isArray(m.partitions) || m.partitions.length > MAX_REPAIR_PARTITIONS || !m.partitions.every((p) => Number.isSafeInteger(p) && p >= 0 && p < storage.partitions)) {
+          throw new InvalidReplicaRequestError(`replication inspector: repair expects { partitions: [0-${storage.partitions - 1}, ...] }`)
+        }
+        const ae = parts?.antiEntropy()
+        if (ae === undefined) throw new InvalidReplicaRequestError('replication inspector: this node does not run anti-entropy')
+        ae.repair(m.partitions as number[]).then((r) => { ctx.reply(msg.replyTo as ReplyTo<RepairResult>, r) }, (err: unknown) => { ctx.fail(msg.replyTo, err) })
+        return undefined
+      }
+      if (m.type === 'scrub') {
+        if (typeof m.start !== 'boolean') throw new InvalidReplicaRequestError('replication inspector: scrub expects { start: true | false }')
+        const scrub = parts?.scrubber()
+        if (scrub === undefined) throw new InvalidReplicaRequestError('replication inspector: this node does not run scrub')
+        if (m.start) void scrub.runOnce().catch(() => undefined)
+        ctx.reply(msg.replyTo as ReplyTo<ScrubStats>, { ...scrub.stats })
+        return undefined
+      }
+      throw new InvalidReplicaRequestError('replication inspector: expected { type: "partition-stats" | "repair" | "scrub" }')
     }
   }
 }
@@ -37,6 +81,8 @@ export interface ReplicationAdminOptions {
   /** The members this node knows, with their status. */
   readonly members: () => ReadonlyArray<{ peerId: string, status: string }>
   readonly log: { warn (obj: object, msg: string): void }
+  /** This node's anti-entropy and scrub (absent: repairs and scrub answer with none). */
+  readonly parts?: RepairParts
 }
 
 /** `GET /api/v1/partitions`: each partition with its replicas, what each holds and its lag. */
@@ -56,11 +102,13 @@ export class ReplicationAdmin {
     const placements = numbers.map((p) => ({ partition: p, ...journal.placement(p) }))
     const nodes = [...new Set(placements.flatMap((p) => p.replicas))]
     const unreachable: string[] = []
-    const stats = new Map<string, Map<number, PartitionStats>>()
+    const stats = new Map<string, Map<number, PartitionStats & { comparedAt?: number, taken?: number }>>()
     await Promise.all(nodes.map(async (node) => {
       try {
         if (node === system.node) {
-          stats.set(node, await journal.storage.partitionStats())
+          const repairs = this.#opts.parts?.antiEntropy()?.partitions
+          const own = await journal.storage.partitionStats()
+          stats.set(node, new Map([...own].map(([p, s]) => [p, { ...s, comparedAt: repairs?.get(p)?.lastComparedAt ?? 0, taken: repairs?.get(p)?.records ?? 0 }])))
           return
         }
         if (status.get(node) === 'down') throw new Error('down')
@@ -68,10 +116,12 @@ export class ReplicationAdmin {
           .ask<unknown[]>((replyTo) => ({ type: 'partition-stats', replyTo }), { timeout: STATS_ASK_MS })
         // another node's answer, checked: rows of four whole numbers, partitions in range, and a
         // Merkle root (a node of the version before sends none)
-        const isRow = (r: unknown): r is [number, number, number, number, string?] => Array.isArray(r) && (r.length === 4 || (r.length === 5 && typeof r[4] === 'string' && ROOT_PATTERN.test(r[4]))) &&
-          r.slice(0, 4).every((x) => Number.isSafeInteger(x) && (x as number) >= 0) && (r[0] as number) < journal.partitions
+        const count = (x: unknown): boolean => Number.isSafeInteger(x) && (x as number) >= 0
+        const isRow = (r: unknown): r is [number, number, number, number, string?, number?, number?] => Array.isArray(r) &&
+          (r.length === 4 || ((r.length === 5 || r.length === 7) && typeof r[4] === 'string' && ROOT_PATTERN.test(r[4]))) &&
+          r.slice(0, 4).every(count) && (r[0] as number) < journal.partitions && (r.length < 7 || (count(r[5]) && count(r[6])))
         if (!Array.isArray(rows) || !rows.every(isRow)) throw new Error('its answer is not a list of partition statistics')
-        stats.set(node, new Map(rows.map(([p, entities, records, epoch, root]) => [p, { entities, records, epoch, root: root ?? '' }])))
+        stats.set(node, new Map(rows.map(([p, entities, records, epoch, root, comparedAt, taken]) => [p, { entities, records, epoch, root: root ?? '', ...(comparedAt !== undefined && { comparedAt, taken }) }])))
       } catch (err) {
         unreachable.push(node)
         log.warn({ peer: node }, `member ${node} did not report its replicas: ${describe(err)}`)
@@ -94,10 +144,154 @@ export class ReplicationAdmin {
           records: s?.records ?? null,
           epoch: s?.epoch ?? null,
           lag: s === undefined ? null : most - s.records,
-          merkleRoot: s === undefined || s.root === '' ? null : s.root
+          merkleRoot: s === undefined || s.root === '' ? null : s.root,
+          lastRepair: s?.comparedAt === undefined || s.comparedAt === 0 ? null : new Date(s.comparedAt).toISOString(),
+          recordsRepaired: s?.taken ?? null
         }))
       }
     })
     return { partitions, unreachable }
   }
+
+  /** Repair jobs started on this node, the newest last (the last MAX_JOBS). */
+  readonly #jobs: RepairJob[] = []
+  #nextJob = 1
+
+  /**
+   * Starts a repair job (POST /api/v1/repairs): each partition (or the one asked for), a few at a
+   * time, is compared by every live replica of it with every other live replica, and what differs
+   * moves (AntiEntropy.repair on each node). Resolves with the job as it starts; `job(id)` follows it.
+   */
+  startRepair (only?: number): RepairJob {
+    const { journal } = this.#opts
+    if (only !== undefined && (only < 0 || only >= journal.partitions)) throw new UnknownPartitionError(only, journal.partitions)
+    const numbers = only === undefined ? Array.from({ length: journal.partitions }, (_, p) => p) : [only]
+    const job = {
+      id: `repair-${this.#nextJob++}`,
+      state: 'running' as RepairJob['state'],
+      partition: only ?? null,
+      partitions: numbers.length,
+      partitionsDone: 0,
+      recordsFilled: 0,
+      recordsRepaired: 0,
+      bytes: 0,
+      divergent: 0,
+      failures: [] as string[],
+      startedAt: new Date().toISOString(),
+      endedAt: null as string | null
+    }
+    this.#jobs.push(job)
+    if (this.#jobs.length > MAX_JOBS) this.#jobs.splice(0, this.#jobs.length - MAX_JOBS)
+    void this.#runRepair(job, numbers).then(() => { job.state = 'done' }, (err: unknown) => {
+      job.state = 'failed'
+      job.failures.push(describe(err))
+    }).finally(() => { job.endedAt = new Date().toISOString() })
+    return { ...job, failures: [...job.failures] }
+  }
+
+  /** A repair job by id (undefined: not one of the last MAX_JOBS on this node). */
+  job (id: string): RepairJob | undefined {
+    const job = this.#jobs.find((j) => j.id === id)
+    return job === undefined ? undefined : { ...job, failures: [...job.failures] }
+  }
+
+  jobs (): RepairJob[] {
+    return this.#jobs.map((j) => ({ ...j, failures: [...j.failures] }))
+  }
+
+  async #runRepair (job: { partitionsDone: number, recordsFilled: number, recordsRepaired: number, bytes: number, divergent: number, failures: string[] }, numbers: readonly number[]): Promise<void> {
+    const { system, journal } = this.#opts
+    for (let i = 0; i < numbers.length; i += REPAIR_CHUNK) {
+      const chunk = numbers.slice(i, i + REPAIR_CHUNK)
+      const status = new Map(this.#opts.members().map((m) => [m.peerId, m.status]))
+      const nodes = [...new Set(chunk.flatMap((p) => journal.placement(p).replicas))]
+      await Promise.all(nodes.map(async (node) => {
+        const mine = chunk.filter((p) => journal.placement(p).replicas.includes(node))
+        try {
+          let result: RepairResult
+          if (node === system.node) {
+            const ae = this.#opts.parts?.antiEntropy()
+            if (ae === undefined) throw new Error('this node does not run anti-entropy')
+            result = await ae.repair(mine)
+          } else {
+            if (status.get(node) === 'down') throw new Error('down')
+            result = checkRepairResult(await system.actorAt<ReplicationMsg>({ node, path: REPLICATION_PATH })
+              .ask<unknown>((replyTo) => ({ type: 'repair', partitions: mine, replyTo }), { timeout: REPAIR_ASK_MS }))
+          }
+          job.recordsFilled += result.records
+          job.recordsRepaired += result.repaired
+          job.bytes += result.bytes
+          job.divergent += result.divergent
+          job.failures.push(...result.failures.slice(0, 16).map((f) => `${node}: ${f}`))
+        } catch (err) {
+          job.failures.push(`${node}: partitions ${mine.join(', ')} not repaired: ${describe(err)}`)
+        }
+      }))
+      job.partitionsDone += chunk.length
+    }
+  }
+
+  /** Scrub on every node that holds replicas (`start`: a pass begins now where none runs). */
+  async scrub (start: boolean): Promise<ScrubRow[]> {
+    const { system, journal, log } = this.#opts
+    const status = new Map(this.#opts.members().map((m) => [m.peerId, m.status]))
+    const nodes = [...new Set([system.node, ...Array.from({ length: journal.partitions }, (_, p) => journal.placement(p).replicas).flat()])]
+    return await Promise.all(nodes.map(async (peerId): Promise<ScrubRow> => {
+      try {
+        let s: ScrubStats
+        if (peerId === system.node) {
+          const scrub = this.#opts.parts?.scrubber()
+          if (scrub === undefined) throw new Error('this node does not run scrub')
+          if (start) void scrub.runOnce().catch(() => undefined)
+          s = { ...scrub.stats }
+        } else {
+          if (status.get(peerId) === 'down') throw new Error('down')
+          s = checkScrubStats(await system.actorAt<ReplicationMsg>({ node: peerId, path: REPLICATION_PATH })
+            .ask<unknown>((replyTo) => ({ type: 'scrub', start, replyTo }), { timeout: STATS_ASK_MS }))
+        }
+        return {
+          peerId,
+          answered: true,
+          running: s.running,
+          progress: s.running ? Math.min(1, s.scanned / Math.max(1, s.expected)) : 1,
+          passes: s.passes,
+          scanned: s.scanned,
+          bytes: s.bytes,
+          corruptFound: s.corruptFound,
+          repaired: s.repaired,
+          quarantined: s.quarantined,
+          lastPass: s.lastPassAt === 0 ? null : new Date(s.lastPassAt).toISOString()
+        }
+      } catch (err) {
+        log.warn({ peer: peerId }, `member ${peerId} did not report its scrub: ${describe(err)}`)
+        return { peerId, answered: false, running: null, progress: null, passes: null, scanned: null, bytes: null, corruptFound: null, repaired: null, quarantined: null, lastPass: null }
+      }
+    }))
+  }
+
+}
+
+/** Repair jobs a node remembers. */
+const MAX_JOBS = 16
+
+const isCount = (x: unknown): x is number => Number.isSafeInteger(x) && (x as number) >= 0
+
+/** Another node's repair result, checked before the job counts it. */
+function checkRepairResult (v: unknown): RepairResult {
+  const r = v as Record<string, unknown> | null
+  if (r === null || typeof r !== 'object' || !['partitions', 'peers', 'records', 'repaired', 'bytes', 'divergent'].every((k) => isCount(r[k])) ||
+    !Array.isArray(r.failures) || !r.failures.every((f) => typeof f === 'string')) {
+    throw new Error('its answer is not a repair result')
+  }
+  return r as unknown as RepairResult
+}
+
+/** Another node's scrub statistics, checked. */
+function checkScrubStats (v: unknown): ScrubStats {
+  const r = v as Record<string, unknown> | null
+  if (r === null || typeof r !== 'object' || typeof r.running !== 'boolean' ||
+    !['passes', 'startedAt', 'lastPassAt', 'scanned', 'expected', 'bytes', 'corruptFound', 'repaired', 'quarantined'].every((k) => isCount(r[k]))) {
+    throw new Error('its answer is not scrub statistics')
+  }
+  return r as unknown as ScrubStats
 }

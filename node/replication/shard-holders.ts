@@ -11,6 +11,7 @@ import { REPLICA_MERKLE_DEPTH } from './level-replica-storage.ts'
 import { bucketOf } from './merkle-tree.ts'
 import { partitionOf } from './partitioning.ts'
 import { REPLICATION_PATH, replicationInspector } from './replication-admin.ts'
+import type { RepairParts } from './replication-admin.ts'
 import type { ShardHolderMsg } from './shard-holder.ts'
 
 /** How long an owner waits for a replica on another node to answer one request (a replica that
@@ -49,8 +50,8 @@ export function meshJournal (opts: MeshJournalOptions): ReplicatedJournal {
 
 /** One shard holder per partition on this node, and the replicas' inspector (`/replication`). Every node answers for the replicas it holds (a
  * node that lost the storage role still serves what it has until its replicas move: issue 13). */
-export function spawnShardHolders (system: ActorSystem, journal: ReplicatedJournal): void {
-  system.spawn(replicationInspector(journal.storage), { name: REPLICATION_PATH.slice(1), kind: 'replication-inspector', mailbox: 256 })
+export function spawnShardHolders (system: ActorSystem, journal: ReplicatedJournal, parts?: RepairParts): void {
+  system.spawn(replicationInspector(journal.storage, parts), { name: REPLICATION_PATH.slice(1), kind: 'replication-inspector', mailbox: 256 })
   for (let p = 0; p < journal.partitions; p++) {
     system.spawn(shardHolder(p, journal), { name: shardHolderPath(p).slice(1), kind: 'shard-holder', mailbox: 65_536 })
   }

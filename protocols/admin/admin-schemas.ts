@@ -172,6 +172,12 @@ export interface ReplicaRow {
   /** The root of the replica's Merkle tree of the partition (hex): equal roots, equal records.
    * Null when not known. */
   readonly merkleRoot: string | null
+  /** When anti-entropy or a repair last compared this replica with another (ISO 8601); null: not
+   * since the node started, or not known. */
+  readonly lastRepair?: string | null
+  /** Records this replica took from others for the partition since its node started (missed,
+   * missing or damaged); null: not known. */
+  readonly recordsRepaired?: number | null
 }
 
 export interface PartitionRow {
@@ -199,11 +205,91 @@ export const partitionSchema = {
           records: { type: ['integer', 'null'], description: 'journal records it holds of the partition' },
           epoch: { type: ['integer', 'null'], description: 'the highest epoch it promised for an entity of the partition' },
           lag: { type: ['integer', 'null'], description: 'records behind the replica of this partition that holds the most' },
-          merkleRoot: { type: ['string', 'null'], description: 'the root of this replica\'s Merkle tree of the partition, hex: replicas with equal roots hold the same records (null: not known)' }
+          merkleRoot: { type: ['string', 'null'], description: 'the root of this replica\'s Merkle tree of the partition, hex: replicas with equal roots hold the same records (null: not known)' },
+          lastRepair: { type: ['string', 'null'], description: 'when anti-entropy or a repair last compared this replica with another, ISO 8601 (null: not since its node started, or not known)' },
+          recordsRepaired: { type: ['integer', 'null'], description: 'records this replica took from the others for the partition since its node started: missed while down, missing or damaged (null: not known)' }
         }
       }
     }
   }
 } as const
 
-export const ADMIN_SCHEMAS = [errorSchema, memberSchema, actorSchema, entitySchema, userSchema, newUserSchema, roomSchema, modelSchema, partitionSchema] as const
+/** A repair job (POST /api/v1/repairs): every replica of the partitions compared with every other
+ * live replica of them, what differs moved. */
+export interface RepairJob {
+  readonly id: string
+  readonly state: 'running' | 'done' | 'failed'
+  /** The partition asked for, or null: all of them. */
+  readonly partition: number | null
+  readonly partitions: number
+  readonly partitionsDone: number
+  /** Records replicas took after their heads (missed) and before (missing or damaged). */
+  readonly recordsFilled: number
+  readonly recordsRepaired: number
+  /** Bytes replicas took from each other (hashes, digests and records). */
+  readonly bytes: number
+  /** Entities whose replicas' logs part (left to their owners). */
+  readonly divergent: number
+  /** Comparisons that could not be made (a replica down or not answering), in words. */
+  readonly failures: string[]
+  readonly startedAt: string
+  readonly endedAt: string | null
+}
+
+export const repairJobSchema = {
+  $id: 'RepairJob',
+  type: 'object',
+  required: ['id', 'state', 'partition', 'partitions', 'partitionsDone', 'recordsFilled', 'recordsRepaired', 'bytes', 'divergent', 'failures', 'startedAt', 'endedAt'],
+  properties: {
+    id: { type: 'string' },
+    state: { type: 'string', enum: ['running', 'done', 'failed'] },
+    partition: { type: ['integer', 'null'], description: 'the partition repaired, or null: all' },
+    partitions: { type: 'integer', description: 'partitions the job compares' },
+    partitionsDone: { type: 'integer', description: 'partitions compared so far (the progress)' },
+    recordsFilled: { type: 'integer', description: 'records replicas took after their heads (missed while down)' },
+    recordsRepaired: { type: 'integer', description: 'records replicas took before their heads (missing or damaged)' },
+    bytes: { type: 'integer', description: 'bytes replicas took from each other: tree hashes, digests and records' },
+    divergent: { type: 'integer', description: 'entities whose replicas\' logs part after a point (left to their owners\' recovery)' },
+    failures: { type: 'array', items: { type: 'string' }, description: 'comparisons that could not be made, in words' },
+    startedAt: { type: 'string' },
+    endedAt: { type: ['string', 'null'] }
+  }
+} as const
+
+/** Scrub on one storage node (GET/POST /api/v1/scrub). */
+export interface ScrubRow {
+  readonly peerId: string
+  /** False when the node did not answer (the other fields are then null). */
+  readonly answered: boolean
+  readonly running: boolean | null
+  /** Values checked / records held when the pass started (1 between passes). */
+  readonly progress: number | null
+  readonly passes: number | null
+  readonly scanned: number | null
+  readonly bytes: number | null
+  readonly corruptFound: number | null
+  readonly repaired: number | null
+  readonly quarantined: number | null
+  readonly lastPass: string | null
+}
+
+export const scrubRowSchema = {
+  $id: 'ScrubRow',
+  type: 'object',
+  required: ['peerId', 'answered', 'running', 'progress', 'passes', 'scanned', 'bytes', 'corruptFound', 'repaired', 'quarantined', 'lastPass'],
+  properties: {
+    peerId: { type: 'string' },
+    answered: { type: 'boolean', description: 'false: the node did not answer (the rest is null)' },
+    running: { type: ['boolean', 'null'] },
+    progress: { type: ['number', 'null'], description: 'values checked in the running pass / records held when it started (1 between passes)' },
+    passes: { type: ['integer', 'null'] },
+    scanned: { type: ['integer', 'null'], description: 'values checked in the running or last pass' },
+    bytes: { type: ['integer', 'null'], description: 'bytes read and checked since the node started' },
+    corruptFound: { type: ['integer', 'null'], description: 'values whose SHA-256 seal failed (or records missing before their head) since the node started' },
+    repaired: { type: ['integer', 'null'], description: 'damaged or missing values put back from a healthy replica' },
+    quarantined: { type: ['integer', 'null'], description: 'damaged values not yet repaired' },
+    lastPass: { type: ['string', 'null'], description: 'when the last pass ended, ISO 8601 (null: none since the node started)' }
+  }
+} as const
+
+export const ADMIN_SCHEMAS = [errorSchema, memberSchema, actorSchema, entitySchema, userSchema, newUserSchema, roomSchema, modelSchema, partitionSchema, repairJobSchema, scrubRowSchema] as const
