@@ -39,7 +39,8 @@ export interface EntityJournal {
   read (options: { from: number, limit: number }): Promise<JournalRecord[]>
   /** Every durable record with seq >= from, in order, without holding them all in memory. */
   replay (from: number): AsyncIterable<JournalRecord>
-  /** The latest snapshot, or undefined. A corrupt one raises CorruptRecordError. */
+  /** The latest snapshot, or undefined. A corrupt one raises CorruptRecordError where no other
+   * copy can be read (a replicated journal falls back to an older one, or to none: a full replay). */
   loadSnapshot (): Promise<Snapshot | undefined>
   /** Called only after the events up to `snapshot.seq` are durable. */
   saveSnapshot (snapshot: Snapshot): Promise<void>
