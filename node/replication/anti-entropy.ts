@@ -56,9 +56,11 @@ export interface PassBudget {
   readonly bytes: number
 }
 
-/** Seqs per span when a prefix of an entity's log is compared span by span; a differing span is
- * then compared record by record. */
-export const REPAIR_SPAN = 256
+/** A differing span of seqs is split in this many when an entity's logs are compared (spans of
+ * 16^k seqs, down to single records). */
+export const SPAN_FANOUT = 16
+/** Differing buckets one pass works on at once. */
+const BUCKET_CONCURRENCY = 8
 /** Most spans one comparison asks for. */
 export const MAX_SPANS = 4_096
 
@@ -103,11 +105,21 @@ export async function pullFrom (partition: number, storage: LevelReplicaStorage,
   let divergent = 0
   let budgetSpent = false
   const spent = (): boolean => records + repaired >= budget.records || bytes >= budget.bytes
-  for (const bucket of buckets) {
-    if (spent()) {
-      budgetSpent = true
-      break
+  // differing buckets a few at a time: each is a handful of small reads on both sides, and the
+  // disk (and the network) serve several at once
+  let next = 0
+  await Promise.all(Array.from({ length: Math.min(BUCKET_CONCURRENCY, buckets.length) }, async () => {
+    while (next < buckets.length) {
+      if (spent()) {
+        budgetSpent = true
+        return
+      }
+      await repairBucket(buckets[next++] as number)
     }
+  }))
+  return { compared, buckets: buckets.length, entities, records, repaired, divergent, bytes, budgetSpent }
+
+  async function repairBucket (bucket: number): Promise<void> {
     for (const theirs of await counted(peer.bucket(bucket))) {
       if (spent()) {
         budgetSpent = true
@@ -146,30 +158,53 @@ export async function pullFrom (partition: number, storage: LevelReplicaStorage,
       if (took > 0) entities++
     }
   }
-  return { compared, buckets: buckets.length, entities, records, repaired, divergent, bytes, budgetSpent }
 
-  /** Puts back what this replica misses or holds damaged in [1, upTo] of an entity. */
+  /** Puts back what this replica misses or holds damaged in [1, upTo] of an entity: spans of
+   * seqs compared by their digests, a differing span split in SPAN_FANOUT, down to records. */
   async function repairPrefix (theirs: BucketEntry, upTo: number): Promise<number> {
     const entity = theirs.entity
-    let fixed = 0
-    for (let from = 1; from <= upTo && !spent(); from += REPAIR_SPAN * MAX_SPANS) {
-      const to = Math.min(upTo, from + REPAIR_SPAN * MAX_SPANS - 1)
-      const [their, ours] = await Promise.all([counted(peer.spans(entity, from, to, REPAIR_SPAN)), storage.spanDigests(entity, from, to, REPAIR_SPAN)])
-      for (let i = 0; i < ours.length && !spent(); i++) {
-        if (equalBytes(their[i], ours[i] as Uint8Array)) continue
-        const a = from + i * REPAIR_SPAN
-        const b = Math.min(to, a + REPAIR_SPAN - 1)
-        const [theirSeqs, ourSeqs] = await Promise.all([counted(peer.spans(entity, a, b, 1)), storage.spanDigests(entity, a, b, 1)])
-        const wanted: number[] = []
-        for (let k = 0; k < ourSeqs.length; k++) {
-          // differs, and not because the peer's copy is the damaged one (it repairs from here)
-          if (!equalBytes(theirSeqs[k], ourSeqs[k] as Uint8Array) && !await storage.intact(entity, a + k)) wanted.push(a + k)
+    const wanted: number[] = []
+    let span = 1
+    while (span * SPAN_FANOUT < upTo) span *= SPAN_FANOUT
+    // this replica's digests of the prefix, read once (spans of any width are XORs of them), in
+    // windows of at most MAX_SPANS × the top width seqs
+    const window = span * MAX_SPANS
+    let own: { from: number, digests: Uint8Array[] } = { from: 0, digests: [] }
+    const ownSpans = async (at: number, end: number, width: number): Promise<Uint8Array[]> => {
+      const base = Math.floor((at - 1) / window) * window + 1
+      if (own.from !== base) own = { from: base, digests: await storage.spanDigests(entity, base, Math.min(upTo, base + window - 1), 1) }
+      const out: Uint8Array[] = []
+      for (let a = at; a <= end; a += width) {
+        const x = new Uint8Array(32)
+        for (let seq = a; seq <= Math.min(end, a + width - 1); seq++) {
+          const d = own.digests[seq - base] as Uint8Array
+          for (let b = 0; b < 32; b++) x[b] = (x[b] as number) ^ (d[b] as number)
         }
-        for (const run of runsOf(wanted)) {
-          const page = await counted(peer.read(entity, run.from, run.count))
-          fixed += await core.repair(entity, page.filter((r) => r.seq >= run.from && r.seq < run.from + run.count), theirs.summary)
+        out.push(x)
+      }
+      return out
+    }
+    const descend = async (from: number, to: number, width: number): Promise<void> => {
+      for (let at = from; at <= to && !spent(); at += width * MAX_SPANS) {
+        const end = Math.min(to, at + width * MAX_SPANS - 1)
+        const [their, ours] = await Promise.all([counted(peer.spans(entity, at, end, width)), ownSpans(at, end, width)])
+        for (let i = 0; i < ours.length && !spent(); i++) {
+          if (equalBytes(their[i], ours[i] as Uint8Array)) continue
+          const a = at + i * width
+          if (width === 1) {
+            // differs, and not because the peer's copy is the damaged one (it repairs from here)
+            if (!await storage.intact(entity, a)) wanted.push(a)
+          } else {
+            await descend(a, Math.min(end, a + width - 1), width / SPAN_FANOUT)
+          }
         }
       }
+    }
+    await descend(1, upTo, span)
+    let fixed = 0
+    for (const run of runsOf(wanted)) {
+      const page = await counted(peer.read(entity, run.from, run.count))
+      fixed += await core.repair(entity, page.filter((r) => r.seq >= run.from && r.seq < run.from + run.count), theirs.summary)
     }
     return fixed
   }
