@@ -16,6 +16,9 @@
  * yet, the old one), and every owner fences the other nodes as former holders. Those seeds keep to
  * what that section promises until replica moves (issue 13): R >= 3 with a majority W, one node
  * down at a time, no partition (message loss and delays stay).
+ * In some seeds disks damage or lose stored copies of records (one another node holds intact), and
+ * scrub passes put them back from other replicas over the same faulty network; at the end no
+ * replica in step with the final owner may hold a damaged or missing record.
  */
 import { EntityLog } from '../../node/replication/index.ts'
 import { SimWorld } from './sim-world.ts'
@@ -32,13 +35,18 @@ export interface SimOptions {
   /** Every fault also in seeds whose replica sets change (beyond what docs/replication.md promises
    * before issue 13's replica moves: shows the gap). */
   readonly rosterFaults?: boolean
+  /** Disk faults (records damaged or lost, scrub repairing them) in this seed; default: in 30% of
+   * seeds with more than one replica. */
+  readonly diskFaults?: boolean
+  /** False: nothing repairs the disks (only to show that the checks catch damage left behind). */
+  readonly scrub?: boolean
 }
 
 export interface SimResult {
   readonly seed: number
   readonly violations: string[]
-  readonly config: { nodes: number, replicas: number, writeQuorum: number, entities: number, rosterChange: boolean }
-  readonly stats: { acked: number, sent: number, activations: number, opened: number, stale: number, crashes: number, partitions: number, steps: number, virtualMs: number }
+  readonly config: { nodes: number, replicas: number, writeQuorum: number, entities: number, rosterChange: boolean, diskFaults: boolean }
+  readonly stats: { acked: number, sent: number, activations: number, opened: number, stale: number, crashes: number, partitions: number, damaged: number, repaired: number, steps: number, virtualMs: number }
 }
 
 interface Activation {
@@ -82,14 +90,17 @@ export async function runSeed (seed: number, options: SimOptions = {}): Promise<
   world.faults.drop = pick([0, 0.01, 0.05, 0.2])
   world.faults.meanDelayMs = pick([1, 3, 20])
   world.faults.crashAfterReply = kept ? 0 : pick([0, 0.005, 0.02, 0.05])
-  const config = { nodes: nodeCount, replicas: R, writeQuorum: W, entities: entityCount, rosterChange }
+  // disk faults (issue 13): stored copies damaged or lost, scrub putting them back from a healthy
+  // replica; drawn last, so that seeds without them replay as before
+  const diskFaults = options.diskFaults ?? (R > 1 && rnd() < 0.3)
+  const config = { nodes: nodeCount, replicas: R, writeQuorum: W, entities: entityCount, rosterChange, diskFaults }
   say(`seed ${seed}: ${JSON.stringify(config)}, drop ${world.faults.drop}, delay ~${world.faults.meanDelayMs} ms, crash after reply ${world.faults.crashAfterReply}`)
 
   const violations: string[] = []
   const violate = (what: string): void => {
     if (violations.length < 20) violations.push(`t=${world.now.toFixed(2)} ${what}`)
   }
-  const stats = { acked: 0, sent: 0, activations: 0, opened: 0, stale: 0, crashes: 0, partitions: 0, steps: 0, virtualMs: 0 }
+  const stats = { acked: 0, sent: 0, activations: 0, opened: 0, stale: 0, crashes: 0, partitions: 0, damaged: 0, repaired: 0, steps: 0, virtualMs: 0 }
   /** entity → seq → value acknowledged there. */
   const acked = new Map<string, Map<number, string>>(entities.map((e) => [e, new Map()]))
   const sent = new Set<string>()
@@ -188,6 +199,60 @@ export async function runSeed (seed: number, options: SimOptions = {}): Promise<
     step()
   }
 
+  /** What scrub does on a node (node/replication/scrub.ts): each record missing below its
+   * entity's last one or damaged is put back from another replica whose log agrees there
+   * (ReplicaCore.repair), asked over the faulty network. */
+  const scrub = async (node: string): Promise<void> => {
+    const n = world.node(node)
+    if (!n.up || options.scrub === false) return
+    const core = n.core
+    for (const [entity, disk] of [...n.disk]) {
+      const top = Math.max(0, ...disk.records.keys())
+      const bad: number[] = []
+      for (let seq = 1; seq <= top; seq++) if (!disk.records.has(seq) || disk.damaged?.has(seq) === true) bad.push(seq)
+      for (const seq of bad) {
+        for (const peer of names.filter((x) => x !== node)) {
+          try {
+            const summary = await world.call(node, peer, { op: 'summary', entity })
+            const [record] = await world.call(node, peer, { op: 'read', entity, from: seq, limit: 1 })
+            if (record?.seq === seq && await core.repair(entity, [record], summary) === 1) {
+              stats.repaired++
+              say(`scrub on ${node}: ${entity} seq ${seq} put back from ${peer}`)
+              break
+            }
+          } catch {
+            // the next replica
+          }
+        }
+      }
+    }
+  }
+  if (diskFaults) {
+    // a few faults, each on a copy of a record that another node holds intact (the fault is the
+    // disk's; losing every copy is not something replication can undo)
+    for (let i = 0, faults = 1 + Math.floor(rnd() * 4); i < faults; i++) {
+      world.at(rnd() * duration, () => {
+        const node = pick(names)
+        const held = [...world.node(node).disk].filter(([, d]) => d.records.size > 0)
+        if (held.length === 0) return
+        const [entity, disk] = pick(held)
+        const seq = pick([...disk.records.keys()])
+        const value = (disk.records.get(seq)?.event as { v?: string } | undefined)?.v
+        const intactElsewhere = names.some((o) => {
+          const d = world.node(o).disk.get(entity)
+          return o !== node && d?.damaged?.has(seq) !== true && (d?.records.get(seq)?.event as { v?: string } | undefined)?.v === value
+        })
+        if (!intactElsewhere || disk.damaged?.has(seq) === true) return
+        const how = rnd() < 0.5 ? 'flip' : 'lose'
+        stats.damaged++
+        say(`disk fault on ${node}: ${entity} seq ${seq} ${how === 'flip' ? 'damaged' : 'lost'}`)
+        world.damage(node, entity, seq, how)
+      })
+    }
+    // scrub passes now and then, a node at a time
+    for (let t = 100; t < duration; t += 100 + rnd() * 400) world.at(t, () => { void scrub(pick(names)) })
+  }
+
   // the schedule of faults and activations
   const schedule = (t: number, fn: () => void): void => { world.at(t, fn) }
   for (const e of entities) schedule(rnd() * 50, () => { activate(e, pick(names)) })
@@ -242,6 +307,11 @@ export async function runSeed (seed: number, options: SimOptions = {}): Promise<
   world.heal()
   world.faults.drop = 0
   world.faults.crashAfterReply = 0
+  if (diskFaults) {
+    // a scrub pass on every node puts back what the disks lost or damaged
+    for (const n of names) void scrub(n)
+    await world.run(world.now + 10_000)
+  }
   const final = new Map<string, EntityLog>()
   for (const entity of entities) {
     let log: EntityLog | undefined
@@ -300,6 +370,8 @@ export async function runSeed (seed: number, options: SimOptions = {}): Promise<
       // replica is removed by its first write, and was never acknowledged)
       const beyond = log.head === 0 ? [] : [...(disk?.records.keys() ?? [])].filter((s) => s > log.head)
       if (beyond.length > 0) violate(`${entity}: replica ${node} keeps records past the journal's head ${log.head}: ${beyond.slice(0, 3).join(',')}`)
+      const damaged = [...(disk?.damaged ?? [])].filter((s) => s <= log.head)
+      if (damaged.length > 0) violate(`${entity}: replica ${node} still holds damaged seq ${damaged.slice(0, 3).join(',')} after scrub`)
       for (let s = 1; s <= log.head; s++) {
         const v = (disk?.records.get(s)?.event as { v?: string } | undefined)?.v
         if (v !== (records[s - 1]?.event as { v?: string } | undefined)?.v) { violate(`${entity}: replica ${node} differs at seq ${s}`); break }

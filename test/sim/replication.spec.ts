@@ -7,14 +7,16 @@ const SEEDS = Number(process.env.PLEXI_SIM_SEEDS ?? 300)
 describe('replication simulation (deterministic, seeded)', function () {
   this.timeout(120_000)
 
-  it(`should keep every invariant over ${SEEDS} seeds of crashes, partitions, drops, racing owners and replica sets that change`, async () => {
+  it(`should keep every invariant over ${SEEDS} seeds of crashes, partitions, drops, racing owners, replica sets that change and damaged disks`, async () => {
     const failures: string[] = []
     let acked = 0
     let rosterChanges = 0
+    let diskFaults = 0
     for (let seed = 1; seed <= SEEDS && failures.length < 3; seed++) {
       const result = await runSeed(seed)
       acked += result.stats.acked
       if (result.config.rosterChange) rosterChanges++
+      if (result.config.diskFaults && result.stats.damaged > 0) diskFaults++
       if (result.violations.length > 0) {
         failures.push(`seed ${seed} ${JSON.stringify(result.config)}:\n    ${result.violations.join('\n    ')}\n  replay it: npm run sim -- --seed ${seed}`)
       }
@@ -24,6 +26,8 @@ describe('replication simulation (deterministic, seeded)', function () {
     expect(acked).to.be.greaterThan(SEEDS * 50)
     // and some of them changed replica sets mid-run (docs/replication.md, "Roster changes")
     expect(rosterChanges).to.be.greaterThan(SEEDS / 20)
+    // and disks damaged or lost records in some, which scrub put back (issue 13)
+    expect(diskFaults).to.be.greaterThan(SEEDS / 10)
   })
 
   it('should replay a seed exactly: the same run, step for step', async () => {
@@ -40,5 +44,20 @@ describe('replication simulation (deterministic, seeded)', function () {
       if (result.violations.some((v) => /acknowledged|lost|differs/.test(v))) caught++
     }
     expect(caught).to.be.greaterThan(10)
+  })
+
+  it('should put back every record a disk damaged or lost, and catch damage left behind when nothing repairs it (the checks can fail)', async () => {
+    let damaged = 0
+    let caught = 0
+    for (let seed = 1; seed <= 20; seed++) {
+      const repaired = await runSeed(seed, { diskFaults: true })
+      expect(repaired.violations, `seed ${seed}`).to.deep.equal([])
+      damaged += repaired.stats.damaged
+      expect(repaired.stats.repaired, `seed ${seed}`).to.equal(repaired.stats.damaged)
+      const left = await runSeed(seed, { diskFaults: true, scrub: false })
+      if (left.violations.some((v) => /damaged|differs|lost/.test(v))) caught++
+    }
+    expect(damaged).to.be.greaterThan(20)
+    expect(caught).to.be.greaterThan(5)
   })
 })

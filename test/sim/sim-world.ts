@@ -67,6 +67,8 @@ export interface DiskEntity {
   state: ReplicaState
   records: Map<number, StoredRecord>
   snapshot: StoredSnapshot | undefined
+  /** Seqs whose stored copy is damaged (bit rot: its seal fails; a read of it fails). */
+  damaged?: Set<number>
 }
 
 /** Watches every durable write (the checker's hook). */
@@ -149,6 +151,19 @@ export class SimWorld {
     n.up = true
     n.generation++
     n.core = new ReplicaCore(this.storageOf(n))
+  }
+
+  /** A disk fault on `id`: the stored copy of a record damaged (its seal fails) or lost. */
+  damage (id: string, entity: string, seq: number, how: 'flip' | 'lose'): void {
+    const e = this.node(id).disk.get(entity)
+    if (e === undefined || !e.records.has(seq)) return
+    if (how === 'lose') {
+      e.records.delete(seq)
+      e.damaged?.delete(seq)
+    } else {
+      e.damaged ??= new Set()
+      e.damaged.add(seq)
+    }
   }
 
   partition (sideA: readonly string[], sideB: readonly string[]): void {
@@ -250,9 +265,17 @@ export class SimWorld {
             if (n.generation !== generation) return
             const before = n.disk.get(entity)
             this.watchWrite(n.id, entity, before === undefined ? undefined : { ...before, records: new Map(before.records) }, change)
-            const e = before ?? { state: change.state, records: new Map(), snapshot: undefined }
-            if (change.removeFrom !== undefined) for (let s = change.removeFrom; s <= previousHead; s++) e.records.delete(s)
-            for (const r of change.records ?? []) e.records.set(r.seq, structuredClone(r))
+            const e: DiskEntity = before ?? { state: change.state, records: new Map(), snapshot: undefined }
+            if (change.removeFrom !== undefined) {
+              for (let s = change.removeFrom; s <= previousHead; s++) {
+                e.records.delete(s)
+                e.damaged?.delete(s)
+              }
+            }
+            for (const r of change.records ?? []) {
+              e.records.set(r.seq, structuredClone(r))
+              e.damaged?.delete(r.seq)
+            }
             if (change.snapshot !== undefined) e.snapshot = structuredClone(change.snapshot)
             if (change.stateChanged !== false || change.snapshot !== undefined || change.removeFrom !== undefined) e.state = structuredClone(change.state)
             n.disk.set(entity, e)
@@ -267,9 +290,32 @@ export class SimWorld {
         for (let s = from; out.length < limit; s++) {
           const r = e.records.get(s)
           if (r === undefined) break
+          // as the LevelDB storage does: a damaged record fails its seal, never returned as data
+          if (e.damaged?.has(s) === true) throw Object.assign(new Error(`corrupt record at ${entity} seq ${s}: SHA-256 does not match the content`), { name: 'CorruptRecordError', kind: 'internal' })
           out.push(structuredClone(r))
         }
         return out
+      },
+      repairRecords: (entity, records) => {
+        const generation = n.generation
+        return new Promise<number[]>((resolve) => {
+          this.at(0.05 + this.random() * 1.5, () => {
+            if (n.generation !== generation) return
+            const e = n.disk.get(entity)
+            if (e === undefined) {
+              resolve([])
+              return
+            }
+            const put: number[] = []
+            for (const r of records) {
+              if (e.records.has(r.seq) && e.damaged?.has(r.seq) !== true) continue
+              e.records.set(r.seq, structuredClone(r))
+              e.damaged?.delete(r.seq)
+              put.push(r.seq)
+            }
+            resolve(put)
+          })
+        })
       },
       loadSnapshot: async (entity) => {
         const s = n.disk.get(entity)?.snapshot
