@@ -125,8 +125,9 @@ export async function pullFrom (partition: number, storage: LevelReplicaStorage,
         budgetSpent = true
         break
       }
-      const own = (await core.state(theirs.entity)).summary
+      // equal digests, equal records: nothing to read (the digests are kept in memory)
       if (equalBytes(theirs.digest, await storage.entityDigest(theirs.entity))) continue
+      const own = (await core.state(theirs.entity)).summary
       const match = matchPoint(theirs.summary, own)
       let took = 0
       // 1. the prefix both logs agree on: records missing or damaged here

@@ -37,6 +37,10 @@ export interface PartitionStats {
  * partition this replica holds records of). */
 export const REPLICA_MERKLE_DEPTH = 8
 
+/** Entities whose digests a replica keeps in memory (~150 bytes each); beyond, they are read from
+ * the store when anti-entropy asks. */
+export const ENTITY_DIGESTS = 500_000
+
 export class LevelReplicaStorage implements ReplicaStorage {
   readonly store: LevelStore
   readonly partitions: number
@@ -45,6 +49,12 @@ export class LevelReplicaStorage implements ReplicaStorage {
   readonly #trees = new Map<number, MerkleTree>()
   /** Told of every damaged value a read meets (scrub repairs it at once). */
   onDamaged: ((key: string) => void) | undefined
+  /** Each entity's digest (the XOR of its records' digests) by partition, kept like the trees for
+   * the first ENTITY_DIGESTS entities: anti-entropy compares entities without reading them. */
+  readonly #entityDigests = new Map<number, Map<string, Uint8Array>>()
+  #entitiesKept = 0
+  /** True while every entity holding records here has its digest kept. */
+  #allEntities = true
   /** How long building the trees from the store took at open (ms), and over how many records. */
   readonly treeBuild = { ms: 0, records: 0 }
 
@@ -81,6 +91,38 @@ export class LevelReplicaStorage implements ReplicaStorage {
     return tree
   }
 
+  /** A record's digest joins its partition's tree and its entity's digest. */
+  #added (p: number, entity: string, digest: Uint8Array): void {
+    this.tree(p).add(entity, digest)
+    this.#toggleEntity(p, entity, digest)
+  }
+
+  #removed (p: number, entity: string, digest: Uint8Array): void {
+    this.tree(p).remove(entity, digest)
+    this.#toggleEntity(p, entity, digest)
+  }
+
+  #toggleEntity (p: number, entity: string, digest: Uint8Array): void {
+    let entities = this.#entityDigests.get(p)
+    if (entities === undefined) {
+      entities = new Map()
+      this.#entityDigests.set(p, entities)
+    }
+    let d = entities.get(entity)
+    if (d === undefined) {
+      // past the limit, entities not yet kept are never kept (a digest started late would miss
+      // the records before it): they are computed from the store when asked
+      if (!this.#allEntities || this.#entitiesKept >= ENTITY_DIGESTS) {
+        this.#allEntities = false
+        return
+      }
+      d = new Uint8Array(32)
+      entities.set(entity, d)
+      this.#entitiesKept++
+    }
+    for (let b = 0; b < 32; b++) d[b] = (d[b] as number) ^ (digest[b] as number)
+  }
+
   /** Built once, at open, from the seal digests stored with the records (no record is decoded):
    * cheaper than keeping the trees on disk, which would cost a write per append (measured in
    * docs/performance.md). */
@@ -88,7 +130,7 @@ export class LevelReplicaStorage implements ReplicaStorage {
     const started = performance.now()
     let records = 0
     for await (const [key, digest] of this.store.digests({ gte: 'r\x00', lte: 'r\x00\xff' })) {
-      this.tree(Number.parseInt(key.slice(2, 6), 16)).add(entityOfRecordKey(key), digest)
+      this.#added(Number.parseInt(key.slice(2, 6), 16), entityOfRecordKey(key), digest)
       records++
     }
     this.treeBuild.ms = performance.now() - started
@@ -156,10 +198,8 @@ export class LevelReplicaStorage implements ReplicaStorage {
     // which live until the batch landed)
     const added: Uint8Array[] = []
     return this.store.write(ops, (key, digest) => { if (key.charCodeAt(0) === RECORD_KEY_CHAR) added.push(digest) }, () => {
-      if (removed.length === 0 && added.length === 0) return
-      const tree = this.tree(p)
-      for (const d of removed) tree.remove(entity, d)
-      for (const d of added) tree.add(entity, d)
+      for (const d of removed) this.#removed(p, entity, d)
+      for (const d of added) this.#added(p, entity, d)
     })
   }
 
@@ -214,6 +254,9 @@ export class LevelReplicaStorage implements ReplicaStorage {
   /** The entities of one bucket of a partition's tree that this replica holds (a scan of the
    * partition's replica states: anti-entropy asks only for buckets that differ). */
   async entitiesInBucket (partition: number, bucket: number): Promise<string[]> {
+    // every entity holding records here has its digest kept: the bucket's are those (an entity
+    // holding none leaves every tree as it is, so it is never what differs)
+    if (this.#allEntities) return [...(this.#entityDigests.get(partition)?.keys() ?? [])].filter((entity) => bucketOf(entity, REPLICA_MERKLE_DEPTH) === bucket)
     const prefix = `e\x00${hex4(partition)}\x00`
     const keys = await this.store.keys({ gte: prefix, lte: `${prefix}\xff` })
     return keys.map((k) => k.slice(prefix.length)).filter((entity) => bucketOf(entity, REPLICA_MERKLE_DEPTH) === bucket)
@@ -222,6 +265,9 @@ export class LevelReplicaStorage implements ReplicaStorage {
   /** The XOR of an entity's record digests here: equal on two replicas when they hold the same
    * records of it (all zeros when it holds none). */
   async entityDigest (entity: string): Promise<Uint8Array> {
+    const kept = this.#entityDigests.get(this.partitionOf(entity))?.get(entity)
+    if (kept !== undefined) return kept.slice()
+    if (this.#allEntities) return new Uint8Array(32)
     const [all] = await this.spanDigests(entity, 1, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER)
     return all as Uint8Array
   }
@@ -274,9 +320,8 @@ export class LevelReplicaStorage implements ReplicaStorage {
     if (ops.length === 0) return put
     const added: Uint8Array[] = []
     await this.store.write(ops, (key, digest) => { if (key.charCodeAt(0) === RECORD_KEY_CHAR) added.push(digest) }, () => {
-      const tree = this.tree(p)
-      for (const d of removed) tree.remove(entity, d)
-      for (const d of added) tree.add(entity, d)
+      for (const d of removed) this.#removed(p, entity, d)
+      for (const d of added) this.#added(p, entity, d)
     })
     return put
   }

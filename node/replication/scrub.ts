@@ -117,6 +117,7 @@ export class Scrubber {
     let bytes = 0
     let entity = ''
     let next = 1
+    let lastKey = ''
     try {
       // quarantined keys that read correctly again (anti-entropy put them back) leave the quarantine
       for (const key of await storage.quarantined()) {
@@ -132,6 +133,7 @@ export class Scrubber {
           if (key.charCodeAt(0) === RECORD_KEY_CHAR) {
             const what = describeKey(key)
             if (what.kind === 'record') {
+              if (what.entity !== entity) await this.#checkTail(lastKey, entity, next)
               const expected = what.entity === entity ? next : 1
               for (let seq = expected; seq < what.seq && seq < expected + MAX_HOLE; seq++) {
                 stats.corruptFound++
@@ -139,6 +141,7 @@ export class Scrubber {
               }
               entity = what.entity
               next = what.seq + 1
+              lastKey = key
             }
           }
           // a quarantined copy is evidence, not data: it is kept as it was taken
@@ -151,6 +154,7 @@ export class Scrubber {
         const ahead = bytes / rate * 1000 - (performance.now() - started)
         if (ahead > 1) await new Promise<void>((resolve) => { setTimeout(resolve, ahead).unref() })
       }
+      await this.#checkTail(lastKey, entity, next)
       stats.quarantined = (await storage.quarantined()).length
       stats.passes++
       stats.lastPassAt = Date.now()
@@ -158,6 +162,19 @@ export class Scrubber {
       return { ...stats }
     } finally {
       stats.running = false
+    }
+  }
+
+  /** The records after an entity's last one kept, up to the head its replica reports, were lost
+   * too (a hole at the end of the log): each is repaired like any other. */
+  async #checkTail (lastKey: string, entity: string, next: number): Promise<void> {
+    if (lastKey === '') return
+    const what = describeKey(lastKey)
+    if (what.kind !== 'record') return
+    const head = (await this.#opts.journal.core(what.partition).state(entity)).summary.head
+    for (let seq = next; seq <= head && seq < next + MAX_HOLE; seq++) {
+      this.stats.corruptFound++
+      await this.#handle(recordKeyOf(lastKey, seq))
     }
   }
 

@@ -127,8 +127,11 @@ export async function runSeed (seed: number, options: SimOptions = {}): Promise<
     }
   }
 
+  /** Copies a disk fault took away ("node|entity|seq|value"): they were held (the fault is the
+   * disk's, after the replica kept the record and maybe before its acknowledgement arrived). */
+  const lostToFaults = new Set<string>()
   const holders = (entity: string, replicas: readonly string[], seq: number, value: string): number =>
-    replicas.filter((n) => holds(world.node(n).disk.get(entity), seq, value)).length
+    replicas.filter((n) => holds(world.node(n).disk.get(entity), seq, value) || lostToFaults.has(`${n}|${entity}|${seq}|${value}`)).length
 
   let activationN = 0
   const live: Activation[] = []
@@ -207,7 +210,9 @@ export async function runSeed (seed: number, options: SimOptions = {}): Promise<
     if (!n.up || options.scrub === false) return
     const core = n.core
     for (const [entity, disk] of [...n.disk]) {
-      const top = Math.max(0, ...disk.records.keys())
+      // up to the last record, or to the head the replica reports when the records after the
+      // last one kept were lost too
+      const top = Math.max(0, ...disk.records.keys(), (await core.state(entity)).summary.head)
       const bad: number[] = []
       for (let seq = 1; seq <= top; seq++) if (!disk.records.has(seq) || disk.damaged?.has(seq) === true) bad.push(seq)
       for (const seq of bad) {
@@ -246,6 +251,7 @@ export async function runSeed (seed: number, options: SimOptions = {}): Promise<
         const how = rnd() < 0.5 ? 'flip' : 'lose'
         stats.damaged++
         say(`disk fault on ${node}: ${entity} seq ${seq} ${how === 'flip' ? 'damaged' : 'lost'}`)
+        if (how === 'lose') lostToFaults.add(`${node}|${entity}|${seq}|${value ?? ''}`)
         world.damage(node, entity, seq, how)
       })
     }

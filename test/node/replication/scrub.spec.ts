@@ -95,4 +95,24 @@ describe('scrub (real libp2p on loopback, real LevelDB)', function () {
     expect(await scrub.runOnce()).to.include({ repaired: 1, quarantined: 0 })
     expect((await a.journal.core(p).handle({ op: 'read', entity, from: 5, limit: 1 }))[0]).to.deep.include({ seq: 5, event: { n: 5 } })
   })
+
+  it('should put back records lost from the end of a log, up to the head its replica reports', async () => {
+    const nodes = await net.of([['chat'], ['chat']])
+    const [a, b] = nodes as [TestNode, TestNode]
+    const entity = 'room/tail'
+    const p = a.journal.storage.partitionOf(entity)
+    const owner = await a.journal.open(entity)
+    await owner.append(Array.from({ length: 10 }, (_, k) => ({ seq: k + 1, event: { n: k + 1 } })))
+    owner.close()
+    await waitFor(async () => (await b.journal.core(p).state(entity)).summary.head === 10, 'b to hold 10 records', { timeout: 20_000, interval: 25 })
+    // records 9 and 10 gone from b's disk (and from its tree, as its next start would build it)
+    for (const seq of [9, 10]) {
+      const lost = (await b.store.getRaw(recordKey(p, entity, seq)) as Uint8Array).subarray(1, 33)
+      await b.store.write([{ type: 'del', key: recordKey(p, entity, seq) }])
+      b.journal.storage.tree(p).remove(entity, lost)
+    }
+    expect(await scrubberOf(b, nodes).runOnce()).to.include({ corruptFound: 2, repaired: 2, quarantined: 0 })
+    expect((await b.journal.core(p).handle({ op: 'read', entity, from: 1, limit: 20 })).map((r) => r.seq)).to.deep.equal(Array.from({ length: 10 }, (_, i) => i + 1))
+    expect(hex(b.journal.storage.tree(p).root())).to.equal(hex(a.journal.storage.tree(p).root()))
+  })
 })
