@@ -119,5 +119,12 @@ describe('anti-entropy, repair and scrub across node processes (real libp2p, gRP
     expect(rows.every((r) => r.passes >= 1 && r.scanned >= 1_000)).to.equal(true)
     const status = await runCli(['admin', 'scrub', '--status', '--admin-addr', c.admin, '--data-dir', c.dataDir])
     expect(status.stdout).to.match(/NODE\s+STATE\s+PROGRESS/)
+    // and the metrics say so
+    const metrics = await (await fetch(`http://${c.admin}/metrics`)).text()
+    expect(metrics).to.match(/^plexi_replication_scrub_passes_total [1-9]/m)
+    expect(metrics).to.match(/^plexi_replication_anti_entropy_passes_total [1-9]/m)
+    expect(metrics).to.include('plexi_replication_records_repaired_total{kind="missed"}')
+    expect(metrics).to.match(/^plexi_replication_quarantined_values 0$/m)
+    expect(metrics).to.match(/^plexi_replication_corrupt_records_found_total 0$/m)
   })
 })
