@@ -141,9 +141,10 @@ export function adminCommands (io: CliIo): Command {
         return
       }
       const scope = job.partition === null ? `${job.partitions} partitions` : `partition ${job.partition}`
+      const compared = job.comparisons === 0 ? 'no other replica to compare with' : `${job.comparisons} replica comparisons`
       io.stdout.write(job.state === 'running'
         ? `${job.id} started on ${scope}\n`
-        : `${job.id} ${job.state}: ${scope} compared; ${job.recordsFilled} records filled (missed while a replica was down), ${job.recordsRepaired} repaired (missing or damaged), ${bytes(job.bytes)} moved${job.divergent > 0 ? `, ${job.divergent} entities whose replicas part (left to their owners)` : ''}\n`)
+        : `${job.id} ${job.state}: ${scope}, ${compared}; ${job.recordsFilled} records filled (missed while a replica was down), ${job.recordsRepaired} repaired (missing or damaged), ${bytes(job.bytes)} moved${job.divergent > 0 ? `, ${job.divergent} entities whose replicas part (left to their owners)` : ''}\n`)
       for (const f of job.failures) io.stderr.write(`warning: ${f}\n`)
       if (job.state === 'failed' || job.failures.length > 0) process.exitCode = 1
     }))

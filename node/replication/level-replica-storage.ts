@@ -1,6 +1,6 @@
 import { createPlainCodec } from '../../actors/index.ts'
 import type { PlainCodec } from '../../actors/index.ts'
-import { CorruptRecordError, SEAL_HEADER_BYTES, sealDigest, unseal } from '../storage/index.ts'
+import { CorruptRecordError, SEAL_HEADER_BYTES, sealDigest, sealIntact as intact } from '../storage/index.ts'
 import type { LevelStore, StoreOp } from '../storage/index.ts'
 import type { ReplicaChange, ReplicaState, ReplicaStorage } from './replica-core.ts'
 import type { StoredRecord, StoredSnapshot } from './replica-protocol.ts'
@@ -426,15 +426,6 @@ export function emptyPartitionRoot (): string {
   return EMPTY_ROOT
 }
 
-/** True when a stored value's seal matches its content. */
-function intact (key: string, raw: Uint8Array): boolean {
-  try {
-    unseal(key, raw)
-    return true
-  } catch {
-    return false
-  }
-}
 function quarantineKey (key: string): string { return `q\x00${key}` }
 /** What a stored key is, for scrub: a record (with its partition, entity and seq) or another value. */
 export function describeKey (key: string): { kind: 'record', partition: number, entity: string, seq: number } | { kind: 'state' | 'snapshot', partition: number, entity: string } | { kind: 'other' } {

@@ -102,6 +102,7 @@ export class ReplicationAdmin {
     const placements = numbers.map((p) => ({ partition: p, ...journal.placement(p) }))
     const nodes = [...new Set(placements.flatMap((p) => p.replicas))]
     const unreachable: string[] = []
+    const olderNodes = new Set<string>()
     const stats = new Map<string, Map<number, PartitionStats & { comparedAt?: number, taken?: number }>>()
     await Promise.all(nodes.map(async (node) => {
       try {
@@ -121,6 +122,8 @@ export class ReplicationAdmin {
           (r.length === 4 || ((r.length === 5 || r.length === 7) && typeof r[4] === 'string' && ROOT_PATTERN.test(r[4]))) &&
           r.slice(0, 4).every(count) && (r[0] as number) < journal.partitions && (r.length < 7 || (count(r[5]) && count(r[6])))
         if (!Array.isArray(rows) || !rows.every(isRow)) throw new Error('its answer is not a list of partition statistics')
+        // a node of an earlier version reports no repairs: not known, rather than none
+        if (rows.some((r) => r.length < 7)) olderNodes.add(node)
         stats.set(node, new Map(rows.map(([p, entities, records, epoch, root, comparedAt, taken]) => [p, { entities, records, epoch, root: root ?? '', ...(comparedAt !== undefined && { comparedAt, taken }) }])))
       } catch (err) {
         unreachable.push(node)
@@ -131,7 +134,7 @@ export class ReplicationAdmin {
       const held = replicas.map((peerId) => {
         const s = stats.get(peerId)
         // a node that answered without this partition holds none of it: the empty tree's root
-        return { peerId, s: s === undefined ? undefined : s.get(partition) ?? { entities: 0, records: 0, epoch: 0, root: emptyPartitionRoot() } }
+        return { peerId, s: s === undefined ? undefined : s.get(partition) ?? { entities: 0, records: 0, epoch: 0, root: emptyPartitionRoot(), ...(!olderNodes.has(peerId) && { comparedAt: 0, taken: 0 }) } }
       })
       const most = Math.max(0, ...held.map((h) => h.s?.records ?? 0))
       return {
@@ -172,6 +175,7 @@ export class ReplicationAdmin {
       partition: only ?? null,
       partitions: numbers.length,
       partitionsDone: 0,
+      comparisons: 0,
       recordsFilled: 0,
       recordsRepaired: 0,
       bytes: 0,
@@ -199,7 +203,7 @@ export class ReplicationAdmin {
     return this.#jobs.map((j) => ({ ...j, failures: [...j.failures] }))
   }
 
-  async #runRepair (job: { partitionsDone: number, recordsFilled: number, recordsRepaired: number, bytes: number, divergent: number, failures: string[] }, numbers: readonly number[]): Promise<void> {
+  async #runRepair (job: { partitionsDone: number, comparisons: number, recordsFilled: number, recordsRepaired: number, bytes: number, divergent: number, failures: string[] }, numbers: readonly number[]): Promise<void> {
     const { system, journal } = this.#opts
     for (let i = 0; i < numbers.length; i += REPAIR_CHUNK) {
       const chunk = numbers.slice(i, i + REPAIR_CHUNK)
@@ -218,6 +222,7 @@ export class ReplicationAdmin {
             result = checkRepairResult(await system.actorAt<ReplicationMsg>({ node, path: REPLICATION_PATH })
               .ask<unknown>((replyTo) => ({ type: 'repair', partitions: mine, replyTo }), { timeout: REPAIR_ASK_MS }))
           }
+          job.comparisons += result.peers
           job.recordsFilled += result.records
           job.recordsRepaired += result.repaired
           job.bytes += result.bytes

@@ -1,4 +1,4 @@
-import { unseal } from '../storage/index.ts'
+import { sealIntact as intact } from '../storage/index.ts'
 import { describeKey } from './level-replica-storage.ts'
 import type { ReplicatedJournal } from './replicated-journal.ts'
 
@@ -238,14 +238,6 @@ export class Scrubber {
   }
 }
 
-function intact (key: string, raw: Uint8Array): boolean {
-  try {
-    unseal(key, raw)
-    return true
-  } catch {
-    return false
-  }
-}
 
 /** A key with its NUL separators shown as `/`. */
 function printable (key: string): string {

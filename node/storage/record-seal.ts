@@ -27,6 +27,16 @@ export function unseal (key: string, value: Uint8Array): Uint8Array {
   return payload
 }
 
+/** True when a stored value's seal matches its content (scrub and repair ask without throwing). */
+export function sealIntact (key: string, value: Uint8Array): boolean {
+  try {
+    unseal(key, value)
+    return true
+  } catch {
+    return false
+  }
+}
+
 /** The digest stored in a sealed value (for Merkle trees), without verifying it. */
 export function sealDigest (value: Uint8Array): Uint8Array {
   return value.subarray(1, SEAL_HEADER_BYTES)

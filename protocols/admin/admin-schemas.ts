@@ -223,6 +223,9 @@ export interface RepairJob {
   readonly partition: number | null
   readonly partitions: number
   readonly partitionsDone: number
+  /** Replica-to-replica comparisons made (each replica with each other live replica of its
+   * partition); 0 on a node alone. */
+  readonly comparisons: number
   /** Records replicas took after their heads (missed) and before (missing or damaged). */
   readonly recordsFilled: number
   readonly recordsRepaired: number
@@ -239,13 +242,14 @@ export interface RepairJob {
 export const repairJobSchema = {
   $id: 'RepairJob',
   type: 'object',
-  required: ['id', 'state', 'partition', 'partitions', 'partitionsDone', 'recordsFilled', 'recordsRepaired', 'bytes', 'divergent', 'failures', 'startedAt', 'endedAt'],
+  required: ['id', 'state', 'partition', 'partitions', 'partitionsDone', 'comparisons', 'recordsFilled', 'recordsRepaired', 'bytes', 'divergent', 'failures', 'startedAt', 'endedAt'],
   properties: {
     id: { type: 'string' },
     state: { type: 'string', enum: ['running', 'done', 'failed'] },
     partition: { type: ['integer', 'null'], description: 'the partition repaired, or null: all' },
     partitions: { type: 'integer', description: 'partitions the job compares' },
     partitionsDone: { type: 'integer', description: 'partitions compared so far (the progress)' },
+    comparisons: { type: 'integer', description: 'replica-to-replica comparisons made: each replica with each other live replica of its partition (0 on a node alone)' },
     recordsFilled: { type: 'integer', description: 'records replicas took after their heads (missed while down)' },
     recordsRepaired: { type: 'integer', description: 'records replicas took before their heads (missing or damaged)' },
     bytes: { type: 'integer', description: 'bytes replicas took from each other: tree hashes, digests and records' },

@@ -100,11 +100,13 @@ describe('anti-entropy, repair and scrub across node processes (real libp2p, gRP
     // a repair job on demand: everything is equal now, so nothing moves
     const repair = await runCli(['admin', 'repair', '--json', '--admin-addr', b.admin, '--data-dir', b.dataDir], { timeout: 120_000 })
     expect(repair.code, repair.stderr).to.equal(0)
-    const job = JSON.parse(repair.stdout) as { state: string, partitions: number, partitionsDone: number, recordsFilled: number, recordsRepaired: number, failures: string[] }
+    const job = JSON.parse(repair.stdout) as { state: string, partitions: number, partitionsDone: number, comparisons: number, recordsFilled: number, recordsRepaired: number, failures: string[] }
     expect(job).to.deep.include({ state: 'done', partitionsDone: job.partitions, recordsFilled: 0, recordsRepaired: 0, failures: [] })
+    // each partition's 3 replicas, each compared with the 2 others
+    expect(job.comparisons).to.equal(job.partitions * 3 * 2)
     const one = await runCli(['admin', 'repair', '--partition', '3', '--admin-addr', b.admin, '--data-dir', b.dataDir], { timeout: 120_000 })
     expect(one.code, one.stderr).to.equal(0)
-    expect(one.stdout).to.match(/repair-\d+ done: partition 3 compared; 0 records filled/)
+    expect(one.stdout).to.match(/repair-\d+ done: partition 3, [1-9]\d* replica comparisons; 0 records filled/)
     const bad = await runCli(['admin', 'repair', '--partition', '99999', '--admin-addr', b.admin, '--data-dir', b.dataDir])
     expect(bad.code).to.not.equal(0)
     expect((await api<{ code: string }>(b, 'POST', '/repairs', { partition: 'all' })).status).to.equal(400)
