@@ -19,7 +19,8 @@ import { Lifecycle } from './lifecycle.ts'
 import { Cluster, NodeRoles, memberOf, readClusterKey, recordOf, startP2pHost } from './mesh/index.ts'
 import { NodeMetrics } from './metrics/index.ts'
 import { buildOpenAiServer, openAiBackend } from './openai/index.ts'
-import { AntiEntropy, LevelReplicaStorage, Scrubber, PartitionsMismatchError, ReplicationAdmin, StorageRoster, meshJournal, meshPeer, spawnShardHolders } from './replication/index.ts'
+import { AntiEntropy, HAND_OFF_CHECK_MS, HandOff, LevelReplicaStorage, REPLICATION_PATH, Scrubber, TAKE_OVER_ASK_MS, checkTakeOverResult, PartitionsMismatchError, ReplicationAdmin, StorageRoster, meshJournal, meshPeer, spawnShardHolders } from './replication/index.ts'
+import type { ReplicationMsg } from './replication/index.ts'
 import { LevelStore } from './storage/index.ts'
 import { DirectoryView, UserAccounts } from './users/index.ts'
 
@@ -89,7 +90,8 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
       storage: replicas,
       // a node alone (no cluster key) keeps its journals itself, whatever its roles: roles divide
       // the work of a cluster, and there is no one else
-      roster: clusterKey === undefined ? () => [{ peerId: identity.peerId, roles: ['storage'], capacity }] : () => roster.candidates(),
+      roster: clusterKey === undefined ? () => [{ peerId: identity.peerId, roles: ['storage'], capacity }] : () => roster.placement(config.replicationFactor),
+      known: () => roster.known(),
       live: () => new Set((p2pRef?.members() ?? []).filter((m) => m.status !== 'down').map((m) => m.peerId)),
       replicationFactor: config.replicationFactor,
       ...(config.writeQuorum !== undefined && { writeQuorum: config.writeQuorum }),
@@ -106,8 +108,8 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
     metrics.watchActors(system)
     systemRef = system
     // the inspector answers repairs and scrub once those parts run (they need the mesh first)
-    let repairParts: { antiEntropy?: AntiEntropy, scrubber?: Scrubber } = {}
-    const repairHooks = { antiEntropy: () => repairParts.antiEntropy, scrubber: () => repairParts.scrubber }
+    let repairParts: { antiEntropy?: AntiEntropy, scrubber?: Scrubber, handOff?: HandOff } = {}
+    const repairHooks = { antiEntropy: () => repairParts.antiEntropy, scrubber: () => repairParts.scrubber, handOff: () => repairParts.handOff }
     spawnShardHolders(system, journal, repairHooks)
     const inferencePlan = planInference(config)
     const manager = await parts.start('models', () => new ModelManager({
@@ -190,6 +192,7 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
         // a storage node joined: open journals move to their partitions' new replicas
         if (roster.update([...members, { peerId: identity.peerId, roles: roles.current, capacity }])) {
           const moved = journal.rosterChanged()
+          repairParts.handOff?.rosterChanged()
           if (moved > 0) log.info({ moved, storageNodes: roster.candidates().length }, `the storage roster has ${roster.candidates().length} nodes now: ${moved} open journals write to their partitions' new replicas`)
         }
       },
@@ -233,7 +236,22 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
       scrub.stop()
     })
     metrics.watchScrub(scrubber)
-    repairParts = { antiEntropy, scrubber }
+    // a storage node that loses the role hands its partitions off to their new replicas
+    const handOff = await parts.start('hand-off', () => {
+      const h = new HandOff({
+        self: identity.peerId,
+        journal,
+        leaving: () => clusterKey !== undefined && roster.isLeaving(identity.peerId),
+        live: () => new Set((p2p?.members() ?? []).filter((m) => m.status !== 'down').map((m) => m.peerId)),
+        takeOver: async (node, partition) => checkTakeOverResult(await system.actorAt<ReplicationMsg>({ node, path: REPLICATION_PATH })
+          .ask<unknown>((replyTo) => ({ type: 'take-over', partition, from: identity.peerId, replyTo }), { timeout: TAKE_OVER_ASK_MS })),
+        intervalMs: HAND_OFF_CHECK_MS,
+        log: log.child({ component: 'hand-off' })
+      })
+      h.start()
+      return h
+    }, (h) => { h.stop() })
+    repairParts = { antiEntropy, scrubber, handOff }
     await parts.start('directory-view', () => directoryView, (v) => { v.stop() })
 
     const admin = await parts.start('admin', async () => {
@@ -247,7 +265,7 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
         self,
         others: () => cluster.members().map(memberOf),
         cluster: cluster.admin,
-        replication: new ReplicationAdmin({ system, journal, members: () => cluster.members(), log, parts: repairHooks }),
+        replication: new ReplicationAdmin({ system, journal, members: () => cluster.members(), log, parts: repairHooks, ...(clusterKey !== undefined && { roster }) }),
         models,
         manager,
         logger: log

@@ -1,5 +1,5 @@
 import { Command } from 'commander'
-import type { Member, PartitionRow, RepairJob, ScrubRow } from '../../protocols/index.ts'
+import type { Member, PartitionRow, RepairJob, ScrubRow, StorageNodeRow } from '../../protocols/index.ts'
 import { AdminClient } from '../admin-client.ts'
 import { UsageError } from '../cli-errors.ts'
 import { printJson, printTable } from '../cli-io.ts'
@@ -180,6 +180,19 @@ export function adminCommands (io: CliIo): Command {
         io.stderr.write(`warning: ${quarantined} damaged values could not be repaired yet (no healthy replica answered); they stay quarantined and are tried again at each pass\n`)
         process.exitCode = 1
       }
+    }))
+  withClientOptions(admin.command('storage'), 'admin')
+    .description('the storage nodes: active ones, and leaving ones (their storage role taken away: `plexi admin roles set <peer> chat`) with how far they handed their partitions off; stop a leaving node once its hand-off is done')
+    .action(withFlags(async (flags: ClientFlags) => {
+      const rows = await (await client(flags)).api.request<StorageNodeRow[]>('GET', '/api/v1/storage')
+      if (flags.json === true) {
+        printJson(io, rows)
+        return
+      }
+      printTable(io, ['NODE', 'STATUS', 'STATE', 'HAND-OFF'], rows.map((r) => [
+        r.peerId, r.status, r.state,
+        r.handOff === null ? (r.state === 'leaving' ? '?' : '-') : r.handOff.state === 'done' ? `done (${r.handOff.partitions} partitions): may be stopped` : `${r.handOff.state} ${r.handOff.done}/${r.handOff.partitions}${r.handOff.waiting.length > 0 ? `: ${r.handOff.waiting[0] ?? ''}` : ''}`
+      ]))
     }))
   const roles = admin.command('roles').description('the roles of members (placement follows them)')
   withClientOptions(roles.command('set <peer> <roles>'), 'admin')

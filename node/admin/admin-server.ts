@@ -7,7 +7,7 @@ import { ROOMS, ROOM_DIRECTORY_KEY } from '../../actors/index.ts'
 import type { ActorSystem, RoomSummary } from '../../actors/index.ts'
 import { adminSchemas } from '../../protocols/index.ts'
 import { clientError, errorReply, httpError, notFound, parseJsonBody, sendError } from './admin-errors.ts'
-import type { Member, RepairJob, ScrubRow } from '../../protocols/index.ts'
+import type { Member, RepairJob, ScrubRow, StorageNodeRow } from '../../protocols/index.ts'
 import { tokenMatches } from '../identity/index.ts'
 import type { NodeMetrics } from '../metrics/index.ts'
 import type { UserAccounts } from '../users/index.ts'
@@ -36,6 +36,7 @@ export interface AdminServerDeps {
     job?: (id: string) => RepairJob | undefined
     jobs?: () => RepairJob[]
     scrub?: (start: boolean) => Promise<ScrubRow[]>
+    storageNodes?: () => Promise<StorageNodeRow[]>
   }
   /** The node's models (absent: the route lists none). */
   readonly models?: ModelRegistry
@@ -191,6 +192,13 @@ export async function buildAdminServer (deps: AdminServerDeps): Promise<FastifyI
       if (job === undefined) return sendError(reply, 404, 'UNKNOWN_REPAIR', `no repair job ${request.params.id} on this node (jobs are kept on the node that started them, the last 16)`)
       return job
     })
+
+    api.get('/storage', {
+      schema: {
+        summary: 'The storage nodes this node knows: active ones (placement chooses among them) and leaving ones (they lost the storage role) with their hand-off; a leaving node whose hand-off is done may be stopped', security: bearer,
+        response: { 200: { type: 'array', items: ref('StorageNode') }, ...errors(401) }
+      }
+    }, async () => await deps.replication?.storageNodes?.() ?? [])
 
     api.get('/scrub', {
       schema: { summary: 'Scrub on every node holding replicas: progress, damaged values found, repaired and quarantined; nodes that did not answer have answered: false', security: bearer, response: { 200: { type: 'array', items: ref('ScrubRow') }, ...errors(401) } }

@@ -1,6 +1,6 @@
 import { createPlainCodec } from '../../actors/index.ts'
 import { READ_PAGE_RECORDS } from './constants.ts'
-import { matchPoint } from './log-summary.ts'
+import { compareLogs, matchPoint } from './log-summary.ts'
 import type { LogSummary } from './log-summary.ts'
 import type { LevelReplicaStorage } from './level-replica-storage.ts'
 import { REPLICA_MERKLE_DEPTH } from './level-replica-storage.ts'
@@ -44,6 +44,9 @@ export interface PassResult {
   readonly repaired: number
   /** Entities whose logs part from the peer's (left to the owners' recovery). */
   readonly divergent: number
+  /** Of those, the ones whose log on the peer is the one recovery would choose (a newer last
+   * epoch): a hand-off has them recovered before it lets the peer go. */
+  readonly peerNewer: string[]
   /** What the peer sent, as the node's codec encodes it: hashes, listings, digests and records. */
   readonly bytes: number
   /** True when the budget ran out before the pass ended (the next pass goes on). */
@@ -103,6 +106,7 @@ export async function pullFrom (partition: number, storage: LevelReplicaStorage,
   let records = 0
   let repaired = 0
   let divergent = 0
+  const peerNewer: string[] = []
   let budgetSpent = false
   const spent = (): boolean => records + repaired >= budget.records || bytes >= budget.bytes
   // differing buckets a few at a time: each is a handful of small reads on both sides, and the
@@ -117,7 +121,7 @@ export async function pullFrom (partition: number, storage: LevelReplicaStorage,
       await repairBucket(buckets[next++] as number)
     }
   }))
-  return { compared, buckets: buckets.length, entities, records, repaired, divergent, bytes, budgetSpent }
+  return { compared, buckets: buckets.length, entities, records, repaired, divergent, peerNewer, bytes, budgetSpent }
 
   async function repairBucket (bucket: number): Promise<void> {
     for (const theirs of await counted(peer.bucket(bucket))) {
@@ -155,6 +159,7 @@ export async function pullFrom (partition: number, storage: LevelReplicaStorage,
       } else if (match < Math.min(own.head, theirs.summary.head)) {
         // parted: records of different epochs after the match (owners' recovery settles it)
         divergent++
+        if (compareLogs(theirs.summary, own) < 0) peerNewer.push(theirs.entity)
       }
       if (took > 0) entities++
     }
@@ -360,6 +365,19 @@ export class AntiEntropy {
         }
       }
       return out
+    })
+  }
+
+  /**
+   * Takes everything `from` holds of `partition` that this replica misses (a hand-off: `from` is
+   * leaving, this node is one of the partition's new replicas), without a budget. Rejects when
+   * `from` could not be compared with.
+   */
+  takeOver (partition: number, from: string): Promise<PassResult> {
+    return this.#serial(async () => {
+      const result = await this.#compare(partition, from, { records: Infinity, bytes: Infinity })
+      if (typeof result === 'string') throw new Error(result)
+      return result
     })
   }
 

@@ -30,6 +30,9 @@ export interface ReplicatedJournalOptions {
   readonly storage: LevelReplicaStorage
   /** The storage nodes of the cluster (the roster): replicas are chosen among them. */
   readonly roster: () => readonly Candidate[]
+  /** Every storage node known, leaving ones included: owners fence them as former holders.
+   * @default roster */
+  readonly known?: () => readonly Candidate[]
   /** The members heard and not down: former holders of a partition (docs/replication.md, "Roster
    * changes") are asked only when among them. @default every storage node is asked */
   readonly live?: () => ReadonlySet<string>
@@ -144,7 +147,7 @@ export class ReplicatedJournal implements Journal {
    * smaller roster, until replica moves (issue 13) say which. */
   #formerHolders (replicas: readonly string[]): string[] {
     const live = this.#opts.live?.()
-    return this.#opts.roster().map((c) => c.peerId).filter((n) => !replicas.includes(n) && (live === undefined || n === this.#opts.self || live.has(n)))
+    return (this.#opts.known ?? this.#opts.roster)().map((c) => c.peerId).filter((n) => !replicas.includes(n) && (live === undefined || n === this.#opts.self || live.has(n)))
   }
 
   /** How far an entity's journal got: the highest head its replicas that answer report (0: none). */

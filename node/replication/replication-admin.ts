@@ -2,12 +2,14 @@ import type { ActorSystem, Behavior, ReplyTo } from '../../actors/index.ts'
 import { describe } from '../../protocols/index.ts'
 import type { PartitionRow } from '../../protocols/index.ts'
 import { InvalidReplicaRequestError, UnknownPartitionError } from './errors.ts'
+import { isEntityId } from './replica-protocol.ts'
 import { emptyPartitionRoot } from './level-replica-storage.ts'
 import type { LevelReplicaStorage, PartitionStats } from './level-replica-storage.ts'
 import type { ReplicatedJournal } from './replicated-journal.ts'
 import type { AntiEntropy, RepairResult } from './anti-entropy.ts'
 import type { Scrubber, ScrubStats } from './scrub.ts'
-import type { RepairJob, ScrubRow } from '../../protocols/index.ts'
+import type { HandOff, HandOffStatus, TakeOverResult } from './hand-off.ts'
+import type { RepairJob, ScrubRow, StorageNodeRow } from '../../protocols/index.ts'
 
 /** Where every node answers for its replicas' statistics. */
 export const REPLICATION_PATH = '/replication'
@@ -21,11 +23,14 @@ export type ReplicationMsg =
   | { readonly type: 'partition-stats', readonly replyTo: ReplyTo<StatsRow[]> }
   | { readonly type: 'repair', readonly partitions: readonly number[], readonly replyTo: ReplyTo<RepairResult> }
   | { readonly type: 'scrub', readonly start: boolean, readonly replyTo: ReplyTo<ScrubStats> }
+  | { readonly type: 'take-over', readonly partition: number, readonly from: string, readonly replyTo: ReplyTo<TakeOverResult> }
+  | { readonly type: 'hand-off', readonly replyTo: ReplyTo<HandOffStatus> }
 
 /** This node's anti-entropy and scrub, once they run (the inspector is spawned before them). */
 export interface RepairParts {
   readonly antiEntropy: () => AntiEntropy | undefined
   readonly scrubber: () => Scrubber | undefined
+  readonly handOff?: () => HandOff | undefined
 }
 
 /** Most partitions one repair message names. */
@@ -70,7 +75,24 @@ export function replicationInspector (storage: LevelReplicaStorage, parts?: Repa
         ctx.reply(msg.replyTo as ReplyTo<ScrubStats>, { ...scrub.stats })
         return undefined
       }
-      throw new InvalidReplicaRequestError('replication inspector: expected { type: "partition-stats" | "repair" | "scrub" }')
+      if (m.type === 'take-over') {
+        const t = msg as { partition?: unknown, from?: unknown }
+        if (!Number.isSafeInteger(t.partition) || (t.partition as number) < 0 || (t.partition as number) >= storage.partitions || typeof t.from !== 'string' || t.from.length === 0 || t.from.length > 128) {
+          throw new InvalidReplicaRequestError(`replication inspector: take-over expects { partition: 0-${storage.partitions - 1}, from: a peer id }`)
+        }
+        const ae = parts?.antiEntropy()
+        if (ae === undefined) throw new InvalidReplicaRequestError('replication inspector: this node does not run anti-entropy')
+        ae.takeOver(t.partition as number, t.from).then((r) => {
+          ctx.reply(msg.replyTo as ReplyTo<TakeOverResult>, { records: r.records, repaired: r.repaired, divergent: r.divergent, peerNewer: r.peerNewer })
+        }, (err: unknown) => { ctx.fail(msg.replyTo, err) })
+        return undefined
+      }
+      if (m.type === 'hand-off') {
+        const h = parts?.handOff?.()
+        ctx.reply(msg.replyTo as ReplyTo<HandOffStatus>, h === undefined ? { state: 'idle', partitions: 0, done: 0, waiting: [], since: 0 } : { ...h.status, waiting: [...h.status.waiting] })
+        return undefined
+      }
+      throw new InvalidReplicaRequestError('replication inspector: expected { type: "partition-stats" | "repair" | "scrub" | "take-over" | "hand-off" }')
     }
   }
 }
@@ -83,6 +105,8 @@ export interface ReplicationAdminOptions {
   readonly log: { warn (obj: object, msg: string): void }
   /** This node's anti-entropy and scrub (absent: repairs and scrub answer with none). */
   readonly parts?: RepairParts
+  /** The storage roster (absent: this node alone is the storage). */
+  readonly roster?: { known (): ReadonlyArray<{ peerId: string }>, isLeaving (peerId: string): boolean }
 }
 
 /** `GET /api/v1/partitions`: each partition with its replicas, what each holds and its lag. */
@@ -274,6 +298,34 @@ export class ReplicationAdmin {
     }))
   }
 
+
+  /** The storage nodes this node knows: active or leaving, with each leaving node's hand-off. */
+  async storageNodes (): Promise<StorageNodeRow[]> {
+    const { system, log } = this.#opts
+    const status = new Map(this.#opts.members().map((m) => [m.peerId, m.status]))
+    status.set(system.node, 'up')
+    const roster = this.#opts.roster
+    const known = roster === undefined ? [{ peerId: system.node }] : roster.known()
+    return await Promise.all(known.map(async ({ peerId }): Promise<StorageNodeRow> => {
+      const leaving = roster?.isLeaving(peerId) ?? false
+      const row = { peerId, status: status.get(peerId) ?? 'unknown', state: leaving ? 'leaving' as const : 'active' as const, handOff: null }
+      if (!leaving) return row
+      try {
+        let h: HandOffStatus
+        if (peerId === system.node) {
+          const own = this.#opts.parts?.handOff?.()
+          h = own === undefined ? { state: 'idle', partitions: 0, done: 0, waiting: [], since: 0 } : own.status
+        } else {
+          if (status.get(peerId) === 'down') throw new Error('down')
+          h = checkHandOff(await system.actorAt<ReplicationMsg>({ node: peerId, path: REPLICATION_PATH }).ask<unknown>((replyTo) => ({ type: 'hand-off', replyTo }), { timeout: STATS_ASK_MS }))
+        }
+        return { ...row, handOff: { state: h.state, partitions: h.partitions, done: h.done, waiting: [...h.waiting], since: h.since === 0 ? null : new Date(h.since).toISOString() } }
+      } catch (err) {
+        log.warn({ peer: peerId }, `leaving member ${peerId} did not report its hand-off: ${describe(err)}`)
+        return row
+      }
+    }))
+  }
 }
 
 /** Repair jobs a node remembers. */
@@ -299,4 +351,23 @@ function checkScrubStats (v: unknown): ScrubStats {
     throw new Error('its answer is not scrub statistics')
   }
   return r as unknown as ScrubStats
+}
+
+/** A new replica's answer to a take-over, checked before a hand-off trusts it. */
+export function checkTakeOverResult (v: unknown): TakeOverResult {
+  const r = v as Record<string, unknown> | null
+  if (r === null || typeof r !== 'object' || !['records', 'repaired', 'divergent'].every((k) => isCount(r[k])) ||
+    !Array.isArray(r.peerNewer) || r.peerNewer.length > 100_000 || !r.peerNewer.every((e) => isEntityId(e))) {
+    throw new Error('its answer is not a take-over result')
+  }
+  return r as unknown as TakeOverResult
+}
+
+function checkHandOff (v: unknown): HandOffStatus {
+  const r = v as Record<string, unknown> | null
+  if (r === null || typeof r !== 'object' || !['idle', 'handing-off', 'done'].includes(r.state as string) || !isCount(r.partitions) || !isCount(r.done) || !isCount(r.since) ||
+    !Array.isArray(r.waiting) || r.waiting.length > 100_000 || !r.waiting.every((w) => typeof w === 'string')) {
+    throw new Error('its answer is not a hand-off status')
+  }
+  return r as unknown as HandOffStatus
 }

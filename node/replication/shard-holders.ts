@@ -22,6 +22,8 @@ export interface MeshJournalOptions {
   readonly self: string
   readonly storage: LevelReplicaStorage
   readonly roster: () => readonly Candidate[]
+  /** Every storage node known, leaving ones included (former holders). */
+  readonly known?: () => readonly Candidate[]
   /** The members heard and not down (former holders are asked only among them). */
   readonly live?: () => ReadonlySet<string>
   readonly replicationFactor?: number
@@ -38,6 +40,7 @@ export function meshJournal (opts: MeshJournalOptions): ReplicatedJournal {
     self: opts.self,
     storage: opts.storage,
     roster: opts.roster,
+    ...(opts.known !== undefined && { known: opts.known }),
     ...(opts.live !== undefined && { live: opts.live }),
     ...(opts.replicationFactor !== undefined && { replicationFactor: opts.replicationFactor }),
     ...(opts.writeQuorum !== undefined && { writeQuorum: opts.writeQuorum }),

@@ -16,11 +16,18 @@ const ROSTER_KEY = 'm\x00roster'
  * replica (it misses writes, it is not replaced), so that every quorum of a partition overlaps
  * every other (docs/replication.md). A node that restarts knows the roster at once, before it
  * hears anyone.
+ *
+ * A member heard without the storage role any more (an admin took it away, or it restarted
+ * without it) is **leaving**: placement leaves it out (`candidates`), but it is still a former
+ * holder of what it stored (`known`) and hands its partitions off to their new replicas
+ * (docs/replication.md, "Decommissioning a storage node"). Heard with the role again, it is a
+ * candidate again.
  */
 export class StorageRoster {
   readonly #store: LevelStore
   readonly #log: { warn (obj: object, msg: string): void } | undefined
   readonly #members = new Map<string, Candidate>()
+  readonly #leaving = new Set<string>()
   #saving: Promise<void> = Promise.resolve()
 
   private constructor (store: LevelStore, log?: { warn (obj: object, msg: string): void }) {
@@ -32,32 +39,59 @@ export class StorageRoster {
     const roster = new StorageRoster(store, log)
     const saved = await store.get(ROSTER_KEY)
     if (saved !== undefined) {
-      const list = JSON.parse(new TextDecoder().decode(saved)) as Candidate[]
-      for (const c of list) roster.#members.set(c.peerId, { peerId: c.peerId, roles: ['storage'], capacity: c.capacity })
+      const list = JSON.parse(new TextDecoder().decode(saved)) as Array<Candidate & { leaving?: boolean }>
+      for (const c of list) {
+        roster.#members.set(c.peerId, { peerId: c.peerId, roles: ['storage'], capacity: c.capacity })
+        if (c.leaving === true) roster.#leaving.add(c.peerId)
+      }
     }
     roster.update([self])
     await roster.#saving
     return roster
   }
 
-  /** The storage nodes, sorted by peer id. */
+  /** The storage nodes placement chooses among (not leaving), sorted by peer id. */
   candidates (): Candidate[] {
+    return this.known().filter((c) => !this.#leaving.has(c.peerId))
+  }
+
+  /** What placement chooses among with `replicas` per partition: the candidates, or, while fewer
+   * than that are left, every known node, leaving ones included (a leaving node stays a replica
+   * until enough others take its place: it never leaves a partition short of replicas). */
+  placement (replicas: number): Candidate[] {
+    const active = this.candidates()
+    return active.length >= replicas ? active : this.known()
+  }
+
+  /** Every storage node known, leaving ones included (former holders), sorted by peer id. */
+  known (): Candidate[] {
     return [...this.#members.values()].sort((a, b) => (a.peerId < b.peerId ? -1 : 1))
   }
+
+  /** Whether a known storage node is leaving (heard without the storage role). */
+  isLeaving (peerId: string): boolean { return this.#leaving.has(peerId) }
 
   /** Takes members heard: storage members not yet known join the roster (and the data dir).
    * Returns whether the roster changed. */
   update (members: readonly RosterMember[]): boolean {
     let changed = false
     for (const m of members) {
-      if (!m.roles.includes('storage')) continue
       const known = this.#members.get(m.peerId)
-      if (known !== undefined && known.capacity === m.capacity) continue
+      if (!m.roles.includes('storage')) {
+        // a storage node that lost the role leaves: it keeps what it holds until handed off
+        if (known !== undefined && !this.#leaving.has(m.peerId)) {
+          this.#leaving.add(m.peerId)
+          changed = true
+        }
+        continue
+      }
+      if (known !== undefined && known.capacity === m.capacity && !this.#leaving.has(m.peerId)) continue
       this.#members.set(m.peerId, { peerId: m.peerId, roles: ['storage'], capacity: m.capacity })
+      this.#leaving.delete(m.peerId)
       changed = true
     }
     if (!changed) return false
-    const bytes = new TextEncoder().encode(JSON.stringify(this.candidates().map((c) => ({ peerId: c.peerId, capacity: c.capacity }))))
+    const bytes = new TextEncoder().encode(JSON.stringify(this.known().map((c) => ({ peerId: c.peerId, capacity: c.capacity, ...(this.#leaving.has(c.peerId) && { leaving: true }) }))))
     // issued now: the store lands writes in the order they were issued, and a stop that closes
     // the store waits for it (a save deferred to a later turn could miss the close)
     this.#saving = this.#store.write([{ type: 'put', key: ROSTER_KEY, value: bytes }]).catch((err: unknown) => {

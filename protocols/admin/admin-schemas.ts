@@ -296,4 +296,37 @@ export const scrubRowSchema = {
   }
 } as const
 
-export const ADMIN_SCHEMAS = [errorSchema, memberSchema, actorSchema, entitySchema, userSchema, newUserSchema, roomSchema, modelSchema, partitionSchema, repairJobSchema, scrubRowSchema] as const
+/** A storage node as GET /api/v1/storage shows it. */
+export interface StorageNodeRow {
+  readonly peerId: string
+  readonly status: string
+  /** active: placement chooses it; leaving: it lost the storage role and hands its partitions off. */
+  readonly state: 'active' | 'leaving'
+  /** A leaving node's hand-off (null: active, or it did not answer). */
+  readonly handOff: { state: 'idle' | 'handing-off' | 'done', partitions: number, done: number, waiting: string[], since: string | null } | null
+}
+
+export const storageNodeSchema = {
+  $id: 'StorageNode',
+  type: 'object',
+  required: ['peerId', 'status', 'state', 'handOff'],
+  properties: {
+    peerId: { type: 'string' },
+    status: { type: 'string', description: 'the member\'s status as the answering node sees it' },
+    state: { type: 'string', enum: ['active', 'leaving'], description: 'active: a candidate for replicas; leaving: it lost the storage role and hands its partitions off to their new replicas' },
+    handOff: {
+      type: ['object', 'null'],
+      description: 'a leaving node\'s hand-off: done means every partition it held is on its new replicas and it may be stopped (null: active, or it did not answer)',
+      required: ['state', 'partitions', 'done', 'waiting', 'since'],
+      properties: {
+        state: { type: 'string', enum: ['idle', 'handing-off', 'done'] },
+        partitions: { type: 'integer', description: 'partitions it holds records of and is no longer a replica of' },
+        done: { type: 'integer', description: 'of those, the ones every new replica took whole' },
+        waiting: { type: 'array', items: { type: 'string' }, description: 'what is in the way, in words' },
+        since: { type: ['string', 'null'] }
+      }
+    }
+  }
+} as const
+
+export const ADMIN_SCHEMAS = [errorSchema, memberSchema, actorSchema, entitySchema, userSchema, newUserSchema, roomSchema, modelSchema, partitionSchema, repairJobSchema, scrubRowSchema, storageNodeSchema] as const

@@ -1,0 +1,182 @@
+import type { ReplicatedJournal } from './replicated-journal.ts'
+
+/** What a new replica took from the leaving node in one pull (AntiEntropy.takeOver). */
+export interface TakeOverResult {
+  readonly records: number
+  readonly repaired: number
+  readonly divergent: number
+  /** Entities whose log here (on the leaving node) is the one recovery would choose. */
+  readonly peerNewer: readonly string[]
+}
+
+/** Where the hand-off of a leaving node stands (admin). */
+export interface HandOffStatus {
+  /** idle: this node is not leaving; handing-off: partitions are being taken over; done: every
+   * partition it held has been taken by its new replicas (it may be stopped). */
+  state: 'idle' | 'handing-off' | 'done'
+  /** Partitions it holds records of and is no longer a replica of. */
+  partitions: number
+  /** Of those, the ones every new replica took whole. */
+  done: number
+  /** What is still in the way, in words (a new replica down, a pull that failed). */
+  waiting: string[]
+  /** ms since the epoch of the last change of state (0: never). */
+  since: number
+}
+
+export interface HandOffOptions {
+  readonly self: string
+  readonly journal: ReplicatedJournal
+  /** Whether this node is leaving (it lost the storage role). */
+  readonly leaving: () => boolean
+  /** Members heard and not down. */
+  readonly live: () => ReadonlySet<string>
+  /** Asks `node` to take everything this node holds of `partition` that it misses. */
+  readonly takeOver: (node: string, partition: number) => Promise<TakeOverResult>
+  /** ms between checks (a hand-off starts at the next one after the node learns it is leaving). */
+  readonly intervalMs: number
+  readonly log: { info (obj: object, msg: string): void, warn (obj: object, msg: string): void }
+}
+
+/** ms between a leaving node's hand-off checks. */
+export const HAND_OFF_CHECK_MS = 2_000
+/** How long a hand-off waits for a new replica to take one partition. */
+export const TAKE_OVER_ASK_MS = 600_000
+/** Partitions handed off at once. */
+const HAND_OFF_PARALLEL = 4
+/** Pulls per partition and replica before a hand-off reports it as stuck (and tries again at the
+ * next check). */
+const HAND_OFF_ROUNDS = 5
+
+/**
+ * A leaving storage node hands its partitions off (docs/replication.md, "Decommissioning a storage
+ * node"): for every partition it holds records of and is no longer a replica of, each of the
+ * partition's replicas pulls from it until a pull takes nothing. An entity whose log here is the
+ * one recovery would choose (a tail of a newer epoch than a new replica's) is recovered through a
+ * journal open, which writes it to the new replicas. Until every partition is handed off, owners
+ * still fence this node as a former holder, so nothing it holds is missed; once it is, every
+ * record it held is on the new replicas and the node may be stopped. The write quorum is the new
+ * replicas' throughout.
+ */
+export class HandOff {
+  readonly status: HandOffStatus = { state: 'idle', partitions: 0, done: 0, waiting: [], since: 0 }
+  readonly #opts: HandOffOptions
+  #timer: ReturnType<typeof setTimeout> | undefined
+  #running: Promise<HandOffStatus> | undefined
+  #stopped = false
+
+  constructor (opts: HandOffOptions) {
+    this.#opts = opts
+  }
+
+  start (): void {
+    if (this.#stopped || this.#timer !== undefined) return
+    const tick = (): void => {
+      const run = this.#opts.leaving() && this.status.state !== 'done' ? this.runOnce() : Promise.resolve(this.status)
+      void run.catch(() => undefined).finally(() => {
+        if (this.#stopped) return
+        this.#timer = setTimeout(tick, this.#opts.intervalMs)
+        this.#timer.unref()
+      })
+    }
+    this.#timer = setTimeout(tick, this.#opts.intervalMs)
+    this.#timer.unref()
+  }
+
+  stop (): void {
+    this.#stopped = true
+    if (this.#timer !== undefined) clearTimeout(this.#timer)
+  }
+
+  /** The roster changed: a node that is a storage node again is not handing off. */
+  rosterChanged (): void {
+    if (!this.#opts.leaving() && this.status.state !== 'idle') this.#set('idle', 0, 0, [])
+    else if (this.#opts.leaving() && this.status.state === 'done') this.#set('handing-off', this.status.partitions, this.status.done, [])
+  }
+
+  /** One hand-off pass over every partition to give away (one at a time: a pass already running
+   * is joined). */
+  runOnce (): Promise<HandOffStatus> {
+    this.#running ??= this.#pass().finally(() => { this.#running = undefined })
+    return this.#running
+  }
+
+  async #pass (): Promise<HandOffStatus> {
+    const { journal, self, log } = this.#opts
+    if (!this.#opts.leaving()) {
+      this.#set('idle', 0, 0, [])
+      return { ...this.status }
+    }
+    const give: number[] = []
+    let kept = 0
+    for (let p = 0; p < journal.partitions; p++) {
+      if (journal.placement(p).replicas.includes(self)) kept++
+      else if (journal.storage.tree(p).records > 0) give.push(p)
+    }
+    if (this.status.state === 'idle') log.info({ partitions: give.length }, `this node is leaving the storage nodes: handing ${give.length} partitions off to their new replicas`)
+    this.#set('handing-off', give.length, 0, [])
+    // too few storage nodes are left without it: it stays a replica of those partitions
+    const waiting: string[] = kept > 0 ? [`still a replica of ${kept} partitions: fewer storage nodes than replication-factor are left without this one (add one, and it takes them)`] : []
+    let done = 0
+    let next = 0
+    await Promise.all(Array.from({ length: Math.min(HAND_OFF_PARALLEL, give.length) }, async () => {
+      while (next < give.length && !this.#stopped) {
+        const p = give[next++] as number
+        const why = await this.#handOff(p)
+        if (why === undefined) {
+          done++
+          this.status.done = done
+        } else {
+          waiting.push(why)
+        }
+      }
+    }))
+    if (waiting.length === 0 && !this.#stopped) {
+      this.#set('done', give.length, done, [])
+      log.info({ partitions: give.length }, `hand-off done: the new replicas hold everything this node held of its ${give.length} partitions; it may be stopped`)
+    } else {
+      this.#set('handing-off', give.length, done, waiting)
+      log.warn({ waiting: waiting.slice(0, 5) }, `hand-off: ${give.length - done} of ${give.length} partitions not handed off yet (${waiting[0] ?? 'stopped'}); trying again`)
+    }
+    return { ...this.status, waiting: [...this.status.waiting] }
+  }
+
+  /** Hands one partition off; undefined when every new replica took it whole, else why not. */
+  async #handOff (p: number): Promise<string | undefined> {
+    const { journal } = this.#opts
+    const live = this.#opts.live()
+    for (const node of journal.placement(p).replicas) {
+      if (!live.has(node)) return `partition ${p}: its new replica ${node} is down`
+      let clean = false
+      for (let round = 0; round < HAND_OFF_ROUNDS && !clean; round++) {
+        let result: TakeOverResult
+        try {
+          result = await this.#opts.takeOver(node, p)
+        } catch (err) {
+          return `partition ${p}: ${node} could not take it: ${(err as Error).message}`
+        }
+        for (const entity of result.peerNewer) {
+          // its log here is the one recovery would choose: an owner's recovery writes it to the
+          // new replicas (this node is fenced as a former holder and read)
+          try {
+            const opened = await journal.open(entity)
+            opened.close()
+          } catch (err) {
+            return `partition ${p}: ${entity} could not be recovered onto its new replicas: ${(err as Error).message}`
+          }
+        }
+        clean = result.records + result.repaired === 0 && result.peerNewer.length === 0
+      }
+      if (!clean) return `partition ${p}: ${node} still takes records after ${HAND_OFF_ROUNDS} pulls (writes still arriving here?)`
+    }
+    return undefined
+  }
+
+  #set (state: HandOffStatus['state'], partitions: number, done: number, waiting: string[]): void {
+    if (state !== this.status.state) this.status.since = Date.now()
+    this.status.state = state
+    this.status.partitions = partitions
+    this.status.done = done
+    this.status.waiting = waiting
+  }
+}

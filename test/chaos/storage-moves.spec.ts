@@ -1,0 +1,184 @@
+/**
+ * Replicas that move (issue 13), on real processes under chat load: three chat+storage nodes
+ * (R = 3, W = 2) take posts from clients through random nodes while a fourth storage node joins
+ * and takes its share of the replicas, and then one of the first three is decommissioned (its
+ * storage role taken away): it hands its partitions off to their new replicas, and once its
+ * hand-off is done it is killed with SIGKILL. Posting never stops. Afterwards every room is read
+ * through every remaining node: each acknowledged post is there exactly once at its acknowledged
+ * seq, the histories are the same everywhere, and every partition's replicas (the three remaining
+ * storage nodes) have equal Merkle roots.
+ */
+import { expect } from 'chai'
+import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { randomUUID } from 'node:crypto'
+import { NO_RATE_LIMITS, chatClient, runCli, startNodeProcess } from '../helpers/node-process.ts'
+import type { NodeProcess } from '../helpers/node-process.ts'
+import { tempDir } from '../helpers/temp-dir.ts'
+import { waitFor } from '../helpers/wait-for.ts'
+import { prng } from '../sim/sim-world.ts'
+
+const FAILURE_TIMEOUT = 1_000
+const ROOMS = ['m0', 'm1', 'm2', 'm3', 'm4', 'm5']
+/** Tries of one post (with its client id) before the client gives up on it. */
+const TRIES = 40
+
+interface Slot { node: NodeProcess, peerId: string, p2p: string }
+interface Sent { readonly room: string, readonly text: string, readonly clientId: string, ack?: { seq: number } }
+interface StorageRow { peerId: string, state: string, handOff: { state: string, partitions: number, done: number, waiting: string[] } | null }
+interface PartitionRow { partition: number, replicas: Array<{ peerId: string, merkleRoot: string | null }> }
+
+describe('storage nodes that join and leave under chat load (real processes, R=3 W=2)', function () {
+  this.timeout(300_000)
+  const dirs: Array<{ path: string, remove: () => Promise<void> }> = []
+  const slots: Slot[] = []
+  let keyFile = ''
+  let token = ''
+
+  async function boot (join: string | undefined): Promise<Slot> {
+    const dir = await tempDir()
+    dirs.push(dir)
+    const node = await startNodeProcess(dir.path, [
+      '--role', 'chat,storage', '--cluster-key-file', keyFile, '--p2p-listen', '/ip4/127.0.0.1/tcp/0',
+      '--failure-timeout', String(FAILURE_TIMEOUT), '--shutdown-timeout', '2000', '--anti-entropy-interval', '500', ...NO_RATE_LIMITS,
+      ...(join === undefined ? [] : ['--join', join])
+    ], 40_000)
+    const ready = node.logs.find((l) => typeof l.msg === 'string' && l.msg.startsWith('node ready'))
+    const slot = { node, peerId: ready?.peerId as string, p2p: (ready?.p2p as string[])[0] as string }
+    slots.push(slot)
+    return slot
+  }
+
+  const api = async <T>(slot: Slot, path: string): Promise<T> => {
+    const res = await fetch(`http://${slot.node.admin}/api/v1${path}`, { headers: { authorization: `Bearer ${slot.node.adminToken}` } })
+    return await res.json() as T
+  }
+  const upCount = async (slot: Slot): Promise<number> => (await api<Array<{ status: string }>>(slot, '/nodes')).filter((m) => m.status === 'up').length
+  let serving: Slot[] = []
+
+  before(async () => {
+    const keyDir = await tempDir()
+    dirs.push(keyDir)
+    keyFile = join(keyDir.path, 'cluster.key')
+    await writeFile(keyFile, (await runCli(['cluster', 'keygen'])).stdout)
+    const first = await boot(undefined)
+    await boot(first.p2p)
+    await boot(first.p2p)
+    for (const s of slots) await waitFor(async () => await upCount(s) === 3, `${s.peerId} to see 3 members up`, { timeout: 30_000, interval: 100 })
+    const added = await runCli(['admin', 'users', 'add', 'mover', '--json', '--no-save', '--admin-addr', first.node.admin, '--data-dir', first.node.dataDir])
+    expect(added.code, added.stderr).to.equal(0)
+    token = (JSON.parse(added.stdout) as { token: string }).token
+    serving = [...slots]
+  })
+
+  after(async () => {
+    for (const s of slots) await s.node.stop('SIGKILL', 20_000).catch(() => undefined)
+    for (const d of dirs) await d.remove()
+  })
+
+  async function post (sent: Sent, rnd: () => number): Promise<void> {
+    for (let attempt = 0; attempt < TRIES; attempt++) {
+      const slot = serving[Math.floor(rnd() * serving.length)] as Slot
+      const client = chatClient(slot.node.grpc, token)
+      try {
+        sent.ack = await client.call<{ seq: number }>('Post', { room: sent.room, text: sent.text, clientId: sent.clientId })
+        return
+      } catch (err) {
+        const code = (err as { code?: number }).code
+        if (code !== 14 && code !== 4 && code !== 1 && code !== 13) throw err
+        await new Promise((resolve) => setTimeout(resolve, 50 + attempt * 25))
+      } finally {
+        client.close()
+      }
+    }
+  }
+
+  async function history (slot: Slot, room: string): Promise<Array<{ seq: number, text: string }>> {
+    for (let attempt = 0; ; attempt++) {
+      const client = chatClient(slot.node.grpc, token)
+      try {
+        const out: Array<{ seq: number, text: string }> = []
+        for (;;) {
+          const page = await client.call<{ messages?: Array<{ seq: number | string, text: string }> }>('History', { room, after: out.length === 0 ? 0 : (out[out.length - 1] as { seq: number }).seq, limit: 1000 })
+          const messages = page.messages ?? []
+          for (const m of messages) out.push({ seq: Number(m.seq), text: m.text })
+          if (messages.length < 1000) return out
+        }
+      } catch (err) {
+        if ((err as { code?: number }).code !== 14 || attempt >= 40) throw err
+        await new Promise((resolve) => setTimeout(resolve, 100))
+      } finally {
+        client.close()
+      }
+    }
+  }
+
+  it('should give a joining storage node its share and let a decommissioned one hand off and die, losing no acknowledged post', async () => {
+    const rnd = prng(13)
+    const sent: Sent[] = []
+    let stop = false
+    // clients post all along, 3 at a time
+    const load = (async () => {
+      for (let i = 0; !stop && i < 2_000; i += 3) {
+        const batch = Array.from({ length: 3 }, (_, j): Sent => ({ room: ROOMS[Math.floor(rnd() * ROOMS.length)] as string, text: `post-${i + j}`, clientId: randomUUID() }))
+        sent.push(...batch)
+        await Promise.all(batch.map((s) => post(s, rnd)))
+      }
+    })()
+    const acked = (): number => sent.filter((s) => s.ack !== undefined).length
+    await waitFor(() => acked() >= 60, '60 posts acknowledged', { timeout: 60_000, interval: 20 })
+
+    // a fourth storage node joins under load
+    const joined = await boot(slots[0]?.p2p)
+    for (const s of slots) await waitFor(async () => await upCount(s) === 4, `${s.peerId} to see 4 members up`, { timeout: 30_000, interval: 100 })
+    serving = [...slots]
+    const atJoin = acked()
+    await waitFor(() => acked() >= atJoin + 60, '60 more posts acknowledged', { timeout: 60_000, interval: 20 })
+    // it holds replicas now
+    const withNew = await api<PartitionRow[]>(slots[1] as Slot, '/partitions')
+    expect(withNew.filter((p) => p.replicas.some((r) => r.peerId === joined.peerId)).length, 'partitions the new node is a replica of').to.be.greaterThan(100)
+
+    // the first node is decommissioned under load: its storage role taken away
+    const leaving = slots[0] as Slot
+    const set = await runCli(['admin', 'roles', 'set', leaving.peerId, 'chat', '--admin-addr', (slots[1] as Slot).node.admin, '--data-dir', (slots[1] as Slot).node.dataDir])
+    expect(set.code, set.stderr).to.equal(0)
+    await waitFor(async () => {
+      const rows = await api<StorageRow[]>(slots[1] as Slot, '/storage')
+      return rows.find((r) => r.peerId === leaving.peerId)?.handOff?.state === 'done'
+    }, 'the leaving node to hand off every partition', { timeout: 120_000, interval: 250 })
+    const listed = await runCli(['admin', 'storage', '--admin-addr', (slots[2] as Slot).node.admin, '--data-dir', (slots[2] as Slot).node.dataDir])
+    expect(listed.stdout).to.match(/leaving\s+done \(\d+ partitions\): may be stopped/)
+    // no partition names it as a replica any more
+    for (const p of await api<PartitionRow[]>(slots[1] as Slot, '/partitions')) {
+      expect(p.replicas.map((r) => r.peerId), `partition ${p.partition}`).to.not.include(leaving.peerId)
+    }
+    // and it dies; posting goes on through the others
+    serving = slots.filter((s) => s !== leaving)
+    await leaving.node.stop('SIGKILL', 20_000)
+    const atKill = acked()
+    await waitFor(() => acked() >= atKill + 60, '60 posts acknowledged after the kill', { timeout: 60_000, interval: 20 })
+    stop = true
+    await load
+
+    const all = sent.filter((s) => s.ack !== undefined)
+    expect(all.length, `${sent.length - all.length} posts never acknowledged`).to.be.greaterThan(sent.length * 0.9)
+    const texts = new Set(sent.map((s) => s.text))
+    for (const room of ROOMS) {
+      const views = []
+      for (const slot of serving) views.push(await history(slot, room))
+      const first = views[0] as Array<{ seq: number, text: string }>
+      for (const [i, view] of views.entries()) expect(view, `${room} through node ${i} vs node 0`).to.deep.equal(first)
+      expect(first.map((m) => m.seq), `${room} seqs`).to.deep.equal(first.map((_, i) => i + 1))
+      const posts = first.filter((m) => texts.has(m.text))
+      expect(new Set(posts.map((m) => m.text)).size, `${room}: a post stored twice`).to.equal(posts.length)
+      for (const m of first) expect(texts.has(m.text) || m.text === '', `${room} seq ${m.seq}: ${m.text} was never sent`).to.equal(true)
+      for (const s of all.filter((a) => a.room === room)) {
+        expect(first[(s.ack?.seq as number) - 1]?.text, `${room}: the post acknowledged at seq ${s.ack?.seq}`).to.equal(s.text)
+      }
+    }
+    // the three remaining storage nodes hold every partition, their replicas level
+    await waitFor(async () => (await api<PartitionRow[]>(slots[1] as Slot, '/partitions'))
+      .every((p) => p.replicas.length === 3 && p.replicas.every((r) => r.merkleRoot !== null) && new Set(p.replicas.map((r) => r.merkleRoot)).size === 1),
+    'every partition\'s three replicas to have equal roots', { timeout: 60_000, interval: 250 })
+  })
+})
