@@ -1,0 +1,113 @@
+import { expect } from 'chai'
+import { HandOff, LevelReplicaStorage, LevelStore, ReplicatedJournal, pullFrom, replicaPeer } from '../../../node/index.ts'
+import type { Candidate } from '../../../node/mesh/index.ts'
+import { tempDir } from '../../helpers/temp-dir.ts'
+
+const quiet = { info: () => undefined, warn: () => undefined }
+const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
+
+describe('a leaving storage node hands its partitions off (in-process, real LevelDB)', function () {
+  this.timeout(60_000)
+  const dirs: Array<{ remove: () => Promise<void> }> = []
+  const stores: LevelStore[] = []
+  afterEach(async () => {
+    for (const s of stores.splice(0)) await s.close()
+    for (const d of dirs.splice(0)) await d.remove()
+  })
+
+  /** Four nodes a-d; placement over `active` (R = 3), former holders over all four. */
+  async function cluster (): Promise<{ journals: Map<string, ReplicatedJournal>, active: Set<string>, down: Set<string> }> {
+    const names = ['a', 'b', 'c', 'd']
+    const active = new Set(['a', 'b', 'c'])
+    const down = new Set<string>()
+    const journals = new Map<string, ReplicatedJournal>()
+    const all: Candidate[] = names.map((peerId) => ({ peerId, roles: ['storage'], capacity: 1 }))
+    for (const self of names) {
+      const dir = await tempDir()
+      dirs.push(dir)
+      const store = await LevelStore.open(dir.path)
+      stores.push(store)
+      journals.set(self, new ReplicatedJournal({
+        self,
+        storage: await LevelReplicaStorage.open(store, 8),
+        roster: () => all.filter((c) => active.has(c.peerId)),
+        known: () => all,
+        live: () => new Set(names.filter((n) => !down.has(n))),
+        remote: async (node, partition, request) => {
+          if (down.has(node)) throw Object.assign(new Error(`${node} is down`), { kind: 'unavailable' })
+          return await (journals.get(node) as ReplicatedJournal).core(partition).handle(request)
+        }
+      }))
+    }
+    return { journals, active, down }
+  }
+
+  const handOffOf = (self: string, journals: Map<string, ReplicatedJournal>, leaving: () => boolean, down: Set<string>): HandOff => new HandOff({
+    self,
+    journal: journals.get(self) as ReplicatedJournal,
+    leaving,
+    live: () => new Set(['a', 'b', 'c', 'd'].filter((n) => !down.has(n))),
+    // the new replica pulls from the leaving node, as AntiEntropy.takeOver does
+    takeOver: async (node, partition) => {
+      const to = journals.get(node) as ReplicatedJournal
+      const from = journals.get(self) as ReplicatedJournal
+      return await pullFrom(partition, to.storage, to.core(partition), replicaPeer(partition, from.storage, from.core(partition)), { records: Infinity, bytes: Infinity })
+    },
+    intervalMs: 0,
+    log: quiet
+  })
+
+  it('should put everything it held on the new replicas, so that losing it and one more old replica loses nothing', async () => {
+    const { journals, active, down } = await cluster()
+    const a = journals.get('a') as ReplicatedJournal
+    const rooms = Array.from({ length: 24 }, (_, i) => `room/h${i}`)
+    // every room written with c down part of the time: some records are on a and b only
+    for (const room of rooms) {
+      const log = await a.open(room)
+      await log.append([{ seq: 1, event: { n: 1 } }])
+      down.add('c')
+      await log.append([{ seq: 2, event: { n: 2 } }])
+      down.delete('c')
+      log.close()
+    }
+    // a leaves: placement is b, c, d now; nothing is open, so no owner feeds d
+    active.delete('a')
+    active.add('d')
+    const handOff = handOffOf('a', journals, () => true, down)
+    const status = await handOff.runOnce()
+    expect(status.state).to.equal('done')
+    expect(status.partitions).to.be.greaterThan(0)
+    expect(status.done).to.equal(status.partitions)
+    // a and b both gone: c and d (a write quorum of the new set) hold every record
+    down.add('a')
+    down.add('b')
+    const c = journals.get('c') as ReplicatedJournal
+    for (const room of rooms) {
+      const log = await c.open(room)
+      const seen: unknown[] = []
+      for await (const r of log.replay(1)) seen.push(r.event)
+      expect(seen, room).to.deep.equal([{ n: 1 }, { n: 2 }])
+      log.close()
+    }
+  })
+
+  it('should wait while a new replica is down, and not call itself done', async () => {
+    const { journals, active, down } = await cluster()
+    const a = journals.get('a') as ReplicatedJournal
+    const log = await a.open('room/x')
+    await log.append([{ seq: 1, event: { n: 1 } }])
+    log.close()
+    active.delete('a')
+    active.add('d')
+    down.add('d')
+    const handOff = handOffOf('a', journals, () => true, down)
+    const status = await handOff.runOnce()
+    expect(status.state).to.equal('handing-off')
+    expect(status.waiting.join(' ')).to.match(/new replica d is down/)
+    down.delete('d')
+    expect((await handOff.runOnce()).state).to.equal('done')
+    // a node that is not leaving hands nothing off
+    expect((await handOffOf('b', journals, () => false, down).runOnce()).state).to.equal('idle')
+    expect(hex((journals.get('d') as ReplicatedJournal).storage.tree(a.storage.partitionOf('room/x')).root())).to.equal(hex(a.storage.tree(a.storage.partitionOf('room/x')).root()))
+  })
+})
