@@ -137,7 +137,7 @@ export async function pullFrom (partition: number, storage: LevelReplicaStorage,
       // 1. the prefix both logs agree on: records missing or damaged here
       const upTo = Math.min(match, own.head, theirs.summary.head)
       if (upTo > 0) {
-        const fixed = await repairPrefix(theirs, upTo)
+        const fixed = await repairPrefix(theirs, upTo, own.head)
         took += fixed
         repaired += fixed
       }
@@ -167,8 +167,15 @@ export async function pullFrom (partition: number, storage: LevelReplicaStorage,
 
   /** Puts back what this replica misses or holds damaged in [1, upTo] of an entity: spans of
    * seqs compared by their digests, a differing span split in SPAN_FANOUT, down to records. */
-  async function repairPrefix (theirs: BucketEntry, upTo: number): Promise<number> {
+  async function repairPrefix (theirs: BucketEntry, upTo: number, ownHead: number): Promise<number> {
     const entity = theirs.entity
+    // this replica holds exactly [1, upTo] when its head is there: its kept entity digest is the
+    // prefix's, and one digest from the peer tells whether anything in it differs (the common
+    // case: a replica that missed a tail)
+    if (upTo === ownHead) {
+      const [whole] = await counted(peer.spans(entity, 1, upTo, upTo))
+      if (equalBytes(whole, await storage.entityDigest(entity))) return 0
+    }
     const wanted: number[] = []
     let span = 1
     while (span * SPAN_FANOUT < upTo) span *= SPAN_FANOUT

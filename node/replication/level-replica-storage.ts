@@ -129,9 +129,9 @@ export class LevelReplicaStorage implements ReplicaStorage {
   async #buildTrees (): Promise<void> {
     const started = performance.now()
     let records = 0
-    for await (const [key, digest] of this.store.digests({ gte: 'r\x00', lte: 'r\x00\xff' })) {
-      this.#added(Number.parseInt(key.slice(2, 6), 16), entityOfRecordKey(key), digest)
-      records++
+    for await (const batch of this.store.digestBatches({ gte: 'r\x00', lte: 'r\x00\xff' })) {
+      for (const [key, digest] of batch) this.#added(Number.parseInt(key.slice(2, 6), 16), entityOfRecordKey(key), digest)
+      records += batch.length
     }
     this.treeBuild.ms = performance.now() - started
     this.treeBuild.records = records
@@ -278,11 +278,13 @@ export class LevelReplicaStorage implements ReplicaStorage {
     const p = this.partitionOf(entity)
     const count = Math.ceil((to - from + 1) / span)
     const out: Uint8Array[] = []
-    for await (const [key, d] of this.store.digests({ gte: recordKey(p, entity, Math.max(1, from)), lte: to >= Number.MAX_SAFE_INTEGER ? recordEnd(p, entity) : recordKey(p, entity, to) })) {
-      const i = Math.floor((seqOf(key) - from) / span)
-      while (out.length <= i) out.push(new Uint8Array(32))
-      const x = out[i] as Uint8Array
-      for (let b = 0; b < 32; b++) x[b] = (x[b] as number) ^ (d[b] as number)
+    for await (const batch of this.store.digestBatches({ gte: recordKey(p, entity, Math.max(1, from)), lte: to >= Number.MAX_SAFE_INTEGER ? recordEnd(p, entity) : recordKey(p, entity, to) })) {
+      for (const [key, d] of batch) {
+        const i = Math.floor((seqOf(key) - from) / span)
+        while (out.length <= i) out.push(new Uint8Array(32))
+        const x = out[i] as Uint8Array
+        for (let b = 0; b < 32; b++) x[b] = (x[b] as number) ^ (d[b] as number)
+      }
     }
     while (out.length < count) out.push(new Uint8Array(32))
     return out
