@@ -47,6 +47,9 @@ export interface PassResult {
   /** Of those, the ones whose log on the peer is the one recovery would choose (a newer last
    * epoch): a hand-off has them recovered before it lets the peer go. */
   readonly peerNewer: string[]
+  /** Entities whose log here changed while they were being filled (an owner wrote): what they
+   * miss is looked at again by the next pass. */
+  readonly movedOn: number
   /** What the peer sent, as the node's codec encodes it: hashes, listings, digests and records. */
   readonly bytes: number
   /** True when the budget ran out before the pass ended (the next pass goes on). */
@@ -107,6 +110,7 @@ export async function pullFrom (partition: number, storage: LevelReplicaStorage,
   let repaired = 0
   let divergent = 0
   const peerNewer: string[] = []
+  let movedOn = 0
   let budgetSpent = false
   const spent = (): boolean => records + repaired >= budget.records || bytes >= budget.bytes
   // differing buckets a few at a time: each is a handful of small reads on both sides, and the
@@ -121,7 +125,7 @@ export async function pullFrom (partition: number, storage: LevelReplicaStorage,
       await repairBucket(buckets[next++] as number)
     }
   }))
-  return { compared, buckets: buckets.length, entities, records, repaired, divergent, peerNewer, bytes, budgetSpent }
+  return { compared, buckets: buckets.length, entities, records, repaired, divergent, peerNewer, movedOn, bytes, budgetSpent }
 
   async function repairBucket (bucket: number): Promise<void> {
     for (const theirs of await counted(peer.bucket(bucket))) {
@@ -150,7 +154,10 @@ export async function pullFrom (partition: number, storage: LevelReplicaStorage,
           const last = page[page.length - 1]
           if (last === undefined) break
           const done = await core.fill(theirs.entity, seq, prevEpoch, page, { epoch: theirs.summary.promised, by: theirs.promisedBy })
-          if (done === 'moved-on') break
+          if (done === 'moved-on') {
+            movedOn++
+            break
+          }
           seq = last.seq
           prevEpoch = last.epoch
           took += page.length

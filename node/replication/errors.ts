@@ -74,3 +74,11 @@ export class UnknownPartitionError extends Error {
     super(`no partition ${partition}: the cluster has partitions 0-${partitions - 1}`)
   }
 }
+
+/** A replica that handed its partition off (its node left the storage nodes) takes no more writes:
+ * an owner whose view is older retries elsewhere (kind unavailable) until it learns the new set. */
+export class ReplicaRetiredError extends Error {
+  override readonly name = 'ReplicaRetiredError'
+  readonly kind = 'unavailable'
+  constructor (entityId: string) { super(`${entityId}: this replica was handed off (its node is leaving the storage nodes) and takes no more writes`) }
+}

@@ -7,6 +7,8 @@ export interface TakeOverResult {
   readonly divergent: number
   /** Entities whose log here (on the leaving node) is the one recovery would choose. */
   readonly peerNewer: readonly string[]
+  /** Entities whose log on the new replica changed while it was filled (pulled again). */
+  readonly movedOn: number
 }
 
 /** Where the hand-off of a leaving node stands (admin). */
@@ -88,9 +90,16 @@ export class HandOff {
     if (this.#timer !== undefined) clearTimeout(this.#timer)
   }
 
-  /** The roster changed: a node that is a storage node again is not handing off. */
+  /** The roster changed: a node that is a storage node again is not handing off, and its
+   * replicas take writes again. */
   rosterChanged (): void {
-    if (!this.#opts.leaving() && this.status.state !== 'idle') this.#set('idle', 0, 0, [])
+    const { journal, self } = this.#opts
+    // a partition this node is a replica of (again) takes writes at once
+    for (let p = 0; p < journal.partitions; p++) if (journal.core(p).retired && journal.placement(p).replicas.includes(self)) journal.core(p).retire(false)
+    if (!this.#opts.leaving() && this.status.state !== 'idle') {
+      for (let p = 0; p < journal.partitions; p++) journal.core(p).retire(false)
+      this.#set('idle', 0, 0, [])
+    }
     else if (this.#opts.leaving() && this.status.state === 'done') this.#set('handing-off', this.status.partitions, this.status.done, [])
   }
 
@@ -110,8 +119,16 @@ export class HandOff {
     const give: number[] = []
     let kept = 0
     for (let p = 0; p < journal.partitions; p++) {
-      if (journal.placement(p).replicas.includes(self)) kept++
-      else if (journal.storage.tree(p).records > 0) give.push(p)
+      if (journal.placement(p).replicas.includes(self)) {
+        // a replica again (too few storage nodes without it): it takes writes
+        journal.core(p).retire(false)
+        kept++
+      } else {
+        // no write lands here any more, held records or not (an owner's write still on its way
+        // here goes to the rest of its set)
+        journal.core(p).retire(true)
+        if (journal.storage.tree(p).records > 0) give.push(p)
+      }
     }
     if (this.status.state === 'idle') log.info({ partitions: give.length }, `this node is leaving the storage nodes: handing ${give.length} partitions off to their new replicas`)
     this.#set('handing-off', give.length, 0, [])
@@ -144,6 +161,9 @@ export class HandOff {
   /** Hands one partition off; undefined when every new replica took it whole, else why not. */
   async #handOff (p: number): Promise<string | undefined> {
     const { journal } = this.#opts
+    // no more writes land here (an owner whose view is older writes to the rest of its set): the
+    // pulls below then take everything this replica will ever hold
+    journal.core(p).retire(true)
     const live = this.#opts.live()
     for (const node of journal.placement(p).replicas) {
       if (!live.has(node)) return `partition ${p}: its new replica ${node} is down`
@@ -165,7 +185,7 @@ export class HandOff {
             return `partition ${p}: ${entity} could not be recovered onto its new replicas: ${(err as Error).message}`
           }
         }
-        clean = result.records + result.repaired === 0 && result.peerNewer.length === 0
+        clean = result.records + result.repaired === 0 && result.peerNewer.length === 0 && result.movedOn === 0
       }
       if (!clean) return `partition ${p}: ${node} still takes records after ${HAND_OFF_ROUNDS} pulls (writes still arriving here?)`
     }

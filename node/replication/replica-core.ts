@@ -1,3 +1,4 @@
+import { ReplicaRetiredError } from './errors.ts'
 import { EMPTY_SUMMARY, epochAt, matchPoint, withRecords } from './log-summary.ts'
 import type { LogSummary } from './log-summary.ts'
 import type {
@@ -66,10 +67,22 @@ export class ReplicaCore {
   readonly #storage: ReplicaStorage
   readonly #states = new Map<string, ReplicaState>()
   readonly #queues = new Map<string, Promise<unknown>>()
+  #retired = false
 
   constructor (storage: ReplicaStorage) {
     this.#storage = storage
   }
+
+  /**
+   * A hand-off (hand-off.ts) retires the replica before its last pulls: from then on it refuses
+   * appends and snapshots (ReplicaRetiredError, kind unavailable: an owner whose view is older
+   * writes to the rest of its set), so nothing lands here after the new replicas took everything.
+   * Fences, reads and summaries are still answered: owners read it as a former holder. Undone
+   * when the node is a storage node again.
+   */
+  retire (on: boolean): void { this.#retired = on }
+
+  get retired (): boolean { return this.#retired }
 
   /** Handles a request that was already checked (checkReplicaRequest). */
   handle<R extends ReplicaRequest> (request: R): Promise<ReplyOf<R>> {
@@ -155,6 +168,7 @@ export class ReplicaCore {
   }
 
   async #handle (request: ReplicaRequest): Promise<unknown> {
+    if (this.#retired && (request.op === 'append' || request.op === 'save-snapshot')) throw new ReplicaRetiredError(request.entity)
     switch (request.op) {
       case 'fence': return await this.#fence(request.entity, request.epoch, request.activation)
       case 'append': return await this.#append(request)

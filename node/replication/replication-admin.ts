@@ -83,7 +83,7 @@ export function replicationInspector (storage: LevelReplicaStorage, parts?: Repa
         const ae = parts?.antiEntropy()
         if (ae === undefined) throw new InvalidReplicaRequestError('replication inspector: this node does not run anti-entropy')
         ae.takeOver(t.partition as number, t.from).then((r) => {
-          ctx.reply(msg.replyTo as ReplyTo<TakeOverResult>, { records: r.records, repaired: r.repaired, divergent: r.divergent, peerNewer: r.peerNewer })
+          ctx.reply(msg.replyTo as ReplyTo<TakeOverResult>, { records: r.records, repaired: r.repaired, divergent: r.divergent, peerNewer: r.peerNewer, movedOn: r.movedOn })
         }, (err: unknown) => { ctx.fail(msg.replyTo, err) })
         return undefined
       }
@@ -356,7 +356,7 @@ function checkScrubStats (v: unknown): ScrubStats {
 /** A new replica's answer to a take-over, checked before a hand-off trusts it. */
 export function checkTakeOverResult (v: unknown): TakeOverResult {
   const r = v as Record<string, unknown> | null
-  if (r === null || typeof r !== 'object' || !['records', 'repaired', 'divergent'].every((k) => isCount(r[k])) ||
+  if (r === null || typeof r !== 'object' || !['records', 'repaired', 'divergent', 'movedOn'].every((k) => isCount(r[k])) ||
     !Array.isArray(r.peerNewer) || r.peerNewer.length > 100_000 || !r.peerNewer.every((e) => isEntityId(e))) {
     throw new Error('its answer is not a take-over result')
   }

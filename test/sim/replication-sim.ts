@@ -16,11 +16,15 @@
  * yet, the old one), and every owner fences the other nodes as former holders. Those seeds keep to
  * what that section promises until replica moves (issue 13): R >= 3 with a majority W, one node
  * down at a time, no partition (message loss and delays stay).
+ * In half of the seeds whose sets change, the change is a storage node leaving: it is replaced by
+ * another in every set it was in, hands off (its replica retired, each new replica pulling from
+ * it until nothing is left, as hand-off.ts does) and is then gone for good, its disk with it; at
+ * that moment every acknowledged record it held must be on every new replica.
  * In some seeds disks damage or lose stored copies of records (one another node holds intact), and
  * scrub passes put them back from other replicas over the same faulty network; at the end no
  * replica in step with the final owner may hold a damaged or missing record.
  */
-import { EntityLog } from '../../node/replication/index.ts'
+import { EntityLog, compareLogs, matchPoint } from '../../node/replication/index.ts'
 import { SimWorld } from './sim-world.ts'
 import type { DiskEntity } from './sim-world.ts'
 import type { ReplicaChange } from '../../node/replication/index.ts'
@@ -40,13 +44,20 @@ export interface SimOptions {
   readonly diskFaults?: boolean
   /** False: nothing repairs the disks (only to show that the checks catch damage left behind). */
   readonly scrub?: boolean
+  /** In a seed whose replica sets change: the change is a storage node leaving (one node replaced
+   * by another in every set it was in), handed off and then gone for good. Default: half of
+   * those seeds. */
+  readonly decommission?: boolean
+  /** False: the leaving node is gone without handing anything off (only to show that the checks
+   * catch what that loses). */
+  readonly handOff?: boolean
 }
 
 export interface SimResult {
   readonly seed: number
   readonly violations: string[]
-  readonly config: { nodes: number, replicas: number, writeQuorum: number, entities: number, rosterChange: boolean, diskFaults: boolean }
-  readonly stats: { acked: number, sent: number, activations: number, opened: number, stale: number, crashes: number, partitions: number, damaged: number, repaired: number, steps: number, virtualMs: number }
+  readonly config: { nodes: number, replicas: number, writeQuorum: number, entities: number, rosterChange: boolean, diskFaults: boolean, decommission: boolean }
+  readonly stats: { acked: number, sent: number, activations: number, opened: number, stale: number, crashes: number, partitions: number, damaged: number, repaired: number, handedOff: number, steps: number, virtualMs: number }
 }
 
 interface Activation {
@@ -93,14 +104,24 @@ export async function runSeed (seed: number, options: SimOptions = {}): Promise<
   // disk faults (issue 13): stored copies damaged or lost, scrub putting them back from a healthy
   // replica; drawn last, so that seeds without them replay as before
   const diskFaults = options.diskFaults ?? (R > 1 && rnd() < 0.3)
-  const config = { nodes: nodeCount, replicas: R, writeQuorum: W, entities: entityCount, rosterChange, diskFaults }
+  // a storage node leaving (issue 13's hand-off): drawn after the rest, so other seeds replay as before
+  const decommission = rosterChange && (options.decommission ?? rnd() < 0.5)
+  const leaving = decommission ? pick(names) : undefined
+  if (leaving !== undefined) {
+    for (const e of entities) {
+      const old = replicasOf.get(e) ?? []
+      const spare = names.filter((n) => !old.includes(n))
+      nextReplicasOf.set(e, old.includes(leaving) ? old.map((n) => n === leaving ? pick(spare) : n) : [...old])
+    }
+  }
+  const config = { nodes: nodeCount, replicas: R, writeQuorum: W, entities: entityCount, rosterChange, diskFaults, decommission }
   say(`seed ${seed}: ${JSON.stringify(config)}, drop ${world.faults.drop}, delay ~${world.faults.meanDelayMs} ms, crash after reply ${world.faults.crashAfterReply}`)
 
   const violations: string[] = []
   const violate = (what: string): void => {
     if (violations.length < 20) violations.push(`t=${world.now.toFixed(2)} ${what}`)
   }
-  const stats = { acked: 0, sent: 0, activations: 0, opened: 0, stale: 0, crashes: 0, partitions: 0, damaged: 0, repaired: 0, steps: 0, virtualMs: 0 }
+  const stats = { acked: 0, sent: 0, activations: 0, opened: 0, stale: 0, crashes: 0, partitions: 0, damaged: 0, repaired: 0, handedOff: 0, steps: 0, virtualMs: 0 }
   /** entity → seq → value acknowledged there. */
   const acked = new Map<string, Map<number, string>>(entities.map((e) => [e, new Map()]))
   const sent = new Set<string>()
@@ -275,6 +296,88 @@ export async function runSeed (seed: number, options: SimOptions = {}): Promise<
       }
     })
   }
+  /** One new replica `to` pulls entity `e` from the leaving node (what AntiEntropy.takeOver does
+   * for a partition): records missing or damaged before its head put back, the tail after it
+   * filled; whether it took anything, and whether the leaving node's log is the newer one. */
+  const pullEntity = async (to: string, from: string, entity: string): Promise<{ took: number, fromNewer: boolean }> => {
+    if (options.handOff === false) return { took: 0, fromNewer: false }
+    const toNode = world.node(to)
+    const core = toNode.core
+    const theirs = await world.call(to, from, { op: 'summary', entity })
+    // (the bucket listing carries whom the promise was made to; here it is read off the node)
+    const { promisedBy } = await world.node(from).core.state(entity)
+    const own = (await core.state(entity)).summary
+    const m = matchPoint(theirs, own)
+    let took = 0
+    const upTo = Math.min(m, own.head, theirs.head)
+    const disk = toNode.disk.get(entity)
+    for (let seq = 1; seq <= upTo; seq++) {
+      if (disk?.records.has(seq) === true && disk.damaged?.has(seq) !== true) continue
+      const [record] = await world.call(to, from, { op: 'read', entity, from: seq, limit: 1 })
+      if (record?.seq === seq) took += await core.repair(entity, [record], theirs)
+    }
+    if (theirs.head > own.head && m >= own.head) {
+      const page = await world.call(to, from, { op: 'read', entity, from: own.head + 1, limit: 256 })
+      // filled, or the log here moved on while it was read (an owner wrote): either way, not clean
+      if (page.length > 0) took += await core.fill(entity, own.head, own.headEpoch, page, { epoch: theirs.promised, by: promisedBy }) === 'filled' ? page.length : 1
+      return { took, fromNewer: false }
+    }
+    return { took, fromNewer: m < Math.min(own.head, theirs.head) && compareLogs(theirs, own) < 0 }
+  }
+
+  /** The leaving node hands off (hand-off.ts): its replica retired (no more writes land), each new
+   * replica pulls each entity it held until a round takes nothing, entities whose newest log it
+   * holds recovered onto the new set by an owner on it; then it is gone for good. */
+  const handOff = async (node: string): Promise<void> => {
+    for (let round = 0; round < 40; round++) {
+      await new Promise<void>((resolve) => { world.at(50 + rnd() * 200, resolve) })
+      if (!world.node(node).up) continue
+      world.node(node).core.retire(true)
+      let clean = true
+      for (const entity of entities.filter((e) => (replicasOf.get(e) ?? []).includes(node))) {
+        for (const to of nextReplicasOf.get(entity) ?? []) {
+          if (!world.node(to).up || !world.node(node).up) {
+            clean = false
+            continue
+          }
+          try {
+            const { took, fromNewer } = await pullEntity(to, node, entity)
+            if (took > 0 || fromNewer) clean = false
+            if (fromNewer) {
+              const next = nextReplicasOf.get(entity) ?? []
+              const log = await EntityLog.open({ entityId: entity, replicas: next, formerHolders: formersOf(next), writeQuorum: W, activation: `handoff-${entity}-${round}`, self: node, env: world.ownerEnv(node), appendTimeoutMs: 1500 })
+              log.close()
+            }
+          } catch {
+            clean = false
+          }
+        }
+      }
+      if (clean && world.node(node).up) {
+        // what a hand-off promises: every acknowledged record the node holds is on every new
+        // replica of its entity, so the node can go
+        for (const entity of entities) {
+          for (const [seq, value] of acked.get(entity) ?? []) {
+            if (!holds(world.node(node).disk.get(entity), seq, value)) continue
+            for (const to of nextReplicasOf.get(entity) ?? []) {
+              if (!holds(world.node(to).disk.get(entity), seq, value)) violate(`${entity}: ${node} handed off without ${to} holding acknowledged seq ${seq} (${value})`)
+            }
+          }
+        }
+        stats.handedOff++
+        say(`${node} handed off every entity it held; decommissioned`)
+        world.decommission(node)
+        return
+      }
+    }
+    say(`${node} did not finish its hand-off`)
+  }
+  if (leaving !== undefined) {
+    // it starts once the change is made (the schedule above makes it at one time)
+    const startHandOff = (): void => { if (changed) void handOff(leaving); else world.at(50, startHandOff) }
+    world.at(1, startHandOff)
+  }
+
   let t = 0
   while (t < duration) {
     t += 20 + rnd() * 300
@@ -323,7 +426,8 @@ export async function runSeed (seed: number, options: SimOptions = {}): Promise<
     let log: EntityLog | undefined
     for (let attempt = 0; attempt < 10 && log === undefined; attempt++) {
       const replicas = setOf(entity, true)
-      const opening = EntityLog.open({ entityId: entity, replicas, formerHolders: formersOf(replicas), writeQuorum: W, activation: `final-${entity}-${attempt}`, self: names[0], env: world.ownerEnv(names[0] as string), appendTimeoutMs: 5000 })
+      const self = names.find((n) => !world.gone.has(n)) as string
+      const opening = EntityLog.open({ entityId: entity, replicas, formerHolders: formersOf(replicas), writeQuorum: W, activation: `final-${entity}-${attempt}`, self, env: world.ownerEnv(self), appendTimeoutMs: 5000 })
       let outcome: EntityLog | Error | undefined
       opening.then((l) => { outcome = l }, (err: Error) => { outcome = err })
       await world.run(world.now + 20_000)

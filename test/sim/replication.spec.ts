@@ -7,16 +7,18 @@ const SEEDS = Number(process.env.PLEXI_SIM_SEEDS ?? 300)
 describe('replication simulation (deterministic, seeded)', function () {
   this.timeout(120_000)
 
-  it(`should keep every invariant over ${SEEDS} seeds of crashes, partitions, drops, racing owners, replica sets that change and damaged disks`, async () => {
+  it(`should keep every invariant over ${SEEDS} seeds of crashes, partitions, drops, racing owners, replica sets that change, storage nodes that leave and damaged disks`, async () => {
     const failures: string[] = []
     let acked = 0
     let rosterChanges = 0
     let diskFaults = 0
+    let handOffs = 0
     for (let seed = 1; seed <= SEEDS && failures.length < 3; seed++) {
       const result = await runSeed(seed)
       acked += result.stats.acked
       if (result.config.rosterChange) rosterChanges++
       if (result.config.diskFaults && result.stats.damaged > 0) diskFaults++
+      handOffs += result.stats.handedOff
       if (result.violations.length > 0) {
         failures.push(`seed ${seed} ${JSON.stringify(result.config)}:\n    ${result.violations.join('\n    ')}\n  replay it: npm run sim -- --seed ${seed}`)
       }
@@ -28,6 +30,8 @@ describe('replication simulation (deterministic, seeded)', function () {
     expect(rosterChanges).to.be.greaterThan(SEEDS / 20)
     // and disks damaged or lost records in some, which scrub put back (issue 13)
     expect(diskFaults).to.be.greaterThan(SEEDS / 10)
+    // and storage nodes left, handing off before they went for good (issue 13)
+    expect(handOffs).to.be.greaterThan(SEEDS / 30)
   })
 
   it('should replay a seed exactly: the same run, step for step', async () => {
@@ -59,5 +63,18 @@ describe('replication simulation (deterministic, seeded)', function () {
     }
     expect(damaged).to.be.greaterThan(20)
     expect(caught).to.be.greaterThan(5)
+  })
+
+  it('should catch a storage node that leaves without handing off (the checks can fail)', async () => {
+    let leaving = 0
+    let caught = 0
+    for (let seed = 1; seed <= 200; seed++) {
+      const result = await runSeed(seed, { handOff: false })
+      if (!result.config.decommission) continue
+      leaving++
+      if (result.violations.some((v) => /handed off|lost|differs/.test(v))) caught++
+    }
+    expect(leaving).to.be.greaterThan(5)
+    expect(caught).to.be.greaterThan(leaving / 3)
   })
 })

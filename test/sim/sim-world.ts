@@ -145,12 +145,22 @@ export class SimWorld {
   }
 
   /** The node starts again from its disk, with a fresh replica (nothing in memory kept). */
+  /** Nodes gone for good (decommissioned after their hand-off): never restarted. */
+  readonly gone = new Set<string>()
+
   restart (id: string): void {
     const n = this.node(id)
-    if (n.up) return
+    if (n.up || this.gone.has(id)) return
     n.up = true
     n.generation++
     n.core = new ReplicaCore(this.storageOf(n))
+  }
+
+  /** The node stops for good, its disk with it (a decommissioned node, once handed off). */
+  decommission (id: string): void {
+    this.gone.add(id)
+    if (this.node(id).up) this.crash(id)
+    this.node(id).disk.clear()
   }
 
   /** A disk fault on `id`: the stored copy of a record damaged (its seal fails) or lost. */

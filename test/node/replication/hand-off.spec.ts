@@ -2,6 +2,7 @@ import { expect } from 'chai'
 import { HandOff, LevelReplicaStorage, LevelStore, ReplicatedJournal, pullFrom, replicaPeer } from '../../../node/index.ts'
 import type { Candidate } from '../../../node/mesh/index.ts'
 import { tempDir } from '../../helpers/temp-dir.ts'
+import { waitFor } from '../../helpers/wait-for.ts'
 
 const quiet = { info: () => undefined, warn: () => undefined }
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
@@ -70,6 +71,8 @@ describe('a leaving storage node hands its partitions off (in-process, real Leve
       down.delete('c')
       log.close()
     }
+    // (a's own copy lands on its own time: the writes were acknowledged by a quorum)
+    await waitFor(async () => (await Promise.all(rooms.map(async (room) => (await a.core(a.storage.partitionOf(room)).handle({ op: 'read', entity: room, from: 1, limit: 5 })).length))).every((n) => n === 2), 'a to hold its copies')
     // a leaves: placement is b, c, d now; nothing is open, so no owner feeds d
     active.delete('a')
     active.add('d')
@@ -97,6 +100,7 @@ describe('a leaving storage node hands its partitions off (in-process, real Leve
     const log = await a.open('room/x')
     await log.append([{ seq: 1, event: { n: 1 } }])
     log.close()
+    await waitFor(() => a.storage.tree(a.storage.partitionOf('room/x')).records > 0, 'a to hold its copy')
     active.delete('a')
     active.add('d')
     down.add('d')
@@ -109,5 +113,31 @@ describe('a leaving storage node hands its partitions off (in-process, real Leve
     // a node that is not leaving hands nothing off
     expect((await handOffOf('b', journals, () => false, down).runOnce()).state).to.equal('idle')
     expect(hex((journals.get('d') as ReplicatedJournal).storage.tree(a.storage.partitionOf('room/x')).root())).to.equal(hex(a.storage.tree(a.storage.partitionOf('room/x')).root()))
+  })
+
+  it('should retire the leaving replica: no append or snapshot lands on it, fences and reads still answered, writes taken again once it is a replica again', async () => {
+    const { journals, active, down } = await cluster()
+    const a = journals.get('a') as ReplicatedJournal
+    const log = await a.open('room/r')
+    await log.append([{ seq: 1, event: { n: 1 } }])
+    log.close()
+    await waitFor(() => a.storage.tree(a.storage.partitionOf('room/r')).records > 0, 'a to hold its copy')
+    active.delete('a')
+    active.add('d')
+    const handOff = handOffOf('a', journals, () => true, down)
+    const st = await handOff.runOnce()
+    expect(st.state).to.equal('done')
+    const core = a.core(a.storage.partitionOf('room/r'))
+    expect(core.retired).to.equal(true)
+    const err = await core.handle({ op: 'append', entity: 'room/r', epoch: Date.now() + 1e6, activation: 'late', prevSeq: 1, prevEpoch: (await core.state('room/r')).summary.headEpoch, records: [] }).then(() => null, (e: unknown) => e)
+    expect(err).to.have.property('name', 'ReplicaRetiredError')
+    expect(err).to.have.property('kind', 'unavailable')
+    expect((await core.handle({ op: 'read', entity: 'room/r', from: 1, limit: 5 })).map((r) => r.seq)).to.deep.equal([1])
+    expect(await core.handle({ op: 'fence', entity: 'room/r', epoch: Date.now() + 2e6, activation: 'reader' })).to.include({ ok: true })
+    // a is a storage node again: it takes writes again
+    active.add('a')
+    active.delete('d')
+    handOff.rosterChanged()
+    expect(core.retired).to.equal(false)
   })
 })
