@@ -1,6 +1,6 @@
 import { createPlainCodec } from '../../actors/index.ts'
 import { READ_PAGE_RECORDS } from './constants.ts'
-import { compareLogs, matchPoint } from './log-summary.ts'
+import { compareLogs, epochAt, matchPoint } from './log-summary.ts'
 import type { LogSummary } from './log-summary.ts'
 import type { LevelReplicaStorage } from './level-replica-storage.ts'
 import { REPLICA_MERKLE_DEPTH } from './level-replica-storage.ts'
@@ -50,6 +50,9 @@ export interface PassResult {
   /** Entities whose log here changed while they were being filled (an owner wrote): what they
    * miss is looked at again by the next pass. */
   readonly movedOn: number
+  /** Entities whose tail here (never acknowledged: the logs parted and the peer's is the newer)
+   * gave way to the peer's (ReplicaCore.adopt). */
+  readonly adopted: number
   /** What the peer sent, as the node's codec encodes it: hashes, listings, digests and records. */
   readonly bytes: number
   /** True when the budget ran out before the pass ended (the next pass goes on). */
@@ -111,6 +114,7 @@ export async function pullFrom (partition: number, storage: LevelReplicaStorage,
   let divergent = 0
   const peerNewer: string[] = []
   let movedOn = 0
+  let adopted = 0
   let budgetSpent = false
   const spent = (): boolean => records + repaired >= budget.records || bytes >= budget.bytes
   // differing buckets a few at a time: each is a handful of small reads on both sides, and the
@@ -125,7 +129,7 @@ export async function pullFrom (partition: number, storage: LevelReplicaStorage,
       await repairBucket(buckets[next++] as number)
     }
   }))
-  return { compared, buckets: buckets.length, entities, records, repaired, divergent, peerNewer, movedOn, bytes, budgetSpent }
+  return { compared, buckets: buckets.length, entities, records, repaired, divergent, peerNewer, movedOn, adopted, bytes, budgetSpent }
 
   async function repairBucket (bucket: number): Promise<void> {
     for (const theirs of await counted(peer.bucket(bucket))) {
@@ -145,26 +149,37 @@ export async function pullFrom (partition: number, storage: LevelReplicaStorage,
         took += fixed
         repaired += fixed
       }
-      // 2. after this head, where this log is a prefix of the peer's
-      if (theirs.summary.head > own.head && match >= own.head) {
-        let seq = own.head
-        let prevEpoch = own.headEpoch
+      // 2. after this head, where this log is a prefix of the peer's; or, where the logs part and
+      // the peer's is the newer (a higher last epoch), after the match: this replica's tail there
+      // was never acknowledged and gives way to the peer's (step 5, ReplicaCore.adopt)
+      const parted = match < Math.min(own.head, theirs.summary.head)
+      const matchEpoch = match === 0 ? 0 : epochAt(theirs.summary.segments, theirs.summary.head, match)
+      const adopt = parted && theirs.summary.headEpoch > own.headEpoch && compareLogs(theirs.summary, own) < 0 && matchEpoch !== undefined
+      if ((theirs.summary.head > own.head && match >= own.head) || adopt) {
+        let seq = adopt ? match : own.head
+        let prevEpoch = adopt ? matchEpoch as number : own.headEpoch
+        let first = adopt
         while (seq < theirs.summary.head && !spent()) {
           const page = await counted(peer.read(theirs.entity, seq + 1, Math.min(READ_PAGE_RECORDS, theirs.summary.head - seq, budget.records - records - repaired)))
           const last = page[page.length - 1]
           if (last === undefined) break
-          const done = await core.fill(theirs.entity, seq, prevEpoch, page, { epoch: theirs.summary.promised, by: theirs.promisedBy })
+          const promise = { epoch: theirs.summary.promised, by: theirs.promisedBy }
+          const done = first
+            ? await core.adopt(theirs.entity, seq, prevEpoch, theirs.summary.headEpoch, page, promise)
+            : await core.fill(theirs.entity, seq, prevEpoch, page, promise)
           if (done === 'moved-on') {
             movedOn++
             break
           }
+          first = false
           seq = last.seq
           prevEpoch = last.epoch
           took += page.length
           records += page.length
         }
-      } else if (match < Math.min(own.head, theirs.summary.head)) {
-        // parted: records of different epochs after the match (owners' recovery settles it)
+        if (adopt) adopted++
+      } else if (parted) {
+        // parted, and this replica's log is the newer: the peer takes it when it pulls
         divergent++
         if (compareLogs(theirs.summary, own) < 0) peerNewer.push(theirs.entity)
       }

@@ -157,6 +157,51 @@ export class ReplicaCore {
     })
   }
 
+  /**
+   * Anti-entropy's step 5 (docs/replication.md): this replica's log parts from a peer's after
+   * `match` (the seq up to which both agree, of epoch `matchEpoch`), and the peer's log is the newer
+   * one (its last epoch `peerHeadEpoch` is above this head's epoch): what this replica holds after
+   * `match` was never acknowledged (the owner of that newer epoch recovered every acknowledged record
+   * and its log does not hold them), so it is replaced by the peer's records from `match + 1` on (a
+   * first page; the rest is filled after it). The peer's promise is taken when newer. 'moved-on'
+   * when the log changed since the caller looked.
+   */
+  adopt (entity: string, match: number, matchEpoch: number, peerHeadEpoch: number, records: readonly StoredRecord[], promise: { readonly epoch: number, readonly by: string }): Promise<'adopted' | 'moved-on'> {
+    return this.#inTurn(entity, async () => {
+      const st = await this.#state(entity)
+      const s = st.summary
+      // (a snapshot past the match would be of records about to go: left to the owners)
+      if (s.head <= match || peerHeadEpoch <= s.headEpoch || s.snapshotSeq > match) return 'moved-on'
+      const ownAtMatch = match === 0 ? 0 : (epochAt(s.segments, s.head, match) ?? await this.#epochOf(entity, s, match))
+      if (ownAtMatch !== matchEpoch) return 'moved-on'
+      let seq = match
+      let epoch = matchEpoch
+      for (const r of records) {
+        if (r.seq !== ++seq || r.epoch < epoch || r.epoch < 1 || r.epoch > Math.max(promise.epoch, s.promised, peerHeadEpoch)) {
+          throw new RangeError(`${entity}: records to adopt must follow seq ${match} in order, epochs not going down`)
+        }
+        epoch = r.epoch
+      }
+      const first = records[0]
+      const last = records[records.length - 1]
+      if (first === undefined || last === undefined) return 'moved-on'
+      const raise = promise.epoch > s.promised
+      const next: ReplicaState = {
+        summary: {
+          promised: Math.max(s.promised, promise.epoch),
+          head: last.seq,
+          headEpoch: last.epoch,
+          segments: withRecords(s.segments, first.seq, records.map((r) => r.epoch)),
+          snapshotSeq: s.snapshotSeq
+        },
+        promisedBy: raise ? promise.by : st.promisedBy
+      }
+      await this.#commit(entity, st, { state: next, removeFrom: match + 1, records })
+      this.stats.filled += records.length
+      return 'adopted'
+    })
+  }
+
   /** Runs `fn` after every request of the entity before it (one entity's requests run in order). */
   #inTurn<T> (entity: string, fn: () => Promise<T>): Promise<T> {
     const previous = this.#queues.get(entity) ?? Promise.resolve()

@@ -132,7 +132,7 @@ describe('Merkle trees of a replica on LevelDB', () => {
     }
   })
 
-  it('should fill only after its head and leave a log that parts from the peer\'s to the owners (counted as divergent)', async () => {
+  it('should fill only after its head, keep a log that parts from the peer\'s when it is the newer, and let an older one give way to the newer (adopt)', async () => {
     const a = await open()
     const b = await open()
     const p = a.storage.partitionOf('room/x')
@@ -145,6 +145,15 @@ describe('Merkle trees of a replica on LevelDB', () => {
     expect((await b.core.state('room/x')).summary.head).to.equal(7)
     // fill refuses what does not follow the head it was told
     expect(await b.core.fill('room/x', 5, 1, recs(6, 6, 1), { epoch: 1, by: 'a1' })).to.equal('moved-on')
+    // the other way, a's tail after seq 5 (epoch 1: never acknowledged, or the owner of epoch 2
+    // would hold it) gives way to b's newer one, and the two replicas are equal
+    const back = await pullFrom(p, a.storage, a.core, replicaPeer(p, b.storage, b.core))
+    expect(back).to.include({ adopted: 1, records: 2, divergent: 0 })
+    expect((await a.core.handle({ op: 'read', entity: 'room/x', from: 1, limit: 20 })).map((r) => [r.seq, r.epoch])).to.deep.equal([[1, 1], [2, 1], [3, 1], [4, 1], [5, 1], [6, 2], [7, 2]])
+    expect((await a.core.state('room/x')).summary).to.deep.include({ head: 7, headEpoch: 2, promised: 2 })
+    expect(hex(a.storage.tree(p).root())).to.equal(hex(b.storage.tree(p).root()))
+    // adopt refuses a peer that is not newer, or a match this replica does not agree with
+    expect(await a.core.adopt('room/x', 5, 1, 2, recs(6, 6, 2), { epoch: 2, by: 'a2' })).to.equal('moved-on')
   })
 
   it('should put back, moving only what differs, a record lost from the middle of a log and one whose stored digest was damaged, and take nothing from a damaged peer', async () => {
