@@ -69,10 +69,11 @@ describe('a leaving storage node hands its partitions off (in-process, real Leve
       down.add('c')
       await log.append([{ seq: 2, event: { n: 2 } }])
       down.delete('c')
+      // (a's own copy lands on its own time, fed while the journal is open: the writes were
+      // acknowledged by a quorum)
+      await waitFor(async () => (await a.core(a.storage.partitionOf(room)).handle({ op: 'read', entity: room, from: 1, limit: 5 })).length === 2, `a to hold its copy of ${room}`)
       log.close()
     }
-    // (a's own copy lands on its own time: the writes were acknowledged by a quorum)
-    await waitFor(async () => (await Promise.all(rooms.map(async (room) => (await a.core(a.storage.partitionOf(room)).handle({ op: 'read', entity: room, from: 1, limit: 5 })).length))).every((n) => n === 2), 'a to hold its copies')
     // a leaves: placement is b, c, d now; nothing is open, so no owner feeds d
     active.delete('a')
     active.add('d')
@@ -99,8 +100,8 @@ describe('a leaving storage node hands its partitions off (in-process, real Leve
     const a = journals.get('a') as ReplicatedJournal
     const log = await a.open('room/x')
     await log.append([{ seq: 1, event: { n: 1 } }])
-    log.close()
     await waitFor(() => a.storage.tree(a.storage.partitionOf('room/x')).records > 0, 'a to hold its copy')
+    log.close()
     active.delete('a')
     active.add('d')
     down.add('d')
@@ -120,8 +121,8 @@ describe('a leaving storage node hands its partitions off (in-process, real Leve
     const a = journals.get('a') as ReplicatedJournal
     const log = await a.open('room/r')
     await log.append([{ seq: 1, event: { n: 1 } }])
-    log.close()
     await waitFor(() => a.storage.tree(a.storage.partitionOf('room/r')).records > 0, 'a to hold its copy')
+    log.close()
     active.delete('a')
     active.add('d')
     const handOff = handOffOf('a', journals, () => true, down)

@@ -27,8 +27,9 @@ describe('scrub (real libp2p on loopback, real LevelDB)', function () {
     // 200 records written through an owner on a, acknowledged by the replicas on all three nodes
     const owner = await a.journal.open(entity)
     for (let i = 0; i < 200; i += 20) await owner.append(Array.from({ length: 20 }, (_, k) => ({ seq: i + k + 1, event: { text: `post ${i + k + 1}` } })))
-    owner.close()
+    // (the owner feeds the third replica after the quorum acknowledged: it stays open until then)
     await waitFor(async () => (await Promise.all(nodes.map(async (n) => (await n.journal.core(p).state(entity)).summary.head))).every((h) => h === 200), 'every replica to hold 200 records', { timeout: 20_000, interval: 25 })
+    owner.close()
     const root = hex(a.journal.storage.tree(p).root())
     // bit rot on c: a byte of record 42's content flipped (its stored digest intact, so its tree
     // is unchanged: only re-hashing finds it); on b, record 77 gone from the disk
