@@ -47,8 +47,9 @@ export interface PassResult {
   /** Of those, the ones whose log on the peer is the one recovery would choose (a newer last
    * epoch): a hand-off has them recovered before it lets the peer go. */
   readonly peerNewer: string[]
-  /** Entities whose log here changed while they were being filled (an owner wrote): what they
-   * miss is looked at again by the next pass. */
+  /** Entities not brought level: the log here changed while they were being filled (an owner
+   * wrote), or the peer could not serve a record its summary shows (lost or damaged there): the
+   * next pass looks again. */
   readonly movedOn: number
   /** Entities whose tail here (never acknowledged: the logs parted and the peer's is the newer)
    * gave way to the peer's (ReplicaCore.adopt). */
@@ -162,7 +163,12 @@ export async function pullFrom (partition: number, storage: LevelReplicaStorage,
         while (seq < theirs.summary.head && !spent()) {
           const page = await counted(peer.read(theirs.entity, seq + 1, Math.min(READ_PAGE_RECORDS, theirs.summary.head - seq, budget.records - records - repaired)))
           const last = page[page.length - 1]
-          if (last === undefined) break
+          if (last === undefined) {
+            // the peer could not serve what its summary says it holds (a record lost or damaged
+            // there): not done, whatever was taken
+            movedOn++
+            break
+          }
           const promise = { epoch: theirs.summary.promised, by: theirs.promisedBy }
           const done = first
             ? await core.adopt(theirs.entity, seq, prevEpoch, theirs.summary.headEpoch, page, promise)

@@ -20,11 +20,14 @@
  * another in every set it was in, hands off (its replica retired, each new replica pulling from
  * it until nothing is left, as hand-off.ts does) and is then gone for good, its disk with it; at
  * that moment every acknowledged record it held must be on every new replica.
+ * In 30% of the seeds with more than one replica, anti-entropy runs: now and then one replica of an
+ * entity's set pulls it from another (fills after its head, repairs before it, and a tail that
+ * parts from a newer log gives way to it: ReplicaCore.adopt).
  * In some seeds disks damage or lose stored copies of records (one another node holds intact), and
  * scrub passes put them back from other replicas over the same faulty network; at the end no
  * replica in step with the final owner may hold a damaged or missing record.
  */
-import { EntityLog, compareLogs, matchPoint } from '../../node/replication/index.ts'
+import { EntityLog, compareLogs, epochAt, matchPoint } from '../../node/replication/index.ts'
 import { SimWorld } from './sim-world.ts'
 import type { DiskEntity } from './sim-world.ts'
 import type { ReplicaChange } from '../../node/replication/index.ts'
@@ -51,13 +54,16 @@ export interface SimOptions {
   /** False: the leaving node is gone without handing anything off (only to show that the checks
    * catch what that loses). */
   readonly handOff?: boolean
+  /** Anti-entropy passes between an entity's replicas in this seed; default: 30% of seeds with
+   * more than one replica. */
+  readonly antiEntropy?: boolean
 }
 
 export interface SimResult {
   readonly seed: number
   readonly violations: string[]
-  readonly config: { nodes: number, replicas: number, writeQuorum: number, entities: number, rosterChange: boolean, diskFaults: boolean, decommission: boolean }
-  readonly stats: { acked: number, sent: number, activations: number, opened: number, stale: number, crashes: number, partitions: number, damaged: number, repaired: number, handedOff: number, steps: number, virtualMs: number }
+  readonly config: { nodes: number, replicas: number, writeQuorum: number, entities: number, rosterChange: boolean, diskFaults: boolean, decommission: boolean, antiEntropy: boolean }
+  readonly stats: { acked: number, sent: number, activations: number, opened: number, stale: number, crashes: number, partitions: number, damaged: number, repaired: number, handedOff: number, antiEntropy: number, adopted: number, steps: number, virtualMs: number }
 }
 
 interface Activation {
@@ -114,14 +120,16 @@ export async function runSeed (seed: number, options: SimOptions = {}): Promise<
       nextReplicasOf.set(e, old.includes(leaving) ? old.map((n) => n === leaving ? pick(spare) : n) : [...old])
     }
   }
-  const config = { nodes: nodeCount, replicas: R, writeQuorum: W, entities: entityCount, rosterChange, diskFaults, decommission }
+  // anti-entropy between replicas (fills, repairs, adoptions of a newer log), drawn last
+  const antiEntropy = options.antiEntropy ?? (R > 1 && rnd() < 0.3)
+  const config = { nodes: nodeCount, replicas: R, writeQuorum: W, entities: entityCount, rosterChange, diskFaults, decommission, antiEntropy }
   say(`seed ${seed}: ${JSON.stringify(config)}, drop ${world.faults.drop}, delay ~${world.faults.meanDelayMs} ms, crash after reply ${world.faults.crashAfterReply}`)
 
   const violations: string[] = []
   const violate = (what: string): void => {
     if (violations.length < 20) violations.push(`t=${world.now.toFixed(2)} ${what}`)
   }
-  const stats = { acked: 0, sent: 0, activations: 0, opened: 0, stale: 0, crashes: 0, partitions: 0, damaged: 0, repaired: 0, handedOff: 0, steps: 0, virtualMs: 0 }
+  const stats = { acked: 0, sent: 0, activations: 0, opened: 0, stale: 0, crashes: 0, partitions: 0, damaged: 0, repaired: 0, handedOff: 0, antiEntropy: 0, adopted: 0, steps: 0, virtualMs: 0 }
   /** entity → seq → value acknowledged there. */
   const acked = new Map<string, Map<number, string>>(entities.map((e) => [e, new Map()]))
   const sent = new Set<string>()
@@ -318,11 +326,26 @@ export async function runSeed (seed: number, options: SimOptions = {}): Promise<
     }
     if (theirs.head > own.head && m >= own.head) {
       const page = await world.call(to, from, { op: 'read', entity, from: own.head + 1, limit: 256 })
+      // a record the peer shows but cannot serve (lost or damaged there): not clean
+      if (page.length === 0) return { took: took + 1, fromNewer: false }
       // filled, or the log here moved on while it was read (an owner wrote): either way, not clean
       if (page.length > 0) took += await core.fill(entity, own.head, own.headEpoch, page, { epoch: theirs.promised, by: promisedBy }) === 'filled' ? page.length : 1
       return { took, fromNewer: false }
     }
-    return { took, fromNewer: m < Math.min(own.head, theirs.head) && compareLogs(theirs, own) < 0 }
+    const fromNewer = m < Math.min(own.head, theirs.head) && compareLogs(theirs, own) < 0
+    const matchEpoch = m === 0 ? 0 : epochAt(theirs.segments, theirs.head, m)
+    if (fromNewer && theirs.headEpoch > own.headEpoch && matchEpoch !== undefined) {
+      // the logs part and the peer's is the newer: this replica's tail after the match was never
+      // acknowledged, and gives way to the peer's (ReplicaCore.adopt, anti-entropy's step 5)
+      const page = await world.call(to, from, { op: 'read', entity, from: m + 1, limit: 256 })
+      if (page.length > 0 && page[0]?.seq === m + 1) {
+        const done = await core.adopt(entity, m, matchEpoch, theirs.headEpoch, page, { epoch: theirs.promised, by: promisedBy })
+        if (done === 'adopted') stats.adopted++
+        took += done === 'adopted' ? page.length : 1
+        return { took, fromNewer: false }
+      }
+    }
+    return { took, fromNewer }
   }
 
   /** The leaving node hands off (hand-off.ts): its replica retired (no more writes land), each new
@@ -371,6 +394,19 @@ export async function runSeed (seed: number, options: SimOptions = {}): Promise<
       }
     }
     say(`${node} did not finish its hand-off`)
+  }
+  if (antiEntropy) {
+    // anti-entropy passes now and then: one replica of an entity's set pulls it from another
+    for (let t = 100; t < duration; t += 50 + rnd() * 250) {
+      world.at(t, () => {
+        const entity = pick(entities)
+        const set = setOf(entity, true).filter((n) => world.node(n).up)
+        if (set.length < 2) return
+        const to = pick(set)
+        const from = pick(set.filter((n) => n !== to))
+        pullEntity(to, from, entity).then(({ took }) => { stats.antiEntropy += took }, () => undefined)
+      })
+    }
   }
   if (leaving !== undefined) {
     // it starts once the change is made (the schedule above makes it at one time)

@@ -7,18 +7,20 @@ const SEEDS = Number(process.env.PLEXI_SIM_SEEDS ?? 300)
 describe('replication simulation (deterministic, seeded)', function () {
   this.timeout(120_000)
 
-  it(`should keep every invariant over ${SEEDS} seeds of crashes, partitions, drops, racing owners, replica sets that change, storage nodes that leave and damaged disks`, async () => {
+  it(`should keep every invariant over ${SEEDS} seeds of crashes, partitions, drops, racing owners, replica sets that change, storage nodes that leave, anti-entropy and damaged disks`, async () => {
     const failures: string[] = []
     let acked = 0
     let rosterChanges = 0
     let diskFaults = 0
     let handOffs = 0
+    let pulled = 0
     for (let seed = 1; seed <= SEEDS && failures.length < 3; seed++) {
       const result = await runSeed(seed)
       acked += result.stats.acked
       if (result.config.rosterChange) rosterChanges++
       if (result.config.diskFaults && result.stats.damaged > 0) diskFaults++
       handOffs += result.stats.handedOff
+      pulled += result.stats.antiEntropy
       if (result.violations.length > 0) {
         failures.push(`seed ${seed} ${JSON.stringify(result.config)}:\n    ${result.violations.join('\n    ')}\n  replay it: npm run sim -- --seed ${seed}`)
       }
@@ -32,6 +34,8 @@ describe('replication simulation (deterministic, seeded)', function () {
     expect(diskFaults).to.be.greaterThan(SEEDS / 10)
     // and storage nodes left, handing off before they went for good (issue 13)
     expect(handOffs).to.be.greaterThan(SEEDS / 30)
+    // and anti-entropy moved records between replicas (fills, repairs, newer logs adopted)
+    expect(pulled).to.be.greaterThan(SEEDS * 10)
   })
 
   it('should replay a seed exactly: the same run, step for step', async () => {
