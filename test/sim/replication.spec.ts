@@ -58,11 +58,11 @@ describe('replication simulation (deterministic, seeded)', function () {
     let damaged = 0
     let caught = 0
     for (let seed = 1; seed <= 20; seed++) {
-      const repaired = await runSeed(seed, { diskFaults: true, decommission: false })
+      const repaired = await runSeed(seed, { diskFaults: true, decommission: false, antiEntropy: false })
       expect(repaired.violations, `seed ${seed}`).to.deep.equal([])
       damaged += repaired.stats.damaged
       expect(repaired.stats.repaired, `seed ${seed}`).to.equal(repaired.stats.damaged)
-      const left = await runSeed(seed, { diskFaults: true, decommission: false, scrub: false })
+      const left = await runSeed(seed, { diskFaults: true, decommission: false, antiEntropy: false, scrub: false })
       if (left.violations.some((v) => /damaged|differs|lost/.test(v))) caught++
     }
     expect(damaged).to.be.greaterThan(20)
