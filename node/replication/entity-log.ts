@@ -153,8 +153,9 @@ export class EntityLog {
       // an older set may be on a current replica that is not among the first F to answer
       const all = formers.length > 0
       const tries = all ? FENCE_CALL_TRIES : 1
-      const [round, former] = await Promise.all([fenceRound(env, replicas, fence, all ? replicas.length + 1 : f, tries), fenceRound(env, formers, fence, formers.length + 1, tries)])
-      if (round.oks.size >= f) {
+      const enough = (r: FenceRound): boolean => holdsFence(r, replicas, f)
+      const [round, former] = await Promise.all([fenceRound(env, replicas, fence, all ? () => false : enough, tries), fenceRound(env, formers, fence, () => false, tries)])
+      if (enough(round)) {
         const best = [...round.oks, ...former.oks].map(([node, summary]) => ({ node, summary })).sort((a, b) => compareLogs(a.summary, b.summary))[0] as { node: string, summary: LogSummary }
         let last: StoredRecord | undefined
         if (best.summary.head > 0) {
@@ -188,6 +189,12 @@ export class EntityLog {
         // answered": its own error goes up
         const broken = round.failures.find((e) => kindOf(e) !== 'unavailable' && kindOf(e) !== 'timeout')
         if (broken instanceof Error) throw broken
+        if (round.oks.size >= f) {
+          // enough promises, but from a learner while another replica did not answer: that one
+          // may hold records acknowledged before the learner became a replica
+          const missing = replicas.filter((n) => !round.oks.has(n) && !round.learners.has(n))
+          throw new ReplicasUnavailableError(entityId, 'taking the entity', f, round.oks.size, `${[...round.learners].join(', ')} still catching up as a new replica, and ${missing.join(', ')} did not answer${round.errors[0] === undefined ? '' : `: ${round.errors[0]}`}`)
+        }
         throw new ReplicasUnavailableError(entityId, 'taking the entity', f, round.oks.size + round.refused, round.errors[0])
       }
       floor = Math.max(floor, round.highest, former.highest ?? 0)
@@ -515,6 +522,8 @@ export class EntityLog {
 
 interface FenceRound {
   readonly oks: Map<string, LogSummary>
+  /** Of those, the replicas that promised as learners (still catching up). */
+  readonly learners: Set<string>
   readonly refused: number
   /** The highest promise a refusal reported, if any refused. */
   readonly highest: number | undefined
@@ -522,18 +531,32 @@ interface FenceRound {
   readonly failures: unknown[]
 }
 
-/** Sends a fence to every replica; settles once F promised (the others may still answer: their
+/**
+ * Whether a fence round holds the entity: F promises from the replicas, and, when a learner (a new
+ * replica still catching up: docs/replication.md, "Replica moves") is among them, a promise from
+ * every other replica of the set. A learner's log may lack what was acknowledged before it became
+ * a replica, so it never stands in for a replica that holds the partition: while the set has a
+ * learner, recovery reads every replica that does. (Its promise still counts: it refuses older
+ * epochs like any replica.)
+ */
+function holdsFence (round: FenceRound, replicas: readonly string[], f: number): boolean {
+  if (round.oks.size < f) return false
+  if (round.learners.size === 0) return true
+  return replicas.every((n) => round.oks.has(n) || round.learners.has(n))
+}
+
+/** Sends a fence to every replica; settles once `enough` (the others may still answer: their
  * summaries are not needed) or every replica answered or failed. */
-function fenceRound (env: OwnerEnv, replicas: readonly string[], request: Extract<ReplicaRequest, { op: 'fence' }>, f: number, tries = 1): Promise<FenceRound> {
+function fenceRound (env: OwnerEnv, replicas: readonly string[], request: Extract<ReplicaRequest, { op: 'fence' }>, enough: (round: FenceRound) => boolean, tries = 1): Promise<FenceRound> {
   return new Promise((resolve) => {
-    const round = { oks: new Map<string, LogSummary>(), refused: 0, highest: undefined as number | undefined, errors: [] as string[], failures: [] as unknown[] }
+    const round = { oks: new Map<string, LogSummary>(), learners: new Set<string>(), refused: 0, highest: undefined as number | undefined, errors: [] as string[], failures: [] as unknown[] }
     let pending = replicas.length
     let settled = false
     const settle = (): void => {
       if (settled) return
-      if (round.oks.size >= f || pending === 0) {
+      if (enough(round) || pending === 0) {
         settled = true
-        resolve({ ...round, oks: new Map(round.oks) })
+        resolve({ ...round, oks: new Map(round.oks), learners: new Set(round.learners) })
       }
     }
     // a node that did not answer (unreachable, or no answer in time) is asked again, `tries` in all
@@ -545,8 +568,10 @@ function fenceRound (env: OwnerEnv, replicas: readonly string[], request: Extrac
     })
     for (const node of replicas) {
       ask(node, tries).then((reply: FenceReply) => {
-        if (reply.ok) round.oks.set(node, reply.summary)
-        else {
+        if (reply.ok) {
+          round.oks.set(node, reply.summary)
+          if (reply.learner === true) round.learners.add(node)
+        } else {
           round.refused++
           round.highest = Math.max(round.highest ?? 0, reply.promised)
         }

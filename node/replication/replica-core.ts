@@ -68,6 +68,7 @@ export class ReplicaCore {
   readonly #states = new Map<string, ReplicaState>()
   readonly #queues = new Map<string, Promise<unknown>>()
   #retired = false
+  #learner = false
 
   constructor (storage: ReplicaStorage) {
     this.#storage = storage
@@ -83,6 +84,17 @@ export class ReplicaCore {
   retire (on: boolean): void { this.#retired = on }
 
   get retired (): boolean { return this.#retired }
+
+  /**
+   * A new replica of the partition that has not yet caught up (catch-up.ts; docs/replication.md,
+   * "Replica moves") is a **learner**: it takes appends and promises epochs like any replica, and
+   * says so in its fence answers, so that an owner does not take its log for one that holds every
+   * record acknowledged before it joined: the owner then needs every other replica of the set
+   * too. Undone once it pulled everything from the partition's other holders.
+   */
+  setLearner (on: boolean): void { this.#learner = on }
+
+  get learner (): boolean { return this.#learner }
 
   /** Handles a request that was already checked (checkReplicaRequest). */
   handle<R extends ReplicaRequest> (request: R): Promise<ReplyOf<R>> {
@@ -242,11 +254,16 @@ export class ReplicaCore {
     this.stats.fences++
     const st = await this.#state(entity)
     const promised = st.summary.promised
-    if (epoch === promised && activation === st.promisedBy) return { ok: true, summary: st.summary }
+    if (epoch === promised && activation === st.promisedBy) return this.#promised(st.summary)
     if (epoch <= promised) return { ok: false, promised }
     const next: ReplicaState = { summary: { ...st.summary, promised: epoch }, promisedBy: activation }
     await this.#commit(entity, st, { state: next })
-    return { ok: true, summary: next.summary }
+    return this.#promised(next.summary)
+  }
+
+  #promised (summary: LogSummary): FenceReply {
+    // read after the write: a replica that caught up meanwhile answers as one
+    return this.#learner ? { ok: true, summary, learner: true } : { ok: true, summary }
   }
 
   async #append (request: Extract<ReplicaRequest, { op: 'append' }>): Promise<AppendReply> {

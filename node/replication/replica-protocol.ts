@@ -35,7 +35,9 @@ export type ReplicaRequest =
   | { readonly op: 'save-snapshot', readonly entity: string, readonly epoch: number, readonly snapshot: StoredSnapshot }
   | { readonly op: 'load-snapshot', readonly entity: string }
 
-export type FenceReply = { readonly ok: true, readonly summary: LogSummary } | { readonly ok: false, readonly promised: number }
+/** A promise from a replica that is still catching up (a learner) says so: its log may lack
+ * records acknowledged before it became a replica (docs/replication.md, "Replica moves"). */
+export type FenceReply = { readonly ok: true, readonly summary: LogSummary, readonly learner?: true } | { readonly ok: false, readonly promised: number }
 export type AppendReply =
   | { readonly result: 'ok', readonly summary: LogSummary }
   /** The replica promised a newer epoch: the sender is a stale owner. */
@@ -123,8 +125,10 @@ export function checkReplicaReply<R extends ReplicaRequest> (request: R, value: 
   switch (request.op) {
     case 'fence':
       if (!obj(v)) fail('not an object')
-      if (v?.ok === true) checkSummary(v.summary, fail)
-      else if (v?.ok !== false || !isEpoch(v.promised)) fail('expected { ok: true, summary } or { ok: false, promised }')
+      if (v?.ok === true) {
+        checkSummary(v.summary, fail)
+        if (v.learner !== undefined && v.learner !== true) fail('learner must be true when present')
+      } else if (v?.ok !== false || !isEpoch(v.promised)) fail('expected { ok: true, summary } or { ok: false, promised }')
       break
     case 'append':
       if (!obj(v)) fail('not an object')

@@ -57,13 +57,21 @@ export interface SimOptions {
   /** Anti-entropy passes between an entity's replicas in this seed; default: 30% of seeds with
    * more than one replica. */
   readonly antiEntropy?: boolean
+  /** In a seed where a storage node leaves: it is lost for good instead (its process and disk
+   * gone at once, as when a node stays down past replica-replace-after), replaced in every set
+   * it was in, and nothing is handed off: the new replicas catch up from the others. Default: half
+   * of those seeds. */
+  readonly replace?: boolean
+  /** False: a new replica counts as a full one at once, without catching up as a learner (only to
+   * show that the checks catch what that loses). */
+  readonly catchUp?: boolean
 }
 
 export interface SimResult {
   readonly seed: number
   readonly violations: string[]
-  readonly config: { nodes: number, replicas: number, writeQuorum: number, entities: number, rosterChange: boolean, diskFaults: boolean, decommission: boolean, antiEntropy: boolean }
-  readonly stats: { acked: number, sent: number, activations: number, opened: number, stale: number, crashes: number, partitions: number, damaged: number, repaired: number, handedOff: number, antiEntropy: number, adopted: number, steps: number, virtualMs: number }
+  readonly config: { nodes: number, replicas: number, writeQuorum: number, entities: number, rosterChange: boolean, diskFaults: boolean, decommission: boolean, antiEntropy: boolean, replace: boolean }
+  readonly stats: { acked: number, sent: number, activations: number, opened: number, stale: number, crashes: number, partitions: number, damaged: number, repaired: number, handedOff: number, antiEntropy: number, adopted: number, caughtUp: number, steps: number, virtualMs: number }
 }
 
 interface Activation {
@@ -122,14 +130,16 @@ export async function runSeed (seed: number, options: SimOptions = {}): Promise<
   }
   // anti-entropy between replicas (fills, repairs, adoptions of a newer log), drawn last
   const antiEntropy = options.antiEntropy ?? (R > 1 && rnd() < 0.3)
-  const config = { nodes: nodeCount, replicas: R, writeQuorum: W, entities: entityCount, rosterChange, diskFaults, decommission, antiEntropy }
+  // the leaving node lost for good and replaced (issue 13), drawn after the rest
+  const replace = decommission && (options.replace ?? rnd() < 0.5)
+  const config = { nodes: nodeCount, replicas: R, writeQuorum: W, entities: entityCount, rosterChange, diskFaults, decommission, antiEntropy, replace }
   say(`seed ${seed}: ${JSON.stringify(config)}, drop ${world.faults.drop}, delay ~${world.faults.meanDelayMs} ms, crash after reply ${world.faults.crashAfterReply}`)
 
   const violations: string[] = []
   const violate = (what: string): void => {
     if (violations.length < 20) violations.push(`t=${world.now.toFixed(2)} ${what}`)
   }
-  const stats = { acked: 0, sent: 0, activations: 0, opened: 0, stale: 0, crashes: 0, partitions: 0, damaged: 0, repaired: 0, handedOff: 0, antiEntropy: 0, adopted: 0, steps: 0, virtualMs: 0 }
+  const stats = { acked: 0, sent: 0, activations: 0, opened: 0, stale: 0, crashes: 0, partitions: 0, damaged: 0, repaired: 0, handedOff: 0, antiEntropy: 0, adopted: 0, caughtUp: 0, steps: 0, virtualMs: 0 }
   /** entity → seq → value acknowledged there. */
   const acked = new Map<string, Map<number, string>>(entities.map((e) => [e, new Map()]))
   const sent = new Set<string>()
@@ -159,8 +169,11 @@ export async function runSeed (seed: number, options: SimOptions = {}): Promise<
   /** Copies a disk fault took away ("node|entity|seq|value"): they were held (the fault is the
    * disk's, after the replica kept the record and maybe before its acknowledgement arrived). */
   const lostToFaults = new Set<string>()
+  /** Copies a node lost for good held when it went (same form): it held them when they were
+   * acknowledged. */
+  const goneWith = new Set<string>()
   const holders = (entity: string, replicas: readonly string[], seq: number, value: string): number =>
-    replicas.filter((n) => holds(world.node(n).disk.get(entity), seq, value) || lostToFaults.has(`${n}|${entity}|${seq}|${value}`)).length
+    replicas.filter((n) => holds(world.node(n).disk.get(entity), seq, value) || lostToFaults.has(`${n}|${entity}|${seq}|${value}`) || goneWith.has(`${n}|${entity}|${seq}|${value}`)).length
 
   let activationN = 0
   const live: Activation[] = []
@@ -294,6 +307,24 @@ export async function runSeed (seed: number, options: SimOptions = {}): Promise<
   if (rosterChange) {
     schedule(rnd() * duration, () => {
       changed = true
+      if (replace && leaving !== undefined) {
+        // lost for good, disk and all (down past replica-replace-after): nothing is handed off
+        say(`${leaving} is lost for good and replaced`)
+        for (const [entity, disk] of world.node(leaving).disk) {
+          for (const [seq, r] of disk.records) goneWith.add(`${leaving}|${entity}|${seq}|${(r.event as { v?: string }).v ?? ''}`)
+        }
+        world.decommission(leaving)
+      }
+      if (options.catchUp !== false) {
+        for (const e of entities) {
+          const old = replicasOf.get(e) ?? []
+          for (const n of nextReplicasOf.get(e) ?? []) if (!old.includes(n)) learning.set(n, [...(learning.get(n) ?? []), e])
+        }
+        for (const n of learning.keys()) {
+          world.node(n).core.setLearner(true)
+          void catchUp(n)
+        }
+      }
       say(`replica sets change: ${entities.map((e) => `${e} ${(replicasOf.get(e) ?? []).join(',')} -> ${(nextReplicasOf.get(e) ?? []).join(',')}`).join('; ')}`)
       for (const a of live) {
         // each owner hears of it at its own time
@@ -308,7 +339,6 @@ export async function runSeed (seed: number, options: SimOptions = {}): Promise<
    * for a partition): records missing or damaged before its head put back, the tail after it
    * filled; whether it took anything, and whether the leaving node's log is the newer one. */
   const pullEntity = async (to: string, from: string, entity: string): Promise<{ took: number, fromNewer: boolean }> => {
-    if (options.handOff === false) return { took: 0, fromNewer: false }
     const toNode = world.node(to)
     const core = toNode.core
     const theirs = await world.call(to, from, { op: 'summary', entity })
@@ -357,7 +387,7 @@ export async function runSeed (seed: number, options: SimOptions = {}): Promise<
       if (!world.node(node).up) continue
       world.node(node).core.retire(true)
       let clean = true
-      for (const entity of entities.filter((e) => (replicasOf.get(e) ?? []).includes(node))) {
+      for (const entity of entities.filter((e) => (replicasOf.get(e) ?? []).includes(node) && options.handOff !== false)) {
         for (const to of nextReplicasOf.get(entity) ?? []) {
           if (!world.node(to).up || !world.node(node).up) {
             clean = false
@@ -408,10 +438,59 @@ export async function runSeed (seed: number, options: SimOptions = {}): Promise<
       })
     }
   }
-  if (leaving !== undefined) {
+  if (leaving !== undefined && !replace) {
     // it starts once the change is made (the schedule above makes it at one time)
     const startHandOff = (): void => { if (changed) void handOff(leaving); else world.at(50, startHandOff) }
     world.at(1, startHandOff)
+  }
+
+  /** New replicas (a node in an entity's new set that was not in its old one) are learners until
+   * they caught up (catch-up.ts): each pulls every entity it is new for from every other node
+   * that is not gone, until a round takes nothing from any of them. Then every record
+   * acknowledged before that round must be on it. */
+  const learning = new Map<string, string[]>()
+  world.onRestart = (n) => { if (learning.has(n.id)) n.core.setLearner(true) }
+  const catchUp = async (node: string): Promise<void> => {
+    const mine = learning.get(node) ?? []
+    for (let round = 0; round < 400; round++) {
+      await new Promise<void>((resolve) => { world.at(50 + rnd() * 200, resolve) })
+      if (!world.node(node).up) continue
+      const before = new Map([...acked].map(([e, m]) => [e, new Map(m)]))
+      let clean = true
+      for (const entity of mine) {
+        for (const from of names.filter((n) => n !== node && !world.gone.has(n))) {
+          if (!world.node(from).up || !world.node(node).up) {
+            clean = false
+            continue
+          }
+          try {
+            const { took, fromNewer } = await pullEntity(node, from, entity)
+            if (took > 0 || fromNewer) clean = false
+            if (fromNewer) {
+              // the source's log is the one recovery would choose: an owner's recovery writes it
+              const next = nextReplicasOf.get(entity) ?? []
+              const log = await EntityLog.open({ entityId: entity, replicas: next, formerHolders: formersOf(next), writeQuorum: W, activation: `catch-up-${node}-${entity}-${round}`, self: from, env: world.ownerEnv(from), appendTimeoutMs: 1500 })
+              log.close()
+            }
+          } catch {
+            clean = false
+          }
+        }
+      }
+      if (!clean || !world.node(node).up) continue
+      for (const entity of mine) {
+        for (const [seq, value] of before.get(entity) ?? []) {
+          const lost = [...lostToFaults].some((k) => k.endsWith(`|${entity}|${seq}|${value}`))
+          if (!lost && !holds(world.node(node).disk.get(entity), seq, value)) violate(`${entity}: ${node} caught up without acknowledged seq ${seq} (${value})`)
+        }
+      }
+      learning.delete(node)
+      world.node(node).core.setLearner(false)
+      stats.caughtUp++
+      say(`${node} caught up: a full replica of ${mine.join(',')} now`)
+      return
+    }
+    say(`${node} did not finish catching up`)
   }
 
   let t = 0

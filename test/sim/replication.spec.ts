@@ -7,13 +7,15 @@ const SEEDS = Number(process.env.PLEXI_SIM_SEEDS ?? 300)
 describe('replication simulation (deterministic, seeded)', function () {
   this.timeout(120_000)
 
-  it(`should keep every invariant over ${SEEDS} seeds of crashes, partitions, drops, racing owners, replica sets that change, storage nodes that leave, anti-entropy and damaged disks`, async () => {
+  it(`should keep every invariant over ${SEEDS} seeds of crashes, partitions, drops, racing owners, replica sets that change, storage nodes that leave or are replaced, learners catching up, anti-entropy and damaged disks`, async () => {
     const failures: string[] = []
     let acked = 0
     let rosterChanges = 0
     let diskFaults = 0
     let handOffs = 0
     let pulled = 0
+    let caughtUp = 0
+    let replaced = 0
     for (let seed = 1; seed <= SEEDS && failures.length < 3; seed++) {
       const result = await runSeed(seed)
       acked += result.stats.acked
@@ -21,6 +23,8 @@ describe('replication simulation (deterministic, seeded)', function () {
       if (result.config.diskFaults && result.stats.damaged > 0) diskFaults++
       handOffs += result.stats.handedOff
       pulled += result.stats.antiEntropy
+      caughtUp += result.stats.caughtUp
+      if (result.config.replace) replaced++
       if (result.violations.length > 0) {
         failures.push(`seed ${seed} ${JSON.stringify(result.config)}:\n    ${result.violations.join('\n    ')}\n  replay it: npm run sim -- --seed ${seed}`)
       }
@@ -34,6 +38,10 @@ describe('replication simulation (deterministic, seeded)', function () {
     expect(diskFaults).to.be.greaterThan(SEEDS / 10)
     // and storage nodes left, handing off before they went for good (issue 13)
     expect(handOffs).to.be.greaterThan(SEEDS / 30)
+    // and storage nodes were lost for good and replaced, their new replicas catching up as
+    // learners before they counted as full ones (issue 13)
+    expect(replaced).to.be.greaterThan(SEEDS / 60)
+    expect(caughtUp).to.be.greaterThan(SEEDS / 30)
     // and anti-entropy moved records between replicas (fills, repairs, newer logs adopted)
     expect(pulled).to.be.greaterThan(SEEDS * 10)
   })
@@ -58,11 +66,11 @@ describe('replication simulation (deterministic, seeded)', function () {
     let damaged = 0
     let caught = 0
     for (let seed = 1; seed <= 20; seed++) {
-      const repaired = await runSeed(seed, { diskFaults: true, decommission: false, antiEntropy: false })
+      const repaired = await runSeed(seed, { diskFaults: true, decommission: false, antiEntropy: false, catchUp: false })
       expect(repaired.violations, `seed ${seed}`).to.deep.equal([])
       damaged += repaired.stats.damaged
       expect(repaired.stats.repaired, `seed ${seed}`).to.equal(repaired.stats.damaged)
-      const left = await runSeed(seed, { diskFaults: true, decommission: false, antiEntropy: false, scrub: false })
+      const left = await runSeed(seed, { diskFaults: true, decommission: false, antiEntropy: false, catchUp: false, scrub: false })
       if (left.violations.some((v) => /damaged|differs|lost/.test(v))) caught++
     }
     expect(damaged).to.be.greaterThan(20)

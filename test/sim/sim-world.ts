@@ -154,7 +154,12 @@ export class SimWorld {
     n.up = true
     n.generation++
     n.core = new ReplicaCore(this.storageOf(n))
+    this.onRestart(n)
   }
+
+  /** Called when a node starts again (what a node keeps on disk besides its replicas: a learner
+   * stays one). */
+  onRestart: (node: SimNode) => void = () => {}
 
   /** The node stops for good, its disk with it (a decommissioned node, once handed off). */
   decommission (id: string): void {
