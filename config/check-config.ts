@@ -21,6 +21,9 @@ export function checkNodeConfig (config: NodeConfig): void {
   if (config.writeQuorum !== undefined && config.writeQuorum > config.replicationFactor) {
     throw new ConfigError('write-quorum', `${config.writeQuorum} is more than replication-factor ${config.replicationFactor}: a write cannot wait for more replicas than there are`)
   }
+  if (config.replicaReplaceAfter > 0 && config.replicaReplaceAfter < 2 * config.failureTimeout) {
+    throw new ConfigError('replica-replace-after', `${config.replicaReplaceAfter} ms is less than twice failure-timeout (${config.failureTimeout} ms): a node would be replaced before it is surely down; raise it, or 0 never to replace`)
+  }
   if (config.openaiListen !== undefined && !config.role.includes('ai')) {
     throw new ConfigError('openai-listen', 'the OpenAI-compatible endpoint needs the ai role on this node')
   }

@@ -19,7 +19,7 @@ import { Lifecycle } from './lifecycle.ts'
 import { Cluster, NodeRoles, memberOf, readClusterKey, recordOf, startP2pHost } from './mesh/index.ts'
 import { NodeMetrics } from './metrics/index.ts'
 import { buildOpenAiServer, openAiBackend } from './openai/index.ts'
-import { AntiEntropy, HAND_OFF_CHECK_MS, HandOff, LevelReplicaStorage, REPLICATION_PATH, Scrubber, TAKE_OVER_ASK_MS, checkTakeOverResult, PartitionsMismatchError, ReplicationAdmin, StorageRoster, meshJournal, meshPeer, spawnShardHolders } from './replication/index.ts'
+import { AntiEntropy, CatchUp, HAND_OFF_CHECK_MS, HandOff, LevelReplicaStorage, REPLICATION_PATH, Scrubber, TAKE_OVER_ASK_MS, checkTakeOverResult, PartitionsMismatchError, ReplicationAdmin, StorageRoster, meshJournal, meshPeer, spawnShardHolders } from './replication/index.ts'
 import type { ReplicationMsg } from './replication/index.ts'
 import { LevelStore } from './storage/index.ts'
 import { DirectoryView, UserAccounts } from './users/index.ts'
@@ -84,7 +84,7 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
     // directly, the others' shard holders through the mesh
     let systemRef: ActorSystem | undefined
     /** The p2p host once it exists (the journal is built before it). */
-    let p2pRef: { members (): ReadonlyArray<{ peerId: string, status: string }> } | undefined
+    let p2pRef: { members (): ReadonlyArray<{ peerId: string, status: string, lastSeen: number }> } | undefined
     const journal = meshJournal({
       self: identity.peerId,
       storage: replicas,
@@ -108,9 +108,35 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
     metrics.watchActors(system)
     systemRef = system
     // the inspector answers repairs and scrub once those parts run (they need the mesh first)
-    let repairParts: { antiEntropy?: AntiEntropy, scrubber?: Scrubber, handOff?: HandOff } = {}
-    const repairHooks = { antiEntropy: () => repairParts.antiEntropy, scrubber: () => repairParts.scrubber, handOff: () => repairParts.handOff }
+    let repairParts: { antiEntropy?: AntiEntropy, scrubber?: Scrubber, handOff?: HandOff, catchUp?: CatchUp } = {}
+    const repairHooks = { antiEntropy: () => repairParts.antiEntropy, scrubber: () => repairParts.scrubber, handOff: () => repairParts.handOff, catchUp: () => repairParts.catchUp }
     spawnShardHolders(system, journal, repairHooks)
+    /** Open journals and a hand-off follow a change of the storage roster. */
+    const rosterChanged = (): void => {
+      const moved = journal.rosterChanged()
+      repairParts.handOff?.rosterChanged()
+      if (moved > 0) log.info({ moved, storageNodes: roster.candidates().length }, `the storage roster has ${roster.candidates().length} nodes now: ${moved} open journals write to their partitions' new replicas`)
+    }
+    // a new replica of a partition counts as a full one only once it caught up (a learner until
+    // then, marked before any owner asks), and a storage node down past replica-replace-after is
+    // replaced
+    const catchUp = await CatchUp.open({
+      self: identity.peerId,
+      journal,
+      store,
+      roster,
+      cluster: clusterKey !== undefined,
+      members: () => p2pRef?.members() ?? [],
+      pull: async (partition, from) => {
+        const ae = repairParts.antiEntropy
+        if (ae === undefined) throw new Error('anti-entropy is not running yet')
+        return await ae.takeOver(partition, from)
+      },
+      replaceAfterMs: config.replicaReplaceAfter,
+      replicationFactor: config.replicationFactor,
+      onRosterChanged: rosterChanged,
+      log: log.child({ component: 'catch-up' })
+    })
     const inferencePlan = planInference(config)
     const manager = await parts.start('models', () => new ModelManager({
       registry: models,
@@ -190,11 +216,7 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
       onViewChange: () => { gateway.tell({ type: 'resubscribe' }) },
       onMembers: (members) => {
         // a storage node joined: open journals move to their partitions' new replicas
-        if (roster.update([...members, { peerId: identity.peerId, roles: roles.current, capacity }])) {
-          const moved = journal.rosterChanged()
-          repairParts.handOff?.rosterChanged()
-          if (moved > 0) log.info({ moved, storageNodes: roster.candidates().length }, `the storage roster has ${roster.candidates().length} nodes now: ${moved} open journals write to their partitions' new replicas`)
-        }
+        if (roster.update([...members, { peerId: identity.peerId, roles: roles.current, capacity }])) rosterChanged()
       },
       refreshMs: Math.max(50, Math.floor(config.failureTimeout / 12)),
       log: log.child({ component: 'mesh' })
@@ -251,7 +273,12 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
       h.start()
       return h
     }, (h) => { h.stop() })
-    repairParts = { antiEntropy, scrubber, handOff }
+    repairParts = { antiEntropy, scrubber, handOff, catchUp }
+    await parts.start('catch-up', () => {
+      catchUp.start()
+      return catchUp
+    }, (c) => { c.stop() })
+    metrics.watchCatchUp(catchUp)
     await parts.start('directory-view', () => directoryView, (v) => { v.stop() })
 
     const admin = await parts.start('admin', async () => {

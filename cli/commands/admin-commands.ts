@@ -182,16 +182,17 @@ export function adminCommands (io: CliIo): Command {
       }
     }))
   withClientOptions(admin.command('storage'), 'admin')
-    .description('the storage nodes: active ones, and leaving ones (their storage role taken away: `plexi admin roles set <peer> chat`) with how far they handed their partitions off; stop a leaving node once its hand-off is done')
+    .description('the storage nodes: active ones with how many of their partitions they hold whole (a new replica catches up before it counts), leaving ones (their storage role taken away: `plexi admin roles set <peer> chat`) with how far they handed their partitions off, and replaced ones (down past replica-replace-after); stop a leaving node once its hand-off is done')
     .action(withFlags(async (flags: ClientFlags) => {
       const rows = await (await client(flags)).api.request<StorageNodeRow[]>('GET', '/api/v1/storage')
       if (flags.json === true) {
         printJson(io, rows)
         return
       }
-      printTable(io, ['NODE', 'STATUS', 'STATE', 'HAND-OFF'], rows.map((r) => [
+      printTable(io, ['NODE', 'STATUS', 'STATE', 'HAND-OFF', 'CAUGHT UP'], rows.map((r) => [
         r.peerId, r.status, r.state,
-        r.handOff === null ? (r.state === 'leaving' ? '?' : '-') : r.handOff.state === 'done' ? `done (${r.handOff.partitions} partitions): may be stopped` : `${r.handOff.state} ${r.handOff.done}/${r.handOff.partitions}${r.handOff.waiting.length > 0 ? `: ${r.handOff.waiting[0] ?? ''}` : ''}`
+        r.handOff === null ? (r.state === 'leaving' ? '?' : '-') : r.handOff.state === 'done' ? `done (${r.handOff.partitions} partitions): may be stopped` : `${r.handOff.state} ${r.handOff.done}/${r.handOff.partitions}${r.handOff.waiting.length > 0 ? `: ${r.handOff.waiting[0] ?? ''}` : ''}`,
+        r.catchUp === null ? '?' : `${r.catchUp.caughtUp}/${r.catchUp.partitions}${r.catchUp.waiting.length > 0 ? `: ${r.catchUp.waiting[0] ?? ''}` : ''}`
       ]))
     }))
   const roles = admin.command('roles').description('the roles of members (placement follows them)')

@@ -233,6 +233,21 @@ export class NodeMetrics {
     new Gauge({ name: 'plexi_replication_scrub_last_pass_seconds', help: 'Unix time when the last scrub pass ended (0: none yet)', registers, collect () { this.set(scrub.stats.lastPassAt / 1000) } })
   }
 
+  /** Replica moves (catch-up.ts): partitions still catching up here, nodes this node replaced. */
+  watchCatchUp (catchUp: { readonly status: { partitions: number, caughtUp: number, replaced: readonly string[] } }): void {
+    const registers = [this.registry]
+    new Gauge({
+      name: 'plexi_replication_learner_partitions',
+      help: 'Partitions this node is a new replica of and still catches up on (it does not count as a full replica of them yet)',
+      registers,
+      collect () {
+        const s = catchUp.status
+        this.set(s.partitions - s.caughtUp)
+      }
+    })
+    counterOf(registers, 'plexi_replication_nodes_replaced_total', 'Storage nodes this node found down past replica-replace-after and replaced', () => catchUp.status.replaced.length)
+  }
+
   watchMesh (mesh: { members (): ReadonlyArray<{ status: string }>, readonly transport: { readonly stats: TransportStats, queued (): Array<{ bytes: number }> } | undefined }): void {
     const registers = [this.registry]
     new Gauge({

@@ -192,7 +192,7 @@ export class EntityLog {
         if (round.oks.size >= f) {
           // enough promises, but from a learner while another replica did not answer: that one
           // may hold records acknowledged before the learner became a replica
-          const missing = replicas.filter((n) => !round.oks.has(n) && !round.learners.has(n))
+          const missing = replicas.filter((n) => !round.oks.has(n))
           throw new ReplicasUnavailableError(entityId, 'taking the entity', f, round.oks.size, `${[...round.learners].join(', ')} still catching up as a new replica, and ${missing.join(', ')} did not answer${round.errors[0] === undefined ? '' : `: ${round.errors[0]}`}`)
         }
         throw new ReplicasUnavailableError(entityId, 'taking the entity', f, round.oks.size + round.refused, round.errors[0])
@@ -532,17 +532,17 @@ interface FenceRound {
 }
 
 /**
- * Whether a fence round holds the entity: F promises from the replicas, and, when a learner (a new
+ * Whether a fence round holds the entity: F promises from the replicas, and, when a learner (a
  * replica still catching up: docs/replication.md, "Replica moves") is among them, a promise from
- * every other replica of the set. A learner's log may lack what was acknowledged before it became
- * a replica, so it never stands in for a replica that holds the partition: while the set has a
- * learner, recovery reads every replica that does. (Its promise still counts: it refuses older
- * epochs like any replica.)
+ * every replica of the set. A learner's log may lack what was acknowledged before it became a
+ * replica, so it never stands in for one that holds the partition: while the set has a learner,
+ * recovery reads every replica (learners too: every one of them may be a learner, after a cluster
+ * was stopped for long, and then only all of them together are sure to hold every record). Its
+ * promise counts like any: it refuses older epochs.
  */
 function holdsFence (round: FenceRound, replicas: readonly string[], f: number): boolean {
   if (round.oks.size < f) return false
-  if (round.learners.size === 0) return true
-  return replicas.every((n) => round.oks.has(n) || round.learners.has(n))
+  return round.learners.size === 0 || replicas.every((n) => round.oks.has(n))
 }
 
 /** Sends a fence to every replica; settles once `enough` (the others may still answer: their

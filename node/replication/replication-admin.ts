@@ -9,6 +9,7 @@ import type { ReplicatedJournal } from './replicated-journal.ts'
 import type { AntiEntropy, RepairResult } from './anti-entropy.ts'
 import type { Scrubber, ScrubStats } from './scrub.ts'
 import type { HandOff, HandOffStatus, TakeOverResult } from './hand-off.ts'
+import type { CatchUp, CatchUpStatus } from './catch-up.ts'
 import type { RepairJob, ScrubRow, StorageNodeRow } from '../../protocols/index.ts'
 
 /** Where every node answers for its replicas' statistics. */
@@ -25,12 +26,14 @@ export type ReplicationMsg =
   | { readonly type: 'scrub', readonly start: boolean, readonly replyTo: ReplyTo<ScrubStats> }
   | { readonly type: 'take-over', readonly partition: number, readonly from: string, readonly replyTo: ReplyTo<TakeOverResult> }
   | { readonly type: 'hand-off', readonly replyTo: ReplyTo<HandOffStatus> }
+  | { readonly type: 'catch-up', readonly replyTo: ReplyTo<CatchUpStatus> }
 
 /** This node's anti-entropy and scrub, once they run (the inspector is spawned before them). */
 export interface RepairParts {
   readonly antiEntropy: () => AntiEntropy | undefined
   readonly scrubber: () => Scrubber | undefined
   readonly handOff?: () => HandOff | undefined
+  readonly catchUp?: () => CatchUp | undefined
 }
 
 /** Most partitions one repair message names. */
@@ -92,7 +95,12 @@ export function replicationInspector (storage: LevelReplicaStorage, parts?: Repa
         ctx.reply(msg.replyTo as ReplyTo<HandOffStatus>, h === undefined ? { state: 'idle', partitions: 0, done: 0, waiting: [], since: 0 } : { ...h.status, waiting: [...h.status.waiting] })
         return undefined
       }
-      throw new InvalidReplicaRequestError('replication inspector: expected { type: "partition-stats" | "repair" | "scrub" | "take-over" | "hand-off" }')
+      if (m.type === 'catch-up') {
+        const c = parts?.catchUp?.()
+        ctx.reply(msg.replyTo as ReplyTo<CatchUpStatus>, c === undefined ? { partitions: 0, caughtUp: 0, waiting: [], replaced: [] } : c.status)
+        return undefined
+      }
+      throw new InvalidReplicaRequestError('replication inspector: expected { type: "partition-stats" | "repair" | "scrub" | "take-over" | "hand-off" | "catch-up" }')
     }
   }
 }
@@ -106,7 +114,7 @@ export interface ReplicationAdminOptions {
   /** This node's anti-entropy and scrub (absent: repairs and scrub answer with none). */
   readonly parts?: RepairParts
   /** The storage roster (absent: this node alone is the storage). */
-  readonly roster?: { known (): ReadonlyArray<{ peerId: string }>, isLeaving (peerId: string): boolean }
+  readonly roster?: { known (): ReadonlyArray<{ peerId: string }>, isLeaving (peerId: string): boolean, isReplaced (peerId: string): boolean }
 }
 
 /** `GET /api/v1/partitions`: each partition with its replicas, what each holds and its lag. */
@@ -299,7 +307,8 @@ export class ReplicationAdmin {
   }
 
 
-  /** The storage nodes this node knows: active or leaving, with each leaving node's hand-off. */
+  /** The storage nodes this node knows: active, leaving or replaced, with each one's catch-up and
+   * each leaving node's hand-off. */
   async storageNodes (): Promise<StorageNodeRow[]> {
     const { system, log } = this.#opts
     const status = new Map(this.#opts.members().map((m) => [m.peerId, m.status]))
@@ -308,7 +317,8 @@ export class ReplicationAdmin {
     const known = roster === undefined ? [{ peerId: system.node }] : roster.known()
     return await Promise.all(known.map(async ({ peerId }): Promise<StorageNodeRow> => {
       const leaving = roster?.isLeaving(peerId) ?? false
-      const row = { peerId, status: status.get(peerId) ?? 'unknown', state: leaving ? 'leaving' as const : 'active' as const, handOff: null }
+      const state = leaving ? 'leaving' as const : roster?.isReplaced(peerId) === true ? 'replaced' as const : 'active' as const
+      const row = { peerId, status: status.get(peerId) ?? 'unknown', state, handOff: null, catchUp: await this.#catchUpOf(peerId, status.get(peerId)) }
       if (!leaving) return row
       try {
         let h: HandOffStatus
@@ -325,6 +335,26 @@ export class ReplicationAdmin {
         return row
       }
     }))
+  }
+
+  /** A storage node's own account of its replicas (null: down, or it did not answer). */
+  async #catchUpOf (peerId: string, status: string | undefined): Promise<StorageNodeRow['catchUp']> {
+    const { system, log } = this.#opts
+    try {
+      let c: CatchUpStatus
+      if (peerId === system.node) {
+        const own = this.#opts.parts?.catchUp?.()
+        if (own === undefined) return null
+        c = own.status
+      } else {
+        if (status === 'down' || status === undefined) return null
+        c = checkCatchUp(await system.actorAt<ReplicationMsg>({ node: peerId, path: REPLICATION_PATH }).ask<unknown>((replyTo) => ({ type: 'catch-up', replyTo }), { timeout: STATS_ASK_MS }))
+      }
+      return { partitions: c.partitions, caughtUp: c.caughtUp, waiting: [...c.waiting], replaced: [...c.replaced] }
+    } catch (err) {
+      log.warn({ peer: peerId }, `member ${peerId} did not report its catch-up: ${describe(err)}`)
+      return null
+    }
   }
 }
 
@@ -361,6 +391,15 @@ export function checkTakeOverResult (v: unknown): TakeOverResult {
     throw new Error('its answer is not a take-over result')
   }
   return r as unknown as TakeOverResult
+}
+
+function checkCatchUp (v: unknown): CatchUpStatus {
+  const r = v as Record<string, unknown> | null
+  const strings = (x: unknown): boolean => Array.isArray(x) && x.length <= 100_000 && x.every((w) => typeof w === 'string')
+  if (r === null || typeof r !== 'object' || !isCount(r.partitions) || !isCount(r.caughtUp) || !strings(r.waiting) || !strings(r.replaced)) {
+    throw new Error('its answer is not a catch-up status')
+  }
+  return r as unknown as CatchUpStatus
 }
 
 function checkHandOff (v: unknown): HandOffStatus {

@@ -300,20 +300,35 @@ export const scrubRowSchema = {
 export interface StorageNodeRow {
   readonly peerId: string
   readonly status: string
-  /** active: placement chooses it; leaving: it lost the storage role and hands its partitions off. */
-  readonly state: 'active' | 'leaving'
+  /** active: placement chooses it; leaving: it lost the storage role and hands its partitions off;
+   * replaced: it stayed down past replica-replace-after and others took its partitions. */
+  readonly state: 'active' | 'leaving' | 'replaced'
   /** A leaving node's hand-off (null: active, or it did not answer). */
   readonly handOff: { state: 'idle' | 'handing-off' | 'done', partitions: number, done: number, waiting: string[], since: string | null } | null
+  /** Its replicas, as it tells: partitions it is a replica of, those it holds whole (the others
+   * still catch up), what holds them back, the nodes it replaced (null: down, or no answer). */
+  readonly catchUp: { partitions: number, caughtUp: number, waiting: string[], replaced: string[] } | null
 }
 
 export const storageNodeSchema = {
   $id: 'StorageNode',
   type: 'object',
-  required: ['peerId', 'status', 'state', 'handOff'],
+  required: ['peerId', 'status', 'state', 'handOff', 'catchUp'],
   properties: {
     peerId: { type: 'string' },
     status: { type: 'string', description: 'the member\'s status as the answering node sees it' },
-    state: { type: 'string', enum: ['active', 'leaving'], description: 'active: a candidate for replicas; leaving: it lost the storage role and hands its partitions off to their new replicas' },
+    state: { type: 'string', enum: ['active', 'leaving', 'replaced'], description: 'active: a candidate for replicas; leaving: it lost the storage role and hands its partitions off to their new replicas; replaced: it stayed down past replica-replace-after and its partitions have new replicas (heard again, it is active and catches up)' },
+    catchUp: {
+      type: ['object', 'null'],
+      description: 'its replicas as it tells: a partition it became a replica of counts as a full replica only once it pulled everything from the other holders (null: down, or it did not answer)',
+      required: ['partitions', 'caughtUp', 'waiting', 'replaced'],
+      properties: {
+        partitions: { type: 'integer', description: 'partitions it is a replica of' },
+        caughtUp: { type: 'integer', description: 'of those, the ones it holds whole; the others still catch up (learners)' },
+        waiting: { type: 'array', items: { type: 'string' }, description: 'what holds the others back, in words' },
+        replaced: { type: 'array', items: { type: 'string' }, description: 'storage nodes it found down past replica-replace-after and replaced, since it started' }
+      }
+    },
     handOff: {
       type: ['object', 'null'],
       description: 'a leaving node\'s hand-off: done means every partition it held is on its new replicas and it may be stopped (null: active, or it did not answer)',

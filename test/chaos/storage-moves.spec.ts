@@ -7,6 +7,12 @@
  * through every remaining node: each acknowledged post is there exactly once at its acknowledged
  * seq, the histories are the same everywhere, and every partition's replicas (the three remaining
  * storage nodes) have equal Merkle roots.
+ *
+ * Then a fifth storage node joins (a learner on its partitions until it caught up), and one of the
+ * storage nodes is killed for good: once it has been down past replica-replace-after it is
+ * replaced, its partitions' new replicas catch up from the others, and then a second one is killed
+ * too. Every acknowledged post is still there, once, at its seq, through the two nodes left: the
+ * new replicas hold what was acknowledged on the dead nodes before they died.
  */
 import { expect } from 'chai'
 import { writeFile } from 'node:fs/promises'
@@ -19,13 +25,15 @@ import { waitFor } from '../helpers/wait-for.ts'
 import { prng } from '../sim/sim-world.ts'
 
 const FAILURE_TIMEOUT = 1_000
+/** A storage node down this long is replaced (at least twice the failure timeout). */
+const REPLACE_AFTER = 2_500
 const ROOMS = ['m0', 'm1', 'm2', 'm3', 'm4', 'm5']
 /** Tries of one post (with its client id) before the client gives up on it. */
 const TRIES = 40
 
 interface Slot { node: NodeProcess, peerId: string, p2p: string }
 interface Sent { readonly room: string, readonly text: string, readonly clientId: string, ack?: { seq: number } }
-interface StorageRow { peerId: string, state: string, handOff: { state: string, partitions: number, done: number, waiting: string[] } | null }
+interface StorageRow { peerId: string, status: string, state: string, handOff: { state: string, partitions: number, done: number, waiting: string[] } | null, catchUp: { partitions: number, caughtUp: number, waiting: string[], replaced: string[] } | null }
 interface PartitionRow { partition: number, replicas: Array<{ peerId: string, merkleRoot: string | null }> }
 
 describe('storage nodes that join and leave under chat load (real processes, R=3 W=2)', function () {
@@ -40,7 +48,7 @@ describe('storage nodes that join and leave under chat load (real processes, R=3
     dirs.push(dir)
     const node = await startNodeProcess(dir.path, [
       '--role', 'chat,storage', '--cluster-key-file', keyFile, '--p2p-listen', '/ip4/127.0.0.1/tcp/0',
-      '--failure-timeout', String(FAILURE_TIMEOUT), '--shutdown-timeout', '2000', '--anti-entropy-interval', '500', ...NO_RATE_LIMITS,
+      '--failure-timeout', String(FAILURE_TIMEOUT), '--shutdown-timeout', '2000', '--anti-entropy-interval', '500', '--replica-replace-after', String(REPLACE_AFTER), ...NO_RATE_LIMITS,
       ...(join === undefined ? [] : ['--join', join])
     ], 40_000)
     const ready = node.logs.find((l) => typeof l.msg === 'string' && l.msg.startsWith('node ready'))
@@ -54,7 +62,12 @@ describe('storage nodes that join and leave under chat load (real processes, R=3
     return await res.json() as T
   }
   const upCount = async (slot: Slot): Promise<number> => (await api<Array<{ status: string }>>(slot, '/nodes')).filter((m) => m.status === 'up').length
+  /** Every storage node `slot` lists as up holds every partition it is a replica of whole. */
+  const allCaughtUp = async (slot: Slot): Promise<boolean> => (await api<StorageRow[]>(slot, '/storage'))
+    .filter((r) => r.status === 'up' && r.state === 'active').every((r) => r.catchUp !== null && r.catchUp.partitions > 0 && r.catchUp.caughtUp === r.catchUp.partitions)
   let serving: Slot[] = []
+  /** Every post of both tests: the second checks that the first's survive too. */
+  const everSent: Sent[] = []
 
   before(async () => {
     const keyDir = await tempDir()
@@ -122,6 +135,7 @@ describe('storage nodes that join and leave under chat load (real processes, R=3
       for (let i = 0; !stop && i < 2_000; i += 3) {
         const batch = Array.from({ length: 3 }, (_, j): Sent => ({ room: ROOMS[Math.floor(rnd() * ROOMS.length)] as string, text: `post-${i + j}`, clientId: randomUUID() }))
         sent.push(...batch)
+        everSent.push(...batch)
         await Promise.all(batch.map((s) => post(s, rnd)))
       }
     })()
@@ -137,6 +151,8 @@ describe('storage nodes that join and leave under chat load (real processes, R=3
     // it holds replicas now
     const withNew = await api<PartitionRow[]>(slots[1] as Slot, '/partitions')
     expect(withNew.filter((p) => p.replicas.some((r) => r.peerId === joined.peerId)).length, 'partitions the new node is a replica of').to.be.greaterThan(100)
+    // and it counts as a full replica of them once it pulled them from the others
+    await waitFor(async () => await allCaughtUp(slots[1] as Slot), 'the new node to catch up on its partitions', { timeout: 120_000, interval: 250 })
 
     // the first node is decommissioned under load: its storage role taken away
     const leaving = slots[0] as Slot
@@ -160,6 +176,64 @@ describe('storage nodes that join and leave under chat load (real processes, R=3
     stop = true
     await load
 
+    await checkHistories(sent)
+    // the three remaining storage nodes hold every partition, their replicas level
+    await waitFor(async () => (await api<PartitionRow[]>(slots[1] as Slot, '/partitions'))
+      .every((p) => p.replicas.length === 3 && p.replicas.every((r) => r.merkleRoot !== null) && new Set(p.replicas.map((r) => r.merkleRoot)).size === 1),
+    'every partition\'s three replicas to have equal roots', { timeout: 60_000, interval: 250 })
+  })
+
+  it('should replace a storage node that stays down: its new replicas catch up, and losing a second node then loses no acknowledged post', async () => {
+    const rnd = prng(29)
+    const sent: Sent[] = []
+    let stop = false
+    // a fifth node joins: four storage nodes, so one can be replaced
+    const fifth = await boot(serving[0]?.p2p)
+    serving = [...serving, fifth]
+    for (const s of serving) await waitFor(async () => await upCount(s) === 4, `${s.peerId} to see 4 members up`, { timeout: 30_000, interval: 100 })
+    await waitFor(async () => await allCaughtUp(fifth), 'every storage node to catch up', { timeout: 120_000, interval: 250 })
+    const load = (async () => {
+      for (let i = 0; !stop && i < 2_000; i += 3) {
+        const batch = Array.from({ length: 3 }, (_, j): Sent => ({ room: ROOMS[Math.floor(rnd() * ROOMS.length)] as string, text: `later-${i + j}`, clientId: randomUUID() }))
+        sent.push(...batch)
+        everSent.push(...batch)
+        await Promise.all(batch.map((s) => post(s, rnd)))
+      }
+    })()
+    const acked = (): number => sent.filter((s) => s.ack !== undefined).length
+    await waitFor(() => acked() >= 60, '60 posts acknowledged', { timeout: 60_000, interval: 20 })
+
+    // one storage node is lost for good
+    const lost = serving[0] as Slot
+    serving = serving.filter((s) => s !== lost)
+    await lost.node.stop('SIGKILL', 20_000)
+    const witness = serving[0] as Slot
+    await waitFor(async () => (await api<StorageRow[]>(witness, '/storage')).find((r) => r.peerId === lost.peerId)?.state === 'replaced',
+      `${lost.peerId} to be replaced after replica-replace-after`, { timeout: 60_000, interval: 250 })
+    for (const p of await api<PartitionRow[]>(witness, '/partitions')) {
+      expect(p.replicas.map((r) => r.peerId), `partition ${p.partition}`).to.not.include(lost.peerId)
+    }
+    const listed = await runCli(['admin', 'storage', '--admin-addr', witness.node.admin, '--data-dir', witness.node.dataDir])
+    expect(listed.stdout).to.match(new RegExp(`${lost.peerId}\\s+down\\s+replaced`))
+    // its partitions' new replicas catch up from the others (posting goes on)
+    await waitFor(async () => await allCaughtUp(witness), 'the new replicas to catch up', { timeout: 120_000, interval: 250 })
+    const atCaughtUp = acked()
+    await waitFor(() => acked() >= atCaughtUp + 30, '30 more posts acknowledged', { timeout: 60_000, interval: 20 })
+
+    // and a second one is lost: the two left hold everything (R = 3, W = 2, one replica down)
+    const second = serving[0] as Slot
+    serving = serving.filter((s) => s !== second)
+    await second.node.stop('SIGKILL', 20_000)
+    const atSecond = acked()
+    await waitFor(() => acked() >= atSecond + 30, '30 posts acknowledged after the second loss', { timeout: 60_000, interval: 20 })
+    stop = true
+    await load
+    await checkHistories(everSent)
+  })
+
+  /** Every room read through every serving node: the same history everywhere, every acknowledged
+   * post once at its seq, nothing that was never sent. */
+  async function checkHistories (sent: Sent[]): Promise<void> {
     const all = sent.filter((s) => s.ack !== undefined)
     expect(all.length, `${sent.length - all.length} posts never acknowledged`).to.be.greaterThan(sent.length * 0.9)
     const texts = new Set(sent.map((s) => s.text))
@@ -176,9 +250,5 @@ describe('storage nodes that join and leave under chat load (real processes, R=3
         expect(first[(s.ack?.seq as number) - 1]?.text, `${room}: the post acknowledged at seq ${s.ack?.seq}`).to.equal(s.text)
       }
     }
-    // the three remaining storage nodes hold every partition, their replicas level
-    await waitFor(async () => (await api<PartitionRow[]>(slots[1] as Slot, '/partitions'))
-      .every((p) => p.replicas.length === 3 && p.replicas.every((r) => r.merkleRoot !== null) && new Set(p.replicas.map((r) => r.merkleRoot)).size === 1),
-    'every partition\'s three replicas to have equal roots', { timeout: 60_000, interval: 250 })
-  })
+  }
 })

@@ -31,10 +31,16 @@ describe('checkNodeConfig', () => {
     expect(quorum).to.include({ key: 'write-quorum' })
     expect(quorum.message).to.match(/4 is more than replication-factor 3/)
     checkNodeConfig(await config({ role: 'storage', 'replication-factor': '5', 'write-quorum': '5' }))
+    // a node replaced before it is surely down: refused; 0 (never) is fine
+    const replace = refused(await config({ role: 'storage', 'failure-timeout': '3000', 'replica-replace-after': '5000' }))
+    expect(replace).to.include({ key: 'replica-replace-after' })
+    expect(replace.message).to.match(/less than twice failure-timeout/)
+    checkNodeConfig(await config({ role: 'storage', 'failure-timeout': '3000', 'replica-replace-after': '0' }))
+    checkNodeConfig(await config({ role: 'storage', 'failure-timeout': '3000', 'replica-replace-after': '6000' }))
   })
 
   it('should refuse replication settings out of range, naming the key', async () => {
-    for (const [key, value] of [['partitions', '0'], ['partitions', '65537'], ['replication-factor', '0'], ['replication-factor', '8'], ['write-quorum', '0'], ['partitions', 'many']] as const) {
+    for (const [key, value] of [['partitions', '0'], ['partitions', '65537'], ['replication-factor', '0'], ['replication-factor', '8'], ['write-quorum', '0'], ['partitions', 'many'], ['replica-replace-after', '-1'], ['replica-replace-after', 'soon']] as const) {
       const err = await config({ role: 'all', [key]: value }).then(() => null, (e: unknown) => e)
       expect(err, `${key}=${value}`).to.be.instanceOf(ConfigError)
       expect(err, `${key}=${value}`).to.include({ key })

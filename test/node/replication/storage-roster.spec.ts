@@ -52,4 +52,34 @@ describe('StorageRoster', () => {
       await dir.remove()
     }
   })
+
+  it('should keep a replaced storage node out of placement, across restarts, until it is heard again and not down', async () => {
+    const dir = await tempDir()
+    let store = await LevelStore.open(dir.path)
+    try {
+      const roster = await StorageRoster.open(store, { peerId: 'self', roles: ['storage'], capacity: 1 })
+      roster.update([{ peerId: 'b', roles: ['storage'], capacity: 1 }, { peerId: 'c', roles: ['storage'], capacity: 1 }])
+      expect(roster.replace('c')).to.equal(true)
+      expect(roster.replace('c')).to.equal(false)
+      expect(roster.replace('nobody')).to.equal(false)
+      expect(roster.candidates().map((c) => c.peerId)).to.deep.equal(['b', 'self'])
+      expect(roster.known().map((c) => c.peerId)).to.deep.equal(['b', 'c', 'self'])
+      expect(roster.isReplaced('c')).to.equal(true)
+      // heard while down (a stale record), or without a status: still replaced
+      expect(roster.update([{ peerId: 'c', roles: ['storage'], capacity: 1, status: 'down' }, { peerId: 'c', roles: ['storage'], capacity: 1 }])).to.equal(false)
+      expect(roster.isReplaced('c')).to.equal(true)
+      await store.close()
+      store = await LevelStore.open(dir.path)
+      const again = await StorageRoster.open(store, { peerId: 'self', roles: ['storage'], capacity: 1 })
+      expect(again.isReplaced('c')).to.equal(true)
+      expect(again.candidates().map((c) => c.peerId)).to.deep.equal(['b', 'self'])
+      // back: a candidate again
+      expect(again.update([{ peerId: 'c', roles: ['storage'], capacity: 1, status: 'up' }])).to.equal(true)
+      expect(again.isReplaced('c')).to.equal(false)
+      expect(again.candidates().map((c) => c.peerId)).to.deep.equal(['b', 'c', 'self'])
+    } finally {
+      await store.close()
+      await dir.remove()
+    }
+  })
 })
