@@ -13,9 +13,9 @@
  * In some seeds the replica sets change mid-run, as when a storage node joins (docs/replication.md,
  * "Roster changes"): open activations are reconfigured to the new set (some at once, some late, as
  * nodes hear of the member at different times), new ones take the new set (or, not having heard
- * yet, the old one), and every owner fences the other nodes as former holders. Those seeds keep to
- * what that section promises until replica moves (issue 13): R >= 3 with a majority W, one node
- * down at a time, no partition (message loss and delays stay).
+ * yet, the old one), every owner fences the other nodes as former holders, and each new replica is
+ * a learner until it caught up ("Replica moves"). Those seeds keep to what that section promises:
+ * R >= 3 with a majority W, one node down at a time, no partition (message loss and delays stay).
  * In half of the seeds whose sets change, the change is a storage node leaving: it is replaced by
  * another in every set it was in, hands off (its replica retired, each new replica pulling from
  * it until nothing is left, as hand-off.ts does) and is then gone for good, its disk with it; at
@@ -39,8 +39,8 @@ export interface SimOptions {
   /** A disk that silently drops some records it was asked to keep: only to show that the checks
    * catch a replica that loses what it acknowledged. */
   readonly faultyDisk?: boolean
-  /** Every fault also in seeds whose replica sets change (beyond what docs/replication.md promises
-   * before issue 13's replica moves: shows the gap). */
+  /** Every fault also in seeds whose replica sets change (beyond what docs/replication.md promises,
+   * "Roster changes": shows the gap left). */
   readonly rosterFaults?: boolean
   /** Disk faults (records damaged or lost, scrub repairing them) in this seed; default: in 30% of
    * seeds with more than one replica. */

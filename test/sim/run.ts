@@ -2,8 +2,8 @@
  * `npm run sim -- [--seeds N] [--from S] [--seed S] [--duration MS] [--roster-faults]`: runs the
  * replication simulation over many seeds (default 1000 from 1), or one seed with its log. A failing
  * seed prints the command that replays it exactly. `--roster-faults` lets every fault happen while
- * replica sets change, beyond what docs/replication.md promises before replica moves (issue 13):
- * it shows that gap, and is expected to fail some seeds until then.
+ * replica sets change (several at once, partitions included), beyond what docs/replication.md
+ * promises ("Roster changes"): it shows the gap left, and is expected to fail a few seeds.
  */
 import { parseArgs } from 'node:util'
 import { runSeed } from './replication-sim.ts'
@@ -19,7 +19,7 @@ const { values } = parseArgs({
   }
 })
 if (values.help === true) {
-  console.log('usage: npm run sim -- [--seeds N] [--from S] [--seed S] [--duration MS]\n  --seeds N      seeds to run (default 1000)\n  --from S       first seed (default 1)\n  --seed S       run one seed and print its log\n  --duration MS  virtual ms of faults per run (default 6000)\n  --roster-faults  every fault also while replica sets change (the gap issue 13 closes)')
+  console.log('usage: npm run sim -- [--seeds N] [--from S] [--seed S] [--duration MS]\n  --seeds N      seeds to run (default 1000)\n  --from S       first seed (default 1)\n  --seed S       run one seed and print its log\n  --duration MS  virtual ms of faults per run (default 6000)\n  --roster-faults  every fault also while replica sets change (shows the gap docs/replication.md names)')
   process.exit(0)
 }
 const int = (name: string, v: string | undefined): number | undefined => {
