@@ -64,6 +64,9 @@ async function startCluster (replicationFactor: number, log: (line: string) => v
     nodes.push({ node, dir: dir.path, p2p: (ready?.p2p as string[] | undefined)?.[0] ?? '', peerId: ready?.peerId as string ?? '', args })
   }
   for (const n of nodes) await until('every node to see the others up', async () => (await api<Array<{ status: string }>>(n.node, '/nodes')).filter((m) => m.status === 'up').length === NODES)
+  // and every storage node to hold its partitions whole (new replicas catch up before they count)
+  await until('every node to catch up on its partitions', async () => (await api<Array<{ catchUp: { partitions: number, caughtUp: number } | null }>>(nodes[0]?.node as NodeProcess, '/storage'))
+    .every((r) => r.catchUp !== null && r.catchUp.caughtUp === r.catchUp.partitions))
   const added = await runCli(['admin', 'users', 'add', 'bench', '--json', '--no-save', '--admin-addr', nodes[0]?.node.admin as string, '--data-dir', nodes[0]?.dir as string])
   const token = (JSON.parse(added.stdout) as { token: string }).token
   log(`  cluster of ${NODES} nodes up, replication-factor ${replicationFactor}`)
