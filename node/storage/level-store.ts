@@ -184,6 +184,10 @@ export class LevelStore {
     await this.#db.put(key, value)
   }
 
+  /** Makes the next batch written fail with `err`, nothing of it landing (tests and fault drills
+   * fail writes this way; nothing in the node calls it). */
+  failNextWriteForTesting (err: Error): void { this.#writer.failNext(err) }
+
   /** Entries with keys in [gte, lte], in key order (or reverse), each value's seal verified. */
   async * range (options: { gte: string, lte: string, limit?: number, reverse?: boolean }): AsyncGenerator<[string, Uint8Array]> {
     this.#assertOpen()
