@@ -41,14 +41,15 @@ export const REPLICA_MERKLE_DEPTH = 8
  * the store when anti-entropy asks. */
 export const ENTITY_DIGESTS = 500_000
 
-/** Seqs per span digest kept in memory (block i of an entity: seqs 16i + 1 to 16i + 16): anti-entropy's
- * finest span before single records (SPAN_FANOUT), so a differing entity is narrowed down to a
- * block of 16 records without reading either side's store. */
-export const SPAN_BLOCK = 16
+/** Seqs per span digest kept in memory (block i of an entity: seqs 4i + 1 to 4i + 4): anti-entropy
+ * narrows a differing entity down to a block of 4 records without reading either side's store,
+ * and checks only those records here (each read and its SHA-256 verified: the cost of a differing
+ * entity, where blocks of 16 cost four times as much). */
+export const SPAN_BLOCK = 4
 
-/** Memory for kept span digests (2 bytes a record: 32 per block of 16), 32 million records' worth;
- * past it, the entities whose blocks would grow it lose theirs and their spans are read from the
- * store (as before they were kept). */
+/** Memory for kept span digests (8 bytes a record: 32 per block of 4, and room to grow), about 8
+ * million records' worth; past it, the entities whose blocks would grow it give theirs up and
+ * their spans are read from the store. */
 export const SPAN_DIGEST_BYTES = 64 * 1_048_576
 
 /** What a replica keeps in memory of one entity's records (the first ENTITY_DIGESTS entities). */
@@ -71,11 +72,13 @@ export class LevelReplicaStorage implements ReplicaStorage {
   readonly #trees = new Map<number, MerkleTree>()
   /** Told of every damaged value a read meets (scrub repairs it at once). */
   onDamaged: ((key: string) => void) | undefined
-  /** Each entity's digest (the XOR of its records' digests), its span digests and its last seq by
-   * partition, kept like the trees for the first ENTITY_DIGESTS entities: anti-entropy compares
-   * entities, and narrows a differing one down to blocks of records, without reading them. */
-  readonly #entityDigests = new Map<number, Map<string, KeptEntity>>()
-  #entitiesKept = 0
+  /** Each entity's digest (the XOR of its records' digests), its span digests and its last seq,
+   * kept like the trees for the first ENTITY_DIGESTS entities: anti-entropy compares entities, and
+   * narrows a differing one down to a block of records, without reading them. */
+  readonly #kept = new Map<string, KeptEntity>()
+  /** The entities kept, by partition and bucket of its tree (`partition * buckets + bucket`): what
+   * a peer's anti-entropy lists, a differing bucket at a time. */
+  readonly #inBucket = new Map<number, string[]>()
   /** Bytes of kept span digests (their blocks' capacity). */
   #blockBytes = 0
   /** True while every entity holding records here has its digest kept. */
@@ -132,7 +135,7 @@ export class LevelReplicaStorage implements ReplicaStorage {
   /** A record removed (truncated, or a damaged value replaced): its digest leaves them again. */
   #removed (p: number, entity: string, seq: number, digest: Uint8Array): void {
     this.tree(p).remove(entity, digest)
-    const kept = this.#entityDigests.get(p)?.get(entity)
+    const kept = this.#kept.get(entity)
     if (kept === undefined) return
     xorInto(kept.digest, 0, digest)
     // removals of a tail come last seq first (#writeTruncating): the bound follows them down
@@ -145,21 +148,19 @@ export class LevelReplicaStorage implements ReplicaStorage {
    * ENTITY_DIGESTS (entities not yet kept are never kept then: digests started late would miss the
    * records before them; they are computed from the store when asked). */
   #keep (p: number, entity: string): KeptEntity | undefined {
-    let entities = this.#entityDigests.get(p)
-    if (entities === undefined) {
-      entities = new Map()
-      this.#entityDigests.set(p, entities)
-    }
-    let kept = entities.get(entity)
+    let kept = this.#kept.get(entity)
     if (kept === undefined) {
-      if (!this.#allEntities || this.#entitiesKept >= ENTITY_DIGESTS) {
+      if (!this.#allEntities || this.#kept.size >= ENTITY_DIGESTS) {
         this.#allEntities = false
         return undefined
       }
       kept = { digest: new Uint8Array(32), blocks: this.#blockBytes + 64 <= SPAN_DIGEST_BYTES ? new Uint8Array(64) : undefined, last: 0 }
       if (kept.blocks !== undefined) this.#blockBytes += kept.blocks.byteLength
-      entities.set(entity, kept)
-      this.#entitiesKept++
+      this.#kept.set(entity, kept)
+      const at = p * (1 << REPLICA_MERKLE_DEPTH) + bucketOf(entity, REPLICA_MERKLE_DEPTH)
+      const bucket = this.#inBucket.get(at)
+      if (bucket === undefined) this.#inBucket.set(at, [entity])
+      else bucket.push(entity)
     }
     return kept
   }
@@ -189,6 +190,8 @@ export class LevelReplicaStorage implements ReplicaStorage {
       for (const [key, digest] of batch) this.#added(Number.parseInt(key.slice(2, 6), 16), entityOfRecordKey(key), seqOf(key), digest)
       records += batch.length
     }
+    // the inner nodes too, while building: the first pass (or admin's roots) would hash them all
+    for (const tree of this.#trees.values()) tree.root()
     this.treeBuild.ms = performance.now() - started
     this.treeBuild.records = records
   }
@@ -224,7 +227,7 @@ export class LevelReplicaStorage implements ReplicaStorage {
     states.forEach((s, i) => {
       if (s === undefined) return
       const entity = entities[i] as string
-      const kept = this.#entityDigests.get(this.partitionOf(entity))?.get(entity)
+      const kept = this.#kept.get(entity)
       if (kept === undefined) scans.push(i)
       else if (kept.last > s.summary.head) probes.push({ i, seq: kept.last })
     })
@@ -398,7 +401,7 @@ export class LevelReplicaStorage implements ReplicaStorage {
   async entitiesInBucket (partition: number, bucket: number): Promise<string[]> {
     // every entity holding records here has its digest kept: the bucket's are those (an entity
     // holding none leaves every tree as it is, so it is never what differs)
-    if (this.#allEntities) return [...(this.#entityDigests.get(partition)?.keys() ?? [])].filter((entity) => bucketOf(entity, REPLICA_MERKLE_DEPTH) === bucket)
+    if (this.#allEntities) return [...(this.#inBucket.get(partition * (1 << REPLICA_MERKLE_DEPTH) + bucket) ?? [])]
     const prefix = `e\x00${hex4(partition)}\x00`
     const keys = await this.store.keys({ gte: prefix, lte: `${prefix}\xff` })
     return keys.map((k) => k.slice(prefix.length)).filter((entity) => bucketOf(entity, REPLICA_MERKLE_DEPTH) === bucket)
@@ -407,7 +410,7 @@ export class LevelReplicaStorage implements ReplicaStorage {
   /** The XOR of an entity's record digests here: equal on two replicas when they hold the same
    * records of it (all zeros when it holds none). */
   async entityDigest (entity: string): Promise<Uint8Array> {
-    const kept = this.#entityDigests.get(this.partitionOf(entity))?.get(entity)
+    const kept = this.#kept.get(entity)
     if (kept !== undefined) return kept.digest.slice()
     if (this.#allEntities) return new Uint8Array(32)
     const [all] = await this.spanDigests(entity, 1, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER)
@@ -419,7 +422,7 @@ export class LevelReplicaStorage implements ReplicaStorage {
    * Spans that start on a block (SPAN_BLOCK) are summed from the kept blocks; at most the last
    * block, cut by `to` while records follow it, is read from the store. */
   async spanDigests (entity: string, from: number, to: number, span: number): Promise<Uint8Array[]> {
-    const kept = this.#entityDigests.get(this.partitionOf(entity))?.get(entity)
+    const kept = this.#kept.get(entity)
     const count = Math.ceil((to - from + 1) / span)
     if (kept?.blocks === undefined || (from - 1) % SPAN_BLOCK !== 0 || (span % SPAN_BLOCK !== 0 && count > 1)) return await this.#readSpans(entity, from, to, span)
     const blocks = kept.blocks
