@@ -58,6 +58,10 @@ describe('LevelStore', () => {
       })
       expect(text((answers[0] as Array<Uint8Array | undefined>)[1])).to.equal('v1')
       expect(await s.getMany([])).to.deep.equal([])
+      // keys of one prefix are read as a range, at most a few entries a key: far apart, the rest by key
+      await s.write(Array.from({ length: 100 }, (_, i) => ({ type: 'put' as const, key: `h\x00${String(i).padStart(3, '0')}`, value: bytes(`h${i}`) })))
+      const far = await Promise.all([s.getMany(['h\x00000', 'h\x00099']), s.getMany(['h\x00050', 'h\x00050x', 'h\x00051']), s.getMany(['h\x00098'])])
+      expect(far.map((values) => values.map(text))).to.deep.equal([['h0', 'h99'], ['h50', undefined, 'h51'], ['h98']])
       // reads asked before the close are answered; after it, refused
       const pending = s.getMany(['g\x0005'])
       const closing = s.close()
