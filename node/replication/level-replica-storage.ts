@@ -54,6 +54,7 @@ export const SPAN_DIGEST_BYTES = 64 * 1_048_576
 
 /** What a replica keeps in memory of one entity's records (the first ENTITY_DIGESTS entities). */
 interface KeptEntity {
+  readonly partition: number
   /** The XOR of its records' digests. */
   readonly digest: Uint8Array
   /** The XOR of each block's digests (SPAN_BLOCK seqs, 32 bytes a block, grown as records come);
@@ -154,7 +155,7 @@ export class LevelReplicaStorage implements ReplicaStorage {
         this.#allEntities = false
         return undefined
       }
-      kept = { digest: new Uint8Array(32), blocks: this.#blockBytes + 64 <= SPAN_DIGEST_BYTES ? new Uint8Array(64) : undefined, last: 0 }
+      kept = { partition: p, digest: new Uint8Array(32), blocks: this.#blockBytes + 64 <= SPAN_DIGEST_BYTES ? new Uint8Array(64) : undefined, last: 0 }
       if (kept.blocks !== undefined) this.#blockBytes += kept.blocks.byteLength
       this.#kept.set(entity, kept)
       const at = p * (1 << REPLICA_MERKLE_DEPTH) + bucketOf(entity, REPLICA_MERKLE_DEPTH)
@@ -196,10 +197,10 @@ export class LevelReplicaStorage implements ReplicaStorage {
     this.treeBuild.records = records
   }
 
-  /** The entity's partition, remembered for the entities asked of most recently (it is a SHA-256
-   * of the id, and anti-entropy asks it of one entity many times over). */
+  /** The entity's partition: kept with its digests, or remembered for the entities asked of most
+   * recently (it is a SHA-256 of the id, and anti-entropy asks it of one entity many times over). */
   partitionOf (entity: string): number {
-    let p = this.#partitionsOf.get(entity)
+    let p = this.#kept.get(entity)?.partition ?? this.#partitionsOf.get(entity)
     if (p === undefined) {
       p = partitionOf(entity, this.partitions)
       if (this.#partitionsOf.size >= PARTITIONS_REMEMBERED) this.#partitionsOf.clear()
@@ -426,23 +427,24 @@ export class LevelReplicaStorage implements ReplicaStorage {
     const count = Math.ceil((to - from + 1) / span)
     if (kept?.blocks === undefined || (from - 1) % SPAN_BLOCK !== 0 || (span % SPAN_BLOCK !== 0 && count > 1)) return await this.#readSpans(entity, from, to, span)
     const blocks = kept.blocks
-    const out = Array.from({ length: count }, () => new Uint8Array(32))
+    const all = new Uint8Array(count * 32)
     // blocks past the last record (or past what is kept) hold nothing
     const end = Math.min(to, kept.last, Math.floor(blocks.byteLength / 32) * SPAN_BLOCK)
     let cut: Promise<Uint8Array[]> | undefined
-    let cutSpan = 0
+    let cutAt = 0
     for (let first = from; first <= end; first += SPAN_BLOCK) {
-      const i = Math.floor((first - from) / span)
+      const at = Math.floor((first - from) / span) * 32
       if (first + SPAN_BLOCK - 1 > to && kept.last > to) {
         // the block runs past `to` and holds records there: its part up to `to` is read
         cut = this.#readSpans(entity, first, to, SPAN_BLOCK)
-        cutSpan = i
+        cutAt = at
         break
       }
-      xorInto(out[i] as Uint8Array, 0, blocks.subarray((first - 1) / SPAN_BLOCK * 32, (first - 1) / SPAN_BLOCK * 32 + 32))
+      const b = (first - 1) / SPAN_BLOCK * 32
+      for (let k = 0; k < 32; k++) all[at + k] = (all[at + k] as number) ^ (blocks[b + k] as number)
     }
-    if (cut !== undefined) xorInto(out[cutSpan] as Uint8Array, 0, (await cut)[0] as Uint8Array)
-    return out
+    if (cut !== undefined) xorInto(all, cutAt, ((await cut)[0] as Uint8Array))
+    return Array.from({ length: count }, (_, i) => all.subarray(i * 32, i * 32 + 32))
   }
 
   async #readSpans (entity: string, from: number, to: number, span: number): Promise<Uint8Array[]> {
