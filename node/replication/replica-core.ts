@@ -143,17 +143,21 @@ export class ReplicaCore {
       const raise = promise.epoch > s.promised
       if (last === undefined && !raise) return 'filled'
       const first = records[0]
+      // records of the last segment's epoch after the head leave the segments as they are (as an
+      // ordinary append does): the stored state need not change unless the promise does
+      const lastSegment = s.segments[s.segments.length - 1]
+      const extends_ = first !== undefined && lastSegment !== undefined && records.every((r) => r.epoch === lastSegment[0])
       const next: ReplicaState = {
         summary: {
           promised: Math.max(s.promised, promise.epoch),
           head: last?.seq ?? s.head,
           headEpoch: last?.epoch ?? s.headEpoch,
-          segments: first === undefined ? s.segments : withRecords(s.segments, first.seq, records.map((r) => r.epoch)),
+          segments: first === undefined || extends_ ? s.segments : withRecords(s.segments, first.seq, records.map((r) => r.epoch)),
           snapshotSeq: s.snapshotSeq
         },
         promisedBy: raise ? promise.by : st.promisedBy
       }
-      await this.#commit(entity, st, { state: next, ...(records.length > 0 && { records }) })
+      await this.#commit(entity, st, { state: next, stateChanged: raise || next.summary.segments !== s.segments, ...(records.length > 0 && { records }) })
       this.stats.filled += records.length
       return 'filled'
     })
