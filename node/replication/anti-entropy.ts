@@ -259,10 +259,10 @@ export async function pullFrom (partition: number, storage: LevelReplicaStorage,
     }
     const wanted: number[] = []
     // spans of 16^k seqs, down to blocks of SPAN_BLOCK: both sides sum them from their kept span
-    // digests; in a block that differs, this replica reads its own records and takes back those it
-    // cannot read (missing or damaged), rather than asking the peer for each record's digest (a
-    // block that differs while every record here reads correctly is the peer's damage: it repairs
-    // from here when it pulls)
+    // digests, so an entity is narrowed down to the few records of a block without reading either
+    // store; the peer's records of a block that differs are taken, and ReplicaCore.repair puts back
+    // those this replica misses or holds damaged (a block that differs while every record here
+    // reads correctly is the peer's damage: it repairs from here when it pulls)
     let span = SPAN_FANOUT
     while (span * SPAN_FANOUT < upTo) span *= SPAN_FANOUT
     const descend = async (from: number, to: number, width: number): Promise<void> => {
@@ -272,7 +272,7 @@ export async function pullFrom (partition: number, storage: LevelReplicaStorage,
         for (let i = 0; i < ours.length && !spent(); i++) {
           if (equalBytes(their[i], ours[i] as Uint8Array)) continue
           const a = at + i * width
-          if (width === SPAN_BLOCK) wanted.push(...await storage.unreadable(entity, a, Math.min(end, a + width - 1)))
+          if (width === SPAN_BLOCK) for (let seq = a; seq <= Math.min(end, a + width - 1); seq++) wanted.push(seq)
           else await descend(a, Math.min(end, a + width - 1), Math.max(SPAN_BLOCK, width / SPAN_FANOUT))
         }
       }
@@ -280,8 +280,28 @@ export async function pullFrom (partition: number, storage: LevelReplicaStorage,
     await descend(1, upTo, span)
     if (wanted.length === 0) return 0
     // every run read at once, and put back in one write
-    const pages = await Promise.all(runsOf(wanted).map(async (run) => (await counted(peer.read(entity, run.from, run.count))).filter((r) => r.seq >= run.from && r.seq < run.from + run.count)))
+    const pages = await Promise.all(runsOf(wanted).map(async (run) => await readRun(entity, run)))
     return await core.repair(entity, pages.flat(), theirs.summary)
+  }
+
+  /** The peer's records of a run of seqs; where it holds one damaged (its read fails as a broken
+   * seal does), the others one at a time: what it can serve is still taken. */
+  async function readRun (entity: string, run: { from: number, count: number }): Promise<StoredRecord[]> {
+    const inRun = (r: StoredRecord): boolean => r.seq >= run.from && r.seq < run.from + run.count
+    try {
+      return (await counted(peer.read(entity, run.from, run.count))).filter(inRun)
+    } catch (err) {
+      if ((err as { name?: unknown }).name !== 'CorruptRecordError') throw err
+    }
+    const out: StoredRecord[] = []
+    for (let seq = run.from; seq < run.from + run.count; seq++) {
+      try {
+        out.push(...(await counted(peer.read(entity, seq, 1))).filter(inRun))
+      } catch (err) {
+        if ((err as { name?: unknown }).name !== 'CorruptRecordError') throw err
+      }
+    }
+    return out
   }
 }
 

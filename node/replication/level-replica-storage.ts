@@ -462,31 +462,6 @@ export class LevelReplicaStorage implements ReplicaStorage {
     return out
   }
 
-  /** The seqs in [from, to] whose record this replica cannot read correctly: missing, or failing
-   * its seal (what a repair from another replica may put back). One read of the range. */
-  async unreadable (entity: string, from: number, to: number): Promise<number[]> {
-    const p = this.partitionOf(entity)
-    const out: number[] = []
-    if (to - from < SMALL_READ) {
-      // by their keys, with other reads of the same turn (LevelStore.getManyRaw)
-      const keys = Array.from({ length: to - from + 1 }, (_, i) => recordKey(p, entity, from + i))
-      const raws = await this.store.getManyRaw(keys)
-      raws.forEach((raw, i) => { if (raw === undefined || !intact(keys[i] as string, raw)) out.push(from + i) })
-      return out
-    }
-    let next = from
-    for await (const batch of this.store.rawBatches({ gte: recordKey(p, entity, from), lte: recordKey(p, entity, to), batch: Math.min(to - from + 1, 1_000), limit: to - from + 1 })) {
-      for (const [key, raw] of batch) {
-        const seq = seqOf(key)
-        for (; next < seq; next++) out.push(next)
-        if (!intact(key, raw)) out.push(seq)
-        next = seq + 1
-      }
-    }
-    for (; next <= to; next++) out.push(next)
-    return out
-  }
-
   /**
    * Puts records back where this replica's copy is missing or damaged (its seal fails), never over
    * one that reads correctly: what a repair from a healthy replica writes (the caller checked that
