@@ -3,9 +3,9 @@ import { READ_PAGE_RECORDS } from './constants.ts'
 import { compareLogs, epochAt, matchPoint } from './log-summary.ts'
 import type { LogSummary } from './log-summary.ts'
 import type { LevelReplicaStorage } from './level-replica-storage.ts'
-import { REPLICA_MERKLE_DEPTH } from './level-replica-storage.ts'
+import { REPLICA_MERKLE_DEPTH, SPAN_BLOCK } from './level-replica-storage.ts'
 import { diffLeaves } from './merkle-tree.ts'
-import type { ReplicaCore } from './replica-core.ts'
+import type { ReplicaCore, ReplicaState } from './replica-core.ts'
 import type { StoredRecord } from './replica-protocol.ts'
 import type { ReplicatedJournal } from './replicated-journal.ts'
 
@@ -67,10 +67,16 @@ export interface PassBudget {
 }
 
 /** A differing span of seqs is split in this many when an entity's logs are compared (spans of
- * 16^k seqs, down to single records). */
+ * 16^k seqs, down to blocks of SPAN_BLOCK, whose records the replica checks itself). */
 export const SPAN_FANOUT = 16
-/** Differing buckets one pass works on at once. */
+/** Bucket listings one pass asks for at once. */
 const BUCKET_CONCURRENCY = 8
+/** Differing buckets whose listings are taken before their entities are worked on. */
+const BUCKET_GROUP = 64
+/** Differing entities worked on side by side: their states are read together, and their fills and
+ * repairs share the store's batches (one fsync for all), while the requests to the peer in flight
+ * stay bounded. */
+const ENTITY_BATCH = 64
 /** Most spans one comparison asks for. */
 export const MAX_SPANS = 4_096
 
@@ -80,26 +86,40 @@ export const MAX_SPANS = 4_096
 export function replicaPeer (partition: number, storage: LevelReplicaStorage, core: ReplicaCore): PartitionPeer {
   return {
     tree: async (level, from, count) => storage.tree(partition).level(level, from, count),
-    bucket: async (bucket) => await Promise.all((await storage.entitiesInBucket(partition, bucket)).map(async (entity) => {
-      const { summary, promisedBy } = await core.state(entity)
-      return { entity, summary, promisedBy, digest: await storage.entityDigest(entity) }
-    })),
+    bucket: async (bucket) => {
+      const entities = await storage.entitiesInBucket(partition, bucket)
+      // their states read together (those not in memory: one read of the store)
+      const states = await core.states(entities)
+      return await Promise.all(entities.map(async (entity, i) => {
+        const { summary, promisedBy } = states[i] as ReplicaState
+        return { entity, summary, promisedBy, digest: await storage.entityDigest(entity) }
+      }))
+    },
     spans: async (entity, from, to, span) => await storage.spanDigests(entity, from, to, span),
     read: async (entity, from, limit) => await core.handle({ op: 'read', entity, from, limit })
   }
 }
 
 const codec = createPlainCodec()
-const sizeOf = (value: unknown): number => codec.encode(value).byteLength
+/** An answer's size as the node's codec encodes it; a list of 32-byte hashes (a tree level, span
+ * digests: most answers) counted without encoding it (an array header, and a bin 8 of each). */
+const sizeOf = (value: unknown): number => {
+  if (Array.isArray(value) && value.every((h) => h instanceof Uint8Array && h.byteLength === 32)) {
+    return (value.length < 16 ? 1 : value.length < 65_536 ? 3 : 5) + value.length * 34
+  }
+  return codec.encode(value).byteLength
+}
 
 /**
  * One anti-entropy pass of this replica of `partition` against one peer (docs/replication.md,
  * "Anti-entropy"): compares roots, descends only into differing buckets, and there compares each
- * entity's digest with the peer's. Where they differ, the prefix both logs agree on is compared
- * span by span and then record by record, and what this replica misses or holds damaged there is
- * put back (ReplicaCore.repair); what the peer holds after this replica's head, where this log is a
- * prefix of the peer's, is appended (ReplicaCore.fill). Only this replica changes, and never over a
- * record that reads correctly here or of a newer epoch. Stops within `budget`.
+ * entity's digest with the peer's. Where they differ, what the peer holds after this replica's
+ * head, where this log is a prefix of the peer's, is appended (ReplicaCore.fill; or, where the logs
+ * part and the peer's is the newer, taken in place of this tail: ReplicaCore.adopt); then, unless
+ * the digests are equal now, the prefix both logs agree on is compared span by span down to blocks
+ * of records, and what this replica misses or holds damaged there is put back (ReplicaCore.repair).
+ * Differing entities are worked on a batch at a time, side by side. Only this replica changes, and
+ * never over a record that reads correctly here or of a newer epoch. Stops within `budget`.
  */
 export async function pullFrom (partition: number, storage: LevelReplicaStorage, core: ReplicaCore, peer: PartitionPeer, budget: PassBudget = { records: 100_000, bytes: Infinity }): Promise<PassResult> {
   let bytes = 0
@@ -117,137 +137,171 @@ export async function pullFrom (partition: number, storage: LevelReplicaStorage,
   let movedOn = 0
   let adopted = 0
   let budgetSpent = false
+  /** Records of pages being read. */
+  let reading = 0
   const spent = (): boolean => records + repaired >= budget.records || bytes >= budget.bytes
-  // differing buckets a few at a time: each is a handful of small reads on both sides, and the
-  // disk (and the network) serve several at once
-  let next = 0
-  await Promise.all(Array.from({ length: Math.min(BUCKET_CONCURRENCY, buckets.length) }, async () => {
-    while (next < buckets.length) {
-      if (spent()) {
-        budgetSpent = true
-        return
-      }
-      await repairBucket(buckets[next++] as number)
+  // differing buckets a group at a time: their listings asked a few at a time, then their
+  // differing entities worked on a batch at a time, side by side: their states read together, and
+  // their fills and repairs written together (the store's group commit puts them in one batch,
+  // with one fsync)
+  for (let g = 0; g < buckets.length; g += BUCKET_GROUP) {
+    if (spent()) {
+      budgetSpent = true
+      break
     }
-  }))
-  return { compared, buckets: buckets.length, entities, records, repaired, divergent, peerNewer, movedOn, adopted, bytes, budgetSpent }
-
-  async function repairBucket (bucket: number): Promise<void> {
-    for (const theirs of await counted(peer.bucket(bucket))) {
+    const group = buckets.slice(g, g + BUCKET_GROUP)
+    const listings: BucketEntry[][] = []
+    let next = 0
+    await Promise.all(Array.from({ length: Math.min(BUCKET_CONCURRENCY, group.length) }, async () => {
+      while (next < group.length) {
+        const k = next++
+        listings[k] = await counted(peer.bucket(group[k] as number))
+      }
+    }))
+    // equal digests, equal records: nothing to read (the digests are kept in memory)
+    const differing: BucketEntry[] = []
+    for (const theirs of listings.flat()) if (!equalBytes(theirs.digest, await storage.entityDigest(theirs.entity))) differing.push(theirs)
+    for (let c = 0; c < differing.length; c += ENTITY_BATCH) {
       if (spent()) {
         budgetSpent = true
         break
       }
-      // equal digests, equal records: nothing to read (the digests are kept in memory)
-      if (equalBytes(theirs.digest, await storage.entityDigest(theirs.entity))) continue
-      const own = (await core.state(theirs.entity)).summary
-      const match = matchPoint(theirs.summary, own)
-      let took = 0
-      // 1. the prefix both logs agree on: records missing or damaged here
-      const upTo = Math.min(match, own.head, theirs.summary.head)
-      if (upTo > 0) {
-        const fixed = await repairPrefix(theirs, upTo, own.head)
-        took += fixed
-        repaired += fixed
-      }
-      // 2. after this head, where this log is a prefix of the peer's; or, where the logs part and
-      // the peer's is the newer (a higher last epoch), after the match: this replica's tail there
-      // was never acknowledged and gives way to the peer's (step 5, ReplicaCore.adopt)
-      const parted = match < Math.min(own.head, theirs.summary.head)
-      const matchEpoch = match === 0 ? 0 : epochAt(theirs.summary.segments, theirs.summary.head, match)
-      const adopt = parted && theirs.summary.headEpoch > own.headEpoch && compareLogs(theirs.summary, own) < 0 && matchEpoch !== undefined
-      if ((theirs.summary.head > own.head && match >= own.head) || adopt) {
-        let seq = adopt ? match : own.head
-        let prevEpoch = adopt ? matchEpoch as number : own.headEpoch
-        let first = adopt
-        while (seq < theirs.summary.head && !spent()) {
-          const page = await counted(peer.read(theirs.entity, seq + 1, Math.min(READ_PAGE_RECORDS, theirs.summary.head - seq, budget.records - records - repaired)))
-          const last = page[page.length - 1]
-          if (last === undefined) {
-            // the peer could not serve what its summary says it holds (a record lost or damaged
-            // there): not done, whatever was taken
-            movedOn++
-            break
-          }
-          const promise = { epoch: theirs.summary.promised, by: theirs.promisedBy }
-          const done = first
-            ? await core.adopt(theirs.entity, seq, prevEpoch, theirs.summary.headEpoch, page, promise)
-            : await core.fill(theirs.entity, seq, prevEpoch, page, promise)
-          if (done === 'moved-on') {
-            movedOn++
-            break
-          }
-          first = false
-          seq = last.seq
-          prevEpoch = last.epoch
-          took += page.length
-          records += page.length
-        }
-        if (adopt) adopted++
-      } else if (parted) {
-        // parted, and this replica's log is the newer: the peer takes it when it pulls
-        divergent++
-        if (compareLogs(theirs.summary, own) < 0) peerNewer.push(theirs.entity)
-      }
-      if (took > 0) entities++
+      const batch = differing.slice(c, c + ENTITY_BATCH)
+      const states = await core.states(batch.map((e) => e.entity))
+      // (every entity's work ends before the pass does, even when one fails)
+      const failed = (await Promise.allSettled(batch.map(async (theirs, i) => { await repairEntity(theirs, (states[i] as ReplicaState).summary) })))
+        .find((r) => r.status === 'rejected')
+      if (failed !== undefined) throw failed.reason
     }
+  }
+  return { compared, buckets: buckets.length, entities, records, repaired, divergent, peerNewer, movedOn, adopted, bytes, budgetSpent }
+
+  async function repairEntity (theirs: BucketEntry, own: LogSummary): Promise<void> {
+    if (spent()) {
+      budgetSpent = true
+      return
+    }
+    const match = matchPoint(theirs.summary, own)
+    let took = 0
+    // 1. after this head, where this log is a prefix of the peer's; or, where the logs part and
+    // the peer's is the newer (a higher last epoch), after the match: this replica's tail there
+    // was never acknowledged and gives way to the peer's (step 5, ReplicaCore.adopt). First, so
+    // that a replica that only missed a tail is then equal, as its kept digest shows (step 2 reads
+    // nothing for it)
+    const parted = match < Math.min(own.head, theirs.summary.head)
+    const matchEpoch = match === 0 ? 0 : epochAt(theirs.summary.segments, theirs.summary.head, match)
+    const adopt = parted && theirs.summary.headEpoch > own.headEpoch && compareLogs(theirs.summary, own) < 0 && matchEpoch !== undefined
+    // where this log reaches as the peer's, once records were taken
+    let reached = 0
+    if ((theirs.summary.head > own.head && match >= own.head) || adopt) {
+      let seq = adopt ? match : own.head
+      let prevEpoch = adopt ? matchEpoch as number : own.headEpoch
+      let first = adopt
+      while (seq < theirs.summary.head && !spent()) {
+        // (entities are filled side by side: a page counts against the budget while it is read)
+        const limit = Math.min(READ_PAGE_RECORDS, theirs.summary.head - seq, budget.records - records - repaired - reading)
+        if (limit <= 0) {
+          budgetSpent = true
+          break
+        }
+        reading += limit
+        const page = await counted(peer.read(theirs.entity, seq + 1, limit)).finally(() => { reading -= limit })
+        const last = page[page.length - 1]
+        if (last === undefined) {
+          // the peer could not serve what its summary says it holds (a record lost or damaged
+          // there): not done, whatever was taken
+          movedOn++
+          break
+        }
+        const promise = { epoch: theirs.summary.promised, by: theirs.promisedBy }
+        const done = first
+          ? await core.adopt(theirs.entity, seq, prevEpoch, theirs.summary.headEpoch, page, promise)
+          : await core.fill(theirs.entity, seq, prevEpoch, page, promise)
+        if (done === 'moved-on') {
+          movedOn++
+          break
+        }
+        first = false
+        seq = last.seq
+        prevEpoch = last.epoch
+        took += page.length
+        records += page.length
+        reached = seq
+      }
+      if (adopt) adopted++
+    } else if (parted) {
+      // parted, and this replica's log is the newer: the peer takes it when it pulls
+      divergent++
+      if (compareLogs(theirs.summary, own) < 0) peerNewer.push(theirs.entity)
+    }
+    // 2. the prefix both logs agree on (through what was just taken): records missing or damaged here
+    const upTo = took > 0 ? reached : Math.min(match, own.head, theirs.summary.head)
+    if (upTo > 0 && (took === 0 || !equalBytes(theirs.digest, await storage.entityDigest(theirs.entity)))) {
+      const fixed = await repairPrefix(theirs, upTo, took === 0 ? own.head : undefined)
+      took += fixed
+      repaired += fixed
+    }
+    if (took > 0) entities++
   }
 
   /** Puts back what this replica misses or holds damaged in [1, upTo] of an entity: spans of
-   * seqs compared by their digests, a differing span split in SPAN_FANOUT, down to records. */
-  async function repairPrefix (theirs: BucketEntry, upTo: number, ownHead: number): Promise<number> {
+   * seqs compared by their digests, a differing span split in SPAN_FANOUT, down to blocks of
+   * SPAN_BLOCK seqs, whose records this replica checks itself. */
+  async function repairPrefix (theirs: BucketEntry, upTo: number, ownHead: number | undefined): Promise<number> {
     const entity = theirs.entity
-    // this replica holds exactly [1, upTo] when its head is there: its kept entity digest is the
-    // prefix's, and one digest from the peer tells whether anything in it differs (the common
-    // case: a replica that missed a tail)
+    // this replica holds exactly [1, upTo] when its head is there (and nothing was taken since it
+    // looked): its kept entity digest is the prefix's, and one digest from the peer tells whether
+    // anything in it differs
     if (upTo === ownHead) {
-      const [whole] = await counted(peer.spans(entity, 1, upTo, upTo))
+      // (the peer's whole log is that prefix when its head is there too: its digest was listed)
+      const [whole] = upTo === theirs.summary.head ? [theirs.digest] : await counted(peer.spans(entity, 1, upTo, upTo))
       if (equalBytes(whole, await storage.entityDigest(entity))) return 0
     }
     const wanted: number[] = []
-    let span = 1
+    // spans of 16^k seqs, down to blocks of SPAN_BLOCK: both sides sum them from their kept span
+    // digests, so an entity is narrowed down to the few records of a block without reading either
+    // store; the peer's records of a block that differs are taken, and ReplicaCore.repair puts back
+    // those this replica misses or holds damaged (a block that differs while every record here
+    // reads correctly is the peer's damage: it repairs from here when it pulls)
+    let span = SPAN_FANOUT
     while (span * SPAN_FANOUT < upTo) span *= SPAN_FANOUT
-    // this replica's digests of the prefix, read once (spans of any width are XORs of them), in
-    // windows of at most MAX_SPANS × the top width seqs
-    const window = span * MAX_SPANS
-    let own: { from: number, digests: Uint8Array[] } = { from: 0, digests: [] }
-    const ownSpans = async (at: number, end: number, width: number): Promise<Uint8Array[]> => {
-      const base = Math.floor((at - 1) / window) * window + 1
-      if (own.from !== base) own = { from: base, digests: await storage.spanDigests(entity, base, Math.min(upTo, base + window - 1), 1) }
-      const out: Uint8Array[] = []
-      for (let a = at; a <= end; a += width) {
-        const x = new Uint8Array(32)
-        for (let seq = a; seq <= Math.min(end, a + width - 1); seq++) {
-          const d = own.digests[seq - base] as Uint8Array
-          for (let b = 0; b < 32; b++) x[b] = (x[b] as number) ^ (d[b] as number)
-        }
-        out.push(x)
-      }
-      return out
-    }
     const descend = async (from: number, to: number, width: number): Promise<void> => {
       for (let at = from; at <= to && !spent(); at += width * MAX_SPANS) {
         const end = Math.min(to, at + width * MAX_SPANS - 1)
-        const [their, ours] = await Promise.all([counted(peer.spans(entity, at, end, width)), ownSpans(at, end, width)])
+        const [their, ours] = await Promise.all([counted(peer.spans(entity, at, end, width)), storage.spanDigests(entity, at, end, width)])
         for (let i = 0; i < ours.length && !spent(); i++) {
           if (equalBytes(their[i], ours[i] as Uint8Array)) continue
           const a = at + i * width
-          if (width === 1) {
-            // differs, and not because the peer's copy is the damaged one (it repairs from here)
-            if (!await storage.intact(entity, a)) wanted.push(a)
-          } else {
-            await descend(a, Math.min(end, a + width - 1), width / SPAN_FANOUT)
-          }
+          if (width === SPAN_BLOCK) for (let seq = a; seq <= Math.min(end, a + width - 1); seq++) wanted.push(seq)
+          else await descend(a, Math.min(end, a + width - 1), Math.max(SPAN_BLOCK, width / SPAN_FANOUT))
         }
       }
     }
     await descend(1, upTo, span)
-    let fixed = 0
-    for (const run of runsOf(wanted)) {
-      const page = await counted(peer.read(entity, run.from, run.count))
-      fixed += await core.repair(entity, page.filter((r) => r.seq >= run.from && r.seq < run.from + run.count), theirs.summary)
+    if (wanted.length === 0) return 0
+    // every run read at once, and put back in one write
+    const pages = await Promise.all(runsOf(wanted).map(async (run) => await readRun(entity, run)))
+    return await core.repair(entity, pages.flat(), theirs.summary)
+  }
+
+  /** The peer's records of a run of seqs; where it holds one damaged (its read fails as a broken
+   * seal does), the others one at a time: what it can serve is still taken. */
+  async function readRun (entity: string, run: { from: number, count: number }): Promise<StoredRecord[]> {
+    const inRun = (r: StoredRecord): boolean => r.seq >= run.from && r.seq < run.from + run.count
+    try {
+      return (await counted(peer.read(entity, run.from, run.count))).filter(inRun)
+    } catch (err) {
+      if ((err as { name?: unknown }).name !== 'CorruptRecordError') throw err
     }
-    return fixed
+    const out: StoredRecord[] = []
+    for (let seq = run.from; seq < run.from + run.count; seq++) {
+      try {
+        out.push(...(await counted(peer.read(entity, seq, 1))).filter(inRun))
+      } catch (err) {
+        if ((err as { name?: unknown }).name !== 'CorruptRecordError') throw err
+      }
+    }
+    return out
   }
 }
 

@@ -41,6 +41,30 @@ export const REPLICA_MERKLE_DEPTH = 8
  * the store when anti-entropy asks. */
 export const ENTITY_DIGESTS = 500_000
 
+/** Seqs per span digest kept in memory (block i of an entity: seqs 4i + 1 to 4i + 4): anti-entropy
+ * narrows a differing entity down to a block of 4 records without reading either side's store,
+ * and checks only those records here (each read and its SHA-256 verified: the cost of a differing
+ * entity, where blocks of 16 cost four times as much). */
+export const SPAN_BLOCK = 4
+
+/** Memory for kept span digests (8 bytes a record: 32 per block of 4, and room to grow), about 8
+ * million records' worth; past it, the entities whose blocks would grow it give theirs up and
+ * their spans are read from the store. */
+export const SPAN_DIGEST_BYTES = 64 * 1_048_576
+
+/** What a replica keeps in memory of one entity's records (the first ENTITY_DIGESTS entities). */
+interface KeptEntity {
+  readonly partition: number
+  /** The XOR of its records' digests. */
+  readonly digest: Uint8Array
+  /** The XOR of each block's digests (SPAN_BLOCK seqs, 32 bytes a block, grown as records come);
+   * undefined once given up (SPAN_DIGEST_BYTES): its spans are then read from the store. */
+  blocks: Uint8Array | undefined
+  /** No record of it here has a higher seq (the highest seq stored, lowered as that record goes;
+   * an upper bound, never below a record held). */
+  last: number
+}
+
 export class LevelReplicaStorage implements ReplicaStorage {
   readonly store: LevelStore
   readonly partitions: number
@@ -49,12 +73,18 @@ export class LevelReplicaStorage implements ReplicaStorage {
   readonly #trees = new Map<number, MerkleTree>()
   /** Told of every damaged value a read meets (scrub repairs it at once). */
   onDamaged: ((key: string) => void) | undefined
-  /** Each entity's digest (the XOR of its records' digests) by partition, kept like the trees for
-   * the first ENTITY_DIGESTS entities: anti-entropy compares entities without reading them. */
-  readonly #entityDigests = new Map<number, Map<string, Uint8Array>>()
-  #entitiesKept = 0
+  /** Each entity's digest (the XOR of its records' digests), its span digests and its last seq,
+   * kept like the trees for the first ENTITY_DIGESTS entities: anti-entropy compares entities, and
+   * narrows a differing one down to a block of records, without reading them. */
+  readonly #kept = new Map<string, KeptEntity>()
+  /** The entities kept, by partition and bucket of its tree (`partition * buckets + bucket`): what
+   * a peer's anti-entropy lists, a differing bucket at a time. */
+  readonly #inBucket = new Map<number, string[]>()
+  /** Bytes of kept span digests (their blocks' capacity). */
+  #blockBytes = 0
   /** True while every entity holding records here has its digest kept. */
   #allEntities = true
+  readonly #partitionsOf = new Map<string, number>()
   /** How long building the trees from the store took at open (ms), and over how many records. */
   readonly treeBuild = { ms: 0, records: 0 }
 
@@ -91,36 +121,64 @@ export class LevelReplicaStorage implements ReplicaStorage {
     return tree
   }
 
-  /** A record's digest joins its partition's tree and its entity's digest. */
-  #added (p: number, entity: string, digest: Uint8Array): void {
+  /** A record's digest joins its partition's tree and its entity's digests. */
+  #added (p: number, entity: string, seq: number, digest: Uint8Array): void {
     this.tree(p).add(entity, digest)
-    this.#toggleEntity(p, entity, digest)
+    const kept = this.#keep(p, entity)
+    if (kept === undefined) return
+    xorInto(kept.digest, 0, digest)
+    if (seq > kept.last) kept.last = seq
+    const at = Math.floor((seq - 1) / SPAN_BLOCK) * 32
+    if (kept.blocks !== undefined && at + 32 > kept.blocks.byteLength) this.#growBlocks(kept, at + 32)
+    if (kept.blocks !== undefined) xorInto(kept.blocks, at, digest)
   }
 
-  #removed (p: number, entity: string, digest: Uint8Array): void {
+  /** A record removed (truncated, or a damaged value replaced): its digest leaves them again. */
+  #removed (p: number, entity: string, seq: number, digest: Uint8Array): void {
     this.tree(p).remove(entity, digest)
-    this.#toggleEntity(p, entity, digest)
+    const kept = this.#kept.get(entity)
+    if (kept === undefined) return
+    xorInto(kept.digest, 0, digest)
+    // removals of a tail come last seq first (#writeTruncating): the bound follows them down
+    if (seq === kept.last) kept.last = seq - 1
+    const at = Math.floor((seq - 1) / SPAN_BLOCK) * 32
+    if (kept.blocks !== undefined && at + 32 <= kept.blocks.byteLength) xorInto(kept.blocks, at, digest)
   }
 
-  #toggleEntity (p: number, entity: string, digest: Uint8Array): void {
-    let entities = this.#entityDigests.get(p)
-    if (entities === undefined) {
-      entities = new Map()
-      this.#entityDigests.set(p, entities)
-    }
-    let d = entities.get(entity)
-    if (d === undefined) {
-      // past the limit, entities not yet kept are never kept (a digest started late would miss
-      // the records before it): they are computed from the store when asked
-      if (!this.#allEntities || this.#entitiesKept >= ENTITY_DIGESTS) {
+  /** The entity's kept digests, started at its first record while there is room; undefined past
+   * ENTITY_DIGESTS (entities not yet kept are never kept then: digests started late would miss the
+   * records before them; they are computed from the store when asked). */
+  #keep (p: number, entity: string): KeptEntity | undefined {
+    let kept = this.#kept.get(entity)
+    if (kept === undefined) {
+      if (!this.#allEntities || this.#kept.size >= ENTITY_DIGESTS) {
         this.#allEntities = false
-        return
+        return undefined
       }
-      d = new Uint8Array(32)
-      entities.set(entity, d)
-      this.#entitiesKept++
+      kept = { partition: p, digest: new Uint8Array(32), blocks: this.#blockBytes + 64 <= SPAN_DIGEST_BYTES ? new Uint8Array(64) : undefined, last: 0 }
+      if (kept.blocks !== undefined) this.#blockBytes += kept.blocks.byteLength
+      this.#kept.set(entity, kept)
+      const at = p * (1 << REPLICA_MERKLE_DEPTH) + bucketOf(entity, REPLICA_MERKLE_DEPTH)
+      const bucket = this.#inBucket.get(at)
+      if (bucket === undefined) this.#inBucket.set(at, [entity])
+      else bucket.push(entity)
     }
-    for (let b = 0; b < 32; b++) d[b] = (d[b] as number) ^ (digest[b] as number)
+    return kept
+  }
+
+  /** Room for blocks up to `bytes` (doubling), or the entity's blocks given up past SPAN_DIGEST_BYTES. */
+  #growBlocks (kept: KeptEntity, bytes: number): void {
+    const old = kept.blocks as Uint8Array
+    const size = Math.max(bytes, old.byteLength * 2)
+    this.#blockBytes -= old.byteLength
+    if (this.#blockBytes + size > SPAN_DIGEST_BYTES) {
+      kept.blocks = undefined
+      return
+    }
+    const grown = new Uint8Array(size)
+    grown.set(old)
+    kept.blocks = grown
+    this.#blockBytes += size
   }
 
   /** Built once, at open, from the seal digests stored with the records (no record is decoded):
@@ -130,33 +188,92 @@ export class LevelReplicaStorage implements ReplicaStorage {
     const started = performance.now()
     let records = 0
     for await (const batch of this.store.digestBatches({ gte: 'r\x00', lte: 'r\x00\xff' })) {
-      for (const [key, digest] of batch) this.#added(Number.parseInt(key.slice(2, 6), 16), entityOfRecordKey(key), digest)
+      for (const [key, digest] of batch) this.#added(Number.parseInt(key.slice(2, 6), 16), entityOfRecordKey(key), seqOf(key), digest)
       records += batch.length
     }
+    // the inner nodes too, while building: the first pass (or admin's roots) would hash them all
+    for (const tree of this.#trees.values()) tree.root()
     this.treeBuild.ms = performance.now() - started
     this.treeBuild.records = records
   }
 
-  partitionOf (entity: string): number { return partitionOf(entity, this.partitions) }
+  /** The entity's partition: kept with its digests, or remembered for the entities asked of most
+   * recently (it is a SHA-256 of the id, and anti-entropy asks it of one entity many times over). */
+  partitionOf (entity: string): number {
+    let p = this.#kept.get(entity)?.partition ?? this.#partitionsOf.get(entity)
+    if (p === undefined) {
+      p = partitionOf(entity, this.partitions)
+      if (this.#partitionsOf.size >= PARTITIONS_REMEMBERED) this.#partitionsOf.clear()
+      this.#partitionsOf.set(entity, p)
+    }
+    return p
+  }
 
   async load (entity: string): Promise<ReplicaState | undefined> {
-    const key = stateKey(this.partitionOf(entity), entity)
-    const value = await this.store.get(key)
-    if (value === undefined) return undefined
+    return (await this.loadMany([entity]))[0]
+  }
+
+  /** The states of several entities, read together: their replica states in one read of the
+   * store, then, in another, the last record of those appended to since their state was written
+   * (an append within an epoch leaves the state as it was: the last record is the head). */
+  async loadMany (entities: readonly string[]): Promise<Array<ReplicaState | undefined>> {
+    const keys = entities.map((entity) => stateKey(this.partitionOf(entity), entity))
+    const values = await this.store.getMany(keys)
+    const states = values.map((value, i) => value === undefined ? undefined : this.#decodeState(keys[i] as string, value))
+    // the kept bound on each entity's last seq says which hold records past their state's head; the
+    // record at the bound, when it is there, is the last one (else, or for an entity not kept, the
+    // store is asked for its last key)
+    const probes: Array<{ i: number, seq: number }> = []
+    const scans: number[] = []
+    states.forEach((s, i) => {
+      if (s === undefined) return
+      const entity = entities[i] as string
+      const kept = this.#kept.get(entity)
+      if (kept === undefined) scans.push(i)
+      else if (kept.last > s.summary.head) probes.push({ i, seq: kept.last })
+    })
+    const found = await this.#recordsAt(probes.map(({ i, seq }) => [entities[i] as string, seq]))
+    probes.forEach(({ i, seq }, k) => {
+      const epoch = found[k]
+      if (epoch === undefined) scans.push(i)
+      else states[i] = { ...states[i] as ReplicaState, summary: { ...(states[i] as ReplicaState).summary, head: seq, headEpoch: epoch } }
+    })
+    await Promise.all(scans.map(async (i) => {
+      const entity = entities[i] as string
+      const state = states[i] as ReplicaState
+      const p = this.partitionOf(entity)
+      const [lastKey] = await this.store.keys({ gte: recordKey(p, entity, 0), lte: recordEnd(p, entity), reverse: true, limit: 1 })
+      if (lastKey === undefined || seqOf(lastKey) <= state.summary.head) return
+      const [last] = await this.read(entity, seqOf(lastKey), 1)
+      states[i] = { ...state, summary: { ...state.summary, head: seqOf(lastKey), headEpoch: last?.epoch ?? state.summary.headEpoch } }
+    }))
+    return states
+  }
+
+  /** The epochs of the records at these seqs (undefined where there is none), in one read; a
+   * damaged one fails as a read does. */
+  async #recordsAt (at: ReadonlyArray<readonly [string, number]>): Promise<Array<number | undefined>> {
+    const keys = at.map(([entity, seq]) => recordKey(this.partitionOf(entity), entity, seq))
+    let values: Array<Uint8Array | undefined>
+    try {
+      values = await this.store.getMany(keys)
+    } catch (err) {
+      if (err instanceof CorruptRecordError) this.onDamaged?.(err.key)
+      throw err
+    }
+    return values.map((value, i) => {
+      if (value === undefined) return undefined
+      const r = this.#decode(keys[i] as string, value) as { e?: unknown } | null
+      if (r === null || typeof r !== 'object' || typeof r.e !== 'number') throw new CorruptRecordError(keys[i] as string, 'sealed but not a record')
+      return r.e
+    })
+  }
+
+  #decodeState (key: string, value: Uint8Array): ReplicaState {
     const s = this.#decode(key, value) as Partial<{ promised: number, promisedBy: string, head: number, headEpoch: number, segments: Array<[number, number]>, snapshotSeq: number }>
     if (typeof s?.promised !== 'number' || typeof s.head !== 'number' || !Array.isArray(s.segments)) throw new CorruptRecordError(key, 'sealed but not a replica state')
-    // appends within an epoch leave the state as it was: the last record is the head
-    const p = this.partitionOf(entity)
-    const [lastKey] = await this.store.keys({ gte: recordKey(p, entity, 0), lte: recordEnd(p, entity), reverse: true, limit: 1 })
-    let head = s.head
-    let headEpoch = s.headEpoch ?? 0
-    if (lastKey !== undefined && seqOf(lastKey) > head) {
-      const [last] = await this.read(entity, seqOf(lastKey), 1)
-      head = seqOf(lastKey)
-      headEpoch = last?.epoch ?? headEpoch
-    }
     return {
-      summary: { promised: s.promised, head, headEpoch, segments: s.segments, snapshotSeq: s.snapshotSeq ?? 0 },
+      summary: { promised: s.promised, head: s.head, headEpoch: s.headEpoch ?? 0, segments: s.segments, snapshotSeq: s.snapshotSeq ?? 0 },
       promisedBy: s.promisedBy ?? ''
     }
   }
@@ -170,14 +287,15 @@ export class LevelReplicaStorage implements ReplicaStorage {
 
   async #writeTruncating (entity: string, previousHead: number, change: ReplicaChange, removeFrom: number): Promise<void> {
     const p = this.partitionOf(entity)
-    const removed: Uint8Array[] = []
-    for await (const [, digest] of this.store.digests({ gte: recordKey(p, entity, removeFrom), lte: recordEnd(p, entity) })) removed.push(digest)
-    await this.#write(entity, previousHead, change, removed)
+    const removed: Array<[number, Uint8Array]> = []
+    for await (const [key, digest] of this.store.digests({ gte: recordKey(p, entity, removeFrom), lte: recordEnd(p, entity) })) removed.push([seqOf(key), digest])
+    // the last first, so the kept bound on the last seq follows them down
+    await this.#write(entity, previousHead, change, removed.reverse())
   }
 
   /** The change as one atomic batch; the partition's tree takes the records removed and put once
    * the batch landed (a failed write changes neither the disk nor the tree). */
-  #write (entity: string, previousHead: number, change: ReplicaChange, removed: readonly Uint8Array[]): Promise<void> {
+  #write (entity: string, previousHead: number, change: ReplicaChange, removed: ReadonlyArray<readonly [number, Uint8Array]>): Promise<void> {
     const p = this.partitionOf(entity)
     const ops: StoreOp[] = []
     if (change.removeFrom !== undefined) {
@@ -196,10 +314,10 @@ export class LevelReplicaStorage implements ReplicaStorage {
     }
     // the digests of the records put, as the store seals them (views into the sealed values,
     // which live until the batch landed)
-    const added: Uint8Array[] = []
-    return this.store.write(ops, (key, digest) => { if (key.charCodeAt(0) === RECORD_KEY_CHAR) added.push(digest) }, () => {
-      for (const d of removed) this.#removed(p, entity, d)
-      for (const d of added) this.#added(p, entity, d)
+    const added: Array<[number, Uint8Array]> = []
+    return this.store.write(ops, (key, digest) => { if (key.charCodeAt(0) === RECORD_KEY_CHAR) added.push([seqOf(key), digest]) }, () => {
+      for (const [seq, d] of removed) this.#removed(p, entity, seq, d)
+      for (const [seq, d] of added) this.#added(p, entity, seq, d)
     })
   }
 
@@ -213,6 +331,10 @@ export class LevelReplicaStorage implements ReplicaStorage {
   }
 
   async #read (entity: string, from: number, limit: number): Promise<StoredRecord[]> {
+    if (limit <= SMALL_READ) {
+      const records = await this.#readKeys(entity, Math.max(1, from), limit)
+      if (records !== undefined) return records
+    }
     const p = this.partitionOf(entity)
     const out: StoredRecord[] = []
     for await (const [key, value] of this.store.range({ gte: recordKey(p, entity, Math.max(1, from)), lte: recordEnd(p, entity), limit })) {
@@ -232,6 +354,30 @@ export class LevelReplicaStorage implements ReplicaStorage {
       const r = this.#decode(key, value) as { e?: unknown, v?: unknown } | null
       if (r === null || typeof r !== 'object' || typeof r.e !== 'number') throw new CorruptRecordError(key, 'sealed but not a record')
       out.push({ seq, epoch: r.e, event: r.v })
+    }
+    return out
+  }
+
+  /** A few records read by their keys (with other reads of the same turn: LevelStore.getMany);
+   * undefined unless all of [from, from + limit) are here and read correctly (the range read then
+   * finds where the log ends, a hole or a damaged record, as always). */
+  async #readKeys (entity: string, from: number, limit: number): Promise<StoredRecord[] | undefined> {
+    const p = this.partitionOf(entity)
+    const keys = Array.from({ length: limit }, (_, i) => recordKey(p, entity, from + i))
+    let values: Array<Uint8Array | undefined>
+    try {
+      values = await this.store.getMany(keys)
+    } catch (err) {
+      if (err instanceof CorruptRecordError) return undefined
+      throw err
+    }
+    const out: StoredRecord[] = []
+    for (let i = 0; i < keys.length; i++) {
+      const value = values[i]
+      if (value === undefined) return undefined
+      const r = this.#decode(keys[i] as string, value) as { e?: unknown, v?: unknown } | null
+      if (r === null || typeof r !== 'object' || typeof r.e !== 'number') return undefined
+      out.push({ seq: from + i, epoch: r.e, event: r.v })
     }
     return out
   }
@@ -256,7 +402,7 @@ export class LevelReplicaStorage implements ReplicaStorage {
   async entitiesInBucket (partition: number, bucket: number): Promise<string[]> {
     // every entity holding records here has its digest kept: the bucket's are those (an entity
     // holding none leaves every tree as it is, so it is never what differs)
-    if (this.#allEntities) return [...(this.#entityDigests.get(partition)?.keys() ?? [])].filter((entity) => bucketOf(entity, REPLICA_MERKLE_DEPTH) === bucket)
+    if (this.#allEntities) return [...(this.#inBucket.get(partition * (1 << REPLICA_MERKLE_DEPTH) + bucket) ?? [])]
     const prefix = `e\x00${hex4(partition)}\x00`
     const keys = await this.store.keys({ gte: prefix, lte: `${prefix}\xff` })
     return keys.map((k) => k.slice(prefix.length)).filter((entity) => bucketOf(entity, REPLICA_MERKLE_DEPTH) === bucket)
@@ -265,16 +411,43 @@ export class LevelReplicaStorage implements ReplicaStorage {
   /** The XOR of an entity's record digests here: equal on two replicas when they hold the same
    * records of it (all zeros when it holds none). */
   async entityDigest (entity: string): Promise<Uint8Array> {
-    const kept = this.#entityDigests.get(this.partitionOf(entity))?.get(entity)
-    if (kept !== undefined) return kept.slice()
+    const kept = this.#kept.get(entity)
+    if (kept !== undefined) return kept.digest.slice()
     if (this.#allEntities) return new Uint8Array(32)
     const [all] = await this.spanDigests(entity, 1, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER)
     return all as Uint8Array
   }
 
   /** The XOR of the record digests of each span of `span` seqs in [from, to] (the last may be
-   * shorter): where two replicas' copies of an entity differ, span by span, without sending them. */
+   * shorter): where two replicas' copies of an entity differ, span by span, without sending them.
+   * Spans that start on a block (SPAN_BLOCK) are summed from the kept blocks; at most the last
+   * block, cut by `to` while records follow it, is read from the store. */
   async spanDigests (entity: string, from: number, to: number, span: number): Promise<Uint8Array[]> {
+    const kept = this.#kept.get(entity)
+    const count = Math.ceil((to - from + 1) / span)
+    if (kept?.blocks === undefined || (from - 1) % SPAN_BLOCK !== 0 || (span % SPAN_BLOCK !== 0 && count > 1)) return await this.#readSpans(entity, from, to, span)
+    const blocks = kept.blocks
+    const all = new Uint8Array(count * 32)
+    // blocks past the last record (or past what is kept) hold nothing
+    const end = Math.min(to, kept.last, Math.floor(blocks.byteLength / 32) * SPAN_BLOCK)
+    let cut: Promise<Uint8Array[]> | undefined
+    let cutAt = 0
+    for (let first = from; first <= end; first += SPAN_BLOCK) {
+      const at = Math.floor((first - from) / span) * 32
+      if (first + SPAN_BLOCK - 1 > to && kept.last > to) {
+        // the block runs past `to` and holds records there: its part up to `to` is read
+        cut = this.#readSpans(entity, first, to, SPAN_BLOCK)
+        cutAt = at
+        break
+      }
+      const b = (first - 1) / SPAN_BLOCK * 32
+      for (let k = 0; k < 32; k++) all[at + k] = (all[at + k] as number) ^ (blocks[b + k] as number)
+    }
+    if (cut !== undefined) xorInto(all, cutAt, ((await cut)[0] as Uint8Array))
+    return Array.from({ length: count }, (_, i) => all.subarray(i * 32, i * 32 + 32))
+  }
+
+  async #readSpans (entity: string, from: number, to: number, span: number): Promise<Uint8Array[]> {
     const p = this.partitionOf(entity)
     const count = Math.ceil((to - from + 1) / span)
     const out: Uint8Array[] = []
@@ -282,19 +455,11 @@ export class LevelReplicaStorage implements ReplicaStorage {
       for (const [key, d] of batch) {
         const i = Math.floor((seqOf(key) - from) / span)
         while (out.length <= i) out.push(new Uint8Array(32))
-        const x = out[i] as Uint8Array
-        for (let b = 0; b < 32; b++) x[b] = (x[b] as number) ^ (d[b] as number)
+        xorInto(out[i] as Uint8Array, 0, d)
       }
     }
     while (out.length < count) out.push(new Uint8Array(32))
     return out
-  }
-
-  /** True when this replica holds the record at seq and its seal matches its content. */
-  async intact (entity: string, seq: number): Promise<boolean> {
-    const key = recordKey(this.partitionOf(entity), entity, seq)
-    const raw = await this.store.getRaw(key)
-    return raw !== undefined && intact(key, raw)
   }
 
   /**
@@ -306,24 +471,26 @@ export class LevelReplicaStorage implements ReplicaStorage {
   async repairRecords (entity: string, records: readonly StoredRecord[]): Promise<number[]> {
     const p = this.partitionOf(entity)
     const ops: StoreOp[] = []
-    const removed: Uint8Array[] = []
+    const removed: Array<[number, Uint8Array]> = []
     const put: number[] = []
-    for (const r of records) {
-      const key = recordKey(p, entity, r.seq)
-      const raw = await this.store.getRaw(key)
+    const keys = records.map((r) => recordKey(p, entity, r.seq))
+    const raws = await this.store.getManyRaw(keys)
+    records.forEach((r, i) => {
+      const key = keys[i] as string
+      const raw = raws[i]
       if (raw !== undefined) {
-        if (intact(key, raw)) continue
-        if (raw.byteLength >= SEAL_HEADER_BYTES) removed.push(Uint8Array.from(sealDigest(raw)))
+        if (intact(key, raw)) return
+        if (raw.byteLength >= SEAL_HEADER_BYTES) removed.push([r.seq, Uint8Array.from(sealDigest(raw))])
       }
       ops.push({ type: 'put', key, value: this.#codec.encode({ e: r.epoch, v: r.event }) })
       ops.push({ type: 'del', key: quarantineKey(key) })
       put.push(r.seq)
-    }
+    })
     if (ops.length === 0) return put
-    const added: Uint8Array[] = []
-    await this.store.write(ops, (key, digest) => { if (key.charCodeAt(0) === RECORD_KEY_CHAR) added.push(digest) }, () => {
-      for (const d of removed) this.#removed(p, entity, d)
-      for (const d of added) this.#added(p, entity, d)
+    const added: Array<[number, Uint8Array]> = []
+    await this.store.write(ops, (key, digest) => { if (key.charCodeAt(0) === RECORD_KEY_CHAR) added.push([seqOf(key), digest]) }, () => {
+      for (const [seq, d] of removed) this.#removed(p, entity, seq, d)
+      for (const [seq, d] of added) this.#added(p, entity, seq, d)
     })
     return put
   }
@@ -418,7 +585,12 @@ export class LevelReplicaStorage implements ReplicaStorage {
 const PARTITIONS_KEY = 'm\x00partitions'
 /** Record keys start with `r`. */
 const RECORD_KEY_CHAR = 0x72
-const NO_DIGESTS: readonly Uint8Array[] = []
+/** Entities whose partition a replica remembers (then forgets them all and starts again). */
+const PARTITIONS_REMEMBERED = 65_536
+/** Reads of at most this many records go by their keys (LevelStore.getMany, gathered with other
+ * reads) rather than as a range: anti-entropy's reads of a few records of many entities. */
+const SMALL_READ = 64
+const NO_DIGESTS: ReadonlyArray<readonly [number, Uint8Array]> = []
 /** The root of an empty partition tree (computed once). */
 let EMPTY_ROOT: string | undefined
 
@@ -438,6 +610,10 @@ export function describeKey (key: string): { kind: 'record', partition: number, 
   if (c === 0x65) return { kind: 'state', partition, entity: key.slice(7) }
   if (c === 0x70) return { kind: 'snapshot', partition, entity: key.slice(7) }
   return { kind: 'other' }
+}
+/** XORs a 32-byte digest into `into` at `at`. */
+function xorInto (into: Uint8Array, at: number, digest: Uint8Array): void {
+  for (let b = 0; b < 32; b++) into[at + b] = (into[at + b] as number) ^ (digest[b] as number)
 }
 function hex4 (n: number): string { return n.toString(16).padStart(4, '0') }
 function recordKey (p: number, entity: string, seq: number): string { return `r\x00${hex4(p)}\x00${entity}\x00${seq.toString(16).padStart(16, '0')}` }

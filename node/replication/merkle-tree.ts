@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { hash } from 'node:crypto'
 
 /** Leaves of a partition's tree: 2^depth buckets of entities. @default 10 (1,024 buckets) */
 export const DEFAULT_MERKLE_DEPTH = 10
@@ -87,9 +87,10 @@ export class MerkleTree {
 
   #hashOf (i: number): Uint8Array {
     if (this.#dirty[i] === 1) {
-      const left = this.#hashOf(2 * i)
-      const right = this.#hashOf(2 * i + 1)
-      const h = createHash('sha256').update(left).update(right).digest()
+      this.#hashOf(2 * i)
+      this.#hashOf(2 * i + 1)
+      // the two children lie side by side: one hash of the 64 bytes, without a Hash object
+      const h = hash('sha256', this.#nodes.subarray(2 * i * DIGEST_BYTES, (2 * i + 2) * DIGEST_BYTES), 'buffer')
       this.#nodes.set(h, i * DIGEST_BYTES)
       this.#dirty[i] = 0
     }

@@ -31,6 +31,8 @@ export interface ReplicaChange {
 export interface ReplicaStorage {
   /** The entity's state, or undefined for an entity this replica never saw. */
   load (entity: string): Promise<ReplicaState | undefined>
+  /** The states of several entities at once (one read for all where the store allows). */
+  loadMany? (entities: readonly string[]): Promise<Array<ReplicaState | undefined>>
   /** Applies a change atomically; resolves once it is durable (fsync, per journal-sync). */
   write (entity: string, previousHead: number, change: ReplicaChange): Promise<void>
   /** Records with seq >= from, in order, at most `limit`; each one's seal verified. */
@@ -106,6 +108,28 @@ export class ReplicaCore {
     return this.#inTurn(entity, () => this.#state(entity))
   }
 
+  /** The durable states of several entities, those not in memory loaded together (anti-entropy
+   * asks for a batch of differing entities at once); each in its entity's turn, as `state`. */
+  states (entities: readonly string[]): Promise<ReplicaState[]> {
+    return this.#inTurns(entities, async () => {
+      const storage = this.#storage
+      const known = new Map<string, ReplicaState>()
+      for (const entity of entities) {
+        const cached = this.#states.get(entity)
+        if (cached !== undefined) known.set(entity, cached)
+      }
+      const missing = [...new Set(entities.filter((entity) => !known.has(entity)))]
+      if (missing.length <= 1 || storage.loadMany === undefined) return await Promise.all(entities.map((entity) => this.#state(entity)))
+      const states = await storage.loadMany(missing)
+      missing.forEach((entity, i) => {
+        const state = states[i] ?? { summary: EMPTY_SUMMARY, promisedBy: '' }
+        known.set(entity, state)
+        this.#remember(entity, state)
+      })
+      return entities.map((entity) => known.get(entity) as ReplicaState)
+    })
+  }
+
   /**
    * Anti-entropy (docs/replication.md): appends records that a peer replica holds after this
    * replica's head, this log being a prefix of the peer's (`prevSeq`/`prevEpoch` are this head as
@@ -131,17 +155,21 @@ export class ReplicaCore {
       const raise = promise.epoch > s.promised
       if (last === undefined && !raise) return 'filled'
       const first = records[0]
+      // records of the last segment's epoch after the head leave the segments as they are (as an
+      // ordinary append does): the stored state need not change unless the promise does
+      const lastSegment = s.segments[s.segments.length - 1]
+      const extends_ = first !== undefined && lastSegment !== undefined && records.every((r) => r.epoch === lastSegment[0])
       const next: ReplicaState = {
         summary: {
           promised: Math.max(s.promised, promise.epoch),
           head: last?.seq ?? s.head,
           headEpoch: last?.epoch ?? s.headEpoch,
-          segments: first === undefined ? s.segments : withRecords(s.segments, first.seq, records.map((r) => r.epoch)),
+          segments: first === undefined || extends_ ? s.segments : withRecords(s.segments, first.seq, records.map((r) => r.epoch)),
           snapshotSeq: s.snapshotSeq
         },
         promisedBy: raise ? promise.by : st.promisedBy
       }
-      await this.#commit(entity, st, { state: next, ...(records.length > 0 && { records }) })
+      await this.#commit(entity, st, { state: next, stateChanged: raise || next.summary.segments !== s.segments, ...(records.length > 0 && { records }) })
       this.stats.filled += records.length
       return 'filled'
     })
@@ -221,6 +249,17 @@ export class ReplicaCore {
     const settled = run.catch(noop)
     this.#queues.set(entity, settled)
     void settled.then(() => { if (this.#queues.get(entity) === settled) this.#queues.delete(entity) })
+    return run
+  }
+
+  /** Runs `fn` after every request of each of these entities before it, and before any after it. */
+  #inTurns<T> (entities: readonly string[], fn: () => Promise<T>): Promise<T> {
+    const unique = [...new Set(entities)]
+    if (unique.length === 1) return this.#inTurn(unique[0] as string, fn)
+    const run = Promise.all(unique.map((entity) => this.#queues.get(entity))).then(fn)
+    const settled = run.catch(noop)
+    for (const entity of unique) this.#queues.set(entity, settled)
+    void settled.then(() => { for (const entity of unique) if (this.#queues.get(entity) === settled) this.#queues.delete(entity) })
     return run
   }
 

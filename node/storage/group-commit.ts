@@ -34,6 +34,7 @@ export class GroupCommitWriter {
   #flushing = false
   #closed = false
   #idle: Array<() => void> = []
+  #failNext: Error | undefined
 
   constructor (db: ClassicLevel<string, Uint8Array>, sync: boolean) {
     this.#db = db
@@ -63,6 +64,9 @@ export class GroupCommitWriter {
       }
       const batch = this.#queue.splice(0, taken)
       try {
+        const failure = this.#failNext
+        this.#failNext = undefined
+        if (failure !== undefined) throw failure
         await this.#db.batch(ops, { sync: this.#sync })
         this.stats.batches++
         this.stats.operations += ops.length
@@ -85,6 +89,10 @@ export class GroupCommitWriter {
     this.#idle = []
     for (const wake of idle) wake()
   }
+
+  /** The next batch fails with `err` instead of reaching LevelDB, every write in it rejected, as a
+   * failing disk fails one (tests and fault drills). */
+  failNext (err: Error): void { this.#failNext = err }
 
   /** Refuses new writes and resolves when every accepted write has settled. */
   close (): Promise<void> {

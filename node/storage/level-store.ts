@@ -2,6 +2,8 @@ import { ClassicLevel } from 'classic-level'
 import { mkdir } from 'node:fs/promises'
 import { DEFAULT_SYNC, META_FORMAT_KEY, READABLE_FORMATS, SEAL_HEADER_BYTES, STORE_FORMAT } from './constants.ts'
 import { CorruptRecordError, StoreClosedError, StoreFormatError, StoreLockedError } from './errors.ts'
+import { BatchedReader } from './batched-reader.ts'
+import type { ReaderStats } from './batched-reader.ts'
 import { GroupCommitWriter } from './group-commit.ts'
 import type { WriteOp, WriterStats } from './group-commit.ts'
 import { seal, sealDigest, unseal } from './record-seal.ts'
@@ -25,6 +27,7 @@ export class LevelStore {
   readonly dir: string
   readonly #db: ClassicLevel<string, Uint8Array>
   readonly #writer: GroupCommitWriter
+  readonly #reader: BatchedReader
   #format = STORE_FORMAT
   #closing: Promise<void> | undefined
 
@@ -32,7 +35,9 @@ export class LevelStore {
     this.dir = dir
     this.#db = db
     this.#writer = new GroupCommitWriter(db, sync)
+    this.#reader = new BatchedReader(db)
     this.stats.writer = this.#writer.stats
+    this.stats.reader = this.#reader.stats
   }
 
   /** Opens (or creates) the store in `dir`. Refuses a dir held by another process or written in
@@ -70,13 +75,14 @@ export class LevelStore {
   /** Notes that an upgrade's writes (with formatOp) landed. */
   upgraded (): void { this.#format = STORE_FORMAT }
 
-  /** Batches written and bytes, for metrics. */
-  readonly stats = { writer: { batches: 0, operations: 0, bytes: 0 } as WriterStats }
+  /** Batches written and bytes, and point reads gathered (getMany), for metrics. */
+  readonly stats = { writer: { batches: 0, operations: 0, bytes: 0 } as WriterStats, reader: { reads: 0, keys: 0 } as ReaderStats }
 
   /** Waits for every accepted write to reach the disk, then closes. Idempotent. */
   close (): Promise<void> {
     this.#closing ??= (async () => {
       await this.#writer.close()
+      await this.#reader.close()
       await this.#db.close()
     })()
     return this.#closing
@@ -87,6 +93,14 @@ export class LevelStore {
     this.#assertOpen()
     const value = await this.#db.get(key)
     return value === undefined ? undefined : unseal(key, value)
+  }
+
+  /** The values under `keys` (undefined where none), each seal verified (CorruptRecordError at the
+   * first that fails). Read with the other keys asked in the same turn, in one LevelDB read. */
+  async getMany (keys: readonly string[]): Promise<Array<Uint8Array | undefined>> {
+    this.#assertOpen()
+    const values = await this.#reader.getMany(keys)
+    return values.map((value, i) => value === undefined ? undefined : unseal(keys[i] as string, value))
   }
 
   /** Applies the ops atomically, after every write issued before; resolves once durable.
@@ -139,11 +153,19 @@ export class LevelStore {
     return value === undefined ? undefined : Uint8Array.from(value)
   }
 
+  /** The values under `keys` as stored, not verified (undefined where none): what getRaw gives, for
+   * many keys at once, read like getMany. */
+  async getManyRaw (keys: readonly string[]): Promise<Array<Uint8Array | undefined>> {
+    this.#assertOpen()
+    const values = await this.#reader.getMany(keys)
+    return values.map((v) => v === undefined ? undefined : Uint8Array.from(v))
+  }
+
   /** Entries with keys in [gte, lte] as stored, not verified, `batch` at a time from the native
    * side (scrub verifies them itself, at its own pace). */
-  async * rawBatches (options: { gte: string, lte: string, batch?: number }): AsyncGenerator<Array<[string, Uint8Array]>> {
+  async * rawBatches (options: { gte: string, lte: string, batch?: number, limit?: number }): AsyncGenerator<Array<[string, Uint8Array]>> {
     this.#assertOpen()
-    const iterator = this.#db.iterator({ gte: options.gte, lte: options.lte })
+    const iterator = this.#db.iterator({ gte: options.gte, lte: options.lte, limit: options.limit ?? -1 })
     try {
       for (;;) {
         const entries = await iterator.nextv(options.batch ?? 256)
@@ -162,12 +184,22 @@ export class LevelStore {
     await this.#db.put(key, value)
   }
 
+  /** Makes the next batch written fail with `err`, nothing of it landing (tests and fault drills
+   * fail writes this way; nothing in the node calls it). */
+  failNextWriteForTesting (err: Error): void { this.#writer.failNext(err) }
+
   /** Entries with keys in [gte, lte], in key order (or reverse), each value's seal verified. */
   async * range (options: { gte: string, lte: string, limit?: number, reverse?: boolean }): AsyncGenerator<[string, Uint8Array]> {
     this.#assertOpen()
-    const iterator = this.#db.iterator({ gte: options.gte, lte: options.lte, limit: options.limit ?? -1, reverse: options.reverse ?? false })
+    const limit = options.limit ?? -1
+    const iterator = this.#db.iterator({ gte: options.gte, lte: options.lte, limit, reverse: options.reverse ?? false })
     try {
-      for await (const [key, value] of iterator) yield [key, unseal(key, value)]
+      // a batch at a time: a short range (a few records) is one trip to LevelDB
+      for (;;) {
+        const entries = await iterator.nextv(limit > 0 ? Math.min(limit, 1_000) : 1_000)
+        if (entries.length === 0) return
+        for (const [key, value] of entries) yield [key, unseal(key, value)]
+      }
     } finally {
       await iterator.close()
     }

@@ -1,6 +1,6 @@
 import { expect } from 'chai'
 import { ClassicLevel } from 'classic-level'
-import { LevelStore, seal, unseal } from '../../../node/index.ts'
+import { LevelStore, seal, sealIntact, unseal } from '../../../node/index.ts'
 import { tempDir } from '../../helpers/temp-dir.ts'
 
 describe('LevelStore', () => {
@@ -39,6 +39,36 @@ describe('LevelStore', () => {
       expect(await store.keys({ gte: 'k\x00', lte: 'k\x00~' })).to.have.length(201)
       expect(text(await store.get('k\x00199'))).to.equal('199')
     })
+
+    it('should read the keys asked in one turn in one LevelDB read, each caller getting its own values, and answer them before closing', async () => {
+      store = await LevelStore.open(dir.path)
+      await store.write(Array.from({ length: 30 }, (_, i) => ({ type: 'put' as const, key: `g\x00${String(i).padStart(2, '0')}`, value: bytes(`v${i}`) })))
+      const s = store
+      const before = { ...s.stats.reader }
+      const asked = Array.from({ length: 10 }, (_, i) => [`g\x00${String(3 * i).padStart(2, '0')}`, `g\x00${String(3 * i + 1).padStart(2, '0')}`, 'g\x00none'])
+      const answers = await Promise.all(asked.map((keys, i) => i % 2 === 0 ? s.getMany(keys) : s.getManyRaw(keys)))
+      expect(s.stats.reader.reads - before.reads).to.equal(1)
+      expect(s.stats.reader.keys - before.keys).to.equal(30)
+      answers.forEach((values, i) => {
+        expect(values).to.have.length(3)
+        expect(values[2]).to.equal(undefined)
+        // getManyRaw gives values as stored, seal and all
+        const payload = (v: Uint8Array | undefined): string | undefined => text(i % 2 === 0 ? v : unseal(asked[i]?.[0] as string, v as Uint8Array))
+        expect(payload(values[0])).to.equal(`v${3 * i}`)
+      })
+      expect(text((answers[0] as Array<Uint8Array | undefined>)[1])).to.equal('v1')
+      expect(await s.getMany([])).to.deep.equal([])
+      // keys of one prefix are read as a range, at most a few entries a key: far apart, the rest by key
+      await s.write(Array.from({ length: 100 }, (_, i) => ({ type: 'put' as const, key: `h\x00${String(i).padStart(3, '0')}`, value: bytes(`h${i}`) })))
+      const far = await Promise.all([s.getMany(['h\x00000', 'h\x00099']), s.getMany(['h\x00050', 'h\x00050x', 'h\x00051']), s.getMany(['h\x00098'])])
+      expect(far.map((values) => values.map(text))).to.deep.equal([['h0', 'h99'], ['h50', undefined, 'h51'], ['h98']])
+      // reads asked before the close are answered; after it, refused
+      const pending = s.getMany(['g\x0005'])
+      const closing = s.close()
+      expect(text((await pending)[0])).to.equal('v5')
+      await closing
+      expect(await s.getMany(['g\x0005']).then(() => null, (e: unknown) => e)).to.have.property('name', 'StoreClosedError')
+    })
   })
 
   describe('integrity', () => {
@@ -64,6 +94,13 @@ describe('LevelStore', () => {
         for await (const entry of (store as LevelStore).range({ gte: 'x\x00', lte: 'x\x00~' })) void entry
       }
       expect(await scan().then(() => null, (e: unknown) => e)).to.have.property('name', 'CorruptRecordError')
+      // read together, only the caller of a damaged value fails; sealIntact tells without throwing
+      const s = store
+      const [bad, good] = await Promise.all([s.getMany([k1]).then(() => null, (e: unknown) => e), s.getMany(['m\x00format'])])
+      expect(bad).to.have.property('name', 'CorruptRecordError')
+      expect(text(good[0])).to.equal('plexi-store/2')
+      const raws = await s.getManyRaw([k1, k2, k3, 'm\x00format'])
+      expect(raws.map((raw, i) => sealIntact([k1, k2, k3, 'm\x00format'][i] as string, raw as Uint8Array))).to.deep.equal([false, false, false, true])
     })
 
     it('should seal over key and payload so that both are checked', () => {
