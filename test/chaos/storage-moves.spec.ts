@@ -106,6 +106,29 @@ describe('storage nodes that join and leave under chat load (real processes, R=3
     }
   }
 
+  /** Clients post through the serving nodes, 3 at a time, until `stop()` (which waits for the
+   * posts in flight). */
+  function posting (rnd: () => number, prefix: string): { sent: Sent[], acked: () => number, stop: () => Promise<void> } {
+    const sent: Sent[] = []
+    let stopped = false
+    const load = (async () => {
+      for (let i = 0; !stopped && i < 2_000; i += 3) {
+        const batch = Array.from({ length: 3 }, (_, j): Sent => ({ room: ROOMS[Math.floor(rnd() * ROOMS.length)] as string, text: `${prefix}-${i + j}`, clientId: randomUUID() }))
+        sent.push(...batch)
+        everSent.push(...batch)
+        await Promise.all(batch.map((s) => post(s, rnd)))
+      }
+    })()
+    return {
+      sent,
+      acked: () => sent.filter((s) => s.ack !== undefined).length,
+      stop: async () => {
+        stopped = true
+        await load
+      }
+    }
+  }
+
   async function history (slot: Slot, room: string): Promise<Array<{ seq: number, text: string }>> {
     for (let attempt = 0; ; attempt++) {
       const client = chatClient(slot.node.grpc, token)
@@ -127,19 +150,8 @@ describe('storage nodes that join and leave under chat load (real processes, R=3
   }
 
   it('should give a joining storage node its share and let a decommissioned one hand off and die, losing no acknowledged post', async () => {
-    const rnd = prng(13)
-    const sent: Sent[] = []
-    let stop = false
     // clients post all along, 3 at a time
-    const load = (async () => {
-      for (let i = 0; !stop && i < 2_000; i += 3) {
-        const batch = Array.from({ length: 3 }, (_, j): Sent => ({ room: ROOMS[Math.floor(rnd() * ROOMS.length)] as string, text: `post-${i + j}`, clientId: randomUUID() }))
-        sent.push(...batch)
-        everSent.push(...batch)
-        await Promise.all(batch.map((s) => post(s, rnd)))
-      }
-    })()
-    const acked = (): number => sent.filter((s) => s.ack !== undefined).length
+    const { sent, acked, stop } = posting(prng(13), 'post')
     await waitFor(() => acked() >= 60, '60 posts acknowledged', { timeout: 60_000, interval: 20 })
 
     // a fourth storage node joins under load
@@ -173,8 +185,7 @@ describe('storage nodes that join and leave under chat load (real processes, R=3
     await leaving.node.stop('SIGKILL', 20_000)
     const atKill = acked()
     await waitFor(() => acked() >= atKill + 60, '60 posts acknowledged after the kill', { timeout: 60_000, interval: 20 })
-    stop = true
-    await load
+    await stop()
 
     await checkHistories(sent)
     // the three remaining storage nodes hold every partition, their replicas level
@@ -184,23 +195,12 @@ describe('storage nodes that join and leave under chat load (real processes, R=3
   })
 
   it('should replace a storage node that stays down: its new replicas catch up, and losing a second node then loses no acknowledged post', async () => {
-    const rnd = prng(29)
-    const sent: Sent[] = []
-    let stop = false
     // a fifth node joins: four storage nodes, so one can be replaced
     const fifth = await boot(serving[0]?.p2p)
     serving = [...serving, fifth]
     for (const s of serving) await waitFor(async () => await upCount(s) === 4, `${s.peerId} to see 4 members up`, { timeout: 30_000, interval: 100 })
     await waitFor(async () => await allCaughtUp(fifth), 'every storage node to catch up', { timeout: 120_000, interval: 250 })
-    const load = (async () => {
-      for (let i = 0; !stop && i < 2_000; i += 3) {
-        const batch = Array.from({ length: 3 }, (_, j): Sent => ({ room: ROOMS[Math.floor(rnd() * ROOMS.length)] as string, text: `later-${i + j}`, clientId: randomUUID() }))
-        sent.push(...batch)
-        everSent.push(...batch)
-        await Promise.all(batch.map((s) => post(s, rnd)))
-      }
-    })()
-    const acked = (): number => sent.filter((s) => s.ack !== undefined).length
+    const { acked, stop } = posting(prng(29), 'later')
     await waitFor(() => acked() >= 60, '60 posts acknowledged', { timeout: 60_000, interval: 20 })
 
     // one storage node is lost for good
@@ -226,8 +226,7 @@ describe('storage nodes that join and leave under chat load (real processes, R=3
     await second.node.stop('SIGKILL', 20_000)
     const atSecond = acked()
     await waitFor(() => acked() >= atSecond + 30, '30 posts acknowledged after the second loss', { timeout: 60_000, interval: 20 })
-    stop = true
-    await load
+    await stop()
     await checkHistories(everSent)
   })
 
