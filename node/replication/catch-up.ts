@@ -1,5 +1,6 @@
 import type { LevelStore } from '../storage/index.ts'
 import type { TakeOverResult } from './hand-off.ts'
+import { pullUntilClean } from './pull-until-clean.ts'
 import { majority } from './quorum.ts'
 import type { ReplicatedJournal } from './replicated-journal.ts'
 
@@ -256,26 +257,9 @@ export class CatchUp {
     const down = sources.filter((n) => !live(n))
     if (down.length > 0) return `partition ${p}: waiting for ${down.join(', ')} (down; it may hold records of it, until it is back or replaced after replica-replace-after)`
     for (const node of sources) {
-      let clean = false
-      for (let round = 0; round < CATCH_UP_ROUNDS && !clean && !this.#stopped; round++) {
-        let result: TakeOverResult
-        try {
-          result = await this.#opts.pull(p, node)
-        } catch (err) {
-          return `partition ${p}: could not pull from ${node}: ${(err as Error).message}`
-        }
-        for (const entity of result.peerNewer) {
-          // its log there is the one recovery would choose: an owner's recovery writes it here
-          try {
-            const opened = await journal.open(entity)
-            opened.close()
-          } catch (err) {
-            return `partition ${p}: ${entity} could not be recovered onto its replicas: ${(err as Error).message}`
-          }
-        }
-        clean = result.records + result.repaired === 0 && result.peerNewer.length === 0 && result.movedOn === 0
-      }
-      if (!clean) return `partition ${p}: still taking records from ${node} after ${CATCH_UP_ROUNDS} pulls`
+      if (this.#stopped) return `partition ${p}: stopped`
+      const why = await pullUntilClean(journal, p, `pulling from ${node}`, async () => await this.#opts.pull(p, node), CATCH_UP_ROUNDS)
+      if (why !== undefined) return why
     }
     return undefined
   }

@@ -1,3 +1,4 @@
+import { pullUntilClean } from './pull-until-clean.ts'
 import type { ReplicatedJournal } from './replicated-journal.ts'
 
 /** What a new replica took from the leaving node in one pull (AntiEntropy.takeOver). */
@@ -167,27 +168,9 @@ export class HandOff {
     const live = this.#opts.live()
     for (const node of journal.placement(p).replicas) {
       if (!live.has(node)) return `partition ${p}: its new replica ${node} is down`
-      let clean = false
-      for (let round = 0; round < HAND_OFF_ROUNDS && !clean; round++) {
-        let result: TakeOverResult
-        try {
-          result = await this.#opts.takeOver(node, p)
-        } catch (err) {
-          return `partition ${p}: ${node} could not take it: ${(err as Error).message}`
-        }
-        for (const entity of result.peerNewer) {
-          // its log here is the one recovery would choose: an owner's recovery writes it to the
-          // new replicas (this node is fenced as a former holder and read)
-          try {
-            const opened = await journal.open(entity)
-            opened.close()
-          } catch (err) {
-            return `partition ${p}: ${entity} could not be recovered onto its new replicas: ${(err as Error).message}`
-          }
-        }
-        clean = result.records + result.repaired === 0 && result.peerNewer.length === 0 && result.movedOn === 0
-      }
-      if (!clean) return `partition ${p}: ${node} still takes records after ${HAND_OFF_ROUNDS} pulls (writes still arriving here?)`
+      // (this node is fenced as a former holder and read when a newer log here is recovered)
+      const why = await pullUntilClean(journal, p, `${node} taking it from this node`, async () => await this.#opts.takeOver(node, p), HAND_OFF_ROUNDS)
+      if (why !== undefined) return why
     }
     return undefined
   }

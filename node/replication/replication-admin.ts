@@ -393,7 +393,8 @@ export function checkTakeOverResult (v: unknown): TakeOverResult {
   return r as unknown as TakeOverResult
 }
 
-function checkCatchUp (v: unknown): CatchUpStatus {
+/** A storage node's account of its catch-up, checked before an admin listing shows it. */
+export function checkCatchUp (v: unknown): CatchUpStatus {
   const r = v as Record<string, unknown> | null
   const strings = (x: unknown): boolean => Array.isArray(x) && x.length <= 100_000 && x.every((w) => typeof w === 'string')
   if (r === null || typeof r !== 'object' || !isCount(r.partitions) || !isCount(r.caughtUp) || !strings(r.waiting) || !strings(r.replaced)) {

@@ -65,6 +65,9 @@ export interface SimOptions {
   /** False: a new replica counts as a full one at once, without catching up as a learner (only to
    * show that the checks catch what that loses). */
   readonly catchUp?: boolean
+  /** True: a learner counts itself caught up without pulling anything (only to show that the
+   * checks catch a catch-up that moves nothing). */
+  readonly hollowCatchUp?: boolean
 }
 
 export interface SimResult {
@@ -377,6 +380,24 @@ export async function runSeed (seed: number, options: SimOptions = {}): Promise<
     }
     return { took, fromNewer }
   }
+  /** One pull as a hand-off or a catch-up makes it (pull-until-clean.ts): `to` pulls `entity`
+   * from `from`, and an entity whose log on `from` is the one recovery would choose is recovered
+   * onto the new set by an owner on `from`. Whether it was clean (nothing taken, nothing recovered);
+   * false when either node is down or a call failed. */
+  const pullClean = async (to: string, from: string, entity: string, activation: string): Promise<boolean> => {
+    if (!world.node(to).up || !world.node(from).up) return false
+    try {
+      const { took, fromNewer } = await pullEntity(to, from, entity)
+      if (fromNewer) {
+        const next = nextReplicasOf.get(entity) ?? []
+        const log = await EntityLog.open({ entityId: entity, replicas: next, formerHolders: formersOf(next), writeQuorum: W, activation, self: from, env: world.ownerEnv(from), appendTimeoutMs: 1500 })
+        log.close()
+      }
+      return took === 0 && !fromNewer
+    } catch {
+      return false
+    }
+  }
 
   /** The leaving node hands off (hand-off.ts): its replica retired (no more writes land), each new
    * replica pulls each entity it held until a round takes nothing, entities whose newest log it
@@ -389,21 +410,7 @@ export async function runSeed (seed: number, options: SimOptions = {}): Promise<
       let clean = true
       for (const entity of entities.filter((e) => (replicasOf.get(e) ?? []).includes(node) && options.handOff !== false)) {
         for (const to of nextReplicasOf.get(entity) ?? []) {
-          if (!world.node(to).up || !world.node(node).up) {
-            clean = false
-            continue
-          }
-          try {
-            const { took, fromNewer } = await pullEntity(to, node, entity)
-            if (took > 0 || fromNewer) clean = false
-            if (fromNewer) {
-              const next = nextReplicasOf.get(entity) ?? []
-              const log = await EntityLog.open({ entityId: entity, replicas: next, formerHolders: formersOf(next), writeQuorum: W, activation: `handoff-${entity}-${round}`, self: node, env: world.ownerEnv(node), appendTimeoutMs: 1500 })
-              log.close()
-            }
-          } catch {
-            clean = false
-          }
+          if (!await pullClean(to, node, entity, `handoff-${entity}-${round}`)) clean = false
         }
       }
       if (clean && world.node(node).up) {
@@ -458,23 +465,8 @@ export async function runSeed (seed: number, options: SimOptions = {}): Promise<
       const before = new Map([...acked].map(([e, m]) => [e, new Map(m)]))
       let clean = true
       for (const entity of mine) {
-        for (const from of names.filter((n) => n !== node && !world.gone.has(n))) {
-          if (!world.node(from).up || !world.node(node).up) {
-            clean = false
-            continue
-          }
-          try {
-            const { took, fromNewer } = await pullEntity(node, from, entity)
-            if (took > 0 || fromNewer) clean = false
-            if (fromNewer) {
-              // the source's log is the one recovery would choose: an owner's recovery writes it
-              const next = nextReplicasOf.get(entity) ?? []
-              const log = await EntityLog.open({ entityId: entity, replicas: next, formerHolders: formersOf(next), writeQuorum: W, activation: `catch-up-${node}-${entity}-${round}`, self: from, env: world.ownerEnv(from), appendTimeoutMs: 1500 })
-              log.close()
-            }
-          } catch {
-            clean = false
-          }
+        for (const from of names.filter((n) => n !== node && !world.gone.has(n) && options.hollowCatchUp !== true)) {
+          if (!await pullClean(node, from, entity, `catch-up-${node}-${entity}-${round}`)) clean = false
         }
       }
       if (!clean || !world.node(node).up) continue

@@ -77,6 +77,19 @@ describe('replication simulation (deterministic, seeded)', function () {
     expect(caught).to.be.greaterThan(5)
   })
 
+  it('should catch a new replica that counts itself caught up without pulling anything (the checks can fail)', async () => {
+    let learners = 0
+    let caught = 0
+    for (let seed = 1; seed <= 200; seed++) {
+      const result = await runSeed(seed, { hollowCatchUp: true })
+      if (result.stats.caughtUp === 0) continue
+      learners++
+      if (result.violations.some((v) => /caught up without|lost|differs/.test(v))) caught++
+    }
+    expect(learners).to.be.greaterThan(5)
+    expect(caught).to.be.greaterThan(learners / 3)
+  })
+
   it('should catch a storage node that leaves without handing off (the checks can fail)', async () => {
     let leaving = 0
     let caught = 0

@@ -281,9 +281,10 @@ describe('replicated journal', () => {
     const fence = { op: 'fence', entity: 'room/x', epoch: 5, activation: 'a' } as const
     const summary = { promised: 5, head: 2, headEpoch: 3, segments: [[3, 1]], snapshotSeq: 0 }
     expect(checkReplicaReply(fence, { ok: true, summary })).to.deep.equal({ ok: true, summary })
+    expect(checkReplicaReply(fence, { ok: true, summary, learner: true })).to.deep.equal({ ok: true, summary, learner: true })
     const read = { op: 'read', entity: 'room/x', from: 3, limit: 2 } as const
     for (const [request, reply] of [
-      [fence, null], [fence, { ok: true }], [fence, { ok: true, summary: { ...summary, segments: [[3]] } }], [fence, { ok: false }],
+      [fence, null], [fence, { ok: true }], [fence, { ok: true, summary: { ...summary, segments: [[3]] } }], [fence, { ok: false }], [fence, { ok: true, summary, learner: 'yes' }], [fence, { ok: true, summary, learner: false }],
       [{ op: 'append', entity: 'room/x', epoch: 5, activation: 'a', prevSeq: 0, prevEpoch: 0, records: [{ seq: 1, epoch: 5, event: 1 }] }, { result: 'fine' }],
       [read, [{ seq: 4, epoch: 1, event: 1 }]], [read, [{ seq: 3, epoch: 1, event: 1 }, { seq: 4, epoch: 1, event: 1 }, { seq: 5, epoch: 1, event: 1 }]],
       [{ op: 'load-snapshot', entity: 'room/x' }, { seq: 0, state: 1 }], [{ op: 'summary', entity: 'room/x' }, { ...summary, head: -1 }]
