@@ -1,5 +1,8 @@
 import { MAX_HISTORY_LIMIT, assertNever, describe } from '../../protocols/index.ts'
-import type { ActorRef, EntityContext, EntityType, JournalRecord } from '../kernel/index.ts'
+import { InvalidMessageError, isActorAddress } from '../kernel/index.ts'
+import type { ActorAddress, ActorRef, EntityContext, EntityType, JournalRecord } from '../kernel/index.ts'
+import { isUserName } from '../../protocols/index.ts'
+import { MAX_REQUEST_ID_LENGTH } from './user-agent-protocol.ts'
 import { AGENT_MENTION, RECENT_POSTERS, RECENT_POST_IDS_PER_USER, ROOM, agentDisplayName, checkRoomMsg } from './chat-room-protocol.ts'
 import type { ChatMessage, ChatMessageKind, PostReceipt, RoomEvent, RoomFeed, RoomInfo, RoomMsg, RoomState } from './chat-room-protocol.ts'
 import { ROOMS, ROOM_DIRECTORY_KEY } from './room-directory-protocol.ts'
@@ -16,6 +19,30 @@ interface RoomVolatile {
   /** Posts with a client id whose write is in flight, by seq: a retry of one waits for it to be
    * durable before it is acknowledged (see repeat). */
   readonly writing: Map<number, Promise<void>>
+}
+
+/** What of RoomVolatile a live migration carries (plain data). */
+interface MovedVolatile {
+  readonly subscribers: ActorAddress[]
+  /** [requestId, user, inReplyTo] */
+  readonly answering: Array<[string, string, number]>
+}
+
+/** A room has a gateway per node at most, and an agent per poster answering at most. */
+const MAX_MOVED_SUBSCRIBERS = 4_096
+const MAX_MOVED_ANSWERING = 4_096
+
+/** The moved volatile state as it came off the wire: every field checked, or a throw. */
+function checkMovedVolatile (data: unknown): MovedVolatile {
+  const { subscribers, answering } = (data ?? {}) as { subscribers?: unknown, answering?: unknown }
+  if (!Array.isArray(subscribers) || subscribers.length > MAX_MOVED_SUBSCRIBERS || !subscribers.every(isActorAddress)) {
+    throw new InvalidMessageError(`moved room state: subscribers must be at most ${MAX_MOVED_SUBSCRIBERS} actor addresses`)
+  }
+  if (!Array.isArray(answering) || answering.length > MAX_MOVED_ANSWERING || !answering.every((a: unknown) => Array.isArray(a) && a.length === 3 &&
+    typeof a[0] === 'string' && a[0].length > 0 && a[0].length <= MAX_REQUEST_ID_LENGTH && isUserName(a[1]) && Number.isSafeInteger(a[2]) && (a[2] as number) > 0)) {
+    throw new InvalidMessageError(`moved room state: answering must be at most ${MAX_MOVED_ANSWERING} [requestId, user, seq] entries`)
+  }
+  return { subscribers: subscribers.map((a: ActorAddress) => ({ node: a.node, path: a.path })), answering: answering as Array<[string, string, number]> }
 }
 
 /** An agent answering in a room may wait in queues and generate for a long time. */
@@ -48,6 +75,18 @@ export const chatRoom: EntityType<RoomMsg, RoomState, RoomEvent, RoomVolatile> =
   },
   check: checkRoomMsg,
   createVolatile: () => ({ subscribers: new Map(), answering: new Map(), writing: new Map() }),
+  // a live migration carries the subscribed gateways (they keep getting every message, with no
+  // renewal needed) and the agents answering (their answers reach the room wherever it is)
+  exportVolatile: (v): MovedVolatile => ({
+    subscribers: [...v.subscribers.values()].map((ref) => ref.address),
+    answering: [...v.answering].map(([requestId, a]) => [requestId, a.user, a.inReplyTo])
+  }),
+  importVolatile (_key, data, refs) {
+    const moved = checkMovedVolatile(data)
+    const subscribers = new Map<string, ActorRef<RoomFeed>>()
+    for (const address of moved.subscribers) subscribers.set(gatewayKey(address), refs.actorAt<RoomFeed>(address))
+    return { subscribers, answering: new Map(moved.answering.map(([requestId, user, inReplyTo]) => [requestId, { user, inReplyTo }])), writing: new Map() }
+  },
   canPassivate: (ctx) => ctx.volatile.subscribers.size === 0 && ctx.volatile.answering.size === 0,
   async receive (ctx, msg) {
     switch (msg.type) {

@@ -84,7 +84,8 @@ export class ActorSystem implements Refs {
     this.#entities = new EntityHost(kernel, entitiesCell, {
       ...(options.journal !== undefined && { journal: options.journal }),
       strict: options.strictSerialization ?? false,
-      remoting: () => this.#remoting
+      remoting: () => this.#remoting,
+      claim: () => this.#remoting?.claim?.bind(this.#remoting)
     })
   }
 
@@ -105,7 +106,13 @@ export class ActorSystem implements Refs {
       failAsksSentTo: (node, error) => this.#asks.rejectSentTo(node, error),
       roleOf: (type) => entities.roleOf(type),
       handOff: (keep) => entities.handOff(keep),
-      handedOff: (type, key, maxMs) => entities.handedOff(type, key, maxMs)
+      handedOff: (type, key, maxMs) => entities.handedOff(type, key, maxMs),
+      release: (type, key, opts) => entities.release(type, key, opts),
+      finishRelease: (type, key, to) => { entities.finishRelease(type, key, to) },
+      adopt: (type, key, handOff) => this.#terminating !== undefined ? Promise.resolve(new ActorSystemTerminatedError()) : entities.adopt(type, key, handOff),
+      hosts: (type, key) => entities.hosts(type, key),
+      activeEntities: () => entities.activeIds(),
+      buffered: () => entities.buffered()
     }
   }
 

@@ -20,6 +20,14 @@ export interface ActivationDeps {
   readonly handled?: () => void
 }
 
+/** An entity's state as a live migration hands it over: every event up to `seq` is durable. */
+export interface Captured<S = unknown> {
+  readonly state: S
+  readonly seq: number
+  /** The seq of its last snapshot (the next is due snapshotEvery events after it). */
+  readonly snapshotSeq: number
+}
+
 /** The kernel's own message to an entity: end the work in progress now (EntityType.interrupt).
  * An object no other code can build, delivered only on this node. */
 export const INTERRUPT: unknown = Object.freeze({ type: '$interrupt' })
@@ -44,6 +52,14 @@ export class EntityActivation<M> {
   busy: () => boolean = () => false
   /** Its owner is now another node: it stops once its mailbox is empty, whatever canPassivate says. */
   handingOff = false
+  /** Set on a live migration's new owner: the state handed over (its seq durable), used by the
+   * first incarnation instead of reading the snapshot and the journal back. */
+  warm: Captured | undefined
+  /** Set by a live migration: the last incarnation records what it hands over as it stops. */
+  capture = false
+  /** What the stopped incarnation handed over (capture): its state, all of it durable; undefined
+   * when a write failed or it never started. */
+  captured: Captured | undefined
   /** The journal the live incarnation holds (each incarnation opens its own, with a new epoch). */
   journal: EntityJournal | undefined
   #writes: Promise<void> = Promise.resolve()
@@ -93,7 +109,11 @@ export function entityBehavior<M, S, E, V> (def: EntityType<M, S, E, V>, activat
       activation.journal = journal
       let recovered
       try {
-        recovered = await recover(def, activation, journal, deps)
+        const warm = activation.warm
+        activation.warm = undefined
+        recovered = warm !== undefined && journal.head >= warm.seq
+          ? await resume(def, activation, journal, warm as Captured<S>)
+          : await recover(def, activation, journal, deps)
       } catch (err) {
         journal.close()
         throw err
@@ -121,10 +141,30 @@ export function entityBehavior<M, S, E, V> (def: EntityType<M, S, E, V>, activat
     async onStop (live) {
       live.alive = false
       await activation.writes
+      // a live migration hands over the state only if every write of it is durable
+      if (activation.capture && live.durableSeq === live.seq) activation.captured = { state: live.state, seq: live.seq, snapshotSeq: live.snapshotSeq }
       live.journal.close()
       if (activation.journal === live.journal) activation.journal = undefined
     }
   }
+}
+
+/**
+ * The state a live migration handed over (durable up to `warm.seq`), plus whatever the journal
+ * holds past it (nothing, unless the old owner's last write landed after it stopped reading):
+ * the entity serves at once, without reading its snapshot back.
+ */
+async function resume<M, S, E, V> (def: EntityType<M, S, E, V>, activation: EntityActivation<M>, journal: EntityJournal, warm: Captured<S>):
+Promise<{ state: S, seq: number, snapshotSeq: number }> {
+  let { state, seq } = warm
+  if (journal.head > seq) {
+    for await (const record of journal.replay(seq + 1)) {
+      if (record.seq !== seq + 1) throw new JournalGapError(activation.id, seq + 1, record.seq)
+      state = def.applyEvent(state, record.event as E, record.seq)
+      seq = record.seq
+    }
+  }
+  return { state, seq, snapshotSeq: Math.min(warm.snapshotSeq, warm.seq) }
 }
 
 async function recover<M, S, E, V> (def: EntityType<M, S, E, V>, activation: EntityActivation<M>, journal: EntityJournal, deps: ActivationDeps):

@@ -1,10 +1,12 @@
 import { DEFAULT_ENTITY_IDLE_MS, DEFAULT_ENTITY_INTENSITY, ENTITY_KEY_FORBIDDEN, ENTITY_KEY_MAX_LENGTH, ENTITY_TYPE_PATTERN } from './constants.ts'
-import { EntityConfigError, EntityTypeTakenError, InvalidMessageError, InvalidNameError, UnknownEntityTypeError } from './errors.ts'
+import { ActorStoppedError, EntityAlreadyActiveError, EntityConfigError, EntityTypeTakenError, InvalidMessageError, InvalidNameError, MailboxFullError, UnknownEntityTypeError } from './errors.ts'
 import { describe } from '../../protocols/index.ts'
 import { EntityActivation, INTERRUPT, entityBehavior } from './entity-activation.ts'
+import type { Captured } from './entity-activation.ts'
 import { EntityRef } from './entity-ref.ts'
 import { isNodeRole, NODE_ROLES } from './node-role.ts'
 import { assertPlainData } from './plain-data.ts'
+import { replyToOf } from './reply-to.ts'
 import type { ActorCell, CellStatus } from './actor-cell.ts'
 import type { Kernel } from './kernel.ts'
 import type { EntityType } from './entity-type.ts'
@@ -25,7 +27,41 @@ export interface EntityHostOptions {
   readonly strict: boolean
   /** The mesh, once attached: entities owned by other nodes are reached through it. */
   readonly remoting: () => Remoting | undefined
+  /**
+   * Asked before an entity is activated here from its journal (a message came, and no activation
+   * has it): a promise when another node may still hold it live and was asked to hand it over.
+   * Its messages wait here until the hand-over arrives (adopt), or until the promise settles
+   * (then the entity is activated from its journal). @default activate at once
+   */
+  readonly claim: () => ((type: string, key: string) => Promise<void> | undefined) | undefined
 }
+
+/** What a live migration carries from an entity's old owner to its new one. */
+export interface HandOff {
+  /** The entity's state after every event up to `seq`, all of them durable. */
+  readonly state: unknown
+  readonly seq: number
+  /** The seq of its last snapshot. */
+  readonly snapshotSeq: number
+  /** EntityType.exportVolatile's data (undefined: none). */
+  readonly volatile: unknown
+  /** Messages that arrived while it was being released, oldest first: the new owner takes them
+   * before any other. */
+  readonly buffered: readonly unknown[]
+}
+
+export type Release =
+  | { readonly outcome: 'released', readonly handOff: HandOff }
+  /** No activation here to move (none, or one already stopping or moving). */
+  | { readonly outcome: 'not-active' }
+  /** It did not stop cleanly (still busy after the interrupt, or a write failed): the new owner
+   * must recover it from its journal, which fences what may still run here; the `waiting`
+   * messages go on with finishRelease. */
+  | { readonly outcome: 'cold', readonly why: string, readonly waiting: number }
+
+/** How long messages for an entity that moved away are passed on to its new owner (until the
+ * senders' placement agrees). */
+export const FORWARD_MS = 60_000
 
 interface Registered {
   readonly def: EntityType<any, any, any, any>
@@ -46,6 +82,12 @@ export class EntityHost {
   readonly #active = new Map<string, EntityActivation<any>>()
   /** Activations handed off and not yet stopped (their last writes may be in flight). */
   readonly #leaving = new Map<string, EntityActivation<any>>()
+  /** Entities being released (live migration): their messages wait here. */
+  readonly #moving = new Map<string, { readonly buffer: unknown[] }>()
+  /** Entities claimed from another node (EntityHostOptions.claim): their messages wait here. */
+  readonly #incoming = new Map<string, { readonly buffer: unknown[] }>()
+  /** Entities that moved away: where their messages go, and until when. */
+  readonly #forward = new Map<string, { readonly to: string, readonly until: number }>()
   /** Waiting for no activation to be busy (see settle); checked after every entity message. */
   readonly #quietWaiters = new Set<() => void>()
   #closed = false
@@ -179,6 +221,158 @@ export class EntityHost {
     return count
   }
 
+  /**
+   * The first half of a live migration: `type/key` stops taking messages (they wait here), finishes
+   * the one in progress and what its mailbox holds, waits for its work in progress to end (at most
+   * `busyMs`, then it is interrupted and gets `graceMs` more) and for its writes to be durable,
+   * and stops. Resolves with what the new owner needs; its messages keep waiting here until
+   * `finishRelease`.
+   */
+  async release (type: string, key: string, opts: { readonly busyMs: number, readonly graceMs: number }): Promise<Release> {
+    const id = `${type}/${key}`
+    const registered = this.#types.get(type)
+    const activation = this.#active.get(id)
+    const status = activation?.cell.status
+    if (registered === undefined || activation === undefined || status === 'stopping' || status === 'stopped' ||
+      activation.handingOff || this.#moving.has(id)) return { outcome: 'not-active' }
+    const moving = { buffer: [] as unknown[] }
+    this.#moving.set(id, moving)
+    activation.handingOff = true
+    activation.capture = true
+    this.#leaving.set(id, activation)
+    activation.cell.requestIdleStop()
+    let why: string | undefined
+    if (!await settledWithin(activation.terminated, opts.busyMs)) {
+      activation.cell.deliver(INTERRUPT)
+      if (!await settledWithin(activation.terminated, opts.graceMs)) {
+        why = `still busy ${opts.busyMs + opts.graceMs} ms after it was asked to move (interrupted after ${opts.busyMs} ms)`
+        void activation.cell.finalize({ type: 'shutdown' })
+        await settledWithin(activation.terminated, opts.graceMs)
+      }
+    }
+    const captured = activation.captured
+    if (why !== undefined || captured === undefined) {
+      return { outcome: 'cold', why: why ?? 'its last writes did not all become durable', waiting: moving.buffer.length }
+    }
+    let volatile: unknown
+    try {
+      volatile = registered.def.exportVolatile?.(activation.volatile)
+      if (volatile !== undefined) assertPlainData(volatile, `volatile state of ${id}`)
+    } catch (err) {
+      this.#kernel.log.warn({ entity: id, err }, `${id}: its volatile state does not move (${describe(err)}); the new owner starts a fresh one`)
+      volatile = undefined
+    }
+    return { outcome: 'released', handOff: { ...captured, volatile, buffered: moving.buffer.splice(0) } }
+  }
+
+  /**
+   * The end of a release: messages that arrived since go to `to` (the new owner), and so will
+   * later ones for a while (FORWARD_MS, or until this node activates the entity again); with no
+   * `to` (the hand-over failed) they are routed as any message is.
+   */
+  finishRelease (type: string, key: string, to: string | undefined): void {
+    const id = `${type}/${key}`
+    const moving = this.#moving.get(id)
+    this.#moving.delete(id)
+    const registered = this.#types.get(type)
+    if (registered === undefined) return
+    if (to !== undefined && to !== this.#kernel.node) this.#forward.set(id, { to, until: Date.now() + FORWARD_MS })
+    for (const msg of moving?.buffer ?? []) this.#settleDelivery(msg, id, this.#route(registered, key, msg))
+  }
+
+  /**
+   * The second half of a live migration, on the new owner: activates `type/key` from the state
+   * handed over (its journal is still taken with a new epoch, which fences the old owner), then
+   * delivers the messages that waited on the old owner, then those that waited here. Resolves
+   * once the activation has taken its journal (or failed to: it then recovers from the journal as
+   * any activation does). Refused (EntityAlreadyActiveError) when an activation of it is here.
+   */
+  async adopt (type: string, key: string, handOff: HandOff): Promise<'ok' | Error> {
+    const registered = this.#types.get(type)
+    if (registered === undefined) return new UnknownEntityTypeError(type, [...this.#types.keys()])
+    const id = `${type}/${key}`
+    try {
+      checkKey(key)
+    } catch (err) {
+      return err as Error
+    }
+    if (this.#closed) return new ActorStoppedError(id)
+    const existing = this.#active.get(id)
+    const status = existing?.cell.status
+    if (existing !== undefined && status !== 'stopping' && status !== 'stopped') return new EntityAlreadyActiveError(id, 'it is active here')
+    if (this.#moving.has(id)) return new EntityAlreadyActiveError(id, 'it is moving away from here')
+    this.#forward.delete(id)
+    const incoming = this.#incoming.get(id)
+    this.#incoming.delete(id)
+    let volatile: unknown
+    if (handOff.volatile !== undefined && registered.def.importVolatile !== undefined) {
+      try {
+        volatile = registered.def.importVolatile(key, handOff.volatile, this.#kernel.refs)
+      } catch (err) {
+        this.#kernel.log.warn({ entity: id, err }, `${id}: the volatile state handed over is not valid (${describe(err)}); starting a fresh one`)
+      }
+    }
+    const activation = this.#activate(registered, key, id, existing, {
+      warm: { state: handOff.state, seq: handOff.seq, snapshotSeq: handOff.snapshotSeq },
+      ...(volatile !== undefined && { volatile })
+    })
+    for (const msg of [...handOff.buffered, ...incoming?.buffer ?? []]) {
+      const refused = this.#check(registered.def, id, msg)
+      this.#settleDelivery(msg, id, refused ?? activation.cell.deliver(msg))
+    }
+    await activation.cell.started.catch(() => undefined)
+    return 'ok'
+  }
+
+  /** Whether messages for `type/key` are taken here now, whoever placement says owns it: an
+   * activation is here, or its messages wait here for one (a move in either direction). */
+  hosts (type: string, key: string): boolean {
+    const id = `${type}/${key}`
+    if (this.#moving.has(id) || this.#incoming.has(id)) return true
+    const status = this.#active.get(id)?.cell.status
+    return status !== undefined && status !== 'stopping' && status !== 'stopped'
+  }
+
+  /** The active entities here, as `[type, key]` (what a drain or a rebalance looks at). */
+  activeIds (): Array<[string, string]> {
+    const out: Array<[string, string]> = []
+    for (const activation of this.#active.values()) {
+      const status = activation.cell.status
+      if (status === 'stopping' || status === 'stopped' || activation.handingOff) continue
+      const [type = ''] = activation.id.split('/', 1)
+      out.push([type, activation.key])
+    }
+    return out
+  }
+
+  /** Entities whose messages wait here (moving away, or claimed and not yet handed over), and how
+   * many messages wait. */
+  buffered (): { entities: number, messages: number } {
+    let messages = 0
+    for (const m of this.#moving.values()) messages += m.buffer.length
+    for (const m of this.#incoming.values()) messages += m.buffer.length
+    return { entities: this.#moving.size + this.#incoming.size, messages }
+  }
+
+  /** A message taken earlier ('ok' was answered) that could not be delivered after all: its ask,
+   * if any, fails with the reason. */
+  #settleDelivery (msg: unknown, id: string, result: DeliveryResult): void {
+    if (result === 'ok') return
+    const replyTo = replyToOf(msg)
+    if (replyTo === undefined) return
+    const error = result === 'full' ? new MailboxFullError(id, 0) : result === 'stopped' ? new ActorStoppedError(id) : result
+    this.#kernel.reply(replyTo, { error })
+  }
+
+  /** Messages that waited for a claim that ended without a hand-over: the entity is activated
+   * here from its journal (placement says it is this node's). */
+  #claimEnded (registered: Registered, key: string, id: string): void {
+    const incoming = this.#incoming.get(id)
+    if (incoming === undefined) return
+    this.#incoming.delete(id)
+    for (const msg of incoming.buffer) this.#settleDelivery(msg, id, this.#deliverNow(registered, key, id, msg))
+  }
+
   list (type?: string): EntityInfo[] {
     const out: EntityInfo[] = []
     for (const activation of this.#active.values()) {
@@ -198,6 +392,7 @@ export class EntityHost {
   #route<M> (registered: Registered, key: string, msg: M): DeliveryResult {
     const remoting = this.#options.remoting()
     if (remoting === undefined) return this.#deliver(registered, key, msg)
+    if (this.hosts(registered.def.type, key)) return this.#deliver(registered, key, msg)
     const owner = remoting.ownerOf(registered.def.type, registered.def.role, key)
     if (owner instanceof Error) return owner
     if (owner === this.#kernel.node) return this.#deliver(registered, key, msg)
@@ -217,12 +412,43 @@ export class EntityHost {
       const refused = this.#check(registered.def, id, msg)
       if (refused !== undefined) return refused
     }
+    const waiting = this.#moving.get(id) ?? this.#incoming.get(id)
+    if (waiting !== undefined) return this.#wait(registered, waiting.buffer, msg)
+    const activation = this.#active.get(id) as EntityActivation<M> | undefined
+    const status = activation?.cell.status
+    if (activation === undefined || status === 'stopping' || status === 'stopped') {
+      const forward = this.#forward.get(id)
+      const remoting = this.#options.remoting()
+      if (forward !== undefined && remoting !== undefined) {
+        if (forward.until > Date.now()) return remoting.toEntity(forward.to, registered.def.type, key, msg)
+        this.#forward.delete(id)
+      }
+      const claim = this.#options.claim()?.(registered.def.type, key)
+      if (claim !== undefined) {
+        this.#incoming.set(id, { buffer: [msg] })
+        const ended = (): void => { this.#claimEnded(registered, key, id) }
+        claim.then(ended, ended)
+        return 'ok'
+      }
+    }
+    return this.#deliverNow(registered, key, id, msg)
+  }
+
+  /** Delivers to the activation here, starting one (from the journal) if there is none. */
+  #deliverNow<M> (registered: Registered, key: string, id: string, msg: M): DeliveryResult {
     let activation = this.#active.get(id) as EntityActivation<M> | undefined
     const status = activation?.cell.status
     if (activation === undefined || status === 'stopping' || status === 'stopped') {
       activation = this.#activate<M>(registered, key, id, activation)
     }
     return activation.cell.deliver(msg)
+  }
+
+  /** A message for an entity that is moving: it waits, up to the entity's mailbox capacity. */
+  #wait (registered: Registered, buffer: unknown[], msg: unknown): DeliveryResult {
+    if (buffer.length >= (registered.def.mailbox ?? this.#kernel.mailboxCapacity)) return 'full'
+    buffer.push(msg)
+    return 'ok'
   }
 
   /**
@@ -241,11 +467,13 @@ export class EntityHost {
     }
   }
 
-  #activate<M> (registered: Registered, key: string, id: string, old: EntityActivation<M> | undefined): EntityActivation<M> {
+  #activate<M> (registered: Registered, key: string, id: string, old: EntityActivation<M> | undefined,
+    moved?: { readonly warm: Captured, readonly volatile?: unknown }): EntityActivation<M> {
     const { def, region } = registered
     const { journal, strict } = this.#options
     const activation = new EntityActivation<M>(id, key, old?.terminated ?? Promise.resolve())
-    activation.volatile = def.createVolatile?.(key)
+    activation.volatile = moved !== undefined && 'volatile' in moved ? moved.volatile : def.createVolatile?.(key)
+    activation.warm = moved?.warm
     this.#active.set(id, activation)
     const remoting = this.#options.remoting()
     const deps = {
@@ -317,4 +545,12 @@ function checkKey (key: unknown): asserts key is string {
   if (typeof key !== 'string' || key.length === 0 || key.length > ENTITY_KEY_MAX_LENGTH || ENTITY_KEY_FORBIDDEN.test(key)) {
     throw new InvalidNameError('entity key', String(key), `1-${ENTITY_KEY_MAX_LENGTH} characters, no '/', no control characters, not starting with '$'`)
   }
+}
+
+/** Whether `promise` settles within `ms`. */
+async function settledWithin (promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const settled = await Promise.race([promise.then(() => true, () => true), new Promise<boolean>((resolve) => { timer = setTimeout(() => { resolve(false) }, ms) })])
+  clearTimeout(timer)
+  return settled
 }

@@ -40,6 +40,18 @@ export interface EntityType<M, S, E, V = undefined> extends EntityTypeKey<M> {
    * passivation.
    */
   createVolatile? (key: string): V
+  /**
+   * What of the volatile state a live migration carries to the entity's new owner, as plain data
+   * (e.g. a room's subscribed gateways, by address). Called once the entity is quiet (its mailbox
+   * empty, its writes durable, not busy). @default nothing is carried: the new owner creates it
+   */
+  exportVolatile? (volatile: V): unknown
+  /**
+   * Rebuilds the volatile state on the new owner from what exportVolatile made. The data came off
+   * the wire: check it, and throw on anything malformed (the new owner then creates a fresh one
+   * with createVolatile, and logs why). @default createVolatile
+   */
+  importVolatile? (key: string, data: unknown, refs: Refs): V
   /** Asked before idle or requested passivation; false keeps the entity active (e.g. while it has
    * subscribers). A hand-off (its owner changed) does not ask it: see `busy`. @default always true */
   canPassivate? (ctx: EntityContext<M, S, E, V>): boolean

@@ -130,3 +130,15 @@ export class JournalGapError extends Error {
     super(`journal of ${entity} jumps from seq ${expected - 1} to ${found}`)
   }
 }
+
+/** A live migration offered an entity to a node that already has an activation of it (it was
+ * activated there meanwhile, or is itself moving): the offer is refused, nothing changes. */
+export class EntityAlreadyActiveError extends Error {
+  override readonly name = 'EntityAlreadyActiveError'
+  readonly kind = 'conflict'
+  readonly entity: string
+  constructor (entity: string, why: string) {
+    super(`${entity} cannot move here: ${why}`)
+    this.entity = entity
+  }
+}

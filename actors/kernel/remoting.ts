@@ -1,5 +1,6 @@
 import type { ActorAddress } from './actor-ref.ts'
 import type { NodeRole } from './node-role.ts'
+import type { HandOff, Release } from './entity-host.ts'
 import type { DeliveryResult } from './pending-asks.ts'
 import type { ReplyTo } from './reply-to.ts'
 
@@ -21,6 +22,12 @@ export interface Remoting {
   toActor (address: ActorAddress, msg: unknown): DeliveryResult
   /** Sends the outcome of an ask to the node waiting for it. */
   reply (to: ReplyTo<unknown>, outcome: ReplyOutcome): void
+  /**
+   * Asked before `type/key` is activated here from its journal: a promise when another node may
+   * hold it live and was asked to hand it over (its messages wait here until the hand-over arrives
+   * through RemotingPort.adopt, or the promise settles). @default activate at once
+   */
+  claim? (type: string, key: string): Promise<void> | undefined
 }
 
 /**
@@ -49,4 +56,17 @@ export interface RemotingPort {
   handOff (keep: (type: string, key: string) => boolean): number
   /** Waits (at most `maxMs`) for an activation of `type/key` that is being handed off to stop. */
   handedOff (type: string, key: string, maxMs: number): Promise<void>
+  /** Live migration, old owner: stops `type/key` here and says what its new owner needs (see
+   * EntityHost.release); its messages wait here until finishRelease. */
+  release (type: string, key: string, opts: { readonly busyMs: number, readonly graceMs: number }): Promise<Release>
+  /** Live migration, old owner: what waited goes to `to` (undefined: routed as usual). */
+  finishRelease (type: string, key: string, to: string | undefined): void
+  /** Live migration, new owner: activates `type/key` from what the old owner handed over. */
+  adopt (type: string, key: string, handOff: HandOff): Promise<'ok' | Error>
+  /** Whether this node takes messages for `type/key` now (active here, or moving either way). */
+  hosts (type: string, key: string): boolean
+  /** The entities active here, as [type, key]. */
+  activeEntities (): Array<[string, string]>
+  /** Entities whose messages wait here for a move, and how many messages. */
+  buffered (): { entities: number, messages: number }
 }
