@@ -73,6 +73,8 @@ export const CONFIG_SCHEMA: readonly KeySpec[] = [
   { key: 'scrub-interval', type: { kind: 'int', min: 0, max: 2_592_000_000 }, default: 86_400_000, description: 'ms from the end of one scrub pass to the start of the next: every stored value is re-read and its SHA-256 checked, damaged records are quarantined and put back from a healthy replica (0: only on plexi admin scrub)' },
   { key: 'scrub-rate', type: { kind: 'int', min: 1, max: 100_000 }, default: 16, description: 'MiB a second a scrub pass may read (plexi admin scrub --fast reads as fast as the disk goes)' },
   { key: 'replica-replace-after', type: { kind: 'int', min: 0, max: 2_592_000_000 }, default: 600_000, description: 'ms a storage node may stay down before it is replaced: its partitions get new replicas, which catch up from the others before they count (0: never; a node back after that catches up again)' },
+  { key: 'migration-timeout', type: { kind: 'int', min: 100, max: 3_600_000 }, default: 30_000, description: 'ms a live migration waits for an entity\'s work in progress (an agent\'s answer) before it interrupts it (the answer so far is kept); a move still stuck then becomes a clean failover (its new owner recovers it from the journal)' },
+  { key: 'migration-concurrency', type: { kind: 'int', min: 1, max: 10_000 }, default: 64, description: 'entities one node moves at once in a drain or rebalance (the others wait their turn and keep serving where they are)' },
   { key: 'journal-sync', type: { kind: 'boolean' }, default: true, description: 'fsync every journal batch before acknowledging (false: survive process crashes, not power loss)' },
   { key: 'gpu', type: { kind: 'enum', values: GPU_MODES }, default: 'auto', description: 'llama.cpp backend: auto (CUDA or Vulkan when present, else CPU), cuda (fail if absent), off (CPU)' },
   { key: 'inference-workers', type: { kind: 'int', min: 1, max: 64 }, default: 1, description: 'worker threads per loaded llama.cpp model (each holds its own copy of the weights)' },
@@ -142,4 +144,6 @@ export interface NodeConfig {
   readonly agentTokensPerMin: number
   readonly openaiListen: HostPort | undefined
   readonly shutdownTimeout: number
+  readonly migrationTimeout: number
+  readonly migrationConcurrency: number
 }

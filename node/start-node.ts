@@ -18,6 +18,7 @@ import { AgentAsker, InferenceService, UsageLimiter, agentGateway, bootstrapMode
 import { Lifecycle } from './lifecycle.ts'
 import { Cluster, NodeRoles, memberOf, readClusterKey, recordOf, startP2pHost } from './mesh/index.ts'
 import { NodeMetrics } from './metrics/index.ts'
+import { Migrator, spawnMigrationActor } from './migration/index.ts'
 import { buildOpenAiServer, openAiBackend } from './openai/index.ts'
 import { AntiEntropy, CatchUp, HAND_OFF_CHECK_MS, HandOff, LevelReplicaStorage, REPLICATION_PATH, Scrubber, TAKE_OVER_ASK_MS, checkTakeOverResult, PartitionsMismatchError, ReplicationAdmin, StorageRoster, meshJournal, meshPeer, spawnShardHolders } from './replication/index.ts'
 import type { ReplicationMsg } from './replication/index.ts'
@@ -41,6 +42,11 @@ export interface RunningNode {
 /** After the shutdown timeout, interrupted work (an agent's answer) gets this long to end cleanly:
  * to journal what it has and answer its caller (a token and one fsync: milliseconds). */
 const INTERRUPT_GRACE_MS = 2_000
+
+/** A drained node exits once no entity message reached it for this long (they are forwarded to
+ * the entities' new owners while senders learn where the entities went), or after DRAIN_LINGER_MAX_MS. */
+const DRAIN_QUIET_MS = 300
+const DRAIN_LINGER_MAX_MS = 3_000
 
 /** While a node started with --join has heard no member, it says so this often. */
 const WAIT_FOR_CLUSTER_LOG_MS = 10_000
@@ -201,6 +207,9 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
       throw new Error(`cannot listen for p2p on ${config.p2pListen}: ${describe(err)}`, { cause: err })
     }), (host) => host.stop())
     p2pRef = p2p
+    /** Moves entities live once the mesh runs (placement changes before then move nothing: no
+     * entity is active yet). */
+    let migrator: Migrator | undefined
     if (p2p === undefined) log.info('no cluster key (--cluster-key-file): this node runs alone, with no p2p listener')
     else reach.p2p = p2p.multiaddrs()
     const cluster = await parts.start('mesh', () => Cluster.start({
@@ -212,6 +221,8 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
       // a node takes entities only once it is ready: it has a view of the cluster (a node still
       // waiting for its --join members would place entities on a view of itself alone)
       serving: () => state === 'ready',
+      // entities now other nodes' move there live (a drain moves them all)
+      moveAway: () => migrator?.rebalance(state === 'ready' ? 'rebalance' : 'drain') ?? 0,
       // subscriptions follow rooms to their new owners now, not at the next renewal
       onViewChange: () => { gateway.tell({ type: 'resubscribe' }) },
       onMembers: (members) => {
@@ -222,6 +233,26 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
       log: log.child({ component: 'mesh' })
     }), (c) => c.stop())
     metrics.watchMesh(cluster)
+    migrator = await parts.start('migration', () => {
+      const onMove = metrics.watchMigrations(() => cluster.port.buffered(), () => m.pending)
+      const m: Migrator = new Migrator({
+        onMove,
+        system,
+        port: cluster.port,
+        placement: cluster.placement,
+        live: (peer) => (p2p?.members() ?? []).some((member) => member.peerId === peer && member.status !== 'down'),
+        busyMs: config.migrationTimeout,
+        graceMs: INTERRUPT_GRACE_MS,
+        concurrency: config.migrationConcurrency,
+        log: log.child({ component: 'migration' })
+      })
+      spawnMigrationActor(system, m)
+      if (cluster.transport !== undefined) cluster.transport.claimer = (type, key) => m.claim(type, key)
+      return m
+    }, (m) => {
+      if (cluster.transport !== undefined) cluster.transport.claimer = undefined
+      m.stop()
+    })
     metrics.watchReplicas(journal)
     // replicas compare Merkle roots with each other and fill what they missed (a node alone has
     // no one to compare with)
@@ -385,12 +416,39 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
       p2p?.announce()
       cluster.refresh()
       const streams = await gateway.ask<number>((replyTo) => ({ type: 'close-all', reason: 'node is shutting down', replyTo })).catch(() => 0)
-      // in-flight calls and the entities' work in progress (an agent's answer) finish, for at
-      // most shutdown-timeout; answers still running then are interrupted: their partial text
-      // is journaled and their callers are told ('interrupted'), which ends their calls too
+      // every entity another node can own moves there live (the refresh above queued them): its
+      // messages wait for the move, its work in progress finishes first (at most
+      // migration-timeout, then it is interrupted); in-flight calls finish meanwhile
+      const movesBefore = new Map(migrator?.stats.moves ?? [])
+      const moving = migrator?.idle(config.migrationTimeout + 2 * INTERRUPT_GRACE_MS + 5_000) ?? Promise.resolve(true)
+      // then the entities left (of a role no other member holds): their work in progress finishes
+      // for at most shutdown-timeout; answers still running then are interrupted: their partial
+      // text is journaled and their callers are told ('interrupted'), which ends their calls too
       const [clean, work] = await Promise.all([
         stopGrpcServer(grpc.server, config.shutdownTimeout + INTERRUPT_GRACE_MS),
-        system.settleEntities(config.shutdownTimeout, INTERRUPT_GRACE_MS)
+        moving.then(async (allMoved) => {
+          // what this drain moved, by outcome (moved live, cold, failed, not-active)
+          const outcomes: Record<string, number> = {}
+          for (const [label, n] of migrator?.stats.moves ?? []) {
+            const outcome = label.split('/')[1] as string
+            const delta = n - (movesBefore.get(label) ?? 0)
+            if (delta > 0) outcomes[outcome] = (outcomes[outcome] ?? 0) + delta
+          }
+          const moved = Object.values(outcomes).reduce((a, b) => a + b, 0)
+          if (!allMoved) log.warn({ left: migrator?.pending }, `${migrator?.pending ?? 0} entity moves did not end in time; their entities recover from their journals on their new owners`)
+          if (moved > 0 || !allMoved) log.info({ moved, outcomes, left: system.entities().length }, `drain: ${moved} entities moved to other members (${Object.entries(outcomes).map(([o, n]) => `${n} ${o}`).join(', ')}); ${system.entities().length} stay until the stop (no other member holds their role)`)
+          // messages already on their way here still reach the entities' new owners (forwarded):
+          // the node stays until none came for a moment (bounded)
+          const transport = cluster.transport
+          if (transport !== undefined && moved > 0) {
+            const until = performance.now() + DRAIN_LINGER_MAX_MS
+            for (let seen = -1; seen !== transport.stats.entityMessages && performance.now() < until;) {
+              seen = transport.stats.entityMessages
+              await new Promise((resolve) => setTimeout(resolve, DRAIN_QUIET_MS))
+            }
+          }
+          return await system.settleEntities(config.shutdownTimeout, INTERRUPT_GRACE_MS)
+        })
       ])
       if (work.interrupted > 0) log.warn({ interrupted: work.interrupted }, `${work.interrupted} entities were still busy after shutdown-timeout (${config.shutdownTimeout} ms) and were interrupted (agents keep their partial answers)`)
       if (!clean) log.warn(`in-flight calls did not finish within ${config.shutdownTimeout + INTERRUPT_GRACE_MS} ms; they were cut`)

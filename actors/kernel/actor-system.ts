@@ -108,7 +108,7 @@ export class ActorSystem implements Refs {
       handOff: (keep) => entities.handOff(keep),
       handedOff: (type, key, maxMs) => entities.handedOff(type, key, maxMs),
       release: (type, key, opts) => entities.release(type, key, opts),
-      finishRelease: (type, key, to) => { entities.finishRelease(type, key, to) },
+      finishRelease: (type, key, to, unsent) => { entities.finishRelease(type, key, to, unsent) },
       adopt: (type, key, handOff) => this.#terminating !== undefined ? Promise.resolve(new ActorSystemTerminatedError()) : entities.adopt(type, key, handOff),
       hosts: (type, key) => entities.hosts(type, key),
       activeEntities: () => entities.activeIds(),

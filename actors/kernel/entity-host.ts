@@ -268,16 +268,17 @@ export class EntityHost {
   /**
    * The end of a release: messages that arrived since go to `to` (the new owner), and so will
    * later ones for a while (FORWARD_MS, or until this node activates the entity again); with no
-   * `to` (the hand-over failed) they are routed as any message is.
+   * `to` (the hand-over failed) they are routed as any message is. `unsent`: messages the release
+   * handed over that did not reach the new owner (they go first).
    */
-  finishRelease (type: string, key: string, to: string | undefined): void {
+  finishRelease (type: string, key: string, to: string | undefined, unsent: readonly unknown[] = []): void {
     const id = `${type}/${key}`
     const moving = this.#moving.get(id)
     this.#moving.delete(id)
     const registered = this.#types.get(type)
     if (registered === undefined) return
     if (to !== undefined && to !== this.#kernel.node) this.#forward.set(id, { to, until: Date.now() + FORWARD_MS })
-    for (const msg of moving?.buffer ?? []) this.#settleDelivery(msg, id, this.#route(registered, key, msg))
+    for (const msg of [...unsent, ...moving?.buffer ?? []]) this.#settleDelivery(msg, id, this.#route(registered, key, msg))
   }
 
   /**

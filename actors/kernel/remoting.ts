@@ -59,8 +59,9 @@ export interface RemotingPort {
   /** Live migration, old owner: stops `type/key` here and says what its new owner needs (see
    * EntityHost.release); its messages wait here until finishRelease. */
   release (type: string, key: string, opts: { readonly busyMs: number, readonly graceMs: number }): Promise<Release>
-  /** Live migration, old owner: what waited goes to `to` (undefined: routed as usual). */
-  finishRelease (type: string, key: string, to: string | undefined): void
+  /** Live migration, old owner: what waited goes to `to` (undefined: routed as usual), `unsent`
+   * (handed over, not taken) first. */
+  finishRelease (type: string, key: string, to: string | undefined, unsent?: readonly unknown[]): void
   /** Live migration, new owner: activates `type/key` from what the old owner handed over. */
   adopt (type: string, key: string, handOff: HandOff): Promise<'ok' | Error>
   /** Whether this node takes messages for `type/key` now (active here, or moving either way). */

@@ -18,6 +18,9 @@ export interface ActorTransportOptions {
   /** The actor system's inbound port (ActorSystem.attachRemoting). */
   readonly port: () => RemotingPort
   readonly placement: Placement
+  /** Whether a member is leaving gracefully (draining): what it was sent is answered by the
+   * entities' new owners (it forwards), so asks sent to it do not fail when its link closes. */
+  readonly leaving?: (peer: string) => boolean
   readonly log: { warn (obj: object, msg: string): void, debug (obj: object, msg: string): void }
   /** @default MAX_QUEUED_BYTES */
   readonly maxQueuedBytes?: number
@@ -97,6 +100,14 @@ export class ActorTransport implements Remoting {
   toActor (address: ActorAddress, msg: unknown): DeliveryResult {
     if (address.node === this.#system.node) return this.#system.deliverToActor(address.path, msg)
     return this.#request(address.node, msg, (wire) => [ENVELOPE.ACTOR, address.path, wire])
+  }
+
+  /** Set once the node's migrator runs (Remoting.claim): asked before an entity is activated
+   * here from its journal. */
+  claimer: ((type: string, key: string) => Promise<void> | undefined) | undefined
+
+  claim (type: string, key: string): Promise<void> | undefined {
+    return this.claimer?.(type, key)
   }
 
   reply (to: ReplyTo<unknown>, outcome: ReplyOutcome): void {
@@ -181,6 +192,12 @@ export class ActorTransport implements Remoting {
   /** Fails the asks whose request went to the link's peer: this node's own (tagged by askSentTo)
    * and the ones it forwarded there. */
   #failAsks (link: OutboundLink, why: string): void {
+    // a draining member handed what it was sent to the entities' new owners, which answer the
+    // askers directly: those asks wait for their answers (or their own timeouts)
+    if (this.#opts.leaving?.(link.peer) === true) {
+      link.forwarded.clear()
+      return
+    }
     const error = new PeerUnreachableError(link.peer, why)
     this.#system.failAsksSentTo(link.peer, error)
     if (link.forwarded.size === 0) return
@@ -234,6 +251,7 @@ export class ActorTransport implements Remoting {
   #dispatch (from: string, envelope: Envelope): void {
     switch (envelope[0]) {
       case ENVELOPE.ENTITY: {
+        this.stats.entityMessages++
         const [, type, key, msg, hops, origin] = envelope
         this.#toEntityHere(from, type, key, hops === 0 ? restoreReplyTo(msg, from) : msg, hops, hops === 0 ? from : origin)
         return
@@ -269,6 +287,14 @@ export class ActorTransport implements Remoting {
       // a type this node does not know: the system refuses it (UnknownEntityTypeError, not-found)
       const result = system.deliverToEntity(type, key, msg)
       if (result !== 'ok') this.#refuse(msg, result, `${type}/${key}`)
+      return
+    }
+    // an entity active here, or moving to or from here, takes its messages here whatever this
+    // node's view says (views converge after the move; its messages wait for it meanwhile)
+    if (system.hosts(type, key)) {
+      const result = system.deliverToEntity(type, key, msg)
+      if (result !== 'ok') this.#refuse(msg, result, `${type}/${key}`)
+      if (hops > 0 && origin !== system.node) this.#send(origin, [ENVELOPE.OWNER, type, key, system.node], undefined)
       return
     }
     const owner = this.#placement.ownerOf(type, role, key)

@@ -25,6 +25,12 @@ export interface ClusterOptions {
   readonly p2p: P2pHost | undefined
   /** Whether this node takes entities (false while it drains). */
   readonly serving: () => boolean
+  /**
+   * Placement changed: moves the active entities that are now other nodes' (the node's migrator);
+   * returns how many it queued. @default they are passivated here (handOff), and recover from
+   * their journals on their new owners
+   */
+  readonly moveAway?: () => number
   /** Placement changed (a member came or went, roles changed): after entities were handed off. */
   readonly onViewChange: (view: Record<string, string[]>) => void
   /** Every refresh: the members heard (the storage roster takes new storage members). */
@@ -47,6 +53,9 @@ export class Cluster {
   readonly #opts: ClusterOptions
   readonly #port: RemotingPort
   readonly #down = new Set<string>()
+  /** Members last seen draining (and not up since, down or not): they left gracefully, handing
+   * what they were sent to the entities' new owners. */
+  readonly #drained = new Set<string>()
   /** The members as of the last refresh: what placement uses, and what the admin API shows, so
    * that a member shown down is never still given entities. */
   #members: MemberView[] = []
@@ -63,7 +72,13 @@ export class Cluster {
     let port: RemotingPort | undefined
     this.transport = p2p === undefined
       ? undefined
-      : new ActorTransport({ libp2p: p2p.libp2p, port: () => port as RemotingPort, placement: this.placement, log })
+      : new ActorTransport({
+        libp2p: p2p.libp2p,
+        port: () => port as RemotingPort,
+        placement: this.placement,
+        leaving: (peer) => this.#drained.has(peer),
+        log
+      })
     port = system.attachRemoting(this.transport ?? new LoneRemoting(this.placement))
     this.#port = port
     this.admin = new ClusterAdmin({ system, heads, placement: this.placement, members: () => p2p?.members() ?? [], log })
@@ -107,6 +122,8 @@ export class Cluster {
     this.#members = members
     opts.onMembers?.(members)
     for (const m of members) {
+      if (m.status === 'draining') this.#drained.add(m.peerId)
+      else if (m.status === 'up' || m.status === 'joining') this.#drained.delete(m.peerId)
       if (m.status === 'down' && !this.#down.has(m.peerId)) {
         this.#down.add(m.peerId)
         opts.log.warn({ peer: m.peerId }, `member ${m.peerId} is down (no heartbeat for the failure timeout); its entities move`)
@@ -128,7 +145,7 @@ export class Cluster {
     const mine = opts.serving() ? opts.roles.current : opts.roles.current.filter((r) => !held.has(r))
     if (mine.length > 0) candidates.push({ peerId: self, roles: mine, capacity: opts.capacity })
     if (!this.placement.update(candidates)) return
-    const moved = this.#port.handOff((type, key) => {
+    const moved = opts.moveAway?.() ?? this.#port.handOff((type, key) => {
       const role = this.#port.roleOf(type)
       return role !== undefined && this.placement.ownerOf(type, role, key) === self
     })
@@ -136,6 +153,9 @@ export class Cluster {
     opts.log.info({ view, handedOff: moved }, `placement view changed${moved > 0 ? `: handing off ${moved} entities` : ''}`)
     opts.onViewChange(view)
   }
+
+  /** The actor system's inbound port (the migrator moves entities through it). */
+  get port (): RemotingPort { return this.#port }
 
   /** Resolves true once another member has been heard from (a record heard refreshes the view),
    * false after `ms` or at once for a node without a cluster key. */

@@ -11,6 +11,10 @@ export interface Candidate {
 
 /** Owners remembered per entity id; the table is emptied on every view change. */
 const OWNER_CACHE_MAX = 100_000
+/** Views replaced this recently are remembered: an entity's owner in one of them may still hold it
+ * live (its move has not happened yet), so a new owner asks it first (previousOwners). */
+export const PREVIOUS_VIEWS_MS = 60_000
+const PREVIOUS_VIEWS_MAX = 8
 
 /**
  * Rendezvous (highest random weight) hashing, weighted: every member scores `-capacity / ln(u)`
@@ -57,6 +61,8 @@ export class Placement {
   #byRole = new Map<string, Candidate[]>()
   #signature = ''
   readonly #owners = new Map<string, string>()
+  /** Views replaced, the newest first, each with when it was replaced. */
+  #previous: Array<{ readonly byRole: Map<string, Candidate[]>, readonly until: number }> = []
 
   constructor (self: string) {
     this.self = self
@@ -76,9 +82,29 @@ export class Placement {
         byRole.set(role, list)
       }
     }
+    const now = Date.now()
+    this.#previous = [{ byRole: this.#byRole, until: now }, ...this.#previous]
+      .filter((v) => now - v.until < PREVIOUS_VIEWS_MS).slice(0, PREVIOUS_VIEWS_MAX)
     this.#byRole = byRole
     this.#owners.clear()
     return true
+  }
+
+  /**
+   * The owners of `type/key` in the views replaced in the last PREVIOUS_VIEWS_MS, the most recent
+   * first, without the owner now: where the entity may still be active while its move is on its way.
+   */
+  previousOwners (type: string, role: string, key: string): string[] {
+    const id = `${type}/${key}`
+    const now = Date.now()
+    const current = rendezvousOwner(id, this.#byRole.get(role) ?? [])
+    const out: string[] = []
+    for (const view of this.#previous) {
+      if (now - view.until >= PREVIOUS_VIEWS_MS) break
+      const owner = rendezvousOwner(id, view.byRole.get(role) ?? [])
+      if (owner !== undefined && owner !== current && !out.includes(owner)) out.push(owner)
+    }
+    return out
   }
 
   /** The owner of `type/key` in this view, or NoOwnerError when no candidate holds the role. */

@@ -7,10 +7,12 @@ export interface TransportStats {
   envelopesSent: number
   envelopesReceived: number
   forwarded: number
+  /** Entity messages received (a draining node waits for them to stop before it exits). */
+  entityMessages: number
   /** Frames that broke the protocol; each closed the stream that sent it. */
   framesRefused: number
 }
 
 export function transportStats (): TransportStats {
-  return { writes: 0, framesSent: 0, framesReceived: 0, envelopesSent: 0, envelopesReceived: 0, forwarded: 0, framesRefused: 0 }
+  return { writes: 0, framesSent: 0, framesReceived: 0, envelopesSent: 0, envelopesReceived: 0, forwarded: 0, entityMessages: 0, framesRefused: 0 }
 }

@@ -248,6 +248,26 @@ export class NodeMetrics {
     counterOf(registers, 'plexi_replication_nodes_replaced_total', 'Storage nodes this node found down past replica-replace-after and replaced', () => catchUp.status.replaced.length)
   }
 
+  /** Live migration: moves by trigger and outcome, the pause of each (messages waited), messages
+   * waiting for a move now. */
+  watchMigrations (buffered: () => { entities: number, messages: number }, pending: () => number): (result: { outcome: string, pauseMs: number }, trigger: string) => void {
+    const registers = [this.registry]
+    const moves = new Counter({ name: 'plexi_migrations_total', help: 'Entities this node moved to another node (live migration), by trigger (admin, drain, rebalance, claim) and outcome (moved: live; cold: recovered from its journal by the new owner; failed: not taken; not-active)', labelNames: ['trigger', 'outcome'], registers })
+    const pause = new Histogram({
+      name: 'plexi_migration_pause_seconds',
+      help: 'Time an entity took no messages while it moved (they waited, then reached the new owner), per move that ended moved',
+      buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers
+    })
+    new Gauge({ name: 'plexi_migration_buffered_messages', help: 'Messages waiting on this node for an entity that is moving (to or from here)', registers, collect () { this.set(buffered().messages) } })
+    new Gauge({ name: 'plexi_migration_buffered_entities', help: 'Entities whose messages wait on this node for a move', registers, collect () { this.set(buffered().entities) } })
+    new Gauge({ name: 'plexi_migrations_pending', help: 'Moves queued or under way on this node (a drain or rebalance)', registers, collect () { this.set(pending()) } })
+    return (result, trigger) => {
+      moves.inc({ trigger, outcome: result.outcome })
+      if (result.outcome === 'moved') pause.observe(result.pauseMs / 1000)
+    }
+  }
+
   watchMesh (mesh: { members (): ReadonlyArray<{ status: string }>, readonly transport: { readonly stats: TransportStats, queued (): Array<{ bytes: number }> } | undefined }): void {
     const registers = [this.registry]
     new Gauge({
@@ -264,7 +284,7 @@ export class NodeMetrics {
     // a lone node (no cluster key) exports the same series at zero: dashboards and alerts need not
     // care which kind of node they scrape
     const transport = mesh.transport
-    const stats = transport?.stats ?? { writes: 0, framesSent: 0, framesReceived: 0, envelopesSent: 0, envelopesReceived: 0, forwarded: 0, framesRefused: 0 }
+    const stats = transport?.stats ?? { writes: 0, framesSent: 0, framesReceived: 0, envelopesSent: 0, envelopesReceived: 0, forwarded: 0, entityMessages: 0, framesRefused: 0 }
     counterOf(registers, 'plexi_mesh_writes_total', 'Writes to actor protocol streams (each holds one or more frames)', () => stats.writes)
     counterOf(registers, 'plexi_mesh_frames_sent_total', 'Actor protocol frames sent', () => stats.framesSent)
     counterOf(registers, 'plexi_mesh_frames_received_total', 'Actor protocol frames received', () => stats.framesReceived)
