@@ -291,13 +291,7 @@ export class ActorTransport implements Remoting {
     }
     // an entity active here, or moving to or from here, takes its messages here whatever this
     // node's view says (views converge after the move; its messages wait for it meanwhile)
-    if (system.hosts(type, key)) {
-      const result = system.deliverToEntity(type, key, msg)
-      if (result !== 'ok') this.#refuse(msg, result, `${type}/${key}`)
-      if (hops > 0 && origin !== system.node) this.#send(origin, [ENVELOPE.OWNER, type, key, system.node], undefined)
-      return
-    }
-    const owner = this.#placement.ownerOf(type, role, key)
+    const owner = system.hosts(type, key) ? system.node : this.#placement.ownerOf(type, role, key)
     if (typeof owner === 'string' && owner !== system.node && hops === 0) {
       this.stats.forwarded++
       // tracked like an ask of this node: if the owner cannot be reached, the asker is told
