@@ -31,7 +31,7 @@ export type InspectorMsg =
   | { readonly type: 'members', readonly replyTo: ReplyTo<string[]> }
   /** This node's jobs, the newest first (`id`: only that one, if this node has it). */
   | { readonly type: 'jobs', readonly id?: string, readonly replyTo: ReplyTo<Job[]> }
-  /** Cancels one of this node's jobs; answers with it once it stopped (or after CANCEL_WAIT_MS),
+  /** Cancels one of this node's jobs; answers with it once it stopped (or after CANCEL_JOB_WAIT_MS),
    * null when this node has no such job. */
   | { readonly type: 'cancel-job', readonly id: string, readonly replyTo: ReplyTo<Job | null> }
 
