@@ -35,8 +35,9 @@ export class AdminClient {
     }
     if (!response.ok) {
       const message = (parsed as { message?: string } | undefined)?.message ?? text
+      const code = (parsed as { code?: unknown } | undefined)?.code
       const hint = response.status === 401 ? ' (check --admin-token, PLEXI_ADMIN_TOKEN or --data-dir)' : ''
-      throw new CliError(`${method} ${path}: ${response.status} ${message}${hint}`)
+      throw new CliError(`${method} ${path}: ${response.status} ${message}${hint}`, { status: response.status, code: typeof code === 'string' ? code : undefined, message })
     }
     return parsed as T
   }

@@ -6,4 +6,11 @@ export class UsageError extends Error {
 /** The command ran and failed (node unreachable, refused, not found): exit code 1. */
 export class CliError extends Error {
   override readonly name = 'CliError'
+  /** An admin request's answer: its HTTP status, stable code and message (absent otherwise). */
+  readonly answer: { readonly status: number, readonly code: string | undefined, readonly message: string } | undefined
+
+  constructor (message: string, answer?: { status: number, code: string | undefined, message: string }) {
+    super(message)
+    this.answer = answer
+  }
 }

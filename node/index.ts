@@ -10,3 +10,4 @@ export { resolveAdminToken, hashToken, tokenMatches, newToken, loadPeerIdentity 
 export { NodeMetrics } from './metrics/index.ts'
 export * from './storage/index.ts'
 export * from './replication/index.ts'
+export * from './jobs/index.ts'

@@ -15,6 +15,7 @@ import { STORE_DIR, VERSION } from './constants.ts'
 import { RateLimiter, SubscribeEncoder, agentServiceHandlers, chatGateway, chatServiceHandlers, startGrpcServer, stopGrpcServer } from './grpc/index.ts'
 import { loadPeerIdentity, resolveAdminToken } from './identity/index.ts'
 import { AgentAsker, InferenceService, UsageLimiter, agentGateway, bootstrapModels, createRuntime, planInference } from './inference/index.ts'
+import { ClusterJobs, Jobs } from './jobs/index.ts'
 import { Lifecycle } from './lifecycle.ts'
 import { Cluster, NodeRoles, memberOf, readClusterKey, recordOf, startP2pHost } from './mesh/index.ts'
 import { NodeMetrics } from './metrics/index.ts'
@@ -86,6 +87,9 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
     const models = await bootstrapModels(config, roles.has('ai'), log)
 
     const metrics = new NodeMetrics(store)
+    // long operations with progress (repairs, drains, migrations): listed and cancelled from any member
+    const jobs = new Jobs({ node: identity.peerId })
+    metrics.watchJobs(jobs)
     // an entity's journal lives on the replicas of its partition: this node's own are reached
     // directly, the others' shard holders through the mesh
     let systemRef: ActorSystem | undefined
@@ -230,6 +234,7 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
         if (roster.update([...members, { peerId: identity.peerId, roles: roles.current, capacity }])) rosterChanged()
       },
       refreshMs: Math.max(50, Math.floor(config.failureTimeout / 12)),
+      jobs,
       log: log.child({ component: 'mesh' })
     }), (c) => c.stop())
     metrics.watchMesh(cluster)
@@ -323,7 +328,8 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
         self,
         others: () => cluster.members().map(memberOf),
         cluster: cluster.admin,
-        replication: new ReplicationAdmin({ system, journal, members: () => cluster.members(), log, parts: repairHooks, ...(clusterKey !== undefined && { roster }) }),
+        replication: new ReplicationAdmin({ system, journal, members: () => cluster.members(), log, parts: repairHooks, jobs, ...(clusterKey !== undefined && { roster }) }),
+        jobs: new ClusterJobs({ system, jobs, members: () => cluster.members(), log }),
         models,
         manager,
         logger: log

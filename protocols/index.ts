@@ -7,4 +7,4 @@ export { USER_NAME_PATTERN, USER_NAME_RULE, ROOM_NAME_PATTERN, ROOM_NAME_RULE, i
 export * from './limits.ts'
 export * from './errors.ts'
 export * as adminSchemas from './admin/admin-schemas.ts'
-export type { Member, PartitionRow, RepairJob, ReplicaRow, ScrubRow, StorageNodeRow } from './admin/admin-schemas.ts'
+export type { Job, JobKind, JobState, Member, PartitionRow, RepairJob, ReplicaRow, ScrubRow, StorageNodeRow } from './admin/admin-schemas.ts'

@@ -1,5 +1,5 @@
 import Fastify, { LogController } from 'fastify'
-import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest, FastifySchemaValidationError } from 'fastify'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import { Ajv } from 'ajv'
@@ -7,7 +7,7 @@ import { ROOMS, ROOM_DIRECTORY_KEY } from '../../actors/index.ts'
 import type { ActorSystem, RoomSummary } from '../../actors/index.ts'
 import { adminSchemas } from '../../protocols/index.ts'
 import { clientError, errorReply, httpError, notFound, parseJsonBody, sendError } from './admin-errors.ts'
-import type { Member, RepairJob, ScrubRow, StorageNodeRow } from '../../protocols/index.ts'
+import type { Job, JobKind, JobState, Member, RepairJob, ScrubRow, StorageNodeRow } from '../../protocols/index.ts'
 import { tokenMatches } from '../identity/index.ts'
 import type { NodeMetrics } from '../metrics/index.ts'
 import type { UserAccounts } from '../users/index.ts'
@@ -38,6 +38,8 @@ export interface AdminServerDeps {
     scrub?: (start: boolean) => Promise<ScrubRow[]>
     storageNodes?: () => Promise<StorageNodeRow[]>
   }
+  /** Every member's jobs (absent: none are listed, and none is found). */
+  readonly jobs?: JobsAdmin
   /** The node's models (absent: the route lists none). */
   readonly models?: ModelRegistry
   /** What is loaded, and load/unload (absent: nothing is, and the routes answer 404). */
@@ -51,6 +53,14 @@ export interface ClusterAdmin {
   actors (kind?: string): Promise<{ actors: ActorRow[], unreachable: string[] }>
   entity (type: string, key: string): Promise<EntityRow | null>
   setRoles (peer: string, roles: readonly string[]): Promise<RolesInfo>
+}
+
+/** What the admin API asks of the cluster's jobs (node/jobs ClusterJobs). */
+export interface JobsAdmin {
+  list (filter: { kind?: JobKind | undefined, state?: JobState | undefined }): Promise<{ jobs: Job[], unreachable: string[] }>
+  /** Throws a not-found error (UnknownJobError) when no member has it. */
+  get (id: string): Promise<Job>
+  cancel (id: string): Promise<Job>
 }
 
 const ref = (id: string): { $ref: string } => ({ $ref: `${id}#` })
@@ -193,6 +203,47 @@ export async function buildAdminServer (deps: AdminServerDeps): Promise<FastifyI
       return job
     })
 
+    const jobParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', maxLength: 64, pattern: adminSchemas.JOB_ID_PATTERN.source } } } as const
+    const noJob = (id: string): Error => httpError(404, 'UNKNOWN_JOB', `no job ${id} on any member`)
+
+    api.get<{ Querystring: { kind?: JobKind, state?: JobState } }>('/jobs', {
+      schema: {
+        summary: 'Jobs (drains, decommissions, rebalances, migrations, repairs) of every member that is not down, the newest first, with their progress and what is left; filter by kind and state. Members that did not answer are named in unreachable',
+        security: bearer,
+        querystring: { type: 'object', additionalProperties: false, properties: { kind: { type: 'string', enum: adminSchemas.JOB_KINDS }, state: { type: 'string', enum: adminSchemas.JOB_STATES } } },
+        response: {
+          200: {
+            type: 'object',
+            required: ['jobs', 'unreachable'],
+            properties: { jobs: { type: 'array', items: ref('Job') }, unreachable: { type: 'array', items: { type: 'string' }, description: 'peer ids of members that did not answer (their jobs are not listed)' } }
+          },
+          ...errors(400, 401)
+        }
+      },
+      schemaErrorFormatter: jobsValidationError
+    }, async (request) => deps.jobs === undefined ? { jobs: [], unreachable: [] } : await deps.jobs.list({ kind: request.query.kind, state: request.query.state }))
+
+    api.get<{ Params: { id: string } }>('/jobs/:id', {
+      schema: { summary: 'One job, from whichever member runs it (its id ends with the end of that member\'s peer id)', security: bearer, params: jobParams, response: { 200: ref('Job'), ...errors(400, 401, 404) } },
+      schemaErrorFormatter: jobsValidationError
+    }, async (request) => {
+      if (deps.jobs === undefined) throw noJob(request.params.id)
+      return await deps.jobs.get(request.params.id)
+    })
+
+    api.post<{ Params: { id: string } }>('/jobs/:id/cancel', {
+      schema: {
+        summary: 'Cancel a running job on whichever member runs it; answers with the job once it stopped (cancelled), or after 2 s still running with a message saying it is cancelling. A finished job is answered unchanged',
+        security: bearer,
+        params: jobParams,
+        response: { 200: ref('Job'), ...errors(400, 401, 404) }
+      },
+      schemaErrorFormatter: jobsValidationError
+    }, async (request) => {
+      if (deps.jobs === undefined) throw noJob(request.params.id)
+      return await deps.jobs.cancel(request.params.id)
+    })
+
     api.get('/storage', {
       schema: {
         summary: 'The storage nodes this node knows: active ones (placement chooses among them) and leaving ones (they lost the storage role) with their hand-off; a leaving node whose hand-off is done may be stopped', security: bearer,
@@ -333,6 +384,17 @@ export async function buildAdminServer (deps: AdminServerDeps): Promise<FastifyI
   }, { prefix: '/api/v1' })
 
   return app
+}
+
+/** The jobs routes' validation errors, saying what is expected: the kinds and states there are, and
+ * what a job id looks like. */
+function jobsValidationError (errors: FastifySchemaValidationError[], dataVar: string): Error {
+  const e = errors[0]
+  let message = `${dataVar}${e?.instancePath ?? ''} ${e?.message ?? 'is not valid'}`
+  if (e?.keyword === 'enum' && Array.isArray(e.params.allowedValues)) message = `${dataVar}${e.instancePath} must be one of ${e.params.allowedValues.join(', ')}`
+  if (dataVar === 'params' && (e?.keyword === 'pattern' || e?.keyword === 'maxLength')) message = `${dataVar}${e.instancePath} must be a job id: KIND-N-XXXX, such as drain-3-k7f2`
+  if (e?.keyword === 'additionalProperties') message = `${dataVar} must NOT have additional properties: the filters are kind and state`
+  return new Error(message)
 }
 
 function authorized (request: FastifyRequest, token: string): boolean {

@@ -4,7 +4,7 @@ import { ClusterAdmin } from './cluster-admin.ts'
 import { LoneRemoting } from './lone-remoting.ts'
 import type { MemberView } from './membership.ts'
 import { INSPECTOR_PATH, checkMemberList, nodeInspector } from './node-inspector.ts'
-import type { InspectorMsg, JournalHeads } from './node-inspector.ts'
+import type { InspectorMsg, JobsView, JournalHeads } from './node-inspector.ts'
 import type { P2pHost } from './p2p-host.ts'
 import { Placement } from './placement.ts'
 import type { Candidate } from './placement.ts'
@@ -37,6 +37,8 @@ export interface ClusterOptions {
   readonly onMembers?: (members: readonly MemberView[]) => void
   /** How often the view is refreshed besides on every record heard. */
   readonly refreshMs: number
+  /** This node's jobs, which its inspector lists and cancels for other members (absent: none). */
+  readonly jobs?: JobsView
   readonly log: { info (obj: object, msg: string): void, warn (obj: object, msg: string): void, debug (obj: object, msg: string): void }
 }
 
@@ -100,7 +102,7 @@ export class Cluster {
       }
     }), { name: ROLE_MANAGER_PATH.slice(1), kind: 'role-manager' })
     const heard = (): string[] => (p2p?.members() ?? []).filter((m) => m.status !== 'down').map((m) => m.peerId)
-    system.spawn(nodeInspector(system, opts.heads, heard), { name: INSPECTOR_PATH.slice(1), kind: 'inspector', mailbox: 256 })
+    system.spawn(nodeInspector(system, opts.heads, heard, opts.jobs), { name: INSPECTOR_PATH.slice(1), kind: 'inspector', mailbox: 256 })
     if (p2p !== undefined) {
       self.#unheard = p2p.onHeard(() => { self.refresh() })
       self.#timer = setInterval(() => { self.refresh() }, opts.refreshMs)

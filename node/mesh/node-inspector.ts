@@ -1,5 +1,6 @@
 import type { ActorSystem, Behavior, Journal, ReplyTo } from '../../actors/index.ts'
-import { clip } from '../../protocols/index.ts'
+import { adminSchemas, clip } from '../../protocols/index.ts'
+import type { Job } from '../../protocols/index.ts'
 import { InvalidPeerRequestError } from './errors.ts'
 
 /** A live actor or active entity of one node, as the admin API lists it. */
@@ -28,6 +29,23 @@ export type InspectorMsg =
   | { readonly type: 'actors', readonly kind?: string, readonly replyTo: ReplyTo<ActorRow[]> }
   | { readonly type: 'entity', readonly entityType: string, readonly key: string, readonly replyTo: ReplyTo<EntityRow | null> }
   | { readonly type: 'members', readonly replyTo: ReplyTo<string[]> }
+  /** This node's jobs, the newest first (`id`: only that one, if this node has it). */
+  | { readonly type: 'jobs', readonly id?: string, readonly replyTo: ReplyTo<Job[]> }
+  /** Cancels one of this node's jobs; answers with it once it stopped (or after CANCEL_JOB_WAIT_MS),
+   * null when this node has no such job. */
+  | { readonly type: 'cancel-job', readonly id: string, readonly replyTo: ReplyTo<Job | null> }
+
+/** What the inspector needs of this node's jobs (node/jobs Jobs). */
+export interface JobsView {
+  list (): Job[]
+  get (id: string): Job | undefined
+  cancel (id: string): Job | undefined
+  /** The job once it ended, or as it is after `ms`. */
+  settled (id: string, ms: number): Promise<Job | undefined>
+}
+
+/** How long a `cancel-job` waits for the job to stop before it answers (the asker waits longer). */
+export const CANCEL_JOB_WAIT_MS = 2_000
 
 /** Most peer ids a `members` answer may hold (a cluster is far smaller). */
 export const MAX_MEMBERS_LISTED = 4_096
@@ -35,9 +53,10 @@ export const MAX_MEMBERS_LISTED = 4_096
 /** Where the inspector lives on every node (the admin API of any node asks it there). */
 export const INSPECTOR_PATH = '/inspector'
 
-/** Answers what lives on this node, for cluster-wide admin listings, and which members it hears
- * (a joining node waits to hear them too before it takes entities). Read-only. */
-export function nodeInspector (system: ActorSystem, heads: JournalHeads, members: () => readonly string[]): Behavior<InspectorMsg, undefined> {
+/** Answers what lives on this node, for cluster-wide admin listings, which members it hears (a
+ * joining node waits to hear them too before it takes entities), and its jobs. Read-only, but for
+ * cancelling a job. */
+export function nodeInspector (system: ActorSystem, heads: JournalHeads, members: () => readonly string[], jobs?: JobsView): Behavior<InspectorMsg, undefined> {
   return {
     init: () => undefined,
     async receive (_state, msg, ctx) {
@@ -52,6 +71,26 @@ export function nodeInspector (system: ActorSystem, heads: JournalHeads, members
         case 'members':
           ctx.reply(msg.replyTo, members().slice(0, MAX_MEMBERS_LISTED))
           return undefined
+        case 'jobs': {
+          if (msg.id !== undefined && !isJobId(msg.id)) throw new InvalidPeerRequestError('jobs: id must be a job id such as drain-3-k7f2')
+          if (msg.id === undefined) {
+            ctx.reply(msg.replyTo, jobs?.list() ?? [])
+            return undefined
+          }
+          const job = jobs?.get(msg.id)
+          ctx.reply(msg.replyTo, job === undefined ? [] : [job])
+          return undefined
+        }
+        case 'cancel-job': {
+          if (!isJobId(msg.id)) throw new InvalidPeerRequestError('cancel-job: id must be a job id such as drain-3-k7f2')
+          if (jobs?.cancel(msg.id) === undefined) {
+            ctx.reply(msg.replyTo, null)
+            return undefined
+          }
+          // answered once the job stopped, without holding the inspector's mailbox meanwhile
+          jobs.settled(msg.id, CANCEL_JOB_WAIT_MS).then((job) => { ctx.reply(msg.replyTo, job ?? null) }, (err: unknown) => { ctx.fail(msg.replyTo, err) })
+          return undefined
+        }
         default:
           throw new InvalidPeerRequestError(`unknown inspector request ${clip(JSON.stringify((msg as { type?: unknown }).type) ?? '', 64)}`)
       }
@@ -88,6 +127,10 @@ export function checkMemberList (value: unknown): string[] {
     throw new InvalidPeerRequestError('a member list is an array of peer ids')
   }
   return value as string[]
+}
+
+function isJobId (id: unknown): id is string {
+  return typeof id === 'string' && adminSchemas.JOB_ID_PATTERN.test(id)
 }
 
 /** `/entities/room/general` → `general` for an entity of kind `room`. */

@@ -300,6 +300,36 @@ export class NodeMetrics {
     })
   }
 
+  /** Jobs this node runs and remembers (node/jobs), read at scrape time. */
+  watchJobs (jobs: { list (): ReadonlyArray<{ kind: string, state: string }>, readonly stats: { readonly started: Readonly<Record<string, number>> } }): void {
+    const registers = [this.registry]
+    new Gauge({
+      name: 'plexi_jobs',
+      help: 'Jobs this node runs or remembers (its last 100 finished), by kind and state',
+      labelNames: ['kind', 'state'],
+      registers,
+      collect () {
+        this.reset()
+        // every kind and state, at zero too: an alert on failed drains needs the series to exist
+        for (const kind of Object.keys(jobs.stats.started)) for (const state of ['running', 'done', 'failed', 'cancelled']) this.set({ kind, state }, 0)
+        for (const job of jobs.list()) this.inc({ kind: job.kind, state: job.state })
+      }
+    })
+    const seen = new Map<string, number>()
+    const started: Counter<'kind'> = new Counter({
+      name: 'plexi_jobs_started_total',
+      help: 'Jobs this node started, by kind',
+      labelNames: ['kind'],
+      registers,
+      collect () {
+        for (const [kind, n] of Object.entries(jobs.stats.started)) {
+          started.inc({ kind }, Math.max(0, n - (seen.get(kind) ?? 0)))
+          seen.set(kind, n)
+        }
+      }
+    })
+  }
+
   /** For ActorSystemOptions.onAskSettled. */
   readonly observeAsk = (ms: number, outcome: AskOutcome): void => {
     this.askDuration.observe({ outcome }, ms / 1000)

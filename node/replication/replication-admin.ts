@@ -11,6 +11,7 @@ import type { Scrubber, ScrubStats } from './scrub.ts'
 import type { HandOff, HandOffStatus, TakeOverResult } from './hand-off.ts'
 import type { CatchUp, CatchUpStatus } from './catch-up.ts'
 import type { RepairJob, ScrubRow, StorageNodeRow } from '../../protocols/index.ts'
+import type { JobControl, Jobs } from '../jobs/index.ts'
 
 /** Where every node answers for its replicas' statistics. */
 export const REPLICATION_PATH = '/replication'
@@ -115,6 +116,9 @@ export interface ReplicationAdminOptions {
   readonly parts?: RepairParts
   /** The storage roster (absent: this node alone is the storage). */
   readonly roster?: { known (): ReadonlyArray<{ peerId: string }>, isLeaving (peerId: string): boolean, isReplaced (peerId: string): boolean }
+  /** This node's jobs: each repair is one too (kind repair), listed and cancelled with the others
+   * (absent: repairs are kept here only). */
+  readonly jobs?: Jobs
 }
 
 /** `GET /api/v1/partitions`: each partition with its replicas, what each holds and its lag. */
@@ -202,7 +206,7 @@ export class ReplicationAdmin {
     if (only !== undefined && (only < 0 || only >= journal.partitions)) throw new UnknownPartitionError(only, journal.partitions)
     const numbers = only === undefined ? Array.from({ length: journal.partitions }, (_, p) => p) : [only]
     const job = {
-      id: `repair-${this.#nextJob++}`,
+      id: '',
       state: 'running' as RepairJob['state'],
       partition: only ?? null,
       partitions: numbers.length,
@@ -216,11 +220,27 @@ export class ReplicationAdmin {
       startedAt: new Date().toISOString(),
       endedAt: null as string | null
     }
+    const repair = async (control?: JobControl): Promise<string> => {
+      await this.#runRepair(job, numbers, control)
+      return repairSummary(job)
+    }
+    let ran!: Promise<string>
+    const jobs = this.#opts.jobs
+    if (jobs === undefined) {
+      job.id = `repair-${this.#nextJob++}`
+      ran = repair()
+    } else {
+      // one job, two views: /repairs shows it as repair-N, /jobs as repair-N-XXXX (start calls
+      // the run at once)
+      const registered = jobs.start('repair', only === undefined ? null : `partition/${only}`, (control) => (ran = repair(control)))
+      job.id = registered.id.slice(0, registered.id.lastIndexOf('-'))
+    }
     this.#jobs.push(job)
     if (this.#jobs.length > MAX_JOBS) this.#jobs.splice(0, this.#jobs.length - MAX_JOBS)
-    void this.#runRepair(job, numbers).then(() => { job.state = 'done' }, (err: unknown) => {
+    void ran.then(() => { job.state = 'done' }, (err: unknown) => {
+      // a cancelled repair is a failed one here: RepairJob's states are a contract
       job.state = 'failed'
-      job.failures.push(describe(err))
+      job.failures.push(err instanceof Error && err.name === 'JobCancelledError' ? `cancelled after ${job.partitionsDone} of ${job.partitions} partitions` : describe(err))
     }).finally(() => { job.endedAt = new Date().toISOString() })
     return { ...job, failures: [...job.failures] }
   }
@@ -235,10 +255,18 @@ export class ReplicationAdmin {
     return this.#jobs.map((j) => ({ ...j, failures: [...j.failures] }))
   }
 
-  async #runRepair (job: { partitionsDone: number, comparisons: number, recordsFilled: number, recordsRepaired: number, bytes: number, divergent: number, failures: string[] }, numbers: readonly number[]): Promise<void> {
+  async #runRepair (job: { partitions: number, partitionsDone: number, comparisons: number, recordsFilled: number, recordsRepaired: number, bytes: number, divergent: number, failures: string[] }, numbers: readonly number[], control?: JobControl): Promise<void> {
     const { system, journal } = this.#opts
+    /** What could not be compared, and why (the job's `left`). */
+    const left: Array<{ item: string, why: string }> = []
+    const report = (message: string): void => {
+      control?.progress({ total: job.partitions, done: job.partitionsDone, failed: job.failures.length, left, message })
+    }
     for (let i = 0; i < numbers.length; i += REPAIR_CHUNK) {
+      // cancelled: stop between chunks (the chunk in flight finishes on its nodes)
+      control?.signal.throwIfAborted()
       const chunk = numbers.slice(i, i + REPAIR_CHUNK)
+      report(`comparing the replicas of partition${chunk.length === 1 ? '' : 's'} ${chunk.join(', ')}; ${job.recordsFilled + job.recordsRepaired} records moved so far`)
       const status = new Map(this.#opts.members().map((m) => [m.peerId, m.status]))
       const nodes = [...new Set(chunk.flatMap((p) => journal.placement(p).replicas))]
       await Promise.all(nodes.map(async (node) => {
@@ -260,11 +288,14 @@ export class ReplicationAdmin {
           job.bytes += result.bytes
           job.divergent += result.divergent
           job.failures.push(...result.failures.slice(0, 16).map((f) => `${node}: ${f}`))
+          left.push(...result.failures.slice(0, 16).map((f) => ({ item: node, why: f })))
         } catch (err) {
           job.failures.push(`${node}: partitions ${mine.join(', ')} not repaired: ${describe(err)}`)
+          left.push({ item: `partitions ${mine.join(', ')} on ${node}`, why: `not repaired: ${describe(err)}` })
         }
       }))
       job.partitionsDone += chunk.length
+      report(`compared the replicas of ${job.partitionsDone} of ${job.partitions} partitions; ${job.recordsFilled + job.recordsRepaired} records moved so far`)
     }
   }
 
@@ -360,6 +391,14 @@ export class ReplicationAdmin {
 
 /** Repair jobs a node remembers. */
 const MAX_JOBS = 16
+
+/** A repair's outcome in one line (its job's last message). */
+function repairSummary (job: { partition: number | null, partitions: number, comparisons: number, recordsFilled: number, recordsRepaired: number, bytes: number, divergent: number, failures: readonly string[] }): string {
+  const scope = job.partition === null ? `${job.partitions} partitions` : `partition ${job.partition}`
+  const compared = job.comparisons === 0 ? 'no other replica to compare with' : `${job.comparisons} replica comparisons`
+  return `${scope}, ${compared}; ${job.recordsFilled} records filled, ${job.recordsRepaired} repaired, ${job.bytes} bytes moved` +
+    `${job.divergent > 0 ? `, ${job.divergent} entities whose replicas part` : ''}${job.failures.length > 0 ? `; ${job.failures.length} comparisons failed` : ''}`
+}
 
 const isCount = (x: unknown): x is number => Number.isSafeInteger(x) && (x as number) >= 0
 

@@ -54,7 +54,7 @@ describe('plexi (commands that need no node)', function () {
   })
 
   it('should show help on every command, and exit 2 on an unknown one', async () => {
-    for (const args of [['--help'], ['node', 'start', '--help'], ['admin', 'users', 'add', '--help'], ['model', 'gen-tiny', '--help'], ['chat', 'send', '--help']]) {
+    for (const args of [['--help'], ['node', 'start', '--help'], ['admin', 'users', 'add', '--help'], ['admin', 'jobs', '--help'], ['model', 'gen-tiny', '--help'], ['chat', 'send', '--help']]) {
       const result = await runCli(args)
       expect(result.code, args.join(' ')).to.equal(0)
       expect(result.stdout).to.match(/^Usage: plexi/)

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { ActorSystem, chatRoom, roomDirectory, userDirectory } from '../../actors/index.ts'
-import { LevelStore, NodeMetrics, ReplicationAdmin, UserAccounts, buildAdminServer, openLocalJournal } from '../../node/index.ts'
+import { ClusterJobs, Jobs, LevelStore, NodeMetrics, ReplicationAdmin, UserAccounts, buildAdminServer, openLocalJournal } from '../../node/index.ts'
 import type { Readiness, ReplicatedJournal } from '../../node/index.ts'
 import { Cluster, NodeRoles } from '../../node/mesh/index.ts'
 import type { Member } from '../../protocols/index.ts'
@@ -19,6 +19,8 @@ export class AdminFixture {
   store!: LevelStore
   journal!: ReplicatedJournal
   system!: ActorSystem
+  /** The node's jobs (repairs are registered there too). */
+  jobs!: Jobs
   readiness: Readiness = 'ready'
   metricsToken: string | undefined
   #dir: { path: string, remove: () => Promise<void> } | undefined
@@ -39,12 +41,14 @@ export class AdminFixture {
     this.system.registerEntity(chatRoom)
     this.system.registerEntity(roomDirectory)
     this.system.registerEntity(userDirectory)
+    this.jobs = new Jobs({ node: NODE_ID })
     this.#cluster = await Cluster.start({
       system: this.system, heads: this.journal, roles: new NodeRoles(['chat']), capacity: 1, p2p: undefined, serving: () => true,
-      onViewChange: () => undefined, refreshMs: 1_000, log: { info: () => undefined, warn: () => undefined, debug: () => undefined }
+      onViewChange: () => undefined, refreshMs: 1_000, log: { info: () => undefined, warn: () => undefined, debug: () => undefined }, jobs: this.jobs
     })
     this.#metrics = new NodeMetrics(this.store)
     this.#metrics.watchActors(this.system)
+    this.#metrics.watchJobs(this.jobs)
     this.readiness = 'ready'
     this.metricsToken = undefined
     await this.build()
@@ -54,7 +58,8 @@ export class AdminFixture {
     await this.app?.close()
     this.app = await buildAdminServer({
       system: this.system, users: new UserAccounts(this.system), metrics: this.#metrics, cluster: this.#cluster.admin,
-      replication: new ReplicationAdmin({ system: this.system, journal: this.journal, members: () => [], log: { warn: () => undefined } }),
+      replication: new ReplicationAdmin({ system: this.system, journal: this.journal, members: () => [], log: { warn: () => undefined }, jobs: this.jobs }),
+      jobs: new ClusterJobs({ system: this.system, jobs: this.jobs, members: () => [], log: { debug: () => undefined } }),
       adminToken: ADMIN_TOKEN, metricsToken: this.metricsToken, readiness: () => this.readiness, self: this.self, logger: false
     })
   }

@@ -9,7 +9,7 @@ import { LevelReplicaStorage, LevelStore, meshJournal, spawnShardHolders } from 
 import type { ReplicatedJournal } from '../../node/index.ts'
 import type { Candidate } from '../../node/mesh/index.ts'
 import { Cluster, NodeRoles, readClusterKey, startP2pHost } from '../../node/mesh/index.ts'
-import type { MemberRecord, P2pHost } from '../../node/mesh/index.ts'
+import type { JobsView, MemberRecord, P2pHost } from '../../node/mesh/index.ts'
 import { tempDir } from './temp-dir.ts'
 import { waitFor } from './wait-for.ts'
 
@@ -102,8 +102,9 @@ export class TestCluster {
     return this.#key
   }
 
-  /** One node with these roles, joining `join`. */
-  async node (roles: NodeRole[], join: readonly string[] = []): Promise<TestNode> {
+  /** One node with these roles, joining `join`; `jobs`: makes the jobs its inspector answers for,
+   * given its peer id. */
+  async node (roles: NodeRole[], join: readonly string[] = [], options: { jobs?: (peerId: string) => JobsView } = {}): Promise<TestNode> {
     const privateKey = await generateKeyPair('Ed25519')
     const id = peerIdFromPrivateKey(privateKey).toString()
     const store = await LevelStore.open(join_(this.#dir?.path ?? '', `store-${this.nodes.length}`))
@@ -132,7 +133,7 @@ export class TestCluster {
       self: upRecord(() => id, () => [...nodeRoles.current]),
       log
     })
-    const cluster = await Cluster.start({ system, heads: journal, roles: nodeRoles, capacity: 1, p2p: host, serving: () => true, onViewChange: () => undefined, refreshMs: 125, log })
+    const cluster = await Cluster.start({ system, heads: journal, roles: nodeRoles, capacity: 1, p2p: host, serving: () => true, onViewChange: () => undefined, refreshMs: 125, log, ...(options.jobs !== undefined && { jobs: options.jobs(id) }) })
     const started: TestNode = {
       id,
       host,

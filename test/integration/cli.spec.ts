@@ -1,6 +1,7 @@
 import { expect } from 'chai'
 import { readFile, readdir } from 'node:fs/promises'
 import { join } from 'node:path'
+import type { Job } from '../../protocols/index.ts'
 import { chatClient, runCli, useNodeProcess } from '../helpers/node-process.ts'
 
 describe('the plexi CLI against a node (real processes)', function () {
@@ -53,6 +54,46 @@ describe('the plexi CLI against a node (real processes)', function () {
     const none = await plexi(['chat', 'send', '--room', 'd', 'anyone?', '--data-dir', fixture.dir])
     expect(none.code).to.equal(2)
     expect(none.stderr).to.match(/no token: pass --user NAME \(saved in .*: carol, dave\)/)
+  })
+
+  it('should list the jobs (a repair started on the node is one), show and follow one, and say so for a job no member has', async () => {
+    const admin = ['--admin-addr', fixture.node.admin, '--data-dir', fixture.dir]
+    const started = await plexi(['admin', 'repair', '--no-wait', '--json', ...admin])
+    expect(started.code, started.stderr).to.equal(0)
+    const repair = JSON.parse(started.stdout) as { id: string, partitions: number }
+    const listed = await plexi(['admin', 'jobs', '--json', ...admin])
+    expect(listed.code, listed.stderr).to.equal(0)
+    const body = JSON.parse(listed.stdout) as { jobs: Job[], unreachable: string[] }
+    expect(body.unreachable).to.deep.equal([])
+    const job = body.jobs.find((j) => j.id.startsWith(`${repair.id}-`)) as Job
+    expect(job).to.deep.include({ kind: 'repair', target: null, total: repair.partitions })
+    // followed to its end: one JSON line per change, the last one done
+    const watched = await plexi(['admin', 'jobs', job.id, '--watch', '--json', ...admin])
+    expect(watched.code, watched.stderr).to.equal(0)
+    const lines = watched.stdout.trim().split('\n').map((l) => JSON.parse(l) as Job)
+    expect(lines.at(-1)).to.deep.include({ id: job.id, state: 'done', done: repair.partitions, failed: 0 })
+    const summary = `${repair.partitions} partitions, no other replica to compare with; 0 records filled, 0 repaired, 0 bytes moved`
+    // without --json (not a terminal): how it ended, on stdout
+    const plain = await plexi(['admin', 'jobs', job.id, '--watch', ...admin])
+    expect(plain.code, plain.stderr).to.equal(0)
+    expect(plain.stdout).to.equal(`${job.id} done: ${summary}\n`)
+    const table = await plexi(['admin', 'jobs', '--kind', 'repair', ...admin])
+    expect(table.stdout).to.match(/^ID\s+KIND\s+NODE\s+TARGET\s+STATE\s+PROGRESS\s+AGE\s+MESSAGE$/m)
+    expect(table.stdout).to.match(new RegExp(`^${job.id}\\s+repair\\s+\\S+\\s+-\\s+done\\s+${repair.partitions}/${repair.partitions}\\s+\\d+s ago\\s+${summary}$`, 'm'))
+    const one = await plexi(['admin', 'jobs', job.id, ...admin])
+    expect(one.stdout).to.match(/^state: {4}done$/m)
+    expect((await plexi(['admin', 'jobs', job.id, '--json', ...admin])).stdout).to.equal(`${JSON.stringify(lines.at(-1), null, 2)}\n`)
+    // a job no member has; one that ended; bad flags
+    const unknown = await plexi(['admin', 'jobs', 'drain-999-abcd', '--cancel', ...admin])
+    expect(unknown.code).to.equal(1)
+    expect(unknown.stderr).to.match(/^plexi: no job drain-999-abcd on any member \(a node keeps its jobs in memory/)
+    const ended = await plexi(['admin', 'jobs', job.id, '--cancel', ...admin])
+    expect(ended.code).to.equal(1)
+    expect(ended.stderr).to.equal(`plexi: job ${job.id} had already ended (done): nothing to cancel\n`)
+    for (const args of [['--state', 'paused'], ['not-a-job'], ['--watch'], [job.id, '--kind', 'repair']]) {
+      const bad = await plexi(['admin', 'jobs', ...args, ...admin])
+      expect(bad.code, args.join(' ')).to.equal(2)
+    }
   })
 
   it('should give each send an id of its own, and send the one given with --client-id, so that a repeated send is stored once', async () => {
