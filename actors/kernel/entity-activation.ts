@@ -55,6 +55,8 @@ export class EntityActivation<M> {
   /** Set on a live migration's new owner: the state handed over (its seq durable), used by the
    * first incarnation instead of reading the snapshot and the journal back. */
   warm: Captured | undefined
+  /** When a live migration brought it here (ms since the epoch), or undefined. */
+  adoptedAt: number | undefined
   /** Set by a live migration: the last incarnation records what it hands over as it stops. */
   capture = false
   /** What the stopped incarnation handed over (capture): its state, all of it durable; undefined

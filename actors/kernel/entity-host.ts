@@ -317,6 +317,7 @@ export class EntityHost {
       warm: { state: handOff.state, seq: handOff.seq, snapshotSeq: handOff.snapshotSeq },
       ...(volatile !== undefined && { volatile })
     })
+    activation.adoptedAt = Date.now()
     for (const msg of [...handOff.buffered, ...incoming?.buffer ?? []]) {
       const refused = this.#check(registered.def, id, msg)
       this.#settleDelivery(msg, id, refused ?? activation.cell.deliver(msg))
@@ -325,13 +326,19 @@ export class EntityHost {
     return 'ok'
   }
 
-  /** Whether messages for `type/key` are taken here now, whoever placement says owns it: an
-   * activation is here, or its messages wait here for one (a move in either direction). */
+  /**
+   * Whether messages for `type/key` are taken here now, whoever placement says owns it: its
+   * messages wait here for a move (in either direction), or it moved here in the last FORWARD_MS
+   * (the senders' views are still converging). An activation that is here for any other reason
+   * does not count: placement decides (one left over on the minority side of a partition must
+   * not serve reads the new owner's writes have passed).
+   */
   hosts (type: string, key: string): boolean {
     const id = `${type}/${key}`
     if (this.#moving.has(id) || this.#incoming.has(id)) return true
-    const status = this.#active.get(id)?.cell.status
-    return status !== undefined && status !== 'stopping' && status !== 'stopped'
+    const activation = this.#active.get(id)
+    const status = activation?.cell.status
+    return activation?.adoptedAt !== undefined && Date.now() - activation.adoptedAt < FORWARD_MS && status !== 'stopping' && status !== 'stopped'
   }
 
   /** The active entities here, as `[type, key]` (what a drain or a rebalance looks at). */
