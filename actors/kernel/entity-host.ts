@@ -368,7 +368,9 @@ export class EntityHost {
     if (result === 'ok') return
     const replyTo = replyToOf(msg)
     if (replyTo === undefined) return
-    const error = result === 'full' ? new MailboxFullError(id, 0) : result === 'stopped' ? new ActorStoppedError(id) : result
+    const [type = ''] = id.split('/', 1)
+    const capacity = this.#types.get(type)?.def.mailbox ?? this.#kernel.mailboxCapacity
+    const error = result === 'full' ? new MailboxFullError(id, capacity) : result === 'stopped' ? new ActorStoppedError(id) : result
     this.#kernel.reply(replyTo, { error })
   }
 

@@ -252,7 +252,7 @@ export class NodeMetrics {
    * waiting for a move now. */
   watchMigrations (buffered: () => { entities: number, messages: number }, pending: () => number): (result: { outcome: string, pauseMs: number }, trigger: string) => void {
     const registers = [this.registry]
-    const moves = new Counter({ name: 'plexi_migrations_total', help: 'Entities this node moved to another node (live migration), by trigger (admin, drain, rebalance, claim) and outcome (moved: live; cold: recovered from its journal by the new owner; failed: not taken; not-active)', labelNames: ['trigger', 'outcome'], registers })
+    const moves = new Counter({ name: 'plexi_migrations_total', help: 'Entities this node moved to another node (live migration), by trigger (drain, rebalance, claim) and outcome (moved: live; cold: recovered from its journal by the new owner; failed: not taken; not-active)', labelNames: ['trigger', 'outcome'], registers })
     const pause = new Histogram({
       name: 'plexi_migration_pause_seconds',
       help: 'Time an entity took no messages while it moved (they waited, then reached the new owner), per move that ended moved',

@@ -1,5 +1,6 @@
 import type { ActorSystem, Behavior, RemotingPort } from '../../actors/index.ts'
-import { describe } from '../../protocols/index.ts'
+import { clip, describe } from '../../protocols/index.ts'
+import { MoveRefusedError } from './errors.ts'
 import { MIGRATION_PATH, checkMigrationMsg, checkMoveResult } from './migration-protocol.ts'
 import type { MigrationMsg, MoveOutcome, MoveResult, MoveTrigger } from './migration-protocol.ts'
 
@@ -7,6 +8,8 @@ import type { MigrationMsg, MoveOutcome, MoveResult, MoveTrigger } from './migra
 export interface OwnerView {
   ownerOf (type: string, role: string, key: string): string | Error
   previousOwners (type: string, role: string, key: string): string[]
+  /** Whether `peer` may own entities of `role` in this view. */
+  holds (peer: string, role: string): boolean
 }
 
 export interface MigratorOptions {
@@ -42,7 +45,7 @@ const ADOPT_ASK_MS = 15_000
 /**
  * Live migration on one node (ARCHITECTURE: Migration). As old owner it moves entities away:
  * those placement gives to another node after a view change (a drain, a join: `rebalance`), at
- * most `concurrency` at once, and single ones an admin names (`migrate`). As new owner it takes
+ * most `concurrency` at once. As new owner it takes
  * them (`adopt`), and before it activates an entity from its journal it asks the entity's previous
  * owner, if one is alive, to hand it over first (`claim`): so a message that reaches the new owner
  * before the move does waits for it instead of fencing a live activation.
@@ -70,6 +73,13 @@ export class Migrator {
         const msg = checkMigrationMsg(sent)
         switch (msg.type) {
           case 'adopt': {
+            // only a node that may own the entity takes it (not one draining, nor one without
+            // the role): the old owner then lets its messages go on as placement says
+            const role = this.#opts.port.roleOf(msg.entityType)
+            if (role !== undefined && !this.#opts.placement.holds(this.#opts.port.node, role)) {
+              ctx.fail(msg.replyTo, new MoveRefusedError(`${msg.entityType}/${clip(msg.key, 64)}`, `this node does not take ${role} entities now (it lacks the role, or it is draining)`))
+              return undefined
+            }
             const result = await this.#opts.port.adopt(msg.entityType, msg.key, msg.handOff)
             if (result === 'ok') ctx.reply(msg.replyTo, 'ok')
             else ctx.fail(msg.replyTo, result)
@@ -78,9 +88,6 @@ export class Migrator {
           case 'claim':
             // not awaited: the actor goes on answering (a claim waits for the entity's work)
             void this.move(msg.entityType, msg.key, msg.to, 'claim').then((r) => { ctx.reply(msg.replyTo, r) }, (err: unknown) => { ctx.fail(msg.replyTo, err) })
-            return undefined
-          case 'migrate':
-            void this.move(msg.entityType, msg.key, msg.to, 'admin').then((r) => { ctx.reply(msg.replyTo, r) }, (err: unknown) => { ctx.fail(msg.replyTo, err) })
             return undefined
         }
       }
