@@ -6,12 +6,13 @@ import { chatBench } from './chat.ts'
 import { inferenceBench } from './inference.ts'
 import { kernelBench } from './kernel.ts'
 import { meshBench } from './mesh.ts'
+import { migrationBench } from './migration.ts'
 import { replicationBench } from './replication.ts'
 import { usersBench } from './users.ts'
 import { table } from './figure.ts'
 import type { Bench } from './figure.ts'
 
-const benches: readonly Bench[] = [kernelBench, chatBench, inferenceBench, meshBench, replicationBench, usersBench]
+const benches: readonly Bench[] = [kernelBench, chatBench, inferenceBench, meshBench, replicationBench, migrationBench, usersBench]
 
 const args = process.argv.slice(2)
 const json = args.includes('--json')

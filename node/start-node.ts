@@ -17,9 +17,9 @@ import { loadPeerIdentity, resolveAdminToken } from './identity/index.ts'
 import { AgentAsker, InferenceService, UsageLimiter, agentGateway, bootstrapModels, createRuntime, planInference } from './inference/index.ts'
 import { ClusterJobs, Jobs } from './jobs/index.ts'
 import { Lifecycle } from './lifecycle.ts'
-import { Cluster, NodeRoles, memberOf, readClusterKey, recordOf, startP2pHost } from './mesh/index.ts'
+import { Cluster, NodeRoles, PinTable, memberOf, readClusterKey, recordOf, startP2pHost } from './mesh/index.ts'
 import { NodeMetrics } from './metrics/index.ts'
-import { Migrator, spawnMigrationActor } from './migration/index.ts'
+import { Leave, LeaveRefusedError, MigrationAdmin, Migrator, MoveJobs, markDecommissioned, refuseDecommissioned, spawnMigrationActor } from './migration/index.ts'
 import { buildOpenAiServer, openAiBackend } from './openai/index.ts'
 import { AntiEntropy, CatchUp, HAND_OFF_CHECK_MS, HandOff, LevelReplicaStorage, REPLICATION_PATH, Scrubber, TAKE_OVER_ASK_MS, checkTakeOverResult, PartitionsMismatchError, ReplicationAdmin, StorageRoster, meshJournal, meshPeer, spawnShardHolders } from './replication/index.ts'
 import type { ReplicationMsg } from './replication/index.ts'
@@ -34,6 +34,9 @@ export interface RunningNode {
   readonly admin: HostPort
   readonly adminTokenPath: string
   readonly state: Readiness
+  /** Resolves once the node stopped, whoever stopped it (stop(), or an admin's drain or
+   * decommission: the process should exit then). */
+  readonly stopped: Promise<void>
   /** Graceful stop: not ready, streams closed with UNAVAILABLE, in-flight calls and busy entities
    * finished (at most `shutdown-timeout`, then interrupted), then every part stopped in reverse
    * start order: the journal is flushed last. Idempotent. */
@@ -48,6 +51,11 @@ const INTERRUPT_GRACE_MS = 2_000
  * the entities' new owners while senders learn where the entities went), or after DRAIN_LINGER_MAX_MS. */
 const DRAIN_QUIET_MS = 300
 const DRAIN_LINGER_MAX_MS = 3_000
+
+/** A member that joins or comes back takes entities once it has been up for a quarter of the
+ * failure timeout, at most this long (no flapping: a member whose link flaps does not drag
+ * entities back and forth). */
+const MEMBER_SETTLE_MAX_MS = 3_000
 
 /** While a node started with --join has heard no member, it says so this often. */
 const WAIT_FOR_CLUSTER_LOG_MS = 10_000
@@ -73,6 +81,7 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
   let state: Readiness = 'starting'
   const startedAt = Date.now()
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 })
+  await refuseDecommissioned(config.dataDir)
   const identity = await loadPeerIdentity(config.dataDir)
   const adminToken = await resolveAdminToken(config.dataDir, config.adminToken)
   if (adminToken.warning !== undefined) log.warn(adminToken.warning)
@@ -197,6 +206,10 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
       }
     }
 
+    /** Entities an admin moved here (announced in this node's record), and whether this node was
+     * decommissioned (its last records say it left for good). */
+    const pins = new PinTable()
+    let left = false
     const p2p = clusterKey === undefined ? undefined : await parts.start('p2p', () => startP2pHost({
       privateKey: identity.privateKey,
       listen: config.p2pListen,
@@ -205,7 +218,7 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
       failureTimeout: config.failureTimeout,
       partitions: replicas.partitions,
       mdns: config.mdns,
-      self: () => recordOf(self()),
+      self: () => ({ ...recordOf(self()), ...(pins.size > 0 && { pins: pins.record() }), ...(left ? { left: true } : {}) }),
       log: log.child({ component: 'p2p' })
     }).catch((err: unknown) => {
       throw new Error(`cannot listen for p2p on ${config.p2pListen}: ${describe(err)}`, { cause: err })
@@ -214,6 +227,8 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
     /** Moves entities live once the mesh runs (placement changes before then move nothing: no
      * entity is active yet). */
     let migrator: Migrator | undefined
+    /** Rebalances and drains as jobs. */
+    let moveJobs: MoveJobs | undefined
     if (p2p === undefined) log.info('no cluster key (--cluster-key-file): this node runs alone, with no p2p listener')
     else reach.p2p = p2p.multiaddrs()
     const cluster = await parts.start('mesh', () => Cluster.start({
@@ -226,14 +241,25 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
       // waiting for its --join members would place entities on a view of itself alone)
       serving: () => state === 'ready',
       // entities now other nodes' move there live (a drain moves them all)
-      moveAway: () => migrator?.rebalance(state === 'ready' ? 'rebalance' : 'drain') ?? 0,
+      moveAway: () => {
+        const trigger = state === 'ready' ? 'rebalance' : 'drain'
+        const queued = migrator?.rebalance(trigger) ?? 0
+        moveJobs?.queued(trigger, queued)
+        return queued
+      },
+      pins,
       // subscriptions follow rooms to their new owners now, not at the next renewal
       onViewChange: () => { gateway.tell({ type: 'resubscribe' }) },
       onMembers: (members) => {
         // a storage node joined: open journals move to their partitions' new replicas
-        if (roster.update([...members, { peerId: identity.peerId, roles: roles.current, capacity }])) rosterChanged()
+        let changed = roster.update([...members, { peerId: identity.peerId, roles: roles.current, capacity }])
+        // a decommissioned member handed everything off: no longer a former holder to fence
+        for (const m of members) if (m.left === true && m.peerId !== identity.peerId) changed = roster.forget(m.peerId) || changed
+        if (changed) rosterChanged()
       },
       refreshMs: Math.max(50, Math.floor(config.failureTimeout / 12)),
+      // a member that joins or comes back takes entities once it stayed up a moment
+      settleMs: Math.min(MEMBER_SETTLE_MAX_MS, Math.floor(config.failureTimeout / 4)),
       jobs,
       log: log.child({ component: 'mesh' })
     }), (c) => c.stop())
@@ -249,8 +275,16 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
         busyMs: config.migrationTimeout,
         graceMs: INTERRUPT_GRACE_MS,
         concurrency: config.migrationConcurrency,
+        pins,
+        announce: () => {
+          cluster.refresh()
+          p2p?.announce()
+        },
+        leave: (mode) => leave.request(mode),
         log: log.child({ component: 'migration' })
       })
+      m.start()
+      moveJobs = new MoveJobs(jobs, m)
       spawnMigrationActor(system, m)
       if (cluster.transport !== undefined) cluster.transport.claimer = (type, key) => m.claim(type, key)
       return m
@@ -315,6 +349,40 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
       return catchUp
     }, (c) => { c.stop() })
     metrics.watchCatchUp(catchUp)
+    // an admin's drain or decommission of this node (asked through another member)
+    const leave = new Leave({
+      migrator,
+      entities: () => system.entities().length,
+      check: (mode) => {
+        if (mode !== 'decommission') return
+        if (state !== 'ready') throw new LeaveRefusedError(`${identity.peerId} is ${state}: it cannot be decommissioned now`)
+        const others = cluster.members().filter((m) => m.status === 'up' || m.status === 'suspect')
+        const alone = roles.current.filter((r) => r !== 'storage' && !others.some((m) => m.roles.includes(r)))
+        if (alone.length > 0) throw new LeaveRefusedError(`${identity.peerId} is the only member with the ${alone.join(', ')} role${alone.length > 1 ? 's' : ''}: its entities would have nowhere to go; start a node with --role ${alone.join(',')} first`)
+        if (clusterKey !== undefined && roster.candidates().some((c) => c.peerId === identity.peerId)) {
+          const rest = roster.candidates().filter((c) => c.peerId !== identity.peerId).length
+          if (rest < config.replicationFactor) throw new LeaveRefusedError(`decommissioning ${identity.peerId} would leave ${rest} storage node${rest === 1 ? '' : 's'} for replication-factor ${config.replicationFactor}: its partitions would be short of replicas; add a storage node first`)
+        }
+      },
+      dropRoles: () => {
+        state = 'draining'
+        roles.replace([])
+        if (roster.update([...cluster.members(), { peerId: identity.peerId, roles: [], capacity }])) rosterChanged()
+        cluster.refresh()
+        p2p?.announce()
+      },
+      handOff: () => {
+        const h = repairParts.handOff
+        return h === undefined || !roster.isLeaving(identity.peerId) ? undefined : h.status
+      },
+      markLeft: async () => {
+        await markDecommissioned(config.dataDir, identity.peerId)
+        left = true
+        p2p?.announce()
+      },
+      stop: () => running.stop(),
+      log: log.child({ component: 'migration' })
+    })
     await parts.start('directory-view', () => directoryView, (v) => { v.stop() })
 
     const admin = await parts.start('admin', async () => {
@@ -330,6 +398,9 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
         cluster: cluster.admin,
         replication: new ReplicationAdmin({ system, journal, members: () => cluster.members(), log, parts: repairHooks, jobs, ...(clusterKey !== undefined && { roster }) }),
         jobs: new ClusterJobs({ system, jobs, members: () => cluster.members(), log }),
+        ...(clusterKey !== undefined && {
+          migration: new MigrationAdmin({ system, jobs, members: () => p2p?.members().filter((m) => m.peerId !== identity.peerId) ?? [], holds: (peer, role) => cluster.placement.holds(peer, role), busyMs: config.migrationTimeout, graceMs: INTERRUPT_GRACE_MS })
+        }),
         models,
         manager,
         logger: log
@@ -426,7 +497,9 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
       // messages wait for the move, its work in progress finishes first (at most
       // migration-timeout, then it is interrupted); in-flight calls finish meanwhile
       const movesBefore = new Map(migrator?.stats.moves ?? [])
-      const moving = migrator?.idle(config.migrationTimeout + 2 * INTERRUPT_GRACE_MS + 5_000) ?? Promise.resolve(true)
+      // (as long as they take while moves keep ending: the bound is on a stall, one move's own)
+      const stallMs = config.migrationTimeout + 2 * INTERRUPT_GRACE_MS + 5_000
+      const moving = migrator?.idle(stallMs) ?? Promise.resolve(true)
       // then the entities left (of a role no other member holds): their work in progress finishes
       // for at most shutdown-timeout; answers still running then are interrupted: their partial
       // text is journaled and their callers are told ('interrupted'), which ends their calls too
@@ -441,7 +514,7 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
             if (delta > 0) outcomes[outcome] = (outcomes[outcome] ?? 0) + delta
           }
           const moved = Object.values(outcomes).reduce((a, b) => a + b, 0)
-          if (!allMoved) log.warn({ left: migrator?.pending }, `${migrator?.pending ?? 0} entity moves did not end in time; their entities recover from their journals on their new owners`)
+          if (!allMoved) log.warn({ left: migrator?.pending }, `${migrator?.pending ?? 0} entity moves did not end (none ended for ${stallMs} ms); their entities recover from their journals on their new owners`)
           if (moved > 0 || !allMoved) log.info({ moved, outcomes, left: system.entities().length }, `drain: ${moved} entities moved to other members (${Object.entries(outcomes).map(([o, n]) => `${n} ${o}`).join(', ')}); ${system.entities().length} stay until the stop (no other member holds their role)`)
           // messages already on their way here still reach the entities' new owners (forwarded):
           // the node stays until none came for a moment (bounded)
@@ -461,8 +534,11 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
       log.info({ streams }, `drained: ${streams} streams closed; stopping ${parts.started.reverse().join(', ')}`)
     }
     let stopping: Promise<void> | undefined
-    return {
+    let wasStopped = (): void => {}
+    const stopped = new Promise<void>((resolve) => { wasStopped = resolve })
+    const running: RunningNode = {
       peerId: identity.peerId,
+      stopped,
       get roles () { return roles.current },
       grpc: reach.grpc,
       admin: reach.admin,
@@ -478,10 +554,12 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
           }
           await parts.stop()
           log.info('stopped: journal flushed')
+          wasStopped()
         })()
         return stopping
       }
     }
+    return running
   } catch (err) {
     await parts.stop()
     throw err

@@ -112,6 +112,7 @@ export class ActorSystem implements Refs {
       adopt: (type, key, handOff) => this.#terminating !== undefined ? Promise.resolve(new ActorSystemTerminatedError()) : entities.adopt(type, key, handOff),
       hosts: (type, key) => entities.hosts(type, key),
       activeEntities: () => entities.activeIds(),
+      viewChanged: () => { entities.viewChanged() },
       buffered: () => entities.buffered()
     }
   }

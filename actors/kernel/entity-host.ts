@@ -87,7 +87,7 @@ export class EntityHost {
   /** Entities claimed from another node (EntityHostOptions.claim): their messages wait here. */
   readonly #incoming = new Map<string, { readonly buffer: unknown[] }>()
   /** Entities that moved away: where their messages go, and until when. */
-  readonly #forward = new Map<string, { readonly to: string, readonly until: number }>()
+  readonly #forward = new Map<string, { readonly to: string, readonly until: number, ownedHere: boolean }>()
   /** Waiting for no activation to be busy (see settle); checked after every entity message. */
   readonly #quietWaiters = new Set<() => void>()
   #closed = false
@@ -277,8 +277,24 @@ export class EntityHost {
     this.#moving.delete(id)
     const registered = this.#types.get(type)
     if (registered === undefined) return
-    if (to !== undefined && to !== this.#kernel.node) this.#forward.set(id, { to, until: Date.now() + FORWARD_MS })
+    // ownedHere: this node's view still gave it the entity when it moved (an admin's move, whose
+    // pin the view has not heard yet): the forward holds until the view says otherwise
+    const ownedHere = to !== undefined && this.#options.remoting()?.ownerOf(type, registered.def.role, key) === this.#kernel.node
+    if (to !== undefined && to !== this.#kernel.node) this.#forward.set(id, { to, until: Date.now() + FORWARD_MS, ownedHere })
     for (const msg of [...unsent, ...moving?.buffer ?? []]) this.#settleDelivery(msg, id, this.#route(registered, key, msg))
+  }
+
+  /** Placement's view changed: a forward set while this node still owned its entity follows the
+   * view from the first change that names another owner (see #route). */
+  viewChanged (): void {
+    const remoting = this.#options.remoting()
+    for (const [id, forward] of this.#forward) {
+      if (!forward.ownedHere || remoting === undefined) continue
+      // it follows the view once the view names another owner (the pin was heard)
+      const slash = id.indexOf('/')
+      const registered = this.#types.get(id.slice(0, slash))
+      if (registered !== undefined && remoting.ownerOf(registered.def.type, registered.def.role, id.slice(slash + 1)) !== this.#kernel.node) forward.ownedHere = false
+    }
   }
 
   /**
@@ -430,7 +446,16 @@ export class EntityHost {
       const forward = this.#forward.get(id)
       const remoting = this.#options.remoting()
       if (forward !== undefined && remoting !== undefined) {
-        if (forward.until > Date.now()) return remoting.toEntity(forward.to, registered.def.type, key, msg)
+        // passed on while this node's own view does not give the entity back to this node; once it
+        // does (the node it moved to went down or drains, or the view changed back) the forward is
+        // stale: the entity is taken here, after a claim if the node it moved to is still alive. A
+        // forward to a node that died would refuse the entity's messages until it expired, and
+        // the node placement picks next after the dead one is mostly the one that moved it there.
+        // a forward set while this node's view still gave it the entity (an admin's move, whose
+        // pin this node has not heard yet) holds until the view next changes (viewChanged)
+        if (forward.until > Date.now() && (forward.ownedHere || remoting.ownerOf(registered.def.type, registered.def.role, key) !== this.#kernel.node)) {
+          return remoting.toEntity(forward.to, registered.def.type, key, msg)
+        }
         this.#forward.delete(id)
       }
       const claim = this.#options.claim()?.(registered.def.type, key)

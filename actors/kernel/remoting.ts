@@ -68,6 +68,9 @@ export interface RemotingPort {
   hosts (type: string, key: string): boolean
   /** The entities active here, as [type, key]. */
   activeEntities (): Array<[string, string]>
+  /** Placement's view changed (the mesh calls it on every change): forwards set while this node
+   * still owned their entity in its view now follow the view (EntityHost). */
+  viewChanged (): void
   /** Entities whose messages wait here for a move, and how many messages. */
   buffered (): { entities: number, messages: number }
 }

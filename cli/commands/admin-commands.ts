@@ -263,6 +263,42 @@ Examples:
       if (flags.json === true) printJson(io, job)
       else printJob(io, job)
     }))
+  /** Starts a job through `path` and follows it (unless --no-wait): exit 0 done, 1 failed. */
+  const startJob = async (flags: ClientFlags & { wait?: boolean }, path: string, body: object | undefined): Promise<void> => {
+    const { api } = await client(flags)
+    const job = await api.request<Job>('POST', path, body)
+    if (flags.wait === false) {
+      if (flags.json === true) printJson(io, job)
+      else io.stdout.write(`${job.id} started: ${job.message}; follow it with plexi admin jobs ${job.id} --watch\n`)
+      return
+    }
+    process.exitCode = jobExitCode(await followJob(api, job.id, io, { json: flags.json }))
+  }
+  withClientOptions(admin.command('migrate <entity>'), 'admin')
+    .description('move one entity (TYPE/KEY, e.g. room/general or agent/alice) live to a member of its role: its messages wait for the move, its work in progress finishes first, its clients notice nothing. It stays pinned there while it is active (a member joining does not take it); once it passivates, placement decides again')
+    .requiredOption('--to <peer>', 'peer id of the member to move it to (plexi admin nodes lists them)')
+    .option('--no-wait', 'start the migrate job and return its id')
+    .addHelpText('after', `
+Examples:
+  plexi admin migrate room/general --to 12D3KooW...     # a progress bar, then how it ended (exit 0 moved, 1 failed)
+  plexi admin migrate agent/alice --to 12D3KooW... --json`)
+    .action(withFlags(async (entity: string, flags: ClientFlags & { to: string, wait?: boolean }) => {
+      const slash = entity.indexOf('/')
+      if (slash <= 0 || slash === entity.length - 1) throw new UsageError(`migrate: expected TYPE/KEY such as room/general, got ${JSON.stringify(entity.slice(0, 80))}`)
+      await startJob(flags, `/api/v1/actors/${encodeURIComponent(entity.slice(0, slash))}/${encodeURIComponent(entity.slice(slash + 1))}/migrate`, { to: flags.to })
+    }))
+  withClientOptions(admin.command('drain <peer>'), 'admin')
+    .description('drain a member: it stops taking clients (/readyz 503), its entities move live to the others, then it exits (start it again to bring it back). Ask through another member\'s --admin-addr: the drained node exits. Shows the drain job\'s progress')
+    .option('--no-wait', 'start the drain job and return its id')
+    .action(withFlags(async (peer: string, flags: ClientFlags & { wait?: boolean }) => {
+      await startJob(flags, `/api/v1/nodes/${encodeURIComponent(peer)}/drain`, undefined)
+    }))
+  withClientOptions(admin.command('decommission <peer>'), 'admin')
+    .description('remove a member for good: it drops its roles, its entities move live, its storage partitions are handed off to their new replicas, then it exits and the cluster forgets it (its data dir never starts a node again). Refused while it is the only member with a role, or when too few storage nodes would be left for the replication factor. Shows the job\'s progress')
+    .option('--no-wait', 'start the decommission job and return its id')
+    .action(withFlags(async (peer: string, flags: ClientFlags & { wait?: boolean }) => {
+      await startJob(flags, `/api/v1/nodes/${encodeURIComponent(peer)}/decommission`, undefined)
+    }))
   const roles = admin.command('roles').description('the roles of members (placement follows them)')
   withClientOptions(roles.command('set <peer> <roles>'), 'admin')
     .description('change the roles of a member live, e.g. `roles set 12D3KooW... chat,ai` (all = every role); lasts until that node restarts, when its --role applies again')

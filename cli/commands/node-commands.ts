@@ -81,6 +81,8 @@ export function nodeCommands (io: CliIo): Command[] {
         }
         process.on('SIGTERM', onSignal)
         process.on('SIGINT', onSignal)
+        // an admin's drain or decommission stops the node from within: the process exits then
+        void running.stopped.then(() => { if (signals === 0) resolve() })
         // a stray rejected promise must not take every user's session down with it
         process.on('unhandledRejection', (err) => { log.error({ err }, 'unhandled promise rejection (a bug: please report it); the node keeps running') })
         // after an uncaught exception the process state is unknown: stop gracefully, exit 1

@@ -40,6 +40,8 @@ export interface AdminServerDeps {
   }
   /** Every member's jobs (absent: none are listed, and none is found). */
   readonly jobs?: JobsAdmin
+  /** Admin moves: an entity to a node, a member drained or decommissioned (absent: 503). */
+  readonly migration?: MigrationAdmin
   /** The node's models (absent: the route lists none). */
   readonly models?: ModelRegistry
   /** What is loaded, and load/unload (absent: nothing is, and the routes answer 404). */
@@ -53,6 +55,12 @@ export interface ClusterAdmin {
   actors (kind?: string): Promise<{ actors: ActorRow[], unreachable: string[] }>
   entity (type: string, key: string): Promise<EntityRow | null>
   setRoles (peer: string, roles: readonly string[]): Promise<RolesInfo>
+}
+
+/** What the admin API asks of live migration (node/migration MigrationAdmin): each starts a job. */
+export interface MigrationAdmin {
+  migrate (type: string, role: string, key: string, to: string): Job
+  leave (peer: string, mode: 'drain' | 'decommission'): Promise<Job>
 }
 
 /** What the admin API asks of the cluster's jobs (node/jobs ClusterJobs). */
@@ -294,6 +302,38 @@ export async function buildAdminServer (deps: AdminServerDeps): Promise<FastifyI
     }, async (request, reply) => {
       return await deps.cluster.setRoles(request.params.peerId, request.body.roles)
     })
+
+    api.post<{ Params: { type: string, key: string }, Body: { to: string } }>('/actors/:type/:key/migrate', {
+      schema: {
+        summary: 'Move one entity live to a member of its role (a migrate job): it is pinned there while it stays active, and placement everywhere follows; follow the job at /jobs/{id}', security: bearer,
+        params: { type: 'object', required: ['type', 'key'], properties: { type: { type: 'string', pattern: '^[a-z][a-z0-9-]{0,31}$' }, key: { type: 'string', minLength: 1, maxLength: 200 } } },
+        body: { type: 'object', required: ['to'], additionalProperties: false, properties: { to: { type: 'string', minLength: 1, maxLength: 128, pattern: '^[1-9A-HJ-NP-Za-km-z]+$', description: 'peer id of the member to move it to' } } },
+        response: { 202: ref('Job'), ...errors(400, 401, 404, 409, 503) }
+      }
+    }, async (request, reply) => {
+      const { type, key } = request.params
+      const known = deps.system.entityTypes().find((t) => t.type === type)
+      if (known === undefined) return sendError(reply, 404, 'UNKNOWN_ENTITY_TYPE', `no entity type ${JSON.stringify(type)}; known: ${deps.system.entityTypes().map((t) => t.type).join(', ')}`)
+      deps.system.entity(known, key)   // validates the key (InvalidNameError → 400)
+      if (deps.migration === undefined) return sendError(reply, 503, 'UNAVAILABLE', 'this node does not move entities (it runs without a cluster key)')
+      return reply.code(202).send(deps.migration.migrate(type, known.role, key, request.body.to))
+    })
+
+    for (const mode of ['drain', 'decommission'] as const) {
+      api.post<{ Params: { peerId: string } }>(`/nodes/:peerId/${mode}`, {
+        schema: {
+          summary: mode === 'drain'
+            ? 'Drain a member (a drain job): it stops taking clients, its entities move live to the others, then it exits (it may be started again)'
+            : 'Decommission a member (a decommission job): its entities move live, its storage partitions are handed off, then it leaves the cluster for good (its data dir never starts a node again)',
+          security: bearer,
+          params: { type: 'object', required: ['peerId'], properties: { peerId: { type: 'string', minLength: 1, maxLength: 128, pattern: '^[1-9A-HJ-NP-Za-km-z]+$' } } },
+          response: { 202: ref('Job'), ...errors(400, 401, 404, 409, 503) }
+        }
+      }, async (request, reply) => {
+        if (deps.migration === undefined) return sendError(reply, 503, 'UNAVAILABLE', `this node cannot ${mode} members (it runs without a cluster key)`)
+        return reply.code(202).send(await deps.migration.leave(request.params.peerId, mode))
+      })
+    }
 
     api.get('/users', {
       schema: { summary: 'Users', security: bearer, response: { 200: { type: 'array', items: ref('User') }, ...errors(401) } }

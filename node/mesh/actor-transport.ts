@@ -269,8 +269,11 @@ export class ActorTransport implements Remoting {
       case ENVELOPE.FAILURE:
         this.#system.settle(envelope[1], { error: fromWireError(envelope[2], from) })
         return
-      case ENVELOPE.OWNER:
-        this.#placement.learnOwner(envelope[1], envelope[2], envelope[3])
+      case ENVELOPE.OWNER: {
+        const role = this.#system.roleOf(envelope[1])
+        if (role !== undefined) this.#placement.learnOwner(envelope[1], role, envelope[2], envelope[3])
+        return
+      }
     }
   }
 
@@ -309,8 +312,9 @@ export class ActorTransport implements Remoting {
       if (result instanceof Error && kindOf(result) === 'invalid') this.#refused(peer, `refused a message from ${peer} for ${type}/${key}: ${result.message}`)
       this.#refuse(msg, result, `${type}/${key}`)
     }
-    // the first sender had it wrong: tell it where the entity lives
-    if (hops > 0 && origin !== system.node) this.#send(origin, [ENVELOPE.OWNER, type, key, system.node], undefined)
+    // the first sender had it wrong: tell it where the entity lives (unless this node only hosts it
+    // on its way out: a draining node owns nothing)
+    if (hops > 0 && origin !== system.node && this.#placement.holds(system.node, role)) this.#send(origin, [ENVELOPE.OWNER, type, key, system.node], undefined)
   }
 
   /** A message that could not be delivered: its ask (if any) fails with the reason. */

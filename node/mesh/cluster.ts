@@ -6,9 +6,11 @@ import type { MemberView } from './membership.ts'
 import { INSPECTOR_PATH, checkMemberList, nodeInspector } from './node-inspector.ts'
 import type { InspectorMsg, JobsView, JournalHeads } from './node-inspector.ts'
 import type { P2pHost } from './p2p-host.ts'
+import type { PinTable } from './pins.ts'
 import { Placement } from './placement.ts'
 import type { Candidate } from './placement.ts'
 import { ROLE_MANAGER_PATH, roleManager } from './role-manager.ts'
+import { Settling } from './settling.ts'
 import type { NodeRoles } from './role-manager.ts'
 
 /** How long a joining node waits for a member to say which members it hears. */
@@ -37,6 +39,13 @@ export interface ClusterOptions {
   readonly onMembers?: (members: readonly MemberView[]) => void
   /** How often the view is refreshed besides on every record heard. */
   readonly refreshMs: number
+  /** A member that joins a cluster this node serves, or comes back after it was down, takes
+   * entities only once it has been up this long (a member that flaps up and down does not drag
+   * entities back and forth). @default 0 */
+  readonly settleMs?: number
+  /** The entities an admin pinned to this node (announced in its record; placement honours every
+   * member's). @default none */
+  readonly pins?: PinTable
   /** This node's jobs, which its inspector lists and cancels for other members (absent: none). */
   readonly jobs?: JobsView
   readonly log: { info (obj: object, msg: string): void, warn (obj: object, msg: string): void, debug (obj: object, msg: string): void }
@@ -64,11 +73,19 @@ export class Cluster {
   readonly #peerWaiters = new Set<(heard: boolean) => void>()
   /** Called after every refresh (awaitFullView's waits). */
   readonly #refreshWaiters = new Set<() => void>()
+  /** Members up long enough to take entities. */
+  readonly #settling: Settling
+  /** Members' pins as maps, by the array their record carried (a record's pins change rarely). */
+  readonly #pinMaps = new WeakMap<object, ReadonlyMap<string, number>>()
   #timer: ReturnType<typeof setInterval> | undefined
+  #settleTimer: ReturnType<typeof setTimeout> | undefined
+  /** When this node began to serve (undefined: it does not serve now). */
+  #servingSince: number | undefined
   #unheard: (() => void) | undefined
 
   private constructor (opts: ClusterOptions) {
     this.#opts = opts
+    this.#settling = new Settling(opts.settleMs ?? 0)
     const { system, heads, p2p, log } = opts
     this.placement = new Placement(system.node)
     let port: RemotingPort | undefined
@@ -138,15 +155,37 @@ export class Cluster {
       for (const wake of [...this.#peerWaiters]) wake(true)
     }
     for (const wake of [...this.#refreshWaiters]) wake()
+    const { settled, nextInMs } = this.#settling.update(members.filter((m) => m.peerId !== self), opts.serving(), Date.now())
+    if (nextInMs !== undefined && this.#settleTimer === undefined) {
+      // the view changes when it settles, whether or not a record arrives then
+      this.#settleTimer = setTimeout(() => { this.#settleTimer = undefined; this.refresh() }, nextInMs + 1)
+      this.#settleTimer.unref()
+    }
     const candidates: Candidate[] = members
-      .filter((m) => m.peerId !== self && (m.status === 'up' || m.status === 'suspect'))
-      .map((m) => ({ peerId: m.peerId, roles: m.roles, capacity: m.capacity }))
+      .filter((m) => m.peerId !== self && settled.has(m.peerId))
+      .map((m) => ({ peerId: m.peerId, roles: m.roles, capacity: m.capacity, ...(m.pins !== undefined && m.pins.length > 0 && { pins: this.#pinsOf(m.pins) }) }))
     // a draining node hands its entities to the others, but keeps those of a role nobody else
     // holds until it exits (a lone node finishes what is in flight instead of refusing it)
     const held = new Set(candidates.flatMap((c) => c.roles))
-    const mine = opts.serving() ? opts.roles.current : opts.roles.current.filter((r) => !held.has(r))
-    if (mine.length > 0) candidates.push({ peerId: self, roles: mine, capacity: opts.capacity })
-    if (!this.placement.update(candidates)) return
+    // this node itself settles as the others see it: once it has served settleMs, it takes the
+    // roles others hold too (until then only those nobody else holds, so a lone node serves at once)
+    const serving = opts.serving()
+    if (!serving) this.#servingSince = undefined
+    else this.#servingSince ??= Date.now()
+    const selfWait = this.#servingSince === undefined ? 0 : this.#servingSince + (opts.settleMs ?? 0) - Date.now()
+    if (serving && selfWait > 0 && this.#settleTimer === undefined) {
+      this.#settleTimer = setTimeout(() => { this.#settleTimer = undefined; this.refresh() }, selfWait + 1)
+      this.#settleTimer.unref()
+    }
+    const mine = serving && selfWait <= 0 ? opts.roles.current : opts.roles.current.filter((r) => !held.has(r))
+    const pins = opts.pins?.map()
+    if (mine.length > 0) candidates.push({ peerId: self, roles: mine, capacity: opts.capacity, ...(pins !== undefined && pins.size > 0 && { pins }) })
+    // a draining member still holds what its drain has not moved yet: a new owner asks it first
+    const leaving: Candidate[] = members
+      .filter((m) => m.peerId !== self && m.status === 'draining')
+      .map((m) => ({ peerId: m.peerId, roles: m.roles, capacity: m.capacity }))
+    if (!this.placement.update(candidates, leaving)) return
+    this.#port.viewChanged()
     const moved = opts.moveAway?.() ?? this.#port.handOff((type, key) => {
       const role = this.#port.roleOf(type)
       return role !== undefined && this.placement.ownerOf(type, role, key) === self
@@ -154,6 +193,15 @@ export class Cluster {
     const view = this.placement.view()
     opts.log.info({ view, handedOff: moved }, `placement view changed${moved > 0 ? `: handing off ${moved} entities` : ''}`)
     opts.onViewChange(view)
+  }
+
+  #pinsOf (list: ReadonlyArray<readonly [string, number]>): ReadonlyMap<string, number> {
+    let map = this.#pinMaps.get(list)
+    if (map === undefined) {
+      map = new Map(list)
+      this.#pinMaps.set(list, map)
+    }
+    return map
   }
 
   /** The actor system's inbound port (the migrator moves entities through it). */
@@ -224,6 +272,7 @@ export class Cluster {
 
   async stop (): Promise<void> {
     if (this.#timer !== undefined) clearInterval(this.#timer)
+    if (this.#settleTimer !== undefined) clearTimeout(this.#settleTimer)
     this.#unheard?.()
     for (const wake of [...this.#peerWaiters]) wake(false)
     for (const wake of [...this.#refreshWaiters]) wake()

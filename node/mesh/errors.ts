@@ -62,3 +62,12 @@ export class InvalidMemberRecordError extends Error {
   override readonly name = 'InvalidMemberRecordError'
   readonly kind = 'invalid'
 }
+
+/** An admin's migration to a node that holds as many pinned entities as it may announce. */
+export class PinLimitError extends Error {
+  override readonly name = 'PinLimitError'
+  readonly kind = 'exhausted'
+  constructor (entity: string, max: number) {
+    super(`${entity} cannot be pinned here: this node already holds ${max} entities an admin moved to it (the most a member announces); wait for some to passivate, or move them elsewhere`)
+  }
+}

@@ -16,6 +16,12 @@ export interface MemberRecord {
   readonly version: string
   /** The cluster's partition count as this member's data dir recorded it (absent: not told). */
   readonly partitions?: number
+  /** Entities pinned to this member (an admin moved them here): [pin id (placement's pinIdOf),
+   * number], at most MAX_PINS. Absent: none (or a member of a version before pins). */
+  readonly pins?: ReadonlyArray<readonly [string, number]>
+  /** The member was decommissioned: it left the cluster for good (once it is down, it is no
+   * longer listed, and storage rosters forget it). */
+  readonly left?: boolean
 }
 
 export type MemberStatus = 'joining' | 'up' | 'suspect' | 'draining' | 'down'
@@ -28,8 +34,10 @@ export interface MemberView extends Omit<MemberRecord, 'status'> {
 
 /** The gossipsub topic of member records. */
 export const MEMBERS_TOPIC = '/plexi/members/1.0.0'
-/** A member record is a few hundred bytes; anything far larger is not one. */
-export const MAX_RECORD_BYTES = 16_384
+/** Entities one member may hold pinned at once (an admin's migrations to it). */
+export const MAX_PINS = 512
+/** A member record is a few hundred bytes, plus about 20 a pin; anything far larger is not one. */
+export const MAX_RECORD_BYTES = 32_768
 
 const packr = new Packr({ useRecords: false })
 
@@ -62,6 +70,11 @@ export function decodeMemberRecord (bytes: Uint8Array, from: string): MemberReco
   if (!num(r.incarnation)) fail('incarnation: expected a number')
   if (!str(r.version, 64)) fail('version: expected a string')
   if (r.partitions !== undefined && (!Number.isSafeInteger(r.partitions) || (r.partitions as number) < 1 || (r.partitions as number) > 65_536)) fail('partitions: expected an integer 1-65536')
+  if (r.left !== undefined && typeof r.left !== 'boolean') fail('left: expected a boolean')
+  if (r.pins !== undefined && (!Array.isArray(r.pins) || r.pins.length > MAX_PINS ||
+    !r.pins.every((p) => Array.isArray(p) && p.length === 2 && typeof p[0] === 'string' && /^[A-Za-z0-9_-]{16}$/.test(p[0]) && Number.isSafeInteger(p[1]) && p[1] >= 1))) {
+    fail(`pins: expected up to ${MAX_PINS} [pin id, number >= 1] pairs`)
+  }
   return r as unknown as MemberRecord
 }
 
@@ -112,13 +125,14 @@ export class MemberTable {
     return true
   }
 
-  /** Every member heard from, sorted by peer id. */
+  /** Every member heard from, sorted by peer id; a decommissioned member (its record says it
+   * left) is no longer listed once it is down. */
   view (): MemberView[] {
     const now = this.#now()
     return [...this.#members.values()].sort((a, b) => a.record.peerId.localeCompare(b.record.peerId)).map(({ record, lastSeen, unreachable }) => {
       const silent = now - lastSeen
       const status: MemberStatus = unreachable || silent > this.#timeout ? 'down' : silent > this.#timeout / 2 && record.status === 'up' ? 'suspect' : record.status
       return { ...record, status, lastSeen }
-    })
+    }).filter((m) => m.left !== true || m.status !== 'down')
   }
 }

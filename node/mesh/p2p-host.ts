@@ -8,13 +8,13 @@ import type { Libp2p, PeerId, PrivateKey } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { ping } from '@libp2p/ping'
 import type { Ping } from '@libp2p/ping'
-import { preSharedKey } from '@libp2p/pnet'
 import { tcp } from '@libp2p/tcp'
 import { multiaddr } from '@multiformats/multiaddr'
 import { mdns } from '@libp2p/mdns'
 import { createLibp2p } from 'libp2p'
 import { gossipsub } from '@libp2p/gossipsub'
 import type { GossipSub } from '@libp2p/gossipsub'
+import { clusterKeyProtector } from './cluster-key-protector.ts'
 import { ClusterKeyError } from './errors.ts'
 import { MEMBERS_TOPIC, MemberTable, decodeMemberRecord, encodeMemberRecord } from './membership.ts'
 import type { MemberRecord, MemberView } from './membership.ts'
@@ -122,7 +122,7 @@ export async function startP2pHost (opts: P2pHostOptions): Promise<P2pHost> {
     transports: [tcp()],
     connectionEncrypters: [noise({ crypto: noiseCrypto })],
     streamMuxers: [yamux()],
-    connectionProtector: preSharedKey({ psk: opts.clusterKey }),
+    connectionProtector: clusterKeyProtector({ psk: opts.clusterKey }),
     connectionManager: { dialTimeout: DIAL_TIMEOUT_MS, inboundUpgradeTimeout: DIAL_TIMEOUT_MS },
     connectionGater: {
       denyDialPeer: (peer) => blocked.has(peer.toString()),

@@ -9,3 +9,22 @@ export class MoveRefusedError extends Error {
     this.entity = entity
   }
 }
+
+/** A drain or decommission that would leave the cluster short (the only member with a role, too
+ * few storage nodes for the replication factor), or one asked of the node serving the request. */
+export class LeaveRefusedError extends Error {
+  override readonly name = 'LeaveRefusedError'
+  readonly kind = 'conflict'
+  constructor (message: string) {
+    super(message)
+  }
+}
+
+/** A node started on the data dir of a node that was decommissioned. */
+export class DecommissionedError extends Error {
+  override readonly name = 'DecommissionedError'
+  readonly kind = 'conflict'
+  constructor (dataDir: string, peerId: string | undefined, at: string | undefined) {
+    super(`the data dir ${dataDir} belongs to node ${peerId ?? '(unknown)'}, decommissioned${at !== undefined ? ` at ${at}` : ''}: it left the cluster for good and its data was handed to other members. Start a new node with an empty --data-dir (or remove ${dataDir} once you no longer need it)`)
+  }
+}

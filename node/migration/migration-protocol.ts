@@ -10,11 +10,30 @@ export const MIGRATION_PATH = '/migration'
 /** Messages an old owner may have buffered for one entity while it moved (a mailbox's worth). */
 export const MAX_HANDOFF_MESSAGES = 65_536
 
-/** Why an entity moves: what the metrics and the logs count by. (An admin's migration of one
- * entity to a node of its choice is not built yet: placement would send the entity back to its
- * hash owner, so it needs an override the whole cluster agrees on first.) */
-export type MoveTrigger = 'drain' | 'rebalance' | 'claim'
-export const MOVE_TRIGGERS: readonly MoveTrigger[] = ['drain', 'rebalance', 'claim']
+/** Why an entity moves: what the metrics and the logs count by. `admin`: an admin moved it to a
+ * node of their choice (which pins it there); `claim`: its new owner asked for it. */
+export type MoveTrigger = 'drain' | 'rebalance' | 'claim' | 'admin'
+export const MOVE_TRIGGERS: readonly MoveTrigger[] = ['drain', 'rebalance', 'claim', 'admin']
+
+/** How a node leaves: `drain` (its entities move, then it exits; it may come back) or
+ * `decommission` (it also hands its storage partitions off, and its data dir never starts again). */
+export type LeaveMode = 'drain' | 'decommission'
+
+/** Where a leaving node stands, as it answers each `leave` ask. */
+export interface LeaveStatus {
+  readonly mode: LeaveMode
+  /** moving: entities move away; handing-off: storage partitions go to their new replicas;
+   * stopping: all gone, the process exits */
+  readonly state: 'moving' | 'handing-off' | 'stopping'
+  /** Entities when the leave began (the job's total). */
+  readonly total: number
+  /** Entities still here. */
+  readonly entities: number
+  /** Moves since the leave began, by outcome. */
+  readonly moves: Readonly<Record<string, number>>
+  /** What is left and why (at most 20). */
+  readonly left: ReadonlyArray<{ readonly item: string, readonly why: string }>
+}
 
 /** How one move ended. */
 export type MoveOutcome =
@@ -45,8 +64,13 @@ export interface MoveResult {
 export type MigrationMsg =
   /** Old owner → new owner: take this entity (EntityHost.adopt); replies once it runs. */
   | { readonly type: 'adopt', readonly entityType: string, readonly key: string, readonly handOff: HandOff, readonly replyTo: ReplyTo<'ok'> }
-  /** New owner → a previous owner: hand `type/key` to `to` if you hold it; replies how it ended. */
-  | { readonly type: 'claim', readonly entityType: string, readonly key: string, readonly to: string, readonly replyTo: ReplyTo<MoveResult> }
+  /** New owner → a previous owner: hand `type/key` to `to` if you hold it; replies how it ended.
+   * `trigger` 'admin': the new owner asks because an admin moves the entity to it. */
+  | { readonly type: 'claim', readonly entityType: string, readonly key: string, readonly to: string, readonly trigger?: 'admin', readonly replyTo: ReplyTo<MoveResult> }
+  /** An admin's node → the node an entity moves to: pin it here and take it from its owner. */
+  | { readonly type: 'migrate', readonly entityType: string, readonly key: string, readonly replyTo: ReplyTo<MoveResult> }
+  /** An admin's node → a node to drain or decommission: start leaving (once), answer where it stands. */
+  | { readonly type: 'leave', readonly mode: LeaveMode, readonly replyTo: ReplyTo<LeaveStatus> }
 
 /**
  * A migration request as it came off the wire, checked field by field (an entity's state and
@@ -56,6 +80,10 @@ export function checkMigrationMsg (msg: unknown): MigrationMsg {
   const m = msg as Record<string, unknown> | null
   if (typeof m !== 'object' || m === null) throw new InvalidPeerRequestError('a migration request is an object')
   if (!isReplyTo(m.replyTo)) throw new InvalidPeerRequestError('a migration request needs a reply address')
+  if (m.type === 'leave') {
+    if (m.mode !== 'drain' && m.mode !== 'decommission') throw new InvalidPeerRequestError('mode: drain or decommission')
+    return m as unknown as MigrationMsg
+  }
   if (typeof m.entityType !== 'string' || m.entityType.length === 0 || m.entityType.length > LIMITS.type) throw new InvalidPeerRequestError('entityType')
   if (typeof m.key !== 'string' || m.key.length === 0 || m.key.length > LIMITS.key) throw new InvalidPeerRequestError('key')
   switch (m.type) {
@@ -64,6 +92,9 @@ export function checkMigrationMsg (msg: unknown): MigrationMsg {
       return m as unknown as MigrationMsg
     case 'claim':
       if (typeof m.to !== 'string' || m.to.length === 0 || m.to.length > LIMITS.peerId) throw new InvalidPeerRequestError('to: a peer id')
+      if (m.trigger !== undefined && m.trigger !== 'admin') throw new InvalidPeerRequestError('trigger: absent or admin')
+      return m as unknown as MigrationMsg
+    case 'migrate':
       return m as unknown as MigrationMsg
     default:
       throw new InvalidPeerRequestError(`unknown migration request ${clip(JSON.stringify(m.type) ?? '', 64)}`)
@@ -88,4 +119,19 @@ export function checkMoveResult (value: unknown): MoveResult {
     throw new InvalidPeerRequestError('not a move result')
   }
   return { entity: clip(r.entity, 300), from: clip(r.from, 128), to: clip(r.to, 128), outcome: r.outcome as MoveOutcome, pauseMs: r.pauseMs, ...(typeof r.why === 'string' && { why: clip(r.why, 500) }) }
+}
+
+/** A leave status as the leaving node answered it. */
+export function checkLeaveStatus (value: unknown): LeaveStatus {
+  const r = value as Record<string, unknown> | null
+  const count = (v: unknown): boolean => Number.isSafeInteger(v) && (v as number) >= 0
+  if (typeof r !== 'object' || r === null || (r.mode !== 'drain' && r.mode !== 'decommission') ||
+    (r.state !== 'moving' && r.state !== 'handing-off' && r.state !== 'stopping') || !count(r.total) || !count(r.entities) ||
+    typeof r.moves !== 'object' || r.moves === null || !Object.values(r.moves).every(count) ||
+    !Array.isArray(r.left) || !r.left.every((l: unknown) => typeof l === 'object' && l !== null && typeof (l as { item?: unknown }).item === 'string' && typeof (l as { why?: unknown }).why === 'string')) {
+    throw new InvalidPeerRequestError('not a leave status')
+  }
+  const moves = Object.fromEntries(Object.entries(r.moves as Record<string, number>).slice(0, 8).map(([k, v]) => [clip(k, 32), v]))
+  const left = (r.left as Array<{ item: string, why: string }>).slice(0, 20).map((l) => ({ item: clip(l.item, 300), why: clip(l.why, 300) }))
+  return { mode: r.mode, state: r.state, total: r.total as number, entities: r.entities as number, moves, left }
 }

@@ -2,7 +2,8 @@ import type { ActorSystem, Behavior, RemotingPort } from '../../actors/index.ts'
 import { clip, describe } from '../../protocols/index.ts'
 import { MoveRefusedError } from './errors.ts'
 import { MIGRATION_PATH, checkMigrationMsg, checkMoveResult } from './migration-protocol.ts'
-import type { MigrationMsg, MoveOutcome, MoveResult, MoveTrigger } from './migration-protocol.ts'
+import type { LeaveMode, LeaveStatus, MigrationMsg, MoveOutcome, MoveResult, MoveTrigger } from './migration-protocol.ts'
+import type { PinTable } from '../mesh/index.ts'
 
 /** Placement as the migrator reads it (node/mesh/placement.ts). */
 export interface OwnerView {
@@ -10,6 +11,8 @@ export interface OwnerView {
   previousOwners (type: string, role: string, key: string): string[]
   /** Whether `peer` may own entities of `role` in this view. */
   holds (peer: string, role: string): boolean
+  /** The winning pin of `type/key` in this view (an admin moved it to `peerId`). */
+  pinOf (type: string, role: string, key: string): { readonly peerId: string, readonly n: number } | undefined
 }
 
 export interface MigratorOptions {
@@ -28,6 +31,13 @@ export interface MigratorOptions {
   readonly log: { info (obj: object, msg: string): void, warn (obj: object, msg: string): void, debug (obj: object, msg: string): void }
   /** Every move this node made as old owner, as it ended (metrics). */
   readonly onMove?: (result: MoveResult, trigger: MoveTrigger) => void
+  /** The entities an admin pinned to this node (absent: admin migrations are refused). */
+  readonly pins?: PinTable
+  /** The pins changed: recompute placement and tell the cluster (the node's member record). */
+  readonly announce?: () => void
+  /** An admin asked this node to leave (drain or decommission): starts it once, says where it
+   * stands (absent: refused). */
+  readonly leave?: (mode: LeaveMode) => LeaveStatus
 }
 
 /** What the metrics and the drain report read. */
@@ -41,6 +51,17 @@ export interface MigrationStats {
 const CLAIM_SLACK_MS = 5_000
 /** The adopt ask: the new owner takes the journal (one fence round) before it answers. */
 const ADOPT_ASK_MS = 15_000
+/** How often pins of entities no longer active here are dropped. */
+const PIN_SWEEP_MS = 5_000
+/** A pin younger than this is kept even while its entity is not active here yet (its move, or
+ * its first message after a cold move, is on its way). */
+const PIN_GRACE_MS = 15_000
+
+/** How long an admin's migration may take, all told: the old owner's move (its busy wait, grace
+ * and adopt) and the ask's round trips. */
+export function migrateAskMs (busyMs: number, graceMs: number): number {
+  return busyMs + graceMs + CLAIM_SLACK_MS + ADOPT_ASK_MS
+}
 
 /**
  * Live migration on one node (ARCHITECTURE: Migration). As old owner it moves entities away:
@@ -58,8 +79,11 @@ export class Migrator {
   /** Rebalance moves waiting for a slot, by entity id. */
   readonly #queue = new Map<string, { readonly type: string, readonly key: string, readonly trigger: MoveTrigger }>()
   #running = 0
+  /** Moves ended so far (idle watches it for progress). */
+  #ended = 0
   readonly #idleWaiters = new Set<() => void>()
   #stopped = false
+  #sweep: ReturnType<typeof setInterval> | undefined
 
   constructor (opts: MigratorOptions) {
     this.#opts = opts
@@ -80,18 +104,110 @@ export class Migrator {
               ctx.fail(msg.replyTo, new MoveRefusedError(`${msg.entityType}/${clip(msg.key, 64)}`, `this node does not take ${role} entities now (it lacks the role, or it is draining)`))
               return undefined
             }
-            const result = await this.#opts.port.adopt(msg.entityType, msg.key, msg.handOff)
-            if (result === 'ok') ctx.reply(msg.replyTo, 'ok')
-            else ctx.fail(msg.replyTo, result)
+            const entity = `${msg.entityType}/${clip(msg.key, 64)}`
+            this.#opts.log.debug({ entity, from: msg.replyTo.node, seq: msg.handOff.seq, buffered: msg.handOff.buffered.length }, `adopting ${entity} from ${msg.replyTo.node}`)
+            // not awaited: the actor goes on taking hand-overs while this one takes its journal (a
+            // fence round on its replicas); one at a time, the moves of a drain or a rebalance to
+            // this node would wait for each other, and each entity's pause would grow with its
+            // place in the line. What must come in order (the activation, the buffered messages)
+            // happens before adopt's first await.
+            void this.#opts.port.adopt(msg.entityType, msg.key, msg.handOff).then((result) => {
+              if (result === 'ok') ctx.reply(msg.replyTo, 'ok')
+              else ctx.fail(msg.replyTo, result)
+            }, (err: unknown) => { ctx.fail(msg.replyTo, err) })
             return undefined
           }
           case 'claim':
             // not awaited: the actor goes on answering (a claim waits for the entity's work)
-            void this.move(msg.entityType, msg.key, msg.to, 'claim').then((r) => { ctx.reply(msg.replyTo, r) }, (err: unknown) => { ctx.fail(msg.replyTo, err) })
+            void this.move(msg.entityType, msg.key, msg.to, msg.trigger ?? 'claim').then((r) => { ctx.reply(msg.replyTo, r) }, (err: unknown) => { ctx.fail(msg.replyTo, err) })
             return undefined
+          case 'migrate':
+            void this.migrateHere(msg.entityType, msg.key).then((r) => { ctx.reply(msg.replyTo, r) }, (err: unknown) => { ctx.fail(msg.replyTo, err) })
+            return undefined
+          case 'leave': {
+            const leave = this.#opts.leave
+            if (leave === undefined) ctx.fail(msg.replyTo, new MoveRefusedError('this node', 'it does not leave on request'))
+            else ctx.reply(msg.replyTo, leave(msg.mode))
+            return undefined
+          }
         }
       }
     }
+  }
+
+  /** Starts the sweep of pins whose entities are no longer active here. */
+  start (): void {
+    if (this.#sweep !== undefined || this.#opts.pins === undefined) return
+    this.#sweep = setInterval(() => { this.sweepPins() }, PIN_SWEEP_MS)
+    this.#sweep.unref()
+  }
+
+  /**
+   * An admin moves `type/key` to this node: it is pinned here (every member's placement then
+   * gives it to this node while it stays active here) and taken from its owner now, live. Never
+   * rejects for a move that went wrong (the result says how it ended); MoveRefusedError or
+   * PinLimitError when this node may not take it.
+   */
+  async migrateHere (type: string, key: string): Promise<MoveResult> {
+    const { port, placement, pins, system, log } = this.#opts
+    const self = port.node
+    const entity = `${type}/${key}`
+    const role = port.roleOf(type)
+    if (role === undefined) throw new MoveRefusedError(entity, `there is no entity type ${clip(type, 32)}`)
+    if (pins === undefined || this.#stopped) throw new MoveRefusedError(entity, 'this node is stopping')
+    if (!placement.holds(self, role)) throw new MoveRefusedError(entity, `this node does not take ${role} entities now (it lacks the role, or it is draining)`)
+    const owner = placement.ownerOf(type, role, key)
+    const pin = placement.pinOf(type, role, key)
+    const here = (why: string): MoveResult => ({ entity, from: self, to: self, outcome: 'not-active', pauseMs: 0, why })
+    if (owner === self || port.hosts(type, key)) {
+      // already here: pinned, it stays here while active (a node joining does not take it)
+      if (pins.get(type, key) === undefined && port.hosts(type, key)) {
+        pins.pin(type, key, (pin?.n ?? 0) + 1)
+        this.#opts.announce?.()
+      }
+      return here(`it is already on ${self}`)
+    }
+    pins.pin(type, key, (pin?.n ?? 0) + 1)
+    this.#opts.announce?.()
+    const from = typeof owner === 'string' ? owner : undefined
+    let result: MoveResult
+    if (from === undefined) {
+      result = here('it has no owner now')
+    } else {
+      try {
+        result = checkMoveResult(await system.actorAt<MigrationMsg>({ node: from, path: MIGRATION_PATH })
+          .ask<unknown>((replyTo) => ({ type: 'claim', entityType: type, key, to: self, trigger: 'admin', replyTo }), { timeout: this.#opts.busyMs + this.#opts.graceMs + CLAIM_SLACK_MS }))
+      } catch (err) {
+        // the pin stays: the entity's next message activates it here (the claim hook asks its
+        // old owner again first), and the sweep drops the pin if it never comes
+        log.warn({ entity, from, err }, `${entity}: ${from} did not hand it over for an admin's migration (${describe(err)})`)
+        return { entity, from, to: self, outcome: 'failed', pauseMs: 0, why: describe(err) }
+      }
+    }
+    if (result.outcome === 'not-active' && !port.hosts(type, key)) {
+      // nothing to move: no pin (an entity that is not active has no place to keep)
+      if (pins.unpin(type, key)) this.#opts.announce?.()
+      return { ...result, why: `it is not active (no message for its passivation time); its next message activates it on its owner${from !== undefined ? ` ${from}` : ''}` }
+    }
+    log.info({ entity, from, outcome: result.outcome, pauseMs: result.pauseMs }, `${entity} moved here from ${from ?? '(none)'} as an admin asked (${result.outcome})`)
+    return result
+  }
+
+  /** Drops the pins of entities that are no longer active here (after their grace); true when
+   * some were dropped (placement and the cluster were told). */
+  sweepPins (now = Date.now()): boolean {
+    const { pins, port } = this.#opts
+    if (pins === undefined || pins.size === 0) return false
+    const active = new Set(port.activeEntities().map(([type, key]) => `${type}/${key}`))
+    let dropped = false
+    for (const pin of pins.list()) {
+      if (now - pin.at < PIN_GRACE_MS) continue
+      const id = `${pin.type}/${pin.key}`
+      if (active.has(id) || this.#moving.has(id) || port.hosts(pin.type, pin.key)) continue
+      dropped = pins.unpin(pin.type, pin.key) || dropped
+    }
+    if (dropped) this.#opts.announce?.()
+    return dropped
   }
 
   /**
@@ -123,8 +239,13 @@ export class Migrator {
     this.#queue.delete(id)
     const under = this.#moving.get(id)
     if (under !== undefined) return under
-    const moving = this.#move(type, key, to, trigger).finally(() => {
+    const moving = this.#move(type, key, to, trigger).then((result) => {
+      // it left this node: a pin of it here means nothing now
+      if (result.outcome !== 'not-active' && this.#opts.pins?.unpin(type, key) === true) this.#opts.announce?.()
+      return result
+    }).finally(() => {
       this.#moving.delete(id)
+      this.#ended++
       this.#wakeIdle()
     })
     this.#moving.set(id, moving)
@@ -153,26 +274,55 @@ export class Migrator {
       })
   }
 
+  /** The first `max` moves queued or under way, with where they stand. */
+  pendingMoves (max: number): Array<{ readonly entity: string, readonly why: string }> {
+    const out: Array<{ entity: string, why: string }> = []
+    for (const id of this.#moving.keys()) {
+      if (out.length >= max) return out
+      out.push({ entity: id, why: 'moving' })
+    }
+    for (const id of this.#queue.keys()) {
+      if (out.length >= max) return out
+      out.push({ entity: id, why: `queued (${this.#opts.concurrency} moves at once)` })
+    }
+    return out
+  }
+
   /** Moves queued or under way. */
   get pending (): number { return this.#queue.size + this.#moving.size }
 
-  /** Resolves once no move is queued or under way, or after `ms` (false then). */
-  idle (ms: number): Promise<boolean> {
+  /**
+   * Resolves true once no move is queued or under way, or false once none has ended for `stallMs`.
+   * The bound is on a stall, not on the whole: a drain of many entities takes as long as their
+   * moves take, one batch after another (10,000 rooms: 20-42 s on two cores), and each move is
+   * bounded by itself (busy work, its grace, the adopt ask).
+   */
+  idle (stallMs: number): Promise<boolean> {
     if (this.pending === 0) return Promise.resolve(true)
     return new Promise((resolve) => {
+      let ended = this.#ended
+      let timer = setTimeout(() => { done(false) }, stallMs)
       const done = (ok: boolean): void => {
         clearTimeout(timer)
         this.#idleWaiters.delete(check)
         resolve(ok)
       }
-      const check = (): void => { if (this.pending === 0) done(true) }
-      const timer = setTimeout(() => { done(false) }, ms)
+      const check = (): void => {
+        if (this.pending === 0) {
+          done(true)
+        } else if (this.#ended !== ended) {
+          ended = this.#ended
+          clearTimeout(timer)
+          timer = setTimeout(() => { done(false) }, stallMs)
+        }
+      }
       this.#idleWaiters.add(check)
     })
   }
 
   /** No more claims; queued moves are dropped (moves under way finish). */
   stop (): void {
+    if (this.#sweep !== undefined) clearInterval(this.#sweep)
     this.#stopped = true
     this.#queue.clear()
     this.#wakeIdle()

@@ -92,6 +92,16 @@ export class StorageRoster {
     return true
   }
 
+  /** Forgets a storage node that was decommissioned (it handed every partition off and left the
+   * cluster for good): no longer a former holder to fence. Returns whether the roster changed. */
+  forget (peerId: string): boolean {
+    if (!this.#members.delete(peerId)) return false
+    this.#leaving.delete(peerId)
+    this.#replaced.delete(peerId)
+    this.#save()
+    return true
+  }
+
   /** Takes members heard: storage members not yet known join the roster (and the data dir).
    * Returns whether the roster changed. */
   update (members: readonly RosterMember[]): boolean {

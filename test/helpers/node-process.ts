@@ -19,6 +19,11 @@ export interface NodeProcess {
   /** Every log line so far (parsed JSON). */
   readonly logs: Array<Record<string, unknown>>
   readonly exited: Promise<{ code: number | null, signal: NodeJS.Signals | null }>
+  /** Whether the process has exited. */
+  readonly hasExited: boolean
+  /** The first log line (already logged or to come) that `match` accepts; rejects after `timeout`
+   * ms, or when the process exits without logging one. */
+  awaitLog (match: (entry: Record<string, unknown>) => boolean, what: string, timeout?: number): Promise<Record<string, unknown>>
   /** Sends the signal and waits (at most `timeout` ms) for the exit. */
   stop (signal?: NodeJS.Signals, timeout?: number): Promise<{ code: number | null, signal: NodeJS.Signals | null }>
 }
@@ -45,12 +50,16 @@ export async function startNodeProcess (dataDir: string, extraArgs: readonly str
     '--grpc-listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0', ...NO_RATE_LIMITS, ...extraArgs
   ], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PLEXI_ADMIN_TOKEN: '', PLEXI_CONFIG: '' } })
   const logs: Array<Record<string, unknown>> = []
+  /** Called with every log line as it comes (awaitLog). */
+  const listeners = new Set<(entry: Record<string, unknown>) => void>()
   let stderr = ''
   let buffered = ''
   const exited = new Promise<{ code: number | null, signal: NodeJS.Signals | null }>((resolve) => {
     child.on('exit', (code, signal) => { resolve({ code, signal }) })
   })
   child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString() })
+  // every line the node wrote has been read (which may be after its exit)
+  const outputEnded = new Promise<void>((resolve) => { child.stdout.on('close', resolve) })
   const ready = new Promise<Record<string, unknown>>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL')
@@ -69,6 +78,7 @@ export async function startNodeProcess (dataDir: string, extraArgs: readonly str
           entry = { msg: line }
         }
         logs.push(entry)
+        for (const listener of [...listeners]) listener(entry)
         if (typeof entry.msg === 'string' && entry.msg.startsWith(until)) {
           clearTimeout(timer)
           resolve(entry)
@@ -90,6 +100,32 @@ export async function startNodeProcess (dataDir: string, extraArgs: readonly str
     adminToken,
     logs,
     exited,
+    get hasExited () { return child.exitCode !== null || child.signalCode !== null },
+    awaitLog (match, what, wait = 20_000) {
+      const seen = logs.find(match)
+      if (seen !== undefined) return Promise.resolve(seen)
+      return new Promise((resolve, reject) => {
+        const done = (): void => {
+          clearTimeout(timer)
+          listeners.delete(listener)
+        }
+        const listener = (entry: Record<string, unknown>): void => {
+          if (!match(entry)) return
+          done()
+          resolve(entry)
+        }
+        const timer = setTimeout(() => {
+          done()
+          reject(new Error(`no log line ${what} within ${wait} ms`))
+        }, wait)
+        listeners.add(listener)
+        void outputEnded.then(() => {
+          if (!listeners.has(listener)) return
+          done()
+          reject(new Error(`the node exited (${child.exitCode ?? child.signalCode}) without logging ${what}`))
+        })
+      })
+    },
     async stop (signal: NodeJS.Signals = 'SIGTERM', wait = 20_000) {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal)
       let timer: ReturnType<typeof setTimeout> | undefined

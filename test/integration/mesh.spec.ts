@@ -249,6 +249,8 @@ describe('a cluster of node processes (real libp2p, gRPC and LevelDB on loopback
     for (const room of rooms) await chat.call('Post', { room, text: 'first' })
     const joined = await start('chat', seed)
     for (const node of nodes) await waitFor(async () => (await up(node)).length === nodes.length, `${node.peerId} to see ${nodes.length} members up`, { timeout: 20_000, interval: 100 })
+    // a member that joins takes entities once it stayed up a moment (no flapping)
+    await waitFor(async () => (await Promise.all(rooms.map((room) => ownerOf(chatB, 'room', room)))).includes(joined.peerId), 'rooms placed on the new member', { timeout: 20_000, interval: 100 })
     for (const room of rooms) {
       const ack = await chat.call<{ seq: number }>('Post', { room, text: 'second' })
       expect(ack.seq, room).to.equal(2)

@@ -108,7 +108,7 @@ describe('ActorTransport (real libp2p on loopback, in one process)', function ()
     const room = Array.from({ length: 50 }, (_, i) => `r${i}`).find((r) => a.cluster.placement.ownerOf('room', 'chat', r) !== a.id) as string
     const owner = a.cluster.placement.ownerOf('room', 'chat', room) as string
     const wrong = all.find((n) => n.id !== owner && n.id !== a.id) as TestNode
-    a.cluster.placement.learnOwner('room', room, wrong.id)   // a stale cache entry
+    a.cluster.placement.learnOwner('room', 'chat', room, wrong.id)   // a stale cache entry
     const ack = await a.system.entity(chatRoom, room).ask<PostAck>((replyTo) => ({ type: 'post', user: 'ann', text: 'via a wrong hop', replyTo }))
     expect(ack.seq).to.equal(1)
     expect(wrong.cluster.transport?.stats.forwarded).to.equal(1)
@@ -130,7 +130,7 @@ describe('ActorTransport (real libp2p on loopback, in one process)', function ()
   it('should fail a forwarded ask at its asker when the owner it was forwarded to cannot be reached', async () => {
     const [a, b, c] = await net.of([['chat'], ['chat'], ['chat']]) as [TestNode, TestNode, TestNode]
     const room = Array.from({ length: 100 }, (_, i) => `gone-${i}`).find((r) => a.cluster.placement.ownerOf('room', 'chat', r) === c.id) as string
-    a.cluster.placement.learnOwner('room', room, b.id)   // a stale cache entry: a sends to b, b forwards to c
+    a.cluster.placement.learnOwner('room', 'chat', room, b.id)   // a stale cache entry: a sends to b, b forwards to c
     await b.host.partition([c.id])                       // b cannot reach c, and nobody has declared it down
     const err = await a.system.entity(chatRoom, room).ask<PostAck>((replyTo) => ({ type: 'post', user: 'ann', text: 'lost?', replyTo }), { timeout: 600_000 })
       .then(() => undefined, (e: Error) => e)

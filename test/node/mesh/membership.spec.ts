@@ -75,11 +75,28 @@ describe('decodeMemberRecord', () => {
     expect(decodeMemberRecord(encodeMemberRecord(member('a')), 'a')).to.deep.equal(member('a'))
   })
 
+  it('should carry pins and the left mark, and a table should stop listing a member that left once it is down', () => {
+    const record = { ...member('a'), pins: [['AAAAAAAAAAAAAAAA', 3]] as Array<[string, number]>, left: true }
+    expect(decodeMemberRecord(encodeMemberRecord(record), 'a')).to.deep.equal(record)
+    let now = 0
+    const table = new MemberTable({ failureTimeout: 1_000, now: () => now })
+    table.heard(record)
+    table.heard(member('b'))
+    expect(table.view().map((m) => m.peerId)).to.deep.equal(['a', 'b'])
+    now = 1_001
+    table.heard(member('b'))
+    expect(table.view().map((m) => m.peerId), 'a left and is down: no longer listed').to.deep.equal(['b'])
+  })
+
   it('should refuse garbage, oversized, impostor and malformed records with the reason', () => {
     const packr = new Packr({ useRecords: false })
     const cases: Array<[Uint8Array, string, RegExp]> = [
       [new Uint8Array([0xc1, 0xff, 0x00]), 'a', /not msgpack|not an object/],
-      [new Uint8Array(20_000), 'a', /over 16384/],
+      [new Uint8Array(40_000), 'a', /over 32768/],
+      [packr.pack({ ...member('a'), pins: [['short', 1]] }), 'a', /pins/],
+      [packr.pack({ ...member('a'), pins: [['AAAAAAAAAAAAAAAA', 0]] }), 'a', /pins/],
+      [packr.pack({ ...member('a'), pins: Array.from({ length: 513 }, () => ['AAAAAAAAAAAAAAAA', 1]) }), 'a', /pins/],
+      [packr.pack({ ...member('a'), left: 'yes' }), 'a', /left/],
       [encodeMemberRecord(member('a')), 'b', /is not the sender b/],
       [packr.pack({ ...member('a'), roles: 'chat' }), 'a', /roles/],
       [packr.pack({ ...member('a'), status: 'emperor' }), 'a', /status/],

@@ -1,6 +1,8 @@
 import { expect } from 'chai'
+import { execFile } from 'node:child_process'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { generateKey } from '@libp2p/pnet'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
@@ -63,6 +65,15 @@ describe('P2pHost (real libp2p on loopback)', function () {
     const b = await host(key, [a.multiaddrs()[0] as string])
     await waitFor(() => a.connectedPeers().includes(b.peerId), 'the joining node to connect', { timeout: 10_000, interval: 20 })
     expect(await b.ping(a.peerId)).to.be.a('number')
+  })
+
+  it('should keep its connections up after one write of megabytes, through thousands of writes after it', async () => {
+    // in a child process: pnet's cipher memory is process-wide, and its failure outlives the test
+    const fixture = fileURLToPath(new URL('./fixtures/large-write-over-cluster-key.ts', import.meta.url))
+    const out = await new Promise<string>((resolve) => {
+      execFile(process.execPath, [fixture], { timeout: 40_000 }, (_err, stdout) => { resolve(stdout) })
+    })
+    expect(out.trim().split('\n').at(-1)).to.equal(JSON.stringify({ ok: true, bytes: 2 * 1024 * 1024 + 2_000 * 1024 }))
   })
 
   it('should mark a member whose process is gone down at once, long before the failure timeout', async () => {

@@ -1,6 +1,8 @@
 import { expect } from 'chai'
 import fc from 'fast-check'
-import { Placement, rendezvousOwner } from '../../../node/mesh/placement.ts'
+import { Placement, pinIdOf, rendezvousOwner } from '../../../node/mesh/placement.ts'
+import { PinTable } from '../../../node/mesh/pins.ts'
+import { MAX_PINS } from '../../../node/mesh/membership.ts'
 import type { Candidate } from '../../../node/mesh/placement.ts'
 
 const member = (peerId: string, roles: string[] = ['chat'], capacity = 1): Candidate => ({ peerId, roles, capacity })
@@ -48,17 +50,85 @@ describe('Placement', () => {
     expect(p.view()).to.deep.equal({ chat: ['p1'], ai: ['p2'] })
   })
 
+  it('should name a draining member as a previous owner of its entities, however many views ago it left', () => {
+    const p = new Placement('p1')
+    const three = [member('p1'), member('p2'), member('p3')]
+    p.update(three)
+    const ofP3 = ids(300).filter((id) => rendezvousOwner(id, three) === 'p3').map((id) => id.slice('room/'.length))
+    // p3 drains; then the view changes over and over (members come and go) while it still holds them
+    p.update(three.slice(0, 2), [member('p3')])
+    for (let i = 0; i < 10; i++) p.update([...three.slice(0, 2), member(`extra-${i}`, ['ai'])], [member('p3')])
+    for (const key of ofP3) expect(p.previousOwners('room', 'chat', key), key).to.include('p3')
+    // once it is gone (no longer draining), it is no one's previous owner
+    p.update(three.slice(0, 2))
+    for (const key of ofP3) expect(p.previousOwners('room', 'chat', key), key).to.not.include('p3')
+  })
+
   it('should keep owners learnt from peers until the view changes, and only then forget them', () => {
     const p = new Placement('p1')
     p.update([member('p1'), member('p2')])
     const owner = p.ownerOf('room', 'chat', 'lobby')
     const other = owner === 'p1' ? 'p2' : 'p1'
-    p.learnOwner('room', 'lobby', other)
+    p.learnOwner('room', 'chat', 'lobby', other)
     expect(p.ownerOf('room', 'chat', 'lobby')).to.equal(other)
     // the same members again: no change, the hint stays
     expect(p.update([member('p2'), member('p1')])).to.equal(false)
     expect(p.ownerOf('room', 'chat', 'lobby')).to.equal(other)
     expect(p.update([member('p1'), member('p2', ['chat', 'ai'])])).to.equal(true)
     expect(p.ownerOf('room', 'chat', 'lobby')).to.equal(owner)
+  })
+
+  it('should give a pinned entity to the member whose pin has the highest number, the same on every node, and to its hash owner again once unpinned', () => {
+    const three = [member('p1'), member('p2'), member('p3')]
+    const p = new Placement('p1')
+    p.update(three)
+    const hash = p.ownerOf('room', 'chat', 'lobby') as string
+    const others = ['p1', 'p2', 'p3'].filter((x) => x !== hash) as [string, string]
+    const pinned = (pins: Record<string, number>): Candidate[] => three.map((c) => pins[c.peerId] === undefined ? c : { ...c, pins: new Map([[pinIdOf('room', 'lobby'), pins[c.peerId] as number]]) })
+    // one pin: its holder owns it; the same view in another order gives the same owner
+    expect(p.update(pinned({ [others[0]]: 1 }))).to.equal(true)
+    expect(p.ownerOf('room', 'chat', 'lobby')).to.equal(others[0])
+    expect(p.pinOf('room', 'chat', 'lobby')).to.deep.equal({ peerId: others[0], n: 1 })
+    expect(p.ownerOf('room', 'chat', 'other'), 'other entities stay where hashing puts them').to.equal(rendezvousOwner('room/other', three))
+    expect(p.previousOwners('room', 'chat', 'lobby'), 'its owner before the pin may still hold it').to.deep.equal([hash])
+    // a newer pin on another member wins; equal numbers: the lower peer id
+    p.update(pinned({ [others[0]]: 1, [others[1]]: 2 }))
+    expect(p.ownerOf('room', 'chat', 'lobby')).to.equal(others[1])
+    p.update(pinned({ [others[0]]: 2, [others[1]]: 2 }))
+    expect(p.ownerOf('room', 'chat', 'lobby')).to.equal(others[0] < others[1] ? others[0] : others[1])
+    // a pin on a member without the role means nothing
+    p.update([member('p1', ['ai'], 1), ...pinned({ [others[0]]: 5 }).filter((c) => c.peerId !== 'p1')].map((c) => c.peerId === 'p1' ? { ...c, pins: new Map([[pinIdOf('room', 'lobby'), 9]]) } : c))
+    expect(p.ownerOf('room', 'chat', 'lobby')).to.not.equal('p1')
+    p.update(three)
+    expect(p.ownerOf('room', 'chat', 'lobby')).to.equal(hash)
+  })
+
+  it('should keep at most MAX_PINS pins on a node, and announce them as a stable map until they change', () => {
+    const pins = new PinTable()
+    for (let i = 0; i < MAX_PINS; i++) pins.pin('room', `r${i}`, 1)
+    expect(() => pins.pin('room', 'one-more', 1)).to.throw(/already holds 512/).with.property('name', 'PinLimitError')
+    pins.pin('room', 'r0', 2)   // a pin of an entity already pinned here is replaced, not added
+    expect(pins.size).to.equal(MAX_PINS)
+    const map = pins.map()
+    expect(pins.map()).to.equal(map)
+    expect(map.get(pinIdOf('room', 'r0'))).to.equal(2)
+    expect(pins.unpin('room', 'r0')).to.equal(true)
+    expect(pins.unpin('room', 'r0')).to.equal(false)
+    expect(pins.map()).to.not.equal(map)
+    expect(pins.record()).to.have.length(MAX_PINS - 1)
+    expect(pinIdOf('room', 'r0')).to.match(/^[A-Za-z0-9_-]{16}$/)
+  })
+
+  it('should not learn an owner that is not a candidate for the role in its view (a draining member handing an entity off)', () => {
+    const p = new Placement('p1')
+    p.update([member('p1'), member('p2'), member('p3', ['ai'])])
+    const owner = p.ownerOf('room', 'chat', 'lobby')
+    // p4 drains (it is no candidate here) and p3 holds no chat role: neither hint is kept
+    p.learnOwner('room', 'chat', 'lobby', 'p4')
+    p.learnOwner('room', 'chat', 'lobby', 'p3')
+    expect(p.ownerOf('room', 'chat', 'lobby')).to.equal(owner)
+    const other = owner === 'p1' ? 'p2' : 'p1'
+    p.learnOwner('room', 'chat', 'lobby', other)
+    expect(p.ownerOf('room', 'chat', 'lobby')).to.equal(other)
   })
 })

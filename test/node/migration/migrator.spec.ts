@@ -1,15 +1,57 @@
 import { expect } from 'chai'
 import { ActorSystem, chatRoom } from '../../../actors/index.ts'
-import type { RemotingPort } from '../../../actors/index.ts'
+import type { Journal, RemotingPort } from '../../../actors/index.ts'
 import { kindOf } from '../../../protocols/index.ts'
 import { LevelStore, openLocalJournal } from '../../../node/index.ts'
 import { LoneRemoting } from '../../../node/mesh/lone-remoting.ts'
 import { Placement } from '../../../node/mesh/placement.ts'
+import { PinTable } from '../../../node/mesh/pins.ts'
 import { MIGRATION_PATH, Migrator, MoveRefusedError, checkMigrationMsg, checkMoveResult, spawnMigrationActor } from '../../../node/migration/index.ts'
 import type { MigrationMsg } from '../../../node/migration/index.ts'
 import { tempDir } from '../../helpers/temp-dir.ts'
 
 const quiet = { info: () => undefined, warn: () => undefined, debug: () => undefined }
+
+// The migrator's wait for a drain's moves, on a port whose releases end when the test says.
+describe('migrator: waiting for the moves of a drain', () => {
+  /** A port with `n` active rooms that placement gives to n2; each release waits its turn. */
+  function slowPort (n: number): { port: RemotingPort, next: () => void } {
+    const turns: Array<() => void> = []
+    const port = {
+      node: 'n1',
+      roleOf: () => 'chat',
+      activeEntities: () => Array.from({ length: n }, (_, i) => ['room', `r${i}`]),
+      release: () => new Promise((resolve) => { turns.push(() => { resolve({ outcome: 'not-active' }) }) })
+    } as unknown as RemotingPort
+    return { port, next: () => { turns.shift()?.() } }
+  }
+  const placement = { ownerOf: () => 'n2', previousOwners: () => [], holds: () => true, pinOf: () => undefined }
+  const migrator = (port: RemotingPort): Migrator =>
+    new Migrator({ system: undefined as unknown as ActorSystem, port, placement, live: () => true, busyMs: 1_000, graceMs: 100, concurrency: 1, log: quiet })
+
+  it('should wait for a drain longer than its bound as long as moves keep ending', async () => {
+    const { port, next } = slowPort(4)
+    const m = migrator(port)
+    expect(m.rebalance('drain')).to.equal(4)
+    const idle = m.idle(150)
+    // four moves one after another, 100 ms each: 400 ms in all, never 150 ms without progress
+    for (let i = 0; i < 4; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      next()
+    }
+    expect(await idle).to.equal(true)
+  })
+
+  it('should give up once no move ended for its bound', async () => {
+    const { port } = slowPort(2)
+    const m = migrator(port)
+    m.rebalance('drain')
+    const started = performance.now()
+    expect(await m.idle(100)).to.equal(false)
+    expect(performance.now() - started).to.be.within(90, 1_000)
+    expect(m.pending).to.equal(2)
+  })
+})
 
 // The /migration actor on a real actor system (one node, a local journal): what a peer may send it.
 describe('migration actor: requests from peers', () => {
@@ -18,16 +60,29 @@ describe('migration actor: requests from peers', () => {
   let system: ActorSystem
   let placement: Placement
   let port: RemotingPort
+  let pins: PinTable
+  let migrator: Migrator
+  /** Entities whose journal takes until the test lets it (a slow fence round, held open). */
+  let held: Map<string, Promise<void>>
 
   beforeEach(async () => {
     dir = await tempDir()
     store = await LevelStore.open(dir.path)
-    system = new ActorSystem({ node: 'n1', journal: await openLocalJournal(store), strictSerialization: true })
+    const local = await openLocalJournal(store)
+    held = new Map()
+    const journal: Journal = {
+      async open (entityId) {
+        await held.get(entityId)
+        return await local.open(entityId)
+      }
+    }
+    system = new ActorSystem({ node: 'n1', journal, strictSerialization: true })
     system.registerEntity(chatRoom)
     placement = new Placement('n1')
     placement.update([{ peerId: 'n1', roles: ['chat'], capacity: 1 }])
     port = system.attachRemoting(new LoneRemoting(placement))
-    const migrator = new Migrator({ system, port, placement, live: () => true, busyMs: 1_000, graceMs: 100, concurrency: 4, log: quiet })
+    pins = new PinTable()
+    migrator = new Migrator({ system, port, placement, live: () => true, busyMs: 1_000, graceMs: 100, concurrency: 4, log: quiet, pins, announce: () => { placement.update([{ peerId: 'n1', roles: ['chat'], capacity: 1, pins: pins.map() }]) } })
     spawnMigrationActor(system, migrator)
   })
 
@@ -45,7 +100,10 @@ describe('migration actor: requests from peers', () => {
   it('should refuse malformed requests as invalid, and go on answering without a restart', async () => {
     const before = { restarts: system.stats.restarts, failures: system.stats.failures }
     const bad: Array<[string, (replyTo: never) => unknown]> = [
-      ['an unknown type', (replyTo) => ({ type: 'migrate', entityType: 'room', key: 'r', to: 'n2', replyTo })],
+      ['an unknown type', (replyTo) => ({ type: 'teleport', entityType: 'room', key: 'r', to: 'n2', replyTo })],
+      ['a claim with an unknown trigger', (replyTo) => ({ type: 'claim', entityType: 'room', key: 'r', to: 'n2', trigger: 'whim', replyTo })],
+      ['a leave of no known mode', (replyTo) => ({ type: 'leave', mode: 'vanish', replyTo })],
+      ['a migrate without a key', (replyTo) => ({ type: 'migrate', entityType: 'room', replyTo })],
       ['no entity type', (replyTo) => ({ type: 'claim', key: 'r', to: 'n2', replyTo })],
       ['an entity type too long', (replyTo) => ({ type: 'claim', entityType: 'x'.repeat(33), key: 'r', to: 'n2', replyTo })],
       ['an empty key', (replyTo) => ({ type: 'claim', entityType: 'room', key: '', to: 'n2', replyTo })],
@@ -83,6 +141,32 @@ describe('migration actor: requests from peers', () => {
     expect(system.entities('room').map((e) => e.key)).to.deep.equal(['r'])
     // a second hand-over of it is refused: it is active here
     expect((await refusal(ask((replyTo) => ({ type: 'adopt', entityType: 'room', key: 'r', handOff, replyTo }))))?.name).to.equal('EntityAlreadyActiveError')
+  })
+
+  it('should answer an admin\'s migration to where the entity already is without moving it, refuse unknown types and a leave it does not do, and drop pins of entities no longer active', async () => {
+    const here = checkMoveResult(await ask((replyTo) => ({ type: 'migrate', entityType: 'room', key: 'r', replyTo })))
+    expect(here).to.include({ outcome: 'not-active', from: 'n1', to: 'n1' })
+    expect(here.why).to.match(/already on n1/)
+    expect(pins.size, 'nothing active: nothing pinned').to.equal(0)
+    expect((await refusal(ask((replyTo) => ({ type: 'migrate', entityType: 'nope', key: 'r', replyTo }))))?.name).to.equal('MoveRefusedError')
+    expect((await refusal(ask((replyTo) => ({ type: 'leave', mode: 'drain', replyTo }))))?.name).to.equal('MoveRefusedError')
+    // a pin whose entity is not active here: kept through its grace, then dropped (placement told)
+    pins.pin('room', 'gone', 1, Date.now())
+    expect(migrator.sweepPins(Date.now())).to.equal(false)
+    expect(migrator.sweepPins(Date.now() + 16_000)).to.equal(true)
+    expect(pins.size).to.equal(0)
+  })
+
+  it('should take a hand-over while another one still waits for its journal', async () => {
+    let release!: () => void
+    held.set('room/slow', new Promise<void>((resolve) => { release = resolve }))
+    const slow = ask((replyTo) => ({ type: 'adopt', entityType: 'room', key: 'slow', handOff, replyTo }))
+    // one at a time, this one would wait for the slow one's journal: each move of a drain would
+    // pause its entity for as long as every move ahead of it in the line took
+    expect(await ask((replyTo) => ({ type: 'adopt', entityType: 'room', key: 'fast', handOff, replyTo }))).to.equal('ok')
+    release()
+    expect(await slow).to.equal('ok')
+    expect(system.entities().map((e) => e.key).sort()).to.deep.equal(['fast', 'slow'])
   })
 
   it('should check move results and requests field by field', () => {

@@ -1,0 +1,127 @@
+import type { ActorSystem } from '../../actors/index.ts'
+import { clip, describe } from '../../protocols/index.ts'
+import type { Job } from '../../protocols/index.ts'
+import type { Jobs } from '../jobs/index.ts'
+import { UnknownPeerError } from '../mesh/index.ts'
+import { LeaveRefusedError, MoveRefusedError } from './errors.ts'
+import { MIGRATION_PATH, checkLeaveStatus, checkMoveResult } from './migration-protocol.ts'
+import type { LeaveMode, LeaveStatus, MigrationMsg } from './migration-protocol.ts'
+import { migrateAskMs } from './migrator.ts'
+
+/** How often a drain or decommission job asks the leaving node where it stands. */
+const LEAVE_POLL_MS = 500
+/** The leave ask (the leaving node answers at once). */
+const LEAVE_ASK_MS = 3_000
+/** Asks of a leaving node that may fail in a row (it is busy moving) before the job looks whether
+ * it is gone. */
+const LEAVE_MISSES = 3
+
+export interface MigrationAdminOptions {
+  readonly system: ActorSystem
+  readonly jobs: Jobs
+  /** The other members as this node sees them now. */
+  readonly members: () => ReadonlyArray<{ readonly peerId: string, readonly status: string }>
+  /** Whether `peer` may own entities of `role` in this node's view. */
+  readonly holds: (peer: string, role: string) => boolean
+  /** The move bounds (config migration-timeout, and the interrupt's grace). */
+  readonly busyMs: number
+  readonly graceMs: number
+}
+
+/**
+ * The admin's moves, each a job on the node that serves the request: an entity migrated to a node
+ * of the admin's choice (`migrate`), and a member drained or decommissioned (`leave`), followed
+ * until it is gone.
+ */
+export class MigrationAdmin {
+  readonly #opts: MigrationAdminOptions
+
+  constructor (opts: MigrationAdminOptions) {
+    this.#opts = opts
+  }
+
+  /** Moves `type/key` to `to` (a member up that holds the entity's role): a `migrate` job. */
+  migrate (type: string, role: string, key: string, to: string): Job {
+    const { system, jobs } = this.#opts
+    const entity = `${type}/${key}`
+    this.#checkPeer(to)
+    if (!this.#opts.holds(to, role)) throw new MoveRefusedError(entity, `${to} does not take ${role} entities (it lacks the ${role} role, or it is draining); see plexi admin nodes`)
+    return jobs.start('migrate', clip(entity, 256), async (control) => {
+      control.progress({ total: 1, message: `moving ${clip(entity, 80)} to ${to}` })
+      const result = checkMoveResult(await system.actorAt<MigrationMsg>({ node: to, path: MIGRATION_PATH })
+        .ask<unknown>((replyTo) => ({ type: 'migrate', entityType: type, key, replyTo }), { timeout: migrateAskMs(this.#opts.busyMs, this.#opts.graceMs) }))
+      switch (result.outcome) {
+        case 'moved':
+          control.progress({ done: 1 })
+          return `${clip(entity, 80)} moved live from ${result.from} to ${to} (its messages waited ${Math.round(result.pauseMs)} ms)`
+        case 'cold':
+          control.progress({ done: 1 })
+          return `${clip(entity, 80)} moved to ${to} cold: it did not stop in time on ${result.from} (${result.why ?? 'no reason given'}); ${to} recovered it from its journal`
+        case 'not-active':
+          control.progress({ done: 1 })
+          return `${clip(entity, 80)}: nothing to move: ${result.why ?? 'it is not active'}`
+        case 'failed':
+          throw new Error(`${clip(entity, 80)} did not move to ${to}: ${result.why ?? 'no reason given'} (its messages go on to its owner, which recovers it from its journal)`)
+      }
+    })
+  }
+
+  /**
+   * Drains or decommissions `peer` (another member): it starts leaving at once (a refusal, such as
+   * the only member with a role, is thrown here), and a job follows it until it is gone.
+   */
+  async leave (peer: string, mode: LeaveMode): Promise<Job> {
+    const { system, jobs } = this.#opts
+    if (peer === system.node) {
+      throw new LeaveRefusedError(`${peer} is the node serving this request: it would exit before its ${mode} job ends; ask another member's admin endpoint (plexi admin ${mode} ${peer} --admin-addr OTHER), or send the process SIGTERM to drain it`)
+    }
+    this.#checkPeer(peer)
+    const first = await this.#ask(peer, mode)
+    return jobs.start(mode, peer, async (control) => {
+      let last: LeaveStatus = first
+      const report = (s: LeaveStatus): void => {
+        const done = Math.max(0, Math.min(s.total, s.total - s.entities))
+        control.progress({
+          total: s.total,
+          done,
+          failed: s.moves.failed ?? 0,
+          left: s.left,
+          message: s.state === 'handing-off' ? `handing its storage partitions off (${s.total} entities moved)` : s.state === 'stopping' ? `stopping (${done} of ${s.total} entities moved)` : `moving entities: ${done} of ${s.total}`
+        })
+      }
+      report(first)
+      let misses = 0
+      for (;;) {
+        if (control.signal.aborted) return `stopped following ${peer}: it goes on leaving (a ${mode} is not undone; start it again to bring it back)`
+        await new Promise((resolve) => setTimeout(resolve, LEAVE_POLL_MS))
+        const gone = !this.#opts.members().some((m) => m.peerId === peer && m.status !== 'down')
+        if (gone) break
+        try {
+          last = await this.#ask(peer, mode)
+          misses = 0
+          report(last)
+        } catch (err) {
+          // it exited (its link closed) or is busy: the member view says which
+          if (++misses >= LEAVE_MISSES && !this.#opts.members().some((m) => m.peerId === peer && m.status === 'draining')) {
+            throw new Error(`${peer} stopped answering while it was not draining (${describe(err)}): it may have crashed; see plexi admin nodes`)
+          }
+        }
+      }
+      control.progress({ done: last.total, left: [] })
+      const outcomes = Object.entries(last.moves).map(([o, n]) => `${n} ${o}`).join(', ')
+      return `${peer} ${mode === 'decommission' ? 'decommissioned: it left the cluster for good' : 'drained and exited'}; ${last.total} entities moved${outcomes.length > 0 ? ` (${outcomes}, as last reported)` : ''}`
+    })
+  }
+
+  #checkPeer (peer: string): void {
+    if (peer === this.#opts.system.node) return
+    if (!this.#opts.members().some((m) => m.peerId === peer && (m.status === 'up' || m.status === 'suspect'))) {
+      throw new UnknownPeerError(`no member ${clip(peer, 128)} is up; see plexi admin nodes`)
+    }
+  }
+
+  async #ask (peer: string, mode: LeaveMode): Promise<LeaveStatus> {
+    return checkLeaveStatus(await this.#opts.system.actorAt<MigrationMsg>({ node: peer, path: MIGRATION_PATH })
+      .ask<unknown>((replyTo) => ({ type: 'leave', mode, replyTo }), { timeout: LEAVE_ASK_MS }))
+  }
+}

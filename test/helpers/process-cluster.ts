@@ -1,0 +1,187 @@
+import { mkdir, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { rendezvousOwner } from '../../node/mesh/index.ts'
+import { chatClient, runCli, startNodeProcess } from './node-process.ts'
+import type { NodeProcess } from './node-process.ts'
+import { tempDir } from './temp-dir.ts'
+import { waitFor } from './wait-for.ts'
+
+/** One member of a ProcessCluster: its process now, and what outlives a restart (its data dir,
+ * hence its peer id). */
+export interface NodeSlot {
+  readonly node: NodeProcess
+  readonly peerId: string
+  /** Its p2p multiaddr, with /p2p/<peerId> (what --join takes). */
+  readonly p2p: string
+  readonly dir: string
+  /** --role */
+  readonly roles: string
+  /** the flags it was started with, besides the cluster's own */
+  readonly args: readonly string[]
+}
+
+/** A member as GET /api/v1/nodes lists it (the fields the tests read). */
+export interface MemberRow { readonly peerId: string, readonly status: string, readonly roles: string[], readonly capacity: number }
+
+export interface ProcessClusterOptions {
+  /** --failure-timeout of every node: short, so a dead member is noticed within a test. @default 1500 */
+  readonly failureTimeout?: number
+  /** Flags every node starts with (after the cluster's own). @default none */
+  readonly args?: readonly string[]
+}
+
+/** How long one node may take to start on a busy 2-core machine. */
+const BOOT_MS = 40_000
+/** How long the members may take to see each other up. */
+const CONVERGE_MS = 30_000
+
+/**
+ * Real `plexi node start` processes on loopback that share a cluster key, each in its own temp
+ * data dir: the cluster of the process tests (test/integration, test/chaos). A slot keeps its data
+ * dir across restarts. `close()` kills whatever still runs and removes every dir.
+ */
+export class ProcessCluster {
+  readonly slots: NodeSlot[] = []
+  readonly #opts: ProcessClusterOptions
+  readonly #dirs: Array<{ path: string, remove: () => Promise<void> }> = []
+  /** Every process started, for close() (a restarted slot's old one included). */
+  readonly #started: NodeProcess[] = []
+  #keyFile = ''
+
+  constructor (opts: ProcessClusterOptions = {}) {
+    this.#opts = opts
+  }
+
+  /** Starts one node per entry of `roles`, each joining the first, and waits until every one sees
+   * them all up. */
+  async start (roles: ReadonlyArray<string | { roles: string, args?: readonly string[] }>): Promise<void> {
+    const keyDir = await this.#tempDir()
+    this.#keyFile = join(keyDir, 'cluster.key')
+    const key = await runCli(['cluster', 'keygen'])
+    if (key.code !== 0) throw new Error(`plexi cluster keygen failed: ${key.stderr}`)
+    await writeFile(this.#keyFile, key.stdout, { mode: 0o600 })
+    for (const entry of roles) {
+      const spec = typeof entry === 'string' ? { roles: entry } : entry
+      this.slots.push(await this.#boot(await this.#tempDir(), spec.roles, spec.args ?? [], this.slots[0]?.p2p))
+    }
+    await this.awaitUp(this.slots.length)
+  }
+
+  /**
+   * Starts the node of slot `index` again on its data dir (same peer id), joining the members
+   * that run (`join`: their p2p addresses), and puts it in the slot. Its previous process must
+   * have exited.
+   */
+  async restart (index: number, join: readonly NodeSlot[] = this.running().filter((s) => s !== this.slots[index])): Promise<NodeSlot> {
+    const slot = this.slots[index]
+    if (slot === undefined) throw new RangeError(`no slot ${index} (the cluster has ${this.slots.length})`)
+    const again = await this.#boot(slot.dir, slot.roles, slot.args, join.map((s) => s.p2p).join(','))
+    if (again.peerId !== slot.peerId) throw new Error(`slot ${index} came back as ${again.peerId}, not ${slot.peerId}`)
+    this.slots[index] = again
+    return again
+  }
+
+  /** The slots whose process has not exited. */
+  running (): NodeSlot[] {
+    return this.slots.filter((s) => !s.node.hasExited)
+  }
+
+  /** The admin API of `slot` (bearer its admin token): the answer's JSON, or a throw naming the
+   * status. */
+  async api<T>(slot: NodeSlot, path: string, init: { method?: string, body?: unknown } = {}): Promise<T> {
+    const res = await fetch(`http://${slot.node.admin}/api/v1${path}`, {
+      method: init.method ?? 'GET',
+      headers: { authorization: `Bearer ${slot.node.adminToken}`, ...(init.body !== undefined && { 'content-type': 'application/json' }) },
+      ...(init.body !== undefined && { body: JSON.stringify(init.body) })
+    })
+    const text = await res.text()
+    if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${path} on ${slot.peerId}: ${res.status} ${text}`)
+    return JSON.parse(text) as T
+  }
+
+  /** The members `slot` sees up. */
+  async upCount (slot: NodeSlot): Promise<number> {
+    return (await this.api<MemberRow[]>(slot, '/nodes')).filter((m) => m.status === 'up').length
+  }
+
+  /** Waits until each of `slots` (every running one by default) sees `count` members up. */
+  async awaitUp (count: number, slots: readonly NodeSlot[] = this.running()): Promise<void> {
+    for (const s of slots) await waitFor(async () => await this.upCount(s) === count, `${s.peerId} to see ${count} members up`, { timeout: CONVERGE_MS, interval: 100 })
+  }
+
+  /**
+   * The member placement gives `type/key` (an entity of `role`) among the members `via` lists up
+   * with that role, less `without` (peer ids): what every node computes from that view.
+   */
+  async ownerOf (via: NodeSlot, type: string, role: string, key: string, without: readonly string[] = []): Promise<string | undefined> {
+    const members = (await this.api<MemberRow[]>(via, '/nodes')).filter((m) => m.status === 'up' && m.roles.includes(role) && !without.includes(m.peerId))
+    return rendezvousOwner(`${type}/${key}`, members)
+  }
+
+  /** Adds a user through `slot`'s admin API; resolves with its token. */
+  async addUser (name: string, slot: NodeSlot = this.running()[0] as NodeSlot): Promise<string> {
+    return (await this.api<{ token: string }>(slot, '/users', { method: 'POST', body: { name } })).token
+  }
+
+  /** Prometheus text of `slot`'s /metrics. */
+  async metrics (slot: NodeSlot): Promise<string> {
+    return await (await fetch(`http://${slot.node.admin}/metrics`)).text()
+  }
+
+  /** Whether `slot`'s /readyz answers 200. */
+  async ready (slot: NodeSlot): Promise<boolean> {
+    return (await fetch(`http://${slot.node.admin}/readyz`)).status === 200
+  }
+
+  /** A room's whole history read through `slot`'s gRPC (every page). */
+  async history (slot: NodeSlot, room: string, token: string): Promise<Array<{ seq: number, text: string }>> {
+    const client = chatClient(slot.node.grpc, token)
+    try {
+      const out: Array<{ seq: number, text: string }> = []
+      // bounded: a page is 1000 messages, and no test posts a million
+      for (let page = 0; page < 1_000; page++) {
+        const got = await client.call<{ messages?: Array<{ seq: number | string, text: string }> }>('History', { room, after: out.at(-1)?.seq ?? 0, limit: 1000 })
+        for (const m of got.messages ?? []) out.push({ seq: Number(m.seq), text: m.text })
+        if ((got.messages ?? []).length < 1000) return out
+      }
+      throw new Error(`room ${room} has more than a million messages`)
+    } finally {
+      client.close()
+    }
+  }
+
+  /** Writes every process's log lines so far to `dir`/<n>-<peer id>.log, n in start order. */
+  async saveLogs (dir: string): Promise<void> {
+    await mkdir(dir, { recursive: true })
+    for (const [i, node] of this.#started.entries()) {
+      const peer = node.logs.find((l) => typeof l.peerId === 'string')?.peerId as string | undefined
+      await writeFile(join(dir, `${i}-${peer ?? 'unknown'}.log`), node.logs.map((l) => JSON.stringify(l)).join('\n'))
+    }
+  }
+
+  /** Kills every process still running (SIGKILL) and removes every dir. With PLEXI_TEST_LOG_DIR
+   * set, every process's log lines are saved there first (saveLogs: a failure's post-mortem). */
+  async close (): Promise<void> {
+    const logDir = process.env.PLEXI_TEST_LOG_DIR
+    if (logDir !== undefined && logDir !== '') await this.saveLogs(logDir).catch(() => undefined)
+    for (const node of this.#started) await node.stop('SIGKILL', 20_000).catch(() => undefined)
+    for (const d of this.#dirs) await d.remove()
+  }
+
+  async #boot (dir: string, roles: string, args: readonly string[], join: string | undefined): Promise<NodeSlot> {
+    const node = await startNodeProcess(dir, [
+      '--role', roles, '--cluster-key-file', this.#keyFile, '--p2p-listen', '/ip4/127.0.0.1/tcp/0',
+      '--failure-timeout', String(this.#opts.failureTimeout ?? 1_500), '--shutdown-timeout', '3000',
+      ...this.#opts.args ?? [], ...args, ...(join === undefined || join === '' ? [] : ['--join', join])
+    ], BOOT_MS)
+    this.#started.push(node)
+    const ready = await node.awaitLog((l) => typeof l.msg === 'string' && l.msg.startsWith('node ready'), 'node ready')
+    return { node, peerId: ready.peerId as string, p2p: (ready.p2p as string[])[0] as string, dir, roles, args }
+  }
+
+  async #tempDir (): Promise<string> {
+    const dir = await tempDir()
+    this.#dirs.push(dir)
+    return dir.path
+  }
+}
