@@ -46,6 +46,7 @@ import { randomUUID } from 'node:crypto'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type * as grpc from '@grpc/grpc-js'
+import { rendezvousOwner } from '../node/mesh/index.ts'
 import { chatClient, runCli, startNodeProcess } from '../test/helpers/node-process.ts'
 import type { NodeProcess } from '../test/helpers/node-process.ts'
 import { tempDir } from '../test/helpers/temp-dir.ts'
@@ -424,8 +425,18 @@ export const migrationBench: Bench = {
         m.exited = false
       }
       /** Every node sees NODES members up, and no node has a move queued or under way. */
-      const settle = async (what: string): Promise<void> => {
+      /** Every member sees every node up, every room of `rooms` that is active is where placement
+       * puts it (a member back takes its share only after the settle time: no move pending is not
+       * enough), and no move is pending. */
+      const settle = async (what: string, rooms: readonly string[] = []): Promise<void> => {
         for (const m of live()) await until(`${what}: node ${m.name} to see ${NODES} members up`, async () => (await api<Array<{ status: string }>>(m.node, '/nodes')).filter((n) => n.status === 'up').length === NODES, SETTLE_MS)
+        if (rooms.length > 0) {
+          await until(`${what}: every room where placement puts it`, async () => {
+            const up = (await api<Array<{ status: string, roles: string[], peerId: string, capacity: number }>>((live()[0] as Member).node, '/nodes')).filter((n) => n.status === 'up' && n.roles.includes('chat'))
+            const owners = await roomOwners()
+            return rooms.every((room) => { const at = owners.get(room); return at === undefined || at === rendezvousOwner(`room/${room}`, up) })
+          }, SETTLE_MS)
+        }
         await until(`${what}: no move pending on any node`, async () => (await Promise.all(live().map(async (m) => (await scrape(m.node)).pending))).every((n) => n === 0), SETTLE_MS)
       }
       const roomOwners = async (): Promise<Map<string, string>> => {
@@ -534,7 +545,7 @@ export const migrationBench: Bench = {
         const othersBefore = await Promise.all(others.map(async (o) => await scrape(o.node)))
         await restart(m)
         startOf.set(m.node, EMPTY)
-        await settle(`node ${m.name} back`)
+        await settle(`node ${m.name} back`, baseRooms)
         const settledAt = performance.now()
         const back = roomsOf(await roomOwners(), m)
         moveWindows.push({ from: m.readyAt, to: settledAt, rooms: back })
@@ -580,6 +591,7 @@ export const migrationBench: Bench = {
       for (const m of live()) await until(`node ${m.name} to see ${victim.name} down`, async () => (await api<Array<{ peerId: string, status: string }>>(m.node, '/nodes')).some((n) => n.peerId === victim.peerId && n.status === 'down'), SETTLE_MS)
       await sleep(1_000)
       const killErrors = ld.errorsBetween(killAt, performance.now())
+      if (cold.length === 0) throw new Error(`bench: node ${victim.name} held none of the load's rooms when it was killed (placement did not settle?)`)
       log(`  cold: node ${victim.name} SIGKILLed; its ${cold.length} rooms took posts again after p50 ${percentile(cold, 50).toFixed(0)} ms, p99 ${percentile(cold, 99).toFixed(0)} ms, max ${Math.max(...cold).toFixed(0)} ms; client errors: ${killErrors.length} (${describeErrors(killErrors)})`)
       log(`  cold, the nodes' warnings: ${describeWarnings(members, killWall)}`)
       for (const line of errorLines(members, killWall)) log(`  ${line}`)
