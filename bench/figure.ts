@@ -95,3 +95,13 @@ export function table (figures: readonly Figure[]): string {
 function fmt (n: number): string {
   return n.toLocaleString('en-US', { maximumFractionDigits: 2 })
 }
+
+/** A positive number from the environment (a bench's knob), or `fallback` when unset; `integer`
+ * refuses fractions. Throws, naming the variable, on anything else. */
+export function envNumber (name: string, fallback: number, opts: { integer?: boolean } = {}): number {
+  const raw = process.env[name]
+  if (raw === undefined || raw === '') return fallback
+  const n = Number(raw)
+  if (!(opts.integer === true ? Number.isInteger(n) : Number.isFinite(n)) || n <= 0) throw new Error(`${name}: expected a positive ${opts.integer === true ? 'integer' : 'number'}, got ${raw}`)
+  return n
+}

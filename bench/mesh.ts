@@ -40,7 +40,7 @@ import * as grpc from '@grpc/grpc-js'
 import { generateKey } from '@libp2p/pnet'
 import { chatClient, startNodeProcess } from '../test/helpers/node-process.ts'
 import type { NodeProcess } from '../test/helpers/node-process.ts'
-import { collector, figure, median, percentile } from './figure.ts'
+import { collector, envNumber, figure, median, percentile } from './figure.ts'
 import type { Bench, Figure } from './figure.ts'
 import { NOT_WRITTEN } from './fixtures/mesh-harness.ts'
 import type { ClientResult } from './fixtures/mesh-harness.ts'
@@ -51,13 +51,6 @@ const SERVER_READY_MS = 30_000
 const CLIENT_SLACK_MS = 30_000
 const STOP_GRACE_MS = 3_000
 
-function envNumber (name: string, fallback: number): number {
-  const raw = process.env[name]
-  if (raw === undefined || raw === '') return fallback
-  const n = Number(raw)
-  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name}: expected a positive number, got ${raw}`)
-  return n
-}
 
 type ContenderName = 'moleculer' | 'raw-libp2p' | 'plexi'
 const MOLECULER_LABEL = 'Moleculer 0.14 TCP transporter (JSON)'

@@ -51,7 +51,7 @@ import { chatClient, runCli, startNodeProcess } from '../test/helpers/node-proce
 import type { NodeProcess } from '../test/helpers/node-process.ts'
 import { tempDir } from '../test/helpers/temp-dir.ts'
 import { waitFor } from '../test/helpers/wait-for.ts'
-import { collector, figure, percentile } from './figure.ts'
+import { collector, envNumber, figure, percentile } from './figure.ts'
 import type { Bench } from './figure.ts'
 
 const NODES = 5
@@ -80,13 +80,6 @@ const COLD_RETRY_MS = 10
 const LOAD_LIMIT_MS = 20 * 60_000
 const SCRAPE_EVERY_MS = 250
 
-function envInt (name: string, fallback: number): number {
-  const raw = process.env[name]
-  if (raw === undefined || raw === '') return fallback
-  const n = Number(raw)
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name}: expected a positive integer, got ${raw}`)
-  return n
-}
 
 // ============================================================================================
 // The nodes
@@ -391,9 +384,9 @@ export const migrationBench: Bench = {
   description: 'live migration on 5 nodes under chat load: move pause p50/p99 against cold moves, a rolling restart\'s client errors and p99, the drain of a node holding 10,000 rooms',
   async run (log) {
     const { figures, add } = collector(log)
-    const entities = envInt('PLEXI_BENCH_MIGRATION_ENTITIES', 10_000)
-    const roomCount = envInt('PLEXI_BENCH_MIGRATION_ROOMS', 120)
-    const steadyMs = envInt('PLEXI_BENCH_MIGRATION_STEADY_SECONDS', 10) * 1000
+    const entities = envNumber('PLEXI_BENCH_MIGRATION_ENTITIES', 10_000, { integer: true })
+    const roomCount = envNumber('PLEXI_BENCH_MIGRATION_ROOMS', 120, { integer: true })
+    const steadyMs = envNumber('PLEXI_BENCH_MIGRATION_STEADY_SECONDS', 10, { integer: true }) * 1000
     const dirs: Array<{ path: string, remove: () => Promise<void> }> = []
     const members: Member[] = []
     let clients: Clients | undefined
