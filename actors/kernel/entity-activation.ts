@@ -26,6 +26,9 @@ export interface Captured<S = unknown> {
   readonly seq: number
   /** The seq of its last snapshot (the next is due snapshotEvery events after it). */
   readonly snapshotSeq: number
+  /** Its journal's hold, handed over (EntityJournal.handOver): the new owner goes on from it
+   * instead of taking the journal anew. Undefined: it takes it anew. */
+  readonly journal?: unknown
 }
 
 /** The kernel's own message to an entity: end the work in progress now (EntityType.interrupt).
@@ -107,12 +110,13 @@ export function entityBehavior<M, S, E, V> (def: EntityType<M, S, E, V>, activat
       await activation.writes
       // the previous incarnation's hold (after a crash) ends before this one takes the journal
       activation.journal?.close()
-      const journal = await deps.journal.open(activation.id)
+      // a live move's state and journal hold serve the first incarnation only (a restart recovers)
+      const warm = activation.warm
+      activation.warm = undefined
+      const journal = await deps.journal.open(activation.id, warm?.journal)
       activation.journal = journal
       let recovered
       try {
-        const warm = activation.warm
-        activation.warm = undefined
         recovered = warm !== undefined && journal.head >= warm.seq
           ? await resume(def, activation, journal, warm as Captured<S>)
           : await recover(def, activation, journal, deps)
@@ -144,7 +148,10 @@ export function entityBehavior<M, S, E, V> (def: EntityType<M, S, E, V>, activat
       live.alive = false
       await activation.writes
       // a live migration hands over the state only if every write of it is durable
-      if (activation.capture && live.durableSeq === live.seq) activation.captured = { state: live.state, seq: live.seq, snapshotSeq: live.snapshotSeq }
+      if (activation.capture && live.durableSeq === live.seq) {
+        const journal = live.journal.handOver?.()
+        activation.captured = { state: live.state, seq: live.seq, snapshotSeq: live.snapshotSeq, ...(journal !== undefined && { journal }) }
+      }
       live.journal.close()
       if (activation.journal === live.journal) activation.journal = undefined
     }

@@ -45,6 +45,10 @@ export interface HandOff {
   readonly snapshotSeq: number
   /** EntityType.exportVolatile's data (undefined: none). */
   readonly volatile: unknown
+  /** The old owner's hold on the entity's journal (EntityJournal.handOver): the new owner goes on
+   * from it, without taking the journal anew, when its journal can (Journal.open). Absent: the new
+   * owner takes the journal with a new epoch, which fences the old owner. */
+  readonly journal?: unknown
   /** Messages that arrived while it was being released, oldest first: the new owner takes them
    * before any other. */
   readonly buffered: readonly unknown[]
@@ -299,7 +303,8 @@ export class EntityHost {
 
   /**
    * The second half of a live migration, on the new owner: activates `type/key` from the state
-   * handed over (its journal is still taken with a new epoch, which fences the old owner), then
+   * handed over (its journal goes on from the old owner's hold when the hand-off carries one and the
+   * journal takes it; otherwise it is taken with a new epoch, which fences the old owner), then
    * delivers the messages that waited on the old owner, then those that waited here. Resolves
    * once the activation has taken its journal (or failed to: it then recovers from the journal as
    * any activation does). Refused (EntityAlreadyActiveError) when an activation of it is here.
@@ -330,7 +335,7 @@ export class EntityHost {
       }
     }
     const activation = this.#activate(registered, key, id, existing, {
-      warm: { state: handOff.state, seq: handOff.seq, snapshotSeq: handOff.snapshotSeq },
+      warm: { state: handOff.state, seq: handOff.seq, snapshotSeq: handOff.snapshotSeq, ...(handOff.journal !== undefined && { journal: handOff.journal }) },
       ...(volatile !== undefined && { volatile })
     })
     activation.adoptedAt = Date.now()

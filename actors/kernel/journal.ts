@@ -21,8 +21,11 @@ export interface Journal {
   /**
    * Takes an entity's journal for a new activation. Once this resolves, no earlier activation,
    * on any node, can add to it (it is fenced), and it holds every record ever acknowledged.
+   * `handedOver`: what the entity's previous activation handed over in a live move
+   * (EntityJournal.handOver); the journal may go on from that activation's hold instead of fencing
+   * (that activation has stopped for good), or ignore it and open as usual.
    */
-  open (entityId: string): Promise<EntityJournal>
+  open (entityId: string, handedOver?: unknown): Promise<EntityJournal>
 }
 
 /** One activation's hold on an entity's journal. */
@@ -47,6 +50,14 @@ export interface EntityJournal {
   /** `listener` is called once if the journal stops taking writes for good (another activation
    * took the entity, or too few replicas answered): the activation must stop. */
   onFailed (listener: (err: Error) => void): void
+  /**
+   * For a live move: lets go of the journal so that the entity's next activation, on another node,
+   * can go on from this one's hold (Journal.open's `handedOver`) without taking it anew. Plain data
+   * (it crosses the mesh), or undefined when this journal cannot hand over (a write not yet
+   * durable, a failure, or a journal without the feature): the next activation then takes it as
+   * usual. Once it returned a value, nothing more is written through this journal.
+   */
+  handOver? (): unknown
   /** Lets go of the journal; appends still waiting fail. */
   close (): void
 }

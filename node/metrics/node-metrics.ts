@@ -38,7 +38,7 @@ export class NodeMetrics {
       registers
     })
     const repl: ReplicationStats = {
-      opens: 0, recoveries: 0, appends: 0, appendedRecords: 0, staleEpochs: 0, failures: 0,
+      opens: 0, recoveries: 0, appends: 0, appendedRecords: 0, staleEpochs: 0, failures: 0, handOvers: 0, handOversRefused: 0,
       observeQuorum: (ms) => { quorum.observe(ms / 1000) }
     }
     this.replication = repl
@@ -47,6 +47,8 @@ export class NodeMetrics {
     counterOf(registers, 'plexi_replication_opens_total', 'Entity journals taken by an activation on this node (each fences a new epoch)', () => repl.opens)
     counterOf(registers, 'plexi_replication_recoveries_total', 'Activations that recovered a journal with records (its tail sealed in a new epoch)', () => repl.recoveries)
     counterOf(registers, 'plexi_replication_stale_epoch_total', 'Owners on this node told by replicas that a newer activation took their entity', () => repl.staleEpochs)
+    counterOf(registers, 'plexi_replication_handovers_total', 'Entity journals taken on this node from a live move\'s hand-over: the previous owner\'s epoch goes on, no fence', () => repl.handOvers)
+    counterOf(registers, 'plexi_replication_handover_refusals_total', 'Live moves whose hand-over did not fit this node\'s view (another replica set, a ticket used before): the journal was fenced instead', () => repl.handOversRefused)
     counterOf(registers, 'plexi_replication_failures_total', 'Entity journals that stopped because too few replicas answered in time', () => repl.failures)
 
     this.askDuration = new Histogram({

@@ -3,6 +3,7 @@ import { isReplyTo } from '../../actors/index.ts'
 import { clip } from '../../protocols/index.ts'
 import { LIMITS } from '../../protocols/p2p/index.ts'
 import { InvalidPeerRequestError } from '../mesh/index.ts'
+import { checkLogTicket } from '../replication/index.ts'
 
 /** Where every node's migration actor lives (other nodes ask it there). */
 export const MIGRATION_PATH = '/migration'
@@ -88,7 +89,7 @@ export function checkMigrationMsg (msg: unknown): MigrationMsg {
   if (typeof m.key !== 'string' || m.key.length === 0 || m.key.length > LIMITS.key) throw new InvalidPeerRequestError('key')
   switch (m.type) {
     case 'adopt':
-      checkHandOff(m.handOff)
+      checkHandOff(m.handOff, `${m.entityType}/${m.key}`)
       return m as unknown as MigrationMsg
     case 'claim':
       if (typeof m.to !== 'string' || m.to.length === 0 || m.to.length > LIMITS.peerId) throw new InvalidPeerRequestError('to: a peer id')
@@ -101,13 +102,24 @@ export function checkMigrationMsg (msg: unknown): MigrationMsg {
   }
 }
 
-function checkHandOff (value: unknown): asserts value is HandOff {
+function checkHandOff (value: unknown, entity: string): asserts value is HandOff {
   const h = value as Record<string, unknown> | null
   if (typeof h !== 'object' || h === null) throw new InvalidPeerRequestError('handOff: an object')
   if (!Number.isSafeInteger(h.seq) || (h.seq as number) < 0) throw new InvalidPeerRequestError('handOff.seq: an integer >= 0')
   if (!Number.isSafeInteger(h.snapshotSeq) || (h.snapshotSeq as number) < 0) throw new InvalidPeerRequestError('handOff.snapshotSeq: an integer >= 0')
   if (!('state' in h)) throw new InvalidPeerRequestError('handOff.state is missing')
   if (!Array.isArray(h.buffered) || h.buffered.length > MAX_HANDOFF_MESSAGES) throw new InvalidPeerRequestError(`handOff.buffered: at most ${MAX_HANDOFF_MESSAGES} messages`)
+  if (h.journal !== undefined) {
+    // the old owner's hold on the journal: the new owner writes with it, so it is checked whole
+    let ticket
+    try {
+      ticket = checkLogTicket(h.journal)
+    } catch (err) {
+      throw new InvalidPeerRequestError(`handOff.journal: ${(err as Error).message}`)
+    }
+    if (ticket.entity !== entity) throw new InvalidPeerRequestError(`handOff.journal: a ticket of ${clip(ticket.entity, 64)}, not of the entity moved`)
+    if (ticket.head !== h.seq) throw new InvalidPeerRequestError(`handOff.journal: its head ${ticket.head} is not the seq handed over (${String(h.seq)})`)
+  }
 }
 
 /** A move's result as another node answered it. */

@@ -5,6 +5,7 @@ import {
 import { EntityLogClosedError, FenceContendedError, ReplicasUnavailableError, StaleEpochError } from './errors.ts'
 import { compareLogs, epochAt, matchPoint, withRecords } from './log-summary.ts'
 import type { LogSummary, Segment } from './log-summary.ts'
+import type { LogTicket } from './log-ticket.ts'
 import type { AppendReply, FenceReply, ReplicaRequest, ReplyOf, StoredRecord, StoredSnapshot } from './replica-protocol.ts'
 import { fenceQuorum } from './quorum.ts'
 import { kindOf } from '../../protocols/index.ts'
@@ -72,6 +73,20 @@ interface Waiter {
   readonly deadline: number
 }
 
+/** How a log starts: recovered by a fence round, or resumed from a hand-over. */
+interface LogInit {
+  readonly epoch: number
+  readonly head: number
+  readonly segments: Segment[]
+  readonly tail: StoredRecord[]
+  readonly tailStart: number
+  readonly sealed: number
+  readonly committed: number
+  readonly tracks: Track[]
+  readonly sources: Track[]
+  readonly snapshotHolders: Array<{ node: string, seq: number }>
+}
+
 /**
  * The owner's side of one entity's replicated journal, for one activation (docs/replication.md):
  * `open` fences an epoch with F replicas, recovers the best log among them and seals it in the new
@@ -96,9 +111,9 @@ export class EntityLog {
   /** The owner's log: its head, its segments (newest), and its newest records in memory. */
   #head: number
   #segments: Segment[]
-  #tail: StoredRecord[] = []
+  #tail: StoredRecord[]
   #tailStart: number
-  #committed = 0
+  #committed: number
   /** The seq sealed in this epoch by recovery: commitment counts only from it on. */
   readonly #sealed: number
   #waiters: Waiter[] = []
@@ -106,30 +121,79 @@ export class EntityLog {
   #failure: Error | undefined
   #closed = false
 
-  private constructor (opts: EntityLogOptions, epoch: number, fenced: ReadonlyMap<string, LogSummary>, former: ReadonlyMap<string, LogSummary>, best: { node: string, summary: LogSummary }, last: StoredRecord | undefined) {
+  private constructor (opts: EntityLogOptions, init: LogInit) {
     this.#opts = opts
     this.#env = opts.env
     this.entityId = opts.entityId
-    this.epoch = epoch
+    this.epoch = init.epoch
     this.writeQuorum = opts.writeQuorum
+    this.#head = init.head
+    this.#segments = init.segments
+    this.#tail = init.tail
+    this.#tailStart = init.tailStart
+    this.#sealed = init.sealed
+    this.#committed = init.committed
+    this.#tracks = init.tracks
+    this.#sources = init.sources
+    this.#snapshotHolders = init.snapshotHolders
+  }
+
+  /** A log recovered by a fence round: the best log's last record sealed in this epoch (step 3). */
+  static #recovered (opts: EntityLogOptions, epoch: number, fenced: ReadonlyMap<string, LogSummary>, former: ReadonlyMap<string, LogSummary>, best: { node: string, summary: LogSummary }, last: StoredRecord | undefined): EntityLog {
     const b = best.summary
-    this.#head = b.head
-    this.#segments = [...b.segments]
-    this.#tailStart = b.head + 1
+    let segments: Segment[] = [...b.segments]
+    let tail: StoredRecord[] = []
+    let tailStart = b.head + 1
     if (last !== undefined) {
       // the best log's last record, sealed in this epoch (step 3)
-      this.#segments = withRecords(this.#segments, last.seq, [epoch])
-      this.#tail = [{ seq: last.seq, epoch, event: last.event }]
-      this.#tailStart = last.seq
+      segments = withRecords(segments, last.seq, [epoch])
+      tail = [{ seq: last.seq, epoch, event: last.event }]
+      tailStart = last.seq
     }
-    this.#sealed = b.head
-    this.#tracks = opts.replicas.map((node) => {
-      const summary = fenced.get(node)
-      return { node, summary, match: summary === undefined ? -1 : matchPoint(this.#ownLog(), summary), busy: false, broken: false, waiting: false, backoff: RETRY_MIN_MS }
+    const own = { segments, head: b.head }
+    return new EntityLog(opts, {
+      epoch,
+      head: b.head,
+      segments,
+      tail,
+      tailStart,
+      sealed: b.head,
+      committed: 0,
+      tracks: opts.replicas.map((node) => {
+        const summary = fenced.get(node)
+        return { node, summary, match: summary === undefined ? -1 : matchPoint(own, summary), busy: false, broken: false, waiting: false, backoff: RETRY_MIN_MS }
+      }),
+      sources: [...former].map(([node, summary]) => ({ node, summary, match: matchPoint(own, summary), busy: false, broken: true, waiting: false, backoff: RETRY_MIN_MS })),
+      snapshotHolders: [...fenced, ...former].filter(([, s]) => s.snapshotSeq > 0 && s.snapshotSeq <= b.head)
+        .map(([node, s]) => ({ node, seq: s.snapshotSeq })).sort((x, y) => y.seq - x.seq)
     })
-    this.#sources = [...former].map(([node, summary]) => ({ node, summary, match: matchPoint(this.#ownLog(), summary), busy: false, broken: true, waiting: false, backoff: RETRY_MIN_MS }))
-    this.#snapshotHolders = [...fenced, ...former].filter(([, s]) => s.snapshotSeq > 0 && s.snapshotSeq <= b.head)
-      .map(([node, s]) => ({ node, seq: s.snapshotSeq })).sort((x, y) => y.seq - x.seq)
+  }
+
+  /**
+   * Goes on from the log an activation on another node handed over as the entity moved live
+   * (handOver; docs/replication.md, "Hand-over"): the same epoch and activation, every record of it
+   * acknowledged, no fence, no recovery. Undefined when the ticket does not fit this owner's view:
+   * another entity, or another replica set or write quorum (a roster change between the two views:
+   * the caller then opens the log, which fences). The caller makes sure a ticket is used once.
+   */
+  static resume (opts: Omit<EntityLogOptions, 'activation' | 'formerHolders'>, ticket: LogTicket): EntityLog | undefined {
+    if (ticket.entity !== opts.entityId || ticket.writeQuorum !== opts.writeQuorum || ticket.replicas.length !== opts.replicas.length ||
+      !opts.replicas.every((node) => ticket.replicas.some((r) => r.node === node))) return undefined
+    const track = (r: { readonly node: string, readonly match: number }, broken: boolean): Track =>
+      ({ node: r.node, summary: undefined, match: r.match, busy: false, broken, waiting: false, backoff: RETRY_MIN_MS })
+    return new EntityLog({ ...opts, activation: ticket.activation }, {
+      epoch: ticket.epoch,
+      head: ticket.head,
+      segments: [...ticket.segments],
+      tail: [],
+      tailStart: ticket.head + 1,
+      sealed: ticket.sealed,
+      committed: ticket.head,
+      tracks: opts.replicas.map((node) => track(ticket.replicas.find((r) => r.node === node) as LogTicket['replicas'][number], false)),
+      sources: ticket.sources.filter((s) => !opts.replicas.includes(s.node)).map((s) => track(s, true)),
+      // the new owner has the state handed over: it never loads a snapshot back
+      snapshotHolders: []
+    })
   }
 
   /**
@@ -177,7 +241,7 @@ export class EntityLog {
           }
           if (last === undefined) throw why
         }
-        const log = new EntityLog(opts, epoch, round.oks, former.oks, best, last)
+        const log = EntityLog.#recovered(opts, epoch, round.oks, former.oks, best, last)
         // the best replica holds the owner's log up to the sealed record
         const source = log.#tracks.find((t) => t.node === best.node) ?? log.#sources.find((t) => t.node === best.node)
         if (source !== undefined && best.summary.head > 0) source.match = Math.max(source.match, best.summary.head - 1)
@@ -323,6 +387,31 @@ export class EntityLog {
     if (this.#closed) return
     this.#closed = true
     this.#rejectAll(new EntityLogClosedError(this.entityId))
+  }
+
+  /**
+   * Ends this activation's hold on the log so that the entity's next owner can go on from it without
+   * a fence (a live move: docs/replication.md, "Hand-over"): the log closes (this activation never
+   * writes again) and the ticket says what the next owner needs. Undefined, and the log left as it
+   * is, unless every record appended is acknowledged and the log has not failed: a record in flight
+   * could land after the next owner wrote that seq in the same epoch.
+   */
+  handOver (id: string): LogTicket | undefined {
+    if (this.#closed || this.#failure !== undefined || this.#committed !== this.#head || this.#waiters.length > 0) return undefined
+    this.close()
+    const standing = (t: Track): { node: string, match: number } => ({ node: t.node, match: t.match })
+    return {
+      id,
+      entity: this.entityId,
+      epoch: this.epoch,
+      activation: this.#opts.activation,
+      head: this.#head,
+      sealed: this.#sealed,
+      segments: this.#segments.map(([epoch, first]) => [epoch, first] as const),
+      writeQuorum: this.writeQuorum,
+      replicas: this.#tracks.map(standing),
+      sources: this.#sources.map(standing)
+    }
   }
 
   // ---- recovery and commitment ---------------------------------------------------------------

@@ -50,6 +50,13 @@ export class InvalidReplicaReplyError extends Error {
   readonly kind = 'invalid'
 }
 
+/** A live move's journal ticket (log-ticket.ts) that no correct owner could have handed over. */
+export class InvalidLogTicketError extends Error {
+  override readonly name = 'InvalidLogTicketError'
+  readonly kind = 'invalid'
+  constructor (why: string) { super(`journal ticket: ${why}`) }
+}
+
 /** The owner's log closed (the entity stopped) while a write waited. */
 export class EntityLogClosedError extends Error {
   override readonly name = 'EntityLogClosedError'

@@ -3,13 +3,20 @@ import type { EntityJournal, Journal, JournalRecord, Snapshot } from '../../acto
 import type { Candidate } from '../mesh/index.ts'
 import { DEFAULT_APPEND_TIMEOUT_MS, DEFAULT_REPLICATION_FACTOR, MAX_CONCURRENT_OPENS } from './constants.ts'
 import { EntityLog } from './entity-log.ts'
-import type { OwnerEnv } from './entity-log.ts'
+import { checkLogTicket } from './log-ticket.ts'
+import type { LogTicket } from './log-ticket.ts'
+import type { EntityLogOptions, OwnerEnv } from './entity-log.ts'
 import { ReplicasUnavailableError } from './errors.ts'
 import type { LevelReplicaStorage } from './level-replica-storage.ts'
 import { replicasOf } from './partitioning.ts'
 import { majority } from './quorum.ts'
 import { ReplicaCore } from './replica-core.ts'
 import type { ReplicaRequest, ReplyOf } from './replica-protocol.ts'
+
+/** Hand-over tickets this node remembers having taken (each is used once: a message delivered
+ * twice must not let two activations write one epoch from the same head). Oldest forgotten first;
+ * a move's ticket is taken within seconds of being handed over. */
+const TAKEN_TICKETS = 65_536
 
 /** Counters for metrics (plexi_replication_*). */
 export interface ReplicationStats {
@@ -19,6 +26,10 @@ export interface ReplicationStats {
   appendedRecords: number
   staleEpochs: number
   failures: number
+  /** Journals taken from a live move's hand-over, without a fence (docs/replication.md, "Hand-over"). */
+  handOvers: number
+  /** Hand-overs that did not fit (another replica set, a ticket used before): fenced instead. */
+  handOversRefused: number
   /** Sum and count of quorum latencies (ms), and their histogram is the metrics' business. */
   observeQuorum: (ms: number) => void
 }
@@ -61,6 +72,8 @@ export class ReplicatedJournal implements Journal {
   /** The open activations' logs (rosterChanged moves them to their partition's new replicas). */
   readonly #logs = new Set<{ readonly log: EntityLog, readonly partition: number }>()
   readonly #waitingToOpen: Array<() => void> = []
+  /** Ids of the hand-over tickets taken here, oldest first. */
+  readonly #taken = new Set<string>()
 
   constructor (opts: ReplicatedJournalOptions) {
     this.#opts = opts
@@ -165,8 +178,18 @@ export class ReplicatedJournal implements Journal {
     return Math.max(0, ...heads)
   }
 
-  /** Takes an entity's journal; at most MAX_CONCURRENT_OPENS at once on this node. */
-  async open (entityId: string): Promise<EntityJournal> {
+  /**
+   * Takes an entity's journal; at most MAX_CONCURRENT_OPENS at once on this node. With `handedOver`
+   * (what the entity's previous activation handed over as it moved live: EntityJournal.handOver), the
+   * journal goes on from that activation's hold, without a fence or a recovery, when the ticket fits
+   * this node's view and was not taken before; otherwise it is opened as any (a fence, which stops
+   * whatever may still hold it).
+   */
+  async open (entityId: string, handedOver?: unknown): Promise<EntityJournal> {
+    if (handedOver !== undefined) {
+      const resumed = this.#resume(entityId, handedOver)
+      if (resumed !== undefined) return resumed
+    }
     if (this.#opening >= MAX_CONCURRENT_OPENS) await new Promise<void>((resolve) => { this.#waitingToOpen.push(resolve) })
     else this.#opening++
     try {
@@ -188,6 +211,43 @@ export class ReplicatedJournal implements Journal {
     if (replicas.length === 0) throw new ReplicasUnavailableError(entityId, 'a journal', 1, 0, 'no member holds the storage role')
     const stats = this.#opts.stats
     if (stats !== undefined) stats.opens++
+    const owner = this.#owner(partition)
+    const log = await EntityLog.open({ ...owner.options(entityId, replicas, writeQuorum), formerHolders: this.#formerHolders(replicas), activation: randomUUID() })
+    if (stats !== undefined && log.head > 0) stats.recoveries++
+    return owner.journal(log)
+  }
+
+  /** Goes on from a hand-over's ticket (undefined: it does not fit, open the journal instead). */
+  #resume (entityId: string, handedOver: unknown): EntityJournal | undefined {
+    const stats = this.#opts.stats
+    let ticket: LogTicket
+    try {
+      ticket = checkLogTicket(handedOver)
+    } catch {
+      if (stats !== undefined) stats.handOversRefused++
+      return undefined
+    }
+    const partition = this.#opts.storage.partitionOf(entityId)
+    const { replicas, writeQuorum } = this.placement(partition)
+    const owner = this.#owner(partition)
+    const log = this.#taken.has(ticket.id) ? undefined : EntityLog.resume(owner.options(entityId, replicas, writeQuorum), ticket)
+    if (log === undefined) {
+      if (stats !== undefined) stats.handOversRefused++
+      return undefined
+    }
+    this.#taken.add(ticket.id)
+    if (this.#taken.size > TAKEN_TICKETS) this.#taken.delete(this.#taken.values().next().value as string)
+    if (stats !== undefined) stats.handOvers++
+    return owner.journal(log)
+  }
+
+  /** What an owner of an entity of `partition` on this node runs on: its options, and its journal
+   * once it holds the log (kept in #logs while open, so roster changes reconfigure it). */
+  #owner (partition: number): {
+    options: (entityId: string, replicas: readonly string[], writeQuorum: number) => Omit<EntityLogOptions, 'activation' | 'formerHolders'>
+    journal: (log: EntityLog) => EntityJournal
+  } {
+    const stats = this.#opts.stats
     const listeners: Array<(err: Error) => void> = []
     const self = this.#opts.self
     const live = this.#opts.live
@@ -196,28 +256,29 @@ export class ReplicatedJournal implements Journal {
       call: (node, request) => node === self ? this.core(partition).handle(request) : this.#opts.remote(node, partition, request),
       ...(live !== undefined && { live: (node: string) => node === self || live().has(node) })
     }
-    const log = await EntityLog.open({
-      entityId,
-      replicas,
-      formerHolders: this.#formerHolders(replicas),
-      writeQuorum,
-      activation: randomUUID(),
-      self,
-      env,
-      appendTimeoutMs: this.#opts.appendTimeoutMs ?? DEFAULT_APPEND_TIMEOUT_MS,
-      onFailed: (err) => {
-        if (stats !== undefined) {
-          if (err.name === 'StaleEpochError') stats.staleEpochs++
-          else stats.failures++
+    return {
+      options: (entityId, replicas, writeQuorum) => ({
+        entityId,
+        replicas,
+        writeQuorum,
+        self,
+        env,
+        appendTimeoutMs: this.#opts.appendTimeoutMs ?? DEFAULT_APPEND_TIMEOUT_MS,
+        onFailed: (err) => {
+          if (stats !== undefined) {
+            if (err.name === 'StaleEpochError') stats.staleEpochs++
+            else stats.failures++
+          }
+          for (const l of listeners.splice(0)) l(err)
         }
-        for (const l of listeners.splice(0)) l(err)
+      }),
+      journal: (log) => {
+        const entry = { log, partition }
+        this.#logs.add(entry)
+        listeners.push(() => { this.#logs.delete(entry) })
+        return entityJournal(log, listeners, stats, () => { this.#logs.delete(entry) })
       }
-    })
-    if (stats !== undefined && log.head > 0) stats.recoveries++
-    const entry = { log, partition }
-    this.#logs.add(entry)
-    listeners.push(() => { this.#logs.delete(entry) })
-    return entityJournal(log, listeners, stats, () => { this.#logs.delete(entry) })
+    }
   }
 }
 
@@ -243,6 +304,11 @@ function entityJournal (log: EntityLog, listeners: Array<(err: Error) => void>, 
       const failed = log.failed
       if (failed !== undefined) listener(failed)
       else listeners.push(listener)
+    },
+    handOver () {
+      const ticket = log.handOver(randomUUID())
+      if (ticket !== undefined) closed()
+      return ticket
     },
     close () {
       log.close()

@@ -26,9 +26,14 @@
  * In some seeds disks damage or lose stored copies of records (one another node holds intact), and
  * scrub passes put them back from other replicas over the same faulty network; at the end no
  * replica in step with the final owner may hold a damaged or missing record.
+ * In half of the seeds owners move entities live (docs/replication.md, "Hand-over"): an owner stops
+ * writing, waits for its writes, hands its hold on the log over (EntityLog.handOver) and sends the
+ * ticket over the same faulty network to another node, which goes on from it without a fence
+ * (EntityLog.resume), or opens the entity as usual when the ticket does not fit its view; racing
+ * activations, crashes and partitions go on meanwhile.
  */
-import { EntityLog, compareLogs, epochAt, matchPoint } from '../../node/replication/index.ts'
-import { SimWorld } from './sim-world.ts'
+import { EntityLog, checkLogTicket, compareLogs, epochAt, matchPoint } from '../../node/replication/index.ts'
+import { SimWorld, prng } from './sim-world.ts'
 import type { DiskEntity } from './sim-world.ts'
 import type { ReplicaChange } from '../../node/replication/index.ts'
 
@@ -68,13 +73,19 @@ export interface SimOptions {
   /** True: a learner counts itself caught up without pulling anything (only to show that the
    * checks catch a catch-up that moves nothing). */
   readonly hollowCatchUp?: boolean
+  /** Live hand-overs of an entity's log from one owner to another in this seed; default: half
+   * of the seeds. */
+  readonly handOvers?: boolean
+  /** True: the first few hand-overs' tickets reach two nodes, and both go on from them (only to
+   * show that the checks catch a ticket used twice: a ticket must be used once). */
+  readonly reuseTickets?: boolean
 }
 
 export interface SimResult {
   readonly seed: number
   readonly violations: string[]
-  readonly config: { nodes: number, replicas: number, writeQuorum: number, entities: number, rosterChange: boolean, diskFaults: boolean, decommission: boolean, antiEntropy: boolean, replace: boolean }
-  readonly stats: { acked: number, sent: number, activations: number, opened: number, stale: number, crashes: number, partitions: number, damaged: number, repaired: number, handedOff: number, antiEntropy: number, adopted: number, caughtUp: number, steps: number, virtualMs: number }
+  readonly config: { nodes: number, replicas: number, writeQuorum: number, entities: number, rosterChange: boolean, diskFaults: boolean, decommission: boolean, antiEntropy: boolean, replace: boolean, handOvers: boolean }
+  readonly stats: { acked: number, sent: number, activations: number, opened: number, stale: number, crashes: number, partitions: number, damaged: number, repaired: number, handedOff: number, antiEntropy: number, adopted: number, caughtUp: number, handedOver: number, resumed: number, steps: number, virtualMs: number }
 }
 
 interface Activation {
@@ -83,6 +94,8 @@ interface Activation {
   readonly entity: string
   log: EntityLog | undefined
   dead: boolean
+  /** Settles once every write it issued settled. */
+  writes: Promise<void>
 }
 
 export async function runSeed (seed: number, options: SimOptions = {}): Promise<SimResult> {
@@ -135,14 +148,17 @@ export async function runSeed (seed: number, options: SimOptions = {}): Promise<
   const antiEntropy = options.antiEntropy ?? (R > 1 && rnd() < 0.3)
   // the leaving node lost for good and replaced (issue 13), drawn after the rest
   const replace = decommission && (options.replace ?? rnd() < 0.5)
-  const config = { nodes: nodeCount, replicas: R, writeQuorum: W, entities: entityCount, rosterChange, diskFaults, decommission, antiEntropy, replace }
+  // live hand-overs between owners (issue 14), drawn from a stream of their own: a seed without
+  // them replays exactly as it did before they were simulated
+  const handOvers = options.handOvers ?? prng(seed ^ 0x5eed)() < 0.5
+  const config = { nodes: nodeCount, replicas: R, writeQuorum: W, entities: entityCount, rosterChange, diskFaults, decommission, antiEntropy, replace, handOvers }
   say(`seed ${seed}: ${JSON.stringify(config)}, drop ${world.faults.drop}, delay ~${world.faults.meanDelayMs} ms, crash after reply ${world.faults.crashAfterReply}`)
 
   const violations: string[] = []
   const violate = (what: string): void => {
     if (violations.length < 20) violations.push(`t=${world.now.toFixed(2)} ${what}`)
   }
-  const stats = { acked: 0, sent: 0, activations: 0, opened: 0, stale: 0, crashes: 0, partitions: 0, damaged: 0, repaired: 0, handedOff: 0, antiEntropy: 0, adopted: 0, caughtUp: 0, steps: 0, virtualMs: 0 }
+  const stats = { acked: 0, sent: 0, activations: 0, opened: 0, stale: 0, crashes: 0, partitions: 0, damaged: 0, repaired: 0, handedOff: 0, antiEntropy: 0, adopted: 0, caughtUp: 0, handedOver: 0, resumed: 0, steps: 0, virtualMs: 0 }
   /** entity → seq → value acknowledged there. */
   const acked = new Map<string, Map<number, string>>(entities.map((e) => [e, new Map()]))
   const sent = new Set<string>()
@@ -183,7 +199,7 @@ export async function runSeed (seed: number, options: SimOptions = {}): Promise<
 
   const activate = (entity: string, node: string): void => {
     if (!world.node(node).up) return
-    const a: Activation = { id: `a${++activationN}`, node, entity, log: undefined, dead: false }
+    const a: Activation = { id: `a${++activationN}`, node, entity, log: undefined, dead: false, writes: Promise.resolve() }
     stats.activations++
     live.push(a)
     const generation = world.node(node).generation
@@ -223,6 +239,10 @@ export async function runSeed (seed: number, options: SimOptions = {}): Promise<
     const step = (): void => {
       const log = a.log
       if (log === undefined || a.dead || world.now > duration || world.node(a.node).generation !== generation) return
+      if (handOvers && rnd() < 0.05) {
+        handOver(a, log, generation)
+        return
+      }
       const count = 1 + Math.floor(rnd() * 3)
       const records = Array.from({ length: count }, (_, i) => {
         const v = `${a.id}.${++valueN}`
@@ -230,7 +250,9 @@ export async function runSeed (seed: number, options: SimOptions = {}): Promise<
         return { seq: log.head + 1 + i, event: { v } }
       })
       stats.sent += count
-      log.append(records).then(() => {
+      const write = log.append(records)
+      a.writes = Promise.allSettled([a.writes, write]).then(() => undefined)
+      write.then(() => {
         for (const r of records) {
           const map = acked.get(a.entity) as Map<number, string>
           const v = (r.event as { v: string }).v
@@ -245,6 +267,62 @@ export async function runSeed (seed: number, options: SimOptions = {}): Promise<
       world.at(rnd() * 8, step)
     }
     step()
+  }
+
+  /** A live move (what the kernel's release and adopt do with a journal): the owner writes nothing
+   * more, waits for its writes, hands its hold over, and the ticket travels to another node (lost
+   * with the network's drops and partitions, or with either node's crash), which goes on from it,
+   * or opens the entity when the ticket does not fit its view of the replica set. */
+  let ticketN = 0
+  const handOver = (a: Activation, log: EntityLog, generation: number): void => {
+    a.dead = true
+    void a.writes.then(() => {
+      if (world.node(a.node).generation !== generation) return
+      const ticket = log.handOver(`t${++ticketN}`)
+      if (ticket === undefined) {
+        say(`${a.id} on ${a.node} could not hand ${a.entity} over (a write failed or waits)`)
+        return
+      }
+      stats.handedOver++
+      const targets = names.filter((n) => n !== a.node)
+      const twice = options.reuseTickets === true && ticketN <= REUSED_TICKETS
+      const to = [pick(targets), ...(twice ? [pick(targets)] : [])]
+      for (const node of to) {
+        if (!world.canTalk(a.node, node) || rnd() < world.faults.drop) continue
+        const copy = structuredClone(ticket)
+        world.at(1 + rnd() * 20, () => {
+          const target = world.node(node)
+          if (!target.up) return
+          const taken = checkLogTicket(copy)
+          const b: Activation = { id: `a${++activationN}`, node, entity: a.entity, log: undefined, dead: false, writes: Promise.resolve() }
+          const resumed = EntityLog.resume({
+            entityId: a.entity,
+            replicas: setOf(a.entity, rnd() < 0.8),
+            writeQuorum: W,
+            self: node,
+            env: world.ownerEnv(node),
+            appendTimeoutMs: 1500,
+            onFailed: (err) => {
+              b.dead = true
+              if (err.name === 'StaleEpochError') stats.stale++
+            }
+          }, taken)
+          if (resumed === undefined) {
+            say(`${node} could not go on from ${a.id}'s ticket for ${a.entity} (another replica set): it opens it`)
+            activate(a.entity, node)
+            return
+          }
+          const lineage = (epochs.get(a.entity) as Map<number, string>).get(resumed.epoch)
+          if (lineage !== taken.activation) violate(`${a.entity}: ${node} resumed epoch ${resumed.epoch} of ${taken.activation}, which ${String(lineage)} opened`)
+          stats.resumed++
+          stats.activations++
+          b.log = resumed
+          live.push(b)
+          say(`${b.id} on ${node} took ${a.entity} from ${a.id} (a hand-over) at epoch ${resumed.epoch}, head ${resumed.head}`)
+          writeLoop(b, target.generation)
+        })
+      }
+    })
   }
 
   /** What scrub does on a node (node/replication/scrub.ts): each record missing below its
@@ -600,6 +678,10 @@ export async function runSeed (seed: number, options: SimOptions = {}): Promise<
   stats.virtualMs = Math.round(world.now)
   return { seed, violations, config, stats }
 }
+
+/** Tickets sent twice in a run with reuseTickets (each use hands over again: more would grow without
+ * bound). */
+const REUSED_TICKETS = 3
 
 function shuffle<T> (xs: T[], rnd: () => number): T[] {
   for (let i = xs.length - 1; i > 0; i--) {

@@ -7,7 +7,7 @@ const SEEDS = Number(process.env.PLEXI_SIM_SEEDS ?? 300)
 describe('replication simulation (deterministic, seeded)', function () {
   this.timeout(120_000)
 
-  it(`should keep every invariant over ${SEEDS} seeds of crashes, partitions, drops, racing owners, replica sets that change, storage nodes that leave or are replaced, learners catching up, anti-entropy and damaged disks`, async () => {
+  it(`should keep every invariant over ${SEEDS} seeds of crashes, partitions, drops, racing owners, live hand-overs, replica sets that change, storage nodes that leave or are replaced, learners catching up, anti-entropy and damaged disks`, async () => {
     const failures: string[] = []
     let acked = 0
     let rosterChanges = 0
@@ -16,6 +16,7 @@ describe('replication simulation (deterministic, seeded)', function () {
     let pulled = 0
     let caughtUp = 0
     let replaced = 0
+    let resumed = 0
     for (let seed = 1; seed <= SEEDS && failures.length < 3; seed++) {
       const result = await runSeed(seed)
       acked += result.stats.acked
@@ -25,6 +26,7 @@ describe('replication simulation (deterministic, seeded)', function () {
       pulled += result.stats.antiEntropy
       caughtUp += result.stats.caughtUp
       if (result.config.replace) replaced++
+      resumed += result.stats.resumed
       if (result.violations.length > 0) {
         failures.push(`seed ${seed} ${JSON.stringify(result.config)}:\n    ${result.violations.join('\n    ')}\n  replay it: npm run sim -- --seed ${seed}`)
       }
@@ -44,6 +46,8 @@ describe('replication simulation (deterministic, seeded)', function () {
     expect(caughtUp).to.be.greaterThan(SEEDS / 30)
     // and anti-entropy moved records between replicas (fills, repairs, newer logs adopted)
     expect(pulled).to.be.greaterThan(SEEDS * 10)
+    // and owners handed their logs over live, the next owner going on without a fence (issue 14)
+    expect(resumed).to.be.greaterThan(SEEDS)
   })
 
   it('should replay a seed exactly: the same run, step for step', async () => {
@@ -66,11 +70,11 @@ describe('replication simulation (deterministic, seeded)', function () {
     let damaged = 0
     let caught = 0
     for (let seed = 1; seed <= 20; seed++) {
-      const repaired = await runSeed(seed, { diskFaults: true, decommission: false, antiEntropy: false, catchUp: false })
+      const repaired = await runSeed(seed, { diskFaults: true, decommission: false, antiEntropy: false, catchUp: false, handOvers: false })
       expect(repaired.violations, `seed ${seed}`).to.deep.equal([])
       damaged += repaired.stats.damaged
       expect(repaired.stats.repaired, `seed ${seed}`).to.equal(repaired.stats.damaged)
-      const left = await runSeed(seed, { diskFaults: true, decommission: false, antiEntropy: false, catchUp: false, scrub: false })
+      const left = await runSeed(seed, { diskFaults: true, decommission: false, antiEntropy: false, catchUp: false, scrub: false, handOvers: false })
       if (left.violations.some((v) => /damaged|differs|lost/.test(v))) caught++
     }
     expect(damaged).to.be.greaterThan(20)
@@ -101,5 +105,18 @@ describe('replication simulation (deterministic, seeded)', function () {
     }
     expect(leaving).to.be.greaterThan(5)
     expect(caught).to.be.greaterThan(leaving / 3)
+  })
+
+  it('should catch a hand-over ticket used twice (the checks can fail)', async () => {
+    let reused = 0
+    let caught = 0
+    for (let seed = 1; seed <= 40; seed++) {
+      const result = await runSeed(seed, { handOvers: true, reuseTickets: true })
+      if (result.stats.resumed < 2) continue
+      reused++
+      if (result.violations.some((v) => /acknowledged|lost|differs/.test(v))) caught++
+    }
+    expect(reused).to.be.greaterThan(10)
+    expect(caught).to.be.greaterThan(reused / 3)
   })
 })

@@ -2,6 +2,7 @@ import { expect } from 'chai'
 import { ActorSystem, EntityAlreadyActiveError, entityTypeKey } from '../../../actors/index.ts'
 import type { DeliveryResult, EntityType, HandOff, Remoting, RemotingPort, ReplyTo } from '../../../actors/index.ts'
 import { LevelStore, openLocalJournal } from '../../../node/index.ts'
+import type { ReplicatedJournal } from '../../../node/index.ts'
 import { tempDir } from '../../helpers/temp-dir.ts'
 
 // Two actor systems in one process, on one journal, joined by a few lines of Remoting: the
@@ -81,11 +82,12 @@ describe('live migration in the kernel (release and adopt)', () => {
   let store: LevelStore
   let a: Node
   let b: Node
+  let journal: ReplicatedJournal
 
   beforeEach(async () => {
     dir = await tempDir()
     store = await LevelStore.open(dir.path)
-    const journal = await openLocalJournal(store)
+    journal = await openLocalJournal(store)
     const nodes = new Map<string, Node>()
     const make = (name: string): Node => {
       const system = new ActorSystem({ node: name, journal, strictSerialization: true })
@@ -145,8 +147,12 @@ describe('live migration in the kernel (release and adopt)', () => {
       }
     })()
     await new Promise((resolve) => setTimeout(resolve, 5))
+    const fences = journal.replicaStats().fences
     const handOff = await move('c1')
     expect(handOff.seq).to.be.at.least(5)
+    // the new owner went on from the old owner's hold on the journal: no fence, the same epoch
+    expect(handOff.journal, 'the journal handed over').to.include({ entity: 'counter/c1', head: handOff.seq })
+    expect(journal.replicaStats().fences, 'fences to take it on b').to.equal(fences)
     expect(handOff.volatile).to.deep.equal({ watchers: ['gateway-1'] })
     sending = false
     await sender

@@ -96,6 +96,8 @@ describe('migration actor: requests from peers', () => {
     system.actorAt<MigrationMsg>({ node: 'n1', path: MIGRATION_PATH }).ask<unknown>((replyTo) => build(replyTo as never) as MigrationMsg, { timeout: 5_000 })
   const refusal = async (p: Promise<unknown>): Promise<Error | undefined> => await p.then(() => undefined, (e: unknown) => e as Error)
   const handOff = { state: chatRoom.initialState('r'), seq: 0, snapshotSeq: 0, volatile: undefined, buffered: [] }
+  /** A well-formed journal ticket of room/r at seq 0 (what EntityLog.handOver hands over). */
+  const ticket = { id: 't1', entity: 'room/r', epoch: 5, activation: 'a1', head: 0, sealed: 0, segments: [], writeQuorum: 1, replicas: [{ node: 'n1', match: 0 }], sources: [] }
 
   it('should refuse malformed requests as invalid, and go on answering without a restart', async () => {
     const before = { restarts: system.stats.restarts, failures: system.stats.failures }
@@ -111,7 +113,10 @@ describe('migration actor: requests from peers', () => {
       ['a hand-over without a state', (replyTo) => ({ type: 'adopt', entityType: 'room', key: 'r', handOff: { seq: 0, snapshotSeq: 0, buffered: [] }, replyTo })],
       ['a hand-over at seq -1', (replyTo) => ({ type: 'adopt', entityType: 'room', key: 'r', handOff: { ...handOff, seq: -1 }, replyTo })],
       ['a hand-over whose messages are not a list', (replyTo) => ({ type: 'adopt', entityType: 'room', key: 'r', handOff: { ...handOff, buffered: 'x' }, replyTo })],
-      ['a hand-over that is not an object', (replyTo) => ({ type: 'adopt', entityType: 'room', key: 'r', handOff: 5, replyTo })]
+      ['a hand-over that is not an object', (replyTo) => ({ type: 'adopt', entityType: 'room', key: 'r', handOff: 5, replyTo })],
+      ['a journal ticket that is not one', (replyTo) => ({ type: 'adopt', entityType: 'room', key: 'r', handOff: { ...handOff, journal: { id: 't' } }, replyTo })],
+      ['a journal ticket of another entity', (replyTo) => ({ type: 'adopt', entityType: 'room', key: 'r', handOff: { ...handOff, journal: { ...ticket, entity: 'room/other' } }, replyTo })],
+      ['a journal ticket whose head is not the seq handed over', (replyTo) => ({ type: 'adopt', entityType: 'room', key: 'r', handOff: { ...handOff, journal: { ...ticket, head: 1, segments: [[5, 1]] } }, replyTo })]
     ]
     for (const [what, build] of bad) {
       const err = await refusal(ask(build))

@@ -1,5 +1,7 @@
 import { expect } from 'chai'
-import { EntityLog, LevelReplicaStorage, LevelStore, ReplicaCore, ReplicasUnavailableError } from '../../../node/index.ts'
+import { EntityLog, EntityLogClosedError, InvalidLogTicketError, LevelReplicaStorage, LevelStore, ReplicaCore, ReplicasUnavailableError, StaleEpochError, checkLogTicket } from '../../../node/index.ts'
+import type { LogTicket } from '../../../node/index.ts'
+import { waitFor } from '../../helpers/wait-for.ts'
 import type { OwnerEnv, ReplicaRequest, ReplyOf } from '../../../node/index.ts'
 import { tempDir } from '../../helpers/temp-dir.ts'
 
@@ -88,5 +90,105 @@ describe('entity log', () => {
     const second = await open(['a', 'b', 'd'], 'second')
     expect(second.head).to.equal(5)
     second.close()
+  })
+
+  describe('hand-over (a live move: docs/replication.md, "Hand-over")', () => {
+    const fences = (): number => [...cores.values()].reduce((n, c) => n + c.stats.fences, 0)
+    const resume = (ticket: LogTicket, replicas = ['a', 'b', 'c'], writeQuorum = 2): EntityLog | undefined =>
+      EntityLog.resume({ entityId: 'room/moved', replicas, writeQuorum, env, appendTimeoutMs: 5_000 }, checkLogTicket(structuredClone(ticket)))
+    const headOf = async (node: string): Promise<number> => (await (cores.get(node) as ReplicaCore).handle({ op: 'summary', entity: 'room/moved' })).head
+
+    it('should hand its hold over only once every write is acknowledged, and never write again after', async () => {
+      const first = await open(['a', 'b', 'c'], 'first')
+      const writing = first.append(posts(1, 3))
+      expect(first.handOver('t1'), 'a hand-over while a write waits').to.equal(undefined)
+      await writing
+      const ticket = first.handOver('t1') as LogTicket
+      expect(ticket).to.include({ id: 't1', entity: 'room/moved', epoch: first.epoch, activation: 'first', head: 3 })
+      expect(ticket.replicas.map((r) => r.node)).to.have.members(['a', 'b', 'c'])
+      const late = await first.append(posts(4, 4)).then(() => undefined, (e: unknown) => e)
+      expect(late).to.be.instanceOf(EntityLogClosedError)
+      expect(first.handOver('t2'), 'a second hand-over of the same hold').to.equal(undefined)
+    })
+
+    it('should let the next owner go on from the ticket without a fence, in the same epoch, every replica following', async () => {
+      const first = await open(['a', 'b', 'c'], 'first')
+      await first.append(posts(1, 3))
+      const ticket = first.handOver('t1') as LogTicket
+      const before = fences()
+      const next = resume(ticket) as EntityLog
+      expect(next.epoch).to.equal(first.epoch)
+      expect(next.head).to.equal(3)
+      expect(next.committed).to.equal(3)
+      await next.append(posts(4, 6))
+      expect(fences(), 'fences sent to take it').to.equal(before)
+      expect((await next.read(1, 10)).map((r) => r.event)).to.deep.equal(posts(1, 6).map((p) => p.event))
+      await waitFor(async () => (await Promise.all(['a', 'b', 'c'].map(headOf))).every((h) => h === 6), 'every replica at seq 6', { timeout: 5_000, interval: 10 })
+      next.close()
+      // the next activation after it recovers all six
+      const third = await open(['a', 'b', 'c'], 'third')
+      expect((await third.read(1, 10)).map((r) => r.event)).to.deep.equal(posts(1, 6).map((p) => p.event))
+      third.close()
+    })
+
+    it('should go on feeding a replica that fell behind before the hand-over', async () => {
+      down.add('b')
+      const first = await open(['a', 'b', 'c'], 'first')
+      await first.append(posts(1, 5))
+      const ticket = first.handOver('t1') as LogTicket
+      expect(ticket.replicas.find((r) => r.node === 'b')?.match, 'b as the first owner knew it').to.be.lessThan(5)
+      down.delete('b')
+      const next = resume(ticket) as EntityLog
+      await next.append(posts(6, 6))
+      await waitFor(async () => await headOf('b') === 6, 'b caught up to seq 6', { timeout: 10_000, interval: 10 })
+      next.close()
+    })
+
+    it('should not fit a ticket to another replica set or another write quorum (the owner then takes the journal anew)', async () => {
+      const first = await open(['a', 'b', 'c'], 'first')
+      await first.append(posts(1, 2))
+      const ticket = first.handOver('t1') as LogTicket
+      expect(resume(ticket, ['a', 'b', 'd'])).to.equal(undefined)
+      expect(resume(ticket, ['a', 'b', 'c'], 3)).to.equal(undefined)
+      expect(EntityLog.resume({ entityId: 'room/other', replicas: ['a', 'b', 'c'], writeQuorum: 2, env }, ticket)).to.equal(undefined)
+    })
+
+    it('should be stopped by a newer owner\'s fence as any owner is, the newer one recovering what it wrote', async () => {
+      const first = await open(['a', 'b', 'c'], 'first')
+      await first.append(posts(1, 2))
+      const next = resume(first.handOver('t1') as LogTicket) as EntityLog
+      await next.append(posts(3, 4))
+      const third = await open(['a', 'b', 'c'], 'third')
+      expect(third.head).to.equal(4)
+      const stale = await next.append(posts(5, 5)).then(() => undefined, (e: unknown) => e)
+      expect(stale).to.be.instanceOf(StaleEpochError)
+      third.close()
+    })
+
+    it('should refuse a ticket no correct owner could have handed over', async () => {
+      const first = await open(['a', 'b', 'c'], 'first')
+      await first.append(posts(1, 2))
+      const ticket = first.handOver('t1') as LogTicket
+      const bad: Array<[string, unknown]> = [
+        ['not an object', 'ticket'],
+        ['no id', { ...ticket, id: '' }],
+        ['an entity id without a type', { ...ticket, entity: 'moved' }],
+        ['epoch 0', { ...ticket, epoch: 0 }],
+        ['a sealed seq past the head', { ...ticket, sealed: 3 }],
+        ['a head without segments', { ...ticket, segments: [] }],
+        ['a segment past the head', { ...ticket, segments: [[ticket.epoch, 3]] }],
+        ['a segment of a later epoch', { ...ticket, segments: [[ticket.epoch + 1, 1]] }],
+        ['segments going down', { ...ticket, head: 5, segments: [[ticket.epoch - 1, 3], [ticket.epoch, 1]] }],
+        ['no replica', { ...ticket, replicas: [] }],
+        ['a replica named twice', { ...ticket, replicas: [{ node: 'a', match: 1 }, { node: 'a', match: 2 }] }],
+        ['a match past the head', { ...ticket, replicas: [{ node: 'a', match: 3 }] }],
+        ['a write quorum above the replicas', { ...ticket, writeQuorum: 4 }],
+        ['sources not a list', { ...ticket, sources: {} }]
+      ]
+      for (const [what, value] of bad) {
+        expect(() => checkLogTicket(value), what).to.throw(InvalidLogTicketError)
+      }
+      expect(checkLogTicket(structuredClone(ticket))).to.deep.equal(ticket)
+    })
   })
 })

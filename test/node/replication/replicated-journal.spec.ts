@@ -206,6 +206,45 @@ describe('replicated journal', () => {
     }
   })
 
+  it('should go on from a live move\'s hand-over once, without a fence, and take the journal anew for a ticket used before or one that does not fit', async () => {
+    store = await LevelStore.open(dir.path)
+    const storage = await LevelReplicaStorage.open(store)
+    const stats = { opens: 0, recoveries: 0, appends: 0, appendedRecords: 0, staleEpochs: 0, failures: 0, handOvers: 0, handOversRefused: 0, observeQuorum: () => {} }
+    const journal = new ReplicatedJournal({
+      self: 'me',
+      storage,
+      roster: () => [{ peerId: 'me', roles: ['storage'], capacity: 1 }],
+      remote: () => Promise.reject(new Error('no other replicas')),
+      stats
+    })
+    const first = await journal.open('room/moving')
+    await first.append(events(1, 3))
+    const ticket = first.handOver?.()
+    expect(ticket, 'a ticket once every write is durable').to.not.equal(undefined)
+    // the old activation never writes again
+    expect(await first.append(events(4, 4)).then(() => 'written', (e: unknown) => (e as Error).name)).to.equal('EntityLogClosedError')
+    const fences = journal.replicaStats().fences
+    const next = await journal.open('room/moving', structuredClone(ticket))
+    expect(next.head).to.equal(3)
+    expect(journal.replicaStats().fences, 'fences to take it').to.equal(fences)
+    expect(stats).to.include({ handOvers: 1, handOversRefused: 0, opens: 1 })
+    await next.append(events(4, 5))
+    expect(await all(next)).to.deep.equal(events(1, 5))
+    next.close()
+    // the same ticket again (a message delivered twice): taken anew, with a fence, all five there
+    const again = await journal.open('room/moving', structuredClone(ticket))
+    expect(again.head).to.equal(5)
+    expect(stats).to.include({ handOvers: 1, handOversRefused: 1, opens: 2 })
+    const other = again.handOver?.() as { replicas: unknown[] }
+    // a ticket that names other replicas (a roster change between two views), or is not one
+    for (const bad of [{ ...other, replicas: [{ node: 'elsewhere', match: 5 }] }, { nonsense: true }]) {
+      const taken = await journal.open('room/moving', bad)
+      expect(taken.head).to.equal(5)
+      taken.close()
+    }
+    expect(stats).to.include({ handOvers: 1, handOversRefused: 3, opens: 4 })
+  })
+
   it('should keep snapshots with the replica and load the newest one', async () => {
     store = await LevelStore.open(dir.path)
     const journal = await openLocalJournal(store)
