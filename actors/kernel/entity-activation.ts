@@ -20,7 +20,8 @@ export interface ActivationDeps {
   readonly handled?: () => void
 }
 
-/** An entity's state as a live migration hands it over: every event up to `seq` is durable. */
+/** An entity's state as a live migration hands it over: every event up to `seq` is durable, or in
+ * flight in the journal handed over with it. */
 export interface Captured<S = unknown> {
   readonly state: S
   readonly seq: number
@@ -146,10 +147,13 @@ export function entityBehavior<M, S, E, V> (def: EntityType<M, S, E, V>, activat
     },
     async onStop (live) {
       live.alive = false
-      await activation.writes
-      // a live migration hands over the state only if every write of it is durable
-      if (activation.capture && live.durableSeq === live.seq) {
-        const journal = live.journal.handOver?.()
+      // a live migration hands the journal over at once when it can, the writes in flight with it
+      // (the new owner's journal carries them on, and their callers hear from this one); otherwise
+      // the state moves only once every write of it is durable
+      let journal = activation.capture ? live.journal.handOver?.() : undefined
+      if (journal === undefined) await activation.writes
+      if (activation.capture && (journal !== undefined || live.durableSeq === live.seq)) {
+        journal ??= live.journal.handOver?.()
         activation.captured = { state: live.state, seq: live.seq, snapshotSeq: live.snapshotSeq, ...(journal !== undefined && { journal }) }
       }
       live.journal.close()

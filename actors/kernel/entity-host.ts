@@ -38,7 +38,8 @@ export interface EntityHostOptions {
 
 /** What a live migration carries from an entity's old owner to its new one. */
 export interface HandOff {
-  /** The entity's state after every event up to `seq`, all of them durable. */
+  /** The entity's state after every event up to `seq`: durable, or in flight in the journal handed
+   * over with it (`journal`), which makes them durable on the new owner. */
   readonly state: unknown
   readonly seq: number
   /** The seq of its last snapshot. */
@@ -511,7 +512,9 @@ export class EntityHost {
     moved?: { readonly warm: Captured, readonly volatile?: unknown }): EntityActivation<M> {
     const { def, region } = registered
     const { journal, strict } = this.#options
-    const activation = new EntityActivation<M>(id, key, old?.terminated ?? Promise.resolve())
+    // the next activation here starts once the last one stopped and its writes landed (a live move
+    // stops an activation with its writes still in flight)
+    const activation = new EntityActivation<M>(id, key, old === undefined ? Promise.resolve() : old.terminated.then(() => old.writes))
     activation.volatile = moved !== undefined && 'volatile' in moved ? moved.volatile : def.createVolatile?.(key)
     activation.warm = moved?.warm
     this.#active.set(id, activation)

@@ -53,9 +53,10 @@ export interface EntityJournal {
   /**
    * For a live move: lets go of the journal so that the entity's next activation, on another node,
    * can go on from this one's hold (Journal.open's `handedOver`) without taking it anew. Plain data
-   * (it crosses the mesh), or undefined when this journal cannot hand over (a write not yet
-   * durable, a failure, or a journal without the feature): the next activation then takes it as
-   * usual. Once it returned a value, nothing more is written through this journal.
+   * (it crosses the mesh), or undefined when this journal cannot hand over (it failed, too much is
+   * in flight, or it lacks the feature): the next activation then takes it as usual. Once it
+   * returned a value, nothing more can be appended here; appends still in flight go with the value
+   * and settle here as usual (close() leaves them be).
    */
   handOver? (): unknown
   /** Lets go of the journal; appends still waiting fail. */

@@ -33,6 +33,11 @@ export const RETRY_MAX_MS = 2_000
 export const APPEND_BATCH_RECORDS = 256
 export const READ_PAGE_RECORDS = 256
 
+/** Records still in flight (appended, not yet acknowledged) that a live move's hand-over carries
+ * to the next owner, at most (docs/replication.md, "Hand-over"): one append request's worth. An
+ * owner with more waits for them before it hands over. */
+export const HANDOVER_RECORDS = APPEND_BATCH_RECORDS
+
 /** Recent records an owner keeps in memory to catch up a replica that fell behind, beyond which it
  * reads them from a replica in step. */
 export const OWNER_TAIL_RECORDS = 4_096

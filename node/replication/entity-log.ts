@@ -1,5 +1,5 @@
 import {
-  APPEND_BATCH_RECORDS, DEFAULT_APPEND_TIMEOUT_MS, FENCE_ATTEMPTS, FENCE_BACKOFF_MAX_MS, FENCE_BACKOFF_MIN_MS, FENCE_CALL_TRIES,
+  APPEND_BATCH_RECORDS, DEFAULT_APPEND_TIMEOUT_MS, FENCE_ATTEMPTS, HANDOVER_RECORDS, FENCE_BACKOFF_MAX_MS, FENCE_BACKOFF_MIN_MS, FENCE_CALL_TRIES,
   OWNER_TAIL_RECORDS, READ_PAGE_RECORDS, RETRY_MAX_MS, RETRY_MIN_MS
 } from './constants.ts'
 import { EntityLogClosedError, FenceContendedError, ReplicasUnavailableError, StaleEpochError } from './errors.ts'
@@ -120,6 +120,9 @@ export class EntityLog {
   #deadlineTimer: (() => void) | undefined
   #failure: Error | undefined
   #closed = false
+  /** Handed over (handOver): no more appends; the records in flight are still fed to the replicas
+   * until W hold them (their writers are told), then the log closes by itself. */
+  #handedOver = false
 
   private constructor (opts: EntityLogOptions, init: LogInit) {
     this.#opts = opts
@@ -171,8 +174,9 @@ export class EntityLog {
 
   /**
    * Goes on from the log an activation on another node handed over as the entity moved live
-   * (handOver; docs/replication.md, "Hand-over"): the same epoch and activation, every record of it
-   * acknowledged, no fence, no recovery. Undefined when the ticket does not fit this owner's view:
+   * (handOver; docs/replication.md, "Hand-over"): the same epoch and activation, the same head and
+   * commitment, no fence, no recovery; the records the old owner had in flight are fed on from here
+   * too. Undefined when the ticket does not fit this owner's view:
    * another entity, or another replica set or write quorum (a roster change between the two views:
    * the caller then opens the log, which fences). The caller makes sure a ticket is used once.
    */
@@ -181,19 +185,23 @@ export class EntityLog {
       !opts.replicas.every((node) => ticket.replicas.some((r) => r.node === node))) return undefined
     const track = (r: { readonly node: string, readonly match: number }, broken: boolean): Track =>
       ({ node: r.node, summary: undefined, match: r.match, busy: false, broken, waiting: false, backoff: RETRY_MIN_MS })
-    return new EntityLog({ ...opts, activation: ticket.activation }, {
+    const log = new EntityLog({ ...opts, activation: ticket.activation }, {
       epoch: ticket.epoch,
       head: ticket.head,
       segments: [...ticket.segments],
-      tail: [],
-      tailStart: ticket.head + 1,
+      tail: ticket.tail.map((r) => ({ seq: r.seq, epoch: r.epoch, event: r.event })),
+      tailStart: ticket.committed + 1,
       sealed: ticket.sealed,
-      committed: ticket.head,
+      committed: ticket.committed,
       tracks: opts.replicas.map((node) => track(ticket.replicas.find((r) => r.node === node) as LogTicket['replicas'][number], false)),
       sources: ticket.sources.filter((s) => !opts.replicas.includes(s.node)).map((s) => track(s, true)),
       // the new owner has the state handed over: it never loads a snapshot back
       snapshotHolders: []
     })
+    // what the old owner had in flight reaches the replicas from here too (the same records: a
+    // replica keeps one copy), and commitment follows
+    if (log.#committed < log.#head) for (const t of log.#tracks) log.#pump(t)
+    return log
   }
 
   /**
@@ -310,7 +318,7 @@ export class EntityLog {
    */
   append (records: ReadonlyArray<{ seq: number, event: unknown }>): Promise<void> {
     if (this.#failure !== undefined) return Promise.reject(this.#failure)
-    if (this.#closed) return Promise.reject(new EntityLogClosedError(this.entityId))
+    if (this.#closed || this.#handedOver) return Promise.reject(new EntityLogClosedError(this.entityId))
     if (records.length === 0) return Promise.resolve()
     for (let i = 0; i < records.length; i++) {
       if ((records[i] as { seq: number }).seq !== this.#head + 1 + i) {
@@ -382,23 +390,33 @@ export class EntityLog {
     }
   }
 
-  /** Stops feeding replicas; writes still waiting fail with EntityLogClosedError. Idempotent. */
+  /** Stops feeding replicas; writes still waiting fail with EntityLogClosedError. Idempotent. After
+   * a hand-over it does nothing: the records in flight are still fed, and the log closes once W
+   * replicas hold them. */
   close (): void {
-    if (this.#closed) return
+    if (this.#closed || this.#handedOver) return
     this.#closed = true
     this.#rejectAll(new EntityLogClosedError(this.entityId))
   }
 
   /**
    * Ends this activation's hold on the log so that the entity's next owner can go on from it without
-   * a fence (a live move: docs/replication.md, "Hand-over"): the log closes (this activation never
-   * writes again) and the ticket says what the next owner needs. Undefined, and the log left as it
-   * is, unless every record appended is acknowledged and the log has not failed: a record in flight
-   * could land after the next owner wrote that seq in the same epoch.
+   * a fence (a live move: docs/replication.md, "Hand-over"): from now on nothing is appended here,
+   * and the ticket says what the next owner needs. Records still in flight (at most
+   * HANDOVER_RECORDS) travel with the ticket: the next owner feeds them on, and this log keeps
+   * feeding them too until W replicas hold them (their writers are told as usual; the log then
+   * closes by itself). Undefined, and the log left as it is, once it failed or was closed, or with
+   * more in flight than a ticket carries.
    */
   handOver (id: string): LogTicket | undefined {
-    if (this.#closed || this.#failure !== undefined || this.#committed !== this.#head || this.#waiters.length > 0) return undefined
-    this.close()
+    if (this.#closed || this.#handedOver || this.#failure !== undefined) return undefined
+    const inFlight = this.#head - this.#committed
+    // the tail keeps every record not yet acknowledged (trimTail drops only acknowledged ones)
+    const from = this.#committed + 1 - this.#tailStart
+    const tail = from < 0 ? [] : this.#tail.slice(from)
+    if (inFlight > HANDOVER_RECORDS || from < 0 || tail.length !== inFlight) return undefined
+    this.#handedOver = true
+    if (inFlight === 0) this.#closed = true
     const standing = (t: Track): { node: string, match: number } => ({ node: t.node, match: t.match })
     return {
       id,
@@ -406,11 +424,13 @@ export class EntityLog {
       epoch: this.epoch,
       activation: this.#opts.activation,
       head: this.#head,
+      committed: this.#committed,
       sealed: this.#sealed,
       segments: this.#segments.map(([epoch, first]) => [epoch, first] as const),
       writeQuorum: this.writeQuorum,
       replicas: this.#tracks.map(standing),
-      sources: this.#sources.map(standing)
+      sources: this.#sources.map(standing),
+      tail: tail.map((r) => ({ seq: r.seq, epoch: r.epoch, event: r.event }))
     }
   }
 
@@ -469,6 +489,8 @@ export class EntityLog {
     this.#waiters = n === this.#waiters.length ? [] : this.#waiters.slice(n)
     for (const w of ready) w.resolve()
     this.#trimTail()
+    // handed over: its records in flight are acknowledged; the next owner feeds the rest
+    if (this.#handedOver && this.#committed >= this.#head) this.#closed = true
   }
 
   #fail (err: Error): void {

@@ -1,7 +1,8 @@
-import { SUMMARY_SEGMENTS } from './constants.ts'
+import { HANDOVER_RECORDS, SUMMARY_SEGMENTS } from './constants.ts'
 import { InvalidLogTicketError } from './errors.ts'
 import { isEntityId } from './replica-protocol.ts'
 import type { Segment } from './log-summary.ts'
+import type { StoredRecord } from './replica-protocol.ts'
 
 /**
  * What an activation hands the entity's next owner in a live move (EntityLog.handOver;
@@ -14,8 +15,10 @@ export interface LogTicket {
   readonly entity: string
   readonly epoch: number
   readonly activation: string
-  /** The log's last seq; every record up to it is acknowledged (on W replicas). */
+  /** The log's last seq. */
   readonly head: number
+  /** The last seq acknowledged (on W replicas); those after it are in flight, in `tail`. */
+  readonly committed: number
   /** The seq the first owner of this epoch sealed in recovery: commitment counts from it on. */
   readonly sealed: number
   readonly segments: readonly Segment[]
@@ -25,6 +28,8 @@ export interface LogTicket {
   readonly replicas: ReadonlyArray<{ readonly node: string, readonly match: number }>
   /** Read-only sources of records (former holders, replicas a roster change dropped). */
   readonly sources: ReadonlyArray<{ readonly node: string, readonly match: number }>
+  /** The records in flight, committed + 1 to head (at most HANDOVER_RECORDS), of this epoch. */
+  readonly tail: readonly StoredRecord[]
 }
 
 /** Replicas a ticket may name: replication-factor is at most 7. */
@@ -50,7 +55,9 @@ export function checkLogTicket (value: unknown): LogTicket {
   if (typeof t.activation !== 'string' || t.activation.length === 0 || t.activation.length > MAX_ACTIVATION_LENGTH) fail(`activation: 1-${MAX_ACTIVATION_LENGTH} characters`)
   if (!isCount(t.head)) fail('head: an integer >= 0')
   const head = t.head as number
-  if (!isCount(t.sealed) || t.sealed > head) fail('sealed: an integer from 0 to head')
+  if (!isCount(t.committed) || t.committed > head) fail('committed: an integer from 0 to head')
+  const committed = t.committed as number
+  if (!isCount(t.sealed) || t.sealed > committed) fail('sealed: an integer from 0 to committed')
   const segments = t.segments
   if (!Array.isArray(segments) || segments.length > SUMMARY_SEGMENTS || (segments.length === 0) !== (head === 0)) {
     fail(`segments: 1-${SUMMARY_SEGMENTS} [epoch, firstSeq] pairs (none for an empty log)`)
@@ -82,17 +89,25 @@ export function checkLogTicket (value: unknown): LogTicket {
   standings(t.replicas, 'replicas', MAX_TICKET_REPLICAS, 1)
   standings(t.sources, 'sources', MAX_TICKET_SOURCES, 0)
   if (!isCount(t.writeQuorum) || t.writeQuorum < 1 || t.writeQuorum > (t.replicas as unknown[]).length) fail('writeQuorum: 1 to the replicas named')
+  const tail = t.tail
+  if (!Array.isArray(tail) || tail.length !== head - committed || tail.length > HANDOVER_RECORDS) fail(`tail: the records from committed + 1 to head, at most ${HANDOVER_RECORDS}`)
+  ;(tail as unknown[]).forEach((r, i) => {
+    const x = r as Record<string, unknown> | null
+    if (x === null || typeof x !== 'object' || x.seq !== committed + 1 + i || x.epoch !== t.epoch || !('event' in x)) fail(`tail: record ${i} must be { seq: ${committed + 1 + i}, epoch: the ticket's, event }`)
+  })
   return {
     id: t.id as string,
     entity: t.entity as string,
     epoch: t.epoch as number,
     activation: t.activation as string,
     head,
+    committed,
     sealed: t.sealed as number,
     segments: (segments as Array<[number, number]>).map(([epoch, first]) => [epoch, first] as const),
     writeQuorum: t.writeQuorum as number,
     replicas: (t.replicas as Array<{ node: string, match: number }>).map(({ node, match }) => ({ node, match })),
-    sources: (t.sources as Array<{ node: string, match: number }>).map(({ node, match }) => ({ node, match }))
+    sources: (t.sources as Array<{ node: string, match: number }>).map(({ node, match }) => ({ node, match })),
+    tail: (tail as StoredRecord[]).map(({ seq, epoch, event }) => ({ seq, epoch, event }))
   }
 }
 

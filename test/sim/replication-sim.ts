@@ -270,22 +270,24 @@ export async function runSeed (seed: number, options: SimOptions = {}): Promise<
   }
 
   /** A live move (what the kernel's release and adopt do with a journal): the owner writes nothing
-   * more, waits for its writes, hands its hold over, and the ticket travels to another node (lost
+   * more and hands its hold over, its writes in flight riding along, and the ticket travels to another node (lost
    * with the network's drops and partitions, or with either node's crash), which goes on from it,
    * or opens the entity when the ticket does not fit its view of the replica set. */
   let ticketN = 0
   const handOver = (a: Activation, log: EntityLog, generation: number): void => {
     a.dead = true
-    void a.writes.then(() => {
+    // at once, the writes in flight riding along (the kernel does the same), or once they settled
+    const id = `t${++ticketN}`
+    const now = log.handOver(id)
+    void (now !== undefined ? Promise.resolve(now) : a.writes.then(() => log.handOver(id))).then((ticket) => {
       if (world.node(a.node).generation !== generation) return
-      const ticket = log.handOver(`t${++ticketN}`)
       if (ticket === undefined) {
         say(`${a.id} on ${a.node} could not hand ${a.entity} over (a write failed or waits)`)
         return
       }
       stats.handedOver++
       const targets = names.filter((n) => n !== a.node)
-      const twice = options.reuseTickets === true && ticketN <= REUSED_TICKETS
+      const twice = options.reuseTickets === true && stats.handedOver <= REUSED_TICKETS
       const to = [pick(targets), ...(twice ? [pick(targets)] : [])]
       for (const node of to) {
         if (!world.canTalk(a.node, node) || rnd() < world.faults.drop) continue

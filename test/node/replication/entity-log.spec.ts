@@ -98,17 +98,44 @@ describe('entity log', () => {
       EntityLog.resume({ entityId: 'room/moved', replicas, writeQuorum, env, appendTimeoutMs: 5_000 }, checkLogTicket(structuredClone(ticket)))
     const headOf = async (node: string): Promise<number> => (await (cores.get(node) as ReplicaCore).handle({ op: 'summary', entity: 'room/moved' })).head
 
-    it('should hand its hold over only once every write is acknowledged, and never write again after', async () => {
+    it('should hand its hold over with its writes in flight, acknowledge them as usual, and never append again', async () => {
       const first = await open(['a', 'b', 'c'], 'first')
-      const writing = first.append(posts(1, 3))
-      expect(first.handOver('t1'), 'a hand-over while a write waits').to.equal(undefined)
-      await writing
+      await first.append(posts(1, 2))
+      const writing = first.append(posts(3, 5))
       const ticket = first.handOver('t1') as LogTicket
-      expect(ticket).to.include({ id: 't1', entity: 'room/moved', epoch: first.epoch, activation: 'first', head: 3 })
+      expect(ticket).to.include({ id: 't1', entity: 'room/moved', epoch: first.epoch, activation: 'first', head: 5, committed: 2 })
+      expect(ticket.tail.map((r) => r.seq), 'the records in flight').to.deep.equal([3, 4, 5])
       expect(ticket.replicas.map((r) => r.node)).to.have.members(['a', 'b', 'c'])
-      const late = await first.append(posts(4, 4)).then(() => undefined, (e: unknown) => e)
+      const late = await first.append(posts(6, 6)).then(() => undefined, (e: unknown) => e)
       expect(late).to.be.instanceOf(EntityLogClosedError)
+      // a close (the stopping entity's) leaves the writes in flight be: they are acknowledged
+      first.close()
+      await writing
+      expect(first.committed).to.equal(5)
       expect(first.handOver('t2'), 'a second hand-over of the same hold').to.equal(undefined)
+      // the next owner carries them on and goes on after them
+      const next = resume(ticket) as EntityLog
+      await next.append(posts(6, 6))
+      expect((await next.read(1, 10)).map((r) => r.event)).to.deep.equal(posts(1, 6).map((p) => p.event))
+      next.close()
+    })
+
+    it('should carry the writes in flight on from the next owner when the old owner gave up on them', async () => {
+      const owner = await EntityLog.open({ entityId: 'room/moved', replicas: ['a', 'b', 'c'], writeQuorum: 2, activation: 'owner', env, appendTimeoutMs: 200 })
+      await owner.append(posts(1, 1))
+      down.add('b')
+      down.add('c')
+      const writing = owner.append(posts(2, 3)).then(() => 'acknowledged', (e: unknown) => (e as Error).name)
+      const ticket = owner.handOver('t1') as LogTicket
+      expect(ticket.tail.map((r) => r.seq)).to.deep.equal([2, 3])
+      // the old owner's callers are told it failed (no W in time: never acknowledged there)
+      expect(await writing).to.equal('ReplicasUnavailableError')
+      down.delete('b')
+      down.delete('c')
+      const next = resume(ticket) as EntityLog
+      await next.append(posts(4, 4))
+      expect((await next.read(1, 10)).map((r) => r.event), 'the records in flight, carried on').to.deep.equal(posts(1, 4).map((p) => p.event))
+      next.close()
     })
 
     it('should let the next owner go on from the ticket without a fence, in the same epoch, every replica following', async () => {
@@ -175,6 +202,9 @@ describe('entity log', () => {
         ['an entity id without a type', { ...ticket, entity: 'moved' }],
         ['epoch 0', { ...ticket, epoch: 0 }],
         ['a sealed seq past the head', { ...ticket, sealed: 3 }],
+        ['a committed seq past the head', { ...ticket, committed: 3 }],
+        ['records in flight that are not the tail', { ...ticket, committed: 1, tail: [] }],
+        ['a record in flight of another epoch', { ...ticket, committed: 1, tail: [{ seq: 2, epoch: ticket.epoch - 1, event: {} }] }],
         ['a head without segments', { ...ticket, segments: [] }],
         ['a segment past the head', { ...ticket, segments: [[ticket.epoch, 3]] }],
         ['a segment of a later epoch', { ...ticket, segments: [[ticket.epoch + 1, 1]] }],
