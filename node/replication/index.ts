@@ -14,7 +14,7 @@ export type { AppendReply, FenceReply, ReplicaRequest, ReplyOf, SaveSnapshotRepl
 export { LevelReplicaStorage, REPLICA_MERKLE_DEPTH } from './level-replica-storage.ts'
 export { partitionOf, replicasOf } from './partitioning.ts'
 export { ReplicatedJournal } from './replicated-journal.ts'
-export type { ReplicatedJournalOptions, ReplicationStats } from './replicated-journal.ts'
+export type { PartitionPlacement, ReplicatedJournalOptions, ReplicationStats } from './replicated-journal.ts'
 export { shardHolder, shardHolderPath } from './shard-holder.ts'
 export type { PartitionRequest, ShardHolderMsg } from './shard-holder.ts'
 export { checkPartitionRequest } from './shard-holder.ts'

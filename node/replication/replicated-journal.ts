@@ -18,6 +18,12 @@ import type { ReplicaRequest, ReplyOf } from './replica-protocol.ts'
  * a move's ticket is taken within seconds of being handed over. */
 const TAKEN_TICKETS = 65_536
 
+/** The replicas of a partition (most preferred first) and the write quorum they use. */
+export interface PartitionPlacement {
+  readonly replicas: readonly string[]
+  readonly writeQuorum: number
+}
+
 /** Counters for metrics (plexi_replication_*). */
 export interface ReplicationStats {
   opens: number
@@ -72,6 +78,8 @@ export class ReplicatedJournal implements Journal {
   /** The open activations' logs (rosterChanged moves them to their partition's new replicas). */
   readonly #logs = new Set<{ readonly log: EntityLog, readonly partition: number }>()
   readonly #waitingToOpen: Array<() => void> = []
+  /** Each partition's replicas for the roster whose signature is `key` (see placement). */
+  #placements: { key: string, byPartition: Map<number, PartitionPlacement> } = { key: '', byPartition: new Map() }
   /** Ids of the hand-over tickets taken here, oldest first. */
   readonly #taken = new Set<string>()
 
@@ -124,13 +132,21 @@ export class ReplicatedJournal implements Journal {
     return core
   }
 
-  /** The replicas of a partition now, and the write quorum they use. */
-  placement (partition: number): { replicas: string[], writeQuorum: number } {
+  /** The replicas of a partition now, and the write quorum they use. Kept per partition while the
+   * roster stays the same: a rendezvous ranking hashes the partition with every storage node, and
+   * metrics, catch-up and anti-entropy ask for every partition in turn (256 rankings: tens of ms of
+   * CPU on a busy node, each time). */
+  placement (partition: number): PartitionPlacement {
     const roster = this.#opts.roster()
+    let key = ''
+    for (const c of roster) key += `${c.peerId}:${c.capacity};`
+    if (this.#placements.key !== key) this.#placements = { key, byPartition: new Map() }
+    const known = this.#placements.byPartition.get(partition)
+    if (known !== undefined) return known
     const r = Math.min(this.#opts.replicationFactor ?? DEFAULT_REPLICATION_FACTOR, roster.length)
-    const replicas = replicasOf(partition, roster, r)
-    const w = Math.min(this.#opts.writeQuorum ?? majority(r), r)
-    return { replicas, writeQuorum: w }
+    const placed: PartitionPlacement = Object.freeze({ replicas: Object.freeze(replicasOf(partition, roster, r)), writeQuorum: Math.min(this.#opts.writeQuorum ?? majority(r), r) })
+    this.#placements.byPartition.set(partition, placed)
+    return placed
   }
 
   /**
@@ -140,14 +156,9 @@ export class ReplicatedJournal implements Journal {
    * smaller quorum nor leaves its records only on nodes that are no longer replicas.
    */
   rosterChanged (): number {
-    const placements = new Map<number, { replicas: string[], writeQuorum: number }>()
     let moved = 0
     for (const { log, partition } of this.#logs) {
-      let target = placements.get(partition)
-      if (target === undefined) {
-        target = this.placement(partition)
-        placements.set(partition, target)
-      }
+      const target = this.placement(partition)
       const current = log.replicas
       if (target.writeQuorum === log.writeQuorum && current.length === target.replicas.length && target.replicas.every((n) => current.includes(n))) continue
       log.reconfigure(target.replicas, target.writeQuorum)

@@ -126,7 +126,7 @@ describe('catch-up: new replicas and replaced storage nodes (in-process, real Le
     // d is a replica of every partition now, a learner until it caught up: with a unreachable, b
     // and d could form a fence quorum, but d's promise does not stand in for a's
     const jb = w.journals.get('b') as ReplicatedJournal
-    expect(jb.placement(0).replicas.sort()).to.deep.equal(['a', 'b', 'd'])
+    expect([...jb.placement(0).replicas].sort()).to.deep.equal(['a', 'b', 'd'])
     w.down.add('a')
     const refused = await jb.open(rooms[0] as string).then(() => undefined, (e: unknown) => e)
     expect(refused).to.be.instanceOf(ReplicasUnavailableError)
