@@ -265,7 +265,7 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
     }), (c) => c.stop())
     metrics.watchMesh(cluster)
     migrator = await parts.start('migration', () => {
-      const onMove = metrics.watchMigrations(() => cluster.port.buffered(), () => m.pending)
+      const onMove = metrics.watchMigrations(() => cluster.port.buffered(), () => m.pending, () => m.concurrency)
       const m: Migrator = new Migrator({
         onMove,
         system,
@@ -492,6 +492,10 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
       // the others stop placing entities here now, not after the failure timeout
       p2p?.announce()
       cluster.refresh()
+      // the moves just queued hand their entities over first: their releases run in this turn and
+      // their hand-offs leave at its end; closing streams and the gRPC server (milliseconds of
+      // work) waits a turn, not in the middle of every entity's pause
+      await new Promise((resolve) => setTimeout(resolve, 0))
       const streams = await gateway.ask<number>((replyTo) => ({ type: 'close-all', reason: 'node is shutting down', replyTo })).catch(() => 0)
       // every entity another node can own moves there live (the refresh above queued them): its
       // messages wait for the move, its work in progress finishes first (at most

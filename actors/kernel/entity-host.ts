@@ -273,8 +273,10 @@ export class EntityHost {
   /**
    * The end of a release: messages that arrived since go to `to` (the new owner), and so will
    * later ones for a while (FORWARD_MS, or until this node activates the entity again); with no
-   * `to` (the hand-over failed) they are routed as any message is. `unsent`: messages the release
-   * handed over that did not reach the new owner (they go first).
+   * `to` (the hand-over failed) they are routed as any message is, and no forward stays. The mesh
+   * calls it as soon as the hand-over is on its way (what follows it on the link reaches the new
+   * owner after it), and again if the hand-over failed, with `unsent`: the messages the release
+   * handed over, which did not reach the new owner (they are routed the same way).
    */
   finishRelease (type: string, key: string, to: string | undefined, unsent: readonly unknown[] = []): void {
     const id = `${type}/${key}`
@@ -286,6 +288,7 @@ export class EntityHost {
     // pin the view has not heard yet): the forward holds until the view says otherwise
     const ownedHere = to !== undefined && this.#options.remoting()?.ownerOf(type, registered.def.role, key) === this.#kernel.node
     if (to !== undefined && to !== this.#kernel.node) this.#forward.set(id, { to, until: Date.now() + FORWARD_MS, ownedHere })
+    else this.#forward.delete(id)
     for (const msg of [...unsent, ...moving?.buffer ?? []]) this.#settleDelivery(msg, id, this.#route(registered, key, msg))
   }
 

@@ -132,6 +132,14 @@ export class ActorTransport implements Remoting {
     this.#links.get(peer)?.break('it was declared down')
   }
 
+  /** A member was heard up: its link's stream is opened now (a dial and a protocol negotiation,
+   * round trips), so that the first messages to a member that just joined or came back do not wait
+   * for it (the first entities moved to it would, each of their pauses). No-op while it is open. */
+  warm (peer: string): void {
+    if (peer === this.#system.node) return
+    this.#linkTo(peer).warm()
+  }
+
   /** Bytes waiting for each peer (for /metrics). */
   queued (): Array<{ peer: string, bytes: number }> {
     return [...this.#links.values()].map((l) => ({ peer: l.peer, bytes: l.bytes }))

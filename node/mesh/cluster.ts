@@ -150,6 +150,9 @@ export class Cluster {
       } else if (m.status !== 'down' && this.#down.delete(m.peerId)) {
         opts.log.info({ peer: m.peerId }, `member ${m.peerId} is back`)
       }
+      // a member up or joining gets its stream now, not with the first message (an entity moving
+      // there would wait for the negotiation)
+      if ((m.status === 'up' || m.status === 'joining') && m.peerId !== self) this.transport?.warm(m.peerId)
     }
     if (this.#peerWaiters.size > 0 && members.some((m) => m.peerId !== self && m.status !== 'down')) {
       for (const wake of [...this.#peerWaiters]) wake(true)

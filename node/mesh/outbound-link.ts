@@ -54,6 +54,8 @@ export class OutboundLink {
   /** This turn already wrote its first envelopes early. */
   #wroteEarly = false
   #broken = false
+  /** The stream being opened (a flush and a warm-up share it). */
+  #opening: Promise<Stream | undefined> | undefined
 
   constructor (opts: OutboundLinkOptions) {
     this.peer = opts.peer
@@ -90,6 +92,14 @@ export class OutboundLink {
       }
     }
     return 'ok'
+  }
+
+  /** Opens the stream now if it is not open yet, with nothing to send (the peer was just heard:
+   * its first messages then find the stream negotiated). A failure breaks the link as a send's
+   * would. */
+  warm (): void {
+    if (this.#stream !== undefined || this.#broken || this.#opening !== undefined) return
+    void this.#open()
   }
 
   /** Ends the link for good (idempotent): what is queued will not go out, and its stream is reset. */
@@ -148,7 +158,12 @@ export class OutboundLink {
     }
   }
 
-  async #open (): Promise<Stream | undefined> {
+  #open (): Promise<Stream | undefined> {
+    this.#opening ??= this.#openStream().finally(() => { this.#opening = undefined })
+    return this.#opening
+  }
+
+  async #openStream (): Promise<Stream | undefined> {
     try {
       const stream = await this.#opts.open()
       stream.addEventListener('close', () => {

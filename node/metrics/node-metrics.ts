@@ -252,7 +252,7 @@ export class NodeMetrics {
 
   /** Live migration: moves by trigger and outcome, the pause of each (messages waited), messages
    * waiting for a move now. */
-  watchMigrations (buffered: () => { entities: number, messages: number }, pending: () => number): (result: { outcome: string, pauseMs: number }, trigger: string) => void {
+  watchMigrations (buffered: () => { entities: number, messages: number }, pending: () => number, concurrency: () => number): (result: { outcome: string, pauseMs: number }, trigger: string) => void {
     const registers = [this.registry]
     const moves = new Counter({ name: 'plexi_migrations_total', help: 'Entities this node moved to another node (live migration), by trigger (drain, rebalance, admin, claim) and outcome (moved: live; cold: recovered from its journal by the new owner; failed: not taken; not-active)', labelNames: ['trigger', 'outcome'], registers })
     const pause = new Histogram({
@@ -266,6 +266,7 @@ export class NodeMetrics {
     new Gauge({ name: 'plexi_migration_buffered_messages', help: 'Messages waiting on this node for an entity that is moving (to or from here)', registers, collect () { this.set(buffered().messages) } })
     new Gauge({ name: 'plexi_migration_buffered_entities', help: 'Entities whose messages wait on this node for a move', registers, collect () { this.set(buffered().entities) } })
     new Gauge({ name: 'plexi_migrations_pending', help: 'Moves queued or under way on this node (a drain or rebalance)', registers, collect () { this.set(pending()) } })
+    new Gauge({ name: 'plexi_migration_concurrency', help: 'Queued moves this node runs at once now: as many as keep pauses near 20 ms, at most migration-concurrency', registers, collect () { this.set(concurrency()) } })
     return (result, trigger) => {
       moves.inc({ trigger, outcome: result.outcome })
       if (result.outcome === 'moved') pause.observe(result.pauseMs / 1000)

@@ -62,9 +62,22 @@ export interface MoveResult {
   readonly why?: string
 }
 
+/** How long an entity has taken no messages when its hand-off leaves the old owner: `ms` since its
+ * release began (the old owner's clock), at `at` (ms since the epoch, the old owner's wall clock). */
+export interface PausedSince {
+  readonly ms: number
+  readonly at: number
+}
+
+/** The new owner's answer to an adopt: the pause, from the release's start to the entity running
+ * here with the messages that waited delivered (the hop between the two read off their wall
+ * clocks); 'ok' from a node that measures none. */
+export type AdoptReply = 'ok' | { readonly pauseMs: number }
+
 export type MigrationMsg =
-  /** Old owner → new owner: take this entity (EntityHost.adopt); replies once it runs. */
-  | { readonly type: 'adopt', readonly entityType: string, readonly key: string, readonly handOff: HandOff, readonly replyTo: ReplyTo<'ok'> }
+  /** Old owner → new owner: take this entity (EntityHost.adopt); replies once it runs, with the
+   * pause it measured when `paused` came (else 'ok'). */
+  | { readonly type: 'adopt', readonly entityType: string, readonly key: string, readonly handOff: HandOff, readonly paused?: PausedSince, readonly replyTo: ReplyTo<AdoptReply> }
   /** New owner → a previous owner: hand `type/key` to `to` if you hold it; replies how it ended.
    * `trigger` 'admin': the new owner asks because an admin moves the entity to it. */
   | { readonly type: 'claim', readonly entityType: string, readonly key: string, readonly to: string, readonly trigger?: 'admin', readonly replyTo: ReplyTo<MoveResult> }
@@ -88,9 +101,12 @@ export function checkMigrationMsg (msg: unknown): MigrationMsg {
   if (typeof m.entityType !== 'string' || m.entityType.length === 0 || m.entityType.length > LIMITS.type) throw new InvalidPeerRequestError('entityType')
   if (typeof m.key !== 'string' || m.key.length === 0 || m.key.length > LIMITS.key) throw new InvalidPeerRequestError('key')
   switch (m.type) {
-    case 'adopt':
+    case 'adopt': {
       checkHandOff(m.handOff, `${m.entityType}/${m.key}`)
+      const p = m.paused as Record<string, unknown> | null | undefined
+      if (p !== undefined && (typeof p !== 'object' || p === null || !isDuration(p.ms) || !isDuration(p.at))) throw new InvalidPeerRequestError('paused: { ms, at }, both numbers >= 0')
       return m as unknown as MigrationMsg
+    }
     case 'claim':
       if (typeof m.to !== 'string' || m.to.length === 0 || m.to.length > LIMITS.peerId) throw new InvalidPeerRequestError('to: a peer id')
       if (m.trigger !== undefined && m.trigger !== 'admin') throw new InvalidPeerRequestError('trigger: absent or admin')
@@ -121,6 +137,16 @@ function checkHandOff (value: unknown, entity: string): asserts value is HandOff
     if (ticket.head !== h.seq) throw new InvalidPeerRequestError(`handOff.journal: its head ${ticket.head} is not the seq handed over (${String(h.seq)})`)
   }
 }
+
+/** The pause a new owner measured, from its answer to an adopt as it came off the wire; undefined
+ * when it measured none ('ok', from a node that does not) or answered something else (the
+ * entity was taken all the same: the old owner's own measure stands). */
+export function adoptedPause (answer: unknown): number | undefined {
+  const pauseMs = (answer as { pauseMs?: unknown } | null)?.pauseMs
+  return isDuration(pauseMs) ? pauseMs : undefined
+}
+
+function isDuration (v: unknown): v is number { return typeof v === 'number' && Number.isFinite(v) && v >= 0 }
 
 /** A move's result as another node answered it. */
 export function checkMoveResult (value: unknown): MoveResult {

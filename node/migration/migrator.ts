@@ -1,7 +1,8 @@
 import type { ActorSystem, Behavior, RemotingPort } from '../../actors/index.ts'
 import { clip, describe } from '../../protocols/index.ts'
 import { MoveRefusedError } from './errors.ts'
-import { MIGRATION_PATH, checkMigrationMsg, checkMoveResult } from './migration-protocol.ts'
+import { MoveLimit } from './move-limit.ts'
+import { MIGRATION_PATH, adoptedPause, checkMigrationMsg, checkMoveResult } from './migration-protocol.ts'
 import type { LeaveMode, LeaveStatus, MigrationMsg, MoveOutcome, MoveResult, MoveTrigger } from './migration-protocol.ts'
 import type { PinTable } from '../mesh/index.ts'
 
@@ -26,7 +27,8 @@ export interface MigratorOptions {
   readonly busyMs: number
   /** After the interrupt, how long the work gets to end cleanly. */
   readonly graceMs: number
-  /** Moves at once, at most (rebalances and drains queue the rest). */
+  /** Moves at once, at most (rebalances and drains queue the rest; MoveLimit keeps fewer while
+   * pauses grow). */
   readonly concurrency: number
   readonly log: { info (obj: object, msg: string): void, warn (obj: object, msg: string): void, debug (obj: object, msg: string): void }
   /** Every move this node made as old owner, as it ended (metrics). */
@@ -65,8 +67,8 @@ export function migrateAskMs (busyMs: number, graceMs: number): number {
 
 /**
  * Live migration on one node (ARCHITECTURE: Migration). As old owner it moves entities away:
- * those placement gives to another node after a view change (a drain, a join: `rebalance`), at
- * most `concurrency` at once. As new owner it takes
+ * those placement gives to another node after a view change (a drain, a join: `rebalance`), as
+ * many at once as keep their pauses short (MoveLimit, at most `concurrency`). As new owner it takes
  * them (`adopt`), and before it activates an entity from its journal it asks the entity's previous
  * owner, if one is alive, to hand it over first (`claim`): so a message that reaches the new owner
  * before the move does waits for it instead of fencing a live activation.
@@ -79,6 +81,7 @@ export class Migrator {
   /** Rebalance moves waiting for a slot, by entity id. */
   readonly #queue = new Map<string, { readonly type: string, readonly key: string, readonly trigger: MoveTrigger }>()
   #running = 0
+  readonly #limit: MoveLimit
   /** Moves ended so far (idle watches it for progress). */
   #ended = 0
   readonly #idleWaiters = new Set<() => void>()
@@ -87,7 +90,11 @@ export class Migrator {
 
   constructor (opts: MigratorOptions) {
     this.#opts = opts
+    this.#limit = new MoveLimit(opts.concurrency)
   }
+
+  /** Queued moves this node runs at once now (MoveLimit: at most migration-concurrency). */
+  get concurrency (): number { return this.#limit.current }
 
   /** The system actor other nodes' migrators talk to. */
   behavior (): Behavior<MigrationMsg, undefined> {
@@ -111,9 +118,18 @@ export class Migrator {
             // this node would wait for each other, and each entity's pause would grow with its
             // place in the line. What must come in order (the activation, the buffered messages)
             // happens before adopt's first await.
+            const arrived = performance.now()
+            const arrivedAt = Date.now()
             void this.#opts.port.adopt(msg.entityType, msg.key, msg.handOff).then((result) => {
-              if (result === 'ok') ctx.reply(msg.replyTo, 'ok')
-              else ctx.fail(msg.replyTo, result)
+              if (result !== 'ok') {
+                ctx.fail(msg.replyTo, result)
+                return
+              }
+              // the pause: the old owner's part, the hop (read off the two wall clocks: never below
+              // 0; the old owner caps it by the whole round trip) and this node's part until the
+              // entity runs with the messages that waited delivered
+              const paused = msg.paused
+              ctx.reply(msg.replyTo, paused === undefined ? 'ok' : { pauseMs: paused.ms + Math.max(0, arrivedAt - paused.at) + (performance.now() - arrived) })
             }, (err: unknown) => { ctx.fail(msg.replyTo, err) })
             return undefined
           }
@@ -283,7 +299,7 @@ export class Migrator {
     }
     for (const id of this.#queue.keys()) {
       if (out.length >= max) return out
-      out.push({ entity: id, why: `queued (${this.#opts.concurrency} moves at once)` })
+      out.push({ entity: id, why: `queued (${this.#limit.current} moves at once now, at most ${this.#opts.concurrency})` })
     }
     return out
   }
@@ -336,7 +352,7 @@ export class Migrator {
   }
 
   #pump (): void {
-    while (this.#running < this.#opts.concurrency && this.#queue.size > 0) {
+    while (this.#running < this.#limit.current && this.#queue.size > 0) {
       const [id, next] = this.#queue.entries().next().value as [string, { type: string, key: string, trigger: MoveTrigger }]
       this.#queue.delete(id)
       // the view may have changed again while it waited: it moves only if it is still another's
@@ -360,9 +376,12 @@ export class Migrator {
     const entity = `${type}/${key}`
     const from = port.node
     const started = performance.now()
-    const result = (outcome: MoveOutcome, why?: string): MoveResult => {
-      const moved: MoveResult = { entity, from, to, outcome, pauseMs: performance.now() - started, ...(why !== undefined && { why }) }
+    /** `measured`: the pause the new owner measured (capped by this node's own view of the move). */
+    const result = (outcome: MoveOutcome, why?: string, measured?: number): MoveResult => {
+      const own = performance.now() - started
+      const moved: MoveResult = { entity, from, to, outcome, pauseMs: measured === undefined ? own : Math.min(own, measured), ...(why !== undefined && { why }) }
       this.#count(trigger, outcome)
+      if (outcome === 'moved') this.#limit.observe(moved.pauseMs, started)
       this.#opts.onMove?.(moved, trigger)
       return moved
     }
@@ -374,12 +393,14 @@ export class Migrator {
       port.finishRelease(type, key, to)
       return result('cold', released.why)
     }
+    const adopting = system.actorAt<MigrationMsg>({ node: to, path: MIGRATION_PATH })
+      .ask<unknown>((replyTo) => ({ type: 'adopt', entityType: type, key, handOff: released.handOff, paused: { ms: performance.now() - started, at: Date.now() }, replyTo }), { timeout: ADOPT_ASK_MS })
+    // what arrives from now on goes after the hand-off on the same link, so it reaches the new
+    // owner after it: it waits there (claimed) while the hand-over lands, not here for the answer
+    port.finishRelease(type, key, to)
+    let answer: unknown
     try {
-      await system.actorAt<MigrationMsg>({ node: to, path: MIGRATION_PATH })
-        .ask<unknown>((replyTo) => ({ type: 'adopt', entityType: type, key, handOff: released.handOff, replyTo }), { timeout: ADOPT_ASK_MS })
-      port.finishRelease(type, key, to)
-      log.debug({ entity, to, trigger, seq: released.handOff.seq, buffered: released.handOff.buffered.length }, `${entity} moved to ${to}`)
-      return result('moved')
+      answer = await adopting
     } catch (err) {
       // its state is durable: whoever takes it next recovers it from its journal; the messages
       // that waited go to the new owner if it lives (it activates the entity), else as placement says
@@ -387,6 +408,11 @@ export class Migrator {
       log.warn({ entity, to, err }, `${entity}: ${to} did not take it (${why}); its messages go on and it recovers from its journal`)
       port.finishRelease(type, key, live(to) ? to : undefined, released.handOff.buffered)
       return result('failed', why)
+    }
+    {
+      const measured = adoptedPause(answer)
+      log.debug({ entity, to, trigger, seq: released.handOff.seq, buffered: released.handOff.buffered.length, pauseMs: measured }, `${entity} moved to ${to}`)
+      return result('moved', undefined, measured)
     }
   }
 

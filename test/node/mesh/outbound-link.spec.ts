@@ -100,5 +100,19 @@ describe('OutboundLink', function () {
       expect([link.broken, broken, lost]).to.deep.equal([true, 1, ['the peer was declared down']])
       await waitFor(() => streams[0]?.status !== 'open', 'the stream to be reset')
     })
+
+    it('should open its stream when warmed, with nothing to send, once, and send on that stream after', async () => {
+      const { open, streams, received } = await pair()
+      const link = new OutboundLink({ peer: 'p', maxQueued: 1024 * 1024, writeBytes: 60 * 1024, stats: transportStats(), open, lost: () => undefined, broken: () => undefined })
+      link.warm()
+      link.warm()
+      // a send while the warm-up still opens it shares the same open
+      expect(link.enqueue(envelope(1))).to.equal('ok')
+      await waitFor(() => received.flat().length === 1, 'the envelope to arrive')
+      link.warm()
+      expect(link.enqueue(envelope(2))).to.equal('ok')
+      await waitFor(() => received.flat().length === 2, 'the second envelope to arrive')
+      expect(streams).to.have.length(1)
+    })
   })
 })

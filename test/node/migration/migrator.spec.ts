@@ -6,7 +6,7 @@ import { LevelStore, openLocalJournal } from '../../../node/index.ts'
 import { LoneRemoting } from '../../../node/mesh/lone-remoting.ts'
 import { Placement } from '../../../node/mesh/placement.ts'
 import { PinTable } from '../../../node/mesh/pins.ts'
-import { MIGRATION_PATH, Migrator, MoveRefusedError, checkMigrationMsg, checkMoveResult, spawnMigrationActor } from '../../../node/migration/index.ts'
+import { MIGRATION_PATH, Migrator, MoveRefusedError, adoptedPause, checkMigrationMsg, checkMoveResult, spawnMigrationActor } from '../../../node/migration/index.ts'
 import type { MigrationMsg } from '../../../node/migration/index.ts'
 import { tempDir } from '../../helpers/temp-dir.ts'
 
@@ -116,6 +116,8 @@ describe('migration actor: requests from peers', () => {
       ['a hand-over that is not an object', (replyTo) => ({ type: 'adopt', entityType: 'room', key: 'r', handOff: 5, replyTo })],
       ['a journal ticket that is not one', (replyTo) => ({ type: 'adopt', entityType: 'room', key: 'r', handOff: { ...handOff, journal: { id: 't' } }, replyTo })],
       ['a journal ticket of another entity', (replyTo) => ({ type: 'adopt', entityType: 'room', key: 'r', handOff: { ...handOff, journal: { ...ticket, entity: 'room/other' } }, replyTo })],
+      ['a pause that is not one', (replyTo) => ({ type: 'adopt', entityType: 'room', key: 'r', handOff, paused: { ms: -1, at: 5 }, replyTo })],
+      ['a pause without its time', (replyTo) => ({ type: 'adopt', entityType: 'room', key: 'r', handOff, paused: { ms: 1 }, replyTo })],
       ['a journal ticket whose head is not the seq handed over', (replyTo) => ({ type: 'adopt', entityType: 'room', key: 'r', handOff: { ...handOff, journal: { ...ticket, head: 1, segments: [[5, 1]] } }, replyTo })]
     ]
     for (const [what, build] of bad) {
@@ -140,9 +142,12 @@ describe('migration actor: requests from peers', () => {
     expect(err).to.be.instanceOf(MoveRefusedError)
     expect(kindOf(err)).to.equal('conflict')
     expect(system.entities()).to.deep.equal([])
-    // with the role, the same hand-over is taken and the room runs here
+    // with the role, the same hand-over is taken and the room runs here; the answer says the pause
+    // it measured: the old owner's part, the hop (by the wall clocks) and this node's part
     placement.update([{ peerId: 'n1', roles: ['chat'], capacity: 1 }])
-    expect(await ask((replyTo) => ({ type: 'adopt', entityType: 'room', key: 'r', handOff, replyTo }))).to.equal('ok')
+    const paused = { ms: 7, at: Date.now() - 5 }
+    const answer = await ask((replyTo) => ({ type: 'adopt', entityType: 'room', key: 'r', handOff, paused, replyTo }))
+    expect(adoptedPause(answer)).to.be.at.least(12)
     expect(system.entities('room').map((e) => e.key)).to.deep.equal(['r'])
     // a second hand-over of it is refused: it is active here
     expect((await refusal(ask((replyTo) => ({ type: 'adopt', entityType: 'room', key: 'r', handOff, replyTo }))))?.name).to.equal('EntityAlreadyActiveError')
@@ -180,6 +185,11 @@ describe('migration actor: requests from peers', () => {
     expect(() => checkMoveResult(null)).to.throw(/not a move result/)
     expect(checkMoveResult({ entity: 'room/r', from: 'a', to: 'b', outcome: 'cold', pauseMs: 3, why: 'busy' })).to.deep.equal({ entity: 'room/r', from: 'a', to: 'b', outcome: 'cold', pauseMs: 3, why: 'busy' })
     expect(() => checkMigrationMsg('adopt')).to.throw(/an object/)
+    // an adopt's answer: the pause measured, or nothing to take from it (the move stands)
+    expect(adoptedPause({ pauseMs: 4.5 })).to.equal(4.5)
+    expect(adoptedPause('ok')).to.equal(undefined)
+    expect(adoptedPause({ pauseMs: -1 })).to.equal(undefined)
+    expect(adoptedPause(null)).to.equal(undefined)
     expect(() => checkMigrationMsg({ type: 'claim', entityType: 'room', key: 'r', to: 'b' })).to.throw(/reply address/)
   })
 })
