@@ -467,6 +467,15 @@ export class EntityHost {
         }
         this.#forward.delete(id)
       }
+      if (fromPeer) {
+        // a peer's message may have come right behind the entity's hand-off (the old owner passes
+        // on what arrives as soon as the hand-off is on its way, on the same link), whose adopt then
+        // waits in this node's /migration mailbox: it waits here a turn, for that adopt to take it
+        const waiting = { buffer: [msg] }
+        this.#incoming.set(id, waiting)
+        setImmediate(() => { if (this.#incoming.get(id) === waiting) this.#claimOrActivate(registered, key, id) })
+        return 'ok'
+      }
       const claim = this.#options.claim()?.(registered.def.type, key)
       if (claim !== undefined) {
         this.#incoming.set(id, { buffer: [msg] })
@@ -476,6 +485,15 @@ export class EntityHost {
       }
     }
     return this.#deliverNow(registered, key, id, msg)
+  }
+
+  /** Messages wait here for `type/key` (#incoming) and no hand-over took them: its previous owner is
+   * asked to hand it over (the claim hook), or it is activated here from its journal. */
+  #claimOrActivate (registered: Registered, key: string, id: string): void {
+    const ended = (): void => { this.#claimEnded(registered, key, id) }
+    const claim = this.#closed ? undefined : this.#options.claim()?.(registered.def.type, key)
+    if (claim === undefined) ended()
+    else claim.then(ended, ended)
   }
 
   /** Delivers to the activation here, starting one (from the journal) if there is none. */

@@ -233,6 +233,27 @@ describe('live migration in the kernel (release and adopt)', () => {
     expect((await get(a, 'c7')).log).to.deep.equal(['x:1', 'x:2', 'x:3'])
   })
 
+  it('should give a hand-off the message a peer passed on right behind it, not activate the entity from its journal', async () => {
+    for (let i = 1; i <= 3; i++) await add(a, 'c9', 'x', i)
+    const released = await a.port.release('counter', 'c9', { busyMs: 5_000, graceMs: 1_000 })
+    if (released.outcome !== 'released') throw new Error(`not released: ${released.outcome}`)
+    // the old owner passes on what arrives as soon as the hand-off is on its way: a message can
+    // reach b in the same turn as the hand-off, before b's migration actor took it
+    a.owner = 'b'
+    a.port.viewChanged()
+    a.port.finishRelease('counter', 'c9', 'b')
+    let claims = 0
+    b.claim = () => { claims++; return undefined }
+    const fences = journal.replicaStats().fences
+    const later = add(a, 'c9', 'y', 4)
+    const adopted = b.port.adopt('counter', 'c9', released.handOff)
+    expect(await adopted).to.equal('ok')
+    expect(await later).to.equal(4)
+    expect(claims, 'claims asked').to.equal(0)
+    expect(journal.replicaStats().fences, 'fences: the journal was not taken anew').to.equal(fences)
+    expect((await get(b, 'c9')).log).to.deep.equal(['x:1', 'x:2', 'x:3', 'y:4'])
+  })
+
   it('should hold messages for a claimed entity until it is handed over, then take the old owner\'s first', async () => {
     await add(a, 'c4', 'x', 1)
     let endClaim!: () => void
