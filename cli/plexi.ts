@@ -1,7 +1,13 @@
 #!/usr/bin/env node
 // The `plexi` command. Run it through npx or npm scripts, which put the project's Node 24 first
 // on PATH (the system's older node cannot run TypeScript).
-import { main } from './main.ts'
+import { enableCompileCache } from 'node:module'
+
+// compiled code is kept on disk between runs (the OS temp dir; NODE_DISABLE_COMPILE_CACHE=1 turns it
+// off): a command starts sooner, and a node that restarts runs its hot paths (moving entities
+// back to it, first of all) without compiling them all again
+enableCompileCache()
+const { main } = await import('./main.ts')
 
 // a reader that goes away (`plexi agent ask … | head`) is the end of the output, not a crash:
 // exit quietly, as other Unix tools do

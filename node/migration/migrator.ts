@@ -94,7 +94,7 @@ export class Migrator {
   }
 
   /** Queued moves this node runs at once now (MoveLimit: at most migration-concurrency). */
-  get concurrency (): number { return this.#limit.current }
+  get concurrency (): number { return this.#limit.current() }
 
   /** The system actor other nodes' migrators talk to. */
   behavior (): Behavior<MigrationMsg, undefined> {
@@ -299,7 +299,7 @@ export class Migrator {
     }
     for (const id of this.#queue.keys()) {
       if (out.length >= max) return out
-      out.push({ entity: id, why: `queued (${this.#limit.current} moves at once now, at most ${this.#opts.concurrency})` })
+      out.push({ entity: id, why: `queued (${this.#limit.current()} moves at once now, at most ${this.#opts.concurrency})` })
     }
     return out
   }
@@ -352,7 +352,7 @@ export class Migrator {
   }
 
   #pump (): void {
-    while (this.#running < this.#limit.current && this.#queue.size > 0) {
+    while (this.#running < this.#limit.current() && this.#queue.size > 0) {
       const [id, next] = this.#queue.entries().next().value as [string, { type: string, key: string, trigger: MoveTrigger }]
       this.#queue.delete(id)
       // the view may have changed again while it waited: it moves only if it is still another's

@@ -1,8 +1,14 @@
 /** The pause a node aims its queued moves at: half the goal's p99 (docs/operations.md, "Live
  * migration": p99 <= 50 ms), so that the tail stays under it. */
 export const PAUSE_TARGET_MS = 20
-/** Moves at once when a node starts, before any pause was seen. */
-export const MOVE_LIMIT_INITIAL = 4
+/** Moves at once when a node starts, before any pause was seen: one, since the first moves may go
+ * to a member that has just started (its code is still cold: the first hand-overs it takes cost
+ * it tens of ms each); a drain on warm nodes doubles it every round. */
+export const MOVE_LIMIT_INITIAL = 1
+/** A node that moved nothing for this long starts again from MOVE_LIMIT_INITIAL (what it learnt of
+ * the moves before says nothing of the next ones: another member, perhaps one that just started;
+ * TCP's window restarts after idle for the same reason, RFC 2861). */
+export const MOVE_LIMIT_IDLE_MS = 5_000
 
 /**
  * How many queued moves (a drain's, a rebalance's) a node runs at once: as many as keep each
@@ -12,27 +18,37 @@ export const MOVE_LIMIT_INITIAL = 4
  * ones (or onto a node that has just started, whose code is still cold). The limit grows by one for
  * each move well under the target, by one a round while moves stay under it, and halves when a
  * move takes longer, once a round (a move that began before the last cut does not cut it again).
- * Always between 1 and `max` (config migration-concurrency). Moves a new owner claims (a message
+ * After MOVE_LIMIT_IDLE_MS without a move it starts again from MOVE_LIMIT_INITIAL. Always between 1
+ * and `max` (config migration-concurrency). Moves a new owner claims (a message
  * waits for them there) do not wait for it, but their pauses count.
  */
 export class MoveLimit {
   readonly max: number
   readonly targetMs: number
+  readonly #initial: number
   #limit: number
   #cutAt = Number.NEGATIVE_INFINITY
+  /** When the last move ended (performance.now()). */
+  #lastAt = Number.NEGATIVE_INFINITY
 
   constructor (max: number, options: { targetMs?: number, initial?: number } = {}) {
     if (!Number.isInteger(max) || max < 1) throw new RangeError(`max must be a positive integer, got ${max}`)
     this.max = max
     this.targetMs = options.targetMs ?? PAUSE_TARGET_MS
-    this.#limit = Math.min(max, Math.max(1, options.initial ?? MOVE_LIMIT_INITIAL))
+    this.#initial = Math.min(max, Math.max(1, options.initial ?? MOVE_LIMIT_INITIAL))
+    this.#limit = this.#initial
   }
 
-  /** Moves at once now. */
-  get current (): number { return Math.max(1, Math.floor(this.#limit)) }
+  /** Moves at once now (from the initial number again after MOVE_LIMIT_IDLE_MS without a move). */
+  current (now = performance.now()): number {
+    if (now - this.#lastAt > MOVE_LIMIT_IDLE_MS) this.#limit = this.#initial
+    return Math.max(1, Math.floor(this.#limit))
+  }
 
   /** A move that began at `startedAt` (performance.now()) ended live, its entity paused `pauseMs`. */
   observe (pauseMs: number, startedAt: number, now = performance.now()): void {
+    this.current(now)
+    this.#lastAt = now
     if (pauseMs > this.targetMs) {
       if (startedAt <= this.#cutAt) return
       this.#limit = Math.max(1, this.#limit / 2)
