@@ -8,6 +8,7 @@ import type { Envelope } from '../../protocols/p2p/index.ts'
 import { MessageTooLargeError, NoOwnerError, PeerUnreachableError } from './errors.ts'
 import { readActorStream } from './inbound-stream.ts'
 import { OutboundLink } from './outbound-link.ts'
+import type { SentAsk } from './outbound-link.ts'
 import type { Placement } from './placement.ts'
 import { transportStats } from './transport-stats.ts'
 import type { TransportStats } from './transport-stats.ts'
@@ -157,12 +158,14 @@ export class ActorTransport implements Remoting {
     if (replyTo === undefined || replyTo.node !== this.#system.node) return this.#send(peer, envelope(msg), replyTo)
     this.#system.askSentTo(replyTo.askId, peer)
     const wire = { ...(msg as object), replyTo: { askId: replyTo.askId, node: '' } }
-    return this.#send(peer, envelope(wire), undefined)
+    return this.#send(peer, envelope(wire), undefined, replyTo)
   }
 
   /** Packs and queues an envelope; `replyTo` (of the message inside, when it is another node's
    * ask) is tracked to fail that ask at its asker if the link breaks. */
-  #send (peer: string, envelope: Envelope, replyTo: ReplyTo<unknown> | undefined): DeliveryResult {
+  /** `replyTo`: another node's ask this node forwards (tracked on the link); `own`: this node's own
+   * ask (tagged by askSentTo). The link knows either while the request is queued. */
+  #send (peer: string, envelope: Envelope, replyTo: ReplyTo<unknown> | undefined, own?: ReplyTo<unknown>): DeliveryResult {
     if (this.#stopped) return new PeerUnreachableError(peer, 'this node is stopping')
     let bytes: Uint8Array
     try {
@@ -172,7 +175,8 @@ export class ActorTransport implements Remoting {
     }
     if (bytes.byteLength > MAX_FRAME_BYTES - 16) return new MessageTooLargeError(bytes.byteLength, MAX_FRAME_BYTES - 16)
     const link = this.#linkTo(peer)
-    const result = link.enqueue(bytes)
+    const ask = replyTo ?? own
+    const result = link.enqueue(bytes, ask === undefined ? undefined : { askId: ask.askId, node: ask.node })
     if (result === 'ok' && replyTo !== undefined) {
       if (replyTo.node === this.#system.node) this.#system.askSentTo(replyTo.askId, peer)
       else link.forwarded.set(`${replyTo.node}/${replyTo.askId}`, { askId: replyTo.askId, node: replyTo.node, since: Date.now() })
@@ -189,7 +193,7 @@ export class ActorTransport implements Remoting {
         writeBytes: WRITE_BYTES,
         stats: this.stats,
         open: () => this.#libp2p.dialProtocol(peerIdFromString(peer), ACTOR_PROTOCOL, { signal: AbortSignal.timeout(OPEN_TIMEOUT_MS) }),
-        lost: (lost, why) => { this.#failAsks(lost, why) },
+        lost: (lost, why, unsent) => { this.#failAsks(lost, why, unsent) },
         broken: (broken) => { if (this.#links.get(broken.peer) === broken) this.#links.delete(broken.peer) }
       })
       this.#links.set(peer, link)
@@ -199,14 +203,17 @@ export class ActorTransport implements Remoting {
 
   /** Fails the asks whose request went to the link's peer: this node's own (tagged by askSentTo)
    * and the ones it forwarded there. */
-  #failAsks (link: OutboundLink, why: string): void {
+  #failAsks (link: OutboundLink, why: string, unsent: readonly SentAsk[]): void {
+    const error = new PeerUnreachableError(link.peer, why)
     // a draining member handed what it was sent to the entities' new owners, which answer the
-    // askers directly: those asks wait for their answers (or their own timeouts)
+    // askers directly: those asks wait for their answers (or their own timeouts). What never left
+    // this node reached no one (a member that exited after its drain refuses the link): it fails
+    // now, not when the member is declared down
     if (this.#opts.leaving?.(link.peer) === true) {
       link.forwarded.clear()
+      for (const ask of unsent) this.reply(ask, { error })
       return
     }
-    const error = new PeerUnreachableError(link.peer, why)
     this.#system.failAsksSentTo(link.peer, error)
     if (link.forwarded.size === 0) return
     const forwarded = [...link.forwarded.values()]

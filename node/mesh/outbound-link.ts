@@ -10,6 +10,13 @@ export interface ForwardedAsk {
   readonly since: number
 }
 
+/** An ask whose request is queued on a link: this node's own (`node` is this node) or one it
+ * forwards for another node. */
+export interface SentAsk {
+  readonly askId: string
+  readonly node: string
+}
+
 export interface OutboundLinkOptions {
   readonly peer: string
   /** Bytes of envelopes this link may hold before it refuses more ('full'). */
@@ -20,8 +27,9 @@ export interface OutboundLinkOptions {
   /** Opens the link's stream (a dial; it rejects when the peer cannot be reached). */
   readonly open: () => Promise<Stream>
   /** The stream the link wrote on closed or the link broke: what went out may be lost. Called for
-   * each stream that ends, and once when the link breaks for good. */
-  readonly lost: (link: OutboundLink, why: string) => void
+   * each stream that ends, and once when the link breaks for good, with the asks whose requests
+   * were still queued then (`unsent`: they never left this node, so no one can answer them). */
+  readonly lost: (link: OutboundLink, why: string, unsent: readonly SentAsk[]) => void
   /** The link broke for good (it is no longer the peer's). */
   readonly broken: (link: OutboundLink) => void
 }
@@ -42,6 +50,8 @@ export class OutboundLink {
   readonly forwarded = new Map<string, ForwardedAsk>()
   readonly #opts: OutboundLinkOptions
   #queue: Uint8Array[] = []
+  /** The ask each queued envelope carries, if any (kept beside the queue, in step with it). */
+  #asks: Array<SentAsk | undefined> = []
   #bytes = 0
   #stream: Stream | undefined
   /** A flush is scheduled or running (it ends the turn). */
@@ -67,11 +77,13 @@ export class OutboundLink {
 
   get broken (): boolean { return this.#broken }
 
-  /** Queues one packed envelope: 'ok', 'full' (over maxQueued), or PeerUnreachableError when an
-   * early write found the stream broken (the link is then broken too). */
-  enqueue (envelope: Uint8Array): 'ok' | 'full' | PeerUnreachableError {
+  /** Queues one packed envelope (`ask`: the ask whose request it is): 'ok', 'full' (over
+   * maxQueued), or PeerUnreachableError when an early write found the stream broken (the link is
+   * then broken too). */
+  enqueue (envelope: Uint8Array, ask?: SentAsk): 'ok' | 'full' | PeerUnreachableError {
     if (this.#bytes + envelope.byteLength > this.#opts.maxQueued) return 'full'
     this.#queue.push(envelope)
+    this.#asks.push(ask)
     this.#bytes += envelope.byteLength
     if (!this.#flushing) {
       this.#flushing = true
@@ -107,9 +119,11 @@ export class OutboundLink {
     if (this.#broken) return
     this.#broken = true
     this.#opts.broken(this)
-    this.#opts.lost(this, why)
+    const unsent = this.#asks.filter((a): a is SentAsk => a !== undefined)
     this.#queue = []
+    this.#asks = []
     this.#bytes = 0
+    this.#opts.lost(this, why, unsent)
     const stream = this.#stream
     this.#stream = undefined
     stream?.abort(new Error(why))
@@ -118,6 +132,7 @@ export class OutboundLink {
   /** Hands the stream one write: frames of at most FRAME_BATCH envelopes, up to writeBytes. */
   #write (stream: Stream): void {
     const { envelopes, counts, bytes } = takeWrite(this.#queue, this.#opts.writeBytes)
+    this.#asks.splice(0, envelopes.length)
     this.#bytes -= bytes
     this.#sentThisTurn += envelopes.length
     const stats = this.#opts.stats
@@ -169,8 +184,9 @@ export class OutboundLink {
       stream.addEventListener('close', () => {
         if (this.#stream !== stream) return
         this.#stream = undefined
-        // what went out on it may be lost: its asks fail now rather than at their timeout
-        this.#opts.lost(this, 'its stream closed')
+        // what went out on it may be lost: its asks fail now rather than at their timeout (what is
+        // still queued goes out on the next stream)
+        this.#opts.lost(this, 'its stream closed', [])
       }, { once: true })
       this.#stream = stream
       return stream

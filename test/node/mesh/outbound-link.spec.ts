@@ -101,6 +101,22 @@ describe('OutboundLink', function () {
       await waitFor(() => streams[0]?.status !== 'open', 'the stream to be reset')
     })
 
+    it('should say which asks never left when it breaks: the requests still queued', async () => {
+      const lost: Array<{ why: string, unsent: readonly unknown[] }> = []
+      // a peer whose process is gone: the stream cannot be opened
+      const link = new OutboundLink({
+        peer: 'p', maxQueued: 1024 * 1024, writeBytes: 60 * 1024, stats: transportStats(),
+        open: async () => { throw new Error('connection refused') },
+        lost: (_l, why, unsent) => { lost.push({ why, unsent }) },
+        broken: () => undefined
+      })
+      expect(link.enqueue(envelope(1), { askId: 'a1', node: 'me' })).to.equal('ok')
+      expect(link.enqueue(envelope(2))).to.equal('ok')
+      expect(link.enqueue(envelope(3), { askId: 'f1', node: 'other' })).to.equal('ok')
+      await waitFor(() => link.broken, 'the link to break')
+      expect(lost).to.deep.equal([{ why: 'cannot open a stream: connection refused', unsent: [{ askId: 'a1', node: 'me' }, { askId: 'f1', node: 'other' }] }])
+    })
+
     it('should open its stream when warmed, with nothing to send, once, and send on that stream after', async () => {
       const { open, streams, received } = await pair()
       const link = new OutboundLink({ peer: 'p', maxQueued: 1024 * 1024, writeBytes: 60 * 1024, stats: transportStats(), open, lost: () => undefined, broken: () => undefined })
