@@ -52,9 +52,10 @@ const INTERRUPT_GRACE_MS = 2_000
 const DRAIN_QUIET_MS = 300
 const DRAIN_LINGER_MAX_MS = 3_000
 
-/** A member that joins or comes back takes entities once it has been up for a quarter of the
- * failure timeout, at most this long (no flapping: a member whose link flaps does not drag
- * entities back and forth). */
+/** A member that joins or comes back takes entities once it has been up for the failure timeout,
+ * at most this long (no flapping: a member whose link flaps does not drag entities back and
+ * forth; and a member that just restarted first absorbs its replicas' catch-up and warms its code,
+ * which made the first moves back to it pause 2-3x longer when it took entities after 750 ms). */
 const MEMBER_SETTLE_MAX_MS = 3_000
 
 /** While a node started with --join has heard no member, it says so this often. */
@@ -259,7 +260,7 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
       },
       refreshMs: Math.max(50, Math.floor(config.failureTimeout / 12)),
       // a member that joins or comes back takes entities once it stayed up a moment
-      settleMs: Math.min(MEMBER_SETTLE_MAX_MS, Math.floor(config.failureTimeout / 4)),
+      settleMs: Math.min(MEMBER_SETTLE_MAX_MS, config.failureTimeout),
       jobs,
       log: log.child({ component: 'mesh' })
     }), (c) => c.stop())
