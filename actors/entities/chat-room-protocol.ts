@@ -45,8 +45,13 @@ export type RoomMsg =
    * own: another user's post with the same id is another post. Kept for the user's last
    * RECENT_POST_IDS_PER_USER posts with an id, and for the RECENT_POSTERS users who posted with one
    * most recently.
+   *
+   * `ref`: the gateway's own id for a post whose client gave none (a client id, CLIENT_ID_PATTERN),
+   * kept and matched as client ids are but never shown: a post the mesh delivers twice (the messages
+   * that waited for a live move are sent again when the new owner failed before it answered, and
+   * it may have taken them) is stored once. A post has a client id or a ref, not both.
    */
-  | { readonly type: 'post', readonly user: string, readonly text: string, readonly clientId?: string, readonly replyTo: ReplyTo<PostAck> }
+  | { readonly type: 'post', readonly user: string, readonly text: string, readonly clientId?: string, readonly ref?: string, readonly replyTo: ReplyTo<PostAck> }
   | { readonly type: 'join', readonly user: string, readonly replyTo: ReplyTo<RoomInfo> }
   | { readonly type: 'leave', readonly user: string, readonly replyTo: ReplyTo<RoomInfo> }
   | { readonly type: 'history', readonly after: number, readonly limit: number, readonly replyTo: ReplyTo<ChatMessage[]> }
@@ -60,7 +65,7 @@ export type RoomMsg =
   | { readonly type: 'agent-replied', readonly requestId: string, readonly text: string, readonly error?: string }
 
 export type RoomEvent =
-  | { readonly type: 'message-posted', readonly user: string, readonly text: string, readonly ts: number, readonly clientId?: string }
+  | { readonly type: 'message-posted', readonly user: string, readonly text: string, readonly ts: number, readonly clientId?: string, readonly ref?: string }
   | { readonly type: 'member-joined', readonly user: string, readonly ts: number }
   | { readonly type: 'member-left', readonly user: string, readonly ts: number }
 
@@ -94,7 +99,7 @@ export interface RoomState {
   readonly recentPosts?: Readonly<Record<string, readonly PostReceipt[]>>
 }
 
-/** What a room remembers of a post that carried a client id. */
+/** What a room remembers of a post that carried a client id (or a gateway's ref: postKey). */
 export interface PostReceipt {
   readonly clientId: string
   readonly seq: number
@@ -107,6 +112,12 @@ export const RECENT_POST_IDS_PER_USER = 8
 /** Users whose client ids a room keeps: the one who posted with an id least recently is forgotten
  * first. With RECENT_POST_IDS_PER_USER it bounds the table (and the room's snapshots) to 2048 ids. */
 export const RECENT_POSTERS = 256
+
+/** The key a post's receipt is kept under: its client id, or its ref (a space first: a client id
+ * has no space, so the two never meet); undefined for a post with neither. */
+export function postKey (post: { readonly clientId?: string, readonly ref?: string }): string | undefined {
+  return post.clientId ?? (post.ref === undefined ? undefined : ` ${post.ref}`)
+}
 
 /** A room message mentioning this is answered by the poster's agent. */
 export const AGENT_MENTION = /(^|[^\w@])@agent\b/i
@@ -135,7 +146,8 @@ export function checkRoomMsg (msg: unknown): void {
     case 'post':
       m.userName('user')
       m.text('text', MAX_CHAT_TEXT_BYTES)
-      m.clientId('clientId')
+      if (m.clientId('clientId') !== undefined && m.raw('ref') !== undefined) m.refuse('ref', 'absent when the post has a client id')
+      m.clientId('ref')
       m.replyTo()
       return
     case 'join':

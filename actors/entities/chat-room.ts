@@ -3,7 +3,7 @@ import { InvalidMessageError, isActorAddress } from '../kernel/index.ts'
 import type { ActorAddress, ActorRef, EntityContext, EntityType, JournalRecord } from '../kernel/index.ts'
 import { isUserName } from '../../protocols/index.ts'
 import { MAX_REQUEST_ID_LENGTH } from './user-agent-protocol.ts'
-import { AGENT_MENTION, RECENT_POSTERS, RECENT_POST_IDS_PER_USER, ROOM, agentDisplayName, checkRoomMsg } from './chat-room-protocol.ts'
+import { AGENT_MENTION, RECENT_POSTERS, RECENT_POST_IDS_PER_USER, ROOM, agentDisplayName, checkRoomMsg, postKey } from './chat-room-protocol.ts'
 import type { ChatMessage, ChatMessageKind, PostReceipt, RoomEvent, RoomFeed, RoomInfo, RoomMsg, RoomState } from './chat-room-protocol.ts'
 import { ROOMS, ROOM_DIRECTORY_KEY } from './room-directory-protocol.ts'
 import { AGENT } from './user-agent-protocol.ts'
@@ -63,11 +63,13 @@ export const chatRoom: EntityType<RoomMsg, RoomState, RoomEvent, RoomVolatile> =
   applyEvent (state, event, seq) {
     const createdAt = state.createdAt === 0 ? event.ts : state.createdAt
     switch (event.type) {
-      case 'message-posted':
-        if (event.clientId !== undefined) {
-          return { ...state, createdAt, recentPosts: remember(state.recentPosts ?? {}, event.user, { clientId: event.clientId, seq, ts: event.ts }) }
+      case 'message-posted': {
+        const key = postKey(event)
+        if (key !== undefined) {
+          return { ...state, createdAt, recentPosts: remember(state.recentPosts ?? {}, event.user, { clientId: key, seq, ts: event.ts }) }
         }
         return createdAt === state.createdAt ? state : { ...state, createdAt }
+      }
       case 'member-joined': return { ...state, createdAt, members: [...state.members, event.user].sort() }
       case 'member-left': return { ...state, createdAt, members: state.members.filter((m) => m !== event.user) }
       default: return assertNever(event, 'room event')
@@ -91,18 +93,19 @@ export const chatRoom: EntityType<RoomMsg, RoomState, RoomEvent, RoomVolatile> =
   async receive (ctx, msg) {
     switch (msg.type) {
       case 'post': {
-        const seen = msg.clientId === undefined ? undefined : receiptOf(ctx.state, msg.user, msg.clientId)
+        const key = postKey(msg)
+        const seen = key === undefined ? undefined : receiptOf(ctx.state, msg.user, key)
         if (seen !== undefined) {
           repeat(ctx, msg, seen)
           return
         }
         await ensureRegistered(ctx, msg.user)
-        const event: RoomEvent = { type: 'message-posted', user: msg.user, text: msg.text, ts: Date.now(), ...(msg.clientId !== undefined && { clientId: msg.clientId }) }
+        const event: RoomEvent = { type: 'message-posted', user: msg.user, text: msg.text, ts: Date.now(), ...(msg.clientId !== undefined && { clientId: msg.clientId }), ...(msg.ref !== undefined && { ref: msg.ref }) }
         const written = record(ctx, event, (m) => {
           ctx.reply(msg.replyTo, { room: m.room, seq: m.seq, ts: m.ts })
           if (AGENT_MENTION.test(m.text)) askAgent(ctx, m)
         }, msg.replyTo)
-        if (msg.clientId !== undefined) {
+        if (key !== undefined) {
           const seq = ctx.seq
           ctx.volatile.writing.set(seq, written)
           written.then(() => { ctx.volatile.writing.delete(seq) }, () => { ctx.volatile.writing.delete(seq) })

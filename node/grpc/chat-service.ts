@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import * as grpc from '@grpc/grpc-js'
 import type protobuf from 'protobufjs'
 import { ROOM, ROOMS, ROOM_DIRECTORY_KEY } from '../../actors/index.ts'
@@ -73,7 +74,10 @@ export function chatServiceHandlers (deps: ChatServiceDeps): grpc.UntypedService
       if (bytes > deps.maxMessageBytes) throw new InvalidRequestError(`text: ${bytes} bytes is over the limit of ${deps.maxMessageBytes} bytes`)
       const clientId = checkClientId(req.clientId)
       limitWrites(user)
-      const ack = await room(roomName).ask<PostAck>((replyTo) => ({ type: 'post', user, text: req.text, ...(clientId !== undefined && { clientId }), replyTo }))
+      // a post without the client's id gets one of ours (never shown): one the mesh delivers twice
+      // (sent again after a hand-over whose outcome was unknown) is stored once all the same
+      const id = clientId !== undefined ? { clientId } : { ref: randomUUID() }
+      const ack = await room(roomName).ask<PostAck>((replyTo) => ({ type: 'post', user, text: req.text, ...id, replyTo }))
       deps.onPosted?.()
       return ack
     }),

@@ -35,6 +35,8 @@ describe('checkRoomMsg', () => {
     expect(refused({ type: 'post', user: 'ann', text: 'é'.repeat(MAX_CHAT_TEXT_BYTES / 2 + 1), replyTo })).to.equal(`room message post: text: ${MAX_CHAT_TEXT_BYTES + 2} bytes is over the limit of ${MAX_CHAT_TEXT_BYTES}`)
     expect(refused({ type: 'post', user: 'ann', text: 'hi', clientId: '', replyTo })).to.match(/^room message post: clientId: expected a client id/)
     expect(refused({ type: 'post', user: 'ann', text: 'hi', clientId: 'has space', replyTo })).to.match(/^room message post: clientId: /)
+    expect(refused({ type: 'post', user: 'ann', text: 'hi', ref: 'has space', replyTo })).to.match(/^room message post: ref: expected a client id/)
+    expect(refused({ type: 'post', user: 'ann', text: 'hi', clientId: 'c-1', ref: 'r-1', replyTo })).to.equal('room message post: ref: expected absent when the post has a client id, got "r-1"')
     expect(refused({ type: 'post', user: 'ann', text: 'hi' })).to.equal('room message post: replyTo: expected a reply address { askId, node }, got nothing')
     expect(refused({ type: 'post', user: 'ann', text: 'hi', replyTo: { askId: 'x'.repeat(33), node: 'n' } })).to.match(/replyTo: expected a reply address/)
     expect(refused({ type: 'history', after: 1.5, limit: 10, replyTo })).to.equal('room message history: after: expected an integer from 0 to 9007199254740991, got 1.5')

@@ -119,6 +119,21 @@ describe('chat entities', () => {
       expect(system.entities('room').map((e) => e.key)).to.deep.equal(['busy'])
     })
 
+    it('should take registrations in the directory side by side, answering each once durable and a repeat false, and list them all', async () => {
+      const directory = system.entity(roomDirectory, 'all')
+      const register = (name: string): Promise<boolean> => directory.ask<boolean>((replyTo) => ({ type: 'register', name, by: 'alice', ts: 1, replyTo }))
+      const names = Array.from({ length: 40 }, (_, i) => `burst-${String(i).padStart(2, '0')}`)
+      // each name twice at once: the repeat comes while the first is still being written
+      const answers = await Promise.all(names.flatMap((name) => [register(name), register(name)]))
+      expect(answers).to.deep.equal(names.flatMap(() => [true, false]))
+      const listing = directory.ask<RoomSummary[]>((replyTo) => ({ type: 'list', replyTo }))
+      expect(await register('burst-00')).to.equal(false)
+      expect((await listing).map((r) => r.name)).to.deep.equal(names)
+      await close()
+      await open()
+      expect((await system.entity(roomDirectory, 'all').ask<RoomSummary[]>((replyTo) => ({ type: 'list', replyTo }))).map((r) => r.name)).to.deep.equal(names)
+    })
+
     it('should list rooms in the directory once they have an event, and keep everything across a restart', async () => {
       await post('b-room', 'bob', 'first')
       await join('a-room', 'alice')
@@ -147,6 +162,21 @@ describe('chat entities', () => {
       expect((await post('ids', 'alice', 'same')).seq).to.equal(4)
       const messages = await history('ids')
       expect(messages.map((m) => [m.seq, m.text, m.clientId])).to.deep.equal([[1, 'hi', 'c-1'], [2, 'next', 'c-2'], [3, 'same', undefined], [4, 'same', undefined]])
+    })
+
+    it('should store a post the mesh delivers twice with its gateway\'s ref once, before and after a restart, never showing the ref', async () => {
+      const posted = (text: string, ref: string): Promise<PostAck> => room('refs').ask<PostAck>((replyTo) => ({ type: 'post', user: 'alice', text, ref, replyTo }))
+      const [first, again] = await Promise.all([posted('hi', 'r-1'), posted('hi', 'r-1')])
+      expect(again).to.deep.equal(first)
+      // a client's id that happens to equal a ref is the client's own post
+      expect((await post('refs', 'alice', 'mine', 'r-1')).seq).to.equal(2)
+      expect((await posted('next', 'r-2')).seq).to.equal(3)
+      await close()
+      await open()
+      expect(await posted('hi', 'r-1')).to.deep.equal(first)
+      const messages = await history('refs')
+      expect(messages.map((m) => [m.seq, m.text, m.clientId])).to.deep.equal([[1, 'hi', undefined], [2, 'mine', 'r-1'], [3, 'next', undefined]])
+      expect(messages.every((m) => !('ref' in m))).to.equal(true)
     })
 
     it('should keep ids per user: another user\'s post with the same id is another post', async () => {
