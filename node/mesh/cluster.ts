@@ -145,7 +145,9 @@ export class Cluster {
       else if (m.status === 'up' || m.status === 'joining') this.#drained.delete(m.peerId)
       if (m.status === 'down' && !this.#down.has(m.peerId)) {
         this.#down.add(m.peerId)
-        opts.log.warn({ peer: m.peerId }, `member ${m.peerId} is down (no heartbeat for the failure timeout); its entities move`)
+        // one that drained and exited is where an operator left it (a rolling restart): no warning
+        if (this.#drained.has(m.peerId)) opts.log.info({ peer: m.peerId }, `member ${m.peerId} is gone after its drain`)
+        else opts.log.warn({ peer: m.peerId }, `member ${m.peerId} is down (no heartbeat for the failure timeout); its entities move`)
         this.transport?.peerDown(m.peerId)
       } else if (m.status !== 'down' && this.#down.delete(m.peerId)) {
         opts.log.info({ peer: m.peerId }, `member ${m.peerId} is back`)

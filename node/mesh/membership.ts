@@ -125,6 +125,12 @@ export class MemberTable {
     return true
   }
 
+  /** Whether the member's last record said it was draining (it left on purpose: an operator's
+   * drain or a rolling restart), whatever failure detection says of it now. */
+  drained (peerId: string): boolean {
+    return this.#members.get(peerId)?.record.status === 'draining'
+  }
+
   /** Every member heard from, sorted by peer id; a decommissioned member (its record says it
    * left) is no longer listed once it is down. */
   view (): MemberView[] {

@@ -139,7 +139,8 @@ export async function startP2pHost (opts: P2pHostOptions): Promise<P2pHost> {
   // every join address and every member not connected is redialed with its own backoff
   const redial = new Map<string, { next: number, delay: number }>()
   const dialing = new Set<string>()
-  const tryDial = (key: string, target: () => Promise<unknown>, what: string): void => {
+  /** `drained`: the peer behind it drained and stopped (said at info: expected, as in a rolling restart). */
+  const tryDial = (key: string, target: () => Promise<unknown>, what: string, drained?: string): void => {
     const now = Date.now()
     const state = redial.get(key) ?? { next: 0, delay: REDIAL_MIN_MS }
     if (stopped || dialing.has(key) || now < state.next) return
@@ -155,7 +156,9 @@ export async function startP2pHost (opts: P2pHostOptions): Promise<P2pHost> {
       // a join address: every failed try is said (the operator is waiting on it); a member known
       // to be gone: once, then again only each time the delay tops out
       if (key.startsWith('join:') || state.delay === REDIAL_MIN_MS || state.delay === REDIAL_MAX_MS) {
-        opts.log.warn({ target: what, retryInMs: state.delay }, `cannot reach ${what} (${(err as Error).message}); is it up, and does it hold the same cluster key? retrying with backoff (up to ${REDIAL_MAX_MS} ms)`)
+        if (drained !== undefined && table.drained(drained)) {
+          opts.log.info({ target: what, retryInMs: state.delay }, `cannot reach ${what}, which drained and stopped; retrying with backoff (up to ${REDIAL_MAX_MS} ms) for when it is back`)
+        } else opts.log.warn({ target: what, retryInMs: state.delay }, `cannot reach ${what} (${(err as Error).message}); is it up, and does it hold the same cluster key? retrying with backoff (up to ${REDIAL_MAX_MS} ms)`)
       }
       redial.set(key, { next: Date.now() + state.delay, delay: Math.min(REDIAL_MAX_MS, state.delay * 2) })
     }).finally(() => {
@@ -176,7 +179,7 @@ export async function startP2pHost (opts: P2pHostOptions): Promise<P2pHost> {
     for (const { address, ma, peer } of joinTargets) {
       if (peer !== undefined && (blocked.has(peer) || node.getConnections(peerIdFromString(peer)).length > 0)) continue
       if (peer === undefined && node.getConnections().some((c) => c.remoteAddr.toString() === address)) continue
-      tryDial(`join:${address}`, () => node.dial(ma, { signal: AbortSignal.timeout(DIAL_TIMEOUT_MS) }), address)
+      tryDial(`join:${address}`, () => node.dial(ma, { signal: AbortSignal.timeout(DIAL_TIMEOUT_MS) }), address, peer)
     }
     for (const m of table.view()) {
       const peer = peerIdOf(m)
@@ -186,7 +189,7 @@ export async function startP2pHost (opts: P2pHostOptions): Promise<P2pHost> {
       tryDial(`member:${m.peerId}`, async () => {
         await node.peerStore.merge(peer, { multiaddrs: addrs })
         await node.dial(peer, { signal: AbortSignal.timeout(DIAL_TIMEOUT_MS) })
-      }, `member ${m.peerId}`)
+      }, `member ${m.peerId}`, m.peerId)
     }
   }
   if (opts.mdns === true) {

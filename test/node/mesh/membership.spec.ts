@@ -37,9 +37,12 @@ describe('MemberTable', () => {
     expect(table.view().map((m) => m.status)).to.deep.equal(['draining', 'joining'])
     now = 1001
     expect(table.view().map((m) => m.status)).to.deep.equal(['down', 'down'])
+    // the drained one left on purpose (its dialers and the cluster say so at info, not as a failure)
+    expect([table.drained('a'), table.drained('b'), table.drained('nobody')]).to.deep.equal([true, false, false])
     // a new incarnation that says it is up is up
     table.heard({ ...member('a', 2), status: 'up' })
     expect(table.view()[0]?.status).to.equal('up')
+    expect(table.drained('a')).to.equal(false)
   })
 
   it('should mark a member found unreachable down at once, until it is heard again', () => {
