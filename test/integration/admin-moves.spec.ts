@@ -9,6 +9,8 @@ import { expect } from 'chai'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { randomUUID } from 'node:crypto'
+import { loadPeerIdentity } from '../../node/identity/index.ts'
+import { rendezvousOwner } from '../../node/mesh/index.ts'
 import type { Job } from '../../protocols/index.ts'
 import { NO_RATE_LIMITS, chatClient, runCli, startNodeProcess } from '../helpers/node-process.ts'
 import type { NodeProcess } from '../helpers/node-process.ts'
@@ -70,15 +72,15 @@ describe('admin moves on real processes (migrate, drain, decommission)', functio
     for (const d of dirs) await d.remove()
   })
 
-  /** One sender posting to every room in turn through `via` (each post waits for its ack). */
-  function load (via: Slot): { errors: string[], acked: Array<{ room: string, text: string, seq: number }>, stop: () => Promise<void> } {
+  /** One sender posting to every room of `rooms` in turn through `via` (each post waits for its ack). */
+  function load (via: Slot, rooms: readonly string[] = ROOMS): { errors: string[], acked: Array<{ room: string, text: string, seq: number }>, stop: () => Promise<void> } {
     const errors: string[] = []
     const acked: Array<{ room: string, text: string, seq: number }> = []
     let stopped = false
     const client = chatClient(via.node.grpc, token)
     const run = (async () => {
       for (let i = 0; !stopped && i < 20_000; i++) {
-        const room = ROOMS[i % ROOMS.length] as string
+        const room = rooms[i % rooms.length] as string
         const text = `p${i}-${randomUUID().slice(0, 8)}`
         try {
           acked.push({ room, text, seq: Number((await client.call<{ seq: number | string }>('Post', { room, text, clientId: randomUUID() })).seq) })
@@ -101,8 +103,8 @@ describe('admin moves on real processes (migrate, drain, decommission)', functio
   }
 
   /** Every acknowledged post once at its seq, the same history through every reader. */
-  async function checkHistories (acked: Array<{ room: string, text: string, seq: number }>, readers: Slot[]): Promise<void> {
-    for (const room of ROOMS) {
+  async function checkHistories (acked: Array<{ room: string, text: string, seq: number }>, readers: Slot[], rooms: readonly string[] = ROOMS): Promise<void> {
+    for (const room of rooms) {
       const histories = await Promise.all(readers.map(async (r) => await history(r, room)))
       for (const h of histories) expect(h, `room ${room}: the same history on every node`).to.deep.equal(histories[0])
       const bySeq = new Map((histories[0] ?? []).map((m) => [m.seq, m.text]))
@@ -214,13 +216,22 @@ describe('admin moves on real processes (migrate, drain, decommission)', functio
 
   it('should move a joining member\'s share to it live, as rebalance jobs on the members that held it', async () => {
     const [a, b] = slots as [Slot, Slot]
-    const { errors, acked, stop } = load(a)
-    await waitFor(() => acked.length >= 40, '40 posts acknowledged', { timeout: 60_000, interval: 20 })
+    // the new member's peer id before it starts (its key made in its data dir), so that the load
+    // has rooms placement will give it (peer ids are random: the 8 rooms might all stay put)
     const dir = await tempDir()
     dirs.push(dir)
+    const { peerId } = await loadPeerIdentity(dir.path)
+    const members = await api<Array<{ peerId: string, roles: string[], capacity: number, status: string }>>(a, '/nodes')
+    const candidates = [...members.filter((m) => m.status === 'up'), { peerId, roles: ['chat', 'storage'], capacity: members[0]?.capacity ?? 1 }]
+    const joining = Array.from({ length: 200 }, (_, i) => `amj${i}`).filter((r) => rendezvousOwner(`room/${r}`, candidates) === peerId).slice(0, 2)
+    expect(joining, 'rooms placement gives the new member').to.have.length(2)
+    const rooms = [...ROOMS, ...joining]
+    const { errors, acked, stop } = load(a, rooms)
+    await waitFor(() => acked.length >= 40, '40 posts acknowledged', { timeout: 60_000, interval: 20 })
     const e = await boot(dir.path, a.p2p)
+    expect(e.peerId).to.equal(peerId)
     slots.push(e)
-    await waitFor(async () => (await api<Array<{ node: string }>>(a, '/actors?type=room')).some((r) => r.node === e.peerId), 'rooms on the new member', { timeout: 30_000, interval: 100 })
+    await waitFor(async () => (await api<Array<{ node: string, key: string | null }>>(a, '/actors?type=room')).filter((r) => r.key !== null && joining.includes(r.key) && r.node === e.peerId).length === joining.length, 'the new member\'s rooms on it', { timeout: 30_000, interval: 100 })
     let jobs: Job[] = []
     await waitFor(async () => (jobs = (await api<{ jobs: Job[] }>(a, '/jobs?kind=rebalance')).jobs).length > 0 && jobs.every((j) => j.state !== 'running'), 'rebalance jobs that ended', { timeout: 30_000, interval: 100 })
     for (const job of jobs) {
@@ -233,6 +244,6 @@ describe('admin moves on real processes (migrate, drain, decommission)', functio
     await waitFor(() => acked.length >= at + 40, '40 more posts acknowledged', { timeout: 60_000, interval: 20 })
     await stop()
     expect(errors, 'errors seen by the posting client').to.deep.equal([])
-    await checkHistories(acked, [a, b, e])
+    await checkHistories(acked, [a, b, e], rooms)
   })
 })
