@@ -39,7 +39,15 @@ export const roomDirectory: EntityType<RoomDirectoryMsg, RoomDirectoryState, Roo
         return
       }
       case 'list': {
-        if (writing.size > 0) await Promise.all(writing.values())
+        if (writing.size > 0) {
+          try {
+            await Promise.all(writing.values())
+          } catch (err) {
+            // the write that failed crashes the directory (it recovers from its journal)
+            ctx.fail(msg.replyTo, err)
+            return
+          }
+        }
         ctx.reply(msg.replyTo, Object.entries(ctx.state.rooms)
           .map(([name, room]) => ({ name, createdAt: room.createdAt, createdBy: room.createdBy }))
           .sort((a, b) => a.name.localeCompare(b.name)))

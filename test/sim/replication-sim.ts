@@ -197,6 +197,21 @@ export async function runSeed (seed: number, options: SimOptions = {}): Promise<
   let activationN = 0
   const live: Activation[] = []
 
+  /** What an activation's log is opened (or resumed) with: on its node, writing to `replicas`; a
+   * failure ends the activation. */
+  const ownerOptions = (a: Activation, replicas: readonly string[]) => ({
+    entityId: a.entity,
+    replicas,
+    writeQuorum: W,
+    self: a.node,
+    env: world.ownerEnv(a.node),
+    appendTimeoutMs: 1500,
+    onFailed: (err: Error) => {
+      a.dead = true
+      if (err.name === 'StaleEpochError') stats.stale++
+    }
+  })
+
   const activate = (entity: string, node: string): void => {
     if (!world.node(node).up) return
     const a: Activation = { id: `a${++activationN}`, node, entity, log: undefined, dead: false, writes: Promise.resolve() }
@@ -205,20 +220,7 @@ export async function runSeed (seed: number, options: SimOptions = {}): Promise<
     const generation = world.node(node).generation
     // after the change most owners have heard of it; some take the old set
     const replicas = setOf(entity, rnd() < 0.8)
-    EntityLog.open({
-      entityId: entity,
-      replicas,
-      formerHolders: formersOf(replicas),
-      writeQuorum: W,
-      activation: a.id,
-      self: node,
-      env: world.ownerEnv(node),
-      appendTimeoutMs: 1500,
-      onFailed: (err) => {
-        a.dead = true
-        if (err.name === 'StaleEpochError') stats.stale++
-      }
-    }).then((log) => {
+    EntityLog.open({ ...ownerOptions(a, replicas), formerHolders: formersOf(replicas), activation: a.id }).then((log) => {
       if (world.node(node).generation !== generation) return
       stats.opened++
       a.log = log
@@ -297,18 +299,7 @@ export async function runSeed (seed: number, options: SimOptions = {}): Promise<
           if (!target.up) return
           const taken = checkLogTicket(copy)
           const b: Activation = { id: `a${++activationN}`, node, entity: a.entity, log: undefined, dead: false, writes: Promise.resolve() }
-          const resumed = EntityLog.resume({
-            entityId: a.entity,
-            replicas: setOf(a.entity, rnd() < 0.8),
-            writeQuorum: W,
-            self: node,
-            env: world.ownerEnv(node),
-            appendTimeoutMs: 1500,
-            onFailed: (err) => {
-              b.dead = true
-              if (err.name === 'StaleEpochError') stats.stale++
-            }
-          }, taken)
+          const resumed = EntityLog.resume(ownerOptions(b, setOf(a.entity, rnd() < 0.8)), taken)
           if (resumed === undefined) {
             say(`${node} could not go on from ${a.id}'s ticket for ${a.entity} (another replica set): it opens it`)
             activate(a.entity, node)

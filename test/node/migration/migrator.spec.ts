@@ -97,11 +97,11 @@ describe('migration actor: requests from peers', () => {
   const refusal = async (p: Promise<unknown>): Promise<Error | undefined> => await p.then(() => undefined, (e: unknown) => e as Error)
   const handOff = { state: chatRoom.initialState('r'), seq: 0, snapshotSeq: 0, volatile: undefined, buffered: [] }
   /** A well-formed journal ticket of room/r at seq 0 (what EntityLog.handOver hands over). */
-  const ticket = { id: 't1', entity: 'room/r', epoch: 5, activation: 'a1', head: 0, sealed: 0, segments: [], writeQuorum: 1, replicas: [{ node: 'n1', match: 0 }], sources: [] }
+  const ticket = { id: 't1', entity: 'room/r', epoch: 5, activation: 'a1', head: 0, committed: 0, sealed: 0, segments: [], writeQuorum: 1, replicas: [{ node: 'n1', match: 0 }], sources: [], tail: [] }
 
   it('should refuse malformed requests as invalid, and go on answering without a restart', async () => {
     const before = { restarts: system.stats.restarts, failures: system.stats.failures }
-    const bad: Array<[string, (replyTo: never) => unknown]> = [
+    const bad: Array<[string, (replyTo: never) => unknown, RegExp?]> = [
       ['an unknown type', (replyTo) => ({ type: 'teleport', entityType: 'room', key: 'r', to: 'n2', replyTo })],
       ['a claim with an unknown trigger', (replyTo) => ({ type: 'claim', entityType: 'room', key: 'r', to: 'n2', trigger: 'whim', replyTo })],
       ['a leave of no known mode', (replyTo) => ({ type: 'leave', mode: 'vanish', replyTo })],
@@ -115,15 +115,16 @@ describe('migration actor: requests from peers', () => {
       ['a hand-over whose messages are not a list', (replyTo) => ({ type: 'adopt', entityType: 'room', key: 'r', handOff: { ...handOff, buffered: 'x' }, replyTo })],
       ['a hand-over that is not an object', (replyTo) => ({ type: 'adopt', entityType: 'room', key: 'r', handOff: 5, replyTo })],
       ['a journal ticket that is not one', (replyTo) => ({ type: 'adopt', entityType: 'room', key: 'r', handOff: { ...handOff, journal: { id: 't' } }, replyTo })],
-      ['a journal ticket of another entity', (replyTo) => ({ type: 'adopt', entityType: 'room', key: 'r', handOff: { ...handOff, journal: { ...ticket, entity: 'room/other' } }, replyTo })],
+      ['a journal ticket of another entity', (replyTo) => ({ type: 'adopt', entityType: 'room', key: 'r', handOff: { ...handOff, journal: { ...ticket, entity: 'room/other' } }, replyTo }), /a ticket of room\/other, not of the entity moved/],
       ['a pause that is not one', (replyTo) => ({ type: 'adopt', entityType: 'room', key: 'r', handOff, paused: { ms: -1, at: 5 }, replyTo })],
       ['a pause without its time', (replyTo) => ({ type: 'adopt', entityType: 'room', key: 'r', handOff, paused: { ms: 1 }, replyTo })],
-      ['a journal ticket whose head is not the seq handed over', (replyTo) => ({ type: 'adopt', entityType: 'room', key: 'r', handOff: { ...handOff, journal: { ...ticket, head: 1, segments: [[5, 1]] } }, replyTo })]
+      ['a journal ticket whose head is not the seq handed over', (replyTo) => ({ type: 'adopt', entityType: 'room', key: 'r', handOff: { ...handOff, journal: { ...ticket, head: 1, committed: 1, segments: [[5, 1]] } }, replyTo }), /its head 1 is not the seq handed over \(0\)/]
     ]
-    for (const [what, build] of bad) {
+    for (const [what, build, message] of bad) {
       const err = await refusal(ask(build))
       expect(err?.name, what).to.equal('InvalidPeerRequestError')
       expect(kindOf(err), what).to.equal('invalid')
+      if (message !== undefined) expect(err?.message, what).to.match(message)
     }
     // a key the entity host refuses, and a type it does not know: refused, nothing activated
     expect((await refusal(ask((replyTo) => ({ type: 'adopt', entityType: 'room', key: 'a/b', handOff, replyTo }))))?.name).to.equal('InvalidNameError')
