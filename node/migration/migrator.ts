@@ -46,6 +46,11 @@ export interface MigratorOptions {
 export interface MigrationStats {
   /** moves by trigger and outcome, `${trigger}/${outcome}` */
   readonly moves: Map<string, number>
+  /** Queued moves (a drain's, a rebalance's) that ended, by the trigger they were queued with,
+   * whatever ended them: the move itself, the new owner's claim that took the entity first, or a
+   * view that no longer needed it (the entity is where placement wants it in every case);
+   * `failed`: those whose move failed. What a job of that trigger reports. */
+  readonly queued: Map<MoveTrigger, { ended: number, failed: number }>
 }
 
 /** How long a new owner waits for a previous owner to hand an entity over, beyond the move's own
@@ -74,7 +79,7 @@ export function migrateAskMs (busyMs: number, graceMs: number): number {
  * before the move does waits for it instead of fencing a live activation.
  */
 export class Migrator {
-  readonly stats: MigrationStats = { moves: new Map() }
+  readonly stats: MigrationStats = { moves: new Map(), queued: new Map() }
   readonly #opts: MigratorOptions
   /** Moves under way, by entity id. */
   readonly #moving = new Map<string, Promise<MoveResult>>()
@@ -252,9 +257,13 @@ export class Migrator {
    */
   move (type: string, key: string, to: string, trigger: MoveTrigger): Promise<MoveResult> {
     const id = `${type}/${key}`
+    const queued = this.#queue.get(id)
     this.#queue.delete(id)
     const under = this.#moving.get(id)
-    if (under !== undefined) return under
+    if (under !== undefined) {
+      if (queued !== undefined) this.#settleQueued(queued.trigger, under)
+      return under
+    }
     const moving = this.#move(type, key, to, trigger).then((result) => {
       // it left this node: a pin of it here means nothing now
       if (result.outcome !== 'not-active' && this.#opts.pins?.unpin(type, key) === true) this.#opts.announce?.()
@@ -265,7 +274,19 @@ export class Migrator {
       this.#wakeIdle()
     })
     this.#moving.set(id, moving)
+    // a queued move that something else started first (a claim, an admin) ends the queued one too
+    if (queued !== undefined) this.#settleQueued(queued.trigger, moving)
     return moving
+  }
+
+  /** A move queued with `trigger` ends with `move` (undefined: at once, it is no longer needed). */
+  #settleQueued (trigger: MoveTrigger, move: Promise<MoveResult> | undefined): void {
+    const count = (failed: boolean): void => {
+      const c = this.stats.queued.get(trigger) ?? { ended: 0, failed: 0 }
+      this.stats.queued.set(trigger, { ended: c.ended + 1, failed: c.failed + (failed ? 1 : 0) })
+    }
+    if (move === undefined) count(false)
+    else void move.then((r) => { count(r.outcome === 'failed') })
   }
 
   /**
@@ -357,9 +378,14 @@ export class Migrator {
       this.#queue.delete(id)
       // the view may have changed again while it waited: it moves only if it is still another's
       const owner = this.#ownerOf(next.type, next.key)
-      if (owner === undefined || owner === this.#opts.port.node || this.#moving.has(id)) continue
+      if (owner === undefined || owner === this.#opts.port.node || this.#moving.has(id)) {
+        this.#settleQueued(next.trigger, this.#moving.get(id))
+        continue
+      }
       this.#running++
-      void this.move(next.type, next.key, owner, next.trigger).finally(() => {
+      const moving = this.move(next.type, next.key, owner, next.trigger)
+      this.#settleQueued(next.trigger, moving)
+      void moving.finally(() => {
         this.#running--
         this.#pump()
       })

@@ -32,16 +32,11 @@ export class MoveJobs {
     }
     const batch = { total: queued }
     this.#running.set(trigger, batch)
+    // the queued moves that ended, however: one a claim took first, or one no longer needed, is
+    // done too (counting moves by their own trigger left such a job short of its total)
     const count = (): { done: number, failed: number } => {
-      let done = 0
-      let failed = 0
-      for (const [label, n] of this.#migrator.stats.moves) {
-        const [t, outcome] = label.split('/')
-        if (t !== trigger) continue
-        done += n
-        if (outcome === 'failed') failed += n
-      }
-      return { done, failed }
+      const c = this.#migrator.stats.queued.get(trigger)
+      return { done: c?.ended ?? 0, failed: c?.failed ?? 0 }
     }
     const before = count()
     this.#jobs.start(trigger, this.#jobs.node, async (control) => {

@@ -42,6 +42,33 @@ describe('migrator: waiting for the moves of a drain', () => {
     expect(await idle).to.equal(true)
   })
 
+  it('should count a queued move as ended however it ended: by itself, by a claim that took it first, or no longer needed', async () => {
+    const { port, next } = slowPort(3)
+    const owners = new Map([['r0', 'n2'], ['r1', 'n2'], ['r2', 'n2']])
+    const m = new Migrator({
+      system: undefined as unknown as ActorSystem,
+      port,
+      placement: { ...placement, ownerOf: (_type: string, _role: string, key: string) => owners.get(key) ?? 'n2' },
+      live: () => true,
+      busyMs: 1_000,
+      graceMs: 100,
+      concurrency: 1,
+      log: quiet
+    })
+    expect(m.rebalance('rebalance')).to.equal(3)
+    // r0 is moving (one at a time); n2 claims r2 before its turn, and the view gives r1 back here
+    const claimed = m.move('room', 'r2', 'n2', 'claim')
+    owners.set('r1', 'n1')
+    next()
+    next()
+    await claimed
+    await m.idle(1_000)
+    expect(m.pending).to.equal(0)
+    expect(m.stats.queued.get('rebalance')).to.deep.equal({ ended: 3, failed: 0 })
+    // the moves themselves count under the trigger that ran them
+    expect(Object.fromEntries(m.stats.moves)).to.deep.equal({ 'rebalance/not-active': 1, 'claim/not-active': 1 })
+  })
+
   it('should give up once no move ended for its bound', async () => {
     const { port } = slowPort(2)
     const m = migrator(port)
