@@ -30,6 +30,8 @@ interface Pending {
   readonly target: string
   /** The node the request went to, when the mesh carried it (see sentTo). */
   node?: string
+  /** The request was an entity's message (that node may pass it on: see sentTo). */
+  entity?: boolean
   signal?: AbortSignal
   onAbort?: () => void
 }
@@ -134,18 +136,24 @@ export class PendingAsks {
   /**
    * The mesh sent the request of ask `askId` to `node`: if that node is lost, `rejectSentTo`
    * fails the ask at once instead of at its timeout. Costs nothing extra for the ask being handed
-   * over right now (the usual case); any other is looked up.
+   * over right now (the usual case); any other is looked up. `entity`: the request was a message
+   * for an entity there, which a draining node passes on to the entity's new owner (that one
+   * answers), as opposed to a message for an actor of that node, which only that node answers.
    */
-  sentTo (askId: string, node: string): void {
+  sentTo (askId: string, node: string, entity = false): void {
     const pending = this.#delivering?.askId === askId ? this.#delivering : this.#find(askId)
-    if (pending !== undefined) pending.node = node
+    if (pending !== undefined) {
+      pending.node = node
+      pending.entity = entity
+    }
   }
 
-  /** Fails every waiting ask whose request went to `node` (see sentTo); returns how many. */
-  rejectSentTo (node: string, error: unknown): number {
+  /** Fails every waiting ask whose request went to `node` (see sentTo), or with `actorsOnly`
+   * those whose request went to an actor there (not an entity's message); returns how many. */
+  rejectSentTo (node: string, error: unknown, actorsOnly = false): number {
     const lost: string[] = []
     for (const bucket of this.#buckets.values()) {
-      for (const [askId, pending] of bucket.asks) if (pending.node === node) lost.push(askId)
+      for (const [askId, pending] of bucket.asks) if (pending.node === node && !(actorsOnly && pending.entity === true)) lost.push(askId)
     }
     let failed = 0
     for (const askId of lost) if (this.rejectId(askId, error)) failed++

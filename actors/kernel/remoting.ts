@@ -44,11 +44,13 @@ export interface RemotingPort {
   deliverToActor (path: string, msg: unknown): DeliveryResult
   /** A reply the mesh brought for an ask of this node. */
   settle (askId: string, outcome: ReplyOutcome): void
-  /** The mesh sent the request of this node's ask `askId` to `node` (see failAsksSentTo). */
-  askSentTo (askId: string, node: string): void
+  /** The mesh sent the request of this node's ask `askId` to `node` (see failAsksSentTo);
+   * `entity`: it was a message for an entity there (not for an actor of that node). */
+  askSentTo (askId: string, node: string, entity?: boolean): void
   /** Fails at once every ask of this node whose request went to `node` (the link broke, or it was
-   * declared down); returns how many. */
-  failAsksSentTo (node: string, error: unknown): number
+   * declared down), or with `actorsOnly` those whose request went to an actor there (a draining
+   * node passes entities' messages on: their new owners answer them); returns how many. */
+  failAsksSentTo (node: string, error: unknown, actorsOnly?: boolean): number
   /** The role an entity type needs, or undefined for a type not registered here. */
   roleOf (type: string): NodeRole | undefined
   /** Passivates the active entities that `keep` rejects (their owner is now another node): each

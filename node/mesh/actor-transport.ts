@@ -19,8 +19,9 @@ export interface ActorTransportOptions {
   /** The actor system's inbound port (ActorSystem.attachRemoting). */
   readonly port: () => RemotingPort
   readonly placement: Placement
-  /** Whether a member is leaving gracefully (draining): what it was sent is answered by the
-   * entities' new owners (it forwards), so asks sent to it do not fail when its link closes. */
+  /** Whether a member is leaving gracefully (draining): the entities' messages it was sent are
+   * answered by the entities' new owners (it forwards them), so those asks do not fail when its
+   * link closes (asks of its own actors do). */
   readonly leaving?: (peer: string) => boolean
   readonly log: { warn (obj: object, msg: string): void, debug (obj: object, msg: string): void }
   /** @default MAX_QUEUED_BYTES */
@@ -95,12 +96,12 @@ export class ActorTransport implements Remoting {
   }
 
   toEntity (node: string, type: string, key: string, msg: unknown): DeliveryResult {
-    return this.#request(node, msg, (wire) => [ENVELOPE.ENTITY, type, key, wire, 0, ''])
+    return this.#request(node, msg, (wire) => [ENVELOPE.ENTITY, type, key, wire, 0, ''], true)
   }
 
   toActor (address: ActorAddress, msg: unknown): DeliveryResult {
     if (address.node === this.#system.node) return this.#system.deliverToActor(address.path, msg)
-    return this.#request(address.node, msg, (wire) => [ENVELOPE.ACTOR, address.path, wire])
+    return this.#request(address.node, msg, (wire) => [ENVELOPE.ACTOR, address.path, wire], false)
   }
 
   /** Set once the node's migrator runs (Remoting.claim): asked before an entity is activated
@@ -153,19 +154,19 @@ export class ActorTransport implements Remoting {
    * `replyTo.node` empty (the peer knows who sent it: 52 bytes less per ask), in a copy: the
    * caller's message is never changed. If the link to `peer` breaks, that ask fails at once.
    */
-  #request (peer: string, msg: unknown, envelope: (wire: unknown) => Envelope): DeliveryResult {
+  #request (peer: string, msg: unknown, envelope: (wire: unknown) => Envelope, entity: boolean): DeliveryResult {
     const replyTo = replyToOf(msg)
-    if (replyTo === undefined || replyTo.node !== this.#system.node) return this.#send(peer, envelope(msg), replyTo)
-    this.#system.askSentTo(replyTo.askId, peer)
+    if (replyTo === undefined || replyTo.node !== this.#system.node) return this.#send(peer, envelope(msg), replyTo, undefined, entity)
+    this.#system.askSentTo(replyTo.askId, peer, entity)
     const wire = { ...(msg as object), replyTo: { askId: replyTo.askId, node: '' } }
-    return this.#send(peer, envelope(wire), undefined, replyTo)
+    return this.#send(peer, envelope(wire), undefined, replyTo, entity)
   }
 
-  /** Packs and queues an envelope; `replyTo` (of the message inside, when it is another node's
-   * ask) is tracked to fail that ask at its asker if the link breaks. */
-  /** `replyTo`: another node's ask this node forwards (tracked on the link); `own`: this node's own
-   * ask (tagged by askSentTo). The link knows either while the request is queued. */
-  #send (peer: string, envelope: Envelope, replyTo: ReplyTo<unknown> | undefined, own?: ReplyTo<unknown>): DeliveryResult {
+  /** Packs and queues an envelope. `replyTo`: another node's ask this node forwards (tracked on
+   * the link, to fail that ask at its asker if the link breaks); `own`: this node's own ask (tagged
+   * by askSentTo). The link knows either while the request is queued. `entity`: the envelope is a
+   * message for an entity (a draining peer passes it on: see #failAsks). */
+  #send (peer: string, envelope: Envelope, replyTo: ReplyTo<unknown> | undefined, own?: ReplyTo<unknown>, entity = false): DeliveryResult {
     if (this.#stopped) return new PeerUnreachableError(peer, 'this node is stopping')
     let bytes: Uint8Array
     try {
@@ -178,8 +179,8 @@ export class ActorTransport implements Remoting {
     const ask = replyTo ?? own
     const result = link.enqueue(bytes, ask === undefined ? undefined : { askId: ask.askId, node: ask.node })
     if (result === 'ok' && replyTo !== undefined) {
-      if (replyTo.node === this.#system.node) this.#system.askSentTo(replyTo.askId, peer)
-      else link.forwarded.set(`${replyTo.node}/${replyTo.askId}`, { askId: replyTo.askId, node: replyTo.node, since: Date.now() })
+      if (replyTo.node === this.#system.node) this.#system.askSentTo(replyTo.askId, peer, entity)
+      else link.forwarded.set(`${replyTo.node}/${replyTo.askId}`, { askId: replyTo.askId, node: replyTo.node, since: Date.now(), entity })
     }
     return result
   }
@@ -205,19 +206,20 @@ export class ActorTransport implements Remoting {
    * and the ones it forwarded there. */
   #failAsks (link: OutboundLink, why: string, unsent: readonly SentAsk[]): void {
     const error = new PeerUnreachableError(link.peer, why)
-    // a draining member handed what it was sent to the entities' new owners, which answer the
-    // askers directly: those asks wait for their answers (or their own timeouts). What never left
-    // this node reached no one (a member that exited after its drain refuses the link): it fails
-    // now, not when the member is declared down
+    const forwarded = [...link.forwarded.values()]
+    link.forwarded.clear()
     if (this.#opts.leaving?.(link.peer) === true) {
-      link.forwarded.clear()
+      // a draining member handed the entities' messages it was sent to their new owners, which
+      // answer the askers directly: those asks wait for their answers (or their own timeouts).
+      // What never left this node reached no one (a member that exited after its drain refuses the
+      // link), and an ask of one of its actors (a claim of the migrator, say) has no one else to
+      // answer it: those fail now, not when the member is declared down or at their timeouts
       for (const ask of unsent) this.reply(ask, { error })
+      this.#system.failAsksSentTo(link.peer, error, true)
+      for (const ask of forwarded) if (!ask.entity && ask.node !== link.peer) this.reply({ askId: ask.askId, node: ask.node }, { error })
       return
     }
     this.#system.failAsksSentTo(link.peer, error)
-    if (link.forwarded.size === 0) return
-    const forwarded = [...link.forwarded.values()]
-    link.forwarded.clear()
     // a forwarded ask fails at its asker (never back to the peer that broke)
     for (const ask of forwarded) if (ask.node !== link.peer) this.reply({ askId: ask.askId, node: ask.node }, { error })
   }
@@ -313,7 +315,7 @@ export class ActorTransport implements Remoting {
     if (typeof owner === 'string' && owner !== system.node && hops === 0) {
       this.stats.forwarded++
       // tracked like an ask of this node: if the owner cannot be reached, the asker is told
-      const result = this.#send(owner, [ENVELOPE.ENTITY, type, key, msg, 1, origin], replyToOf(msg))
+      const result = this.#send(owner, [ENVELOPE.ENTITY, type, key, msg, 1, origin], replyToOf(msg), undefined, true)
       if (result !== 'ok') this.#refuse(msg, result, `${type}/${key}`)
       return
     }

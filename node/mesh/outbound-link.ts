@@ -8,6 +8,8 @@ export interface ForwardedAsk {
   readonly askId: string
   readonly node: string
   readonly since: number
+  /** It was a message for an entity (a draining peer passes it on to the entity's new owner). */
+  readonly entity: boolean
 }
 
 /** An ask whose request is queued on a link: this node's own (`node` is this node) or one it

@@ -26,6 +26,8 @@ export interface TestNode {
   readonly journal: ReplicatedJournal
   /** The node's mesh warnings, as logged. */
   readonly warnings: string[]
+  /** Changes the status its member record gives (as a node does when it drains) and announces it. */
+  setStatus (status: MemberRecord['status']): void
   stop (): Promise<void>
 }
 
@@ -124,13 +126,15 @@ export class TestCluster {
     const nodeRoles = new NodeRoles(roles)
     const warnings: string[] = []
     const log = { ...quiet, warn: (_o: object, msg: string) => { warnings.push(msg) } }
+    let status: MemberRecord['status'] = 'up'
+    const record = upRecord(() => id, () => [...nodeRoles.current])
     const host = await startP2pHost({
       privateKey,
       listen: '/ip4/127.0.0.1/tcp/0',
       join,
       clusterKey: this.clusterKey,
       failureTimeout: FAILURE_TIMEOUT,
-      self: upRecord(() => id, () => [...nodeRoles.current]),
+      self: () => ({ ...record(), status }),
       log
     })
     const cluster = await Cluster.start({ system, heads: journal, roles: nodeRoles, capacity: 1, p2p: host, serving: () => true, onViewChange: () => undefined, refreshMs: 125, log, ...(options.jobs !== undefined && { jobs: options.jobs(id) }) })
@@ -142,6 +146,10 @@ export class TestCluster {
       store,
       journal,
       warnings,
+      setStatus (s) {
+        status = s
+        host.announce()
+      },
       async stop () {
         await cluster.stop()
         await system.terminate()

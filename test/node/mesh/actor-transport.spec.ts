@@ -127,6 +127,24 @@ describe('ActorTransport (real libp2p on loopback, in one process)', function ()
     expect(err?.message).to.include(b.id)
   })
 
+  it('should fail an ask of an actor on a draining member at once when that member exits, not at its timeout', async () => {
+    const [a, b] = await net.of([['chat'], ['chat']]) as [TestNode, TestNode]
+    // an actor that takes the ask and never answers (as a node's /migration does once its system stops)
+    b.system.spawn<{ replyTo: ReplyTo<string> }, undefined>({ init: () => undefined, receive: () => undefined }, { name: 'silent' })
+    b.setStatus('draining')
+    await waitFor(() => a.host.members().find((m) => m.peerId === b.id)?.status === 'draining', 'a to hear that b drains', { timeout: 10_000 })
+    a.cluster.refresh()
+    const silent = a.system.actorAt<{ replyTo: ReplyTo<string> }>({ node: b.id, path: '/silent' })
+    // its timeout is longer than the test's: failing with PeerUnreachableError means when the link closed
+    const asked = silent.ask((replyTo) => ({ replyTo }), { timeout: 600_000 }).then(() => undefined, (e: Error) => e)
+    const echoed = a.system.actorAt<EchoMsg>({ node: b.id, path: '/echo' })
+    expect(await echoed.ask((replyTo) => ({ text: 'after', replyTo }))).to.deep.equal({ text: 'after', node: b.id })
+    await b.host.stop()
+    const err = await asked
+    expect(err?.name).to.equal('PeerUnreachableError')
+    expect(err?.message).to.include(b.id)
+  })
+
   it('should fail a forwarded ask at its asker when the owner it was forwarded to cannot be reached', async () => {
     const [a, b, c] = await net.of([['chat'], ['chat'], ['chat']]) as [TestNode, TestNode, TestNode]
     const room = Array.from({ length: 100 }, (_, i) => `gone-${i}`).find((r) => a.cluster.placement.ownerOf('room', 'chat', r) === c.id) as string
