@@ -282,6 +282,7 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
           p2p?.announce()
         },
         leave: (mode) => leave.request(mode),
+        leaving: () => leave.mode === undefined ? undefined : leave.status(),
         log: log.child({ component: 'migration' })
       })
       m.start()

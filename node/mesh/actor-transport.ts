@@ -214,9 +214,15 @@ export class ActorTransport implements Remoting {
       // What never left this node reached no one (a member that exited after its drain refuses the
       // link), and an ask of one of its actors (a claim of the migrator, say) has no one else to
       // answer it: those fail now, not when the member is declared down or at their timeouts
-      for (const ask of unsent) this.reply(ask, { error })
+      const failed = new Set<string>()
+      for (const ask of unsent) {
+        failed.add(`${ask.node}/${ask.askId}`)
+        if (ask.node !== link.peer) this.reply(ask, { error })
+      }
       this.#system.failAsksSentTo(link.peer, error, true)
-      for (const ask of forwarded) if (!ask.entity && ask.node !== link.peer) this.reply({ askId: ask.askId, node: ask.node }, { error })
+      for (const ask of forwarded) {
+        if (!ask.entity && ask.node !== link.peer && !failed.has(`${ask.node}/${ask.askId}`)) this.reply({ askId: ask.askId, node: ask.node }, { error })
+      }
       return
     }
     this.#system.failAsksSentTo(link.peer, error)

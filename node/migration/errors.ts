@@ -20,6 +20,16 @@ export class LeaveRefusedError extends Error {
   }
 }
 
+/** An admin's job asked a node where its leave stands, and that node is not leaving: the process
+ * that was asked to leave has exited and another one runs on its identity (it was restarted). */
+export class NotLeavingError extends Error {
+  override readonly name = 'NotLeavingError'
+  readonly kind = 'conflict'
+  constructor (node: string) {
+    super(`${node} is not leaving: the process asked to leave has exited, and this one started since`)
+  }
+}
+
 /** A node started on the data dir of a node that was decommissioned. */
 export class DecommissionedError extends Error {
   override readonly name = 'DecommissionedError'

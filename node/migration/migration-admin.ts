@@ -19,8 +19,9 @@ const LEAVE_MISSES = 3
 export interface MigrationAdminOptions {
   readonly system: ActorSystem
   readonly jobs: Jobs
-  /** The other members as this node sees them now. */
-  readonly members: () => ReadonlyArray<{ readonly peerId: string, readonly status: string }>
+  /** The other members as this node sees them now (`incarnation`: which process of the member
+   * the record is from; a restart makes a new one). */
+  readonly members: () => ReadonlyArray<{ readonly peerId: string, readonly status: string, readonly incarnation?: number }>
   /** Whether `peer` may own entities of `role` in this node's view. */
   readonly holds: (peer: string, role: string) => boolean
   /** The move bounds (config migration-timeout, and the interrupt's grace). */
@@ -76,6 +77,10 @@ export class MigrationAdmin {
       throw new LeaveRefusedError(`${peer} is the node serving this request: it would exit before its ${mode} job ends; ask another member's admin endpoint (plexi admin ${mode} ${peer} --admin-addr OTHER), or send the process SIGTERM to drain it`)
     }
     this.#checkPeer(peer)
+    // the process asked to leave: once a newer one of the same member is heard (a supervisor
+    // restarted it after its drain), the one that was asked is gone
+    const incarnation = this.#opts.members().find((m) => m.peerId === peer)?.incarnation
+    const asked = (m: { readonly peerId: string, readonly incarnation?: number }): boolean => m.peerId === peer && (incarnation === undefined || m.incarnation === incarnation)
     const first = await this.#ask(peer, mode)
     return jobs.start(mode, peer, async (control) => {
       let last: LeaveStatus = first
@@ -94,15 +99,18 @@ export class MigrationAdmin {
       for (;;) {
         if (control.signal.aborted) return `stopped following ${peer}: it goes on leaving (a ${mode} is not undone; start it again to bring it back)`
         await new Promise((resolve) => setTimeout(resolve, LEAVE_POLL_MS))
-        const gone = !this.#opts.members().some((m) => m.peerId === peer && m.status !== 'down')
+        const gone = !this.#opts.members().some((m) => asked(m) && m.status !== 'down')
         if (gone) break
         try {
-          last = await this.#ask(peer, mode)
+          // where it stands, never a new leave: a process restarted on its identity says it is not leaving
+          last = await this.#ask(peer, mode, true)
           misses = 0
           report(last)
         } catch (err) {
-          // it exited (its link closed) or is busy: the member view says which
-          if (++misses >= LEAVE_MISSES && !this.#opts.members().some((m) => m.peerId === peer && m.status === 'draining')) {
+          if ((err as Error | undefined)?.name === 'NotLeavingError') break
+          // it exited (its link closed; failure detection calls it suspect, then down) or is busy
+          // moving: only one seen up again without answering has stopped for another reason
+          if (++misses >= LEAVE_MISSES && this.#opts.members().some((m) => asked(m) && (m.status === 'up' || m.status === 'joining'))) {
             throw new Error(`${peer} stopped answering while it was not draining (${describe(err)}): it may have crashed; see plexi admin nodes`)
           }
         }
@@ -120,8 +128,8 @@ export class MigrationAdmin {
     }
   }
 
-  async #ask (peer: string, mode: LeaveMode): Promise<LeaveStatus> {
+  async #ask (peer: string, mode: LeaveMode, follow = false): Promise<LeaveStatus> {
     return checkLeaveStatus(await this.#opts.system.actorAt<MigrationMsg>({ node: peer, path: MIGRATION_PATH })
-      .ask<unknown>((replyTo) => ({ type: 'leave', mode, replyTo }), { timeout: LEAVE_ASK_MS }))
+      .ask<unknown>((replyTo) => ({ type: 'leave', mode, ...(follow && { follow }), replyTo }), { timeout: LEAVE_ASK_MS }))
   }
 }

@@ -83,8 +83,10 @@ export type MigrationMsg =
   | { readonly type: 'claim', readonly entityType: string, readonly key: string, readonly to: string, readonly trigger?: 'admin', readonly replyTo: ReplyTo<MoveResult> }
   /** An admin's node → the node an entity moves to: pin it here and take it from its owner. */
   | { readonly type: 'migrate', readonly entityType: string, readonly key: string, readonly replyTo: ReplyTo<MoveResult> }
-  /** An admin's node → a node to drain or decommission: start leaving (once), answer where it stands. */
-  | { readonly type: 'leave', readonly mode: LeaveMode, readonly replyTo: ReplyTo<LeaveStatus> }
+  /** An admin's node → a node to drain or decommission: start leaving (once), answer where it
+   * stands. `follow`: only answer where it stands (the job's later looks), NotLeavingError when it
+   * is not leaving (a process restarted on the same identity is not drained again). */
+  | { readonly type: 'leave', readonly mode: LeaveMode, readonly follow?: boolean, readonly replyTo: ReplyTo<LeaveStatus> }
 
 /**
  * A migration request as it came off the wire, checked field by field (an entity's state and
@@ -96,6 +98,7 @@ export function checkMigrationMsg (msg: unknown): MigrationMsg {
   if (!isReplyTo(m.replyTo)) throw new InvalidPeerRequestError('a migration request needs a reply address')
   if (m.type === 'leave') {
     if (m.mode !== 'drain' && m.mode !== 'decommission') throw new InvalidPeerRequestError('mode: drain or decommission')
+    if (m.follow !== undefined && typeof m.follow !== 'boolean') throw new InvalidPeerRequestError('follow: a boolean when present')
     return m as unknown as MigrationMsg
   }
   if (typeof m.entityType !== 'string' || m.entityType.length === 0 || m.entityType.length > LIMITS.type) throw new InvalidPeerRequestError('entityType')

@@ -1,6 +1,6 @@
 import type { ActorSystem, Behavior, RemotingPort } from '../../actors/index.ts'
 import { clip, describe } from '../../protocols/index.ts'
-import { MoveRefusedError } from './errors.ts'
+import { MoveRefusedError, NotLeavingError } from './errors.ts'
 import { MoveLimit } from './move-limit.ts'
 import { MIGRATION_PATH, adoptedPause, checkMigrationMsg, checkMoveResult } from './migration-protocol.ts'
 import type { LeaveMode, LeaveStatus, MigrationMsg, MoveOutcome, MoveResult, MoveTrigger } from './migration-protocol.ts'
@@ -40,6 +40,8 @@ export interface MigratorOptions {
   /** An admin asked this node to leave (drain or decommission): starts it once, says where it
    * stands (absent: refused). */
   readonly leave?: (mode: LeaveMode) => LeaveStatus
+  /** Where this node's leave stands, without starting one (undefined: it is not leaving). */
+  readonly leaving?: () => LeaveStatus | undefined
 }
 
 /** What the metrics and the drain report read. */
@@ -147,8 +149,15 @@ export class Migrator {
             return undefined
           case 'leave': {
             const leave = this.#opts.leave
-            if (leave === undefined) ctx.fail(msg.replyTo, new MoveRefusedError('this node', 'it does not leave on request'))
-            else ctx.reply(msg.replyTo, leave(msg.mode))
+            if (leave === undefined) {
+              ctx.fail(msg.replyTo, new MoveRefusedError('this node', 'it does not leave on request'))
+            } else if (msg.follow === true) {
+              const status = this.#opts.leaving?.()
+              if (status === undefined) ctx.fail(msg.replyTo, new NotLeavingError(this.#opts.port.node))
+              else ctx.reply(msg.replyTo, status)
+            } else {
+              ctx.reply(msg.replyTo, leave(msg.mode))
+            }
             return undefined
           }
         }

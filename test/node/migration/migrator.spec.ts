@@ -132,6 +132,7 @@ describe('migration actor: requests from peers', () => {
       ['an unknown type', (replyTo) => ({ type: 'teleport', entityType: 'room', key: 'r', to: 'n2', replyTo })],
       ['a claim with an unknown trigger', (replyTo) => ({ type: 'claim', entityType: 'room', key: 'r', to: 'n2', trigger: 'whim', replyTo })],
       ['a leave of no known mode', (replyTo) => ({ type: 'leave', mode: 'vanish', replyTo })],
+      ['a leave followed by a word', (replyTo) => ({ type: 'leave', mode: 'drain', follow: 'yes', replyTo }), /follow: a boolean/],
       ['a migrate without a key', (replyTo) => ({ type: 'migrate', entityType: 'room', replyTo })],
       ['no entity type', (replyTo) => ({ type: 'claim', key: 'r', to: 'n2', replyTo })],
       ['an entity type too long', (replyTo) => ({ type: 'claim', entityType: 'x'.repeat(33), key: 'r', to: 'n2', replyTo })],
@@ -193,6 +194,29 @@ describe('migration actor: requests from peers', () => {
     expect(migrator.sweepPins(Date.now())).to.equal(false)
     expect(migrator.sweepPins(Date.now() + 16_000)).to.equal(true)
     expect(pins.size).to.equal(0)
+  })
+
+  it('should start a leave once when asked, and only say where it stands when a job follows it (a node not leaving says so)', async () => {
+    await system.terminate()
+    system = new ActorSystem({ node: 'n1' })
+    port = system.attachRemoting(new LoneRemoting(placement))
+    const requested: string[] = []
+    const status = { mode: 'drain', state: 'moving', total: 3, entities: 3, moves: {}, left: [] } as const
+    let leaving = false
+    migrator = new Migrator({
+      system, port, placement, live: () => true, busyMs: 1_000, graceMs: 100, concurrency: 4, log: quiet,
+      leave: (mode) => { requested.push(mode); leaving = true; return status },
+      leaving: () => leaving ? status : undefined
+    })
+    spawnMigrationActor(system, migrator)
+    // a job following a node that was restarted since it was asked: refused, and no new leave
+    const err = await refusal(ask((replyTo) => ({ type: 'leave', mode: 'drain', follow: true, replyTo })))
+    expect(err?.name).to.equal('NotLeavingError')
+    expect(err?.message).to.match(/n1 is not leaving/)
+    expect(requested).to.deep.equal([])
+    expect(await ask((replyTo) => ({ type: 'leave', mode: 'drain', replyTo }))).to.deep.equal(status)
+    expect(await ask((replyTo) => ({ type: 'leave', mode: 'drain', follow: true, replyTo }))).to.deep.equal(status)
+    expect(requested).to.deep.equal(['drain'])
   })
 
   it('should take a hand-over while another one still waits for its journal', async () => {
