@@ -84,8 +84,9 @@ describe('replication simulation (deterministic, seeded)', function () {
   it('should catch a new replica that counts itself caught up without pulling anything (the checks can fail)', async () => {
     let learners = 0
     let caught = 0
-    for (let seed = 1; seed <= 200; seed++) {
-      const result = await runSeed(seed, { hollowCatchUp: true })
+    // seeds of more than three nodes replace one (its new replicas learn), the others do not
+    for (let seed = 1; seed <= 15; seed++) {
+      const result = await runSeed(seed, { hollowCatchUp: true, rosterChange: true, decommission: true, replace: true })
       if (result.stats.caughtUp === 0) continue
       learners++
       if (result.violations.some((v) => /caught up without|lost|differs/.test(v))) caught++
@@ -97,8 +98,9 @@ describe('replication simulation (deterministic, seeded)', function () {
   it('should catch a storage node that leaves without handing off (the checks can fail)', async () => {
     let leaving = 0
     let caught = 0
-    for (let seed = 1; seed <= 200; seed++) {
-      const result = await runSeed(seed, { handOff: false })
+    // seeds of more than three nodes have one leave, the others do not
+    for (let seed = 1; seed <= 15; seed++) {
+      const result = await runSeed(seed, { handOff: false, rosterChange: true, decommission: true, replace: false })
       if (!result.config.decommission) continue
       leaving++
       if (result.violations.some((v) => /handed off|lost|differs/.test(v))) caught++
