@@ -33,12 +33,29 @@ export class ActorStoppedError extends Error {
   override readonly name = 'ActorStoppedError'
   readonly kind = 'unavailable'
   readonly target: string
+  /** It stopped because a newer owner took its entity (see isSuperseded). */
+  readonly superseded: boolean
   constructor (target: string, cause?: unknown) {
     super(cause === undefined
       ? `actor ${target} is stopped`
       : `actor ${target} stopped: ${describe(cause)}`, cause === undefined ? undefined : { cause })
     this.target = target
+    this.superseded = isSuperseded(cause)
   }
+}
+
+/**
+ * Whether `err` says that the entity's activation that was to take the message lost the entity to
+ * a newer owner (a failure, or a move that timed out into one, fenced its journal) before the
+ * message took effect, or with its effect unknown: the message sent again reaches the newer owner.
+ * An error says so with an own field `superseded: true` (one that crossed the wire or a worker keeps
+ * it), itself or any error in its `cause` chain.
+ */
+export function isSuperseded (err: unknown): boolean {
+  for (let e = err, depth = 0; e !== null && typeof e === 'object' && depth < 8; e = (e as { cause?: unknown }).cause, depth++) {
+    if ((e as { superseded?: unknown }).superseded === true) return true
+  }
+  return false
 }
 
 export class ActorSystemTerminatedError extends Error {
@@ -111,8 +128,11 @@ export class NotSerializableError extends Error {
 export class JournalWriteError extends Error {
   override readonly name = 'JournalWriteError'
   readonly kind = 'unavailable'
+  /** A newer owner fenced the journal (see isSuperseded). */
+  readonly superseded: boolean
   constructor (entity: string, cause: unknown) {
     super(`journal write for ${entity} failed: ${describe(cause)}`, { cause })
+    this.superseded = isSuperseded(cause)
   }
 }
 

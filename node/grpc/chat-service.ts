@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto'
 import * as grpc from '@grpc/grpc-js'
 import type protobuf from 'protobufjs'
-import { ROOM, ROOMS, ROOM_DIRECTORY_KEY } from '../../actors/index.ts'
-import type { ActorRef, ActorSystem, ChatMessage, Logger, PostAck, RoomInfo, RoomSummary } from '../../actors/index.ts'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { ROOM, ROOMS, ROOM_DIRECTORY_KEY, isSuperseded } from '../../actors/index.ts'
+import type { ActorRef, ActorSystem, ChatMessage, Logger, PostAck, ReplyTo, RoomInfo, RoomMsg, RoomSummary } from '../../actors/index.ts'
 import { CLIENT_ID_RULE, InvalidRequestError, MAX_HISTORY_LIMIT, ROOM_NAME_RULE, RateLimitedError, clip, isClientId, isRoomName } from '../../protocols/index.ts'
 import { authenticateCall } from './call-auth.ts'
 import { SeqOutOfRangeError, StreamLimitError } from './errors.ts'
@@ -15,6 +16,10 @@ import type { RateLimiter } from './rate-limiter.ts'
 
 /** History returned when a request asks for 0. */
 const DEFAULT_HISTORY_LIMIT = 100
+/** The waits before each resend of a room's message that a superseded owner failed (see askRoom):
+ * its new owner is usually running within tens of ms; the last resend is 0.75 s after the first
+ * failure. */
+const SUPERSEDED_RESEND_MS = [10, 40, 100, 200, 400] as const
 /** Subscribe streams one user may hold open on one node (each costs buffers and a gateway slot). */
 export const MAX_STREAMS_PER_USER = 64
 
@@ -48,7 +53,26 @@ interface RoomRequest { room: string }
  */
 export function chatServiceHandlers (deps: ChatServiceDeps): grpc.UntypedServiceImplementation {
   const { system } = deps
-  const room = (name: string) => system.entity(ROOM, name)
+  const room = (name: string) => system.entity<RoomMsg>(ROOM, name)
+
+  /**
+   * Asks room `name`, and asks again when the owner that was to answer lost the room to a newer one
+   * first (isSuperseded: a move that timed out into a failover, a failover racing a move): the
+   * message did not take effect there, or not for sure, and the newer owner takes it. Every room
+   * message may be sent twice: a post carries the client's id or the gateway's ref, which the room
+   * dedupes on (a second delivery gets the first one's ack), and the others read or set.
+   */
+  async function askRoom<T> (name: string, make: (replyTo: ReplyTo<T>) => RoomMsg): Promise<T> {
+    for (let resend = 0; ; resend++) {
+      try {
+        return await room(name).ask<T>(make as (replyTo: ReplyTo<T>) => RoomMsg)
+      } catch (err) {
+        const wait = SUPERSEDED_RESEND_MS[resend]
+        if (wait === undefined || !isSuperseded(err)) throw err
+        await sleep(wait)
+      }
+    }
+  }
   const openStreams = new Map<string, number>()
   const failure = failureOf('chat', deps)
 
@@ -77,7 +101,7 @@ export function chatServiceHandlers (deps: ChatServiceDeps): grpc.UntypedService
       // a post without the client's id gets one of ours (never shown): one the mesh delivers twice
       // (sent again after a hand-over whose outcome was unknown) is stored once all the same
       const id = clientId !== undefined ? { clientId } : { ref: randomUUID() }
-      const ack = await room(roomName).ask<PostAck>((replyTo) => ({ type: 'post', user, text: req.text, ...id, replyTo }))
+      const ack = await askRoom<PostAck>(roomName, (replyTo) => ({ type: 'post', user, text: req.text, ...id, replyTo }))
       deps.onPosted?.()
       return ack
     }),
@@ -87,7 +111,7 @@ export function chatServiceHandlers (deps: ChatServiceDeps): grpc.UntypedService
       const after = checkSeq(req.after, 'after')
       const limit = req.limit === 0 ? DEFAULT_HISTORY_LIMIT : req.limit
       if (!Number.isInteger(limit) || limit < 1 || limit > MAX_HISTORY_LIMIT) throw new InvalidRequestError(`limit: must be 1 to ${MAX_HISTORY_LIMIT} (0 means ${DEFAULT_HISTORY_LIMIT})`)
-      const messages = await room(roomName).ask<ChatMessage[]>((replyTo) => ({ type: 'history', after, limit, replyTo }))
+      const messages = await askRoom<ChatMessage[]>(roomName, (replyTo) => ({ type: 'history', after, limit, replyTo }))
       return { messages: messages.map(wireMessage) }
     }),
 
@@ -99,17 +123,17 @@ export function chatServiceHandlers (deps: ChatServiceDeps): grpc.UntypedService
     Join: unary<RoomRequest, RoomInfo>('Join', async (req, user) => {
       const name = checkRoom(req.room)
       limitWrites(user)
-      return await room(name).ask<RoomInfo>((replyTo) => ({ type: 'join', user, replyTo }))
+      return await askRoom<RoomInfo>(name, (replyTo) => ({ type: 'join', user, replyTo }))
     }),
 
     Leave: unary<RoomRequest, RoomInfo>('Leave', async (req, user) => {
       const name = checkRoom(req.room)
       limitWrites(user)
-      return await room(name).ask<RoomInfo>((replyTo) => ({ type: 'leave', user, replyTo }))
+      return await askRoom<RoomInfo>(name, (replyTo) => ({ type: 'leave', user, replyTo }))
     }),
 
     Members: unary<RoomRequest, { members: readonly string[] }>('Members', async (req) => {
-      const info = await room(checkRoom(req.room)).ask<RoomInfo>((replyTo) => ({ type: 'info', replyTo }))
+      const info = await askRoom<RoomInfo>(checkRoom(req.room), (replyTo) => ({ type: 'info', replyTo }))
       return { members: info.members }
     }),
 
@@ -132,7 +156,7 @@ export function chatServiceHandlers (deps: ChatServiceDeps): grpc.UntypedService
       }
       // a client can only have seen durable seqs: one ahead of the room has a wrong idea of it
       // (another room's seq, a restored backup) and would wait forever for seqs already used
-      const info = await room(roomName).ask<RoomInfo>((replyTo) => ({ type: 'info', replyTo }))
+      const info = await askRoom<RoomInfo>(roomName, (replyTo) => ({ type: 'info', replyTo }))
       if (after > info.lastSeq) {
         throw new SeqOutOfRangeError(`after: ${after} is beyond the last seq of room ${roomName} (${info.lastSeq}); subscribe with after <= ${info.lastSeq}`)
       }
@@ -148,7 +172,7 @@ export function chatServiceHandlers (deps: ChatServiceDeps): grpc.UntypedService
       after,
       toEvent: (message) => deps.encoder.event(message),
       maxBuffered: deps.streamBuffer,
-      history: (from, limit) => room(roomName).ask<ChatMessage[]>((replyTo) => ({ type: 'history', after: from, limit, replyTo })),
+      history: async (from, limit) => await askRoom<ChatMessage[]>(roomName, (replyTo) => ({ type: 'history', after: from, limit, replyTo })),
       onEnd: () => {
         const left = (openStreams.get(user) ?? 1) - 1
         if (left > 0) openStreams.set(user, left)

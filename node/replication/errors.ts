@@ -7,6 +7,8 @@
 export class StaleEpochError extends Error {
   override readonly name = 'StaleEpochError'
   readonly kind = 'unavailable'
+  /** The kernel's mark for a message that a newer owner should get (actors/kernel isSuperseded). */
+  readonly superseded = true
   readonly epoch: number
   readonly promised: number
   constructor (entityId: string, epoch: number, promised: number) {

@@ -44,6 +44,19 @@ describe('errors (protocols)', () => {
     expect(isRefusal(unknown)).to.equal(true)
   })
 
+  it('should keep an error\'s superseded mark (a newer owner took the entity) through its causes and across the wire', () => {
+    const fenced = Object.assign(new Error('room/r: epoch 1 is stale'), { superseded: true })
+    const classes = errorClasses(actors)
+    for (const err of [new actors.JournalWriteError('room/r', fenced), new actors.ActorStoppedError('/entities/room/r', new actors.JournalWriteError('room/r', fenced))]) {
+      expect(actors.isSuperseded(err), err.name).to.equal(true)
+      expect(actors.isSuperseded(rebuildError(errorData(err), classes, 'a peer')), `${err.name} from a peer`).to.equal(true)
+    }
+    for (const err of [new actors.ActorStoppedError('/entities/room/r'), new actors.JournalWriteError('room/r', new Error('disk full')), undefined, 'text']) {
+      expect(actors.isSuperseded(err)).to.equal(false)
+      if (err instanceof Error) expect(actors.isSuperseded(rebuildError(errorData(err), classes))).to.equal(false)
+    }
+  })
+
   it('should keep data within its limits and refuse malformed data from a peer', () => {
     fc.assert(fc.property(fc.string({ maxLength: 10_000 }), fc.dictionary(fc.string({ maxLength: 8 }), fc.oneof(fc.string({ maxLength: 2000 }), fc.integer(), fc.boolean(), fc.object())), (message, extra) => {
       const err = Object.assign(new Error(message), extra)

@@ -99,6 +99,23 @@ describe('chatServiceHandlers (real gRPC, real LevelDB)', function () {
     expect(messages.map((m) => [m.seq, m.text, m.clientId])).to.deep.equal([[1, 'once', 'e5c1-retry']])
   })
 
+  it('should send a message again, with no error and stored once, when a newer owner took its room first (a move that ended in a failover)', async () => {
+    const c = client(token)
+    await c.call('Post', { room: 'taken', text: 'before' })
+    // another activation takes the room's journal, as a new owner does in a failover: the one here
+    // is fenced, its next write fails (StaleEpochError), and the post is sent again
+    await journal.open('room/taken')
+    const ack = await c.call<{ seq: number }>('Post', { room: 'taken', text: 'after' })
+    expect(ack.seq).to.equal(2)
+    await journal.open('room/taken')
+    // with a client id too: the post is stored once, at the seq its ack gave
+    const again = await c.call<{ seq: number }>('Post', { room: 'taken', text: 'with an id', clientId: 'a7f0-fenced' })
+    expect(again.seq).to.equal(3)
+    await journal.open('room/taken')
+    const { messages } = await c.call<{ messages: Array<{ seq: number, text: string }> }>('History', { room: 'taken', after: 0, limit: 0 })
+    expect(messages.map((m) => [m.seq, m.text])).to.deep.equal([[1, 'before'], [2, 'after'], [3, 'with an id']])
+  })
+
   it('should limit each user\'s writes, saying how long to wait in the status and its trailers', async () => {
     const c = client(token)
     for (let i = 0; i < 3; i++) await c.call('Post', { room: 'r', text: `m${i}` })
