@@ -537,6 +537,10 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
       ])
       if (work.interrupted > 0) log.warn({ interrupted: work.interrupted }, `${work.interrupted} entities were still busy after shutdown-timeout (${config.shutdownTimeout} ms) and were interrupted (agents keep their partial answers)`)
       if (!clean) log.warn(`in-flight calls did not finish within ${config.shutdownTimeout + INTERRUPT_GRACE_MS} ms; they were cut`)
+      // the entities left stop now, while the mesh runs: their last writes go to replicas on other
+      // nodes, which the parts' stop (the mesh before the actors) would cut off
+      const unstopped = await system.stopEntities(config.shutdownTimeout)
+      if (unstopped > 0) log.warn({ unstopped }, `${unstopped} entities did not stop with their writes durable within shutdown-timeout (${config.shutdownTimeout} ms); what they did not acknowledge is not kept, and their next owners recover them from their journals`)
       log.info({ streams }, `drained: ${streams} streams closed; stopping ${parts.started.reverse().join(', ')}`)
     }
     let stopping: Promise<void> | undefined

@@ -191,6 +191,13 @@ export class ActorSystem implements Refs {
     return this.#entities.settle(timeoutMs, graceMs)
   }
 
+  /** For a node's stop, while the mesh still runs: every entity stops, its writes durable, and
+   * none activates again (messages for entities that moved away are still passed on). Resolves
+   * with how many had not stopped after `timeoutMs`. See EntityHost.stopAll. */
+  stopEntities (timeoutMs: number): Promise<number> {
+    return this.#entities.stopAll(timeoutMs)
+  }
+
   get pendingAsks (): number { return this.#asks.size }
 
   get terminated (): boolean { return this.#terminating !== undefined }

@@ -424,6 +424,33 @@ export class EntityHost {
   /** No new activations; the system's stop then stops the active ones. */
   close (): void { this.#closed = true }
 
+  /**
+   * For a node's stop, while the mesh still runs (the replicas its entities write to are other
+   * nodes'): no entity activates here from now on (messages for entities that moved away are still
+   * passed on), and every activation stops, finishing its mailbox, its writes durable. Resolves
+   * with how many had not stopped, or whose writes had not landed, after `timeoutMs`.
+   */
+  async stopAll (timeoutMs: number): Promise<number> {
+    this.#closed = true
+    const all = [...new Set([...this.#active.values(), ...this.#leaving.values()])]
+    for (const activation of all) {
+      const status = activation.cell.status
+      if (status === 'stopping' || status === 'stopped') continue
+      activation.handingOff = true
+      activation.cell.requestIdleStop()
+    }
+    let left = all.length
+    const stopped = Promise.all(all.map(async (a) => {
+      await a.terminated
+      await a.writes
+      left--
+    }))
+    let timer: ReturnType<typeof setTimeout> | undefined
+    await Promise.race([stopped, new Promise<void>((resolve) => { timer = setTimeout(resolve, timeoutMs) })])
+    clearTimeout(timer)
+    return left
+  }
+
   #route<M> (registered: Registered, key: string, msg: M): DeliveryResult {
     const remoting = this.#options.remoting()
     if (remoting === undefined) return this.#deliver(registered, key, msg)
@@ -439,6 +466,9 @@ export class EntityHost {
   #deliver<M> (registered: Registered, key: string, msg: M, fromPeer = false): DeliveryResult {
     const id = `${registered.def.type}/${key}`
     if (this.#closed) {
+      // a node that stops still passes on what comes for an entity that moved away from it
+      const forwarded = this.#forwardOf(registered, key, id, msg)
+      if (forwarded !== undefined) return forwarded
       this.#kernel.stats.deadLetters++
       return 'stopped'
     }
@@ -452,21 +482,8 @@ export class EntityHost {
     const activation = this.#active.get(id) as EntityActivation<M> | undefined
     const status = activation?.cell.status
     if (activation === undefined || status === 'stopping' || status === 'stopped') {
-      const forward = this.#forward.get(id)
-      const remoting = this.#options.remoting()
-      if (forward !== undefined && remoting !== undefined) {
-        // passed on while this node's own view does not give the entity back to this node; once it
-        // does (the node it moved to went down or drains, or the view changed back) the forward is
-        // stale: the entity is taken here, after a claim if the node it moved to is still alive. A
-        // forward to a node that died would refuse the entity's messages until it expired, and
-        // the node placement picks next after the dead one is mostly the one that moved it there.
-        // a forward set while this node's view still gave it the entity (an admin's move, whose
-        // pin this node has not heard yet) holds until the view next changes (viewChanged)
-        if (forward.until > Date.now() && (forward.ownedHere || remoting.ownerOf(registered.def.type, registered.def.role, key) !== this.#kernel.node)) {
-          return remoting.toEntity(forward.to, registered.def.type, key, msg)
-        }
-        this.#forward.delete(id)
-      }
+      const forwarded = this.#forwardOf(registered, key, id, msg)
+      if (forwarded !== undefined) return forwarded
       if (fromPeer) {
         // a peer's message may have come right behind the entity's hand-off (the old owner passes
         // on what arrives as soon as the hand-off is on its way, on the same link), whose adopt then
@@ -485,6 +502,27 @@ export class EntityHost {
       }
     }
     return this.#deliverNow(registered, key, id, msg)
+  }
+
+  /**
+   * Passes on a message for `type/key`, which has no activation here, to the node it moved to
+   * (undefined: no forward holds), while this node's own view does not give the entity back to this node. Once it does (the
+   * node it moved to went down or drains, or the view changed back) the forward is stale and
+   * dropped: the entity is taken here, after a claim if the node it moved to is still alive. A
+   * forward to a node that died would refuse the entity's messages until it expired, and the node
+   * placement picks next after the dead one is mostly the one that moved it there. A forward set
+   * while this node's view still gave it the entity (an admin's move, whose pin this node has not
+   * heard yet) holds until the view next changes (viewChanged).
+   */
+  #forwardOf (registered: Registered, key: string, id: string, msg: unknown): DeliveryResult | undefined {
+    const forward = this.#forward.get(id)
+    const remoting = this.#options.remoting()
+    if (forward === undefined || remoting === undefined) return undefined
+    if (forward.until > Date.now() && (forward.ownedHere || remoting.ownerOf(registered.def.type, registered.def.role, key) !== this.#kernel.node)) {
+      return remoting.toEntity(forward.to, registered.def.type, key, msg)
+    }
+    this.#forward.delete(id)
+    return undefined
   }
 
   /** Messages wait here for `type/key` (#incoming) and no hand-over took them: its previous owner is

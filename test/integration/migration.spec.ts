@@ -59,7 +59,10 @@ describe('live migration on real processes (drain by SIGTERM, restart)', functio
       expect(exit.code, 'exit code after the drain').to.equal(0)
       const report = await drained.node.awaitLog((l) => typeof l.msg === 'string' && /^drain: \d+ entities moved/.test(l.msg), 'the drain report')
       expect(report.moved as number, 'rooms moved off the drained node').to.be.greaterThan(0)
-      expect(report.outcomes, 'every move live (none recovered cold, none failed)').to.deep.equal({ moved: report.moved })
+      // every move live, none recovered cold, none failed ('not-active': a new owner's claim had
+      // moved it first, or it passivated, before its turn in the drain came)
+      expect(Object.keys(report.outcomes as object).filter((o) => o !== 'moved' && o !== 'not-active'), 'drain moves that were not live').to.deep.equal([])
+      expect((report.outcomes as { moved?: number }).moved, 'rooms moved live').to.be.greaterThan(0)
       await load.awaitAcked(before + 150)
     })
   })
@@ -80,5 +83,40 @@ describe('live migration on real processes (drain by SIGTERM, restart)', functio
       expect(count('moved'), 'rooms moved back live').to.be.greaterThan(0)
       expect(count('cold') + count('failed'), 'moves that were not live').to.equal(0)
     })
+  })
+})
+
+describe('a draining node whose entities no other member can take (real processes)', function () {
+  this.timeout(120_000)
+  const cluster = new ProcessCluster()
+  let token = ''
+
+  before(async () => {
+    // the rooms' journals live on both nodes (R = 2, W = 2): the keeper's last writes need the other
+    await cluster.start(['chat,storage', 'storage'])
+    token = await cluster.addUser('keeper', cluster.slots[0])
+  })
+
+  after(async () => {
+    await cluster.close()
+  })
+
+  it('should stop those entities while the mesh still runs (their last writes reach the other node), exit 0 and lose no acknowledged post', async () => {
+    const [keeper] = cluster.slots as [NodeSlot, NodeSlot]
+    const rooms = ROOMS.slice(0, 6)
+    const load = new ChatLoad({ tag: 'keep', rooms, senders: SENDERS, tokens: [token], via: () => keeper })
+    try {
+      await load.awaitAcked(90)
+      // SIGTERM under load: no member takes chat, so the rooms stay until the stop
+      const exit = await keeper.node.stop('SIGTERM', 60_000)
+      expect(exit, 'the exit after the drain').to.deep.equal({ code: 0, signal: null })
+      await keeper.node.awaitLog((l) => l.msg === 'stopped: journal flushed', 'the stop\'s last line')
+      expect(keeper.node.logs.filter((l) => typeof l.msg === 'string' && /did not (stop|finish)/.test(l.msg)).map((l) => l.msg), 'parts or entities that did not stop').to.deep.equal([])
+    } finally {
+      await load.stop()
+    }
+    // started again on its data dir: every acknowledged post is there, once, in order
+    const back = await cluster.restart(0)
+    await expectRoomHistories({ cluster, token, rooms, posted: load.posted, readers: [back] })
   })
 })

@@ -40,4 +40,17 @@ describe('Lifecycle', () => {
     expect(stopped).to.deep.equal(['admin', 'store'])
     expect(warned).to.deep.equal(['stopping mesh failed: socket gone'])
   })
+
+  it('should go on to the next part when one never finishes stopping, and say which', async () => {
+    const warned: string[] = []
+    const parts = new Lifecycle({ warn: (_o, msg) => { warned.push(msg) } }, { partStopMs: 20 })
+    const stopped: string[] = []
+    await parts.start('store', () => 1, () => { stopped.push('store') })
+    // the journal's last writes to replicas that no longer answer: a promise that never settles
+    await parts.start('actors', () => 2, async () => { await new Promise(() => undefined) })
+    await parts.start('admin', () => 3, () => { stopped.push('admin') })
+    await parts.stop()
+    expect(stopped).to.deep.equal(['admin', 'store'])
+    expect(warned).to.deep.equal(['stopping actors did not finish within 20 ms; stopping the rest'])
+  })
 })
