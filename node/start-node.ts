@@ -17,7 +17,7 @@ import { loadPeerIdentity, resolveAdminToken } from './identity/index.ts'
 import { AgentAsker, InferenceService, UsageLimiter, agentGateway, bootstrapModels, createRuntime, planInference } from './inference/index.ts'
 import { ClusterJobs, Jobs } from './jobs/index.ts'
 import { Lifecycle } from './lifecycle.ts'
-import { Cluster, NodeRoles, PinTable, memberOf, readClusterKey, recordOf, startP2pHost } from './mesh/index.ts'
+import { Cluster, MEMBER_SETTLE_MAX_MS, NodeRoles, PinTable, memberOf, readClusterKey, recordOf, startP2pHost } from './mesh/index.ts'
 import { NodeMetrics } from './metrics/index.ts'
 import { Leave, LeaveRefusedError, MigrationAdmin, Migrator, MoveJobs, markDecommissioned, refuseDecommissioned, spawnMigrationActor } from './migration/index.ts'
 import { buildOpenAiServer, openAiBackend } from './openai/index.ts'
@@ -52,11 +52,6 @@ const INTERRUPT_GRACE_MS = 2_000
 const DRAIN_QUIET_MS = 300
 const DRAIN_LINGER_MAX_MS = 3_000
 
-/** A member that joins or comes back takes entities once it has been up for the failure timeout,
- * at most this long (no flapping: a member whose link flaps does not drag entities back and
- * forth; and a member that just restarted first absorbs its replicas' catch-up and warms its code,
- * which made the first moves back to it pause 2-3x longer when it took entities after 750 ms). */
-const MEMBER_SETTLE_MAX_MS = 3_000
 
 /** While a node started with --join has heard no member, it says so this often. */
 const WAIT_FOR_CLUSTER_LOG_MS = 10_000
@@ -193,6 +188,8 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
 
     // where clients reach this node: known once each server listens (the record says what is known)
     const reach = { grpc: config.grpcListen, admin: config.adminListen, p2p: [] as string[] }
+    /** Set once the mesh runs: whether this node takes entities of all its roles yet. */
+    let settledNow: (() => boolean) | undefined
     const self = (): Member => {
       const actors = system.actors()
       return {
@@ -203,7 +200,8 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
         load: { actors: actors.length, entities: system.entities().length, mailbox: actors.reduce((sum, a) => sum + a.mailbox, 0), rssBytes: process.memoryUsage.rss() },
         capacity,
         startedAt,
-        version: VERSION
+        version: VERSION,
+        settled: settledNow?.() ?? false
       }
     }
 
@@ -261,10 +259,12 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
       refreshMs: Math.max(50, Math.floor(config.failureTimeout / 12)),
       // a member that joins or comes back takes entities once it stayed up a moment
       settleMs: Math.min(MEMBER_SETTLE_MAX_MS, config.failureTimeout),
+      onSettled: () => { p2p?.announce() },
       jobs,
       log: log.child({ component: 'mesh' })
     }), (c) => c.stop())
     metrics.watchMesh(cluster)
+    settledNow = () => cluster.settled
     migrator = await parts.start('migration', () => {
       const onMove = metrics.watchMigrations(() => cluster.port.buffered(), () => m.pending, () => m.concurrency)
       const m: Migrator = new Migrator({
@@ -276,6 +276,7 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
         busyMs: config.migrationTimeout,
         graceMs: INTERRUPT_GRACE_MS,
         concurrency: config.migrationConcurrency,
+        awaitCandidate: async (peer, role, ms) => await cluster.awaitCandidate(peer, role, ms),
         pins,
         announce: () => {
           cluster.refresh()
@@ -401,7 +402,7 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
         replication: new ReplicationAdmin({ system, journal, members: () => cluster.members(), log, parts: repairHooks, jobs, ...(clusterKey !== undefined && { roster }) }),
         jobs: new ClusterJobs({ system, jobs, members: () => cluster.members(), log }),
         ...(clusterKey !== undefined && {
-          migration: new MigrationAdmin({ system, jobs, members: () => p2p?.members().filter((m) => m.peerId !== identity.peerId) ?? [], holds: (peer, role) => cluster.placement.holds(peer, role), busyMs: config.migrationTimeout, graceMs: INTERRUPT_GRACE_MS })
+          migration: new MigrationAdmin({ system, jobs, members: () => p2p?.members().filter((m) => m.peerId !== identity.peerId) ?? [], candidacy: (peer, role) => cluster.candidacy(peer, role), awaitCandidate: async (peer, role, ms) => await cluster.awaitCandidate(peer, role, ms), busyMs: config.migrationTimeout, graceMs: INTERRUPT_GRACE_MS })
         }),
         models,
         manager,

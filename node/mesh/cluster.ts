@@ -43,6 +43,8 @@ export interface ClusterOptions {
    * entities only once it has been up this long (a member that flaps up and down does not drag
    * entities back and forth). @default 0 */
   readonly settleMs?: number
+  /** This node's `settled` changed (see `settled`): its record should reach the others now. */
+  readonly onSettled?: () => void
   /** The entities an admin pinned to this node (announced in its record; placement honours every
    * member's). @default none */
   readonly pins?: PinTable
@@ -81,6 +83,10 @@ export class Cluster {
   #settleTimer: ReturnType<typeof setTimeout> | undefined
   /** When this node began to serve (undefined: it does not serve now). */
   #servingSince: number | undefined
+  /** Roles this node took before it settled: nobody settled held them (see Settling). */
+  readonly #selfPromoted = new Set<string>()
+  /** This node takes entities of every role it holds (its record's `settled`). */
+  #settled = false
   #unheard: (() => void) | undefined
 
   private constructor (opts: ClusterOptions) {
@@ -160,31 +166,63 @@ export class Cluster {
       for (const wake of [...this.#peerWaiters]) wake(true)
     }
     for (const wake of [...this.#refreshWaiters]) wake()
-    const { settled, nextInMs } = this.#settling.update(members.filter((m) => m.peerId !== self), opts.serving(), Date.now())
+    const now = Date.now()
+    const others = members.filter((m) => m.peerId !== self)
+    const { settled, nextInMs } = this.#settling.update(others, opts.serving(), now)
     if (nextInMs !== undefined && this.#settleTimer === undefined) {
       // the view changes when it settles, whether or not a record arrives then
       this.#settleTimer = setTimeout(() => { this.#settleTimer = undefined; this.refresh() }, nextInMs + 1)
       this.#settleTimer.unref()
     }
-    const candidates: Candidate[] = members
-      .filter((m) => m.peerId !== self && settled.has(m.peerId))
-      .map((m) => ({ peerId: m.peerId, roles: m.roles, capacity: m.capacity, ...(m.pins !== undefined && m.pins.length > 0 && { pins: this.#pinsOf(m.pins) }) }))
-    // a draining node hands its entities to the others, but keeps those of a role nobody else
-    // holds until it exits (a lone node finishes what is in flight instead of refusing it)
-    const held = new Set(candidates.flatMap((c) => c.roles))
-    // this node itself settles as the others see it: once it has served settleMs, it takes the
-    // roles others hold too (until then only those nobody else holds, so a lone node serves at once)
+    // this node itself settles as the others see it: once it has served settleMs (its record says
+    // so, and the others' clocks agree within a heartbeat)
     const serving = opts.serving()
-    if (!serving) this.#servingSince = undefined
-    else this.#servingSince ??= Date.now()
-    const selfWait = this.#servingSince === undefined ? 0 : this.#servingSince + (opts.settleMs ?? 0) - Date.now()
+    if (!serving) {
+      this.#servingSince = undefined
+      this.#selfPromoted.clear()
+    } else {
+      this.#servingSince ??= now
+    }
+    const selfWait = this.#servingSince === undefined ? 0 : this.#servingSince + (opts.settleMs ?? 0) - now
     if (serving && selfWait > 0 && this.#settleTimer === undefined) {
       this.#settleTimer = setTimeout(() => { this.#settleTimer = undefined; this.refresh() }, selfWait + 1)
       this.#settleTimer.unref()
     }
-    const mine = serving && selfWait <= 0 ? opts.roles.current : opts.roles.current.filter((r) => !held.has(r))
+    const selfRoles: readonly string[] = opts.roles.current
+    const up = others.filter((m) => m.status === 'up' || m.status === 'suspect')
+    // each role's candidates: the members settled (or promoted for it) that hold it; none: every
+    // member up that holds it, promoted for it from now on (settling never leaves a role with no
+    // owner: a drain while the others have just come up hands its entities to them); none either:
+    // this node if it holds the role, serving or not (a lone node that starts, one draining
+    // entities nobody else can take: they stay until it exits)
+    const rolesOf = new Map<string, string[]>()
+    for (const role of new Set([...selfRoles, ...up.flatMap((m) => m.roles)])) {
+      const selfHolds = selfRoles.includes(role)
+      const holders = up.filter((m) => m.roles.includes(role)).map((m) => m.peerId)
+      let chosen = holders.filter((p) => settled.has(p) || this.#settling.promoted(p, role))
+      if (selfHolds && serving && (selfWait <= 0 || this.#selfPromoted.has(role))) chosen.push(self)
+      if (chosen.length === 0) {
+        chosen = selfHolds && serving ? [...holders, self] : holders
+        for (const p of chosen) {
+          if (p === self) this.#selfPromoted.add(role)
+          else this.#settling.promote(p, role)
+        }
+      }
+      if (chosen.length === 0 && selfHolds) chosen = [self]
+      for (const p of chosen) rolesOf.set(p, [...rolesOf.get(p) ?? [], role])
+    }
+    const wasSettled = this.#settled
+    this.#settled = serving && (selfWait <= 0 || (selfRoles.length > 0 && selfRoles.every((r) => this.#selfPromoted.has(r))))
+    // the others hear at once that this node takes entities now, not at its next heartbeat
+    if (this.#settled !== wasSettled) opts.onSettled?.()
     const pins = opts.pins?.map()
-    if (mine.length > 0) candidates.push({ peerId: self, roles: mine, capacity: opts.capacity, ...(pins !== undefined && pins.size > 0 && { pins }) })
+    const candidates: Candidate[] = []
+    for (const m of others) {
+      const roles = rolesOf.get(m.peerId)
+      if (roles !== undefined) candidates.push({ peerId: m.peerId, roles, capacity: m.capacity, ...(m.pins !== undefined && m.pins.length > 0 && { pins: this.#pinsOf(m.pins) }) })
+    }
+    const mine = rolesOf.get(self)
+    if (mine !== undefined) candidates.push({ peerId: self, roles: mine, capacity: opts.capacity, ...(pins !== undefined && pins.size > 0 && { pins }) })
     // a draining member still holds what its drain has not moved yet: a new owner asks it first
     const leaving: Candidate[] = members
       .filter((m) => m.peerId !== self && m.status === 'draining')
@@ -270,6 +308,45 @@ export class Cluster {
         this.#refreshWaiters.add(wake)
       })
     }
+  }
+
+  /** Whether this node takes entities of every role it holds: it has served settleMs, or each of
+   * its roles had no settled member to take it (see Settling). Its member record says so. */
+  get settled (): boolean { return this.#settled }
+
+  /**
+   * Whether `peer` (this node or another) owns entities of `role` in this view ('candidate'), will
+   * once it settled ('settling': it is up, holds the role, and came up less than the settle time
+   * ago), or neither ('no': not up, without the role, or draining).
+   */
+  candidacy (peer: string, role: string): 'candidate' | 'settling' | 'no' {
+    if (this.placement.holds(peer, role)) return 'candidate'
+    if (peer === this.#opts.system.node) return this.#opts.serving() && (this.#opts.roles.current as readonly string[]).includes(role) ? 'settling' : 'no'
+    const m = this.#members.find((x) => x.peerId === peer)
+    return m !== undefined && (m.status === 'up' || m.status === 'suspect') && m.roles.includes(role) ? 'settling' : 'no'
+  }
+
+  /** Resolves true once `peer` is a candidate of `role` in this view (candidacy); false at once
+   * when it is not settling, or after `ms`. */
+  async awaitCandidate (peer: string, role: string, ms: number): Promise<boolean> {
+    const now = this.candidacy(peer, role)
+    if (now !== 'settling') return now === 'candidate'
+    return await new Promise<boolean>((resolve) => {
+      const done = (ok: boolean): void => {
+        clearTimeout(timer)
+        this.#refreshWaiters.delete(wake)
+        resolve(ok)
+      }
+      // woken at the start of a refresh: the view is looked at once the refresh is over
+      const wake = (): void => {
+        queueMicrotask(() => {
+          const then = this.candidacy(peer, role)
+          if (then !== 'settling') done(then === 'candidate')
+        })
+      }
+      const timer = setTimeout(() => { done(this.placement.holds(peer, role)) }, ms)
+      this.#refreshWaiters.add(wake)
+    })
   }
 
   /** The other members as of the last refresh (placement's view). */

@@ -11,6 +11,7 @@ export { CANCEL_JOB_WAIT_MS, INSPECTOR_PATH, localActors, localEntity } from './
 export type { MemberRecord, MemberView } from './membership.ts'
 export { pinIdOf, rendezvousOwner, rendezvousRanking } from './placement.ts'
 export { PinTable } from './pins.ts'
+export { MEMBER_SETTLE_MAX_MS } from './settling.ts'
 export type { Pin } from './pins.ts'
 export { MAX_PINS } from './membership.ts'
 export type { Candidate } from './placement.ts'

@@ -12,7 +12,8 @@ export function memberOf (view: MemberView): Member {
     startedAt: view.incarnation,
     version: view.version,
     capacity: view.capacity,
-    lastSeen: view.lastSeen
+    lastSeen: view.lastSeen,
+    ...(view.settled !== undefined && { settled: view.settled })
   }
 }
 
@@ -29,6 +30,7 @@ export function recordOf (self: Member): MemberRecord {
     capacity: self.capacity,
     status,
     incarnation: self.startedAt,
-    version: self.version
+    version: self.version,
+    ...(self.settled !== undefined && { settled: self.settled })
   }
 }

@@ -22,6 +22,10 @@ export interface MemberRecord {
   /** The member was decommissioned: it left the cluster for good (once it is down, it is no
    * longer listed, and storage rosters forget it). */
   readonly left?: boolean
+  /** The member takes entities of every role it holds: it has served the settle time (a member
+   * that joins or comes back waits that long, see node/mesh/settling.ts), or its roles had no
+   * settled member to take them. Absent: a version that does not say (counted as settled). */
+  readonly settled?: boolean
 }
 
 export type MemberStatus = 'joining' | 'up' | 'suspect' | 'draining' | 'down'
@@ -71,6 +75,7 @@ export function decodeMemberRecord (bytes: Uint8Array, from: string): MemberReco
   if (!str(r.version, 64)) fail('version: expected a string')
   if (r.partitions !== undefined && (!Number.isSafeInteger(r.partitions) || (r.partitions as number) < 1 || (r.partitions as number) > 65_536)) fail('partitions: expected an integer 1-65536')
   if (r.left !== undefined && typeof r.left !== 'boolean') fail('left: expected a boolean')
+  if (r.settled !== undefined && typeof r.settled !== 'boolean') fail('settled: expected a boolean')
   if (r.pins !== undefined && (!Array.isArray(r.pins) || r.pins.length > MAX_PINS ||
     !r.pins.every((p) => Array.isArray(p) && p.length === 2 && typeof p[0] === 'string' && /^[A-Za-z0-9_-]{16}$/.test(p[0]) && Number.isSafeInteger(p[1]) && p[1] >= 1))) {
     fail(`pins: expected up to ${MAX_PINS} [pin id, number >= 1] pairs`)

@@ -2,11 +2,11 @@ import type { ActorSystem } from '../../actors/index.ts'
 import { clip, describe } from '../../protocols/index.ts'
 import type { Job } from '../../protocols/index.ts'
 import type { Jobs } from '../jobs/index.ts'
-import { UnknownPeerError } from '../mesh/index.ts'
+import { MEMBER_SETTLE_MAX_MS, UnknownPeerError } from '../mesh/index.ts'
 import { LeaveRefusedError, MoveRefusedError } from './errors.ts'
 import { MIGRATION_PATH, checkLeaveStatus, checkMoveResult } from './migration-protocol.ts'
 import type { LeaveMode, LeaveStatus, MigrationMsg } from './migration-protocol.ts'
-import { migrateAskMs } from './migrator.ts'
+import { SETTLE_WAIT_MS, migrateAskMs } from './migrator.ts'
 
 /** How often a drain or decommission job asks the leaving node where it stands. */
 const LEAVE_POLL_MS = 500
@@ -22,8 +22,11 @@ export interface MigrationAdminOptions {
   /** The other members as this node sees them now (`incarnation`: which process of the member
    * the record is from; a restart makes a new one). */
   readonly members: () => ReadonlyArray<{ readonly peerId: string, readonly status: string, readonly incarnation?: number }>
-  /** Whether `peer` may own entities of `role` in this node's view. */
-  readonly holds: (peer: string, role: string) => boolean
+  /** Whether `peer` owns entities of `role` in this node's view, will once it settled, or neither
+   * (node/mesh Cluster.candidacy). */
+  readonly candidacy: (peer: string, role: string) => 'candidate' | 'settling' | 'no'
+  /** Resolves true once `peer` owns entities of `role` in this node's view, false after `ms`. */
+  readonly awaitCandidate: (peer: string, role: string, ms: number) => Promise<boolean>
   /** The move bounds (config migration-timeout, and the interrupt's grace). */
   readonly busyMs: number
   readonly graceMs: number
@@ -46,8 +49,16 @@ export class MigrationAdmin {
     const { system, jobs } = this.#opts
     const entity = `${type}/${key}`
     this.#checkPeer(to)
-    if (!this.#opts.holds(to, role)) throw new MoveRefusedError(entity, `${to} does not take ${role} entities (it lacks the ${role} role, or it is draining); see plexi admin nodes`)
+    const candidacy = this.#opts.candidacy(to, role)
+    if (candidacy === 'no') throw new MoveRefusedError(entity, `${to} does not take ${role} entities (it lacks the ${role} role, or it is draining); see plexi admin nodes`)
     return jobs.start('migrate', clip(entity, 256), async (control) => {
+      if (candidacy === 'settling') {
+        // it has just come up (a rolling restart): it takes entities once it settled
+        control.progress({ total: 1, message: `waiting for ${to} to settle (a member takes entities once it has been up the settle time, at most ${MEMBER_SETTLE_MAX_MS / 1000} s)` })
+        if (!await this.#opts.awaitCandidate(to, role, SETTLE_WAIT_MS)) {
+          throw new MoveRefusedError(entity, `${to} did not become a ${role} member within ${SETTLE_WAIT_MS} ms of the request (it went down, left or lost the role, or it is not heard); see plexi admin nodes`)
+        }
+      }
       control.progress({ total: 1, message: `moving ${clip(entity, 80)} to ${to}` })
       const result = checkMoveResult(await system.actorAt<MigrationMsg>({ node: to, path: MIGRATION_PATH })
         .ask<unknown>((replyTo) => ({ type: 'migrate', entityType: type, key, replyTo }), { timeout: migrateAskMs(this.#opts.busyMs, this.#opts.graceMs) }))

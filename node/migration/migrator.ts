@@ -33,6 +33,10 @@ export interface MigratorOptions {
   readonly log: { info (obj: object, msg: string): void, warn (obj: object, msg: string): void, debug (obj: object, msg: string): void }
   /** Every move this node made as old owner, as it ended (metrics). */
   readonly onMove?: (result: MoveResult, trigger: MoveTrigger) => void
+  /** Resolves true once `peer` owns entities of `role` in this node's view, false after `ms` or at
+   * once when it cannot (a member that has just come up owns them once it settled). Absent: it
+   * does or it does not now. */
+  readonly awaitCandidate?: (peer: string, role: string, ms: number) => Promise<boolean>
   /** The entities an admin pinned to this node (absent: admin migrations are refused). */
   readonly pins?: PinTable
   /** The pins changed: recompute placement and tell the cluster (the node's member record). */
@@ -66,10 +70,14 @@ const PIN_SWEEP_MS = 5_000
  * its first message after a cold move, is on its way). */
 const PIN_GRACE_MS = 15_000
 
-/** How long an admin's migration may take, all told: the old owner's move (its busy wait, grace
- * and adopt) and the ask's round trips. */
+/** How long a migration to a member that has just come up waits for it to settle (the settle time,
+ * node/mesh MEMBER_SETTLE_MAX_MS at most, with room for its record to reach the others). */
+export const SETTLE_WAIT_MS = 10_000
+
+/** How long an admin's migration may take, all told: the new owner's settling, the old owner's
+ * move (its busy wait, grace and adopt) and the ask's round trips. */
 export function migrateAskMs (busyMs: number, graceMs: number): number {
-  return busyMs + graceMs + CLAIM_SLACK_MS + ADOPT_ASK_MS
+  return SETTLE_WAIT_MS + busyMs + graceMs + CLAIM_SLACK_MS + ADOPT_ASK_MS
 }
 
 /**
@@ -185,7 +193,10 @@ export class Migrator {
     const role = port.roleOf(type)
     if (role === undefined) throw new MoveRefusedError(entity, `there is no entity type ${clip(type, 32)}`)
     if (pins === undefined || this.#stopped) throw new MoveRefusedError(entity, 'this node is stopping')
-    if (!placement.holds(self, role)) throw new MoveRefusedError(entity, `this node does not take ${role} entities now (it lacks the role, or it is draining)`)
+    // a node that has just come up takes entities once it settled (at most MEMBER_SETTLE_MAX_MS)
+    if (!placement.holds(self, role) && await this.#opts.awaitCandidate?.(self, role, SETTLE_WAIT_MS) !== true) {
+      throw new MoveRefusedError(entity, `this node does not take ${role} entities now (it lacks the role, or it is draining)`)
+    }
     const owner = placement.ownerOf(type, role, key)
     const pin = placement.pinOf(type, role, key)
     const here = (why: string): MoveResult => ({ entity, from: self, to: self, outcome: 'not-active', pauseMs: 0, why })

@@ -33,6 +33,9 @@ export interface Member {
   version: string
   /** Other members: ms since the epoch of their last heartbeat. */
   lastSeen?: number
+  /** It takes entities of every role it holds (a member that joins or comes back waits the settle
+   * time first). */
+  settled?: boolean
 }
 
 export const memberSchema = {
@@ -65,7 +68,8 @@ export const memberSchema = {
     capacity: { type: 'integer', description: 'placement weight: twice the capacity, about twice the entities' },
     startedAt: { type: 'integer', description: 'ms since the epoch' },
     version: { type: 'string' },
-    lastSeen: { type: 'integer', description: 'ms since the epoch of its last heartbeat (other members only)' }
+    lastSeen: { type: 'integer', description: 'ms since the epoch of its last heartbeat (other members only)' },
+    settled: { type: 'boolean', description: 'it takes entities of every role it holds: a member that joins or comes back takes them once it has been up the settle time (failure-timeout, at most 3 s), or at once when no settled member holds the role' }
   }
 } as const
 

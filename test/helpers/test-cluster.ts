@@ -105,8 +105,9 @@ export class TestCluster {
   }
 
   /** One node with these roles, joining `join`; `jobs`: makes the jobs its inspector answers for,
-   * given its peer id. */
-  async node (roles: NodeRole[], join: readonly string[] = [], options: { jobs?: (peerId: string) => JobsView } = {}): Promise<TestNode> {
+   * given its peer id; `settleMs`: a member that joins takes entities once up that long (its
+   * record then says whether it settled, and it serves while its status is up, as a real node). */
+  async node (roles: NodeRole[], join: readonly string[] = [], options: { jobs?: (peerId: string) => JobsView, settleMs?: number } = {}): Promise<TestNode> {
     const privateKey = await generateKeyPair('Ed25519')
     const id = peerIdFromPrivateKey(privateKey).toString()
     const store = await LevelStore.open(join_(this.#dir?.path ?? '', `store-${this.nodes.length}`))
@@ -126,18 +127,33 @@ export class TestCluster {
     const nodeRoles = new NodeRoles(roles)
     const warnings: string[] = []
     const log = { ...quiet, warn: (_o: object, msg: string) => { warnings.push(msg) } }
-    let status: MemberRecord['status'] = 'up'
+    const settling = options.settleMs !== undefined
+    // a settling node serves once it heard the cluster it joins, as a real node does
+    let status: MemberRecord['status'] = settling && join.length > 0 ? 'joining' : 'up'
     const record = upRecord(() => id, () => [...nodeRoles.current])
+    let clusterRef: Cluster | undefined
     const host = await startP2pHost({
       privateKey,
       listen: '/ip4/127.0.0.1/tcp/0',
       join,
       clusterKey: this.clusterKey,
       failureTimeout: FAILURE_TIMEOUT,
-      self: () => ({ ...record(), status }),
+      self: () => ({ ...record(), status, ...(settling && { settled: clusterRef?.settled ?? false }) }),
       log
     })
-    const cluster = await Cluster.start({ system, heads: journal, roles: nodeRoles, capacity: 1, p2p: host, serving: () => true, onViewChange: () => undefined, refreshMs: 125, log, ...(options.jobs !== undefined && { jobs: options.jobs(id) }) })
+    const cluster = await Cluster.start({
+      system, heads: journal, roles: nodeRoles, capacity: 1, p2p: host, serving: () => !settling || status === 'up', onViewChange: () => undefined, refreshMs: 125, log,
+      ...(options.jobs !== undefined && { jobs: options.jobs(id) }),
+      ...(settling && { settleMs: options.settleMs, onSettled: () => { host.announce() } })
+    })
+    clusterRef = cluster
+    if (status === 'joining') {
+      await cluster.awaitPeers(20_000)
+      await cluster.awaitFullView(20_000)
+      status = 'up'
+      cluster.refresh()
+      host.announce()
+    }
     const started: TestNode = {
       id,
       host,
@@ -148,6 +164,7 @@ export class TestCluster {
       warnings,
       setStatus (s) {
         status = s
+        if (settling) cluster.refresh()
         host.announce()
       },
       async stop () {

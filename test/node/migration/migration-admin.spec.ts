@@ -16,7 +16,7 @@ const quiet = { info: () => undefined, warn: () => undefined, debug: () => undef
  * does when the process exits: asks to it fail with PeerUnreachableError at once). The member view
  * the job reads is scripted: the states failure detection goes through.
  */
-describe('MigrationAdmin: a drain job follows the process it asked to leave', function () {
+describe('MigrationAdmin: drain jobs follow the process they asked to leave; migrations wait for a member that has just come up', function () {
   this.timeout(20_000)
   let n1: ActorSystem
   let n2: ActorSystem
@@ -27,6 +27,9 @@ describe('MigrationAdmin: a drain job follows the process it asked to leave', fu
   let reachable: boolean
   let polls: number
   let view: Array<{ peerId: string, status: string, incarnation: number }>
+  /** What n1's view says of n2 as an owner of chat entities, and how a wait for it to settle ends. */
+  let candidacy: 'candidate' | 'settling' | 'no'
+  let settles: ((ok: boolean) => void) | undefined
   const status = (): LeaveStatus => ({ mode: 'drain', state: 'moving', total: 2, entities: 1, moves: { moved: 1 }, left: [] })
 
   beforeEach(() => {
@@ -62,7 +65,13 @@ describe('MigrationAdmin: a drain job follows the process it asked to leave', fu
       leaving: () => proc.leaving ? status() : undefined
     }))
     jobs = new Jobs({ node: 'n1' })
-    admin = new MigrationAdmin({ system: n1, jobs, members: () => view, holds: () => true, busyMs: 1_000, graceMs: 100 })
+    candidacy = 'candidate'
+    settles = undefined
+    admin = new MigrationAdmin({
+      system: n1, jobs, members: () => view, busyMs: 1_000, graceMs: 100,
+      candidacy: () => candidacy,
+      awaitCandidate: async () => await new Promise<boolean>((resolve) => { settles = resolve })
+    })
   })
 
   afterEach(async () => {
@@ -118,5 +127,34 @@ describe('MigrationAdmin: a drain job follows the process it asked to leave', fu
     const ended = await jobs.settled(job.id, 15_000)
     expect(ended?.state).to.equal('failed')
     expect(ended?.message).to.match(/n2 stopped answering while it was not draining .*PeerUnreachableError/)
+  })
+
+  it('should refuse at once a migration to a member that does not take the entity\'s role, naming why', () => {
+    candidacy = 'no'
+    expect(() => admin.migrate('room', 'chat', 'general', 'n2')).to.throw(/room\/general cannot move here: n2 does not take chat entities \(it lacks the chat role, or it is draining\)/)
+    expect(jobs.list()).to.deep.equal([])
+  })
+
+  it('should wait for a member that has just come up to settle, then ask it to take the entity', async () => {
+    candidacy = 'settling'
+    const job = admin.migrate('room', 'chat', 'general', 'n2')
+    await waitFor(() => settles !== undefined, 'the job to wait for n2 to settle', { timeout: 5_000, interval: 10 })
+    expect(jobs.get(job.id)?.message).to.match(/waiting for n2 to settle/)
+    expect(jobs.get(job.id)?.state).to.equal('running')
+    settles?.(true)
+    // n2's migrator answers (it has no room type here: its refusal says so, so it was asked)
+    const ended = await jobs.settled(job.id, 10_000)
+    expect(ended?.state).to.equal('failed')
+    expect(ended?.error ?? ended?.message).to.match(/there is no entity type room/)
+  })
+
+  it('should fail a migration to a member that never settles, saying so', async () => {
+    candidacy = 'settling'
+    const job = admin.migrate('room', 'chat', 'general', 'n2')
+    await waitFor(() => settles !== undefined, 'the job to wait for n2 to settle', { timeout: 5_000, interval: 10 })
+    settles?.(false)
+    const ended = await jobs.settled(job.id, 10_000)
+    expect(ended?.state).to.equal('failed')
+    expect(ended?.error ?? ended?.message).to.match(/n2 did not become a chat member within 10000 ms/)
   })
 })
