@@ -1,7 +1,7 @@
 import { expect } from 'chai'
 import { Settling } from '../../../node/mesh/settling.ts'
 
-const m = (peerId: string, status: string): { peerId: string, status: string } => ({ peerId, status })
+const m = (peerId: string, status: string, settled?: boolean): { peerId: string, status: string, settled?: boolean } => ({ peerId, status, ...(settled !== undefined && { settled }) })
 
 describe('Settling (no flapping)', () => {
   it('should count members heard before this node serves at once, and one that joins later only once it stayed up', () => {
@@ -30,5 +30,31 @@ describe('Settling (no flapping)', () => {
   it('should take members at once with no settle time, and refuse a negative one', () => {
     expect([...new Settling(0).update([m('a', 'up')], true, 5).settled]).to.deep.equal(['a'])
     expect(() => new Settling(-1)).to.throw(RangeError)
+  })
+
+  it('should count a member only once its record says it settled, a record that does not say counting as settled', () => {
+    const s = new Settling(1_000)
+    // heard before this node serves: the cluster it joins, as their records say
+    expect([...s.update([m('a', 'up', true), m('b', 'up', false), m('c', 'up')], false, 0).settled]).to.deep.equal(['a', 'c'])
+    expect([...s.update([m('a', 'up', true), m('b', 'up', true), m('c', 'up')], true, 10).settled], 'b says it settled').to.deep.equal(['a', 'b', 'c'])
+    // one that joins later: up long enough here, and settled by its own record, both
+    expect(s.update([m('d', 'up', true)], true, 20).settled.size, 'd just came up here').to.equal(0)
+    expect(s.update([m('d', 'up', false)], true, 1_100).settled.size, 'd says it has not settled').to.equal(0)
+    expect([...s.update([m('d', 'up', true)], true, 1_200).settled]).to.deep.equal(['d'])
+  })
+
+  it('should keep a member promoted for a role while it stays up, and forget it once it is down or gone', () => {
+    const s = new Settling(1_000)
+    s.update([m('a', 'up', false)], true, 0)
+    s.promote('a', 'chat')
+    expect([s.promoted('a', 'chat'), s.promoted('a', 'ai')]).to.deep.equal([true, false])
+    expect(s.update([m('a', 'suspect', false)], true, 100).settled.size, 'promoted is not settled').to.equal(0)
+    expect(s.promoted('a', 'chat'), 'still up (suspect)').to.equal(true)
+    s.update([m('a', 'down')], true, 200)
+    expect(s.promoted('a', 'chat'), 'down').to.equal(false)
+    s.update([m('a', 'up', false)], true, 300)
+    s.promote('a', 'chat')
+    s.update([], true, 400)
+    expect(s.promoted('a', 'chat'), 'no longer heard').to.equal(false)
   })
 })
