@@ -430,7 +430,9 @@ export const migrationBench: Bench = {
        * puts it (a member back takes its share only after the settle time: no move pending is not
        * enough), and no move is pending. */
       const settle = async (what: string, rooms: readonly string[] = []): Promise<void> => {
-        for (const m of live()) await until(`${what}: node ${m.name} to see ${NODES} members up`, async () => (await api<Array<{ status: string }>>(m.node, '/nodes')).filter((n) => n.status === 'up').length === NODES, SETTLE_MS)
+        // up, and settled: a member that has just come up takes entities once it has been up the
+        // settle time (its record's `settled`)
+        for (const m of live()) await until(`${what}: node ${m.name} to see ${NODES} members up and settled`, async () => (await api<Array<{ status: string, settled?: boolean }>>(m.node, '/nodes')).filter((n) => n.status === 'up' && n.settled !== false).length === NODES, SETTLE_MS)
         if (rooms.length > 0) {
           await until(`${what}: every room where placement puts it`, async () => {
             const up = (await api<Array<{ status: string, roles: string[], peerId: string, capacity: number }>>((live()[0] as Member).node, '/nodes')).filter((n) => n.status === 'up' && n.roles.includes('chat'))
@@ -630,6 +632,7 @@ export const migrationBench: Bench = {
       log(`  drain: node ${victim.name} holds ${held} rooms after one post to each of ${primed} new rooms in ${(primeMs / 1000).toFixed(1)} s (${primeErrors} posts failed)`)
       if (primeMs > PRIME_WARN_MS) log(`  note: the priming took over ${PRIME_WARN_MS / 1000} s; rooms idle for 2 min passivate, so some may have before the drain`)
       const bigRooms = [...roomsOf(await roomOwners(), victim)]
+      if (bigRooms.length === 0) throw new Error(`bench: node ${victim.name} holds none of the ${primed} rooms primed (placement did not give it its share?)`)
       let bigTurn = 0
       ld.room = () => bigRooms[(bigTurn++ * 7919) % bigRooms.length] as string
       await sleep(1_000)
