@@ -10,7 +10,8 @@ import { expect } from 'chai'
 import { ChatLoad } from '../helpers/chat-load.ts'
 import { ProcessCluster } from '../helpers/process-cluster.ts'
 import type { NodeSlot } from '../helpers/process-cluster.ts'
-import { expectRoomHistories } from '../helpers/room-histories.ts'
+import { expectRoomHistories, readHistories, roomInvariants } from '../helpers/room-histories.ts'
+import type { Histories } from '../helpers/room-histories.ts'
 import { RoomWatch } from '../helpers/room-watch.ts'
 import { waitFor } from '../helpers/wait-for.ts'
 
@@ -31,58 +32,92 @@ describe('live migration on real processes (drain by SIGTERM, restart)', functio
     await cluster.close()
   })
 
-  /** Posts through `via`, watched through `watched`; then the invariants, read through `readers`. */
-  async function underLoad (tag: string, via: NodeSlot, watched: NodeSlot, readers: () => NodeSlot[], during: (load: ChatLoad) => Promise<void>): Promise<void> {
+  /** A phase under load: posts through `via`, watched through `watched`, while `during` runs;
+   * then every room's history read through `readers`. Each invariant is then its own test. */
+  interface Phase { load: ChatLoad, watch: RoomWatch, histories: Histories, readers: NodeSlot[] }
+  async function underLoad (tag: string, via: NodeSlot, watched: NodeSlot, readers: () => NodeSlot[], during: (load: ChatLoad) => Promise<void>): Promise<Phase> {
     const watch = new RoomWatch(watched, ROOMS, token)
+    const load = new ChatLoad({ tag, rooms: ROOMS, senders: SENDERS, tokens: [token], via: () => via })
     try {
-      const load = new ChatLoad({ tag, rooms: ROOMS, senders: SENDERS, tokens: [token], via: () => via })
-      try {
-        await during(load)
-      } finally {
-        await load.stop()
-      }
-      expect(load.errors.map((e) => `${e.post.text}: ${e.message}`), 'errors seen by the posting clients').to.deep.equal([])
-      for (const w of watch.watches) expect(w.errors, `subscription to ${w.room}`).to.deep.equal([])
-      await expectRoomHistories({ cluster, token, rooms: ROOMS, posted: load.posted, readers: readers(), watches: watch.watches })
+      await during(load)
     } finally {
-      watch.close()
+      await load.stop()
     }
+    const at = readers()
+    return { load, watch, histories: await readHistories(cluster, token, ROOMS, at), readers: at }
   }
 
-  it('should move a draining node\'s rooms live: no post lost, repeated or reordered, no stream cut', async () => {
-    const [drained, via, watched] = cluster.slots as [NodeSlot, NodeSlot, NodeSlot]
-    await underLoad('drain', via, watched, () => [via, watched], async (load) => {
-      await load.awaitAcked(150)
-      const before = load.acked()
-      // SIGTERM: the node drains (its rooms move live to the others) and exits
-      const exit = await drained.node.stop('SIGTERM', 60_000)
-      expect(exit.code, 'exit code after the drain').to.equal(0)
-      const report = await drained.node.awaitLog((l) => typeof l.msg === 'string' && /^drain: \d+ entities moved/.test(l.msg), 'the drain report')
-      expect(report.moved as number, 'rooms moved off the drained node').to.be.greaterThan(0)
-      // every move live, none recovered cold, none failed ('not-active': a new owner's claim had
-      // moved it first, or it passivated, before its turn in the drain came)
-      expect(Object.keys(report.outcomes as object).filter((o) => o !== 'moved' && o !== 'not-active'), 'drain moves that were not live').to.deep.equal([])
-      expect((report.outcomes as { moved?: number }).moved, 'rooms moved live').to.be.greaterThan(0)
-      await load.awaitAcked(before + 150)
+  /** The invariants of `phase()`, each its own test. */
+  function invariants (phase: () => Phase): void {
+    it('should show no posting client an error', () => {
+      expect(phase().load.errors.map((e) => `${e.post.text}: ${e.message}`), 'errors seen by the posting clients').to.deep.equal([])
     })
+    it('should lose no acknowledged post: each is in its room at the seq its ack gave', () => {
+      expect(phase().load.acked(), 'posts acknowledged').to.be.greaterThan(0)
+      roomInvariants.noneLost(phase().histories, phase().load.posted)
+    })
+    it('should store no post twice', () => { roomInvariants.noneTwice(phase().histories) })
+    it('should keep each sender\'s order', () => { roomInvariants.senderOrder(phase().histories, phase().load.posted) })
+    it('should keep every subscriber\'s stream: no error, no gap, no duplicate', async () => { await roomInvariants.streamsKept(phase().histories, phase().watch.watches) })
+    it('should show the same history through every node, its seqs without a gap', () => { roomInvariants.sameEverywhere(phase().histories, phase().readers) })
+  }
+
+  describe('a node drained by SIGTERM under load', () => {
+    let phase: Phase | undefined
+    let exit: { code: number | null, signal: string | null } | undefined
+    let report: Record<string, unknown> | undefined
+    before(async () => {
+      const [drained, via, watched] = cluster.slots as [NodeSlot, NodeSlot, NodeSlot]
+      phase = await underLoad('drain', via, watched, () => [via, watched], async (load) => {
+        await load.awaitAcked(150)
+        const before = load.acked()
+        // SIGTERM: the node drains (its rooms move live to the others) and exits
+        exit = await drained.node.stop('SIGTERM', 60_000)
+        report = await drained.node.awaitLog((l) => typeof l.msg === 'string' && /^drain: \d+ entities moved/.test(l.msg), 'the drain report').catch(() => undefined)
+        await load.awaitAcked(before + 150)
+      })
+    })
+    after(() => { phase?.watch.close() })
+
+    it('should move its rooms live (none recovered cold, none failed) and exit 0', () => {
+      expect(exit?.code, 'exit code after the drain').to.equal(0)
+      expect(report, 'the drain report').to.not.equal(undefined)
+      // 'not-active': a new owner's claim had moved it first, or it passivated, before its turn
+      expect(Object.keys(report?.outcomes as object).filter((o) => o !== 'moved' && o !== 'not-active'), 'drain moves that were not live').to.deep.equal([])
+      expect((report?.outcomes as { moved?: number }).moved, 'rooms moved live').to.be.greaterThan(0)
+    })
+    invariants(() => phase as Phase)
   })
 
-  it('should move rooms back to a node that starts again, live, losing nothing', async () => {
-    const [, via, watched] = cluster.slots as [NodeSlot, NodeSlot, NodeSlot]
-    await underLoad('restart', via, watched, () => cluster.slots, async (load) => {
-      await load.awaitAcked(100)
-      const restarted = await cluster.restart(0, [via])
-      await cluster.awaitUp(3)
-      // its share of the rooms comes back to it
-      await waitFor(async () => (await cluster.api<Array<{ node: string }>>(via, '/actors?type=room')).some((a) => a.node === restarted.peerId),
-        'rooms on the restarted node', { timeout: 30_000, interval: 100 })
-      await load.awaitAcked(load.acked() + 150)
-      // the rooms came back live: the others moved them (a rebalance, or claimed by the restarted node)
-      const moves = await Promise.all([via, watched].map(async (s) => await cluster.metrics(s)))
-      const count = (outcome: string): number => moves.flatMap((m) => [...m.matchAll(new RegExp(`^plexi_migrations_total\\{trigger="(rebalance|claim)",outcome="${outcome}"\\} (\\d+)`, 'gm'))]).reduce((sum, m) => sum + Number(m[2]), 0)
-      expect(count('moved'), 'rooms moved back live').to.be.greaterThan(0)
-      expect(count('cold') + count('failed'), 'moves that were not live').to.equal(0)
+  describe('the node started again: its rooms move back live', () => {
+    let phase: Phase | undefined
+    let movedBack = { live: 0, other: 0 }
+    let restartedId = ''
+    before(async () => {
+      const [, via, watched] = cluster.slots as [NodeSlot, NodeSlot, NodeSlot]
+      phase = await underLoad('restart', via, watched, () => cluster.slots, async (load) => {
+        await load.awaitAcked(100)
+        const restarted = await cluster.restart(0, [via])
+        restartedId = restarted.peerId
+        await cluster.awaitUp(3)
+        // its share of the rooms comes back to it
+        await waitFor(async () => (await cluster.api<Array<{ node: string }>>(via, '/actors?type=room')).some((a) => a.node === restarted.peerId),
+          'rooms on the restarted node', { timeout: 30_000, interval: 100 })
+        await load.awaitAcked(load.acked() + 150)
+        // the rooms came back live: the others moved them (a rebalance, or claimed by the restarted node)
+        const moves = await Promise.all([via, watched].map(async (s) => await cluster.metrics(s)))
+        const count = (outcome: string): number => moves.flatMap((m) => [...m.matchAll(new RegExp(`^plexi_migrations_total\\{trigger="(rebalance|claim)",outcome="${outcome}"\\} (\\d+)`, 'gm'))]).reduce((sum, m) => sum + Number(m[2]), 0)
+        movedBack = { live: count('moved'), other: count('cold') + count('failed') }
+      })
     })
+    after(() => { phase?.watch.close() })
+
+    it('should take its rooms back live (none recovered cold, none failed)', async () => {
+      expect(restartedId).to.not.equal('')
+      expect(movedBack.live, 'rooms moved back live').to.be.greaterThan(0)
+      expect(movedBack.other, 'moves that were not live').to.equal(0)
+    })
+    invariants(() => phase as Phase)
   })
 })
 
