@@ -23,6 +23,9 @@ export interface ActorTransportOptions {
    * answered by the entities' new owners (it forwards them), so those asks do not fail when its
    * link closes (asks of its own actors do). */
   readonly leaving?: (peer: string) => boolean
+  /** A link's dial of `peer` failed (membership marks a member whose address refuses the
+   * connection down at once: its process is gone). */
+  readonly dialFailed?: (peer: string, err: unknown) => void
   readonly log: { warn (obj: object, msg: string): void, debug (obj: object, msg: string): void }
   /** @default MAX_QUEUED_BYTES */
   readonly maxQueuedBytes?: number
@@ -193,7 +196,10 @@ export class ActorTransport implements Remoting {
         maxQueued: this.#maxQueued,
         writeBytes: WRITE_BYTES,
         stats: this.stats,
-        open: () => this.#libp2p.dialProtocol(peerIdFromString(peer), ACTOR_PROTOCOL, { signal: AbortSignal.timeout(OPEN_TIMEOUT_MS) }),
+        open: async () => await this.#libp2p.dialProtocol(peerIdFromString(peer), ACTOR_PROTOCOL, { signal: AbortSignal.timeout(OPEN_TIMEOUT_MS) }).catch((err: unknown) => {
+          this.#opts.dialFailed?.(peer, err)
+          throw err
+        }),
         lost: (lost, why, unsent) => { this.#failAsks(lost, why, unsent) },
         broken: (broken) => { if (this.#links.get(broken.peer) === broken) this.#links.delete(broken.peer) }
       })

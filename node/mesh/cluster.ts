@@ -102,6 +102,7 @@ export class Cluster {
         port: () => port as RemotingPort,
         placement: this.placement,
         leaving: (peer) => this.#drained.has(peer),
+        dialFailed: (peer, err) => { p2p.dialFailed(peer, err) },
         log
       })
     port = system.attachRemoting(this.transport ?? new LoneRemoting(this.placement))
@@ -153,7 +154,7 @@ export class Cluster {
         this.#down.add(m.peerId)
         // one that drained and exited is where an operator left it (a rolling restart): no warning
         if (this.#drained.has(m.peerId)) opts.log.info({ peer: m.peerId }, `member ${m.peerId} is gone after its drain`)
-        else opts.log.warn({ peer: m.peerId }, `member ${m.peerId} is down (no heartbeat for the failure timeout); its entities move`)
+        else opts.log.warn({ peer: m.peerId }, `member ${m.peerId} is down (its process is gone, or no heartbeat for the failure timeout); its entities move`)
         this.transport?.peerDown(m.peerId)
       } else if (m.status !== 'down' && this.#down.delete(m.peerId)) {
         opts.log.info({ peer: m.peerId }, `member ${m.peerId} is back`)

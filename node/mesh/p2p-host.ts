@@ -73,6 +73,10 @@ export interface P2pHost {
   /** Calls `listener` after every member record received (the view may have changed); returns
    * a function that stops it. */
   onHeard (listener: () => void): () => void
+  /** A dial of `peer` failed with `err` (the actor transport's): when its address refused the
+   * connection and none is open, the member's process is gone and it is down now, as when its
+   * connection closed (see the peer:disconnect handler). */
+  dialFailed (peer: string, err: unknown): void
   /** Where other nodes reach this one, each ending in /p2p/<peer id>. */
   multiaddrs (): string[]
   /** Peer ids this node has a connection with. */
@@ -239,19 +243,22 @@ export async function startP2pHost (opts: P2pHostOptions): Promise<P2pHost> {
   // a member's connection closed: if nothing listens at its address any more (its process is
   // gone: the connection is refused at once), it is down now, not after the failure timeout. A
   // member cut off by a silent network is left to the timeout (its dial hangs, it is not refused).
+  const dialFailed = (peer: PeerId, err: unknown, what: string): void => {
+    const refused = /ECONNREFUSED|connection refused/i.test(String((err as Error).message)) ||
+      ((err as { errors?: unknown[] }).errors ?? []).some((e) => /ECONNREFUSED/.test(String((e as Error).message)))
+    if (stopped || !refused || blocked.has(peer.toString()) || node.getConnections(peer).length > 0) return
+    if (table.unreachable(peer.toString())) {
+      opts.log.info({ peer: peer.toString() }, `member ${peer.toString()} ${what} and refuses new connections: down now`)
+      for (const listener of [...heardListeners]) listener()
+    }
+  }
   node.addEventListener('peer:disconnect', (evt) => {
     const peer = evt.detail
     const known = table.view().find((m) => m.peerId === peer.toString())
     if (stopped || known === undefined || known.status === 'down' || blocked.has(known.peerId)) return
     const addrs = known.addresses.p2p.flatMap((a) => { try { return [multiaddr(a)] } catch { return [] } })
     void node.peerStore.merge(peer, { multiaddrs: addrs }).then(() => node.dial(peer, { signal: AbortSignal.timeout(DIAL_TIMEOUT_MS) })).then(() => undefined, (err: unknown) => {
-      const refused = /ECONNREFUSED|connection refused/i.test(String((err as Error).message)) ||
-        ((err as { errors?: unknown[] }).errors ?? []).some((e) => /ECONNREFUSED/.test(String((e as Error).message)))
-      if (stopped || !refused || node.getConnections(peer).length > 0) return
-      if (table.unreachable(known.peerId)) {
-        opts.log.info({ peer: known.peerId }, `member ${known.peerId} closed its connection and refuses new ones: down now`)
-        for (const listener of [...heardListeners]) listener()
-      }
+      dialFailed(peer, err, 'closed its connection')
     })
   })
   // six heartbeats per failure timeout, and at least one a second whatever the timeout (a
@@ -277,6 +284,15 @@ export async function startP2pHost (opts: P2pHostOptions): Promise<P2pHost> {
     peerId,
     libp2p: node,
     announce: beat,
+    dialFailed: (peer, err) => {
+      let id: PeerId
+      try {
+        id = peerIdFromString(peer)
+      } catch {
+        return
+      }
+      dialFailed(id, err, 'could not be dialled')
+    },
     onHeard (listener) {
       heardListeners.add(listener)
       return () => { heardListeners.delete(listener) }

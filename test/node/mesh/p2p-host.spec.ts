@@ -88,6 +88,20 @@ describe('P2pHost (real libp2p on loopback)', function () {
     await waitFor(() => statusOf(a, b.peerId) === 'down', 'a to see b down', { timeout: 10_000, interval: 20 })
   })
 
+  it('should take a dial that failed as a sign the member is gone only when it was refused and no connection is open', async () => {
+    const key = await keyFile(dir.path, 'cluster.key')
+    const a = await host(key, [], quiet, 600_000)
+    const b = await host(key, [a.multiaddrs()[0] as string], quiet, 600_000)
+    const statusOf = (h: P2pHost, peer: string): string | undefined => h.members().find((m) => m.peerId === peer)?.status
+    await waitFor(() => statusOf(a, b.peerId) === 'up' && a.connectedPeers().includes(b.peerId), 'a to hear b and be connected', { timeout: 10_000, interval: 20 })
+    // a stream's dial that timed out, or one refused while a connection is open (a stale address):
+    // nothing to go by
+    a.dialFailed(b.peerId, new Error('The operation was aborted due to timeout'))
+    a.dialFailed(b.peerId, Object.assign(new Error('all dials failed'), { errors: [new Error('connect ECONNREFUSED 127.0.0.1:1')] }))
+    a.dialFailed('not a peer id', new Error('connect ECONNREFUSED 127.0.0.1:1'))
+    expect(statusOf(a, b.peerId)).to.equal('up')
+  })
+
   it('should reconnect a node cut off from every other once the network heals (partition hook)', async () => {
     const key = await keyFile(dir.path, 'cluster.key')
     const a = await host(key)
