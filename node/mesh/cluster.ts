@@ -83,9 +83,7 @@ export class Cluster {
   #settleTimer: ReturnType<typeof setTimeout> | undefined
   /** When this node began to serve (undefined: it does not serve now). */
   #servingSince: number | undefined
-  /** Roles this node took before it settled: nobody settled held them (see Settling). */
-  readonly #selfPromoted = new Set<string>()
-  /** This node takes entities of every role it holds (its record's `settled`). */
+  /** This node has served the settle time (its record's `settled`). */
   #settled = false
   #unheard: (() => void) | undefined
 
@@ -178,43 +176,35 @@ export class Cluster {
     // this node itself settles as the others see it: once it has served settleMs (its record says
     // so, and the others' clocks agree within a heartbeat)
     const serving = opts.serving()
-    if (!serving) {
-      this.#servingSince = undefined
-      this.#selfPromoted.clear()
-    } else {
-      this.#servingSince ??= now
-    }
+    if (!serving) this.#servingSince = undefined
+    else this.#servingSince ??= now
     const selfWait = this.#servingSince === undefined ? 0 : this.#servingSince + (opts.settleMs ?? 0) - now
     if (serving && selfWait > 0 && this.#settleTimer === undefined) {
       this.#settleTimer = setTimeout(() => { this.#settleTimer = undefined; this.refresh() }, selfWait + 1)
       this.#settleTimer.unref()
     }
+    const selfSettled = serving && selfWait <= 0
     const selfRoles: readonly string[] = opts.roles.current
     const up = others.filter((m) => m.status === 'up' || m.status === 'suspect')
-    // each role's candidates: the members settled (or promoted for it) that hold it; none: every
-    // member up that holds it, promoted for it from now on (settling never leaves a role with no
-    // owner: a drain while the others have just come up hands its entities to them); none either:
-    // this node if it holds the role, serving or not (a lone node that starts, one draining
-    // entities nobody else can take: they stay until it exits)
+    // each role's candidates: the members settled that hold it. None: every member up that holds
+    // it (settling never leaves a role without an owner: a drain while the others have just come
+    // up hands its entities to them, a new cluster's first members share them from the start),
+    // until one of them settles. This reads only the members' records (and how long each has been
+    // up in this view), so every node's view agrees. None either: this node if it holds the role,
+    // serving or not (a lone node that starts, one draining entities nobody else can take: they
+    // stay until it exits)
     const rolesOf = new Map<string, string[]>()
     for (const role of new Set([...selfRoles, ...up.flatMap((m) => m.roles)])) {
       const selfHolds = selfRoles.includes(role)
-      const holders = up.filter((m) => m.roles.includes(role)).map((m) => m.peerId)
-      let chosen = holders.filter((p) => settled.has(p) || this.#settling.promoted(p, role))
-      if (selfHolds && serving && (selfWait <= 0 || this.#selfPromoted.has(role))) chosen.push(self)
-      if (chosen.length === 0) {
-        chosen = selfHolds && serving ? [...holders, self] : holders
-        for (const p of chosen) {
-          if (p === self) this.#selfPromoted.add(role)
-          else this.#settling.promote(p, role)
-        }
-      }
+      const holders = [...up.filter((m) => m.roles.includes(role)).map((m) => m.peerId), ...selfHolds && serving ? [self] : []]
+      const settledHolders = holders.filter((p) => p === self ? selfSettled : settled.has(p))
+      let chosen = settledHolders.length > 0 ? settledHolders : holders
       if (chosen.length === 0 && selfHolds) chosen = [self]
       for (const p of chosen) rolesOf.set(p, [...rolesOf.get(p) ?? [], role])
     }
     const wasSettled = this.#settled
-    this.#settled = serving && (selfWait <= 0 || (selfRoles.length > 0 && selfRoles.every((r) => this.#selfPromoted.has(r))))
-    // the others hear at once that this node takes entities now, not at its next heartbeat
+    this.#settled = selfSettled
+    // the others hear at once that this node has settled, not at its next heartbeat
     if (this.#settled !== wasSettled) opts.onSettled?.()
     const pins = opts.pins?.map()
     const candidates: Candidate[] = []
@@ -311,8 +301,8 @@ export class Cluster {
     }
   }
 
-  /** Whether this node takes entities of every role it holds: it has served settleMs, or each of
-   * its roles had no settled member to take it (see Settling). Its member record says so. */
+  /** Whether this node has served the settle time (a member that joins or comes back takes
+   * entities of roles others serve once it has, see Settling). Its member record says so. */
   get settled (): boolean { return this.#settled }
 
   /**

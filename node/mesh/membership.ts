@@ -22,9 +22,9 @@ export interface MemberRecord {
   /** The member was decommissioned: it left the cluster for good (once it is down, it is no
    * longer listed, and storage rosters forget it). */
   readonly left?: boolean
-  /** The member takes entities of every role it holds: it has served the settle time (a member
-   * that joins or comes back waits that long, see node/mesh/settling.ts), or its roles had no
-   * settled member to take them. Absent: a version that does not say (counted as settled). */
+  /** The member has served the settle time (a member that joins or comes back takes entities of a
+   * role others serve once it has, see node/mesh/settling.ts). Absent: a version that does not
+   * say (counted as settled). */
   readonly settled?: boolean
 }
 

@@ -10,19 +10,12 @@ export const MEMBER_SETTLE_MAX_MS = 3_000
  * once it stayed up `settleMs` in this node's view (a member whose link flaps does not drag entities
  * back and forth) and says of itself that it settled (its record's `settled`: it served that long,
  * by its own clock). Members heard before this node serves are the cluster it joins: what their
- * records say is all that counts.
- *
- * Settling delays a member while others can serve its roles; it never leaves a role without an
- * owner. A role that no settled member holds goes to the members up that hold it (the cluster's
- * view decides this, see Cluster.refresh), and they are `promote`d: candidates of that role from
- * then on, settled or not, while they stay up (so that the first of them to settle does not take
- * the others' entities, to give them back a moment later).
+ * records say is all that counts. (Settling never leaves a role without an owner: Cluster.refresh
+ * gives a role no settled member holds to every member up that holds it.)
  */
 export class Settling {
   readonly #settleMs: number
   readonly #upSince = new Map<string, number>()
-  /** Members taken for a role before they settled, by peer id: the roles. */
-  readonly #promoted = new Map<string, Set<string>>()
 
   constructor (settleMs: number) {
     if (!(settleMs >= 0)) throw new RangeError(`settleMs must be >= 0, got ${settleMs}`)
@@ -43,7 +36,6 @@ export class Settling {
       seen.add(m.peerId)
       if (m.status !== 'up' && m.status !== 'suspect') {
         this.#upSince.delete(m.peerId)
-        this.#promoted.delete(m.peerId)
         continue
       }
       let since = this.#upSince.get(m.peerId)
@@ -55,23 +47,7 @@ export class Settling {
       if (wait > 0) nextInMs = Math.min(nextInMs ?? Infinity, wait)
       else if (m.settled !== false) settled.add(m.peerId)
     }
-    for (const peer of [...this.#upSince.keys()]) {
-      if (seen.has(peer)) continue
-      this.#upSince.delete(peer)
-      this.#promoted.delete(peer)
-    }
+    for (const peer of [...this.#upSince.keys()]) if (!seen.has(peer)) this.#upSince.delete(peer)
     return { settled, nextInMs }
-  }
-
-  /** `peer` takes entities of `role` from now on, settled or not, while it stays up. */
-  promote (peer: string, role: string): void {
-    const roles = this.#promoted.get(peer) ?? new Set<string>()
-    roles.add(role)
-    this.#promoted.set(peer, roles)
-  }
-
-  /** Whether `peer` was promoted for `role` (and stayed up since). */
-  promoted (peer: string, role: string): boolean {
-    return this.#promoted.get(peer)?.has(role) === true
   }
 }

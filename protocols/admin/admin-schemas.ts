@@ -33,8 +33,8 @@ export interface Member {
   version: string
   /** Other members: ms since the epoch of their last heartbeat. */
   lastSeen?: number
-  /** It takes entities of every role it holds (a member that joins or comes back waits the settle
-   * time first). */
+  /** It has been up the settle time (a member that joins or comes back takes entities of a role
+   * others serve once it has). */
   settled?: boolean
 }
 
@@ -69,7 +69,7 @@ export const memberSchema = {
     startedAt: { type: 'integer', description: 'ms since the epoch' },
     version: { type: 'string' },
     lastSeen: { type: 'integer', description: 'ms since the epoch of its last heartbeat (other members only)' },
-    settled: { type: 'boolean', description: 'it takes entities of every role it holds: a member that joins or comes back takes them once it has been up the settle time (failure-timeout, at most 3 s), or at once when no settled member holds the role' }
+    settled: { type: 'boolean', description: 'it has been up the settle time (failure-timeout, at most 3 s): a member that joins or comes back takes entities of a role others serve once it has, or at once when no settled member holds the role' }
   }
 } as const
 

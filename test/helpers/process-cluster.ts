@@ -21,7 +21,7 @@ export interface NodeSlot {
 }
 
 /** A member as GET /api/v1/nodes lists it (the fields the tests read). */
-export interface MemberRow { readonly peerId: string, readonly status: string, readonly roles: string[], readonly capacity: number }
+export interface MemberRow { readonly peerId: string, readonly status: string, readonly roles: string[], readonly capacity: number, readonly settled?: boolean }
 
 export interface ProcessClusterOptions {
   /** --failure-timeout of every node: short, so a dead member is noticed within a test. @default 1500 */
@@ -65,6 +65,18 @@ export class ProcessCluster {
       this.slots.push(await this.#boot(await this.#tempDir(), spec.roles, spec.args ?? [], this.slots[0]?.p2p))
     }
     await this.awaitUp(this.slots.length)
+    // and settled: placement is then what every node computes from the members up (a member that
+    // has just come up takes entities of roles others serve once it has been up the settle time)
+    await this.awaitSettled(this.slots.length)
+  }
+
+  /** Waits until each of `slots` (every running one by default) sees `count` members up, each of
+   * them settled. */
+  async awaitSettled (count: number, slots: readonly NodeSlot[] = this.running()): Promise<void> {
+    for (const s of slots) {
+      await waitFor(async () => (await this.api<MemberRow[]>(s, '/nodes')).filter((m) => m.status === 'up' && m.settled !== false).length === count,
+        `${s.peerId} to see ${count} members up and settled`, { timeout: CONVERGE_MS, interval: 100 })
+    }
   }
 
   /**
