@@ -506,9 +506,9 @@ export class EntityHost {
 
   /**
    * Passes on a message for `type/key`, which has no activation here, to the node it moved to
-   * (undefined: no forward holds), while this node's own view does not give the entity back to this node. Once it does (the
-   * node it moved to went down or drains, or the view changed back) the forward is stale and
-   * dropped: the entity is taken here, after a claim if the node it moved to is still alive. A
+   * (undefined: no forward holds), while this node's own view does not give the entity back to
+   * this node. Once it does (the node it moved to went down or drains, or the view changed back)
+   * the forward is stale and dropped: the entity is taken here, after a claim if the node it moved to is still alive. A
    * forward to a node that died would refuse the entity's messages until it expired, and the node
    * placement picks next after the dead one is mostly the one that moved it there. A forward set
    * while this node's view still gave it the entity (an admin's move, whose pin this node has not

@@ -2,7 +2,7 @@ import { expect } from 'chai'
 import fc from 'fast-check'
 import { ClassicLevel } from 'classic-level'
 import { ActorSystem, InvalidMessageError, createPlainCodec, entityTypeKey } from '../../../actors/index.ts'
-import type { EntityType, ReplyTo } from '../../../actors/index.ts'
+import type { EntityType, Journal, ReplyTo } from '../../../actors/index.ts'
 import { LevelStore, openLocalJournal } from '../../../node/index.ts'
 import type { ReplicatedJournal } from '../../../node/index.ts'
 import { tempDir } from '../../helpers/temp-dir.ts'
@@ -412,6 +412,75 @@ describe('entities', () => {
     expect(system.stats.restarts).to.equal(0)
     unavailable = false
     expect(await deposit(system, 'lena', 1)).to.equal(1)
+  })
+
+  /** The local journal with its appends held back while `hold` is set, until `release()`;
+   * `pending` counts the appends waiting. */
+  async function gatedJournal (): Promise<{ journal: Journal, hold: boolean, pending: number, release: () => void }> {
+    store = await LevelStore.open(dir.path)
+    const real = await openLocalJournal(store)
+    journal = real
+    let release = (): void => {}
+    const gate = new Promise<void>((resolve) => { release = resolve })
+    const gated = {
+      hold: false,
+      pending: 0,
+      release: () => { release() },
+      journal: {
+        open: async (id: string, handedOver?: unknown) => {
+          const j = await real.open(id, handedOver)
+          const append = j.append.bind(j)
+          j.append = async (records) => {
+            if (gated.hold) {
+              gated.pending++
+              await gate
+            }
+            await append(records)
+          }
+          return j
+        }
+      }
+    }
+    return gated
+  }
+
+  it('should stop every entity for a node\'s stop only once its writes are durable, and activate none after', async () => {
+    const gated = await gatedJournal()
+    system = new ActorSystem({ journal: gated.journal, strictSerialization: true })
+    system.registerEntity(accountType())
+    await deposit(system, 'mia', 1)
+    gated.hold = true
+    const acked = deposit(system, 'mia', 2)
+    await waitFor(() => gated.pending === 1, 'the write to be under way', { timeout: 5_000, interval: 5 })
+    let stopped = false
+    const stopping = system.stopEntities(10_000).then((left) => { stopped = true; return left })
+    for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve))
+    expect(stopped, 'stopped while its write was in flight').to.equal(false)
+    gated.release()
+    expect(await acked).to.equal(3)
+    expect(await stopping, 'entities that did not stop').to.equal(0)
+    expect(system.entities()).to.deep.equal([])
+    // nothing activates after it: a message for it is refused, and nothing changes
+    const late = await deposit(system, 'mia', 5).then(() => null, (e: unknown) => e as Error)
+    expect(late?.name).to.equal('ActorStoppedError')
+    await system.terminate()
+    system = new ActorSystem({ journal: await openLocalJournal(store), strictSerialization: true })
+    system.registerEntity(accountType())
+    expect(await balance(system, 'mia')).to.deep.equal({ balance: 3, seq: 2 })
+  })
+
+  it('should say how many entities did not stop with their writes durable within the time given', async () => {
+    const gated = await gatedJournal()
+    system = new ActorSystem({ journal: gated.journal, strictSerialization: true })
+    system.registerEntity(accountType())
+    await deposit(system, 'noa', 1)
+    await deposit(system, 'olga', 1)
+    gated.hold = true
+    const acked = deposit(system, 'noa', 2)
+    await waitFor(() => gated.pending === 1, 'the write to be under way', { timeout: 5_000, interval: 5 })
+    expect(await system.stopEntities(20), 'noa, its write held').to.equal(1)
+    gated.release()
+    expect(await acked).to.equal(3)
   })
 
   it('should fail a write that does not reach the journal with JournalWriteError', async () => {

@@ -4,6 +4,7 @@ import type { DeliveryResult, EntityType, HandOff, Remoting, RemotingPort, Reply
 import { LevelStore, openLocalJournal } from '../../../node/index.ts'
 import type { ReplicatedJournal } from '../../../node/index.ts'
 import { tempDir } from '../../helpers/temp-dir.ts'
+import { waitFor } from '../../helpers/wait-for.ts'
 
 // Two actor systems in one process, on one journal, joined by a few lines of Remoting: the
 // kernel's side of a live migration (release on the old owner, adopt on the new one) without a
@@ -231,6 +232,15 @@ describe('live migration in the kernel (release and adopt)', () => {
     a.owner = 'a'
     expect(await add(a, 'c7', 'x', 3)).to.equal(3)
     expect((await get(a, 'c7')).log).to.deep.equal(['x:1', 'x:2', 'x:3'])
+  })
+
+  it('should still pass on a peer\'s message for an entity that moved away once the node stops its entities', async () => {
+    await add(a, 'c8', 'x', 1)
+    await move('c8')
+    expect(await a.system.stopEntities(5_000), 'entities that did not stop').to.equal(0)
+    // a peer whose view is behind still sends it to a: a passes it on to b, not to a dead letter
+    expect(a.port.deliverToEntity('counter', 'c8', { type: 'watch', who: 'late-gateway' })).to.equal('ok')
+    await waitFor(async () => (await get(b, 'c8')).watchers.includes('late-gateway'), 'the message to reach b', { timeout: 5_000, interval: 10 })
   })
 
   it('should give a hand-off the message a peer passed on right behind it, not activate the entity from its journal', async () => {
