@@ -80,6 +80,8 @@ export const CONFIG_SCHEMA: readonly KeySpec[] = [
   { key: 'inference-workers', type: { kind: 'int', min: 1, max: 64 }, default: 1, description: 'worker threads per loaded llama.cpp model (each holds its own copy of the weights)' },
   { key: 'inference-contexts', type: { kind: 'int', min: 1, max: 64 }, description: 'requests one worker runs at once, a llama.cpp context each (default: min(4, cores))' },
   { key: 'inference-threads', type: { kind: 'int', min: 1, max: 1024 }, description: 'CPU threads per context (default: cores / (workers x contexts), at least 1); more than the cores makes generation many times slower' },
+  { key: 'inference-cached-sequences', type: { kind: 'int', min: 1, max: 1024 }, description: 'agents\' conversations whose KV cache each worker keeps in memory, a llama.cpp context each (counted in models-memory); a conversation\'s next turn then evaluates only its new tokens (default: inference-contexts, and never fewer)' },
+  { key: 'kv-cache-disk', type: { kind: 'int', min: 0, max: 16_777_216 }, default: 1024, description: 'MiB of agents\' KV caches kept in <data-dir>/kv-cache: a conversation evicted from memory, or held when its model unloads, is saved there and restored on its next turn (0: memory only)' },
   { key: 'inference-queue', type: { kind: 'int', min: 0, max: 100_000 }, default: 32, description: 'requests that may wait per model when every context is busy; beyond it RESOURCE_EXHAUSTED / 503 with retry-after' },
   { key: 'context-size', type: { kind: 'int', min: 256, max: 1_048_576 }, default: 2048, description: 'tokens per llama.cpp context (prompt and answer), at most the model\'s own context length' },
   { key: 'models-memory', type: { kind: 'int', min: 16, max: 16_777_216 }, description: 'MiB all loaded models may take together; the least recently used idle model is unloaded to make room (default: half the machine\'s memory)' },
@@ -135,6 +137,8 @@ export interface NodeConfig {
   readonly inferenceWorkers: number
   readonly inferenceContexts: number | undefined
   readonly inferenceThreads: number | undefined
+  readonly inferenceCachedSequences: number | undefined
+  readonly kvCacheDisk: number
   readonly inferenceQueue: number
   readonly contextSize: number
   readonly modelsMemory: number | undefined

@@ -155,7 +155,7 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
     const inferencePlan = planInference(config)
     const manager = await parts.start('models', () => new ModelManager({
       registry: models,
-      createRuntime: (entry) => createRuntime(entry, config, inferencePlan, log.child({ component: 'llama' })),
+      createRuntime: (entry) => createRuntime(entry, config, inferencePlan, log.child({ component: 'llama' }), metrics.observeKvSaved),
       memoryBudgetBytes: inferencePlan.memoryBudgetBytes,
       maxQueue: config.inferenceQueue,
       log,

@@ -3,7 +3,7 @@
 export * from './gguf/index.ts'
 export { ModelRegistry, MODEL_NAME_PATTERN } from './model-registry.ts'
 export type { ModelEntry } from './model-registry.ts'
-export type { ChatTurn, GenerateInput, GenerateRequest, GenerateResult, Runtime, RuntimeInfo, RuntimeKind, SamplingParams, StopReason, TokenSink } from './runtime.ts'
+export type { CacheUse, ChatTurn, GenerateInput, GenerateRequest, GenerateResult, Runtime, RuntimeInfo, RuntimeKind, SamplingParams, StopReason, TokenSink } from './runtime.ts'
 export { InferenceQueueFullError, InferenceUnavailableError, InferenceWorkerError, ModelMemoryError, PromptTooLongError, RemoteInferenceError, UnknownModelError, rebuildInferenceError } from './errors.ts'
 export { ModelManager } from './model-manager.ts'
 export type { GenerateOptions, LoadedModel, ModelManagerOptions } from './model-manager.ts'

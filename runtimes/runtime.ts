@@ -21,6 +21,8 @@ export interface SamplingParams {
   readonly topK: number
   /** Makes sampling with temperature > 0 repeatable. */
   readonly seed?: number
+  /** Strings that end the answer (not included in it), besides the chat template's own. */
+  readonly stop?: readonly string[]
 }
 
 /**
@@ -35,9 +37,29 @@ export type GenerateInput =
 export interface GenerateRequest {
   readonly input: GenerateInput
   readonly params: SamplingParams
+  /**
+   * Names the conversation this request continues (an agent's key). A runtime that keeps KV
+   * caches (llama.cpp) runs requests with one key where the previous one ran and evaluates only
+   * the tokens that differ from what its cache holds; without one, or in any doubt, it evaluates
+   * the whole prompt. The key never changes an answer, only how much work it takes.
+   */
+  readonly cacheKey?: string
 }
 
-/** 'eos': the model ended its answer; 'max-tokens': params.maxTokens reached; 'cancelled': the
+/** How a request with a cacheKey used the KV cache. */
+export interface CacheUse {
+  /** 'memory': its sequence was still in a context; 'disk': restored from a saved state; 'miss':
+   * evaluated from the start (never seen, evicted without a saved state, or the state refused). */
+  readonly source: 'memory' | 'disk' | 'miss'
+  /** Prompt tokens taken from the cache, not evaluated again. */
+  readonly reusedTokens: number
+  /** Bytes of saved state read (source 'disk'). */
+  readonly restoredBytes: number
+  /** Why a saved state was there but not used (another model, another llama.cpp build, damaged). */
+  readonly restoreFailure?: string
+}
+
+/** 'eos': the model ended its answer (its end-of-turn token or a stop string); 'max-tokens': params.maxTokens reached; 'cancelled': the
  * AbortSignal fired (the text so far is kept); 'context-full': the context window filled up. */
 export type StopReason = 'eos' | 'max-tokens' | 'cancelled' | 'context-full'
 
@@ -53,6 +75,8 @@ export interface GenerateResult {
   readonly ttftMs: number
   /** ms from the runtime starting the request to its end. */
   readonly durationMs: number
+  /** Requests with a cacheKey on a runtime that keeps KV caches. */
+  readonly cache?: CacheUse
 }
 
 export type RuntimeKind = 'llama.cpp' | 'openai-http'

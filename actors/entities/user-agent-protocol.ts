@@ -67,6 +67,10 @@ export interface AgentAnswer {
   readonly droppedTurns: number
   readonly ttftMs: number
   readonly durationMs: number
+  /** Prompt tokens taken from the agent's KV cache (its previous turns), not evaluated again. */
+  readonly cachedTokens?: number
+  /** Where that cache was: 'memory', 'disk' (a saved state) or 'miss'; absent: no cache kept. */
+  readonly cache?: 'memory' | 'disk' | 'miss'
 }
 
 export interface AgentSettingsChange {
@@ -235,4 +239,8 @@ function checkAnswer (answer: MessageCheck): void {
   answer.oneOf('stopReason', STOP_REASONS)
   for (const count of ['promptTokens', 'completionTokens', 'droppedTurns'] as const) answer.integer(count, 0, Number.MAX_SAFE_INTEGER)
   for (const ms of ['ttftMs', 'durationMs'] as const) answer.number(ms)
+  if (answer.raw('cachedTokens') !== undefined) answer.integer('cachedTokens', 0, Number.MAX_SAFE_INTEGER)
+  if (answer.raw('cache') !== undefined) answer.oneOf('cache', CACHE_SOURCES)
 }
+
+const CACHE_SOURCES = ['memory', 'disk', 'miss'] as const

@@ -20,9 +20,10 @@ export interface AgentInference {
   /**
    * Runs the prompt on `model` (empty: the node's default model) on behalf of `user`, whose
    * rate limits apply. Resolves with the model used and the result (also when cancelled).
+   * `cacheKey` names the conversation, so that its next turn may reuse this one's KV cache.
    */
   generate (user: string, model: string, prompt: AgentPrompt, onToken: (text: string) => void,
-    options: { readonly signal: AbortSignal, readonly onQueued: (position: number) => void }): Promise<Omit<AgentAnswer, 'requestId'>>
+    options: { readonly signal: AbortSignal, readonly onQueued: (position: number) => void, readonly cacheKey: string }): Promise<Omit<AgentAnswer, 'requestId'>>
   /** Throws (UnknownModelError) if `model` cannot be chosen. */
   checkModel (model: string): void
 }
@@ -188,7 +189,7 @@ async function start (ctx: AgentContext, ask: AskMsg, options: UserAgentOptions)
   const onQueued = (position: number): void => {
     tellSink(ctx, ask.sink, { type: 'agent-stream', requestId: ask.requestId, event: { kind: 'queued', position } })
   }
-  options.inference.generate(ask.user, settings.model, prompt, onToken, { signal, onQueued }).then(
+  options.inference.generate(ask.user, settings.model, prompt, onToken, { signal, onQueued, cacheKey: `${AGENT.type}/${ctx.key}` }).then(
     (result): GenerationOutcome => ({ ok: true, answer: { ...result, requestId: ask.requestId } }),
     (err: unknown): GenerationOutcome => ({ ok: false, error: errorData(err) })
   ).then((outcome) => { self.tell({ type: 'generation-ended', requestId: ask.requestId, outcome }) })

@@ -137,7 +137,9 @@ function wireDone (a: AgentAnswer): unknown {
     completionTokens: a.completionTokens,
     droppedTurns: a.droppedTurns,
     ttftMs: a.ttftMs,
-    durationMs: a.durationMs
+    durationMs: a.durationMs,
+    cachedTokens: a.cachedTokens ?? 0,
+    cache: a.cache ?? ''
   }
 }
 

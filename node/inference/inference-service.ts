@@ -43,22 +43,33 @@ export class InferenceService implements AgentInference {
   }
 
   async generate (user: string, model: string, prompt: AgentPrompt, onToken: (text: string) => void,
-    options: { readonly signal: AbortSignal, readonly onQueued: (position: number) => void }): Promise<Omit<AgentAnswer, 'requestId'>> {
+    options: { readonly signal: AbortSignal, readonly onQueued: (position: number) => void, readonly cacheKey: string }): Promise<Omit<AgentAnswer, 'requestId'>> {
     const name = model.length > 0 ? model : this.defaultModel()
     const { maxTokens, temperature, topP, topK } = prompt.sampling
     const result = await this.complete(user, name, prompt.messages, { maxTokens, temperature, topP, topK }, onToken, options)
-    const { text, stopReason, promptTokens, completionTokens, droppedTurns, ttftMs, durationMs } = result
-    return { model: name, text, stopReason, promptTokens, completionTokens, droppedTurns, ttftMs, durationMs }
+    const { text, stopReason, promptTokens, completionTokens, droppedTurns, ttftMs, durationMs, cache } = result
+    return {
+      model: name,
+      text,
+      stopReason,
+      promptTokens,
+      completionTokens,
+      droppedTurns,
+      ttftMs,
+      durationMs,
+      ...(cache !== undefined && { cachedTokens: cache.reusedTokens, cache: cache.source })
+    }
   }
 
   /** A stateless completion on a named model (the OpenAI endpoint's raw models). */
   async complete (user: string, model: string, messages: readonly ChatTurn[], params: SamplingParams, onToken: (text: string) => void,
-    options: { readonly signal?: AbortSignal, readonly onQueued?: (position: number) => void } = {}): Promise<GenerateResult> {
+    options: { readonly signal?: AbortSignal, readonly onQueued?: (position: number) => void, readonly cacheKey?: string } = {}): Promise<GenerateResult> {
     const { limiter, manager } = this.#deps
     this.checkModel(model)
     limiter.admit(user)
     try {
-      const result = await manager.generate(model, { input: { messages }, params }, onToken, options)
+      const { cacheKey } = options
+      const result = await manager.generate(model, { input: { messages }, params, ...(cacheKey !== undefined && { cacheKey }) }, onToken, options)
       limiter.charge(user, result.completionTokens)
       return result
     } catch (err) {

@@ -21,6 +21,12 @@ export class NodeMetrics {
   readonly inferenceRequests: Counter<'model' | 'outcome'>
   readonly timeToFirstToken: Histogram<'model'>
   readonly tokensPerSecond: Histogram<'model'>
+  /** Agents' KV caches: how each request found its conversation's cache, and what was moved. */
+  readonly kvCacheRequests: Counter<'model' | 'source'>
+  readonly kvCacheReusedTokens: Counter<'model'>
+  readonly kvCacheRestoredBytes: Counter<'model'>
+  readonly kvCacheSavedBytes: Counter<'model'>
+  readonly kvCacheRestoreFailures: Counter<'model'>
   /** Counters the replicated journal keeps (read at scrape time), and its quorum latency. */
   readonly replication: ReplicationStats
 
@@ -62,6 +68,21 @@ export class NodeMetrics {
     this.chatMessages = new Counter({ name: 'plexi_chat_messages_total', help: 'Chat messages posted and acknowledged', registers })
 
     this.inferenceTokens = new Counter({ name: 'plexi_inference_tokens_total', help: 'Tokens generated, by model', labelNames: ['model'], registers })
+    this.kvCacheRequests = new Counter({
+      name: 'plexi_kv_cache_requests_total',
+      help: 'Agent requests by where their conversation\'s KV cache was: memory (still in a context), disk (restored from a saved state) or miss (evaluated from the start)',
+      labelNames: ['model', 'source'],
+      registers
+    })
+    this.kvCacheReusedTokens = new Counter({ name: 'plexi_kv_cache_reused_tokens_total', help: 'Prompt tokens taken from a KV cache instead of being evaluated again', labelNames: ['model'], registers })
+    this.kvCacheRestoredBytes = new Counter({ name: 'plexi_kv_cache_restored_bytes_total', help: 'Bytes of saved KV state read back into a context', labelNames: ['model'], registers })
+    this.kvCacheSavedBytes = new Counter({ name: 'plexi_kv_cache_saved_bytes_total', help: 'Bytes of KV state saved to disk (conversations evicted from memory, or held when the model unloaded)', labelNames: ['model'], registers })
+    this.kvCacheRestoreFailures = new Counter({
+      name: 'plexi_kv_cache_restore_failures_total',
+      help: 'Saved KV states refused (another model or llama.cpp build, damaged, or refused by llama.cpp); their prompts were evaluated again',
+      labelNames: ['model'],
+      registers
+    })
     this.inferenceRequests = new Counter({
       name: 'plexi_inference_requests_total',
       help: 'Inference requests by model and how they ended: eos, max-tokens, cancelled, context-full, or error',
@@ -170,10 +191,22 @@ export class NodeMetrics {
     })
   }
 
+  /** For LlamaRuntimeOptions.onKvSaved. */
+  readonly observeKvSaved = (model: string, bytes: number): void => {
+    this.kvCacheSavedBytes.inc({ model }, bytes)
+  }
+
   /** For ModelManagerOptions.onResult. */
   readonly observeInference = (model: string, result: GenerateResult): void => {
     this.inferenceTokens.inc({ model }, result.completionTokens)
     this.inferenceRequests.inc({ model, outcome: result.stopReason })
+    const cache = result.cache
+    if (cache !== undefined) {
+      this.kvCacheRequests.inc({ model, source: cache.source })
+      this.kvCacheReusedTokens.inc({ model }, cache.reusedTokens)
+      this.kvCacheRestoredBytes.inc({ model }, cache.restoredBytes)
+      if (cache.restoreFailure !== undefined) this.kvCacheRestoreFailures.inc({ model })
+    }
     if (result.completionTokens > 0) {
       this.timeToFirstToken.observe({ model }, result.ttftMs / 1000)
       const generating = (result.durationMs - result.ttftMs) / 1000

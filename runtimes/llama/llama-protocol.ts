@@ -19,13 +19,36 @@ export interface LlamaWorkerData {
   readonly threads: number
   /** Tokens per context, as asked for (llama.cpp may round it up). */
   readonly contextSize: number
+  /** Conversations whose KV cache the worker keeps in memory: a context each, at least
+   * `contexts` (the extra ones only hold caches; at most `contexts` requests run at once). */
+  readonly cachedSequences: number
+  /** Where a conversation's KV cache is saved when its context is taken for another (and on
+   * unload), and what a saved state must match to be loaded; none: caches are only kept in memory. */
+  readonly kvState?: { readonly dir: string, readonly modelSha256: string }
+}
+
+/** A KV cache the worker saved to the kvState dir. */
+export interface SavedKvState {
+  readonly cacheKey: string
+  readonly bytes: number
+  readonly tokens: number
 }
 
 export type LlamaTask =
   /** Resolves once the worker has loaded the model (or failed to). */
   | { readonly type: 'ready' }
   /** `port`: the worker posts LlamaStreamMessage on it and reads LlamaControlMessage from it. */
-  | { readonly type: 'generate', readonly input: GenerateInput, readonly params: SamplingParams, readonly port: MessagePort }
+  | {
+    readonly type: 'generate'
+    readonly input: GenerateInput
+    readonly params: SamplingParams
+    /** GenerateRequest.cacheKey: reuse (and keep) this conversation's KV cache. */
+    readonly cacheKey?: string
+    readonly port: MessagePort
+  }
+  /** Saves the KV caches of `cacheKeys` (every cache held, when absent) that the worker holds in
+   * memory and that are not in use, to the kvState dir. */
+  | { readonly type: 'save-caches', readonly cacheKeys?: readonly string[] }
 
 /** The worker never throws across Piscina (the error would lose its class); failures are data. */
 export type LlamaTaskResult =
@@ -36,8 +59,19 @@ export type LlamaTaskResult =
     readonly backend: string
     /** Tokens per context as llama.cpp made it. */
     readonly contextSize: number
+    /** The llama.cpp release and node-llama-cpp version: saved KV states are only loaded by the
+     * build that wrote them. */
+    readonly build: string
   }
-  | { readonly type: 'generated', readonly result: GenerateResult }
+  | {
+    readonly type: 'generated'
+    readonly result: GenerateResult
+    /** Caches saved to make room for this request's (an eviction). */
+    readonly saved: readonly SavedKvState[]
+    /** Saved states this request read or refused (and removed), by cache key. */
+    readonly read?: { readonly cacheKey: string, readonly removed: boolean }
+  }
+  | { readonly type: 'caches-saved', readonly saved: readonly SavedKvState[], readonly failures: readonly string[] }
   | { readonly type: 'failed', readonly error: ErrorData }
 
 /** Worker → runtime, on a request's port, in order. */

@@ -17,7 +17,13 @@ describe('planInference', () => {
 
   it('should take what the operator set, and half the memory as the models budget by default', async () => {
     expect(planInference(await config({ 'inference-contexts': '3', 'inference-threads': '2', 'inference-workers': '2' }), 16, 8 * GIB))
-      .to.deep.equal({ workers: 2, contexts: 3, threads: 2, memoryBudgetBytes: 4 * GIB })
+      .to.deep.equal({ workers: 2, contexts: 3, threads: 2, cachedSequences: 3, memoryBudgetBytes: 4 * GIB })
     expect(planInference(await config({ 'models-memory': '512' }), 2, 8 * GIB).memoryBudgetBytes).to.equal(512 * 1_048_576)
+  })
+
+  it('should keep as many conversations\' KV caches in memory as asked, and never fewer than the contexts', async () => {
+    expect(planInference(await config({ 'inference-contexts': '2', 'inference-cached-sequences': '8' }), 2, 8 * GIB).cachedSequences).to.equal(8)
+    expect(planInference(await config({ 'inference-contexts': '4', 'inference-cached-sequences': '1' }), 2, 8 * GIB).cachedSequences).to.equal(4)
+    expect(planInference(await config({ 'inference-contexts': '2' }), 2, 8 * GIB).cachedSequences).to.equal(2)
   })
 })
