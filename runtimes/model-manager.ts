@@ -1,5 +1,6 @@
 import { InferenceQueueFullError, InferenceUnavailableError, ModelMemoryError, UnknownModelError } from './errors.ts'
 import type { ModelEntry, ModelRegistry } from './model-registry.ts'
+import { FairQueue } from './fair-queue.ts'
 import type { GenerateRequest, GenerateResult, Runtime, RuntimeInfo, TokenSink } from './runtime.ts'
 
 export interface ModelManagerOptions {
@@ -18,7 +19,11 @@ export interface ModelManagerOptions {
 
 export interface GenerateOptions {
   readonly signal?: AbortSignal
-  /** Called when the request has to wait, with its place in the queue (1 = next). */
+  /** Who asks: waiting requests are served round-robin between users, so that one user's many
+   * requests cannot starve the others. @default '' */
+  readonly user?: string
+  /** Called when the request has to wait, with its place in the queue (1 = next), and again
+   * each time that place changes. */
   readonly onQueued?: (position: number) => void
 }
 
@@ -34,7 +39,14 @@ export interface LoadedModel extends RuntimeInfo {
 interface Waiter {
   readonly start: () => void
   readonly fail: (err: Error) => void
+  /** The place last told to the request (1 = next). */
+  position: number
+  readonly onQueued: ((position: number) => void) | undefined
 }
+
+/** Beyond this many waiting, a request is told its place once, not again at every change (each
+ * change would cost a pass over the whole queue). */
+const POSITION_UPDATES_MAX_QUEUE = 1024
 
 interface Slot {
   readonly name: string
@@ -42,7 +54,7 @@ interface Slot {
   loading: Promise<void>
   loaded: boolean
   active: number
-  readonly queue: Waiter[]
+  readonly queue: FairQueue<Waiter>
   lastUsedAt: number
   /** Recent request durations, for the retry-after of a full queue. */
   meanMs: number
@@ -135,7 +147,7 @@ export class ModelManager {
       if (entry.status !== 'ready') throw new UnknownModelError(`model ${name} is not usable: ${entry.error ?? 'invalid'}`)
       const runtime = this.#opts.createRuntime(entry)
       await this.#makeRoom(runtime.info().memoryBytes, name)
-      const slot: Slot = { name, runtime, loading: Promise.resolve(), loaded: false, active: 0, queue: [], lastUsedAt: Date.now(), meanMs: 0 }
+      const slot: Slot = { name, runtime, loading: Promise.resolve(), loaded: false, active: 0, queue: new FairQueue(), lastUsedAt: Date.now(), meanMs: 0 }
       this.#slots.set(name, slot)
       const started = performance.now()
       slot.loading = runtime.load().then(() => {
@@ -172,7 +184,7 @@ export class ModelManager {
 
   async #drop (slot: Slot, why: string): Promise<void> {
     this.#slots.delete(slot.name)
-    for (const waiter of slot.queue.splice(0)) waiter.fail(new InferenceUnavailableError(why))
+    for (const waiter of slot.queue.drain()) waiter.fail(new InferenceUnavailableError(why))
     await slot.loading.catch(() => undefined)
     await slot.runtime.unload()
   }
@@ -191,21 +203,22 @@ export class ModelManager {
     return await new Promise<boolean>((resolve, reject) => {
       const signal = options.signal
       const onAbort = (): void => {
-        const at = slot.queue.indexOf(waiter)
-        if (at >= 0) slot.queue.splice(at, 1)
+        if (slot.queue.remove(waiter)) this.#tellPositions(slot)
         resolve(false)
       }
       const waiter: Waiter = {
         start: () => { signal?.removeEventListener('abort', onAbort); resolve(true) },
-        fail: (err) => { signal?.removeEventListener('abort', onAbort); reject(err) }
+        fail: (err) => { signal?.removeEventListener('abort', onAbort); reject(err) },
+        position: 0,
+        onQueued: options.onQueued
       }
       if (signal?.aborted === true) {
         onAbort()
         return
       }
       signal?.addEventListener('abort', onAbort, { once: true })
-      slot.queue.push(waiter)
-      options.onQueued?.(slot.queue.length)
+      slot.queue.push(options.user ?? '', waiter)
+      this.#tellPositions(slot, waiter)
     })
   }
 
@@ -216,6 +229,24 @@ export class ModelManager {
       return
     }
     next.start()   // the slot passes straight to the next waiter
+    this.#tellPositions(slot)
+  }
+
+  /** Tells each waiting request its place when it changed (`only`: just that one, when the queue
+   * is too long to go over at every change). */
+  #tellPositions (slot: Slot, only?: Waiter): void {
+    if (slot.queue.length > POSITION_UPDATES_MAX_QUEUE) {
+      if (only !== undefined) {
+        only.position = slot.queue.length
+        only.onQueued?.(only.position)
+      }
+      return
+    }
+    for (const [i, waiter] of slot.queue.order().entries()) {
+      if (waiter.position === i + 1) continue
+      waiter.position = i + 1
+      waiter.onQueued?.(waiter.position)
+    }
   }
 
   #describe (slot: Slot): LoadedModel {

@@ -69,7 +69,7 @@ export class InferenceService implements AgentInference {
     limiter.admit(user)
     try {
       const { cacheKey } = options
-      const result = await manager.generate(model, { input: { messages }, params, ...(cacheKey !== undefined && { cacheKey }) }, onToken, options)
+      const result = await manager.generate(model, { input: { messages }, params, ...(cacheKey !== undefined && { cacheKey }) }, onToken, { ...options, user })
       limiter.charge(user, result.completionTokens)
       return result
     } catch (err) {

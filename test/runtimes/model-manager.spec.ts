@@ -93,6 +93,31 @@ describe('ModelManager (real llama.cpp on generated models)', function () {
     expect(manager.loaded()[0]).to.include({ active: 0, queued: 0 })
   })
 
+  it('should serve waiting users round-robin, so that one user\'s many requests do not starve another, and tell each its new place', async () => {
+    manager = managerWith(64, 16)
+    await manager.load('a')
+    let firstToken!: () => void
+    const started = new Promise<void>((resolve) => { firstToken = resolve })
+    const running = manager.generate('a', greedy(200), () => { firstToken() }, { user: 'hog' })
+    await started
+    const served: string[] = []
+    const places = new Map<string, number[]>()
+    const ask = (user: string, n: number): Promise<GenerateResult> => {
+      const name = `${user}${n}`
+      return manager!.generate('a', greedy(2), () => undefined, { user, onQueued: (p) => { places.set(name, [...(places.get(name) ?? []), p]) } })
+        .then((r) => { served.push(name); return r })
+    }
+    const hog = [1, 2, 3, 4].map((n) => ask('hog', n))
+    const others = [ask('ann', 1), ask('bo', 1)]
+    await Promise.all([running, ...hog, ...others])
+    // the hog's first waits ahead (it came first), then each other user goes before its second
+    expect(served).to.deep.equal(['hog1', 'ann1', 'bo1', 'hog2', 'hog3', 'hog4'])
+    // bo came last but is third in line at once; the hog's second moves back as others arrive
+    expect(places.get('bo1')?.[0]).to.equal(3)
+    expect(places.get('hog2')).to.deep.equal([2, 3, 4, 3, 2, 1])
+    expect(places.get('hog4')?.at(-1)).to.equal(1)
+  })
+
   it('should fail the running and the waiting requests with InferenceUnavailableError when the model is unloaded', async () => {
     manager = managerWith(64, 4)
     await manager.load('a')
