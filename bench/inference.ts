@@ -135,10 +135,10 @@ function perToken (times: ThreadTimes, tokens: number): string {
 type AgentClient = ReturnType<typeof agentClient>
 
 /** Asks once and reads the whole answer; fails unless it is exactly MAX_TOKENS tokens. */
-function askStack (client: AgentClient): Promise<Sample> {
-  return new Promise<Sample>((resolve, reject) => {
+function askStack (client: AgentClient, question = QUESTION): Promise<Sample & { readonly cachedTokens: number }> {
+  return new Promise((resolve, reject) => {
     const start = performance.now()
-    const stream = client.ask(QUESTION)
+    const stream = client.ask(question)
     let firstToken: number | undefined
     let lastToken = 0
     let text = ''
@@ -166,15 +166,34 @@ function askStack (client: AgentClient): Promise<Sample> {
       if (done.completionTokens !== MAX_TOKENS || done.stopReason !== 'max-tokens') {
         return reject(new Error(`bench: expected ${MAX_TOKENS} tokens ending at max-tokens, the node generated ${done.completionTokens} (${done.stopReason})`))
       }
-      resolve({ start, firstToken, lastToken, end, tokens: done.completionTokens, text, promptTokens: done.promptTokens, serverTtftMs: done.ttftMs, serverDurationMs: done.durationMs })
+      resolve({
+        start, firstToken, lastToken, end, tokens: done.completionTokens, text, promptTokens: done.promptTokens,
+        serverTtftMs: done.ttftMs, serverDurationMs: done.durationMs, cachedTokens: done.cachedTokens ?? 0
+      })
     })
   })
 }
 
-/** Distinct users asking at once, each on a fresh conversation (same prompt length every time). */
-async function stackRound (clients: readonly AgentClient[]): Promise<Sample[]> {
-  for (const client of clients) await client.call('Reset', {})
-  return await Promise.all(clients.map(askStack))
+/**
+ * A persona no other sample had, the same length every time, differing from the last one in its
+ * first character: each sample's prompt then shares nothing with what a context holds (the KV
+ * cache could otherwise skip evaluating a prompt the node has just seen, which the baseline has
+ * to evaluate whole: not the same work).
+ */
+function persona (): string {
+  const n = sessions++
+  const letter = (i: number): string => String.fromCharCode(65 + (Math.floor(n / 26 ** i) % 26))
+  return `${letter(0)}${letter(1)}${letter(2)} ${DEFAULT_PERSONA}`
+}
+let sessions = 0
+
+/** Distinct users asking at once, each on a fresh conversation with a persona of its own. */
+async function stackRound (clients: readonly AgentClient[], personas: readonly string[]): Promise<Sample[]> {
+  for (const [i, client] of clients.entries()) {
+    await client.call('Configure', { persona: personas[i] })
+    await client.call('Reset', {})
+  }
+  return await Promise.all(clients.map((client) => askStack(client)))
 }
 
 async function addUsers (node: NodeProcess, names: readonly string[]): Promise<string[]> {
@@ -190,6 +209,89 @@ async function addUsers (node: NodeProcess, names: readonly string[]): Promise<s
     tokens.push(((await res.json()) as { token: string }).token)
   }
   return tokens
+}
+
+// ---- conversations: the KV cache against evaluating every prompt whole -----------------------------
+
+/** Turns of the conversation whose last turn's TTFT is measured: about 1.5k tokens of history. */
+const TURNS = 10
+/** Turns per user when 4 users converse at once. */
+const AGGREGATE_TURNS = 5
+const CONVERSATION_ROUNDS = 3
+/** Short, and the same length for every turn below 10: ten turns of it and of MAX_TOKENS answers
+ * make about 1.6k tokens, which the 2048-token context holds whole (a turn dropped to make room
+ * would change the prompt's start, and no cache could be reused). */
+const turnQuestion = (t: number): string => `Turn ${t}. Go on.`
+
+interface ChatMessage { readonly role: 'system' | 'user' | 'assistant', readonly content: string }
+
+/** One streamed answer from the OpenAI-compatible endpoint, which keeps no conversation: every
+ * request evaluates its whole prompt, as the node did for agents before their KV cache. */
+async function askOpenAi (base: string, token: string, model: string, messages: readonly ChatMessage[]): Promise<Sample> {
+  const start = performance.now()
+  const res = await fetch(`${base}/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ model, messages, stream: true, stream_options: { include_usage: true }, max_tokens: MAX_TOKENS, temperature: 0 }),
+    signal: AbortSignal.timeout(ANSWER_TIMEOUT_MS)
+  })
+  if (!res.ok || res.body === null) throw new Error(`bench: /v1/chat/completions answered ${res.status}: ${await res.text()}`)
+  let firstToken: number | undefined
+  let lastToken = 0
+  let text = ''
+  let usage: { prompt_tokens: number, completion_tokens: number } | undefined
+  let buffered = ''
+  const decoder = new TextDecoder()
+  for await (const chunk of res.body) {
+    const now = performance.now()
+    buffered += decoder.decode(chunk as Uint8Array, { stream: true })
+    const events = buffered.split('\n\n')
+    buffered = events.pop() ?? ''
+    for (const event of events) {
+      const data = event.replace(/^data: /, '')
+      if (data === '[DONE]') continue
+      const parsed = JSON.parse(data) as { choices: Array<{ delta: { content?: string } }>, usage?: typeof usage }
+      const content = parsed.choices[0]?.delta.content ?? ''
+      if (content.length > 0) {
+        firstToken ??= now
+        lastToken = now
+        text += content
+      }
+      if (parsed.usage != null) usage = parsed.usage
+    }
+  }
+  const end = performance.now()
+  if (firstToken === undefined || usage === undefined || usage.completion_tokens !== MAX_TOKENS) {
+    throw new Error(`bench: the OpenAI answer had ${usage?.completion_tokens ?? 'no'} tokens, expected ${MAX_TOKENS}`)
+  }
+  return { start, firstToken, lastToken, end, tokens: usage.completion_tokens, text, promptTokens: usage.prompt_tokens }
+}
+
+/** A conversation of `turns` turns with a user's agent, on a fresh history with its own persona. */
+async function stackConversation (client: AgentClient, personaText: string, turns: number): Promise<{ samples: Array<Sample & { cachedTokens: number }>, history: ChatMessage[] }> {
+  await client.call('Configure', { persona: personaText })
+  await client.call('Reset', {})
+  const history: ChatMessage[] = [{ role: 'system', content: personaText }]
+  const samples: Array<Sample & { cachedTokens: number }> = []
+  for (let t = 0; t < turns; t++) {
+    const sample = await withTimeout(askStack(client, turnQuestion(t)), `turn ${t} of a conversation`)
+    samples.push(sample)
+    history.push({ role: 'user', content: turnQuestion(t) }, { role: 'assistant', content: sample.text })
+  }
+  return { samples, history }
+}
+
+/** The same conversation through the OpenAI endpoint: the client sends the whole history each turn. */
+async function openAiConversation (base: string, token: string, model: string, personaText: string, turns: number): Promise<Sample[]> {
+  const history: ChatMessage[] = [{ role: 'system', content: personaText }]
+  const samples: Sample[] = []
+  for (let t = 0; t < turns; t++) {
+    history.push({ role: 'user', content: turnQuestion(t) })
+    const sample = await askOpenAi(base, token, model, history)
+    samples.push(sample)
+    history.push({ role: 'assistant', content: sample.text })
+  }
+  return samples
 }
 
 // ---- the baseline -------------------------------------------------------------------------------
@@ -219,17 +321,17 @@ class DirectModel {
 
   /** The agent's prompt as the node's llama worker writes it: persona and question through the
    * model's chat wrapper, then BOS when the model wants it and the template did not write it. */
-  #prompt (): Token[] {
+  #prompt (persona: string): Token[] {
     const tokens = this.#chatWrapper.generateContextState({
-      chatHistory: [{ type: 'system', text: DEFAULT_PERSONA }, { type: 'user', text: QUESTION }, { type: 'model', response: [] }]
+      chatHistory: [{ type: 'system', text: persona }, { type: 'user', text: QUESTION }, { type: 'model', response: [] }]
     }).contextText.tokenize(this.#model.tokenizer)
     const bos = this.#model.tokens.bos
     return bos === null || !this.#model.tokens.shouldPrependBosToken || tokens[0] === bos ? tokens : [bos, ...tokens]
   }
 
-  async answer (sequence: LlamaContextSequence): Promise<Sample> {
+  async answer (sequence: LlamaContextSequence, persona: string): Promise<Sample> {
     const start = performance.now()
-    const prompt = this.#prompt()
+    const prompt = this.#prompt(persona)
     await sequence.clearHistory()
     let firstToken: number | undefined
     let lastToken = 0
@@ -247,8 +349,8 @@ class DirectModel {
     return { start, firstToken, lastToken, end: lastToken, tokens, text, promptTokens: prompt.length }
   }
 
-  async round (users: number): Promise<Sample[]> {
-    return await withTimeout(Promise.all(this.sequences.slice(0, users).map((s) => this.answer(s))), `${users} direct answers`)
+  async round (personas: readonly string[]): Promise<Sample[]> {
+    return await withTimeout(Promise.all(this.sequences.slice(0, personas.length).map((s, i) => this.answer(s, personas[i] as string))), `${personas.length} direct answers`)
   }
 
   async dispose (): Promise<void> {
@@ -287,15 +389,17 @@ export const inferenceBench: Bench = {
       node = await startNodeProcess(dir.path, [
         '--gpu', 'off', '--inference-threads', '1', '--inference-contexts', String(maxUsers), '--context-size', String(CONTEXT_SIZE),
         '--default-model', names.get('f16') as string, '--agent-max-tokens', String(MAX_TOKENS),
-        '--agent-tokens-per-min', '1000000000', '--agent-requests-per-min', '1000000'
+        '--agent-tokens-per-min', '1000000000', '--agent-requests-per-min', '1000000', '--openai-listen', '127.0.0.1:0'
       ])
+      const openai = node.logs.find((entry) => typeof entry.openai === 'string')?.openai as string
       const nodePid = node.pid
       llama = await getLlama({ gpu: false, build: 'never', logLevel: LlamaLogLevel.error })
       for (const quant of QUANTS) {
         const name = names.get(quant) as string
         const label = `inference-25m-${quant}`
         const users = Array.from({ length: maxUsers }, (_, i) => `${quant.replace('_', '')}-user${i}`)
-        for (const token of await addUsers(node, users)) {
+        const tokens = await addUsers(node, users)
+        for (const token of tokens) {
           const client = agentClient(node.grpc, token)
           clients.push(client)
           await client.call('Configure', { model: name, temperature: 0, maxTokens: MAX_TOKENS })
@@ -304,8 +408,10 @@ export const inferenceBench: Bench = {
         const direct = await DirectModel.load(llama, join(modelsDir, `${name}.gguf`), maxUsers)
         try {
           // warm up: the node loads the model on first use; every context and both sides run once
-          const warmStack = await stackRound(mine)
-          const warmDirect = await direct.round(maxUsers)
+          const personas = (n: number): string[] => Array.from({ length: n }, persona)
+          const warm = personas(maxUsers)
+          const warmStack = await stackRound(mine, warm)
+          const warmDirect = await direct.round(warm)
           const [s, d] = [warmStack[0] as Sample, warmDirect[0] as Sample]
           if (s.promptTokens !== d.promptTokens) throw new Error(`bench: the node's prompt is ${s.promptTokens} tokens, the direct one ${d.promptTokens}: not the same prompt`)
           log(`  ${quant}: prompt ${d.promptTokens} tokens, answers ${MAX_TOKENS} tokens; same greedy text on both sides: ${s.text === d.text ? 'yes' : 'no'}`)
@@ -317,8 +423,14 @@ export const inferenceBench: Bench = {
           const stackTimes: ThreadTimes = new Map()
           const directTimes: ThreadTimes = new Map()
           for (let i = 0; i < SAMPLES; i++) {
-            const runStack = async (): Promise<void> => { stack.push(...await countTimes({ node: nodePid, client: process.pid }, stackTimes, () => stackRound([one]))) }
-            const runDirect = async (): Promise<void> => { base.push(...await countTimes({ direct: process.pid }, directTimes, () => direct.round(1))) }
+            const runStack = async (): Promise<void> => {
+              const mine = personas(1)
+              stack.push(...await countTimes({ node: nodePid, client: process.pid }, stackTimes, () => stackRound([one], mine)))
+            }
+            const runDirect = async (): Promise<void> => {
+              const mine = personas(1)
+              base.push(...await countTimes({ direct: process.pid }, directTimes, () => direct.round(mine)))
+            }
             if (i % 2 === 0) { await runDirect(); await runStack() } else { await runStack(); await runDirect() }
           }
           add(figure(`${label}-tokens-per-s-stack-vs-direct`, 'tok/s', median(stack.map(decodeRate)), 'node-llama-cpp in-process, after the first token', median(base.map(decodeRate)), '>= 0.95'))
@@ -342,8 +454,8 @@ export const inferenceBench: Bench = {
           const directAgg = new Map<number, number[]>(USERS.map((n) => [n, []]))
           for (let round = 0; round < CONCURRENT_ROUNDS; round++) {
             for (const n of USERS) {
-              const runStack = async (): Promise<void> => { stackAgg.get(n)?.push(aggregateRate(await stackRound(mine.slice(0, n)))) }
-              const runDirect = async (): Promise<void> => { directAgg.get(n)?.push(aggregateRate(await direct.round(n))) }
+              const runStack = async (): Promise<void> => { stackAgg.get(n)?.push(aggregateRate(await stackRound(mine.slice(0, n), personas(n)))) }
+              const runDirect = async (): Promise<void> => { directAgg.get(n)?.push(aggregateRate(await direct.round(personas(n)))) }
               if (round % 2 === 0) { await runDirect(); await runStack() } else { await runStack(); await runDirect() }
             }
           }
@@ -354,6 +466,39 @@ export const inferenceBench: Bench = {
           add(figure(`${label}-aggregate-4-users-stack-vs-direct`, 'tok/s', agg(stackAgg, 4), 'node-llama-cpp in-process, 4 contexts at once', agg(directAgg, 4)))
           log(`  ${quant}: direct aggregate 1/2/4: ${USERS.map((n) => agg(directAgg, n).toFixed(0)).join(' / ')} tok/s ` +
             `(2 vs 1: ${(agg(directAgg, 2) / agg(directAgg, 1)).toFixed(2)}×, 4 vs 1: ${(agg(directAgg, 4) / agg(directAgg, 1)).toFixed(2)}×)`)
+          // conversations: turn 10's TTFT with the KV cache against the same prompt evaluated whole
+          const cached: Array<Sample & { cachedTokens: number }> = []
+          const whole: Sample[] = []
+          for (let round = 0; round < CONVERSATION_ROUNDS; round++) {
+            const { samples, history } = await stackConversation(one, persona(), TURNS)
+            const last = samples.at(-1) as Sample & { cachedTokens: number, droppedTurns?: number }
+            const again = await askOpenAi(openai, tokens[0] as string, name, history.slice(0, -1))
+            if (again.promptTokens !== last.promptTokens) throw new Error(`bench: turn ${TURNS}'s prompt is ${last.promptTokens} tokens through the agent, ${again.promptTokens} through /v1: not the same prompt`)
+            cached.push(last)
+            whole.push(again)
+          }
+          const turnTtft = median(cached.map(ttft))
+          const wholeTtft = median(whole.map(ttft))
+          add(figure(`${label}-ttft-ms-turn-${TURNS}-cache-vs-none`, 'ms', turnTtft, `the same ${median(whole.map((x) => x.promptTokens))}-token prompt evaluated whole (/v1, no cache)`, wholeTtft, '<= 0.2 (5x faster; lower is better)'))
+          log(`  ${quant}: turn ${TURNS}: prompt ${median(cached.map((x) => x.promptTokens))} tokens, ${median(cached.map((x) => x.cachedTokens))} of them from the cache`)
+
+          // 4 users conversing at once, each ${AGGREGATE_TURNS} turns: agents (cache) against /v1 (none)
+          const withCache: number[] = []
+          const without: number[] = []
+          for (let round = 0; round < 2; round++) {
+            const runCache = async (): Promise<void> => {
+              const started = performance.now()
+              const all = await Promise.all(mine.map(async (client) => (await stackConversation(client, persona(), AGGREGATE_TURNS)).samples))
+              withCache.push(all.flat().reduce((n, x) => n + x.tokens, 0) / ((performance.now() - started) / 1000))
+            }
+            const runWhole = async (): Promise<void> => {
+              const started = performance.now()
+              const all = await Promise.all(tokens.map((token) => openAiConversation(openai, token, name, persona(), AGGREGATE_TURNS)))
+              without.push(all.flat().reduce((n, x) => n + x.tokens, 0) / ((performance.now() - started) / 1000))
+            }
+            if (round % 2 === 0) { await runWhole(); await runCache() } else { await runCache(); await runWhole() }
+          }
+          add(figure(`${label}-aggregate-4-users-conversations-cache-vs-none`, 'tok/s', median(withCache), `4 users, ${AGGREGATE_TURNS} turns each, every prompt evaluated whole (/v1)`, median(without), '>= 1.0'))
         } finally {
           await direct.dispose()
         }

@@ -3,6 +3,7 @@ import type protobuf from 'protobufjs'
 import { AGENT, PermissionDeniedError, checkSettingsChange } from '../../actors/index.ts'
 import type { ActorSystem, AgentAnswer, AgentSettings, AgentSettingsChange, AgentTurn, Logger } from '../../actors/index.ts'
 import { InvalidRequestError, MAX_AGENT_TURNS, clip } from '../../protocols/index.ts'
+import { TokenCoalescer } from '../inference/index.ts'
 import type { AgentAsker } from '../inference/index.ts'
 import { authenticateCall } from './call-auth.ts'
 import { failureOf, unaryCall } from './grpc-status.ts'
@@ -70,15 +71,21 @@ export function agentServiceHandlers (deps: AgentServiceDeps): grpc.UntypedServi
     }
     const cancelled = new AbortController()
     call.on('cancelled', () => { cancelled.abort() })
+    const tokens = new TokenCoalescer((text, written) => { call.write({ token: { text } }, written) })
     try {
       const answer = await deps.asker.ask(user, call.request.text, {
         signal: cancelled.signal,
         onStarted: (requestId) => { call.write({ started: { requestId } }) },
         onEvent: (event) => {
-          if (event.kind === 'token') call.write({ token: { text: event.text } })
-          else call.write({ queued: { position: event.position } })
+          if (event.kind === 'token') {
+            tokens.push(event.text)
+          } else {
+            tokens.flush()
+            call.write({ queued: { position: event.position } })
+          }
         }
       })
+      tokens.flush()
       call.write({ done: wireDone(answer) })
       call.end()
     } catch (err) {

@@ -1,5 +1,6 @@
 import type { FastifyReply } from 'fastify'
 import type { GenerateResult } from '../../runtimes/index.ts'
+import { TokenCoalescer } from '../inference/index.ts'
 import type { OpenAiErrorBody } from './openai-error.ts'
 
 export interface ChatStreamMeta {
@@ -23,6 +24,8 @@ export class ChatStream {
   readonly #meta: ChatStreamMeta
   #started = false
   #ended = false
+  /** Tokens that arrive while the previous chunk is still being written go out in one chunk. */
+  readonly #tokens = new TokenCoalescer((text, written) => { this.#chunk({ content: text }, null, written) })
 
   constructor (reply: FastifyReply, meta: ChatStreamMeta) {
     this.#reply = reply
@@ -58,13 +61,14 @@ export class ChatStream {
   token (text: string): void {
     if (this.#ended) return
     this.start()
-    this.#chunk({ content: text }, null)
+    this.#tokens.push(text)
   }
 
   /** The answer is complete: finish reason, usage, [DONE]. */
   finish (result: GenerateResult, finishReason: 'stop' | 'length'): void {
     if (this.#ended) return
     this.start()
+    this.#tokens.flush()
     this.#chunk({}, finishReason)
     if (this.#meta.includeUsage) {
       this.#event({
@@ -82,6 +86,7 @@ export class ChatStream {
   fail (body: OpenAiErrorBody): void {
     if (this.#ended) return
     this.start()
+    this.#tokens.flush()
     this.#event(body)
     this.#end()
   }
@@ -99,21 +104,22 @@ export class ChatStream {
     return { id: this.#meta.id, object: 'chat.completion.chunk', created: this.#meta.created, model: this.#meta.model }
   }
 
-  #chunk (delta: Record<string, unknown>, finishReason: 'stop' | 'length' | null): void {
-    this.#event({ ...this.#head(), choices: [{ index: 0, delta, finish_reason: finishReason, logprobs: null }] })
+  #chunk (delta: Record<string, unknown>, finishReason: 'stop' | 'length' | null, written?: () => void): void {
+    this.#event({ ...this.#head(), choices: [{ index: 0, delta, finish_reason: finishReason, logprobs: null }] }, written)
   }
 
-  #event (data: unknown): void {
-    this.#write(`data: ${JSON.stringify(data)}\n\n`)
+  #event (data: unknown, written?: () => void): void {
+    this.#write(`data: ${JSON.stringify(data)}\n\n`, written)
   }
 
-  #write (text: string): void {
+  /** `written`: called once the socket has taken the text (never, once the stream has ended). */
+  #write (text: string, written?: () => void): void {
     const raw = this.#reply.raw
     if (this.#ended || raw.destroyed || raw.writableEnded) {
       this.#ended = true
       return
     }
-    raw.write(text)
+    raw.write(text, written)
   }
 
   #end (): void {

@@ -219,7 +219,10 @@ export interface AskEvent {
   started?: { requestId: string }
   queued?: { position: number }
   token?: { text: string }
-  done?: { requestId: string, model: string, stopReason: string, promptTokens: number, completionTokens: number, droppedTurns: number, ttftMs: number, durationMs: number }
+  done?: {
+    requestId: string, model: string, stopReason: string, promptTokens: number, completionTokens: number, droppedTurns: number, ttftMs: number, durationMs: number,
+    cachedTokens?: number, cache?: string
+  }
 }
 
 /** A gRPC agent client for tests: `call` for unary methods, `ask` for the answer's stream. */
