@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises'
 import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
 import type { Logger as PinoLogger } from 'pino'
-import { ActorSystem, chatRoom, roomDirectory, userAgent, userDirectory } from '../actors/index.ts'
+import { AGENT, ActorSystem, chatRoom, roomDirectory, userAgent, userDirectory } from '../actors/index.ts'
 import { ConfigError, checkNodeConfig, formatHostPort } from '../config/index.ts'
 import type { HostPort, NodeConfig, Role } from '../config/index.ts'
 import { describe } from '../protocols/index.ts'
@@ -14,7 +14,7 @@ import type { Readiness } from './admin/index.ts'
 import { STORE_DIR, VERSION } from './constants.ts'
 import { RateLimiter, SubscribeEncoder, agentServiceHandlers, chatGateway, chatServiceHandlers, startGrpcServer, stopGrpcServer } from './grpc/index.ts'
 import { loadPeerIdentity, resolveAdminToken } from './identity/index.ts'
-import { AgentAsker, InferenceService, UsageLimiter, agentGateway, bootstrapModels, createRuntime, planInference } from './inference/index.ts'
+import { AgentAsker, InferenceService, KvCacheTransfer, UsageLimiter, agentGateway, bootstrapModels, createRuntime, planInference, spawnKvCacheActor } from './inference/index.ts'
 import { ClusterJobs, Jobs } from './jobs/index.ts'
 import { Lifecycle } from './lifecycle.ts'
 import { Cluster, MEMBER_SETTLE_MAX_MS, NodeRoles, PinTable, memberOf, readClusterKey, recordOf, startP2pHost } from './mesh/index.ts'
@@ -162,6 +162,16 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
       onResult: metrics.observeInference
     }), (m) => m.close())
     metrics.watchModels(manager)
+    const kvCaches = new KvCacheTransfer({
+      system,
+      manager,
+      registry: models,
+      dataDir: config.dataDir,
+      budgetBytes: config.kvCacheDisk * 1_048_576,
+      onTransfer: metrics.observeKvTransfer,
+      log: log.child({ component: 'kv-cache' })
+    })
+    spawnKvCacheActor(system, kvCaches)
     const inference = new InferenceService({
       registry: models,
       manager,
@@ -284,6 +294,8 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
         },
         leave: (mode) => leave.request(mode),
         leaving: () => leave.mode === undefined ? undefined : leave.status(),
+        // an agent's KV cache goes ahead of it, so that its first turn on the new node reuses it
+        beforeMove: async (type, key, to) => { if (type === AGENT.type) await kvCaches.push(`${AGENT.type}/${key}`, to) },
         log: log.child({ component: 'migration' })
       })
       m.start()

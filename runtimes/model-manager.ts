@@ -127,6 +127,23 @@ export class ModelManager {
     }
   }
 
+  /** Saves the KV caches of these conversations held by any loaded model; says which model saved
+   * which. */
+  async saveCaches (cacheKeys: readonly string[]): Promise<Array<{ readonly model: string, readonly cacheKey: string, readonly bytes: number }>> {
+    const saved: Array<{ model: string, cacheKey: string, bytes: number }> = []
+    for (const slot of [...this.#slots.values()]) {
+      if (!slot.loaded || slot.runtime.saveCaches === undefined) continue
+      for (const state of await slot.runtime.saveCaches(cacheKeys)) saved.push({ model: slot.name, ...state })
+    }
+    return saved
+  }
+
+  /** A saved KV state arrived for a conversation on `model` (see Runtime.savedStateArrived). */
+  savedStateArrived (model: string, cacheKey: string, bytes: number): void {
+    const slot = this.#slots.get(model)
+    if (slot?.loaded === true) slot.runtime.savedStateArrived?.(cacheKey, bytes)
+  }
+
   async close (): Promise<void> {
     this.#closed = true
     await this.#serial(async () => {

@@ -111,4 +111,10 @@ export interface Runtime {
   /** Idempotent; requests in flight fail with InferenceUnavailableError. */
   unload (): Promise<void>
   info (): RuntimeInfo
+  /** Runtimes that keep KV caches on disk: saves the caches of these conversations that are in
+   * memory (and not in use) and says which were saved. */
+  saveCaches? (cacheKeys: readonly string[]): Promise<ReadonlyArray<{ readonly cacheKey: string, readonly bytes: number }>>
+  /** A saved state for the conversation arrived from elsewhere (its agent moved here): its next
+   * request restores it, in place of an older cache this runtime may hold in memory. */
+  savedStateArrived? (cacheKey: string, bytes: number): void
 }

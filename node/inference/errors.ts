@@ -8,3 +8,10 @@ export class NoModelError extends Error {
   override readonly name = 'NoModelError'
   readonly kind = 'unavailable'
 }
+
+/** A conversation's KV cache could not be moved to another node (refused, damaged, or no
+ * answer); the agent's next turn evaluates its whole prompt there. */
+export class KvCacheTransferError extends Error {
+  override readonly name = 'KvCacheTransferError'
+  readonly kind = 'unavailable'
+}

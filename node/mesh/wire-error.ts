@@ -1,7 +1,8 @@
 import * as actors from '../../actors/index.ts'
 import * as protocols from '../../protocols/index.ts'
 import * as runtimes from '../../runtimes/index.ts'
-import * as inference from '../inference/index.ts'
+// errors only: the inference folder's index reaches back into the mesh
+import * as inference from '../inference/errors.ts'
 import * as storage from '../storage/index.ts'
 import * as mesh from './errors.ts'
 import { errorClasses, errorData, rebuildError } from '../../protocols/index.ts'

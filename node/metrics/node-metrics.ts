@@ -27,6 +27,7 @@ export class NodeMetrics {
   readonly kvCacheRestoredBytes: Counter<'model'>
   readonly kvCacheSavedBytes: Counter<'model'>
   readonly kvCacheRestoreFailures: Counter<'model'>
+  readonly kvCacheMovedBytes: Counter<'direction'>
   /** Counters the replicated journal keeps (read at scrape time), and its quorum latency. */
   readonly replication: ReplicationStats
 
@@ -77,6 +78,12 @@ export class NodeMetrics {
     this.kvCacheReusedTokens = new Counter({ name: 'plexi_kv_cache_reused_tokens_total', help: 'Prompt tokens taken from a KV cache instead of being evaluated again', labelNames: ['model'], registers })
     this.kvCacheRestoredBytes = new Counter({ name: 'plexi_kv_cache_restored_bytes_total', help: 'Bytes of saved KV state read back into a context', labelNames: ['model'], registers })
     this.kvCacheSavedBytes = new Counter({ name: 'plexi_kv_cache_saved_bytes_total', help: 'Bytes of KV state saved to disk (conversations evicted from memory, or held when the model unloaded)', labelNames: ['model'], registers })
+    this.kvCacheMovedBytes = new Counter({
+      name: 'plexi_kv_cache_moved_bytes_total',
+      help: 'Bytes of agents\' KV caches sent ahead of an agent that moved to another node, or received for one that moved here',
+      labelNames: ['direction'],
+      registers
+    })
     this.kvCacheRestoreFailures = new Counter({
       name: 'plexi_kv_cache_restore_failures_total',
       help: 'Saved KV states refused (another model or llama.cpp build, damaged, or refused by llama.cpp); their prompts were evaluated again',
@@ -189,6 +196,11 @@ export class NodeMetrics {
         for (const m of manager.loaded()) this.set({ model: m.model }, m.memoryBytes)
       }
     })
+  }
+
+  /** For KvCacheTransferOptions.onTransfer. */
+  readonly observeKvTransfer = (direction: 'sent' | 'received', bytes: number): void => {
+    this.kvCacheMovedBytes.inc({ direction }, bytes)
   }
 
   /** For LlamaRuntimeOptions.onKvSaved. */

@@ -46,6 +46,9 @@ export interface MigratorOptions {
   readonly leave?: (mode: LeaveMode) => LeaveStatus
   /** Where this node's leave stands, without starting one (undefined: it is not leaving). */
   readonly leaving?: () => LeaveStatus | undefined
+  /** Work to do for an entity before it is released to `to`, outside its pause (an agent's KV
+   * cache is sent ahead); bounded by PRE_MOVE_MS, and a failure does not stop the move. */
+  readonly beforeMove?: (type: string, key: string, to: string) => Promise<void>
 }
 
 /** What the metrics and the drain report read. */
@@ -66,6 +69,9 @@ const CLAIM_SLACK_MS = 5_000
 const ADOPT_ASK_MS = 15_000
 /** How often pins of entities no longer active here are dropped. */
 const PIN_SWEEP_MS = 5_000
+/** What an entity's pre-move work (an agent's KV cache sent ahead) may take: a few tens of MiB
+ * over loopback or a LAN take well under a second; beyond this the move goes on without it. */
+export const PRE_MOVE_MS = 5_000
 /** A pin younger than this is kept even while its entity is not active here yet (its move, or
  * its first message after a cold move, is on its way). */
 const PIN_GRACE_MS = 15_000
@@ -421,6 +427,7 @@ export class Migrator {
     const { port, system, log, live } = this.#opts
     const entity = `${type}/${key}`
     const from = port.node
+    if (to !== from && this.#opts.beforeMove !== undefined) await this.#beforeMove(this.#opts.beforeMove, type, key, to)
     const started = performance.now()
     /** `measured`: the pause the new owner measured (capped by this node's own view of the move). */
     const result = (outcome: MoveOutcome, why?: string, measured?: number): MoveResult => {
@@ -459,6 +466,20 @@ export class Migrator {
       const measured = adoptedPause(answer)
       log.debug({ entity, to, trigger, seq: released.handOff.seq, buffered: released.handOff.buffered.length, pauseMs: measured }, `${entity} moved to ${to}`)
       return result('moved', undefined, measured)
+    }
+  }
+
+  /** The pre-move work, bounded; the entity keeps serving meanwhile, and moves whatever it says. */
+  async #beforeMove (work: NonNullable<MigratorOptions['beforeMove']>, type: string, key: string, to: string): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const expired = new Promise<'expired'>((resolve) => { timer = setTimeout(() => { resolve('expired') }, PRE_MOVE_MS) })
+    try {
+      const outcome = await Promise.race([work(type, key, to).then(() => 'done' as const), expired])
+      if (outcome === 'expired') this.#opts.log.warn({ entity: `${type}/${key}`, to, ms: PRE_MOVE_MS }, 'the work before a move did not end in time; the entity moves without it')
+    } catch (err) {
+      this.#opts.log.debug({ entity: `${type}/${key}`, to, err }, `the work before a move failed (${describe(err)}); the entity moves without it`)
+    } finally {
+      clearTimeout(timer)
     }
   }
 

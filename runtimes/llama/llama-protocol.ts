@@ -44,6 +44,9 @@ export type LlamaTask =
     readonly params: SamplingParams
     /** GenerateRequest.cacheKey: reuse (and keep) this conversation's KV cache. */
     readonly cacheKey?: string
+    /** A newer saved state of the conversation arrived (its agent moved here): restore it rather
+     * than use a cache of it this worker may still hold in memory. */
+    readonly preferSaved?: boolean
     readonly port: MessagePort
   }
   /** Saves the KV caches of `cacheKeys` (every cache held, when absent) that the worker holds in

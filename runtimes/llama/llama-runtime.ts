@@ -97,6 +97,8 @@ interface PoolState {
   readonly savedStates: Map<string, number>
   /** What saved states must match; undefined when they are not kept. */
   readonly kvState: LlamaWorkerData['kvState']
+  /** Cache keys whose saved state came from another node: their next request restores it. */
+  readonly arrived: Set<string>
 }
 
 /**
@@ -206,11 +208,13 @@ export class LlamaRuntime implements Runtime {
     signal?.addEventListener('abort', cancel, { once: true })
     const cacheKey = request.cacheKey
     const worker = this.#route(state, cacheKey)
+    const preferSaved = cacheKey !== undefined && state.arrived.delete(cacheKey)
     const task: LlamaTask = {
       type: 'generate',
       input: request.input,
       params: request.params,
       ...(cacheKey !== undefined && { cacheKey }),
+      ...(preferSaved && { preferSaved }),
       port: port2
     }
     worker.active++
@@ -344,7 +348,7 @@ export class LlamaRuntime implements Runtime {
       pool.on('workerDestroy', () => { worker.readyThread = 0 })
       return worker
     })
-    const state: PoolState = { pools, inFlight: new Set(), affinity: new Map(), savedStates: kvState?.saved ?? new Map(), kvState: kvState?.identity }
+    const state: PoolState = { pools, inFlight: new Set(), affinity: new Map(), savedStates: kvState?.saved ?? new Map(), kvState: kvState?.identity, arrived: new Set() }
     this.#state = state
     const started = performance.now()
     // One 'ready' task per worker: it takes tasks only once its module (the model included) has
@@ -475,6 +479,16 @@ export class LlamaRuntime implements Runtime {
     const bytes = state.savedStates.get(id)
     state.savedStates.delete(id)
     if (!removed && bytes !== undefined) state.savedStates.set(id, bytes)
+  }
+
+  savedStateArrived (cacheKey: string, bytes: number): void {
+    const state = this.#state
+    if (state?.kvState === undefined) return
+    const { id } = kvStatePaths(state.kvState.dir, cacheKey)
+    state.savedStates.delete(id)
+    state.savedStates.set(id, bytes)
+    state.arrived.add(cacheKey)
+    if (state.arrived.size > MAX_AFFINITY_KEYS) state.arrived.delete(state.arrived.values().next().value as string)
   }
 
   /**

@@ -19,6 +19,10 @@ import { PieceDecoder } from './piece-decoder.ts'
 import { StopStringDetector } from './stop-string-detector.ts'
 
 type TaskHandler = (task: LlamaTask) => Promise<LlamaTaskResult>
+
+/** Text generated within this long of the last message to the runtime joins the next message:
+ * below what a reader can tell apart (a 60 Hz screen shows a frame every 16.7 ms). */
+const COALESCE_MS = 10
 type GenerateTask = Extract<LlamaTask, { type: 'generate' }>
 
 /** A context's sequence and whose conversation its KV cache holds. */
@@ -71,7 +75,7 @@ class LoadedModel {
     // slots, so one is always free
     let taken: Taken
     try {
-      taken = await this.#take(task.cacheKey)
+      taken = await this.#take(task.cacheKey, task.preferSaved === true)
     } catch (err) {
       return failed(err)
     }
@@ -116,10 +120,12 @@ class LoadedModel {
    * used (whose conversation is saved first, when saving is on), into which the conversation's
    * saved state is loaded when there is one that may be.
    */
-  async #take (key: string | undefined): Promise<Taken> {
+  async #take (key: string | undefined, preferSaved: boolean): Promise<Taken> {
     const free = this.#slots.filter((s) => !s.busy)
     const own = key === undefined ? undefined : free.find((s) => s.key === key)
-    if (own !== undefined) {
+    // the copy in memory is older than the state that arrived: forget it, without saving it
+    if (own !== undefined && preferSaved) own.key = undefined
+    else if (own !== undefined) {
       own.busy = true
       return { slot: own, source: 'memory', restoredBytes: 0, saved: [] }
     }
@@ -174,7 +180,8 @@ class LoadedModel {
     }
   }
 
-  async #run (slot: CacheSlot, { input, params, port, cacheKey }: GenerateTask, taken: Taken): Promise<GenerateResult> {
+  async #run (slot: CacheSlot, task: GenerateTask, taken: Taken): Promise<GenerateResult> {
+    const { input, params, port, cacheKey } = task
     const sequence = slot.sequence
     const started = performance.now()
     let cancelled = false
@@ -208,10 +215,28 @@ class LoadedModel {
       const decoder = new PieceDecoder<Token>((tokens, lastTokens) => this.#model.detokenize(tokens, false, lastTokens))
       const stopper = new StopStringDetector(stops)
       let text = ''
+      // Each message costs the node's main thread, and the client after it, work of its own: on
+      // a fast model, or with several answers at once, a large share of a token's time on the
+      // CPU llama.cpp needs. So pieces that come within COALESCE_MS of the last message wait and
+      // go out together; the first piece, any piece after a pause, and the last go out at once.
+      let waiting = ''
+      let lastPost = Number.NEGATIVE_INFINITY
+      let timer: ReturnType<typeof setTimeout> | undefined
+      const post = (): void => {
+        clearTimeout(timer)
+        timer = undefined
+        if (waiting === '') return
+        port.postMessage({ type: 'text-generated', text: waiting } satisfies LlamaStreamMessage)
+        waiting = ''
+        lastPost = performance.now()
+      }
       const emit = (piece: string): void => {
         if (piece === '') return
         text += piece
-        port.postMessage({ type: 'text-generated', text: piece } satisfies LlamaStreamMessage)
+        waiting += piece
+        const since = performance.now() - lastPost
+        if (since >= COALESCE_MS) post()
+        else timer ??= setTimeout(post, COALESCE_MS - since)
       }
       let completionTokens = 0
       let firstTokenAt: number | undefined
@@ -254,6 +279,7 @@ class LoadedModel {
         emit(rest.text)
         if (!rest.stopped) emit(stopper.flush())
       }
+      post()
       if (unexpected !== undefined) throw new TypeError(`unexpected control message ${JSON.stringify(unexpected)}`)
       const ended = performance.now()
       return {

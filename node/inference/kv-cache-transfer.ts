@@ -1,0 +1,245 @@
+import { createHash, randomUUID } from 'node:crypto'
+import type { Hash } from 'node:crypto'
+import { open, readFile, rename, rm, writeFile } from 'node:fs/promises'
+import type { FileHandle } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { ActorSystem, Behavior, ReplyTo } from '../../actors/index.ts'
+import { isReplyTo } from '../../actors/index.ts'
+import { clip, errorData } from '../../protocols/index.ts'
+import { kvStatePaths, modelSha256, parseMeta } from '../../runtimes/index.ts'
+import type { KvStateMeta, ModelManager, ModelRegistry } from '../../runtimes/index.ts'
+import { InvalidPeerRequestError } from '../mesh/index.ts'
+import { KvCacheTransferError } from './errors.ts'
+import { kvCacheDir } from './inference-plan.ts'
+
+/** Where every node's KV cache receiver lives. */
+export const KV_CACHE_PATH = '/kv-cache'
+/** Bytes per chunk message: well under a frame (4 MiB), large enough that a 30 MiB state is 30 asks. */
+export const KV_CHUNK_BYTES = 1_048_576
+/** Transfers one node receives at once; beyond it an offer is refused (the agent's next turn
+ * then evaluates its prompt: only slower). */
+const MAX_INCOMING = 4
+/** An incoming transfer that has received nothing for this long is dropped with its file. */
+const INCOMING_IDLE_MS = 30_000
+/** Each ask of a transfer. */
+const ASK_MS = 10_000
+const MAX_NAME_LENGTH = 512
+
+export type KvCacheMsg =
+  /** Old owner → new owner: take this conversation's saved state for `model`? */
+  | { readonly type: 'kv-offer', readonly model: string, readonly cacheKey: string, readonly meta: KvStateMeta, readonly replyTo: ReplyTo<string> }
+  /** The next bytes of an accepted transfer (replies 'ok'). */
+  | { readonly type: 'kv-chunk', readonly transfer: string, readonly offset: number, readonly bytes: Uint8Array, readonly replyTo: ReplyTo<'ok'> }
+  /** Every byte was sent: check them and keep the state (replies 'ok'). */
+  | { readonly type: 'kv-commit', readonly transfer: string, readonly replyTo: ReplyTo<'ok'> }
+
+interface Incoming {
+  readonly model: string
+  readonly cacheKey: string
+  readonly meta: KvStateMeta
+  readonly dir: string
+  readonly file: string
+  readonly handle: FileHandle
+  readonly hash: Hash
+  received: number
+  lastAt: number
+}
+
+export interface KvCacheTransferOptions {
+  readonly system: ActorSystem
+  readonly manager: ModelManager
+  readonly registry: ModelRegistry
+  readonly dataDir: string
+  /** config kv-cache-disk in bytes: 0 takes no state (and sends none). */
+  readonly budgetBytes: number
+  readonly log: { info (obj: object, msg: string): void, warn (obj: object, msg: string): void, debug (obj: object, msg: string): void }
+  /** Bytes sent and received, for metrics. */
+  readonly onTransfer?: (direction: 'sent' | 'received', bytes: number) => void
+}
+
+/**
+ * Moves an agent's KV cache with the agent: before an agent's hand-off, its old owner saves the
+ * conversation's cache and streams it to the new owner in chunks (`push`), which checks every
+ * byte against the state's SHA-256 and keeps it where its llama.cpp workers restore saved states;
+ * the agent's first turn there then evaluates only its new tokens. It runs before the hand-off and
+ * outside its pause; anything that goes wrong only costs that turn a whole evaluation.
+ */
+export class KvCacheTransfer {
+  readonly #opts: KvCacheTransferOptions
+  readonly #incoming = new Map<string, Incoming>()
+  #sweep: ReturnType<typeof setInterval> | undefined
+
+  constructor (opts: KvCacheTransferOptions) {
+    this.#opts = opts
+  }
+
+  /** Saves the conversation's caches held here and sends each to `to`; resolves with the bytes
+   * sent. Rejects (KvCacheTransferError) when the other node refused or did not answer. */
+  async push (cacheKey: string, to: string): Promise<number> {
+    const { manager, system, dataDir } = this.#opts
+    if (this.#opts.budgetBytes === 0) return 0
+    let sent = 0
+    for (const saved of await manager.saveCaches([cacheKey])) {
+      const dir = kvCacheDir(dataDir, saved.model)
+      const paths = kvStatePaths(dir, cacheKey)
+      const meta = parseMeta(await readFile(paths.meta, 'utf8'))
+      if (typeof meta === 'string') throw new KvCacheTransferError(`the state just saved is not whole: ${meta}`)
+      const peer = system.actorAt<KvCacheMsg>({ node: to, path: KV_CACHE_PATH })
+      const transfer = await peer.ask<string>((replyTo) => ({ type: 'kv-offer', model: saved.model, cacheKey, meta, replyTo }), { timeout: ASK_MS })
+      if (typeof transfer !== 'string') throw new KvCacheTransferError('the other node answered the offer with nonsense')
+      const file = await open(paths.state, 'r')
+      try {
+        const buffer = Buffer.alloc(KV_CHUNK_BYTES)
+        for (let offset = 0; offset < meta.bytes;) {
+          const { bytesRead } = await file.read(buffer, 0, Math.min(KV_CHUNK_BYTES, meta.bytes - offset), offset)
+          if (bytesRead === 0) throw new KvCacheTransferError(`the state file ended at ${offset} of ${meta.bytes} bytes`)
+          const bytes = Uint8Array.prototype.slice.call(buffer, 0, bytesRead)
+          await peer.ask<'ok'>((replyTo) => ({ type: 'kv-chunk', transfer, offset, bytes, replyTo }), { timeout: ASK_MS })
+          offset += bytesRead
+        }
+      } finally {
+        await file.close()
+      }
+      await peer.ask<'ok'>((replyTo) => ({ type: 'kv-commit', transfer, replyTo }), { timeout: ASK_MS })
+      sent += meta.bytes
+      this.#opts.onTransfer?.('sent', meta.bytes)
+      this.#opts.log.debug({ cacheKey: clip(cacheKey, 100), model: saved.model, to, bytes: meta.bytes, tokens: meta.tokens }, 'KV cache sent')
+    }
+    return sent
+  }
+
+  /** The receiver other nodes' transfers talk to. */
+  behavior (): Behavior<KvCacheMsg, undefined> {
+    return {
+      init: () => {
+        this.#sweep ??= setInterval(() => { void this.#dropIdle() }, INCOMING_IDLE_MS)
+        this.#sweep.unref()
+        return undefined
+      },
+      receive: async (_state, sent, ctx) => {
+        let msg: KvCacheMsg
+        try {
+          msg = checkKvCacheMsg(sent)
+        } catch (err) {
+          const replyTo = (sent as { replyTo?: unknown } | null)?.replyTo
+          if (isReplyTo(replyTo)) ctx.fail(replyTo, err)
+          return undefined
+        }
+        try {
+          switch (msg.type) {
+            case 'kv-offer': ctx.reply(msg.replyTo, await this.#offer(msg)); break
+            case 'kv-chunk': await this.#chunk(msg); ctx.reply(msg.replyTo, 'ok'); break
+            case 'kv-commit': await this.#commit(msg.transfer); ctx.reply(msg.replyTo, 'ok'); break
+          }
+        } catch (err) {
+          ctx.fail(msg.replyTo, err)
+        }
+        return undefined
+      },
+      onStop: async () => { await this.close() }
+    }
+  }
+
+  async close (): Promise<void> {
+    if (this.#sweep !== undefined) clearInterval(this.#sweep)
+    this.#sweep = undefined
+    for (const id of [...this.#incoming.keys()]) await this.#drop(id)
+  }
+
+  async #offer (msg: Extract<KvCacheMsg, { type: 'kv-offer' }>): Promise<string> {
+    const { registry, budgetBytes, dataDir } = this.#opts
+    if (budgetBytes === 0) throw new KvCacheTransferError('this node keeps no KV caches on disk (kv-cache-disk 0)')
+    if (msg.meta.bytes > budgetBytes) throw new KvCacheTransferError(`the state is ${msg.meta.bytes} bytes, more than this node keeps (${budgetBytes})`)
+    if (this.#incoming.size >= MAX_INCOMING) throw new KvCacheTransferError(`this node already receives ${MAX_INCOMING} KV caches`)
+    const entry = registry.get(msg.model)
+    if (entry?.status !== 'ready' || entry.runtime !== 'llama.cpp') throw new KvCacheTransferError(`this node has no llama.cpp model ${clip(msg.model, 100)}`)
+    const dir = kvCacheDir(dataDir, msg.model)
+    // the state is only worth its bytes for the very same model file
+    const mine = await modelSha256(dir, entry.file)
+    if (mine !== msg.meta.modelSha256) throw new KvCacheTransferError(`model ${clip(msg.model, 100)} here is another file (sha256 ${mine.slice(0, 12)}…)`)
+    const id = randomUUID()
+    const file = join(dir, `${id}.incoming`)
+    const handle = await open(file, 'w')
+    this.#incoming.set(id, { model: msg.model, cacheKey: msg.cacheKey, meta: msg.meta, dir, file, handle, hash: createHash('sha256'), received: 0, lastAt: Date.now() })
+    return id
+  }
+
+  async #chunk (msg: Extract<KvCacheMsg, { type: 'kv-chunk' }>): Promise<void> {
+    const t = this.#incoming.get(msg.transfer)
+    if (t === undefined) throw new KvCacheTransferError('no such transfer (it ended, or was idle too long)')
+    if (msg.offset !== t.received) throw new KvCacheTransferError(`expected bytes from ${t.received}, got ${msg.offset}`)
+    if (t.received + msg.bytes.length > t.meta.bytes) {
+      await this.#drop(msg.transfer)
+      throw new KvCacheTransferError(`more bytes than the ${t.meta.bytes} offered`)
+    }
+    t.lastAt = Date.now()
+    await t.handle.write(msg.bytes, 0, msg.bytes.length, t.received)
+    t.hash.update(msg.bytes)
+    t.received += msg.bytes.length
+  }
+
+  async #commit (id: string): Promise<void> {
+    const t = this.#incoming.get(id)
+    if (t === undefined) throw new KvCacheTransferError('no such transfer (it ended, or was idle too long)')
+    this.#incoming.delete(id)
+    try {
+      await t.handle.close()
+      if (t.received !== t.meta.bytes) throw new KvCacheTransferError(`${t.received} of ${t.meta.bytes} bytes arrived`)
+      if (t.hash.digest('hex') !== t.meta.sha256) throw new KvCacheTransferError('the bytes do not hash to the state\'s SHA-256')
+      const paths = kvStatePaths(t.dir, t.cacheKey)
+      await rm(paths.meta, { force: true })
+      await rename(t.file, paths.state)
+      await writeFile(`${paths.meta}.tmp`, JSON.stringify(t.meta))
+      await rename(`${paths.meta}.tmp`, paths.meta)
+    } finally {
+      await rm(t.file, { force: true })
+    }
+    this.#opts.manager.savedStateArrived(t.model, t.cacheKey, t.meta.bytes)
+    this.#opts.onTransfer?.('received', t.meta.bytes)
+    this.#opts.log.debug({ cacheKey: clip(t.cacheKey, 100), model: t.model, bytes: t.meta.bytes, tokens: t.meta.tokens }, 'KV cache received')
+  }
+
+  async #dropIdle (): Promise<void> {
+    const now = Date.now()
+    for (const [id, t] of [...this.#incoming]) if (now - t.lastAt > INCOMING_IDLE_MS) await this.#drop(id)
+  }
+
+  async #drop (id: string): Promise<void> {
+    const t = this.#incoming.get(id)
+    if (t === undefined) return
+    this.#incoming.delete(id)
+    await t.handle.close().catch(() => {})
+    await rm(t.file, { force: true }).catch((err: unknown) => { this.#opts.log.warn({ err: errorData(err) }, 'could not remove a KV cache transfer\'s file') })
+  }
+}
+
+/** A transfer message as it came off the wire, checked field by field. */
+export function checkKvCacheMsg (msg: unknown): KvCacheMsg {
+  const m = msg as Record<string, unknown> | null
+  if (typeof m !== 'object' || m === null) throw new InvalidPeerRequestError('a KV cache message is an object')
+  if (!isReplyTo(m.replyTo)) throw new InvalidPeerRequestError('a KV cache message needs a reply address')
+  const name = (v: unknown): boolean => typeof v === 'string' && v.length > 0 && v.length <= MAX_NAME_LENGTH
+  switch (m.type) {
+    case 'kv-offer': {
+      if (!name(m.model) || !name(m.cacheKey)) throw new InvalidPeerRequestError('model and cacheKey: names of 1 to 512 characters')
+      const meta = parseMeta(JSON.stringify(m.meta ?? null))
+      if (typeof meta === 'string') throw new InvalidPeerRequestError(`meta: ${meta}`)
+      return m as unknown as KvCacheMsg
+    }
+    case 'kv-chunk':
+      if (!name(m.transfer)) throw new InvalidPeerRequestError('transfer: an id')
+      if (!Number.isSafeInteger(m.offset) || (m.offset as number) < 0) throw new InvalidPeerRequestError('offset: an integer >= 0')
+      if (!(m.bytes instanceof Uint8Array) || m.bytes.length === 0 || m.bytes.length > KV_CHUNK_BYTES) throw new InvalidPeerRequestError(`bytes: 1 to ${KV_CHUNK_BYTES} bytes`)
+      return m as unknown as KvCacheMsg
+    case 'kv-commit':
+      if (!name(m.transfer)) throw new InvalidPeerRequestError('transfer: an id')
+      return m as unknown as KvCacheMsg
+    default:
+      throw new InvalidPeerRequestError(`unknown KV cache message ${clip(JSON.stringify(m.type) ?? '', 64)}`)
+  }
+}
+
+/** Starts the KV cache receiver on `system`. */
+export function spawnKvCacheActor (system: ActorSystem, transfer: KvCacheTransfer): void {
+  system.spawn(transfer.behavior(), { name: KV_CACHE_PATH.slice(1), kind: 'kv-cache', mailbox: 1024 })
+}
