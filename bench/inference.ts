@@ -451,11 +451,18 @@ export const inferenceBench: Bench = {
 
           // 1, 2 and 4 users at once, both sides, interleaved
           const stackAgg = new Map<number, number[]>(USERS.map((n) => [n, []]))
+          const aggTimes = { stack: new Map<number, ThreadTimes>(USERS.map((n) => [n, new Map()])), direct: new Map<number, ThreadTimes>(USERS.map((n) => [n, new Map()])) }
           const directAgg = new Map<number, number[]>(USERS.map((n) => [n, []]))
           for (let round = 0; round < CONCURRENT_ROUNDS; round++) {
             for (const n of USERS) {
-              const runStack = async (): Promise<void> => { stackAgg.get(n)?.push(aggregateRate(await stackRound(mine.slice(0, n), personas(n)))) }
-              const runDirect = async (): Promise<void> => { directAgg.get(n)?.push(aggregateRate(await direct.round(personas(n)))) }
+              const runStack = async (): Promise<void> => {
+                const samples = await countTimes({ node: nodePid, client: process.pid }, aggTimes.stack.get(n) ?? new Map(), async () => await stackRound(mine.slice(0, n), personas(n)))
+                stackAgg.get(n)?.push(aggregateRate(samples))
+              }
+              const runDirect = async (): Promise<void> => {
+                const samples = await countTimes({ direct: process.pid }, aggTimes.direct.get(n) ?? new Map(), async () => await direct.round(personas(n)))
+                directAgg.get(n)?.push(aggregateRate(samples))
+              }
               if (round % 2 === 0) { await runDirect(); await runStack() } else { await runStack(); await runDirect() }
             }
           }
@@ -464,6 +471,10 @@ export const inferenceBench: Bench = {
           add(figure(`${label}-aggregate-4-users-vs-1`, 'tok/s', agg(stackAgg, 4), 'the stack, 1 user', agg(stackAgg, 1)))
           add(figure(`${label}-aggregate-2-users-stack-vs-direct`, 'tok/s', agg(stackAgg, 2), 'node-llama-cpp in-process, 2 contexts at once', agg(directAgg, 2)))
           add(figure(`${label}-aggregate-4-users-stack-vs-direct`, 'tok/s', agg(stackAgg, 4), 'node-llama-cpp in-process, 4 contexts at once', agg(directAgg, 4)))
+          for (const n of USERS.slice(1)) {
+            const all = CONCURRENT_ROUNDS * n * MAX_TOKENS
+            log(`  ${quant}: ${n} users, ms per token by thread, on a core/waiting for one, stack: ${perToken(aggTimes.stack.get(n) ?? new Map(), all)}; direct: ${perToken(aggTimes.direct.get(n) ?? new Map(), all)}`)
+          }
           log(`  ${quant}: direct aggregate 1/2/4: ${USERS.map((n) => agg(directAgg, n).toFixed(0)).join(' / ')} tok/s ` +
             `(2 vs 1: ${(agg(directAgg, 2) / agg(directAgg, 1)).toFixed(2)}×, 4 vs 1: ${(agg(directAgg, 4) / agg(directAgg, 1)).toFixed(2)}×)`)
           // conversations: turn 10's TTFT with the KV cache against the same prompt evaluated whole

@@ -36,3 +36,6 @@ export const MAX_TOP_K = 1_000_000
 /** How long close() waits for the answers it aborted to end (a generation stops within a token;
  * a backend that does not is not waited for longer). */
 export const CLOSE_GRACE_MS = 5_000
+/** Stop sequences a request may give, and their longest (OpenAI takes up to 4). */
+export const MAX_STOP_SEQUENCES = 4
+export const MAX_STOP_CHARS = 256

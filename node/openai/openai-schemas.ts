@@ -1,9 +1,9 @@
-import { MAX_CONTENT_PARTS, MAX_MESSAGES, MAX_MODEL_ID_CHARS, MAX_SEED, MAX_TOP_K } from './constants.ts'
+import { MAX_CONTENT_PARTS, MAX_MESSAGES, MAX_MODEL_ID_CHARS, MAX_SEED, MAX_STOP_CHARS, MAX_STOP_SEQUENCES, MAX_TOP_K } from './constants.ts'
 
 /**
  * The JSON schemas of the OpenAI-compatible endpoint: the request body of /v1/chat/completions
  * and every response. Request fields we do not know are ignored (OpenAI clients send many:
- * `user`, `stop`, `logit_bias`, ...); the fields we use are checked strictly. `null` is accepted
+ * `user`, `logit_bias`, ...); the fields we use are checked strictly. `null` is accepted
  * wherever a field is optional, as OpenAI does, and means "not given".
  */
 
@@ -24,6 +24,7 @@ export interface ChatCompletionBody {
   readonly top_k?: number | null
   readonly seed?: number | null
   readonly n?: number | null
+  readonly stop?: string | readonly string[] | null
 }
 
 const optional = (type: string, more: Record<string, unknown> = {}): Record<string, unknown> => ({ type: [type, 'null'], ...more })
@@ -69,6 +70,14 @@ export function chatCompletionBody (maxTokensLimit: number): Record<string, unkn
       top_p: optional('number', { exclusiveMinimum: 0, maximum: 1 }),
       top_k: optional('integer', { minimum: 0, maximum: MAX_TOP_K }),
       seed: optional('integer', { minimum: 0, maximum: MAX_SEED }),
+      // as OpenAI: up to 4 sequences that end the answer (not included in it)
+      stop: {
+        type: ['string', 'array', 'null'],
+        minLength: 1,
+        maxLength: MAX_STOP_CHARS,
+        maxItems: MAX_STOP_SEQUENCES,
+        items: { type: 'string', minLength: 1, maxLength: MAX_STOP_CHARS }
+      },
       // one choice per request: a model slot generates one answer at a time
       n: optional('integer', { enum: [1, null] })
     }

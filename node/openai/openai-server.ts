@@ -138,7 +138,8 @@ export async function buildOpenAiServer (deps: OpenAiServerDeps): Promise<Fastif
       temperature: body.temperature ?? DEFAULT_TEMPERATURE,
       topP: body.top_p ?? DEFAULT_TOP_P,
       topK: body.top_k ?? 0,
-      ...(body.seed !== undefined && body.seed !== null && { seed: body.seed })
+      ...(body.seed !== undefined && body.seed !== null && { seed: body.seed }),
+      ...(body.stop !== undefined && body.stop !== null && { stop: typeof body.stop === 'string' ? [body.stop] : body.stop })
     }
     const id = `chatcmpl-${randomBytes(12).toString('hex')}`
     const created = Math.floor(Date.now() / 1000)

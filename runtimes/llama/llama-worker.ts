@@ -22,7 +22,7 @@ type TaskHandler = (task: LlamaTask) => Promise<LlamaTaskResult>
 
 /** Text generated within this long of the last message to the runtime joins the next message:
  * below what a reader can tell apart (a 60 Hz screen shows a frame every 16.7 ms). */
-const COALESCE_MS = 10
+const COALESCE_MS = 16
 type GenerateTask = Extract<LlamaTask, { type: 'generate' }>
 
 /** A context's sequence and whose conversation its KV cache holds. */

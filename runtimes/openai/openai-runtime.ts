@@ -152,6 +152,7 @@ export class OpenAiRuntime implements Runtime {
       temperature: params.temperature,
       top_p: params.topP,
       ...(params.seed !== undefined && { seed: params.seed }),
+      ...(params.stop !== undefined && params.stop.length > 0 && { stop: params.stop }),
       // not an OpenAI field: llama-server, vLLM and Ollama read it, OpenAI itself would refuse it
       ...(params.topK > 0 && { top_k: params.topK })
     }

@@ -67,6 +67,17 @@ describe('buildOpenAiServer', function () {
       expect(backend.completions[0]?.user).to.equal('alice')
     })
 
+    it('should end the answer before a stop sequence, leave it out, and say stop', async () => {
+      const full = await client.chat.completions.create({ model: MODEL, messages: hello, max_tokens: 30, temperature: 0 })
+      const text = full.choices[0]?.message.content ?? ''
+      expect(text).to.have.length(30)
+      const stop = text.slice(12, 15)
+      const stopped = await client.chat.completions.create({ model: MODEL, messages: hello, max_tokens: 30, temperature: 0, stop })
+      expect(stopped.choices[0]?.message.content).to.equal(text.slice(0, text.indexOf(stop)))
+      expect(stopped.choices[0]?.finish_reason).to.equal('stop')
+      expect(backend.completions.at(-1)?.params.stop).to.deep.equal([stop])
+    })
+
     it('should stream the role, the text deltas, the finish reason and the usage when stream is true', async () => {
       const stream = await client.chat.completions.create({ model: MODEL, messages: hello, max_tokens: 24, temperature: 0, stream: true, stream_options: { include_usage: true } })
       const chunks: OpenAI.Chat.Completions.ChatCompletionChunk[] = []
@@ -191,6 +202,9 @@ describe('buildOpenAiServer', function () {
       ['n 2', { model: MODEL, messages: hello, n: 2 }, 'n', /^n must be 1, got 2$/],
       ['stream "yes"', { model: MODEL, messages: hello, stream: 'yes' }, 'stream', /must be a boolean/],
       ['a negative seed', { model: MODEL, messages: hello, seed: -1 }, 'seed', />= 0/],
+      ['five stop sequences', { model: MODEL, messages: hello, stop: ['a', 'b', 'c', 'd', 'e'] }, 'stop', /must have at most 4/],
+      ['an empty stop string', { model: MODEL, messages: hello, stop: '' }, 'stop', /at least 1/],
+      ['a stop sequence that is not a string', { model: MODEL, messages: hello, stop: [7] }, 'stop[0]', /must be a string/],
       ['an array body', [], null, /^the body must be a JSON object, got \[\]$/]
     ]
     for (const [what, body, param, message] of cases) {
