@@ -29,8 +29,10 @@ import type { ModelQuant } from '../runtimes/index.ts'
 import { agentClient, startNodeProcess } from '../test/helpers/node-process.ts'
 import type { AskEvent, NodeProcess } from '../test/helpers/node-process.ts'
 import { tempDir } from '../test/helpers/temp-dir.ts'
+import { ProcessCluster } from '../test/helpers/process-cluster.ts'
+import type { NodeSlot } from '../test/helpers/process-cluster.ts'
 import { collector, figure, median } from './figure.ts'
-import type { Bench } from './figure.ts'
+import type { Bench, Figure } from './figure.ts'
 
 const QUANTS: readonly ModelQuant[] = ['f16', 'tq2_0']
 /** Tokens per answer: long enough that the decode rate is not one token's noise. */
@@ -294,6 +296,62 @@ async function openAiConversation (base: string, token: string, model: string, p
   return samples
 }
 
+/**
+ * An agent's first answer after it moved to another node, with its KV cache sent ahead, against
+ * the same prompt evaluated whole on that node (/v1): three real nodes (two with the ai role),
+ * the agent converses TURNS - 1 turns on A, an admin migrates it to B, and its next turn is timed.
+ */
+async function afterMigration (modelsDir: string, models: ReadonlyMap<ModelQuant, string>, log: (line: string) => void): Promise<Figure[]> {
+  const { figures, add } = collector(log)
+  const flags = ['--gpu', 'off', '--inference-threads', '1', '--context-size', String(CONTEXT_SIZE), '--models-dir', modelsDir,
+    '--agent-max-tokens', String(MAX_TOKENS), '--agent-tokens-per-min', '1000000000', '--agent-requests-per-min', '1000000']
+  const cluster = new ProcessCluster()
+  const clients: AgentClient[] = []
+  try {
+    const ai = { roles: 'ai,chat,storage', args: [...flags, '--openai-listen', '127.0.0.1:0'] }
+    await cluster.start([ai, ai, { roles: 'chat,storage', args: flags }])
+    const [a, b] = cluster.slots as [NodeSlot, NodeSlot]
+    const openai = b.node.logs.find((entry) => typeof entry.openai === 'string')?.openai as string
+    for (const [quant, name] of models) {
+      const moved: Array<Sample & { cachedTokens: number }> = []
+      const whole: Sample[] = []
+      for (let round = 0; round < CONVERSATION_ROUNDS; round++) {
+        let user: string | undefined
+        for (let i = 0; i < 500 && user === undefined; i++) {
+          const candidate = `mover-${quant.replace('_', '')}-${round}-${i}`
+          if (await cluster.ownerOf(b, 'agent', 'ai', candidate) === a.peerId) user = candidate
+        }
+        if (user === undefined) throw new Error('bench: no user whose agent lives on A')
+        const token = await cluster.addUser(user, b)
+        const client = agentClient(b.node.grpc, token)
+        clients.push(client)
+        await client.call('Configure', { model: name, temperature: 0, maxTokens: MAX_TOKENS })
+        const { history } = await stackConversation(client, persona(), TURNS - 1)
+        const job = await cluster.api<{ id: string }>(a, `/actors/agent/${user}/migrate`, { method: 'POST', body: { to: b.peerId } })
+        for (let i = 0; i < 300; i++) {
+          const state = (await cluster.api<{ state: string }>(a, `/jobs/${job.id}`)).state
+          if (state === 'done') break
+          if (state !== 'running' || i === 299) throw new Error(`bench: the migration ended ${state}`)
+          await new Promise((resolve) => setTimeout(resolve, 50))
+        }
+        const next = await withTimeout(askStack(client, turnQuestion(TURNS - 1)), 'the first turn after the move')
+        history.push({ role: 'user', content: turnQuestion(TURNS - 1) })
+        const again = await askOpenAi(openai, token, name, history)
+        if (again.promptTokens !== next.promptTokens) throw new Error(`bench: after the move the prompt is ${next.promptTokens} tokens, ${again.promptTokens} through /v1`)
+        moved.push(next)
+        whole.push(again)
+      }
+      add(figure(`inference-25m-${quant}-ttft-ms-after-migration-cache-moved-vs-none`, 'ms', median(moved.map(ttft)),
+        `the same ${median(whole.map((x) => x.promptTokens))}-token prompt evaluated whole on the new node (/v1)`, median(whole.map(ttft)), 'lower is better'))
+      log(`  ${quant}: first turn after the move: ${median(moved.map((x) => x.cachedTokens))} of ${median(moved.map((x) => x.promptTokens))} prompt tokens from the cache sent ahead`)
+    }
+  } finally {
+    for (const client of clients) client.close()
+    await cluster.close()
+  }
+  return figures
+}
+
 // ---- the baseline -------------------------------------------------------------------------------
 
 /** node-llama-cpp used directly: the model, a context per concurrent request. */
@@ -514,6 +572,11 @@ export const inferenceBench: Bench = {
           await direct.dispose()
         }
       }
+      for (const client of clients) client.close()
+      clients.length = 0
+      await node.stop()
+      node = undefined
+      figures.push(...await afterMigration(modelsDir, names, log))
       log(`  load average at the end: ${load()}`)
     } finally {
       for (const client of clients) client.close()

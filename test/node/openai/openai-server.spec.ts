@@ -202,8 +202,8 @@ describe('buildOpenAiServer', function () {
       ['n 2', { model: MODEL, messages: hello, n: 2 }, 'n', /^n must be 1, got 2$/],
       ['stream "yes"', { model: MODEL, messages: hello, stream: 'yes' }, 'stream', /must be a boolean/],
       ['a negative seed', { model: MODEL, messages: hello, seed: -1 }, 'seed', />= 0/],
-      ['five stop sequences', { model: MODEL, messages: hello, stop: ['a', 'b', 'c', 'd', 'e'] }, 'stop', /must have at most 4/],
-      ['an empty stop string', { model: MODEL, messages: hello, stop: '' }, 'stop', /at least 1/],
+      ['five stop sequences', { model: MODEL, messages: hello, stop: ['a', 'b', 'c', 'd', 'e'] }, 'stop', /stop may have at most 4 items/],
+      ['an empty stop string', { model: MODEL, messages: hello, stop: '' }, 'stop', /stop must not be empty/],
       ['a stop sequence that is not a string', { model: MODEL, messages: hello, stop: [7] }, 'stop[0]', /must be a string/],
       ['an array body', [], null, /^the body must be a JSON object, got \[\]$/]
     ]
