@@ -313,6 +313,8 @@ async function afterMigration (modelsDir: string, models: ReadonlyMap<ModelQuant
     const [a, b] = cluster.slots as [NodeSlot, NodeSlot]
     const openai = b.node.logs.find((entry) => typeof entry.openai === 'string')?.openai as string
     for (const [quant, name] of models) {
+      // B answers itself: a member without the model loaded would have A answer for it
+      await cluster.api(b, `/models/${name}/load`, { method: 'POST' })
       const moved: Array<Sample & { cachedTokens: number }> = []
       const whole: Sample[] = []
       for (let round = 0; round < CONVERSATION_ROUNDS; round++) {

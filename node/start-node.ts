@@ -14,7 +14,7 @@ import type { Readiness } from './admin/index.ts'
 import { STORE_DIR, VERSION } from './constants.ts'
 import { RateLimiter, SubscribeEncoder, agentServiceHandlers, chatGateway, chatServiceHandlers, startGrpcServer, stopGrpcServer } from './grpc/index.ts'
 import { loadPeerIdentity, resolveAdminToken } from './identity/index.ts'
-import { AgentAsker, InferenceService, KvCacheTransfer, UsageLimiter, agentGateway, bootstrapModels, createRuntime, planInference, spawnKvCacheActor } from './inference/index.ts'
+import { AgentAsker, InferenceService, KvCacheTransfer, UsageLimiter, WarmForwarding, agentGateway, bootstrapModels, createRuntime, planInference, spawnKvCacheActor, spawnWarmForwarding } from './inference/index.ts'
 import { ClusterJobs, Jobs } from './jobs/index.ts'
 import { Lifecycle } from './lifecycle.ts'
 import { Cluster, MEMBER_SETTLE_MAX_MS, NodeRoles, PinTable, memberOf, readClusterKey, recordOf, startP2pHost } from './mesh/index.ts'
@@ -152,6 +152,8 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
       onRosterChanged: rosterChanged,
       log: log.child({ component: 'catch-up' })
     })
+    /** Set once the mesh runs: sends this node's record now. */
+    let announceNow: (() => void) | undefined
     const inferencePlan = planInference(config)
     const manager = await parts.start('models', () => new ModelManager({
       registry: models,
@@ -159,7 +161,9 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
       memoryBudgetBytes: inferencePlan.memoryBudgetBytes,
       maxQueue: config.inferenceQueue,
       log,
-      onResult: metrics.observeInference
+      onResult: metrics.observeInference,
+      // the others learn at once which models this node can answer for
+      onLoadedChanged: () => { announceNow?.() }
     }), (m) => m.close())
     metrics.watchModels(manager)
     const kvCaches = new KvCacheTransfer({
@@ -172,9 +176,23 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
       log: log.child({ component: 'kv-cache' })
     })
     spawnKvCacheActor(system, kvCaches)
+    /** Set once the mesh runs: the other members up, with the models each has loaded. */
+    let membersNow: (() => ReadonlyArray<{ readonly peerId: string, readonly status: string, readonly roles: readonly string[], readonly models?: readonly string[] }>) | undefined
+    const forwarding = new WarmForwarding({
+      system,
+      manager,
+      warmMembers: () => (membersNow?.() ?? [])
+        .filter((m) => m.peerId !== identity.peerId && m.status === 'up' && m.roles.includes('ai') && (m.models?.length ?? 0) > 0)
+        .map((m) => ({ peerId: m.peerId, models: m.models ?? [] })),
+      live: (peer) => (membersNow?.() ?? []).some((m) => m.peerId === peer && m.status !== 'down'),
+      onForward: metrics.observeForwarded,
+      log: log.child({ component: 'inference' })
+    })
+    spawnWarmForwarding(system, forwarding)
     const inference = new InferenceService({
       registry: models,
       manager,
+      forwarding,
       limiter: new UsageLimiter({ requestsPerMin: config.agentRequestsPerMin, tokensPerMin: config.agentTokensPerMin }),
       ...(config.defaultModel !== undefined && { defaultModel: config.defaultModel }),
       onError: (model) => { metrics.inferenceRequests.inc({ model, outcome: 'error' }) }
@@ -211,7 +229,8 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
         capacity,
         startedAt,
         version: VERSION,
-        settled: settledNow?.() ?? false
+        settled: settledNow?.() ?? false,
+        models: manager.loaded().filter((m) => m.kind === 'llama.cpp').map((m) => m.model)
       }
     }
 
@@ -233,6 +252,10 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
       throw new Error(`cannot listen for p2p on ${config.p2pListen}: ${describe(err)}`, { cause: err })
     }), (host) => host.stop())
     p2pRef = p2p
+    if (p2p !== undefined) {
+      membersNow = () => p2p.members()
+      announceNow = () => { p2p.announce() }
+    }
     /** Moves entities live once the mesh runs (placement changes before then move nothing: no
      * entity is active yet). */
     let migrator: Migrator | undefined

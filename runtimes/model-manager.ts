@@ -15,6 +15,8 @@ export interface ModelManagerOptions {
   readonly log?: { info (obj: object, msg: string): void, warn (obj: object, msg: string): void }
   /** Called when a request has finished (any stop reason), for metrics. */
   readonly onResult?: (model: string, result: GenerateResult) => void
+  /** Called when the set of loaded models changed (one finished loading, or was unloaded). */
+  readonly onLoadedChanged?: () => void
 }
 
 export interface GenerateOptions {
@@ -99,6 +101,18 @@ export class ModelManager {
     return [...this.#slots.values()].filter((s) => s.loaded).map((s) => this.#describe(s)).sort((a, b) => a.model.localeCompare(b.model))
   }
 
+  /** Whether the model is loaded here and a request for it would start at once (a free slot, and
+   * nobody waiting). */
+  hasFreeSlot (name: string): boolean {
+    const slot = this.#slots.get(name)
+    return slot !== undefined && slot.loaded && slot.queue.length === 0 && slot.active < slot.runtime.info().slots
+  }
+
+  /** Whether the model is loaded here (or loading). */
+  holds (name: string): boolean {
+    return this.#slots.has(name)
+  }
+
   /** Requests waiting for a slot, by model. */
   queueDepths (): Map<string, number> {
     return new Map([...this.#slots.values()].map((s) => [s.name, s.queue.length]))
@@ -169,6 +183,7 @@ export class ModelManager {
       const started = performance.now()
       slot.loading = runtime.load().then(() => {
         slot.loaded = true
+        this.#opts.onLoadedChanged?.()
         const info = runtime.info()
         this.#opts.log?.info({ model: name, backend: info.backend, memoryBytes: info.memoryBytes, ms: Math.round(performance.now() - started) }, `model ${name} loaded`)
       }, async (err: unknown) => {
@@ -204,6 +219,7 @@ export class ModelManager {
     for (const waiter of slot.queue.drain()) waiter.fail(new InferenceUnavailableError(why))
     await slot.loading.catch(() => undefined)
     await slot.runtime.unload()
+    this.#opts.onLoadedChanged?.()
   }
 
   /** Takes a slot, waiting in the queue if needed; false if the request was cancelled meanwhile. */

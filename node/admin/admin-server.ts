@@ -365,7 +365,11 @@ export async function buildAdminServer (deps: AdminServerDeps): Promise<FastifyI
         architecture: m.facts.architecture, quantization: m.facts.quantization, parameters: m.facts.parameters, contextLength: m.facts.contextLength
       }),
       ...(m.remote !== undefined && { contextLength: m.remote.contextSize }),
-      loaded: loaded === undefined ? [] : [deps.self().peerId],
+      // this node, then the other members up whose records say they have it loaded
+      loaded: [
+        ...(loaded === undefined ? [] : [deps.self().peerId]),
+        ...(deps.others?.() ?? []).filter((o) => o.status === 'up' && o.models?.includes(m.name) === true).map((o) => o.peerId).sort()
+      ],
       ...(loaded !== undefined && {
         memoryBytes: loaded.memoryBytes, backend: loaded.backend, active: loaded.active, queued: loaded.queued, lastUsedAt: loaded.lastUsedAt
       })

@@ -15,3 +15,10 @@ export class KvCacheTransferError extends Error {
   override readonly name = 'KvCacheTransferError'
   readonly kind = 'unavailable'
 }
+
+/** A member asked to answer for a model it has loaded would not take the request now (it has no
+ * free slot, or no longer has the model): the asking node runs it itself. */
+export class ModelNotWarmError extends Error {
+  override readonly name = 'ModelNotWarmError'
+  readonly kind = 'unavailable'
+}

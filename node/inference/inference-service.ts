@@ -1,5 +1,5 @@
 import { UnknownModelError } from '../../runtimes/index.ts'
-import type { ChatTurn, GenerateResult, ModelManager, ModelRegistry, SamplingParams } from '../../runtimes/index.ts'
+import type { ChatTurn, GenerateRequest, GenerateResult, ModelManager, ModelRegistry, SamplingParams } from '../../runtimes/index.ts'
 import type { AgentAnswer, AgentInference, AgentPrompt } from '../../actors/index.ts'
 import { NoModelError } from './errors.ts'
 import type { UsageLimiter } from './usage-limiter.ts'
@@ -12,6 +12,11 @@ export interface InferenceServiceDeps {
   readonly defaultModel?: string
   /** Counts requests that failed before or while running, for metrics. */
   readonly onError?: (model: string, err: unknown) => void
+  /** A member that has a model loaded answers for this node when this node has not loaded it. */
+  readonly forwarding?: {
+    warmPeer (model: string, key: string): string | undefined
+    generate (peer: string, user: string, model: string, request: GenerateRequest, onText: (text: string) => void, signal?: AbortSignal): Promise<GenerateResult>
+  }
 }
 
 /**
@@ -69,7 +74,20 @@ export class InferenceService implements AgentInference {
     limiter.admit(user)
     try {
       const { cacheKey } = options
-      const result = await manager.generate(model, { input: { messages }, params, ...(cacheKey !== undefined && { cacheKey }) }, onToken, { ...options, user })
+      const request: GenerateRequest = { input: { messages }, params, ...(cacheKey !== undefined && { cacheKey }) }
+      const forwarding = this.#deps.forwarding
+      const peer = forwarding?.warmPeer(model, cacheKey ?? user)
+      if (forwarding !== undefined && peer !== undefined) {
+        try {
+          const result = await forwarding.generate(peer, user, model, request, onToken, options.signal)
+          limiter.charge(user, result.completionTokens)
+          return result
+        } catch (err) {
+          // it would not take it (busy, or no longer has the model): this node loads it
+          if ((err as Error | undefined)?.name !== 'ModelNotWarmError') throw err
+        }
+      }
+      const result = await manager.generate(model, request, onToken, { ...options, user })
       limiter.charge(user, result.completionTokens)
       return result
     } catch (err) {

@@ -1,4 +1,5 @@
 import type { Member } from '../../protocols/index.ts'
+import { MAX_RECORD_MODELS } from './membership.ts'
 import type { MemberRecord, MemberView } from './membership.ts'
 
 /** What the admin API shows of another member, from the view membership keeps. */
@@ -13,7 +14,8 @@ export function memberOf (view: MemberView): Member {
     version: view.version,
     capacity: view.capacity,
     lastSeen: view.lastSeen,
-    ...(view.settled !== undefined && { settled: view.settled })
+    ...(view.settled !== undefined && { settled: view.settled }),
+    ...(view.models !== undefined && { models: [...view.models] })
   }
 }
 
@@ -31,6 +33,7 @@ export function recordOf (self: Member): MemberRecord {
     status,
     incarnation: self.startedAt,
     version: self.version,
-    ...(self.settled !== undefined && { settled: self.settled })
+    ...(self.settled !== undefined && { settled: self.settled }),
+    ...(self.models !== undefined && self.models.length > 0 && { models: self.models.slice(0, MAX_RECORD_MODELS) })
   }
 }

@@ -26,6 +26,9 @@ export interface MemberRecord {
    * role others serve once it has, see node/mesh/settling.ts). Absent: a version that does not
    * say (counted as settled). */
   readonly settled?: boolean
+  /** ai members: the models loaded there now (at most MAX_RECORD_MODELS names). Absent: none, or
+   * a version that does not say. */
+  readonly models?: readonly string[]
 }
 
 export type MemberStatus = 'joining' | 'up' | 'suspect' | 'draining' | 'down'
@@ -42,6 +45,8 @@ export const MEMBERS_TOPIC = '/plexi/members/1.0.0'
 export const MAX_PINS = 512
 /** A member record is a few hundred bytes, plus about 20 a pin; anything far larger is not one. */
 export const MAX_RECORD_BYTES = 32_768
+/** Loaded models a record names, at most (a node holds a few at once within its memory budget). */
+export const MAX_RECORD_MODELS = 16
 
 const packr = new Packr({ useRecords: false })
 
@@ -76,6 +81,9 @@ export function decodeMemberRecord (bytes: Uint8Array, from: string): MemberReco
   if (r.partitions !== undefined && (!Number.isSafeInteger(r.partitions) || (r.partitions as number) < 1 || (r.partitions as number) > 65_536)) fail('partitions: expected an integer 1-65536')
   if (r.left !== undefined && typeof r.left !== 'boolean') fail('left: expected a boolean')
   if (r.settled !== undefined && typeof r.settled !== 'boolean') fail('settled: expected a boolean')
+  if (r.models !== undefined && (!Array.isArray(r.models) || r.models.length > MAX_RECORD_MODELS || !r.models.every((m) => str(m, 256) && m.length > 0))) {
+    fail(`models: expected up to ${MAX_RECORD_MODELS} model names`)
+  }
   if (r.pins !== undefined && (!Array.isArray(r.pins) || r.pins.length > MAX_PINS ||
     !r.pins.every((p) => Array.isArray(p) && p.length === 2 && typeof p[0] === 'string' && /^[A-Za-z0-9_-]{16}$/.test(p[0]) && Number.isSafeInteger(p[1]) && p[1] >= 1))) {
     fail(`pins: expected up to ${MAX_PINS} [pin id, number >= 1] pairs`)

@@ -28,6 +28,7 @@ export class NodeMetrics {
   readonly kvCacheSavedBytes: Counter<'model'>
   readonly kvCacheRestoreFailures: Counter<'model'>
   readonly kvCacheMovedBytes: Counter<'direction'>
+  readonly inferenceForwarded: Counter<'model' | 'direction'>
   /** Counters the replicated journal keeps (read at scrape time), and its quorum latency. */
   readonly replication: ReplicationStats
 
@@ -78,6 +79,12 @@ export class NodeMetrics {
     this.kvCacheReusedTokens = new Counter({ name: 'plexi_kv_cache_reused_tokens_total', help: 'Prompt tokens taken from a KV cache instead of being evaluated again', labelNames: ['model'], registers })
     this.kvCacheRestoredBytes = new Counter({ name: 'plexi_kv_cache_restored_bytes_total', help: 'Bytes of saved KV state read back into a context', labelNames: ['model'], registers })
     this.kvCacheSavedBytes = new Counter({ name: 'plexi_kv_cache_saved_bytes_total', help: 'Bytes of KV state saved to disk (conversations evicted from memory, or held when the model unloaded)', labelNames: ['model'], registers })
+    this.inferenceForwarded = new Counter({
+      name: 'plexi_inference_forwarded_total',
+      help: 'Requests for a model this node had not loaded that a member with it loaded answered (sent), and requests this node answered for another member (served)',
+      labelNames: ['model', 'direction'],
+      registers
+    })
     this.kvCacheMovedBytes = new Counter({
       name: 'plexi_kv_cache_moved_bytes_total',
       help: 'Bytes of agents\' KV caches sent ahead of an agent that moved to another node, or received for one that moved here',
@@ -196,6 +203,11 @@ export class NodeMetrics {
         for (const m of manager.loaded()) this.set({ model: m.model }, m.memoryBytes)
       }
     })
+  }
+
+  /** For WarmForwardingOptions.onForward. */
+  readonly observeForwarded = (model: string, direction: 'sent' | 'served'): void => {
+    this.inferenceForwarded.inc({ model, direction })
   }
 
   /** For KvCacheTransferOptions.onTransfer. */

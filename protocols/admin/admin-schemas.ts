@@ -36,6 +36,9 @@ export interface Member {
   /** It has been up the settle time (a member that joins or comes back takes entities of a role
    * others serve once it has). */
   settled?: boolean
+  /** ai members: the llama.cpp models loaded there now (a member without a model loaded may ask
+   * one that has it to answer for it, rather than load it cold). */
+  models?: string[]
 }
 
 export const memberSchema = {
@@ -69,7 +72,8 @@ export const memberSchema = {
     startedAt: { type: 'integer', description: 'ms since the epoch' },
     version: { type: 'string' },
     lastSeen: { type: 'integer', description: 'ms since the epoch of its last heartbeat (other members only)' },
-    settled: { type: 'boolean', description: 'it has been up the settle time (failure-timeout, at most 3 s): a member that joins or comes back takes entities of a role others serve once it has, or at once when no settled member holds the role' }
+    settled: { type: 'boolean', description: 'it has been up the settle time (failure-timeout, at most 3 s): a member that joins or comes back takes entities of a role others serve once it has, or at once when no settled member holds the role' },
+    models: { type: 'array', items: { type: 'string' }, description: 'ai members: the models loaded there now; a member that has not loaded a model has it answered by one of these while it has a free slot, rather than load it cold' }
   }
 } as const
 

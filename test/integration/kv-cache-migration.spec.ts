@@ -52,6 +52,9 @@ describe('an agent\'s KV cache that moves with it (real processes, real llama.cp
       const third = turns[2] as Done
       expect(third.cachedTokens).to.be.at.least((turns[1] as Done).promptTokens)
 
+      // B has the model loaded, so it answers itself (a member without it would have A, which has
+      // it loaded, answer for it: warm-forwarding.spec)
+      await cluster.api(b, '/models/plexi-tiny-f16/load', { method: 'POST' })
       const job = await cluster.api<{ id: string }>(a, `/actors/agent/${user as string}/migrate`, { method: 'POST', body: { to: b.peerId } })
       await waitFor(async () => (await cluster.api<{ state: string }>(a, `/jobs/${job.id}`)).state !== 'running', 'the migrate job to end', { timeout: 30_000, interval: 100 })
       const ended = await cluster.api<{ state: string, message?: string }>(a, `/jobs/${job.id}`)
