@@ -123,13 +123,14 @@ class LoadedModel {
   async #take (key: string | undefined, preferSaved: boolean): Promise<Taken> {
     const free = this.#slots.filter((s) => !s.busy)
     const own = key === undefined ? undefined : free.find((s) => s.key === key)
-    // the copy in memory is older than the state that arrived: forget it, without saving it
-    if (own !== undefined && preferSaved) own.key = undefined
-    else if (own !== undefined) {
+    if (own !== undefined && !preferSaved) {
       own.busy = true
       return { slot: own, source: 'memory', restoredBytes: 0, saved: [] }
     }
-    const slot = free.sort((a, b) => a.usedAt - b.usedAt)[0]
+    // the copy in memory is older than the state that arrived: its context is taken, unsaved;
+    // else one that holds no conversation, else the least recently used conversation's
+    if (own !== undefined) own.key = undefined
+    const slot = own ?? free.sort((a, b) => (a.key === undefined ? 0 : 1) - (b.key === undefined ? 0 : 1) || a.usedAt - b.usedAt)[0]
     if (slot === undefined) throw new InferenceUnavailableError('no free llama context in this worker (more requests than contexts)')
     slot.busy = true
     const saved: SavedKvState[] = []

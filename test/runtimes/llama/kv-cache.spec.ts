@@ -235,6 +235,22 @@ describe('LlamaRuntime KV cache', function () {
     }
   })
 
+  it('should run requests without a key in a context that holds no conversation rather than evict one', async () => {
+    const rt = runtime(tiny, { cachedSequences: 2 })
+    try {
+      await rt.load()
+      const messages: ChatTurn[] = [SYSTEM, question(1)]
+      const first = await rt.generate({ input: { messages }, params: greedy(8), cacheKey: 'agent/kept' }, () => {})
+      for (let i = 0; i < 3; i++) await rt.generate({ input: { prompt: `stateless ${i}` }, params: greedy(8) }, () => {})
+      messages.push({ role: 'assistant', content: first.text }, question(2))
+      const next = await rt.generate({ input: { messages }, params: greedy(8), cacheKey: 'agent/kept' }, () => {})
+      expect(next.cache?.source).to.equal('memory')
+      expect(next.cache?.reusedTokens).to.be.at.least(first.promptTokens)
+    } finally {
+      await rt.unload()
+    }
+  })
+
   it('should send each conversation to the worker that holds its cache when there are 2 workers', async () => {
     const rt = runtime(tiny, { workers: 2, cachedSequences: 1 })
     try {
