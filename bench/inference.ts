@@ -42,8 +42,10 @@ const CONTEXT_SIZE = 2048
 /** Single-user samples per side, interleaved (direct, stack, stack, direct, ...). */
 const SAMPLES = 9
 const USERS = [1, 2, 4] as const
-/** Rounds of the concurrency measurement; each round runs every user count on both sides. */
-const CONCURRENT_ROUNDS = 5
+/** Rounds of the concurrency measurement; each round runs every user count on both sides. 9: a
+ * round of 2 users is about half a second, and on two shared cores one slow round in five moved
+ * the median by several per cent. */
+const CONCURRENT_ROUNDS = 9
 const QUESTION = 'Hello! In two or three sentences, what does an actor runtime do?'
 /** Every wait is bounded: one answer of MAX_TOKENS takes a few seconds even on a busy machine. */
 const ANSWER_TIMEOUT_MS = 60_000
