@@ -320,12 +320,7 @@ async function afterMigration (modelsDir: string, models: ReadonlyMap<ModelQuant
       const moved: Array<Sample & { cachedTokens: number }> = []
       const whole: Sample[] = []
       for (let round = 0; round < CONVERSATION_ROUNDS; round++) {
-        let user: string | undefined
-        for (let i = 0; i < 500 && user === undefined; i++) {
-          const candidate = `mover-${quant.replace('_', '')}-${round}-${i}`
-          if (await cluster.ownerOf(b, 'agent', 'ai', candidate) === a.peerId) user = candidate
-        }
-        if (user === undefined) throw new Error('bench: no user whose agent lives on A')
+        const user = await cluster.keyOwnedBy(b, 'agent', 'ai', a, `mover-${quant.replace('_', '')}-${round}-`)
         const token = await cluster.addUser(user, b)
         const client = agentClient(b.node.grpc, token)
         clients.push(client)

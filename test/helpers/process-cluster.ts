@@ -130,6 +130,15 @@ export class ProcessCluster {
     return rendezvousOwner(`${type}/${key}`, members)
   }
 
+  /** The first key `<prefix><n>` (n < 500) whose `type` entity (of `role`) placement gives to
+   * `owner`, in `via`'s view; throws when none does. */
+  async keyOwnedBy (via: NodeSlot, type: string, role: string, owner: NodeSlot, prefix: string): Promise<string> {
+    for (let i = 0; i < 500; i++) {
+      if (await this.ownerOf(via, type, role, `${prefix}${i}`) === owner.peerId) return `${prefix}${i}`
+    }
+    throw new Error(`no ${type} key ${prefix}<n> that placement gives to ${owner.peerId}`)
+  }
+
   /** Adds a user through `slot`'s admin API; resolves with its token. */
   async addUser (name: string, slot: NodeSlot = this.running()[0] as NodeSlot): Promise<string> {
     return (await this.api<{ token: string }>(slot, '/users', { method: 'POST', body: { name } })).token

@@ -30,12 +30,9 @@ describe('an agent\'s KV cache that moves with it (real processes, real llama.cp
 
   it('should answer the first turn on the new node from the cache its old node sent ahead', async () => {
     const [a, b] = cluster.slots as [NodeSlot, NodeSlot]
-    let user: string | undefined
-    for (let i = 0; i < 200 && user === undefined; i++) {
-      if (await cluster.ownerOf(b, 'agent', 'ai', `talker${i}`) === a.peerId) user = `talker${i}`
-    }
-    expect(user, 'a user whose agent lives on A').to.be.a('string')
-    const token = await cluster.addUser(user as string, b)
+    // a user whose agent lives on A
+    const user = await cluster.keyOwnedBy(b, 'agent', 'ai', a, 'talker')
+    const token = await cluster.addUser(user, b)
     const client = agentClient(b.node.grpc, token)
     const ask = async (text: string): Promise<Done> => {
       const { events, error } = await collectAnswer(client.ask(text), 60_000)
@@ -55,7 +52,7 @@ describe('an agent\'s KV cache that moves with it (real processes, real llama.cp
       // B has the model loaded, so it answers itself (a member without it would have A, which has
       // it loaded, answer for it: warm-forwarding.spec)
       await cluster.api(b, '/models/plexi-tiny-f16/load', { method: 'POST' })
-      const job = await cluster.api<{ id: string }>(a, `/actors/agent/${user as string}/migrate`, { method: 'POST', body: { to: b.peerId } })
+      const job = await cluster.api<{ id: string }>(a, `/actors/agent/${user}/migrate`, { method: 'POST', body: { to: b.peerId } })
       await waitFor(async () => (await cluster.api<{ state: string }>(a, `/jobs/${job.id}`)).state !== 'running', 'the migrate job to end', { timeout: 30_000, interval: 100 })
       const ended = await cluster.api<{ state: string, message?: string }>(a, `/jobs/${job.id}`)
       expect(ended.state, JSON.stringify(ended)).to.equal('done')

@@ -35,12 +35,9 @@ describe('a member with a model loaded answering for one without it (real proces
     await cluster.api(a, `/models/${MODEL}/load`, { method: 'POST' })
     const warm = async (): Promise<boolean> => ((await cluster.api<MemberRow[]>(b, '/nodes')).find((m) => m.peerId === a.peerId) as { models?: string[] } | undefined)?.models?.includes(MODEL) === true
     await waitFor(warm, 'B to see A with the model loaded', { timeout: 20_000, interval: 50 })
-    let user: string | undefined
-    for (let i = 0; i < 200 && user === undefined; i++) {
-      if (await cluster.ownerOf(b, 'agent', 'ai', `cold${i}`) === b.peerId) user = `cold${i}`
-    }
-    expect(user, 'a user whose agent lives on B').to.be.a('string')
-    const token = await cluster.addUser(user as string, b)
+    // a user whose agent lives on B
+    const user = await cluster.keyOwnedBy(b, 'agent', 'ai', b, 'cold')
+    const token = await cluster.addUser(user, b)
     const client = agentClient(b.node.grpc, token)
     const ask = async (text: string): Promise<{ done: Done, text: string }> => {
       const { events, error } = await collectAnswer(client.ask(text), 60_000)
