@@ -249,6 +249,15 @@ export function collectAnswer (stream: grpc.ClientReadableStream<AskEvent>, time
   })
 }
 
+/** One whole agent turn: its `done` and its text; throws when the answer failed or had no `done`. */
+export async function agentTurn (client: { ask: (text: string) => grpc.ClientReadableStream<AskEvent> }, text: string, timeout = 60_000): Promise<{ done: NonNullable<AskEvent['done']>, text: string }> {
+  const { events, error } = await collectAnswer(client.ask(text), timeout)
+  if (error !== undefined) throw new Error(`the answer to "${text}" failed: ${error.details}`)
+  const done = events.find((e) => e.done != null)?.done
+  if (done == null) throw new Error(`the answer to "${text}" ended without done`)
+  return { done, text: events.filter((e) => e.token != null).map((e) => e.token?.text ?? '').join('') }
+}
+
 /**
  * A node process for the tests of the calling `describe`: started in a fresh temp dir before them
  * (its data dir is `dataDir(dir)`, the temp dir itself by default) and stopped after them.

@@ -5,7 +5,7 @@
  * sent ahead of the hand-off (measured by the tokens taken from the cache, not by time).
  */
 import { expect } from 'chai'
-import { agentClient, collectAnswer } from '../helpers/node-process.ts'
+import { agentClient, agentTurn } from '../helpers/node-process.ts'
 import type { AskEvent } from '../helpers/node-process.ts'
 import { ProcessCluster } from '../helpers/process-cluster.ts'
 import type { NodeSlot } from '../helpers/process-cluster.ts'
@@ -34,13 +34,7 @@ describe('an agent\'s KV cache that moves with it (real processes, real llama.cp
     const user = await cluster.keyOwnedBy(b, 'agent', 'ai', a, 'talker')
     const token = await cluster.addUser(user, b)
     const client = agentClient(b.node.grpc, token)
-    const ask = async (text: string): Promise<Done> => {
-      const { events, error } = await collectAnswer(client.ask(text), 60_000)
-      expect(error?.details, `the answer to "${text}"`).to.equal(undefined)
-      const done = events.find((e) => e.done != null)?.done
-      expect(done, 'done').to.not.equal(undefined)
-      return done as Done
-    }
+    const ask = async (text: string): Promise<Done> => (await agentTurn(client, text)).done
     try {
       await client.call('Configure', { temperature: 0 })
       const turns: Done[] = []

@@ -5,7 +5,7 @@
  * model, B loads it and answers itself.
  */
 import { expect } from 'chai'
-import { agentClient, collectAnswer } from '../helpers/node-process.ts'
+import { agentClient, agentTurn } from '../helpers/node-process.ts'
 import type { AskEvent } from '../helpers/node-process.ts'
 import { ProcessCluster } from '../helpers/process-cluster.ts'
 import type { MemberRow, NodeSlot } from '../helpers/process-cluster.ts'
@@ -39,13 +39,7 @@ describe('a member with a model loaded answering for one without it (real proces
     const user = await cluster.keyOwnedBy(b, 'agent', 'ai', b, 'cold')
     const token = await cluster.addUser(user, b)
     const client = agentClient(b.node.grpc, token)
-    const ask = async (text: string): Promise<{ done: Done, text: string }> => {
-      const { events, error } = await collectAnswer(client.ask(text), 60_000)
-      expect(error?.details, `the answer to "${text}"`).to.equal(undefined)
-      const done = events.find((e) => e.done != null)?.done as Done
-      expect(done, 'done').to.not.equal(undefined)
-      return { done, text: events.filter((e) => e.token != null).map((e) => e.token?.text ?? '').join('') }
-    }
+    const ask = async (text: string): Promise<{ done: Done, text: string }> => await agentTurn(client, text)
     const loadedOn = async (): Promise<readonly string[]> => (await cluster.api<ModelRow[]>(b, '/models')).find((m) => m.name === MODEL)?.loaded ?? []
     try {
       await client.call('Configure', { temperature: 0 })
