@@ -199,6 +199,8 @@ class LoadedModel {
         }
       }
     }
+    // the wait of pieces being joined (see below): cleared when the request ends, however it ends
+    let timer: ReturnType<typeof setTimeout> | undefined
     port.on('message', onControl)
     try {
       const { tokens: prompt, droppedTurns, stops } = this.#prompt(input, params)
@@ -222,7 +224,6 @@ class LoadedModel {
       // go out together; the first piece, any piece after a pause, and the last go out at once.
       let waiting = ''
       let lastPost = Number.NEGATIVE_INFINITY
-      let timer: ReturnType<typeof setTimeout> | undefined
       const post = (): void => {
         clearTimeout(timer)
         timer = undefined
@@ -301,6 +302,7 @@ class LoadedModel {
         })
       }
     } finally {
+      clearTimeout(timer)
       port.off('message', onControl)
       // the runtime closes the port once it has read everything posted on it
       port.unref()

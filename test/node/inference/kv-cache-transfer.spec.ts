@@ -65,7 +65,7 @@ describe('KvCacheTransfer (real llama.cpp, real actors)', function () {
   const failure = async (p: Promise<unknown>): Promise<Error> => await p.then(() => { throw new Error('expected a refusal') }, (err: unknown) => err as Error)
   const kept = async (): Promise<string[]> => (await readdir(kvCacheDir(join(dir.path, 'other'), 'tiny')).catch(() => [])).filter((f) => f.endsWith('.kvstate'))
 
-  it('should keep a state whose bytes all arrived and hash to its description, where the workers restore it', async () => {
+  it('should keep a state whose bytes all arrived and hash to its description, under its model\'s kv-cache dir', async () => {
     const transfer = await offer(meta)
     for (let offset = 0; offset < state.length; offset += 300_000) await chunk(transfer, offset, state.subarray(offset, offset + 300_000))
     expect(await commit(transfer)).to.equal('ok')

@@ -78,6 +78,11 @@ describe('decodeMemberRecord', () => {
     expect(decodeMemberRecord(encodeMemberRecord(member('a')), 'a')).to.deep.equal(member('a'))
   })
 
+  it('should carry the models a member has loaded', () => {
+    const record = { ...member('a'), models: ['plexi-tiny-f16', 'other'] }
+    expect(decodeMemberRecord(encodeMemberRecord(record), 'a')).to.deep.equal(record)
+  })
+
   it('should carry pins and the left mark, and a table should stop listing a member that left once it is down', () => {
     const record = { ...member('a'), pins: [['AAAAAAAAAAAAAAAA', 3]] as Array<[string, number]>, left: true }
     expect(decodeMemberRecord(encodeMemberRecord(record), 'a')).to.deep.equal(record)
@@ -100,6 +105,10 @@ describe('decodeMemberRecord', () => {
       [packr.pack({ ...member('a'), pins: [['AAAAAAAAAAAAAAAA', 0]] }), 'a', /pins/],
       [packr.pack({ ...member('a'), pins: Array.from({ length: 513 }, () => ['AAAAAAAAAAAAAAAA', 1]) }), 'a', /pins/],
       [packr.pack({ ...member('a'), left: 'yes' }), 'a', /left/],
+      [packr.pack({ ...member('a'), models: 'plexi-tiny-f16' }), 'a', /models/],
+      [packr.pack({ ...member('a'), models: [''] }), 'a', /models/],
+      [packr.pack({ ...member('a'), models: [7] }), 'a', /models/],
+      [packr.pack({ ...member('a'), models: Array.from({ length: 17 }, (_, i) => `m${i}`) }), 'a', /models/],
       [encodeMemberRecord(member('a')), 'b', /is not the sender b/],
       [packr.pack({ ...member('a'), roles: 'chat' }), 'a', /roles/],
       [packr.pack({ ...member('a'), status: 'emperor' }), 'a', /status/],

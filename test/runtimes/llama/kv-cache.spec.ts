@@ -167,6 +167,38 @@ describe('LlamaRuntime KV cache', function () {
     }
   })
 
+  it('should restore a state that arrived for a conversation in place of the older copy it holds in memory', async () => {
+    const kvStateDir = join(dir.path, 'arrived')
+    const elsewhere = join(dir.path, 'elsewhere')
+    const here = runtime(tiny, { kvStateDir })
+    const there = runtime(tiny, { kvStateDir: elsewhere })
+    try {
+      await Promise.all([here.load(), there.load()])
+      const history: ChatTurn[] = [SYSTEM, question(1)]
+      // here holds the conversation after one turn; elsewhere it went on for two more
+      const one = await here.generate({ input: { messages: history }, params: greedy(16), cacheKey: 'agent/mo' }, () => {})
+      history.push({ role: 'assistant', content: one.text })
+      for (const turn of [2, 3]) {
+        history.push(question(turn))
+        const r = await there.generate({ input: { messages: history }, params: greedy(16), cacheKey: 'agent/mo' }, () => {})
+        history.push({ role: 'assistant', content: r.text })
+      }
+      const [sent] = await there.saveCaches(['agent/mo'])
+      const from = kvStatePaths(elsewhere, 'agent/mo')
+      const to = kvStatePaths(kvStateDir, 'agent/mo')
+      await copyFile(from.state, to.state)
+      await copyFile(from.meta, to.meta)
+      here.savedStateArrived('agent/mo', sent?.bytes ?? 0)
+      history.push(question(4))
+      const next = await here.generate({ input: { messages: history }, params: greedy(16), cacheKey: 'agent/mo' }, () => {})
+      // the copy in memory holds only the first turn; the state that arrived holds all three
+      expect(next.cache?.source).to.equal('disk')
+      expect(next.cache?.reusedTokens).to.equal(sent?.tokens)
+    } finally {
+      await Promise.all([here.unload(), there.unload()])
+    }
+  })
+
   it('should refuse a saved state from another model or a damaged one without loading it, and answer as without it', async () => {
     const other = await model(dir.path, 'tiny', 2)
     const mine = join(dir.path, 'mine')
