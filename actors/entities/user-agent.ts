@@ -169,10 +169,15 @@ export function userAgent (options: UserAgentOptions): EntityType<AgentMsg, Agen
   }
 }
 
-/** Journals the question, then starts the generation without waiting for it. */
+/**
+ * Journals the question and starts the generation without waiting for either: the prompt's
+ * evaluation overlaps the question's write (an fsync), and no token reaches the asker before the
+ * question is durable (tokens made sooner wait, then go out as one piece). Should the write fail,
+ * the generation is cancelled and forgotten and the entity crashes, as before it began.
+ */
 async function start (ctx: AgentContext, ask: AskMsg, options: UserAgentOptions): Promise<void> {
-  await ctx.persist({ type: 'user-asked', requestId: ask.requestId, text: ask.text, ts: Date.now() })
-  // only now: had the write failed, the entity restarts without an answer it would wait for forever
+  // applyEvent runs at once: the state below already holds the question
+  const written = ctx.persist({ type: 'user-asked', requestId: ask.requestId, text: ask.text, ts: Date.now() })
   const answering: Answering = { ask, controller: new AbortController(), discard: false, interrupted: false }
   ctx.volatile.current = answering
   const { settings, history } = ctx.state
@@ -182,9 +187,15 @@ async function start (ctx: AgentContext, ask: AskMsg, options: UserAgentOptions)
   }
   const self = ctx.self
   const signal = answering.controller.signal
-  const onToken = (text: string): void => {
+  let durable = false
+  let held = ''
+  const send = (text: string): void => {
     // a sink that cannot take more (gone, or its mailbox full) ends the generation: nobody reads it
     if (!tellSink(ctx, ask.sink, { type: 'agent-stream', requestId: ask.requestId, event: { kind: 'token', text } })) answering.controller.abort()
+  }
+  const onToken = (text: string): void => {
+    if (durable) send(text)
+    else held += text
   }
   const onQueued = (position: number): void => {
     tellSink(ctx, ask.sink, { type: 'agent-stream', requestId: ask.requestId, event: { kind: 'queued', position } })
@@ -194,6 +205,16 @@ async function start (ctx: AgentContext, ask: AskMsg, options: UserAgentOptions)
     (err: unknown): GenerationOutcome => ({ ok: false, error: errorData(err) })
   ).then((outcome) => { self.tell({ type: 'generation-ended', requestId: ask.requestId, outcome }) })
     .catch((err: unknown) => { ctx.log.warn({ err }, `agent ${ctx.key} could not take the end of its generation: ${describe(err)}`) })
+  try {
+    await written
+  } catch (err) {
+    // forgotten: its end is ignored (another request id), and the crash-restart recovers without the question
+    if (ctx.volatile.current === answering) ctx.volatile.current = undefined
+    answering.controller.abort()
+    throw err
+  }
+  durable = true
+  if (held !== '') send(held)
 }
 
 async function ended (ctx: AgentContext, requestId: string, outcome: GenerationOutcome, options: UserAgentOptions): Promise<void> {

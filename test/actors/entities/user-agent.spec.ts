@@ -3,7 +3,9 @@ import fc from 'fast-check'
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { AGENT, ActorSystem, checkAgentMsg, userAgent } from '../../../actors/index.ts'
-import type { ActorRef, AgentAnswer, AgentSettings, AgentStreamEvent, AgentTurn, Behavior, ReplyTo } from '../../../actors/index.ts'
+import type {
+  ActorRef, AgentAnswer, AgentInference, AgentSettings, AgentStreamEvent, AgentTurn, Behavior, EntityJournal, Journal, JournalRecord, ReplyTo
+} from '../../../actors/index.ts'
 import { LevelStore, openLocalJournal } from '../../../node/index.ts'
 import type { ReplicatedJournal } from '../../../node/index.ts'
 import { InferenceService, UsageLimiter } from '../../../node/inference/index.ts'
@@ -61,15 +63,49 @@ describe('userAgent (real llama.cpp on the generated model, real LevelDB)', func
     await open()
   })
   afterEach(async () => {
+    releaseGate()
     await system.terminate()
     await store.close()
   })
 
+  /** Journal writes of questions wait for this gate when set (a slow fsync), or fail when it rejects. */
+  let questionGate: Promise<void> | undefined
+  let releaseGate = (): void => {}
+  /** Generations that ended, by the text of their last message. */
+  let generated: string[]
+
   async function open (requestsPerMin = 1000): Promise<void> {
     limiter = new UsageLimiter({ requestsPerMin, tokensPerMin: 1_000_000 })
-    system = new ActorSystem({ journal: journal = await openLocalJournal(store), strictSerialization: true })
+    journal = await openLocalJournal(store)
+    questionGate = undefined
+    generated = []
+    const local = journal
+    const gated: Journal = {
+      async open (entityId, handedOver) {
+        const inner = await local.open(entityId, handedOver)
+        return Object.assign(Object.create(inner) as EntityJournal, {
+          async append (records: readonly JournalRecord[]) {
+            const gate = questionGate
+            if (gate !== undefined && records.some((r) => (r.event as { type?: string }).type === 'user-asked')) await gate
+            await inner.append(records)
+          }
+        })
+      }
+    }
+    const service = new InferenceService({ registry, manager, limiter })
+    const inference: AgentInference = {
+      checkModel: (model) => { service.checkModel(model) },
+      async generate (user, model, prompt, onToken, options) {
+        try {
+          return await service.generate(user, model, prompt, onToken, options)
+        } finally {
+          generated.push(prompt.messages.at(-1)?.content ?? '')
+        }
+      }
+    }
+    system = new ActorSystem({ journal: gated, strictSerialization: true })
     system.registerEntity(userAgent({
-      inference: new InferenceService({ registry, manager, limiter }),
+      inference,
       sampling: { temperature: 0, topP: 1, topK: 0, maxTokens: 16 },
       maxTokensLimit: 2048
     }))
@@ -93,6 +129,32 @@ describe('userAgent (real llama.cpp on the generated model, real LevelDB)', func
     await system.terminate()
     await open()
     expect((await history()).map((t) => t.content)).to.deep.equal(['Hello?', answer.text])
+  })
+
+  it("should evaluate the prompt while the question is written, and stream nothing before it is durable", async () => {
+    questionGate = new Promise((resolve) => { releaseGate = resolve })
+    const answer = ask('Slow disk?', 's1')
+    // the whole answer is generated while the question's write is still held
+    await waitFor(() => generated.includes('Slow disk?'), 'the generation to end')
+    expect((await events()).filter((e) => e.requestId === 's1')).to.deep.equal([])
+    releaseGate()
+    const a = await answer
+    const tokens = (await events()).filter((e) => e.requestId === 's1' && e.event.kind === 'token').map((e) => (e.event as { text: string }).text)
+    expect(tokens.join('')).to.equal(a.text)
+    expect((await history()).map((t) => t.content)).to.deep.equal(['Slow disk?', a.text])
+  })
+
+  it('should stream nothing and forget the generation when the question cannot be written', async () => {
+    questionGate = Promise.reject(new Error('disk gone'))
+    questionGate.catch(() => {})
+    const failed = await ask('Lost?', 'w1').then(() => undefined, (e: Error) => e)
+    expect(failed).to.be.instanceOf(Error)
+    await waitFor(() => generated.includes('Lost?'), 'the cancelled generation to end')
+    expect((await events()).filter((e) => e.requestId === 'w1')).to.deep.equal([])
+    // the disk is back: the agent answers, without the lost question in its history
+    questionGate = undefined
+    const a = await ask('Back?', 'w2')
+    expect((await history()).map((t) => t.content)).to.deep.equal(['Back?', a.text])
   })
 
   it('should answer one question at a time, queueing the next ones (at most 4) and refusing more', async () => {
