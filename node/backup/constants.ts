@@ -1,0 +1,61 @@
+/** First field of a key file's line: names the format, so a key of a later format is refused by
+ * name instead of being misread as this one. */
+export const BACKUP_KEY_PREFIX = 'plexi-backup-key-1'
+
+/** The master key: 256 bits, the AES-256 and HMAC-SHA256 key size (HKDF derives the rest). */
+export const BACKUP_KEY_BYTES = 32
+
+/** A key file is one line of about 63 bytes; anything much larger is another file given by
+ * mistake (a backup, a log), and is refused before it is read into memory. */
+export const MAX_KEY_FILE_BYTES = 1024
+
+/** Hex characters of a key's fingerprint: 64 bits tell an operator's keys apart (one is shown
+ * next to another, not searched for among billions) and reveal nothing of the key. */
+export const FINGERPRINT_HEX_CHARS = 16
+
+/** HKDF info strings: one per derived key, so no two uses ever share key material. */
+export const HKDF_INFO_FINGERPRINT = 'plexi-backup key-fingerprint'
+export const HKDF_INFO_CHUNK_ID = 'plexi-backup chunk-id'
+/** Followed by the chunk id: every chunk has a key of its own. */
+export const HKDF_INFO_CHUNK_KEY = 'plexi-backup chunk-key\0'
+
+/** A chunk id: hex of an HMAC-SHA256. */
+export const CHUNK_ID_HEX_CHARS = 64
+
+/** First byte of a sealed chunk: 1 = AES-256-GCM, [1][nonce 12][ciphertext][tag 16]. A value of
+ * another format is refused by name, so a later format can be added without misreading. */
+export const CHUNK_FORMAT_AES_256_GCM = 1
+/** 96-bit nonce: GCM's native size. Random per seal; each chunk also has its own key, so a nonce
+ * would have to repeat for the same content under the same key to matter, which leaks only that
+ * the content is equal (which the id already says). */
+export const CHUNK_NONCE_BYTES = 12
+/** 128-bit tag: GCM's full tag; shorter tags weaken forgery resistance for nothing. */
+export const CHUNK_TAG_BYTES = 16
+export const CHUNK_OVERHEAD_BYTES = 1 + CHUNK_NONCE_BYTES + CHUNK_TAG_BYTES
+
+/** Average chunk size: large enough that per-chunk costs (an id in the manifest, a seal, a round
+ * trip to a holder) stay small against the data, small enough that an edit re-uploads little.
+ * @default 256 KiB */
+export const DEFAULT_AVG_CHUNK_BYTES = 256 * 1024
+/** @default avgSize / 4: FastCDC skips this many bytes before looking for a cut, which both
+ * speeds it up and keeps tiny chunks (whose overhead outweighs their dedup) out. */
+export const DEFAULT_MIN_CHUNK_BYTES = DEFAULT_AVG_CHUNK_BYTES / 4
+/** @default avgSize * 4: a forced cut in data without a cut point (zeros, already-random data),
+ * bounding the memory one chunk holds. */
+export const DEFAULT_MAX_CHUNK_BYTES = DEFAULT_AVG_CHUNK_BYTES * 4
+
+/** Smallest minSize taken: the rolling hash's window is 32 bytes, and below this a chunk's seal
+ * and id cost more than any dedup saves. */
+export const CHUNK_SIZE_FLOOR = 64
+/** Largest maxSize taken (and largest plaintext sealed): a chunk is held whole in memory while it
+ * is hashed, sealed and sent. */
+export const CHUNK_SIZE_CEILING = 64 * 1024 * 1024
+
+/** FastCDC's normalized chunking level: the cut mask has this many bits more before avgSize and
+ * this many fewer after, which narrows the spread of chunk sizes around avgSize (the paper's
+ * recommended level). */
+export const NORMALIZATION_LEVEL = 2
+
+/** Seed of the gear table's generator. Part of the format: another seed gives other boundaries,
+ * and so no dedup against backups made before. */
+export const GEAR_SEED = 0x706c7869 // 'plxi'

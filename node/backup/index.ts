@@ -1,0 +1,16 @@
+/** Backups (issue 16), the library layer: the operator's key, content-defined chunks sealed
+ * under it, and the Merkle root a manifest names its chunks by. */
+export { BackupKey, checkChunkId, generateBackupKey, isChunkId, loadBackupKey, writeBackupKeyFile } from './backup-key.ts'
+export { ciphertextDigest, openChunk, sealChunk } from './chunk-crypto.ts'
+export { Chunker, chunkAll } from './chunker.ts'
+export type { ChunkerOptions } from './chunker.ts'
+export { merkleProof, merkleRoot, verifyMerkleProof } from './merkle-root.ts'
+export type { MerkleLeaf } from './merkle-root.ts'
+export {
+  BACKUP_KEY_PREFIX, CHUNK_OVERHEAD_BYTES, CHUNK_SIZE_CEILING, CHUNK_SIZE_FLOOR, DEFAULT_AVG_CHUNK_BYTES,
+  DEFAULT_MAX_CHUNK_BYTES, DEFAULT_MIN_CHUNK_BYTES
+} from './constants.ts'
+export {
+  BackupKeyExistsError, BackupKeyFormatError, BackupKeyMissingError, BackupKeyPermissionsError,
+  BackupKeyUnreadableError, ChunkDecryptError, ChunkFormatError, InvalidBackupInputError
+} from './errors.ts'
