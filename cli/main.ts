@@ -6,6 +6,7 @@ import { processIo } from './cli-io.ts'
 import type { CliIo } from './cli-io.ts'
 import { adminCommands } from './commands/admin-commands.ts'
 import { agentCommands } from './commands/agent-commands.ts'
+import { backupCommands } from './commands/backup-commands.ts'
 import { chatCommands } from './commands/chat-commands.ts'
 import { modelCommands } from './commands/model-commands.ts'
 import { nodeCommands } from './commands/node-commands.ts'
@@ -22,7 +23,7 @@ export async function main (argv: readonly string[], io: CliIo = processIo()): P
     .version(VERSION, '-v, --version')
     .showHelpAfterError('(add --help for usage)')
     .configureOutput({ writeOut: (s) => { io.stdout.write(s) }, writeErr: (s) => { io.stderr.write(s) } })
-  for (const command of [...nodeCommands(io), adminCommands(io), chatCommands(io), agentCommands(io), modelCommands(io)]) program.addCommand(command)
+  for (const command of [...nodeCommands(io), adminCommands(io), chatCommands(io), agentCommands(io), modelCommands(io), backupCommands(io)]) program.addCommand(command)
   exitOverrideEverywhere(program)
   try {
     await program.parseAsync([...argv], { from: 'user' })

@@ -52,6 +52,7 @@ export const CONFIG_SCHEMA: readonly KeySpec[] = [
   { key: 'join', type: { kind: 'multiaddr-list' }, default: [], description: 'multiaddrs of nodes to join, comma-separated (retried with backoff until reached; needs cluster-key-file)' },
   { key: 'cluster-key-file', type: { kind: 'path' }, description: 'file holding the cluster pre-shared key (plexi cluster keygen); without it the node runs alone with no p2p listener' },
   { key: 'failure-timeout', type: { kind: 'int', min: 200, max: 600_000 }, default: 3_000, description: 'ms without a heartbeat before another member is marked down (suspect after half of it); heartbeats go out 6 times per timeout' },
+  { key: 'backup-key-file', type: { kind: 'path' }, description: 'file holding the backup master key (plexi backup keygen; mode 0600, a file others can read is refused); the key stays in this node\'s memory, never in the cluster or a log (backups are being built: today the key is checked at start and its fingerprint logged)' },
   { key: 'mdns', type: { kind: 'boolean' }, default: false, description: 'find other nodes on the local network by multicast DNS (needs cluster-key-file; only nodes holding the same key connect)' },
   { key: 'capacity', type: { kind: 'int', min: 1, max: 100_000 }, description: 'placement weight of this node: a node with twice the capacity owns about twice the entities (default: its CPU cores)' },
   { key: 'models-dir', type: { kind: 'path' }, description: 'where models are kept: GGUF files, and <name>.json files naming models on OpenAI-compatible servers (default: <data-dir>/models)' },
@@ -112,6 +113,7 @@ export interface NodeConfig {
   readonly p2pListen: string
   readonly join: readonly string[]
   readonly clusterKeyFile: string | undefined
+  readonly backupKeyFile: string | undefined
   readonly failureTimeout: number
   readonly mdns: boolean
   readonly capacity: number | undefined

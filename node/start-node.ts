@@ -10,6 +10,7 @@ import type { Member } from '../protocols/index.ts'
 import { loadNodeServices, loadRetryInfoTypes } from '../protocols/grpc/index.ts'
 import { ModelManager } from '../runtimes/index.ts'
 import { buildAdminServer } from './admin/index.ts'
+import { loadBackupKey } from './backup/index.ts'
 import type { Readiness } from './admin/index.ts'
 import { STORE_DIR, VERSION } from './constants.ts'
 import { RateLimiter, SubscribeEncoder, agentServiceHandlers, chatGateway, chatServiceHandlers, startGrpcServer, stopGrpcServer } from './grpc/index.ts'
@@ -73,6 +74,9 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
   const capacity = config.capacity ?? availableParallelism()
   const clusterKey = config.clusterKeyFile === undefined ? undefined : await readClusterKey(config.clusterKeyFile).catch((err: Error) => {
     throw new ConfigError('cluster-key-file', err.message)
+  })
+  const backupKey = config.backupKeyFile === undefined ? undefined : await loadBackupKey(config.backupKeyFile).catch((err: Error) => {
+    throw new ConfigError('backup-key-file', err.message)
   })
   let state: Readiness = 'starting'
   const startedAt = Date.now()
@@ -522,6 +526,7 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
       ready()
     }
     if (adminToken.source === 'created') log.info(`admin token created in ${adminToken.path} (mode 0600)`)
+    if (backupKey !== undefined) log.info({ backupKeyFingerprint: backupKey.fingerprint }, `backup key ${backupKey.fingerprint} loaded from ${config.backupKeyFile ?? ''} (kept in memory only)`)
 
     /** Before the parts stop: no new work, the others told, what is in flight finished. */
     const drain = async (): Promise<void> => {

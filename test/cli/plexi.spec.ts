@@ -1,10 +1,11 @@
 import { expect } from 'chai'
-import { writeFile } from 'node:fs/promises'
+import { chmod, readFile, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { runCli } from '../helpers/node-process.ts'
+import { loadBackupKey } from '../../node/backup/index.ts'
+import { runCli, startNodeProcess } from '../helpers/node-process.ts'
 import { tempDir } from '../helpers/temp-dir.ts'
 
-describe('plexi (commands that need no node)', function () {
+describe('plexi (commands that need no running node, and what a node checks as it starts)', function () {
   this.timeout(30_000)
   let dir: { path: string, remove: () => Promise<void> }
   beforeEach(async () => { dir = await tempDir() })
@@ -16,6 +17,46 @@ describe('plexi (commands that need no node)', function () {
     expect(first.code, first.stderr).to.equal(0)
     expect(first.stdout).to.match(/^\/key\/swarm\/psk\/1\.0\.0\/\n\/base16\/\n[0-9a-f]{64}\n$/)
     expect(first.stdout).not.to.equal(second.stdout)
+  })
+
+  it('should make a backup key file of mode 0600 with backup keygen, never overwrite one, and refuse usage errors', async () => {
+    const file = join(dir.path, 'backup.key')
+    const made = await runCli(['backup', 'keygen', '--out', file, '--json'])
+    expect(made.code, made.stderr).to.equal(0)
+    const printed = JSON.parse(made.stdout) as { file: string, fingerprint: string }
+    expect(printed.file).to.equal(file)
+    expect((await stat(file)).mode & 0o777).to.equal(0o600)
+    expect((await loadBackupKey(file)).fingerprint).to.equal(printed.fingerprint)
+    const text = await readFile(file, 'utf8')
+    const again = await runCli(['backup', 'keygen', '--out', file])
+    expect(again.code).to.equal(2)
+    expect(again.stderr).to.match(/exists: a key is never overwritten/)
+    expect(await readFile(file, 'utf8'), 'the key is untouched').to.equal(text)
+    const human = await runCli(['backup', 'keygen', '--out', join(dir.path, 'second.key')])
+    expect(human.stdout).to.match(/^wrote .*second\.key \(mode 0600\): backup key [0-9a-f]{16}\nKeep a copy of this file offline/)
+    expect((await runCli(['backup', 'keygen'])).code, '--out is required').to.equal(2)
+  })
+
+  it('should refuse to start a node whose backup key file others may read, and log only the fingerprint of a good one', async () => {
+    const file = join(dir.path, 'backup.key')
+    expect((await runCli(['backup', 'keygen', '--out', file])).code).to.equal(0)
+    const text = (await readFile(file, 'utf8')).trim()
+    await chmod(file, 0o644)
+    const refused = await runCli(['node', 'start', '--role', 'all', '--data-dir', join(dir.path, 'data'), '--backup-key-file', file])
+    expect(refused.code).to.equal(2)
+    expect(refused.stderr).to.include(`backup-key-file: permissions 0644 on ${file} are too open: chmod 600 ${file}`)
+    const missing = await runCli(['node', 'start', '--role', 'all', '--data-dir', join(dir.path, 'data'), '--backup-key-file', join(dir.path, 'nope.key')])
+    expect(missing.code).to.equal(2)
+    expect(missing.stderr).to.match(/backup-key-file: .*nope\.key/)
+    await chmod(file, 0o600)
+    const node = await startNodeProcess(join(dir.path, 'data'), ['--backup-key-file', file])
+    try {
+      const fingerprint = (await loadBackupKey(file)).fingerprint
+      expect(node.logs.some((l) => l.backupKeyFingerprint === fingerprint)).to.equal(true)
+      expect(JSON.stringify(node.logs)).not.to.include(text.split(':')[1])
+    } finally {
+      await node.stop()
+    }
   })
 
   it('should print the effective configuration with each value\'s source, masking secrets', async () => {

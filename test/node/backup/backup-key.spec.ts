@@ -8,6 +8,7 @@ import {
   BackupKeyUnreadableError, InvalidBackupInputError, generateBackupKey, isChunkId, loadBackupKey, writeBackupKeyFile
 } from '../../../node/backup/index.ts'
 import { tempDir } from '../../helpers/temp-dir.ts'
+import { thrown } from '../../helpers/thrown.ts'
 
 const POSIX = process.platform !== 'win32'
 const ROOT = process.getuid?.() === 0
@@ -22,15 +23,6 @@ async function rejection (fn: () => Promise<unknown>): Promise<Error> {
     return err as Error
   }
   throw new Error('expected a rejection')
-}
-
-function thrown (fn: () => unknown): Error {
-  try {
-    fn()
-  } catch (err) {
-    return err as Error
-  }
-  throw new Error('expected a throw')
 }
 
 describe('BackupKey', () => {

@@ -5,6 +5,7 @@ import {
   BackupKey, CHUNK_OVERHEAD_BYTES, ChunkDecryptError, ChunkFormatError, InvalidBackupInputError, ciphertextDigest,
   generateBackupKey, openChunk, sealChunk
 } from '../../../node/backup/index.ts'
+import { thrown } from '../../helpers/thrown.ts'
 
 const key = new BackupKey(Buffer.alloc(32, 0x5a))
 const otherKey = BackupKey.parse(generateBackupKey())
@@ -12,16 +13,6 @@ const otherKey = BackupKey.parse(generateBackupKey())
 function sealed (plaintext: Uint8Array, k = key): { id: string, value: Buffer } {
   const id = k.chunkId(plaintext)
   return { id, value: sealChunk(k, id, plaintext) }
-}
-
-/** The error `fn` throws; a test fails when it returns instead. */
-function thrown (fn: () => unknown): Error {
-  try {
-    fn()
-  } catch (err) {
-    return err as Error
-  }
-  throw new Error('expected a throw, it returned')
 }
 
 const REFUSED = ['ChunkDecryptError', 'ChunkFormatError']

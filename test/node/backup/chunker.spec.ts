@@ -3,6 +3,7 @@ import { createCipheriv } from 'node:crypto'
 import fc from 'fast-check'
 import { Chunker, InvalidBackupInputError, chunkAll } from '../../../node/backup/index.ts'
 import type { ChunkerOptions } from '../../../node/backup/index.ts'
+import { thrown } from '../../helpers/thrown.ts'
 
 /** Small sizes, so that a few KiB hold many chunks. */
 const SMALL = { minSize: 64, avgSize: 256, maxSize: 1024 }
@@ -27,15 +28,6 @@ function pushInPieces (chunker: Chunker, data: Uint8Array, cuts: readonly number
   const last = chunker.flush()
   if (last !== undefined) out.push(last)
   return out
-}
-
-function thrown (fn: () => unknown): Error {
-  try {
-    fn()
-  } catch (err) {
-    return err as Error
-  }
-  throw new Error('expected a throw, it returned')
 }
 
 describe('Chunker', () => {

@@ -2,6 +2,7 @@ import { expect } from 'chai'
 import { createHash } from 'node:crypto'
 import fc from 'fast-check'
 import { InvalidBackupInputError, merkleProof, merkleRoot, verifyMerkleProof } from '../../../node/backup/index.ts'
+import { thrown } from '../../helpers/thrown.ts'
 
 const sha256 = (...parts: Uint8Array[]): Buffer => {
   const h = createHash('sha256')
@@ -21,15 +22,6 @@ function mth (leaves: readonly Uint8Array[]): Buffer {
 }
 
 const leavesOf = (n: number, tag = 'chunk'): Buffer[] => Array.from({ length: n }, (_, i) => Buffer.from(`${tag}-${i}`))
-
-function thrown (fn: () => unknown): Error {
-  try {
-    fn()
-  } catch (err) {
-    return err as Error
-  }
-  throw new Error('expected a throw, it returned')
-}
 
 describe('merkleRoot', () => {
   it('should give the empty list the SHA-256 of nothing, one leaf SHA-256(0x00 ‖ leaf), two SHA-256(0x01 ‖ left ‖ right)', () => {
