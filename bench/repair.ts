@@ -63,7 +63,8 @@ function counting (peer: PartitionPeer, bytes: { n: number }): PartitionPeer {
     tree: (l, f, c) => count(peer.tree(l, f, c)),
     bucket: (b) => count(peer.bucket(b)),
     spans: (e, f, t, s) => count(peer.spans(e, f, t, s)),
-    read: (e, f, l) => count(peer.read(e, f, l))
+    read: (e, f, l) => count(peer.read(e, f, l)),
+    entities: (a, l) => count(peer.entities(a, l))
   }
 }
 

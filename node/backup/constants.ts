@@ -59,3 +59,6 @@ export const NORMALIZATION_LEVEL = 2
 /** Seed of the gear table's generator. Part of the format: another seed gives other boundaries,
  * and so no dedup against backups made before. */
 export const GEAR_SEED = 0x706c7869 // 'plxi'
+
+/** Entities one listing page of a partition asks a replica for (its shard holder's limit). */
+export const BACKUP_ENTITY_PAGE = 1_000

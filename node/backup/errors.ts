@@ -89,3 +89,10 @@ export class ChunkDecryptError extends Error {
     this.fingerprint = fingerprint
   }
 }
+
+/** What a backup reads could not be read now (too few replicas of a partition answered, or none
+ * holding an entity's log could serve it): the job tries again later. */
+export class BackupSourceError extends Error {
+  override readonly name = 'BackupSourceError'
+  readonly kind = 'unavailable'
+}

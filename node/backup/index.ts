@@ -5,6 +5,8 @@ export { ciphertextDigest, openChunk, sealChunk } from './chunk-crypto.ts'
 export { Chunker, chunkAll } from './chunker.ts'
 export type { ChunkerOptions } from './chunker.ts'
 export { merkleProof, merkleRoot, verifyMerkleProof } from './merkle-root.ts'
+export { readPartitionCut } from './partition-cut.ts'
+export type { EntityCut, PartitionCutOptions } from './partition-cut.ts'
 export type { MerkleLeaf } from './merkle-root.ts'
 export {
   BACKUP_KEY_PREFIX, CHUNK_OVERHEAD_BYTES, CHUNK_SIZE_CEILING, CHUNK_SIZE_FLOOR, DEFAULT_AVG_CHUNK_BYTES,
@@ -12,5 +14,5 @@ export {
 } from './constants.ts'
 export {
   BackupKeyExistsError, BackupKeyFormatError, BackupKeyMissingError, BackupKeyPermissionsError,
-  BackupKeyUnreadableError, ChunkDecryptError, ChunkFormatError, InvalidBackupInputError
+  BackupKeyUnreadableError, BackupSourceError, ChunkDecryptError, ChunkFormatError, InvalidBackupInputError
 } from './errors.ts'

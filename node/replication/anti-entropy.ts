@@ -29,6 +29,15 @@ export interface PartitionPeer {
   spans (entity: string, from: number, to: number, span: number): Promise<Uint8Array[]>
   /** Its records of an entity from `from` on (each seal verified as it reads them). */
   read (entity: string, from: number, limit: number): Promise<StoredRecord[]>
+  /** The entities of the partition it keeps a state of, in id order after `after` ('' from the
+   * first), at most `limit`, with their summaries there (a backup's listing). */
+  entities (after: string, limit: number): Promise<EntitySummary[]>
+}
+
+/** An entity as one replica holds it. */
+export interface EntitySummary {
+  readonly entity: string
+  readonly summary: LogSummary
 }
 
 /** What one pass did. */
@@ -96,7 +105,12 @@ export function replicaPeer (partition: number, storage: LevelReplicaStorage, co
       }))
     },
     spans: async (entity, from, to, span) => await storage.spanDigests(entity, from, to, span),
-    read: async (entity, from, limit) => await core.handle({ op: 'read', entity, from, limit })
+    read: async (entity, from, limit) => await core.handle({ op: 'read', entity, from, limit }),
+    entities: async (after, limit) => {
+      const entities = await storage.entitiesOfPartition(partition, after, limit)
+      const states = await core.states(entities)
+      return entities.map((entity, i) => ({ entity, summary: (states[i] as ReplicaState).summary }))
+    }
   }
 }
 

@@ -408,6 +408,15 @@ export class LevelReplicaStorage implements ReplicaStorage {
     return keys.map((k) => k.slice(prefix.length)).filter((entity) => bucketOf(entity, REPLICA_MERKLE_DEPTH) === bucket)
   }
 
+  /** The entities of a partition this replica keeps a state of, in id order, after `after`
+   * (exclusive; '' from the first), at most `limit`: a backup lists a partition page by page. */
+  async entitiesOfPartition (partition: number, after: string, limit: number): Promise<string[]> {
+    const prefix = `e\x00${hex4(partition)}\x00`
+    // '\0' sorts before every character an entity id may hold: the first key after `after`
+    const keys = await this.store.keys({ gte: after === '' ? prefix : `${prefix}${after}\x00`, lte: `${prefix}\xff`, limit })
+    return keys.map((k) => k.slice(prefix.length))
+  }
+
   /** The XOR of an entity's record digests here: equal on two replicas when they hold the same
    * records of it (all zeros when it holds none). */
   async entityDigest (entity: string): Promise<Uint8Array> {

@@ -12,6 +12,8 @@ export type PartitionRequest =
   | { readonly op: 'tree', readonly level: number, readonly from: number, readonly count: number }
   | { readonly op: 'bucket', readonly bucket: number }
   | { readonly op: 'spans', readonly entity: string, readonly from: number, readonly to: number, readonly span: number }
+  /** A page of the partition's entities with their summaries (a backup's listing). */
+  | { readonly op: 'entities', readonly after: string, readonly limit: number }
 
 export type ShardHolderMsg =
   | { readonly type: 'replica', readonly request: ReplicaRequest, readonly replyTo: ReplyTo<unknown> }
@@ -19,6 +21,9 @@ export type ShardHolderMsg =
 
 /** Most hashes one `tree` request may ask for (a level of a depth-8 tree is 256). */
 export const MAX_TREE_HASHES = 1_024
+/** Most entities one `entities` page may list: a summary is at most a few hundred bytes, so a page
+ * stays well under a frame. */
+export const MAX_ENTITY_PAGE = 1_000
 
 /** Where the shard holder of partition p lives on every node. */
 export function shardHolderPath (partition: number): string {
@@ -64,8 +69,13 @@ export function checkPartitionRequest (value: unknown, partition: number, partit
     Math.ceil(((r.to as number) - (r.from as number) + 1) / (r.span as number)) <= MAX_SPANS) {
     return { op: 'spans', entity: r.entity, from: r.from as number, to: r.to as number, span: r.span as number }
   }
+  if (r !== null && typeof r === 'object' && r.op === 'entities' && (r.after === '' || (isEntityId(r.after) && partitionOf(r.after, partitions) === partition)) &&
+    int(r.limit, 1, MAX_ENTITY_PAGE)) {
+    return { op: 'entities', after: r.after as string, limit: r.limit as number }
+  }
   throw new InvalidReplicaRequestError(`partition ${partition} request: expected { op: "tree", level 0-${REPLICA_MERKLE_DEPTH}, from, count 1-${MAX_TREE_HASHES} }, ` +
-    `{ op: "bucket", bucket 0-${(1 << REPLICA_MERKLE_DEPTH) - 1} } or { op: "spans", entity of this partition, from >= 1, to >= from, span, at most ${MAX_SPANS} spans }`)
+    `{ op: "bucket", bucket 0-${(1 << REPLICA_MERKLE_DEPTH) - 1} } or { op: "spans", entity of this partition, from >= 1, to >= from, span, at most ${MAX_SPANS} spans } ` +
+    `or { op: "entities", after: "" or an entity of this partition, limit 1-${MAX_ENTITY_PAGE} }`)
 }
 
 /** Hashes as hex (they cross the wire as data like any other). */
@@ -76,5 +86,6 @@ async function answerPartition (partition: number, journal: ReplicatedJournal, r
     case 'tree': return (await peer.tree(request.level, request.from, request.count)).map(hex)
     case 'bucket': return (await peer.bucket(request.bucket)).map((e) => ({ ...e, digest: hex(e.digest) }))
     case 'spans': return (await peer.spans(request.entity, request.from, request.to, request.span)).map(hex)
+    case 'entities': return await peer.entities(request.after, request.limit)
   }
 }

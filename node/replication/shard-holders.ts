@@ -5,7 +5,7 @@ import { ReplicatedJournal } from './replicated-journal.ts'
 import type { ReplicationStats } from './replicated-journal.ts'
 import { shardHolder, shardHolderPath } from './shard-holder.ts'
 import { checkReplicaReply, checkSummary, isEntityId } from './replica-protocol.ts'
-import type { BucketEntry, PartitionPeer } from './anti-entropy.ts'
+import type { BucketEntry, EntitySummary, PartitionPeer } from './anti-entropy.ts'
 import { InvalidReplicaReplyError } from './errors.ts'
 import { REPLICA_MERKLE_DEPTH } from './level-replica-storage.ts'
 import { bucketOf } from './merkle-tree.ts'
@@ -102,6 +102,29 @@ export function meshPeer (system: ActorSystem, node: string, partition: number, 
     async read (entity, from, limit) {
       const request = { op: 'read', entity, from, limit } as const
       return checkReplicaReply(request, await holder().ask<unknown>((replyTo) => ({ type: 'replica', request, replyTo }), { timeout: REPLICA_ASK_MS }))
+    },
+    async entities (after, limit) {
+      const value = await holder().ask<unknown>((replyTo) => ({ type: 'partition', request: { op: 'entities', after, limit }, replyTo }), { timeout: REPLICA_ASK_MS })
+      return checkEntityPage(value, after, limit, partition, partitions, fail)
     }
   }
+}
+
+/**
+ * A page of a partition's entities as a peer answered it, checked: at most `limit`, each an entity
+ * of this partition, in id order after `after` (so a peer cannot make a listing loop, skip back or
+ * slip in another partition's entity), each with a well-formed summary.
+ */
+export function checkEntityPage (value: unknown, after: string, limit: number, partition: number, partitions: number, fail: (why: string) => never): EntitySummary[] {
+  const from = after === '' ? 'the start' : after
+  if (!Array.isArray(value) || value.length > limit) fail(`entities after ${from}: expected at most ${limit}`)
+  let last = after
+  for (const e of value as Array<Record<string, unknown> | null>) {
+    if (e === null || typeof e !== 'object' || !isEntityId(e.entity) || partitionOf(e.entity, partitions) !== partition || !(e.entity > last)) {
+      fail(`entities after ${from}: an entry that is not the next entity of this partition`)
+    }
+    checkSummary(e?.summary, fail)
+    last = e?.entity as string
+  }
+  return (value as EntitySummary[]).map((e) => ({ entity: e.entity, summary: e.summary }))
 }

@@ -1,0 +1,103 @@
+import { READ_PAGE_RECORDS } from '../replication/index.ts'
+import type { EntitySummary, PartitionPeer, StoredRecord } from '../replication/index.ts'
+import { BACKUP_ENTITY_PAGE } from './constants.ts'
+import { BackupSourceError } from './errors.ts'
+
+/** One entity as a backup takes it: its journal from seq 1 to the cut. */
+export interface EntityCut {
+  readonly entity: string
+  /** The last seq taken, and the epoch of its record. */
+  readonly head: number
+  readonly headEpoch: number
+  /** seq 1 to head, in order, without a gap. */
+  readonly records: readonly StoredRecord[]
+  /** The replica they were read from. */
+  readonly from: string
+}
+
+export interface PartitionCutOptions {
+  /** Replicas that must list the partition whole: the fence quorum F, so that every record
+   * acknowledged before the listing (on W replicas, W + F > R) is on one of them. */
+  readonly quorum: number
+  /** Stops the reading (the job was cancelled): the generator throws the signal's reason. */
+  readonly signal?: AbortSignal
+}
+
+/**
+ * Reads one partition for a backup: every entity its replicas hold, each cut at the head of its
+ * best log — the one recovery would choose among the replicas that answered (the highest epoch at
+ * the head, then the highest seq) — and read, seq 1 to that head, from a replica holding that log.
+ * Records written after the listing are left out (the next backup takes them); the cut of each
+ * entity is a prefix of its journal as an owner recovering now would keep it.
+ *
+ * `peers`: the partition's replicas by node (the node's own replica called in-process, the others
+ * through their shard holders). A replica that fails while listing is left out; fewer than
+ * `quorum` listing the partition whole fails it (BackupSourceError: the job tries it again). A
+ * replica that fails while an entity is read is replaced by the next one holding the same log.
+ */
+export async function * readPartitionCut (partition: number, peers: ReadonlyMap<string, PartitionPeer>, opts: PartitionCutOptions): AsyncGenerator<EntityCut> {
+  const listed = new Map<string, Array<{ node: string, summary: EntitySummary['summary'] }>>()
+  const failures: string[] = []
+  let answered = 0
+  for (const [node, peer] of peers) {
+    opts.signal?.throwIfAborted()
+    try {
+      for (let after = ''; ;) {
+        const page = await peer.entities(after, BACKUP_ENTITY_PAGE)
+        for (const { entity, summary } of page) {
+          if (summary.head === 0) continue   // promised, never written: nothing to keep
+          const holders = listed.get(entity) ?? []
+          holders.push({ node, summary })
+          listed.set(entity, holders)
+        }
+        if (page.length < BACKUP_ENTITY_PAGE) break
+        after = (page.at(-1) as EntitySummary).entity
+      }
+      answered++
+    } catch (err) {
+      failures.push(`${node}: ${(err as Error).message}`)
+    }
+  }
+  if (answered < opts.quorum) {
+    throw new BackupSourceError(`partition ${partition}: ${answered} of its ${peers.size} replicas listed it, ${opts.quorum} must (${failures.join('; ') || 'too few replicas'})`)
+  }
+  for (const entity of [...listed.keys()].sort()) {
+    opts.signal?.throwIfAborted()
+    const holders = (listed.get(entity) ?? []).sort((a, b) => b.summary.headEpoch - a.summary.headEpoch || b.summary.head - a.summary.head)
+    const best = holders[0] as (typeof holders)[number]
+    const { head, headEpoch } = best.summary
+    const reasons: string[] = []
+    let cut: EntityCut | undefined
+    // only replicas holding the same log end (same seq, same epoch) can serve the cut
+    for (const holder of holders.filter((h) => h.summary.head === head && h.summary.headEpoch === headEpoch)) {
+      try {
+        cut = { entity, head, headEpoch, records: await readLog(peers.get(holder.node) as PartitionPeer, entity, head, headEpoch, opts.signal), from: holder.node }
+        break
+      } catch (err) {
+        if (opts.signal?.aborted === true) throw err
+        reasons.push(`${holder.node}: ${(err as Error).message}`)
+      }
+    }
+    if (cut === undefined) throw new BackupSourceError(`partition ${partition}: ${entity} could not be read to seq ${head} from any replica holding it (${reasons.join('; ')})`)
+    yield cut
+  }
+}
+
+/** seq 1..head of one replica's log, checked: in order, without a gap, ending in the epoch listed. */
+async function readLog (peer: PartitionPeer, entity: string, head: number, headEpoch: number, signal: AbortSignal | undefined): Promise<StoredRecord[]> {
+  const records: StoredRecord[] = []
+  while (records.length < head) {
+    signal?.throwIfAborted()
+    const from = records.length + 1
+    const page = await peer.read(entity, from, Math.min(READ_PAGE_RECORDS, head - records.length))
+    if (page.length === 0) throw new BackupSourceError(`${entity}: the replica has no record ${from} (it listed a head of ${head})`)
+    for (const record of page) {
+      if (records.length === head) break   // written after the listing: the next backup's
+      if (record.seq !== records.length + 1) throw new BackupSourceError(`${entity}: record ${record.seq} where ${records.length + 1} was due`)
+      records.push(record)
+    }
+  }
+  // a log that changed under the listing (a new owner's recovery rewrote the head) is read again elsewhere
+  if ((records.at(-1) as StoredRecord).epoch !== headEpoch) throw new BackupSourceError(`${entity}: record ${head} has epoch ${(records.at(-1) as StoredRecord).epoch}, the listing said ${headEpoch}`)
+  return records
+}

@@ -1,0 +1,118 @@
+import { expect } from 'chai'
+import { readPartitionCut } from '../../../node/backup/index.ts'
+import type { EntityCut } from '../../../node/backup/index.ts'
+import { checkEntityPage, meshPeer, partitionOf, shardHolderPath } from '../../../node/index.ts'
+import type { PartitionPeer, ShardHolderMsg } from '../../../node/index.ts'
+import { useTestCluster } from '../../helpers/test-cluster.ts'
+import type { TestNode } from '../../helpers/test-cluster.ts'
+
+/** Writes `count` records of `epoch` after `from` to one replica, as an owner of that epoch would. */
+async function write (node: TestNode, entity: string, epoch: number, from: number, count: number, activation = `owner-${epoch}`): Promise<void> {
+  const p = node.journal.storage.partitionOf(entity)
+  expect(await node.journal.core(p).handle({ op: 'fence', entity, epoch, activation })).to.include({ ok: true })
+  const prevEpoch = from === 0 ? 0 : (await node.journal.core(p).handle({ op: 'read', entity, from, limit: 1 }))[0]?.epoch ?? 0
+  const records = Array.from({ length: count }, (_, i) => ({ seq: from + i + 1, epoch, event: { n: from + i + 1, epoch } }))
+  for (let i = 0; i < count; i += 500) {
+    const reply = await node.journal.core(p).handle({ op: 'append', entity, epoch, activation, prevSeq: from + i, prevEpoch: i === 0 ? prevEpoch : epoch, records: records.slice(i, i + 500) })
+    expect(reply.result).to.equal('ok')
+  }
+}
+
+async function cutAll (partition: number, peers: Map<string, PartitionPeer>, quorum: number): Promise<EntityCut[]> {
+  const out: EntityCut[] = []
+  for await (const cut of readPartitionCut(partition, peers, { quorum })) out.push(cut)
+  return out
+}
+
+describe('readPartitionCut: a partition as a backup takes it (real libp2p on loopback)', function () {
+  this.timeout(60_000)
+  const net = useTestCluster()
+
+  it('should take every entity of a partition at its best log, read whole from a replica holding it', async () => {
+    const nodes = await net.of([['chat'], ['chat'], ['chat']])
+    const [a, b, c] = nodes as [TestNode, TestNode, TestNode]
+    // entities of one partition (the first entity's)
+    const p = a.journal.storage.partitionOf('room/r0')
+    const ids = Array.from({ length: 400 }, (_, i) => `room/r${i}`).filter((id) => a.journal.storage.partitionOf(id) === p)
+    const [long, moved, partial, ...rest] = ids as [string, string, string, ...string[]]
+    // long: 2,500 records on a and b (several read pages)
+    for (const n of [a, b]) await write(n, long, 3, 0, 2_500)
+    // moved: a holds 300 of epoch 3; b went on under a newer owner (epoch 5) from seq 200: b's log is the best
+    await write(a, moved, 3, 0, 300)
+    await write(b, moved, 3, 0, 200)
+    await write(b, moved, 5, 200, 20)
+    // partial: c missed the last records a and b hold
+    for (const n of [a, b]) await write(n, partial, 4, 0, 50)
+    await write(c, partial, 4, 0, 40)
+    for (const id of rest) for (const n of [a, b, c]) await write(n, id, 2, 0, 3)
+    const peers = new Map(nodes.map((n) => [n.id, meshPeer(c.system, n.id, p, c.journal.partitions)]))
+    const cuts = await cutAll(p, peers, 2)
+    expect(cuts.map((x) => x.entity)).to.deep.equal([...ids].sort())
+    const byId = new Map(cuts.map((x) => [x.entity, x]))
+    const longCut = byId.get(long) as EntityCut
+    expect([longCut.head, longCut.records.length, longCut.records.at(-1)?.seq]).to.deep.equal([2_500, 2_500, 2_500])
+    expect(longCut.records.every((r, i) => r.seq === i + 1 && (r.event as { n: number }).n === i + 1)).to.equal(true)
+    const movedCut = byId.get(moved) as EntityCut
+    expect([movedCut.head, movedCut.headEpoch, movedCut.from]).to.deep.equal([220, 5, b.id])
+    expect(movedCut.records.slice(199).map((r) => r.epoch)).to.deep.equal([3, ...Array.from({ length: 20 }, () => 5)])
+    expect((byId.get(partial) as EntityCut).head).to.equal(50)
+    expect((byId.get(partial) as EntityCut).from).to.not.equal(c.id)
+  })
+
+  it('should go on with a quorum when a replica is gone, fail without one, and read from another holder of the same log', async () => {
+    const nodes = await net.of([['chat'], ['chat'], ['chat']])
+    const [a, b, c] = nodes as [TestNode, TestNode, TestNode]
+    const entity = 'room/kept'
+    const p = a.journal.storage.partitionOf(entity)
+    for (const n of [a, b]) await write(n, entity, 2, 0, 10)
+    const real = (n: TestNode): PartitionPeer => meshPeer(c.system, n.id, p, c.journal.partitions)
+    const gone: PartitionPeer = {
+      ...real(a),
+      entities: async () => { throw new Error('connection refused') }
+    }
+    // a lists the entity, then fails to serve it: b holds the same log
+    const flaky: PartitionPeer = { ...real(a), read: async () => { throw new Error('stream reset') } }
+    const withFlaky = await cutAll(p, new Map([[a.id, flaky], [b.id, real(b)], [c.id, gone]]), 2)
+    expect(withFlaky.map((x) => [x.entity, x.head, x.from])).to.deep.equal([[entity, 10, b.id]])
+    const refused = await cutAll(p, new Map([[a.id, gone], [b.id, real(b)], [c.id, gone]]), 2).then(() => undefined, (e: Error) => e)
+    expect(refused?.name).to.equal('BackupSourceError')
+    expect(refused?.message).to.match(/1 of its 3 replicas listed it, 2 must/)
+  })
+
+  it('should refuse malformed listing requests from peers, and a listing that is not the next entities of the partition', async () => {
+    const nodes = await net.of([['chat'], ['chat']])
+    const [a, b] = nodes as [TestNode, TestNode]
+    const holder = a.system.actorAt<ShardHolderMsg>({ node: b.id, path: shardHolderPath(3) })
+    const otherPartition = Array.from({ length: 100 }, (_, i) => `room/x${i}`).find((id) => b.journal.storage.partitionOf(id) !== 3)
+    for (const request of [{ op: 'entities', after: '', limit: 0 }, { op: 'entities', after: '', limit: 1_001 }, { op: 'entities', after: 7, limit: 10 },
+      { op: 'entities', after: otherPartition, limit: 10 }, { op: 'entities', limit: 10 }]) {
+      const err = await holder.ask<unknown>((replyTo) => ({ type: 'partition', request, replyTo }) as unknown as ShardHolderMsg, { timeout: 5_000 }).then(() => null, (e: unknown) => e)
+      expect(err, JSON.stringify(request)).to.have.property('name', 'InvalidReplicaRequestError')
+    }
+    expect(await holder.ask<unknown[]>((replyTo) => ({ type: 'partition', request: { op: 'entities', after: '', limit: 10 }, replyTo }), { timeout: 5_000 })).to.deep.equal([])
+    // the listing pages in id order
+    const inPartition = Array.from({ length: 400 }, (_, i) => `room/y${i}`).filter((id) => a.journal.storage.partitionOf(id) === 3).slice(0, 2).sort()
+    for (const n of [b]) for (const id of inPartition) await write(n, id, 1, 0, 1)
+    const listed = await meshPeer(a.system, b.id, 3, a.journal.partitions).entities('', 10)
+    expect(listed.map((e) => e.entity)).to.deep.equal(inPartition)
+    expect((await meshPeer(a.system, b.id, 3, a.journal.partitions).entities(inPartition[0] as string, 10)).map((e) => e.entity)).to.deep.equal(inPartition.slice(1))
+  })
+
+  it('should refuse a peer\'s listing that loops, skips back, exceeds its page or names another partition\'s entity', () => {
+    const partitions = 16
+    const ids = Array.from({ length: 300 }, (_, i) => `room/z${i}`).filter((id) => partitionOf(id, partitions) === 5).sort()
+    const other = Array.from({ length: 300 }, (_, i) => `room/z${i}`).find((id) => partitionOf(id, partitions) !== 5) as string
+    const summary = { promised: 1, head: 1, headEpoch: 1, segments: [[1, 1]], snapshotSeq: 0 }
+    const entry = (entity: string): object => ({ entity, summary })
+    const fail = (why: string): never => { throw new Error(why) }
+    const check = (value: unknown, after = '', limit = 10): unknown => { try { return checkEntityPage(value, after, limit, 5, partitions, fail) } catch (err) { return (err as Error).message } }
+    expect(check([entry(ids[0] as string), entry(ids[1] as string)])).to.deep.equal([entry(ids[0] as string), entry(ids[1] as string)])
+    expect(check([entry(ids[1] as string), entry(ids[0] as string)])).to.match(/not the next entity/)
+    expect(check([entry(ids[0] as string), entry(ids[0] as string)])).to.match(/not the next entity/)
+    expect(check([entry(ids[0] as string)], ids[1] as string)).to.match(/not the next entity/)
+    expect(check([entry(other)])).to.match(/not the next entity/)
+    expect(check([entry(ids[0] as string), entry(ids[1] as string)], '', 1)).to.match(/at most 1/)
+    expect(check({ 0: entry(ids[0] as string) })).to.match(/at most 10/)
+    expect(check([{ entity: ids[0], summary: { head: -1 } }])).to.be.a('string')
+  })
+})
