@@ -62,3 +62,7 @@ export const GEAR_SEED = 0x706c7869 // 'plxi'
 
 /** Entities one listing page of a partition asks a replica for (its shard holder's limit). */
 export const BACKUP_ENTITY_PAGE = 1_000
+/** The largest journal record a backup takes, encoded: far above any record a node writes (a
+ * message is at most 1 MiB of text, a frame 4 MiB), so a frame length beyond it in a stream is
+ * damage, not data. */
+export const MAX_BACKUP_RECORD_BYTES = 16 * 1_048_576

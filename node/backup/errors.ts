@@ -96,3 +96,10 @@ export class BackupSourceError extends Error {
   override readonly name = 'BackupSourceError'
   readonly kind = 'unavailable'
 }
+
+/** Backup data that is not what its manifest says (a block that does not parse, a stream used
+ * out of order): never taken for data. */
+export class BackupFormatError extends Error {
+  override readonly name = 'BackupFormatError'
+  readonly kind = 'invalid'
+}

@@ -6,6 +6,8 @@ export { Chunker, chunkAll } from './chunker.ts'
 export type { ChunkerOptions } from './chunker.ts'
 export { merkleProof, merkleRoot, verifyMerkleProof } from './merkle-root.ts'
 export { readPartitionCut } from './partition-cut.ts'
+export { PartitionStreamWriter, chunkSpan, decodeBlock } from './partition-stream.ts'
+export type { DecodedEntity, EntityBlock, SealedChunk } from './partition-stream.ts'
 export type { EntityCut, PartitionCutOptions } from './partition-cut.ts'
 export type { MerkleLeaf } from './merkle-root.ts'
 export {
@@ -14,5 +16,5 @@ export {
 } from './constants.ts'
 export {
   BackupKeyExistsError, BackupKeyFormatError, BackupKeyMissingError, BackupKeyPermissionsError,
-  BackupKeyUnreadableError, BackupSourceError, ChunkDecryptError, ChunkFormatError, InvalidBackupInputError
+  BackupFormatError, BackupKeyUnreadableError, BackupSourceError, ChunkDecryptError, ChunkFormatError, InvalidBackupInputError
 } from './errors.ts'

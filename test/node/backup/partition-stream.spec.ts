@@ -1,0 +1,107 @@
+import { expect } from 'chai'
+import fc from 'fast-check'
+import { BackupKey, PartitionStreamWriter, chunkSpan, decodeBlock, openChunk } from '../../../node/backup/index.ts'
+import type { EntityBlock, EntityCut, SealedChunk } from '../../../node/backup/index.ts'
+import { thrown } from '../../helpers/thrown.ts'
+
+const key = new BackupKey(Buffer.alloc(32, 7))
+/** Small chunks, so that a few hundred KiB of chat make many of them. */
+const SMALL = { minSize: 2_048, avgSize: 8_192, maxSize: 32_768 }
+
+/** A room's cut: `count` posts of about 200 bytes, of epoch 1 then 2. */
+function room (name: string, count: number, seed = 0): EntityCut {
+  const records = Array.from({ length: count }, (_, i) => ({
+    seq: i + 1,
+    epoch: i < count / 2 ? 1 : 2,
+    event: { type: 'message-posted', user: `u${(i + seed) % 7}`, text: `post ${i} of ${name}: ${'lorem ipsum dolor sit amet '.repeat(6)}`, ts: 1_700_000_000_000 + i }
+  }))
+  return { entity: `room/${name}`, head: count, headEpoch: records.at(-1)?.epoch ?? 0, records, from: 'n1' }
+}
+
+function write (cuts: readonly EntityCut[]): { chunks: SealedChunk[], blocks: readonly EntityBlock[], bytes: number } {
+  const writer = new PartitionStreamWriter(key, SMALL)
+  const chunks: SealedChunk[] = []
+  for (const cut of cuts) chunks.push(...writer.add(cut))
+  const end = writer.finish()
+  return { chunks: [...chunks, ...end.chunks], blocks: end.blocks, bytes: end.bytes }
+}
+
+/** One block read back from only the chunks it spans. */
+function readBlock (chunks: readonly SealedChunk[], block: EntityBlock): ReturnType<typeof decodeBlock> {
+  const { first, last, skip } = chunkSpan(chunks.map((c) => c.size), block)
+  const plain = Buffer.concat(chunks.slice(first, last + 1).map((c) => openChunk(key, c.id, c.sealed)))
+  return decodeBlock(plain.subarray(skip, skip + block.length), block)
+}
+
+describe('PartitionStreamWriter and decodeBlock: a partition as sealed chunks, and one room back from its own', () => {
+  it('should give back every entity record by record, each from only the chunks its block spans', () => {
+    const cuts = [room('a', 300), room('b', 1), room('c', 40), room('d', 900)]
+    const { chunks, blocks, bytes } = write(cuts)
+    expect(chunks.length).to.be.greaterThan(10)
+    expect(chunks.reduce((n, c) => n + c.size, 0)).to.equal(bytes)
+    expect(blocks.map((b) => b.entity)).to.deep.equal(cuts.map((c) => c.entity))
+    for (const [i, block] of blocks.entries()) {
+      const cut = cuts[i] as EntityCut
+      const back = readBlock(chunks, block)
+      expect(back).to.deep.equal({ entity: cut.entity, head: cut.head, headEpoch: cut.headEpoch, records: cut.records })
+    }
+    // room b, one post, spans one chunk
+    const span = chunkSpan(chunks.map((c) => c.size), blocks[1] as EntityBlock)
+    expect(span.last - span.first).to.be.at.most(1)
+  })
+
+  it('should keep every chunk of unchanged rooms when one room of many gets new posts (an incremental backup sends only those)', () => {
+    const names = Array.from({ length: 100 }, (_, i) => `r${String(i).padStart(3, '0')}`)
+    const before = write(names.map((n, i) => room(n, 20 + (i % 13), i)))
+    const after = write(names.map((n, i) => room(n, (n === 'r050' ? 40 : 20) + (i % 13), i)))
+    const had = new Set(before.chunks.map((c) => c.id))
+    const fresh = after.chunks.filter((c) => !had.has(c.id))
+    const changed = after.blocks.find((b) => b.entity === 'room/r050') as EntityBlock
+    // only chunks around the changed room's block are new
+    const span = chunkSpan(after.chunks.map((c) => c.size), changed)
+    expect(fresh.length, `${fresh.length} new of ${after.chunks.length}`).to.be.at.most(span.last - span.first + 2)
+    expect(fresh.reduce((n, c) => n + c.size, 0)).to.be.lessThan(after.bytes / 10)
+  })
+
+  it('should round-trip any entities (property), and refuse a block that is not what the manifest says', () => {
+    fc.assert(fc.property(fc.array(fc.record({ n: fc.nat({ max: 30 }), text: fc.string({ maxLength: 300 }), flag: fc.boolean() }), { minLength: 1, maxLength: 8 }), (specs) => {
+      const cuts: EntityCut[] = specs.map((s, i) => {
+        const records = Array.from({ length: s.n + 1 }, (_, j) => ({ seq: j + 1, epoch: 3, event: { text: s.text, j, flag: s.flag, nested: [s.text, { x: j }] } }))
+        return { entity: `agent/u${i}`, head: s.n + 1, headEpoch: 3, records, from: 'n' }
+      })
+      const { chunks, blocks } = write(cuts)
+      blocks.forEach((block, i) => { expect(readBlock(chunks, block).records).to.deep.equal((cuts[i] as EntityCut).records) })
+    }), { numRuns: 30 })
+    const cut = room('x', 5)
+    const { chunks, blocks } = write([cut])
+    const block = blocks[0] as EntityBlock
+    const plain = openChunk(key, (chunks[0] as SealedChunk).id, (chunks[0] as SealedChunk).sealed)
+    const refusals = [
+      decodeBlockError(plain, { ...block, entity: 'room/y' }),
+      decodeBlockError(plain, { ...block, head: 6 }),
+      decodeBlockError(plain, { ...block, headEpoch: 9 }),
+      decodeBlockError(plain.subarray(0, block.length - 1), { ...block, length: block.length - 1 }),
+      decodeBlockError(Buffer.concat([plain, Buffer.from([0x52, 0, 0, 0, 1, 0xc1])]), { ...block, length: block.length + 6 })
+    ]
+    for (const err of refusals) expect(err.name, err.message).to.equal('BackupFormatError')
+    // a record frame whose body is not msgpack
+    const damaged = Buffer.from(plain)
+    const firstBody = 3 + Buffer.byteLength('room/x') + 5
+    damaged[firstBody] = 0xc1
+    expect(decodeBlockError(damaged, block).name).to.equal('BackupFormatError')
+  })
+
+  it('should refuse entities out of order, use after finish, and a block past its stream', () => {
+    const writer = new PartitionStreamWriter(key, SMALL)
+    writer.add(room('b', 2))
+    expect(thrown(() => writer.add(room('a', 2))).name).to.equal('BackupFormatError')
+    writer.finish()
+    expect(thrown(() => writer.add(room('c', 2))).name).to.equal('BackupFormatError')
+    expect(thrown(() => chunkSpan([10, 10], { offset: 15, length: 10 })).name).to.equal('BackupFormatError')
+    expect(chunkSpan([10, 10, 10], { offset: 15, length: 10 })).to.deep.equal({ first: 1, last: 2, skip: 5 })
+  })
+})
+
+function decodeBlockError (bytes: Uint8Array, block: EntityBlock): Error {
+  return thrown(() => decodeBlock(bytes, block))
+}
