@@ -5,7 +5,7 @@ import type { FileHandle } from 'node:fs/promises'
 import { inspect } from 'node:util'
 import {
   BACKUP_KEY_BYTES, BACKUP_KEY_PREFIX, CHUNK_ID_HEX_CHARS, FINGERPRINT_HEX_CHARS, HKDF_INFO_CHUNK_ID,
-  HKDF_INFO_CHUNK_KEY, HKDF_INFO_FINGERPRINT, MAX_KEY_FILE_BYTES
+  HKDF_INFO_CHUNK_KEY, HKDF_INFO_FINGERPRINT, HKDF_INFO_MANIFEST_KEY, MAX_KEY_FILE_BYTES
 } from './constants.ts'
 import {
   BackupKeyExistsError, BackupKeyFormatError, BackupKeyMissingError, BackupKeyPermissionsError,
@@ -88,6 +88,12 @@ export class BackupKey {
   chunkKey (id: string): KeyObject {
     checkChunkId(id)
     return this.#deriveKey(HKDF_INFO_CHUNK_KEY + id)
+  }
+
+  /** The AES-256 key of one backup's manifest: HKDF of the master key with the backup id. */
+  manifestKey (backupId: string): KeyObject {
+    if (typeof backupId !== 'string' || !/^[A-Za-z0-9-]{1,64}$/.test(backupId)) throw new InvalidBackupInputError(`a backup id is 1-64 letters, digits and dashes, got ${valueShape(backupId)}`)
+    return this.#deriveKey(HKDF_INFO_MANIFEST_KEY + backupId)
   }
 
   toString (): string { return `BackupKey(${this.fingerprint})` }

@@ -18,6 +18,8 @@ export const HKDF_INFO_FINGERPRINT = 'plexi-backup key-fingerprint'
 export const HKDF_INFO_CHUNK_ID = 'plexi-backup chunk-id'
 /** Followed by the chunk id: every chunk has a key of its own. */
 export const HKDF_INFO_CHUNK_KEY = 'plexi-backup chunk-key\0'
+/** Followed by the backup id: every manifest has a key of its own. */
+export const HKDF_INFO_MANIFEST_KEY = 'plexi-backup manifest-key\0'
 
 /** A chunk id: hex of an HMAC-SHA256. */
 export const CHUNK_ID_HEX_CHARS = 64
@@ -66,3 +68,7 @@ export const BACKUP_ENTITY_PAGE = 1_000
  * message is at most 1 MiB of text, a frame 4 MiB), so a frame length beyond it in a stream is
  * damage, not data. */
 export const MAX_BACKUP_RECORD_BYTES = 16 * 1_048_576
+/** Chunks one manifest may name: 10 million chunks of 256 KiB are 2.4 TiB, beyond what one
+ * backup of this design is meant for, and a manifest's size (about 100 bytes a chunk) stays
+ * under a gigabyte. */
+export const MAX_MANIFEST_CHUNKS = 10_000_000

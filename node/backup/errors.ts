@@ -103,3 +103,13 @@ export class BackupFormatError extends Error {
   override readonly name = 'BackupFormatError'
   readonly kind = 'invalid'
 }
+
+/** A backup made with another key than the one this node holds: nothing is decrypted, nothing
+ * written. */
+export class BackupKeyMismatchError extends Error {
+  override readonly name = 'BackupKeyMismatchError'
+  readonly kind = 'invalid'
+  constructor (backup: string, madeWith: string, held: string) {
+    super(`backup ${backup} was made with backup key ${madeWith}; this node holds key ${held}: start it with the key file that made the backup (--backup-key-file)`)
+  }
+}

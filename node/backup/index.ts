@@ -5,6 +5,8 @@ export { ciphertextDigest, openChunk, sealChunk } from './chunk-crypto.ts'
 export { Chunker, chunkAll } from './chunker.ts'
 export type { ChunkerOptions } from './chunker.ts'
 export { merkleProof, merkleRoot, verifyMerkleProof } from './merkle-root.ts'
+export { checkManifest, manifestLeaves, manifestRoot, openManifest, sealManifest } from './manifest.ts'
+export type { BackupManifest, ManifestChunk, ManifestPartition } from './manifest.ts'
 export { readPartitionCut } from './partition-cut.ts'
 export { PartitionStreamWriter, chunkSpan, decodeBlock } from './partition-stream.ts'
 export type { DecodedEntity, EntityBlock, SealedChunk } from './partition-stream.ts'
@@ -16,5 +18,5 @@ export {
 } from './constants.ts'
 export {
   BackupKeyExistsError, BackupKeyFormatError, BackupKeyMissingError, BackupKeyPermissionsError,
-  BackupFormatError, BackupKeyUnreadableError, BackupSourceError, ChunkDecryptError, ChunkFormatError, InvalidBackupInputError
+  BackupFormatError, BackupKeyMismatchError, BackupKeyUnreadableError, BackupSourceError, ChunkDecryptError, ChunkFormatError, InvalidBackupInputError
 } from './errors.ts'

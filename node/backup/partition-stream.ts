@@ -15,7 +15,8 @@ export interface SealedChunk {
   readonly size: number
   /** SHA-256 of the sealed bytes (what a holder checks without the key). */
   readonly digest: string
-  readonly sealed: Buffer
+  /** Absent for a chunk an earlier backup stored already (`known`): nothing to seal or send. */
+  readonly sealed?: Buffer
 }
 
 /** Where one entity's block lies in its partition's stream. */
@@ -56,13 +57,18 @@ const codec = createPlainCodec()
 export class PartitionStreamWriter {
   readonly #key: BackupKey
   readonly #chunker: Chunker
+  readonly #known: ReadonlyMap<string, string>
   readonly #blocks: EntityBlock[] = []
   #offset = 0
   #finished = false
 
-  constructor (key: BackupKey, chunker?: ChunkerOptions) {
+  /** `known`: chunks stored by earlier backups, id → digest of their stored seal (from their
+   * manifests): those are named, not sealed again (a seal's nonce is random, so sealing the same
+   * content again would give another digest and another copy). */
+  constructor (key: BackupKey, chunker?: ChunkerOptions, known: ReadonlyMap<string, string> = new Map()) {
     this.#key = key
     this.#chunker = new Chunker(chunker)
+    this.#known = known
   }
 
   /** Bytes of the stream so far. */
@@ -90,6 +96,8 @@ export class PartitionStreamWriter {
 
   #seal (chunk: Uint8Array): SealedChunk {
     const id = this.#key.chunkId(chunk)
+    const digest = this.#known.get(id)
+    if (digest !== undefined) return { id, size: chunk.byteLength, digest }
     const sealed = sealChunk(this.#key, id, chunk)
     return { id, size: chunk.byteLength, digest: ciphertextDigest(sealed), sealed }
   }

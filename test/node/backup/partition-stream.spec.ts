@@ -29,7 +29,7 @@ function write (cuts: readonly EntityCut[]): { chunks: SealedChunk[], blocks: re
 /** One block read back from only the chunks it spans. */
 function readBlock (chunks: readonly SealedChunk[], block: EntityBlock): ReturnType<typeof decodeBlock> {
   const { first, last, skip } = chunkSpan(chunks.map((c) => c.size), block)
-  const plain = Buffer.concat(chunks.slice(first, last + 1).map((c) => openChunk(key, c.id, c.sealed)))
+  const plain = Buffer.concat(chunks.slice(first, last + 1).map((c) => openChunk(key, c.id, c.sealed as Buffer)))
   return decodeBlock(plain.subarray(skip, skip + block.length), block)
 }
 
@@ -61,6 +61,14 @@ describe('PartitionStreamWriter and decodeBlock: a partition as sealed chunks, a
     const span = chunkSpan(after.chunks.map((c) => c.size), changed)
     expect(fresh.length, `${fresh.length} new of ${after.chunks.length}`).to.be.at.most(span.last - span.first + 2)
     expect(fresh.reduce((n, c) => n + c.size, 0)).to.be.lessThan(after.bytes / 10)
+    // told what is stored, the writer seals only the new chunks, and names the others by their stored digest
+    const known = new Map(before.chunks.map((c) => [c.id, c.digest]))
+    const writer = new PartitionStreamWriter(key, SMALL, known)
+    const named: SealedChunk[] = []
+    for (const [i, n] of names.entries()) named.push(...writer.add(room(n, (n === 'r050' ? 40 : 20) + (i % 13), i)))
+    named.push(...writer.finish().chunks)
+    expect(named.filter((c) => c.sealed !== undefined).map((c) => c.id)).to.deep.equal(fresh.map((c) => c.id))
+    expect(named.filter((c) => c.sealed === undefined).every((c) => c.digest === known.get(c.id))).to.equal(true)
   })
 
   it('should round-trip any entities (property), and refuse a block that is not what the manifest says', () => {
@@ -75,7 +83,7 @@ describe('PartitionStreamWriter and decodeBlock: a partition as sealed chunks, a
     const cut = room('x', 5)
     const { chunks, blocks } = write([cut])
     const block = blocks[0] as EntityBlock
-    const plain = openChunk(key, (chunks[0] as SealedChunk).id, (chunks[0] as SealedChunk).sealed)
+    const plain = openChunk(key, (chunks[0] as SealedChunk).id, (chunks[0] as SealedChunk).sealed as Buffer)
     const refusals = [
       decodeBlockError(plain, { ...block, entity: 'room/y' }),
       decodeBlockError(plain, { ...block, head: 6 }),
