@@ -32,3 +32,10 @@ export class InvalidAgentRequestError extends Error {
   override readonly name = 'InvalidAgentRequestError'
   readonly kind = 'invalid'
 }
+
+/** The backup catalog cannot take the change: a backup id used twice, an unknown one, a backup
+ * ended already, or the catalog full. */
+export class BackupCatalogError extends Error {
+  override readonly name = 'BackupCatalogError'
+  readonly kind = 'conflict'
+}

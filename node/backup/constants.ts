@@ -72,3 +72,9 @@ export const MAX_BACKUP_RECORD_BYTES = 16 * 1_048_576
  * backup of this design is meant for, and a manifest's size (about 100 bytes a chunk) stays
  * under a gigabyte. */
 export const MAX_MANIFEST_CHUNKS = 10_000_000
+/** Chunk ids one holder request may name (has, remove, list): about 650 KiB of ids, within a frame. */
+export const MAX_HOLDER_IDS = 10_000
+/** Sealed bytes one put may carry: a p2p frame is at most 4 MiB, and a put carries its ids,
+ * digests and framing besides (so no chunk may be larger either: the chunker's maxSize stays at
+ * or below this). */
+export const MAX_PUT_BYTES = 3 * 1_048_576

@@ -113,3 +113,10 @@ export class BackupKeyMismatchError extends Error {
     super(`backup ${backup} was made with backup key ${madeWith}; this node holds key ${held}: start it with the key file that made the backup (--backup-key-file)`)
   }
 }
+
+/** A backup holder on another node answered what no correct holder would (a count it was not sent,
+ * bytes where none were asked, a listing out of order): nothing is taken from the answer. */
+export class BackupHolderError extends Error {
+  override readonly name = 'BackupHolderError'
+  readonly kind = 'unavailable'
+}
