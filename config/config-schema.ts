@@ -52,7 +52,7 @@ export const CONFIG_SCHEMA: readonly KeySpec[] = [
   { key: 'join', type: { kind: 'multiaddr-list' }, default: [], description: 'multiaddrs of nodes to join, comma-separated (retried with backoff until reached; needs cluster-key-file)' },
   { key: 'cluster-key-file', type: { kind: 'path' }, description: 'file holding the cluster pre-shared key (plexi cluster keygen); without it the node runs alone with no p2p listener' },
   { key: 'failure-timeout', type: { kind: 'int', min: 200, max: 600_000 }, default: 3_000, description: 'ms without a heartbeat before another member is marked down (suspect after half of it); heartbeats go out 6 times per timeout' },
-  { key: 'backup-key-file', type: { kind: 'path' }, description: 'file holding the backup master key (plexi backup keygen; mode 0600, a file others can read is refused); the key stays in this node\'s memory, never in the cluster or a log (backups are being built: today the key is checked at start and its fingerprint logged)' },
+  { key: 'backup-key-file', type: { kind: 'path' }, description: 'file holding the backup master key (plexi backup keygen; mode 0600, a file others can read is refused); a node with it makes and checks backups (plexi admin backup); the key stays in this node\'s memory, never in the cluster or a log' },
   { key: 'mdns', type: { kind: 'boolean' }, default: false, description: 'find other nodes on the local network by multicast DNS (needs cluster-key-file; only nodes holding the same key connect)' },
   { key: 'capacity', type: { kind: 'int', min: 1, max: 100_000 }, description: 'placement weight of this node: a node with twice the capacity owns about twice the entities (default: its CPU cores)' },
   { key: 'models-dir', type: { kind: 'path' }, description: 'where models are kept: GGUF files, and <name>.json files naming models on OpenAI-compatible servers (default: <data-dir>/models)' },
@@ -66,6 +66,7 @@ export const CONFIG_SCHEMA: readonly KeySpec[] = [
   { key: 'chat-burst', type: { kind: 'int', min: 1, max: 100_000 }, default: 20, description: 'chat posts per user allowed at once (token bucket size)' },
   { key: 'stream-buffer', type: { kind: 'int', min: 10, max: 1_000_000 }, default: 5_000, description: 'messages queued for one subscriber that does not read; beyond it its stream ends with RESOURCE_EXHAUSTED and the client resumes from its last seq' },
   { key: 'partitions', type: { kind: 'int', min: 1, max: 65_536 }, description: 'partitions of the keyspace, fixed when the cluster is created (default 256, or what this data dir recorded); a node configured otherwise than its data dir is refused' },
+  { key: 'backup-copies', type: { kind: 'int', min: 1, max: 7 }, default: 2, description: 'copies of every backup chunk, on distinct backup-role members (fewer while fewer hold the role)' },
   { key: 'replication-factor', type: { kind: 'int', min: 1, max: 7 }, default: 3, description: 'replicas of every journal, on distinct storage nodes (fewer while the cluster has fewer storage nodes)' },
   { key: 'write-quorum', type: { kind: 'int', min: 1, max: 7 }, description: 'replicas that must have a write on disk before it is acknowledged (default: a majority of the replicas; at most replication-factor)' },
   { key: 'anti-entropy-interval', type: { kind: 'int', min: 0, max: 86_400_000 }, default: 60_000, description: 'ms between anti-entropy passes: each storage node compares its replicas\' Merkle roots with another replica of each partition and fills what it misses (0: off)' },
@@ -127,6 +128,7 @@ export interface NodeConfig {
   readonly streamBuffer: number
   readonly partitions: number | undefined
   readonly replicationFactor: number
+  readonly backupCopies: number
   readonly writeQuorum: number | undefined
   readonly antiEntropyInterval: number
   readonly antiEntropyRecords: number

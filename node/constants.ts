@@ -7,6 +7,8 @@ export const VERSION = '0.1.0'
 export const ADMIN_TOKEN_FILE = 'admin-token'
 /** `<data-dir>/store`: the node's LevelDB. */
 export const STORE_DIR = 'store'
+/** `<data-dir>/backup-chunks`: the sealed backup chunks a backup-role node keeps for the cluster. */
+export const BACKUP_CHUNKS_DIR = 'backup-chunks'
 /** `<data-dir>/peer-key`: the node's libp2p identity. */
 export const PEER_KEY_FILE = 'peer-key'
 /** `<data-dir>/tokens/<user>`: user tokens saved by `plexi admin users add`, mode 0600. */

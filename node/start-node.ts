@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises'
 import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
 import type { Logger as PinoLogger } from 'pino'
-import { AGENT, ActorSystem, chatRoom, roomDirectory, userAgent, userDirectory } from '../actors/index.ts'
+import { AGENT, ActorSystem, backupCatalog, chatRoom, roomDirectory, userAgent, userDirectory } from '../actors/index.ts'
 import { ConfigError, checkNodeConfig, formatHostPort } from '../config/index.ts'
 import type { HostPort, NodeConfig, Role } from '../config/index.ts'
 import { describe } from '../protocols/index.ts'
@@ -10,9 +10,9 @@ import type { Member } from '../protocols/index.ts'
 import { loadNodeServices, loadRetryInfoTypes } from '../protocols/grpc/index.ts'
 import { ModelManager } from '../runtimes/index.ts'
 import { buildAdminServer } from './admin/index.ts'
-import { loadBackupKey } from './backup/index.ts'
+import { BackupService, ChunkStore, loadBackupKey, spawnChunkHolder } from './backup/index.ts'
 import type { Readiness } from './admin/index.ts'
-import { STORE_DIR, VERSION } from './constants.ts'
+import { BACKUP_CHUNKS_DIR, STORE_DIR, VERSION } from './constants.ts'
 import { RateLimiter, SubscribeEncoder, agentServiceHandlers, chatGateway, chatServiceHandlers, startGrpcServer, stopGrpcServer } from './grpc/index.ts'
 import { loadPeerIdentity, resolveAdminToken } from './identity/index.ts'
 import { AgentAsker, InferenceService, KvCacheTransfer, UsageLimiter, WarmForwarding, agentGateway, bootstrapModels, createRuntime, planInference, spawnKvCacheActor, spawnWarmForwarding } from './inference/index.ts'
@@ -205,6 +205,7 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
     system.registerEntity(chatRoom)
     system.registerEntity(roomDirectory)
     system.registerEntity(userDirectory)
+    system.registerEntity(backupCatalog)
     system.registerEntity(userAgent({ inference, sampling: { ...DEFAULT_SAMPLING, maxTokens: config.agentMaxTokens }, maxTokensLimit: config.contextSize }))
     if (roles.has('ai')) {
       log.info(inferencePlan, `inference: ${inferencePlan.workers} worker(s) per model x ${inferencePlan.contexts} context(s) x ${inferencePlan.threads} thread(s), gpu ${config.gpu}`)
@@ -427,6 +428,24 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
     })
     await parts.start('directory-view', () => directoryView, (v) => { v.stop() })
 
+    // backup-role members keep other nodes' sealed chunks (ciphertext only: they hold no key)
+    const chunkStore = roles.has('backup')
+      ? await parts.start('backup-chunks', async () => await ChunkStore.open(join(config.dataDir, BACKUP_CHUNKS_DIR)), async (s) => { await s.close() })
+      : undefined
+    if (chunkStore !== undefined) spawnChunkHolder(system, chunkStore)
+    const backups = new BackupService({
+      system,
+      journal,
+      self: identity.peerId,
+      key: backupKey,
+      holders: () => [
+        ...(chunkStore !== undefined && roles.has('backup') ? [{ peerId: identity.peerId, roles: ['backup'], capacity }] : []),
+        ...cluster.members().filter((m) => m.status === 'up' && m.roles.includes('backup')).map((m) => ({ peerId: m.peerId, roles: m.roles, capacity: m.capacity }))
+      ],
+      copies: config.backupCopies,
+      jobs
+    })
+
     const admin = await parts.start('admin', async () => {
       const app = await buildAdminServer({
         system,
@@ -443,6 +462,7 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
         ...(clusterKey !== undefined && {
           migration: new MigrationAdmin({ system, jobs, members: () => p2p?.members().filter((m) => m.peerId !== identity.peerId) ?? [], candidacy: (peer, role) => cluster.candidacy(peer, role), awaitCandidate: async (peer, role, ms) => await cluster.awaitCandidate(peer, role, ms), busyMs: config.migrationTimeout, graceMs: INTERRUPT_GRACE_MS })
         }),
+        backups,
         models,
         manager,
         logger: log

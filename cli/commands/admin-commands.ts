@@ -11,6 +11,23 @@ import { SavedTokens } from '../saved-tokens.ts'
 import type { ClientFlags } from '../client-options.ts'
 
 interface User { name: string, createdAt: number }
+interface BackupRow {
+  id: string
+  state: string
+  note: string
+  keyFingerprint: string
+  node: string
+  startedAt: number
+  endedAt: number | null
+  error: string | null
+  root: string | null
+  manifest: { digest: string, bytes: number, holders: string[] } | null
+  stats: { partitions: number, entities: number, records: number, bytes: number, chunks: number, newChunks: number, newBytes: number } | null
+}
+
+function mib (bytes: number): string {
+  return `${(bytes / 1_048_576).toFixed(1)} MiB`
+}
 interface Actor { kind: string, path: string, key: string | null, status: string, mailbox: number, node: string }
 
 export function adminCommands (io: CliIo): Command {
@@ -298,6 +315,54 @@ Examples:
     .option('--no-wait', 'start the decommission job and return its id')
     .action(withFlags(async (peer: string, flags: ClientFlags & { wait?: boolean }) => {
       await startJob(flags, `/api/v1/nodes/${encodeURIComponent(peer)}/decommission`, undefined)
+    }))
+  const backup = admin.command('backup').description('the cluster\'s encrypted backups (the key: the node\'s --backup-key-file)')
+  withClientOptions(backup.command('create'), 'admin')
+    .description('back up every partition: chunked, each chunk sealed under its own key derived from the master key, stored on backup-role members; shows the job\'s progress (exit 0 done, 1 failed). Needs a node started with --backup-key-file')
+    .option('--note <text>', 'a note shown by backup ls (at most 1000 characters)')
+    .option('--no-wait', 'start the backup job and return its id')
+    .action(withFlags(async (flags: ClientFlags & { note?: string, wait?: boolean }) => {
+      if (flags.note !== undefined && flags.note.length > 1000) throw new UsageError(`--note: at most 1000 characters, got ${flags.note.length}`)
+      await startJob(flags, '/api/v1/backups', flags.note === undefined ? {} : { note: flags.note })
+    }))
+  withClientOptions(backup.command('ls', { isDefault: true }), 'admin')
+    .description('every backup, oldest first: id, state, when, size, what was new, the key that made it')
+    .action(withFlags(async (flags: ClientFlags) => {
+      const { api } = await client(flags)
+      const list = await api.request<BackupRow[]>('GET', '/api/v1/backups')
+      if (flags.json === true) {
+        printJson(io, list)
+        return
+      }
+      if (list.length === 0) {
+        io.stdout.write('no backups yet: plexi admin backup create\n')
+        return
+      }
+      printTable(io, ['ID', 'STATE', 'STARTED', 'ENTITIES', 'SIZE', 'NEW', 'KEY', 'NOTE'], list.map((b) => [
+        b.id, b.state, new Date(b.startedAt).toISOString().replace(/\.\d+Z$/, 'Z'), String(b.stats?.entities ?? '-'),
+        b.stats === null ? '-' : mib(b.stats.bytes), b.stats === null ? '-' : mib(b.stats.newBytes), b.keyFingerprint, b.note.slice(0, 40)
+      ]))
+    }))
+  withClientOptions(backup.command('show <id>'), 'admin')
+    .description('one backup as the catalog lists it: its Merkle root, where its manifest is, what it took')
+    .action(withFlags(async (id: string, flags: ClientFlags) => {
+      const { api } = await client(flags)
+      const b = await api.request<BackupRow>('GET', `/api/v1/backups/${encodeURIComponent(id)}`)
+      if (flags.json === true) {
+        printJson(io, b)
+        return
+      }
+      io.stdout.write(`${b.id}: ${b.state}${b.error === null ? '' : ` (${b.error})`}, made by ${b.node} with key ${b.keyFingerprint}\n`)
+      io.stdout.write(`started ${new Date(b.startedAt).toISOString()}${b.endedAt === null ? '' : `, ended ${new Date(b.endedAt).toISOString()}`}${b.note === '' ? '' : `; note: ${b.note}`}\n`)
+      if (b.stats !== null) io.stdout.write(`${b.stats.entities} entities (${b.stats.records} records) in ${b.stats.partitions} partitions: ${mib(b.stats.bytes)} in ${b.stats.chunks} chunks, ${b.stats.newChunks} of them new (${mib(b.stats.newBytes)})\n`)
+      if (b.root !== null) io.stdout.write(`root ${b.root}; manifest ${b.manifest?.digest ?? '-'} on ${b.manifest?.holders.join(', ') ?? '-'}\n`)
+    }))
+  withClientOptions(backup.command('verify <id>'), 'admin')
+    .description('check a backup: every chunk on every holder that should keep it against the manifest\'s digests and Merkle root (a missing or damaged copy is named); without --full one copy is read and the others answer a challenge')
+    .option('--full', 'read every copy whole and check its SHA-256')
+    .option('--no-wait', 'start the verify job and return its id')
+    .action(withFlags(async (id: string, flags: ClientFlags & { full?: boolean, wait?: boolean }) => {
+      await startJob(flags, `/api/v1/backups/${encodeURIComponent(id)}/verify`, { full: flags.full === true })
     }))
   const roles = admin.command('roles').description('the roles of members (placement follows them)')
   withClientOptions(roles.command('set <peer> <roles>'), 'admin')

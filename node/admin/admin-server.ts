@@ -42,12 +42,22 @@ export interface AdminServerDeps {
   readonly jobs?: JobsAdmin
   /** Admin moves: an entity to a node, a member drained or decommissioned (absent: 503). */
   readonly migration?: MigrationAdmin
+  /** Backups: the catalog, and jobs that make and check them (absent: 503). */
+  readonly backups?: BackupsAdmin
   /** The node's models (absent: the route lists none). */
   readonly models?: ModelRegistry
   /** What is loaded, and load/unload (absent: nothing is, and the routes answer 404). */
   readonly manager?: ModelManager
   /** pino (the node's), or false for none (tests). */
   readonly logger?: FastifyBaseLogger | false
+}
+
+/** What the admin API asks of backups (node/backup BackupService). */
+export interface BackupsAdmin {
+  list (): Promise<unknown[]>
+  get (id: string): Promise<unknown>
+  create (note?: string): Job
+  verify (id: string, full: boolean): Job
 }
 
 /** What the admin API asks of the cluster (node/mesh ClusterAdmin). */
@@ -317,6 +327,39 @@ export async function buildAdminServer (deps: AdminServerDeps): Promise<FastifyI
       deps.system.entity(known, key)   // validates the key (InvalidNameError → 400)
       if (deps.migration === undefined) return sendError(reply, 503, 'UNAVAILABLE', 'this node does not move entities (it runs without a cluster key)')
       return reply.code(202).send(deps.migration.migrate(type, known.role, key, request.body.to))
+    })
+
+    const backupParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', pattern: '^bk-[a-z0-9-]{1,60}$' } } } as const
+    const noBackups = (reply: FastifyReply): FastifyReply => sendError(reply, 503, 'UNAVAILABLE', 'this node keeps no backups')
+    api.get('/backups', {
+      schema: { summary: 'Every backup of the cluster (the catalog, replicated like any journal), oldest first; no key needed to list them', security: bearer, response: { 200: { type: 'array', items: ref('Backup') }, ...errors(401, 503) } }
+    }, async (_request, reply) => deps.backups === undefined ? noBackups(reply) : await deps.backups.list())
+
+    api.post<{ Body: { note?: string } | undefined }>('/backups', {
+      schema: {
+        summary: 'Start a backup (a backup job; needs a node started with --backup-key-file and a member holding the backup role): every partition at a cut, chunked, each chunk sealed under its own key and stored on backup-role members; follow it at /jobs/{id}',
+        security: bearer,
+        body: { type: ['object', 'null'], additionalProperties: false, properties: { note: { type: 'string', maxLength: 1000, description: 'shown by backup ls' } } },
+        response: { 202: ref('Job'), ...errors(400, 401, 503) }
+      }
+    }, async (request, reply) => deps.backups === undefined ? noBackups(reply) : reply.code(202).send(deps.backups.create(request.body?.note ?? '')))
+
+    api.get<{ Params: { id: string } }>('/backups/:id', {
+      schema: { summary: 'One backup as the catalog lists it', security: bearer, params: backupParams, response: { 200: ref('Backup'), ...errors(400, 401, 404, 503) } }
+    }, async (request, reply) => deps.backups === undefined ? noBackups(reply) : await deps.backups.get(request.params.id))
+
+    api.post<{ Params: { id: string }, Body: { full?: boolean } | undefined }>('/backups/:id/verify', {
+      schema: {
+        summary: 'Check a backup (a verify job): every chunk on every holder that should keep it, against the manifest\'s digests and Merkle root; full: every copy read whole, else one read and the others challenged with a fresh nonce',
+        security: bearer,
+        params: backupParams,
+        body: { type: ['object', 'null'], additionalProperties: false, properties: { full: { type: 'boolean' } } },
+        response: { 202: ref('Job'), ...errors(400, 401, 404, 503) }
+      }
+    }, async (request, reply) => {
+      if (deps.backups === undefined) return noBackups(reply)
+      await deps.backups.get(request.params.id)   // UnknownBackupError → 404 before a job starts
+      return reply.code(202).send(deps.backups.verify(request.params.id, request.body?.full === true))
     })
 
     for (const mode of ['drain', 'decommission'] as const) {

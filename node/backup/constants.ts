@@ -78,3 +78,34 @@ export const MAX_HOLDER_IDS = 10_000
  * digests and framing besides (so no chunk may be larger either: the chunker's maxSize stays at
  * or below this). */
 export const MAX_PUT_BYTES = 3 * 1_048_576
+
+/** A holder's chunk store starts a new pack file once the current one is this large: large
+ * enough that a store of terabytes is a few thousand files (one open's scan, one directory), small
+ * enough that compaction rewrites a pack in well under a second and a pack's damage loses little.
+ * (restic's packs are 16 MiB, borg's segments 500 MiB.) */
+export const PACK_TARGET_BYTES = 64 * 1_048_576
+/** Sealed bytes of one put to the store, and of one group write (puts and removes that arrive
+ * while a write is in flight, taken until this much): the largest sealed chunk fits; larger writes
+ * would only make the callers in them wait longer for their fsync. */
+export const MAX_STORE_BATCH_BYTES = CHUNK_SIZE_CEILING + CHUNK_OVERHEAD_BYTES
+/** Ids (or chunks) one call to the store may name: bounds the hashing, or the tombstones, that one
+ * caller makes every other caller wait for. */
+export const MAX_STORE_IDS = 100_000
+/** Ids a store listing gives when no limit is asked for. */
+export const DEFAULT_STORE_LIST_LIMIT = 1_000
+/** A challenge nonce: at least 128 bits, so no answer can be computed ahead for it; at most 64
+ * bytes, one SHA-256 block (anything longer proves nothing more). */
+export const CHALLENGE_NONCE_MIN_BYTES = 16
+export const CHALLENGE_NONCE_MAX_BYTES = 64
+/** First bytes of every pack record ('PXP1': Plexi pack, format 1): a scan tells a record from
+ * garbage (a torn write, zeros a file system left) before trusting its length. Part of the format. */
+export const PACK_RECORD_MAGIC = 'PXP1'
+/** A pack record's kind: a sealed chunk, or a tombstone (a remove, no body). Part of the format. */
+export const PACK_RECORD_PUT = 1
+export const PACK_RECORD_REMOVE = 2
+/** A pack record's header: [magic 4][kind 1][id 32][SHA-256 of the body 32][body length u32 BE]
+ * [first 4 bytes of the SHA-256 of the 73 bytes before]; the body follows. */
+export const PACK_RECORD_HEADER_BYTES = 77
+/** Bytes an open's scan reads at a time to find record headers: one page, which costs a read as
+ * much as a header alone, and holds many records of tombstones or small chunks. */
+export const PACK_SCAN_READ_BYTES = 4096

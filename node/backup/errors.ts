@@ -120,3 +120,91 @@ export class BackupHolderError extends Error {
   override readonly name = 'BackupHolderError'
   readonly kind = 'unavailable'
 }
+
+/** This node holds no backup key, and the request needs one (making, checking or restoring a
+ * backup). */
+export class NoBackupKeyError extends Error {
+  override readonly name = 'NoBackupKeyError'
+  /** conflict (409): the request is sound; this node's configuration cannot serve it */
+  readonly kind = 'conflict'
+  constructor () {
+    super('this node holds no backup key: start it with --backup-key-file (the key the backups are made with; plexi backup keygen makes one), or ask a node that holds it')
+  }
+}
+
+/** No backup of that id in the catalog, or not one that can be used as asked. */
+export class UnknownBackupError extends Error {
+  override readonly name = 'UnknownBackupError'
+  readonly kind = 'not-found'
+  constructor (id: string, why?: string) {
+    super(why === undefined ? `no backup ${id.slice(0, 80)} (see plexi admin backup ls)` : `backup ${id.slice(0, 80)} cannot be used: ${why}`)
+  }
+}
+
+/** A chunk sent to a store whose bytes are not what its digest says: damaged on the way (or by the
+ * sender); the whole batch is refused and nothing of it stored. */
+export class ChunkDigestMismatchError extends Error {
+  override readonly name = 'ChunkDigestMismatchError'
+  readonly kind = 'invalid'
+  readonly id: string
+  constructor (id: string, claimed: string, actual: string) {
+    super(`chunk ${id}: its sealed bytes have SHA-256 ${actual}, not the digest ${claimed} sent with them (damaged on the way): send it again; nothing of the batch was stored`)
+    this.id = id
+  }
+}
+
+/** A chunk store's copy of a chunk does not match its digest (bit rot, an outside write, a lost
+ * pack file): it is never returned; the caller repairs it from another copy. */
+export class ChunkDamagedError extends Error {
+  override readonly name = 'ChunkDamagedError'
+  readonly kind = 'internal'
+  readonly id: string
+  readonly pack: string
+  constructor (id: string, pack: string, why: string) {
+    super(`chunk ${id} in ${pack} is damaged: ${why}; repair it from another copy (remove it here, then put a good copy)`)
+    this.id = id
+    this.pack = pack
+  }
+}
+
+/** Another chunk store (in this process or another live one) has the directory open. */
+export class ChunkStoreLockedError extends Error {
+  override readonly name = 'ChunkStoreLockedError'
+  readonly kind = 'conflict'
+  readonly dir: string
+  readonly pid: number | undefined
+  constructor (dir: string, pid: number | undefined, why: string) {
+    super(`the chunk store in ${dir} is locked: ${why}; one store per directory (if no process uses it, remove ${dir}/lock by hand)`)
+    this.dir = dir
+    this.pid = pid
+  }
+}
+
+/** A call to a chunk store after close(). */
+export class ChunkStoreClosedError extends Error {
+  override readonly name = 'ChunkStoreClosedError'
+  readonly kind = 'unavailable'
+}
+
+/** A chunk store's disk is full: the write was undone and nothing of it stored. */
+export class ChunkStoreFullError extends Error {
+  override readonly name = 'ChunkStoreFullError'
+  readonly kind = 'exhausted'
+  readonly dir: string
+  constructor (dir: string, bytes: number, cause: unknown) {
+    super(`no room for ${bytes} bytes in the chunk store in ${dir}: free space, or compact it`, { cause })
+    this.dir = dir
+  }
+}
+
+/** A chunk store's write failed in a way it could not undo (an fsync failed, or a failed write
+ * could not be cut off): it takes no more writes; reads go on. Reopening it scans and repairs. */
+export class ChunkStoreBrokenError extends Error {
+  override readonly name = 'ChunkStoreBrokenError'
+  readonly kind = 'internal'
+  readonly dir: string
+  constructor (dir: string, cause: unknown) {
+    super(`the chunk store in ${dir} takes no more writes: a write failed and could not be undone (${(cause as NodeJS.ErrnoException)?.code ?? String(cause)}); reopen it`, { cause })
+    this.dir = dir
+  }
+}

@@ -5,6 +5,11 @@ export { ciphertextDigest, openChunk, sealChunk } from './chunk-crypto.ts'
 export { Chunker, chunkAll } from './chunker.ts'
 export type { ChunkerOptions } from './chunker.ts'
 export { merkleProof, merkleRoot, verifyMerkleProof } from './merkle-root.ts'
+export { BackupService } from './backup-service.ts'
+export type { BackupServiceOptions } from './backup-service.ts'
+export { CHUNK_HOLDER_PATH, checkChunkHolderMsg, chunkHolder, holderAt, spawnChunkHolder } from './chunk-holder.ts'
+export type { ChunkHolderClient, ChunkHolderMsg, PutChunk } from './chunk-holder.ts'
+export { ChunkStore } from './chunk-store.ts'
 export { checkManifest, manifestLeaves, manifestRoot, openManifest, sealManifest } from './manifest.ts'
 export type { BackupManifest, ManifestChunk, ManifestPartition } from './manifest.ts'
 export { readPartitionCut } from './partition-cut.ts'
@@ -18,5 +23,14 @@ export {
 } from './constants.ts'
 export {
   BackupKeyExistsError, BackupKeyFormatError, BackupKeyMissingError, BackupKeyPermissionsError,
-  BackupFormatError, BackupKeyMismatchError, BackupKeyUnreadableError, BackupSourceError, ChunkDecryptError, ChunkFormatError, InvalidBackupInputError
+  BackupFormatError, BackupHolderError, BackupKeyMismatchError, BackupKeyUnreadableError, BackupSourceError, ChunkDecryptError, ChunkFormatError, InvalidBackupInputError, NoBackupKeyError, UnknownBackupError
+} from './errors.ts'
+export type { ChunkStoreDamage, ChunkStoreOptions, ChunkStoreStats, ChunkToStore } from './chunk-store.ts'
+export {
+  CHALLENGE_NONCE_MAX_BYTES, CHALLENGE_NONCE_MIN_BYTES, MAX_STORE_BATCH_BYTES, MAX_STORE_IDS, PACK_RECORD_HEADER_BYTES,
+  PACK_TARGET_BYTES
+} from './constants.ts'
+export {
+  ChunkDamagedError, ChunkDigestMismatchError, ChunkStoreBrokenError, ChunkStoreClosedError, ChunkStoreFullError,
+  ChunkStoreLockedError
 } from './errors.ts'

@@ -21,6 +21,8 @@ export interface PartitionCutOptions {
   readonly quorum: number
   /** Stops the reading (the job was cancelled): the generator throws the signal's reason. */
   readonly signal?: AbortSignal
+  /** Entities left out (the backup catalog: what backups exist is not itself backed up). */
+  readonly skip?: (entity: string) => boolean
 }
 
 /**
@@ -45,7 +47,7 @@ export async function * readPartitionCut (partition: number, peers: ReadonlyMap<
       for (let after = ''; ;) {
         const page = await peer.entities(after, BACKUP_ENTITY_PAGE)
         for (const { entity, summary } of page) {
-          if (summary.head === 0) continue   // promised, never written: nothing to keep
+          if (summary.head === 0 || opts.skip?.(entity) === true) continue   // promised, never written: nothing to keep
           const holders = listed.get(entity) ?? []
           holders.push({ node, summary })
           listed.set(entity, holders)

@@ -353,8 +353,8 @@ export const storageNodeSchema = {
 } as const
 
 /** What a job does (drains, decommissions, rebalances and migrations move entities; a repair
- * compares replicas). */
-export const JOB_KINDS = ['drain', 'decommission', 'rebalance', 'migrate', 'repair'] as const
+ * compares replicas; a backup makes one, a verify checks one). */
+export const JOB_KINDS = ['drain', 'decommission', 'rebalance', 'migrate', 'repair', 'backup', 'verify'] as const
 export type JobKind = typeof JOB_KINDS[number]
 /** running, then exactly one of the others, for good. */
 export const JOB_STATES = ['running', 'done', 'failed', 'cancelled'] as const
@@ -376,7 +376,7 @@ export const MAX_JOB_TARGET = 256
  * since it started, XXXX is the end of its peer id (its last four letters and digits), so ids of
  * different members differ and an operator can tell which node runs a job from its id.
  */
-export const JOB_ID_PATTERN = /^(drain|decommission|rebalance|migrate|repair)-[1-9][0-9]{0,11}-[A-Za-z0-9]{1,4}$/
+export const JOB_ID_PATTERN = new RegExp(`^(${JOB_KINDS.join('|')})-[1-9][0-9]{0,11}-[A-Za-z0-9]{1,4}$`)
 
 /** A long operation with progress (GET /api/v1/jobs): kept in memory by the node that runs it. */
 export interface Job {
@@ -427,4 +427,36 @@ export const jobSchema = {
   }
 } as const
 
-export const ADMIN_SCHEMAS = [errorSchema, memberSchema, actorSchema, entitySchema, userSchema, newUserSchema, roomSchema, modelSchema, partitionSchema, repairJobSchema, scrubRowSchema, storageNodeSchema, jobSchema] as const
+export const backupSchema = {
+  $id: 'Backup',
+  type: 'object',
+  required: ['id', 'state', 'note', 'keyFingerprint', 'node', 'startedAt', 'endedAt', 'error', 'root', 'manifest', 'stats'],
+  properties: {
+    id: { type: 'string', description: 'bk-<UTC time>-<6 hex>' },
+    state: { type: 'string', enum: ['running', 'done', 'failed'] },
+    note: { type: 'string' },
+    keyFingerprint: { type: 'string', description: 'the fingerprint of the backup key that made it (16 hex digits): a restore needs that key' },
+    node: { type: 'string', description: 'peer id of the node that made it' },
+    startedAt: { type: 'integer', description: 'ms since the epoch' },
+    endedAt: { type: ['integer', 'null'], description: 'ms since the epoch; null while running' },
+    error: { type: ['string', 'null'], description: 'why it failed' },
+    root: { type: ['string', 'null'], description: 'Merkle root (SHA-256, hex) over every chunk\'s id and digest: what verify checks against' },
+    manifest: {
+      type: ['object', 'null'],
+      description: 'where its sealed manifest is kept',
+      required: ['digest', 'bytes', 'holders'],
+      properties: { digest: { type: 'string' }, bytes: { type: 'integer' }, holders: { type: 'array', items: { type: 'string' } } }
+    },
+    stats: {
+      type: ['object', 'null'],
+      description: 'what it took: partitions, entities, records, bytes (plaintext), chunks, and the chunks and bytes no earlier backup had stored',
+      required: ['partitions', 'entities', 'records', 'bytes', 'chunks', 'newChunks', 'newBytes'],
+      properties: {
+        partitions: { type: 'integer' }, entities: { type: 'integer' }, records: { type: 'integer' }, bytes: { type: 'integer' },
+        chunks: { type: 'integer' }, newChunks: { type: 'integer' }, newBytes: { type: 'integer' }
+      }
+    }
+  }
+} as const
+
+export const ADMIN_SCHEMAS = [errorSchema, memberSchema, actorSchema, entitySchema, userSchema, newUserSchema, roomSchema, modelSchema, partitionSchema, repairJobSchema, scrubRowSchema, storageNodeSchema, jobSchema, backupSchema] as const

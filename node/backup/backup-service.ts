@@ -1,0 +1,398 @@
+import { createHash, randomBytes } from 'node:crypto'
+import { BACKUPS, BACKUP_CATALOG_KEY } from '../../actors/index.ts'
+import type { ActorSystem, BackupEntry, BackupStats } from '../../actors/index.ts'
+import { kindOf } from '../../protocols/index.ts'
+import type { Job } from '../../protocols/index.ts'
+import type { JobControl, Jobs } from '../jobs/index.ts'
+import { rendezvousRanking } from '../mesh/index.ts'
+import type { Candidate } from '../mesh/index.ts'
+import { fenceQuorum, meshPeer, replicaPeer } from '../replication/index.ts'
+import type { PartitionPeer, ReplicatedJournal } from '../replication/index.ts'
+import type { BackupKey } from './backup-key.ts'
+import { ciphertextDigest } from './chunk-crypto.ts'
+import { holderAt } from './chunk-holder.ts'
+import type { ChunkHolderClient, PutChunk } from './chunk-holder.ts'
+import type { ChunkerOptions } from './chunker.ts'
+import { MAX_HOLDER_IDS, MAX_PUT_BYTES } from './constants.ts'
+import { BackupHolderError, NoBackupKeyError, UnknownBackupError } from './errors.ts'
+import { manifestRoot, openManifest, sealManifest } from './manifest.ts'
+import type { BackupManifest, ManifestChunk, ManifestPartition } from './manifest.ts'
+import { readPartitionCut } from './partition-cut.ts'
+import { PartitionStreamWriter } from './partition-stream.ts'
+import type { SealedChunk } from './partition-stream.ts'
+
+/** Each catalog ask. */
+const CATALOG_ASK_MS = 10_000
+/** How long a job's catalog ask rides out the catalog's owner failing over (a member declared
+ * down, placement moving it: seconds). */
+const CATALOG_PATIENCE_MS = 30_000
+/** Puts one backup keeps in flight to its holders at once. */
+const PUTS_IN_FLIGHT = 4
+
+export interface BackupServiceOptions {
+  readonly system: ActorSystem
+  readonly journal: ReplicatedJournal
+  /** This node's peer id. */
+  readonly self: string
+  /** The master key (--backup-key-file); without it this node lists backups but makes none. */
+  readonly key: BackupKey | undefined
+  /** The members up that hold the backup role now (chunks go to `copies` of them). */
+  readonly holders: () => readonly Candidate[]
+  /** Copies of every chunk, on distinct holders (fewer while fewer hold the role). */
+  readonly copies: number
+  readonly jobs: Jobs
+  /** Chunking of the partitions' streams. @default 256 KiB average */
+  readonly chunker?: ChunkerOptions
+  /** A partition's replica on another node (tests pass their own). @default meshPeer */
+  readonly peer?: (node: string, partition: number) => PartitionPeer
+  /** Which holders to ask about a chunk (tests pass their own). @default holderAt */
+  readonly holder?: (node: string) => ChunkHolderClient
+}
+
+/**
+ * Makes and checks the cluster's backups (docs/backup.md): a `backup` job reads every partition at
+ * a cut (readPartitionCut), writes each as a stream of entity blocks cut into content-defined
+ * chunks sealed under the master key (chunks an earlier backup stored and its holders still hold
+ * are named, not sent again), puts each chunk on `copies` backup-role members by rendezvous
+ * hashing of its id, then seals the manifest (what is where, and the Merkle root over every
+ * chunk) and stores it the same way; the catalog (`backups/cluster`) lists it. Holders keep
+ * ciphertext only.
+ */
+export class BackupService {
+  readonly #opts: BackupServiceOptions
+
+  constructor (opts: BackupServiceOptions) {
+    this.#opts = opts
+  }
+
+  /** Every backup the catalog knows, oldest first (`patient`: riding out a failover, for jobs). */
+  async list (patient = false): Promise<BackupEntry[]> {
+    return await this.#catalog<BackupEntry[]>({ type: 'list' }, patient)
+  }
+
+  /** One backup, or UnknownBackupError. */
+  async get (id: string, patient = false): Promise<BackupEntry> {
+    const entry = (await this.list(patient)).find((b) => b.id === id)
+    if (entry === undefined) throw new UnknownBackupError(id)
+    return entry
+  }
+
+  /** Starts a backup job; throws at once (nothing started) without a key or a backup holder. */
+  create (note = ''): Job {
+    const key = this.#requireKey()
+    if (this.#opts.holders().length === 0) throw new BackupHolderError('no member up holds the backup role: start a node with --role backup (or all) to keep backups')
+    const id = newBackupId()
+    return this.#opts.jobs.start('backup', id, async (control) => await this.#create(control, key, id, note))
+  }
+
+  /**
+   * Starts a job that checks a backup: every chunk's digest on every holder that should hold it
+   * (`full`: each copy read whole and its SHA-256 checked; otherwise a challenge of a fresh nonce
+   * answered by each holder and compared with one read copy), against the manifest's Merkle root.
+   */
+  verify (id: string, full: boolean): Job {
+    const key = this.#requireKey()
+    return this.#opts.jobs.start('verify', id, async (control) => await this.#verify(control, key, id, full))
+  }
+
+  /** The manifest of a done backup, fetched from its holders and opened with this node's key. */
+  async manifest (id: string, patient = false): Promise<BackupManifest> {
+    const key = this.#requireKey()
+    const entry = await this.get(id, patient)
+    if (entry.state !== 'done' || entry.manifest === null || entry.root === null) throw new UnknownBackupError(id, `it is ${entry.state}, not done`)
+    const sealed = await this.#fetch(entry.manifest.digest, entry.manifest.digest, entry.manifest.holders)
+    const manifest = openManifest(key, id, sealed, entry.keyFingerprint)
+    if (manifestRoot(manifest) !== entry.root) throw new BackupHolderError(`the manifest of ${id} does not give the root the catalog holds`)
+    return manifest
+  }
+
+  async #create (control: JobControl, key: BackupKey, id: string, note: string): Promise<string> {
+    const { journal, system, self } = this.#opts
+    await this.#catalog({ type: 'begin', id, note, keyFingerprint: key.fingerprint, node: self, ts: Date.now() }, true)
+    try {
+      const known = await this.#knownChunks(key)
+      const uploader = new Uploader(this.#opts, control.signal)
+      const partitions: ManifestPartition[] = []
+      const stats = { partitions: 0, entities: 0, records: 0, bytes: 0, chunks: 0, newChunks: 0, newBytes: 0 }
+      const total = journal.partitions
+      control.progress({ total, done: 0, message: `reading ${total} partitions` })
+      for (let p = 0; p < total; p++) {
+        control.signal.throwIfAborted()
+        const { replicas, writeQuorum } = journal.placement(p)
+        const peer = this.#opts.peer ?? ((node: string, partition: number) => meshPeer(system, node, partition, journal.partitions))
+        const peers = new Map(replicas.map((node) => [node, node === self ? replicaPeer(p, journal.storage, journal.core(p)) : peer(node, p)]))
+        const writer = new PartitionStreamWriter(key, this.#opts.chunker, known)
+        const chunks: ManifestChunk[] = []
+        const take = async (sealed: SealedChunk[]): Promise<void> => {
+          for (const c of sealed) {
+            chunks.push({ id: c.id, size: c.size, digest: c.digest })
+            if (c.sealed !== undefined) {
+              stats.newChunks++
+              stats.newBytes += c.size
+              await uploader.add({ id: c.id, digest: c.digest, sealed: c.sealed })
+            }
+          }
+        }
+        const cuts = readPartitionCut(p, peers, { quorum: fenceQuorum(replicas.length, writeQuorum), signal: control.signal, skip: isCatalog })
+        for await (const cut of cuts) {
+          stats.entities++
+          stats.records += cut.head
+          await take(writer.add(cut))
+        }
+        const end = writer.finish()
+        await take(end.chunks)
+        if (end.blocks.length > 0) {
+          partitions.push({ partition: p, chunks, blocks: end.blocks })
+          stats.partitions++
+          stats.bytes += end.bytes
+          stats.chunks += chunks.length
+        }
+        control.progress({ done: p + 1, message: `${stats.entities} entities, ${mib(stats.bytes)} read, ${mib(stats.newBytes)} new` })
+      }
+      await uploader.flush()
+      const manifest: BackupManifest = {
+        format: 1, id, createdAt: new Date().toISOString(), note, keyFingerprint: key.fingerprint, partitionCount: total, partitions
+      }
+      const sealed = sealManifest(key, manifest)
+      const digest = ciphertextDigest(sealed)
+      const holders = await uploader.putNow({ id: digest, digest, sealed })
+      const root = manifestRoot(manifest)
+      const done: BackupStats = stats
+      await this.#catalog({ type: 'complete', id, root, manifest: { digest, bytes: sealed.byteLength, holders }, stats: done, ts: Date.now() }, true)
+      return `backup ${id}: ${stats.entities} entities in ${stats.partitions} partitions, ${mib(stats.bytes)} in ${stats.chunks} chunks, ` +
+        `${stats.newChunks} new (${mib(stats.newBytes)}) on ${this.#copies()} holder(s) each; root ${root.slice(0, 16)}`
+    } catch (err) {
+      const why = err instanceof Error ? `${err.name}: ${err.message}` : String(err)
+      await this.#catalog({ type: 'fail', id, error: why.slice(0, 2_000), ts: Date.now() }, true).catch(() => undefined)
+      throw err
+    }
+  }
+
+  async #verify (control: JobControl, key: BackupKey, id: string, full: boolean): Promise<string> {
+    const manifest = await this.manifest(id, true)
+    const chunks = manifest.partitions.flatMap((p) => p.chunks)
+    const unique = [...new Map(chunks.map((c) => [c.id, c])).values()]
+    control.progress({ total: unique.length, done: 0, message: `checking ${unique.length} chunks${full ? ', every copy read whole' : ''}` })
+    const problems: Array<{ item: string, why: string }> = []
+    let checked = 0
+    for (const chunk of unique) {
+      control.signal.throwIfAborted()
+      const why = await this.#checkChunk(chunk, full)
+      if (why !== undefined) problems.push({ item: chunk.id, why })
+      checked++
+      if (checked % 64 === 0 || checked === unique.length) control.progress({ done: checked, failed: problems.length, left: problems.slice(0, 100) })
+    }
+    if (problems.length > 0) throw new BackupHolderError(`backup ${id}: ${problems.length} of ${unique.length} chunks are not whole on every holder (first: ${problems[0]?.item} ${problems[0]?.why})`)
+    return `backup ${id}: every copy of its ${unique.length} chunks is whole (${full ? 'each read and its SHA-256 checked' : 'each holder answered a fresh challenge'}); root ${manifestRoot(manifest).slice(0, 16)}`
+  }
+
+  /** Why a chunk is not whole on the holders that should keep it, or undefined. `full`: every
+   * copy is read and hashed; otherwise one is, and the others answer a challenge of a fresh nonce
+   * (SHA-256(nonce ‖ copy): only a holder of the whole copy can answer it). */
+  async #checkChunk (chunk: ManifestChunk, full: boolean): Promise<string | undefined> {
+    const holder = this.#opts.holder ?? ((node: string) => holderAt(this.#opts.system, node))
+    const bad: string[] = []
+    let read: { node: string, copy: Uint8Array } | undefined
+    const holders = this.#rank(chunk.id)
+    for (const node of holders) {
+      if (!full && read !== undefined) break
+      try {
+        const copy = await holder(node).get(chunk.id)
+        if (copy === null) bad.push(`${node}: missing`)
+        else if (ciphertextDigest(copy) !== chunk.digest) bad.push(`${node}: its bytes do not hash to the manifest's digest`)
+        else read ??= { node, copy }
+      } catch (err) {
+        bad.push(`${node}: ${(err as Error).message}`)
+      }
+    }
+    if (!full && read !== undefined) {
+      const nonce = randomBytes(32)
+      const expected = createHash('sha256').update(nonce).update(read.copy).digest('hex')
+      const asked = new Set([read.node, ...bad.map((b) => b.slice(0, b.indexOf(':')))])
+      for (const node of holders.filter((n) => !asked.has(n))) {
+        try {
+          const answer = await holder(node).challenge(chunk.id, nonce)
+          if (answer !== expected) bad.push(`${node}: ${answer === null ? 'missing' : 'answered the challenge wrongly (damaged)'}`)
+        } catch (err) {
+          bad.push(`${node}: ${(err as Error).message}`)
+        }
+      }
+    }
+    return bad.length === 0 ? undefined : bad.join('; ')
+  }
+
+  /** The chunks of this key's latest done backup that their holders still hold: id → digest. */
+  async #knownChunks (key: BackupKey): Promise<Map<string, string>> {
+    const latest = (await this.list(true)).filter((b) => b.state === 'done' && b.keyFingerprint === key.fingerprint).at(-1)
+    if (latest === undefined) return new Map()
+    const manifest = await this.manifest(latest.id, true).catch(() => undefined)
+    if (manifest === undefined) return new Map()
+    const all = new Map(manifest.partitions.flatMap((p) => p.chunks.map((c) => [c.id, c.digest] as const)))
+    // a chunk counts as stored when its first-ranked holder still has it (audits and repair see to the copies)
+    const byHolder = new Map<string, string[]>()
+    for (const id of all.keys()) {
+      const [first] = this.#rank(id)
+      if (first !== undefined) byHolder.set(first, [...byHolder.get(first) ?? [], id])
+    }
+    const known = new Map<string, string>()
+    const holder = this.#opts.holder ?? ((node: string) => holderAt(this.#opts.system, node))
+    for (const [node, ids] of byHolder) {
+      for (let i = 0; i < ids.length; i += MAX_HOLDER_IDS) {
+        const page = ids.slice(i, i + MAX_HOLDER_IDS)
+        const held = await holder(node).has(page).catch(() => page.map(() => false))
+        page.forEach((id, j) => { if (held[j] === true) known.set(id, all.get(id) as string) })
+      }
+    }
+    return known
+  }
+
+  /** The holders of a chunk, most preferred first. */
+  #rank (id: string): string[] {
+    return rendezvousRanking(`chunk/${id}`, this.#opts.holders(), this.#copies())
+  }
+
+  #copies (): number {
+    return Math.max(1, Math.min(this.#opts.copies, this.#opts.holders().length))
+  }
+
+  /** A sealed blob from the first of `holders` that serves it whole. */
+  async #fetch (id: string, digest: string, holders: readonly string[]): Promise<Uint8Array> {
+    const holder = this.#opts.holder ?? ((node: string) => holderAt(this.#opts.system, node))
+    const reasons: string[] = []
+    for (const node of [...holders, ...this.#rank(id).filter((n) => !holders.includes(n))]) {
+      try {
+        const copy = await holder(node).get(id)
+        if (copy !== null && ciphertextDigest(copy) === digest) return copy
+        reasons.push(`${node}: ${copy === null ? 'missing' : 'damaged'}`)
+      } catch (err) {
+        reasons.push(`${node}: ${(err as Error).message}`)
+      }
+    }
+    throw new BackupHolderError(`no holder serves ${id} whole (${reasons.join('; ')})`)
+  }
+
+  #requireKey (): BackupKey {
+    if (this.#opts.key === undefined) throw new NoBackupKeyError()
+    return this.#opts.key
+  }
+
+  /** Asks the catalog. A job's asks (`patient`) ride out its owner's failover: a failure of kind
+   * unavailable is tried again for up to CATALOG_PATIENCE_MS. */
+  async #catalog<T> (msg: object, patient = false): Promise<T> {
+    const until = Date.now() + (patient ? CATALOG_PATIENCE_MS : 0)
+    for (let wait = 100; ; wait = Math.min(wait * 2, 2_000)) {
+      try {
+        return await this.#opts.system.entity(BACKUPS, BACKUP_CATALOG_KEY).ask<T>((replyTo) => ({ ...msg, replyTo }) as never, { timeout: CATALOG_ASK_MS })
+      } catch (err) {
+        if (kindOf(err) !== 'unavailable' || Date.now() + wait > until) throw err
+        await new Promise((resolve) => setTimeout(resolve, wait))
+      }
+    }
+  }
+}
+
+/**
+ * Sends chunks to their holders: each to `copies` members ranked by its id, in puts of at most
+ * MAX_PUT_BYTES per holder, a few in flight. A holder that fails a put is passed over for the next
+ * one in the chunk's ranking, so a backup node that dies mid-backup costs a retry, not the job.
+ */
+class Uploader {
+  readonly #opts: BackupServiceOptions
+  readonly #signal: AbortSignal
+  readonly #pending = new Map<string, { chunks: PutChunk[], bytes: number }>()
+  readonly #inFlight = new Set<Promise<void>>()
+  readonly #failed = new Set<string>()
+  #error: unknown
+
+  constructor (opts: BackupServiceOptions, signal: AbortSignal) {
+    this.#opts = opts
+    this.#signal = signal
+  }
+
+  /** Queues a chunk for its holders; waits while too many puts are in flight. */
+  async add (chunk: PutChunk): Promise<void> {
+    if (this.#error !== undefined) throw this.#error
+    for (const node of this.#targets(chunk.id)) {
+      const batch = this.#pending.get(node) ?? { chunks: [], bytes: 0 }
+      if (batch.bytes + chunk.sealed.byteLength > MAX_PUT_BYTES && batch.chunks.length > 0) await this.#send(node)
+      const next = this.#pending.get(node) ?? { chunks: [], bytes: 0 }
+      next.chunks.push(chunk)
+      next.bytes += chunk.sealed.byteLength
+      this.#pending.set(node, next)
+    }
+  }
+
+  /** Sends what waits and waits for every put. */
+  async flush (): Promise<void> {
+    for (const node of [...this.#pending.keys()]) await this.#send(node)
+    while (this.#inFlight.size > 0) await Promise.race(this.#inFlight)
+    if (this.#error !== undefined) throw this.#error
+  }
+
+  /** Puts one blob on its holders now; resolves with the holders that took it. */
+  async putNow (chunk: PutChunk): Promise<string[]> {
+    const took: string[] = []
+    const holder = this.#opts.holder ?? ((node: string) => holderAt(this.#opts.system, node))
+    const ranking = rendezvousRanking(`chunk/${chunk.id}`, this.#opts.holders(), this.#opts.holders().length)
+    const copies = Math.max(1, Math.min(this.#opts.copies, ranking.length))
+    for (const node of ranking) {
+      if (took.length === copies) break
+      try {
+        await holder(node).put([chunk])
+        took.push(node)
+      } catch {
+        this.#failed.add(node)
+      }
+    }
+    if (took.length === 0) throw new BackupHolderError(`no backup holder took ${chunk.id}`)
+    return took
+  }
+
+  /** The chunk's holders: the first `copies` of its ranking that have not failed this backup. */
+  #targets (id: string): string[] {
+    const ranking = rendezvousRanking(`chunk/${id}`, this.#opts.holders(), this.#opts.holders().length).filter((n) => !this.#failed.has(n))
+    const copies = Math.max(1, Math.min(this.#opts.copies, this.#opts.holders().length))
+    if (ranking.length === 0) throw new BackupHolderError('every backup holder failed this backup')
+    return ranking.slice(0, copies)
+  }
+
+  async #send (node: string): Promise<void> {
+    const batch = this.#pending.get(node)
+    this.#pending.delete(node)
+    if (batch === undefined || batch.chunks.length === 0) return
+    while (this.#inFlight.size >= PUTS_IN_FLIGHT) await Promise.race(this.#inFlight)
+    this.#signal.throwIfAborted()
+    const holder = this.#opts.holder ?? ((n: string) => holderAt(this.#opts.system, n))
+    const put = (async () => {
+      try {
+        await holder(node).put(batch.chunks)
+      } catch {
+        // this holder is out for the rest of the backup: its chunks go to the next in each ranking
+        this.#failed.add(node)
+        try {
+          for (const chunk of batch.chunks) await this.add(chunk)
+          for (const other of [...this.#pending.keys()]) await this.#send(other)
+        } catch (err) {
+          this.#error ??= err
+        }
+      }
+    })()
+    this.#inFlight.add(put)
+    void put.finally(() => { this.#inFlight.delete(put) })
+  }
+}
+
+/** The catalog lists backups; restoring an old copy of it would bring back backups since pruned
+ * and forget newer ones, so it is never in a backup. */
+function isCatalog (entity: string): boolean {
+  return entity.startsWith(`${BACKUPS.type}/`)
+}
+
+function newBackupId (): string {
+  const t = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, '').toLowerCase()
+  return `bk-${t}-${randomBytes(3).toString('hex')}`
+}
+
+function mib (bytes: number): string {
+  return `${(bytes / 1_048_576).toFixed(1)} MiB`
+}

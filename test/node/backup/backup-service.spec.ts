@@ -1,0 +1,186 @@
+import { expect } from 'chai'
+import { readdir, readFile, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { backupCatalog } from '../../../actors/index.ts'
+import type { BackupEntry } from '../../../actors/index.ts'
+import { BackupKey, BackupService, ChunkStore, chunkSpan, decodeBlock, holderAt, openChunk, spawnChunkHolder } from '../../../node/backup/index.ts'
+import type { BackupManifest, EntityBlock, ManifestPartition } from '../../../node/backup/index.ts'
+import { Jobs } from '../../../node/jobs/index.ts'
+import type { StoredRecord } from '../../../node/index.ts'
+import type { Job } from '../../../protocols/index.ts'
+import { tempDir } from '../../helpers/temp-dir.ts'
+import { useTestCluster } from '../../helpers/test-cluster.ts'
+import type { TestNode } from '../../helpers/test-cluster.ts'
+
+const key = new BackupKey(Buffer.alloc(32, 9))
+/** Small chunks: a few hundred KiB of chat make dozens of them. */
+const CHUNKER = { minSize: 1_024, avgSize: 4_096, maxSize: 16_384 }
+
+/** What the rooms hold, as written: entity → records. */
+type Written = Map<string, StoredRecord[]>
+
+/** Appends `count` posts to `entity` on every node (each a replica: R = 3 of 3). */
+async function post (nodes: readonly TestNode[], written: Written, entity: string, count: number, epoch = 1): Promise<void> {
+  const have = written.get(entity) ?? []
+  const records = Array.from({ length: count }, (_, i) => ({
+    seq: have.length + i + 1, epoch, event: { type: 'message-posted', user: 'ann', text: `${entity} #${have.length + i + 1} ${'chat '.repeat(30)}`, ts: 1_700_000_000_000 + i }
+  }))
+  for (const n of nodes) {
+    const p = n.journal.storage.partitionOf(entity)
+    if (have.length === 0) expect(await n.journal.core(p).handle({ op: 'fence', entity, epoch, activation: `a${epoch}` })).to.include({ ok: true })
+    const reply = await n.journal.core(p).handle({ op: 'append', entity, epoch, activation: `a${epoch}`, prevSeq: have.length, prevEpoch: have.length === 0 ? 0 : epoch, records })
+    expect(reply.result).to.equal('ok')
+  }
+  written.set(entity, [...have, ...records])
+}
+
+describe('BackupService: encrypted backups of every partition on backup-role members (real libp2p, LevelDB, pack files)', function () {
+  this.timeout(120_000)
+  const net = useTestCluster()
+  let dirs: Array<{ path: string, remove: () => Promise<void> }> = []
+  let stores: ChunkStore[] = []
+
+  afterEach(async () => {
+    for (const s of stores) await s.close().catch(() => undefined)
+    for (const d of dirs) await d.remove()
+    dirs = []
+    stores = []
+  })
+
+  /** Three nodes, each a storage replica and a backup holder; a service on the first. */
+  async function cluster (opts: { key?: BackupKey } = {}): Promise<{ nodes: TestNode[], service: BackupService, jobs: Jobs, holders: Set<string> }> {
+    const nodes = await net.of([['chat', 'backup'], ['chat', 'backup'], ['chat', 'backup']])
+    const holders = new Set<string>()
+    for (const n of nodes) {
+      n.system.registerEntity(backupCatalog)
+      const dir = await tempDir()
+      dirs.push(dir)
+      const store = await ChunkStore.open(dir.path)
+      stores.push(store)
+      spawnChunkHolder(n.system, store)
+      holders.add(n.id)
+    }
+    const a = nodes[0] as TestNode
+    const jobs = new Jobs({ node: a.id })
+    const service = new BackupService({
+      system: a.system,
+      journal: a.journal,
+      self: a.id,
+      key: 'key' in opts ? opts.key : key,
+      holders: () => [...holders].map((peerId) => ({ peerId, roles: ['backup'], capacity: 1 })),
+      copies: 2,
+      jobs,
+      chunker: CHUNKER
+    })
+    return { nodes, service, jobs, holders }
+  }
+
+  async function finished (jobs: Jobs, job: Job): Promise<Job> {
+    const end = await jobs.settled(job.id, 60_000)
+    if (end === undefined || end.state === 'running') throw new Error(`job ${job.id} did not end`)
+    return end
+  }
+
+  /** Every entity of the backup, read back from its holders block by block (a one-room restore's reads). */
+  async function readBack (nodes: readonly TestNode[], manifest: BackupManifest, only?: string): Promise<Written> {
+    const a = nodes[0] as TestNode
+    const out: Written = new Map()
+    for (const p of manifest.partitions) {
+      for (const block of p.blocks) {
+        if (only !== undefined && block.entity !== only) continue
+        out.set(block.entity, [...(await readBlock(a, nodes, p, block)).records])
+      }
+    }
+    return out
+  }
+
+  async function readBlock (a: TestNode, nodes: readonly TestNode[], p: ManifestPartition, block: EntityBlock): Promise<ReturnType<typeof decodeBlock>> {
+    const { first, last, skip } = chunkSpan(p.chunks.map((c) => c.size), block)
+    const plain: Buffer[] = []
+    for (const c of p.chunks.slice(first, last + 1)) {
+      let sealed: Uint8Array | null = null
+      for (const n of nodes) {
+        sealed = await holderAt(a.system, n.id).get(c.id).catch(() => null)
+        if (sealed !== null) break
+      }
+      if (sealed === null) throw new Error(`no holder has ${c.id}`)
+      plain.push(openChunk(key, c.id, sealed))
+    }
+    return decodeBlock(Buffer.concat(plain).subarray(skip, skip + block.length), block)
+  }
+
+  it('should back up every room whole and give each back record by record, from only the chunks its block spans', async () => {
+    const { nodes, service, jobs } = await cluster()
+    const written: Written = new Map()
+    for (let i = 0; i < 30; i++) await post(nodes, written, `room/r${i}`, 5 + (i * 7) % 60)
+    const job = await finished(jobs, service.create('first'))
+    expect(job.state, job.error ?? '').to.equal('done')
+    const [entry] = await service.list()
+    expect(entry).to.deep.include({ state: 'done', note: 'first', keyFingerprint: key.fingerprint })
+    expect(entry?.stats?.entities).to.equal(30)
+    expect(entry?.stats?.records).to.equal([...written.values()].reduce((n, r) => n + r.length, 0))
+    expect(entry?.manifest?.holders).to.have.length(2)
+    const manifest = await service.manifest((entry as BackupEntry).id)
+    const back = await readBack(nodes, manifest)
+    expect([...back.keys()].sort()).to.deep.equal([...written.keys()].sort())
+    for (const [entity, records] of written) expect(back.get(entity), entity).to.deep.equal(records)
+    // one room alone
+    expect((await readBack(nodes, manifest, 'room/r7')).get('room/r7')).to.deep.equal(written.get('room/r7'))
+    // every chunk is on 2 holders, as ciphertext only
+    const verified = await finished(jobs, service.verify((entry as BackupEntry).id, true))
+    expect(verified.state, verified.error ?? '').to.equal('done')
+  })
+
+  it('should store only the changed room\'s new chunks in the next backup after posting to one room of 100', async () => {
+    const { nodes, service, jobs } = await cluster()
+    const written: Written = new Map()
+    for (let i = 0; i < 100; i++) await post(nodes, written, `room/c${i}`, 10)
+    expect((await finished(jobs, service.create())).state).to.equal('done')
+    await post(nodes, written, 'room/c42', 3)
+    const second = await finished(jobs, service.create())
+    expect(second.state, second.error ?? '').to.equal('done')
+    const [one, two] = await service.list() as [BackupEntry, BackupEntry]
+    const stats = two.stats as NonNullable<BackupEntry['stats']>
+    const manifest = await service.manifest(two.id)
+    const partition = manifest.partitions.find((p) => p.blocks.some((b) => b.entity === 'room/c42')) as ManifestPartition
+    const span = chunkSpan(partition.chunks.map((c) => c.size), partition.blocks.find((b) => b.entity === 'room/c42') as EntityBlock)
+    // new: the chunks around the changed room's block, nothing of the other 99 rooms
+    expect(stats.newChunks, `${stats.newChunks} new of ${stats.chunks}`).to.be.at.most(span.last - span.first + 2)
+    expect(stats.newBytes).to.be.lessThan((one.stats?.bytes ?? 0) / 10)
+    expect((await readBack(nodes, manifest)).get('room/c42')).to.deep.equal(written.get('room/c42'))
+  })
+
+  it('should name the chunk a flipped byte damaged, and finish a backup when a holder is gone', async () => {
+    const { nodes, service, jobs, holders } = await cluster()
+    const written: Written = new Map()
+    for (let i = 0; i < 10; i++) await post(nodes, written, `room/d${i}`, 40)
+    expect((await finished(jobs, service.create())).state).to.equal('done')
+    const [entry] = await service.list() as [BackupEntry]
+    // flip one byte in the middle of the last pack of the first holder's store
+    const packs = join(dirs[0]?.path as string, 'packs')
+    const file = join(packs, (await readdir(packs)).sort().at(-1) as string)
+    const bytes = await readFile(file)
+    bytes[Math.floor(bytes.byteLength / 2)] ^= 0xff
+    await writeFile(file, bytes)
+    const failed = await finished(jobs, service.verify(entry.id, true))
+    expect(failed.state).to.equal('failed')
+    expect(failed.left[0]?.item).to.match(/^[0-9a-f]{64}$/)
+    expect(failed.left[0]?.why).to.match(/do not hash|damaged/)
+    // a holder gone: the next backup puts its chunks on the two left
+    const c = nodes[2] as TestNode
+    await c.stop()
+    holders.delete(c.id)
+    await post(nodes.slice(0, 2), written, 'room/d3', 5)
+    const after = await finished(jobs, service.create())
+    expect(after.state, after.error ?? '').to.equal('done')
+  })
+
+  it('should refuse to start without a key or without a holder, changing nothing', async () => {
+    const { nodes, service } = await cluster({ key: undefined })
+    expect(() => service.create()).to.throw(/holds no backup key: start it with --backup-key-file/)
+    const a = nodes[0] as TestNode
+    const noHolders = new BackupService({ system: a.system, journal: a.journal, self: a.id, key, holders: () => [], copies: 2, jobs: new Jobs({ node: a.id }) })
+    expect(() => noHolders.create()).to.throw(/no member up holds the backup role/)
+    expect(await service.list()).to.deep.equal([])
+  })
+})
