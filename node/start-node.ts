@@ -10,7 +10,7 @@ import type { Member } from '../protocols/index.ts'
 import { loadNodeServices, loadRetryInfoTypes } from '../protocols/grpc/index.ts'
 import { ModelManager } from '../runtimes/index.ts'
 import { buildAdminServer } from './admin/index.ts'
-import { BackupService, ChunkStore, loadBackupKey, spawnChunkHolder } from './backup/index.ts'
+import { BackupService, ChunkStore, loadBackupKey, spawnChunkHolder, spawnRestoreHold } from './backup/index.ts'
 import type { Readiness } from './admin/index.ts'
 import { BACKUP_CHUNKS_DIR, STORE_DIR, VERSION } from './constants.ts'
 import { RateLimiter, SubscribeEncoder, agentServiceHandlers, chatGateway, chatServiceHandlers, startGrpcServer, stopGrpcServer } from './grpc/index.ts'
@@ -433,6 +433,7 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
       ? await parts.start('backup-chunks', async () => await ChunkStore.open(join(config.dataDir, BACKUP_CHUNKS_DIR)), async (s) => { await s.close() })
       : undefined
     if (chunkStore !== undefined) spawnChunkHolder(system, chunkStore)
+    spawnRestoreHold(system, cluster.port, log)
     const backups = new BackupService({
       system,
       journal,
@@ -443,7 +444,13 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
         ...cluster.members().filter((m) => m.status === 'up' && m.roles.includes('backup')).map((m) => ({ peerId: m.peerId, roles: m.roles, capacity: m.capacity }))
       ],
       copies: config.backupCopies,
-      jobs
+      jobs,
+      ownerOf: (entity) => {
+        const slash = entity.indexOf('/')
+        const role = system.entityTypes().find((t) => t.type === entity.slice(0, slash))?.role
+        const owner = role === undefined ? undefined : cluster.placement.ownerOf(entity.slice(0, slash), role, entity.slice(slash + 1))
+        return typeof owner === 'string' ? owner : undefined
+      }
     })
 
     const admin = await parts.start('admin', async () => {

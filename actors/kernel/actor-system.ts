@@ -143,6 +143,11 @@ export class ActorSystem implements Refs {
 
   entityTypes (): Array<{ type: string, role: NodeRole }> { return this.#entities.types() }
 
+  /** The state `type/key` has after `events` (seq 1 on), by its registered type's applyEvent. */
+  foldState (type: string, key: string, events: ReadonlyArray<{ readonly seq: number, readonly event: unknown }>): unknown {
+    return this.#entities.foldState(type, key, events)
+  }
+
   entities (type?: string): EntityInfo[] { return this.#entities.list(type) }
 
   /** Every live actor, depth first (the root excluded). */

@@ -119,6 +119,17 @@ export class EntityHost {
     return [...this.#types.values()].map(({ def }) => ({ type: def.type, role: def.role }))
   }
 
+  /** The state `type/key` has after `events` (seq 1 on, in order), by its type's own initialState
+   * and applyEvent: what a restore snapshots after rewriting a journal. */
+  foldState (type: string, key: string, events: ReadonlyArray<{ readonly seq: number, readonly event: unknown }>): unknown {
+    const registered = this.#types.get(type)
+    if (registered === undefined) throw new UnknownEntityTypeError(type, [...this.#types.keys()])
+    checkKey(key)
+    let state = registered.def.initialState(key)
+    for (const { seq, event } of events) state = registered.def.applyEvent(state, event, seq)
+    return state
+  }
+
   ref<M> (type: string, key: string): EntityRef<M> {
     const registered = this.#types.get(type)
     if (registered === undefined) throw new UnknownEntityTypeError(type, [...this.#types.keys()])

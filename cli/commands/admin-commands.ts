@@ -364,6 +364,30 @@ Examples:
     .action(withFlags(async (id: string, flags: ClientFlags & { full?: boolean, wait?: boolean }) => {
       await startJob(flags, `/api/v1/backups/${encodeURIComponent(id)}/verify`, { full: flags.full === true })
     }))
+  withClientOptions(admin.command('restore <id>'), 'admin')
+    .description('restore a backup: every entity it holds, or one room (--room) or one user\'s agent (--user). Each journal becomes the backup\'s records, and what was written after the backup goes; the entity is held still on its owner meanwhile. Needs a node holding the key that made the backup; --dry-run first says what would change')
+    .option('--room <room>', 'only this room')
+    .option('--user <user>', 'only this user\'s agent (its persona, settings and conversation)')
+    .option('--dry-run', 'write nothing: list each entity with its records now and in the backup')
+    .option('--no-wait', 'start the restore job and return its id')
+    .addHelpText('after', `
+Examples:
+  plexi admin restore bk-20261124t161445-25e639 --room general --dry-run
+  plexi admin restore bk-20261124t161445-25e639 --room general
+  plexi admin restore bk-20261124t161445-25e639              # everything the backup holds`)
+    .action(withFlags(async (id: string, flags: ClientFlags & { room?: string, user?: string, dryRun?: boolean, wait?: boolean }) => {
+      if (flags.room !== undefined && flags.user !== undefined) throw new UsageError('restore: --room or --user, not both (neither: everything)')
+      const body = { ...(flags.room !== undefined && { room: flags.room }), ...(flags.user !== undefined && { user: flags.user }), ...(flags.dryRun === true && { dryRun: true }) }
+      if (flags.dryRun !== true || flags.wait === false || flags.json === true) {
+        await startJob(flags, `/api/v1/backups/${encodeURIComponent(id)}/restore`, body)
+        return
+      }
+      const { api } = await client(flags)
+      const job = await api.request<Job>('POST', `/api/v1/backups/${encodeURIComponent(id)}/restore`, body)
+      const final = await followJob(api, job.id, io, {})
+      for (const change of final.left) io.stdout.write(`  ${change.item}: ${change.why}\n`)
+      process.exitCode = jobExitCode(final)
+    }))
   const roles = admin.command('roles').description('the roles of members (placement follows them)')
   withClientOptions(roles.command('set <peer> <roles>'), 'admin')
     .description('change the roles of a member live, e.g. `roles set 12D3KooW... chat,ai` (all = every role); lasts until that node restarts, when its --role applies again')

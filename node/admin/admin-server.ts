@@ -3,7 +3,7 @@ import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest, 
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import { Ajv } from 'ajv'
-import { ROOMS, ROOM_DIRECTORY_KEY } from '../../actors/index.ts'
+import { ROOM, ROOMS, ROOM_DIRECTORY_KEY } from '../../actors/index.ts'
 import type { ActorSystem, RoomSummary } from '../../actors/index.ts'
 import { adminSchemas } from '../../protocols/index.ts'
 import { clientError, errorReply, httpError, notFound, parseJsonBody, sendError } from './admin-errors.ts'
@@ -58,6 +58,7 @@ export interface BackupsAdmin {
   get (id: string): Promise<unknown>
   create (note?: string): Job
   verify (id: string, full: boolean): Job
+  restore (id: string, selection: { room?: string, user?: string }, dryRun: boolean): Job
 }
 
 /** What the admin API asks of the cluster (node/mesh ClusterAdmin). */
@@ -360,6 +361,31 @@ export async function buildAdminServer (deps: AdminServerDeps): Promise<FastifyI
       if (deps.backups === undefined) return noBackups(reply)
       await deps.backups.get(request.params.id)   // UnknownBackupError → 404 before a job starts
       return reply.code(202).send(deps.backups.verify(request.params.id, request.body?.full === true))
+    })
+
+    api.post<{ Params: { id: string }, Body: { room?: string, user?: string, dryRun?: boolean } | undefined }>('/backups/:id/restore', {
+      schema: {
+        summary: 'Restore a backup (a restore job): every entity it holds, or one room, or one user\'s agent; each journal becomes the backup\'s records (what was written after it goes), the entity held still on its owner meanwhile. dryRun: nothing is written, the job lists what would change. Needs the key that made the backup',
+        security: bearer,
+        params: backupParams,
+        body: {
+          type: ['object', 'null'],
+          additionalProperties: false,
+          properties: {
+            room: { type: 'string', minLength: 1, maxLength: 200, description: 'only this room' },
+            user: { type: 'string', minLength: 1, maxLength: 200, description: 'only this user\'s agent' },
+            dryRun: { type: 'boolean' }
+          }
+        },
+        response: { 202: ref('Job'), ...errors(400, 401, 404, 409, 503) }
+      }
+    }, async (request, reply) => {
+      if (deps.backups === undefined) return noBackups(reply)
+      const { room, user, dryRun } = request.body ?? {}
+      if (room !== undefined && user !== undefined) return sendError(reply, 400, 'BAD_REQUEST', 'restore one room or one user, not both (or neither: everything)')
+      if (room !== undefined) deps.system.entity(ROOM, room)   // validates the name (InvalidNameError → 400)
+      await deps.backups.get(request.params.id)
+      return reply.code(202).send(deps.backups.restore(request.params.id, { ...(room !== undefined && { room }), ...(user !== undefined && { user }) }, dryRun === true))
     })
 
     for (const mode of ['drain', 'decommission'] as const) {

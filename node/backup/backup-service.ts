@@ -7,25 +7,34 @@ import type { JobControl, Jobs } from '../jobs/index.ts'
 import { rendezvousRanking } from '../mesh/index.ts'
 import type { Candidate } from '../mesh/index.ts'
 import { fenceQuorum, meshPeer, replicaPeer } from '../replication/index.ts'
-import type { PartitionPeer, ReplicatedJournal } from '../replication/index.ts'
+import type { PartitionPeer, ReplicatedJournal, StoredRecord } from '../replication/index.ts'
 import type { BackupKey } from './backup-key.ts'
 import { ciphertextDigest } from './chunk-crypto.ts'
 import { holderAt } from './chunk-holder.ts'
 import type { ChunkHolderClient, PutChunk } from './chunk-holder.ts'
 import type { ChunkerOptions } from './chunker.ts'
 import { MAX_HOLDER_IDS, MAX_PUT_BYTES } from './constants.ts'
-import { BackupHolderError, NoBackupKeyError, UnknownBackupError } from './errors.ts'
+import { BackupHolderError, BackupRestoreError, NoBackupKeyError, UnknownBackupError } from './errors.ts'
 import { manifestRoot, openManifest, sealManifest } from './manifest.ts'
 import type { BackupManifest, ManifestChunk, ManifestPartition } from './manifest.ts'
 import { readPartitionCut } from './partition-cut.ts'
-import { PartitionStreamWriter } from './partition-stream.ts'
-import type { SealedChunk } from './partition-stream.ts'
+import { PartitionStreamWriter, chunkSpan, decodeBlock } from './partition-stream.ts'
+import type { DecodedEntity, EntityBlock, SealedChunk } from './partition-stream.ts'
+import { replicaClient, rewriteJournal } from './journal-rewrite.ts'
+import type { ReplicaClient } from './journal-rewrite.ts'
+import { RESTORE_HOLD_PATH } from './restore-hold.ts'
+import type { RestoreHoldMsg } from './restore-hold.ts'
+import { openChunk } from './chunk-crypto.ts'
 
 /** Each catalog ask. */
 const CATALOG_ASK_MS = 10_000
 /** How long a job's catalog ask rides out the catalog's owner failing over (a member declared
  * down, placement moving it: seconds). */
 const CATALOG_PATIENCE_MS = 30_000
+/** A restore's hold or unhold ask of an entity's owner. */
+const HOLD_ASK_MS = 20_000
+/** Rewrites of one entity tried before a restore fails (an activation raced each one). */
+const REWRITE_TRIES = 3
 /** Puts one backup keeps in flight to its holders at once. */
 const PUTS_IN_FLIGHT = 4
 
@@ -47,6 +56,14 @@ export interface BackupServiceOptions {
   readonly peer?: (node: string, partition: number) => PartitionPeer
   /** Which holders to ask about a chunk (tests pass their own). @default holderAt */
   readonly holder?: (node: string) => ChunkHolderClient
+  /** The node that owns an entity now (a restore holds it still there). @default this node */
+  readonly ownerOf?: (entity: string) => string | undefined
+}
+
+/** What a restore takes back: everything, one room, or one user's agent. */
+export interface RestoreSelection {
+  readonly room?: string
+  readonly user?: string
 }
 
 /**
@@ -93,6 +110,18 @@ export class BackupService {
   verify (id: string, full: boolean): Job {
     const key = this.#requireKey()
     return this.#opts.jobs.start('verify', id, async (control) => await this.#verify(control, key, id, full))
+  }
+
+  /**
+   * Starts a job that restores a backup: every entity it holds (the catalog aside), or one room
+   * (`room/<room>`) or one user's agent (`agent/<user>`). Each entity's journal becomes the backup's
+   * records (rewriteJournal), with the entity held still on its owner meanwhile; what was written
+   * after the backup goes. `dryRun`: nothing is written; the job lists what would change. A backup
+   * of another key is refused before anything is read or written.
+   */
+  restore (id: string, selection: RestoreSelection, dryRun: boolean): Job {
+    const key = this.#requireKey()
+    return this.#opts.jobs.start('restore', id, async (control) => await this.#restore(control, key, id, selection, dryRun))
   }
 
   /** The manifest of a done backup, fetched from its holders and opened with this node's key. */
@@ -166,6 +195,80 @@ export class BackupService {
       await this.#catalog({ type: 'fail', id, error: why.slice(0, 2_000), ts: Date.now() }, true).catch(() => undefined)
       throw err
     }
+  }
+
+  async #restore (control: JobControl, key: BackupKey, id: string, selection: RestoreSelection, dryRun: boolean): Promise<string> {
+    const { journal, system, self } = this.#opts
+    const manifest = await this.manifest(id, true)
+    const wanted = selection.room !== undefined ? `room/${selection.room}` : selection.user !== undefined ? `agent/${selection.user}` : undefined
+    const chosen = manifest.partitions.flatMap((p) => p.blocks.filter((b) => wanted === undefined || b.entity === wanted).map((block) => ({ p, block })))
+    if (chosen.length === 0) throw new UnknownBackupError(id, wanted === undefined ? 'it holds no entities' : `it holds no ${wanted}`)
+    control.progress({ total: chosen.length, done: 0, message: `${dryRun ? 'comparing' : 'restoring'} ${chosen.length} entities from ${id}` })
+    const changes: Array<{ item: string, why: string }> = []
+    let records = 0
+    let dropped = 0
+    let done = 0
+    const plain = new Map<string, Buffer>()
+    for (const { p, block } of chosen) {
+      control.signal.throwIfAborted()
+      const decoded = await this.#readBlock(key, p, block, plain)
+      const { replicas } = journal.placement(p.partition)
+      const clients = new Map(replicas.map((node) => [node, replicaClient(system, journal, self, node, p.partition)]))
+      if (dryRun) {
+        const heads = await Promise.all([...clients.values()].map(async (c) => (await c({ op: 'summary', entity: block.entity })).head))
+        const now = Math.max(0, ...heads)
+        const why = now === decoded.head ? `${now} records now and in the backup: rewritten as the backup's`
+          : now > decoded.head ? `${now} records now, ${decoded.head} in the backup: the ${now - decoded.head} written since would go`
+            : `${now} records now, ${decoded.head} in the backup: ${decoded.head - now} would come back`
+        changes.push({ item: block.entity, why })
+      } else {
+        const slash = block.entity.indexOf('/')
+        const state = system.foldState(block.entity.slice(0, slash), block.entity.slice(slash + 1), decoded.records)
+        const result = await this.#rewriteHeld(block.entity, decoded.records, state, clients, `restore-${id}`)
+        dropped += Math.max(0, result.dropped)
+      }
+      records += decoded.head
+      done++
+      control.progress({ done, left: changes.slice(0, 50), message: `${done} of ${chosen.length} entities ${dryRun ? 'compared' : 'restored'}` })
+    }
+    if (dryRun) return `dry run of ${id}: ${chosen.length} entities (${records} records) would be restored; nothing was written`
+    return `restored ${chosen.length} entities (${records} records) from ${id}${dropped > 0 ? `; ${dropped} records written after it are gone` : ''}`
+  }
+
+  /** One entity's journal rewritten while its owner holds it still (tried again when an activation
+   * raced the rewrite). */
+  async #rewriteHeld (entity: string, records: readonly StoredRecord[], state: unknown, clients: ReadonlyMap<string, ReplicaClient>, activation: string): Promise<{ dropped: number }> {
+    const owner = this.#opts.ownerOf?.(entity) ?? this.#opts.self
+    const hold = this.#opts.system.actorAt<RestoreHoldMsg>({ node: owner, path: RESTORE_HOLD_PATH })
+    const held = await hold.ask<'held' | 'not-active'>((replyTo) => ({ type: 'hold', entity, replyTo }), { timeout: HOLD_ASK_MS }).catch(() => 'not-active' as const)
+    try {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await rewriteJournal(entity, records, state, clients, activation)
+        } catch (err) {
+          if (!(err instanceof BackupRestoreError) || attempt >= REWRITE_TRIES) throw err
+        }
+      }
+    } finally {
+      if (held === 'held') await hold.ask<'ok'>((replyTo) => ({ type: 'unhold', entity, replyTo }), { timeout: HOLD_ASK_MS }).catch(() => undefined)
+    }
+  }
+
+  /** One entity's block from its chunks (cached per restore: a full restore reads each chunk once). */
+  async #readBlock (key: BackupKey, p: ManifestPartition, block: EntityBlock, cache: Map<string, Buffer>): Promise<DecodedEntity> {
+    const { first, last, skip } = chunkSpan(p.chunks.map((c) => c.size), block)
+    const parts: Buffer[] = []
+    for (const c of p.chunks.slice(first, last + 1)) {
+      let plain = cache.get(c.id)
+      if (plain === undefined) {
+        plain = openChunk(key, c.id, await this.#fetch(c.id, c.digest, []))
+        // a partition's stream is read in order: the chunks before this one are not needed again
+        if (cache.size > 64) cache.clear()
+        cache.set(c.id, plain)
+      }
+      parts.push(plain)
+    }
+    return decodeBlock(Buffer.concat(parts).subarray(skip, skip + block.length), block)
   }
 
   async #verify (control: JobControl, key: BackupKey, id: string, full: boolean): Promise<string> {

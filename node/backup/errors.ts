@@ -208,3 +208,10 @@ export class ChunkStoreBrokenError extends Error {
     this.dir = dir
   }
 }
+
+/** A restore could not rewrite an entity's journal now (a replica did not answer, or an activation
+ * took the entity meanwhile): nothing of it is acknowledged as restored; try again. */
+export class BackupRestoreError extends Error {
+  override readonly name = 'BackupRestoreError'
+  readonly kind = 'unavailable'
+}

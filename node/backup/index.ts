@@ -6,7 +6,11 @@ export { Chunker, chunkAll } from './chunker.ts'
 export type { ChunkerOptions } from './chunker.ts'
 export { merkleProof, merkleRoot, verifyMerkleProof } from './merkle-root.ts'
 export { BackupService } from './backup-service.ts'
-export type { BackupServiceOptions } from './backup-service.ts'
+export type { BackupServiceOptions, RestoreSelection } from './backup-service.ts'
+export { replicaClient, rewriteJournal } from './journal-rewrite.ts'
+export type { ReplicaClient } from './journal-rewrite.ts'
+export { HOLD_MAX_MS, RESTORE_HOLD_PATH, checkRestoreHoldMsg, restoreHold, spawnRestoreHold } from './restore-hold.ts'
+export type { RestoreHoldMsg } from './restore-hold.ts'
 export { CHUNK_HOLDER_PATH, checkChunkHolderMsg, chunkHolder, holderAt, spawnChunkHolder } from './chunk-holder.ts'
 export type { ChunkHolderClient, ChunkHolderMsg, PutChunk } from './chunk-holder.ts'
 export { ChunkStore } from './chunk-store.ts'
@@ -23,7 +27,7 @@ export {
 } from './constants.ts'
 export {
   BackupKeyExistsError, BackupKeyFormatError, BackupKeyMissingError, BackupKeyPermissionsError,
-  BackupFormatError, BackupHolderError, BackupKeyMismatchError, BackupKeyUnreadableError, BackupSourceError, ChunkDecryptError, ChunkFormatError, InvalidBackupInputError, NoBackupKeyError, UnknownBackupError
+  BackupFormatError, BackupHolderError, BackupKeyMismatchError, BackupRestoreError, BackupKeyUnreadableError, BackupSourceError, ChunkDecryptError, ChunkFormatError, InvalidBackupInputError, NoBackupKeyError, UnknownBackupError
 } from './errors.ts'
 export type { ChunkStoreDamage, ChunkStoreOptions, ChunkStoreStats, ChunkToStore } from './chunk-store.ts'
 export {

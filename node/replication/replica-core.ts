@@ -270,7 +270,7 @@ export class ReplicaCore {
       case 'append': return await this.#append(request)
       case 'read': return await this.#storage.read(request.entity, request.from, request.limit)
       case 'summary': return (await this.#state(request.entity)).summary
-      case 'save-snapshot': return await this.#saveSnapshot(request.entity, request.epoch, request.snapshot)
+      case 'save-snapshot': return await this.#saveSnapshot(request.entity, request.epoch, request.snapshot, request.replace === true)
       case 'load-snapshot': return (await this.#storage.loadSnapshot(request.entity)) ?? null
     }
   }
@@ -355,10 +355,10 @@ export class ReplicaCore {
     return { result: 'ok', summary }
   }
 
-  async #saveSnapshot (entity: string, epoch: number, snapshot: StoredSnapshot): Promise<SaveSnapshotReply> {
+  async #saveSnapshot (entity: string, epoch: number, snapshot: StoredSnapshot, replace: boolean): Promise<SaveSnapshotReply> {
     const st = await this.#state(entity)
     if (epoch < st.summary.promised) return { result: 'stale', promised: st.summary.promised }
-    if (snapshot.seq <= st.summary.snapshotSeq) return { result: 'ok' }
+    if (snapshot.seq <= st.summary.snapshotSeq && !replace) return { result: 'ok' }
     const next: ReplicaState = { summary: { ...st.summary, snapshotSeq: snapshot.seq }, promisedBy: st.promisedBy }
     await this.#commit(entity, st, { state: next, snapshot })
     return { result: 'ok' }

@@ -32,7 +32,9 @@ export type ReplicaRequest =
   }
   | { readonly op: 'read', readonly entity: string, readonly from: number, readonly limit: number }
   | { readonly op: 'summary', readonly entity: string }
-  | { readonly op: 'save-snapshot', readonly entity: string, readonly epoch: number, readonly snapshot: StoredSnapshot }
+  /** `replace`: a restore rewrote the log, so the snapshot held (built from records now gone) gives
+   * way to this one even at a lower or equal seq. */
+  | { readonly op: 'save-snapshot', readonly entity: string, readonly epoch: number, readonly snapshot: StoredSnapshot, readonly replace?: true }
   | { readonly op: 'load-snapshot', readonly entity: string }
 
 /** A promise from a replica that is still catching up (a learner) says so: its log may lack
@@ -98,6 +100,7 @@ export function checkReplicaRequest (value: unknown): ReplicaRequest {
       if (!isEpoch(r.epoch) || r.epoch < 1) fail('save-snapshot: epoch must be a positive safe integer')
       const s = r.snapshot as Record<string, unknown> | null
       if (s === null || typeof s !== 'object' || !isSeq(s.seq) || s.seq < 1 || !('state' in s)) fail('save-snapshot: snapshot must be { seq >= 1, state }')
+      if (r.replace !== undefined && r.replace !== true) fail('save-snapshot: replace must be true or absent')
       break
     }
   }

@@ -58,6 +58,30 @@ describe('backups on a real node (CLI → admin HTTP → backup job → chunk ho
     expect(table.stdout).to.match(new RegExp(`^${backup.id}\\s+done\\s+\\S+\\s+6\\s+.*${fingerprint}\\s+nightly$`, 'm'))
   })
 
+  it('should restore one room as it was: a dry run first says what would change, then the restore does it', async () => {
+    const [backup] = JSON.parse((await admin(['backup', 'ls', '--json'])).stdout) as [BackupRow]
+    const added = await admin(['users', 'add', 'bob', '--json', '--no-save'])
+    const chat = chatClient(node.grpc, (JSON.parse(added.stdout) as { token: string }).token)
+    const page = async (): Promise<string[]> => ((await chat.call<{ messages?: Array<{ seq: number | string, text: string }> }>('History', { room: 'room-0', after: 0, limit: 100 })).messages ?? []).map((m) => `${m.seq}:${m.text}`)
+    try {
+      const before = await page()
+      await chat.call('Post', { room: 'room-0', text: 'after the backup' })
+      expect(await page()).to.have.length(before.length + 1)
+      const dry = await admin(['restore', backup.id, '--room', 'room-0', '--dry-run'])
+      expect(dry.code, dry.stderr).to.equal(0)
+      expect(dry.stdout).to.match(/room\/room-0: \d+ records now, \d+ in the backup: the 1 written since would go/)
+      expect(await page(), 'a dry run writes nothing').to.have.length(before.length + 1)
+      const done = await admin(['restore', backup.id, '--room', 'room-0', '--json'])
+      expect(done.code, done.stderr).to.equal(0)
+      expect(lastJob(done.stdout)).to.include({ kind: 'restore', state: 'done' })
+      expect(await page()).to.deep.equal(before)
+      const both = await admin(['restore', backup.id, '--room', 'room-0', '--user', 'ann'])
+      expect(both.code).to.equal(2)
+    } finally {
+      chat.close()
+    }
+  })
+
   it('should refuse what it cannot do with a clear error, changing nothing', async () => {
     const unknown = await admin(['backup', 'verify', 'bk-nope'])
     expect(unknown.code).to.equal(1)

@@ -1,0 +1,63 @@
+import { expect } from 'chai'
+import { replicaClient, rewriteJournal } from '../../../node/backup/index.ts'
+import type { ReplicaClient } from '../../../node/backup/index.ts'
+import { useTestCluster } from '../../helpers/test-cluster.ts'
+import type { TestNode } from '../../helpers/test-cluster.ts'
+
+describe('rewriteJournal: a journal made what a backup holds, on every replica (real libp2p on loopback)', function () {
+  this.timeout(60_000)
+  const net = useTestCluster()
+
+  /** 150 records of epoch 4 and a snapshot at 120 on each node, as an owner leaves them. */
+  async function seeded (nodes: readonly TestNode[], entity: string): Promise<void> {
+    for (const n of nodes) {
+      const core = n.journal.core(n.journal.storage.partitionOf(entity))
+      expect(await core.handle({ op: 'fence', entity, epoch: 4, activation: 'owner' })).to.include({ ok: true })
+      for (let i = 0; i < 150; i += 50) {
+        const records = Array.from({ length: 50 }, (_, j) => ({ seq: i + j + 1, epoch: 4, event: { n: i + j + 1, old: true } }))
+        expect((await core.handle({ op: 'append', entity, epoch: 4, activation: 'owner', prevSeq: i, prevEpoch: i === 0 ? 0 : 4, records })).result).to.equal('ok')
+      }
+      expect(await core.handle({ op: 'save-snapshot', entity, epoch: 4, snapshot: { seq: 120, state: { old: 120 } } })).to.deep.equal({ result: 'ok' })
+    }
+  }
+
+  it('should leave every replica with exactly the records given, under a newer epoch, and the snapshot of their state', async () => {
+    const nodes = await net.of([['chat'], ['chat'], ['chat']])
+    const [a] = nodes as [TestNode]
+    const entity = 'room/rewritten'
+    await seeded(nodes, entity)
+    const p = a.journal.storage.partitionOf(entity)
+    const clients = new Map(nodes.map((n) => [n.id, replicaClient(a.system, a.journal, a.id, n.id, p)]))
+    const records = Array.from({ length: 300 }, (_, i) => ({ seq: i + 1, epoch: 2, event: { n: i + 1, restored: true } }))
+    const { epoch, dropped } = await rewriteJournal(entity, records.slice(0, 100), { restored: 100 }, clients, 'restore-bk-1')
+    expect([epoch, dropped]).to.deep.equal([5, 50])
+    for (const n of nodes) {
+      const core = n.journal.core(p)
+      expect(await core.handle({ op: 'summary', entity })).to.deep.include({ head: 100, headEpoch: 5, snapshotSeq: 100 })
+      expect(await core.handle({ op: 'load-snapshot', entity })).to.deep.equal({ seq: 100, state: { restored: 100 } })
+      const back = [...await core.handle({ op: 'read', entity, from: 1, limit: 256 })]
+      expect(back.map((r) => (r.event as { n: number, restored?: boolean }))).to.deep.equal(records.slice(0, 100).map((r) => r.event))
+      expect(back.every((r) => r.epoch === 5)).to.equal(true)
+      // the old owner is fenced out for good
+      expect((await core.handle({ op: 'append', entity, epoch: 4, activation: 'owner', prevSeq: 150, prevEpoch: 4, records: [{ seq: 151, epoch: 4, event: {} }] })).result).to.equal('stale')
+    }
+    // more records than an append takes at once, and again over a rewritten log
+    const again = await rewriteJournal(entity, records, { restored: 300 }, clients, 'restore-bk-2')
+    expect(again.epoch).to.equal(6)
+    expect(await a.journal.core(p).handle({ op: 'summary', entity })).to.deep.include({ head: 300, headEpoch: 6, snapshotSeq: 300 })
+  })
+
+  it('should refuse, writing nothing, when a replica does not answer', async () => {
+    const nodes = await net.of([['chat'], ['chat'], ['chat']])
+    const [a, b] = nodes as [TestNode, TestNode]
+    const entity = 'room/partly'
+    await seeded(nodes, entity)
+    const p = a.journal.storage.partitionOf(entity)
+    const gone: ReplicaClient = async () => { throw new Error('peer unreachable') }
+    const clients = new Map<string, ReplicaClient>(nodes.map((n) => [n.id, n.id === b.id ? gone : replicaClient(a.system, a.journal, a.id, n.id, p)]))
+    const err = await rewriteJournal(entity, [{ seq: 1, epoch: 1, event: {} }], {}, clients, 'restore-bk-3').then(() => undefined, (e: Error) => e)
+    expect(err?.name).to.equal('BackupRestoreError')
+    expect(err?.message).to.match(/did not answer.*needs every replica/)
+    expect(await a.journal.core(p).handle({ op: 'summary', entity })).to.deep.include({ head: 150, headEpoch: 4, promised: 4 })
+  })
+})
