@@ -358,7 +358,7 @@ Examples:
       if (b.root !== null) io.stdout.write(`root ${b.root}; manifest ${b.manifest?.digest ?? '-'} on ${b.manifest?.holders.join(', ') ?? '-'}\n`)
     }))
   withClientOptions(backup.command('verify <id>'), 'admin')
-    .description('check a backup: every chunk on every holder that should keep it against the manifest\'s digests and Merkle root (a missing or damaged copy is named); without --full one copy is read and the others answer a challenge')
+    .description('check a backup: every chunk on every holder that should keep it against the manifest\'s digests and Merkle root; a missing or damaged copy is named and put back from a whole one (exit 1 only when one cannot be mended); without --full one copy is read and the others answer a challenge')
     .option('--full', 'read every copy whole and check its SHA-256')
     .option('--no-wait', 'start the verify job and return its id')
     .action(withFlags(async (id: string, flags: ClientFlags & { full?: boolean, wait?: boolean }) => {

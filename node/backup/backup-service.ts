@@ -278,50 +278,89 @@ export class BackupService {
     control.progress({ total: unique.length, done: 0, message: `checking ${unique.length} chunks${full ? ', every copy read whole' : ''}` })
     const problems: Array<{ item: string, why: string }> = []
     let checked = 0
+    let failed = 0
+    let repaired = 0
     for (const chunk of unique) {
       control.signal.throwIfAborted()
-      const why = await this.#checkChunk(chunk, full)
-      if (why !== undefined) problems.push({ item: chunk.id, why })
+      const result = await this.#checkChunk(chunk, full)
+      if (result.found.length > 0) problems.push({ item: chunk.id, why: result.found.join('; ').slice(0, 256) })
+      if (result.unmended) failed++
+      repaired += result.repaired
       checked++
-      if (checked % 64 === 0 || checked === unique.length) control.progress({ done: checked, failed: problems.length, left: problems.slice(0, 100) })
+      if (checked % 64 === 0 || checked === unique.length) control.progress({ done: checked, failed, left: problems.slice(0, 50) })
     }
-    if (problems.length > 0) throw new BackupHolderError(`backup ${id}: ${problems.length} of ${unique.length} chunks are not whole on every holder (first: ${problems[0]?.item} ${problems[0]?.why})`)
-    return `backup ${id}: every copy of its ${unique.length} chunks is whole (${full ? 'each read and its SHA-256 checked' : 'each holder answered a fresh challenge'}); root ${manifestRoot(manifest).slice(0, 16)}`
+    const how = full ? 'each read and its SHA-256 checked' : 'one read, the others challenged'
+    if (failed > 0) throw new BackupHolderError(`backup ${id}: ${failed} of ${unique.length} chunks are not whole on every holder that should keep them, and could not be mended (first: ${problems[0]?.item}: ${problems[0]?.why})`)
+    if (repaired > 0) return `backup ${id}: ${repaired} missing or damaged cop${repaired === 1 ? 'y' : 'ies'} of its ${unique.length} chunks put back from whole ones (listed in left); every copy is whole now (${how})`
+    return `backup ${id}: every copy of its ${unique.length} chunks is whole (${how}); root ${manifestRoot(manifest).slice(0, 16)}`
   }
 
-  /** Why a chunk is not whole on the holders that should keep it, or undefined. `full`: every
+  /**
+   * Checks one chunk on the holders that should keep it and repairs what it can. `full`: every
    * copy is read and hashed; otherwise one is, and the others answer a challenge of a fresh nonce
-   * (SHA-256(nonce ‖ copy): only a holder of the whole copy can answer it). */
-  async #checkChunk (chunk: ManifestChunk, full: boolean): Promise<string | undefined> {
+   * (SHA-256(nonce ‖ copy): only a holder of the whole copy can answer it). A copy missing or
+   * damaged is put back from a whole one (found on any backup holder), a damaged one removed
+   * first. Returns what was found, each with how it ended, and whether anything is left unmended.
+   */
+  async #checkChunk (chunk: ManifestChunk, full: boolean): Promise<{ found: string[], unmended: boolean, repaired: number }> {
     const holder = this.#opts.holder ?? ((node: string) => holderAt(this.#opts.system, node))
-    const bad: string[] = []
+    const bad: Array<{ node: string, why: string, mendable: boolean, damaged: boolean }> = []
     let read: { node: string, copy: Uint8Array } | undefined
     const holders = this.#rank(chunk.id)
-    for (const node of holders) {
-      if (!full && read !== undefined) break
+    const readFrom = async (node: string, ranked: boolean): Promise<void> => {
       try {
         const copy = await holder(node).get(chunk.id)
-        if (copy === null) bad.push(`${node}: missing`)
-        else if (ciphertextDigest(copy) !== chunk.digest) bad.push(`${node}: its bytes do not hash to the manifest's digest`)
-        else read ??= { node, copy }
+        if (copy !== null && ciphertextDigest(copy) === chunk.digest) read ??= { node, copy }
+        else if (ranked) bad.push({ node, why: copy === null ? 'missing' : 'damaged (its bytes do not hash to the manifest\'s digest)', mendable: true, damaged: copy !== null })
       } catch (err) {
-        bad.push(`${node}: ${(err as Error).message}`)
+        const damaged = (err as Error).name === 'ChunkDamagedError'
+        if (ranked) bad.push({ node, why: damaged ? 'damaged (its store found its bytes changed)' : `unreachable (${(err as Error).message})`, mendable: damaged, damaged })
       }
+    }
+    for (const node of holders) {
+      if (!full && read !== undefined) break
+      await readFrom(node, true)
     }
     if (!full && read !== undefined) {
       const nonce = randomBytes(32)
       const expected = createHash('sha256').update(nonce).update(read.copy).digest('hex')
-      const asked = new Set([read.node, ...bad.map((b) => b.slice(0, b.indexOf(':')))])
+      const asked = new Set([read.node, ...bad.map((b) => b.node)])
       for (const node of holders.filter((n) => !asked.has(n))) {
         try {
           const answer = await holder(node).challenge(chunk.id, nonce)
-          if (answer !== expected) bad.push(`${node}: ${answer === null ? 'missing' : 'answered the challenge wrongly (damaged)'}`)
+          if (answer !== expected) bad.push({ node, why: answer === null ? 'missing' : 'damaged (it answered the challenge wrongly)', mendable: true, damaged: answer !== null })
         } catch (err) {
-          bad.push(`${node}: ${(err as Error).message}`)
+          const damaged = (err as Error).name === 'ChunkDamagedError'
+          bad.push({ node, why: damaged ? 'damaged (its store found its bytes changed)' : `unreachable (${(err as Error).message})`, mendable: damaged, damaged })
         }
       }
     }
-    return bad.length === 0 ? undefined : bad.join('; ')
+    // a whole copy kept elsewhere (a holder passed over when the backup was made, or since)
+    for (const node of this.#opts.holders().map((c) => c.peerId).filter((n) => !holders.includes(n))) {
+      if (read !== undefined) break
+      await readFrom(node, false)
+    }
+    if (read === undefined) return { found: [`no whole copy on any holder: lost (${bad.map((b) => `${b.node}: ${b.why}`).join('; ') || 'no holder'})`], unmended: true, repaired: 0 }
+    const found: string[] = []
+    let unmended = false
+    let repaired = 0
+    for (const b of bad) {
+      if (!b.mendable) {
+        found.push(`${b.node}: ${b.why}`)
+        unmended = true
+        continue
+      }
+      try {
+        if (b.damaged) await holder(b.node).remove([chunk.id])
+        await holder(b.node).put([{ id: chunk.id, digest: chunk.digest, sealed: read.copy }])
+        found.push(`${b.node}: ${b.why}; put back from ${read.node}`)
+        repaired++
+      } catch (err) {
+        found.push(`${b.node}: ${b.why}; could not be put back (${(err as Error).message})`)
+        unmended = true
+      }
+    }
+    return { found, unmended, repaired }
   }
 
   /** The chunks of this key's latest done backup that their holders still hold: id → digest. */

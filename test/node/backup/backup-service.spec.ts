@@ -155,22 +155,37 @@ describe('BackupService: encrypted backups of every partition on backup-role mem
     expect((await readBack(nodes, manifest)).get('room/c42')).to.deep.equal(written.get('room/c42'))
   })
 
-  it('should name the chunk a flipped byte damaged, and finish a backup when a holder is gone', async () => {
+  it('should name the chunk a flipped byte damaged or a lost copy missing, put each back from a whole copy, and finish a backup when a holder is gone', async () => {
     const { nodes, service, jobs, holders } = await cluster()
+    const a = nodes[0] as TestNode
     const written: Written = new Map()
     for (let i = 0; i < 10; i++) await post(nodes, written, `room/d${i}`, 40)
     expect((await finished(jobs, service.create())).state).to.equal('done')
     const [entry] = await service.list() as [BackupEntry]
-    // flip one byte in the middle of the last pack of the first holder's store
+    const manifest = await service.manifest(entry.id)
+    // flip one byte in the middle of a chunk body in the first holder's last pack
     const packs = join(dirs[0]?.path as string, 'packs')
     const file = join(packs, (await readdir(packs)).sort().at(-1) as string)
     const bytes = await readFile(file)
     bytes[Math.floor(bytes.byteLength / 2)] ^= 0xff
     await writeFile(file, bytes)
-    const failed = await finished(jobs, service.verify(entry.id, true))
-    expect(failed.state).to.equal('failed')
-    expect(failed.left[0]?.item).to.match(/^[0-9a-f]{64}$/)
-    expect(failed.left[0]?.why).to.match(/do not hash|damaged/)
+    // and lose another chunk on some holder
+    const lost = manifest.partitions[0]?.chunks[0]?.id as string
+    const removedFrom: string[] = []
+    for (const n of nodes) {
+      if (removedFrom.length === 0 && await holderAt(a.system, n.id).remove([lost]) === 1) removedFrom.push(n.id)
+    }
+    expect(removedFrom).to.have.length(1)
+    const mended = await finished(jobs, service.verify(entry.id, true))
+    expect(mended.state, mended.error ?? '').to.equal('done')
+    expect(mended.message).to.match(/cop(y|ies) of its \d+ chunks put back from whole ones/)
+    const whys = mended.left.map((l) => `${l.item} ${l.why}`).join('\n')
+    expect(whys).to.match(/damaged[^\n]*put back from/)
+    expect(whys).to.include(`${lost} ${removedFrom[0]}: missing; put back from`)
+    // checked again, every copy is whole: by challenges too
+    const clean = await finished(jobs, service.verify(entry.id, false))
+    expect(clean.state, clean.error ?? '').to.equal('done')
+    expect(clean.left).to.deep.equal([])
     // a holder gone: the next backup puts its chunks on the two left
     const c = nodes[2] as TestNode
     await c.stop()
@@ -178,6 +193,8 @@ describe('BackupService: encrypted backups of every partition on backup-role mem
     await post(nodes.slice(0, 2), written, 'room/d3', 5)
     const after = await finished(jobs, service.create())
     expect(after.state, after.error ?? '').to.equal('done')
+    const [, second] = await service.list() as [BackupEntry, BackupEntry]
+    expect((await readBack(nodes.slice(0, 2), await service.manifest(second.id))).get('room/d3')).to.deep.equal(written.get('room/d3'))
   })
 
   it('should refuse to start without a key or without a holder, changing nothing', async () => {
