@@ -452,6 +452,7 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
         return typeof owner === 'string' ? owner : undefined
       }
     })
+    metrics.watchBackups(backups, chunkStore)
 
     const admin = await parts.start('admin', async () => {
       const app = await buildAdminServer({

@@ -77,6 +77,22 @@ export interface RestoreSelection {
  */
 export class BackupService {
   readonly #opts: BackupServiceOptions
+  /** What this node's jobs did since it started (metrics). */
+  readonly stats = {
+    /** Unix ms when the last backup made here ended done (0: none yet). */
+    lastDoneAt: 0,
+    /** That backup's plaintext bytes, and those no earlier backup had stored. */
+    lastBytes: 0,
+    lastNewBytes: 0,
+    /** Plaintext bytes read from partitions, and bytes of new chunks sent to holders. */
+    bytesRead: 0,
+    bytesSent: 0,
+    /** Copies verify put back, and chunks it could not mend. */
+    repairs: 0,
+    unmended: 0,
+    /** Entities restored. */
+    restored: 0
+  }
 
   constructor (opts: BackupServiceOptions) {
     this.#opts = opts
@@ -187,6 +203,9 @@ export class BackupService {
       const holders = await uploader.putNow({ id: digest, digest, sealed })
       const root = manifestRoot(manifest)
       const done: BackupStats = stats
+      Object.assign(this.stats, { lastDoneAt: Date.now(), lastBytes: stats.bytes, lastNewBytes: stats.newBytes })
+      this.stats.bytesRead += stats.bytes
+      this.stats.bytesSent += stats.newBytes
       await this.#catalog({ type: 'complete', id, root, manifest: { digest, bytes: sealed.byteLength, holders }, stats: done, ts: Date.now() }, true)
       return `backup ${id}: ${stats.entities} entities in ${stats.partitions} partitions, ${mib(stats.bytes)} in ${stats.chunks} chunks, ` +
         `${stats.newChunks} new (${mib(stats.newBytes)}) on ${this.#copies()} holder(s) each; root ${root.slice(0, 16)}`
@@ -226,6 +245,7 @@ export class BackupService {
         const state = system.foldState(block.entity.slice(0, slash), block.entity.slice(slash + 1), decoded.records)
         const result = await this.#rewriteHeld(block.entity, decoded.records, state, clients, `restore-${id}`)
         dropped += Math.max(0, result.dropped)
+        this.stats.restored++
       }
       records += decoded.head
       done++
@@ -286,6 +306,8 @@ export class BackupService {
       if (result.found.length > 0) problems.push({ item: chunk.id, why: result.found.join('; ').slice(0, 256) })
       if (result.unmended) failed++
       repaired += result.repaired
+      this.stats.repairs += result.repaired
+      if (result.unmended) this.stats.unmended++
       checked++
       if (checked % 64 === 0 || checked === unique.length) control.progress({ done: checked, failed, left: problems.slice(0, 50) })
     }

@@ -12,6 +12,18 @@ import type { LevelStore } from '../storage/index.ts'
  */
 interface ScrubStatsView { passes: number, running: boolean, scanned: number, expected: number, bytes: number, corruptFound: number, repaired: number, quarantined: number, lastPassAt: number }
 
+/** What watchBackups reads of the backup service. */
+export interface BackupStatsView {
+  readonly lastDoneAt: number
+  readonly lastBytes: number
+  readonly lastNewBytes: number
+  readonly bytesRead: number
+  readonly bytesSent: number
+  readonly repairs: number
+  readonly unmended: number
+  readonly restored: number
+}
+
 export class NodeMetrics {
   readonly registry = new Registry()
   readonly grpcStreamsOpen: Gauge
@@ -275,6 +287,25 @@ export class NodeMetrics {
   }
 
   #scrub: { readonly stats: ScrubStatsView } | undefined
+
+  /** Backups: what this node holds for the cluster (a backup-role member), and what its jobs did. */
+  watchBackups (service: { readonly stats: BackupStatsView }, store: { readonly size: number, readonly bytes: number } | undefined): void {
+    const registers = [this.registry]
+    new Gauge({ name: 'plexi_backup_chunks_stored', help: 'Sealed backup chunks this node holds for the cluster (0 without the backup role)', registers, collect () { this.set(store?.size ?? 0) } })
+    new Gauge({ name: 'plexi_backup_stored_bytes', help: 'Bytes of sealed backup chunks this node holds for the cluster', registers, collect () { this.set(store?.bytes ?? 0) } })
+    new Gauge({ name: 'plexi_backup_last_success_seconds', help: 'Unix time when the last backup this node made ended done (0: none since it started)', registers, collect () { this.set(service.stats.lastDoneAt / 1000) } })
+    new Gauge({
+      name: 'plexi_backup_dedup_ratio',
+      help: 'Share of the last backup\'s bytes that earlier backups had stored already (0 to 1; what deduplication saved)',
+      registers,
+      collect () { this.set(service.stats.lastBytes === 0 ? 0 : 1 - service.stats.lastNewBytes / service.stats.lastBytes) }
+    })
+    counterOf(registers, 'plexi_backup_read_bytes_total', 'Plaintext bytes this node\'s backups read from the partitions', () => service.stats.bytesRead)
+    counterOf(registers, 'plexi_backup_sent_bytes_total', 'Plaintext bytes of new chunks this node\'s backups sent to holders', () => service.stats.bytesSent)
+    counterOf(registers, 'plexi_backup_repairs_total', 'Backup chunk copies found missing or damaged and put back from a whole one (verify)', () => service.stats.repairs)
+    counterOf(registers, 'plexi_backup_audit_failures_total', 'Backup chunks found not whole on every holder and not mended (verify)', () => service.stats.unmended)
+    counterOf(registers, 'plexi_backup_restored_entities_total', 'Entities whose journal a restore made what a backup held', () => service.stats.restored)
+  }
 
   watchScrub (scrub: { readonly stats: ScrubStatsView }): void {
     this.#scrub = scrub
