@@ -67,6 +67,10 @@ export const CONFIG_SCHEMA: readonly KeySpec[] = [
   { key: 'stream-buffer', type: { kind: 'int', min: 10, max: 1_000_000 }, default: 5_000, description: 'messages queued for one subscriber that does not read; beyond it its stream ends with RESOURCE_EXHAUSTED and the client resumes from its last seq' },
   { key: 'partitions', type: { kind: 'int', min: 1, max: 65_536 }, description: 'partitions of the keyspace, fixed when the cluster is created (default 256, or what this data dir recorded); a node configured otherwise than its data dir is refused' },
   { key: 'backup-copies', type: { kind: 'int', min: 1, max: 7 }, default: 2, description: 'copies of every backup chunk, on distinct backup-role members (fewer while fewer hold the role)' },
+  { key: 'backup-schedule', type: { kind: 'string', minLength: 2 }, default: 'off', description: 'make a backup this often on a node holding the backup key: 30m, 6h, 1d (5 minutes to a year), or off; skipped while one made by any node is more recent than that' },
+  { key: 'backup-keep-last', type: { kind: 'int', min: 0, max: 100_000 }, default: 0, description: 'after each backup this node makes, keep the newest N backups of its key (with keep-daily and keep-weekly: a backup any rule keeps stays; all 0: keep every backup)' },
+  { key: 'backup-keep-daily', type: { kind: 'int', min: 0, max: 100_000 }, default: 0, description: 'keep the newest backup of each of the last N days that have one (UTC)' },
+  { key: 'backup-keep-weekly', type: { kind: 'int', min: 0, max: 100_000 }, default: 0, description: 'keep the newest backup of each of the last N ISO weeks that have one (UTC)' },
   { key: 'replication-factor', type: { kind: 'int', min: 1, max: 7 }, default: 3, description: 'replicas of every journal, on distinct storage nodes (fewer while the cluster has fewer storage nodes)' },
   { key: 'write-quorum', type: { kind: 'int', min: 1, max: 7 }, description: 'replicas that must have a write on disk before it is acknowledged (default: a majority of the replicas; at most replication-factor)' },
   { key: 'anti-entropy-interval', type: { kind: 'int', min: 0, max: 86_400_000 }, default: 60_000, description: 'ms between anti-entropy passes: each storage node compares its replicas\' Merkle roots with another replica of each partition and fills what it misses (0: off)' },
@@ -129,6 +133,10 @@ export interface NodeConfig {
   readonly partitions: number | undefined
   readonly replicationFactor: number
   readonly backupCopies: number
+  readonly backupSchedule: string
+  readonly backupKeepLast: number
+  readonly backupKeepDaily: number
+  readonly backupKeepWeekly: number
   readonly writeQuorum: number | undefined
   readonly antiEntropyInterval: number
   readonly antiEntropyRecords: number

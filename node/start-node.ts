@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
 import type { Logger as PinoLogger } from 'pino'
 import { AGENT, ActorSystem, backupCatalog, chatRoom, roomDirectory, userAgent, userDirectory } from '../actors/index.ts'
-import { ConfigError, checkNodeConfig, formatHostPort } from '../config/index.ts'
+import { ConfigError, checkNodeConfig, formatHostPort, scheduleMs } from '../config/index.ts'
 import type { HostPort, NodeConfig, Role } from '../config/index.ts'
 import { describe } from '../protocols/index.ts'
 import type { Member } from '../protocols/index.ts'
@@ -445,6 +445,9 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
       ],
       copies: config.backupCopies,
       jobs,
+      retention: { keepLast: config.backupKeepLast, keepDaily: config.backupKeepDaily, keepWeekly: config.backupKeepWeekly },
+      ...(scheduleMs(config.backupSchedule) !== undefined && { scheduleMs: scheduleMs(config.backupSchedule) }),
+      log: log.child({ component: 'backup' }),
       ownerOf: (entity) => {
         const slash = entity.indexOf('/')
         const role = system.entityTypes().find((t) => t.type === entity.slice(0, slash))?.role
@@ -453,6 +456,7 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
       }
     })
     metrics.watchBackups(backups, chunkStore)
+    await parts.start('backup-schedule', () => { backups.start(); return backups }, (b) => { b.stop() })
 
     const admin = await parts.start('admin', async () => {
       const app = await buildAdminServer({

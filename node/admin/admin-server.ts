@@ -59,6 +59,7 @@ export interface BackupsAdmin {
   create (note?: string): Job
   verify (id: string, full: boolean): Job
   restore (id: string, selection: { room?: string, user?: string }, dryRun: boolean): Job
+  remove (id: string): Promise<{ chunks: number, bytes: number }>
 }
 
 /** What the admin API asks of the cluster (node/mesh ClusterAdmin). */
@@ -348,6 +349,18 @@ export async function buildAdminServer (deps: AdminServerDeps): Promise<FastifyI
     api.get<{ Params: { id: string } }>('/backups/:id', {
       schema: { summary: 'One backup as the catalog lists it', security: bearer, params: backupParams, response: { 200: ref('Backup'), ...errors(400, 401, 404, 503) } }
     }, async (request, reply) => deps.backups === undefined ? noBackups(reply) : await deps.backups.get(request.params.id))
+
+    api.delete<{ Params: { id: string } }>('/backups/:id', {
+      schema: {
+        summary: 'Remove a backup: the chunks no other backup of its key names are removed from every holder, then its manifest and its catalog entry. 409 while a backup runs',
+        security: bearer,
+        params: backupParams,
+        response: {
+          200: { type: 'object', required: ['id', 'chunks', 'bytes'], properties: { id: { type: 'string' }, chunks: { type: 'integer', description: 'chunks removed from the holders' }, bytes: { type: 'integer', description: 'their plaintext bytes' } } },
+          ...errors(400, 401, 404, 409, 503)
+        }
+      }
+    }, async (request, reply) => deps.backups === undefined ? noBackups(reply) : { id: request.params.id, ...await deps.backups.remove(request.params.id) })
 
     api.post<{ Params: { id: string }, Body: { full?: boolean } | undefined }>('/backups/:id/verify', {
       schema: {

@@ -14,10 +14,12 @@ import { holderAt } from './chunk-holder.ts'
 import type { ChunkHolderClient, PutChunk } from './chunk-holder.ts'
 import type { ChunkerOptions } from './chunker.ts'
 import { MAX_HOLDER_IDS, MAX_PUT_BYTES } from './constants.ts'
-import { BackupHolderError, BackupRestoreError, NoBackupKeyError, UnknownBackupError } from './errors.ts'
+import { BackupBusyError, BackupHolderError, BackupKeyMismatchError, BackupRestoreError, NoBackupKeyError, UnknownBackupError } from './errors.ts'
 import { manifestRoot, openManifest, sealManifest } from './manifest.ts'
 import type { BackupManifest, ManifestChunk, ManifestPartition } from './manifest.ts'
 import { readPartitionCut } from './partition-cut.ts'
+import { retained } from './retention.ts'
+import type { RetentionPolicy } from './retention.ts'
 import { PartitionStreamWriter, chunkSpan, decodeBlock } from './partition-stream.ts'
 import type { DecodedEntity, EntityBlock, SealedChunk } from './partition-stream.ts'
 import { replicaClient, rewriteJournal } from './journal-rewrite.ts'
@@ -31,6 +33,8 @@ const CATALOG_ASK_MS = 10_000
 /** How long a job's catalog ask rides out the catalog's owner failing over (a member declared
  * down, placement moving it: seconds). */
 const CATALOG_PATIENCE_MS = 30_000
+/** How often a schedule looks whether a backup is due (at most: the interval, when shorter). */
+const SCHEDULE_CHECK_MS = 60_000
 /** A restore's hold or unhold ask of an entity's owner. */
 const HOLD_ASK_MS = 20_000
 /** Rewrites of one entity tried before a restore fails (an activation raced each one). */
@@ -58,6 +62,11 @@ export interface BackupServiceOptions {
   readonly holder?: (node: string) => ChunkHolderClient
   /** The node that owns an entity now (a restore holds it still there). @default this node */
   readonly ownerOf?: (entity: string) => string | undefined
+  /** Which done backups of this key stay after each backup this node makes. @default keep all */
+  readonly retention?: RetentionPolicy
+  /** Make a backup this often (ms) while none is more recent; with start(). @default never */
+  readonly scheduleMs?: number
+  readonly log?: { info (obj: object, msg: string): void, warn (obj: object, msg: string): void }
 }
 
 /** What a restore takes back: everything, one room, or one user's agent. */
@@ -94,8 +103,42 @@ export class BackupService {
     restored: 0
   }
 
+  #timer: ReturnType<typeof setTimeout> | undefined
+
   constructor (opts: BackupServiceOptions) {
     this.#opts = opts
+  }
+
+  /**
+   * Starts the schedule (scheduleMs): at each tick, when this node holds the key, a member holds
+   * the backup role, no backup runs and none (made by any node) started within the interval, it
+   * starts one. Several nodes holding the key and a schedule make about one backup an interval.
+   */
+  start (): void {
+    const every = this.#opts.scheduleMs
+    if (every === undefined || this.#opts.key === undefined || this.#timer !== undefined) return
+    const tick = (): void => {
+      void this.#scheduled(every).catch((err: unknown) => {
+        this.#opts.log?.warn({ err }, `scheduled backup not started: ${(err as Error).message}`)
+      }).finally(() => {
+        if (this.#timer !== undefined) this.#timer = setTimeout(tick, Math.min(every, SCHEDULE_CHECK_MS)).unref()
+      })
+    }
+    this.#timer = setTimeout(tick, Math.min(every, SCHEDULE_CHECK_MS)).unref()
+  }
+
+  stop (): void {
+    clearTimeout(this.#timer)
+    this.#timer = undefined
+  }
+
+  async #scheduled (every: number): Promise<void> {
+    if (this.#opts.holders().length === 0 || this.#opts.jobs.running('backup').length > 0) return
+    const list = await this.list()
+    const last = Math.max(0, ...list.filter((b) => b.state !== 'failed').map((b) => b.startedAt))
+    if (list.some((b) => b.state === 'running') || Date.now() - last < every) return
+    const job = this.create('scheduled')
+    this.#opts.log?.info({ job: job.id }, `scheduled backup ${job.target ?? ''} started (${job.id})`)
   }
 
   /** Every backup the catalog knows, oldest first (`patient`: riding out a failover, for jobs). */
@@ -138,6 +181,39 @@ export class BackupService {
   restore (id: string, selection: RestoreSelection, dryRun: boolean): Job {
     const key = this.#requireKey()
     return this.#opts.jobs.start('restore', id, async (control) => await this.#restore(control, key, id, selection, dryRun))
+  }
+
+  /**
+   * Removes a backup: the chunks no other backup of the same key names are removed from every
+   * holder (chunk ids are keyed, so another key's backups never name them), then its manifest, then
+   * its catalog entry. Refused while a backup runs (it may be naming these chunks as stored). A
+   * failed backup has no manifest: only its entry goes (the chunks it stored stay until a backup
+   * that names them is removed). Resolves with the chunks removed.
+   */
+  async remove (id: string, fromRunningBackup = false): Promise<{ chunks: number, bytes: number }> {
+    const entry = await this.get(id, fromRunningBackup)
+    const all = await this.list(fromRunningBackup)
+    // the backup that prunes after itself is done already: only another one running holds it back
+    const running = all.find((b) => b.state === 'running' && b.id !== id)
+    if (running !== undefined || entry.state === 'running') throw new BackupBusyError(`backup ${running?.id ?? id} is running: remove backups once it has ended`)
+    let removed = { chunks: 0, bytes: 0 }
+    if (entry.state === 'done' && entry.manifest !== null) {
+      const key = this.#requireKey()
+      if (entry.keyFingerprint !== key.fingerprint) throw new BackupKeyMismatchError(id, entry.keyFingerprint, key.fingerprint)
+      const doomed = new Map((await this.manifest(id)).partitions.flatMap((p) => p.chunks.map((c) => [c.id, c.size] as const)))
+      for (const other of all.filter((b) => b.id !== id && b.state === 'done' && b.keyFingerprint === key.fingerprint)) {
+        for (const p of (await this.manifest(other.id)).partitions) for (const c of p.chunks) doomed.delete(c.id)
+      }
+      const ids = [...doomed.keys(), entry.manifest.digest]
+      const holder = this.#opts.holder ?? ((node: string) => holderAt(this.#opts.system, node))
+      // every holder: copies may sit beyond their ranking (a holder passed over, a member since gone)
+      for (const { peerId } of this.#opts.holders()) {
+        for (let i = 0; i < ids.length; i += MAX_HOLDER_IDS) await holder(peerId).remove(ids.slice(i, i + MAX_HOLDER_IDS))
+      }
+      removed = { chunks: doomed.size, bytes: [...doomed.values()].reduce((n, s) => n + s, 0) }
+    }
+    await this.#catalog({ type: 'remove', id })
+    return removed
   }
 
   /** The manifest of a done backup, fetched from its holders and opened with this node's key. */
@@ -207,7 +283,11 @@ export class BackupService {
       this.stats.bytesRead += stats.bytes
       this.stats.bytesSent += stats.newBytes
       await this.#catalog({ type: 'complete', id, root, manifest: { digest, bytes: sealed.byteLength, holders }, stats: done, ts: Date.now() }, true)
-      return `backup ${id}: ${stats.entities} entities in ${stats.partitions} partitions, ${mib(stats.bytes)} in ${stats.chunks} chunks, ` +
+      const pruned = await this.#applyRetention(key).catch((err: unknown) => {
+        this.#opts.log?.warn({ err }, `backup ${id} done, but retention could not prune: ${(err as Error).message}`)
+        return [] as string[]
+      })
+      return `${pruned.length > 0 ? `retention removed ${pruned.join(', ')}; ` : ''}backup ${id}: ${stats.entities} entities in ${stats.partitions} partitions, ${mib(stats.bytes)} in ${stats.chunks} chunks, ` +
         `${stats.newChunks} new (${mib(stats.newBytes)}) on ${this.#copies()} holder(s) each; root ${root.slice(0, 16)}`
     } catch (err) {
       const why = err instanceof Error ? `${err.name}: ${err.message}` : String(err)
@@ -383,6 +463,21 @@ export class BackupService {
       }
     }
     return { found, unmended, repaired }
+  }
+
+  /** Removes the done backups of this key that the retention policy does not keep; their ids. */
+  async #applyRetention (key: BackupKey): Promise<string[]> {
+    const policy = this.#opts.retention
+    if (policy === undefined) return []
+    const mine = (await this.list(true)).filter((b) => b.state === 'done' && b.keyFingerprint === key.fingerprint)
+    const keep = retained(mine, policy)
+    const gone: string[] = []
+    for (const b of mine) {
+      if (keep.has(b.id)) continue
+      await this.remove(b.id, true)
+      gone.push(b.id)
+    }
+    return gone
   }
 
   /** The chunks of this key's latest done backup that their holders still hold: id → digest. */

@@ -215,3 +215,10 @@ export class BackupRestoreError extends Error {
   override readonly name = 'BackupRestoreError'
   readonly kind = 'unavailable'
 }
+
+/** A backup runs, and the request must wait for it (removing backups: the running one may be
+ * naming their chunks as stored). */
+export class BackupBusyError extends Error {
+  override readonly name = 'BackupBusyError'
+  readonly kind = 'conflict'
+}

@@ -27,7 +27,7 @@ export {
 } from './constants.ts'
 export {
   BackupKeyExistsError, BackupKeyFormatError, BackupKeyMissingError, BackupKeyPermissionsError,
-  BackupFormatError, BackupHolderError, BackupKeyMismatchError, BackupRestoreError, BackupKeyUnreadableError, BackupSourceError, ChunkDecryptError, ChunkFormatError, InvalidBackupInputError, NoBackupKeyError, UnknownBackupError
+  BackupFormatError, BackupBusyError, BackupHolderError, BackupKeyMismatchError, BackupRestoreError, BackupKeyUnreadableError, BackupSourceError, ChunkDecryptError, ChunkFormatError, InvalidBackupInputError, NoBackupKeyError, UnknownBackupError
 } from './errors.ts'
 export type { ChunkStoreDamage, ChunkStoreOptions, ChunkStoreStats, ChunkToStore } from './chunk-store.ts'
 export {

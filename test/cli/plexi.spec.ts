@@ -49,7 +49,15 @@ describe('plexi (commands that need no running node, and what a node checks as i
     expect(missing.code).to.equal(2)
     expect(missing.stderr).to.match(/backup-key-file: .*nope\.key/)
     await chmod(file, 0o600)
-    const node = await startNodeProcess(join(dir.path, 'data'), ['--backup-key-file', file])
+    for (const [schedule, why] of [['often', /backup-schedule: expected an interval such as 30m, 6h or 1d/], ['1m', /at most one backup every 5 minutes/]] as const) {
+      const bad = await runCli(['node', 'start', '--role', 'all', '--data-dir', join(dir.path, 'data'), '--backup-key-file', file, '--backup-schedule', schedule])
+      expect(bad.code, schedule).to.equal(2)
+      expect(bad.stderr).to.match(why)
+    }
+    const keyless = await runCli(['node', 'start', '--role', 'all', '--data-dir', join(dir.path, 'data'), '--backup-schedule', '6h'])
+    expect(keyless.code).to.equal(2)
+    expect(keyless.stderr).to.match(/scheduled backups are made with the backup key: pass --backup-key-file/)
+    const node = await startNodeProcess(join(dir.path, 'data'), ['--backup-key-file', file, '--backup-schedule', '1d', '--backup-keep-last', '7'])
     try {
       const fingerprint = (await loadBackupKey(file)).fingerprint
       expect(node.logs.some((l) => l.backupKeyFingerprint === fingerprint)).to.equal(true)

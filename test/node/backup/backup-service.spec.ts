@@ -9,6 +9,7 @@ import { Jobs } from '../../../node/jobs/index.ts'
 import type { StoredRecord } from '../../../node/index.ts'
 import type { Job } from '../../../protocols/index.ts'
 import { tempDir } from '../../helpers/temp-dir.ts'
+import { waitFor } from '../../helpers/wait-for.ts'
 import { useTestCluster } from '../../helpers/test-cluster.ts'
 import type { TestNode } from '../../helpers/test-cluster.ts'
 
@@ -195,6 +196,51 @@ describe('BackupService: encrypted backups of every partition on backup-role mem
     expect(after.state, after.error ?? '').to.equal('done')
     const [, second] = await service.list() as [BackupEntry, BackupEntry]
     expect((await readBack(nodes.slice(0, 2), await service.manifest(second.id))).get('room/d3')).to.deep.equal(written.get('room/d3'))
+  })
+
+  it('should remove a backup\'s chunks that no other backup names, and keep the others whole', async () => {
+    const { nodes, service, jobs } = await cluster()
+    const a = nodes[0] as TestNode
+    const written: Written = new Map()
+    for (let i = 0; i < 20; i++) await post(nodes, written, `room/k${i}`, 15)
+    expect((await finished(jobs, service.create())).state).to.equal('done')
+    await post(nodes, written, 'room/k7', 30)
+    expect((await finished(jobs, service.create())).state).to.equal('done')
+    const [first, second] = await service.list() as [BackupEntry, BackupEntry]
+    const firstChunks = new Set((await service.manifest(first.id)).partitions.flatMap((p) => p.chunks.map((c) => c.id)))
+    const secondChunks = new Set((await service.manifest(second.id)).partitions.flatMap((p) => p.chunks.map((c) => c.id)))
+    const onlyFirst = [...firstChunks].filter((id) => !secondChunks.has(id))
+    expect(onlyFirst.length).to.be.greaterThan(0)
+    const removed = await service.remove(first.id)
+    expect(removed.chunks).to.equal(onlyFirst.length)
+    for (const n of nodes) expect((await holderAt(a.system, n.id).has(onlyFirst)).every((held) => !held), n.id).to.equal(true)
+    expect((await service.list()).map((b) => b.id)).to.deep.equal([second.id])
+    const check = await finished(jobs, service.verify(second.id, true))
+    expect([check.state, check.left]).to.deep.equal(['done', []])
+    expect((await readBack(nodes, await service.manifest(second.id))).get('room/k7')).to.deep.equal(written.get('room/k7'))
+    expect(await service.remove('bk-nope').then(() => undefined, (e: Error) => e.name)).to.equal('UnknownBackupError')
+  })
+
+  it('should prune what the retention does not keep after each backup, and make backups on a schedule', async () => {
+    const { nodes, jobs, options } = await cluster()
+    const written: Written = new Map()
+    for (let i = 0; i < 5; i++) await post(nodes, written, `room/s${i}`, 10)
+    const service = new BackupService({ ...options, retention: { keepLast: 2, keepDaily: 0, keepWeekly: 0 }, scheduleMs: 50 })
+    service.start()
+    try {
+      // the schedule makes one after another; each prunes to the newest two
+      await waitFor(async () => jobs.list().filter((j) => j.kind === 'backup' && j.state === 'done').length >= 3, '3 scheduled backups done', { timeout: 30_000, interval: 20 })
+    } finally {
+      service.stop()
+    }
+    const settled = jobs.list().filter((j) => j.kind === 'backup')
+    for (const j of settled) await finished(jobs, j)
+    const done = (await service.list()).filter((b) => b.state === 'done')
+    expect(done).to.have.length(2)
+    expect(done.every((b) => b.note === 'scheduled')).to.equal(true)
+    expect(settled.some((j) => /retention removed bk-/.test(j.message))).to.equal(true)
+    const check = await finished(jobs, service.verify((done.at(-1) as BackupEntry).id, true))
+    expect([check.state, check.left]).to.deep.equal(['done', []])
   })
 
   it('should refuse to start without a key or without a holder, changing nothing', async () => {
