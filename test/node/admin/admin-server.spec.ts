@@ -149,7 +149,7 @@ describe('buildAdminServer: jobs', () => {
     expect(await ids('?kind=drain')).to.deep.equal([drain.id])
     expect(await ids('?state=done')).to.deep.equal([migrate.id])
     expect(await ids('?kind=drain&state=done')).to.deep.equal([])
-    for (const [query, message] of [['?kind=backup', 'querystring/kind must be one of drain, decommission, rebalance, migrate, repair'], ['?state=paused', 'querystring/state must be one of running, done, failed, cancelled'],
+    for (const [query, message] of [['?kind=teleport', 'querystring/kind must be one of drain, decommission, rebalance, migrate, repair, backup, verify, restore'], ['?state=paused', 'querystring/state must be one of running, done, failed, cancelled'],
       ['?kinds=drain', 'querystring must NOT have additional properties: the filters are kind and state']] as const) {
       const bad = await api('GET', `/api/v1/jobs${query}`)
       expect(bad.statusCode, query).to.equal(400)
@@ -173,7 +173,7 @@ describe('buildAdminServer: jobs', () => {
       expect(res.json(), url).to.include({ code: 'UNKNOWN_JOB' })
       expect((res.json() as { message: string }).message).to.match(/^no job (drain-99-Test|migrate-1-zzzz) on any member/)
     }
-    for (const id of ['drain', 'drain-1', 'backup-1-Test', 'drain-0-Test', `drain-1-${'x'.repeat(60)}`]) {
+    for (const id of ['drain', 'drain-1', 'teleport-1-Test', 'drain-0-Test', `drain-1-${'x'.repeat(60)}`]) {
       const res = await api('GET', `/api/v1/jobs/${id}`)
       expect(res.statusCode, id).to.equal(400)
       expect(res.json(), id).to.include({ message: 'params/id must be a job id: KIND-N-XXXX, such as drain-3-k7f2' })

@@ -23,7 +23,7 @@ describe('checkJob', () => {
   it('should refuse anything that is not a job of the member asked, naming the field', () => {
     const bad: Array<[unknown, RegExp]> = [
       [null, /expected an object/], [[GOOD], /expected an object/], ['drain', /expected an object/],
-      [{ ...GOOD, id: 'drain-3' }, /id/], [{ ...GOOD, id: 'backup-1-k7f2', kind: 'backup' }, /id/], [{ ...GOOD, kind: 'migrate' }, /kind/],
+      [{ ...GOOD, id: 'drain-3' }, /id/], [{ ...GOOD, id: 'teleport-1-k7f2', kind: 'teleport' }, /id/], [{ ...GOOD, kind: 'migrate' }, /kind/],
       [{ ...GOOD, node: 'someone-else' }, /node/], [{ ...GOOD, node: 7 }, /node/], [{ ...GOOD, target: '' }, /target/],
       [{ ...GOOD, state: 'paused' }, /state/], [{ ...GOOD, done: -1 }, /done/], [{ ...GOOD, total: 1.5 }, /total/],
       [{ ...GOOD, left: Array.from({ length: 51 }, () => ({ item: 'a', why: 'b' })) }, /left/], [{ ...GOOD, left: [{ item: 'a' }] }, /left/],

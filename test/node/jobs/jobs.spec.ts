@@ -132,7 +132,7 @@ describe('Jobs', () => {
 
   it('should refuse a job of an unknown kind or with a bad target', () => {
     const jobs = new Jobs({ node: PEER })
-    for (const [kind, target] of [['backup', null], ['drain', ''], ['drain', 'x'.repeat(257)], ['drain', 7]] as const) {
+    for (const [kind, target] of [['teleport', null], ['drain', ''], ['drain', 'x'.repeat(257)], ['drain', 7]] as const) {
       expect(() => jobs.start(kind as never, target as never, async () => undefined), `${kind} ${String(target)}`).to.throw().with.property('name', 'InvalidJobError')
     }
     expect(jobs.list()).to.deep.equal([])
