@@ -291,6 +291,7 @@ export class BackupService {
         `${stats.newChunks} new (${mib(stats.newBytes)}) on ${this.#copies()} holder(s) each; root ${root.slice(0, 16)}`
     } catch (err) {
       const why = err instanceof Error ? `${err.name}: ${err.message}` : String(err)
+      this.#opts.log?.warn({ err, backup: id }, `backup ${id} failed: ${why}`)
       await this.#catalog({ type: 'fail', id, error: why.slice(0, 2_000), ts: Date.now() }, true).catch(() => undefined)
       throw err
     }
@@ -314,12 +315,15 @@ export class BackupService {
       const { replicas } = journal.placement(p.partition)
       const clients = new Map(replicas.map((node) => [node, replicaClient(system, journal, self, node, p.partition)]))
       if (dryRun) {
-        const heads = await Promise.all([...clients.values()].map(async (c) => (await c({ op: 'summary', entity: block.entity })).head))
-        const now = Math.max(0, ...heads)
+        // the replicas that answer say what is there; one that does not would make the restore fail
+        const heads = await Promise.all([...clients.values()].map(async (c) => await c({ op: 'summary', entity: block.entity }).then((s) => s.head, () => undefined)))
+        const answered = heads.filter((h): h is number => h !== undefined)
+        const now = Math.max(0, ...answered)
         const why = now === decoded.head ? `${now} records now and in the backup: rewritten as the backup's`
           : now > decoded.head ? `${now} records now, ${decoded.head} in the backup: the ${now - decoded.head} written since would go`
             : `${now} records now, ${decoded.head} in the backup: ${decoded.head - now} would come back`
-        changes.push({ item: block.entity, why })
+        const down = heads.length - answered.length
+        changes.push({ item: block.entity, why: down === 0 ? why : `${why}; ${down} of its ${heads.length} replicas did not answer, and a restore needs them all` })
       } else {
         const slash = block.entity.indexOf('/')
         const state = system.foldState(block.entity.slice(0, slash), block.entity.slice(slash + 1), decoded.records)
