@@ -29,6 +29,11 @@ export function checkNodeConfig (config: NodeConfig): void {
   } catch (err) {
     throw new ConfigError('backup-schedule', (err as Error).message)
   }
+  try {
+    if (config.backupAuditInterval !== undefined) scheduleMs(config.backupAuditInterval, 'audit')
+  } catch (err) {
+    throw new ConfigError('backup-audit-interval', (err as Error).message)
+  }
   if (config.backupSchedule !== undefined && config.backupSchedule !== 'off' && config.backupKeyFile === undefined) {
     throw new ConfigError('backup-schedule', 'scheduled backups are made with the backup key: pass --backup-key-file too (plexi backup keygen makes one)')
   }
@@ -39,12 +44,12 @@ export function checkNodeConfig (config: NodeConfig): void {
 
 /** The interval of `backup-schedule` in ms: `30m`, `6h`, `1d` (5 minutes to a year); undefined for
  * `off`. Throws RangeError saying what it expected. */
-export function scheduleMs (text: string): number | undefined {
+export function scheduleMs (text: string, what = 'backup'): number | undefined {
   if (text === 'off') return undefined
   const m = /^([1-9][0-9]{0,5})(m|h|d)$/.exec(text)
   if (m === null) throw new RangeError(`expected an interval such as 30m, 6h or 1d (minutes, hours, days), or off; got ${JSON.stringify(text.slice(0, 40))}`)
   const ms = Number(m[1]) * (m[2] === 'm' ? 60_000 : m[2] === 'h' ? 3_600_000 : 86_400_000)
-  if (ms < 5 * 60_000) throw new RangeError(`at most one backup every 5 minutes (a backup reads every partition); got ${text}`)
-  if (ms > 366 * 86_400_000) throw new RangeError(`at least one backup a year; got ${text}`)
+  if (ms < 5 * 60_000) throw new RangeError(`at most one ${what} every 5 minutes; got ${text}`)
+  if (ms > 366 * 86_400_000) throw new RangeError(`at least one ${what} a year; got ${text}`)
   return ms
 }

@@ -68,6 +68,7 @@ export const CONFIG_SCHEMA: readonly KeySpec[] = [
   { key: 'partitions', type: { kind: 'int', min: 1, max: 65_536 }, description: 'partitions of the keyspace, fixed when the cluster is created (default 256, or what this data dir recorded); a node configured otherwise than its data dir is refused' },
   { key: 'backup-copies', type: { kind: 'int', min: 1, max: 7 }, default: 2, description: 'copies of every backup chunk, on distinct backup-role members (fewer while fewer hold the role)' },
   { key: 'backup-schedule', type: { kind: 'string', minLength: 2 }, default: 'off', description: 'make a backup this often on a node holding the backup key: 30m, 6h, 1d (5 minutes to a year), or off; skipped while one made by any node is more recent than that' },
+  { key: 'backup-audit-interval', type: { kind: 'string', minLength: 2 }, default: '1h', description: 'on a node holding the backup key, audit this often: 32 random chunks of the newest backup, every holder challenged, a missing or damaged copy put back from a whole one: 30m, 6h, 1d (5 minutes to a year), or off' },
   { key: 'backup-keep-last', type: { kind: 'int', min: 0, max: 100_000 }, default: 0, description: 'after each backup this node makes, keep the newest N backups of its key (with keep-daily and keep-weekly: a backup any rule keeps stays; all 0: keep every backup)' },
   { key: 'backup-keep-daily', type: { kind: 'int', min: 0, max: 100_000 }, default: 0, description: 'keep the newest backup of each of the last N days that have one (UTC)' },
   { key: 'backup-keep-weekly', type: { kind: 'int', min: 0, max: 100_000 }, default: 0, description: 'keep the newest backup of each of the last N ISO weeks that have one (UTC)' },
@@ -134,6 +135,7 @@ export interface NodeConfig {
   readonly replicationFactor: number
   readonly backupCopies: number
   readonly backupSchedule: string
+  readonly backupAuditInterval: string
   readonly backupKeepLast: number
   readonly backupKeepDaily: number
   readonly backupKeepWeekly: number

@@ -447,6 +447,7 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
       jobs,
       retention: { keepLast: config.backupKeepLast, keepDaily: config.backupKeepDaily, keepWeekly: config.backupKeepWeekly },
       ...(scheduleMs(config.backupSchedule) !== undefined && { scheduleMs: scheduleMs(config.backupSchedule) }),
+      ...(scheduleMs(config.backupAuditInterval) !== undefined && { auditMs: scheduleMs(config.backupAuditInterval) }),
       log: log.child({ component: 'backup' }),
       ownerOf: (entity) => {
         const slash = entity.indexOf('/')

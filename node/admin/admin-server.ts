@@ -58,7 +58,7 @@ export interface BackupsAdmin {
   get (id: string): Promise<unknown>
   create (note?: string): Job
   verify (id: string, full: boolean): Job
-  restore (id: string, selection: { room?: string, user?: string }, dryRun: boolean): Job
+  restore (id: string, selection: { room?: string, user?: string, since?: number }, dryRun: boolean): Job
   remove (id: string): Promise<{ chunks: number, bytes: number }>
 }
 
@@ -376,7 +376,7 @@ export async function buildAdminServer (deps: AdminServerDeps): Promise<FastifyI
       return reply.code(202).send(deps.backups.verify(request.params.id, request.body?.full === true))
     })
 
-    api.post<{ Params: { id: string }, Body: { room?: string, user?: string, dryRun?: boolean } | undefined }>('/backups/:id/restore', {
+    api.post<{ Params: { id: string }, Body: { room?: string, user?: string, since?: string, dryRun?: boolean } | undefined }>('/backups/:id/restore', {
       schema: {
         summary: 'Restore a backup (a restore job): every entity it holds, or one room, or one user\'s agent; each journal becomes the backup\'s records (what was written after it goes), the entity held still on its owner meanwhile. dryRun: nothing is written, the job lists what would change. Needs the key that made the backup',
         security: bearer,
@@ -387,6 +387,7 @@ export async function buildAdminServer (deps: AdminServerDeps): Promise<FastifyI
           properties: {
             room: { type: 'string', minLength: 1, maxLength: 200, description: 'only this room' },
             user: { type: 'string', minLength: 1, maxLength: 200, description: 'only this user\'s agent' },
+            since: { type: 'string', minLength: 1, maxLength: 40, description: 'ISO 8601: only the entities the backup holds a record of at or after this time' },
             dryRun: { type: 'boolean' }
           }
         },
@@ -394,11 +395,14 @@ export async function buildAdminServer (deps: AdminServerDeps): Promise<FastifyI
       }
     }, async (request, reply) => {
       if (deps.backups === undefined) return noBackups(reply)
-      const { room, user, dryRun } = request.body ?? {}
+      const { room, user, dryRun, since } = request.body ?? {}
       if (room !== undefined && user !== undefined) return sendError(reply, 400, 'BAD_REQUEST', 'restore one room or one user, not both (or neither: everything)')
+      const sinceMs = since === undefined ? undefined : Date.parse(since)
+      if (sinceMs !== undefined && (Number.isNaN(sinceMs) || !/^\d{4}-\d{2}-\d{2}/.test(since ?? ''))) return sendError(reply, 400, 'BAD_REQUEST', 'since: expected an ISO 8601 time such as 2026-11-24T09:00:00Z')
       if (room !== undefined) deps.system.entity(ROOM, room)   // validates the name (InvalidNameError → 400)
       await deps.backups.get(request.params.id)
-      return reply.code(202).send(deps.backups.restore(request.params.id, { ...(room !== undefined && { room }), ...(user !== undefined && { user }) }, dryRun === true))
+      const selection = { ...(room !== undefined && { room }), ...(user !== undefined && { user }), ...(sinceMs !== undefined && { since: sinceMs }) }
+      return reply.code(202).send(deps.backups.restore(request.params.id, selection, dryRun === true))
     })
 
     for (const mode of ['drain', 'decommission'] as const) {

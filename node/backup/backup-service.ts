@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto'
+import { createHash, randomBytes, randomInt } from 'node:crypto'
 import { BACKUPS, BACKUP_CATALOG_KEY } from '../../actors/index.ts'
 import type { ActorSystem, BackupEntry, BackupStats } from '../../actors/index.ts'
 import { kindOf } from '../../protocols/index.ts'
@@ -33,6 +33,9 @@ const CATALOG_ASK_MS = 10_000
 /** How long a job's catalog ask rides out the catalog's owner failing over (a member declared
  * down, placement moving it: seconds). */
 const CATALOG_PATIENCE_MS = 30_000
+/** Chunks one audit checks: enough that a holder which lost 1% of its chunks is caught within a
+ * few audits, few enough that an audit costs seconds. */
+const AUDIT_SAMPLE = 32
 /** How often a schedule looks whether a backup is due (at most: the interval, when shorter). */
 const SCHEDULE_CHECK_MS = 60_000
 /** A restore's hold or unhold ask of an entity's owner. */
@@ -66,6 +69,9 @@ export interface BackupServiceOptions {
   readonly retention?: RetentionPolicy
   /** Make a backup this often (ms) while none is more recent; with start(). @default never */
   readonly scheduleMs?: number
+  /** Audit this often (ms): AUDIT_SAMPLE random chunks of the newest backup of this key, each
+   * holder challenged and what is missing or damaged put back; with start(). @default never */
+  readonly auditMs?: number
   readonly log?: { info (obj: object, msg: string): void, warn (obj: object, msg: string): void }
 }
 
@@ -73,6 +79,9 @@ export interface BackupServiceOptions {
 export interface RestoreSelection {
   readonly room?: string
   readonly user?: string
+  /** Only the entities the backup holds a record of at or after this time (Unix ms, by the
+   * events' own `ts`): what changed since then, as the backup saw it. */
+  readonly since?: number
 }
 
 /**
@@ -100,7 +109,9 @@ export class BackupService {
     repairs: 0,
     unmended: 0,
     /** Entities restored. */
-    restored: 0
+    restored: 0,
+    /** Audits made. */
+    audits: 0
   }
 
   #timer: ReturnType<typeof setTimeout> | undefined
@@ -115,6 +126,7 @@ export class BackupService {
    * starts one. Several nodes holding the key and a schedule make about one backup an interval.
    */
   start (): void {
+    this.#startAudits()
     const every = this.#opts.scheduleMs
     if (every === undefined || this.#opts.key === undefined || this.#timer !== undefined) return
     const tick = (): void => {
@@ -130,6 +142,58 @@ export class BackupService {
   stop (): void {
     clearTimeout(this.#timer)
     this.#timer = undefined
+    clearTimeout(this.#auditTimer)
+    this.#auditTimer = undefined
+  }
+
+  #auditTimer: ReturnType<typeof setTimeout> | undefined
+
+  #startAudits (): void {
+    const every = this.#opts.auditMs
+    if (every === undefined || this.#opts.key === undefined || this.#auditTimer !== undefined) return
+    const tick = (): void => {
+      void this.audit().catch((err: unknown) => {
+        this.#opts.log?.warn({ err }, `backup audit not made: ${(err as Error).message}`)
+      }).finally(() => {
+        if (this.#auditTimer !== undefined) this.#auditTimer = setTimeout(tick, every).unref()
+      })
+    }
+    this.#auditTimer = setTimeout(tick, every).unref()
+  }
+
+  /**
+   * One audit: `sample` chunks drawn at random from the newest done backup of this node's key; each
+   * is read from one holder and the others challenged with a fresh nonce, and a copy missing or
+   * damaged is put back (as verify does, on a sample). Counted in the metrics; what could not be
+   * mended is logged. Resolves with what it found.
+   */
+  async audit (sample = AUDIT_SAMPLE): Promise<{ checked: number, repaired: number, unmended: number }> {
+    const key = this.#requireKey()
+    const latest = (await this.list()).filter((b) => b.state === 'done' && b.keyFingerprint === key.fingerprint).at(-1)
+    if (latest === undefined || this.#opts.holders().length === 0) return { checked: 0, repaired: 0, unmended: 0 }
+    const manifest = await this.manifest(latest.id)
+    const chunks = [...new Map(manifest.partitions.flatMap((p) => p.chunks.map((c) => [c.id, c] as const))).values()]
+    // a partial Fisher-Yates shuffle: `sample` distinct chunks, each as likely as any other
+    for (let i = 0; i < Math.min(sample, chunks.length); i++) {
+      const j = i + randomInt(chunks.length - i)
+      ;[chunks[i], chunks[j]] = [chunks[j] as ManifestChunk, chunks[i] as ManifestChunk]
+    }
+    let repaired = 0
+    let unmended = 0
+    const picked = chunks.slice(0, sample)
+    for (const chunk of picked) {
+      const result = await this.#checkChunk(chunk, false)
+      repaired += result.repaired
+      if (result.unmended) {
+        unmended++
+        this.#opts.log?.warn({ backup: latest.id, chunk: chunk.id }, `backup audit: chunk ${chunk.id} of ${latest.id} is not whole on every holder: ${result.found.join('; ')}`)
+      }
+    }
+    this.stats.audits++
+    this.stats.repairs += repaired
+    this.stats.unmended += unmended
+    if (repaired > 0) this.#opts.log?.info({ backup: latest.id, repaired }, `backup audit: ${repaired} missing or damaged chunk cop${repaired === 1 ? 'y' : 'ies'} of ${latest.id} put back`)
+    return { checked: picked.length, repaired, unmended }
   }
 
   async #scheduled (every: number): Promise<void> {
@@ -308,10 +372,16 @@ export class BackupService {
     let records = 0
     let dropped = 0
     let done = 0
+    let restoredHere = 0
     const plain = new Map<string, Buffer>()
     for (const { p, block } of chosen) {
       control.signal.throwIfAborted()
       const decoded = await this.#readBlock(key, p, block, plain)
+      if (selection.since !== undefined && !decoded.records.some((r) => eventTime(r.event) >= (selection.since as number))) {
+        done++
+        control.progress({ done })
+        continue
+      }
       const { replicas } = journal.placement(p.partition)
       const clients = new Map(replicas.map((node) => [node, replicaClient(system, journal, self, node, p.partition)]))
       if (dryRun) {
@@ -330,13 +400,16 @@ export class BackupService {
         const result = await this.#rewriteHeld(block.entity, decoded.records, state, clients, `restore-${id}`)
         dropped += Math.max(0, result.dropped)
         this.stats.restored++
+        restoredHere++
       }
       records += decoded.head
       done++
       control.progress({ done, left: changes.slice(0, 50), message: `${done} of ${chosen.length} entities ${dryRun ? 'compared' : 'restored'}` })
     }
-    if (dryRun) return `dry run of ${id}: ${chosen.length} entities (${records} records) would be restored; nothing was written`
-    return `restored ${chosen.length} entities (${records} records) from ${id}${dropped > 0 ? `; ${dropped} records written after it are gone` : ''}`
+    const taken = dryRun ? changes.length : restoredHere
+    if (selection.since !== undefined && taken === 0) throw new UnknownBackupError(id, `it holds no entity changed at or after ${new Date(selection.since).toISOString()}`)
+    if (dryRun) return `dry run of ${id}: ${taken} entities (${records} records) would be restored; nothing was written`
+    return `restored ${taken} entities (${records} records) from ${id}${dropped > 0 ? `; ${dropped} records written after it are gone` : ''}`
   }
 
   /** One entity's journal rewritten while its owner holds it still (tried again when an activation
@@ -643,6 +716,12 @@ class Uploader {
     this.#inFlight.add(put)
     void put.finally(() => { this.#inFlight.delete(put) })
   }
+}
+
+/** An event's own time (`ts`, Unix ms), or -Infinity when it has none. */
+function eventTime (event: unknown): number {
+  const ts = (event as { ts?: unknown } | null)?.ts
+  return typeof ts === 'number' && Number.isFinite(ts) ? ts : Number.NEGATIVE_INFINITY
 }
 
 /** The catalog lists backups; restoring an old copy of it would bring back backups since pruned

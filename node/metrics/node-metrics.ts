@@ -22,6 +22,7 @@ export interface BackupStatsView {
   readonly repairs: number
   readonly unmended: number
   readonly restored: number
+  readonly audits: number
 }
 
 export class NodeMetrics {
@@ -304,6 +305,7 @@ export class NodeMetrics {
     counterOf(registers, 'plexi_backup_sent_bytes_total', 'Plaintext bytes of new chunks this node\'s backups sent to holders', () => service.stats.bytesSent)
     counterOf(registers, 'plexi_backup_repairs_total', 'Backup chunk copies found missing or damaged and put back from a whole one (verify)', () => service.stats.repairs)
     counterOf(registers, 'plexi_backup_audit_failures_total', 'Backup chunks found not whole on every holder and not mended (verify)', () => service.stats.unmended)
+    counterOf(registers, 'plexi_backup_audits_total', 'Backup audits made by this node (random chunks of the newest backup challenged on their holders)', () => service.stats.audits)
     counterOf(registers, 'plexi_backup_restored_entities_total', 'Entities whose journal a restore made what a backup held', () => service.stats.restored)
   }
 

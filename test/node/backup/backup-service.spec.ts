@@ -243,6 +243,26 @@ describe('BackupService: encrypted backups of every partition on backup-role mem
     expect([check.state, check.left]).to.deep.equal(['done', []])
   })
 
+  it('should audit random chunks of the newest backup and put back a copy a holder lost', async () => {
+    const { nodes, service, jobs } = await cluster()
+    const a = nodes[0] as TestNode
+    const written: Written = new Map()
+    for (let i = 0; i < 8; i++) await post(nodes, written, `room/u${i}`, 30)
+    expect((await finished(jobs, service.create())).state).to.equal('done')
+    const [entry] = await service.list() as [BackupEntry]
+    const ids = [...new Set((await service.manifest(entry.id)).partitions.flatMap((p) => p.chunks.map((c) => c.id)))]
+    const lostOn = nodes[1] as TestNode
+    const held = await holderAt(a.system, lostOn.id).has(ids)
+    const lost = ids.filter((_, i) => held[i] === true).slice(0, 2)
+    expect(await holderAt(a.system, lostOn.id).remove(lost)).to.equal(lost.length)
+    // a sample as large as the backup: every chunk
+    const found = await service.audit(ids.length)
+    expect(found).to.deep.equal({ checked: ids.length, repaired: lost.length, unmended: 0 })
+    expect(await holderAt(a.system, lostOn.id).has(lost)).to.deep.equal(lost.map(() => true))
+    expect(service.stats).to.deep.include({ audits: 1, repairs: lost.length })
+    expect(await service.audit(4)).to.deep.equal({ checked: 4, repaired: 0, unmended: 0 })
+  })
+
   it('should refuse to start without a key or without a holder, changing nothing', async () => {
     const { nodes, service } = await cluster({ key: undefined })
     expect(() => service.create()).to.throw(/holds no backup key: start it with --backup-key-file/)
@@ -300,6 +320,24 @@ describe('BackupService: encrypted backups of every partition on backup-role mem
       expect(await Promise.all([0, 1, 2].map(async (i) => await history(a, `hall-${i}`)))).to.deep.equal(before)
       const missing = await finished(jobs, service.restore(entry.id, { room: 'nowhere' }, false))
       expect(missing.error).to.match(/holds no room\/nowhere/)
+    })
+
+    it('should take only the entities that changed since a time, with --since', async () => {
+      const { nodes, service, jobs } = await cluster()
+      const [a] = nodes as [TestNode]
+      await postTo(a, 'old-room', 'long ago')
+      const before = Date.now()
+      await waitFor(() => Date.now() > before, 'the clock to move on')
+      const since = Date.now()
+      await postTo(a, 'new-room', 'just now')
+      expect((await finished(jobs, service.create())).state).to.equal('done')
+      const [entry] = await service.list() as [BackupEntry]
+      const dry = await finished(jobs, service.restore(entry.id, { since }, true))
+      expect(dry.state, dry.error ?? '').to.equal('done')
+      // the room, and the directory that registered it
+      expect(dry.left.map((l) => l.item)).to.include('room/new-room').and.not.include('room/old-room')
+      const none = await finished(jobs, service.restore(entry.id, { since: Date.now() + 3_600_000 }, true))
+      expect(none.error).to.match(/holds no entity changed at or after/)
     })
   })
 })
