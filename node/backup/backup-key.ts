@@ -5,7 +5,7 @@ import type { FileHandle } from 'node:fs/promises'
 import { inspect } from 'node:util'
 import {
   BACKUP_KEY_BYTES, BACKUP_KEY_PREFIX, CHUNK_ID_HEX_CHARS, FINGERPRINT_HEX_CHARS, HKDF_INFO_CHUNK_ID,
-  HKDF_INFO_CHUNK_KEY, HKDF_INFO_FINGERPRINT, HKDF_INFO_MANIFEST_KEY, MAX_KEY_FILE_BYTES
+  HKDF_INFO_CHUNK_KEY, HKDF_INFO_CHUNK_NONCE, HKDF_INFO_FINGERPRINT, HKDF_INFO_MANIFEST_KEY, MAX_KEY_FILE_BYTES
 } from './constants.ts'
 import {
   BackupKeyExistsError, BackupKeyFormatError, BackupKeyMissingError, BackupKeyPermissionsError,
@@ -88,6 +88,19 @@ export class BackupKey {
   chunkKey (id: string): KeyObject {
     checkChunkId(id)
     return this.#deriveKey(HKDF_INFO_CHUNK_KEY + id)
+  }
+
+  /**
+   * The GCM nonce of one chunk: HKDF of the master key with the chunk id, 12 bytes. Deterministic
+   * on purpose: the same content is always sealed to the same bytes, so every holder's copy of a
+   * chunk, sealed in any backup, has the one digest the manifests name. Safe: a chunk's key is its
+   * own, and the content under an id is always the same (the id is its HMAC), so a key and nonce
+   * never seal two different plaintexts; equal ciphertexts say only that the content is equal,
+   * which the id says already.
+   */
+  chunkNonce (id: string): Buffer {
+    checkChunkId(id)
+    return this.#derive(HKDF_INFO_CHUNK_NONCE + id, 12)
   }
 
   /** The AES-256 key of one backup's manifest: HKDF of the master key with the backup id. */

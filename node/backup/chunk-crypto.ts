@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto'
+import { createCipheriv, createDecipheriv, createHash } from 'node:crypto'
 import { BackupKey, checkChunkId } from './backup-key.ts'
 import { CHUNK_FORMAT_AES_256_GCM, CHUNK_NONCE_BYTES, CHUNK_OVERHEAD_BYTES, CHUNK_SIZE_CEILING, CHUNK_TAG_BYTES } from './constants.ts'
 import { ChunkDecryptError, ChunkFormatError, InvalidBackupInputError } from './errors.ts'
@@ -22,7 +22,7 @@ export function sealChunk (key: BackupKey, id: string, plaintext: Uint8Array): B
     throw new InvalidBackupInputError(`a chunk to seal is a Uint8Array of at most ${CHUNK_SIZE_CEILING} bytes, got ${valueShape(plaintext)}`)
   }
   if (key.chunkId(plaintext) !== id) throw new InvalidBackupInputError(`chunk id ${id} is not the id of this content under ${key}: seal a chunk under key.chunkId(content)`)
-  const nonce = randomBytes(CHUNK_NONCE_BYTES)
+  const nonce = key.chunkNonce(id)
   const cipher = createCipheriv(CIPHER, key.chunkKey(id), nonce, { authTagLength: CHUNK_TAG_BYTES })
   cipher.setAAD(Buffer.from(id, 'latin1'))
   const out = Buffer.allocUnsafe(CHUNK_OVERHEAD_BYTES + plaintext.byteLength)

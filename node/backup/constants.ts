@@ -18,6 +18,8 @@ export const HKDF_INFO_FINGERPRINT = 'plexi-backup key-fingerprint'
 export const HKDF_INFO_CHUNK_ID = 'plexi-backup chunk-id'
 /** Followed by the chunk id: every chunk has a key of its own. */
 export const HKDF_INFO_CHUNK_KEY = 'plexi-backup chunk-key\0'
+/** Followed by the chunk id: each chunk's GCM nonce (BackupKey.chunkNonce). */
+export const HKDF_INFO_CHUNK_NONCE = 'plexi-backup chunk-nonce\0'
 /** Followed by the backup id: every manifest has a key of its own. */
 export const HKDF_INFO_MANIFEST_KEY = 'plexi-backup manifest-key\0'
 
@@ -27,9 +29,9 @@ export const CHUNK_ID_HEX_CHARS = 64
 /** First byte of a sealed chunk: 1 = AES-256-GCM, [1][nonce 12][ciphertext][tag 16]. A value of
  * another format is refused by name, so a later format can be added without misreading. */
 export const CHUNK_FORMAT_AES_256_GCM = 1
-/** 96-bit nonce: GCM's native size. Random per seal; each chunk also has its own key, so a nonce
- * would have to repeat for the same content under the same key to matter, which leaks only that
- * the content is equal (which the id already says). */
+/** 96-bit nonce: GCM's native size. Derived from the chunk id (BackupKey.chunkNonce), so the same
+ * content seals to the same bytes in every backup; each chunk has its own key, and the content under
+ * an id never changes, so no key and nonce ever seal two plaintexts. */
 export const CHUNK_NONCE_BYTES = 12
 /** 128-bit tag: GCM's full tag; shorter tags weaken forgery resistance for nothing. */
 export const CHUNK_TAG_BYTES = 16
