@@ -2,6 +2,7 @@
  * `npm run bench` runs every benchmark; `npm run bench -- kernel` runs one; `--json` prints one
  * JSON object per figure instead of the table. Benchmarks are never part of `npm test`.
  */
+import { backupBench } from './backup.ts'
 import { chatBench } from './chat.ts'
 import { inferenceBench } from './inference.ts'
 import { kernelBench } from './kernel.ts'
@@ -12,7 +13,7 @@ import { usersBench } from './users.ts'
 import { table } from './figure.ts'
 import type { Bench } from './figure.ts'
 
-const benches: readonly Bench[] = [kernelBench, chatBench, inferenceBench, meshBench, replicationBench, migrationBench, usersBench]
+const benches: readonly Bench[] = [kernelBench, chatBench, inferenceBench, meshBench, replicationBench, migrationBench, usersBench, backupBench]
 
 const args = process.argv.slice(2)
 const json = args.includes('--json')

@@ -318,7 +318,7 @@ export class BackupService {
             }
           }
         }
-        const cuts = readPartitionCut(p, peers, { quorum: fenceQuorum(replicas.length, writeQuorum), signal: control.signal, skip: isCatalog })
+        const cuts = readPartitionCut(p, peers, { quorum: fenceQuorum(replicas.length, writeQuorum), signal: control.signal, skip: isCatalog, prefer: self })
         for await (const cut of cuts) {
           stats.entities++
           stats.records += cut.head

@@ -23,6 +23,8 @@ export interface PartitionCutOptions {
   readonly signal?: AbortSignal
   /** Entities left out (the backup catalog: what backups exist is not itself backed up). */
   readonly skip?: (entity: string) => boolean
+  /** The replica read first among those holding the same log (this node's own: no mesh). */
+  readonly prefer?: string
 }
 
 /**
@@ -65,7 +67,8 @@ export async function * readPartitionCut (partition: number, peers: ReadonlyMap<
   }
   for (const entity of [...listed.keys()].sort()) {
     opts.signal?.throwIfAborted()
-    const holders = (listed.get(entity) ?? []).sort((a, b) => b.summary.headEpoch - a.summary.headEpoch || b.summary.head - a.summary.head)
+    const preferred = (node: string): number => node === opts.prefer ? 0 : 1
+    const holders = (listed.get(entity) ?? []).sort((a, b) => b.summary.headEpoch - a.summary.headEpoch || b.summary.head - a.summary.head || preferred(a.node) - preferred(b.node))
     const best = holders[0] as (typeof holders)[number]
     const { head, headEpoch } = best.summary
     const reasons: string[] = []

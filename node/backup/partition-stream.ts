@@ -1,7 +1,7 @@
 import { createPlainCodec } from '../../actors/index.ts'
 import type { StoredRecord } from '../replication/index.ts'
 import type { BackupKey } from './backup-key.ts'
-import { ciphertextDigest, sealChunk } from './chunk-crypto.ts'
+import { ciphertextDigest, sealComputedChunk } from './chunk-crypto.ts'
 import { Chunker } from './chunker.ts'
 import type { ChunkerOptions } from './chunker.ts'
 import { MAX_BACKUP_RECORD_BYTES } from './constants.ts'
@@ -98,7 +98,7 @@ export class PartitionStreamWriter {
     const id = this.#key.chunkId(chunk)
     const digest = this.#known.get(id)
     if (digest !== undefined) return { id, size: chunk.byteLength, digest }
-    const sealed = sealChunk(this.#key, id, chunk)
+    const sealed = sealComputedChunk(this.#key, id, chunk)
     return { id, size: chunk.byteLength, digest: ciphertextDigest(sealed), sealed }
   }
 }

@@ -164,24 +164,33 @@ describe('BackupService: encrypted backups of every partition on backup-role mem
     expect((await finished(jobs, service.create())).state).to.equal('done')
     const [entry] = await service.list() as [BackupEntry]
     const manifest = await service.manifest(entry.id)
-    // flip one byte in the middle of a chunk body in the first holder's last pack
-    const packs = join(dirs[0]?.path as string, 'packs')
-    const file = join(packs, (await readdir(packs)).sort().at(-1) as string)
-    const bytes = await readFile(file)
-    bytes[Math.floor(bytes.byteLength / 2)] ^= 0xff
-    await writeFile(file, bytes)
-    // and lose another chunk on some holder
+    // lose one chunk on some holder
     const lost = manifest.partitions[0]?.chunks[0]?.id as string
     const removedFrom: string[] = []
     for (const n of nodes) {
       if (removedFrom.length === 0 && await holderAt(a.system, n.id).remove([lost]) === 1) removedFrom.push(n.id)
     }
     expect(removedFrom).to.have.length(1)
+    // and flip one byte in the body of another chunk the first holder keeps (its pack record:
+    // magic 4, kind 1, id 32, digest 32, length 4, header checksum 4, then the sealed bytes)
+    const packs = join(dirs[0]?.path as string, 'packs')
+    const held = await holderAt(a.system, nodes[0]?.id as string).list('', 10_000)
+    const victim = manifest.partitions.flatMap((p) => p.chunks).find((c) => held.includes(c.id) && c.id !== lost) as { id: string }
+    let damaged = false
+    for (const name of await readdir(packs)) {
+      const bytes = await readFile(join(packs, name))
+      const at = bytes.indexOf(Buffer.from(victim.id, 'hex'))
+      if (at < 0) continue
+      bytes[at - 5 + 77 + 20] ^= 0xff
+      await writeFile(join(packs, name), bytes)
+      damaged = true
+    }
+    expect(damaged, 'the chunk found in a pack').to.equal(true)
     const mended = await finished(jobs, service.verify(entry.id, true))
     expect(mended.state, mended.error ?? '').to.equal('done')
     expect(mended.message).to.match(/cop(y|ies) of its \d+ chunks put back from whole ones/)
     const whys = mended.left.map((l) => `${l.item} ${l.why}`).join('\n')
-    expect(whys).to.match(/damaged[^\n]*put back from/)
+    expect(whys).to.match(new RegExp(`${victim.id} [^\\n]*damaged[^\\n]*put back from`))
     expect(whys).to.include(`${lost} ${removedFrom[0]}: missing; put back from`)
     // checked again, every copy is whole: by challenges too
     const clean = await finished(jobs, service.verify(entry.id, false))

@@ -1,0 +1,199 @@
+/**
+ * Encrypted backups (issue 16) against restic on the same data, in the same run.
+ *
+ * Ours: three nodes in this process (real libp2p on loopback, a LevelDB store each, 16 partitions,
+ * every node a storage replica and a backup holder, 2 copies of every chunk), holding ROOMS rooms of
+ * generated chat posts (about BENCH_BACKUP_MIB MiB of journal records, written straight into every
+ * replica as an owner would). restic: Debian's `restic`, installed by the bench when missing
+ * (skipped with a message when it cannot be), a local repository with `--compression off`, backing
+ * up the same records exported as one file per room.
+ *
+ * Figures: backup MiB/s; an incremental backup after 1% of the rooms got new posts (bytes stored,
+ * ours against restic's "Added to the repository"); verify of every byte (`backup verify --full`
+ * against `restic check --read-data`); a full restore; one room restored (p50 of ROOM_SAMPLES).
+ * MiB are the plaintext bytes of the journals.
+ */
+import { execFile } from 'node:child_process'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { createPlainCodec } from '../actors/index.ts'
+import { backupCatalog } from '../actors/index.ts'
+import { BackupKey, BackupService, ChunkStore, spawnChunkHolder, spawnRestoreHold } from '../node/backup/index.ts'
+import { Jobs } from '../node/jobs/index.ts'
+import type { Job } from '../protocols/index.ts'
+import { tempDir } from '../test/helpers/temp-dir.ts'
+import { TestCluster } from '../test/helpers/test-cluster.ts'
+import type { TestNode } from '../test/helpers/test-cluster.ts'
+import { envNumber, figure, median } from './figure.ts'
+import type { Bench, Figure } from './figure.ts'
+
+const run = promisify(execFile)
+const MIB = 1_048_576
+/** Posts of about 200 bytes of text, as a chat holds. */
+const TEXT = 'lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore et dolore magna aliqua. '
+const ROOMS = 100
+const ROOM_SAMPLES = 9
+const JOB_MS = 30 * 60_000
+
+export const backupBench: Bench = {
+  name: 'backup',
+  description: `encrypted backups on 3 in-process nodes vs restic (--compression off) on the same data: backup, incremental after 1%, verify every byte, full restore, one room restore (BENCH_BACKUP_MIB, default 100)`,
+  async run (log) {
+    const figures: Figure[] = []
+    const add = (f: Figure): void => {
+      figures.push(f)
+      log(`  ${f.name}: ${f.value} ${f.unit} (baseline ${f.baseline}, ratio ${f.ratio})`)
+    }
+    const restic = await ensureRestic(log)
+    const mib = envNumber('BENCH_BACKUP_MIB', 100)
+    const dir = await tempDir('plexi-bench-backup-')
+    const net = new TestCluster()
+    await net.setup()
+    const stores: ChunkStore[] = []
+    try {
+      const nodes = await net.of([['chat', 'backup'], ['chat', 'backup'], ['chat', 'backup']])
+      for (const [i, n] of nodes.entries()) {
+        n.system.registerEntity(backupCatalog)
+        const store = await ChunkStore.open(join(dir.path, `chunks-${i}`))
+        stores.push(store)
+        spawnChunkHolder(n.system, store)
+        spawnRestoreHold(n.system, n.cluster.port, { warn: () => undefined })
+      }
+      const a = nodes[0] as TestNode
+      const jobs = new Jobs({ node: a.id })
+      const service = new BackupService({
+        system: a.system,
+        journal: a.journal,
+        self: a.id,
+        key: new BackupKey(Buffer.alloc(32, 42)),
+        holders: () => nodes.map((n) => ({ peerId: n.id, roles: ['backup'], capacity: 1 })),
+        copies: 2,
+        jobs,
+        ownerOf: (entity) => {
+          const owner = a.cluster.placement.ownerOf('room', 'chat', entity.slice(entity.indexOf('/') + 1))
+          return typeof owner === 'string' ? owner : undefined
+        }
+      })
+      // the data: ROOMS rooms, on every replica, and the same records as files for restic
+      const files = join(dir.path, 'files')
+      await mkdir(files)
+      const perRoom = Math.ceil(mib * MIB / ROOMS / 230)
+      const started = performance.now()
+      const heads = new Map<string, number>()
+      for (let r = 0; r < ROOMS; r++) await writeRoom(nodes, files, `room/b${r}`, 0, perRoom, heads)
+      log(`  ${ROOMS} rooms of ${perRoom} posts written to 3 replicas and as files in ${((performance.now() - started) / 1000).toFixed(1)} s`)
+
+      // full backup
+      const ours = await timed(async () => await settle(jobs, service.create()))
+      const [first] = await service.list()
+      const bytes = first?.stats?.bytes ?? 0
+      log(`  ours: ${(bytes / MIB).toFixed(1)} MiB in ${first?.stats?.chunks} chunks (${first?.stats?.partitions} partitions) in ${(ours.ms / 1000).toFixed(2)} s`)
+      const repo = join(dir.path, 'restic-repo')
+      const env = { ...process.env, RESTIC_PASSWORD: 'bench-password', RESTIC_REPOSITORY: repo, RESTIC_CACHE_DIR: join(dir.path, 'restic-cache') }
+      if (restic !== undefined) await run(restic, ['init', '--repository-version', '2'], { env })
+      const theirs = restic === undefined ? undefined : await timed(async () => await run(restic, ['backup', '--compression', 'off', '--quiet', files], { env, maxBuffer: 64 * MIB }))
+      const rate = (ms: number): number => (bytes / MIB) / (ms / 1000)
+      if (theirs !== undefined) add(figure('backup-mib-per-s-vs-restic', 'MiB/s', rate(ours.ms), 'restic backup --compression off, same data', rate(theirs.ms), '>= 1.0'))
+
+      // incremental: 1% of the rooms get 5% more posts
+      for (let r = 0; r < ROOMS / 100; r++) await writeRoom(nodes, files, `room/b${r}`, heads.get(`room/b${r}`) ?? 0, Math.ceil(perRoom / 20), heads)
+      const again = await timed(async () => await settle(jobs, service.create()))
+      const second = (await service.list()).at(-1)
+      log(`  incremental, ours: ${((second?.stats?.newBytes ?? 0) / 1024).toFixed(0)} KiB new in ${second?.stats?.newChunks} chunks, ${again.ms.toFixed(0)} ms`)
+      if (restic !== undefined) {
+        const inc = await timed(async () => await run(restic, ['backup', '--compression', 'off', '--json', files], { env, maxBuffer: 64 * MIB }))
+        const summary = inc.value.stdout.split('\n').filter((l) => l.includes('"summary"')).map((l) => JSON.parse(l) as { data_added?: number }).at(-1)
+        add(figure('incremental-backup-kib-stored-after-1pct-vs-restic', 'KiB', (second?.stats?.newBytes ?? 0) / 1024, 'restic: data added after the same change', (summary?.data_added ?? 0) / 1024, 'proportional to the change (lower is better)'))
+        add(figure('incremental-backup-ms-after-1pct-vs-restic', 'ms', again.ms, 'restic backup after the same change', inc.ms, 'lower is better'))
+      }
+
+      // verify every byte
+      const verify = await timed(async () => await settle(jobs, service.verify(second?.id ?? '', true)))
+      if (restic !== undefined) {
+        const check = await timed(async () => await run(restic, ['check', '--read-data'], { env, maxBuffer: 64 * MIB }))
+        add(figure('verify-full-mib-per-s-vs-restic', 'MiB/s', rate(verify.ms), 'restic check --read-data', rate(check.ms), '>= 1.5'))
+      }
+
+      // one room, then everything
+      const oneRoom: number[] = []
+      for (let i = 0; i < ROOM_SAMPLES; i++) oneRoom.push((await timed(async () => await settle(jobs, service.restore(second?.id ?? '', { room: `b${50 + i}` }, false)))).ms)
+      const restoreAll = await timed(async () => await settle(jobs, service.restore(second?.id ?? '', {}, false)))
+      if (restic !== undefined) {
+        const theirRoom: number[] = []
+        for (let i = 0; i < ROOM_SAMPLES; i++) {
+          const target = join(dir.path, `restic-room-${i}`)
+          theirRoom.push((await timed(async () => await run(restic, ['restore', 'latest', '--target', target, '--include', join(files, `room-b${50 + i}.bin`)], { env, maxBuffer: 64 * MIB }))).ms)
+        }
+        add(figure('one-room-restore-ms-p50', 'ms', median(oneRoom), 'restic restore --include one room\'s file', median(theirRoom), '<= 100 ms (lower is better)'))
+        const full = await timed(async () => await run(restic, ['restore', 'latest', '--target', join(dir.path, 'restic-all')], { env, maxBuffer: 64 * MIB }))
+        add(figure('full-restore-mib-per-s-vs-restic', 'MiB/s', rate(restoreAll.ms), 'restic restore to a directory', rate(full.ms), '>= 1.0'))
+      } else {
+        log(`  one room restore p50 ${median(oneRoom).toFixed(0)} ms; full restore ${(restoreAll.ms / 1000).toFixed(1)} s (${rate(restoreAll.ms).toFixed(1)} MiB/s)`)
+      }
+    } finally {
+      await net.teardown()
+      for (const s of stores) await s.close().catch(() => undefined)
+      await dir.remove()
+    }
+    return figures
+  }
+}
+
+const codec = createPlainCodec()
+
+/** `count` posts appended to `entity` after `from` on every replica, and the room's file for restic
+ * rewritten with every record it holds (restic reads files; ours reads journals). */
+async function writeRoom (nodes: readonly TestNode[], files: string, entity: string, from: number, count: number, heads: Map<string, number>): Promise<void> {
+  const records = Array.from({ length: count }, (_, i) => ({
+    seq: from + i + 1,
+    epoch: 1,
+    event: { type: 'message-posted', user: `u${(from + i) % 50}`, text: `${from + i} ${TEXT}${TEXT.slice(0, (from + i) % 80)}`, ts: 1_790_000_000_000 + from + i }
+  }))
+  for (const n of nodes) {
+    const core = n.journal.core(n.journal.storage.partitionOf(entity))
+    if (from === 0) await core.handle({ op: 'fence', entity, epoch: 1, activation: 'bench' })
+    for (let i = 0; i < records.length; i += 256) {
+      const page = records.slice(i, i + 256)
+      const reply = await core.handle({ op: 'append', entity, epoch: 1, activation: 'bench', prevSeq: from + i, prevEpoch: from + i === 0 ? 0 : 1, records: page })
+      if (reply.result !== 'ok') throw new Error(`bench: append to ${entity} answered ${reply.result}`)
+    }
+  }
+  const file = join(files, `${entity.replace('/', '-')}.bin`)
+  const encoded = Buffer.concat(records.map((r) => codec.encode([r.seq, r.epoch, r.event])))
+  const before = from === 0 ? Buffer.alloc(0) : await readFile(file)
+  await writeFile(file, Buffer.concat([before, encoded]))
+  heads.set(entity, from + count)
+}
+
+async function settle (jobs: Jobs, job: Job): Promise<Job> {
+  const end = await jobs.settled(job.id, JOB_MS)
+  if (end?.state !== 'done') throw new Error(`bench: ${job.kind} job ended ${end?.state ?? 'not at all'}: ${end?.error ?? ''}`)
+  return end
+}
+
+async function timed<T> (what: () => Promise<T>): Promise<{ value: T, ms: number }> {
+  const started = performance.now()
+  const value = await what()
+  return { value, ms: performance.now() - started }
+}
+
+/** Debian's restic: found, or installed with apt-get when this process may; undefined (with a
+ * message) when neither. */
+async function ensureRestic (log: (line: string) => void): Promise<string | undefined> {
+  const found = await run('sh', ['-c', 'command -v restic']).then((r) => r.stdout.trim(), () => '')
+  if (found !== '') return found
+  if (process.getuid?.() !== 0) {
+    log('  restic is not installed and this process may not install it (not root): the restic figures are skipped; apt-get install restic to get them')
+    return undefined
+  }
+  log('  installing restic (apt-get install restic), a benchmark-only dependency')
+  try {
+    await run('apt-get', ['update', '-qq'], { maxBuffer: 64 * MIB, timeout: 300_000 })
+    await run('apt-get', ['install', '-y', '-qq', 'restic'], { maxBuffer: 64 * MIB, timeout: 300_000, env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } })
+  } catch (err) {
+    log(`  restic could not be installed (${(err as Error).message.split('\n')[0] ?? ''}): the restic figures are skipped`)
+    return undefined
+  }
+  return await run('sh', ['-c', 'command -v restic']).then((r) => r.stdout.trim() || undefined, () => undefined)
+}
