@@ -40,6 +40,10 @@ const AUDIT_SAMPLE = 32
 const SCHEDULE_CHECK_MS = 60_000
 /** A restore's hold or unhold ask of an entity's owner. */
 const HOLD_ASK_MS = 20_000
+/** Partitions a backup reads at once. */
+const PARTITIONS_AT_ONCE = 4
+/** Entities a restore rewrites at once (each a hold, a fence and writes on every replica). */
+const RESTORE_CONCURRENCY = 16
 /** Rewrites of one entity tried before a restore fails (an activation raced each one). */
 const REWRITE_TRIES = 3
 /** Puts one backup keeps in flight to its holders at once. */
@@ -301,7 +305,9 @@ export class BackupService {
       const stats = { partitions: 0, entities: 0, records: 0, bytes: 0, chunks: 0, newChunks: 0, newBytes: 0 }
       const total = journal.partitions
       control.progress({ total, done: 0, message: `reading ${total} partitions` })
-      for (let p = 0; p < total; p++) {
+      const results: Array<ManifestPartition | undefined> = []
+      let partitionsDone = 0
+      const backUp = async (p: number): Promise<void> => {
         control.signal.throwIfAborted()
         const { replicas, writeQuorum } = journal.placement(p)
         const peer = this.#opts.peer ?? ((node: string, partition: number) => meshPeer(system, node, partition, journal.partitions))
@@ -327,13 +333,19 @@ export class BackupService {
         const end = writer.finish()
         await take(end.chunks)
         if (end.blocks.length > 0) {
-          partitions.push({ partition: p, chunks, blocks: end.blocks })
+          results[p] = { partition: p, chunks, blocks: end.blocks }
           stats.partitions++
           stats.bytes += end.bytes
           stats.chunks += chunks.length
         }
-        control.progress({ done: p + 1, message: `${stats.entities} entities, ${mib(stats.bytes)} read, ${mib(stats.newBytes)} new` })
+        control.progress({ done: ++partitionsDone, message: `${stats.entities} entities, ${mib(stats.bytes)} read, ${mib(stats.newBytes)} new` })
       }
+      // a few partitions at once: each waits on its replicas' answers much of the time
+      let next = 0
+      await Promise.all(Array.from({ length: Math.min(PARTITIONS_AT_ONCE, total) }, async () => {
+        while (next < total) await backUp(next++)
+      }))
+      partitions.push(...results.filter((r): r is ManifestPartition => r !== undefined))
       await uploader.flush()
       const manifest: BackupManifest = {
         format: 1, id, createdAt: new Date().toISOString(), note, keyFingerprint: key.fingerprint, partitionCount: total, partitions
@@ -373,6 +385,8 @@ export class BackupService {
     let dropped = 0
     let done = 0
     let restoredHere = 0
+    const inFlight = new Set<Promise<void>>()
+    let failure: unknown
     const plain = new Map<string, Buffer>()
     for (const { p, block } of chosen) {
       control.signal.throwIfAborted()
@@ -395,17 +409,29 @@ export class BackupService {
         const down = heads.length - answered.length
         changes.push({ item: block.entity, why: down === 0 ? why : `${why}; ${down} of its ${heads.length} replicas did not answer, and a restore needs them all` })
       } else {
+        // blocks are read in order (a chunk serves its neighbours), rewritten several at a time
+        while (inFlight.size >= RESTORE_CONCURRENCY) await Promise.race(inFlight)
+        if (failure !== undefined) throw failure
         const slash = block.entity.indexOf('/')
         const state = system.foldState(block.entity.slice(0, slash), block.entity.slice(slash + 1), decoded.records)
-        const result = await this.#rewriteHeld(block.entity, decoded.records, state, clients, `restore-${id}`)
-        dropped += Math.max(0, result.dropped)
-        this.stats.restored++
-        restoredHere++
+        const rewrite = this.#rewriteHeld(block.entity, decoded.records, state, clients, `restore-${id}`).then((result) => {
+          dropped += Math.max(0, result.dropped)
+          this.stats.restored++
+          restoredHere++
+          done++
+          control.progress({ done, message: `${done} of ${chosen.length} entities restored` })
+        }, (err: unknown) => { failure ??= err })
+        inFlight.add(rewrite)
+        void rewrite.finally(() => { inFlight.delete(rewrite) })
+        records += decoded.head
+        continue
       }
       records += decoded.head
       done++
-      control.progress({ done, left: changes.slice(0, 50), message: `${done} of ${chosen.length} entities ${dryRun ? 'compared' : 'restored'}` })
+      control.progress({ done, left: changes.slice(0, 50), message: `${done} of ${chosen.length} entities compared` })
     }
+    await Promise.all(inFlight)
+    if (failure !== undefined) throw failure
     const taken = dryRun ? changes.length : restoredHere
     if (selection.since !== undefined && taken === 0) throw new UnknownBackupError(id, `it holds no entity changed at or after ${new Date(selection.since).toISOString()}`)
     if (dryRun) return `dry run of ${id}: ${taken} entities (${records} records) would be restored; nothing was written`
@@ -649,12 +675,20 @@ class Uploader {
   async add (chunk: PutChunk): Promise<void> {
     if (this.#error !== undefined) throw this.#error
     for (const node of this.#targets(chunk.id)) {
-      const batch = this.#pending.get(node) ?? { chunks: [], bytes: 0 }
-      if (batch.bytes + chunk.sealed.byteLength > MAX_PUT_BYTES && batch.chunks.length > 0) await this.#send(node)
-      const next = this.#pending.get(node) ?? { chunks: [], bytes: 0 }
-      next.chunks.push(chunk)
-      next.bytes += chunk.sealed.byteLength
-      this.#pending.set(node, next)
+      // several partitions add at once: the batch is looked at again after each wait, and the chunk
+      // goes in in the same step as the look, so no put grows past MAX_PUT_BYTES
+      for (;;) {
+        const batch = this.#pending.get(node)
+        if (batch !== undefined && batch.chunks.length > 0 && batch.bytes + chunk.sealed.byteLength > MAX_PUT_BYTES) {
+          await this.#send(node)
+          continue
+        }
+        const next = batch ?? { chunks: [], bytes: 0 }
+        next.chunks.push(chunk)
+        next.bytes += chunk.sealed.byteLength
+        this.#pending.set(node, next)
+        break
+      }
     }
   }
 
