@@ -299,7 +299,7 @@ export class BackupService {
     const { journal, system, self } = this.#opts
     await this.#catalog({ type: 'begin', id, note, keyFingerprint: key.fingerprint, node: self, ts: Date.now() }, true)
     try {
-      const known = await this.#knownChunks(key)
+      const { known, previous } = await this.#knownChunks(key)
       const uploader = new Uploader(this.#opts, control.signal)
       const partitions: ManifestPartition[] = []
       const stats = { partitions: 0, entities: 0, records: 0, bytes: 0, chunks: 0, newChunks: 0, newBytes: 0 }
@@ -307,6 +307,7 @@ export class BackupService {
       control.progress({ total, done: 0, message: `reading ${total} partitions` })
       const results: Array<ManifestPartition | undefined> = []
       let partitionsDone = 0
+      let partitionsReused = 0
       const backUp = async (p: number): Promise<void> => {
         control.signal.throwIfAborted()
         const { replicas, writeQuorum } = journal.placement(p)
@@ -324,11 +325,32 @@ export class BackupService {
             }
           }
         }
-        const cuts = readPartitionCut(p, peers, { quorum: fenceQuorum(replicas.length, writeQuorum), signal: control.signal, skip: isCatalog, prefer: self })
+        // a partition whose entities all end where they did in the previous backup, whose chunks
+        // are all still held, is that backup's: nothing of it is read again
+        const before = previous?.partitions.find((x) => x.partition === p)
+        let reused = false
+        const unchanged = (cut: ReadonlyMap<string, { head: number, headEpoch: number }>): boolean => {
+          reused = before !== undefined && before.blocks.length === cut.size &&
+            before.blocks.every((b) => cut.get(b.entity)?.head === b.head && cut.get(b.entity)?.headEpoch === b.headEpoch) &&
+            before.chunks.every((c) => known.get(c.id) === c.digest)
+          return reused
+        }
+        const cuts = readPartitionCut(p, peers, { quorum: fenceQuorum(replicas.length, writeQuorum), signal: control.signal, skip: isCatalog, prefer: self, unchanged })
         for await (const cut of cuts) {
           stats.entities++
           stats.records += cut.head
           await take(writer.add(cut))
+        }
+        if (reused && before !== undefined) {
+          results[p] = before
+          partitionsReused++
+          stats.partitions++
+          stats.entities += before.blocks.length
+          stats.records += before.blocks.reduce((n, b) => n + b.head, 0)
+          stats.bytes += before.blocks.reduce((n, b) => n + b.length, 0)
+          stats.chunks += before.chunks.length
+          control.progress({ done: ++partitionsDone })
+          return
         }
         const end = writer.finish()
         await take(end.chunks)
@@ -364,7 +386,8 @@ export class BackupService {
         return [] as string[]
       })
       return `${pruned.length > 0 ? `retention removed ${pruned.join(', ')}; ` : ''}backup ${id}: ${stats.entities} entities in ${stats.partitions} partitions, ${mib(stats.bytes)} in ${stats.chunks} chunks, ` +
-        `${stats.newChunks} new (${mib(stats.newBytes)}) on ${this.#copies()} holder(s) each; root ${root.slice(0, 16)}`
+        `${stats.newChunks} new (${mib(stats.newBytes)}) on ${this.#copies()} holder(s) each` +
+        `${partitionsReused > 0 ? `; ${partitionsReused} partitions unchanged since ${previous?.id ?? 'the last backup'}, not read again` : ''}; root ${root.slice(0, 16)}`
     } catch (err) {
       const why = err instanceof Error ? `${err.name}: ${err.message}` : String(err)
       this.#opts.log?.warn({ err, backup: id }, `backup ${id} failed: ${why}`)
@@ -583,12 +606,13 @@ export class BackupService {
     return gone
   }
 
-  /** The chunks of this key's latest done backup that their holders still hold: id → digest. */
-  async #knownChunks (key: BackupKey): Promise<Map<string, string>> {
+  /** This key's latest done backup (its manifest), and its chunks that their holders still hold:
+   * id → digest. */
+  async #knownChunks (key: BackupKey): Promise<{ known: Map<string, string>, previous: BackupManifest | undefined }> {
     const latest = (await this.list(true)).filter((b) => b.state === 'done' && b.keyFingerprint === key.fingerprint).at(-1)
-    if (latest === undefined) return new Map()
+    if (latest === undefined) return { known: new Map(), previous: undefined }
     const manifest = await this.manifest(latest.id, true).catch(() => undefined)
-    if (manifest === undefined) return new Map()
+    if (manifest === undefined) return { known: new Map(), previous: undefined }
     const all = new Map(manifest.partitions.flatMap((p) => p.chunks.map((c) => [c.id, c.digest] as const)))
     // a chunk counts as stored when its first-ranked holder still has it (audits and repair see to the copies)
     const byHolder = new Map<string, string[]>()
@@ -605,7 +629,7 @@ export class BackupService {
         page.forEach((id, j) => { if (held[j] === true) known.set(id, all.get(id) as string) })
       }
     }
-    return known
+    return { known, previous: manifest }
   }
 
   /** The holders of a chunk, most preferred first. */

@@ -25,6 +25,13 @@ export interface PartitionCutOptions {
   readonly skip?: (entity: string) => boolean
   /** The replica read first among those holding the same log (this node's own: no mesh). */
   readonly prefer?: string
+  /**
+   * Told the cut (each entity's head and head epoch) once the listing is done; when it answers
+   * true, nothing is read and nothing yielded (the caller has this partition as it is already: an
+   * entity whose last record is the same seq of the same epoch holds the same records, as a log
+   * holding a record holds every record before it as the owner of its epoch wrote them).
+   */
+  readonly unchanged?: (cut: ReadonlyMap<string, { readonly head: number, readonly headEpoch: number }>) => boolean
 }
 
 /**
@@ -64,6 +71,13 @@ export async function * readPartitionCut (partition: number, peers: ReadonlyMap<
   }
   if (answered < opts.quorum) {
     throw new BackupSourceError(`partition ${partition}: ${answered} of its ${peers.size} replicas listed it, ${opts.quorum} must (${failures.join('; ') || 'too few replicas'})`)
+  }
+  if (opts.unchanged !== undefined) {
+    const cut = new Map([...listed].map(([entity, holders]) => {
+      const best = holders.reduce((a, b) => (b.summary.headEpoch > a.summary.headEpoch || (b.summary.headEpoch === a.summary.headEpoch && b.summary.head > a.summary.head)) ? b : a)
+      return [entity, { head: best.summary.head, headEpoch: best.summary.headEpoch }] as const
+    }))
+    if (opts.unchanged(cut)) return
   }
   for (const entity of [...listed.keys()].sort()) {
     opts.signal?.throwIfAborted()
