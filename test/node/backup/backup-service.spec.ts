@@ -302,6 +302,20 @@ describe('BackupService: encrypted backups of every partition on backup-role mem
     }
   })
 
+  it('should stop a backup that is cancelled, and list it as failed', async () => {
+    const { nodes, service, jobs } = await cluster()
+    const written: Written = new Map()
+    for (let i = 0; i < 30; i++) await post(nodes, written, `room/x${i}`, 20)
+    const job = service.create('to be cancelled')
+    jobs.cancel(job.id)
+    const ended = await finished(jobs, job)
+    expect(ended.state).to.equal('cancelled')
+    await waitFor(async () => (await service.list())[0]?.state === 'failed', 'the catalog to say failed', { timeout: 10_000, interval: 20 })
+    const [entry] = await service.list() as [BackupEntry]
+    expect(entry).to.include({ note: 'to be cancelled', state: 'failed' })
+    expect(entry.error).to.match(/cancel/i)
+  })
+
   it('should refuse to start without a key or without a holder, changing nothing', async () => {
     const { nodes, service } = await cluster({ key: undefined })
     expect(() => service.create()).to.throw(/holds no backup key: start it with --backup-key-file/)
