@@ -449,6 +449,7 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
       ...(scheduleMs(config.backupSchedule) !== undefined && { scheduleMs: scheduleMs(config.backupSchedule) }),
       ...(scheduleMs(config.backupAuditInterval) !== undefined && { auditMs: scheduleMs(config.backupAuditInterval) }),
       log: log.child({ component: 'backup' }),
+      live: (peer) => peer === identity.peerId || cluster.members().some((m) => m.peerId === peer && m.status !== 'down'),
       ownerOf: (entity) => {
         const slash = entity.indexOf('/')
         const role = system.entityTypes().find((t) => t.type === entity.slice(0, slash))?.role

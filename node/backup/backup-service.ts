@@ -77,6 +77,9 @@ export interface BackupServiceOptions {
    * holder challenged and what is missing or damaged put back; with start(). @default never */
   readonly auditMs?: number
   readonly log?: { info (obj: object, msg: string): void, warn (obj: object, msg: string): void }
+  /** Whether a member is up (a backup its node was making while it died is not running any more).
+   * @default every member counts as up */
+  readonly live?: (peer: string) => boolean
 }
 
 /** What a restore takes back: everything, one room, or one user's agent. */
@@ -130,6 +133,9 @@ export class BackupService {
    * starts one. Several nodes holding the key and a schedule make about one backup an interval.
    */
   start (): void {
+    // jobs live in memory: a backup this node was making when it stopped has ended with it (only a
+    // node holding the key makes backups)
+    if (this.#opts.key !== undefined) void this.#endInterrupted().catch((err: unknown) => { this.#opts.log?.warn({ err }, `backups interrupted by this node's stop not marked failed: ${(err as Error).message}`) })
     this.#startAudits()
     const every = this.#opts.scheduleMs
     if (every === undefined || this.#opts.key === undefined || this.#timer !== undefined) return
@@ -200,11 +206,27 @@ export class BackupService {
     return { checked: picked.length, repaired, unmended }
   }
 
+  /** Marks failed the backups the catalog says this node is making while no job of it runs here. */
+  async #endInterrupted (): Promise<void> {
+    for (const b of await this.list(true)) {
+      if (b.state !== 'running' || b.node !== this.#opts.self || this.#stillRunning(b)) continue
+      await this.#catalog({ type: 'fail', id: b.id, error: 'interrupted: the node making it stopped before it ended; start a new backup', ts: Date.now() }, true)
+      this.#opts.log?.warn({ backup: b.id }, `backup ${b.id} was interrupted by this node's stop: marked failed`)
+    }
+  }
+
+  /** Whether a backup the catalog lists as running still runs: its job here, or its node up. */
+  #stillRunning (b: BackupEntry): boolean {
+    if (b.state !== 'running') return false
+    if (b.node === this.#opts.self) return this.#opts.jobs.running('backup').some((j) => j.target === b.id)
+    return this.#opts.live?.(b.node) ?? true
+  }
+
   async #scheduled (every: number): Promise<void> {
     if (this.#opts.holders().length === 0 || this.#opts.jobs.running('backup').length > 0) return
     const list = await this.list()
-    const last = Math.max(0, ...list.filter((b) => b.state !== 'failed').map((b) => b.startedAt))
-    if (list.some((b) => b.state === 'running') || Date.now() - last < every) return
+    const last = Math.max(0, ...list.filter((b) => b.state === 'done' || this.#stillRunning(b)).map((b) => b.startedAt))
+    if (list.some((b) => this.#stillRunning(b)) || Date.now() - last < every) return
     const job = this.create('scheduled')
     this.#opts.log?.info({ job: job.id }, `scheduled backup ${job.target ?? ''} started (${job.id})`)
   }
@@ -262,8 +284,9 @@ export class BackupService {
     const entry = await this.get(id, fromRunningBackup)
     const all = await this.list(fromRunningBackup)
     // the backup that prunes after itself is done already: only another one running holds it back
-    const running = all.find((b) => b.state === 'running' && b.id !== id)
-    if (running !== undefined || entry.state === 'running') throw new BackupBusyError(`backup ${running?.id ?? id} is running: remove backups once it has ended`)
+    // (one whose node died, or that this node's stop ended, runs no more)
+    const running = all.find((b) => b.id !== id && this.#stillRunning(b))
+    if (running !== undefined || this.#stillRunning(entry)) throw new BackupBusyError(`backup ${running?.id ?? id} is running: remove backups once it has ended`)
     let removed = { chunks: 0, bytes: 0 }
     if (entry.state === 'done' && entry.manifest !== null) {
       const key = this.#requireKey()

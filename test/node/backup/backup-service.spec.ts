@@ -1,7 +1,7 @@
 import { expect } from 'chai'
 import { readdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { ROOM, backupCatalog } from '../../../actors/index.ts'
+import { BACKUPS, BACKUP_CATALOG_KEY, ROOM, backupCatalog } from '../../../actors/index.ts'
 import type { BackupEntry, ChatMessage, PostAck } from '../../../actors/index.ts'
 import { BackupKey, BackupService, ChunkStore, chunkSpan, decodeBlock, generateBackupKey, holderAt, openChunk, spawnChunkHolder, spawnRestoreHold } from '../../../node/backup/index.ts'
 import type { BackupManifest, BackupServiceOptions, EntityBlock, ManifestPartition } from '../../../node/backup/index.ts'
@@ -314,6 +314,26 @@ describe('BackupService: encrypted backups of every partition on backup-role mem
     const [entry] = await service.list() as [BackupEntry]
     expect(entry).to.include({ note: 'to be cancelled', state: 'failed' })
     expect(entry.error).to.match(/cancel/i)
+  })
+
+  it('should mark failed a backup its node stopped making, and let one of a dead node be removed', async () => {
+    const { nodes, service, jobs, options } = await cluster()
+    const a = nodes[0] as TestNode
+    const catalog = async <T>(msg: object): Promise<T> => await a.system.entity(BACKUPS, BACKUP_CATALOG_KEY).ask<T>((replyTo) => ({ ...msg, replyTo }) as never, { timeout: 5_000 })
+    // as the catalog would say after this node stopped mid-backup, and after another node died mid-backup
+    await catalog({ type: 'begin', id: 'bk-mine', note: '', keyFingerprint: key.fingerprint, node: a.id, ts: 1 })
+    await catalog({ type: 'begin', id: 'bk-theirs', note: '', keyFingerprint: key.fingerprint, node: '12D3KooWGone', ts: 2 })
+    const restarted = new BackupService({ ...options, live: (peer) => peer !== '12D3KooWGone' })
+    restarted.start()
+    try {
+      await waitFor(async () => (await service.list()).find((b) => b.id === 'bk-mine')?.state === 'failed', 'bk-mine marked failed', { timeout: 10_000, interval: 20 })
+    } finally {
+      restarted.stop()
+    }
+    expect((await service.list()).find((b) => b.id === 'bk-mine')?.error).to.match(/interrupted/)
+    // neither holds back a new backup, nor removing one
+    expect((await finished(jobs, restarted.create())).state).to.equal('done')
+    expect(await restarted.remove('bk-theirs')).to.deep.equal({ chunks: 0, bytes: 0 })
   })
 
   it('should refuse to start without a key or without a holder, changing nothing', async () => {
