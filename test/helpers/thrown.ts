@@ -7,3 +7,13 @@ export function thrown (fn: () => unknown): Error {
   }
   throw new Error('expected a throw, it returned')
 }
+
+/** The error `fn` rejects with; a test fails when it resolves instead. */
+export async function rejection (fn: () => Promise<unknown>): Promise<Error> {
+  try {
+    await fn()
+  } catch (err) {
+    return err as Error
+  }
+  throw new Error('expected a rejection')
+}

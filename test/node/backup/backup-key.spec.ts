@@ -8,22 +8,12 @@ import {
   BackupKeyUnreadableError, InvalidBackupInputError, generateBackupKey, isChunkId, loadBackupKey, writeBackupKeyFile
 } from '../../../node/backup/index.ts'
 import { tempDir } from '../../helpers/temp-dir.ts'
-import { thrown } from '../../helpers/thrown.ts'
+import { rejection, thrown } from '../../helpers/thrown.ts'
 
 const POSIX = process.platform !== 'win32'
 const ROOT = process.getuid?.() === 0
 const BYTES = Buffer.from(Array.from({ length: 32 }, (_, i) => i * 7 + 1))
 const LINE = `plexi-backup-key-1:${BYTES.toString('base64url')}`
-
-/** The error `fn` throws (a test fails when it returns). */
-async function rejection (fn: () => Promise<unknown>): Promise<Error> {
-  try {
-    await fn()
-  } catch (err) {
-    return err as Error
-  }
-  throw new Error('expected a rejection')
-}
 
 describe('BackupKey', () => {
   let dir: { path: string, remove: () => Promise<void> }

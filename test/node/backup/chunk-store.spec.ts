@@ -13,6 +13,7 @@ import {
 } from '../../../node/backup/index.ts'
 import type { ChunkToStore } from '../../../node/backup/index.ts'
 import { tempDir } from '../../helpers/temp-dir.ts'
+import { rejection } from '../../helpers/thrown.ts'
 
 const NODE = resolve('node_modules/.bin/node')
 const STORE_MODULE = pathToFileURL(resolve('node/backup/chunk-store.ts')).href
@@ -22,15 +23,6 @@ const H = PACK_RECORD_HEADER_BYTES
 function chunk (size = 1000): ChunkToStore & { sealed: Buffer } {
   const sealed = randomBytes(size)
   return { id: randomBytes(32).toString('hex'), digest: ciphertextDigest(sealed), sealed }
-}
-
-async function rejection (fn: () => Promise<unknown>): Promise<Error> {
-  try {
-    await fn()
-  } catch (err) {
-    return err as Error
-  }
-  throw new Error('expected a rejection')
 }
 
 async function packFiles (dir: string): Promise<string[]> {
