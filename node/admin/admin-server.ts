@@ -3,7 +3,7 @@ import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest, 
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import { Ajv } from 'ajv'
-import { ROOM, ROOMS, ROOM_DIRECTORY_KEY } from '../../actors/index.ts'
+import { AGENT, ROOM, ROOMS, ROOM_DIRECTORY_KEY } from '../../actors/index.ts'
 import type { ActorSystem, RoomSummary } from '../../actors/index.ts'
 import { adminSchemas } from '../../protocols/index.ts'
 import { clientError, errorReply, httpError, notFound, parseJsonBody, sendError } from './admin-errors.ts'
@@ -399,7 +399,9 @@ export async function buildAdminServer (deps: AdminServerDeps): Promise<FastifyI
       if (room !== undefined && user !== undefined) return sendError(reply, 400, 'BAD_REQUEST', 'restore one room or one user, not both (or neither: everything)')
       const sinceMs = since === undefined ? undefined : Date.parse(since)
       if (sinceMs !== undefined && (Number.isNaN(sinceMs) || !/^\d{4}-\d{2}-\d{2}/.test(since ?? ''))) return sendError(reply, 400, 'BAD_REQUEST', 'since: expected an ISO 8601 time such as 2026-11-24T09:00:00Z')
-      if (room !== undefined) deps.system.entity(ROOM, room)   // validates the name (InvalidNameError → 400)
+      // the names are checked as keys of their entities (InvalidNameError → 400) before a job starts
+      if (room !== undefined) deps.system.entity(ROOM, room)
+      if (user !== undefined) deps.system.entity(AGENT, user)
       await deps.backups.get(request.params.id)
       const selection = { ...(room !== undefined && { room }), ...(user !== undefined && { user }), ...(sinceMs !== undefined && { since: sinceMs }) }
       return reply.code(202).send(deps.backups.restore(request.params.id, selection, dryRun === true))

@@ -296,7 +296,7 @@ export class BackupService {
         for (const p of (await this.manifest(other.id)).partitions) for (const c of p.chunks) doomed.delete(c.id)
       }
       const ids = [...doomed.keys(), entry.manifest.digest]
-      const holder = this.#opts.holder ?? ((node: string) => holderAt(this.#opts.system, node))
+      const holder = (node: string): ChunkHolderClient => this.#holder(node)
       // every holder: copies may sit beyond their ranking (a holder passed over, a member since gone)
       for (const { peerId } of this.#opts.holders()) {
         for (let i = 0; i < ids.length; i += MAX_HOLDER_IDS) await holder(peerId).remove(ids.slice(i, i + MAX_HOLDER_IDS))
@@ -323,7 +323,7 @@ export class BackupService {
     await this.#catalog({ type: 'begin', id, note, keyFingerprint: key.fingerprint, node: self, ts: Date.now() }, true)
     try {
       const { known, previous } = await this.#knownChunks(key)
-      const uploader = new Uploader(this.#opts, control.signal)
+      const uploader = new Uploader(this.#opts, control.signal, (node) => this.#holder(node))
       const partitions: ManifestPartition[] = []
       const stats = { partitions: 0, entities: 0, records: 0, bytes: 0, chunks: 0, newChunks: 0, newBytes: 0 }
       const total = journal.partitions
@@ -554,7 +554,7 @@ export class BackupService {
    * first. Returns what was found, each with how it ended, and whether anything is left unmended.
    */
   async #checkChunk (chunk: ManifestChunk, full: boolean): Promise<{ found: string[], unmended: boolean, repaired: number }> {
-    const holder = this.#opts.holder ?? ((node: string) => holderAt(this.#opts.system, node))
+    const holder = (node: string): ChunkHolderClient => this.#holder(node)
     const bad: Array<{ node: string, why: string, mendable: boolean, damaged: boolean }> = []
     let read: { node: string, copy: Uint8Array } | undefined
     const holders = this.#rank(chunk.id)
@@ -644,7 +644,7 @@ export class BackupService {
       if (first !== undefined) byHolder.set(first, [...byHolder.get(first) ?? [], id])
     }
     const known = new Map<string, string>()
-    const holder = this.#opts.holder ?? ((node: string) => holderAt(this.#opts.system, node))
+    const holder = (node: string): ChunkHolderClient => this.#holder(node)
     for (const [node, ids] of byHolder) {
       for (let i = 0; i < ids.length; i += MAX_HOLDER_IDS) {
         const page = ids.slice(i, i + MAX_HOLDER_IDS)
@@ -666,7 +666,7 @@ export class BackupService {
 
   /** A sealed blob from the first of `holders` that serves it whole. */
   async #fetch (id: string, digest: string, holders: readonly string[]): Promise<Uint8Array> {
-    const holder = this.#opts.holder ?? ((node: string) => holderAt(this.#opts.system, node))
+    const holder = (node: string): ChunkHolderClient => this.#holder(node)
     const reasons: string[] = []
     for (const node of [...holders, ...this.#rank(id).filter((n) => !holders.includes(n))]) {
       try {
@@ -678,6 +678,11 @@ export class BackupService {
       }
     }
     throw new BackupHolderError(`no holder serves ${id} whole (${reasons.join('; ')})`)
+  }
+
+  /** The backup holder on `node`, as this service asks it. */
+  #holder (node: string): ChunkHolderClient {
+    return this.#opts.holder?.(node) ?? holderAt(this.#opts.system, node)
   }
 
   #requireKey (): BackupKey {
@@ -702,60 +707,53 @@ export class BackupService {
 
 /**
  * Sends chunks to their holders: each to `copies` members ranked by its id, in puts of at most
- * MAX_PUT_BYTES per holder, a few in flight. A holder that fails a put is passed over for the next
- * one in the chunk's ranking, so a backup node that dies mid-backup costs a retry, not the job.
+ * MAX_PUT_BYTES, at most PUTS_IN_FLIGHT at once. A holder that fails a put is passed over for the
+ * rest of the backup: that put's chunks are queued again for the next members of their rankings
+ * (so a backup node that dies mid-backup costs a retry, not the job). A put that fails only queues:
+ * no put waits for another, so puts failing together cannot wait on each other.
  */
 class Uploader {
   readonly #opts: BackupServiceOptions
   readonly #signal: AbortSignal
+  readonly #holder: (node: string) => ChunkHolderClient
   readonly #pending = new Map<string, { chunks: PutChunk[], bytes: number }>()
   readonly #inFlight = new Set<Promise<void>>()
   readonly #failed = new Set<string>()
   #error: unknown
 
-  constructor (opts: BackupServiceOptions, signal: AbortSignal) {
+  constructor (opts: BackupServiceOptions, signal: AbortSignal, holder: (node: string) => ChunkHolderClient) {
     this.#opts = opts
     this.#signal = signal
+    this.#holder = holder
   }
 
-  /** Queues a chunk for its holders; waits while too many puts are in flight. */
+  /** Queues a chunk for its holders; sends the batches that are full, waiting while too many puts
+   * are in flight. */
   async add (chunk: PutChunk): Promise<void> {
     if (this.#error !== undefined) throw this.#error
-    for (const node of this.#targets(chunk.id)) {
-      // several partitions add at once: the batch is looked at again after each wait, and the chunk
-      // goes in in the same step as the look, so no put grows past MAX_PUT_BYTES
-      for (;;) {
-        const batch = this.#pending.get(node)
-        if (batch !== undefined && batch.chunks.length > 0 && batch.bytes + chunk.sealed.byteLength > MAX_PUT_BYTES) {
-          await this.#send(node)
-          continue
-        }
-        const next = batch ?? { chunks: [], bytes: 0 }
-        next.chunks.push(chunk)
-        next.bytes += chunk.sealed.byteLength
-        this.#pending.set(node, next)
-        break
-      }
-    }
+    this.#enqueue(chunk)
+    for (const [node, batch] of [...this.#pending]) if (batch.bytes >= MAX_PUT_BYTES) await this.#send(node)
   }
 
-  /** Sends what waits and waits for every put. */
+  /** Sends what waits and waits for every put, and for what failed puts queued again. */
   async flush (): Promise<void> {
-    for (const node of [...this.#pending.keys()]) await this.#send(node)
-    while (this.#inFlight.size > 0) await Promise.race(this.#inFlight)
+    while (this.#pending.size > 0 || this.#inFlight.size > 0) {
+      for (const node of [...this.#pending.keys()]) await this.#send(node)
+      if (this.#inFlight.size > 0) await Promise.race(this.#inFlight)
+      if (this.#error !== undefined) throw this.#error
+    }
     if (this.#error !== undefined) throw this.#error
   }
 
   /** Puts one blob on its holders now; resolves with the holders that took it. */
   async putNow (chunk: PutChunk): Promise<string[]> {
     const took: string[] = []
-    const holder = this.#opts.holder ?? ((node: string) => holderAt(this.#opts.system, node))
     const ranking = rendezvousRanking(`chunk/${chunk.id}`, this.#opts.holders(), this.#opts.holders().length)
     const copies = Math.max(1, Math.min(this.#opts.copies, ranking.length))
     for (const node of ranking) {
       if (took.length === copies) break
       try {
-        await holder(node).put([chunk])
+        await this.#holder(node).put([chunk])
         took.push(node)
       } catch {
         this.#failed.add(node)
@@ -765,37 +763,51 @@ class Uploader {
     return took
   }
 
-  /** The chunk's holders: the first `copies` of its ranking that have not failed this backup. */
-  #targets (id: string): string[] {
-    const ranking = rendezvousRanking(`chunk/${id}`, this.#opts.holders(), this.#opts.holders().length).filter((n) => !this.#failed.has(n))
-    const copies = Math.max(1, Math.min(this.#opts.copies, this.#opts.holders().length))
+  /** Adds a chunk to the batches of its holders now: the first `copies` of its ranking that have
+   * not failed this backup. */
+  #enqueue (chunk: PutChunk): void {
+    const ranking = rendezvousRanking(`chunk/${chunk.id}`, this.#opts.holders(), this.#opts.holders().length).filter((n) => !this.#failed.has(n))
     if (ranking.length === 0) throw new BackupHolderError('every backup holder failed this backup')
-    return ranking.slice(0, copies)
+    for (const node of ranking.slice(0, Math.max(1, Math.min(this.#opts.copies, this.#opts.holders().length)))) {
+      const batch = this.#pending.get(node) ?? { chunks: [], bytes: 0 }
+      batch.chunks.push(chunk)
+      batch.bytes += chunk.sealed.byteLength
+      this.#pending.set(node, batch)
+    }
   }
 
+  /** Sends a holder's batch, in puts of at most MAX_PUT_BYTES. */
   async #send (node: string): Promise<void> {
     const batch = this.#pending.get(node)
     this.#pending.delete(node)
-    if (batch === undefined || batch.chunks.length === 0) return
-    while (this.#inFlight.size >= PUTS_IN_FLIGHT) await Promise.race(this.#inFlight)
-    this.#signal.throwIfAborted()
-    const holder = this.#opts.holder ?? ((n: string) => holderAt(this.#opts.system, n))
-    const put = (async () => {
-      try {
-        await holder(node).put(batch.chunks)
-      } catch {
+    if (batch === undefined) return
+    const puts: PutChunk[][] = []
+    let bytes = 0
+    for (const chunk of batch.chunks) {
+      const last = puts.at(-1)
+      if (last === undefined || bytes + chunk.sealed.byteLength > MAX_PUT_BYTES) {
+        puts.push([chunk])
+        bytes = chunk.sealed.byteLength
+      } else {
+        last.push(chunk)
+        bytes += chunk.sealed.byteLength
+      }
+    }
+    for (const chunks of puts) {
+      while (this.#inFlight.size >= PUTS_IN_FLIGHT) await Promise.race(this.#inFlight)
+      this.#signal.throwIfAborted()
+      const put = this.#holder(node).put(chunks).then(() => undefined, () => {
         // this holder is out for the rest of the backup: its chunks go to the next in each ranking
         this.#failed.add(node)
         try {
-          for (const chunk of batch.chunks) await this.add(chunk)
-          for (const other of [...this.#pending.keys()]) await this.#send(other)
+          for (const chunk of chunks) this.#enqueue(chunk)
         } catch (err) {
           this.#error ??= err
         }
-      }
-    })()
-    this.#inFlight.add(put)
-    void put.finally(() => { this.#inFlight.delete(put) })
+      })
+      this.#inFlight.add(put)
+      void put.finally(() => { this.#inFlight.delete(put) })
+    }
   }
 }
 

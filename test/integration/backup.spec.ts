@@ -84,6 +84,8 @@ describe('backups on a real node (CLI → admin HTTP → backup job → chunk ho
       expect(await page()).to.deep.equal(before)
       const both = await admin(['restore', backup.id, '--room', 'room-0', '--user', 'ann'])
       expect(both.code).to.equal(2)
+      const res = await fetch(`http://${node.admin}/api/v1/backups/${backup.id}/restore`, { method: 'POST', headers: { authorization: `Bearer ${node.adminToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ user: 'a/b' }) })
+      expect(res.status, 'a user name that is no agent key').to.equal(400)
     } finally {
       chat.close()
     }

@@ -336,6 +336,31 @@ describe('BackupService: encrypted backups of every partition on backup-role mem
     expect(await restarted.remove('bk-theirs')).to.deep.equal({ chunks: 0, bytes: 0 })
   })
 
+  it('should put the chunks of a holder whose every put fails on the others, and complete', async () => {
+    const { nodes, jobs, holders, options } = await cluster()
+    const [a, , c] = nodes as [TestNode, TestNode, TestNode]
+    const written: Written = new Map()
+    for (let i = 0; i < 40; i++) await post(nodes, written, `room/f${i}`, 40)
+    let refused = 0
+    const service = new BackupService({
+      ...options,
+      holder: (node) => {
+        const real = holderAt(a.system, node)
+        return node !== c.id ? real : { ...real, put: async () => { refused++; throw new Error('disk full') } }
+      }
+    })
+    const job = await finished(jobs, service.create())
+    expect(job.state, job.error ?? '').to.equal('done')
+    expect(refused).to.be.greaterThan(0)
+    // c took nothing; with it out of the holders, every chunk is whole on the two left
+    holders.delete(c.id)
+    const [entry] = await service.list() as [BackupEntry]
+    const check = await finished(jobs, service.verify(entry.id, true))
+    expect([check.state, check.left]).to.deep.equal(['done', []])
+    const back = await readBack(nodes.slice(0, 2), await service.manifest(entry.id))
+    for (const [entity, records] of written) expect(back.get(entity), entity).to.deep.equal(records)
+  })
+
   it('should refuse to start without a key or without a holder, changing nothing', async () => {
     const { nodes, service } = await cluster({ key: undefined })
     expect(() => service.create()).to.throw(/holds no backup key: start it with --backup-key-file/)
