@@ -322,6 +322,8 @@ async function writer () {
     await store.put(batch)
     process.stdout.write(batch.map((c) => '+ ' + c.id + ' ' + c.digest + '\\n').join(''))
     if (round % 4 === 3) {
+      // said before the remove is asked for: killed before its ack, the chunk may be held or not
+      process.stdout.write('~ ' + batch[0].id + '\\n')
       await store.remove([batch[0].id])
       process.stdout.write('- ' + batch[0].id + '\\n')
     }
@@ -331,6 +333,7 @@ await Promise.all([writer(), writer(), writer()])
 `)
     const held = new Map<string, string>()
     const removed = new Set<string>()
+    const removing = new Set<string>()
     for (let round = 0; round < 3; round++) {
       const child = spawn(NODE, [script, STORE_MODULE, join(dir.path, 'store')], { stdio: ['ignore', 'pipe', 'pipe'] })
       let stderr = ''
@@ -342,6 +345,7 @@ await Promise.all([writer(), writer(), writer()])
           createInterface({ input: child.stdout }).on('line', (line) => {
             const [sign, id, digest] = line.split(' ') as [string, string, string]
             if (sign === '+') held.set(id, digest)
+            else if (sign === '~') removing.add(id)
             else {
               held.delete(id)
               removed.add(id)
@@ -359,6 +363,8 @@ await Promise.all([writer(), writer(), writer()])
         expect(reopened.has([...removed])).to.deep.equal([...removed].map(() => false))
         for (const [id, digest] of held) {
           const sealed = await reopened.get(id)
+          // a remove asked for and not acknowledged may or may not have been made durable
+          if (sealed === undefined && removing.has(id)) continue
           expect(sealed, id).to.not.equal(undefined)
           expect(ciphertextDigest(sealed!)).to.equal(digest)
         }
