@@ -20,12 +20,23 @@ export const backupCatalog: EntityType<BackupCatalogMsg, BackupCatalogState, Bac
       case 'backup-began':
         backups[event.id] = {
           id: event.id, state: 'running', note: event.note, keyFingerprint: event.keyFingerprint, node: event.node,
-          startedAt: event.ts, endedAt: null, error: null, root: null, manifest: null, stats: null
+          startedAt: event.ts, endedAt: null, error: null, root: null, manifest: null, stats: null, checkpoint: null, resumed: 0
         }
         break
+      case 'backup-checkpointed': {
+        const was = backups[event.id]
+        if (was !== undefined) backups[event.id] = { ...was, checkpoint: event.checkpoint }
+        break
+      }
+      case 'backup-resumed': {
+        const was = backups[event.id]
+        if (was !== undefined) backups[event.id] = { ...was, node: event.node, resumed: (was.resumed ?? 0) + 1 }
+        break
+      }
       case 'backup-completed': {
         const was = backups[event.id]
-        if (was !== undefined) backups[event.id] = { ...was, state: 'done', endedAt: event.ts, root: event.root, manifest: event.manifest, stats: event.stats }
+        // a done backup's checkpoint is its manifest's business now (the partial one is pruned with it)
+        if (was !== undefined) backups[event.id] = { ...was, state: 'done', endedAt: event.ts, root: event.root, manifest: event.manifest, stats: event.stats, checkpoint: null }
         break
       }
       case 'backup-failed': {
@@ -58,9 +69,26 @@ export const backupCatalog: EntityType<BackupCatalogMsg, BackupCatalogState, Bac
         if (entry === undefined) return ctx.fail(msg.replyTo, new BackupCatalogError(`no backup ${msg.id}`))
         // the first end stands: a job that was declared failed cannot complete later, nor the other way
         if (entry.state !== 'running') return ctx.fail(msg.replyTo, new BackupCatalogError(`backup ${msg.id} is ${entry.state} already`))
+        if (msg.node !== undefined && msg.node !== entry.node) return ctx.fail(msg.replyTo, takenOver(entry))
         await ctx.persist(msg.type === 'complete'
           ? { type: 'backup-completed', id: msg.id, root: msg.root, manifest: msg.manifest, stats: msg.stats, ts: msg.ts }
           : { type: 'backup-failed', id: msg.id, error: msg.error, ts: msg.ts })
+        return ctx.reply(msg.replyTo, ctx.state.backups[msg.id] as BackupEntry)
+      }
+      case 'checkpoint': {
+        const entry = known(msg.id)
+        if (entry === undefined) return ctx.fail(msg.replyTo, new BackupCatalogError(`no backup ${msg.id}`))
+        if (entry.state !== 'running') return ctx.fail(msg.replyTo, new BackupCatalogError(`backup ${msg.id} is ${entry.state} already`))
+        if (msg.node !== entry.node) return ctx.fail(msg.replyTo, takenOver(entry))
+        await ctx.persist({ type: 'backup-checkpointed', id: msg.id, checkpoint: msg.checkpoint, ts: msg.ts })
+        return ctx.reply(msg.replyTo, ctx.state.backups[msg.id] as BackupEntry)
+      }
+      case 'resume': {
+        const entry = known(msg.id)
+        if (entry === undefined) return ctx.fail(msg.replyTo, new BackupCatalogError(`no backup ${msg.id}`))
+        if (entry.state !== 'running') return ctx.fail(msg.replyTo, new BackupCatalogError(`backup ${msg.id} is ${entry.state} already`))
+        if (entry.node !== msg.from) return ctx.fail(msg.replyTo, takenOver(entry))
+        await ctx.persist({ type: 'backup-resumed', id: msg.id, node: msg.node, ts: msg.ts })
         return ctx.reply(msg.replyTo, ctx.state.backups[msg.id] as BackupEntry)
       }
       case 'remove': {
@@ -74,4 +102,8 @@ export const backupCatalog: EntityType<BackupCatalogMsg, BackupCatalogState, Bac
         assertNever(msg, 'backup catalog message')
     }
   }
+}
+
+function takenOver (entry: BackupEntry): BackupCatalogError {
+  return new BackupCatalogError(`backup ${entry.id} is being made by ${entry.node} now (it was resumed there)`)
 }

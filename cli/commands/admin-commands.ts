@@ -23,6 +23,8 @@ interface BackupRow {
   root: string | null
   manifest: { digest: string, bytes: number, holders: string[] } | null
   stats: { partitions: number, entities: number, records: number, bytes: number, chunks: number, newChunks: number, newBytes: number } | null
+  checkpoint: { digest: string, bytes: number, holders: string[] } | null
+  resumed: number
 }
 
 function mib (bytes: number): string {
@@ -354,6 +356,8 @@ Examples:
       }
       io.stdout.write(`${b.id}: ${b.state}${b.error === null ? '' : ` (${b.error})`}, made by ${b.node} with key ${b.keyFingerprint}\n`)
       io.stdout.write(`started ${new Date(b.startedAt).toISOString()}${b.endedAt === null ? '' : `, ended ${new Date(b.endedAt).toISOString()}`}${b.note === '' ? '' : `; note: ${b.note}`}\n`)
+      if (b.resumed > 0) io.stdout.write(`resumed ${b.resumed} time${b.resumed === 1 ? '' : 's'} after the node making it stopped\n`)
+      if (b.checkpoint !== null) io.stdout.write(`checkpoint ${b.checkpoint.digest} on ${b.checkpoint.holders.join(', ')} (a node resuming it starts there)\n`)
       if (b.stats !== null) io.stdout.write(`${b.stats.entities} entities (${b.stats.records} records) in ${b.stats.partitions} partitions: ${mib(b.stats.bytes)} in ${b.stats.chunks} chunks, ${b.stats.newChunks} of them new (${mib(b.stats.newBytes)})\n`)
       if (b.root !== null) io.stdout.write(`root ${b.root}; manifest ${b.manifest?.digest ?? '-'} on ${b.manifest?.holders.join(', ') ?? '-'}\n`)
     }))

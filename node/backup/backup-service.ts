@@ -1,6 +1,6 @@
 import { createHash, randomBytes, randomInt } from 'node:crypto'
 import { BACKUPS, BACKUP_CATALOG_KEY } from '../../actors/index.ts'
-import type { ActorSystem, BackupEntry, BackupStats } from '../../actors/index.ts'
+import type { ActorSystem, BackupEntry, BackupStats, ManifestRef } from '../../actors/index.ts'
 import { kindOf } from '../../protocols/index.ts'
 import type { Job } from '../../protocols/index.ts'
 import type { JobControl, Jobs } from '../jobs/index.ts'
@@ -48,6 +48,11 @@ const RESTORE_CONCURRENCY = 16
 const REWRITE_TRIES = 3
 /** Puts one backup keeps in flight to its holders at once. */
 const PUTS_IN_FLIGHT = 4
+/** A running backup records how far it got at most this often (a sealed partial manifest on the
+ * holders, its place in the catalog): what a resumed backup does not do again. */
+const CHECKPOINT_MS = 2_000
+/** How often a node holding the key looks for backups whose node is down, to resume them. */
+const RESUME_CHECK_MS = 30_000
 
 export interface BackupServiceOptions {
   readonly system: ActorSystem
@@ -77,6 +82,8 @@ export interface BackupServiceOptions {
    * holder challenged and what is missing or damaged put back; with start(). @default never */
   readonly auditMs?: number
   readonly log?: { info (obj: object, msg: string): void, warn (obj: object, msg: string): void }
+  /** How often a running backup records a checkpoint, at most (ms). @default CHECKPOINT_MS */
+  readonly checkpointMs?: number
   /** Whether a member is up (a backup its node was making while it died is not running any more).
    * @default every member counts as up */
   readonly live?: (peer: string) => boolean
@@ -133,9 +140,19 @@ export class BackupService {
    * starts one. Several nodes holding the key and a schedule make about one backup an interval.
    */
   start (): void {
-    // jobs live in memory: a backup this node was making when it stopped has ended with it (only a
-    // node holding the key makes backups)
-    if (this.#opts.key !== undefined) void this.#endInterrupted().catch((err: unknown) => { this.#opts.log?.warn({ err }, `backups interrupted by this node's stop not marked failed: ${(err as Error).message}`) })
+    // jobs live in memory: a backup this node was making when it stopped has ended with it, and
+    // goes on here from its checkpoint (only a node holding the key makes backups); one whose node
+    // is down is taken over by a node holding the key
+    if (this.#opts.key !== undefined && this.#resumeTimer === undefined) {
+      const check = (): void => {
+        void this.resumeInterrupted().catch((err: unknown) => {
+          this.#opts.log?.warn({ err }, `interrupted backups not resumed: ${(err as Error).message}`)
+        }).finally(() => {
+          if (this.#resumeTimer !== undefined) this.#resumeTimer = setTimeout(check, RESUME_CHECK_MS).unref()
+        })
+      }
+      this.#resumeTimer = setTimeout(check, 0).unref()
+    }
     this.#startAudits()
     const every = this.#opts.scheduleMs
     if (every === undefined || this.#opts.key === undefined || this.#timer !== undefined) return
@@ -150,6 +167,8 @@ export class BackupService {
   }
 
   stop (): void {
+    clearTimeout(this.#resumeTimer)
+    this.#resumeTimer = undefined
     clearTimeout(this.#timer)
     this.#timer = undefined
     clearTimeout(this.#auditTimer)
@@ -157,6 +176,7 @@ export class BackupService {
   }
 
   #auditTimer: ReturnType<typeof setTimeout> | undefined
+  #resumeTimer: ReturnType<typeof setTimeout> | undefined
 
   #startAudits (): void {
     const every = this.#opts.auditMs
@@ -206,13 +226,45 @@ export class BackupService {
     return { checked: picked.length, repaired, unmended }
   }
 
-  /** Marks failed the backups the catalog says this node is making while no job of it runs here. */
-  async #endInterrupted (): Promise<void> {
+  /**
+   * Resumes the backups that stopped with their node: this node's own that no job here runs (it
+   * restarted), and, when `live` says so, another node's whose node is down. Each goes on from its
+   * checkpoint under the same id, as a new job here (the catalog's compare-and-set makes one node
+   * take it when several try). A backup of another key is marked failed when it is this node's, and
+   * left to a node holding its key otherwise. Resolves with the jobs started.
+   */
+  async resumeInterrupted (): Promise<Job[]> {
+    const key = this.#requireKey()
+    const started: Job[] = []
     for (const b of await this.list(true)) {
-      if (b.state !== 'running' || b.node !== this.#opts.self || this.#stillRunning(b)) continue
-      await this.#catalog({ type: 'fail', id: b.id, error: 'interrupted: the node making it stopped before it ended; start a new backup', ts: Date.now() }, true)
-      this.#opts.log?.warn({ backup: b.id }, `backup ${b.id} was interrupted by this node's stop: marked failed`)
+      if (b.state !== 'running' || this.#stillRunning(b)) continue
+      if (b.keyFingerprint !== key.fingerprint) {
+        if (b.node !== this.#opts.self) continue
+        await this.#catalog({ type: 'fail', id: b.id, error: `interrupted: the node making it stopped, and now holds key ${key.fingerprint}, not ${b.keyFingerprint}; start a new backup`, ts: Date.now() }, true)
+        continue
+      }
+      try {
+        started.push(await this.#resume(key, b))
+      } catch (err) {
+        this.#opts.log?.warn({ err, backup: b.id }, `backup ${b.id} not resumed: ${(err as Error).message}`)
+      }
     }
+    return started
+  }
+
+  async #resume (key: BackupKey, b: BackupEntry): Promise<Job> {
+    // the checkpoint first: a backup whose checkpoint no holder serves starts over, as a new one would
+    let from: BackupManifest | undefined
+    if (b.checkpoint != null) {
+      from = await this.#fetch(b.checkpoint.digest, b.checkpoint.digest, b.checkpoint.holders).then((sealed) => openManifest(key, b.id, sealed, b.keyFingerprint), (err: unknown) => {
+        this.#opts.log?.warn({ err, backup: b.id }, `backup ${b.id}: its checkpoint could not be read (${(err as Error).message}); it starts over`)
+        return undefined
+      })
+    }
+    await this.#catalog({ type: 'resume', id: b.id, from: b.node, node: this.#opts.self, ts: Date.now() }, true)
+    const job = this.#opts.jobs.start('backup', b.id, async (control) => await this.#create(control, key, b.id, b.note, { from, checkpoint: b.checkpoint ?? null }))
+    this.#opts.log?.info({ backup: b.id, job: job.id, partitions: from?.partitions.length ?? 0 }, `backup ${b.id} resumed${b.node === this.#opts.self ? '' : ` from ${b.node}, which is down`} (${job.id}), from a checkpoint of ${from?.partitions.length ?? 0} partitions`)
+    return job
   }
 
   /** Whether a backup the catalog lists as running still runs: its job here, or its node up. */
@@ -233,7 +285,8 @@ export class BackupService {
 
   /** Every backup the catalog knows, oldest first (`patient`: riding out a failover, for jobs). */
   async list (patient = false): Promise<BackupEntry[]> {
-    return await this.#catalog<BackupEntry[]>({ type: 'list' }, patient)
+    // entries written before checkpoints existed lack these
+    return (await this.#catalog<BackupEntry[]>({ type: 'list' }, patient)).map((b) => ({ ...b, checkpoint: b.checkpoint ?? null, resumed: b.resumed ?? 0 }))
   }
 
   /** One backup, or UnknownBackupError. */
@@ -303,6 +356,7 @@ export class BackupService {
       }
       removed = { chunks: doomed.size, bytes: [...doomed.values()].reduce((n, s) => n + s, 0) }
     }
+    if (entry.checkpoint != null) await this.#dropBlob(entry.checkpoint)
     await this.#catalog({ type: 'remove', id })
     return removed
   }
@@ -318,21 +372,72 @@ export class BackupService {
     return manifest
   }
 
-  async #create (control: JobControl, key: BackupKey, id: string, note: string): Promise<string> {
+  async #create (control: JobControl, key: BackupKey, id: string, note: string, resume?: { from: BackupManifest | undefined, checkpoint: ManifestRef | null }): Promise<string> {
     const { journal, system, self } = this.#opts
-    await this.#catalog({ type: 'begin', id, note, keyFingerprint: key.fingerprint, node: self, ts: Date.now() }, true)
+    if (resume === undefined) await this.#catalog({ type: 'begin', id, note, keyFingerprint: key.fingerprint, node: self, ts: Date.now() }, true)
+    let lastCheckpoint = resume?.checkpoint ?? null
     try {
       const { known, previous } = await this.#knownChunks(key)
-      const uploader = new Uploader(this.#opts, control.signal, (node) => this.#holder(node))
+      // each acknowledged put may complete a partition: a checkpoint looks (at most so often)
+      const uploader = new Uploader(this.#opts, control.signal, (node) => this.#holder(node), () => { checkpoint() })
       const partitions: ManifestPartition[] = []
       const stats = { partitions: 0, entities: 0, records: 0, bytes: 0, chunks: 0, newChunks: 0, newBytes: 0 }
       const total = journal.partitions
-      control.progress({ total, done: 0, message: `reading ${total} partitions` })
       const results: Array<ManifestPartition | undefined> = []
       let partitionsDone = 0
       let partitionsReused = 0
+      // a resumed backup: the partitions its checkpoint holds are done (their chunks were
+      // acknowledged before it was recorded); the others are read now, at a cut of their own
+      const fromCheckpoint = new Set<number>()
+      const empty = new Set<number>()
+      if (resume?.from !== undefined && resume.from.partitionCount === total) {
+        for (const part of resume.from.partitions) {
+          results[part.partition] = part
+          fromCheckpoint.add(part.partition)
+          for (const c of part.chunks) known.set(c.id, c.digest)
+          stats.partitions++
+          stats.entities += part.blocks.length
+          stats.records += part.blocks.reduce((n, b) => n + b.head, 0)
+          stats.bytes += part.blocks.reduce((n, b) => n + b.length, 0)
+          stats.chunks += part.chunks.length
+        }
+      }
+      control.progress({ total, done: fromCheckpoint.size, message: fromCheckpoint.size > 0 ? `resumed: ${fromCheckpoint.size} partitions done before, reading ${total - fromCheckpoint.size}` : `reading ${total} partitions` })
+      partitionsDone = fromCheckpoint.size
+      // the checkpoint: what is done and wholly acknowledged, sealed like a manifest, recorded in
+      // the catalog at most every CHECKPOINT_MS, never two at once
+      let checkpointing: Promise<void> | undefined
+      let checkpointAt = Date.now()
+      let fenced: unknown
+      const checkpoint = (): void => {
+        if (checkpointing !== undefined || Date.now() - checkpointAt < (this.#opts.checkpointMs ?? CHECKPOINT_MS)) return
+        const ready = results.filter((r): r is ManifestPartition => r !== undefined && r.chunks.every((c) => uploader.acked(c.id)))
+        const doneBefore = new Set([...fromCheckpoint, ...empty])
+        if (ready.length === 0 || ready.every((r) => doneBefore.has(r.partition))) return
+        checkpointAt = Date.now()
+        checkpointing = (async () => {
+          const partial: BackupManifest = { format: 1, id, createdAt: new Date().toISOString(), note, keyFingerprint: key.fingerprint, partitionCount: total, partitions: ready }
+          const sealed = sealManifest(key, partial)
+          const digest = ciphertextDigest(sealed)
+          const holders = await uploader.putNow({ id: digest, digest, sealed })
+          try {
+            await this.#catalog({ type: 'checkpoint', id, checkpoint: { digest, bytes: sealed.byteLength, holders }, node: self, ts: Date.now() }, true)
+          } catch (err) {
+            // another node took this backup over (this one was thought down): it must stop here
+            if ((err as Error).name === 'BackupCatalogError') fenced ??= err
+            throw err
+          }
+          const old = lastCheckpoint
+          lastCheckpoint = { digest, bytes: sealed.byteLength, holders }
+          if (old !== null) await this.#dropBlob(old)
+        })().catch((err: unknown) => {
+          this.#opts.log?.warn({ err, backup: id }, `backup ${id}: checkpoint not recorded: ${(err as Error).message}`)
+        }).finally(() => { checkpointing = undefined })
+      }
       const backUp = async (p: number): Promise<void> => {
         control.signal.throwIfAborted()
+        if (fenced !== undefined) throw fenced
+        if (fromCheckpoint.has(p)) return
         const { replicas, writeQuorum } = journal.placement(p)
         const peer = this.#opts.peer ?? ((node: string, partition: number) => meshPeer(system, node, partition, journal.partitions))
         const peers = new Map(replicas.map((node) => [node, node === self ? replicaPeer(p, journal.storage, journal.core(p)) : peer(node, p)]))
@@ -373,6 +478,7 @@ export class BackupService {
           stats.bytes += before.blocks.reduce((n, b) => n + b.length, 0)
           stats.chunks += before.chunks.length
           control.progress({ done: ++partitionsDone })
+          checkpoint()
           return
         }
         const end = writer.finish()
@@ -382,8 +488,13 @@ export class BackupService {
           stats.partitions++
           stats.bytes += end.bytes
           stats.chunks += chunks.length
+        } else {
+          empty.add(p)
         }
         control.progress({ done: ++partitionsDone, message: `${stats.entities} entities, ${mib(stats.bytes)} read, ${mib(stats.newBytes)} new` })
+        // its last chunks go now rather than with the next partitions': it is done once they are acknowledged
+        await uploader.send()
+        checkpoint()
       }
       // a few partitions at once: each waits on its replicas' answers much of the time
       let next = 0
@@ -392,6 +503,8 @@ export class BackupService {
       }))
       partitions.push(...results.filter((r): r is ManifestPartition => r !== undefined))
       await uploader.flush()
+      await checkpointing
+      if (fenced !== undefined) throw fenced
       const manifest: BackupManifest = {
         format: 1, id, createdAt: new Date().toISOString(), note, keyFingerprint: key.fingerprint, partitionCount: total, partitions
       }
@@ -403,18 +516,20 @@ export class BackupService {
       Object.assign(this.stats, { lastDoneAt: Date.now(), lastBytes: stats.bytes, lastNewBytes: stats.newBytes })
       this.stats.bytesRead += stats.bytes
       this.stats.bytesSent += stats.newBytes
-      await this.#catalog({ type: 'complete', id, root, manifest: { digest, bytes: sealed.byteLength, holders }, stats: done, ts: Date.now() }, true)
+      await this.#catalog({ type: 'complete', id, root, manifest: { digest, bytes: sealed.byteLength, holders }, stats: done, ts: Date.now(), node: self }, true)
+      if (lastCheckpoint !== null) await this.#dropBlob(lastCheckpoint)
       const pruned = await this.#applyRetention(key).catch((err: unknown) => {
         this.#opts.log?.warn({ err }, `backup ${id} done, but retention could not prune: ${(err as Error).message}`)
         return [] as string[]
       })
       return `${pruned.length > 0 ? `retention removed ${pruned.join(', ')}; ` : ''}backup ${id}: ${stats.entities} entities in ${stats.partitions} partitions, ${mib(stats.bytes)} in ${stats.chunks} chunks, ` +
         `${stats.newChunks} new (${mib(stats.newBytes)}) on ${this.#copies()} holder(s) each` +
-        `${partitionsReused > 0 ? `; ${partitionsReused} partitions unchanged since ${previous?.id ?? 'the last backup'}, not read again` : ''}; root ${root.slice(0, 16)}`
+        `${partitionsReused > 0 ? `; ${partitionsReused} partitions unchanged since ${previous?.id ?? 'the last backup'}, not read again` : ''}` +
+        `${fromCheckpoint.size > 0 ? `; resumed, ${fromCheckpoint.size} partitions taken from its checkpoint` : ''}; root ${root.slice(0, 16)}`
     } catch (err) {
       const why = err instanceof Error ? `${err.name}: ${err.message}` : String(err)
       this.#opts.log?.warn({ err, backup: id }, `backup ${id} failed: ${why}`)
-      await this.#catalog({ type: 'fail', id, error: why.slice(0, 2_000), ts: Date.now() }, true).catch(() => undefined)
+      await this.#catalog({ type: 'fail', id, error: why.slice(0, 2_000), ts: Date.now(), node: self }, true).catch(() => undefined)
       throw err
     }
   }
@@ -655,6 +770,12 @@ export class BackupService {
     return { known, previous: manifest }
   }
 
+  /** Removes a sealed blob (a checkpoint no longer needed) from the holders that took it; one that
+   * cannot be reached keeps it (it names nothing a restore reads). */
+  async #dropBlob (ref: ManifestRef): Promise<void> {
+    await Promise.all(ref.holders.map(async (node) => { await this.#holder(node).remove([ref.digest]).catch(() => undefined) }))
+  }
+
   /** The holders of a chunk, most preferred first. */
   #rank (id: string): string[] {
     return rendezvousRanking(`chunk/${id}`, this.#opts.holders(), this.#copies())
@@ -719,12 +840,24 @@ class Uploader {
   readonly #pending = new Map<string, { chunks: PutChunk[], bytes: number }>()
   readonly #inFlight = new Set<Promise<void>>()
   readonly #failed = new Set<string>()
+  /** Copies of each chunk not yet acknowledged by a holder (absent: every copy is). */
+  readonly #unacked = new Map<string, number>()
   #error: unknown
 
-  constructor (opts: BackupServiceOptions, signal: AbortSignal, holder: (node: string) => ChunkHolderClient) {
+  readonly #onAck: () => void
+
+  /** `onAck` is called after each put a holder acknowledged. */
+  constructor (opts: BackupServiceOptions, signal: AbortSignal, holder: (node: string) => ChunkHolderClient, onAck: () => void) {
     this.#opts = opts
     this.#signal = signal
     this.#holder = holder
+    this.#onAck = onAck
+  }
+
+  /** Sends every batch that waits (waiting only for a free slot, not for the puts). */
+  async send (): Promise<void> {
+    if (this.#error !== undefined) throw this.#error
+    for (const node of [...this.#pending.keys()]) await this.#send(node)
   }
 
   /** Queues a chunk for its holders; sends the batches that are full, waiting while too many puts
@@ -733,6 +866,19 @@ class Uploader {
     if (this.#error !== undefined) throw this.#error
     this.#enqueue(chunk)
     for (const [node, batch] of [...this.#pending]) if (batch.bytes >= MAX_PUT_BYTES) await this.#send(node)
+  }
+
+  /** Whether every copy of a chunk added here was acknowledged (true for one never added). */
+  acked (id: string): boolean {
+    return !this.#unacked.has(id)
+  }
+
+  #settle (chunks: readonly PutChunk[]): void {
+    for (const c of chunks) {
+      const left = (this.#unacked.get(c.id) ?? 1) - 1
+      if (left > 0) this.#unacked.set(c.id, left)
+      else this.#unacked.delete(c.id)
+    }
   }
 
   /** Sends what waits and waits for every put, and for what failed puts queued again. */
@@ -773,6 +919,7 @@ class Uploader {
       batch.chunks.push(chunk)
       batch.bytes += chunk.sealed.byteLength
       this.#pending.set(node, batch)
+      this.#unacked.set(chunk.id, (this.#unacked.get(chunk.id) ?? 0) + 1)
     }
   }
 
@@ -796,8 +943,12 @@ class Uploader {
     for (const chunks of puts) {
       while (this.#inFlight.size >= PUTS_IN_FLIGHT) await Promise.race(this.#inFlight)
       this.#signal.throwIfAborted()
-      const put = this.#holder(node).put(chunks).then(() => undefined, () => {
+      const put = this.#holder(node).put(chunks).then(() => {
+        this.#settle(chunks)
+        this.#onAck()
+      }, () => {
         // this holder is out for the rest of the backup: its chunks go to the next in each ranking
+        this.#settle(chunks)
         this.#failed.add(node)
         try {
           for (const chunk of chunks) this.#enqueue(chunk)

@@ -1,7 +1,8 @@
 /**
  * A backup node killed in the middle of a backup (real processes): the job passes it over, puts
  * its share of the chunks on the members left, and completes; the backup is whole (verify mends
- * the copies the dead node was to keep) and gives every room back.
+ * the copies the dead node was to keep) and gives every room back. The node making a backup killed
+ * in the middle of it: started again, it resumes the backup under the same id and completes it.
  */
 import { expect } from 'chai'
 import { join } from 'node:path'
@@ -73,6 +74,70 @@ describe('a backup node killed mid-backup (real processes)', function () {
       const line = compared.left.find((l) => l.item === `room/${room}`)
       // the room's journal holds its posts; the killed node's replica does not answer
       expect(line?.why, room).to.equal(`${texts.length} records now and in the backup: rewritten as the backup's; 1 of its 3 replicas did not answer, and a restore needs them all`)
+    }
+  })
+})
+
+describe('the node making a backup killed mid-backup (real processes)', function () {
+  this.timeout(240_000)
+  const cluster = new ProcessCluster()
+  let keys: { path: string, remove: () => Promise<void> }
+
+  before(async () => {
+    keys = await tempDir()
+    const made = await runCli(['backup', 'keygen', '--out', join(keys.path, 'backup.key')])
+    expect(made.code, made.stderr).to.equal(0)
+    const all = 'chat,storage,backup'
+    await cluster.start([{ roles: all, args: ['--backup-key-file', join(keys.path, 'backup.key')] }, all, all])
+  })
+
+  after(async () => {
+    await cluster.close()
+    await keys?.remove()
+  })
+
+  it('should resume the backup when the node starts again, and complete it whole under the same id', async () => {
+    const [a, b] = cluster.slots as [NodeSlot, NodeSlot, NodeSlot]
+    const token = await cluster.addUser('ann', b)
+    const chat = chatClient(b.node.grpc, token)
+    const posted = new Map<string, number>()
+    try {
+      // a few MiB, so that the backup is still running when its node is killed
+      await Promise.all(Array.from({ length: 4 }, async (_, w) => {
+        for (let i = w; i < 2_400; i += 4) {
+          const room = `k${i % 24}`
+          await chat.call('Post', { room, text: `post ${i} ${'y'.repeat(1_500)}` })
+          posted.set(room, (posted.get(room) ?? 0) + 1)
+        }
+      }))
+    } finally {
+      chat.close()
+    }
+    const started = await cluster.api<JobRow>(a, '/backups', { method: 'POST', body: { note: 'interrupted' } })
+    const id = (started as unknown as { target: string }).target
+    // killed once the catalog lists it (what a restart finds)
+    await waitFor(async () => (await cluster.api<Array<{ id: string, state: string }>>(b, '/backups')).some((x) => x.id === id && x.state === 'running'), 'the backup listed as running', { timeout: 60_000, interval: 10 })
+    await a.node.stop('SIGKILL')
+    const listed = await cluster.api<Array<{ id: string, state: string }>>(b, '/backups')
+    expect(listed.find((x) => x.id === id)?.state, 'killed before it ended').to.equal('running')
+    const again = await cluster.restart(0)
+    await waitFor(async () => (await cluster.api<Array<{ id: string, state: string }>>(again, '/backups')).find((x) => x.id === id)?.state !== 'running', 'the resumed backup to end', { timeout: 120_000, interval: 100 })
+    const [entry] = await cluster.api<Array<{ id: string, state: string, note: string, resumed: number, node: string, stats: { entities: number, records: number } }>>(again, '/backups')
+    expect(entry).to.deep.include({ id, state: 'done', note: 'interrupted', resumed: 1, node: again.peerId })
+    // 24 rooms, the room directory, the user directory
+    expect(entry?.stats.entities).to.equal(26)
+    const { jobs } = await cluster.api<{ jobs: Array<{ kind: string, target: string, state: string, node: string }> }>(again, '/jobs?kind=backup')
+    expect(jobs.find((j) => j.target === id && j.node === again.peerId)?.state).to.equal('done')
+    // whole: every copy read and checked, and every room's records in it
+    const verify = await cluster.api<JobRow>(again, `/backups/${id}/verify`, { method: 'POST', body: { full: true } })
+    await waitFor(async () => (await cluster.api<JobRow>(again, `/jobs/${verify.id}`)).state !== 'running', 'the verify job to end', { timeout: 60_000, interval: 100 })
+    const checked = await cluster.api<JobRow>(again, `/jobs/${verify.id}`)
+    expect([checked.state, checked.left]).to.deep.equal(['done', []])
+    const dry = await cluster.api<JobRow>(again, `/backups/${id}/restore`, { method: 'POST', body: { dryRun: true } })
+    await waitFor(async () => (await cluster.api<JobRow>(again, `/jobs/${dry.id}`)).state !== 'running', 'the dry run to end', { timeout: 60_000, interval: 100 })
+    const compared = await cluster.api<JobRow>(again, `/jobs/${dry.id}`)
+    for (const [room, count] of posted) {
+      expect(compared.left.find((l) => l.item === `room/${room}`)?.why, room).to.equal(`${count} records now and in the backup: rewritten as the backup's`)
     }
   })
 })

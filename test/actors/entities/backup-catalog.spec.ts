@@ -74,6 +74,15 @@ describe('backupCatalog: the cluster\'s list of backups (real LevelDB journal)',
     expect(refusal({ ...complete, stats: { ...STATS, chunks: -1 } })).to.match(/stats\.chunks/)
     expect(refusal({ type: 'begin', id: 'bk-1', note: 'x'.repeat(1_001), keyFingerprint: FP, node: 'n1', ts: 1, replyTo })).to.match(/note/)
     expect(refusal({ type: 'begin', id: 'bk-1', note: '', keyFingerprint: 'nope', node: 'n1', ts: 1, replyTo })).to.match(/keyFingerprint/)
+    expect(refusal({ ...complete, node: '' })).to.match(/node/)
+    const checkpoint = { type: 'checkpoint', id: 'bk-1', checkpoint: MANIFEST, node: 'n1', ts: 1, replyTo }
+    expect(refusal(checkpoint)).to.equal('')
+    expect(refusal({ ...checkpoint, checkpoint: { ...MANIFEST, digest: 'zz' } })).to.match(/checkpoint\.digest/)
+    expect(refusal({ ...checkpoint, node: undefined })).to.match(/node/)
+    const resume = { type: 'resume', id: 'bk-1', from: 'n1', node: 'n2', ts: 1, replyTo }
+    expect(refusal(resume)).to.equal('')
+    expect(refusal({ ...resume, from: 7 })).to.match(/from/)
+    expect(refusal({ ...resume, id: 'nope' })).to.match(/id/)
     expect(refusal({ type: 'drop', replyTo })).to.match(/type/)
     expect(refusal({ type: 'list' })).to.match(/replyTo/)
   })
