@@ -48,6 +48,35 @@ export interface BackupEntry {
   readonly resumed?: number
 }
 
+export type RestoreState = 'running' | 'done' | 'failed'
+
+/** What a restore takes back: every entity of the backup, one room, or one user's agent; `since`:
+ * only those changed at or after it (Unix ms). */
+export interface RestoreSelectionRecord {
+  readonly room?: string
+  readonly user?: string
+  readonly since?: number
+}
+
+/** One restore (not a dry run), kept so that a node that stops mid-restore, or another holding the
+ * key, goes on with it from `cursor`. */
+export interface RestoreEntry {
+  readonly id: string
+  readonly backup: string
+  readonly selection: RestoreSelectionRecord
+  readonly state: RestoreState
+  /** The node restoring it (the one that resumed it, when its first node stopped). */
+  readonly node: string
+  /** Entities it restores, in the order it takes them. */
+  readonly total: number
+  /** Every entity before this one in that order is restored (some after it may be too). */
+  readonly cursor: number
+  readonly startedAt: number
+  readonly endedAt: number | null
+  readonly error: string | null
+  readonly resumed: number
+}
+
 export type BackupCatalogMsg =
   | {
     readonly type: 'begin', readonly id: string, readonly note: string, readonly keyFingerprint: string, readonly node: string, readonly ts: number,
@@ -65,6 +94,14 @@ export type BackupCatalogMsg =
   /** Forgets a backup (its chunks are pruned by the caller first); replies false if unknown. */
   | { readonly type: 'remove', readonly id: string, readonly replyTo: ReplyTo<boolean> }
   | { readonly type: 'list', readonly replyTo: ReplyTo<BackupEntry[]> }
+  | { readonly type: 'restore-begin', readonly id: string, readonly backup: string, readonly selection: RestoreSelectionRecord, readonly total: number, readonly node: string, readonly ts: number, readonly replyTo: ReplyTo<RestoreEntry> }
+  /** How far a running restore got (its node's, refused from any other; a cursor never goes back). */
+  | { readonly type: 'restore-progress', readonly id: string, readonly cursor: number, readonly node: string, readonly replyTo: ReplyTo<RestoreEntry> }
+  | { readonly type: 'restore-end', readonly id: string, readonly error: string | null, readonly node: string, readonly ts: number, readonly replyTo: ReplyTo<RestoreEntry> }
+  /** Compare and set, as for backups. */
+  | { readonly type: 'restore-resume', readonly id: string, readonly from: string, readonly node: string, readonly ts: number, readonly replyTo: ReplyTo<RestoreEntry> }
+  /** Restores, oldest first (the running ones and the last MAX_ENDED_RESTORES ended). */
+  | { readonly type: 'list-restores', readonly replyTo: ReplyTo<RestoreEntry[]> }
 
 export type BackupCatalogEvent =
   | { readonly type: 'backup-began', readonly id: string, readonly note: string, readonly keyFingerprint: string, readonly node: string, readonly ts: number }
@@ -72,11 +109,17 @@ export type BackupCatalogEvent =
   | { readonly type: 'backup-failed', readonly id: string, readonly error: string, readonly ts: number }
   | { readonly type: 'backup-checkpointed', readonly id: string, readonly checkpoint: ManifestRef, readonly ts: number }
   | { readonly type: 'backup-resumed', readonly id: string, readonly node: string, readonly ts: number }
+  | { readonly type: 'restore-began', readonly id: string, readonly backup: string, readonly selection: RestoreSelectionRecord, readonly total: number, readonly node: string, readonly ts: number }
+  | { readonly type: 'restore-progressed', readonly id: string, readonly cursor: number }
+  | { readonly type: 'restore-ended', readonly id: string, readonly error: string | null, readonly ts: number }
+  | { readonly type: 'restore-resumed', readonly id: string, readonly node: string }
   | { readonly type: 'backup-removed', readonly id: string }
 
 export interface BackupCatalogState {
   /** By id; ids match BACKUP_ID_PATTERN, so none is special to JavaScript. */
   readonly backups: Readonly<Record<string, BackupEntry>>
+  /** By id (RESTORE_ID_PATTERN); absent in a state from before restores were kept. */
+  readonly restores?: Readonly<Record<string, RestoreEntry>>
 }
 
 /** The cluster's list of backups: `backups/cluster`, a single entity on a backup-role node. */
@@ -84,6 +127,10 @@ export const BACKUPS = entityTypeKey<BackupCatalogMsg>('backups')
 export const BACKUP_CATALOG_KEY = 'cluster'
 /** Backup ids: `bk-` and a time and random part, as BackupService makes them. */
 export const BACKUP_ID_PATTERN = /^bk-[a-z0-9-]{1,60}$/
+/** Restore ids: `rs-` and a time and random part. */
+export const RESTORE_ID_PATTERN = /^rs-[a-z0-9-]{1,60}$/
+/** Ended restores the catalog remembers (the oldest are forgotten first). */
+export const MAX_ENDED_RESTORES = 100
 /** Backups the catalog keeps: beyond it a new one is refused until some are removed (retention
  * prunes long before). */
 export const MAX_BACKUPS = 10_000
@@ -92,7 +139,7 @@ const MAX_ERROR = 2_000
 const HEX64 = /^[0-9a-f]{64}$/
 const FINGERPRINT = /^[0-9a-f]{16}$/
 
-const BACKUP_CATALOG_MSG_TYPES = Object.keys({ begin: true, complete: true, fail: true, checkpoint: true, resume: true, remove: true, list: true } satisfies Record<BackupCatalogMsg['type'], true>)
+const BACKUP_CATALOG_MSG_TYPES = Object.keys({ begin: true, complete: true, fail: true, checkpoint: true, resume: true, remove: true, list: true, 'restore-begin': true, 'restore-progress': true, 'restore-end': true, 'restore-resume': true, 'list-restores': true } satisfies Record<BackupCatalogMsg['type'], true>)
 
 /** The catalog's EntityType.check: ids, fingerprints, digests and counts well formed. */
 export function checkBackupCatalogMsg (msg: unknown): void {
@@ -143,6 +190,40 @@ export function checkBackupCatalogMsg (msg: unknown): void {
       m.replyTo()
       return
     case 'list':
+    case 'list-restores':
+      m.replyTo()
+      return
+    case 'restore-begin': {
+      m.matching('id', RESTORE_ID_PATTERN, 'a restore id (rs-...)')
+      m.matching('backup', BACKUP_ID_PATTERN, 'a backup id (bk-...)')
+      const selection = m.object('selection')
+      if (selection.raw('room') !== undefined) selection.string('room', 256)
+      if (selection.raw('user') !== undefined) selection.string('user', 256)
+      if (selection.raw('since') !== undefined) selection.number('since')
+      m.integer('total', 0, Number.MAX_SAFE_INTEGER)
+      m.string('node', 128)
+      m.number('ts')
+      m.replyTo()
+      return
+    }
+    case 'restore-progress':
+      m.matching('id', RESTORE_ID_PATTERN, 'a restore id (rs-...)')
+      m.integer('cursor', 0, Number.MAX_SAFE_INTEGER)
+      m.string('node', 128)
+      m.replyTo()
+      return
+    case 'restore-end':
+      m.matching('id', RESTORE_ID_PATTERN, 'a restore id (rs-...)')
+      if (m.raw('error') !== null) m.string('error', MAX_ERROR)
+      m.string('node', 128)
+      m.number('ts')
+      m.replyTo()
+      return
+    case 'restore-resume':
+      m.matching('id', RESTORE_ID_PATTERN, 'a restore id (rs-...)')
+      m.string('from', 128)
+      m.string('node', 128)
+      m.number('ts')
       m.replyTo()
       return
     default:

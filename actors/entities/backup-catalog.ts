@@ -1,7 +1,7 @@
 import { assertNever } from '../../protocols/index.ts'
 import type { EntityType } from '../kernel/index.ts'
-import { BACKUPS, MAX_BACKUPS, checkBackupCatalogMsg } from './backup-catalog-protocol.ts'
-import type { BackupCatalogEvent, BackupCatalogMsg, BackupCatalogState, BackupEntry } from './backup-catalog-protocol.ts'
+import { BACKUPS, MAX_BACKUPS, MAX_ENDED_RESTORES, checkBackupCatalogMsg } from './backup-catalog-protocol.ts'
+import type { BackupCatalogEvent, BackupCatalogMsg, BackupCatalogState, BackupEntry, RestoreEntry } from './backup-catalog-protocol.ts'
 import { BackupCatalogError } from './errors.ts'
 
 /**
@@ -15,6 +15,7 @@ export const backupCatalog: EntityType<BackupCatalogMsg, BackupCatalogState, Bac
   role: 'backup',
   initialState: () => ({ backups: {} }),
   applyEvent (state, event) {
+    if (event.type.startsWith('restore-')) return { ...state, restores: applyRestoreEvent(state.restores ?? {}, event) }
     const backups = { ...state.backups }
     switch (event.type) {
       case 'backup-began':
@@ -47,18 +48,30 @@ export const backupCatalog: EntityType<BackupCatalogMsg, BackupCatalogState, Bac
       case 'backup-removed':
         delete backups[event.id]
         break
+      case 'restore-began':
+      case 'restore-progressed':
+      case 'restore-ended':
+      case 'restore-resumed':
+        break
       default:
         assertNever(event, 'backup catalog event')
     }
-    return { backups }
+    return { ...state, backups }
   },
   check: checkBackupCatalogMsg,
   async receive (ctx, msg) {
     const backups = ctx.state.backups
     const known = (id: string): BackupEntry | undefined => Object.hasOwn(backups, id) ? backups[id] : undefined
+    const restoreOf = (id: string): RestoreEntry | undefined => {
+      const restores = ctx.state.restores ?? {}
+      return Object.hasOwn(restores, id) ? restores[id] : undefined
+    }
     switch (msg.type) {
       case 'begin': {
-        if (known(msg.id) !== undefined) return ctx.fail(msg.replyTo, new BackupCatalogError(`backup ${msg.id} exists already`))
+        const was = known(msg.id)
+        // a job's ask tried again after its first reached the journal and the answer did not reach it
+        if (was !== undefined && was.state === 'running' && was.node === msg.node && was.keyFingerprint === msg.keyFingerprint && was.note === msg.note && was.startedAt === msg.ts) return ctx.reply(msg.replyTo, was)
+        if (was !== undefined) return ctx.fail(msg.replyTo, new BackupCatalogError(`backup ${msg.id} exists already`))
         if (Object.keys(backups).length >= MAX_BACKUPS) return ctx.fail(msg.replyTo, new BackupCatalogError(`the catalog holds ${MAX_BACKUPS} backups, the most it keeps: remove old ones (plexi admin backup rm ID) or set a retention`))
         await ctx.persist({ type: 'backup-began', id: msg.id, note: msg.note, keyFingerprint: msg.keyFingerprint, node: msg.node, ts: msg.ts })
         return ctx.reply(msg.replyTo, ctx.state.backups[msg.id] as BackupEntry)
@@ -67,6 +80,9 @@ export const backupCatalog: EntityType<BackupCatalogMsg, BackupCatalogState, Bac
       case 'fail': {
         const entry = known(msg.id)
         if (entry === undefined) return ctx.fail(msg.replyTo, new BackupCatalogError(`no backup ${msg.id}`))
+        // the same end asked again (its answer was lost) is answered as the first was
+        if (msg.type === 'complete' && entry.state === 'done' && entry.root === msg.root && entry.endedAt === msg.ts) return ctx.reply(msg.replyTo, entry)
+        if (msg.type === 'fail' && entry.state === 'failed' && entry.error === msg.error && entry.endedAt === msg.ts) return ctx.reply(msg.replyTo, entry)
         // the first end stands: a job that was declared failed cannot complete later, nor the other way
         if (entry.state !== 'running') return ctx.fail(msg.replyTo, new BackupCatalogError(`backup ${msg.id} is ${entry.state} already`))
         if (msg.node !== undefined && msg.node !== entry.node) return ctx.fail(msg.replyTo, takenOver(entry))
@@ -87,6 +103,7 @@ export const backupCatalog: EntityType<BackupCatalogMsg, BackupCatalogState, Bac
         const entry = known(msg.id)
         if (entry === undefined) return ctx.fail(msg.replyTo, new BackupCatalogError(`no backup ${msg.id}`))
         if (entry.state !== 'running') return ctx.fail(msg.replyTo, new BackupCatalogError(`backup ${msg.id} is ${entry.state} already`))
+        if (entry.node === msg.node && entry.node !== msg.from) return ctx.reply(msg.replyTo, entry)
         if (entry.node !== msg.from) return ctx.fail(msg.replyTo, takenOver(entry))
         await ctx.persist({ type: 'backup-resumed', id: msg.id, node: msg.node, ts: msg.ts })
         return ctx.reply(msg.replyTo, ctx.state.backups[msg.id] as BackupEntry)
@@ -98,6 +115,38 @@ export const backupCatalog: EntityType<BackupCatalogMsg, BackupCatalogState, Bac
       }
       case 'list':
         return ctx.reply(msg.replyTo, Object.values(backups).sort((a, b) => a.startedAt - b.startedAt || (a.id < b.id ? -1 : 1)))
+      case 'list-restores':
+        return ctx.reply(msg.replyTo, Object.values(ctx.state.restores ?? {}).sort((a, b) => a.startedAt - b.startedAt || (a.id < b.id ? -1 : 1)))
+      case 'restore-begin': {
+        const was = restoreOf(msg.id)
+        if (was !== undefined && was.state === 'running' && was.node === msg.node && was.backup === msg.backup && was.startedAt === msg.ts) return ctx.reply(msg.replyTo, was)
+        if (was !== undefined) return ctx.fail(msg.replyTo, new BackupCatalogError(`restore ${msg.id} exists already`))
+        if (known(msg.backup) === undefined) return ctx.fail(msg.replyTo, new BackupCatalogError(`no backup ${msg.backup}`))
+        await ctx.persist({ type: 'restore-began', id: msg.id, backup: msg.backup, selection: msg.selection, total: msg.total, node: msg.node, ts: msg.ts })
+        return ctx.reply(msg.replyTo, restoreOf(msg.id) as RestoreEntry)
+      }
+      case 'restore-progress':
+      case 'restore-end':
+      case 'restore-resume': {
+        const entry = restoreOf(msg.id)
+        if (entry === undefined) return ctx.fail(msg.replyTo, new BackupCatalogError(`no restore ${msg.id}`))
+        // asked again after its answer was lost
+        if (msg.type === 'restore-end' && entry.state !== 'running' && entry.node === msg.node && entry.endedAt === msg.ts && entry.error === msg.error) return ctx.reply(msg.replyTo, entry)
+        if (msg.type === 'restore-resume' && entry.state === 'running' && entry.node === msg.node && entry.node !== msg.from) return ctx.reply(msg.replyTo, entry)
+        if (entry.state !== 'running') return ctx.fail(msg.replyTo, new BackupCatalogError(`restore ${msg.id} is ${entry.state} already`))
+        if (entry.node !== (msg.type === 'restore-resume' ? msg.from : msg.node)) {
+          return ctx.fail(msg.replyTo, new BackupCatalogError(`restore ${msg.id} is being made by ${entry.node} now (it was resumed there)`))
+        }
+        if (msg.type === 'restore-progress') {
+          if (msg.cursor > entry.total) return ctx.fail(msg.replyTo, new BackupCatalogError(`restore ${msg.id} has ${entry.total} entities, not ${msg.cursor}`))
+          if (msg.cursor > entry.cursor) await ctx.persist({ type: 'restore-progressed', id: msg.id, cursor: msg.cursor })
+        } else if (msg.type === 'restore-end') {
+          await ctx.persist({ type: 'restore-ended', id: msg.id, error: msg.error, ts: msg.ts })
+        } else {
+          await ctx.persist({ type: 'restore-resumed', id: msg.id, node: msg.node })
+        }
+        return ctx.reply(msg.replyTo, restoreOf(msg.id) as RestoreEntry)
+      }
       default:
         assertNever(msg, 'backup catalog message')
     }
@@ -106,4 +155,34 @@ export const backupCatalog: EntityType<BackupCatalogMsg, BackupCatalogState, Bac
 
 function takenOver (entry: BackupEntry): BackupCatalogError {
   return new BackupCatalogError(`backup ${entry.id} is being made by ${entry.node} now (it was resumed there)`)
+}
+
+function applyRestoreEvent (was: Readonly<Record<string, RestoreEntry>>, event: BackupCatalogEvent): Record<string, RestoreEntry> {
+  const restores = { ...was }
+  const entry = Object.hasOwn(restores, event.id) ? restores[event.id] : undefined
+  switch (event.type) {
+    case 'restore-began':
+      restores[event.id] = {
+        id: event.id, backup: event.backup, selection: event.selection, state: 'running', node: event.node, total: event.total, cursor: 0,
+        startedAt: event.ts, endedAt: null, error: null, resumed: 0
+      }
+      break
+    case 'restore-progressed':
+      if (entry !== undefined) restores[event.id] = { ...entry, cursor: event.cursor }
+      break
+    case 'restore-ended': {
+      if (entry === undefined) break
+      restores[event.id] = { ...entry, state: event.error === null ? 'done' : 'failed', cursor: event.error === null ? entry.total : entry.cursor, endedAt: event.ts, error: event.error }
+      // the oldest ended ones are forgotten
+      const ended = Object.values(restores).filter((r) => r.state !== 'running').sort((a, b) => a.startedAt - b.startedAt || (a.id < b.id ? -1 : 1))
+      for (const r of ended.slice(0, Math.max(0, ended.length - MAX_ENDED_RESTORES))) delete restores[r.id]
+      break
+    }
+    case 'restore-resumed':
+      if (entry !== undefined) restores[event.id] = { ...entry, node: event.node, resumed: entry.resumed + 1 }
+      break
+    default:
+      break
+  }
+  return restores
 }

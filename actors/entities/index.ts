@@ -3,8 +3,8 @@
  * the typed key that addresses it): chat rooms, the room and user directories, users' AI agents.
  */
 export { backupCatalog } from './backup-catalog.ts'
-export { BACKUPS, BACKUP_CATALOG_KEY, BACKUP_ID_PATTERN, MAX_BACKUPS, MAX_BACKUP_NOTE, checkBackupCatalogMsg } from './backup-catalog-protocol.ts'
-export type { BackupCatalogEvent, BackupCatalogMsg, BackupCatalogState, BackupEntry, BackupState, BackupStats, ManifestRef } from './backup-catalog-protocol.ts'
+export { BACKUPS, BACKUP_CATALOG_KEY, BACKUP_ID_PATTERN, MAX_BACKUPS, MAX_BACKUP_NOTE, MAX_ENDED_RESTORES, RESTORE_ID_PATTERN, checkBackupCatalogMsg } from './backup-catalog-protocol.ts'
+export type { BackupCatalogEvent, BackupCatalogMsg, BackupCatalogState, BackupEntry, BackupState, BackupStats, ManifestRef, RestoreEntry, RestoreSelectionRecord, RestoreState } from './backup-catalog-protocol.ts'
 export { chatRoom } from './chat-room.ts'
 export { AGENT_MENTION, RECENT_POSTERS, RECENT_POST_IDS_PER_USER, ROOM, agentDisplayName, checkRoomMsg } from './chat-room-protocol.ts'
 export type { AgentPartial, ChatMessage, ChatMessageKind, PostAck, PostReceipt, RoomEvent, RoomFeed, RoomInfo, RoomMsg, RoomState } from './chat-room-protocol.ts'

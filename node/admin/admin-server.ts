@@ -60,6 +60,7 @@ export interface BackupsAdmin {
   verify (id: string, full: boolean): Job
   restore (id: string, selection: { room?: string, user?: string, since?: number }, dryRun: boolean): Job
   remove (id: string): Promise<{ chunks: number, bytes: number }>
+  restores (): Promise<unknown[]>
 }
 
 /** What the admin API asks of the cluster (node/mesh ClusterAdmin). */
@@ -361,6 +362,14 @@ export async function buildAdminServer (deps: AdminServerDeps): Promise<FastifyI
         }
       }
     }, async (request, reply) => deps.backups === undefined ? noBackups(reply) : { id: request.params.id, ...await deps.backups.remove(request.params.id) })
+
+    api.get('/restores', {
+      schema: {
+        summary: 'The restores kept in the backup catalog (the running ones, and the last 100 ended), oldest first: how far each got (cursor of total entities), on which node; a restore whose node stops is resumed from its cursor. Dry runs are not kept',
+        security: bearer,
+        response: { 200: { type: 'array', items: ref('Restore') }, ...errors(401, 503) }
+      }
+    }, async (_request, reply) => deps.backups === undefined ? noBackups(reply) : await deps.backups.restores())
 
     api.post<{ Params: { id: string }, Body: { full?: boolean } | undefined }>('/backups/:id/verify', {
       schema: {

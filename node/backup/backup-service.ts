@@ -1,6 +1,6 @@
 import { createHash, randomBytes, randomInt } from 'node:crypto'
 import { BACKUPS, BACKUP_CATALOG_KEY } from '../../actors/index.ts'
-import type { ActorSystem, BackupEntry, BackupStats, ManifestRef } from '../../actors/index.ts'
+import type { ActorSystem, BackupEntry, BackupStats, ManifestRef, RestoreEntry } from '../../actors/index.ts'
 import { kindOf } from '../../protocols/index.ts'
 import type { Job } from '../../protocols/index.ts'
 import type { JobControl, Jobs } from '../jobs/index.ts'
@@ -177,6 +177,8 @@ export class BackupService {
 
   #auditTimer: ReturnType<typeof setTimeout> | undefined
   #resumeTimer: ReturnType<typeof setTimeout> | undefined
+  /** The restores (ids) this node runs now. */
+  readonly #restoring = new Set<string>()
 
   #startAudits (): void {
     const every = this.#opts.auditMs
@@ -249,7 +251,25 @@ export class BackupService {
         this.#opts.log?.warn({ err, backup: b.id }, `backup ${b.id} not resumed: ${(err as Error).message}`)
       }
     }
+    for (const r of await this.#catalog<RestoreEntry[]>({ type: 'list-restores' }, true)) {
+      if (r.state !== 'running') continue
+      const stopped = r.node === this.#opts.self ? !this.#restoring.has(r.id) : this.#opts.live?.(r.node) === false
+      if (!stopped) continue
+      try {
+        await this.#catalog({ type: 'restore-resume', id: r.id, from: r.node, node: this.#opts.self, ts: Date.now() }, true)
+        const job = this.#opts.jobs.start('restore', r.backup, async (control) => await this.#restore(control, key, r.backup, r.selection, false, { id: r.id, cursor: r.cursor }))
+        this.#opts.log?.info({ restore: r.id, backup: r.backup, job: job.id }, `restore ${r.id} of ${r.backup} resumed at entity ${r.cursor + 1} of ${r.total}${r.node === this.#opts.self ? '' : ` from ${r.node}, which is down`} (${job.id})`)
+        started.push(job)
+      } catch (err) {
+        this.#opts.log?.warn({ err, restore: r.id }, `restore ${r.id} not resumed: ${(err as Error).message}`)
+      }
+    }
     return started
+  }
+
+  /** The restores the catalog keeps (running, and the last ended ones), oldest first. */
+  async restores (): Promise<RestoreEntry[]> {
+    return await this.#catalog<RestoreEntry[]>({ type: 'list-restores' })
   }
 
   async #resume (key: BackupKey, b: BackupEntry): Promise<Job> {
@@ -534,26 +554,77 @@ export class BackupService {
     }
   }
 
-  async #restore (control: JobControl, key: BackupKey, id: string, selection: RestoreSelection, dryRun: boolean): Promise<string> {
-    const { journal, system, self } = this.#opts
+  async #restore (control: JobControl, key: BackupKey, id: string, selection: RestoreSelection, dryRun: boolean, resume?: { id: string, cursor: number }): Promise<string> {
+    const { self } = this.#opts
     const manifest = await this.manifest(id, true)
     const wanted = selection.room !== undefined ? `room/${selection.room}` : selection.user !== undefined ? `agent/${selection.user}` : undefined
     const chosen = manifest.partitions.flatMap((p) => p.blocks.filter((b) => wanted === undefined || b.entity === wanted).map((block) => ({ p, block })))
     if (chosen.length === 0) throw new UnknownBackupError(id, wanted === undefined ? 'it holds no entities' : `it holds no ${wanted}`)
-    control.progress({ total: chosen.length, done: 0, message: `${dryRun ? 'comparing' : 'restoring'} ${chosen.length} entities from ${id}` })
+    // a restore that writes is kept in the catalog, with how far it got: a node that starts again,
+    // or one holding the key while its node is down, goes on from there
+    const rid = resume?.id ?? newRestoreId()
+    const start = Math.min(resume?.cursor ?? 0, chosen.length)
+    if (!dryRun && resume === undefined) {
+      const record: RestoreSelection = { ...selection.room !== undefined && { room: selection.room }, ...selection.user !== undefined && { user: selection.user }, ...selection.since !== undefined && { since: selection.since } }
+      await this.#catalog({ type: 'restore-begin', id: rid, backup: id, selection: record, total: chosen.length, node: self, ts: Date.now() }, true)
+    }
+    if (!dryRun) this.#restoring.add(rid)
+    const completed = new Uint8Array(chosen.length).fill(1, 0, start)
+    let cursor = start
+    let recorded = start
+    let recording: Promise<void> | undefined
+    let recordedAt = Date.now()
+    let fenced: unknown
+    const complete = (i: number): void => {
+      completed[i] = 1
+      while (cursor < chosen.length && completed[cursor] === 1) cursor++
+      if (dryRun || recording !== undefined || cursor === recorded || Date.now() - recordedAt < (this.#opts.checkpointMs ?? CHECKPOINT_MS)) return
+      recordedAt = Date.now()
+      const at = cursor
+      recording = this.#catalog({ type: 'restore-progress', id: rid, cursor: at, node: self }, true).then(() => { recorded = at }, (err: unknown) => {
+        if ((err as Error).name === 'BackupCatalogError') fenced ??= err
+        this.#opts.log?.warn({ err, restore: rid }, `restore ${rid}: progress not recorded: ${(err as Error).message}`)
+      }).finally(() => { recording = undefined })
+    }
+    try {
+      const summary = await this.#restoreChosen(control, key, id, selection, dryRun, chosen, start, complete, () => fenced)
+      await recording
+      if (!dryRun) await this.#catalog({ type: 'restore-end', id: rid, error: null, node: self, ts: Date.now() }, true)
+      return `${summary}${start > 0 ? `; resumed at entity ${start + 1} of ${chosen.length} (restore ${rid})` : ''}`
+    } catch (err) {
+      await recording
+      if (!dryRun && fenced === undefined) {
+        const why = err instanceof Error ? `${err.name}: ${err.message}` : String(err)
+        await this.#catalog({ type: 'restore-end', id: rid, error: why.slice(0, 2_000), node: self, ts: Date.now() }, true).catch(() => undefined)
+      }
+      throw err
+    } finally {
+      this.#restoring.delete(rid)
+    }
+  }
+
+  async #restoreChosen (
+    control: JobControl, key: BackupKey, id: string, selection: RestoreSelection, dryRun: boolean,
+    chosen: ReadonlyArray<{ p: ManifestPartition, block: EntityBlock }>, start: number, complete: (i: number) => void, fenced: () => unknown
+  ): Promise<string> {
+    const { journal, system, self } = this.#opts
+    control.progress({ total: chosen.length, done: start, message: `${dryRun ? 'comparing' : 'restoring'} ${chosen.length - start} entities from ${id}` })
     const changes: Array<{ item: string, why: string }> = []
     let records = 0
     let dropped = 0
-    let done = 0
+    let done = start
     let restoredHere = 0
     const inFlight = new Set<Promise<void>>()
     let failure: unknown
     const plain = new Map<string, Buffer>()
-    for (const { p, block } of chosen) {
+    for (let i = start; i < chosen.length; i++) {
+      const { p, block } = chosen[i] as { p: ManifestPartition, block: EntityBlock }
       control.signal.throwIfAborted()
+      if (fenced() !== undefined) throw fenced()
       const decoded = await this.#readBlock(key, p, block, plain)
       if (selection.since !== undefined && !decoded.records.some((r) => eventTime(r.event) >= (selection.since as number))) {
         done++
+        complete(i)
         control.progress({ done })
         continue
       }
@@ -580,6 +651,7 @@ export class BackupService {
           this.stats.restored++
           restoredHere++
           done++
+          complete(i)
           control.progress({ done, message: `${done} of ${chosen.length} entities restored` })
         }, (err: unknown) => { failure ??= err })
         inFlight.add(rewrite)
@@ -589,12 +661,13 @@ export class BackupService {
       }
       records += decoded.head
       done++
+      complete(i)
       control.progress({ done, left: changes.slice(0, 50), message: `${done} of ${chosen.length} entities compared` })
     }
     await Promise.all(inFlight)
     if (failure !== undefined) throw failure
     const taken = dryRun ? changes.length : restoredHere
-    if (selection.since !== undefined && taken === 0) throw new UnknownBackupError(id, `it holds no entity changed at or after ${new Date(selection.since).toISOString()}`)
+    if (selection.since !== undefined && taken === 0 && start === 0) throw new UnknownBackupError(id, `it holds no entity changed at or after ${new Date(selection.since).toISOString()}`)
     if (dryRun) return `dry run of ${id}: ${taken} entities (${records} records) would be restored; nothing was written`
     return `restored ${taken} entities (${records} records) from ${id}${dropped > 0 ? `; ${dropped} records written after it are gone` : ''}`
   }
@@ -977,6 +1050,10 @@ function isCatalog (entity: string): boolean {
 function newBackupId (): string {
   const t = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, '').toLowerCase()
   return `bk-${t}-${randomBytes(3).toString('hex')}`
+}
+
+function newRestoreId (): string {
+  return `rs-${newBackupId().slice(3)}`
 }
 
 function mib (bytes: number): string {

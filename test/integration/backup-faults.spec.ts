@@ -118,10 +118,13 @@ describe('the node making a backup killed mid-backup (real processes)', function
     // killed once the catalog lists it (what a restart finds)
     await waitFor(async () => (await cluster.api<Array<{ id: string, state: string }>>(b, '/backups')).some((x) => x.id === id && x.state === 'running'), 'the backup listed as running', { timeout: 60_000, interval: 10 })
     await a.node.stop('SIGKILL')
-    const listed = await cluster.api<Array<{ id: string, state: string }>>(b, '/backups')
-    expect(listed.find((x) => x.id === id)?.state, 'killed before it ended').to.equal('running')
+    // the catalog may have been on the killed node: asks fail with 503 until it has moved
+    const backups = async (via: NodeSlot): Promise<Array<{ id: string, state: string }> | undefined> => await cluster.api<Array<{ id: string, state: string }>>(via, '/backups').catch(() => undefined)
+    let listed: Array<{ id: string, state: string }> | undefined
+    await waitFor(async () => (listed = await backups(b)) !== undefined, 'the catalog to answer', { timeout: 60_000, interval: 100 })
+    expect(listed?.find((x) => x.id === id)?.state, 'killed before it ended').to.equal('running')
     const again = await cluster.restart(0)
-    await waitFor(async () => (await cluster.api<Array<{ id: string, state: string }>>(again, '/backups')).find((x) => x.id === id)?.state !== 'running', 'the resumed backup to end', { timeout: 120_000, interval: 100 })
+    await waitFor(async () => { const state = (await backups(again))?.find((x) => x.id === id)?.state; return state !== undefined && state !== 'running' }, 'the resumed backup to end', { timeout: 120_000, interval: 100 })
     const [entry] = await cluster.api<Array<{ id: string, state: string, note: string, resumed: number, node: string, stats: { entities: number, records: number } }>>(again, '/backups')
     expect(entry).to.deep.include({ id, state: 'done', note: 'interrupted', resumed: 1, node: again.peerId })
     // 24 rooms, the room directory, the user directory

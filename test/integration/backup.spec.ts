@@ -82,6 +82,12 @@ describe('backups on a real node (CLI → admin HTTP → backup job → chunk ho
       expect(done.code, done.stderr).to.equal(0)
       expect(lastJob(done.stdout)).to.include({ kind: 'restore', state: 'done' })
       expect(await page()).to.deep.equal(before)
+      // kept in the catalog, the dry run not
+      const kept = await fetch(`http://${node.admin}/api/v1/restores`, { headers: { authorization: `Bearer ${node.adminToken}` } })
+      expect(kept.status).to.equal(200)
+      const restores = await kept.json() as Array<Record<string, unknown>>
+      expect(restores).to.have.length(1)
+      expect(restores[0]).to.deep.include({ backup: backup.id, selection: { room: 'room-0' }, state: 'done', total: 1, cursor: 1, resumed: 0, error: null })
       const both = await admin(['restore', backup.id, '--room', 'room-0', '--user', 'ann'])
       expect(both.code).to.equal(2)
       const res = await fetch(`http://${node.admin}/api/v1/backups/${backup.id}/restore`, { method: 'POST', headers: { authorization: `Bearer ${node.adminToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ user: 'a/b' }) })

@@ -1,7 +1,7 @@
 import { expect } from 'chai'
 import { join } from 'node:path'
-import { ActorSystem, BACKUPS, BACKUP_CATALOG_KEY, backupCatalog, checkBackupCatalogMsg } from '../../../actors/index.ts'
-import type { BackupEntry, BackupStats, ManifestRef } from '../../../actors/index.ts'
+import { ActorSystem, BACKUPS, BACKUP_CATALOG_KEY, MAX_ENDED_RESTORES, backupCatalog, checkBackupCatalogMsg } from '../../../actors/index.ts'
+import type { BackupEntry, BackupStats, ManifestRef, RestoreEntry } from '../../../actors/index.ts'
 import { LevelStore, openLocalJournal } from '../../../node/index.ts'
 import { refusalOf } from '../../helpers/message-check-tests.ts'
 import { tempDir } from '../../helpers/temp-dir.ts'
@@ -54,14 +54,46 @@ describe('backupCatalog: the cluster\'s list of backups (real LevelDB journal)',
 
   it('should refuse a repeated id, an unknown backup and a second end, changing nothing and never restarting', async () => {
     await ask({ type: 'begin', id: 'bk-1', note: '', keyFingerprint: FP, node: 'n1', ts: 1 })
+    // the same ask again (a job that did not get the answer, after a failover) is answered alike
+    expect(await ask<BackupEntry>({ type: 'begin', id: 'bk-1', note: '', keyFingerprint: FP, node: 'n1', ts: 1 })).to.include({ id: 'bk-1', state: 'running' })
     expect((await refused({ type: 'begin', id: 'bk-1', note: '', keyFingerprint: FP, node: 'n1', ts: 2 })).name).to.equal('BackupCatalogError')
     expect((await refused({ type: 'complete', id: 'bk-9', root: ROOT, manifest: MANIFEST, stats: STATS, ts: 3 })).message).to.match(/no backup bk-9/)
     await ask({ type: 'fail', id: 'bk-1', error: 'holder gone', ts: 4 })
+    expect(await ask<BackupEntry>({ type: 'fail', id: 'bk-1', error: 'holder gone', ts: 4 })).to.include({ state: 'failed', error: 'holder gone' })
     expect((await refused({ type: 'complete', id: 'bk-1', root: ROOT, manifest: MANIFEST, stats: STATS, ts: 5 })).message).to.match(/is failed already/)
     const malformed = await refused({ type: 'begin', id: '../etc', note: '', keyFingerprint: FP, node: 'n1', ts: 6 })
     expect(malformed.name).to.equal('InvalidMessageError')
     expect(system.stats.restarts).to.equal(0)
     expect((await ask<BackupEntry[]>({ type: 'list' })).map((b) => [b.id, b.state])).to.deep.equal([['bk-1', 'failed']])
+  })
+
+  it('should keep restores with their cursor, fence out a node that was taken over, and forget the oldest ended ones', async () => {
+    await ask({ type: 'begin', id: 'bk-1', note: '', keyFingerprint: FP, node: 'n1', ts: 1 })
+    expect((await refused({ type: 'restore-begin', id: 'rs-1', backup: 'bk-9', selection: {}, total: 3, node: 'n1', ts: 1 })).message).to.match(/no backup bk-9/)
+    const begun = await ask<RestoreEntry>({ type: 'restore-begin', id: 'rs-1', backup: 'bk-1', selection: { room: 'general' }, total: 3, node: 'n1', ts: 2 })
+    expect(begun).to.deep.include({ id: 'rs-1', backup: 'bk-1', selection: { room: 'general' }, state: 'running', cursor: 0, total: 3, resumed: 0 })
+    expect((await ask<RestoreEntry>({ type: 'restore-progress', id: 'rs-1', cursor: 2, node: 'n1' })).cursor).to.equal(2)
+    // a cursor never goes back, nor past the end
+    expect((await ask<RestoreEntry>({ type: 'restore-progress', id: 'rs-1', cursor: 1, node: 'n1' })).cursor).to.equal(2)
+    expect((await refused({ type: 'restore-progress', id: 'rs-1', cursor: 4, node: 'n1' })).message).to.match(/has 3 entities/)
+    expect(await ask<RestoreEntry>({ type: 'restore-resume', id: 'rs-1', from: 'n1', node: 'n2', ts: 3 })).to.include({ node: 'n2', resumed: 1 })
+    expect((await refused({ type: 'restore-resume', id: 'rs-1', from: 'n1', node: 'n3', ts: 4 })).message).to.match(/being made by n2/)
+    expect((await refused({ type: 'restore-progress', id: 'rs-1', cursor: 3, node: 'n1' })).message).to.match(/being made by n2/)
+    expect((await refused({ type: 'restore-end', id: 'rs-1', error: null, node: 'n1', ts: 5 })).message).to.match(/being made by n2/)
+    expect(await ask<RestoreEntry>({ type: 'restore-end', id: 'rs-1', error: null, node: 'n2', ts: 6 })).to.include({ state: 'done', cursor: 3, endedAt: 6 })
+    expect((await refused({ type: 'restore-end', id: 'rs-1', error: 'late', node: 'n2', ts: 7 })).message).to.match(/is done already/)
+    for (let i = 0; i < MAX_ENDED_RESTORES; i++) {
+      await ask({ type: 'restore-begin', id: `rs-x${i}`, backup: 'bk-1', selection: {}, total: 1, node: 'n1', ts: 10 + i })
+      await ask({ type: 'restore-end', id: `rs-x${i}`, error: i === 0 ? 'holder gone' : null, node: 'n1', ts: 10 + i })
+    }
+    await ask({ type: 'restore-begin', id: 'rs-running', backup: 'bk-1', selection: {}, total: 1, node: 'n1', ts: 1 })
+    await system.terminate()
+    await open()
+    const restores = await ask<RestoreEntry[]>({ type: 'list-restores' })
+    expect(restores).to.have.length(MAX_ENDED_RESTORES + 1)
+    expect(restores.map((r) => r.id)).to.include('rs-running').and.not.include('rs-1')
+    expect(restores.find((r) => r.id === 'rs-x0')).to.include({ state: 'failed', error: 'holder gone', cursor: 0 })
+    expect(system.stats.restarts).to.equal(0)
   })
 
   it('should check every field of what it is sent', () => {
@@ -83,6 +115,14 @@ describe('backupCatalog: the cluster\'s list of backups (real LevelDB journal)',
     expect(refusal(resume)).to.equal('')
     expect(refusal({ ...resume, from: 7 })).to.match(/from/)
     expect(refusal({ ...resume, id: 'nope' })).to.match(/id/)
+    const restoreBegin = { type: 'restore-begin', id: 'rs-1', backup: 'bk-1', selection: { since: 5 }, total: 2, node: 'n1', ts: 1, replyTo }
+    expect(refusal(restoreBegin)).to.equal('')
+    expect(refusal({ ...restoreBegin, id: 'bk-1' })).to.match(/id/)
+    expect(refusal({ ...restoreBegin, selection: { since: 'yesterday' } })).to.match(/selection\.since/)
+    expect(refusal({ ...restoreBegin, total: -1 })).to.match(/total/)
+    expect(refusal({ type: 'restore-progress', id: 'rs-1', cursor: 1.5, node: 'n1', replyTo })).to.match(/cursor/)
+    expect(refusal({ type: 'restore-end', id: 'rs-1', error: 7, node: 'n1', ts: 1, replyTo })).to.match(/error/)
+    expect(refusal({ type: 'restore-end', id: 'rs-1', error: null, node: 'n1', ts: 1, replyTo })).to.equal('')
     expect(refusal({ type: 'drop', replyTo })).to.match(/type/)
     expect(refusal({ type: 'list' })).to.match(/replyTo/)
   })

@@ -500,5 +500,38 @@ describe('BackupService: encrypted backups of every partition on backup-role mem
       const none = await finished(jobs, service.restore(entry.id, { since: Date.now() + 3_600_000 }, true))
       expect(none.error).to.match(/holds no entity changed at or after/)
     })
+
+    it('should keep each restore in the catalog, and resume one whose node is down from its cursor, leaving the entities before it alone', async () => {
+      const { nodes, service, jobs, options } = await cluster()
+      const a = nodes[0] as TestNode
+      const written: Written = new Map()
+      for (let i = 0; i < 12; i++) await post(nodes, written, `room/m${i}`, 5)
+      expect((await finished(jobs, service.create())).state).to.equal('done')
+      const [entry] = await service.list() as [BackupEntry]
+      const order = (await service.manifest(entry.id)).partitions.flatMap((p) => p.blocks.map((b) => b.entity))
+      expect(order).to.have.length(12)
+      // every room grows after the backup
+      for (const room of order) await post(nodes, written, room, 2)
+      const head = async (entity: string): Promise<number> => (await a.journal.core(a.journal.storage.partitionOf(entity)).handle({ op: 'summary', entity })).head
+      // as the catalog would say after a node died restoring the whole backup, 5 entities in
+      const catalog = async <T>(msg: object): Promise<T> => await a.system.entity(BACKUPS, BACKUP_CATALOG_KEY).ask<T>((replyTo) => ({ ...msg, replyTo }) as never, { timeout: 5_000 })
+      await catalog({ type: 'restore-begin', id: 'rs-gone', backup: entry.id, selection: {}, total: 12, node: '12D3KooWGone', ts: 1 })
+      await catalog({ type: 'restore-progress', id: 'rs-gone', cursor: 5, node: '12D3KooWGone' })
+      const other = new BackupService({ ...options, live: (peer) => peer !== '12D3KooWGone' })
+      const resumed = await other.resumeInterrupted()
+      expect(resumed.map((j) => [j.kind, j.target])).to.deep.equal([['restore', entry.id]])
+      const ended = await finished(jobs, resumed[0] as Job)
+      expect(ended.state, ended.error ?? '').to.equal('done')
+      expect(ended.message).to.match(/restored 7 entities .*resumed at entity 6 of 12 \(restore rs-gone\)/)
+      for (const [i, room] of order.entries()) expect(await head(room), room).to.equal(i < 5 ? 7 : 5)
+      expect((await other.restores()).find((r) => r.id === 'rs-gone')).to.include({ state: 'done', cursor: 12, node: a.id, resumed: 1 })
+      // a restore from start to end is kept too; a dry run is not
+      expect((await finished(jobs, service.restore(entry.id, { room: 'm0' }, true))).state).to.equal('done')
+      expect((await finished(jobs, service.restore(entry.id, { room: 'm0' }, false))).state).to.equal('done')
+      expect(await head('room/m0')).to.equal(5)
+      const kept = (await service.restores()).filter((r) => r.id !== 'rs-gone')
+      expect(kept).to.have.length(1)
+      expect(kept[0]).to.deep.include({ backup: entry.id, selection: { room: 'm0' }, state: 'done', total: 1, cursor: 1, node: a.id, resumed: 0, error: null })
+    })
   })
 })
