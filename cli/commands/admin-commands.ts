@@ -370,8 +370,8 @@ Examples:
       else io.stdout.write(`removed ${removed.id}: ${removed.chunks} chunks (${mib(removed.bytes)}) no other backup names\n`)
     }))
   withClientOptions(backup.command('verify <id>'), 'admin')
-    .description('check a backup: every chunk on every holder that should keep it against the manifest\'s digests and Merkle root; a missing or damaged copy is named and put back from a whole one (exit 1 only when one cannot be mended); without --full one copy is read and the others answer a challenge')
-    .option('--full', 'read every copy whole and check its SHA-256')
+    .description('check a backup: every chunk on every holder that should keep it against the manifest\'s digests and Merkle root; a missing or damaged copy is named and put back from a whole one (exit 1 only when one cannot be mended); without --full each holder re-reads and hashes its own copies')
+    .option('--full', 'take no holder\'s word: read one copy of each chunk here and hash it, and challenge every other holder with a fresh nonce')
     .option('--no-wait', 'start the verify job and return its id')
     .action(withFlags(async (id: string, flags: ClientFlags & { full?: boolean, wait?: boolean }) => {
       await startJob(flags, `/api/v1/backups/${encodeURIComponent(id)}/verify`, { full: flags.full === true })

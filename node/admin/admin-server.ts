@@ -373,7 +373,7 @@ export async function buildAdminServer (deps: AdminServerDeps): Promise<FastifyI
 
     api.post<{ Params: { id: string }, Body: { full?: boolean } | undefined }>('/backups/:id/verify', {
       schema: {
-        summary: 'Check a backup (a verify job): every chunk on every holder that should keep it, against the manifest\'s digests and Merkle root; full: every copy read whole, else one read and the others challenged with a fresh nonce',
+        summary: 'Check a backup (a verify job): every chunk on every holder that should keep it, against the manifest\'s digests and Merkle root; full: one copy of each chunk read back and hashed, every other challenged with a fresh nonce; else each holder re-reads and hashes its own copies',
         security: bearer,
         params: backupParams,
         body: { type: ['object', 'null'], additionalProperties: false, properties: { full: { type: 'boolean' } } },

@@ -10,7 +10,7 @@ import { fenceQuorum, meshPeer, replicaPeer } from '../replication/index.ts'
 import type { PartitionPeer, ReplicatedJournal, StoredRecord } from '../replication/index.ts'
 import type { BackupKey } from './backup-key.ts'
 import { ciphertextDigest } from './chunk-crypto.ts'
-import { holderAt } from './chunk-holder.ts'
+import { MAX_CHECK_CHUNKS, holderAt } from './chunk-holder.ts'
 import type { ChunkHolderClient, PutChunk } from './chunk-holder.ts'
 import type { ChunkerOptions } from './chunker.ts'
 import { MAX_HOLDER_IDS, MAX_PUT_BYTES } from './constants.ts'
@@ -46,6 +46,10 @@ const PARTITIONS_AT_ONCE = 4
 const RESTORE_CONCURRENCY = 16
 /** Rewrites of one entity tried before a restore fails (an activation raced each one). */
 const REWRITE_TRIES = 3
+/** Chunks a full verify checks at once. */
+const VERIFY_CONCURRENCY = 8
+/** Bytes of chunks one holder re-reads for one check ask (well within HOLDER_ASK_MS on a slow disk). */
+const CHECK_BATCH_BYTES = 64 * 1_048_576
 /** Puts one backup keeps in flight to its holders at once. */
 const PUTS_IN_FLIGHT = 4
 /** A running backup records how far it got at most this often (a sealed partial manifest on the
@@ -214,7 +218,7 @@ export class BackupService {
     let unmended = 0
     const picked = chunks.slice(0, sample)
     for (const chunk of picked) {
-      const result = await this.#checkChunk(chunk, false)
+      const result = await this.#checkChunk(chunk)
       repaired += result.repaired
       if (result.unmended) {
         unmended++
@@ -712,59 +716,96 @@ export class BackupService {
     const manifest = await this.manifest(id, true)
     const chunks = manifest.partitions.flatMap((p) => p.chunks)
     const unique = [...new Map(chunks.map((c) => [c.id, c])).values()]
-    control.progress({ total: unique.length, done: 0, message: `checking ${unique.length} chunks${full ? ', every copy read whole' : ''}` })
+    control.progress({ total: unique.length, done: 0, message: `checking ${unique.length} chunks${full ? ', every copy read whole here or proven by a challenge' : ', each holder re-reading its copies'}` })
     const problems: Array<{ item: string, why: string }> = []
     let checked = 0
     let failed = 0
     let repaired = 0
-    for (const chunk of unique) {
-      control.signal.throwIfAborted()
-      const result = await this.#checkChunk(chunk, full)
+    const tally = (chunk: ManifestChunk, result: { found: string[], unmended: boolean, repaired: number }): void => {
       if (result.found.length > 0) problems.push({ item: chunk.id, why: result.found.join('; ').slice(0, 256) })
       if (result.unmended) failed++
       repaired += result.repaired
       this.stats.repairs += result.repaired
       if (result.unmended) this.stats.unmended++
-      checked++
-      if (checked % 64 === 0 || checked === unique.length) control.progress({ done: checked, failed, left: problems.slice(0, 50) })
     }
-    const how = full ? 'each read and its SHA-256 checked' : 'one read, the others challenged'
+    const report = (): void => { control.progress({ done: checked, failed, left: problems.slice(0, 50) }) }
+    if (full) {
+      // several chunks at once: each is a read here and a challenge on every other holder
+      let next = 0
+      await Promise.all(Array.from({ length: Math.min(VERIFY_CONCURRENCY, unique.length) }, async () => {
+        while (next < unique.length) {
+          control.signal.throwIfAborted()
+          const chunk = unique[next++] as ManifestChunk
+          tally(chunk, await this.#checkChunk(chunk))
+          if (++checked % 64 === 0) report()
+        }
+      }))
+    } else {
+      // every holder re-reads the copies it should keep, all holders at once; what one finds
+      // missing or damaged (or could not say) is looked at here and mended
+      const byHolder = new Map<string, ManifestChunk[]>()
+      for (const chunk of unique) for (const node of this.#rank(chunk.id)) byHolder.set(node, [...byHolder.get(node) ?? [], chunk])
+      const bad = new Map<string, Array<{ node: string, why: string, mendable: boolean, damaged: boolean }>>()
+      await Promise.all([...byHolder].map(async ([node, list]) => {
+        for (let i = 0; i < list.length;) {
+          control.signal.throwIfAborted()
+          const batch: ManifestChunk[] = []
+          let bytes = 0
+          while (i < list.length && batch.length < MAX_CHECK_CHUNKS && (batch.length === 0 || bytes + (list[i] as ManifestChunk).size <= CHECK_BATCH_BYTES)) {
+            bytes += (list[i] as ManifestChunk).size
+            batch.push(list[i++] as ManifestChunk)
+          }
+          const answers = await this.#holder(node).check(batch.map((c) => ({ id: c.id, digest: c.digest }))).catch((err: unknown) => err as Error)
+          batch.forEach((chunk, j) => {
+            const answer = answers instanceof Error ? answers : answers[j]
+            if (answer === 'ok') return
+            const why = answer instanceof Error ? `unreachable (${answer.message})` : answer === 'missing' ? 'missing' : 'damaged (its holder found its bytes changed)'
+            bad.set(chunk.id, [...bad.get(chunk.id) ?? [], { node, why, mendable: !(answer instanceof Error), damaged: answer === 'damaged' }])
+          })
+        }
+      }))
+      for (const chunk of unique) {
+        const copies = bad.get(chunk.id)
+        if (copies === undefined) {
+          checked++
+          continue
+        }
+        control.signal.throwIfAborted()
+        const whole = this.#rank(chunk.id).filter((n) => !copies.some((b) => b.node === n))
+        tally(chunk, await this.#mend(chunk, copies, undefined, whole))
+        if (++checked % 64 === 0) report()
+      }
+    }
+    checked = unique.length
+    report()
+    const how = full ? 'one copy read here and checked against the manifest, every other proven the same by a challenge of a fresh nonce' : 'each holder re-read its copies and checked them against the manifest\'s digests'
     if (failed > 0) throw new BackupHolderError(`backup ${id}: ${failed} of ${unique.length} chunks are not whole on every holder that should keep them, and could not be mended (first: ${problems[0]?.item}: ${problems[0]?.why})`)
     if (repaired > 0) return `backup ${id}: ${repaired} missing or damaged cop${repaired === 1 ? 'y' : 'ies'} of its ${unique.length} chunks put back from whole ones (listed in left); every copy is whole now (${how})`
     return `backup ${id}: every copy of its ${unique.length} chunks is whole (${how}); root ${manifestRoot(manifest).slice(0, 16)}`
   }
 
   /**
-   * Checks one chunk on the holders that should keep it and repairs what it can. `full`: every
-   * copy is read and hashed; otherwise one is, and the others answer a challenge of a fresh nonce
-   * (SHA-256(nonce ‖ copy): only a holder of the whole copy can answer it). A copy missing or
-   * damaged is put back from a whole one (found on any backup holder), a damaged one removed
-   * first. Returns what was found, each with how it ended, and whether anything is left unmended.
+   * Checks one chunk on the holders that should keep it and repairs what it can: one copy is read
+   * here (this node's own when it keeps one) and its SHA-256 checked against the manifest's
+   * digest; every other holder answers a challenge of a fresh nonce (SHA-256(nonce ‖ copy): only a
+   * holder of the whole copy can answer it). A copy missing or damaged is put back from a whole one
+   * (found on any backup holder), a damaged one removed first. Returns what was found, each with
+   * how it ended, and whether anything is left unmended.
    */
-  async #checkChunk (chunk: ManifestChunk, full: boolean): Promise<{ found: string[], unmended: boolean, repaired: number }> {
+  async #checkChunk (chunk: ManifestChunk): Promise<{ found: string[], unmended: boolean, repaired: number }> {
     const holder = (node: string): ChunkHolderClient => this.#holder(node)
     const bad: Array<{ node: string, why: string, mendable: boolean, damaged: boolean }> = []
     let read: { node: string, copy: Uint8Array } | undefined
-    const holders = this.#rank(chunk.id)
-    const readFrom = async (node: string, ranked: boolean): Promise<void> => {
-      try {
-        const copy = await holder(node).get(chunk.id)
-        if (copy !== null && ciphertextDigest(copy) === chunk.digest) read ??= { node, copy }
-        else if (ranked) bad.push({ node, why: copy === null ? 'missing' : 'damaged (its bytes do not hash to the manifest\'s digest)', mendable: true, damaged: copy !== null })
-      } catch (err) {
-        const damaged = (err as Error).name === 'ChunkDamagedError'
-        if (ranked) bad.push({ node, why: damaged ? 'damaged (its store found its bytes changed)' : `unreachable (${(err as Error).message})`, mendable: damaged, damaged })
-      }
-    }
+    const holders = this.#localFirst(this.#rank(chunk.id))
     for (const node of holders) {
-      if (!full && read !== undefined) break
-      await readFrom(node, true)
+      if (read !== undefined) break
+      read = await this.#readCopy(chunk, node, bad)
     }
-    if (!full && read !== undefined) {
+    if (read !== undefined) {
       const nonce = randomBytes(32)
       const expected = createHash('sha256').update(nonce).update(read.copy).digest('hex')
       const asked = new Set([read.node, ...bad.map((b) => b.node)])
-      for (const node of holders.filter((n) => !asked.has(n))) {
+      await Promise.all(holders.filter((n) => !asked.has(n)).map(async (node) => {
         try {
           const answer = await holder(node).challenge(chunk.id, nonce)
           if (answer !== expected) bad.push({ node, why: answer === null ? 'missing' : 'damaged (it answered the challenge wrongly)', mendable: true, damaged: answer !== null })
@@ -772,12 +813,34 @@ export class BackupService {
           const damaged = (err as Error).name === 'ChunkDamagedError'
           bad.push({ node, why: damaged ? 'damaged (its store found its bytes changed)' : `unreachable (${(err as Error).message})`, mendable: damaged, damaged })
         }
-      }
+      }))
     }
-    // a whole copy kept elsewhere (a holder passed over when the backup was made, or since)
-    for (const node of this.#opts.holders().map((c) => c.peerId).filter((n) => !holders.includes(n))) {
+    return await this.#mend(chunk, bad, read, [])
+  }
+
+  /** A copy of the chunk read from `node` when it is whole; otherwise what is wrong is added to `bad`. */
+  async #readCopy (chunk: ManifestChunk, node: string, bad: Array<{ node: string, why: string, mendable: boolean, damaged: boolean }> | undefined): Promise<{ node: string, copy: Uint8Array } | undefined> {
+    try {
+      const copy = await this.#holder(node).get(chunk.id)
+      if (copy !== null && ciphertextDigest(copy) === chunk.digest) return { node, copy }
+      bad?.push({ node, why: copy === null ? 'missing' : 'damaged (its bytes do not hash to the manifest\'s digest)', mendable: true, damaged: copy !== null })
+    } catch (err) {
+      const damaged = (err as Error).name === 'ChunkDamagedError'
+      bad?.push({ node, why: damaged ? 'damaged (its store found its bytes changed)' : `unreachable (${(err as Error).message})`, mendable: damaged, damaged })
+    }
+    return undefined
+  }
+
+  /** Puts back the copies in `bad` from `read`, or from a whole copy found on `whole` first, then on
+   * any other backup holder. */
+  async #mend (chunk: ManifestChunk, bad: ReadonlyArray<{ node: string, why: string, mendable: boolean, damaged: boolean }>, read: { node: string, copy: Uint8Array } | undefined, whole: readonly string[]): Promise<{ found: string[], unmended: boolean, repaired: number }> {
+    if (bad.length === 0) return { found: [], unmended: false, repaired: 0 }
+    const tried = new Set(bad.map((b) => b.node))
+    for (const node of this.#localFirst([...whole, ...this.#opts.holders().map((c) => c.peerId).filter((n) => !whole.includes(n))])) {
       if (read !== undefined) break
-      await readFrom(node, false)
+      if (tried.has(node)) continue
+      tried.add(node)
+      read = await this.#readCopy(chunk, node, undefined)
     }
     if (read === undefined) return { found: [`no whole copy on any holder: lost (${bad.map((b) => `${b.node}: ${b.why}`).join('; ') || 'no holder'})`], unmended: true, repaired: 0 }
     const found: string[] = []
@@ -790,8 +853,8 @@ export class BackupService {
         continue
       }
       try {
-        if (b.damaged) await holder(b.node).remove([chunk.id])
-        await holder(b.node).put([{ id: chunk.id, digest: chunk.digest, sealed: read.copy }])
+        if (b.damaged) await this.#holder(b.node).remove([chunk.id])
+        await this.#holder(b.node).put([{ id: chunk.id, digest: chunk.digest, sealed: read.copy }])
         found.push(`${b.node}: ${b.why}; put back from ${read.node}`)
         repaired++
       } catch (err) {
@@ -800,6 +863,11 @@ export class BackupService {
       }
     }
     return { found, unmended, repaired }
+  }
+
+  /** `nodes` with this node first when it is one of them (its copy is read without the network). */
+  #localFirst (nodes: readonly string[]): string[] {
+    return nodes.includes(this.#opts.self) ? [this.#opts.self, ...nodes.filter((n) => n !== this.#opts.self)] : [...nodes]
   }
 
   /** Removes the done backups of this key that the retention policy does not keep; their ids. */
@@ -862,7 +930,7 @@ export class BackupService {
   async #fetch (id: string, digest: string, holders: readonly string[]): Promise<Uint8Array> {
     const holder = (node: string): ChunkHolderClient => this.#holder(node)
     const reasons: string[] = []
-    for (const node of [...holders, ...this.#rank(id).filter((n) => !holders.includes(n))]) {
+    for (const node of this.#localFirst([...holders, ...this.#rank(id).filter((n) => !holders.includes(n))])) {
       try {
         const copy = await holder(node).get(id)
         if (copy !== null && ciphertextDigest(copy) === digest) return copy

@@ -27,12 +27,19 @@ export type ChunkHolderMsg =
   | { readonly type: 'chunk-get', readonly id: string, readonly replyTo: ReplyTo<Uint8Array | null> }
   /** SHA-256(nonce ‖ sealed) of its copy: proof that it still holds it whole (null: not held). */
   | { readonly type: 'chunk-challenge', readonly id: string, readonly nonce: Uint8Array, readonly replyTo: ReplyTo<string | null> }
+  /** Re-reads each copy and checks it against the digest it should have (the manifest's):
+   * 'ok', 'missing' or 'damaged' for each, in order. The holder's word: `verify` without --full. */
+  | { readonly type: 'chunk-check', readonly chunks: ReadonlyArray<{ readonly id: string, readonly digest: string }>, readonly replyTo: ReplyTo<ChunkCheck[]> }
   /** Forgets the chunks (a pruned backup's); replies how many it held. */
   | { readonly type: 'chunk-remove', readonly ids: readonly string[], readonly replyTo: ReplyTo<number> }
   /** The ids it holds after `after`, in order, at most `limit`. */
   | { readonly type: 'chunk-list', readonly after: string, readonly limit: number, readonly replyTo: ReplyTo<string[]> }
 
+export type ChunkCheck = 'ok' | 'missing' | 'damaged'
+
 const HEX64 = /^[0-9a-f]{64}$/
+/** Chunks one check asks about: each is read and hashed, a few GiB at most within HOLDER_ASK_MS. */
+export const MAX_CHECK_CHUNKS = 1_024
 
 /**
  * Checks a message from another node field by field (InvalidPeerRequestError otherwise): known
@@ -62,6 +69,13 @@ export function checkChunkHolderMsg (value: unknown): ChunkHolderMsg {
       return { type: 'chunk-put', chunks: msg.chunks as PutChunk[], replyTo: msg.replyTo }
     }
     case 'chunk-has': return { type: 'chunk-has', ids: ids(msg.ids), replyTo: msg.replyTo }
+    case 'chunk-check': {
+      if (!Array.isArray(msg.chunks) || msg.chunks.length === 0 || msg.chunks.length > MAX_CHECK_CHUNKS) fail(`chunks: 1 to ${MAX_CHECK_CHUNKS}`)
+      for (const c of msg.chunks as Array<Record<string, unknown> | null>) {
+        if (c === null || typeof c !== 'object' || !isChunkId(c.id) || typeof c.digest !== 'string' || !HEX64.test(c.digest)) fail('chunks: each { id, digest }')
+      }
+      return { type: 'chunk-check', chunks: (msg.chunks as Array<{ id: string, digest: string }>).map((c) => ({ id: c.id, digest: c.digest })), replyTo: msg.replyTo }
+    }
     case 'chunk-remove': return { type: 'chunk-remove', ids: ids(msg.ids), replyTo: msg.replyTo }
     case 'chunk-get':
       if (!isChunkId(msg.id)) fail('id: a chunk id')
@@ -100,6 +114,11 @@ export function chunkHolder (store: ChunkStore): Behavior<ChunkHolderMsg, undefi
         switch (msg.type) {
           case 'chunk-put': return await store.put(msg.chunks)
           case 'chunk-has': return store.has(msg.ids)
+          case 'chunk-check': {
+            const found: ChunkCheck[] = []
+            for (const c of msg.chunks) found.push(await store.verify(c.id, c.digest))
+            return found
+          }
           case 'chunk-get': return (await store.get(msg.id)) ?? null
           case 'chunk-challenge': return (await store.challenge(msg.id, msg.nonce)) ?? null
           case 'chunk-remove': return await store.remove(msg.ids)
@@ -133,6 +152,11 @@ export function holderAt (system: ActorSystem, node: string): ChunkHolderClient 
       if (!Array.isArray(r) || r.length !== ids.length || !r.every((x) => typeof x === 'boolean')) fail(`expected ${ids.length} answers to has`)
       return r as boolean[]
     },
+    async check (chunks) {
+      const r = await ask<ChunkCheck[]>((replyTo) => ({ type: 'chunk-check', chunks, replyTo }))
+      if (!Array.isArray(r) || r.length !== chunks.length || !r.every((x) => x === 'ok' || x === 'missing' || x === 'damaged')) fail(`expected ${chunks.length} answers to a check`)
+      return r as ChunkCheck[]
+    },
     async get (id) {
       const r = await ask<Uint8Array | null>((replyTo) => ({ type: 'chunk-get', id, replyTo }))
       if (r !== null && !(r instanceof Uint8Array)) fail(`chunk ${id}: expected bytes`)
@@ -160,6 +184,7 @@ export interface ChunkHolderClient {
   readonly node: string
   put (chunks: readonly PutChunk[]): Promise<{ stored: number, had: number }>
   has (ids: readonly string[]): Promise<boolean[]>
+  check (chunks: ReadonlyArray<{ readonly id: string, readonly digest: string }>): Promise<ChunkCheck[]>
   get (id: string): Promise<Uint8Array | null>
   challenge (id: string, nonce: Uint8Array): Promise<string | null>
   remove (ids: readonly string[]): Promise<number>

@@ -277,10 +277,14 @@ export class ChunkStore {
     return createHash('sha256').update(nonce).update(sealed).digest('hex')
   }
 
-  /** Reads a chunk and checks it: 'missing' when not held, 'damaged' when its bytes do not match. */
-  async verify (id: string): Promise<'ok' | 'missing' | 'damaged'> {
+  /** Reads a chunk and checks it: 'missing' when not held, 'damaged' when its bytes do not match
+   * (or, given `digest`, when the copy held is not the one of that digest). */
+  async verify (id: string, digest?: string): Promise<'ok' | 'missing' | 'damaged'> {
     this.#checkOpen()
     checkChunkId(id)
+    const entry = this.#index.get(id)
+    if (entry === undefined) return 'missing'
+    if (digest !== undefined && entry.digest !== digest) return 'damaged'
     try {
       return (await this.#read(id)) === undefined ? 'missing' : 'ok'
     } catch (err) {

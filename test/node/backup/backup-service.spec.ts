@@ -201,6 +201,27 @@ describe('BackupService: encrypted backups of every partition on backup-role mem
     const clean = await finished(jobs, service.verify(entry.id, false))
     expect(clean.state, clean.error ?? '').to.equal('done')
     expect(clean.left).to.deep.equal([])
+    // a flipped byte in a copy this node does not read (it reads its own, the other holder is
+    // challenged), and a copy lost there, found by the holder's own re-read (verify without --full)
+    const b = nodes[1] as TestNode
+    const heldByBoth = new Set((await holderAt(a.system, b.id).list('', 10_000)).filter((id) => held.includes(id)))
+    const [victim2, lost2] = manifest.partitions.flatMap((p) => p.chunks).filter((c) => heldByBoth.has(c.id) && c.id !== victim.id && c.id !== lost) as unknown as [{ id: string }, { id: string }]
+    let flipped = false
+    for (const name of await readdir(join(dirs[1]?.path as string, 'packs'))) {
+      const path = join(dirs[1]?.path as string, 'packs', name)
+      const bytes = await readFile(path)
+      const at = bytes.indexOf(Buffer.from(victim2.id, 'hex'))
+      if (at < 0) continue
+      bytes[at - 5 + 77 + 20] ^= 0xff
+      await writeFile(path, bytes)
+      flipped = true
+    }
+    expect(flipped, 'the chunk found in a pack of the second holder').to.equal(true)
+    const challenged = await finished(jobs, service.verify(entry.id, true))
+    expect(challenged.left.map((l) => `${l.item} ${l.why}`)).to.deep.equal([`${victim2.id} ${b.id}: damaged (its store found its bytes changed); put back from ${a.id}`])
+    expect(await holderAt(a.system, b.id).remove([lost2.id])).to.equal(1)
+    const quick = await finished(jobs, service.verify(entry.id, false))
+    expect(quick.left.map((l) => `${l.item} ${l.why}`)).to.deep.equal([`${lost2.id} ${b.id}: missing; put back from ${a.id}`])
     // a holder gone: the next backup puts its chunks on the two left
     const c = nodes[2] as TestNode
     await c.stop()

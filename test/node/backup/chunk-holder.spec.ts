@@ -45,6 +45,8 @@ describe('the backup chunk holder (real libp2p on loopback, a real pack-file sto
     const nonce = Buffer.alloc(32, 1)
     expect(await holder.challenge(two.id, nonce)).to.equal(createHash('sha256').update(nonce).update(two.sealed).digest('hex'))
     expect(await holder.list('', 10)).to.deep.equal([one.id, two.id].sort())
+    // its own re-read: held and whole, held but not the copy of that digest, not held
+    expect(await holder.check([{ id: one.id, digest: one.digest }, { id: two.id, digest: one.digest }, { id: chunk('three').id, digest: one.digest }])).to.deep.equal(['ok', 'damaged', 'missing'])
     expect(await holder.remove([one.id])).to.equal(1)
     expect(await holder.has([one.id, two.id])).to.deep.equal([false, true])
   })
@@ -70,11 +72,14 @@ describe('the backup chunk holder (real libp2p on loopback, a real pack-file sto
     const replyTo = { askId: 'a1', node: 'n1' }
     const c = chunk('x')
     expect(checkChunkHolderMsg({ type: 'chunk-put', chunks: [c], replyTo }).type).to.equal('chunk-put')
+    expect(checkChunkHolderMsg({ type: 'chunk-check', chunks: [{ id: c.id, digest: c.digest, extra: 1 }], replyTo })).to.deep.equal({ type: 'chunk-check', chunks: [{ id: c.id, digest: c.digest }], replyTo })
     const refusals: unknown[] = [
       null, { type: 'chunk-put', chunks: [c] }, { type: 'chunk-put', chunks: [{ ...c, id: 'A'.repeat(64) }], replyTo },
       { type: 'chunk-put', chunks: [{ ...c, sealed: 'text' }], replyTo }, { type: 'chunk-put', chunks: [c, c, c, c].map(() => ({ ...c, sealed: Buffer.alloc(1_048_576) })), replyTo },
       { type: 'chunk-has', ids: Array.from({ length: 10_001 }, () => c.id), replyTo }, { type: 'chunk-challenge', id: c.id, nonce: Buffer.alloc(8), replyTo },
-      { type: 'chunk-list', after: 'nope', limit: 5, replyTo }
+      { type: 'chunk-list', after: 'nope', limit: 5, replyTo },
+      { type: 'chunk-check', chunks: [], replyTo }, { type: 'chunk-check', chunks: [{ id: c.id }], replyTo },
+      { type: 'chunk-check', chunks: Array.from({ length: 1_025 }, () => ({ id: c.id, digest: c.digest })), replyTo }
     ]
     for (const [i, msg] of refusals.entries()) expect(thrown(() => checkChunkHolderMsg(msg)).name, `case ${i}`).to.equal('InvalidPeerRequestError')
   })
