@@ -77,6 +77,12 @@ export interface RestoreEntry {
   readonly resumed: number
 }
 
+/** Who holds the catalog's lock, and until when (Unix ms). */
+export interface CatalogLock {
+  readonly node: string
+  readonly until: number
+}
+
 export type BackupCatalogMsg =
   | {
     readonly type: 'begin', readonly id: string, readonly note: string, readonly keyFingerprint: string, readonly node: string, readonly ts: number,
@@ -100,6 +106,13 @@ export type BackupCatalogMsg =
   | { readonly type: 'restore-end', readonly id: string, readonly error: string | null, readonly node: string, readonly ts: number, readonly replyTo: ReplyTo<RestoreEntry> }
   /** Compare and set, as for backups. */
   | { readonly type: 'restore-resume', readonly id: string, readonly from: string, readonly node: string, readonly ts: number, readonly replyTo: ReplyTo<RestoreEntry> }
+  /** Takes the catalog's lock for removing chunks (`backup rm`, retention, a sweep) until `until`
+   * (Unix ms): refused while another node's lock has not expired. While it is held no backup
+   * begins or is resumed, so none can come to name chunks being removed. Renewing one's own lock
+   * is allowed. */
+  | { readonly type: 'lock', readonly node: string, readonly until: number, readonly ts: number, readonly replyTo: ReplyTo<CatalogLock> }
+  /** Gives the lock back (only its node's; replies whether it held it). */
+  | { readonly type: 'unlock', readonly node: string, readonly replyTo: ReplyTo<boolean> }
   /** Restores, oldest first (the running ones and the last MAX_ENDED_RESTORES ended). */
   | { readonly type: 'list-restores', readonly replyTo: ReplyTo<RestoreEntry[]> }
 
@@ -113,6 +126,8 @@ export type BackupCatalogEvent =
   | { readonly type: 'restore-progressed', readonly id: string, readonly cursor: number }
   | { readonly type: 'restore-ended', readonly id: string, readonly error: string | null, readonly ts: number }
   | { readonly type: 'restore-resumed', readonly id: string, readonly node: string }
+  | { readonly type: 'catalog-locked', readonly node: string, readonly until: number }
+  | { readonly type: 'catalog-unlocked', readonly node: string }
   | { readonly type: 'backup-removed', readonly id: string }
 
 export interface BackupCatalogState {
@@ -120,6 +135,8 @@ export interface BackupCatalogState {
   readonly backups: Readonly<Record<string, BackupEntry>>
   /** By id (RESTORE_ID_PATTERN); absent in a state from before restores were kept. */
   readonly restores?: Readonly<Record<string, RestoreEntry>>
+  /** The lock for removing chunks (absent or null: free). */
+  readonly lock?: CatalogLock | null
 }
 
 /** The cluster's list of backups: `backups/cluster`, a single entity on a backup-role node. */
@@ -127,6 +144,8 @@ export const BACKUPS = entityTypeKey<BackupCatalogMsg>('backups')
 export const BACKUP_CATALOG_KEY = 'cluster'
 /** Backup ids: `bk-` and a time and random part, as BackupService makes them. */
 export const BACKUP_ID_PATTERN = /^bk-[a-z0-9-]{1,60}$/
+/** The longest a lock may be asked for at once (a remove or sweep renews it while it works). */
+export const MAX_LOCK_MS = 30 * 60_000
 /** Restore ids: `rs-` and a time and random part. */
 export const RESTORE_ID_PATTERN = /^rs-[a-z0-9-]{1,60}$/
 /** Ended restores the catalog remembers (the oldest are forgotten first). */
@@ -139,7 +158,7 @@ const MAX_ERROR = 2_000
 const HEX64 = /^[0-9a-f]{64}$/
 const FINGERPRINT = /^[0-9a-f]{16}$/
 
-const BACKUP_CATALOG_MSG_TYPES = Object.keys({ begin: true, complete: true, fail: true, checkpoint: true, resume: true, remove: true, list: true, 'restore-begin': true, 'restore-progress': true, 'restore-end': true, 'restore-resume': true, 'list-restores': true } satisfies Record<BackupCatalogMsg['type'], true>)
+const BACKUP_CATALOG_MSG_TYPES = Object.keys({ begin: true, complete: true, fail: true, checkpoint: true, resume: true, remove: true, list: true, 'restore-begin': true, 'restore-progress': true, 'restore-end': true, 'restore-resume': true, 'list-restores': true, lock: true, unlock: true } satisfies Record<BackupCatalogMsg['type'], true>)
 
 /** The catalog's EntityType.check: ids, fingerprints, digests and counts well formed. */
 export function checkBackupCatalogMsg (msg: unknown): void {
@@ -206,6 +225,18 @@ export function checkBackupCatalogMsg (msg: unknown): void {
       m.replyTo()
       return
     }
+    case 'lock': {
+      m.string('node', 128)
+      const ts = m.number('ts')
+      const until = m.number('until')
+      if (until <= ts || until > ts + MAX_LOCK_MS) m.refuse('until', `a time after ts, at most ${MAX_LOCK_MS} ms after it`)
+      m.replyTo()
+      return
+    }
+    case 'unlock':
+      m.string('node', 128)
+      m.replyTo()
+      return
     case 'restore-progress':
       m.matching('id', RESTORE_ID_PATTERN, 'a restore id (rs-...)')
       m.integer('cursor', 0, Number.MAX_SAFE_INTEGER)

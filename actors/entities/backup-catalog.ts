@@ -16,6 +16,8 @@ export const backupCatalog: EntityType<BackupCatalogMsg, BackupCatalogState, Bac
   initialState: () => ({ backups: {} }),
   applyEvent (state, event) {
     if (event.type.startsWith('restore-')) return { ...state, restores: applyRestoreEvent(state.restores ?? {}, event) }
+    if (event.type === 'catalog-locked') return { ...state, lock: { node: event.node, until: event.until } }
+    if (event.type === 'catalog-unlocked') return { ...state, lock: null }
     const backups = { ...state.backups }
     switch (event.type) {
       case 'backup-began':
@@ -62,6 +64,12 @@ export const backupCatalog: EntityType<BackupCatalogMsg, BackupCatalogState, Bac
   async receive (ctx, msg) {
     const backups = ctx.state.backups
     const known = (id: string): BackupEntry | undefined => Object.hasOwn(backups, id) ? backups[id] : undefined
+    // a backup may not begin (nor be resumed) while another node removes chunks it could name
+    const lockedAgainst = (node: string, ts: number): BackupCatalogError | undefined => {
+      const held = ctx.state.lock
+      if (held == null || held.node === node || held.until <= ts) return undefined
+      return new BackupCatalogError(`${held.node} is removing backup chunks (until ${new Date(held.until).toISOString()} at the latest): start the backup once it is done`)
+    }
     const restoreOf = (id: string): RestoreEntry | undefined => {
       const restores = ctx.state.restores ?? {}
       return Object.hasOwn(restores, id) ? restores[id] : undefined
@@ -69,6 +77,8 @@ export const backupCatalog: EntityType<BackupCatalogMsg, BackupCatalogState, Bac
     switch (msg.type) {
       case 'begin': {
         const was = known(msg.id)
+        const locked = lockedAgainst(msg.node, msg.ts)
+        if (locked !== undefined && was === undefined) return ctx.fail(msg.replyTo, locked)
         // a job's ask tried again after its first reached the journal and the answer did not reach it
         if (was !== undefined && was.state === 'running' && was.node === msg.node && was.keyFingerprint === msg.keyFingerprint && was.note === msg.note && was.startedAt === msg.ts) return ctx.reply(msg.replyTo, was)
         if (was !== undefined) return ctx.fail(msg.replyTo, new BackupCatalogError(`backup ${msg.id} exists already`))
@@ -105,6 +115,8 @@ export const backupCatalog: EntityType<BackupCatalogMsg, BackupCatalogState, Bac
         if (entry.state !== 'running') return ctx.fail(msg.replyTo, new BackupCatalogError(`backup ${msg.id} is ${entry.state} already`))
         if (entry.node === msg.node && entry.node !== msg.from) return ctx.reply(msg.replyTo, entry)
         if (entry.node !== msg.from) return ctx.fail(msg.replyTo, takenOver(entry))
+        const locked = lockedAgainst(msg.node, msg.ts)
+        if (locked !== undefined) return ctx.fail(msg.replyTo, locked)
         await ctx.persist({ type: 'backup-resumed', id: msg.id, node: msg.node, ts: msg.ts })
         return ctx.reply(msg.replyTo, ctx.state.backups[msg.id] as BackupEntry)
       }
@@ -115,6 +127,19 @@ export const backupCatalog: EntityType<BackupCatalogMsg, BackupCatalogState, Bac
       }
       case 'list':
         return ctx.reply(msg.replyTo, Object.values(backups).sort((a, b) => a.startedAt - b.startedAt || (a.id < b.id ? -1 : 1)))
+      case 'lock': {
+        const held = ctx.state.lock
+        if (held != null && held.node !== msg.node && held.until > msg.ts) {
+          return ctx.fail(msg.replyTo, new BackupCatalogError(`${held.node} is removing backup chunks (until ${new Date(held.until).toISOString()} at the latest): try again once it is done`))
+        }
+        await ctx.persist({ type: 'catalog-locked', node: msg.node, until: msg.until })
+        return ctx.reply(msg.replyTo, { node: msg.node, until: msg.until })
+      }
+      case 'unlock': {
+        if (ctx.state.lock?.node !== msg.node) return ctx.reply(msg.replyTo, false)
+        await ctx.persist({ type: 'catalog-unlocked', node: msg.node })
+        return ctx.reply(msg.replyTo, true)
+      }
       case 'list-restores':
         return ctx.reply(msg.replyTo, Object.values(ctx.state.restores ?? {}).sort((a, b) => a.startedAt - b.startedAt || (a.id < b.id ? -1 : 1)))
       case 'restore-begin': {
@@ -159,6 +184,7 @@ function takenOver (entry: BackupEntry): BackupCatalogError {
 
 function applyRestoreEvent (was: Readonly<Record<string, RestoreEntry>>, event: BackupCatalogEvent): Record<string, RestoreEntry> {
   const restores = { ...was }
+  if (!('id' in event)) return restores
   const entry = Object.hasOwn(restores, event.id) ? restores[event.id] : undefined
   switch (event.type) {
     case 'restore-began':

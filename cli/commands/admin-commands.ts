@@ -376,6 +376,13 @@ Examples:
     .action(withFlags(async (id: string, flags: ClientFlags & { full?: boolean, wait?: boolean }) => {
       await startJob(flags, `/api/v1/backups/${encodeURIComponent(id)}/verify`, { full: flags.full === true })
     }))
+  withClientOptions(backup.command('sweep'), 'admin')
+    .description('remove orphan chunks: what the backup holders keep that no backup names (the chunks of a failed backup, for one); refused while a backup runs or while backups of another key exist')
+    .option('--dry-run', 'count them, remove nothing')
+    .option('--no-wait', 'start the sweep job and return its id')
+    .action(withFlags(async (flags: ClientFlags & { dryRun?: boolean, wait?: boolean }) => {
+      await startJob(flags, '/api/v1/backups/sweep', { dryRun: flags.dryRun === true })
+    }))
   withClientOptions(admin.command('restore <id>'), 'admin')
     .description('restore a backup: every entity it holds, or one room (--room) or one user\'s agent (--user). Each journal becomes the backup\'s records, and what was written after the backup goes; the entity is held still on its owner meanwhile. Needs a node holding the key that made the backup; --dry-run first says what would change')
     .option('--room <room>', 'only this room')

@@ -61,6 +61,7 @@ export interface BackupsAdmin {
   restore (id: string, selection: { room?: string, user?: string, since?: number }, dryRun: boolean): Job
   remove (id: string): Promise<{ chunks: number, bytes: number }>
   restores (): Promise<unknown[]>
+  sweep (dryRun: boolean): Job
 }
 
 /** What the admin API asks of the cluster (node/mesh ClusterAdmin). */
@@ -346,6 +347,15 @@ export async function buildAdminServer (deps: AdminServerDeps): Promise<FastifyI
         response: { 202: ref('Job'), ...errors(400, 401, 503) }
       }
     }, async (request, reply) => deps.backups === undefined ? noBackups(reply) : reply.code(202).send(deps.backups.create(request.body?.note ?? '')))
+
+    api.post<{ Body: { dryRun?: boolean } | undefined }>('/backups/sweep', {
+      schema: {
+        summary: 'Remove orphan chunks (a sweep job): what the backup holders keep that no backup names, such as the chunks of a failed backup. Refused (the job fails) while a backup runs, or while backups of another key exist. dryRun: counts them, removes nothing',
+        security: bearer,
+        body: { type: ['object', 'null'], additionalProperties: false, properties: { dryRun: { type: 'boolean' } } },
+        response: { 202: ref('Job'), ...errors(400, 401, 409, 503) }
+      }
+    }, async (request, reply) => deps.backups === undefined ? noBackups(reply) : reply.code(202).send(deps.backups.sweep(request.body?.dryRun === true)))
 
     api.get<{ Params: { id: string } }>('/backups/:id', {
       schema: { summary: 'One backup as the catalog lists it', security: bearer, params: backupParams, response: { 200: ref('Backup'), ...errors(400, 401, 404, 503) } }

@@ -55,6 +55,8 @@ const PUTS_IN_FLIGHT = 4
 /** A running backup records how far it got at most this often (a sealed partial manifest on the
  * holders, its place in the catalog): what a resumed backup does not do again. */
 const CHECKPOINT_MS = 2_000
+/** The catalog's lock is taken for this long, and renewed at a third of it while its work runs. */
+const LOCK_MS = 10 * 60_000
 /** How often a node holding the key looks for backups whose node is down, to resume them. */
 const RESUME_CHECK_MS = 30_000
 
@@ -358,6 +360,10 @@ export class BackupService {
    * that names them is removed). Resolves with the chunks removed.
    */
   async remove (id: string, fromRunningBackup = false): Promise<{ chunks: number, bytes: number }> {
+    return await this.#locked(fromRunningBackup, async () => await this.#remove(id, fromRunningBackup))
+  }
+
+  async #remove (id: string, fromRunningBackup: boolean): Promise<{ chunks: number, bytes: number }> {
     const entry = await this.get(id, fromRunningBackup)
     const all = await this.list(fromRunningBackup)
     // the backup that prunes after itself is done already: only another one running holds it back
@@ -383,6 +389,86 @@ export class BackupService {
     if (entry.checkpoint != null) await this.#dropBlob(entry.checkpoint)
     await this.#catalog({ type: 'remove', id })
     return removed
+  }
+
+  /**
+   * Starts a job that removes orphan chunks: what holders keep that no backup names (the chunks a
+   * failed backup stored, a checkpoint left behind). Named are the chunks and manifests of every
+   * done backup, and the chunks and checkpoint of a backup that may still be resumed. Under the
+   * catalog's lock, and refused while a backup runs, or while backups of another key exist (their
+   * chunks cannot be told from orphans without that key). `dryRun`: counts, removes nothing.
+   */
+  sweep (dryRun: boolean): Job {
+    const key = this.#requireKey()
+    return this.#opts.jobs.start('sweep', null, async (control) => await this.#locked(true, async () => await this.#sweep(control, key, dryRun)))
+  }
+
+  async #sweep (control: JobControl, key: BackupKey, dryRun: boolean): Promise<string> {
+    const all = await this.list(true)
+    const running = all.find((b) => this.#stillRunning(b))
+    if (running !== undefined) throw new BackupBusyError(`backup ${running.id} is running: sweep once it has ended`)
+    const foreign = all.find((b) => b.state === 'done' && b.keyFingerprint !== key.fingerprint)
+    if (foreign !== undefined) throw new BackupBusyError(`backup ${foreign.id} was made with backup key ${foreign.keyFingerprint}, not this node's ${key.fingerprint}: its chunks cannot be told from orphans without its key (remove the backups of other keys first)`)
+    control.progress({ message: `reading the manifests of ${all.filter((b) => b.state === 'done').length} backups` })
+    const named = new Set<string>()
+    for (const b of all) {
+      if (b.state === 'done' && b.manifest !== null) {
+        named.add(b.manifest.digest)
+        for (const p of (await this.manifest(b.id, true)).partitions) for (const c of p.chunks) named.add(c.id)
+      }
+      // a backup whose node stopped may still be resumed from its checkpoint
+      if (b.state === 'running' && b.checkpoint != null) {
+        named.add(b.checkpoint.digest)
+        const sealed = await this.#fetch(b.checkpoint.digest, b.checkpoint.digest, b.checkpoint.holders).catch(() => undefined)
+        if (sealed !== undefined) for (const p of openManifest(key, b.id, sealed, b.keyFingerprint).partitions) for (const c of p.chunks) named.add(c.id)
+      }
+    }
+    const holders = this.#opts.holders().map((c) => c.peerId)
+    control.progress({ total: holders.length, done: 0, message: `${named.size} chunks named; listing ${holders.length} holders` })
+    let orphans = 0
+    const unreachable: Array<{ item: string, why: string }> = []
+    for (const [i, node] of holders.entries()) {
+      try {
+        let after = ''
+        for (;;) {
+          control.signal.throwIfAborted()
+          const page = await this.#holder(node).list(after, MAX_HOLDER_IDS)
+          const doomed = page.filter((id) => !named.has(id))
+          orphans += doomed.length
+          if (!dryRun && doomed.length > 0) await this.#holder(node).remove(doomed)
+          if (page.length < MAX_HOLDER_IDS) break
+          after = page.at(-1) as string
+        }
+      } catch (err) {
+        if ((err as Error).name === 'AbortError') throw err
+        unreachable.push({ item: node, why: `not swept: ${(err as Error).message}`.slice(0, 256) })
+      }
+      control.progress({ done: i + 1, left: unreachable })
+    }
+    const what = `${orphans} orphan chunk${orphans === 1 ? '' : 's'} on ${holders.length - unreachable.length} holder${holders.length - unreachable.length === 1 ? '' : 's'}`
+    return `${dryRun ? `dry run: ${what} would be removed; nothing was` : `${what} removed`}${unreachable.length > 0 ? `; ${unreachable.length} holder(s) not swept (listed in left)` : ''}`
+  }
+
+  /**
+   * Runs `work` holding the catalog's lock (no backup begins or resumes meanwhile), renewed while it
+   * runs and given back after. BackupBusyError when another node holds it.
+   */
+  async #locked<T> (patient: boolean, work: () => Promise<T>): Promise<T> {
+    const owner = `${this.#opts.self}#${randomBytes(3).toString('hex')}`
+    const take = async (): Promise<void> => {
+      const now = Date.now()
+      await this.#catalog({ type: 'lock', node: owner, until: now + LOCK_MS, ts: now }, patient).catch((err: unknown) => {
+        throw (err as Error).name === 'BackupCatalogError' ? new BackupBusyError((err as Error).message) : err
+      })
+    }
+    await take()
+    const renew = setInterval(() => { void take().catch(() => undefined) }, LOCK_MS / 3)
+    try {
+      return await work()
+    } finally {
+      clearInterval(renew)
+      await this.#catalog({ type: 'unlock', node: owner }, true).catch(() => undefined)
+    }
   }
 
   /** The manifest of a done backup, fetched from its holders and opened with this node's key. */

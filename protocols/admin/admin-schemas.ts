@@ -354,7 +354,7 @@ export const storageNodeSchema = {
 
 /** What a job does (drains, decommissions, rebalances and migrations move entities; a repair
  * compares replicas; a backup makes one, a verify checks one). */
-export const JOB_KINDS = ['drain', 'decommission', 'rebalance', 'migrate', 'repair', 'backup', 'verify', 'restore'] as const
+export const JOB_KINDS = ['drain', 'decommission', 'rebalance', 'migrate', 'repair', 'backup', 'verify', 'restore', 'sweep'] as const
 export type JobKind = typeof JOB_KINDS[number]
 /** running, then exactly one of the others, for good. */
 export const JOB_STATES = ['running', 'done', 'failed', 'cancelled'] as const

@@ -63,6 +63,10 @@ describe('backups on a real node (CLI → admin HTTP → backup job → chunk ho
     expect(value('plexi_backup_audit_failures_total')).to.equal(0)
     const table = await admin(['backup', 'ls'])
     expect(table.stdout).to.match(new RegExp(`^${backup.id}\\s+done\\s+\\S+\\s+6\\s+.*${fingerprint}\\s+nightly$`, 'm'))
+    // nothing is orphaned by a backup that completed
+    const sweep = await admin(['backup', 'sweep', '--dry-run', '--json'])
+    expect(sweep.code, sweep.stderr).to.equal(0)
+    expect(lastJob(sweep.stdout)).to.include({ kind: 'sweep', state: 'done', message: 'dry run: 0 orphan chunks on 1 holder would be removed; nothing was' })
   })
 
   it('should restore one room as it was: a dry run first says what would change, then the restore does it', async () => {

@@ -96,6 +96,25 @@ describe('backupCatalog: the cluster\'s list of backups (real LevelDB journal)',
     expect(system.stats.restarts).to.equal(0)
   })
 
+  it('should hold its lock for one node at a time, refusing a backup that would begin or resume meanwhile, until it is given back or expires', async () => {
+    await ask({ type: 'begin', id: 'bk-old', note: '', keyFingerprint: FP, node: 'gone', ts: 1 })
+    expect(await ask({ type: 'lock', node: 'n1#a', until: 10_000, ts: 1_000 })).to.deep.equal({ node: 'n1#a', until: 10_000 })
+    expect((await refused({ type: 'lock', node: 'n2#b', until: 10_000, ts: 2_000 })).message).to.match(/n1#a is removing backup chunks/)
+    expect((await refused({ type: 'begin', id: 'bk-1', note: '', keyFingerprint: FP, node: 'n1', ts: 2_000 })).message).to.match(/start the backup once it is done/)
+    expect((await refused({ type: 'resume', id: 'bk-old', from: 'gone', node: 'n2', ts: 2_000 })).message).to.match(/is removing backup chunks/)
+    // renewed by its holder; given back only by it
+    expect(await ask({ type: 'lock', node: 'n1#a', until: 20_000, ts: 9_000 })).to.deep.equal({ node: 'n1#a', until: 20_000 })
+    expect(await ask<boolean>({ type: 'unlock', node: 'n2#b' })).to.equal(false)
+    // expired: it holds nothing back
+    expect(await ask<BackupEntry>({ type: 'begin', id: 'bk-2', note: '', keyFingerprint: FP, node: 'n1', ts: 20_001 })).to.include({ state: 'running' })
+    expect(await ask<boolean>({ type: 'unlock', node: 'n1#a' })).to.equal(true)
+    expect(await ask({ type: 'lock', node: 'n2#b', until: 30_000, ts: 21_000 })).to.deep.equal({ node: 'n2#b', until: 30_000 })
+    await system.terminate()
+    await open()
+    expect((await refused({ type: 'begin', id: 'bk-3', note: '', keyFingerprint: FP, node: 'n1', ts: 22_000 })).message).to.match(/n2#b is removing/)
+    expect(system.stats.restarts).to.equal(0)
+  })
+
   it('should check every field of what it is sent', () => {
     const refusal = refusalOf(checkBackupCatalogMsg)
     const replyTo = { askId: 'a1', node: 'n1' }
@@ -123,6 +142,9 @@ describe('backupCatalog: the cluster\'s list of backups (real LevelDB journal)',
     expect(refusal({ type: 'restore-progress', id: 'rs-1', cursor: 1.5, node: 'n1', replyTo })).to.match(/cursor/)
     expect(refusal({ type: 'restore-end', id: 'rs-1', error: 7, node: 'n1', ts: 1, replyTo })).to.match(/error/)
     expect(refusal({ type: 'restore-end', id: 'rs-1', error: null, node: 'n1', ts: 1, replyTo })).to.equal('')
+    expect(refusal({ type: 'lock', node: 'n1#a', until: 5, ts: 5, replyTo })).to.match(/until/)
+    expect(refusal({ type: 'lock', node: 'n1#a', until: 1 + 31 * 60_000, ts: 1, replyTo })).to.match(/until/)
+    expect(refusal({ type: 'unlock', replyTo })).to.match(/node/)
     expect(refusal({ type: 'drop', replyTo })).to.match(/type/)
     expect(refusal({ type: 'list' })).to.match(/replyTo/)
   })

@@ -3,7 +3,7 @@ import { readdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { BACKUPS, BACKUP_CATALOG_KEY, ROOM, backupCatalog } from '../../../actors/index.ts'
 import type { BackupEntry, ChatMessage, PostAck } from '../../../actors/index.ts'
-import { BackupKey, BackupService, ChunkStore, chunkSpan, decodeBlock, generateBackupKey, holderAt, openChunk, spawnChunkHolder, spawnRestoreHold } from '../../../node/backup/index.ts'
+import { BackupKey, BackupService, ChunkStore, chunkSpan, ciphertextDigest, decodeBlock, generateBackupKey, holderAt, openChunk, sealChunk, spawnChunkHolder, spawnRestoreHold } from '../../../node/backup/index.ts'
 import type { BackupManifest, BackupServiceOptions, EntityBlock, ManifestPartition } from '../../../node/backup/index.ts'
 import { Jobs } from '../../../node/jobs/index.ts'
 import type { StoredRecord } from '../../../node/index.ts'
@@ -418,6 +418,46 @@ describe('BackupService: encrypted backups of every partition on backup-role mem
     // and a second node resuming from the same stale view loses the compare-and-set
     expect((await rejection(async () => await catalog({ type: 'resume', id: 'bk-split', from: '12D3KooWGone', node: 'another', ts: 7 }))).message).to.match(/being made by/)
     expect(await other.remove('bk-split')).to.deep.equal({ chunks: 0, bytes: 0 })
+  })
+
+  it('should sweep the chunks no backup names, keeping every named one, and begin no backup while another node holds the lock', async () => {
+    const { nodes, service, jobs } = await cluster()
+    const a = nodes[0] as TestNode
+    const written: Written = new Map()
+    for (let i = 0; i < 8; i++) await post(nodes, written, `room/s${i}`, 20)
+    expect((await finished(jobs, service.create())).state).to.equal('done')
+    const [entry] = await service.list() as [BackupEntry]
+    // what a failed backup leaves: chunks on holders that no manifest names
+    const orphans = Array.from({ length: 5 }, (_, i) => {
+      const plain = Buffer.from(`orphan ${i}`)
+      const id = key.chunkId(plain)
+      const sealed = sealChunk(key, id, plain)
+      return { id, digest: ciphertextDigest(sealed), sealed }
+    })
+    await holderAt(a.system, nodes[1]?.id as string).put(orphans)
+    await holderAt(a.system, nodes[2]?.id as string).put(orphans.slice(0, 2))
+    const dry = await finished(jobs, service.sweep(true))
+    expect([dry.state, dry.message]).to.deep.equal(['done', 'dry run: 7 orphan chunks on 3 holders would be removed; nothing was'])
+    expect(await holderAt(a.system, nodes[1]?.id as string).has([orphans[0]?.id as string])).to.deep.equal([true])
+    const swept = await finished(jobs, service.sweep(false))
+    expect([swept.state, swept.message]).to.deep.equal(['done', '7 orphan chunks on 3 holders removed'])
+    for (const n of nodes) expect(await holderAt(a.system, n.id).has(orphans.map((o) => o.id))).to.deep.equal(orphans.map(() => false))
+    const check = await finished(jobs, service.verify(entry.id, true))
+    expect([check.state, check.left]).to.deep.equal(['done', []])
+    expect(await readBack(nodes, await service.manifest(entry.id))).to.deep.equal(written)
+    // another node holds the lock: no backup begins, nothing is removed, until it gives it back
+    const catalog = async <T>(msg: object): Promise<T> => await a.system.entity(BACKUPS, BACKUP_CATALOG_KEY).ask<T>((replyTo) => ({ ...msg, replyTo }) as never, { timeout: 5_000 })
+    await catalog({ type: 'lock', node: 'other#1', until: Date.now() + 60_000, ts: Date.now() })
+    const refused = await finished(jobs, service.create())
+    expect(refused.error).to.match(/other#1 is removing backup chunks/)
+    expect((await rejection(async () => await service.remove(entry.id))).name).to.equal('BackupBusyError')
+    expect((await finished(jobs, service.sweep(false))).error).to.match(/other#1 is removing backup chunks/)
+    expect(await catalog({ type: 'unlock', node: 'other#1' })).to.equal(true)
+    expect((await finished(jobs, service.create())).state).to.equal('done')
+    // a done backup of another key: its chunks cannot be told from orphans
+    await catalog({ type: 'begin', id: 'bk-foreign', note: '', keyFingerprint: 'ffffffffffffffff', node: a.id, ts: 5 })
+    await catalog({ type: 'complete', id: 'bk-foreign', root: 'a'.repeat(64), manifest: { digest: 'b'.repeat(64), bytes: 10, holders: [a.id] }, stats: { partitions: 0, entities: 0, records: 0, bytes: 0, chunks: 0, newChunks: 0, newBytes: 0 }, ts: 6 })
+    expect((await finished(jobs, service.sweep(true))).error).to.match(/bk-foreign was made with backup key ffffffffffffffff/)
   })
 
   it('should put the chunks of a holder whose every put fails on the others, and complete', async () => {
