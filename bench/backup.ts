@@ -10,7 +10,9 @@
  *
  * Figures: backup MiB/s; an incremental backup after 1% of the rooms got new posts (bytes stored,
  * ours against restic's "Added to the repository"); verify of every byte (`backup verify --full`
- * against `restic check --read-data`); a full restore; one room restored (p50 of ROOM_SAMPLES).
+ * against `restic check --read-data`); one room restored (p50 of ROOM_SAMPLES) after it got 1% more
+ * posts (they go), and after it lost its journal (written whole); a full restore after every room
+ * lost its journal.
  * MiB are the plaintext bytes of the journals.
  */
 import { execFile } from 'node:child_process'
@@ -115,9 +117,21 @@ export const backupBench: Bench = {
         add(figure('verify-full-mib-per-s-vs-restic', 'MiB/s', rate(verify.ms), 'restic check --read-data', rate(check.ms), '>= 1.5'))
       }
 
-      // one room, then everything
+      // one room that got 1% more posts since the backup (the restore takes them away), one room
+      // that lost its whole journal, then everything after every room lost its journal
       const oneRoom: number[] = []
-      for (let i = 0; i < ROOM_SAMPLES; i++) oneRoom.push((await timed(async () => await settle(jobs, service.restore(second?.id ?? '', { room: `b${50 + i}` }, false)))).ms)
+      for (let i = 0; i < ROOM_SAMPLES; i++) {
+        const room = `room/b${50 + i}`
+        await appendPosts(nodes, room, heads.get(room) ?? 0, Math.ceil(perRoom / 100), heads)
+        oneRoom.push((await timed(async () => await settle(jobs, service.restore(second?.id ?? '', { room: `b${50 + i}` }, false)))).ms)
+      }
+      const lostRoom: number[] = []
+      for (let i = 0; i < ROOM_SAMPLES; i++) {
+        await loseJournal(nodes, `room/b${70 + i}`)
+        lostRoom.push((await timed(async () => await settle(jobs, service.restore(second?.id ?? '', { room: `b${70 + i}` }, false)))).ms)
+      }
+      log(`  one room restored: p50 ${median(oneRoom).toFixed(0)} ms after 1% more posts, ${median(lostRoom).toFixed(0)} ms after it lost its journal`)
+      for (let r = 0; r < ROOMS; r++) await loseJournal(nodes, `room/b${r}`)
       const restoreAll = await timed(async () => await settle(jobs, service.restore(second?.id ?? '', {}, false)))
       if (restic !== undefined) {
         const theirRoom: number[] = []
@@ -126,6 +140,7 @@ export const backupBench: Bench = {
           theirRoom.push((await timed(async () => await run(restic, ['restore', 'latest', '--target', target, '--include', join(files, `room-b${50 + i}.bin`)], { env, maxBuffer: 64 * MIB }))).ms)
         }
         add(figure('one-room-restore-ms-p50', 'ms', median(oneRoom), 'restic restore --include one room\'s file', median(theirRoom), '<= 100 ms (lower is better)'))
+        add(figure('one-room-restore-after-loss-ms-p50', 'ms', median(lostRoom), 'restic restore --include one room\'s file', median(theirRoom), 'lower is better'))
         const full = await timed(async () => await run(restic, ['restore', 'latest', '--target', join(dir.path, 'restic-all')], { env, maxBuffer: 64 * MIB }))
         add(figure('full-restore-mib-per-s-vs-restic', 'MiB/s', rate(restoreAll.ms), 'restic restore to a directory', rate(full.ms), '>= 1.0'))
       } else {
@@ -164,6 +179,35 @@ async function writeRoom (nodes: readonly TestNode[], files: string, entity: str
   const before = from === 0 ? Buffer.alloc(0) : await readFile(file)
   await writeFile(file, Buffer.concat([before, encoded]))
   heads.set(entity, from + count)
+}
+
+/** `count` posts appended to `entity` after `from` on every replica, as its owner would (restic's
+ * files are left: they stand for what the backup holds). */
+async function appendPosts (nodes: readonly TestNode[], entity: string, from: number, count: number, heads: Map<string, number>): Promise<void> {
+  const records = Array.from({ length: count }, (_, i) => ({
+    seq: from + i + 1, epoch: 1, event: { type: 'message-posted', user: 'u1', text: `after the backup ${from + i} ${TEXT}`, ts: 1_790_000_000_000 + from + i }
+  }))
+  for (const n of nodes) {
+    const core = n.journal.core(n.journal.storage.partitionOf(entity))
+    for (let i = 0; i < records.length; i += 256) {
+      const reply = await core.handle({ op: 'append', entity, epoch: 1, activation: 'bench', prevSeq: from + i, prevEpoch: 1, records: records.slice(i, i + 256) })
+      if (reply.result !== 'ok') throw new Error(`bench: append to ${entity} answered ${reply.result}`)
+    }
+  }
+  heads.set(entity, from + count)
+}
+
+/** `entity`'s journal replaced, on every replica, by one record of a new epoch: what the restore
+ * then has to write whole. */
+async function loseJournal (nodes: readonly TestNode[], entity: string): Promise<void> {
+  for (const n of nodes) {
+    const core = n.journal.core(n.journal.storage.partitionOf(entity))
+    const { promised } = await core.handle({ op: 'summary', entity })
+    const epoch = promised + 1
+    await core.handle({ op: 'fence', entity, epoch, activation: 'lost' })
+    const reply = await core.handle({ op: 'append', entity, epoch, activation: 'lost', prevSeq: 0, prevEpoch: 0, records: [{ seq: 1, epoch, event: { type: 'message-posted', user: 'u1', text: 'lost', ts: 1 } }] })
+    if (reply.result !== 'ok') throw new Error(`bench: losing ${entity} answered ${reply.result}`)
+  }
 }
 
 async function settle (jobs: Jobs, job: Job): Promise<Job> {

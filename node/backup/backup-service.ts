@@ -702,6 +702,7 @@ export class BackupService {
     const changes: Array<{ item: string, why: string }> = []
     let records = 0
     let dropped = 0
+    let written = 0
     let done = start
     let restoredHere = 0
     const inFlight = new Set<Promise<void>>()
@@ -735,9 +736,10 @@ export class BackupService {
         while (inFlight.size >= RESTORE_CONCURRENCY) await Promise.race(inFlight)
         if (failure !== undefined) throw failure
         const slash = block.entity.indexOf('/')
-        const state = system.foldState(block.entity.slice(0, slash), block.entity.slice(slash + 1), decoded.records)
+        const state = (): unknown => system.foldState(block.entity.slice(0, slash), block.entity.slice(slash + 1), decoded.records)
         const rewrite = this.#rewriteHeld(block.entity, decoded.records, state, clients, `restore-${id}`).then((result) => {
           dropped += Math.max(0, result.dropped)
+          written += result.written
           this.stats.restored++
           restoredHere++
           done++
@@ -759,12 +761,12 @@ export class BackupService {
     const taken = dryRun ? changes.length : restoredHere
     if (selection.since !== undefined && taken === 0 && start === 0) throw new UnknownBackupError(id, `it holds no entity changed at or after ${new Date(selection.since).toISOString()}`)
     if (dryRun) return `dry run of ${id}: ${taken} entities (${records} records) would be restored; nothing was written`
-    return `restored ${taken} entities (${records} records) from ${id}${dropped > 0 ? `; ${dropped} records written after it are gone` : ''}`
+    return `restored ${taken} entities (${records} records) from ${id}: ${written} records written, the rest held as the backup has them already${dropped > 0 ? `; ${dropped} records written after it are gone` : ''}`
   }
 
   /** One entity's journal rewritten while its owner holds it still (tried again when an activation
    * raced the rewrite). */
-  async #rewriteHeld (entity: string, records: readonly StoredRecord[], state: unknown, clients: ReadonlyMap<string, ReplicaClient>, activation: string): Promise<{ dropped: number }> {
+  async #rewriteHeld (entity: string, records: readonly StoredRecord[], state: () => unknown, clients: ReadonlyMap<string, ReplicaClient>, activation: string): Promise<{ dropped: number, written: number }> {
     const owner = this.#opts.ownerOf?.(entity) ?? this.#opts.self
     const hold = this.#opts.system.actorAt<RestoreHoldMsg>({ node: owner, path: RESTORE_HOLD_PATH })
     const held = await hold.ask<'held' | 'not-active'>((replyTo) => ({ type: 'hold', entity, replyTo }), { timeout: HOLD_ASK_MS }).catch(() => 'not-active' as const)

@@ -29,7 +29,7 @@ describe('rewriteJournal: a journal made what a backup holds, on every replica (
     const p = a.journal.storage.partitionOf(entity)
     const clients = new Map(nodes.map((n) => [n.id, replicaClient(a.system, a.journal, a.id, n.id, p)]))
     const records = Array.from({ length: 300 }, (_, i) => ({ seq: i + 1, epoch: 2, event: { n: i + 1, restored: true } }))
-    const { epoch, dropped } = await rewriteJournal(entity, records.slice(0, 100), { restored: 100 }, clients, 'restore-bk-1')
+    const { epoch, dropped } = await rewriteJournal(entity, records.slice(0, 100), () => ({ restored: 100 }), clients, 'restore-bk-1')
     expect([epoch, dropped]).to.deep.equal([5, 50])
     for (const n of nodes) {
       const core = n.journal.core(p)
@@ -42,9 +42,50 @@ describe('rewriteJournal: a journal made what a backup holds, on every replica (
       expect((await core.handle({ op: 'append', entity, epoch: 4, activation: 'owner', prevSeq: 150, prevEpoch: 4, records: [{ seq: 151, epoch: 4, event: {} }] })).result).to.equal('stale')
     }
     // more records than an append takes at once, and again over a rewritten log
-    const again = await rewriteJournal(entity, records, { restored: 300 }, clients, 'restore-bk-2')
+    const again = await rewriteJournal(entity, records, () => ({ restored: 300 }), clients, 'restore-bk-2')
     expect(again.epoch).to.equal(6)
     expect(await a.journal.core(p).handle({ op: 'summary', entity })).to.deep.include({ head: 300, headEpoch: 6, snapshotSeq: 300 })
+  })
+
+  it('should write only where each replica parts from the backup: nothing when all hold it, the tail when posts came after it, the rest where a replica lags', async () => {
+    const nodes = await net.of([['chat'], ['chat'], ['chat']])
+    const [a, b, c] = nodes as [TestNode, TestNode, TestNode]
+    const entity = 'room/grown'
+    await seeded(nodes, entity)
+    const p = a.journal.storage.partitionOf(entity)
+    const clients = new Map(nodes.map((n) => [n.id, replicaClient(a.system, a.journal, a.id, n.id, p)]))
+    const backup = Array.from({ length: 150 }, (_, i) => ({ seq: i + 1, epoch: 4, event: { n: i + 1, old: true } }))
+    // every replica holds the backup's journal: nothing is fenced or written
+    expect(await rewriteJournal(entity, backup, () => ({ old: 150 }), clients, 'restore-bk-4')).to.deep.equal({ epoch: 0, dropped: 0, written: 0 })
+    expect(await a.journal.core(p).handle({ op: 'summary', entity })).to.deep.include({ head: 150, headEpoch: 4, promised: 4 })
+    // the backup is older: its 120 records are the start of every replica's journal; the 30 posts
+    // after it go, record 120 is written again under the new epoch, and the records before it stay
+    const older = backup.slice(0, 120)
+    const { epoch, dropped, written } = await rewriteJournal(entity, older, () => ({ old: 120 }), clients, 'restore-bk-5')
+    expect([epoch, dropped, written]).to.deep.equal([5, 30, 3])
+    for (const n of nodes) {
+      const core = n.journal.core(p)
+      expect(await core.handle({ op: 'summary', entity })).to.deep.include({ head: 120, headEpoch: 5, snapshotSeq: 120 })
+      const back = [...await core.handle({ op: 'read', entity, from: 1, limit: 256 })]
+      expect(back.map((r) => r.event)).to.deep.equal(older.map((r) => r.event))
+      expect(back.map((r) => r.epoch)).to.deep.equal([...older.slice(0, 119).map(() => 4), 5])
+    }
+    // a replica that lags (it holds 60 of them) gets what it lacks; the others only the tail
+    const lagging = 'room/lagging'
+    for (const n of nodes) {
+      const core = n.journal.core(n.journal.storage.partitionOf(lagging))
+      expect(await core.handle({ op: 'fence', entity: lagging, epoch: 2, activation: 'owner' })).to.include({ ok: true })
+      const upTo = n === c ? 60 : 100
+      expect((await core.handle({ op: 'append', entity: lagging, epoch: 2, activation: 'owner', prevSeq: 0, prevEpoch: 0, records: backup.slice(0, upTo).map((r) => ({ ...r, epoch: 2 })) })).result).to.equal('ok')
+    }
+    const q = a.journal.storage.partitionOf(lagging)
+    const lagClients = new Map(nodes.map((n) => [n.id, replicaClient(a.system, a.journal, a.id, n.id, q)]))
+    const target = backup.slice(0, 100).map((r) => ({ ...r, epoch: 2 }))
+    expect((await rewriteJournal(lagging, target, () => ({}), lagClients, 'restore-bk-6')).written).to.equal(1 + 1 + 40)
+    for (const n of [a, b, c]) {
+      const back = [...await n.journal.core(q).handle({ op: 'read', entity: lagging, from: 1, limit: 256 })]
+      expect(back.map((r) => r.event), n.id).to.deep.equal(target.map((r) => r.event))
+    }
   })
 
   it('should refuse, writing nothing, when a replica does not answer', async () => {
@@ -55,7 +96,7 @@ describe('rewriteJournal: a journal made what a backup holds, on every replica (
     const p = a.journal.storage.partitionOf(entity)
     const gone: ReplicaClient = async () => { throw new Error('peer unreachable') }
     const clients = new Map<string, ReplicaClient>(nodes.map((n) => [n.id, n.id === b.id ? gone : replicaClient(a.system, a.journal, a.id, n.id, p)]))
-    const err = await rewriteJournal(entity, [{ seq: 1, epoch: 1, event: {} }], {}, clients, 'restore-bk-3').then(() => undefined, (e: Error) => e)
+    const err = await rewriteJournal(entity, [{ seq: 1, epoch: 1, event: {} }], () => ({}), clients, 'restore-bk-3').then(() => undefined, (e: Error) => e)
     expect(err?.name).to.equal('BackupRestoreError')
     expect(err?.message).to.match(/did not answer.*needs every replica/)
     expect(await a.journal.core(p).handle({ op: 'summary', entity })).to.deep.include({ head: 150, headEpoch: 4, promised: 4 })
