@@ -10,7 +10,7 @@ import type { Member } from '../protocols/index.ts'
 import { loadNodeServices, loadRetryInfoTypes } from '../protocols/grpc/index.ts'
 import { ModelManager } from '../runtimes/index.ts'
 import { buildAdminServer } from './admin/index.ts'
-import { BackupService, ChunkStore, loadBackupKey, spawnChunkHolder, spawnRestoreHold } from './backup/index.ts'
+import { BackupService, ChunkStore, HolderRepair, holderAt, loadBackupKey, spawnChunkHolder, spawnRestoreHold } from './backup/index.ts'
 import type { Readiness } from './admin/index.ts'
 import { BACKUP_CHUNKS_DIR, STORE_DIR, VERSION } from './constants.ts'
 import { RateLimiter, SubscribeEncoder, agentServiceHandlers, chatGateway, chatServiceHandlers, startGrpcServer, stopGrpcServer } from './grpc/index.ts'
@@ -19,6 +19,7 @@ import { AgentAsker, InferenceService, KvCacheTransfer, UsageLimiter, WarmForwar
 import { ClusterJobs, Jobs } from './jobs/index.ts'
 import { Lifecycle } from './lifecycle.ts'
 import { Cluster, MEMBER_SETTLE_MAX_MS, NodeRoles, PinTable, memberOf, readClusterKey, recordOf, startP2pHost } from './mesh/index.ts'
+import type { Candidate } from './mesh/index.ts'
 import { NodeMetrics } from './metrics/index.ts'
 import { Leave, LeaveRefusedError, MigrationAdmin, Migrator, MoveJobs, markDecommissioned, refuseDecommissioned, spawnMigrationActor } from './migration/index.ts'
 import { buildOpenAiServer, openAiBackend } from './openai/index.ts'
@@ -434,15 +435,16 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
       : undefined
     if (chunkStore !== undefined) spawnChunkHolder(system, chunkStore)
     spawnRestoreHold(system, cluster.port, log)
+    const backupHolders = (): Candidate[] => [
+      ...(chunkStore !== undefined && roles.has('backup') ? [{ peerId: identity.peerId, roles: ['backup'], capacity }] : []),
+      ...cluster.members().filter((m) => m.status === 'up' && m.roles.includes('backup')).map((m) => ({ peerId: m.peerId, roles: m.roles, capacity: m.capacity }))
+    ]
     const backups = new BackupService({
       system,
       journal,
       self: identity.peerId,
       key: backupKey,
-      holders: () => [
-        ...(chunkStore !== undefined && roles.has('backup') ? [{ peerId: identity.peerId, roles: ['backup'], capacity }] : []),
-        ...cluster.members().filter((m) => m.status === 'up' && m.roles.includes('backup')).map((m) => ({ peerId: m.peerId, roles: m.roles, capacity: m.capacity }))
-      ],
+      holders: backupHolders,
       copies: config.backupCopies,
       jobs,
       retention: { keepLast: config.backupKeepLast, keepDaily: config.backupKeepDaily, keepWeekly: config.backupKeepWeekly },
@@ -457,8 +459,15 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
         return typeof owner === 'string' ? owner : undefined
       }
     })
-    metrics.watchBackups(backups, chunkStore)
+    // holders see to their chunks' copies themselves, with no key: a holder gone or a copy lost is
+    // made good from the copies left, every backup-audit-interval
+    const holderRepair = chunkStore === undefined
+      ? undefined
+      : new HolderRepair({ store: chunkStore, self: identity.peerId, holders: backupHolders, copies: config.backupCopies, holder: (node) => holderAt(system, node), log: log.child({ component: 'backup' }) })
+    metrics.watchBackups(backups, chunkStore, holderRepair)
     await parts.start('backup-schedule', () => { backups.start(); return backups }, (b) => { b.stop() })
+    const repairEvery = scheduleMs(config.backupAuditInterval)
+    if (holderRepair !== undefined && repairEvery !== undefined) await parts.start('backup-holder-repair', () => { holderRepair.start(repairEvery); return holderRepair }, async (r) => { await r.stop() })
 
     const admin = await parts.start('admin', async () => {
       const app = await buildAdminServer({

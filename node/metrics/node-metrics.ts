@@ -290,8 +290,9 @@ export class NodeMetrics {
   #scrub: { readonly stats: ScrubStatsView } | undefined
 
   /** Backups: what this node holds for the cluster (a backup-role member), and what its jobs did. */
-  watchBackups (service: { readonly stats: BackupStatsView }, store: { readonly size: number, readonly bytes: number } | undefined): void {
+  watchBackups (service: { readonly stats: BackupStatsView }, store: { readonly size: number, readonly bytes: number } | undefined, holderRepair?: { readonly stats: { readonly copied: number } }): void {
     const registers = [this.registry]
+    counterOf(registers, 'plexi_backup_rereplicated_total', 'Chunk copies this backup holder put on the holders that should keep them and lacked them (a holder gone, a copy lost), with no key', () => holderRepair?.stats.copied ?? 0)
     new Gauge({ name: 'plexi_backup_chunks_stored', help: 'Sealed backup chunks this node holds for the cluster (0 without the backup role)', registers, collect () { this.set(store?.size ?? 0) } })
     new Gauge({ name: 'plexi_backup_stored_bytes', help: 'Bytes of sealed backup chunks this node holds for the cluster', registers, collect () { this.set(store?.bytes ?? 0) } })
     new Gauge({ name: 'plexi_backup_last_success_seconds', help: 'Unix time when the last backup this node made ended done (0: none since it started)', registers, collect () { this.set(service.stats.lastDoneAt / 1000) } })
