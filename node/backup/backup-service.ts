@@ -797,7 +797,7 @@ export class BackupService {
       }
       parts.push(plain)
     }
-    return decodeBlock(Buffer.concat(parts).subarray(skip, skip + block.length), block)
+    return decodeBlock(Buffer.concat(parts).subarray(skip, skip + block.length), block, { lazy: true })
   }
 
   async #verify (control: JobControl, key: BackupKey, id: string, full: boolean): Promise<string> {

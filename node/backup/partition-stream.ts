@@ -129,9 +129,10 @@ function encodeBlock (cut: EntityCut): Uint8Array[] {
  * The entity of one block (`bytes` holds exactly the block: its offset and length from the
  * manifest), checked: a well-formed block of that entity whose records run 1..head without a gap.
  * Anything else is BackupFormatError (a chunk set that does not assemble into what the manifest
- * says: never taken for data).
+ * says: never taken for data). `lazy`: each record's event is decoded when first read (its seq and
+ * epoch at once): a restore that writes a few records of a long journal decodes those.
  */
-export function decodeBlock (bytes: Uint8Array, expected: EntityBlock): DecodedEntity {
+export function decodeBlock (bytes: Uint8Array, expected: EntityBlock, opts: { lazy?: boolean } = {}): DecodedEntity {
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   const fail = (why: string): never => { throw new BackupFormatError(`${expected.entity}'s block: ${why}`) }
   if (buf.byteLength !== expected.length) fail(`${buf.byteLength} bytes, the manifest says ${expected.length}`)
@@ -146,9 +147,20 @@ export function decodeBlock (bytes: Uint8Array, expected: EntityBlock): DecodedE
     if (at + 5 > buf.byteLength) fail('a record frame runs past its end')
     const length = buf.readUInt32BE(at + 1)
     if (length > MAX_BACKUP_RECORD_BYTES || at + 5 + length > buf.byteLength) fail(`record ${records.length + 1} runs past its end`)
+    const body = buf.subarray(at + 5, at + 5 + length)
+    // [seq, epoch, event] as the writer encodes it: the two integers are read here, the event only
+    // when it is asked for (a restore of a room that got a few posts since reads the epochs of
+    // all its records and the events of a few)
+    const lazy = opts.lazy === true ? lazyRecord(body) : undefined
+    if (lazy !== undefined) {
+      if (lazy.seq !== records.length + 1) fail(`record ${records.length + 1} is not [seq, epoch, event] in order`)
+      records.push(lazy)
+      at += 5 + length
+      continue
+    }
     let value: unknown[] = []
     try {
-      value = codec.decode(buf.subarray(at + 5, at + 5 + length)) as unknown[]
+      value = codec.decode(body) as unknown[]
     } catch {
       fail(`record ${records.length + 1} does not decode`)
     }
@@ -165,6 +177,57 @@ export function decodeBlock (bytes: Uint8Array, expected: EntityBlock): DecodedE
     fail(`it ends at seq ${head} epoch ${headEpoch} with ${records.length} records; the manifest says seq ${expected.head} epoch ${expected.headEpoch}`)
   }
   return { entity, head, headEpoch, records }
+}
+
+/**
+ * A record whose body is msgpack [seq, epoch, event] with seq and epoch unsigned integers (as
+ * msgpack writes them: a fixint or uint 8/16/32), its event decoded on first access; undefined when
+ * the body is not in that form (the caller decodes it whole). An event that does not decode throws
+ * BackupFormatError when asked for.
+ */
+function lazyRecord (body: Buffer): StoredRecord | undefined {
+  if (body.byteLength < 4 || body[0] !== 0x93) return undefined
+  const seq = readUint(body, 1)
+  if (seq === undefined) return undefined
+  const epoch = readUint(body, seq.next)
+  if (epoch === undefined || epoch.next >= body.byteLength) return undefined
+  return new LazyRecord(seq.value, epoch.value, body.subarray(epoch.next))
+}
+
+class LazyRecord implements StoredRecord {
+  readonly seq: number
+  readonly epoch: number
+  #bytes: Buffer | undefined
+  #event: unknown
+
+  constructor (seq: number, epoch: number, bytes: Buffer) {
+    this.seq = seq
+    this.epoch = epoch
+    this.#bytes = bytes
+  }
+
+  get event (): unknown {
+    if (this.#bytes !== undefined) {
+      try {
+        this.#event = codec.decode(this.#bytes)
+      } catch {
+        throw new BackupFormatError(`record ${this.seq}'s event does not decode`)
+      }
+      this.#bytes = undefined
+    }
+    return this.#event
+  }
+}
+
+/** A msgpack unsigned integer at `at` (fixint, uint 8, 16 or 32), and where what follows starts. */
+function readUint (buf: Buffer, at: number): { value: number, next: number } | undefined {
+  const tag = buf[at]
+  if (tag === undefined) return undefined
+  if (tag <= 0x7f) return { value: tag, next: at + 1 }
+  if (tag === 0xcc && at + 2 <= buf.byteLength) return { value: buf[at + 1] as number, next: at + 2 }
+  if (tag === 0xcd && at + 3 <= buf.byteLength) return { value: buf.readUInt16BE(at + 1), next: at + 3 }
+  if (tag === 0xce && at + 5 <= buf.byteLength) return { value: buf.readUInt32BE(at + 1), next: at + 5 }
+  return undefined
 }
 
 /**

@@ -99,6 +99,30 @@ describe('PartitionStreamWriter and decodeBlock: a partition as sealed chunks, a
     expect(decodeBlockError(damaged, block).name).to.equal('BackupFormatError')
   })
 
+  it('should give the same records when events are decoded lazily, and refuse a damaged event when it is read', () => {
+    // seqs and epochs past every small msgpack integer form
+    const big = { ...room('big', 70_000), records: room('big', 70_000).records.map((r) => ({ ...r, epoch: r.seq < 35_000 ? 200 : 70_000 })) }
+    const cuts = [room('a', 300), { ...big, headEpoch: 70_000 }]
+    const { chunks, blocks } = write(cuts)
+    for (const [i, block] of blocks.entries()) {
+      const { first, last, skip } = chunkSpan(chunks.map((c) => c.size), block)
+      const plain = Buffer.concat(chunks.slice(first, last + 1).map((c) => openChunk(key, c.id, c.sealed as Buffer))).subarray(skip, skip + block.length)
+      const lazy = decodeBlock(plain, block, { lazy: true })
+      const records = (cuts[i] as EntityCut).records
+      expect(lazy.records.map((r) => [r.seq, r.epoch])).to.deep.equal(records.map((r) => [r.seq, r.epoch]))
+      expect(lazy.records.map((r) => r.event)).to.deep.equal(records.map((r) => r.event))
+    }
+    const cut = room('x', 5)
+    const { chunks: one, blocks: [block] } = write([cut])
+    const plain = Buffer.from(openChunk(key, (one[0] as SealedChunk).id, (one[0] as SealedChunk).sealed as Buffer))
+    // the first record's event (after 0x93, seq 1, epoch 1) made an invalid msgpack byte
+    const firstEvent = 3 + Buffer.byteLength('room/x') + 5 + 3
+    plain[firstEvent] = 0xc1
+    const lazy = decodeBlock(plain, block as EntityBlock, { lazy: true })
+    expect(lazy.records[1]?.event).to.deep.equal(cut.records[1]?.event)
+    expect(thrown(() => lazy.records[0]?.event).name).to.equal('BackupFormatError')
+  })
+
   it('should refuse entities out of order, use after finish, and a block past its stream', () => {
     const writer = new PartitionStreamWriter(key, SMALL)
     writer.add(room('b', 2))
