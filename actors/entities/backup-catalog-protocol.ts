@@ -198,11 +198,7 @@ export function checkBackupCatalogMsg (msg: unknown): void {
       m.replyTo()
       return
     case 'resume':
-      m.matching('id', BACKUP_ID_PATTERN, 'a backup id (bk-...)')
-      m.string('from', 128)
-      m.string('node', 128)
-      m.number('ts')
-      m.replyTo()
+      checkResume(m, BACKUP_ID_PATTERN, 'a backup id (bk-...)')
       return
     case 'remove':
       m.matching('id', BACKUP_ID_PATTERN, 'a backup id (bk-...)')
@@ -251,11 +247,7 @@ export function checkBackupCatalogMsg (msg: unknown): void {
       m.replyTo()
       return
     case 'restore-resume':
-      m.matching('id', RESTORE_ID_PATTERN, 'a restore id (rs-...)')
-      m.string('from', 128)
-      m.string('node', 128)
-      m.number('ts')
-      m.replyTo()
+      checkResume(m, RESTORE_ID_PATTERN, 'a restore id (rs-...)')
       return
     default:
       m.unknownType(BACKUP_CATALOG_MSG_TYPES)
@@ -269,4 +261,13 @@ function checkManifestRef (ref: MessageCheck): void {
   if (!Array.isArray(holders) || holders.length === 0 || holders.length > 16 || !holders.every((h) => typeof h === 'string' && h.length > 0 && h.length <= 128)) {
     ref.refuse('holders', '1-16 peer ids')
   }
+}
+
+/** A resume of a backup or a restore: its id, the node it is taken from, the node taking it. */
+function checkResume (m: MessageCheck, id: RegExp, expected: string): void {
+  m.matching('id', id, expected)
+  m.string('from', 128)
+  m.string('node', 128)
+  m.number('ts')
+  m.replyTo()
 }

@@ -14,11 +14,11 @@ import { waitFor } from '../helpers/wait-for.ts'
 
 interface JobRow { id: string, state: string, message: string, error: string | null, left: Array<{ item: string, why: string }> }
 
-describe('a backup node killed mid-backup (real processes)', function () {
-  this.timeout(180_000)
+/** Three `chat,storage,backup` nodes, the first holding a backup key, started before the suite's
+ * tests and stopped after them. */
+function keyedCluster (): ProcessCluster {
   const cluster = new ProcessCluster()
   let keys: { path: string, remove: () => Promise<void> }
-
   before(async () => {
     keys = await tempDir()
     const made = await runCli(['backup', 'keygen', '--out', join(keys.path, 'backup.key')])
@@ -26,11 +26,16 @@ describe('a backup node killed mid-backup (real processes)', function () {
     const all = 'chat,storage,backup'
     await cluster.start([{ roles: all, args: ['--backup-key-file', join(keys.path, 'backup.key')] }, all, all])
   })
-
   after(async () => {
     await cluster.close()
     await keys?.remove()
   })
+  return cluster
+}
+
+describe('a backup node killed mid-backup (real processes)', function () {
+  this.timeout(180_000)
+  const cluster = keyedCluster()
 
   it('should complete the backup on the members left, whole, every room in it', async () => {
     const [a, b, c] = cluster.slots as [NodeSlot, NodeSlot, NodeSlot]
@@ -80,21 +85,7 @@ describe('a backup node killed mid-backup (real processes)', function () {
 
 describe('the node making a backup killed mid-backup (real processes)', function () {
   this.timeout(240_000)
-  const cluster = new ProcessCluster()
-  let keys: { path: string, remove: () => Promise<void> }
-
-  before(async () => {
-    keys = await tempDir()
-    const made = await runCli(['backup', 'keygen', '--out', join(keys.path, 'backup.key')])
-    expect(made.code, made.stderr).to.equal(0)
-    const all = 'chat,storage,backup'
-    await cluster.start([{ roles: all, args: ['--backup-key-file', join(keys.path, 'backup.key')] }, all, all])
-  })
-
-  after(async () => {
-    await cluster.close()
-    await keys?.remove()
-  })
+  const cluster = keyedCluster()
 
   it('should resume the backup when the node starts again, and complete it whole under the same id', async () => {
     const [a, b] = cluster.slots as [NodeSlot, NodeSlot, NodeSlot]

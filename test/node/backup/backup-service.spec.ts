@@ -8,7 +8,7 @@ import type { BackupManifest, BackupServiceOptions, EntityBlock, ManifestPartiti
 import { Jobs } from '../../../node/jobs/index.ts'
 import type { StoredRecord } from '../../../node/index.ts'
 import type { Job } from '../../../protocols/index.ts'
-import { tempDir } from '../../helpers/temp-dir.ts'
+import { useChunkStores } from '../../helpers/chunk-stores.ts'
 import { rejection } from '../../helpers/thrown.ts'
 import { waitFor } from '../../helpers/wait-for.ts'
 import { useTestCluster } from '../../helpers/test-cluster.ts'
@@ -39,15 +39,7 @@ async function post (nodes: readonly TestNode[], written: Written, entity: strin
 describe('BackupService: encrypted backups of every partition on backup-role members (real libp2p, LevelDB, pack files)', function () {
   this.timeout(120_000)
   const net = useTestCluster()
-  let dirs: Array<{ path: string, remove: () => Promise<void> }> = []
-  let stores: ChunkStore[] = []
-
-  afterEach(async () => {
-    for (const s of stores) await s.close().catch(() => undefined)
-    for (const d of dirs) await d.remove()
-    dirs = []
-    stores = []
-  })
+  const { dirs, stores, open } = useChunkStores()
 
   /** Three nodes, each a storage replica and a backup holder; a service on the first. */
   async function cluster (opts: { key?: BackupKey } = {}): Promise<{ nodes: TestNode[], service: BackupService, jobs: Jobs, holders: Set<string>, options: BackupServiceOptions }> {
@@ -55,10 +47,7 @@ describe('BackupService: encrypted backups of every partition on backup-role mem
     const holders = new Set<string>()
     for (const n of nodes) {
       n.system.registerEntity(backupCatalog)
-      const dir = await tempDir()
-      dirs.push(dir)
-      const store = await ChunkStore.open(dir.path)
-      stores.push(store)
+      const store = await open()
       spawnChunkHolder(n.system, store)
       spawnRestoreHold(n.system, n.cluster.port, { warn: () => undefined })
       holders.add(n.id)

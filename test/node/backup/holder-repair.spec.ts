@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { BackupKey, ChunkStore, HolderRepair, ciphertextDigest, holderAt, sealChunk, spawnChunkHolder } from '../../../node/backup/index.ts'
 import type { PutChunk } from '../../../node/backup/index.ts'
 import { rendezvousRanking } from '../../../node/mesh/index.ts'
-import { tempDir } from '../../helpers/temp-dir.ts'
+import { useChunkStores } from '../../helpers/chunk-stores.ts'
 import { useTestCluster } from '../../helpers/test-cluster.ts'
 import type { TestNode } from '../../helpers/test-cluster.ts'
 
@@ -20,24 +20,13 @@ function chunk (i: number): PutChunk & { sealed: Buffer } {
 describe('HolderRepair: backup holders re-replicate their chunks without the key (real libp2p, pack files)', function () {
   this.timeout(60_000)
   const net = useTestCluster()
-  let dirs: Array<{ path: string, remove: () => Promise<void> }> = []
-  let stores: ChunkStore[] = []
-
-  afterEach(async () => {
-    for (const s of stores) await s.close().catch(() => undefined)
-    for (const d of dirs) await d.remove()
-    dirs = []
-    stores = []
-  })
+  const { dirs, stores, open } = useChunkStores()
 
   /** Four backup holders; 40 chunks, each put on the 2 holders its ranking names among all four. */
   async function placed (): Promise<{ nodes: TestNode[], chunks: Array<PutChunk & { sealed: Buffer }>, candidates: Array<{ peerId: string, roles: string[], capacity: number }> }> {
     const nodes = await net.of([['backup'], ['backup'], ['backup'], ['backup']])
     for (const n of nodes) {
-      const dir = await tempDir()
-      dirs.push(dir)
-      const store = await ChunkStore.open(dir.path)
-      stores.push(store)
+      const store = await open()
       spawnChunkHolder(n.system, store)
     }
     const candidates = nodes.map((n) => ({ peerId: n.id, roles: ['backup'], capacity: 1 }))
