@@ -1,3 +1,5 @@
+import { readdir, readFile, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { ChunkStore } from '../../node/backup/index.ts'
 import { tempDir } from './temp-dir.ts'
 
@@ -25,4 +27,23 @@ export function useChunkStores (): { readonly dirs: Array<{ path: string, remove
       return store
     }
   }
+}
+
+/**
+ * Flips one byte in the sealed body of chunk `id` in the pack files of the store in `dir`, as bit
+ * rot would (its pack record: magic 4, kind 1, id 32, digest 32, length 4, header checksum 4, then
+ * the sealed bytes). Whether the chunk was found there.
+ */
+export async function flipChunkByte (dir: string, id: string): Promise<boolean> {
+  const packs = join(dir, 'packs')
+  let found = false
+  for (const name of await readdir(packs)) {
+    const bytes = await readFile(join(packs, name))
+    const at = bytes.indexOf(Buffer.from(id, 'hex'))
+    if (at < 0) continue
+    bytes[at - 5 + 77 + 20] ^= 0xff
+    await writeFile(join(packs, name), bytes)
+    found = true
+  }
+  return found
 }

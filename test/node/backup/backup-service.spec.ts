@@ -1,6 +1,4 @@
 import { expect } from 'chai'
-import { readdir, readFile, writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
 import { BACKUPS, BACKUP_CATALOG_KEY, ROOM, backupCatalog } from '../../../actors/index.ts'
 import type { BackupEntry, ChatMessage, PostAck } from '../../../actors/index.ts'
 import { BackupKey, BackupService, ChunkStore, chunkSpan, ciphertextDigest, decodeBlock, generateBackupKey, holderAt, openChunk, sealChunk, spawnChunkHolder, spawnRestoreHold } from '../../../node/backup/index.ts'
@@ -8,7 +6,7 @@ import type { BackupManifest, BackupServiceOptions, EntityBlock, ManifestPartiti
 import { Jobs } from '../../../node/jobs/index.ts'
 import type { StoredRecord } from '../../../node/index.ts'
 import type { Job } from '../../../protocols/index.ts'
-import { useChunkStores } from '../../helpers/chunk-stores.ts'
+import { flipChunkByte, useChunkStores } from '../../helpers/chunk-stores.ts'
 import { rejection } from '../../helpers/thrown.ts'
 import { waitFor } from '../../helpers/wait-for.ts'
 import { useTestCluster } from '../../helpers/test-cluster.ts'
@@ -165,21 +163,10 @@ describe('BackupService: encrypted backups of every partition on backup-role mem
       if (removedFrom.length === 0 && await holderAt(a.system, n.id).remove([lost]) === 1) removedFrom.push(n.id)
     }
     expect(removedFrom).to.have.length(1)
-    // and flip one byte in the body of another chunk the first holder keeps (its pack record:
-    // magic 4, kind 1, id 32, digest 32, length 4, header checksum 4, then the sealed bytes)
-    const packs = join(dirs[0]?.path as string, 'packs')
+    // and flip one byte in the body of another chunk the first holder keeps
     const held = await holderAt(a.system, nodes[0]?.id as string).list('', 10_000)
     const victim = manifest.partitions.flatMap((p) => p.chunks).find((c) => held.includes(c.id) && c.id !== lost) as { id: string }
-    let damaged = false
-    for (const name of await readdir(packs)) {
-      const bytes = await readFile(join(packs, name))
-      const at = bytes.indexOf(Buffer.from(victim.id, 'hex'))
-      if (at < 0) continue
-      bytes[at - 5 + 77 + 20] ^= 0xff
-      await writeFile(join(packs, name), bytes)
-      damaged = true
-    }
-    expect(damaged, 'the chunk found in a pack').to.equal(true)
+    expect(await flipChunkByte(dirs[0]?.path as string, victim.id), 'the chunk found in a pack').to.equal(true)
     const mended = await finished(jobs, service.verify(entry.id, true))
     expect(mended.state, mended.error ?? '').to.equal('done')
     expect(mended.message).to.match(/cop(y|ies) of its \d+ chunks put back from whole ones/)
@@ -195,17 +182,7 @@ describe('BackupService: encrypted backups of every partition on backup-role mem
     const b = nodes[1] as TestNode
     const heldByBoth = new Set((await holderAt(a.system, b.id).list('', 10_000)).filter((id) => held.includes(id)))
     const [victim2, lost2] = manifest.partitions.flatMap((p) => p.chunks).filter((c) => heldByBoth.has(c.id) && c.id !== victim.id && c.id !== lost) as unknown as [{ id: string }, { id: string }]
-    let flipped = false
-    for (const name of await readdir(join(dirs[1]?.path as string, 'packs'))) {
-      const path = join(dirs[1]?.path as string, 'packs', name)
-      const bytes = await readFile(path)
-      const at = bytes.indexOf(Buffer.from(victim2.id, 'hex'))
-      if (at < 0) continue
-      bytes[at - 5 + 77 + 20] ^= 0xff
-      await writeFile(path, bytes)
-      flipped = true
-    }
-    expect(flipped, 'the chunk found in a pack of the second holder').to.equal(true)
+    expect(await flipChunkByte(dirs[1]?.path as string, victim2.id), 'the chunk found in a pack of the second holder').to.equal(true)
     const challenged = await finished(jobs, service.verify(entry.id, true))
     expect(challenged.left.map((l) => `${l.item} ${l.why}`)).to.deep.equal([`${victim2.id} ${b.id}: damaged (its store found its bytes changed); put back from ${a.id}`])
     expect(await holderAt(a.system, b.id).remove([lost2.id])).to.equal(1)
