@@ -104,15 +104,27 @@ describe('the node making a backup killed mid-backup (real processes)', function
     } finally {
       chat.close()
     }
-    const started = await cluster.api<JobRow>(a, '/backups', { method: 'POST', body: { note: 'interrupted' } })
-    const id = (started as unknown as { target: string }).target
-    // killed once the catalog lists it (what a restart finds)
-    await waitFor(async () => (await cluster.api<Array<{ id: string, state: string }>>(b, '/backups')).some((x) => x.id === id && x.state === 'running'), 'the backup listed as running', { timeout: 60_000, interval: 10 })
-    await a.node.stop('SIGKILL')
+    // a holder that neither makes the backup nor keeps the catalog is frozen meanwhile: the backup
+    // waits on it, so that it is surely still running when its node is killed
+    const catalogOwner = await cluster.ownerOf(b, 'backups', 'backup', 'cluster')
+    const frozen = cluster.slots.find((s) => s !== a && s.peerId !== catalogOwner) as NodeSlot
+    // the member asked while one is frozen and the other killed
+    const watcher = cluster.slots.find((s) => s !== a && s !== frozen) as NodeSlot
+    process.kill(frozen.node.pid, 'SIGSTOP')
+    let id = ''
+    try {
+      const started = await cluster.api<JobRow>(a, '/backups', { method: 'POST', body: { note: 'interrupted' } })
+      id = (started as unknown as { target: string }).target
+      // killed once the catalog lists it (what a restart finds)
+      await waitFor(async () => (await cluster.api<Array<{ id: string, state: string }>>(watcher, '/backups')).some((x) => x.id === id && x.state === 'running'), 'the backup listed as running', { timeout: 60_000, interval: 10 })
+      await a.node.stop('SIGKILL')
+    } finally {
+      process.kill(frozen.node.pid, 'SIGCONT')
+    }
     // the catalog may have been on the killed node: asks fail with 503 until it has moved
     const backups = async (via: NodeSlot): Promise<Array<{ id: string, state: string }> | undefined> => await cluster.api<Array<{ id: string, state: string }>>(via, '/backups').catch(() => undefined)
     let listed: Array<{ id: string, state: string }> | undefined
-    await waitFor(async () => (listed = await backups(b)) !== undefined, 'the catalog to answer', { timeout: 60_000, interval: 100 })
+    await waitFor(async () => (listed = await backups(watcher)) !== undefined, 'the catalog to answer', { timeout: 60_000, interval: 100 })
     expect(listed?.find((x) => x.id === id)?.state, 'killed before it ended').to.equal('running')
     const again = await cluster.restart(0)
     await waitFor(async () => { const state = (await backups(again))?.find((x) => x.id === id)?.state; return state !== undefined && state !== 'running' }, 'the resumed backup to end', { timeout: 120_000, interval: 100 })
@@ -122,7 +134,8 @@ describe('the node making a backup killed mid-backup (real processes)', function
     expect(entry?.stats.entities).to.equal(26)
     const { jobs } = await cluster.api<{ jobs: Array<{ kind: string, target: string, state: string, node: string }> }>(again, '/jobs?kind=backup')
     expect(jobs.find((j) => j.target === id && j.node === again.peerId)?.state).to.equal('done')
-    // whole: every copy read and checked, and every room's records in it
+    // whole: every copy read and checked, and every room's records in it (every member up again)
+    await cluster.awaitUp(3)
     const verify = await cluster.api<JobRow>(again, `/backups/${id}/verify`, { method: 'POST', body: { full: true } })
     await waitFor(async () => (await cluster.api<JobRow>(again, `/jobs/${verify.id}`)).state !== 'running', 'the verify job to end', { timeout: 60_000, interval: 100 })
     const checked = await cluster.api<JobRow>(again, `/jobs/${verify.id}`)
