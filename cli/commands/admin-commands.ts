@@ -377,7 +377,7 @@ Examples:
       await startJob(flags, `/api/v1/backups/${encodeURIComponent(id)}/verify`, { full: flags.full === true })
     }))
   withClientOptions(backup.command('sweep'), 'admin')
-    .description('remove orphan chunks: what the backup holders keep that no backup names (the chunks of a failed backup, for one); refused while a backup runs or while backups of another key exist')
+    .description('remove orphan chunks: what the backup holders keep that no backup names (the chunks of a failed backup, for one); refused while a backup runs or while backups of another key exist (done, or resumable)')
     .option('--dry-run', 'count them, remove nothing')
     .option('--no-wait', 'start the sweep job and return its id')
     .action(withFlags(async (flags: ClientFlags & { dryRun?: boolean, wait?: boolean }) => {

@@ -350,7 +350,7 @@ export async function buildAdminServer (deps: AdminServerDeps): Promise<FastifyI
 
     api.post<{ Body: { dryRun?: boolean } | undefined }>('/backups/sweep', {
       schema: {
-        summary: 'Remove orphan chunks (a sweep job): what the backup holders keep that no backup names, such as the chunks of a failed backup. Refused (the job fails) while a backup runs, or while backups of another key exist. dryRun: counts them, removes nothing',
+        summary: 'Remove orphan chunks (a sweep job): what the backup holders keep that no backup names, such as the chunks of a failed backup. Refused (the job fails) while a backup runs, or while backups of another key exist (done, or resumable). dryRun: counts them, removes nothing',
         security: bearer,
         body: { type: ['object', 'null'], additionalProperties: false, properties: { dryRun: { type: 'boolean' } } },
         response: { 202: ref('Job'), ...errors(400, 401, 409, 503) }

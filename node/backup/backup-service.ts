@@ -22,6 +22,7 @@ import { retained } from './retention.ts'
 import type { RetentionPolicy } from './retention.ts'
 import { PartitionStreamWriter, chunkSpan, decodeBlock } from './partition-stream.ts'
 import type { DecodedEntity, EntityBlock, SealedChunk } from './partition-stream.ts'
+import { pushTo } from './push-to.ts'
 import { replicaClient, rewriteJournal } from './journal-rewrite.ts'
 import type { ReplicaClient } from './journal-rewrite.ts'
 import { RESTORE_HOLD_PATH } from './restore-hold.ts'
@@ -407,7 +408,8 @@ export class BackupService {
     const all = await this.list(true)
     const running = all.find((b) => this.#stillRunning(b))
     if (running !== undefined) throw new BackupBusyError(`backup ${running.id} is running: sweep once it has ended`)
-    const foreign = all.find((b) => b.state === 'done' && b.keyFingerprint !== key.fingerprint)
+    // a done backup of another key, or one of another key its node may still resume
+    const foreign = all.find((b) => b.state !== 'failed' && b.keyFingerprint !== key.fingerprint)
     if (foreign !== undefined) throw new BackupBusyError(`backup ${foreign.id} was made with backup key ${foreign.keyFingerprint}, not this node's ${key.fingerprint}: its chunks cannot be told from orphans without its key (remove the backups of other keys first)`)
     control.progress({ message: `reading the manifests of ${all.filter((b) => b.state === 'done').length} backups` })
     const named = new Set<string>()
@@ -832,7 +834,7 @@ export class BackupService {
       // every holder re-reads the copies it should keep, all holders at once; what one finds
       // missing or damaged (or could not say) is looked at here and mended
       const byHolder = new Map<string, ManifestChunk[]>()
-      for (const chunk of unique) for (const node of this.#rank(chunk.id)) byHolder.set(node, [...byHolder.get(node) ?? [], chunk])
+      for (const chunk of unique) for (const node of this.#rank(chunk.id)) pushTo(byHolder, node, chunk)
       const bad = new Map<string, Array<{ node: string, why: string, mendable: boolean, damaged: boolean }>>()
       await Promise.all([...byHolder].map(async ([node, list]) => {
         for (let i = 0; i < list.length;) {
@@ -848,7 +850,7 @@ export class BackupService {
             const answer = answers instanceof Error ? answers : answers[j]
             if (answer === 'ok') return
             const why = answer instanceof Error ? `unreachable (${answer.message})` : answer === 'missing' ? 'missing' : 'damaged (its holder found its bytes changed)'
-            bad.set(chunk.id, [...bad.get(chunk.id) ?? [], { node, why, mendable: !(answer instanceof Error), damaged: answer === 'damaged' }])
+            pushTo(bad, chunk.id, { node, why, mendable: !(answer instanceof Error), damaged: answer === 'damaged' })
           })
         }
       }))
@@ -985,7 +987,7 @@ export class BackupService {
     const byHolder = new Map<string, string[]>()
     for (const id of all.keys()) {
       const [first] = this.#rank(id)
-      if (first !== undefined) byHolder.set(first, [...byHolder.get(first) ?? [], id])
+      if (first !== undefined) pushTo(byHolder, first, id)
     }
     const known = new Map<string, string>()
     const holder = (node: string): ChunkHolderClient => this.#holder(node)

@@ -4,6 +4,7 @@ import { ciphertextDigest } from './chunk-crypto.ts'
 import type { ChunkHolderClient, PutChunk } from './chunk-holder.ts'
 import type { ChunkStore } from './chunk-store.ts'
 import { MAX_PUT_BYTES } from './constants.ts'
+import { pushTo } from './push-to.ts'
 
 /** Chunk ids looked at per page of the store (and asked of each other holder in one `has`). */
 const PAGE = 2_000
@@ -81,7 +82,7 @@ export class HolderRepair {
       const wanted = new Map<string, string[]>()
       for (const id of page) {
         for (const node of rendezvousRanking(`chunk/${id}`, holders, copies)) {
-          if (node !== self) wanted.set(node, [...wanted.get(node) ?? [], id])
+          if (node !== self) pushTo(wanted, node, id)
         }
       }
       for (const [node, ids] of wanted) {

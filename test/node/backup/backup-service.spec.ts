@@ -427,7 +427,11 @@ describe('BackupService: encrypted backups of every partition on backup-role mem
     expect((await finished(jobs, service.sweep(false))).error).to.match(/other#1 is removing backup chunks/)
     expect(await catalog({ type: 'unlock', node: 'other#1' })).to.equal(true)
     expect((await finished(jobs, service.create())).state).to.equal('done')
-    // a done backup of another key: its chunks cannot be told from orphans
+    // a backup of another key that its node may still resume (it stopped, no job of it runs), and
+    // a done one of another key: their chunks cannot be told from orphans
+    await catalog({ type: 'begin', id: 'bk-stopped', note: '', keyFingerprint: 'eeeeeeeeeeeeeeee', node: a.id, ts: 4 })
+    expect((await finished(jobs, service.sweep(true))).error).to.match(/bk-stopped was made with backup key eeeeeeeeeeeeeeee/)
+    await catalog({ type: 'fail', id: 'bk-stopped', error: 'gone', ts: 5 })
     await catalog({ type: 'begin', id: 'bk-foreign', note: '', keyFingerprint: 'ffffffffffffffff', node: a.id, ts: 5 })
     await catalog({ type: 'complete', id: 'bk-foreign', root: 'a'.repeat(64), manifest: { digest: 'b'.repeat(64), bytes: 10, holders: [a.id] }, stats: { partitions: 0, entities: 0, records: 0, bytes: 0, chunks: 0, newChunks: 0, newBytes: 0 }, ts: 6 })
     expect((await finished(jobs, service.sweep(true))).error).to.match(/bk-foreign was made with backup key ffffffffffffffff/)
