@@ -1,17 +1,18 @@
 import { pino } from 'pino'
 import type { Logger } from 'pino'
+import pretty from 'pino-pretty'
 import type { LogLevel } from '../config/index.ts'
+import type { LogTail } from './log-tail.ts'
 
 /**
  * The node's logger: JSON lines on stdout (one object per line, for log shippers and tests), or
- * human-readable lines through pino-pretty when stdout is a terminal.
+ * human-readable lines through pino-pretty when stdout is a terminal; and, when `tail` is given,
+ * every line kept there too for the admin API's live tail.
  */
-export function createLogger (level: LogLevel, pretty = process.stdout.isTTY === true): Logger {
-  if (pretty) {
-    return pino({
-      level,
-      transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } }
-    })
-  }
-  return pino({ level }, pino.destination({ dest: 1, sync: true }))
+export function createLogger (level: LogLevel, pretty_ = process.stdout.isTTY === true, tail?: LogTail): Logger {
+  const stdout = pretty_
+    ? pretty({ colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname', sync: true })
+    : pino.destination({ dest: 1, sync: true })
+  if (tail === undefined) return pino({ level }, stdout)
+  return pino({ level }, pino.multistream([{ level: 'trace', stream: stdout }, { level: 'trace', stream: tail }]))
 }

@@ -20,7 +20,8 @@ import { ClusterJobs, Jobs } from './jobs/index.ts'
 import { Lifecycle } from './lifecycle.ts'
 import { Cluster, MEMBER_SETTLE_MAX_MS, NodeRoles, PinTable, memberOf, readClusterKey, recordOf, startP2pHost } from './mesh/index.ts'
 import type { Candidate } from './mesh/index.ts'
-import { NodeMetrics } from './metrics/index.ts'
+import { NodeMetrics, StatsSampler } from './metrics/index.ts'
+import type { LogTail } from './log-tail.ts'
 import { Leave, LeaveRefusedError, MigrationAdmin, Migrator, MoveJobs, markDecommissioned, refuseDecommissioned, spawnMigrationActor } from './migration/index.ts'
 import { buildOpenAiServer, openAiBackend } from './openai/index.ts'
 import { AntiEntropy, CatchUp, HAND_OFF_CHECK_MS, HandOff, LevelReplicaStorage, REPLICATION_PATH, Scrubber, TAKE_OVER_ASK_MS, checkTakeOverResult, PartitionsMismatchError, ReplicationAdmin, StorageRoster, meshJournal, meshPeer, spawnShardHolders } from './replication/index.ts'
@@ -69,7 +70,12 @@ const DEFAULT_SAMPLING = { temperature: 0.7, topP: 0.95, topK: 40 } as const
  * the gRPC server; the OpenAI-compatible endpoint. A start that fails half-way stops what it
  * started, in reverse, the same way.
  */
-export async function startNode (config: NodeConfig, log: PinoLogger): Promise<RunningNode> {
+export interface StartNodeOptions {
+  /** Where the logger also writes its lines (node/logger.ts): the admin API's live tail reads it. */
+  readonly logTail?: LogTail
+}
+
+export async function startNode (config: NodeConfig, log: PinoLogger, opts: StartNodeOptions = {}): Promise<RunningNode> {
   checkNodeConfig(config)
   const roles = new NodeRoles(config.role ?? [])
   const capacity = config.capacity ?? availableParallelism()
@@ -469,6 +475,21 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
     const repairEvery = scheduleMs(config.backupAuditInterval)
     if (holderRepair !== undefined && repairEvery !== undefined) await parts.start('backup-holder-repair', () => { holderRepair.start(repairEvery); return holderRepair }, async (r) => { await r.stop() })
 
+    // the dashboard's live charts and `plexi admin top`: this node's rates, every member's memory
+    const stats = await parts.start('stats', () => {
+      const sampler = new StatsSampler({
+        chatMessages: metrics.chatMessages,
+        chatDeliveries: metrics.chatDeliveries,
+        askDuration: metrics.askDuration,
+        inferenceTokens: metrics.inferenceTokens,
+        members: () => [self(), ...cluster.members().map(memberOf)].map((m) => ({
+          peerId: m.peerId, status: m.status, rssBytes: m.load.rssBytes, actors: m.load.actors, entities: m.load.entities, mailbox: m.load.mailbox
+        }))
+      })
+      sampler.start()
+      return sampler
+    }, (sampler) => { sampler.stop() })
+
     const admin = await parts.start('admin', async () => {
       const app = await buildAdminServer({
         system,
@@ -488,6 +509,8 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
         backups,
         models,
         manager,
+        stats,
+        ...(opts.logTail !== undefined && { logs: opts.logTail }),
         logger: log
       })
       reach.admin = await listen(app, config.adminListen, 'admin HTTP')
@@ -512,7 +535,7 @@ export async function startNode (config: NodeConfig, log: PinoLogger): Promise<R
           log,
           accepting: () => state === 'ready',
           onPosted: () => { metrics.chatMessages.inc() },
-          streams: { opened: () => { metrics.grpcStreamsOpen.inc() }, closed: () => { metrics.grpcStreamsOpen.dec() } }
+          streams: { opened: () => { metrics.grpcStreamsOpen.inc() }, closed: () => { metrics.grpcStreamsOpen.dec() }, delivered: () => { metrics.chatDeliveries.inc() } }
         })
       },
       // every node serves every call: rooms and agents are reached wherever placement put them

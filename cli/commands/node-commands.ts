@@ -43,12 +43,14 @@ export function nodeCommands (io: CliIo): Command[] {
     .action(async (options: Record<string, unknown>) => {
       const loaded = await configFrom(options, io)
       // the server stack loads only here: client commands stay quick to start
-      const { createLogger, startNode } = await import('../../node/index.ts')
-      const log = createLogger(loaded.config.logLevel)
+      const { createLogger, LogTail, startNode } = await import('../../node/index.ts')
+      // every line also kept for the admin API's live tail (the dashboard's Logs view)
+      const logTail = new LogTail()
+      const log = createLogger(loaded.config.logLevel, undefined, logTail)
       if (loaded.config.role === undefined) throw new UsageError('node start: no role given: pass --role with chat, ai, storage, backup (comma-separated) or all (npm start uses all)')
       let running: Awaited<ReturnType<typeof startNode>>
       try {
-        running = await startNode(loaded.config, log)
+        running = await startNode(loaded.config, log, { logTail })
       } catch (err) {
         if (err instanceof ConfigError) throw new UsageError(`configuration: ${err.key}: ${err.message}`)
         throw err

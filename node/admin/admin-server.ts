@@ -13,6 +13,11 @@ import type { NodeMetrics } from '../metrics/index.ts'
 import type { UserAccounts } from '../users/index.ts'
 import type { LoadedModel, ModelEntry, ModelManager, ModelRegistry } from '../../runtimes/index.ts'
 import type { ActorRow, EntityRow, RolesInfo } from '../mesh/index.ts'
+import type { StatsSample } from '../metrics/index.ts'
+import type { LogEntry, LogLevelName } from '../log-tail.ts'
+import { DashboardAssets } from './dashboard-assets.ts'
+import { dashboardRoutes } from './dashboard-routes.ts'
+import { EventStreams } from './event-streams.ts'
 
 export type Readiness = 'starting' | 'ready' | 'draining'
 
@@ -48,9 +53,30 @@ export interface AdminServerDeps {
   readonly models?: ModelRegistry
   /** What is loaded, and load/unload (absent: nothing is, and the routes answer 404). */
   readonly manager?: ModelManager
+  /** The node's rates, sampled every interval (absent: none are, and the routes list none). */
+  readonly stats?: StatsView
+  /** The last lines the node logged (absent: the routes list none). */
+  readonly logs?: LogsView
   /** pino (the node's), or false for none (tests). */
   readonly logger?: FastifyBaseLogger | false
 }
+
+/** What the admin API reads of the stats sampler (node/metrics StatsSampler). */
+export interface StatsView {
+  readonly intervalMs: number
+  samples (): StatsSample[]
+  subscribe (reader: (sample: StatsSample) => void): () => void
+}
+
+/** What the admin API reads of the log tail (node/log-tail.ts LogTail). */
+export interface LogsView {
+  entries (level?: LogLevelName, limit?: number): LogEntry[]
+  subscribe (reader: (entry: LogEntry) => void): () => void
+}
+
+const LOG_LEVEL_NAMES = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const
+/** Lines sent first to a new reader of the live tail. */
+const LOG_HISTORY = 200
 
 /** What the admin API asks of backups (node/backup BackupService). */
 export interface BackupsAdmin {
@@ -151,6 +177,11 @@ export async function buildAdminServer (deps: AdminServerDeps): Promise<FastifyI
     reply.type(deps.metrics.registry.contentType)
     return await deps.metrics.registry.metrics()
   })
+
+  await app.register(dashboardRoutes(new DashboardAssets()))
+  const streams = new EventStreams()
+  // an open stream would hold the server's close until the browser goes
+  app.addHook('preClose', async () => { streams.closeAll() })
 
   await app.register(async (api) => {
     api.addHook('onRequest', async (request, reply) => {
@@ -524,6 +555,55 @@ export async function buildAdminServer (deps: AdminServerDeps): Promise<FastifyI
       if (deps.manager === undefined || !await deps.manager.unload(name)) throw httpError(404, 'NOT_LOADED', `model ${name} is not loaded on this node`)
       return modelView(entry, undefined)
     })
+
+    const statsBody = (): { node: string, intervalMs: number, samples: StatsSample[] } => ({
+      node: deps.self().peerId, intervalMs: deps.stats?.intervalMs ?? 1000, samples: deps.stats?.samples() ?? []
+    })
+    const statsResponse = { type: 'object', required: ['node', 'intervalMs', 'samples'], properties: { node: { type: 'string' }, intervalMs: { type: 'integer' }, samples: { type: 'array', items: ref('StatsSample') } } } as const
+    api.get('/stats', {
+      schema: { summary: 'This node\'s rates (posts, deliveries, asks and their latency, tokens) and memory, sampled every interval: the last 5 minutes, oldest first', security: bearer, response: { 200: statsResponse, ...errors(401) } }
+    }, async () => statsBody())
+
+    api.get('/stats/stream', {
+      schema: { summary: 'Server-Sent Events: `history` (the body of GET /stats) first, then a `sample` event each interval; 429 when 16 streams are open', security: bearer, produces: ['text/event-stream'], response: { ...errors(401, 429) } }
+    }, async (request, reply) => streams.serve(request, reply, (stream) => {
+      stream.send('history', statsBody())
+      return deps.stats?.subscribe((sample) => { stream.send('sample', sample) }) ?? (() => {})
+    }))
+
+    const logsQuery = {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        level: { type: 'string', enum: LOG_LEVEL_NAMES, default: 'info', description: 'the lowest level shown' },
+        limit: { type: 'integer', minimum: 1, maximum: 1000, default: LOG_HISTORY }
+      }
+    } as const
+    api.get<{ Querystring: { level: LogLevelName, limit: number } }>('/logs', {
+      schema: {
+        summary: 'The last lines this node logged at `level` or above (info by default), oldest first; the node keeps its last 1000',
+        security: bearer,
+        querystring: logsQuery,
+        response: { 200: { type: 'object', required: ['entries'], properties: { entries: { type: 'array', items: ref('LogEntry') } } }, ...errors(400, 401) }
+      }
+    }, async (request) => ({ entries: deps.logs?.entries(request.query.level, request.query.limit) ?? [] }))
+
+    api.get<{ Querystring: { level: LogLevelName, limit: number } }>('/logs/stream', {
+      schema: {
+        summary: 'Server-Sent Events: `history` ({entries}: the last `limit` lines at `level` or above) first, then an `entry` event for each line logged; 429 when 16 streams are open',
+        security: bearer,
+        querystring: logsQuery,
+        produces: ['text/event-stream'],
+        response: { ...errors(400, 401, 429) }
+      }
+    }, async (request, reply) => streams.serve(request, reply, (stream) => {
+      const { level, limit } = request.query
+      stream.send('history', { entries: deps.logs?.entries(level, limit) ?? [] })
+      const min = LOG_LEVEL_NAMES.indexOf(level)
+      return deps.logs?.subscribe((entry) => {
+        if (LOG_LEVEL_NAMES.indexOf(entry.level) >= min) stream.send('entry', entry)
+      }) ?? (() => {})
+    }))
 
     api.get('/rooms', {
       schema: { summary: 'Rooms that have at least one message or member', security: bearer, response: { 200: { type: 'array', items: ref('Room') }, ...errors(401) } }

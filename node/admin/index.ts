@@ -1,3 +1,3 @@
 /** The admin HTTP endpoint (built, not listening: the composition root listens). */
 export { buildAdminServer } from './admin-server.ts'
-export type { AdminServerDeps, ClusterAdmin, JobsAdmin, Readiness } from './admin-server.ts'
+export type { AdminServerDeps, ClusterAdmin, JobsAdmin, LogsView, Readiness, StatsView } from './admin-server.ts'

@@ -38,7 +38,7 @@ export interface ChatServiceDeps {
   /** False while the node is starting or shutting down: new calls get UNAVAILABLE. */
   readonly accepting: () => boolean
   readonly onPosted?: () => void
-  readonly streams?: { opened (): void, closed (): void }
+  readonly streams?: { opened (): void, closed (): void, delivered? (): void }
 }
 
 interface PostRequest { room: string, text: string, clientId?: string }
@@ -170,7 +170,11 @@ export function chatServiceHandlers (deps: ChatServiceDeps): grpc.UntypedService
     const stream: RoomStream = new RoomStream(call as never, {
       room: roomName,
       after,
-      toEvent: (message) => deps.encoder.event(message),
+      // called once per message sent on this stream
+      toEvent: (message) => {
+        deps.streams?.delivered?.()
+        return deps.encoder.event(message)
+      },
       maxBuffered: deps.streamBuffer,
       history: async (from, limit) => await askRoom<ChatMessage[]>(roomName, (replyTo) => ({ type: 'history', after: from, limit, replyTo })),
       onEnd: () => {

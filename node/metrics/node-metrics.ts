@@ -29,6 +29,7 @@ export class NodeMetrics {
   readonly registry = new Registry()
   readonly grpcStreamsOpen: Gauge
   readonly chatMessages: Counter
+  readonly chatDeliveries: Counter
   readonly askDuration: Histogram<'outcome'>
   readonly inferenceTokens: Counter<'model'>
   readonly inferenceRequests: Counter<'model' | 'outcome'>
@@ -81,6 +82,7 @@ export class NodeMetrics {
     })
     this.grpcStreamsOpen = new Gauge({ name: 'plexi_grpc_streams_open', help: 'Open gRPC Subscribe streams', registers })
     this.chatMessages = new Counter({ name: 'plexi_chat_messages_total', help: 'Chat messages posted and acknowledged', registers })
+    this.chatDeliveries = new Counter({ name: 'plexi_chat_deliveries_total', help: 'Chat messages written to Subscribe streams on this node (one per message per stream, history included)', registers })
 
     this.inferenceTokens = new Counter({ name: 'plexi_inference_tokens_total', help: 'Tokens generated, by model', labelNames: ['model'], registers })
     this.kvCacheRequests = new Counter({
