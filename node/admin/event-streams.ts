@@ -28,7 +28,7 @@ export class EventStreams {
   readonly #max: number
   readonly #keepAliveMs: number
   readonly #maxBuffered: number
-  readonly #open = new Set<() => void>()
+  readonly #open = new Set<(hangUp?: boolean) => void>()
 
   constructor (opts: EventStreamsOptions = {}) {
     this.#max = opts.max ?? 16
@@ -51,17 +51,25 @@ export class EventStreams {
       'cache-control': 'no-cache, no-transform',
       'x-content-type-options': 'nosniff',
       // nginx and the like would otherwise hold events back
-      'x-accel-buffering': 'no'
+      'x-accel-buffering': 'no',
+      // never reused for another request: the stream's end closes it
+      connection: 'close'
     })
     let ended = false
     let unsubscribe = (): void => {}
-    const end = (): void => {
-      if (ended) return
+    /** Ends the stream; `hangUp` closes its connection too (the server is closing: a connection
+     * left open would hold the close until it timed out). */
+    const end = (hangUp = false): void => {
+      if (ended) {
+        if (hangUp) res.destroy()
+        return
+      }
       ended = true
       clearInterval(keepAlive)
       this.#open.delete(end)
       unsubscribe()
-      res.end()
+      // the connection carried this stream alone (connection: close): it goes with it
+      res.end(() => { res.destroy() })
     }
     const write = (text: string): boolean => {
       if (ended) return false
@@ -75,9 +83,9 @@ export class EventStreams {
     const keepAlive = setInterval(() => { write(': keep-alive\n\n') }, this.#keepAliveMs)
     keepAlive.unref()
     this.#open.add(end)
-    request.raw.socket.once('close', end)
-    res.once('close', end)
-    res.once('error', end)
+    request.raw.socket.once('close', () => { end() })
+    res.once('close', () => { end() })
+    res.once('error', () => { end() })
     // the browser reconnects on its own after this long when the stream drops
     write('retry: 2000\n\n')
     unsubscribe = start({ send: (event, data) => write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`) })
@@ -87,6 +95,6 @@ export class EventStreams {
 
   /** Ends every open stream (the server is closing). */
   closeAll (): void {
-    for (const end of [...this.#open]) end()
+    for (const end of [...this.#open]) end(true)
   }
 }

@@ -121,8 +121,10 @@ export class StatsSampler {
     try {
       const reading = await this.#read()
       const last = this.#last
+      // a clock that did not move keeps the baseline: what was counted meanwhile goes in the next
+      if (last !== undefined && reading.at <= last.at) return undefined
       this.#last = reading
-      if (last === undefined || reading.at <= last.at) return undefined
+      if (last === undefined) return undefined
       const seconds = (reading.at - last.at) / 1000
       const rate = (now: number, before: number): number => round(Math.max(0, now - before) / seconds)
       const asks = reading.askCount - last.askCount

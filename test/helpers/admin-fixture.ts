@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { ActorSystem, chatRoom, roomDirectory, userDirectory } from '../../actors/index.ts'
-import { ClusterJobs, Jobs, LevelStore, NodeMetrics, ReplicationAdmin, UserAccounts, buildAdminServer, openLocalJournal } from '../../node/index.ts'
+import { ClusterJobs, Jobs, LevelStore, LogTail, NodeMetrics, ReplicationAdmin, StatsSampler, UserAccounts, buildAdminServer, openLocalJournal } from '../../node/index.ts'
 import type { Readiness, ReplicatedJournal } from '../../node/index.ts'
 import { Cluster, NodeRoles } from '../../node/mesh/index.ts'
 import type { Member } from '../../protocols/index.ts'
@@ -23,6 +23,12 @@ export class AdminFixture {
   jobs!: Jobs
   readiness: Readiness = 'ready'
   metricsToken: string | undefined
+  /** The node's log tail, as `plexi node start` keeps it (tests push lines into it). */
+  logTail!: LogTail
+  /** The stats sampler, never started: tests take samples with `sample()`, on `clock`. */
+  sampler!: StatsSampler
+  /** The sampler's clock (ms). */
+  clock = 1_000_000
   #dir: { path: string, remove: () => Promise<void> } | undefined
   #cluster!: Cluster
   #metrics!: NodeMetrics
@@ -49,9 +55,20 @@ export class AdminFixture {
     this.#metrics = new NodeMetrics(this.store)
     this.#metrics.watchActors(this.system)
     this.#metrics.watchJobs(this.jobs)
+    this.logTail = new LogTail()
+    const m = this.#metrics
+    this.sampler = new StatsSampler({
+      chatMessages: m.chatMessages, chatDeliveries: m.chatDeliveries, askDuration: m.askDuration, inferenceTokens: m.inferenceTokens,
+      members: () => [this.self()].map((s) => ({ peerId: s.peerId, status: s.status, ...s.load })),
+      now: () => this.clock
+    })
     this.readiness = 'ready'
     this.metricsToken = undefined
     await this.build()
+  }
+
+  get metrics (): NodeMetrics {
+    return this.#metrics
   }
 
   async build (): Promise<void> {
@@ -60,7 +77,7 @@ export class AdminFixture {
       system: this.system, users: new UserAccounts(this.system), metrics: this.#metrics, cluster: this.#cluster.admin,
       replication: new ReplicationAdmin({ system: this.system, journal: this.journal, members: () => [], log: { warn: () => undefined }, jobs: this.jobs }),
       jobs: new ClusterJobs({ system: this.system, jobs: this.jobs, members: () => [], log: { debug: () => undefined } }),
-      adminToken: ADMIN_TOKEN, metricsToken: this.metricsToken, readiness: () => this.readiness, self: this.self, logger: false
+      adminToken: ADMIN_TOKEN, metricsToken: this.metricsToken, readiness: () => this.readiness, self: this.self, stats: this.sampler, logs: this.logTail, logger: false
     })
   }
 
