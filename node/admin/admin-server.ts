@@ -37,6 +37,8 @@ export interface AdminServerDeps {
   /** Partitions and their replicas (absent: the route answers with none). */
   readonly replication?: {
     partitions (only?: number): Promise<{ partitions: unknown[], unreachable: string[] }>
+    /** The partition an entity's journal is in (`type/key`). */
+    partitionOf?: (entityId: string) => number
     startRepair?: (only?: number) => RepairJob
     job?: (id: string) => RepairJob | undefined
     jobs?: () => RepairJob[]
@@ -314,7 +316,7 @@ export async function buildAdminServer (deps: AdminServerDeps): Promise<FastifyI
 
     api.get<{ Params: { type: string, key: string } }>('/actors/:type/:key', {
       schema: {
-        summary: 'One entity: where it lives, whether it is active, its last journaled seq', security: bearer,
+        summary: 'One entity: where it lives, whether it is active, its last journaled seq, and the replicas of its journal\'s partition', security: bearer,
         params: { type: 'object', required: ['type', 'key'], properties: { type: { type: 'string', pattern: '^[a-z][a-z0-9-]{0,31}$' }, key: { type: 'string', minLength: 1, maxLength: 200 } } },
         response: { 200: ref('Entity'), ...errors(400, 401, 404) }
       }
@@ -326,7 +328,15 @@ export async function buildAdminServer (deps: AdminServerDeps): Promise<FastifyI
       // asked of the member that owns it now (this node when it runs alone)
       const row = await deps.cluster.entity(type, key)
       if (row === null) return sendError(reply, 404, 'UNKNOWN_ENTITY', `entity ${type}/${key} has never been written to on its owner`)
-      return row
+      const replication = deps.replication
+      if (replication?.partitionOf === undefined) return row
+      // where its journal is kept: the replicas of its partition, as each says (null: did not answer)
+      const partition = replication.partitionOf(`${type}/${key}`)
+      const { partitions, unreachable } = await replication.partitions(partition)
+      if (unreachable.length > 0) void reply.header('x-plexi-unreachable', unreachable.join(','))
+      const replicas = ((partitions[0] as { replicas?: Array<{ peerId: string, status: string, epoch: number | null, lag: number | null }> } | undefined)?.replicas ?? [])
+        .map((r) => ({ peerId: r.peerId, status: r.status, epoch: r.epoch, lag: r.lag }))
+      return { ...row, partition, replicas }
     })
 
     api.put<{ Params: { peerId: string }, Body: { roles: string[] } }>('/nodes/:peerId/roles', {

@@ -129,6 +129,11 @@ export class ReplicationAdmin {
     this.#opts = opts
   }
 
+  /** The partition an entity's journal is in (`type/key`). */
+  partitionOf (entityId: string): number {
+    return this.#opts.journal.storage.partitionOf(entityId)
+  }
+
   async partitions (only?: number): Promise<{ partitions: PartitionRow[], unreachable: string[] }> {
     const { system, journal, log } = this.#opts
     const status = new Map(this.#opts.members().map((m) => [m.peerId, m.status]))

@@ -103,7 +103,17 @@ export const entitySchema = {
     status: { type: ['string', 'null'] },
     mailbox: { type: 'integer' },
     seq: { type: 'integer', description: 'last journaled seq' },
-    role: { type: 'string' }
+    role: { type: 'string' },
+    partition: { type: 'integer', description: 'the partition its journal is in' },
+    replicas: {
+      type: 'array',
+      description: 'the replicas of that partition: status as the answering node sees it, the highest epoch each promised, records behind the fullest (null: did not answer)',
+      items: {
+        type: 'object',
+        required: ['peerId', 'status', 'epoch', 'lag'],
+        properties: { peerId: { type: 'string' }, status: { type: 'string' }, epoch: { type: ['integer', 'null'] }, lag: { type: ['integer', 'null'] } }
+      }
+    }
   }
 } as const
 

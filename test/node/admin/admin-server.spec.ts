@@ -87,7 +87,10 @@ describe('buildAdminServer', () => {
     const ack = await f.system.entity(chatRoom, 'general').ask<PostAck>((replyTo) => ({ type: 'post', user: 'alice', text: 'hi', replyTo }))
     const rooms = (await api('GET', '/api/v1/actors?type=room')).json() as Array<{ key: string, kind: string, node: string }>
     expect(rooms).to.deep.equal([{ kind: 'room', path: '/entities/room/general', key: 'general', status: 'running', mailbox: 0, node: '12D3KooWTest' }])
-    expect((await api('GET', '/api/v1/actors/room/general')).json()).to.include({ type: 'room', key: 'general', active: true, seq: ack.seq, role: 'chat' })
+    const detail = (await api('GET', '/api/v1/actors/room/general')).json() as { partition: number, replicas: unknown[] }
+    expect(detail).to.include({ type: 'room', key: 'general', active: true, seq: ack.seq, role: 'chat', partition: partitionOf('room/general', f.journal.partitions) })
+    expect(detail.replicas).to.deep.equal([{ peerId: NODE_ID, status: 'up', epoch: (detail.replicas[0] as { epoch: number }).epoch, lag: 0 }])
+    expect((detail.replicas[0] as { epoch: number }).epoch).to.be.above(0)
     expect((await api('GET', '/api/v1/actors/room/other')).statusCode).to.equal(404)
     expect((await api('GET', '/api/v1/rooms')).json()).to.deep.equal([{ name: 'general', createdAt: (await api('GET', '/api/v1/rooms')).json()[0].createdAt, createdBy: 'alice', active: true }])
   })
