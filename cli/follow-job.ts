@@ -1,8 +1,10 @@
-import { SingleBar } from 'cli-progress'
 import type { Job } from '../protocols/index.ts'
 import type { AdminClient } from './admin-client.ts'
+import { abortableSleep, untilAborted } from './abortable-wait.ts'
 import { CliError } from './cli-errors.ts'
+import { isTerminal } from './cli-io.ts'
 import type { CliIo } from './cli-io.ts'
+import { ProgressBar } from './progress-bar.ts'
 
 /** How often a followed job is asked for: a bar that moves smoothly, a light load on the node. */
 export const FOLLOW_INTERVAL_MS = 250
@@ -41,7 +43,7 @@ export async function followJob (api: AdminClient, id: string, io: CliIo, opts: 
   process.on('SIGINT', interrupt)
   if (opts.signal?.aborted === true) stop.abort()
   opts.signal?.addEventListener('abort', interrupt, { once: true })
-  const display = opts.json === true ? new JsonLines(io) : (io.stderr as { isTTY?: boolean }).isTTY === true ? new Bar(io) : new PlainLines(io)
+  const display = opts.json === true ? new JsonLines(io) : isTerminal(io.stderr) ? new Bar(io, id) : new PlainLines(io)
   let last: Job | undefined
   try {
     for (;;) {
@@ -54,7 +56,7 @@ export async function followJob (api: AdminClient, id: string, io: CliIo, opts: 
       display.show(job)
       last = job
       if (job.state !== 'running') break
-      if (!await sleep(interval, stop.signal)) break
+      if (!await abortableSleep(interval, stop.signal)) break
     }
   } finally {
     process.off('SIGINT', interrupt)
@@ -127,68 +129,9 @@ class PlainLines implements Display {
 
 /** A progress bar on stderr (a terminal): done of total, failed, and what the job does now. */
 class Bar implements Display {
-  readonly #bar: SingleBar
-  #started = false
-  constructor (io: CliIo) {
-    this.#bar = new SingleBar({
-      stream: io.stderr as NodeJS.WriteStream,
-      format: '{id} [{bar}] {count} | {message}',
-      barCompleteChar: '█',
-      barIncompleteChar: '░',
-      hideCursor: true,
-      // the line goes when the job ends: its outcome is printed instead
-      clearOnComplete: true,
-      // Ctrl-C is followJob's: it stops the bar itself
-      gracefulExit: false,
-      barsize: 30
-    })
-  }
-
-  show (job: Job): void {
-    // a job whose total is not known yet shows an empty bar
-    const total = Math.max(1, job.total)
-    const payload = { id: job.id, count: jobProgress(job), message: job.message }
-    if (!this.#started) {
-      this.#bar.start(total, Math.min(job.done, total), payload)
-      this.#started = true
-      return
-    }
-    this.#bar.setTotal(total)
-    this.#bar.update(job.total === 0 ? 0 : Math.min(job.done, total), payload)
-  }
-
-  close (): void {
-    if (this.#started) this.#bar.stop()
-  }
-}
-
-/** The promise's value, or undefined once `signal` aborts (what it was waiting for is dropped). */
-async function untilAborted<T> (promise: Promise<T>, signal: AbortSignal): Promise<T | undefined> {
-  if (signal.aborted) return undefined
-  let onAbort: (() => void) | undefined
-  const aborted = new Promise<undefined>((resolve) => {
-    onAbort = () => { resolve(undefined) }
-    signal.addEventListener('abort', onAbort, { once: true })
-  })
-  try {
-    return await Promise.race([promise, aborted])
-  } finally {
-    signal.removeEventListener('abort', onAbort as () => void)
-  }
-}
-
-/** Waits `ms`; false when `signal` aborted first. */
-async function sleep (ms: number, signal: AbortSignal): Promise<boolean> {
-  if (signal.aborted) return false
-  return await new Promise<boolean>((resolve) => {
-    const onAbort = (): void => {
-      clearTimeout(timer)
-      resolve(false)
-    }
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort)
-      resolve(true)
-    }, ms)
-    signal.addEventListener('abort', onAbort, { once: true })
-  })
+  readonly #bar: ProgressBar
+  // followJob handles Ctrl-C and stops the bar then: the cursor may be hidden meanwhile
+  constructor (io: CliIo, id: string) { this.#bar = new ProgressBar(io, id, { hideCursor: true }) }
+  show (job: Job): void { this.#bar.update(job.done, job.total, jobProgress(job), job.message) }
+  close (): void { this.#bar.stop() }
 }

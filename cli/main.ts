@@ -8,6 +8,7 @@ import { adminCommands } from './commands/admin-commands.ts'
 import { agentCommands } from './commands/agent-commands.ts'
 import { backupCommands } from './commands/backup-commands.ts'
 import { chatCommands } from './commands/chat-commands.ts'
+import { completionCommands } from './commands/completion-commands.ts'
 import { modelCommands } from './commands/model-commands.ts'
 import { nodeCommands } from './commands/node-commands.ts'
 
@@ -18,13 +19,7 @@ export const EXIT_USAGE = 2
 
 /** Runs `plexi` with `argv` (without the node and script paths); resolves with the exit code. */
 export async function main (argv: readonly string[], io: CliIo = processIo()): Promise<number> {
-  const program = new Command('plexi')
-    .description('Plexi: an actor-model node runtime for a self-hosted AI chat platform')
-    .version(VERSION, '-v, --version')
-    .showHelpAfterError('(add --help for usage)')
-    .configureOutput({ writeOut: (s) => { io.stdout.write(s) }, writeErr: (s) => { io.stderr.write(s) } })
-  for (const command of [...nodeCommands(io), adminCommands(io), chatCommands(io), agentCommands(io), modelCommands(io), backupCommands(io)]) program.addCommand(command)
-  exitOverrideEverywhere(program)
+  const program = plexiProgram(io)
   try {
     await program.parseAsync([...argv], { from: 'user' })
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT_OK
@@ -40,6 +35,18 @@ export async function main (argv: readonly string[], io: CliIo = processIo()): P
     io.stderr.write(`plexi: ${err instanceof CliError ? err.message : describeError(err)}\n`)
     return EXIT_RUNTIME
   }
+}
+
+/** The `plexi` command tree, not yet run (completion scripts are made from it). */
+export function plexiProgram (io: CliIo): Command {
+  const program = new Command('plexi')
+    .description('Plexi: an actor-model node runtime for a self-hosted AI chat platform')
+    .version(VERSION, '-v, --version')
+    .showHelpAfterError('(add --help for usage)')
+    .configureOutput({ writeOut: (s) => { io.stdout.write(s) }, writeErr: (s) => { io.stderr.write(s) } })
+  for (const command of [...nodeCommands(io), adminCommands(io), chatCommands(io), agentCommands(io), modelCommands(io), backupCommands(io), completionCommands(io)]) program.addCommand(command)
+  exitOverrideEverywhere(program)
+  return program
 }
 
 function exitOverrideEverywhere (command: Command): void {

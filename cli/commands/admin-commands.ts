@@ -2,12 +2,17 @@ import { Command } from 'commander'
 import { adminSchemas } from '../../protocols/index.ts'
 import type { Job, Member, PartitionRow, RepairJob, ScrubRow, StorageNodeRow } from '../../protocols/index.ts'
 import { AdminClient } from '../admin-client.ts'
+import { TOP_INTERVAL_MS, adminTop } from '../admin-top.ts'
+import { byteSize } from '../byte-size.ts'
 import { CliError, UsageError } from '../cli-errors.ts'
 import { followJob, jobExitCode, jobProgress } from '../follow-job.ts'
-import { printJson, printTable } from '../cli-io.ts'
+import { isTerminal, printJson, printTable } from '../cli-io.ts'
 import type { CliIo } from '../cli-io.ts'
 import { adminConnection, withClientOptions, withFlags } from '../client-options.ts'
+import { integer } from '../flag-values.ts'
+import { ProgressBar } from '../progress-bar.ts'
 import { SavedTokens } from '../saved-tokens.ts'
+import { shortPeer } from '../short-peer.ts'
 import type { ClientFlags } from '../client-options.ts'
 
 interface User { name: string, createdAt: number }
@@ -99,6 +104,24 @@ export function adminCommands (io: CliIo): Command {
       if (flags.json === true) printJson(io, nodes)
       else printMembers(io, nodes)
     }))
+  withClientOptions(admin.command('top'), 'admin')
+    .description('a live view of the cluster, like top: every member (roles, status, uptime, actors, entities, mailbox, RSS) and this node\'s rates (posts/s, deliveries/s, asks/s, ask mean and p99 latency, tokens/s), redrawn in place; q or Ctrl-C quits. Not on a terminal, or with --once, one frame')
+    .option('--interval <ms>', `ms between two looks at the node, ${TOP_INTERVAL_MS.min} to ${TOP_INTERVAL_MS.max}`, String(TOP_INTERVAL_MS.default))
+    .option('--once', 'print one frame and exit (what a pipe gets anyway)')
+    .addHelpText('after', `
+With --json: { members, stats } once, where members is GET /api/v1/nodes and stats GET /api/v1/stats
+({ node, intervalMs, samples }, the newest sample last; null from a node that serves no stats).
+
+Examples:
+  plexi admin top                        # live; q quits
+  plexi admin top --interval 5000        # a look every 5 s
+  plexi admin top --once                 # one frame, for a log or a ticket
+  plexi admin top --json | jq '.stats.samples[-1].postsPerSec'`)
+    .action(withFlags(async (flags: ClientFlags & { interval: string, once?: boolean }) => {
+      const intervalMs = integer(flags.interval, '--interval', TOP_INTERVAL_MS.min, TOP_INTERVAL_MS.max)
+      const connection = await adminConnection(flags, io)
+      await adminTop(new AdminClient(connection.url, connection.token), io, { intervalMs, once: flags.once, json: flags.json, endpoint: connection.url.replace(/^http:\/\//, '') })
+    }))
   withClientOptions(admin.command('actors'), 'admin')
     .description('live actors and active entities')
     .option('--type <type>', 'only this kind or entity type (room, users, rooms, ...)')
@@ -147,14 +170,20 @@ export function adminCommands (io: CliIo): Command {
       const { api } = await client(flags)
       let job = await api.request<RepairJob>('POST', '/api/v1/repairs', body)
       if (flags.wait !== false) {
+        // a bar on a terminal, a line per partition compared otherwise (nothing with --json)
+        const bar = flags.json !== true && isTerminal(io.stderr) ? new ProgressBar(io, job.id) : undefined
         let shown = -1
-        while (job.state === 'running') {
-          if (flags.json !== true && job.partitionsDone !== shown) {
-            io.stderr.write(`${job.id}: ${job.partitionsDone}/${job.partitions} partitions compared, ${job.recordsFilled + job.recordsRepaired} records moved\n`)
+        try {
+          while (job.state === 'running') {
+            const moved = `${job.recordsFilled + job.recordsRepaired} records moved`
+            if (bar !== undefined) bar.update(job.partitionsDone, job.partitions, `${job.partitionsDone}/${job.partitions} partitions`, moved)
+            else if (flags.json !== true && job.partitionsDone !== shown) io.stderr.write(`${job.id}: ${job.partitionsDone}/${job.partitions} partitions compared, ${moved}\n`)
             shown = job.partitionsDone
+            await new Promise((resolve) => setTimeout(resolve, 250))
+            job = await api.request<RepairJob>('GET', `/api/v1/repairs/${job.id}`)
           }
-          await new Promise((resolve) => setTimeout(resolve, 250))
-          job = await api.request<RepairJob>('GET', `/api/v1/repairs/${job.id}`)
+        } finally {
+          bar?.stop()
         }
       }
       if (flags.json === true) {
@@ -165,7 +194,7 @@ export function adminCommands (io: CliIo): Command {
       const compared = job.comparisons === 0 ? 'no other replica to compare with' : `${job.comparisons} replica comparisons`
       io.stdout.write(job.state === 'running'
         ? `${job.id} started on ${scope}\n`
-        : `${job.id} ${job.state}: ${scope}, ${compared}; ${job.recordsFilled} records filled (missed while a replica was down), ${job.recordsRepaired} repaired (missing or damaged), ${bytes(job.bytes)} moved${job.divergent > 0 ? `, ${job.divergent} entities whose replicas part (left to their owners)` : ''}\n`)
+        : `${job.id} ${job.state}: ${scope}, ${compared}; ${job.recordsFilled} records filled (missed while a replica was down), ${job.recordsRepaired} repaired (missing or damaged), ${byteSize(job.bytes)} moved${job.divergent > 0 ? `, ${job.divergent} entities whose replicas part (left to their owners)` : ''}\n`)
       for (const f of job.failures) io.stderr.write(`warning: ${f}\n`)
       if (job.state === 'failed' || job.failures.length > 0) process.exitCode = 1
     }))
@@ -177,14 +206,28 @@ export function adminCommands (io: CliIo): Command {
       const { api } = await client(flags)
       let rows = await api.request<ScrubRow[]>(flags.status === true ? 'GET' : 'POST', '/api/v1/scrub', flags.status === true ? undefined : {})
       if (flags.status !== true && flags.wait !== false) {
-        // a pass started by this call: wait until no node scrubs
-        while (rows.some((r) => r.running === true)) {
-          if (flags.json !== true) {
+        // a pass started by this call: wait until no node scrubs. A bar on a terminal (the nodes
+        // scrubbing at the start, a finished one counting whole), a line per change otherwise
+        const bar = flags.json !== true && isTerminal(io.stderr) ? new ProgressBar(io, 'scrub') : undefined
+        const scrubbing = new Set(rows.filter((r) => r.running === true).map((r) => r.peerId))
+        let shown = ''
+        try {
+          while (rows.some((r) => r.running === true)) {
             const running = rows.filter((r) => r.running === true)
-            io.stderr.write(`scrubbing on ${running.length} nodes: ${running.map((r) => `${Math.floor((r.progress ?? 0) * 100)}%`).join(', ')}\n`)
+            const percents = running.map((r) => `${Math.floor((r.progress ?? 0) * 100)}%`).join(', ')
+            if (bar !== undefined) {
+              const done = rows.filter((r) => scrubbing.has(r.peerId)).reduce((sum, r) => sum + (r.running === true ? (r.progress ?? 0) : 1), 0)
+              bar.update(Math.round(done * 1000), scrubbing.size * 1000, `${scrubbing.size - running.length}/${scrubbing.size} nodes done`, `scrubbing: ${percents}`)
+            } else if (flags.json !== true) {
+              const line = `scrubbing on ${running.length} nodes: ${percents}`
+              if (line !== shown) io.stderr.write(`${line}\n`)
+              shown = line
+            }
+            await new Promise((resolve) => setTimeout(resolve, 500))
+            rows = await api.request<ScrubRow[]>('GET', '/api/v1/scrub')
           }
-          await new Promise((resolve) => setTimeout(resolve, 500))
-          rows = await api.request<ScrubRow[]>('GET', '/api/v1/scrub')
+        } finally {
+          bar?.stop()
         }
       }
       if (flags.json === true) {
@@ -194,7 +237,7 @@ export function adminCommands (io: CliIo): Command {
       const n = (v: number | null): string => v === null ? '?' : String(v)
       printTable(io, ['NODE', 'STATE', 'PROGRESS', 'CHECKED', 'READ', 'DAMAGED', 'REPAIRED', 'QUARANTINED', 'LAST PASS'], rows.map((r) => [
         r.peerId, !r.answered ? 'not answering' : r.running === true ? 'scrubbing' : 'idle', r.progress === null ? '?' : `${Math.floor(r.progress * 100)}%`,
-        n(r.scanned), r.bytes === null ? '?' : bytes(r.bytes), n(r.corruptFound), n(r.repaired), n(r.quarantined), r.lastPass === null ? '-' : ago(r.lastPass)
+        n(r.scanned), r.bytes === null ? '?' : byteSize(r.bytes), n(r.corruptFound), n(r.repaired), n(r.quarantined), r.lastPass === null ? '-' : ago(r.lastPass)
       ]))
       const quarantined = rows.reduce((sum, r) => sum + (r.quarantined ?? 0), 0)
       if (quarantined > 0) {
@@ -499,11 +542,6 @@ function checkedValue<T extends string> (flag: string, value: string | undefined
   return value as T
 }
 
-/** A peer id short enough for a table column: its start and its end (which job ids carry). */
-function shortPeer (peerId: string): string {
-  return peerId.length <= 16 ? peerId : `${peerId.slice(0, 6)}…${peerId.slice(-6)}`
-}
-
 function printMembers (io: CliIo, members: Member[], self?: string): void {
   const now = Date.now()
   printTable(io, ['PEER', 'ROLES', 'STATUS', 'GRPC', 'ADMIN', 'ACTORS', 'ENTITIES', 'MAILBOX', 'LAST SEEN'], members.map((m) => [
@@ -517,8 +555,4 @@ function printMembers (io: CliIo, members: Member[], self?: string): void {
 function ago (iso: string): string {
   const s = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000))
   return s < 120 ? `${s}s ago` : s < 7_200 ? `${Math.round(s / 60)}m ago` : s < 172_800 ? `${Math.round(s / 3_600)}h ago` : `${Math.round(s / 86_400)}d ago`
-}
-
-function bytes (n: number): string {
-  return n < 1_024 ? `${n} B` : n < 1_048_576 ? `${(n / 1_024).toFixed(1)} KiB` : `${(n / 1_048_576).toFixed(1)} MiB`
 }

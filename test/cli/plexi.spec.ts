@@ -103,7 +103,7 @@ describe('plexi (commands that need no running node, and what a node checks as i
   })
 
   it('should show help on every command, and exit 2 on an unknown one', async () => {
-    for (const args of [['--help'], ['node', 'start', '--help'], ['admin', 'users', 'add', '--help'], ['admin', 'jobs', '--help'], ['model', 'gen-tiny', '--help'], ['chat', 'send', '--help']]) {
+    for (const args of [['--help'], ['node', 'start', '--help'], ['admin', 'users', 'add', '--help'], ['admin', 'jobs', '--help'], ['model', 'gen-tiny', '--help'], ['chat', 'send', '--help'], ['admin', 'top', '--help'], ['completion', '--help']]) {
       const result = await runCli(args)
       expect(result.code, args.join(' ')).to.equal(0)
       expect(result.stdout).to.match(/^Usage: plexi/)

@@ -1,8 +1,12 @@
 import { expect } from 'chai'
+import { execFile, spawn } from 'node:child_process'
 import { readFile, readdir } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { Job } from '../../protocols/index.ts'
-import { chatClient, runCli, useNodeProcess } from '../helpers/node-process.ts'
+import { AdminClient } from '../../cli/admin-client.ts'
+import type { NodeStats } from '../../cli/top-frame.ts'
+import type { Job, Member } from '../../protocols/index.ts'
+import { CLI, chatClient, runCli, useNodeProcess } from '../helpers/node-process.ts'
+import { waitFor } from '../helpers/wait-for.ts'
 
 describe('the plexi CLI against a node (real processes)', function () {
   this.timeout(60_000)
@@ -93,6 +97,99 @@ describe('the plexi CLI against a node (real processes)', function () {
     for (const args of [['--state', 'paused'], ['not-a-job'], ['--watch'], [job.id, '--kind', 'repair']]) {
       const bad = await plexi(['admin', 'jobs', ...args, ...admin])
       expect(bad.code, args.join(' ')).to.equal(2)
+    }
+  })
+
+  it('should show the members and this node\'s rates with admin top --once, { members, stats } with --json, and refuse what admin commands refuse', async () => {
+    const admin = ['--admin-addr', fixture.node.admin, '--data-dir', fixture.dir]
+    const api = new AdminClient(`http://${fixture.node.admin}`, fixture.node.adminToken)
+    // the node samples its rates each second: top shows the newest sample once there is one
+    await waitFor(async () => (await api.request<NodeStats>('GET', '/api/v1/stats')).samples.length > 0, 'the node\'s first stats sample', { timeout: 10_000, interval: 100 })
+    const once = await plexi(['admin', 'top', '--once', ...admin])
+    expect(once.code, once.stderr).to.equal(0)
+    const lines = once.stdout.split('\n')
+    expect(lines[0]).to.match(new RegExp(`^plexi admin top ${fixture.node.admin.replaceAll('.', '\\.')}  1 member: 1 up  \\d\\d:\\d\\d:\\d\\d$`))
+    expect(lines[2]).to.match(/^POSTS\/S\s+DELIVERIES\/S\s+ASKS\/S\s+ASK MEAN\s+ASK P99\s+TOKENS\/S\s+RSS\s+HEAP$/)
+    expect(lines[3]).to.match(/^\d+\.\d\s+\d+\.\d\s+\d+\.\d\s+(-|\d+\.\d ms)\s+(-|\d+\.\d ms)\s+\d+\.\d\s+\d+\.\d MiB\s+\d+\.\d MiB$/)
+    expect(lines[5]).to.match(/^PEER\s+ROLES\s+STATUS\s+UPTIME\s+ACTORS\s+ENTITIES\s+MAILBOX\s+RSS$/)
+    expect(lines[6]).to.match(/^12D3Ko…\S{6} \(self\)\s+chat\s+up\s+(\d+s|\d+m \d\ds)\s+\d+\s+\d+\s+\d+\s+\d+\.\d MiB$/)
+    // not on a terminal, with no --once: the same single frame
+    const piped = await plexi(['admin', 'top', ...admin])
+    expect(piped.code, piped.stderr).to.equal(0)
+    expect(piped.stdout.split('\n').slice(5, 6)).to.deep.equal(lines.slice(5, 6))
+    expect(piped.stdout).to.not.include('\x1b[')
+    const json = await plexi(['admin', 'top', '--once', '--json', ...admin])
+    expect(json.code, json.stderr).to.equal(0)
+    const snapshot = JSON.parse(json.stdout) as { members: Member[], stats: NodeStats }
+    const self = (await api.request<{ self: Member }>('GET', '/api/v1/cluster')).self
+    expect(snapshot.members.map((m) => m.peerId)).to.deep.equal([self.peerId])
+    expect(snapshot.stats).to.include({ node: self.peerId, intervalMs: 1000 })
+    expect(snapshot.stats.samples.length).to.be.greaterThan(0)
+    for (const interval of ['100', '60001', 'fast', '1e3']) {
+      const bad = await plexi(['admin', 'top', '--once', '--interval', interval, ...admin])
+      expect(bad.code, interval).to.equal(2)
+      expect(bad.stderr).to.equal(`plexi: --interval: expected an integer from 250 to 60000, got "${interval}"\n`)
+    }
+    // a wrong token, an endpoint where nothing listens (a port just freed): the words every admin command has for them
+    const { createServer } = await import('node:net')
+    const server = createServer()
+    await new Promise<void>((resolve) => { server.listen(0, '127.0.0.1', resolve) })
+    const freed = (server.address() as { port: number }).port
+    await new Promise<void>((resolve) => { server.close(() => { resolve() }) })
+    for (const flags of [['--admin-addr', fixture.node.admin, '--admin-token', 'not-the-admin-token-0123'], ['--admin-addr', `127.0.0.1:${freed}`, '--admin-token', 'not-the-admin-token-0123']]) {
+      const top = await plexi(['admin', 'top', ...flags])
+      const nodes = await plexi(['admin', 'nodes', ...flags])
+      expect(top.code).to.equal(1)
+      expect(top.stderr).to.equal(nodes.stderr).and.match(/^plexi: (GET \/api\/v1\/nodes: 401 |cannot reach the admin endpoint at .*ECONNREFUSED)/)
+      expect(top.stdout).to.equal('')
+    }
+  })
+
+  it('should run admin top live on a real terminal, redrawn in place, and give the terminal back on q', async function () {
+    // a pseudo-terminal from util-linux's script(1); where there is none, the in-process test of
+    // the live view (test/cli/admin-top.spec.ts) is what runs
+    const script = await new Promise<string>((resolve) => {
+      execFile('script', ['--version'], { timeout: 5_000 }, (err, stdout) => { resolve(err === null ? stdout : '') })
+    })
+    if (!script.includes('util-linux')) this.skip()
+    const quote = (text: string): string => `'${text.replaceAll("'", "'\\''")}'`
+    const command = ['stty cols 120 rows 40;', 'exec', ...[process.execPath, CLI, 'admin', 'top', '--interval', '250', '--admin-addr', fixture.node.admin, '--data-dir', fixture.dir].map(quote)].join(' ')
+    const child = spawn('script', ['-qfec', command, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, SHELL: '/bin/sh', PLEXI_ADMIN_TOKEN: '' } })
+    let out = ''
+    child.stdout.on('data', (chunk: Buffer) => { out += chunk.toString() })
+    const exited = new Promise<number | null>((resolve) => { child.on('close', resolve) })
+    try {
+      // two frames: it redraws
+      await waitFor(() => out.split('\x1b[H').filter((frame) => frame.includes('(self)')).length >= 2, 'two frames of admin top', { timeout: 15_000, interval: 20 })
+      expect(out).to.include('\x1b[?1049h\x1b[?25l')
+      expect(out).to.include('every 250 ms; q quits')
+      child.stdin.write('q')
+      expect(await exited).to.equal(0)
+      expect(out.trimEnd().endsWith('\x1b[?25h\x1b[?1049l')).to.equal(true)
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL')
+    }
+  })
+
+  it('should print a completion script bash sources, and say how to install it', async () => {
+    const help = await runCli(['completion', '--help'])
+    expect(help.code).to.equal(0)
+    expect(help.stdout).to.include('source <(plexi completion bash)').and.include('plexi completion zsh > ~/.zsh/completions/_plexi')
+    const missing = await runCli(['completion'])
+    expect(missing.code).to.equal(2)
+    expect(missing.stderr).to.match(/missing required argument 'shell'/)
+    const printed = await runCli(['completion', 'bash'])
+    expect(printed.code, printed.stderr).to.equal(0)
+    // sourced the way the help says, in a real bash
+    const completed = await new Promise<string>((resolve, reject) => {
+      execFile('bash', ['--norc', '--noprofile', '-c', 'source /dev/stdin <<< "$0"; COMP_WORDS=(plexi admin to); COMP_CWORD=2; _plexi_completion; echo "${COMPREPLY[*]}"', printed.stdout],
+        { timeout: 10_000 }, (err, stdout) => { if (err !== null) reject(err); else resolve(stdout) })
+    })
+    expect(completed).to.equal('top\n')
+    for (const shell of ['fish', 'BASH']) {
+      const bad = await runCli(['completion', shell])
+      expect(bad.code).to.equal(2)
+      expect(bad.stderr).to.equal(`plexi: completion: expected a shell, bash or zsh, got "${shell}"\n`)
     }
   })
 
