@@ -1,0 +1,65 @@
+// The admin API client: every request to /api/v1 with the bearer token, JSON in and out, errors as
+// ApiError. A 401 anywhere means the token was refused: onUnauthorized signs the user out.
+import { ApiError, errorOf, networkError } from './api-error.js'
+
+const PREFIX = '/api/v1'
+/** A request that takes longer than this is abandoned (a model load on a slow disk is the longest). */
+const REQUEST_TIMEOUT_MS = 120_000
+
+export function createApiClient ({ token, onUnauthorized }) {
+  const headers = (body) => ({
+    authorization: `Bearer ${token}`,
+    accept: 'application/json',
+    ...(body !== undefined && { 'content-type': 'application/json' })
+  })
+
+  async function send (method, path, { body, signal } = {}) {
+    let res
+    try {
+      res = await fetch(PREFIX + path, {
+        method,
+        headers: headers(body),
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: signal ?? AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+        cache: 'no-store',
+        credentials: 'omit',
+        referrerPolicy: 'no-referrer'
+      })
+    } catch (err) {
+      if (err?.name === 'AbortError') throw err
+      if (err?.name === 'TimeoutError') throw new ApiError({ statusCode: 0, code: 'TIMEOUT', error: 'Timeout', message: `no answer to ${method} ${path} within ${REQUEST_TIMEOUT_MS / 1000} s` })
+      throw networkError(err)
+    }
+    if (res.status === 401) {
+      const err = await errorOf(res)
+      onUnauthorized(err)
+      throw err
+    }
+    if (!res.ok) throw await errorOf(res)
+    return res
+  }
+
+  async function json (method, path, body) {
+    const res = await send(method, path, { body })
+    const text = await res.text()
+    return text === '' ? undefined : JSON.parse(text)
+  }
+
+  return {
+    get: (path) => json('GET', path),
+    /** A GET's body and the members it names as not answering (the x-plexi-unreachable header). */
+    getListing: async (path) => {
+      const res = await send('GET', path)
+      const unreachable = (res.headers.get('x-plexi-unreachable') ?? '').split(',').filter((p) => p !== '')
+      return { body: await res.json(), unreachable }
+    },
+    post: (path, body) => json('POST', path, body ?? {}),
+    put: (path, body) => json('PUT', path, body),
+    del: (path) => json('DELETE', path),
+    /** The answer to a GET, unread, for streams (text/event-stream); `signal` ends it. */
+    open: (path, signal) => send('GET', path, { signal })
+  }
+}
+
+/** A path segment, percent-encoded (entity keys may hold characters a URL keeps for itself). */
+export const seg = (value) => encodeURIComponent(String(value))
