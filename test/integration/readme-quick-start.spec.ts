@@ -1,5 +1,6 @@
 import { expect } from 'chai'
-import { readFile } from 'node:fs/promises'
+import { spawnSync } from 'node:child_process'
+import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { runCli, useNodeProcess } from '../helpers/node-process.ts'
@@ -33,6 +34,18 @@ describe('the README quick start, line by line, on a fresh node (real processes)
     expect(lines[0]).to.equal('npm install && npm start')
     const results = new Map<string, CliResult>()
     for (const line of lines.slice(1)) {
+      // `source <(npx plexi ...)`: what the command prints, sourced in a real bash
+      const sourced = /^source <\((npx plexi [^)]*)\)$/.exec(line)?.[1]
+      if (sourced !== undefined) {
+        const script = await runCli(words(sourced).slice(2), { cwd: dir.path })
+        expect(script.code, `${line}\n${script.stderr}`).to.equal(0)
+        const file = join(dir.path, 'plexi-completion.bash')
+        await writeFile(file, script.stdout)
+        const shell = spawnSync('bash', ['-c', `source ${JSON.stringify(file)} && complete -p plexi`], { encoding: 'utf8', timeout: 10_000 })
+        expect(shell.status, `${line}\n${shell.stderr}`).to.equal(0)
+        expect(shell.stdout, line).to.match(/^complete .* plexi$/m)
+        continue
+      }
       const [program, ...args] = words(line)
       if (program === 'curl') {
         // the README's node listens on the default port; this one on a free port
