@@ -108,11 +108,17 @@ describe('storage nodes that join and leave under chat load (real processes, R=3
 
   /** Clients post through the serving nodes, 3 at a time, until `stop()` (which waits for the
    * posts in flight). */
+  /** Posts one load sends at most (it sends ~150/s here; a test stops it within a minute or two). */
+  const MAX_POSTS = 30_000
+
   function posting (rnd: () => number, prefix: string): { sent: Sent[], acked: () => number, stop: () => Promise<void> } {
     const sent: Sent[] = []
     let stopped = false
     const load = (async () => {
-      for (let i = 0; !stopped && i < 2_000; i += 3) {
+      // bounded, but far above what a test posts before it stops the load: a load that ran out
+      // while a slow phase (a replacement, a catch-up) went on would leave a later wait for "N
+      // more posts acknowledged" waiting for posts that never come
+      for (let i = 0; !stopped && i < MAX_POSTS; i += 3) {
         const batch = Array.from({ length: 3 }, (_, j): Sent => ({ room: ROOMS[Math.floor(rnd() * ROOMS.length)] as string, text: `${prefix}-${i + j}`, clientId: randomUUID() }))
         sent.push(...batch)
         everSent.push(...batch)

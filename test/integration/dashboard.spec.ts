@@ -171,9 +171,9 @@ describe('the admin dashboard in a real browser', function () {
     expect(await page.locator('.chart canvas').count(), 'four charts').to.equal(4)
     const chat = chatClient(a.node.grpc, userToken)
     let stop = false
-    // posts until the page shows a rate above 0 (bounded: 2000 posts)
+    // posts until the page shows a rate above 0 (bounded: 20,000 posts, far more than it takes)
     const posting = (async () => {
-      for (let i = 0; !stop && i < 2_000; i++) await chat.call('Post', { room: rooms.onC[0], text: `metrics ${i}` })
+      for (let i = 0; !stop && i < 20_000; i++) await chat.call('Post', { room: rooms.onC[0], text: `metrics ${i}` })
     })()
     try {
       // a sample that came after the first ones (300 is as many as the page keeps), with posts in it
