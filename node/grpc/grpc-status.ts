@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js'
 import type protobuf from 'protobufjs'
 import { RETRY_AFTER_KEY, STATUS_DETAILS_KEY, encodeRetryStatus } from '../../protocols/grpc/index.ts'
-import { describe, kindOf } from '../../protocols/index.ts'
+import { clip, describe, kindOf } from '../../protocols/index.ts'
 import type { ErrorKind } from '../../protocols/index.ts'
 
 /** What grpc-js sends as a status (for unary callbacks and stream errors). */
@@ -35,6 +35,9 @@ const ADVICE: Partial<Readonly<Record<ErrorKind, string>>> = {
   unavailable: 'retry, or connect to another node'
 }
 
+/** Longest message a status carries: enough to name a field and what was expected. */
+export const MAX_DETAILS = 1000
+
 /**
  * A thrown value as a gRPC status with a clear message: its kind picks the code; a `retryAfterMs`
  * becomes the trailer `retry-after-ms` and a google.rpc.RetryInfo in grpc-status-details-bin.
@@ -47,7 +50,9 @@ export function statusOf (err: unknown, retryTypes: protobuf.Root): { status: St
   if (kind === 'internal') {
     return { status: { code: grpc.status.INTERNAL, details: `internal error (${typeof name === 'string' ? name : 'Error'}); see the node's log` }, internal: true }
   }
-  const message = err instanceof Error ? err.message : String(err)
+  // a message may name what the client sent: never at length (a 200 KB room name echoed back would
+  // pass HTTP/2's header limits, and the client would see the stream reset, not the error)
+  const message = clip(err instanceof Error ? err.message : String(err), MAX_DETAILS)
   const code = (typeof name === 'string' ? CODE_BY_NAME[name] : undefined) ?? CODE_OF[kind]
   const advice = ADVICE[kind]
   const details = advice === undefined ? message : `${message}; ${advice}`

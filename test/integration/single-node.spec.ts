@@ -259,10 +259,17 @@ describe('single node (real processes on loopback)', function () {
         ['History', { room: 'r', after: 0, limit: 5000 }, /limit: must be 1 to 1000/],
         ['Join', { room: '../etc' }, /room: /]
       ]
+      // a huge value is named, not echoed: the error still fits in HTTP/2's headers
+      const huge = 'r'.repeat(200_000)
+      for (const method of ['Post', 'History', 'Join', 'Leave', 'Members']) {
+        cases.push([method, { room: huge, text: 'x', after: 0, limit: 10 }, /^room: "r{10,}…/])
+      }
+      cases.push(['Post', { room: 'r', text: 'x', clientId: huge }, /^client_id: "r{10,}…/])
       for (const [method, request, message] of cases) {
         const err = await alice.call(method, request).then(() => null, (e: grpc.ServiceError) => e)
-        expect(err?.code, String(message)).to.equal(grpc.status.INVALID_ARGUMENT)
+        expect(err?.code, `${method} ${String(message)}`).to.equal(grpc.status.INVALID_ARGUMENT)
         expect(err?.details).to.match(message)
+        expect(err?.details.length, String(message)).to.be.below(1000)
       }
       const history = await alice.call<{ messages: unknown[] }>('History', { room: 'r', after: 0, limit: 10 })
       expect(history.messages).to.deep.equal([])

@@ -4,7 +4,7 @@ import { AskTimeoutError, InvalidNameError, PermissionDeniedError, UnknownUserEr
 import { decodeRetryStatus, loadRetryInfoTypes } from '../../../protocols/grpc/index.ts'
 import { NotServingError, RateLimitedError, UnauthenticatedError } from '../../../protocols/index.ts'
 import { InferenceQueueFullError, ModelMemoryError } from '../../../runtimes/index.ts'
-import { SeqOutOfRangeError, statusOf } from '../../../node/grpc/index.ts'
+import { MAX_DETAILS, SeqOutOfRangeError, statusOf } from '../../../node/grpc/index.ts'
 import { NoOwnerError } from '../../../node/mesh/index.ts'
 
 describe('statusOf (gRPC)', () => {
@@ -31,6 +31,15 @@ describe('statusOf (gRPC)', () => {
     const internal = statusOf(new TypeError('cannot read properties of undefined (reading "secret")'), types)
     expect(internal).to.deep.include({ internal: true })
     expect(internal.status).to.deep.include({ code: grpc.status.INTERNAL, details: 'internal error (TypeError); see the node\'s log' })
+  })
+
+  it('should never carry a message at length, whatever the error put in it, so that the status fits in HTTP/2 headers', () => {
+    const echoed = new PermissionDeniedError(`user ${'u'.repeat(200_000)} may not ask another user's agent`)
+    const { details } = statusOf(echoed, types).status
+    expect(details.length).to.be.at.most(MAX_DETAILS)
+    expect(details).to.match(/^user u+…$/)
+    const limited = statusOf(new RateLimitedError('x'.repeat(5_000), 10), types).status
+    expect(limited.details.length).to.be.at.most(MAX_DETAILS + 100)
   })
 
   it('should send how long to wait as retry-after-ms and a google.rpc.RetryInfo when the error knows it', () => {
