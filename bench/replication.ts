@@ -52,7 +52,7 @@ async function startCluster (replicationFactor: number, log: (line: string) => v
   const keyDir = await tempDir()
   dirs.push(keyDir)
   const keyFile = join(keyDir.path, 'cluster.key')
-  await writeFile(keyFile, (await runCli(['cluster', 'keygen'])).stdout)
+  await writeFile(keyFile, (await runCli(['cluster', 'keygen'])).stdout, { mode: 0o600 })
   const nodes: Cluster['nodes'] = []
   for (let i = 0; i < NODES; i++) {
     const dir = await tempDir()

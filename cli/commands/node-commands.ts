@@ -1,7 +1,9 @@
 import { Command } from 'commander'
+import { writeFile } from 'node:fs/promises'
+import { resolve } from 'node:path'
 import { CONFIG_SCHEMA, ConfigError, camel, effectiveConfig, envName, loadConfig } from '../../config/index.ts'
 import type { LoadedConfig } from '../../config/index.ts'
-import { UsageError } from '../cli-errors.ts'
+import { CliError, UsageError } from '../cli-errors.ts'
 import { printJson, printTable } from '../cli-io.ts'
 import type { CliIo } from '../cli-io.ts'
 
@@ -113,13 +115,24 @@ export function nodeCommands (io: CliIo): Command[] {
 
   const cluster = new Command('cluster').description('cluster-wide setup')
   cluster.command('keygen')
-    .description('print a new libp2p pre-shared cluster key (give the file to every node with --cluster-key-file)')
-    .action(async () => {
+    .description('make a new libp2p pre-shared cluster key: on stdout, or with --out in a new file of mode 0600 (give the same file to every node with --cluster-key-file; a node refuses a key file that group or others may read)')
+    .option('--out <file>', 'write the key to this new file, mode 0600 (an existing file is never overwritten)')
+    .action(async (flags: { out?: string }) => {
       const { generateKey } = await import('@libp2p/pnet')
       const key = new Uint8Array(95)
       generateKey(key)
-      io.stdout.write(Buffer.from(key).toString('utf8'))
-      io.stdout.write('\n')
+      const text = `${Buffer.from(key).toString('utf8')}\n`
+      if (flags.out === undefined) {
+        io.stdout.write(text)
+        return
+      }
+      if (flags.out.trim() === '') throw new UsageError('--out: expected a file name')
+      const file = resolve(io.cwd, flags.out)
+      await writeFile(file, text, { mode: 0o600, flag: 'wx' }).catch((err: NodeJS.ErrnoException) => {
+        if (err.code === 'EEXIST') throw new UsageError(`${file} exists: a key is never overwritten (the nodes holding it could not join a new one); choose another --out`)
+        throw new CliError(`cannot write ${file}: ${err.message}`)
+      })
+      io.stdout.write(`wrote ${file} (mode 0600): give the same file to every node with --cluster-key-file\n`)
     })
   return [node, config, cluster]
 }

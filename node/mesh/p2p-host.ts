@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises'
+import { readFile, stat } from 'node:fs/promises'
 import { noise } from '@chainsafe/libp2p-noise'
 import { noiseCrypto } from './noise-crypto.ts'
 import { yamux } from '@chainsafe/libp2p-yamux'
@@ -94,8 +94,8 @@ export interface P2pHost {
 
 /**
  * Reads and checks a cluster key file: the libp2p pnet format that `plexi cluster keygen` writes
- * (`/key/swarm/psk/1.0.0/`, `/base16/`, 64 hex digits). A wrong file is a clear error, never a
- * node that silently cannot talk to anyone.
+ * (`/key/swarm/psk/1.0.0/`, `/base16/`, 64 hex digits), readable by its owner alone (mode 0600 or
+ * stricter). A wrong file is a clear error, never a node that silently cannot talk to anyone.
  */
 export async function readClusterKey (path: string): Promise<Uint8Array> {
   let text: string
@@ -103,6 +103,11 @@ export async function readClusterKey (path: string): Promise<Uint8Array> {
     text = await readFile(path, 'utf8')
   } catch (err) {
     throw new ClusterKeyError(`cannot read the cluster key file ${path}: ${(err as Error).message}`)
+  }
+  // as ssh refuses a private key others may read: whoever reads it can join the cluster
+  const mode = (await stat(path)).mode & 0o777
+  if (process.platform !== 'win32' && (mode & 0o077) !== 0) {
+    throw new ClusterKeyError(`permissions ${mode.toString(8).padStart(4, '0')} on ${path} are too open: chmod 600 ${path} (whoever reads the cluster key can join the cluster)`)
   }
   const lines = text.trim().split(/\r?\n/)
   if (lines[0] !== PSK_HEADER || lines[1] !== '/base16/' || !/^[0-9a-fA-F]{64}$/.test(lines[2] ?? '') || lines.length !== 3) {

@@ -70,7 +70,7 @@ describe('replicated journals under faults (real processes, R=3 W=2)', function 
     const keyDir = await tempDir()
     dirs.push(keyDir)
     keyFile = join(keyDir.path, 'cluster.key')
-    await writeFile(keyFile, (await runCli(['cluster', 'keygen'])).stdout)
+    await writeFile(keyFile, (await runCli(['cluster', 'keygen'])).stdout, { mode: 0o600 })
     for (let i = 0; i < NODES; i++) {
       const dir = await tempDir()
       dirs.push(dir)

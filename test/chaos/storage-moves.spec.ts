@@ -73,7 +73,7 @@ describe('storage nodes that join and leave under chat load (real processes, R=3
     const keyDir = await tempDir()
     dirs.push(keyDir)
     keyFile = join(keyDir.path, 'cluster.key')
-    await writeFile(keyFile, (await runCli(['cluster', 'keygen'])).stdout)
+    await writeFile(keyFile, (await runCli(['cluster', 'keygen'])).stdout, { mode: 0o600 })
     const first = await boot(undefined)
     await boot(first.p2p)
     await boot(first.p2p)

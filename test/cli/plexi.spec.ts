@@ -19,6 +19,27 @@ describe('plexi (commands that need no running node, and what a node checks as i
     expect(first.stdout).not.to.equal(second.stdout)
   })
 
+  it('should write a cluster key to a new file of mode 0600 with --out, never overwrite one, and a node should refuse one others may read', async () => {
+    const file = join(dir.path, 'cluster.key')
+    const made = await runCli(['cluster', 'keygen', '--out', file])
+    expect(made.code, made.stderr).to.equal(0)
+    expect(made.stdout).to.equal(`wrote ${file} (mode 0600): give the same file to every node with --cluster-key-file\n`)
+    expect((await stat(file)).mode & 0o777).to.equal(0o600)
+    const text = await readFile(file, 'utf8')
+    expect(text).to.match(/^\/key\/swarm\/psk\/1\.0\.0\/\n\/base16\/\n[0-9a-f]{64}\n$/)
+    const again = await runCli(['cluster', 'keygen', '--out', file])
+    expect(again.code).to.equal(2)
+    expect(again.stderr).to.include(`${file} exists: a key is never overwritten`)
+    expect(await readFile(file, 'utf8')).to.equal(text)
+    expect((await runCli(['cluster', 'keygen', '--out', ' '])).code).to.equal(2)
+    // a node started with it once others may read it: refused at start, exit 2, saying how to mend it
+    await chmod(file, 0o644)
+    const refused = await runCli(['node', 'start', '--role', 'chat', '--data-dir', join(dir.path, 'data'), '--cluster-key-file', file,
+      '--grpc-listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0', '--p2p-listen', '/ip4/127.0.0.1/tcp/0'])
+    expect(refused.code).to.equal(2)
+    expect(refused.stderr).to.include(`permissions 0644 on ${file} are too open: chmod 600 ${file}`)
+  })
+
   it('should make a backup key file of mode 0600 with backup keygen, never overwrite one, and refuse usage errors', async () => {
     const file = join(dir.path, 'backup.key')
     const made = await runCli(['backup', 'keygen', '--out', file, '--json'])

@@ -88,7 +88,7 @@ export class TestCluster {
     this.#dir = await tempDir()
     const key = new Uint8Array(95)
     generateKey(key)
-    await writeFile(join(this.#dir.path, 'cluster.key'), key)
+    await writeFile(join(this.#dir.path, 'cluster.key'), key, { mode: 0o600 })
     this.#key = await readClusterKey(join(this.#dir.path, 'cluster.key'))
   }
 

@@ -55,7 +55,7 @@ describe('admin moves on real processes (migrate, drain, decommission)', functio
     const keyDir = await tempDir()
     dirs.push(keyDir)
     keyFile = join(keyDir.path, 'cluster.key')
-    await writeFile(keyFile, (await runCli(['cluster', 'keygen'])).stdout)
+    await writeFile(keyFile, (await runCli(['cluster', 'keygen'])).stdout, { mode: 0o600 })
     for (let i = 0; i < 4; i++) {
       const dir = await tempDir()
       dirs.push(dir)

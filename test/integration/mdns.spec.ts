@@ -41,7 +41,7 @@ describe('mDNS discovery (two node processes in a network namespace of their own
     const keyDir = await tempDir()
     dirs.push(keyDir)
     const key = join(keyDir.path, 'cluster.key')
-    await writeFile(key, (await runCli(['cluster', 'keygen'])).stdout)
+    await writeFile(key, (await runCli(['cluster', 'keygen'])).stdout, { mode: 0o600 })
     const inNs = ['ip', 'netns', 'exec', ns]
     for (const role of ['chat', 'ai']) {
       const dir = await tempDir()

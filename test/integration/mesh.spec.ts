@@ -91,7 +91,7 @@ describe('a cluster of node processes (real libp2p, gRPC and LevelDB on loopback
     const keyDir = await tempDir()
     dirs.push(keyDir)
     keyFile = join(keyDir.path, 'cluster.key')
-    await writeFile(keyFile, (await runCli(['cluster', 'keygen'])).stdout)
+    await writeFile(keyFile, (await runCli(['cluster', 'keygen'])).stdout, { mode: 0o600 })
     seed = await start('chat,storage')
     ai = await start('ai,storage', seed)
     chatB = await start('chat', seed)
@@ -317,7 +317,7 @@ describe('a cluster of node processes (real libp2p, gRPC and LevelDB on loopback
     const otherDir = await tempDir()
     dirs.push(otherDir)
     const otherKey = join(otherDir.path, 'other.key')
-    await writeFile(otherKey, (await runCli(['cluster', 'keygen'])).stdout)
+    await writeFile(otherKey, (await runCli(['cluster', 'keygen'])).stdout, { mode: 0o600 })
     const outsider = await startNodeProcess(otherDir.path, ['--role', 'chat', '--cluster-key-file', otherKey, '--p2p-listen', '/ip4/127.0.0.1/tcp/0', '--join', seed.p2p, '--failure-timeout', String(FAILURE_TIMEOUT)], 40_000, [], 'waiting to hear')
     try {
       await waitFor(() => outsider.logs.filter((l) => typeof l.msg === 'string' && l.msg.startsWith('cannot reach')).length >= 2, 'two failed join attempts', { timeout: 30_000, interval: 50 })

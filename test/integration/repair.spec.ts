@@ -49,7 +49,7 @@ describe('anti-entropy, repair and scrub across node processes (real libp2p, gRP
     const keyDir = await tempDir()
     dirs.push(keyDir)
     keyFile = join(keyDir.path, 'cluster.key')
-    await writeFile(keyFile, (await runCli(['cluster', 'keygen'])).stdout)
+    await writeFile(keyFile, (await runCli(['cluster', 'keygen'])).stdout, { mode: 0o600 })
     const dataDirs = await Promise.all([0, 1, 2].map(async () => await tempDir()))
     dirs.push(...dataDirs)
     const a = await start(dataDirs[0]?.path as string)

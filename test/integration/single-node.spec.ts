@@ -568,9 +568,11 @@ describe('p2p host of a node (real processes on loopback)', function () {
     const dirs = [await tempDir(), await tempDir()]
     const nodes: NodeProcess[] = []
     try {
-      const key = await runCli(['cluster', 'keygen'])
       const keyFile = `${dirs[0]!.path}/cluster.key`
-      await (await import('node:fs/promises')).writeFile(keyFile, key.stdout)
+      const key = await runCli(['cluster', 'keygen', '--out', keyFile])
+      expect(key.code, key.stderr).to.equal(0)
+      expect(key.stdout).to.include(`wrote ${keyFile} (mode 0600)`)
+      expect((await (await import('node:fs/promises')).stat(keyFile)).mode & 0o777).to.equal(0o600)
       const p2p = ['--cluster-key-file', keyFile, '--p2p-listen', '/ip4/127.0.0.1/tcp/0', '--role', 'chat', '--failure-timeout', '1500']
       nodes.push(await startNodeProcess(dirs[0]!.path, p2p))
       const ready = nodes[0]!.logs.find((l) => typeof l.msg === 'string' && l.msg.startsWith('node ready'))

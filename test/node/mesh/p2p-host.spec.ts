@@ -1,6 +1,6 @@
 import { expect } from 'chai'
 import { execFile } from 'node:child_process'
-import { writeFile } from 'node:fs/promises'
+import { chmod, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { generateKeyPair } from '@libp2p/crypto/keys'
@@ -38,7 +38,7 @@ async function startHost (clusterKey: Uint8Array, joinTo: readonly string[], lis
 async function keyFile (dir: string, name: string): Promise<Uint8Array> {
   const key = new Uint8Array(95)
   generateKey(key)
-  await writeFile(join(dir, name), key)
+  await writeFile(join(dir, name), key, { mode: 0o600 })
   return await readClusterKey(join(dir, name))
 }
 
@@ -180,11 +180,29 @@ describe('P2pHost (real libp2p on loopback)', function () {
   })
 
   it('should refuse a cluster key file that is not one, saying what it expects', async () => {
-    await writeFile(join(dir.path, 'bad.key'), 'hello\n')
+    await writeFile(join(dir.path, 'bad.key'), 'hello\n', { mode: 0o600 })
     const err = await readClusterKey(join(dir.path, 'bad.key')).then(() => undefined, (e: Error) => e)
     expect(err?.name).to.equal('ClusterKeyError')
     expect(err?.message).to.match(/expected the three lines that `plexi cluster keygen` prints/)
+    expect(err?.message).to.not.include('hello')
     const missing = await readClusterKey(join(dir.path, 'nope.key')).then(() => undefined, (e: Error) => e)
     expect(missing?.message).to.match(/cannot read the cluster key file/)
+  })
+
+  it('should refuse a cluster key file that group or others may read, as ssh refuses such a private key', async () => {
+    const file = join(dir.path, 'open.key')
+    const key = new Uint8Array(95)
+    generateKey(key)
+    await writeFile(file, key, { mode: 0o600 })
+    for (const mode of [0o644, 0o640, 0o604, 0o660]) {
+      await chmod(file, mode)
+      const err = await readClusterKey(file).then(() => undefined, (e: Error) => e)
+      expect(err?.name, mode.toString(8)).to.equal('ClusterKeyError')
+      expect(err?.message).to.equal(`permissions 0${mode.toString(8)} on ${file} are too open: chmod 600 ${file} (whoever reads the cluster key can join the cluster)`)
+    }
+    for (const mode of [0o600, 0o400]) {
+      await chmod(file, mode)
+      expect(await readClusterKey(file), mode.toString(8)).to.have.length(96)
+    }
   })
 })
