@@ -46,6 +46,11 @@ export class DashboardAssets {
   readonly #cache = new Map<string, Promise<DashboardAsset | undefined>>()
   #csp: Promise<string> | undefined
 
+  /** Files read and kept. */
+  get cached (): number {
+    return this.#cache.size
+  }
+
   /** The page at `/`. */
   async index (): Promise<DashboardAsset> {
     const asset = await this.ui('index.html')
@@ -61,6 +66,9 @@ export class DashboardAssets {
     if (entry === undefined) {
       entry = this.#read(path)
       this.#cache.set(path, entry)
+      // only files are kept: anyone may ask for names that are none (the dashboard's files need no
+      // token), and a cache of misses would grow with every name asked
+      void entry.then((asset) => { if (asset === undefined) this.#cache.delete(path) }, () => { this.#cache.delete(path) })
     }
     return await entry
   }

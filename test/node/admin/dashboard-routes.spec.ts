@@ -3,6 +3,7 @@ import { readdir, readFile } from 'node:fs/promises'
 import { dirname, join, posix } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { expect } from 'chai'
+import { DashboardAssets } from '../../../node/admin/index.ts'
 import { AdminFixture } from '../../helpers/admin-fixture.ts'
 
 const UI_DIR = join(dirname(fileURLToPath(import.meta.url)), '../../../node/admin/ui')
@@ -95,6 +96,15 @@ describe('dashboardRoutes', () => {
       expect(res.statusCode, url).to.be.oneOf([404, 400])
       expect(res.headers['content-type'], url).to.match(/^application\/json/)
     }
+  })
+
+  it('should keep only files it found: names asked that are none leave nothing behind', async () => {
+    const assets = new DashboardAssets()
+    for (let i = 0; i < 50; i++) expect(await assets.ui(`missing-${i}.js`)).to.equal(undefined)
+    expect(assets.cached).to.equal(0)
+    expect(await assets.ui('app.js')).to.not.equal(undefined)
+    expect(await assets.ui('app.js')).to.not.equal(undefined)
+    expect(assets.cached).to.equal(1)
   })
 
   it('should serve the dashboard without the admin token, and answer HEAD', async () => {
