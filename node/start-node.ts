@@ -2,14 +2,14 @@ import { mkdir } from 'node:fs/promises'
 import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
 import type { Logger as PinoLogger } from 'pino'
-import { AGENT, ActorSystem, backupCatalog, chatRoom, roomDirectory, userAgent, userDirectory } from '../actors/index.ts'
+import { AGENT, ActorSystem, auditLog, backupCatalog, chatRoom, roomDirectory, userAgent, userDirectory } from '../actors/index.ts'
 import { ConfigError, checkNodeConfig, formatHostPort, scheduleMs } from '../config/index.ts'
 import type { HostPort, NodeConfig, Role } from '../config/index.ts'
 import { describe } from '../protocols/index.ts'
 import type { Member } from '../protocols/index.ts'
 import { loadNodeServices, loadRetryInfoTypes } from '../protocols/grpc/index.ts'
 import { ModelManager } from '../runtimes/index.ts'
-import { buildAdminServer } from './admin/index.ts'
+import { AuditTrail, buildAdminServer } from './admin/index.ts'
 import { BackupService, ChunkStore, HolderRepair, holderAt, loadBackupKey, spawnChunkHolder, spawnRestoreHold } from './backup/index.ts'
 import type { Readiness } from './admin/index.ts'
 import { BACKUP_CHUNKS_DIR, STORE_DIR, VERSION } from './constants.ts'
@@ -213,6 +213,7 @@ export async function startNode (config: NodeConfig, log: PinoLogger, opts: Star
     system.registerEntity(roomDirectory)
     system.registerEntity(userDirectory)
     system.registerEntity(backupCatalog)
+    system.registerEntity(auditLog)
     system.registerEntity(userAgent({ inference, sampling: { ...DEFAULT_SAMPLING, maxTokens: config.agentMaxTokens }, maxTokensLimit: config.contextSize }))
     if (roles.has('ai')) {
       log.info(inferencePlan, `inference: ${inferencePlan.workers} worker(s) per model x ${inferencePlan.contexts} context(s) x ${inferencePlan.threads} thread(s), gpu ${config.gpu}`)
@@ -490,6 +491,10 @@ export async function startNode (config: NodeConfig, log: PinoLogger, opts: Star
       return sampler
     }, (sampler) => { sampler.stop() })
 
+    // every admin action and failed admin authentication, in the cluster's hash-chained trail
+    const audit = new AuditTrail({ system, log: log.child({ component: 'audit' }) })
+    metrics.watchAudit(audit.stats)
+
     const admin = await parts.start('admin', async () => {
       const app = await buildAdminServer({
         system,
@@ -510,6 +515,7 @@ export async function startNode (config: NodeConfig, log: PinoLogger, opts: Star
         models,
         manager,
         stats,
+        audit,
         ...(opts.logTail !== undefined && { logs: opts.logTail }),
         logger: log
       })

@@ -2,6 +2,9 @@
  * The entity behaviours of a Plexi node, each beside its protocol (messages, events, state, and
  * the typed key that addresses it): chat rooms, the room and user directories, users' AI agents.
  */
+export { auditLog } from './audit-log.ts'
+export { AUDIT, AUDIT_FIELD_LIMITS, AUDIT_LOG_KEY, AUDIT_OUTCOMES, GENESIS, MAX_AUDIT_PAGE, auditHash, checkAuditMsg, verifyAuditChain } from './audit-log-protocol.ts'
+export type { AuditEntry, AuditEvent, AuditMsg, AuditOutcome, AuditRecord, AuditState } from './audit-log-protocol.ts'
 export { backupCatalog } from './backup-catalog.ts'
 export { BACKUPS, BACKUP_CATALOG_KEY, BACKUP_ID_PATTERN, MAX_BACKUPS, MAX_BACKUP_NOTE, MAX_ENDED_RESTORES, RESTORE_ID_PATTERN, checkBackupCatalogMsg } from './backup-catalog-protocol.ts'
 export type { BackupCatalogEvent, BackupCatalogMsg, BackupCatalogState, BackupEntry, BackupState, BackupStats, ManifestRef, RestoreEntry, RestoreSelectionRecord, RestoreState } from './backup-catalog-protocol.ts'

@@ -5,7 +5,7 @@ import swaggerUi from '@fastify/swagger-ui'
 import { Ajv } from 'ajv'
 import { AGENT, ROOM, ROOMS, ROOM_DIRECTORY_KEY } from '../../actors/index.ts'
 import type { ActorSystem, RoomSummary } from '../../actors/index.ts'
-import { adminSchemas } from '../../protocols/index.ts'
+import { adminSchemas, clip } from '../../protocols/index.ts'
 import { clientError, errorReply, httpError, notFound, parseJsonBody, sendError } from './admin-errors.ts'
 import type { Job, JobKind, JobState, Member, RepairJob, ScrubRow, StorageNodeRow } from '../../protocols/index.ts'
 import { tokenMatches } from '../identity/index.ts'
@@ -18,6 +18,8 @@ import type { LogEntry, LogLevelName } from '../log-tail.ts'
 import { DashboardAssets } from './dashboard-assets.ts'
 import { dashboardRoutes } from './dashboard-routes.ts'
 import { EventStreams } from './event-streams.ts'
+import type { AuditVerdict } from './audit-trail.ts'
+import type { AuditEntry, AuditRecord } from '../../actors/index.ts'
 
 export type Readiness = 'starting' | 'ready' | 'draining'
 
@@ -59,6 +61,8 @@ export interface AdminServerDeps {
   readonly stats?: StatsView
   /** The last lines the node logged (absent: the routes list none). */
   readonly logs?: LogsView
+  /** The cluster's audit trail (absent: nothing is recorded, and the routes answer 503). */
+  readonly audit?: AuditView
   /** pino (the node's), or false for none (tests). */
   readonly logger?: FastifyBaseLogger | false
 }
@@ -68,6 +72,14 @@ export interface StatsView {
   readonly intervalMs: number
   samples (): StatsSample[]
   subscribe (reader: (sample: StatsSample) => void): () => void
+}
+
+/** What the admin API asks of the audit trail (node/admin AuditTrail). */
+export interface AuditView {
+  record (entry: AuditEntry): Promise<void>
+  failedAuthentication (): { record: boolean, droppedBefore: number }
+  list (after: number, limit: number): Promise<AuditRecord[]>
+  verify (): Promise<AuditVerdict>
 }
 
 /** What the admin API reads of the log tail (node/log-tail.ts LogTail). */
@@ -189,6 +201,33 @@ export async function buildAdminServer (deps: AdminServerDeps): Promise<FastifyI
     api.addHook('onRequest', async (request, reply) => {
       if (!authorized(request, deps.adminToken)) return unauthorized(reply, 'admin token')
     })
+    // every admin action, and every failed authentication, goes into the audit trail before the
+    // answer does (reads are not actions: they are not recorded)
+    const audit = deps.audit
+    if (audit !== undefined) {
+      api.addHook('onSend', async (request, reply, payload) => {
+        const status = reply.statusCode
+        const unauthenticated = status === 401
+        if (!unauthenticated && (request.method === 'GET' || request.method === 'HEAD')) return payload
+        let detail = unauthenticated ? '' : bodyDetail(request.body)
+        if (unauthenticated) {
+          const { record, droppedBefore } = audit.failedAuthentication()
+          if (!record) return payload
+          if (droppedBefore > 0) detail = `${droppedBefore} failed authentications before this one were not recorded (at most 30 a minute are)`
+        }
+        await audit.record({
+          actor: unauthenticated ? 'unauthenticated' : 'admin',
+          node: deps.self().peerId,
+          ip: request.ip,
+          action: `${request.method} ${request.routeOptions.url ?? request.url.split('?')[0] ?? ''}`,
+          target: request.url.split('?')[0] ?? '',
+          outcome: status < 400 ? 'ok' : status < 500 ? 'refused' : 'failed',
+          status,
+          detail
+        })
+        return payload
+      })
+    }
 
     api.get('/cluster', {
       schema: {
@@ -615,6 +654,48 @@ export async function buildAdminServer (deps: AdminServerDeps): Promise<FastifyI
       }) ?? (() => {})
     }))
 
+    const auditQuery = {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        after: { type: 'integer', minimum: 0, default: 0, description: 'records with a seq above this' },
+        limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 }
+      }
+    } as const
+    const auditOf = (): AuditView => {
+      if (deps.audit === undefined) throw httpError(503, 'UNAVAILABLE', 'this node keeps no audit trail')
+      return deps.audit
+    }
+    api.get<{ Querystring: { after: number, limit: number } }>('/audit', {
+      schema: {
+        summary: 'The audit trail: every admin action and failed admin authentication on any member, oldest first, each with the hash of the one before',
+        security: bearer,
+        querystring: auditQuery,
+        response: { 200: { type: 'object', required: ['records'], properties: { records: { type: 'array', items: ref('AuditRecord') } } }, ...errors(400, 401, 503) }
+      }
+    }, async (request) => ({ records: await auditOf().list(request.query.after, request.query.limit) }))
+
+    api.get('/audit/verify', {
+      schema: {
+        summary: 'Reads the whole audit trail and checks that every record follows the one before (its hash and its link): ok, or where the chain breaks',
+        security: bearer,
+        response: {
+          200: {
+            type: 'object',
+            required: ['ok', 'records', 'head', 'brokenAt', 'reason'],
+            properties: {
+              ok: { type: 'boolean' },
+              records: { type: 'integer', description: 'records checked and found whole' },
+              head: { type: 'object', required: ['seq', 'hash'], properties: { seq: { type: 'integer' }, hash: { type: 'string' } } },
+              brokenAt: { type: ['integer', 'null'] },
+              reason: { type: ['string', 'null'] }
+            }
+          },
+          ...errors(401, 503)
+        }
+      }
+    }, async () => await auditOf().verify())
+
     api.get('/rooms', {
       schema: { summary: 'Rooms that have at least one message or member', security: bearer, response: { 200: { type: 'array', items: ref('Room') }, ...errors(401) } }
     }, async () => {
@@ -636,6 +717,14 @@ function jobsValidationError (errors: FastifySchemaValidationError[], dataVar: s
   if (dataVar === 'params' && (e?.keyword === 'pattern' || e?.keyword === 'maxLength')) message = `${dataVar}${e.instancePath} must be a job id: KIND-N-XXXX, such as drain-3-k7f2`
   if (e?.keyword === 'additionalProperties') message = `${dataVar} must NOT have additional properties: the filters are kind and state`
   return new Error(message)
+}
+
+/** What the audit trail keeps of a request's body: its JSON, clipped, with any field that could hold
+ * a secret left out (no admin body carries one today; this keeps it so). */
+function bodyDetail (body: unknown): string {
+  if (body === undefined || body === null) return ''
+  const json = JSON.stringify(body, (key, value: unknown) => (/token|secret|password|key$/i.test(key) ? '(not recorded)' : value))
+  return clip(json ?? '', 300)
 }
 
 function authorized (request: FastifyRequest, token: string): boolean {

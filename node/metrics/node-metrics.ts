@@ -399,6 +399,14 @@ export class NodeMetrics {
   }
 
   /** Jobs this node runs and remembers (node/jobs), read at scrape time. */
+  /** The audit trail's counters (node/admin AuditTrail), read at scrape time. */
+  watchAudit (stats: { readonly written: number, readonly failures: number, readonly dropped: number }): void {
+    const registers = [this.registry]
+    counterOf(registers, 'plexi_audit_records_total', 'Admin actions and failed admin authentications recorded in the audit trail by this node', () => stats.written)
+    counterOf(registers, 'plexi_audit_failures_total', 'Audit records this node could not write (logged; the request was answered anyway)', () => stats.failures)
+    counterOf(registers, 'plexi_audit_dropped_total', 'Failed admin authentications left out of the audit trail (over 30 a minute on this node)', () => stats.dropped)
+  }
+
   watchJobs (jobs: { list (): ReadonlyArray<{ kind: string, state: string }>, readonly stats: { readonly started: Readonly<Record<string, number>> } }): void {
     const registers = [this.registry]
     new Gauge({

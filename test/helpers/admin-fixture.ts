@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
-import { ActorSystem, chatRoom, roomDirectory, userDirectory } from '../../actors/index.ts'
-import { ClusterJobs, Jobs, LevelStore, LogTail, NodeMetrics, ReplicationAdmin, StatsSampler, UserAccounts, buildAdminServer, openLocalJournal } from '../../node/index.ts'
+import { ActorSystem, auditLog, chatRoom, roomDirectory, userDirectory } from '../../actors/index.ts'
+import { AuditTrail, ClusterJobs, Jobs, LevelStore, LogTail, NodeMetrics, ReplicationAdmin, StatsSampler, UserAccounts, buildAdminServer, openLocalJournal } from '../../node/index.ts'
 import type { Readiness, ReplicatedJournal } from '../../node/index.ts'
 import { Cluster, NodeRoles } from '../../node/mesh/index.ts'
 import type { Member } from '../../protocols/index.ts'
@@ -27,6 +27,8 @@ export class AdminFixture {
   logTail!: LogTail
   /** The stats sampler, never started: tests take samples with `sample()`, on `clock`. */
   sampler!: StatsSampler
+  /** The audit trail, as startNode wires it (its clock is `clock`). */
+  audit!: AuditTrail
   /** The sampler's clock (ms). */
   clock = 1_000_000
   #dir: { path: string, remove: () => Promise<void> } | undefined
@@ -47,6 +49,7 @@ export class AdminFixture {
     this.system.registerEntity(chatRoom)
     this.system.registerEntity(roomDirectory)
     this.system.registerEntity(userDirectory)
+    this.system.registerEntity(auditLog)
     this.jobs = new Jobs({ node: NODE_ID })
     this.#cluster = await Cluster.start({
       system: this.system, heads: this.journal, roles: new NodeRoles(['chat']), capacity: 1, p2p: undefined, serving: () => true,
@@ -56,6 +59,7 @@ export class AdminFixture {
     this.#metrics.watchActors(this.system)
     this.#metrics.watchJobs(this.jobs)
     this.logTail = new LogTail()
+    this.audit = new AuditTrail({ system: this.system, log: { warn: () => undefined }, now: () => this.clock })
     const m = this.#metrics
     this.sampler = new StatsSampler({
       chatMessages: m.chatMessages, chatDeliveries: m.chatDeliveries, askDuration: m.askDuration, inferenceTokens: m.inferenceTokens,
@@ -77,7 +81,7 @@ export class AdminFixture {
       system: this.system, users: new UserAccounts(this.system), metrics: this.#metrics, cluster: this.#cluster.admin,
       replication: new ReplicationAdmin({ system: this.system, journal: this.journal, members: () => [], log: { warn: () => undefined }, jobs: this.jobs }),
       jobs: new ClusterJobs({ system: this.system, jobs: this.jobs, members: () => [], log: { debug: () => undefined } }),
-      adminToken: ADMIN_TOKEN, metricsToken: this.metricsToken, readiness: () => this.readiness, self: this.self, stats: this.sampler, logs: this.logTail, logger: false
+      adminToken: ADMIN_TOKEN, metricsToken: this.metricsToken, readiness: () => this.readiness, self: this.self, stats: this.sampler, logs: this.logTail, audit: this.audit, logger: false
     })
   }
 
