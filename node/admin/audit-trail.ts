@@ -3,7 +3,7 @@ import type { ActorSystem, AuditEntry, AuditRecord } from '../../actors/index.ts
 import { clip, describe } from '../../protocols/index.ts'
 
 /** How long an audited request waits for its record to be durable before it is answered anyway. */
-const RECORD_TIMEOUT_MS = 5_000
+const RECORD_TIMEOUT_MS = 3_000
 /** Failed authentications recorded per minute on one node: a client guessing tokens must not fill
  * the trail (the others are counted, and said in the next record that is written). */
 const FAILED_AUTH_PER_MINUTE = 30

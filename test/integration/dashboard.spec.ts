@@ -392,4 +392,22 @@ describe('the admin dashboard in a real browser', function () {
     await page.getByLabel('Admin token').waitFor()
     expect(await tokenKept(page)).to.equal(null)
   })
+
+  it('should have put every action taken in the dashboard, and the refused tokens, in the cluster\'s audit trail, whole when read on another member', async () => {
+    // A served every page; C reads the trail (an entity journal replicated like any other)
+    const listed = await runCli(['admin', 'audit', '--json', '--limit', '1000', '--admin-addr', c.node.admin, '--data-dir', c.dir])
+    expect(listed.code, listed.stderr).to.equal(0)
+    const trail = JSON.parse(listed.stdout) as Array<{ actor: string, node: string, action: string, outcome: string, detail: string }>
+    const onA = trail.filter((r) => r.node === a.peerId)
+    const actions = new Set(onA.filter((r) => r.actor === 'admin' && r.outcome === 'ok').map((r) => r.action))
+    expect([...actions]).to.include.members([
+      'POST /api/v1/actors/:type/:key/migrate', 'POST /api/v1/models/:name/load', 'POST /api/v1/repairs', 'POST /api/v1/users', 'DELETE /api/v1/users/:name',
+      'POST /api/v1/backups', 'POST /api/v1/backups/:id/restore', 'POST /api/v1/nodes/:peerId/drain'
+    ])
+    expect(onA.some((r) => r.actor === 'unauthenticated' && r.outcome === 'refused'), 'the wrong token tried').to.equal(true)
+    expect(listed.stdout, 'no token in the trail').to.not.match(/plxu_|plxa_not-the-token/)
+    const verified = await runCli(['admin', 'audit', 'verify', '--admin-addr', c.node.admin, '--data-dir', c.dir])
+    expect(verified.code, verified.stdout + verified.stderr).to.equal(0)
+    expect(verified.stdout).to.match(/^audit trail whole: \d+ records, each following the one before; head [0-9a-f]{64}\n$/)
+  })
 })
