@@ -79,6 +79,7 @@ export interface AuditView {
   record (entry: AuditEntry): Promise<void>
   failedAuthentication (): { record: boolean, droppedBefore: number }
   list (after: number, limit: number): Promise<AuditRecord[]>
+  head (): Promise<{ seq: number, hash: string }>
   verify (): Promise<AuditVerdict>
 }
 
@@ -671,9 +672,23 @@ export async function buildAdminServer (deps: AdminServerDeps): Promise<FastifyI
         summary: 'The audit trail: every admin action and failed admin authentication on any member, oldest first, each with the hash of the one before',
         security: bearer,
         querystring: auditQuery,
-        response: { 200: { type: 'object', required: ['records'], properties: { records: { type: 'array', items: ref('AuditRecord') } } }, ...errors(400, 401, 503) }
+        response: {
+          200: {
+            type: 'object',
+            required: ['records', 'head'],
+            properties: {
+              records: { type: 'array', items: ref('AuditRecord') },
+              head: { type: 'object', required: ['seq', 'hash'], properties: { seq: { type: 'integer' }, hash: { type: 'string' } }, description: 'the last record\'s seq and hash: the page of the newest records is after=seq-limit' }
+            }
+          },
+          ...errors(400, 401, 503)
+        }
       }
-    }, async (request) => ({ records: await auditOf().list(request.query.after, request.query.limit) }))
+    }, async (request) => {
+      const trail = auditOf()
+      const [records, head] = await Promise.all([trail.list(request.query.after, request.query.limit), trail.head()])
+      return { records, head }
+    })
 
     api.get('/audit/verify', {
       schema: {

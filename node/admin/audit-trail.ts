@@ -86,9 +86,14 @@ export class AuditTrail {
     return await this.#log().ask<AuditRecord[]>((replyTo) => ({ type: 'list', after, limit, replyTo }))
   }
 
+  /** The last record's seq and hash (0 and 64 zeros: none yet). */
+  async head (): Promise<{ seq: number, hash: string }> {
+    return await this.#log().ask<{ seq: number, hash: string }>((replyTo) => ({ type: 'head', replyTo }))
+  }
+
   /** Reads the whole trail, page by page, and checks every record's hash and link. */
   async verify (): Promise<AuditVerdict> {
-    const head = await this.#log().ask<{ seq: number, hash: string }>((replyTo) => ({ type: 'head', replyTo }))
+    const head = await this.head()
     let at = { seq: 0, hash: '0'.repeat(64) }
     while (at.seq < head.seq) {
       const page = await this.list(at.seq, VERIFY_PAGE)

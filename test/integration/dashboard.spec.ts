@@ -333,7 +333,7 @@ describe('the admin dashboard in a real browser', function () {
   })
 
   it('should name every control of every view: a label on each field, a name on each button', async () => {
-    for (const name of ['Cluster', 'Actors', 'Replication', 'Metrics', 'Models', 'Jobs', 'Backups', 'Users', 'Logs']) {
+    for (const name of ['Cluster', 'Actors', 'Replication', 'Metrics', 'Models', 'Jobs', 'Backups', 'Users', 'Logs', 'Audit']) {
       await view(name)
       const unnamed = await page.evaluate(() => [...document.querySelectorAll('input, select, textarea, button')]
         .filter((e) => (e.labels?.length ?? 0) === 0 && e.getAttribute('aria-label') === null && e.getAttribute('aria-labelledby') === null &&
@@ -409,5 +409,13 @@ describe('the admin dashboard in a real browser', function () {
     const verified = await runCli(['admin', 'audit', 'verify', '--admin-addr', c.node.admin, '--data-dir', c.dir])
     expect(verified.code, verified.stdout + verified.stderr).to.equal(0)
     expect(verified.stdout).to.match(/^audit trail whole: \d+ records, each following the one before; head [0-9a-f]{64}\n$/)
+    // and the dashboard's Audit view shows it and proves it whole (signed in again: the test before signed out)
+    await signIn(page, a.node.adminToken)
+    await view('Audit')
+    await page.locator('table.audit tbody tr', { hasText: 'POST /api/v1/nodes/:peerId/drain' }).waitFor()
+    await page.locator('table.audit tbody tr[data-outcome="refused"]').first().waitFor()
+    await page.getByRole('button', { name: 'Verify the chain' }).click()
+    await page.locator('[data-verdict="whole"]').waitFor()
+    await shoot('audit')
   })
 })

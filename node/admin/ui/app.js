@@ -22,6 +22,7 @@ import { JobsView } from './views/jobs.js'
 import { BackupsView } from './views/backups.js'
 import { UsersView } from './views/users.js'
 import { LogsView } from './views/logs.js'
+import { AuditView } from './views/audit.js'
 
 const VIEWS = [
   { id: 'cluster', title: 'Cluster', View: ClusterView },
@@ -32,7 +33,8 @@ const VIEWS = [
   { id: 'jobs', title: 'Jobs', View: JobsView },
   { id: 'backups', title: 'Backups', View: BackupsView },
   { id: 'users', title: 'Users', View: UsersView },
-  { id: 'logs', title: 'Logs', View: LogsView }
+  { id: 'logs', title: 'Logs', View: LogsView },
+  { id: 'audit', title: 'Audit', View: AuditView }
 ]
 /** The cluster is read this often for every view (members, this node's peer id). */
 const CLUSTER_POLL_MS = 3_000
