@@ -47,8 +47,8 @@ describe('backups on a real node (CLI → admin HTTP → backup job → chunk ho
     expect(list).to.have.length(1)
     const [backup] = list as [BackupRow]
     expect(backup).to.include({ state: 'done', note: 'nightly', keyFingerprint: fingerprint })
-    // 4 rooms, the room and user directories
-    expect(backup.stats?.entities).to.equal(6)
+    // 4 rooms, the room and user directories, the audit trail (users add was recorded)
+    expect(backup.stats?.entities).to.equal(7)
     const shown = JSON.parse((await admin(['backup', 'show', backup.id, '--json'])).stdout) as BackupRow
     expect(shown.root).to.match(/^[0-9a-f]{64}$/)
     const verified = await admin(['backup', 'verify', backup.id, '--full', '--json'])
@@ -62,7 +62,7 @@ describe('backups on a real node (CLI → admin HTTP → backup job → chunk ho
     expect(value('plexi_backup_dedup_ratio')).to.equal(0)
     expect(value('plexi_backup_audit_failures_total')).to.equal(0)
     const table = await admin(['backup', 'ls'])
-    expect(table.stdout).to.match(new RegExp(`^${backup.id}\\s+done\\s+\\S+\\s+6\\s+.*${fingerprint}\\s+nightly$`, 'm'))
+    expect(table.stdout).to.match(new RegExp(`^${backup.id}\\s+done\\s+\\S+\\s+7\\s+.*${fingerprint}\\s+nightly$`, 'm'))
     // nothing is orphaned by a backup that completed
     const sweep = await admin(['backup', 'sweep', '--dry-run', '--json'])
     expect(sweep.code, sweep.stderr).to.equal(0)
