@@ -14,7 +14,7 @@ import { BackupService, ChunkStore, HolderRepair, holderAt, loadBackupKey, spawn
 import type { Readiness } from './admin/index.ts'
 import { BACKUP_CHUNKS_DIR, STORE_DIR, VERSION } from './constants.ts'
 import { RateLimiter, SubscribeEncoder, agentServiceHandlers, chatGateway, chatServiceHandlers, startGrpcServer, stopGrpcServer } from './grpc/index.ts'
-import { loadPeerIdentity, resolveAdminToken } from './identity/index.ts'
+import { AdminTokens, loadPeerIdentity, resolveAdminToken } from './identity/index.ts'
 import { AgentAsker, InferenceService, KvCacheTransfer, UsageLimiter, WarmForwarding, agentGateway, bootstrapModels, createRuntime, planInference, spawnKvCacheActor, spawnWarmForwarding } from './inference/index.ts'
 import { ClusterJobs, Jobs } from './jobs/index.ts'
 import { Lifecycle } from './lifecycle.ts'
@@ -92,6 +92,8 @@ export async function startNode (config: NodeConfig, log: PinoLogger, opts: Star
   const identity = await loadPeerIdentity(config.dataDir)
   const adminToken = await resolveAdminToken(config.dataDir, config.adminToken)
   if (adminToken.warning !== undefined) log.warn(adminToken.warning)
+  // named admin tokens, each read-only or full (plexi admin tokens add)
+  const adminTokens = await AdminTokens.open(config.dataDir).catch((err: Error) => { throw new ConfigError('data-dir', err.message) })
   const parts = new Lifecycle(log)
   try {
     const store = await parts.start('store', () => LevelStore.open(join(config.dataDir, STORE_DIR), { sync: config.journalSync }), (s) => s.close())
@@ -516,6 +518,7 @@ export async function startNode (config: NodeConfig, log: PinoLogger, opts: Star
         manager,
         stats,
         audit,
+        tokens: adminTokens,
         ...(opts.logTail !== undefined && { logs: opts.logTail }),
         logger: log
       })

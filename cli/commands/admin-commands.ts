@@ -91,6 +91,34 @@ export function adminCommands (io: CliIo): Command {
       if (forgotten.token) io.stdout.write(`removed the saved token ${saved.path(removed.name)}${forgotten.wasDefault ? ` (${removed.name} was the default user)` : ''}\n`)
     }))
 
+  const tokens = admin.command('tokens').description('this node\'s named admin tokens: read-only (scope read) or full (scope admin), each revocable')
+  withClientOptions(tokens.command('add <name>'), 'admin')
+    .description('make a named admin token for this node and print it (shown once): scope read may only read (the dashboard, listings, metrics streams), scope admin may do everything')
+    .option('--scope <scope>', 'read or admin', 'read')
+    .action(withFlags(async (name: string, flags: ClientFlags & { scope: string }) => {
+      if (flags.scope !== 'read' && flags.scope !== 'admin') throw new UsageError(`--scope: expected read or admin, got ${JSON.stringify(flags.scope)}`)
+      const made = await (await client(flags)).api.request<{ name: string, scope: string, token: string, createdAt: number }>('POST', '/api/v1/tokens', { name, scope: flags.scope })
+      if (flags.json === true) {
+        printJson(io, made)
+        return
+      }
+      io.stdout.write(`admin token ${made.name} (scope ${made.scope}) created on this node; token (shown once):\n${made.token}\n`)
+    }))
+  withClientOptions(tokens.command('ls', { isDefault: true }), 'admin')
+    .description('list this node\'s named admin tokens (names and scopes; the tokens are kept only as hashes)')
+    .action(withFlags(async (flags: ClientFlags) => {
+      const list = await (await client(flags)).api.request<Array<{ name: string, scope: string, createdAt: number }>>('GET', '/api/v1/tokens')
+      if (flags.json === true) printJson(io, list)
+      else printTable(io, ['NAME', 'SCOPE', 'CREATED'], list.map((t) => [t.name, t.scope, new Date(t.createdAt).toISOString()]))
+    }))
+  withClientOptions(tokens.command('rm <name>'), 'admin')
+    .description('revoke a named admin token: it stops working at once')
+    .action(withFlags(async (name: string, flags: ClientFlags) => {
+      const removed = await (await client(flags)).api.request<{ name: string, scope: string }>('DELETE', `/api/v1/tokens/${encodeURIComponent(name)}`)
+      if (flags.json === true) printJson(io, removed)
+      else io.stdout.write(`admin token ${removed.name} revoked; it no longer works\n`)
+    }))
+
   const audit = admin.command('audit').description('the audit trail: every admin action and failed admin authentication on any member, hash-chained')
   withClientOptions(audit.command('ls', { isDefault: true }), 'admin')
     .description('list audit records, oldest first (the default: `plexi admin audit`)')

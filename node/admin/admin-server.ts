@@ -63,6 +63,8 @@ export interface AdminServerDeps {
   readonly logs?: LogsView
   /** The cluster's audit trail (absent: nothing is recorded, and the routes answer 503). */
   readonly audit?: AuditView
+  /** This node's named admin tokens with their scopes (absent: the main admin token alone). */
+  readonly tokens?: AdminTokensView
   /** pino (the node's), or false for none (tests). */
   readonly logger?: FastifyBaseLogger | false
 }
@@ -72,6 +74,21 @@ export interface StatsView {
   readonly intervalMs: number
   samples (): StatsSample[]
   subscribe (reader: (sample: StatsSample) => void): () => void
+}
+
+/** What the admin API asks of the named admin tokens (node/identity AdminTokens). */
+export interface AdminTokensView {
+  match (token: string): { readonly name: string, readonly scope: 'read' | 'admin' } | undefined
+  list (): Array<{ readonly name: string, readonly scope: string, readonly createdAt: number }>
+  add (name: string, scope: 'read' | 'admin'): Promise<{ entry: { readonly name: string, readonly scope: string, readonly createdAt: number }, token: string }>
+  remove (name: string): Promise<{ readonly name: string, readonly scope: string, readonly createdAt: number }>
+}
+
+/** Who sent an admin request: the main admin token, or a named token with its scope. */
+interface Principal {
+  /** `admin` (the main token) or `token:NAME` */
+  readonly actor: string
+  readonly scope: 'read' | 'admin'
 }
 
 /** What the admin API asks of the audit trail (node/admin AuditTrail). */
@@ -199,8 +216,15 @@ export async function buildAdminServer (deps: AdminServerDeps): Promise<FastifyI
   app.addHook('preClose', async () => { streams.closeAll() })
 
   await app.register(async (api) => {
+    /** Who sent each request that authenticated (for its scope and the audit trail). */
+    const principals = new WeakMap<FastifyRequest, Principal>()
     api.addHook('onRequest', async (request, reply) => {
-      if (!authorized(request, deps.adminToken)) return unauthorized(reply, 'admin token')
+      const principal = principalOf(request, deps.adminToken, deps.tokens)
+      if (principal === undefined) return unauthorized(reply, 'admin token')
+      principals.set(request, principal)
+      if (principal.scope === 'read' && request.method !== 'GET' && request.method !== 'HEAD') {
+        return sendError(reply, 403, 'READ_ONLY_TOKEN', `the admin token ${principal.actor.slice('token:'.length)} may only read (scope read): ${request.method} needs the admin token or one of scope admin`)
+      }
     })
     // every admin action, and every failed authentication, goes into the audit trail before the
     // answer does (reads are not actions: they are not recorded)
@@ -217,7 +241,7 @@ export async function buildAdminServer (deps: AdminServerDeps): Promise<FastifyI
           if (droppedBefore > 0) detail = `${droppedBefore} failed authentications before this one were not recorded (at most 30 a minute are)`
         }
         await audit.record({
-          actor: unauthenticated ? 'unauthenticated' : 'admin',
+          actor: principals.get(request)?.actor ?? 'unauthenticated',
           node: deps.self().peerId,
           ip: request.ip,
           action: `${request.method} ${request.routeOptions.url ?? request.url.split('?')[0] ?? ''}`,
@@ -523,6 +547,44 @@ export async function buildAdminServer (deps: AdminServerDeps): Promise<FastifyI
       })
     }
 
+    const tokensOf = (): AdminTokensView => {
+      if (deps.tokens === undefined) throw httpError(503, 'UNAVAILABLE', 'this node keeps no named admin tokens')
+      return deps.tokens
+    }
+    const tokenView = { type: 'object', required: ['name', 'scope', 'createdAt'], properties: { name: { type: 'string' }, scope: { type: 'string', enum: ['read', 'admin'] }, createdAt: { type: 'integer' } } } as const
+    api.get('/tokens', {
+      schema: { summary: 'This node\'s named admin tokens and their scopes (never the tokens: only their hashes are kept)', security: bearer, response: { 200: { type: 'array', items: tokenView }, ...errors(401, 503) } }
+    }, async () => tokensOf().list().map((t) => ({ name: t.name, scope: t.scope, createdAt: t.createdAt })))
+
+    api.post<{ Body: { name: string, scope?: 'read' | 'admin' } }>('/tokens', {
+      schema: {
+        summary: 'Make a named admin token for this node: scope read may only read (GET), scope admin may do everything; the token is shown this once',
+        security: bearer,
+        body: {
+          type: 'object',
+          required: ['name'],
+          additionalProperties: false,
+          properties: { name: { type: 'string', pattern: '^[a-z][a-z0-9_-]{0,31}$' }, scope: { type: 'string', enum: ['read', 'admin'], default: 'read' } }
+        },
+        response: { 201: { type: 'object', required: ['name', 'scope', 'token', 'createdAt'], properties: { ...tokenView.properties, token: { type: 'string' } } }, ...errors(400, 401, 403, 409, 503) }
+      }
+    }, async (request, reply) => {
+      const { entry, token } = await tokensOf().add(request.body.name, request.body.scope ?? 'read')
+      return reply.code(201).send({ name: entry.name, scope: entry.scope, token, createdAt: entry.createdAt })
+    })
+
+    api.delete<{ Params: { name: string } }>('/tokens/:name', {
+      schema: {
+        summary: 'Revoke a named admin token: it stops working at once',
+        security: bearer,
+        params: { type: 'object', required: ['name'], properties: { name: { type: 'string', pattern: '^[a-z][a-z0-9_-]{0,31}$' } } },
+        response: { 200: tokenView, ...errors(400, 401, 403, 404, 503) }
+      }
+    }, async (request) => {
+      const entry = await tokensOf().remove(request.params.name)
+      return { name: entry.name, scope: entry.scope, createdAt: entry.createdAt }
+    })
+
     api.get('/users', {
       schema: { summary: 'Users', security: bearer, response: { 200: { type: 'array', items: ref('User') }, ...errors(401) } }
     }, async () => await deps.users.list())
@@ -740,6 +802,15 @@ function bodyDetail (body: unknown): string {
   if (body === undefined || body === null) return ''
   const json = JSON.stringify(body, (key, value: unknown) => (/token|secret|password|key$/i.test(key) ? '(not recorded)' : value))
   return clip(json ?? '', 300)
+}
+
+/** The main admin token, or a named one with its scope; undefined for no token or a wrong one. */
+function principalOf (request: FastifyRequest, adminToken: string, tokens: AdminTokensView | undefined): Principal | undefined {
+  if (authorized(request, adminToken)) return { actor: 'admin', scope: 'admin' }
+  const header = request.headers.authorization
+  if (tokens === undefined || typeof header !== 'string' || !header.startsWith('Bearer ')) return undefined
+  const named = tokens.match(header.slice(7).trim())
+  return named === undefined ? undefined : { actor: `token:${named.name}`, scope: named.scope }
 }
 
 function authorized (request: FastifyRequest, token: string): boolean {

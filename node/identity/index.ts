@@ -2,3 +2,5 @@
 export { resolveAdminToken, hashToken, tokenMatches, newToken } from './admin-token.ts'
 export type { AdminTokenSource } from './admin-token.ts'
 export { loadPeerIdentity } from './peer-identity.ts'
+export { AdminTokens, AdminTokenExistsError, AdminTokenLimitError, UnknownAdminTokenError, ADMIN_TOKENS_FILE, MAX_ADMIN_TOKENS, TOKEN_NAME_PATTERN, TOKEN_SCOPES } from './admin-tokens.ts'
+export type { AdminTokenEntry, TokenScope } from './admin-tokens.ts'

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { ActorSystem, auditLog, chatRoom, roomDirectory, userDirectory } from '../../actors/index.ts'
-import { AuditTrail, ClusterJobs, Jobs, LevelStore, LogTail, NodeMetrics, ReplicationAdmin, StatsSampler, UserAccounts, buildAdminServer, openLocalJournal } from '../../node/index.ts'
+import { AdminTokens, AuditTrail, ClusterJobs, Jobs, LevelStore, LogTail, NodeMetrics, ReplicationAdmin, StatsSampler, UserAccounts, buildAdminServer, openLocalJournal } from '../../node/index.ts'
 import type { Readiness, ReplicatedJournal } from '../../node/index.ts'
 import { Cluster, NodeRoles } from '../../node/mesh/index.ts'
 import type { Member } from '../../protocols/index.ts'
@@ -27,6 +27,8 @@ export class AdminFixture {
   logTail!: LogTail
   /** The stats sampler, never started: tests take samples with `sample()`, on `clock`. */
   sampler!: StatsSampler
+  /** The node's named admin tokens (in the fixture's temp dir). */
+  tokens!: AdminTokens
   /** The audit trail, as startNode wires it (its clock is `clock`). */
   audit!: AuditTrail
   /** The sampler's clock (ms). */
@@ -59,6 +61,7 @@ export class AdminFixture {
     this.#metrics.watchActors(this.system)
     this.#metrics.watchJobs(this.jobs)
     this.logTail = new LogTail()
+    this.tokens = await AdminTokens.open(this.#dir.path)
     this.audit = new AuditTrail({ system: this.system, log: { warn: () => undefined }, now: () => this.clock })
     const m = this.#metrics
     this.sampler = new StatsSampler({
@@ -71,6 +74,11 @@ export class AdminFixture {
     await this.build()
   }
 
+  /** The fixture's data dir. */
+  get dataDir (): string {
+    return this.#dir?.path ?? ''
+  }
+
   get metrics (): NodeMetrics {
     return this.#metrics
   }
@@ -81,7 +89,7 @@ export class AdminFixture {
       system: this.system, users: new UserAccounts(this.system), metrics: this.#metrics, cluster: this.#cluster.admin,
       replication: new ReplicationAdmin({ system: this.system, journal: this.journal, members: () => [], log: { warn: () => undefined }, jobs: this.jobs }),
       jobs: new ClusterJobs({ system: this.system, jobs: this.jobs, members: () => [], log: { debug: () => undefined } }),
-      adminToken: ADMIN_TOKEN, metricsToken: this.metricsToken, readiness: () => this.readiness, self: this.self, stats: this.sampler, logs: this.logTail, audit: this.audit, logger: false
+      adminToken: ADMIN_TOKEN, metricsToken: this.metricsToken, readiness: () => this.readiness, self: this.self, stats: this.sampler, logs: this.logTail, audit: this.audit, tokens: this.tokens, logger: false
     })
   }
 
