@@ -51,7 +51,8 @@ describe('completionScript', function () {
     expect(await complete('plexi', 'ad')).to.deep.equal(['admin'])
     expect(await complete('plexi', '')).to.include.members(['node', 'config', 'cluster', 'admin', 'chat', 'agent', 'model', 'backup', 'completion', 'help'])
     expect(await complete('plexi', 'admin', 'backup', '')).to.have.members(['create', 'ls', 'show', 'rm', 'verify', 'sweep', 'help'])
-    expect(await complete('plexi', 'admin', 't')).to.deep.equal(['top'])
+    expect(await complete('plexi', 'admin', 't')).to.deep.equal(['tokens', 'top'])
+    expect(await complete('plexi', 'admin', 'top')).to.deep.equal(['top'])
     expect(await complete('plexi', 'node', 'start', '--ro')).to.deep.equal(['--role'])
     expect(await complete('plexi', 'completion', '')).to.deep.equal(['bash', 'zsh'])
     expect(await complete('plexi', 'help', 'ad')).to.deep.equal(['admin'])
@@ -70,8 +71,8 @@ describe('completionScript', function () {
   })
 
   it('should skip the values of flags, even where bash splits them at ":" and "=", and offer nothing inside one', async () => {
-    // `plexi admin --admin-addr 127.0.0.1:7402 to<TAB>`: bash splits the address at its colon
-    expect(await complete('plexi', 'admin', '--admin-addr', '127.0.0.1', ':', '7402', 'to')).to.deep.equal(['top'])
+    // `plexi admin --admin-addr 127.0.0.1:7402 top<TAB>`: bash splits the address at its colon
+    expect(await complete('plexi', 'admin', '--admin-addr', '127.0.0.1', ':', '7402', 'top')).to.deep.equal(['top'])
     expect(await complete('plexi', 'admin', '--admin-addr=127.0.0.1', ':', '7402', 'cluster', '--j')).to.deep.equal(['--json'])
     // a value that is not a command: `plexi admin --data-dir admin <TAB>` is at the admin group still
     expect(await complete('plexi', 'admin', '--data-dir', 'users', 'us')).to.deep.equal(['users'])

@@ -182,7 +182,7 @@ describe('the plexi CLI against a node (real processes)', function () {
     expect(printed.code, printed.stderr).to.equal(0)
     // sourced the way the help says, in a real bash
     const completed = await new Promise<string>((resolve, reject) => {
-      execFile('bash', ['--norc', '--noprofile', '-c', 'source /dev/stdin <<< "$0"; COMP_WORDS=(plexi admin to); COMP_CWORD=2; _plexi_completion; echo "${COMPREPLY[*]}"', printed.stdout],
+      execFile('bash', ['--norc', '--noprofile', '-c', 'source /dev/stdin <<< "$0"; COMP_WORDS=(plexi admin top); COMP_CWORD=2; _plexi_completion; echo "${COMPREPLY[*]}"', printed.stdout],
         { timeout: 10_000 }, (err, stdout) => { if (err !== null) reject(err); else resolve(stdout) })
     })
     expect(completed).to.equal('top\n')
