@@ -1,10 +1,8 @@
 import { expect } from 'chai'
-import { join } from 'node:path'
-import { AUDIT, AUDIT_LOG_KEY, ActorSystem, GENESIS, auditHash, auditLog, checkAuditMsg, verifyAuditChain } from '../../../actors/index.ts'
+import { AUDIT, AUDIT_LOG_KEY, GENESIS, auditHash, auditLog, checkAuditMsg, verifyAuditChain } from '../../../actors/index.ts'
 import type { AuditEntry, AuditRecord } from '../../../actors/index.ts'
-import { LevelStore, openLocalJournal } from '../../../node/index.ts'
 import { refusalOf } from '../../helpers/message-check-tests.ts'
-import { tempDir } from '../../helpers/temp-dir.ts'
+import { entity, useLocalEntities } from '../../helpers/local-entities.ts'
 
 const entry = (n: number): AuditEntry => ({
   actor: 'admin', node: 'n1', ip: '127.0.0.1', action: 'POST /api/v1/users', target: '/api/v1/users', outcome: 'ok', status: 201, detail: `{"name":"u${n}"}`
@@ -49,26 +47,9 @@ describe('verifyAuditChain', () => {
 
 describe('auditLog: the cluster\'s audit trail (real LevelDB journal)', function () {
   this.timeout(30_000)
-  let dir: { path: string, remove: () => Promise<void> }
-  let store: LevelStore
-  let system: ActorSystem
+  const node = useLocalEntities(entity(auditLog))
 
-  async function open (): Promise<void> {
-    system = new ActorSystem({ journal: await openLocalJournal(store), strictSerialization: true })
-    system.registerEntity(auditLog)
-  }
-  beforeEach(async () => {
-    dir = await tempDir()
-    store = await LevelStore.open(join(dir.path, 'store'))
-    await open()
-  })
-  afterEach(async () => {
-    await system.terminate()
-    await store.close()
-    await dir.remove()
-  })
-
-  const log = () => system.entity(AUDIT, AUDIT_LOG_KEY)
+  const log = () => node.system.entity(AUDIT, AUDIT_LOG_KEY)
   const ask = async <T>(msg: object): Promise<T> => await log().ask<T>((replyTo) => ({ ...msg, replyTo }) as never, { timeout: 5_000 })
 
   it('should append records in a chain, list them in order, and keep the chain across a restart', async () => {
@@ -80,8 +61,7 @@ describe('auditLog: the cluster\'s audit trail (real LevelDB journal)', function
     expect(records[0]?.prev).to.equal(GENESIS)
     expect(verifyAuditChain(records)).to.deep.include({ ok: true, seq: 3, hash: acks[2]?.hash })
     expect(await ask({ type: 'head' })).to.deep.equal({ seq: 3, hash: acks[2]?.hash })
-    await system.terminate()
-    await open()
+    await node.restart()
     await ask({ type: 'record', entry: entry(4) })
     const all = await ask<AuditRecord[]>({ type: 'list', after: 0, limit: 10 })
     expect(verifyAuditChain(all)).to.deep.include({ ok: true, seq: 4 })

@@ -1,10 +1,8 @@
 import { expect } from 'chai'
-import { join } from 'node:path'
-import { ActorSystem, BACKUPS, BACKUP_CATALOG_KEY, MAX_ENDED_RESTORES, backupCatalog, checkBackupCatalogMsg } from '../../../actors/index.ts'
+import { BACKUPS, BACKUP_CATALOG_KEY, MAX_ENDED_RESTORES, backupCatalog, checkBackupCatalogMsg } from '../../../actors/index.ts'
 import type { BackupEntry, BackupStats, ManifestRef, RestoreEntry } from '../../../actors/index.ts'
-import { LevelStore, openLocalJournal } from '../../../node/index.ts'
 import { refusalOf } from '../../helpers/message-check-tests.ts'
-import { tempDir } from '../../helpers/temp-dir.ts'
+import { entity, useLocalEntities } from '../../helpers/local-entities.ts'
 
 const FP = '0123456789abcdef'
 const ROOT = 'a'.repeat(64)
@@ -13,26 +11,9 @@ const STATS: BackupStats = { partitions: 3, entities: 10, records: 500, bytes: 1
 
 describe('backupCatalog: the cluster\'s list of backups (real LevelDB journal)', function () {
   this.timeout(30_000)
-  let dir: { path: string, remove: () => Promise<void> }
-  let store: LevelStore
-  let system: ActorSystem
+  const node = useLocalEntities(entity(backupCatalog))
 
-  async function open (): Promise<void> {
-    system = new ActorSystem({ journal: await openLocalJournal(store), strictSerialization: true })
-    system.registerEntity(backupCatalog)
-  }
-  beforeEach(async () => {
-    dir = await tempDir()
-    store = await LevelStore.open(join(dir.path, 'store'))
-    await open()
-  })
-  afterEach(async () => {
-    await system.terminate()
-    await store.close()
-    await dir.remove()
-  })
-
-  const catalog = () => system.entity(BACKUPS, BACKUP_CATALOG_KEY)
+  const catalog = () => node.system.entity(BACKUPS, BACKUP_CATALOG_KEY)
   const ask = async <T>(msg: object): Promise<T> => await catalog().ask<T>((replyTo) => ({ ...msg, replyTo }) as never, { timeout: 5_000 })
   const refused = async (msg: object): Promise<Error> => await ask(msg).then(() => { throw new Error('expected a refusal') }, (e: Error) => e)
 
@@ -43,8 +24,7 @@ describe('backupCatalog: the cluster\'s list of backups (real LevelDB journal)',
     const done = await ask<BackupEntry>({ type: 'complete', id: 'bk-1', root: ROOT, manifest: MANIFEST, stats: STATS, ts: 1_500 })
     expect(done).to.deep.include({ state: 'done', root: ROOT, manifest: MANIFEST, stats: STATS, endedAt: 1_500 })
     await ask({ type: 'fail', id: 'bk-2', error: 'the job was cancelled', ts: 2_500 })
-    await system.terminate()
-    await open()
+    await node.restart()
     const list = await ask<BackupEntry[]>({ type: 'list' })
     expect(list.map((b) => [b.id, b.state, b.error])).to.deep.equal([['bk-1', 'done', null], ['bk-2', 'failed', 'the job was cancelled']])
     expect(await ask<boolean>({ type: 'remove', id: 'bk-2' })).to.equal(true)
@@ -63,7 +43,7 @@ describe('backupCatalog: the cluster\'s list of backups (real LevelDB journal)',
     expect((await refused({ type: 'complete', id: 'bk-1', root: ROOT, manifest: MANIFEST, stats: STATS, ts: 5 })).message).to.match(/is failed already/)
     const malformed = await refused({ type: 'begin', id: '../etc', note: '', keyFingerprint: FP, node: 'n1', ts: 6 })
     expect(malformed.name).to.equal('InvalidMessageError')
-    expect(system.stats.restarts).to.equal(0)
+    expect(node.system.stats.restarts).to.equal(0)
     expect((await ask<BackupEntry[]>({ type: 'list' })).map((b) => [b.id, b.state])).to.deep.equal([['bk-1', 'failed']])
   })
 
@@ -87,13 +67,12 @@ describe('backupCatalog: the cluster\'s list of backups (real LevelDB journal)',
       await ask({ type: 'restore-end', id: `rs-x${i}`, error: i === 0 ? 'holder gone' : null, node: 'n1', ts: 10 + i })
     }
     await ask({ type: 'restore-begin', id: 'rs-running', backup: 'bk-1', selection: {}, total: 1, node: 'n1', ts: 1 })
-    await system.terminate()
-    await open()
+    await node.restart()
     const restores = await ask<RestoreEntry[]>({ type: 'list-restores' })
     expect(restores).to.have.length(MAX_ENDED_RESTORES + 1)
     expect(restores.map((r) => r.id)).to.include('rs-running').and.not.include('rs-1')
     expect(restores.find((r) => r.id === 'rs-x0')).to.include({ state: 'failed', error: 'holder gone', cursor: 0 })
-    expect(system.stats.restarts).to.equal(0)
+    expect(node.system.stats.restarts).to.equal(0)
   })
 
   it('should hold its lock for one node at a time, refusing a backup that would begin or resume meanwhile, until it is given back or expires', async () => {
@@ -109,10 +88,9 @@ describe('backupCatalog: the cluster\'s list of backups (real LevelDB journal)',
     expect(await ask<BackupEntry>({ type: 'begin', id: 'bk-2', note: '', keyFingerprint: FP, node: 'n1', ts: 20_001 })).to.include({ state: 'running' })
     expect(await ask<boolean>({ type: 'unlock', node: 'n1#a' })).to.equal(true)
     expect(await ask({ type: 'lock', node: 'n2#b', until: 30_000, ts: 21_000 })).to.deep.equal({ node: 'n2#b', until: 30_000 })
-    await system.terminate()
-    await open()
+    await node.restart()
     expect((await refused({ type: 'begin', id: 'bk-3', note: '', keyFingerprint: FP, node: 'n1', ts: 22_000 })).message).to.match(/n2#b is removing/)
-    expect(system.stats.restarts).to.equal(0)
+    expect(node.system.stats.restarts).to.equal(0)
   })
 
   it('should check every field of what it is sent', () => {
