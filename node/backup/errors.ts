@@ -2,6 +2,7 @@
  * Errors of backups, one class per failure, matched by `name`. None of them ever carries key
  * material: a key's fingerprint is the most they name.
  */
+import { permissionsTooOpen } from '../identity/index.ts'
 import { BACKUP_KEY_PREFIX } from './constants.ts'
 
 /** A function of the backup library called with a value it cannot take (a wrong type, a malformed
@@ -40,7 +41,7 @@ export class BackupKeyPermissionsError extends Error {
   readonly path: string
   readonly mode: number
   constructor (path: string, mode: number) {
-    super(`permissions ${mode.toString(8).padStart(4, '0')} on ${path} are too open: chmod 600 ${path}`)
+    super(permissionsTooOpen(path, mode))
     this.path = path
     this.mode = mode
   }

@@ -1,6 +1,7 @@
-import { rename, readFile, stat, writeFile } from 'node:fs/promises'
+import { rename, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { hashToken, newToken } from './admin-token.ts'
+import { tooOpen } from './secret-file.ts'
 
 /** What a named admin token may do: `read` (GET only), or `admin` (everything). */
 export const TOKEN_SCOPES = ['read', 'admin'] as const
@@ -81,8 +82,8 @@ export class AdminTokens {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return new AdminTokens(path, [])
       throw err
     }
-    const mode = (await stat(path)).mode & 0o777
-    if (process.platform !== 'win32' && (mode & 0o077) !== 0) throw new Error(`permissions ${mode.toString(8).padStart(4, '0')} on ${path} are too open: chmod 600 ${path}`)
+    const open = await tooOpen(path)
+    if (open !== undefined) throw new Error(open)
     return new AdminTokens(path, parseEntries(text, path))
   }
 

@@ -1,4 +1,5 @@
-import { readFile, stat } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
+import { tooOpen } from '../identity/index.ts'
 import { noise } from '@chainsafe/libp2p-noise'
 import { noiseCrypto } from './noise-crypto.ts'
 import { yamux } from '@chainsafe/libp2p-yamux'
@@ -105,10 +106,8 @@ export async function readClusterKey (path: string): Promise<Uint8Array> {
     throw new ClusterKeyError(`cannot read the cluster key file ${path}: ${(err as Error).message}`)
   }
   // as ssh refuses a private key others may read: whoever reads it can join the cluster
-  const mode = (await stat(path)).mode & 0o777
-  if (process.platform !== 'win32' && (mode & 0o077) !== 0) {
-    throw new ClusterKeyError(`permissions ${mode.toString(8).padStart(4, '0')} on ${path} are too open: chmod 600 ${path} (whoever reads the cluster key can join the cluster)`)
-  }
+  const open = await tooOpen(path)
+  if (open !== undefined) throw new ClusterKeyError(`${open} (whoever reads the cluster key can join the cluster)`)
   const lines = text.trim().split(/\r?\n/)
   if (lines[0] !== PSK_HEADER || lines[1] !== '/base16/' || !/^[0-9a-fA-F]{64}$/.test(lines[2] ?? '') || lines.length !== 3) {
     throw new ClusterKeyError(`${path} is not a cluster key: expected the three lines that \`plexi cluster keygen\` prints (${PSK_HEADER}, /base16/, 64 hex digits)`)
