@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url'
 import type { Readable, Writable } from 'node:stream'
 import * as grpc from '@grpc/grpc-js'
 import { loadAgentService, loadChatService } from '../../protocols/grpc/index.ts'
+import { checkLogLine, checkLogText } from './secret-watch.ts'
 import { tempDir } from './temp-dir.ts'
 
 export const CLI = fileURLToPath(new URL('../../cli/plexi.ts', import.meta.url))
@@ -60,6 +61,8 @@ export async function startNodeProcess (dataDir: string, extraArgs: readonly str
   child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString() })
   // every line the node wrote has been read (which may be after its exit)
   const outputEnded = new Promise<void>((resolve) => { child.stdout.on('close', resolve) })
+  // stderr is checked for secrets whole, once the node is gone (a chunk may end mid-line)
+  child.stderr.on('close', () => { checkLogText(`node ${dataDir} (stderr)`, stderr) })
   const ready = new Promise<Record<string, unknown>>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL')
@@ -71,6 +74,7 @@ export async function startNodeProcess (dataDir: string, extraArgs: readonly str
       buffered = lines.pop() ?? ''
       for (const line of lines) {
         if (line.trim().length === 0) continue
+        checkLogLine(`node ${dataDir}`, line)
         let entry: Record<string, unknown>
         try {
           entry = JSON.parse(line) as Record<string, unknown>
@@ -91,7 +95,8 @@ export async function startNodeProcess (dataDir: string, extraArgs: readonly str
     })
   })
   const entry = await ready
-  const adminToken = (await readFile(join(dataDir, 'admin-token'), 'utf8')).trim()
+  const given = extraArgs.indexOf('--admin-token')
+  const adminToken = given >= 0 ? extraArgs[given + 1] as string : (await readFile(join(dataDir, 'admin-token'), 'utf8')).trim()
   return {
     pid: child.pid as number,
     grpc: entry.grpc as string,
@@ -178,6 +183,7 @@ export async function runCli (args: readonly string[], options: { env?: Record<s
     // 'close', not 'exit': output may still be in the pipes when the process has exited
     child.on('close', (code) => {
       clearTimeout(timer)
+      checkLogText(`plexi ${args.join(' ').slice(0, 200)} (stderr)`, stderr)
       resolve({ code, stdout, stderr })
     })
   })

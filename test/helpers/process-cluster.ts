@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { rendezvousOwner } from '../../node/mesh/index.ts'
 import { chatClient, runCli, startNodeProcess } from './node-process.ts'
 import type { NodeProcess } from './node-process.ts'
+import { watchSecret } from './secret-watch.ts'
 import { tempDir } from './temp-dir.ts'
 import { waitFor } from './wait-for.ts'
 
@@ -60,6 +61,7 @@ export class ProcessCluster {
     const key = await runCli(['cluster', 'keygen'])
     if (key.code !== 0) throw new Error(`plexi cluster keygen failed: ${key.stderr}`)
     await writeFile(this.#keyFile, key.stdout, { mode: 0o600 })
+    watchSecret(key.stdout.split('\n')[2] ?? '', 'the cluster key')
     for (const entry of roles) {
       const spec = typeof entry === 'string' ? { roles: entry } : entry
       this.slots.push(await this.#boot(await this.#tempDir(), spec.roles, spec.args ?? [], this.slots[0]?.p2p))

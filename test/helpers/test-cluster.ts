@@ -10,6 +10,7 @@ import type { ReplicatedJournal } from '../../node/index.ts'
 import type { Candidate } from '../../node/mesh/index.ts'
 import { Cluster, NodeRoles, readClusterKey, startP2pHost } from '../../node/mesh/index.ts'
 import type { JobsView, MemberRecord, P2pHost } from '../../node/mesh/index.ts'
+import { watchSecret } from './secret-watch.ts'
 import { tempDir } from './temp-dir.ts'
 import { waitFor } from './wait-for.ts'
 
@@ -89,6 +90,7 @@ export class TestCluster {
     const key = new Uint8Array(95)
     generateKey(key)
     await writeFile(join(this.#dir.path, 'cluster.key'), key, { mode: 0o600 })
+    watchSecret(new TextDecoder().decode(key).split('\n')[2] ?? '', 'the cluster key')
     this.#key = await readClusterKey(join(this.#dir.path, 'cluster.key'))
   }
 
