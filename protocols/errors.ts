@@ -134,6 +134,22 @@ export function clip (s: string, max: number): string {
   return s.length <= max ? s : `${s.slice(0, Math.max(0, max - 1))}…`
 }
 
+/**
+ * A value that arrived from anywhere (a peer's msgpack, a client's JSON), as JSON cut to `max`
+ * characters, for an error message. Never throws: JSON.stringify throws on a bigint (msgpack's
+ * 64-bit integers decode as one) and String() on an object whose `toString` is not a function (a
+ * map with that key), and a refusal that throws a TypeError instead would crash the actor refusing.
+ */
+export function shown (value: unknown, max: number): string {
+  let text: string | undefined
+  try {
+    text = JSON.stringify(value, (_k, v: unknown) => typeof v === 'bigint' ? `${v}n` : v)
+  } catch {
+    text = undefined
+  }
+  return clip(text ?? (typeof value === 'object' ? 'an object' : typeof value), max)
+}
+
 function define (target: object, key: string, value: unknown, enumerable: boolean): void {
   Object.defineProperty(target, key, { value, writable: true, configurable: true, enumerable })
 }
@@ -155,7 +171,7 @@ export class UnexpectedMessageError extends Error {
  */
 export function assertNever (value: never, what = 'message'): never {
   const type = (value as { type?: unknown } | null)?.type
-  throw new UnexpectedMessageError(`unexpected ${what}${type === undefined ? '' : ` of type ${clip(JSON.stringify(type) ?? String(type), 64)}`}`)
+  throw new UnexpectedMessageError(`unexpected ${what}${type === undefined ? '' : ` of type ${shown(type, 64)}`}`)
 }
 
 /** A request as sent breaks a rule of its protocol; the message names the field. */

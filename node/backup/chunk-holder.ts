@@ -1,5 +1,6 @@
 import type { ActorSystem, Behavior, ReplyTo } from '../../actors/index.ts'
 import { isReplyTo } from '../../actors/index.ts'
+import { shown } from '../../protocols/index.ts'
 import { InvalidPeerRequestError } from '../mesh/index.ts'
 import { isChunkId } from './backup-key.ts'
 import type { ChunkStore } from './chunk-store.ts'
@@ -89,7 +90,7 @@ export function checkChunkHolderMsg (value: unknown): ChunkHolderMsg {
       }
       return { type: 'chunk-list', after: msg.after as string, limit: msg.limit as number, replyTo: msg.replyTo }
     default:
-      return fail(`unknown type ${JSON.stringify(msg.type)?.slice(0, 40) ?? 'none'}`)
+      return fail(`unknown type ${shown(msg.type, 40)}`)
   }
 }
 

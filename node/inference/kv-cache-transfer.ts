@@ -5,7 +5,7 @@ import type { FileHandle } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { ActorSystem, Behavior, ReplyTo } from '../../actors/index.ts'
 import { isReplyTo } from '../../actors/index.ts'
-import { clip, errorData } from '../../protocols/index.ts'
+import { clip, errorData, shown } from '../../protocols/index.ts'
 import { kvStatePaths, modelSha256, parseMeta } from '../../runtimes/index.ts'
 import type { KvStateMeta, ModelManager, ModelRegistry } from '../../runtimes/index.ts'
 import { InvalidPeerRequestError } from '../mesh/index.ts'
@@ -235,7 +235,7 @@ export function checkKvCacheMsg (msg: unknown): KvCacheMsg {
       if (!name(m.transfer)) throw new InvalidPeerRequestError('transfer: an id')
       return m as unknown as KvCacheMsg
     default:
-      throw new InvalidPeerRequestError(`unknown KV cache message ${clip(JSON.stringify(m.type) ?? '', 64)}`)
+      throw new InvalidPeerRequestError(`unknown KV cache message ${shown(m.type, 64)}`)
   }
 }
 

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto'
 import type { ActorAddress, ActorSystem, Behavior, ReplyTo } from '../../actors/index.ts'
 import { isReplyTo } from '../../actors/index.ts'
-import { assertNever, clip, errorData } from '../../protocols/index.ts'
+import { assertNever, clip, errorData, shown } from '../../protocols/index.ts'
 import { InferenceUnavailableError } from '../../runtimes/index.ts'
 import type { ChatTurn, GenerateRequest, GenerateResult, ModelManager } from '../../runtimes/index.ts'
 import { InvalidPeerRequestError } from '../mesh/errors.ts'
@@ -203,7 +203,7 @@ export function checkInferenceMsg (msg: unknown): InferenceMsg {
     if (!id(m.requestId)) throw new InvalidPeerRequestError('requestId: an id')
     return m as unknown as InferenceMsg
   }
-  if (m.type !== 'generate') throw new InvalidPeerRequestError(`unknown inference message ${clip(JSON.stringify(m.type) ?? '', 64)}`)
+  if (m.type !== 'generate') throw new InvalidPeerRequestError(`unknown inference message ${shown(m.type, 64)}`)
   if (!isReplyTo(m.replyTo)) throw new InvalidPeerRequestError('a generate request needs a reply address')
   if (!id(m.requestId)) throw new InvalidPeerRequestError('requestId: an id')
   const name = (v: unknown): boolean => typeof v === 'string' && v.length > 0 && v.length <= MAX_NAME

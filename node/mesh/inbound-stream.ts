@@ -18,6 +18,12 @@ export interface InboundHandlers {
 export function readActorStream (stream: Stream, handlers: InboundHandlers): void {
   const reader = new FrameReader()
   const onFrame = (body: Uint8Array): void => { handlers.envelopes(decodeFrame(body)) }
+  // the peer is done sending: close this end too (this node never writes on it). Left half open,
+  // the stream would hold one of the connection's MAX_INBOUND_STREAMS for as long as the
+  // connection lives, and a peer that closed four would never open an actor stream again
+  stream.addEventListener('remoteCloseWrite', () => {
+    stream.close().catch((err: unknown) => { stream.abort(err instanceof Error ? err : new Error(String(err))) })
+  }, { once: true })
   stream.addEventListener('message', (evt) => {
     if (stream.status !== 'open') return
     try {

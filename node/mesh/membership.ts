@@ -1,5 +1,6 @@
 import { Packr } from 'msgpackr'
 import { InvalidMemberRecordError } from './errors.ts'
+import { shown } from '../../protocols/index.ts'
 
 /** A member as every node sees it (the admin API's member shape, plus what failure detection needs). */
 export interface MemberRecord {
@@ -75,7 +76,7 @@ export function decodeMemberRecord (bytes: Uint8Array, from: string): MemberReco
   const l = r.load as Record<string, unknown> | null
   if (l === null || typeof l !== 'object' || !num(l.actors) || !num(l.entities) || !num(l.mailbox) || !num(l.rssBytes)) fail('load: expected { actors, entities, mailbox, rssBytes }')
   if (typeof r.capacity !== 'number' || !(r.capacity > 0) || r.capacity > 1_000_000) fail('capacity: expected a number in (0, 1000000]')
-  if (r.status !== 'joining' && r.status !== 'up' && r.status !== 'draining') fail(`status: ${JSON.stringify(r.status)}`)
+  if (r.status !== 'joining' && r.status !== 'up' && r.status !== 'draining') fail(`status: ${shown(r.status, 40)}`)
   if (!num(r.incarnation)) fail('incarnation: expected a number')
   if (!str(r.version, 64)) fail('version: expected a string')
   if (r.partitions !== undefined && (!Number.isSafeInteger(r.partitions) || (r.partitions as number) < 1 || (r.partitions as number) > 65_536)) fail('partitions: expected an integer 1-65536')

@@ -1,5 +1,5 @@
 import type { ActorSystem, Behavior, Journal, ReplyTo } from '../../actors/index.ts'
-import { adminSchemas, clip } from '../../protocols/index.ts'
+import { adminSchemas, shown } from '../../protocols/index.ts'
 import type { Job } from '../../protocols/index.ts'
 import { InvalidPeerRequestError } from './errors.ts'
 
@@ -92,7 +92,7 @@ export function nodeInspector (system: ActorSystem, heads: JournalHeads, members
           return undefined
         }
         default:
-          throw new InvalidPeerRequestError(`unknown inspector request ${clip(JSON.stringify((msg as { type?: unknown }).type) ?? '', 64)}`)
+          throw new InvalidPeerRequestError(`unknown inspector request ${shown((msg as { type?: unknown }).type, 64)}`)
       }
     }
   }

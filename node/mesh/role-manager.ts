@@ -1,7 +1,7 @@
 import { NODE_ROLES, isNodeRole } from '../../actors/index.ts'
 import type { Behavior, NodeRole, ReplyTo } from '../../actors/index.ts'
 import { InvalidRolesError } from './errors.ts'
-import { clip } from '../../protocols/index.ts'
+import { shown } from '../../protocols/index.ts'
 
 /** The roles of a node, as the role manager reports them. */
 export interface RolesInfo {
@@ -55,7 +55,7 @@ export function roleManager (opts: {
         ctx.reply(msg.replyTo, { peerId: opts.peerId, roles: opts.roles.current })
         return undefined
       }
-      if (msg.type !== 'set') throw new InvalidRolesError(`unknown role manager request ${clip(JSON.stringify((msg as { type?: unknown }).type) ?? '', 64)}`)
+      if (msg.type !== 'set') throw new InvalidRolesError(`unknown role manager request ${shown((msg as { type?: unknown }).type, 64)}`)
       const roles = checkRoles(msg.roles)
       const previous = opts.roles.current
       if (roles.join(',') !== previous.join(',')) {
@@ -76,7 +76,7 @@ export function checkRoles (input: unknown): NodeRole[] {
   if (!Array.isArray(input) || input.length === 0 || input.length > NODE_ROLES.length) throw new InvalidRolesError(`roles: expected ${expected}`)
   if (input.length === 1 && input[0] === 'all') return [...NODE_ROLES]
   for (const role of input) {
-    if (!isNodeRole(role)) throw new InvalidRolesError(`roles: ${JSON.stringify(role)} is not a role; expected ${expected}`)
+    if (!isNodeRole(role)) throw new InvalidRolesError(`roles: ${shown(role, 64)} is not a role; expected ${expected}`)
   }
   if (new Set(input).size !== input.length) throw new InvalidRolesError('roles: a role is listed twice')
   return NODE_ROLES.filter((r) => (input as string[]).includes(r))

@@ -1,6 +1,6 @@
 import type { HandOff, ReplyTo } from '../../actors/index.ts'
 import { isReplyTo } from '../../actors/index.ts'
-import { clip } from '../../protocols/index.ts'
+import { clip, shown } from '../../protocols/index.ts'
 import { LIMITS } from '../../protocols/p2p/index.ts'
 import { InvalidPeerRequestError } from '../mesh/index.ts'
 import { checkLogTicket } from '../replication/index.ts'
@@ -117,7 +117,7 @@ export function checkMigrationMsg (msg: unknown): MigrationMsg {
     case 'migrate':
       return m as unknown as MigrationMsg
     default:
-      throw new InvalidPeerRequestError(`unknown migration request ${clip(JSON.stringify(m.type) ?? '', 64)}`)
+      throw new InvalidPeerRequestError(`unknown migration request ${shown(m.type, 64)}`)
   }
 }
 

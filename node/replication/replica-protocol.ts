@@ -1,5 +1,6 @@
 import { MAX_ENTITY_ID_LENGTH, READ_PAGE_RECORDS, APPEND_BATCH_RECORDS, SUMMARY_SEGMENTS } from './constants.ts'
 import { InvalidReplicaReplyError, InvalidReplicaRequestError } from './errors.ts'
+import { shown } from '../../protocols/index.ts'
 import type { LogSummary } from './log-summary.ts'
 
 /** One record of an entity's log as replicas keep it: the event and the epoch that wrote it. */
@@ -68,7 +69,7 @@ export function checkReplicaRequest (value: unknown): ReplicaRequest {
   const fail = (why: string): never => { throw new InvalidReplicaRequestError(`replica request: ${why}`) }
   const r = value as Record<string, unknown> | null
   if (r === null || typeof r !== 'object' || Array.isArray(r)) return fail('not an object')
-  if (typeof r.op !== 'string' || !OPS.has(r.op)) fail(`unknown op ${JSON.stringify(String(r.op)).slice(0, 40)}`)
+  if (typeof r.op !== 'string' || !OPS.has(r.op)) fail(`unknown op ${shown(r.op, 40)}`)
   if (!isEntityId(r.entity)) fail(`entity must be "type/key" of at most ${MAX_ENTITY_ID_LENGTH} printable characters`)
   switch (r.op) {
     case 'fence':

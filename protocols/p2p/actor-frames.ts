@@ -113,6 +113,9 @@ function checkEnvelope (e: unknown, i: number): void {
       return
     case ENVELOPE.ACTOR:
       if (e.length !== 3 || !str(e[1], LIMITS.path) || !e[1].startsWith('/')) bad('actor envelope needs [2, path, msg]')
+      // every actor's messages are maps with a type: null, a number or a list would reach an actor
+      // that reads msg.type (a TypeError, a crash and a restart) before any check of its own
+      if (!isMap(e[2])) bad('an actor message is a map')
       return
     case ENVELOPE.REPLY:
       if (e.length !== 3 || !str(e[1], LIMITS.askId)) bad('reply envelope needs [3, askId, value]')
@@ -130,6 +133,10 @@ function checkEnvelope (e: unknown, i: number): void {
   }
 }
 
+
+function isMap (v: unknown): boolean {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array)
+}
 
 function str (v: unknown, max: number): v is string {
   return typeof v === 'string' && v.length <= max

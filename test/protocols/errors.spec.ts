@@ -2,7 +2,7 @@ import { expect } from 'chai'
 import fc from 'fast-check'
 import * as actors from '../../actors/index.ts'
 import {
-  ERROR_KINDS, RateLimitedError, UnexpectedMessageError, assertNever, clip, errorClasses, errorData, isErrorData, isRefusal, kindOf, rebuildError
+  ERROR_KINDS, RateLimitedError, UnexpectedMessageError, assertNever, clip, errorClasses, errorData, isErrorData, isRefusal, kindOf, rebuildError, shown
 } from '../../protocols/index.ts'
 import * as runtimes from '../../runtimes/index.ts'
 
@@ -78,5 +78,16 @@ describe('errors (protocols)', () => {
     expect(kindOf(err)).to.equal('invalid')
     expect(err.message.length).to.be.lessThan(120)
     expect(clip('abcdef', 4)).to.equal('abc…')
+  })
+
+  it('should show any value from the wire in a refusal without throwing (found by fuzzing: a bigint, a map whose toString is not a function)', () => {
+    expect(shown(2n ** 63n, 40)).to.equal('"9223372036854775808n"')
+    expect(shown({ toString: 1 }, 40)).to.equal('{"toString":1}')
+    expect(shown(Object.create(null) as unknown, 40)).to.equal('{}')
+    expect(shown(undefined, 40)).to.equal('undefined')
+    expect(shown('x'.repeat(100), 10)).to.have.length(10)
+    const cycle: Record<string, unknown> = {}
+    cycle.self = cycle
+    expect(shown(cycle, 40)).to.equal('an object')
   })
 })

@@ -66,6 +66,8 @@ describe('actor protocol frames', () => {
     expect(bad([ENVELOPE.ENTITY, 'room', 'k', {}, 2, 'p'])?.message).to.match(/envelope 0: hops must be 0-1/)
     expect(bad([ENVELOPE.ENTITY, 'room', 'k', {}, 1, ''])?.message).to.match(/origin/)
     expect(bad([ENVELOPE.ACTOR, 'no-slash', {}])?.message).to.match(/path/)
+    // found by fuzzing: a null reached an actor that read msg.type, which crashed and restarted
+    for (const msg of [null, 7, 'get', ['a'], new Uint8Array(2)]) expect(bad([ENVELOPE.ACTOR, '/shard-0', msg])?.message, String(msg)).to.match(/an actor message is a map/)
     expect(bad([ENVELOPE.FAILURE, '1', { name: 'E', message: 'm', fields: { f: {} } }])?.message).to.match(/failure envelope/)
     expect(bad([ENVELOPE.OWNER, 'room', 'k'])?.message).to.match(/owner envelope/)
     expect(bad([ENVELOPE.REPLY, 'x'.repeat(33), 1])?.message).to.match(/reply envelope/)
