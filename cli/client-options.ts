@@ -5,6 +5,8 @@ import { ADMIN_TOKEN_FILE } from '../node/constants.ts'
 import { USER_NAME_RULE, isUserName } from '../protocols/index.ts'
 import { UsageError } from './cli-errors.ts'
 import type { CliIo } from './cli-io.ts'
+import { clientTls } from './client-tls.ts'
+import type { ClientTls } from './client-tls.ts'
 import { SavedTokens, readSecret } from './saved-tokens.ts'
 
 export const DEFAULT_GRPC_ADDR = '127.0.0.1:7400'
@@ -19,6 +21,8 @@ export interface ClientFlags {
   adminToken?: string
   dataDir?: string
   json?: boolean
+  tlsCa?: string
+  tls?: boolean
 }
 
 type Which = 'chat' | 'admin'
@@ -36,6 +40,8 @@ export function withClientOptions (command: Command, which: Which): Command {
       .option('--admin-token <token>', 'admin token (env PLEXI_ADMIN_TOKEN; default: <data-dir>/admin-token)')
   }
   return command
+    .option('--tls-ca <file>', 'use TLS, trusting the PEM certificates in this file: the node\'s own (plexi tls selfsigned) or its CA (env PLEXI_TLS_CA)')
+    .option('--tls', 'use TLS, trusting the system\'s CAs: a node whose certificate a public CA signed (env PLEXI_TLS=1)')
     .option('--data-dir <dir>', 'the node\'s data dir, where tokens are kept (env PLEXI_DATA_DIR, default ./data)')
     .option('--json', 'print JSON for scripts')
 }
@@ -64,35 +70,43 @@ function address (value: string, flag: string): string {
 }
 
 export interface AdminConnection {
+  /** http://H:P, or https://H:P with TLS. */
   readonly url: string
   readonly token: string
   /** The token was read from the data dir: the CLI runs beside the node. */
   readonly local: boolean
   readonly dataDir: string
+  /** undefined: plain HTTP. */
+  readonly tls: ClientTls | undefined
 }
 
 export async function adminConnection (flags: ClientFlags, io: CliIo): Promise<AdminConnection> {
   const addr = address(flags.adminAddr ?? nonEmpty(io.env.PLEXI_ADMIN_ADDR) ?? DEFAULT_ADMIN_ADDR, flags.adminAddr !== undefined ? '--admin-addr' : 'PLEXI_ADMIN_ADDR')
   const dataDir = dataDirOf(flags, io)
+  const tls = await clientTls(flags, io)
+  const url = `${tls === undefined ? 'http' : 'https'}://${addr}`
   const given = flags.adminToken ?? nonEmpty(io.env.PLEXI_ADMIN_TOKEN)
-  if (given !== undefined) return { url: `http://${addr}`, token: given, local: false, dataDir }
+  if (given !== undefined) return { url, token: given, local: false, dataDir, tls }
   const path = join(dataDir, ADMIN_TOKEN_FILE)
   const token = await readSecret(path)
   if (token === undefined) {
     throw new UsageError(`no admin token: pass --admin-token, set PLEXI_ADMIN_TOKEN, or run where ${path} is readable (--data-dir)`)
   }
-  return { url: `http://${addr}`, token, local: true, dataDir }
+  return { url, token, local: true, dataDir, tls }
 }
 
 export interface ChatConnection {
   readonly address: string
   readonly token: string
+  /** undefined: plain gRPC. */
+  readonly tls: ClientTls | undefined
 }
 
 export async function chatConnection (flags: ClientFlags, io: CliIo): Promise<ChatConnection> {
   const addr = address(flags.addr ?? nonEmpty(io.env.PLEXI_ADDR) ?? DEFAULT_GRPC_ADDR, flags.addr !== undefined ? '--addr' : 'PLEXI_ADDR')
+  const tls = await clientTls(flags, io)
   const given = flags.token ?? nonEmpty(io.env.PLEXI_TOKEN)
-  if (given !== undefined) return { address: addr, token: given }
+  if (given !== undefined) return { address: addr, token: given, tls }
   const saved = new SavedTokens(dataDirOf(flags, io))
   const named = flags.user ?? nonEmpty(io.env.PLEXI_USER)
   if (named !== undefined && !isUserName(named)) throw new UsageError(`--user: ${JSON.stringify(named)} is not a user name (${USER_NAME_RULE})`)
@@ -104,7 +118,7 @@ export async function chatConnection (flags: ClientFlags, io: CliIo): Promise<Ch
   }
   const token = await saved.read(user)
   if (token === undefined) throw new UsageError(`no saved token for ${user} in ${saved.path(user)}: pass --token, or create the user with \`plexi admin users add ${user}\` on this machine`)
-  return { address: addr, token }
+  return { address: addr, token, tls }
 }
 
 function nonEmpty (value: string | undefined): string | undefined {

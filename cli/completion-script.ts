@@ -69,7 +69,8 @@ function optionValue (option: Option): ValueKind {
   if (option.argChoices !== undefined) return { kind: 'words', words: option.argChoices.map(safe) }
   const placeholder = /<([^>]*)>/.exec(option.flags)?.[1] ?? ''
   const long = option.long ?? ''
-  if (placeholder === 'file' || long.endsWith('-file') || long === '--config') return { kind: 'file' }
+  // (--tls-cert and --tls-key are the node's key-named flags: <value>, as every config key's)
+  if (placeholder === 'file' || long.endsWith('-file') || long === '--config' || long === '--tls-cert' || long === '--tls-key') return { kind: 'file' }
   if (placeholder === 'dir' || long.endsWith('-dir')) return { kind: 'dir' }
   return { kind: 'any' }
 }

@@ -11,6 +11,7 @@ import { chatCommands } from './commands/chat-commands.ts'
 import { completionCommands } from './commands/completion-commands.ts'
 import { modelCommands } from './commands/model-commands.ts'
 import { nodeCommands } from './commands/node-commands.ts'
+import { tlsCommands } from './commands/tls-commands.ts'
 
 /** Exit codes: 0 ok, 1 runtime error, 2 usage error. */
 export const EXIT_OK = 0
@@ -44,7 +45,7 @@ export function plexiProgram (io: CliIo): Command {
     .version(VERSION, '-v, --version')
     .showHelpAfterError('(add --help for usage)')
     .configureOutput({ writeOut: (s) => { io.stdout.write(s) }, writeErr: (s) => { io.stderr.write(s) } })
-  for (const command of [...nodeCommands(io), adminCommands(io), chatCommands(io), agentCommands(io), modelCommands(io), backupCommands(io), completionCommands(io)]) program.addCommand(command)
+  for (const command of [...nodeCommands(io), adminCommands(io), chatCommands(io), agentCommands(io), modelCommands(io), backupCommands(io), tlsCommands(io), completionCommands(io)]) program.addCommand(command)
   exitOverrideEverywhere(program)
   return program
 }

@@ -1,6 +1,8 @@
 import * as grpc from '@grpc/grpc-js'
 import { loadChatService } from '../protocols/grpc/index.ts'
 import { CliError } from './cli-errors.ts'
+import { grpcTlsOptions, tlsProblem } from './client-tls.ts'
+import type { ClientTls } from './client-tls.ts'
 
 /** Unary calls give up after this long. */
 const CALL_TIMEOUT_MS = 15_000
@@ -14,11 +16,20 @@ export class NodeClient {
   readonly #client: grpc.Client & Record<string, unknown>
   readonly #metadata: grpc.Metadata
   readonly address: string
+  /** undefined: plain gRPC. */
+  readonly tls: ClientTls | undefined
 
-  constructor (address: string, token: string, service: { Client: grpc.ServiceClientConstructor } = loadChatService()) {
+  constructor (address: string, token: string, service: { Client: grpc.ServiceClientConstructor } = loadChatService(), tls?: ClientTls) {
     const { Client } = service
     this.address = address
-    this.#client = new Client(address, grpc.credentials.createInsecure()) as grpc.Client & Record<string, unknown>
+    this.tls = tls
+    if (tls === undefined) {
+      this.#client = new Client(address, grpc.credentials.createInsecure()) as grpc.Client & Record<string, unknown>
+    } else {
+      const { channel, checkServerIdentity } = grpcTlsOptions(address)
+      const credentials = grpc.credentials.createSsl(tls.ca ?? null, null, null, checkServerIdentity === undefined ? {} : { checkServerIdentity })
+      this.#client = new Client(address, credentials, channel) as grpc.Client & Record<string, unknown>
+    }
     this.#metadata = new grpc.Metadata()
     this.#metadata.set('authorization', `Bearer ${token}`)
   }
@@ -27,7 +38,7 @@ export class NodeClient {
     const fn = this.#client[method] as UnaryMethod
     return new Promise((resolve, reject) => {
       fn.call(this.#client, request, this.#metadata, { deadline: Date.now() + CALL_TIMEOUT_MS }, (err, res) => {
-        if (err !== null) reject(cliError(err, this.address))
+        if (err !== null) reject(cliError(err, this.address, this.tls))
         else resolve(res as T)
       })
     })
@@ -47,12 +58,22 @@ export class NodeClient {
   close (): void { this.#client.close() }
 }
 
-export function cliError (err: grpc.ServiceError, address: string): CliError {
+/** What a failed call says, in one line: a TLS problem (`tls` is what the client used) with what to
+ * do about it, a node that cannot be reached, or the status and its details. */
+export function cliError (err: grpc.ServiceError, address: string, tls?: ClientTls): CliError {
   const name = grpc.status[err.code] ?? String(err.code)
+  const problem = tlsFailure(err, address, tls)
+  if (problem !== undefined) return new CliError(`node at ${address}: ${problem}`)
   if (err.code === grpc.status.UNAVAILABLE && /ECONNREFUSED|No connection established|connect/i.test(err.details)) {
     return new CliError(`cannot reach a node at ${address} (${connectionError(err.details)}); is it running? (--addr, PLEXI_ADDR)`)
   }
   return new CliError(`${name}: ${err.details}`)
+}
+
+/** What went wrong with TLS in a failed call, or undefined: retrying does not mend it. */
+export function tlsFailure (err: grpc.ServiceError, address: string, tls: ClientTls | undefined): string | undefined {
+  if (err.code !== grpc.status.UNAVAILABLE) return undefined
+  return tlsProblem({ message: err.details }, tls, address.replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1'))
 }
 
 /** The cause in grpc-js's details for a failed connection, without its wrapping:

@@ -37,6 +37,11 @@ export function checkNodeConfig (config: NodeConfig): void {
   if (config.backupSchedule !== undefined && config.backupSchedule !== 'off' && config.backupKeyFile === undefined) {
     throw new ConfigError('backup-schedule', 'scheduled backups are made with the backup key: pass --backup-key-file too (plexi backup keygen makes one)')
   }
+  // one without the other would serve nothing anyone can check, or leave a key lying unused
+  if ((config.tlsCert === undefined) !== (config.tlsKey === undefined)) {
+    const [given, missing] = config.tlsCert === undefined ? ['tls-key', 'tls-cert'] : ['tls-cert', 'tls-key']
+    throw new ConfigError(missing, `${given} is set but ${missing} is not: TLS needs both, the certificate chain (--tls-cert) and its private key (--tls-key); give both, or neither to serve without TLS`)
+  }
   if (config.openaiListen !== undefined && !config.role.includes('ai')) {
     throw new ConfigError('openai-listen', 'the OpenAI-compatible endpoint needs the ai role on this node')
   }

@@ -96,7 +96,15 @@ export const CONFIG_SCHEMA: readonly KeySpec[] = [
   { key: 'agent-max-tokens', type: { kind: 'int', min: 1, max: 32_768 }, default: 256, description: 'longest agent answer, in tokens, unless the agent is configured otherwise' },
   { key: 'agent-requests-per-min', type: { kind: 'number', min: 0.01, max: 1_000_000 }, default: 30, description: 'inference requests per user per minute (agent questions and /v1/chat/completions)' },
   { key: 'agent-tokens-per-min', type: { kind: 'number', min: 1, max: 1_000_000_000 }, default: 20_000, description: 'generated tokens per user per minute; a user over it waits until it refills' },
+  // per client address: generous, since one address may be many people (a NAT, an office, a reverse
+  // proxy: every client behind a proxy is the proxy's address); they stop floods and guessing
+  { key: 'ip-rate', type: { kind: 'number', min: 0, max: 1_000_000 }, default: 500, description: 'requests per second from one client IP address, sustained, on every endpoint together (gRPC calls, admin HTTP requests but /livez and /readyz, OpenAI requests); an IPv6 client is its /64 (0: no limit)' },
+  { key: 'ip-burst', type: { kind: 'int', min: 1, max: 1_000_000 }, default: 1000, description: 'requests one client IP address may make at once (token bucket size of ip-rate)' },
+  { key: 'auth-failures-per-min', type: { kind: 'int', min: 0, max: 100_000 }, default: 20, description: 'failed authentications (a wrong token) one client IP address may make at once, refilled at this many a minute; beyond them its attempts are refused, valid tokens too, before the token is checked (0: never refused)' },
+  { key: 'streams-per-ip', type: { kind: 'int', min: 0, max: 1_000_000 }, default: 256, description: 'streams one client IP address may hold open at once on every endpoint together (gRPC Subscribe and Ask, admin live streams, streamed OpenAI completions); beyond it RESOURCE_EXHAUSTED / 429 (0: no limit)' },
   { key: 'openai-listen', type: { kind: 'host-port' }, description: 'serve the OpenAI-compatible API (/v1/chat/completions, /v1/models) on this address; off when unset' },
+  { key: 'tls-cert', type: { kind: 'path' }, description: 'PEM certificate chain file (this node\'s certificate first); with tls-key, gRPC, the admin endpoint and the OpenAI-compatible API serve TLS only (plexi tls selfsigned makes a pair for a lab)' },
+  { key: 'tls-key', type: { kind: 'path' }, description: 'PEM private key file of tls-cert (mode 0600: a file group or others may read is refused); both or neither' },
   { key: 'shutdown-timeout', type: { kind: 'int', min: 0, max: 600_000 }, default: 10_000, description: 'ms a graceful shutdown waits for in-flight requests before forcing' }
 ]
 
@@ -160,7 +168,13 @@ export interface NodeConfig {
   readonly agentMaxTokens: number
   readonly agentRequestsPerMin: number
   readonly agentTokensPerMin: number
+  readonly ipRate: number
+  readonly ipBurst: number
+  readonly authFailuresPerMin: number
+  readonly streamsPerIp: number
   readonly openaiListen: HostPort | undefined
+  readonly tlsCert: string | undefined
+  readonly tlsKey: string | undefined
   readonly shutdownTimeout: number
   readonly migrationTimeout: number
   readonly migrationConcurrency: number

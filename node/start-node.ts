@@ -13,11 +13,12 @@ import { AuditTrail, buildAdminServer } from './admin/index.ts'
 import { BackupService, ChunkStore, HolderRepair, holderAt, loadBackupKey, spawnChunkHolder, spawnRestoreHold } from './backup/index.ts'
 import type { Readiness } from './admin/index.ts'
 import { BACKUP_CHUNKS_DIR, STORE_DIR, VERSION } from './constants.ts'
-import { RateLimiter, SubscribeEncoder, agentServiceHandlers, chatGateway, chatServiceHandlers, startGrpcServer, stopGrpcServer } from './grpc/index.ts'
-import { AdminTokens, loadPeerIdentity, resolveAdminToken } from './identity/index.ts'
+import { RateLimiter, SubscribeEncoder, agentServiceHandlers, chatGateway, chatServiceHandlers, clientInterceptor, startGrpcServer, stopGrpcServer } from './grpc/index.ts'
+import { AdminTokens, TlsFileError, loadPeerIdentity, loadTlsIdentity, resolveAdminToken } from './identity/index.ts'
 import { AgentAsker, InferenceService, KvCacheTransfer, UsageLimiter, WarmForwarding, agentGateway, bootstrapModels, createRuntime, planInference, spawnKvCacheActor, spawnWarmForwarding } from './inference/index.ts'
 import { ClusterJobs, Jobs } from './jobs/index.ts'
 import { Lifecycle } from './lifecycle.ts'
+import { ClientLimits } from './limits/index.ts'
 import { Cluster, MEMBER_SETTLE_MAX_MS, NodeRoles, PinTable, memberOf, readClusterKey, recordOf, startP2pHost } from './mesh/index.ts'
 import type { Candidate } from './mesh/index.ts'
 import { NodeMetrics, StatsSampler } from './metrics/index.ts'
@@ -85,6 +86,12 @@ export async function startNode (config: NodeConfig, log: PinoLogger, opts: Star
   const backupKey = config.backupKeyFile === undefined ? undefined : await loadBackupKey(config.backupKeyFile).catch((err: Error) => {
     throw new ConfigError('backup-key-file', err.message)
   })
+  // checked before anything listens or is written: a wrong pair fails the start, naming the file
+  const tls = config.tlsCert === undefined || config.tlsKey === undefined ? undefined : await loadTlsIdentity(config.tlsCert, config.tlsKey).catch((err: unknown) => {
+    throw err instanceof TlsFileError ? new ConfigError(err.key, err.message) : err
+  })
+  /** http or https, as the admin and OpenAI endpoints serve. */
+  const scheme = tls === undefined ? 'http' : 'https'
   let state: Readiness = 'starting'
   const startedAt = Date.now()
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 })
@@ -496,6 +503,10 @@ export async function startNode (config: NodeConfig, log: PinoLogger, opts: Star
     // every admin action and failed admin authentication, in the cluster's hash-chained trail
     const audit = new AuditTrail({ system, log: log.child({ component: 'audit' }) })
     metrics.watchAudit(audit.stats)
+    // one set of limits per client address for every endpoint of this node: a client cannot get
+    // three times the rate, or guess tokens three times as fast, by spreading over them
+    const clients = new ClientLimits({ rate: config.ipRate, burst: config.ipBurst, authFailures: config.authFailuresPerMin, streams: config.streamsPerIp })
+    metrics.watchClientLimits(clients.stats)
 
     const admin = await parts.start('admin', async () => {
       const app = await buildAdminServer({
@@ -519,10 +530,12 @@ export async function startNode (config: NodeConfig, log: PinoLogger, opts: Star
         stats,
         audit,
         tokens: adminTokens,
+        clients,
         ...(opts.logTail !== undefined && { logs: opts.logTail }),
-        logger: log
+        logger: log,
+        ...(tls !== undefined && { https: { cert: tls.cert, key: tls.key } })
       })
-      reach.admin = await listen(app, config.adminListen, 'admin HTTP')
+      reach.admin = await listen(app, config.adminListen, tls === undefined ? 'admin HTTP' : 'admin HTTPS')
       return app
     }, (app) => app.close())
 
@@ -549,7 +562,7 @@ export async function startNode (config: NodeConfig, log: PinoLogger, opts: Star
       },
       // every node serves every call: rooms and agents are reached wherever placement put them
       { service: services.agent, handlers: agentServiceHandlers({ system, users, asker, maxMessageBytes: config.maxMessageBytes, retryTypes, log, accepting: () => state === 'ready' }) }
-    ], services.definition), (g) => { g.server.forceShutdown() })
+    ], services.definition, tls, [clientInterceptor(clients, retryTypes)]), (g) => { g.server.forceShutdown() })
     reach.grpc = grpc.address
 
     const openaiListen = config.openaiListen
@@ -557,11 +570,19 @@ export async function startNode (config: NodeConfig, log: PinoLogger, opts: Star
       const app = await buildOpenAiServer({
         backend: openAiBackend({ users, registry: models, inference, asker, startedAt: Math.floor(startedAt / 1000) }),
         logger: log.child({ component: 'openai' }),
-        defaults: { maxTokens: config.agentMaxTokens, maxTokensLimit: config.contextSize }
+        defaults: { maxTokens: config.agentMaxTokens, maxTokensLimit: config.contextSize },
+        clients,
+        ...(tls !== undefined && { https: { cert: tls.cert, key: tls.key } })
       })
       return { app, address: await listen(app, openaiListen, 'the OpenAI-compatible API') }
     }, ({ app }) => app.close())
 
+    if (tls !== undefined) {
+      // the certificate's public facts only: the key stays in memory
+      const served = ['gRPC', 'admin', ...(openai !== undefined ? ['OpenAI-compatible API'] : [])]
+      log.info({ tls: { endpoints: served, cert: config.tlsCert, ...tls.summary } }, `TLS on ${served.join(', ')}: certificate ${tls.summary.subject} (${tls.summary.altNames}), valid to ${tls.summary.validTo}, SHA-256 ${tls.summary.fingerprint256}`)
+      if (tls.summary.expired) log.warn({ validTo: tls.summary.validTo }, `the TLS certificate in ${config.tlsCert ?? ''} expired at ${tls.summary.validTo}: clients will refuse it; replace it and restart`)
+    }
     const ready = (): void => {
       if (state !== 'starting') return
       state = 'ready'
@@ -573,11 +594,12 @@ export async function startNode (config: NodeConfig, log: PinoLogger, opts: Star
         roles: roles.current,
         grpc: formatHostPort(reach.grpc),
         admin: formatHostPort(reach.admin),
-        ...(openai !== undefined && { openai: `http://${formatHostPort(openai.address)}/v1` }),
+        ...(openai !== undefined && { openai: `${scheme}://${formatHostPort(openai.address)}/v1` }),
+        tls: tls !== undefined,
         ...(p2p !== undefined && { p2p: p2p.multiaddrs() }),
         dataDir: config.dataDir,
         adminToken: adminToken.source === 'config' ? '(from configuration)' : adminToken.path
-      }, `node ready: gRPC on ${formatHostPort(reach.grpc)}, admin on http://${formatHostPort(reach.admin)}${p2p === undefined ? '' : `, p2p on ${p2p.multiaddrs().join(' ')} (give it to --join)`}`)
+      }, `node ready: gRPC on ${formatHostPort(reach.grpc)}${tls === undefined ? '' : ' (TLS)'}, admin on ${scheme}://${formatHostPort(reach.admin)}${p2p === undefined ? '' : `, p2p on ${p2p.multiaddrs().join(' ')} (give it to --join)`}`)
     }
     if (p2p !== undefined && config.join.length > 0) {
       // ready only once this node has heard a member: until then /readyz is 503, calls are

@@ -44,7 +44,7 @@ export function adminCommands (io: CliIo): Command {
     .description('drive a node over its admin endpoint (token: --admin-token, PLEXI_ADMIN_TOKEN or <data-dir>/admin-token)'), 'admin')
   const client = async (flags: ClientFlags): Promise<{ api: AdminClient, local: boolean, dataDir: string }> => {
     const connection = await adminConnection(flags, io)
-    return { api: new AdminClient(connection.url, connection.token), local: connection.local, dataDir: connection.dataDir }
+    return { api: new AdminClient(connection.url, connection.token, connection.tls), local: connection.local, dataDir: connection.dataDir }
   }
 
   const users = admin.command('users').description('users and their tokens')
@@ -180,7 +180,7 @@ Examples:
     .action(withFlags(async (flags: ClientFlags & { interval: string, once?: boolean }) => {
       const intervalMs = integer(flags.interval, '--interval', TOP_INTERVAL_MS.min, TOP_INTERVAL_MS.max)
       const connection = await adminConnection(flags, io)
-      await adminTop(new AdminClient(connection.url, connection.token), io, { intervalMs, once: flags.once, json: flags.json, endpoint: connection.url.replace(/^http:\/\//, '') })
+      await adminTop(new AdminClient(connection.url, connection.token, connection.tls), io, { intervalMs, once: flags.once, json: flags.json, endpoint: connection.url.replace(/^https?:\/\//, '') })
     }))
   withClientOptions(admin.command('actors'), 'admin')
     .description('live actors and active entities')

@@ -94,7 +94,7 @@ export function agentCommands (io: CliIo): Command {
 
 async function withClient (io: CliIo, flags: ClientFlags, body: (client: NodeClient) => Promise<void>): Promise<void> {
   const connection = await chatConnection(flags, io)
-  const client = new NodeClient(connection.address, connection.token, loadAgentService())
+  const client = new NodeClient(connection.address, connection.token, loadAgentService(), connection.tls)
   try {
     await body(client)
   } finally {
@@ -138,7 +138,7 @@ async function ask (io: CliIo, text: string, flags: ClientFlags): Promise<void> 
         })
         call.on('error', (err: grpc.ServiceError) => {
           if (interrupted) resolve()
-          else reject(cliError(err, client.address))
+          else reject(cliError(err, client.address, client.tls))
         })
         call.on('end', () => { resolve() })
       })

@@ -6,7 +6,7 @@ import { createInterface } from 'node:readline'
 import { CLIENT_ID_RULE, MAX_HISTORY_LIMIT, clip, isClientId } from '../../protocols/index.ts'
 import type { ChatMessage, PostAck, RoomInfo } from '../../actors/index.ts'
 import { ROOM_NAME_RULE, isRoomName } from '../../protocols/index.ts'
-import { NodeClient, cliError } from '../node-client.ts'
+import { NodeClient, cliError, tlsFailure } from '../node-client.ts'
 import { CliError, UsageError } from '../cli-errors.ts'
 import { printJson } from '../cli-io.ts'
 import { integer } from '../flag-values.ts'
@@ -82,7 +82,7 @@ export function chatCommands (io: CliIo): Command {
 
 async function connect (io: CliIo, flags: ClientFlags): Promise<NodeClient> {
   const connection = await chatConnection(flags, io)
-  return new NodeClient(connection.address, connection.token)
+  return new NodeClient(connection.address, connection.token, undefined, connection.tls)
 }
 
 function roomOf (flags: RoomFlags): string {
@@ -176,8 +176,9 @@ async function interactive (io: CliIo, flags: RoomFlags): Promise<void> {
       })
       current.on('error', (err: grpc.ServiceError) => {
         if (closing || err.code === grpc.status.CANCELLED) return
-        if (err.code === grpc.status.UNAUTHENTICATED || err.code === grpc.status.INVALID_ARGUMENT || err.code === grpc.status.PERMISSION_DENIED) {
-          fatal = cliError(err, client.address)
+        // (and TLS problems: no reconnection mends a certificate)
+        if (err.code === grpc.status.UNAUTHENTICATED || err.code === grpc.status.INVALID_ARGUMENT || err.code === grpc.status.PERMISSION_DENIED || (client.tls !== undefined && tlsFailure(err, client.address, client.tls) !== undefined)) {
+          fatal = cliError(err, client.address, client.tls)
           finish()
           return
         }

@@ -9,6 +9,8 @@ import { adminSchemas, clip } from '../../protocols/index.ts'
 import { clientError, errorReply, httpError, notFound, parseJsonBody, sendError } from './admin-errors.ts'
 import type { Job, JobKind, JobState, Member, RepairJob, ScrubRow, StorageNodeRow } from '../../protocols/index.ts'
 import { tokenMatches } from '../identity/index.ts'
+import { clientAddress } from '../limits/index.ts'
+import type { ClientLimits } from '../limits/index.ts'
 import type { NodeMetrics } from '../metrics/index.ts'
 import type { UserAccounts } from '../users/index.ts'
 import type { LoadedModel, ModelEntry, ModelManager, ModelRegistry } from '../../runtimes/index.ts'
@@ -67,6 +69,10 @@ export interface AdminServerDeps {
   readonly tokens?: AdminTokensView
   /** pino (the node's), or false for none (tests). */
   readonly logger?: FastifyBaseLogger | false
+  /** The node's limits per client address, shared with its other endpoints (absent: none). */
+  readonly clients?: ClientLimits
+  /** A PEM certificate chain and its key: the endpoint then speaks HTTPS only (absent: plain HTTP). */
+  readonly https?: { readonly cert: Buffer, readonly key: Buffer }
 }
 
 /** What the admin API reads of the stats sampler (node/metrics StatsSampler). */
@@ -164,7 +170,8 @@ export async function buildAdminServer (deps: AdminServerDeps): Promise<FastifyI
     routerOptions: { maxParamLength: 1024 },
     // Fastify's errors raised before routing (a bad URL, a path parameter too long): same handler
     frameworkErrors: errorReply,
-    clientErrorHandler: clientError
+    clientErrorHandler: clientError,
+    ...(deps.https !== undefined && { https: { cert: deps.https.cert, key: deps.https.key } })
   })
   // JSON bodies only (anything else is 415), and an empty one is no body
   app.removeAllContentTypeParsers()
@@ -180,6 +187,16 @@ export async function buildAdminServer (deps: AdminServerDeps): Promise<FastifyI
   }
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? strict : lenient).compile(schema))
   app.setErrorHandler(errorReply)
+  const clients = deps.clients
+  if (clients !== undefined) {
+    // every request counts against its address's rate but the probes: a load balancer or kubelet
+    // checking often must not make the node look down
+    app.addHook('onRequest', async (request) => {
+      const path = request.url.split('?')[0]
+      if (path === '/livez' || path === '/readyz') return
+      clients.request(path === '/metrics' ? 'metrics' : 'admin', clientAddress(request.ip))
+    })
+  }
 
   await app.register(swagger, {
     openapi: {
@@ -204,23 +221,47 @@ export async function buildAdminServer (deps: AdminServerDeps): Promise<FastifyI
     return reply.code(state === 'ready' ? 200 : 503).send({ status: state })
   })
 
-  app.get('/metrics', { schema: { summary: 'Prometheus metrics (bearer metrics-token when one is configured)', response: { 401: ref('Error') } } }, async (request, reply) => {
-    if (deps.metricsToken !== undefined && !authorized(request, deps.metricsToken)) return unauthorized(reply, 'metrics token')
+  app.get('/metrics', { schema: { summary: 'Prometheus metrics (bearer metrics-token when one is configured)', response: { 401: ref('Error'), 429: ref('Error') } } }, async (request, reply) => {
+    if (deps.metricsToken !== undefined) {
+      const address = clientAddress(request.ip)
+      const presented = request.headers.authorization !== undefined
+      if (presented) clients?.checkAuthentication('metrics', address)
+      if (!authorized(request, deps.metricsToken)) {
+        if (presented) clients?.failedAuthentication('metrics', address)
+        return unauthorized(reply, 'metrics token')
+      }
+    }
     reply.type(deps.metrics.registry.contentType)
     return await deps.metrics.registry.metrics()
   })
 
   await app.register(dashboardRoutes(new DashboardAssets()))
-  const streams = new EventStreams()
+  const streams = new EventStreams({ ...(clients !== undefined && { clients }) })
   // an open stream would hold the server's close until the browser goes
   app.addHook('preClose', async () => { streams.closeAll() })
 
   await app.register(async (api) => {
     /** Who sent each request that authenticated (for its scope and the audit trail). */
     const principals = new WeakMap<FastifyRequest, Principal>()
+    /** Requests refused unchecked: their address failed to authenticate too often. */
+    const throttled = new WeakSet<FastifyRequest>()
     api.addHook('onRequest', async (request, reply) => {
+      // a request with no token is no attempt: it is refused (401) but not counted
+      const presented = request.headers.authorization !== undefined
+      const address = clientAddress(request.ip)
+      if (presented && clients !== undefined) {
+        try {
+          clients.checkAuthentication('admin', address)
+        } catch (err) {
+          throttled.add(request)
+          throw err
+        }
+      }
       const principal = principalOf(request, deps.adminToken, deps.tokens)
-      if (principal === undefined) return unauthorized(reply, 'admin token')
+      if (principal === undefined) {
+        if (presented) clients?.failedAuthentication('admin', address)
+        return unauthorized(reply, 'admin token')
+      }
       principals.set(request, principal)
       if (principal.scope === 'read' && request.method !== 'GET' && request.method !== 'HEAD') {
         return sendError(reply, 403, 'READ_ONLY_TOKEN', `the admin token ${principal.actor.slice('token:'.length)} may only read (scope read): ${request.method} needs the admin token or one of scope admin`)
@@ -232,13 +273,21 @@ export async function buildAdminServer (deps: AdminServerDeps): Promise<FastifyI
     if (audit !== undefined) {
       api.addHook('onSend', async (request, reply, payload) => {
         const status = reply.statusCode
-        const unauthenticated = status === 401
+        // an attempt refused unchecked is recorded as a failed authentication is (at most 30 a
+        // minute): a client guessing on fills the trail no faster than before
+        const refusedUnchecked = throttled.has(request)
+        const unauthenticated = status === 401 || refusedUnchecked
         if (!unauthenticated && (request.method === 'GET' || request.method === 'HEAD')) return payload
+        // refused before it could authenticate (over its address's request rate): it did nothing
+        if (!unauthenticated && !principals.has(request)) return payload
         let detail = unauthenticated ? '' : bodyDetail(request.body)
         if (unauthenticated) {
           const { record, droppedBefore } = audit.failedAuthentication()
           if (!record) return payload
-          if (droppedBefore > 0) detail = `${droppedBefore} failed authentications before this one were not recorded (at most 30 a minute are)`
+          detail = [
+            ...(refusedUnchecked ? ['refused before its token was checked: too many failed authentications from this address'] : []),
+            ...(droppedBefore > 0 ? [`${droppedBefore} failed authentications before this one were not recorded (at most 30 a minute are)`] : [])
+          ].join('; ')
         }
         await audit.record({
           actor: principals.get(request)?.actor ?? 'unauthenticated',
@@ -677,7 +726,7 @@ export async function buildAdminServer (deps: AdminServerDeps): Promise<FastifyI
     }, async () => statsBody())
 
     api.get('/stats/stream', {
-      schema: { summary: 'Server-Sent Events: `history` (the body of GET /stats) first, then a `sample` event each interval; 429 when 16 streams are open', security: bearer, produces: ['text/event-stream'], response: { ...errors(401, 429) } }
+      schema: { summary: 'Server-Sent Events: `history` (the body of GET /stats) first, then a `sample` event each interval; 429 when 16 streams are open, or streams-per-ip from one address', security: bearer, produces: ['text/event-stream'], response: { ...errors(401, 429) } }
     }, async (request, reply) => streams.serve(request, reply, (stream) => {
       stream.send('history', statsBody())
       return deps.stats?.subscribe((sample) => { stream.send('sample', sample) }) ?? (() => {})
@@ -702,7 +751,7 @@ export async function buildAdminServer (deps: AdminServerDeps): Promise<FastifyI
 
     api.get<{ Querystring: { level: LogLevelName, limit: number } }>('/logs/stream', {
       schema: {
-        summary: 'Server-Sent Events: `history` ({entries}: the last `limit` lines at `level` or above) first, then an `entry` event for each line logged; 429 when 16 streams are open',
+        summary: 'Server-Sent Events: `history` ({entries}: the last `limit` lines at `level` or above) first, then an `entry` event for each line logged; 429 when 16 streams are open, or streams-per-ip from one address',
         security: bearer,
         querystring: logsQuery,
         produces: ['text/event-stream'],

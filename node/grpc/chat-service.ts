@@ -12,7 +12,7 @@ import { RoomStream } from './room-stream.ts'
 import { wireMessage } from './chat-wire.ts'
 import type { SubscribeEncoder } from './chat-wire.ts'
 import type { GatewayMsg } from './chat-gateway.ts'
-import type { RateLimiter } from './rate-limiter.ts'
+import type { RateLimiter } from '../limits/index.ts'
 
 /** History returned when a request asks for 0. */
 const DEFAULT_HISTORY_LIMIT = 100

@@ -3,6 +3,7 @@ import type { PackageDefinition } from '@grpc/proto-loader'
 import { ReflectionService } from '@grpc/reflection'
 import { formatHostPort } from '../../config/index.ts'
 import type { HostPort } from '../../config/index.ts'
+import { refuseUndecodable } from './undecodable-request.ts'
 
 /** Largest request a client may send (a post is limited far lower by max-message-bytes; this
  * bounds what grpc-js buffers before our validation runs). */
@@ -13,17 +14,33 @@ export interface GrpcService {
   readonly handlers: grpc.UntypedServiceImplementation
 }
 
+/** A PEM certificate chain and its private key: the server then speaks TLS only. */
+export interface GrpcTls {
+  readonly cert: Buffer
+  readonly key: Buffer
+}
+
 /**
  * A gRPC server with the given services, bound and started. Only node/ calls this. Given the
  * package definition the services come from, it also answers server reflection (grpc.reflection
- * v1 and v1alpha), so that generic clients can discover them.
+ * v1 and v1alpha), so that generic clients can discover them. Given `tls`, it serves TLS only
+ * (no client certificate asked: callers authenticate with their token). `interceptors` run on
+ * every call, reflection's too (clientInterceptor: the limits per client address).
  */
-export async function startGrpcServer (address: HostPort, services: readonly GrpcService[], reflection?: PackageDefinition): Promise<{ server: grpc.Server, address: HostPort }> {
-  const server = new grpc.Server({ 'grpc.max_receive_message_length': MAX_RECEIVE_BYTES })
-  for (const { service, handlers } of services) server.addService(service, handlers)
+export async function startGrpcServer (address: HostPort, services: readonly GrpcService[], reflection?: PackageDefinition, tls?: GrpcTls,
+  interceptors: readonly grpc.ServerInterceptor[] = []): Promise<{ server: grpc.Server, address: HostPort }> {
+  const server = new grpc.Server({ 'grpc.max_receive_message_length': MAX_RECEIVE_BYTES, interceptors: [...interceptors] })
+  for (const { service, handlers } of services) {
+    // a request protobuf cannot decode is refused (INVALID_ARGUMENT), not grpc-js's INTERNAL
+    const checked = refuseUndecodable(service, handlers)
+    server.addService(checked.service, checked.handlers)
+  }
   if (reflection !== undefined) new ReflectionService(reflection).addToServer(server)
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(formatHostPort(address), grpc.ServerCredentials.createInsecure(), (err, bound) => {
+    const credentials = tls === undefined
+      ? grpc.ServerCredentials.createInsecure()
+      : grpc.ServerCredentials.createSsl(null, [{ cert_chain: tls.cert, private_key: tls.key }], false)
+    server.bindAsync(formatHostPort(address), credentials, (err, bound) => {
       if (err !== null) reject(new Error(`cannot listen for gRPC on ${formatHostPort(address)}: ${err.message}`, { cause: err }))
       else resolve(bound)
     })

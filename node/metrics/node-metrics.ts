@@ -407,6 +407,45 @@ export class NodeMetrics {
     counterOf(registers, 'plexi_audit_dropped_total', 'Failed admin authentications left out of the audit trail (over 30 a minute on this node)', () => stats.dropped)
   }
 
+  /** The limits per client address (node/limits ClientLimits): refusals by endpoint and reason,
+   * failed authentications by endpoint, streams held open. Every series exists from the start, at
+   * zero, so that an alert on them has something to watch. */
+  watchClientLimits (stats: {
+    readonly refused: Readonly<Record<string, Readonly<Record<string, number>>>>
+    readonly failedAuthentications: Readonly<Record<string, number>>
+    readonly streamsOpen: number
+  }): void {
+    const registers = [this.registry]
+    const seen = new Map<string, number>()
+    /** Adds what `counter` has not been told of yet (the stats only grow). */
+    const catchUp = (counter: Counter<string>, labels: Record<string, string>, now: number): void => {
+      const id = JSON.stringify(labels)
+      counter.inc(labels, Math.max(0, now - (seen.get(id) ?? 0)))
+      seen.set(id, now)
+    }
+    const refused: Counter<'endpoint' | 'reason'> = new Counter({
+      name: 'plexi_client_refusals_total',
+      help: 'Requests and streams refused by the limits per client address, by endpoint (grpc, admin, metrics, openai) and reason: rate (ip-rate), auth-failures (auth-failures-per-min), streams (streams-per-ip)',
+      labelNames: ['endpoint', 'reason'],
+      registers,
+      collect () {
+        for (const [endpoint, reasons] of Object.entries(stats.refused)) {
+          for (const [reason, n] of Object.entries(reasons)) catchUp(refused, { endpoint, reason }, n)
+        }
+      }
+    })
+    const failed: Counter<'endpoint'> = new Counter({
+      name: 'plexi_auth_failures_total',
+      help: 'Requests whose token was wrong, by endpoint (grpc, admin, metrics, openai); requests with no token are not counted',
+      labelNames: ['endpoint'],
+      registers,
+      collect () {
+        for (const [endpoint, n] of Object.entries(stats.failedAuthentications)) catchUp(failed, { endpoint }, n)
+      }
+    })
+    new Gauge({ name: 'plexi_client_streams_open', help: 'Streams held open by clients, every endpoint together (counted against streams-per-ip)', registers, collect () { this.set(stats.streamsOpen) } })
+  }
+
   watchJobs (jobs: { list (): ReadonlyArray<{ kind: string, state: string }>, readonly stats: { readonly started: Readonly<Record<string, number>> } }): void {
     const registers = [this.registry]
     new Gauge({

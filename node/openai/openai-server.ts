@@ -3,6 +3,8 @@ import Fastify, { LogController } from 'fastify'
 import type { FastifyBaseLogger, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { Ajv } from 'ajv'
 import type { ChatTurn, GenerateResult, SamplingParams } from '../../runtimes/index.ts'
+import { clientAddress } from '../limits/index.ts'
+import type { ClientLimits } from '../limits/index.ts'
 import { ChatStream } from './chat-stream.ts'
 import { CLOSE_GRACE_MS, DEFAULT_TEMPERATURE, DEFAULT_TOP_P, MAX_BODY_BYTES, MAX_TOKEN_CHARS, STREAM_HEADERS_AFTER_MS } from './constants.ts'
 import { backendError, openAiError, requestError } from './openai-error.ts'
@@ -34,6 +36,10 @@ export interface OpenAiServerDeps {
     /** The most max_tokens a request may ask for (400 beyond). */
     readonly maxTokensLimit: number
   }
+  /** A PEM certificate chain and its key: the endpoint then speaks HTTPS only (absent: plain HTTP). */
+  readonly https?: { readonly cert: Buffer, readonly key: Buffer }
+  /** The node's limits per client address, shared with its other endpoints (absent: none). */
+  readonly clients?: ClientLimits
 }
 
 const errors = (...codes: number[]): Record<number, typeof errorResponse> => Object.fromEntries(codes.map((code) => [code, errorResponse]))
@@ -59,7 +65,8 @@ export async function buildOpenAiServer (deps: OpenAiServerDeps): Promise<Fastif
     // close() first ends every answer in flight (preClose below), then drops the connections: a
     // connection that never sent a request (a client's spare, a browser's preconnect) would
     // otherwise hold close() until Node's headersTimeout (60 s)
-    forceCloseConnections: true
+    forceCloseConnections: true,
+    ...(deps.https !== undefined && { https: { cert: deps.https.cert, key: deps.https.key } })
   })
   // strict types, nothing coerced or removed; unions (`string` or parts, a value or null) as OpenAI has them
   const ajv = new Ajv({ removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false, allowUnionTypes: true, verbose: true })
@@ -74,10 +81,22 @@ export async function buildOpenAiServer (deps: OpenAiServerDeps): Promise<Fastif
     sendError(reply, { status: 404, body: openAiError('invalid_request_error', `unknown request URL: ${request.method} ${request.url.split('?')[0] ?? ''}`, null, 'unknown_url') }))
 
   const users = new WeakMap<FastifyRequest, string>()
+  const clients = deps.clients
   app.addHook('onRequest', async (request, reply) => {
+    const address = clientAddress(request.ip)
+    // a request with no token is no attempt: it is refused (401) but not counted
+    const presented = request.headers.authorization !== undefined
+    try {
+      clients?.request('openai', address)
+      if (presented) clients?.checkAuthentication('openai', address)
+    } catch (err) {
+      // 429 rate_limit_exceeded with Retry-After, as a user's own rate limit is answered
+      return sendError(reply, backendError(err))
+    }
     const token = bearerToken(request.headers.authorization)
     const user = token === undefined ? undefined : await backend.authenticate(token)
     if (user === undefined) {
+      if (presented) clients?.failedAuthentication('openai', address)
       void reply.header('www-authenticate', 'Bearer')
       return sendError(reply, {
         status: 401,
@@ -128,6 +147,19 @@ export async function buildOpenAiServer (deps: OpenAiServerDeps): Promise<Fastif
   }, async (request, reply) => {
     const user = userOf(users, request)
     const body = request.body
+    if (body.stream === true && clients !== undefined) {
+      // a streamed answer holds one of its address's stream slots until its response closes,
+      // however it ends (finished, failed, the client gone, the server closing)
+      let release: () => void
+      try {
+        release = clients.openStream('openai', clientAddress(request.ip))
+      } catch (err) {
+        return sendError(reply, backendError(err))
+      }
+      // the client may have gone while its body was read: its 'close' has been
+      if (reply.raw.closed) release()
+      else reply.raw.once('close', release)
+    }
     const messages: ChatTurn[] = body.messages.map((m) => ({
       role: m.role,
       // text parts are joined as separate lines, as vLLM and llama-server do

@@ -19,6 +19,14 @@ describe('checkNodeConfig', () => {
     checkNodeConfig(await config({ role: 'chat', join: '/ip4/127.0.0.1/tcp/7401/p2p/12D3KooWAbc', 'cluster-key-file': '/k' }))
   })
 
+  it('should take a TLS certificate with its key, and refuse one without the other, naming the one missing', async () => {
+    checkNodeConfig(await config({ role: 'all', 'tls-cert': '/tls/node.crt', 'tls-key': '/tls/node.key' }))
+    const noKey = refused(await config({ role: 'all', 'tls-cert': '/tls/node.crt' }))
+    expect(noKey).to.include({ key: 'tls-key' })
+    expect(noKey.message).to.match(/^tls-cert is set but tls-key is not: TLS needs both/)
+    expect(refused(await config({ role: 'all', 'tls-key': '/tls/node.key' }))).to.include({ key: 'tls-cert' })
+  })
+
   it('should refuse, naming the key, what no single key can tell is wrong', async () => {
     expect(refused(await config({}))).to.include({ key: 'role' })
     expect(refused(await config({ role: 'chat', join: '/ip4/127.0.0.1/tcp/7401' }))).to.include({ key: 'join' })

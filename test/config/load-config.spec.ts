@@ -69,6 +69,25 @@ describe('loadConfig', () => {
     expect(parseHostPort('no-port')).to.equal(undefined)
   })
 
+  it('should read the limits per client address, generous by default, 0 turning one off, and refuse bad ones naming the key', async () => {
+    const { config } = await loadConfig({ env: {}, cwd: dir.path })
+    expect([config.ipRate, config.ipBurst, config.authFailuresPerMin, config.streamsPerIp]).to.deep.equal([500, 1000, 20, 256])
+    const off = await loadConfig({ flags: { 'ip-rate': '0', 'streams-per-ip': '0' }, env: { PLEXI_AUTH_FAILURES_PER_MIN: '0', PLEXI_IP_BURST: '5' }, cwd: dir.path })
+    expect([off.config.ipRate, off.config.ipBurst, off.config.authFailuresPerMin, off.config.streamsPerIp]).to.deep.equal([0, 5, 0, 0])
+    expect((await loadConfig({ flags: { 'ip-rate': '0.5' }, env: {}, cwd: dir.path })).config.ipRate).to.equal(0.5)
+    for (const [flags, message] of [
+      [{ 'ip-rate': '-1' }, /--ip-rate: expected a number from 0 to 1000000, got "-1"/],
+      [{ 'ip-rate': 'fast' }, /--ip-rate: expected a number/],
+      [{ 'ip-burst': '0' }, /--ip-burst: expected an integer from 1 to 1000000, got "0"/],
+      [{ 'auth-failures-per-min': '2.5' }, /--auth-failures-per-min: expected an integer from 0 to 100000/],
+      [{ 'streams-per-ip': '-3' }, /--streams-per-ip: expected an integer from 0 to 1000000/]
+    ] as const) {
+      const err = await loadConfig({ flags, env: {}, cwd: dir.path }).then(() => null, (e: unknown) => e)
+      expect(err, String(message)).to.have.property('name', 'ConfigError')
+      expect((err as Error).message).to.match(message)
+    }
+  })
+
   it('should refuse bad values with a message naming the key, the source and the expected form', async () => {
     const cases: Array<[Record<string, unknown>, Record<string, string>, RegExp]> = [
       [{ 'grpc-listen': 'localhost' }, {}, /--grpc-listen: expected host:port, such as 127.0.0.1:7400/],

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import { ActorSystem, auditLog, chatRoom, roomDirectory, userDirectory } from '../../actors/index.ts'
 import { AdminTokens, AuditTrail, ClusterJobs, Jobs, LevelStore, LogTail, NodeMetrics, ReplicationAdmin, StatsSampler, UserAccounts, buildAdminServer, openLocalJournal } from '../../node/index.ts'
 import type { Readiness, ReplicatedJournal } from '../../node/index.ts'
+import type { ClientLimits } from '../../node/limits/index.ts'
 import { Cluster, NodeRoles } from '../../node/mesh/index.ts'
 import type { Member } from '../../protocols/index.ts'
 import { tempDir } from './temp-dir.ts'
@@ -12,7 +13,7 @@ export const NODE_ID = '12D3KooWTest'
 /**
  * The admin endpoint of a lone node as startNode wires it (a real actor system, store, users and
  * a cluster of one), built and not listening: tests use inject(), or listen for what only a
- * socket shows. `build()` again after changing `readiness` or `metricsToken`.
+ * socket shows. `build()` again after changing `readiness`, `metricsToken` or `clients`.
  */
 export class AdminFixture {
   app!: FastifyInstance
@@ -23,6 +24,8 @@ export class AdminFixture {
   jobs!: Jobs
   readiness: Readiness = 'ready'
   metricsToken: string | undefined
+  /** The node's limits per client address (none unless a test sets them). */
+  clients: ClientLimits | undefined
   /** The node's log tail, as `plexi node start` keeps it (tests push lines into it). */
   logTail!: LogTail
   /** The stats sampler, never started: tests take samples with `sample()`, on `clock`. */
@@ -71,6 +74,7 @@ export class AdminFixture {
     })
     this.readiness = 'ready'
     this.metricsToken = undefined
+    this.clients = undefined
     await this.build()
   }
 
@@ -89,7 +93,8 @@ export class AdminFixture {
       system: this.system, users: new UserAccounts(this.system), metrics: this.#metrics, cluster: this.#cluster.admin,
       replication: new ReplicationAdmin({ system: this.system, journal: this.journal, members: () => [], log: { warn: () => undefined }, jobs: this.jobs }),
       jobs: new ClusterJobs({ system: this.system, jobs: this.jobs, members: () => [], log: { debug: () => undefined } }),
-      adminToken: ADMIN_TOKEN, metricsToken: this.metricsToken, readiness: () => this.readiness, self: this.self, stats: this.sampler, logs: this.logTail, audit: this.audit, tokens: this.tokens, logger: false
+      adminToken: ADMIN_TOKEN, metricsToken: this.metricsToken, readiness: () => this.readiness, self: this.self, stats: this.sampler, logs: this.logTail, audit: this.audit, tokens: this.tokens, logger: false,
+      ...(this.clients !== undefined && { clients: this.clients })
     })
   }
 

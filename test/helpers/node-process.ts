@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url'
 import type { Readable, Writable } from 'node:stream'
 import * as grpc from '@grpc/grpc-js'
 import { loadAgentService, loadChatService } from '../../protocols/grpc/index.ts'
+import { grpcTlsOptions } from '../../cli/client-tls.ts'
 import { checkLogLine, checkLogText } from './secret-watch.ts'
 import { tempDir } from './temp-dir.ts'
 
@@ -17,6 +18,8 @@ export interface NodeProcess {
   readonly admin: string
   readonly dataDir: string
   readonly adminToken: string
+  /** Whether it serves TLS (started with --tls-cert and --tls-key): its admin URL is https://. */
+  readonly tls: boolean
   /** Every log line so far (parsed JSON). */
   readonly logs: Array<Record<string, unknown>>
   readonly exited: Promise<{ code: number | null, signal: NodeJS.Signals | null }>
@@ -32,9 +35,11 @@ export interface NodeProcess {
 /**
  * Rate limits are for people; tests send in bursts as fast as the machine goes, and a limit that
  * refills over time would make them depend on that speed (a flake). Every node a test starts has
- * them lifted; a test whose subject is a limit sets its own flags, which come later and win.
+ * them lifted; a test whose subject is a limit sets its own flags, which come later and win. The
+ * request rate per client address too (`--ip-rate 0`): a test or a bench drives all its users from
+ * 127.0.0.1, where real users come from many addresses.
  */
-export const NO_RATE_LIMITS: readonly string[] = ['--chat-rate', '100000', '--chat-burst', '100000', '--agent-requests-per-min', '1000000', '--agent-tokens-per-min', '1000000000']
+export const NO_RATE_LIMITS: readonly string[] = ['--chat-rate', '100000', '--chat-burst', '100000', '--agent-requests-per-min', '1000000', '--agent-tokens-per-min', '1000000000', '--ip-rate', '0']
 
 /**
  * Starts `plexi node start --role all` as a child process on free loopback ports (port 0) and waits
@@ -103,6 +108,7 @@ export async function startNodeProcess (dataDir: string, extraArgs: readonly str
     admin: entry.admin as string,
     dataDir,
     adminToken,
+    tls: entry.tls === true,
     logs,
     exited,
     get hasExited () { return child.exitCode !== null || child.signalCode !== null },
@@ -191,14 +197,18 @@ export async function runCli (args: readonly string[], options: { env?: Record<s
 
 type Callback = (err: grpc.ServiceError | null, res: unknown) => void
 
-/** A gRPC client for tests: `call` for unary methods, `stream` for server streams. */
-function serviceClient (load: () => { Client: grpc.ServiceClientConstructor }, address: string, token: string | undefined): {
+/** A gRPC client for tests: `call` for unary methods, `stream` for server streams; with `ca`, over
+ * TLS trusting it (as the CLI's --tls-ca). */
+function serviceClient (load: () => { Client: grpc.ServiceClientConstructor }, address: string, token: string | undefined, ca?: Buffer): {
   call: <T>(method: string, request: unknown) => Promise<T>
   stream: <E>(method: string, request: unknown) => grpc.ClientReadableStream<E>
   close: () => void
 } {
   const { Client } = load()
-  const client = new Client(address, grpc.credentials.createInsecure()) as grpc.Client & Record<string, (...args: unknown[]) => unknown>
+  const tls = ca === undefined ? undefined : grpcTlsOptions(address)
+  const client = (tls === undefined
+    ? new Client(address, grpc.credentials.createInsecure())
+    : new Client(address, grpc.credentials.createSsl(ca ?? null, null, null, tls.checkServerIdentity === undefined ? {} : { checkServerIdentity: tls.checkServerIdentity }), tls.channel)) as grpc.Client & Record<string, (...args: unknown[]) => unknown>
   const metadata = new grpc.Metadata()
   if (token !== undefined) metadata.set('authorization', `Bearer ${token}`)
   return {
@@ -211,13 +221,13 @@ function serviceClient (load: () => { Client: grpc.ServiceClientConstructor }, a
   }
 }
 
-/** A gRPC chat client for tests: `call` for unary methods, `subscribe` for the stream. */
-export function chatClient (address: string, token: string | undefined): {
+/** A gRPC chat client for tests: `call` for unary methods, `subscribe` for the stream; `ca`: over TLS. */
+export function chatClient (address: string, token: string | undefined, ca?: Buffer): {
   call: <T>(method: string, request: unknown) => Promise<T>
   subscribe: (room: string, after: number) => grpc.ClientReadableStream<{ message?: { seq: number, user: string, text: string, kind: string }, live?: { lastSeq: number } }>
   close: () => void
 } {
-  const client = serviceClient(loadChatService, address, token)
+  const client = serviceClient(loadChatService, address, token, ca)
   return { call: client.call, subscribe: (room, after) => client.stream('Subscribe', { room, after }), close: client.close }
 }
 
@@ -231,13 +241,13 @@ export interface AskEvent {
   }
 }
 
-/** A gRPC agent client for tests: `call` for unary methods, `ask` for the answer's stream. */
-export function agentClient (address: string, token: string | undefined): {
+/** A gRPC agent client for tests: `call` for unary methods, `ask` for the answer's stream; `ca`: over TLS. */
+export function agentClient (address: string, token: string | undefined, ca?: Buffer): {
   call: <T>(method: string, request: unknown) => Promise<T>
   ask: (text: string, user?: string) => grpc.ClientReadableStream<AskEvent>
   close: () => void
 } {
-  const client = serviceClient(loadAgentService, address, token)
+  const client = serviceClient(loadAgentService, address, token, ca)
   return { call: client.call, ask: (text, user = '') => client.stream('Ask', { text, user }), close: client.close }
 }
 

@@ -5,6 +5,8 @@ import { chatClient, runCli, startNodeProcess } from './node-process.ts'
 import type { NodeProcess } from './node-process.ts'
 import { watchSecret } from './secret-watch.ts'
 import { tempDir } from './temp-dir.ts'
+import { fetchTrusting } from './tls-pair.ts'
+import type { TlsPair } from './tls-pair.ts'
 import { waitFor } from './wait-for.ts'
 
 /** One member of a ProcessCluster: its process now, and what outlives a restart (its data dir,
@@ -29,6 +31,8 @@ export interface ProcessClusterOptions {
   readonly failureTimeout?: number
   /** Flags every node starts with (after the cluster's own). @default none */
   readonly args?: readonly string[]
+  /** Every node serves TLS with this pair (tls-pair.ts), and the cluster's own calls trust it. @default none: plain */
+  readonly tls?: TlsPair
 }
 
 /** How long one node may take to start on a busy 2-core machine. */
@@ -48,9 +52,17 @@ export class ProcessCluster {
   /** Every process started, for close() (a restarted slot's old one included). */
   readonly #started: NodeProcess[] = []
   #keyFile = ''
+  /** fetch, trusting the cluster's certificate when it serves TLS. */
+  readonly #fetch: typeof fetch
 
   constructor (opts: ProcessClusterOptions = {}) {
     this.#opts = opts
+    this.#fetch = fetchTrusting(opts.tls?.ca)
+  }
+
+  /** The admin endpoints' scheme. */
+  get #scheme (): string {
+    return this.#opts.tls === undefined ? 'http' : 'https'
   }
 
   /** Starts one node per entry of `roles`, each joining the first, and waits until every one sees
@@ -103,7 +115,7 @@ export class ProcessCluster {
   /** The admin API of `slot` (bearer its admin token): the answer's JSON, or a throw naming the
    * status. */
   async api<T>(slot: NodeSlot, path: string, init: { method?: string, body?: unknown } = {}): Promise<T> {
-    const res = await fetch(`http://${slot.node.admin}/api/v1${path}`, {
+    const res = await this.#fetch(`${this.#scheme}://${slot.node.admin}/api/v1${path}`, {
       method: init.method ?? 'GET',
       headers: { authorization: `Bearer ${slot.node.adminToken}`, ...(init.body !== undefined && { 'content-type': 'application/json' }) },
       ...(init.body !== undefined && { body: JSON.stringify(init.body) })
@@ -148,17 +160,17 @@ export class ProcessCluster {
 
   /** Prometheus text of `slot`'s /metrics. */
   async metrics (slot: NodeSlot): Promise<string> {
-    return await (await fetch(`http://${slot.node.admin}/metrics`)).text()
+    return await (await this.#fetch(`${this.#scheme}://${slot.node.admin}/metrics`)).text()
   }
 
   /** Whether `slot`'s /readyz answers 200. */
   async ready (slot: NodeSlot): Promise<boolean> {
-    return (await fetch(`http://${slot.node.admin}/readyz`)).status === 200
+    return (await this.#fetch(`${this.#scheme}://${slot.node.admin}/readyz`)).status === 200
   }
 
   /** A room's whole history read through `slot`'s gRPC (every page). */
   async history (slot: NodeSlot, room: string, token: string): Promise<Array<{ seq: number, text: string }>> {
-    const client = chatClient(slot.node.grpc, token)
+    const client = chatClient(slot.node.grpc, token, this.#opts.tls?.ca)
     try {
       const out: Array<{ seq: number, text: string }> = []
       // bounded: a page is 1000 messages, and no test posts a million
@@ -195,7 +207,7 @@ export class ProcessCluster {
     const node = await startNodeProcess(dir, [
       '--role', roles, '--cluster-key-file', this.#keyFile, '--p2p-listen', '/ip4/127.0.0.1/tcp/0',
       '--failure-timeout', String(this.#opts.failureTimeout ?? 1_500), '--shutdown-timeout', '3000',
-      ...this.#opts.args ?? [], ...args, ...(join === undefined || join === '' ? [] : ['--join', join])
+      ...this.#opts.tls?.args ?? [], ...this.#opts.args ?? [], ...args, ...(join === undefined || join === '' ? [] : ['--join', join])
     ], BOOT_MS)
     this.#started.push(node)
     const ready = await node.awaitLog((l) => typeof l.msg === 'string' && l.msg.startsWith('node ready'), 'node ready')

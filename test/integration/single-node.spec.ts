@@ -450,6 +450,42 @@ describe('single node lifecycle (real processes on loopback)', function () {
     }
   })
 
+  it('should cap an address\'s streams and throttle its failed authentications on every endpoint together, counting refusals in /metrics', async () => {
+    // one failure allowed, refilled a minute later: long after this test is done
+    const node = await startNodeProcess(dir.path, ['--streams-per-ip', '1', '--auth-failures-per-min', '1'])
+    const client = chatClient(node.grpc, await addUser(node, 'alice'))
+    const stranger = chatClient(node.grpc, 'plxu_not-a-real-token')
+    try {
+      const first = follow(client, 'capped', 0)
+      await waitFor(() => first.live() || first.error() !== undefined, 'the first stream to go live')
+      expect(first.error()).to.equal(undefined)
+      const second = follow(client, 'capped', 0)
+      await waitFor(() => second.error() !== undefined, 'the second stream to be refused')
+      expect(second.error()?.code).to.equal(grpc.status.RESOURCE_EXHAUSTED)
+      expect(second.error()?.details).to.match(/^at most 1 streams may be open at once from one address on this node/)
+      first.cancel()
+      const err = await stranger.call('ListRooms', {}).then(() => null, (e: grpc.ServiceError) => e)
+      expect(err?.code).to.equal(grpc.status.UNAUTHENTICATED)
+      // the right admin token, from the address that failed on gRPC: refused unchecked
+      const admin = await fetch(`http://${node.admin}/api/v1/users`, { headers: { authorization: `Bearer ${node.adminToken}` } })
+      expect(admin.status).to.equal(429)
+      expect(Number(admin.headers.get('retry-after'))).to.be.above(1)
+      expect(((await admin.json()) as { code: string }).code).to.equal('AUTH_THROTTLED')
+      const valid = await client.call('ListRooms', {}).then(() => null, (e: grpc.ServiceError) => e)
+      expect(valid?.code).to.equal(grpc.status.RESOURCE_EXHAUSTED)
+      expect(valid?.details).to.match(/^too many failed authentications from 127\.0\.0\.1; retry in \d+ s$/)
+      const metrics = await (await fetch(`http://${node.admin}/metrics`)).text()
+      expect(metrics).to.include('plexi_client_refusals_total{endpoint="grpc",reason="streams"} 1')
+      expect(metrics).to.include('plexi_client_refusals_total{endpoint="grpc",reason="auth-failures"} 1')
+      expect(metrics).to.include('plexi_client_refusals_total{endpoint="admin",reason="auth-failures"} 1')
+      expect(metrics).to.include('plexi_auth_failures_total{endpoint="grpc"} 1')
+    } finally {
+      client.close()
+      stranger.close()
+      await node.stop()
+    }
+  })
+
   it('should end the stream of a subscriber that stops reading, and lose nothing when it resumes', async () => {
     const node = await startNodeProcess(dir.path, ['--stream-buffer', '50'])
     const token = await addUser(node, 'alice')

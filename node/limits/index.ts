@@ -1,0 +1,8 @@
+/** Limits per client: token buckets by key, and the node's limits per client address (request
+ * rate, failed-authentication throttling, open streams) that every endpoint applies. */
+export { RateLimiter } from './rate-limiter.ts'
+export type { Allowance } from './rate-limiter.ts'
+export { CLIENT_ENDPOINTS, ClientLimits, REFUSAL_REASONS } from './client-limits.ts'
+export type { ClientEndpoint, ClientLimitsOptions, ClientLimitsStats, RefusalReason } from './client-limits.ts'
+export { UNKNOWN_CLIENT, clientAddress, clientKey } from './client-address.ts'
+export * from './errors.ts'
