@@ -14,7 +14,7 @@ import { BackupService, ChunkStore, HolderRepair, holderAt, loadBackupKey, spawn
 import type { Readiness } from './admin/index.ts'
 import { BACKUP_CHUNKS_DIR, STORE_DIR, VERSION } from './constants.ts'
 import { RateLimiter, SubscribeEncoder, agentServiceHandlers, chatGateway, chatServiceHandlers, clientInterceptor, startGrpcServer, stopGrpcServer } from './grpc/index.ts'
-import { AdminTokens, TlsFileError, loadPeerIdentity, loadTlsIdentity, resolveAdminToken } from './identity/index.ts'
+import { AdminTokenFileError, AdminTokens, TlsFileError, loadPeerIdentity, loadTlsIdentity, resolveAdminToken } from './identity/index.ts'
 import { AgentAsker, InferenceService, KvCacheTransfer, UsageLimiter, WarmForwarding, agentGateway, bootstrapModels, createRuntime, planInference, spawnKvCacheActor, spawnWarmForwarding } from './inference/index.ts'
 import { ClusterJobs, Jobs } from './jobs/index.ts'
 import { Lifecycle } from './lifecycle.ts'
@@ -97,8 +97,9 @@ export async function startNode (config: NodeConfig, log: PinoLogger, opts: Star
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 })
   await refuseDecommissioned(config.dataDir)
   const identity = await loadPeerIdentity(config.dataDir)
-  const adminToken = await resolveAdminToken(config.dataDir, config.adminToken)
-  if (adminToken.warning !== undefined) log.warn(adminToken.warning)
+  const adminToken = await resolveAdminToken(config.dataDir, config.adminToken).catch((err: unknown) => {
+    throw err instanceof AdminTokenFileError ? new ConfigError('admin-token', err.message) : err
+  })
   // named admin tokens, each read-only or full (plexi admin tokens add)
   const adminTokens = await AdminTokens.open(config.dataDir).catch((err: Error) => { throw new ConfigError('data-dir', err.message) })
   const parts = new Lifecycle(log)

@@ -1,7 +1,13 @@
 import { randomBytes, timingSafeEqual, createHash } from 'node:crypto'
-import { readFile, stat, writeFile } from 'node:fs/promises'
+import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { ADMIN_TOKEN_FILE } from '../constants.ts'
+import { tooOpen } from './secret-file.ts'
+
+/** The admin token's file cannot be used as it is (too open, or no token in it). */
+export class AdminTokenFileError extends Error {
+  override name = 'AdminTokenFileError'
+}
 
 
 export type AdminTokenSource = 'config' | 'file' | 'created'
@@ -11,15 +17,17 @@ export type AdminTokenSource = 'config' | 'file' | 'created'
  * in `<data-dir>/admin-token`, created with mode 0600 on first start.
  */
 export async function resolveAdminToken (dataDir: string, configured: string | undefined):
-Promise<{ token: string, source: AdminTokenSource, path: string, warning?: string }> {
+Promise<{ token: string, source: AdminTokenSource, path: string }> {
   const path = join(dataDir, ADMIN_TOKEN_FILE)
   if (configured !== undefined) return { token: configured, source: 'config', path }
   try {
     const token = (await readFile(path, 'utf8')).trim()
-    if (token.length < 16) throw new Error(`${path} holds no usable token (at least 16 characters); delete it to get a new one`)
-    const mode = (await stat(path)).mode & 0o777
-    const warning = (mode & 0o077) !== 0 ? `${path} is readable by other users (mode ${mode.toString(8)}); chmod 600 it` : undefined
-    return { token, source: 'file', path, ...(warning !== undefined && { warning }) }
+    if (token.length < 16) throw new AdminTokenFileError(`${path} holds no usable token (at least 16 characters); delete it to get a new one`)
+    // a token others may read is refused, as ssh refuses such a private key: the whole cluster's
+    // admin is behind it
+    const open = await tooOpen(path)
+    if (open !== undefined) throw new AdminTokenFileError(open)
+    return { token, source: 'file', path }
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
   }

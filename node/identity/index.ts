@@ -1,5 +1,5 @@
 /** Who a node is and who may drive it: its libp2p identity, its TLS certificate, the admin token, token hashing. */
-export { resolveAdminToken, hashToken, tokenMatches, newToken } from './admin-token.ts'
+export { AdminTokenFileError, resolveAdminToken, hashToken, tokenMatches, newToken } from './admin-token.ts'
 export type { AdminTokenSource } from './admin-token.ts'
 export { loadPeerIdentity } from './peer-identity.ts'
 export { AdminTokens, AdminTokenExistsError, AdminTokenLimitError, UnknownAdminTokenError, ADMIN_TOKENS_FILE, MAX_ADMIN_TOKENS, TOKEN_NAME_PATTERN, TOKEN_SCOPES } from './admin-tokens.ts'

@@ -1,5 +1,5 @@
 import { expect } from 'chai'
-import { chmod, readFile, stat, writeFile } from 'node:fs/promises'
+import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { loadBackupKey } from '../../node/backup/index.ts'
 import { runCli, startNodeProcess } from '../helpers/node-process.ts'
@@ -56,6 +56,18 @@ describe('plexi (commands that need no running node, and what a node checks as i
     const human = await runCli(['backup', 'keygen', '--out', join(dir.path, 'second.key')])
     expect(human.stdout).to.match(/^wrote .*second\.key \(mode 0600\): backup key [0-9a-f]{16}\nKeep a copy of this file offline/)
     expect((await runCli(['backup', 'keygen'])).code, '--out is required').to.equal(2)
+  })
+
+  it('should refuse to start a node whose admin token file others may read, as it refuses such a key file', async () => {
+    const data = join(dir.path, 'token-data')
+    await mkdir(data, { recursive: true })
+    const file = join(data, 'admin-token')
+    await writeFile(file, `plxa_${'x'.repeat(43)}\n`, { mode: 0o640 })
+    await chmod(file, 0o640)
+    const refused = await runCli(['node', 'start', '--role', 'all', '--data-dir', data, '--grpc-listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0'])
+    expect(refused.code).to.equal(2)
+    expect(refused.stderr).to.include(`admin-token: permissions 0640 on ${file} are too open: chmod 600 ${file}`)
+    expect(refused.stderr, 'the token itself is never shown').to.not.include('plxa_')
   })
 
   it('should refuse to start a node whose backup key file others may read, and log only the fingerprint of a good one', async () => {
