@@ -101,6 +101,8 @@ export const CONFIG_SCHEMA: readonly KeySpec[] = [
   { key: 'ip-rate', type: { kind: 'number', min: 0, max: 1_000_000 }, default: 500, description: 'requests per second from one client IP address, sustained, on every endpoint together (gRPC calls, admin HTTP requests but /livez and /readyz, OpenAI requests); an IPv6 client is its /64 (0: no limit)' },
   { key: 'ip-burst', type: { kind: 'int', min: 1, max: 1_000_000 }, default: 1000, description: 'requests one client IP address may make at once (token bucket size of ip-rate)' },
   { key: 'auth-failures-per-min', type: { kind: 'int', min: 0, max: 100_000 }, default: 20, description: 'failed authentications (a wrong token) one client IP address may make at once, refilled at this many a minute; beyond them its attempts are refused, valid tokens too, before the token is checked (0: never refused)' },
+  { key: 'user-rate', type: { kind: 'number', min: 0, max: 1_000_000 }, default: 100, description: 'requests per second one authenticated user may make, sustained, from any number of addresses, on every endpoint together (gRPC calls, OpenAI requests, and admin requests per admin token); chat posts and agent questions have their own lower limits besides (0: no limit)' },
+  { key: 'user-burst', type: { kind: 'int', min: 1, max: 1_000_000 }, default: 200, description: 'requests one user may make at once (token bucket size of user-rate)' },
   { key: 'streams-per-ip', type: { kind: 'int', min: 0, max: 1_000_000 }, default: 256, description: 'streams one client IP address may hold open at once on every endpoint together (gRPC Subscribe and Ask, admin live streams, streamed OpenAI completions); beyond it RESOURCE_EXHAUSTED / 429 (0: no limit)' },
   { key: 'openai-listen', type: { kind: 'host-port' }, description: 'serve the OpenAI-compatible API (/v1/chat/completions, /v1/models) on this address; off when unset' },
   { key: 'tls-cert', type: { kind: 'path' }, description: 'PEM certificate chain file (this node\'s certificate first); with tls-key, gRPC, the admin endpoint and the OpenAI-compatible API serve TLS only (plexi tls selfsigned makes a pair for a lab)' },
@@ -172,6 +174,8 @@ export interface NodeConfig {
   readonly ipBurst: number
   readonly authFailuresPerMin: number
   readonly streamsPerIp: number
+  readonly userRate: number
+  readonly userBurst: number
   readonly openaiListen: HostPort | undefined
   readonly tlsCert: string | undefined
   readonly tlsKey: string | undefined

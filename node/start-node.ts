@@ -506,7 +506,8 @@ export async function startNode (config: NodeConfig, log: PinoLogger, opts: Star
     metrics.watchAudit(audit.stats)
     // one set of limits per client address for every endpoint of this node: a client cannot get
     // three times the rate, or guess tokens three times as fast, by spreading over them
-    const clients = new ClientLimits({ rate: config.ipRate, burst: config.ipBurst, authFailures: config.authFailuresPerMin, streams: config.streamsPerIp })
+    const clients = new ClientLimits({ rate: config.ipRate, burst: config.ipBurst, authFailures: config.authFailuresPerMin, streams: config.streamsPerIp, userRate: config.userRate, userBurst: config.userBurst })
+    const limitGrpcUser = (user: string): void => { clients.userRequest('grpc', user) }
     metrics.watchClientLimits(clients.stats)
 
     const admin = await parts.start('admin', async () => {
@@ -551,6 +552,7 @@ export async function startNode (config: NodeConfig, log: PinoLogger, opts: Star
           users,
           gateway,
           limiter: new RateLimiter({ rate: config.chatRate, burst: config.chatBurst }),
+          limitUser: limitGrpcUser,
           maxMessageBytes: config.maxMessageBytes,
           streamBuffer: config.streamBuffer,
           retryTypes,
@@ -562,7 +564,7 @@ export async function startNode (config: NodeConfig, log: PinoLogger, opts: Star
         })
       },
       // every node serves every call: rooms and agents are reached wherever placement put them
-      { service: services.agent, handlers: agentServiceHandlers({ system, users, asker, maxMessageBytes: config.maxMessageBytes, retryTypes, log, accepting: () => state === 'ready' }) }
+      { service: services.agent, handlers: agentServiceHandlers({ system, users, asker, maxMessageBytes: config.maxMessageBytes, retryTypes, log, accepting: () => state === 'ready', limitUser: limitGrpcUser }) }
     ], services.definition, tls, [clientInterceptor(clients, retryTypes)]), (g) => { g.server.forceShutdown() })
     reach.grpc = grpc.address
 

@@ -263,6 +263,8 @@ export async function buildAdminServer (deps: AdminServerDeps): Promise<FastifyI
         return unauthorized(reply, 'admin token')
       }
       principals.set(request, principal)
+      // one budget per admin token (`admin`, `token:NAME`), from wherever its requests come
+      clients?.userRequest('admin', principal.actor)
       if (principal.scope === 'read' && request.method !== 'GET' && request.method !== 'HEAD') {
         return sendError(reply, 403, 'READ_ONLY_TOKEN', `the admin token ${principal.actor.slice('token:'.length)} may only read (scope read): ${request.method} needs the admin token or one of scope admin`)
       }

@@ -20,6 +20,8 @@ export interface AgentServiceDeps {
   readonly retryTypes: protobuf.Root
   readonly log: Logger
   readonly accepting: () => boolean
+  /** Counts every authenticated call against its user's request rate (config `user-rate`). */
+  readonly limitUser?: (user: string) => void
 }
 
 interface AgentRequest { user: string }

@@ -37,6 +37,8 @@ export interface ChatServiceDeps {
   readonly log: Logger
   /** False while the node is starting or shutting down: new calls get UNAVAILABLE. */
   readonly accepting: () => boolean
+  /** Counts every authenticated call against its user's request rate (config `user-rate`). */
+  readonly limitUser?: (user: string) => void
   readonly onPosted?: () => void
   readonly streams?: { opened (): void, closed (): void, delivered? (): void }
 }

@@ -9,8 +9,8 @@ export const CLIENT_ENDPOINTS = ['grpc', 'admin', 'metrics', 'openai'] as const
 export type ClientEndpoint = typeof CLIENT_ENDPOINTS[number]
 
 /** Why a request was refused: over its address's request rate, from an address with too many
- * failed authentications, or one stream too many from its address. */
-export const REFUSAL_REASONS = ['rate', 'auth-failures', 'streams'] as const
+ * failed authentications, one stream too many from its address, or over its user's request rate. */
+export const REFUSAL_REASONS = ['rate', 'auth-failures', 'streams', 'user-rate'] as const
 export type RefusalReason = typeof REFUSAL_REASONS[number]
 
 /** Client addresses whose buckets are kept (least recently seen forgotten first; a forgotten
@@ -30,6 +30,11 @@ export interface ClientLimitsOptions {
   /** Streams one client address may hold open at once, every endpoint together (config
    * `streams-per-ip`); 0: no limit. */
   readonly streams: number
+  /** Requests a second one authenticated user (a chat user, an admin token) may make, sustained,
+   * from wherever they come (config `user-rate`); 0 or absent: no limit. */
+  readonly userRate?: number
+  /** Requests one user may make at once (config `user-burst`). @default 2 × userRate, at least 1 */
+  readonly userBurst?: number
   /** @default 100_000 */
   readonly maxClients?: number
   /** Milliseconds for the buckets (tests pass their own clock). @default performance.now */
@@ -57,8 +62,11 @@ export class ClientLimits {
   readonly burst: number
   readonly authFailures: number
   readonly streams: number
+  readonly userRate: number
+  readonly userBurst: number
   readonly #requests: RateLimiter | undefined
   readonly #failures: RateLimiter | undefined
+  readonly #users: RateLimiter | undefined
   readonly #open = new Map<string, number>()
   readonly #now: () => number
 
@@ -70,6 +78,10 @@ export class ClientLimits {
     if (!Number.isSafeInteger(streams) || streams < 0) throw new RangeError(`streams must be an integer >= 0 (0: no limit), got ${streams}`)
     const refill = opts.authFailuresPerSecond ?? authFailures / 60
     if (authFailures > 0 && !(refill > 0)) throw new RangeError(`authFailuresPerSecond must be > 0, got ${refill}`)
+    const userRate = opts.userRate ?? 0
+    const userBurst = opts.userBurst ?? Math.max(1, Math.ceil(userRate * 2))
+    if (!(userRate >= 0) || !Number.isFinite(userRate)) throw new RangeError(`userRate must be a number >= 0 (0: no limit), got ${userRate}`)
+    if (!Number.isSafeInteger(userBurst) || userBurst < 1) throw new RangeError(`userBurst must be an integer >= 1, got ${userBurst}`)
     const maxKeys = opts.maxClients ?? MAX_CLIENTS
     this.rate = rate
     this.burst = burst
@@ -77,6 +89,9 @@ export class ClientLimits {
     this.streams = streams
     this.#requests = rate > 0 ? new RateLimiter({ rate, burst, maxKeys }) : undefined
     this.#failures = authFailures > 0 ? new RateLimiter({ rate: refill, burst: authFailures, maxKeys }) : undefined
+    this.userRate = userRate
+    this.userBurst = userBurst
+    this.#users = userRate > 0 ? new RateLimiter({ rate: userRate, burst: userBurst, maxKeys }) : undefined
     this.#now = opts.now ?? (() => performance.now())
     const zeros = <T>(make: () => T): Record<ClientEndpoint, T> => Object.fromEntries(CLIENT_ENDPOINTS.map((e) => [e, make()])) as Record<ClientEndpoint, T>
     this.stats = {
@@ -92,6 +107,16 @@ export class ClientLimits {
     if (allowed === undefined || allowed.ok) return
     this.stats.refused[endpoint].rate++
     throw new RateLimitedError(`rate limit: at most ${this.rate} requests per second from one address (bursts of ${this.burst}), and ${address} is over it; retry in ${allowed.retryAfterMs} ms`, allowed.retryAfterMs)
+  }
+
+  /** One request of an authenticated `user` (a chat user's name; `admin` or `token:NAME` on the
+   * admin endpoint), wherever it came from: throws RateLimitedError when that user is over its
+   * rate. A user spreading requests over many addresses gets one budget, not one per address. */
+  userRequest (endpoint: ClientEndpoint, user: string): void {
+    const allowed = this.#users?.take(user, this.#now())
+    if (allowed === undefined || allowed.ok) return
+    this.stats.refused[endpoint]['user-rate']++
+    throw new RateLimitedError(`rate limit: at most ${this.userRate} requests per second per user (bursts of ${this.userBurst}), and ${user.length > 64 ? `${user.slice(0, 64)}…` : user} is over it; retry in ${allowed.retryAfterMs} ms`, allowed.retryAfterMs)
   }
 
   /** Before a token from `address` is checked: throws AuthThrottledError when that address has

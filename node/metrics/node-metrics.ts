@@ -425,7 +425,7 @@ export class NodeMetrics {
     }
     const refused: Counter<'endpoint' | 'reason'> = new Counter({
       name: 'plexi_client_refusals_total',
-      help: 'Requests and streams refused by the limits per client address, by endpoint (grpc, admin, metrics, openai) and reason: rate (ip-rate), auth-failures (auth-failures-per-min), streams (streams-per-ip)',
+      help: 'Requests and streams refused by the limits per client address, by endpoint (grpc, admin, metrics, openai) and reason: rate (ip-rate), auth-failures (auth-failures-per-min), streams (streams-per-ip), user-rate (user-rate: one user from any address)',
       labelNames: ['endpoint', 'reason'],
       registers,
       collect () {

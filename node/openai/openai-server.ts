@@ -103,6 +103,11 @@ export async function buildOpenAiServer (deps: OpenAiServerDeps): Promise<Fastif
         body: openAiError('invalid_request_error', 'missing or invalid API key: send "Authorization: Bearer <your Plexi user token>"', null, 'invalid_api_key')
       })
     }
+    try {
+      clients?.userRequest('openai', user)
+    } catch (err) {
+      return sendError(reply, backendError(err))
+    }
     users.set(request, user)
   })
 

@@ -71,16 +71,20 @@ describe('loadConfig', () => {
 
   it('should read the limits per client address, generous by default, 0 turning one off, and refuse bad ones naming the key', async () => {
     const { config } = await loadConfig({ env: {}, cwd: dir.path })
-    expect([config.ipRate, config.ipBurst, config.authFailuresPerMin, config.streamsPerIp]).to.deep.equal([500, 1000, 20, 256])
+    expect([config.ipRate, config.ipBurst, config.authFailuresPerMin, config.streamsPerIp, config.userRate, config.userBurst]).to.deep.equal([500, 1000, 20, 256, 100, 200])
     const off = await loadConfig({ flags: { 'ip-rate': '0', 'streams-per-ip': '0' }, env: { PLEXI_AUTH_FAILURES_PER_MIN: '0', PLEXI_IP_BURST: '5' }, cwd: dir.path })
     expect([off.config.ipRate, off.config.ipBurst, off.config.authFailuresPerMin, off.config.streamsPerIp]).to.deep.equal([0, 5, 0, 0])
     expect((await loadConfig({ flags: { 'ip-rate': '0.5' }, env: {}, cwd: dir.path })).config.ipRate).to.equal(0.5)
+    const users = (await loadConfig({ flags: { 'user-rate': '0' }, env: { PLEXI_USER_BURST: '7' }, cwd: dir.path })).config
+    expect([users.userRate, users.userBurst]).to.deep.equal([0, 7])
     for (const [flags, message] of [
       [{ 'ip-rate': '-1' }, /--ip-rate: expected a number from 0 to 1000000, got "-1"/],
       [{ 'ip-rate': 'fast' }, /--ip-rate: expected a number/],
       [{ 'ip-burst': '0' }, /--ip-burst: expected an integer from 1 to 1000000, got "0"/],
       [{ 'auth-failures-per-min': '2.5' }, /--auth-failures-per-min: expected an integer from 0 to 100000/],
-      [{ 'streams-per-ip': '-3' }, /--streams-per-ip: expected an integer from 0 to 1000000/]
+      [{ 'streams-per-ip': '-3' }, /--streams-per-ip: expected an integer from 0 to 1000000/],
+      [{ 'user-rate': '-1' }, /--user-rate: expected a number from 0 to 1000000, got "-1"/],
+      [{ 'user-burst': '0' }, /--user-burst: expected an integer from 1 to 1000000, got "0"/]
     ] as const) {
       const err = await loadConfig({ flags, env: {}, cwd: dir.path }).then(() => null, (e: unknown) => e)
       expect(err, String(message)).to.have.property('name', 'ConfigError')

@@ -6,7 +6,7 @@ import { tempDir } from '../helpers/temp-dir.ts'
 
 /** The limits per client address lifted too: a fuzzer sends bad tokens on purpose, and throttled
  * it would test only the throttle (refusals, changing nothing, which the fuzzing checks anyway). */
-const NO_CLIENT_LIMITS = ['--auth-failures-per-min', '0', '--streams-per-ip', '0', '--ip-rate', '0']
+const NO_CLIENT_LIMITS = ['--auth-failures-per-min', '0', '--streams-per-ip', '0', '--ip-rate', '0', '--user-rate', '0']
 
 /**
  * A real `plexi node start` process for the fuzz targets that need one (gRPC, the garbage peer),

@@ -39,7 +39,7 @@ export interface NodeProcess {
  * request rate per client address too (`--ip-rate 0`): a test or a bench drives all its users from
  * 127.0.0.1, where real users come from many addresses.
  */
-export const NO_RATE_LIMITS: readonly string[] = ['--chat-rate', '100000', '--chat-burst', '100000', '--agent-requests-per-min', '1000000', '--agent-tokens-per-min', '1000000000', '--ip-rate', '0']
+export const NO_RATE_LIMITS: readonly string[] = ['--chat-rate', '100000', '--chat-burst', '100000', '--agent-requests-per-min', '1000000', '--agent-tokens-per-min', '1000000000', '--ip-rate', '0', '--user-rate', '0']
 
 /**
  * Starts `plexi node start --role all` as a child process on free loopback ports (port 0) and waits

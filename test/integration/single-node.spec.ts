@@ -486,6 +486,40 @@ describe('single node lifecycle (real processes on loopback)', function () {
     }
   })
 
+  it('should give each user one request budget from any address (gRPC and admin tokens alike), and leave other users theirs', async () => {
+    // 3 requests each, refilled one a quarter of an hour: long after this test is done
+    const node = await startNodeProcess(dir.path, ['--user-rate', '0.001', '--user-burst', '3'])
+    const api = async (path: string, init: { method?: string, body?: unknown } = {}): Promise<Response> => await fetch(`http://${node.admin}/api/v1${path}`, {
+      method: init.method ?? 'GET',
+      headers: { authorization: `Bearer ${node.adminToken}`, ...(init.body !== undefined && { 'content-type': 'application/json' }) },
+      ...(init.body !== undefined && { body: JSON.stringify(init.body) })
+    })
+    const tokenOf = async (name: string): Promise<string> => ((await (await api('/users', { method: 'POST', body: { name } })).json()) as { token: string }).token
+    const ann = chatClient(node.grpc, await tokenOf('ann'))
+    const bob = chatClient(node.grpc, await tokenOf('bob'))
+    try {
+      for (let i = 0; i < 3; i++) await ann.call('ListRooms', {})
+      const over = await ann.call('ListRooms', {}).then(() => null, (e: grpc.ServiceError) => e)
+      expect(over?.code).to.equal(grpc.status.RESOURCE_EXHAUSTED)
+      expect(over?.details).to.match(/^rate limit: at most 0\.001 requests per second per user \(bursts of 3\), and ann is over it; retry in \d+ ms$/)
+      // another user, from the same address, has a budget of its own
+      await bob.call('ListRooms', {})
+      // the admin token made 2 requests: one more, then it is over too
+      expect((await api('/users')).status).to.equal(200)
+      const refused = await api('/users')
+      expect(refused.status).to.equal(429)
+      expect(Number(refused.headers.get('retry-after'))).to.be.above(1)
+      expect(((await refused.json()) as { code: string }).code).to.equal('RATE_LIMITED')
+      const metrics = await (await fetch(`http://${node.admin}/metrics`)).text()
+      expect(metrics).to.include('plexi_client_refusals_total{endpoint="grpc",reason="user-rate"} 1')
+      expect(metrics).to.include('plexi_client_refusals_total{endpoint="admin",reason="user-rate"} 1')
+    } finally {
+      ann.close()
+      bob.close()
+      await node.stop()
+    }
+  })
+
   it('should end the stream of a subscriber that stops reading, and lose nothing when it resumes', async () => {
     const node = await startNodeProcess(dir.path, ['--stream-buffer', '50'])
     const token = await addUser(node, 'alice')

@@ -29,6 +29,29 @@ describe('ClientLimits', () => {
     expect(l.stats.refused.grpc.rate).to.equal(1)
   })
 
+  it('should give each user one budget wherever its requests come from, off when userRate is 0, and refuse bad options', () => {
+    const l = limits({ userRate: 1, userBurst: 2 })
+    l.userRequest('grpc', 'ann')
+    l.userRequest('openai', 'ann')
+    const err = thrown(() => { l.userRequest('admin', 'ann') })
+    expect(err).to.be.instanceOf(RateLimitedError)
+    expect((err as RateLimitedError).retryAfterMs).to.equal(1000)
+    expect((err as Error).message).to.equal('rate limit: at most 1 requests per second per user (bursts of 2), and ann is over it; retry in 1000 ms')
+    l.userRequest('grpc', 'bob')
+    expect(l.stats.refused.admin['user-rate']).to.equal(1)
+    clock = 1000
+    l.userRequest('grpc', 'ann')
+    // a long name is cut in the message
+    const long = 'x'.repeat(500)
+    l.userRequest('grpc', long)
+    l.userRequest('grpc', long)
+    expect((thrown(() => { l.userRequest('grpc', long) }) as Error).message.length).to.be.below(200)
+    const off = limits()
+    for (let i = 0; i < 1000; i++) off.userRequest('grpc', 'ann')
+    expect(thrown(() => limits({ userRate: -1 }))).to.be.instanceOf(RangeError)
+    expect(thrown(() => limits({ userRate: 1, userBurst: 0 }))).to.be.instanceOf(RangeError)
+  })
+
   it('should refuse an address\'s attempts before any token is checked once it failed too often, and count only failures', () => {
     const l = limits({ authFailures: 3, authFailuresPerSecond: 0.001 })
     for (let i = 0; i < 10; i++) l.checkAuthentication('admin', '10.0.0.1')   // checks cost nothing

@@ -114,6 +114,21 @@ describe('buildOpenAiServer: limits per client address', function () {
     expect(limits.stats.refused.openai['auth-failures']).to.equal(2)
   })
 
+  it('should give a user one budget from every address, answered 429 rate_limit_exceeded past it', async () => {
+    await serve({ userRate: NEVER, userBurst: 2 })
+    expect((await models(TOKEN)).status).to.equal(200)
+    expect((await models(TOKEN, '[::1]')).status).to.equal(200)
+    const over = await models(TOKEN, '[::1]')
+    expect(over.status).to.equal(429)
+    expect(Number(over.headers.get('retry-after'))).to.be.greaterThan(900)
+    const body = await error(over)
+    expect([body.type, body.code]).to.deep.equal(['rate_limit_error', 'rate_limit_exceeded'])
+    expect(body.message).to.match(/^rate limit: at most 0.001 requests per second per user \(bursts of 2\), and alice is over it; retry in \d+ ms$/)
+    expect((await complete(false)).status).to.equal(429)
+    expect((await models('wrong')).status, 'an unknown key is refused as before').to.equal(401)
+    expect(limits.stats.refused.openai['user-rate']).to.equal(2)
+  })
+
   it('should cap the streamed completions an address holds open, free a slot when a client leaves or an answer ends, and count no whole answer', async () => {
     await serve({ streams: 2 })
     const first = await complete(true)
