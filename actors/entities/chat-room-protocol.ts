@@ -183,3 +183,38 @@ export function checkRoomMsg (msg: unknown): void {
       m.unknownType(ROOM_MSG_TYPES)
   }
 }
+
+/**
+ * Checks a RoomFeed push as it arrives from another node (a gateway's `checkPeer`): a room's
+ * message or a piece of an agent's answer, field by field. A gateway's other messages hold live
+ * objects of its own node and never come from a peer.
+ */
+export function checkRoomFeed (msg: unknown): void {
+  const m = new MessageCheck(msg, 'room feed')
+  switch (m.type) {
+    case 'room-message': {
+      const message = m.object('message')
+      message.roomName('room')
+      message.integer('seq', 0, Number.MAX_SAFE_INTEGER)
+      // a user's name, or an agent's display name (`<user>'s agent`)
+      message.string('user', 256)
+      // a whole answer of an agent may be longer than a post (the frame limit bounds it)
+      message.string('text', Number.MAX_SAFE_INTEGER, 0)
+      message.number('ts')
+      message.oneOf('kind', ['message', 'join', 'leave'])
+      message.clientId('clientId')
+      return
+    }
+    case 'agent-partial': {
+      const partial = m.object('partial')
+      partial.roomName('room')
+      partial.string('requestId', MAX_REQUEST_ID_LENGTH)
+      partial.string('user', 256)
+      partial.string('text', Number.MAX_SAFE_INTEGER, 0)
+      partial.integer('inReplyTo', 0, Number.MAX_SAFE_INTEGER)
+      return
+    }
+    default:
+      m.unknownType(['room-message', 'agent-partial'])
+  }
+}

@@ -139,6 +139,20 @@ export class ActorCell<M, S> implements Deliverer<M>, ContextCell<M> {
 
   // ---- messages ---------------------------------------------------------------------------
 
+  /** A message another node sent, checked by the behavior's `checkPeer`: the refusal, or undefined. */
+  refusePeer (msg: unknown): Error | undefined {
+    const check = this.#behavior.checkPeer
+    if (check === undefined) return undefined
+    try {
+      check(msg)
+      return undefined
+    } catch (err) {
+      this.#kernel.stats.refusals++
+      this.#kernel.log.debug({ actor: this.path, err }, `${this.path} refused a message from a peer: ${describe(err)}`)
+      return err instanceof Error ? err : new Error(`message to ${this.path}: ${describe(err)}`)
+    }
+  }
+
   deliver (msg: M): DeliveryResult {
     if (this.#status === 'stopped' || this.#status === 'stopping') {
       this.#deadLetter(msg)

@@ -100,7 +100,7 @@ export class ActorSystem implements Refs {
     return {
       node: this.node,
       deliverToEntity: (type, key, msg) => this.#terminating !== undefined ? 'stopped' : entities.deliverHere(type, key, msg),
-      deliverToActor: (path, msg) => this.#deliverToActor(path, msg),
+      deliverToActor: (path, msg, fromPeer) => this.#deliverToActor(path, msg, fromPeer === true),
       settle: (askId, outcome) => { this.#settle(askId, outcome) },
       askSentTo: (askId, node, entity) => { this.#asks.sentTo(askId, node, entity) },
       failAsksSentTo: (node, error, actorsOnly) => this.#asks.rejectSentTo(node, error, actorsOnly),
@@ -218,10 +218,15 @@ export class ActorSystem implements Refs {
     return this.#terminating
   }
 
-  #deliverToActor (path: string, msg: unknown): DeliveryResult {
+  #deliverToActor (path: string, msg: unknown, fromPeer: boolean): DeliveryResult {
     const ref = this.lookup(path)
     if (ref === undefined) return 'stopped'
-    return MessageRef.targetOf(ref).deliver(msg)
+    const target = MessageRef.targetOf(ref)
+    if (fromPeer && target instanceof ActorCell) {
+      const refused = target.refusePeer(msg)
+      if (refused !== undefined) return refused
+    }
+    return target.deliver(msg)
   }
 
   #reply (to: ReplyTo<unknown>, outcome: ReplyOutcome): void {

@@ -62,6 +62,14 @@ export interface Behavior<M, S = undefined> {
   readonly onStop?: (state: S, reason: ExitReason, ctx: ActorContext<M>) => void | Promise<void>
   /** How this actor supervises the children it spawns. */
   readonly supervision?: SupervisionFlags
+  /**
+   * Checks a message another node sent to this actor, before its mailbox: throw (an
+   * InvalidMessageError) to refuse it; the sender's ask is failed with the error and the actor
+   * never sees the message. For an actor whose messages from peers are a few types (a gateway
+   * takes only pushes), while others carry live objects only its own node can send. Without it,
+   * every message is taken and the actor checks in `receive`.
+   */
+  readonly checkPeer?: (msg: unknown) => void
 }
 
 export interface SpawnOptions {

@@ -40,8 +40,9 @@ export interface RemotingPort {
   /** A message the mesh brought for an entity this node hosts (its owner check is done). Bad type
    * or key come back as an Error result, never a throw: they came off the wire. */
   deliverToEntity (type: string, key: string, msg: unknown): DeliveryResult
-  /** A message the mesh brought for the local actor at `path`. */
-  deliverToActor (path: string, msg: unknown): DeliveryResult
+  /** A message for the local actor at `path`: from another node (`fromPeer`: the actor's
+   * `checkPeer` runs first), or a tell of this node's own to an address of its own. */
+  deliverToActor (path: string, msg: unknown, fromPeer?: boolean): DeliveryResult
   /** A reply the mesh brought for an ask of this node. */
   settle (askId: string, outcome: ReplyOutcome): void
   /** The mesh sent the request of this node's ask `askId` to `node` (see failAsksSentTo);

@@ -1,4 +1,4 @@
-import { ROOM } from '../../actors/index.ts'
+import { ROOM, checkRoomFeed } from '../../actors/index.ts'
 import type { ActorContext, AgentPartial, Behavior, ChatMessage, ReplyTo, RoomFeed } from '../../actors/index.ts'
 import { assertNever, describe } from '../../protocols/index.ts'
 
@@ -41,6 +41,8 @@ export const RESUBSCRIBE_MS = 10_000
  */
 export function chatGateway (): Behavior<GatewayMsg, GatewayState> {
   return {
+    // from other nodes only rooms' pushes: attach, detach and the rest hold this node's own sinks
+    checkPeer: checkRoomFeed,
     init (ctx) {
       ctx.timers.startPeriodic('resubscribe', { type: 'resubscribe' }, RESUBSCRIBE_MS)
       return new Map()

@@ -1,4 +1,5 @@
 import { assertNever } from '../../protocols/index.ts'
+import { MessageCheck, checkAgentStreamEvent } from '../../actors/index.ts'
 import type { AgentStreamEvent, Behavior, ReplyTo } from '../../actors/index.ts'
 
 /** One local Ask call waiting for its answer's events. */
@@ -21,6 +22,12 @@ export type AgentGatewayMsg =
 export function agentGateway (): Behavior<AgentGatewayMsg, Map<string, AgentCallSink>> {
   return {
     init: () => new Map(),
+    // from other nodes only agents' stream events: attach and detach hold this node's own calls
+    checkPeer (msg) {
+      const m = new MessageCheck(msg, 'agent gateway message')
+      if (m.type !== 'agent-stream') m.unknownType(['agent-stream'])
+      checkAgentStreamEvent(m)
+    },
     receive (calls, msg, ctx) {
       switch (msg.type) {
         case 'agent-stream':

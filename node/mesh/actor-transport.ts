@@ -288,7 +288,7 @@ export class ActorTransport implements Remoting {
       case ENVELOPE.ACTOR: {
         const [, path, sent] = envelope
         const msg = restoreReplyTo(sent, from)
-        const result = this.#system.deliverToActor(path, msg)
+        const result = this.#system.deliverToActor(path, msg, true)
         if (result !== 'ok') this.#refuse(msg, result, path)
         return
       }

@@ -1,6 +1,7 @@
 import fc from 'fast-check'
 import { Packr } from 'msgpackr'
-import { checkAuditMsg, checkBackupCatalogMsg, checkRoomDirectoryMsg, checkRoomMsg, checkUserDirectoryMsg } from '../../actors/entities/index.ts'
+import { checkAuditMsg, checkBackupCatalogMsg, checkRoomDirectoryMsg, checkRoomFeed, checkRoomMsg, checkUserDirectoryMsg } from '../../actors/entities/index.ts'
+import { agentGateway } from '../../node/inference/agent-gateway.ts'
 import { checkAgentMsg } from '../../actors/entities/user-agent-protocol.ts'
 import { checkChunkHolderMsg, checkManifest, checkRestoreHoldMsg } from '../../node/backup/index.ts'
 import { checkInferenceMsg, checkKvCacheMsg } from '../../node/inference/index.ts'
@@ -22,7 +23,7 @@ const packr = new Packr({ useRecords: false, largeBigIntToFloat: true })
 
 /** Every `type` and `op` the peer protocols have, so that generated messages reach past the first check. */
 const TYPES = [
-  'post', 'join', 'leave', 'history', 'info', 'subscribe', 'unsubscribe', 'agent-stream', 'agent-replied', 'register', 'list',
+  'post', 'join', 'leave', 'history', 'room-message', 'agent-partial', 'attach', 'detach', 'close-all', 'info', 'subscribe', 'unsubscribe', 'agent-stream', 'agent-replied', 'register', 'list',
   'add', 'remove', 'get', 'authenticate', 'changes', 'ask', 'cancel', 'settings', 'configure', 'reset', 'generation-ended',
   'append', 'page', 'head', 'verify', 'adopt', 'claim', 'migrate', 'chunk-put', 'chunk-has', 'chunk-get', 'chunk-challenge',
   'chunk-check', 'chunk-remove', 'chunk-list', 'hold', 'unhold', 'kv-offer', 'kv-chunk', 'kv-commit', 'generate', 'inference-text',
@@ -31,7 +32,7 @@ const TYPES = [
 ] as const
 /** Field names the peer protocols read. */
 const FIELDS = [
-  'user', 'text', 'clientId', 'after', 'limit', 'gateway', 'requestId', 'event', 'error', 'name', 'by', 'ts', 'tokenHash', 'sink',
+  'user', 'text', 'clientId', 'message', 'partial', 'room', 'inReplyTo', 'reason', 'after', 'limit', 'gateway', 'requestId', 'event', 'error', 'name', 'by', 'ts', 'tokenHash', 'sink',
   'change', 'outcome', 'entityType', 'key', 'handOff', 'paused', 'to', 'trigger', 'mode', 'follow', 'chunks', 'ids', 'id', 'nonce',
   'entity', 'model', 'cacheKey', 'meta', 'transfer', 'offset', 'bytes', 'request', 'relay', 'kind', 'roles', 'op', 'epoch',
   'activation', 'prevSeq', 'records', 'from', 'seq', 'snapshot', 'replace', 'level', 'count', 'bucket', 'span', 'state',
@@ -87,6 +88,8 @@ const CHECKS: readonly Check[] = [
   ['user directory', checkUserDirectoryMsg, 'request', userDirectoryMessage()],
   ['agent', checkAgentMsg, 'request', agentMessage()],
   ['audit log', checkAuditMsg, 'request'],
+  ['chat gateway (room feed)', checkRoomFeed, 'request'],
+  ['agent gateway', (v) => agentGateway().checkPeer?.(v), 'request'],
   ['backup catalog', checkBackupCatalogMsg, 'request'],
   ['replica request', checkReplicaRequest, 'request'],
   ['partition request', (v) => checkPartitionRequest(v, 3, 16), 'request'],

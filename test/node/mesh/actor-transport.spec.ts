@@ -1,8 +1,9 @@
 import { expect } from 'chai'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { Packr } from 'msgpackr'
-import { PermissionDeniedError, ROOMS, ROOM_DIRECTORY_KEY, USERS, USER_DIRECTORY_KEY, chatRoom } from '../../../actors/index.ts'
+import { InvalidMessageError, PermissionDeniedError, ROOMS, ROOM_DIRECTORY_KEY, USERS, USER_DIRECTORY_KEY, chatRoom } from '../../../actors/index.ts'
 import type { ChatMessage, EntityType, PostAck, ReplyTo, RoomMsg, RoomSummary, UserSummary } from '../../../actors/index.ts'
+import { chatGateway } from '../../../node/grpc/index.ts'
 import type { Cluster } from '../../../node/mesh/index.ts'
 import { ACTOR_PROTOCOL, ENVELOPE, MAX_FRAME_BYTES, encodeEnvelope, encodeFrame } from '../../../protocols/p2p/index.ts'
 import { MAX_CHAT_TEXT_BYTES, MAX_HISTORY_LIMIT, kindOf } from '../../../protocols/index.ts'
@@ -183,6 +184,50 @@ describe('ActorTransport (real libp2p on loopback, in one process)', function ()
     const ack = await b.system.entity(chatRoom, 'after-garbage').ask<PostAck>((replyTo) => ({ type: 'post', user: 'ann', text: 'ok', replyTo } satisfies RoomMsg))
     expect(ack.seq).to.equal(1)
   })
+
+  it('should run an actor\'s checkPeer on what other nodes send it, never on its own node\'s tells, and keep a gateway\'s live messages its own', async () => {
+    const [a, b] = await net.of([['chat'], ['chat']]) as [TestNode, TestNode]
+    type Msg = { readonly type: 'ping', readonly replyTo: ReplyTo<string> } | { readonly type: 'local-only', readonly replyTo: ReplyTo<string> }
+    const seen: string[] = []
+    b.system.spawn<Msg, null>({
+      init: () => null,
+      receive (state, msg, ctx) {
+        seen.push(msg.type)
+        ctx.reply(msg.replyTo, msg.type)
+        return state
+      },
+      checkPeer (msg) {
+        if ((msg as { type?: unknown }).type !== 'ping') throw new InvalidMessageError('only ping comes from peers')
+      }
+    }, { name: 'checked' })
+    const remote = a.system.actorAt<Msg>({ node: b.id, path: '/checked' })
+    expect(await remote.ask((replyTo) => ({ type: 'ping', replyTo }))).to.equal('ping')
+    const before = { refusals: b.system.stats.refusals, restarts: b.system.stats.restarts, failures: b.system.stats.failures }
+    const refused = await remote.ask((replyTo) => ({ type: 'local-only', replyTo })).then(() => undefined, (e: Error) => e)
+    expect(refused?.name).to.equal('InvalidMessageError')
+    expect(kindOf(refused)).to.equal('invalid')
+    expect(refused?.message).to.equal('only ping comes from peers')
+    // its own node's tells are not a peer's: taken
+    expect(await b.system.actorAt<Msg>({ node: b.id, path: '/checked' }).ask((replyTo) => ({ type: 'local-only', replyTo }))).to.equal('local-only')
+    expect(seen).to.deep.equal(['ping', 'local-only'])
+    expect(b.system.stats.refusals).to.equal(before.refusals + 1)
+
+    // the chat gateway takes rooms' pushes from peers, and nothing that holds its node's own sinks
+    b.system.spawn(chatGateway(), { name: 'gateway-under-test' })
+    const gateway = a.system.actorAt<unknown>({ node: b.id, path: '/gateway-under-test' })
+    const attach = await gateway.ask((replyTo) => ({ type: 'attach', room: 'lobby', sink: {}, replyTo })).then(() => undefined, (e: Error) => e)
+    expect(attach?.name).to.equal('InvalidMessageError')
+    expect(attach?.message).to.match(/^room feed: unknown type "attach"; expected one of room-message, agent-partial/)
+    const closeAll = await gateway.ask((replyTo) => ({ type: 'close-all', reason: 'x', replyTo })).then(() => undefined, (e: Error) => e)
+    expect(closeAll?.name).to.equal('InvalidMessageError')
+    gateway.tell({ type: 'room-message', message: { room: 'lobby', seq: 'one' } })
+    gateway.tell({ type: 'room-message', message: { room: 'lobby', seq: 1, user: 'ann', text: 'hi', ts: 1, kind: 'message' } })
+    await waitFor(() => b.system.stats.refusals >= before.refusals + 4, 'the gateway\'s refusals')
+    expect(b.system.stats.refusals).to.equal(before.refusals + 4)
+    expect(b.system.stats.restarts).to.equal(before.restarts)
+    expect(b.system.stats.failures).to.equal(before.failures)
+  })
+
 })
 
 describe('ActorTransport: entity messages from a peer are checked against their protocol', function () {
