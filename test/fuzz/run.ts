@@ -9,16 +9,24 @@ import fc from 'fast-check'
 import { FUZZ_TARGETS } from './fuzz-targets.ts'
 import { replayCommand } from './fuzz-target.ts'
 
-const { values } = parseArgs({
-  options: {
-    runs: { type: 'string' },
-    only: { type: 'string' },
-    seed: { type: 'string' },
-    path: { type: 'string' },
-    list: { type: 'boolean', default: false },
-    help: { type: 'boolean', short: 'h' }
+const values = (() => {
+  try {
+    return parseArgs({
+      options: {
+        runs: { type: 'string' },
+        only: { type: 'string' },
+        seed: { type: 'string' },
+        path: { type: 'string' },
+        list: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h' }
+      }
+    }).values
+  } catch (err) {
+    // an unknown flag or a missing value: one line and the usage, not a stack
+    console.error(`${(err as Error).message}; see npm run fuzz -- --help`)
+    process.exit(2)
   }
-})
+})()
 if (values.help === true) {
   console.log(`usage: npm run fuzz -- [--runs N] [--only NAME[,NAME]] [--seed S] [--path P] [--list]
   --runs N     inputs per target (default: each target's own, --list shows them)
