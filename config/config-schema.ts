@@ -30,6 +30,8 @@ export type KeyType =
   | { readonly kind: 'host-port' }
   | { readonly kind: 'multiaddr' }
   | { readonly kind: 'multiaddr-list' }
+  /** IP addresses and CIDR networks, comma-separated (`10.0.0.0/8,::1`). */
+  | { readonly kind: 'address-list' }
 
 export interface KeySpec {
   readonly key: string
@@ -101,6 +103,7 @@ export const CONFIG_SCHEMA: readonly KeySpec[] = [
   { key: 'ip-rate', type: { kind: 'number', min: 0, max: 1_000_000 }, default: 500, description: 'requests per second from one client IP address, sustained, on every endpoint together (gRPC calls, admin HTTP requests but /livez and /readyz, OpenAI requests); an IPv6 client is its /64 (0: no limit)' },
   { key: 'ip-burst', type: { kind: 'int', min: 1, max: 1_000_000 }, default: 1000, description: 'requests one client IP address may make at once (token bucket size of ip-rate)' },
   { key: 'auth-failures-per-min', type: { kind: 'int', min: 0, max: 100_000 }, default: 20, description: 'failed authentications (a wrong token) one client IP address may make at once, refilled at this many a minute; beyond them its attempts are refused, valid tokens too, before the token is checked (0: never refused)' },
+  { key: 'trusted-proxies', type: { kind: 'address-list' }, default: [], description: 'reverse proxies in front of this node, IP addresses or CIDR networks, comma-separated (10.0.0.5,fd00::/8): a request whose connection comes from one counts as from the client its X-Forwarded-For names (the HTTP header on the admin and OpenAI endpoints, metadata of that name on gRPC), for the limits per address and the audit trail; what a client writes there itself is never believed (default: none, every request is from its connection)' },
   { key: 'user-rate', type: { kind: 'number', min: 0, max: 1_000_000 }, default: 100, description: 'requests per second one authenticated user may make, sustained, from any number of addresses, on every endpoint together (gRPC calls, OpenAI requests, and admin requests per admin token); chat posts and agent questions have their own lower limits besides (0: no limit)' },
   { key: 'user-burst', type: { kind: 'int', min: 1, max: 1_000_000 }, default: 200, description: 'requests one user may make at once (token bucket size of user-rate)' },
   { key: 'streams-per-ip', type: { kind: 'int', min: 0, max: 1_000_000 }, default: 256, description: 'streams one client IP address may hold open at once on every endpoint together (gRPC Subscribe and Ask, admin live streams, streamed OpenAI completions); beyond it RESOURCE_EXHAUSTED / 429 (0: no limit)' },
@@ -174,6 +177,7 @@ export interface NodeConfig {
   readonly ipBurst: number
   readonly authFailuresPerMin: number
   readonly streamsPerIp: number
+  readonly trustedProxies: readonly string[]
   readonly userRate: number
   readonly userBurst: number
   readonly openaiListen: HostPort | undefined

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises'
+import { isIP } from 'node:net'
 import { extname, join, resolve } from 'node:path'
 import { multiaddr } from '@multiformats/multiaddr'
 import { parse as parseYaml } from 'yaml'
@@ -159,6 +160,13 @@ export function parseValue (spec: KeySpec, raw: unknown, where: string): unknown
     case 'multiaddr':
       if (typeof raw !== 'string' || !isMultiaddr(raw)) return fail('a multiaddr, such as /ip4/127.0.0.1/tcp/7401')
       return raw
+    case 'address-list': {
+      const items = listOf(raw)
+      const expected = 'a comma-separated list of IP addresses and CIDR networks, such as 10.0.0.5,10.1.0.0/16,fd00::/8'
+      if (items === undefined) return fail(expected)
+      for (const item of items) if (!isAddressOrNetwork(item)) return fail(`${expected} (${JSON.stringify(item)} is neither)`)
+      return items
+    }
     case 'multiaddr-list': {
       const items = listOf(raw)
       if (items === undefined) return fail('a comma-separated list of multiaddrs')
@@ -189,6 +197,14 @@ function isMultiaddr (text: string): boolean {
   } catch {
     return false
   }
+}
+
+/** `10.0.0.5`, `::1`, `10.0.0.0/8`, `fd00::/8` */
+function isAddressOrNetwork (text: string): boolean {
+  const [address = '', prefix, extra] = text.split('/')
+  const family = isIP(address)
+  if (family === 0 || extra !== undefined) return false
+  return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128))
 }
 
 function listOf (raw: unknown): string[] | undefined {

@@ -18,7 +18,7 @@ import { AdminTokenFileError, AdminTokens, TlsFileError, loadPeerIdentity, loadT
 import { AgentAsker, InferenceService, KvCacheTransfer, UsageLimiter, WarmForwarding, agentGateway, bootstrapModels, createRuntime, planInference, spawnKvCacheActor, spawnWarmForwarding } from './inference/index.ts'
 import { ClusterJobs, Jobs } from './jobs/index.ts'
 import { Lifecycle } from './lifecycle.ts'
-import { ClientLimits } from './limits/index.ts'
+import { ClientLimits, TrustedProxies } from './limits/index.ts'
 import { Cluster, MEMBER_SETTLE_MAX_MS, NodeRoles, PinTable, memberOf, readClusterKey, recordOf, startP2pHost } from './mesh/index.ts'
 import type { Candidate } from './mesh/index.ts'
 import { NodeMetrics, StatsSampler } from './metrics/index.ts'
@@ -508,6 +508,9 @@ export async function startNode (config: NodeConfig, log: PinoLogger, opts: Star
     // three times the rate, or guess tokens three times as fast, by spreading over them
     const clients = new ClientLimits({ rate: config.ipRate, burst: config.ipBurst, authFailures: config.authFailuresPerMin, streams: config.streamsPerIp, userRate: config.userRate, userBurst: config.userBurst })
     const limitGrpcUser = (user: string): void => { clients.userRequest('grpc', user) }
+    // a request through one of these is from the client its X-Forwarded-For names
+    const proxies = new TrustedProxies(config.trustedProxies)
+    if (proxies.size > 0) log.info({ trustedProxies: config.trustedProxies }, `trusting X-Forwarded-For from ${config.trustedProxies.join(', ')}`)
     metrics.watchClientLimits(clients.stats)
 
     const admin = await parts.start('admin', async () => {
@@ -533,6 +536,7 @@ export async function startNode (config: NodeConfig, log: PinoLogger, opts: Star
         audit,
         tokens: adminTokens,
         clients,
+        proxies,
         ...(opts.logTail !== undefined && { logs: opts.logTail }),
         logger: log,
         ...(tls !== undefined && { https: { cert: tls.cert, key: tls.key } })
@@ -565,7 +569,7 @@ export async function startNode (config: NodeConfig, log: PinoLogger, opts: Star
       },
       // every node serves every call: rooms and agents are reached wherever placement put them
       { service: services.agent, handlers: agentServiceHandlers({ system, users, asker, maxMessageBytes: config.maxMessageBytes, retryTypes, log, accepting: () => state === 'ready', limitUser: limitGrpcUser }) }
-    ], services.definition, tls, [clientInterceptor(clients, retryTypes)]), (g) => { g.server.forceShutdown() })
+    ], services.definition, tls, [clientInterceptor(clients, retryTypes, proxies)]), (g) => { g.server.forceShutdown() })
     reach.grpc = grpc.address
 
     const openaiListen = config.openaiListen
@@ -575,6 +579,7 @@ export async function startNode (config: NodeConfig, log: PinoLogger, opts: Star
         logger: log.child({ component: 'openai' }),
         defaults: { maxTokens: config.agentMaxTokens, maxTokensLimit: config.contextSize },
         clients,
+        proxies,
         ...(tls !== undefined && { https: { cert: tls.cert, key: tls.key } })
       })
       return { app, address: await listen(app, openaiListen, 'the OpenAI-compatible API') }

@@ -9,8 +9,8 @@ import { adminSchemas, clip } from '../../protocols/index.ts'
 import { clientError, errorReply, httpError, notFound, parseJsonBody, sendError } from './admin-errors.ts'
 import type { Job, JobKind, JobState, Member, RepairJob, ScrubRow, StorageNodeRow } from '../../protocols/index.ts'
 import { tokenMatches } from '../identity/index.ts'
-import { clientAddress } from '../limits/index.ts'
-import type { ClientLimits } from '../limits/index.ts'
+import { clientAddress, trusting } from '../limits/index.ts'
+import type { ClientLimits, TrustedProxies } from '../limits/index.ts'
 import type { NodeMetrics } from '../metrics/index.ts'
 import type { UserAccounts } from '../users/index.ts'
 import type { LoadedModel, ModelEntry, ModelManager, ModelRegistry } from '../../runtimes/index.ts'
@@ -73,6 +73,9 @@ export interface AdminServerDeps {
   readonly clients?: ClientLimits
   /** A PEM certificate chain and its key: the endpoint then speaks HTTPS only (absent: plain HTTP). */
   readonly https?: { readonly cert: Buffer, readonly key: Buffer }
+  /** Reverse proxies whose X-Forwarded-For is believed (config `trusted-proxies`): a request
+   * through one is from the client it names (`request.ip`: the limits, the audit trail). */
+  readonly proxies?: TrustedProxies
 }
 
 /** What the admin API reads of the stats sampler (node/metrics StatsSampler). */
@@ -171,7 +174,8 @@ export async function buildAdminServer (deps: AdminServerDeps): Promise<FastifyI
     // Fastify's errors raised before routing (a bad URL, a path parameter too long): same handler
     frameworkErrors: errorReply,
     clientErrorHandler: clientError,
-    ...(deps.https !== undefined && { https: { cert: deps.https.cert, key: deps.https.key } })
+    ...(deps.https !== undefined && { https: { cert: deps.https.cert, key: deps.https.key } }),
+    ...(deps.proxies !== undefined && deps.proxies.size > 0 && { trustProxy: trusting(deps.proxies) })
   })
   // JSON bodies only (anything else is 415), and an empty one is no body
   app.removeAllContentTypeParsers()

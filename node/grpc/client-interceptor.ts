@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js'
 import type protobuf from 'protobufjs'
 import { clientAddress } from '../limits/index.ts'
-import type { ClientLimits } from '../limits/index.ts'
+import type { ClientLimits, TrustedProxies } from '../limits/index.ts'
 import { statusOf } from './grpc-status.ts'
 
 /**
@@ -11,13 +11,15 @@ import { statusOf } from './grpc-status.ts'
  * retry info (as a user's chat rate limit is); a streaming call beyond its address's stream cap is
  * answered RESOURCE_EXHAUSTED. A call that carried a token and was answered UNAUTHENTICATED is a
  * failed authentication of its address (a call with no token is no attempt). A stream's slot is
- * freed however its call ends: a status sent, the client gone, the server closing.
+ * freed however its call ends: a status sent, the client gone, the server closing. A call whose
+ * connection comes from one of `proxies` is from the client its `x-forwarded-for` metadata names.
  */
-export function clientInterceptor (limits: ClientLimits, retryTypes: protobuf.Root): grpc.ServerInterceptor {
+export function clientInterceptor (limits: ClientLimits, retryTypes: protobuf.Root, proxies?: TrustedProxies): grpc.ServerInterceptor {
   return (method, call) => {
     // getConnectionInfo, not getPeer: grpc-js writes an IPv6 peer as `::1:5555`, which is itself a
     // valid IPv6 address
-    const address = clientAddress(call.getConnectionInfo().remoteAddress)
+    const peer = call.getConnectionInfo().remoteAddress
+    let address = clientAddress(peer)
     let token = false
     let release: (() => void) | undefined
     const end = (): void => {
@@ -29,6 +31,10 @@ export function clientInterceptor (limits: ClientLimits, retryTypes: protobuf.Ro
         next({
           onReceiveMetadata: (metadata, pass) => {
             token = metadata.get('authorization').length > 0
+            if (proxies !== undefined && proxies.size > 0) {
+              const forwarded = metadata.get('x-forwarded-for').filter((v): v is string => typeof v === 'string')
+              address = proxies.clientOf(peer, forwarded.length === 0 ? undefined : forwarded.join(','))
+            }
             try {
               limits.request('grpc', address)
               if (token) limits.checkAuthentication('grpc', address)

@@ -6,3 +6,4 @@ export { CLIENT_ENDPOINTS, ClientLimits, REFUSAL_REASONS } from './client-limits
 export type { ClientEndpoint, ClientLimitsOptions, ClientLimitsStats, RefusalReason } from './client-limits.ts'
 export { UNKNOWN_CLIENT, clientAddress, clientKey } from './client-address.ts'
 export * from './errors.ts'
+export { TrustedProxies, trusting } from './trusted-proxies.ts'

@@ -3,8 +3,8 @@ import Fastify, { LogController } from 'fastify'
 import type { FastifyBaseLogger, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { Ajv } from 'ajv'
 import type { ChatTurn, GenerateResult, SamplingParams } from '../../runtimes/index.ts'
-import { clientAddress } from '../limits/index.ts'
-import type { ClientLimits } from '../limits/index.ts'
+import { clientAddress, trusting } from '../limits/index.ts'
+import type { ClientLimits, TrustedProxies } from '../limits/index.ts'
 import { ChatStream } from './chat-stream.ts'
 import { CLOSE_GRACE_MS, DEFAULT_TEMPERATURE, DEFAULT_TOP_P, MAX_BODY_BYTES, MAX_TOKEN_CHARS, STREAM_HEADERS_AFTER_MS } from './constants.ts'
 import { backendError, openAiError, requestError } from './openai-error.ts'
@@ -38,6 +38,8 @@ export interface OpenAiServerDeps {
   }
   /** A PEM certificate chain and its key: the endpoint then speaks HTTPS only (absent: plain HTTP). */
   readonly https?: { readonly cert: Buffer, readonly key: Buffer }
+  /** Reverse proxies whose X-Forwarded-For is believed (config `trusted-proxies`). */
+  readonly proxies?: TrustedProxies
   /** The node's limits per client address, shared with its other endpoints (absent: none). */
   readonly clients?: ClientLimits
 }
@@ -66,7 +68,8 @@ export async function buildOpenAiServer (deps: OpenAiServerDeps): Promise<Fastif
     // connection that never sent a request (a client's spare, a browser's preconnect) would
     // otherwise hold close() until Node's headersTimeout (60 s)
     forceCloseConnections: true,
-    ...(deps.https !== undefined && { https: { cert: deps.https.cert, key: deps.https.key } })
+    ...(deps.https !== undefined && { https: { cert: deps.https.cert, key: deps.https.key } }),
+    ...(deps.proxies !== undefined && deps.proxies.size > 0 && { trustProxy: trusting(deps.proxies) })
   })
   // strict types, nothing coerced or removed; unions (`string` or parts, a value or null) as OpenAI has them
   const ajv = new Ajv({ removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false, allowUnionTypes: true, verbose: true })

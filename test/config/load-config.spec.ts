@@ -77,6 +77,9 @@ describe('loadConfig', () => {
     expect((await loadConfig({ flags: { 'ip-rate': '0.5' }, env: {}, cwd: dir.path })).config.ipRate).to.equal(0.5)
     const users = (await loadConfig({ flags: { 'user-rate': '0' }, env: { PLEXI_USER_BURST: '7' }, cwd: dir.path })).config
     expect([users.userRate, users.userBurst]).to.deep.equal([0, 7])
+    expect(config.trustedProxies).to.deep.equal([])
+    const behind = (await loadConfig({ flags: { 'trusted-proxies': '10.0.0.5, 192.168.0.0/16,fd00::/8' }, env: {}, cwd: dir.path })).config
+    expect(behind.trustedProxies).to.deep.equal(['10.0.0.5', '192.168.0.0/16', 'fd00::/8'])
     for (const [flags, message] of [
       [{ 'ip-rate': '-1' }, /--ip-rate: expected a number from 0 to 1000000, got "-1"/],
       [{ 'ip-rate': 'fast' }, /--ip-rate: expected a number/],
@@ -84,7 +87,10 @@ describe('loadConfig', () => {
       [{ 'auth-failures-per-min': '2.5' }, /--auth-failures-per-min: expected an integer from 0 to 100000/],
       [{ 'streams-per-ip': '-3' }, /--streams-per-ip: expected an integer from 0 to 1000000/],
       [{ 'user-rate': '-1' }, /--user-rate: expected a number from 0 to 1000000, got "-1"/],
-      [{ 'user-burst': '0' }, /--user-burst: expected an integer from 1 to 1000000, got "0"/]
+      [{ 'user-burst': '0' }, /--user-burst: expected an integer from 1 to 1000000, got "0"/],
+      [{ 'trusted-proxies': 'proxy.example' }, /--trusted-proxies: expected a comma-separated list of IP addresses and CIDR networks, .* \("proxy.example" is neither\)/],
+      [{ 'trusted-proxies': '10.0.0.0/33' }, /\("10.0.0.0\/33" is neither\)/],
+      [{ 'trusted-proxies': 'fd00::/8/1' }, /is neither/]
     ] as const) {
       const err = await loadConfig({ flags, env: {}, cwd: dir.path }).then(() => null, (e: unknown) => e)
       expect(err, String(message)).to.have.property('name', 'ConfigError')

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import { ActorSystem, auditLog, chatRoom, roomDirectory, userDirectory } from '../../actors/index.ts'
 import { AdminTokens, AuditTrail, ClusterJobs, Jobs, LevelStore, LogTail, NodeMetrics, ReplicationAdmin, StatsSampler, UserAccounts, buildAdminServer, openLocalJournal } from '../../node/index.ts'
 import type { Readiness, ReplicatedJournal } from '../../node/index.ts'
-import type { ClientLimits } from '../../node/limits/index.ts'
+import type { ClientLimits, TrustedProxies } from '../../node/limits/index.ts'
 import { Cluster, NodeRoles } from '../../node/mesh/index.ts'
 import type { Member } from '../../protocols/index.ts'
 import { tempDir } from './temp-dir.ts'
@@ -13,7 +13,7 @@ export const NODE_ID = '12D3KooWTest'
 /**
  * The admin endpoint of a lone node as startNode wires it (a real actor system, store, users and
  * a cluster of one), built and not listening: tests use inject(), or listen for what only a
- * socket shows. `build()` again after changing `readiness`, `metricsToken` or `clients`.
+ * socket shows. `build()` again after changing `readiness`, `metricsToken`, `clients` or `proxies`.
  */
 export class AdminFixture {
   app!: FastifyInstance
@@ -26,6 +26,7 @@ export class AdminFixture {
   metricsToken: string | undefined
   /** The node's limits per client address (none unless a test sets them). */
   clients: ClientLimits | undefined
+  proxies: TrustedProxies | undefined
   /** The node's log tail, as `plexi node start` keeps it (tests push lines into it). */
   logTail!: LogTail
   /** The stats sampler, never started: tests take samples with `sample()`, on `clock`. */
@@ -75,6 +76,7 @@ export class AdminFixture {
     this.readiness = 'ready'
     this.metricsToken = undefined
     this.clients = undefined
+    this.proxies = undefined
     await this.build()
   }
 
@@ -94,7 +96,8 @@ export class AdminFixture {
       replication: new ReplicationAdmin({ system: this.system, journal: this.journal, members: () => [], log: { warn: () => undefined }, jobs: this.jobs }),
       jobs: new ClusterJobs({ system: this.system, jobs: this.jobs, members: () => [], log: { debug: () => undefined } }),
       adminToken: ADMIN_TOKEN, metricsToken: this.metricsToken, readiness: () => this.readiness, self: this.self, stats: this.sampler, logs: this.logTail, audit: this.audit, tokens: this.tokens, logger: false,
-      ...(this.clients !== undefined && { clients: this.clients })
+      ...(this.clients !== undefined && { clients: this.clients }),
+      ...(this.proxies !== undefined && { proxies: this.proxies })
     })
   }
 

@@ -520,6 +520,19 @@ describe('single node lifecycle (real processes on loopback)', function () {
     }
   })
 
+  it('should count requests through a trusted proxy as from the clients it names (--trusted-proxies)', async () => {
+    const node = await startNodeProcess(dir.path, ['--trusted-proxies', '127.0.0.1', '--ip-rate', '0.001', '--ip-burst', '1'])
+    try {
+      const get = async (forwarded: string): Promise<number> => (await fetch(`http://${node.admin}/api/v1/nodes`, { headers: { authorization: `Bearer ${node.adminToken}`, 'x-forwarded-for': forwarded } })).status
+      expect(await get('203.0.113.1')).to.equal(200)
+      expect(await get('203.0.113.2')).to.equal(200)
+      expect(await get('203.0.113.1')).to.equal(429)
+      await node.awaitLog((l) => typeof l.msg === 'string' && l.msg.startsWith('trusting X-Forwarded-For from 127.0.0.1'), 'the trusted proxies logged')
+    } finally {
+      await node.stop()
+    }
+  })
+
   it('should end the stream of a subscriber that stops reading, and lose nothing when it resumes', async () => {
     const node = await startNodeProcess(dir.path, ['--stream-buffer', '50'])
     const token = await addUser(node, 'alice')

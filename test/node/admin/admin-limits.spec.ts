@@ -2,6 +2,7 @@ import { once } from 'node:events'
 import type { AddressInfo } from 'node:net'
 import { expect } from 'chai'
 import type { AuditRecord } from '../../../actors/index.ts'
+import { TrustedProxies } from '../../../node/limits/index.ts'
 import type { ClientLimitsOptions } from '../../../node/limits/index.ts'
 import { ADMIN_TOKEN as TOKEN, AdminFixture } from '../../helpers/admin-fixture.ts'
 import { EventReader } from '../../helpers/event-reader.ts'
@@ -88,6 +89,27 @@ describe('buildAdminServer: limits per client address', () => {
     f.clock += 60_000
     await request('GET', '/api/v1/nodes', { token: 'one-more-guess' })
     expect((await records()).at(-1)?.detail).to.equal('refused before its token was checked: too many failed authentications from this address; 16 failed authentications before this one were not recorded (at most 30 a minute are)')
+  })
+
+  it('should count a request through a trusted proxy as its client\'s, and believe no one else\'s X-Forwarded-For', async () => {
+    f.proxies = new TrustedProxies(['10.0.0.5'])
+    await limit({ rate: NEVER, burst: 1 })
+    const via = async (from: string, forwarded: string, url = '/api/v1/nodes') =>
+      await f.app.inject({ method: 'GET', url, remoteAddress: from, headers: { authorization: `Bearer ${TOKEN}`, 'x-forwarded-for': forwarded } })
+    // two clients behind the proxy: a budget each
+    expect((await via('10.0.0.5', '203.0.113.1')).statusCode).to.equal(200)
+    expect((await via('10.0.0.5', '203.0.113.2')).statusCode).to.equal(200)
+    const limited = await via('10.0.0.5', '198.51.100.9, 203.0.113.1')
+    expect(limited.statusCode).to.equal(429)
+    expect((limited.json() as { message: string }).message).to.include('and 203.0.113.1 is over it')
+    // a client straight to the node names whom it likes: it is its own address still
+    expect((await via('10.0.0.6', '203.0.113.3')).statusCode).to.equal(200)
+    expect((await via('10.0.0.6', '203.0.113.4')).statusCode).to.equal(429)
+    // and the audit trail names the client, not the proxy
+    const added = await f.app.inject({ method: 'POST', url: '/api/v1/users', remoteAddress: '10.0.0.5', headers: { authorization: `Bearer ${TOKEN}`, 'x-forwarded-for': '203.0.113.8' }, payload: { name: 'carol' } })
+    expect(added.statusCode).to.equal(201)
+    const trail = await f.app.inject({ method: 'GET', url: '/api/v1/audit?limit=100', remoteAddress: '10.0.0.5', headers: { authorization: `Bearer ${TOKEN}`, 'x-forwarded-for': '203.0.113.9' } })
+    expect((trail.json() as { records: AuditRecord[] }).records.map((r) => [r.action, r.ip])).to.deep.equal([['POST /api/v1/users', '203.0.113.8']])
   })
 
   it('should count failed metrics tokens with the admin ones: one address, one count', async () => {

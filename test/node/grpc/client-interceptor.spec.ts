@@ -5,6 +5,7 @@ import { ActorSystem, chatRoom, roomDirectory, userDirectory } from '../../../ac
 import { LevelStore, openLocalJournal, UserAccounts } from '../../../node/index.ts'
 import { RateLimiter, SubscribeEncoder, agentServiceHandlers, chatGateway, chatServiceHandlers, clientInterceptor, startGrpcServer } from '../../../node/grpc/index.ts'
 import type { AgentAsker } from '../../../node/inference/index.ts'
+import { TrustedProxies } from '../../../node/limits/index.ts'
 import type { ClientLimitsOptions } from '../../../node/limits/index.ts'
 import { decodeRetryStatus, loadAgentService, loadChatService, loadRetryInfoTypes } from '../../../protocols/grpc/index.ts'
 import { agentClient, chatClient } from '../../helpers/node-process.ts'
@@ -52,7 +53,7 @@ describe('clientInterceptor (real gRPC, real LevelDB)', function () {
 
   /** A server on every address (`::`: IPv4 clients come as 127.0.0.1, IPv6 ones as ::1) with
    * the chat and agent services behind these limits. */
-  async function serve (opts: Partial<ClientLimitsOptions>): Promise<void> {
+  async function serve (opts: Partial<ClientLimitsOptions>, proxies?: TrustedProxies): Promise<void> {
     limits = new WatchedLimits({ rate: 0, burst: 1, authFailures: 0, streams: 0, ...opts })
     const { service, encoder } = SubscribeEncoder.install(loadChatService().service)
     const started = await startGrpcServer({ host: '::', port: 0 }, [
@@ -64,7 +65,7 @@ describe('clientInterceptor (real gRPC, real LevelDB)', function () {
         })
       },
       { service: loadAgentService().service, handlers: agentServiceHandlers({ system, users, asker, maxMessageBytes: 100, retryTypes, log: quiet, accepting: () => true }) }
-    ], undefined, undefined, [clientInterceptor(limits, retryTypes)])
+    ], undefined, undefined, [clientInterceptor(limits, retryTypes, proxies)])
     server = started.server
     port = started.address.port
   }
@@ -86,6 +87,35 @@ describe('clientInterceptor (real gRPC, real LevelDB)', function () {
       stream.once('data', () => { reject(new Error('expected the stream to be refused')) })
       stream.once('error', resolve)
     })
+
+  it('should count a call through a trusted proxy as from the client its x-forwarded-for metadata names, and no one else\'s', async () => {
+    await serve({ rate: NEVER, burst: 1 }, new TrustedProxies(['127.0.0.1']))
+    const { Client } = loadChatService()
+    const raw = (host: string): grpc.Client & Record<string, (...args: unknown[]) => unknown> => {
+      const c = new Client(`${host}:${port}`, grpc.credentials.createInsecure()) as grpc.Client & Record<string, (...args: unknown[]) => unknown>
+      clients.push(c)
+      return c
+    }
+    const listRooms = async (client: ReturnType<typeof raw>, forwarded: string): Promise<grpc.ServiceError | undefined> => {
+      const metadata = new grpc.Metadata()
+      metadata.set('authorization', `Bearer ${token}`)
+      metadata.set('x-forwarded-for', forwarded)
+      return await new Promise((resolve) => {
+        (client.ListRooms as (req: unknown, md: grpc.Metadata, cb: (err: grpc.ServiceError | null) => void) => void)({}, metadata, (err) => { resolve(err ?? undefined) })
+      })
+    }
+    // 127.0.0.1 is the proxy: each client behind it has its own budget
+    const viaProxy = raw('127.0.0.1')
+    expect(await listRooms(viaProxy, '203.0.113.1')).to.equal(undefined)
+    expect(await listRooms(viaProxy, '203.0.113.2')).to.equal(undefined)
+    const limited = await listRooms(viaProxy, '198.51.100.7, 203.0.113.1')
+    expect(limited?.code).to.equal(grpc.status.RESOURCE_EXHAUSTED)
+    expect(limited?.details).to.include('and 203.0.113.1 is over it')
+    // ::1 is no proxy: what it forwards is not believed, it is one client whatever it says
+    const direct = raw('[::1]')
+    expect(await listRooms(direct, '203.0.113.3')).to.equal(undefined)
+    expect((await listRooms(direct, '203.0.113.4'))?.details).to.include('and ::1 is over it')
+  })
 
   it('should refuse calls over an address\'s rate with RESOURCE_EXHAUSTED and retry info, whatever the service, and not another address\'s', async () => {
     await serve({ rate: NEVER, burst: 3 })
