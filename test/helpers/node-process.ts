@@ -101,7 +101,13 @@ export async function startNodeProcess (dataDir: string, extraArgs: readonly str
   })
   const entry = await ready
   const given = extraArgs.indexOf('--admin-token')
-  const adminToken = given >= 0 ? extraArgs[given + 1] as string : (await readFile(join(dataDir, 'admin-token'), 'utf8')).trim()
+  // a node that is up but whose token cannot be read is no use to the test: it must not outlive it
+  const adminToken = given >= 0
+    ? extraArgs[given + 1] as string
+    : (await readFile(join(dataDir, 'admin-token'), 'utf8').catch((err: unknown) => {
+        child.kill('SIGKILL')
+        throw err
+      })).trim()
   return {
     pid: child.pid as number,
     grpc: entry.grpc as string,
