@@ -93,7 +93,8 @@ describe('plexi (commands that need no running node, and what a node checks as i
     const node = await startNodeProcess(join(dir.path, 'data'), ['--backup-key-file', file, '--backup-schedule', '1d', '--backup-keep-last', '7'])
     try {
       const fingerprint = (await loadBackupKey(file)).fingerprint
-      expect(node.logs.some((l) => l.backupKeyFingerprint === fingerprint)).to.equal(true)
+      // logged just after "node ready", so it may not have been read yet when the helper returns
+      await node.awaitLog((l) => l.backupKeyFingerprint === fingerprint, 'the backup key\'s fingerprint to be logged')
       expect(JSON.stringify(node.logs)).not.to.include(text.split(':')[1])
     } finally {
       await node.stop()

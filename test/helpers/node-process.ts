@@ -22,13 +22,14 @@ export interface NodeProcess {
   readonly tls: boolean
   /** Every log line so far (parsed JSON). */
   readonly logs: Array<Record<string, unknown>>
+  /** The process's exit, once every line it wrote before it has been read into `logs`. */
   readonly exited: Promise<{ code: number | null, signal: NodeJS.Signals | null }>
   /** Whether the process has exited. */
   readonly hasExited: boolean
   /** The first log line (already logged or to come) that `match` accepts; rejects after `timeout`
    * ms, or when the process exits without logging one. */
   awaitLog (match: (entry: Record<string, unknown>) => boolean, what: string, timeout?: number): Promise<Record<string, unknown>>
-  /** Sends the signal and waits (at most `timeout` ms) for the exit. */
+  /** Sends the signal and waits (at most `timeout` ms) for the exit (and its last lines read). */
   stop (signal?: NodeJS.Signals, timeout?: number): Promise<{ code: number | null, signal: NodeJS.Signals | null }>
 }
 
@@ -66,6 +67,15 @@ export async function startNodeProcess (dataDir: string, extraArgs: readonly str
   child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString() })
   // every line the node wrote has been read (which may be after its exit)
   const outputEnded = new Promise<void>((resolve) => { child.stdout.on('close', resolve) })
+  /** The exit, once the lines the node wrote before it have been read too (they may still be in
+   * the pipe when the process is gone: a test that reads `logs` after the exit must see them).
+   * The wait for the pipe is bounded, should a process the node started hold it open. */
+  const exitedAndRead = exited.then(async (exit) => {
+    let timer: ReturnType<typeof setTimeout> | undefined
+    await Promise.race([outputEnded, new Promise((resolve) => { timer = setTimeout(resolve, 5_000) })])
+    clearTimeout(timer)
+    return exit
+  })
   // stderr is checked for secrets whole, once the node is gone (a chunk may end mid-line)
   child.stderr.on('close', () => { checkLogText(`node ${dataDir} (stderr)`, stderr) })
   const ready = new Promise<Record<string, unknown>>((resolve, reject) => {
@@ -116,7 +126,7 @@ export async function startNodeProcess (dataDir: string, extraArgs: readonly str
     adminToken,
     tls: entry.tls === true,
     logs,
-    exited,
+    exited: exitedAndRead,
     get hasExited () { return child.exitCode !== null || child.signalCode !== null },
     awaitLog (match, what, wait = 20_000) {
       const seen = logs.find(match)
@@ -153,7 +163,7 @@ export async function startNodeProcess (dataDir: string, extraArgs: readonly str
         }, wait)
       })
       try {
-        return await Promise.race([exited, timedOut])
+        return await Promise.race([exitedAndRead, timedOut])
       } finally {
         clearTimeout(timer)
       }

@@ -42,6 +42,8 @@ describe('a node under a process manager (signals, real processes)', function ()
       cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: { ...process.env, PLEXI_ADMIN_TOKEN: '', PLEXI_CONFIG: '' }
     })
     const exited = new Promise<number | null>((resolve) => { child.on('exit', (code) => { resolve(code) }) })
+    // every line written to npm's stdout and stderr, by npm and the node (which shares them), read
+    const closed = new Promise<void>((resolve) => { child.on('close', () => { resolve() }) })
     let out = ''
     child.stdout?.on('data', (chunk: Buffer) => { out += chunk.toString() })
     child.stderr?.on('data', (chunk: Buffer) => { out += chunk.toString() })
@@ -60,9 +62,12 @@ describe('a node under a process manager (signals, real processes)', function ()
       stop()
       throw new Error(`${(err as Error).message}; output: ${out}`)
     }
-    /** npm's exit code, once it has exited (at most 5 s after its child, the node, did). */
+    /** npm's exit code, once it has exited (at most 5 s after its child, the node, did) and all
+     * the output has been read: the node's last lines may still be in the pipe when it is gone. */
     const npmExit = async (): Promise<number | null> => {
-      await waitFor(() => child.exitCode !== null || child.signalCode !== null, 'npm to exit', { timeout: 5_000, interval: 20 })
+      let ended = false
+      void closed.then(() => { ended = true })
+      await waitFor(() => ended, 'npm to exit and its output to be read', { timeout: 5_000, interval: 20 })
       return await exited
     }
     return { npm: child, npmExit, node: node as Ready, output: () => out, stop }
@@ -75,8 +80,8 @@ describe('a node under a process manager (signals, real processes)', function ()
       // the pid a process manager started: npm's, not the node's
       run.npm.kill('SIGTERM')
       await waitFor(() => !alive(run.node.pid), 'the node process to exit (it is orphaned if the signal stopped at npm\'s shell)', { timeout: 20_000, interval: 50 })
-      expect(run.output()).to.include('stopped: journal flushed')
       expect(await run.npmExit()).to.equal(0)
+      expect(run.output()).to.include('stopped: journal flushed')
       for (const address of [run.node.grpc, run.node.admin]) expect(await portFree(Number(address.split(':')[1])), address).to.equal(true)
     } finally {
       run.stop()
@@ -89,9 +94,9 @@ describe('a node under a process manager (signals, real processes)', function ()
       // a terminal's Ctrl-C goes to the whole process group: npm, which forwards it, and the node
       process.kill(-(run.npm.pid as number), 'SIGINT')
       await waitFor(() => !alive(run.node.pid), 'the node process to exit', { timeout: 20_000, interval: 50 })
+      expect(await run.npmExit()).to.equal(0)
       expect(run.output()).to.include('stopped: journal flushed')
       expect(run.output()).to.not.include('exiting without waiting')
-      expect(await run.npmExit()).to.equal(0)
     } finally {
       run.stop()
     }
