@@ -86,7 +86,7 @@ describe('a rolling restart of five nodes under chat load (real processes)', fun
     const posting = load as ChatLoad
     await posting.pause()
     try {
-      expect(posting.errors.map((e) => `${e.post.text} through ${e.via} (${e.at.join(' to ')}): ${e.message}`), 'errors seen by the posting clients').to.deep.equal([])
+      expect(posting.errors.map((e) => `${e.post.text} through ${e.via} (${e.at.join(' to ')}): ${e.message}`), `errors seen by the posting clients: ${posting.errors.slice(0, 10).map((e) => `${e.post.text}: ${e.message}`).join('; ')}`).to.deep.equal([])
       for (const w of watches.flatMap((x) => x.watches)) expect(w.errors, `a subscription to ${w.room}`).to.deep.equal([])
       await expectRoomHistories({ cluster, token: reader, rooms: ROOMS, posted: posting.posted, readers: cluster.running(), watches: watches.flatMap((w) => w.watches) })
       // every move was live: none recovered cold from the journal, none failed

@@ -156,7 +156,7 @@ describe('admin moves on real processes (migrate, drain, decommission)', functio
     const at = acked.length
     await waitFor(() => acked.length >= at + 40, '40 more posts acknowledged', { timeout: 60_000, interval: 20 })
     await stop()
-    expect(errors, 'errors seen by the posting client').to.deep.equal([])
+    expect(errors, `errors seen by the posting client: ${errors.join('; ')}`).to.deep.equal([])
     const rows = await api<Array<{ node: string, key: string | null }>>(a, '/actors?type=room')
     expect(rows.filter((r) => r.key === room).map((r) => r.node), `${room} is active on ${b.peerId} only`).to.deep.equal([b.peerId])
     await checkHistories(acked, slots)
@@ -177,7 +177,7 @@ describe('admin moves on real processes (migrate, drain, decommission)', functio
     const at = acked.length
     await waitFor(() => acked.length >= at + 40, '40 more posts acknowledged', { timeout: 60_000, interval: 20 })
     await stop()
-    expect(errors, 'errors seen by the posting client').to.deep.equal([])
+    expect(errors, `errors seen by the posting client: ${errors.join('; ')}`).to.deep.equal([])
     for (const s of [a, b, c]) {
       await waitFor(async () => !(await api<Array<{ peerId: string }>>(s, '/nodes')).some((m) => m.peerId === d.peerId), `${s.peerId} to forget ${d.peerId}`, { timeout: 20_000, interval: 100 })
       expect((await api<Array<{ peerId: string }>>(s, '/storage')).map((r) => r.peerId), 'storage nodes').to.not.include(d.peerId)
@@ -221,7 +221,7 @@ describe('admin moves on real processes (migrate, drain, decommission)', functio
     const at = acked.length
     await waitFor(() => acked.length >= at + 40, '40 more posts acknowledged', { timeout: 60_000, interval: 20 })
     await stop()
-    expect(errors, 'errors seen by the posting client').to.deep.equal([])
+    expect(errors, `errors seen by the posting client: ${errors.join('; ')}`).to.deep.equal([])
     await checkHistories(acked, [a, slots[1] as Slot], rooms)
   })
 
@@ -254,7 +254,7 @@ describe('admin moves on real processes (migrate, drain, decommission)', functio
     const at = acked.length
     await waitFor(() => acked.length >= at + 40, '40 more posts acknowledged', { timeout: 60_000, interval: 20 })
     await stop()
-    expect(errors, 'errors seen by the posting client').to.deep.equal([])
+    expect(errors, `errors seen by the posting client: ${errors.join('; ')}`).to.deep.equal([])
     await checkHistories(acked, [a, b, e], rooms)
   })
 })

@@ -50,7 +50,7 @@ describe('live migration on real processes (drain by SIGTERM, restart)', functio
   /** The invariants of `phase()`, each its own test. */
   function invariants (phase: () => Phase): void {
     it('should show no posting client an error', () => {
-      expect(phase().load.errors.map((e) => `${e.post.text}: ${e.message}`), 'errors seen by the posting clients').to.deep.equal([])
+      expect(phase().load.errors.map((e) => `${e.post.text}: ${e.message}`), `errors seen by the posting clients: ${phase().load.errors.map((e) => `${e.post.text}: ${e.message}`).join('; ')}`).to.deep.equal([])
     })
     it('should lose no acknowledged post: each is in its room at the seq its ack gave', () => {
       expect(phase().load.acked(), 'posts acknowledged').to.be.greaterThan(0)
