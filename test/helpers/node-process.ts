@@ -7,6 +7,7 @@ import type { Readable, Writable } from 'node:stream'
 import * as grpc from '@grpc/grpc-js'
 import { loadAgentService, loadChatService } from '../../protocols/grpc/index.ts'
 import { grpcTlsOptions } from '../../cli/client-tls.ts'
+import { watchNodeLogs } from './failure-logs.ts'
 import { checkLogLine, checkLogText } from './secret-watch.ts'
 import { tempDir } from './temp-dir.ts'
 
@@ -67,6 +68,10 @@ export async function startNodeProcess (dataDir: string, extraArgs: readonly str
   child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString() })
   // every line the node wrote has been read (which may be after its exit)
   const outputEnded = new Promise<void>((resolve) => { child.stdout.on('close', resolve) })
+  let read = false
+  void outputEnded.then(() => { read = true })
+  // a failed test prints what the node logged (failure-logs.ts)
+  watchNodeLogs(`node pid ${child.pid ?? '?'} (${dataDir})`, logs, () => stderr, () => read)
   /** The exit, once the lines the node wrote before it have been read too (they may still be in
    * the pipe when the process is gone: a test that reads `logs` after the exit must see them).
    * The wait for the pipe is bounded, should a process the node started hold it open. */
