@@ -63,8 +63,13 @@ describe('storage nodes that join and leave under chat load (real processes, R=3
   }
   const upCount = async (slot: Slot): Promise<number> => (await api<Array<{ status: string }>>(slot, '/nodes')).filter((m) => m.status === 'up').length
   /** Every storage node `slot` lists as up holds every partition it is a replica of whole. */
-  const allCaughtUp = async (slot: Slot): Promise<boolean> => (await api<StorageRow[]>(slot, '/storage'))
-    .filter((r) => r.status === 'up' && r.state === 'active').every((r) => r.catchUp !== null && r.catchUp.partitions > 0 && r.catchUp.caughtUp === r.catchUp.partitions)
+  /** Every active storage node up, as `slot` lists them, holds all its partitions whole; with
+   * `replaced`, each has itself replaced that node first (each decides on its own clock: one that
+   * has not yet still counts its old partitions, all whole, and one that has not when a second
+   * node dies never can, with no majority left to decide it). */
+  const allCaughtUp = async (slot: Slot, replaced?: string): Promise<boolean> => (await api<StorageRow[]>(slot, '/storage'))
+    .filter((r) => r.status === 'up' && r.state === 'active')
+    .every((r) => r.catchUp !== null && r.catchUp.partitions > 0 && r.catchUp.caughtUp === r.catchUp.partitions && (replaced === undefined || r.catchUp.replaced.includes(replaced)))
   let serving: Slot[] = []
   /** Every post of both tests: the second checks that the first's survive too. */
   const everSent: Sent[] = []
@@ -222,7 +227,7 @@ describe('storage nodes that join and leave under chat load (real processes, R=3
     const listed = await runCli(['admin', 'storage', '--admin-addr', witness.node.admin, '--data-dir', witness.node.dataDir])
     expect(listed.stdout).to.match(new RegExp(`${lost.peerId}\\s+down\\s+replaced`))
     // its partitions' new replicas catch up from the others (posting goes on)
-    await waitFor(async () => await allCaughtUp(witness), 'the new replicas to catch up', { timeout: 120_000, interval: 250 })
+    await waitFor(async () => await allCaughtUp(witness, lost.peerId), 'every storage node to replace it and its new replicas to catch up', { timeout: 120_000, interval: 250 })
     const atCaughtUp = acked()
     await waitFor(() => acked() >= atCaughtUp + 30, '30 more posts acknowledged', { timeout: 60_000, interval: 20 })
 
