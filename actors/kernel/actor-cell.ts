@@ -4,7 +4,7 @@ import { MessageRef } from './message-ref.ts'
 import { BoundedQueue } from './bounded-queue.ts'
 import { DEFAULT_SHUTDOWN_MS, ENTITY_KEY_FORBIDDEN, ENTITY_KEY_MAX_LENGTH, MESSAGES_PER_CLOCK_CHECK, TURN_SLICE_MS } from './constants.ts'
 import { Deathwatch } from './deathwatch.ts'
-import { ActorNameTakenError, ActorStoppedError, InvalidNameError, SupervisorIntensityError } from './errors.ts'
+import { ActorNameTakenError, ActorStoppedError, InvalidNameError, SupervisorIntensityError, isSuperseded } from './errors.ts'
 import { describe, isRefusal, kindOf } from '../../protocols/index.ts'
 import { replyToOf } from './reply-to.ts'
 import { restartGroup, withRestart } from './restart-window.ts'
@@ -323,7 +323,10 @@ export class ActorCell<M, S> implements Deliverer<M>, ContextCell<M> {
     // already on its way out (a second error of the same crash): nothing more to decide
     if (this.#status !== 'running' && this.#status !== 'starting') return
     stats.failures++
-    log.warn({ actor: this.path, err: error }, `actor ${this.path} failed: ${describe(error)}`)
+    // an entity a newer owner took (its journal was fenced) is not a fault here: it stops, said
+    // once, without a stack (see #supervise)
+    if (this.restart === 'transient' && isSuperseded(error)) log.info({ actor: this.path }, `${this.path} stops here: a newer owner took it (${describe(error)})`)
+    else log.warn({ actor: this.path, err: error }, `actor ${this.path} failed: ${describe(error)}`)
     this.#exit({ type: 'failed', error })
   }
 
@@ -466,7 +469,11 @@ export class ActorCell<M, S> implements Deliverer<M>, ContextCell<M> {
     // unavailable (its journal's replicas) stops instead of restarting in a loop: what waits for
     // it is told at once (UNAVAILABLE, retry), and its next message starts it afresh
     const unavailableAtStart = failed && child.restart === 'transient' && !child.#initialized && kindOf(reason.error) === 'unavailable'
-    if (!restart || unavailableAtStart) {
+    // a transient actor (an entity) whose journal a newer owner fenced stops for good: restarted in
+    // place it would take the entity back with yet another epoch, and two nodes would pass it back
+    // and forth until the restart intensity tripped (docs/replication.md, "Failover")
+    const superseded = failed && child.restart === 'transient' && isSuperseded(reason.error)
+    if (!restart || unavailableAtStart || superseded) {
       await child.finalize(reason)
       return
     }

@@ -53,3 +53,17 @@ export const ENTITY_TYPE_PATTERN = /^[a-z][a-z0-9-]{0,31}$/
  * generated actor names). */
 export const ENTITY_KEY_MAX_LENGTH = 200
 export const ENTITY_KEY_FORBIDDEN = /[\x00-\x1f\x7f/]|^\$/
+
+/** How long a node whose activation of an entity a newer owner took (its journal fenced) leaves the
+ * entity alone, refusing its own messages for it with EntitySupersededError (retryable), unless
+ * placement's view changes first or another node forwards a message for it here (that node's view
+ * names this one). Without it the node's next message would take the entity back while its view
+ * still names itself, and two nodes whose views disagree for a moment pass it back and forth. Long
+ * enough for failure detection to bring the views together, short enough that a node whose view
+ * was right (the other one grabbed the entity on a view that was not whole) takes it back well
+ * inside the 5 s a room may take to accept posts after a heal. */
+export const SUPERSEDED_HOLD_MS = 2_000
+
+/** Entities held back at once (SUPERSEDED_HOLD_MS); past it the oldest expired ones go, and a node
+ * losing more entities than this in one moment simply takes them back sooner. */
+export const SUPERSEDED_TRACKED_MAX = 10_000

@@ -1,5 +1,5 @@
-import { DEFAULT_ENTITY_IDLE_MS, DEFAULT_ENTITY_INTENSITY, ENTITY_KEY_FORBIDDEN, ENTITY_KEY_MAX_LENGTH, ENTITY_TYPE_PATTERN } from './constants.ts'
-import { ActorStoppedError, EntityAlreadyActiveError, EntityConfigError, EntityTypeTakenError, InvalidMessageError, InvalidNameError, MailboxFullError, UnknownEntityTypeError } from './errors.ts'
+import { DEFAULT_ENTITY_IDLE_MS, DEFAULT_ENTITY_INTENSITY, ENTITY_KEY_FORBIDDEN, ENTITY_KEY_MAX_LENGTH, ENTITY_TYPE_PATTERN, SUPERSEDED_HOLD_MS, SUPERSEDED_TRACKED_MAX } from './constants.ts'
+import { ActorStoppedError, EntityAlreadyActiveError, EntityConfigError, EntitySupersededError, EntityTypeTakenError, InvalidMessageError, InvalidNameError, MailboxFullError, UnknownEntityTypeError, isSuperseded } from './errors.ts'
 import { describe } from '../../protocols/index.ts'
 import { EntityActivation, INTERRUPT, entityBehavior } from './entity-activation.ts'
 import type { Captured } from './entity-activation.ts'
@@ -93,6 +93,9 @@ export class EntityHost {
   readonly #incoming = new Map<string, { readonly buffer: unknown[] }>()
   /** Entities that moved away: where their messages go, and until when. */
   readonly #forward = new Map<string, { readonly to: string, readonly until: number, ownedHere: boolean }>()
+  /** Entities whose activation here a newer owner took: until when this node leaves them alone
+   * (SUPERSEDED_HOLD_MS; a view change or a peer's forward ends it sooner). */
+  readonly #superseded = new Map<string, number>()
   /** Waiting for no activation to be busy (see settle); checked after every entity message. */
   readonly #quietWaiters = new Set<() => void>()
   #closed = false
@@ -306,6 +309,8 @@ export class EntityHost {
   /** Placement's view changed: a forward set while this node still owned its entity follows the
    * view from the first change that names another owner (see #route). */
   viewChanged (): void {
+    // an entity lost to a newer owner follows the new view
+    this.#superseded.clear()
     const remoting = this.#options.remoting()
     for (const [id, forward] of this.#forward) {
       if (!forward.ownedHere || remoting === undefined) continue
@@ -339,6 +344,7 @@ export class EntityHost {
     if (existing !== undefined && status !== 'stopping' && status !== 'stopped') return new EntityAlreadyActiveError(id, 'it is active here')
     if (this.#moving.has(id)) return new EntityAlreadyActiveError(id, 'it is moving away from here')
     this.#forward.delete(id)
+    this.#superseded.delete(id)
     const incoming = this.#incoming.get(id)
     this.#incoming.delete(id)
     let volatile: unknown
@@ -495,6 +501,8 @@ export class EntityHost {
     if (activation === undefined || status === 'stopping' || status === 'stopped') {
       const forwarded = this.#forwardOf(registered, key, id, msg)
       if (forwarded !== undefined) return forwarded
+      const refused = this.#supersededHold(id, fromPeer)
+      if (refused !== undefined) return refused
       if (fromPeer) {
         // a peer's message may have come right behind the entity's hand-off (the old owner passes
         // on what arrives as soon as the hand-off is on its way, on the same link), whose adopt then
@@ -534,6 +542,22 @@ export class EntityHost {
     }
     this.#forward.delete(id)
     return undefined
+  }
+
+  /**
+   * A newer owner took `id` from this node a moment ago (SUPERSEDED_HOLD_MS) and the view has not
+   * changed since: this node's own messages for it are refused (EntitySupersededError, which callers
+   * resend: isSuperseded) instead of taking it back. A peer's message ends the hold: that node's
+   * view names this one as the owner.
+   */
+  #supersededHold (id: string, fromPeer: boolean): Error | undefined {
+    const until = this.#superseded.get(id)
+    if (until === undefined) return undefined
+    if (fromPeer || until <= Date.now()) {
+      this.#superseded.delete(id)
+      return undefined
+    }
+    return new EntitySupersededError(id)
   }
 
   /** Messages wait here for `type/key` (#incoming) and no hand-over took them: its previous owner is
@@ -623,6 +647,12 @@ export class EntityHost {
         if (this.#active.get(id) === activation) this.#active.delete(id)
         if (this.#leaving.get(id) === activation) this.#leaving.delete(id)
         if (reason.type === 'idle') stats.entityPassivations++
+        if (reason.type === 'failed' && isSuperseded(reason.error) && this.#active.get(id) === undefined) {
+          stats.entitiesSuperseded++
+          const now = Date.now()
+          if (this.#superseded.size >= SUPERSEDED_TRACKED_MAX) for (const [other, until] of this.#superseded) if (until <= now) this.#superseded.delete(other)
+          if (this.#superseded.size < SUPERSEDED_TRACKED_MAX) this.#superseded.set(id, now + SUPERSEDED_HOLD_MS)
+        }
         activation.markTerminated()
         this.#handled()
       }

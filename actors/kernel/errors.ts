@@ -58,6 +58,21 @@ export function isSuperseded (err: unknown): boolean {
   return false
 }
 
+/** This node's activation of the entity lost it to a newer owner a moment ago and its view has not
+ * changed since: it does not take the entity back (retry: the message then reaches the newer owner,
+ * or this node once its view has caught up). */
+export class EntitySupersededError extends Error {
+  override readonly name = 'EntitySupersededError'
+  readonly kind = 'unavailable'
+  readonly entity: string
+  /** The kernel's mark for a message that a newer owner should get (isSuperseded). */
+  readonly superseded = true
+  constructor (entity: string) {
+    super(`${entity}: a newer owner took it from this node a moment ago and this node's view of the cluster has not caught up yet; retry`)
+    this.entity = entity
+  }
+}
+
 export class ActorSystemTerminatedError extends Error {
   override readonly name = 'ActorSystemTerminatedError'
   readonly kind = 'unavailable'

@@ -23,6 +23,8 @@ export class SystemStats {
   escalations = 0
   entityActivations = 0
   entityPassivations = 0
+  /** Entity activations that stopped because a newer owner took the entity (its journal fenced). */
+  entitiesSuperseded = 0
   /** Live actors by kind (`actor`, `supervisor`, or the entity type). */
   readonly actorsByKind = new Map<string, number>()
 

@@ -182,6 +182,7 @@ export class NodeMetrics {
     counterOf(registers, 'plexi_supervisor_escalations_total', 'Restart intensity exceeded', () => stats.escalations)
     counterOf(registers, 'plexi_entity_activations_total', 'Entity activations', () => stats.entityActivations)
     counterOf(registers, 'plexi_entity_passivations_total', 'Entity passivations', () => stats.entityPassivations)
+    counterOf(registers, 'plexi_entities_superseded_total', 'Entity activations stopped because a newer owner took the entity (a steady cluster has none)', () => stats.entitiesSuperseded)
     counterOf(registers, 'plexi_asks_timed_out_total', 'Asks that got no reply in time', () => stats.asksTimedOut)
   }
 

@@ -1,7 +1,7 @@
 import { expect } from 'chai'
 import fc from 'fast-check'
 import { ClassicLevel } from 'classic-level'
-import { ActorSystem, InvalidMessageError, createPlainCodec, entityTypeKey } from '../../../actors/index.ts'
+import { ActorSystem, InvalidMessageError, createPlainCodec, entityTypeKey, isSuperseded } from '../../../actors/index.ts'
 import type { EntityType, Journal, ReplyTo } from '../../../actors/index.ts'
 import { LevelStore, openLocalJournal } from '../../../node/index.ts'
 import type { ReplicatedJournal } from '../../../node/index.ts'
@@ -412,6 +412,52 @@ describe('entities', () => {
     expect(system.stats.restarts).to.equal(0)
     unavailable = false
     expect(await deposit(system, 'lena', 1)).to.equal(1)
+  })
+
+  it('should stop, never restart in place, an entity whose journal a newer owner fenced, say so once, and leave it alone until the view changes', async () => {
+    store = await LevelStore.open(dir.path)
+    const real = await openLocalJournal(store)
+    journal = real
+    const fences: Array<(err: Error) => void> = []
+    const fenceable = {
+      open: async (id: string, handedOver?: unknown) => {
+        const j = await real.open(id, handedOver)
+        const onFailed = j.onFailed.bind(j)
+        j.onFailed = (listener) => {
+          fences.push(listener)
+          onFailed(listener)
+        }
+        return j
+      }
+    }
+    const lines: Array<{ level: string, msg: string, err: boolean }> = []
+    const logAt = (level: string) => (obj: object, msg?: string): void => { lines.push({ level, msg: msg ?? '', err: 'err' in obj }) }
+    system = new ActorSystem({ journal: fenceable, strictSerialization: true, logger: { debug: logAt('debug'), info: logAt('info'), warn: logAt('warn'), error: logAt('error') } })
+    system.registerEntity(accountType())
+    // a mesh whose view makes this node the owner of everything
+    const port = system.attachRemoting({ ownerOf: () => system.node, toEntity: () => 'stopped', toActor: () => 'stopped', reply: () => {} })
+    expect(await deposit(system, 'pia', 4)).to.equal(4)
+    expect(fences).to.have.length(1)
+    // what replication raises when the replicas promised a newer epoch to another node
+    const stale = Object.assign(new Error('account/pia: epoch 1 is stale, its replicas promised epoch 2 to a newer owner'), { name: 'StaleEpochError', kind: 'unavailable', superseded: true })
+    fences[0]?.(stale)
+    await waitFor(() => system.entities('account').length === 0, 'the superseded activation stops')
+    expect(system.stats.restarts).to.equal(0)
+    expect(system.stats.entitiesSuperseded).to.equal(1)
+    expect(fences).to.have.length(1, 'no activation took the journal again')
+    const said = lines.filter((l) => l.msg.includes('account/pia'))
+    expect(said.map((l) => l.level)).to.deep.equal(['info'])
+    expect(said[0]?.msg).to.include('a newer owner took it')
+    expect(said[0]?.err).to.equal(false, 'no stack')
+    // this node's own message does not take it back while its view is unchanged: a retryable refusal
+    const err = await deposit(system, 'pia', 1).then(() => null, (e: unknown) => e as Error)
+    expect(err?.name).to.equal('EntitySupersededError')
+    expect(isSuperseded(err)).to.equal(true)
+    expect(fences).to.have.length(1)
+    // once the view changes the entity follows it (here: this node, which recovers every write)
+    port.viewChanged()
+    expect(await deposit(system, 'pia', 1)).to.equal(5)
+    expect(fences).to.have.length(2)
   })
 
   /** The local journal with its appends held back while `hold` is set, until `release()`;
