@@ -85,6 +85,9 @@ export interface AgentPartial {
 export type RoomFeed =
   | { readonly type: 'room-message', readonly message: ChatMessage }
   | { readonly type: 'agent-partial', readonly partial: AgentPartial }
+  /** The room's activation that took this gateway's subscription lost the room to a newer owner:
+   * subscribe again (the newer owner has no subscribers of its own yet). */
+  | { readonly type: 'room-moved', readonly room: string }
 
 export interface RoomState {
   readonly createdAt: number
@@ -214,7 +217,10 @@ export function checkRoomFeed (msg: unknown): void {
       partial.integer('inReplyTo', 0, Number.MAX_SAFE_INTEGER)
       return
     }
+    case 'room-moved':
+      m.roomName('room')
+      return
     default:
-      m.unknownType(['room-message', 'agent-partial'])
+      m.unknownType(['room-message', 'agent-partial', 'room-moved'])
   }
 }

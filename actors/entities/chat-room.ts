@@ -89,6 +89,11 @@ export const chatRoom: EntityType<RoomMsg, RoomState, RoomEvent, RoomVolatile> =
     for (const address of moved.subscribers) subscribers.set(gatewayKey(address), refs.actorAt<RoomFeed>(address))
     return { subscribers, answering: new Map(moved.answering.map(([requestId, user, inReplyTo]) => [requestId, { user, inReplyTo }])), writing: new Map() }
   },
+  // a newer owner took the room (failover racing this one): the gateways subscribed here subscribe
+  // again, reaching it; their streams fetch what they missed from history
+  superseded (v, key) {
+    for (const ref of v.subscribers.values()) ref.tell({ type: 'room-moved', room: key })
+  },
   canPassivate: (ctx) => ctx.volatile.subscribers.size === 0 && ctx.volatile.answering.size === 0,
   async receive (ctx, msg) {
     switch (msg.type) {

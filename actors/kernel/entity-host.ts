@@ -652,6 +652,11 @@ export class EntityHost {
           const now = Date.now()
           if (this.#superseded.size >= SUPERSEDED_TRACKED_MAX) for (const [other, until] of this.#superseded) if (until <= now) this.#superseded.delete(other)
           if (this.#superseded.size < SUPERSEDED_TRACKED_MAX) this.#superseded.set(id, now + SUPERSEDED_HOLD_MS)
+          try {
+            def.superseded?.(activation.volatile, key)
+          } catch (err) {
+            this.#kernel.log.warn({ entity: id, err }, `${id}: its superseded hook threw: ${describe(err)}`)
+          }
         }
         activation.markTerminated()
         this.#handled()

@@ -52,6 +52,13 @@ export interface EntityType<M, S, E, V = undefined> extends EntityTypeKey<M> {
    * with createVolatile, and logs why). @default createVolatile
    */
   importVolatile? (key: string, data: unknown, refs: Refs): V
+  /**
+   * This activation stopped because a newer owner took the entity (its journal was fenced): what it
+   * should tell those who rely on its volatile state, e.g. a room tells its subscribed gateways to
+   * subscribe again (they then reach the new owner, which has none of its subscribers). Called once,
+   * after the activation stopped; it must not throw (what it throws is logged and dropped).
+   */
+  superseded? (volatile: V, key: string): void
   /** Asked before idle or requested passivation; false keeps the entity active (e.g. while it has
    * subscribers). A hand-off (its owner changed) does not ask it: see `busy`. @default always true */
   canPassivate? (ctx: EntityContext<M, S, E, V>): boolean

@@ -1,6 +1,6 @@
-import { ROOM, checkRoomFeed } from '../../actors/index.ts'
+import { ROOM, checkRoomFeed, isSuperseded } from '../../actors/index.ts'
 import type { ActorContext, AgentPartial, Behavior, ChatMessage, ReplyTo, RoomFeed } from '../../actors/index.ts'
-import { assertNever, describe } from '../../protocols/index.ts'
+import { assertNever, describe, kindOf } from '../../protocols/index.ts'
 
 /** A local subscriber (one gRPC Subscribe call). */
 export interface RoomSink {
@@ -9,6 +9,9 @@ export interface RoomSink {
   partial (partial: AgentPartial): void
   /** The gateway cannot serve this sink any more (subscription failed, node shutting down). */
   close (reason: string): void
+  /** The room's journal reached `lastSeq` (a subscription's answer): a sink behind it fetches what
+   * it missed from history (pushes lost while the room changed owner). */
+  reached? (lastSeq: number): void
 }
 
 export type GatewayMsg =
@@ -19,6 +22,11 @@ export type GatewayMsg =
   | { readonly type: 'detach', readonly room: string, readonly sink: RoomSink }
   | { readonly type: 'subscribed', readonly room: string, readonly error?: string }
   | { readonly type: 'resubscribe' }
+  /** Renews one room's subscription (after `room-moved`, or again after a renewal the room refused
+   * because it was changing owner); `attempt` counts the tries (RESUBSCRIBE_RETRY_MS). */
+  | { readonly type: 'resubscribe-room', readonly room: string, readonly attempt: number }
+  /** A renewal's answer: the room's journal is at `lastSeq`. */
+  | { readonly type: 'room-at', readonly room: string, readonly lastSeq: number }
   /** Closes every sink (shutdown); replies with how many there were. */
   | { readonly type: 'close-all', readonly reason: string, readonly replyTo: ReplyTo<number> }
 
@@ -34,6 +42,11 @@ type GatewayState = ReadonlyMap<string, RoomEntry>
 /** Subscriptions are renewed this often: a room that lost them (it was restarted from scratch)
  * gets them back, and the sinks fetch any gap from history. Renewal is idempotent. */
 export const RESUBSCRIBE_MS = 10_000
+
+/** Waits before each new try of a renewal that a room refused while it changed owner (its old
+ * activation holds back for SUPERSEDED_HOLD_MS, a failover waits out the old owner's lease): about
+ * 6 s in all, then the periodic renewal takes over. */
+const RESUBSCRIBE_RETRY_MS = [50, 200, 500, 1_000, 2_000, 2_000] as const
 
 /**
  * The node's chat gateway: subscribed once to each room that has local subscribers, it fans each
@@ -57,6 +70,17 @@ export function chatGateway (): Behavior<GatewayMsg, GatewayState> {
         case 'agent-partial': {
           const entry = rooms.get(msg.partial.room)
           if (entry !== undefined) for (const sink of entry.sinks) sink.partial(msg.partial)
+          return rooms
+        }
+        case 'room-moved':
+          if (rooms.get(msg.room)?.subscribed === true) subscribe(ctx, msg.room, 0)
+          return rooms
+        case 'resubscribe-room':
+          if (rooms.get(msg.room)?.subscribed === true) subscribe(ctx, msg.room, msg.attempt)
+          return rooms
+        case 'room-at': {
+          const entry = rooms.get(msg.room)
+          if (entry !== undefined) for (const sink of entry.sinks) sink.reached?.(msg.lastSeq)
           return rooms
         }
         case 'attach': {
@@ -94,7 +118,7 @@ export function chatGateway (): Behavior<GatewayMsg, GatewayState> {
           return withRoom(rooms, msg.room, { sinks: entry.sinks, subscribed: true, waiting: [] })
         }
         case 'resubscribe':
-          for (const [room, entry] of rooms) if (entry.subscribed) subscribe(ctx, room, true)
+          for (const [room, entry] of rooms) if (entry.subscribed) subscribe(ctx, room, 0)
           return rooms
         case 'close-all': {
           let count = 0
@@ -115,14 +139,24 @@ export function chatGateway (): Behavior<GatewayMsg, GatewayState> {
   }
 }
 
-function subscribe (ctx: ActorContext<GatewayMsg>, room: string, renewal = false): void {
+/** Subscribes to `room`; `renewal`: the try of a renewal (0 the first), else the first subscription. */
+function subscribe (ctx: ActorContext<GatewayMsg>, room: string, renewal?: number): void {
   ctx.entity(ROOM, room)
     .ask<{ lastSeq: number }>((replyTo) => ({ type: 'subscribe', gateway: ctx.self.address, replyTo }))
     .then(
-      () => { if (!renewal) ctx.self.tell({ type: 'subscribed', room }) },
+      ({ lastSeq }) => {
+        if (renewal === undefined) ctx.self.tell({ type: 'subscribed', room })
+        else ctx.self.tell({ type: 'room-at', room, lastSeq })
+      },
       (err: unknown) => {
-        if (renewal) ctx.log.warn({ room, err }, `renewing the subscription to room ${room} failed: ${describe(err)}`)
-        else ctx.self.tell({ type: 'subscribed', room, error: describe(err) })
+        if (renewal === undefined) {
+          ctx.self.tell({ type: 'subscribed', room, error: describe(err) })
+          return
+        }
+        // the room is changing owner: try again shortly (the new owner has no subscribers yet)
+        const wait = isSuperseded(err) || kindOf(err) === 'unavailable' ? RESUBSCRIBE_RETRY_MS[renewal] : undefined
+        if (wait !== undefined) ctx.timers.startSingle(`resubscribe/${room}`, { type: 'resubscribe-room', room, attempt: renewal + 1 }, wait)
+        else ctx.log.warn({ room }, `renewing the subscription to room ${room} failed: ${describe(err)}`)
       })
 }
 

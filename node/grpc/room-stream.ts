@@ -89,6 +89,13 @@ export class RoomStream implements RoomSink {
     this.#call.write({ agentPartial: { requestId: partial.requestId, user: partial.user, text: partial.text, inReplyTo: partial.inReplyTo } })
   }
 
+  /** The room is at `lastSeq`: once live, a stream behind it fetches the gap from history (pushes
+   * lost while the room changed owner; the next push would show the gap, but none may come). */
+  reached (lastSeq: number): void {
+    if (this.#ended || this.#catchingUp || !this.#live || lastSeq <= this.#lastSent) return
+    void this.#catchUp()
+  }
+
   close (reason: string): void {
     this.fail(grpc.status.UNAVAILABLE, `${reason}; resubscribe with after=${this.#lastSent}`)
   }

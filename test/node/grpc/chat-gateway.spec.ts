@@ -11,11 +11,12 @@ import { tempDir } from '../../helpers/temp-dir.ts'
 import { waitFor } from '../../helpers/wait-for.ts'
 
 /** A local subscriber as a Subscribe call is one: what it was pushed, and why it was closed. */
-function sink (): RoomSink & { messages: ChatMessage[], partials: AgentPartial[], closed: string[] } {
+function sink (): RoomSink & { messages: ChatMessage[], partials: AgentPartial[], closed: string[], reachedSeqs: number[] } {
   const messages: ChatMessage[] = []
   const partials: AgentPartial[] = []
   const closed: string[] = []
-  return { messages, partials, closed, push: (m) => { messages.push(m) }, partial: (p) => { partials.push(p) }, close: (why) => { closed.push(why) } }
+  const reachedSeqs: number[] = []
+  return { messages, partials, closed, reachedSeqs, push: (m) => { messages.push(m) }, partial: (p) => { partials.push(p) }, close: (why) => { closed.push(why) }, reached: (seq) => { reachedSeqs.push(seq) } }
 }
 
 describe('chatGateway (real rooms, real LevelDB)', () => {
@@ -25,10 +26,26 @@ describe('chatGateway (real rooms, real LevelDB)', () => {
   let system: ActorSystem
   let gateway: ActorRef<GatewayMsg>
 
+  /** Fails the open journals' holds as replication does when a newer owner fenced them. */
+  const fences: Array<(err: Error) => void> = []
+
   beforeEach(async () => {
     dir = await tempDir()
     store = await LevelStore.open(dir.path)
-    system = new ActorSystem({ journal: journal = await openLocalJournal(store), strictSerialization: true })
+    journal = await openLocalJournal(store)
+    fences.length = 0
+    const fenceable = {
+      open: async (id: string, handedOver?: unknown) => {
+        const j = await journal.open(id, handedOver)
+        const onFailed = j.onFailed.bind(j)
+        j.onFailed = (listener) => {
+          fences.push(listener)
+          onFailed(listener)
+        }
+        return j
+      }
+    }
+    system = new ActorSystem({ journal: fenceable, strictSerialization: true })
     // rooms passivate soon after their last subscriber leaves (none stays while one is subscribed)
     system.registerEntity({ ...chatRoom, idleTimeout: 20 })
     system.registerEntity(roomDirectory)
@@ -90,5 +107,25 @@ describe('chatGateway (real rooms, real LevelDB)', () => {
     const err = await attach('lobby', s).then(() => undefined, (e: Error) => e)
     expect(err?.message).to.match(/^cannot subscribe to room lobby: NoOwnerError: no member that is up holds the chat role/)
     expect(s.closed).to.deep.equal([err?.message])
+  })
+
+  it('should subscribe again when the room\'s owner was superseded, and tell its sinks where the room is', async () => {
+    // a mesh whose view makes this node the owner of every room
+    const port = system.attachRemoting({ ownerOf: () => system.node, toEntity: () => 'stopped', toActor: () => 'stopped', reply: () => {} })
+    const a = sink()
+    await attach('lobby', a)
+    await post('lobby', 'one')
+    await waitFor(() => a.messages.length === 1, 'the first push')
+    // a newer owner took the room: this activation stops and tells its subscribers
+    for (const fence of fences.splice(0)) fence(Object.assign(new Error('room/lobby: epoch 1 is stale'), { name: 'StaleEpochError', kind: 'unavailable', superseded: true }))
+    await waitFor(() => system.entities('room').length === 0, 'the superseded room to stop')
+    expect(system.stats.restarts).to.equal(0)
+    // the gateway's renewals are refused while this node holds back; once its view changes, the
+    // room (the newer activation) takes the subscription again and the sink hears where it is
+    port.viewChanged()
+    await waitFor(() => a.reachedSeqs.includes(1), 'the renewed subscription')
+    await post('lobby', 'two')
+    await waitFor(() => a.messages.length === 2, 'the push from the newer activation')
+    expect(a.messages.map((m) => m.seq)).to.deep.equal([1, 2])
   })
 })
