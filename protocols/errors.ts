@@ -129,9 +129,47 @@ export function describe (err: unknown): string {
   return String(err)
 }
 
-/** `s`, cut to `max` characters with an ellipsis: messages never echo a client's input at length. */
+/**
+ * `s`, cut to at most `max` UTF-16 units with an ellipsis: messages never echo a client's input at
+ * length. The cut falls between code points, never between the two halves of a surrogate pair (an
+ * emoji, any character beyond the BMP): a lone half is not Unicode, and grpc-js's encodeURI of a
+ * status message throws on one, leaving the call unanswered (found by fuzzing). `max` counts units,
+ * not code points, because the limits it serves are checked as `length` (isErrorData).
+ */
 export function clip (s: string, max: number): string {
-  return s.length <= max ? s : `${s.slice(0, Math.max(0, max - 1))}…`
+  if (s.length <= max) return s
+  let end = Math.max(0, max - 1)
+  if (end > 0 && isHighSurrogate(s.charCodeAt(end - 1))) end--
+  return `${s.slice(0, end)}…`
+}
+
+/**
+ * `s`, cut to at most `maxBytes` bytes of UTF-8 with an ellipsis, between code points: for limits
+ * in bytes (a gRPC status message, a header). A lone surrogate counts as the 3 bytes of the
+ * U+FFFD it is encoded as.
+ */
+export function clipBytes (s: string, maxBytes: number): string {
+  // 3 bytes for the ellipsis; `end` is the last cut at which it still fits
+  const room = maxBytes - 3
+  let bytes = 0
+  let end = 0
+  for (let i = 0; i < s.length;) {
+    const unit = s.charCodeAt(i)
+    const pair = isHighSurrogate(unit) && isLowSurrogate(s.charCodeAt(i + 1))
+    bytes += pair ? 4 : unit < 0x80 ? 1 : unit < 0x800 ? 2 : 3
+    i += pair ? 2 : 1
+    if (bytes <= room) end = i
+    if (bytes > maxBytes) return maxBytes < 3 ? '' : `${s.slice(0, end)}…`
+  }
+  return s
+}
+
+function isHighSurrogate (unit: number): boolean {
+  return unit >= 0xd800 && unit <= 0xdbff
+}
+
+function isLowSurrogate (unit: number): boolean {
+  return unit >= 0xdc00 && unit <= 0xdfff
 }
 
 /**

@@ -3,6 +3,7 @@ import type { PackageDefinition } from '@grpc/proto-loader'
 import { ReflectionService } from '@grpc/reflection'
 import { formatHostPort } from '../../config/index.ts'
 import type { HostPort } from '../../config/index.ts'
+import { statusGuard } from './status-guard.ts'
 import { refuseUndecodable } from './undecodable-request.ts'
 
 /** Largest request a client may send (a post is limited far lower by max-message-bytes; this
@@ -25,11 +26,14 @@ export interface GrpcTls {
  * package definition the services come from, it also answers server reflection (grpc.reflection
  * v1 and v1alpha), so that generic clients can discover them. Given `tls`, it serves TLS only
  * (no client certificate asked: callers authenticate with their token). `interceptors` run on
- * every call, reflection's too (clientInterceptor: the limits per client address).
+ * every call, reflection's too (clientInterceptor: the limits per client address). Every call is
+ * answered: a status grpc-js could not send (a lone surrogate in its message) is made sendable
+ * first (statusGuard).
  */
 export async function startGrpcServer (address: HostPort, services: readonly GrpcService[], reflection?: PackageDefinition, tls?: GrpcTls,
   interceptors: readonly grpc.ServerInterceptor[] = []): Promise<{ server: grpc.Server, address: HostPort }> {
-  const server = new grpc.Server({ 'grpc.max_receive_message_length': MAX_RECEIVE_BYTES, interceptors: [...interceptors] })
+  // the status guard innermost: every status of every call, the other interceptors' too, passes it
+  const server = new grpc.Server({ 'grpc.max_receive_message_length': MAX_RECEIVE_BYTES, interceptors: [...interceptors, statusGuard()] })
   for (const { service, handlers } of services) {
     // a request protobuf cannot decode is refused (INVALID_ARGUMENT), not grpc-js's INTERNAL
     const checked = refuseUndecodable(service, handlers)

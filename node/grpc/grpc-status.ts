@@ -1,8 +1,9 @@
 import * as grpc from '@grpc/grpc-js'
 import type protobuf from 'protobufjs'
 import { RETRY_AFTER_KEY, STATUS_DETAILS_KEY, encodeRetryStatus } from '../../protocols/grpc/index.ts'
-import { clip, describe, kindOf } from '../../protocols/index.ts'
+import { clipBytes, describe, kindOf } from '../../protocols/index.ts'
 import type { ErrorKind } from '../../protocols/index.ts'
+import { UNSENDABLE_STATUS, sendableStatus } from './status-guard.ts'
 
 /** What grpc-js sends as a status (for unary callbacks and stream errors). */
 export interface StatusError {
@@ -35,7 +36,8 @@ const ADVICE: Partial<Readonly<Record<ErrorKind, string>>> = {
   unavailable: 'retry, or connect to another node'
 }
 
-/** Longest message a status carries: enough to name a field and what was expected. */
+/** Longest message a status carries, in bytes of UTF-8 (it travels in a header): enough to name
+ * a field and what was expected. */
 export const MAX_DETAILS = 1000
 
 /**
@@ -51,8 +53,9 @@ export function statusOf (err: unknown, retryTypes: protobuf.Root): { status: St
     return { status: { code: grpc.status.INTERNAL, details: `internal error (${typeof name === 'string' ? name : 'Error'}); see the node's log` }, internal: true }
   }
   // a message may name what the client sent: never at length (a 200 KB room name echoed back would
-  // pass HTTP/2's header limits, and the client would see the stream reset, not the error)
-  const message = clip(err instanceof Error ? err.message : String(err), MAX_DETAILS)
+  // pass HTTP/2's header limits, and the client would see the stream reset, not the error), and
+  // never with a lone surrogate (which grpc-js cannot send: see sendableStatus)
+  const message = clipBytes((err instanceof Error ? err.message : String(err)).toWellFormed(), MAX_DETAILS)
   const code = (typeof name === 'string' ? CODE_BY_NAME[name] : undefined) ?? CODE_OF[kind]
   const advice = ADVICE[kind]
   const details = advice === undefined ? message : `${message}; ${advice}`
@@ -65,20 +68,38 @@ export function statusOf (err: unknown, retryTypes: protobuf.Root): { status: St
 }
 
 /** How one service's calls fail: the status for the client; an internal failure is logged with
- * its details, which the client does not see. */
+ * its details, which the client does not see. Never throws: a thrown value no status can be made of
+ * (a message or name whose getter throws) is logged, and the call answered UNSENDABLE_STATUS. */
 export function failureOf (service: string, deps: { readonly retryTypes: protobuf.Root, readonly log: { error (obj: object, msg: string): void } }):
 (call: string, err: unknown) => StatusError {
   return (call, err) => {
-    const { status, internal } = statusOf(err, deps.retryTypes)
-    if (internal) deps.log.error({ call, err }, `${service} ${call} failed: ${describe(err)}`)
-    return status
+    try {
+      const { status, internal } = statusOf(err, deps.retryTypes)
+      if (internal) deps.log.error({ call, err }, `${service} ${call} failed: ${describe(err)}`)
+      return sendableStatus(status)
+    } catch (failed) {
+      try {
+        deps.log.error({ call, err: failed }, `${service} ${call} failed, and no status could be made of its error`)
+      } catch {
+        // a logger that throws must not leave the call unanswered
+      }
+      return UNSENDABLE_STATUS
+    }
   }
 }
 
-/** A unary handler from an async body: its result is the response, its rejection a status. */
+/** A unary handler from an async body: its result is the response, its rejection a status. Every
+ * call is answered, with UNSENDABLE_STATUS should answering with its own status throw. */
 export function unaryCall<Req, Res> (name: string, body: (call: grpc.ServerUnaryCall<Req, Res>) => Promise<Res>,
   failure: (call: string, err: unknown) => StatusError): grpc.handleUnaryCall<Req, Res> {
   return (call, callback) => {
-    body(call).then((res) => { callback(null, res) }, (err: unknown) => { callback(failure(name, err) as grpc.ServiceError) })
+    const fail = (err: unknown): void => {
+      try {
+        callback(failure(name, err) as grpc.ServiceError)
+      } catch {
+        callback(UNSENDABLE_STATUS as grpc.ServiceError)
+      }
+    }
+    body(call).then((res) => { callback(null, res) }, fail)
   }
 }

@@ -2,7 +2,7 @@ import { expect } from 'chai'
 import fc from 'fast-check'
 import * as actors from '../../actors/index.ts'
 import {
-  ERROR_KINDS, RateLimitedError, UnexpectedMessageError, assertNever, clip, errorClasses, errorData, isErrorData, isRefusal, kindOf, rebuildError, shown
+  ERROR_KINDS, RateLimitedError, UnexpectedMessageError, assertNever, clip, clipBytes, errorClasses, errorData, isErrorData, isRefusal, kindOf, rebuildError, shown
 } from '../../protocols/index.ts'
 import * as runtimes from '../../runtimes/index.ts'
 
@@ -78,6 +78,24 @@ describe('errors (protocols)', () => {
     expect(kindOf(err)).to.equal('invalid')
     expect(err.message.length).to.be.lessThan(120)
     expect(clip('abcdef', 4)).to.equal('abc…')
+  })
+
+  it('should cut between code points, never inside a surrogate pair (found by fuzzing: grpc-js could not send the half left, and the call was never answered)', () => {
+    expect(clip(`${'x'.repeat(8)}😀y`, 10)).to.equal(`${'x'.repeat(8)}…`)
+    expect(clip(`${'x'.repeat(7)}😀yy`, 10)).to.equal(`${'x'.repeat(7)}😀…`)
+    expect(clipBytes('é'.repeat(10), 9)).to.equal('ééé…')
+    expect(clipBytes(`ab${'😀'.repeat(3)}`, 10)).to.equal('ab😀…')
+    expect(clipBytes('ok', 2)).to.equal('ok')
+    // any text, any limit: within it, and well-formed when the text was
+    const text = fc.string({ unit: 'binary', maxLength: 60 })
+    fc.assert(fc.property(text, fc.nat({ max: 70 }), (s, max) => {
+      const cut = clip(s, Math.max(1, max))
+      expect(cut.length).to.be.at.most(Math.max(1, max))
+      const bytes = clipBytes(s, max + 3)
+      expect(Buffer.byteLength(bytes)).to.be.at.most(max + 3)
+      if (s.isWellFormed()) expect(bytes.isWellFormed() && cut.isWellFormed()).to.equal(true)
+      expect(s.startsWith(bytes.endsWith('…') && bytes !== s ? bytes.slice(0, -1) : bytes)).to.equal(true)
+    }), { seed: 20261123, numRuns: 2000 })
   })
 
   it('should show any value from the wire in a refusal without throwing (found by fuzzing: a bigint, a map whose toString is not a function)', () => {

@@ -5,6 +5,7 @@ import { LevelStore, openLocalJournal, UserAccounts } from '../../../node/index.
 import type { ReplicatedJournal } from '../../../node/index.ts'
 import { RateLimiter, SubscribeEncoder, chatGateway, chatServiceHandlers, startGrpcServer } from '../../../node/grpc/index.ts'
 import { decodeRetryStatus, loadChatService, loadRetryInfoTypes } from '../../../protocols/grpc/index.ts'
+import { ROOM_NAME_RULE } from '../../../protocols/index.ts'
 import { chatClient } from '../../helpers/node-process.ts'
 import { tempDir } from '../../helpers/temp-dir.ts'
 
@@ -89,6 +90,19 @@ describe('chatServiceHandlers (real gRPC, real LevelDB)', function () {
       expect(err.details, method).to.match(field)
       expect(err.details.length).to.be.lessThan(300)
     }
+  })
+
+  it('should answer a refusal whose message is cut next to an emoji (found by fuzzing: the cut split its surrogate pair, and Leave, Members and Subscribe were never answered)', async () => {
+    const c = client(token)
+    // quoted, the name is cut at 80 UTF-16 units: between the two halves of the emoji
+    const room = `${'x'.repeat(77)}😀`
+    for (const method of ['Leave', 'Members', 'Join'] as const) {
+      const err = await failure(c.call(method, { room }))
+      expect([err.code, err.details], method).to.deep.equal([grpc.status.INVALID_ARGUMENT, `room: "${'x'.repeat(77)}… is not a room name (${ROOM_NAME_RULE})`])
+    }
+    const stream = c.subscribe(room, 0)
+    const err = await new Promise<grpc.ServiceError>((resolve) => { stream.on('error', resolve) })
+    expect(err.code).to.equal(grpc.status.INVALID_ARGUMENT)
   })
 
   it('should answer a post repeated with its client_id with the first ack, storing it once', async () => {

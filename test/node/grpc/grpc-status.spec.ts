@@ -40,6 +40,10 @@ describe('statusOf (gRPC)', () => {
     expect(details).to.match(/^user u+…$/)
     const limited = statusOf(new RateLimitedError('x'.repeat(5_000), 10), types).status
     expect(limited.details.length).to.be.at.most(MAX_DETAILS + 100)
+    // the limit is in bytes (the message travels in a header), cut between code points
+    const wide = statusOf(new PermissionDeniedError(`${'€'.repeat(332)}😀${'€'.repeat(1000)}`), types).status.details
+    expect(wide).to.equal(`${'€'.repeat(332)}…`)
+    expect(Buffer.byteLength(wide)).to.be.at.most(MAX_DETAILS)
   })
 
   it('should send how long to wait as retry-after-ms and a google.rpc.RetryInfo when the error knows it', () => {
