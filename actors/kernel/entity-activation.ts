@@ -1,5 +1,6 @@
 import { DEFAULT_SNAPSHOT_EVERY } from './constants.ts'
-import { ActorStoppedError, JournalGapError, JournalWriteError } from './errors.ts'
+import { ActorStoppedError, JournalGapError, JournalWriteError, isSuperseded } from './errors.ts'
+import { replyToOf } from './reply-to.ts'
 import { describe } from '../../protocols/index.ts'
 import { assertPlainData } from './plain-data.ts'
 import type { ActorCell } from './actor-cell.ts'
@@ -105,6 +106,16 @@ interface Live<M, S, E, V> {
 
 export function entityBehavior<M, S, E, V> (def: EntityType<M, S, E, V>, activation: EntityActivation<M>,
   self: EntityRef<M>, deps: ActivationDeps): Behavior<M, Live<M, S, E, V>> {
+  const handle = (live: Live<M, S, E, V>, msg: M | typeof INTERRUPT): Live<M, S, E, V> | Promise<Live<M, S, E, V>> => {
+    const result = msg === INTERRUPT ? def.interrupt?.(live.ctx) : def.receive(live.ctx, msg as M)
+    const after = (): Live<M, S, E, V> => {
+      // a hand-off that waited for busy work asks again after each message
+      if (activation.handingOff) activation.cell.requestIdleStop()
+      deps.handled?.()
+      return live
+    }
+    return isThenable(result) ? result.then(after) : after()
+  }
   return {
     async init (actorCtx) {
       await activation.previous
@@ -136,14 +147,19 @@ export function entityBehavior<M, S, E, V> (def: EntityType<M, S, E, V>, activat
       return live
     },
     receive (live, msg) {
-      const result = msg === INTERRUPT ? def.interrupt?.(live.ctx) : def.receive(live.ctx, msg)
-      const after = (): Live<M, S, E, V> => {
-        // a hand-off that waited for busy work asks again after each message
-        if (activation.handingOff) activation.cell.requestIdleStop()
-        deps.handled?.()
-        return live
+      // only a current owner answers (docs/replication.md, "Leases"): a hold whose lease lapsed is
+      // confirmed with the replicas before the message sees the state; a newer owner found stops
+      // this activation (the asker resends, reaching it), too few replicas refuse this message only
+      const { journal } = live
+      if (msg !== INTERRUPT && journal.confirm !== undefined && journal.current?.() === false) {
+        return journal.confirm().then(() => handle(live, msg), (err: unknown) => {
+          if (isSuperseded(err)) throw err
+          const replyTo = replyToOf(msg)
+          if (replyTo !== undefined) live.ctx.fail(replyTo, err)
+          return live
+        })
       }
-      return isThenable(result) ? result.then(after) : after()
+      return handle(live, msg)
     },
     async onStop (live) {
       live.alive = false

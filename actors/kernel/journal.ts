@@ -47,6 +47,20 @@ export interface EntityJournal {
   loadSnapshot (): Promise<Snapshot | undefined>
   /** Called only after the events up to `snapshot.seq` are durable. */
   saveSnapshot (snapshot: Snapshot): Promise<void>
+  /**
+   * Whether this activation's hold is provably current at this moment: no other activation can have
+   * taken the entity (a replicated journal holds a lease from a quorum of its replicas,
+   * docs/replication.md "Leases"). False: call `confirm` before answering anything from the
+   * entity's state. Absent: always current (one node alone, a journal without leases).
+   */
+  current? (): boolean
+  /**
+   * Confirms with a quorum of the replicas that this hold is still the newest (renewing its lease)
+   * and resolves with the durable head. Rejects with an error marked `superseded` (and the journal
+   * fails, see onFailed) when a newer activation took the entity, or with an `unavailable` one
+   * when too few replicas answered.
+   */
+  confirm? (): Promise<number>
   /** `listener` is called once if the journal stops taking writes for good (another activation
    * took the entity, or too few replicas answered): the activation must stop. */
   onFailed (listener: (err: Error) => void): void

@@ -460,6 +460,49 @@ describe('entities', () => {
     expect(fences).to.have.length(2)
   })
 
+  it('should confirm a hold whose lease lapsed before a message sees the state: refuse the message when too few replicas answer, stop when a newer owner took it', async () => {
+    store = await LevelStore.open(dir.path)
+    const real = await openLocalJournal(store)
+    journal = real
+    const lease = { current: true, confirms: 0, outcome: 'ok' as 'ok' | 'unavailable' | 'superseded' }
+    const leased = {
+      open: async (id: string, handedOver?: unknown) => {
+        const j = await real.open(id, handedOver)
+        return Object.assign(j, {
+          current: () => lease.current,
+          confirm: async () => {
+            lease.confirms++
+            if (lease.outcome === 'unavailable') throw Object.assign(new Error(`${id}: confirming needs 1 replica, 0 answered`), { name: 'ReplicasUnavailableError', kind: 'unavailable' })
+            if (lease.outcome === 'superseded') throw Object.assign(new Error(`${id}: epoch 1 is stale`), { name: 'StaleEpochError', kind: 'unavailable', superseded: true })
+            lease.current = true
+            return j.head
+          }
+        })
+      }
+    }
+    system = new ActorSystem({ journal: leased, strictSerialization: true })
+    system.registerEntity(accountType())
+    expect(await deposit(system, 'rui', 2)).to.equal(2)
+    expect(lease.confirms).to.equal(0, 'a current hold answers without a round trip')
+    lease.current = false
+    expect(await deposit(system, 'rui', 3)).to.equal(5)
+    expect(lease.confirms).to.equal(1)
+    // too few replicas: this message is refused with the reason, the entity stays
+    lease.current = false
+    lease.outcome = 'unavailable'
+    const refused = await deposit(system, 'rui', 1).then(() => null, (e: unknown) => e as Error)
+    expect(refused?.name).to.equal('ReplicasUnavailableError')
+    expect(system.entities('account')).to.have.length(1)
+    expect(system.stats.restarts).to.equal(0)
+    // a newer owner: the message is answered superseded (its asker resends) and the activation stops
+    lease.outcome = 'superseded'
+    const moved = await deposit(system, 'rui', 1).then(() => null, (e: unknown) => e as Error)
+    expect(isSuperseded(moved)).to.equal(true)
+    await waitFor(() => system.entities('account').length === 0, 'the superseded activation stops')
+    expect(system.stats.restarts).to.equal(0)
+    expect(system.stats.entitiesSuperseded).to.equal(1)
+  })
+
   /** The local journal with its appends held back while `hold` is set, until `release()`;
    * `pending` counts the appends waiting. */
   async function gatedJournal (): Promise<{ journal: Journal, hold: boolean, pending: number, release: () => void }> {
