@@ -5,6 +5,8 @@
  *   three replicas (R=3, W=2: each post fsynced on two nodes before its ack), against the same
  *   three nodes with R=1 (each post fsynced once, on one node), 64 posts in flight from clients
  *   on all three nodes, into 32 rooms;
+ * - History p50 and p99 through a node that does not own the room, against the same reads through
+ *   the room's owner (R=3 W=2: what a safe read costs, a read that only a current owner answers);
  * - failover: SIGKILL of a room's owner, then the time until a client on another node, posting
  *   every 10 ms, has a post to that room acknowledged again; default failure-timeout (3 s), the
  *   killed node started again between tries.
@@ -25,6 +27,8 @@ const IN_FLIGHT = 64
 const POSTS = 4_000
 const ROUNDS = 3
 const FAILOVERS = 3
+/** History reads per node (owner and one other), one at a time, after a warm-up of READS / 10. */
+const READS = 1_000
 /** A failover that takes longer than this is reported as this (the bench never hangs). */
 const FAILOVER_LIMIT_MS = 30_000
 
@@ -104,6 +108,35 @@ async function posting (cluster: Cluster): Promise<{ rate: number, latencies: nu
   }
 }
 
+/** History of one room (50 messages) read one at a time through its owner and through a node that
+ * does not own it: each read's latency. */
+async function reading (cluster: Cluster): Promise<{ owner: number[], other: number[] }> {
+  const room = 'bench-reads'
+  const first = cluster.nodes[0] as Cluster['nodes'][number]
+  const poster = chatClient(first.node.grpc, cluster.token)
+  for (let i = 0; i < 50; i++) await poster.call('Post', { room, text: `read me ${i}` })
+  poster.close()
+  const ownerId = (await api<{ node: string }>(first.node, `/actors/room/${room}`)).node
+  const owner = cluster.nodes.find((n) => n.peerId === ownerId) as Cluster['nodes'][number]
+  const other = cluster.nodes.find((n) => n.peerId !== ownerId) as Cluster['nodes'][number]
+  const times = async (node: Cluster['nodes'][number]): Promise<number[]> => {
+    const client = chatClient(node.node.grpc, cluster.token)
+    try {
+      for (let i = 0; i < READS / 10; i++) await client.call('History', { room, after: 0, limit: 50 })
+      const out: number[] = []
+      for (let i = 0; i < READS; i++) {
+        const t = performance.now()
+        await client.call('History', { room, after: 0, limit: 50 })
+        out.push(performance.now() - t)
+      }
+      return out
+    } finally {
+      client.close()
+    }
+  }
+  return { owner: await times(owner), other: await times(other) }
+}
+
 /** SIGKILLs the owner of a room and times how long until a post to it is acknowledged again
  * through another node. */
 async function failover (cluster: Cluster, round: number, log: (line: string) => void): Promise<number> {
@@ -152,6 +185,7 @@ export const replicationBench: Bench = {
     const repair = await repairFigures(log)
     const results: Record<number, { rates: number[], latencies: number[] }> = { 3: { rates: [], latencies: [] }, 1: { rates: [], latencies: [] } }
     let failovers: number[] = []
+    let reads = { owner: [] as number[], other: [] as number[] }
     for (const r of [3, 1]) {
       const cluster = await startCluster(r, log)
       try {
@@ -162,6 +196,8 @@ export const replicationBench: Bench = {
           results[r]?.latencies.push(...latencies)
         }
         if (r === 3) {
+          reads = await reading(cluster)
+          log(`  History p50: ${percentile(reads.other, 50).toFixed(2)} ms through another node, ${percentile(reads.owner, 50).toFixed(2)} ms through the owner`)
           failovers = []
           for (let i = 0; i < FAILOVERS; i++) failovers.push(await failover(cluster, i, log))
         }
@@ -175,6 +211,8 @@ export const replicationBench: Bench = {
       figure('posts/s, R=3 W=2 (3 nodes, 64 in flight)', 'posts/s', median(r3.rates), 'R=1 on the same nodes', median(r1.rates), '>= 0.5'),
       figure('post ack p50, R=3 W=2', 'ms (lower is better)', percentile(r3.latencies, 50), 'R=1', percentile(r1.latencies, 50)),
       figure('post ack p99, R=3 W=2', 'ms (lower is better)', percentile(r3.latencies, 99), 'R=1', percentile(r1.latencies, 99)),
+      figure('History p50 through a non-owner, R=3 W=2', 'ms (lower is better)', percentile(reads.other, 50), 'through the room\'s owner', percentile(reads.owner, 50)),
+      figure('History p99 through a non-owner, R=3 W=2', 'ms (lower is better)', percentile(reads.other, 99), 'through the room\'s owner', percentile(reads.owner, 99)),
       figure('failover after SIGKILL of the owner, p50', 'ms (lower is better)', median(failovers), 'the goal (Orleans detects in ~15 s, Akka SBR waits 20 s)', 2_000, '<= 2000 ms'),
       ...repair
     ]

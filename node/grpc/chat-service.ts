@@ -17,9 +17,10 @@ import type { RateLimiter } from '../limits/index.ts'
 /** History returned when a request asks for 0. */
 const DEFAULT_HISTORY_LIMIT = 100
 /** The waits before each resend of a room's message that a superseded owner failed (see askRoom):
- * its new owner is usually running within tens of ms; the last resend is 0.75 s after the first
- * failure. */
-const SUPERSEDED_RESEND_MS = [10, 40, 100, 200, 400] as const
+ * its new owner is usually running within tens of ms, but a failover waits out the old owner's
+ * lease (config lease-ms) and a node whose activation was just superseded holds back for
+ * SUPERSEDED_HOLD_MS (actors/kernel): the last resend is about 4 s after the first failure. */
+const SUPERSEDED_RESEND_MS = [10, 40, 100, 200, 400, 800, 1_000, 1_500] as const
 /** Subscribe streams one user may hold open on one node (each costs buffers and a gateway slot). */
 export const MAX_STREAMS_PER_USER = 64
 
