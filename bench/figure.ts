@@ -61,7 +61,8 @@ export function figure (name: string, unit: string, value: number, baselineName:
     value: round(value),
     baseline_name: baselineName,
     baseline: round(baseline),
-    ratio: Math.round((value / baseline) * 1000) / 1000,
+    // a baseline of 0 (a count that should stay 0) has no ratio
+    ratio: baseline === 0 ? Number.NaN : Math.round((value / baseline) * 1000) / 1000,
     ...(goal !== undefined && { goal })
   }
 }
@@ -84,7 +85,7 @@ export function collector (log: (line: string) => void): { figures: Figure[], ad
 
 export function table (figures: readonly Figure[]): string {
   const rows = [['figure', 'ours', 'baseline', '', 'ratio', 'goal'],
-    ...figures.map((f) => [f.name, `${fmt(f.value)} ${f.unit}`, `${fmt(f.baseline)} ${f.unit}`, f.baseline_name, `${f.ratio.toFixed(2)}×`, f.goal ?? ''])]
+    ...figures.map((f) => [f.name, `${fmt(f.value)} ${f.unit}`, `${fmt(f.baseline)} ${f.unit}`, f.baseline_name, Number.isNaN(f.ratio) ? '—' : `${f.ratio.toFixed(2)}×`, f.goal ?? ''])]
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? []
   return rows.map((r, ri) => {
     const line = r.map((cell, i) => (i === 0 || i === 3 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join('  ')

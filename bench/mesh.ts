@@ -299,6 +299,22 @@ async function until (check: () => Promise<boolean>, what: string, ms: number, i
   }
 }
 
+/** plexi_entities_superseded_total summed over `nodes`: activations a newer owner took. */
+async function supersededTotal (nodes: readonly NodeProcess[]): Promise<number> {
+  let sum = 0
+  for (const node of nodes) {
+    const res = await fetch(`http://${node.admin}/metrics`, { headers: { authorization: `Bearer ${node.adminToken}` }, signal: AbortSignal.timeout(10_000) })
+    const line = (await res.text()).split('\n').find((l) => l.startsWith('plexi_entities_superseded_total'))
+    sum += Number(line?.split(' ').at(-1) ?? 0)
+  }
+  return sum
+}
+
+/** Placement view changes the nodes have logged so far. */
+function viewChanges (nodes: readonly NodeProcess[]): number {
+  return nodes.reduce((sum, node) => sum + node.logs.filter((l) => typeof l.msg === 'string' && l.msg.startsWith('placement view changed')).length, 0)
+}
+
 async function adminGet<T> (node: NodeProcess, path: string): Promise<T> {
   const res = await fetch(`http://${node.admin}/api/v1${path}`, { headers: { authorization: `Bearer ${node.adminToken}` }, signal: AbortSignal.timeout(10_000) })
   if (!res.ok) throw new Error(`bench: GET ${path} on ${node.admin}: HTTP ${res.status} ${await res.text()}`)
@@ -393,6 +409,9 @@ async function runChatCrossNode (log: (line: string) => void, clusterKey: string
     feeds.push(onB, onA)
     await bounded(Promise.all([onB.live, onA.live]), 'both subscriptions to be live', 20_000)
 
+    // owner changes under steady load: every fence of a live activation stops it (superseded), and
+    // every view change may move rooms; a steady cluster has neither
+    const steadyFrom = { superseded: await supersededTotal(nodes), views: viewChanges(nodes), at: performance.now() }
     const total = CHAT_WARMUP_POSTS + posts
     const sent = new Map<string, number>()
     const ackMs: number[] = []
@@ -433,10 +452,15 @@ async function runChatCrossNode (log: (line: string) => void, clusterKey: string
     const same = latencies(onA)
     log(`  chat: ${posts} posts (+ ${CHAT_WARMUP_POSTS} warm-up) at ${rate}/s in ${(postedIn / 1000).toFixed(1)} s; post ack p50 ${percentile(ackMs, 50).toFixed(2)} ms, p99 ${percentile(ackMs, 99).toFixed(2)} ms`)
     log(`  chat: post→deliver on B (cross-node) p50 ${percentile(cross, 50).toFixed(2)} ms, p99 ${percentile(cross, 99).toFixed(2)} ms; on A (same node) p50 ${percentile(same, 50).toFixed(2)} ms, p99 ${percentile(same, 99).toFixed(2)} ms`)
+    const minutes = (performance.now() - steadyFrom.at) / 60_000
+    const ownerChanges = (await supersededTotal(nodes)) - steadyFrom.superseded
+    const viewChangesSeen = viewChanges(nodes) - steadyFrom.views
+    log(`  chat: ${ownerChanges} owner changes (superseded activations) and ${viewChangesSeen} view changes in ${(minutes * 60).toFixed(0)} s of steady load`)
     const baselineName = (p: number): string => `same-node post→deliver p${p} (subscriber on the room's node), same posts`
     return [
       figure('chat-cross-node-p50', 'ms (lower is better)', percentile(cross, 50), baselineName(50), percentile(same, 50)),
-      figure('chat-cross-node-p99', 'ms (lower is better)', percentile(cross, 99), baselineName(99), percentile(same, 99))
+      figure('chat-cross-node-p99', 'ms (lower is better)', percentile(cross, 99), baselineName(99), percentile(same, 99)),
+      figure('room owner changes per room per minute, steady load', 'changes (lower is better)', ownerChanges / minutes, 'view changes per minute in the same run', viewChangesSeen / minutes, '0')
     ]
   } finally {
     for (const feed of feeds) feed.cancel()
