@@ -5,11 +5,11 @@ import swaggerUi from '@fastify/swagger-ui'
 import { Ajv } from 'ajv'
 import { AGENT, ROOM, ROOMS, ROOM_DIRECTORY_KEY } from '../../actors/index.ts'
 import type { ActorSystem, RoomSummary } from '../../actors/index.ts'
-import { adminSchemas, clip } from '../../protocols/index.ts'
+import { adminSchemas } from '../../protocols/index.ts'
 import { clientError, errorReply, httpError, notFound, parseJsonBody, sendError } from './admin-errors.ts'
 import type { Job, JobKind, JobState, Member, RepairJob, ScrubRow, StorageNodeRow } from '../../protocols/index.ts'
 import { tokenMatches } from '../identity/index.ts'
-import { clientAddress, trusting } from '../limits/index.ts'
+import { clientAddress, depthLimited, trusting } from '../limits/index.ts'
 import type { ClientLimits, TrustedProxies } from '../limits/index.ts'
 import type { NodeMetrics } from '../metrics/index.ts'
 import type { UserAccounts } from '../users/index.ts'
@@ -20,6 +20,7 @@ import type { LogEntry, LogLevelName } from '../log-tail.ts'
 import { DashboardAssets } from './dashboard-assets.ts'
 import { dashboardRoutes } from './dashboard-routes.ts'
 import { EventStreams } from './event-streams.ts'
+import { auditDetail } from './audit-trail.ts'
 import type { AuditVerdict } from './audit-trail.ts'
 import type { AuditEntry, AuditRecord } from '../../actors/index.ts'
 
@@ -177,9 +178,11 @@ export async function buildAdminServer (deps: AdminServerDeps): Promise<FastifyI
     ...(deps.https !== undefined && { https: { cert: deps.https.cert, key: deps.https.key } }),
     ...(deps.proxies !== undefined && deps.proxies.size > 0 && { trustProxy: trusting(deps.proxies) })
   })
-  // JSON bodies only (anything else is 415), and an empty one is no body
+  // JSON bodies only (anything else is 415), and an empty one is no body; one nested too deep is
+  // refused unparsed (400 BODY_TOO_DEEP), before any hook or handler holds it
   app.removeAllContentTypeParsers()
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => { parseJsonBody(request, body as string, done) })
+  const parseJson = depthLimited(parseJsonBody)
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => { parseJson(request, body as string, done) })
   app.setNotFoundHandler(notFound)
   // bodies: strict. Query strings and path params arrive as strings, so those may be coerced.
   const strict = new Ajv({ removeAdditional: false, coerceTypes: false, useDefaults: true, allErrors: false })
@@ -286,7 +289,7 @@ export async function buildAdminServer (deps: AdminServerDeps): Promise<FastifyI
         if (!unauthenticated && (request.method === 'GET' || request.method === 'HEAD')) return payload
         // refused before it could authenticate (over its address's request rate): it did nothing
         if (!unauthenticated && !principals.has(request)) return payload
-        let detail = unauthenticated ? '' : bodyDetail(request.body)
+        let detail = unauthenticated ? '' : auditDetail(request.body)
         if (unauthenticated) {
           const { record, droppedBefore } = audit.failedAuthentication()
           if (!record) return payload
@@ -849,14 +852,6 @@ function jobsValidationError (errors: FastifySchemaValidationError[], dataVar: s
   if (dataVar === 'params' && (e?.keyword === 'pattern' || e?.keyword === 'maxLength')) message = `${dataVar}${e.instancePath} must be a job id: KIND-N-XXXX, such as drain-3-k7f2`
   if (e?.keyword === 'additionalProperties') message = `${dataVar} must NOT have additional properties: the filters are kind and state`
   return new Error(message)
-}
-
-/** What the audit trail keeps of a request's body: its JSON, clipped, with any field that could hold
- * a secret left out (no admin body carries one today; this keeps it so). */
-function bodyDetail (body: unknown): string {
-  if (body === undefined || body === null) return ''
-  const json = JSON.stringify(body, (key, value: unknown) => (/token|secret|password|key$/i.test(key) ? '(not recorded)' : value))
-  return clip(json ?? '', 300)
 }
 
 /** The main admin token, or a named one with its scope; undefined for no token or a wrong one. */

@@ -9,6 +9,8 @@ const RECORD_TIMEOUT_MS = 3_000
 const FAILED_AUTH_PER_MINUTE = 30
 /** A verify reads this many records per ask. */
 const VERIFY_PAGE = MAX_AUDIT_PAGE
+/** What a record keeps of a request's body: enough to see what was asked. */
+const BODY_DETAIL_CHARS = 300
 
 export interface AuditTrailOptions {
   readonly system: ActorSystem
@@ -108,5 +110,21 @@ export class AuditTrail {
 
   #log () {
     return this.#opts.system.entity(AUDIT, AUDIT_LOG_KEY)
+  }
+}
+
+/**
+ * What the audit trail keeps of a request's body: its JSON, clipped, with any field that could hold
+ * a secret left out (no admin body carries one today; this keeps it so). Never throws, since the
+ * request is answered after it: a body JSON cannot show (nested past the stack's depth, which the
+ * admin endpoint refuses before it is parsed; a bigint) is recorded as such.
+ */
+export function auditDetail (body: unknown): string {
+  if (body === undefined || body === null) return ''
+  try {
+    const json = JSON.stringify(body, (key, value: unknown) => (/token|secret|password|key$/i.test(key) ? '(not recorded)' : value))
+    return clip(json ?? '', BODY_DETAIL_CHARS)
+  } catch (err) {
+    return `a body that cannot be shown as JSON (${err instanceof Error ? clip(err.name, 40) : typeof err})`
   }
 }

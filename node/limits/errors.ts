@@ -1,7 +1,8 @@
 /**
  * Errors of the per-client limits, one class per failure, matched by `name`, each with its kind
  * (protocols/errors.ts): every endpoint answers them as it answers other exhausted kinds
- * (RESOURCE_EXHAUSTED, 429). A client over its request rate gets protocols' RateLimitedError.
+ * (RESOURCE_EXHAUSTED, 429), and a body too deep as other invalid ones (400). A client over its
+ * request rate gets protocols' RateLimitedError.
  */
 import { RetryLaterError } from '../../protocols/index.ts'
 
@@ -16,4 +17,11 @@ export class AuthThrottledError extends RetryLaterError {
 export class TooManyStreamsError extends Error {
   override readonly name = 'TooManyStreamsError'
   readonly kind = 'exhausted'
+}
+
+/** A JSON request body nests arrays and objects deeper than MAX_JSON_DEPTH: refused before it is
+ * parsed (json-depth.ts). */
+export class BodyTooDeepError extends Error {
+  override readonly name = 'BodyTooDeepError'
+  readonly kind = 'invalid'
 }

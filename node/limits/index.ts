@@ -1,5 +1,6 @@
 /** Limits per client: token buckets by key, and the node's limits per client address (request
- * rate, failed-authentication throttling, open streams) that every endpoint applies. */
+ * rate, failed-authentication throttling, open streams) that every endpoint applies; the depth of
+ * JSON bodies the HTTP endpoints take. */
 export { RateLimiter } from './rate-limiter.ts'
 export type { Allowance } from './rate-limiter.ts'
 export { CLIENT_ENDPOINTS, ClientLimits, REFUSAL_REASONS } from './client-limits.ts'
@@ -7,3 +8,5 @@ export type { ClientEndpoint, ClientLimitsOptions, ClientLimitsStats, RefusalRea
 export { UNKNOWN_CLIENT, clientAddress, clientKey } from './client-address.ts'
 export * from './errors.ts'
 export { TrustedProxies, trusting } from './trusted-proxies.ts'
+export { MAX_JSON_DEPTH, depthLimited, jsonDepth } from './json-depth.ts'
+export type { JsonBodyParser } from './json-depth.ts'

@@ -49,7 +49,8 @@ const BY_KIND: Readonly<Record<ErrorKind, { readonly status: number, readonly ty
 const BY_NAME: Readonly<Record<string, { readonly param?: string, readonly code: string }>> = {
   UnknownModelError: { param: 'model', code: 'model_not_found' },
   PromptTooLongError: { param: 'messages', code: 'context_length_exceeded' },
-  InferenceQueueFullError: { code: 'queue_full' }
+  InferenceQueueFullError: { code: 'queue_full' },
+  BodyTooDeepError: { code: 'body_too_deep' }
 }
 
 /**

@@ -3,7 +3,7 @@ import Fastify, { LogController } from 'fastify'
 import type { FastifyBaseLogger, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { Ajv } from 'ajv'
 import type { ChatTurn, GenerateResult, SamplingParams } from '../../runtimes/index.ts'
-import { clientAddress, trusting } from '../limits/index.ts'
+import { clientAddress, depthLimited, trusting } from '../limits/index.ts'
 import type { ClientLimits, TrustedProxies } from '../limits/index.ts'
 import { ChatStream } from './chat-stream.ts'
 import { CLOSE_GRACE_MS, DEFAULT_TEMPERATURE, DEFAULT_TOP_P, MAX_BODY_BYTES, MAX_TOKEN_CHARS, STREAM_HEADERS_AFTER_MS } from './constants.ts'
@@ -71,6 +71,11 @@ export async function buildOpenAiServer (deps: OpenAiServerDeps): Promise<Fastif
     ...(deps.https !== undefined && { https: { cert: deps.https.cert, key: deps.https.key } }),
     ...(deps.proxies !== undefined && deps.proxies.size > 0 && { trustProxy: trusting(deps.proxies) })
   })
+  // Fastify's JSON parser (it refuses __proto__ and constructor keys), but a body nested too deep is
+  // refused unparsed (400 body_too_deep), before any hook, validator or handler holds it
+  const parseJson = depthLimited(app.getDefaultJsonParser('error', 'error'))
+  app.removeContentTypeParser('application/json')
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => { parseJson(request, body as string, done) })
   // strict types, nothing coerced or removed; unions (`string` or parts, a value or null) as OpenAI has them
   const ajv = new Ajv({ removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false, allowUnionTypes: true, verbose: true })
   app.setValidatorCompiler(({ schema }) => ajv.compile(schema))

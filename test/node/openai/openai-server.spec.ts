@@ -5,6 +5,7 @@ import OpenAI from 'openai'
 import { pino } from 'pino'
 import { InferenceQueueFullError } from '../../../runtimes/index.ts'
 import { buildOpenAiServer } from '../../../node/openai/index.ts'
+import { MAX_JSON_DEPTH } from '../../../node/limits/index.ts'
 import { tempDir } from '../../helpers/temp-dir.ts'
 import { waitFor } from '../../helpers/wait-for.ts'
 import { ALICE_TOKEN, BOB_TOKEN, CREATED, RuntimeBackend, MODEL, result } from './runtime-backend.ts'
@@ -244,6 +245,20 @@ describe('buildOpenAiServer', function () {
       const res = await post({ model: MODEL, messages: [{ role: 'user', content: 'x'.repeat(5 * 1024 * 1024) }] })
       expect(res.statusCode).to.equal(413)
       expect(res.json()).to.have.nested.property('error.type', 'invalid_request_error')
+    })
+
+    it('should answer 400 body_too_deep when the body nests deeper than MAX_JSON_DEPTH, before any validator or the backend holds it (found by fuzzing: the admin endpoint answered 500)', async () => {
+      const nested = (depth: number): string => `${'['.repeat(depth)}${']'.repeat(depth)}`
+      const message = `the body nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels; no request needs more`
+      for (const payload of [nested(5_000), `{"model":${nested(5_000)},"messages":[]}`, `{"model":"${MODEL}","messages":[{"role":"user","content":${nested(MAX_JSON_DEPTH)}}]}`]) {
+        const res = await app.inject({ method: 'POST', url: '/v1/chat/completions', headers: { authorization: `Bearer ${ALICE_TOKEN}`, 'content-type': 'application/json' }, payload })
+        expect(res.statusCode, res.body).to.equal(400)
+        expect(res.json()).to.deep.equal({ error: { message, type: 'invalid_request_error', param: null, code: 'body_too_deep' } })
+      }
+      expect(backend.completions).to.have.length(0)
+      // at the limit the body is read and answered as any other
+      const res = await app.inject({ method: 'POST', url: '/v1/chat/completions', headers: { authorization: `Bearer ${ALICE_TOKEN}`, 'content-type': 'application/json' }, payload: `{"model":${nested(MAX_JSON_DEPTH - 1)}}` })
+      expect(res.json()).to.have.nested.property('error.code', 'missing_required_parameter')
     })
 
     it('should answer 404 in OpenAI\'s shape when the URL is unknown', async () => {
