@@ -33,6 +33,16 @@ export interface ProcessClusterOptions {
   readonly args?: readonly string[]
   /** Every node serves TLS with this pair (tls-pair.ts), and the cluster's own calls trust it. @default none: plain */
   readonly tls?: TlsPair
+  /** Where each node runs and how this process reaches it (net-namespace.ts: a network namespace
+   * per node). @default this process's namespace, every port on 127.0.0.1 */
+  readonly placement?: NodePlacement
+}
+
+/** Where the node of slot `index` (0, 1, ...) runs: a command prefix and its listen flags, and its
+ * gRPC and admin addresses as this process reaches them. */
+export interface NodePlacement {
+  place (index: number): Promise<{ prefix: readonly string[], args: readonly string[] }>
+  reach (index: number, node: NodeProcess): Promise<{ grpc: string, admin: string }>
 }
 
 /** How long one node may take to start on a busy 2-core machine. */
@@ -76,7 +86,7 @@ export class ProcessCluster {
     watchSecret(key.stdout.split('\n')[2] ?? '', 'the cluster key')
     for (const entry of roles) {
       const spec = typeof entry === 'string' ? { roles: entry } : entry
-      this.slots.push(await this.#boot(await this.#tempDir(), spec.roles, spec.args ?? [], this.slots[0]?.p2p))
+      this.slots.push(await this.#boot(this.slots.length, await this.#tempDir(), spec.roles, spec.args ?? [], this.slots[0]?.p2p))
     }
     await this.awaitUp(this.slots.length)
     // and settled: placement is then what every node computes from the members up (a member that
@@ -101,7 +111,7 @@ export class ProcessCluster {
   async restart (index: number, join: readonly NodeSlot[] = this.running().filter((s) => s !== this.slots[index])): Promise<NodeSlot> {
     const slot = this.slots[index]
     if (slot === undefined) throw new RangeError(`no slot ${index} (the cluster has ${this.slots.length})`)
-    const again = await this.#boot(slot.dir, slot.roles, slot.args, join.map((s) => s.p2p).join(','))
+    const again = await this.#boot(index, slot.dir, slot.roles, slot.args, join.map((s) => s.p2p).join(','))
     if (again.peerId !== slot.peerId) throw new Error(`slot ${index} came back as ${again.peerId}, not ${slot.peerId}`)
     this.slots[index] = again
     return again
@@ -203,14 +213,18 @@ export class ProcessCluster {
     for (const d of this.#dirs) await d.remove()
   }
 
-  async #boot (dir: string, roles: string, args: readonly string[], join: string | undefined): Promise<NodeSlot> {
-    const node = await startNodeProcess(dir, [
+  async #boot (index: number, dir: string, roles: string, args: readonly string[], join: string | undefined): Promise<NodeSlot> {
+    const placement = this.#opts.placement
+    const where = await placement?.place(index)
+    const started = await startNodeProcess(dir, [
       '--role', roles, '--cluster-key-file', this.#keyFile, '--p2p-listen', '/ip4/127.0.0.1/tcp/0',
-      '--failure-timeout', String(this.#opts.failureTimeout ?? 1_500), '--shutdown-timeout', '3000',
+      '--failure-timeout', String(this.#opts.failureTimeout ?? 1_500), '--shutdown-timeout', '3000', ...where?.args ?? [],
       ...this.#opts.tls?.args ?? [], ...this.#opts.args ?? [], ...args, ...(join === undefined || join === '' ? [] : ['--join', join])
-    ], BOOT_MS)
-    this.#started.push(node)
-    const ready = await node.awaitLog((l) => typeof l.msg === 'string' && l.msg.startsWith('node ready'), 'node ready')
+    ], BOOT_MS, where?.prefix ?? [])
+    this.#started.push(started)
+    const ready = await started.awaitLog((l) => typeof l.msg === 'string' && l.msg.startsWith('node ready'), 'node ready')
+    // placed elsewhere, the node is reached at the addresses its placement gives (the same process)
+    const node: NodeProcess = placement === undefined ? started : { ...started, ...await placement.reach(index, started), get hasExited () { return started.hasExited } }
     return { node, peerId: ready.peerId as string, p2p: (ready.p2p as string[])[0] as string, dir, roles, args }
   }
 
