@@ -3,6 +3,7 @@ import * as grpc from '@grpc/grpc-js'
 import fc from 'fast-check'
 import { loadNodeServices } from '../../protocols/grpc/index.ts'
 import { agentClient, chatClient } from '../helpers/node-process.ts'
+import { clippedText } from './clipped-text.ts'
 import { FuzzNode } from './fuzz-node.ts'
 import { parameters } from './fuzz-target.ts'
 import type { FuzzOptions, FuzzTarget } from './fuzz-target.ts'
@@ -11,8 +12,12 @@ import type { FuzzOptions, FuzzTarget } from './fuzz-target.ts'
 const BROKEN = new Set([grpc.status.INTERNAL, grpc.status.UNKNOWN, grpc.status.DATA_LOSS, grpc.status.UNIMPLEMENTED])
 /** Statuses after which the call may still have done its work (the client stopped waiting). */
 const UNDECIDED = new Set([grpc.status.OK, grpc.status.DEADLINE_EXCEEDED, grpc.status.CANCELLED])
-/** How long a unary call may take: long, so that one that changes state has done so when it ends. */
+/** How long a unary call may take: long, so that one that changes state has done so when it ends.
+ * One the client gave up on was never answered (the node says DEADLINE_EXCEEDED itself, with its
+ * own message, when a room does not answer in time). */
 const UNARY_MS = 10_000
+/** What the node logs when an error path threw where nothing caught it (cli/commands/node-commands.ts). */
+const UNCAUGHT = /^(unhandled promise rejection|uncaught exception)/
 /** How long a stream is followed (an Ask runs real inference; a Subscribe never ends by itself):
  * neither changes what stateOf reads. */
 const STREAM_MS = 500
@@ -33,7 +38,7 @@ function protobufFields (): fc.Arbitrary<Uint8Array> {
     out.push(Number(v))
     return out
   }
-  const text = fc.oneof(fc.constantFrom('', 'lobby', 'fuzzer', 'Bad Room', 'x'.repeat(300), 'tiny', '\u0000', '\ud800'), fc.string({ maxLength: 30 }))
+  const text = fc.oneof(fc.constantFrom('', 'lobby', 'fuzzer', 'Bad Room', 'x'.repeat(300), 'tiny', '\u0000', '\ud800'), fc.string({ maxLength: 30 }), clippedText({ lone: true }))
   const field = fc.tuple(fc.integer({ min: 1, max: 12 }), fc.oneof(
     fc.bigInt({ min: -(2n ** 63n), max: 2n ** 64n - 1n }).map((v) => ({ wire: 0, bytes: varint(v) })),
     fc.oneof(text.map((s) => [...Buffer.from(s)]), fc.uint8Array({ maxLength: 40 }).map((b) => [...b])).map((b) => ({ wire: 2, bytes: [...varint(BigInt(b.length)), ...b] })),
@@ -46,7 +51,11 @@ function protobufFields (): fc.Arbitrary<Uint8Array> {
 
 /** A request object near the .proto's: the fields of every request, each of a plausible or wrong value. */
 function requestObject (): fc.Arbitrary<Record<string, unknown>> {
-  const s = fc.oneof(fc.constantFrom('', 'lobby', 'fuzzer', 'someone', 'Bad Room', 'x'.repeat(200), 'tiny', 'é'.repeat(70), '@agent hi'), fc.string({ maxLength: 20 }))
+  const s = fc.oneof(
+    fc.constantFrom('', 'lobby', 'fuzzer', 'someone', 'Bad Room', 'x'.repeat(200), 'tiny', 'é'.repeat(70), '@agent hi'),
+    fc.string({ maxLength: 20 }),
+    fc.string({ unit: 'binary', maxLength: 20 }),
+    clippedText({ lone: true }))
   const n = fc.oneof(fc.constantFrom(0, 1, 2, 1000, 1001, 2 ** 32 - 1, Number.MAX_SAFE_INTEGER), fc.nat(), fc.double({ noNaN: true, min: -5, max: 5 }))
   return fc.record({
     room: s, text: s, clientId: s, after: n, limit: n, user: s, persona: s, model: s,
@@ -116,8 +125,12 @@ export async function fuzzGrpc (node: FuzzNode, options: FuzzOptions): Promise<f
       const metadata = new grpc.Metadata()
       if (auth === 'token') metadata.set('authorization', `Bearer ${node.token}`)
       else if (auth !== undefined) metadata.set('authorization', auth)
+      const logged = node.node.logs.length
       const status = await call(client, method, bytes, metadata)
       if (BROKEN.has(status.code)) throw new Error(`${method.path} answered ${grpc.status[status.code]}: ${status.details}`)
+      if (!method.stream && status.code === grpc.status.DEADLINE_EXCEEDED && status.details.startsWith('Deadline exceeded')) throw new Error(`${method.path} was never answered`)
+      const uncaught = node.node.logs.slice(logged).find((l) => typeof l.msg === 'string' && UNCAUGHT.test(l.msg))
+      if (uncaught !== undefined || node.node.hasExited) throw new Error(`${method.path}: the node ${node.node.hasExited ? 'exited' : `logged "${String(uncaught?.msg)}"`} (${JSON.stringify(uncaught?.err ?? null).slice(0, 300)})`)
       const after = await stateOf(node)
       if (!UNDECIDED.has(status.code) && !isDeepStrictEqual(known, after)) throw new Error(`${method.path} refused (${grpc.status[status.code]}: ${status.details}) but changed the node's state`)
       known = after
@@ -130,13 +143,14 @@ export async function fuzzGrpc (node: FuzzNode, options: FuzzOptions): Promise<f
 /**
  * Every method of the chat and agent services on a real node process, called with arbitrary bytes
  * as its serialized request (so protobuf decoding is fuzzed with our checks), protobuf fields of
- * any number and type, and near-valid requests, with good, bad and missing tokens: the status is
- * never INTERNAL or UNKNOWN, and a refused call changes nothing (users, rooms, a room's history,
- * the user's agent settings).
+ * any number and type, and near-valid requests (their text any Unicode, and text a clip would cut
+ * inside a character), with good, bad and missing tokens: every unary call is answered, the node
+ * logs nothing uncaught, the status is never INTERNAL or UNKNOWN, and a refused call changes
+ * nothing (users, rooms, a room's history, the user's agent settings).
  */
 export const grpcFuzz: FuzzTarget = {
   name: 'grpc',
-  about: 'every gRPC method on a real node, arbitrary request bytes → never INTERNAL/UNKNOWN; refused calls change nothing',
+  about: 'every gRPC method on a real node, arbitrary request bytes and text → always answered, never INTERNAL/UNKNOWN; refused calls change nothing',
   defaultRuns: 1_000,
   async run (options: FuzzOptions) {
     const node = new FuzzNode()

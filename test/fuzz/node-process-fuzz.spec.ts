@@ -15,7 +15,7 @@ describe('a node process under fuzzing', function () {
   before(async () => { await node.start() })
   after(async () => { await node.close() })
 
-  it('should answer every gRPC method, whatever bytes a request holds, with a status that is not INTERNAL or UNKNOWN, changing nothing when it refuses', async () => {
+  it('should answer every gRPC method, whatever bytes or text a request holds, with a status that is not INTERNAL or UNKNOWN, changing nothing when it refuses', async () => {
     expectPassed('grpc', await fuzzGrpc(node, { numRuns: 100, seed: 20261122 }))
   })
 

@@ -3,7 +3,8 @@ import { buildOpenAiServer } from '../../node/openai/index.ts'
 import type { OpenAiBackend } from '../../node/openai/index.ts'
 import { parameters } from './fuzz-target.ts'
 import type { FuzzOptions, FuzzTarget } from './fuzz-target.ts'
-import { httpRequest } from './http-requests.ts'
+import { clippedText } from './clipped-text.ts'
+import { deepJson, httpRequest } from './http-requests.ts'
 
 const TOKEN = 'plxu_fuzz-token-0123456789abcdef'
 const ROUTES = ['POST /v1/chat/completions', 'GET /v1/models', 'GET /v1/models/:id']
@@ -11,10 +12,13 @@ const FIELDS = ['model', 'messages', 'max_tokens', 'max_completion_tokens', 'tem
 
 /** A request near a valid completion: the body's fields each right or wrong. */
 function completion (): fc.Arbitrary<{ method: 'POST', url: string, headers: Record<string, string>, payload: string }> {
-  const turn = fc.record({ role: fc.oneof(fc.constantFrom('system', 'user', 'assistant', 'tool', 'developer'), fc.string({ maxLength: 8 })), content: fc.oneof(fc.string({ maxLength: 20 }), fc.jsonValue({ maxDepth: 2 })) }, { requiredKeys: [] })
+  const turn = fc.record({
+    role: fc.oneof(fc.constantFrom('system', 'user', 'assistant', 'tool', 'developer'), fc.string({ maxLength: 8 })),
+    content: fc.oneof(fc.string({ maxLength: 20 }), fc.jsonValue({ maxDepth: 2 }), clippedText({ lone: true }))
+  }, { requiredKeys: [] })
   const value = <T>(valid: fc.Arbitrary<T>): fc.Arbitrary<unknown> => fc.oneof({ weight: 4, arbitrary: valid }, { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 1 }) })
   return fc.record({
-    model: value(fc.constantFrom('tiny', 'agent', 'nope', '')),
+    model: value(fc.oneof(fc.constantFrom('tiny', 'agent', 'nope', ''), clippedText())),
     messages: value(fc.array(turn, { maxLength: 3 })),
     max_tokens: value(fc.integer({ min: -1, max: 5000 })),
     temperature: value(fc.double({ min: -1, max: 3 })),
@@ -23,6 +27,11 @@ function completion (): fc.Arbitrary<{ method: 'POST', url: string, headers: Rec
     stream_options: value(fc.record({ include_usage: fc.boolean() })),
     stop: value(fc.oneof(fc.string({ maxLength: 4 }), fc.array(fc.string({ maxLength: 4 }), { maxLength: 5 })))
   }, { requiredKeys: [] }).map((body) => ({ method: 'POST' as const, url: '/v1/chat/completions', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, payload: JSON.stringify(body) }))
+}
+
+/** A completion whose body, or one of its fields, nests too deep. */
+function deepCompletion (): fc.Arbitrary<{ method: 'POST', url: string, headers: Record<string, string>, payload: string }> {
+  return deepJson(FIELDS).map((payload) => ({ method: 'POST' as const, url: '/v1/chat/completions', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, payload }))
 }
 
 /**
@@ -48,7 +57,7 @@ export const openAiFuzz: FuzzTarget = {
     }
     const app = await buildOpenAiServer({ backend, logger: false, defaults: { maxTokens: 16, maxTokensLimit: 400 } })
     try {
-      const input = fc.oneof(httpRequest(ROUTES, TOKEN, FIELDS), completion())
+      const input = fc.oneof(httpRequest(ROUTES, TOKEN, FIELDS), completion(), deepCompletion())
       return await fc.check(fc.asyncProperty(input, async (request) => {
         const before = completions
         const res = await app.inject(request)
