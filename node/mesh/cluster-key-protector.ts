@@ -1,5 +1,6 @@
 import type { ConnectionProtector, MessageStream } from '@libp2p/interface'
 import { preSharedKey } from '@libp2p/pnet'
+import type { ConnectionStalls } from './connection-stalls.ts'
 
 /**
  * Bytes the pnet layer encrypts in one go, at most. pnet's cipher (xsalsa20 1.2, WebAssembly) keeps
@@ -15,9 +16,11 @@ export const PNET_MAX_WRITE_BYTES = 64 * 1024
 
 /**
  * libp2p's pre-shared-key protector (the cluster key), with what it encrypts cut into pieces of
- * at most PNET_MAX_WRITE_BYTES. The same bytes on the wire: it talks to any pnet peer.
+ * at most PNET_MAX_WRITE_BYTES. The same bytes on the wire: it talks to any pnet peer. `stalls`:
+ * every protected connection is registered there (tests stall chosen ones as a silent network
+ * drop would).
  */
-export function clusterKeyProtector (init: { readonly psk: Uint8Array }): () => ConnectionProtector {
+export function clusterKeyProtector (init: { readonly psk: Uint8Array, readonly stalls?: ConnectionStalls }): () => ConnectionProtector {
   const pnet = preSharedKey({ psk: init.psk })
   return () => {
     const inner = pnet()
@@ -28,6 +31,7 @@ export function clusterKeyProtector (init: { readonly psk: Uint8Array }): () => 
         // @libp2p/utils' message streams send their write buffer in pieces of maxMessageSize (an
         // init option pnet does not pass on); each piece is one cipher update
         ;(stream as MessageStream & { maxMessageSize?: number }).maxMessageSize = PNET_MAX_WRITE_BYTES
+        init.stalls?.watch(stream, (connection as { remoteAddr?: { toString (): string } }).remoteAddr?.toString() ?? '')
         return stream
       }
     }

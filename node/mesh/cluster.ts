@@ -12,6 +12,7 @@ import type { Candidate } from './placement.ts'
 import { ROLE_MANAGER_PATH, roleManager } from './role-manager.ts'
 import { Settling } from './settling.ts'
 import type { NodeRoles } from './role-manager.ts'
+import { viewHealth } from './view-health.ts'
 
 /** How long a joining node waits for a member to say which members it hears. */
 const MEMBERS_ASK_MS = 2_000
@@ -85,6 +86,13 @@ export class Cluster {
   #servingSince: number | undefined
   /** This node has served the settle time (its record's `settled`). */
   #settled = false
+  /** This node hears no more than half of the members it knows (view-health.ts). */
+  #partial = false
+  /** It was partial and has not settled since (it serves again as one that just started). */
+  #rejoining = false
+  /** What viewIsWhole() said at the last refresh, and who is told when it changes. */
+  #whole = false
+  readonly #wholeListeners = new Set<(whole: boolean) => void>()
   #unheard: (() => void) | undefined
 
   private constructor (opts: ClusterOptions) {
@@ -152,7 +160,7 @@ export class Cluster {
         this.#down.add(m.peerId)
         // one that drained and exited is where an operator left it (a rolling restart): no warning
         if (this.#drained.has(m.peerId)) opts.log.info({ peer: m.peerId }, `member ${m.peerId} is gone after its drain`)
-        else opts.log.warn({ peer: m.peerId }, `member ${m.peerId} is down (its process is gone, or no heartbeat for the failure timeout); its entities move`)
+        else opts.log.warn({ peer: m.peerId }, `member ${m.peerId} is down (its process is gone, or it answered no probe, directly or through another member, for the failure timeout); its entities move`)
         this.transport?.peerDown(m.peerId)
       } else if (m.status !== 'down' && this.#down.delete(m.peerId)) {
         opts.log.info({ peer: m.peerId }, `member ${m.peerId} is back`)
@@ -167,23 +175,37 @@ export class Cluster {
     for (const wake of [...this.#refreshWaiters]) wake()
     const now = Date.now()
     const others = members.filter((m) => m.peerId !== self)
-    const { settled, nextInMs } = this.#settling.update(others, opts.serving(), now)
+    const serving = opts.serving()
+    // a node that hears no more than half of the members it knows is the side of a cut that must
+    // not act as the cluster: it settles nothing, and when it hears a majority again it serves as
+    // one that just started (its own settle time starts over; the members it hears count as their
+    // records say, as for a node joining a cluster), so its view agrees with the majority's
+    const health = viewHealth(others)
+    if (health.partial !== this.#partial) {
+      if (health.partial) opts.log.warn({ reached: health.reached, known: health.known }, `this node hears ${health.reached - 1} of the ${health.known - 1} other members it knows: its view is partial (a network cut?); it takes no entity it does not hold until it hears a majority again`)
+      else opts.log.info({ reached: health.reached, known: health.known }, `this node hears ${health.reached - 1} of the ${health.known - 1} other members it knows again: its view is whole; it takes entities once it has settled, as a node that just started`)
+      this.#partial = health.partial
+    }
+    if (health.partial) this.#rejoining = true
+    // this node itself settles as the others see it: once it has served settleMs with a whole
+    // view (its record says so, and the others' clocks agree within a heartbeat)
+    if (!serving || health.partial) this.#servingSince = undefined
+    else this.#servingSince ??= now
+    const selfWait = this.#servingSince === undefined ? 0 : this.#servingSince + (opts.settleMs ?? 0) - now
+    if (this.#servingSince !== undefined && selfWait > 0 && this.#settleTimer === undefined) {
+      this.#settleTimer = setTimeout(() => { this.#settleTimer = undefined; this.refresh() }, selfWait + 1)
+      this.#settleTimer.unref()
+    }
+    const selfSettled = this.#servingSince !== undefined && selfWait <= 0
+    if (selfSettled) this.#rejoining = false
+    // what this node's own clock saw of others (how long each has been up) counts once it has
+    // settled itself; until then, as for a node joining, the members' records are all that counts
+    const { settled, nextInMs } = this.#settling.update(others, selfSettled, now)
     if (nextInMs !== undefined && this.#settleTimer === undefined) {
       // the view changes when it settles, whether or not a record arrives then
       this.#settleTimer = setTimeout(() => { this.#settleTimer = undefined; this.refresh() }, nextInMs + 1)
       this.#settleTimer.unref()
     }
-    // this node itself settles as the others see it: once it has served settleMs (its record says
-    // so, and the others' clocks agree within a heartbeat)
-    const serving = opts.serving()
-    if (!serving) this.#servingSince = undefined
-    else this.#servingSince ??= now
-    const selfWait = this.#servingSince === undefined ? 0 : this.#servingSince + (opts.settleMs ?? 0) - now
-    if (serving && selfWait > 0 && this.#settleTimer === undefined) {
-      this.#settleTimer = setTimeout(() => { this.#settleTimer = undefined; this.refresh() }, selfWait + 1)
-      this.#settleTimer.unref()
-    }
-    const selfSettled = serving && selfWait <= 0
     const selfRoles: readonly string[] = opts.roles.current
     const up = others.filter((m) => m.status === 'up' || m.status === 'suspect')
     // each role's candidates: the members settled that hold it. None: every member up that holds
@@ -218,7 +240,14 @@ export class Cluster {
     const leaving: Candidate[] = members
       .filter((m) => m.peerId !== self && m.status === 'draining')
       .map((m) => ({ peerId: m.peerId, roles: m.roles, capacity: m.capacity }))
-    if (!this.placement.update(candidates, leaving)) return
+    const changed = this.placement.update(candidates, leaving)
+    // said with the view it goes with, before anything acts on the new view
+    const whole = serving && !this.#partial && !this.#rejoining
+    if (whole !== this.#whole) {
+      this.#whole = whole
+      for (const listener of [...this.#wholeListeners]) listener(whole)
+    }
+    if (!changed) return
     this.#port.viewChanged()
     const moved = opts.moveAway?.() ?? this.#port.handOff((type, key) => {
       const role = this.#port.roleOf(type)
@@ -304,6 +333,26 @@ export class Cluster {
   /** Whether this node has served the settle time (a member that joins or comes back takes
    * entities of roles others serve once it has, see Settling). Its member record says so. */
   get settled (): boolean { return this.#settled }
+
+  /**
+   * Whether this node's view of the cluster is whole as of the last refresh: it serves (it is
+   * ready: a node joining is not until it heard the members the cluster has), it hears more than
+   * half of the members it knows (view-health.ts: not the minority side of a cut), and it has
+   * settled since it last was partial (a node coming back from a cut is treated as one that just
+   * started). While it is not, this node must not activate an entity it does not already hold:
+   * its placement may name it owner of entities that another side of a cut owns.
+   */
+  viewIsWhole (): boolean { return this.#whole }
+
+  /** Calls `listener` with viewIsWhole() each time it changes (at the end of a refresh); returns a
+   * function that stops it. */
+  onWholeChange (listener: (whole: boolean) => void): () => void {
+    this.#wholeListeners.add(listener)
+    return () => { this.#wholeListeners.delete(listener) }
+  }
+
+  /** Whether this node hears no more than half of the members it knows now (a cut's minority). */
+  get partial (): boolean { return this.#partial }
 
   /**
    * Whether `peer` (this node or another) owns entities of `role` in this view ('candidate'), will

@@ -1,6 +1,7 @@
 import { Packr } from 'msgpackr'
 import { InvalidMemberRecordError } from './errors.ts'
 import { shown } from '../../protocols/index.ts'
+import { FailureDetector } from './failure-detector.ts'
 
 /** A member as every node sees it (the admin API's member shape, plus what failure detection needs). */
 export interface MemberRecord {
@@ -36,8 +37,16 @@ export type MemberStatus = 'joining' | 'up' | 'suspect' | 'draining' | 'down'
 
 export interface MemberView extends Omit<MemberRecord, 'status'> {
   readonly status: MemberStatus
-  /** ms since the epoch when its last heartbeat arrived. */
+  /** ms since the epoch when it was last heard from: its last record or its last answer to a probe. */
   readonly lastSeen: number
+  /** Its process is gone (its address refused a connection while none was open): it is down, and
+   * not a member this node should be hearing (a view without it is still whole). */
+  readonly gone?: true
+  /** It answered only through another member: this node's own path to it is broken (messages
+   * sent to it fail until the path heals), but it is alive. */
+  readonly indirect?: true
+  /** It told this node, in its probes, that this node's answers do not reach it. */
+  readonly unhearing?: true
 }
 
 /** The gossipsub topic of member records. */
@@ -93,49 +102,54 @@ export function decodeMemberRecord (bytes: Uint8Array, from: string): MemberReco
 }
 
 export interface MembershipOptions {
-  /** ms without a heartbeat before a member is down (suspect after half of it). */
+  /** ms without an answer to a probe (directly or through others) before a member is down. */
   readonly failureTimeout: number
   readonly now?: () => number
 }
 
 /**
- * This node's view of the cluster: the latest record of every member heard from, and its status
- * by failure detection. A member that said it is up and is not heard from for half of
- * `failureTimeout` ms is suspect (it still owns its entities: a slow member is not moved at once);
- * for all of it, down. A member that said it is draining or joining stays so until it is down:
- * never suspect, so never a placement candidate again (a drained node that exited does not get
- * entities back). A member found unreachable (its connection closed and nobody listens at its
- * address: the process is gone) is down at once. A record from it again makes it whatever that
- * record says (a newer incarnation replaces an older one; an older one is ignored).
+ * This node's view of the cluster: the latest record of every member heard from (what it says of
+ * itself: roles, addresses, load, joining/up/draining), and its liveness as failure detection
+ * finds it (node/mesh/failure-detector.ts: probes over the connections that carry actor traffic,
+ * not heartbeats). A member is listed once it has answered a probe (or was found gone). One that
+ * said it is up and whose direct probe went unanswered is suspect (it still owns its entities: a
+ * slow member is not moved at once); one that answered nothing, directly or through others, for
+ * the failure timeout is down, as is one whose process is gone (its address refuses connections).
+ * A member that said it is draining or joining stays so until it is down: never suspect, so never
+ * a placement candidate again (a drained node that exited does not get entities back). A member
+ * is up again as soon as it answers a probe; records never bring one back by themselves (a record
+ * another member relays was maybe sent before it died). A newer incarnation's record replaces an
+ * older one; an older one is ignored.
  */
 export class MemberTable {
-  readonly #members = new Map<string, { record: MemberRecord, lastSeen: number, unreachable: boolean }>()
-  readonly #timeout: number
+  readonly detector: FailureDetector
+  readonly #members = new Map<string, { record: MemberRecord, heardAt: number }>()
   readonly #now: () => number
 
   constructor (opts: MembershipOptions) {
     if (!(opts.failureTimeout > 0)) throw new RangeError(`failureTimeout must be > 0, got ${opts.failureTimeout}`)
-    this.#timeout = opts.failureTimeout
     this.#now = opts.now ?? Date.now
+    this.detector = new FailureDetector({ failureTimeout: opts.failureTimeout, now: this.#now })
   }
 
-  /** Takes a heartbeat; false when it was stale (an older incarnation). `connected`: this node
-   * has a connection to the member now. A member found unreachable stays down for heartbeats of
-   * the same incarnation that others relayed (sent before it died) until this node reaches it. */
-  heard (record: MemberRecord, connected = true): boolean {
+  /** Takes a record; false when it was stale (an older incarnation). */
+  heard (record: MemberRecord): boolean {
     const known = this.#members.get(record.peerId)
     if (known !== undefined && known.record.incarnation > record.incarnation) return false
-    const unreachable = known !== undefined && known.unreachable && !connected && known.record.incarnation === record.incarnation
-    this.#members.set(record.peerId, { record, lastSeen: this.#now(), unreachable })
+    this.#members.set(record.peerId, { record, heardAt: this.#now() })
     return true
   }
 
+  /** Whether a record of `peerId` was heard. */
+  has (peerId: string): boolean {
+    return this.#members.has(peerId)
+  }
+
   /** The member's connection closed and its address refuses connections: it is down now, not
-   * after the failure timeout. False for a member not heard of. */
+   * after the failure timeout. False for a member not heard of, or one already found gone. */
   unreachable (peerId: string): boolean {
-    const known = this.#members.get(peerId)
-    if (known === undefined || known.unreachable) return false
-    known.unreachable = true
+    if (!this.#members.has(peerId) || this.detector.isGone(peerId)) return false
+    this.detector.gone(peerId)
     return true
   }
 
@@ -145,14 +159,42 @@ export class MemberTable {
     return this.#members.get(peerId)?.record.status === 'draining'
   }
 
-  /** Every member heard from, sorted by peer id; a decommissioned member (its record says it
-   * left) is no longer listed once it is down. */
+  /** The members to probe and to stay connected to: every one heard of, but those that left the
+   * cluster and are down. */
+  probed (): string[] {
+    return this.records().map((r) => r.peerId)
+  }
+
+  /** The latest records of the members probed (probed()), whether or not they answered yet. */
+  records (): MemberRecord[] {
+    const out: MemberRecord[] = []
+    for (const [peerId, { record }] of this.#members) {
+      if (record.left === true && this.detector.liveness(peerId) === 'dead') continue
+      out.push(record)
+    }
+    return out
+  }
+
+  /** Every member heard from that has answered a probe (or was found gone), sorted by peer id; a
+   * decommissioned member (its record says it left) is no longer listed once it is down. */
   view (): MemberView[] {
-    const now = this.#now()
-    return [...this.#members.values()].sort((a, b) => a.record.peerId.localeCompare(b.record.peerId)).map(({ record, lastSeen, unreachable }) => {
-      const silent = now - lastSeen
-      const status: MemberStatus = unreachable || silent > this.#timeout ? 'down' : silent > this.#timeout / 2 && record.status === 'up' ? 'suspect' : record.status
-      return { ...record, status, lastSeen }
-    }).filter((m) => m.left !== true || m.status !== 'down')
+    const d = this.detector
+    const out: MemberView[] = []
+    for (const { record, heardAt } of [...this.#members.values()].sort((a, b) => a.record.peerId.localeCompare(b.record.peerId))) {
+      const peer = record.peerId
+      const liveness = d.liveness(peer)
+      if (liveness === undefined) continue
+      const status: MemberStatus = liveness === 'dead' ? 'down' : liveness === 'suspect' && record.status === 'up' ? 'suspect' : record.status
+      if (record.left === true && status === 'down') continue
+      out.push({
+        ...record,
+        status,
+        lastSeen: Math.max(heardAt, d.lastAck(peer) ?? 0),
+        ...(d.isGone(peer) && { gone: true as const }),
+        ...(status !== 'down' && d.isIndirect(peer) && { indirect: true as const }),
+        ...(d.unhearing(peer) && { unhearing: true as const })
+      })
+    }
+    return out
   }
 }

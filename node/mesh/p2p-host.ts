@@ -16,9 +16,13 @@ import { createLibp2p } from 'libp2p'
 import { gossipsub } from '@libp2p/gossipsub'
 import type { GossipSub } from '@libp2p/gossipsub'
 import { clusterKeyProtector } from './cluster-key-protector.ts'
+import { ConnectionStalls, addressKey } from './connection-stalls.ts'
+import type { StallWays } from './connection-stalls.ts'
+import { MEMBER_DIAL_LOG_EVERY_MS, MEMBER_DIAL_TIMEOUT_MS, MEMBER_REDIAL_MAX_MS } from './constants.ts'
 import { ClusterKeyError } from './errors.ts'
 import { MEMBERS_TOPIC, MemberTable, decodeMemberRecord, encodeMemberRecord } from './membership.ts'
 import type { MemberRecord, MemberView } from './membership.ts'
+import { Prober } from './prober.ts'
 
 /** The peer id of a record (already checked to be the sender's). */
 function peerIdOf (record: { readonly peerId: string }): PeerId | undefined {
@@ -30,8 +34,9 @@ function peerIdOf (record: { readonly peerId: string }): PeerId | undefined {
 }
 
 /** A join address or a member not connected is dialled again after this long, doubling up to
- * REDIAL_MAX_MS, for as long as the node runs: a healed network partition reconnects within
- * seconds, and a node cut off from everyone finds its way back. */
+ * REDIAL_MAX_MS for a join address (MEMBER_REDIAL_MAX_MS for a member: node/mesh/constants.ts),
+ * for as long as the node runs: a healed network partition reconnects within seconds, and a node
+ * cut off from everyone finds its way back. */
 const REDIAL_MIN_MS = 250
 const REDIAL_MAX_MS = 5_000
 /** One dial of one address: a peer with another cluster key may hang the handshake instead of
@@ -57,11 +62,15 @@ export interface P2pHostOptions {
   /** The cluster's partition count (this data dir's): a member telling another is refused, with
    * an error that says so (its journals would go to the wrong replicas). */
   readonly partitions?: number
-  /** ms without a heartbeat before a member is down (config `failure-timeout`). */
+  /** ms without an answer to a probe, directly or through others, before a member is down
+   * (config `failure-timeout`); probes and record heartbeats are paced by it. */
   readonly failureTimeout: number
   /** Find peers on the local network by multicast DNS (config `mdns`); only peers holding the
    * cluster key can connect. @default false */
   readonly mdns?: boolean
+  /** The local address outbound TCP dials bind to (tests that cut a real network give each node
+   * of one process its own loopback address). @default the system's choice */
+  readonly dialFrom?: string
   readonly log: { info (obj: object, msg: string): void, warn (obj: object, msg: string): void }
 }
 
@@ -71,8 +80,8 @@ export interface P2pHost {
   readonly libp2p: Libp2p
   /** Publishes this node's record now (after a role change), not at the next heartbeat. */
   announce (): void
-  /** Calls `listener` after every member record received (the view may have changed); returns
-   * a function that stops it. */
+  /** Calls `listener` after every member record received and every change of a member's liveness
+   * (the view may have changed); returns a function that stops it. */
   onHeard (listener: () => void): () => void
   /** A dial of `peer` failed with `err` (the actor transport's): when its address refused the
    * connection and none is open, the member's process is gone and it is down now, as when its
@@ -82,13 +91,17 @@ export interface P2pHost {
   multiaddrs (): string[]
   /** Peer ids this node has a connection with. */
   connectedPeers (): string[]
-  /** Other members as this node sees them (heartbeats and failure detection). */
+  /** Other members as this node sees them (their records, and failure detection's verdicts). */
   members (): MemberView[]
   /** Round trip to a connected peer, ms. */
   ping (peerId: string): Promise<number>
   /** Fault injection for tests: refuses every connection to and from these peers and closes the
-   * open ones (as a network partition would), until `heal`. */
+   * open ones (as a firewall that rejects would), until `heal`. */
   partition (peerIds: readonly string[]): Promise<void>
+  /** Fault injection for tests: a silent drop. Connections to and from these peers, open and new,
+   * stay open but carry nothing the chosen ways (both by default), until `heal`. */
+  silence (peerIds: readonly string[], ways?: StallWays): Promise<void>
+  /** Ends `partition` and `silence`. */
   heal (): void
   stop (): Promise<void>
 }
@@ -122,15 +135,18 @@ export async function readClusterKey (path: string): Promise<Uint8Array> {
  * is not connected to (a node may start before the one it joins; a partition heals).
  */
 export async function startP2pHost (opts: P2pHostOptions): Promise<P2pHost> {
-  /** Peers cut off by the fault-injection hook. */
+  /** Peers cut off by the fault-injection hooks. */
   const blocked = new Set<string>()
+  const silenced = new Map<string, StallWays>()
+  const stalls = new ConnectionStalls()
   const node: Libp2p<{ identify: Identify, ping: Ping, pubsub: GossipSub }> = await createLibp2p({
     privateKey: opts.privateKey,
     addresses: { listen: [opts.listen] },
-    transports: [tcp()],
+    // net.connect takes localAddress; the transport's option type lists only some of what it passes on
+    transports: [tcp(opts.dialFrom === undefined ? {} : { dialOpts: { localAddress: opts.dialFrom } as Record<string, unknown> })],
     connectionEncrypters: [noise({ crypto: noiseCrypto })],
     streamMuxers: [yamux()],
-    connectionProtector: clusterKeyProtector({ psk: opts.clusterKey }),
+    connectionProtector: clusterKeyProtector({ psk: opts.clusterKey, stalls }),
     connectionManager: { dialTimeout: DIAL_TIMEOUT_MS, inboundUpgradeTimeout: DIAL_TIMEOUT_MS },
     connectionGater: {
       denyDialPeer: (peer) => blocked.has(peer.toString()),
@@ -145,30 +161,34 @@ export async function startP2pHost (opts: P2pHostOptions): Promise<P2pHost> {
   const dials = new Set<AbortController>()
 
   // every join address and every member not connected is redialed with its own backoff
-  const redial = new Map<string, { next: number, delay: number }>()
+  const redial = new Map<string, { next: number, delay: number, loggedAt?: number }>()
   const dialing = new Set<string>()
   /** `drained`: the peer behind it drained and stopped (said at info: expected, as in a rolling restart). */
   const tryDial = (key: string, target: () => Promise<unknown>, what: string, drained?: string): void => {
     const now = Date.now()
     const state = redial.get(key) ?? { next: 0, delay: REDIAL_MIN_MS }
     if (stopped || dialing.has(key) || now < state.next) return
+    const isJoin = key.startsWith('join:')
+    const maxDelay = isJoin ? REDIAL_MAX_MS : MEMBER_REDIAL_MAX_MS
     dialing.add(key)
     const controller = new AbortController()
     dials.add(controller)
     target().then(() => {
       // a join address is said every time it connects; a member only after it had been lost
-      if (key.startsWith('join:') || state.delay > REDIAL_MIN_MS) opts.log.info({ target: what }, `connected to ${what}`)
+      if (isJoin || state.delay > REDIAL_MIN_MS) opts.log.info({ target: what }, `connected to ${what}`)
       redial.set(key, { next: 0, delay: REDIAL_MIN_MS })
     }, (err: unknown) => {
       if (stopped) return
-      // a join address: every failed try is said (the operator is waiting on it); a member known
-      // to be gone: once, then again only each time the delay tops out
-      if (key.startsWith('join:') || state.delay === REDIAL_MIN_MS || state.delay === REDIAL_MAX_MS) {
+      // a join address: every failed try is said (the operator is waiting on it); a member: its
+      // first failed try, then at most every MEMBER_DIAL_LOG_EVERY_MS
+      let loggedAt = state.loggedAt
+      if (isJoin ? (state.delay === REDIAL_MIN_MS || state.delay === maxDelay) : (loggedAt === undefined || Date.now() - loggedAt >= MEMBER_DIAL_LOG_EVERY_MS)) {
+        loggedAt = Date.now()
         if (drained !== undefined && table.drained(drained)) {
-          opts.log.info({ target: what, retryInMs: state.delay }, `cannot reach ${what}, which drained and stopped; retrying with backoff (up to ${REDIAL_MAX_MS} ms) for when it is back`)
-        } else opts.log.warn({ target: what, retryInMs: state.delay }, `cannot reach ${what} (${(err as Error).message}); is it up, and does it hold the same cluster key? retrying with backoff (up to ${REDIAL_MAX_MS} ms)`)
+          opts.log.info({ target: what, retryInMs: state.delay }, `cannot reach ${what}, which drained and stopped; retrying with backoff (up to ${maxDelay} ms) for when it is back`)
+        } else opts.log.warn({ target: what, retryInMs: state.delay }, `cannot reach ${what} (${(err as Error).message}); is it up, and does it hold the same cluster key? retrying with backoff (up to ${maxDelay} ms)`)
       }
-      redial.set(key, { next: Date.now() + state.delay, delay: Math.min(REDIAL_MAX_MS, state.delay * 2) })
+      redial.set(key, { next: Date.now() + state.delay, delay: Math.min(maxDelay, state.delay * 2), ...(loggedAt !== undefined && { loggedAt }) })
     }).finally(() => {
       dialing.delete(key)
       dials.delete(controller)
@@ -189,14 +209,14 @@ export async function startP2pHost (opts: P2pHostOptions): Promise<P2pHost> {
       if (peer === undefined && node.getConnections().some((c) => c.remoteAddr.toString() === address)) continue
       tryDial(`join:${address}`, () => node.dial(ma, { signal: AbortSignal.timeout(DIAL_TIMEOUT_MS) }), address, peer)
     }
-    for (const m of table.view()) {
+    for (const m of table.records()) {
       const peer = peerIdOf(m)
       if (peer === undefined || m.peerId === node.peerId.toString() || blocked.has(m.peerId) || node.getConnections(peer).length > 0) continue
       const addrs = m.addresses.p2p.flatMap((a) => { try { return [multiaddr(a)] } catch { return [] } })
       if (addrs.length === 0) continue
       tryDial(`member:${m.peerId}`, async () => {
         await node.peerStore.merge(peer, { multiaddrs: addrs })
-        await node.dial(peer, { signal: AbortSignal.timeout(DIAL_TIMEOUT_MS) })
+        await node.dial(peer, { signal: AbortSignal.timeout(MEMBER_DIAL_TIMEOUT_MS) })
       }, `member ${m.peerId}`, m.peerId)
     }
   }
@@ -211,9 +231,24 @@ export async function startP2pHost (opts: P2pHostOptions): Promise<P2pHost> {
     })
   }
 
-  // membership: every member publishes its record on a heartbeat; each node keeps the table
+  // membership: every member publishes its record on a heartbeat; each node keeps the table, and
+  // probes every member over the connections that carry its actor traffic (failure detection)
   const table = new MemberTable({ failureTimeout: opts.failureTimeout })
   const heardListeners = new Set<() => void>()
+  const told = (): void => { for (const listener of [...heardListeners]) listener() }
+  const prober = new Prober({
+    libp2p: node,
+    detector: table.detector,
+    targets: () => table.probed().filter((p) => p !== peerId),
+    changed: told,
+    // a connection was aborted for silence: dial the member again now, not after a backoff
+    redial: (peer) => {
+      const state = redial.get(`member:${peer}`)
+      if (state !== undefined) redial.set(`member:${peer}`, { ...state, next: 0, delay: REDIAL_MIN_MS })
+      maintain()
+    },
+    log: opts.log
+  })
   /** Members refused for another partition count (each said once). */
   const mismatched = new Set<string>()
   let refusedLogged = 0
@@ -230,15 +265,18 @@ export async function startP2pHost (opts: P2pHostOptions): Promise<P2pHost> {
         }
         return
       }
-      const before = table.view().find((m) => m.peerId === record.peerId)?.addresses.p2p.join(' ')
-      table.heard(record, node.getConnections(message.from).length > 0)
+      const first = !table.has(record.peerId)
+      const before = table.records().find((m) => m.peerId === record.peerId)?.addresses.p2p.join(' ')
+      table.heard(record)
+      // a member first heard of is probed now (it is listed once it answers), not at the next round
+      if (first && record.peerId !== peerId) prober.probe(record.peerId)
       // a member that restarted listens elsewhere: the transport dials it by peer id, so the
       // peer store learns its new addresses as soon as they are heard, not at the next redial
       if (before !== record.addresses.p2p.join(' ')) {
         const addrs = record.addresses.p2p.flatMap((a) => { try { return [multiaddr(a)] } catch { return [] } })
         if (addrs.length > 0) node.peerStore.merge(message.from, { multiaddrs: addrs }).catch(() => undefined)
       }
-      for (const listener of [...heardListeners]) listener()
+      told()
     } catch (err) {
       // a peer holding the cluster key but sending garbage: refuse it, keep serving (log a few)
       if (refusedLogged++ < 10) opts.log.warn({ from: message.from.toString() }, (err as Error).message)
@@ -246,16 +284,25 @@ export async function startP2pHost (opts: P2pHostOptions): Promise<P2pHost> {
   })
   // a member's connection closed: if nothing listens at its address any more (its process is
   // gone: the connection is refused at once), it is down now, not after the failure timeout. A
-  // member cut off by a silent network is left to the timeout (its dial hangs, it is not refused).
+  // member cut off by a silent network is left to the probes (its dial hangs, it is not refused).
   const dialFailed = (peer: PeerId, err: unknown, what: string): void => {
     const refused = /ECONNREFUSED|connection refused/i.test(String((err as Error).message)) ||
       ((err as { errors?: unknown[] }).errors ?? []).some((e) => /ECONNREFUSED/.test(String((e as Error).message)))
     if (stopped || !refused || blocked.has(peer.toString()) || node.getConnections(peer).length > 0) return
     if (table.unreachable(peer.toString())) {
       opts.log.info({ peer: peer.toString() }, `member ${peer.toString()} ${what} and refuses new connections: down now`)
-      for (const listener of [...heardListeners]) listener()
+      told()
     }
   }
+  // a new connection to a member is probed at once: a member that comes back (a healed path, a
+  // restart) is up as soon as it answers. A connection to a peer a test silenced is stalled too
+  node.addEventListener('connection:open', (evt) => {
+    const connection = evt.detail
+    const peer = connection.remotePeer.toString()
+    const ways = silenced.get(peer)
+    if (ways !== undefined) stalls.hold([connection.remoteAddr.toString()], ways)
+    if (!stopped && table.has(peer)) prober.probe(peer)
+  })
   node.addEventListener('peer:disconnect', (evt) => {
     const peer = evt.detail
     const known = table.view().find((m) => m.peerId === peer.toString())
@@ -281,6 +328,7 @@ export async function startP2pHost (opts: P2pHostOptions): Promise<P2pHost> {
     maintain()
   }, heartbeatMs)
   heartbeat.unref()
+  await prober.start()
   beat()
   maintain()
 
@@ -313,8 +361,25 @@ export async function startP2pHost (opts: P2pHostOptions): Promise<P2pHost> {
       for (const p of peerIds) blocked.add(p)
       await Promise.all(node.getConnections().filter((c) => blocked.has(c.remotePeer.toString())).map((c) => c.close().catch(() => undefined)))
     },
+    async silence (peerIds, ways = { inbound: true, outbound: true }) {
+      for (const p of peerIds) {
+        silenced.set(p, ways)
+        let id: PeerId
+        try {
+          id = peerIdFromString(p)
+        } catch {
+          continue
+        }
+        // its connections now, and its listen addresses (what a dial to it reaches)
+        const addrs = [...node.getConnections(id).map((c) => c.remoteAddr.toString()),
+          ...(await node.peerStore.get(id).then((peer) => peer.addresses.map((a) => a.multiaddr.toString()), () => [] as string[]))]
+        stalls.hold(addrs.map(addressKey), ways)
+      }
+    },
     heal () {
       blocked.clear()
+      silenced.clear()
+      stalls.release()
       // reconnect at once rather than at the end of a backoff
       for (const [key, state] of redial) redial.set(key, { ...state, next: 0 })
       maintain()
@@ -323,6 +388,7 @@ export async function startP2pHost (opts: P2pHostOptions): Promise<P2pHost> {
       stopped = true
       clearInterval(heartbeat)
       for (const dial of dials) dial.abort()
+      await prober.stop()
       await node.stop()
     }
   }

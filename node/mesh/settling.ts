@@ -9,9 +9,11 @@ export const MEMBER_SETTLE_MAX_MS = 3_000
  * already serves, or comes back after it was down or draining, becomes a placement candidate only
  * once it stayed up `settleMs` in this node's view (a member whose link flaps does not drag entities
  * back and forth) and says of itself that it settled (its record's `settled`: it served that long,
- * by its own clock). Members heard before this node serves are the cluster it joins: what their
- * records say is all that counts. (Settling never leaves a role without an owner: Cluster.refresh
- * gives a role no settled member holds to every member up that holds it.)
+ * by its own clock). Members heard before this node has settled itself (it just started, or came
+ * back from a cut: Cluster.refresh) are the cluster it joins: what their records say is all that
+ * counts, so its view agrees with the view of the members that were there all along. (Settling
+ * never leaves a role without an owner: Cluster.refresh gives a role no settled member holds to
+ * every member up that holds it.)
  */
 export class Settling {
   readonly #settleMs: number
@@ -26,7 +28,8 @@ export class Settling {
    * Takes the members as heard now; returns the peer ids settled (up or suspect, up long enough in
    * this view, and settled by their own record: a record without `settled` is of a version that
    * does not say, and counts as settled) and when the next one settles in this view (ms from now;
-   * undefined: none is waiting on this node's clock).
+   * undefined: none is waiting on this node's clock). `serving`: this node serves and has settled
+   * itself, so what its clock sees of others counts (a member first seen up now waits settleMs).
    */
   update (members: ReadonlyArray<{ readonly peerId: string, readonly status: string, readonly settled?: boolean }>, serving: boolean, now: number): { settled: Set<string>, nextInMs: number | undefined } {
     const settled = new Set<string>()

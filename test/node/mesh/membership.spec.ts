@@ -15,60 +15,79 @@ const member = (peerId: string, incarnation = 1): MemberRecord => ({
 })
 
 describe('MemberTable', () => {
-  it('should mark a silent member suspect after half the timeout, down after all of it, and up again when it is heard', () => {
+  const answered = (table: MemberTable, peer: string): void => { table.detector.acked(peer, { direct: true, rttMs: 1 }) }
+
+  it('should list a member once it answers a probe, suspect when a probe goes unanswered, down only after missed rounds and the failure timeout, and up at its next answer', () => {
     let now = 0
     const table = new MemberTable({ failureTimeout: 1000, now: () => now })
     table.heard(member('a'))
+    expect(table.view(), 'heard of, never answered: not listed').to.deep.equal([])
+    expect(table.probed()).to.deep.equal(['a'])
+    answered(table, 'a')
     expect(table.view()[0]?.status).to.equal('up')
-    now = 600
+    // records alone keep no member up, and silence alone downs none: probes decide
+    now = 5_000
+    expect(table.view()[0]?.status).to.equal('up')
+    table.detector.directMissed('a')
     expect(table.view()[0]?.status).to.equal('suspect')
-    now = 1001
+    table.detector.missed('a')
+    table.detector.missed('a')
     expect(table.view()[0]?.status).to.equal('down')
     table.heard(member('a'))
-    expect(table.view()[0]).to.include({ status: 'up', lastSeen: 1001 })
+    expect(table.view()[0]?.status, 'a record relayed by another member does not bring it back').to.equal('down')
+    answered(table, 'a')
+    expect(table.view()[0]).to.include({ status: 'up', lastSeen: 5_000 })
   })
 
-  it('should keep a silent draining or joining member so until it is down, never suspect (never a candidate again)', () => {
+  it('should keep a draining or joining member so until it is down, never suspect (never a candidate again)', () => {
     let now = 0
     const table = new MemberTable({ failureTimeout: 1000, now: () => now })
     table.heard({ ...member('a'), status: 'draining' })
     table.heard({ ...member('b'), status: 'joining' })
-    now = 600
+    answered(table, 'a')
+    answered(table, 'b')
+    for (const p of ['a', 'b']) table.detector.directMissed(p)
     expect(table.view().map((m) => m.status)).to.deep.equal(['draining', 'joining'])
     now = 1001
+    for (const p of ['a', 'b']) { table.detector.missed(p); table.detector.missed(p) }
     expect(table.view().map((m) => m.status)).to.deep.equal(['down', 'down'])
     // the drained one left on purpose (its dialers and the cluster say so at info, not as a failure)
     expect([table.drained('a'), table.drained('b'), table.drained('nobody')]).to.deep.equal([true, false, false])
-    // a new incarnation that says it is up is up
+    // a new incarnation that says it is up, once it answers, is up
     table.heard({ ...member('a', 2), status: 'up' })
+    answered(table, 'a')
     expect(table.view()[0]?.status).to.equal('up')
     expect(table.drained('a')).to.equal(false)
   })
 
-  it('should mark a member found unreachable down at once, until it is heard again', () => {
-    let now = 0
-    const table = new MemberTable({ failureTimeout: 1000, now: () => now })
+  it('should mark a member found unreachable down at once, saying its process is gone, until it answers again', () => {
+    const table = new MemberTable({ failureTimeout: 1000 })
     table.heard(member('a'))
+    answered(table, 'a')
     expect(table.unreachable('a')).to.equal(true)
+    expect(table.unreachable('a'), 'once').to.equal(false)
     expect(table.unreachable('nobody')).to.equal(false)
-    expect(table.view()[0]?.status).to.equal('down')
-    // a heartbeat it sent before it died, relayed by another member: still down
-    now = 5
-    table.heard(member('a'), false)
-    expect(table.view()[0]?.status).to.equal('down')
-    // reached again, or restarted: up
-    now = 10
-    table.heard(member('a'), true)
+    expect(table.view()[0]).to.include({ status: 'down', gone: true })
+    table.heard(member('a', 2))
+    expect(table.view()[0]?.status, 'a new record alone: still down').to.equal('down')
+    answered(table, 'a')
     expect(table.view()[0]?.status).to.equal('up')
-    table.unreachable('a')
-    table.heard(member('a', 2), false)
-    expect(table.view()[0]?.status).to.equal('up')
+    expect(table.view()[0]?.gone).to.equal(undefined)
+  })
+
+  it('should say when a member is reached only through others, and when it does not hear this node', () => {
+    const table = new MemberTable({ failureTimeout: 1000 })
+    table.heard(member('a'))
+    table.detector.acked('a', { direct: false })
+    table.detector.pinged('a', 5)
+    expect(table.view()[0]).to.include({ status: 'up', indirect: true, unhearing: true })
   })
 
   it('should ignore a record of an older incarnation (a delayed heartbeat from before a restart)', () => {
     const table = new MemberTable({ failureTimeout: 1000 })
     expect(table.heard(member('a', 5))).to.equal(true)
     expect(table.heard(member('a', 4))).to.equal(false)
+    answered(table, 'a')
     expect(table.view()[0]?.incarnation).to.equal(5)
   })
 })
@@ -90,10 +109,13 @@ describe('decodeMemberRecord', () => {
     const table = new MemberTable({ failureTimeout: 1_000, now: () => now })
     table.heard(record)
     table.heard(member('b'))
+    for (const p of ['a', 'b']) table.detector.acked(p, { direct: true, rttMs: 1 })
     expect(table.view().map((m) => m.peerId)).to.deep.equal(['a', 'b'])
     now = 1_001
-    table.heard(member('b'))
+    table.detector.missed('a')
+    table.detector.missed('a')
     expect(table.view().map((m) => m.peerId), 'a left and is down: no longer listed').to.deep.equal(['b'])
+    expect(table.probed(), 'nor probed').to.deep.equal(['b'])
   })
 
   it('should refuse garbage, oversized, impostor and malformed records with the reason', () => {

@@ -1,0 +1,81 @@
+/**
+ * Timings of the mesh's failure detection (docs/protocol.md, "Failure detection"). Most derive
+ * from config `failure-timeout` (F: how long a member may answer no probe before it is down);
+ * the rest are bounds that hold whatever F is.
+ */
+
+/** A member is probed this many times per failure timeout: each round (a direct probe, then
+ * indirect ones if it failed) has a few chances to be answered before the member is down. */
+export const PROBES_PER_FAILURE_TIMEOUT = 6
+/** Rounds start at least this often, whatever F: a path that heals is tested again within a
+ * second even with a long failure timeout (a new connection is probed at once anyway). */
+export const PROBE_INTERVAL_MAX_MS = 1_000
+/** ...and at most this often (a very short F must not turn probes into a flood). */
+export const PROBE_INTERVAL_MIN_MS = 50
+
+/** A direct probe waits F / this for its answer: a quarter, so that a round (direct, then
+ * indirect through others, twice that) ends well within F and two rounds fit in about F. A member
+ * busy enough to take a quarter of F to answer is one the cluster should suspect. */
+export const PROBE_TIMEOUT_SHARE = 4
+/** A direct probe waits at least this long, whatever F (a loopback round trip is well under 1 ms;
+ * a busy node's event loop is not). */
+export const PROBE_TIMEOUT_MIN_MS = 50
+/** A member whose answers are slow (a busy node, a long path) gets a longer wait: smoothed round
+ * trip + this many deviations (as TCP's retransmission timer, Jacobson/Karels; phi accrual's
+ * lesson: judge lateness against the arrivals this member has shown), at most F / 2. */
+export const PROBE_TIMEOUT_DEVIATIONS = 4
+
+/** An indirect probe (a ping-req) waits this many direct probe timeouts for its helper's answer:
+ * the helper probes the target with its own timeout, and both hops add a round trip. */
+export const INDIRECT_TIMEOUT_FACTOR = 2
+/** Members asked to probe a member that did not answer directly (SWIM's k; memberlist's
+ * IndirectChecks is 3 too): one slow helper does not make a live member look dead. */
+export const INDIRECT_HELPERS = 3
+
+/** Rounds in a row that got no answer, directly or through others, before a member may be down
+ * (and F since its last answer): one lost round is a hiccup, not a verdict. */
+export const MISSED_ROUNDS_BEFORE_DOWN = 2
+/** Direct probes in a row unanswered on one connection before it is aborted and redialled: a
+ * connection carrying actor traffic is not reset for one late answer, but one that stays silent
+ * (a silent network drop: TCP stays ESTABLISHED, nothing arrives) is replaced within about F / 2. */
+export const CONNECTION_MISSES_BEFORE_ABORT = 2
+/** A probe's timer that fired later than this share of its timeout is this node's own event loop
+ * being late (a long task, a GC pause), not the member: that probe counts neither way (Lifeguard's
+ * local health awareness: a node that is slow itself must not accuse others). */
+export const LATE_TIMER_SHARE = 0.5
+/** A member whose pings say this many of its probes to this node in a row went unanswered does not
+ * hear this node (Lifeguard's buddy system: the suspected member learns it is suspected). */
+export const UNHEARD_AFTER_MISSES = 2
+
+/** A member not connected is dialled again after 250 ms, doubling up to this: a silent network
+ * cut drops the SYNs of every dial made during it, so a healed path must be tried again soon
+ * after the heal (a member up in every view within about 3 s). A refused dial is cheap. */
+export const MEMBER_REDIAL_MAX_MS = 1_000
+/** One dial of a member: long enough for the SYN that Linux resends after 1 s, short enough that a
+ * dial made during a cut is given up soon after it heals and a fresh one is made. */
+export const MEMBER_DIAL_TIMEOUT_MS = 2_000
+/** A member that cannot be dialled is said in the log once, then at most this often. */
+export const MEMBER_DIAL_LOG_EVERY_MS = 30_000
+
+/** The timing of probes for one failure timeout (ms). */
+export interface ProbeTiming {
+  /** config `failure-timeout`: no answer for this long (and MISSED_ROUNDS_BEFORE_DOWN rounds): down */
+  readonly failureTimeoutMs: number
+  /** a round of probes starts this often per member */
+  readonly intervalMs: number
+  /** a direct probe waits at least this long (more for a member whose answers are slow) */
+  readonly timeoutMs: number
+  /** a ping-req waits this long for its helper's answer */
+  readonly indirectTimeoutMs: number
+}
+
+export function probeTiming (failureTimeoutMs: number): ProbeTiming {
+  if (!(failureTimeoutMs > 0)) throw new RangeError(`failureTimeout must be > 0, got ${failureTimeoutMs}`)
+  const timeoutMs = Math.max(PROBE_TIMEOUT_MIN_MS, Math.floor(failureTimeoutMs / PROBE_TIMEOUT_SHARE))
+  return {
+    failureTimeoutMs,
+    intervalMs: Math.min(PROBE_INTERVAL_MAX_MS, Math.max(PROBE_INTERVAL_MIN_MS, Math.floor(failureTimeoutMs / PROBES_PER_FAILURE_TIMEOUT))),
+    timeoutMs,
+    indirectTimeoutMs: timeoutMs * INDIRECT_TIMEOUT_FACTOR
+  }
+}

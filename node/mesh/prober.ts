@@ -1,0 +1,370 @@
+import type { Connection, Libp2p, Stream } from '@libp2p/interface'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { FrameReader, InvalidFrameError, MAX_PROBE_FRAME_BYTES, MAX_PROBE_MISSED, MAX_PROBE_STREAMS, PROBE, PROBE_PROTOCOL, decodeProbe, encodeProbe } from '../../protocols/p2p/index.ts'
+import type { ProbeFrame } from '../../protocols/p2p/index.ts'
+import { CONNECTION_MISSES_BEFORE_ABORT, INDIRECT_HELPERS, LATE_TIMER_SHARE } from './constants.ts'
+import type { FailureDetector } from './failure-detector.ts'
+
+/** What one probe came to: answered, unanswered in time, or this node's own timer fired late
+ * (its event loop was busy: the probe counts neither way). */
+type Outcome = 'ack' | 'miss' | 'late'
+
+/** Refused probe streams logged per minute, at most (a broken member must not flood the log). */
+const REFUSALS_LOGGED = 10
+
+export interface ProberOptions {
+  readonly libp2p: Libp2p
+  readonly detector: FailureDetector
+  /** The members to probe (peer ids, this node excluded). */
+  readonly targets: () => readonly string[]
+  /** A member's liveness changed: the view may have changed. */
+  readonly changed: () => void
+  /** A connection to `peer` was aborted because its probes went unanswered: dial it again now. */
+  readonly redial: (peer: string) => void
+  readonly log: { info (obj: object, msg: string): void, warn (obj: object, msg: string): void }
+  /** @default Math.random (which members are asked to probe for this one) */
+  readonly random?: () => number
+}
+
+/**
+ * Failure detection over the connections that carry actor traffic (`/plexi/probe/1.0.0`), SWIM
+ * style: every member is probed each round on every open connection to it; when no connection
+ * answers in time, up to INDIRECT_HELPERS other members are asked to probe it over theirs (a
+ * helper answers ACK if it was answered, NACK if not). Verdicts are the FailureDetector's. A
+ * connection whose probes go unanswered CONNECTION_MISSES_BEFORE_ABORT times in a row is aborted
+ * and the member redialled: a silent network drop leaves TCP connections ESTABLISHED with nothing
+ * arriving, and only a fresh connection recovers (a healed path is found by the redial). Every
+ * exchange is one short stream with a deadline; nothing waits without bound.
+ */
+export class Prober {
+  readonly #opts: ProberOptions
+  readonly #libp2p: Libp2p
+  readonly #detector: FailureDetector
+  readonly #random: () => number
+  /** Members with a round in flight (one at a time per member). */
+  readonly #rounds = new Set<string>()
+  /** Direct probes in flight per member (a round and a helper's probe for another share one). */
+  readonly #direct = new Map<string, Promise<Outcome>>()
+  /** Direct probes in a row unanswered, per connection (by id) and per member (sent in pings). */
+  readonly #connMisses = new Map<string, number>()
+  readonly #peerMisses = new Map<string, number>()
+  /** Streams open now (aborted at stop). */
+  readonly #streams = new Set<Stream>()
+  #timer: ReturnType<typeof setInterval> | undefined
+  #stopped = false
+  #nonce = Math.floor(Math.random() * 0xffff_ffff)
+  #refusalsLogged = 0
+  #refusalWindow = 0
+  readonly #onClose = (evt: CustomEvent<Connection>): void => {
+    this.#connMisses.delete(evt.detail.id)
+  }
+
+  constructor (opts: ProberOptions) {
+    this.#opts = opts
+    this.#libp2p = opts.libp2p
+    this.#detector = opts.detector
+    this.#random = opts.random ?? Math.random
+  }
+
+  async start (): Promise<void> {
+    await this.#libp2p.handle(PROBE_PROTOCOL, (stream, connection) => { void this.#answer(stream, connection) }, {
+      maxInboundStreams: MAX_PROBE_STREAMS,
+      maxOutboundStreams: MAX_PROBE_STREAMS,
+      runOnLimitedConnection: false
+    })
+    this.#libp2p.addEventListener('connection:close', this.#onClose)
+    this.#timer = setInterval(() => {
+      for (const peer of this.#opts.targets()) this.probe(peer)
+    }, this.#detector.timing.intervalMs)
+    this.#timer.unref()
+  }
+
+  async stop (): Promise<void> {
+    this.#stopped = true
+    if (this.#timer !== undefined) clearInterval(this.#timer)
+    this.#libp2p.removeEventListener('connection:close', this.#onClose)
+    for (const stream of this.#streams) stream.abort(new Error('this node is stopping'))
+    await this.#libp2p.unhandle(PROBE_PROTOCOL).catch(() => undefined)
+  }
+
+  /** Starts a round of probes of `peer` now (a connection to it just opened, its record was first
+   * heard), unless one is in flight. */
+  probe (peer: string): void {
+    if (this.#stopped || this.#rounds.has(peer)) return
+    this.#rounds.add(peer)
+    this.#round(peer).catch((err: unknown) => {
+      this.#opts.log.warn({ peer, err }, `probe round of ${peer} failed: ${(err as Error).message}`)
+    }).finally(() => { this.#rounds.delete(peer) })
+  }
+
+  /** One round: direct probes, then, if none was answered, indirect ones. */
+  async #round (peer: string): Promise<void> {
+    const detector = this.#detector
+    const direct = await this.#probeDirect(peer, true)
+    if (direct !== 'miss' || this.#stopped) return
+    if (detector.directMissed(peer)) this.#opts.changed()
+    const indirect = await this.#probeIndirect(peer)
+    if (this.#stopped || indirect === 'late') return
+    const changed = indirect === 'ack' ? detector.acked(peer, { direct: false }) : detector.missed(peer)
+    if (changed) this.#opts.changed()
+  }
+
+  /**
+   * Probes `peer` on every open connection to it: 'ack' if one answered, 'miss' if none did (or
+   * none is open), 'late' if this node's own timers were late. `member`: it is a member this node
+   * tracks (verdicts and connection repairs apply); a helper's probe of a peer it does not know
+   * only answers its asker.
+   */
+  #probeDirect (peer: string, member: boolean): Promise<Outcome> {
+    let running = this.#direct.get(peer)
+    if (running === undefined) {
+      running = this.#pingAll(peer, member).finally(() => { this.#direct.delete(peer) })
+      this.#direct.set(peer, running)
+    }
+    return running
+  }
+
+  async #pingAll (peer: string, member: boolean): Promise<Outcome> {
+    let id
+    try {
+      id = peerIdFromString(peer)
+    } catch {
+      return 'miss'
+    }
+    const connections = this.#libp2p.getConnections(id).filter((c) => c.status === 'open')
+    if (connections.length === 0) return 'miss'
+    const missed = Math.min(MAX_PROBE_MISSED, this.#peerMisses.get(peer) ?? 0)
+    const timeout = this.#detector.timeoutFor(peer)
+    const results = await Promise.all(connections.map(async (connection) => {
+      const started = performance.now()
+      const outcome = await this.#exchange(connection, [PROBE.PING, this.#nextNonce(), missed], timeout)
+      if (outcome.result === 'ack') {
+        this.#connMisses.delete(connection.id)
+        return { outcome: 'ack' as const, rttMs: performance.now() - started }
+      }
+      if (outcome.result === 'miss' && member) this.#connectionMissed(connection, peer)
+      return { outcome: outcome.result === 'nack' ? 'miss' as const : outcome.result, rttMs: 0 }
+    }))
+    const answered = results.find((r) => r.outcome === 'ack')
+    if (answered !== undefined) {
+      this.#peerMisses.delete(peer)
+      if (member && this.#detector.acked(peer, { direct: true, rttMs: answered.rttMs })) this.#opts.changed()
+      return 'ack'
+    }
+    if (results.every((r) => r.outcome === 'late')) return 'late'
+    this.#peerMisses.set(peer, (this.#peerMisses.get(peer) ?? 0) + 1)
+    return 'miss'
+  }
+
+  /** A connection's probe went unanswered: after CONNECTION_MISSES_BEFORE_ABORT in a row it is
+   * aborted (nothing arrives on it: a fresh connection is the only repair) and its member redialled. */
+  #connectionMissed (connection: Connection, peer: string): void {
+    const misses = (this.#connMisses.get(connection.id) ?? 0) + 1
+    this.#connMisses.set(connection.id, misses)
+    if (misses < CONNECTION_MISSES_BEFORE_ABORT || connection.status !== 'open') return
+    this.#connMisses.delete(connection.id)
+    this.#opts.log.info({ peer, connection: connection.id, misses }, `closing the connection to ${peer}: ${misses} probes in a row went unanswered on it; dialling it again`)
+    connection.abort(new Error(`${misses} probes in a row went unanswered`))
+    this.#opts.redial(peer)
+  }
+
+  /** Asks up to INDIRECT_HELPERS members answering directly now to probe `peer` for this node:
+   * 'ack' if one was answered by it, 'late' if every ask was cut short by this node's own late
+   * timers, 'miss' otherwise (nacks, silence, or no helper at all). */
+  async #probeIndirect (peer: string): Promise<Outcome> {
+    const helpers = this.#opts.targets().filter((p) => p !== peer && this.#detector.liveness(p) === 'alive' && !this.#detector.isIndirect(p))
+    const chosen: Connection[] = []
+    while (helpers.length > 0 && chosen.length < INDIRECT_HELPERS) {
+      const [helper] = helpers.splice(Math.floor(this.#random() * helpers.length), 1) as [string]
+      const connection = this.#libp2p.getConnections(peerIdFromString(helper)).find((c) => c.status === 'open')
+      if (connection !== undefined) chosen.push(connection)
+    }
+    if (chosen.length === 0) return 'miss'
+    const timeout = this.#detector.timing.indirectTimeoutMs
+    const results = await Promise.all(chosen.map(async (c) => (await this.#exchange(c, [PROBE.PING_REQ, this.#nextNonce(), peer], timeout)).result))
+    if (results.includes('ack')) return 'ack'
+    return results.every((r) => r === 'late') ? 'late' : 'miss'
+  }
+
+  /**
+   * One exchange on its own stream: the request, then one answer within `timeoutMs`. 'ack' and
+   * 'nack' as answered; 'miss' when nothing (or nonsense) came back in time or the stream failed;
+   * 'late' when the deadline's timer itself fired late. A peer that does not speak the protocol
+   * (an older version) still answered the negotiation: that is an ack of the path.
+   */
+  async #exchange (connection: Connection, request: ProbeFrame, timeoutMs: number): Promise<{ result: Outcome | 'nack' }> {
+    const controller = new AbortController()
+    const deadline = lateAwareDeadline(timeoutMs)
+    const attempt = (async (): Promise<Outcome | 'nack'> => {
+      let stream: Stream
+      try {
+        stream = await connection.newStream(PROBE_PROTOCOL, { signal: controller.signal })
+      } catch (err) {
+        if ((err as Error).name === 'UnsupportedProtocolError') return 'ack'
+        throw err
+      }
+      this.#track(stream)
+      try {
+        if (controller.signal.aborted) throw new Error('probe over')
+        const reading = readProbeFrame(stream, controller.signal)
+        reading.catch(() => undefined)
+        stream.send(encodeProbe(request))
+        await stream.close({ signal: controller.signal })
+        const answer = await reading
+        if (answer[1] !== request[1] || (answer[0] !== PROBE.ACK && answer[0] !== PROBE.NACK) || (answer[0] === PROBE.NACK && request[0] === PROBE.PING)) {
+          throw new InvalidFrameError(`probe answer of kind ${answer[0]}, nonce ${answer[1]} does not answer a ${request[0] === PROBE.PING ? 'ping' : 'ping-req'} with nonce ${request[1]}`)
+        }
+        return answer[0] === PROBE.ACK ? 'ack' : 'nack'
+      } finally {
+        // the answer is in, or never will be: an unfinished stream is reset, not left half open
+        if (stream.status === 'open') stream.abort(new Error('probe over'))
+      }
+    })().catch((err: unknown) => {
+      if (err instanceof InvalidFrameError) this.#refused(connection.remotePeer.toString(), `refused a probe answer from ${connection.remotePeer.toString()}: ${err.message}`)
+      return 'miss' as const
+    })
+    try {
+      return { result: await Promise.race([attempt, deadline.promise]) }
+    } finally {
+      deadline.clear()
+      controller.abort()
+    }
+  }
+
+  /** Answers one probe stream: a PING with an ACK; a PING_REQ by probing its target over this
+   * node's own connections (ACK if answered, NACK if not). A stream that breaks the protocol is
+   * reset and logged (at most REFUSALS_LOGGED a minute); nothing else changes. */
+  async #answer (stream: Stream, connection: Connection): Promise<void> {
+    const from = connection.remotePeer.toString()
+    this.#track(stream)
+    const signal = AbortSignal.timeout(this.#detector.timing.indirectTimeoutMs)
+    try {
+      const request = await readProbeFrame(stream, signal)
+      let answer: ProbeFrame
+      switch (request[0]) {
+        case PROBE.PING:
+          this.#detector.pinged(from, request[2])
+          answer = [PROBE.ACK, request[1]]
+          break
+        case PROBE.PING_REQ: {
+          const target = request[2]
+          if (target === from || target === this.#libp2p.peerId.toString()) throw new InvalidFrameError('a ping-req must name a third member')
+          try {
+            peerIdFromString(target)
+          } catch {
+            throw new InvalidFrameError(`ping-req target ${JSON.stringify(target)} is not a peer id`)
+          }
+          const member = this.#opts.targets().includes(target)
+          const outcome = await this.#probeDirect(target, member)
+          answer = [outcome === 'ack' ? PROBE.ACK : PROBE.NACK, request[1]]
+          break
+        }
+        default:
+          throw new InvalidFrameError(`probe frame of kind ${request[0]} is an answer, not a request`)
+      }
+      if (stream.status !== 'open') return
+      stream.send(encodeProbe(answer))
+      await stream.close({ signal })
+    } catch (err) {
+      stream.abort(err instanceof Error ? err : new Error(String(err)))
+      if (err instanceof InvalidFrameError) this.#refused(from, `refused a probe from ${from}: ${err.message}`)
+    } finally {
+      this.#streams.delete(stream)
+    }
+  }
+
+  #track (stream: Stream): void {
+    this.#streams.add(stream)
+    stream.addEventListener('close', () => { this.#streams.delete(stream) }, { once: true })
+  }
+
+  #nextNonce (): number {
+    this.#nonce = (this.#nonce + 1) % 0x1_0000_0000
+    return this.#nonce
+  }
+
+  /** Logs a protocol violation of `peer`, at most REFUSALS_LOGGED a minute. */
+  #refused (peer: string, message: string): void {
+    const minute = Math.floor(Date.now() / 60_000)
+    if (minute !== this.#refusalWindow) {
+      this.#refusalWindow = minute
+      this.#refusalsLogged = 0
+    }
+    if (this.#refusalsLogged++ < REFUSALS_LOGGED) this.#opts.log.warn({ peer }, message)
+  }
+}
+
+/**
+ * A deadline `ms` from now that says whether it was met on time: 'miss' when its timer fired on
+ * time, 'late' when it fired more than LATE_TIMER_SHARE of `ms` late (this node's event loop was
+ * busy, and an answer may be waiting unread). The verdict is given after the I/O that arrived
+ * meanwhile was read (setImmediate runs after the poll phase), so an answer already in wins.
+ */
+function lateAwareDeadline (ms: number): { promise: Promise<'miss' | 'late'>, clear: () => void } {
+  const due = performance.now() + ms
+  let timer: ReturnType<typeof setTimeout> | undefined
+  let immediate: ReturnType<typeof setImmediate> | undefined
+  const promise = new Promise<'miss' | 'late'>((resolve) => {
+    timer = setTimeout(() => {
+      const late = performance.now() - due > ms * LATE_TIMER_SHARE
+      immediate = setImmediate(() => { resolve(late ? 'late' : 'miss') })
+    }, ms)
+  })
+  return {
+    promise,
+    clear: () => {
+      clearTimeout(timer)
+      if (immediate !== undefined) clearImmediate(immediate)
+    }
+  }
+}
+
+/**
+ * Reads the one probe frame a stream carries: its length prefix and body (FrameReader, as actor
+ * frames), checked by decodeProbe. More than one frame's bytes, a frame over MAX_PROBE_FRAME_BYTES,
+ * or a stream that ends before its frame is refused (InvalidFrameError, or the stream's own
+ * error); `signal` bounds the wait.
+ */
+export function readProbeFrame (stream: Stream, signal: AbortSignal): Promise<ProbeFrame> {
+  return new Promise<ProbeFrame>((resolve, reject) => {
+    const reader = new FrameReader()
+    let received = 0
+    let frame: ProbeFrame | undefined
+    const done = (err: Error | undefined, value?: ProbeFrame): void => {
+      stream.removeEventListener('message', onMessage)
+      stream.removeEventListener('close', onClose)
+      stream.removeEventListener('remoteCloseWrite', onEnd)
+      signal.removeEventListener('abort', onAbort)
+      if (err !== undefined) reject(err)
+      else resolve(value as ProbeFrame)
+    }
+    const onMessage = (evt: { data: Uint8Array | { subarray: () => Uint8Array } }): void => {
+      const chunk = evt.data instanceof Uint8Array ? evt.data : evt.data.subarray()
+      received += chunk.byteLength
+      try {
+        // a varint of at most 2 bytes holds any probe frame's length
+        if (frame !== undefined || received > MAX_PROBE_FRAME_BYTES + 2) throw new InvalidFrameError(`a probe stream carries one frame of at most ${MAX_PROBE_FRAME_BYTES} bytes`)
+        reader.push(chunk, (body) => {
+          if (frame !== undefined) throw new InvalidFrameError('a probe stream carries one frame')
+          frame = decodeProbe(body)
+          if (received !== body.byteLength + (body.byteLength < 128 ? 1 : 2)) throw new InvalidFrameError('bytes after the probe frame')
+        })
+      } catch (err) {
+        done(err instanceof Error ? err : new InvalidFrameError(String(err)))
+        return
+      }
+      if (frame !== undefined) done(undefined, frame)
+    }
+    const onEnd = (): void => { done(new InvalidFrameError('the probe stream ended before its frame')) }
+    const onClose = (evt: { error?: Error }): void => { done(evt.error ?? new Error('the probe stream closed before its frame')) }
+    const onAbort = (): void => { done(signal.reason instanceof Error ? signal.reason : new Error('probe timed out')) }
+    if (signal.aborted) {
+      onAbort()
+      return
+    }
+    stream.addEventListener('message', onMessage)
+    stream.addEventListener('close', onClose)
+    stream.addEventListener('remoteCloseWrite', onEnd)
+    signal.addEventListener('abort', onAbort, { once: true })
+  })
+}
