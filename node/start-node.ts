@@ -25,7 +25,7 @@ import { NodeMetrics, StatsSampler } from './metrics/index.ts'
 import type { LogTail } from './log-tail.ts'
 import { Leave, LeaveRefusedError, MigrationAdmin, Migrator, MoveJobs, markDecommissioned, refuseDecommissioned, spawnMigrationActor } from './migration/index.ts'
 import { buildOpenAiServer, openAiBackend } from './openai/index.ts'
-import { AntiEntropy, CatchUp, HAND_OFF_CHECK_MS, HandOff, LevelReplicaStorage, REPLICATION_PATH, Scrubber, TAKE_OVER_ASK_MS, checkTakeOverResult, PartitionsMismatchError, ReplicationAdmin, StorageRoster, meshJournal, meshPeer, spawnShardHolders } from './replication/index.ts'
+import { AntiEntropy, CatchUp, HAND_OFF_CHECK_MS, HandOff, LevelReplicaStorage, QuorumGatedJournal, REPLICATION_PATH, Scrubber, TAKE_OVER_ASK_MS, WriteQuorum, checkTakeOverResult, PartitionsMismatchError, ReplicationAdmin, StorageRoster, meshJournal, meshPeer, spawnShardHolders } from './replication/index.ts'
 import type { ReplicationMsg } from './replication/index.ts'
 import { LevelStore } from './storage/index.ts'
 import { DirectoryView, UserAccounts } from './users/index.ts'
@@ -128,16 +128,28 @@ export async function startNode (config: NodeConfig, log: PinoLogger, opts: Star
       // the work of a cluster, and there is no one else
       roster: clusterKey === undefined ? () => [{ peerId: identity.peerId, roles: ['storage'], capacity }] : () => roster.placement(config.replicationFactor),
       known: () => roster.known(),
+      holdsNothing: (peerId) => roster.isReplaced(peerId) || roster.isLeaving(peerId),
       live: () => new Set((p2pRef?.members() ?? []).filter((m) => m.status !== 'down').map((m) => m.peerId)),
       replicationFactor: config.replicationFactor,
       ...(config.writeQuorum !== undefined && { writeQuorum: config.writeQuorum }),
       stats: metrics.replication,
       system: () => systemRef as ActorSystem
     })
+    // whether each partition has the replicas up that its writes need: said once per change in the
+    // log, refused at once by the entities' journals (never a deadline), shown to admins
+    const writeQuorum = new WriteQuorum({
+      self: identity.peerId,
+      partitions: journal.partitions,
+      placement: (partition) => journal.placement(partition),
+      partitionOf: (entity) => replicas.partitionOf(entity),
+      live: () => (p2pRef?.members() ?? []).filter((m) => m.status !== 'down').map((m) => m.peerId),
+      log: log.child({ component: 'replication' }),
+      fixedRoster: clusterKey === undefined
+    })
     const system = await parts.start('actors', () => new ActorSystem({
       node: identity.peerId,
       logger: log,
-      journal,
+      journal: new QuorumGatedJournal(journal, writeQuorum),
       onEscalation: (err) => { log.error({ err }, `actor gave up after repeated failures: ${err.message}`) },
       onAskSettled: (ms, outcome) => { metrics.observeAsk(ms, outcome) }
     }), (s) => s.terminate())
@@ -311,6 +323,7 @@ export async function startNode (config: NodeConfig, log: PinoLogger, opts: Star
         // a decommissioned member handed everything off: no longer a former holder to fence
         for (const m of members) if (m.left === true && m.peerId !== identity.peerId) changed = roster.forget(m.peerId) || changed
         if (changed) rosterChanged()
+        writeQuorum.update()
       },
       refreshMs: Math.max(50, Math.floor(config.failureTimeout / 12)),
       // a member that joins or comes back takes entities once it stayed up a moment
@@ -320,6 +333,8 @@ export async function startNode (config: NodeConfig, log: PinoLogger, opts: Star
       log: log.child({ component: 'mesh' })
     }), (c) => c.stop())
     metrics.watchMesh(cluster)
+    // started once the node is ready (below)
+    await parts.start('write-quorum', () => writeQuorum, (q) => { q.stop() })
     settledNow = () => cluster.settled
     migrator = await parts.start('migration', () => {
       const onMove = metrics.watchMigrations(() => cluster.port.buffered(), () => m.pending, () => m.concurrency)
@@ -526,6 +541,7 @@ export async function startNode (config: NodeConfig, log: PinoLogger, opts: Star
         cluster: cluster.admin,
         replication: new ReplicationAdmin({ system, journal, members: () => cluster.members(), log, parts: repairHooks, jobs, ...(clusterKey !== undefined && { roster }) }),
         jobs: new ClusterJobs({ system, jobs, members: () => cluster.members(), log }),
+        writes: writeQuorum,
         ...(clusterKey !== undefined && {
           migration: new MigrationAdmin({ system, jobs, members: () => p2p?.members().filter((m) => m.peerId !== identity.peerId) ?? [], candidacy: (peer, role) => cluster.candidacy(peer, role), awaitCandidate: async (peer, role, ms) => await cluster.awaitCandidate(peer, role, ms), busyMs: config.migrationTimeout, graceMs: INTERRUPT_GRACE_MS })
         }),
@@ -594,6 +610,8 @@ export async function startNode (config: NodeConfig, log: PinoLogger, opts: Star
     const ready = (): void => {
       if (state !== 'starting') return
       state = 'ready'
+      // judged from the view this node has now that it is ready (before, it has heard no member)
+      writeQuorum.start()
       cluster.refresh()
       p2p?.announce()
       directoryView.start()
@@ -636,6 +654,8 @@ export async function startNode (config: NodeConfig, log: PinoLogger, opts: Star
     /** Before the parts stop: no new work, the others told, what is in flight finished. */
     const drain = async (): Promise<void> => {
       state = 'draining'
+      // the members leaving with this node are no news to log, nor a reason to fail its writes
+      writeQuorum.stop()
       log.info('shutting down: not ready, closing streams, finishing in-flight calls')
       // the others stop placing entities here now, not after the failure timeout
       p2p?.announce()

@@ -326,6 +326,10 @@ export class ActorCell<M, S> implements Deliverer<M>, ContextCell<M> {
     // an entity a newer owner took (its journal was fenced) is not a fault here: it stops, said
     // once, without a stack (see #supervise)
     if (this.restart === 'transient' && isSuperseded(error)) log.info({ actor: this.path }, `${this.path} stops here: a newer owner took it (${describe(error)})`)
+    // an entity that could not start because what it needs is unavailable (its journal's replicas:
+    // the node logs its write quorum once per change) stops, and its next message tries again: not
+    // a warning with a stack at every try
+    else if (this.restart === 'transient' && !this.#initialized && kindOf(error) === 'unavailable') log.debug({ actor: this.path, reason: describe(error) }, `${this.path} could not start: ${describe(error)}`)
     else log.warn({ actor: this.path, err: error }, `actor ${this.path} failed: ${describe(error)}`)
     this.#exit({ type: 'failed', error })
   }

@@ -7,6 +7,8 @@ import { AGENT, ROOM, ROOMS, ROOM_DIRECTORY_KEY } from '../../actors/index.ts'
 import type { ActorSystem, RoomSummary } from '../../actors/index.ts'
 import { adminSchemas } from '../../protocols/index.ts'
 import { clientError, errorReply, httpError, notFound, parseJsonBody, sendError } from './admin-errors.ts'
+import { checkQuorumLoss } from './quorum-guard.ts'
+import type { WriteQuorumView } from './quorum-guard.ts'
 import type { Job, JobKind, JobState, Member, RepairJob, ScrubRow, StorageNodeRow } from '../../protocols/index.ts'
 import { tokenMatches } from '../identity/index.ts'
 import { clientAddress, depthLimited, trusting } from '../limits/index.ts'
@@ -54,6 +56,9 @@ export interface AdminServerDeps {
   readonly jobs?: JobsAdmin
   /** Admin moves: an entity to a node, a member drained or decommissioned (absent: 503). */
   readonly migration?: MigrationAdmin
+  /** The write quorum as this node sees it: shown in /cluster, and a drain, decommission or removal
+   * of the storage role that would lose it is refused unless forced (absent: none is). */
+  readonly writes?: WriteQuorumView
   /** Backups: the catalog, and jobs that make and check them (absent: 503). */
   readonly backups?: BackupsAdmin
   /** The node's models (absent: the route lists none). */
@@ -157,6 +162,23 @@ const ref = (id: string): { $ref: string } => ({ $ref: `${id}#` })
 const errors = (...codes: number[]): Record<number, { $ref: string }> =>
   Object.fromEntries(codes.map((code) => [code, ref('Error')]))
 const bearer = [{ bearer: [] }]
+/** GET /cluster `writes`: the write quorum as the answering node sees it (node/replication WriteQuorum). */
+const WRITES_SCHEMA = {
+  type: 'object',
+  description: 'whether writes are available: the storage nodes up against the replicas a write needs',
+  required: ['available', 'needed', 'writeQuorum', 'replicas', 'storageNodes', 'storageUp', 'partitions', 'unavailablePartitions', 'down'],
+  properties: {
+    available: { type: 'boolean', description: 'every partition has the replicas up that a write needs' },
+    needed: { type: 'integer', description: 'replicas a write needs (the write quorum, or the fence quorum where that is more)' },
+    writeQuorum: { type: 'integer' },
+    replicas: { type: 'integer', description: 'replicas per partition in use' },
+    storageNodes: { type: 'integer', description: 'storage nodes holding replicas' },
+    storageUp: { type: 'integer', description: 'of them, up' },
+    partitions: { type: 'integer' },
+    unavailablePartitions: { type: 'integer', description: 'partitions with fewer replicas up than a write needs: their entities answer UNAVAILABLE' },
+    down: { type: 'array', items: { type: 'string' }, description: 'peer ids of the storage nodes down' }
+  }
+} as const
 
 /**
  * The admin HTTP endpoint, built but not listening (node/ listens; tests use inject()).
@@ -252,6 +274,8 @@ export async function buildAdminServer (deps: AdminServerDeps): Promise<FastifyI
     const principals = new WeakMap<FastifyRequest, Principal>()
     /** Requests refused unchecked: their address failed to authenticate too often. */
     const throttled = new WeakSet<FastifyRequest>()
+    /** What a route says of a request for its audit record (a check it was forced past). */
+    const notes = new WeakMap<FastifyRequest, string>()
     api.addHook('onRequest', async (request, reply) => {
       // a request with no token is no attempt: it is refused (401) but not counted
       const presented = request.headers.authorization !== undefined
@@ -289,7 +313,7 @@ export async function buildAdminServer (deps: AdminServerDeps): Promise<FastifyI
         if (!unauthenticated && (request.method === 'GET' || request.method === 'HEAD')) return payload
         // refused before it could authenticate (over its address's request rate): it did nothing
         if (!unauthenticated && !principals.has(request)) return payload
-        let detail = unauthenticated ? '' : auditDetail(request.body)
+        let detail = unauthenticated ? '' : [notes.get(request), auditDetail(request.body)].filter((d) => d !== undefined && d !== '').join('; ')
         if (unauthenticated) {
           const { record, droppedBefore } = audit.failedAuthentication()
           if (!record) return payload
@@ -315,11 +339,12 @@ export async function buildAdminServer (deps: AdminServerDeps): Promise<FastifyI
     api.get('/cluster', {
       schema: {
         summary: 'This node and every member it knows', security: bearer,
-        response: { 200: { type: 'object', required: ['self', 'members'], properties: { self: ref('Member'), members: { type: 'array', items: ref('Member') } } }, ...errors(401) }
+        response: { 200: { type: 'object', required: ['self', 'members'], properties: { self: ref('Member'), members: { type: 'array', items: ref('Member') }, writes: WRITES_SCHEMA } }, ...errors(401) }
       }
     }, async () => {
       const self = deps.self()
-      return { self, members: [self, ...deps.others?.() ?? []].sort((a, b) => a.peerId.localeCompare(b.peerId)) }
+      const members = [self, ...deps.others?.() ?? []].sort((a, b) => a.peerId.localeCompare(b.peerId))
+      return { self, members, ...(deps.writes !== undefined && { writes: deps.writes.state() }) }
     })
 
     api.get('/nodes', {
@@ -461,7 +486,7 @@ export async function buildAdminServer (deps: AdminServerDeps): Promise<FastifyI
       return { ...row, partition, replicas }
     })
 
-    api.put<{ Params: { peerId: string }, Body: { roles: string[] } }>('/nodes/:peerId/roles', {
+    api.put<{ Params: { peerId: string }, Body: { roles: string[], force?: boolean } }>('/nodes/:peerId/roles', {
       schema: {
         summary: 'Change the roles of a member (live, until it restarts); placement follows at once', security: bearer,
         params: { type: 'object', required: ['peerId'], properties: { peerId: { type: 'string', minLength: 1, maxLength: 128, pattern: '^[1-9A-HJ-NP-Za-km-z]+$' } } },
@@ -469,15 +494,24 @@ export async function buildAdminServer (deps: AdminServerDeps): Promise<FastifyI
           type: 'object',
           required: ['roles'],
           additionalProperties: false,
-          properties: { roles: { type: 'array', minItems: 1, maxItems: 4, items: { type: 'string', enum: [...adminSchemas.ROLE_NAMES, 'all'] } } }
+          properties: {
+            roles: { type: 'array', minItems: 1, maxItems: 4, items: { type: 'string', enum: [...adminSchemas.ROLE_NAMES, 'all'] } },
+            force: { type: 'boolean', description: 'take the storage role away even when fewer storage nodes than a write needs would be left up (refused with 409 WRITE_QUORUM_LOSS otherwise)' }
+          }
         },
         response: {
           200: { type: 'object', required: ['peerId', 'roles'], properties: { peerId: { type: 'string' }, roles: { type: 'array', items: { type: 'string' } }, previous: { type: 'array', items: { type: 'string' } } } },
-          ...errors(400, 401, 404, 503)
+          ...errors(400, 401, 404, 409, 503)
         }
       }
-    }, async (request, reply) => {
-      return await deps.cluster.setRoles(request.params.peerId, request.body.roles)
+    }, async (request) => {
+      const { peerId } = request.params
+      const { roles, force } = request.body
+      const held = [deps.self(), ...deps.others?.() ?? []].find((m) => m.peerId === peerId)?.roles ?? []
+      const dropsStorage = held.includes('storage') && !roles.includes('storage') && !roles.includes('all')
+      const forced = dropsStorage ? checkQuorumLoss(deps.writes, peerId, 'drop-storage', force === true) : undefined
+      if (forced !== undefined) notes.set(request, forced)
+      return await deps.cluster.setRoles(peerId, roles)
     })
 
     api.post<{ Params: { type: string, key: string }, Body: { to: string } }>('/actors/:type/:key/migrate', {
@@ -590,17 +624,24 @@ export async function buildAdminServer (deps: AdminServerDeps): Promise<FastifyI
     })
 
     for (const mode of ['drain', 'decommission'] as const) {
-      api.post<{ Params: { peerId: string } }>(`/nodes/:peerId/${mode}`, {
+      api.post<{ Params: { peerId: string }, Body: { force?: boolean } | undefined }>(`/nodes/:peerId/${mode}`, {
         schema: {
           summary: mode === 'drain'
             ? 'Drain a member (a drain job): it stops taking clients, its entities move live to the others, then it exits (it may be started again)'
             : 'Decommission a member (a decommission job): its entities move live, its storage partitions are handed off, then it leaves the cluster for good (its data dir never starts a node again)',
           security: bearer,
           params: { type: 'object', required: ['peerId'], properties: { peerId: { type: 'string', minLength: 1, maxLength: 128, pattern: '^[1-9A-HJ-NP-Za-km-z]+$' } } },
+          body: {
+            type: ['object', 'null'],
+            additionalProperties: false,
+            properties: { force: { type: 'boolean', description: `${mode} it even when fewer storage nodes than a write needs would be left up (refused with 409 WRITE_QUORUM_LOSS otherwise)` } }
+          },
           response: { 202: ref('Job'), ...errors(400, 401, 404, 409, 503) }
         }
       }, async (request, reply) => {
         if (deps.migration === undefined) return sendError(reply, 503, 'UNAVAILABLE', `this node cannot ${mode} members (it runs without a cluster key)`)
+        const forced = checkQuorumLoss(deps.writes, request.params.peerId, mode, request.body?.force === true)
+        if (forced !== undefined) notes.set(request, forced)
         return reply.code(202).send(await deps.migration.leave(request.params.peerId, mode))
       })
     }

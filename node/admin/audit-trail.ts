@@ -1,6 +1,6 @@
 import { AUDIT, AUDIT_FIELD_LIMITS, AUDIT_LOG_KEY, MAX_AUDIT_PAGE, verifyAuditChain } from '../../actors/index.ts'
 import type { ActorSystem, AuditEntry, AuditRecord } from '../../actors/index.ts'
-import { clip, describe } from '../../protocols/index.ts'
+import { clip, describe, kindOf } from '../../protocols/index.ts'
 
 /** How long an audited request waits for its record to be durable before it is answered anyway. */
 const RECORD_TIMEOUT_MS = 3_000
@@ -61,7 +61,9 @@ export class AuditTrail {
       this.stats.written++
     } catch (err) {
       this.stats.failures++
-      this.#opts.log.warn({ err, action: clipped.action, target: clipped.target }, `audit: could not record ${clipped.action} (${clipped.outcome}): ${describe(err)}`)
+      // unavailable (the trail's replicas: a lost write quorum is logged once, when it happens): the
+      // reason without a stack
+      this.#opts.log.warn({ ...kindOf(err) === 'unavailable' ? { reason: describe(err) } : { err }, action: clipped.action, target: clipped.target }, `audit: could not record ${clipped.action} (${clipped.outcome}): ${describe(err)}`)
     }
   }
 

@@ -5,6 +5,7 @@
  * retry is worth it (the SDKs honour it).
  */
 import { kindOf } from '../../protocols/index.ts'
+import { replicasUnavailable } from '../replication/errors.ts'
 import type { ErrorKind } from '../../protocols/index.ts'
 
 export interface OpenAiErrorBody {
@@ -72,6 +73,15 @@ export function backendError (err: unknown): OpenAiError {
     if (status === 429) return { status: 429, body: openAiError('rate_limit_error', 'the model\'s server is rate limiting; retry later', null, 'rate_limit_exceeded'), retryAfter: retryAfter ?? 1, log: 'warn' }
     if (status === 503) return { status: 503, body: openAiError('server_error', 'the model\'s server is busy; retry shortly', null, 'model_unavailable'), ...(retryAfter !== undefined && { retryAfter }), log: 'warn' }
     return { status: 502, body: openAiError('server_error', `the model's server answered ${status}; see the node's log`, null, 'upstream_error'), log: 'warn' }
+  }
+  if (name === 'ReplicasUnavailableError') {
+    // a lost quorum is the node's news, logged once when it happened (node/replication WriteQuorum),
+    // not at each request; worded from its fields, since its message names peers
+    const q = err as { needed?: unknown, answered?: unknown, op?: unknown }
+    const words = typeof q.needed === 'number' && typeof q.answered === 'number'
+      ? replicasUnavailable(q.op === 'read' ? 'read' : 'write', q.needed, q.answered)
+      : 'too few replicas of the conversation\'s journal are reachable'
+    return { status: 503, body: openAiError('server_error', `${words}; retry when more storage nodes are up`, null, 'replicas_unavailable'), retryAfter: retryAfter ?? 1 }
   }
   const mapped = BY_KIND[kind]
   const precise = BY_NAME[name]

@@ -18,17 +18,41 @@ export class StaleEpochError extends Error {
   }
 }
 
-/** Too few replicas of the entity's partition answered to take it or to acknowledge a write. */
+/**
+ * Too few replicas of the entity's partition answered (or are up) to take it, to acknowledge a
+ * write or to read a record. Its message leads with what a client can do nothing about but wait:
+ * "writes unavailable: 1 of the 2 replicas a write needs is reachable (room/r1, writing seq 2: …)".
+ * Its fields cross the wire (ErrorData) for the APIs that word it themselves.
+ */
 export class ReplicasUnavailableError extends Error {
   override readonly name = 'ReplicasUnavailableError'
   readonly kind = 'unavailable'
+  /** Replicas the operation needs (a write: the write quorum, or the fence quorum to take the entity). */
   readonly needed: number
+  /** Replicas that answered, or that are up when the node refused without asking. */
   readonly answered: number
+  readonly entity: string
+  /** Whether writes or reads are what failed (taking the entity counts as a write). */
+  readonly op: 'write' | 'read'
   constructor (entityId: string, what: string, needed: number, answered: number, why = '') {
-    super(`${entityId}: ${what} needs ${needed} replicas, ${answered} answered${why === '' ? '' : ` (${why})`}; retry when more storage nodes are up`)
+    const op = what.startsWith('reading') ? 'read' : 'write'
+    super(`${replicasUnavailable(op, needed, answered)} (${entityId}, ${what}${why === '' ? '' : `: ${why}`}); retry when more storage nodes are up`)
     this.needed = needed
     this.answered = answered
+    this.entity = entityId
+    this.op = op
   }
+}
+
+/** "writes unavailable: 1 of the 2 replicas a write needs is reachable": the one wording of a lost
+ * quorum, for the error and for whoever words it from the error's fields (the OpenAI endpoint). */
+export function replicasUnavailable (op: 'write' | 'read', needed: number, reachable: number): string {
+  return `${op}s unavailable: ${replicasReachable(op, needed, reachable)}`
+}
+
+/** "1 of the 2 replicas a write needs is reachable" */
+export function replicasReachable (op: 'write' | 'read', needed: number, reachable: number): string {
+  return `${reachable} of the ${needed} replica${needed === 1 ? '' : 's'} a ${op} needs ${reachable === 1 ? 'is' : 'are'} reachable`
 }
 
 /** An owner could not take an entity: other activations kept promising newer epochs. */

@@ -40,3 +40,6 @@ export type { HandOffOptions, HandOffStatus, TakeOverResult } from './hand-off.t
 export { checkCatchUp, checkTakeOverResult } from './replication-admin.ts'
 export { CATCH_UP_CHECK_MS, CatchUp } from './catch-up.ts'
 export type { CatchUpOptions, CatchUpRoster, CatchUpStatus } from './catch-up.ts'
+export { WriteQuorum } from './write-quorum.ts'
+export type { QuorumLoss, WriteQuorumOptions, WriteQuorumState } from './write-quorum.ts'
+export { QuorumGatedJournal } from './quorum-gated-journal.ts'

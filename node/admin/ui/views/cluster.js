@@ -1,4 +1,5 @@
-// Cluster: every member with its roles, status, addresses, load and uptime, the mesh as a picture;
+// Cluster: every member with its roles, status, addresses, load and uptime, the mesh as a picture,
+// whether writes are available (storage nodes up against the replicas a write needs);
 // change roles, drain, decommission (GET /cluster, PUT /nodes/{id}/roles, POST /nodes/{id}/drain|decommission).
 import { useState } from 'preact/hooks'
 import { html } from '../lib/html.js'
@@ -19,6 +20,7 @@ export function ClusterView () {
   const action = useAction()
   const [context, setContext] = useState('')
   const members = cluster.data?.members ?? []
+  const writes = cluster.data?.writes
   const now = Date.now()
 
   const leave = (member, mode) => {
@@ -39,7 +41,17 @@ export function ClusterView () {
       <div class="stat"><span class="stat-value">${formatNumber(totals.entities)}</span><span class="stat-label">entities</span></div>
       <div class="stat"><span class="stat-value">${formatNumber(totals.actors)}</span><span class="stat-label">actors</span></div>
       <div class="stat"><span class="stat-value">${formatBytes(totals.rss)}</span><span class="stat-label">memory (RSS)</span></div>
+      ${writes !== undefined && html`
+        <div class="stat" data-testid="writes" data-available=${String(writes.available)}>
+          <span class="stat-value"><span class=${`badge ${writes.available ? 'badge-good' : 'badge-bad'}`}>${writes.available ? 'available' : 'unavailable'}</span></span>
+          <span class="stat-label">writes: ${writes.storageUp} of ${writes.storageNodes} storage up, ${writes.needed} needed</span>
+        </div>`}
     </section>
+    ${writes !== undefined && !writes.available && html`
+      <p class="warning" role="alert" data-testid="writes-unavailable">
+        Writes unavailable on ${writes.unavailablePartitions} of ${writes.partitions} partitions: ${writes.storageUp} of ${writes.storageNodes} storage nodes are up, and a write needs ${writes.needed} of a partition's ${writes.replicas} replicas${writes.down.length > 0 ? ` (down: ${writes.down.map(shortPeer).join(', ')})` : ''}.
+        Clients are told UNAVAILABLE until enough storage nodes are back: start the ones that are down.
+      </p>`}
     <${ErrorMessage} error=${action.error} context=${context} onDismiss=${action.clear} />
     <${Topology} members=${members} self=${self} />
     <h2>Members</h2>
