@@ -59,15 +59,26 @@ export class NodeClient {
 }
 
 /** What a failed call says, in one line: a TLS problem (`tls` is what the client used) with what to
- * do about it, a node that cannot be reached, or the status and its details. */
+ * do about it, a node that cannot be reached, or the status and its details (a node's own
+ * UNAVAILABLE, such as a lost write quorum, is the node's answer: it was reached). */
 export function cliError (err: grpc.ServiceError, address: string, tls?: ClientTls): CliError {
   const name = grpc.status[err.code] ?? String(err.code)
+  const call = { code: err.code, details: err.details }
   const problem = tlsFailure(err, address, tls)
-  if (problem !== undefined) return new CliError(`node at ${address}: ${problem}`)
-  if (err.code === grpc.status.UNAVAILABLE && /ECONNREFUSED|No connection established|connect/i.test(err.details)) {
-    return new CliError(`cannot reach a node at ${address} (${connectionError(err.details)}); is it running? (--addr, PLEXI_ADDR)`)
+  if (problem !== undefined) return new CliError(`node at ${address}: ${problem}`, undefined, call)
+  if (notConnected(err)) {
+    return new CliError(`cannot reach a node at ${address} (${connectionError(err.details)}); is it running? (--addr, PLEXI_ADDR)`, undefined, call)
   }
-  return new CliError(`${name}: ${err.details}`)
+  return new CliError(`${name}: ${err.details}`, undefined, call)
+}
+
+/**
+ * Whether a call failed before it reached a node (grpc-js's own words for it: no connection, the
+ * channel closed before the call started, the stream refused): the request was not sent. Matched
+ * at the start of the details only, since a node's own UNAVAILABLE may name a connection too.
+ */
+export function notConnected (err: { readonly code: number, readonly details: string }): boolean {
+  return err.code === grpc.status.UNAVAILABLE && /^(No connection established|Failed to connect|Channel closed before call started|Stream refused by server|Name resolution failed|DNS resolution failed)/i.test(err.details)
 }
 
 /** What went wrong with TLS in a failed call, or undefined: retrying does not mend it. */

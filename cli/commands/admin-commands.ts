@@ -151,11 +151,14 @@ export function adminCommands (io: CliIo): Command {
     }))
 
   withClientOptions(admin.command('cluster'), 'admin')
-    .description('this node and every member: peer id, roles, addresses, status, load')
+    .description('this node and every member: peer id, roles, addresses, status, load; then whether writes are available (storage nodes up against the replicas a write needs)')
     .action(withFlags(async (flags: ClientFlags) => {
-      const cluster = await (await client(flags)).api.request<{ self: Member, members: Member[] }>('GET', '/api/v1/cluster')
+      const cluster = await (await client(flags)).api.request<{ self: Member, members: Member[], writes?: WritesState }>('GET', '/api/v1/cluster')
       if (flags.json === true) printJson(io, cluster)
-      else printMembers(io, cluster.members, cluster.self.peerId)
+      else {
+        printMembers(io, cluster.members, cluster.self.peerId)
+        if (cluster.writes !== undefined) io.stdout.write(`${writesLine(cluster.writes)}\n`)
+      }
     }))
   withClientOptions(admin.command('nodes'), 'admin')
     .description('every member')
@@ -410,16 +413,18 @@ Examples:
       await startJob(flags, `/api/v1/actors/${encodeURIComponent(entity.slice(0, slash))}/${encodeURIComponent(entity.slice(slash + 1))}/migrate`, { to: flags.to })
     }))
   withClientOptions(admin.command('drain <peer>'), 'admin')
-    .description('drain a member: it stops taking clients (/readyz 503), its entities move live to the others, then it exits (start it again to bring it back). Ask through another member\'s --admin-addr: the drained node exits. Shows the drain job\'s progress')
+    .description('drain a member: it stops taking clients (/readyz 503), its entities move live to the others, then it exits (start it again to bring it back). Ask through another member\'s --admin-addr: the drained node exits. Refused when fewer storage nodes than a write needs would be left up (--force drains it anyway). Shows the drain job\'s progress')
     .option('--no-wait', 'start the drain job and return its id')
-    .action(withFlags(async (peer: string, flags: ClientFlags & { wait?: boolean }) => {
-      await startJob(flags, `/api/v1/nodes/${encodeURIComponent(peer)}/drain`, undefined)
+    .option('--force', 'drain it even if writes would stop (too few storage nodes left up for the write quorum); the audit trail records it as forced')
+    .action(withFlags(async (peer: string, flags: ClientFlags & { wait?: boolean, force?: boolean }) => {
+      await startJob(flags, `/api/v1/nodes/${encodeURIComponent(peer)}/drain`, forceBody(flags))
     }))
   withClientOptions(admin.command('decommission <peer>'), 'admin')
-    .description('remove a member for good: it drops its roles, its entities move live, its storage partitions are handed off to their new replicas, then it exits and the cluster forgets it (its data dir never starts a node again). Refused while it is the only member with a role, or when too few storage nodes would be left for the replication factor. Shows the job\'s progress')
+    .description('remove a member for good: it drops its roles, its entities move live, its storage partitions are handed off to their new replicas, then it exits and the cluster forgets it (its data dir never starts a node again). Refused while it is the only member with a role, when too few storage nodes would be left for the replication factor, or fewer up than a write needs (--force for that one). Shows the job\'s progress')
     .option('--no-wait', 'start the decommission job and return its id')
-    .action(withFlags(async (peer: string, flags: ClientFlags & { wait?: boolean }) => {
-      await startJob(flags, `/api/v1/nodes/${encodeURIComponent(peer)}/decommission`, undefined)
+    .option('--force', 'decommission it even if writes would stop (too few storage nodes left up for the write quorum); the audit trail records it as forced')
+    .action(withFlags(async (peer: string, flags: ClientFlags & { wait?: boolean, force?: boolean }) => {
+      await startJob(flags, `/api/v1/nodes/${encodeURIComponent(peer)}/decommission`, forceBody(flags))
     }))
   const backup = admin.command('backup').description('the cluster\'s encrypted backups (the key: the node\'s --backup-key-file)')
   withClientOptions(backup.command('create'), 'admin')
@@ -519,12 +524,13 @@ Examples:
     }))
   const roles = admin.command('roles').description('the roles of members (placement follows them)')
   withClientOptions(roles.command('set <peer> <roles>'), 'admin')
-    .description('change the roles of a member live, e.g. `roles set 12D3KooW... chat,ai` (all = every role); lasts until that node restarts, when its --role applies again')
-    .action(withFlags(async (peer: string, list: string, flags: ClientFlags) => {
+    .description('change the roles of a member live, e.g. `roles set 12D3KooW... chat,ai` (all = every role); lasts until that node restarts, when its --role applies again. Taking the storage role away is refused when fewer storage nodes than a write needs would be left up (--force does it anyway)')
+    .option('--force', 'take the storage role away even if writes would stop (too few storage nodes left up for the write quorum); the audit trail records it as forced')
+    .action(withFlags(async (peer: string, list: string, flags: ClientFlags & { force?: boolean }) => {
       const wanted = list.split(',').map((r) => r.trim()).filter((r) => r.length > 0)
       if (wanted.length === 0) throw new UsageError('roles set: give a comma-separated list of chat, ai, storage, backup, or all')
       const changed = await (await client(flags)).api.request<{ peerId: string, roles: string[], previous?: string[] }>(
-        'PUT', `/api/v1/nodes/${encodeURIComponent(peer)}/roles`, { roles: wanted })
+        'PUT', `/api/v1/nodes/${encodeURIComponent(peer)}/roles`, { roles: wanted, ...forceBody(flags) })
       if (flags.json === true) printJson(io, changed)
       else io.stdout.write(`roles of ${changed.peerId}: ${changed.roles.join(',')}${changed.previous === undefined ? '' : ` (were ${changed.previous.join(',')})`}\n`)
     }))
@@ -609,6 +615,31 @@ function printMembers (io: CliIo, members: Member[], self?: string): void {
     String(m.load.actors), String(m.load.entities), String(m.load.mailbox),
     m.lastSeen === undefined ? '-' : `${((now - m.lastSeen) / 1000).toFixed(1)}s ago`
   ]))
+}
+
+/** GET /api/v1/cluster `writes`. */
+interface WritesState {
+  available: boolean
+  needed: number
+  writeQuorum: number
+  replicas: number
+  storageNodes: number
+  storageUp: number
+  partitions: number
+  unavailablePartitions: number
+  down: string[]
+}
+
+/** "writes: available (2 of 2 storage nodes up; a write needs 2)", or what is unavailable and why. */
+export function writesLine (w: WritesState): string {
+  const counts = `${w.storageUp} of ${w.storageNodes} storage node${w.storageNodes === 1 ? '' : 's'} up; a write needs ${w.needed} of ${w.replicas} replica${w.replicas === 1 ? '' : 's'}`
+  if (w.available) return `writes: available (${counts})`
+  return `writes: UNAVAILABLE on ${w.unavailablePartitions} of ${w.partitions} partitions (${counts}${w.down.length === 0 ? '' : `; down: ${w.down.map(shortPeer).join(', ')}`}): start the storage nodes that are down`
+}
+
+/** The body of a request that may be forced past the write-quorum check. */
+function forceBody (flags: { force?: boolean }): { force: true } | undefined {
+  return flags.force === true ? { force: true } : undefined
 }
 
 /** '12s ago', '5m ago', '3h ago' for an ISO time. */

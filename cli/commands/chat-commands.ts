@@ -9,6 +9,7 @@ import { ROOM_NAME_RULE, isRoomName } from '../../protocols/index.ts'
 import { NodeClient, cliError, tlsFailure } from '../node-client.ts'
 import { CliError, UsageError } from '../cli-errors.ts'
 import { printJson } from '../cli-io.ts'
+import { postWithRetries } from '../post-outcome.ts'
 import { integer } from '../flag-values.ts'
 import type { CliIo } from '../cli-io.ts'
 import { chatConnection, withClientOptions, withFlags } from '../client-options.ts'
@@ -51,7 +52,16 @@ export function chatCommands (io: CliIo): Command {
       if (!isClientId(clientId)) throw new UsageError(`--client-id: ${clip(JSON.stringify(clientId), 80)} is not a client id (${CLIENT_ID_RULE})`)
       const client = await connect(io, flags)
       try {
-        const ack = await client.call<PostAck>('Post', { room, text, clientId })
+        // a post whose outcome is unknown (no acknowledgement came) is sent again with its id: the
+        // room answers with the first one's acknowledgement if it was stored, and stores it once
+        const result = await postWithRetries(() => client.call<PostAck>('Post', { room, text, clientId }), {
+          onUnknown: (error, ms) => { io.stderr.write(`plexi: no acknowledgement (${failureName(error)}); trying again in ${ms} ms with the same client id\n`) }
+        })
+        if (result.outcome === 'unknown') {
+          throw new CliError(`outcome unknown: the post to ${room} was not acknowledged after ${result.tries} tries (${result.error.message}); it may still be stored. Send it again with --client-id ${clientId}: it is stored once, and answered with its acknowledgement if it was`)
+        }
+        if (result.outcome !== 'acknowledged') throw result.error
+        const { ack } = result
         if (flags.json === true) printJson(io, { room: ack.room, seq: ack.seq, ts: ack.ts })
         else io.stdout.write(`sent to ${ack.room} as #${ack.seq} at ${new Date(ack.ts).toISOString()}\n`)
       } finally {
@@ -83,6 +93,13 @@ export function chatCommands (io: CliIo): Command {
 async function connect (io: CliIo, flags: ClientFlags): Promise<NodeClient> {
   const connection = await chatConnection(flags, io)
   return new NodeClient(connection.address, connection.token, undefined, connection.tls)
+}
+
+/** A failed call's status name (DEADLINE_EXCEEDED, UNAVAILABLE), for a line that says it is retried:
+ * the whole reason is said once, if no try succeeds. */
+function failureName (error: Error): string {
+  const code = error instanceof CliError ? error.call?.code : undefined
+  return code === undefined ? error.name : grpc.status[code] ?? String(code)
 }
 
 function roomOf (flags: RoomFlags): string {
@@ -210,14 +227,18 @@ async function interactive (io: CliIo, flags: RoomFlags): Promise<void> {
         return
       }
       posting = posting.then(async () => {
-        try {
-          await client.call<PostAck>('Post', { room, text: line })
-        } catch (err) {
-          print(`--- not sent: ${(err as Error).message} ---`)
-          if (err instanceof CliError && /^UNAUTHENTICATED/.test(err.message)) {
-            fatal = err
-            finish()
-          }
+        // each line has its own id: tried again while its outcome is unknown, it is stored once
+        const clientId = randomUUID()
+        const result = await postWithRetries(() => client.call<PostAck>('Post', { room, text: line, clientId }), {
+          onUnknown: (error) => { print(`--- no acknowledgement yet (${failureName(error)}); trying again ---`) }
+        })
+        if (result.outcome === 'acknowledged') return
+        // never "not sent" for a post that may be stored: it shows here if it was (or once it is)
+        if (result.outcome === 'unknown') print(`--- outcome unknown: ${result.error.message}; it may still be stored, and shows here if it is ---`)
+        else print(`--- not sent: ${result.error.message} ---`)
+        if (result.error instanceof CliError && result.error.call?.code === grpc.status.UNAUTHENTICATED) {
+          fatal = result.error
+          finish()
         }
       })
     })
