@@ -90,6 +90,8 @@ export class CatchUp {
   /** When each known storage node was first seen missing or down by this node (ms). */
   readonly #missingSince = new Map<string, number>()
   readonly #replaced: string[] = []
+  /** Said once: no node is replaced while the write quorum is 1. */
+  #warnedSingleQuorum = false
   #waiting: string[] = []
   #timer: ReturnType<typeof setTimeout> | undefined
   #running: Promise<void> | undefined
@@ -206,6 +208,13 @@ export class CatchUp {
       this.#missingSince.set(peerId, since)
       if (this.#opts.replaceAfterMs <= 0 || !quorum || now - since < this.#opts.replaceAfterMs) continue
       if (roster.candidates().length - 1 < this.#opts.replicationFactor) continue
+      // with a write quorum of 1 a record is acknowledged once one replica holds it: the node down
+      // may hold the only copy, so it is never replaced on a timer (docs/replication.md, I6)
+      if (journal.placement(0).writeQuorum < 2) {
+        if (!this.#warnedSingleQuorum) log.warn({ peer: peerId }, `storage node ${peerId} has been down for ${Math.round((now - since) / 1000)} s (replica-replace-after), but it is not replaced: with write-quorum 1 it may hold the only copy of acknowledged records`)
+        this.#warnedSingleQuorum = true
+        continue
+      }
       if (roster.replace(peerId)) {
         this.#replaced.push(peerId)
         log.warn({ peer: peerId, downMs: now - since }, `storage node ${peerId} has been down for ${Math.round((now - since) / 1000)} s (replica-replace-after): replaced; its partitions' new replicas catch up from the other replicas`)

@@ -37,6 +37,12 @@ export interface EntityLogOptions {
    * changes"). Each is waited for until it answers or fails.
    */
   readonly formerHolders?: readonly string[]
+  /**
+   * Storage nodes that may hold the entity's journal (as former holders may) but are not asked:
+   * known to be down. Each counts as one that did not answer: with other holders possible, a
+   * journal is taken only when fewer than W of them all went unread (see open).
+   */
+  readonly absentHolders?: number
   readonly writeQuorum: number
   /** Names this activation uniquely (a fence asked again by it is answered yes). */
   readonly activation: string
@@ -213,6 +219,16 @@ export class EntityLog {
     const { entityId, replicas, writeQuorum, env } = opts
     const formers = (opts.formerHolders ?? []).filter((n) => !replicas.includes(n))
     const f = fenceQuorum(replicas.length, writeQuorum)
+    const absent = opts.absentHolders ?? 0
+    // When other storage nodes may hold the journal (the views of the replica set may differ
+    // between nodes: docs/replication.md, "Roster changes"), F promises of this view's replicas do
+    // not prove that every acknowledged record is among the logs read: one acknowledged by an owner
+    // whose view named other replicas is on W nodes of its set, which may miss this set's F. So
+    // every node that may hold it is asked, and the logs read must leave out fewer than W of them
+    // (those that refused — a newer activation holds them —, failed, or were not asked because they
+    // are down): then a node of any W holds it, whatever set they were, and its log was read.
+    const seesEveryWrite = (round: FenceRound, former: FenceRound): boolean =>
+      replicas.length + formers.length + absent - round.oks.size - former.oks.size < writeQuorum
     let floor = 0
     let backoff = FENCE_BACKOFF_MIN_MS
     for (let attempt = 0; attempt < FENCE_ATTEMPTS; attempt++) {
@@ -223,11 +239,11 @@ export class EntityLog {
       // former holders are fenced too (an owner still writing to an older replica set is stopped
       // by them), and then every node is waited for, replicas included: a record acknowledged on
       // an older set may be on a current replica that is not among the first F to answer
-      const all = formers.length > 0
+      const all = formers.length + absent > 0
       const tries = all ? FENCE_CALL_TRIES : 1
       const enough = (r: FenceRound): boolean => holdsFence(r, replicas, f)
       const [round, former] = await Promise.all([fenceRound(env, replicas, fence, all ? () => false : enough, tries), fenceRound(env, formers, fence, () => false, tries)])
-      if (enough(round)) {
+      if (enough(round) && (!all || seesEveryWrite(round, former))) {
         const best = [...round.oks, ...former.oks].map(([node, summary]) => ({ node, summary })).sort((a, b) => compareLogs(a.summary, b.summary))[0] as { node: string, summary: LogSummary }
         let last: StoredRecord | undefined
         if (best.summary.head > 0) {
@@ -256,11 +272,17 @@ export class EntityLog {
         await log.#recover()
         return log
       }
-      if (round.highest === undefined) {
+      if (round.highest === undefined && former.highest === undefined) {
         // a replica that failed in itself (a corrupt record, a full disk) says more than "too few
         // answered": its own error goes up
         const broken = round.failures.find((e) => kindOf(e) !== 'unavailable' && kindOf(e) !== 'timeout')
         if (broken instanceof Error) throw broken
+        if (enough(round)) {
+          const silent = [...replicas, ...formers].filter((n) => !round.oks.has(n) && !former.oks.has(n))
+          const unread = [...(silent.length > 0 ? [`${silent.join(', ')} did not answer`] : []), ...(absent > 0 ? [`${absent} storage node${absent === 1 ? '' : 's'} that may hold it ${absent === 1 ? 'is' : 'are'} down`] : [])]
+          const why = [...round.errors, ...former.errors][0]
+          throw new ReplicasUnavailableError(entityId, 'taking the entity', f, round.oks.size, `${unread.join(' and ')}, and the storage nodes' views of its replicas may differ: a write acknowledged on ${writeQuorum} of them might be there${why === undefined ? '' : ` (${why})`}`)
+        }
         if (round.oks.size >= f) {
           // enough promises, but from a learner while another replica did not answer: that one
           // may hold records acknowledged before the learner became a replica
@@ -269,7 +291,7 @@ export class EntityLog {
         }
         throw new ReplicasUnavailableError(entityId, 'taking the entity', f, round.oks.size + round.refused, round.errors[0])
       }
-      floor = Math.max(floor, round.highest, former.highest ?? 0)
+      floor = Math.max(floor, round.highest ?? 0, former.highest ?? 0)
       await sleep(env, backoff * (0.5 + env.random()))
       backoff = Math.min(FENCE_BACKOFF_MAX_MS, backoff * 2)
     }

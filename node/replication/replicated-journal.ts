@@ -53,6 +53,10 @@ export interface ReplicatedJournalOptions {
   /** The members heard and not down: former holders of a partition (docs/replication.md, "Roster
    * changes") are asked only when among them. @default every storage node is asked */
   readonly live?: () => ReadonlySet<string>
+  /** Known storage nodes whose records are all held elsewhere: replaced ones, and leaving ones
+   * once down (they handed off). Not counted among the possible holders of a journal that did not
+   * answer (EntityLogOptions.absentHolders). @default none */
+  readonly holdsNothing?: (peerId: string) => boolean
   /** config `replication-factor` (@default 3): fewer when the roster is smaller. */
   readonly replicationFactor?: number
   /** config `write-quorum` (@default a majority of the replicas). */
@@ -169,9 +173,14 @@ export class ReplicatedJournal implements Journal {
 
   /** The other live storage nodes: any of them may have been a replica of the partition under a
    * smaller roster, until replica moves (issue 13) say which. */
-  #formerHolders (replicas: readonly string[]): string[] {
+  #formerHolders (replicas: readonly string[]): { formerHolders: string[], absentHolders: number } {
     const live = this.#opts.live?.()
-    return (this.#opts.known ?? this.#opts.roster)().map((c) => c.peerId).filter((n) => !replicas.includes(n) && (live === undefined || n === this.#opts.self || live.has(n)))
+    const others = (this.#opts.known ?? this.#opts.roster)().map((c) => c.peerId).filter((n) => !replicas.includes(n))
+    const up = (n: string): boolean => live === undefined || n === this.#opts.self || live.has(n)
+    // one that is down is not asked (it would only be waited for), but it may hold records all the
+    // same, unless its records are known to be elsewhere
+    const absent = others.filter((n) => !up(n) && this.#opts.holdsNothing?.(n) !== true).length
+    return { formerHolders: others.filter(up), absentHolders: absent }
   }
 
   /** How far an entity's journal got: the highest head its replicas that answer report (0: none). */
@@ -223,7 +232,7 @@ export class ReplicatedJournal implements Journal {
     const stats = this.#opts.stats
     if (stats !== undefined) stats.opens++
     const owner = this.#owner(partition)
-    const log = await EntityLog.open({ ...owner.options(entityId, replicas, writeQuorum), formerHolders: this.#formerHolders(replicas), activation: randomUUID() })
+    const log = await EntityLog.open({ ...owner.options(entityId, replicas, writeQuorum), ...this.#formerHolders(replicas), activation: randomUUID() })
     if (stats !== undefined && log.head > 0) stats.recoveries++
     return owner.journal(log)
   }
@@ -255,7 +264,7 @@ export class ReplicatedJournal implements Journal {
   /** What an owner of an entity of `partition` on this node runs on: its options, and its journal
    * once it holds the log (kept in #logs while open, so roster changes reconfigure it). */
   #owner (partition: number): {
-    options: (entityId: string, replicas: readonly string[], writeQuorum: number) => Omit<EntityLogOptions, 'activation' | 'formerHolders'>
+    options: (entityId: string, replicas: readonly string[], writeQuorum: number) => Omit<EntityLogOptions, 'activation' | 'formerHolders' | 'absentHolders'>
     journal: (log: EntityLog) => EntityJournal
   } {
     const stats = this.#opts.stats

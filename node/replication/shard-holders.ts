@@ -26,6 +26,8 @@ export interface MeshJournalOptions {
   readonly known?: () => readonly Candidate[]
   /** The members heard and not down (former holders are asked only among them). */
   readonly live?: () => ReadonlySet<string>
+  /** Known storage nodes whose records are all held elsewhere (replaced; leaving and down). */
+  readonly holdsNothing?: (peerId: string) => boolean
   readonly replicationFactor?: number
   readonly writeQuorum?: number
   readonly stats?: ReplicationStats
@@ -42,6 +44,7 @@ export function meshJournal (opts: MeshJournalOptions): ReplicatedJournal {
     roster: opts.roster,
     ...(opts.known !== undefined && { known: opts.known }),
     ...(opts.live !== undefined && { live: opts.live }),
+    ...(opts.holdsNothing !== undefined && { holdsNothing: opts.holdsNothing }),
     ...(opts.replicationFactor !== undefined && { replicationFactor: opts.replicationFactor }),
     ...(opts.writeQuorum !== undefined && { writeQuorum: opts.writeQuorum }),
     ...(opts.stats !== undefined && { stats: opts.stats }),

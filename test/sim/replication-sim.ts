@@ -82,6 +82,8 @@ export interface SimOptions {
   /** True: the first few hand-overs' tickets reach two nodes, and both go on from them (only to
    * show that the checks catch a ticket used twice: a ticket must be used once). */
   readonly reuseTickets?: boolean
+  /** Logs every durable write of every replica (with `log`: to follow a failing seed). */
+  readonly traceWrites?: boolean
 }
 
 export interface SimResult {
@@ -105,7 +107,8 @@ export async function runSeed (seed: number, options: SimOptions = {}): Promise<
   const world = new SimWorld(seed)
   const rnd = world.random
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)] as T
-  const say = options.log ?? (() => {})
+  const logLine = options.log
+  const say = logLine === undefined ? () => {} : (line: string): void => { logLine(`t=${world.now.toFixed(1)} ${line}`) }
   const duration = options.durationMs ?? 6000
 
   const nodeCount = 3 + Math.floor(rnd() * 3)
@@ -130,7 +133,9 @@ export async function runSeed (seed: number, options: SimOptions = {}): Promise<
   const nextReplicasOf = new Map(entities.map((e) => [e, shuffle([...names], rnd).slice(0, R)]))
   let changed = false
   const setOf = (entity: string, heard: boolean): string[] => (changed && heard ? nextReplicasOf : replicasOf).get(entity) ?? []
-  const formersOf = (replicas: readonly string[]): string[] => names.filter((n) => !replicas.includes(n))
+  // (a node gone for good is not asked: it handed off, or it was replaced, as a node's roster
+  // leaves out replaced nodes and leaving ones that are down: replicated-journal.ts)
+  const formersOf = (replicas: readonly string[]): string[] => names.filter((n) => !replicas.includes(n) && !world.gone.has(n))
   world.faults.drop = pick([0, 0.01, 0.05, 0.2])
   world.faults.meanDelayMs = pick([1, 3, 20])
   world.faults.crashAfterReply = kept ? 0 : pick([0, 0.005, 0.02, 0.05])
@@ -150,7 +155,9 @@ export async function runSeed (seed: number, options: SimOptions = {}): Promise<
   // anti-entropy between replicas (fills, repairs, adoptions of a newer log), drawn last
   const antiEntropy = options.antiEntropy ?? (R > 1 && rnd() < 0.3)
   // the leaving node lost for good and replaced (issue 13), drawn after the rest
-  const replace = decommission && (options.replace ?? rnd() < 0.5)
+  // (never with W = 1: a record is acknowledged on one replica, which may be the one lost; a node
+  // does not replace a storage node then either, catch-up.ts)
+  const replace = decommission && (options.replace ?? rnd() < 0.5) && W > 1
   // live hand-overs between owners (issue 14), drawn from a stream of their own: a seed without
   // them replays exactly as it did before they were simulated
   const handOvers = options.handOvers ?? prng(seed ^ 0x5eed)() < 0.5
@@ -171,6 +178,7 @@ export async function runSeed (seed: number, options: SimOptions = {}): Promise<
   const holds = (disk: DiskEntity | undefined, seq: number, value: string): boolean => (disk?.records.get(seq)?.event as { v?: string } | undefined)?.v === value
 
   world.watchWrite = (node: string, entity: string, before: DiskEntity | undefined, change: ReplicaChange) => {
+    if (options.traceWrites === true) say(`WRITE ${node} ${entity} promised ${before?.state.summary.promised ?? 0}->${change.state.summary.promised} by ${change.state.promisedBy} head ${before?.state.summary.head ?? 0}->${change.state.summary.head}${change.removeFrom !== undefined ? ` removeFrom ${change.removeFrom}` : ''} records ${change.records?.[0]?.seq ?? '-'}..${change.records?.[change.records.length - 1]?.seq ?? '-'} epoch ${change.records?.[0]?.epoch ?? '-'}`)
     const prevPromised = before?.state.summary.promised ?? 0
     if (change.state.summary.promised < prevPromised) violate(`${node} ${entity}: promised went down ${prevPromised} -> ${change.state.summary.promised}`)
     for (const r of change.records ?? []) {
@@ -231,7 +239,7 @@ export async function runSeed (seed: number, options: SimOptions = {}): Promise<
       const other = byEpoch.get(log.epoch)
       if (other !== undefined && other !== a.id) violate(`${entity}: epoch ${log.epoch} held by ${other} and ${a.id}`)
       byEpoch.set(log.epoch, a.id)
-      say(`${a.id} on ${node} took ${entity} at epoch ${log.epoch}, head ${log.head}`)
+      say(`${a.id} on ${node} took ${entity} at epoch ${log.epoch}, head ${log.head}, replicas ${replicas.join(',')}`)
       writeLoop(a, generation)
     }, (err: Error) => {
       a.dead = true
@@ -362,9 +370,11 @@ export async function runSeed (seed: number, options: SimOptions = {}): Promise<
         const [entity, disk] = pick(held)
         const seq = pick([...disk.records.keys()])
         const value = (disk.records.get(seq)?.event as { v?: string } | undefined)?.v
+        // (not counting a node this seed loses for good: a copy lost there and the one here is a
+        // second fault, beyond the W - 1 losses an acknowledged write survives)
         const intactElsewhere = names.some((o) => {
           const d = world.node(o).disk.get(entity)
-          return o !== node && d?.damaged?.has(seq) !== true && (d?.records.get(seq)?.event as { v?: string } | undefined)?.v === value
+          return o !== node && !(replace && o === leaving) && d?.damaged?.has(seq) !== true && (d?.records.get(seq)?.event as { v?: string } | undefined)?.v === value
         })
         if (!intactElsewhere || disk.damaged?.has(seq) === true) return
         const how = rnd() < 0.5 ? 'flip' : 'lose'

@@ -4,6 +4,14 @@ import { runSeed } from './replication-sim.ts'
 /** Seeds `npm test` runs (about 50 ms each); `npm run sim -- --seeds N` runs more. */
 const SEEDS = Number(process.env.PLEXI_SIM_SEEDS ?? 300)
 
+/** Seeds that once failed, each with what it found (run with the options it failed with). */
+const REGRESSIONS: ReadonlyArray<{ seed: number, rosterFaults?: boolean, found: string }> = [
+  { seed: 70778, found: 'an owner with an older view of the replica set recovered from F of its set while a node that had promised it refused its retried fence: a log missing acknowledged records was sealed in a newer epoch' },
+  { seed: 50271, rosterFaults: true, found: 'a storage node lost for good with write-quorum 1 took the only copy of acknowledged records' },
+  { seed: 50531, rosterFaults: true, found: 'the same, and a later owner reused their seqs' },
+  { seed: 50687, rosterFaults: true, found: 'the same' }
+]
+
 describe('replication simulation (deterministic, seeded)', function () {
   this.timeout(120_000)
 
@@ -49,6 +57,14 @@ describe('replication simulation (deterministic, seeded)', function () {
     // and owners handed their logs over live, the next owner going on without a fence (issue 14)
     expect(resumed).to.be.greaterThan(SEEDS)
   })
+
+  for (const { seed, rosterFaults, found } of REGRESSIONS) {
+    it(`should pass seed ${seed}${rosterFaults === true ? ' with roster faults' : ''} (it found: ${found})`, async () => {
+      const result = await runSeed(seed, { rosterFaults: rosterFaults === true })
+      expect(result.violations, `replay it: npm run sim -- --seed ${seed}${rosterFaults === true ? ' --roster-faults' : ''}`).to.deep.equal([])
+      expect(result.stats.acked).to.be.greaterThan(0)
+    })
+  }
 
   it('should replay a seed exactly: the same run, step for step', async () => {
     const a = await runSeed(7)

@@ -45,6 +45,7 @@ describe('catch-up: new replicas and replaced storage nodes (in-process, real Le
         roster: candidates,
         known: () => w.known.map((peerId) => ({ peerId, roles: ['storage'], capacity: 1 })),
         live: () => new Set(names.filter((n) => !w.down.has(n))),
+        holdsNothing: (n) => w.replaced.has(n),
         remote: async (node, partition, request) => {
           if (w.down.has(node)) throw Object.assign(new Error(`${node} is down`), { kind: 'unavailable' })
           return await (w.journals.get(node) as ReplicatedJournal).core(partition).handle(request)

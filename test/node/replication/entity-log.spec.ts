@@ -92,6 +92,49 @@ describe('entity log', () => {
     second.close()
   })
 
+  describe('views of the replica set that differ (docs/replication.md, "Roster changes")', () => {
+    /** Five posts acknowledged on c and d by an owner whose view made b, c, d the replicas (b
+     * unreachable then); the next owner's view still says a, b, c, with d a possible former holder. */
+    const onlyOnCAndD = async (): Promise<void> => {
+      down.add('b')
+      const first = await open(['b', 'c', 'd'], 'first')
+      await first.append(posts(1, 5))
+      first.close()
+      down.delete('b')
+    }
+    const openOld = (activation: string, absentHolders = 0): Promise<EntityLog> =>
+      EntityLog.open({ entityId: 'room/moved', replicas: ['a', 'b', 'c'], formerHolders: ['d'], absentHolders, writeQuorum: 2, activation, env, appendTimeoutMs: 5_000 })
+
+    it('should not take the entity from F of its own set while W of the nodes that may hold it did not answer', async () => {
+      await onlyOnCAndD()
+      // a and b are F of a, b, c, and neither holds the five posts (seed 70778 of the simulation)
+      down.add('c')
+      down.add('d')
+      const err = await openOld('second').then(() => undefined, (e: unknown) => e)
+      expect(err).to.be.instanceOf(ReplicasUnavailableError)
+      expect((err as Error).message).to.match(/c, d did not answer, and the storage nodes' views of its replicas may differ/)
+      // one of them answers: its log is read, and the journal is whole
+      down.delete('d')
+      const third = await openOld('third')
+      expect(third.head).to.equal(5)
+      expect((await third.read(1, 10)).map((r) => r.event)).to.deep.equal(posts(1, 5).map((p) => p.event))
+      third.close()
+    })
+
+    it('should count a possible holder that is down and not asked as one that did not answer', async () => {
+      await onlyOnCAndD()
+      down.add('c')
+      // d answers, but another storage node that may hold the journal is down: c and it are two
+      const err = await openOld('second', 1).then(() => undefined, (e: unknown) => e)
+      expect(err).to.be.instanceOf(ReplicasUnavailableError)
+      expect((err as Error).message).to.match(/c did not answer and 1 storage node that may hold it is down/)
+      down.delete('c')
+      const third = await openOld('third', 1)
+      expect(third.head).to.equal(5)
+      third.close()
+    })
+  })
+
   describe('hand-over (a live move: docs/replication.md, "Hand-over")', () => {
     const fences = (): number => [...cores.values()].reduce((n, c) => n + c.stats.fences, 0)
     const resume = (ticket: LogTicket, replicas = ['a', 'b', 'c'], writeQuorum = 2): EntityLog | undefined =>

@@ -34,6 +34,8 @@ describe('a leaving storage node hands its partitions off (in-process, real Leve
         roster: () => all.filter((c) => active.has(c.peerId)),
         known: () => all,
         live: () => new Set(names.filter((n) => !down.has(n))),
+        // a leaving node that is down handed off (as the node's roster says: start-node.ts)
+        holdsNothing: (n) => !active.has(n),
         remote: async (node, partition, request) => {
           if (down.has(node)) throw Object.assign(new Error(`${node} is down`), { kind: 'unavailable' })
           return await (journals.get(node) as ReplicatedJournal).core(partition).handle(request)

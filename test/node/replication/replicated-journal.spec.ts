@@ -2,7 +2,7 @@ import { expect } from 'chai'
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { ClassicLevel } from 'classic-level'
-import { LevelReplicaStorage, LevelStore, MAX_CONCURRENT_OPENS, ReplicaCore, ReplicatedJournal, checkReplicaReply, checkReplicaRequest, openLocalJournal, replicasOf, seal } from '../../../node/index.ts'
+import { LevelReplicaStorage, LevelStore, MAX_CONCURRENT_OPENS, ReplicaCore, ReplicasUnavailableError, ReplicatedJournal, checkReplicaReply, checkReplicaRequest, openLocalJournal, replicasOf, seal } from '../../../node/index.ts'
 import type { EntityJournal } from '../../../actors/index.ts'
 import { tempDir } from '../../helpers/temp-dir.ts'
 
@@ -108,6 +108,7 @@ describe('replicated journal', () => {
     try {
       const storages = await Promise.all(stores.map((s) => LevelReplicaStorage.open(s)))
       const down = new Set<string>()
+      const replaced = new Set<string>()
       let roster = names.slice(0, 3).map((peerId) => ({ peerId, roles: ['storage'], capacity: 1 }))
       const journals = new Map<string, ReplicatedJournal>()
       for (const [i, self] of names.entries()) {
@@ -116,6 +117,7 @@ describe('replicated journal', () => {
           storage: storages[i] as LevelReplicaStorage,
           roster: () => roster,
           live: () => new Set(names.filter((n) => !down.has(n))),
+          holdsNothing: (n) => replaced.has(n),
           remote: async (node, partition, request) => {
             if (down.has(node)) throw Object.assign(new Error(`${node} is down`), { kind: 'unavailable' })
             return await (journals.get(node) as ReplicatedJournal).core(partition).handle(request)
@@ -149,9 +151,15 @@ describe('replicated journal', () => {
       const err = await old.append(events(21, 21)).then(() => null, (e: unknown) => e)
       expect(err).to.have.property('name', 'StaleEpochError')
       await current.append([{ seq: 21, event: { n: 'new' } }])
-      // the journal now lives on the new replicas that are up: without the old ones it reads whole
+      // the journal now lives on the new replicas; but while two storage nodes that may hold it
+      // are down (W of them: another node's view might have written there), it is not taken
       down.delete(kept)
       for (const n of before) if (!after.includes(n)) down.add(n)
+      const refused = await (journals.get(kept) as ReplicatedJournal).open(entity).then(() => undefined, (e: unknown) => e)
+      expect(refused).to.be.instanceOf(ReplicasUnavailableError)
+      expect((refused as Error).message).to.match(/2 storage nodes that may hold it are down/)
+      // once they are known to hold nothing more (replaced), the new replicas alone read whole
+      for (const n of before) if (!after.includes(n)) replaced.add(n)
       const again = await (journals.get(kept) as ReplicatedJournal).open(entity)
       expect(await all(again)).to.deep.equal([...events(1, 20), { seq: 21, event: { n: 'new' } }])
     } finally {
