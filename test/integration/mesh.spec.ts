@@ -154,6 +154,31 @@ describe('a cluster of node processes (real libp2p, gRPC and LevelDB on loopback
     expect([seed.peerId, chatB.peerId, chatC.peerId]).to.include(owners[0])
   })
 
+  it('should keep every member up and every room where it is through a steady load on every node: nothing flaps', async () => {
+    interface Settled { peerId: string, status: string, settled?: boolean }
+    // once every node has settled in every view, the cluster is steady: nothing may change from here
+    await waitFor(async () => (await Promise.all(nodes.map(async (n) => (await api<Settled[]>(n, 'GET', '/nodes')).body)))
+      .every((list) => list.length === nodes.length && list.every((m) => m.status === 'up' && m.settled === true)), 'every member up and settled in every view', { timeout: 20_000, interval: 100 })
+    const marks = nodes.map((n) => n.logs.length)
+    const entry = [seed, chatB, chatC]
+    const chat = entry.map((n) => chatClient(n.grpc, token))
+    clients.push(...chat)
+    const rooms = Array.from({ length: 30 }, (_, i) => `steady-${i}`)
+    for (const room of rooms) await (chat[0] as ReturnType<typeof chatClient>).call('Post', { room, text: 'first' })
+    const ownersBefore = await Promise.all(rooms.map(async (room) => await ownerOf(seed, 'room', room)))
+    // 1,800 posts, 48 in flight, through three nodes: every node's event loop busy with them
+    let next = 0
+    await Promise.all(Array.from({ length: 48 }, async (_, w) => {
+      for (let i = next++; i < 1_800; i = next++) await (chat[w % 3] as ReturnType<typeof chatClient>).call('Post', { room: rooms[i % rooms.length], text: `load ${i}` })
+    }))
+    const ownersAfter = await Promise.all(rooms.map(async (room) => await ownerOf(seed, 'room', room)))
+    expect(ownersAfter, 'no room changed owner').to.deep.equal(ownersBefore)
+    const flaps = nodes.flatMap((n, i) => n.logs.slice(marks[i]).map((l) => String(l.msg))
+      .filter((msg) => /is down|is back|closing the connection to|placement view changed|its view is partial|refuses new connections/.test(msg)).map((msg) => `${n.peerId}: ${msg}`))
+    expect(flaps, 'no member went down or came back, no connection was closed, no view changed').to.deep.equal([])
+    for (const n of nodes) expect((await up(n)).length, `${n.peerId} sees every member up`).to.equal(nodes.length)
+  })
+
   it('should run agents only on ai nodes and stream their answer to the asking client\'s node', async () => {
     const agent = agentClient(chatC.grpc, token)
     clients.push(agent)
