@@ -81,9 +81,13 @@ export class WriteQuorum {
     this.update()
   }
 
+  /** Stops looking: every write passes again, as before start() (a stopping node's own members
+   * leaving with it are no reason to refuse what it finishes). */
   stop (): void {
     clearInterval(this.#timer)
     this.#timer = undefined
+    this.#blocked = []
+    this.#logged = new Set()
   }
 
   /** `listener` is called with the partitions whose open journals can no longer write (fewer than

@@ -105,12 +105,17 @@ describe('write quorum', () => {
     expect({ needed: err.needed, answered: err.answered, entity: err.entity, op: err.op, kind: err.kind }).to.deep.equal({ needed: 2, answered: 1, entity: 'room/r', op: 'write', kind: 'unavailable' })
   })
 
-  it('should let every write through before it starts (a node not yet in the mesh has no view to judge by)', () => {
+  it('should let every write through before it starts (a node not yet in the mesh has no view to judge by) and once it stopped (a node shutting down)', () => {
     quorum = quorumOf(['a', 'b'])
     quorum.update()
     expect(quorum.blocked(0)).to.equal(false)
     expect(captured(() => { quorum?.checkTake('room/r', 0) })).to.equal(undefined)
     expect(lines).to.deep.equal([])
+    quorum.start()
+    expect(quorum.blocked(0)).to.equal(true)
+    quorum.stop()
+    expect(quorum.blocked(0)).to.equal(false)
+    expect(captured(() => { quorum?.checkTake('room/r', 0) })).to.equal(undefined)
   })
 
   it('should say what a drain would cost: every partition with two storage nodes, none with three, then all once one of three is down', () => {
