@@ -82,12 +82,19 @@ export function netLabMissing (): string | undefined {
   const missing = COMMANDS.filter((c) => whichOf(c) === undefined)
   if (missing.length > 0) return `a lab of network namespaces needs ${INSTALL} (missing: ${missing.join(', ')})`
   try {
-    execFileSync('unshare', ['--net', 'sh', '-c', `ip link add b0 type bridge && ip link add v0 type veth peer name v1 && nft add table bridge ${TABLE}`], { stdio: 'pipe', timeout: START_MS })
+    execFileSync(bin('unshare'), ['--net', 'sh', '-c', `${bin('ip')} link add b0 type bridge && ${bin('ip')} link add v0 type veth peer name v1 && ${bin('nft')} add table bridge ${TABLE}`], { stdio: 'pipe', timeout: START_MS })
   } catch (err) {
     const e = err as { stderr?: Buffer, message: string }
     return `a lab of network namespaces needs ${INSTALL}; trying one failed: ${(e.stderr?.toString() ?? '').trim() || e.message}`
   }
   return undefined
+}
+
+/** `command`'s absolute path (root's sbin dirs searched too, should PATH lack them). */
+function bin (command: typeof COMMANDS[number]): string {
+  const path = whichOf(command)
+  if (path === undefined) throw new Error(`${command} not found: ${INSTALL}`)
+  return path
 }
 
 function whichOf (command: string): string | undefined {
@@ -110,7 +117,7 @@ function ownNamespace (): string {
 /** Starts a process in a new network namespace with its loopback up, holding it open until its
  * stdin closes. */
 async function holdNamespace (): Promise<Namespace> {
-  const holder = spawn('unshare', ['--net', 'sh', '-c', 'ip link set lo up && echo ready && exec cat'], { stdio: ['pipe', 'pipe', 'pipe'] })
+  const holder = spawn(bin('unshare'), ['--net', 'sh', '-c', `${bin('ip')} link set lo up && echo ready && exec ${bin('cat')}`], { stdio: ['pipe', 'pipe', 'pipe'] })
   let err = ''
   holder.stderr.on('data', (chunk: Buffer) => { err += chunk.toString() })
   await new Promise<void>((resolve, reject) => {
@@ -173,12 +180,12 @@ export class NetLab {
     const dir = await tempDir('plexi-netlab-')
     const sw = await holdNamespace()
     try {
-      await NetLab.#in(sw, ['ip', '-batch', '-'], [
+      await NetLab.#in(sw, [bin('ip'), '-batch', '-'], [
         'link add br0 type bridge', `addr add ${SWITCH_IP}/24 dev br0`, 'link set br0 up'
       ].join('\n'))
-      await NetLab.#in(sw, ['nft', '-f', '-'], `table bridge ${TABLE} {\n  counter dropped { }\n  chain forward { type filter hook forward priority 0; policy accept; }\n}\n`)
+      await NetLab.#in(sw, [bin('nft'), '-f', '-'], `table bridge ${TABLE} {\n  counter dropped { }\n  chain forward { type filter hook forward priority 0; policy accept; }\n}\n`)
       const socket = join(dir.path, 'forward.sock')
-      const forwarder = spawn('nsenter', [`--net=/proc/${sw.pid}/ns/net`, '--', process.execPath, FORWARDER, socket], { stdio: ['pipe', 'pipe', 'pipe'] })
+      const forwarder = spawn(bin('nsenter'), [`--net=/proc/${sw.pid}/ns/net`, '--', process.execPath, FORWARDER, socket], { stdio: ['pipe', 'pipe', 'pipe'] })
       let err = ''
       forwarder.stderr.on('data', (chunk: Buffer) => { err += chunk.toString() })
       await new Promise<void>((resolve, reject) => {
@@ -199,7 +206,7 @@ export class NetLab {
   static async #in (ns: Namespace, argv: readonly string[], input?: string): Promise<string> {
     const now = readlinkSync(`/proc/${ns.pid}/ns/net`)
     if (now !== ns.id || now === ownNamespace()) throw new Error(`namespace of pid ${ns.pid} is ${now}, not the lab's ${ns.id}`)
-    return await run(['nsenter', `--net=/proc/${ns.pid}/ns/net`, '--', ...argv], input)
+    return await run([bin('nsenter'), `--net=/proc/${ns.pid}/ns/net`, '--', ...argv], input)
   }
 
   /** Host `index` (1, 2, ...), made with those before it if they are not there yet. */
@@ -215,15 +222,15 @@ export class NetLab {
     const ns = await holdNamespace()
     try {
       // the veth pair: port h<N> on the bridge, eth0 in the host
-      await NetLab.#in(this.#switch, ['ip', '-batch', '-'], [
+      await NetLab.#in(this.#switch, [bin('ip'), '-batch', '-'], [
         `link add h${index} type veth peer name eth0 netns ${ns.pid}`, `link set h${index} master br0`, `link set h${index} up`
       ].join('\n'))
-      await NetLab.#in(ns, ['ip', '-batch', '-'], [`addr add ${ip}/24 dev eth0`, 'link set eth0 up'].join('\n'))
+      await NetLab.#in(ns, [bin('ip'), '-batch', '-'], [`addr add ${ip}/24 dev eth0`, 'link set eth0 up'].join('\n'))
     } catch (err) {
       ns.holder.kill('SIGKILL')
       throw err
     }
-    this.hosts.push({ index, ip, ns, prefix: ['nsenter', `--net=/proc/${ns.pid}/ns/net`, '--'] })
+    this.hosts.push({ index, ip, ns, prefix: [bin('nsenter'), `--net=/proc/${ns.pid}/ns/net`, '--'] })
   }
 
   /** Drops every packet from each host of `from` to each of `to` (one way; cut(a, b) and
@@ -251,18 +258,18 @@ export class NetLab {
       const [from, to] = pair.split('>')
       return `add rule bridge ${TABLE} forward ip saddr ${from} ip daddr ${to} counter name dropped drop`
     })
-    await NetLab.#in(this.#switch, ['nft', '-f', '-'], [`flush chain bridge ${TABLE} forward`, ...rules, ''].join('\n'))
+    await NetLab.#in(this.#switch, [bin('nft'), '-f', '-'], [`flush chain bridge ${TABLE} forward`, ...rules, ''].join('\n'))
   }
 
   /** Packets the cuts have dropped since the lab was made. */
   async dropped (): Promise<number> {
-    const out = JSON.parse(await NetLab.#in(this.#switch, ['nft', '-j', 'list', 'counter', 'bridge', TABLE, 'dropped'])) as { nftables: Array<{ counter?: { packets: number } }> }
+    const out = JSON.parse(await NetLab.#in(this.#switch, [bin('nft'), '-j', 'list', 'counter', 'bridge', TABLE, 'dropped'])) as { nftables: Array<{ counter?: { packets: number } }> }
     return out.nftables.find((e) => e.counter !== undefined)?.counter?.packets ?? 0
   }
 
   /** The TCP connections of `host`'s namespace (every state but listening), as `ss -tni` shows them. */
   async connections (host: NetHost): Promise<TcpConnection[]> {
-    const out = await NetLab.#in(host.ns, ['ss', '-tniH'])
+    const out = await NetLab.#in(host.ns, [bin('ss'), '-tniH'])
     const conns: TcpConnection[] = []
     let last: { state: string, local: string, peer: string, sendQ: number } | undefined
     const push = (info: string): void => {

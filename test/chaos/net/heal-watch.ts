@@ -79,33 +79,36 @@ export async function everyViewUp (slots: readonly NodeSlot[], since: number, ta
 }
 
 /**
- * Posts once to each of `rooms` (a post with a client id, tried again with it through the next
- * node after a failure) until each is acknowledged: the ms since `since` when the last room took
- * its post. The posts are added to `posts` (they are checked with every other).
+ * Posts once to each of `rooms` until each is acknowledged: the ms since `since` when the last
+ * room took its post. `everyNode`: once through each node (each tried again through its own
+ * node); otherwise once per room, tried again through the next node after a failure (as a client
+ * would). Each post has a client id; they are added to `posts` (they are checked with every other).
  */
-export async function everyRoomTakesPost (rooms: readonly string[], slots: readonly NodeSlot[], token: string, tag: string, since: number, posts: Post[], tally: CallTally): Promise<Awaited> {
+export async function everyRoomTakesPost (rooms: readonly string[], slots: readonly NodeSlot[], token: string, tag: string, since: number, posts: Post[], tally: CallTally, everyNode = false): Promise<Awaited> {
   const clients = slots.map((s) => chatClient(s.node.grpc, token))
   try {
     const stuck: string[] = []
-    const takenAt = await Promise.all(rooms.map(async (room, r) => {
-      const post: Post = { sender: -1, room, text: `${tag}-${room}`, clientId: randomUUID() }
+    const probes = rooms.flatMap((room, r) => (everyNode ? slots.map((_, n) => ({ room, first: n, step: 0 })) : [{ room, first: r, step: 1 }]))
+    const takenAt = await Promise.all(probes.map(async ({ room, first, step }) => {
+      const post: Post = { sender: -1, room, text: `${tag}-${room}${everyNode ? `-n${first + 1}` : ''}`, clientId: randomUUID() }
       posts.push(post)
       let last = ''
       for (let attempt = 0; performance.now() - since < HEAL_BOUND_MS; attempt++) {
+        const n = (first + attempt * step) % clients.length
         try {
-          const ack = await (clients[(r + attempt) % clients.length] as ReturnType<typeof chatClient>).call<{ seq: number | string }>('Post', { room, text: post.text, clientId: post.clientId })
+          const ack = await (clients[n] as ReturnType<typeof chatClient>).call<{ seq: number | string }>('Post', { room, text: post.text, clientId: post.clientId })
           post.seq = Number(ack.seq)
           return performance.now()
         } catch (err) {
           tally.note(err)
-          last = `through node ${(r + attempt) % clients.length + 1}: ${shownError(err)}`
+          last = `through node ${n + 1}: ${shownError(err)}`
         }
         await new Promise((resolve) => setTimeout(resolve, RETRY_MS))
       }
       stuck.push(`${room} (last try ${last})`)
       return undefined
     }))
-    if (stuck.length > 0) return { failure: `${stuck.length} of ${rooms.length} rooms took no post within ${HEAL_BOUND_MS} ms of the heal: ${stuck.slice(0, 5).join('; ')}` }
+    if (stuck.length > 0) return { failure: `${stuck.length} of ${probes.length} posts (${everyNode ? 'each room through each node' : 'one per room'}) not taken within ${HEAL_BOUND_MS} ms: ${stuck.slice(0, 5).join('; ')}` }
     return { ms: Math.round(Math.max(since, ...takenAt as number[]) - since) }
   } finally {
     for (const c of clients) c.close()

@@ -16,7 +16,8 @@
  * - no call goes unanswered within the client's deadline (posts, reads, probes, logins);
  * - after each heal, within HEAL_BOUND_MS: every member up in every view, every room takes a
  *   post, every user added during the cut logs in through every node (the times are figures);
- * - every room with an acknowledged post is listed by ListRooms through every node.
+ * - every room with an acknowledged post is listed by ListRooms through every node;
+ * - at the end, every room takes a post through every node (none is left stuck).
  */
 import { randomUUID } from 'node:crypto'
 import { writeFile } from 'node:fs/promises'
@@ -94,8 +95,9 @@ const SEND_EVERY_MS = 100
 const READ_EVERY_MS = 100
 /** Posts acknowledged before the first cut, and between two cuts. */
 const WARM_POSTS = 30
-/** Tries of one post of the load (with its client id) before its sender gives up on it. */
-const TRIES = 40
+/** Tries of one post of the load (with its client id) before its sender gives up on it (a try
+ * is answered within 5 s: a stuck room holds its sender a minute at most). */
+const TRIES = 12
 /** Tries of a room's first post or a user's add made during a cut, through one side. */
 const DURING_TRIES = 5
 /** Pause between two rounds of the reads at the end. */
@@ -231,14 +233,20 @@ async function drive (scenario: Scenario, lab: NetLab, cluster: ProcessCluster, 
     await reads.stop()
   }
 
-  // the end: every room through every node, as the load left it
+  // the end: every room takes a post through every node (a room stuck since the heal is caught
+  // here), then every room is read through every node
+  const end = performance.now()
+  const taken = await everyRoomTakesPost(allRooms(), slots, tokens[2 % tokens.length] as string, `${tag}-end`, end, extra, tally, true)
+  if (taken.failure !== undefined) failures.push(`at the end: ${taken.failure}`)
+  const givenUp = load.posted.filter((p) => p.seq === undefined)
+  if (givenUp.length > 0) notes.push(`${givenUp.length} posts of the load given up after ${TRIES} tries: ${countBy(givenUp.map((p) => p.room))}`)
   const posts = allPosts()
   const histories = new Map<string, Array<Map<number, string> | undefined>>()
   const staleAtEnd: string[] = []
   const unsettled: string[] = []
   let settledMs = 0
-  for (const room of allRooms()) {
-    const end = await settledHistories(room, slots, reader, posts.filter((p) => p.room === room && p.seq !== undefined), tally)
+  const ends = await Promise.all(allRooms().map(async (room) => ({ room, end: await settledHistories(room, slots, reader, posts.filter((p) => p.room === room && p.seq !== undefined), tally) })))
+  for (const { room, end } of ends) {
     histories.set(room, end.answers)
     staleAtEnd.push(...end.stale)
     if (end.settledMs === undefined) unsettled.push(room)
@@ -257,6 +265,7 @@ async function drive (scenario: Scenario, lab: NetLab, cluster: ProcessCluster, 
   if (noAnswer > 0) failures.push(`${noAnswer} calls unanswered within the client's deadline (${unansweredPosts.length} posts, ${reads.unanswered} reads, ${tally.unanswered} others)${unansweredPosts.length > 0 ? `: ${unansweredPosts.slice(0, 3).map((e) => `${e.post.room} through ${e.via.slice(-6)}`).join('; ')}` : ''}`)
 
   notes.push(`failed post tries by code: ${countBy(load.errors.map((e) => `${e.code ?? '?'}`))}; failed reads by code and phase: ${[...reads.failures].map(([k, n]) => `${k}: ${n}`).join(', ') || 'none'}`)
+  if (reads.staleCount > 0) notes.push(`stale reads by phase and node: ${[...reads.staleBy].map(([k, n]) => `${k}: ${n}`).join(', ')} (cuts: ${heals.map((h) => h.cut).join('; ')})`)
   notes.push(...nodeWarnings(slots))
   return {
     name: scenario.name,

@@ -53,6 +53,8 @@ export class ReadCheck {
   readonly stale: StaleRead[] = []
   /** failed reads by gRPC code and phase (`14 cut 1`) */
   readonly failures = new Map<string, number>()
+  /** stale reads by phase and node (`healed 1 through node 2`) */
+  readonly staleBy = new Map<string, number>()
   /** every (seq → texts) some read showed, per room, with the first read that showed each */
   readonly #seen = new Map<string, Map<number, Map<string, string>>>()
   readonly #opts: ReadCheckOptions
@@ -108,6 +110,8 @@ export class ReadCheck {
           const missing = due.filter((p) => got.get(p.seq) !== p.text).map((p) => p.seq)
           if (missing.length > 0) {
             this.staleCount++
+            const key = `${started.name} through node ${index + 1}`
+            this.staleBy.set(key, (this.staleBy.get(key) ?? 0) + 1)
             if (this.stale.length < MAX_KEPT) this.stale.push({ room, via, phase: started.name, atMs: started.atMs, missing: missing.slice(0, 8), lastSeq: Math.max(0, ...got.keys()) })
           }
         } catch (err) {
