@@ -41,6 +41,9 @@ export class ReplicasUnavailableError extends Error {
     this.answered = answered
     this.entity = entityId
     this.op = op
+    // a state of the cluster, not a fault of the code: the node says it once when it happens
+    // (WriteQuorum), and where an activation it stopped is logged, a stack would add nothing
+    this.stack = `${this.name}: ${this.message}`
   }
 }
 

@@ -155,6 +155,9 @@ describe('the admin dashboard in a real browser', function () {
     }
     expect(await page.locator('.topology line.edge').count(), 'every pair of members up is linked').to.equal(3)
     expect(await page.getByTestId('member-count').textContent()).to.equal('3')
+    // three storage nodes up, a write needs two of a partition's three replicas
+    expect(await page.getByTestId('writes').getAttribute('data-available')).to.equal('true')
+    expect(await page.getByTestId('writes').textContent()).to.include('writes: 3 of 3 storage up, 2 needed')
     // the token stays in this tab: not in the URL, not in a cookie
     expect(page.url()).not.to.include(a.node.adminToken)
     expect(await tokenKept(page)).to.equal(a.node.adminToken)

@@ -103,6 +103,8 @@ describe('write quorum', () => {
     const err = quorum.writeRefusal('room/r', 3)
     expect(err.message).to.match(/^writes unavailable: 1 of the 2 replicas a write needs is reachable \(room\/r, a write: down: b\); retry when more storage nodes are up$/)
     expect({ needed: err.needed, answered: err.answered, entity: err.entity, op: err.op, kind: err.kind }).to.deep.equal({ needed: 2, answered: 1, entity: 'room/r', op: 'write', kind: 'unavailable' })
+    // logged where it stops an activation, it carries no stack: a state of the cluster, not a fault
+    expect(err.stack).to.equal(`ReplicasUnavailableError: ${err.message}`)
   })
 
   it('should let every write through before it starts (a node not yet in the mesh has no view to judge by) and once it stopped (a node shutting down)', () => {
