@@ -1,0 +1,20 @@
+import { expect } from 'chai'
+import { ReplicasUnavailableError } from '../../../node/index.ts'
+import { backendError } from '../../../node/openai/openai-error.ts'
+import { fromWireError, toWireError } from '../../../node/mesh/wire-error.ts'
+
+describe('openai error', () => {
+  it('should answer a lost write quorum 503 replicas_unavailable in its own words, with Retry-After and nothing logged per request, also when it came from another node', () => {
+    const err = new ReplicasUnavailableError('agent/alice', 'taking the entity', 2, 1, 'down: 12D3KooWSecretHost at 10.0.0.7')
+    const expected = {
+      status: 503,
+      body: { error: { message: 'writes unavailable: 1 of the 2 replicas a write needs is reachable; retry when more storage nodes are up', type: 'server_error', param: null, code: 'replicas_unavailable' } },
+      retryAfter: 1
+    }
+    expect(backendError(err)).to.deep.equal(expected)
+    // across the mesh it keeps its class and fields (the message, which names peers, is not shown)
+    const arrived = fromWireError(toWireError(err), '12D3KooWOther')
+    expect(arrived).to.be.instanceOf(ReplicasUnavailableError)
+    expect(backendError(arrived)).to.deep.equal(expected)
+  })
+})
