@@ -300,7 +300,7 @@ export class Prober {
  * busy, and an answer may be waiting unread). The verdict is given after the I/O that arrived
  * meanwhile was read (setImmediate runs after the poll phase), so an answer already in wins.
  */
-function lateAwareDeadline (ms: number): { promise: Promise<'miss' | 'late'>, clear: () => void } {
+export function lateAwareDeadline (ms: number): { promise: Promise<'miss' | 'late'>, clear: () => void } {
   const due = performance.now() + ms
   let timer: ReturnType<typeof setTimeout> | undefined
   let immediate: ReturnType<typeof setImmediate> | undefined
@@ -309,6 +309,8 @@ function lateAwareDeadline (ms: number): { promise: Promise<'miss' | 'late'>, cl
       const late = performance.now() - due > ms * LATE_TIMER_SHARE
       immediate = setImmediate(() => { resolve(late ? 'late' : 'miss') })
     }, ms)
+    // a probe never keeps a stopping process alive
+    timer.unref()
   })
   return {
     promise,
