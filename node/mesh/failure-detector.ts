@@ -27,7 +27,7 @@ interface PeerState {
 export interface FailureDetectorOptions {
   /** config `failure-timeout` (ms) */
   readonly failureTimeout: number
-  /** @default Date.now */
+  /** A monotonic clock (ms). @default performance.now */
   readonly now?: () => number
 }
 
@@ -48,7 +48,7 @@ export class FailureDetector {
 
   constructor (opts: FailureDetectorOptions) {
     this.timing = probeTiming(opts.failureTimeout)
-    this.#now = opts.now ?? Date.now
+    this.#now = opts.now ?? (() => performance.now())
   }
 
   #state (peer: string): PeerState {

@@ -104,6 +104,8 @@ export function decodeMemberRecord (bytes: Uint8Array, from: string): MemberReco
 export interface MembershipOptions {
   /** ms without an answer to a probe (directly or through others) before a member is down. */
   readonly failureTimeout: number
+  /** A clock for tests: both the wall clock (when a member was last seen) and failure detection's.
+   * @default Date.now, and performance.now for failure detection */
   readonly now?: () => number
 }
 
@@ -126,10 +128,14 @@ export class MemberTable {
   readonly #members = new Map<string, { record: MemberRecord, heardAt: number }>()
   readonly #now: () => number
 
+  /** The detector's clock: monotonic (a wall clock stepped back would keep a dead member up). */
+  readonly #monotonic: () => number
+
   constructor (opts: MembershipOptions) {
     if (!(opts.failureTimeout > 0)) throw new RangeError(`failureTimeout must be > 0, got ${opts.failureTimeout}`)
     this.#now = opts.now ?? Date.now
-    this.detector = new FailureDetector({ failureTimeout: opts.failureTimeout, now: this.#now })
+    this.#monotonic = opts.now ?? (() => performance.now())
+    this.detector = new FailureDetector({ failureTimeout: opts.failureTimeout, now: this.#monotonic })
   }
 
   /** Takes a record; false when it was stale (an older incarnation). */
@@ -179,6 +185,8 @@ export class MemberTable {
    * decommissioned member (its record says it left) is no longer listed once it is down. */
   view (): MemberView[] {
     const d = this.detector
+    const wall = this.#now()
+    const monotonic = this.#monotonic()
     const out: MemberView[] = []
     for (const { record, heardAt } of [...this.#members.values()].sort((a, b) => a.record.peerId.localeCompare(b.record.peerId))) {
       const peer = record.peerId
@@ -189,7 +197,7 @@ export class MemberTable {
       out.push({
         ...record,
         status,
-        lastSeen: Math.max(heardAt, d.lastAck(peer) ?? 0),
+        lastSeen: Math.max(heardAt, wall - (monotonic - (d.lastAck(peer) ?? -Infinity))),
         ...(d.isGone(peer) && { gone: true as const }),
         ...(status !== 'down' && d.isIndirect(peer) && { indirect: true as const }),
         ...(d.unhearing(peer) && { unhearing: true as const })
