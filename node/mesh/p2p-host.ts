@@ -182,7 +182,7 @@ export async function startP2pHost (opts: P2pHostOptions): Promise<P2pHost> {
       // a join address: every failed try is said (the operator is waiting on it); a member: its
       // first failed try, then at most every MEMBER_DIAL_LOG_EVERY_MS
       let loggedAt = state.loggedAt
-      if (isJoin ? (state.delay === REDIAL_MIN_MS || state.delay === maxDelay) : (loggedAt === undefined || Date.now() - loggedAt >= MEMBER_DIAL_LOG_EVERY_MS)) {
+      if (isJoin || loggedAt === undefined || Date.now() - loggedAt >= MEMBER_DIAL_LOG_EVERY_MS) {
         loggedAt = Date.now()
         if (drained !== undefined && table.drained(drained)) {
           opts.log.info({ target: what, retryInMs: state.delay }, `cannot reach ${what}, which drained and stopped; retrying with backoff (up to ${maxDelay} ms) for when it is back`)
