@@ -82,6 +82,8 @@ export const CONFIG_SCHEMA: readonly KeySpec[] = [
   { key: 'scrub-interval', type: { kind: 'int', min: 0, max: 2_592_000_000 }, default: 86_400_000, description: 'ms from the end of one scrub pass to the start of the next: every stored value is re-read and its SHA-256 checked, damaged records are quarantined and put back from a healthy replica (0: only on plexi admin scrub)' },
   { key: 'scrub-rate', type: { kind: 'int', min: 1, max: 100_000 }, default: 16, description: 'MiB a second a scrub pass may read (plexi admin scrub --fast reads as fast as the disk goes)' },
   { key: 'replica-replace-after', type: { kind: 'int', min: 0, max: 2_592_000_000 }, default: 600_000, description: 'ms a storage node may stay down before it is replaced: its partitions get new replicas, which catch up from the others before they count (0: never; a node back after that catches up again)' },
+  { key: 'lease-ms', type: { kind: 'int', min: 200, max: 60_000 }, default: 2_000, description: 'ms an entity\'s owner may serve reads from what it holds after a quorum of its replicas last took its writes or renewals: a replica refuses any newer owner that long (a read past it asks a quorum first). Failover after a crash waits up to this long; a stop or a live move does not' },
+  { key: 'max-clock-drift', type: { kind: 'number', min: 0, max: 0.2 }, default: 0.01, description: 'the most two nodes\' clocks may disagree about a duration, as a fraction (0.01: 1%; quartz and NTP stay under 0.001): an owner counts its lease as lasting lease-ms * (1 - max-clock-drift)' },
   { key: 'migration-timeout', type: { kind: 'int', min: 100, max: 3_600_000 }, default: 30_000, description: 'ms a live migration waits for an entity\'s work in progress (an agent\'s answer) before it interrupts it (the answer so far is kept); a move still stuck then becomes a clean failover (its new owner recovers it from the journal)' },
   { key: 'migration-concurrency', type: { kind: 'int', min: 1, max: 10_000 }, default: 64, description: 'entities one node moves at once in a drain or rebalance, at most: within it, as many as keep each entity\'s pause near 20 ms (the others wait their turn and keep serving where they are)' },
   { key: 'journal-sync', type: { kind: 'boolean' }, default: true, description: 'fsync every journal batch before acknowledging (false: survive process crashes, not power loss)' },
@@ -159,6 +161,8 @@ export interface NodeConfig {
   readonly scrubInterval: number
   readonly scrubRate: number
   readonly replicaReplaceAfter: number
+  readonly leaseMs: number
+  readonly maxClockDrift: number
   readonly journalSync: boolean
   readonly gpu: GpuMode
   readonly inferenceWorkers: number

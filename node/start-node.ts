@@ -132,6 +132,8 @@ export async function startNode (config: NodeConfig, log: PinoLogger, opts: Star
       live: () => new Set((p2pRef?.members() ?? []).filter((m) => m.status !== 'down').map((m) => m.peerId)),
       replicationFactor: config.replicationFactor,
       ...(config.writeQuorum !== undefined && { writeQuorum: config.writeQuorum }),
+      // owners' leases (docs/replication.md, "Leases"): a node alone has its replicas in-process
+      ...(clusterKey !== undefined && { lease: { ms: config.leaseMs, maxDrift: config.maxClockDrift } }),
       stats: metrics.replication,
       system: () => systemRef as ActorSystem
     })

@@ -53,3 +53,18 @@ export const MAX_CONCURRENT_OPENS = 32
 
 /** Longest entity id a replica takes (type/key; keys are at most 128 characters). */
 export const MAX_ENTITY_ID_LENGTH = 300
+
+/** An owner's lease (docs/replication.md, "Leases") unless configured (`lease-ms`): a replica that
+ * took an append or a lease renewal of an owner refuses a newer fence for this long on its own
+ * clock, so the owner may serve reads from what it holds without asking anyone. Failover after a
+ * crash waits up to this long; a live hand-over or a stop does not (the holder lets go). */
+export const DEFAULT_LEASE_MS = 2_000
+/** The assumed bound on how far two nodes' clocks may disagree about a duration (`max-clock-drift`):
+ * quartz drifts about 0.0001, NTP slews at most 0.0005; 0.01 leaves a factor of 20 and costs 1% of
+ * the lease. */
+export const DEFAULT_MAX_CLOCK_DRIFT = 0.01
+/** The longest wait a replica's lease refusal may ask for (checked on replies). */
+export const MAX_LEASE_WAIT_MS = 600_000
+/** A new activation waits for another owner's lease at most this many leases in all, then gives up
+ * (EntityLeaseHeldError): an owner that keeps renewing is alive and serving. */
+export const LEASE_WAITS = 3

@@ -1,8 +1,9 @@
 import {
-  APPEND_BATCH_RECORDS, DEFAULT_APPEND_TIMEOUT_MS, FENCE_ATTEMPTS, HANDOVER_RECORDS, FENCE_BACKOFF_MAX_MS, FENCE_BACKOFF_MIN_MS, FENCE_CALL_TRIES,
-  OWNER_TAIL_RECORDS, READ_PAGE_RECORDS, RETRY_MAX_MS, RETRY_MIN_MS
+  APPEND_BATCH_RECORDS, DEFAULT_APPEND_TIMEOUT_MS, DEFAULT_LEASE_MS, FENCE_ATTEMPTS, HANDOVER_RECORDS, FENCE_BACKOFF_MAX_MS, FENCE_BACKOFF_MIN_MS, FENCE_CALL_TRIES,
+  LEASE_WAITS, OWNER_TAIL_RECORDS, READ_PAGE_RECORDS, RETRY_MAX_MS, RETRY_MIN_MS
 } from './constants.ts'
 import { EntityLogClosedError, FenceContendedError, ReplicasUnavailableError, StaleEpochError } from './errors.ts'
+import { EntityLeaseHeldError } from './lease-errors.ts'
 import { compareLogs, epochAt, matchPoint, withRecords } from './log-summary.ts'
 import type { LogSummary, Segment } from './log-summary.ts'
 import type { LogTicket } from './log-ticket.ts'
@@ -22,6 +23,8 @@ export interface OwnerEnv {
   random (): number
   /** ms; only its differences and its rough agreement between nodes matter (see #firstEpoch). */
   now (): number
+  /** A monotonic clock in ms (leases are measured on it: docs/replication.md, "Leases"). @default now */
+  clock? (): number
   /** Whether a node is worth asking again (not known to be down). @default every node is */
   live? (node: string): boolean
 }
@@ -54,6 +57,20 @@ export interface EntityLogOptions {
   /** Called once when the log stops for good (a newer owner fenced it, or a write timed out): the
    * entity must stop serving. */
   readonly onFailed?: (err: Error) => void
+  /**
+   * The owner's lease (docs/replication.md, "Leases"): reads are served from what this owner holds
+   * only while W replicas are known to refuse any newer fence, else the epoch is confirmed by a
+   * quorum first. Undefined: no leases (a node alone, whose replicas are in its own process).
+   */
+  readonly lease?: LeaseOptions
+}
+
+export interface LeaseOptions {
+  /** How long a replica's grant holds on its own clock (config `lease-ms`). */
+  readonly ms: number
+  /** The assumed bound on how much two clocks may disagree about a duration, as a fraction
+   * (config `max-clock-drift`): the owner counts its lease as lasting ms * (1 - maxDrift). */
+  readonly maxDrift: number
 }
 
 /** An owner's view of one replica. */
@@ -69,6 +86,9 @@ interface Track {
   /** A retry is scheduled (the replica did not answer). */
   waiting: boolean
   backoff: number
+  /** When the latest request that this replica took for this owner's lease was sent, on the
+   * owner's clock (-Infinity: none). */
+  granted: number
 }
 
 interface Waiter {
@@ -91,6 +111,12 @@ interface LogInit {
   readonly tracks: Track[]
   readonly sources: Track[]
   readonly snapshotHolders: Array<{ node: string, seq: number }>
+  /** Names this log's lease at the replicas: the activation, or the activation and a suffix for a
+   * log resumed from a hand-over. */
+  readonly holder: string
+  /** Reads wait until this seq is acknowledged (a resumed log's head: writes the previous owner had
+   * in flight may have been acknowledged to their writers there). */
+  readonly readFloor: number
 }
 
 /**
@@ -129,6 +155,14 @@ export class EntityLog {
   /** Handed over (handOver): no more appends; the records in flight are still fed to the replicas
    * until W hold them (their writers are told), then the log closes by itself. */
   #handedOver = false
+  readonly #holder: string
+  readonly #readFloor: number
+  readonly #clock: () => number
+  /** When the entity last read or wrote (the lease is kept warm only for one in use). */
+  #lastUse = -Infinity
+  #renewing: Promise<void> | undefined
+  #renewTimer: (() => void) | undefined
+  #released = false
 
   private constructor (opts: EntityLogOptions, init: LogInit) {
     this.#opts = opts
@@ -145,10 +179,13 @@ export class EntityLog {
     this.#tracks = init.tracks
     this.#sources = init.sources
     this.#snapshotHolders = init.snapshotHolders
+    this.#holder = init.holder
+    this.#readFloor = init.readFloor
+    this.#clock = opts.env.clock ?? opts.env.now
   }
 
   /** A log recovered by a fence round: the best log's last record sealed in this epoch (step 3). */
-  static #recovered (opts: EntityLogOptions, epoch: number, fenced: ReadonlyMap<string, LogSummary>, former: ReadonlyMap<string, LogSummary>, best: { node: string, summary: LogSummary }, last: StoredRecord | undefined): EntityLog {
+  static #recovered (opts: EntityLogOptions, epoch: number, fenced: ReadonlyMap<string, LogSummary>, former: ReadonlyMap<string, LogSummary>, best: { node: string, summary: LogSummary }, last: StoredRecord | undefined, sentAt: ReadonlyMap<string, number>): EntityLog {
     const b = best.summary
     let segments: Segment[] = [...b.segments]
     let tail: StoredRecord[] = []
@@ -170,11 +207,14 @@ export class EntityLog {
       committed: 0,
       tracks: opts.replicas.map((node) => {
         const summary = fenced.get(node)
-        return { node, summary, match: summary === undefined ? -1 : matchPoint(own, summary), busy: false, broken: false, waiting: false, backoff: RETRY_MIN_MS }
+        // a promise is a grant of the lease, from when the fence was sent
+        return { node, summary, match: summary === undefined ? -1 : matchPoint(own, summary), busy: false, broken: false, waiting: false, backoff: RETRY_MIN_MS, granted: sentAt.get(node) ?? -Infinity }
       }),
-      sources: [...former].map(([node, summary]) => ({ node, summary, match: matchPoint(own, summary), busy: false, broken: true, waiting: false, backoff: RETRY_MIN_MS })),
+      sources: [...former].map(([node, summary]) => ({ node, summary, match: matchPoint(own, summary), busy: false, broken: true, waiting: false, backoff: RETRY_MIN_MS, granted: -Infinity })),
       snapshotHolders: [...fenced, ...former].filter(([, s]) => s.snapshotSeq > 0 && s.snapshotSeq <= b.head)
-        .map(([node, s]) => ({ node, seq: s.snapshotSeq })).sort((x, y) => y.seq - x.seq)
+        .map(([node, s]) => ({ node, seq: s.snapshotSeq })).sort((x, y) => y.seq - x.seq),
+      holder: opts.activation,
+      readFloor: b.head
     })
   }
 
@@ -190,7 +230,7 @@ export class EntityLog {
     if (ticket.entity !== opts.entityId || ticket.writeQuorum !== opts.writeQuorum || ticket.replicas.length !== opts.replicas.length ||
       !opts.replicas.every((node) => ticket.replicas.some((r) => r.node === node))) return undefined
     const track = (r: { readonly node: string, readonly match: number }, broken: boolean): Track =>
-      ({ node: r.node, summary: undefined, match: r.match, busy: false, broken, waiting: false, backoff: RETRY_MIN_MS })
+      ({ node: r.node, summary: undefined, match: r.match, busy: false, broken, waiting: false, backoff: RETRY_MIN_MS, granted: -Infinity })
     const log = new EntityLog({ ...opts, activation: ticket.activation }, {
       epoch: ticket.epoch,
       head: ticket.head,
@@ -202,7 +242,10 @@ export class EntityLog {
       tracks: opts.replicas.map((node) => track(ticket.replicas.find((r) => r.node === node) as LogTicket['replicas'][number], false)),
       sources: ticket.sources.filter((s) => !opts.replicas.includes(s.node)).map((s) => track(s, true)),
       // the new owner has the state handed over: it never loads a snapshot back
-      snapshotHolders: []
+      snapshotHolders: [],
+      // its own lease (the old owner lets go of its): granted by its first append or confirmation
+      holder: `${ticket.activation}~${Math.floor(opts.env.random() * 2 ** 52).toString(36)}`,
+      readFloor: ticket.head
     })
     // what the old owner had in flight reaches the replicas from here too (the same records: a
     // replica keeps one copy), and commitment follows
@@ -216,6 +259,21 @@ export class EntityLog {
    * activations keep taking it) or StaleEpochError (a newer one took it while this one recovered).
    */
   static async open (opts: EntityLogOptions): Promise<EntityLog> {
+    try {
+      return await EntityLog.#take(opts)
+    } catch (err) {
+      // its promises granted it leases: it lets go of them, so that the next try (its own or
+      // another activation's) need not wait them out
+      if (opts.lease !== undefined) {
+        for (const node of new Set([...opts.replicas, ...(opts.formerHolders ?? [])])) {
+          opts.env.call(node, { op: 'release', entity: opts.entityId, holder: opts.activation }).catch(noop)
+        }
+      }
+      throw err
+    }
+  }
+
+  static async #take (opts: EntityLogOptions): Promise<EntityLog> {
     const { entityId, replicas, writeQuorum, env } = opts
     const formers = (opts.formerHolders ?? []).filter((n) => !replicas.includes(n))
     const f = fenceQuorum(replicas.length, writeQuorum)
@@ -231,6 +289,9 @@ export class EntityLog {
       replicas.length + formers.length + absent - round.oks.size - former.oks.size < writeQuorum
     let floor = 0
     let backoff = FENCE_BACKOFF_MIN_MS
+    // another owner's lease is waited out, a few leases at most (docs/replication.md, "Leases")
+    const leaseMs = opts.lease?.ms ?? DEFAULT_LEASE_MS
+    let leaseWaited = 0
     for (let attempt = 0; attempt < FENCE_ATTEMPTS; attempt++) {
       // a clock reading as the first try: above what any earlier activation promised unless the
       // clocks disagree by more than the time between activations (then the refusal says how high)
@@ -265,14 +326,26 @@ export class EntityLog {
           }
           if (last === undefined) throw why
         }
-        const log = EntityLog.#recovered(opts, epoch, round.oks, former.oks, best, last)
+        const log = EntityLog.#recovered(opts, epoch, round.oks, former.oks, best, last, round.sentAt)
         // the best replica holds the owner's log up to the sealed record
         const source = log.#tracks.find((t) => t.node === best.node) ?? log.#sources.find((t) => t.node === best.node)
         if (source !== undefined && best.summary.head > 0) source.match = Math.max(source.match, best.summary.head - 1)
         await log.#recover()
         return log
       }
-      if (round.highest === undefined && former.highest === undefined) {
+      const contended = round.highest !== undefined || former.highest !== undefined
+      const leaseWait = Math.max(round.leaseWait, former.leaseWait)
+      if (!contended && leaseWait > 0) {
+        // refused only for another owner's lease, which ends in leaseWait ms on the replica's
+        // clock: asked again then (a little later: the clocks may disagree, and others may wait too)
+        if (leaseWaited + leaseWait > LEASE_WAITS * leaseMs) throw new EntityLeaseHeldError(entityId, leaseWaited)
+        const ms = leaseWait * (1 + (opts.lease?.maxDrift ?? 0)) + FENCE_BACKOFF_MIN_MS * env.random()
+        await sleep(env, ms)
+        leaseWaited += ms
+        attempt--
+        continue
+      }
+      if (!contended) {
         // a replica that failed in itself (a corrupt record, a full disk) says more than "too few
         // answered": its own error goes up
         const broken = round.failures.find((e) => kindOf(e) !== 'unavailable' && kindOf(e) !== 'timeout')
@@ -321,7 +394,7 @@ export class EntityLog {
     for (const t of dropped) t.broken = true
     const kept = this.#tracks.filter((t) => replicas.includes(t.node))
     const added: Track[] = replicas.filter((n) => !kept.some((t) => t.node === n))
-      .map((node) => ({ node, summary: undefined, match: -1, busy: false, broken: false, waiting: false, backoff: RETRY_MIN_MS }))
+      .map((node) => ({ node, summary: undefined, match: -1, busy: false, broken: false, waiting: false, backoff: RETRY_MIN_MS, granted: -Infinity }))
     this.#sources = [...this.#sources.filter((t) => !replicas.includes(t.node)), ...dropped]
     this.#tracks = [...kept, ...added]
     this.writeQuorum = writeQuorum
@@ -353,17 +426,25 @@ export class EntityLog {
     // the log's last segment is this epoch's after the first append: nothing to change then
     if (this.#segments[this.#segments.length - 1]?.[0] !== epoch) this.#segments = withRecords(this.#segments, first, records.map(() => epoch))
     this.#head += records.length
+    this.#lastUse = this.#clock()
     this.#trimTail()
     const done = this.#waitFor(this.#head)
     for (const t of this.#tracks) this.#pump(t)
     return done
   }
 
-  /** Acknowledged records with seq >= from, in order, at most `limit`. */
+  /**
+   * Acknowledged records with seq >= from, in order, at most `limit`: every record acknowledged
+   * before the call, by this owner or any before it (docs/replication.md, "Leases"). Served from
+   * what this owner holds while its lease is valid; otherwise its epoch is first confirmed by W
+   * replicas (which renews the lease). A newer owner found fails the read and the log
+   * (StaleEpochError, onFailed); too few replicas answering fails the read only
+   * (ReplicasUnavailableError).
+   */
   async read (from: number, limit: number): Promise<StoredRecord[]> {
-    if (this.#failure !== undefined) throw this.#failure
+    const upTo = await this.#readPoint()
     const first = Math.max(1, Math.floor(from))
-    const last = Math.min(this.#committed, first + Math.max(0, Math.floor(limit)) - 1)
+    const last = Math.min(upTo, first + Math.max(0, Math.floor(limit)) - 1)
     const out: StoredRecord[] = []
     let seq = first
     while (seq <= last) {
@@ -375,14 +456,157 @@ export class EntityLog {
     return out
   }
 
-  /** Every acknowledged record from `from` on, page by page. */
+  /** Every acknowledged record from `from` on, page by page (each page as `read`). */
   async * replay (from: number): AsyncGenerator<StoredRecord> {
     let seq = Math.max(1, from)
-    while (seq <= this.#committed) {
-      const page = await this.read(seq, READ_PAGE_RECORDS)
+    const end = await this.#readPoint()
+    while (seq <= end) {
+      const page = await this.read(seq, Math.min(READ_PAGE_RECORDS, end - seq + 1))
       if (page.length === 0) return
       yield * page
       seq += page.length
+    }
+  }
+
+  /**
+   * Confirms that this owner's epoch is current (its lease valid, or W replicas confirming it, as
+   * a read does) and resolves with the seq up to which every acknowledged record is held: what a
+   * subscriber starting now must be given.
+   */
+  async confirm (): Promise<number> {
+    return await this.#readPoint()
+  }
+
+  /** Whether this owner is provably current now, with nothing to wait for (its lease valid, and
+   * what a hand-over had in flight acknowledged): what it holds may be served as it is. False:
+   * `confirm` first. */
+  current (): boolean {
+    if (this.#failure !== undefined || this.#closed || this.#handedOver) return false
+    this.#lastUse = this.#clock()
+    if (this.#committed < this.#readFloor) return false
+    if (this.#opts.lease === undefined) return true
+    const left = this.#leaseUntil() - this.#clock()
+    if (left <= 0) return false
+    this.#keepWarm(left)
+    return true
+  }
+
+  // ---- leases (docs/replication.md, "Leases") -----------------------------------------------
+
+  /** The seq a read starting now serves up to, once this owner is known to be current. */
+  async #readPoint (): Promise<number> {
+    if (this.#failure !== undefined) throw this.#failure
+    if (this.#closed || this.#handedOver) throw new EntityLogClosedError(this.entityId)
+    this.#lastUse = this.#clock()
+    // what the previous owner of a hand-over had in flight may have been acknowledged there
+    if (this.#committed < this.#readFloor) await this.#waitFor(this.#readFloor)
+    const lease = this.#opts.lease
+    if (lease !== undefined) {
+      const now = this.#clock()
+      const until = this.#leaseUntil()
+      if (now >= until) await this.#renew()
+      else this.#keepWarm(until - now)
+    }
+    // read at once (no wait between the check and here): nothing newer can have been acknowledged
+    // by anyone else while the lease holds
+    return this.#committed
+  }
+
+  /** Until when (this owner's clock) no newer fence can succeed: W replicas took a request of this
+   * lease, the W-th newest sent at g, each refusing newer fences for lease.ms on its own clock from
+   * when it took it (after g); with clocks disagreeing by at most maxDrift, that is past
+   * g + ms * (1 - maxDrift) here. */
+  #leaseUntil (): number {
+    const lease = this.#opts.lease
+    if (lease === undefined) return Infinity
+    const granted = this.#tracks.map((t) => t.granted).sort((a, b) => b - a)
+    return (granted[this.writeQuorum - 1] ?? -Infinity) + lease.ms * (1 - lease.maxDrift)
+  }
+
+  /** Renews the lease with every replica written to (one round at a time); resolves once W took
+   * it. A replica that promised a newer epoch fails the log (StaleEpochError). */
+  #renew (): Promise<void> {
+    this.#renewing ??= this.#leaseRound().finally(() => { this.#renewing = undefined })
+    return this.#renewing
+  }
+
+  #leaseRound (): Promise<void> {
+    const entity = this.entityId
+    const tracks = this.#tracks.filter((t) => !t.broken)
+    return new Promise<void>((resolve, reject) => {
+      let pending = tracks.length
+      let settled = false
+      const errors: string[] = []
+      const settle = (err?: Error): void => {
+        if (settled) return
+        if (err !== undefined) {
+          settled = true
+          reject(err)
+        } else if (this.#clock() < this.#leaseUntil()) {
+          settled = true
+          this.#armRenew()
+          resolve()
+        } else if (pending === 0) {
+          settled = true
+          const holding = tracks.filter((t) => t.granted > -Infinity).length
+          reject(new ReplicasUnavailableError(entity, `reading: confirming that epoch ${this.epoch} is current`, this.writeQuorum, holding, errors[0]))
+        }
+      }
+      for (const t of tracks) {
+        const sent = this.#clock()
+        this.#env.call(t.node, { op: 'lease', entity, epoch: this.epoch, activation: this.#opts.activation, holder: this.#holder }).then((reply) => {
+          if (reply.result === 'stale') {
+            const err = new StaleEpochError(entity, this.epoch, reply.promised)
+            this.#fail(err)
+            settle(err)
+            return
+          }
+          t.granted = Math.max(t.granted, sent)
+        }, (err: unknown) => {
+          errors.push(`${t.node}: ${(err as Error | undefined)?.message ?? String(err)}`)
+        }).finally(() => {
+          pending--
+          if (this.#failure !== undefined && this.#failure.name !== 'StaleEpochError') settle(this.#failure)
+          settle()
+        })
+      }
+      if (tracks.length === 0) settle()
+    })
+  }
+
+  /** A read found the lease valid, `left` ms from its end: past half of it, renewed now. */
+  #keepWarm (left: number): void {
+    const lease = this.#opts.lease as LeaseOptions
+    if (left < lease.ms * (1 - lease.maxDrift) / 2) this.#renew().catch(noop)
+    else this.#armRenew()
+  }
+
+  /** Renews the lease when half of it is used, if the entity read or wrote within the last lease
+   * (one idle lets it lapse: its next read confirms the epoch). One timer per log. */
+  #armRenew (): void {
+    const lease = this.#opts.lease
+    if (lease === undefined || this.#renewTimer !== undefined || this.#closed || this.#handedOver || this.#failure !== undefined) return
+    const half = lease.ms * (1 - lease.maxDrift) / 2
+    const at = this.#leaseUntil() - half
+    if (at === -Infinity) return
+    this.#renewTimer = this.#env.timer(Math.max(0, at - this.#clock()), () => {
+      this.#renewTimer = undefined
+      if (this.#closed || this.#handedOver || this.#failure !== undefined) return
+      if (this.#clock() - this.#lastUse > lease.ms) return
+      if (this.#leaseUntil() - this.#clock() > half) this.#armRenew()
+      else this.#renew().catch(noop)
+    })
+  }
+
+  /** Lets go of the lease at every replica (the log closed, handed over, or failed): a newer owner
+   * need not wait for it. */
+  #release (): void {
+    if (this.#opts.lease === undefined || this.#released) return
+    this.#released = true
+    this.#renewTimer?.()
+    this.#renewTimer = undefined
+    for (const t of [...this.#tracks, ...this.#sources]) {
+      this.#env.call(t.node, { op: 'release', entity: this.entityId, holder: this.#holder }).catch(noop)
     }
   }
 
@@ -418,6 +642,7 @@ export class EntityLog {
   close (): void {
     if (this.#closed || this.#handedOver) return
     this.#closed = true
+    this.#release()
     this.#rejectAll(new EntityLogClosedError(this.entityId))
   }
 
@@ -439,6 +664,9 @@ export class EntityLog {
     if (inFlight > HANDOVER_RECORDS || from < 0 || tail.length !== inFlight) return undefined
     this.#handedOver = true
     if (inFlight === 0) this.#closed = true
+    // it serves nothing more: the next owner, resuming or (when the ticket does not fit) fencing,
+    // need not wait for its lease
+    this.#release()
     const standing = (t: Track): { node: string, match: number } => ({ node: t.node, match: t.match })
     return {
       id,
@@ -518,6 +746,7 @@ export class EntityLog {
   #fail (err: Error): void {
     if (this.#failure !== undefined || this.#closed) return
     this.#failure = err
+    this.#release()
     this.#rejectAll(err)
     this.#opts.onFailed?.(err)
   }
@@ -602,11 +831,15 @@ export class EntityLog {
       ? this.#tail.slice(from - this.#tailStart, from - this.#tailStart + APPEND_BATCH_RECORDS)
       : await this.#fetch(from, Math.min(APPEND_BATCH_RECORDS, this.#tailStart - from), t.node)
     if (records.length === 0) return false
+    // an append taken renews this owner's lease there (not after a hand-over: it serves no more)
+    const leased = this.#opts.lease !== undefined && !this.#handedOver
+    const sent = this.#clock()
     const reply: AppendReply = await this.#env.call(t.node, {
-      op: 'append', entity, epoch: this.epoch, activation: this.#opts.activation, prevSeq: t.match, prevEpoch, records
+      op: 'append', entity, epoch: this.epoch, activation: this.#opts.activation, prevSeq: t.match, prevEpoch, records, ...(leased && { holder: this.#holder })
     })
     switch (reply.result) {
       case 'ok': {
+        if (leased) t.granted = Math.max(t.granted, sent)
         t.summary = reply.summary
         t.match = Math.max(t.match, (records[records.length - 1] as StoredRecord).seq)
         this.#advance()
@@ -655,6 +888,10 @@ export class EntityLog {
 
 interface FenceRound {
   readonly oks: Map<string, LogSummary>
+  /** When the fence each promise answered was sent, on the owner's clock (the lease it granted). */
+  readonly sentAt: Map<string, number>
+  /** The longest another owner's lease made a replica refuse for (0: none did). */
+  readonly leaseWait: number
   /** Of those, the replicas that promised as learners (still catching up). */
   readonly learners: Set<string>
   readonly refused: number
@@ -682,28 +919,35 @@ function holdsFence (round: FenceRound, replicas: readonly string[], f: number):
  * summaries are not needed) or every replica answered or failed. */
 function fenceRound (env: OwnerEnv, replicas: readonly string[], request: Extract<ReplicaRequest, { op: 'fence' }>, enough: (round: FenceRound) => boolean, tries = 1): Promise<FenceRound> {
   return new Promise((resolve) => {
-    const round = { oks: new Map<string, LogSummary>(), learners: new Set<string>(), refused: 0, highest: undefined as number | undefined, errors: [] as string[], failures: [] as unknown[] }
+    const round = { oks: new Map<string, LogSummary>(), sentAt: new Map<string, number>(), leaseWait: 0, learners: new Set<string>(), refused: 0, highest: undefined as number | undefined, errors: [] as string[], failures: [] as unknown[] }
     let pending = replicas.length
     let settled = false
     const settle = (): void => {
       if (settled) return
       if (enough(round) || pending === 0) {
         settled = true
-        resolve({ ...round, oks: new Map(round.oks), learners: new Set(round.learners) })
+        resolve({ ...round, oks: new Map(round.oks), sentAt: new Map(round.sentAt), learners: new Set(round.learners) })
       }
     }
     // a node that did not answer (unreachable, or no answer in time) is asked again, `tries` in all
-    const ask = (node: string, left: number): Promise<FenceReply> => env.call(node, request).catch(async (err: unknown) => {
-      const kind = kindOf(err)
-      if (left <= 1 || (kind !== 'unavailable' && kind !== 'timeout') || env.live?.(node) === false) throw err
-      await sleep(env, FENCE_BACKOFF_MIN_MS * (0.5 + env.random()))
-      return await ask(node, left - 1)
-    })
+    const clock = env.clock ?? env.now
+    const ask = (node: string, left: number): Promise<{ reply: FenceReply, sent: number }> => {
+      const sent = clock()
+      return env.call(node, request).then((reply) => ({ reply, sent }), async (err: unknown) => {
+        const kind = kindOf(err)
+        if (left <= 1 || (kind !== 'unavailable' && kind !== 'timeout') || env.live?.(node) === false) throw err
+        await sleep(env, FENCE_BACKOFF_MIN_MS * (0.5 + env.random()))
+        return await ask(node, left - 1)
+      })
+    }
     for (const node of replicas) {
-      ask(node, tries).then((reply: FenceReply) => {
+      ask(node, tries).then(({ reply, sent }) => {
         if (reply.ok) {
           round.oks.set(node, reply.summary)
+          round.sentAt.set(node, sent)
           if (reply.learner === true) round.learners.add(node)
+        } else if (reply.leaseMs !== undefined && reply.promised < request.epoch) {
+          round.leaseWait = Math.max(round.leaseWait, reply.leaseMs)
         } else {
           round.refused++
           round.highest = Math.max(round.highest ?? 0, reply.promised)
@@ -719,6 +963,8 @@ function fenceRound (env: OwnerEnv, replicas: readonly string[], request: Extrac
     if (replicas.length === 0) settle()
   })
 }
+
+function noop (): void {}
 
 function sleep (env: OwnerEnv, ms: number): Promise<void> {
   return new Promise((resolve) => { env.timer(ms, resolve) })

@@ -2,7 +2,7 @@ import { ReplicaRetiredError } from './errors.ts'
 import { EMPTY_SUMMARY, epochAt, matchPoint, withRecords } from './log-summary.ts'
 import type { LogSummary } from './log-summary.ts'
 import type {
-  AppendReply, FenceReply, ReplicaRequest, ReplyOf, SaveSnapshotReply, StoredRecord, StoredSnapshot
+  AppendReply, FenceReply, LeaseReply, ReplicaRequest, ReplyOf, SaveSnapshotReply, StoredRecord, StoredSnapshot
 } from './replica-protocol.ts'
 
 /** A replica's durable state of one entity besides its records. */
@@ -57,6 +57,27 @@ export interface ReplicaCoreStats {
 
 /** Entities whose state a replica keeps in memory (the rest are loaded on demand). */
 const STATE_CACHE = 50_000
+/** Grants between two sweeps of expired leases (an idle entity's lease is forgotten then). */
+const LEASE_SWEEP_GRANTS = 4_096
+
+/** How a replica keeps owners' leases (docs/replication.md, "Leases"). */
+export interface ReplicaCoreOptions {
+  /** How long a grant holds, on this replica's clock; 0 (the default): no leases (a node alone:
+   * the owner is in this process). */
+  readonly leaseMs?: number
+  /** A monotonic clock in ms (this process's). @default performance.now */
+  readonly clock?: () => number
+  /** When this process started, on `clock`: leases granted before a restart are forgotten, so for
+   * one lease after it no fence of an entity that had a promise is granted. @default clock() now */
+  readonly startedAt?: number
+}
+
+/** The leases a replica granted on one entity: holder → its activation and the time it ends. */
+interface EntityLeases {
+  /** The epoch they were granted in: a promise of a newer one ends them. */
+  epoch: number
+  readonly holders: Map<string, { readonly activation: string, until: number }>
+}
 
 /**
  * One replica: answers owners' requests for the entities of a partition (docs/replication.md,
@@ -71,9 +92,17 @@ export class ReplicaCore {
   readonly #queues = new Map<string, Promise<unknown>>()
   #retired = false
   #learner = false
+  readonly #leaseMs: number
+  readonly #clock: () => number
+  readonly #startedAt: number
+  readonly #leases = new Map<string, EntityLeases>()
+  #grants = 0
 
-  constructor (storage: ReplicaStorage) {
+  constructor (storage: ReplicaStorage, opts: ReplicaCoreOptions = {}) {
     this.#storage = storage
+    this.#leaseMs = opts.leaseMs ?? 0
+    this.#clock = opts.clock ?? (() => performance.now())
+    this.#startedAt = opts.startedAt ?? this.#clock()
   }
 
   /**
@@ -272,7 +301,66 @@ export class ReplicaCore {
       case 'summary': return (await this.#state(request.entity)).summary
       case 'save-snapshot': return await this.#saveSnapshot(request.entity, request.epoch, request.snapshot, request.replace === true)
       case 'load-snapshot': return (await this.#storage.loadSnapshot(request.entity)) ?? null
+      case 'lease': return await this.#lease(request)
+      case 'release':
+        this.#leases.get(request.entity)?.holders.delete(request.holder)
+        return { result: 'ok' }
     }
+  }
+
+  // ---- leases (docs/replication.md, "Leases") -------------------------------------------------
+
+  /** Grants `holder`, an owner of the epoch promised now, a lease from now on this clock. */
+  #grant (entity: string, epoch: number, holder: string, activation: string): void {
+    if (this.#leaseMs <= 0) return
+    let leases = this.#leases.get(entity)
+    if (leases === undefined || leases.epoch !== epoch) {
+      leases = { epoch, holders: new Map() }
+      this.#leases.set(entity, leases)
+    }
+    leases.holders.set(holder, { activation, until: this.#clock() + this.#leaseMs })
+    if (++this.#grants % LEASE_SWEEP_GRANTS === 0) this.#sweep()
+  }
+
+  /** How long a fence of `activation` must wait for another owner's lease here (0: none). A
+   * replica that started less than a lease ago may have granted one it forgot: it waits that out
+   * for every entity that had a promise. */
+  #leaseWait (entity: string, promised: number, activation: string): number {
+    if (this.#leaseMs <= 0) return 0
+    const now = this.#clock()
+    let until = promised > 0 ? this.#startedAt + this.#leaseMs : 0
+    const leases = this.#leases.get(entity)
+    if (leases !== undefined) {
+      for (const [holder, lease] of leases.holders) {
+        if (lease.until <= now) leases.holders.delete(holder)
+        else if (lease.activation !== activation) until = Math.max(until, lease.until)
+      }
+      if (leases.holders.size === 0) this.#leases.delete(entity)
+    }
+    return Math.max(0, until - now)
+  }
+
+  #sweep (): void {
+    const now = this.#clock()
+    for (const [entity, leases] of this.#leases) {
+      for (const [holder, lease] of leases.holders) if (lease.until <= now) leases.holders.delete(holder)
+      if (leases.holders.size === 0) this.#leases.delete(entity)
+    }
+  }
+
+  async #lease (request: Extract<ReplicaRequest, { op: 'lease' }>): Promise<LeaseReply> {
+    const { entity, epoch, activation, holder } = request
+    const st = await this.#state(entity)
+    const s = st.summary
+    if (epoch < s.promised || (epoch === s.promised && activation !== st.promisedBy)) return { result: 'stale', promised: s.promised }
+    if (epoch > s.promised) {
+      // as an append of this epoch would (an owner moved to a new replica by a roster change):
+      // the promise is raised, durably, before the lease is granted
+      await this.#commit(entity, st, { state: { summary: { ...s, promised: epoch }, promisedBy: activation } })
+      this.#leases.delete(entity)
+    }
+    this.#grant(entity, epoch, holder, activation)
+    return { result: 'ok' }
   }
 
   async #state (entity: string): Promise<ReplicaState> {
@@ -293,10 +381,20 @@ export class ReplicaCore {
     this.stats.fences++
     const st = await this.#state(entity)
     const promised = st.summary.promised
-    if (epoch === promised && activation === st.promisedBy) return this.#promised(st.summary)
+    if (epoch === promised && activation === st.promisedBy) {
+      this.#grant(entity, epoch, activation, activation)
+      return this.#promised(st.summary)
+    }
     if (epoch <= promised) return { ok: false, promised }
+    // another owner's lease here: not before it ends (the promise stays as it is)
+    const wait = this.#leaseWait(entity, promised, activation)
+    if (wait > 0) return { ok: false, promised, leaseMs: Math.ceil(wait) }
     const next: ReplicaState = { summary: { ...st.summary, promised: epoch }, promisedBy: activation }
     await this.#commit(entity, st, { state: next })
+    // (a lease of an older epoch ends with its promise)
+    this.#leases.delete(entity)
+    // a promise is a lease too: the new owner serves its first reads without another round
+    this.#grant(entity, epoch, activation, activation)
     return this.#promised(next.summary)
   }
 
@@ -329,7 +427,10 @@ export class ReplicaCore {
     }
     const fresh = records.slice(i)
     const raise = epoch > s.promised
-    if (fresh.length === 0 && !raise) return { result: 'ok', summary: s }
+    if (fresh.length === 0 && !raise) {
+      if (request.holder !== undefined) this.#grant(entity, epoch, request.holder, activation)
+      return { result: 'ok', summary: s }
+    }
     const first = fresh[0]
     // an append after the head in the last segment's epoch (the usual one) leaves the segments
     const lastSegment = s.segments[s.segments.length - 1]
@@ -352,6 +453,8 @@ export class ReplicaCore {
       ...(fresh.length > 0 && { records: fresh })
     })
     this.stats.records += fresh.length
+    if (raise) this.#leases.delete(entity)
+    if (request.holder !== undefined) this.#grant(entity, epoch, request.holder, activation)
     return { result: 'ok', summary }
   }
 

@@ -1,4 +1,4 @@
-import { MAX_ENTITY_ID_LENGTH, READ_PAGE_RECORDS, APPEND_BATCH_RECORDS, SUMMARY_SEGMENTS } from './constants.ts'
+import { MAX_ENTITY_ID_LENGTH, MAX_LEASE_WAIT_MS, READ_PAGE_RECORDS, APPEND_BATCH_RECORDS, SUMMARY_SEGMENTS } from './constants.ts'
 import { InvalidReplicaReplyError, InvalidReplicaRequestError } from './errors.ts'
 import { shown } from '../../protocols/index.ts'
 import type { LogSummary } from './log-summary.ts'
@@ -30,7 +30,14 @@ export type ReplicaRequest =
     readonly prevSeq: number
     readonly prevEpoch: number
     readonly records: readonly StoredRecord[]
+    /** The owner's lease holder (docs/replication.md, "Leases"): an append taken grants it a lease. */
+    readonly holder?: string
   }
+  /** Renews (or, in an epoch above the promise, takes as an append would) the lease of `holder`,
+   * an owner of `epoch`: answered stale when a newer activation holds the entity. */
+  | { readonly op: 'lease', readonly entity: string, readonly epoch: number, readonly activation: string, readonly holder: string }
+  /** The holder lets go of its lease (its log closed): a newer fence need not wait for it. */
+  | { readonly op: 'release', readonly entity: string, readonly holder: string }
   | { readonly op: 'read', readonly entity: string, readonly from: number, readonly limit: number }
   | { readonly op: 'summary', readonly entity: string }
   /** `replace`: a restore rewrote the log, so the snapshot held (built from records now gone) gives
@@ -40,7 +47,11 @@ export type ReplicaRequest =
 
 /** A promise from a replica that is still catching up (a learner) says so: its log may lack
  * records acknowledged before it became a replica (docs/replication.md, "Replica moves"). */
-export type FenceReply = { readonly ok: true, readonly summary: LogSummary, readonly learner?: true } | { readonly ok: false, readonly promised: number }
+export type FenceReply =
+  | { readonly ok: true, readonly summary: LogSummary, readonly learner?: true }
+  /** `leaseMs`: refused only because the replica keeps another owner's unexpired lease; ask again
+   * after that many ms (the promise is not newer: `promised` is below the fence's epoch). */
+  | { readonly ok: false, readonly promised: number, readonly leaseMs?: number }
 export type AppendReply =
   | { readonly result: 'ok', readonly summary: LogSummary }
   /** The replica promised a newer epoch: the sender is a stale owner. */
@@ -48,6 +59,7 @@ export type AppendReply =
   /** The replica has no record `prev` of that epoch: resend from where the logs part. */
   | { readonly result: 'mismatch', readonly summary: LogSummary }
 export type SaveSnapshotReply = { readonly result: 'ok' } | { readonly result: 'stale', readonly promised: number }
+export type LeaseReply = { readonly result: 'ok' } | { readonly result: 'stale', readonly promised: number }
 
 /** The reply type of each request. */
 export type ReplyOf<R extends ReplicaRequest> =
@@ -57,9 +69,11 @@ export type ReplyOf<R extends ReplicaRequest> =
         : R extends { op: 'summary' } ? LogSummary
           : R extends { op: 'save-snapshot' } ? SaveSnapshotReply
             : R extends { op: 'load-snapshot' } ? StoredSnapshot | null
-              : never
+              : R extends { op: 'lease' } ? LeaseReply
+                : R extends { op: 'release' } ? { readonly result: 'ok' }
+                  : never
 
-const OPS = new Set(['fence', 'append', 'read', 'summary', 'save-snapshot', 'load-snapshot'])
+const OPS = new Set(['fence', 'append', 'read', 'summary', 'save-snapshot', 'load-snapshot', 'lease', 'release'])
 
 /**
  * Checks a request that arrived from another node before it touches a replica: anything malformed
@@ -79,6 +93,7 @@ export function checkReplicaRequest (value: unknown): ReplicaRequest {
     case 'append': {
       if (!isEpoch(r.epoch) || r.epoch < 1) fail('append: epoch must be a positive safe integer')
       if (!isActivation(r.activation)) fail('append: activation must be a short string')
+      if (r.holder !== undefined && !isHolder(r.holder)) fail('append: holder must be a short string when present')
       if (!isSeq(r.prevSeq) || !isEpoch(r.prevEpoch) || (r.prevSeq === 0) !== (r.prevEpoch === 0)) fail('append: prevSeq and prevEpoch must both be 0 or both positive')
       if (!Array.isArray(r.records) || r.records.length === 0 || r.records.length > APPEND_BATCH_RECORDS) fail(`append: records must be 1-${APPEND_BATCH_RECORDS}`)
       let seq = r.prevSeq as number
@@ -94,6 +109,14 @@ export function checkReplicaRequest (value: unknown): ReplicaRequest {
       }
       break
     }
+    case 'lease':
+      if (!isEpoch(r.epoch) || r.epoch < 1) fail('lease: epoch must be a positive safe integer')
+      if (!isActivation(r.activation)) fail('lease: activation must be a short string')
+      if (!isHolder(r.holder)) fail('lease: holder must be a short string')
+      break
+    case 'release':
+      if (!isHolder(r.holder)) fail('release: holder must be a short string')
+      break
     case 'read':
       if (!isSeq(r.from) || r.from < 1 || !isSeq(r.limit) || r.limit < 1 || r.limit > READ_PAGE_RECORDS) fail(`read: from >= 1 and limit 1-${READ_PAGE_RECORDS}`)
       break
@@ -116,6 +139,8 @@ export function isEntityId (v: unknown): v is string {
 function isSeq (v: unknown): v is number { return Number.isSafeInteger(v) && (v as number) >= 0 }
 function isEpoch (v: unknown): v is number { return Number.isSafeInteger(v) && (v as number) >= 0 }
 function isActivation (v: unknown): v is string { return typeof v === 'string' && v.length > 0 && v.length <= 128 }
+/** A lease holder: an activation, or an activation and a suffix for a log resumed from a hand-over. */
+function isHolder (v: unknown): v is string { return typeof v === 'string' && v.length > 0 && v.length <= 160 }
 
 /**
  * Checks a reply that came from another node's replica before the owner uses it: a member holding
@@ -133,6 +158,13 @@ export function checkReplicaReply<R extends ReplicaRequest> (request: R, value: 
         checkSummary(v.summary, fail)
         if (v.learner !== undefined && v.learner !== true) fail('learner must be true when present')
       } else if (v?.ok !== false || !isEpoch(v.promised)) fail('expected { ok: true, summary } or { ok: false, promised }')
+      else if (v.leaseMs !== undefined && (typeof v.leaseMs !== 'number' || !Number.isFinite(v.leaseMs) || v.leaseMs < 0 || v.leaseMs > MAX_LEASE_WAIT_MS)) fail(`leaseMs must be 0-${MAX_LEASE_WAIT_MS} when present`)
+      break
+    case 'lease':
+      if (!obj(v) || (v?.result !== 'ok' && (v?.result !== 'stale' || !isEpoch(v.promised)))) fail('expected { result: ok | stale }')
+      break
+    case 'release':
+      if (!obj(v) || v?.result !== 'ok') fail('expected { result: ok }')
       break
     case 'append':
       if (!obj(v)) fail('not an object')

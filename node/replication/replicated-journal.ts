@@ -5,7 +5,7 @@ import { DEFAULT_APPEND_TIMEOUT_MS, DEFAULT_REPLICATION_FACTOR, MAX_CONCURRENT_O
 import { EntityLog } from './entity-log.ts'
 import { checkLogTicket } from './log-ticket.ts'
 import type { LogTicket } from './log-ticket.ts'
-import type { EntityLogOptions, OwnerEnv } from './entity-log.ts'
+import type { EntityLogOptions, LeaseOptions, OwnerEnv } from './entity-log.ts'
 import { ReplicasUnavailableError } from './errors.ts'
 import type { LevelReplicaStorage } from './level-replica-storage.ts'
 import { replicasOf } from './partitioning.ts'
@@ -66,6 +66,10 @@ export interface ReplicatedJournalOptions {
   /** @default DEFAULT_APPEND_TIMEOUT_MS */
   readonly appendTimeoutMs?: number
   readonly stats?: ReplicationStats
+  /** Owners' leases (config lease-ms, max-clock-drift; docs/replication.md, "Leases"): this node's
+   * replicas grant them and its owners hold them. Undefined: none (a node alone, whose owners and
+   * replicas are this one process: reads are served from memory without asking anyone). */
+  readonly lease?: LeaseOptions
 }
 
 /**
@@ -87,9 +91,14 @@ export class ReplicatedJournal implements Journal {
   /** Ids of the hand-over tickets taken here, oldest first. */
   readonly #taken = new Set<string>()
 
+  /** When this process started, on the leases' clock (a replica's grants do not survive it). */
+  readonly #startedAt = performance.now()
+
   constructor (opts: ReplicatedJournalOptions) {
     this.#opts = opts
     this.#env = {
+      // leases are measured on the monotonic clock, epochs drawn from the wall clock
+      clock: () => performance.now(),
       timer: (ms, fn) => {
         const t = setTimeout(fn, ms)
         // retries and deadlines never hold a stopping process open
@@ -130,7 +139,7 @@ export class ReplicatedJournal implements Journal {
   core (partition: number): ReplicaCore {
     let core = this.#cores.get(partition)
     if (core === undefined) {
-      core = new ReplicaCore(this.#opts.storage)
+      core = new ReplicaCore(this.#opts.storage, { leaseMs: this.#opts.lease?.ms ?? 0, clock: () => performance.now(), startedAt: this.#startedAt })
       this.#cores.set(partition, core)
     }
     return core
@@ -284,6 +293,7 @@ export class ReplicatedJournal implements Journal {
         self,
         env,
         appendTimeoutMs: this.#opts.appendTimeoutMs ?? DEFAULT_APPEND_TIMEOUT_MS,
+        ...(this.#opts.lease !== undefined && { lease: this.#opts.lease }),
         onFailed: (err) => {
           if (stats !== undefined) {
             if (err.name === 'StaleEpochError') stats.staleEpochs++
@@ -315,6 +325,8 @@ function entityJournal (log: EntityLog, listeners: Array<(err: Error) => void>, 
       return done
     },
     read: async ({ from, limit }) => (await log.read(from, limit)).map((r) => ({ seq: r.seq, event: r.event })),
+    current: () => log.current(),
+    confirm: async () => await log.confirm(),
     async * replay (from: number) {
       for await (const r of log.replay(from)) yield { seq: r.seq, event: r.event }
     },

@@ -3,6 +3,7 @@ import type { Candidate } from '../mesh/index.ts'
 import type { LevelReplicaStorage } from './level-replica-storage.ts'
 import { ReplicatedJournal } from './replicated-journal.ts'
 import type { ReplicationStats } from './replicated-journal.ts'
+import type { LeaseOptions } from './entity-log.ts'
 import { shardHolder, shardHolderPath } from './shard-holder.ts'
 import { checkReplicaReply, checkSummary, isEntityId } from './replica-protocol.ts'
 import type { BucketEntry, EntitySummary, PartitionPeer } from './anti-entropy.ts'
@@ -31,6 +32,8 @@ export interface MeshJournalOptions {
   readonly replicationFactor?: number
   readonly writeQuorum?: number
   readonly stats?: ReplicationStats
+  /** Owners' leases (docs/replication.md, "Leases"); none for a node alone. */
+  readonly lease?: LeaseOptions
   /** The actor system, once it exists (it needs the journal to be built first). */
   readonly system: () => ActorSystem
 }
@@ -48,6 +51,7 @@ export function meshJournal (opts: MeshJournalOptions): ReplicatedJournal {
     ...(opts.replicationFactor !== undefined && { replicationFactor: opts.replicationFactor }),
     ...(opts.writeQuorum !== undefined && { writeQuorum: opts.writeQuorum }),
     ...(opts.stats !== undefined && { stats: opts.stats }),
+    ...(opts.lease !== undefined && { lease: opts.lease }),
     // what another node answers is checked like anything else from the wire
     remote: async (node, partition, request) => checkReplicaReply(request, await opts.system().actorAt<ShardHolderMsg>({ node, path: shardHolderPath(partition) })
       .ask((replyTo) => ({ type: 'replica', request, replyTo }), { timeout: REPLICA_ASK_MS }))

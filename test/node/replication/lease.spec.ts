@@ -1,0 +1,242 @@
+import { expect } from 'chai'
+import { EntityLeaseHeldError, EntityLog, LevelReplicaStorage, LevelStore, ReplicaCore, ReplicasUnavailableError, StaleEpochError, checkLogTicket } from '../../../node/index.ts'
+import type { LeaseOptions, LogTicket, OwnerEnv, ReplicaRequest, ReplyOf } from '../../../node/index.ts'
+import { tempDir } from '../../helpers/temp-dir.ts'
+
+/**
+ * Owners' leases (docs/replication.md, "Leases"): three real replicas (LevelDB in temp dirs) on a
+ * clock the test moves by hand, so that what happens before and after a lease ends is decided by
+ * the test, not by how fast the machine is.
+ */
+describe('leases', () => {
+  const NODES = ['a', 'b', 'c'] as const
+  const LEASE: LeaseOptions = { ms: 1_000, maxDrift: 0.01 }
+  let dirs: Array<{ path: string, remove: () => Promise<void> }> = []
+  let stores: LevelStore[] = []
+  let storages: LevelReplicaStorage[] = []
+  let cores: Map<string, ReplicaCore>
+  let now: number
+  let timers: Array<{ at: number, fn: () => void, cancelled: boolean }>
+  const down = new Set<string>()
+  /** Requests each replica was sent, by op. */
+  let sent: Map<string, number>
+
+  beforeEach(async () => {
+    down.clear()
+    now = 10_000
+    timers = []
+    sent = new Map()
+    dirs = await Promise.all(NODES.map(async () => await tempDir()))
+    stores = await Promise.all(dirs.map(async (d) => await LevelStore.open(d.path)))
+    storages = await Promise.all(stores.map(async (s) => await LevelReplicaStorage.open(s, 4)))
+    cores = new Map(NODES.map((n, i) => [n, new ReplicaCore(storages[i] as LevelReplicaStorage, { leaseMs: LEASE.ms, clock: () => now, startedAt: 0 })] as const))
+  })
+  afterEach(async () => {
+    await Promise.all(stores.map(async (s) => { await s.close() }))
+    await Promise.all(dirs.map(async (d) => { await d.remove() }))
+  })
+
+  const env: OwnerEnv = {
+    call: async <R extends ReplicaRequest>(node: string, request: R): Promise<ReplyOf<R>> => {
+      sent.set(request.op, (sent.get(request.op) ?? 0) + 1)
+      if (down.has(node)) throw new ReplicasUnavailableError(request.entity, `asking ${node}`, 1, 0, `${node} is unreachable`)
+      return await (cores.get(node) as ReplicaCore).handle(request)
+    },
+    timer: (ms, fn) => {
+      const t = { at: now + ms, fn, cancelled: false }
+      timers.push(t)
+      return () => { t.cancelled = true }
+    },
+    random: () => 0.5,
+    now: () => now,
+    clock: () => now,
+    live: (node) => !down.has(node)
+  }
+  /** Lets whatever is in flight run to its next wait (real disk writes included). */
+  const settle = async (): Promise<void> => {
+    for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve))
+    await new Promise((resolve) => setTimeout(resolve, 5))
+    for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve))
+  }
+  /** Moves the clock on by `ms`, firing the timers due on the way, in order. */
+  const advance = async (ms: number): Promise<void> => {
+    const end = now + ms
+    for (;;) {
+      await settle()
+      const due = timers.filter((t) => !t.cancelled && t.at <= end).sort((x, y) => x.at - y.at)[0]
+      if (due === undefined) break
+      now = Math.max(now, due.at)
+      due.cancelled = true
+      due.fn()
+    }
+    now = end
+    await settle()
+  }
+  const open = (activation: string, lease: LeaseOptions | null = LEASE): Promise<EntityLog> =>
+    EntityLog.open({ entityId: 'room/l', replicas: [...NODES], writeQuorum: 2, activation, env, appendTimeoutMs: 60_000, ...(lease !== null && { lease }) })
+  const posts = (from: number, to: number): Array<{ seq: number, event: { n: number } }> =>
+    Array.from({ length: to - from + 1 }, (_, i) => ({ seq: from + i, event: { n: from + i } }))
+  /** A promise's outcome once settled, or 'pending'. */
+  const outcome = <T>(p: Promise<T>): { get: () => T | Error | 'pending' } => {
+    let v: T | Error | 'pending' = 'pending'
+    p.then((x) => { v = x }, (e: Error) => { v = e })
+    return { get: () => v }
+  }
+
+  it('should refuse a newer fence while an owner\'s lease holds, saying how long, and let the new activation in once it ended', async () => {
+    const first = await open('first')
+    await first.append(posts(1, 3))
+    const reply = await (cores.get('a') as ReplicaCore).handle({ op: 'fence', entity: 'room/l', epoch: first.epoch + 10, activation: 'other' })
+    expect(reply.ok).to.equal(false)
+    expect(reply).to.have.property('promised', first.epoch)
+    expect((reply as { leaseMs: number }).leaseMs).to.be.within(1, LEASE.ms)
+    const second = outcome(open('second'))
+    await advance(LEASE.ms / 2)
+    expect(second.get(), 'not while the lease holds').to.equal('pending')
+    await advance(LEASE.ms)
+    const log = second.get()
+    expect(log).to.be.instanceOf(EntityLog)
+    expect((log as EntityLog).head).to.equal(3)
+    // the first owner was superseded: its next write fails, and its next read too
+    const err = await first.append(posts(4, 4)).then(() => undefined, (e: unknown) => e)
+    expect(err).to.be.instanceOf(StaleEpochError)
+    ;(log as EntityLog).close()
+  })
+
+  it('should let the next activation in at once when the owner closed its log (it lets go)', async () => {
+    const first = await open('first')
+    await first.append(posts(1, 2))
+    first.close()
+    // (a moment later: epochs are drawn from the clock)
+    await advance(10)
+    const second = outcome(open('second'))
+    await settle()
+    expect(second.get()).to.be.instanceOf(EntityLog)
+    ;(second.get() as EntityLog).close()
+  })
+
+  it('should serve reads from what it holds while the lease holds, and confirm with a quorum after it lapsed', async () => {
+    const log = await open('first')
+    await log.append(posts(1, 4))
+    sent.clear()
+    expect((await log.read(1, 10)).map((r) => r.seq)).to.deep.equal([1, 2, 3, 4])
+    expect(log.current()).to.equal(true)
+    expect(sent.get('lease') ?? 0, 'no round trip while the lease holds').to.equal(0)
+    // nothing used it for longer than a lease: it lapsed, and the next read asks a quorum first
+    await advance(LEASE.ms * 3)
+    expect(log.current()).to.equal(false)
+    sent.clear()
+    expect((await log.read(1, 10)).map((r) => r.seq)).to.deep.equal([1, 2, 3, 4])
+    expect(sent.get('lease'), 'one round to the three replicas').to.equal(3)
+    expect(log.current()).to.equal(true)
+    expect(await log.confirm()).to.equal(4)
+    log.close()
+  })
+
+  it('should keep the lease of an entity in use warm, so that its reads never wait', async () => {
+    const log = await open('first')
+    await log.append(posts(1, 1))
+    for (let i = 0; i < 10; i++) {
+      await advance(LEASE.ms / 3)
+      expect(log.current(), `read ${i}`).to.equal(true)
+      await log.read(1, 1)
+    }
+    expect(sent.get('lease') ?? 0).to.be.greaterThan(0)
+    log.close()
+  })
+
+  it('should fail a superseded owner\'s read with StaleEpochError, and the log with it, instead of serving what it holds (issue 35, finding 1)', async () => {
+    const first = await open('first')
+    let failed: Error | undefined
+    await first.append(posts(1, 2))
+    // the first owner is cut off from a and b; its lease lapses, a newer owner takes the entity
+    // and writes
+    await advance(LEASE.ms * 2)
+    const second = await open('second')
+    await second.append(posts(3, 3))
+    const err = await first.read(1, 10).then(() => undefined, (e: unknown) => e)
+    expect(err).to.be.instanceOf(StaleEpochError)
+    expect(first.failed).to.be.instanceOf(StaleEpochError)
+    first.append(posts(3, 3)).catch((e: Error) => { failed = e })
+    await settle()
+    expect(failed).to.be.instanceOf(StaleEpochError)
+    expect((await second.read(1, 10)).map((r) => r.seq)).to.deep.equal([1, 2, 3])
+    second.close()
+  })
+
+  it('should refuse a read it cannot confirm with too few replicas, and stay open for the next', async () => {
+    const log = await open('first')
+    await log.append(posts(1, 2))
+    await advance(LEASE.ms * 2)
+    down.add('a')
+    down.add('b')
+    const err = await log.read(1, 10).then(() => undefined, (e: unknown) => e)
+    expect(err).to.be.instanceOf(ReplicasUnavailableError)
+    expect((err as ReplicasUnavailableError).op).to.equal('read')
+    expect(log.failed).to.equal(undefined)
+    down.clear()
+    expect((await log.read(1, 10)).length).to.equal(2)
+    log.close()
+  })
+
+  it('should hand over without any wait: the next owner goes on in the same epoch and confirms its own lease', async () => {
+    const first = await open('first')
+    await first.append(posts(1, 2))
+    const ticket = first.handOver('t1') as LogTicket
+    const next = EntityLog.resume({ entityId: 'room/l', replicas: [...NODES], writeQuorum: 2, env, appendTimeoutMs: 60_000, lease: LEASE }, checkLogTicket(structuredClone(ticket))) as EntityLog
+    expect(next.epoch).to.equal(first.epoch)
+    expect(next.current(), 'its own lease is not granted yet').to.equal(false)
+    expect((await next.read(1, 10)).map((r) => r.seq)).to.deep.equal([1, 2])
+    expect(next.current()).to.equal(true)
+    // the old owner serves nothing more
+    const err = await first.read(1, 10).then(() => undefined, (e: unknown) => e)
+    expect(err).to.have.property('name', 'EntityLogClosedError')
+    await next.append(posts(3, 3))
+    next.close()
+  })
+
+  it('should grant no fence for one lease after a replica restarted (it may have granted one it forgot)', async () => {
+    const log = await open('first')
+    await log.append(posts(1, 1))
+    log.close()
+    await settle()
+    // every replica restarts now: the leases they granted are forgotten
+    cores = new Map(NODES.map((n, i) => [n, new ReplicaCore(storages[i] as LevelReplicaStorage, { leaseMs: LEASE.ms, clock: () => now, startedAt: now })] as const))
+    const reply = await (cores.get('a') as ReplicaCore).handle({ op: 'fence', entity: 'room/l', epoch: log.epoch + 10, activation: 'other' })
+    expect(reply.ok).to.equal(false)
+    expect((reply as { leaseMs: number }).leaseMs).to.equal(LEASE.ms)
+    // an entity no one ever took is not held back
+    const fresh = await (cores.get('a') as ReplicaCore).handle({ op: 'fence', entity: 'room/new', epoch: 5, activation: 'other' })
+    expect(fresh.ok).to.equal(true)
+    const second = outcome(open('second'))
+    await advance(LEASE.ms + 50)
+    expect(second.get()).to.be.instanceOf(EntityLog)
+    ;(second.get() as EntityLog).close()
+  })
+
+  it('should give up on an entity whose owner keeps renewing its lease (it is alive and serving)', async () => {
+    const first = await open('first')
+    await first.append(posts(1, 1))
+    const second = outcome(open('second'))
+    // the first owner goes on writing: its lease never lapses
+    for (let i = 0; i < 12 && second.get() === 'pending'; i++) {
+      await first.append(posts(2 + i, 2 + i))
+      await advance(LEASE.ms / 2)
+    }
+    expect(second.get()).to.be.instanceOf(EntityLeaseHeldError)
+    expect(first.failed).to.equal(undefined)
+    first.close()
+  })
+
+  it('should not wait for anything without leases (a node alone)', async () => {
+    const log = await open('first', null)
+    await log.append(posts(1, 1))
+    sent.clear()
+    await advance(LEASE.ms * 5)
+    expect(log.failed).to.equal(undefined)
+    expect(log.current()).to.equal(true)
+    expect((await log.read(1, 10)).length).to.equal(1)
+    expect(sent.get('lease') ?? 0).to.equal(0)
+    log.close()
+  })
+})
