@@ -151,6 +151,7 @@ describe('a silent cut (nftables drops on a bridge between network namespaces)',
 
       await net.cut([h3], [h1, h2])
       await net.cut([h1, h2], [h3])
+      expect(await net.rulesInForce(), 'the switch\'s drop rules').to.have.members([h1, h2].flatMap((h) => [`ip saddr ${h3.ip} ip daddr ${h.ip}`, `ip saddr ${h.ip} ip daddr ${h3.ip}`]))
       const sees = async (via: NodeSlot, of: NodeSlot, status: string): Promise<boolean> =>
         (await cluster.api<MemberRow[]>(via, '/nodes')).find((m) => m.peerId === of.peerId)?.status === status
       // both sides notice; node 3's admin answers all along (only p2p addresses are cut)
@@ -166,6 +167,7 @@ describe('a silent cut (nftables drops on a bridge between network namespaces)',
 
       // healed: the SYN sent again gets through
       await net.heal()
+      expect(await net.rulesInForce(), 'the switch\'s drop rules once healed').to.deep.equal([])
       await dialer.line((l) => l === 'connected', 'the dial to node 1 to connect once healed', 60_000)
     } finally {
       await cluster.close()

@@ -261,6 +261,13 @@ export class NetLab {
     await NetLab.#in(this.#switch, [bin('nft'), '-f', '-'], [`flush chain bridge ${TABLE} forward`, ...rules, ''].join('\n'))
   }
 
+  /** The drop rules the switch holds now, as nftables lists them (what the kernel does, not what
+   * this object remembers): `ip saddr 10.77.0.1 ip daddr 10.77.0.2` each. */
+  async rulesInForce (): Promise<string[]> {
+    const out = await NetLab.#in(this.#switch, [bin('nft'), 'list', 'chain', 'bridge', TABLE, 'forward'])
+    return out.split('\n').map((l) => l.trim()).filter((l) => l.startsWith('ip saddr')).map((l) => l.replace(/ counter.*$/, ''))
+  }
+
   /** Packets the cuts have dropped since the lab was made. */
   async dropped (): Promise<number> {
     const out = JSON.parse(await NetLab.#in(this.#switch, [bin('nft'), '-j', 'list', 'counter', 'bridge', TABLE, 'dropped'])) as { nftables: Array<{ counter?: { packets: number } }> }

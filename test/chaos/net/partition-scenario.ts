@@ -16,6 +16,8 @@
  * - no call goes unanswered within the client's deadline (posts, reads, probes, logins);
  * - after each heal, within HEAL_BOUND_MS: every member up in every view, every room takes a
  *   post, every user added during the cut logs in through every node (the times are figures);
+ * - once a heal's waits are over (every view up, every room posted), no post or read is refused
+ *   until the next cut (a room that stops taking posts a while after the heal is caught here);
  * - every room with an acknowledged post is listed by ListRooms through every node;
  * - at the end, every room takes a post through every node (none is left stuck).
  */
@@ -168,6 +170,10 @@ async function drive (scenario: Scenario, lab: NetLab, cluster: ProcessCluster, 
   const tally = new CallTally()
   const added: Array<{ name: string, token: string }> = []
   let phase = { name: 'before', since: performance.now() }
+  /** From the end of a heal's waits (every view up, every room posted) to the next cut (Date.now()):
+   * a cluster that has healed refuses nothing, as a steady one does not. */
+  const settled: Array<{ heal: number, from: number, to: number }> = []
+  let end0 = Number.POSITIVE_INFINITY
 
   const load = new ChatLoad({
     tag, rooms, senders: slots.length, tokens, everyMs: SEND_EVERY_MS, tries: TRIES,
@@ -188,6 +194,7 @@ async function drive (scenario: Scenario, lab: NetLab, cluster: ProcessCluster, 
       const label = `cut ${k + 1}: node${cutOff.length > 1 ? 's' : ''} ${cutOff.map((i) => i + 1).join(',')} ${step.way === 'both' ? 'both ways' : step.way === 'in' ? 'way in' : 'way out'}`
       log(`  ${label}`)
 
+      if (settled.length > 0) (settled.at(-1) as { to: number }).to = Date.now()
       phase = { name: `cut ${k + 1}`, since: performance.now() }
       const cutAt = phase.since
       if (step.way !== 'out') await lab.cut(restHosts, cutHosts)
@@ -222,12 +229,17 @@ async function drive (scenario: Scenario, lab: NetLab, cluster: ProcessCluster, 
       const figures: HealFigures = { cut: label, ...seen, ...(up.ms !== undefined && { upMs: up.ms }), ...(post.ms !== undefined && { postMs: post.ms }), ...(users.ms !== undefined && { loginMs: users.ms }) }
       heals.push(figures)
       for (const [what, w] of [['views', up], ['rooms', post], ['logins', users]] as Array<[string, Awaited]>) if (w.failure !== undefined) failures.push(`${label}, ${what}: ${w.failure}`)
+      // views that do not heal: what the network did meanwhile (so that no one suspects the lab)
+      if (up.failure !== undefined) failures.push(`${label}, the network ${HEAL_BOUND_MS} ms after the heal: ${await networkState(lab, hosts, cutHosts)}`)
       log(`  healed ${k + 1}: up ${show(up.ms)}, every room posted ${show(post.ms)}, logins ${show(users.ms)}; detected ${show(seen.restSawCutMs)} / ${show(seen.cutSawRestMs)}`)
       phase = { name: `after ${k + 1}`, since: performance.now() }
+      settled.push({ heal: k + 1, from: Date.now(), to: Number.POSITIVE_INFINITY })
       // the next cut comes once the cluster takes posts again (or the load gave up)
       await load.awaitAcked(load.acked() + WARM_POSTS).catch((err: unknown) => { failures.push(`after ${label}: ${(err as Error).message}`) })
     }
   } finally {
+    end0 = Date.now()
+    if (settled.length > 0) (settled.at(-1) as { to: number }).to = Math.min((settled.at(-1) as { to: number }).to, end0)
     phase = { name: 'end', since: performance.now() }
     await load.stop()
     await reads.stop()
@@ -264,6 +276,14 @@ async function drive (scenario: Scenario, lab: NetLab, cluster: ProcessCluster, 
   const noAnswer = unansweredPosts.length + reads.unanswered + tally.unanswered
   if (noAnswer > 0) failures.push(`${noAnswer} calls unanswered within the client's deadline (${unansweredPosts.length} posts, ${reads.unanswered} reads, ${tally.unanswered} others)${unansweredPosts.length > 0 ? `: ${unansweredPosts.slice(0, 3).map((e) => `${e.post.room} through ${e.via.slice(-6)}`).join('; ')}` : ''}`)
 
+  // once healed (every view up, every room posted), a post or read refused is a room not accepting posts
+  for (const w of settled) {
+    const posts = load.errors.filter((e) => e.at[0] >= w.from && e.at[0] < w.to)
+    const readsFailed = [...reads.failures].filter(([k]) => k.endsWith(` after ${w.heal}`)).reduce((a, [, n]) => a + n, 0)
+    if (posts.length + readsFailed > 0) {
+      failures.push(`after heal ${w.heal} was complete (every view up, every room posted), ${posts.length} post tries and ${readsFailed} reads were refused in the ${Math.round((w.to - w.from) / 1000)} s until ${w.to === end0 ? 'the end' : 'the next cut'}: ${countBy(posts.map((e) => `${e.post.room.replace(`${tag}-`, '')} ${e.code ?? '?'}`))}${posts.length > 0 ? ` (first: ${shownError({ code: posts[0]?.code, message: posts[0]?.message })} through ${posts[0]?.via.slice(-6)})` : ''}`)
+    }
+  }
   notes.push(`failed post tries by code: ${countBy(load.errors.map((e) => `${e.code ?? '?'}`))}; failed reads by code and phase: ${[...reads.failures].map(([k, n]) => `${k}: ${n}`).join(', ') || 'none'}`)
   if (reads.staleCount > 0) notes.push(`stale reads by phase and node: ${[...reads.staleBy].map(([k, n]) => `${k}: ${n}`).join(', ')} (cuts: ${heals.map((h) => h.cut).join('; ')})`)
   notes.push(...nodeWarnings(slots))
@@ -295,6 +315,20 @@ async function drive (scenario: Scenario, lab: NetLab, cluster: ProcessCluster, 
       failedPostTries: load.errors.map((e) => ({ room: e.post.room, text: e.post.text, code: e.code, message: e.message.slice(0, 300), via: e.via, at: e.at }))
     }
   }
+}
+
+/** The drop rules in force and the TCP connections between each of `cut` and the other hosts,
+ * as the kernel shows them: `rules in force: none; node 3: ESTAB 4 (unacked 0, retrans 0)`. */
+async function networkState (lab: NetLab, hosts: readonly NetHost[], cut: readonly NetHost[]): Promise<string> {
+  const rules = await lab.rulesInForce()
+  const parts = [`rules in force: ${rules.length === 0 ? 'none' : rules.join(', ')}`]
+  const peers = new Set(hosts.map((h) => h.ip))
+  for (const h of cut) {
+    const conns = (await lab.connections(h)).filter((c) => peers.has(c.peer.split(':')[0] as string))
+    const states = countBy(conns.map((c) => c.state))
+    parts.push(`node ${h.index}'s TCP connections to the other nodes: ${states} (unacked ${conns.reduce((a, c) => a + c.unacked, 0)}, retransmitted ${conns.reduce((a, c) => a + c.retrans, 0)} in all)`)
+  }
+  return parts.join('; ')
 }
 
 function show (ms: number | undefined): string {
