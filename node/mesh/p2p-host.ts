@@ -301,7 +301,10 @@ export async function startP2pHost (opts: P2pHostOptions): Promise<P2pHost> {
     const peer = connection.remotePeer.toString()
     const ways = silenced.get(peer)
     if (ways !== undefined) stalls.hold([connection.remoteAddr.toString()], ways)
-    if (!stopped && table.has(peer)) prober.probe(peer)
+    if (!stopped && table.has(peer)) {
+      prober.probeConnection(connection)
+      prober.probe(peer)
+    }
   })
   node.addEventListener('peer:disconnect', (evt) => {
     const peer = evt.detail

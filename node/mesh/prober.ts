@@ -97,6 +97,21 @@ export class Prober {
     }).finally(() => { this.#rounds.delete(peer) })
   }
 
+  /** Probes a connection that just opened, at once and whatever round is in flight (one may be
+   * waiting on a dead connection or on helpers): a member that comes back over a fresh connection
+   * is up at its first answer. An unanswered probe here changes nothing; the rounds judge. */
+  probeConnection (connection: Connection): void {
+    const peer = connection.remotePeer.toString()
+    if (this.#stopped) return
+    const started = performance.now()
+    void this.#exchange(connection, [PROBE.PING, this.#nextNonce(), 0], this.#detector.timeoutFor(peer)).then(({ result }) => {
+      if (result !== 'ack' || this.#stopped) return
+      this.#connMisses.delete(connection.id)
+      this.#peerMisses.delete(peer)
+      if (this.#detector.acked(peer, { direct: true, rttMs: performance.now() - started })) this.#opts.changed()
+    })
+  }
+
   /** One round: direct probes, then, if none was answered, indirect ones. */
   async #round (peer: string): Promise<void> {
     const detector = this.#detector
