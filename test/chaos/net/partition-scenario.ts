@@ -4,7 +4,8 @@
  * (test/helpers/net-namespace.ts), under chat load (senders posting with client ids, a failed
  * try retried through the next node) and reads (one reader per node, all the time). It then cuts
  * the network as a switch would, one or more times: a node or a group, both ways or one way,
- * held a few seconds, during which a user is added and a room is made on each side of the cut.
+ * held a few seconds, during which a user is added and a room is made on each side of the cut
+ * (the rest, a majority, must serve both: the cut holds until it has).
  * After each heal it waits for every member to see every other `up`, every room to take a post,
  * and every user added during the cut to log in through every node, and measures each.
  *
@@ -100,8 +101,8 @@ const WARM_POSTS = 30
 /** Tries of one post of the load (with its client id) before its sender gives up on it (a try
  * is answered within 5 s: a stuck room holds its sender a minute at most). */
 const TRIES = 12
-/** Tries of a room's first post or a user's add made during a cut, through one side. */
-const DURING_TRIES = 5
+/** Pause between two tries of a user's add or a room's first post during a cut. */
+const DURING_RETRY_MS = 250
 /** Pause between two rounds of the reads at the end. */
 const SETTLE_POLL_MS = 250
 /** Failures spelled out per check, at most. */
@@ -174,6 +175,8 @@ async function drive (scenario: Scenario, lab: NetLab, cluster: ProcessCluster, 
    * a cluster that has healed refuses nothing, as a steady one does not. */
   const settled: Array<{ heal: number, from: number, to: number }> = []
   let end0 = Number.POSITIVE_INFINITY
+  /** Tries begun during a cut that may end after it: every one has ended before the end's checks. */
+  const background: Array<Promise<unknown>> = []
 
   const load = new ChatLoad({
     tag, rooms, senders: slots.length, tokens, everyMs: SEND_EVERY_MS, tries: TRIES,
@@ -201,16 +204,19 @@ async function drive (scenario: Scenario, lab: NetLab, cluster: ProcessCluster, 
       if (step.way !== 'in') await lab.cut(cutHosts, restHosts)
       let healed = false
       const detection = detect(restSlots, cutSlots, cutAt, () => healed)
-      // during the cut: a user added and a room made through each side (the cut side's may be refused)
-      const until = cutAt + scenario.holdMs
-      const during = Promise.all([
-        addUser(`cut${k + 1}-rest`, restSlots, until, tally),
-        addUser(`cut${k + 1}-cut`, cutSlots, until, tally),
-        makeRoom(`${tag}-c${k + 1}-rest`, restSlots, tokens[0] as string, until, madeRooms, extra, tally),
-        makeRoom(`${tag}-c${k + 1}-cut`, cutSlots, tokens[0] as string, until, madeRooms, extra, tally)
-      ])
-      // the fault's length: the cut holds this long whatever happens meanwhile
-      await new Promise((resolve) => setTimeout(resolve, scenario.holdMs))
+      // during the cut: a user added and a room made through each side. The rest holds a majority
+      // of the storage nodes: it must serve both, and the cut holds until it has (HEAL_BOUND_MS at
+      // most). The cut side tries until the heal; what it gets acknowledged is checked like the rest.
+      const restGoing = (): boolean => performance.now() - cutAt < HEAL_BOUND_MS
+      const restUser = addUser(`cut${k + 1}-rest`, restSlots, restGoing, tally)
+      const restRoom = makeRoom(`${tag}-c${k + 1}-rest`, restSlots, tokens[0] as string, restGoing, madeRooms, extra, tally)
+      const cutUser = addUser(`cut${k + 1}-cut`, cutSlots, () => !healed, tally)
+      background.push(makeRoom(`${tag}-c${k + 1}-cut`, cutSlots, tokens[0] as string, () => !healed, madeRooms, extra, tally))
+      // the fault's length: the cut holds this long whatever happens meanwhile, and until the rest served
+      const [, restAdded, restMade] = await Promise.all([new Promise((resolve) => setTimeout(resolve, scenario.holdMs)), restUser, restRoom])
+      if (restAdded.user === undefined) failures.push(`${label}: no user could be added through the rest (${restSlots.length} of ${slots.length} nodes) within ${HEAL_BOUND_MS} ms of the cut (last try: ${restAdded.last})`)
+      if (restMade !== '') failures.push(`${label}: no room could be made through the rest within ${HEAL_BOUND_MS} ms of the cut (last try: ${restMade})`)
+      const during = Promise.all([restAdded, cutUser])
 
       phase = { name: `healed ${k + 1}`, since: performance.now() }
       const healAt = phase.since
@@ -220,7 +226,7 @@ async function drive (scenario: Scenario, lab: NetLab, cluster: ProcessCluster, 
         everyViewUp(slots, healAt, tally),
         everyRoomTakesPost(allRooms(), slots, tokens[1 % tokens.length] as string, `${tag}-heal${k + 1}`, healAt, extra, tally),
         during.then(async ([a, b]) => {
-          const acked = [a, b].filter((u) => u !== undefined)
+          const acked = [a.user, b.user].filter((u) => u !== undefined)
           added.push(...acked)
           return await everyLoginWorks(acked, slots, healAt, performance.now(), tally)
         }),
@@ -243,6 +249,7 @@ async function drive (scenario: Scenario, lab: NetLab, cluster: ProcessCluster, 
     phase = { name: 'end', since: performance.now() }
     await load.stop()
     await reads.stop()
+    await Promise.all(background)
   }
 
   // the end: every room takes a post through every node (a room stuck since the heal is caught
@@ -357,40 +364,46 @@ async function detect (rest: readonly NodeSlot[], cut: readonly NodeSlot[], sinc
   return out
 }
 
-/** Adds user `name` through the nodes of `via` in turn (a few tries, each begun before `until`):
- * its name and token once acknowledged, undefined when refused every time. */
-async function addUser (name: string, via: readonly NodeSlot[], until: number, tally: CallTally): Promise<{ name: string, token: string } | undefined> {
-  for (let attempt = 0; attempt < DURING_TRIES && performance.now() < until; attempt++) {
+/** Adds user `name` through the nodes of `via` in turn, a try every DURING_RETRY_MS while
+ * `going()`: its name and token once acknowledged, or the last error. */
+async function addUser (name: string, via: readonly NodeSlot[], going: () => boolean, tally: CallTally): Promise<{ user?: { name: string, token: string }, last: string }> {
+  let last = 'not tried'
+  for (let attempt = 0; going(); attempt++) {
     try {
       const { token } = await adminCall<{ token: string }>(via[attempt % via.length] as NodeSlot, '/users', { method: 'POST', body: { name } })
-      return { name, token }
+      return { user: { name, token }, last: '' }
     } catch (err) {
       tally.note(err)
-      // a name taken means an earlier try was stored though its answer was lost: the token is gone
-      if (/409|exists/i.test(shownError(err))) return undefined
+      last = shownError(err)
+      // a name taken: an earlier try was stored though its answer was lost, and its token with it
+      if (/\b409\b/.test(last)) return { last }
     }
-    await new Promise((resolve) => setTimeout(resolve, 200))
+    await new Promise((resolve) => setTimeout(resolve, DURING_RETRY_MS))
   }
-  return undefined
+  return { last }
 }
 
-/** Makes room `room` by a first post through the nodes of `via` in turn (a few tries with one
- * client id, each begun before `until`). */
-async function makeRoom (room: string, via: readonly NodeSlot[], token: string, until: number, made: string[], posts: Post[], tally: CallTally): Promise<void> {
+/** Makes room `room` by a first post through the nodes of `via` in turn (one client id), a try
+ * every DURING_RETRY_MS while `going()`: the last error, '' once acknowledged. */
+async function makeRoom (room: string, via: readonly NodeSlot[], token: string, going: () => boolean, made: string[], posts: Post[], tally: CallTally): Promise<string> {
   made.push(room)
   const post: Post = { sender: -2, room, text: `${room}-first`, clientId: randomUUID() }
   posts.push(post)
-  for (let attempt = 0; attempt < DURING_TRIES && post.seq === undefined && performance.now() < until; attempt++) {
+  let last = 'not tried'
+  for (let attempt = 0; going(); attempt++) {
     const client = chatClient((via[attempt % via.length] as NodeSlot).node.grpc, token)
     try {
       post.seq = Number((await client.call<{ seq: number | string }>('Post', { room, text: post.text, clientId: post.clientId })).seq)
+      return ''
     } catch (err) {
       tally.note(err)
-      await new Promise((resolve) => setTimeout(resolve, 200))
+      last = shownError(err)
     } finally {
       client.close()
     }
+    await new Promise((resolve) => setTimeout(resolve, DURING_RETRY_MS))
   }
+  return last
 }
 
 /** A room's whole history through `slot` (every page). */
