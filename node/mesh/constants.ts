@@ -35,9 +35,10 @@ export const INDIRECT_HELPERS = 3
 /** Rounds in a row that got no answer, directly or through others, before a member may be down
  * (and F since its last answer): one lost round is a hiccup, not a verdict. */
 export const MISSED_ROUNDS_BEFORE_DOWN = 2
-/** Direct probes in a row unanswered on one connection before it is aborted and redialled: a
- * connection carrying actor traffic is not reset for one late answer, but one that stays silent
- * (a silent network drop: TCP stays ESTABLISHED, nothing arrives) is replaced within about F / 2. */
+/** Direct probes in a row unanswered on one connection before it is aborted and redialled, once
+ * its member answers only through others or is found dead: a connection that stays silent (a
+ * silent network drop: TCP stays ESTABLISHED, nothing arrives) is replaced, one to a member that
+ * is merely busy is not (aborting it would fail every ask on it). */
 export const CONNECTION_MISSES_BEFORE_ABORT = 2
 /** A probe's timer that fired later than this share of its timeout is this node's own event loop
  * being late (a long task, a GC pause), not the member: that probe counts neither way (Lifeguard's

@@ -32,9 +32,10 @@ export interface ProberOptions {
  * answers in time, up to INDIRECT_HELPERS other members are asked to probe it over theirs (a
  * helper answers ACK if it was answered, NACK if not). Verdicts are the FailureDetector's. A
  * connection whose probes go unanswered CONNECTION_MISSES_BEFORE_ABORT times in a row is aborted
- * and the member redialled: a silent network drop leaves TCP connections ESTABLISHED with nothing
- * arriving, and only a fresh connection recovers (a healed path is found by the redial). Every
- * exchange is one short stream with a deadline; nothing waits without bound.
+ * and the member redialled once the member answers only through others or is found dead: a
+ * silent network drop leaves TCP connections ESTABLISHED with nothing arriving, and only a fresh
+ * connection recovers quickly (a healed path is found by the redial). Every exchange is one short
+ * stream with a deadline; nothing waits without bound.
  */
 export class Prober {
   readonly #opts: ProberOptions
@@ -122,6 +123,36 @@ export class Prober {
     if (this.#stopped || indirect === 'late') return
     const changed = indirect === 'ack' ? detector.acked(peer, { direct: false }) : detector.missed(peer)
     if (changed) this.#opts.changed()
+    this.#repair(peer)
+  }
+
+  /**
+   * Aborts the connections to `peer` whose probes went unanswered CONNECTION_MISSES_BEFORE_ABORT
+   * times in a row, once that is the path's fault and not a busy member's: the member answers
+   * through others while its connection stays silent, or it is found dead (silent for the failure
+   * timeout: after a cut heals, TCP alone may take seconds to retransmit over a connection that
+   * long silent, and a fresh one is at once). A member that is only slow keeps its connections
+   * (aborting them would fail every ask on them). The member is redialled at once.
+   */
+  #repair (peer: string): void {
+    const liveness = this.#detector.liveness(peer)
+    if (liveness !== 'dead' && !(liveness === 'alive' && this.#detector.isIndirect(peer))) return
+    let id
+    try {
+      id = peerIdFromString(peer)
+    } catch {
+      return
+    }
+    let aborted = 0
+    for (const connection of this.#libp2p.getConnections(id)) {
+      const misses = this.#connMisses.get(connection.id) ?? 0
+      if (misses < CONNECTION_MISSES_BEFORE_ABORT || connection.status !== 'open') continue
+      this.#connMisses.delete(connection.id)
+      this.#opts.log.info({ peer, connection: connection.id, misses }, `closing the connection to ${peer}: ${misses} probes in a row went unanswered on it${liveness === 'dead' ? '' : ' while it answered through another member'}; dialling it again`)
+      connection.abort(new Error(`${misses} probes in a row went unanswered`))
+      aborted++
+    }
+    if (aborted > 0) this.#opts.redial(peer)
   }
 
   /**
@@ -157,7 +188,8 @@ export class Prober {
         this.#connMisses.delete(connection.id)
         return { outcome: 'ack' as const, rttMs: performance.now() - started }
       }
-      if (outcome.result === 'miss' && member) this.#connectionMissed(connection, peer)
+      // counted here, repaired at the round's end (#repair): once it is the path's fault
+      if (outcome.result === 'miss' && member) this.#connMisses.set(connection.id, (this.#connMisses.get(connection.id) ?? 0) + 1)
       return { outcome: outcome.result === 'nack' ? 'miss' as const : outcome.result, rttMs: 0 }
     }))
     const answered = results.find((r) => r.outcome === 'ack')
@@ -171,17 +203,6 @@ export class Prober {
     return 'miss'
   }
 
-  /** A connection's probe went unanswered: after CONNECTION_MISSES_BEFORE_ABORT in a row it is
-   * aborted (nothing arrives on it: a fresh connection is the only repair) and its member redialled. */
-  #connectionMissed (connection: Connection, peer: string): void {
-    const misses = (this.#connMisses.get(connection.id) ?? 0) + 1
-    this.#connMisses.set(connection.id, misses)
-    if (misses < CONNECTION_MISSES_BEFORE_ABORT || connection.status !== 'open') return
-    this.#connMisses.delete(connection.id)
-    this.#opts.log.info({ peer, connection: connection.id, misses }, `closing the connection to ${peer}: ${misses} probes in a row went unanswered on it; dialling it again`)
-    connection.abort(new Error(`${misses} probes in a row went unanswered`))
-    this.#opts.redial(peer)
-  }
 
   /** Asks up to INDIRECT_HELPERS members answering directly now to probe `peer` for this node:
    * 'ack' if one was answered by it, 'late' if every ask was cut short by this node's own late
