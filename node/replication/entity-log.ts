@@ -593,7 +593,9 @@ export class EntityLog {
       this.#renewTimer = undefined
       if (this.#closed || this.#handedOver || this.#failure !== undefined) return
       if (this.#clock() - this.#lastUse > lease.ms) return
-      if (this.#leaseUntil() - this.#clock() > half) this.#armRenew()
+      // (renewed meanwhile by appends: armed again for the new half; a ms of slack, so that a timer
+      // that fires a hair early does not re-arm itself for nothing)
+      if (this.#leaseUntil() - this.#clock() > half + 1) this.#armRenew()
       else this.#renew().catch(noop)
     })
   }

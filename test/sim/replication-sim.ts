@@ -1,21 +1,28 @@
 /**
- * One seeded run of the replication protocol under faults (docs/replication.md), with its
- * invariants checked at every durable write and every acknowledgement, and the whole journal of
- * every entity checked at the end after the network heals:
+ * One seeded run of the replication protocol under faults (docs/replication.md): crashes (replies
+ * lost to some), silent partitions both ways and one way (messages lost, no error), drops and long
+ * delays, owners racing for entities, each node's clock running at its own rate within the drift
+ * the owners' leases assume, with its invariants checked at every durable write, every
+ * acknowledgement and every read, and the whole journal of every entity checked at the end after
+ * the network heals:
  * - no acknowledged record is ever removed from a replica that held it, and each is on W replicas
  *   when acknowledged;
  * - no two acknowledged records hold one (entity, seq);
  * - a replica's promised epoch never goes down; no two activations hold one epoch;
  * - a replica never stores an append of an epoch below what it promised (a stale owner's append
  *   never lands);
+ * - clients read through owners, current or superseded (a client cannot tell): every read that
+ *   began after a record was acknowledged holds it at its seq (linearizability), returns nothing
+ *   that was not sent at that seq or where another record was acknowledged, and everything a
+ *   read returned is in the final journal;
  * - at the end a new owner recovers every acknowledged record at its seq, nothing twice, nothing
  *   that was never sent, and every replica holds the same journal.
  * In some seeds the replica sets change mid-run, as when a storage node joins (docs/replication.md,
  * "Roster changes"): open activations are reconfigured to the new set (some at once, some late, as
  * nodes hear of the member at different times), new ones take the new set (or, not having heard
  * yet, the old one), every owner fences the other nodes as former holders, and each new replica is
- * a learner until it caught up ("Replica moves"). Those seeds keep to what that section promises:
- * R >= 3 with a majority W, one node down at a time, no partition (message loss and delays stay).
+ * a learner until it caught up ("Replica moves"). Every fault happens in those seeds too (partitions,
+ * several nodes down, any W: what `--roster-faults` enabled before issue 35).
  * In half of the seeds whose sets change, the change is a storage node leaving: it is replaced by
  * another in every set it was in, hands off (its replica retired, each new replica pulling from
  * it until nothing is left, as hand-off.ts does) and is then gone for good, its disk with it; at
@@ -44,9 +51,19 @@ export interface SimOptions {
   /** A disk that silently drops some records it was asked to keep: only to show that the checks
    * catch a replica that loses what it acknowledged. */
   readonly faultyDisk?: boolean
-  /** Every fault also in seeds whose replica sets change (beyond what docs/replication.md promises,
-   * "Roster changes": shows the gap left). */
-  readonly rosterFaults?: boolean
+  /** Owners' leases (docs/replication.md, "Leases"), each node's clock running at its own rate
+   * within the drift the leases assume. Default: true. */
+  readonly leases?: boolean
+  /** Clients reading through owners (current or not), each read checked for linearizability.
+   * Default: true. */
+  readonly reads?: boolean
+  /** Some partitions cut one way only. Default: true. */
+  readonly oneWayCuts?: boolean
+  /** False: reads are served from what the owner holds without its lease checked (the owner's
+   * acknowledged head, read from its replicas), as before issue 35: only to show that the checks
+   * catch a stale read. */
+  readonly leaseReads?: boolean
+
   /** Replica sets change mid-run in this seed when it has more than three nodes (a test that needs
    * a storage node to join or leave sets it); default: 30% of those seeds. */
   readonly rosterChange?: boolean
@@ -89,8 +106,11 @@ export interface SimOptions {
 export interface SimResult {
   readonly seed: number
   readonly violations: string[]
-  readonly config: { nodes: number, replicas: number, writeQuorum: number, entities: number, rosterChange: boolean, diskFaults: boolean, decommission: boolean, antiEntropy: boolean, replace: boolean, handOvers: boolean }
-  readonly stats: { acked: number, sent: number, activations: number, opened: number, stale: number, crashes: number, partitions: number, damaged: number, repaired: number, handedOff: number, antiEntropy: number, adopted: number, caughtUp: number, handedOver: number, resumed: number, steps: number, virtualMs: number }
+  readonly config: { nodes: number, replicas: number, writeQuorum: number, entities: number, rosterChange: boolean, diskFaults: boolean, decommission: boolean, antiEntropy: boolean, replace: boolean, handOvers: boolean, leaseMs: number, maxDrift: number }
+  readonly stats: {
+    acked: number, sent: number, activations: number, opened: number, stale: number, crashes: number, partitions: number, oneWayCuts: number, damaged: number, repaired: number, handedOff: number, antiEntropy: number, adopted: number, caughtUp: number, handedOver: number, resumed: number,
+    reads: number, readsAnswered: number, readsRefused: number, leaseHeld: number, steps: number, virtualMs: number
+  }
 }
 
 interface Activation {
@@ -103,13 +123,35 @@ interface Activation {
   writes: Promise<void>
 }
 
+/** Runs one seed; a run that throws (a bug, or a loop that never lets time pass) is a failure too,
+ * with what it found until then. */
 export async function runSeed (seed: number, options: SimOptions = {}): Promise<SimResult> {
+  const partial: { config?: SimResult['config'], stats?: SimResult['stats'], violations: string[] } = { violations: [] }
+  try {
+    return await simulate(seed, options, partial)
+  } catch (err) {
+    return {
+      seed,
+      violations: [...partial.violations, `the run threw: ${(err as Error).message}`],
+      config: partial.config ?? { nodes: 0, replicas: 0, writeQuorum: 0, entities: 0, rosterChange: false, diskFaults: false, decommission: false, antiEntropy: false, replace: false, handOvers: false, leaseMs: 0, maxDrift: 0 },
+      stats: partial.stats ?? { acked: 0, sent: 0, activations: 0, opened: 0, stale: 0, crashes: 0, partitions: 0, oneWayCuts: 0, damaged: 0, repaired: 0, handedOff: 0, antiEntropy: 0, adopted: 0, caughtUp: 0, handedOver: 0, resumed: 0, reads: 0, readsAnswered: 0, readsRefused: 0, leaseHeld: 0, steps: 0, virtualMs: 0 }
+    }
+  }
+}
+
+async function simulate (seed: number, options: SimOptions, partial: { config?: SimResult['config'], stats?: SimResult['stats'], violations: string[] }): Promise<SimResult> {
   const world = new SimWorld(seed)
   const rnd = world.random
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)] as T
   const logLine = options.log
   const say = logLine === undefined ? () => {} : (line: string): void => { logLine(`t=${world.now.toFixed(1)} ${line}`) }
   const duration = options.durationMs ?? 6000
+  const withLeases = options.leases ?? true
+  const withReads = options.reads ?? true
+  const withOneWay = options.oneWayCuts ?? true
+  // what issue 35 added draws from a stream of its own
+  const extra = prng(seed ^ 0x1ea5e)
+  const pickExtra = <T>(xs: readonly T[]): T => xs[Math.floor(extra() * xs.length)] as T
 
   const nodeCount = 3 + Math.floor(rnd() * 3)
   const names = Array.from({ length: nodeCount }, (_, i) => `n${i + 1}`)
@@ -123,10 +165,9 @@ export async function runSeed (seed: number, options: SimOptions = {}): Promise<
   for (const n of names) world.addNode(n)
   // the sets after "a storage node joined", when this seed has one
   const rosterChange = nodeCount > 3 && (options.rosterChange ?? rnd() < 0.3)
-  // the faults the seed keeps to: all of them, or what the roster-change promise covers
-  const kept = rosterChange && options.rosterFaults !== true
+  // (every fault happens in those seeds too: partitions, several nodes down, any W)
   const R = rosterChange ? 3 : pick([1, 3, 3, 3, nodeCount].filter((r) => r <= nodeCount))
-  const W = rnd() < 0.7 || kept ? Math.floor(R / 2) + 1 : 1 + Math.floor(rnd() * R)
+  const W = rnd() < 0.7 ? Math.floor(R / 2) + 1 : 1 + Math.floor(rnd() * R)
   const entityCount = 1 + Math.floor(rnd() * 3)
   const entities = Array.from({ length: entityCount }, (_, i) => `room/r${i}`)
   const replicasOf = new Map(entities.map((e) => [e, shuffle([...names], rnd).slice(0, R)]))
@@ -138,7 +179,7 @@ export async function runSeed (seed: number, options: SimOptions = {}): Promise<
   const formersOf = (replicas: readonly string[]): string[] => names.filter((n) => !replicas.includes(n) && !world.gone.has(n))
   world.faults.drop = pick([0, 0.01, 0.05, 0.2])
   world.faults.meanDelayMs = pick([1, 3, 20])
-  world.faults.crashAfterReply = kept ? 0 : pick([0, 0.005, 0.02, 0.05])
+  world.faults.crashAfterReply = pick([0, 0.005, 0.02, 0.05])
   // disk faults (issue 13): stored copies damaged or lost, scrub putting them back from a healthy
   // replica; drawn last, so that seeds without them replay as before
   const diskFaults = options.diskFaults ?? (R > 1 && rnd() < 0.3)
@@ -161,17 +202,38 @@ export async function runSeed (seed: number, options: SimOptions = {}): Promise<
   // live hand-overs between owners (issue 14), drawn from a stream of their own: a seed without
   // them replays exactly as it did before they were simulated
   const handOvers = options.handOvers ?? prng(seed ^ 0x5eed)() < 0.5
-  const config = { nodes: nodeCount, replicas: R, writeQuorum: W, entities: entityCount, rosterChange, diskFaults, decommission, antiEntropy, replace, handOvers }
-  say(`seed ${seed}: ${JSON.stringify(config)}, drop ${world.faults.drop}, delay ~${world.faults.meanDelayMs} ms, crash after reply ${world.faults.crashAfterReply}`)
+  // leases (issue 35): how long, and the drift they assume; each node's clock runs at its own rate
+  // within it (any two disagree about a duration by less than maxDrift), from its own offset
+  const leaseMs = withLeases ? pickExtra([100, 250, 600, 1500]) : 0
+  const maxDrift = withLeases ? pickExtra([0, 0.001, 0.01, 0.05]) : 0
+  const lease = withLeases ? { ms: leaseMs, maxDrift } : undefined
+  if (withLeases) {
+    world.leaseMs = leaseMs
+    // rates in [1 - d, 1 + d] with (1 - d) / (1 + d) >= 1 - maxDrift
+    const d = maxDrift / (2 - maxDrift) * 0.999
+    for (const n of names) world.clocks.set(n, { rate: 1 + (2 * extra() - 1) * d, offset: extra() * 100 })
+    for (const n of names) world.node(n).core = world.replicaOf(world.node(n))
+  }
+  const config = { nodes: nodeCount, replicas: R, writeQuorum: W, entities: entityCount, rosterChange, diskFaults, decommission, antiEntropy, replace, handOvers, leaseMs, maxDrift }
+  say(`seed ${seed}: ${JSON.stringify(config)}, drop ${world.faults.drop}, delay ~${world.faults.meanDelayMs} ms, crash after reply ${world.faults.crashAfterReply}${withLeases ? `, clocks ${names.map((n) => `${n} x${(world.clocks.get(n)?.rate ?? 1).toFixed(5)}`).join(' ')}` : ''}`)
 
-  const violations: string[] = []
+  const violations: string[] = partial.violations
+  partial.config = config
   const violate = (what: string): void => {
     if (violations.length < 20) violations.push(`t=${world.now.toFixed(2)} ${what}`)
   }
-  const stats = { acked: 0, sent: 0, activations: 0, opened: 0, stale: 0, crashes: 0, partitions: 0, damaged: 0, repaired: 0, handedOff: 0, antiEntropy: 0, adopted: 0, caughtUp: 0, handedOver: 0, resumed: 0, steps: 0, virtualMs: 0 }
+  const stats = { acked: 0, sent: 0, activations: 0, opened: 0, stale: 0, crashes: 0, partitions: 0, oneWayCuts: 0, damaged: 0, repaired: 0, handedOff: 0, antiEntropy: 0, adopted: 0, caughtUp: 0, handedOver: 0, resumed: 0, reads: 0, readsAnswered: 0, readsRefused: 0, leaseHeld: 0, steps: 0, virtualMs: 0 }
+  partial.stats = stats
   /** entity → seq → value acknowledged there. */
   const acked = new Map<string, Map<number, string>>(entities.map((e) => [e, new Map()]))
   const sent = new Set<string>()
+  /** Each value sent, and the seq it was appended at. */
+  const sentAt = new Map<string, number>()
+  /** entity → what was acknowledged, in order (n: the count of acknowledgements so far). */
+  const ackLog = new Map<string, Array<{ seq: number, v: string, n: number }>>(entities.map((e) => [e, []]))
+  let ackCount = 0
+  /** What reads returned ("entity|seq|value"): each was acknowledged, so the final journal holds it. */
+  const readBack = new Set<string>()
   /** entity → epoch → activation that opened with it. */
   const epochs = new Map<string, Map<number, string>>(entities.map((e) => [e, new Map()]))
 
@@ -217,6 +279,7 @@ export async function runSeed (seed: number, options: SimOptions = {}): Promise<
     self: a.node,
     env: world.ownerEnv(a.node),
     appendTimeoutMs: 1500,
+    ...(lease !== undefined && { lease }),
     onFailed: (err: Error) => {
       a.dead = true
       if (err.name === 'StaleEpochError') stats.stale++
@@ -243,6 +306,7 @@ export async function runSeed (seed: number, options: SimOptions = {}): Promise<
       writeLoop(a, generation)
     }, (err: Error) => {
       a.dead = true
+      if (err.name === 'EntityLeaseHeldError') stats.leaseHeld++
       say(`${a.id} on ${node} could not take ${entity}: ${err.name}`)
     })
   }
@@ -260,6 +324,7 @@ export async function runSeed (seed: number, options: SimOptions = {}): Promise<
       const records = Array.from({ length: count }, (_, i) => {
         const v = `${a.id}.${++valueN}`
         sent.add(v)
+        sentAt.set(v, log.head + 1 + i)
         return { seq: log.head + 1 + i, event: { v } }
       })
       stats.sent += count
@@ -272,6 +337,7 @@ export async function runSeed (seed: number, options: SimOptions = {}): Promise<
           const other = map.get(r.seq)
           if (other !== undefined && other !== v) violate(`${a.entity} seq ${r.seq}: acknowledged ${other} and ${v}`)
           map.set(r.seq, v)
+          ackLog.get(a.entity)?.push({ seq: r.seq, v, n: ++ackCount })
           stats.acked++
           const h = holders(a.entity, log.replicas, r.seq, v)
           if (h < W) violate(`${a.entity} seq ${r.seq} (${v}) acknowledged with ${h} < W=${W} of its replicas ${log.replicas.join(',')} holding it`)
@@ -388,6 +454,69 @@ export async function runSeed (seed: number, options: SimOptions = {}): Promise<
     for (let t = 100; t < duration; t += 100 + rnd() * 400) world.at(t, () => { void scrub(pick(names)) })
   }
 
+  /**
+   * A client reads an entity through one of its owners (any activation that has not learned it
+   * was superseded: a client cannot know), as History does, sometimes confirming first as a
+   * Subscribe does. Every answer is checked: it holds every record acknowledged before the read
+   * began, each at its seq (linearizability), and nothing that was not sent at that seq or that
+   * another record was acknowledged at.
+   */
+  const readOnce = (): void => {
+    const entity = pickExtra(entities)
+    const owners = live.filter((x) => x.entity === entity && x.log !== undefined && !x.dead && world.node(x.node).up)
+    if (owners.length === 0) return
+    const a = pickExtra(owners)
+    const log = a.log as EntityLog
+    const began = ackCount
+    const before = (ackLog.get(entity) ?? []).filter((k) => k.n <= began)
+    const from = Math.max(1, Math.max(0, ...before.map((k) => k.seq)) - 20)
+    const generation = world.node(a.node).generation
+    stats.reads++
+    const reading = options.leaseReads === false
+      ? unleasedRead(a, log, from)
+      : extra() < 0.3 ? log.confirm().then(async () => await log.read(from, 100_000)) : log.read(from, 100_000)
+    reading.then((records) => {
+      // an answer from a node that crashed meanwhile never reached the client
+      if (world.node(a.node).generation !== generation) return
+      stats.readsAnswered++
+      const map = acked.get(entity) as Map<number, string>
+      records.forEach((r, i) => {
+        const v = (r.event as { v: string }).v
+        if (r.seq !== from + i) violate(`read of ${entity} through ${a.id} on ${a.node}: seq ${r.seq} at position ${from + i}`)
+        if (sentAt.get(v) !== r.seq) violate(`read of ${entity} through ${a.id} on ${a.node} returned ${v} at seq ${r.seq}, which was never sent there`)
+        const other = map.get(r.seq)
+        if (other !== undefined && other !== v) violate(`read of ${entity} through ${a.id} on ${a.node} returned ${v} at seq ${r.seq}, where ${other} was acknowledged`)
+        readBack.add(`${entity}|${r.seq}|${v}`)
+      })
+      for (const k of before) {
+        if (k.seq < from) continue
+        const got = records[k.seq - from]
+        if ((got?.event as { v?: string } | undefined)?.v !== k.v) {
+          violate(`stale read: ${entity} through ${a.id} on ${a.node} (epoch ${log.epoch}) began after seq ${k.seq} (${k.v}) was acknowledged, and answered ${got === undefined ? `up to seq ${from + records.length - 1} only` : String((got.event as { v?: string }).v)}`)
+          break
+        }
+      }
+    }, () => { stats.readsRefused++ })
+  }
+  /** A read as owners served one before issue 35: from what the owner holds, up to its
+   * acknowledged head, with no lease checked (leaseReads: false). */
+  const unleasedRead = async (a: Activation, log: EntityLog, from: number): Promise<Array<{ seq: number, event: unknown }>> => {
+    const upTo = log.committed
+    if (upTo < from) return []
+    for (const { node } of log.replicaMatches().filter((m) => m.match >= upTo)) {
+      try {
+        const page = await world.call(a.node, node, { op: 'read', entity: a.entity, from, limit: Math.min(256, upTo - from + 1) })
+        if (page[0]?.seq === from) return page
+      } catch {
+        // the next
+      }
+    }
+    throw new Error('no replica in step answered')
+  }
+  if (withReads) {
+    for (let t = 20 + extra() * 50; t < duration; t += 10 + extra() * 90) world.at(t, readOnce)
+  }
+
   // the schedule of faults and activations
   const schedule = (t: number, fn: () => void): void => { world.at(t, fn) }
   for (const e of entities) schedule(rnd() * 50, () => { activate(e, pick(names)) })
@@ -474,7 +603,7 @@ export async function runSeed (seed: number, options: SimOptions = {}): Promise<
       const { took, fromNewer } = await pullEntity(to, from, entity)
       if (fromNewer) {
         const next = nextReplicasOf.get(entity) ?? []
-        const log = await EntityLog.open({ entityId: entity, replicas: next, formerHolders: formersOf(next), writeQuorum: W, activation, self: from, env: world.ownerEnv(from), appendTimeoutMs: 1500 })
+        const log = await EntityLog.open({ entityId: entity, replicas: next, formerHolders: formersOf(next), writeQuorum: W, activation, self: from, env: world.ownerEnv(from), appendTimeoutMs: 1500, ...(lease !== undefined && { lease }) })
         log.close()
       }
       return took === 0 && !fromNewer
@@ -580,20 +709,23 @@ export async function runSeed (seed: number, options: SimOptions = {}): Promise<
       const down = 20 + rnd() * 1500
       schedule(t, () => {
         if (!world.node(victim).up) return
-        if (kept && names.some((n) => !world.node(n).up)) return
         stats.crashes++
         say(`crash ${victim} for ${down.toFixed(0)} ms`)
         world.crash(victim)
         world.at(down, () => { world.restart(victim) })
       })
-    } else if (roll < 0.8 && !kept) {
+    } else if (roll < 0.8) {
       const shuffled = shuffle([...names], rnd)
       const cutAt = 1 + Math.floor(rnd() * (names.length - 1))
       const length = 50 + rnd() * 2000
+      // silent: no error, messages are simply lost; some only one way (the side cut off hears,
+      // and what it sends is lost, or the other way round)
+      const oneWay = withOneWay && extra() < 0.4
       schedule(t, () => {
         stats.partitions++
-        say(`partition ${shuffled.slice(0, cutAt).join(',')} | ${shuffled.slice(cutAt).join(',')} for ${length.toFixed(0)} ms`)
-        world.partition(shuffled.slice(0, cutAt), shuffled.slice(cutAt))
+        if (oneWay) stats.oneWayCuts++
+        say(`partition ${shuffled.slice(0, cutAt).join(',')} ${oneWay ? '->|' : '|'} ${shuffled.slice(cutAt).join(',')} for ${length.toFixed(0)} ms`)
+        world.partition(shuffled.slice(0, cutAt), shuffled.slice(cutAt), oneWay)
         world.at(length, () => { world.heal() })
       })
     } else {
@@ -612,40 +744,39 @@ export async function runSeed (seed: number, options: SimOptions = {}): Promise<
     for (const n of names) void scrub(n)
     await world.run(world.now + 10_000)
   }
-  const final = new Map<string, EntityLog>()
+  // (an activation that began in the run may still be taking the entity, waiting out leases: a
+  // final owner it supersedes is opened again)
+  const final = new Map<string, { log: EntityLog, records: Array<{ seq: number, event: unknown }> }>()
   for (const entity of entities) {
-    let log: EntityLog | undefined
-    for (let attempt = 0; attempt < 10 && log === undefined; attempt++) {
+    let lastErr: unknown
+    for (let attempt = 0; attempt < 10 && !final.has(entity); attempt++) {
       const replicas = setOf(entity, true)
       const self = names.find((n) => !world.gone.has(n)) as string
-      const opening = EntityLog.open({ entityId: entity, replicas, formerHolders: formersOf(replicas), writeQuorum: W, activation: `final-${entity}-${attempt}`, self, env: world.ownerEnv(self), appendTimeoutMs: 5000 })
+      const opening = EntityLog.open({ entityId: entity, replicas, formerHolders: formersOf(replicas), writeQuorum: W, activation: `final-${entity}-${attempt}`, self, env: world.ownerEnv(self), appendTimeoutMs: 5000, ...(lease !== undefined && { lease }) })
       let outcome: EntityLog | Error | undefined
       opening.then((l) => { outcome = l }, (err: Error) => { outcome = err })
       await world.run(world.now + 20_000)
-      if (outcome instanceof EntityLog) log = outcome
-      else say(`final open of ${entity}: ${String(outcome)}`)
-    }
-    if (log === undefined) {
-      violate(`${entity}: no owner could take it after healing (all nodes up, no faults)`)
-      continue
-    }
-    final.set(entity, log)
-  }
-  await world.run(world.now + 10_000)
-  for (const [entity, log] of final) {
-    // never await what the world settles: run the world, then look
-    // a read that meets a slow answer (the network's delays have a long tail) is tried again, as a
-    // client would; only a read that keeps failing is a violation
-    let records: Array<{ seq: number, event: unknown }> | undefined
-    let lastErr: unknown
-    for (let attempt = 0; attempt < 5 && records === undefined; attempt++) {
-      log.read(1, 1_000_000).then((r) => { records = r }, (err: unknown) => { lastErr = err })
+      if (!(outcome instanceof EntityLog)) {
+        lastErr = outcome
+        say(`final open of ${entity}: ${String(outcome)}`)
+        continue
+      }
+      const log = outcome
       await world.run(world.now + 10_000)
+      // never await what the world settles: run the world, then look
+      // a read that meets a slow answer (the network's delays have a long tail) is tried again, as a
+      // client would; only a read that keeps failing is a violation
+      let records: Array<{ seq: number, event: unknown }> | undefined
+      for (let read = 0; read < 5 && records === undefined && log.failed === undefined; read++) {
+        log.read(1, 1_000_000).then((r) => { records = r }, (err: unknown) => { lastErr = err })
+        await world.run(world.now + 10_000)
+      }
+      if (records !== undefined) final.set(entity, { log, records })
+      else say(`final read of ${entity}: ${String(lastErr)}`)
     }
-    if (records === undefined) {
-      violate(`${entity}: final read failed 5 times: ${String(lastErr)}`)
-      records = []
-    }
+    if (!final.has(entity)) violate(`${entity}: no owner could take and read it after healing (all nodes up, no faults): ${String(lastErr)}`)
+  }
+  for (const [entity, { log, records }] of final) {
     const map = acked.get(entity) as Map<number, string>
     const seen = new Set<string>()
     records.forEach((r, i) => {
@@ -658,6 +789,12 @@ export async function runSeed (seed: number, options: SimOptions = {}): Promise<
     for (const [seq, v] of map) {
       const got = (records[seq - 1]?.event as { v?: string } | undefined)?.v
       if (got !== v) violate(`${entity}: acknowledged seq ${seq} = ${v} lost (final journal has ${String(got)} there, head ${log.head})`)
+    }
+    for (const key of readBack) {
+      const [e, seqText, v] = key.split('|') as [string, string, string]
+      if (e !== entity) continue
+      const got = (records[Number(seqText) - 1]?.event as { v?: string } | undefined)?.v
+      if (got !== v) violate(`${entity}: a read returned ${v} at seq ${seqText}, and the final journal has ${String(got)} there`)
     }
     // every replica in step with the owner holds the same journal
     for (const { node, match } of log.replicaMatches()) {

@@ -1,51 +1,133 @@
 /**
- * `npm run sim -- [--seeds N] [--from S] [--seed S] [--duration MS] [--roster-faults]`: runs the
- * replication simulation over many seeds (default 1000 from 1), or one seed with its log. A failing
- * seed prints the command that replays it exactly. `--roster-faults` lets every fault happen while
- * replica sets change (several at once, partitions included), beyond what docs/replication.md
- * promises ("Roster changes"): it shows the gap left, and is expected to fail a few seeds.
+ * `npm run sim -- [--seeds N] [--from S] [--jobs J] [--seed S [--trace]] [--duration MS]`: runs the
+ * replication simulation (replication-sim.ts) over many seeds in worker threads, one per core by
+ * default, printing progress as it goes, the total time, and for every failing seed its violations
+ * and the command that replays it exactly; or one seed in this thread with its log.
  */
+import { availableParallelism } from 'node:os'
 import { parseArgs } from 'node:util'
+import { Worker } from 'node:worker_threads'
 import { runSeed } from './replication-sim.ts'
+import type { SimOptions } from './replication-sim.ts'
+import type { SeedOutcome, WorkerRequest } from './sim-worker.ts'
 
-const { values } = parseArgs({
-  options: {
-    seeds: { type: 'string', default: '1000' },
-    from: { type: 'string', default: '1' },
-    seed: { type: 'string' },
-    duration: { type: 'string' },
-    'roster-faults': { type: 'boolean', default: false },
-    help: { type: 'boolean', short: 'h' }
+const USAGE = `usage: npm run sim -- [--seeds N] [--from S] [--jobs J] [--duration MS]
+       npm run sim -- --seed S [--trace] [--duration MS]
+  --seeds N      seeds to run (default 1000)
+  --from S       first seed (default 1)
+  --jobs J       worker threads (default: one per core, ${availableParallelism()} here)
+  --seed S       run one seed here and print its log (--trace: every durable write too)
+  --duration MS  virtual ms of faults per run (default 6000)
+Every fault is in the default mode: crashes, silent partitions both ways and one way, drops and
+delays, replica sets that change, disk faults, hand-overs, leases on drifting clocks, and reads
+checked for linearizability. (--roster-faults is the default now and is accepted for old
+commands.)`
+
+const values = (() => {
+  try {
+    return parseArgs({
+      options: {
+        seeds: { type: 'string', default: '1000' },
+        from: { type: 'string', default: '1' },
+        seed: { type: 'string' },
+        jobs: { type: 'string' },
+        duration: { type: 'string' },
+        trace: { type: 'boolean', default: false },
+        'roster-faults': { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h' }
+      }
+    }).values
+  } catch (err) {
+    console.error(`${(err as Error).message}\n${USAGE}`)
+    process.exit(2)
   }
-})
+})()
 if (values.help === true) {
-  console.log('usage: npm run sim -- [--seeds N] [--from S] [--seed S] [--duration MS]\n  --seeds N      seeds to run (default 1000)\n  --from S       first seed (default 1)\n  --seed S       run one seed and print its log\n  --duration MS  virtual ms of faults per run (default 6000)\n  --roster-faults  every fault also while replica sets change (shows the gap docs/replication.md names)')
+  console.log(USAGE)
   process.exit(0)
 }
-const int = (name: string, v: string | undefined): number | undefined => {
+const int = (name: string, v: string | undefined, min = 0): number | undefined => {
   if (v === undefined) return undefined
   const n = Number(v)
-  if (!Number.isSafeInteger(n) || n < 0) {
-    console.error(`--${name}: expected a whole number, got ${JSON.stringify(v)}`)
+  if (!Number.isSafeInteger(n) || n < min) {
+    console.error(`--${name}: expected a whole number of at least ${min}, got ${JSON.stringify(v)}`)
     process.exit(2)
   }
   return n
 }
-const duration = int('duration', values.duration)
+const duration = int('duration', values.duration, 1)
 const one = int('seed', values.seed)
-const first = one ?? int('from', values.from) as number
-const count = one === undefined ? int('seeds', values.seeds) as number : 1
-const started = Date.now()
-let failed = 0
-let acked = 0
-for (let seed = first; seed < first + count; seed++) {
-  const result = await runSeed(seed, { rosterFaults: values['roster-faults'], ...(duration !== undefined && { durationMs: duration }), ...(one !== undefined && { log: (line: string) => { console.log(line) } }) })
-  acked += result.stats.acked
-  if (one !== undefined) console.log(JSON.stringify(result.stats))
-  if (result.violations.length > 0) {
-    failed++
-    console.log(`seed ${seed} FAILED ${JSON.stringify(result.config)}\n  ${result.violations.join('\n  ')}\n  replay: npm run sim -- --seed ${seed}${duration === undefined ? '' : ` --duration ${duration}`}${values['roster-faults'] ? ' --roster-faults' : ''}`)
-  }
+const options: SimOptions = { ...(duration !== undefined && { durationMs: duration }) }
+const replay = (seed: number): string => `npm run sim -- --seed ${seed}${duration === undefined ? '' : ` --duration ${duration}`}`
+if (values['roster-faults']) console.log('(--roster-faults is the default now: every seed has every fault)')
+
+if (one !== undefined) {
+  const result = await runSeed(one, { ...options, log: (line: string) => { console.log(line) }, traceWrites: values.trace })
+  console.log(JSON.stringify(result.stats))
+  if (result.violations.length > 0) console.log(`seed ${one} FAILED ${JSON.stringify(result.config)}\n  ${result.violations.join('\n  ')}`)
+  console.log(`seed ${one}: ${result.violations.length === 0 ? 'passed' : 'FAILED'}; ${result.stats.acked} records acknowledged, ${result.stats.readsAnswered} reads checked`)
+  process.exit(result.violations.length > 0 ? 1 : 0)
 }
-console.log(`${count} seeds from ${first}: ${count - failed} passed, ${failed} failed; ${acked} records acknowledged; ${((Date.now() - started) / 1000).toFixed(1)} s`)
-process.exit(failed > 0 ? 1 : 0)
+
+const first = int('from', values.from) as number
+const count = int('seeds', values.seeds, 1) as number
+const jobs = Math.min(int('jobs', values.jobs, 1) ?? availableParallelism(), count)
+/** Seeds a worker is given at once (it asks for more when done). */
+const BATCH = 25
+const started = Date.now()
+let next = first
+const end = first + count
+let done = 0
+let acked = 0
+let reads = 0
+const failures: SeedOutcome[] = []
+const elapsed = (): string => `${((Date.now() - started) / 1000).toFixed(1)} s`
+let lastProgress = Date.now()
+const progress = (): void => {
+  const rate = done / Math.max(0.001, (Date.now() - started) / 1000)
+  const left = (count - done) / Math.max(rate, 0.001)
+  console.log(`${done}/${count} seeds (${(100 * done / count).toFixed(1)}%), ${failures.length} failed, ${elapsed()}, ~${Math.ceil(left)} s left`)
+}
+
+console.log(`${count} seeds from ${first} on ${jobs} worker thread${jobs === 1 ? '' : 's'}`)
+await Promise.all(Array.from({ length: jobs }, async () => {
+  const worker = new Worker(new URL('./sim-worker.ts', import.meta.url))
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const give = (): void => {
+        if (next >= end) {
+          resolve()
+          return
+        }
+        const from = next
+        const n = Math.min(BATCH, end - from)
+        next += n
+        worker.postMessage({ from, count: n, options } satisfies WorkerRequest)
+      }
+      worker.on('message', (outcomes: SeedOutcome[]) => {
+        for (const o of outcomes) {
+          done++
+          acked += o.acked
+          reads += o.reads
+          if (o.violations.length > 0) {
+            failures.push(o)
+            console.log(`seed ${o.seed} FAILED ${JSON.stringify(o.config)}\n  ${o.violations.join('\n  ')}\n  replay: ${replay(o.seed)}`)
+          }
+        }
+        if (Date.now() - lastProgress >= 10_000) {
+          lastProgress = Date.now()
+          progress()
+        }
+        give()
+      })
+      worker.on('error', reject)
+      give()
+    })
+  } finally {
+    await worker.terminate()
+  }
+}))
+failures.sort((a, b) => a.seed - b.seed)
+console.log(`${count} seeds from ${first}: ${count - failures.length} passed, ${failures.length} failed; ${acked} records acknowledged, ${reads} reads checked; ${elapsed()} on ${jobs} worker thread${jobs === 1 ? '' : 's'}`)
+for (const f of failures) console.log(`  replay: ${replay(f.seed)}`)
+process.exit(failures.length > 0 ? 1 : 0)

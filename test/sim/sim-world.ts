@@ -22,6 +22,9 @@ export function prng (seed: number): () => number {
 
 interface Event { readonly at: number, readonly n: number, readonly fn: () => void }
 
+/** Events at one instant beyond which a run is stuck in a loop that never lets time pass. */
+const LIVELOCK_EVENTS = 200_000
+
 /** A binary heap of events by time, then by the order they were scheduled. */
 class EventQueue {
   readonly #heap: Event[] = []
@@ -95,7 +98,7 @@ export class SimNode {
 
   constructor (id: string, world: SimWorld) {
     this.id = id
-    this.core = new ReplicaCore(world.storageOf(this))
+    this.core = world.replicaOf(this)
   }
 }
 
@@ -103,14 +106,20 @@ export class SimWorld {
   readonly random: () => number
   readonly nodes = new Map<string, SimNode>()
   readonly faults: NetworkFaults = { drop: 0, crashAfterReply: 0, minDelayMs: 0.2, meanDelayMs: 2 }
-  /** Pairs of nodes that cannot talk (both ways), as "a|b" with a < b. */
+  /** Directions in which messages are lost, silently (no error: the sender waits out its timeout),
+   * as "from>to". */
   readonly cut = new Set<string>()
+  /** How long replicas' leases hold, on their own clocks (0: no leases). */
+  leaseMs = 0
+  /** Each node's clock: its rate against the world's time and its offset (1 and 0 unless set). */
+  readonly clocks = new Map<string, { rate: number, offset: number }>()
   /** How long a caller waits for a reply. */
   callTimeoutMs = 200
   watchWrite: WriteWatcher = () => {}
   #now = 0
   #n = 0
   readonly #queue = new EventQueue()
+  #sameInstant = 0
   steps = 0
 
   constructor (seed: number) {
@@ -153,8 +162,20 @@ export class SimWorld {
     if (n.up || this.gone.has(id)) return
     n.up = true
     n.generation++
-    n.core = new ReplicaCore(this.storageOf(n))
+    n.core = this.replicaOf(n)
     this.onRestart(n)
+  }
+
+  /** A fresh replica on `n` (at its start: the leases it granted before are forgotten). */
+  replicaOf (n: SimNode): ReplicaCore {
+    if (this.leaseMs <= 0) return new ReplicaCore(this.storageOf(n))
+    return new ReplicaCore(this.storageOf(n), { leaseMs: this.leaseMs, clock: () => this.clockOf(n.id), startedAt: this.clockOf(n.id) })
+  }
+
+  /** What `node`'s monotonic clock reads now (its rate may differ from the world's: drift). */
+  clockOf (node: string): number {
+    const c = this.clocks.get(node)
+    return c === undefined ? this.#now : c.offset + c.rate * this.#now
   }
 
   /** Called when a node starts again (what a node keeps on disk besides its replicas: a learner
@@ -181,13 +202,23 @@ export class SimWorld {
     }
   }
 
-  partition (sideA: readonly string[], sideB: readonly string[]): void {
-    for (const a of sideA) for (const b of sideB) if (a !== b) this.cut.add(pair(a, b))
+  /** Messages between the sides are lost silently: both ways, or (oneWay) only from A to B. */
+  partition (sideA: readonly string[], sideB: readonly string[], oneWay = false): void {
+    for (const a of sideA) {
+      for (const b of sideB) {
+        if (a === b) continue
+        this.cut.add(`${a}>${b}`)
+        if (!oneWay) this.cut.add(`${b}>${a}`)
+      }
+    }
   }
 
   heal (): void { this.cut.clear() }
 
-  canTalk (a: string, b: string): boolean { return a === b || !this.cut.has(pair(a, b)) }
+  /** Whether a message from `from` reaches `to` (when not dropped). */
+  canSend (from: string, to: string): boolean { return from === to || !this.cut.has(`${from}>${to}`) }
+
+  canTalk (a: string, b: string): boolean { return this.canSend(a, b) && this.canSend(b, a) }
 
   #delay (): number {
     return this.faults.minDelayMs - this.faults.meanDelayMs * Math.log(1 - this.random())
@@ -205,8 +236,8 @@ export class SimWorld {
         // as the mesh's ask timeout does: a timeout, which an owner waits out and retries
         reject(Object.assign(new Error(`${to} did not answer within ${this.callTimeoutMs} ms`), { kind: 'timeout' }))
       })
-      const lost = (): boolean => !this.canTalk(from, to) || this.random() < this.faults.drop
-      if (lost()) return
+      const lost = (a: string, b: string): boolean => !this.canSend(a, b) || this.random() < this.faults.drop
+      if (lost(from, to)) return
       const copy = structuredClone(request)
       this.at(this.#delay(), () => {
         const target = this.node(to)
@@ -220,7 +251,7 @@ export class SimWorld {
           return
         }
         target.core.handle(checked).then((reply) => {
-          if (target.generation !== targetGeneration || lost()) return
+          if (target.generation !== targetGeneration || lost(to, from)) return
           // the owner checks what a replica answers, as the mesh's link does
           const answer = checkReplicaReply(copy, structuredClone(reply))
           if (this.random() < this.faults.crashAfterReply) {
@@ -250,11 +281,15 @@ export class SimWorld {
   ownerEnv (node: string): OwnerEnv {
     const n = this.node(node)
     const generation = n.generation
+    const clock = this.clocks.get(node)
     return {
       call: (to, request) => this.call(node, to, request),
-      timer: (ms, fn) => this.at(ms, () => { if (n.generation === generation) fn() }),
+      // a wait of ms on this node's clock
+      timer: (ms, fn) => this.at(clock === undefined ? ms : ms / clock.rate, () => { if (n.generation === generation) fn() }),
       random: this.random,
-      now: () => this.#now,
+      // (epochs come from it: a node's wall clock, which may be off by its offset)
+      now: () => this.clockOf(node),
+      clock: () => this.clockOf(node),
       // what membership tells a real owner (a node down is found within failure-timeout): here,
       // at once
       live: (to) => this.node(to).up
@@ -352,6 +387,8 @@ export class SimWorld {
         this.#now = until
         return
       }
+      if (next.at > this.#now) this.#sameInstant = 0
+      else if (++this.#sameInstant > LIVELOCK_EVENTS) throw new Error(`livelock: more than ${LIVELOCK_EVENTS} events at t=${next.at} without time moving on`)
       this.#now = next.at
       next.fn()
       await new Promise((resolve) => setImmediate(resolve))
@@ -361,4 +398,3 @@ export class SimWorld {
   }
 }
 
-function pair (a: string, b: string): string { return a < b ? `${a}|${b}` : `${b}|${a}` }
