@@ -26,6 +26,9 @@ export interface ActorTransportOptions {
   /** A link's dial of `peer` failed (membership marks a member whose address refuses the
    * connection down at once: its process is gone). */
   readonly dialFailed?: (peer: string, err: unknown) => void
+  /** The connection a link to `peer` opens its stream on (failure detection's choice: one whose
+   * probes are answered). @default libp2p's (the oldest open one), or a dial */
+  readonly connectionFor?: (peer: string) => Connection | undefined
   readonly log: { warn (obj: object, msg: string): void, debug (obj: object, msg: string): void }
   /** @default MAX_QUEUED_BYTES */
   readonly maxQueuedBytes?: number
@@ -196,10 +199,15 @@ export class ActorTransport implements Remoting {
         maxQueued: this.#maxQueued,
         writeBytes: WRITE_BYTES,
         stats: this.stats,
-        open: async () => await this.#libp2p.dialProtocol(peerIdFromString(peer), ACTOR_PROTOCOL, { signal: AbortSignal.timeout(OPEN_TIMEOUT_MS) }).catch((err: unknown) => {
-          this.#opts.dialFailed?.(peer, err)
-          throw err
-        }),
+        open: async () => {
+          const signal = AbortSignal.timeout(OPEN_TIMEOUT_MS)
+          const connection = this.#opts.connectionFor?.(peer)
+          if (connection !== undefined) return await connection.newStream(ACTOR_PROTOCOL, { signal })
+          return await this.#libp2p.dialProtocol(peerIdFromString(peer), ACTOR_PROTOCOL, { signal }).catch((err: unknown) => {
+            this.#opts.dialFailed?.(peer, err)
+            throw err
+          })
+        },
         lost: (lost, why, unsent) => { this.#failAsks(lost, why, unsent) },
         broken: (broken) => { if (this.#links.get(broken.peer) === broken) this.#links.delete(broken.peer) }
       })

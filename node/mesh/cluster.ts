@@ -109,6 +109,7 @@ export class Cluster {
         placement: this.placement,
         leaving: (peer) => this.#drained.has(peer),
         dialFailed: (peer, err) => { p2p.dialFailed(peer, err) },
+        connectionFor: (peer) => p2p.connectionFor(peer),
         log
       })
     port = system.attachRemoting(this.transport ?? new LoneRemoting(this.placement))

@@ -5,7 +5,7 @@ import { noiseCrypto } from './noise-crypto.ts'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { identify } from '@libp2p/identify'
 import type { Identify } from '@libp2p/identify'
-import type { Libp2p, PeerId, PrivateKey } from '@libp2p/interface'
+import type { Connection, Libp2p, PeerId, PrivateKey } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { ping } from '@libp2p/ping'
 import type { Ping } from '@libp2p/ping'
@@ -91,6 +91,9 @@ export interface P2pHost {
   multiaddrs (): string[]
   /** Peer ids this node has a connection with. */
   connectedPeers (): string[]
+  /** The connection actor traffic to `peer` should take: the newest open one whose probes are
+   * answered (undefined: none open; dial it). */
+  connectionFor (peer: string): Connection | undefined
   /** Other members as this node sees them (their records, and failure detection's verdicts). */
   members (): MemberView[]
   /** Round trip to a connected peer, ms. */
@@ -354,6 +357,7 @@ export async function startP2pHost (opts: P2pHostOptions): Promise<P2pHost> {
     },
     multiaddrs: () => node.getMultiaddrs().map((ma) => ma.toString()),
     connectedPeers: () => [...new Set(node.getConnections().map((c) => c.remotePeer.toString()))].sort(),
+    connectionFor: (peer) => prober.connectionFor(peer),
     members: () => table.view(),
     ping: async (peer) => {
       const connection = node.getConnections().find((c) => c.remotePeer.toString() === peer)

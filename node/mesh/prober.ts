@@ -98,6 +98,32 @@ export class Prober {
     }).finally(() => { this.#rounds.delete(peer) })
   }
 
+  /**
+   * The connection to send `peer`'s actor traffic on: the newest open one whose last probe was
+   * answered (or that was not probed yet), else the open one with the fewest probes unanswered.
+   * libp2p itself would take the oldest open one, which after a cut may be one that stays silent
+   * until it is aborted, while a fresh one to the same member works.
+   */
+  connectionFor (peer: string): Connection | undefined {
+    let id
+    try {
+      id = peerIdFromString(peer)
+    } catch {
+      return undefined
+    }
+    let best: Connection | undefined
+    let bestMisses = Infinity
+    for (const connection of this.#libp2p.getConnections(id)) {
+      if (connection.status !== 'open' || connection.limits !== undefined) continue
+      const misses = this.#connMisses.get(connection.id) ?? 0
+      if (misses < bestMisses || (misses === bestMisses && connection.timeline.open > (best?.timeline.open ?? -Infinity))) {
+        best = connection
+        bestMisses = misses
+      }
+    }
+    return best
+  }
+
   /** Probes a connection that just opened, at once and whatever round is in flight (one may be
    * waiting on a dead connection or on helpers): a member that comes back over a fresh connection
    * is up at its first answer. An unanswered probe here changes nothing; the rounds judge. */
@@ -137,6 +163,9 @@ export class Prober {
   #repair (peer: string): void {
     const liveness = this.#detector.liveness(peer)
     if (liveness !== 'dead' && !(liveness === 'alive' && this.#detector.isIndirect(peer))) return
+    // a member found dead answered nothing for the failure timeout: every connection to it that
+    // was probed in vain goes (one opened since, not probed yet, may be the healed path)
+    const needed = liveness === 'dead' ? 1 : CONNECTION_MISSES_BEFORE_ABORT
     let id
     try {
       id = peerIdFromString(peer)
@@ -146,7 +175,7 @@ export class Prober {
     let aborted = 0
     for (const connection of this.#libp2p.getConnections(id)) {
       const misses = this.#connMisses.get(connection.id) ?? 0
-      if (misses < CONNECTION_MISSES_BEFORE_ABORT || connection.status !== 'open') continue
+      if (misses < needed || connection.status !== 'open') continue
       this.#connMisses.delete(connection.id)
       this.#opts.log.info({ peer, connection: connection.id, misses }, `closing the connection to ${peer}: ${misses} probes in a row went unanswered on it${liveness === 'dead' ? '' : ' while it answered through another member'}; dialling it again`)
       connection.abort(new Error(`${misses} probes in a row went unanswered`))
