@@ -48,9 +48,10 @@ export const LATE_TIMER_SHARE = 0.5
  * hear this node (Lifeguard's buddy system: the suspected member learns it is suspected). */
 export const UNHEARD_AFTER_MISSES = 2
 
-/** A member not connected is dialled again after 250 ms, doubling up to this: a silent network
- * cut drops the SYNs of every dial made during it, so a healed path must be tried again soon
- * after the heal (a member up in every view within about 3 s). A refused dial is cheap. */
+/** A member not connected is dialled again after 250 ms, doubling up to this when its dials fail
+ * (a refused dial is cheap); one whose dial timed out (a silent network cut drops every SYN) is
+ * dialled again after 250 ms each time, so that a healed path is tried within about a second of
+ * the heal (every member up in every view within 3 s). */
 export const MEMBER_REDIAL_MAX_MS = 1_000
 /** One dial of a member: long enough for the SYN that Linux resends after 1 s, short enough that a
  * dial made during a cut is given up soon after it heals and a fresh one is made. */

@@ -191,7 +191,11 @@ export async function startP2pHost (opts: P2pHostOptions): Promise<P2pHost> {
           opts.log.info({ target: what, retryInMs: state.delay }, `cannot reach ${what}, which drained and stopped; retrying with backoff (up to ${maxDelay} ms) for when it is back`)
         } else opts.log.warn({ target: what, retryInMs: state.delay }, `cannot reach ${what} (${(err as Error).message}); is it up, and does it hold the same cluster key? retrying with backoff (up to ${maxDelay} ms)`)
       }
-      redial.set(key, { next: Date.now() + state.delay, delay: Math.min(maxDelay, state.delay * 2), ...(loggedAt !== undefined && { loggedAt }) })
+      // a member whose dial timed out (a silent network: no SYN answered) is dialled again at once,
+      // each dial sending fresh SYNs: a healed path is found within about a second, not after a
+      // backoff (one dial at a time; a refused or failed one backs off)
+      const silent = !isJoin && /abort|time ?out/i.test(`${(err as Error).name} ${(err as Error).message}`)
+      redial.set(key, { next: Date.now() + state.delay, delay: silent ? REDIAL_MIN_MS : Math.min(maxDelay, state.delay * 2), ...(loggedAt !== undefined && { loggedAt }) })
     }).finally(() => {
       dialing.delete(key)
       dials.delete(controller)
@@ -208,7 +212,8 @@ export async function startP2pHost (opts: P2pHostOptions): Promise<P2pHost> {
   const maintain = (): void => {
     if (stopped) return
     for (const { address, ma, peer } of joinTargets) {
-      if (peer !== undefined && (blocked.has(peer) || node.getConnections(peerIdFromString(peer)).length > 0)) continue
+      // a join address of a member heard of is that member's to redial (below: sooner, by peer id)
+      if (peer !== undefined && (blocked.has(peer) || node.getConnections(peerIdFromString(peer)).length > 0 || table.records().some((r) => r.peerId === peer && r.addresses.p2p.length > 0))) continue
       if (peer === undefined && node.getConnections().some((c) => c.remoteAddr.toString() === address)) continue
       tryDial(`join:${address}`, () => node.dial(ma, { signal: AbortSignal.timeout(DIAL_TIMEOUT_MS) }), address, peer)
     }
@@ -314,7 +319,7 @@ export async function startP2pHost (opts: P2pHostOptions): Promise<P2pHost> {
     const known = table.view().find((m) => m.peerId === peer.toString())
     if (stopped || known === undefined || known.status === 'down' || blocked.has(known.peerId)) return
     const addrs = known.addresses.p2p.flatMap((a) => { try { return [multiaddr(a)] } catch { return [] } })
-    void node.peerStore.merge(peer, { multiaddrs: addrs }).then(() => node.dial(peer, { signal: AbortSignal.timeout(DIAL_TIMEOUT_MS) })).then(() => undefined, (err: unknown) => {
+    void node.peerStore.merge(peer, { multiaddrs: addrs }).then(() => node.dial(peer, { signal: AbortSignal.timeout(MEMBER_DIAL_TIMEOUT_MS) })).then(() => undefined, (err: unknown) => {
       dialFailed(peer, err, 'closed its connection')
     })
   })
