@@ -1,5 +1,5 @@
 import { DEFAULT_ENTITY_IDLE_MS, DEFAULT_ENTITY_INTENSITY, ENTITY_KEY_FORBIDDEN, ENTITY_KEY_MAX_LENGTH, ENTITY_TYPE_PATTERN, SUPERSEDED_HOLD_MS, SUPERSEDED_TRACKED_MAX } from './constants.ts'
-import { ActorStoppedError, EntityAlreadyActiveError, EntityConfigError, EntitySupersededError, EntityTypeTakenError, InvalidMessageError, InvalidNameError, MailboxFullError, UnknownEntityTypeError, isSuperseded } from './errors.ts'
+import { ActorStoppedError, EntityAlreadyActiveError, EntityConfigError, EntitySupersededError, EntityTypeTakenError, InvalidMessageError, InvalidNameError, MailboxFullError, PartialViewError, UnknownEntityTypeError, isSuperseded } from './errors.ts'
 import { describe } from '../../protocols/index.ts'
 import { EntityActivation, INTERRUPT, entityBehavior } from './entity-activation.ts'
 import type { Captured } from './entity-activation.ts'
@@ -503,6 +503,9 @@ export class EntityHost {
       if (forwarded !== undefined) return forwarded
       const refused = this.#supersededHold(id, fromPeer)
       if (refused !== undefined) return refused
+      // a node whose view is partial takes nothing new: its placement may name it the owner of what
+      // the other side of a cut owns (its replicas would be fenced from under their owner)
+      if (this.#options.remoting()?.mayActivate?.() === false) return new PartialViewError(id)
       if (fromPeer) {
         // a peer's message may have come right behind the entity's hand-off (the old owner passes
         // on what arrives as soon as the hand-off is on its way, on the same link), whose adopt then

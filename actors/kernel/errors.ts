@@ -73,6 +73,18 @@ export class EntitySupersededError extends Error {
   }
 }
 
+/** This node's view of the cluster is partial (Remoting.mayActivate): it takes no entity it does not
+ * already hold. */
+export class PartialViewError extends Error {
+  override readonly name = 'PartialViewError'
+  readonly kind = 'unavailable'
+  readonly entity: string
+  constructor (entity: string) {
+    super(`${entity}: this node hears too few members of the cluster to take it (cut off from the others, or just back and settling); retry, or connect to another node`)
+    this.entity = entity
+  }
+}
+
 export class ActorSystemTerminatedError extends Error {
   override readonly name = 'ActorSystemTerminatedError'
   readonly kind = 'unavailable'

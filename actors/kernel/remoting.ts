@@ -28,6 +28,13 @@ export interface Remoting {
    * through RemotingPort.adopt, or the promise settles). @default activate at once
    */
   claim? (type: string, key: string): Promise<void> | undefined
+  /**
+   * False while this node's view of the cluster is partial (it hears too few members: the minority
+   * side of a cut, or back from one and not settled again): it must not activate an entity it does
+   * not already hold, though its placement may name it the owner (the other side owns it). What is
+   * active here goes on. @default always true
+   */
+  mayActivate? (): boolean
 }
 
 /**

@@ -118,6 +118,13 @@ export class ActorTransport implements Remoting {
     return this.claimer?.(type, key)
   }
 
+  /** Set by the cluster (Remoting.mayActivate): false while this node's view is partial. */
+  activating: (() => boolean) | undefined
+
+  mayActivate (): boolean {
+    return this.activating?.() ?? true
+  }
+
   reply (to: ReplyTo<unknown>, outcome: ReplyOutcome): void {
     if (to.node === this.#system.node) {
       this.#system.settle(to.askId, outcome)

@@ -112,6 +112,9 @@ export class Cluster {
         connectionFor: (peer) => p2p.connectionFor(peer),
         log
       })
+    // the minority side of a cut, and a node back from one until it settled again, activates
+    // nothing it does not hold (a node still starting does: a lone node's first entities)
+    if (this.transport !== undefined) this.transport.activating = () => !this.#partial && !this.#rejoining
     port = system.attachRemoting(this.transport ?? new LoneRemoting(this.placement))
     this.#port = port
     this.admin = new ClusterAdmin({ system, heads, placement: this.placement, members: () => p2p?.members() ?? [], log })

@@ -503,6 +503,21 @@ describe('entities', () => {
     expect(system.stats.entitiesSuperseded).to.equal(1)
   })
 
+  it('should activate nothing new while the mesh says the view is partial, and keep serving what is active', async () => {
+    await open()
+    let whole = true
+    system.attachRemoting({ ownerOf: () => system.node, toEntity: () => 'stopped', toActor: () => 'stopped', reply: () => {}, mayActivate: () => whole })
+    expect(await deposit(system, 'sam', 1)).to.equal(1)
+    whole = false
+    expect(await deposit(system, 'sam', 1)).to.equal(2, 'an entity active here goes on')
+    const err = await deposit(system, 'tia', 1).then(() => null, (e: unknown) => e as Error)
+    expect(err?.name).to.equal('PartialViewError')
+    expect(err?.message).to.match(/^account\/tia: this node hears too few members/)
+    expect(system.entities('account').map((e) => e.key)).to.deep.equal(['sam'])
+    whole = true
+    expect(await deposit(system, 'tia', 1)).to.equal(1)
+  })
+
   /** The local journal with its appends held back while `hold` is set, until `release()`;
    * `pending` counts the appends waiting. */
   async function gatedJournal (): Promise<{ journal: Journal, hold: boolean, pending: number, release: () => void }> {
