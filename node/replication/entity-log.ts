@@ -519,8 +519,16 @@ export class EntityLog {
   #leaseUntil (): number {
     const lease = this.#opts.lease
     if (lease === undefined) return Infinity
-    const granted = this.#tracks.map((t) => t.granted).sort((a, b) => b - a)
-    return (granted[this.writeQuorum - 1] ?? -Infinity) + lease.ms * (1 - lease.maxDrift)
+    // the W-th newest grant: the newest one that W replicas' grants are at least as new as (at most
+    // seven replicas: no sorting, no allocation, on every message of the entity)
+    let g = -Infinity
+    for (const t of this.#tracks) {
+      if (t.granted <= g) continue
+      let asNew = 0
+      for (const u of this.#tracks) if (u.granted >= t.granted) asNew++
+      if (asNew >= this.writeQuorum) g = t.granted
+    }
+    return g + lease.ms * (1 - lease.maxDrift)
   }
 
   /** Renews the lease with every replica written to (one round at a time); resolves once W took

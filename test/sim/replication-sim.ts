@@ -239,7 +239,7 @@ async function simulate (seed: number, options: SimOptions, partial: { config?: 
 
   const holds = (disk: DiskEntity | undefined, seq: number, value: string): boolean => (disk?.records.get(seq)?.event as { v?: string } | undefined)?.v === value
 
-  world.watchWrite = (node: string, entity: string, before: DiskEntity | undefined, change: ReplicaChange) => {
+  world.watchWrite = (node: string, entity: string, before: DiskEntity | undefined, change: ReplicaChange, previousHead: number) => {
     if (options.traceWrites === true) say(`WRITE ${node} ${entity} promised ${before?.state.summary.promised ?? 0}->${change.state.summary.promised} by ${change.state.promisedBy} head ${before?.state.summary.head ?? 0}->${change.state.summary.head}${change.removeFrom !== undefined ? ` removeFrom ${change.removeFrom}` : ''} records ${change.records?.[0]?.seq ?? '-'}..${change.records?.[change.records.length - 1]?.seq ?? '-'} epoch ${change.records?.[0]?.epoch ?? '-'}`)
     const prevPromised = before?.state.summary.promised ?? 0
     if (change.state.summary.promised < prevPromised) violate(`${node} ${entity}: promised went down ${prevPromised} -> ${change.state.summary.promised}`)
@@ -247,15 +247,19 @@ async function simulate (seed: number, options: SimOptions, partial: { config?: 
       if (r.epoch > change.state.summary.promised) violate(`${node} ${entity}: stored seq ${r.seq} of epoch ${r.epoch} above its promise ${change.state.summary.promised}`)
     }
     if (change.records !== undefined && change.records.length > 0 && prevPromised > change.state.summary.promised) violate(`${node} ${entity}: stale append stored`)
-    // an acknowledged record never leaves a replica that held it
-    const after = new Map(before?.records ?? [])
-    if (change.removeFrom !== undefined) for (let s = change.removeFrom; s <= (before?.state.summary.head ?? 0); s++) after.delete(s)
-    for (const r of change.records ?? []) after.set(r.seq, r)
-    for (const [seq, value] of acked.get(entity) ?? []) {
-      if (holds(before, seq, value) && (after.get(seq)?.event as { v?: string } | undefined)?.v !== value) {
-        violate(`${node} ${entity}: acknowledged seq ${seq} (${value}) removed or changed`)
-      }
+    // an acknowledged record never leaves a replica that held it (only the seqs the change
+    // touches can: those it removes, as the disk does, and those it writes)
+    if (before === undefined) return
+    const ackedHere = acked.get(entity) as Map<number, string>
+    const written = new Map((change.records ?? []).map((r) => [r.seq, r]))
+    const check = (seq: number): void => {
+      const value = ackedHere.get(seq)
+      if (value === undefined || !holds(before, seq, value)) return
+      const now = written.get(seq) ?? (change.removeFrom !== undefined && seq >= change.removeFrom && seq <= previousHead ? undefined : before.records.get(seq))
+      if ((now?.event as { v?: string } | undefined)?.v !== value) violate(`${node} ${entity}: acknowledged seq ${seq} (${value}) removed or changed`)
     }
+    if (change.removeFrom !== undefined) for (let seq = change.removeFrom; seq <= previousHead; seq++) check(seq)
+    for (const seq of written.keys()) check(seq)
   }
 
   /** Copies a disk fault took away ("node|entity|seq|value"): they were held (the fault is the
