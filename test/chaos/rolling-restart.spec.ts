@@ -163,7 +163,11 @@ describe('a rolling restart of five nodes under chat load (real processes)', fun
           const followed = followJob(via, job)
           followed.catch(() => undefined) // awaited below, with every other
           started.push(followed)
-        }, (err: unknown) => { refused.push(`${room} to ${to.peerId}: ${(err as Error).message}`) }))
+        }, async (err: unknown) => {
+          // what the node that refused saw of the members then
+          const seen = await cluster.api<Array<{ peerId: string, status: string }>>(via, '/nodes').then((ms) => ms.map((m) => `${m.peerId.slice(-6)} ${m.status}`).join(', '), (e: unknown) => `(/nodes: ${(e as Error).message})`)
+          refused.push(`${room} to ${to.peerId}: ${(err as Error).message} [members seen by ${via.peerId.slice(-6)}: ${seen}]`)
+        }))
       await new Promise((resolve) => setTimeout(resolve, MIGRATE_EVERY_MS))
     }
     await Promise.all(requests)
