@@ -5,7 +5,7 @@
  * try retried through the next node) and reads (one reader per node, all the time). It then cuts
  * the network as a switch would, one or more times: a node or a group, both ways or one way,
  * held a few seconds, during which a user is added and a room is made on each side of the cut
- * (the rest, a majority, must serve both: the cut holds until it has).
+ * (the rest must serve what it holds a fence quorum of replicas of: the cut holds until it has).
  * After each heal it waits for every member to see every other `up`, every room to take a post,
  * and every user added during the cut to log in through every node, and measures each.
  *
@@ -30,6 +30,7 @@ import type { Post } from '../../helpers/chat-load.ts'
 import { NetLab } from '../../helpers/net-namespace.ts'
 import type { NetHost } from '../../helpers/net-namespace.ts'
 import { chatClient } from '../../helpers/node-process.ts'
+import { partitionOf } from '../../../node/replication/index.ts'
 import { ProcessCluster } from '../../helpers/process-cluster.ts'
 import type { MemberRow, NodeSlot } from '../../helpers/process-cluster.ts'
 import { shownError, unanswered } from './call-outcome.ts'
@@ -197,6 +198,12 @@ async function drive (scenario: Scenario, lab: NetLab, cluster: ProcessCluster, 
       const label = `cut ${k + 1}: node${cutOff.length > 1 ? 's' : ''} ${cutOff.map((i) => i + 1).join(',')} ${step.way === 'both' ? 'both ways' : step.way === 'in' ? 'way in' : 'way out'}`
       log(`  ${label}`)
 
+      // which entities the rest can still write: those with a fence quorum of replicas on its side
+      const writable = await writableBy(restSlots)
+      const roomName = Array.from({ length: 200 }, (_, i) => `${tag}-c${k + 1}-rest${i}`).find((r) => writable(`room/${r}`)) ?? `${tag}-c${k + 1}-rest`
+      const userRequired = writable('users/all')
+      const roomRequired = writable(`room/${roomName}`)
+
       if (settled.length > 0) (settled.at(-1) as { to: number }).to = Date.now()
       phase = { name: `cut ${k + 1}`, since: performance.now() }
       const cutAt = phase.since
@@ -204,19 +211,23 @@ async function drive (scenario: Scenario, lab: NetLab, cluster: ProcessCluster, 
       if (step.way !== 'in') await lab.cut(cutHosts, restHosts)
       let healed = false
       const detection = detect(restSlots, cutSlots, cutAt, () => healed)
-      // during the cut: a user added and a room made through each side. The rest holds a majority
-      // of the storage nodes: it must serve both, and the cut holds until it has (HEAL_BOUND_MS at
-      // most). The cut side tries until the heal; what it gets acknowledged is checked like the rest.
-      const restGoing = (): boolean => performance.now() - cutAt < HEAL_BOUND_MS
-      const restUser = addUser(`cut${k + 1}-rest`, restSlots, restGoing, tally)
-      const restRoom = makeRoom(`${tag}-c${k + 1}-rest`, restSlots, tokens[0] as string, restGoing, madeRooms, extra, tally)
-      const cutUser = addUser(`cut${k + 1}-cut`, cutSlots, () => !healed, tally)
-      background.push(makeRoom(`${tag}-c${k + 1}-cut`, cutSlots, tokens[0] as string, () => !healed, madeRooms, extra, tally))
-      // the fault's length: the cut holds this long whatever happens meanwhile, and until the rest served
-      const [, restAdded, restMade] = await Promise.all([new Promise((resolve) => setTimeout(resolve, scenario.holdMs)), restUser, restRoom])
-      if (restAdded.user === undefined) failures.push(`${label}: no user could be added through the rest (${restSlots.length} of ${slots.length} nodes) within ${HEAL_BOUND_MS} ms of the cut (last try: ${restAdded.last})`)
-      if (restMade !== '') failures.push(`${label}: no room could be made through the rest within ${HEAL_BOUND_MS} ms of the cut (last try: ${restMade})`)
-      const during = Promise.all([restAdded, cutUser])
+      // during the cut: a user added and a room made through each side. Where the rest holds a
+      // fence quorum of the entity's replicas (the user directory's; a room name chosen so), it must
+      // serve it, and the cut holds until it has (HEAL_BOUND_MS at most); otherwise it may refuse,
+      // and tries until the heal, as the cut side does. What is acknowledged is checked like the rest.
+      const untilServed = (): boolean => performance.now() - cutAt < HEAL_BOUND_MS
+      const untilHealed = (): boolean => !healed
+      const restUser = addUser(`cut${k + 1}-rest`, restSlots, userRequired ? untilServed : untilHealed, tally)
+      const restRoom = makeRoom(roomName, restSlots, tokens[0] as string, roomRequired ? untilServed : untilHealed, madeRooms, extra, tally)
+      const cutUser = addUser(`cut${k + 1}-cut`, cutSlots, untilHealed, tally)
+      background.push(restRoom, makeRoom(`${tag}-c${k + 1}-cut`, cutSlots, tokens[0] as string, untilHealed, madeRooms, extra, tally))
+      // the fault's length: the cut holds this long whatever happens meanwhile, and until the rest
+      // served what it must
+      await Promise.all([new Promise((resolve) => setTimeout(resolve, scenario.holdMs)), ...userRequired ? [restUser] : [], ...roomRequired ? [restRoom] : []])
+      if (userRequired && (await restUser).user === undefined) failures.push(`${label}: no user could be added through the rest (${restSlots.length} of ${slots.length} nodes, holding a fence quorum of the user directory's replicas) within ${HEAL_BOUND_MS} ms of the cut (last try: ${(await restUser).last})`)
+      if (roomRequired && await restRoom !== '') failures.push(`${label}: room ${roomName} (a fence quorum of its replicas on the rest) could not be made through the rest within ${HEAL_BOUND_MS} ms of the cut (last try: ${await restRoom})`)
+      if (!userRequired) notes.push(`${label}: the rest holds fewer than a fence quorum of the user directory's replicas: adding a user there may be refused`)
+      const during = Promise.all([restUser, cutUser])
 
       phase = { name: `healed ${k + 1}`, since: performance.now() }
       const healAt = phase.since
@@ -321,6 +332,21 @@ async function drive (scenario: Scenario, lab: NetLab, cluster: ProcessCluster, 
       staleAtEnd,
       failedPostTries: load.errors.map((e) => ({ room: e.post.room, text: e.post.text, code: e.code, message: e.message.slice(0, 300), via: e.via, at: e.at }))
     }
+  }
+}
+
+/** Whether the nodes of `side` alone can write an entity (`room/r1`): whether they hold a fence
+ * quorum (a majority, at least the write quorum) of its partition's replicas, as GET /partitions
+ * through the first of them says. */
+async function writableBy (side: readonly NodeSlot[]): Promise<(entity: string) => boolean> {
+  const partitions = await adminCall<Array<{ partition: number, writeQuorum: number, replicas: Array<{ peerId: string }> }>>(side[0] as NodeSlot, '/partitions')
+  const ids = new Set(side.map((s) => s.peerId))
+  const byNumber = new Map(partitions.map((p) => [p.partition, p]))
+  return (entity) => {
+    const p = byNumber.get(partitionOf(entity, partitions.length))
+    if (p === undefined) return false
+    const needed = Math.max(p.writeQuorum, Math.floor(p.replicas.length / 2) + 1)
+    return p.replicas.filter((r) => ids.has(r.peerId)).length >= needed
   }
 }
 
@@ -481,18 +507,27 @@ function auditHistories (histories: ReadonlyMap<string, ReadonlyArray<Map<number
 async function unlistedRooms (slots: readonly NodeSlot[], token: string, posts: readonly Post[], failures: string[], tally: CallTally): Promise<number> {
   const rooms = [...new Set(posts.filter((p) => p.seq !== undefined).map((p) => p.room))]
   const missing: string[] = []
-  for (const [i, s] of slots.entries()) {
+  await Promise.all(slots.map(async (s, i) => {
     const client = chatClient(s.node.grpc, token)
+    const t0 = performance.now()
+    let last = ''
     try {
-      const listed = new Set((await client.call<{ rooms?: Array<{ name: string }> }>('ListRooms', {})).rooms?.map((r) => r.name))
-      for (const r of rooms) if (!listed.has(r)) missing.push(`${r} through node ${i + 1}`)
-    } catch (err) {
-      tally.note(err)
-      failures.push(`ListRooms through node ${i + 1} at the end: ${shownError(err)}`)
+      while (performance.now() - t0 < HEAL_BOUND_MS) {
+        try {
+          const listed = new Set((await client.call<{ rooms?: Array<{ name: string }> }>('ListRooms', {})).rooms?.map((r) => r.name))
+          for (const r of rooms) if (!listed.has(r)) missing.push(`${r} through node ${i + 1}`)
+          return
+        } catch (err) {
+          tally.note(err)
+          last = shownError(err)
+        }
+        await new Promise((resolve) => setTimeout(resolve, 200))
+      }
+      failures.push(`ListRooms through node ${i + 1} at the end: no answer but errors for ${HEAL_BOUND_MS} ms (${last})`)
     } finally {
       client.close()
     }
-  }
+  }))
   if (missing.length > 0) failures.push(`${missing.length} rooms with acknowledged posts not listed: ${missing.slice(0, SHOWN).join('; ')}`)
   return missing.length
 }
