@@ -304,7 +304,10 @@ export class EntityLog {
       const tries = all ? FENCE_CALL_TRIES : 1
       const enough = (r: FenceRound): boolean => holdsFence(r, replicas, f)
       const [round, former] = await Promise.all([fenceRound(env, replicas, fence, all ? () => false : enough, tries), fenceRound(env, formers, fence, () => false, tries)])
-      if (enough(round) && (!all || seesEveryWrite(round, former))) {
+      // (and, when other nodes may hold it, none refused for another owner's lease: such a replica
+      // is up and its log unread, its lease ends within lease-ms; recovering without it would spend
+      // the slack that a lost or damaged copy elsewhere may need)
+      if (enough(round) && (!all || (seesEveryWrite(round, former) && round.leaseWait + former.leaseWait === 0))) {
         const best = [...round.oks, ...former.oks].map(([node, summary]) => ({ node, summary })).sort((a, b) => compareLogs(a.summary, b.summary))[0] as { node: string, summary: LogSummary }
         let last: StoredRecord | undefined
         if (best.summary.head > 0) {

@@ -225,6 +225,36 @@ describe('leases', () => {
     ;(second.get() as EntityLog).close()
   })
 
+  it('should not recover without a replica that refuses for another owner\'s lease when other nodes may hold the journal: it waits the lease out and reads that log too', async () => {
+    const dir = await tempDir()
+    const store = await LevelStore.open(dir.path)
+    try {
+      cores.set('d', new ReplicaCore(await LevelReplicaStorage.open(store, 4), { leaseMs: LEASE.ms, clock: () => now, startedAt: 0 }))
+      const first = await open('first')
+      await first.append(posts(1, 3))
+      first.close()
+      await settle()
+      // a lease of the first owner's still held by a (a grant the release did not reach)
+      const reply = await (cores.get('a') as ReplicaCore).handle({ op: 'lease', entity: 'room/l', epoch: first.epoch, activation: 'first', holder: 'first~late' })
+      expect(reply.result).to.equal('ok')
+      await advance(10)
+      // b, c and d promise: F of a, b, c, and all but one of the four nodes that may hold it;
+      // enough to take it, but a is up and unread
+      const second = outcome(EntityLog.open({ entityId: 'room/l', replicas: [...NODES], formerHolders: ['d'], writeQuorum: 2, activation: 'second', env, appendTimeoutMs: 60_000, lease: LEASE }))
+      await advance(LEASE.ms / 2)
+      expect(second.get(), 'not while a refuses for a lease').to.equal('pending')
+      await advance(LEASE.ms)
+      const log = second.get()
+      expect(log).to.be.instanceOf(EntityLog)
+      expect((log as EntityLog).head).to.equal(3)
+      expect((await (cores.get('a') as ReplicaCore).state('room/l')).promisedBy).to.equal('second')
+      ;(log as EntityLog).close()
+    } finally {
+      await store.close()
+      await dir.remove()
+    }
+  })
+
   it('should give up on an entity whose owner keeps renewing its lease (it is alive and serving)', async () => {
     const first = await open('first')
     await first.append(posts(1, 1))
