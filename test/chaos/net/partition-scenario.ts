@@ -5,7 +5,8 @@
  * try retried through the next node) and reads (one reader per node, all the time). It then cuts
  * the network as a switch would, one or more times: a node or a group, both ways or one way,
  * held a few seconds, during which a user is added and a room is made on each side of the cut
- * (the rest must serve what it holds a fence quorum of replicas of: the cut holds until it has).
+ * (when no more nodes are cut off than a partition may lose, the rest must serve both: the cut
+ * holds until it has).
  * After each heal it waits for every member to see every other `up`, every room to take a post,
  * and every user added during the cut to log in through every node, and measures each.
  *
@@ -136,10 +137,16 @@ export function scenarioNamed (name: string): Scenario {
   return found
 }
 
-/** Runs `scenario` once in a lab of its own; `logDir`: where the nodes' logs go when it failed. */
-export async function runScenario (scenario: Scenario, opts: { logDir?: string, log?: (line: string) => void } = {}): Promise<ScenarioResult> {
+/** Runs `scenario` once in a lab of its own; `logDir`: where the nodes' logs go when it failed;
+ * `closer`: given what ends its processes and namespaces at once (a runner stopped by a signal
+ * calls it). */
+export async function runScenario (scenario: Scenario, opts: { logDir?: string, log?: (line: string) => void, closer?: (close: () => Promise<void>) => void } = {}): Promise<ScenarioResult> {
   const lab = await NetLab.create()
   const cluster = new ProcessCluster({ placement: lab.placement(), args: ['--auth-failures-per-min', '0'] })
+  opts.closer?.(async () => {
+    await cluster.close()
+    await lab.close()
+  })
   try {
     await cluster.start(Array.from({ length: scenario.nodes }, () => 'chat,storage'))
     const result = await drive(scenario, lab, cluster, opts.log ?? (() => undefined))
@@ -198,11 +205,14 @@ async function drive (scenario: Scenario, lab: NetLab, cluster: ProcessCluster, 
       const label = `cut ${k + 1}: node${cutOff.length > 1 ? 's' : ''} ${cutOff.map((i) => i + 1).join(',')} ${step.way === 'both' ? 'both ways' : step.way === 'in' ? 'way in' : 'way out'}`
       log(`  ${label}`)
 
-      // which entities the rest can still write: those with a fence quorum of replicas on its side
-      const writable = await writableBy(restSlots)
+      // what the rest must still write: with no more storage nodes cut off than a partition may lose
+      // (R - the fence quorum; docs/replication.md: a second loss at once is refused until a node
+      // is back), every entity with a fence quorum of its replicas on the rest's side
+      const { writable, mayLose } = await writableBy(restSlots)
+      const served = (entity: string): boolean => cutOff.length <= mayLose && writable(entity)
       const roomName = Array.from({ length: 200 }, (_, i) => `${tag}-c${k + 1}-rest${i}`).find((r) => writable(`room/${r}`)) ?? `${tag}-c${k + 1}-rest`
-      const userRequired = writable('users/all')
-      const roomRequired = writable(`room/${roomName}`)
+      const userRequired = served('users/all')
+      const roomRequired = served(`room/${roomName}`)
 
       if (settled.length > 0) (settled.at(-1) as { to: number }).to = Date.now()
       phase = { name: `cut ${k + 1}`, since: performance.now() }
@@ -226,7 +236,7 @@ async function drive (scenario: Scenario, lab: NetLab, cluster: ProcessCluster, 
       await Promise.all([new Promise((resolve) => setTimeout(resolve, scenario.holdMs)), ...userRequired ? [restUser] : [], ...roomRequired ? [restRoom] : []])
       if (userRequired && (await restUser).user === undefined) failures.push(`${label}: no user could be added through the rest (${restSlots.length} of ${slots.length} nodes, holding a fence quorum of the user directory's replicas) within ${HEAL_BOUND_MS} ms of the cut (last try: ${(await restUser).last})`)
       if (roomRequired && await restRoom !== '') failures.push(`${label}: room ${roomName} (a fence quorum of its replicas on the rest) could not be made through the rest within ${HEAL_BOUND_MS} ms of the cut (last try: ${await restRoom})`)
-      if (!userRequired) notes.push(`${label}: the rest holds fewer than a fence quorum of the user directory's replicas: adding a user there may be refused`)
+      if (!userRequired) notes.push(`${label}: the rest need not serve the user directory (${cutOff.length > mayLose ? `${cutOff.length} storage nodes cut off, more than the ${mayLose} a partition may lose` : 'fewer than a fence quorum of its replicas on the rest'})`)
       const during = Promise.all([restUser, cutUser])
 
       phase = { name: `healed ${k + 1}`, since: performance.now() }
@@ -335,18 +345,24 @@ async function drive (scenario: Scenario, lab: NetLab, cluster: ProcessCluster, 
   }
 }
 
-/** Whether the nodes of `side` alone can write an entity (`room/r1`): whether they hold a fence
- * quorum (a majority, at least the write quorum) of its partition's replicas, as GET /partitions
- * through the first of them says. */
-async function writableBy (side: readonly NodeSlot[]): Promise<(entity: string) => boolean> {
+/** The fence quorum of a partition: a majority of its replicas, at least the write quorum. */
+function fenceQuorum (p: { readonly writeQuorum: number, readonly replicas: readonly unknown[] }): number {
+  return Math.max(p.writeQuorum, Math.floor(p.replicas.length / 2) + 1)
+}
+
+/** Whether the nodes of `side` alone hold a fence quorum of an entity's replicas (`room/r1`), and
+ * how many replicas a partition may lose (R - the fence quorum), as GET /partitions through the
+ * first of them says. */
+async function writableBy (side: readonly NodeSlot[]): Promise<{ writable: (entity: string) => boolean, mayLose: number }> {
   const partitions = await adminCall<Array<{ partition: number, writeQuorum: number, replicas: Array<{ peerId: string }> }>>(side[0] as NodeSlot, '/partitions')
   const ids = new Set(side.map((s) => s.peerId))
   const byNumber = new Map(partitions.map((p) => [p.partition, p]))
-  return (entity) => {
-    const p = byNumber.get(partitionOf(entity, partitions.length))
-    if (p === undefined) return false
-    const needed = Math.max(p.writeQuorum, Math.floor(p.replicas.length / 2) + 1)
-    return p.replicas.filter((r) => ids.has(r.peerId)).length >= needed
+  return {
+    writable: (entity) => {
+      const p = byNumber.get(partitionOf(entity, partitions.length))
+      return p !== undefined && p.replicas.filter((r) => ids.has(r.peerId)).length >= fenceQuorum(p)
+    },
+    mayLose: Math.min(...partitions.map((p) => p.replicas.length - fenceQuorum(p)))
   }
 }
 

@@ -72,6 +72,15 @@ const row = (r: ScenarioResult, run: number): string => {
   return `${r.name.padEnd(12)} ${String(run).padStart(3)} ${String(r.acked).padStart(6)} ${String(r.lost).padStart(5)} ${String(r.duplicated).padStart(4)} ${String(r.divergedRooms).padStart(4)} ${String(r.staleReads).padStart(6)} ${String(r.dirtyReads).padStart(6)} ${String(r.unanswered).padStart(6)} ${String(r.usersAdded).padStart(6)} ${ms(worst(r.heals.map((h) => h.upMs))).padStart(6)} ${ms(worst(r.heals.map((h) => h.postMs))).padStart(8)} ${ms(worst(r.heals.map((h) => h.loginMs))).padStart(9)} ${detect.padStart(10)} ${String(r.seconds).padStart(4)}  ${r.failures.length === 0 ? 'ok' : 'FAILED'}`
 }
 
+// stopped by a signal: the run's node processes and namespaces go with it
+let closeRun: (() => Promise<void>) | undefined
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    console.error(`${signal}: stopping the run's nodes`)
+    void (closeRun?.() ?? Promise.resolve()).finally(() => { process.exit(130) })
+  })
+}
+
 const results: ScenarioResult[] = []
 const started = performance.now()
 console.log(HEAD)
@@ -80,7 +89,7 @@ for (const scenario of SCENARIOS.filter((s) => only === undefined || only.includ
     const logDir = join(logRoot, `${scenario.name}-${run}`)
     let result: ScenarioResult
     try {
-      result = await runScenario(scenario, { logDir })
+      result = await runScenario(scenario, { logDir, closer: (close) => { closeRun = close } })
     } catch (err) {
       // the harness itself failed (a node that would not start): no figures, one failure
       result = { name: scenario.name, tried: 0, acked: 0, lost: 0, duplicated: 0, divergedRooms: 0, unlistedRooms: 0, reads: 0, staleReads: 0, dirtyReads: 0, unanswered: 0, usersAdded: 0, heals: [], failures: [`the run did not complete: ${(err as Error).stack ?? String(err)}`], notes: [], seconds: 0, evidence: null }
