@@ -160,7 +160,8 @@ export class EntityLog {
   readonly #clock: () => number
   /** When the entity last read or wrote (the lease is kept warm only for one in use). */
   #lastUse = -Infinity
-  #renewing: Promise<void> | undefined
+  /** The lease round in flight, and when it began (this owner's clock). */
+  #renewing: { done: Promise<void>, readonly startedAt: number } | undefined
   #renewTimer: (() => void) | undefined
   #released = false
 
@@ -503,15 +504,24 @@ export class EntityLog {
     this.#lastUse = this.#clock()
     // what the previous owner of a hand-over had in flight may have been acknowledged there
     if (this.#committed < this.#readFloor) await this.#waitFor(this.#readFloor)
-    const lease = this.#opts.lease
-    if (lease !== undefined) {
-      const now = this.#clock()
-      const until = this.#leaseUntil()
-      if (now >= until) await this.#renew()
-      else this.#keepWarm(until - now)
+    if (this.#opts.lease !== undefined) {
+      const began = this.#clock()
+      for (;;) {
+        const now = this.#clock()
+        const until = this.#leaseUntil()
+        if (now < until) {
+          this.#keepWarm(until - now)
+          break
+        }
+        const round = this.#renew()
+        await round.done
+        // a round begun after this read confirms it (see #leaseRound); one begun before it (a
+        // background renewal) may only have renewed the lease, looked at again
+        if (round.startedAt >= began) break
+      }
     }
     // read at once (no wait between the check and here): nothing newer can have been acknowledged
-    // by anyone else while the lease holds
+    // by anyone else while the lease holds, or since the confirming round's replicas answered
     return this.#committed
   }
 
@@ -536,16 +546,29 @@ export class EntityLog {
 
   /** Renews the lease with every replica written to (one round at a time); resolves once W took
    * it. A replica that promised a newer epoch fails the log (StaleEpochError). */
-  #renew (): Promise<void> {
-    this.#renewing ??= this.#leaseRound().finally(() => { this.#renewing = undefined })
+  #renew (): { done: Promise<void>, readonly startedAt: number } {
+    if (this.#renewing === undefined) {
+      const round: { done: Promise<void>, readonly startedAt: number } = { done: Promise.resolve(), startedAt: this.#clock() }
+      round.done = this.#leaseRound().finally(() => { if (this.#renewing === round) this.#renewing = undefined })
+      this.#renewing = round
+    }
     return this.#renewing
   }
 
+  /**
+   * One round of `lease` to the replicas written to. It confirms the epoch once W of them took it
+   * in this round, whether or not the lease it renews is still valid when their answers arrive (on
+   * a slow network it may not be): each took it at a time after the read began, with no newer
+   * promise made, and a newer owner needs the promise of one of them, so none had taken the entity
+   * then, and what this owner had acknowledged was all there was. The lease it renews serves the
+   * reads after.
+   */
   #leaseRound (): Promise<void> {
     const entity = this.entityId
     const tracks = this.#tracks.filter((t) => !t.broken)
     return new Promise<void>((resolve, reject) => {
       let pending = tracks.length
+      let took = 0
       let settled = false
       const errors: string[] = []
       const settle = (err?: Error): void => {
@@ -553,14 +576,13 @@ export class EntityLog {
         if (err !== undefined) {
           settled = true
           reject(err)
-        } else if (this.#clock() < this.#leaseUntil()) {
+        } else if (took >= this.writeQuorum || this.#clock() < this.#leaseUntil()) {
           settled = true
           this.#armRenew()
           resolve()
         } else if (pending === 0) {
           settled = true
-          const holding = tracks.filter((t) => t.granted > -Infinity).length
-          reject(new ReplicasUnavailableError(entity, `reading: confirming that epoch ${this.epoch} is current`, this.writeQuorum, holding, errors[0]))
+          reject(new ReplicasUnavailableError(entity, `reading: confirming that epoch ${this.epoch} is current`, this.writeQuorum, took, errors[0]))
         }
       }
       for (const t of tracks) {
@@ -572,6 +594,7 @@ export class EntityLog {
             settle(err)
             return
           }
+          took++
           t.granted = Math.max(t.granted, sent)
         }, (err: unknown) => {
           errors.push(`${t.node}: ${(err as Error | undefined)?.message ?? String(err)}`)
@@ -588,7 +611,7 @@ export class EntityLog {
   /** A read found the lease valid, `left` ms from its end: past half of it, renewed now. */
   #keepWarm (left: number): void {
     const lease = this.#opts.lease as LeaseOptions
-    if (left < lease.ms * (1 - lease.maxDrift) / 2) this.#renew().catch(noop)
+    if (left < lease.ms * (1 - lease.maxDrift) / 2) this.#renew().done.catch(noop)
     else this.#armRenew()
   }
 
@@ -607,7 +630,7 @@ export class EntityLog {
       // (renewed meanwhile by appends: armed again for the new half; a ms of slack, so that a timer
       // that fires a hair early does not re-arm itself for nothing)
       if (this.#leaseUntil() - this.#clock() > half + 1) this.#armRenew()
-      else this.#renew().catch(noop)
+      else this.#renew().done.catch(noop)
     })
   }
 

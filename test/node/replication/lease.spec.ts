@@ -23,6 +23,7 @@ describe('leases', () => {
 
   beforeEach(async () => {
     down.clear()
+    leaseLatency = 0
     now = 10_000
     timers = []
     sent = new Map()
@@ -38,10 +39,13 @@ describe('leases', () => {
 
   /** Requests sent and not yet answered. */
   let inFlight = 0
+  /** How long (on the test's clock) a lease request takes to be answered. */
+  let leaseLatency = 0
   const env: OwnerEnv = {
     call: async <R extends ReplicaRequest>(node: string, request: R): Promise<ReplyOf<R>> => {
       sent.set(request.op, (sent.get(request.op) ?? 0) + 1)
       if (down.has(node)) throw new ReplicasUnavailableError(request.entity, `asking ${node}`, 1, 0, `${node} is unreachable`)
+      if (request.op === 'lease' && leaseLatency > 0) await new Promise<void>((resolve) => { env.timer(leaseLatency, resolve) })
       inFlight++
       try {
         return await (cores.get(node) as ReplicaCore).handle(request)
@@ -141,6 +145,22 @@ describe('leases', () => {
     expect(sent.get('lease'), 'one round to the three replicas').to.equal(3)
     expect(log.current()).to.equal(true)
     expect(await log.confirm()).to.equal(4)
+    log.close()
+  })
+
+  it('should confirm a read by W replicas taking the lease even when their answers come after the lease they renew would have ended', async () => {
+    const log = await open('first')
+    await log.append(posts(1, 2))
+    await advance(LEASE.ms * 3)
+    // a slow network: the replicas answer two leases after they were asked
+    leaseLatency = LEASE.ms * 2
+    const read = outcome(log.read(1, 10))
+    await advance(LEASE.ms)
+    expect(read.get()).to.equal('pending')
+    await advance(LEASE.ms * 1.5)
+    expect(read.get()).to.deep.equal(posts(1, 2).map((p) => ({ seq: p.seq, epoch: log.epoch, event: p.event })))
+    // the lease it renewed had ended when the answers came: the next read asks again
+    expect(log.current()).to.equal(false)
     log.close()
   })
 
