@@ -212,7 +212,11 @@ export class Prober {
     const timeout = this.#detector.timeoutFor(peer)
     const results = await Promise.all(connections.map(async (connection) => {
       const started = performance.now()
-      const outcome = await this.#exchange(connection, [PROBE.PING, this.#nextNonce(), missed], timeout)
+      const outcome = await this.#exchange(connection, [PROBE.PING, this.#nextNonce(), missed], timeout, !member ? undefined : (rttMs) => {
+        this.#connMisses.delete(connection.id)
+        this.#peerMisses.delete(peer)
+        if (this.#detector.acked(peer, { direct: true, rttMs })) this.#opts.changed()
+      })
       if (outcome.result === 'ack') {
         this.#connMisses.delete(connection.id)
         return { outcome: 'ack' as const, rttMs: performance.now() - started }
@@ -257,7 +261,8 @@ export class Prober {
    * 'late' when the deadline's timer itself fired late. A peer that does not speak the protocol
    * (an older version) still answered the negotiation: that is an ack of the path.
    */
-  async #exchange (connection: Connection, request: ProbeFrame, timeoutMs: number): Promise<{ result: Outcome | 'nack' }> {
+  async #exchange (connection: Connection, request: ProbeFrame, timeoutMs: number, lateAck?: (rttMs: number) => void): Promise<{ result: Outcome | 'nack' }> {
+    const started = performance.now()
     const controller = new AbortController()
     const deadline = lateAwareDeadline(timeoutMs)
     const attempt = (async (): Promise<Outcome | 'nack'> => {
@@ -288,11 +293,25 @@ export class Prober {
       if (err instanceof InvalidFrameError) this.#refused(connection.remotePeer.toString(), `refused a probe answer from ${connection.remotePeer.toString()}: ${err.message}`)
       return 'miss' as const
     })
+    let result: Outcome | 'nack' = 'miss'
     try {
-      return { result: await Promise.race([attempt, deadline.promise]) }
+      result = await Promise.race([attempt, deadline.promise])
+      return { result }
     } finally {
       deadline.clear()
-      controller.abort()
+      if (result === 'miss' && lateAck !== undefined && !this.#stopped) {
+        // Lifeguard's late acks: the round counts it missed (the member is suspect), but an answer
+        // that still comes within the failure timeout shows a member that is slow (a starved
+        // process), not dead: it keeps it from being judged dead and leaves its connection be
+        const cutoff = setTimeout(() => { controller.abort() }, Math.max(0, this.#detector.timing.failureTimeoutMs - timeoutMs))
+        cutoff.unref()
+        void attempt.then((late) => {
+          clearTimeout(cutoff)
+          if (late === 'ack' && !this.#stopped) lateAck(performance.now() - started)
+        })
+      } else {
+        controller.abort()
+      }
     }
   }
 
