@@ -416,9 +416,10 @@ async function addUser (name: string, via: readonly NodeSlot[], going: () => boo
       return { user: { name, token }, last: '' }
     } catch (err) {
       tally.note(err)
+      // a name taken: an earlier try was stored though it was answered with an error (the token
+      // it made is lost with that answer)
+      if (/\b409\b/.test(shownError(err))) return { last: attempt === 0 ? shownError(err) : `${shownError(err)}: stored by an earlier try, which was answered ${last}` }
       last = shownError(err)
-      // a name taken: an earlier try was stored though its answer was lost, and its token with it
-      if (/\b409\b/.test(last)) return { last }
     }
     await new Promise((resolve) => setTimeout(resolve, DURING_RETRY_MS))
   }
