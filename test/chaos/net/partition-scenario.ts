@@ -305,11 +305,14 @@ async function drive (scenario: Scenario, lab: NetLab, cluster: ProcessCluster, 
   if (noAnswer > 0) failures.push(`${noAnswer} calls unanswered within the client's deadline (${unansweredPosts.length} posts, ${reads.unanswered} reads, ${tally.unanswered} others)${unansweredPosts.length > 0 ? `: ${unansweredPosts.slice(0, 3).map((e) => `${e.post.room} through ${e.via.slice(-6)}`).join('; ')}` : ''}`)
 
   // once healed (every view up, every room posted), a post or read refused is a room not accepting posts
+  // (a call counts when it began and was refused within that window: one in flight when the next
+  // cut began may be refused because of that cut)
   for (const w of settled) {
-    const posts = load.errors.filter((e) => e.at[0] >= w.from && e.at[0] < w.to)
-    const readsFailed = [...reads.failures].filter(([k]) => k.endsWith(` after ${w.heal}`)).reduce((a, [, n]) => a + n, 0)
-    if (posts.length + readsFailed > 0) {
-      failures.push(`after heal ${w.heal} was complete (every view up, every room posted), ${posts.length} post tries and ${readsFailed} reads were refused in the ${Math.round((w.to - w.from) / 1000)} s until ${w.to === end0 ? 'the end' : 'the next cut'}: ${countBy(posts.map((e) => `${e.post.room.replace(`${tag}-`, '')} ${e.code ?? '?'}`))}${posts.length > 0 ? ` (first: ${shownError({ code: posts[0]?.code, message: posts[0]?.message })} through ${posts[0]?.via.slice(-6)})` : ''}`)
+    const within = (at: readonly [number, number]): boolean => at[0] >= w.from && at[1] < w.to
+    const posts = load.errors.filter((e) => within(e.at))
+    const readsFailed = reads.failedReads.filter((r) => within(r.at))
+    if (posts.length + readsFailed.length > 0) {
+      failures.push(`after heal ${w.heal} was complete (every view up, every room posted), ${posts.length} post tries and ${readsFailed.length} reads were refused in the ${Math.round((w.to - w.from) / 1000)} s until ${w.to === end0 ? 'the end' : 'the next cut'}: ${countBy(posts.map((e) => `${e.post.room.replace(`${tag}-`, '')} ${e.code ?? '?'}`))}${posts.length > 0 ? ` (first: ${shownError({ code: posts[0]?.code, message: posts[0]?.message })} through ${posts[0]?.via.slice(-6)})` : ''}${readsFailed.length > 0 ? ` (first read: ${shownError({ code: readsFailed[0]?.code, message: readsFailed[0]?.message })})` : ''}`)
     }
   }
   notes.push(`failed post tries by code: ${countBy(load.errors.map((e) => `${e.code ?? '?'}`))}; failed reads by code and phase: ${[...reads.failures].map(([k, n]) => `${k}: ${n}`).join(', ') || 'none'}`)

@@ -12,6 +12,14 @@ import { chatClient } from '../../helpers/node-process.ts'
 import type { NodeSlot } from '../../helpers/process-cluster.ts'
 import { unanswered } from './call-outcome.ts'
 
+/** A read that failed: its phase at the start, when it started and ended (Date.now()), why. */
+export interface FailedRead {
+  readonly phase: string
+  readonly at: readonly [number, number]
+  readonly code?: number
+  readonly message: string
+}
+
 /** A read that lacked a post acknowledged before it started. */
 export interface StaleRead {
   readonly room: string
@@ -44,6 +52,8 @@ export interface ReadCheckOptions {
 const PAGE = 1000
 /** Stale reads kept in full; the rest are counted. */
 const MAX_KEPT = 50
+/** Failed reads kept with their times and messages; the rest are counted. */
+const MAX_FAILED_KEPT = 5000
 
 export class ReadCheck {
   reads = 0
@@ -53,6 +63,8 @@ export class ReadCheck {
   readonly stale: StaleRead[] = []
   /** failed reads by gRPC code and phase (`14 cut 1`) */
   readonly failures = new Map<string, number>()
+  /** every failed read, when and why (the first MAX_FAILED_KEPT) */
+  readonly failedReads: FailedRead[] = []
   /** stale reads by phase and node (`healed 1 through node 2`) */
   readonly staleBy = new Map<string, number>()
   /** every (seq → texts) some read showed, per room, with the first read that showed each */
@@ -91,6 +103,7 @@ export class ReadCheck {
     try {
       for (let turn = 0; !this.#stopped; turn++) {
         const t0 = performance.now()
+        const wall0 = Date.now()
         const rooms = this.#opts.rooms()
         const room = rooms[(turn + index) % rooms.length] as string
         // acknowledged before the read starts: the read must hold them
@@ -117,8 +130,10 @@ export class ReadCheck {
         } catch (err) {
           this.failed++
           if (unanswered(err)) this.unanswered++
-          const key = `${(err as { code?: number }).code ?? '?'} ${started.name}`
+          const code = (err as { code?: number }).code
+          const key = `${code ?? '?'} ${started.name}`
           this.failures.set(key, (this.failures.get(key) ?? 0) + 1)
+          if (this.failedReads.length < MAX_FAILED_KEPT) this.failedReads.push({ phase: started.name, at: [wall0, Date.now()], ...(code !== undefined && { code }), message: `${room} through ${via}: ${(err as Error).message ?? String(err)}` })
         }
         const wait = t0 + this.#opts.everyMs - performance.now()
         if (wait > 0 && !this.#stopped) await new Promise((resolve) => setTimeout(resolve, wait))
