@@ -28,6 +28,12 @@ export class MailboxFullError extends Error {
   }
 }
 
+/** A failure that is the cluster's state rather than a fault (its kind is `unavailable`; the
+ * replicas a write needs are not reachable, say), whose message is worded for the client. */
+function stateOfCluster (cause: unknown): boolean {
+  return cause instanceof Error && (cause as { kind?: unknown }).kind === 'unavailable' && !isSuperseded(cause)
+}
+
 /** The target actor has stopped (or stopped while the message waited in its mailbox). */
 export class ActorStoppedError extends Error {
   override readonly name = 'ActorStoppedError'
@@ -38,7 +44,11 @@ export class ActorStoppedError extends Error {
   constructor (target: string, cause?: unknown) {
     super(cause === undefined
       ? `actor ${target} is stopped`
-      : `actor ${target} stopped: ${describe(cause)}`, cause === undefined ? undefined : { cause })
+      : stateOfCluster(cause)
+        // (a state of the cluster worded for the client, "writes unavailable: …", leads the message:
+        // the stop is how it reached the caller, not what the caller can act on)
+        ? `${(cause as Error).message} (actor ${target} stopped)`
+        : `actor ${target} stopped: ${describe(cause)}`, cause === undefined ? undefined : { cause })
     this.target = target
     this.superseded = isSuperseded(cause)
   }

@@ -57,7 +57,9 @@ export function statusOf (err: unknown, retryTypes: protobuf.Root): { status: St
   // never with a lone surrogate (which grpc-js cannot send: see sendableStatus)
   const message = clipBytes((err instanceof Error ? err.message : String(err)).toWellFormed(), MAX_DETAILS)
   const code = (typeof name === 'string' ? CODE_BY_NAME[name] : undefined) ?? CODE_OF[kind]
-  const advice = ADVICE[kind]
+  // (a message that gives its own advice to retry, "…; retry when more storage nodes are up", is
+  // not given a second)
+  const advice = /\bretry\b/i.test(message) ? undefined : ADVICE[kind]
   const details = advice === undefined ? message : `${message}; ${advice}`
   const retryAfterMs = (err as { retryAfterMs?: unknown }).retryAfterMs
   if (typeof retryAfterMs !== 'number' || !(retryAfterMs >= 0)) return { status: { code, details }, internal: false }

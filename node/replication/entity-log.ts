@@ -358,13 +358,15 @@ export class EntityLog {
           const silent = [...replicas, ...formers].filter((n) => !round.oks.has(n) && !former.oks.has(n))
           const unread = [...(silent.length > 0 ? [`${silent.join(', ')} did not answer`] : []), ...(absent > 0 ? [`${absent} storage node${absent === 1 ? '' : 's'} that may hold it ${absent === 1 ? 'is' : 'are'} down`] : [])]
           const why = [...round.errors, ...former.errors][0]
-          throw new ReplicasUnavailableError(entityId, 'taking the entity', f, round.oks.size, `${unread.join(' and ')}, and the storage nodes' views of its replicas may differ: a write acknowledged on ${writeQuorum} of them might be there${why === undefined ? '' : ` (${why})`}`)
+          // (counted as what this take needs: every node that may hold the journal, but fewer than W)
+          const mayHold = replicas.length + formers.length + absent
+          throw new ReplicasUnavailableError(entityId, 'taking the entity', mayHold - writeQuorum + 1, round.oks.size + former.oks.size, `${unread.join(' and ')}, and the storage nodes' views of its replicas may differ: a write acknowledged on ${writeQuorum} of them might be there${why === undefined ? '' : ` (${why})`}`)
         }
         if (round.oks.size >= f) {
           // enough promises, but from a learner while another replica did not answer: that one
           // may hold records acknowledged before the learner became a replica
           const missing = replicas.filter((n) => !round.oks.has(n))
-          throw new ReplicasUnavailableError(entityId, 'taking the entity', f, round.oks.size, `${[...round.learners].join(', ')} still catching up as a new replica, and ${missing.join(', ')} did not answer${round.errors[0] === undefined ? '' : `: ${round.errors[0]}`}`)
+          throw new ReplicasUnavailableError(entityId, 'taking the entity', replicas.length, replicas.filter((n) => round.oks.has(n)).length, `${[...round.learners].join(', ')} still catching up as a new replica, and ${missing.join(', ')} did not answer${round.errors[0] === undefined ? '' : `: ${round.errors[0]}`}`)
         }
         throw new ReplicasUnavailableError(entityId, 'taking the entity', f, round.oks.size + round.refused, round.errors[0])
       }

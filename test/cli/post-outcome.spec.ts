@@ -11,7 +11,7 @@ function failed (code: grpc.status, details: string): CliError {
 }
 
 /** A node's own UNAVAILABLE for a lost quorum (it names a connection it could not open to a peer). */
-const QUORUM_LOST = 'actor /entities/room/r1 stopped: ReplicasUnavailableError: writes unavailable: 1 of the 2 replicas a write needs is reachable (room/r1, taking the entity: peer 12D3KooWPE is unreachable: cannot open a stream: connection error 127.0.0.1:45819: connect ECONNREFUSED 127.0.0.1:45819); retry when more storage nodes are up; retry, or connect to another node'
+const QUORUM_LOST = 'writes unavailable: 1 of the 2 replicas a write needs is reachable (room/r1, taking the entity: peer 12D3KooWPE is unreachable: cannot open a stream: connection error 127.0.0.1:45819: connect ECONNREFUSED 127.0.0.1:45819); retry when more storage nodes are up (actor /entities/room/r1 stopped)'
 
 describe('post outcome', () => {
   it('should call a post unknown when it reached a node and no acknowledgement came, never not sent', () => {

@@ -1,11 +1,12 @@
 import { expect } from 'chai'
 import * as grpc from '@grpc/grpc-js'
-import { AskTimeoutError, InvalidNameError, PermissionDeniedError, UnknownUserError, UserExistsError } from '../../../actors/index.ts'
+import { ActorStoppedError, AskTimeoutError, InvalidNameError, PermissionDeniedError, UnknownUserError, UserExistsError } from '../../../actors/index.ts'
 import { decodeRetryStatus, loadRetryInfoTypes } from '../../../protocols/grpc/index.ts'
 import { NotServingError, RateLimitedError, UnauthenticatedError } from '../../../protocols/index.ts'
 import { InferenceQueueFullError, ModelMemoryError } from '../../../runtimes/index.ts'
 import { MAX_DETAILS, SeqOutOfRangeError, statusOf } from '../../../node/grpc/index.ts'
 import { NoOwnerError } from '../../../node/mesh/index.ts'
+import { ReplicasUnavailableError } from '../../../node/replication/index.ts'
 
 describe('statusOf (gRPC)', () => {
   const types = loadRetryInfoTypes()
@@ -28,6 +29,15 @@ describe('statusOf (gRPC)', () => {
   it('should tell the client what to do where the message does not, and hide internal details', () => {
     expect(statusOf(new NoOwnerError('room', 'chat'), types).status.details).to.match(/; retry, or connect to another node$/)
     expect(statusOf(new AskTimeoutError('/x', 5), types).status.details).to.match(/; the node is overloaded, retry later$/)
+    // a message with its own advice to retry gets no second one; a lost quorum that stopped the
+    // entity's activation leads with the quorum, not with the stop or a class name
+    const lost = new ReplicasUnavailableError('room/r1', 'taking the entity', 2, 1, 'down: b')
+    expect(statusOf(lost, types).status.details).to.equal('writes unavailable: 1 of the 2 replicas a write needs is reachable (room/r1, taking the entity: down: b); retry when more storage nodes are up')
+    expect(statusOf(new ActorStoppedError('/entities/room/r1', lost), types).status).to.deep.equal({
+      code: grpc.status.UNAVAILABLE,
+      details: 'writes unavailable: 1 of the 2 replicas a write needs is reachable (room/r1, taking the entity: down: b); retry when more storage nodes are up (actor /entities/room/r1 stopped)'
+    })
+    expect(new ActorStoppedError('/x', new TypeError('boom')).message).to.equal('actor /x stopped: TypeError: boom')
     const internal = statusOf(new TypeError('cannot read properties of undefined (reading "secret")'), types)
     expect(internal).to.deep.include({ internal: true })
     expect(internal.status).to.deep.include({ code: grpc.status.INTERNAL, details: 'internal error (TypeError); see the node\'s log' })

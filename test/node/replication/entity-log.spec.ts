@@ -65,6 +65,9 @@ describe('entity log', () => {
     const err = await open(['a', 'b', 'd'], 'second').then(() => undefined, (e: unknown) => e)
     expect(err).to.be.instanceOf(ReplicasUnavailableError)
     expect((err as Error).message).to.match(/d still catching up as a new replica, and a did not answer/)
+    // counted as what the take needs (every replica of the set, while a learner answers), never
+    // "2 of the 2 … reachable" for a refusal
+    expect((err as Error).message).to.match(/^writes unavailable: 2 of the 3 replicas a write needs are reachable/)
     // a answers again: the journal is whole, and the learner is written to as any replica
     down.delete('a')
     const third = await open(['a', 'b', 'd'], 'third')
@@ -113,6 +116,9 @@ describe('entity log', () => {
       const err = await openOld('second').then(() => undefined, (e: unknown) => e)
       expect(err).to.be.instanceOf(ReplicasUnavailableError)
       expect((err as Error).message).to.match(/c, d did not answer, and the storage nodes' views of its replicas may differ/)
+      // counted as what the take needs: of the 4 nodes that may hold it, all but W - 1 (it was
+      // "2 of the 2 replicas … are reachable" for a refusal)
+      expect((err as Error).message).to.match(/^writes unavailable: 2 of the 3 replicas a write needs are reachable/)
       // one of them answers: its log is read, and the journal is whole
       down.delete('d')
       const third = await openOld('third')
