@@ -13,12 +13,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { netLabMissing } from '../../helpers/net-namespace.ts'
-import { SCENARIOS, runScenario } from './partition-scenario.ts'
+import { GOAL_POST_MS, GOAL_UP_MS } from './heal-watch.ts'
+import { SCENARIOS, overGoal, runScenario } from './partition-scenario.ts'
 import type { ScenarioResult } from './partition-scenario.ts'
 
 /** Issue 35's goals for a heal (ms). */
-const GOAL_UP_MS = 3_000
-const GOAL_POST_MS = 5_000
 
 const USAGE = `usage: npm run chaos -- [--runs N] [--only NAME[,NAME]] [--logs DIR] [--list]
   --runs N      runs of each scenario (default 1)
@@ -96,11 +95,13 @@ for (const scenario of SCENARIOS.filter((s) => only === undefined || only.includ
     }
     results.push(result)
     console.log(row(result, run))
+    const slow = overGoal(result.heals)
+    for (const h of slow) console.log(`    ! ${h.cut}: over the goal (every view up ${h.upMs ?? '-'} ms, ≤ ${GOAL_UP_MS}; every room posted ${h.postMs ?? '-'} ms, ≤ ${GOAL_POST_MS}); the last room: ${h.slowestRoom ?? '-'}`)
     if (result.failures.length > 0) {
       for (const f of result.failures) console.log(`    - ${f}`)
       for (const n of result.notes) console.log(`    · ${n}`)
-      console.log(`    node logs: ${logDir}`)
     }
+    if (result.failures.length > 0 || slow.length > 0) console.log(`    node logs: ${logDir}`)
   }
 }
 
@@ -111,7 +112,7 @@ for (const name of [...new Set(results.map((r) => r.name))]) {
   const heals = mine.flatMap((r) => r.heals)
   const ups = heals.map((h) => h.upMs)
   const postsMs = heals.map((h) => h.postMs)
-  const over = heals.filter((h) => h.upMs === undefined || h.upMs > GOAL_UP_MS || h.postMs === undefined || h.postMs > GOAL_POST_MS).length
+  const over = overGoal(heals).length
   const figure = (xs: ReadonlyArray<number | undefined>): string => `${ms(median(xs.filter((x) => x !== undefined)))}/${ms(worst(xs))}`
   console.log(`${name.padEnd(12)} ${String(mine.length).padStart(4)} ${String(mine.filter((r) => r.failures.length > 0).length).padStart(7)} ${sum((r) => r.lost).padStart(5)} ${sum((r) => r.duplicated).padStart(4)} ${sum((r) => r.divergedRooms).padStart(4)} ${sum((r) => r.staleReads).padStart(6)} ${sum((r) => r.dirtyReads).padStart(6)} ${sum((r) => r.unanswered).padStart(6)}  ${figure(ups).padStart(22)}  ${figure(postsMs).padStart(24)}  ${over} of ${heals.length}`)
 }
