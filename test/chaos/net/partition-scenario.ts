@@ -140,11 +140,12 @@ export function scenarioNamed (name: string): Scenario {
 }
 
 /** Runs `scenario` once in a lab of its own; `logDir`: where the nodes' logs go when it failed;
+ * `nodeArgs`: more flags for every node (a log level);
  * `closer`: given what ends its processes and namespaces at once (a runner stopped by a signal
  * calls it). */
-export async function runScenario (scenario: Scenario, opts: { logDir?: string, log?: (line: string) => void, closer?: (close: () => Promise<void>) => void } = {}): Promise<ScenarioResult> {
+export async function runScenario (scenario: Scenario, opts: { logDir?: string, log?: (line: string) => void, closer?: (close: () => Promise<void>) => void, nodeArgs?: readonly string[] } = {}): Promise<ScenarioResult> {
   const lab = await NetLab.create()
-  const cluster = new ProcessCluster({ placement: lab.placement(), args: ['--auth-failures-per-min', '0'] })
+  const cluster = new ProcessCluster({ placement: lab.placement(), args: ['--auth-failures-per-min', '0', ...opts.nodeArgs ?? []] })
   opts.closer?.(async () => {
     await cluster.close()
     await lab.close()

@@ -17,17 +17,18 @@ import { GOAL_POST_MS, GOAL_UP_MS } from './heal-watch.ts'
 import { SCENARIOS, overGoal, runScenario } from './partition-scenario.ts'
 import type { ScenarioResult } from './partition-scenario.ts'
 
-/** Issue 35's goals for a heal (ms). */
-
 const USAGE = `usage: npm run chaos -- [--runs N] [--only NAME[,NAME]] [--logs DIR] [--list]
   --runs N      runs of each scenario (default 1)
   --only NAMES  the scenarios to run, comma-separated (default: all; --list names them)
-  --logs DIR    where a failed run's node logs go (default: a new temp dir)
+  --logs DIR    where the node logs of a failed run, or of one with a heal over the goals, go
+                (default: a new temp dir)
+  --node-log-level LEVEL
+                the nodes' log level (default info; debug says what each node did)
   --list        list the scenarios`
 
 const values = (() => {
   try {
-    return parseArgs({ options: { runs: { type: 'string' }, only: { type: 'string' }, logs: { type: 'string' }, list: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } } }).values
+    return parseArgs({ options: { runs: { type: 'string' }, only: { type: 'string' }, logs: { type: 'string' }, 'node-log-level': { type: 'string' }, list: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } } }).values
   } catch (err) {
     console.error(`${(err as Error).message}; see npm run chaos -- --help`)
     process.exit(2)
@@ -50,6 +51,12 @@ const only = values.only?.split(',').map((s) => s.trim()).filter((s) => s.length
 const unknown = only?.filter((n) => !SCENARIOS.some((s) => s.name === n)) ?? []
 if (unknown.length > 0) {
   console.error(`unknown scenario ${unknown.join(', ')}; scenarios: ${SCENARIOS.map((s) => s.name).join(', ')}`)
+  process.exit(2)
+}
+const LEVELS = ['trace', 'debug', 'info', 'warn', 'error']
+const nodeLogLevel = values['node-log-level']
+if (nodeLogLevel !== undefined && !LEVELS.includes(nodeLogLevel)) {
+  console.error(`--node-log-level: expected one of ${LEVELS.join(', ')}, got ${JSON.stringify(nodeLogLevel)}`)
   process.exit(2)
 }
 const missing = netLabMissing()
@@ -88,7 +95,7 @@ for (const scenario of SCENARIOS.filter((s) => only === undefined || only.includ
     const logDir = join(logRoot, `${scenario.name}-${run}`)
     let result: ScenarioResult
     try {
-      result = await runScenario(scenario, { logDir, closer: (close) => { closeRun = close } })
+      result = await runScenario(scenario, { logDir, ...(nodeLogLevel !== undefined && { nodeArgs: ['--log-level', nodeLogLevel] }), closer: (close) => { closeRun = close } })
     } catch (err) {
       // the harness itself failed (a node that would not start): no figures, one failure
       result = { name: scenario.name, tried: 0, acked: 0, lost: 0, duplicated: 0, divergedRooms: 0, unlistedRooms: 0, reads: 0, staleReads: 0, dirtyReads: 0, unanswered: 0, usersAdded: 0, heals: [], failures: [`the run did not complete: ${(err as Error).stack ?? String(err)}`], notes: [], seconds: 0, evidence: null }
