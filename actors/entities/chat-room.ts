@@ -1,6 +1,6 @@
 import { MAX_HISTORY_LIMIT, assertNever, describe } from '../../protocols/index.ts'
 import { InvalidMessageError, isActorAddress } from '../kernel/index.ts'
-import type { ActorAddress, ActorRef, EntityContext, EntityType, JournalRecord } from '../kernel/index.ts'
+import type { ActorAddress, ActorRef, EntityContext, EntityType, JournalRecord, ReplyTo } from '../kernel/index.ts'
 import { isUserName } from '../../protocols/index.ts'
 import { MAX_REQUEST_ID_LENGTH } from './user-agent-protocol.ts'
 import { AGENT_MENTION, RECENT_POSTERS, RECENT_POST_IDS_PER_USER, ROOM, agentDisplayName, checkRoomMsg, postKey } from './chat-room-protocol.ts'
@@ -104,7 +104,7 @@ export const chatRoom: EntityType<RoomMsg, RoomState, RoomEvent, RoomVolatile> =
           repeat(ctx, msg, seen)
           return
         }
-        await ensureRegistered(ctx, msg.user)
+        if (!await ensureRegistered(ctx, msg.user, msg.replyTo)) return
         const event: RoomEvent = { type: 'message-posted', user: msg.user, text: msg.text, ts: Date.now(), ...(msg.clientId !== undefined && { clientId: msg.clientId }), ...(msg.ref !== undefined && { ref: msg.ref }) }
         const written = record(ctx, event, (m) => {
           ctx.reply(msg.replyTo, { room: m.room, seq: m.seq, ts: m.ts })
@@ -140,7 +140,7 @@ export const chatRoom: EntityType<RoomMsg, RoomState, RoomEvent, RoomVolatile> =
           ctx.reply(msg.replyTo, info(ctx))
           return
         }
-        await ensureRegistered(ctx, msg.user)
+        if (!await ensureRegistered(ctx, msg.user, msg.replyTo)) return
         record(ctx, { type: 'member-joined', user: msg.user, ts: Date.now() }, () => { ctx.reply(msg.replyTo, info(ctx)) }, msg.replyTo)
         return
       case 'leave':
@@ -263,11 +263,18 @@ function gatewayKey (address: { readonly node: string, readonly path: string }):
 }
 
 /** A room's first event registers it in the room directory first (so that a room that has
- * messages is always listed). */
-async function ensureRegistered (ctx: RoomContext, user: string): Promise<void> {
-  if (ctx.seq > 0) return
-  await ctx.entity(ROOMS, ROOM_DIRECTORY_KEY)
-    .ask<boolean>((replyTo) => ({ type: 'register', name: ctx.key, by: user, ts: Date.now(), replyTo }))
+ * messages is always listed). False when the directory could not be reached: the sender is told
+ * why (nothing was written), and the room goes on, neither failed nor restarted. */
+async function ensureRegistered (ctx: RoomContext, user: string, replyTo: ReplyTo<unknown>): Promise<boolean> {
+  if (ctx.seq > 0) return true
+  try {
+    await ctx.entity(ROOMS, ROOM_DIRECTORY_KEY)
+      .ask<boolean>((replyTo) => ({ type: 'register', name: ctx.key, by: user, ts: Date.now(), replyTo }))
+    return true
+  } catch (err) {
+    ctx.fail(replyTo, err)
+    return false
+  }
 }
 
 function info (ctx: RoomContext): RoomInfo {

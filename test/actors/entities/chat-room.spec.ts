@@ -63,6 +63,31 @@ describe('chat entities', () => {
       expect(await history('general', 3)).to.deep.equal([])
     })
 
+    it('should tell the sender when the room directory cannot be reached for its first post, and neither fail nor restart', async () => {
+      // a system whose room directory answers every registration unavailable (as one cut off does)
+      const lone = new ActorSystem({ journal: await openLocalJournal(store), strictSerialization: true })
+      try {
+        lone.registerEntity(chatRoom)
+        lone.registerEntity({
+          ...roomDirectory,
+          receive: async (ctx, msg) => {
+            if ('replyTo' in msg) ctx.fail(msg.replyTo, Object.assign(new Error('peer P is unreachable: it was declared down'), { name: 'PeerUnreachableError', kind: 'unavailable' }))
+          }
+        })
+        const ask = (msg: (replyTo: never) => unknown): Promise<unknown> => lone.entity(chatRoom, 'orphan').ask((replyTo) => msg(replyTo as never) as never)
+        for (let i = 0; i < 3; i++) {
+          const err = await ask((replyTo) => ({ type: 'post', user: 'alice', text: 'hi', replyTo })).then(() => undefined, (e: unknown) => e)
+          expect((err as Error | undefined)?.name, 'the post is refused with the directory\'s error').to.equal('PeerUnreachableError')
+        }
+        const joined = await ask((replyTo) => ({ type: 'join', user: 'bob', replyTo })).then(() => undefined, (e: unknown) => e)
+        expect((joined as Error | undefined)?.name).to.equal('PeerUnreachableError')
+        expect(await ask((replyTo) => ({ type: 'history', after: 0, limit: 10, replyTo }))).to.deep.equal([])
+        expect([lone.stats.failures, lone.stats.restarts], 'failures and restarts').to.deep.equal([0, 0])
+      } finally {
+        await lone.terminate()
+      }
+    })
+
     it('should record joins and leaves in the same sequence, once per change', async () => {
       await post('lobby', 'alice', 'hi')
       expect((await join('lobby', 'bob')).members).to.deep.equal(['bob'])
