@@ -32,7 +32,9 @@ const CODE_BY_NAME: Readonly<Record<string, grpc.status>> = {
 
 /** What a client should do, where the message alone does not say it. */
 const ADVICE: Partial<Readonly<Record<ErrorKind, string>>> = {
-  timeout: 'the node is overloaded, retry later',
+  // (a timeout is a node or a member it asked that was too slow, or a member it could not reach in
+  // time: after a network cut heals, say; "overloaded" alone misled)
+  timeout: 'no answer in time (a node overloaded, or a member it asked not reachable yet); retry',
   unavailable: 'retry, or connect to another node'
 }
 

@@ -28,7 +28,7 @@ describe('statusOf (gRPC)', () => {
 
   it('should tell the client what to do where the message does not, and hide internal details', () => {
     expect(statusOf(new NoOwnerError('room', 'chat'), types).status.details).to.match(/; retry, or connect to another node$/)
-    expect(statusOf(new AskTimeoutError('/x', 5), types).status.details).to.match(/; the node is overloaded, retry later$/)
+    expect(statusOf(new AskTimeoutError('/x', 5), types).status.details).to.match(/; no answer in time \(a node overloaded, or a member it asked not reachable yet\); retry$/)
     // a message with its own advice to retry gets no second one; a lost quorum that stopped the
     // entity's activation leads with the quorum, not with the stop or a class name
     const lost = new ReplicasUnavailableError('room/r1', 'taking the entity', 2, 1, 'down: b')
