@@ -38,6 +38,11 @@ const ADVICE: Partial<Readonly<Record<ErrorKind, string>>> = {
   unavailable: 'retry, or connect to another node'
 }
 
+/** A message that advises a retry itself ("…; retry when more storage nodes are up", "…: retry,
+ * or send to …"): after a separator, so that a name in the message ("room retry-1") is not taken
+ * for advice. */
+const OWN_ADVICE = /[;:,] retry\b/i
+
 /** Longest message a status carries, in bytes of UTF-8 (it travels in a header): enough to name
  * a field and what was expected. */
 export const MAX_DETAILS = 1000
@@ -61,7 +66,7 @@ export function statusOf (err: unknown, retryTypes: protobuf.Root): { status: St
   const code = (typeof name === 'string' ? CODE_BY_NAME[name] : undefined) ?? CODE_OF[kind]
   // (a message that gives its own advice to retry, "…; retry when more storage nodes are up", is
   // not given a second)
-  const advice = /\bretry\b/i.test(message) ? undefined : ADVICE[kind]
+  const advice = OWN_ADVICE.test(message) ? undefined : ADVICE[kind]
   const details = advice === undefined ? message : `${message}; ${advice}`
   const retryAfterMs = (err as { retryAfterMs?: unknown }).retryAfterMs
   if (typeof retryAfterMs !== 'number' || !(retryAfterMs >= 0)) return { status: { code, details }, internal: false }

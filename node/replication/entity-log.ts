@@ -389,13 +389,6 @@ export class EntityLog {
   get replicas (): string[] { return this.#tracks.map((t) => t.node) }
 
   /**
-   * The partition's replicas changed (a storage node joined: docs/replication.md, "Roster
-   * changes"): from now on this activation writes to `replicas`, acknowledging at `writeQuorum`.
-   * A new replica's pump finds where its log parts from the owner's and feeds it the rest (an
-   * append in this epoch raises its promise, or says a newer owner took it: the log then fails
-   * as stale). Replicas no longer used stop being fed and stay sources of records.
-   */
-  /**
    * `node` was heard again (a member back after a cut or a restart): a replica there that this
    * owner waits to try again is tried now, from the shortest backoff. After a cut of a few seconds
    * the backoff has grown to RETRY_MAX_MS, and the writes waiting for that replica (a quorum that
@@ -413,6 +406,13 @@ export class EntityLog {
     }
   }
 
+  /**
+   * The partition's replicas changed (a storage node joined: docs/replication.md, "Roster
+   * changes"): from now on this activation writes to `replicas`, acknowledging at `writeQuorum`.
+   * A new replica's pump finds where its log parts from the owner's and feeds it the rest (an
+   * append in this epoch raises its promise, or says a newer owner took it: the log then fails
+   * as stale). Replicas no longer used stop being fed and stay sources of records.
+   */
   reconfigure (replicas: readonly string[], writeQuorum: number): void {
     if (this.#closed || this.#failure !== undefined) return
     const dropped = this.#tracks.filter((t) => !replicas.includes(t.node))

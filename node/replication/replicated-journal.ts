@@ -180,11 +180,10 @@ export class ReplicatedJournal implements Journal {
     return moved
   }
 
-  /** Members heard again (back after a cut or a restart): the open journals that wait to try a
-   * replica on one of them again try it now (EntityLog.retryNow). */
-  membersBack (nodes: readonly string[]): void {
-    if (nodes.length === 0) return
-    for (const { log } of this.#logs) for (const node of nodes) log.retryNow(node)
+  /** A member heard again (back after a cut or a restart): the open journals that wait to try a
+   * replica there again try it now (EntityLog.retryNow). */
+  memberBack (node: string): void {
+    for (const { log } of this.#logs) log.retryNow(node)
   }
 
   /** The other live storage nodes: any of them may have been a replica of the partition under a

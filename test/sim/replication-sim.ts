@@ -654,11 +654,13 @@ async function simulate (seed: number, options: SimOptions, partial: { config?: 
           for (const [seq, value] of acked.get(entity) ?? []) {
             if (!holds(world.node(node).disk.get(entity), seq, value)) continue
             for (const to of nextReplicasOf.get(entity) ?? []) {
-              // (a copy its disk lost after its last pull began is the disk's fault, found and put
-              // back by scrub as any other: seed 179608 lost one 10 ms before the hand-off ended; one
-              // lost before that pull, which the pull did not put back, is the hand-off's)
+              // (a copy its disk lost after its last pull began, while another new replica holds
+              // it, is the disk's fault, found and put back by scrub as any other: seed 179608 lost
+              // one 10 ms before the hand-off ended; one lost before that pull, which the pull did not
+              // put back, or held by no other new replica, is the hand-off's)
               const lost = lostAt.get(`${to}|${entity}|${seq}|${value}`)
-              if (lost !== undefined && lost >= (pulledFrom.get(`${to}|${entity}`) ?? Infinity)) continue
+              const elsewhere = (nextReplicasOf.get(entity) ?? []).some((n) => n !== to && holds(world.node(n).disk.get(entity), seq, value))
+              if (lost !== undefined && lost >= (pulledFrom.get(`${to}|${entity}`) ?? Infinity) && elsewhere) continue
               if (!holds(world.node(to).disk.get(entity), seq, value)) violate(`${entity}: ${node} handed off without ${to} holding acknowledged seq ${seq} (${value})`)
             }
           }

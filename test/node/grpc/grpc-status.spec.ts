@@ -38,6 +38,8 @@ describe('statusOf (gRPC)', () => {
       details: 'writes unavailable: 1 of the 2 replicas a write needs is reachable (room/r1, taking the entity: down: b); retry when more storage nodes are up (actor /entities/room/r1 stopped)'
     })
     expect(new ActorStoppedError('/x', new TypeError('boom')).message).to.equal('actor /x stopped: TypeError: boom')
+    // a name that holds the word is no advice: the client still gets it
+    expect(statusOf(new NoOwnerError('room/retry-1', 'chat'), types).status.details).to.match(/; retry, or connect to another node$/)
     const internal = statusOf(new TypeError('cannot read properties of undefined (reading "secret")'), types)
     expect(internal).to.deep.include({ internal: true })
     expect(internal.status).to.deep.include({ code: grpc.status.INTERNAL, details: 'internal error (TypeError); see the node\'s log' })
