@@ -319,8 +319,6 @@ export async function startNode (config: NodeConfig, log: PinoLogger, opts: Star
       pins,
       // subscriptions follow rooms to their new owners now, not at the next renewal
       onViewChange: () => { gateway.tell({ type: 'resubscribe' }) },
-      // a member back (a heal, a restart): replicas there are written to now, not at their backoff
-      onMemberBack: (peer) => { journal.memberBack(peer) },
       onMembers: (members) => {
         // a storage node joined: open journals move to their partitions' new replicas
         let changed = roster.update([...members, { peerId: identity.peerId, roles: roles.current, capacity }])

@@ -38,8 +38,6 @@ export interface ClusterOptions {
   readonly onViewChange: (view: Record<string, string[]>) => void
   /** Every refresh: the members heard (the storage roster takes new storage members). */
   readonly onMembers?: (members: readonly MemberView[]) => void
-  /** A member that was down is heard again (after the views were told: onMembers ran first). */
-  readonly onMemberBack?: (peer: string) => void
   /** How often the view is refreshed besides on every record heard. */
   readonly refreshMs: number
   /** A member that joins a cluster this node serves, or comes back after it was down, takes
@@ -170,7 +168,6 @@ export class Cluster {
         this.transport?.peerDown(m.peerId)
       } else if (m.status !== 'down' && this.#down.delete(m.peerId)) {
         opts.log.info({ peer: m.peerId }, `member ${m.peerId} is back`)
-        opts.onMemberBack?.(m.peerId)
       }
       // a member up or joining gets its stream now, not with the first message (an entity moving
       // there would wait for the negotiation)

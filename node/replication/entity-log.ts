@@ -85,8 +85,6 @@ interface Track {
   broken: boolean
   /** A retry is scheduled (the replica did not answer). */
   waiting: boolean
-  /** Cancels the scheduled retry (set while `waiting`). */
-  cancelRetry?: () => void
   backoff: number
   /** When the latest request that this replica took for this owner's lease was sent, on the
    * owner's clock (-Infinity: none). */
@@ -387,24 +385,6 @@ export class EntityLog {
 
   /** The replicas this activation writes to. */
   get replicas (): string[] { return this.#tracks.map((t) => t.node) }
-
-  /**
-   * `node` was heard again (a member back after a cut or a restart): a replica there that this
-   * owner waits to try again is tried now, from the shortest backoff. After a cut of a few seconds
-   * the backoff has grown to RETRY_MAX_MS, and the writes waiting for that replica (a quorum that
-   * needs it, a hand-over that waits for them) would wait that long more after the heal.
-   */
-  retryNow (node: string): void {
-    for (const t of [...this.#tracks, ...this.#sources]) {
-      if (t.node !== node) continue
-      t.backoff = RETRY_MIN_MS
-      if (!t.waiting) continue
-      t.cancelRetry?.()
-      t.cancelRetry = undefined
-      t.waiting = false
-      this.#pump(t)
-    }
-  }
 
   /**
    * The partition's replicas changed (a storage node joined: docs/replication.md, "Roster
@@ -861,9 +841,8 @@ export class EntityLog {
       t.waiting = true
       const delay = t.backoff * (0.5 + this.#env.random())
       t.backoff = Math.min(RETRY_MAX_MS, t.backoff * 2)
-      t.cancelRetry = this.#env.timer(delay, () => {
+      this.#env.timer(delay, () => {
         t.waiting = false
-        t.cancelRetry = undefined
         this.#pump(t)
       })
     })

@@ -180,12 +180,6 @@ export class ReplicatedJournal implements Journal {
     return moved
   }
 
-  /** A member heard again (back after a cut or a restart): the open journals that wait to try a
-   * replica there again try it now (EntityLog.retryNow). */
-  memberBack (node: string): void {
-    for (const { log } of this.#logs) log.retryNow(node)
-  }
-
   /** The other live storage nodes: any of them may have been a replica of the partition under a
    * smaller roster, until replica moves (issue 13) say which. */
   #formerHolders (replicas: readonly string[]): { formerHolders: string[], absentHolders: number } {

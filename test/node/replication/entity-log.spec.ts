@@ -95,25 +95,6 @@ describe('entity log', () => {
     second.close()
   })
 
-  it('should try a replica whose member is back at once, not at its backoff (writes waiting for it after a heal)', async () => {
-    // timers that never fire unless the test fires them: a retry happens only through retryNow
-    const retries: Array<() => void> = []
-    const held: OwnerEnv = { ...env, timer: (_ms, fn) => { retries.push(fn); return () => { retries.splice(retries.indexOf(fn), 1) } } }
-    const log = await EntityLog.open({ entityId: 'room/heal', replicas: ['a', 'b', 'c'], writeQuorum: 2, activation: 'one', env: held, appendTimeoutMs: 5_000 })
-    down.add('b')
-    down.add('c')
-    let acked = false
-    const write = log.append(posts(1, 1)).then(() => { acked = true })
-    // b and c did not answer: each waits for its retry (the append's deadline waits too)
-    await waitFor(() => retries.length === 3, 'b and c to wait for their retries')
-    down.delete('b')
-    log.retryNow('b')
-    await write
-    expect(acked).to.equal(true)
-    expect(retries.length, 'c still waits for its retry (and the deadline timer for the next write)').to.equal(2)
-    log.close()
-  })
-
   describe('views of the replica set that differ (docs/replication.md, "Roster changes")', () => {
     /** Five posts acknowledged on c and d by an owner whose view made b, c, d the replicas (b
      * unreachable then); the next owner's view still says a, b, c, with d a possible former holder. */
