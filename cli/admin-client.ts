@@ -5,6 +5,16 @@ import type { ClientTls } from './client-tls.ts'
 /** Every admin request gives up after this long. */
 const REQUEST_TIMEOUT_MS = 15_000
 
+/** Waits before each try again of a request safe to repeat whose outcome is unknown. */
+export const IDEMPOTENT_RETRY_DELAYS_MS: readonly number[] = [250, 1_000, 2_000]
+
+/** Connection failures that mean the request never left this machine (nothing to retry for). */
+const NEVER_SENT: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ERR_INVALID_URL'])
+
+/** Answers that say the node did not finish the request in time or could not do it now: it may
+ * have been done (a gateway timeout after the write was sent), or be done once retried. */
+const UNKNOWN_STATUSES: ReadonlySet<number> = new Set([502, 503, 504])
+
 /** A thin client of the admin HTTP API that turns failures into one clear line. */
 export class AdminClient {
   readonly #url: string
@@ -12,6 +22,8 @@ export class AdminClient {
   readonly #tls: ClientTls | undefined
   /** With --tls-ca: undici's fetch with an agent trusting those certificates (made on first use). */
   #fetch: Promise<typeof fetch> | undefined
+  /** Failures to reach the endpoint after the request may have been sent (a timeout, a reset). */
+  readonly #unknown = new WeakSet<CliError>()
 
   /** `tls`: how `url` (https://) is reached; undefined for http://. */
   constructor (url: string, token: string, tls?: ClientTls) {
@@ -34,7 +46,9 @@ export class AdminClient {
       const cause = (err as { cause?: { code?: string, message?: string } }).cause
       const tls = tlsProblem({ code: cause?.code, message: cause?.message ?? (err as Error).message }, this.#tls, new URL(this.#url).hostname)
       if (tls !== undefined) throw new CliError(`admin endpoint at ${this.#url}: ${tls}`)
-      throw new CliError(`cannot reach the admin endpoint at ${this.#url}: ${cause?.code ?? cause?.message ?? (err as Error).message}; is the node running? (--admin-addr, PLEXI_ADMIN_ADDR)`)
+      const failed = new CliError(`cannot reach the admin endpoint at ${this.#url}: ${cause?.code ?? cause?.message ?? (err as Error).message}; is the node running? (--admin-addr, PLEXI_ADMIN_ADDR)`)
+      if (!NEVER_SENT.has(cause?.code ?? '')) this.#unknown.add(failed)
+      throw failed
     }
     const text = await response.text()
     let parsed: unknown
@@ -50,6 +64,31 @@ export class AdminClient {
       throw new CliError(`${method} ${path}: ${response.status} ${message}${hint}`, { status: response.status, code: typeof code === 'string' ? code : undefined, message })
     }
     return parsed as T
+  }
+
+  /**
+   * A request that is safe to repeat (it carries the caller's id of it, as POST /users with a
+   * clientId does), tried again after each delay while its outcome is unknown: no answer in time,
+   * a connection lost after it was sent, or 502/503/504. `onRetry` hears each such failure before
+   * its retry. The last failure is thrown, with `unknownOutcome` telling whether it may have been done.
+   */
+  async requestIdempotent<T> (method: 'POST' | 'PUT' | 'DELETE', path: string, body: unknown, opts: { readonly delaysMs?: readonly number[], readonly onRetry?: (err: CliError, retryInMs: number) => void } = {}): Promise<T> {
+    const delays = opts.delaysMs ?? IDEMPOTENT_RETRY_DELAYS_MS
+    for (let tries = 0; ; tries++) {
+      try {
+        return await this.request<T>(method, path, body)
+      } catch (err) {
+        const delay = delays[tries]
+        if (!(err instanceof CliError) || !this.unknownOutcome(err) || delay === undefined) throw err
+        opts.onRetry?.(err, delay)
+        await new Promise((resolve) => setTimeout(resolve, delay))
+      }
+    }
+  }
+
+  /** Whether `err`, from this client, leaves the request's outcome unknown (it may have been done). */
+  unknownOutcome (err: CliError): boolean {
+    return this.#unknown.has(err) || (err.answer !== undefined && UNKNOWN_STATUSES.has(err.answer.status))
   }
 
   /** The global fetch, or with a CA of our own undici's (loaded only then: most commands need none

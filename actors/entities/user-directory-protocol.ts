@@ -10,7 +10,10 @@ export interface UserSummary {
 /** Tokens never reach the directory: only their SHA-256 (hex), so a leaked store or journal
  * reveals no credential. */
 export type UserDirectoryMsg =
-  | { readonly type: 'add', readonly name: string, readonly tokenHash: string, readonly replyTo: ReplyTo<UserSummary> }
+  /** `clientId`: the caller's id of this add. An add of a name that exists is refused, unless the
+   * user was added with the same client id: then it is a retry of an add whose answer was lost,
+   * and the user takes this add's token (the lost answer's stops working). */
+  | { readonly type: 'add', readonly name: string, readonly tokenHash: string, readonly clientId?: string, readonly replyTo: ReplyTo<UserSummary> }
   | { readonly type: 'remove', readonly name: string, readonly replyTo: ReplyTo<UserSummary> }
   | { readonly type: 'list', readonly replyTo: ReplyTo<UserSummary[]> }
   | { readonly type: 'get', readonly name: string, readonly replyTo: ReplyTo<UserSummary | null> }
@@ -21,7 +24,8 @@ export type UserDirectoryMsg =
   | { readonly type: 'changes', readonly after: number, readonly limit: number, readonly replyTo: ReplyTo<DirectoryChanges> }
 
 export type UserDirectoryEvent =
-  | { readonly type: 'user-added', readonly name: string, readonly tokenHash: string, readonly ts: number }
+  /** Also a retried add's new token (the same name, the same clientId, `ts` its first add's). */
+  | { readonly type: 'user-added', readonly name: string, readonly tokenHash: string, readonly ts: number, readonly clientId?: string }
   | { readonly type: 'user-removed', readonly name: string, readonly ts: number }
 
 /** One change of the directory, at its journal seq. */
@@ -39,7 +43,7 @@ export interface DirectoryChanges {
 export const DIRECTORY_CHANGES_PAGE = 1_000
 
 /** A user as the directory keeps them. */
-export interface DirectoryUser { readonly tokenHash: string, readonly createdAt: number }
+export interface DirectoryUser { readonly tokenHash: string, readonly createdAt: number, readonly clientId?: string }
 
 /**
  * The users in USER_PAGES pages of PAGE_BUCKETS buckets, by a hash of the name; each bucket a
@@ -78,6 +82,7 @@ export function checkUserDirectoryMsg (msg: unknown): void {
     case 'add':
       m.userName('name')
       m.matching('tokenHash', TOKEN_HASH_PATTERN, 'a SHA-256 in hex (64 of 0-9, a-f)')
+      m.clientId('clientId')
       m.replyTo()
       return
     case 'remove':

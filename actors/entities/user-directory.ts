@@ -22,7 +22,8 @@ export const userDirectory: EntityType<UserDirectoryMsg, UserDirectoryState, Use
     switch (event.type) {
       case 'user-added': {
         const existed = userOf(s, event.name) !== undefined
-        return withBucket(s, event.name, { ...bucketOf(s, event.name), [event.name]: { tokenHash: event.tokenHash, createdAt: event.ts } }, existed ? 0 : 1)
+        const user: DirectoryUser = { tokenHash: event.tokenHash, createdAt: event.ts, ...(event.clientId !== undefined && { clientId: event.clientId }) }
+        return withBucket(s, event.name, { ...bucketOf(s, event.name), [event.name]: user }, existed ? 0 : 1)
       }
       case 'user-removed': {
         if (userOf(s, event.name) === undefined) return s
@@ -36,14 +37,17 @@ export const userDirectory: EntityType<UserDirectoryMsg, UserDirectoryState, Use
     const state = current(ctx.state)
     switch (msg.type) {
       case 'add': {
-        if (userOf(state, msg.name) !== undefined) {
+        const existing = userOf(state, msg.name)
+        if (existing !== undefined && (msg.clientId === undefined || existing.clientId !== msg.clientId)) {
           ctx.fail(msg.replyTo, new UserExistsError(msg.name))
           return
         }
+        // (the same client id: a retry of an add whose answer was lost, which may have been
+        // stored; the user takes this try's token, which its caller will see, and keeps its time)
         // pipelined: the state has the user at once (a second add of the name is refused), the
         // reply waits for the write, and the next add does not, so adds share fsyncs
-        const ts = Date.now()
-        ctx.persist({ type: 'user-added', name: msg.name, tokenHash: msg.tokenHash, ts })
+        const ts = existing?.createdAt ?? Date.now()
+        ctx.persist({ type: 'user-added', name: msg.name, tokenHash: msg.tokenHash, ts, ...(msg.clientId !== undefined && { clientId: msg.clientId }) })
           .then(() => { ctx.reply(msg.replyTo, summary(msg.name, ts)) }, (err: unknown) => { ctx.fail(msg.replyTo, err) })
         return
       }

@@ -417,12 +417,18 @@ export class EntityHost {
   }
 
   /** Messages that waited for a claim that ended without a hand-over: the entity is activated
-   * here from its journal (placement says it is this node's). */
+   * here from its journal (placement says it is this node's), unless this node's view turned
+   * partial while the claim ran (a cut began: the previous owner did not answer because it is on
+   * the other side, where it may still hold the entity): then they are refused as any message for
+   * an entity not active here is (PartialViewError: their askers retry, or go to another node). */
   #claimEnded (registered: Registered, key: string, id: string): void {
     const incoming = this.#incoming.get(id)
     if (incoming === undefined) return
     this.#incoming.delete(id)
-    for (const msg of incoming.buffer) this.#settleDelivery(msg, id, this.#deliverNow(registered, key, id, msg))
+    const status = this.#active.get(id)?.cell.status
+    const activeHere = status !== undefined && status !== 'stopping' && status !== 'stopped'
+    const refused = !activeHere && this.#options.remoting()?.mayActivate?.() === false ? new PartialViewError(id) : undefined
+    for (const msg of incoming.buffer) this.#settleDelivery(msg, id, refused ?? this.#deliverNow(registered, key, id, msg))
   }
 
   list (type?: string): EntityInfo[] {

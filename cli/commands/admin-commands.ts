@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import { Command } from 'commander'
 import { adminSchemas } from '../../protocols/index.ts'
 import type { Job, Member, PartitionRow, RepairJob, ScrubRow, StorageNodeRow } from '../../protocols/index.ts'
@@ -55,7 +56,18 @@ export function adminCommands (io: CliIo): Command {
     .option('--default', 'make this user the default of chat and agent commands on this machine (the first one saved is)')
     .action(withFlags(async (name: string, flags: ClientFlags & { save?: boolean, default?: boolean }) => {
       const { api, local, dataDir } = await client(flags)
-      const created = await api.request<User & { token: string }>('POST', '/api/v1/users', { name })
+      // a client id makes a retry safe when an answer is lost: the node answers a try that finds
+      // the user stored by an earlier one with the user and a new token (the lost one stops working)
+      const clientId = randomUUID()
+      let created: User & { token: string }
+      try {
+        created = await api.requestIdempotent<User & { token: string }>('POST', '/api/v1/users', { name, clientId }, {
+          onRetry: (err, ms) => { io.stderr.write(`plexi: no answer yet (${err.message}); trying again in ${ms} ms (safe: the same request id)\n`) }
+        })
+      } catch (err) {
+        if (err instanceof CliError && api.unknownOutcome(err)) throw new CliError(`${err.message}\nuser ${name} may have been created without its token reaching you: \`plexi admin users\` lists the users; if it is there, \`plexi admin users rm ${name}\` and add it again`)
+        throw err
+      }
       const saved = new SavedTokens(dataDir)
       const save = flags.save ?? local
       const isDefault = save ? await saved.save(created.name, created.token, flags.default === true) : false

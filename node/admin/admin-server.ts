@@ -688,13 +688,15 @@ export async function buildAdminServer (deps: AdminServerDeps): Promise<FastifyI
       schema: { summary: 'Users', security: bearer, response: { 200: { type: 'array', items: ref('User') }, ...errors(401) } }
     }, async () => await deps.users.list())
 
-    api.post<{ Body: { name: string } }>('/users', {
+    api.post<{ Body: { name: string, clientId?: string } }>('/users', {
       schema: {
-        summary: 'Create a user; the reply carries their token, shown this once', security: bearer,
-        body: { type: 'object', required: ['name'], additionalProperties: false, properties: { name: adminSchemas.userNameParam } },
+        summary: 'Create a user; the reply carries their token, shown this once',
+        description: 'With a `clientId`, a retry is safe when an answer was lost (a timeout, a dropped connection): a try with the client id that stored the user answers 201 again with a new token, and the token the lost answer carried stops working. Without one, a second add of the name answers 409.',
+        security: bearer,
+        body: { type: 'object', required: ['name'], additionalProperties: false, properties: { name: adminSchemas.userNameParam, clientId: adminSchemas.clientId } },
         response: { 201: ref('NewUser'), ...errors(400, 401, 409) }
       }
-    }, async (request, reply) => reply.code(201).send(await deps.users.add(request.body.name)))
+    }, async (request, reply) => reply.code(201).send(await deps.users.add(request.body.name, request.body.clientId)))
 
     api.delete<{ Params: { name: string } }>('/users/:name', {
       schema: {

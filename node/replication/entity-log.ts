@@ -1,6 +1,6 @@
 import {
   APPEND_BATCH_RECORDS, DEFAULT_APPEND_TIMEOUT_MS, DEFAULT_LEASE_MS, FENCE_ATTEMPTS, HANDOVER_RECORDS, FENCE_BACKOFF_MAX_MS, FENCE_BACKOFF_MIN_MS, FENCE_CALL_TRIES,
-  LEASE_WAITS, OWNER_TAIL_RECORDS, READ_PAGE_RECORDS, RETRY_MAX_MS, RETRY_MIN_MS
+  LEASE_CONTENTION_JITTER, LEASE_WAITS, OWNER_TAIL_RECORDS, READ_PAGE_RECORDS, RETRY_MAX_MS, RETRY_MIN_MS
 } from './constants.ts'
 import { EntityLogClosedError, FenceContendedError, ReplicasUnavailableError, StaleEpochError } from './errors.ts'
 import { EntityLeaseHeldError } from './lease-errors.ts'
@@ -337,13 +337,23 @@ export class EntityLog {
         await log.#recover()
         return log
       }
+      // the promises this round did get granted this activation leases there: it lets go of them
+      // before it waits or asks again. What refused it may be another new activation taking the
+      // entity at the same moment (two nodes' views each named itself the owner for a while): each
+      // holding a part of the replicas and their leases, neither would ever get them all
+      if (opts.lease !== undefined) {
+        for (const node of [...round.oks.keys(), ...former.oks.keys()]) {
+          env.call(node, { op: 'release', entity: entityId, holder: opts.activation }).catch(noop)
+        }
+      }
       const contended = round.highest !== undefined || former.highest !== undefined
       const leaseWait = Math.max(round.leaseWait, former.leaseWait)
       if (!contended && leaseWait > 0) {
         // refused only for another owner's lease, which ends in leaseWait ms on the replica's
-        // clock: asked again then (a little later: the clocks may disagree, and others may wait too)
+        // clock: asked again then (a little later: the clocks may disagree, and others may wait
+        // too; a random part of a lease more keeps two that were refused together apart)
         if (leaseWaited + leaseWait > LEASE_WAITS * leaseMs) throw new EntityLeaseHeldError(entityId, leaseWaited)
-        const ms = leaseWait * (1 + (opts.lease?.maxDrift ?? 0)) + FENCE_BACKOFF_MIN_MS * env.random()
+        const ms = leaseWait * (1 + (opts.lease?.maxDrift ?? 0)) + (FENCE_BACKOFF_MIN_MS + leaseMs * LEASE_CONTENTION_JITTER) * env.random()
         await sleep(env, ms)
         leaseWaited += ms
         attempt--

@@ -1,6 +1,6 @@
 import { InvalidNameError, USERS, USER_DIRECTORY_KEY } from '../../actors/index.ts'
 import type { ActorSystem, UserSummary } from '../../actors/index.ts'
-import { USER_NAME_RULE, describe, isUserName } from '../../protocols/index.ts'
+import { CLIENT_ID_RULE, USER_NAME_RULE, describe, isClientId, isUserName } from '../../protocols/index.ts'
 import { hashToken, newToken } from '../identity/index.ts'
 import type { DirectoryView } from './directory-view.ts'
 import { DirectoryUnavailableError } from './errors.ts'
@@ -31,11 +31,18 @@ export class UserAccounts {
     this.#view = view
   }
 
-  async add (name: string): Promise<UserSummary & { token: string }> {
+  /**
+   * Adds user `name` with a new token. `clientId` makes it safe to retry when an answer is lost (a
+   * timeout, a connection that dropped): a try with the client id of the add that stored the user
+   * answers with the user again and a new token, and the token the lost answer carried stops working.
+   * Without one, a second add of the name is refused (UserExistsError).
+   */
+  async add (name: string, clientId?: string): Promise<UserSummary & { token: string }> {
     checkName(name)
+    if (clientId !== undefined && !isClientId(clientId)) throw new InvalidNameError('client id', clientId, CLIENT_ID_RULE)
     const token = newToken('plxu')
     const tokenHash = hashToken(token)
-    const summary = await this.#directory().ask<UserSummary>((replyTo) => ({ type: 'add', name, tokenHash, replyTo }))
+    const summary = await this.#directory().ask<UserSummary>((replyTo) => ({ type: 'add', name, tokenHash, ...(clientId !== undefined && { clientId }), replyTo }))
     this.#cache.delete(tokenHash)
     this.#view?.note(name, tokenHash)
     return { ...summary, token }

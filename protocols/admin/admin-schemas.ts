@@ -3,6 +3,7 @@
  * architecture are a contract: member = { peerId, roles, status, addresses: { grpc, admin, p2p },
  * load }. Fields may be added, never renamed or removed.
  */
+import { CLIENT_ID_PATTERN, CLIENT_ID_RULE } from '../limits.ts'
 import { ROOM_NAME_PATTERN, USER_NAME_PATTERN } from '../names.ts'
 
 export const ROLE_NAMES = ['chat', 'ai', 'storage', 'backup'] as const
@@ -174,6 +175,8 @@ export const modelNameParam = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9
 
 export const userNameParam = { type: 'string', pattern: USER_NAME_PATTERN.source } as const
 export const roomNameParam = { type: 'string', pattern: ROOM_NAME_PATTERN.source } as const
+/** A caller's id of a request, which makes its retry safe (POST /users). */
+export const clientId = { type: 'string', pattern: CLIENT_ID_PATTERN.source, description: `the caller's id of this request (${CLIENT_ID_RULE}): a retry with the same id is safe` } as const
 
 /** One replica of a partition as GET /api/v1/partitions shows it. */
 export interface ReplicaRow {

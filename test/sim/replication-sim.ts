@@ -108,7 +108,7 @@ export interface SimResult {
   readonly violations: string[]
   readonly config: { nodes: number, replicas: number, writeQuorum: number, entities: number, rosterChange: boolean, diskFaults: boolean, decommission: boolean, antiEntropy: boolean, replace: boolean, handOvers: boolean, leaseMs: number, maxDrift: number }
   readonly stats: {
-    acked: number, sent: number, activations: number, opened: number, stale: number, crashes: number, partitions: number, oneWayCuts: number, damaged: number, repaired: number, handedOff: number, antiEntropy: number, adopted: number, caughtUp: number, handedOver: number, resumed: number,
+    acked: number, sent: number, activations: number, opened: number, stale: number, crashes: number, partitions: number, oneWayCuts: number, damaged: number, repaired: number, rewritten: number, handedOff: number, antiEntropy: number, adopted: number, caughtUp: number, handedOver: number, resumed: number,
     reads: number, readsAnswered: number, readsRefused: number, leaseHeld: number, steps: number, virtualMs: number
   }
 }
@@ -134,7 +134,7 @@ export async function runSeed (seed: number, options: SimOptions = {}): Promise<
       seed,
       violations: [...partial.violations, `the run threw: ${(err as Error).message}`],
       config: partial.config ?? { nodes: 0, replicas: 0, writeQuorum: 0, entities: 0, rosterChange: false, diskFaults: false, decommission: false, antiEntropy: false, replace: false, handOvers: false, leaseMs: 0, maxDrift: 0 },
-      stats: partial.stats ?? { acked: 0, sent: 0, activations: 0, opened: 0, stale: 0, crashes: 0, partitions: 0, oneWayCuts: 0, damaged: 0, repaired: 0, handedOff: 0, antiEntropy: 0, adopted: 0, caughtUp: 0, handedOver: 0, resumed: 0, reads: 0, readsAnswered: 0, readsRefused: 0, leaseHeld: 0, steps: 0, virtualMs: 0 }
+      stats: partial.stats ?? { acked: 0, sent: 0, activations: 0, opened: 0, stale: 0, crashes: 0, partitions: 0, oneWayCuts: 0, damaged: 0, repaired: 0, rewritten: 0, handedOff: 0, antiEntropy: 0, adopted: 0, caughtUp: 0, handedOver: 0, resumed: 0, reads: 0, readsAnswered: 0, readsRefused: 0, leaseHeld: 0, steps: 0, virtualMs: 0 }
     }
   }
 }
@@ -222,7 +222,7 @@ async function simulate (seed: number, options: SimOptions, partial: { config?: 
   const violate = (what: string): void => {
     if (violations.length < 20) violations.push(`t=${world.now.toFixed(2)} ${what}`)
   }
-  const stats = { acked: 0, sent: 0, activations: 0, opened: 0, stale: 0, crashes: 0, partitions: 0, oneWayCuts: 0, damaged: 0, repaired: 0, handedOff: 0, antiEntropy: 0, adopted: 0, caughtUp: 0, handedOver: 0, resumed: 0, reads: 0, readsAnswered: 0, readsRefused: 0, leaseHeld: 0, steps: 0, virtualMs: 0 }
+  const stats = { acked: 0, sent: 0, activations: 0, opened: 0, stale: 0, crashes: 0, partitions: 0, oneWayCuts: 0, damaged: 0, repaired: 0, rewritten: 0, handedOff: 0, antiEntropy: 0, adopted: 0, caughtUp: 0, handedOver: 0, resumed: 0, reads: 0, readsAnswered: 0, readsRefused: 0, leaseHeld: 0, steps: 0, virtualMs: 0 }
   partial.stats = stats
   /** entity → seq → value acknowledged there. */
   const acked = new Map<string, Map<number, string>>(entities.map((e) => [e, new Map()]))
@@ -851,6 +851,7 @@ async function simulate (seed: number, options: SimOptions, partial: { config?: 
   }
   stats.steps = world.steps
   stats.virtualMs = Math.round(world.now)
+  stats.rewritten = world.rewritten
   return { seed, violations, config, stats }
 }
 

@@ -120,6 +120,11 @@ export class SimWorld {
   readonly clocks = new Map<string, { rate: number, offset: number }>()
   /** How long a caller waits for a reply. */
   callTimeoutMs = 200
+  /** Disk faults (damage) not yet put back, as "node|entity|seq". */
+  readonly #faulty = new Set<string>()
+  /** Disk faults that a write of the replica's own put back (a recovery sealing a record again,
+   * an owner writing a seq again): nothing left for scrub to repair. */
+  rewritten = 0
   watchWrite: WriteWatcher = () => {}
   #now = 0
   #n = 0
@@ -198,6 +203,7 @@ export class SimWorld {
   damage (id: string, entity: string, seq: number, how: 'flip' | 'lose'): void {
     const e = this.node(id).disk.get(entity)
     if (e === undefined || !e.records.has(seq)) return
+    this.#faulty.add(`${id}|${entity}|${seq}`)
     if (how === 'lose') {
       e.records.delete(seq)
       e.damaged?.delete(seq)
@@ -325,11 +331,13 @@ export class SimWorld {
               for (let s = change.removeFrom; s <= previousHead; s++) {
                 e.records.delete(s)
                 e.damaged?.delete(s)
+                if (this.#faulty.delete(`${n.id}|${entity}|${s}`)) this.rewritten++
               }
             }
             for (const r of change.records ?? []) {
               e.records.set(r.seq, clone(r))
               e.damaged?.delete(r.seq)
+              if (this.#faulty.delete(`${n.id}|${entity}|${r.seq}`)) this.rewritten++
             }
             if (change.snapshot !== undefined) e.snapshot = clone(change.snapshot)
             if (change.stateChanged !== false || change.snapshot !== undefined || change.removeFrom !== undefined) e.state = clone(change.state)
@@ -366,6 +374,7 @@ export class SimWorld {
               if (e.records.has(r.seq) && e.damaged?.has(r.seq) !== true) continue
               e.records.set(r.seq, clone(r))
               e.damaged?.delete(r.seq)
+              this.#faulty.delete(`${n.id}|${entity}|${r.seq}`)
               put.push(r.seq)
             }
             resolve(put)

@@ -12,6 +12,7 @@ describe('checkUserDirectoryMsg', () => {
   it('should pass the messages a node sends, and refuse malformed ones naming the field', () => {
     for (const msg of [
       { type: 'add', name: 'ann', tokenHash, replyTo },
+      { type: 'add', name: 'ann', tokenHash, clientId: '0b9a7c1e-5d1f-4c3a-9e1b-2f8d6a4c7e10', replyTo },
       { type: 'remove', name: 'ann', replyTo },
       { type: 'get', name: 'ann', replyTo },
       { type: 'list', replyTo },
@@ -20,6 +21,8 @@ describe('checkUserDirectoryMsg', () => {
     ]) expect(refused(msg), msg.type).to.equal('')
     expect(refused({ type: 'add', name: 'Ann', tokenHash, replyTo })).to.match(/^user directory message add: name: expected a user name/)
     expect(refused({ type: 'add', name: 'ann', tokenHash: tokenHash.toUpperCase(), replyTo })).to.match(/^user directory message add: tokenHash: expected a SHA-256 in hex/)
+    expect(refused({ type: 'add', name: 'ann', tokenHash, clientId: 'a b', replyTo })).to.match(/^user directory message add: clientId: expected a client id/)
+    expect(refused({ type: 'add', name: 'ann', tokenHash, clientId: 7, replyTo })).to.match(/^user directory message add: clientId: expected a client id/)
     expect(refused({ type: 'authenticate', tokenHash: 'plxu_the-token-itself', replyTo })).to.match(/tokenHash: expected a SHA-256 in hex \(64 of 0-9, a-f\), got "plxu_the-token-itself"$/)
     expect(refused({ type: 'get', name: '', replyTo })).to.match(/^user directory message get: name: /)
     expect(refused({ type: 'changes', after: -1, limit: 10, replyTo })).to.match(/^user directory message changes: after: /)

@@ -76,6 +76,8 @@ interface Node {
   port: RemotingPort
   owner: string
   claim: ((type: string, key: string) => Promise<void> | undefined) | undefined
+  /** Whether this node's view is whole (Remoting.mayActivate). */
+  whole: boolean
 }
 
 describe('live migration in the kernel (release and adopt)', () => {
@@ -93,13 +95,14 @@ describe('live migration in the kernel (release and adopt)', () => {
     const make = (name: string): Node => {
       const system = new ActorSystem({ node: name, journal, strictSerialization: true })
       system.registerEntity(counterType())
-      const node = { system, owner: 'a', claim: undefined } as unknown as Node
+      const node = { system, owner: 'a', claim: undefined, whole: true } as unknown as Node
       const remoting: Remoting = {
         ownerOf: () => node.owner,
         toEntity: (to, type, key, msg): DeliveryResult => nodes.get(to)?.port.deliverToEntity(type, key, msg) ?? 'stopped',
         toActor: () => 'stopped',
         reply: (to, outcome) => { nodes.get(to.node)?.port.settle(to.askId, outcome) },
-        claim: (type, key) => node.claim?.(type, key)
+        claim: (type, key) => node.claim?.(type, key),
+        mayActivate: () => node.whole
       }
       node.port = system.attachRemoting(remoting)
       nodes.set(name, node)
@@ -295,6 +298,28 @@ describe('live migration in the kernel (release and adopt)', () => {
     endClaim()
     expect(await waiting).to.equal(2)
     expect((await get(b, 'c5')).log).to.deep.equal(['x:1', 'y:1'])
+  })
+
+  it('should refuse what waited for a claim, activating nothing, when the view turned partial while the claim ran', async () => {
+    await add(a, 'c8', 'x', 1)
+    await a.port.release('counter', 'c8', { busyMs: 1_000, graceMs: 1_000 })
+    a.port.finishRelease('counter', 'c8', undefined)
+    let endClaim!: () => void
+    b.claim = () => new Promise<void>((resolve) => { endClaim = resolve })
+    b.owner = 'b'
+    const waiting = add(b, 'c8', 'y', 1).then(() => null, (e: unknown) => e as Error)
+    await new Promise((resolve) => setImmediate(resolve))
+    // a cut begins: the old owner does not answer the claim, and this node now hears too few members
+    b.whole = false
+    endClaim()
+    const err = await waiting
+    expect(err?.name).to.equal('PartialViewError')
+    expect(b.system.entities('counter')).to.deep.equal([])
+    // once whole again it takes the entity (the old owner let it go), the refused message not applied
+    b.whole = true
+    b.claim = undefined
+    expect(await add(b, 'c8', 'z', 1)).to.equal(2)
+    expect((await get(b, 'c8')).log).to.deep.equal(['x:1', 'z:1'])
   })
 
   it('should refuse a hand-over of an entity already active here, and one whose key is bad, changing nothing', async () => {

@@ -422,15 +422,17 @@ async function detect (rest: readonly NodeSlot[], cut: readonly NodeSlot[], sinc
  * `going()`: its name and token once acknowledged, or the last error. */
 async function addUser (name: string, via: readonly NodeSlot[], going: () => boolean, tally: CallTally): Promise<{ user?: { name: string, token: string }, last: string }> {
   let last = 'not tried'
+  // one client id for every try: a try that finds the user stored by an earlier one whose answer
+  // was an error is answered with the user and a new token
+  const clientId = randomUUID()
   for (let attempt = 0; going(); attempt++) {
     try {
-      const { token } = await adminCall<{ token: string }>(via[attempt % via.length] as NodeSlot, '/users', { method: 'POST', body: { name } })
+      const { token } = await adminCall<{ token: string }>(via[attempt % via.length] as NodeSlot, '/users', { method: 'POST', body: { name, clientId } })
       return { user: { name, token }, last: '' }
     } catch (err) {
       tally.note(err)
-      // a name taken: an earlier try was stored though it was answered with an error (the token
-      // it made is lost with that answer)
-      if (/\b409\b/.test(shownError(err))) return { last: attempt === 0 ? shownError(err) : `${shownError(err)}: stored by an earlier try, which was answered ${last}` }
+      // a name taken though every try carried one client id: a defect
+      if (/\b409\b/.test(shownError(err))) return { last: attempt === 0 ? shownError(err) : `${shownError(err)}, with the client id of every try (the earlier tries were answered ${last})` }
       last = shownError(err)
     }
     await new Promise((resolve) => setTimeout(resolve, DURING_RETRY_MS))

@@ -2,7 +2,7 @@ import { expect } from 'chai'
 import { chatRoom } from '../../../actors/index.ts'
 import type { PostAck } from '../../../actors/index.ts'
 import { ADMIN_TOKEN as TOKEN, AdminFixture, NODE_ID } from '../../helpers/admin-fixture.ts'
-import { partitionOf } from '../../../node/index.ts'
+import { UserAccounts, partitionOf } from '../../../node/index.ts'
 
 describe('buildAdminServer', () => {
   const f = new AdminFixture()
@@ -49,6 +49,34 @@ describe('buildAdminServer', () => {
     expect((await api('DELETE', '/api/v1/users/alice')).statusCode).to.equal(200)
     expect((await api('DELETE', '/api/v1/users/alice')).json()).to.include({ statusCode: 404, code: 'UNKNOWN_USER' })
     expect((await api('DELETE', '/api/v1/users/NOT_A_NAME')).statusCode).to.equal(400)
+  })
+
+  it('should answer a retried add carrying the first one\'s client id with the user and a new token, the first token revoked', async () => {
+    const first = (await api('POST', '/api/v1/users', { name: 'cleo', clientId: 'add-1' })).json() as { name: string, token: string, createdAt: number }
+    // the answer was lost (a timeout, a dropped connection): the caller tries again with the same id
+    const again = await api('POST', '/api/v1/users', { name: 'cleo', clientId: 'add-1' })
+    expect(again.statusCode).to.equal(201)
+    const body = again.json() as typeof first
+    expect(body.name).to.equal('cleo')
+    expect(body.createdAt).to.equal(first.createdAt)
+    expect(body.token).to.match(/^plxu_/).and.not.equal(first.token)
+    expect(await new UserAccounts(f.system).authenticate(body.token)).to.equal('cleo')
+    expect(await new UserAccounts(f.system).authenticate(first.token), 'the lost answer\'s token').to.equal(undefined)
+    expect((await api('GET', '/api/v1/users')).json()).to.deep.equal([{ name: 'cleo', createdAt: first.createdAt }])
+    // another client id, or none, is another caller: the name is taken
+    expect((await api('POST', '/api/v1/users', { name: 'cleo', clientId: 'add-2' })).json()).to.include({ statusCode: 409, code: 'USER_EXISTS' })
+    expect((await api('POST', '/api/v1/users', { name: 'cleo' })).json()).to.include({ statusCode: 409, code: 'USER_EXISTS' })
+    expect(await new UserAccounts(f.system).authenticate(body.token)).to.equal('cleo')
+    // a malformed client id is refused, naming the field, and changes nothing
+    const bad = await api('POST', '/api/v1/users', { name: 'dora', clientId: 'has space' })
+    expect(bad.statusCode).to.equal(400)
+    expect(bad.json().message).to.match(/body\/clientId must match pattern/)
+    expect((await api('GET', '/api/v1/users')).json()).to.have.length(1)
+    // a user removed and added again with the id of its first add is a new user
+    expect((await api('DELETE', '/api/v1/users/cleo')).statusCode).to.equal(200)
+    const readded = await api('POST', '/api/v1/users', { name: 'cleo', clientId: 'add-1' })
+    expect(readded.statusCode).to.equal(201)
+    expect(await new UserAccounts(f.system).authenticate(body.token), 'the removed user\'s token').to.equal(undefined)
   })
 
   it('should list partitions with what each replica holds, one partition on request, and refuse a bad one', async () => {

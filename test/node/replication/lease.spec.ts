@@ -23,6 +23,7 @@ describe('leases', () => {
 
   beforeEach(async () => {
     down.clear()
+    fenceDelays.clear()
     leaseLatency = 0
     now = 10_000
     timers = []
@@ -37,6 +38,8 @@ describe('leases', () => {
     await Promise.all(dirs.map(async (d) => { await d.remove() }))
   })
 
+  /** Fences held back on the test's clock, by `activation@node`. */
+  const fenceDelays = new Map<string, number>()
   /** Requests sent and not yet answered. */
   let inFlight = 0
   /** How long (on the test's clock) a lease request takes to be answered. */
@@ -46,6 +49,8 @@ describe('leases', () => {
       sent.set(request.op, (sent.get(request.op) ?? 0) + 1)
       if (down.has(node)) throw new ReplicasUnavailableError(request.entity, `asking ${node}`, 1, 0, `${node} is unreachable`)
       if (request.op === 'lease' && leaseLatency > 0) await new Promise<void>((resolve) => { env.timer(leaseLatency, resolve) })
+      const held = request.op === 'fence' ? fenceDelays.get(`${request.activation}@${node}`) : undefined
+      if (held !== undefined) await new Promise<void>((resolve) => { env.timer(held, resolve) })
       inFlight++
       try {
         return await (cores.get(node) as ReplicaCore).handle(request)
@@ -240,7 +245,8 @@ describe('leases', () => {
     const fresh = await (cores.get('a') as ReplicaCore).handle({ op: 'fence', entity: 'room/new', epoch: 5, activation: 'other' })
     expect(fresh.ok).to.equal(true)
     const second = outcome(open('second'))
-    await advance(LEASE.ms + 50)
+    // (one lease, and at most a quarter of one more at random)
+    await advance(LEASE.ms * 1.25 + 50)
     expect(second.get()).to.be.instanceOf(EntityLog)
     ;(second.get() as EntityLog).close()
   })
@@ -287,6 +293,41 @@ describe('leases', () => {
     expect(second.get()).to.be.instanceOf(EntityLeaseHeldError)
     expect(first.failed).to.equal(undefined)
     first.close()
+  })
+
+  it('should let one of two activations that take an entity at once have it, though each got a part of the replicas first', async () => {
+    const first = await open('first')
+    await first.append(posts(1, 2))
+    first.close()
+    await advance(10)
+    // c is unreachable: x's fence reaches a first and y's (a millisecond later) reaches b first, so
+    // each holds one promise (and its lease) of the two that F needs, and the other refuses it
+    down.add('c')
+    fenceDelays.set('x@b', 5)
+    fenceDelays.set('y@a', 5)
+    const own = (random: number): OwnerEnv => ({ ...env, random: () => random })
+    const take = (activation: string, random: number): { get: () => EntityLog | Error | 'pending' } =>
+      outcome(EntityLog.open({ entityId: 'room/l', replicas: [...NODES], writeQuorum: 2, activation, env: own(random), appendTimeoutMs: 60_000, lease: LEASE }))
+    const x = take('x', 0.1)
+    await advance(1)
+    const y = take('y', 0.9)
+    fenceDelays.clear()
+    // each lets go of what it got before it asks again: one of them takes both
+    for (let i = 0; i < 100 && x.get() === 'pending' && y.get() === 'pending'; i++) await advance(20)
+    const [won, lost] = x.get() instanceof EntityLog ? [x, y] : [y, x]
+    const log = won.get()
+    expect(log).to.be.instanceOf(EntityLog)
+    expect(lost.get()).to.equal('pending')
+    expect((log as EntityLog).head).to.equal(2)
+    // the winner writes on, renewing its lease: the other, refused again after waiting, gives up
+    for (let i = 0; i < 12 && lost.get() === 'pending'; i++) {
+      await (log as EntityLog).append(posts(3 + i, 3 + i))
+      await advance(LEASE.ms / 2)
+    }
+    expect(lost.get()).to.be.instanceOf(Error)
+    expect((log as EntityLog).failed).to.equal(undefined)
+    expect((await (log as EntityLog).read(1, 20)).length).to.be.greaterThan(2)
+    ;(log as EntityLog).close()
   })
 
   it('should not wait for anything without leases (a node alone)', async () => {
