@@ -69,11 +69,10 @@ export const DEFAULT_MAX_CLOCK_DRIFT = 0.01
 /** The longest wait a replica's lease refusal may ask for (checked on replies). */
 export const MAX_LEASE_WAIT_MS = 600_000
 /** A new activation waits for another owner's lease at most this many leases in all, then gives up
- * (EntityLeaseHeldError): an owner that renewed while it waited one out is alive and serving. A
- * crashed owner's lease ends within one (a restarted replica's hold too); two keep what waiting
- * costs its messages (3 s and a little) under their askers' 5 s deadline, so they are answered
- * UNAVAILABLE and retried instead of timing out. */
-export const LEASE_WAITS = 2
+ * (EntityLeaseHeldError): an owner that keeps renewing is alive and serving. Not fewer: a node
+ * that restarts holds back fences for one lease as it starts (it may have granted one it forgot),
+ * after the lease of the owner that stopped with it, and a rolling restart met both in a row. */
+export const LEASE_WAITS = 3
 /** A new activation refused for a lease waits it out plus up to this share of a lease more, at
  * random: two activations taking one entity at once (views that disagree for a moment) each hold
  * a part of its replicas and are refused together; they ask again apart, and one takes them all. */

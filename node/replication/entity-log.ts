@@ -353,8 +353,10 @@ export class EntityLog {
         // clock: asked again then (a little later: the clocks may disagree, and others may wait
         // too; a random part of a lease more keeps two that were refused together apart)
         if (leaseWaited + leaseWait > LEASE_WAITS * leaseMs) throw new EntityLeaseHeldError(entityId, leaseWaited)
-        const ms = leaseWait * (1 + (opts.lease?.maxDrift ?? 0)) + (FENCE_BACKOFF_MIN_MS + leaseMs * LEASE_CONTENTION_JITTER) * env.random()
-        await sleep(env, ms)
+        const r = env.random()
+        const ms = leaseWait * (1 + (opts.lease?.maxDrift ?? 0)) + FENCE_BACKOFF_MIN_MS * r
+        // (the random part of a lease more is not counted against the leases it may wait)
+        await sleep(env, ms + leaseMs * LEASE_CONTENTION_JITTER * r)
         leaseWaited += ms
         attempt--
         continue
