@@ -76,4 +76,4 @@ export const LEASE_WAITS = 3
 /** A new activation refused for a lease waits it out plus up to this share of a lease more, at
  * random: two activations taking one entity at once (views that disagree for a moment) each hold
  * a part of its replicas and are refused together; they ask again apart, and one takes them all. */
-export const LEASE_CONTENTION_JITTER = 0.25
+export const LEASE_CONTENTION_JITTER = 0.1
