@@ -135,7 +135,8 @@ export async function startNode (config: NodeConfig, log: PinoLogger, opts: Star
       // owners' leases (docs/replication.md, "Leases"): a node alone has its replicas in-process
       ...(clusterKey !== undefined && { lease: { ms: config.leaseMs, maxDrift: config.maxClockDrift } }),
       stats: metrics.replication,
-      system: () => systemRef as ActorSystem
+      system: () => systemRef as ActorSystem,
+      log: log.child({ component: 'replication' })
     })
     // whether each partition has the replicas up that its writes need: said once per change in the
     // log, refused at once by the entities' journals (never a deadline), shown to admins

@@ -11,6 +11,11 @@ import type { AppendReply, FenceReply, ReplicaRequest, ReplyOf, StoredRecord, St
 import { fenceQuorum } from './quorum.ts'
 import { kindOf } from '../../protocols/index.ts'
 
+/** A logger's debug level (pino's suits). */
+export interface OwnerLog {
+  debug (obj: Record<string, unknown>, msg: string): void
+}
+
 /** How an owner reaches the replicas, and the time and chance it runs on (the node's, or the
  * simulation's). */
 export interface OwnerEnv {
@@ -47,6 +52,9 @@ export interface EntityLogOptions {
    */
   readonly absentHolders?: number
   readonly writeQuorum: number
+  /** What the owner says at debug level: a fence round that did not take the entity, a replica
+   * that did not take an append (what a slow recovery or write waited for). */
+  readonly log?: OwnerLog
   /** Names this activation uniquely (a fence asked again by it is answered yes). */
   readonly activation: string
   /** This node: reads go to its replica when it is one. */
@@ -337,6 +345,8 @@ export class EntityLog {
         await log.#recover()
         return log
       }
+      opts.log?.debug({ entity: entityId, epoch, promised: [...round.oks.keys(), ...former.oks.keys()], leaseWaitMs: Math.max(round.leaseWait, former.leaseWait), highest: round.highest ?? former.highest, errors: [...round.errors, ...former.errors] },
+        `${entityId}: fence of epoch ${epoch} did not take it (promised by ${round.oks.size + former.oks.size}; ${round.refused} refused; lease left ${Math.max(round.leaseWait, former.leaseWait)} ms; ${[...round.errors, ...former.errors][0] ?? 'no error'})`)
       // the promises this round did get granted this activation leases there: it lets go of them
       // before it waits or asks again. What refused it may be another new activation taking the
       // entity at the same moment (two nodes' views each named itself the owner for a while): each
@@ -845,6 +855,7 @@ export class EntityLog {
       // own included, is tried again
       const kind = kindOf(err)
       if ((kind !== 'unavailable' && kind !== 'timeout') || (t.node === this.#opts.self && kind !== 'timeout')) {
+        this.#opts.log?.debug({ entity: this.entityId, replica: t.node, err }, `${this.entityId}: replica ${t.node} is out for this owner (${(err as Error).message ?? String(err)})`)
         t.broken = true
         if (this.#tracks.filter((x) => !x.broken).length < this.writeQuorum) this.#fail(err instanceof Error ? err : new Error(String(err)))
         return
@@ -853,6 +864,8 @@ export class EntityLog {
       t.waiting = true
       const delay = t.backoff * (0.5 + this.#env.random())
       t.backoff = Math.min(RETRY_MAX_MS, t.backoff * 2)
+      this.#opts.log?.debug({ entity: this.entityId, replica: t.node, retryInMs: Math.round(delay), head: this.#head, committed: this.#committed },
+        `${this.entityId}: replica ${t.node} did not answer (${(err as Error)?.message ?? String(err)}); asked again in ${Math.round(delay)} ms`)
       this.#env.timer(delay, () => {
         t.waiting = false
         this.#pump(t)

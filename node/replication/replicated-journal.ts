@@ -5,7 +5,7 @@ import { DEFAULT_APPEND_TIMEOUT_MS, DEFAULT_REPLICATION_FACTOR, MAX_CONCURRENT_O
 import { EntityLog } from './entity-log.ts'
 import { checkLogTicket } from './log-ticket.ts'
 import type { LogTicket } from './log-ticket.ts'
-import type { EntityLogOptions, LeaseOptions, OwnerEnv } from './entity-log.ts'
+import type { EntityLogOptions, LeaseOptions, OwnerEnv, OwnerLog } from './entity-log.ts'
 import { ReplicasUnavailableError } from './errors.ts'
 import type { LevelReplicaStorage } from './level-replica-storage.ts'
 import { replicasOf } from './partitioning.ts'
@@ -70,6 +70,8 @@ export interface ReplicatedJournalOptions {
    * replicas grant them and its owners hold them. Undefined: none (a node alone, whose owners and
    * replicas are this one process: reads are served from memory without asking anyone). */
   readonly lease?: LeaseOptions
+  /** Where owners say, at debug, what their fences and appends waited for. */
+  readonly log?: OwnerLog
 }
 
 /**
@@ -294,6 +296,7 @@ export class ReplicatedJournal implements Journal {
         env,
         appendTimeoutMs: this.#opts.appendTimeoutMs ?? DEFAULT_APPEND_TIMEOUT_MS,
         ...(this.#opts.lease !== undefined && { lease: this.#opts.lease }),
+        ...(this.#opts.log !== undefined && { log: this.#opts.log }),
         onFailed: (err) => {
           if (stats !== undefined) {
             if (err.name === 'StaleEpochError') stats.staleEpochs++

@@ -3,7 +3,7 @@ import type { Candidate } from '../mesh/index.ts'
 import type { LevelReplicaStorage } from './level-replica-storage.ts'
 import { ReplicatedJournal } from './replicated-journal.ts'
 import type { ReplicationStats } from './replicated-journal.ts'
-import type { LeaseOptions } from './entity-log.ts'
+import type { LeaseOptions, OwnerLog } from './entity-log.ts'
 import { shardHolder, shardHolderPath } from './shard-holder.ts'
 import { checkReplicaReply, checkSummary, isEntityId } from './replica-protocol.ts'
 import type { BucketEntry, EntitySummary, PartitionPeer } from './anti-entropy.ts'
@@ -36,6 +36,8 @@ export interface MeshJournalOptions {
   readonly lease?: LeaseOptions
   /** The actor system, once it exists (it needs the journal to be built first). */
   readonly system: () => ActorSystem
+  /** Where owners say, at debug, what their fences and appends waited for. */
+  readonly log?: OwnerLog
 }
 
 /** The replicated journal of a node on the mesh: other nodes' replicas are asked through their
@@ -52,6 +54,7 @@ export function meshJournal (opts: MeshJournalOptions): ReplicatedJournal {
     ...(opts.writeQuorum !== undefined && { writeQuorum: opts.writeQuorum }),
     ...(opts.stats !== undefined && { stats: opts.stats }),
     ...(opts.lease !== undefined && { lease: opts.lease }),
+    ...(opts.log !== undefined && { log: opts.log }),
     // what another node answers is checked like anything else from the wire
     remote: async (node, partition, request) => checkReplicaReply(request, await opts.system().actorAt<ShardHolderMsg>({ node, path: shardHolderPath(partition) })
       .ask((replyTo) => ({ type: 'replica', request, replyTo }), { timeout: REPLICA_ASK_MS }))

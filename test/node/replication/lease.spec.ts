@@ -306,8 +306,10 @@ describe('leases', () => {
     fenceDelays.set('x@b', 5)
     fenceDelays.set('y@a', 5)
     const own = (random: number): OwnerEnv => ({ ...env, random: () => random })
+    const said: string[] = []
+    const debug = { debug: (_obj: Record<string, unknown>, msg: string) => { said.push(msg) } }
     const take = (activation: string, random: number): { get: () => EntityLog | Error | 'pending' } =>
-      outcome(EntityLog.open({ entityId: 'room/l', replicas: [...NODES], writeQuorum: 2, activation, env: own(random), appendTimeoutMs: 60_000, lease: LEASE }))
+      outcome(EntityLog.open({ entityId: 'room/l', replicas: [...NODES], writeQuorum: 2, activation, env: own(random), appendTimeoutMs: 60_000, lease: LEASE, log: debug }))
     const x = take('x', 0.1)
     await advance(1)
     const y = take('y', 0.9)
@@ -325,6 +327,8 @@ describe('leases', () => {
       await advance(LEASE.ms / 2)
     }
     expect(lost.get()).to.be.instanceOf(Error)
+    // each round that did not take it is said at debug, with what refused it
+    expect(said.some((m) => /^room\/l: fence of epoch \d+ did not take it \(promised by \d+; \d+ refused; lease left \d+ ms; /.test(m)), said.join('\n')).to.equal(true)
     expect((log as EntityLog).failed).to.equal(undefined)
     expect((await (log as EntityLog).read(1, 20)).length).to.be.greaterThan(2)
     ;(log as EntityLog).close()
