@@ -9,7 +9,7 @@ import type { LogSummary, Segment } from './log-summary.ts'
 import type { LogTicket } from './log-ticket.ts'
 import type { AppendReply, FenceReply, ReplicaRequest, ReplyOf, StoredRecord, StoredSnapshot } from './replica-protocol.ts'
 import { fenceQuorum } from './quorum.ts'
-import { kindOf } from '../../protocols/index.ts'
+import { describe, kindOf } from '../../protocols/index.ts'
 
 /** A logger's debug level (pino's suits). */
 export interface OwnerLog {
@@ -345,19 +345,21 @@ export class EntityLog {
         await log.#recover()
         return log
       }
-      opts.log?.debug({ entity: entityId, epoch, promised: [...round.oks.keys(), ...former.oks.keys()], leaseWaitMs: Math.max(round.leaseWait, former.leaseWait), highest: round.highest ?? former.highest, errors: [...round.errors, ...former.errors] },
-        `${entityId}: fence of epoch ${epoch} did not take it (promised by ${round.oks.size + former.oks.size}; ${round.refused} refused; lease left ${Math.max(round.leaseWait, former.leaseWait)} ms; ${[...round.errors, ...former.errors][0] ?? 'no error'})`)
+      const promised = [...round.oks.keys(), ...former.oks.keys()]
+      const contended = round.highest !== undefined || former.highest !== undefined
+      const leaseWait = Math.max(round.leaseWait, former.leaseWait)
+      if (opts.log !== undefined) {
+        const errors = [...round.errors, ...former.errors]
+        opts.log.debug({ entity: entityId, epoch, promised, leaseWaitMs: leaseWait, highest: round.highest ?? former.highest, errors },
+          `${entityId}: fence of epoch ${epoch} did not take it (promised by ${promised.length}; ${round.refused} refused; lease left ${leaseWait} ms; ${errors[0] ?? 'no error'})`)
+      }
       // the promises this round did get granted this activation leases there: it lets go of them
       // before it waits or asks again. What refused it may be another new activation taking the
       // entity at the same moment (two nodes' views each named itself the owner for a while): each
       // holding a part of the replicas and their leases, neither would ever get them all
       if (opts.lease !== undefined) {
-        for (const node of [...round.oks.keys(), ...former.oks.keys()]) {
-          env.call(node, { op: 'release', entity: entityId, holder: opts.activation }).catch(noop)
-        }
+        for (const node of promised) env.call(node, { op: 'release', entity: entityId, holder: opts.activation }).catch(noop)
       }
-      const contended = round.highest !== undefined || former.highest !== undefined
-      const leaseWait = Math.max(round.leaseWait, former.leaseWait)
       if (!contended && leaseWait > 0) {
         // refused only for another owner's lease, which ends in leaseWait ms on the replica's
         // clock: asked again then (a little later: the clocks may disagree, and others may wait
@@ -855,7 +857,7 @@ export class EntityLog {
       // own included, is tried again
       const kind = kindOf(err)
       if ((kind !== 'unavailable' && kind !== 'timeout') || (t.node === this.#opts.self && kind !== 'timeout')) {
-        this.#opts.log?.debug({ entity: this.entityId, replica: t.node, err }, `${this.entityId}: replica ${t.node} is out for this owner (${(err as Error).message ?? String(err)})`)
+        this.#opts.log?.debug({ entity: this.entityId, replica: t.node, err }, `${this.entityId}: replica ${t.node} is out for this owner (${describe(err)})`)
         t.broken = true
         if (this.#tracks.filter((x) => !x.broken).length < this.writeQuorum) this.#fail(err instanceof Error ? err : new Error(String(err)))
         return
@@ -865,7 +867,7 @@ export class EntityLog {
       const delay = t.backoff * (0.5 + this.#env.random())
       t.backoff = Math.min(RETRY_MAX_MS, t.backoff * 2)
       this.#opts.log?.debug({ entity: this.entityId, replica: t.node, retryInMs: Math.round(delay), head: this.#head, committed: this.#committed },
-        `${this.entityId}: replica ${t.node} did not answer (${(err as Error)?.message ?? String(err)}); asked again in ${Math.round(delay)} ms`)
+        `${this.entityId}: replica ${t.node} did not answer (${describe(err)}); asked again in ${Math.round(delay)} ms`)
       this.#env.timer(delay, () => {
         t.waiting = false
         this.#pump(t)

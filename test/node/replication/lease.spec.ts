@@ -295,6 +295,31 @@ describe('leases', () => {
     first.close()
   })
 
+  it('should let go of the leases its promises granted when a fence round does not take the entity, while it waits', async () => {
+    const first = await open('first')
+    await first.append(posts(1, 2))
+    first.close()
+    await advance(10)
+    // a lease of the first owner's still held by b and c (grants its release did not reach), none by a
+    for (const node of ['b', 'c']) {
+      const reply = await (cores.get(node) as ReplicaCore).handle({ op: 'lease', entity: 'room/l', epoch: first.epoch, activation: 'first', holder: 'first~late' })
+      expect(reply.result).to.equal('ok')
+    }
+    await advance(10)
+    // x gets a's promise (a lease at a too) and is refused by b and c: it waits for their lease
+    const x = outcome(open('x'))
+    await advance(10)
+    expect(x.get()).to.equal('pending')
+    // meanwhile a holds no lease of x's: another activation's fence is not refused there
+    const other = await (cores.get('a') as ReplicaCore).handle({ op: 'fence', entity: 'room/l', epoch: now + 1, activation: 'other' })
+    expect(other.ok, JSON.stringify(other)).to.equal(true)
+    // x asks again once the lease ran out, and takes it (above the other's epoch)
+    for (let i = 0; i < 40 && x.get() === 'pending'; i++) await advance(50)
+    expect(x.get()).to.be.instanceOf(EntityLog)
+    expect((x.get() as EntityLog).head).to.equal(2)
+    ;(x.get() as EntityLog).close()
+  })
+
   it('should let one of two activations that take an entity at once have it, though each got a part of the replicas first', async () => {
     const first = await open('first')
     await first.append(posts(1, 2))
