@@ -325,7 +325,7 @@ export class ActorCell<M, S> implements Deliverer<M>, ContextCell<M> {
     stats.failures++
     // an entity a newer owner took (its journal was fenced) is not a fault here: it stops, said
     // once, without a stack (see #supervise)
-    if (this.restart === 'transient' && isSuperseded(error)) log.info({ actor: this.path }, `${this.path} stops here: a newer owner took it (${describe(error)})`)
+    if (this.restart === 'transient' && isSuperseded(error)) log.info({ actor: this.path }, `${this.path} stops here: ${this.#initialized ? 'a newer owner took it' : 'it is another node\'s before it started'} (${describe(error)})`)
     // an entity that could not start because what it needs is unavailable (its journal's replicas:
     // the node logs its write quorum once per change) stops, and its next message tries again: not
     // a warning with a stack at every try

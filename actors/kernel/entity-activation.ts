@@ -55,7 +55,8 @@ export class EntityActivation<M> {
   canPassivate: () => boolean = () => true
   /** Set by the live incarnation: has it work in progress that must end here (EntityType.busy)? */
   busy: () => boolean = () => false
-  /** Its owner is now another node: it stops once its mailbox is empty, whatever canPassivate says. */
+  /** Its owner is now another node: it stops once its mailbox is empty, whatever canPassivate says
+   * (set by leave). */
   handingOff = false
   /** Set on a live migration's new owner: the state handed over (its seq durable), used by the
    * first incarnation instead of reading the snapshot and the journal back. */
@@ -71,6 +72,7 @@ export class EntityActivation<M> {
   journal: EntityJournal | undefined
   #writes: Promise<void> = Promise.resolve()
   #resolveTerminated!: () => void
+  readonly #taking = new AbortController()
 
   constructor (id: string, key: string, previous: Promise<void>) {
     this.id = id
@@ -87,6 +89,17 @@ export class EntityActivation<M> {
   }
 
   markTerminated (): void { this.#resolveTerminated() }
+
+  /** Its owner is now another node (or this node stops): it stops once its mailbox is empty, and a
+   * journal still being taken for it stops waiting for it (Journal.open's signal: what waits in its
+   * mailbox is then refused as superseded, and sent again to the owner placement names now). */
+  leave (): void {
+    this.handingOff = true
+    this.#taking.abort()
+  }
+
+  /** Aborted by leave: what Journal.open is given. */
+  get leaving (): AbortSignal { return this.#taking.signal }
 }
 
 /** The actor state of an activation. Kernel-internal and mutable; the entity's own state S is
@@ -125,7 +138,7 @@ export function entityBehavior<M, S, E, V> (def: EntityType<M, S, E, V>, activat
       // a live move's state and journal hold serve the first incarnation only (a restart recovers)
       const warm = activation.warm
       activation.warm = undefined
-      const journal = await deps.journal.open(activation.id, warm?.journal)
+      const journal = await deps.journal.open(activation.id, warm?.journal, activation.leaving)
       activation.journal = journal
       let recovered
       try {

@@ -61,8 +61,9 @@ export type Release =
   | { readonly outcome: 'not-active' }
   /** It did not stop cleanly (still busy after the interrupt, or a write failed): the new owner
    * must recover it from its journal, which fences what may still run here; the `waiting`
-   * messages go on with finishRelease. */
-  | { readonly outcome: 'cold', readonly why: string, readonly waiting: number }
+   * messages go on with finishRelease. `untaken`: it had not taken its journal yet (it was waiting
+   * for it; leave stopped the wait): nothing of it ran here, nothing was lost. */
+  | { readonly outcome: 'cold', readonly why: string, readonly waiting: number, readonly untaken?: true }
 
 /** How long messages for an entity that moved away are passed on to its new owner (until the
  * senders' placement agrees). */
@@ -232,7 +233,7 @@ export class EntityHost {
     for (const activation of this.#active.values()) {
       const [type = ''] = activation.id.split('/', 1)
       if (activation.handingOff || keep(type, activation.key)) continue
-      activation.handingOff = true
+      activation.leave()
       this.#leaving.set(activation.id, activation)
       activation.cell.requestIdleStop()
       count++
@@ -256,7 +257,7 @@ export class EntityHost {
       activation.handingOff || this.#moving.has(id)) return { outcome: 'not-active' }
     const moving = { buffer: [] as unknown[] }
     this.#moving.set(id, moving)
-    activation.handingOff = true
+    activation.leave()
     activation.capture = true
     this.#leaving.set(id, activation)
     activation.cell.requestIdleStop()
@@ -271,7 +272,13 @@ export class EntityHost {
     }
     const captured = activation.captured
     if (why !== undefined || captured === undefined) {
-      return { outcome: 'cold', why: why ?? 'its last writes did not all become durable', waiting: moving.buffer.length }
+      const untaken = why === undefined && activation.journal === undefined
+      return {
+        outcome: 'cold',
+        why: why ?? (untaken ? 'it had not taken its journal yet' : 'its last writes did not all become durable'),
+        waiting: moving.buffer.length,
+        ...(untaken && { untaken })
+      }
     }
     let volatile: unknown
     try {
@@ -459,7 +466,7 @@ export class EntityHost {
     for (const activation of all) {
       const status = activation.cell.status
       if (status === 'stopping' || status === 'stopped') continue
-      activation.handingOff = true
+      activation.leave()
       activation.cell.requestIdleStop()
     }
     let left = all.length

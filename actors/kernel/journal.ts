@@ -24,8 +24,12 @@ export interface Journal {
    * `handedOver`: what the entity's previous activation handed over in a live move
    * (EntityJournal.handOver); the journal may go on from that activation's hold instead of fencing
    * (that activation has stopped for good), or ignore it and open as usual.
+   * `signal`: aborted when the activation no longer wants the entity (it is moving to another node
+   * before its journal was taken); a journal that waits (another owner's lease) then stops waiting
+   * and rejects with an error marked superseded (isSuperseded), so that what waited for the
+   * activation is sent again, to the owner placement names now. Once taken, it has no effect.
    */
-  open (entityId: string, handedOver?: unknown): Promise<EntityJournal>
+  open (entityId: string, handedOver?: unknown, signal?: AbortSignal): Promise<EntityJournal>
 }
 
 /** One activation's hold on an entity's journal. */

@@ -442,7 +442,10 @@ export class Migrator {
     const released = await port.release(type, key, { busyMs: this.#opts.busyMs, graceMs: this.#opts.graceMs })
     if (released.outcome === 'not-active') return result('not-active')
     if (released.outcome === 'cold') {
-      log.warn({ entity, to, why: released.why }, `${entity} did not stop cleanly to move to ${to} (${released.why}); ${to} recovers it from its journal`)
+      // one still taking its journal (waiting out another owner's lease) stopped waiting: a view
+      // change, not a fault
+      if (released.untaken === true) log.debug({ entity, to, why: released.why }, `${entity} moves to ${to} before it was taken here (${released.why}); ${to} takes it from its journal`)
+      else log.warn({ entity, to, why: released.why }, `${entity} did not stop cleanly to move to ${to} (${released.why}); ${to} recovers it from its journal`)
       port.finishRelease(type, key, to)
       return result('cold', released.why)
     }

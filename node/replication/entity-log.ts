@@ -3,7 +3,7 @@ import {
   LEASE_CONTENTION_JITTER, LEASE_WAITS, OWNER_TAIL_RECORDS, READ_PAGE_RECORDS, RETRY_MAX_MS, RETRY_MIN_MS
 } from './constants.ts'
 import { EntityLogClosedError, FenceContendedError, ReplicasUnavailableError, StaleEpochError } from './errors.ts'
-import { EntityLeaseHeldError } from './lease-errors.ts'
+import { EntityLeaseHeldError, TakeAbandonedError } from './lease-errors.ts'
 import { compareLogs, epochAt, matchPoint, withRecords } from './log-summary.ts'
 import type { LogSummary, Segment } from './log-summary.ts'
 import type { LogTicket } from './log-ticket.ts'
@@ -71,6 +71,13 @@ export interface EntityLogOptions {
    * quorum first. Undefined: no leases (a node alone, whose replicas are in its own process).
    */
   readonly lease?: LeaseOptions
+  /**
+   * Aborted when the activation no longer wants the entity (placement moved it to another node
+   * while this one was taking it): the take stops before its next fence round, and in its waits,
+   * with TakeAbandonedError (the leases its last round's promises granted are let go, as after
+   * any round that did not take it). Once the entity is taken, it has no effect.
+   */
+  readonly signal?: AbortSignal
 }
 
 export interface LeaseOptions {
@@ -302,6 +309,7 @@ export class EntityLog {
     const leaseMs = opts.lease?.ms ?? DEFAULT_LEASE_MS
     let leaseWaited = 0
     for (let attempt = 0; attempt < FENCE_ATTEMPTS; attempt++) {
+      if (opts.signal?.aborted === true) throw new TakeAbandonedError(entityId)
       // a clock reading as the first try: above what any earlier activation promised unless the
       // clocks disagree by more than the time between activations (then the refusal says how high)
       const epoch = Math.max(floor + 1, Math.floor(env.now()))
@@ -368,7 +376,7 @@ export class EntityLog {
         const r = env.random()
         const ms = leaseWait * (1 + (opts.lease?.maxDrift ?? 0)) + FENCE_BACKOFF_MIN_MS * r
         // (the random part of a lease more is not counted against the leases it may wait)
-        await sleep(env, ms + leaseMs * LEASE_CONTENTION_JITTER * r)
+        await sleep(env, ms + leaseMs * LEASE_CONTENTION_JITTER * r, opts.signal)
         leaseWaited += ms
         attempt--
         continue
@@ -395,9 +403,10 @@ export class EntityLog {
         throw new ReplicasUnavailableError(entityId, 'taking the entity', f, round.oks.size + round.refused, round.errors[0])
       }
       floor = Math.max(floor, round.highest ?? 0, former.highest ?? 0)
-      await sleep(env, backoff * (0.5 + env.random()))
+      await sleep(env, backoff * (0.5 + env.random()), opts.signal)
       backoff = Math.min(FENCE_BACKOFF_MAX_MS, backoff * 2)
     }
+    if (opts.signal?.aborted === true) throw new TakeAbandonedError(entityId)
     throw new FenceContendedError(entityId, FENCE_ATTEMPTS)
   }
 
@@ -1031,7 +1040,17 @@ function fenceRound (env: OwnerEnv, replicas: readonly string[], request: Extrac
 
 function noop (): void {}
 
-function sleep (env: OwnerEnv, ms: number): Promise<void> {
-  return new Promise((resolve) => { env.timer(ms, resolve) })
+/** Resolves after `ms` on the env's clock, or as soon as `signal` aborts. */
+function sleep (env: OwnerEnv, ms: number, signal?: AbortSignal): Promise<void> {
+  if (signal?.aborted === true) return Promise.resolve()
+  return new Promise((resolve) => {
+    const done = (): void => {
+      cancel()
+      signal?.removeEventListener('abort', done)
+      resolve()
+    }
+    const cancel = env.timer(ms, done)
+    signal?.addEventListener('abort', done, { once: true })
+  })
 }
 

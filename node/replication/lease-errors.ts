@@ -14,3 +14,17 @@ export class EntityLeaseHeldError extends Error {
     this.waitedMs = waitedMs
   }
 }
+
+/** The activation that was taking the entity let it go before it had it: placement gave the entity
+ * to another node meanwhile (a view that changed while it waited out a lease). Marked superseded:
+ * what waited for this activation is sent again, and reaches the owner placement names now. */
+export class TakeAbandonedError extends Error {
+  override readonly name = 'TakeAbandonedError'
+  readonly kind = 'unavailable'
+  /** The kernel's mark for a message that another owner should get (actors/kernel isSuperseded). */
+  readonly superseded = true
+  constructor (entityId: string) {
+    super(`${entityId}: it moved to another node while this one was taking it; retry`)
+    this.stack = `${this.name}: ${this.message}`
+  }
+}

@@ -28,10 +28,10 @@ export class QuorumGatedJournal implements Journal {
     })
   }
 
-  async open (entityId: string, handedOver?: unknown): Promise<EntityJournal> {
+  async open (entityId: string, handedOver?: unknown, signal?: AbortSignal): Promise<EntityJournal> {
     const partition = this.#quorum.partitionOf(entityId)
     this.#quorum.checkTake(entityId, partition)
-    const inner = await this.#inner.open(entityId, handedOver)
+    const inner = await this.#inner.open(entityId, handedOver, signal)
     const open = this.#open.get(partition) ?? new Set<GatedEntityJournal>()
     this.#open.set(partition, open)
     const journal: GatedEntityJournal = new GatedEntityJournal(entityId, partition, inner, this.#quorum, () => {

@@ -216,7 +216,7 @@ export class ReplicatedJournal implements Journal {
    * this node's view and was not taken before; otherwise it is opened as any (a fence, which stops
    * whatever may still hold it).
    */
-  async open (entityId: string, handedOver?: unknown): Promise<EntityJournal> {
+  async open (entityId: string, handedOver?: unknown, signal?: AbortSignal): Promise<EntityJournal> {
     if (handedOver !== undefined) {
       const resumed = this.#resume(entityId, handedOver)
       if (resumed !== undefined) return resumed
@@ -224,7 +224,7 @@ export class ReplicatedJournal implements Journal {
     if (this.#opening >= MAX_CONCURRENT_OPENS) await new Promise<void>((resolve) => { this.#waitingToOpen.push(resolve) })
     else this.#opening++
     try {
-      return await this.#open(entityId)
+      return await this.#open(entityId, signal)
     } finally {
       // the slot passes straight to the next in line, if any
       const next = this.#waitingToOpen.shift()
@@ -236,14 +236,14 @@ export class ReplicatedJournal implements Journal {
   /** Opens waiting for a slot (admin, metrics). */
   get opensWaiting (): number { return this.#waitingToOpen.length }
 
-  async #open (entityId: string): Promise<EntityJournal> {
+  async #open (entityId: string, signal: AbortSignal | undefined): Promise<EntityJournal> {
     const partition = this.#opts.storage.partitionOf(entityId)
     const { replicas, writeQuorum } = this.placement(partition)
     if (replicas.length === 0) throw new ReplicasUnavailableError(entityId, 'a journal', 1, 0, 'no member holds the storage role')
     const stats = this.#opts.stats
     if (stats !== undefined) stats.opens++
     const owner = this.#owner(partition)
-    const log = await EntityLog.open({ ...owner.options(entityId, replicas, writeQuorum), ...this.#formerHolders(replicas), activation: randomUUID() })
+    const log = await EntityLog.open({ ...owner.options(entityId, replicas, writeQuorum), ...this.#formerHolders(replicas), activation: randomUUID(), ...(signal !== undefined && { signal }) })
     if (stats !== undefined && log.head > 0) stats.recoveries++
     return owner.journal(log)
   }

@@ -1,10 +1,10 @@
 import { expect } from 'chai'
-import { ActorSystem, EntityAlreadyActiveError, entityTypeKey } from '../../../actors/index.ts'
-import type { DeliveryResult, EntityType, HandOff, Remoting, RemotingPort, ReplyTo } from '../../../actors/index.ts'
-import { LevelStore, openLocalJournal } from '../../../node/index.ts'
+import { ActorSystem, EntityAlreadyActiveError, entityTypeKey, isSuperseded } from '../../../actors/index.ts'
+import type { DeliveryResult, EntityType, HandOff, Journal, Remoting, RemotingPort, ReplyTo } from '../../../actors/index.ts'
+import { LevelStore, TakeAbandonedError, openLocalJournal } from '../../../node/index.ts'
 import type { ReplicatedJournal } from '../../../node/index.ts'
 import { tempDir } from '../../helpers/temp-dir.ts'
-import { waitFor } from '../../helpers/wait-for.ts'
+import { deferred, waitFor } from '../../helpers/wait-for.ts'
 
 // Two actor systems in one process, on one journal, joined by a few lines of Remoting: the
 // kernel's side of a live migration (release on the old owner, adopt on the new one) without a
@@ -86,14 +86,31 @@ describe('live migration in the kernel (release and adopt)', () => {
   let a: Node
   let b: Node
   let journal: ReplicatedJournal
+  /** Entities whose journal a node cannot take yet (as while another owner's lease holds it): its
+   * open calls the function given, then waits until the activation lets go (the signal, as
+   * Journal.open's contract says). */
+  const held = new Map<string, () => void>()
 
   beforeEach(async () => {
     dir = await tempDir()
     store = await LevelStore.open(dir.path)
     journal = await openLocalJournal(store)
+    held.clear()
+    const gated: Journal = {
+      open: async (id, handedOver, signal) => {
+        const opening = held.get(id)
+        if (opening !== undefined) {
+          opening()
+          await new Promise<void>((_resolve, reject) => {
+            signal?.addEventListener('abort', () => { reject(new TakeAbandonedError(id)) }, { once: true })
+          })
+        }
+        return await journal.open(id, handedOver, signal)
+      }
+    }
     const nodes = new Map<string, Node>()
     const make = (name: string): Node => {
-      const system = new ActorSystem({ node: name, journal, strictSerialization: true })
+      const system = new ActorSystem({ node: name, journal: gated, strictSerialization: true })
       system.registerEntity(counterType())
       const node = { system, owner: 'a', claim: undefined, whole: true } as unknown as Node
       const remoting: Remoting = {
@@ -320,6 +337,27 @@ describe('live migration in the kernel (release and adopt)', () => {
     b.claim = undefined
     expect(await add(b, 'c8', 'z', 1)).to.equal(2)
     expect((await get(b, 'c8')).log).to.deep.equal(['x:1', 'z:1'])
+  })
+
+  it('should stop taking an entity that moves away while its journal is not taken yet, and refuse what waited as superseded (sent again, it reaches the new owner)', async () => {
+    const opening = deferred()
+    held.set('counter/c9', opening.resolve)
+    const waiting = add(a, 'c9', 'x', 1).then(() => null, (e: unknown) => e as Error)
+    await opening.promise
+    // the view changes: b owns it now. Nothing of it ran on a, so there is nothing to hand over
+    a.owner = 'b'
+    b.owner = 'b'
+    a.port.viewChanged()
+    const released = await a.port.release('counter', 'c9', { busyMs: 60_000, graceMs: 60_000 })
+    expect(released).to.deep.include({ outcome: 'cold', untaken: true })
+    a.port.finishRelease('counter', 'c9', 'b')
+    const err = await waiting
+    expect(isSuperseded(err), String(err)).to.equal(true)
+    expect(a.system.entities('counter')).to.deep.equal([])
+    // sent again (as the chat service does with a superseded answer), it reaches b, which takes it
+    held.delete('counter/c9')
+    expect(await add(a, 'c9', 'x', 1)).to.equal(1)
+    expect((await get(b, 'c9')).log).to.deep.equal(['x:1'])
   })
 
   it('should refuse a hand-over of an entity already active here, and one whose key is bad, changing nothing', async () => {

@@ -1,5 +1,5 @@
 import { expect } from 'chai'
-import { EntityLeaseHeldError, EntityLog, LevelReplicaStorage, LevelStore, ReplicaCore, ReplicasUnavailableError, StaleEpochError, checkLogTicket } from '../../../node/index.ts'
+import { EntityLeaseHeldError, EntityLog, LevelReplicaStorage, LevelStore, ReplicaCore, ReplicasUnavailableError, StaleEpochError, TakeAbandonedError, checkLogTicket } from '../../../node/index.ts'
 import type { LeaseOptions, LogTicket, OwnerEnv, ReplicaRequest, ReplyOf } from '../../../node/index.ts'
 import { tempDir } from '../../helpers/temp-dir.ts'
 
@@ -90,8 +90,8 @@ describe('leases', () => {
     now = end
     await settle()
   }
-  const open = (activation: string, lease: LeaseOptions | null = LEASE): Promise<EntityLog> =>
-    EntityLog.open({ entityId: 'room/l', replicas: [...NODES], writeQuorum: 2, activation, env, appendTimeoutMs: 60_000, ...(lease !== null && { lease }) })
+  const open = (activation: string, lease: LeaseOptions | null = LEASE, signal?: AbortSignal): Promise<EntityLog> =>
+    EntityLog.open({ entityId: 'room/l', replicas: [...NODES], writeQuorum: 2, activation, env, appendTimeoutMs: 60_000, ...(lease !== null && { lease }), ...(signal !== undefined && { signal }) })
   const posts = (from: number, to: number): Array<{ seq: number, event: { n: number } }> =>
     Array.from({ length: to - from + 1 }, (_, i) => ({ seq: from + i, event: { n: from + i } }))
   /** A promise's outcome once settled, or 'pending'. */
@@ -292,6 +292,27 @@ describe('leases', () => {
     }
     expect(second.get()).to.be.instanceOf(EntityLeaseHeldError)
     expect(first.failed).to.equal(undefined)
+    first.close()
+  })
+
+  it('should stop waiting out another owner\'s lease as soon as the activation lets go (placement moved the entity meanwhile), taking nothing', async () => {
+    const first = await open('first')
+    await first.append(posts(1, 2))
+    const leaving = new AbortController()
+    const second = outcome(open('second', LEASE, leaving.signal))
+    await advance(LEASE.ms / 4)
+    expect(second.get(), 'it waits for the lease').to.equal('pending')
+    const fences = sent.get('fence') ?? 0
+    leaving.abort()
+    await advance(1)
+    expect(second.get()).to.be.instanceOf(TakeAbandonedError)
+    expect((second.get() as TakeAbandonedError).superseded, 'what waited for it is sent again').to.equal(true)
+    // no fence after it let go, and the owner serving it was never disturbed
+    await advance(LEASE.ms * 4)
+    expect(sent.get('fence') ?? 0).to.equal(fences)
+    await first.append(posts(3, 3))
+    expect(first.failed).to.equal(undefined)
+    expect(first.committed).to.equal(3)
     first.close()
   })
 
