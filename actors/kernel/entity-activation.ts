@@ -70,6 +70,9 @@ export class EntityActivation<M> {
   captured: Captured | undefined
   /** The journal the live incarnation holds (each incarnation opens its own, with a new epoch). */
   journal: EntityJournal | undefined
+  /** An incarnation is taking its journal (Journal.open has not settled): nothing it holds is
+   * durable or served yet, so a live move of the entity here may take its place (EntityHost.adopt). */
+  taking = false
   #writes: Promise<void> = Promise.resolve()
   #resolveTerminated!: () => void
   readonly #taking = new AbortController()
@@ -138,7 +141,13 @@ export function entityBehavior<M, S, E, V> (def: EntityType<M, S, E, V>, activat
       // a live move's state and journal hold serve the first incarnation only (a restart recovers)
       const warm = activation.warm
       activation.warm = undefined
-      const journal = await deps.journal.open(activation.id, warm?.journal, activation.leaving)
+      activation.taking = true
+      let journal: EntityJournal
+      try {
+        journal = await deps.journal.open(activation.id, warm?.journal, activation.leaving)
+      } finally {
+        activation.taking = false
+      }
       activation.journal = journal
       let recovered
       try {

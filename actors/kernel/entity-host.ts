@@ -1,4 +1,4 @@
-import { DEFAULT_ENTITY_IDLE_MS, DEFAULT_ENTITY_INTENSITY, ENTITY_KEY_FORBIDDEN, ENTITY_KEY_MAX_LENGTH, ENTITY_TYPE_PATTERN, SUPERSEDED_HOLD_MS, SUPERSEDED_TRACKED_MAX } from './constants.ts'
+import { DEFAULT_ENTITY_IDLE_MS, DEFAULT_ENTITY_INTENSITY, ENTITY_KEY_FORBIDDEN, ENTITY_KEY_MAX_LENGTH, ENTITY_TYPE_PATTERN, SUPERSEDED_HOLD_MS, SUPERSEDED_TRACKED_MAX, TAKE_GIVES_WAY_MS } from './constants.ts'
 import { ActorStoppedError, EntityAlreadyActiveError, EntityConfigError, EntitySupersededError, EntityTypeTakenError, InvalidMessageError, InvalidNameError, MailboxFullError, PartialViewError, UnknownEntityTypeError, isSuperseded } from './errors.ts'
 import { describe } from '../../protocols/index.ts'
 import { EntityActivation, INTERRUPT, entityBehavior } from './entity-activation.ts'
@@ -346,9 +346,28 @@ export class EntityHost {
       return err as Error
     }
     if (this.#closed) return new ActorStoppedError(id)
+    let early: readonly unknown[] = []
     const existing = this.#active.get(id)
     const status = existing?.cell.status
-    if (existing !== undefined && status !== 'stopping' && status !== 'stopped') return new EntityAlreadyActiveError(id, 'it is active here')
+    if (existing !== undefined && status !== 'stopping' && status !== 'stopped') {
+      // one still taking its journal (waiting out the lease of the owner that now hands it over:
+      // views that disagreed for a moment sent its messages here) holds nothing yet: it stops
+      // taking, and what waits in its mailbox is refused as superseded and sent again, to this
+      // activation. One that serves is not replaced
+      if (!existing.taking || existing.handingOff || this.#moving.has(id)) return new EntityAlreadyActiveError(id, 'it is active here')
+      this.#kernel.log.debug({ entity: id }, `${id}: a hand-over arrived while it was still being taken here; the hand-over takes its place`)
+      // what arrives meanwhile waits for the activation handed over
+      const meanwhile = { buffer: [] as unknown[] }
+      this.#moving.set(id, meanwhile)
+      existing.leave()
+      const stopped = await settledWithin(existing.terminated, TAKE_GIVES_WAY_MS)
+      this.#moving.delete(id)
+      if (!stopped || this.#closed) {
+        for (const msg of meanwhile.buffer) this.#settleDelivery(msg, id, this.#route(registered, key, msg))
+        return new EntityAlreadyActiveError(id, `it was being taken here and did not stop within ${TAKE_GIVES_WAY_MS} ms`)
+      }
+      early = meanwhile.buffer
+    }
     if (this.#moving.has(id)) return new EntityAlreadyActiveError(id, 'it is moving away from here')
     this.#forward.delete(id)
     this.#superseded.delete(id)
@@ -367,7 +386,7 @@ export class EntityHost {
       ...(volatile !== undefined && { volatile })
     })
     activation.adoptedAt = Date.now()
-    for (const msg of [...handOff.buffered, ...incoming?.buffer ?? []]) {
+    for (const msg of [...handOff.buffered, ...early, ...incoming?.buffer ?? []]) {
       const refused = this.#check(registered.def, id, msg)
       this.#settleDelivery(msg, id, refused ?? activation.cell.deliver(msg))
     }

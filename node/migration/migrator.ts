@@ -75,6 +75,11 @@ export const PRE_MOVE_MS = 5_000
 /** A pin younger than this is kept even while its entity is not active here yet (its move, or
  * its first message after a cold move, is on its way). */
 const PIN_GRACE_MS = 15_000
+/** An entity adopted here that this node's view gives to another node (its old owner moved it on
+ * a view this node has already left behind, so no view change here will move it) moves on after
+ * this long if the view still says so: time for views that disagree for a moment (a heal, a join)
+ * to agree, so that two nodes whose views differ do not pass it back and forth. */
+const MISPLACED_RECHECK_MS = 1_000
 
 /** How long a migration to a member that has just come up waits for it to settle (the settle time,
  * node/mesh MEMBER_SETTLE_MAX_MS at most, with room for its record to reach the others). */
@@ -108,6 +113,8 @@ export class Migrator {
   readonly #idleWaiters = new Set<() => void>()
   #stopped = false
   #sweep: ReturnType<typeof setInterval> | undefined
+  /** Rechecks of adopted entities this node's view gives to another node (MISPLACED_RECHECK_MS). */
+  readonly #rechecks = new Map<string, ReturnType<typeof setTimeout>>()
 
   constructor (opts: MigratorOptions) {
     this.#opts = opts
@@ -151,6 +158,7 @@ export class Migrator {
               // entity runs with the messages that waited delivered
               const paused = msg.paused
               ctx.reply(msg.replyTo, paused === undefined ? 'ok' : { pauseMs: paused.ms + Math.max(0, arrivedAt - paused.at) + (performance.now() - arrived) })
+              this.#recheckPlacement(msg.entityType, msg.key)
             }, (err: unknown) => { ctx.fail(msg.replyTo, err) })
             return undefined
           }
@@ -386,9 +394,36 @@ export class Migrator {
   /** No more claims; queued moves are dropped (moves under way finish). */
   stop (): void {
     if (this.#sweep !== undefined) clearInterval(this.#sweep)
+    for (const timer of this.#rechecks.values()) clearTimeout(timer)
+    this.#rechecks.clear()
     this.#stopped = true
     this.#queue.clear()
     this.#wakeIdle()
+  }
+
+  /**
+   * After an adopt: an entity this node's view gives to another node is queued to move there
+   * (MISPLACED_RECHECK_MS later, if the view still says so and it is still here). Its old owner
+   * moved it here on its own view; when this node's view changed before the hand-over arrived,
+   * no later view change here would move it, and the node placement names would wait out its
+   * lease for as long as it is in use here.
+   */
+  #recheckPlacement (type: string, key: string): void {
+    const id = `${type}/${key}`
+    if (this.#stopped || this.#rechecks.has(id)) return
+    const owner = this.#ownerOf(type, key)
+    if (owner === undefined || owner === this.#opts.port.node) return
+    const timer = setTimeout(() => {
+      this.#rechecks.delete(id)
+      const now = this.#ownerOf(type, key)
+      if (this.#stopped || now === undefined || now === this.#opts.port.node || this.#queue.has(id) || this.#moving.has(id)) return
+      if (!this.#opts.port.activeEntities().some(([t, k]) => t === type && k === key)) return
+      this.#opts.log.debug({ entity: id, to: now }, `${id} was handed over here, but this node's view gives it to ${now}: it moves on`)
+      this.#queue.set(id, { type, key, trigger: 'rebalance' })
+      this.#pump()
+    }, MISPLACED_RECHECK_MS)
+    timer.unref()
+    this.#rechecks.set(id, timer)
   }
 
   #ownerOf (type: string, key: string): string | undefined {

@@ -360,6 +360,29 @@ describe('live migration in the kernel (release and adopt)', () => {
     expect((await get(b, 'c9')).log).to.deep.equal(['x:1'])
   })
 
+  it('should let a hand-over take the place of an activation still taking its journal here; what waited there is refused as superseded and, sent again, reaches the one handed over', async () => {
+    await add(a, 'c10', 'x', 1)
+    // b's view names b before a's does: a message through b starts an activation there, which
+    // waits to take the journal (as while a's lease holds it)
+    b.owner = 'b'
+    const opening = deferred()
+    held.set('counter/c10', opening.resolve)
+    const waiting = add(b, 'c10', 'y', 1).then(() => null, (e: unknown) => e as Error)
+    await opening.promise
+    held.delete('counter/c10')
+    // a's view changes too: it hands the entity over to b live
+    a.owner = 'b'
+    const released = await a.port.release('counter', 'c10', { busyMs: 1_000, graceMs: 1_000 })
+    if (released.outcome !== 'released') throw new Error(released.outcome)
+    expect(await b.port.adopt('counter', 'c10', released.handOff)).to.equal('ok')
+    a.port.finishRelease('counter', 'c10', 'b')
+    const err = await waiting
+    expect(isSuperseded(err), String(err)).to.equal(true)
+    expect(await add(b, 'c10', 'y', 1)).to.equal(2)
+    expect((await get(b, 'c10')).log).to.deep.equal(['x:1', 'y:1'])
+    expect(b.system.entities('counter').map((e) => e.key)).to.deep.equal(['c10'])
+  })
+
   it('should refuse a hand-over of an entity already active here, and one whose key is bad, changing nothing', async () => {
     b.owner = 'b'
     await add(b, 'c6', 'b', 1)

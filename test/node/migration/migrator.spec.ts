@@ -9,6 +9,7 @@ import { PinTable } from '../../../node/mesh/pins.ts'
 import { MIGRATION_PATH, Migrator, MoveRefusedError, adoptedPause, checkMigrationMsg, checkMoveResult, spawnMigrationActor } from '../../../node/migration/index.ts'
 import type { MigrationMsg } from '../../../node/migration/index.ts'
 import { tempDir } from '../../helpers/temp-dir.ts'
+import { waitFor } from '../../helpers/wait-for.ts'
 
 const quiet = { info: () => undefined, warn: () => undefined, debug: () => undefined }
 
@@ -229,6 +230,26 @@ describe('migration actor: requests from peers', () => {
     release()
     expect(await slow).to.equal('ok')
     expect(system.entities().map((e) => e.key).sort()).to.deep.equal(['fast', 'slow'])
+  })
+
+  it('should move on an entity handed over here that its view gives to another node, once the view still says so a moment later', async () => {
+    // n1's view: n2 holds chat too. The old owner moved these here on a view of its own
+    placement.update([{ peerId: 'n1', roles: ['chat'], capacity: 1 }, { peerId: 'n2', roles: ['chat'], capacity: 1 }])
+    const keys = Array.from({ length: 64 }, (_, i) => `k${i}`)
+    const there = keys.find((k) => placement.ownerOf('room', 'chat', k) === 'n2') as string
+    const back = keys.filter((k) => k !== there).find((k) => placement.ownerOf('room', 'chat', k) === 'n2') as string
+    const here = keys.find((k) => placement.ownerOf('room', 'chat', k) === 'n1') as string
+    for (const key of [there, back, here]) expect(await ask((replyTo) => ({ type: 'adopt', entityType: 'room', key, handOff, replyTo }))).to.equal('ok')
+    // `back`: the view gives it to n1 before the recheck (views that disagreed for a moment agree)
+    pins.pin('room', back, 1, Date.now())
+    placement.update([{ peerId: 'n1', roles: ['chat'], capacity: 1, pins: pins.map() }, { peerId: 'n2', roles: ['chat'], capacity: 1 }])
+    expect(placement.ownerOf('room', 'chat', back)).to.equal('n1')
+    // the one still placed on n2 is moved there (n2 is not running here: the move fails, and the
+    // entity leaves this node all the same, its messages sent on to n2)
+    await waitFor(() => migrator.stats.moves.size > 0, 'the misplaced room to be moved on', { timeout: 10_000, interval: 20 })
+    await migrator.idle(5_000)
+    expect([...migrator.stats.moves.keys()]).to.deep.equal(['rebalance/failed'])
+    expect(system.entities('room').map((e) => e.key).sort()).to.deep.equal([back, here].sort())
   })
 
   it('should check move results and requests field by field', () => {
