@@ -81,3 +81,17 @@ export function probeTiming (failureTimeoutMs: number): ProbeTiming {
     indirectTimeoutMs: timeoutMs * INDIRECT_TIMEOUT_FACTOR
   }
 }
+
+/** A peer connected this long (or a member answering probes) from which no member record arrived
+ * for this long: its gossip stream to this node is broken while the connection lives (gossipsub
+ * keeps one outbound stream per peer and makes no new one on a second connection: a member that
+ * restarted and reconnected before the old connection's close was seen is never sent a record
+ * again). The connection is closed and dialled again, which makes the streams anew. At least this
+ * long, and at least GOSSIP_QUIET_BEATS heartbeats. */
+export const GOSSIP_QUIET_MS = 3_000
+export const GOSSIP_QUIET_BEATS = 4
+/** A peer whose gossip is reset keeps its connection at least this long before the next reset,
+ * doubling up to GOSSIP_RESET_MAX_MS while it stays quiet (a broken peer is not redialled in a
+ * loop). */
+export const GOSSIP_RESET_MIN_MS = 5_000
+export const GOSSIP_RESET_MAX_MS = 60_000

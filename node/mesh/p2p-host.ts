@@ -18,7 +18,7 @@ import type { GossipSub } from '@libp2p/gossipsub'
 import { clusterKeyProtector } from './cluster-key-protector.ts'
 import { ConnectionStalls, addressKey } from './connection-stalls.ts'
 import type { StallWays } from './connection-stalls.ts'
-import { MEMBER_DIAL_LOG_EVERY_MS, MEMBER_DIAL_TIMEOUT_MS, MEMBER_REDIAL_MAX_MS } from './constants.ts'
+import { GOSSIP_QUIET_BEATS, GOSSIP_QUIET_MS, GOSSIP_RESET_MAX_MS, GOSSIP_RESET_MIN_MS, MEMBER_DIAL_LOG_EVERY_MS, MEMBER_DIAL_TIMEOUT_MS, MEMBER_REDIAL_MAX_MS } from './constants.ts'
 import { ClusterKeyError } from './errors.ts'
 import { MEMBERS_TOPIC, MemberTable, decodeMemberRecord, encodeMemberRecord } from './membership.ts'
 import type { MemberRecord, MemberView } from './membership.ts'
@@ -257,6 +257,8 @@ export async function startP2pHost (opts: P2pHostOptions): Promise<P2pHost> {
     },
     log: opts.log
   })
+  /** When the last member record from each peer arrived (wall ms). */
+  const recordAt = new Map<string, number>()
   /** Members refused for another partition count (each said once). */
   const mismatched = new Set<string>()
   let refusedLogged = 0
@@ -273,6 +275,7 @@ export async function startP2pHost (opts: P2pHostOptions): Promise<P2pHost> {
         }
         return
       }
+      recordAt.set(message.from.toString(), Date.now())
       const first = !table.has(record.peerId)
       const before = table.records().find((m) => m.peerId === record.peerId)?.addresses.p2p.join(' ')
       table.heard(record)
@@ -334,8 +337,37 @@ export async function startP2pHost (opts: P2pHostOptions): Promise<P2pHost> {
       if (!stopped) opts.log.warn({}, `member heartbeat not sent: ${(err as Error).message}`)
     })
   }
+  // a connected peer whose records stopped arriving (its gossip stream to this node is gone while
+  // the connection lives): the connection is closed and dialled again (GOSSIP_QUIET_MS)
+  const quietMs = Math.max(GOSSIP_QUIET_MS, GOSSIP_QUIET_BEATS * heartbeatMs)
+  const resets = new Map<string, { at: number, gap: number }>()
+  const checkGossip = (): void => {
+    const now = Date.now()
+    const opened = new Map<string, number>()
+    for (const c of node.getConnections()) {
+      const peer = c.remotePeer.toString()
+      opened.set(peer, Math.min(opened.get(peer) ?? Infinity, c.timeline.open))
+    }
+    for (const [peer, since] of opened) {
+      if (blocked.has(peer) || silenced.has(peer) || mismatched.has(peer)) continue
+      const last = Math.max(recordAt.get(peer) ?? -Infinity, since)
+      if (now - last < quietMs) continue
+      // a member heard before counts only while it answers probes (a silent network is the
+      // prober's: it replaces connections that do not answer)
+      const ack = table.detector.lastAck(peer)
+      if (table.has(peer) && (ack === undefined || performance.now() - ack >= quietMs)) continue
+      const reset = resets.get(peer)
+      if (reset !== undefined && now - reset.at < reset.gap) continue
+      resets.set(peer, { at: now, gap: reset === undefined ? GOSSIP_RESET_MIN_MS : Math.min(GOSSIP_RESET_MAX_MS, reset.gap * 2) })
+      opts.log.info({ peer, quietMs: Math.round(now - last) }, `no member record from ${peer} in ${Math.round(now - last)} ms though connected${table.has(peer) ? ' and answering probes' : ''}: its gossip to this node is broken; reconnecting`)
+      for (const c of node.getConnections(peerIdFromString(peer))) c.close().catch(() => { c.abort(new Error('gossip reset')) })
+    }
+    // a peer heard again starts from the shortest gap next time
+    for (const [peer, reset] of resets) if ((recordAt.get(peer) ?? -Infinity) > reset.at) resets.delete(peer)
+  }
   const heartbeat = setInterval(() => {
     beat()
+    checkGossip()
     maintain()
   }, heartbeatMs)
   heartbeat.unref()

@@ -120,6 +120,30 @@ describe('P2pHost (real libp2p on loopback)', function () {
     await waitFor(() => c.connectedPeers().includes(a.peerId) && c.connectedPeers().includes(b.peerId), 'c connected to a and b again', { timeout: 15_000, interval: 20 })
   })
 
+  it('should reconnect a member whose records stopped arriving while its connection stayed up (its gossip stream gone), and hear it again', async () => {
+    const key = await keyFile(dir.path, 'cluster.key')
+    const said: string[] = []
+    const a = await host(key)
+    const b = await host(key, [a.multiaddrs()[0] as string], { info: (_obj, msg) => { said.push(msg) }, warn: () => undefined })
+    const up = (h: P2pHost, peer: string): boolean => h.members().some((m) => m.peerId === peer && m.status === 'up')
+    await waitFor(() => up(a, b.peerId) && up(b, a.peerId), 'each to see the other up', { timeout: 10_000, interval: 20 })
+    // a's gossip stream to b ends with the connection left open: what happens when b reconnects
+    // before a has seen its old connection close (gossipsub makes no new stream on the new one)
+    const pubsub = a.libp2p.services.pubsub as unknown as { streamsOutbound: Map<string, { rawStream: { abort: (err: Error) => void } }> }
+    pubsub.streamsOutbound.get(b.peerId)?.rawStream.abort(new Error('the test ends it'))
+    await waitFor(() => !pubsub.streamsOutbound.has(b.peerId), 'a\'s gossip stream to b to be gone', { timeout: 5_000, interval: 20 })
+    // b hears no record of a any more, though a answers its probes: b reconnects, and hears a again
+    await waitFor(() => said.some((m) => m.startsWith(`no member record from ${a.peerId}`)), 'b to reconnect to a', { timeout: 15_000, interval: 50 })
+    let heard = 0
+    const off = b.onHeard(() => { heard++ })
+    try {
+      await waitFor(() => heard > 0, 'b to hear a record of a again', { timeout: 10_000, interval: 20 })
+    } finally {
+      off()
+    }
+    await waitFor(() => up(b, a.peerId), 'b to see a up', { timeout: 10_000, interval: 20 })
+  })
+
   it('should refuse a member whose cluster has another partition count, saying so, on both sides', async () => {
     const key = await keyFile(dir.path, 'cluster.key')
     const said: string[] = []
