@@ -87,7 +87,8 @@ export function probeTiming (failureTimeoutMs: number): ProbeTiming {
  * keeps one outbound stream per peer and makes no new one on a second connection: a member that
  * restarted and reconnected before the old connection's close was seen is never sent a record
  * again). The connection is closed and dialled again, which makes the streams anew. At least this
- * long, and at least GOSSIP_QUIET_BEATS heartbeats. */
+ * long, and found quiet at GOSSIP_QUIET_BEATS heartbeats in a row that fired on time (after this
+ * node's own event loop was busy, queued records may not have been read yet: that is no sign). */
 export const GOSSIP_QUIET_MS = 3_000
 export const GOSSIP_QUIET_BEATS = 4
 /** A peer whose gossip is reset keeps its connection at least this long before the next reset,

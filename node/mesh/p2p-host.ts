@@ -18,7 +18,7 @@ import type { GossipSub } from '@libp2p/gossipsub'
 import { clusterKeyProtector } from './cluster-key-protector.ts'
 import { ConnectionStalls, addressKey } from './connection-stalls.ts'
 import type { StallWays } from './connection-stalls.ts'
-import { GOSSIP_QUIET_BEATS, GOSSIP_QUIET_MS, GOSSIP_RESET_MAX_MS, GOSSIP_RESET_MIN_MS, MEMBER_DIAL_LOG_EVERY_MS, MEMBER_DIAL_TIMEOUT_MS, MEMBER_REDIAL_MAX_MS } from './constants.ts'
+import { GOSSIP_QUIET_BEATS, GOSSIP_QUIET_MS, GOSSIP_RESET_MAX_MS, GOSSIP_RESET_MIN_MS, LATE_TIMER_SHARE, MEMBER_DIAL_LOG_EVERY_MS, MEMBER_DIAL_TIMEOUT_MS, MEMBER_REDIAL_MAX_MS } from './constants.ts'
 import { ClusterKeyError } from './errors.ts'
 import { MEMBERS_TOPIC, MemberTable, decodeMemberRecord, encodeMemberRecord } from './membership.ts'
 import type { MemberRecord, MemberView } from './membership.ts'
@@ -341,7 +341,20 @@ export async function startP2pHost (opts: P2pHostOptions): Promise<P2pHost> {
   // the connection lives): the connection is closed and dialled again (GOSSIP_QUIET_MS)
   const quietMs = Math.max(GOSSIP_QUIET_MS, GOSSIP_QUIET_BEATS * heartbeatMs)
   const resets = new Map<string, { at: number, gap: number }>()
+  /** Heartbeats in a row, each on time, at which a peer was quiet. */
+  const quietBeats = new Map<string, number>()
+  let lastCheck = performance.now()
   const checkGossip = (): void => {
+    // a heartbeat that fired late is this node's own event loop having been busy (a long task, a
+    // GC pause): what it did not hear meanwhile may still wait in its queue (probe answers can be
+    // read before the records queued with them), so nothing counts until it runs on time again
+    const tick = performance.now()
+    const late = tick - lastCheck > heartbeatMs * (1 + LATE_TIMER_SHARE)
+    lastCheck = tick
+    if (late) {
+      quietBeats.clear()
+      return
+    }
     const now = Date.now()
     const opened = new Map<string, number>()
     for (const c of node.getConnections()) {
@@ -351,11 +364,17 @@ export async function startP2pHost (opts: P2pHostOptions): Promise<P2pHost> {
     for (const [peer, since] of opened) {
       if (blocked.has(peer) || silenced.has(peer) || mismatched.has(peer)) continue
       const last = Math.max(recordAt.get(peer) ?? -Infinity, since)
-      if (now - last < quietMs) continue
       // a member heard before counts only while it answers probes (a silent network is the
       // prober's: it replaces connections that do not answer)
       const ack = table.detector.lastAck(peer)
-      if (table.has(peer) && (ack === undefined || performance.now() - ack >= quietMs)) continue
+      if (now - last < quietMs || (table.has(peer) && (ack === undefined || tick - ack >= quietMs))) {
+        quietBeats.delete(peer)
+        continue
+      }
+      const beats = (quietBeats.get(peer) ?? 0) + 1
+      quietBeats.set(peer, beats)
+      if (beats < GOSSIP_QUIET_BEATS) continue
+      quietBeats.delete(peer)
       const reset = resets.get(peer)
       if (reset !== undefined && now - reset.at < reset.gap) continue
       resets.set(peer, { at: now, gap: reset === undefined ? GOSSIP_RESET_MIN_MS : Math.min(GOSSIP_RESET_MAX_MS, reset.gap * 2) })
