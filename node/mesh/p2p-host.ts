@@ -381,8 +381,11 @@ export async function startP2pHost (opts: P2pHostOptions): Promise<P2pHost> {
       opts.log.info({ peer, quietMs: Math.round(now - last) }, `no member record from ${peer} in ${Math.round(now - last)} ms though connected${table.has(peer) ? ' and answering probes' : ''}: its gossip to this node is broken; reconnecting`)
       for (const c of node.getConnections(peerIdFromString(peer))) c.close().catch(() => { c.abort(new Error('gossip reset')) })
     }
-    // a peer heard again starts from the shortest gap next time
-    for (const [peer, reset] of resets) if ((recordAt.get(peer) ?? -Infinity) > reset.at) resets.delete(peer)
+    // a peer heard again starts from the shortest gap next time; one neither connected nor a
+    // member any more is forgotten (nothing here grows with the peers ever seen)
+    const gone = (peer: string): boolean => !opened.has(peer) && !table.has(peer)
+    for (const [peer, reset] of resets) if ((recordAt.get(peer) ?? -Infinity) > reset.at || (gone(peer) && now - reset.at >= reset.gap)) resets.delete(peer)
+    for (const peer of recordAt.keys()) if (gone(peer)) recordAt.delete(peer)
   }
   const heartbeat = setInterval(() => {
     beat()
