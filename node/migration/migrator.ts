@@ -16,6 +16,14 @@ export interface OwnerView {
   pinOf (type: string, role: string, key: string): { readonly peerId: string, readonly n: number } | undefined
 }
 
+/** A node's leave as the migration actor answers for it (node/migration/leave.ts's Leave): given
+ * to the actor, it takes the place of the `leave` and `leaving` options. */
+export interface LeaveHandle {
+  readonly mode: LeaveMode | undefined
+  request (mode: LeaveMode): LeaveStatus
+  status (): LeaveStatus
+}
+
 export interface MigratorOptions {
   readonly system: ActorSystem
   readonly port: RemotingPort
@@ -125,7 +133,7 @@ export class Migrator {
   get concurrency (): number { return this.#limit.current() }
 
   /** The system actor other nodes' migrators talk to. */
-  behavior (): Behavior<MigrationMsg, undefined> {
+  behavior (handle?: LeaveHandle): Behavior<MigrationMsg, undefined> {
     return {
       init: () => undefined,
       receive: async (_state, sent, ctx) => {
@@ -170,11 +178,11 @@ export class Migrator {
             void this.migrateHere(msg.entityType, msg.key).then((r) => { ctx.reply(msg.replyTo, r) }, (err: unknown) => { ctx.fail(msg.replyTo, err) })
             return undefined
           case 'leave': {
-            const leave = this.#opts.leave
+            const leave = handle === undefined ? this.#opts.leave : (mode: LeaveMode) => handle.request(mode)
             if (leave === undefined) {
               ctx.fail(msg.replyTo, new MoveRefusedError('this node', 'it does not leave on request'))
             } else if (msg.follow === true) {
-              const status = this.#opts.leaving?.()
+              const status = handle === undefined ? this.#opts.leaving?.() : handle.mode === undefined ? undefined : handle.status()
               if (status === undefined) ctx.fail(msg.replyTo, new NotLeavingError(this.#opts.port.node))
               else ctx.reply(msg.replyTo, status)
             } else {
@@ -528,6 +536,6 @@ export class Migrator {
 }
 
 /** Starts the migration actor on `system` for `migrator`. */
-export function spawnMigrationActor (system: ActorSystem, migrator: Migrator): void {
-  system.spawn(migrator.behavior(), { name: MIGRATION_PATH.slice(1), kind: 'migration', mailbox: 65_536 })
+export function spawnMigrationActor (system: ActorSystem, migrator: Migrator, leave?: LeaveHandle): void {
+  system.spawn(migrator.behavior(leave), { name: MIGRATION_PATH.slice(1), kind: 'migration', mailbox: 65_536 })
 }

@@ -1,0 +1,219 @@
+import { formatHostPort } from '../../config/index.ts'
+import type { HostPort } from '../../config/index.ts'
+import { describe } from '../../protocols/index.ts'
+import { loadNodeServices, loadRetryInfoTypes } from '../../protocols/grpc/index.ts'
+import { AuditTrail, buildAdminServer } from '../admin/index.ts'
+import { RateLimiter, SubscribeEncoder, agentServiceHandlers, chatServiceHandlers, clientInterceptor, startGrpcServer } from '../grpc/index.ts'
+import { ClusterJobs } from '../jobs/index.ts'
+import { ClientLimits, TrustedProxies } from '../limits/index.ts'
+import { memberOf } from '../mesh/index.ts'
+import { StatsSampler } from '../metrics/index.ts'
+import { MigrationAdmin } from '../migration/index.ts'
+import { buildOpenAiServer, openAiBackend } from '../openai/index.ts'
+import { ReplicationAdmin } from '../replication/index.ts'
+import type { Components } from './components.ts'
+import { repairHooks } from './kernel-parts.ts'
+import { INTERRUPT_GRACE_MS } from './migration-parts.ts'
+import type { NodeComponents } from './node-components.ts'
+import type { PartSpec } from './part-list.ts'
+
+type C = Components<NodeComponents>
+
+/** The users' tokens as this node keeps them, refreshed once the node is ready; stopped here. */
+export const directoryViewPart: PartSpec<NodeComponents> = {
+  id: 'directory-view',
+  needs: ['directoryView'],
+  gives: [],
+  start: (c: C) => {
+    const view = c.get('directoryView')
+    return { stop: () => { view.stop() } }
+  }
+}
+
+/** The dashboard's live charts and `plexi admin top`: this node's rates, every member's memory. */
+export const statsPart: PartSpec<NodeComponents> = {
+  id: 'stats',
+  needs: ['metrics', 'self', 'cluster'],
+  gives: ['stats'],
+  start: (c: C) => {
+    const metrics = c.get('metrics')
+    const self = c.get('self')
+    const cluster = c.get('cluster')
+    const sampler = new StatsSampler({
+      chatMessages: metrics.chatMessages,
+      chatDeliveries: metrics.chatDeliveries,
+      askDuration: metrics.askDuration,
+      inferenceTokens: metrics.inferenceTokens,
+      members: () => [self.member(), ...cluster.members().map(memberOf)].map((m) => ({
+        peerId: m.peerId, status: m.status, rssBytes: m.load.rssBytes, actors: m.load.actors, entities: m.load.entities, mailbox: m.load.mailbox
+      }))
+    })
+    sampler.start()
+    c.provide('stats', sampler, 'stats')
+    return { stop: () => sampler.stop() }
+  }
+}
+
+/**
+ * Every admin action and failed admin authentication, in the cluster's hash-chained trail; one set
+ * of limits per client address for every endpoint of this node (a client cannot get three times
+ * the rate, or guess tokens three times as fast, by spreading over them); the proxies whose
+ * X-Forwarded-For names the client.
+ */
+export const clientLimitsPart: PartSpec<NodeComponents> = {
+  id: 'client-limits',
+  needs: ['config', 'log', 'system', 'metrics'],
+  gives: ['audit', 'clients', 'proxies'],
+  start: (c: C) => {
+    const config = c.get('config')
+    const metrics = c.get('metrics')
+    const audit = new AuditTrail({ system: c.get('system'), log: c.get('log').child({ component: 'audit' }) })
+    metrics.watchAudit(audit.stats)
+    const clients = new ClientLimits({ rate: config.ipRate, burst: config.ipBurst, authFailures: config.authFailuresPerMin, streams: config.streamsPerIp, userRate: config.userRate, userBurst: config.userBurst })
+    const proxies = new TrustedProxies(config.trustedProxies)
+    if (proxies.size > 0) c.get('log').info({ trustedProxies: config.trustedProxies }, `trusting X-Forwarded-For from ${config.trustedProxies.join(', ')}`)
+    metrics.watchClientLimits(clients.stats)
+    c.provide('audit', audit, 'client-limits')
+    c.provide('clients', clients, 'client-limits')
+    c.provide('proxies', proxies, 'client-limits')
+    return { stop: () => undefined }
+  }
+}
+
+/** The admin endpoint (HTTP, or HTTPS with a TLS pair): the API, /metrics and the dashboard. */
+export const adminPart: PartSpec<NodeComponents> = {
+  id: 'admin',
+  needs: ['config', 'log', 'logTail', 'preflight', 'state', 'reach', 'system', 'users', 'metrics', 'self', 'cluster', 'p2p', 'journal', 'roster', 'repairs', 'jobs', 'writeQuorum', 'backups', 'models', 'manager', 'stats', 'audit', 'clients', 'proxies'],
+  gives: ['admin'],
+  start: async (c: C) => {
+    const config = c.get('config')
+    const log = c.get('log')
+    const { identity, clusterKey, adminToken, adminTokens, tls } = c.get('preflight')
+    const system = c.get('system')
+    const cluster = c.get('cluster')
+    const p2p = c.get('p2p')
+    const jobs = c.get('jobs')
+    const state = c.get('state')
+    const self = c.get('self')
+    const logTail = c.get('logTail')
+    const app = await buildAdminServer({
+      system,
+      users: c.get('users'),
+      metrics: c.get('metrics'),
+      adminToken: adminToken.token,
+      metricsToken: config.metricsToken,
+      readiness: () => state.now,
+      self: () => self.member(),
+      others: () => cluster.members().map(memberOf),
+      cluster: cluster.admin,
+      replication: new ReplicationAdmin({ system, journal: c.get('journal'), members: () => cluster.members(), log, parts: repairHooks(c.get('repairs')), jobs, ...(clusterKey !== undefined && { roster: c.get('roster') }) }),
+      jobs: new ClusterJobs({ system, jobs, members: () => cluster.members(), log }),
+      writes: c.get('writeQuorum'),
+      ...(clusterKey !== undefined && {
+        migration: new MigrationAdmin({ system, jobs, members: () => p2p?.members().filter((m) => m.peerId !== identity.peerId) ?? [], candidacy: (peer, role) => cluster.candidacy(peer, role), awaitCandidate: async (peer, role, ms) => await cluster.awaitCandidate(peer, role, ms), busyMs: config.migrationTimeout, graceMs: INTERRUPT_GRACE_MS })
+      }),
+      backups: c.get('backups'),
+      models: c.get('models'),
+      manager: c.get('manager'),
+      stats: c.get('stats'),
+      audit: c.get('audit'),
+      tokens: adminTokens,
+      clients: c.get('clients'),
+      proxies: c.get('proxies'),
+      ...(logTail !== undefined && { logs: logTail }),
+      logger: log,
+      ...(tls !== undefined && { https: { cert: tls.cert, key: tls.key } })
+    })
+    try {
+      c.get('reach').admin = await listen(app, config.adminListen, tls === undefined ? 'admin HTTP' : 'admin HTTPS')
+    } catch (err) {
+      await app.close()
+      throw err
+    }
+    c.provide('admin', app, 'admin')
+    return { stop: async () => { await app.close() } }
+  }
+}
+
+/** The gRPC server: chat and agent services, every call served on every node (rooms and agents
+ * are reached wherever placement put them). */
+export const grpcPart: PartSpec<NodeComponents> = {
+  id: 'grpc',
+  needs: ['config', 'log', 'preflight', 'state', 'reach', 'system', 'users', 'gateway', 'asker', 'metrics', 'clients', 'proxies'],
+  gives: ['grpc'],
+  start: async (c: C) => {
+    const config = c.get('config')
+    const log = c.get('log')
+    const system = c.get('system')
+    const users = c.get('users')
+    const metrics = c.get('metrics')
+    const state = c.get('state')
+    const clients = c.get('clients')
+    const limitUser = (user: string): void => { clients.userRequest('grpc', user) }
+    const retryTypes = loadRetryInfoTypes()
+    const services = loadNodeServices()
+    const { service: chatService, encoder } = SubscribeEncoder.install(services.chat)
+    const grpc = await startGrpcServer(config.grpcListen, [
+      {
+        service: chatService,
+        handlers: chatServiceHandlers({
+          system,
+          users,
+          gateway: c.get('gateway'),
+          limiter: new RateLimiter({ rate: config.chatRate, burst: config.chatBurst }),
+          limitUser,
+          maxMessageBytes: config.maxMessageBytes,
+          streamBuffer: config.streamBuffer,
+          retryTypes,
+          encoder,
+          log,
+          accepting: () => state.ready,
+          onPosted: () => { metrics.chatMessages.inc() },
+          streams: { opened: () => { metrics.grpcStreamsOpen.inc() }, closed: () => { metrics.grpcStreamsOpen.dec() }, delivered: () => { metrics.chatDeliveries.inc() } }
+        })
+      },
+      { service: services.agent, handlers: agentServiceHandlers({ system, users, asker: c.get('asker'), maxMessageBytes: config.maxMessageBytes, retryTypes, log, accepting: () => state.ready, limitUser }) }
+    ], services.definition, c.get('preflight').tls, [clientInterceptor(clients, retryTypes, c.get('proxies'))])
+    c.get('reach').grpc = grpc.address
+    c.provide('grpc', grpc, 'grpc')
+    return { stop: () => { grpc.server.forceShutdown() } }
+  }
+}
+
+/** The OpenAI-compatible endpoint, when openai-listen is set. */
+export const openAiPart: PartSpec<NodeComponents> = {
+  id: 'openai',
+  needs: ['config', 'log', 'preflight', 'startedAt', 'users', 'models', 'inference', 'asker', 'clients', 'proxies'],
+  gives: ['openai'],
+  runs: (c: C) => c.get('config').openaiListen !== undefined,
+  start: async (c: C) => {
+    const config = c.get('config')
+    const tls = c.get('preflight').tls
+    const app = await buildOpenAiServer({
+      backend: openAiBackend({ users: c.get('users'), registry: c.get('models'), inference: c.get('inference'), asker: c.get('asker'), startedAt: Math.floor(c.get('startedAt') / 1000) }),
+      logger: c.get('log').child({ component: 'openai' }),
+      defaults: { maxTokens: config.agentMaxTokens, maxTokensLimit: config.contextSize },
+      clients: c.get('clients'),
+      proxies: c.get('proxies'),
+      ...(tls !== undefined && { https: { cert: tls.cert, key: tls.key } })
+    })
+    try {
+      c.provide('openai', { address: await listen(app, config.openaiListen as HostPort, 'the OpenAI-compatible API') }, 'openai')
+    } catch (err) {
+      await app.close()
+      throw err
+    }
+    return { stop: async () => { await app.close() } }
+  }
+}
+
+/** Listens on `address` (port 0: any free port) and returns where it listens. */
+async function listen (app: { listen (opts: { host: string, port: number }): Promise<unknown>, server: { address (): unknown } }, address: HostPort, what: string): Promise<HostPort> {
+  try {
+    await app.listen({ host: address.host, port: address.port })
+  } catch (err) {
+    throw new Error(`cannot listen for ${what} on ${formatHostPort(address)}: ${describe(err)}`, { cause: err })
+  }
+  const bound = app.server.address()
+  return bound !== null && typeof bound === 'object' ? { host: address.host, port: (bound as { port: number }).port } : address
+}

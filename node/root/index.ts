@@ -1,0 +1,18 @@
+/** The composition root's pieces: the node's components and the ports that bind them, its parts
+ * as an ordered list, and what happens before (preflight), after (readiness) and at the end (drain). */
+export { Components, ComponentWiringError } from './components.ts'
+export { checkPartList, startParts } from './part-list.ts'
+export type { Part, PartSpec } from './part-list.ts'
+export { KernelPort } from './kernel-port.ts'
+export { MembershipPort } from './membership-port.ts'
+export type { MembershipSource, PortMember } from './membership-port.ts'
+export { MovesPort } from './moves-port.ts'
+export { ShutdownPort } from './shutdown-port.ts'
+export { NodeState } from './node-state.ts'
+export { NodeSelf } from './node-self.ts'
+export { nodePreflight } from './node-preflight.ts'
+export type { NodePreflight } from './node-preflight.ts'
+export { NODE_BASE, NODE_PARTS } from './node-parts.ts'
+export type { NodeBase, NodeComponents, NodeGiven, Reach, RepairSet } from './node-components.ts'
+export { startReadiness } from './node-readiness.ts'
+export { drainNode } from './node-drain.ts'

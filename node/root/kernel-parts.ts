@@ -1,0 +1,77 @@
+import { ActorSystem, auditLog, backupCatalog, chatRoom, roomDirectory, userAgent, userDirectory } from '../../actors/index.ts'
+import { chatGateway } from '../grpc/index.ts'
+import { AgentAsker, agentGateway } from '../inference/index.ts'
+import { QuorumGatedJournal, spawnShardHolders } from '../replication/index.ts'
+import type { RepairParts } from '../replication/index.ts'
+import { DirectoryView, UserAccounts } from '../users/index.ts'
+import type { Components } from './components.ts'
+import type { NodeComponents, RepairSet } from './node-components.ts'
+import type { PartSpec } from './part-list.ts'
+
+type C = Components<NodeComponents>
+
+/** Sampling of an agent that set none. */
+const DEFAULT_SAMPLING = { temperature: 0.7, topP: 0.95, topK: 40 } as const
+
+/** The repair parts as the replication inspector reads them: whichever run by now. */
+export function repairHooks (repairs: RepairSet): RepairParts {
+  return { antiEntropy: () => repairs.antiEntropy, scrubber: () => repairs.scrubber, handOff: () => repairs.handOff, catchUp: () => repairs.catchUp }
+}
+
+/**
+ * The actor system, persisting through the journal (gated by the write quorum), bound to the
+ * kernel port so that the journal reaches remote replicas through it; with the shard holders of
+ * this node's replicas and their inspector, which answers repairs and scrubs once those run.
+ */
+export const actorsPart: PartSpec<NodeComponents> = {
+  id: 'actors',
+  needs: ['log', 'preflight', 'journal', 'writeQuorum', 'metrics', 'kernel', 'repairs'],
+  gives: ['system'],
+  start: (c: C) => {
+    const log = c.get('log')
+    const metrics = c.get('metrics')
+    const system = new ActorSystem({
+      node: c.get('preflight').identity.peerId,
+      logger: log,
+      journal: new QuorumGatedJournal(c.get('journal'), c.get('writeQuorum')),
+      onEscalation: (err) => { log.error({ err }, `actor gave up after repeated failures: ${err.message}`) },
+      onAskSettled: (ms, outcome) => { metrics.observeAsk(ms, outcome) }
+    })
+    metrics.watchActors(system)
+    c.get('kernel').bind(system)
+    spawnShardHolders(system, c.get('journal'), repairHooks(c.get('repairs')))
+    c.provide('system', system, 'actors')
+    return { stop: async () => { await system.terminate() } }
+  }
+}
+
+/**
+ * Every entity type on every node (placement decides where each entity lives, by the roles
+ * held), each node's own copy of the users' tokens (no login waits on the directory's owner),
+ * and the gateways that fan chat and agent answers out to this node's clients.
+ */
+export const entitiesPart: PartSpec<NodeComponents> = {
+  id: 'entities',
+  needs: ['config', 'log', 'roles', 'system', 'inference'],
+  gives: ['directoryView', 'users', 'gateway', 'asker'],
+  start: (c: C) => {
+    const config = c.get('config')
+    const log = c.get('log')
+    const system = c.get('system')
+    system.registerEntity(chatRoom)
+    system.registerEntity(roomDirectory)
+    system.registerEntity(userDirectory)
+    system.registerEntity(backupCatalog)
+    system.registerEntity(auditLog)
+    system.registerEntity(userAgent({ inference: c.get('inference'), sampling: { ...DEFAULT_SAMPLING, maxTokens: config.agentMaxTokens }, maxTokensLimit: config.contextSize }))
+    for (const role of ['chat', 'ai'] as const) {
+      if (!c.get('roles').has(role)) log.info(`this node does not hold the ${role} role: its ${role === 'chat' ? 'rooms' : 'agents'} live on members that do`)
+    }
+    const directoryView = new DirectoryView({ system, log })
+    c.provide('directoryView', directoryView, 'entities')
+    c.provide('users', new UserAccounts(system, directoryView), 'entities')
+    c.provide('gateway', system.spawn(chatGateway(), { name: 'chat-gateway', mailbox: 65_536, kind: 'chat-gateway' }), 'entities')
+    c.provide('asker', new AgentAsker(system, system.spawn(agentGateway(), { name: 'agent-gateway', mailbox: 65_536, kind: 'agent-gateway' })), 'entities')
+    return { stop: () => undefined }
+  }
+}

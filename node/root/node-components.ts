@@ -1,0 +1,106 @@
+import type { Logger as PinoLogger } from 'pino'
+import type { ActorRef, ActorSystem } from '../../actors/index.ts'
+import type { HostPort, NodeConfig } from '../../config/index.ts'
+import type { ModelManager, ModelRegistry } from '../../runtimes/index.ts'
+import type { AuditTrail } from '../admin/index.ts'
+import type { BackupService, ChunkStore, HolderRepair } from '../backup/index.ts'
+import type { GatewayMsg } from '../grpc/index.ts'
+import type { AgentAsker, InferencePlan, InferenceService, KvCacheTransfer } from '../inference/index.ts'
+import type { Jobs } from '../jobs/index.ts'
+import type { ClientLimits, TrustedProxies } from '../limits/index.ts'
+import type { LogTail } from '../log-tail.ts'
+import type { Cluster, NodeRoles, P2pHost, PinTable } from '../mesh/index.ts'
+import type { NodeMetrics, StatsSampler } from '../metrics/index.ts'
+import type { Leave, Migrator, MoveJobs } from '../migration/index.ts'
+import type { AntiEntropy, CatchUp, HandOff, LevelReplicaStorage, ReplicatedJournal, Scrubber, StorageRoster, WriteQuorum } from '../replication/index.ts'
+import type { LevelStore } from '../storage/index.ts'
+import type { DirectoryView, UserAccounts } from '../users/index.ts'
+import type { KernelPort } from './kernel-port.ts'
+import type { MembershipPort } from './membership-port.ts'
+import type { MovesPort } from './moves-port.ts'
+import type { NodePreflight } from './node-preflight.ts'
+import type { NodeSelf } from './node-self.ts'
+import type { NodeState } from './node-state.ts'
+import type { ShutdownPort } from './shutdown-port.ts'
+
+/** Where clients reach this node: known once each server listens (the member record says what is
+ * known so far). */
+export interface Reach {
+  grpc: HostPort
+  admin: HostPort
+  p2p: string[]
+}
+
+/** The repair parts, for the replication inspector (whose shard holders exist before the mesh,
+ * while these start after it): each part sets its own entry as it starts. */
+export interface RepairSet {
+  antiEntropy?: AntiEntropy
+  scrubber?: Scrubber
+  handOff?: HandOff
+  catchUp?: CatchUp
+}
+
+/** Known before any part starts. */
+export interface NodeBase {
+  readonly config: NodeConfig
+  readonly log: PinoLogger
+  readonly logTail: LogTail | undefined
+  readonly preflight: NodePreflight
+  readonly roles: NodeRoles
+  readonly state: NodeState
+  /** ms since the epoch when the node started. */
+  readonly startedAt: number
+  readonly reach: Reach
+  readonly pins: PinTable
+  readonly membership: MembershipPort
+  readonly kernel: KernelPort
+  readonly moves: MovesPort
+  readonly shutdown: ShutdownPort
+  readonly repairs: RepairSet
+}
+
+/** Given by the parts, in the order node/root/node-parts.ts starts them. */
+export interface NodeGiven {
+  readonly store: LevelStore
+  readonly replicas: LevelReplicaStorage
+  readonly roster: StorageRoster
+  readonly models: ModelRegistry
+  readonly metrics: NodeMetrics
+  readonly jobs: Jobs
+  readonly journal: ReplicatedJournal
+  readonly writeQuorum: WriteQuorum
+  /** Open journals (and a partition hand-off) follow a change of the storage roster. */
+  readonly rosterChanged: () => void
+  readonly system: ActorSystem
+  readonly catchUp: CatchUp
+  readonly inferencePlan: InferencePlan
+  readonly manager: ModelManager
+  readonly kvCaches: KvCacheTransfer
+  readonly inference: InferenceService
+  readonly directoryView: DirectoryView
+  readonly users: UserAccounts
+  readonly gateway: ActorRef<GatewayMsg>
+  readonly asker: AgentAsker
+  readonly self: NodeSelf
+  readonly p2p: P2pHost | undefined
+  readonly cluster: Cluster
+  readonly migrator: Migrator
+  readonly moveJobs: MoveJobs
+  readonly leave: Leave
+  readonly antiEntropy: AntiEntropy
+  readonly scrubber: Scrubber
+  readonly handOff: HandOff
+  readonly chunkStore: ChunkStore | undefined
+  readonly backups: BackupService
+  readonly holderRepair: HolderRepair | undefined
+  readonly stats: StatsSampler
+  readonly audit: AuditTrail
+  readonly clients: ClientLimits
+  readonly proxies: TrustedProxies
+  readonly admin: { close (): Promise<unknown> }
+  readonly grpc: { readonly server: import('@grpc/grpc-js').Server, readonly address: HostPort }
+  readonly openai: { readonly address: HostPort } | undefined
+}
+
+/** Every component of a node: what is known before it starts and what its parts give. */
+export type NodeComponents = NodeBase & NodeGiven

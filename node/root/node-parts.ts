@@ -1,0 +1,50 @@
+import { backupChunksPart, backupsPart, holderRepairPart } from './backup-parts.ts'
+import { adminPart, clientLimitsPart, directoryViewPart, grpcPart, openAiPart, statsPart } from './endpoint-parts.ts'
+import { inferencePart, modelsPart } from './inference-parts.ts'
+import { actorsPart, entitiesPart } from './kernel-parts.ts'
+import { meshPart, p2pPart, selfPart, writeQuorumPart } from './mesh-parts.ts'
+import { leavePart, migrationPart } from './migration-parts.ts'
+import type { NodeBase, NodeComponents } from './node-components.ts'
+import type { PartSpec } from './part-list.ts'
+import { antiEntropyPart, catchUpPart, handOffPart, scrubPart } from './repair-parts.ts'
+import { catchUpStatePart, journalPart, metricsPart, modelRegistryPart, storePart } from './storage-parts.ts'
+
+/**
+ * The parts of a node, in start order; they stop right to left (node/lifecycle.ts). Each starts
+ * after the parts whose components it needs (checked before anything starts: checkPartList), so a
+ * start that fails half-way and a graceful stop undo things in the same order, and the journal is
+ * flushed last. docs/architecture.md ("A node's lifecycle") lists them; a spec holds the two equal.
+ */
+export const NODE_PARTS: ReadonlyArray<PartSpec<NodeComponents>> = [
+  storePart,
+  modelRegistryPart,
+  metricsPart,
+  journalPart,
+  actorsPart,
+  catchUpStatePart,
+  modelsPart,
+  inferencePart,
+  entitiesPart,
+  selfPart,
+  p2pPart,
+  meshPart,
+  writeQuorumPart,
+  migrationPart,
+  leavePart,
+  antiEntropyPart,
+  scrubPart,
+  handOffPart,
+  catchUpPart,
+  directoryViewPart,
+  backupChunksPart,
+  backupsPart,
+  holderRepairPart,
+  statsPart,
+  clientLimitsPart,
+  adminPart,
+  grpcPart,
+  openAiPart
+]
+
+/** The components known before any part starts (NodeBase's names), for checkPartList. */
+export const NODE_BASE: ReadonlyArray<keyof NodeBase> = ['config', 'log', 'logTail', 'preflight', 'roles', 'state', 'startedAt', 'reach', 'pins', 'membership', 'kernel', 'moves', 'shutdown', 'repairs']

@@ -1,0 +1,49 @@
+import { mkdir } from 'node:fs/promises'
+import { availableParallelism } from 'node:os'
+import type { PrivateKey } from '@libp2p/interface'
+import { ConfigError, checkNodeConfig } from '../../config/index.ts'
+import type { NodeConfig } from '../../config/index.ts'
+import { loadBackupKey } from '../backup/index.ts'
+import type { BackupKey } from '../backup/index.ts'
+import { AdminTokenFileError, AdminTokens, TlsFileError, loadPeerIdentity, loadTlsIdentity, resolveAdminToken } from '../identity/index.ts'
+import type { AdminTokenSource, TlsIdentity } from '../identity/index.ts'
+import { refuseDecommissioned } from '../migration/index.ts'
+import { readClusterKey } from '../mesh/index.ts'
+
+/** What a node knows before any part starts: checked configuration, keys and identity. */
+export interface NodePreflight {
+  readonly capacity: number
+  /** The cluster's pre-shared key (undefined: the node runs alone, with no p2p host). */
+  readonly clusterKey: Uint8Array | undefined
+  readonly backupKey: BackupKey | undefined
+  readonly tls: TlsIdentity | undefined
+  readonly identity: { readonly privateKey: PrivateKey, readonly peerId: string }
+  readonly adminToken: { readonly token: string, readonly source: AdminTokenSource, readonly path: string }
+  /** Named admin tokens, each read-only or full (plexi admin tokens add). */
+  readonly adminTokens: AdminTokens
+}
+
+/**
+ * Everything a node checks and reads before it starts a part: configuration checks across keys,
+ * the cluster and backup keys, the TLS pair, the data dir (made, and refused when decommissioned),
+ * the peer identity and the admin tokens. A bad file fails the start as a ConfigError naming its
+ * key, before anything listens or is written beyond the data dir itself.
+ */
+export async function nodePreflight (config: NodeConfig): Promise<NodePreflight> {
+  checkNodeConfig(config)
+  const asConfig = (key: string) => (err: Error): never => { throw new ConfigError(key, err.message) }
+  const clusterKey = config.clusterKeyFile === undefined ? undefined : await readClusterKey(config.clusterKeyFile).catch(asConfig('cluster-key-file'))
+  const backupKey = config.backupKeyFile === undefined ? undefined : await loadBackupKey(config.backupKeyFile).catch(asConfig('backup-key-file'))
+  // checked before anything listens or is written: a wrong pair fails the start, naming the file
+  const tls = config.tlsCert === undefined || config.tlsKey === undefined ? undefined : await loadTlsIdentity(config.tlsCert, config.tlsKey).catch((err: unknown) => {
+    throw err instanceof TlsFileError ? new ConfigError(err.key, err.message) : err
+  })
+  await mkdir(config.dataDir, { recursive: true, mode: 0o700 })
+  await refuseDecommissioned(config.dataDir)
+  const identity = await loadPeerIdentity(config.dataDir)
+  const adminToken = await resolveAdminToken(config.dataDir, config.adminToken).catch((err: unknown) => {
+    throw err instanceof AdminTokenFileError ? new ConfigError('admin-token', err.message) : err
+  })
+  const adminTokens = await AdminTokens.open(config.dataDir).catch(asConfig('data-dir'))
+  return { capacity: config.capacity ?? availableParallelism(), clusterKey, backupKey, tls, identity, adminToken, adminTokens }
+}

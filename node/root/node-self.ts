@@ -1,0 +1,60 @@
+import type { ActorSystem } from '../../actors/index.ts'
+import { formatHostPort } from '../../config/index.ts'
+import type { Member } from '../../protocols/index.ts'
+import type { ModelManager } from '../../runtimes/index.ts'
+import { VERSION } from '../constants.ts'
+import type { NodeRoles } from '../mesh/index.ts'
+import type { MembershipPort } from './membership-port.ts'
+import type { Reach } from './node-components.ts'
+import type { NodeState } from './node-state.ts'
+
+export interface NodeSelfOptions {
+  readonly peerId: string
+  readonly roles: NodeRoles
+  readonly state: NodeState
+  readonly reach: Reach
+  readonly capacity: number
+  readonly startedAt: number
+  readonly system: ActorSystem
+  readonly manager: ModelManager
+  readonly membership: MembershipPort
+}
+
+/**
+ * This node as a member: what its record says (roles, status from its readiness, addresses,
+ * load, whether it settled, the llama.cpp models it has loaded), and whether it was
+ * decommissioned (its last records say it left for good).
+ */
+export class NodeSelf {
+  readonly #opts: NodeSelfOptions
+  #left = false
+
+  constructor (opts: NodeSelfOptions) {
+    this.#opts = opts
+  }
+
+  /** Whether this node was decommissioned. */
+  get left (): boolean { return this.#left }
+
+  /** Marks this node decommissioned (its records say so from now on). */
+  markLeft (): void {
+    this.#left = true
+  }
+
+  member (): Member {
+    const { peerId, roles, state, reach, capacity, startedAt, system, manager, membership } = this.#opts
+    const actors = system.actors()
+    return {
+      peerId,
+      roles: [...roles.current],
+      status: state.now === 'ready' ? 'up' : state.now === 'starting' ? 'joining' : 'draining',
+      addresses: { grpc: formatHostPort(reach.grpc), admin: formatHostPort(reach.admin), p2p: reach.p2p },
+      load: { actors: actors.length, entities: system.entities().length, mailbox: actors.reduce((sum, a) => sum + a.mailbox, 0), rssBytes: process.memoryUsage.rss() },
+      capacity,
+      startedAt,
+      version: VERSION,
+      settled: membership.settled(),
+      models: manager.loaded().filter((m) => m.kind === 'llama.cpp').map((m) => m.model)
+    }
+  }
+}

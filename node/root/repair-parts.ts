@@ -1,0 +1,112 @@
+import { AntiEntropy, HAND_OFF_CHECK_MS, HandOff, REPLICATION_PATH, Scrubber, TAKE_OVER_ASK_MS, checkTakeOverResult, meshPeer } from '../replication/index.ts'
+import type { ReplicationMsg } from '../replication/index.ts'
+import type { Components } from './components.ts'
+import type { NodeComponents } from './node-components.ts'
+import type { PartSpec } from './part-list.ts'
+
+type C = Components<NodeComponents>
+
+/** Replicas compare Merkle roots with each other and fill what they missed (a node alone has no
+ * one to compare with: its interval is 0, it runs only when an admin asks). */
+export const antiEntropyPart: PartSpec<NodeComponents> = {
+  id: 'anti-entropy',
+  needs: ['config', 'log', 'preflight', 'system', 'journal', 'membership', 'metrics', 'repairs'],
+  gives: ['antiEntropy'],
+  start: (c: C) => {
+    const config = c.get('config')
+    const journal = c.get('journal')
+    const system = c.get('system')
+    const membership = c.get('membership')
+    const alone = c.get('preflight').clusterKey === undefined
+    const ae = new AntiEntropy({
+      self: c.get('preflight').identity.peerId,
+      journal,
+      peer: (node, partition) => meshPeer(system, node, partition, journal.partitions),
+      live: () => membership.live(),
+      intervalMs: alone ? 0 : config.antiEntropyInterval,
+      maxRecords: config.antiEntropyRecords,
+      maxBytes: config.antiEntropyMib * 1_048_576,
+      log: c.get('log').child({ component: 'anti-entropy' })
+    })
+    ae.start()
+    c.get('metrics').watchAntiEntropy(ae)
+    c.get('repairs').antiEntropy = ae
+    c.provide('antiEntropy', ae, 'anti-entropy')
+    return { stop: () => ae.stop() }
+  }
+}
+
+/** Every stored value re-read at a bounded rate; damaged records put back from a healthy replica
+ * (a read that finds one damaged says so at once). */
+export const scrubPart: PartSpec<NodeComponents> = {
+  id: 'scrub',
+  needs: ['config', 'log', 'preflight', 'journal', 'membership', 'metrics', 'repairs'],
+  gives: ['scrubber'],
+  start: (c: C) => {
+    const config = c.get('config')
+    const journal = c.get('journal')
+    const membership = c.get('membership')
+    const scrub = new Scrubber({
+      self: c.get('preflight').identity.peerId,
+      journal,
+      live: () => membership.live(),
+      bytesPerSecond: config.scrubRate * 1_048_576,
+      intervalMs: config.scrubInterval,
+      log: c.get('log').child({ component: 'scrub' })
+    })
+    journal.storage.onDamaged = (key) => { scrub.damaged(key) }
+    scrub.start()
+    c.get('metrics').watchScrub(scrub)
+    c.get('repairs').scrubber = scrub
+    c.provide('scrubber', scrub, 'scrub')
+    return {
+      stop: () => {
+        journal.storage.onDamaged = undefined
+        return scrub.stop()
+      }
+    }
+  }
+}
+
+/** A storage node that loses the role (a decommission) hands its partitions off to their new
+ * replicas, which take them over from it. */
+export const handOffPart: PartSpec<NodeComponents> = {
+  id: 'hand-off',
+  needs: ['log', 'preflight', 'system', 'journal', 'roster', 'membership', 'repairs'],
+  gives: ['handOff'],
+  start: (c: C) => {
+    const { identity, clusterKey } = c.get('preflight')
+    const system = c.get('system')
+    const roster = c.get('roster')
+    const membership = c.get('membership')
+    const h = new HandOff({
+      self: identity.peerId,
+      journal: c.get('journal'),
+      leaving: () => clusterKey !== undefined && roster.isLeaving(identity.peerId),
+      live: () => membership.live(),
+      takeOver: async (node, partition) => checkTakeOverResult(await system.actorAt<ReplicationMsg>({ node, path: REPLICATION_PATH })
+        .ask<unknown>((replyTo) => ({ type: 'take-over', partition, from: identity.peerId, replyTo }), { timeout: TAKE_OVER_ASK_MS })),
+      intervalMs: HAND_OFF_CHECK_MS,
+      log: c.get('log').child({ component: 'hand-off' })
+    })
+    h.start()
+    c.get('repairs').handOff = h
+    c.provide('handOff', h, 'hand-off')
+    return { stop: () => h.stop() }
+  }
+}
+
+/** The learners' catch-up and the replacement of storage nodes down too long (opened with the
+ * store; its loop runs from here, once anti-entropy can pull). */
+export const catchUpPart: PartSpec<NodeComponents> = {
+  id: 'catch-up',
+  needs: ['catchUp', 'metrics', 'repairs'],
+  gives: [],
+  start: (c: C) => {
+    const catchUp = c.get('catchUp')
+    c.get('repairs').catchUp = catchUp
+    catchUp.start()
+    c.get('metrics').watchCatchUp(catchUp)
+    return { stop: () => catchUp.stop() }
+  }
+}

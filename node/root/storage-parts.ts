@@ -1,0 +1,162 @@
+import { join } from 'node:path'
+import { ConfigError } from '../../config/index.ts'
+import { STORE_DIR } from '../constants.ts'
+import { bootstrapModels } from '../inference/index.ts'
+import { Jobs } from '../jobs/index.ts'
+import { NodeMetrics } from '../metrics/index.ts'
+import { CatchUp, LevelReplicaStorage, PartitionsMismatchError, StorageRoster, WriteQuorum, meshJournal } from '../replication/index.ts'
+import { LevelStore } from '../storage/index.ts'
+import type { Components } from './components.ts'
+import type { NodeComponents } from './node-components.ts'
+import type { PartSpec } from './part-list.ts'
+
+type C = Components<NodeComponents>
+const NOTHING_TO_STOP = { stop: () => undefined }
+
+/** The node's LevelDB, its replicas of the partitions and the storage roster. After the store:
+ * a data dir held by another node fails first, having changed nothing. */
+export const storePart: PartSpec<NodeComponents> = {
+  id: 'store',
+  needs: ['config', 'log', 'preflight', 'roles'],
+  gives: ['store', 'replicas', 'roster'],
+  start: async (c: C) => {
+    const config = c.get('config')
+    const { identity, capacity } = c.get('preflight')
+    const store = await LevelStore.open(join(config.dataDir, STORE_DIR), { sync: config.journalSync })
+    try {
+      const replicas = await LevelReplicaStorage.open(store, config.partitions).catch((err: unknown) => {
+        throw err instanceof PartitionsMismatchError ? new ConfigError('partitions', err.message) : err
+      })
+      const roster = await StorageRoster.open(store, { peerId: identity.peerId, roles: c.get('roles').current, capacity }, c.get('log'))
+      c.provide('store', store, 'store')
+      c.provide('replicas', replicas, 'store')
+      c.provide('roster', roster, 'store')
+    } catch (err) {
+      await store.close()
+      throw err
+    }
+    return { stop: async () => { await store.close() } }
+  }
+}
+
+/** The models this node can run (a node with the ai role and none generates the tiny one). */
+export const modelRegistryPart: PartSpec<NodeComponents> = {
+  id: 'model-registry',
+  needs: ['config', 'log', 'roles'],
+  gives: ['models'],
+  start: async (c: C) => {
+    c.provide('models', await bootstrapModels(c.get('config'), c.get('roles').has('ai'), c.get('log')), 'model-registry')
+    return NOTHING_TO_STOP
+  }
+}
+
+/** The node's Prometheus metrics, and its jobs: long operations with progress (repairs, drains,
+ * migrations), listed and cancelled from any member. */
+export const metricsPart: PartSpec<NodeComponents> = {
+  id: 'metrics',
+  needs: ['store', 'preflight'],
+  gives: ['metrics', 'jobs'],
+  start: (c: C) => {
+    const metrics = new NodeMetrics(c.get('store'))
+    const jobs = new Jobs({ node: c.get('preflight').identity.peerId })
+    metrics.watchJobs(jobs)
+    c.provide('metrics', metrics, 'metrics')
+    c.provide('jobs', jobs, 'metrics')
+    return NOTHING_TO_STOP
+  }
+}
+
+/**
+ * An entity's journal lives on the replicas of its partition: this node's own are reached
+ * directly, the others' shard holders through the mesh (the kernel port). Whether each partition
+ * has the replicas up that its writes need is judged beside it (the write quorum, started once
+ * the node is ready).
+ */
+export const journalPart: PartSpec<NodeComponents> = {
+  id: 'journal',
+  needs: ['config', 'log', 'preflight', 'replicas', 'roster', 'membership', 'kernel', 'metrics', 'repairs'],
+  gives: ['journal', 'writeQuorum', 'rosterChanged'],
+  start: (c: C) => {
+    const config = c.get('config')
+    const log = c.get('log')
+    const { identity, capacity, clusterKey } = c.get('preflight')
+    const replicas = c.get('replicas')
+    const roster = c.get('roster')
+    const membership = c.get('membership')
+    const kernel = c.get('kernel')
+    const journal = meshJournal({
+      self: identity.peerId,
+      storage: replicas,
+      // a node alone (no cluster key) keeps its journals itself, whatever its roles: roles divide
+      // the work of a cluster, and there is no one else
+      roster: clusterKey === undefined ? () => [{ peerId: identity.peerId, roles: ['storage'], capacity }] : () => roster.placement(config.replicationFactor),
+      known: () => roster.known(),
+      holdsNothing: (peerId) => roster.isReplaced(peerId) || roster.isLeaving(peerId),
+      live: () => membership.live(),
+      replicationFactor: config.replicationFactor,
+      ...(config.writeQuorum !== undefined && { writeQuorum: config.writeQuorum }),
+      // owners' leases (docs/replication.md, "Leases"): a node alone has its replicas in-process
+      ...(clusterKey !== undefined && { lease: { ms: config.leaseMs, maxDrift: config.maxClockDrift } }),
+      stats: c.get('metrics').replication,
+      system: () => kernel.system(),
+      log: log.child({ component: 'replication' })
+    })
+    // said once per change in the log, refused at once by the entities' journals (never a
+    // deadline), shown to admins
+    const writeQuorum = new WriteQuorum({
+      self: identity.peerId,
+      partitions: journal.partitions,
+      placement: (partition) => journal.placement(partition),
+      partitionOf: (entity) => replicas.partitionOf(entity),
+      live: () => membership.live(),
+      log: log.child({ component: 'replication' }),
+      fixedRoster: clusterKey === undefined
+    })
+    const repairs = c.get('repairs')
+    const rosterChanged = (): void => {
+      const moved = journal.rosterChanged()
+      repairs.handOff?.rosterChanged()
+      if (moved > 0) log.info({ moved, storageNodes: roster.candidates().length }, `the storage roster has ${roster.candidates().length} nodes now: ${moved} open journals write to their partitions' new replicas`)
+    }
+    c.get('metrics').watchReplicas(journal)
+    c.provide('journal', journal, 'journal')
+    c.provide('writeQuorum', writeQuorum, 'journal')
+    c.provide('rosterChanged', rosterChanged, 'journal')
+    return NOTHING_TO_STOP
+  }
+}
+
+/**
+ * A new replica of a partition counts as a full one only once it caught up (a learner until then,
+ * marked before any owner asks, so read at start), and a storage node down past
+ * replica-replace-after is replaced. Its loop starts later, with the repair parts.
+ */
+export const catchUpStatePart: PartSpec<NodeComponents> = {
+  id: 'catch-up-state',
+  needs: ['config', 'log', 'preflight', 'journal', 'store', 'roster', 'membership', 'repairs', 'rosterChanged'],
+  gives: ['catchUp'],
+  start: async (c: C) => {
+    const config = c.get('config')
+    const repairs = c.get('repairs')
+    const membership = c.get('membership')
+    const catchUp = await CatchUp.open({
+      self: c.get('preflight').identity.peerId,
+      journal: c.get('journal'),
+      store: c.get('store'),
+      roster: c.get('roster'),
+      cluster: c.get('preflight').clusterKey !== undefined,
+      members: () => membership.members(),
+      pull: async (partition, from) => {
+        const ae = repairs.antiEntropy
+        if (ae === undefined) throw new Error('anti-entropy is not running yet')
+        return await ae.takeOver(partition, from)
+      },
+      replaceAfterMs: config.replicaReplaceAfter,
+      replicationFactor: config.replicationFactor,
+      onRosterChanged: c.get('rosterChanged'),
+      log: c.get('log').child({ component: 'catch-up' })
+    })
+    c.provide('catchUp', catchUp, 'catch-up-state')
+    return NOTHING_TO_STOP
+  }
+}
