@@ -67,106 +67,127 @@ export function userAgent (options: UserAgentOptions): EntityType<AgentMsg, Agen
     role: 'ai',
     check: checkAgentMsg,
     initialState: () => ({ settings: { persona: DEFAULT_PERSONA, model: '', sampling: options.sampling }, history: [] }),
-    applyEvent (state, event) {
-      switch (event.type) {
-        case 'user-asked':
-          return { ...state, history: bounded([...state.history, { role: 'user', content: event.text, ts: event.ts, requestId: event.requestId }]) }
-        case 'agent-answered':
-          return {
-            ...state,
-            history: bounded([...state.history, {
-              role: 'assistant', content: event.text, ts: event.ts, requestId: event.requestId, stopReason: event.stopReason, model: event.model
-            }])
-          }
-        case 'answer-failed':
-          return { ...state, history: state.history.filter((t) => t.requestId !== event.requestId) }
-        case 'agent-configured':
-          return { ...state, settings: event.settings }
-        case 'history-reset':
-          return { ...state, history: [] }
-        default:
-          return assertNever(event, 'agent event')
-      }
-    },
+    applyEvent: applyAgentEvent,
     createVolatile: () => ({ current: undefined, pending: [] }),
     canPassivate: (ctx) => ctx.volatile.current === undefined && ctx.volatile.pending.length === 0,
     // an answer being generated, and the questions waiting for it, live only in this activation
     busy: (ctx) => ctx.volatile.current !== undefined || ctx.volatile.pending.length > 0,
-    interrupt (ctx) {
-      const v = ctx.volatile
-      for (const ask of v.pending.splice(0)) ctx.reply(ask.replyTo, unanswered(ask.requestId, ctx.state.settings.model, 'interrupted'))
-      if (v.current !== undefined && !v.current.discard) {
-        v.current.interrupted = true
-        v.current.controller.abort()
-      }
-    },
-    async receive (ctx, msg) {
-      if (msg.type !== 'generation-ended' && msg.user !== ctx.key) {
-        if ('replyTo' in msg) ctx.fail(msg.replyTo, new PermissionDeniedError(`only ${ctx.key} may talk to ${ctx.key}'s agent`))
-        return
-      }
-      switch (msg.type) {
-        case 'ask': {
-          const v = ctx.volatile
-          if (v.current !== undefined || v.pending.length > 0) {
-            if (v.pending.length >= MAX_PENDING_ASKS) {
-              ctx.fail(msg.replyTo, new AgentBusyError(`your agent is answering and has ${v.pending.length} questions waiting (the most it holds); wait for an answer or cancel one`))
-              return
-            }
-            v.pending.push(msg)
-            tellSink(ctx, msg.sink, { type: 'agent-stream', requestId: msg.requestId, event: { kind: 'queued', position: v.pending.length } })
-            return
-          }
-          await start(ctx, msg, options)
-          return
-        }
-        case 'cancel': {
-          const v = ctx.volatile
-          if (v.current?.ask.requestId === msg.requestId) {
-            v.current.controller.abort()
-            return
-          }
-          const at = v.pending.findIndex((a) => a.requestId === msg.requestId)
-          if (at >= 0) {
-            const [ask] = v.pending.splice(at, 1)
-            if (ask !== undefined) ctx.reply(ask.replyTo, unanswered(ask.requestId, ctx.state.settings.model))
-          }
-          return
-        }
-        case 'history': {
-          const limit = Math.max(1, Math.min(MAX_AGENT_TURNS, Math.floor(msg.limit)))
-          ctx.reply(msg.replyTo, ctx.state.history.slice(-limit))
-          return
-        }
-        case 'settings':
-          ctx.reply(msg.replyTo, ctx.state.settings)
-          return
-        case 'configure': {
-          const settings = applyChange(ctx.state.settings, msg.change, options)
-          await ctx.persist({ type: 'agent-configured', settings, ts: Date.now() })
-          ctx.reply(msg.replyTo, settings)
-          return
-        }
-        case 'reset': {
-          const v = ctx.volatile
-          if (v.current !== undefined) {
-            v.current.discard = true
-            v.current.controller.abort()
-          }
-          for (const ask of v.pending.splice(0)) ctx.reply(ask.replyTo, unanswered(ask.requestId, ctx.state.settings.model))
-          const turns = ctx.state.history.length
-          await ctx.persist({ type: 'history-reset', ts: Date.now() })
-          ctx.reply(msg.replyTo, turns)
-          return
-        }
-        case 'generation-ended':
-          await ended(ctx, msg.requestId, msg.outcome, options)
-          return
-        default:
-          assertNever(msg, 'agent message')
-      }
-    }
+    interrupt: interruptAgent,
+    receive: async (ctx, msg) => { await receiveAgentMsg(ctx, msg, options) }
   }
+}
+
+/** The agent's state after `event` (recovery replays the same). */
+function applyAgentEvent (state: AgentState, event: AgentEvent): AgentState {
+  switch (event.type) {
+    case 'user-asked':
+      return { ...state, history: bounded([...state.history, { role: 'user', content: event.text, ts: event.ts, requestId: event.requestId }]) }
+    case 'agent-answered':
+      return {
+        ...state,
+        history: bounded([...state.history, {
+          role: 'assistant', content: event.text, ts: event.ts, requestId: event.requestId, stopReason: event.stopReason, model: event.model
+        }])
+      }
+    case 'answer-failed':
+      return { ...state, history: state.history.filter((t) => t.requestId !== event.requestId) }
+    case 'agent-configured':
+      return { ...state, settings: event.settings }
+    case 'history-reset':
+      return { ...state, history: [] }
+    default:
+      return assertNever(event, 'agent event')
+  }
+}
+
+/** The node stops: the questions waiting are answered 'interrupted', and the answer in progress
+ * ends as one (its partial text is kept). */
+function interruptAgent (ctx: AgentContext): void {
+  const v = ctx.volatile
+  for (const ask of v.pending.splice(0)) ctx.reply(ask.replyTo, unanswered(ask.requestId, ctx.state.settings.model, 'interrupted'))
+  if (v.current !== undefined && !v.current.discard) {
+    v.current.interrupted = true
+    v.current.controller.abort()
+  }
+}
+
+async function receiveAgentMsg (ctx: AgentContext, msg: AgentMsg, options: UserAgentOptions): Promise<void> {
+  if (msg.type !== 'generation-ended' && msg.user !== ctx.key) {
+    if ('replyTo' in msg) ctx.fail(msg.replyTo, new PermissionDeniedError(`only ${ctx.key} may talk to ${ctx.key}'s agent`))
+    return
+  }
+  switch (msg.type) {
+    case 'ask':
+      await ask(ctx, msg, options)
+      return
+    case 'cancel':
+      cancel(ctx, msg.requestId)
+      return
+    case 'history': {
+      const limit = Math.max(1, Math.min(MAX_AGENT_TURNS, Math.floor(msg.limit)))
+      ctx.reply(msg.replyTo, ctx.state.history.slice(-limit))
+      return
+    }
+    case 'settings':
+      ctx.reply(msg.replyTo, ctx.state.settings)
+      return
+    case 'configure': {
+      const settings = applyChange(ctx.state.settings, msg.change, options)
+      await ctx.persist({ type: 'agent-configured', settings, ts: Date.now() })
+      ctx.reply(msg.replyTo, settings)
+      return
+    }
+    case 'reset':
+      ctx.reply(msg.replyTo, await reset(ctx))
+      return
+    case 'generation-ended':
+      await ended(ctx, msg.requestId, msg.outcome, options)
+      return
+    default:
+      assertNever(msg, 'agent message')
+  }
+}
+
+/** A question: answered now, or queued behind the one being answered (at most MAX_PENDING_ASKS). */
+async function ask (ctx: AgentContext, msg: AskMsg, options: UserAgentOptions): Promise<void> {
+  const v = ctx.volatile
+  if (v.current === undefined && v.pending.length === 0) {
+    await start(ctx, msg, options)
+    return
+  }
+  if (v.pending.length >= MAX_PENDING_ASKS) {
+    ctx.fail(msg.replyTo, new AgentBusyError(`your agent is answering and has ${v.pending.length} questions waiting (the most it holds); wait for an answer or cancel one`))
+    return
+  }
+  v.pending.push(msg)
+  tellSink(ctx, msg.sink, { type: 'agent-stream', requestId: msg.requestId, event: { kind: 'queued', position: v.pending.length } })
+}
+
+/** Cancels the answer in progress (its end is journaled as usual) or a question still waiting. */
+function cancel (ctx: AgentContext, requestId: string): void {
+  const v = ctx.volatile
+  if (v.current?.ask.requestId === requestId) {
+    v.current.controller.abort()
+    return
+  }
+  const at = v.pending.findIndex((a) => a.requestId === requestId)
+  if (at < 0) return
+  const [waiting] = v.pending.splice(at, 1)
+  if (waiting !== undefined) ctx.reply(waiting.replyTo, unanswered(waiting.requestId, ctx.state.settings.model))
+}
+
+/** Forgets the conversation: the answer in progress is dropped, the questions waiting are answered
+ * empty. Returns how many turns there were. */
+async function reset (ctx: AgentContext): Promise<number> {
+  const v = ctx.volatile
+  if (v.current !== undefined) {
+    v.current.discard = true
+    v.current.controller.abort()
+  }
+  for (const waiting of v.pending.splice(0)) ctx.reply(waiting.replyTo, unanswered(waiting.requestId, ctx.state.settings.model))
+  const turns = ctx.state.history.length
+  await ctx.persist({ type: 'history-reset', ts: Date.now() })
+  return turns
 }
 
 /**

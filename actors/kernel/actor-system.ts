@@ -10,7 +10,7 @@ import { ActorRef } from './actor-ref.ts'
 import { MessageRef } from './message-ref.ts'
 import type { ActorInfo } from './actor-cell.ts'
 import type { Behavior, SpawnOptions, SupervisionFlags } from './behavior.ts'
-import type { EntityInfo } from './entity-host.ts'
+import type { EntityInfo } from './entity-table.ts'
 import type { EntityRef } from './entity-ref.ts'
 import type { EntityType } from './entity-type.ts'
 import type { EntityTypeKey } from './entity-type-key.ts'
@@ -84,8 +84,7 @@ export class ActorSystem implements Refs {
     this.#entities = new EntityHost(kernel, entitiesCell, {
       ...(options.journal !== undefined && { journal: options.journal }),
       strict: options.strictSerialization ?? false,
-      remoting: () => this.#remoting,
-      claim: () => this.#remoting?.claim?.bind(this.#remoting)
+      remoting: () => this.#remoting
     })
   }
 
@@ -105,8 +104,8 @@ export class ActorSystem implements Refs {
       askSentTo: (askId, node, entity) => { this.#asks.sentTo(askId, node, entity) },
       failAsksSentTo: (node, error, actorsOnly) => this.#asks.rejectSentTo(node, error, actorsOnly),
       roleOf: (type) => entities.roleOf(type),
-      handOff: (keep) => entities.handOff(keep),
-      handedOff: (type, key, maxMs) => entities.handedOff(type, key, maxMs),
+      relinquish: (keep) => entities.relinquish(keep),
+      relinquished: (type, key, maxMs) => entities.relinquished(type, key, maxMs),
       release: (type, key, opts) => entities.release(type, key, opts),
       finishRelease: (type, key, to, unsent) => { entities.finishRelease(type, key, to, unsent) },
       adopt: (type, key, handOff) => this.#terminating !== undefined ? Promise.resolve(new ActorSystemTerminatedError()) : entities.adopt(type, key, handOff),
@@ -154,7 +153,7 @@ export class ActorSystem implements Refs {
   actors (): ActorInfo[] {
     const out: ActorInfo[] = []
     const walk = (cell: ActorCell<any, any>): void => {
-      for (const child of cell.childCells()) {
+      for (const child of cell.children.list()) {
         out.push(child.info())
         walk(child)
       }
@@ -168,7 +167,7 @@ export class ActorSystem implements Refs {
     if (!path.startsWith('/')) return undefined
     let cell: ActorCell<any, any> | undefined = this.#root
     for (const name of path.slice(1).split('/')) {
-      cell = cell.childNamed(name)
+      cell = cell.children.named(name)
       if (cell === undefined) return undefined
     }
     return cell === this.#root ? undefined : cell.ref as ActorRef<M>
@@ -191,7 +190,7 @@ export class ActorSystem implements Refs {
   }
 
   /** For a node's stop: waits (at most `timeoutMs`) for the entities' work in progress to end, then
-   * interrupts what is left and waits `graceMs` more. See EntityHost.settle. */
+   * interrupts what is left and waits `graceMs` more. See BusyWatch.settle. */
   settleEntities (timeoutMs: number, graceMs: number): Promise<{ interrupted: number, busy: number }> {
     return this.#entities.settle(timeoutMs, graceMs)
   }
@@ -212,7 +211,7 @@ export class ActorSystem implements Refs {
   terminate (): Promise<void> {
     this.#terminating ??= (async () => {
       this.#entities.close()
-      await this.#root.finalizeChildren()
+      await this.#root.children.stopAll()
       this.#asks.rejectAll(new ActorSystemTerminatedError())
     })()
     return this.#terminating

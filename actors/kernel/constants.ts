@@ -64,11 +64,16 @@ export const ENTITY_KEY_FORBIDDEN = /[\x00-\x1f\x7f/]|^\$/
  * inside the 5 s a room may take to accept posts after a heal. */
 export const SUPERSEDED_HOLD_MS = 2_000
 
-/** How long a hand-over waits for an activation of its entity that was still taking its journal
+/** How long a hand-off waits for an activation of its entity that was still taking its journal
  * here to stop (Journal.open stops at its next step once told to: a fence round in flight, at
- * most a few seconds); past it the hand-over is refused and the entity recovers from its journal. */
+ * most a few seconds); past it the hand-off is refused and the entity recovers from its journal. */
 export const TAKE_GIVES_WAY_MS = 5_000
 
 /** Entities held back at once (SUPERSEDED_HOLD_MS); past it the oldest expired ones go, and a node
  * losing more entities than this in one moment simply takes them back sooner. */
 export const SUPERSEDED_TRACKED_MAX = 10_000
+
+/** How long messages for an entity that moved away are passed on to its new owner: until the
+ * senders' placement agrees (a view change reaches every node well within it), and the span in
+ * which the new owner serves the entity whoever its own view names (EntityTable.hosts). */
+export const FORWARD_MS = 60_000

@@ -21,7 +21,7 @@ export interface ActivationDeps {
   readonly handled?: () => void
 }
 
-/** An entity's state as a live migration hands it over: every event up to `seq` is durable, or in
+/** An entity's state as a live move's hand-off carries it: every event up to `seq` is durable, or in
  * flight in the journal handed over with it. */
 export interface Captured<S = unknown> {
   readonly state: S
@@ -55,23 +55,23 @@ export class EntityActivation<M> {
   canPassivate: () => boolean = () => true
   /** Set by the live incarnation: has it work in progress that must end here (EntityType.busy)? */
   busy: () => boolean = () => false
-  /** Its owner is now another node: it stops once its mailbox is empty, whatever canPassivate says
-   * (set by leave). */
-  handingOff = false
-  /** Set on a live migration's new owner: the state handed over (its seq durable), used by the
+  /** It leaves this node (its owner is now another node, or the node stops): it stops once its
+   * mailbox is empty, whatever canPassivate says (set by leave). */
+  leaving = false
+  /** Set on a live migration's new owner: the state of the hand-off (its seq durable), used by the
    * first incarnation instead of reading the snapshot and the journal back. */
   warm: Captured | undefined
   /** When a live migration brought it here (ms since the epoch), or undefined. */
   adoptedAt: number | undefined
   /** Set by a live migration: the last incarnation records what it hands over as it stops. */
   capture = false
-  /** What the stopped incarnation handed over (capture): its state, all of it durable; undefined
+  /** What the stopped incarnation leaves for the hand-off (capture): its state, all of it durable; undefined
    * when a write failed or it never started. */
   captured: Captured | undefined
   /** The journal the live incarnation holds (each incarnation opens its own, with a new epoch). */
   journal: EntityJournal | undefined
   /** An incarnation is taking its journal (Journal.open has not settled): nothing it holds is
-   * durable or served yet, so a live move of the entity here may take its place (EntityHost.adopt). */
+   * durable or served yet, so a live move of the entity here may take its place (LiveMove.adopt). */
   taking = false
   #writes: Promise<void> = Promise.resolve()
   #resolveTerminated!: () => void
@@ -97,12 +97,12 @@ export class EntityActivation<M> {
    * journal still being taken for it stops waiting for it (Journal.open's signal: what waits in its
    * mailbox is then refused as superseded, and sent again to the owner placement names now). */
   leave (): void {
-    this.handingOff = true
+    this.leaving = true
     this.#taking.abort()
   }
 
   /** Aborted by leave: what Journal.open is given. */
-  get leaving (): AbortSignal { return this.#taking.signal }
+  get leaveSignal (): AbortSignal { return this.#taking.signal }
 }
 
 /** The actor state of an activation. Kernel-internal and mutable; the entity's own state S is
@@ -125,8 +125,8 @@ export function entityBehavior<M, S, E, V> (def: EntityType<M, S, E, V>, activat
   const handle = (live: Live<M, S, E, V>, msg: M | typeof INTERRUPT): Live<M, S, E, V> | Promise<Live<M, S, E, V>> => {
     const result = msg === INTERRUPT ? def.interrupt?.(live.ctx) : def.receive(live.ctx, msg as M)
     const after = (): Live<M, S, E, V> => {
-      // a hand-off that waited for busy work asks again after each message
-      if (activation.handingOff) activation.cell.requestIdleStop()
+      // leaving, it waited for busy work: it asks again after each message
+      if (activation.leaving) activation.cell.requestIdleStop()
       deps.handled?.()
       return live
     }
@@ -144,7 +144,7 @@ export function entityBehavior<M, S, E, V> (def: EntityType<M, S, E, V>, activat
       activation.taking = true
       let journal: EntityJournal
       try {
-        journal = await deps.journal.open(activation.id, warm?.journal, activation.leaving)
+        journal = await deps.journal.open(activation.id, warm?.journal, activation.leaveSignal)
       } finally {
         activation.taking = false
       }
@@ -201,7 +201,7 @@ export function entityBehavior<M, S, E, V> (def: EntityType<M, S, E, V>, activat
 }
 
 /**
- * The state a live migration handed over (durable up to `warm.seq`), plus whatever the journal
+ * The state of a live move's hand-off (durable up to `warm.seq`), plus whatever the journal
  * holds past it (nothing, unless the old owner's last write landed after it stopped reading):
  * the entity serves at once, without reading its snapshot back.
  */

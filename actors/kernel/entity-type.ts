@@ -60,13 +60,14 @@ export interface EntityType<M, S, E, V = undefined> extends EntityTypeKey<M> {
    */
   superseded? (volatile: V, key: string): void
   /** Asked before idle or requested passivation; false keeps the entity active (e.g. while it has
-   * subscribers). A hand-off (its owner changed) does not ask it: see `busy`. @default always true */
+   * subscribers). Relinquishing it (its owner changed) does not ask it: see `busy`. @default always true */
   canPassivate? (ctx: EntityContext<M, S, E, V>): boolean
   /**
    * True while the entity has work in progress that outlives the message that started it and that
    * another activation could not take over (an agent generating an answer, questions waiting for
-   * it). A hand-off waits for it to end before the entity stops here, and so does the node's stop,
-   * for at most its shutdown timeout; then `interrupt` is called. Read after every message.
+   * it). A move (relinquished, or released for a live move) waits for it to end before the entity
+   * stops here, and so does the node's stop, for at most its shutdown timeout; then `interrupt` is
+   * called. Read after every message.
    * @default never busy
    */
   busy? (ctx: EntityContext<M, S, E, V>): boolean

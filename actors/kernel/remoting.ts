@@ -1,6 +1,6 @@
 import type { ActorAddress } from './actor-ref.ts'
 import type { NodeRole } from './node-role.ts'
-import type { HandOff, Release } from './entity-host.ts'
+import type { HandOff, Release } from './hand-off.ts'
 import type { DeliveryResult } from './pending-asks.ts'
 import type { ReplyTo } from './reply-to.ts'
 
@@ -24,7 +24,7 @@ export interface Remoting {
   reply (to: ReplyTo<unknown>, outcome: ReplyOutcome): void
   /**
    * Asked before `type/key` is activated here from its journal: a promise when another node may
-   * hold it live and was asked to hand it over (its messages wait here until the hand-over arrives
+   * hold it live and was asked to hand it off (its messages wait here until the hand-off arrives
    * through RemotingPort.adopt, or the promise settles). @default activate at once
    */
   claim? (type: string, key: string): Promise<void> | undefined
@@ -61,25 +61,27 @@ export interface RemotingPort {
   failAsksSentTo (node: string, error: unknown, actorsOnly?: boolean): number
   /** The role an entity type needs, or undefined for a type not registered here. */
   roleOf (type: string): NodeRole | undefined
-  /** Passivates the active entities that `keep` rejects (their owner is now another node): each
-   * finishes its mailbox, its writes and its busy work first. Returns how many. */
-  handOff (keep: (type: string, key: string) => boolean): number
-  /** Waits (at most `maxMs`) for an activation of `type/key` that is being handed off to stop. */
-  handedOff (type: string, key: string, maxMs: number): Promise<void>
+  /** Relinquishes the active entities that `keep` rejects (their owner is now another node, which
+   * recovers them from their journals): each finishes its mailbox, its writes and its busy work,
+   * then stops. Returns how many. */
+  relinquish (keep: (type: string, key: string) => boolean): number
+  /** Waits (at most `maxMs`) for an activation of `type/key` that is leaving (relinquished or
+   * released) to stop, its last writes landed. */
+  relinquished (type: string, key: string, maxMs: number): Promise<void>
   /** Live migration, old owner: stops `type/key` here and says what its new owner needs (see
-   * EntityHost.release); its messages wait here until finishRelease. */
+   * LiveMove.release); its messages wait here until finishRelease. */
   release (type: string, key: string, opts: { readonly busyMs: number, readonly graceMs: number }): Promise<Release>
   /** Live migration, old owner: what waited goes to `to` (undefined: routed as usual), `unsent`
-   * (handed over, not taken) first. */
+   * (in the hand-off, not taken) first. */
   finishRelease (type: string, key: string, to: string | undefined, unsent?: readonly unknown[]): void
-  /** Live migration, new owner: activates `type/key` from what the old owner handed over. */
+  /** Live migration, new owner: activates `type/key` from the old owner's hand-off. */
   adopt (type: string, key: string, handOff: HandOff): Promise<'ok' | Error>
   /** Whether this node takes messages for `type/key` now (active here, or moving either way). */
   hosts (type: string, key: string): boolean
   /** The entities active here, as [type, key]. */
   activeEntities (): Array<[string, string]>
   /** Placement's view changed (the mesh calls it on every change): forwards set while this node
-   * still owned their entity in its view now follow the view (EntityHost). */
+   * still owned their entity in its view now follow the view (EntityForwards). */
   viewChanged (): void
   /** Entities whose messages wait here for a move, and how many messages. */
   buffered (): { entities: number, messages: number }

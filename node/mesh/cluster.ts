@@ -30,7 +30,7 @@ export interface ClusterOptions {
   readonly serving: () => boolean
   /**
    * Placement changed: moves the active entities that are now other nodes' (the node's migrator);
-   * returns how many it queued. @default they are passivated here (handOff), and recover from
+   * returns how many it queued. @default they are relinquished here (relinquish), and recover from
    * their journals on their new owners
    */
   readonly moveAway?: () => number
@@ -253,7 +253,7 @@ export class Cluster {
     }
     if (!changed) return
     this.#port.viewChanged()
-    const moved = opts.moveAway?.() ?? this.#port.handOff((type, key) => {
+    const moved = opts.moveAway?.() ?? this.#port.relinquish((type, key) => {
       const role = this.#port.roleOf(type)
       return role !== undefined && this.placement.ownerOf(type, role, key) === self
     })

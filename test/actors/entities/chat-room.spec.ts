@@ -1,18 +1,16 @@
 import { expect } from 'chai'
-import fc from 'fast-check'
-import { createHash } from 'node:crypto'
 import {
-  ActorSystem, RECENT_POSTERS, RECENT_POST_IDS_PER_USER, ROOMS, USERS, chatRoom, checkRoomDirectoryMsg, checkRoomMsg, checkUserDirectoryMsg, createPlainCodec,
-  roomDirectory, userDirectory
+  ActorSystem, RECENT_POSTERS, RECENT_POST_IDS_PER_USER, chatRoom, checkRoomMsg, createPlainCodec, roomDirectory, userDirectory
 } from '../../../actors/index.ts'
-import type { ActorAddress, ChatMessage, EntityTypeKey, PostAck, ReplyTo, RoomFeed, RoomInfo, RoomSummary, UserDirectoryMsg, UserSummary } from '../../../actors/index.ts'
+import type { ActorAddress, ChatMessage, EntityTypeKey, PostAck, RoomFeed, RoomInfo, RoomSummary } from '../../../actors/index.ts'
 import { LevelStore, openLocalJournal } from '../../../node/index.ts'
 import type { ReplicatedJournal } from '../../../node/index.ts'
-import { roomDirectoryMessage, roomMessage, userDirectoryMessage } from '../../helpers/entity-messages.ts'
+import { roomMessage } from '../../helpers/entity-messages.ts'
+import { handlesWhatItsCheckPasses } from '../../helpers/message-check-tests.ts'
 import { tempDir } from '../../helpers/temp-dir.ts'
 import { waitFor } from '../../helpers/wait-for.ts'
 
-describe('chat entities', () => {
+describe('chatRoom', () => {
   let dir: { path: string, remove: () => Promise<void> }
   let store: LevelStore
   let journal: ReplicatedJournal
@@ -144,21 +142,6 @@ describe('chat entities', () => {
       expect(system.entities('room').map((e) => e.key)).to.deep.equal(['busy'])
     })
 
-    it('should take registrations in the directory side by side, answering each once durable and a repeat false, and list them all', async () => {
-      const directory = system.entity(roomDirectory, 'all')
-      const register = (name: string): Promise<boolean> => directory.ask<boolean>((replyTo) => ({ type: 'register', name, by: 'alice', ts: 1, replyTo }))
-      const names = Array.from({ length: 40 }, (_, i) => `burst-${String(i).padStart(2, '0')}`)
-      // each name twice at once: the repeat comes while the first is still being written
-      const answers = await Promise.all(names.flatMap((name) => [register(name), register(name)]))
-      expect(answers).to.deep.equal(names.flatMap(() => [true, false]))
-      const listing = directory.ask<RoomSummary[]>((replyTo) => ({ type: 'list', replyTo }))
-      expect(await register('burst-00')).to.equal(false)
-      expect((await listing).map((r) => r.name)).to.deep.equal(names)
-      await close()
-      await open()
-      expect((await system.entity(roomDirectory, 'all').ask<RoomSummary[]>((replyTo) => ({ type: 'list', replyTo }))).map((r) => r.name)).to.deep.equal(names)
-    })
-
     it('should list rooms in the directory once they have an event, and keep everything across a restart', async () => {
       await post('b-room', 'bob', 'first')
       await join('a-room', 'alice')
@@ -242,78 +225,12 @@ describe('chat entities', () => {
     })
   })
 
-  describe('user directory', () => {
-    /** A token's hash as the directory takes it (SHA-256, hex). */
-    const h = (token: string): string => createHash('sha256').update(token).digest('hex')
-    const users = () => system.entity(userDirectory, 'all')
-    const ask = <R = unknown>(build: (replyTo: ReplyTo<any>) => UserDirectoryMsg): Promise<R> => users().ask<R>(build)
-
-    it('should add users, authenticate by token hash, list them, and revoke on removal', async () => {
-      const alice = await ask<UserSummary>((replyTo) => ({ type: 'add', name: 'alice', tokenHash: h('aa11'), replyTo }))
-      expect(alice.name).to.equal('alice')
-      await ask((replyTo) => ({ type: 'add', name: 'bob', tokenHash: h('bb22'), replyTo }))
-      expect(await ask((replyTo) => ({ type: 'authenticate', tokenHash: h('aa11'), replyTo }))).to.equal('alice')
-      expect(await ask((replyTo) => ({ type: 'authenticate', tokenHash: h('zz'), replyTo }))).to.equal(null)
-      expect((await ask<UserSummary[]>((replyTo) => ({ type: 'list', replyTo }))).map((u) => u.name)).to.deep.equal(['alice', 'bob'])
-      await ask((replyTo) => ({ type: 'remove', name: 'alice', replyTo }))
-      expect(await ask((replyTo) => ({ type: 'authenticate', tokenHash: h('aa11'), replyTo }))).to.equal(null)
-      expect(await ask((replyTo) => ({ type: 'get', name: 'alice', replyTo }))).to.equal(null)
-      await close()
-      await open()
-      expect(await ask((replyTo) => ({ type: 'authenticate', tokenHash: h('bb22'), replyTo }))).to.equal('bob')
-      expect(await ask((replyTo) => ({ type: 'authenticate', tokenHash: h('aa11'), replyTo }))).to.equal(null)
-    })
-
-    it('should refuse a duplicate user and the removal of an unknown one, changing nothing', async () => {
-      await ask((replyTo) => ({ type: 'add', name: 'alice', tokenHash: h('aa'), replyTo }))
-      const dup = await ask((replyTo) => ({ type: 'add', name: 'alice', tokenHash: h('cc'), replyTo })).then(() => null, (e: unknown) => e)
-      expect(dup).to.have.property('name', 'UserExistsError')
-      const unknown = await ask((replyTo) => ({ type: 'remove', name: 'zed', replyTo })).then(() => null, (e: unknown) => e)
-      expect(unknown).to.have.property('name', 'UnknownUserError')
-      expect(await ask((replyTo) => ({ type: 'authenticate', tokenHash: h('cc'), replyTo }))).to.equal(null)
-      expect(await journal.head('users/all')).to.equal(1)
-    })
-  })
-
-  it('should handle every message its type\'s check passes without crashing, and refuse the rest, for each chat entity', async function () {
+  it('should handle every message its check passes without crashing, and refuse the rest before it sees them', async function () {
     this.timeout(120_000)
-    let run = 0
-    const types: Array<[EntityTypeKey<unknown>, (msg: unknown) => void, fc.Arbitrary<unknown>, () => string]> = [
-      [chatRoom as EntityTypeKey<unknown>, checkRoomMsg, roomMessage(), () => `prop-${run}`],
-      [ROOMS as EntityTypeKey<unknown>, checkRoomDirectoryMsg, roomDirectoryMessage(), () => 'all'],
-      [USERS as EntityTypeKey<unknown>, checkUserDirectoryMsg, userDirectoryMessage(), () => 'all']
-    ]
-    for (const [type, check, arbitrary, key] of types) {
-      let passed = 0
-      await fc.assert(fc.asyncProperty(fc.array(arbitrary, { maxLength: 12 }), async (messages) => {
-        run++
-        const entity = system.entity(type, key())
-        for (const msg of messages) {
-          let ok = true
-          try { check(msg) } catch { ok = false }
-          let told: boolean
-          try {
-            told = entity.tell(msg)
-          } catch (err) {
-            // not plain data (the strict system refuses it before anything else)
-            expect((err as Error).name).to.equal('NotSerializableError')
-            continue
-          }
-          // what the check passes is delivered; what it refuses never is
-          expect(told, JSON.stringify(msg)).to.equal(ok)
-          if (ok) passed++
-        }
-        // handled in order: once this is answered, so is everything before it
-        await entity.ask((replyTo) => (type === chatRoom ? { type: 'info', replyTo } : { type: 'list', replyTo }))
-        expect(system.stats.failures, 'failures').to.equal(0)
-        expect(system.stats.restarts, 'restarts').to.equal(0)
-      }), { numRuns: 40, seed: 20261122 })
-      // the entity saw many messages, not only refusals
-      expect(passed, type.type).to.be.above(20)
-    }
+    await handlesWhatItsCheckPasses(system, chatRoom as EntityTypeKey<unknown>, checkRoomMsg, roomMessage(), (run) => `prop-${run}`, (replyTo) => ({ type: 'info', replyTo }))
   })
 
-  it('should round-trip every built-in entity type\'s messages, events and state through msgpackr', async () => {
+  it('should round-trip the room\'s messages, events and state through msgpackr', async () => {
     const codec = createPlainCodec()
     const replyTo = { askId: '1', node: 'n' }
     const samples: Record<string, unknown[]> = {
@@ -325,13 +242,8 @@ describe('chat entities', () => {
         { type: 'subscribe', gateway: { node: 'n', path: '/chat-gateway' }, replyTo },
         { type: 'message-posted', user: 'alice', text: 'x', ts: 1 },
         { createdAt: 5, members: ['alice', 'bob'] }
-      ],
-      rooms: [{ type: 'register', name: 'general', by: 'alice', ts: 1, replyTo }, { rooms: { general: { createdAt: 1, createdBy: 'alice' } } }],
-      users: [{ type: 'add', name: 'alice', tokenHash: 'ab', replyTo }, { users: { alice: { tokenHash: 'ab', createdAt: 1 } }, byToken: { ab: 'alice' } }]
+      ]
     }
-    for (const { type } of system.entityTypes()) {
-      expect(samples[type], `samples for ${type}`).to.be.an('array')
-      for (const value of samples[type] ?? []) expect(codec.decode(codec.encode(value))).to.deep.equal(value)
-    }
+    for (const value of samples.room ?? []) expect(codec.decode(codec.encode(value))).to.deep.equal(value)
   })
 })

@@ -1,0 +1,49 @@
+import { expect } from 'chai'
+import { InvalidMessageError, MessageCheck } from '../../../actors/index.ts'
+
+/** The refusal `read` throws for `msg`, or '' when it passes. */
+function refusal (msg: unknown, read: (m: MessageCheck) => unknown): string {
+  try {
+    read(new MessageCheck(msg, 'test message'))
+    return ''
+  } catch (err) {
+    expect(err).to.be.instanceOf(InvalidMessageError)
+    return (err as Error).message
+  }
+}
+
+describe('MessageCheck', () => {
+  it('should take an object with a string type, and refuse anything else saying what came', () => {
+    expect(new MessageCheck({ type: 'post' }, 'room message').type).to.equal('post')
+    expect(refusal('post', () => undefined)).to.equal('test message: expected an object with a type, got "post"')
+    expect(refusal([], () => undefined)).to.equal('test message: expected an object with a type, got an array')
+    expect(refusal(new Uint8Array(2), () => undefined)).to.equal('test message: expected an object with a type, got bytes')
+    expect(refusal({ type: 5 }, () => undefined)).to.equal('test message: type: expected a string, got 5')
+    expect(refusal({ type: 'erase' }, (m) => m.unknownType(['post', 'join']))).to.equal('test message: unknown type "erase"; expected one of post, join')
+  })
+
+  it('should read each kind of field, naming the field and what it expects, and clip what came', () => {
+    const msg = {
+      type: 'post', name: 'alice', text: 'héllo', n: 3, ts: 1.5, kind: 'a', room: 'general', key: 'k', entity: 'room',
+      replyTo: { askId: '1', node: 'n' }, gateway: { node: 'n', path: '/gw' }, nested: { inner: 'x' }, id: undefined
+    }
+    expect(refusal(msg, (m) => [m.string('name', 10), m.text('text', 10), m.integer('n', 1, 5), m.number('ts'), m.oneOf('kind', ['a', 'b']),
+      m.userName('name'), m.roomName('room'), m.entityKey('key'), m.entityType('entity'), m.clientId('id'), m.replyTo(), m.address('gateway'),
+      m.object('nested').string('inner', 1), m.matching('kind', /^a$/, 'the letter a')])).to.equal('')
+    expect(refusal(msg, (m) => m.string('name', 3))).to.equal('test message post: name: expected a string of 1 to 3 characters, got "alice"')
+    expect(refusal(msg, (m) => m.integer('n', 4, 5))).to.equal('test message post: n: expected an integer from 4 to 5, got 3')
+    expect(refusal(msg, (m) => m.text('text', 5))).to.equal('test message post: text: 6 bytes is over the limit of 5')
+    expect(refusal(msg, (m) => m.object('nested').integer('inner', 0, 1))).to.equal('test message post: nested.inner: expected an integer from 0 to 1, got "x"')
+    expect(refusal(msg, (m) => m.replyTo('gateway'))).to.match(/replyTo|gateway: expected a reply address \{ askId, node \}, got an object/)
+    expect(refusal(msg, (m) => m.refuse('kind', 'something else'))).to.equal('test message post: kind: expected something else, got "a"')
+    expect(refusal({ type: 'post', long: 'x'.repeat(500) }, (m) => m.integer('long', 0, 1))).to.have.length.below(120)
+    expect(refusal({ type: 'post' }, (m) => m.number('missing'))).to.equal('test message post: missing: expected a finite number, got nothing')
+    expect(refusal({ type: 'post', key: 'a/b' }, (m) => m.entityKey('key'))).to.match(/key: expected an entity key/)
+  })
+
+  it('should leave fields nobody asks for alone, and hand out a raw field for a check of its own', () => {
+    const m = new MessageCheck({ type: 'post', extra: { anything: true }, change: { persona: 'p' } }, 'test message')
+    expect(m.raw('change')).to.deep.equal({ persona: 'p' })
+    expect(m.raw('absent')).to.equal(undefined)
+  })
+})

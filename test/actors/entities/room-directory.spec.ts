@@ -1,0 +1,46 @@
+import { expect } from 'chai'
+import { ROOMS, ROOM_DIRECTORY_KEY, checkRoomDirectoryMsg, createPlainCodec, roomDirectory } from '../../../actors/index.ts'
+import type { EntityTypeKey, RoomSummary } from '../../../actors/index.ts'
+import { roomDirectoryMessage } from '../../helpers/entity-messages.ts'
+import { entity, useLocalEntities } from '../../helpers/local-entities.ts'
+import { handlesWhatItsCheckPasses } from '../../helpers/message-check-tests.ts'
+
+describe('roomDirectory (real LevelDB journal)', () => {
+  const node = useLocalEntities(entity(roomDirectory))
+
+  it('should take registrations in the directory side by side, answering each once durable and a repeat false, and list them all', async () => {
+    const directory = node.system.entity(roomDirectory, 'all')
+    const register = (name: string): Promise<boolean> => directory.ask<boolean>((replyTo) => ({ type: 'register', name, by: 'alice', ts: 1, replyTo }))
+    const names = Array.from({ length: 40 }, (_, i) => `burst-${String(i).padStart(2, '0')}`)
+    // each name twice at once: the repeat comes while the first is still being written
+    const answers = await Promise.all(names.flatMap((name) => [register(name), register(name)]))
+    expect(answers).to.deep.equal(names.flatMap(() => [true, false]))
+    const listing = directory.ask<RoomSummary[]>((replyTo) => ({ type: 'list', replyTo }))
+    expect(await register('burst-00')).to.equal(false)
+    expect((await listing).map((r) => r.name)).to.deep.equal(names)
+    await node.restart()
+    expect((await node.system.entity(roomDirectory, 'all').ask<RoomSummary[]>((replyTo) => ({ type: 'list', replyTo }))).map((r) => r.name)).to.deep.equal(names)
+  })
+
+  it('should refuse a malformed registration before it is journaled, and never restart', async () => {
+    const directory = node.system.entity(ROOMS, ROOM_DIRECTORY_KEY)
+    const err = await directory.ask<boolean>((replyTo) => ({ type: 'register', name: 'a/b', by: 'alice', ts: 1, replyTo })).catch((e: Error) => e)
+    expect(err).to.have.property('name', 'InvalidMessageError')
+    expect(await directory.ask<RoomSummary[]>((replyTo) => ({ type: 'list', replyTo }))).to.deep.equal([])
+    expect(await node.journal.head(`${ROOMS.type}/${ROOM_DIRECTORY_KEY}`)).to.equal(0)
+    expect(node.system.stats.restarts).to.equal(0)
+  })
+
+  it('should handle every message its check passes without crashing, and refuse the rest before it sees them', async function () {
+    this.timeout(120_000)
+    await handlesWhatItsCheckPasses(node.system, ROOMS as EntityTypeKey<unknown>, checkRoomDirectoryMsg, roomDirectoryMessage(), () => ROOM_DIRECTORY_KEY, (replyTo) => ({ type: 'list', replyTo }))
+  })
+
+  it('should round-trip its messages and state through msgpackr', () => {
+    const codec = createPlainCodec()
+    const replyTo = { askId: '1', node: 'n' }
+    for (const value of [{ type: 'register', name: 'general', by: 'alice', ts: 1, replyTo }, { rooms: { general: { createdAt: 1, createdBy: 'alice' } } }]) {
+      expect(codec.decode(codec.encode(value))).to.deep.equal(value)
+    }
+  })
+})
