@@ -50,7 +50,7 @@ describe('HolderSet', function () {
     // named on b (which lacks it), then found on c
     expect(Buffer.from(await set.fetch(blob.id, blob.digest, [b.id, c.id])).equals(Buffer.from(blob.sealed))).to.equal(true)
     // a digest it does not hash to: no holder serves it whole
-    const err = await rejection(async () => await set.fetch(blob.id, 'f'.repeat(64), [c.id]))
+    const err = await rejection(async () => await set.fetch(blob.id, 'f'.repeat(64), [b.id, c.id]))
     expect(err.name).to.equal('BackupHolderError')
     expect(err.message).to.include(`${c.id}: damaged`).and.include(`${b.id}: missing`)
     await set.drop({ digest: blob.id, bytes: blob.sealed.byteLength, holders: [c.id, 'a-node-that-is-gone'] })
