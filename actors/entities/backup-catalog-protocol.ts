@@ -158,100 +158,100 @@ const MAX_ERROR = 2_000
 const HEX64 = /^[0-9a-f]{64}$/
 const FINGERPRINT = /^[0-9a-f]{16}$/
 
-const BACKUP_CATALOG_MSG_TYPES = Object.keys({ begin: true, complete: true, fail: true, checkpoint: true, resume: true, remove: true, list: true, 'restore-begin': true, 'restore-progress': true, 'restore-end': true, 'restore-resume': true, 'list-restores': true, lock: true, unlock: true } satisfies Record<BackupCatalogMsg['type'], true>)
+const BACKUP_ID = 'a backup id (bk-...)'
+const RESTORE_ID = 'a restore id (rs-...)'
+
+/**
+ * The fields of each message type, checked in order (a declarative table: one short check per
+ * type, so the type list and the checks cannot disagree, and a type without a check does not
+ * compile).
+ */
+const FIELD_CHECKS: { readonly [T in BackupCatalogMsg['type']]: (m: MessageCheck) => void } = {
+  begin (m) {
+    m.matching('id', BACKUP_ID_PATTERN, BACKUP_ID)
+    m.string('note', MAX_BACKUP_NOTE, 0)
+    m.matching('keyFingerprint', FINGERPRINT, 'a key fingerprint (16 hex digits)')
+    m.string('node', 128)
+    m.number('ts')
+    m.replyTo()
+  },
+  complete (m) {
+    m.matching('id', BACKUP_ID_PATTERN, BACKUP_ID)
+    m.matching('root', HEX64, 'a SHA-256 root (64 hex digits)')
+    checkManifestRef(m.object('manifest'))
+    if (m.raw('node') !== undefined) m.string('node', 128)
+    const stats = m.object('stats')
+    for (const field of ['partitions', 'entities', 'records', 'bytes', 'chunks', 'newChunks', 'newBytes']) stats.integer(field, 0, Number.MAX_SAFE_INTEGER)
+    m.number('ts')
+    m.replyTo()
+  },
+  fail (m) {
+    m.matching('id', BACKUP_ID_PATTERN, BACKUP_ID)
+    m.string('error', MAX_ERROR)
+    m.number('ts')
+    if (m.raw('node') !== undefined) m.string('node', 128)
+    m.replyTo()
+  },
+  checkpoint (m) {
+    m.matching('id', BACKUP_ID_PATTERN, BACKUP_ID)
+    checkManifestRef(m.object('checkpoint'))
+    m.string('node', 128)
+    m.number('ts')
+    m.replyTo()
+  },
+  resume (m) { checkResume(m, BACKUP_ID_PATTERN, BACKUP_ID) },
+  remove (m) {
+    m.matching('id', BACKUP_ID_PATTERN, BACKUP_ID)
+    m.replyTo()
+  },
+  list (m) { m.replyTo() },
+  'restore-begin' (m) {
+    m.matching('id', RESTORE_ID_PATTERN, RESTORE_ID)
+    m.matching('backup', BACKUP_ID_PATTERN, BACKUP_ID)
+    const selection = m.object('selection')
+    if (selection.raw('room') !== undefined) selection.string('room', 256)
+    if (selection.raw('user') !== undefined) selection.string('user', 256)
+    if (selection.raw('since') !== undefined) selection.number('since')
+    m.integer('total', 0, Number.MAX_SAFE_INTEGER)
+    m.string('node', 128)
+    m.number('ts')
+    m.replyTo()
+  },
+  'restore-progress' (m) {
+    m.matching('id', RESTORE_ID_PATTERN, RESTORE_ID)
+    m.integer('cursor', 0, Number.MAX_SAFE_INTEGER)
+    m.string('node', 128)
+    m.replyTo()
+  },
+  'restore-end' (m) {
+    m.matching('id', RESTORE_ID_PATTERN, RESTORE_ID)
+    if (m.raw('error') !== null) m.string('error', MAX_ERROR)
+    m.string('node', 128)
+    m.number('ts')
+    m.replyTo()
+  },
+  'restore-resume' (m) { checkResume(m, RESTORE_ID_PATTERN, RESTORE_ID) },
+  'list-restores' (m) { m.replyTo() },
+  lock (m) {
+    m.string('node', 128)
+    const ts = m.number('ts')
+    const until = m.number('until')
+    if (until <= ts || until > ts + MAX_LOCK_MS) m.refuse('until', `a time after ts, at most ${MAX_LOCK_MS} ms after it`)
+    m.replyTo()
+  },
+  unlock (m) {
+    m.string('node', 128)
+    m.replyTo()
+  }
+}
+
+const BACKUP_CATALOG_MSG_TYPES = Object.keys(FIELD_CHECKS)
 
 /** The catalog's EntityType.check: ids, fingerprints, digests and counts well formed. */
 export function checkBackupCatalogMsg (msg: unknown): void {
   const m = new MessageCheck(msg, 'backup catalog message')
-  switch (m.type) {
-    case 'begin':
-      m.matching('id', BACKUP_ID_PATTERN, 'a backup id (bk-...)')
-      m.string('note', MAX_BACKUP_NOTE, 0)
-      m.matching('keyFingerprint', FINGERPRINT, 'a key fingerprint (16 hex digits)')
-      m.string('node', 128)
-      m.number('ts')
-      m.replyTo()
-      return
-    case 'complete': {
-      m.matching('id', BACKUP_ID_PATTERN, 'a backup id (bk-...)')
-      m.matching('root', HEX64, 'a SHA-256 root (64 hex digits)')
-      checkManifestRef(m.object('manifest'))
-      if (m.raw('node') !== undefined) m.string('node', 128)
-      const stats = m.object('stats')
-      for (const field of ['partitions', 'entities', 'records', 'bytes', 'chunks', 'newChunks', 'newBytes']) stats.integer(field, 0, Number.MAX_SAFE_INTEGER)
-      m.number('ts')
-      m.replyTo()
-      return
-    }
-    case 'fail':
-      m.matching('id', BACKUP_ID_PATTERN, 'a backup id (bk-...)')
-      m.string('error', MAX_ERROR)
-      m.number('ts')
-      if (m.raw('node') !== undefined) m.string('node', 128)
-      m.replyTo()
-      return
-    case 'checkpoint':
-      m.matching('id', BACKUP_ID_PATTERN, 'a backup id (bk-...)')
-      checkManifestRef(m.object('checkpoint'))
-      m.string('node', 128)
-      m.number('ts')
-      m.replyTo()
-      return
-    case 'resume':
-      checkResume(m, BACKUP_ID_PATTERN, 'a backup id (bk-...)')
-      return
-    case 'remove':
-      m.matching('id', BACKUP_ID_PATTERN, 'a backup id (bk-...)')
-      m.replyTo()
-      return
-    case 'list':
-    case 'list-restores':
-      m.replyTo()
-      return
-    case 'restore-begin': {
-      m.matching('id', RESTORE_ID_PATTERN, 'a restore id (rs-...)')
-      m.matching('backup', BACKUP_ID_PATTERN, 'a backup id (bk-...)')
-      const selection = m.object('selection')
-      if (selection.raw('room') !== undefined) selection.string('room', 256)
-      if (selection.raw('user') !== undefined) selection.string('user', 256)
-      if (selection.raw('since') !== undefined) selection.number('since')
-      m.integer('total', 0, Number.MAX_SAFE_INTEGER)
-      m.string('node', 128)
-      m.number('ts')
-      m.replyTo()
-      return
-    }
-    case 'lock': {
-      m.string('node', 128)
-      const ts = m.number('ts')
-      const until = m.number('until')
-      if (until <= ts || until > ts + MAX_LOCK_MS) m.refuse('until', `a time after ts, at most ${MAX_LOCK_MS} ms after it`)
-      m.replyTo()
-      return
-    }
-    case 'unlock':
-      m.string('node', 128)
-      m.replyTo()
-      return
-    case 'restore-progress':
-      m.matching('id', RESTORE_ID_PATTERN, 'a restore id (rs-...)')
-      m.integer('cursor', 0, Number.MAX_SAFE_INTEGER)
-      m.string('node', 128)
-      m.replyTo()
-      return
-    case 'restore-end':
-      m.matching('id', RESTORE_ID_PATTERN, 'a restore id (rs-...)')
-      if (m.raw('error') !== null) m.string('error', MAX_ERROR)
-      m.string('node', 128)
-      m.number('ts')
-      m.replyTo()
-      return
-    case 'restore-resume':
-      checkResume(m, RESTORE_ID_PATTERN, 'a restore id (rs-...)')
-      return
-    default:
-      m.unknownType(BACKUP_CATALOG_MSG_TYPES)
-  }
+  if (!Object.hasOwn(FIELD_CHECKS, m.type)) m.unknownType(BACKUP_CATALOG_MSG_TYPES)
+  FIELD_CHECKS[m.type as BackupCatalogMsg['type']](m)
 }
 
 function checkManifestRef (ref: MessageCheck): void {

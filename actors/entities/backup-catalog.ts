@@ -1,5 +1,5 @@
 import { assertNever } from '../../protocols/index.ts'
-import type { EntityType } from '../kernel/index.ts'
+import type { EntityContext, EntityType } from '../kernel/index.ts'
 import { BACKUPS, MAX_BACKUPS, MAX_ENDED_RESTORES, checkBackupCatalogMsg } from './backup-catalog-protocol.ts'
 import type { BackupCatalogEvent, BackupCatalogMsg, BackupCatalogState, BackupEntry, RestoreEntry } from './backup-catalog-protocol.ts'
 import { BackupCatalogError } from './errors.ts'
@@ -62,79 +62,25 @@ export const backupCatalog: EntityType<BackupCatalogMsg, BackupCatalogState, Bac
   },
   check: checkBackupCatalogMsg,
   async receive (ctx, msg) {
-    const backups = ctx.state.backups
-    const known = (id: string): BackupEntry | undefined => Object.hasOwn(backups, id) ? backups[id] : undefined
-    // a backup may not begin (nor be resumed) while another node removes chunks it could name
-    const lockedAgainst = (node: string, ts: number): BackupCatalogError | undefined => {
-      const held = ctx.state.lock
-      if (held == null || held.node === node || held.until <= ts) return undefined
-      return new BackupCatalogError(`${held.node} is removing backup chunks (until ${new Date(held.until).toISOString()} at the latest): start the backup once it is done`)
-    }
-    const restoreOf = (id: string): RestoreEntry | undefined => {
-      const restores = ctx.state.restores ?? {}
-      return Object.hasOwn(restores, id) ? restores[id] : undefined
-    }
     switch (msg.type) {
-      case 'begin': {
-        const was = known(msg.id)
-        const locked = lockedAgainst(msg.node, msg.ts)
-        if (locked !== undefined && was === undefined) return ctx.fail(msg.replyTo, locked)
-        // a job's ask tried again after its first reached the journal and the answer did not reach it
-        if (was !== undefined && was.state === 'running' && was.node === msg.node && was.keyFingerprint === msg.keyFingerprint && was.note === msg.note && was.startedAt === msg.ts) return ctx.reply(msg.replyTo, was)
-        if (was !== undefined) return ctx.fail(msg.replyTo, new BackupCatalogError(`backup ${msg.id} exists already`))
-        if (Object.keys(backups).length >= MAX_BACKUPS) return ctx.fail(msg.replyTo, new BackupCatalogError(`the catalog holds ${MAX_BACKUPS} backups, the most it keeps: remove old ones (plexi admin backup rm ID) or set a retention`))
-        await ctx.persist({ type: 'backup-began', id: msg.id, note: msg.note, keyFingerprint: msg.keyFingerprint, node: msg.node, ts: msg.ts })
-        return ctx.reply(msg.replyTo, ctx.state.backups[msg.id] as BackupEntry)
-      }
+      case 'begin':
+        return await begin(ctx, msg)
       case 'complete':
-      case 'fail': {
-        const entry = known(msg.id)
-        if (entry === undefined) return ctx.fail(msg.replyTo, new BackupCatalogError(`no backup ${msg.id}`))
-        // the same end asked again (its answer was lost) is answered as the first was
-        if (msg.type === 'complete' && entry.state === 'done' && entry.root === msg.root && entry.endedAt === msg.ts) return ctx.reply(msg.replyTo, entry)
-        if (msg.type === 'fail' && entry.state === 'failed' && entry.error === msg.error && entry.endedAt === msg.ts) return ctx.reply(msg.replyTo, entry)
-        // the first end stands: a job that was declared failed cannot complete later, nor the other way
-        if (entry.state !== 'running') return ctx.fail(msg.replyTo, new BackupCatalogError(`backup ${msg.id} is ${entry.state} already`))
-        if (msg.node !== undefined && msg.node !== entry.node) return ctx.fail(msg.replyTo, takenOver(entry))
-        await ctx.persist(msg.type === 'complete'
-          ? { type: 'backup-completed', id: msg.id, root: msg.root, manifest: msg.manifest, stats: msg.stats, ts: msg.ts }
-          : { type: 'backup-failed', id: msg.id, error: msg.error, ts: msg.ts })
-        return ctx.reply(msg.replyTo, ctx.state.backups[msg.id] as BackupEntry)
-      }
-      case 'checkpoint': {
-        const entry = known(msg.id)
-        if (entry === undefined) return ctx.fail(msg.replyTo, new BackupCatalogError(`no backup ${msg.id}`))
-        if (entry.state !== 'running') return ctx.fail(msg.replyTo, new BackupCatalogError(`backup ${msg.id} is ${entry.state} already`))
-        if (msg.node !== entry.node) return ctx.fail(msg.replyTo, takenOver(entry))
-        await ctx.persist({ type: 'backup-checkpointed', id: msg.id, checkpoint: msg.checkpoint, ts: msg.ts })
-        return ctx.reply(msg.replyTo, ctx.state.backups[msg.id] as BackupEntry)
-      }
-      case 'resume': {
-        const entry = known(msg.id)
-        if (entry === undefined) return ctx.fail(msg.replyTo, new BackupCatalogError(`no backup ${msg.id}`))
-        if (entry.state !== 'running') return ctx.fail(msg.replyTo, new BackupCatalogError(`backup ${msg.id} is ${entry.state} already`))
-        if (entry.node === msg.node && entry.node !== msg.from) return ctx.reply(msg.replyTo, entry)
-        if (entry.node !== msg.from) return ctx.fail(msg.replyTo, takenOver(entry))
-        const locked = lockedAgainst(msg.node, msg.ts)
-        if (locked !== undefined) return ctx.fail(msg.replyTo, locked)
-        await ctx.persist({ type: 'backup-resumed', id: msg.id, node: msg.node, ts: msg.ts })
-        return ctx.reply(msg.replyTo, ctx.state.backups[msg.id] as BackupEntry)
-      }
+      case 'fail':
+        return await end(ctx, msg)
+      case 'checkpoint':
+        return await checkpoint(ctx, msg)
+      case 'resume':
+        return await resume(ctx, msg)
       case 'remove': {
-        if (known(msg.id) === undefined) return ctx.reply(msg.replyTo, false)
+        if (known(ctx.state, msg.id) === undefined) return ctx.reply(msg.replyTo, false)
         await ctx.persist({ type: 'backup-removed', id: msg.id })
         return ctx.reply(msg.replyTo, true)
       }
       case 'list':
-        return ctx.reply(msg.replyTo, Object.values(backups).sort((a, b) => a.startedAt - b.startedAt || (a.id < b.id ? -1 : 1)))
-      case 'lock': {
-        const held = ctx.state.lock
-        if (held != null && held.node !== msg.node && held.until > msg.ts) {
-          return ctx.fail(msg.replyTo, new BackupCatalogError(`${held.node} is removing backup chunks (until ${new Date(held.until).toISOString()} at the latest): try again once it is done`))
-        }
-        await ctx.persist({ type: 'catalog-locked', node: msg.node, until: msg.until })
-        return ctx.reply(msg.replyTo, { node: msg.node, until: msg.until })
-      }
+        return ctx.reply(msg.replyTo, Object.values(ctx.state.backups).sort((a, b) => a.startedAt - b.startedAt || (a.id < b.id ? -1 : 1)))
+      case 'lock':
+        return await lock(ctx, msg)
       case 'unlock': {
         if (ctx.state.lock?.node !== msg.node) return ctx.reply(msg.replyTo, false)
         await ctx.persist({ type: 'catalog-unlocked', node: msg.node })
@@ -142,40 +88,123 @@ export const backupCatalog: EntityType<BackupCatalogMsg, BackupCatalogState, Bac
       }
       case 'list-restores':
         return ctx.reply(msg.replyTo, Object.values(ctx.state.restores ?? {}).sort((a, b) => a.startedAt - b.startedAt || (a.id < b.id ? -1 : 1)))
-      case 'restore-begin': {
-        const was = restoreOf(msg.id)
-        if (was !== undefined && was.state === 'running' && was.node === msg.node && was.backup === msg.backup && was.startedAt === msg.ts) return ctx.reply(msg.replyTo, was)
-        if (was !== undefined) return ctx.fail(msg.replyTo, new BackupCatalogError(`restore ${msg.id} exists already`))
-        if (known(msg.backup) === undefined) return ctx.fail(msg.replyTo, new BackupCatalogError(`no backup ${msg.backup}`))
-        await ctx.persist({ type: 'restore-began', id: msg.id, backup: msg.backup, selection: msg.selection, total: msg.total, node: msg.node, ts: msg.ts })
-        return ctx.reply(msg.replyTo, restoreOf(msg.id) as RestoreEntry)
-      }
+      case 'restore-begin':
+        return await restoreBegin(ctx, msg)
       case 'restore-progress':
       case 'restore-end':
-      case 'restore-resume': {
-        const entry = restoreOf(msg.id)
-        if (entry === undefined) return ctx.fail(msg.replyTo, new BackupCatalogError(`no restore ${msg.id}`))
-        // asked again after its answer was lost
-        if (msg.type === 'restore-end' && entry.state !== 'running' && entry.node === msg.node && entry.endedAt === msg.ts && entry.error === msg.error) return ctx.reply(msg.replyTo, entry)
-        if (msg.type === 'restore-resume' && entry.state === 'running' && entry.node === msg.node && entry.node !== msg.from) return ctx.reply(msg.replyTo, entry)
-        if (entry.state !== 'running') return ctx.fail(msg.replyTo, new BackupCatalogError(`restore ${msg.id} is ${entry.state} already`))
-        if (entry.node !== (msg.type === 'restore-resume' ? msg.from : msg.node)) {
-          return ctx.fail(msg.replyTo, new BackupCatalogError(`restore ${msg.id} is being made by ${entry.node} now (it was resumed there)`))
-        }
-        if (msg.type === 'restore-progress') {
-          if (msg.cursor > entry.total) return ctx.fail(msg.replyTo, new BackupCatalogError(`restore ${msg.id} has ${entry.total} entities, not ${msg.cursor}`))
-          if (msg.cursor > entry.cursor) await ctx.persist({ type: 'restore-progressed', id: msg.id, cursor: msg.cursor })
-        } else if (msg.type === 'restore-end') {
-          await ctx.persist({ type: 'restore-ended', id: msg.id, error: msg.error, ts: msg.ts })
-        } else {
-          await ctx.persist({ type: 'restore-resumed', id: msg.id, node: msg.node })
-        }
-        return ctx.reply(msg.replyTo, restoreOf(msg.id) as RestoreEntry)
-      }
+      case 'restore-resume':
+        return await restoreStep(ctx, msg)
       default:
         assertNever(msg, 'backup catalog message')
     }
   }
+}
+
+type CatalogContext = EntityContext<BackupCatalogMsg, BackupCatalogState, BackupCatalogEvent>
+type MsgOf<T extends BackupCatalogMsg['type']> = Extract<BackupCatalogMsg, { type: T }>
+
+function known (state: BackupCatalogState, id: string): BackupEntry | undefined {
+  return Object.hasOwn(state.backups, id) ? state.backups[id] : undefined
+}
+
+function restoreOf (state: BackupCatalogState, id: string): RestoreEntry | undefined {
+  const restores = state.restores ?? {}
+  return Object.hasOwn(restores, id) ? restores[id] : undefined
+}
+
+/** Why a backup may not begin (nor be resumed) now: another node removes chunks it could name. */
+function lockedAgainst (state: BackupCatalogState, node: string, ts: number): BackupCatalogError | undefined {
+  const held = state.lock
+  if (held == null || held.node === node || held.until <= ts) return undefined
+  return new BackupCatalogError(`${held.node} is removing backup chunks (until ${new Date(held.until).toISOString()} at the latest): start the backup once it is done`)
+}
+
+async function begin (ctx: CatalogContext, msg: MsgOf<'begin'>): Promise<void> {
+  const was = known(ctx.state, msg.id)
+  const locked = lockedAgainst(ctx.state, msg.node, msg.ts)
+  if (locked !== undefined && was === undefined) return ctx.fail(msg.replyTo, locked)
+  // a job's ask tried again after its first reached the journal and the answer did not reach it
+  if (was !== undefined && was.state === 'running' && was.node === msg.node && was.keyFingerprint === msg.keyFingerprint && was.note === msg.note && was.startedAt === msg.ts) return ctx.reply(msg.replyTo, was)
+  if (was !== undefined) return ctx.fail(msg.replyTo, new BackupCatalogError(`backup ${msg.id} exists already`))
+  if (Object.keys(ctx.state.backups).length >= MAX_BACKUPS) return ctx.fail(msg.replyTo, new BackupCatalogError(`the catalog holds ${MAX_BACKUPS} backups, the most it keeps: remove old ones (plexi admin backup rm ID) or set a retention`))
+  await ctx.persist({ type: 'backup-began', id: msg.id, note: msg.note, keyFingerprint: msg.keyFingerprint, node: msg.node, ts: msg.ts })
+  ctx.reply(msg.replyTo, ctx.state.backups[msg.id] as BackupEntry)
+}
+
+async function end (ctx: CatalogContext, msg: MsgOf<'complete' | 'fail'>): Promise<void> {
+  const entry = known(ctx.state, msg.id)
+  if (entry === undefined) return ctx.fail(msg.replyTo, new BackupCatalogError(`no backup ${msg.id}`))
+  // the same end asked again (its answer was lost) is answered as the first was
+  if (msg.type === 'complete' && entry.state === 'done' && entry.root === msg.root && entry.endedAt === msg.ts) return ctx.reply(msg.replyTo, entry)
+  if (msg.type === 'fail' && entry.state === 'failed' && entry.error === msg.error && entry.endedAt === msg.ts) return ctx.reply(msg.replyTo, entry)
+  // the first end stands: a job that was declared failed cannot complete later, nor the other way
+  if (entry.state !== 'running') return ctx.fail(msg.replyTo, new BackupCatalogError(`backup ${msg.id} is ${entry.state} already`))
+  if (msg.node !== undefined && msg.node !== entry.node) return ctx.fail(msg.replyTo, takenOver(entry))
+  await ctx.persist(msg.type === 'complete'
+    ? { type: 'backup-completed', id: msg.id, root: msg.root, manifest: msg.manifest, stats: msg.stats, ts: msg.ts }
+    : { type: 'backup-failed', id: msg.id, error: msg.error, ts: msg.ts })
+  ctx.reply(msg.replyTo, ctx.state.backups[msg.id] as BackupEntry)
+}
+
+async function checkpoint (ctx: CatalogContext, msg: MsgOf<'checkpoint'>): Promise<void> {
+  const entry = known(ctx.state, msg.id)
+  if (entry === undefined) return ctx.fail(msg.replyTo, new BackupCatalogError(`no backup ${msg.id}`))
+  if (entry.state !== 'running') return ctx.fail(msg.replyTo, new BackupCatalogError(`backup ${msg.id} is ${entry.state} already`))
+  if (msg.node !== entry.node) return ctx.fail(msg.replyTo, takenOver(entry))
+  await ctx.persist({ type: 'backup-checkpointed', id: msg.id, checkpoint: msg.checkpoint, ts: msg.ts })
+  ctx.reply(msg.replyTo, ctx.state.backups[msg.id] as BackupEntry)
+}
+
+async function resume (ctx: CatalogContext, msg: MsgOf<'resume'>): Promise<void> {
+  const entry = known(ctx.state, msg.id)
+  if (entry === undefined) return ctx.fail(msg.replyTo, new BackupCatalogError(`no backup ${msg.id}`))
+  if (entry.state !== 'running') return ctx.fail(msg.replyTo, new BackupCatalogError(`backup ${msg.id} is ${entry.state} already`))
+  if (entry.node === msg.node && entry.node !== msg.from) return ctx.reply(msg.replyTo, entry)
+  if (entry.node !== msg.from) return ctx.fail(msg.replyTo, takenOver(entry))
+  const locked = lockedAgainst(ctx.state, msg.node, msg.ts)
+  if (locked !== undefined) return ctx.fail(msg.replyTo, locked)
+  await ctx.persist({ type: 'backup-resumed', id: msg.id, node: msg.node, ts: msg.ts })
+  ctx.reply(msg.replyTo, ctx.state.backups[msg.id] as BackupEntry)
+}
+
+async function lock (ctx: CatalogContext, msg: MsgOf<'lock'>): Promise<void> {
+  const held = ctx.state.lock
+  if (held != null && held.node !== msg.node && held.until > msg.ts) {
+    return ctx.fail(msg.replyTo, new BackupCatalogError(`${held.node} is removing backup chunks (until ${new Date(held.until).toISOString()} at the latest): try again once it is done`))
+  }
+  await ctx.persist({ type: 'catalog-locked', node: msg.node, until: msg.until })
+  ctx.reply(msg.replyTo, { node: msg.node, until: msg.until })
+}
+
+async function restoreBegin (ctx: CatalogContext, msg: MsgOf<'restore-begin'>): Promise<void> {
+  const was = restoreOf(ctx.state, msg.id)
+  if (was !== undefined && was.state === 'running' && was.node === msg.node && was.backup === msg.backup && was.startedAt === msg.ts) return ctx.reply(msg.replyTo, was)
+  if (was !== undefined) return ctx.fail(msg.replyTo, new BackupCatalogError(`restore ${msg.id} exists already`))
+  if (known(ctx.state, msg.backup) === undefined) return ctx.fail(msg.replyTo, new BackupCatalogError(`no backup ${msg.backup}`))
+  await ctx.persist({ type: 'restore-began', id: msg.id, backup: msg.backup, selection: msg.selection, total: msg.total, node: msg.node, ts: msg.ts })
+  ctx.reply(msg.replyTo, restoreOf(ctx.state, msg.id) as RestoreEntry)
+}
+
+/** A running restore's progress, end or move to another node. */
+async function restoreStep (ctx: CatalogContext, msg: MsgOf<'restore-progress' | 'restore-end' | 'restore-resume'>): Promise<void> {
+  const entry = restoreOf(ctx.state, msg.id)
+  if (entry === undefined) return ctx.fail(msg.replyTo, new BackupCatalogError(`no restore ${msg.id}`))
+  // asked again after its answer was lost
+  if (msg.type === 'restore-end' && entry.state !== 'running' && entry.node === msg.node && entry.endedAt === msg.ts && entry.error === msg.error) return ctx.reply(msg.replyTo, entry)
+  if (msg.type === 'restore-resume' && entry.state === 'running' && entry.node === msg.node && entry.node !== msg.from) return ctx.reply(msg.replyTo, entry)
+  if (entry.state !== 'running') return ctx.fail(msg.replyTo, new BackupCatalogError(`restore ${msg.id} is ${entry.state} already`))
+  if (entry.node !== (msg.type === 'restore-resume' ? msg.from : msg.node)) {
+    return ctx.fail(msg.replyTo, new BackupCatalogError(`restore ${msg.id} is being made by ${entry.node} now (it was resumed there)`))
+  }
+  if (msg.type === 'restore-progress') {
+    if (msg.cursor > entry.total) return ctx.fail(msg.replyTo, new BackupCatalogError(`restore ${msg.id} has ${entry.total} entities, not ${msg.cursor}`))
+    if (msg.cursor > entry.cursor) await ctx.persist({ type: 'restore-progressed', id: msg.id, cursor: msg.cursor })
+  } else if (msg.type === 'restore-end') {
+    await ctx.persist({ type: 'restore-ended', id: msg.id, error: msg.error, ts: msg.ts })
+  } else {
+    await ctx.persist({ type: 'restore-resumed', id: msg.id, node: msg.node })
+  }
+  ctx.reply(msg.replyTo, restoreOf(ctx.state, msg.id) as RestoreEntry)
 }
 
 function takenOver (entry: BackupEntry): BackupCatalogError {

@@ -4,13 +4,11 @@ import { shown } from '../../protocols/index.ts'
 import { InvalidPeerRequestError } from '../mesh/index.ts'
 import { isChunkId } from './backup-key.ts'
 import type { ChunkStore } from './chunk-store.ts'
-import { CHUNK_OVERHEAD_BYTES, MAX_HOLDER_IDS, MAX_PUT_BYTES } from './constants.ts'
+import { CHUNK_OVERHEAD_BYTES, HOLDER_ASK_MS, MAX_CHECK_CHUNKS, MAX_HOLDER_IDS, MAX_PUT_BYTES } from './constants.ts'
 import { BackupHolderError } from './errors.ts'
 
 /** Where every backup-role node keeps other nodes' sealed chunks. */
 export const CHUNK_HOLDER_PATH = '/backup-chunks'
-/** Each ask of a holder: a put of a few MiB written and fsynced, or a read. */
-export const HOLDER_ASK_MS = 30_000
 
 export interface PutChunk {
   readonly id: string
@@ -39,8 +37,6 @@ export type ChunkHolderMsg =
 export type ChunkCheck = 'ok' | 'missing' | 'damaged'
 
 const HEX64 = /^[0-9a-f]{64}$/
-/** Chunks one check asks about: each is read and hashed, a few GiB at most within HOLDER_ASK_MS. */
-export const MAX_CHECK_CHUNKS = 1_024
 
 /**
  * Checks a message from another node field by field (InvalidPeerRequestError otherwise): known

@@ -74,6 +74,14 @@ export const MAX_BACKUP_RECORD_BYTES = 16 * 1_048_576
  * backup of this design is meant for, and a manifest's size (about 100 bytes a chunk) stays
  * under a gigabyte. */
 export const MAX_MANIFEST_CHUNKS = 10_000_000
+/** Each ask of a holder: a put of a few MiB written and fsynced, or a read. */
+export const HOLDER_ASK_MS = 30_000
+/** Chunks one check asks about: each is read and hashed, a few GiB at most within HOLDER_ASK_MS. */
+export const MAX_CHECK_CHUNKS = 1_024
+/** Characters of a manifest's note: the catalog's MAX_BACKUP_NOTE, which the note comes from. */
+export const MAX_MANIFEST_NOTE = 1_000
+/** Fences tried before a restore of one entity gives up (each refused one names a higher promise). */
+export const FENCE_TRIES = 5
 /** Chunk ids one holder request may name (has, remove, list): about 650 KiB of ids, within a frame. */
 export const MAX_HOLDER_IDS = 10_000
 /** Sealed bytes one put may carry: a p2p frame is at most 4 MiB, and a put carries its ids,
@@ -111,3 +119,67 @@ export const PACK_RECORD_HEADER_BYTES = 77
 /** Bytes an open's scan reads at a time to find record headers: one page, which costs a read as
  * much as a header alone, and holds many records of tombstones or small chunks. */
 export const PACK_SCAN_READ_BYTES = 4096
+
+/** Chunk ids a holder's repair pass looks at per page of its store (and asks each other holder
+ * about in one `has`): a page's ranking and asks stay small, and a store of millions of chunks is
+ * a few thousand pages. */
+export const HOLDER_REPAIR_PAGE = 2_000
+
+/** A restore hold: a hold nobody lets go of (the restoring node died) ends by itself after this
+ * long. */
+export const HOLD_MAX_MS = 60_000
+/** How long an entity's work in progress may run before the hold interrupts it (an agent's
+ * answer), and how long after that it may take to stop. */
+export const HOLD_BUSY_MS = 10_000
+export const HOLD_GRACE_MS = 2_000
+
+// ---- the backup jobs (BackupService and its parts) ----
+
+/** Each ask of the backup catalog: a catalog write is one journal append on its replicas. */
+export const CATALOG_ASK_MS = 10_000
+/** How long a job's catalog ask rides out the catalog's owner failing over (a member declared
+ * down, placement moving it: seconds). */
+export const CATALOG_PATIENCE_MS = 30_000
+/** The first wait before a patient catalog ask is tried again, doubling up to the second: short
+ * enough to notice a failover that took a moment, long enough not to hammer one in progress. */
+export const CATALOG_RETRY_FIRST_MS = 100
+export const CATALOG_RETRY_MAX_MS = 2_000
+/** The catalog's lock is taken for this long, and renewed at a third of it while its work runs
+ * (two renewals may fail before it lapses; at most the catalog's MAX_LOCK_MS). */
+export const LOCK_MS = 10 * 60_000
+/** Chunks one audit checks: enough that a holder which lost 1% of its chunks is caught within a
+ * few audits, few enough that an audit costs seconds. */
+export const AUDIT_SAMPLE = 32
+/** How often a schedule looks whether a backup is due (at most: the interval, when shorter). */
+export const SCHEDULE_CHECK_MS = 60_000
+/** How often a node holding the key looks for backups whose node is down, to resume them. */
+export const RESUME_CHECK_MS = 30_000
+/** A running backup records how far it got at most this often (a sealed partial manifest on the
+ * holders, its place in the catalog): what a resumed backup does not do again. */
+export const CHECKPOINT_MS = 2_000
+/** Partitions a backup reads at once: each waits on its replicas' answers much of the time. */
+export const PARTITIONS_AT_ONCE = 4
+/** Puts one backup keeps in flight to its holders at once. */
+export const PUTS_IN_FLIGHT = 4
+/** A restore's hold or unhold ask of an entity's owner (the hold waits for the entity to stop). */
+export const HOLD_ASK_MS = 20_000
+/** Entities a restore rewrites at once (each a hold, a fence and writes on every replica). */
+export const RESTORE_CONCURRENCY = 16
+/** Rewrites of one entity tried before a restore fails (an activation raced each one). */
+export const REWRITE_TRIES = 3
+/** Opened chunks a restore keeps: a partition's stream is read in order, so only the chunks an
+ * entity's block spans (and its neighbour's) are read again. */
+export const RESTORE_CHUNK_CACHE = 64
+/** Chunks a full verify checks at once. */
+export const VERIFY_CONCURRENCY = 8
+/** Bytes of chunks one holder re-reads for one check ask (well within HOLDER_ASK_MS on a slow disk). */
+export const CHECK_BATCH_BYTES = 64 * 1_048_576
+/** A verify reports its progress every this many chunks: a job's progress is a catalog-free
+ * in-memory update, but a line per chunk of millions would be noise. */
+export const VERIFY_PROGRESS_EVERY = 64
+/** Items a job's `left` lists at most (the rest are counted): what an operator reads. */
+export const JOB_LEFT_SHOWN = 50
+/** Characters of one item's reason in a job's `left`. */
+export const JOB_WHY_CHARS = 256
+/** Characters of a failed backup's or restore's error kept in the catalog (its MAX_ERROR). */
+export const CATALOG_ERROR_CHARS = 2_000

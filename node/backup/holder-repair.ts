@@ -1,13 +1,13 @@
 import { rendezvousRanking } from '../mesh/index.ts'
 import type { Candidate } from '../mesh/index.ts'
+import { PeriodicService, ServiceFailures } from '../services/index.ts'
+import type { BackupLog } from './backup-log.ts'
+import { serviceLogOf } from './backup-log.ts'
 import { ciphertextDigest } from './chunk-crypto.ts'
 import type { ChunkHolderClient, PutChunk } from './chunk-holder.ts'
 import type { ChunkStore } from './chunk-store.ts'
-import { MAX_PUT_BYTES } from './constants.ts'
+import { HOLDER_REPAIR_PAGE, MAX_PUT_BYTES } from './constants.ts'
 import { pushTo } from './push-to.ts'
-
-/** Chunk ids looked at per page of the store (and asked of each other holder in one `has`). */
-const PAGE = 2_000
 
 export interface HolderRepairOptions {
   readonly store: ChunkStore
@@ -18,7 +18,10 @@ export interface HolderRepairOptions {
   /** Copies of every chunk (--backup-copies). */
   readonly copies: number
   readonly holder: (node: string) => ChunkHolderClient
-  readonly log?: { info (obj: object, msg: string): void, warn (obj: object, msg: string): void }
+  readonly log?: BackupLog
+  /** Where a failed pass is counted (service `backup-holder-repair`); one per node.
+   * @default a counter of its own */
+  readonly failures?: ServiceFailures
 }
 
 /**
@@ -33,31 +36,24 @@ export class HolderRepair {
   readonly #opts: HolderRepairOptions
   /** What runs did since this node started (metrics). */
   readonly stats = { runs: 0, copied: 0 }
-  #timer: ReturnType<typeof setTimeout> | undefined
-  #running: Promise<unknown> | undefined
+  #service: PeriodicService | undefined
 
   constructor (opts: HolderRepairOptions) {
     this.#opts = opts
   }
 
-  /** Runs every `everyMs` (first after one interval). */
+  /** Runs every `everyMs` (first after one interval), as a supervised service
+   * (`backup-holder-repair`: a pass that fails is counted, logged and tried again); idempotent. */
   start (everyMs: number): void {
-    if (this.#timer !== undefined) return
-    const tick = (): void => {
-      this.#running = this.run().catch((err: unknown) => {
-        this.#opts.log?.warn({ err }, `backup chunks not re-replicated: ${(err as Error).message}`)
-      }).finally(() => {
-        this.#running = undefined
-        if (this.#timer !== undefined) this.#timer = setTimeout(tick, everyMs).unref()
-      })
-    }
-    this.#timer = setTimeout(tick, everyMs).unref()
+    if (this.#service !== undefined) return
+    const failures = this.#opts.failures ?? new ServiceFailures()
+    this.#service = new PeriodicService({ name: 'backup-holder-repair', run: async () => await this.run(), intervalMs: everyMs, failures, log: serviceLogOf(this.#opts.log) })
+    this.#service.start()
   }
 
+  /** Stops the loop, waiting (bounded) for a pass in progress. */
   async stop (): Promise<void> {
-    clearTimeout(this.#timer)
-    this.#timer = undefined
-    await this.#running
+    await this.#service?.stop()
   }
 
   /**
@@ -76,7 +72,7 @@ export class HolderRepair {
     if (holders.length < 2) return { chunks: store.size, copied, unreachable: [], damaged }
     let after: string | undefined
     for (;;) {
-      const page = store.list(after, PAGE)
+      const page = store.list(after, HOLDER_REPAIR_PAGE)
       chunks += page.length
       // which other holders should keep each chunk of the page
       const wanted = new Map<string, string[]>()
@@ -87,46 +83,9 @@ export class HolderRepair {
       }
       for (const [node, ids] of wanted) {
         if (unreachable.has(node)) continue
-        let missing: string[]
-        try {
-          const held = await this.#opts.holder(node).has(ids)
-          missing = ids.filter((_, i) => held[i] !== true)
-        } catch {
-          unreachable.add(node)
-          continue
-        }
-        let batch: PutChunk[] = []
-        let bytes = 0
-        const send = async (): Promise<void> => {
-          if (batch.length === 0) return
-          await this.#opts.holder(node).put(batch)
-          copied += batch.length
-          batch = []
-          bytes = 0
-        }
-        try {
-          for (const id of missing) {
-            let sealed: Buffer | undefined
-            try {
-              sealed = await store.get(id)
-            } catch (err) {
-              if ((err as Error).name !== 'ChunkDamagedError') throw err
-              damaged.push(id)
-              continue
-            }
-            // removed here meanwhile (a pruned backup's)
-            if (sealed === undefined) continue
-            if (bytes + sealed.byteLength > MAX_PUT_BYTES) await send()
-            batch.push({ id, digest: ciphertextDigest(sealed), sealed })
-            bytes += sealed.byteLength
-          }
-          await send()
-        } catch (err) {
-          unreachable.add(node)
-          this.#opts.log?.warn({ err, holder: node }, `backup holder ${node} did not take copies: ${(err as Error).message}`)
-        }
+        if (!await this.#copyTo(node, ids, damaged, (n) => { copied += n })) unreachable.add(node)
       }
-      if (page.length < PAGE) break
+      if (page.length < HOLDER_REPAIR_PAGE) break
       after = page.at(-1)
     }
     this.stats.runs++
@@ -135,5 +94,49 @@ export class HolderRepair {
       this.#opts.log?.info({ copied, damaged: damaged.length, unreachable: [...unreachable] }, `backup chunks re-replicated: ${copied} copies put on the holders that should keep them${damaged.length > 0 ? `; ${damaged.length} damaged here, left to a verify` : ''}`)
     }
     return { chunks, copied, unreachable: [...unreachable], damaged }
+  }
+
+  /** Puts on `node` this holder's copies of the chunks of `ids` it lacks (a copy damaged here is
+   * not spread: it goes to `damaged`); false when the node could not be asked or did not take them. */
+  async #copyTo (node: string, ids: string[], damaged: string[], copied: (count: number) => void): Promise<boolean> {
+    const { store } = this.#opts
+    let missing: string[]
+    try {
+      const held = await this.#opts.holder(node).has(ids)
+      missing = ids.filter((_, i) => held[i] !== true)
+    } catch {
+      return false
+    }
+    let batch: PutChunk[] = []
+    let bytes = 0
+    const send = async (): Promise<void> => {
+      if (batch.length === 0) return
+      await this.#opts.holder(node).put(batch)
+      copied(batch.length)
+      batch = []
+      bytes = 0
+    }
+    try {
+      for (const id of missing) {
+        let sealed: Buffer | undefined
+        try {
+          sealed = await store.get(id)
+        } catch (err) {
+          if ((err as Error).name !== 'ChunkDamagedError') throw err
+          damaged.push(id)
+          continue
+        }
+        // removed here meanwhile (a pruned backup's)
+        if (sealed === undefined) continue
+        if (bytes + sealed.byteLength > MAX_PUT_BYTES) await send()
+        batch.push({ id, digest: ciphertextDigest(sealed), sealed })
+        bytes += sealed.byteLength
+      }
+      await send()
+    } catch (err) {
+      this.#opts.log?.warn({ err, holder: node }, `backup holder ${node} did not take copies: ${(err as Error).message}`)
+      return false
+    }
+    return true
   }
 }

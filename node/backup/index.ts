@@ -7,9 +7,11 @@ export type { ChunkerOptions } from './chunker.ts'
 export { merkleProof, merkleRoot, verifyMerkleProof } from './merkle-root.ts'
 export { BackupService } from './backup-service.ts'
 export type { BackupServiceOptions, RestoreSelection } from './backup-service.ts'
+export type { BackupServiceStats } from './backup-context.ts'
+export type { BackupLog } from './backup-log.ts'
 export { replicaClient, rewriteJournal } from './journal-rewrite.ts'
 export type { ReplicaClient } from './journal-rewrite.ts'
-export { HOLD_MAX_MS, RESTORE_HOLD_PATH, checkRestoreHoldMsg, restoreHold, spawnRestoreHold } from './restore-hold.ts'
+export { RESTORE_HOLD_PATH, checkRestoreHoldMsg, restoreHold, spawnRestoreHold } from './restore-hold.ts'
 export type { RestoreHoldMsg } from './restore-hold.ts'
 export { CHUNK_HOLDER_PATH, checkChunkHolderMsg, chunkHolder, holderAt, spawnChunkHolder } from './chunk-holder.ts'
 export type { ChunkHolderClient, ChunkHolderMsg, PutChunk } from './chunk-holder.ts'
@@ -25,7 +27,7 @@ export type { EntityCut, PartitionCutOptions } from './partition-cut.ts'
 export type { MerkleLeaf } from './merkle-root.ts'
 export {
   BACKUP_KEY_PREFIX, CHUNK_OVERHEAD_BYTES, CHUNK_SIZE_CEILING, CHUNK_SIZE_FLOOR, DEFAULT_AVG_CHUNK_BYTES,
-  DEFAULT_MAX_CHUNK_BYTES, DEFAULT_MIN_CHUNK_BYTES
+  DEFAULT_MAX_CHUNK_BYTES, DEFAULT_MIN_CHUNK_BYTES, HOLD_MAX_MS
 } from './constants.ts'
 export {
   BackupKeyExistsError, BackupKeyFormatError, BackupKeyMissingError, BackupKeyPermissionsError,

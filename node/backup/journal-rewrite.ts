@@ -1,10 +1,9 @@
 import type { ActorSystem } from '../../actors/index.ts'
 import { APPEND_BATCH_RECORDS, REPLICA_ASK_MS, checkReplicaReply, matchPoint, shardHolderPath, withRecords } from '../replication/index.ts'
 import type { ReplicaRequest, ReplicatedJournal, ReplyOf, ShardHolderMsg, StoredRecord } from '../replication/index.ts'
+import { FENCE_TRIES } from './constants.ts'
 import { BackupRestoreError } from './errors.ts'
 
-/** Fences tried before a restore of one entity gives up (each refused one names a higher promise). */
-const FENCE_TRIES = 5
 
 /** One replica of a partition, asked as an owner asks it. */
 export type ReplicaClient = <R extends ReplicaRequest>(request: R) => Promise<ReplyOf<R>>

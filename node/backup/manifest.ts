@@ -2,7 +2,7 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto'
 import { createPlainCodec } from '../../actors/index.ts'
 import { isEntityId, partitionOf } from '../replication/index.ts'
 import { BackupKey, isChunkId } from './backup-key.ts'
-import { CHUNK_NONCE_BYTES, CHUNK_SIZE_CEILING, CHUNK_TAG_BYTES, MAX_MANIFEST_CHUNKS } from './constants.ts'
+import { CHUNK_NONCE_BYTES, CHUNK_SIZE_CEILING, CHUNK_TAG_BYTES, MAX_MANIFEST_CHUNKS, MAX_MANIFEST_NOTE } from './constants.ts'
 import { BackupFormatError, BackupKeyMismatchError, InvalidBackupInputError } from './errors.ts'
 import { merkleRoot } from './merkle-root.ts'
 import type { EntityBlock } from './partition-stream.ts'
@@ -40,7 +40,6 @@ export interface BackupManifest {
 const FORMAT = 1
 const BACKUP_ID = /^[A-Za-z0-9-]{1,64}$/
 const HEX64 = /^[0-9a-f]{64}$/
-const MAX_NOTE = 1_000
 const codec = createPlainCodec()
 
 /** The leaves of a backup's Merkle tree: each chunk of each partition, in order, as `id ‖ digest`. */
@@ -114,7 +113,7 @@ export function checkManifest (value: unknown): asserts value is BackupManifest 
   if (format !== FORMAT) fail(`format ${String(format).slice(0, 20)} (this version reads ${FORMAT})`)
   if (typeof id !== 'string' || !BACKUP_ID.test(id)) fail('id')
   if (typeof createdAt !== 'string' || createdAt.length > 40 || Number.isNaN(Date.parse(createdAt))) fail('createdAt')
-  if (typeof note !== 'string' || note.length > MAX_NOTE) fail(`note (a string of at most ${MAX_NOTE} characters)`)
+  if (typeof note !== 'string' || note.length > MAX_MANIFEST_NOTE) fail(`note (a string of at most ${MAX_MANIFEST_NOTE} characters)`)
   if (typeof keyFingerprint !== 'string' || !/^[0-9a-f]{16}$/.test(keyFingerprint)) fail('keyFingerprint')
   if (!Number.isSafeInteger(partitionCount) || (partitionCount as number) < 1 || (partitionCount as number) > 65_536) fail('partitionCount')
   if (!Array.isArray(partitions)) fail('partitions')

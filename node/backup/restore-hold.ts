@@ -2,15 +2,10 @@ import type { ActorSystem, Behavior, HandOff, RemotingPort, ReplyTo } from '../.
 import { isReplyTo } from '../../actors/index.ts'
 import { InvalidPeerRequestError } from '../mesh/index.ts'
 import { isEntityId } from '../replication/index.ts'
+import { HOLD_BUSY_MS, HOLD_GRACE_MS, HOLD_MAX_MS } from './constants.ts'
 
 /** Where every node holds its entities still while a restore rewrites their journals. */
 export const RESTORE_HOLD_PATH = '/backup-restore'
-/** A hold nobody lets go of (the restoring node died) ends by itself after this long. */
-export const HOLD_MAX_MS = 60_000
-/** How long an entity's work in progress may run before the hold interrupts it (an agent's
- * answer), and how long after that it may take to stop. */
-const HOLD_BUSY_MS = 10_000
-const HOLD_GRACE_MS = 2_000
 
 export type RestoreHoldMsg =
   /** Stops `entity` here and keeps its messages waiting: 'held', or 'not-active' (nothing to hold). */

@@ -40,3 +40,26 @@ export function isoWeek (t: number): string {
   const week = 1 + Math.floor((thursday - Date.UTC(year, 0, 1)) / (7 * 86_400_000))
   return `${year}-W${String(week).padStart(2, '0')}`
 }
+
+/**
+ * Removes, one at a time, the done backups of the key `fingerprint` that `policy` does not keep
+ * (backups of other keys and those not done are not counted, nor touched); resolves with their ids.
+ * No policy: nothing is removed.
+ */
+export async function applyRetention (
+  backups: ReadonlyArray<{ readonly id: string, readonly startedAt: number, readonly state: string, readonly keyFingerprint: string }>,
+  fingerprint: string,
+  policy: RetentionPolicy | undefined,
+  remove: (id: string) => Promise<unknown>
+): Promise<string[]> {
+  if (policy === undefined) return []
+  const mine = backups.filter((b) => b.state === 'done' && b.keyFingerprint === fingerprint)
+  const keep = retained(mine, policy)
+  const gone: string[] = []
+  for (const b of mine) {
+    if (keep.has(b.id)) continue
+    await remove(b.id)
+    gone.push(b.id)
+  }
+  return gone
+}

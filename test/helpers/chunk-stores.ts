@@ -1,6 +1,9 @@
-import { readdir, readFile, writeFile } from 'node:fs/promises'
+import { expect } from 'chai'
+import { randomBytes } from 'node:crypto'
+import { open as openFile, readdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { ChunkStore } from '../../node/backup/index.ts'
+import { ChunkStore, MAX_STORE_IDS, ciphertextDigest } from '../../node/backup/index.ts'
+import type { ChunkToStore } from '../../node/backup/index.ts'
 import { tempDir } from './temp-dir.ts'
 
 /**
@@ -46,4 +49,36 @@ export async function flipChunkByte (dir: string, id: string): Promise<boolean> 
     found = true
   }
   return found
+}
+
+/** A chunk as a holder gets it: a random id (the store never sees a key) and random sealed bytes. */
+export function randomChunk (size = 1000): ChunkToStore & { sealed: Buffer } {
+  const sealed = randomBytes(size)
+  return { id: randomBytes(32).toString('hex'), digest: ciphertextDigest(sealed), sealed }
+}
+
+/** The pack files of the store in `dir`, in order. */
+export async function packFiles (dir: string): Promise<string[]> {
+  return (await readdir(join(dir, 'packs'))).filter((n) => n.endsWith('.pack')).sort().map((n) => join(dir, 'packs', n))
+}
+
+/** Flips one bit of a file in place. */
+export async function flipBit (path: string, at: number): Promise<void> {
+  const handle = await openFile(path, 'r+')
+  try {
+    const b = Buffer.alloc(1)
+    await handle.read(b, 0, 1, at)
+    b[0] = (b[0] as number) ^ 0x10
+    await handle.write(b, 0, 1, at)
+  } finally {
+    await handle.close()
+  }
+}
+
+/** Every held chunk is `model`'s, and nothing else is held. */
+export async function expectHolds (store: ChunkStore, model: ReadonlyMap<string, Buffer>): Promise<void> {
+  expect(store.size).to.equal(model.size)
+  expect(store.bytes).to.equal([...model.values()].reduce((n, b) => n + b.byteLength, 0))
+  expect(store.list(undefined, MAX_STORE_IDS)).to.deep.equal([...model.keys()].sort())
+  for (const [id, sealed] of model) expect((await store.get(id))?.equals(sealed), id).to.equal(true)
 }

@@ -1,7 +1,6 @@
 import { expect } from 'chai'
-import { BACKUPS, BACKUP_CATALOG_KEY, MAX_ENDED_RESTORES, backupCatalog, checkBackupCatalogMsg } from '../../../actors/index.ts'
+import { BACKUPS, BACKUP_CATALOG_KEY, MAX_ENDED_RESTORES, backupCatalog } from '../../../actors/index.ts'
 import type { BackupEntry, BackupStats, ManifestRef, RestoreEntry } from '../../../actors/index.ts'
-import { refusalOf } from '../../helpers/message-check-tests.ts'
 import { entity, useLocalEntities } from '../../helpers/local-entities.ts'
 
 const FP = '0123456789abcdef'
@@ -91,39 +90,5 @@ describe('backupCatalog: the cluster\'s list of backups (real LevelDB journal)',
     await node.restart()
     expect((await refused({ type: 'begin', id: 'bk-3', note: '', keyFingerprint: FP, node: 'n1', ts: 22_000 })).message).to.match(/n2#b is removing/)
     expect(node.system.stats.restarts).to.equal(0)
-  })
-
-  it('should check every field of what it is sent', () => {
-    const refusal = refusalOf(checkBackupCatalogMsg)
-    const replyTo = { askId: 'a1', node: 'n1' }
-    const complete = { type: 'complete', id: 'bk-1', root: ROOT, manifest: MANIFEST, stats: STATS, ts: 1, replyTo }
-    expect(refusal(complete)).to.equal('')
-    expect(refusal({ ...complete, root: 'xyz' })).to.match(/root/)
-    expect(refusal({ ...complete, manifest: { ...MANIFEST, holders: [] } })).to.match(/holders/)
-    expect(refusal({ ...complete, stats: { ...STATS, chunks: -1 } })).to.match(/stats\.chunks/)
-    expect(refusal({ type: 'begin', id: 'bk-1', note: 'x'.repeat(1_001), keyFingerprint: FP, node: 'n1', ts: 1, replyTo })).to.match(/note/)
-    expect(refusal({ type: 'begin', id: 'bk-1', note: '', keyFingerprint: 'nope', node: 'n1', ts: 1, replyTo })).to.match(/keyFingerprint/)
-    expect(refusal({ ...complete, node: '' })).to.match(/node/)
-    const checkpoint = { type: 'checkpoint', id: 'bk-1', checkpoint: MANIFEST, node: 'n1', ts: 1, replyTo }
-    expect(refusal(checkpoint)).to.equal('')
-    expect(refusal({ ...checkpoint, checkpoint: { ...MANIFEST, digest: 'zz' } })).to.match(/checkpoint\.digest/)
-    expect(refusal({ ...checkpoint, node: undefined })).to.match(/node/)
-    const resume = { type: 'resume', id: 'bk-1', from: 'n1', node: 'n2', ts: 1, replyTo }
-    expect(refusal(resume)).to.equal('')
-    expect(refusal({ ...resume, from: 7 })).to.match(/from/)
-    expect(refusal({ ...resume, id: 'nope' })).to.match(/id/)
-    const restoreBegin = { type: 'restore-begin', id: 'rs-1', backup: 'bk-1', selection: { since: 5 }, total: 2, node: 'n1', ts: 1, replyTo }
-    expect(refusal(restoreBegin)).to.equal('')
-    expect(refusal({ ...restoreBegin, id: 'bk-1' })).to.match(/id/)
-    expect(refusal({ ...restoreBegin, selection: { since: 'yesterday' } })).to.match(/selection\.since/)
-    expect(refusal({ ...restoreBegin, total: -1 })).to.match(/total/)
-    expect(refusal({ type: 'restore-progress', id: 'rs-1', cursor: 1.5, node: 'n1', replyTo })).to.match(/cursor/)
-    expect(refusal({ type: 'restore-end', id: 'rs-1', error: 7, node: 'n1', ts: 1, replyTo })).to.match(/error/)
-    expect(refusal({ type: 'restore-end', id: 'rs-1', error: null, node: 'n1', ts: 1, replyTo })).to.equal('')
-    expect(refusal({ type: 'lock', node: 'n1#a', until: 5, ts: 5, replyTo })).to.match(/until/)
-    expect(refusal({ type: 'lock', node: 'n1#a', until: 1 + 31 * 60_000, ts: 1, replyTo })).to.match(/until/)
-    expect(refusal({ type: 'unlock', replyTo })).to.match(/node/)
-    expect(refusal({ type: 'drop', replyTo })).to.match(/type/)
-    expect(refusal({ type: 'list' })).to.match(/replyTo/)
   })
 })

@@ -2,53 +2,23 @@ import { expect } from 'chai'
 import { spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
-import { appendFile, open, readdir, stat, truncate, writeFile } from 'node:fs/promises'
+import { appendFile, open, stat, truncate, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { createInterface } from 'node:readline'
 import { pathToFileURL } from 'node:url'
 import fc from 'fast-check'
 import {
-  CHUNK_OVERHEAD_BYTES, ChunkDamagedError, ChunkDigestMismatchError, ChunkStore, ChunkStoreClosedError,
-  ChunkStoreLockedError, InvalidBackupInputError, MAX_STORE_IDS, PACK_RECORD_HEADER_BYTES, ciphertextDigest
+  CHUNK_OVERHEAD_BYTES, ChunkDamagedError, ChunkDigestMismatchError, ChunkStore, ChunkStoreClosedError, InvalidBackupInputError,
+  PACK_RECORD_HEADER_BYTES, ciphertextDigest
 } from '../../../node/backup/index.ts'
 import type { ChunkToStore } from '../../../node/backup/index.ts'
+import { expectHolds, flipBit as flip, packFiles, randomChunk as chunk } from '../../helpers/chunk-stores.ts'
 import { tempDir } from '../../helpers/temp-dir.ts'
 import { rejection } from '../../helpers/thrown.ts'
 
 const NODE = resolve('node_modules/.bin/node')
 const STORE_MODULE = pathToFileURL(resolve('node/backup/chunk-store.ts')).href
 const H = PACK_RECORD_HEADER_BYTES
-
-/** A chunk as a holder gets it: a random id (the store never sees a key) and random sealed bytes. */
-function chunk (size = 1000): ChunkToStore & { sealed: Buffer } {
-  const sealed = randomBytes(size)
-  return { id: randomBytes(32).toString('hex'), digest: ciphertextDigest(sealed), sealed }
-}
-
-async function packFiles (dir: string): Promise<string[]> {
-  return (await readdir(join(dir, 'packs'))).filter((n) => n.endsWith('.pack')).sort().map((n) => join(dir, 'packs', n))
-}
-
-/** Flips one bit of a file in place. */
-async function flip (path: string, at: number): Promise<void> {
-  const handle = await open(path, 'r+')
-  try {
-    const b = Buffer.alloc(1)
-    await handle.read(b, 0, 1, at)
-    b[0] = (b[0] as number) ^ 0x10
-    await handle.write(b, 0, 1, at)
-  } finally {
-    await handle.close()
-  }
-}
-
-/** Every held chunk is `model`'s, and nothing else is held. */
-async function expectHolds (store: ChunkStore, model: ReadonlyMap<string, Buffer>): Promise<void> {
-  expect(store.size).to.equal(model.size)
-  expect(store.bytes).to.equal([...model.values()].reduce((n, b) => n + b.byteLength, 0))
-  expect(store.list(undefined, MAX_STORE_IDS)).to.deep.equal([...model.keys()].sort())
-  for (const [id, sealed] of model) expect((await store.get(id))?.equals(sealed), id).to.equal(true)
-}
 
 describe('ChunkStore', () => {
   let dir: { path: string, remove: () => Promise<void> }
@@ -372,103 +342,6 @@ await Promise.all([writer(), writer(), writer()])
         await reopened.close()
       }
     }
-  })
-
-  it('should resolve concurrent puts from many callers with fewer writes than callers, every chunk readable', async () => {
-    store = await ChunkStore.open(dir.path)
-    const batches = Array.from({ length: 40 }, () => Array.from({ length: 3 }, () => chunk(4000)))
-    const results = await Promise.all(batches.map(async (b) => await store!.put(b)))
-    expect(results).to.deep.equal(batches.map(() => ({ stored: 3, had: 0 })))
-    expect(store.stats().commits).to.be.lessThan(batches.length)
-    const all = batches.flat()
-    await expectHolds(store, new Map(all.map((c) => [c.id, c.sealed])))
-    // puts and removes mixed, in arrival order
-    const [r1, p1, r2] = await Promise.all([store.remove([all[0]!.id]), store.put([all[0]!]), store.remove([all[0]!.id, all[1]!.id])])
-    expect([r1, p1, r2]).to.deep.equal([1, { stored: 1, had: 0 }, 2])
-    expect(store.has([all[0]!.id, all[1]!.id])).to.deep.equal([false, false])
-  })
-
-  it('should free the space of removed chunks on compact, keeping every live one, across a reopen', async () => {
-    const options = { packTargetBytes: 64 * 1024 }
-    store = await ChunkStore.open(dir.path, options)
-    const chunks = Array.from({ length: 40 }, () => chunk(8 * 1024))
-    for (let i = 0; i < chunks.length; i += 4) await store.put(chunks.slice(i, i + 4))
-    const live = chunks.filter((_, i) => i % 4 === 0)
-    expect(await store.remove(chunks.filter((_, i) => i % 4 !== 0).map((c) => c.id))).to.equal(30)
-    const before = store.stats()
-    const packsBefore = (await packFiles(dir.path)).length
-    // reads while packs move and are deleted: each finds its chunk where the index says
-    const [{ packsRewritten, bytesFreed }, ...read] = await Promise.all([store.compact(), ...live.map(async (c) => await store!.get(c.id))])
-    expect(read.map((b, i) => (b as Buffer).equals(live[i]!.sealed))).to.deep.equal(live.map(() => true))
-    expect(packsRewritten).to.be.greaterThan(0)
-    expect(bytesFreed).to.be.greaterThan(20 * 8 * 1024)
-    const after = store.stats()
-    expect(after.packBytes).to.equal(before.packBytes - bytesFreed)
-    expect(after.deadBytes).to.be.lessThan(before.deadBytes)
-    expect((await packFiles(dir.path)).length).to.be.lessThan(packsBefore)
-    const model = new Map(live.map((c) => [c.id, c.sealed]))
-    await expectHolds(store, model)
-    expect(await store.compact()).to.deep.equal({ packsRewritten: 0, bytesFreed: 0 })
-    await store.close()
-    store = await ChunkStore.open(dir.path, options)
-    await expectHolds(store, model)
-  })
-
-  it('should not bring a removed chunk back when compaction rewrites the pack of its tombstone but not of its put', async () => {
-    const options = { packTargetBytes: 600 }
-    store = await ChunkStore.open(dir.path, options)
-    const [x, y, z, w] = [chunk(CHUNK_OVERHEAD_BYTES), chunk(400), chunk(CHUNK_OVERHEAD_BYTES), chunk(400)]
-    await store.put([x!, y!, z!]) // pack 1, full; it stays mostly live
-    await store.remove([x!.id]) // pack 2: x's tombstone
-    await store.put([w!])
-    await store.remove([w!.id]) // pack 2 now mostly dead
-    const { packsRewritten } = await store.compact()
-    expect(packsRewritten).to.equal(1)
-    await store.close()
-    store = await ChunkStore.open(dir.path, options)
-    await expectHolds(store, new Map([[y!.id, y!.sealed], [z!.id, z!.sealed]]))
-    // once the pack of x's put is rewritten (z copied out of it), x's tombstone is dead too
-    await store.remove([y!.id])
-    await store.compact()
-    expect(store.stats().deadBytes).to.equal(2 * H)
-    await expectHolds(store, new Map([[z!.id, z!.sealed]]))
-    // and z's copy guards like any put (in this same run: a reopen would count its puts afresh):
-    // its tombstone outlives a rewrite of the tombstone's pack
-    const [v, u] = [chunk(400), chunk(400)]
-    await store.put([v!])
-    await store.remove([z!.id])
-    await store.put([u!])
-    await store.remove([u!.id])
-    await store.compact()
-    await store.close()
-    store = await ChunkStore.open(dir.path, options)
-    await expectHolds(store, new Map([[v!.id, v!.sealed]]))
-  })
-
-  it('should refuse a second open of its directory until closed, and take over a lock its process left behind', async () => {
-    store = await ChunkStore.open(dir.path)
-    const err = await rejection(async () => await ChunkStore.open(dir.path))
-    expect(err).to.be.instanceOf(ChunkStoreLockedError)
-    expect((err as ChunkStoreLockedError).pid).to.equal(process.pid)
-    await store.close()
-    store = await ChunkStore.open(dir.path)
-    await store.close()
-    store = undefined
-
-    // a lock of a process that has exited
-    const child = spawn(NODE, ['-e', ''], { stdio: 'ignore' })
-    await new Promise((resolve) => child.once('exit', resolve))
-    await writeFile(join(dir.path, 'lock'), `${child.pid} 1700000000000\n`)
-    store = await ChunkStore.open(dir.path)
-    await store.close()
-    // an earlier process of this pid (a restarted container's pid 1)
-    await writeFile(join(dir.path, 'lock'), `${process.pid} 1700000000000.5\n`)
-    store = await ChunkStore.open(dir.path)
-    await store.close()
-    store = undefined
-    // a live process of another pid: the parent of this one
-    await writeFile(join(dir.path, 'lock'), `${process.ppid} 1700000000000\n`)
-    expect((await rejection(async () => await ChunkStore.open(dir.path))).name).to.equal('ChunkStoreLockedError')
   })
 
   it('should finish the writes in flight on close, then refuse every call', async () => {

@@ -2,6 +2,8 @@ import { expect } from 'chai'
 import { BackupKey, ChunkStore, HolderRepair, ciphertextDigest, holderAt, sealChunk, spawnChunkHolder } from '../../../node/backup/index.ts'
 import type { PutChunk } from '../../../node/backup/index.ts'
 import { rendezvousRanking } from '../../../node/mesh/index.ts'
+import { ServiceFailures } from '../../../node/services/index.ts'
+import { waitFor } from '../../helpers/wait-for.ts'
 import { flipChunkByte, useChunkStores } from '../../helpers/chunk-stores.ts'
 import { useTestCluster } from '../../helpers/test-cluster.ts'
 import type { TestNode } from '../../helpers/test-cluster.ts'
@@ -84,5 +86,35 @@ describe('HolderRepair: backup holders re-replicate their chunks without the key
       if (c === victim) continue
       for (const node of rendezvousRanking(`chunk/${c.id}`, left, 2)) expect(await holderAt(a.system, node).has([c.id]), `${c.id} on ${node}`).to.deep.equal([true])
     }
+  })
+
+  it('should run its passes as a supervised service, counting a pass that fails and running again after it', async () => {
+    const { nodes, chunks, candidates } = await placed()
+    const a = nodes[0] as TestNode
+    const failures = new ServiceFailures()
+    const warned: string[] = []
+    let fail = true
+    const repair = new HolderRepair({
+      store: stores[0] as ChunkStore,
+      self: a.id,
+      holders: () => { if (fail) throw new Error('members not known yet'); return candidates },
+      copies: 2,
+      holder: (node) => holderAt(a.system, node),
+      failures,
+      log: { info: () => undefined, warn: (_o, m) => { warned.push(m) } }
+    })
+    // a chunk of the first holder's, lost on its other holder
+    const c = chunks.find((x) => rendezvousRanking(`chunk/${x.id}`, candidates, 2)[0] === a.id) as PutChunk
+    const other = rendezvousRanking(`chunk/${c.id}`, candidates, 2)[1] as string
+    expect(await holderAt(a.system, other).remove([c.id])).to.equal(1)
+    repair.start(1)
+    repair.start(1)
+    await waitFor(() => failures.of('backup-holder-repair') > 0, 'a failed pass counted', { timeout: 10_000 })
+    expect(warned[0]).to.match(/^backup-holder-repair failed: members not known yet/)
+    fail = false
+    await waitFor(() => repair.stats.runs > 0, 'a pass that ran', { timeout: 30_000, interval: 20 })
+    await repair.stop()
+    expect(repair.stats.copied).to.be.at.least(1)
+    expect(await holderAt(a.system, other).has([c.id])).to.deep.equal([true])
   })
 })

@@ -1,5 +1,5 @@
 import { expect } from 'chai'
-import { isoWeek, retained } from '../../../node/backup/retention.ts'
+import { applyRetention, isoWeek, retained } from '../../../node/backup/retention.ts'
 
 const DAY = 86_400_000
 const at = (iso: string): number => Date.parse(iso)
@@ -25,5 +25,24 @@ describe('retention: which backups a policy keeps', () => {
     expect(isoWeek(at('2026-11-24T12:00:00Z'))).to.equal('2026-W48')
     expect(isoWeek(at('2021-01-03T12:00:00Z'))).to.equal('2020-W53')
     expect(isoWeek(at('2024-12-30T00:00:00Z'))).to.equal('2025-W01')
+  })
+
+  it('should remove the done backups of its key the policy does not keep, one at a time, and touch no other', async () => {
+    const mine = backups.slice(0, 5).map((b) => ({ ...b, state: 'done', keyFingerprint: 'f1' }))
+    const others = [
+      { id: 'bk-other-key', startedAt: 0, state: 'done', keyFingerprint: 'f2' },
+      { id: 'bk-failed', startedAt: 0, state: 'failed', keyFingerprint: 'f1' },
+      { id: 'bk-running', startedAt: 0, state: 'running', keyFingerprint: 'f1' }
+    ]
+    const removed: string[] = []
+    const gone = await applyRetention([...others, ...mine], 'f1', { keepLast: 2, keepDaily: 0, keepWeekly: 0 }, async (id) => { removed.push(id) })
+    expect(gone).to.deep.equal(['bk-00', 'bk-01', 'bk-02'])
+    expect(removed).to.deep.equal(gone)
+    expect(await applyRetention(mine, 'f1', undefined, async () => { throw new Error('no policy: nothing removed') })).to.deep.equal([])
+    // a remove that fails stops the pruning there
+    const tried: string[] = []
+    const failing = applyRetention(mine, 'f1', { keepLast: 1, keepDaily: 0, keepWeekly: 0 }, async (id) => { tried.push(id); if (id === 'bk-01') throw new Error('busy') })
+    expect(await failing.then(() => 'done', (err: Error) => err.message)).to.equal('busy')
+    expect(tried).to.deep.equal(['bk-00', 'bk-01'])
   })
 })

@@ -1,0 +1,237 @@
+import type { Job, JobControl } from '../jobs/index.ts'
+import type { StoredRecord } from '../replication/index.ts'
+import type { BackupContext } from './backup-context.ts'
+import { newRestoreId } from './backup-id.ts'
+import type { BackupKey } from './backup-key.ts'
+import { openChunk } from './chunk-crypto.ts'
+import { CATALOG_ERROR_CHARS, HOLD_ASK_MS, JOB_LEFT_SHOWN, RESTORE_CHUNK_CACHE, RESTORE_CONCURRENCY, REWRITE_TRIES } from './constants.ts'
+import { BackupRestoreError, UnknownBackupError } from './errors.ts'
+import { replicaClient, rewriteJournal } from './journal-rewrite.ts'
+import type { ReplicaClient } from './journal-rewrite.ts'
+import type { ManifestPartition } from './manifest.ts'
+import { chunkSpan, decodeBlock } from './partition-stream.ts'
+import type { DecodedEntity, EntityBlock } from './partition-stream.ts'
+import { RESTORE_HOLD_PATH } from './restore-hold.ts'
+import type { RestoreHoldMsg } from './restore-hold.ts'
+import { RestoreProgress } from './restore-progress.ts'
+
+/** What a restore takes back: everything, one room, or one user's agent. */
+export interface RestoreSelection {
+  readonly room?: string
+  readonly user?: string
+  /** Only the entities the backup holds a record of at or after this time (Unix ms, by the
+   * events' own `ts`): what changed since then, as the backup saw it. */
+  readonly since?: number
+}
+
+/** One entity a restore takes: its block, in its partition's stream. */
+interface Chosen {
+  readonly p: ManifestPartition
+  readonly block: EntityBlock
+}
+
+/** One restore run: what it takes, and what it did so far. */
+interface Run {
+  readonly control: JobControl
+  readonly key: BackupKey
+  readonly id: string
+  readonly selection: RestoreSelection
+  readonly dryRun: boolean
+  readonly chosen: readonly Chosen[]
+  readonly progress: RestoreProgress
+  /** A dry run's findings (what would change), entity by entity. */
+  readonly changes: Array<{ item: string, why: string }>
+  /** Opened chunks, by id (a partition's stream is read in order: each chunk is read once). */
+  readonly plain: Map<string, Buffer>
+  readonly inFlight: Set<Promise<void>>
+  records: number
+  dropped: number
+  written: number
+  done: number
+  restoredHere: number
+  failure: unknown
+}
+
+/** A resumed restore: its id, and the cursor the catalog holds. */
+export interface RestoreResume {
+  readonly id: string
+  readonly cursor: number
+}
+
+/**
+ * Restores a backup, as a `restore` job: every entity it holds (the catalog aside), or one room
+ * (`room/<room>`) or one user's agent (`agent/<user>`), or those changed since a time. Each
+ * entity's journal becomes the backup's records (rewriteJournal), with the entity held still on its
+ * owner meanwhile (restore-hold); what was written after the backup goes. A restore that writes is
+ * kept in the catalog with its cursor (RestoreProgress), so a node that starts again, or one
+ * holding the key while its node is down, goes on from there. `dryRun`: nothing is written; the job
+ * lists what would change.
+ */
+export class BackupRestorer {
+  readonly #ctx: BackupContext
+
+  constructor (ctx: BackupContext) {
+    this.#ctx = ctx
+  }
+
+  /** Starts a `restore` job of backup `id` (or goes on with restore `resume`). */
+  start (key: BackupKey, id: string, selection: RestoreSelection, dryRun: boolean, resume?: RestoreResume): Job {
+    return this.#ctx.opts.jobs.start('restore', id, async (control) => await this.restore(control, key, id, selection, dryRun, resume))
+  }
+
+  /** Restores backup `id`; resolves with the job's message. */
+  async restore (control: JobControl, key: BackupKey, id: string, selection: RestoreSelection, dryRun: boolean, resume?: RestoreResume): Promise<string> {
+    const { catalog, opts } = this.#ctx
+    const manifest = await this.#ctx.manifest(id, true)
+    const wanted = selection.room !== undefined ? `room/${selection.room}` : selection.user !== undefined ? `agent/${selection.user}` : undefined
+    const chosen = manifest.partitions.flatMap((p) => p.blocks.filter((b) => wanted === undefined || b.entity === wanted).map((block) => ({ p, block })))
+    if (chosen.length === 0) throw new UnknownBackupError(id, wanted === undefined ? 'it holds no entities' : `it holds no ${wanted}`)
+    const rid = resume?.id ?? newRestoreId()
+    const start = Math.min(resume?.cursor ?? 0, chosen.length)
+    if (!dryRun && resume === undefined) {
+      const record: RestoreSelection = { ...selection.room !== undefined && { room: selection.room }, ...selection.user !== undefined && { user: selection.user }, ...selection.since !== undefined && { since: selection.since } }
+      await catalog.ask({ type: 'restore-begin', id: rid, backup: id, selection: record, total: chosen.length, node: opts.self, ts: Date.now() }, true)
+    }
+    if (!dryRun) this.#ctx.restoring.add(rid)
+    const progress = new RestoreProgress({ catalog, id: rid, node: opts.self, total: chosen.length, start, dryRun, ...opts.checkpointMs !== undefined && { everyMs: opts.checkpointMs }, ...opts.log !== undefined && { log: opts.log } })
+    try {
+      const summary = await this.#restoreChosen({ control, key, id, selection, dryRun, chosen, progress, changes: [], plain: new Map(), inFlight: new Set(), records: 0, dropped: 0, written: 0, done: start, restoredHere: 0, failure: undefined })
+      await progress.settled()
+      if (!dryRun) await catalog.ask({ type: 'restore-end', id: rid, error: null, node: opts.self, ts: Date.now() }, true)
+      return `${summary}${start > 0 ? `; resumed at entity ${start + 1} of ${chosen.length} (restore ${rid})` : ''}`
+    } catch (err) {
+      await progress.settled()
+      if (!dryRun && progress.fenced === undefined) {
+        const why = err instanceof Error ? `${err.name}: ${err.message}` : String(err)
+        // the job fails with `err` whatever the catalog says; a restore the catalog still lists
+        // running is found stopped (not in `restoring`) and resumed from its cursor
+        await catalog.ask({ type: 'restore-end', id: rid, error: why.slice(0, CATALOG_ERROR_CHARS), node: opts.self, ts: Date.now() }, true).catch(() => undefined)
+      }
+      throw err
+    } finally {
+      this.#ctx.restoring.delete(rid)
+    }
+  }
+
+  async #restoreChosen (run: Run): Promise<string> {
+    const { control, id, selection, dryRun, chosen, progress } = run
+    const start = run.done
+    control.progress({ total: chosen.length, done: start, message: `${dryRun ? 'comparing' : 'restoring'} ${chosen.length - start} entities from ${id}` })
+    for (let i = start; i < chosen.length; i++) {
+      const { p, block } = chosen[i] as Chosen
+      control.signal.throwIfAborted()
+      if (progress.fenced !== undefined) throw progress.fenced
+      const decoded = await this.#readBlock(run.key, p, block, run.plain)
+      if (selection.since !== undefined && !decoded.records.some((r) => eventTime(r.event) >= (selection.since as number))) {
+        run.done++
+        progress.complete(i)
+        control.progress({ done: run.done })
+        continue
+      }
+      if (dryRun) {
+        await this.#compare(run, p, block, decoded)
+        run.records += decoded.head
+        run.done++
+        progress.complete(i)
+        control.progress({ done: run.done, left: run.changes.slice(0, JOB_LEFT_SHOWN), message: `${run.done} of ${chosen.length} entities compared` })
+      } else {
+        await this.#startRewrite(run, i, p, block, decoded)
+        run.records += decoded.head
+      }
+    }
+    await Promise.all(run.inFlight)
+    if (run.failure !== undefined) throw run.failure
+    const taken = dryRun ? run.changes.length : run.restoredHere
+    if (selection.since !== undefined && taken === 0 && start === 0) throw new UnknownBackupError(id, `it holds no entity changed at or after ${new Date(selection.since).toISOString()}`)
+    if (dryRun) return `dry run of ${id}: ${taken} entities (${run.records} records) would be restored; nothing was written`
+    return `restored ${taken} entities (${run.records} records) from ${id}: ${run.written} records written, the rest held as the backup has them already${run.dropped > 0 ? `; ${run.dropped} records written after it are gone` : ''}`
+  }
+
+  /** The replicas of a partition, as a restore writes (and a dry run reads) them. */
+  #clients (partition: number): Map<string, ReplicaClient> {
+    const { journal, system, self } = this.#ctx.opts
+    const { replicas } = journal.placement(partition)
+    return new Map(replicas.map((node) => [node, replicaClient(system, journal, self, node, partition)]))
+  }
+
+  /** A dry run's look at one entity: what its replicas hold now against the backup. */
+  async #compare (run: Run, p: ManifestPartition, block: EntityBlock, decoded: DecodedEntity): Promise<void> {
+    // the replicas that answer say what is there; one that does not would make the restore fail
+    const heads = await Promise.all([...this.#clients(p.partition).values()].map(async (c) => await c({ op: 'summary', entity: block.entity }).then((s) => s.head, () => undefined)))
+    const answered = heads.filter((h): h is number => h !== undefined)
+    const now = Math.max(0, ...answered)
+    const why = now === decoded.head ? `${now} records now and in the backup: rewritten as the backup's`
+      : now > decoded.head ? `${now} records now, ${decoded.head} in the backup: the ${now - decoded.head} written since would go`
+        : `${now} records now, ${decoded.head} in the backup: ${decoded.head - now} would come back`
+    const down = heads.length - answered.length
+    run.changes.push({ item: block.entity, why: down === 0 ? why : `${why}; ${down} of its ${heads.length} replicas did not answer, and a restore needs them all` })
+  }
+
+  /** Starts rewriting one entity, waiting while RESTORE_CONCURRENCY rewrites run (blocks are read
+   * in order, since a chunk serves its neighbours, and rewritten several at a time). */
+  async #startRewrite (run: Run, i: number, p: ManifestPartition, block: EntityBlock, decoded: DecodedEntity): Promise<void> {
+    while (run.inFlight.size >= RESTORE_CONCURRENCY) await Promise.race(run.inFlight)
+    if (run.failure !== undefined) throw run.failure
+    const { system } = this.#ctx.opts
+    const slash = block.entity.indexOf('/')
+    const state = (): unknown => system.foldState(block.entity.slice(0, slash), block.entity.slice(slash + 1), decoded.records)
+    const rewrite = this.#rewriteHeld(block.entity, decoded.records, state, this.#clients(p.partition), `restore-${run.id}`).then((result) => {
+      run.dropped += Math.max(0, result.dropped)
+      run.written += result.written
+      this.#ctx.stats.restored++
+      run.restoredHere++
+      run.done++
+      run.progress.complete(i)
+      run.control.progress({ done: run.done, message: `${run.done} of ${run.chosen.length} entities restored` })
+    }, (err: unknown) => { run.failure ??= err })
+    run.inFlight.add(rewrite)
+    // `rewrite` never rejects (a failure is kept in run.failure and thrown by the loop)
+    void rewrite.finally(() => { run.inFlight.delete(rewrite) })
+  }
+
+  /** One entity's journal rewritten while its owner holds it still (tried again when an activation
+   * raced the rewrite). */
+  async #rewriteHeld (entity: string, records: readonly StoredRecord[], state: () => unknown, clients: ReadonlyMap<string, ReplicaClient>, activation: string): Promise<{ dropped: number, written: number }> {
+    const owner = this.#ctx.opts.ownerOf?.(entity) ?? this.#ctx.opts.self
+    const hold = this.#ctx.opts.system.actorAt<RestoreHoldMsg>({ node: owner, path: RESTORE_HOLD_PATH })
+    // an owner that cannot hold it (down, not answering) runs no activation of it to hold: the
+    // rewrite goes on, and its fence refuses a later activation's stale writes
+    const held = await hold.ask<'held' | 'not-active'>((replyTo) => ({ type: 'hold', entity, replyTo }), { timeout: HOLD_ASK_MS }).catch(() => 'not-active' as const)
+    try {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await rewriteJournal(entity, records, state, clients, activation)
+        } catch (err) {
+          if (!(err instanceof BackupRestoreError) || attempt >= REWRITE_TRIES) throw err
+        }
+      }
+    } finally {
+      // a hold not let go ends by itself after HOLD_MAX_MS: a failed unhold delays the entity's
+      // messages, and must not hide how the rewrite ended
+      if (held === 'held') await hold.ask<'ok'>((replyTo) => ({ type: 'unhold', entity, replyTo }), { timeout: HOLD_ASK_MS }).catch(() => undefined)
+    }
+  }
+
+  /** One entity's block from its chunks (cached per restore: a full restore reads each chunk once). */
+  async #readBlock (key: BackupKey, p: ManifestPartition, block: EntityBlock, cache: Map<string, Buffer>): Promise<DecodedEntity> {
+    const { first, last, skip } = chunkSpan(p.chunks.map((c) => c.size), block)
+    const parts: Buffer[] = []
+    for (const c of p.chunks.slice(first, last + 1)) {
+      let plain = cache.get(c.id)
+      if (plain === undefined) {
+        plain = openChunk(key, c.id, await this.#ctx.holders.fetch(c.id, c.digest, []))
+        // a partition's stream is read in order: the chunks before this one are not needed again
+        if (cache.size > RESTORE_CHUNK_CACHE) cache.clear()
+        cache.set(c.id, plain)
+      }
+      parts.push(plain)
+    }
+    return decodeBlock(Buffer.concat(parts).subarray(skip, skip + block.length), block, { lazy: true })
+  }
+}
+
+/** An event's own time (`ts`, Unix ms), or -Infinity when it has none. */
+function eventTime (event: unknown): number {
+  const ts = (event as { ts?: unknown } | null)?.ts
+  return typeof ts === 'number' && Number.isFinite(ts) ? ts : Number.NEGATIVE_INFINITY
+}

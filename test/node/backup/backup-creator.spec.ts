@@ -1,0 +1,99 @@
+import { expect } from 'chai'
+import type { BackupEntry } from '../../../actors/index.ts'
+import { chunkSpan } from '../../../node/backup/index.ts'
+import type { EntityBlock, ManifestPartition } from '../../../node/backup/index.ts'
+import { backupKey, finished, post, readBack, useBackupCluster } from '../../helpers/backup-cluster.ts'
+import type { Written } from '../../helpers/backup-cluster.ts'
+import { waitFor } from '../../helpers/wait-for.ts'
+
+const key = backupKey
+
+describe('BackupCreator', function () {
+  this.timeout(120_000)
+  const { cluster } = useBackupCluster()
+
+  it('should back up every room whole and give each back record by record, from only the chunks its block spans', async () => {
+    const { nodes, service, jobs } = await cluster()
+    const written: Written = new Map()
+    for (let i = 0; i < 30; i++) await post(nodes, written, `room/r${i}`, 5 + (i * 7) % 60)
+    const job = await finished(jobs, service.create('first'))
+    expect(job.state, job.error ?? '').to.equal('done')
+    const [entry] = await service.list()
+    expect(entry).to.deep.include({ state: 'done', note: 'first', keyFingerprint: key.fingerprint })
+    expect(entry?.stats?.entities).to.equal(30)
+    expect(entry?.stats?.records).to.equal([...written.values()].reduce((n, r) => n + r.length, 0))
+    expect(entry?.manifest?.holders).to.have.length(2)
+    const manifest = await service.manifest((entry as BackupEntry).id)
+    const back = await readBack(nodes, manifest)
+    expect([...back.keys()].sort()).to.deep.equal([...written.keys()].sort())
+    for (const [entity, records] of written) expect(back.get(entity), entity).to.deep.equal(records)
+    // one room alone
+    expect((await readBack(nodes, manifest, 'room/r7')).get('room/r7')).to.deep.equal(written.get('room/r7'))
+    // every chunk is on 2 holders, as ciphertext only
+    const verified = await finished(jobs, service.verify((entry as BackupEntry).id, true))
+    expect(verified.state, verified.error ?? '').to.equal('done')
+  })
+
+  it('should store only the changed room\'s new chunks in the next backup after posting to one room of 100', async () => {
+    const { nodes, service, jobs } = await cluster()
+    const written: Written = new Map()
+    for (let i = 0; i < 100; i++) await post(nodes, written, `room/c${i}`, 10)
+    expect((await finished(jobs, service.create())).state).to.equal('done')
+    await post(nodes, written, 'room/c42', 3)
+    const second = await finished(jobs, service.create())
+    expect(second.state, second.error ?? '').to.equal('done')
+    // every partition but the changed room's is taken from the first backup, not read again
+    expect(second.message).to.match(/; 15 partitions unchanged since bk-[a-z0-9-]+, not read again;/)
+    const [one, two] = await service.list() as [BackupEntry, BackupEntry]
+    const stats = two.stats as NonNullable<BackupEntry['stats']>
+    const manifest = await service.manifest(two.id)
+    const partition = manifest.partitions.find((p) => p.blocks.some((b) => b.entity === 'room/c42')) as ManifestPartition
+    const span = chunkSpan(partition.chunks.map((c) => c.size), partition.blocks.find((b) => b.entity === 'room/c42') as EntityBlock)
+    // new: the chunks around the changed room's block, nothing of the other 99 rooms
+    expect(stats.newChunks, `${stats.newChunks} new of ${stats.chunks}`).to.be.at.most(span.last - span.first + 2)
+    expect(stats.newBytes).to.be.lessThan((one.stats?.bytes ?? 0) / 10)
+    // and every room reads back whole from it, the unchanged ones from the chunks the first stored
+    const back = await readBack(nodes, manifest)
+    for (const [entity, records] of written) expect(back.get(entity), entity).to.deep.equal(records)
+  })
+
+  it('should keep one digest for content that appears twice, in one backup and in the next (the same bytes sealed alike)', async () => {
+    const { nodes, service, jobs } = await cluster()
+    // two rooms with the same records: chunks inside their blocks are the same content
+    const same = async (entity: string): Promise<void> => {
+      for (const n of nodes) {
+        const core = n.journal.core(n.journal.storage.partitionOf(entity))
+        await core.handle({ op: 'fence', entity, epoch: 1, activation: 'a1' })
+        const records = Array.from({ length: 200 }, (_, i) => ({ seq: i + 1, epoch: 1, event: { text: `the same words, over and over ${i} ${'la '.repeat(60)}` } }))
+        expect((await core.handle({ op: 'append', entity, epoch: 1, activation: 'a1', prevSeq: 0, prevEpoch: 0, records })).result).to.equal('ok')
+      }
+    }
+    await same('room/twin-a')
+    await same('room/twin-b')
+    expect((await finished(jobs, service.create())).state).to.equal('done')
+    const [first] = await service.list() as [BackupEntry]
+    const ids = (await service.manifest(first.id)).partitions.flatMap((p) => p.chunks.map((c) => c.id))
+    expect(new Set(ids).size, 'some chunk appears twice').to.be.lessThan(ids.length)
+    const written: Written = new Map()
+    await post(nodes, written, 'room/other', 5)
+    expect((await finished(jobs, service.create())).state).to.equal('done')
+    for (const b of await service.list()) {
+      const check = await finished(jobs, service.verify(b.id, true))
+      expect([check.state, check.left], b.id).to.deep.equal(['done', []])
+    }
+  })
+
+  it('should stop a backup that is cancelled, and list it as failed', async () => {
+    const { nodes, service, jobs } = await cluster()
+    const written: Written = new Map()
+    for (let i = 0; i < 30; i++) await post(nodes, written, `room/x${i}`, 20)
+    const job = service.create('to be cancelled')
+    jobs.cancel(job.id)
+    const ended = await finished(jobs, job)
+    expect(ended.state).to.equal('cancelled')
+    await waitFor(async () => (await service.list())[0]?.state === 'failed', 'the catalog to say failed', { timeout: 10_000, interval: 20 })
+    const [entry] = await service.list() as [BackupEntry]
+    expect(entry).to.include({ note: 'to be cancelled', state: 'failed' })
+    expect(entry.error).to.match(/cancel/i)
+  })
+})
