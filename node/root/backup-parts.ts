@@ -3,11 +3,11 @@ import { scheduleMs } from '../../config/index.ts'
 import { BackupService, ChunkStore, HolderRepair, holderAt, spawnChunkHolder, spawnRestoreHold } from '../backup/index.ts'
 import { BACKUP_CHUNKS_DIR } from '../constants.ts'
 import type { Candidate } from '../mesh/index.ts'
-import type { Components } from './components.ts'
+import type { PartComponents } from './components.ts'
 import type { NodeComponents } from './node-components.ts'
 import type { PartSpec } from './part-list.ts'
 
-type C = Components<NodeComponents>
+type C = PartComponents<NodeComponents>
 
 /** The members that keep backup chunks: this node when it has the role, and the others up with it. */
 function backupHolders (c: C): () => Candidate[] {

@@ -5,7 +5,14 @@
  * (node/part-list.ts), so a list out of order fails at once, naming the part and the component,
  * instead of a part reading a value that is not there yet.
  */
-export class Components<P extends object> {
+/** The components as one part sees them (Components.view). */
+export interface PartComponents<P extends object> {
+  get<K extends keyof P> (key: K): P[K]
+  provide<K extends keyof P> (key: K, value: P[K], by: string): void
+  has (key: keyof P): boolean
+}
+
+export class Components<P extends object> implements PartComponents<P> {
   readonly #values = new Map<keyof P, unknown>()
   readonly #givenBy = new Map<keyof P, string>()
 
@@ -31,6 +38,27 @@ export class Components<P extends object> {
   /** Whether a part gave `key` yet. */
   has (key: keyof P): boolean {
     return this.#givenBy.has(key)
+  }
+
+  /**
+   * What one part sees: it reads only the names it declared it needs and gives only those it
+   * declared it gives (ComponentWiringError otherwise, naming the part), so a part's declaration
+   * is what the list's check (checkPartList) can trust.
+   */
+  view (part: string, needs: ReadonlyArray<keyof P>, gives: ReadonlyArray<keyof P>): PartComponents<P> {
+    const reads = new Set(needs)
+    const writes = new Set(gives)
+    return {
+      get: <K extends keyof P>(key: K): P[K] => {
+        if (!reads.has(key)) throw new ComponentWiringError(`${part} reads ${String(key)}, which it does not declare among its needs`)
+        return this.get(key)
+      },
+      provide: <K extends keyof P>(key: K, value: P[K], by: string): void => {
+        if (!writes.has(key)) throw new ComponentWiringError(`${part} gives ${String(key)}, which it does not declare among its gives`)
+        this.provide(key, value, by)
+      },
+      has: (key: keyof P): boolean => this.has(key)
+    }
   }
 
   /** The names given so far. */

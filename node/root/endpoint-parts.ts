@@ -11,13 +11,13 @@ import { StatsSampler } from '../metrics/index.ts'
 import { MigrationAdmin } from '../migration/index.ts'
 import { buildOpenAiServer, openAiBackend } from '../openai/index.ts'
 import { ReplicationAdmin } from '../replication/index.ts'
-import type { Components } from './components.ts'
+import type { PartComponents } from './components.ts'
 import { repairHooks } from './kernel-parts.ts'
 import { INTERRUPT_GRACE_MS } from './migration-parts.ts'
 import type { NodeComponents } from './node-components.ts'
 import type { PartSpec } from './part-list.ts'
 
-type C = Components<NodeComponents>
+type C = PartComponents<NodeComponents>
 
 /** The users' tokens as this node keeps them, refreshed once the node is ready; stopped here. */
 export const directoryViewPart: PartSpec<NodeComponents> = {

@@ -1,6 +1,7 @@
 /** The composition root's pieces: the node's components and the ports that bind them, its parts
  * as an ordered list, and what happens before (preflight), after (readiness) and at the end (drain). */
 export { Components, ComponentWiringError } from './components.ts'
+export type { PartComponents } from './components.ts'
 export { checkPartList, startParts } from './part-list.ts'
 export type { Part, PartSpec } from './part-list.ts'
 export { KernelPort } from './kernel-port.ts'

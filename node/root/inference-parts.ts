@@ -1,10 +1,10 @@
 import { ModelManager } from '../../runtimes/index.ts'
 import { InferenceService, KvCacheTransfer, UsageLimiter, WarmForwarding, createRuntime, planInference, spawnKvCacheActor, spawnWarmForwarding } from '../inference/index.ts'
-import type { Components } from './components.ts'
+import type { PartComponents } from './components.ts'
 import type { NodeComponents } from './node-components.ts'
 import type { PartSpec } from './part-list.ts'
 
-type C = Components<NodeComponents>
+type C = PartComponents<NodeComponents>
 
 /** The model manager: models loaded on demand within the memory budget; the other members learn
  * at once which models this node can answer for. */

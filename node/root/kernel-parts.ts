@@ -4,11 +4,11 @@ import { AgentAsker, agentGateway } from '../inference/index.ts'
 import { QuorumGatedJournal, spawnShardHolders } from '../replication/index.ts'
 import type { RepairParts } from '../replication/index.ts'
 import { DirectoryView, UserAccounts } from '../users/index.ts'
-import type { Components } from './components.ts'
+import type { PartComponents } from './components.ts'
 import type { NodeComponents, RepairSet } from './node-components.ts'
 import type { PartSpec } from './part-list.ts'
 
-type C = Components<NodeComponents>
+type C = PartComponents<NodeComponents>
 
 /** Sampling of an agent that set none. */
 const DEFAULT_SAMPLING = { temperature: 0.7, topP: 0.95, topK: 40 } as const

@@ -1,11 +1,11 @@
 import { describe } from '../../protocols/index.ts'
 import { Cluster, MEMBER_SETTLE_MAX_MS, recordOf, startP2pHost } from '../mesh/index.ts'
-import type { Components } from './components.ts'
+import type { PartComponents } from './components.ts'
 import type { NodeComponents } from './node-components.ts'
 import { NodeSelf } from './node-self.ts'
 import type { PartSpec } from './part-list.ts'
 
-type C = Components<NodeComponents>
+type C = PartComponents<NodeComponents>
 
 /** This node as a member: what its record says. */
 export const selfPart: PartSpec<NodeComponents> = {

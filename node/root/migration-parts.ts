@@ -1,11 +1,11 @@
 import { AGENT } from '../../actors/index.ts'
 import { Leave, LeaveRefusedError, Migrator, MoveJobs, markDecommissioned, spawnMigrationActor } from '../migration/index.ts'
 import type { LeaveMode, MoveResult, MoveTrigger } from '../migration/index.ts'
-import type { Components } from './components.ts'
+import type { PartComponents } from './components.ts'
 import type { NodeComponents } from './node-components.ts'
 import type { PartSpec } from './part-list.ts'
 
-type C = Components<NodeComponents>
+type C = PartComponents<NodeComponents>
 
 /** After the shutdown timeout, interrupted work (an agent's answer) gets this long to end cleanly:
  * to journal what it has and answer its caller (a token and one fsync: milliseconds). */

@@ -1,5 +1,5 @@
 import { ComponentWiringError } from './components.ts'
-import type { Components } from './components.ts'
+import type { Components, PartComponents } from './components.ts'
 import type { Lifecycle } from '../lifecycle.ts'
 
 /** What a started part keeps: how to stop it. */
@@ -18,8 +18,8 @@ export interface PartSpec<P extends object> {
   readonly gives: ReadonlyArray<keyof P>
   /** Whether this node runs the part at all (a node alone has no p2p host): a part that does not
    * run gives its components as undefined. @default always */
-  readonly runs?: (c: Components<P>) => boolean
-  readonly start: (c: Components<P>) => Part | Promise<Part>
+  readonly runs?: (c: PartComponents<P>) => boolean
+  readonly start: (c: PartComponents<P>) => Part | Promise<Part>
 }
 
 /**
@@ -46,19 +46,20 @@ export function checkPartList<P extends object> (list: ReadonlyArray<PartSpec<P>
 
 /**
  * Starts the parts of `list` in order through `lifecycle` (which stops them right to left, for a
- * start that fails half-way and a graceful stop alike). The list is checked first; after each part
- * starts, every name it declared must have been given (a part that does not run gives them as
- * undefined).
+ * start that fails half-way and a graceful stop alike). The list is checked first; each part sees
+ * only what it declared (Components.view); after it starts, every name it declared to give must
+ * have been given (a part that does not run gives them as undefined).
  */
 export async function startParts<P extends object> (lifecycle: Lifecycle, list: ReadonlyArray<PartSpec<P>>, components: Components<P>): Promise<void> {
   const problems = checkPartList(list, components.given)
   if (problems.length > 0) throw new ComponentWiringError(`the node's parts are wired wrong: ${problems.join('; ')}`)
   for (const spec of list) {
-    if (spec.runs !== undefined && !spec.runs(components)) {
+    const view = components.view(spec.id, spec.needs, spec.gives)
+    if (spec.runs !== undefined && !spec.runs(view)) {
       for (const key of spec.gives) components.provide(key, undefined as P[typeof key], spec.id)
       continue
     }
-    await lifecycle.start(spec.id, () => spec.start(components), async (part) => { await part.stop() })
+    await lifecycle.start(spec.id, () => spec.start(view), async (part) => { await part.stop() })
     const missing = spec.gives.filter((k) => !components.has(k))
     if (missing.length > 0) throw new ComponentWiringError(`${spec.id} started without giving ${missing.map(String).join(', ')}`)
   }

@@ -1,10 +1,10 @@
 import { AntiEntropy, HAND_OFF_CHECK_MS, HandOff, REPLICATION_PATH, Scrubber, TAKE_OVER_ASK_MS, checkTakeOverResult, meshPeer } from '../replication/index.ts'
 import type { ReplicationMsg } from '../replication/index.ts'
-import type { Components } from './components.ts'
+import type { PartComponents } from './components.ts'
 import type { NodeComponents } from './node-components.ts'
 import type { PartSpec } from './part-list.ts'
 
-type C = Components<NodeComponents>
+type C = PartComponents<NodeComponents>
 
 /** Replicas compare Merkle roots with each other and fill what they missed (a node alone has no
  * one to compare with: its interval is 0, it runs only when an admin asks). */

@@ -6,11 +6,11 @@ import { Jobs } from '../jobs/index.ts'
 import { NodeMetrics } from '../metrics/index.ts'
 import { CatchUp, LevelReplicaStorage, PartitionsMismatchError, StorageRoster, WriteQuorum, meshJournal } from '../replication/index.ts'
 import { LevelStore } from '../storage/index.ts'
-import type { Components } from './components.ts'
+import type { PartComponents } from './components.ts'
 import type { NodeComponents } from './node-components.ts'
 import type { PartSpec } from './part-list.ts'
 
-type C = Components<NodeComponents>
+type C = PartComponents<NodeComponents>
 const NOTHING_TO_STOP = { stop: () => undefined }
 
 /** The node's LevelDB, its replicas of the partitions and the storage roster. After the store:
