@@ -5,6 +5,7 @@ import type { Readiness } from './admin/index.ts'
 import { Lifecycle } from './lifecycle.ts'
 import type { LogTail } from './log-tail.ts'
 import { NodeRoles, PinTable } from './mesh/index.ts'
+import { ServiceFailures } from './services/index.ts'
 import { Components, KernelPort, MembershipPort, MovesPort, NODE_PARTS, NodeState, ShutdownPort, drainNode, nodePreflight, startParts, startReadiness } from './root/index.ts'
 import type { NodeComponents } from './root/index.ts'
 
@@ -54,7 +55,8 @@ export async function startNode (config: NodeConfig, log: PinoLogger, opts: Star
     kernel: new KernelPort(),
     moves: new MovesPort(),
     shutdown: new ShutdownPort(),
-    repairs: {}
+    repairs: {},
+    serviceFailures: new ServiceFailures()
   })
   const lifecycle = new Lifecycle(log)
   try {

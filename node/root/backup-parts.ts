@@ -40,7 +40,7 @@ export const backupChunksPart: PartSpec<NodeComponents> = {
  * themselves, with no key: a holder gone or a copy lost is made good from the copies left. */
 export const backupsPart: PartSpec<NodeComponents> = {
   id: 'backup-schedule',
-  needs: ['config', 'log', 'preflight', 'system', 'journal', 'jobs', 'cluster', 'chunkStore', 'roles', 'metrics'],
+  needs: ['config', 'log', 'preflight', 'system', 'journal', 'jobs', 'cluster', 'chunkStore', 'roles', 'metrics', 'serviceFailures'],
   gives: ['backups', 'holderRepair'],
   start: (c: C) => {
     const config = c.get('config')
@@ -63,6 +63,7 @@ export const backupsPart: PartSpec<NodeComponents> = {
       ...(schedule !== undefined && { scheduleMs: schedule }),
       ...(audits !== undefined && { auditMs: audits }),
       log: c.get('log').child({ component: 'backup' }),
+      failures: c.get('serviceFailures'),
       live: (peer) => peer === identity.peerId || cluster.members().some((m) => m.peerId === peer && m.status !== 'down'),
       ownerOf: (entity) => {
         const slash = entity.indexOf('/')
@@ -73,12 +74,12 @@ export const backupsPart: PartSpec<NodeComponents> = {
     })
     const holderRepair = chunkStore === undefined
       ? undefined
-      : new HolderRepair({ store: chunkStore, self: identity.peerId, holders: backupHolders(c), copies: config.backupCopies, holder: (node) => holderAt(system, node), log: c.get('log').child({ component: 'backup' }) })
+      : new HolderRepair({ store: chunkStore, self: identity.peerId, holders: backupHolders(c), copies: config.backupCopies, holder: (node) => holderAt(system, node), log: c.get('log').child({ component: 'backup' }), failures: c.get('serviceFailures') })
     c.get('metrics').watchBackups(backups, chunkStore, holderRepair)
     backups.start()
     c.provide('backups', backups, 'backup-schedule')
     c.provide('holderRepair', holderRepair, 'backup-schedule')
-    return { stop: () => backups.stop() }
+    return { stop: async () => { await backups.stop() } }
   }
 }
 

@@ -12,6 +12,7 @@ import type { LogTail } from '../log-tail.ts'
 import type { Cluster, NodeRoles, P2pHost, PinTable } from '../mesh/index.ts'
 import type { NodeMetrics, StatsSampler } from '../metrics/index.ts'
 import type { Leave, Migrator, MoveJobs } from '../migration/index.ts'
+import type { ServiceFailures } from '../services/index.ts'
 import type { AntiEntropy, CatchUp, HandOff, LevelReplicaStorage, ReplicatedJournal, Scrubber, StorageRoster, WriteQuorum } from '../replication/index.ts'
 import type { LevelStore } from '../storage/index.ts'
 import type { DirectoryView, UserAccounts } from '../users/index.ts'
@@ -57,6 +58,8 @@ export interface NodeBase {
   readonly moves: MovesPort
   readonly shutdown: ShutdownPort
   readonly repairs: RepairSet
+  /** Failed runs of the node's background services, by service (plexi_service_failures_total). */
+  readonly serviceFailures: ServiceFailures
 }
 
 /** Given by the parts, in the order node/root/node-parts.ts starts them. */

@@ -47,4 +47,4 @@ export const NODE_PARTS: ReadonlyArray<PartSpec<NodeComponents>> = [
 ]
 
 /** The components known before any part starts (NodeBase's names), for checkPartList. */
-export const NODE_BASE: ReadonlyArray<keyof NodeBase> = ['config', 'log', 'logTail', 'preflight', 'roles', 'state', 'startedAt', 'reach', 'pins', 'membership', 'kernel', 'moves', 'shutdown', 'repairs']
+export const NODE_BASE: ReadonlyArray<keyof NodeBase> = ['config', 'log', 'logTail', 'preflight', 'roles', 'state', 'startedAt', 'reach', 'pins', 'membership', 'kernel', 'moves', 'shutdown', 'repairs', 'serviceFailures']
