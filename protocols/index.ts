@@ -6,5 +6,5 @@
 export { USER_NAME_PATTERN, USER_NAME_RULE, ROOM_NAME_PATTERN, ROOM_NAME_RULE, isUserName, isRoomName } from './names.ts'
 export * from './limits.ts'
 export * from './errors.ts'
-export * as adminSchemas from './admin/admin-schemas.ts'
-export type { Job, JobKind, JobState, Member, PartitionRow, RepairJob, ReplicaRow, ScrubRow, StorageNodeRow } from './admin/admin-schemas.ts'
+export * as adminSchemas from './admin/index.ts'
+export type { Job, JobKind, JobState, Member, PartitionRow, RepairJob, ReplicaRow, ScrubRow, StorageNodeRow } from './admin/index.ts'

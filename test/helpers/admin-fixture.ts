@@ -2,7 +2,9 @@ import type { FastifyInstance } from 'fastify'
 import { ActorSystem, auditLog, chatRoom, roomDirectory, userDirectory } from '../../actors/index.ts'
 import { AdminTokens, AuditTrail, ClusterJobs, Jobs, LevelStore, LogTail, NodeMetrics, ReplicationAdmin, StatsSampler, UserAccounts, buildAdminServer, openLocalJournal } from '../../node/index.ts'
 import type { Readiness, ReplicatedJournal } from '../../node/index.ts'
+import type { NodeRole } from '../../actors/index.ts'
 import type { ClientLimits, TrustedProxies } from '../../node/limits/index.ts'
+import type { AdminServerDeps } from '../../node/admin/index.ts'
 import { Cluster, NodeRoles } from '../../node/mesh/index.ts'
 import type { Member } from '../../protocols/index.ts'
 import { tempDir } from './temp-dir.ts'
@@ -27,6 +29,12 @@ export class AdminFixture {
   /** The node's limits per client address (none unless a test sets them). */
   clients: ClientLimits | undefined
   proxies: TrustedProxies | undefined
+  /** The write quorum the endpoint shows and guards (none unless a test sets one). */
+  writes: AdminServerDeps['writes']
+  /** The node's backups (none unless a test sets them: test/helpers/lone-backups.ts). */
+  backups: AdminServerDeps['backups']
+  /** The roles this node's member record says it holds. */
+  roles: string[] = ['chat']
   /** The node's log tail, as `plexi node start` keeps it (tests push lines into it). */
   logTail!: LogTail
   /** The stats sampler, never started: tests take samples with `sample()`, on `clock`. */
@@ -42,12 +50,14 @@ export class AdminFixture {
   #metrics!: NodeMetrics
 
   readonly self = (): Member => ({
-    peerId: NODE_ID, roles: ['chat'], status: this.readiness === 'ready' ? 'up' : 'joining',
+    peerId: NODE_ID, roles: [...this.roles], status: this.readiness === 'ready' ? 'up' : 'joining',
     addresses: { grpc: '127.0.0.1:7400', admin: '127.0.0.1:7402', p2p: [] },
     load: { actors: 1, entities: 0, mailbox: 0, rssBytes: 1 }, capacity: 2, startedAt: 1, version: 'test'
   })
 
-  async setup (): Promise<void> {
+  /** `roles`: the roles this node holds (placement follows them; its member record says them).
+   * @default ['chat'] */
+  async setup ({ roles = ['chat'] }: { roles?: readonly NodeRole[] } = {}): Promise<void> {
     this.#dir = await tempDir()
     this.store = await LevelStore.open(this.#dir.path)
     this.journal = await openLocalJournal(this.store, { self: NODE_ID })
@@ -58,7 +68,7 @@ export class AdminFixture {
     this.system.registerEntity(auditLog)
     this.jobs = new Jobs({ node: NODE_ID })
     this.#cluster = await Cluster.start({
-      system: this.system, heads: this.journal, roles: new NodeRoles(['chat']), capacity: 1, p2p: undefined, serving: () => true,
+      system: this.system, heads: this.journal, roles: new NodeRoles(roles), capacity: 1, p2p: undefined, serving: () => true,
       onViewChange: () => undefined, refreshMs: 1_000, log: { info: () => undefined, warn: () => undefined, debug: () => undefined }, jobs: this.jobs
     })
     this.#metrics = new NodeMetrics(this.store)
@@ -77,6 +87,9 @@ export class AdminFixture {
     this.metricsToken = undefined
     this.clients = undefined
     this.proxies = undefined
+    this.writes = undefined
+    this.backups = undefined
+    this.roles = [...roles]
     await this.build()
   }
 
@@ -89,6 +102,16 @@ export class AdminFixture {
     return this.#metrics
   }
 
+  /** The node's remoting port (what its actors reach other nodes' actors by). */
+  get port (): Cluster['port'] {
+    return this.#cluster.port
+  }
+
+  /** The cluster's admin side (listings, role changes), as the endpoint is given it. */
+  get cluster (): Cluster['admin'] {
+    return this.#cluster.admin
+  }
+
   async build (): Promise<void> {
     await this.app?.close()
     this.app = await buildAdminServer({
@@ -97,7 +120,9 @@ export class AdminFixture {
       jobs: new ClusterJobs({ system: this.system, jobs: this.jobs, members: () => [], log: { debug: () => undefined } }),
       adminToken: ADMIN_TOKEN, metricsToken: this.metricsToken, readiness: () => this.readiness, self: this.self, stats: this.sampler, logs: this.logTail, audit: this.audit, tokens: this.tokens, logger: false,
       ...(this.clients !== undefined && { clients: this.clients }),
-      ...(this.proxies !== undefined && { proxies: this.proxies })
+      ...(this.proxies !== undefined && { proxies: this.proxies }),
+      ...(this.writes !== undefined && { writes: this.writes }),
+      ...(this.backups !== undefined && { backups: this.backups })
     })
   }
 

@@ -3,10 +3,10 @@ import { readdir, readFile } from 'node:fs/promises'
 import { dirname, join, posix } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { expect } from 'chai'
-import { DashboardAssets } from '../../../node/admin/index.ts'
-import { AdminFixture } from '../../helpers/admin-fixture.ts'
+import { DashboardAssets } from '../../../../node/admin/index.ts'
+import { AdminFixture } from '../../../helpers/admin-fixture.ts'
 
-const UI_DIR = join(dirname(fileURLToPath(import.meta.url)), '../../../node/admin/ui')
+const UI_DIR = join(dirname(fileURLToPath(import.meta.url)), '../../../../node/admin/ui')
 
 /** The module specifiers a browser module imports (static and dynamic). */
 function importsOf (source: string): string[] {

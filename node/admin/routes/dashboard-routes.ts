@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply } from 'fastify'
-import { notFound } from './admin-errors.ts'
-import type { DashboardAsset, DashboardAssets } from './dashboard-assets.ts'
+import { notFound } from '../admin-errors.ts'
+import type { DashboardAsset, DashboardAssets } from '../dashboard-assets.ts'
 
 /**
  * The web dashboard: its page at `/` and its files at `/ui/*`, served without the admin token

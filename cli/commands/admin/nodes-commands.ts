@@ -1,0 +1,73 @@
+import type { Command } from 'commander'
+import type { Member } from '../../../protocols/index.ts'
+import { UsageError } from '../../cli-errors.ts'
+import { printJson, printTable } from '../../cli-io.ts'
+import type { CliIo } from '../../cli-io.ts'
+import { withClientOptions, withFlags } from '../../client-options.ts'
+import type { ClientFlags } from '../../client-options.ts'
+import type { AdminContext } from './admin-context.ts'
+
+/*
+ * The members (/api/v1/nodes): `plexi admin nodes`, `roles set`, `drain` and `decommission`. Each is
+ * registered apart, where `plexi admin --help` has always listed it.
+ */
+
+/** `plexi admin nodes`: every member. */
+export function nodesCommand (admin: Command, cx: AdminContext): void {
+  withClientOptions(admin.command('nodes'), 'admin')
+    .description('every member')
+    .action(withFlags(async (flags: ClientFlags) => {
+      const nodes = await (await cx.client(flags)).api.request<Member[]>('GET', '/api/v1/nodes')
+      if (flags.json === true) printJson(cx.io, nodes)
+      else printMembers(cx.io, nodes)
+    }))
+}
+
+/** `plexi admin drain PEER` and `plexi admin decommission PEER`: jobs, followed. */
+export function leaveCommands (admin: Command, cx: AdminContext): void {
+  withClientOptions(admin.command('drain <peer>'), 'admin')
+    .description('drain a member: it stops taking clients (/readyz 503), its entities move live to the others, then it exits (start it again to bring it back). Ask through another member\'s --admin-addr: the drained node exits. Refused when fewer storage nodes than a write needs would be left up (--force drains it anyway). Shows the drain job\'s progress')
+    .option('--no-wait', 'start the drain job and return its id')
+    .option('--force', 'drain it even if writes would stop (too few storage nodes left up for the write quorum); the audit trail records it as forced')
+    .action(withFlags(async (peer: string, flags: ClientFlags & { wait?: boolean, force?: boolean }) => {
+      await cx.startJob(flags, `/api/v1/nodes/${encodeURIComponent(peer)}/drain`, forceBody(flags))
+    }))
+  withClientOptions(admin.command('decommission <peer>'), 'admin')
+    .description('remove a member for good: it drops its roles, its entities move live, its storage partitions are handed off to their new replicas, then it exits and the cluster forgets it (its data dir never starts a node again). Refused while it is the only member with a role, when too few storage nodes would be left for the replication factor, or fewer up than a write needs (--force for that one). Shows the job\'s progress')
+    .option('--no-wait', 'start the decommission job and return its id')
+    .option('--force', 'decommission it even if writes would stop (too few storage nodes left up for the write quorum); the audit trail records it as forced')
+    .action(withFlags(async (peer: string, flags: ClientFlags & { wait?: boolean, force?: boolean }) => {
+      await cx.startJob(flags, `/api/v1/nodes/${encodeURIComponent(peer)}/decommission`, forceBody(flags))
+    }))
+}
+
+/** `plexi admin roles set PEER LIST`: a member's roles, changed live. */
+export function rolesCommands (admin: Command, cx: AdminContext): void {
+  const roles = admin.command('roles').description('the roles of members (placement follows them)')
+  withClientOptions(roles.command('set <peer> <roles>'), 'admin')
+    .description('change the roles of a member live, e.g. `roles set 12D3KooW... chat,ai` (all = every role); lasts until that node restarts, when its --role applies again. Taking the storage role away is refused when fewer storage nodes than a write needs would be left up (--force does it anyway)')
+    .option('--force', 'take the storage role away even if writes would stop (too few storage nodes left up for the write quorum); the audit trail records it as forced')
+    .action(withFlags(async (peer: string, list: string, flags: ClientFlags & { force?: boolean }) => {
+      const wanted = list.split(',').map((r) => r.trim()).filter((r) => r.length > 0)
+      if (wanted.length === 0) throw new UsageError('roles set: give a comma-separated list of chat, ai, storage, backup, or all')
+      const changed = await (await cx.client(flags)).api.request<{ peerId: string, roles: string[], previous?: string[] }>(
+        'PUT', `/api/v1/nodes/${encodeURIComponent(peer)}/roles`, { roles: wanted, ...forceBody(flags) })
+      if (flags.json === true) printJson(cx.io, changed)
+      else cx.io.stdout.write(`roles of ${changed.peerId}: ${changed.roles.join(',')}${changed.previous === undefined ? '' : ` (were ${changed.previous.join(',')})`}\n`)
+    }))
+}
+
+/** The members as a table, this node marked (self). */
+export function printMembers (io: CliIo, members: Member[], self?: string): void {
+  const now = Date.now()
+  printTable(io, ['PEER', 'ROLES', 'STATUS', 'GRPC', 'ADMIN', 'ACTORS', 'ENTITIES', 'MAILBOX', 'LAST SEEN'], members.map((m) => [
+    `${m.peerId}${m.peerId === self ? ' (self)' : ''}`, m.roles.join(','), m.status, m.addresses.grpc, m.addresses.admin,
+    String(m.load.actors), String(m.load.entities), String(m.load.mailbox),
+    m.lastSeen === undefined ? '-' : `${((now - m.lastSeen) / 1000).toFixed(1)}s ago`
+  ]))
+}
+
+/** The body of a request that may be forced past the write-quorum check. */
+function forceBody (flags: { force?: boolean }): { force: true } | undefined {
+  return flags.force === true ? { force: true } : undefined
+}

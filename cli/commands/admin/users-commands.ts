@@ -1,0 +1,73 @@
+import { randomUUID } from 'node:crypto'
+import type { Command } from 'commander'
+import { CliError } from '../../cli-errors.ts'
+import { printJson, printTable } from '../../cli-io.ts'
+import { withClientOptions, withFlags } from '../../client-options.ts'
+import type { ClientFlags } from '../../client-options.ts'
+import { SavedTokens } from '../../saved-tokens.ts'
+import type { AdminContext } from './admin-context.ts'
+
+interface User { name: string, createdAt: number }
+
+/** `plexi admin users add|ls|rm`: users and their tokens (GET/POST/DELETE /api/v1/users). */
+export function usersCommands (admin: Command, cx: AdminContext): void {
+  const users = admin.command('users').description('users and their tokens')
+  withClientOptions(users.command('add <name>'), 'admin')
+    .description('create a user and print their token (shown once); beside the node the token is also saved in <data-dir>/tokens/<name>, and the first user saved there is the default of chat and agent commands')
+    .option('--save', 'save the token in <data-dir>/tokens/<name> (mode 0600) even when the admin token did not come from the data dir')
+    .option('--no-save', 'do not save the token')
+    .option('--default', 'make this user the default of chat and agent commands on this machine (the first one saved is)')
+    .action(withFlags(async (name: string, flags: ClientFlags & { save?: boolean, default?: boolean }) => { await addUser(cx, name, flags) }))
+  withClientOptions(users.command('ls', { isDefault: true }), 'admin')
+    .description('list users (the default: `plexi admin users`)')
+    .action(withFlags(async (flags: ClientFlags) => {
+      const list = await (await cx.client(flags)).api.request<User[]>('GET', '/api/v1/users')
+      if (flags.json === true) printJson(cx.io, list)
+      else printTable(cx.io, ['NAME', 'CREATED'], list.map((u) => [u.name, new Date(u.createdAt).toISOString()]))
+    }))
+  withClientOptions(users.command('rm <name>'), 'admin')
+    .description('remove a user and revoke their token')
+    .action(withFlags(async (name: string, flags: ClientFlags) => {
+      const { io } = cx
+      const { api, dataDir } = await cx.client(flags)
+      const removed = await api.request<User>('DELETE', `/api/v1/users/${encodeURIComponent(name)}`)
+      // a revoked token is useless: it does not stay behind in the data dir
+      const saved = new SavedTokens(dataDir)
+      const forgotten = await saved.remove(removed.name)
+      if (flags.json === true) {
+        printJson(io, { ...removed, tokenFileRemoved: forgotten.token })
+        return
+      }
+      io.stdout.write(`user ${removed.name} removed; their token no longer works\n`)
+      if (forgotten.token) io.stdout.write(`removed the saved token ${saved.path(removed.name)}${forgotten.wasDefault ? ` (${removed.name} was the default user)` : ''}\n`)
+    }))
+}
+
+/** `users add`: the user made with a client id (a retry is safe), its token saved beside the node. */
+async function addUser (cx: AdminContext, name: string, flags: ClientFlags & { save?: boolean, default?: boolean }): Promise<void> {
+  const { io } = cx
+  const { api, local, dataDir } = await cx.client(flags)
+  // a client id makes a retry safe when an answer is lost: the node answers a try that finds
+  // the user stored by an earlier one with the user and a new token (the lost one stops working)
+  const clientId = randomUUID()
+  let created: User & { token: string }
+  try {
+    created = await api.requestIdempotent<User & { token: string }>('POST', '/api/v1/users', { name, clientId }, {
+      onRetry: (err, ms) => { io.stderr.write(`plexi: no answer yet (${err.message}); trying again in ${ms} ms (safe: the same request id)\n`) }
+    })
+  } catch (err) {
+    if (err instanceof CliError && api.unknownOutcome(err)) throw new CliError(`${err.message}\nuser ${name} may have been created without its token reaching you: \`plexi admin users\` lists the users; if it is there, \`plexi admin users rm ${name}\` and add it again`)
+    throw err
+  }
+  const saved = new SavedTokens(dataDir)
+  const save = flags.save ?? local
+  const isDefault = save ? await saved.save(created.name, created.token, flags.default === true) : false
+  if (flags.json === true) {
+    printJson(io, { name: created.name, token: created.token, createdAt: created.createdAt, ...(save && { savedTo: saved.path(created.name), default: isDefault }) })
+    return
+  }
+  io.stdout.write(`user ${created.name} created; token (shown once):\n${created.token}\n`)
+  if (!save) return
+  io.stdout.write(`saved to ${saved.path(created.name)}: \`plexi chat --user ${created.name} --room general\` finds it there\n`)
+  if (isDefault) io.stdout.write(`${created.name} is the default user of chat and agent commands here: \`plexi chat --room general\` is ${created.name}\n`)
+}

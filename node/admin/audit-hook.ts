@@ -1,0 +1,45 @@
+import type { onSendAsyncHookHandler } from 'fastify'
+import type { Member } from '../../protocols/index.ts'
+import { auditDetail } from './audit-trail.ts'
+import { auditNoteOf, principalOf, refusedUnchecked } from './request-identity.ts'
+import type { AuditView } from './routes/audit-routes.ts'
+
+/**
+ * The /api/v1 scope's onSend hook: every admin action, and every failed authentication, goes into
+ * the audit trail before the answer does (reads are not actions: they are not recorded). Who acted
+ * is the request's principal (bearer-auth.ts); what a route adds (a check it was forced past) is
+ * its audit note (request-identity.ts).
+ */
+export function auditHook (audit: Pick<AuditView, 'record' | 'failedAuthentication'>, self: () => Member): onSendAsyncHookHandler<unknown> {
+  return async (request, reply, payload) => {
+    const status = reply.statusCode
+    // an attempt refused unchecked is recorded as a failed authentication is (at most 30 a
+    // minute): a client guessing on fills the trail no faster than before
+    const unchecked = refusedUnchecked(request)
+    const unauthenticated = status === 401 || unchecked
+    if (!unauthenticated && (request.method === 'GET' || request.method === 'HEAD')) return payload
+    const principal = principalOf(request)
+    // refused before it could authenticate (over its address's request rate): it did nothing
+    if (!unauthenticated && principal === undefined) return payload
+    let detail = unauthenticated ? '' : [auditNoteOf(request), auditDetail(request.body)].filter((d) => d !== undefined && d !== '').join('; ')
+    if (unauthenticated) {
+      const { record, droppedBefore } = audit.failedAuthentication()
+      if (!record) return payload
+      detail = [
+        ...(unchecked ? ['refused before its token was checked: too many failed authentications from this address'] : []),
+        ...(droppedBefore > 0 ? [`${droppedBefore} failed authentications before this one were not recorded (at most 30 a minute are)`] : [])
+      ].join('; ')
+    }
+    await audit.record({
+      actor: principal?.actor ?? 'unauthenticated',
+      node: self().peerId,
+      ip: request.ip,
+      action: `${request.method} ${request.routeOptions.url ?? request.url.split('?')[0] ?? ''}`,
+      target: request.url.split('?')[0] ?? '',
+      outcome: status < 400 ? 'ok' : status < 500 ? 'refused' : 'failed',
+      status,
+      detail
+    })
+    return payload
+  }
+}

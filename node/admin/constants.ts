@@ -1,0 +1,15 @@
+/**
+ * Limits of the admin endpoint, each with why it is what it is.
+ */
+
+/** Largest request body: an admin request is a few fields (a name, a note of at most 1000
+ * characters); anything near this is a mistake or an attack, refused unparsed (413). */
+export const ADMIN_BODY_LIMIT = 64 * 1024
+
+/** Longest path parameter: an entity key is up to 200 characters, up to three times that
+ * percent-encoded. */
+export const ADMIN_MAX_PARAM_LENGTH = 1024
+
+/** Log lines sent first to a new reader of the live tail, and listed by `/logs` by default: a
+ * screenful and more, a fraction of the 1000 the node keeps. */
+export const LOG_HISTORY = 200

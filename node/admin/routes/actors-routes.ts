@@ -1,0 +1,97 @@
+import type { FastifyInstance, FastifyReply } from 'fastify'
+import type { ActorSystem } from '../../../actors/index.ts'
+import { BEARER, errors, ref } from '../../../protocols/admin/index.ts'
+import type { Job } from '../../../protocols/index.ts'
+import type { ActorRow, EntityRow } from '../../mesh/index.ts'
+import { sendError } from '../admin-errors.ts'
+
+/** What the admin API asks of the cluster to list actors and find an entity (node/mesh ClusterAdmin). */
+export interface ActorListing {
+  actors (kind?: string): Promise<{ actors: ActorRow[], unreachable: string[] }>
+  entity (type: string, key: string): Promise<EntityRow | null>
+}
+
+/** What the admin API asks of live migration to move an entity (node/migration MigrationAdmin): a job. */
+export interface EntityMoves {
+  migrate (type: string, role: string, key: string, to: string): Job
+}
+
+/** Where an entity's journal is kept: its partition, and that partition's replicas. */
+export interface EntityPartitions {
+  partitions (only?: number): Promise<{ partitions: unknown[], unreachable: string[] }>
+  /** The partition an entity's journal is in (`type/key`). */
+  partitionOf?: ((entityId: string) => number) | undefined
+}
+
+export interface ActorsRoutesDeps {
+  readonly system: Pick<ActorSystem, 'entity' | 'entityTypes'>
+  readonly cluster: ActorListing
+  /** The partitions (absent: an entity is shown without its replicas). */
+  readonly replication?: EntityPartitions | undefined
+  /** Moves of entities (absent: 503). */
+  readonly migration?: EntityMoves | undefined
+}
+
+const entityParams = { type: 'object', required: ['type', 'key'], properties: { type: { type: 'string', pattern: '^[a-z][a-z0-9-]{0,31}$' }, key: { type: 'string', minLength: 1, maxLength: 200 } } } as const
+
+/** `/api/v1/actors`: live actors and entities on every member, one entity in full, and its move. */
+export function actorsRoutes (deps: ActorsRoutesDeps) {
+  return async (api: FastifyInstance): Promise<void> => {
+    const entityType = (type: string): ReturnType<ActorSystem['entityTypes']>[number] | undefined => deps.system.entityTypes().find((t) => t.type === type)
+    const unknownType = (reply: FastifyReply, type: string): FastifyReply =>
+      sendError(reply, 404, 'UNKNOWN_ENTITY_TYPE', `no entity type ${JSON.stringify(type)}; known: ${deps.system.entityTypes().map((t) => t.type).join(', ')}`)
+
+    api.get<{ Querystring: { type?: string } }>('/actors', {
+      schema: {
+        summary: 'Live actors and active entities on every member (filter by kind or entity type); members that did not answer are named in the x-plexi-unreachable header', security: BEARER,
+        querystring: { type: 'object', additionalProperties: false, properties: { type: { type: 'string', pattern: '^[a-z$][a-z0-9-]{0,31}$' } } },
+        response: { 200: { type: 'array', items: ref('Actor') }, ...errors(400, 401) }
+      }
+    }, async (request, reply) => {
+      const { actors, unreachable } = await deps.cluster.actors(request.query.type)
+      if (unreachable.length > 0) void reply.header('x-plexi-unreachable', unreachable.join(','))
+      return actors
+    })
+
+    api.get<{ Params: { type: string, key: string } }>('/actors/:type/:key', {
+      schema: {
+        summary: 'One entity: where it lives, whether it is active, its last journaled seq, and the replicas of its journal\'s partition', security: BEARER,
+        params: entityParams,
+        response: { 200: ref('Entity'), ...errors(400, 401, 404) }
+      }
+    }, async (request, reply) => {
+      const { type, key } = request.params
+      const known = entityType(type)
+      if (known === undefined) return unknownType(reply, type)
+      deps.system.entity(known, key)   // validates the key (InvalidNameError → 400)
+      // asked of the member that owns it now (this node when it runs alone)
+      const row = await deps.cluster.entity(type, key)
+      if (row === null) return sendError(reply, 404, 'UNKNOWN_ENTITY', `entity ${type}/${key} has never been written to on its owner`)
+      const replication = deps.replication
+      if (replication?.partitionOf === undefined) return row
+      // where its journal is kept: the replicas of its partition, as each says (null: did not answer)
+      const partition = replication.partitionOf(`${type}/${key}`)
+      const { partitions, unreachable } = await replication.partitions(partition)
+      if (unreachable.length > 0) void reply.header('x-plexi-unreachable', unreachable.join(','))
+      const replicas = ((partitions[0] as { replicas?: Array<{ peerId: string, status: string, epoch: number | null, lag: number | null }> } | undefined)?.replicas ?? [])
+        .map((r) => ({ peerId: r.peerId, status: r.status, epoch: r.epoch, lag: r.lag }))
+      return { ...row, partition, replicas }
+    })
+
+    api.post<{ Params: { type: string, key: string }, Body: { to: string } }>('/actors/:type/:key/migrate', {
+      schema: {
+        summary: 'Move one entity live to a member of its role (a migrate job): it is pinned there while it stays active, and placement everywhere follows; follow the job at /jobs/{id}', security: BEARER,
+        params: entityParams,
+        body: { type: 'object', required: ['to'], additionalProperties: false, properties: { to: { type: 'string', minLength: 1, maxLength: 128, pattern: '^[1-9A-HJ-NP-Za-km-z]+$', description: 'peer id of the member to move it to' } } },
+        response: { 202: ref('Job'), ...errors(400, 401, 404, 409, 503) }
+      }
+    }, async (request, reply) => {
+      const { type, key } = request.params
+      const known = entityType(type)
+      if (known === undefined) return unknownType(reply, type)
+      deps.system.entity(known, key)   // validates the key (InvalidNameError → 400)
+      if (deps.migration === undefined) return sendError(reply, 503, 'UNAVAILABLE', 'this node does not move entities (it runs without a cluster key)')
+      return reply.code(202).send(deps.migration.migrate(type, known.role, key, request.body.to))
+    })
+  }
+}

@@ -1,0 +1,77 @@
+import type { FastifyInstance } from 'fastify'
+import { BEARER, errors, ref } from '../../../protocols/admin/index.ts'
+import type { Member } from '../../../protocols/index.ts'
+import { clientAddress } from '../../limits/index.ts'
+import type { ClientLimits } from '../../limits/index.ts'
+import type { NodeMetrics, StatsSample } from '../../metrics/index.ts'
+import { authorized, unauthorized } from '../bearer-auth.ts'
+import type { EventStreams } from '../event-streams.ts'
+
+/*
+ * The node's metrics, twice: for Prometheus at `/metrics` (outside /api/v1: a scraper holds the
+ * metrics token, if any, never the admin token), and for people at `/api/v1/stats` (the dashboard's
+ * metrics view, `plexi admin top`): the rates sampled every interval.
+ */
+
+export interface MetricsRoutesDeps {
+  readonly metrics: { readonly registry: Pick<NodeMetrics['registry'], 'contentType' | 'metrics'> }
+  /** When set, /metrics needs it as a bearer token. */
+  readonly metricsToken?: string | undefined
+  /** The node's limits per client address: a wrong metrics token counts as a failed authentication. */
+  readonly clients?: Pick<ClientLimits, 'checkAuthentication' | 'failedAuthentication'> | undefined
+}
+
+/** `/metrics`: Prometheus's text format, behind the metrics token when one is configured. */
+export function metricsRoutes (deps: MetricsRoutesDeps) {
+  return async (app: FastifyInstance): Promise<void> => {
+    app.get('/metrics', { schema: { summary: 'Prometheus metrics (bearer metrics-token when one is configured)', response: { 401: ref('Error'), 429: ref('Error') } } }, async (request, reply) => {
+      if (deps.metricsToken !== undefined) {
+        const address = clientAddress(request.ip)
+        const presented = request.headers.authorization !== undefined
+        if (presented) deps.clients?.checkAuthentication('metrics', address)
+        if (!authorized(request, deps.metricsToken)) {
+          if (presented) deps.clients?.failedAuthentication('metrics', address)
+          return unauthorized(reply, 'metrics token')
+        }
+      }
+      reply.type(deps.metrics.registry.contentType)
+      return await deps.metrics.registry.metrics()
+    })
+  }
+}
+
+/** What the admin API reads of the stats sampler (node/metrics StatsSampler). */
+export interface StatsView {
+  readonly intervalMs: number
+  samples (): StatsSample[]
+  subscribe (reader: (sample: StatsSample) => void): () => void
+}
+
+export interface StatsRoutesDeps {
+  readonly self: () => Member
+  /** The node's rates, sampled every interval (absent: none are, and the routes list none). */
+  readonly stats?: StatsView | undefined
+  /** The endpoint's live streams (their bound is shared with the other streams). */
+  readonly streams: Pick<EventStreams, 'serve'>
+}
+
+const statsResponse = { type: 'object', required: ['node', 'intervalMs', 'samples'], properties: { node: { type: 'string' }, intervalMs: { type: 'integer' }, samples: { type: 'array', items: ref('StatsSample') } } } as const
+
+/** `/api/v1/stats`: this node's rates of the last 5 minutes, and each new sample live (Server-Sent Events). */
+export function statsRoutes (deps: StatsRoutesDeps) {
+  return async (api: FastifyInstance): Promise<void> => {
+    const statsBody = (): { node: string, intervalMs: number, samples: StatsSample[] } => ({
+      node: deps.self().peerId, intervalMs: deps.stats?.intervalMs ?? 1000, samples: deps.stats?.samples() ?? []
+    })
+    api.get('/stats', {
+      schema: { summary: 'This node\'s rates (posts, deliveries, asks and their latency, tokens) and memory, sampled every interval: the last 5 minutes, oldest first', security: BEARER, response: { 200: statsResponse, ...errors(401) } }
+    }, async () => statsBody())
+
+    api.get('/stats/stream', {
+      schema: { summary: 'Server-Sent Events: `history` (the body of GET /stats) first, then a `sample` event each interval; 429 when 16 streams are open, or streams-per-ip from one address', security: BEARER, produces: ['text/event-stream'], response: { ...errors(401, 429) } }
+    }, async (request, reply) => deps.streams.serve(request, reply, (stream) => {
+      stream.send('history', statsBody())
+      return deps.stats?.subscribe((sample) => { stream.send('sample', sample) }) ?? (() => {})
+    }))
+  }
+}

@@ -1,0 +1,67 @@
+import type { FastifyInstance } from 'fastify'
+import { BEARER, errors, ref } from '../../../protocols/admin/index.ts'
+import type { RepairJob } from '../../../protocols/index.ts'
+import { sendError } from '../admin-errors.ts'
+
+/** What the admin API asks of replication of the partitions and their repairs (node/replication ReplicationAdmin). */
+export interface PartitionsView {
+  partitions (only?: number): Promise<{ partitions: unknown[], unreachable: string[] }>
+  startRepair?: ((only?: number) => RepairJob) | undefined
+  job?: ((id: string) => RepairJob | undefined) | undefined
+  jobs?: (() => RepairJob[]) | undefined
+}
+
+export interface PartitionsRoutesDeps {
+  /** The partitions and their replicas (absent: the routes answer with none, and a repair 503). */
+  readonly replication?: PartitionsView | undefined
+}
+
+const partitionNumber = { type: 'integer', minimum: 0, maximum: 65_535 } as const
+
+/** `/api/v1/partitions` and `/api/v1/repairs`: every partition with its replicas, and the repair jobs
+ * that compare them (the dashboard's replication view). */
+export function partitionsRoutes (deps: PartitionsRoutesDeps) {
+  return async (api: FastifyInstance): Promise<void> => {
+    api.get<{ Querystring: { partition?: number } }>('/partitions', {
+      schema: {
+        summary: 'Every partition (or one) with its replicas: what each holds, its highest epoch and its lag; members that did not answer are named in the x-plexi-unreachable header', security: BEARER,
+        querystring: { type: 'object', additionalProperties: false, properties: { partition: partitionNumber } },
+        response: { 200: { type: 'array', items: ref('Partition') }, ...errors(400, 401, 404) }
+      }
+    }, async (request, reply) => {
+      const replication = deps.replication
+      if (replication === undefined) return []
+      const result = await replication.partitions(request.query.partition)
+      if (result.unreachable.length > 0) void reply.header('x-plexi-unreachable', result.unreachable.join(','))
+      return result.partitions
+    })
+
+    api.post<{ Body: { partition?: number } | undefined }>('/repairs', {
+      schema: {
+        summary: 'Start a repair job: every live replica of each partition (or of one) is compared with every other by Merkle trees, and only what differs moves; follow it at /repairs/{id}', security: BEARER,
+        body: { type: 'object', additionalProperties: false, properties: { partition: partitionNumber } },
+        response: { 202: ref('RepairJob'), ...errors(400, 401, 404, 503) }
+      }
+    }, async (request, reply) => {
+      const replication = deps.replication
+      if (replication?.startRepair === undefined) return sendError(reply, 503, 'UNAVAILABLE', 'this node does not run repairs')
+      return reply.code(202).send(replication.startRepair(request.body?.partition))
+    })
+
+    api.get('/repairs', {
+      schema: { summary: 'Repair jobs started on this node, the newest last (the last 16)', security: BEARER, response: { 200: { type: 'array', items: ref('RepairJob') }, ...errors(401) } }
+    }, async () => deps.replication?.jobs?.() ?? [])
+
+    api.get<{ Params: { id: string } }>('/repairs/:id', {
+      schema: {
+        summary: 'One repair job and its progress (partitionsDone of partitions)', security: BEARER,
+        params: { type: 'object', required: ['id'], properties: { id: { type: 'string', pattern: '^repair-[0-9]{1,12}$' } } },
+        response: { 200: ref('RepairJob'), ...errors(400, 401, 404) }
+      }
+    }, async (request, reply) => {
+      const job = deps.replication?.job?.(request.params.id)
+      if (job === undefined) return sendError(reply, 404, 'UNKNOWN_REPAIR', `no repair job ${request.params.id} on this node (jobs are kept on the node that started them, the last 16)`)
+      return job
+    })
+  }
+}

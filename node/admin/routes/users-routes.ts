@@ -1,0 +1,34 @@
+import type { FastifyInstance } from 'fastify'
+import { BEARER, clientId, errors, ref, userNameParam } from '../../../protocols/admin/index.ts'
+import type { UserAccounts } from '../../users/index.ts'
+
+export interface UsersRoutesDeps {
+  readonly users: Pick<UserAccounts, 'list' | 'add' | 'remove'>
+}
+
+/** `/api/v1/users`: the chat users, each added with a token shown once, and removed with it revoked. */
+export function usersRoutes (deps: UsersRoutesDeps) {
+  return async (api: FastifyInstance): Promise<void> => {
+    api.get('/users', {
+      schema: { summary: 'Users', security: BEARER, response: { 200: { type: 'array', items: ref('User') }, ...errors(401) } }
+    }, async () => await deps.users.list())
+
+    api.post<{ Body: { name: string, clientId?: string } }>('/users', {
+      schema: {
+        summary: 'Create a user; the reply carries their token, shown this once',
+        description: 'With a `clientId`, a retry is safe when an answer was lost (a timeout, a dropped connection): a try with the client id that stored the user answers 201 again with a new token, and the token the lost answer carried stops working. Without one, a second add of the name answers 409.',
+        security: BEARER,
+        body: { type: 'object', required: ['name'], additionalProperties: false, properties: { name: userNameParam, clientId } },
+        response: { 201: ref('NewUser'), ...errors(400, 401, 409) }
+      }
+    }, async (request, reply) => reply.code(201).send(await deps.users.add(request.body.name, request.body.clientId)))
+
+    api.delete<{ Params: { name: string } }>('/users/:name', {
+      schema: {
+        summary: 'Remove a user and revoke their token', security: BEARER,
+        params: { type: 'object', required: ['name'], properties: { name: userNameParam } },
+        response: { 200: ref('User'), ...errors(400, 401, 404) }
+      }
+    }, async (request) => await deps.users.remove(request.params.name))
+  }
+}

@@ -1,0 +1,26 @@
+/** Models as `/api/v1/models` lists, loads and unloads them. */
+
+export const modelSchema = {
+  $id: 'Model',
+  type: 'object',
+  required: ['name', 'sizeBytes', 'status', 'loaded'],
+  properties: {
+    name: { type: 'string', description: 'the file name without .gguf (or .json for a model on an OpenAI-compatible server)' },
+    sizeBytes: { type: 'integer' },
+    runtime: { type: 'string', enum: ['llama.cpp', 'openai-http'] },
+    status: { type: 'string', enum: ['ready', 'invalid'], description: 'invalid files are never loaded' },
+    error: { type: 'string', description: 'why an invalid file was refused' },
+    architecture: { type: 'string' },
+    quantization: { type: 'string', description: 'most common weight type: F16, TQ2_0, Q4_K, ...' },
+    parameters: { type: 'integer' },
+    contextLength: { type: 'integer' },
+    loaded: { type: 'array', items: { type: 'string' }, description: 'peer ids of the nodes where it is loaded' },
+    memoryBytes: { type: 'integer', description: 'estimated memory it holds on this node while loaded' },
+    backend: { type: 'string', description: 'where it computes on this node while loaded: cpu, cuda, vulkan, or the server URL' },
+    active: { type: 'integer', description: 'requests running on this node' },
+    queued: { type: 'integer', description: 'requests waiting for a free context on this node' },
+    lastUsedAt: { type: 'integer', description: 'ms since the epoch of its last request on this node' }
+  }
+} as const
+
+export const modelNameParam = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$' } as const

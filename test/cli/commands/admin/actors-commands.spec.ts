@@ -1,0 +1,34 @@
+import { expect } from 'chai'
+import { chatRoom } from '../../../../actors/index.ts'
+import type { PostAck } from '../../../../actors/index.ts'
+import { AdminCli } from '../../../helpers/admin-cli.ts'
+
+describe('actorsCommand', () => {
+  const cli = new AdminCli()
+  beforeEach(async () => { await cli.setup() })
+  afterEach(async () => { await cli.teardown() })
+
+  it('should list the live actors of a type as a table, and as JSON', async () => {
+    await cli.fixture.system.entity(chatRoom, 'general').ask<PostAck>((replyTo) => ({ type: 'post', user: 'alice', text: 'hi', replyTo }))
+    const table = await cli.run('actors', '--type', 'room')
+    expect(table.stdout).to.match(/^KIND\s+PATH\s+STATUS\s+MAILBOX\s+NODE\nroom\s+\/entities\/room\/general\s+running\s+0\s+12D3KooWTest\n$/)
+    expect(JSON.parse((await cli.run('actors', '--type', 'room', '--json')).stdout)).to.deep.equal([{ kind: 'room', path: '/entities/room/general', key: 'general', status: 'running', mailbox: 0, node: '12D3KooWTest' }])
+  })
+})
+
+describe('migrateCommand', () => {
+  const cli = new AdminCli()
+  beforeEach(async () => { await cli.setup() })
+  afterEach(async () => { await cli.teardown() })
+
+  it('should take an entity as TYPE/KEY (a usage error otherwise), and pass on the node\'s refusal', async () => {
+    for (const entity of ['general', '/general', 'room/']) {
+      const refused = await cli.run('migrate', entity, '--to', '12D3KooWb')
+      expect([refused.code, refused.stderr], entity).to.deep.equal([2, `plexi: migrate: expected TYPE/KEY such as room/general, got ${JSON.stringify(entity)}\n`])
+    }
+    expect((await cli.run('migrate', 'room/general')).code, 'no --to').to.equal(2)
+    const unavailable = await cli.run('migrate', 'room/general', '--to', '12D3KooWb')
+    expect(unavailable.code).to.equal(1)
+    expect(unavailable.stderr).to.include('this node does not move entities (it runs without a cluster key)')
+  })
+})

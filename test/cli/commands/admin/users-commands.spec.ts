@@ -1,0 +1,42 @@
+import { expect } from 'chai'
+import { stat } from 'node:fs/promises'
+import { join } from 'node:path'
+import { UserAccounts } from '../../../../node/index.ts'
+import { AdminCli } from '../../../helpers/admin-cli.ts'
+
+describe('usersCommands', () => {
+  const cli = new AdminCli()
+  beforeEach(async () => { await cli.setup() })
+  afterEach(async () => { await cli.teardown() })
+
+  it('should add a user and print its token once, saving it only when asked (the admin token came with the command)', async () => {
+    const added = await cli.run('users', 'add', 'alice')
+    expect(added.code).to.equal(0)
+    const [line, token] = added.stdout.split('\n')
+    expect(line).to.equal('user alice created; token (shown once):')
+    expect(await new UserAccounts(cli.fixture.system).authenticate(token ?? '')).to.equal('alice')
+    const saved = await cli.run('users', 'add', 'bob', '--save', '--json')
+    const body = JSON.parse(saved.stdout) as { name: string, token: string, savedTo: string, default: boolean }
+    expect(body).to.include({ name: 'bob', savedTo: join(cli.fixture.dataDir, 'tokens', 'bob'), default: true })
+    expect((await stat(body.savedTo)).mode & 0o777).to.equal(0o600)
+    expect((await cli.run('users', 'add', 'bob')).code, 'a name taken').to.equal(1)
+  })
+
+  it('should list the users as a table by default, and as JSON', async () => {
+    await cli.run('users', 'add', 'alice')
+    const table = await cli.run('users')
+    expect(table.stdout.split('\n')[0]).to.match(/^NAME\s+CREATED$/)
+    expect(table.stdout).to.match(/^alice\s+\d{4}-\d{2}-\d{2}T/m)
+    expect((JSON.parse((await cli.run('users', 'ls', '--json')).stdout) as Array<{ name: string }>).map((u) => u.name)).to.deep.equal(['alice'])
+  })
+
+  it('should remove a user and the token saved for it, saying it was the default', async () => {
+    await cli.run('users', 'add', 'bob', '--save')
+    const removed = await cli.run('users', 'rm', 'bob')
+    expect(removed.code).to.equal(0)
+    expect(removed.stdout).to.equal(`user bob removed; their token no longer works\nremoved the saved token ${join(cli.fixture.dataDir, 'tokens', 'bob')} (bob was the default user)\n`)
+    const again = await cli.run('users', 'rm', 'bob', '--json')
+    expect(again.code).to.equal(1)
+    expect(again.stderr).to.match(/^plexi: .*bob/)
+  })
+})

@@ -1,0 +1,13 @@
+import { expect } from 'chai'
+import { auditDetail } from '../../../node/admin/audit-trail.ts'
+
+describe('auditDetail', () => {
+  it('should keep of a body what JSON can show, and never throw on one it cannot (a bigint, nesting past the stack)', () => {
+    expect(auditDetail({ name: 'ann', token: 'plxu_secret' })).to.equal('{"name":"ann","token":"(not recorded)"}')
+    expect(auditDetail({ n: 1n })).to.equal('a body that cannot be shown as JSON (TypeError)')
+    let deep: unknown[] = []
+    for (let i = 0; i < 200_000; i++) deep = [deep]
+    expect(auditDetail(deep)).to.equal('a body that cannot be shown as JSON (RangeError)')
+    expect(auditDetail({ text: 'x'.repeat(1000) })).to.have.length(300)
+  })
+})
