@@ -1,9 +1,8 @@
 import { CliError } from './cli-errors.ts'
 import { tlsProblem } from './client-tls.ts'
+import { ADMIN_REQUEST_TIMEOUT_MS as REQUEST_TIMEOUT_MS } from './constants.ts'
 import type { ClientTls } from './client-tls.ts'
 
-/** Every admin request gives up after this long. */
-const REQUEST_TIMEOUT_MS = 15_000
 
 /** Waits before each try again of a request safe to repeat whose outcome is unknown. */
 export const IDEMPOTENT_RETRY_DELAYS_MS: readonly number[] = [250, 1_000, 2_000]

@@ -4,13 +4,9 @@ import { abortableSleep, untilAborted } from './abortable-wait.ts'
 import { CliError } from './cli-errors.ts'
 import { isTerminal } from './cli-io.ts'
 import type { CliIo } from './cli-io.ts'
+import { FOLLOW_INTERVAL_MS, LEFT_SHOWN } from './constants.ts'
 import { ProgressBar } from './progress-bar.ts'
 
-/** How often a followed job is asked for: a bar that moves smoothly, a light load on the node. */
-export const FOLLOW_INTERVAL_MS = 250
-
-/** Left items printed when a job ends with some (the rest: `plexi admin jobs ID --json`). */
-const LEFT_SHOWN = 10
 
 /** Exit code when following stopped on Ctrl-C and the job goes on: what the shell reports for a
  * command that SIGINT ended (128 + 2), as every other plexi command ends on Ctrl-C. */

@@ -4,14 +4,7 @@ import { VERSION } from '../node/constants.ts'
 import { CliError, UsageError } from './cli-errors.ts'
 import { processIo } from './cli-io.ts'
 import type { CliIo } from './cli-io.ts'
-import { adminCommands } from './commands/admin-commands.ts'
-import { agentCommands } from './commands/agent-commands.ts'
-import { backupCommands } from './commands/backup-commands.ts'
-import { chatCommands } from './commands/chat-commands.ts'
-import { completionCommands } from './commands/completion-commands.ts'
-import { modelCommands } from './commands/model-commands.ts'
-import { nodeCommands } from './commands/node-commands.ts'
-import { tlsCommands } from './commands/tls-commands.ts'
+import { adminCommands, agentCommands, backupCommands, chatCommands, completeCommandTree, completionCommands, modelCommands, nodeCommands, tlsCommands } from './commands/index.ts'
 
 /** Exit codes: 0 ok, 1 runtime error, 2 usage error. */
 export const EXIT_OK = 0
@@ -22,6 +15,7 @@ export const EXIT_USAGE = 2
 export async function main (argv: readonly string[], io: CliIo = processIo()): Promise<number> {
   const program = plexiProgram(io)
   try {
+    await completeHelpedCommand(program, argv)
     await program.parseAsync([...argv], { from: 'user' })
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT_OK
   } catch (err) {
@@ -38,7 +32,8 @@ export async function main (argv: readonly string[], io: CliIo = processIo()): P
   }
 }
 
-/** The `plexi` command tree, not yet run (completion scripts are made from it). */
+/** The `plexi` command tree, not yet run (completion scripts are made from it, once
+ * completeCommandTree has added what its lazy commands load when they run). */
 export function plexiProgram (io: CliIo): Command {
   const program = new Command('plexi')
     .description('Plexi: an actor-model node runtime for a self-hosted AI chat platform')
@@ -46,8 +41,19 @@ export function plexiProgram (io: CliIo): Command {
     .showHelpAfterError('(add --help for usage)')
     .configureOutput({ writeOut: (s) => { io.stdout.write(s) }, writeErr: (s) => { io.stderr.write(s) } })
   for (const command of [...nodeCommands(io), adminCommands(io), chatCommands(io), agentCommands(io), modelCommands(io), backupCommands(io), tlsCommands(io), completionCommands(io)]) program.addCommand(command)
+  // a command's lazy parts (LazyCommand) load only when it is the one that runs
+  program.hook('preSubcommand', async (_program, command) => { await completeCommandTree(command) })
   exitOverrideEverywhere(program)
   return program
+}
+
+/** `plexi help CMD` prints CMD's help without dispatching to it, so the hook that completes a
+ * command's lazy parts does not run for it: complete CMD's tree first. */
+async function completeHelpedCommand (program: Command, argv: readonly string[]): Promise<void> {
+  const [first, named] = argv
+  if (first !== 'help' || named === undefined) return
+  const command = program.commands.find((c) => c.name() === named || c.aliases().includes(named))
+  if (command !== undefined) await completeCommandTree(command)
 }
 
 function exitOverrideEverywhere (command: Command): void {

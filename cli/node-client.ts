@@ -2,10 +2,9 @@ import * as grpc from '@grpc/grpc-js'
 import { loadChatService } from '../protocols/grpc/index.ts'
 import { CliError } from './cli-errors.ts'
 import { grpcTlsOptions, tlsProblem } from './client-tls.ts'
+import { CALL_TIMEOUT_MS } from './constants.ts'
 import type { ClientTls } from './client-tls.ts'
 
-/** Unary calls give up after this long. */
-const CALL_TIMEOUT_MS = 15_000
 
 type Callback = (err: grpc.ServiceError | null, res: unknown) => void
 type UnaryMethod = (req: unknown, metadata: grpc.Metadata, options: grpc.CallOptions, callback: Callback) => void
@@ -98,4 +97,11 @@ function connectionError (details: string): string {
     .replace(/\.$/, '')
     .trim()
   return cause.length > 0 ? cause : 'no connection'
+}
+
+/** A failed call's status name (DEADLINE_EXCEEDED, UNAVAILABLE), for a line that says it is retried:
+ * the whole reason is said once, if no try succeeds. */
+export function failureName (error: Error): string {
+  const code = error instanceof CliError ? error.call?.code : undefined
+  return code === undefined ? error.name : grpc.status[code] ?? String(code)
 }

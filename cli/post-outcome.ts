@@ -1,5 +1,6 @@
 import * as grpc from '@grpc/grpc-js'
 import { CliError } from './cli-errors.ts'
+import { POST_RETRY_DELAYS_MS } from './constants.ts'
 import { notConnected } from './node-client.ts'
 
 /**
@@ -19,8 +20,6 @@ const REFUSED: ReadonlySet<number> = new Set([
   grpc.status.UNAUTHENTICATED
 ])
 
-/** Waits before each try again of a post whose outcome is unknown, with the same client id. */
-export const POST_RETRY_DELAYS_MS: readonly number[] = [250, 1_000, 2_000]
 
 export function postFailure (err: unknown): PostFailure {
   const call = err instanceof CliError ? err.call : undefined

@@ -1,15 +1,10 @@
 import { generateKeyPairSync, randomBytes, sign } from 'node:crypto'
 import { isIP } from 'node:net'
+import { DEFAULT_CERT_DAYS, MAX_CERT_DAYS } from './constants.ts'
 
 /** What a lab certificate covers when no host is named: this machine, by name and by address. */
 export const DEFAULT_CERT_HOSTS = ['localhost', '127.0.0.1', '::1'] as const
 
-/** Days a lab certificate is valid when not told. */
-export const DEFAULT_CERT_DAYS = 365
-
-/** The longest validity asked for: browsers refuse leaf certificates valid for much more than a
- * year, and a lab pair is cheap to make again. */
-export const MAX_CERT_DAYS = 3650
 
 /** OIDs that the X.509 schema package does not name. */
 const ECDSA_WITH_SHA256 = '1.2.840.10045.4.3.2'

@@ -4,9 +4,10 @@
  * small table, so one failure reads the same everywhere. Errors cross worker threads and the wire
  * as `ErrorData` and are rebuilt on arrival, keeping their name, kind and plain fields.
  *
- * A leaf: it imports nothing, so the kernel, the runtimes (inside Piscina workers) and the CLI all
- * use it without loading anything else.
+ * A leaf: it imports only limits.ts (which imports nothing), so the kernel, the runtimes (inside
+ * Piscina workers) and the CLI all use it without loading anything else.
  */
+import { ERROR_DATA_LIMITS } from './limits.ts'
 
 /**
  * - invalid: the request is malformed or breaks a rule (INVALID_ARGUMENT, 400)
@@ -37,9 +38,6 @@ export interface ErrorData {
   /** The error's own plain fields (e.g. retryAfterMs, status, peer), bounded. */
   readonly fields?: Readonly<Record<string, string | number | boolean>>
 }
-
-/** Bounds on ErrorData, checked when it arrives from another node (see isErrorData). */
-export const ERROR_DATA_LIMITS = { name: 128, message: 4096, fields: 16, fieldString: 1024 } as const
 
 export function isErrorKind (value: unknown): value is ErrorKind {
   return typeof value === 'string' && (ERROR_KINDS as readonly string[]).includes(value)

@@ -1,6 +1,7 @@
 /**
  * Limits of what clients may ask for, shared by the servers that enforce them (gRPC, the entities
- * behind it) and the CLI that checks its flags against them.
+ * behind it) and the CLI that checks its flags against them; and of what crosses the wire from
+ * another node (addresses, errors as data).
  */
 
 /** Most messages one chat History request returns (and one page of a subscriber's catch-up). */
@@ -36,3 +37,8 @@ export function isClientId (value: unknown): value is string {
 export const MAX_NODE_ID_LENGTH = 128
 export const MAX_ASK_ID_LENGTH = 32
 export const MAX_ACTOR_PATH_LENGTH = 512
+
+/** Bounds on ErrorData, checked when it arrives from another node (see isErrorData): a name is a
+ * class name, a message a sentence or a few (longer ones are cut when made, so nothing of ours
+ * reaches them), and the fields a handful of short values such as retryAfterMs or a peer id. */
+export const ERROR_DATA_LIMITS = { name: 128, message: 4096, fields: 16, fieldString: 1024 } as const

@@ -1,5 +1,6 @@
 import { InferenceQueueFullError, InferenceUnavailableError, ModelMemoryError, UnknownModelError } from './errors.ts'
 import type { ModelEntry, ModelRegistry } from './model-registry.ts'
+import { POSITION_UPDATES_MAX_QUEUE } from './constants.ts'
 import { FairQueue } from './fair-queue.ts'
 import type { GenerateRequest, GenerateResult, Runtime, RuntimeInfo, TokenSink } from './runtime.ts'
 
@@ -45,10 +46,6 @@ interface Waiter {
   position: number
   readonly onQueued: ((position: number) => void) | undefined
 }
-
-/** Beyond this many waiting, a request is told its place once, not again at every change (each
- * change would cost a pass over the whole queue). */
-const POSITION_UPDATES_MAX_QUEUE = 1024
 
 interface Slot {
   readonly name: string
@@ -188,6 +185,7 @@ export class ModelManager {
         this.#opts.log?.info({ model: name, backend: info.backend, memoryBytes: info.memoryBytes, ms: Math.round(performance.now() - started) }, `model ${name} loaded`)
       }, async (err: unknown) => {
         this.#slots.delete(name)
+        // the load's own failure is what the caller hears; an unload that fails too adds nothing
         await runtime.unload().catch(() => undefined)
         throw err
       })
@@ -217,6 +215,7 @@ export class ModelManager {
   async #drop (slot: Slot, why: string): Promise<void> {
     this.#slots.delete(slot.name)
     for (const waiter of slot.queue.drain()) waiter.fail(new InferenceUnavailableError(why))
+    // a load that failed was reported to its own caller; here it only has to have ended
     await slot.loading.catch(() => undefined)
     await slot.runtime.unload()
     this.#opts.onLoadedChanged?.()
@@ -288,6 +287,7 @@ export class ModelManager {
 
   async #serial<T> (fn: () => Promise<T>): Promise<T> {
     const run = this.#changes.then(fn, fn)
+    // the chain only orders the changes: each one's failure goes to its own caller through `run`
     this.#changes = run.catch(() => undefined)
     return await run
   }

@@ -1,5 +1,6 @@
 import { mkdir, readFile, readdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
+import { MAX_REMOTE_FILE_BYTES } from './constants.ts'
 import { readGgufInfo, validateModel } from './gguf/index.ts'
 import type { ModelFacts } from './gguf/index.ts'
 import type { RuntimeKind } from './runtime.ts'
@@ -35,8 +36,6 @@ export interface ModelEntry {
 }
 
 const REMOTE_KEYS = new Set(['runtime', 'baseUrl', 'apiKey', 'model', 'contextSize', 'slots'])
-/** A remote model file is a few hundred bytes; anything much larger is not one. */
-const MAX_REMOTE_FILE_BYTES = 65_536
 
 /**
  * The models in the models dir. Every GGUF is read and validated (header, metadata, tensor layout)

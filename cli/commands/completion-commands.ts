@@ -3,6 +3,7 @@ import { UsageError } from '../cli-errors.ts'
 import type { CliIo } from '../cli-io.ts'
 import { COMPLETION_SHELLS, completionScript } from '../completion-script.ts'
 import type { CompletionShell } from '../completion-script.ts'
+import { completeCommandTree } from './lazy-command.ts'
 
 /** `plexi completion bash|zsh`: the shell completion script of the program this command is part
  * of, made from its command tree when asked (so it lists what this plexi has). */
@@ -30,9 +31,11 @@ zsh (compinit loaded, as most setups do):
   # or as a file on $fpath, before compinit runs in ~/.zshrc:
   mkdir -p ~/.zsh/completions && plexi completion zsh > ~/.zsh/completions/_plexi
   # ~/.zshrc: fpath=(~/.zsh/completions $fpath); autoload -Uz compinit && compinit`)
-    .action((name: CompletionShell, _flags: unknown, command: Command) => {
+    .action(async (name: CompletionShell, _flags: unknown, command: Command) => {
       let program = command
       while (program.parent !== null) program = program.parent
+      // every flag of every command, those that lazy commands add when they run included
+      await completeCommandTree(program)
       io.stdout.write(completionScript(program, name))
     })
 }

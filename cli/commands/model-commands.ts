@@ -2,17 +2,26 @@ import { Command } from 'commander'
 import { access } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import { mkdir } from 'node:fs/promises'
-import { DEFAULT_SEED, MODEL_QUANTS, MODEL_SIZES, tinyModelFileName, writeTinyModel } from '../../runtimes/index.ts'
 import type { ModelQuant, ModelSize } from '../../runtimes/index.ts'
 import { CliError, UsageError } from '../cli-errors.ts'
 import { printJson } from '../cli-io.ts'
 import type { CliIo } from '../cli-io.ts'
 import { dataDirOf } from '../client-options.ts'
+import { LazyCommand } from './lazy-command.ts'
 
+type Runtimes = typeof import('../../runtimes/index.ts')
+
+/** `plexi model`: runtimes/ loads only when one of its subcommands runs (see LazyCommand); their
+ * flags name the runtimes' own lists (quants, sizes, the default seed), so they are added then. */
 export function modelCommands (io: CliIo): Command {
-  const model = new Command('model').description('models')
-  model.command('gen-tiny')
+  const genTiny = new Command('gen-tiny')
     .description('write the project\'s own test model: a seeded llama-architecture GGUF with a byte-level tokenizer (random weights; no download)')
+  const model = new LazyCommand('model', async () => { genTinyFlags(genTiny, io, await import('../../runtimes/index.ts')) })
+  return model.description('models').addCommand(genTiny)
+}
+
+function genTinyFlags (genTiny: Command, io: CliIo, { DEFAULT_SEED, MODEL_QUANTS, MODEL_SIZES, tinyModelFileName, writeTinyModel }: Runtimes): void {
+  genTiny
     .option('--out <file>', 'where to write it (default: <models-dir>/plexi-<size>-<quant>.gguf)')
     .option('--quant <quant>', `weights: ${MODEL_QUANTS.join(', ')} (tq*: ternary, BitNet b1.58-style)`, 'f16')
     .option('--size <size>', `${Object.keys(MODEL_SIZES).join(' (3.5M parameters), ')} (27.5M parameters)`, 'tiny')
@@ -38,5 +47,4 @@ export function modelCommands (io: CliIo): Command {
       if (flags.json === true) printJson(io, { file: out, size, quant, seed, bytes, parameters })
       else io.stdout.write(`wrote ${out}: ${size} ${quant}, ${(parameters / 1e6).toFixed(1)}M parameters, ${(bytes / 1024 / 1024).toFixed(1)} MiB, seed ${seed}\n`)
     })
-  return model
 }

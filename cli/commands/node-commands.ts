@@ -6,11 +6,8 @@ import type { LoadedConfig } from '../../config/index.ts'
 import { CliError, UsageError } from '../cli-errors.ts'
 import { printJson, printTable } from '../cli-io.ts'
 import type { CliIo } from '../cli-io.ts'
+import { REPEAT_SIGNAL_MS } from './constants.ts'
 
-/** A second SIGTERM/SIGINT forces the exit only when it comes at least this long after the first:
- * one that comes with it is the same signal delivered twice (a terminal's Ctrl-C reaches both npm
- * and the node, and npm forwards it too). */
-const REPEAT_SIGNAL_MS = 1_000
 
 /** Adds one flag per configuration key (with its env twin and default in the help). */
 function withConfigFlags (command: Command): Command {
@@ -39,6 +36,10 @@ async function configFrom (options: Record<string, unknown>, io: CliIo): Promise
 }
 
 export function nodeCommands (io: CliIo): Command[] {
+  return [nodeCommand(io), configCommand(io), clusterCommand(io)]
+}
+
+function nodeCommand (io: CliIo): Command {
   const node = new Command('node').description('run a node')
   withConfigFlags(node.command('start')
     .description('start a node: chat over gRPC, the admin endpoint, the store in --data-dir; stops gracefully on SIGTERM/SIGINT (a second signal forces)'))
@@ -50,53 +51,75 @@ export function nodeCommands (io: CliIo): Command[] {
       const logTail = new LogTail()
       const log = createLogger(loaded.config.logLevel, undefined, logTail)
       if (loaded.config.role === undefined) throw new UsageError('node start: no role given: pass --role with chat, ai, storage, backup (comma-separated) or all (npm start uses all)')
-      let running: Awaited<ReturnType<typeof startNode>>
+      let running: RunningNode
       try {
         running = await startNode(loaded.config, log, { logTail })
       } catch (err) {
         if (err instanceof ConfigError) throw new UsageError(`configuration: ${err.key}: ${err.message}`)
         throw err
       }
-      await new Promise<void>((resolve) => {
-        let signals = 0
-        let firstSignalAt = 0
-        const stop = (exitCode: number): void => {
-          running.stop().then(() => {
-            if (exitCode !== 0) process.exitCode = exitCode
-            resolve()
-          }, (err: unknown) => {
-            log.error({ err }, 'graceful stop failed')
-            process.exitCode = 1
-            resolve()
-          })
-        }
-        const onSignal = (signal: NodeJS.Signals): void => {
-          // Ctrl-C under `npm start` reaches the node twice at once (from the terminal, and
-          // forwarded by npm): only a signal sent again later is someone insisting
-          if (signals > 0 && Date.now() - firstSignalAt < REPEAT_SIGNAL_MS) return
-          signals++
-          if (signals > 1) {
-            log.warn(`${signal} again: exiting without waiting`)
-            process.exit(1)
-          }
-          firstSignalAt = Date.now()
-          log.info(`${signal}: stopping gracefully (send it again to force)`)
-          stop(0)
-        }
-        process.on('SIGTERM', onSignal)
-        process.on('SIGINT', onSignal)
-        // an admin's drain or decommission stops the node from within: the process exits then
-        void running.stopped.then(() => { if (signals === 0) resolve() })
-        // a stray rejected promise must not take every user's session down with it
-        process.on('unhandledRejection', (err) => { log.error({ err }, 'unhandled promise rejection (a bug: please report it); the node keeps running') })
-        // after an uncaught exception the process state is unknown: stop gracefully, exit 1
-        process.on('uncaughtException', (err) => {
-          log.fatal({ err }, 'uncaught exception (a bug: please report it); stopping gracefully')
-          if (signals++ === 0) stop(1)
-        })
-      })
+      await runUntilStopped(running, log)
     })
+  return node
+}
 
+/** What runUntilStopped needs of a started node and its logger. */
+interface RunningNode {
+  stop (): Promise<void>
+  readonly stopped: Promise<unknown>
+}
+interface NodeLog {
+  info (msg: string): void
+  warn (msg: string): void
+  error (obj: object, msg: string): void
+  fatal (obj: object, msg: string): void
+}
+
+/** Resolves once the node has stopped: gracefully on SIGTERM/SIGINT (a second one, sent later,
+ * exits at once), from within (an admin's drain or decommission), or after an uncaught exception
+ * (exit code 1). */
+async function runUntilStopped (running: RunningNode, log: NodeLog): Promise<void> {
+  await new Promise<void>((resolve) => {
+    let signals = 0
+    let firstSignalAt = 0
+    const stop = (exitCode: number): void => {
+      running.stop().then(() => {
+        if (exitCode !== 0) process.exitCode = exitCode
+        resolve()
+      }, (err: unknown) => {
+        log.error({ err }, 'graceful stop failed')
+        process.exitCode = 1
+        resolve()
+      })
+    }
+    const onSignal = (signal: NodeJS.Signals): void => {
+      // Ctrl-C under `npm start` reaches the node twice at once (from the terminal, and
+      // forwarded by npm): only a signal sent again later is someone insisting
+      if (signals > 0 && Date.now() - firstSignalAt < REPEAT_SIGNAL_MS) return
+      signals++
+      if (signals > 1) {
+        log.warn(`${signal} again: exiting without waiting`)
+        process.exit(1)
+      }
+      firstSignalAt = Date.now()
+      log.info(`${signal}: stopping gracefully (send it again to force)`)
+      stop(0)
+    }
+    process.on('SIGTERM', onSignal)
+    process.on('SIGINT', onSignal)
+    // an admin's drain or decommission stops the node from within: the process exits then
+    void running.stopped.then(() => { if (signals === 0) resolve() })
+    // a stray rejected promise must not take every user's session down with it
+    process.on('unhandledRejection', (err) => { log.error({ err }, 'unhandled promise rejection (a bug: please report it); the node keeps running') })
+    // after an uncaught exception the process state is unknown: stop gracefully, exit 1
+    process.on('uncaughtException', (err) => {
+      log.fatal({ err }, 'uncaught exception (a bug: please report it); stopping gracefully')
+      if (signals++ === 0) stop(1)
+    })
+  })
+}
+
+function configCommand (io: CliIo): Command {
   const config = new Command('config').description('inspect the configuration')
   withConfigFlags(config.command('print')
     .description('print every configuration key with its value and where it came from (flag, env, file, default)')
@@ -112,7 +135,10 @@ export function nodeCommands (io: CliIo): Command[] {
       if (loaded.file !== undefined) io.stdout.write(`config file: ${loaded.file}\n`)
       printTable(io, ['KEY', 'VALUE', 'SOURCE', 'ENV'], rows.map((r) => [r.key, r.value === undefined ? '-' : Array.isArray(r.value) ? r.value.join(',') : String(r.value), r.source, r.env]))
     })
+  return config
+}
 
+function clusterCommand (io: CliIo): Command {
   const cluster = new Command('cluster').description('cluster-wide setup')
   cluster.command('keygen')
     .description('make a new libp2p pre-shared cluster key: on stdout, or with --out in a new file of mode 0600 (give the same file to every node with --cluster-key-file; a node refuses a key file that group or others may read)')
@@ -134,5 +160,5 @@ export function nodeCommands (io: CliIo): Command[] {
       })
       io.stdout.write(`wrote ${file} (mode 0600): give the same file to every node with --cluster-key-file\n`)
     })
-  return [node, config, cluster]
+  return cluster
 }

@@ -6,10 +6,10 @@ import { CliError, UsageError } from '../cli-errors.ts'
 import { printJson } from '../cli-io.ts'
 import type { CliIo } from '../cli-io.ts'
 import { integer } from '../flag-values.ts'
-import { DEFAULT_CERT_DAYS, DEFAULT_CERT_HOSTS, MAX_CERT_DAYS, badCertHost, selfSignedCertificate } from '../self-signed-certificate.ts'
+import { DEFAULT_CERT_DAYS, MAX_CERT_DAYS } from '../constants.ts'
+import { DEFAULT_CERT_HOSTS, badCertHost, selfSignedCertificate } from '../self-signed-certificate.ts'
+import { MAX_CERT_HOSTS as MAX_HOSTS } from './constants.ts'
 
-/** The hosts a certificate may name at most (a lab's names and addresses, not a fleet's). */
-const MAX_HOSTS = 100
 
 /** `plexi tls`: certificates for the node's TLS (--tls-cert, --tls-key). */
 export function tlsCommands (io: CliIo): Command {

@@ -6,6 +6,10 @@ import { MAX_ACTOR_PATH_LENGTH, MAX_ASK_ID_LENGTH, MAX_NODE_ID_LENGTH } from '..
 /** libp2p protocol id of actor traffic: one long-lived stream per peer and direction. */
 export const ACTOR_PROTOCOL = '/plexi/actor/1.0.0'
 
+/** libp2p protocol id of the failure detector's probes: a stream per exchange, on the connection
+ * being tested (probe-frames.ts). */
+export const PROBE_PROTOCOL = '/plexi/probe/1.0.0'
+
 /** A frame (one msgpack array of envelopes) larger than this closes the stream that sent it. */
 export const MAX_FRAME_BYTES = 4 * 1024 * 1024
 /** A frame holding more envelopes than this is refused (a sender batches at most FRAME_BATCH). */
@@ -53,3 +57,16 @@ export const LIMITS = {
   peerId: MAX_NODE_ID_LENGTH,
   askId: MAX_ASK_ID_LENGTH
 } as const
+
+/** A probe frame is a few dozen bytes (a kind, a nonce, at most a peer id): a body over this is
+ * not one, and a stream that carries more than one frame's worth is refused before it is read
+ * further. */
+export const MAX_PROBE_FRAME_BYTES = 256
+
+/** Probe streams one connection may hold open at once, each way: a direct probe per round, and a
+ * request to probe another member for each member this one checks through it (SWIM's ping-req). */
+export const MAX_PROBE_STREAMS = 32
+
+/** The largest `missed` a PING carries (a count of probes in a row without an answer): a byte,
+ * and past a few the member is suspected anyway. */
+export const MAX_PROBE_MISSED = 255

@@ -2,5 +2,5 @@
 export * from './constants.ts'
 export { FrameReader, InvalidFrameError, decodeFrame, encodeEnvelope, encodeFrame, encodeFrames } from './actor-frames.ts'
 export type { Envelope, WireError } from './actor-frames.ts'
-export { MAX_PROBE_FRAME_BYTES, MAX_PROBE_MISSED, MAX_PROBE_STREAMS, PROBE, PROBE_PROTOCOL, decodeProbe, encodeProbe } from './probe-frames.ts'
+export { PROBE, decodeProbe, encodeProbe } from './probe-frames.ts'
 export type { ProbeAnswer, ProbeFrame, ProbeRequest } from './probe-frames.ts'

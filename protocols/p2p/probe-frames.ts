@@ -6,23 +6,8 @@
  */
 import { Packr } from 'msgpackr'
 import { encodeFrame, InvalidFrameError } from './actor-frames.ts'
-import { LIMITS } from './constants.ts'
+import { LIMITS, MAX_PROBE_FRAME_BYTES, MAX_PROBE_MISSED } from './constants.ts'
 import { shown } from '../errors.ts'
-
-/** libp2p protocol id of probes: a stream per exchange, on the connection being tested. */
-export const PROBE_PROTOCOL = '/plexi/probe/1.0.0'
-
-/** A probe frame is a few dozen bytes (a kind, a nonce, at most a peer id): a body over this is
- * not one, and a stream that carries more than one frame's worth is refused before it is read
- * further. */
-export const MAX_PROBE_FRAME_BYTES = 256
-
-/** Probe streams one connection may hold open at once, each way: a direct probe per round, and a
- * request to probe another member for each member this one checks through it (SWIM's ping-req). */
-export const MAX_PROBE_STREAMS = 32
-
-/** The largest `missed` a PING carries (a count of probes in a row without an answer). */
-export const MAX_PROBE_MISSED = 255
 
 /** The first element of every probe frame. */
 export const PROBE = {

@@ -1,6 +1,7 @@
 import { open } from 'node:fs/promises'
 import type { FileHandle } from 'node:fs/promises'
 import { DEFAULT_ALIGNMENT, GGUF_MAGIC, VALUE_SIZES, VALUE_TYPES, alignUp } from './gguf-format.ts'
+import { GGUF_READ_LIMITS as LIMITS } from './constants.ts'
 import { GgufFormatError } from './gguf-errors.ts'
 
 /** A metadata value as read: numbers (64-bit ones as bigint), booleans, strings, or arrays. */
@@ -25,17 +26,6 @@ export interface GgufInfo {
   readonly dataOffset: number
   readonly fileSize: number
 }
-
-/** Bounds on what a header may claim before we believe it (a hostile file cannot make us allocate
- * gigabytes or loop forever). Real models stay far below: ~30 keys, ~300 tensors, 150k tokens. */
-const LIMITS = {
-  keys: 65_536,
-  tensors: 65_536,
-  stringBytes: 1 << 20,
-  arrayLength: 1 << 22,
-  dims: 4,
-  headerBytes: 512 << 20
-} as const
 
 /** Reads a GGUF's header, metadata and tensor infos (not the tensor data). */
 export async function readGgufInfo (path: string): Promise<GgufInfo> {

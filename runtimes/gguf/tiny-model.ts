@@ -66,40 +66,31 @@ export function tinyModelSpec (options: TinyModelOptions = {}): { spec: GgufSpec
   if (!Object.hasOwn(MODEL_SIZES, size)) throw new RangeError(`model size must be one of ${Object.keys(MODEL_SIZES).join(', ')}, got ${JSON.stringify(size)}`)
   if (!(MODEL_QUANTS as readonly string[]).includes(quant)) throw new RangeError(`quant must be one of ${MODEL_QUANTS.join(', ')}, got ${JSON.stringify(quant)}`)
   if (!Number.isSafeInteger(seed) || seed < 0) throw new RangeError(`seed must be an integer >= 0, got ${seed}`)
-  const shape = MODEL_SIZES[size]
+  const tensors = tinyModelTensors(MODEL_SIZES[size], quant, seed)
+  const parameters = tensors.reduce((sum, tensor) => sum + tensor.dims.reduce((a, b) => a * b, 1), 0)
+  return { spec: { metadata: tinyModelMetadata(size, quant, seed), tensors }, parameters }
+}
+
+type Shape = typeof MODEL_SIZES[ModelSize]
+
+function tinyModelTensors (shape: Shape, quant: ModelQuant, seed: number): TensorSpec[] {
   const headDim = shape.embd / shape.heads
   const tensors: TensorSpec[] = []
-  let parameters = 0
-  const add = (tensor: TensorSpec): void => {
-    tensors.push(tensor)
-    parameters += tensor.dims.reduce((a, b) => a * b, 1)
-  }
-  const ternary = quant !== 'f16'
   /** `rows` outputs of `cols` inputs; `writesChannel` false: its output row 0 is zero, so the
    * layer leaves the constant channel as it is. */
   const linear = (name: string, cols: number, rows: number, writesChannel = true): void => {
     const sigma = 1 / Math.sqrt(cols)
     const zeroRows = writesChannel ? 0 : 1
-    if (!ternary) {
-      add({ name, dims: [cols, rows], type: 'F16', data: () => f16Bytes(uniform(seed, name, cols * rows, sigma).fill(0, 0, zeroRows * cols)) })
+    if (quant === 'f16') {
+      tensors.push({ name, dims: [cols, rows], type: 'F16', data: () => f16Bytes(uniform(seed, name, cols * rows, sigma).fill(0, 0, zeroRows * cols)) })
     } else {
-      add({ name, dims: [cols, rows], type: quant === 'tq2_0' ? 'TQ2_0' : 'TQ1_0', data: () => ternaryBytes(seed, name, cols * rows, sigma, quant, zeroRows * cols) })
+      tensors.push({ name, dims: [cols, rows], type: quant === 'tq2_0' ? 'TQ2_0' : 'TQ1_0', data: () => ternaryBytes(seed, name, cols * rows, sigma, quant, zeroRows * cols) })
     }
   }
   const norm = (name: string, n: number, readsChannel: boolean): void => {
-    add({ name, dims: [n], type: 'F32', data: () => f32Bytes(new Float32Array(n).fill(1).fill(readsChannel ? 1 : 0, 0, 1)) })
+    tensors.push({ name, dims: [n], type: 'F32', data: () => f32Bytes(new Float32Array(n).fill(1).fill(readsChannel ? 1 : 0, 0, 1)) })
   }
-
-  add({
-    name: 'token_embd.weight',
-    dims: [shape.embd, VOCAB_SIZE],
-    type: 'F16',
-    data: () => {
-      const values = uniform(seed, 'token_embd.weight', shape.embd * VOCAB_SIZE, 1)
-      for (let token = 0; token < VOCAB_SIZE; token++) values[token * shape.embd] = BIAS
-      return f16Bytes(values)
-    }
-  })
+  tensors.push({ name: 'token_embd.weight', dims: [shape.embd, VOCAB_SIZE], type: 'F16', data: () => embeddingBytes(seed, shape.embd) })
   for (let i = 0; i < shape.layers; i++) {
     norm(`blk.${i}.attn_norm.weight`, shape.embd, false)
     linear(`blk.${i}.attn_q.weight`, shape.embd, shape.heads * headDim)
@@ -112,26 +103,37 @@ export function tinyModelSpec (options: TinyModelOptions = {}): { spec: GgufSpec
     linear(`blk.${i}.ffn_down.weight`, shape.ff, shape.embd, false)
   }
   norm('output_norm.weight', shape.embd, true)
-  add({
-    name: 'output.weight',
-    dims: [shape.embd, VOCAB_SIZE],
-    type: 'F16',
-    data: () => {
-      const values = uniform(seed, 'output.weight', shape.embd * VOCAB_SIZE, 1 / Math.sqrt(shape.embd))
-      for (let token = 0; token < VOCAB_SIZE; token++) {
-        const row = token * shape.embd
-        if (isPrintable(token)) {
-          values[row] = 0   // the channel adds nothing to what may be written
-          continue
-        }
-        values.fill(0, row, row + shape.embd)
-        if (token !== EOS_ID) values[row] = -BAN   // never written; EOS keeps a logit of exactly 0
-      }
-      return f16Bytes(values)
-    }
-  })
+  tensors.push({ name: 'output.weight', dims: [shape.embd, VOCAB_SIZE], type: 'F16', data: () => outputBytes(seed, shape.embd) })
+  return tensors
+}
 
-  const metadata: Array<readonly [string, GgufValue]> = [
+/** Token embeddings: standard deviation 1, and BIAS in the constant channel. */
+function embeddingBytes (seed: number, embd: number): Uint8Array {
+  const values = uniform(seed, 'token_embd.weight', embd * VOCAB_SIZE, 1)
+  for (let token = 0; token < VOCAB_SIZE; token++) values[token * embd] = BIAS
+  return f16Bytes(values)
+}
+
+/** The output projection: printable tokens read nothing of the constant channel; every other
+ * token but EOS reads -BAN of it, and EOS reads nothing at all. */
+function outputBytes (seed: number, embd: number): Uint8Array {
+  const values = uniform(seed, 'output.weight', embd * VOCAB_SIZE, 1 / Math.sqrt(embd))
+  for (let token = 0; token < VOCAB_SIZE; token++) {
+    const row = token * embd
+    if (isPrintable(token)) {
+      values[row] = 0   // the channel adds nothing to what may be written
+      continue
+    }
+    values.fill(0, row, row + embd)
+    if (token !== EOS_ID) values[row] = -BAN   // never written; EOS keeps a logit of exactly 0
+  }
+  return f16Bytes(values)
+}
+
+/** The GGUF metadata: a declarative table of llama.cpp's keys. */
+function tinyModelMetadata (size: ModelSize, quant: ModelQuant, seed: number): Array<readonly [string, GgufValue]> {
+  const shape = MODEL_SIZES[size]
+  return [
     ['general.architecture', { type: 'string', value: 'llama' }],
     ['general.name', { type: 'string', value: `plexi-${size}-${quant}` }],
     ['general.file_type', { type: 'uint32', value: quant === 'f16' ? FILE_TYPES.F16 : quant === 'tq2_0' ? FILE_TYPES.TQ2_0 : FILE_TYPES.TQ1_0 }],
@@ -144,7 +146,7 @@ export function tinyModelSpec (options: TinyModelOptions = {}): { spec: GgufSpec
     ['llama.feed_forward_length', { type: 'uint32', value: shape.ff }],
     ['llama.attention.head_count', { type: 'uint32', value: shape.heads }],
     ['llama.attention.head_count_kv', { type: 'uint32', value: shape.heads }],
-    ['llama.rope.dimension_count', { type: 'uint32', value: headDim }],
+    ['llama.rope.dimension_count', { type: 'uint32', value: shape.embd / shape.heads }],
     ['llama.rope.freq_base', { type: 'float32', value: 10_000 }],
     ['llama.attention.layer_norm_rms_epsilon', { type: 'float32', value: 1e-5 }],
     ['llama.vocab_size', { type: 'uint32', value: VOCAB_SIZE }],
@@ -160,7 +162,6 @@ export function tinyModelSpec (options: TinyModelOptions = {}): { spec: GgufSpec
     ['tokenizer.ggml.add_bos_token', { type: 'bool', value: true }],
     ['tokenizer.ggml.add_eos_token', { type: 'bool', value: false }]
   ]
-  return { spec: { metadata, tensors }, parameters }
 }
 
 /** The bytes the test model may write: printable ASCII, space to tilde. */

@@ -13,13 +13,12 @@ import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
 import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { MAX_KV_META_BYTES } from './constants.ts'
 
 /** Bumped when the description's fields change meaning. */
 export const KV_STATE_FORMAT = 1
 const STATE_SUFFIX = '.kvstate'
 const META_SUFFIX = '.json'
-/** A description is a few hundred bytes; a larger file is not one. */
-const MAX_META_BYTES = 4096
 const HEX64 = /^[0-9a-f]{64}$/
 
 /** What a saved state must match to be loaded. */
@@ -97,7 +96,7 @@ export async function checkKvState (dir: string, cacheKey: string, identity: KvS
   let text: string
   try {
     const info = await stat(paths.meta)
-    if (info.size > MAX_META_BYTES) return { ok: false, reason: `its description is ${info.size} bytes, not a state description` }
+    if (info.size > MAX_KV_META_BYTES) return { ok: false, reason: `its description is ${info.size} bytes, not a state description` }
     text = await readFile(paths.meta, 'utf8')
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { ok: false, reason: undefined }

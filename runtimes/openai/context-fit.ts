@@ -40,3 +40,14 @@ export function fitContext (turns: readonly ChatTurn[], budget: number, count: (
   }
   return { turns: turns.filter((_, i) => !dropped.has(i)), droppedTurns: dropped.size, tokens }
 }
+
+/** Fits the turns into `context` with `room` left for the answer when possible, else with at
+ * least one token left; PromptTooLongError when not even that. */
+export function fitLeavingRoom (turns: readonly ChatTurn[], context: number, room: number, count: (turn: ChatTurn) => number): ContextFit {
+  try {
+    return fitContext(turns, context - room, count)
+  } catch (err) {
+    if ((err as Error).name !== 'PromptTooLongError' || room <= 1) throw err
+    return fitContext(turns, context - 1, count)
+  }
+}

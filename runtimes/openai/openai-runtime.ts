@@ -1,14 +1,11 @@
 import { describe } from '../../protocols/index.ts'
-import {
-  InferenceQueueFullError, InferenceUnavailableError, RemoteInferenceError, UnknownModelError
-} from '../errors.ts'
+import { InferenceQueueFullError, InferenceUnavailableError, UnknownModelError } from '../errors.ts'
 import type { ChatTurn, GenerateRequest, GenerateResult, Runtime, RuntimeInfo, StopReason, TokenSink } from '../runtime.ts'
-import {
-  DEFAULT_TIMEOUT_MS, MAX_ERROR_BODY_BYTES, MAX_EVENT_CHARS, MAX_MODELS_BODY_BYTES, MAX_MODELS_IN_MESSAGE, TOKENS_PER_PROMPT
-} from './constants.ts'
-import { fitContext } from './context-fit.ts'
-import type { ContextFit } from './context-fit.ts'
-import { SseParser } from './sse-parser.ts'
+import { CompletionAnswer } from './completion-answer.ts'
+import { DEFAULT_TIMEOUT_MS, MAX_MODELS_BODY_BYTES, MAX_MODELS_IN_MESSAGE, TOKENS_PER_PROMPT } from './constants.ts'
+import { fitLeavingRoom } from './context-fit.ts'
+import { errorBody, networkCause, remoteError } from './remote-error.ts'
+import { responseText } from './response-text.ts'
 import { estimateTokens } from './token-estimate.ts'
 
 export interface OpenAiRuntimeOptions {
@@ -35,15 +32,6 @@ interface Call {
   readonly deadline: ReturnType<typeof setTimeout>
   unloaded: boolean
   timedOut: boolean
-}
-
-/** What the stream said, gathered as it arrives. */
-interface Answer {
-  text: string
-  chunks: number
-  finish: string | undefined
-  usage: { promptTokens: number, completionTokens: number } | undefined
-  firstTokenAt: number | undefined
 }
 
 /**
@@ -124,9 +112,9 @@ export class OpenAiRuntime implements Runtime {
     // the same rule as the llama.cpp runtime: drop old turns to leave room for maxTokens; when even
     // the kept turns leave less, send them with the room there is (the answer may end 'context-full')
     // and refuse only a prompt that fills the context by itself
-    const fit = fitLeavingRoom(turns, this.#opts.contextSize - TOKENS_PER_PROMPT, params.maxTokens)
+    const fit = fitLeavingRoom(turns, this.#opts.contextSize - TOKENS_PER_PROMPT, params.maxTokens, estimateTokens)
     const maxTokens = Math.min(params.maxTokens, this.#opts.contextSize - TOKENS_PER_PROMPT - fit.tokens)
-    const answer: Answer = { text: '', chunks: 0, finish: undefined, usage: undefined, firstTokenAt: undefined }
+    const answer = new CompletionAnswer(onToken)
     const result = (stopReason: StopReason): GenerateResult => {
       const endedAt = performance.now()
       return {
@@ -164,7 +152,7 @@ export class OpenAiRuntime implements Runtime {
       if (!response.ok) throw await remoteError(response, 'POST', url)
       // the stream has started: a long answer is not a dead server, and the caller's signal ends it
       clearTimeout(call.deadline)
-      const done = await this.#read(response, url, call, answer, onToken)
+      const done = await answer.read(response, url, call.controller.signal, this.#opts.name)
       if (call.controller.signal.aborted) throw call.controller.signal.reason
       if (!done && answer.finish === undefined) throw new InferenceUnavailableError(`model ${this.#opts.name}: POST ${url}: the stream ended before the answer did`)
       return result(answer.finish !== 'length' ? 'eos' : maxTokens < params.maxTokens ? 'context-full' : 'max-tokens')
@@ -193,7 +181,7 @@ export class OpenAiRuntime implements Runtime {
       }
       let list: unknown
       try {
-        list = JSON.parse(await readText(response, MAX_MODELS_BODY_BYTES))
+        list = JSON.parse(await responseText(response, MAX_MODELS_BODY_BYTES))
       } catch (err) {
         if (call.controller.signal.aborted) throw err
         throw new InferenceUnavailableError(`model ${this.#opts.name}: GET ${url} did not answer a JSON model list (is it an OpenAI-compatible /v1 base URL?): ${describe(err)}`)
@@ -257,180 +245,5 @@ export class OpenAiRuntime implements Runtime {
       if (call.controller.signal.aborted) throw err
       throw new InferenceUnavailableError(`model ${this.#opts.name}: ${method} ${url}: cannot reach the server (${networkCause(err)})`)
     }
-  }
-
-  /** Reads the event stream into `answer`, calling onToken per content delta. True when the
-   * server said `[DONE]`; false when the stream just ended or the call was aborted. */
-  async #read (response: Response, url: string, call: Call, answer: Answer, onToken: TokenSink): Promise<boolean> {
-    if (response.body === null) throw new RemoteInferenceError(`POST ${url} answered ${response.status} without a body`, 502)
-    const reader = response.body.getReader()
-    const decoder = new TextDecoder('utf-8')
-    const parser = new SseParser(MAX_EVENT_CHARS)
-    try {
-      for (;;) {
-        let chunk: Awaited<ReturnType<typeof reader.read>>
-        try {
-          chunk = await reader.read()
-        } catch (err) {
-          if (call.controller.signal.aborted) return false
-          throw new InferenceUnavailableError(`model ${this.#opts.name}: POST ${url}: the connection broke mid-answer (${networkCause(err)})`)
-        }
-        let events
-        try {
-          events = chunk.done ? [...parser.push(decoder.decode()), ...parser.end()] : parser.push(decoder.decode(chunk.value, { stream: true }))
-        } catch (err) {
-          throw new RemoteInferenceError(`POST ${url}: the event stream is malformed: ${describe(err)}`, 502)
-        }
-        for (const event of events) {
-          if (call.controller.signal.aborted) return false
-          if (event.data === '[DONE]') return true
-          if (event.event === 'error') throw new RemoteInferenceError(`${eventError(event.data)} (POST ${url}: error event in the stream)`, 502)
-          // other named events (pings, vendors' extras) are not part of the chat completion
-          if (event.event === 'message') take(event.data, url, answer, onToken)
-        }
-        if (chunk.done) return false
-      }
-    } finally {
-      // frees the connection when we stop before the server does ([DONE] with bytes after it, or an error)
-      reader.cancel().catch(() => {})
-    }
-  }
-}
-
-/** One `data:` event of the stream: a chat.completion.chunk, or an error sent mid-stream. */
-function take (data: string, url: string, answer: Answer, onToken: TokenSink): void {
-  let chunk: ChunkShape
-  try {
-    chunk = JSON.parse(data) as ChunkShape
-  } catch {
-    throw new RemoteInferenceError(`POST ${url}: an event is not JSON: ${data.slice(0, 200)}`, 502)
-  }
-  if (chunk === null || typeof chunk !== 'object') throw new RemoteInferenceError(`POST ${url}: an event is not a JSON object: ${data.slice(0, 200)}`, 502)
-  if (chunk.error !== undefined && chunk.error !== null) {
-    const { message, status } = errorFields(chunk.error)
-    // the HTTP status was 200 before the error happened; a numeric code (vLLM sends one) says more
-    throw new RemoteInferenceError(`${message} (POST ${url}: error in the stream)`, status ?? 502)
-  }
-  const choice = Array.isArray(chunk.choices) ? chunk.choices[0] : undefined
-  const content = choice?.delta?.content
-  if (typeof content === 'string' && content.length > 0) {
-    answer.text += content
-    answer.chunks++
-    answer.firstTokenAt ??= performance.now()
-    onToken(content)
-  }
-  if (typeof choice?.finish_reason === 'string') answer.finish = choice.finish_reason
-  const usage = chunk.usage
-  if (usage !== undefined && usage !== null && typeof usage.prompt_tokens === 'number' && typeof usage.completion_tokens === 'number') {
-    answer.usage = { promptTokens: usage.prompt_tokens, completionTokens: usage.completion_tokens }
-  }
-}
-
-/** The message of an `event: error`: JSON in one of the usual shapes, or plain text. */
-function eventError (data: string): string {
-  try {
-    const parsed = JSON.parse(data) as { error?: unknown } | null
-    return errorFields(parsed !== null && typeof parsed === 'object' && parsed.error !== undefined ? parsed.error : parsed).message
-  } catch {
-    return data.slice(0, 300)
-  }
-}
-
-interface ChunkShape {
-  readonly choices?: Array<{ readonly delta?: { readonly content?: unknown }, readonly finish_reason?: unknown } | undefined>
-  readonly usage?: { readonly prompt_tokens?: unknown, readonly completion_tokens?: unknown } | null
-  readonly error?: unknown
-}
-
-/** The error a failed chat request becomes: 404 is the model (the base URL was checked by load());
- * anything else keeps the server's status and message, and its Retry-After for 429 and 503. */
-async function remoteError (response: Response, method: string, url: string): Promise<Error> {
-  const { message } = await errorBody(response)
-  const what = `${message} (${method} ${url}: ${response.status})`
-  if (response.status === 404) return new UnknownModelError(what)
-  return new RemoteInferenceError(what, response.status, retryAfterMs(response.headers.get('retry-after')))
-}
-
-/** The message of an error body, whichever way the server shapes it: OpenAI's `{error:{message}}`,
- * Ollama's `{error:"..."}`, FastAPI's `{detail}`, or text (an HTML page from a proxy). */
-async function errorBody (response: Response): Promise<{ message: string }> {
-  let text = ''
-  try {
-    text = await readText(response, MAX_ERROR_BODY_BYTES)
-  } catch {
-    // the body broke off: the status alone has to do
-  }
-  let parsed: unknown
-  try {
-    parsed = JSON.parse(text)
-  } catch {
-    const plain = text.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 300)
-    return { message: plain.length > 0 ? plain : (response.statusText.length > 0 ? response.statusText : 'no message') }
-  }
-  const body = parsed as { error?: unknown, message?: unknown, detail?: unknown } | null
-  if (body !== null && typeof body === 'object') {
-    if (body.error !== undefined && body.error !== null) return { message: errorFields(body.error).message }
-    if (typeof body.message === 'string') return { message: body.message }
-    if (typeof body.detail === 'string') return { message: body.detail }
-  }
-  return { message: text.slice(0, 300) }
-}
-
-function errorFields (error: unknown): { message: string, status: number | undefined } {
-  if (typeof error === 'string') return { message: error, status: undefined }
-  const e = error as { message?: unknown, code?: unknown } | null
-  const message = typeof e?.message === 'string' ? e.message : JSON.stringify(error).slice(0, 300)
-  const status = typeof e?.code === 'number' && e.code >= 400 && e.code <= 599 ? e.code : undefined
-  return { message, status }
-}
-
-/** Retry-After is seconds or an HTTP date (RFC 9110 §10.2.3). */
-function retryAfterMs (header: string | null): number | undefined {
-  if (header === null) return undefined
-  const seconds = Number(header)
-  if (header.trim() !== '' && Number.isFinite(seconds) && seconds >= 0) return Math.ceil(seconds * 1000)
-  const at = Date.parse(header)
-  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now())
-}
-
-/** The body as text, at most `maxBytes` of it (the rest is not read). */
-async function readText (response: Response, maxBytes: number): Promise<string> {
-  if (response.body === null) return ''
-  const reader = response.body.getReader()
-  const decoder = new TextDecoder('utf-8')
-  let text = ''
-  let bytes = 0
-  try {
-    for (;;) {
-      const { done, value } = await reader.read()
-      if (done) return text + decoder.decode()
-      bytes += value.byteLength
-      if (bytes > maxBytes) throw new RangeError(`the body is larger than ${maxBytes} bytes`)
-      text += decoder.decode(value, { stream: true })
-    }
-  } finally {
-    reader.cancel().catch(() => {})
-  }
-}
-
-/** undici says only "fetch failed"; the reason (ECONNREFUSED, ENOTFOUND, a TLS error) is in `cause`. */
-function networkCause (err: unknown): string {
-  const cause = (err as { cause?: unknown } | null)?.cause
-  const c = cause as { code?: unknown, message?: unknown, errors?: Array<{ code?: unknown }> } | undefined
-  if (typeof c?.code === 'string') return c.code
-  const inner = c?.errors?.find((e) => typeof e.code === 'string')?.code
-  if (typeof inner === 'string') return inner
-  if (typeof c?.message === 'string') return c.message
-  return describe(err)
-}
-
-/** Fits the turns into `context` with `room` left for the answer when possible, else with at
- * least one token left; PromptTooLongError when not even that. */
-function fitLeavingRoom (turns: readonly ChatTurn[], context: number, room: number): ContextFit {
-  try {
-    return fitContext(turns, context - room, estimateTokens)
-  } catch (err) {
-    if ((err as Error).name !== 'PromptTooLongError' || room <= 1) throw err
-    return fitContext(turns, context - 1, estimateTokens)
   }
 }

@@ -7,6 +7,7 @@ import { promisify } from 'node:util'
 import type { Command } from 'commander'
 import type { CliIo } from '../../cli/cli-io.ts'
 import { completionScript } from '../../cli/completion-script.ts'
+import { completeCommandTree } from '../../cli/commands/index.ts'
 import { main, plexiProgram } from '../../cli/main.ts'
 import { tempDir } from '../helpers/temp-dir.ts'
 
@@ -14,6 +15,13 @@ const run = promisify(execFile)
 
 function quietIo (): CliIo {
   return { stdout: new PassThrough(), stderr: new PassThrough(), stdin: new PassThrough(), env: {}, cwd: process.cwd() }
+}
+
+/** The real command tree, its lazy commands' flags added (as `plexi completion` adds them). */
+async function fullProgram (): Promise<Command> {
+  const program = plexiProgram(quietIo())
+  await completeCommandTree(program)
+  return program
 }
 
 /** Whether `command` runs here (`--version` answers). */
@@ -35,7 +43,7 @@ describe('completionScript', function () {
   before(async () => {
     dir = await tempDir()
     bashScript = join(dir.path, 'plexi.bash')
-    await writeFile(bashScript, completionScript(plexiProgram(quietIo()), 'bash'))
+    await writeFile(bashScript, completionScript(await fullProgram(), 'bash'))
   })
   after(async () => { await dir.remove() })
 
@@ -91,13 +99,13 @@ describe('completionScript', function () {
   })
 
   it('should offer every command of the program at the words that lead to it, so that the script cannot go stale', async () => {
-    const paths = commandPaths(plexiProgram(quietIo())).filter((p) => p.path.length > 0)
+    const paths = commandPaths(await fullProgram()).filter((p) => p.path.length > 0)
     expect(paths.length).to.be.greaterThan(50)
     for (const { path, command } of paths) {
       expect(await complete('plexi', ...path.slice(0, -1), ''), path.join(' ')).to.include(command.name())
     }
     // and every flag of a command with flags of its own
-    const top = commandPaths(plexiProgram(quietIo())).find((p) => p.path.join(' ') === 'admin top')
+    const top = commandPaths(await fullProgram()).find((p) => p.path.join(' ') === 'admin top')
     const flags = top?.command.options.map((o) => o.long) ?? []
     expect(flags).to.include.members(['--interval', '--once', '--admin-addr'])
     expect(await complete('plexi', 'admin', 'top', '--')).to.include.members(flags as string[])
@@ -121,14 +129,14 @@ describe('completionScript', function () {
     let zshScript: string
     before(async () => {
       zshScript = join(dir.path, '_plexi')
-      await writeFile(zshScript, completionScript(plexiProgram(quietIo()), 'zsh'))
+      await writeFile(zshScript, completionScript(await fullProgram(), 'zsh'))
     })
 
     it('should name every command of the program in the zsh script, as a #compdef file that registers itself when sourced', async () => {
-      const text = completionScript(plexiProgram(quietIo()), 'zsh')
+      const text = completionScript(await fullProgram(), 'zsh')
       expect(text.startsWith('#compdef plexi\n')).to.equal(true)
       expect(text).to.include('compdef _plexi plexi')
-      for (const { path } of commandPaths(plexiProgram(quietIo())).filter((p) => p.path.length > 0)) {
+      for (const { path } of commandPaths(await fullProgram()).filter((p) => p.path.length > 0)) {
         expect(text, path.join(' ')).to.include(`' ${path.join(' ')}') _plexi_next=`)
       }
     })

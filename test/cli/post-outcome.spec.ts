@@ -2,7 +2,8 @@ import { expect } from 'chai'
 import * as grpc from '@grpc/grpc-js'
 import { CliError } from '../../cli/cli-errors.ts'
 import { cliError } from '../../cli/node-client.ts'
-import { POST_RETRY_DELAYS_MS, postFailure, postWithRetries } from '../../cli/post-outcome.ts'
+import { POST_RETRY_DELAYS_MS } from '../../cli/constants.ts'
+import { postFailure, postWithRetries } from '../../cli/post-outcome.ts'
 
 /** A failed call as grpc-js hands it to the CLI. */
 function failed (code: grpc.status, details: string): CliError {

@@ -1,8 +1,7 @@
 import { expect } from 'chai'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { NODE_ROLES } from '../../actors/index.ts'
-import { CONFIG_SCHEMA, ROLES, effectiveConfig, envName, loadConfig, parseHostPort } from '../../config/index.ts'
+import { loadConfig, parseHostPort } from '../../config/index.ts'
 import { tempDir } from '../helpers/temp-dir.ts'
 
 describe('loadConfig', () => {
@@ -137,21 +136,5 @@ describe('loadConfig', () => {
       const err = await loadConfig({ flags: { config: path }, env: {} }).then(() => null, (e: unknown) => e)
       expect((err as Error | null)?.message, String(message)).to.match(message)
     }
-  })
-
-  it('should print effective values with their source and mask secrets', async () => {
-    const loaded = await loadConfig({ flags: { 'admin-token': 'a-very-secret-admin-token' }, env: { PLEXI_LOG_LEVEL: 'warn' } })
-    const rows = effectiveConfig(loaded)
-    expect(rows.map((r) => r.key)).to.deep.equal(CONFIG_SCHEMA.map((s) => s.key))
-    expect(rows.find((r) => r.key === 'admin-token')).to.include({ value: '********', source: 'flag', env: 'PLEXI_ADMIN_TOKEN' })
-    expect(rows.find((r) => r.key === 'log-level')).to.include({ value: 'warn', source: 'env' })
-    expect(rows.find((r) => r.key === 'grpc-listen')).to.include({ value: '127.0.0.1:7400', source: 'default' })
-    expect(rows.find((r) => r.key === 'metrics-token')).to.include({ source: 'unset' })
-    expect(JSON.stringify(rows)).not.to.include('a-very-secret')
-  })
-
-  it('should name env twins after the flags, and know the same roles as the kernel', () => {
-    expect(envName('grpc-listen')).to.equal('PLEXI_GRPC_LISTEN')
-    expect([...ROLES]).to.deep.equal([...NODE_ROLES])
   })
 })

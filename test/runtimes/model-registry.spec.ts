@@ -1,9 +1,7 @@
 import { expect } from 'chai'
-import { createHash } from 'node:crypto'
-import { readFile, truncate, writeFile } from 'node:fs/promises'
+import { truncate, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { ModelRegistry, writeTinyModel } from '../../runtimes/index.ts'
-import { runCli } from '../helpers/node-process.ts'
 import { tempDir } from '../helpers/temp-dir.ts'
 
 describe('ModelRegistry', () => {
@@ -55,31 +53,5 @@ describe('ModelRegistry', () => {
     await writeFile(join(dir.path, 'm.gguf'), '')
     await (await import('node:fs/promises')).rm(join(dir.path, 'm.gguf'))
     expect(await registry.scan()).to.deep.equal([])
-  })
-})
-
-describe('plexi model gen-tiny', () => {
-  let dir: { path: string, remove: () => Promise<void> }
-  beforeEach(async () => { dir = await tempDir() })
-  afterEach(async () => { await dir.remove() })
-
-  it('should write the model into the models dir, refuse to overwrite without --force, and refuse bad flags', async () => {
-    const first = await runCli(['model', 'gen-tiny', '--data-dir', dir.path, '--quant', 'tq1_0', '--json'])
-    expect(first.code, first.stderr).to.equal(0)
-    const written = JSON.parse(first.stdout) as { file: string, bytes: number }
-    expect(written.file).to.equal(join(dir.path, 'models', 'plexi-tiny-tq1_0.gguf'))
-    const reference = join(dir.path, 'reference.gguf')
-    await writeTinyModel(reference, { quant: 'tq1_0' })
-    const sha = async (path: string): Promise<string> => createHash('sha256').update(await readFile(path)).digest('hex')
-    expect(await sha(written.file)).to.equal(await sha(reference))
-    const again = await runCli(['model', 'gen-tiny', '--data-dir', dir.path, '--quant', 'tq1_0'])
-    expect(again.code).to.equal(1)
-    expect(again.stderr).to.match(/exists; pass --force/)
-    expect((await runCli(['model', 'gen-tiny', '--data-dir', dir.path, '--quant', 'tq1_0', '--force'])).code).to.equal(0)
-    for (const [flag, value, message] of [['--quant', 'q4', /--quant: expected one of f16, tq2_0, tq1_0/], ['--size', 'huge', /--size: expected one of tiny, 25m/], ['--seed', '-1', /--seed: expected an integer/]] as const) {
-      const bad = await runCli(['model', 'gen-tiny', '--out', join(dir.path, 'x.gguf'), flag, value])
-      expect(bad.code, flag).to.equal(2)
-      expect(bad.stderr).to.match(message)
-    }
   })
 })

@@ -1,8 +1,10 @@
 import { expect } from 'chai'
+import { createHash } from 'node:crypto'
+import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { getLlama } from 'node-llama-cpp'
 import type { Llama } from 'node-llama-cpp'
-import { BOS_ID, EOS_ID, readGgufInfo, validateModel, writeTinyModel } from '../../../runtimes/gguf/index.ts'
+import { BOS_ID, EOS_ID, byteTokens, readGgufInfo, tinyModelFileName, tinyModelSpec, validateModel, writeTinyModel } from '../../../runtimes/gguf/index.ts'
 import type { ModelQuant, ModelSize } from '../../../runtimes/gguf/index.ts'
 import { tempDir } from '../../helpers/temp-dir.ts'
 
@@ -29,6 +31,55 @@ async function greedy (llama: Llama, path: string, count: number, sampling?: { t
     await model.dispose()
   }
 }
+
+describe('writeTinyModel', () => {
+  let dir: { path: string, remove: () => Promise<void> }
+  beforeEach(async () => { dir = await tempDir() })
+  afterEach(async () => { await dir.remove() })
+
+  const sha = async (path: string): Promise<string> => createHash('sha256').update(await readFile(path)).digest('hex')
+
+  it('should write the same bytes for the same seed, and other bytes for another seed', async () => {
+    const a = join(dir.path, 'a.gguf')
+    const b = join(dir.path, 'b.gguf')
+    const c = join(dir.path, 'c.gguf')
+    await writeTinyModel(a, { quant: 'tq2_0', seed: 7 })
+    await writeTinyModel(b, { quant: 'tq2_0', seed: 7 })
+    await writeTinyModel(c, { quant: 'tq2_0', seed: 8 })
+    expect(await sha(a)).to.equal(await sha(b))
+    expect(await sha(a)).not.to.equal(await sha(c))
+  })
+
+  it('should describe every variant correctly when read back', async () => {
+    for (const [size, quant, parameters, quantization] of [
+      ['tiny', 'f16', 3_542_784, 'F16'], ['tiny', 'tq2_0', 3_542_784, 'TQ2_0'], ['25m', 'tq1_0', 27_536_896, 'TQ1_0']
+    ] as const) {
+      const path = join(dir.path, `${size}-${quant}.gguf`)
+      const written = await writeTinyModel(path, { size, quant })
+      const facts = validateModel(path, await readGgufInfo(path))
+      expect(written.parameters, `${size} ${quant}`).to.equal(parameters)
+      expect(facts).to.include({ architecture: 'llama', name: `plexi-${size}-${quant}`, vocabSize: 259, contextLength: 2048, parameters, quantization, fileBytes: written.bytes })
+    }
+  })
+
+  it('should use a byte-level vocabulary with the three special tokens last', () => {
+    const tokens = byteTokens()
+    expect(tokens).to.have.length(259)
+    expect(tokens[0x41]).to.equal('A')
+    expect(tokens[0x20]).to.equal('Ġ')
+    expect(tokens[0x0a]).to.equal('Ċ')
+    expect(new Set(tokens).size).to.equal(259)
+    expect(tokens.slice(256)).to.deep.equal(['<|bos|>', '<|endoftext|>', '<|pad|>'])
+  })
+
+  it('should name its file after size and quantization, and refuse a size, quantization or seed it does not make', () => {
+    expect(tinyModelFileName()).to.equal('plexi-tiny-f16.gguf')
+    expect(tinyModelFileName('25m', 'tq1_0')).to.equal('plexi-25m-tq1_0.gguf')
+    expect(() => tinyModelSpec({ size: 'huge' as never })).to.throw(RangeError, /model size must be one of tiny, 25m/)
+    expect(() => tinyModelSpec({ quant: 'q4' as never })).to.throw(RangeError, /quant must be one of f16, tq2_0, tq1_0/)
+    expect(() => tinyModelSpec({ seed: -1 })).to.throw(RangeError, /seed must be an integer >= 0/)
+  })
+})
 
 describe('generated models in llama.cpp', function () {
   this.timeout(120_000)

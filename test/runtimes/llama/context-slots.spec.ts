@@ -1,62 +1,16 @@
 import { expect } from 'chai'
-import { copyFile, readFile, readdir, stat, writeFile } from 'node:fs/promises'
+import { copyFile, readFile, readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { readGgufInfo, validateModel, writeTinyModel } from '../../../runtimes/index.ts'
-import type { ModelFacts, ModelSize } from '../../../runtimes/index.ts'
 import { kvStatePaths } from '../../../runtimes/llama/kv-state-file.ts'
-import { LlamaRuntime } from '../../../runtimes/llama/llama-runtime.ts'
-import type { LlamaRuntimeOptions } from '../../../runtimes/llama/llama-runtime.ts'
-import type { ChatTurn, GenerateResult, SamplingParams } from '../../../runtimes/runtime.ts'
+import type { ChatTurn, GenerateResult } from '../../../runtimes/runtime.ts'
+import { SYSTEM, converse, greedy, interleave, model, question, runtime, texts } from '../../helpers/llama-conversations.ts'
+import type { Model } from '../../helpers/llama-conversations.ts'
 import { tempDir } from '../../helpers/temp-dir.ts'
 
-const greedy = (maxTokens: number, stop?: string[]): SamplingParams => ({ maxTokens, temperature: 0, topP: 1, topK: 0, ...(stop !== undefined && { stop }) })
-const SYSTEM: ChatTurn = { role: 'system', content: 'You are a helpful assistant. Answer briefly and clearly.' }
-const question = (turn: number): ChatTurn => ({ role: 'user', content: `Question ${turn}: what does the number ${turn * 7} mean to an actor runtime?` })
-
-interface Model { readonly file: string, readonly facts: ModelFacts }
-
-async function model (dir: string, size: ModelSize, seed = 1): Promise<Model> {
-  const file = join(dir, `${size}-${seed}.gguf`)
-  await writeTinyModel(file, { size, quant: 'f16', seed })
-  return { file, facts: validateModel(file, await readGgufInfo(file)) }
-}
-
-function runtime ({ file, facts }: Model, options: Partial<LlamaRuntimeOptions> = {}): LlamaRuntime {
-  return new LlamaRuntime({ name: 'm', file, facts, gpu: 'off', threads: 1, contextsPerWorker: 1, contextSize: 2048, ...options })
-}
-
-/** Runs a conversation of `turns` questions; each answer joins the history of the next turn. */
-async function converse (rt: LlamaRuntime, turns: number, cacheKey: string | undefined, maxTokens = 32): Promise<GenerateResult[]> {
-  const history: ChatTurn[] = [SYSTEM]
-  const results: GenerateResult[] = []
-  for (let turn = 0; turn < turns; turn++) {
-    history.push(question(turn))
-    const result = await rt.generate({ input: { messages: history }, params: greedy(maxTokens), ...(cacheKey !== undefined && { cacheKey }) }, () => {})
-    results.push(result)
-    history.push({ role: 'assistant', content: result.text })
-  }
-  return results
-}
-
-/** One turn of each conversation in turn, `turns` rounds. */
-async function interleave (rt: LlamaRuntime, keys: readonly string[], turns: number): Promise<Map<string, GenerateResult[]>> {
-  const histories = new Map(keys.map((key) => [key, [SYSTEM, { role: 'user', content: `I am ${key}.` }] as ChatTurn[]]))
-  const results = new Map(keys.map((key) => [key, [] as GenerateResult[]]))
-  for (let turn = 0; turn < turns; turn++) {
-    for (const key of keys) {
-      const history = histories.get(key) ?? []
-      history.push(question(turn))
-      const result = await rt.generate({ input: { messages: history }, params: greedy(24), cacheKey: key }, () => {})
-      results.get(key)?.push(result)
-      history.push({ role: 'assistant', content: result.text })
-    }
-  }
-  return results
-}
-
-const texts = (results: readonly GenerateResult[]): string[] => results.map((r) => r.text)
-
-describe('LlamaRuntime KV cache', function () {
+/** The worker's contexts and the KV caches they hold, seen through LlamaRuntime on real llama.cpp
+ * (the generated model): which context a request takes, what it reuses, what is saved to disk,
+ * restored from it, or refused. */
+describe('ContextSlots', function () {
   // model loads and 10-turn conversations on a busy 2-core machine
   this.timeout(120_000)
   let dir: { path: string, remove: () => Promise<void> }
@@ -242,31 +196,6 @@ describe('LlamaRuntime KV cache', function () {
     }
   })
 
-  it('should keep within its disk budget by removing the least recently saved states, answering as without them', async () => {
-    const kvStateDir = join(dir.path, 'budget')
-    // a state takes 4 KiB a token on the tiny model (K and V, 4 layers of 256, f16): a first
-    // turn's (about 190 tokens) is 0.77 MB, a second turn's about 1.15 MB; the budget holds two
-    // of the first, one of the second
-    const perToken = 2 * tiny.facts.blockCount * tiny.facts.embeddingLength * 2
-    const rt = runtime(tiny, { cachedSequences: 1, kvStateDir, kvStateBudgetBytes: perToken * 450 })
-    const reference = runtime(tiny, { cachedSequences: 3 })
-    try {
-      await Promise.all([rt.load(), reference.load()])
-      const tight = await interleave(rt, ['a', 'b', 'c'], 2)
-      const kept = await interleave(reference, ['a', 'b', 'c'], 2)
-      for (const key of ['a', 'b', 'c']) expect(texts(tight.get(key) ?? [])).to.deep.equal(texts(kept.get(key) ?? []))
-      // three second turns, but not three states kept: the budget removed at least one
-      const restored = ['a', 'b', 'c'].filter((key) => tight.get(key)?.[1]?.cache?.source === 'disk')
-      expect(restored.length).to.be.lessThan(3)
-      const files = (await readdir(kvStateDir)).filter((f) => f.endsWith('.kvstate'))
-      const bytes = (await Promise.all(files.map(async (f) => (await stat(join(kvStateDir, f))).size))).reduce((a, b) => a + b, 0)
-      expect(files.length).to.be.at.least(1)
-      expect(bytes).to.be.at.most(perToken * 450)
-    } finally {
-      await Promise.all([rt.unload(), reference.unload()])
-    }
-  })
-
   it('should run requests without a key in a context that holds no conversation rather than evict one', async () => {
     const rt = runtime(tiny, { cachedSequences: 2 })
     try {
@@ -278,39 +207,6 @@ describe('LlamaRuntime KV cache', function () {
       const next = await rt.generate({ input: { messages }, params: greedy(8), cacheKey: 'agent/kept' }, () => {})
       expect(next.cache?.source).to.equal('memory')
       expect(next.cache?.reusedTokens).to.be.at.least(first.promptTokens)
-    } finally {
-      await rt.unload()
-    }
-  })
-
-  it('should send each conversation to the worker that holds its cache when there are 2 workers', async () => {
-    const rt = runtime(tiny, { workers: 2, cachedSequences: 1 })
-    try {
-      await rt.load()
-      const results = await interleave(rt, ['a', 'b'], 3)
-      for (const key of ['a', 'b']) {
-        expect((results.get(key) ?? []).slice(1).map((r) => r.cache?.source)).to.deep.equal(['memory', 'memory'])
-      }
-    } finally {
-      await rt.unload()
-    }
-  })
-
-  it('should end the answer before a stop string and say eos', async () => {
-    const rt = runtime(tiny)
-    try {
-      await rt.load()
-      const messages = [SYSTEM, question(5)]
-      const full = await rt.generate({ input: { messages }, params: greedy(40) }, () => {})
-      expect(full.text).to.have.length(40)
-      const stop = full.text.slice(20, 23)
-      const expected = full.text.slice(0, full.text.indexOf(stop))
-      const pieces: string[] = []
-      const stopped = await rt.generate({ input: { messages }, params: greedy(40, [stop]) }, (text) => { pieces.push(text) })
-      expect(stopped).to.include({ stopReason: 'eos', text: expected })
-      expect(pieces.join('')).to.equal(expected)
-      const err = await rt.generate({ input: { messages }, params: greedy(4, ['']) }, () => {}).catch((e: unknown) => e as Error)
-      expect(err).to.be.instanceOf(RangeError)
     } finally {
       await rt.unload()
     }

@@ -1,0 +1,19 @@
+import type { ChatMessage } from '../actors/index.ts'
+
+/** A message's kind as scripts get it: proto enums arrive as names (MESSAGE, JOIN, LEAVE), the
+ * kernel's kinds are lowercase. */
+export function messageKind (m: ChatMessage): string {
+  return String(m.kind).toLowerCase()
+}
+
+/** A message as one line: `#seq time user: text`, or `* user joined|left`; `withDate`: the UTC
+ * date and time (history), else the local time alone (a live chat). */
+export function chatLine (m: ChatMessage, withDate: boolean): string {
+  const iso = new Date(m.ts).toISOString()
+  const when = withDate ? `${iso.slice(0, 10)} ${iso.slice(11, 19)}` : new Date(m.ts).toTimeString().slice(0, 8)
+  switch (messageKind(m)) {
+    case 'join': return `#${m.seq} ${when} * ${m.user} joined`
+    case 'leave': return `#${m.seq} ${when} * ${m.user} left`
+    default: return `#${m.seq} ${when} ${m.user}: ${m.text}`
+  }
+}

@@ -1,0 +1,6 @@
+/** llama.cpp (node-llama-cpp) in Piscina worker threads: the runtime, and the files its saved KV
+ * caches are kept in (another node's cache arrives as those files). */
+export { LlamaRuntime } from './llama-runtime.ts'
+export type { LlamaRuntimeLog, LlamaRuntimeOptions } from './llama-runtime.ts'
+export { kvStatePaths, modelSha256, parseMeta } from './kv-state-file.ts'
+export type { KvStateMeta } from './kv-state-file.ts'

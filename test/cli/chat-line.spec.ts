@@ -1,0 +1,19 @@
+import { expect } from 'chai'
+import type { ChatMessage } from '../../actors/index.ts'
+import { chatLine, messageKind } from '../../cli/chat-line.ts'
+
+const at = Date.UTC(2026, 0, 2, 3, 4, 5)
+const message = (kind: string, text = ''): ChatMessage => ({ seq: 7, user: 'ann', text, ts: at, kind } as unknown as ChatMessage)
+
+describe('chatLine', () => {
+  it('should show a message with its seq, its UTC date and time in history, the local time live', () => {
+    expect(chatLine(message('message', 'hello'), true)).to.equal('#7 2026-01-02 03:04:05 ann: hello')
+    expect(chatLine(message('MESSAGE', 'hello'), false)).to.equal(`#7 ${new Date(at).toTimeString().slice(0, 8)} ann: hello`)
+  })
+
+  it('should show joins and leaves as what happened, whichever case the kind arrives in', () => {
+    expect(chatLine(message('JOIN'), true)).to.equal('#7 2026-01-02 03:04:05 * ann joined')
+    expect(chatLine(message('leave'), true)).to.equal('#7 2026-01-02 03:04:05 * ann left')
+    expect(messageKind(message('JOIN'))).to.equal('join')
+  })
+})

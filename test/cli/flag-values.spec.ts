@@ -1,0 +1,24 @@
+import { expect } from 'chai'
+import { UsageError } from '../../cli/cli-errors.ts'
+import { decimal, integer } from '../../cli/flag-values.ts'
+import { thrown } from '../helpers/thrown.ts'
+
+describe('flag-values', () => {
+  it('should read an integer within its bounds, and refuse anything else naming the flag', () => {
+    expect(integer('0', '--n', 0, 5)).to.equal(0)
+    expect(integer('5', '--n', 0, 5)).to.equal(5)
+    for (const text of ['6', '-1', '1.5', '', ' 2', '1e3', '99999999999999999999']) {
+      const err = thrown(() => integer(text, '--n', 0, 5))
+      expect(err, text).to.be.instanceOf(UsageError)
+      expect(err.message).to.equal(`--n: expected an integer from 0 to 5, got ${JSON.stringify(text)}`)
+    }
+  })
+
+  it('should read a decimal within its bounds, and refuse anything else naming the flag', () => {
+    expect(decimal('0.25', '--t', 0, 2)).to.equal(0.25)
+    expect(decimal('2', '--t', 0, 2)).to.equal(2)
+    for (const text of ['2.5', '-0.1', '.5', 'NaN', 'Infinity']) {
+      expect(thrown(() => decimal(text, '--t', 0, 2)).message, text).to.equal(`--t: expected a number from 0 to 2, got ${JSON.stringify(text)}`)
+    }
+  })
+})
