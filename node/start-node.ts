@@ -4,10 +4,8 @@ import { describe } from '../protocols/index.ts'
 import type { Readiness } from './admin/index.ts'
 import { Lifecycle } from './lifecycle.ts'
 import type { LogTail } from './log-tail.ts'
-import { NodeRoles, PinTable } from './mesh/index.ts'
-import { ServiceFailures } from './services/index.ts'
-import { Components, KernelPort, MembershipPort, MovesPort, NODE_PARTS, NodeState, ShutdownPort, drainNode, nodePreflight, startParts, startReadiness } from './root/index.ts'
-import type { NodeComponents } from './root/index.ts'
+import { NODE_PARTS, drainNode, nodeBase, nodePreflight, startParts, startReadiness } from './root/index.ts'
+import type { Components, NodeComponents } from './root/index.ts'
 
 export interface RunningNode {
   readonly peerId: string
@@ -41,23 +39,7 @@ export interface StartNodeOptions {
  */
 export async function startNode (config: NodeConfig, log: PinoLogger, opts: StartNodeOptions = {}): Promise<RunningNode> {
   const preflight = await nodePreflight(config)
-  const components = new Components<NodeComponents>({
-    config,
-    log,
-    logTail: opts.logTail,
-    preflight,
-    roles: new NodeRoles(config.role ?? []),
-    state: new NodeState(),
-    startedAt: Date.now(),
-    reach: { grpc: config.grpcListen, admin: config.adminListen, p2p: [] },
-    pins: new PinTable(),
-    membership: new MembershipPort(),
-    kernel: new KernelPort(),
-    moves: new MovesPort(),
-    shutdown: new ShutdownPort(),
-    repairs: {},
-    serviceFailures: new ServiceFailures()
-  })
+  const components = nodeBase(config, log, preflight, opts.logTail)
   const lifecycle = new Lifecycle(log)
   try {
     await startParts(lifecycle, NODE_PARTS, components)

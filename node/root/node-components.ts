@@ -20,17 +20,9 @@ import type { KernelPort } from './kernel-port.ts'
 import type { MembershipPort } from './membership-port.ts'
 import type { MovesPort } from './moves-port.ts'
 import type { NodePreflight } from './node-preflight.ts'
-import type { NodeSelf } from './node-self.ts'
+import type { NodeSelf, Reach } from './node-self.ts'
 import type { NodeState } from './node-state.ts'
 import type { ShutdownPort } from './shutdown-port.ts'
-
-/** Where clients reach this node: known once each server listens (the member record says what is
- * known so far). */
-export interface Reach {
-  grpc: HostPort
-  admin: HostPort
-  p2p: string[]
-}
 
 /** The repair parts, for the replication inspector (whose shard holders exist before the mesh,
  * while these start after it): each part sets its own entry as it starts. */

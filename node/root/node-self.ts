@@ -1,12 +1,20 @@
 import type { ActorSystem } from '../../actors/index.ts'
 import { formatHostPort } from '../../config/index.ts'
+import type { HostPort } from '../../config/index.ts'
 import type { Member } from '../../protocols/index.ts'
 import type { ModelManager } from '../../runtimes/index.ts'
 import { VERSION } from '../constants.ts'
 import type { NodeRoles } from '../mesh/index.ts'
 import type { MembershipPort } from './membership-port.ts'
-import type { Reach } from './node-components.ts'
 import type { NodeState } from './node-state.ts'
+
+/** Where clients reach this node: known once each server listens (the member record says what is
+ * known so far). */
+export interface Reach {
+  grpc: HostPort
+  admin: HostPort
+  p2p: string[]
+}
 
 export interface NodeSelfOptions {
   readonly peerId: string
