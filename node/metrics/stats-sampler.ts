@@ -1,6 +1,7 @@
 import type { Counter, Histogram } from 'prom-client'
 import { PeriodicService, ServiceFailures } from '../services/index.ts'
 import type { ServiceLog } from '../services/index.ts'
+import { STATS_CAPACITY, STATS_INTERVAL_MS } from './constants.ts'
 
 /** A member's load as its record says (gossiped: every member's, as this node last heard it). */
 export interface MemberLoad {
@@ -47,9 +48,9 @@ export interface StatsSources {
 }
 
 export interface StatsSamplerOptions {
-  /** @default 1000 */
+  /** @default STATS_INTERVAL_MS */
   readonly intervalMs?: number
-  /** Samples kept for a new reader (5 minutes at the default interval). @default 300 */
+  /** Samples kept for a new reader (5 minutes at the default interval). @default STATS_CAPACITY */
   readonly capacity?: number
   /** Where a failed sample is counted (`plexi_service_failures_total{service="stats"}`): the
    * node's one ServiceFailures. @default a ServiceFailures of its own */
@@ -93,8 +94,8 @@ export class StatsSampler {
 
   constructor (sources: StatsSources, opts: StatsSamplerOptions = {}) {
     this.#sources = sources
-    this.intervalMs = opts.intervalMs ?? 1000
-    this.#capacity = opts.capacity ?? 300
+    this.intervalMs = opts.intervalMs ?? STATS_INTERVAL_MS
+    this.#capacity = opts.capacity ?? STATS_CAPACITY
     // a supervised loop (its timers unref'd: a sampler alone never keeps the process up); a
     // sample that throws (a member listing that failed) is counted, logged and tried again
     this.#service = new PeriodicService({

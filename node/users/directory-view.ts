@@ -2,12 +2,8 @@ import { DIRECTORY_CHANGES_PAGE, TOKEN_HASH_PATTERN, USERS, USER_DIRECTORY_KEY }
 import type { ActorSystem, DirectoryChange, DirectoryChanges } from '../../actors/index.ts'
 import { describe } from '../../protocols/index.ts'
 import { PeriodicService, ServiceFailures } from '../services/index.ts'
+import { CHANGES_ASK_MS, DIRECTORY_REFRESH_MS } from './constants.ts'
 
-/** How often a node asks the directory what changed: a user removed on another node stops
- * authenticating here within this (and one ask). */
-export const DIRECTORY_REFRESH_MS = 1_000
-/** How long one ask for changes waits. */
-const CHANGES_ASK_MS = 5_000
 
 export interface DirectoryViewOptions {
   readonly system: ActorSystem
