@@ -1,6 +1,7 @@
 import { ROOM, checkRoomFeed, isSuperseded } from '../../actors/index.ts'
 import type { ActorContext, AgentPartial, Behavior, ChatMessage, ReplyTo, RoomFeed } from '../../actors/index.ts'
 import { assertNever, describe, kindOf } from '../../protocols/index.ts'
+import { RESUBSCRIBE_MS, RESUBSCRIBE_RETRY_MS } from './constants.ts'
 
 /** A local subscriber (one gRPC Subscribe call). */
 export interface RoomSink {
@@ -39,15 +40,6 @@ interface RoomEntry {
 
 type GatewayState = ReadonlyMap<string, RoomEntry>
 
-/** Subscriptions are renewed this often: a room that lost them (it was restarted from scratch)
- * gets them back, and the sinks fetch any gap from history. Renewal is idempotent. */
-export const RESUBSCRIBE_MS = 10_000
-
-/** Waits before each new try of a renewal that a room refused while it changed owner (its old
- * activation holds back for SUPERSEDED_HOLD_MS, a failover waits out the old owner's lease): about
- * 6 s in all, then the periodic renewal takes over. */
-const RESUBSCRIBE_RETRY_MS = [50, 200, 500, 1_000, 2_000, 2_000] as const
-
 /**
  * The node's chat gateway: subscribed once to each room that has local subscribers, it fans each
  * pushed message out to them (one message per gateway, not per client).
@@ -83,60 +75,80 @@ export function chatGateway (): Behavior<GatewayMsg, GatewayState> {
           if (entry !== undefined) for (const sink of entry.sinks) sink.reached?.(msg.lastSeq)
           return rooms
         }
-        case 'attach': {
-          const entry = rooms.get(msg.room)
-          if (entry === undefined) {
-            subscribe(ctx, msg.room)
-            return withRoom(rooms, msg.room, { sinks: new Set([msg.sink]), subscribed: false, waiting: [msg.replyTo] })
-          }
-          if (entry.subscribed) ctx.reply(msg.replyTo, undefined)
-          return withRoom(rooms, msg.room, {
-            sinks: new Set([...entry.sinks, msg.sink]),
-            subscribed: entry.subscribed,
-            waiting: entry.subscribed ? entry.waiting : [...entry.waiting, msg.replyTo]
-          })
-        }
-        case 'detach': {
-          const entry = rooms.get(msg.room)
-          if (entry === undefined || !entry.sinks.has(msg.sink)) return rooms
-          const sinks = new Set(entry.sinks)
-          sinks.delete(msg.sink)
-          if (sinks.size > 0) return withRoom(rooms, msg.room, { ...entry, sinks })
-          ctx.entity(ROOM, msg.room).tell({ type: 'unsubscribe', gateway: ctx.self.address })
-          return withoutRoom(rooms, msg.room)
-        }
-        case 'subscribed': {
-          const entry = rooms.get(msg.room)
-          if (entry === undefined) return rooms
-          if (msg.error !== undefined) {
-            const reason = `cannot subscribe to room ${msg.room}: ${msg.error}`
-            for (const sink of entry.sinks) sink.close(reason)
-            for (const replyTo of entry.waiting) ctx.fail(replyTo, new Error(reason))
-            return withoutRoom(rooms, msg.room)
-          }
-          for (const replyTo of entry.waiting) ctx.reply(replyTo, undefined)
-          return withRoom(rooms, msg.room, { sinks: entry.sinks, subscribed: true, waiting: [] })
-        }
+        case 'attach':
+          return attach(rooms, msg, ctx)
+        case 'detach':
+          return detach(rooms, msg, ctx)
+        case 'subscribed':
+          return subscribed(rooms, msg, ctx)
         case 'resubscribe':
           for (const [room, entry] of rooms) if (entry.subscribed) subscribe(ctx, room, 0)
           return rooms
-        case 'close-all': {
-          let count = 0
-          for (const [room, entry] of rooms) {
-            for (const sink of entry.sinks) {
-              sink.close(msg.reason)
-              count++
-            }
-            ctx.entity(ROOM, room).tell({ type: 'unsubscribe', gateway: ctx.self.address })
-          }
-          ctx.reply(msg.replyTo, count)
-          return new Map()
-        }
+        case 'close-all':
+          return closeAll(rooms, msg, ctx)
         default:
           return assertNever(msg, 'gateway message')
       }
     }
   }
+}
+
+type Msg<T extends GatewayMsg['type']> = Extract<GatewayMsg, { type: T }>
+
+/** A local sink for `room`: the first one subscribes the gateway to the room (the attach is
+ * answered once subscribed); the others join it. */
+function attach (rooms: GatewayState, msg: Msg<'attach'>, ctx: ActorContext<GatewayMsg>): GatewayState {
+  const entry = rooms.get(msg.room)
+  if (entry === undefined) {
+    subscribe(ctx, msg.room)
+    return withRoom(rooms, msg.room, { sinks: new Set([msg.sink]), subscribed: false, waiting: [msg.replyTo] })
+  }
+  if (entry.subscribed) ctx.reply(msg.replyTo, undefined)
+  return withRoom(rooms, msg.room, {
+    sinks: new Set([...entry.sinks, msg.sink]),
+    subscribed: entry.subscribed,
+    waiting: entry.subscribed ? entry.waiting : [...entry.waiting, msg.replyTo]
+  })
+}
+
+/** A sink leaves; the last one of a room unsubscribes the gateway from it. */
+function detach (rooms: GatewayState, msg: Msg<'detach'>, ctx: ActorContext<GatewayMsg>): GatewayState {
+  const entry = rooms.get(msg.room)
+  if (entry === undefined || !entry.sinks.has(msg.sink)) return rooms
+  const sinks = new Set(entry.sinks)
+  sinks.delete(msg.sink)
+  if (sinks.size > 0) return withRoom(rooms, msg.room, { ...entry, sinks })
+  ctx.entity(ROOM, msg.room).tell({ type: 'unsubscribe', gateway: ctx.self.address })
+  return withoutRoom(rooms, msg.room)
+}
+
+/** The room answered the first subscription: the waiting attaches are answered, or on an error
+ * every sink of the room is closed and the attaches fail. */
+function subscribed (rooms: GatewayState, msg: Msg<'subscribed'>, ctx: ActorContext<GatewayMsg>): GatewayState {
+  const entry = rooms.get(msg.room)
+  if (entry === undefined) return rooms
+  if (msg.error !== undefined) {
+    const reason = `cannot subscribe to room ${msg.room}: ${msg.error}`
+    for (const sink of entry.sinks) sink.close(reason)
+    for (const replyTo of entry.waiting) ctx.fail(replyTo, new Error(reason))
+    return withoutRoom(rooms, msg.room)
+  }
+  for (const replyTo of entry.waiting) ctx.reply(replyTo, undefined)
+  return withRoom(rooms, msg.room, { sinks: entry.sinks, subscribed: true, waiting: [] })
+}
+
+/** Shutdown: every sink is closed and every room told; answers how many sinks there were. */
+function closeAll (rooms: GatewayState, msg: Msg<'close-all'>, ctx: ActorContext<GatewayMsg>): GatewayState {
+  let count = 0
+  for (const [room, entry] of rooms) {
+    for (const sink of entry.sinks) {
+      sink.close(msg.reason)
+      count++
+    }
+    ctx.entity(ROOM, room).tell({ type: 'unsubscribe', gateway: ctx.self.address })
+  }
+  ctx.reply(msg.replyTo, count)
+  return new Map()
 }
 
 /** Subscribes to `room`; `renewal`: the try of a renewal (0 the first), else the first subscription. */

@@ -3,12 +3,10 @@ import type { PackageDefinition } from '@grpc/proto-loader'
 import { ReflectionService } from '@grpc/reflection'
 import { formatHostPort } from '../../config/index.ts'
 import type { HostPort } from '../../config/index.ts'
+import { MAX_RECEIVE_BYTES } from './constants.ts'
 import { statusGuard } from './status-guard.ts'
 import { refuseUndecodable } from './undecodable-request.ts'
 
-/** Largest request a client may send (a post is limited far lower by max-message-bytes; this
- * bounds what grpc-js buffers before our validation runs). */
-const MAX_RECEIVE_BYTES = 4 * 1024 * 1024
 
 export interface GrpcService {
   readonly service: grpc.ServiceDefinition

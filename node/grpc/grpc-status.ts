@@ -3,6 +3,7 @@ import type protobuf from 'protobufjs'
 import { RETRY_AFTER_KEY, STATUS_DETAILS_KEY, encodeRetryStatus } from '../../protocols/grpc/index.ts'
 import { clipBytes, describe, kindOf } from '../../protocols/index.ts'
 import type { ErrorKind } from '../../protocols/index.ts'
+import { MAX_DETAILS } from './constants.ts'
 import { UNSENDABLE_STATUS, sendableStatus } from './status-guard.ts'
 
 /** What grpc-js sends as a status (for unary callbacks and stream errors). */
@@ -43,9 +44,6 @@ const ADVICE: Partial<Readonly<Record<ErrorKind, string>>> = {
  * for advice. */
 const OWN_ADVICE = /[;:,] retry\b/i
 
-/** Longest message a status carries, in bytes of UTF-8 (it travels in a header): enough to name
- * a field and what was expected. */
-export const MAX_DETAILS = 1000
 
 /**
  * A thrown value as a gRPC status with a clear message: its kind picks the code; a `retryAfterMs`

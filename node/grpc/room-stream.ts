@@ -3,12 +3,8 @@ import { describe } from '../../protocols/index.ts'
 import type { AgentPartial, ChatMessage } from '../../actors/index.ts'
 import type { RoomSink } from './chat-gateway.ts'
 import type { SubscribeEvent } from './chat-wire.ts'
+import { HISTORY_PAGE, MAX_PENDING_LIVE } from './constants.ts'
 
-/** History is read in pages of this many messages. */
-const HISTORY_PAGE = 500
-/** Live messages held while history is being sent; a stream that falls further behind is ended
- * (the client resumes from its last seq, so nothing is lost). */
-export const MAX_PENDING_LIVE = 10_000
 
 export interface RoomStreamOptions {
   readonly room: string

@@ -1,13 +1,6 @@
 import * as grpc from '@grpc/grpc-js'
 import { clipBytes } from '../../protocols/index.ts'
-
-/**
- * Most bytes of UTF-8 a status message may have as sent. grpc-js percent-encodes it into the
- * `grpc-message` header (up to 3 characters a byte): 12 KiB at most, far below HTTP/2's header-list
- * limits (past them the client sees the stream reset, not the status). statusOf's messages are
- * shorter (MAX_DETAILS); this bounds every other status too.
- */
-export const MAX_STATUS_BYTES = 4096
+import { MAX_STATUS_BYTES } from './constants.ts'
 
 /** What is sent when a status cannot be: plain ASCII, so that sending it cannot fail in turn. */
 export const UNSENDABLE_STATUS: grpc.StatusObject = Object.freeze({

@@ -1,8 +1,7 @@
 import * as grpc from '@grpc/grpc-js'
 import { clip } from '../../protocols/index.ts'
+import { MAX_UNDECODABLE_REASON } from './constants.ts'
 
-/** Longest reason of a refused request's status (protobuf's own message, e.g. "index out of range"). */
-const MAX_REASON = 200
 
 /** What the service's decoder hands on for a request whose bytes are not its protobuf message. */
 class UndecodableRequest {
@@ -56,5 +55,5 @@ export function refuseUndecodable (service: grpc.ServiceDefinition, handlers: gr
 }
 
 function refusal (method: string, request: UndecodableRequest): Partial<grpc.StatusObject> {
-  return { code: grpc.status.INVALID_ARGUMENT, details: `request: not a ${method} request (protobuf: ${clip(request.reason, MAX_REASON)})`, metadata: new grpc.Metadata() }
+  return { code: grpc.status.INVALID_ARGUMENT, details: `request: not a ${method} request (protobuf: ${clip(request.reason, MAX_UNDECODABLE_REASON)})`, metadata: new grpc.Metadata() }
 }

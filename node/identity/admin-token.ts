@@ -2,6 +2,7 @@ import { randomBytes, timingSafeEqual, createHash } from 'node:crypto'
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { ADMIN_TOKEN_FILE } from '../constants.ts'
+import { ADMIN_TOKEN_MIN_CHARS } from './constants.ts'
 import { tooOpen } from './secret-file.ts'
 
 /** The admin token's file cannot be used as it is (too open, or no token in it). */
@@ -22,7 +23,7 @@ Promise<{ token: string, source: AdminTokenSource, path: string }> {
   if (configured !== undefined) return { token: configured, source: 'config', path }
   try {
     const token = (await readFile(path, 'utf8')).trim()
-    if (token.length < 16) throw new AdminTokenFileError(`${path} holds no usable token (at least 16 characters); delete it to get a new one`)
+    if (token.length < ADMIN_TOKEN_MIN_CHARS) throw new AdminTokenFileError(`${path} holds no usable token (at least ${ADMIN_TOKEN_MIN_CHARS} characters); delete it to get a new one`)
     // a token others may read is refused, as ssh refuses such a private key: the whole cluster's
     // admin is behind it
     const open = await tooOpen(path)

@@ -1,6 +1,7 @@
 import { rename, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { hashToken, newToken } from './admin-token.ts'
+import { MAX_ADMIN_TOKENS } from './constants.ts'
 import { tooOpen } from './secret-file.ts'
 
 /** What a named admin token may do: `read` (GET only), or `admin` (everything). */
@@ -9,8 +10,6 @@ export type TokenScope = typeof TOKEN_SCOPES[number]
 
 /** A token name: lower-case letters, digits, `-` and `_`, starting with a letter. */
 export const TOKEN_NAME_PATTERN = '^[a-z][a-z0-9_-]{0,31}$'
-/** Named tokens one node keeps (each is a line of a small file). */
-export const MAX_ADMIN_TOKENS = 256
 
 /** The file of a node's named admin tokens, in its data dir (mode 0600). */
 export const ADMIN_TOKENS_FILE = 'admin-tokens.json'

@@ -1,5 +1,6 @@
 import { RateLimitedError } from '../../protocols/index.ts'
 import { clientKey } from './client-address.ts'
+import { MAX_CLIENTS } from './constants.ts'
 import { AuthThrottledError, TooManyStreamsError } from './errors.ts'
 import { RateLimiter } from './rate-limiter.ts'
 
@@ -13,9 +14,6 @@ export type ClientEndpoint = typeof CLIENT_ENDPOINTS[number]
 export const REFUSAL_REASONS = ['rate', 'auth-failures', 'streams', 'user-rate'] as const
 export type RefusalReason = typeof REFUSAL_REASONS[number]
 
-/** Client addresses whose buckets are kept (least recently seen forgotten first; a forgotten
- * bucket is a full one): a few MiB at most, whoever connects. */
-const MAX_CLIENTS = 100_000
 
 export interface ClientLimitsOptions {
   /** Requests a second one client address may make, sustained (config `ip-rate`); 0: no limit. */

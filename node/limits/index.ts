@@ -8,5 +8,6 @@ export type { ClientEndpoint, ClientLimitsOptions, ClientLimitsStats, RefusalRea
 export { UNKNOWN_CLIENT, clientAddress, clientKey } from './client-address.ts'
 export * from './errors.ts'
 export { TrustedProxies, trusting } from './trusted-proxies.ts'
-export { MAX_JSON_DEPTH, depthLimited, jsonDepth } from './json-depth.ts'
+export { depthLimited, jsonDepth } from './json-depth.ts'
+export { MAX_CLIENTS, MAX_HOPS, MAX_JSON_DEPTH } from './constants.ts'
 export type { JsonBodyParser } from './json-depth.ts'

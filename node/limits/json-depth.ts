@@ -1,15 +1,7 @@
 import type { FastifyRequest } from 'fastify'
+import { MAX_JSON_DEPTH } from './constants.ts'
 import { BodyTooDeepError } from './errors.ts'
 
-/**
- * Deepest nesting of arrays and objects a JSON request body may have. No body of the admin or the
- * OpenAI endpoint nests more than 4 (a completion's messages → a turn → its content parts → a
- * part). Past the parser, much of what handles a body recurses once per level (JSON.stringify, a
- * logger's serializer, the audit trail's detail, a validator's error message): a 10 KB body of 5,000
- * brackets answered 500 "Maximum call stack size exceeded" from the audit hook (found by fuzzing).
- * 64 leaves room for any client's habits and stays far from any stack.
- */
-export const MAX_JSON_DEPTH = 64
 
 /**
  * The deepest nesting of arrays and objects in JSON text, counted in one pass without parsing it

@@ -1,8 +1,7 @@
 import { BlockList, isIP, isIPv4 } from 'node:net'
 import { UNKNOWN_CLIENT, clientAddress } from './client-address.ts'
+import { MAX_HOPS } from './constants.ts'
 
-/** Entries of a forwarded-for list read at most: a longer list is a client's invention. */
-const MAX_HOPS = 16
 
 /**
  * The reverse proxies in front of a node (config `trusted-proxies`: addresses and CIDR networks).

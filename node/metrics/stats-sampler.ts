@@ -1,4 +1,7 @@
 import type { Counter, Histogram } from 'prom-client'
+import { PeriodicService, ServiceFailures } from '../services/index.ts'
+import type { ServiceLog } from '../services/index.ts'
+import { STATS_CAPACITY, STATS_INTERVAL_MS } from './constants.ts'
 
 /** A member's load as its record says (gossiped: every member's, as this node last heard it). */
 export interface MemberLoad {
@@ -45,11 +48,19 @@ export interface StatsSources {
 }
 
 export interface StatsSamplerOptions {
-  /** @default 1000 */
+  /** @default STATS_INTERVAL_MS */
   readonly intervalMs?: number
-  /** Samples kept for a new reader (5 minutes at the default interval). @default 300 */
+  /** Samples kept for a new reader (5 minutes at the default interval). @default STATS_CAPACITY */
   readonly capacity?: number
+  /** Where a failed sample is counted (`plexi_service_failures_total{service="stats"}`): the
+   * node's one ServiceFailures. @default a ServiceFailures of its own */
+  readonly failures?: ServiceFailures
+  /** Where a failed sample is logged (once per streak of failures). @default none */
+  readonly log?: ServiceLog
 }
+
+/** A sampler given no log: its failures are still counted. */
+const NO_LOG: ServiceLog = { info: () => undefined, warn: () => undefined, debug: () => undefined }
 
 /** Counter readings at one instant. */
 interface Reading {
@@ -77,28 +88,35 @@ export class StatsSampler {
   readonly #capacity: number
   readonly #samples: StatsSample[] = []
   readonly #readers = new Set<(sample: StatsSample) => void>()
+  readonly #service: PeriodicService
   #last: Reading | undefined
-  #timer: NodeJS.Timeout | undefined
   #sampling = false
 
   constructor (sources: StatsSources, opts: StatsSamplerOptions = {}) {
     this.#sources = sources
-    this.intervalMs = opts.intervalMs ?? 1000
-    this.#capacity = opts.capacity ?? 300
+    this.intervalMs = opts.intervalMs ?? STATS_INTERVAL_MS
+    this.#capacity = opts.capacity ?? STATS_CAPACITY
+    // a supervised loop (its timers unref'd: a sampler alone never keeps the process up); a
+    // sample that throws (a member listing that failed) is counted, logged and tried again
+    this.#service = new PeriodicService({
+      name: 'stats',
+      run: async () => { await this.sample() },
+      intervalMs: this.intervalMs,
+      runAtStart: true,
+      failures: opts.failures ?? new ServiceFailures(),
+      log: opts.log ?? NO_LOG
+    })
   }
 
+  /** Samples now, then every interval (idempotent; a stopped sampler does not start again). */
   start (): void {
-    if (this.#timer !== undefined) return
-    void this.sample()
-    this.#timer = setInterval(() => { void this.sample() }, this.intervalMs)
-    // a sampler alone never keeps the process up
-    this.#timer.unref()
+    this.#service.start()
   }
 
-  stop (): void {
-    clearInterval(this.#timer)
-    this.#timer = undefined
+  /** Stops sampling and lets its readers go; resolves once a sample in progress has ended. */
+  async stop (): Promise<void> {
     this.#readers.clear()
+    await this.#service.stop()
   }
 
   /** The samples kept, oldest first. */

@@ -1,6 +1,7 @@
 import type { FastifyReply } from 'fastify'
 import type { GenerateResult } from '../../runtimes/index.ts'
 import { TokenCoalescer } from '../inference/index.ts'
+import { usage } from './completion-result.ts'
 import type { OpenAiErrorBody } from './openai-error.ts'
 
 export interface ChatStreamMeta {
@@ -71,11 +72,7 @@ export class ChatStream {
     this.#tokens.flush()
     this.#chunk({}, finishReason)
     if (this.#meta.includeUsage) {
-      this.#event({
-        ...this.#head(),
-        choices: [],
-        usage: { prompt_tokens: result.promptTokens, completion_tokens: result.completionTokens, total_tokens: result.promptTokens + result.completionTokens }
-      })
+      this.#event({ ...this.#head(), choices: [], usage: usage(result) })
     }
     this.#write('data: [DONE]\n\n')
     this.#end()

@@ -1,7 +1,20 @@
-import type { ModelRegistry } from '../../runtimes/index.ts'
+import type { ChatTurn, GenerateResult, ModelRegistry, SamplingParams } from '../../runtimes/index.ts'
 import type { AgentAsker, InferenceService } from '../inference/index.ts'
 import { InvalidRequestError } from '../../protocols/index.ts'
-import type { OpenAiBackend } from './openai-server.ts'
+
+/** What the endpoint serves, for one user at a time; the node wires it to its agents and models. */
+export interface OpenAiBackend {
+  /** The user owning this token, or undefined. */
+  authenticate (token: string): Promise<string | undefined>
+  /** Model ids this user can use: 'agent' (their own agent, with its history) and the raw model names. */
+  models (user: string): Promise<Array<{ id: string, created: number }>>
+  /**
+   * Runs a completion for `user`. Rejects with errors named as in runtimes/errors.ts, or
+   * 'RateLimitedError' (has retryAfterMs), 'UnknownModelError', 'InvalidRequestError',
+   * 'PermissionDeniedError'. `signal` fires when the client leaves (or the server closes).
+   */
+  complete (user: string, request: { model: string, messages: ChatTurn[], params: SamplingParams }, onToken: (text: string) => void, signal: AbortSignal): Promise<GenerateResult>
+}
 
 /** The model id that means "my own agent, with its history". */
 export const AGENT_MODEL_ID = 'agent'

@@ -4,8 +4,9 @@
  * PermissionDenied, 404 NotFound, 429 RateLimit, 5xx InternalServer), and Retry-After where a
  * retry is worth it (the SDKs honour it).
  */
+import type { FastifyReply, FastifyRequest } from 'fastify'
 import { kindOf } from '../../protocols/index.ts'
-import { replicasUnavailable } from '../replication/errors.ts'
+import { replicasUnavailable } from '../replication/index.ts'
 import type { ErrorKind } from '../../protocols/index.ts'
 
 export interface OpenAiErrorBody {
@@ -29,6 +30,18 @@ export interface OpenAiError {
 
 export function openAiError (type: string, message: string, param: string | null = null, code: string | null = null): OpenAiErrorBody {
   return { error: { message, type, param, code } }
+}
+
+/** Answers with `err`: its status, its body, and Retry-After when it has one. */
+export function sendError (reply: FastifyReply, err: OpenAiError): FastifyReply {
+  if (err.retryAfter !== undefined) void reply.header('retry-after', String(err.retryAfter))
+  return reply.code(err.status).send(err.body)
+}
+
+/** Writes the real failure to the log when the client gets a fixed message in its place. */
+export function logged (request: FastifyRequest, reply: OpenAiError, err: unknown): OpenAiError {
+  if (reply.log !== undefined) request.log[reply.log]({ err }, `openai ${request.method} ${request.url} failed: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`)
+  return reply
 }
 
 /** Each kind of failure as OpenAI's clients expect it (protocols/errors.ts): the one table of this

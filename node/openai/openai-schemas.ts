@@ -101,6 +101,11 @@ export const errorResponse = {
   }
 } as const
 
+/** The response schema of each of these error statuses: OpenAI's error shape. */
+export function errorResponses (...codes: number[]): Record<number, typeof errorResponse> {
+  return Object.fromEntries(codes.map((code) => [code, errorResponse]))
+}
+
 const usage = {
   type: 'object',
   required: ['prompt_tokens', 'completion_tokens', 'total_tokens'],

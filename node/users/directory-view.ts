@@ -1,18 +1,18 @@
 import { DIRECTORY_CHANGES_PAGE, TOKEN_HASH_PATTERN, USERS, USER_DIRECTORY_KEY } from '../../actors/index.ts'
 import type { ActorSystem, DirectoryChange, DirectoryChanges } from '../../actors/index.ts'
 import { describe } from '../../protocols/index.ts'
+import { PeriodicService, ServiceFailures } from '../services/index.ts'
+import { CHANGES_ASK_MS, DIRECTORY_REFRESH_MS } from './constants.ts'
 
-/** How often a node asks the directory what changed: a user removed on another node stops
- * authenticating here within this (and one ask). */
-export const DIRECTORY_REFRESH_MS = 1_000
-/** How long one ask for changes waits. */
-const CHANGES_ASK_MS = 5_000
 
 export interface DirectoryViewOptions {
   readonly system: ActorSystem
   /** @default DIRECTORY_REFRESH_MS */
   readonly refreshMs?: number
   readonly log: { debug (obj: object, msg: string): void, warn (obj: object, msg: string): void }
+  /** Where a failed refresh is counted (`plexi_service_failures_total{service="directory-view"}`):
+   * the node's one ServiceFailures. @default a ServiceFailures of its own */
+  readonly failures?: ServiceFailures
 }
 
 /**
@@ -29,13 +29,24 @@ export class DirectoryView {
   readonly #tokenOf = new Map<string, string>()
   #seq = 0
   #loaded = false
-  #timer: ReturnType<typeof setTimeout> | undefined
   #stopped = false
   #refreshing: Promise<void> | undefined
   readonly #loadedWaiters = new Set<() => void>()
+  readonly #service: PeriodicService
 
   constructor (opts: DirectoryViewOptions) {
     this.#opts = opts
+    const { log } = opts
+    // a supervised loop: the next refresh refreshMs after the last ended (a directory that cannot
+    // be asked is no failure of it: refresh() keeps the copy and says so at debug)
+    this.#service = new PeriodicService({
+      name: 'directory-view',
+      run: async () => { await this.refresh() },
+      intervalMs: opts.refreshMs ?? DIRECTORY_REFRESH_MS,
+      runAtStart: true,
+      failures: opts.failures ?? new ServiceFailures(),
+      log: { info: (obj, msg) => { log.debug(obj, msg) }, warn: (obj, msg) => { log.warn(obj, msg) }, debug: (obj, msg) => { log.debug(obj, msg) } }
+    })
   }
 
   /** Whether the copy has caught up with the directory once (before: ask the directory). */
@@ -64,21 +75,18 @@ export class DirectoryView {
     this.#tokenOf.delete(name)
   }
 
-  /** Starts refreshing (the first refresh at once). */
+  /** Starts refreshing (the first refresh at once; idempotent; a stopped view does not start
+   * again). */
   start (): void {
-    if (this.#timer !== undefined || this.#stopped) return
-    const tick = (): void => {
-      void this.refresh().finally(() => {
-        if (!this.#stopped) this.#timer = setTimeout(tick, this.#opts.refreshMs ?? DIRECTORY_REFRESH_MS)
-      })
-    }
-    tick()
+    this.#service.start()
   }
 
-  stop (): void {
+  /** Stops refreshing and wakes whoever waits for the copy to load; resolves once a refresh in
+   * progress has ended. */
+  async stop (): Promise<void> {
     this.#stopped = true
-    if (this.#timer !== undefined) clearTimeout(this.#timer)
     for (const wake of this.#loadedWaiters) wake()
+    await this.#service.stop()
   }
 
   /** Resolves once the copy is loaded (or the view stopped). */

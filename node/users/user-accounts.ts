@@ -2,18 +2,10 @@ import { InvalidNameError, USERS, USER_DIRECTORY_KEY } from '../../actors/index.
 import type { ActorSystem, UserSummary } from '../../actors/index.ts'
 import { CLIENT_ID_RULE, USER_NAME_RULE, describe, isClientId, isUserName } from '../../protocols/index.ts'
 import { hashToken, newToken } from '../identity/index.ts'
+import { AUTH_CACHE_MAX, AUTH_CACHE_MS, DIRECTORY_ASK_MS, MAX_TOKEN_LENGTH } from './constants.ts'
 import type { DirectoryView } from './directory-view.ts'
 import { DirectoryUnavailableError } from './errors.ts'
 
-/** How long an authentication result is reused (revocation on this node is immediate; the TTL
- * bounds staleness once other nodes revoke). */
-const AUTH_CACHE_MS = 2_000
-/** How long a node asks the directory about a token its own copy does not know. */
-const DIRECTORY_ASK_MS = 2_000
-/** Most cached results; the oldest go first. */
-const AUTH_CACHE_MAX = 10_000
-/** Tokens longer than this are refused before hashing (a client cannot make us hash megabytes). */
-const MAX_TOKEN_LENGTH = 256
 
 /**
  * Users and their bearer tokens, over the `users/all` directory entity. A token is shown once,

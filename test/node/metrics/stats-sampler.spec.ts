@@ -2,9 +2,12 @@ import { expect } from 'chai'
 import { Counter, Histogram, Registry } from 'prom-client'
 import { StatsSampler } from '../../../node/metrics/index.ts'
 import type { MemberLoad } from '../../../node/metrics/index.ts'
+import { ServiceFailures } from '../../../node/services/index.ts'
+import { waitFor } from '../../helpers/wait-for.ts'
 
 describe('StatsSampler', () => {
-  function setup (opts: { capacity?: number } = {}) {
+  function setup (opts: { capacity?: number, intervalMs?: number, failures?: ServiceFailures, members?: () => MemberLoad[] } = {}) {
+    const reads = { n: 0 }
     const registers = [new Registry()]
     const chatMessages = new Counter({ name: 'posts', help: 'h', registers })
     const chatDeliveries = new Counter({ name: 'deliveries', help: 'h', registers })
@@ -13,9 +16,9 @@ describe('StatsSampler', () => {
     const clock = { now: 10_000 }
     const members: MemberLoad[] = [{ peerId: 'self', status: 'up', rssBytes: 100, actors: 7, entities: 3, mailbox: 0 }, { peerId: 'other', status: 'suspect', rssBytes: 200, actors: 1, entities: 0, mailbox: 2 }]
     const sampler = new StatsSampler({
-      chatMessages, chatDeliveries, inferenceTokens, askDuration, members: () => members, memory: () => ({ rss: 5000, heapUsed: 4000 }), now: () => clock.now
+      chatMessages, chatDeliveries, inferenceTokens, askDuration, members: opts.members ?? (() => members), memory: () => ({ rss: 5000, heapUsed: 4000 }), now: () => { reads.n++; return clock.now }
     }, { intervalMs: 1000, ...opts })
-    return { sampler, chatMessages, chatDeliveries, inferenceTokens, askDuration, clock }
+    return { sampler, chatMessages, chatDeliveries, inferenceTokens, askDuration, clock, reads }
   }
 
   it('should take no sample on its first reading, then the rates over the time since the last', async () => {
@@ -85,5 +88,41 @@ describe('StatsSampler', () => {
     expect(await s.sampler.sample()).to.equal(undefined)
     s.clock.now += 500
     expect((await s.sampler.sample())?.postsPerSec).to.equal(10)
+  })
+
+  it('should sample at once on start and then every interval until stopped, when started', async () => {
+    const s = setup({ intervalMs: 10 })
+    const seen: number[] = []
+    s.sampler.subscribe((sample) => { seen.push(sample.ts) })
+    s.sampler.start()
+    // each sample needs the clock to move: move it as samples are taken
+    await waitFor(() => {
+      s.clock.now += 10
+      return seen.length >= 3
+    }, 'three samples taken by the sampler\'s own loop')
+    await s.sampler.stop()
+    const taken = s.sampler.samples().length
+    s.clock.now += 10
+    expect(await s.sampler.sample(), 'a direct sample still works after stop').to.not.equal(undefined)
+    expect(seen.length, 'no reader is told after stop').to.be.lessThanOrEqual(taken)
+  })
+
+  it('should take its first reading at once, not an interval later, when started', async () => {
+    const s = setup({ intervalMs: 60_000 })
+    s.sampler.start()
+    await waitFor(() => s.reads.n === 1, 'the first reading')
+    await s.sampler.stop()
+  })
+
+  it('should count a sample that throws as a failure of the stats service, when its sources fail', async () => {
+    const failures = new ServiceFailures()
+    const s = setup({ intervalMs: 10, failures, members: () => { throw new Error('members unreadable') } })
+    // a baseline first (no sample, members not read), so the next run reads the members
+    await s.sampler.sample()
+    s.clock.now += 10
+    s.sampler.start()
+    await waitFor(() => failures.of('stats') >= 1, 'the failed sample counted', { timeout: 10_000 })
+    expect(failures.entries().map(([name]) => name)).to.deep.equal(['stats'])
+    await s.sampler.stop()
   })
 })

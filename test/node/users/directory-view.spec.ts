@@ -57,6 +57,20 @@ describe('DirectoryView', () => {
     expect(await here.authenticate(tokens.get('u8') as string)).to.equal(undefined)
   })
 
+  it('should load at once when started, not a refresh interval later, and wake its waiters once stopped', async () => {
+    const ann = await new UserAccounts(system).add('ann')
+    const view = new DirectoryView({ system, log: quiet, refreshMs: 60_000 })
+    view.start()
+    await waitFor(() => view.loaded, 'the first refresh, at start')
+    expect(view.lookup(hashToken(ann.token))).to.equal('ann')
+    await view.stop()
+    const stopped = new DirectoryView({ system, log: quiet, refreshMs: 60_000 })
+    const waiting = stopped.whenLoaded()
+    await stopped.stop()
+    await waiting
+    expect(stopped.loaded).to.equal(false)
+  })
+
   it('should keep authenticating from its copy while the directory cannot be reached', async () => {
     const accounts = new UserAccounts(system)
     const ann = await accounts.add('ann')

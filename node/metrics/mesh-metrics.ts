@@ -1,0 +1,45 @@
+import type { Registry } from 'prom-client'
+import { scrapedCounter, scrapedGauge, scrapedLabelledGauge } from './scraped-metric.ts'
+
+/** What meshMetrics reads of the actor transport's counters (node/mesh TransportStats). */
+export interface TransportStatsView {
+  readonly writes: number
+  readonly framesSent: number
+  readonly framesReceived: number
+  readonly envelopesSent: number
+  readonly envelopesReceived: number
+  readonly forwarded: number
+  readonly framesRefused: number
+}
+
+/** What meshMetrics reads of the node's cluster (node/mesh Cluster); a lone node has no
+ * transport. */
+export interface MeshStatsView {
+  members (): Iterable<{ readonly status: string }>
+  readonly transport: { readonly stats: TransportStatsView, queued (): Iterable<{ readonly bytes: number }> } | undefined
+}
+
+/** Member statuses always exported, at zero too. */
+const STATUSES = ['joining', 'up', 'suspect', 'draining', 'down'] as const
+
+/** The mesh: members by status, and the actor transport's traffic, read at scrape time. */
+export function meshMetrics (registry: Registry, mesh: MeshStatsView): void {
+  scrapedLabelledGauge(registry, 'plexi_mesh_members', 'Other members this node knows, by status', ['status'], () => {
+    const count = new Map<string, number>(STATUSES.map((s) => [s, 0]))
+    for (const m of mesh.members()) count.set(m.status, (count.get(m.status) ?? 0) + 1)
+    return [...count].map(([status, n]) => [{ status }, n] as const)
+  })
+  // a lone node (no cluster key) exports the same series at zero: dashboards and alerts need not
+  // care which kind of node they scrape
+  const transport = mesh.transport
+  const stats: TransportStatsView = transport?.stats ?? { writes: 0, framesSent: 0, framesReceived: 0, envelopesSent: 0, envelopesReceived: 0, forwarded: 0, framesRefused: 0 }
+  scrapedCounter(registry, 'plexi_mesh_writes_total', 'Writes to actor protocol streams (each holds one or more frames)', () => stats.writes)
+  scrapedCounter(registry, 'plexi_mesh_frames_sent_total', 'Actor protocol frames sent', () => stats.framesSent)
+  scrapedCounter(registry, 'plexi_mesh_frames_received_total', 'Actor protocol frames received', () => stats.framesReceived)
+  scrapedCounter(registry, 'plexi_mesh_envelopes_sent_total', 'Messages, replies and hints sent to other nodes', () => stats.envelopesSent)
+  scrapedCounter(registry, 'plexi_mesh_envelopes_received_total', 'Messages, replies and hints received from other nodes', () => stats.envelopesReceived)
+  scrapedCounter(registry, 'plexi_mesh_forwarded_total', 'Entity messages forwarded once to their owner (the sender\'s view was stale)', () => stats.forwarded)
+  scrapedCounter(registry, 'plexi_mesh_frames_refused_total', 'Frames that broke the protocol; each closed its stream', () => stats.framesRefused)
+  scrapedGauge(registry, 'plexi_mesh_queued_bytes', 'Bytes waiting to be sent to other nodes',
+    () => [...(transport?.queued() ?? [])].reduce((sum, q) => sum + q.bytes, 0))
+}

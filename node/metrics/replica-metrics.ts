@@ -1,0 +1,17 @@
+import type { Registry } from 'prom-client'
+import { scrapedCounter, scrapedGauge } from './scraped-metric.ts'
+
+/** What replicaMetrics reads of the node's replicas (node/replication's journal). */
+export interface ReplicaStatsView {
+  replicaStats (): { readonly fences: number, readonly appends: number, readonly records: number, readonly staleRefusals: number, readonly mismatches: number }
+  readonly opensWaiting: number
+}
+
+/** What this node's replicas do for owners (here and on other nodes), read at scrape time. */
+export function replicaMetrics (registry: Registry, replicas: ReplicaStatsView): void {
+  scrapedCounter(registry, 'plexi_replication_replica_fences_total', 'Fences (epoch promises asked) this node\'s replicas answered', () => replicas.replicaStats().fences)
+  scrapedCounter(registry, 'plexi_replication_replica_records_total', 'Journal records this node\'s replicas stored for owners', () => replicas.replicaStats().records)
+  scrapedCounter(registry, 'plexi_replication_stale_refusals_total', 'Appends this node\'s replicas refused because their owner\'s epoch was stale', () => replicas.replicaStats().staleRefusals)
+  scrapedCounter(registry, 'plexi_replication_mismatches_total', 'Appends this node\'s replicas answered with "mismatch" (the owner resent from where the logs part)', () => replicas.replicaStats().mismatches)
+  scrapedGauge(registry, 'plexi_replication_opens_waiting', 'Entity journals waiting for a turn to be taken (at most 32 at once per node)', () => replicas.opensWaiting)
+}

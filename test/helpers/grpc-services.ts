@@ -1,0 +1,131 @@
+import { join } from 'node:path'
+import * as grpc from '@grpc/grpc-js'
+import { ActorSystem, chatRoom, roomDirectory, userAgent, userDirectory } from '../../actors/index.ts'
+import type { AgentInference, AgentPrompt } from '../../actors/index.ts'
+import { LevelStore, openLocalJournal, UserAccounts } from '../../node/index.ts'
+import type { ReplicatedJournal } from '../../node/index.ts'
+import { RateLimiter, SubscribeEncoder, agentServiceHandlers, chatGateway, chatServiceHandlers, startGrpcServer } from '../../node/grpc/index.ts'
+import type { AgentServiceDeps, ChatServiceDeps } from '../../node/grpc/index.ts'
+import { AgentAsker, agentGateway } from '../../node/inference/index.ts'
+import { loadAgentService, loadChatService, loadRetryInfoTypes } from '../../protocols/grpc/index.ts'
+import { agentClient, chatClient } from './node-process.ts'
+import { tempDir } from './temp-dir.ts'
+
+export const QUIET = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined }
+
+/**
+ * An agent's inference that answers every question with the words of `answer` (one token each),
+ * or, while `hold` is set, waits for its signal: a stand-in for the model, so that a spec of the
+ * gRPC side runs no llama.cpp (the agent, its journal and the asker are the real ones).
+ */
+export class ScriptedInference implements AgentInference {
+  answer = 'scripted answer here'
+  hold = false
+  readonly prompts: AgentPrompt[] = []
+  /** Questions whose generation was cancelled. */
+  cancelled = 0
+
+  checkModel (): void {}
+
+  async generate (_user: string, _model: string, prompt: AgentPrompt, onToken: (text: string) => void, options: { readonly signal: AbortSignal }) {
+    this.prompts.push(prompt)
+    if (this.hold) {
+      await new Promise<void>((resolve) => { options.signal.addEventListener('abort', () => { resolve() }, { once: true }) })
+      this.cancelled++
+      return { text: '', model: 'scripted', stopReason: 'cancelled' as const, promptTokens: 1, completionTokens: 0, droppedTurns: 0, ttftMs: 0, durationMs: 0 }
+    }
+    const words = this.answer.split(' ')
+    for (const [i, word] of words.entries()) onToken(i === 0 ? word : ` ${word}`)
+    return { text: this.answer, model: 'scripted', stopReason: 'eos' as const, promptTokens: 3, completionTokens: words.length, droppedTurns: 0, ttftMs: 1, durationMs: 2 }
+  }
+}
+
+/**
+ * The chat and agent services on a real gRPC server on loopback, over a real actor system and a
+ * LevelDB in a temp dir, with a user `ann` (and `bob`) and their tokens; `stop()` undoes it all.
+ */
+export class GrpcServices {
+  system!: ActorSystem
+  journal!: ReplicatedJournal
+  users!: UserAccounts
+  server!: grpc.Server
+  asker!: AgentAsker
+  address = ''
+  annToken = ''
+  bobToken = ''
+  accepting = true
+  readonly inference = new ScriptedInference()
+  readonly retryTypes = loadRetryInfoTypes()
+  readonly #clients: Array<{ close: () => void }> = []
+  #store!: LevelStore
+  #dir!: { path: string, remove: () => Promise<void> }
+
+  static async start (chat: Partial<ChatServiceDeps> = {}, agent: Partial<AgentServiceDeps> = {}): Promise<GrpcServices> {
+    const s = new GrpcServices()
+    await s.#start(chat, agent)
+    return s
+  }
+
+  async #start (chat: Partial<ChatServiceDeps>, agent: Partial<AgentServiceDeps>): Promise<void> {
+    this.#dir = await tempDir()
+    this.#store = await LevelStore.open(join(this.#dir.path, 'store'))
+    this.journal = await openLocalJournal(this.#store)
+    this.system = new ActorSystem({ journal: this.journal, strictSerialization: true })
+    for (const type of [chatRoom, roomDirectory, userDirectory] as const) this.system.registerEntity(type as never)
+    this.system.registerEntity(userAgent({ inference: this.inference, sampling: { temperature: 0, topP: 1, topK: 0, maxTokens: 16 }, maxTokensLimit: 64 }))
+    this.users = new UserAccounts(this.system)
+    this.annToken = (await this.users.add('ann')).token
+    this.bobToken = (await this.users.add('bob')).token
+    const { service, encoder } = SubscribeEncoder.install(loadChatService().service)
+    const asker = this.asker = new AgentAsker(this.system, this.system.spawn(agentGateway(), { name: 'agent-gateway' }))
+    const common = { system: this.system, users: this.users, retryTypes: this.retryTypes, log: QUIET, accepting: () => this.accepting, maxMessageBytes: 100 }
+    const started = await startGrpcServer({ host: '127.0.0.1', port: 0 }, [
+      {
+        service,
+        handlers: chatServiceHandlers({
+          ...common, gateway: this.system.spawn(chatGateway(), { name: 'chat-gateway' }), limiter: new RateLimiter({ rate: 1000, burst: 1000 }), streamBuffer: 100, encoder, ...chat
+        })
+      },
+      { service: loadAgentService().service, handlers: agentServiceHandlers({ ...common, asker, ...agent }) }
+    ])
+    this.server = started.server
+    this.address = `127.0.0.1:${started.address.port}`
+  }
+
+  /** The temp dir the store is in (removed by stop()). */
+  get dataDir (): string {
+    return this.#dir.path
+  }
+
+  /** A chat client with `token` (closed by stop()). */
+  chat (token: string | undefined): ReturnType<typeof chatClient> {
+    const c = chatClient(this.address, token)
+    this.#clients.push(c)
+    return c
+  }
+
+  /** An agent client with `token` (closed by stop()). */
+  agent (token: string | undefined): ReturnType<typeof agentClient> {
+    const c = agentClient(this.address, token)
+    this.#clients.push(c)
+    return c
+  }
+
+  async stop (): Promise<void> {
+    for (const c of this.#clients.splice(0)) c.close()
+    this.server?.forceShutdown()
+    await this.system?.terminate()
+    await this.#store?.close()
+    await this.#dir?.remove()
+  }
+}
+
+/** The error a call failed with (or an error when it did not fail). */
+export async function callFailure (call: Promise<unknown>): Promise<grpc.ServiceError> {
+  return await call.then(() => { throw new Error('expected the call to fail') }, (e: grpc.ServiceError) => e)
+}
+
+/** The error a stream ended with. */
+export async function streamFailure (stream: grpc.ClientReadableStream<unknown>): Promise<grpc.ServiceError> {
+  return await new Promise<grpc.ServiceError>((resolve) => { stream.on('error', resolve) })
+}

@@ -1,0 +1,48 @@
+import { expect } from 'chai'
+import * as grpc from '@grpc/grpc-js'
+import { GrpcServices } from '../../helpers/grpc-services.ts'
+import { collectAnswer } from '../../helpers/node-process.ts'
+import { waitFor } from '../../helpers/wait-for.ts'
+
+describe('askCall (real gRPC, a real agent and LevelDB)', function () {
+  this.timeout(30_000)
+  let s: GrpcServices
+
+  beforeEach(async () => { s = await GrpcServices.start() })
+  afterEach(async () => { await s.stop() })
+
+  it('should stream the request id, the answer\'s text and then done with its figures, when the caller asks its agent', async () => {
+    const { events, error } = await collectAnswer(s.agent(s.annToken).ask('Hello?'))
+    expect(error).to.equal(undefined)
+    const requestId = events[0]?.started?.requestId
+    expect(requestId).to.be.a('string')
+    expect(events.filter((e) => e.token !== undefined).map((e) => e.token?.text).join('')).to.equal('scripted answer here')
+    expect(events.at(-1)?.done).to.deep.include({ requestId, model: 'scripted', stopReason: 'eos', promptTokens: 3, completionTokens: 3, droppedTurns: 0, cachedTokens: 0, cache: '' })
+  })
+
+  it('should refuse an empty or too long question, or another user\'s agent, before the agent is asked', async () => {
+    const refusals = [
+      [await collectAnswer(s.agent(s.annToken).ask('  ')), grpc.status.INVALID_ARGUMENT, 'text: must not be empty'],
+      [await collectAnswer(s.agent(s.annToken).ask('x'.repeat(101))), grpc.status.INVALID_ARGUMENT, 'text: 101 bytes is over the limit of 100 bytes'],
+      [await collectAnswer(s.agent(s.annToken).ask('hi', 'bob')), grpc.status.PERMISSION_DENIED, 'ann may not talk to bob\'s agent; only its own user may'],
+      [await collectAnswer(s.agent('plxu_wrong').ask('hi')), grpc.status.UNAUTHENTICATED, 'invalid or revoked token']
+    ] as const
+    for (const [{ events, error }, code, details] of refusals) {
+      expect(events).to.deep.equal([])
+      expect([error?.code, error?.details]).to.deep.equal([code, details])
+    }
+    expect(s.inference.prompts).to.deep.equal([])
+  })
+
+  it('should cancel the generation and send nothing more, when the client cancels the call', async () => {
+    s.inference.hold = true
+    const stream = s.agent(s.annToken).ask('A long one')
+    const events: unknown[] = []
+    stream.on('data', (e) => { events.push(e) })
+    stream.on('error', () => undefined)
+    await waitFor(() => s.inference.prompts.length === 1, 'the generation to start')
+    stream.cancel()
+    await waitFor(() => s.inference.cancelled === 1, 'the generation to be cancelled')
+    expect(events.every((e) => (e as { done?: unknown }).done === undefined)).to.equal(true)
+  })
+})
