@@ -48,9 +48,9 @@ export interface NodeMetricsOptions {
  * `_total` only on counters. A facade over the metrics of each subsystem (one file each in
  * node/metrics: storeMetrics, actorMetrics, meshMetrics, …), each registering on the registry
  * from the subsystem's plain stats object, read at scrape time, so the hot paths pay nothing for
- * metrics. The metrics made at construction (the process's, the store's, the replicated journal's,
- * asks, chat, inference and KV caches) are fed as things happen; each `watchX` registers a
- * subsystem's once it exists.
+ * metrics. The metrics made here (the process's, the store's, the replicated journal's, asks,
+ * chat, inference, KV caches and the services' failures) are fed as things happen; each other
+ * subsystem's are registered on `registry` by the part that makes it (node/root), with its factory.
  */
 export class NodeMetrics {
   readonly registry = new Registry()
@@ -84,7 +84,6 @@ export class NodeMetrics {
   readonly observeKvSaved: (model: string, bytes: number) => void
   /** For ModelManagerOptions.onResult. */
   readonly observeInference: (model: string, result: GenerateResult) => void
-  #scrub: ScrubStatsView | undefined
 
   constructor (store: StoreStatsView, opts: NodeMetricsOptions = {}) {
     const registry = this.registry
@@ -117,66 +116,5 @@ export class NodeMetrics {
     this.observeInference = inference.observeInference
     this.observeForwarded = inference.observeForwarded
     serviceFailureMetrics(registry, this.serviceFailures)
-  }
-
-  /** The actor system's counters and gauges, read at scrape time. */
-  watchActors (system: ActorStatsView): void {
-    actorMetrics(this.registry, system)
-  }
-
-  /** Queue depth and loaded models, read from the model manager at scrape time. */
-  watchModels (manager: ModelStatsView): void {
-    modelMetrics(this.registry, manager)
-  }
-
-  /** What this node's replicas do for owners (here and on other nodes). */
-  watchReplicas (replicas: ReplicaStatsView): void {
-    replicaMetrics(this.registry, replicas)
-  }
-
-  /** Anti-entropy; the records scrub repaired are counted with its own once watchScrub is called. */
-  watchAntiEntropy (ae: AntiEntropyStatsView): void {
-    antiEntropyMetrics(this.registry, ae, () => this.#scrub?.stats.repaired ?? 0)
-  }
-
-  /** Backups: what this node holds for the cluster (a backup-role member), and what its jobs did. */
-  watchBackups (service: { readonly stats: BackupStatsView }, store: { readonly size: number, readonly bytes: number } | undefined, holderRepair?: { readonly stats: { readonly copied: number } }): void {
-    backupMetrics(this.registry, { service, store, holderRepair })
-  }
-
-  watchScrub (scrub: ScrubStatsView): void {
-    this.#scrub = scrub
-    scrubMetrics(this.registry, scrub)
-  }
-
-  /** Replica moves (catch-up.ts): partitions still catching up here, nodes this node replaced. */
-  watchCatchUp (catchUp: CatchUpStatsView): void {
-    catchUpMetrics(this.registry, catchUp)
-  }
-
-  /** Live migration: moves by trigger and outcome, the pause of each (messages waited), messages
-   * waiting for a move now. Returns the observer of moves. */
-  watchMigrations (buffered: () => { entities: number, messages: number }, pending: () => number, concurrency: () => number): MoveObserver {
-    return migrationMetrics(this.registry, { buffered, pending, concurrency })
-  }
-
-  /** The mesh: members by status, and the actor transport's traffic. */
-  watchMesh (mesh: MeshStatsView): void {
-    meshMetrics(this.registry, mesh)
-  }
-
-  /** The audit trail's counters (node/admin AuditTrail), read at scrape time. */
-  watchAudit (stats: AuditStatsView): void {
-    auditMetrics(this.registry, stats)
-  }
-
-  /** The limits per client address (node/limits ClientLimits). */
-  watchClientLimits (stats: ClientLimitStatsView): void {
-    clientLimitMetrics(this.registry, stats)
-  }
-
-  /** Jobs this node runs and remembers (node/jobs), read at scrape time. */
-  watchJobs (jobs: JobStatsView): void {
-    jobMetrics(this.registry, jobs)
   }
 }

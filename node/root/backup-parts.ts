@@ -2,6 +2,7 @@ import { join } from 'node:path'
 import { scheduleMs } from '../../config/index.ts'
 import { BackupService, ChunkStore, HolderRepair, holderAt, spawnChunkHolder, spawnRestoreHold } from '../backup/index.ts'
 import { BACKUP_CHUNKS_DIR } from '../constants.ts'
+import { backupMetrics } from '../metrics/index.ts'
 import type { Candidate } from '../mesh/index.ts'
 import type { PartComponents } from './components.ts'
 import type { NodeComponents } from './node-components.ts'
@@ -75,7 +76,7 @@ export const backupsPart: PartSpec<NodeComponents> = {
     const holderRepair = chunkStore === undefined
       ? undefined
       : new HolderRepair({ store: chunkStore, self: identity.peerId, holders: backupHolders(c), copies: config.backupCopies, holder: (node) => holderAt(system, node), log: c.get('log').child({ component: 'backup' }), failures: c.get('serviceFailures') })
-    c.get('metrics').watchBackups(backups, chunkStore, holderRepair)
+    backupMetrics(c.get('metrics').registry, { service: backups, store: chunkStore, holderRepair })
     backups.start()
     c.provide('backups', backups, 'backup-schedule')
     c.provide('holderRepair', holderRepair, 'backup-schedule')

@@ -7,7 +7,7 @@ import { RateLimiter, SubscribeEncoder, agentServiceHandlers, chatServiceHandler
 import { ClusterJobs } from '../jobs/index.ts'
 import { ClientLimits, TrustedProxies } from '../limits/index.ts'
 import { memberOf } from '../mesh/index.ts'
-import { StatsSampler } from '../metrics/index.ts'
+import { StatsSampler, auditMetrics, clientLimitMetrics } from '../metrics/index.ts'
 import { MigrationAdmin } from '../migration/index.ts'
 import { buildOpenAiServer, openAiBackend } from '../openai/index.ts'
 import { ReplicationAdmin } from '../replication/index.ts'
@@ -26,14 +26,14 @@ export const directoryViewPart: PartSpec<NodeComponents> = {
   gives: [],
   start: (c: C) => {
     const view = c.get('directoryView')
-    return { stop: () => { view.stop() } }
+    return { stop: () => view.stop() }
   }
 }
 
 /** The dashboard's live charts and `plexi admin top`: this node's rates, every member's memory. */
 export const statsPart: PartSpec<NodeComponents> = {
   id: 'stats',
-  needs: ['metrics', 'self', 'cluster'],
+  needs: ['log', 'metrics', 'self', 'cluster', 'serviceFailures'],
   gives: ['stats'],
   start: (c: C) => {
     const metrics = c.get('metrics')
@@ -47,7 +47,7 @@ export const statsPart: PartSpec<NodeComponents> = {
       members: () => [self.member(), ...cluster.members().map(memberOf)].map((m) => ({
         peerId: m.peerId, status: m.status, rssBytes: m.load.rssBytes, actors: m.load.actors, entities: m.load.entities, mailbox: m.load.mailbox
       }))
-    })
+    }, { failures: c.get('serviceFailures'), log: c.get('log').child({ component: 'stats' }) })
     sampler.start()
     c.provide('stats', sampler, 'stats')
     return { stop: () => sampler.stop() }
@@ -68,11 +68,11 @@ export const clientLimitsPart: PartSpec<NodeComponents> = {
     const config = c.get('config')
     const metrics = c.get('metrics')
     const audit = new AuditTrail({ system: c.get('system'), log: c.get('log').child({ component: 'audit' }) })
-    metrics.watchAudit(audit.stats)
+    auditMetrics(metrics.registry, audit.stats)
     const clients = new ClientLimits({ rate: config.ipRate, burst: config.ipBurst, authFailures: config.authFailuresPerMin, streams: config.streamsPerIp, userRate: config.userRate, userBurst: config.userBurst })
     const proxies = new TrustedProxies(config.trustedProxies)
     if (proxies.size > 0) c.get('log').info({ trustedProxies: config.trustedProxies }, `trusting X-Forwarded-For from ${config.trustedProxies.join(', ')}`)
-    metrics.watchClientLimits(clients.stats)
+    clientLimitMetrics(metrics.registry, clients.stats)
     c.provide('audit', audit, 'client-limits')
     c.provide('clients', clients, 'client-limits')
     c.provide('proxies', proxies, 'client-limits')

@@ -1,4 +1,5 @@
 import { ModelManager } from '../../runtimes/index.ts'
+import { modelMetrics } from '../metrics/index.ts'
 import { InferenceService, KvCacheTransfer, UsageLimiter, WarmForwarding, createRuntime, planInference, spawnKvCacheActor, spawnWarmForwarding } from '../inference/index.ts'
 import type { PartComponents } from './components.ts'
 import type { NodeComponents } from './node-components.ts'
@@ -27,7 +28,7 @@ export const modelsPart: PartSpec<NodeComponents> = {
       onResult: metrics.observeInference,
       onLoadedChanged: () => { membership.announce() }
     })
-    metrics.watchModels(manager)
+    modelMetrics(metrics.registry, manager)
     c.provide('manager', manager, 'models')
     c.provide('inferencePlan', inferencePlan, 'models')
     return { stop: async () => { await manager.close() } }

@@ -1,6 +1,7 @@
 import { ActorSystem, auditLog, backupCatalog, chatRoom, roomDirectory, userAgent, userDirectory } from '../../actors/index.ts'
 import { chatGateway } from '../grpc/index.ts'
 import { AgentAsker, agentGateway } from '../inference/index.ts'
+import { actorMetrics } from '../metrics/index.ts'
 import { QuorumGatedJournal, spawnShardHolders } from '../replication/index.ts'
 import type { RepairParts } from '../replication/index.ts'
 import { DirectoryView, UserAccounts } from '../users/index.ts'
@@ -37,7 +38,7 @@ export const actorsPart: PartSpec<NodeComponents> = {
       onEscalation: (err) => { log.error({ err }, `actor gave up after repeated failures: ${err.message}`) },
       onAskSettled: (ms, outcome) => { metrics.observeAsk(ms, outcome) }
     })
-    metrics.watchActors(system)
+    actorMetrics(metrics.registry, system)
     c.get('kernel').bind(system)
     spawnShardHolders(system, c.get('journal'), repairHooks(c.get('repairs')))
     c.provide('system', system, 'actors')
@@ -52,7 +53,7 @@ export const actorsPart: PartSpec<NodeComponents> = {
  */
 export const entitiesPart: PartSpec<NodeComponents> = {
   id: 'entities',
-  needs: ['config', 'log', 'roles', 'system', 'inference'],
+  needs: ['config', 'log', 'roles', 'system', 'inference', 'serviceFailures'],
   gives: ['directoryView', 'users', 'gateway', 'asker'],
   start: (c: C) => {
     const config = c.get('config')
@@ -67,7 +68,7 @@ export const entitiesPart: PartSpec<NodeComponents> = {
     for (const role of ['chat', 'ai'] as const) {
       if (!c.get('roles').has(role)) log.info(`this node does not hold the ${role} role: its ${role === 'chat' ? 'rooms' : 'agents'} live on members that do`)
     }
-    const directoryView = new DirectoryView({ system, log })
+    const directoryView = new DirectoryView({ system, log, failures: c.get('serviceFailures') })
     c.provide('directoryView', directoryView, 'entities')
     c.provide('users', new UserAccounts(system, directoryView), 'entities')
     c.provide('gateway', system.spawn(chatGateway(), { name: 'chat-gateway', mailbox: 65_536, kind: 'chat-gateway' }), 'entities')

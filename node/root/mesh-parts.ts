@@ -1,5 +1,6 @@
 import { describe } from '../../protocols/index.ts'
 import { Cluster, MEMBER_SETTLE_MAX_MS, recordOf, startP2pHost } from '../mesh/index.ts'
+import { meshMetrics } from '../metrics/index.ts'
 import type { PartComponents } from './components.ts'
 import type { NodeComponents } from './node-components.ts'
 import { NodeSelf } from './node-self.ts'
@@ -110,7 +111,7 @@ export const meshPart: PartSpec<NodeComponents> = {
       jobs: c.get('jobs'),
       log: c.get('log').child({ component: 'mesh' })
     })
-    c.get('metrics').watchMesh(cluster)
+    meshMetrics(c.get('metrics').registry, cluster)
     c.get('membership').bind({ members: () => p2p?.members() ?? [], announce: () => { p2p?.announce() }, settled: () => cluster.settled })
     c.provide('cluster', cluster, 'mesh')
     return { stop: async () => { await cluster.stop() } }

@@ -1,4 +1,5 @@
 import { AGENT } from '../../actors/index.ts'
+import { migrationMetrics } from '../metrics/index.ts'
 import { Leave, LeaveRefusedError, Migrator, MoveJobs, markDecommissioned, spawnMigrationActor } from '../migration/index.ts'
 import type { LeaveMode, MoveResult, MoveTrigger } from '../migration/index.ts'
 import type { PartComponents } from './components.ts'
@@ -46,7 +47,7 @@ export const migrationPart: PartSpec<NodeComponents> = {
       beforeMove: async (type, key, to) => { if (type === AGENT.type) await kvCaches.push(`${AGENT.type}/${key}`, to) },
       log: c.get('log').child({ component: 'migration' })
     })
-    moveListeners.push(c.get('metrics').watchMigrations(() => cluster.port.buffered(), () => migrator.pending, () => migrator.concurrency))
+    moveListeners.push(migrationMetrics(c.get('metrics').registry, { buffered: () => cluster.port.buffered(), pending: () => migrator.pending, concurrency: () => migrator.concurrency }))
     migrator.start()
     const moveJobs = new MoveJobs(c.get('jobs'), migrator)
     c.get('moves').bind({

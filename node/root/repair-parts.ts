@@ -1,4 +1,5 @@
 import { AntiEntropy, HAND_OFF_CHECK_MS, HandOff, REPLICATION_PATH, Scrubber, TAKE_OVER_ASK_MS, checkTakeOverResult, meshPeer } from '../replication/index.ts'
+import { antiEntropyMetrics, catchUpMetrics, scrubMetrics } from '../metrics/index.ts'
 import type { ReplicationMsg } from '../replication/index.ts'
 import type { PartComponents } from './components.ts'
 import type { NodeComponents } from './node-components.ts'
@@ -29,7 +30,6 @@ export const antiEntropyPart: PartSpec<NodeComponents> = {
       log: c.get('log').child({ component: 'anti-entropy' })
     })
     ae.start()
-    c.get('metrics').watchAntiEntropy(ae)
     c.get('repairs').antiEntropy = ae
     c.provide('antiEntropy', ae, 'anti-entropy')
     return { stop: () => ae.stop() }
@@ -40,7 +40,7 @@ export const antiEntropyPart: PartSpec<NodeComponents> = {
  * (a read that finds one damaged says so at once). */
 export const scrubPart: PartSpec<NodeComponents> = {
   id: 'scrub',
-  needs: ['config', 'log', 'preflight', 'journal', 'membership', 'metrics', 'repairs'],
+  needs: ['config', 'log', 'preflight', 'journal', 'membership', 'metrics', 'repairs', 'antiEntropy'],
   gives: ['scrubber'],
   start: (c: C) => {
     const config = c.get('config')
@@ -56,7 +56,10 @@ export const scrubPart: PartSpec<NodeComponents> = {
     })
     journal.storage.onDamaged = (key) => { scrub.damaged(key) }
     scrub.start()
-    c.get('metrics').watchScrub(scrub)
+    const registry = c.get('metrics').registry
+    // anti-entropy's repaired records count scrub's too, so both are registered once scrub exists
+    antiEntropyMetrics(registry, c.get('antiEntropy'), () => scrub.stats.repaired)
+    scrubMetrics(registry, scrub)
     c.get('repairs').scrubber = scrub
     c.provide('scrubber', scrub, 'scrub')
     return {
@@ -106,7 +109,7 @@ export const catchUpPart: PartSpec<NodeComponents> = {
     const catchUp = c.get('catchUp')
     c.get('repairs').catchUp = catchUp
     catchUp.start()
-    c.get('metrics').watchCatchUp(catchUp)
+    catchUpMetrics(c.get('metrics').registry, catchUp)
     return { stop: () => catchUp.stop() }
   }
 }

@@ -3,7 +3,7 @@ import { ConfigError } from '../../config/index.ts'
 import { STORE_DIR } from '../constants.ts'
 import { bootstrapModels } from '../inference/index.ts'
 import { Jobs } from '../jobs/index.ts'
-import { NodeMetrics } from '../metrics/index.ts'
+import { NodeMetrics, jobMetrics, replicaMetrics } from '../metrics/index.ts'
 import { CatchUp, LevelReplicaStorage, PartitionsMismatchError, StorageRoster, WriteQuorum, meshJournal } from '../replication/index.ts'
 import { LevelStore } from '../storage/index.ts'
 import type { PartComponents } from './components.ts'
@@ -54,12 +54,12 @@ export const modelRegistryPart: PartSpec<NodeComponents> = {
  * migrations), listed and cancelled from any member. */
 export const metricsPart: PartSpec<NodeComponents> = {
   id: 'metrics',
-  needs: ['store', 'preflight'],
+  needs: ['store', 'preflight', 'serviceFailures'],
   gives: ['metrics', 'jobs'],
   start: (c: C) => {
-    const metrics = new NodeMetrics(c.get('store'))
+    const metrics = new NodeMetrics(c.get('store'), { failures: c.get('serviceFailures') })
     const jobs = new Jobs({ node: c.get('preflight').identity.peerId })
-    metrics.watchJobs(jobs)
+    jobMetrics(metrics.registry, jobs)
     c.provide('metrics', metrics, 'metrics')
     c.provide('jobs', jobs, 'metrics')
     return NOTHING_TO_STOP
@@ -118,7 +118,7 @@ export const journalPart: PartSpec<NodeComponents> = {
       repairs.handOff?.rosterChanged()
       if (moved > 0) log.info({ moved, storageNodes: roster.candidates().length }, `the storage roster has ${roster.candidates().length} nodes now: ${moved} open journals write to their partitions' new replicas`)
     }
-    c.get('metrics').watchReplicas(journal)
+    replicaMetrics(c.get('metrics').registry, journal)
     c.provide('journal', journal, 'journal')
     c.provide('writeQuorum', writeQuorum, 'journal')
     c.provide('rosterChanged', rosterChanged, 'journal')

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { ActorSystem, auditLog, chatRoom, roomDirectory, userDirectory } from '../../actors/index.ts'
+import { actorMetrics, jobMetrics } from '../../node/metrics/index.ts'
 import { AdminTokens, AuditTrail, ClusterJobs, Jobs, LevelStore, LogTail, NodeMetrics, ReplicationAdmin, StatsSampler, UserAccounts, buildAdminServer, openLocalJournal } from '../../node/index.ts'
 import type { Readiness, ReplicatedJournal } from '../../node/index.ts'
 import type { NodeRole } from '../../actors/index.ts'
@@ -72,8 +73,8 @@ export class AdminFixture {
       onViewChange: () => undefined, refreshMs: 1_000, log: { info: () => undefined, warn: () => undefined, debug: () => undefined }, jobs: this.jobs
     })
     this.#metrics = new NodeMetrics(this.store)
-    this.#metrics.watchActors(this.system)
-    this.#metrics.watchJobs(this.jobs)
+    actorMetrics(this.#metrics.registry, this.system)
+    jobMetrics(this.#metrics.registry, this.jobs)
     this.logTail = new LogTail()
     this.tokens = await AdminTokens.open(this.#dir.path)
     this.audit = new AuditTrail({ system: this.system, log: { warn: () => undefined }, now: () => this.clock })

@@ -1,4 +1,5 @@
 import { expect } from 'chai'
+import { clientLimitMetrics } from '../../../node/metrics/index.ts'
 import type { AuditRecord } from '../../../actors/index.ts'
 import { adminFastify } from '../../../node/admin/admin-fastify.ts'
 import { TrustedProxies } from '../../../node/limits/index.ts'
@@ -15,7 +16,7 @@ describe('adminFastify', () => {
   /** The fixture's admin endpoint behind these limits (the rest off). */
   async function limit (opts: Partial<ClientLimitsOptions>): Promise<void> {
     limits = new WatchedLimits({ rate: 0, burst: 1, authFailures: 0, streams: 0, ...opts })
-    f.metrics.watchClientLimits(limits.stats)
+    clientLimitMetrics(f.metrics.registry, limits.stats)
     f.clients = limits
     await f.build()
   }

@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net'
+import { clientLimitMetrics } from '../../../node/metrics/index.ts'
 import { expect } from 'chai'
 import { ADMIN_TOKEN as TOKEN, AdminFixture } from '../../helpers/admin-fixture.ts'
 import { EventReader } from '../../helpers/event-reader.ts'
@@ -71,7 +72,7 @@ describe('buildAdminServer', () => {
 
     it('should free every stream\'s slot when the server closes', async () => {
       const limits = new WatchedLimits({ rate: 0, burst: 1, authFailures: 0, streams: 2 })
-      f.metrics.watchClientLimits(limits.stats)
+      clientLimitMetrics(f.metrics.registry, limits.stats)
       f.clients = limits
       await f.build()
       // every address: IPv4 clients come as 127.0.0.1, IPv6 ones as ::1

@@ -1,4 +1,5 @@
 import { expect } from 'chai'
+import { clientLimitMetrics } from '../../../node/metrics/index.ts'
 import type { AuditRecord } from '../../../actors/index.ts'
 import type { ClientLimitsOptions } from '../../../node/limits/index.ts'
 import { ADMIN_TOKEN as TOKEN, AdminFixture } from '../../helpers/admin-fixture.ts'
@@ -13,7 +14,7 @@ describe('bearerAuth', () => {
   /** The fixture's admin endpoint behind these limits (the rest off). */
   async function limit (opts: Partial<ClientLimitsOptions>): Promise<void> {
     limits = new WatchedLimits({ rate: 0, burst: 1, authFailures: 0, streams: 0, ...opts })
-    f.metrics.watchClientLimits(limits.stats)
+    clientLimitMetrics(f.metrics.registry, limits.stats)
     f.clients = limits
     await f.build()
   }

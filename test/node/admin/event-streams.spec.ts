@@ -1,4 +1,5 @@
 import { once } from 'node:events'
+import { clientLimitMetrics } from '../../../node/metrics/index.ts'
 import type { AddressInfo } from 'node:net'
 import { expect } from 'chai'
 import type { ClientLimitsOptions } from '../../../node/limits/index.ts'
@@ -16,7 +17,7 @@ describe('EventStreams', () => {
   /** The fixture's admin endpoint behind these limits (the rest off). */
   async function limit (opts: Partial<ClientLimitsOptions>): Promise<void> {
     limits = new WatchedLimits({ rate: 0, burst: 1, authFailures: 0, streams: 0, ...opts })
-    f.metrics.watchClientLimits(limits.stats)
+    clientLimitMetrics(f.metrics.registry, limits.stats)
     f.clients = limits
     await f.build()
   }

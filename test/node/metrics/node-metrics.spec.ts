@@ -1,5 +1,5 @@
 import { expect } from 'chai'
-import { NodeMetrics } from '../../../node/metrics/index.ts'
+import { NodeMetrics, actorMetrics, antiEntropyMetrics, auditMetrics, backupMetrics, catchUpMetrics, clientLimitMetrics, jobMetrics, meshMetrics, migrationMetrics, modelMetrics, replicaMetrics, scrubMetrics } from '../../../node/metrics/index.ts'
 import { ServiceFailures } from '../../../node/services/index.ts'
 import { families, scrape, seriesValue } from '../../helpers/metric-text.ts'
 
@@ -111,22 +111,23 @@ const stats = () => ({
   backup: { lastDoneAt: 0, lastBytes: 0, lastNewBytes: 0, bytesRead: 0, bytesSent: 0, repairs: 0, unmended: 0, restored: 0, audits: 0 }
 })
 
-/** A NodeMetrics with every subsystem watched, as a node with every role has it. */
+/** A NodeMetrics with every subsystem's metrics registered, as a node with every role has them. */
 function watchedAll (failures?: ServiceFailures) {
   const s = stats()
   const metrics = new NodeMetrics({ stats: { writer: { batches: 0, bytes: 0 } } }, failures === undefined ? {} : { failures })
-  metrics.watchJobs({ list: () => [], stats: { started: { repair: 0 } } })
-  metrics.watchActors({ stats: s.actors, actors: () => [] })
-  metrics.watchModels({ queueDepths: () => new Map(), loaded: () => [] })
-  metrics.watchMesh({ members: () => [], transport: undefined })
-  const onMove = metrics.watchMigrations(() => ({ entities: 0, messages: 0 }), () => 0, () => 1)
-  metrics.watchReplicas({ replicaStats: () => ({ fences: 0, appends: 0, records: 0, staleRefusals: 0, mismatches: 0 }), opensWaiting: 0 })
-  metrics.watchAntiEntropy({ stats: s.ae })
-  metrics.watchScrub({ stats: s.scrub })
-  metrics.watchCatchUp({ status: { partitions: 0, caughtUp: 0, replaced: [] } })
-  metrics.watchBackups({ stats: s.backup }, undefined)
-  metrics.watchAudit({ written: 0, failures: 0, dropped: 0 })
-  metrics.watchClientLimits({ refused: { grpc: { rate: 0 } }, failedAuthentications: { grpc: 0 }, streamsOpen: 0 })
+  const r = metrics.registry
+  jobMetrics(r, { list: () => [], stats: { started: { repair: 0 } } })
+  actorMetrics(r, { stats: s.actors, actors: () => [] })
+  modelMetrics(r, { queueDepths: () => new Map(), loaded: () => [] })
+  meshMetrics(r, { members: () => [], transport: undefined })
+  const onMove = migrationMetrics(r, { buffered: () => ({ entities: 0, messages: 0 }), pending: () => 0, concurrency: () => 1 })
+  replicaMetrics(r, { replicaStats: () => ({ fences: 0, appends: 0, records: 0, staleRefusals: 0, mismatches: 0 }), opensWaiting: 0 })
+  antiEntropyMetrics(r, { stats: s.ae }, () => s.scrub.repaired)
+  scrubMetrics(r, { stats: s.scrub })
+  catchUpMetrics(r, { status: { partitions: 0, caughtUp: 0, replaced: [] } })
+  backupMetrics(r, { service: { stats: s.backup }, store: undefined })
+  auditMetrics(r, { written: 0, failures: 0, dropped: 0 })
+  clientLimitMetrics(r, { refused: { grpc: { rate: 0 } }, failedAuthentications: { grpc: 0 }, streamsOpen: 0 })
   return { metrics, s, onMove }
 }
 

@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net'
+import { clientLimitMetrics } from '../../../../node/metrics/index.ts'
 import { expect } from 'chai'
 import { metricsRoutes, statsRoutes } from '../../../../node/admin/routes/metrics-routes.ts'
 import { EventStreams } from '../../../../node/admin/event-streams.ts'
@@ -29,7 +30,7 @@ describe('metricsRoutes', () => {
 
   it('should count failed metrics tokens with the admin ones: one address, one count', async () => {
     const limits = new WatchedLimits({ rate: 0, burst: 1, authFailures: 2, authFailuresPerSecond: NEVER, streams: 0 })
-    f.metrics.watchClientLimits(limits.stats)
+    clientLimitMetrics(f.metrics.registry, limits.stats)
     f.clients = limits
     f.metricsToken = 'metrics-token-for-tests-0123'
     await f.build()
