@@ -1,7 +1,6 @@
 import { expect } from 'chai'
 import { ActorSystem } from '../../../../actors/index.ts'
-import { LevelStore, ReplicationAdmin, Scrubber, openLocalJournal } from '../../../../node/index.ts'
-import type { ReplicatedJournal } from '../../../../node/index.ts'
+import { LevelStore, ReplicatedJournal, ReplicationAdmin, Scrubber, openLocalJournal } from '../../../../node/index.ts'
 import { tempDir } from '../../../helpers/temp-dir.ts'
 
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined }
@@ -67,5 +66,16 @@ describe('ReplicationAdmin', () => {
     const job = admin.startRepair(0)
     expect(admin.job(job.id)?.id).to.equal('repair-1')
     expect(admin.jobs().map((j) => j.id)).to.deep.equal(['repair-1'])
+  })
+
+  it('should show a replica on a node that is down as not reporting, and that node as unreachable', async () => {
+    const roster = [{ peerId: 'me-node', roles: ['storage'], capacity: 1 }, { peerId: 'other', roles: ['storage'], capacity: 1 }]
+    const two = new ReplicatedJournal({ self: 'me-node', storage: journal.storage, roster: () => roster, remote: async () => await Promise.reject(new Error('down')) })
+    const admin = new ReplicationAdmin({ system, journal: two, members: () => [{ peerId: 'other', status: 'down' }], log: quiet })
+    const { partitions, unreachable } = await admin.partitions(0)
+    expect(unreachable).to.deep.equal(['other'])
+    const other = partitions[0]?.replicas.find((r) => r.peerId === 'other')
+    expect(other).to.deep.include({ status: 'down', records: null, lag: null, merkleRoot: null, lastRepair: null })
+    expect(partitions[0]?.replicas.find((r) => r.peerId === 'me-node')).to.deep.include({ status: 'up', lag: 0 })
   })
 })

@@ -32,9 +32,15 @@ describe('replicationInspector', () => {
     })
     const ref = system.spawn(replicationInspector(storage, { antiEntropy: () => undefined, scrubber: () => undefined, catchUp: () => catchUp }), { name: 'replication' })
     const ask = async (msg: object): Promise<unknown> => await ref.ask<unknown>((replyTo) => ({ ...msg, replyTo } as unknown as ReplicationMsg), { timeout: 5_000 }).then((v) => v, (e: unknown) => e)
-    for (const bad of [{ type: 'nonsense' }, { type: 'repair', partitions: [99] }, { type: 'repair', partitions: 'all' }, { type: 'scrub', start: 'yes' }, { type: 'take-over', partition: -1, from: 'x' }, { type: 'take-over', partition: 1, from: '' }]) {
+    // (a repair of a partition it has, refused for the anti-entropy this node does not run)
+    for (const [bad, why] of [
+      [{ type: 'nonsense' }, /expected/], [{ type: 'repair', partitions: [99] }, /does not run anti-entropy/], [{ type: 'repair', partitions: [256] }, /expects/],
+      [{ type: 'repair', partitions: 'all' }, /expects/], [{ type: 'scrub', start: 'yes' }, /expects/], [{ type: 'take-over', partition: -1, from: 'x' }, /expects/],
+      [{ type: 'take-over', partition: 1, from: '' }, /expects/]
+    ] as const) {
       const err = await ask(bad)
       expect(err, JSON.stringify(bad)).to.have.property('name', 'InvalidReplicaRequestError')
+      expect((err as Error).message, JSON.stringify(bad)).to.match(why)
     }
     // still answering: its catch-up (a new node alone holds nothing whole until its first check)
     expect(checkCatchUp(await ask({ type: 'catch-up' }))).to.deep.equal({ partitions: 256, caughtUp: 0, waiting: [], replaced: [] })

@@ -153,6 +153,23 @@ describe('OwnerLease (leases as owners hold them and replicas grant them)', () =
     log.close()
   })
 
+  it('should count its lease as lasting lease-ms less the clock drift it allows, from when W replicas were asked', async () => {
+    const log = await open('first')
+    await log.append(posts(1, 2))
+    await settle()
+    // the append's requests were sent at `now`: W replicas refuse newer fences for LEASE.ms on their
+    // clocks from when they took them; with clocks disagreeing by maxDrift, the owner counts 990 ms
+    await advance(LEASE.ms * (1 - LEASE.maxDrift) - 5)
+    expect(log.current(), 'within the lease less the drift').to.equal(true)
+    log.close()
+    const next = await open('second')
+    await next.append(posts(3, 3))
+    await settle()
+    await advance(LEASE.ms * (1 - LEASE.maxDrift) + 5)
+    expect(next.current(), 'past the lease less the drift, though within lease-ms').to.equal(false)
+    next.close()
+  })
+
   it('should confirm a read by W replicas taking the lease even when their answers come after the lease they renew would have ended', async () => {
     const log = await open('first')
     await log.append(posts(1, 2))

@@ -44,5 +44,6 @@ describe('upgradeFromFormat1', () => {
     expect(await all(log)).to.deep.equal(events(1, 3))
     expect(await log.loadSnapshot()).to.deep.equal({ seq: 2, state: { n: 2 } })
     expect(await store.keys({ gte: 'j\x00', lte: 'j\x00\xff' })).to.deep.equal([])
+    expect(await store.keys({ gte: 's\x00', lte: 's\x00\xff' })).to.deep.equal([])
   })
 })

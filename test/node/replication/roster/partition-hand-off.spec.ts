@@ -145,10 +145,11 @@ describe('PartitionHandOff: a leaving storage node hands its partitions off (in-
     expect(core.retired).to.equal(false)
   })
 
-  it('should check every interval once started, handing off only while leaving, and stop', async () => {
+  it('should check every interval once started, handing off only while leaving and not done, and stop', async () => {
     const { journals, active, down } = await cluster()
     let leaving = false
     let asked = 0
+    const said: string[] = []
     const failures = new ServiceFailures()
     const handOff = new PartitionHandOff({
       self: 'a',
@@ -158,7 +159,7 @@ describe('PartitionHandOff: a leaving storage node hands its partitions off (in-
       takeOver: async () => ({ records: 0, repaired: 0, divergent: 0, peerNewer: [], movedOn: 0 }),
       intervalMs: 5,
       failures,
-      log: quiet
+      log: { ...quiet, info: (_o: object, msg: string) => { said.push(msg) } }
     })
     handOff.start()
     await waitFor(() => asked >= 3, 'three checks')
@@ -167,6 +168,11 @@ describe('PartitionHandOff: a leaving storage node hands its partitions off (in-
     active.add('d')
     leaving = true
     await waitFor(() => handOff.status.state === 'done', 'the hand-off done')
+    // done: the checks go on, and hand nothing off again
+    const passes = said.length
+    const checks = asked
+    await waitFor(() => asked >= checks + 3, 'three more checks')
+    expect(said).to.have.length(passes)
     await handOff.stop()
     expect(failures.of('partition-hand-off')).to.equal(0)
   })
