@@ -77,3 +77,148 @@ export const LEASE_WAITS = 3
  * random: two activations taking one entity at once (views that disagree for a moment) each hold
  * a part of its replicas and are refused together; they ask again apart, and one takes them all. */
 export const LEASE_CONTENTION_JITTER = 0.1
+
+/** How long an owner waits for a replica on another node to answer one request (a replica that
+ * is down is not waited for: the others make the quorum, and its pump retries with backoff). */
+export const REPLICA_ASK_MS = 3_000
+
+/** Hand-over tickets a node remembers having taken (each is used once: a message delivered twice
+ * must not let two activations write one epoch from the same head). Oldest forgotten first; a
+ * move's ticket is taken within seconds of being handed over. */
+export const TAKEN_TICKETS = 65_536
+
+/** Replicas a hand-over ticket may name: replication-factor is at most 7. */
+export const MAX_TICKET_REPLICAS = 7
+/** Sources a ticket may name: former holders are the cluster's other storage nodes. */
+export const MAX_TICKET_SOURCES = 1_024
+/** A ticket's id: a UUID (36 characters), with room to spare. */
+export const MAX_TICKET_ID_LENGTH = 64
+/** An activation's name in a ticket: a UUID (36 characters), with room to spare. */
+export const MAX_ACTIVATION_LENGTH = 128
+/** A node's name in a ticket: a peer id (52 characters for Ed25519), with room to spare. */
+export const MAX_NODE_LENGTH = 128
+
+/** How often the partitions' write quorums are looked at again besides WriteQuorum.update() (a
+ * view change calls it): a lost quorum is said and refused within half a second even when no view
+ * change came with it. */
+export const WRITE_QUORUM_CHECK_MS = 500
+/** Partition numbers a log line names at most: the rest are counted, not listed. */
+export const LOGGED_PARTITIONS = 16
+
+// ---- a replica's side ---------------------------------------------------------------------------
+
+/** Entities whose state a replica keeps in memory (the rest are loaded on demand): a few hundred
+ * bytes each, so 50,000 cost tens of MB and cover the entities a node serves at once. */
+export const STATE_CACHE = 50_000
+/** Grants between two sweeps of expired leases (an idle entity's lease is forgotten then): often
+ * enough that the lease table stays small, seldom enough that a sweep costs nothing per grant. */
+export const LEASE_SWEEP_GRANTS = 4_096
+
+/** Leaves of each partition's Merkle tree here: 256 buckets of entities (8 KiB of leaves per
+ * partition this replica holds records of). */
+export const REPLICA_MERKLE_DEPTH = 8
+
+/** Entities whose digests a replica keeps in memory (~150 bytes each); beyond, they are read from
+ * the store when anti-entropy asks. */
+export const ENTITY_DIGESTS = 500_000
+
+/** Seqs per span digest kept in memory (block i of an entity: seqs 4i + 1 to 4i + 4): anti-entropy
+ * narrows a differing entity down to a block of 4 records without reading either side's store,
+ * and checks only those records here (each read and its SHA-256 verified: the cost of a differing
+ * entity, where blocks of 16 cost four times as much). */
+export const SPAN_BLOCK = 4
+
+/** Memory for kept span digests (8 bytes a record: 32 per block of 4, and room to grow), about 8
+ * million records' worth; past it, the entities whose blocks would grow it give theirs up and
+ * their spans are read from the store. */
+export const SPAN_DIGEST_BYTES = 64 * 1_048_576
+
+/** Entities whose partition a replica remembers (then forgets them all and starts again): a
+ * partition is a SHA-256 of the id, and anti-entropy asks it of one entity many times over. */
+export const PARTITIONS_REMEMBERED = 65_536
+/** Reads of at most this many records go by their keys (LevelStore.getMany, gathered with other
+ * reads) rather than as a range: anti-entropy's reads of a few records of many entities. */
+export const SMALL_READ = 64
+
+/** Most hashes one `tree` request may ask for (a level of a depth-8 tree is 256). */
+export const MAX_TREE_HASHES = 1_024
+/** Most entities one `entities` page may list: a summary is at most a few hundred bytes, so a page
+ * stays well under a frame. */
+export const MAX_ENTITY_PAGE = 1_000
+/** The replication inspector's mailbox: admin listings and repairs, a few at a time. */
+export const INSPECTOR_MAILBOX = 256
+/** A shard holder's mailbox: every owner's requests to this node's replica of one partition,
+ * thousands at once when a failover activates many entities together. */
+export const SHARD_HOLDER_MAILBOX = 65_536
+
+// ---- repair (anti-entropy, scrub) ---------------------------------------------------------------
+
+/** A differing span of seqs is split in this many when an entity's logs are compared (spans of
+ * 16^k seqs, down to blocks of SPAN_BLOCK, whose records the replica checks itself). */
+export const SPAN_FANOUT = 16
+/** Most spans one comparison asks for: 4,096 digests (as hex, about 270 KB) stay well under a
+ * mesh frame (4 MiB). */
+export const MAX_SPANS = 4_096
+/** Records a pass may take when its caller names no budget (tests and tools; a node's passes take
+ * anti-entropy-records): enough to level a partition, bounded so that one pass cannot run on. */
+export const DEFAULT_PASS_RECORDS = 100_000
+/** Bucket listings one pass asks for at once. */
+export const BUCKET_CONCURRENCY = 8
+/** Differing buckets whose listings are taken before their entities are worked on. */
+export const BUCKET_GROUP = 64
+/** Differing entities worked on side by side: their states are read together, and their fills and
+ * repairs share the store's batches (one fsync for all), while the requests to the peer in flight
+ * stay bounded. */
+export const ENTITY_BATCH = 64
+/** Most entities one bucket answer may list: a bucket holds 1/256 of a partition's entities, so
+ * this is far more than a correct replica lists, and a bound on what a peer may send. */
+export const MAX_BUCKET_ENTITIES = 100_000
+/** Children of differing tree nodes asked for in one run, gaps of up to this many bridged: a gap's
+ * hashes (34 bytes each) cost less than another request. */
+export const TREE_RUN_GAP = 8
+/** The longest run of tree nodes asked for at once: what a peer answers (MAX_TREE_HASHES). */
+export const TREE_RUN_MAX = MAX_TREE_HASHES
+
+/** Most missing records one gap is repaired for in a scrub pass (the rest at the next). */
+export const MAX_HOLE = 10_000
+/** Entries scrub reads from the store at a time. */
+export const SCRUB_BATCH = 256
+
+// ---- roster changes (partition hand-off, catch-up) ----------------------------------------------
+
+/** ms between a leaving node's partition hand-off checks. */
+export const HAND_OFF_CHECK_MS = 2_000
+/** How long a partition hand-off waits for a new replica to take one partition (a take-over pulls
+ * the whole partition: minutes for a large one). */
+export const TAKE_OVER_ASK_MS = 600_000
+/** Partitions handed off at once. */
+export const HAND_OFF_PARALLEL = 4
+/** Pulls per partition and replica before a partition hand-off reports it as stuck (and tries
+ * again at the next check). */
+export const HAND_OFF_ROUNDS = 5
+
+/** ms between catch-up checks. */
+export const CATCH_UP_CHECK_MS = 2_000
+/** Partitions caught up at once. */
+export const CATCH_UP_PARALLEL = 4
+/** Pulls from one holder before a partition is reported as not caught up yet (tried again at the
+ * next check). */
+export const CATCH_UP_ROUNDS = 5
+/** How often the time this node last saw a majority is written down (a restart reads it). */
+export const QUORUM_SAVE_MS = 10_000
+
+// ---- admin --------------------------------------------------------------------------------------
+
+/** How long a listing waits for each node. */
+export const STATS_ASK_MS = 5_000
+/** Most partitions one repair message names. */
+export const MAX_REPAIR_PARTITIONS = 65_536
+/** How long a job waits for one node to repair a chunk of partitions. */
+export const REPAIR_ASK_MS = 600_000
+/** Partitions one node is asked to repair at a time (the job's progress moves by this much). */
+export const REPAIR_CHUNK = 4
+/** Repair jobs a node remembers. */
+export const MAX_REPAIR_JOBS = 16
+/** Longest list another node's answer may carry (entities newer there, a status's lines): far
+ * past what a correct node sends, a bound on what a peer can make this node hold. */
+export const MAX_ANSWER_LIST = 100_000

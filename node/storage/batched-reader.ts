@@ -1,3 +1,4 @@
+import { RUN_SPREAD } from './constants.ts'
 import { StoreClosedError } from './errors.ts'
 import type { ClassicLevel } from 'classic-level'
 
@@ -13,10 +14,6 @@ interface Waiting {
   resolve (values: Array<Uint8Array | undefined>): void
   reject (err: unknown): void
 }
-
-/** Entries a range read of a run of keys may read for each key it looks for (the run's other
- * entries lie between them); what it does not reach is read key by key. */
-const RUN_SPREAD = 8
 
 /**
  * Point reads gathered: the keys asked in one turn of the event loop are read together, in key

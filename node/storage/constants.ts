@@ -1,6 +1,6 @@
 /** On-disk layout version; a store written by another layout is refused with StoreFormatError
  * instead of being misread. Format 1 kept one journal per entity (`j\0`, `s\0` keys); format 2
- * keeps replicas by partition (node/replication/level-replica-storage.ts), which upgrades a
+ * keeps replicas by partition (node/replication/replica/level-replica-storage.ts), which upgrades a
  * format-1 store in place when it opens it. */
 export const STORE_FORMAT = 'plexi-store/2'
 /** Formats this version opens (older ones are upgraded by their reader). */
@@ -19,3 +19,8 @@ export const MAX_BATCH_OPS = 4096
 /** @default true: every batch is fsynced before its writes resolve (durable across power loss,
  * not only process crashes). ~0.5 ms per batch on the dev machine's disk; batches are shared. */
 export const DEFAULT_SYNC = true
+
+/** Entries a range read of a run of keys may read for each key it looks for (the run's other
+ * entries lie between them; a range read charges no seek, a point read may): what it does not
+ * reach is read key by key. */
+export const RUN_SPREAD = 8

@@ -1,0 +1,48 @@
+import type { LeaseOptions } from './owner-lease.ts'
+import type { OwnerEnv, OwnerLog } from './owner-env.ts'
+
+export interface EntityLogOptions {
+  readonly entityId: string
+  /** The nodes holding the entity's partition, R of them. */
+  readonly replicas: readonly string[]
+  /**
+   * Other storage nodes that may hold the entity's journal from a replica set of before the
+   * roster grew (a storage node joined, so the partition's R changed): fenced with the replicas
+   * and read from, never written to nor counted in a quorum (docs/replication.md, "Roster
+   * changes"). Each is waited for until it answers or fails.
+   */
+  readonly formerHolders?: readonly string[]
+  /**
+   * Storage nodes that may hold the entity's journal (as former holders may) but are not asked:
+   * known to be down. Each counts as one that did not answer: with other holders possible, a
+   * journal is taken only when fewer than W of them all went unread (see entity-take.ts).
+   */
+  readonly absentHolders?: number
+  readonly writeQuorum: number
+  /** What the owner says at debug level: a fence round that did not take the entity, a replica
+   * that did not take an append (what a slow recovery or write waited for). */
+  readonly log?: OwnerLog
+  /** Names this activation uniquely (a fence asked again by it is answered yes). */
+  readonly activation: string
+  /** This node: reads go to its replica when it is one. */
+  readonly self?: string
+  readonly env: OwnerEnv
+  /** @default DEFAULT_APPEND_TIMEOUT_MS */
+  readonly appendTimeoutMs?: number
+  /** Called once when the log stops for good (a newer owner fenced it, or a write timed out): the
+   * entity must stop serving. */
+  readonly onFailed?: (err: Error) => void
+  /**
+   * The owner's lease (docs/replication.md, "Leases"): reads are served from what this owner holds
+   * only while W replicas are known to refuse any newer fence, else the epoch is confirmed by a
+   * quorum first. Undefined: no leases (a node alone, whose replicas are in its own process).
+   */
+  readonly lease?: LeaseOptions
+  /**
+   * Aborted when the activation no longer wants the entity (placement moved it to another node
+   * while this one was taking it): the take stops before its next fence round, and in its waits,
+   * with TakeAbandonedError (the leases its last round's promises granted are let go, as after
+   * any round that did not take it). Once the entity is taken, it has no effect.
+   */
+  readonly signal?: AbortSignal
+}

@@ -1,0 +1,83 @@
+import { SUMMARY_SEGMENTS } from '../constants.ts'
+
+/** Where an epoch's records start in a log: `[epoch, firstSeq]`. A log's segments go up in both. */
+export type Segment = readonly [epoch: number, firstSeq: number]
+
+/**
+ * What a replica tells an owner of its copy of one entity's log: enough to find where it parts
+ * from the owner's log without reading records (log matching: two logs with a record of the same
+ * seq and epoch hold the same records up to it).
+ */
+export interface LogSummary {
+  /** The highest epoch promised for the entity (0: none). */
+  readonly promised: number
+  /** The last seq held (0: none). */
+  readonly head: number
+  /** The epoch of the record at `head` (0 when head is 0). */
+  readonly headEpoch: number
+  /** The newest segments, oldest first, at most SUMMARY_SEGMENTS: the first may start after seq 1
+   * when older ones were left out. Empty when head is 0. */
+  readonly segments: readonly Segment[]
+  /** The seq of the snapshot held (0: none). */
+  readonly snapshotSeq: number
+}
+
+export const EMPTY_SUMMARY: LogSummary = { promised: 0, head: 0, headEpoch: 0, segments: [], snapshotSeq: 0 }
+
+/** The epoch of the record at `seq` in a log of these segments and head, or undefined when it is
+ * not known (before the oldest segment listed, or past the head). */
+export function epochAt (segments: readonly Segment[], head: number, seq: number): number | undefined {
+  if (seq < 1 || seq > head) return undefined
+  for (let i = segments.length - 1; i >= 0; i--) {
+    const [epoch, first] = segments[i] as Segment
+    if (first <= seq) return epoch
+  }
+  return undefined
+}
+
+/** The first seq whose epoch the segments tell (1 when every segment is listed). */
+function knownFrom (segments: readonly Segment[]): number {
+  return segments.length === 0 ? Infinity : (segments[0] as Segment)[1]
+}
+
+/**
+ * The highest seq at which two logs hold a record of the same epoch (so, by log matching, the same
+ * records up to it): where an owner resumes writing to a replica. 0 when they share nothing that
+ * the summaries show (the owner then rewrites from seq 1).
+ */
+export function matchPoint (a: { segments: readonly Segment[], head: number }, b: { segments: readonly Segment[], head: number }): number {
+  const top = Math.min(a.head, b.head)
+  const floor = Math.max(knownFrom(a.segments), knownFrom(b.segments))
+  if (top < 1) return 0
+  // walk down the boundaries of both logs' segments: within a stretch where neither changes epoch,
+  // equal epochs at its top mean equal at every seq of it
+  const bounds = new Set<number>([top])
+  for (const [, first] of [...a.segments, ...b.segments]) {
+    if (first - 1 >= 1 && first - 1 <= top) bounds.add(first - 1)
+  }
+  for (const seq of [...bounds].sort((x, y) => y - x)) {
+    if (seq < floor) break
+    const ea = epochAt(a.segments, a.head, seq)
+    const eb = epochAt(b.segments, b.head, seq)
+    if (ea !== undefined && ea === eb) return seq
+  }
+  return 0
+}
+
+/** The segments after records of these epochs were added at `fromSeq` on (everything from
+ * `fromSeq` on replaced), keeping the newest SUMMARY_SEGMENTS. */
+export function withRecords (segments: readonly Segment[], fromSeq: number, epochs: readonly number[]): Segment[] {
+  const out: Segment[] = segments.filter(([, first]) => first < fromSeq)
+  let seq = fromSeq
+  for (const epoch of epochs) {
+    const last = out[out.length - 1]
+    if (last === undefined || last[0] !== epoch) out.push([epoch, seq])
+    seq++
+  }
+  return out.length > SUMMARY_SEGMENTS ? out.slice(out.length - SUMMARY_SEGMENTS) : out
+}
+
+/** Orders summaries by how far their logs got: the highest last epoch first, then the longest. */
+export function compareLogs (a: LogSummary, b: LogSummary): number {
+  return a.headEpoch !== b.headEpoch ? b.headEpoch - a.headEpoch : b.head - a.head
+}

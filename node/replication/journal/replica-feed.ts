@@ -1,0 +1,156 @@
+import { describe, kindOf } from '../../../protocols/index.ts'
+import { APPEND_BATCH_RECORDS, RETRY_MAX_MS, RETRY_MIN_MS } from '../constants.ts'
+import { ReplicasUnavailableError, StaleEpochError } from '../errors.ts'
+import type { AppendReply, StoredRecord } from '../replica/replica-protocol.ts'
+import { matchPoint } from './log-summary.ts'
+import type { LogState, ReplicaTrack } from './log-state.ts'
+import type { OwnerEnv, OwnerLog } from './owner-env.ts'
+
+/** What a feed needs of its owner besides the log's state. */
+export interface ReplicaFeedOwner {
+  readonly entityId: string
+  /** Names this activation (a replica takes its appends in the epoch it promised to it). */
+  readonly activation: string
+  /** This node: a read goes to its replica first; its failures are judged apart. */
+  readonly self?: string
+  /** Whether appends carry the lease's holder (the owner holds leases). */
+  readonly leased: boolean
+  readonly log?: OwnerLog
+  readonly env: OwnerEnv
+  readonly clock: () => number
+  /** A replica took records: commitment may move. */
+  advance (): void
+  /** The log stops for good (a newer owner, too few replicas left). */
+  fail (err: Error): void
+}
+
+/**
+ * Feeds the owner's log to its replicas (docs/replication.md, step 4): each replica by its own
+ * pump, one request in flight at a time, so a slow or absent replica holds no one back and what
+ * queues meanwhile goes in one request. A pump finds where the replica's log parts from the
+ * owner's, sends the rest in batches, and backs off a replica that does not answer.
+ */
+export class ReplicaFeed {
+  readonly #s: LogState
+  readonly #o: ReplicaFeedOwner
+
+  constructor (state: LogState, owner: ReplicaFeedOwner) {
+    this.#s = state
+    this.#o = owner
+  }
+
+  pump (t: ReplicaTrack): void {
+    const s = this.#s
+    if (t.busy || t.waiting || t.broken || s.closed || s.failure !== undefined) return
+    if (t.match >= s.head) return
+    t.busy = true
+    this.#step(t).then((progress) => {
+      t.busy = false
+      if (progress) {
+        t.backoff = RETRY_MIN_MS
+        this.pump(t)
+      }
+    }, (err: unknown) => {
+      t.busy = false
+      this.#failed(t, err)
+    })
+  }
+
+  #failed (t: ReplicaTrack, err: unknown): void {
+    const s = this.#s
+    const { entityId, env } = this.#o
+    // a replica refusing or failing in itself (its disk), not timing out or unreachable, will
+    // fail again: that replica is out for this activation; so is this node's own replica when
+    // it is unavailable (its store is closed: the node is stopping). A slow one, this node's
+    // own included, is tried again
+    const kind = kindOf(err)
+    if ((kind !== 'unavailable' && kind !== 'timeout') || (t.node === this.#o.self && kind !== 'timeout')) {
+      this.#o.log?.debug({ entity: entityId, replica: t.node, err }, `${entityId}: replica ${t.node} is out for this owner (${describe(err)})`)
+      t.broken = true
+      if (s.tracks.filter((x) => !x.broken).length < s.writeQuorum) this.#o.fail(err instanceof Error ? err : new Error(String(err)))
+      return
+    }
+    // the replica did not answer: try again later, from where it was
+    t.waiting = true
+    const delay = t.backoff * (0.5 + env.random())
+    t.backoff = Math.min(RETRY_MAX_MS, t.backoff * 2)
+    this.#o.log?.debug({ entity: entityId, replica: t.node, retryInMs: Math.round(delay), head: s.head, committed: s.committed },
+      `${entityId}: replica ${t.node} did not answer (${describe(err)}); asked again in ${Math.round(delay)} ms`)
+    env.timer(delay, () => {
+      t.waiting = false
+      this.pump(t)
+    })
+  }
+
+  /** One request to one replica; true when it moved (the caller pumps again). */
+  async #step (t: ReplicaTrack): Promise<boolean> {
+    const s = this.#s
+    const entity = this.#o.entityId
+    if (t.match < 0) {
+      const summary = await this.#o.env.call(t.node, { op: 'summary', entity })
+      t.summary = summary
+      t.match = matchPoint(s.ownLog(), summary)
+      return true
+    }
+    const from = t.match + 1
+    let prevEpoch = t.match === 0 ? 0 : s.epochOf(t.match)
+    if (prevEpoch === undefined) {
+      // older than what the owner keeps of its log: the record itself says
+      const [prev] = await this.fetch(t.match, 1, t.node)
+      if (prev?.seq !== t.match) throw new Error(`${entity}: no record ${t.match} from a replica in step`)
+      prevEpoch = prev.epoch
+    }
+    const records = from >= s.tailStart
+      ? s.tail.slice(from - s.tailStart, from - s.tailStart + APPEND_BATCH_RECORDS)
+      : await this.fetch(from, Math.min(APPEND_BATCH_RECORDS, s.tailStart - from), t.node)
+    if (records.length === 0) return false
+    // an append taken renews this owner's lease there (not after a hand-over: it serves no more)
+    const leased = this.#o.leased && !s.handedOver
+    const sent = this.#o.clock()
+    const reply: AppendReply = await this.#o.env.call(t.node, {
+      op: 'append', entity, epoch: s.epoch, activation: this.#o.activation, prevSeq: t.match, prevEpoch, records, ...(leased && { holder: s.holder })
+    })
+    switch (reply.result) {
+      case 'ok': {
+        if (leased) t.granted = Math.max(t.granted, sent)
+        t.summary = reply.summary
+        t.match = Math.max(t.match, (records[records.length - 1] as StoredRecord).seq)
+        this.#o.advance()
+        return true
+      }
+      case 'mismatch': {
+        t.summary = reply.summary
+        const m = matchPoint(s.ownLog(), reply.summary)
+        // no progress by the summaries (the replica is further back than they show): from seq 1
+        t.match = m < t.match ? m : 0
+        return true
+      }
+      case 'stale':
+        this.#o.fail(new StaleEpochError(entity, s.epoch, reply.promised))
+        return false
+    }
+  }
+
+  /** Records of the owner's log from seq on (at most limit): from the tail, or from a replica that
+   * holds them in step (this node's own first). */
+  async fetch (seq: number, limit: number, not?: string): Promise<StoredRecord[]> {
+    const s = this.#s
+    if (seq >= s.tailStart) return s.tail.slice(seq - s.tailStart, seq - s.tailStart + limit)
+    const end = Math.min(seq + limit - 1, s.tailStart - 1)
+    const self = this.#o.self
+    const sources = [...s.tracks, ...s.sources].filter((t) => t.node !== not && t.match >= end)
+      .sort((a, b) => (a.node === self ? -1 : b.node === self ? 1 : 0))
+    let lastErr: unknown
+    for (const r of sources) {
+      try {
+        const page = await this.#o.env.call(r.node, { op: 'read', entity: this.#o.entityId, from: seq, limit: end - seq + 1 })
+        if (page.length > 0 && page[0]?.seq === seq) return page
+      } catch (err) {
+        lastErr = err
+      }
+    }
+    // the last replica's own error when there was one (a corrupt record reads as CorruptRecordError)
+    if (lastErr !== undefined) throw lastErr
+    throw new ReplicasUnavailableError(this.#o.entityId, `reading seq ${seq}`, 1, 0, 'no replica in step holds it')
+  }
+}

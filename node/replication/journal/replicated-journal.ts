@@ -1,0 +1,352 @@
+import { randomUUID } from 'node:crypto'
+import type { EntityJournal, Journal, JournalRecord, Snapshot } from '../../../actors/index.ts'
+import type { Candidate } from '../../mesh/index.ts'
+import { DEFAULT_APPEND_TIMEOUT_MS, DEFAULT_REPLICATION_FACTOR, MAX_CONCURRENT_OPENS, TAKEN_TICKETS } from '../constants.ts'
+import { EntityLog } from './entity-log.ts'
+import { checkLogTicket } from './log-ticket.ts'
+import type { LogTicket } from './log-ticket.ts'
+import type { EntityLogOptions } from './entity-log-options.ts'
+import type { OwnerEnv, OwnerLog } from './owner-env.ts'
+import type { LeaseOptions } from './owner-lease.ts'
+import { ReplicasUnavailableError } from '../errors.ts'
+import type { LevelReplicaStorage } from '../replica/level-replica-storage.ts'
+import { replicasOf } from '../partitioning.ts'
+import { majority } from './quorum.ts'
+import { ReplicaCore } from '../replica/replica-core.ts'
+import type { ReplicaRequest, ReplyOf } from '../replica/replica-protocol.ts'
+
+/** The replicas of a partition (most preferred first) and the write quorum they use. */
+export interface PartitionPlacement {
+  readonly replicas: readonly string[]
+  readonly writeQuorum: number
+}
+
+/** Counters for metrics (plexi_replication_*). */
+export interface ReplicationStats {
+  opens: number
+  recoveries: number
+  appends: number
+  appendedRecords: number
+  staleEpochs: number
+  failures: number
+  /** Journals taken from a live move's hand-over, without a fence (docs/replication.md, "Hand-over"). */
+  handOvers: number
+  /** Hand-overs that did not fit (another replica set, a ticket used before): fenced instead. */
+  handOversRefused: number
+  /** Sum and count of quorum latencies (ms), and their histogram is the metrics' business. */
+  observeQuorum: (ms: number) => void
+}
+
+export interface ReplicatedJournalOptions {
+  /** This node's peer id. */
+  readonly self: string
+  /** This node's replicas (used for every partition this node holds). */
+  readonly storage: LevelReplicaStorage
+  /** The storage nodes of the cluster (the roster): replicas are chosen among them. */
+  readonly roster: () => readonly Candidate[]
+  /** Every storage node known, leaving ones included: owners fence them as former holders.
+   * @default roster */
+  readonly known?: () => readonly Candidate[]
+  /** The members heard and not down: former holders of a partition (docs/replication.md, "Roster
+   * changes") are asked only when among them. @default every storage node is asked */
+  readonly live?: () => ReadonlySet<string>
+  /** Known storage nodes whose records are all held elsewhere: replaced ones, and leaving ones
+   * once down (they handed off). Not counted among the possible holders of a journal that did not
+   * answer (EntityLogOptions.absentHolders). @default none */
+  readonly holdsNothing?: (peerId: string) => boolean
+  /** config `replication-factor` (@default 3): fewer when the roster is smaller. */
+  readonly replicationFactor?: number
+  /** config `write-quorum` (@default a majority of the replicas). */
+  readonly writeQuorum?: number
+  /** Sends a request to the shard holder of `partition` on another node (the mesh). */
+  readonly remote: <R extends ReplicaRequest>(node: string, partition: number, request: R) => Promise<ReplyOf<R>>
+  /** @default DEFAULT_APPEND_TIMEOUT_MS */
+  readonly appendTimeoutMs?: number
+  readonly stats?: ReplicationStats
+  /** Owners' leases (config lease-ms, max-clock-drift; docs/replication.md, "Leases"): this node's
+   * replicas grant them and its owners hold them. Undefined: none (a node alone, whose owners and
+   * replicas are this one process: reads are served from memory without asking anyone). */
+  readonly lease?: LeaseOptions
+  /** Where owners say, at debug, what their fences and appends waited for. */
+  readonly log?: OwnerLog
+}
+
+/**
+ * The node's Journal (actors/kernel/journal.ts) on replicated partitions: an entity's journal
+ * lives on the R replicas of its partition; each activation fences, recovers and writes with an
+ * EntityLog (docs/replication.md). This node's own replicas (shard holders) are `cores`, reached
+ * directly; other nodes' through the mesh. One node alone is R = 1, W = 1, this same code.
+ */
+export class ReplicatedJournal implements Journal {
+  readonly #opts: ReplicatedJournalOptions
+  readonly #cores = new Map<number, ReplicaCore>()
+  readonly #env: Omit<OwnerEnv, 'call'>
+  #opening = 0
+  /** The open activations' logs (rosterChanged moves them to their partition's new replicas). */
+  readonly #logs = new Set<{ readonly log: EntityLog, readonly partition: number }>()
+  readonly #waitingToOpen: Array<() => void> = []
+  /** Each partition's replicas for the roster whose signature is `key` (see placement). */
+  #placements: { key: string, byPartition: Map<number, PartitionPlacement> } = { key: '', byPartition: new Map() }
+  /** Ids of the hand-over tickets taken here, oldest first. */
+  readonly #taken = new Set<string>()
+
+  /** When this process started, on the leases' clock (a replica's grants do not survive it). */
+  readonly #startedAt = performance.now()
+
+  constructor (opts: ReplicatedJournalOptions) {
+    this.#opts = opts
+    this.#env = {
+      // leases are measured on the monotonic clock, epochs drawn from the wall clock
+      clock: () => performance.now(),
+      timer: (ms, fn) => {
+        const t = setTimeout(fn, ms)
+        // retries and deadlines never hold a stopping process open
+        t.unref()
+        return () => { clearTimeout(t) }
+      },
+      random: Math.random,
+      now: Date.now
+    }
+  }
+
+  get partitions (): number { return this.#opts.storage.partitions }
+
+  /** This node's replicas. */
+  get storage (): LevelReplicaStorage { return this.#opts.storage }
+
+  /** What this node's replicas did, summed over its partitions (metrics). */
+  replicaStats (): { fences: number, appends: number, records: number, staleRefusals: number, mismatches: number } {
+    const sum = { fences: 0, appends: 0, records: 0, staleRefusals: 0, mismatches: 0 }
+    for (const core of this.#cores.values()) {
+      sum.fences += core.stats.fences
+      sum.appends += core.stats.appends
+      sum.records += core.stats.records
+      sum.staleRefusals += core.stats.staleRefusals
+      sum.mismatches += core.stats.mismatches
+    }
+    return sum
+  }
+
+  /** Asks the replica of the entity's partition on `node` (this node's own, or another's over
+   * the mesh): what scrub's repairs read from a healthy copy. */
+  call<R extends ReplicaRequest> (node: string, request: R): Promise<ReplyOf<R>> {
+    const partition = this.#opts.storage.partitionOf(request.entity)
+    return node === this.#opts.self ? this.core(partition).handle(request) : this.#opts.remote(node, partition, request)
+  }
+
+  /** The replica of `partition` on this node (the shard holder's core). */
+  core (partition: number): ReplicaCore {
+    let core = this.#cores.get(partition)
+    if (core === undefined) {
+      core = new ReplicaCore(this.#opts.storage, { leaseMs: this.#opts.lease?.ms ?? 0, clock: () => performance.now(), startedAt: this.#startedAt })
+      this.#cores.set(partition, core)
+    }
+    return core
+  }
+
+  /** The replicas of a partition now, and the write quorum they use. Kept per partition while the
+   * roster stays the same: a rendezvous ranking hashes the partition with every storage node, and
+   * metrics, catch-up and anti-entropy ask for every partition in turn (256 rankings: tens of ms of
+   * CPU on a busy node, each time). */
+  placement (partition: number): PartitionPlacement {
+    const roster = this.#opts.roster()
+    let key = ''
+    for (const c of roster) key += `${c.peerId}:${c.capacity};`
+    if (this.#placements.key !== key) this.#placements = { key, byPartition: new Map() }
+    const known = this.#placements.byPartition.get(partition)
+    if (known !== undefined) return known
+    const r = Math.min(this.#opts.replicationFactor ?? DEFAULT_REPLICATION_FACTOR, roster.length)
+    const placed: PartitionPlacement = Object.freeze({ replicas: Object.freeze(replicasOf(partition, roster, r)), writeQuorum: Math.min(this.#opts.writeQuorum ?? majority(r), r) })
+    this.#placements.byPartition.set(partition, placed)
+    return placed
+  }
+
+  /**
+   * The roster changed (a storage node joined): every open journal whose partition's replicas are
+   * not the ones it writes to any more is reconfigured to them (docs/replication.md, "Roster
+   * changes"), so that an activation opened on a smaller roster neither acknowledges at the old,
+   * smaller quorum nor leaves its records only on nodes that are no longer replicas.
+   */
+  rosterChanged (): number {
+    let moved = 0
+    for (const { log, partition } of this.#logs) {
+      const target = this.placement(partition)
+      const current = log.replicas
+      if (target.writeQuorum === log.writeQuorum && current.length === target.replicas.length && target.replicas.every((n) => current.includes(n))) continue
+      log.reconfigure(target.replicas, target.writeQuorum)
+      moved++
+    }
+    return moved
+  }
+
+  /** The other live storage nodes: any of them may have been a replica of the partition under a
+   * smaller roster, until replica moves (issue 13) say which. */
+  #formerHolders (replicas: readonly string[]): { formerHolders: string[], absentHolders: number } {
+    const live = this.#opts.live?.()
+    const others = (this.#opts.known ?? this.#opts.roster)().map((c) => c.peerId).filter((n) => !replicas.includes(n))
+    const up = (n: string): boolean => live === undefined || n === this.#opts.self || live.has(n)
+    // one that is down is not asked (it would only be waited for), but it may hold records all the
+    // same, unless its records are known to be elsewhere
+    const absent = others.filter((n) => !up(n) && this.#opts.holdsNothing?.(n) !== true).length
+    return { formerHolders: others.filter(up), absentHolders: absent }
+  }
+
+  /** How far an entity's journal got: the highest head its replicas that answer report (0: none). */
+  async head (entityId: string): Promise<number> {
+    const partition = this.#opts.storage.partitionOf(entityId)
+    const heads = await Promise.all(this.placement(partition).replicas.map(async (node) => {
+      const request = { op: 'summary', entity: entityId } as const
+      try {
+        const summary = node === this.#opts.self ? await this.core(partition).handle(request) : await this.#opts.remote(node, partition, request)
+        return summary.head
+      } catch {
+        return 0
+      }
+    }))
+    return Math.max(0, ...heads)
+  }
+
+  /**
+   * Takes an entity's journal; at most MAX_CONCURRENT_OPENS at once on this node. With `handedOver`
+   * (what the entity's previous activation handed over as it moved live: EntityJournal.handOver), the
+   * journal goes on from that activation's hold, without a fence or a recovery, when the ticket fits
+   * this node's view and was not taken before; otherwise it is opened as any (a fence, which stops
+   * whatever may still hold it).
+   */
+  async open (entityId: string, handedOver?: unknown, signal?: AbortSignal): Promise<EntityJournal> {
+    if (handedOver !== undefined) {
+      const resumed = this.#resume(entityId, handedOver)
+      if (resumed !== undefined) return resumed
+    }
+    if (this.#opening >= MAX_CONCURRENT_OPENS) await new Promise<void>((resolve) => { this.#waitingToOpen.push(resolve) })
+    else this.#opening++
+    try {
+      return await this.#open(entityId, signal)
+    } finally {
+      // the slot passes straight to the next in line, if any
+      const next = this.#waitingToOpen.shift()
+      if (next !== undefined) next()
+      else this.#opening--
+    }
+  }
+
+  /** Opens waiting for a slot (admin, metrics). */
+  get opensWaiting (): number { return this.#waitingToOpen.length }
+
+  async #open (entityId: string, signal: AbortSignal | undefined): Promise<EntityJournal> {
+    const partition = this.#opts.storage.partitionOf(entityId)
+    const { replicas, writeQuorum } = this.placement(partition)
+    if (replicas.length === 0) throw new ReplicasUnavailableError(entityId, 'a journal', 1, 0, 'no member holds the storage role')
+    const stats = this.#opts.stats
+    if (stats !== undefined) stats.opens++
+    const owner = this.#owner(partition)
+    const log = await EntityLog.open({ ...owner.options(entityId, replicas, writeQuorum), ...this.#formerHolders(replicas), activation: randomUUID(), ...(signal !== undefined && { signal }) })
+    if (stats !== undefined && log.head > 0) stats.recoveries++
+    return owner.journal(log)
+  }
+
+  /** Goes on from a hand-over's ticket (undefined: it does not fit, open the journal instead). */
+  #resume (entityId: string, handedOver: unknown): EntityJournal | undefined {
+    const stats = this.#opts.stats
+    let ticket: LogTicket
+    try {
+      ticket = checkLogTicket(handedOver)
+    } catch {
+      if (stats !== undefined) stats.handOversRefused++
+      return undefined
+    }
+    const partition = this.#opts.storage.partitionOf(entityId)
+    const { replicas, writeQuorum } = this.placement(partition)
+    const owner = this.#owner(partition)
+    const log = this.#taken.has(ticket.id) ? undefined : EntityLog.resume(owner.options(entityId, replicas, writeQuorum), ticket)
+    if (log === undefined) {
+      if (stats !== undefined) stats.handOversRefused++
+      return undefined
+    }
+    this.#taken.add(ticket.id)
+    if (this.#taken.size > TAKEN_TICKETS) this.#taken.delete(this.#taken.values().next().value as string)
+    if (stats !== undefined) stats.handOvers++
+    return owner.journal(log)
+  }
+
+  /** What an owner of an entity of `partition` on this node runs on: its options, and its journal
+   * once it holds the log (kept in #logs while open, so roster changes reconfigure it). */
+  #owner (partition: number): {
+    options: (entityId: string, replicas: readonly string[], writeQuorum: number) => Omit<EntityLogOptions, 'activation' | 'formerHolders' | 'absentHolders'>
+    journal: (log: EntityLog) => EntityJournal
+  } {
+    const stats = this.#opts.stats
+    const listeners: Array<(err: Error) => void> = []
+    const self = this.#opts.self
+    const live = this.#opts.live
+    const env: OwnerEnv = {
+      ...this.#env,
+      call: (node, request) => node === self ? this.core(partition).handle(request) : this.#opts.remote(node, partition, request),
+      ...(live !== undefined && { live: (node: string) => node === self || live().has(node) })
+    }
+    return {
+      options: (entityId, replicas, writeQuorum) => ({
+        entityId,
+        replicas,
+        writeQuorum,
+        self,
+        env,
+        appendTimeoutMs: this.#opts.appendTimeoutMs ?? DEFAULT_APPEND_TIMEOUT_MS,
+        ...(this.#opts.lease !== undefined && { lease: this.#opts.lease }),
+        ...(this.#opts.log !== undefined && { log: this.#opts.log }),
+        onFailed: (err) => {
+          if (stats !== undefined) {
+            if (err.name === 'StaleEpochError') stats.staleEpochs++
+            else stats.failures++
+          }
+          for (const l of listeners.splice(0)) l(err)
+        }
+      }),
+      journal: (log) => {
+        const entry = { log, partition }
+        this.#logs.add(entry)
+        listeners.push(() => { this.#logs.delete(entry) })
+        return entityJournal(log, listeners, stats, () => { this.#logs.delete(entry) })
+      }
+    }
+  }
+}
+
+function entityJournal (log: EntityLog, listeners: Array<(err: Error) => void>, stats: ReplicationStats | undefined, closed: () => void): EntityJournal {
+  return {
+    head: log.head,
+    append (records: readonly JournalRecord[]) {
+      if (stats === undefined) return log.append(records)
+      const started = performance.now()
+      stats.appends++
+      stats.appendedRecords += records.length
+      const done = log.append(records)
+      done.then(() => { stats.observeQuorum(performance.now() - started) }, noop)
+      return done
+    },
+    read: async ({ from, limit }) => (await log.read(from, limit)).map((r) => ({ seq: r.seq, event: r.event })),
+    current: () => log.current(),
+    confirm: async () => await log.confirm(),
+    async * replay (from: number) {
+      for await (const r of log.replay(from)) yield { seq: r.seq, event: r.event }
+    },
+    loadSnapshot: async () => await log.loadSnapshot() as Snapshot | undefined,
+    saveSnapshot: (snapshot) => log.saveSnapshot(snapshot),
+    onFailed (listener) {
+      const failed = log.failed
+      if (failed !== undefined) listener(failed)
+      else listeners.push(listener)
+    },
+    handOver () {
+      const ticket = log.handOver(randomUUID())
+      if (ticket !== undefined) closed()
+      return ticket
+    },
+    close () {
+      log.close()
+      closed()
+    }
+  }
+}
+
+function noop (): void {}

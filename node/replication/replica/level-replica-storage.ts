@@ -1,0 +1,359 @@
+import { SEAL_HEADER_BYTES, sealDigest, sealIntact as intact } from '../../storage/index.ts'
+import type { LevelStore, StoreOp } from '../../storage/index.ts'
+import { DEFAULT_PARTITIONS, PARTITIONS_REMEMBERED, REPLICA_MERKLE_DEPTH } from '../constants.ts'
+import { PartitionsMismatchError } from '../errors.ts'
+import { partitionOf } from '../partitioning.ts'
+import { MerkleTree, bucketOf } from '../repair/merkle-tree.ts'
+import { upgradeFromFormat1 } from './format-1-upgrade.ts'
+import { KeptDigests, xorInto } from './kept-digests.ts'
+import { PARTITIONS_KEY, RECORD_KEY_CHAR, entityOfRecordKey, hex4, partitionOfKey, quarantineKey, recordEnd, recordKey, seqOf, snapshotKey, stateKey } from './replica-keys.ts'
+import type { StoredRecord, StoredSnapshot } from './replica-protocol.ts'
+import type { ReplicaChange, ReplicaState, ReplicaStorage } from './replica-storage.ts'
+import { ReplicaValues } from './replica-values.ts'
+import { RecordReader } from './record-reader.ts'
+
+/** What one replica holds of one partition. */
+export interface PartitionStats {
+  entities: number
+  records: number
+  epoch: number
+  /** The root of the partition's Merkle tree here, hex. */
+  root: string
+}
+
+const NO_DIGESTS: ReadonlyArray<readonly [number, Uint8Array]> = []
+
+/**
+ * Replicas on the node's LevelDB (keys: replica-keys.ts). Every key starts with its partition, so
+ * one partition's records are one contiguous, sorted range (what the Merkle trees of anti-entropy
+ * walk). Each partition's Merkle tree and each entity's digests (kept-digests.ts) follow every
+ * write that lands. A store of format 1 is upgraded in place when opened (format-1-upgrade.ts).
+ */
+export class LevelReplicaStorage implements ReplicaStorage {
+  readonly store: LevelStore
+  readonly partitions: number
+  readonly #values = new ReplicaValues()
+  /** The Merkle tree of every partition this replica holds records of, following every write. */
+  readonly #trees = new Map<number, MerkleTree>()
+  /** Told of every damaged value a read meets (scrub repairs it at once). */
+  onDamaged: ((key: string) => void) | undefined
+  readonly #kept = new KeptDigests()
+  readonly #partitionsOf = new Map<string, number>()
+  readonly #reader: RecordReader
+  /** How long building the trees from the store took at open (ms), and over how many records. */
+  readonly treeBuild = { ms: 0, records: 0 }
+
+  private constructor (store: LevelStore, partitions: number) {
+    this.store = store
+    this.partitions = partitions
+    this.#reader = new RecordReader(store, this.#values, (entity) => this.partitionOf(entity), (key) => { this.onDamaged?.(key) })
+  }
+
+  /**
+   * Opens the replicas of this store. The partition count is recorded by the first start and
+   * fixed from then on: `partitions` (config) must agree with it, or PartitionsMismatchError.
+   */
+  static async open (store: LevelStore, partitions?: number): Promise<LevelReplicaStorage> {
+    const recorded = await store.get(PARTITIONS_KEY)
+    const was = recorded === undefined ? undefined : Number(new TextDecoder().decode(recorded))
+    if (was !== undefined && partitions !== undefined && was !== partitions) throw new PartitionsMismatchError(store.dir, was, partitions)
+    const p = was ?? partitions ?? DEFAULT_PARTITIONS
+    if (was === undefined) await store.write([{ type: 'put', key: PARTITIONS_KEY, value: new TextEncoder().encode(String(p)) }])
+    const storage = new LevelReplicaStorage(store, p)
+    if (store.format === 'plexi-store/1') await upgradeFromFormat1(store, storage.#values, (entity) => storage.partitionOf(entity))
+    await storage.#buildTrees()
+    return storage
+  }
+
+  /** The Merkle tree of a partition on this replica (an empty one when it holds none of it). Kept
+   * current by every write that lands; never rebuilt after the open. */
+  tree (partition: number): MerkleTree {
+    let tree = this.#trees.get(partition)
+    if (tree === undefined) {
+      tree = new MerkleTree(REPLICA_MERKLE_DEPTH)
+      this.#trees.set(partition, tree)
+    }
+    return tree
+  }
+
+  /** A record's digest joins its partition's tree and its entity's digests. */
+  #added (p: number, entity: string, seq: number, digest: Uint8Array): void {
+    this.tree(p).add(entity, digest)
+    this.#kept.added(p, entity, seq, digest)
+  }
+
+  /** A record removed (truncated, or a damaged value replaced): its digest leaves them again. */
+  #removed (p: number, entity: string, seq: number, digest: Uint8Array): void {
+    this.tree(p).remove(entity, digest)
+    this.#kept.removed(entity, seq, digest)
+  }
+
+  /** Built once, at open, from the seal digests stored with the records (no record is decoded):
+   * cheaper than keeping the trees on disk, which would cost a write per append (measured in
+   * docs/performance.md). */
+  async #buildTrees (): Promise<void> {
+    const started = performance.now()
+    let records = 0
+    for await (const batch of this.store.digestBatches({ gte: 'r\x00', lte: 'r\x00\xff' })) {
+      for (const [key, digest] of batch) this.#added(partitionOfKey(key), entityOfRecordKey(key), seqOf(key), digest)
+      records += batch.length
+    }
+    // the inner nodes too, while building: the first pass (or admin's roots) would hash them all
+    for (const tree of this.#trees.values()) tree.root()
+    this.treeBuild.ms = performance.now() - started
+    this.treeBuild.records = records
+  }
+
+  /** The entity's partition: kept with its digests, or remembered for the entities asked of most
+   * recently (it is a SHA-256 of the id, and anti-entropy asks it of one entity many times over). */
+  partitionOf (entity: string): number {
+    let p = this.#kept.get(entity)?.partition ?? this.#partitionsOf.get(entity)
+    if (p === undefined) {
+      p = partitionOf(entity, this.partitions)
+      if (this.#partitionsOf.size >= PARTITIONS_REMEMBERED) this.#partitionsOf.clear()
+      this.#partitionsOf.set(entity, p)
+    }
+    return p
+  }
+
+  async load (entity: string): Promise<ReplicaState | undefined> {
+    return (await this.loadMany([entity]))[0]
+  }
+
+  /** The states of several entities, read together: their replica states in one read of the
+   * store, then, in another, the last record of those appended to since their state was written
+   * (an append within an epoch leaves the state as it was: the last record is the head). */
+  async loadMany (entities: readonly string[]): Promise<Array<ReplicaState | undefined>> {
+    const keys = entities.map((entity) => stateKey(this.partitionOf(entity), entity))
+    const values = await this.store.getMany(keys)
+    const states = values.map((value, i) => value === undefined ? undefined : this.#values.state(keys[i] as string, value))
+    // the kept bound on each entity's last seq says which hold records past their state's head; the
+    // record at the bound, when it is there, is the last one (else, or for an entity not kept, the
+    // store is asked for its last key)
+    const probes: Array<{ i: number, seq: number }> = []
+    const scans: number[] = []
+    states.forEach((s, i) => {
+      if (s === undefined) return
+      const entity = entities[i] as string
+      const kept = this.#kept.get(entity)
+      if (kept === undefined) scans.push(i)
+      else if (kept.last > s.summary.head) probes.push({ i, seq: kept.last })
+    })
+    const found = await this.#recordsAt(probes.map(({ i, seq }) => [entities[i] as string, seq]))
+    probes.forEach(({ i, seq }, k) => {
+      const epoch = found[k]
+      if (epoch === undefined) scans.push(i)
+      else states[i] = { ...states[i] as ReplicaState, summary: { ...(states[i] as ReplicaState).summary, head: seq, headEpoch: epoch } }
+    })
+    await Promise.all(scans.map(async (i) => {
+      const entity = entities[i] as string
+      const state = states[i] as ReplicaState
+      const p = this.partitionOf(entity)
+      const [lastKey] = await this.store.keys({ gte: recordKey(p, entity, 0), lte: recordEnd(p, entity), reverse: true, limit: 1 })
+      if (lastKey === undefined || seqOf(lastKey) <= state.summary.head) return
+      const [last] = await this.read(entity, seqOf(lastKey), 1)
+      states[i] = { ...state, summary: { ...state.summary, head: seqOf(lastKey), headEpoch: last?.epoch ?? state.summary.headEpoch } }
+    }))
+    return states
+  }
+
+  /** The epochs of the records at these seqs (undefined where there is none), in one read; a
+   * damaged one fails as a read does. */
+  async #recordsAt (at: ReadonlyArray<readonly [string, number]>): Promise<Array<number | undefined>> {
+    const keys = at.map(([entity, seq]) => recordKey(this.partitionOf(entity), entity, seq))
+    const values = await this.#reader.damageTold(this.store.getMany(keys))
+    return values.map((value, i) => value === undefined ? undefined : this.#values.record(keys[i] as string, value).epoch)
+  }
+
+  write (entity: string, previousHead: number, change: ReplicaChange): Promise<void> {
+    // a truncation first reads the digests of the records it removes, for the tree (writes of one
+    // entity come one at a time, so they are still the ones on disk)
+    if (change.removeFrom !== undefined) return this.#writeTruncating(entity, previousHead, change, change.removeFrom)
+    return this.#write(entity, previousHead, change, NO_DIGESTS)
+  }
+
+  async #writeTruncating (entity: string, previousHead: number, change: ReplicaChange, removeFrom: number): Promise<void> {
+    const p = this.partitionOf(entity)
+    const removed: Array<[number, Uint8Array]> = []
+    for await (const [key, digest] of this.store.digests({ gte: recordKey(p, entity, removeFrom), lte: recordEnd(p, entity) })) removed.push([seqOf(key), digest])
+    // the last first, so the kept bound on the last seq follows them down
+    await this.#write(entity, previousHead, change, removed.reverse())
+  }
+
+  /** The change as one atomic batch; the partition's tree takes the records removed and put once
+   * the batch landed (a failed write changes neither the disk nor the tree). */
+  #write (entity: string, previousHead: number, change: ReplicaChange, removed: ReadonlyArray<readonly [number, Uint8Array]>): Promise<void> {
+    const p = this.partitionOf(entity)
+    const ops: StoreOp[] = []
+    if (change.removeFrom !== undefined) {
+      for (let seq = change.removeFrom; seq <= previousHead; seq++) ops.push({ type: 'del', key: recordKey(p, entity, seq) })
+    }
+    for (const r of change.records ?? []) ops.push({ type: 'put', key: recordKey(p, entity, r.seq), value: this.#values.encodeRecord(r) })
+    if (change.snapshot !== undefined) ops.push({ type: 'put', key: snapshotKey(p, entity), value: this.#values.encode({ seq: change.snapshot.seq, state: change.snapshot.state }) })
+    // an append within the last segment's epoch changes only the head, which the records say
+    if (change.stateChanged !== false || change.snapshot !== undefined || change.removeFrom !== undefined) {
+      ops.push({ type: 'put', key: stateKey(p, entity), value: this.#values.encodeState(change.state) })
+    }
+    return this.#land(p, entity, ops, removed)
+  }
+
+  /** Writes `ops`; once they landed, the records `removed` leave the tree and the kept digests and
+   * the records put join them (their digests as the store seals them: views into the sealed
+   * values, which live until the batch landed). */
+  #land (p: number, entity: string, ops: readonly StoreOp[], removed: ReadonlyArray<readonly [number, Uint8Array]>): Promise<void> {
+    const added: Array<[number, Uint8Array]> = []
+    return this.store.write(ops, (key, digest) => { if (key.charCodeAt(0) === RECORD_KEY_CHAR) added.push([seqOf(key), digest]) }, () => {
+      for (const [seq, d] of removed) this.#removed(p, entity, seq, d)
+      for (const [seq, d] of added) this.#added(p, entity, seq, d)
+    })
+  }
+
+  async read (entity: string, from: number, limit: number): Promise<StoredRecord[]> {
+    return await this.#reader.read(entity, from, limit)
+  }
+
+  async loadSnapshot (entity: string): Promise<StoredSnapshot | undefined> {
+    const key = snapshotKey(this.partitionOf(entity), entity)
+    const value = await this.#reader.damageTold(this.store.get(key))
+    if (value === undefined) return undefined
+    return this.#values.snapshot(key, value)
+  }
+
+  /** The entities of one bucket of a partition's tree that this replica holds (a scan of the
+   * partition's replica states: anti-entropy asks only for buckets that differ). */
+  async entitiesInBucket (partition: number, bucket: number): Promise<string[]> {
+    // every entity holding records here has its digest kept: the bucket's are those (an entity
+    // holding none leaves every tree as it is, so it is never what differs)
+    if (this.#kept.all) return this.#kept.inBucket(partition, bucket)
+    const prefix = `e\x00${hex4(partition)}\x00`
+    const keys = await this.store.keys({ gte: prefix, lte: `${prefix}\xff` })
+    return keys.map((k) => k.slice(prefix.length)).filter((entity) => bucketOf(entity, REPLICA_MERKLE_DEPTH) === bucket)
+  }
+
+  /** The entities of a partition this replica keeps a state of, in id order, after `after`
+   * (exclusive; '' from the first), at most `limit`: a backup lists a partition page by page. */
+  async entitiesOfPartition (partition: number, after: string, limit: number): Promise<string[]> {
+    const prefix = `e\x00${hex4(partition)}\x00`
+    // '\0' sorts before every character an entity id may hold: the first key after `after`
+    const keys = await this.store.keys({ gte: after === '' ? prefix : `${prefix}${after}\x00`, lte: `${prefix}\xff`, limit })
+    return keys.map((k) => k.slice(prefix.length))
+  }
+
+  /** The XOR of an entity's record digests here: equal on two replicas when they hold the same
+   * records of it (all zeros when it holds none). */
+  async entityDigest (entity: string): Promise<Uint8Array> {
+    const kept = this.#kept.get(entity)
+    if (kept !== undefined) return kept.digest.slice()
+    if (this.#kept.all) return new Uint8Array(32)
+    const [all] = await this.spanDigests(entity, 1, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER)
+    return all as Uint8Array
+  }
+
+  /** The XOR of the record digests of each span of `span` seqs in [from, to] (the last may be
+   * shorter): where two replicas' copies of an entity differ, span by span, without sending them.
+   * Summed from the kept digests where they can be (KeptDigests.spans), else read from the store. */
+  async spanDigests (entity: string, from: number, to: number, span: number): Promise<Uint8Array[]> {
+    return await this.#kept.spans(entity, from, to, span, async (e, f, t, s) => await this.#readSpans(e, f, t, s))
+  }
+
+  async #readSpans (entity: string, from: number, to: number, span: number): Promise<Uint8Array[]> {
+    const p = this.partitionOf(entity)
+    const count = Math.ceil((to - from + 1) / span)
+    const out: Uint8Array[] = []
+    for await (const batch of this.store.digestBatches({ gte: recordKey(p, entity, Math.max(1, from)), lte: to >= Number.MAX_SAFE_INTEGER ? recordEnd(p, entity) : recordKey(p, entity, to) })) {
+      for (const [key, d] of batch) {
+        const i = Math.floor((seqOf(key) - from) / span)
+        while (out.length <= i) out.push(new Uint8Array(32))
+        xorInto(out[i] as Uint8Array, 0, d)
+      }
+    }
+    while (out.length < count) out.push(new Uint8Array(32))
+    return out
+  }
+
+  /**
+   * Puts records back where this replica's copy is missing or damaged (its seal fails), never over
+   * one that reads correctly: what a repair from a healthy replica writes (the caller checked that
+   * they belong to this replica's log: ReplicaCore.repair). The tree loses the damaged value's
+   * digest and gains the record's; a quarantined copy of the key is dropped. Returns the seqs put.
+   */
+  async repairRecords (entity: string, records: readonly StoredRecord[]): Promise<number[]> {
+    const p = this.partitionOf(entity)
+    const ops: StoreOp[] = []
+    const removed: Array<[number, Uint8Array]> = []
+    const put: number[] = []
+    const keys = records.map((r) => recordKey(p, entity, r.seq))
+    const raws = await this.store.getManyRaw(keys)
+    records.forEach((r, i) => {
+      const key = keys[i] as string
+      const raw = raws[i]
+      if (raw !== undefined) {
+        if (intact(key, raw)) return
+        if (raw.byteLength >= SEAL_HEADER_BYTES) removed.push([r.seq, Uint8Array.from(sealDigest(raw))])
+      }
+      ops.push({ type: 'put', key, value: this.#values.encodeRecord(r) })
+      ops.push({ type: 'del', key: quarantineKey(key) })
+      put.push(r.seq)
+    })
+    if (ops.length === 0) return put
+    await this.#land(p, entity, ops, removed)
+    return put
+  }
+
+  /** Puts a snapshot back where this replica's copy fails its seal (never over one that reads
+   * correctly); true when it did. */
+  async repairSnapshot (entity: string, snapshot: StoredSnapshot): Promise<boolean> {
+    const key = snapshotKey(this.partitionOf(entity), entity)
+    const raw = await this.store.getRaw(key)
+    if (raw === undefined || intact(key, raw)) return false
+    await this.store.write([{ type: 'put', key, value: this.#values.encode({ seq: snapshot.seq, state: snapshot.state }) }, { type: 'del', key: quarantineKey(key) }])
+    return true
+  }
+
+  /** Keeps a copy of a damaged value under `q\0<its key>` (what scrub found, for the operator and
+   * until a repair replaces it); the value itself stays where it is and keeps failing its seal, so
+   * no read returns it. */
+  async quarantine (key: string, raw: Uint8Array): Promise<void> {
+    await this.store.write([{ type: 'put', key: quarantineKey(key), value: this.#values.encode({ at: Date.now(), raw }) }])
+  }
+
+  /** Keys damaged and not yet repaired (scrub quarantined them). */
+  async quarantined (): Promise<string[]> {
+    return (await this.store.keys({ gte: 'q\x00', lte: 'q\x00\xff' })).map((k) => k.slice(2))
+  }
+
+  /** Drops the quarantined copy of a key whose value reads correctly again (or is gone). */
+  async releaseQuarantine (key: string): Promise<void> {
+    await this.store.write([{ type: 'del', key: quarantineKey(key) }])
+  }
+
+  /** The root of a partition's tree here (hex); the empty tree's for a partition it holds nothing of. */
+  rootOf (partition: number): string {
+    const tree = this.#trees.get(partition)
+    return tree === undefined ? emptyPartitionRoot() : Buffer.from(tree.root()).toString('hex')
+  }
+
+  /** Per partition this node holds anything of: entities, records (its tree's count), the highest
+   * epoch promised for any of them and its Merkle root. One scan of the replica states (admin). */
+  async partitionStats (): Promise<Map<number, PartitionStats>> {
+    const out = new Map<number, PartitionStats>()
+    for await (const [key, value] of this.store.range({ gte: 'e\x00', lte: 'e\x00\xff' })) {
+      const p = partitionOfKey(key)
+      const s = this.#values.decode(key, value) as { promised?: number }
+      const row = out.get(p) ?? { entities: 0, records: this.#trees.get(p)?.records ?? 0, epoch: 0, root: this.rootOf(p) }
+      row.entities++
+      row.epoch = Math.max(row.epoch, typeof s.promised === 'number' ? s.promised : 0)
+      out.set(p, row)
+    }
+    return out
+  }
+}
+
+/** The root of an empty partition tree (computed once: a pure function of the tree's depth). */
+let EMPTY_ROOT: string | undefined
+
+/** The Merkle root (hex) of a partition replica that holds no record of it. */
+export function emptyPartitionRoot (): string {
+  EMPTY_ROOT ??= Buffer.from(new MerkleTree(REPLICA_MERKLE_DEPTH).root()).toString('hex')
+  return EMPTY_ROOT
+}

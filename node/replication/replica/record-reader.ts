@@ -1,0 +1,93 @@
+import { CorruptRecordError } from '../../storage/index.ts'
+import type { LevelStore } from '../../storage/index.ts'
+import { SMALL_READ } from '../constants.ts'
+import { recordEnd, recordKey, seqOf } from './replica-keys.ts'
+import type { StoredRecord } from './replica-protocol.ts'
+import type { ReplicaValues } from './replica-values.ts'
+
+/**
+ * Reads a replica's records of one entity in seq order, each seal verified by the store: a few by
+ * their keys (gathered with other reads of the same turn), more as a range. A record missing before
+ * a later one (a hole) ends the read there and is told as damaged, so that no reader takes the next
+ * record for it; so is a value that fails its seal (the read then fails with CorruptRecordError).
+ */
+export class RecordReader {
+  readonly #store: LevelStore
+  readonly #values: ReplicaValues
+  readonly #partitionOf: (entity: string) => number
+  /** Told of every damaged value a read meets. */
+  readonly #damaged: (key: string) => void
+
+  constructor (store: LevelStore, values: ReplicaValues, partitionOf: (entity: string) => number, damaged: (key: string) => void) {
+    this.#store = store
+    this.#values = values
+    this.#partitionOf = partitionOf
+    this.#damaged = damaged
+  }
+
+  /** `read` as it resolves; a damaged value it met is told before it rejects. */
+  async damageTold<T> (read: Promise<T>): Promise<T> {
+    try {
+      return await read
+    } catch (err) {
+      if (err instanceof CorruptRecordError) this.#damaged(err.key)
+      throw err
+    }
+  }
+
+  /** Records with seq >= from, in order, at most `limit`. */
+  async read (entity: string, from: number, limit: number): Promise<StoredRecord[]> {
+    return await this.damageTold(this.#read(entity, from, limit))
+  }
+
+  async #read (entity: string, from: number, limit: number): Promise<StoredRecord[]> {
+    if (limit <= SMALL_READ) {
+      const records = await this.#readKeys(entity, Math.max(1, from), limit)
+      if (records !== undefined) return records
+    }
+    const p = this.#partitionOf(entity)
+    const out: StoredRecord[] = []
+    for await (const [key, value] of this.#store.range({ gte: recordKey(p, entity, Math.max(1, from)), lte: recordEnd(p, entity), limit })) {
+      const seq = seqOf(key)
+      const last = out[out.length - 1]
+      if (last === undefined && seq > Math.max(1, from)) {
+        // `from` itself is missing, and a later record is here: a hole, not the end of the log
+        this.#damaged(recordKey(p, entity, Math.max(1, from)))
+        break
+      }
+      if (last !== undefined && seq !== last.seq + 1) {
+        // a record missing from the middle (lost under the store): the records stop before it, so
+        // no reader takes the next one for it; it is repaired from another replica
+        this.#damaged(recordKey(p, entity, last.seq + 1))
+        break
+      }
+      const r = this.#values.record(key, value)
+      out.push({ seq, epoch: r.epoch, event: r.event })
+    }
+    return out
+  }
+
+  /** A few records read by their keys (with other reads of the same turn: LevelStore.getMany);
+   * undefined unless all of [from, from + limit) are here and read correctly (the range read then
+   * finds where the log ends, a hole or a damaged record, as always). */
+  async #readKeys (entity: string, from: number, limit: number): Promise<StoredRecord[] | undefined> {
+    const p = this.#partitionOf(entity)
+    const keys = Array.from({ length: limit }, (_, i) => recordKey(p, entity, from + i))
+    let values: Array<Uint8Array | undefined>
+    try {
+      values = await this.#store.getMany(keys)
+    } catch (err) {
+      if (err instanceof CorruptRecordError) return undefined
+      throw err
+    }
+    const out: StoredRecord[] = []
+    for (let i = 0; i < keys.length; i++) {
+      const value = values[i]
+      if (value === undefined) return undefined
+      const r = this.#values.recordOrUndefined(keys[i] as string, value)
+      if (r === undefined) return undefined
+      out.push({ seq: from + i, epoch: r.epoch, event: r.event })
+    }
+    return out
+  }
+}

@@ -1,0 +1,376 @@
+import { STATE_CACHE } from '../constants.ts'
+import { ReplicaRetiredError } from '../errors.ts'
+import { EMPTY_SUMMARY, epochAt, matchPoint, withRecords } from '../journal/log-summary.ts'
+import type { LogSummary } from '../journal/log-summary.ts'
+import { EntityTurns } from './entity-turns.ts'
+import { ReplicaLeases } from './replica-leases.ts'
+import type {
+  AppendReply, FenceReply, LeaseReply, ReplicaRequest, ReplyOf, SaveSnapshotReply, StoredRecord, StoredSnapshot
+} from './replica-protocol.ts'
+import type { ReplicaChange, ReplicaState, ReplicaStorage } from './replica-storage.ts'
+
+export interface ReplicaCoreStats {
+  fences: number
+  appends: number
+  records: number
+  staleRefusals: number
+  mismatches: number
+  /** Records filled by anti-entropy. */
+  filled: number
+  /** Missing or damaged records put back from another replica (anti-entropy, scrub). */
+  repaired: number
+}
+
+/** How a replica keeps owners' leases (docs/replication.md, "Leases"). */
+export interface ReplicaCoreOptions {
+  /** How long a grant holds, on this replica's clock; 0 (the default): no leases (a node alone:
+   * the owner is in this process). */
+  readonly leaseMs?: number
+  /** A monotonic clock in ms (this process's). @default performance.now */
+  readonly clock?: () => number
+  /** When this process started, on `clock`: leases granted before a restart are forgotten, so for
+   * one lease after it no fence of an entity that had a promise is granted. @default clock() now */
+  readonly startedAt?: number
+}
+
+/**
+ * One replica: answers owners' requests for the entities of a partition (docs/replication.md,
+ * steps 1–4 as a replica sees them). Requests of one entity are handled one at a time, in arrival
+ * order; different entities' go concurrently, so their writes share the disk's group commit.
+ * Every promise and record is durable before it is answered.
+ */
+export class ReplicaCore {
+  readonly stats: ReplicaCoreStats = { fences: 0, appends: 0, records: 0, staleRefusals: 0, mismatches: 0, filled: 0, repaired: 0 }
+  readonly #storage: ReplicaStorage
+  readonly #states = new Map<string, ReplicaState>()
+  /** One entity's requests in turn. */
+  readonly #turns = new EntityTurns()
+  #retired = false
+  #learner = false
+  readonly #leases: ReplicaLeases
+
+  constructor (storage: ReplicaStorage, opts: ReplicaCoreOptions = {}) {
+    this.#storage = storage
+    const clock = opts.clock ?? (() => performance.now())
+    this.#leases = new ReplicaLeases({ leaseMs: opts.leaseMs ?? 0, clock, startedAt: opts.startedAt ?? clock() })
+  }
+
+  /**
+   * A partition hand-off (roster/partition-hand-off.ts) retires the replica before its last
+   * pulls: from then on it refuses appends and snapshots (ReplicaRetiredError, kind unavailable:
+   * an owner whose view is older writes to the rest of its set), so nothing lands here after the
+   * new replicas took everything. Fences, reads and summaries are still answered: owners read it
+   * as a former holder. Undone when the node is a storage node again.
+   */
+  retire (on: boolean): void { this.#retired = on }
+
+  get retired (): boolean { return this.#retired }
+
+  /**
+   * A new replica of the partition that has not yet caught up (roster/catch-up.ts;
+   * docs/replication.md, "Replica moves") is a **learner**: it takes appends and promises epochs
+   * like any replica, and says so in its fence answers, so that an owner does not take its log
+   * for one that holds every record acknowledged before it joined: the owner then needs every
+   * other replica of the set too. Undone once it pulled everything from the partition's other
+   * holders.
+   */
+  setLearner (on: boolean): void { this.#learner = on }
+
+  get learner (): boolean { return this.#learner }
+
+  /** Handles a request that was already checked (checkReplicaRequest). */
+  handle<R extends ReplicaRequest> (request: R): Promise<ReplyOf<R>> {
+    return this.#turns.inTurn(request.entity, () => this.#handle(request)) as Promise<ReplyOf<R>>
+  }
+
+  /** The entity's durable state here: its log summary and whom its promise was made to. */
+  state (entity: string): Promise<ReplicaState> {
+    return this.#turns.inTurn(entity, () => this.#state(entity))
+  }
+
+  /** The durable states of several entities, those not in memory loaded together (anti-entropy
+   * asks for a batch of differing entities at once); each in its entity's turn, as `state`. */
+  states (entities: readonly string[]): Promise<ReplicaState[]> {
+    return this.#turns.inTurns(entities, async () => {
+      const storage = this.#storage
+      const known = new Map<string, ReplicaState>()
+      for (const entity of entities) {
+        const cached = this.#states.get(entity)
+        if (cached !== undefined) known.set(entity, cached)
+      }
+      const missing = [...new Set(entities.filter((entity) => !known.has(entity)))]
+      if (missing.length <= 1 || storage.loadMany === undefined) return await Promise.all(entities.map((entity) => this.#state(entity)))
+      const states = await storage.loadMany(missing)
+      missing.forEach((entity, i) => {
+        const state = states[i] ?? { summary: EMPTY_SUMMARY, promisedBy: '' }
+        known.set(entity, state)
+        this.#remember(entity, state)
+      })
+      return entities.map((entity) => known.get(entity) as ReplicaState)
+    })
+  }
+
+  /**
+   * Anti-entropy (docs/replication.md): appends records that a peer replica holds after this
+   * replica's head, this log being a prefix of the peer's (`prevSeq`/`prevEpoch` are this head as
+   * the caller saw it), and takes the peer's promise when it is newer, with the activation it was
+   * made to, so that owner goes on writing here as before. Never over a record held here, never
+   * lowering a promise. 'moved-on' when the log changed since the caller looked (an owner wrote):
+   * nothing is done, the next pass looks again.
+   */
+  fill (entity: string, prevSeq: number, prevEpoch: number, records: readonly StoredRecord[], promise: { readonly epoch: number, readonly by: string }): Promise<'filled' | 'moved-on'> {
+    return this.#turns.inTurn(entity, async () => {
+      const st = await this.#state(entity)
+      const s = st.summary
+      if (prevSeq !== s.head || (prevSeq > 0 && s.headEpoch !== prevEpoch)) return 'moved-on'
+      let seq = prevSeq
+      let epoch = prevEpoch
+      for (const r of records) {
+        if (r.seq !== ++seq || r.epoch < epoch || r.epoch < 1 || r.epoch > Math.max(promise.epoch, s.promised)) {
+          throw new RangeError(`${entity}: records to fill must follow seq ${prevSeq} in order, epochs not going down nor past the promise`)
+        }
+        epoch = r.epoch
+      }
+      const last = records[records.length - 1]
+      const raise = promise.epoch > s.promised
+      if (last === undefined && !raise) return 'filled'
+      const first = records[0]
+      // records of the last segment's epoch after the head leave the segments as they are (as an
+      // ordinary append does): the stored state need not change unless the promise does
+      const lastSegment = s.segments[s.segments.length - 1]
+      const extends_ = first !== undefined && lastSegment !== undefined && records.every((r) => r.epoch === lastSegment[0])
+      const next: ReplicaState = {
+        summary: {
+          promised: Math.max(s.promised, promise.epoch),
+          head: last?.seq ?? s.head,
+          headEpoch: last?.epoch ?? s.headEpoch,
+          segments: first === undefined || extends_ ? s.segments : withRecords(s.segments, first.seq, records.map((r) => r.epoch)),
+          snapshotSeq: s.snapshotSeq
+        },
+        promisedBy: raise ? promise.by : st.promisedBy
+      }
+      await this.#commit(entity, st, { state: next, stateChanged: raise || next.summary.segments !== s.segments, ...(records.length > 0 && { records }) })
+      this.stats.filled += records.length
+      return 'filled'
+    })
+  }
+
+  /**
+   * Repair (docs/replication.md, "Anti-entropy" and "Scrub"): puts back records of this replica's
+   * log that are missing here or fail their seal, taken from a peer replica whose log agrees with
+   * this one up to them (`peer` is its summary; by log matching, the same seq and epoch hold the
+   * same record). Only seqs up to this head and to where the logs match, each of the epoch this log
+   * has there; never over a record that reads correctly, never moving the head. Returns how many
+   * were put.
+   */
+  repair (entity: string, records: readonly StoredRecord[], peer: LogSummary): Promise<number> {
+    return this.#turns.inTurn(entity, async () => {
+      const storage = this.#storage
+      if (storage.repairRecords === undefined) return 0
+      const s = (await this.#state(entity)).summary
+      const upTo = Math.min(matchPoint(peer, s), s.head)
+      const fit = records.filter((r) => r.seq >= 1 && r.seq <= upTo && r.epoch >= 1 && (epochAt(s.segments, s.head, r.seq) ?? r.epoch) === r.epoch)
+      if (fit.length === 0) return 0
+      const put = await storage.repairRecords(entity, fit)
+      this.stats.repaired += put.length
+      return put.length
+    })
+  }
+
+  /**
+   * Anti-entropy's step 5 (docs/replication.md): this replica's log parts from a peer's after
+   * `match` (the seq up to which both agree, of epoch `matchEpoch`), and the peer's log is the newer
+   * one (its last epoch `peerHeadEpoch` is above this head's epoch): what this replica holds after
+   * `match` was never acknowledged (the owner of that newer epoch recovered every acknowledged record
+   * and its log does not hold them), so it is replaced by the peer's records from `match + 1` on (a
+   * first page; the rest is filled after it). The peer's promise is taken when newer. 'moved-on'
+   * when the log changed since the caller looked.
+   */
+  adopt (entity: string, match: number, matchEpoch: number, peerHeadEpoch: number, records: readonly StoredRecord[], promise: { readonly epoch: number, readonly by: string }): Promise<'adopted' | 'moved-on'> {
+    return this.#turns.inTurn(entity, async () => {
+      const st = await this.#state(entity)
+      const s = st.summary
+      // (a snapshot past the match would be of records about to go: left to the owners)
+      if (s.head <= match || peerHeadEpoch <= s.headEpoch || s.snapshotSeq > match) return 'moved-on'
+      const ownAtMatch = match === 0 ? 0 : (epochAt(s.segments, s.head, match) ?? await this.#epochOf(entity, s, match))
+      if (ownAtMatch !== matchEpoch) return 'moved-on'
+      let seq = match
+      let epoch = matchEpoch
+      for (const r of records) {
+        if (r.seq !== ++seq || r.epoch < epoch || r.epoch < 1 || r.epoch > Math.max(promise.epoch, s.promised, peerHeadEpoch)) {
+          throw new RangeError(`${entity}: records to adopt must follow seq ${match} in order, epochs not going down`)
+        }
+        epoch = r.epoch
+      }
+      const first = records[0]
+      const last = records[records.length - 1]
+      if (first === undefined || last === undefined) return 'moved-on'
+      const raise = promise.epoch > s.promised
+      const next: ReplicaState = {
+        summary: {
+          promised: Math.max(s.promised, promise.epoch),
+          head: last.seq,
+          headEpoch: last.epoch,
+          segments: withRecords(s.segments, first.seq, records.map((r) => r.epoch)),
+          snapshotSeq: s.snapshotSeq
+        },
+        promisedBy: raise ? promise.by : st.promisedBy
+      }
+      await this.#commit(entity, st, { state: next, removeFrom: match + 1, records })
+      this.stats.filled += records.length
+      return 'adopted'
+    })
+  }
+
+  async #handle (request: ReplicaRequest): Promise<unknown> {
+    if (this.#retired && (request.op === 'append' || request.op === 'save-snapshot')) throw new ReplicaRetiredError(request.entity)
+    switch (request.op) {
+      case 'fence': return await this.#fence(request.entity, request.epoch, request.activation)
+      case 'append': return await this.#append(request)
+      case 'read': return await this.#storage.read(request.entity, request.from, request.limit)
+      case 'summary': return (await this.#state(request.entity)).summary
+      case 'save-snapshot': return await this.#saveSnapshot(request.entity, request.epoch, request.snapshot, request.replace === true)
+      case 'load-snapshot': return (await this.#storage.loadSnapshot(request.entity)) ?? null
+      case 'lease': return await this.#lease(request)
+      case 'release':
+        this.#leases.release(request.entity, request.holder)
+        return { result: 'ok' }
+    }
+  }
+
+  async #lease (request: Extract<ReplicaRequest, { op: 'lease' }>): Promise<LeaseReply> {
+    const { entity, epoch, activation, holder } = request
+    const st = await this.#state(entity)
+    const s = st.summary
+    if (epoch < s.promised || (epoch === s.promised && activation !== st.promisedBy)) return { result: 'stale', promised: s.promised }
+    if (epoch > s.promised) {
+      // as an append of this epoch would (an owner moved to a new replica by a roster change):
+      // the promise is raised, durably, before the lease is granted
+      await this.#commit(entity, st, { state: { summary: { ...s, promised: epoch }, promisedBy: activation } })
+      this.#leases.end(entity)
+    }
+    this.#leases.grant(entity, epoch, holder, activation)
+    return { result: 'ok' }
+  }
+
+  async #state (entity: string): Promise<ReplicaState> {
+    const cached = this.#states.get(entity)
+    if (cached !== undefined) return cached
+    const loaded = await this.#storage.load(entity) ?? { summary: EMPTY_SUMMARY, promisedBy: '' }
+    this.#remember(entity, loaded)
+    return loaded
+  }
+
+  async #commit (entity: string, previous: ReplicaState, change: ReplicaChange): Promise<void> {
+    // the cache changes only once the change is durable: a failed write leaves what the disk has
+    await this.#storage.write(entity, previous.summary.head, change)
+    this.#remember(entity, change.state)
+  }
+
+  async #fence (entity: string, epoch: number, activation: string): Promise<FenceReply> {
+    this.stats.fences++
+    const st = await this.#state(entity)
+    const promised = st.summary.promised
+    if (epoch === promised && activation === st.promisedBy) {
+      this.#leases.grant(entity, epoch, activation, activation)
+      return this.#promised(st.summary)
+    }
+    if (epoch <= promised) return { ok: false, promised }
+    // another owner's lease here: not before it ends (the promise stays as it is)
+    const wait = this.#leases.wait(entity, promised, activation)
+    if (wait > 0) return { ok: false, promised, leaseMs: Math.ceil(wait) }
+    const next: ReplicaState = { summary: { ...st.summary, promised: epoch }, promisedBy: activation }
+    await this.#commit(entity, st, { state: next })
+    // (a lease of an older epoch ends with its promise)
+    this.#leases.end(entity)
+    // a promise is a lease too: the new owner serves its first reads without another round
+    this.#leases.grant(entity, epoch, activation, activation)
+    return this.#promised(next.summary)
+  }
+
+  #promised (summary: LogSummary): FenceReply {
+    // read after the write: a replica that caught up meanwhile answers as one
+    return this.#learner ? { ok: true, summary, learner: true } : { ok: true, summary }
+  }
+
+  async #append (request: Extract<ReplicaRequest, { op: 'append' }>): Promise<AppendReply> {
+    const { entity, epoch, activation, prevSeq, prevEpoch, records } = request
+    this.stats.appends++
+    const st = await this.#state(entity)
+    const s = st.summary
+    // an older epoch, or (never with a correct owner) the same epoch from another activation
+    if (epoch < s.promised || (epoch === s.promised && activation !== st.promisedBy)) {
+      this.stats.staleRefusals++
+      return { result: 'stale', promised: s.promised }
+    }
+    if (prevSeq > 0 && (prevSeq > s.head || (epochAt(s.segments, s.head, prevSeq) ?? await this.#epochOf(entity, s, prevSeq)) !== prevEpoch)) {
+      this.stats.mismatches++
+      return { result: 'mismatch', summary: s }
+    }
+    // records it already holds (same seq, same epoch) are skipped; from the first it does not hold,
+    // everything it has of another epoch goes (never acknowledged: docs/replication.md, I3–I5)
+    let i = 0
+    while (i < records.length) {
+      const rec = records[i] as StoredRecord
+      if (rec.seq > s.head || (epochAt(s.segments, s.head, rec.seq) ?? await this.#epochOf(entity, s, rec.seq)) !== rec.epoch) break
+      i++
+    }
+    const fresh = records.slice(i)
+    const raise = epoch > s.promised
+    if (fresh.length === 0 && !raise) {
+      if (request.holder !== undefined) this.#leases.grant(entity, epoch, request.holder, activation)
+      return { result: 'ok', summary: s }
+    }
+    const first = fresh[0]
+    // an append after the head in the last segment's epoch (the usual one) leaves the segments
+    const lastSegment = s.segments[s.segments.length - 1]
+    const extends_ = first !== undefined && first.seq === s.head + 1 && lastSegment !== undefined && fresh.every((r) => r.epoch === lastSegment[0])
+    const segments = first === undefined || extends_ ? s.segments : withRecords(s.segments, first.seq, fresh.map((r) => r.epoch))
+    const last = fresh[fresh.length - 1]
+    const summary: LogSummary = {
+      promised: Math.max(s.promised, epoch),
+      head: last === undefined ? s.head : last.seq,
+      headEpoch: last === undefined ? s.headEpoch : last.epoch,
+      segments,
+      snapshotSeq: s.snapshotSeq
+    }
+    const next: ReplicaState = { summary, promisedBy: raise ? activation : st.promisedBy }
+    const sameSegments = segments === s.segments || (segments.length === s.segments.length && segments.every((g, k) => g[0] === s.segments[k]?.[0] && g[1] === s.segments[k]?.[1]))
+    await this.#commit(entity, st, {
+      state: next,
+      stateChanged: raise || !sameSegments || (first !== undefined && first.seq <= s.head),
+      ...(first !== undefined && first.seq <= s.head && { removeFrom: first.seq }),
+      ...(fresh.length > 0 && { records: fresh })
+    })
+    this.stats.records += fresh.length
+    if (raise) this.#leases.end(entity)
+    if (request.holder !== undefined) this.#leases.grant(entity, epoch, request.holder, activation)
+    return { result: 'ok', summary }
+  }
+
+  async #saveSnapshot (entity: string, epoch: number, snapshot: StoredSnapshot, replace: boolean): Promise<SaveSnapshotReply> {
+    const st = await this.#state(entity)
+    if (epoch < st.summary.promised) return { result: 'stale', promised: st.summary.promised }
+    if (snapshot.seq <= st.summary.snapshotSeq && !replace) return { result: 'ok' }
+    const next: ReplicaState = { summary: { ...st.summary, snapshotSeq: snapshot.seq }, promisedBy: st.promisedBy }
+    await this.#commit(entity, st, { state: next, snapshot })
+    return { result: 'ok' }
+  }
+
+  /** The epoch of the record at seq (≤ head): from the summary, or the record when it is older. */
+  async #epochOf (entity: string, s: LogSummary, seq: number): Promise<number | undefined> {
+    const known = epochAt(s.segments, s.head, seq)
+    if (known !== undefined) return known
+    const [rec] = await this.#storage.read(entity, seq, 1)
+    return rec?.seq === seq ? rec.epoch : undefined
+  }
+
+  #remember (entity: string, state: ReplicaState): void {
+    this.#states.delete(entity)
+    if (this.#states.size >= STATE_CACHE) {
+      const oldest = this.#states.keys().next()
+      if (oldest.done !== true) this.#states.delete(oldest.value)
+    }
+    this.#states.set(entity, state)
+  }
+}

@@ -1,0 +1,201 @@
+import { MAX_ENTITY_ID_LENGTH, MAX_LEASE_WAIT_MS, READ_PAGE_RECORDS, APPEND_BATCH_RECORDS, SUMMARY_SEGMENTS } from '../constants.ts'
+import { InvalidReplicaReplyError, InvalidReplicaRequestError } from '../errors.ts'
+import { shown } from '../../../protocols/index.ts'
+import type { LogSummary } from '../journal/log-summary.ts'
+
+/** One record of an entity's log as replicas keep it: the event and the epoch that wrote it. */
+export interface StoredRecord {
+  readonly seq: number
+  readonly epoch: number
+  readonly event: unknown
+}
+
+export interface StoredSnapshot {
+  readonly seq: number
+  readonly state: unknown
+}
+
+/**
+ * What an owner asks of a replica (docs/replication.md). `activation` names one activation of the
+ * entity (unique per start), so that a fence asked again by the same one is answered yes.
+ */
+export type ReplicaRequest =
+  | { readonly op: 'fence', readonly entity: string, readonly epoch: number, readonly activation: string }
+  | {
+    readonly op: 'append'
+    readonly entity: string
+    readonly epoch: number
+    readonly activation: string
+    /** The record before the first one sent, as the owner's log has it (0, 0: the log's start). */
+    readonly prevSeq: number
+    readonly prevEpoch: number
+    readonly records: readonly StoredRecord[]
+    /** The owner's lease holder (docs/replication.md, "Leases"): an append taken grants it a lease. */
+    readonly holder?: string
+  }
+  /** Renews (or, in an epoch above the promise, takes as an append would) the lease of `holder`,
+   * an owner of `epoch`: answered stale when a newer activation holds the entity. */
+  | { readonly op: 'lease', readonly entity: string, readonly epoch: number, readonly activation: string, readonly holder: string }
+  /** The holder lets go of its lease (its log closed): a newer fence need not wait for it. */
+  | { readonly op: 'release', readonly entity: string, readonly holder: string }
+  | { readonly op: 'read', readonly entity: string, readonly from: number, readonly limit: number }
+  | { readonly op: 'summary', readonly entity: string }
+  /** `replace`: a restore rewrote the log, so the snapshot held (built from records now gone) gives
+   * way to this one even at a lower or equal seq. */
+  | { readonly op: 'save-snapshot', readonly entity: string, readonly epoch: number, readonly snapshot: StoredSnapshot, readonly replace?: true }
+  | { readonly op: 'load-snapshot', readonly entity: string }
+
+/** A promise from a replica that is still catching up (a learner) says so: its log may lack
+ * records acknowledged before it became a replica (docs/replication.md, "Replica moves"). */
+export type FenceReply =
+  | { readonly ok: true, readonly summary: LogSummary, readonly learner?: true }
+  /** `leaseMs`: refused only because the replica keeps another owner's unexpired lease; ask again
+   * after that many ms (the promise is not newer: `promised` is below the fence's epoch). */
+  | { readonly ok: false, readonly promised: number, readonly leaseMs?: number }
+export type AppendReply =
+  | { readonly result: 'ok', readonly summary: LogSummary }
+  /** The replica promised a newer epoch: the sender is a stale owner. */
+  | { readonly result: 'stale', readonly promised: number }
+  /** The replica has no record `prev` of that epoch: resend from where the logs part. */
+  | { readonly result: 'mismatch', readonly summary: LogSummary }
+export type SaveSnapshotReply = { readonly result: 'ok' } | { readonly result: 'stale', readonly promised: number }
+export type LeaseReply = { readonly result: 'ok' } | { readonly result: 'stale', readonly promised: number }
+
+/** The reply type of each request. */
+export type ReplyOf<R extends ReplicaRequest> =
+  R extends { op: 'fence' } ? FenceReply
+    : R extends { op: 'append' } ? AppendReply
+      : R extends { op: 'read' } ? StoredRecord[]
+        : R extends { op: 'summary' } ? LogSummary
+          : R extends { op: 'save-snapshot' } ? SaveSnapshotReply
+            : R extends { op: 'load-snapshot' } ? StoredSnapshot | null
+              : R extends { op: 'lease' } ? LeaseReply
+                : R extends { op: 'release' } ? { readonly result: 'ok' }
+                  : never
+
+const OPS = new Set(['fence', 'append', 'read', 'summary', 'save-snapshot', 'load-snapshot', 'lease', 'release'])
+
+/**
+ * Checks a request that arrived from another node before it touches a replica: anything malformed
+ * is refused with InvalidReplicaRequestError (the sender is told; nothing is stored).
+ */
+export function checkReplicaRequest (value: unknown): ReplicaRequest {
+  const fail = (why: string): never => { throw new InvalidReplicaRequestError(`replica request: ${why}`) }
+  const r = value as Record<string, unknown> | null
+  if (r === null || typeof r !== 'object' || Array.isArray(r)) return fail('not an object')
+  if (typeof r.op !== 'string' || !OPS.has(r.op)) fail(`unknown op ${shown(r.op, 40)}`)
+  if (!isEntityId(r.entity)) fail(`entity must be "type/key" of at most ${MAX_ENTITY_ID_LENGTH} printable characters`)
+  switch (r.op) {
+    case 'fence':
+      if (!isEpoch(r.epoch) || r.epoch < 1) fail('fence: epoch must be a positive safe integer')
+      if (!isActivation(r.activation)) fail('fence: activation must be a short string')
+      break
+    case 'append': {
+      if (!isEpoch(r.epoch) || r.epoch < 1) fail('append: epoch must be a positive safe integer')
+      if (!isActivation(r.activation)) fail('append: activation must be a short string')
+      if (r.holder !== undefined && !isHolder(r.holder)) fail('append: holder must be a short string when present')
+      if (!isSeq(r.prevSeq) || !isEpoch(r.prevEpoch) || (r.prevSeq === 0) !== (r.prevEpoch === 0)) fail('append: prevSeq and prevEpoch must both be 0 or both positive')
+      if (!Array.isArray(r.records) || r.records.length === 0 || r.records.length > APPEND_BATCH_RECORDS) fail(`append: records must be 1-${APPEND_BATCH_RECORDS}`)
+      let seq = r.prevSeq as number
+      let epoch = r.prevEpoch as number
+      for (const rec of r.records as unknown[]) {
+        const x = rec as Record<string, unknown> | null
+        if (x === null || typeof x !== 'object' || !('event' in x)) fail('append: each record needs seq, epoch, event')
+        if (x?.seq !== ++seq) fail(`append: records must be consecutive from prevSeq + 1 (expected seq ${seq})`)
+        if (!isEpoch(x?.epoch) || (x?.epoch as number) < epoch || (x?.epoch as number) > (r.epoch as number) || x?.epoch === 0) {
+          fail('append: record epochs must not go down and not exceed the request epoch')
+        }
+        epoch = x?.epoch as number
+      }
+      break
+    }
+    case 'lease':
+      if (!isEpoch(r.epoch) || r.epoch < 1) fail('lease: epoch must be a positive safe integer')
+      if (!isActivation(r.activation)) fail('lease: activation must be a short string')
+      if (!isHolder(r.holder)) fail('lease: holder must be a short string')
+      break
+    case 'release':
+      if (!isHolder(r.holder)) fail('release: holder must be a short string')
+      break
+    case 'read':
+      if (!isSeq(r.from) || r.from < 1 || !isSeq(r.limit) || r.limit < 1 || r.limit > READ_PAGE_RECORDS) fail(`read: from >= 1 and limit 1-${READ_PAGE_RECORDS}`)
+      break
+    case 'save-snapshot': {
+      if (!isEpoch(r.epoch) || r.epoch < 1) fail('save-snapshot: epoch must be a positive safe integer')
+      const s = r.snapshot as Record<string, unknown> | null
+      if (s === null || typeof s !== 'object' || !isSeq(s.seq) || s.seq < 1 || !('state' in s)) fail('save-snapshot: snapshot must be { seq >= 1, state }')
+      if (r.replace !== undefined && r.replace !== true) fail('save-snapshot: replace must be true or absent')
+      break
+    }
+  }
+  return r as unknown as ReplicaRequest
+}
+
+export function isEntityId (v: unknown): v is string {
+  // eslint-disable-next-line no-control-regex
+  return typeof v === 'string' && v.length <= MAX_ENTITY_ID_LENGTH && v.indexOf('/') > 0 && !/[\x00-\x1f]/.test(v)
+}
+
+function isSeq (v: unknown): v is number { return Number.isSafeInteger(v) && (v as number) >= 0 }
+function isEpoch (v: unknown): v is number { return Number.isSafeInteger(v) && (v as number) >= 0 }
+function isActivation (v: unknown): v is string { return typeof v === 'string' && v.length > 0 && v.length <= 128 }
+/** A lease holder: an activation, or an activation and a suffix for a log resumed from a hand-over. */
+function isHolder (v: unknown): v is string { return typeof v === 'string' && v.length > 0 && v.length <= 160 }
+
+/**
+ * Checks a reply that came from another node's replica before the owner uses it: a member holding
+ * the key that answers nonsense makes that replica count as broken for the activation, never
+ * corrupts the owner's view of the log (InvalidReplicaReplyError).
+ */
+export function checkReplicaReply<R extends ReplicaRequest> (request: R, value: unknown): ReplyOf<R> {
+  const fail = (why: string): never => { throw new InvalidReplicaReplyError(`reply to ${request.op} of ${request.entity}: ${why}`) }
+  const v = value as Record<string, unknown> | null
+  const obj = (x: unknown): x is Record<string, unknown> => x !== null && typeof x === 'object' && !Array.isArray(x)
+  switch (request.op) {
+    case 'fence':
+      if (!obj(v)) fail('not an object')
+      if (v?.ok === true) {
+        checkSummary(v.summary, fail)
+        if (v.learner !== undefined && v.learner !== true) fail('learner must be true when present')
+      } else if (v?.ok !== false || !isEpoch(v.promised)) fail('expected { ok: true, summary } or { ok: false, promised }')
+      else if (v.leaseMs !== undefined && (typeof v.leaseMs !== 'number' || !Number.isFinite(v.leaseMs) || v.leaseMs < 0 || v.leaseMs > MAX_LEASE_WAIT_MS)) fail(`leaseMs must be 0-${MAX_LEASE_WAIT_MS} when present`)
+      break
+    case 'lease':
+      if (!obj(v) || (v?.result !== 'ok' && (v?.result !== 'stale' || !isEpoch(v.promised)))) fail('expected { result: ok | stale }')
+      break
+    case 'release':
+      if (!obj(v) || v?.result !== 'ok') fail('expected { result: ok }')
+      break
+    case 'append':
+      if (!obj(v)) fail('not an object')
+      if (v?.result === 'ok' || v?.result === 'mismatch') checkSummary(v.summary, fail)
+      else if (v?.result !== 'stale' || !isEpoch(v.promised)) fail('expected a result of ok, mismatch or stale')
+      break
+    case 'summary':
+      checkSummary(v, fail)
+      break
+    case 'read': {
+      if (!Array.isArray(value) || value.length > request.limit) fail(`expected at most ${request.limit} records`)
+      ;(value as unknown[]).forEach((r, i) => {
+        if (!obj(r) || r.seq !== request.from + i || !isEpoch(r.epoch) || !('event' in r)) fail(`record ${i}: expected { seq: ${request.from + i}, epoch, event }`)
+      })
+      break
+    }
+    case 'save-snapshot':
+      if (!obj(v) || (v?.result !== 'ok' && (v?.result !== 'stale' || !isEpoch(v.promised)))) fail('expected { result: ok | stale }')
+      break
+    case 'load-snapshot':
+      if (value !== null && (!obj(v) || !isSeq(v?.seq) || (v?.seq as number) < 1 || !('state' in (v as object)))) fail('expected null or { seq, state }')
+      break
+  }
+  return value as ReplyOf<R>
+}
+
+export function checkSummary (s: unknown, fail: (why: string) => never): void {
+  const x = s as Record<string, unknown> | null
+  if (x === null || typeof x !== 'object' || !isEpoch(x.promised) || !isSeq(x.head) || !isEpoch(x.headEpoch) || !isSeq(x.snapshotSeq) ||
+    !Array.isArray(x.segments) || x.segments.length > SUMMARY_SEGMENTS ||
+    !x.segments.every((g) => Array.isArray(g) && g.length === 2 && isEpoch(g[0]) && isSeq(g[1]) && (g[1] as number) >= 1)) {
+    fail('summary: expected { promised, head, headEpoch, segments: [[epoch, firstSeq]], snapshotSeq }')
+  }
+}

@@ -1,0 +1,40 @@
+import type { LogSummary } from '../journal/log-summary.ts'
+import type { StoredRecord, StoredSnapshot } from './replica-protocol.ts'
+
+/** A replica's durable state of one entity besides its records. */
+export interface ReplicaState {
+  readonly summary: LogSummary
+  /** The activation that `summary.promised` was promised to. */
+  readonly promisedBy: string
+}
+
+/** One durable, atomic change of one entity on a replica. */
+export interface ReplicaChange {
+  readonly state: ReplicaState
+  /** Records with seq in [removeFrom, the previous head] are removed first. */
+  readonly removeFrom?: number
+  readonly records?: readonly StoredRecord[]
+  /** False when only the head moved within the last segment's epoch (an ordinary append): the
+   * storage may then leave the state as it is on disk and find the head from its last record. */
+  readonly stateChanged?: boolean
+  readonly snapshot?: StoredSnapshot
+}
+
+/**
+ * The disk under a replica (ReplicaCore): the node's LevelDB (level-replica-storage.ts), or the
+ * simulation's disk that loses what was not yet durable when its node crashes.
+ */
+export interface ReplicaStorage {
+  /** The entity's state, or undefined for an entity this replica never saw. */
+  load (entity: string): Promise<ReplicaState | undefined>
+  /** The states of several entities at once (one read for all where the store allows). */
+  loadMany? (entities: readonly string[]): Promise<Array<ReplicaState | undefined>>
+  /** Applies a change atomically; resolves once it is durable (fsync, per journal-sync). */
+  write (entity: string, previousHead: number, change: ReplicaChange): Promise<void>
+  /** Records with seq >= from, in order, at most `limit`; each one's seal verified. */
+  read (entity: string, from: number, limit: number): Promise<StoredRecord[]>
+  loadSnapshot (entity: string): Promise<StoredSnapshot | undefined>
+  /** Puts records back where this replica's copy is missing or damaged, never over one that reads
+   * correctly; returns the seqs put (anti-entropy and scrub repairs: the node's LevelDB has it). */
+  repairRecords? (entity: string, records: readonly StoredRecord[]): Promise<number[]>
+}
