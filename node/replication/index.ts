@@ -73,6 +73,3 @@ export type { ReplicationAdminOptions } from './admin/replication-admin.ts'
 export { RepairJobs } from './admin/repair-jobs.ts'
 export { checkCatchUp, checkHandOffStatus, checkTakeOverResult } from './admin/inspector-replies.ts'
 
-// the partition hand-off's name before it was named apart from a journal's hand-over (used by
-// node/start-node.ts until the composition root takes the new ones)
-export { PartitionHandOff as HandOff } from './roster/partition-hand-off.ts'

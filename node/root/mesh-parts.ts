@@ -125,6 +125,6 @@ export const writeQuorumPart: PartSpec<NodeComponents> = {
   gives: [],
   start: (c: C) => {
     const writeQuorum = c.get('writeQuorum')
-    return { stop: () => { writeQuorum.stop() } }
+    return { stop: () => writeQuorum.stop() }
   }
 }

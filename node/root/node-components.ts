@@ -13,7 +13,7 @@ import type { Cluster, NodeRoles, P2pHost, PinTable } from '../mesh/index.ts'
 import type { NodeMetrics, StatsSampler } from '../metrics/index.ts'
 import type { Leave, Migrator, MoveJobs } from '../migration/index.ts'
 import type { ServiceFailures } from '../services/index.ts'
-import type { AntiEntropy, CatchUp, HandOff, LevelReplicaStorage, ReplicatedJournal, Scrubber, StorageRoster, WriteQuorum } from '../replication/index.ts'
+import type { AntiEntropy, CatchUp, PartitionHandOff, LevelReplicaStorage, ReplicatedJournal, Scrubber, StorageRoster, WriteQuorum } from '../replication/index.ts'
 import type { LevelStore } from '../storage/index.ts'
 import type { DirectoryView, UserAccounts } from '../users/index.ts'
 import type { KernelPort } from './kernel-port.ts'
@@ -29,7 +29,7 @@ import type { ShutdownPort } from './shutdown-port.ts'
 export interface RepairSet {
   antiEntropy?: AntiEntropy
   scrubber?: Scrubber
-  handOff?: HandOff
+  handOff?: PartitionHandOff
   catchUp?: CatchUp
 }
 
@@ -84,7 +84,7 @@ export interface NodeGiven {
   readonly leave: Leave
   readonly antiEntropy: AntiEntropy
   readonly scrubber: Scrubber
-  readonly handOff: HandOff
+  readonly handOff: PartitionHandOff
   readonly chunkStore: ChunkStore | undefined
   readonly backups: BackupService
   readonly holderRepair: HolderRepair | undefined

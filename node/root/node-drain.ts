@@ -23,7 +23,7 @@ export async function drainNode (c: C, lifecycle: Lifecycle): Promise<void> {
   const system = c.get('system')
   c.get('state').drain()
   // the members leaving with this node are no news to log, nor a reason to fail its writes
-  c.get('writeQuorum').stop()
+  await c.get('writeQuorum').stop()
   log.info('shutting down: not ready, closing streams, finishing in-flight calls')
   // the others stop placing entities here now, not after the failure timeout
   p2p?.announce()

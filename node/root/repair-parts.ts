@@ -1,4 +1,4 @@
-import { AntiEntropy, HAND_OFF_CHECK_MS, HandOff, REPLICATION_PATH, Scrubber, TAKE_OVER_ASK_MS, checkTakeOverResult, meshPeer } from '../replication/index.ts'
+import { AntiEntropy, HAND_OFF_CHECK_MS, PartitionHandOff, REPLICATION_PATH, Scrubber, TAKE_OVER_ASK_MS, checkTakeOverResult, meshPeer } from '../replication/index.ts'
 import { antiEntropyMetrics, catchUpMetrics, scrubMetrics } from '../metrics/index.ts'
 import type { ReplicationMsg } from '../replication/index.ts'
 import type { PartComponents } from './components.ts'
@@ -11,7 +11,7 @@ type C = PartComponents<NodeComponents>
  * one to compare with: its interval is 0, it runs only when an admin asks). */
 export const antiEntropyPart: PartSpec<NodeComponents> = {
   id: 'anti-entropy',
-  needs: ['config', 'log', 'preflight', 'system', 'journal', 'membership', 'metrics', 'repairs'],
+  needs: ['config', 'log', 'preflight', 'system', 'journal', 'membership', 'repairs', 'serviceFailures'],
   gives: ['antiEntropy'],
   start: (c: C) => {
     const config = c.get('config')
@@ -27,6 +27,7 @@ export const antiEntropyPart: PartSpec<NodeComponents> = {
       intervalMs: alone ? 0 : config.antiEntropyInterval,
       maxRecords: config.antiEntropyRecords,
       maxBytes: config.antiEntropyMib * 1_048_576,
+      failures: c.get('serviceFailures'),
       log: c.get('log').child({ component: 'anti-entropy' })
     })
     ae.start()
@@ -40,7 +41,7 @@ export const antiEntropyPart: PartSpec<NodeComponents> = {
  * (a read that finds one damaged says so at once). */
 export const scrubPart: PartSpec<NodeComponents> = {
   id: 'scrub',
-  needs: ['config', 'log', 'preflight', 'journal', 'membership', 'metrics', 'repairs', 'antiEntropy'],
+  needs: ['config', 'log', 'preflight', 'journal', 'membership', 'metrics', 'repairs', 'antiEntropy', 'serviceFailures'],
   gives: ['scrubber'],
   start: (c: C) => {
     const config = c.get('config')
@@ -52,6 +53,7 @@ export const scrubPart: PartSpec<NodeComponents> = {
       live: () => membership.live(),
       bytesPerSecond: config.scrubRate * 1_048_576,
       intervalMs: config.scrubInterval,
+      failures: c.get('serviceFailures'),
       log: c.get('log').child({ component: 'scrub' })
     })
     journal.storage.onDamaged = (key) => { scrub.damaged(key) }
@@ -75,14 +77,14 @@ export const scrubPart: PartSpec<NodeComponents> = {
  * replicas, which take them over from it. */
 export const handOffPart: PartSpec<NodeComponents> = {
   id: 'hand-off',
-  needs: ['log', 'preflight', 'system', 'journal', 'roster', 'membership', 'repairs'],
+  needs: ['log', 'preflight', 'system', 'journal', 'roster', 'membership', 'repairs', 'serviceFailures'],
   gives: ['handOff'],
   start: (c: C) => {
     const { identity, clusterKey } = c.get('preflight')
     const system = c.get('system')
     const roster = c.get('roster')
     const membership = c.get('membership')
-    const h = new HandOff({
+    const h = new PartitionHandOff({
       self: identity.peerId,
       journal: c.get('journal'),
       leaving: () => clusterKey !== undefined && roster.isLeaving(identity.peerId),
@@ -90,6 +92,7 @@ export const handOffPart: PartSpec<NodeComponents> = {
       takeOver: async (node, partition) => checkTakeOverResult(await system.actorAt<ReplicationMsg>({ node, path: REPLICATION_PATH })
         .ask<unknown>((replyTo) => ({ type: 'take-over', partition, from: identity.peerId, replyTo }), { timeout: TAKE_OVER_ASK_MS })),
       intervalMs: HAND_OFF_CHECK_MS,
+      failures: c.get('serviceFailures'),
       log: c.get('log').child({ component: 'hand-off' })
     })
     h.start()

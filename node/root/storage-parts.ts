@@ -74,7 +74,7 @@ export const metricsPart: PartSpec<NodeComponents> = {
  */
 export const journalPart: PartSpec<NodeComponents> = {
   id: 'journal',
-  needs: ['config', 'log', 'preflight', 'replicas', 'roster', 'membership', 'kernel', 'metrics', 'repairs'],
+  needs: ['config', 'log', 'preflight', 'replicas', 'roster', 'membership', 'kernel', 'metrics', 'repairs', 'serviceFailures'],
   gives: ['journal', 'writeQuorum', 'rosterChanged'],
   start: (c: C) => {
     const config = c.get('config')
@@ -110,6 +110,7 @@ export const journalPart: PartSpec<NodeComponents> = {
       partitionOf: (entity) => replicas.partitionOf(entity),
       live: () => membership.live(),
       log: log.child({ component: 'replication' }),
+      failures: c.get('serviceFailures'),
       fixedRoster: clusterKey === undefined
     })
     const repairs = c.get('repairs')
@@ -133,7 +134,7 @@ export const journalPart: PartSpec<NodeComponents> = {
  */
 export const catchUpStatePart: PartSpec<NodeComponents> = {
   id: 'catch-up-state',
-  needs: ['config', 'log', 'preflight', 'journal', 'store', 'roster', 'membership', 'repairs', 'rosterChanged'],
+  needs: ['config', 'log', 'preflight', 'journal', 'store', 'roster', 'membership', 'repairs', 'rosterChanged', 'serviceFailures'],
   gives: ['catchUp'],
   start: async (c: C) => {
     const config = c.get('config')
@@ -154,6 +155,7 @@ export const catchUpStatePart: PartSpec<NodeComponents> = {
       replaceAfterMs: config.replicaReplaceAfter,
       replicationFactor: config.replicationFactor,
       onRosterChanged: c.get('rosterChanged'),
+      failures: c.get('serviceFailures'),
       log: c.get('log').child({ component: 'catch-up' })
     })
     c.provide('catchUp', catchUp, 'catch-up-state')
