@@ -19,3 +19,4 @@ export type { NodeBase, NodeComponents, NodeGiven, RepairSet } from './node-comp
 export type { NodeSelfOptions, Reach } from './node-self.ts'
 export { startReadiness } from './node-readiness.ts'
 export { drainNode } from './node-drain.ts'
+export { repairHooks } from './kernel-parts.ts'

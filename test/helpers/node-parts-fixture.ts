@@ -1,3 +1,4 @@
+import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import { pino } from 'pino'
@@ -38,11 +39,31 @@ export interface StartedParts {
   stop (): Promise<void>
 }
 
-export async function startPartsUpTo (lastId: string, flags: Record<string, unknown> = {}): Promise<StartedParts> {
+export interface StartPartsOptions {
+  /** Configuration flags over the lone node's. */
+  readonly flags?: Record<string, unknown>
+  /** Join a cluster: a cluster key file of its own and a p2p listener on loopback. */
+  readonly clusterKey?: boolean
+  /** The temp dir to use (a restart); stop() leaves it. @default a new one */
+  readonly dir?: string
+}
+
+/** Writes a new cluster key file (as `plexi cluster keygen --out`) in `dir`; returns its path. */
+export async function clusterKeyFile (dir: string): Promise<string> {
+  const { generateKey } = await import('@libp2p/pnet')
+  const key = new Uint8Array(95)
+  generateKey(key)
+  const path = join(dir, 'cluster.key')
+  await writeFile(path, `${Buffer.from(key).toString('utf8')}\n`, { mode: 0o600 })
+  return path
+}
+
+export async function startPartsUpTo (lastId: string, opts: StartPartsOptions = {}): Promise<StartedParts> {
   const last = NODE_PARTS.findIndex((p) => p.id === lastId)
   if (last === -1) throw new Error(`no part ${lastId}`)
-  const dir = await tempDir()
+  const dir = opts.dir === undefined ? await tempDir() : { path: opts.dir, remove: async () => undefined }
   const { log, lines } = keptLog()
+  const flags = opts.clusterKey === true ? { 'cluster-key-file': await clusterKeyFile(dir.path), 'p2p-listen': '/ip4/127.0.0.1/tcp/0', ...opts.flags } : (opts.flags ?? {})
   const config = await loneConfig(dir.path, flags)
   const c = nodeBase(config, log, await nodePreflight(config))
   const lifecycle = new Lifecycle(log)
