@@ -76,7 +76,7 @@ export const scrubPart: PartSpec<NodeComponents> = {
 /** A storage node that loses the role (a decommission) hands its partitions off to their new
  * replicas, which take them over from it. */
 export const handOffPart: PartSpec<NodeComponents> = {
-  id: 'hand-off',
+  id: 'partition-hand-off',
   needs: ['log', 'preflight', 'system', 'journal', 'roster', 'membership', 'repairs', 'serviceFailures'],
   gives: ['handOff'],
   start: (c: C) => {
@@ -97,7 +97,7 @@ export const handOffPart: PartSpec<NodeComponents> = {
     })
     h.start()
     c.get('repairs').handOff = h
-    c.provide('handOff', h, 'hand-off')
+    c.provide('handOff', h, 'partition-hand-off')
     return { stop: () => h.stop() }
   }
 }
