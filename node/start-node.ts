@@ -16,6 +16,8 @@ import { BACKUP_CHUNKS_DIR, STORE_DIR, VERSION } from './constants.ts'
 import { RateLimiter, SubscribeEncoder, agentServiceHandlers, chatGateway, chatServiceHandlers, clientInterceptor, startGrpcServer, stopGrpcServer } from './grpc/index.ts'
 import { AdminTokenFileError, AdminTokens, TlsFileError, loadPeerIdentity, loadTlsIdentity, resolveAdminToken } from './identity/index.ts'
 import { AgentAsker, InferenceService, KvCacheTransfer, UsageLimiter, WarmForwarding, agentGateway, bootstrapModels, createRuntime, planInference, spawnKvCacheActor, spawnWarmForwarding } from './inference/index.ts'
+// as namespaces too: their error classes cross the wire (the mesh rebuilds them, WireErrors)
+import * as inferenceFolder from './inference/index.ts'
 import { ClusterJobs, Jobs } from './jobs/index.ts'
 import { Lifecycle } from './lifecycle.ts'
 import { ClientLimits, TrustedProxies } from './limits/index.ts'
@@ -27,6 +29,7 @@ import { Leave, LeaveRefusedError, MigrationAdmin, Migrator, MoveJobs, markDecom
 import { buildOpenAiServer, openAiBackend } from './openai/index.ts'
 import { AntiEntropy, CatchUp, HAND_OFF_CHECK_MS, HandOff, LevelReplicaStorage, QuorumGatedJournal, REPLICATION_PATH, Scrubber, TAKE_OVER_ASK_MS, WriteQuorum, checkTakeOverResult, PartitionsMismatchError, ReplicationAdmin, StorageRoster, meshJournal, meshPeer, spawnShardHolders } from './replication/index.ts'
 import type { ReplicationMsg } from './replication/index.ts'
+import * as replicationFolder from './replication/index.ts'
 import { LevelStore } from './storage/index.ts'
 import { DirectoryView, UserAccounts } from './users/index.ts'
 
@@ -333,6 +336,7 @@ export async function startNode (config: NodeConfig, log: PinoLogger, opts: Star
       settleMs: Math.min(MEMBER_SETTLE_MAX_MS, config.failureTimeout),
       onSettled: () => { p2p?.announce() },
       jobs,
+      errorModules: [inferenceFolder, replicationFolder],
       log: log.child({ component: 'mesh' })
     }), (c) => c.stop())
     metrics.watchMesh(cluster)

@@ -5,7 +5,7 @@
  * retry is worth it (the SDKs honour it).
  */
 import { kindOf } from '../../protocols/index.ts'
-import { replicasUnavailable } from '../replication/errors.ts'
+import { replicasUnavailable } from '../replication/index.ts'
 import type { ErrorKind } from '../../protocols/index.ts'
 
 export interface OpenAiErrorBody {
