@@ -2,10 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { AGENT } from '../../actors/index.ts'
 import type { ActorRef, ActorSystem, AgentAnswer, AgentStreamEvent } from '../../actors/index.ts'
 import type { AgentGatewayMsg } from './agent-gateway.ts'
-
-/** An answer may wait in queues and then generate for a long time; the caller's cancellation
- * (its signal) ends it sooner. */
-const ANSWER_TIMEOUT_MS = 30 * 60_000
+import { ANSWER_TIMEOUT_MS } from './constants.ts'
 
 /**
  * Asks a user's agent a question and hands its answer's events to `onEvent` as they come, for

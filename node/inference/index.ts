@@ -12,6 +12,7 @@ export { KV_CACHE_PATH, KvCacheTransfer, checkKvCacheMsg, spawnKvCacheActor } fr
 export type { KvCacheMsg } from './kv-cache-transfer.ts'
 export type { InferencePlan } from './inference-plan.ts'
 export * from './errors.ts'
+export * from './constants.ts'
 export { TokenCoalescer } from './token-coalescer.ts'
 export { INFERENCE_PATH, INFERENCE_RELAY_PATH, WarmForwarding, checkInferenceMsg, spawnWarmForwarding } from './warm-forwarding.ts'
 export type { InferenceMsg, RelayMsg } from './warm-forwarding.ts'

@@ -9,21 +9,13 @@ import { clip, errorData, shown } from '../../protocols/index.ts'
 import { kvStatePaths, modelSha256, parseMeta } from '../../runtimes/index.ts'
 import type { KvStateMeta, ModelManager, ModelRegistry } from '../../runtimes/index.ts'
 import { InvalidPeerRequestError } from '../mesh/index.ts'
+import { PeriodicService, ServiceFailures } from '../services/index.ts'
+import { INCOMING_IDLE_MS, KV_ASK_MS, KV_CHUNK_BYTES, MAX_INCOMING, MAX_KV_NAME } from './constants.ts'
 import { KvCacheTransferError } from './errors.ts'
 import { kvCacheDir } from './inference-plan.ts'
 
 /** Where every node's KV cache receiver lives. */
 export const KV_CACHE_PATH = '/kv-cache'
-/** Bytes per chunk message: well under a frame (4 MiB), large enough that a 30 MiB state is 30 asks. */
-export const KV_CHUNK_BYTES = 1_048_576
-/** Transfers one node receives at once; beyond it an offer is refused (the agent's next turn
- * then evaluates its prompt: only slower). */
-const MAX_INCOMING = 4
-/** An incoming transfer that has received nothing for this long is dropped with its file. */
-const INCOMING_IDLE_MS = 30_000
-/** Each ask of a transfer. */
-const ASK_MS = 10_000
-const MAX_NAME_LENGTH = 512
 
 export type KvCacheMsg =
   /** Old owner → new owner: take this conversation's saved state for `model`? */
@@ -55,6 +47,9 @@ export interface KvCacheTransferOptions {
   readonly log: { info (obj: object, msg: string): void, warn (obj: object, msg: string): void, debug (obj: object, msg: string): void }
   /** Bytes sent and received, for metrics. */
   readonly onTransfer?: (direction: 'sent' | 'received', bytes: number) => void
+  /** Where the sweep of idle transfers counts its failures (one per node, shared by every
+   * service). @default a counter of its own */
+  readonly failures?: ServiceFailures
 }
 
 /**
@@ -67,10 +62,13 @@ export interface KvCacheTransferOptions {
 export class KvCacheTransfer {
   readonly #opts: KvCacheTransferOptions
   readonly #incoming = new Map<string, Incoming>()
-  #sweep: ReturnType<typeof setInterval> | undefined
+  /** Drops incoming transfers idle for INCOMING_IDLE_MS (started with the receiver). */
+  #sweep: PeriodicService | undefined
+  readonly #failures: ServiceFailures
 
   constructor (opts: KvCacheTransferOptions) {
     this.#opts = opts
+    this.#failures = opts.failures ?? new ServiceFailures()
   }
 
   /** Saves the conversation's caches held here and sends each to `to`; resolves with the bytes
@@ -85,7 +83,7 @@ export class KvCacheTransfer {
       const meta = parseMeta(await readFile(paths.meta, 'utf8'))
       if (typeof meta === 'string') throw new KvCacheTransferError(`the state just saved is not whole: ${meta}`)
       const peer = system.actorAt<KvCacheMsg>({ node: to, path: KV_CACHE_PATH })
-      const transfer = await peer.ask<string>((replyTo) => ({ type: 'kv-offer', model: saved.model, cacheKey, meta, replyTo }), { timeout: ASK_MS })
+      const transfer = await peer.ask<string>((replyTo) => ({ type: 'kv-offer', model: saved.model, cacheKey, meta, replyTo }), { timeout: KV_ASK_MS })
       if (typeof transfer !== 'string') throw new KvCacheTransferError('the other node answered the offer with nonsense')
       const file = await open(paths.state, 'r')
       try {
@@ -94,13 +92,13 @@ export class KvCacheTransfer {
           const { bytesRead } = await file.read(buffer, 0, Math.min(KV_CHUNK_BYTES, meta.bytes - offset), offset)
           if (bytesRead === 0) throw new KvCacheTransferError(`the state file ended at ${offset} of ${meta.bytes} bytes`)
           const bytes = Uint8Array.prototype.slice.call(buffer, 0, bytesRead)
-          await peer.ask<'ok'>((replyTo) => ({ type: 'kv-chunk', transfer, offset, bytes, replyTo }), { timeout: ASK_MS })
+          await peer.ask<'ok'>((replyTo) => ({ type: 'kv-chunk', transfer, offset, bytes, replyTo }), { timeout: KV_ASK_MS })
           offset += bytesRead
         }
       } finally {
         await file.close()
       }
-      await peer.ask<'ok'>((replyTo) => ({ type: 'kv-commit', transfer, replyTo }), { timeout: ASK_MS })
+      await peer.ask<'ok'>((replyTo) => ({ type: 'kv-commit', transfer, replyTo }), { timeout: KV_ASK_MS })
       sent += meta.bytes
       this.#opts.onTransfer?.('sent', meta.bytes)
       this.#opts.log.debug({ cacheKey: clip(cacheKey, 100), model: saved.model, to, bytes: meta.bytes, tokens: meta.tokens }, 'KV cache sent')
@@ -112,8 +110,10 @@ export class KvCacheTransfer {
   behavior (): Behavior<KvCacheMsg, undefined> {
     return {
       init: () => {
-        this.#sweep ??= setInterval(() => { void this.#dropIdle() }, INCOMING_IDLE_MS)
-        this.#sweep.unref()
+        if (this.#sweep === undefined) {
+          this.#sweep = new PeriodicService({ name: 'kv-cache-sweep', intervalMs: INCOMING_IDLE_MS, run: async () => { await this.#dropIdle() }, failures: this.#failures, log: this.#opts.log })
+          this.#sweep.start()
+        }
         return undefined
       },
       receive: async (_state, sent, ctx) => {
@@ -141,8 +141,9 @@ export class KvCacheTransfer {
   }
 
   async close (): Promise<void> {
-    if (this.#sweep !== undefined) clearInterval(this.#sweep)
+    const sweep = this.#sweep
     this.#sweep = undefined
+    await sweep?.stop()
     for (const id of [...this.#incoming.keys()]) await this.#drop(id)
   }
 
@@ -208,6 +209,7 @@ export class KvCacheTransfer {
     const t = this.#incoming.get(id)
     if (t === undefined) return
     this.#incoming.delete(id)
+    // a handle that will not close is dropped anyway: its file is removed next, which is what counts
     await t.handle.close().catch(() => {})
     await rm(t.file, { force: true }).catch((err: unknown) => { this.#opts.log.warn({ err: errorData(err) }, 'could not remove a KV cache transfer\'s file') })
   }
@@ -218,7 +220,7 @@ export function checkKvCacheMsg (msg: unknown): KvCacheMsg {
   const m = msg as Record<string, unknown> | null
   if (typeof m !== 'object' || m === null) throw new InvalidPeerRequestError('a KV cache message is an object')
   if (!isReplyTo(m.replyTo)) throw new InvalidPeerRequestError('a KV cache message needs a reply address')
-  const name = (v: unknown): boolean => typeof v === 'string' && v.length > 0 && v.length <= MAX_NAME_LENGTH
+  const name = (v: unknown): boolean => typeof v === 'string' && v.length > 0 && v.length <= MAX_KV_NAME
   switch (m.type) {
     case 'kv-offer': {
       if (!name(m.model) || !name(m.cacheKey)) throw new InvalidPeerRequestError('model and cacheKey: names of 1 to 512 characters')

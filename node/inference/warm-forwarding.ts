@@ -4,22 +4,14 @@ import { isReplyTo } from '../../actors/index.ts'
 import { assertNever, clip, errorData, shown } from '../../protocols/index.ts'
 import { InferenceUnavailableError } from '../../runtimes/index.ts'
 import type { ChatTurn, GenerateRequest, GenerateResult, ModelManager } from '../../runtimes/index.ts'
-import { InvalidPeerRequestError } from '../mesh/errors.ts'
+import { InvalidPeerRequestError } from '../mesh/index.ts'
 import { ModelNotWarmError } from './errors.ts'
+import { ANSWER_TIMEOUT_MS, LIVENESS_MS, MAX_NAME, MAX_REQUEST_ID, MAX_TEXT_BYTES, MAX_TURNS } from './constants.ts'
 
 /** Where every node serves the requests other nodes forward to it. */
 export const INFERENCE_PATH = '/inference'
 /** Where every node takes the text of the requests it forwarded. */
 export const INFERENCE_RELAY_PATH = '/inference-relay'
-/** A forwarded request may wait and then generate for long; the caller's cancellation ends it
- * sooner, and a member found down ends it at once. */
-const ANSWER_TIMEOUT_MS = 30 * 60_000
-/** How often a request forwarded to another member checks that the member is still up. */
-const LIVENESS_MS = 500
-const MAX_ID = 64
-const MAX_NAME = 512
-const MAX_TURNS = 1024
-const MAX_TEXT_BYTES = 4 * 1024 * 1024
 const ROLES: ReadonlySet<string> = new Set(['system', 'user', 'assistant'])
 
 export type InferenceMsg =
@@ -91,6 +83,8 @@ export class WarmForwarding {
     const remote = system.actorAt<InferenceMsg>({ node: peer, path: INFERENCE_PATH })
     relay.tell({ type: 'attach', requestId, onText })
     const gone = new AbortController()
+    // a plain timer, not a PeriodicService: it lives as long as this one request, and only reads
+    // the view (live cannot fail)
     const watch = setInterval(() => { if (!this.#opts.live(peer)) gone.abort() }, LIVENESS_MS)
     const onAbort = (): void => { remote.tell({ type: 'cancel', requestId }) }
     signal?.addEventListener('abort', onAbort, { once: true })
@@ -198,7 +192,7 @@ export class WarmForwarding {
 export function checkInferenceMsg (msg: unknown): InferenceMsg {
   const m = msg as Record<string, unknown> | null
   if (typeof m !== 'object' || m === null) throw new InvalidPeerRequestError('an inference message is an object')
-  const id = (v: unknown): boolean => typeof v === 'string' && v.length > 0 && v.length <= MAX_ID
+  const id = (v: unknown): boolean => typeof v === 'string' && v.length > 0 && v.length <= MAX_REQUEST_ID
   if (m.type === 'cancel') {
     if (!id(m.requestId)) throw new InvalidPeerRequestError('requestId: an id')
     return m as unknown as InferenceMsg

@@ -5,14 +5,16 @@ import type { ActorAddress, DeliveryResult, NodeRole, Remoting, RemotingPort, Re
 import { kindOf } from '../../protocols/index.ts'
 import { ACTOR_PROTOCOL, ENVELOPE, InvalidFrameError, MAX_FRAME_BYTES, MAX_INBOUND_STREAMS, MAX_QUEUED_BYTES, OPEN_TIMEOUT_MS, WRITE_BYTES, encodeEnvelope } from '../../protocols/p2p/index.ts'
 import type { Envelope } from '../../protocols/p2p/index.ts'
+import { ASK_SWEEP_MS, FORWARDED_ASK_MS } from './constants.ts'
 import { MessageTooLargeError, NoOwnerError, PeerUnreachableError } from './errors.ts'
 import { readActorStream } from './inbound-stream.ts'
 import { OutboundLink } from './outbound-link.ts'
 import type { SentAsk } from './outbound-link.ts'
 import type { Placement } from './placement.ts'
+import { RefusalLog } from './refusal-log.ts'
 import { transportStats } from './transport-stats.ts'
 import type { TransportStats } from './transport-stats.ts'
-import { fromWireError, toWireError } from './wire-error.ts'
+import { WireErrors } from './wire-errors.ts'
 
 export interface ActorTransportOptions {
   readonly libp2p: Libp2p
@@ -32,15 +34,10 @@ export interface ActorTransportOptions {
   readonly log: { warn (obj: object, msg: string): void, debug (obj: object, msg: string): void }
   /** @default MAX_QUEUED_BYTES */
   readonly maxQueuedBytes?: number
+  /** The error classes rebuilt from failed asks off the wire. @default the mesh's and the folders'
+   * below it (errors of inference, replication… then arrive as plain Errors carrying their name) */
+  readonly errors?: WireErrors
 }
-
-/** A forwarded ask is forgotten after this long (its asker's own timeout still holds). */
-const FORWARDED_ASK_MS = 60_000
-/** How often forwarded asks older than FORWARDED_ASK_MS are dropped from the links. */
-const ASK_SWEEP_MS = 10_000
-/** Protocol violations (frames, and entity messages their type's check refused) logged per minute,
- * at most (a broken peer must not flood the log). */
-const REFUSALS_LOGGED = 10
 
 /**
  * Actor messages between nodes over `/plexi/actor/1.0.0`: the mesh side of the actor system's
@@ -56,13 +53,14 @@ export class ActorTransport implements Remoting {
   readonly #placement: Placement
   readonly #log: ActorTransportOptions['log']
   readonly #maxQueued: number
+  readonly #errors: WireErrors
   readonly #links = new Map<string, OutboundLink>()
   readonly #inbound = new Set<Stream>()
   #port: RemotingPort | undefined
   #sweep: ReturnType<typeof setInterval> | undefined
   #stopped = false
-  #refusalsLogged = 0
-  #refusalWindow = 0
+  /** Protocol violations: frames, and entity messages their type's check refused. */
+  readonly #refusals: RefusalLog
 
   constructor (opts: ActorTransportOptions) {
     this.#opts = opts
@@ -70,6 +68,8 @@ export class ActorTransport implements Remoting {
     this.#placement = opts.placement
     this.#log = opts.log
     this.#maxQueued = opts.maxQueuedBytes ?? MAX_QUEUED_BYTES
+    this.#errors = opts.errors ?? new WireErrors()
+    this.#refusals = new RefusalLog(opts.log)
   }
 
   /** The system's port: taken once it is attached (the system attaches this very transport). */
@@ -83,6 +83,8 @@ export class ActorTransport implements Remoting {
       maxInboundStreams: MAX_INBOUND_STREAMS,
       runOnLimitedConnection: false
     })
+    // a plain fixed-rate timer, not a PeriodicService: the sweep only drops old entries from maps
+    // in memory, and cannot fail
     this.#sweep = setInterval(() => { this.#sweepAsks() }, ASK_SWEEP_MS)
     this.#sweep.unref()
   }
@@ -90,6 +92,7 @@ export class ActorTransport implements Remoting {
   async stop (): Promise<void> {
     this.#stopped = true
     if (this.#sweep !== undefined) clearInterval(this.#sweep)
+    // an unhandle that fails (libp2p already stopped) leaves nothing handled: what stop wants
     await this.#libp2p.unhandle(ACTOR_PROTOCOL).catch(() => undefined)
     for (const link of [...this.#links.values()]) link.break('this node is stopping')
     for (const stream of this.#inbound) stream.abort(new Error('node stopping'))
@@ -131,12 +134,12 @@ export class ActorTransport implements Remoting {
       return
     }
     const envelope: Envelope = 'error' in outcome
-      ? [ENVELOPE.FAILURE, to.askId, toWireError(outcome.error)]
+      ? [ENVELOPE.FAILURE, to.askId, this.#errors.toWire(outcome.error)]
       : [ENVELOPE.REPLY, to.askId, outcome.value]
     let result = this.#send(to.node, envelope, undefined)
     if (result instanceof MessageTooLargeError) {
       // the asker must not wait for its timeout: tell it why instead
-      result = this.#send(to.node, [ENVELOPE.FAILURE, to.askId, toWireError(result)], undefined)
+      result = this.#send(to.node, [ENVELOPE.FAILURE, to.askId, this.#errors.toWire(result)], undefined)
     }
     if (result !== 'ok') this.#log.debug({ peer: to.node, askId: to.askId }, `reply to ${to.node} not sent: ${String(result)}`)
   }
@@ -274,22 +277,12 @@ export class ActorTransport implements Remoting {
         if (this.#stopped) return
         if (err instanceof InvalidFrameError) {
           this.stats.framesRefused++
-          this.#refused(peer, `closed the actor stream from ${peer}: ${err.message}`)
+          this.#refusals.refused(peer, `closed the actor stream from ${peer}: ${err.message}`)
         } else {
           this.#log.warn({ peer, err }, `actor stream from ${peer} failed: ${err.message}`)
         }
       }
     })
-  }
-
-  /** Logs a protocol violation of `peer`, at most REFUSALS_LOGGED a minute. */
-  #refused (peer: string, message: string): void {
-    const minute = Math.floor(Date.now() / 60_000)
-    if (minute !== this.#refusalWindow) {
-      this.#refusalWindow = minute
-      this.#refusalsLogged = 0
-    }
-    if (this.#refusalsLogged++ < REFUSALS_LOGGED) this.#log.warn({ peer }, message)
   }
 
   #dispatch (from: string, envelope: Envelope): void {
@@ -311,7 +304,7 @@ export class ActorTransport implements Remoting {
         this.#system.settle(envelope[1], { value: envelope[2] })
         return
       case ENVELOPE.FAILURE:
-        this.#system.settle(envelope[1], { error: fromWireError(envelope[2], from) })
+        this.#system.settle(envelope[1], { error: this.#errors.fromWire(envelope[2], from) })
         return
       case ENVELOPE.OWNER: {
         const role = this.#system.roleOf(envelope[1])
@@ -353,7 +346,7 @@ export class ActorTransport implements Remoting {
     const result = system.deliverToEntity(type, key, msg)
     if (result !== 'ok') {
       // a malformed message: a bug or a hostile member, worth a (bounded) line in the log
-      if (result instanceof Error && kindOf(result) === 'invalid') this.#refused(peer, `refused a message from ${peer} for ${type}/${key}: ${result.message}`)
+      if (result instanceof Error && kindOf(result) === 'invalid') this.#refusals.refused(peer, `refused a message from ${peer} for ${type}/${key}: ${result.message}`)
       this.#refuse(msg, result, `${type}/${key}`)
     }
     // the first sender had it wrong: tell it where the entity lives (unless this node only hosts it

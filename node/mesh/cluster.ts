@@ -1,21 +1,23 @@
 import type { ActorSystem, RemotingPort } from '../../actors/index.ts'
+import { PeriodicService, ServiceFailures } from '../services/index.ts'
 import { ActorTransport } from './actor-transport.ts'
 import { ClusterAdmin } from './cluster-admin.ts'
+import { MEMBERS_ASK_MS } from './constants.ts'
 import { LoneRemoting } from './lone-remoting.ts'
+import { MemberStatuses } from './member-statuses.ts'
 import type { MemberView } from './membership.ts'
 import { INSPECTOR_PATH, checkMemberList, nodeInspector } from './node-inspector.ts'
 import type { InspectorMsg, JobsView, JournalHeads } from './node-inspector.ts'
 import type { P2pHost } from './p2p-host.ts'
 import type { PinTable } from './pins.ts'
 import { Placement } from './placement.ts'
-import type { Candidate } from './placement.ts'
+import { leavingCandidates, roleCandidates } from './role-candidates.ts'
 import { ROLE_MANAGER_PATH, roleManager } from './role-manager.ts'
 import { Settling } from './settling.ts'
 import type { NodeRoles } from './role-manager.ts'
 import { viewHealth } from './view-health.ts'
-
-/** How long a joining node waits for a member to say which members it hears. */
-const MEMBERS_ASK_MS = 2_000
+import { WireErrors } from './wire-errors.ts'
+import type { ErrorModule } from './wire-errors.ts'
 
 export interface ClusterOptions {
   readonly system: ActorSystem
@@ -51,6 +53,13 @@ export interface ClusterOptions {
   readonly pins?: PinTable
   /** This node's jobs, which its inspector lists and cancels for other members (absent: none). */
   readonly jobs?: JobsView
+  /** The error modules of the folders above the mesh whose errors cross the wire (inference,
+   * replication): a failed ask from another node rebuilds them as their own classes. @default none
+   * (the mesh's own and those of the folders below it only) */
+  readonly errorModules?: readonly ErrorModule[]
+  /** Where the view refresh's failures are counted (one per node, shared by every service).
+   * @default a counter of its own */
+  readonly failures?: ServiceFailures
   readonly log: { info (obj: object, msg: string): void, warn (obj: object, msg: string): void, debug (obj: object, msg: string): void }
 }
 
@@ -66,10 +75,8 @@ export class Cluster {
   readonly admin: ClusterAdmin
   readonly #opts: ClusterOptions
   readonly #port: RemotingPort
-  readonly #down = new Set<string>()
-  /** Members last seen draining (and not up since, down or not): they left gracefully, handing
-   * what they were sent to the entities' new owners. */
-  readonly #drained = new Set<string>()
+  /** Members down and drained, as the refreshes saw them. */
+  readonly #statuses: MemberStatuses
   /** The members as of the last refresh: what placement uses, and what the admin API shows, so
    * that a member shown down is never still given entities. */
   #members: MemberView[] = []
@@ -80,7 +87,8 @@ export class Cluster {
   readonly #settling: Settling
   /** Members' pins as maps, by the array their record carried (a record's pins change rarely). */
   readonly #pinMaps = new WeakMap<object, ReadonlyMap<string, number>>()
-  #timer: ReturnType<typeof setInterval> | undefined
+  /** The refresh besides the one on every record heard (every refreshMs). */
+  #refresher: PeriodicService | undefined
   #settleTimer: ReturnType<typeof setTimeout> | undefined
   /** When this node began to serve (undefined: it does not serve now). */
   #servingSince: number | undefined
@@ -99,6 +107,7 @@ export class Cluster {
     this.#opts = opts
     this.#settling = new Settling(opts.settleMs ?? 0)
     const { system, heads, p2p, log } = opts
+    this.#statuses = new MemberStatuses(system.node, log)
     this.placement = new Placement(system.node)
     let port: RemotingPort | undefined
     this.transport = p2p === undefined
@@ -107,9 +116,10 @@ export class Cluster {
         libp2p: p2p.libp2p,
         port: () => port as RemotingPort,
         placement: this.placement,
-        leaving: (peer) => this.#drained.has(peer),
+        leaving: (peer) => this.#statuses.drained(peer),
         dialFailed: (peer, err) => { p2p.dialFailed(peer, err) },
         connectionFor: (peer) => p2p.connectionFor(peer),
+        errors: new WireErrors(opts.errorModules),
         log
       })
     // the minority side of a cut, and a node back from one until it settled again, activates
@@ -139,8 +149,8 @@ export class Cluster {
     system.spawn(nodeInspector(system, opts.heads, heard, opts.jobs), { name: INSPECTOR_PATH.slice(1), kind: 'inspector', mailbox: 256 })
     if (p2p !== undefined) {
       self.#unheard = p2p.onHeard(() => { self.refresh() })
-      self.#timer = setInterval(() => { self.refresh() }, opts.refreshMs)
-      self.#timer.unref()
+      self.#refresher = new PeriodicService({ name: 'view-refresh', intervalMs: opts.refreshMs, run: () => { self.refresh() }, failures: opts.failures ?? new ServiceFailures(), log: opts.log })
+      self.#refresher.start()
     }
     return self
   }
@@ -157,22 +167,7 @@ export class Cluster {
     const members = opts.p2p?.members() ?? []
     this.#members = members
     opts.onMembers?.(members)
-    for (const m of members) {
-      if (m.status === 'draining') this.#drained.add(m.peerId)
-      else if (m.status === 'up' || m.status === 'joining') this.#drained.delete(m.peerId)
-      if (m.status === 'down' && !this.#down.has(m.peerId)) {
-        this.#down.add(m.peerId)
-        // one that drained and exited is where an operator left it (a rolling restart): no warning
-        if (this.#drained.has(m.peerId)) opts.log.info({ peer: m.peerId }, `member ${m.peerId} is gone after its drain`)
-        else opts.log.warn({ peer: m.peerId }, `member ${m.peerId} is down (its process is gone, or it answered no probe, directly or through another member, for the failure timeout); its entities move`)
-        this.transport?.peerDown(m.peerId)
-      } else if (m.status !== 'down' && this.#down.delete(m.peerId)) {
-        opts.log.info({ peer: m.peerId }, `member ${m.peerId} is back`)
-      }
-      // a member up or joining gets its stream now, not with the first message (an entity moving
-      // there would wait for the negotiation)
-      if ((m.status === 'up' || m.status === 'joining') && m.peerId !== self) this.transport?.warm(m.peerId)
-    }
+    this.#statuses.update(members, this.transport)
     if (this.#peerWaiters.size > 0 && members.some((m) => m.peerId !== self && m.status !== 'down')) {
       for (const wake of [...this.#peerWaiters]) wake(true)
     }
@@ -180,78 +175,69 @@ export class Cluster {
     const now = Date.now()
     const others = members.filter((m) => m.peerId !== self)
     const serving = opts.serving()
-    // a node that hears no more than half of the members it knows is the side of a cut that must
-    // not act as the cluster: it settles nothing, and when it hears a majority again it serves as
-    // one that just started (its own settle time starts over; the members it hears count as their
-    // records say, as for a node joining a cluster), so its view agrees with the majority's
-    const health = viewHealth(others)
-    if (health.partial !== this.#partial) {
-      if (health.partial) opts.log.warn({ reached: health.reached, known: health.known }, `this node hears ${health.reached - 1} of the ${health.known - 1} other members it knows: its view is partial (a network cut?); it takes no entity it does not hold until it hears a majority again`)
-      else opts.log.info({ reached: health.reached, known: health.known }, `this node hears ${health.reached - 1} of the ${health.known - 1} other members it knows again: its view is whole; it takes entities once it has settled, as a node that just started`)
-      this.#partial = health.partial
-    }
-    if (health.partial) this.#rejoining = true
-    // this node itself settles as the others see it: once it has served settleMs with a whole
-    // view (its record says so, and the others' clocks agree within a heartbeat)
-    if (!serving || health.partial) this.#servingSince = undefined
-    else this.#servingSince ??= now
-    const selfWait = this.#servingSince === undefined ? 0 : this.#servingSince + (opts.settleMs ?? 0) - now
-    if (this.#servingSince !== undefined && selfWait > 0 && this.#settleTimer === undefined) {
-      this.#settleTimer = setTimeout(() => { this.#settleTimer = undefined; this.refresh() }, selfWait + 1)
-      this.#settleTimer.unref()
-    }
-    const selfSettled = this.#servingSince !== undefined && selfWait <= 0
-    if (selfSettled) this.#rejoining = false
+    const selfSettled = this.#standing(others, serving, now)
     // what this node's own clock saw of others (how long each has been up) counts once it has
     // settled itself; until then, as for a node joining, the members' records are all that counts
     const { settled, nextInMs } = this.#settling.update(others, selfSettled, now)
-    if (nextInMs !== undefined && this.#settleTimer === undefined) {
-      // the view changes when it settles, whether or not a record arrives then
-      this.#settleTimer = setTimeout(() => { this.#settleTimer = undefined; this.refresh() }, nextInMs + 1)
-      this.#settleTimer.unref()
-    }
-    const selfRoles: readonly string[] = opts.roles.current
-    const up = others.filter((m) => m.status === 'up' || m.status === 'suspect')
-    // each role's candidates: the members settled that hold it. None: every member up that holds
-    // it (settling never leaves a role without an owner: a drain while the others have just come
-    // up hands its entities to them, a new cluster's first members share them from the start),
-    // until one of them settles. This reads only the members' records (and how long each has been
-    // up in this view), so every node's view agrees. None either: this node if it holds the role,
-    // serving or not (a lone node that starts, one draining entities nobody else can take: they
-    // stay until it exits)
-    const rolesOf = new Map<string, string[]>()
-    for (const role of new Set([...selfRoles, ...up.flatMap((m) => m.roles)])) {
-      const selfHolds = selfRoles.includes(role)
-      const holders = [...up.filter((m) => m.roles.includes(role)).map((m) => m.peerId), ...selfHolds && serving ? [self] : []]
-      const settledHolders = holders.filter((p) => p === self ? selfSettled : settled.has(p))
-      let chosen = settledHolders.length > 0 ? settledHolders : holders
-      if (chosen.length === 0 && selfHolds) chosen = [self]
-      for (const p of chosen) rolesOf.set(p, [...rolesOf.get(p) ?? [], role])
-    }
+    // the view changes when it settles, whether or not a record arrives then
+    if (nextInMs !== undefined) this.#refreshIn(nextInMs)
     const wasSettled = this.#settled
     this.#settled = selfSettled
     // the others hear at once that this node has settled, not at its next heartbeat
     if (this.#settled !== wasSettled) opts.onSettled?.()
-    const pins = opts.pins?.map()
-    const candidates: Candidate[] = []
-    for (const m of others) {
-      const roles = rolesOf.get(m.peerId)
-      if (roles !== undefined) candidates.push({ peerId: m.peerId, roles, capacity: m.capacity, ...(m.pins !== undefined && m.pins.length > 0 && { pins: this.#pinsOf(m.pins) }) })
-    }
-    const mine = rolesOf.get(self)
-    if (mine !== undefined) candidates.push({ peerId: self, roles: mine, capacity: opts.capacity, ...(pins !== undefined && pins.size > 0 && { pins }) })
+    const candidates = roleCandidates({
+      self, selfRoles: opts.roles.current, capacity: opts.capacity, serving, selfSettled, settled, others, pinsOf: (list) => this.#pinsOf(list), ...(opts.pins !== undefined && { pins: opts.pins.map() })
+    })
     // a draining member still holds what its drain has not moved yet: a new owner asks it first
-    const leaving: Candidate[] = members
-      .filter((m) => m.peerId !== self && m.status === 'draining')
-      .map((m) => ({ peerId: m.peerId, roles: m.roles, capacity: m.capacity }))
-    const changed = this.placement.update(candidates, leaving)
+    const changed = this.placement.update(candidates, leavingCandidates(self, members))
     // said with the view it goes with, before anything acts on the new view
     const whole = serving && !this.#partial && !this.#rejoining
     if (whole !== this.#whole) {
       this.#whole = whole
       for (const listener of [...this.#wholeListeners]) listener(whole)
     }
-    if (!changed) return
+    if (changed) this.#viewChanged()
+  }
+
+  /**
+   * Where this node itself stands, as of a refresh: a node that hears no more than half of the
+   * members it knows is the side of a cut that must not act as the cluster: it settles nothing,
+   * and when it hears a majority again it serves as one that just started (its own settle time
+   * starts over; the members it hears count as their records say, as for a node joining a
+   * cluster), so its view agrees with the majority's. It settles itself as the others see it:
+   * once it has served settleMs with a whole view (its record says so, and the others' clocks
+   * agree within a heartbeat). Returns whether it has settled.
+   */
+  #standing (others: readonly MemberView[], serving: boolean, now: number): boolean {
+    const { log, settleMs = 0 } = this.#opts
+    const health = viewHealth(others)
+    if (health.partial !== this.#partial) {
+      if (health.partial) log.warn({ reached: health.reached, known: health.known }, `this node hears ${health.reached - 1} of the ${health.known - 1} other members it knows: its view is partial (a network cut?); it takes no entity it does not hold until it hears a majority again`)
+      else log.info({ reached: health.reached, known: health.known }, `this node hears ${health.reached - 1} of the ${health.known - 1} other members it knows again: its view is whole; it takes entities once it has settled, as a node that just started`)
+      this.#partial = health.partial
+    }
+    if (health.partial) this.#rejoining = true
+    if (!serving || health.partial) this.#servingSince = undefined
+    else this.#servingSince ??= now
+    const selfWait = this.#servingSince === undefined ? 0 : this.#servingSince + settleMs - now
+    if (this.#servingSince !== undefined && selfWait > 0) this.#refreshIn(selfWait)
+    const selfSettled = this.#servingSince !== undefined && selfWait <= 0
+    if (selfSettled) this.#rejoining = false
+    return selfSettled
+  }
+
+  /** Refreshes again `ms` from now (just after), unless such a refresh is already due. */
+  #refreshIn (ms: number): void {
+    if (this.#settleTimer !== undefined) return
+    this.#settleTimer = setTimeout(() => { this.#settleTimer = undefined; this.refresh() }, ms + 1)
+    this.#settleTimer.unref()
+  }
+
+  /** Placement changed: entities this node no longer owns move (or are handed off), and the node
+   * is told. */
+  #viewChanged (): void {
+    const opts = this.#opts
+    const self = opts.system.node
     this.#port.viewChanged()
     const moved = opts.moveAway?.() ?? this.#port.relinquish((type, key) => {
       const role = this.#port.roleOf(type)
@@ -397,7 +383,7 @@ export class Cluster {
   members (): MemberView[] { return this.#members.filter((m) => m.peerId !== this.#opts.system.node) }
 
   async stop (): Promise<void> {
-    if (this.#timer !== undefined) clearInterval(this.#timer)
+    await this.#refresher?.stop()
     if (this.#settleTimer !== undefined) clearTimeout(this.#settleTimer)
     this.#unheard?.()
     for (const wake of [...this.#peerWaiters]) wake(false)

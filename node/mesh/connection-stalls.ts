@@ -40,7 +40,7 @@ export function addressKey (addr: string): string {
  * gets through the chosen ways: what the peer sends is held before this node reads it, what this
  * node sends is held before the socket. On release what was held goes through in order (TCP
  * retransmits it once the path heals). A close is not held (a real drop would hold the FIN too:
- * test/node/mesh/silent-drop.spec.ts cuts a real network for that). Only connections a test
+ * test/node/mesh/prober.spec.ts cuts a real network for that). Only connections a test
  * stalls are touched; the protector registers every connection, cheaply.
  */
 export class ConnectionStalls {

@@ -1,7 +1,7 @@
 /**
- * Timings of the mesh's failure detection (docs/protocol.md, "Failure detection"). Most derive
- * from config `failure-timeout` (F: how long a member may answer no probe before it is down);
- * the rest are bounds that hold whatever F is.
+ * Timings and limits of the mesh. Those of failure detection (docs/protocol.md, "Failure
+ * detection") mostly derive from config `failure-timeout` (F: how long a member may answer no
+ * probe before it is down); the rest are bounds that hold whatever F is.
  */
 
 /** A member is probed this many times per failure timeout: each round (a direct probe, then
@@ -96,3 +96,42 @@ export const GOSSIP_QUIET_BEATS = 4
  * loop). */
 export const GOSSIP_RESET_MIN_MS = 5_000
 export const GOSSIP_RESET_MAX_MS = 60_000
+
+/** A join address not connected is dialled again after this long, doubling up to
+ * JOIN_REDIAL_MAX_MS (MEMBER_REDIAL_MAX_MS for a member), for as long as the node runs: a node may
+ * start before the one it joins, and one cut off from everyone finds its way back. */
+export const REDIAL_MIN_MS = 250
+export const JOIN_REDIAL_MAX_MS = 5_000
+/** One dial of one address: a peer with another cluster key may hang the handshake instead of
+ * resetting it (the mismatched pnet key turns the noise handshake into noise), so every dial is
+ * bounded. */
+export const DIAL_TIMEOUT_MS = 3_000
+/** mDNS queries this often: a node started on the LAN is found within seconds, and the LAN is not
+ * flooded (each query is a multicast to every host). */
+export const MDNS_INTERVAL_MS = 10_000
+/** The mDNS service tag: it keeps Plexi clusters apart from other libp2p software on the LAN. */
+export const MDNS_SERVICE_TAG = 'plexi.local'
+/** The first line of a libp2p pre-shared key file (`plexi cluster keygen`): libp2p's pnet format. */
+export const PSK_HEADER = '/key/swarm/psk/1.0.0/'
+/** Malformed member records logged, at most, over a node's life: a peer holding the cluster key
+ * but sending garbage is refused every time, and said only a few times. */
+export const RECORD_REFUSALS_LOGGED = 10
+/** Heartbeats (member records published) per failure timeout, and their bounds: a member is heard
+ * soon after it starts, and redials are tried at that pace, at least once a second whatever F;
+ * never more often than every HEARTBEAT_MIN_MS (a very short F must not flood gossipsub). */
+export const HEARTBEATS_PER_FAILURE_TIMEOUT = 6
+export const HEARTBEAT_MIN_MS = 100
+export const HEARTBEAT_MAX_MS = 1_000
+
+/** Protocol violations of one kind (actor frames, probe streams) logged per minute, at most: a
+ * broken member must not flood the log, and a few lines say what it does. */
+export const REFUSALS_LOGGED_PER_MINUTE = 10
+/** A forwarded ask is forgotten after this long (its asker's own timeout still holds: this only
+ * bounds the memory of asks whose answer never came). */
+export const FORWARDED_ASK_MS = 60_000
+/** How often forwarded asks older than FORWARDED_ASK_MS are dropped from the links: a few times
+ * per FORWARDED_ASK_MS is enough to bound them. */
+export const ASK_SWEEP_MS = 10_000
+/** How long a joining node waits for a member to say which members it hears: a round trip and a
+ * busy actor's turn; a member that does not say in time counts with its own record only. */
+export const MEMBERS_ASK_MS = 2_000

@@ -1,16 +1,17 @@
 import type { Connection, Libp2p, Stream } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
-import { FrameReader, InvalidFrameError, MAX_PROBE_FRAME_BYTES, MAX_PROBE_MISSED, MAX_PROBE_STREAMS, PROBE, PROBE_PROTOCOL, decodeProbe, encodeProbe } from '../../protocols/p2p/index.ts'
+import { InvalidFrameError, MAX_PROBE_MISSED, MAX_PROBE_STREAMS, PROBE, PROBE_PROTOCOL, encodeProbe } from '../../protocols/p2p/index.ts'
 import type { ProbeFrame } from '../../protocols/p2p/index.ts'
-import { CONNECTION_MISSES_BEFORE_ABORT, INDIRECT_HELPERS, LATE_TIMER_SHARE } from './constants.ts'
+import type { ServiceFailures } from '../services/index.ts'
+import { CONNECTION_MISSES_BEFORE_ABORT, INDIRECT_HELPERS } from './constants.ts'
 import type { FailureDetector } from './failure-detector.ts'
+import { lateAwareDeadline } from './late-aware-deadline.ts'
+import { readProbeFrame } from './read-probe-frame.ts'
+import { RefusalLog } from './refusal-log.ts'
 
 /** What one probe came to: answered, unanswered in time, or this node's own timer fired late
  * (its event loop was busy: the probe counts neither way). */
 type Outcome = 'ack' | 'miss' | 'late'
-
-/** Refused probe streams logged per minute, at most (a broken member must not flood the log). */
-const REFUSALS_LOGGED = 10
 
 export interface ProberOptions {
   readonly libp2p: Libp2p
@@ -21,6 +22,8 @@ export interface ProberOptions {
   readonly changed: () => void
   /** A connection to `peer` was aborted because its probes went unanswered: dial it again now. */
   readonly redial: (peer: string) => void
+  /** Where failed rounds are counted (`probe-round`). @default not counted */
+  readonly failures?: ServiceFailures
   readonly log: { info (obj: object, msg: string): void, warn (obj: object, msg: string): void }
   /** @default Math.random (which members are asked to probe for this one) */
   readonly random?: () => number
@@ -54,8 +57,7 @@ export class Prober {
   #timer: ReturnType<typeof setInterval> | undefined
   #stopped = false
   #nonce = Math.floor(Math.random() * 0xffff_ffff)
-  #refusalsLogged = 0
-  #refusalWindow = 0
+  readonly #refusals: RefusalLog
   readonly #onClose = (evt: CustomEvent<Connection>): void => {
     this.#connMisses.delete(evt.detail.id)
   }
@@ -65,15 +67,21 @@ export class Prober {
     this.#libp2p = opts.libp2p
     this.#detector = opts.detector
     this.#random = opts.random ?? Math.random
+    this.#refusals = new RefusalLog(opts.log)
   }
 
   async start (): Promise<void> {
+    // #answer never rejects: a stream that fails is aborted and, if it broke the protocol, logged
     await this.#libp2p.handle(PROBE_PROTOCOL, (stream, connection) => { void this.#answer(stream, connection) }, {
       maxInboundStreams: MAX_PROBE_STREAMS,
       maxOutboundStreams: MAX_PROBE_STREAMS,
       runOnLimitedConnection: false
     })
     this.#libp2p.addEventListener('connection:close', this.#onClose)
+    // a plain fixed-rate timer, not a PeriodicService: a tick only starts rounds, one per member,
+    // which run side by side and may take longer than the interval (a round waiting on helpers);
+    // a PeriodicService runs one run at a time, and would hold every member's round for the
+    // slowest. A round that fails is counted and logged by probe().
     this.#timer = setInterval(() => {
       for (const peer of this.#opts.targets()) this.probe(peer)
     }, this.#detector.timing.intervalMs)
@@ -85,6 +93,7 @@ export class Prober {
     if (this.#timer !== undefined) clearInterval(this.#timer)
     this.#libp2p.removeEventListener('connection:close', this.#onClose)
     for (const stream of this.#streams) stream.abort(new Error('this node is stopping'))
+    // an unhandle that fails (libp2p already stopped) leaves nothing handled: what stop wants
     await this.#libp2p.unhandle(PROBE_PROTOCOL).catch(() => undefined)
   }
 
@@ -94,6 +103,7 @@ export class Prober {
     if (this.#stopped || this.#rounds.has(peer)) return
     this.#rounds.add(peer)
     this.#round(peer).catch((err: unknown) => {
+      this.#opts.failures?.add('probe-round')
       this.#opts.log.warn({ peer, err }, `probe round of ${peer} failed: ${(err as Error).message}`)
     }).finally(() => { this.#rounds.delete(peer) })
   }
@@ -131,6 +141,7 @@ export class Prober {
     const peer = connection.remotePeer.toString()
     if (this.#stopped) return
     const started = performance.now()
+    // #exchange never rejects (a failed exchange is a 'miss')
     void this.#exchange(connection, [PROBE.PING, this.#nextNonce(), 0], this.#detector.timeoutFor(peer)).then(({ result }) => {
       if (result !== 'ack' || this.#stopped) return
       this.#connMisses.delete(connection.id)
@@ -277,6 +288,7 @@ export class Prober {
       try {
         if (controller.signal.aborted) throw new Error('probe over')
         const reading = readProbeFrame(stream, controller.signal)
+        // awaited below; until then a failure of the send must not leave it an unhandled rejection
         reading.catch(() => undefined)
         stream.send(encodeProbe(request))
         await stream.close({ signal: controller.signal })
@@ -290,7 +302,7 @@ export class Prober {
         if (stream.status === 'open') stream.abort(new Error('probe over'))
       }
     })().catch((err: unknown) => {
-      if (err instanceof InvalidFrameError) this.#refused(connection.remotePeer.toString(), `refused a probe answer from ${connection.remotePeer.toString()}: ${err.message}`)
+      if (err instanceof InvalidFrameError) this.#refusals.refused(connection.remotePeer.toString(), `refused a probe answer from ${connection.remotePeer.toString()}: ${err.message}`)
       return 'miss' as const
     })
     let result: Outcome | 'nack' = 'miss'
@@ -305,6 +317,7 @@ export class Prober {
         // process), not dead: it keeps it from being judged dead and leaves its connection be
         const cutoff = setTimeout(() => { controller.abort() }, Math.max(0, this.#detector.timing.failureTimeoutMs - timeoutMs))
         cutoff.unref()
+        // attempt never rejects (its failures are 'miss')
         void attempt.then((late) => {
           clearTimeout(cutoff)
           if (late === 'ack' && !this.#stopped) lateAck(performance.now() - started)
@@ -351,7 +364,7 @@ export class Prober {
       await stream.close({ signal })
     } catch (err) {
       stream.abort(err instanceof Error ? err : new Error(String(err)))
-      if (err instanceof InvalidFrameError) this.#refused(from, `refused a probe from ${from}: ${err.message}`)
+      if (err instanceof InvalidFrameError) this.#refusals.refused(from, `refused a probe from ${from}: ${err.message}`)
     } finally {
       this.#streams.delete(stream)
     }
@@ -366,91 +379,4 @@ export class Prober {
     this.#nonce = (this.#nonce + 1) % 0x1_0000_0000
     return this.#nonce
   }
-
-  /** Logs a protocol violation of `peer`, at most REFUSALS_LOGGED a minute. */
-  #refused (peer: string, message: string): void {
-    const minute = Math.floor(Date.now() / 60_000)
-    if (minute !== this.#refusalWindow) {
-      this.#refusalWindow = minute
-      this.#refusalsLogged = 0
-    }
-    if (this.#refusalsLogged++ < REFUSALS_LOGGED) this.#opts.log.warn({ peer }, message)
-  }
-}
-
-/**
- * A deadline `ms` from now that says whether it was met on time: 'miss' when its timer fired on
- * time, 'late' when it fired more than LATE_TIMER_SHARE of `ms` late (this node's event loop was
- * busy, and an answer may be waiting unread). The verdict is given after the I/O that arrived
- * meanwhile was read (setImmediate runs after the poll phase), so an answer already in wins.
- */
-export function lateAwareDeadline (ms: number): { promise: Promise<'miss' | 'late'>, clear: () => void } {
-  const due = performance.now() + ms
-  let timer: ReturnType<typeof setTimeout> | undefined
-  let immediate: ReturnType<typeof setImmediate> | undefined
-  const promise = new Promise<'miss' | 'late'>((resolve) => {
-    timer = setTimeout(() => {
-      const late = performance.now() - due > ms * LATE_TIMER_SHARE
-      immediate = setImmediate(() => { resolve(late ? 'late' : 'miss') })
-    }, ms)
-    // a probe never keeps a stopping process alive
-    timer.unref()
-  })
-  return {
-    promise,
-    clear: () => {
-      clearTimeout(timer)
-      if (immediate !== undefined) clearImmediate(immediate)
-    }
-  }
-}
-
-/**
- * Reads the one probe frame a stream carries: its length prefix and body (FrameReader, as actor
- * frames), checked by decodeProbe. More than one frame's bytes, a frame over MAX_PROBE_FRAME_BYTES,
- * or a stream that ends before its frame is refused (InvalidFrameError, or the stream's own
- * error); `signal` bounds the wait.
- */
-export function readProbeFrame (stream: Stream, signal: AbortSignal): Promise<ProbeFrame> {
-  return new Promise<ProbeFrame>((resolve, reject) => {
-    const reader = new FrameReader()
-    let received = 0
-    let frame: ProbeFrame | undefined
-    const done = (err: Error | undefined, value?: ProbeFrame): void => {
-      stream.removeEventListener('message', onMessage)
-      stream.removeEventListener('close', onClose)
-      stream.removeEventListener('remoteCloseWrite', onEnd)
-      signal.removeEventListener('abort', onAbort)
-      if (err !== undefined) reject(err)
-      else resolve(value as ProbeFrame)
-    }
-    const onMessage = (evt: { data: Uint8Array | { subarray: () => Uint8Array } }): void => {
-      const chunk = evt.data instanceof Uint8Array ? evt.data : evt.data.subarray()
-      received += chunk.byteLength
-      try {
-        // a varint of at most 2 bytes holds any probe frame's length
-        if (frame !== undefined || received > MAX_PROBE_FRAME_BYTES + 2) throw new InvalidFrameError(`a probe stream carries one frame of at most ${MAX_PROBE_FRAME_BYTES} bytes`)
-        reader.push(chunk, (body) => {
-          if (frame !== undefined) throw new InvalidFrameError('a probe stream carries one frame')
-          frame = decodeProbe(body)
-          if (received !== body.byteLength + (body.byteLength < 128 ? 1 : 2)) throw new InvalidFrameError('bytes after the probe frame')
-        })
-      } catch (err) {
-        done(err instanceof Error ? err : new InvalidFrameError(String(err)))
-        return
-      }
-      if (frame !== undefined) done(undefined, frame)
-    }
-    const onEnd = (): void => { done(new InvalidFrameError('the probe stream ended before its frame')) }
-    const onClose = (evt: { error?: Error }): void => { done(evt.error ?? new Error('the probe stream closed before its frame')) }
-    const onAbort = (): void => { done(signal.reason instanceof Error ? signal.reason : new Error('probe timed out')) }
-    if (signal.aborted) {
-      onAbort()
-      return
-    }
-    stream.addEventListener('message', onMessage)
-    stream.addEventListener('close', onClose)
-    stream.addEventListener('remoteCloseWrite', onEnd)
-    signal.addEventListener('abort', onAbort, { once: true })
-  })
 }

@@ -1,11 +1,7 @@
 import { describe } from '../../protocols/index.ts'
 import type { LeaveMode, LeaveStatus } from './migration-protocol.ts'
 import type { Migrator } from './migrator.ts'
-
-/** How often a decommission looks whether its moves and its storage hand-off are done. */
-const DECOMMISSION_CHECK_MS = 500
-/** The moves of a leave, at most this long, before it goes on (a stuck move ends cold anyway). */
-const MOVES_WAIT_MS = 600_000
+import { DECOMMISSION_CHECK_MS, MOVES_WAIT_MS } from './constants.ts'
 
 export interface LeaveOptions {
   readonly migrator: Migrator
@@ -57,13 +53,16 @@ export class Leave {
       this.#total = this.#opts.entities()
       this.#movesBefore = new Map(this.#opts.migrator.stats.moves)
       this.#opts.log.info({ mode, entities: this.#total }, `${mode} asked by an admin: ${this.#total} entities move to other members${mode === 'decommission' ? ', then storage partitions are handed off, then this node leaves the cluster for good' : ', then this node exits'}`)
+      // not awaited: the leave goes on after the admin's ask is answered (the job follows it);
+      // a stop that fails is said, as a decommission that fails is
+      const stopFailed = (err: unknown): void => { this.#opts.log.warn({ err }, `the stop after a ${mode} failed: ${describe(err)}`) }
       if (mode === 'drain') {
-        void this.#stop()
+        void this.#stop().catch(stopFailed)
       } else {
-        void this.#decommission().catch((err: unknown) => {
+        void this.#decommission().catch(async (err: unknown) => {
           this.#opts.log.warn({ err }, `decommission failed: ${describe(err)}; stopping`)
-          return this.#stop()
-        })
+          await this.#stop()
+        }).catch(stopFailed)
       }
     }
     return this.status()
@@ -106,5 +105,3 @@ export class Leave {
     await this.#opts.stop()
   }
 }
-
-

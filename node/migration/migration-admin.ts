@@ -6,15 +6,8 @@ import { MEMBER_SETTLE_MAX_MS, UnknownPeerError } from '../mesh/index.ts'
 import { LeaveRefusedError, MoveRefusedError } from './errors.ts'
 import { MIGRATION_PATH, checkLeaveStatus, checkMoveResult } from './migration-protocol.ts'
 import type { LeaveMode, LeaveStatus, MigrationMsg } from './migration-protocol.ts'
-import { SETTLE_WAIT_MS, migrateAskMs } from './migrator.ts'
-
-/** How often a drain or decommission job asks the leaving node where it stands. */
-const LEAVE_POLL_MS = 500
-/** The leave ask (the leaving node answers at once). */
-const LEAVE_ASK_MS = 3_000
-/** Asks of a leaving node that may fail in a row (it is busy moving) before the job looks whether
- * it is gone. */
-const LEAVE_MISSES = 3
+import { LEAVE_ASK_MS, LEAVE_MISSES, LEAVE_POLL_MS, SETTLE_WAIT_MS } from './constants.ts'
+import { migrateAskMs } from './migrator.ts'
 
 export interface MigrationAdminOptions {
   readonly system: ActorSystem

@@ -1,28 +1,17 @@
 import type { ActorSystem, Behavior, RemotingPort } from '../../actors/index.ts'
 import { clip, describe } from '../../protocols/index.ts'
-import { MoveRefusedError, NotLeavingError } from './errors.ts'
-import { MoveLimit } from './move-limit.ts'
-import { MIGRATION_PATH, adoptedPause, checkMigrationMsg, checkMoveResult } from './migration-protocol.ts'
-import type { LeaveMode, LeaveStatus, MigrationMsg, MoveOutcome, MoveResult, MoveTrigger } from './migration-protocol.ts'
 import type { PinTable } from '../mesh/index.ts'
-
-/** Placement as the migrator reads it (node/mesh/placement.ts). */
-export interface OwnerView {
-  ownerOf (type: string, role: string, key: string): string | Error
-  previousOwners (type: string, role: string, key: string): string[]
-  /** Whether `peer` may own entities of `role` in this view. */
-  holds (peer: string, role: string): boolean
-  /** The winning pin of `type/key` in this view (an admin moved it to `peerId`). */
-  pinOf (type: string, role: string, key: string): { readonly peerId: string, readonly n: number } | undefined
-}
-
-/** A node's leave as the migration actor answers for it (node/migration/leave.ts's Leave): given
- * to the actor, it takes the place of the `leave` and `leaving` options. */
-export interface LeaveHandle {
-  readonly mode: LeaveMode | undefined
-  request (mode: LeaveMode): LeaveStatus
-  status (): LeaveStatus
-}
+import { ServiceFailures } from '../services/index.ts'
+import { AdminPins } from './admin-pins.ts'
+import { ADOPT_ASK_MS, CLAIM_SLACK_MS, MISPLACED_RECHECK_MS, SETTLE_WAIT_MS } from './constants.ts'
+import { moveEntity } from './entity-move.ts'
+import { MoveRefusedError } from './errors.ts'
+import { migrationActor } from './migration-actor.ts'
+import type { LeaveHandle } from './migration-actor.ts'
+import { MIGRATION_PATH, checkMoveResult } from './migration-protocol.ts'
+import type { LeaveMode, LeaveStatus, MigrationMsg, MoveOutcome, MoveResult, MoveTrigger } from './migration-protocol.ts'
+import { MoveLimit } from './move-limit.ts'
+import type { OwnerView } from './owner-view.ts'
 
 export interface MigratorOptions {
   readonly system: ActorSystem
@@ -57,6 +46,9 @@ export interface MigratorOptions {
   /** Work to do for an entity before it is released to `to`, outside its pause (an agent's KV
    * cache is sent ahead); bounded by PRE_MOVE_MS, and a failure does not stop the move. */
   readonly beforeMove?: (type: string, key: string, to: string) => Promise<void>
+  /** Where the pin sweep's failures are counted (one per node, shared by every service).
+   * @default a counter of its own */
+  readonly failures?: ServiceFailures
 }
 
 /** What the metrics and the drain report read. */
@@ -69,29 +61,6 @@ export interface MigrationStats {
    * `failed`: those whose move failed. What a job of that trigger reports. */
   readonly queued: Map<MoveTrigger, { ended: number, failed: number }>
 }
-
-/** How long a new owner waits for a previous owner to hand an entity over, beyond the move's own
- * bound (busy wait and grace): then it recovers the entity from its journal (a clean failover). */
-const CLAIM_SLACK_MS = 5_000
-/** The adopt ask: the new owner takes the journal (one fence round) before it answers. */
-const ADOPT_ASK_MS = 15_000
-/** How often pins of entities no longer active here are dropped. */
-const PIN_SWEEP_MS = 5_000
-/** What an entity's pre-move work (an agent's KV cache sent ahead) may take: a few tens of MiB
- * over loopback or a LAN take well under a second; beyond this the move goes on without it. */
-export const PRE_MOVE_MS = 5_000
-/** A pin younger than this is kept even while its entity is not active here yet (its move, or
- * its first message after a cold move, is on its way). */
-const PIN_GRACE_MS = 15_000
-/** An entity adopted here that this node's view gives to another node (its old owner moved it on
- * a view this node has already left behind, so no view change here will move it) moves on after
- * this long if the view still says so: time for views that disagree for a moment (a heal, a join)
- * to agree, so that two nodes whose views differ do not pass it back and forth. */
-const MISPLACED_RECHECK_MS = 1_000
-
-/** How long a migration to a member that has just come up waits for it to settle (the settle time,
- * node/mesh MEMBER_SETTLE_MAX_MS at most, with room for its record to reach the others). */
-export const SETTLE_WAIT_MS = 10_000
 
 /** How long an admin's migration may take, all told: the new owner's settling, the old owner's
  * move (its busy wait, grace and adopt) and the ask's round trips. */
@@ -120,86 +89,47 @@ export class Migrator {
   #ended = 0
   readonly #idleWaiters = new Set<() => void>()
   #stopped = false
-  #sweep: ReturnType<typeof setInterval> | undefined
+  /** The pins of entities an admin moved here (absent: admin migrations are refused). */
+  readonly #adminPins: AdminPins | undefined
   /** Rechecks of adopted entities this node's view gives to another node (MISPLACED_RECHECK_MS). */
   readonly #rechecks = new Map<string, ReturnType<typeof setTimeout>>()
 
   constructor (opts: MigratorOptions) {
     this.#opts = opts
     this.#limit = new MoveLimit(opts.concurrency)
+    this.#adminPins = opts.pins === undefined
+      ? undefined
+      : new AdminPins({
+        ...opts,
+        pins: opts.pins,
+        moving: (id) => this.#moving.has(id),
+        failures: opts.failures ?? new ServiceFailures()
+      })
   }
 
   /** Queued moves this node runs at once now (MoveLimit: at most migration-concurrency). */
   get concurrency (): number { return this.#limit.current() }
 
-  /** The system actor other nodes' migrators talk to. */
+  /** The system actor other nodes' migrators talk to (migration-actor.ts); `handle`, the node's
+   * leave, takes the place of the `leave` and `leaving` options. */
   behavior (handle?: LeaveHandle): Behavior<MigrationMsg, undefined> {
-    return {
-      init: () => undefined,
-      receive: async (_state, sent, ctx) => {
-        const msg = checkMigrationMsg(sent)
-        switch (msg.type) {
-          case 'adopt': {
-            // only a node that may own the entity takes it (not one draining, nor one without
-            // the role): the old owner then lets its messages go on as placement says
-            const role = this.#opts.port.roleOf(msg.entityType)
-            if (role !== undefined && !this.#opts.placement.holds(this.#opts.port.node, role)) {
-              ctx.fail(msg.replyTo, new MoveRefusedError(`${msg.entityType}/${clip(msg.key, 64)}`, `this node does not take ${role} entities now (it lacks the role, or it is draining)`))
-              return undefined
-            }
-            const entity = `${msg.entityType}/${clip(msg.key, 64)}`
-            this.#opts.log.debug({ entity, from: msg.replyTo.node, seq: msg.handOff.seq, buffered: msg.handOff.buffered.length }, `adopting ${entity} from ${msg.replyTo.node}`)
-            // not awaited: the actor goes on taking hand-overs while this one takes its journal (a
-            // fence round on its replicas); one at a time, the moves of a drain or a rebalance to
-            // this node would wait for each other, and each entity's pause would grow with its
-            // place in the line. What must come in order (the activation, the buffered messages)
-            // happens before adopt's first await.
-            const arrived = performance.now()
-            const arrivedAt = Date.now()
-            void this.#opts.port.adopt(msg.entityType, msg.key, msg.handOff).then((result) => {
-              if (result !== 'ok') {
-                ctx.fail(msg.replyTo, result)
-                return
-              }
-              // the pause: the old owner's part, the hop (read off the two wall clocks: never below
-              // 0; the old owner caps it by the whole round trip) and this node's part until the
-              // entity runs with the messages that waited delivered
-              const paused = msg.paused
-              ctx.reply(msg.replyTo, paused === undefined ? 'ok' : { pauseMs: paused.ms + Math.max(0, arrivedAt - paused.at) + (performance.now() - arrived) })
-              this.#recheckPlacement(msg.entityType, msg.key)
-            }, (err: unknown) => { ctx.fail(msg.replyTo, err) })
-            return undefined
-          }
-          case 'claim':
-            // not awaited: the actor goes on answering (a claim waits for the entity's work)
-            void this.move(msg.entityType, msg.key, msg.to, msg.trigger ?? 'claim').then((r) => { ctx.reply(msg.replyTo, r) }, (err: unknown) => { ctx.fail(msg.replyTo, err) })
-            return undefined
-          case 'migrate':
-            void this.migrateHere(msg.entityType, msg.key).then((r) => { ctx.reply(msg.replyTo, r) }, (err: unknown) => { ctx.fail(msg.replyTo, err) })
-            return undefined
-          case 'leave': {
-            const leave = handle === undefined ? this.#opts.leave : (mode: LeaveMode) => handle.request(mode)
-            if (leave === undefined) {
-              ctx.fail(msg.replyTo, new MoveRefusedError('this node', 'it does not leave on request'))
-            } else if (msg.follow === true) {
-              const status = handle === undefined ? this.#opts.leaving?.() : handle.mode === undefined ? undefined : handle.status()
-              if (status === undefined) ctx.fail(msg.replyTo, new NotLeavingError(this.#opts.port.node))
-              else ctx.reply(msg.replyTo, status)
-            } else {
-              ctx.reply(msg.replyTo, leave(msg.mode))
-            }
-            return undefined
-          }
-        }
-      }
-    }
+    const leave = handle === undefined ? this.#opts.leave : (mode: LeaveMode) => handle.request(mode)
+    const leaving = handle === undefined ? this.#opts.leaving : () => handle.mode === undefined ? undefined : handle.status()
+    return migrationActor({
+      port: this.#opts.port,
+      placement: this.#opts.placement,
+      log: this.#opts.log,
+      move: async (type, key, to, trigger) => await this.move(type, key, to, trigger),
+      migrateHere: async (type, key) => await this.migrateHere(type, key),
+      adopted: (type, key) => { this.#recheckPlacement(type, key) },
+      ...(leave !== undefined && { leave }),
+      ...(leaving !== undefined && { leaving })
+    })
   }
 
   /** Starts the sweep of pins whose entities are no longer active here. */
   start (): void {
-    if (this.#sweep !== undefined || this.#opts.pins === undefined) return
-    this.#sweep = setInterval(() => { this.sweepPins() }, PIN_SWEEP_MS)
-    this.#sweep.unref()
+    this.#adminPins?.start()
   }
 
   /**
@@ -209,68 +139,16 @@ export class Migrator {
    * PinLimitError when this node may not take it.
    */
   async migrateHere (type: string, key: string): Promise<MoveResult> {
-    const { port, placement, pins, system, log } = this.#opts
-    const self = port.node
+    if (this.#adminPins !== undefined) return await this.#adminPins.migrateHere(type, key, this.#stopped)
     const entity = `${type}/${key}`
-    const role = port.roleOf(type)
-    if (role === undefined) throw new MoveRefusedError(entity, `there is no entity type ${clip(type, 32)}`)
-    if (pins === undefined || this.#stopped) throw new MoveRefusedError(entity, 'this node is stopping')
-    // a node that has just come up takes entities once it settled (at most MEMBER_SETTLE_MAX_MS)
-    if (!placement.holds(self, role) && await this.#opts.awaitCandidate?.(self, role, SETTLE_WAIT_MS) !== true) {
-      throw new MoveRefusedError(entity, `this node does not take ${role} entities now (it lacks the role, or it is draining)`)
-    }
-    const owner = placement.ownerOf(type, role, key)
-    const pin = placement.pinOf(type, role, key)
-    const here = (why: string): MoveResult => ({ entity, from: self, to: self, outcome: 'not-active', pauseMs: 0, why })
-    if (owner === self || port.hosts(type, key)) {
-      // already here: pinned, it stays here while active (a node joining does not take it)
-      if (pins.get(type, key) === undefined && port.hosts(type, key)) {
-        pins.pin(type, key, (pin?.n ?? 0) + 1)
-        this.#opts.announce?.()
-      }
-      return here(`it is already on ${self}`)
-    }
-    pins.pin(type, key, (pin?.n ?? 0) + 1)
-    this.#opts.announce?.()
-    const from = typeof owner === 'string' ? owner : undefined
-    let result: MoveResult
-    if (from === undefined) {
-      result = here('it has no owner now')
-    } else {
-      try {
-        result = checkMoveResult(await system.actorAt<MigrationMsg>({ node: from, path: MIGRATION_PATH })
-          .ask<unknown>((replyTo) => ({ type: 'claim', entityType: type, key, to: self, trigger: 'admin', replyTo }), { timeout: this.#opts.busyMs + this.#opts.graceMs + CLAIM_SLACK_MS }))
-      } catch (err) {
-        // the pin stays: the entity's next message activates it here (the claim hook asks its
-        // old owner again first), and the sweep drops the pin if it never comes
-        log.warn({ entity, from, err }, `${entity}: ${from} did not hand it over for an admin's migration (${describe(err)})`)
-        return { entity, from, to: self, outcome: 'failed', pauseMs: 0, why: describe(err) }
-      }
-    }
-    if (result.outcome === 'not-active' && !port.hosts(type, key)) {
-      // nothing to move: no pin (an entity that is not active has no place to keep)
-      if (pins.unpin(type, key)) this.#opts.announce?.()
-      return { ...result, why: `it is not active (no message for its passivation time); its next message activates it on its owner${from !== undefined ? ` ${from}` : ''}` }
-    }
-    log.info({ entity, from, outcome: result.outcome, pauseMs: result.pauseMs }, `${entity} moved here from ${from ?? '(none)'} as an admin asked (${result.outcome})`)
-    return result
+    if (this.#opts.port.roleOf(type) === undefined) throw new MoveRefusedError(entity, `there is no entity type ${clip(type, 32)}`)
+    throw new MoveRefusedError(entity, 'this node is stopping')
   }
 
   /** Drops the pins of entities that are no longer active here (after their grace); true when
    * some were dropped (placement and the cluster were told). */
   sweepPins (now = Date.now()): boolean {
-    const { pins, port } = this.#opts
-    if (pins === undefined || pins.size === 0) return false
-    const active = new Set(port.activeEntities().map(([type, key]) => `${type}/${key}`))
-    let dropped = false
-    for (const pin of pins.list()) {
-      if (now - pin.at < PIN_GRACE_MS) continue
-      const id = `${pin.type}/${pin.key}`
-      if (active.has(id) || this.#moving.has(id) || port.hosts(pin.type, pin.key)) continue
-      dropped = pins.unpin(pin.type, pin.key) || dropped
-    }
-    if (dropped) this.#opts.announce?.()
-    return dropped
+    return this.#adminPins?.sweep(now) ?? false
   }
 
   /**
@@ -306,7 +184,13 @@ export class Migrator {
       if (queued !== undefined) this.#settleQueued(queued.trigger, under)
       return under
     }
-    const moving = this.#move(type, key, to, trigger).then((result) => {
+    const { system, port, live, busyMs, graceMs, beforeMove, log } = this.#opts
+    const ended = (result: MoveResult, why: MoveTrigger, started: number): void => {
+      this.#count(why, result.outcome)
+      if (result.outcome === 'moved') this.#limit.observe(result.pauseMs, started)
+      this.#opts.onMove?.(result, why)
+    }
+    const moving = moveEntity({ system, port, live, busyMs, graceMs, ended, log, ...(beforeMove !== undefined && { beforeMove }) }, type, key, to, trigger).then((result) => {
       // it left this node: a pin of it here means nothing now
       if (result.outcome !== 'not-active' && this.#opts.pins?.unpin(type, key) === true) this.#opts.announce?.()
       return result
@@ -401,7 +285,9 @@ export class Migrator {
 
   /** No more claims; queued moves are dropped (moves under way finish). */
   stop (): void {
-    if (this.#sweep !== undefined) clearInterval(this.#sweep)
+    // not awaited (stop stays synchronous for its callers): the sweep's run is synchronous, so
+    // none is in progress now, and PeriodicService.stop never rejects
+    void this.#adminPins?.stop()
     for (const timer of this.#rechecks.values()) clearTimeout(timer)
     this.#rechecks.clear()
     this.#stopped = true
@@ -466,76 +352,8 @@ export class Migrator {
     for (const check of [...this.#idleWaiters]) check()
   }
 
-  async #move (type: string, key: string, to: string, trigger: MoveTrigger): Promise<MoveResult> {
-    const { port, system, log, live } = this.#opts
-    const entity = `${type}/${key}`
-    const from = port.node
-    if (to !== from && this.#opts.beforeMove !== undefined) await this.#beforeMove(this.#opts.beforeMove, type, key, to)
-    const started = performance.now()
-    /** `measured`: the pause the new owner measured (capped by this node's own view of the move). */
-    const result = (outcome: MoveOutcome, why?: string, measured?: number): MoveResult => {
-      const own = performance.now() - started
-      const moved: MoveResult = { entity, from, to, outcome, pauseMs: measured === undefined ? own : Math.min(own, measured), ...(why !== undefined && { why }) }
-      this.#count(trigger, outcome)
-      if (outcome === 'moved') this.#limit.observe(moved.pauseMs, started)
-      this.#opts.onMove?.(moved, trigger)
-      return moved
-    }
-    if (to === from) return result('not-active', 'it is already here')
-    const released = await port.release(type, key, { busyMs: this.#opts.busyMs, graceMs: this.#opts.graceMs })
-    if (released.outcome === 'not-active') return result('not-active')
-    if (released.outcome === 'cold') {
-      // one still taking its journal (waiting out another owner's lease) stopped waiting: a view
-      // change, not a fault
-      if (released.untaken === true) log.debug({ entity, to, why: released.why }, `${entity} moves to ${to} before it was taken here (${released.why}); ${to} takes it from its journal`)
-      else log.warn({ entity, to, why: released.why }, `${entity} did not stop cleanly to move to ${to} (${released.why}); ${to} recovers it from its journal`)
-      port.finishRelease(type, key, to)
-      return result('cold', released.why)
-    }
-    const adopting = system.actorAt<MigrationMsg>({ node: to, path: MIGRATION_PATH })
-      .ask<unknown>((replyTo) => ({ type: 'adopt', entityType: type, key, handOff: released.handOff, paused: { ms: performance.now() - started, at: Date.now() }, replyTo }), { timeout: ADOPT_ASK_MS })
-    // what arrives from now on goes after the hand-off on the same link, so it reaches the new
-    // owner after it: it waits there (claimed) while the hand-over lands, not here for the answer
-    port.finishRelease(type, key, to)
-    let answer: unknown
-    try {
-      answer = await adopting
-    } catch (err) {
-      // its state is durable: whoever takes it next recovers it from its journal; the messages
-      // that waited go to the new owner if it lives (it activates the entity), else as placement says
-      const why = describe(err)
-      log.warn({ entity, to, err }, `${entity}: ${to} did not take it (${why}); its messages go on and it recovers from its journal`)
-      port.finishRelease(type, key, live(to) ? to : undefined, released.handOff.buffered)
-      return result('failed', why)
-    }
-    {
-      const measured = adoptedPause(answer)
-      log.debug({ entity, to, trigger, seq: released.handOff.seq, buffered: released.handOff.buffered.length, pauseMs: measured }, `${entity} moved to ${to}`)
-      return result('moved', undefined, measured)
-    }
-  }
-
-  /** The pre-move work, bounded; the entity keeps serving meanwhile, and moves whatever it says. */
-  async #beforeMove (work: NonNullable<MigratorOptions['beforeMove']>, type: string, key: string, to: string): Promise<void> {
-    let timer: ReturnType<typeof setTimeout> | undefined
-    const expired = new Promise<'expired'>((resolve) => { timer = setTimeout(() => { resolve('expired') }, PRE_MOVE_MS) })
-    try {
-      const outcome = await Promise.race([work(type, key, to).then(() => 'done' as const), expired])
-      if (outcome === 'expired') this.#opts.log.warn({ entity: `${type}/${key}`, to, ms: PRE_MOVE_MS }, 'the work before a move did not end in time; the entity moves without it')
-    } catch (err) {
-      this.#opts.log.debug({ entity: `${type}/${key}`, to, err }, `the work before a move failed (${describe(err)}); the entity moves without it`)
-    } finally {
-      clearTimeout(timer)
-    }
-  }
-
   #count (trigger: MoveTrigger, outcome: MoveOutcome): void {
     const label = `${trigger}/${outcome}`
     this.stats.moves.set(label, (this.stats.moves.get(label) ?? 0) + 1)
   }
-}
-
-/** Starts the migration actor on `system` for `migrator`. */
-export function spawnMigrationActor (system: ActorSystem, migrator: Migrator, leave?: LeaveHandle): void {
-  system.spawn(migrator.behavior(leave), { name: MIGRATION_PATH.slice(1), kind: 'migration', mailbox: 65_536 })
 }

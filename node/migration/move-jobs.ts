@@ -1,9 +1,7 @@
 import type { Jobs } from '../jobs/index.ts'
 import type { Migrator } from './migrator.ts'
 import type { MoveTrigger } from './migration-protocol.ts'
-
-/** How often a rebalance or drain job reads the migrator's counts. */
-const MOVE_JOB_POLL_MS = 250
+import { MOVE_JOB_POLL_MS } from './constants.ts'
 
 /**
  * Rebalances and drains as jobs (`plexi admin jobs`): each batch of moves a view change queues on

@@ -1,14 +1,4 @@
-/** The pause a node aims its queued moves at: half the goal's p99 (docs/operations.md, "Live
- * migration": p99 <= 50 ms), so that the tail stays under it. */
-export const PAUSE_TARGET_MS = 20
-/** Moves at once when a node starts, before any pause was seen: one, since the first moves may go
- * to a member that has just started (its code is still cold: the first hand-overs it takes cost
- * it tens of ms each); a drain on warm nodes doubles it every round. */
-export const MOVE_LIMIT_INITIAL = 1
-/** A node that moved nothing for this long starts again from MOVE_LIMIT_INITIAL (what it learnt of
- * the moves before says nothing of the next ones: another member, perhaps one that just started;
- * TCP's window restarts after idle for the same reason, RFC 2861). */
-export const MOVE_LIMIT_IDLE_MS = 5_000
+import { MOVE_LIMIT_IDLE_MS, MOVE_LIMIT_INITIAL, PAUSE_TARGET_MS } from './constants.ts'
 
 /**
  * How many queued moves (a drain's, a rebalance's) a node runs at once: as many as keep each

@@ -41,7 +41,7 @@ export const modelsPart: PartSpec<NodeComponents> = {
  */
 export const inferencePart: PartSpec<NodeComponents> = {
   id: 'inference',
-  needs: ['config', 'log', 'roles', 'preflight', 'system', 'manager', 'models', 'metrics', 'membership', 'inferencePlan'],
+  needs: ['config', 'log', 'roles', 'preflight', 'system', 'manager', 'models', 'metrics', 'membership', 'inferencePlan', 'serviceFailures'],
   gives: ['kvCaches', 'inference'],
   start: (c: C) => {
     const config = c.get('config')
@@ -58,6 +58,7 @@ export const inferencePart: PartSpec<NodeComponents> = {
       dataDir: config.dataDir,
       budgetBytes: config.kvCacheDisk * 1_048_576,
       onTransfer: metrics.observeKvTransfer,
+      failures: c.get('serviceFailures'),
       log: log.child({ component: 'kv-cache' })
     })
     spawnKvCacheActor(system, kvCaches)

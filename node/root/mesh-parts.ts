@@ -1,6 +1,8 @@
 import { describe } from '../../protocols/index.ts'
+import * as inferenceFolder from '../inference/index.ts'
 import { Cluster, MEMBER_SETTLE_MAX_MS, recordOf, startP2pHost } from '../mesh/index.ts'
 import { meshMetrics } from '../metrics/index.ts'
+import * as replicationFolder from '../replication/index.ts'
 import type { PartComponents } from './components.ts'
 import type { NodeComponents } from './node-components.ts'
 import { NodeSelf } from './node-self.ts'
@@ -32,7 +34,7 @@ export const selfPart: PartSpec<NodeComponents> = {
 /** The libp2p host, behind the cluster key (a node without one runs alone, with no p2p host). */
 export const p2pPart: PartSpec<NodeComponents> = {
   id: 'p2p',
-  needs: ['config', 'log', 'preflight', 'replicas', 'self', 'pins', 'reach'],
+  needs: ['config', 'log', 'preflight', 'replicas', 'self', 'pins', 'reach', 'serviceFailures'],
   gives: ['p2p'],
   runs: (c: C) => {
     const alone = c.get('preflight').clusterKey === undefined
@@ -52,6 +54,7 @@ export const p2pPart: PartSpec<NodeComponents> = {
       failureTimeout: config.failureTimeout,
       partitions: c.get('replicas').partitions,
       mdns: config.mdns,
+      failures: c.get('serviceFailures'),
       self: () => ({ ...recordOf(self.member()), ...(pins.size > 0 && { pins: pins.record() }), ...(self.left ? { left: true } : {}) }),
       log: c.get('log').child({ component: 'p2p' })
     }).catch((err: unknown) => {
@@ -71,7 +74,7 @@ export const p2pPart: PartSpec<NodeComponents> = {
  */
 export const meshPart: PartSpec<NodeComponents> = {
   id: 'mesh',
-  needs: ['config', 'log', 'preflight', 'roles', 'state', 'system', 'journal', 'p2p', 'pins', 'moves', 'gateway', 'roster', 'rosterChanged', 'writeQuorum', 'jobs', 'metrics', 'membership'],
+  needs: ['config', 'log', 'preflight', 'roles', 'state', 'system', 'journal', 'p2p', 'pins', 'moves', 'gateway', 'roster', 'rosterChanged', 'writeQuorum', 'jobs', 'metrics', 'membership', 'serviceFailures'],
   gives: ['cluster'],
   start: async (c: C) => {
     const config = c.get('config')
@@ -109,6 +112,9 @@ export const meshPart: PartSpec<NodeComponents> = {
       settleMs: Math.min(MEMBER_SETTLE_MAX_MS, config.failureTimeout),
       onSettled: () => { p2p?.announce() },
       jobs: c.get('jobs'),
+      // errors of the folders above the mesh arrive from other nodes as their own classes
+      errorModules: [inferenceFolder, replicationFolder],
+      failures: c.get('serviceFailures'),
       log: c.get('log').child({ component: 'mesh' })
     })
     meshMetrics(c.get('metrics').registry, cluster)

@@ -19,7 +19,7 @@ export const INTERRUPT_GRACE_MS = 2_000
  */
 export const migrationPart: PartSpec<NodeComponents> = {
   id: 'migration',
-  needs: ['config', 'log', 'system', 'cluster', 'p2p', 'membership', 'pins', 'jobs', 'metrics', 'kvCaches', 'moves'],
+  needs: ['config', 'log', 'system', 'cluster', 'p2p', 'membership', 'pins', 'jobs', 'metrics', 'kvCaches', 'moves', 'serviceFailures'],
   gives: ['migrator', 'moveJobs'],
   start: (c: C) => {
     const config = c.get('config')
@@ -44,6 +44,7 @@ export const migrationPart: PartSpec<NodeComponents> = {
         cluster.refresh()
         p2p?.announce()
       },
+      failures: c.get('serviceFailures'),
       beforeMove: async (type, key, to) => { if (type === AGENT.type) await kvCaches.push(`${AGENT.type}/${key}`, to) },
       log: c.get('log').child({ component: 'migration' })
     })

@@ -9,7 +9,7 @@ import { checkJob, checkJobList } from '../../node/jobs/index.ts'
 import { checkRoles } from '../../node/mesh/index.ts'
 import { decodeMemberRecord } from '../../node/mesh/membership.ts'
 import { checkMemberList } from '../../node/mesh/node-inspector.ts'
-import { fromWireError } from '../../node/mesh/wire-error.ts'
+import { WireErrors } from '../../node/mesh/wire-errors.ts'
 import { checkLeaveStatus, checkMigrationMsg, checkMoveResult } from '../../node/migration/index.ts'
 import { checkCatchUp, checkEntityPage, checkLogTicket, checkPartitionRequest, checkReplicaReply, checkReplicaRequest, checkTakeOverResult } from '../../node/replication/index.ts'
 import type { ReplicaRequest } from '../../node/replication/index.ts'
@@ -112,7 +112,7 @@ const CHECKS: readonly Check[] = [
   ['entity page', (v) => checkEntityPage(v, '', 10, 3, 16, (why) => { throw new Error(why) }), 'answer'],
   ...replicaRequests.map((r): Check => [`reply to ${r.op}`, (v) => checkReplicaReply(r, v), 'answer']),
   // an error a peer sends back: well-formed error data always rebuilds into an Error
-  ['wire error', (v) => { if (isErrorData(v)) { const e = fromWireError(v, 'peer'); if (!(e instanceof Error)) throw new TypeError('not an Error') } else throw new Error('not error data') }, 'answer',
+  ['wire error', (v) => { if (isErrorData(v)) { const e = new WireErrors().fromWire(v, 'peer'); if (!(e instanceof Error)) throw new TypeError('not an Error') } else throw new Error('not error data') }, 'answer',
     fc.record({ name: fc.oneof(fc.string({ maxLength: 20 }), fc.constantFrom('__proto__', 'constructor', 'InvalidMessageError', 'RateLimitedError', 'toString')), message: fc.string({ maxLength: 40 }), kind: fc.constantFrom('invalid', 'internal', 'nope'), fields: fc.dictionary(fc.oneof(fc.string({ maxLength: 8 }), fc.constantFrom('__proto__', 'constructor', 'stack', 'name', 'retryAfterMs')), fc.oneof(fc.string({ maxLength: 8 }), fc.integer(), fc.boolean()), { maxKeys: 4 }) }, { requiredKeys: ['name', 'message', 'kind'] })]
 ]
 

@@ -4,6 +4,8 @@ import { Packr } from 'msgpackr'
 import { InvalidMessageError, PermissionDeniedError, ROOMS, ROOM_DIRECTORY_KEY, USERS, USER_DIRECTORY_KEY, chatRoom } from '../../../actors/index.ts'
 import type { ChatMessage, EntityType, PostAck, ReplyTo, RoomMsg, RoomSummary, UserSummary } from '../../../actors/index.ts'
 import { chatGateway } from '../../../node/grpc/index.ts'
+import { ModelNotWarmError } from '../../../node/inference/index.ts'
+import { ReplicasUnavailableError } from '../../../node/replication/index.ts'
 import type { Cluster } from '../../../node/mesh/index.ts'
 import { ACTOR_PROTOCOL, ENVELOPE, MAX_FRAME_BYTES, encodeEnvelope, encodeFrame } from '../../../protocols/p2p/index.ts'
 import { MAX_CHAT_TEXT_BYTES, MAX_HISTORY_LIMIT, kindOf } from '../../../protocols/index.ts'
@@ -30,6 +32,26 @@ describe('ActorTransport (real libp2p on loopback, in one process)', function ()
     const missing = await a.system.actorAt<EchoMsg>({ node: b.id, path: '/nobody' })
       .ask((replyTo) => ({ text: 'x', replyTo }), { timeout: 20_000 }).then(() => undefined, (e: Error) => e)
     expect(missing?.name).to.equal('ActorStoppedError')
+  })
+
+  it('should rebuild the errors of inference and replication that another node answers with as their own classes', async () => {
+    const [a, b] = await net.of([['chat'], ['chat']]) as [TestNode, TestNode]
+    type FailMsg = { readonly which: 'inference' | 'replication', readonly replyTo: ReplyTo<never> }
+    b.system.spawn<FailMsg, undefined>({
+      init: () => undefined,
+      receive (_s, msg, ctx) {
+        ctx.fail(msg.replyTo, msg.which === 'inference' ? new ModelNotWarmError('model m is not loaded here with a free slot') : new ReplicasUnavailableError('room/r', 'appending', 2, 1))
+        return undefined
+      }
+    }, { name: 'fails' })
+    const failing = a.system.actorAt<FailMsg>({ node: b.id, path: '/fails' })
+    const inference = await failing.ask((replyTo) => ({ which: 'inference', replyTo })).then(() => undefined, (e: Error) => e)
+    expect(inference).to.be.instanceOf(ModelNotWarmError)
+    expect(inference?.message).to.equal('model m is not loaded here with a free slot')
+    expect(inference?.stack).to.include(`at peer ${b.id}`)
+    const replication = await failing.ask((replyTo) => ({ which: 'replication', replyTo })).then(() => undefined, (e: Error) => e)
+    expect(replication).to.be.instanceOf(ReplicasUnavailableError)
+    expect(replication).to.include({ needed: 2, answered: 1, entity: 'room/r' })
   })
 
   it('should fail an ask for an entity type its owner does not know with UnknownEntityTypeError, at once', async () => {

@@ -97,11 +97,4 @@ describe('FailureDetector (an injected clock)', () => {
     d.pinged('a', 0)
     expect(d.unhearing('a'), 'heard again').to.equal(false)
   })
-
-  it('should derive every probe timing from the failure timeout, within bounds', () => {
-    expect(probeTiming(3_000)).to.deep.equal({ failureTimeoutMs: 3_000, intervalMs: 500, timeoutMs: 750, indirectTimeoutMs: 1_500 })
-    expect(probeTiming(600_000).intervalMs, 'probed at least every second').to.equal(1_000)
-    expect(probeTiming(200)).to.deep.include({ intervalMs: 50, timeoutMs: 50 })
-    expect(() => probeTiming(0)).to.throw(RangeError)
-  })
 })

@@ -1,8 +1,6 @@
 import { expect } from 'chai'
 import fc from 'fast-check'
 import { Placement, pinIdOf, rendezvousOwner } from '../../../node/mesh/placement.ts'
-import { PinTable } from '../../../node/mesh/pins.ts'
-import { MAX_PINS } from '../../../node/mesh/membership.ts'
 import type { Candidate } from '../../../node/mesh/placement.ts'
 
 const member = (peerId: string, roles: string[] = ['chat'], capacity = 1): Candidate => ({ peerId, roles, capacity })
@@ -101,22 +99,6 @@ describe('Placement', () => {
     expect(p.ownerOf('room', 'chat', 'lobby')).to.not.equal('p1')
     p.update(three)
     expect(p.ownerOf('room', 'chat', 'lobby')).to.equal(hash)
-  })
-
-  it('should keep at most MAX_PINS pins on a node, and announce them as a stable map until they change', () => {
-    const pins = new PinTable()
-    for (let i = 0; i < MAX_PINS; i++) pins.pin('room', `r${i}`, 1)
-    expect(() => pins.pin('room', 'one-more', 1)).to.throw(/already holds 512/).with.property('name', 'PinLimitError')
-    pins.pin('room', 'r0', 2)   // a pin of an entity already pinned here is replaced, not added
-    expect(pins.size).to.equal(MAX_PINS)
-    const map = pins.map()
-    expect(pins.map()).to.equal(map)
-    expect(map.get(pinIdOf('room', 'r0'))).to.equal(2)
-    expect(pins.unpin('room', 'r0')).to.equal(true)
-    expect(pins.unpin('room', 'r0')).to.equal(false)
-    expect(pins.map()).to.not.equal(map)
-    expect(pins.record()).to.have.length(MAX_PINS - 1)
-    expect(pinIdOf('room', 'r0')).to.match(/^[A-Za-z0-9_-]{16}$/)
   })
 
   it('should not learn an owner that is not a candidate for the role in its view (a draining member handing an entity off)', () => {

@@ -1,7 +1,8 @@
 import { expect } from 'chai'
 import { ReplicasUnavailableError } from '../../../node/index.ts'
 import { backendError } from '../../../node/openai/openai-error.ts'
-import { fromWireError, toWireError } from '../../../node/mesh/wire-error.ts'
+import * as replication from '../../../node/replication/index.ts'
+import { WireErrors } from '../../../node/mesh/index.ts'
 
 describe('openai error', () => {
   it('should answer a lost write quorum 503 replicas_unavailable in its own words, with Retry-After and nothing logged per request, also when it came from another node', () => {
@@ -13,7 +14,8 @@ describe('openai error', () => {
     }
     expect(backendError(err)).to.deep.equal(expected)
     // across the mesh it keeps its class and fields (the message, which names peers, is not shown)
-    const arrived = fromWireError(toWireError(err), '12D3KooWOther')
+    const wire = new WireErrors([replication])
+    const arrived = wire.fromWire(wire.toWire(err), '12D3KooWOther')
     expect(arrived).to.be.instanceOf(ReplicasUnavailableError)
     expect(backendError(arrived)).to.deep.equal(expected)
   })

@@ -1,0 +1,136 @@
+import type { ActorSystem, RemotingPort } from '../../actors/index.ts'
+import { clip, describe } from '../../protocols/index.ts'
+import type { PinTable } from '../mesh/index.ts'
+import { PeriodicService } from '../services/index.ts'
+import type { ServiceFailures } from '../services/index.ts'
+import { CLAIM_SLACK_MS, PIN_GRACE_MS, PIN_SWEEP_MS, SETTLE_WAIT_MS } from './constants.ts'
+import { MoveRefusedError } from './errors.ts'
+import { MIGRATION_PATH, checkMoveResult } from './migration-protocol.ts'
+import type { MigrationMsg, MoveResult } from './migration-protocol.ts'
+import type { OwnerView } from './owner-view.ts'
+
+export interface AdminPinsOptions {
+  readonly system: ActorSystem
+  readonly port: RemotingPort
+  readonly placement: OwnerView
+  /** The entities an admin pinned to this node (announced in its record). */
+  readonly pins: PinTable
+  /** The pins changed: recompute placement and tell the cluster (the node's member record). */
+  readonly announce?: () => void
+  /** Resolves true once `peer` owns entities of `role` in this node's view (it settled). */
+  readonly awaitCandidate?: (peer: string, role: string, ms: number) => Promise<boolean>
+  /** The bound of the claim ask: the old owner's busy wait and grace. */
+  readonly busyMs: number
+  readonly graceMs: number
+  /** Whether a move of `type/key` away from here is under way (its pin stays meanwhile). */
+  readonly moving: (id: string) => boolean
+  readonly failures: ServiceFailures
+  readonly log: { info (obj: object, msg: string): void, warn (obj: object, msg: string): void, debug (obj: object, msg: string): void }
+}
+
+/**
+ * The entities an admin moved to this node: `migrateHere` pins one here (every member's placement
+ * then gives it to this node while it stays active here) and takes it from its owner now, live; a
+ * sweep (every PIN_SWEEP_MS, on a PeriodicService) drops the pins of entities no longer active
+ * here, after their grace.
+ */
+export class AdminPins {
+  readonly #opts: AdminPinsOptions
+  readonly #sweep: PeriodicService
+
+  constructor (opts: AdminPinsOptions) {
+    this.#opts = opts
+    this.#sweep = new PeriodicService({ name: 'pin-sweep', intervalMs: PIN_SWEEP_MS, run: () => { this.sweep() }, failures: opts.failures, log: opts.log })
+  }
+
+  /** Starts the sweep. */
+  start (): void {
+    this.#sweep.start()
+  }
+
+  /** Stops the sweep (its run is synchronous: none is ever in progress when this is called). */
+  async stop (): Promise<void> {
+    await this.#sweep.stop()
+  }
+
+  /**
+   * An admin moves `type/key` to this node: pinned here, and taken from its owner now. Never
+   * rejects for a move that went wrong (the result says how it ended); MoveRefusedError or
+   * PinLimitError when this node may not take it. `stopping`: the node is stopping (refused).
+   */
+  async migrateHere (type: string, key: string, stopping: boolean): Promise<MoveResult> {
+    const { port, placement, pins } = this.#opts
+    const self = port.node
+    const entity = `${type}/${key}`
+    const role = port.roleOf(type)
+    if (role === undefined) throw new MoveRefusedError(entity, `there is no entity type ${clip(type, 32)}`)
+    if (stopping) throw new MoveRefusedError(entity, 'this node is stopping')
+    // a node that has just come up takes entities once it settled (at most MEMBER_SETTLE_MAX_MS)
+    if (!placement.holds(self, role) && await this.#opts.awaitCandidate?.(self, role, SETTLE_WAIT_MS) !== true) {
+      throw new MoveRefusedError(entity, `this node does not take ${role} entities now (it lacks the role, or it is draining)`)
+    }
+    const owner = placement.ownerOf(type, role, key)
+    const pin = placement.pinOf(type, role, key)
+    const here = (why: string): MoveResult => ({ entity, from: self, to: self, outcome: 'not-active', pauseMs: 0, why })
+    if (owner === self || port.hosts(type, key)) {
+      // already here: pinned, it stays here while active (a node joining does not take it)
+      if (pins.get(type, key) === undefined && port.hosts(type, key)) {
+        pins.pin(type, key, (pin?.n ?? 0) + 1)
+        this.#opts.announce?.()
+      }
+      return here(`it is already on ${self}`)
+    }
+    pins.pin(type, key, (pin?.n ?? 0) + 1)
+    this.#opts.announce?.()
+    const from = typeof owner === 'string' ? owner : undefined
+    if (from === undefined) return this.#taken(type, key, here('it has no owner now'), from)
+    return await this.#claim(type, key, from)
+  }
+
+  /** Drops the pins of entities that are no longer active here (after their grace); true when
+   * some were dropped (placement and the cluster were told). */
+  sweep (now = Date.now()): boolean {
+    const { pins, port } = this.#opts
+    if (pins.size === 0) return false
+    const active = new Set(port.activeEntities().map(([type, key]) => `${type}/${key}`))
+    let dropped = false
+    for (const pin of pins.list()) {
+      if (now - pin.at < PIN_GRACE_MS) continue
+      const id = `${pin.type}/${pin.key}`
+      if (active.has(id) || this.#opts.moving(id) || port.hosts(pin.type, pin.key)) continue
+      dropped = pins.unpin(pin.type, pin.key) || dropped
+    }
+    if (dropped) this.#opts.announce?.()
+    return dropped
+  }
+
+  /** Asks the owner `from` to hand `type/key` over for an admin's migration. */
+  async #claim (type: string, key: string, from: string): Promise<MoveResult> {
+    const { system, port, log } = this.#opts
+    const entity = `${type}/${key}`
+    let result: MoveResult
+    try {
+      result = checkMoveResult(await system.actorAt<MigrationMsg>({ node: from, path: MIGRATION_PATH })
+        .ask<unknown>((replyTo) => ({ type: 'claim', entityType: type, key, to: port.node, trigger: 'admin', replyTo }), { timeout: this.#opts.busyMs + this.#opts.graceMs + CLAIM_SLACK_MS }))
+    } catch (err) {
+      // the pin stays: the entity's next message activates it here (the claim hook asks its
+      // old owner again first), and the sweep drops the pin if it never comes
+      log.warn({ entity, from, err }, `${entity}: ${from} did not hand it over for an admin's migration (${describe(err)})`)
+      return { entity, from, to: port.node, outcome: 'failed', pauseMs: 0, why: describe(err) }
+    }
+    return this.#taken(type, key, result, from)
+  }
+
+  /** How an admin's migration ended, said; an entity not active anywhere keeps no pin. */
+  #taken (type: string, key: string, result: MoveResult, from: string | undefined): MoveResult {
+    const { port, pins, log } = this.#opts
+    const entity = `${type}/${key}`
+    if (result.outcome === 'not-active' && !port.hosts(type, key)) {
+      // nothing to move: no pin (an entity that is not active has no place to keep)
+      if (pins.unpin(type, key)) this.#opts.announce?.()
+      return { ...result, why: `it is not active (no message for its passivation time); its next message activates it on its owner${from !== undefined ? ` ${from}` : ''}` }
+    }
+    log.info({ entity, from, outcome: result.outcome, pauseMs: result.pauseMs }, `${entity} moved here from ${from ?? '(none)'} as an admin asked (${result.outcome})`)
+    return result
+  }
+}
