@@ -6,9 +6,10 @@ import { isChunkId } from './backup-key.ts'
 import type { ChunkStore } from './chunk-store.ts'
 import { CHUNK_OVERHEAD_BYTES, HOLDER_ASK_MS, MAX_CHECK_CHUNKS, MAX_HOLDER_IDS, MAX_PUT_BYTES } from './constants.ts'
 import { BackupHolderError } from './errors.ts'
+import { systemPath } from '../../protocols/p2p/index.ts'
 
 /** Where every backup-role node keeps other nodes' sealed chunks. */
-export const CHUNK_HOLDER_PATH = '/backup-chunks'
+export const CHUNK_HOLDER_PATH = systemPath('backup-chunks', 1)
 
 export interface PutChunk {
   readonly id: string

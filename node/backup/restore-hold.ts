@@ -3,9 +3,10 @@ import { isReplyTo } from '../../actors/index.ts'
 import { InvalidPeerRequestError } from '../mesh/index.ts'
 import { isEntityId } from '../replication/index.ts'
 import { HOLD_BUSY_MS, HOLD_GRACE_MS, HOLD_MAX_MS } from './constants.ts'
+import { systemPath } from '../../protocols/p2p/index.ts'
 
 /** Where every node holds its entities still while a restore rewrites their journals. */
-export const RESTORE_HOLD_PATH = '/backup-restore'
+export const RESTORE_HOLD_PATH = systemPath('backup-restore', 1)
 
 export type RestoreHoldMsg =
   /** Stops `entity` here and keeps its messages waiting: 'held', or 'not-active' (nothing to hold). */

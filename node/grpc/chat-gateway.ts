@@ -2,6 +2,10 @@ import { ROOM, checkRoomFeed, isSuperseded } from '../../actors/index.ts'
 import type { ActorContext, AgentPartial, Behavior, ChatMessage, ReplyTo, RoomFeed } from '../../actors/index.ts'
 import { assertNever, describe, kindOf } from '../../protocols/index.ts'
 import { RESUBSCRIBE_MS, RESUBSCRIBE_RETRY_MS } from './constants.ts'
+import { systemPath } from '../../protocols/p2p/index.ts'
+
+/** Where every node's chat gateway lives: rooms fan their posts out to it. */
+export const CHAT_GATEWAY_PATH = systemPath('chat-gateway', 1)
 
 /** A local subscriber (one gRPC Subscribe call). */
 export interface RoomSink {

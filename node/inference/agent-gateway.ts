@@ -1,6 +1,10 @@
 import { assertNever } from '../../protocols/index.ts'
 import { MessageCheck, checkAgentStreamEvent } from '../../actors/index.ts'
 import type { AgentStreamEvent, Behavior, ReplyTo } from '../../actors/index.ts'
+import { systemPath } from '../../protocols/p2p/index.ts'
+
+/** Where every node's agent gateway lives: agents stream their answers to it. */
+export const AGENT_GATEWAY_PATH = systemPath('agent-gateway', 1)
 
 /** One local Ask call waiting for its answer's events. */
 export interface AgentCallSink {

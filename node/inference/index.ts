@@ -1,7 +1,7 @@
 /** Inference on a node: the door agents and the OpenAI endpoint go through (limits, default
  * model), how models are found and run here, and how an agent's answer reaches its caller. */
 export { AgentAsker } from './agent-asker.ts'
-export { agentGateway } from './agent-gateway.ts'
+export { AGENT_GATEWAY_PATH, agentGateway } from './agent-gateway.ts'
 export type { AgentCallSink, AgentGatewayMsg } from './agent-gateway.ts'
 export { InferenceService } from './inference-service.ts'
 export type { InferenceServiceDeps } from './inference-service.ts'

@@ -13,9 +13,10 @@ import { PeriodicService, ServiceFailures } from '../services/index.ts'
 import { INCOMING_IDLE_MS, KV_ASK_MS, KV_CHUNK_BYTES, MAX_INCOMING, MAX_KV_NAME } from './constants.ts'
 import { KvCacheTransferError } from './errors.ts'
 import { kvCacheDir } from './inference-plan.ts'
+import { systemPath } from '../../protocols/p2p/index.ts'
 
 /** Where every node's KV cache receiver lives. */
-export const KV_CACHE_PATH = '/kv-cache'
+export const KV_CACHE_PATH = systemPath('kv-cache', 1)
 
 export type KvCacheMsg =
   /** Old owner → new owner: take this conversation's saved state for `model`? */

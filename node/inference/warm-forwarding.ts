@@ -7,11 +7,12 @@ import type { ChatTurn, GenerateRequest, GenerateResult, ModelManager } from '..
 import { InvalidPeerRequestError } from '../mesh/index.ts'
 import { ModelNotWarmError } from './errors.ts'
 import { ANSWER_TIMEOUT_MS, LIVENESS_MS, MAX_NAME, MAX_REQUEST_ID, MAX_TEXT_BYTES, MAX_TURNS } from './constants.ts'
+import { systemPath } from '../../protocols/p2p/index.ts'
 
 /** Where every node serves the requests other nodes forward to it. */
-export const INFERENCE_PATH = '/inference'
+export const INFERENCE_PATH = systemPath('inference', 1)
 /** Where every node takes the text of the requests it forwarded. */
-export const INFERENCE_RELAY_PATH = '/inference-relay'
+export const INFERENCE_RELAY_PATH = systemPath('inference-relay', 1)
 const ROLES: ReadonlySet<string> = new Set(['system', 'user', 'assistant'])
 
 export type InferenceMsg =

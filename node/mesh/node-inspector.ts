@@ -2,6 +2,7 @@ import type { ActorSystem, Behavior, Journal, ReplyTo } from '../../actors/index
 import { adminSchemas, shown } from '../../protocols/index.ts'
 import type { Job } from '../../protocols/index.ts'
 import { InvalidPeerRequestError } from './errors.ts'
+import { systemPath } from '../../protocols/p2p/index.ts'
 
 /** A live actor or active entity of one node, as the admin API lists it. */
 export interface ActorRow {
@@ -51,7 +52,7 @@ export const CANCEL_JOB_WAIT_MS = 2_000
 export const MAX_MEMBERS_LISTED = 4_096
 
 /** Where the inspector lives on every node (the admin API of any node asks it there). */
-export const INSPECTOR_PATH = '/inspector'
+export const INSPECTOR_PATH = systemPath('inspector', 1)
 
 /** Answers what lives on this node, for cluster-wide admin listings, which members it hears (a
  * joining node waits to hear them too before it takes entities), and its jobs. Read-only, but for

@@ -2,6 +2,7 @@ import { NODE_ROLES, isNodeRole } from '../../actors/index.ts'
 import type { Behavior, NodeRole, ReplyTo } from '../../actors/index.ts'
 import { InvalidRolesError } from './errors.ts'
 import { shown } from '../../protocols/index.ts'
+import { systemPath } from '../../protocols/p2p/index.ts'
 
 /** The roles of a node, as the role manager reports them. */
 export interface RolesInfo {
@@ -17,7 +18,7 @@ export type RoleManagerMsg =
   | { readonly type: 'set', readonly roles: readonly string[], readonly replyTo: ReplyTo<RolesInfo> }
 
 /** Where the role manager lives on every node (other nodes address it there). */
-export const ROLE_MANAGER_PATH = '/role-manager'
+export const ROLE_MANAGER_PATH = systemPath('role-manager', 1)
 
 /** The node's roles as a value the rest of the node reads; only the role manager changes it. */
 export class NodeRoles {

@@ -4,9 +4,10 @@ import { clip, shown } from '../../protocols/index.ts'
 import { LIMITS } from '../../protocols/p2p/index.ts'
 import { InvalidPeerRequestError } from '../mesh/index.ts'
 import { checkLogTicket } from '../replication/index.ts'
+import { systemPath } from '../../protocols/p2p/index.ts'
 
 /** Where every node's migration actor lives (other nodes ask it there). */
-export const MIGRATION_PATH = '/migration'
+export const MIGRATION_PATH = systemPath('migration', 1)
 
 /** Messages an old owner may have buffered for one entity while it moved (a mailbox's worth). */
 export const MAX_HANDOFF_MESSAGES = 65_536

@@ -1,6 +1,6 @@
 import { ActorSystem, auditLog, backupCatalog, chatRoom, roomDirectory, userAgent, userDirectory } from '../../actors/index.ts'
-import { chatGateway } from '../grpc/index.ts'
-import { AgentAsker, agentGateway } from '../inference/index.ts'
+import { CHAT_GATEWAY_PATH, chatGateway } from '../grpc/index.ts'
+import { AGENT_GATEWAY_PATH, AgentAsker, agentGateway } from '../inference/index.ts'
 import { actorMetrics } from '../metrics/index.ts'
 import { QuorumGatedJournal, spawnShardHolders } from '../replication/index.ts'
 import type { RepairParts } from '../replication/index.ts'
@@ -71,8 +71,8 @@ export const entitiesPart: PartSpec<NodeComponents> = {
     const directoryView = new DirectoryView({ system, log, failures: c.get('serviceFailures') })
     c.provide('directoryView', directoryView, 'entities')
     c.provide('users', new UserAccounts(system, directoryView), 'entities')
-    c.provide('gateway', system.spawn(chatGateway(), { name: 'chat-gateway', mailbox: 65_536, kind: 'chat-gateway' }), 'entities')
-    c.provide('asker', new AgentAsker(system, system.spawn(agentGateway(), { name: 'agent-gateway', mailbox: 65_536, kind: 'agent-gateway' })), 'entities')
+    c.provide('gateway', system.spawn(chatGateway(), { name: CHAT_GATEWAY_PATH.slice(1), mailbox: 65_536, kind: 'chat-gateway' }), 'entities')
+    c.provide('asker', new AgentAsker(system, system.spawn(agentGateway(), { name: AGENT_GATEWAY_PATH.slice(1), mailbox: 65_536, kind: 'agent-gateway' })), 'entities')
     return { stop: () => undefined }
   }
 }

@@ -7,9 +7,10 @@ import type { LevelReplicaStorage } from '../replica/level-replica-storage.ts'
 import type { CatchUp, CatchUpStatus } from '../roster/catch-up.ts'
 import type { PartitionHandOff, PartitionHandOffStatus } from '../roster/partition-hand-off.ts'
 import type { TakeOverResult } from '../roster/pull-until-clean.ts'
+import { systemPath } from '../../../protocols/p2p/index.ts'
 
 /** Where every node answers for its replicas' statistics. */
-export const REPLICATION_PATH = '/replication'
+export const REPLICATION_PATH = systemPath('replication', 1)
 
 /** A partition's statistics on one node: [partition, entities, records, epoch, Merkle root (hex),
  * when it was last compared (ms since the epoch, 0: not since start), records it took]. */

@@ -6,6 +6,7 @@ import type { ReplicaRequest } from './replica-protocol.ts'
 import type { ReplicatedJournal } from '../journal/replicated-journal.ts'
 import { MAX_ENTITY_PAGE, MAX_SPANS, MAX_TREE_HASHES, REPLICA_MERKLE_DEPTH } from '../constants.ts'
 import { replicaPeer } from '../repair/partition-peer.ts'
+import { systemPath } from '../../../protocols/p2p/index.ts'
 
 /** Anti-entropy's questions about the whole partition (docs/replication.md, "Anti-entropy"). */
 export type PartitionRequest =
@@ -21,7 +22,7 @@ export type ShardHolderMsg =
 
 /** Where the shard holder of partition p lives on every node. */
 export function shardHolderPath (partition: number): string {
-  return `/shard-${partition}`
+  return systemPath(`shard-${partition}`, 1)
 }
 
 /**
