@@ -13,7 +13,7 @@ import { buildOpenAiServer, openAiBackend } from '../openai/index.ts'
 import { ReplicationAdmin } from '../replication/index.ts'
 import type { PartComponents } from './components.ts'
 import { repairHooks } from './kernel-parts.ts'
-import { INTERRUPT_GRACE_MS } from './migration-parts.ts'
+import { INTERRUPT_GRACE_MS } from './constants.ts'
 import type { NodeComponents } from './node-components.ts'
 import type { PartSpec } from './part-list.ts'
 

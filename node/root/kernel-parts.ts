@@ -6,13 +6,12 @@ import { QuorumGatedJournal, spawnShardHolders } from '../replication/index.ts'
 import type { RepairParts } from '../replication/index.ts'
 import { DirectoryView, UserAccounts } from '../users/index.ts'
 import type { PartComponents } from './components.ts'
+import { DEFAULT_SAMPLING } from './constants.ts'
 import type { NodeComponents, RepairSet } from './node-components.ts'
 import type { PartSpec } from './part-list.ts'
 
 type C = PartComponents<NodeComponents>
 
-/** Sampling of an agent that set none. */
-const DEFAULT_SAMPLING = { temperature: 0.7, topP: 0.95, topK: 40 } as const
 
 /** The repair parts as the replication inspector reads them: whichever run by now. */
 export function repairHooks (repairs: RepairSet): RepairParts {

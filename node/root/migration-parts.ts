@@ -2,15 +2,13 @@ import { AGENT } from '../../actors/index.ts'
 import { migrationMetrics } from '../metrics/index.ts'
 import { Leave, LeaveRefusedError, Migrator, MoveJobs, markDecommissioned, spawnMigrationActor } from '../migration/index.ts'
 import type { LeaveMode, MoveResult, MoveTrigger } from '../migration/index.ts'
+import { INTERRUPT_GRACE_MS } from './constants.ts'
 import type { PartComponents } from './components.ts'
 import type { NodeComponents } from './node-components.ts'
 import type { PartSpec } from './part-list.ts'
 
 type C = PartComponents<NodeComponents>
 
-/** After the shutdown timeout, interrupted work (an agent's answer) gets this long to end cleanly:
- * to journal what it has and answer its caller (a token and one fsync: milliseconds). */
-export const INTERRUPT_GRACE_MS = 2_000
 
 /**
  * Live moves of entities (rebalances, drains, admins' moves), as jobs, with the migration actor

@@ -1,15 +1,11 @@
 import { stopGrpcServer } from '../grpc/index.ts'
 import type { Lifecycle } from '../lifecycle.ts'
 import type { Components } from './components.ts'
-import { INTERRUPT_GRACE_MS } from './migration-parts.ts'
+import { DRAIN_LINGER_MAX_MS, DRAIN_QUIET_MS, INTERRUPT_GRACE_MS } from './constants.ts'
 import type { NodeComponents } from './node-components.ts'
 
 type C = Components<NodeComponents>
 
-/** A drained node exits once no entity message reached it for this long (they are forwarded to
- * the entities' new owners while senders learn where the entities went), or after DRAIN_LINGER_MAX_MS. */
-const DRAIN_QUIET_MS = 300
-const DRAIN_LINGER_MAX_MS = 3_000
 
 /**
  * Before the parts stop: no new work, the others told, what is in flight finished. Every entity

@@ -1,11 +1,10 @@
 import { formatHostPort } from '../../config/index.ts'
 import type { Components } from './components.ts'
+import { WAIT_FOR_CLUSTER_LOG_MS } from './constants.ts'
 import type { NodeComponents } from './node-components.ts'
 
 type C = Components<NodeComponents>
 
-/** While a node started with --join has heard no member, it says so this often. */
-const WAIT_FOR_CLUSTER_LOG_MS = 10_000
 
 /**
  * Makes the node ready once it has a view of the cluster: at once for a node alone or one

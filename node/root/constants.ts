@@ -1,0 +1,19 @@
+/** After the shutdown timeout, interrupted work (an agent's answer) gets this long to end cleanly:
+ * to journal what it has and answer its caller (a token and one fsync: milliseconds). */
+export const INTERRUPT_GRACE_MS = 2_000
+
+/** A drained node exits once no entity message reached it for this long (they are forwarded to
+ * the entities' new owners while senders learn where the entities went)… */
+export const DRAIN_QUIET_MS = 300
+
+/** …or after this long at most: a sender that keeps sending to the old owner is told by the
+ * forward's reply, and a node's exit is not held by it. */
+export const DRAIN_LINGER_MAX_MS = 3_000
+
+/** While a node started with --join has heard no member, it says so this often: an operator who
+ * gave a wrong address or key sees why the node is not ready without reading debug logs. */
+export const WAIT_FOR_CLUSTER_LOG_MS = 10_000
+
+/** Sampling of an agent that set none: the common defaults of llama.cpp's own server, which the
+ * generated and the usual small chat models answer sensibly with. */
+export const DEFAULT_SAMPLING = { temperature: 0.7, topP: 0.95, topK: 40 } as const
