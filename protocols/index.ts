@@ -7,4 +7,5 @@ export { USER_NAME_PATTERN, USER_NAME_RULE, ROOM_NAME_PATTERN, ROOM_NAME_RULE, i
 export * from './limits.ts'
 export * from './errors.ts'
 export * as adminSchemas from './admin/index.ts'
+export * from './plugins/index.ts'
 export type { Job, JobKind, JobState, Member, PartitionRow, RepairJob, ReplicaRow, ScrubRow, StorageNodeRow } from './admin/index.ts'

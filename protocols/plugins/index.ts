@@ -1,0 +1,8 @@
+/** Plugins and tools (docs/plugins.md): the manifest, the tool contract every provider meets, and
+ * what Plexi adds to MCP for chat commands and hooks. Types and checks only: light to import. */
+export * from './constants.ts'
+export type { PluginManifest, PluginPermissions } from './plugin-manifest.ts'
+export { qualifiedToolName } from './tools.ts'
+export type { ToolCall, ToolChoice, ToolProvider, ToolResult, ToolSource, ToolSpec } from './tools.ts'
+export { PLEXI_METHODS } from './plexi-extension.ts'
+export type { AfterPostParams, BeforePostParams, BeforePostResult, CommandParams, CommandResult, PlexiCapability } from './plexi-extension.ts'
