@@ -1,3 +1,5 @@
+import type { ToolCall, ToolChoice } from '../protocols/index.ts'
+
 /**
  * The inference contract every runtime implements: llama.cpp in a worker pool
  * (runtimes/llama/), or any OpenAI-compatible HTTP server (runtimes/openai/). Requests and
@@ -6,8 +8,21 @@
 
 /** One turn of a conversation, as chat APIs know it. */
 export interface ChatTurn {
-  readonly role: 'system' | 'user' | 'assistant'
+  readonly role: 'system' | 'user' | 'assistant' | 'tool'
   readonly content: string
+  /** An assistant turn that called tools: the calls (its content may be empty). */
+  readonly toolCalls?: readonly ToolCall[]
+  /** A tool turn: the call it answers (its content is the result's text). */
+  readonly toolCallId?: string
+}
+
+/** A tool a generation may call, as the model is shown it (OpenAI's `tools[].function`). */
+export interface ToolDefinition {
+  /** A function name: [a-zA-Z0-9_-], at most 64 characters. */
+  readonly name: string
+  readonly description: string
+  /** The JSON schema of its arguments (an object schema). */
+  readonly parameters: Readonly<Record<string, unknown>>
 }
 
 export interface SamplingParams {
@@ -44,6 +59,11 @@ export interface GenerateRequest {
    * the whole prompt. The key never changes an answer, only how much work it takes.
    */
   readonly cacheKey?: string
+  /** Tools the model may call (none: it only answers). */
+  readonly tools?: readonly ToolDefinition[]
+  /** Which of them it may or must call (@default 'auto' when tools are given). A forced call's
+   * arguments always validate against the tool's schema: the runtime constrains the output. */
+  readonly toolChoice?: ToolChoice
 }
 
 /** How a request with a cacheKey used the KV cache. */
@@ -60,8 +80,9 @@ export interface CacheUse {
 }
 
 /** 'eos': the model ended its answer (its end-of-turn token or a stop string); 'max-tokens': params.maxTokens reached; 'cancelled': the
- * AbortSignal fired (the text so far is kept); 'context-full': the context window filled up. */
-export type StopReason = 'eos' | 'max-tokens' | 'cancelled' | 'context-full'
+ * AbortSignal fired (the text so far is kept); 'context-full': the context window filled up;
+ * 'tool-calls': the model called tools (GenerateResult.toolCalls) and waits for their results. */
+export type StopReason = 'eos' | 'max-tokens' | 'cancelled' | 'context-full' | 'tool-calls'
 
 export interface GenerateResult {
   /** The whole generated text (what was passed to onToken, concatenated). */
@@ -77,6 +98,8 @@ export interface GenerateResult {
   readonly durationMs: number
   /** Requests with a cacheKey on a runtime that keeps KV caches. */
   readonly cache?: CacheUse
+  /** The tools the model called (stopReason 'tool-calls'), arguments parsed. */
+  readonly toolCalls?: readonly ToolCall[]
 }
 
 export type RuntimeKind = 'llama.cpp' | 'openai-http'

@@ -19,7 +19,7 @@ export interface AgentTurn {
 
 /** Why an answer ended: the model's end of text, the token limit, the asker cancelled, the context
  * was full, or the node stopped (or the agent moved) before it ended: what was said is kept. */
-export type AgentStopReason = 'eos' | 'max-tokens' | 'cancelled' | 'context-full' | 'interrupted'
+export type AgentStopReason = 'eos' | 'max-tokens' | 'cancelled' | 'context-full' | 'interrupted' | 'tool-calls'
 
 export interface AgentSampling {
   readonly temperature: number
@@ -164,7 +164,7 @@ const AGENT_MSG_TYPES = Object.keys({
   ask: true, cancel: true, history: true, settings: true, configure: true, reset: true, 'generation-ended': true
 } satisfies Record<AgentMsg['type'], true>)
 
-const STOP_REASONS: readonly AgentStopReason[] = ['eos', 'max-tokens', 'cancelled', 'context-full', 'interrupted']
+const STOP_REASONS: readonly AgentStopReason[] = ['eos', 'max-tokens', 'cancelled', 'context-full', 'interrupted', 'tool-calls']
 
 /**
  * The agent's EntityType.check: throws InvalidMessageError (or, for a settings change,

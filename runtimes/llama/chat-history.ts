@@ -11,6 +11,8 @@ export function chatHistory (turns: readonly ChatTurn[]): ChatHistoryItem[] {
       case 'system': return { type: 'system', text: turn.content }
       case 'user': return { type: 'user', text: turn.content }
       case 'assistant': return { type: 'model', response: [turn.content] }
+      // tool turns reach this runtime once its function calling is built (issue 37, workstream 2)
+      case 'tool': throw new TypeError('the llama.cpp runtime does not take tool turns yet')
       default: return assertNever(turn.role, 'chat role')
     }
   })
