@@ -39,3 +39,29 @@ export class BackupCatalogError extends Error {
   override readonly name = 'BackupCatalogError'
   readonly kind = 'conflict'
 }
+
+/** The plugin catalog cannot take the change: a version installed again with other content, the
+ * catalog full, a rollback with no previous version. */
+export class PluginCatalogError extends Error {
+  override readonly name = 'PluginCatalogError'
+  readonly kind = 'conflict'
+}
+
+/** No plugin of that name in the catalog, or no such version of it. */
+export class UnknownPluginError extends Error {
+  override readonly name = 'UnknownPluginError'
+  readonly kind = 'not-found'
+}
+
+/** A plugin package's bytes do not fit what was said of them: a chunk out of place, a size or a
+ * digest that does not match. */
+export class PluginPackageError extends Error {
+  override readonly name = 'PluginPackageError'
+  readonly kind = 'invalid'
+}
+
+/** A plugin package is not stored whole (its chunks are missing, or it was never stored). */
+export class PluginPackageMissingError extends Error {
+  override readonly name = 'PluginPackageMissingError'
+  readonly kind = 'not-found'
+}

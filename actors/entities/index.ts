@@ -1,6 +1,7 @@
 /**
  * The entity behaviours of a Plexi node, each beside its protocol (messages, events, state, and
- * the typed key that addresses it): chat rooms, the room and user directories, users' AI agents.
+ * the typed key that addresses it): chat rooms, the room and user directories, users' AI agents,
+ * the backup catalog, the audit trail, the plugin catalog and the plugins' packages.
  */
 export { auditLog } from './audit-log.ts'
 export { AUDIT, AUDIT_FIELD_LIMITS, AUDIT_LOG_KEY, AUDIT_OUTCOMES, GENESIS, MAX_AUDIT_PAGE, auditHash, checkAuditMsg, verifyAuditChain } from './audit-log-protocol.ts'
@@ -12,6 +13,15 @@ export { chatRoom } from './chat-room.ts'
 export { AGENT_MENTION, RECENT_POSTERS, RECENT_POST_IDS_PER_USER, ROOM, agentDisplayName, checkRoomFeed, checkRoomMsg } from './chat-room-protocol.ts'
 export type { AgentPartial, ChatMessage, ChatMessageKind, PostAck, PostReceipt, RoomEvent, RoomFeed, RoomInfo, RoomMsg, RoomState } from './chat-room-protocol.ts'
 export { MessageCheck } from './message-check.ts'
+export { pluginCatalog } from './plugin-catalog.ts'
+export {
+  MAX_CATALOG_MANIFEST_BYTES, MAX_MEMBER_REPORTS, MAX_PLUGINS, MAX_REPORT_ERROR, MAX_VERSIONS_PER_PLUGIN, MEMBER_PLUGIN_STATES, PACKAGE_DIGEST_PATTERN, PLUGIN_CATALOG,
+  PLUGIN_CATALOG_KEY, PLUGIN_NAME_PATTERN, PLUGIN_VERSION_PATTERN, checkPluginCatalogMsg, manifestBytes
+} from './plugin-catalog-protocol.ts'
+export type { InstallOutcome, MemberPluginState, MemberReport, PluginCatalogEvent, PluginCatalogMsg, PluginCatalogState, PluginCatalogView, PluginEntry, PluginVersion } from './plugin-catalog-protocol.ts'
+export { pluginPackage } from './plugin-package.ts'
+export { MAX_PACKAGE_CHUNKS, PACKAGE_CHUNK_BYTES, PLUGIN_PACKAGE, checkPluginPackageMsg, chunkCount, chunkLength } from './plugin-package-protocol.ts'
+export type { PackageInfo, PluginPackageEvent, PluginPackageMsg, PluginPackageState } from './plugin-package-protocol.ts'
 export { roomDirectory } from './room-directory.ts'
 export { ROOMS, ROOM_DIRECTORY_KEY, checkRoomDirectoryMsg } from './room-directory-protocol.ts'
 export type { RoomDirectoryMsg, RoomSummary } from './room-directory-protocol.ts'
