@@ -1,6 +1,6 @@
 import { CliError } from './cli-errors.ts'
 import { tlsProblem } from './client-tls.ts'
-import { ADMIN_REQUEST_TIMEOUT_MS as REQUEST_TIMEOUT_MS } from './constants.ts'
+import { ADMIN_REQUEST_TIMEOUT_MS as REQUEST_TIMEOUT_MS, ADMIN_UPLOAD_TIMEOUT_MS as UPLOAD_TIMEOUT_MS } from './constants.ts'
 import type { ClientTls } from './client-tls.ts'
 
 
@@ -32,14 +32,23 @@ export class AdminClient {
   }
 
   async request<T> (method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<T> {
+    return await this.#send<T>(method, path, body === undefined ? undefined : { type: 'application/json', bytes: JSON.stringify(body) }, REQUEST_TIMEOUT_MS)
+  }
+
+  /** POSTs bytes of `contentType` (a plugin package), answered as `request` is. */
+  async upload<T> (path: string, bytes: Uint8Array, contentType: string): Promise<T> {
+    return await this.#send<T>('POST', path, { type: contentType, bytes }, UPLOAD_TIMEOUT_MS)
+  }
+
+  async #send<T> (method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body: { type: string, bytes: string | Uint8Array } | undefined, timeoutMs: number): Promise<T> {
     let response: Response
     try {
       const fetch = await this.#fetcher()
       response = await fetch(`${this.#url}${path}`, {
         method,
-        headers: { authorization: `Bearer ${this.#token}`, ...(body !== undefined && { 'content-type': 'application/json' }) },
-        ...(body !== undefined && { body: JSON.stringify(body) }),
-        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS)
+        headers: { authorization: `Bearer ${this.#token}`, ...(body !== undefined && { 'content-type': body.type }) },
+        ...(body !== undefined && { body: body.bytes }),
+        signal: AbortSignal.timeout(timeoutMs)
       })
     } catch (err) {
       const cause = (err as { cause?: { code?: string, message?: string } }).cause

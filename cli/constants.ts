@@ -30,3 +30,7 @@ export const DEFAULT_CERT_DAYS = 365
 /** The longest validity asked for: browsers refuse leaf certificates valid for much more than a
  * year, and a lab pair is cheap to make again. */
 export const MAX_CERT_DAYS = 3650
+
+/** An upload (a plugin package, up to 32 MiB) gives up after this long: the node stores every chunk
+ * on W replicas and reads it back before it answers. */
+export const ADMIN_UPLOAD_TIMEOUT_MS = 120_000

@@ -2,6 +2,7 @@ import { describe } from '../../protocols/index.ts'
 import * as inferenceFolder from '../inference/index.ts'
 import { Cluster, MEMBER_SETTLE_MAX_MS, recordOf, startP2pHost } from '../mesh/index.ts'
 import { meshMetrics } from '../metrics/index.ts'
+import * as pluginRegistryFolder from '../plugin-registry/index.ts'
 import * as replicationFolder from '../replication/index.ts'
 import type { PartComponents } from './components.ts'
 import type { NodeComponents } from './node-components.ts'
@@ -113,7 +114,7 @@ export const meshPart: PartSpec<NodeComponents> = {
       onSettled: () => { p2p?.announce() },
       jobs: c.get('jobs'),
       // errors of the folders above the mesh arrive from other nodes as their own classes
-      errorModules: [inferenceFolder, replicationFolder],
+      errorModules: [inferenceFolder, replicationFolder, pluginRegistryFolder],
       failures: c.get('serviceFailures'),
       log: c.get('log').child({ component: 'mesh' })
     })

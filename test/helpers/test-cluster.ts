@@ -11,6 +11,7 @@ import * as inferenceFolder from '../../node/inference/index.ts'
 import type { Candidate } from '../../node/mesh/index.ts'
 import { Cluster, NodeRoles, readClusterKey, startP2pHost } from '../../node/mesh/index.ts'
 import type { JobsView, MemberRecord, P2pHost } from '../../node/mesh/index.ts'
+import * as pluginRegistryFolder from '../../node/plugin-registry/index.ts'
 import * as replicationFolder from '../../node/replication/index.ts'
 import { watchSecret } from './secret-watch.ts'
 import { tempDir } from './temp-dir.ts'
@@ -148,7 +149,7 @@ export class TestCluster {
     const cluster = await Cluster.start({
       system, heads: journal, roles: nodeRoles, capacity: 1, p2p: host, serving: () => !settling || status === 'up', onViewChange: () => undefined, refreshMs: 125, log,
       // as startNode: errors of the folders above the mesh come off the wire as their own classes
-      errorModules: [inferenceFolder, replicationFolder],
+      errorModules: [inferenceFolder, replicationFolder, pluginRegistryFolder],
       ...(options.jobs !== undefined && { jobs: options.jobs(id) }),
       ...(settling && { settleMs: options.settleMs, onSettled: () => { host.announce() } })
     })
