@@ -82,7 +82,7 @@ function header (path: string, mode: number, size: number, type: string): Buffer
   h.fill(0x20, 148, 156)
   let sum = 0
   for (const b of h) sum += b
-  h.write(`${octal(sum, 6)}\u0000 `, 148, 'latin1')
+  h.write(`${sum.toString(8).padStart(6, '0')}\u0000 `, 148, 'latin1')
   return h
 }
 

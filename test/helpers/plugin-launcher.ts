@@ -48,7 +48,15 @@ export class TestPluginLauncher implements PluginHostPort {
     await client.connect(transport)
     await client.listTools()
     const instance: Instance = { name: p.name, version: p.version, client, transport, state: 'running', inFlight: 0, calls: 0, errors: 0, totalMs: 0, lastError: null, drained: new Set() }
-    transport.onclose = () => { if (instance.state !== 'stopping') { instance.state = 'failed'; instance.lastError = 'its process exited' } }
+    // the client's own handler fails the calls in flight; the launcher's marks the instance
+    const closed = transport.onclose
+    transport.onclose = () => {
+      if (instance.state !== 'stopping') {
+        instance.state = 'failed'
+        instance.lastError = 'its process exited'
+      }
+      closed?.()
+    }
     this.#instances.set(key(p.name, p.version), instance)
     this.#routes.set(p.name, p.version)
     this.events.push(`start ${p.name} ${p.version}`)
