@@ -26,6 +26,8 @@ import { modelsRoutes } from './routes/models-routes.ts'
 import { nodesRoutes } from './routes/nodes-routes.ts'
 import type { MemberLeaves, RoleChanges } from './routes/nodes-routes.ts'
 import { partitionsRoutes } from './routes/partitions-routes.ts'
+import { pluginsRoutes } from './routes/plugins-routes.ts'
+import type { PluginsAdmin } from './routes/plugins-routes.ts'
 import type { PartitionsView } from './routes/partitions-routes.ts'
 import { restoresRoutes } from './routes/restores-routes.ts'
 import { roomsRoutes } from './routes/rooms-routes.ts'
@@ -77,6 +79,8 @@ export interface AdminApiDeps {
   readonly tokens?: AdminTokensView | undefined
   /** The node's limits per client address, shared with its other endpoints (absent: none). */
   readonly clients?: ClientLimits | undefined
+  /** The cluster's plugins (node/plugin-registry; absent: the routes answer 503). */
+  readonly plugins?: PluginsAdmin | undefined
 }
 
 /**
@@ -105,5 +109,6 @@ export function adminApi (deps: AdminApiDeps, streams: Pick<EventStreams, 'serve
     await api.register(logsRoutes({ logs: deps.logs, streams }))
     await api.register(auditRoutes({ audit: deps.audit }))
     await api.register(roomsRoutes({ system: deps.system }))
+    await api.register(pluginsRoutes({ plugins: deps.plugins }))
   }
 }

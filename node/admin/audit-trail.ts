@@ -123,6 +123,8 @@ export class AuditTrail {
  */
 export function auditDetail (body: unknown): string {
   if (body === undefined || body === null) return ''
+  // a body of bytes (a plugin package) is recorded by its size: its route notes what it held
+  if (body instanceof Uint8Array) return `a body of ${body.byteLength} bytes`
   try {
     const json = JSON.stringify(body, (key, value: unknown) => (/token|secret|password|key$/i.test(key) ? '(not recorded)' : value))
     return clip(json ?? '', BODY_DETAIL_CHARS)

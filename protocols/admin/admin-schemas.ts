@@ -13,9 +13,10 @@ import { statsSampleSchema } from './metrics-schemas.ts'
 import { modelSchema } from './models-schemas.ts'
 import { memberSchema } from './nodes-schemas.ts'
 import { partitionSchema, repairJobSchema } from './partitions-schemas.ts'
+import { pluginInstallSchema, pluginLogsSchema, pluginNodeSchema, pluginSchema } from './plugins-schemas.ts'
 import { restoreSchema } from './restores-schemas.ts'
 import { roomSchema } from './rooms-schemas.ts'
 import { scrubRowSchema, storageNodeSchema } from './storage-schemas.ts'
 import { newUserSchema, userSchema } from './users-schemas.ts'
 
-export const ADMIN_SCHEMAS = [errorSchema, memberSchema, actorSchema, entitySchema, userSchema, newUserSchema, roomSchema, modelSchema, partitionSchema, repairJobSchema, scrubRowSchema, storageNodeSchema, jobSchema, backupSchema, restoreSchema, statsSampleSchema, logEntrySchema, auditRecordSchema] as const
+export const ADMIN_SCHEMAS = [errorSchema, memberSchema, actorSchema, entitySchema, userSchema, newUserSchema, roomSchema, modelSchema, partitionSchema, repairJobSchema, scrubRowSchema, storageNodeSchema, jobSchema, backupSchema, restoreSchema, statsSampleSchema, logEntrySchema, auditRecordSchema, pluginNodeSchema, pluginSchema, pluginInstallSchema, pluginLogsSchema] as const

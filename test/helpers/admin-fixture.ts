@@ -34,6 +34,8 @@ export class AdminFixture {
   writes: AdminServerDeps['writes']
   /** The node's backups (none unless a test sets them: test/helpers/lone-backups.ts). */
   backups: AdminServerDeps['backups']
+  /** The cluster's plugins (none unless a test sets them: test/helpers/lone-plugins.ts). */
+  plugins: AdminServerDeps['plugins']
   /** The roles this node's member record says it holds. */
   roles: string[] = ['chat']
   /** The node's log tail, as `plexi node start` keeps it (tests push lines into it). */
@@ -90,6 +92,7 @@ export class AdminFixture {
     this.proxies = undefined
     this.writes = undefined
     this.backups = undefined
+    this.plugins = undefined
     this.roles = [...roles]
     await this.build()
   }
@@ -123,7 +126,8 @@ export class AdminFixture {
       ...(this.clients !== undefined && { clients: this.clients }),
       ...(this.proxies !== undefined && { proxies: this.proxies }),
       ...(this.writes !== undefined && { writes: this.writes }),
-      ...(this.backups !== undefined && { backups: this.backups })
+      ...(this.backups !== undefined && { backups: this.backups }),
+      ...(this.plugins !== undefined && { plugins: this.plugins })
     })
   }
 

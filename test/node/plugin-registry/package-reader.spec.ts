@@ -21,7 +21,7 @@ describe('readPackage', () => {
       const pkg = readPackage(await pluginPackage(dir.path, { files: { 'lib/util.mjs': 'export const x = 1', 'assets/deep/a.txt': 'a' } }))
       expect(pkg.manifest).to.deep.equal(testManifest())
       expect(pkg.files.map((f) => f.path).sort()).to.deep.equal(['assets/deep/a.txt', 'lib/util.mjs', 'plexi-plugin.json', 'server.mjs'])
-      expect(pkg.dirs.sort()).to.deep.equal(['assets', 'assets/deep', 'lib'])
+      expect([...pkg.dirs].sort()).to.deep.equal(['assets', 'assets/deep', 'lib'])
       expect(pkg.files.find((f) => f.path === 'lib/util.mjs')?.bytes.toString()).to.equal('export const x = 1')
     } finally {
       await dir.remove()
