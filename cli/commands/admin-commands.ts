@@ -11,6 +11,7 @@ import { topCommand } from './admin/metrics-commands.ts'
 import { modelsCommands } from './admin/models-commands.ts'
 import { leaveCommands, nodesCommand, rolesCommands } from './admin/nodes-commands.ts'
 import { partitionsCommand, repairCommand } from './admin/partitions-commands.ts'
+import { pluginsCommands } from './admin/plugins-commands.ts'
 import { restoreCommand } from './admin/restores-commands.ts'
 import { scrubCommand, storageCommand } from './admin/storage-commands.ts'
 import { tokensCommands } from './admin/tokens-commands.ts'
@@ -28,7 +29,7 @@ export function adminCommands (io: CliIo): Command {
   const cx = adminContext(io)
   for (const add of [
     usersCommands, tokensCommands, auditCommands, clusterCommand, nodesCommand, topCommand, actorsCommand, partitionsCommand, repairCommand,
-    scrubCommand, storageCommand, jobsCommand, migrateCommand, leaveCommands, backupsCommands, restoreCommand, rolesCommands, modelsCommands
+    scrubCommand, storageCommand, jobsCommand, migrateCommand, leaveCommands, backupsCommands, restoreCommand, rolesCommands, modelsCommands, pluginsCommands
   ]) add(admin, cx)
   return admin
 }
