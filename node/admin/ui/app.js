@@ -20,6 +20,7 @@ import { MetricsView } from './views/metrics.js'
 import { ModelsView } from './views/models.js'
 import { JobsView } from './views/jobs.js'
 import { BackupsView } from './views/backups.js'
+import { PluginsView } from './views/plugins.js'
 import { UsersView } from './views/users.js'
 import { LogsView } from './views/logs.js'
 import { AuditView } from './views/audit.js'
@@ -32,6 +33,7 @@ const VIEWS = [
   { id: 'models', title: 'Models', View: ModelsView },
   { id: 'jobs', title: 'Jobs', View: JobsView },
   { id: 'backups', title: 'Backups', View: BackupsView },
+  { id: 'plugins', title: 'Plugins', View: PluginsView },
   { id: 'users', title: 'Users', View: UsersView },
   { id: 'logs', title: 'Logs', View: LogsView },
   { id: 'audit', title: 'Audit', View: AuditView }

@@ -3,7 +3,8 @@ import { html } from '../lib/html.js'
 
 const TONES = {
   up: 'good', done: 'good', ready: 'good', running: 'busy', joining: 'busy', draining: 'warn', suspect: 'warn',
-  cancelled: 'warn', down: 'bad', failed: 'bad', invalid: 'bad', unknown: 'muted', leaving: 'warn', active: 'good'
+  cancelled: 'warn', down: 'bad', failed: 'bad', invalid: 'bad', unknown: 'muted', leaving: 'warn', active: 'good',
+  starting: 'busy', restarting: 'warn', stopped: 'muted', pending: 'muted', enabled: 'good', disabled: 'muted', gone: 'muted'
 }
 
 export function StatusBadge ({ value }) {

@@ -7,19 +7,20 @@ const PREFIX = '/api/v1'
 const REQUEST_TIMEOUT_MS = 120_000
 
 export function createApiClient ({ token, onUnauthorized }) {
-  const headers = (body) => ({
+  const headers = (body, type) => ({
     authorization: `Bearer ${token}`,
     accept: 'application/json',
-    ...(body !== undefined && { 'content-type': 'application/json' })
+    ...(body !== undefined && { 'content-type': type ?? 'application/json' })
   })
 
-  async function send (method, path, { body, signal } = {}) {
+  // `raw`: bytes sent as they are (a plugin package), with their content `type`
+  async function send (method, path, { body, raw, type, signal } = {}) {
     let res
     try {
       res = await fetch(PREFIX + path, {
         method,
-        headers: headers(body),
-        body: body === undefined ? undefined : JSON.stringify(body),
+        headers: raw === undefined ? headers(body) : headers(raw, type),
+        body: raw ?? (body === undefined ? undefined : JSON.stringify(body)),
         signal: signal ?? AbortSignal.timeout(REQUEST_TIMEOUT_MS),
         cache: 'no-store',
         credentials: 'omit',
@@ -39,8 +40,8 @@ export function createApiClient ({ token, onUnauthorized }) {
     return res
   }
 
-  async function json (method, path, body) {
-    const res = await send(method, path, { body })
+  async function json (method, path, body, raw, type) {
+    const res = await send(method, path, { body, raw, type })
     const text = await res.text()
     return text === '' ? undefined : JSON.parse(text)
   }
@@ -56,6 +57,8 @@ export function createApiClient ({ token, onUnauthorized }) {
     post: (path, body) => json('POST', path, body ?? {}),
     put: (path, body) => json('PUT', path, body),
     del: (path) => json('DELETE', path),
+    /** POSTs bytes (a File, a Blob) as they are, with their content type; answers the JSON. */
+    upload: (path, bytes, type) => json('POST', path, undefined, bytes, type),
     /** The answer to a GET, unread, for streams (text/event-stream); `signal` ends it. */
     open: (path, signal) => send('GET', path, { signal })
   }
