@@ -46,6 +46,13 @@ const POLL_MS = 250
 /** `plexi admin plugins install|ls|show|enable|disable|upgrade|rollback|rm|logs`: the cluster's plugins (/api/v1/plugins). */
 export function pluginsCommands (admin: Command, cx: AdminContext): void {
   const plugins = admin.command('plugins').description('the cluster\'s plugins: installed once, run by every member with the plugins role')
+  installCommand(plugins, cx)
+  listCommands(plugins, cx)
+  changeCommands(plugins, cx)
+  logsCommand(plugins, cx)
+}
+
+function installCommand (plugins: Command, cx: AdminContext): void {
   waiting(withClientOptions(plugins.command('install <package>'), 'admin'))
     .description(`install a plugin: <package> is its folder (packed here) or a .tgz, at most ${MAX_PACKAGE_BYTES / 1_048_576} MiB; a new plugin starts on every plugins-role member (waited for unless --no-wait); a new version of an installed one is stored for an upgrade`)
     .action(withFlags(async (path: string, flags: WaitFlags) => {
@@ -62,6 +69,9 @@ export function pluginsCommands (admin: Command, cx: AdminContext): void {
       }
       if (done.installed && plugin.enabled) await settle(cx, api, plugin.name, { version }, flags)
     }))
+}
+
+function listCommands (plugins: Command, cx: AdminContext): void {
   withClientOptions(plugins.command('ls', { isDefault: true }), 'admin')
     .description('every plugin and what each plugins-role member runs of it: version, state, calls, errors, latency, restarts, memory')
     .action(withFlags(async (flags: ClientFlags) => {
@@ -77,6 +87,9 @@ export function pluginsCommands (admin: Command, cx: AdminContext): void {
       if (flags.json === true) return printJson(cx.io, plugin)
       showPlugin(cx.io, plugin)
     }))
+}
+
+function changeCommands (plugins: Command, cx: AdminContext): void {
   const changes = [
     ['enable', 'start it again on every plugins-role member'],
     ['disable', 'stop it on every member (its versions stay installed)'],
@@ -115,6 +128,9 @@ export function pluginsCommands (admin: Command, cx: AdminContext): void {
       if (flags.json === true) return printJson(cx.io, plugin)
       cx.io.stdout.write(`removed ${name} (${plugin.versions.map((v) => v.version).join(', ')})\n`)
     }))
+}
+
+function logsCommand (plugins: Command, cx: AdminContext): void {
   withClientOptions(plugins.command('logs <name>'), 'admin')
     .description('the last lines the plugin wrote on its stderr on each plugins-role member')
     .option('--node <peer>', 'only this member')

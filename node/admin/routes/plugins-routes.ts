@@ -41,85 +41,93 @@ export function pluginsRoutes (deps: PluginsRoutesDeps) {
   return async (api: FastifyInstance): Promise<void> => {
     // in this plugin's scope only: the other routes still take JSON alone, within their own limit
     api.addContentTypeParser([...PLUGIN_PACKAGE_TYPES], { parseAs: 'buffer', bodyLimit: MAX_PACKAGE_BYTES }, (_request, body, done) => { done(null, body) })
-
-    api.get('/plugins', {
-      schema: { summary: 'The cluster\'s plugins: versions, the active one, and what each plugins-role member runs (calls, errors, latency, restarts, memory); members that did not answer are named in the x-plexi-unreachable header', security: BEARER, response: { 200: { type: 'array', items: ref('Plugin') }, ...errors(401, 503) } }
-    }, async (_request, reply) => {
-      if (deps.plugins === undefined) return noPlugins(reply)
-      const { plugins, unreachable } = await deps.plugins.list()
-      unreachableHeader(reply, unreachable)
-      return plugins
-    })
-
-    api.post<{ Body: Buffer }>('/plugins', {
-      bodyLimit: MAX_PACKAGE_BYTES,
-      schema: {
-        summary: `Install a plugin package: the body is its .tgz (Content-Type application/gzip or application/octet-stream, at most ${MAX_PACKAGE_BYTES} bytes). It is checked whole (no path out of it, no link, no device, no entry too large, a plexi-plugin.json whose plexi range includes this Plexi's plugin API), stored in the replicated registry, and run by every plugins-role member; a new version of an installed plugin is stored and waits for an upgrade. 201 when installed, 200 when that package was installed already`,
-        security: BEARER,
-        consumes: [...PLUGIN_PACKAGE_TYPES],
-        response: {
-          200: { $ref: 'PluginInstall#' },
-          201: { $ref: 'PluginInstall#' },
-          ...errors(400, 401, 409, 413, 415, 503)
-        }
-      }
-    }, async (request, reply) => {
-      if (deps.plugins === undefined) return noPlugins(reply)
-      const body = request.body
-      if (!(body instanceof Uint8Array) || body.byteLength === 0) return sendError(reply, 400, 'BAD_REQUEST', 'the body is the package\'s bytes (a .tgz), and it is empty')
-      const done = await deps.plugins.install(body, principalOf(request)?.actor ?? 'admin')
-      const name = (done.plugin as { name: string }).name
-      noteForAudit(request, `${done.installed ? 'installed' : 'already installed'} ${name} ${done.version} (sha256 ${done.digest})`)
-      return reply.code(done.installed ? 201 : 200).send(done)
-    })
-
-    api.get<{ Params: { name: string } }>('/plugins/:name', {
-      schema: { summary: 'One plugin, with what each plugins-role member runs of it', security: BEARER, params: nameParams, response: { 200: ref('Plugin'), ...errors(400, 401, 404, 503) } }
-    }, async (request, reply) => {
-      if (deps.plugins === undefined) return noPlugins(reply)
-      const { plugin, unreachable } = await deps.plugins.get(request.params.name)
-      unreachableHeader(reply, unreachable)
-      return plugin
-    })
-
-    api.delete<{ Params: { name: string } }>('/plugins/:name', {
-      schema: { summary: 'Remove a plugin and every version of it: every member stops it and removes its folder. Answers what it was', security: BEARER, params: nameParams, response: { 200: ref('Plugin'), ...errors(400, 401, 404, 503) } }
-    }, async (request, reply) => deps.plugins === undefined ? noPlugins(reply) : await deps.plugins.remove(request.params.name))
-
-    for (const verb of ['enable', 'disable', 'rollback'] as const) {
-      const summary = {
-        enable: 'Enable a plugin: every plugins-role member starts its active version',
-        disable: 'Disable a plugin: every member stops it (its versions stay installed)',
-        rollback: 'Roll back to the version active before the last upgrade or rollback, as an upgrade does: it starts beside the active one, which is stopped once it is up (409 when there is none)'
-      }[verb]
-      api.post<{ Params: { name: string } }>(`/plugins/:name/${verb}`, {
-        schema: { summary, security: BEARER, params: nameParams, response: { 200: ref('Plugin'), ...errors(400, 401, 404, 409, 503) } }
-      }, async (request, reply) => deps.plugins === undefined ? noPlugins(reply) : await deps.plugins[verb](request.params.name))
-    }
-
-    api.post<{ Params: { name: string }, Body: { version: string } }>('/plugins/:name/upgrade', {
-      schema: {
-        summary: 'Make an installed version the active one (install it first: POST /plugins): on every member it starts beside the running one, calls go to it once it is up, and the old one drains and stops; no call fails',
-        security: BEARER,
-        params: nameParams,
-        body: { type: 'object', required: ['version'], additionalProperties: false, properties: { version: pluginVersionField } },
-        response: { 200: ref('Plugin'), ...errors(400, 401, 404, 503) }
-      }
-    }, async (request, reply) => deps.plugins === undefined ? noPlugins(reply) : await deps.plugins.upgrade(request.params.name, request.body.version))
-
-    api.get<{ Params: { name: string }, Querystring: { limit?: number, node?: string } }>('/plugins/:name/logs', {
-      schema: {
-        summary: 'The last lines a plugin wrote on its stderr on each plugins-role member (or on `node`), oldest first; members that did not answer are named in the x-plexi-unreachable header',
-        security: BEARER,
-        params: nameParams,
-        querystring: { type: 'object', additionalProperties: false, properties: { limit: { type: 'integer', minimum: 1, maximum: MAX_LOG_LIMIT, default: 100 }, node: { type: 'string', minLength: 1, maxLength: 128 } } },
-        response: { 200: ref('PluginLogs'), ...errors(400, 401, 404, 503) }
-      }
-    }, async (request, reply) => {
-      if (deps.plugins === undefined) return noPlugins(reply)
-      const { logs, unreachable } = await deps.plugins.logs(request.params.name, request.query.limit ?? 100, request.query.node)
-      unreachableHeader(reply, unreachable)
-      return { logs }
-    })
+    readRoutes(api, deps)
+    changeRoutes(api, deps)
   }
+}
+
+/** The listing, one plugin, and its logs. */
+function readRoutes (api: FastifyInstance, deps: PluginsRoutesDeps): void {
+  api.get('/plugins', {
+    schema: { summary: 'The cluster\'s plugins: versions, the active one, and what each plugins-role member runs (calls, errors, latency, restarts, memory); members that did not answer are named in the x-plexi-unreachable header', security: BEARER, response: { 200: { type: 'array', items: ref('Plugin') }, ...errors(401, 503) } }
+  }, async (_request, reply) => {
+    if (deps.plugins === undefined) return noPlugins(reply)
+    const { plugins, unreachable } = await deps.plugins.list()
+    unreachableHeader(reply, unreachable)
+    return plugins
+  })
+
+  api.get<{ Params: { name: string } }>('/plugins/:name', {
+    schema: { summary: 'One plugin, with what each plugins-role member runs of it', security: BEARER, params: nameParams, response: { 200: ref('Plugin'), ...errors(400, 401, 404, 503) } }
+  }, async (request, reply) => {
+    if (deps.plugins === undefined) return noPlugins(reply)
+    const { plugin, unreachable } = await deps.plugins.get(request.params.name)
+    unreachableHeader(reply, unreachable)
+    return plugin
+  })
+
+  api.get<{ Params: { name: string }, Querystring: { limit?: number, node?: string } }>('/plugins/:name/logs', {
+    schema: {
+      summary: 'The last lines a plugin wrote on its stderr on each plugins-role member (or on `node`), oldest first; members that did not answer are named in the x-plexi-unreachable header',
+      security: BEARER,
+      params: nameParams,
+      querystring: { type: 'object', additionalProperties: false, properties: { limit: { type: 'integer', minimum: 1, maximum: MAX_LOG_LIMIT, default: 100 }, node: { type: 'string', minLength: 1, maxLength: 128 } } },
+      response: { 200: ref('PluginLogs'), ...errors(400, 401, 404, 503) }
+    }
+  }, async (request, reply) => {
+    if (deps.plugins === undefined) return noPlugins(reply)
+    const { logs, unreachable } = await deps.plugins.logs(request.params.name, request.query.limit ?? 100, request.query.node)
+    unreachableHeader(reply, unreachable)
+    return { logs }
+  })
+}
+
+/** Install, remove, enable, disable, roll back, upgrade. */
+function changeRoutes (api: FastifyInstance, deps: PluginsRoutesDeps): void {
+  api.post<{ Body: Buffer }>('/plugins', {
+    bodyLimit: MAX_PACKAGE_BYTES,
+    schema: {
+      summary: `Install a plugin package: the body is its .tgz (Content-Type application/gzip or application/octet-stream, at most ${MAX_PACKAGE_BYTES} bytes). It is checked whole (no path out of it, no link, no device, no entry too large, a plexi-plugin.json whose plexi range includes this Plexi's plugin API), stored in the replicated registry, and run by every plugins-role member; a new version of an installed plugin is stored and waits for an upgrade. 201 when installed, 200 when that package was installed already`,
+      security: BEARER,
+      consumes: [...PLUGIN_PACKAGE_TYPES],
+      response: {
+        200: { $ref: 'PluginInstall#' },
+        201: { $ref: 'PluginInstall#' },
+        ...errors(400, 401, 409, 413, 415, 503)
+      }
+    }
+  }, async (request, reply) => {
+    if (deps.plugins === undefined) return noPlugins(reply)
+    const body = request.body
+    if (!(body instanceof Uint8Array) || body.byteLength === 0) return sendError(reply, 400, 'BAD_REQUEST', 'the body is the package\'s bytes (a .tgz), and it is empty')
+    const done = await deps.plugins.install(body, principalOf(request)?.actor ?? 'admin')
+    const name = (done.plugin as { name: string }).name
+    noteForAudit(request, `${done.installed ? 'installed' : 'already installed'} ${name} ${done.version} (sha256 ${done.digest})`)
+    return reply.code(done.installed ? 201 : 200).send(done)
+  })
+
+  api.delete<{ Params: { name: string } }>('/plugins/:name', {
+    schema: { summary: 'Remove a plugin and every version of it: every member stops it and removes its folder. Answers what it was', security: BEARER, params: nameParams, response: { 200: ref('Plugin'), ...errors(400, 401, 404, 503) } }
+  }, async (request, reply) => deps.plugins === undefined ? noPlugins(reply) : await deps.plugins.remove(request.params.name))
+
+  for (const verb of ['enable', 'disable', 'rollback'] as const) {
+    const summary = {
+      enable: 'Enable a plugin: every plugins-role member starts its active version',
+      disable: 'Disable a plugin: every member stops it (its versions stay installed)',
+      rollback: 'Roll back to the version active before the last upgrade or rollback, as an upgrade does: it starts beside the active one, which is stopped once it is up (409 when there is none)'
+    }[verb]
+    api.post<{ Params: { name: string } }>(`/plugins/:name/${verb}`, {
+      schema: { summary, security: BEARER, params: nameParams, response: { 200: ref('Plugin'), ...errors(400, 401, 404, 409, 503) } }
+    }, async (request, reply) => deps.plugins === undefined ? noPlugins(reply) : await deps.plugins[verb](request.params.name))
+  }
+
+  api.post<{ Params: { name: string }, Body: { version: string } }>('/plugins/:name/upgrade', {
+    schema: {
+      summary: 'Make an installed version the active one (install it first: POST /plugins): on every member it starts beside the running one, calls go to it once it is up, and the old one drains and stops; no call fails',
+      security: BEARER,
+      params: nameParams,
+      body: { type: 'object', required: ['version'], additionalProperties: false, properties: { version: pluginVersionField } },
+      response: { 200: ref('Plugin'), ...errors(400, 401, 404, 503) }
+    }
+  }, async (request, reply) => deps.plugins === undefined ? noPlugins(reply) : await deps.plugins.upgrade(request.params.name, request.body.version))
 }
