@@ -1,7 +1,7 @@
-import type { FastifyInstance, FastifyReply } from 'fastify'
+import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify'
 import { BEARER, PLUGIN_PACKAGE_TYPES, errors, pluginNameParam, pluginVersionField, ref } from '../../../protocols/admin/index.ts'
 import { MAX_PACKAGE_BYTES } from '../../../protocols/plugins/index.ts'
-import { sendError } from '../admin-errors.ts'
+import { errorReply, sendError } from '../admin-errors.ts'
 import { noteForAudit, principalOf } from '../request-identity.ts'
 
 /** What the admin API asks of the plugin registry (node/plugin-registry PluginRegistry). */
@@ -41,6 +41,15 @@ export function pluginsRoutes (deps: PluginsRoutesDeps) {
   return async (api: FastifyInstance): Promise<void> => {
     // in this plugin's scope only: the other routes still take JSON alone, within their own limit
     api.addContentTypeParser([...PLUGIN_PACKAGE_TYPES], { parseAs: 'buffer', bodyLimit: MAX_PACKAGE_BYTES }, (_request, body, done) => { done(null, body) })
+    // the endpoint's own words for a body too large or of another type name JSON and 64 KiB: not
+    // what the install takes
+    api.setErrorHandler((err: FastifyError, request, reply) => {
+      if (request.method === 'POST' && request.routeOptions.url === '/api/v1/plugins') {
+        if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendError(reply, 413, 'BODY_TOO_LARGE', `a plugin package is at most ${MAX_PACKAGE_BYTES} bytes`)
+        if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return sendError(reply, 415, 'UNSUPPORTED_MEDIA_TYPE', 'send the package\'s bytes as content-type: application/gzip')
+      }
+      return errorReply(err, request, reply)
+    })
     readRoutes(api, deps)
     changeRoutes(api, deps)
   }

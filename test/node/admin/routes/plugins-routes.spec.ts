@@ -66,16 +66,18 @@ describe('pluginsRoutes', function () {
 
   it('should refuse what it cannot take, changing nothing: a bad package, a wrong type, an empty body, a body over the limit, an unknown plugin or version', async () => {
     const escape = await upload(rawTgz([manifestEntry(), { name: '../x', body: 'x' }]))
-    expect([escape.statusCode, escape.json().message]).to.deep.equal([400, 'the entry "../x" climbs out of the package with ..'])
+    expect([escape.statusCode, escape.json().code, escape.json().message]).to.deep.equal([400, 'INVALID_PLUGIN_PACKAGE', 'the entry "../x" climbs out of the package with ..'])
     const range = await upload(await pluginPackage(f.dataDir, { plexi: '>=2' }))
     expect([range.statusCode, (range.json() as { message: string }).message]).to.deep.equal([400, 'clock 1.0.0 works with the plugin API ">=2", which does not include 1.0.0, the one this Plexi speaks'])
     expect((await upload(Buffer.from('{}'), 'application/json')).statusCode).to.equal(400)
-    expect((await upload(Buffer.from('x'), 'text/plain')).statusCode).to.equal(415)
+    const type = await upload(Buffer.from('x'), 'text/plain')
+    expect([type.statusCode, type.json().message]).to.deep.equal([415, 'send the package\'s bytes as content-type: application/gzip'])
     expect((await upload(Buffer.alloc(0))).statusCode).to.equal(400)
-    expect((await upload(Buffer.alloc(MAX_PACKAGE_BYTES + 1))).statusCode).to.equal(413)
+    const large = await upload(Buffer.alloc(MAX_PACKAGE_BYTES + 1))
+    expect([large.statusCode, large.json().message]).to.deep.equal([413, `a plugin package is at most ${MAX_PACKAGE_BYTES} bytes`])
     // JSON routes keep their own limit
     const big = await f.app.inject({ method: 'POST', url: '/api/v1/plugins/clock/enable', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, payload: JSON.stringify({ x: 'y'.repeat(100_000) }) })
-    expect(big.statusCode).to.equal(413)
+    expect([big.statusCode, big.json().message]).to.deep.equal([413, 'the body is over the limit of 64 KiB'])
     expect((await api('POST', '/api/v1/plugins/clock/enable')).statusCode).to.equal(404)
     expect((await api('POST', '/api/v1/plugins/Bad_Name/enable')).statusCode).to.equal(400)
     expect((await upload(await pluginPackage(f.dataDir))).statusCode).to.equal(201)
