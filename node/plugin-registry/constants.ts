@@ -50,10 +50,15 @@ export const RECONCILE_INTERVAL_MS = 5_000
 export const START_RETRY_FIRST_MS = 1_000
 export const START_RETRY_MAX_MS = 60_000
 
-/** Lines of stderr kept per plugin on each member, and a line's most characters: enough to see
- * why a plugin fails, bounded so that a chatty plugin cannot fill the node's memory. */
-export const LOG_LINES_PER_PLUGIN = 500
+/** Log lines one `logs` request answers per member, at most: what the host keeps of a plugin's
+ * stderr (the newest 500 lines of each version). */
+export const MAX_LOGS_PAGE = 500
+/** A log line's most characters on the wire (the host clips its lines shorter). */
 export const MAX_LOG_LINE = 2_000
 
-/** Log lines one `logs` request answers per member, at most. */
-export const MAX_LOGS_PAGE = LOG_LINES_PER_PLUGIN
+/** Latencies kept per plugin for the mean `ls` shows: recent enough to follow a change, enough to
+ * smooth one slow call. */
+export const RECENT_CALLS = 256
+/** Plugins and servers whose calls are counted on one node, at most (the catalog keeps 64
+ * plugins; registered servers add some). */
+export const MAX_TRACKED_SOURCES = 256

@@ -5,11 +5,10 @@ import { PeriodicService } from '../services/index.ts'
 import type { ServiceFailures, ServiceLog } from '../services/index.ts'
 import type { CatalogClient } from './catalog-client.ts'
 import { RECONCILE_INTERVAL_MS, START_RETRY_FIRST_MS, START_RETRY_MAX_MS } from './constants.ts'
-import type { HostedState, HostedStatus, PluginHostPort } from './host-port.ts'
+import type { HostedRun, HostedState, PluginHostPort } from './host-port.ts'
 import type { PackageFiles } from './package-files.ts'
 import { readPackage } from './package-reader.ts'
 import type { PackageStore } from './package-store.ts'
-import type { PluginLogs } from './plugin-logs.ts'
 
 export interface PluginReconcilerOptions {
   /** This node's peer id: the name its reports go under. */
@@ -18,7 +17,6 @@ export interface PluginReconcilerOptions {
   readonly catalog: Pick<CatalogClient, 'list' | 'report'>
   readonly packages: Pick<PackageStore, 'fetch'>
   readonly files: PackageFiles
-  readonly logs: PluginLogs
   /** Whether this node holds the plugins role now: a member that lost it stops its plugins. */
   readonly holdsRole: () => boolean
   readonly failures: ServiceFailures
@@ -48,7 +46,10 @@ export interface ReconcilerStats {
   swaps: number
 }
 
-const STATE_OF: Readonly<Record<HostedState, MemberPluginState>> = { starting: 'starting', running: 'running', restarting: 'restarting', failed: 'failed', stopping: 'stopped' }
+const STATE_OF: Readonly<Record<HostedState, MemberPluginState>> = { starting: 'starting', up: 'running', restarting: 'restarting', stopping: 'stopped', stopped: 'failed' }
+
+/** Whether a version is running, or on its way (a version being stopped, or that ended, is not). */
+const live = (r: HostedRun): boolean => r.state !== 'stopping' && r.state !== 'stopped'
 
 /**
  * Runs on every plugins-role member: makes what the plugin host runs here match the catalog, every
@@ -70,7 +71,6 @@ export class PluginReconciler {
 
   constructor (opts: PluginReconcilerOptions) {
     this.#opts = opts
-    opts.host.onStderr((name, version, line) => { opts.logs.add(name, version, line) })
     this.#service = new PeriodicService({
       name: 'plugin-reconciler',
       run: async (signal) => {
@@ -108,9 +108,9 @@ export class PluginReconciler {
     await this.#service.stop()
   }
 
-  /** What runs here, and the versions that failed to start. */
-  status (): { plugins: readonly HostedStatus[], failures: StartFailure[] } {
-    return { plugins: this.#opts.host.running(), failures: [...this.#failed.values()] }
+  /** The versions that failed to start here, and when each is tried again. */
+  failures (): StartFailure[] {
+    return [...this.#failed.values()]
   }
 
   async #pass (signal: AbortSignal): Promise<void> {
@@ -131,15 +131,15 @@ export class PluginReconciler {
   }
 
   /** Makes plugin `name` run `want` here (nothing when undefined). */
-  async #one (name: string, want: PluginVersion | undefined, running: readonly HostedStatus[], signal: AbortSignal): Promise<void> {
+  async #one (name: string, want: PluginVersion | undefined, running: readonly HostedRun[], signal: AbortSignal): Promise<void> {
     if (want !== undefined) {
       const current = running.find((r) => r.version === want.version)
-      if (current?.state === 'failed') {
-        // the host gave up on it: stopped, and started again once its wait is over
-        this.#noteFailure(name, want.version, current.lastError ?? 'its process kept failing')
+      if (current?.state === 'stopped') {
+        // its process ended and the host gave up on it: stopped, and started again after its wait
+        this.#noteFailure(name, want.version, current.lastExit === undefined ? 'its process ended' : `${current.lastExit.reason}: ${current.lastExit.detail}`)
         await this.#stopVersion(name, want.version)
       }
-      const up = current !== undefined && current.state !== 'failed'
+      const up = current !== undefined && live(current)
       if (!up && !await this.#startVersion(name, want, signal)) return
       const others = running.filter((r) => r.version !== want.version)
       for (const r of others) await this.#stopVersion(name, r.version)
@@ -200,21 +200,20 @@ export class PluginReconciler {
   /** Tells the catalog what the plugin does here, when that is not what it says already. */
   async #report (entry: PluginEntry, want: PluginVersion | undefined, signal: AbortSignal): Promise<void> {
     const { self, host, catalog } = this.#opts
-    const live = host.running().filter((r) => r.name === entry.name)
-    const serving = want === undefined ? undefined : live.find((r) => r.version === want.version)
+    const versions = host.running().filter((r) => r.name === entry.name)
+    const serving = want === undefined ? undefined : versions.find((r) => r.version === want.version && live(r))
     const failure = want === undefined ? undefined : this.#failed.get(key(entry.name, want.version))
     let report: Omit<MemberReport, 'at'>
     if (want === undefined) {
-      report = { version: null, state: live.length === 0 ? 'stopped' : 'running', restarts: 0, error: null }
-    } else if (serving === undefined || (failure !== undefined && serving.state === 'failed')) {
+      report = { version: null, state: versions.some(live) ? 'running' : 'stopped', restarts: 0, error: null }
+    } else if (serving === undefined) {
       // the version before may still serve while this one fails to start
-      const before = live.find((r) => r.state === 'running')
-      report = failure === undefined
-        ? { version: null, state: 'starting', restarts: 0, error: null }
-        : { version: before?.version ?? null, state: 'failed', restarts: serving?.restarts ?? 0, error: failure.error }
+      const before = versions.find((r) => r.state === 'up')?.version ?? null
+      report = failure === undefined ? { version: before, state: 'starting', restarts: 0, error: null } : { version: before, state: 'failed', restarts: 0, error: failure.error }
     } else {
       const state = STATE_OF[serving.state]
-      report = { version: serving.version, state, restarts: serving.restarts, error: state === 'running' || serving.lastError === null ? null : clip(serving.lastError, MAX_REPORT_ERROR) }
+      const exit = serving.lastExit
+      report = { version: serving.version, state, restarts: serving.restarts, error: state === 'running' || exit === undefined ? null : clip(`${exit.reason}: ${exit.detail}`, MAX_REPORT_ERROR) }
     }
     const said = Object.hasOwn(entry.members, self) ? entry.members[self] : undefined
     if (said !== undefined && said.version === report.version && said.state === report.state && said.restarts === report.restarts && said.error === report.error) return
@@ -224,19 +223,16 @@ export class PluginReconciler {
   /** Removes the folders of plugins and versions the catalog no longer has (and unpackings a
    * crash left), unless a version of them still runs here. */
   async #sweep (entries: ReadonlyMap<string, PluginEntry>): Promise<void> {
-    const { files, host, logs } = this.#opts
+    const { files, host } = this.#opts
     const running = byName(host.running())
     for (const [name, versions] of await files.list()) {
       const entry = entries.get(name)
-      const live = new Set((running.get(name) ?? []).map((r) => r.version))
+      const runs = new Set((running.get(name) ?? []).map((r) => r.version))
       if (entry === undefined) {
-        if (live.size === 0) {
-          await files.removePlugin(name)
-          logs.forget(name)
-        }
+        if (runs.size === 0) await files.removePlugin(name)
         continue
       }
-      for (const v of versions) if (!Object.hasOwn(entry.versions, v) && !live.has(v)) await files.removeVersion(name, v)
+      for (const v of versions) if (!Object.hasOwn(entry.versions, v) && !runs.has(v)) await files.removeVersion(name, v)
     }
   }
 
@@ -249,8 +245,8 @@ function key (name: string, version: string): string {
   return `${name}@${version}`
 }
 
-function byName (statuses: readonly HostedStatus[]): Map<string, HostedStatus[]> {
-  const map = new Map<string, HostedStatus[]>()
+function byName (statuses: readonly HostedRun[]): Map<string, HostedRun[]> {
+  const map = new Map<string, HostedRun[]>()
   for (const s of statuses) map.set(s.name, [...(map.get(s.name) ?? []), s])
   return map
 }

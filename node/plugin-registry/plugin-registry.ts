@@ -11,11 +11,10 @@ import { InvalidPluginPackageError, PluginApiVersionError } from './errors.ts'
 import { checkLogLines, checkMemberStatus } from './member-status.ts'
 import { readPackage } from './package-reader.ts'
 import type { PackageStore } from './package-store.ts'
-import type { PluginLogLine } from './plugin-logs.ts'
 import { pluginView } from './plugin-view.ts'
 import type { MemberInfo, PluginView } from './plugin-view.ts'
 import { PLUGIN_REGISTRY_PATH } from './registry-actor.ts'
-import type { MemberPluginStatus, RegistryActorMsg } from './registry-actor.ts'
+import type { MemberPluginStatus, PluginLogLine, RegistryActorMsg } from './registry-actor.ts'
 
 export interface PluginRegistryOptions {
   readonly system: ActorSystem
@@ -62,7 +61,7 @@ export class PluginRegistry {
 
   /**
    * Installs a package (a .tgz): read and checked whole (readPackage), its manifest checked field
-   * by field and its API range against PLUGIN_API_VERSION, its bytes stored and sealed, then the
+   * by field, its entry a file of the package, its API range against PLUGIN_API_VERSION, its bytes stored and sealed, then the
    * version added to the catalog (a new plugin starts enabled with it active; a new version of an
    * installed plugin waits for an upgrade). `by`: the admin principal.
    */
@@ -71,6 +70,9 @@ export class PluginRegistry {
     const manifest = this.#opts.checkManifest(pkg.manifest)
     if (!PLUGIN_NAME_PATTERN.test(manifest.name)) throw new InvalidPluginPackageError(`the manifest's name ${JSON.stringify(manifest.name)} is not a plugin name (${PLUGIN_NAME_PATTERN.source})`)
     if (!PLUGIN_VERSION_PATTERN.test(manifest.version)) throw new InvalidPluginPackageError(`the manifest's version ${JSON.stringify(manifest.version)} is not x.y.z with an optional pre-release`)
+    const entry = 'node' in manifest.entry ? manifest.entry.node : manifest.entry.command
+    const entryPath = entry.split('/').filter((p) => p !== '' && p !== '.').join('/')
+    if (!pkg.files.some((f) => f.path === entryPath)) throw new InvalidPluginPackageError(`the manifest's entry ${JSON.stringify(entry)} is not a file of the package`)
     if (!satisfies(PLUGIN_API_VERSION, manifest.plexi)) {
       throw new PluginApiVersionError(`${manifest.name} ${manifest.version} works with the plugin API ${JSON.stringify(manifest.plexi)}, which does not include ${PLUGIN_API_VERSION}, the one this Plexi speaks`)
     }

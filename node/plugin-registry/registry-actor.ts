@@ -1,36 +1,62 @@
 import { MAX_REPORT_ERROR, PLUGIN_NAME_PATTERN, isReplyTo } from '../../actors/index.ts'
-import { clip } from '../../protocols/index.ts'
 import type { ActorSystem, Behavior, ReplyTo } from '../../actors/index.ts'
+import { clip } from '../../protocols/index.ts'
 import { systemPath } from '../../protocols/p2p/index.ts'
 import { InvalidPeerRequestError } from '../mesh/index.ts'
-import { MAX_LOGS_PAGE } from './constants.ts'
-import type { HostedStatus } from './host-port.ts'
-import type { PluginLogLine, PluginLogs } from './plugin-logs.ts'
+import type { PluginCallStats } from './call-stats.ts'
+import { MAX_LOG_LINE, MAX_LOGS_PAGE } from './constants.ts'
+import type { HostedState, PluginHostPort } from './host-port.ts'
 import type { StartFailure } from './plugin-reconciler.ts'
 
 /** Where every node answers for its plugins: what runs there, their logs, and news of the catalog. */
 export const PLUGIN_REGISTRY_PATH = systemPath('plugin-registry', 1)
 
+/** One version running on a member, as its `status` answers: what the host says of it, with the
+ * plugin's calls on that member. */
+export interface PluginRunRow {
+  readonly name: string
+  readonly version: string
+  readonly state: HostedState
+  readonly restarts: number
+  /** The plugin's calls there (every version of it), those that failed, their recent mean latency. */
+  readonly calls: number
+  readonly errors: number
+  readonly latencyMs: number | null
+  /** Its process's resident memory (null: not known). */
+  readonly memoryBytes: number | null
+  /** How its last process ended (null: none did). */
+  readonly lastError: string | null
+}
+
 /** What a member runs of the cluster's plugins, as it answers `status`. */
 export interface MemberPluginStatus {
   readonly node: string
-  /** It runs plugins (it holds the plugins role and has a plugin host). */
+  /** It runs plugins (it has a plugin host). */
   readonly runs: boolean
-  readonly plugins: readonly HostedStatus[]
+  readonly plugins: readonly PluginRunRow[]
   readonly failures: readonly StartFailure[]
+}
+
+/** One line a plugin wrote on its stderr, and the version that wrote it. */
+export interface PluginLogLine {
+  readonly version: string
+  readonly line: string
 }
 
 export type RegistryActorMsg =
   /** The catalog changed: compare what runs here with it now (a tell, never answered). */
   | { readonly type: 'changed' }
   | { readonly type: 'status', readonly replyTo: ReplyTo<MemberPluginStatus> }
-  /** The last `limit` lines a plugin wrote on its stderr here, oldest first. */
+  /** The last `limit` lines a plugin's running versions wrote on their stderr here, oldest
+   * version first. */
   | { readonly type: 'logs', readonly name: string, readonly limit: number, readonly replyTo: ReplyTo<PluginLogLine[]> }
 
 /** What the actor reaches of this node's plugins (absent: it runs none). */
 export interface LocalPlugins {
-  readonly reconciler: { changed (): void, status (): { plugins: readonly HostedStatus[], failures: StartFailure[] } }
-  readonly logs: Pick<PluginLogs, 'tail'>
+  readonly reconciler: { changed (): void, failures (): StartFailure[] }
+  readonly host: Pick<PluginHostPort, 'running' | 'logs'>
+  /** The plugins' calls here, as the host counts them (absent: shown as none). */
+  readonly calls?: Pick<PluginCallStats, 'of'> | undefined
 }
 
 /** The actor's messages as another node sends them: refused (InvalidPeerRequestError) otherwise. */
@@ -69,15 +95,11 @@ export function registryActor (node: string, local: LocalPlugins | undefined): B
         case 'changed':
           local?.reconciler.changed()
           break
-        case 'status': {
-          const status = local?.reconciler.status()
-          // what the host says of a failure is its own text: clipped, as a member's report is
-          const plugins = (status?.plugins ?? []).map((p) => ({ ...p, lastError: p.lastError === null ? null : clip(p.lastError, MAX_REPORT_ERROR) }))
-          ctx.reply(msg.replyTo, { node, runs: local !== undefined, plugins, failures: status?.failures ?? [] })
+        case 'status':
+          ctx.reply(msg.replyTo, { node, runs: local !== undefined, plugins: local === undefined ? [] : rows(local), failures: local?.reconciler.failures() ?? [] })
           break
-        }
         case 'logs':
-          ctx.reply(msg.replyTo, local?.logs.tail(msg.name, msg.limit) ?? [])
+          ctx.reply(msg.replyTo, local === undefined ? [] : logLines(local.host, msg.name, msg.limit))
           break
       }
       return undefined
@@ -87,4 +109,36 @@ export function registryActor (node: string, local: LocalPlugins | undefined): B
 
 export function spawnRegistryActor (system: ActorSystem, local: LocalPlugins | undefined): void {
   system.spawn(registryActor(system.node, local), { name: PLUGIN_REGISTRY_PATH.slice(1), kind: 'plugin-registry', mailbox: 4_096 })
+}
+
+/** The versions running here as rows, each with its plugin's calls; a host's own text clipped. */
+function rows (local: LocalPlugins): PluginRunRow[] {
+  return local.host.running().map((r) => {
+    const calls = local.calls?.of(r.name) ?? { calls: 0, errors: 0, latencyMs: null }
+    return {
+      name: r.name,
+      version: r.version,
+      state: r.state,
+      restarts: r.restarts,
+      ...calls,
+      memoryBytes: r.rssBytes > 0 ? r.rssBytes : null,
+      lastError: r.lastExit === undefined ? null : clip(`${r.lastExit.reason}: ${r.lastExit.detail}`, MAX_REPORT_ERROR)
+    }
+  })
+}
+
+/** The last `limit` stderr lines of a plugin's running versions here (a version the host no longer
+ * runs by the time it is asked has none). */
+function logLines (host: Pick<PluginHostPort, 'running' | 'logs'>, name: string, limit: number): PluginLogLine[] {
+  const lines: PluginLogLine[] = []
+  for (const r of host.running().filter((v) => v.name === name)) {
+    let kept: readonly string[]
+    try {
+      kept = host.logs(name, r.version)
+    } catch {
+      kept = []
+    }
+    for (const line of kept) lines.push({ version: r.version, line: clip(line, MAX_LOG_LINE) })
+  }
+  return lines.slice(Math.max(0, lines.length - limit))
 }

@@ -2,9 +2,9 @@ import { join } from 'node:path'
 import type { PluginManifest } from '../../protocols/plugins/index.ts'
 import { memberOf } from '../mesh/index.ts'
 import {
-  CatalogClient, PLUGINS_DIR, PackageFiles, PackageStore, PluginLogs, PluginReconciler, PluginRegistry, registryMetrics, spawnRegistryActor
+  CatalogClient, PLUGINS_DIR, PackageFiles, PackageStore, PluginReconciler, PluginRegistry, registryMetrics, spawnRegistryActor
 } from '../plugin-registry/index.ts'
-import type { PluginHostPort } from '../plugin-registry/index.ts'
+import type { PluginCallStats, PluginHostPort } from '../plugin-registry/index.ts'
 import type { PartComponents } from './components.ts'
 import type { NodeComponents } from './node-components.ts'
 import type { PartSpec } from './part-list.ts'
@@ -15,6 +15,8 @@ export interface PluginRegistryGiven {
   /** The plugin host (node/plugins) on a node that runs plugins (undefined elsewhere), bound to
    * what the registry asks of it (PluginHostPort). */
   readonly pluginHost: PluginHostPort | undefined
+  /** The plugins' calls on this node, fed by the host's `onCall` (the host's part makes it). */
+  readonly pluginCalls: PluginCallStats | undefined
   /** The cluster's plugins as the admin API drives them (every node). */
   readonly pluginRegistry: PluginRegistry
   /** What runs here follows the catalog (a node with a plugin host). */
@@ -34,7 +36,7 @@ type C = PartComponents<PluginNodeComponents>
 export function pluginRegistryPart (checkManifest: (value: unknown) => PluginManifest): PartSpec<PluginNodeComponents> {
   return {
     id: 'plugin-registry',
-    needs: ['config', 'log', 'roles', 'system', 'cluster', 'metrics', 'serviceFailures', 'pluginHost'],
+    needs: ['config', 'log', 'roles', 'system', 'cluster', 'metrics', 'serviceFailures', 'pluginHost', 'pluginCalls'],
     gives: ['pluginRegistry', 'pluginReconciler'],
     start: (c: C) => {
       const system = c.get('system')
@@ -55,7 +57,6 @@ export function pluginRegistryPart (checkManifest: (value: unknown) => PluginMan
         ],
         log
       })
-      const logs = new PluginLogs()
       const reconciler = host === undefined
         ? undefined
         : new PluginReconciler({
@@ -64,12 +65,11 @@ export function pluginRegistryPart (checkManifest: (value: unknown) => PluginMan
           catalog,
           packages,
           files: new PackageFiles(join(c.get('config').dataDir, PLUGINS_DIR)),
-          logs,
           holdsRole: () => roles.has('plugins'),
           failures: c.get('serviceFailures'),
           log
         })
-      spawnRegistryActor(system, reconciler === undefined ? undefined : { reconciler, logs })
+      spawnRegistryActor(system, host === undefined || reconciler === undefined ? undefined : { reconciler, host, calls: c.get('pluginCalls') })
       registryMetrics(c.get('metrics').registry, { registry, packages, reconciler })
       reconciler?.start()
       c.provide('pluginRegistry', registry, 'plugin-registry')

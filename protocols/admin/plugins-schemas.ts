@@ -76,7 +76,8 @@ export const pluginLogsSchema = {
           node: { type: 'string' },
           lines: {
             type: 'array',
-            items: { type: 'object', required: ['ts', 'version', 'line'], properties: { ts: { type: 'integer' }, version: { type: 'string' }, line: { type: 'string' } } }
+            description: 'the newest lines of each version of it running there, oldest version first',
+            items: { type: 'object', required: ['version', 'line'], properties: { version: { type: 'string' }, line: { type: 'string' } } }
           }
         }
       }

@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import { pluginCatalog, pluginPackage } from '../../actors/index.ts'
 import type { ActorSystem } from '../../actors/index.ts'
-import { CatalogClient, PackageFiles, PackageStore, PluginLogs, PluginReconciler, PluginRegistry, spawnRegistryActor } from '../../node/plugin-registry/index.ts'
+import { CatalogClient, PackageFiles, PackageStore, PluginCallStats, PluginReconciler, PluginRegistry, spawnRegistryActor } from '../../node/plugin-registry/index.ts'
 import { ServiceFailures } from '../../node/services/index.ts'
 import { testManifestCheck } from './manifest-check.ts'
 import { TestPluginLauncher } from './plugin-launcher.ts'
@@ -13,7 +13,8 @@ export interface LonePlugins {
   readonly catalog: CatalogClient
   readonly packages: PackageStore
   readonly files: PackageFiles
-  readonly logs: PluginLogs
+  /** The plugins' calls, fed by the launcher as the host's onCall feeds them. */
+  readonly calls: PluginCallStats
   readonly failures: ServiceFailures
   /** Whether the node holds the plugins role (the reconciler reads it every pass). */
   role: boolean
@@ -37,8 +38,8 @@ export function lonePlugins (system: ActorSystem, dataDir: string, opts: { inter
   const catalog = new CatalogClient(system, opts.now)
   const packages = new PackageStore(system)
   const files = new PackageFiles(join(dataDir, 'plugins'))
-  const logs = new PluginLogs(opts.now)
-  const launcher = new TestPluginLauncher()
+  const calls = new PluginCallStats()
+  const launcher = new TestPluginLauncher({ onCall: (source, outcome, seconds) => { calls.observe(source, outcome, seconds) } })
   const failures = new ServiceFailures()
   const warnings: string[] = []
   const quiet = () => undefined
@@ -50,21 +51,21 @@ export function lonePlugins (system: ActorSystem, dataDir: string, opts: { inter
       members: () => [{ peerId: system.node, status: 'up', roles: state.role ? ['chat', 'plugins'] : ['chat'] }]
     }),
     reconciler: new PluginReconciler({
-      self: system.node, host: launcher, catalog, packages, files, logs, holdsRole: () => state.role, failures,
+      self: system.node, host: launcher, catalog, packages, files, holdsRole: () => state.role, failures,
       log: { info: quiet, debug: quiet, warn: (_o, msg) => { warnings.push(msg) } }, intervalMs: opts.intervalMs ?? 60_000, ...(opts.now !== undefined && { now: opts.now })
     }),
     launcher,
     catalog,
     packages,
     files,
-    logs,
+    calls,
     failures,
     close: async () => {
       await state.reconciler.stop()
       await launcher.close()
     }
   }
-  spawnRegistryActor(system, { reconciler: state.reconciler, logs })
+  spawnRegistryActor(system, { reconciler: state.reconciler, host: launcher, calls })
   state.reconciler.start()
   return state
 }

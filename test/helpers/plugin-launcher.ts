@@ -1,12 +1,15 @@
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import type { Readable } from 'node:stream'
 import { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
-import type { HostedPlugin, HostedState, HostedStatus, PluginHostPort } from '../../node/plugin-registry/index.ts'
+import type { HostedPlugin, HostedRun, HostedState, PluginHostPort } from '../../node/plugin-registry/index.ts'
 
 /** How long a stopped version's calls in flight are waited for. */
 const DRAIN_MS = 5_000
+/** Stderr lines kept per version (as the host keeps them). */
+const LOG_LINES = 500
 
 interface Instance {
   readonly name: string
@@ -15,10 +18,8 @@ interface Instance {
   readonly transport: StdioClientTransport
   state: HostedState
   inFlight: number
-  calls: number
-  errors: number
-  totalMs: number
-  lastError: string | null
+  lastExit: HostedRun['lastExit']
+  readonly lines: string[]
   readonly drained: Set<() => void>
 }
 
@@ -34,26 +35,42 @@ export class TestPluginLauncher implements PluginHostPort {
   readonly #instances = new Map<string, Instance>()
   /** The version each plugin's calls go to. */
   readonly #routes = new Map<string, string>()
-  readonly #listeners: Array<(name: string, version: string, line: string) => void> = []
+  /** Hears every call as it ends, as the host's `onCall` does. */
+  readonly #onCall: ((source: string, outcome: string, seconds: number) => void) | undefined
   /** Started and stopped, in order (`start clock 1.0.0`, `stop clock 1.0.0`). */
   readonly events: string[] = []
+
+  constructor (opts: { onCall?: (source: string, outcome: string, seconds: number) => void } = {}) {
+    this.#onCall = opts.onCall
+  }
 
   async start (p: HostedPlugin): Promise<void> {
     const entry = p.manifest.entry
     const [command, args] = 'node' in entry ? [process.execPath, [join(p.dir, entry.node)]] : [join(p.dir, entry.command), [...entry.args ?? []]]
     const transport = new StdioClientTransport({ command, args, cwd: p.dir, stderr: 'pipe' })
+    const lines: string[] = []
     const stderr = transport.stderr as Readable | null
-    if (stderr !== null) createInterface({ input: stderr }).on('line', (line) => { for (const l of this.#listeners) l(p.name, p.version, line) })
+    if (stderr !== null) {
+      createInterface({ input: stderr }).on('line', (line) => {
+        lines.push(line)
+        if (lines.length > LOG_LINES) lines.shift()
+      })
+    }
     const client = new Client({ name: 'plexi-test-launcher', version: '1.0.0' })
-    await client.connect(transport)
-    await client.listTools()
-    const instance: Instance = { name: p.name, version: p.version, client, transport, state: 'running', inFlight: 0, calls: 0, errors: 0, totalMs: 0, lastError: null, drained: new Set() }
-    // the client's own handler fails the calls in flight; the launcher's marks the instance
+    try {
+      await client.connect(transport)
+      await client.listTools()
+    } catch (err) {
+      await client.close().catch(() => undefined)
+      throw new Error(`plugin ${p.name}@${p.version} did not start: ${(err as Error).message}${lines.length === 0 ? '' : ` (stderr: ${lines.slice(-3).join(' | ')})`}`)
+    }
+    const instance: Instance = { name: p.name, version: p.version, client, transport, state: 'up', inFlight: 0, lastExit: undefined, lines, drained: new Set() }
+    // the client's own handler fails the calls in flight; the launcher's marks the instance ended
     const closed = transport.onclose
     transport.onclose = () => {
       if (instance.state !== 'stopping') {
-        instance.state = 'failed'
-        instance.lastError = 'its process exited'
+        instance.state = 'stopped'
+        instance.lastExit = { reason: 'crash', detail: 'its process exited', at: Date.now() }
       }
       closed?.()
     }
@@ -67,7 +84,7 @@ export class TestPluginLauncher implements PluginHostPort {
     if (instance === undefined) return
     instance.state = 'stopping'
     if (this.#routes.get(name) === version) {
-      const other = [...this.#instances.values()].find((i) => i.name === name && i.state === 'running')
+      const other = [...this.#instances.values()].find((i) => i.name === name && i.state === 'up')
       if (other === undefined) this.#routes.delete(name)
       else this.#routes.set(name, other.version)
     }
@@ -89,31 +106,28 @@ export class TestPluginLauncher implements PluginHostPort {
     if (instance === undefined) throw new Error(`plugin ${name} is not running here`)
     instance.inFlight++
     const started = performance.now()
+    let outcome = 'error'
     try {
       const result = await instance.client.callTool({ name: tool, arguments: args })
-      instance.calls++
-      if (result.isError === true) instance.errors++
+      if (result.isError !== true) outcome = 'ok'
       return (result.content as Array<{ text?: string }>).map((c) => c.text ?? '').join('')
-    } catch (err) {
-      instance.calls++
-      instance.errors++
-      throw err
     } finally {
-      instance.totalMs += performance.now() - started
+      this.#onCall?.(name, outcome, (performance.now() - started) / 1_000)
       instance.inFlight--
       if (instance.inFlight === 0) for (const done of instance.drained) done()
     }
   }
 
-  running (): HostedStatus[] {
+  running (): HostedRun[] {
     return [...this.#instances.values()].map((i) => ({
-      name: i.name, version: i.version, state: i.state, restarts: 0, calls: i.calls, errors: i.errors,
-      latencyMs: i.calls === 0 ? null : i.totalMs / i.calls, memoryBytes: null, lastError: i.lastError
+      name: i.name, version: i.version, state: i.state, restarts: 0, rssBytes: i.state === 'up' ? rssOf(i.transport.pid) : 0, lastExit: i.lastExit
     }))
   }
 
-  onStderr (listener: (name: string, version: string, line: string) => void): void {
-    this.#listeners.push(listener)
+  logs (name: string, version?: string): string[] {
+    const instance = this.#instances.get(key(name, version ?? this.#routes.get(name) ?? ''))
+    if (instance === undefined) throw new Error(`no plugin ${name}${version === undefined ? '' : `@${version}`} runs here`)
+    return [...instance.lines]
   }
 
   /** The process id of a running version (to kill it in a spec). */
@@ -128,4 +142,15 @@ export class TestPluginLauncher implements PluginHostPort {
 
 function key (name: string, version: string): string {
   return `${name}@${version}`
+}
+
+/** A process's resident memory (Linux: /proc/<pid>/status), 0 when it cannot be read. */
+function rssOf (pid: number | null): number {
+  if (pid === null) return 0
+  try {
+    const kib = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]
+    return kib === undefined ? 0 : Number(kib) * 1024
+  } catch {
+    return 0
+  }
 }

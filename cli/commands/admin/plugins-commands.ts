@@ -132,19 +132,19 @@ function changeCommands (plugins: Command, cx: AdminContext): void {
 
 function logsCommand (plugins: Command, cx: AdminContext): void {
   withClientOptions(plugins.command('logs <name>'), 'admin')
-    .description('the last lines the plugin wrote on its stderr on each plugins-role member')
+    .description('the newest lines the plugin\'s running versions wrote on their stderr on each plugins-role member')
     .option('--node <peer>', 'only this member')
     .option('-n, --lines <n>', 'lines per member (1-500)', '100')
     .action(withFlags(async (name: string, flags: ClientFlags & { node?: string, lines: string }) => {
       const lines = Number(flags.lines)
       if (!Number.isInteger(lines) || lines < 1 || lines > 500) throw new UsageError(`--lines: expected a whole number from 1 to 500, got ${flags.lines}`)
       const query = `limit=${lines}${flags.node === undefined ? '' : `&node=${encodeURIComponent(flags.node)}`}`
-      const { logs } = await (await cx.client(flags)).api.request<{ logs: Array<{ node: string, lines: Array<{ ts: number, version: string, line: string }> }> }>('GET', `/api/v1/plugins/${encodeURIComponent(name)}/logs?${query}`)
+      const { logs } = await (await cx.client(flags)).api.request<{ logs: Array<{ node: string, lines: Array<{ version: string, line: string }> }> }>('GET', `/api/v1/plugins/${encodeURIComponent(name)}/logs?${query}`)
       if (flags.json === true) return printJson(cx.io, logs)
       if (logs.length === 0) cx.io.stdout.write(`no member that runs plugins answered for ${name}\n`)
       for (const member of logs) {
         cx.io.stdout.write(`== ${member.node} (${member.lines.length} line${member.lines.length === 1 ? '' : 's'})\n`)
-        for (const l of member.lines) cx.io.stdout.write(`${new Date(l.ts).toISOString()} ${l.version} ${l.line}\n`)
+        for (const l of member.lines) cx.io.stdout.write(`${l.version} ${l.line}\n`)
       }
     }))
 }

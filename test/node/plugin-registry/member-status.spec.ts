@@ -1,8 +1,8 @@
 import { expect } from 'chai'
 import { checkLogLines, checkMemberStatus } from '../../../node/plugin-registry/index.ts'
-import type { HostedStatus } from '../../../node/plugin-registry/index.ts'
+import type { PluginRunRow } from '../../../node/plugin-registry/index.ts'
 
-const running: HostedStatus = { name: 'clock', version: '1.0.0', state: 'running', restarts: 0, calls: 3, errors: 1, latencyMs: 0.4, memoryBytes: 40_000_000, lastError: null }
+const running: PluginRunRow = { name: 'clock', version: '1.0.0', state: 'up', restarts: 0, calls: 3, errors: 1, latencyMs: 0.4, memoryBytes: 40_000_000, lastError: null }
 const failure = { name: 'clock', version: '1.1.0', error: 'exited', attempts: 1, retryAt: 5 }
 
 describe('checkMemberStatus and checkLogLines: what other members answer, checked before it is shown', () => {
@@ -20,10 +20,10 @@ describe('checkMemberStatus and checkLogLines: what other members answer, checke
   })
 
   it('should pass log lines, and refuse what is not', () => {
-    const lines = [{ ts: 1, version: '1.0.0', line: 'clock 1.0.0 up' }]
+    const lines = [{ version: '1.0.0', line: 'clock 1.0.0 up' }]
     expect(checkLogLines(lines)).to.deep.equal(lines)
     expect(checkLogLines([])).to.deep.equal([])
-    for (const bad of [undefined, {}, [{ ts: 1, version: '1.0', line: 'x' }], [{ ts: -1, version: '1.0.0', line: 'x' }], [{ ts: 1, version: '1.0.0', line: 'x'.repeat(3_000) }]]) {
+    for (const bad of [undefined, {}, [{ version: '1.0', line: 'x' }], [{ version: '1.0.0', line: 7 }], [{ version: '1.0.0', line: 'x'.repeat(3_000) }], Array.from({ length: 501 }, () => lines[0])]) {
       expect(checkLogLines(bad)).to.equal(undefined)
     }
   })

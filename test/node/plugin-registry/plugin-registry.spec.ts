@@ -2,7 +2,7 @@ import { expect } from 'chai'
 import { join } from 'node:path'
 import { pluginCatalog, pluginPackage } from '../../../actors/index.ts'
 import type { NodeRole } from '../../../actors/index.ts'
-import { CatalogClient, PackageFiles, PackageStore, PluginApiVersionError, PluginLogs, PluginReconciler, PluginRegistry, spawnRegistryActor } from '../../../node/plugin-registry/index.ts'
+import { CatalogClient, PackageFiles, PackageStore, PluginApiVersionError, PluginCallStats, PluginReconciler, PluginRegistry, spawnRegistryActor } from '../../../node/plugin-registry/index.ts'
 import { ServiceFailures } from '../../../node/services/index.ts'
 import { testManifestCheck } from '../../helpers/manifest-check.ts'
 import { TestPluginLauncher } from '../../helpers/plugin-launcher.ts'
@@ -37,13 +37,13 @@ function wire (node: TestNode, roles: readonly NodeRole[], dataDir: string): Wir
     spawnRegistryActor(system, undefined)
     return { node, registry }
   }
-  const launcher = new TestPluginLauncher()
-  const logs = new PluginLogs()
+  const calls = new PluginCallStats()
+  const launcher = new TestPluginLauncher({ onCall: (source, outcome, seconds) => { calls.observe(source, outcome, seconds) } })
   const reconciler = new PluginReconciler({
-    self: system.node, host: launcher, catalog, packages, files: new PackageFiles(join(dataDir, system.node, 'plugins')), logs, holdsRole: () => true,
+    self: system.node, host: launcher, catalog, packages, files: new PackageFiles(join(dataDir, system.node, 'plugins')), holdsRole: () => true,
     failures: new ServiceFailures(), log: { info: quiet, warn: quiet, debug: quiet }, intervalMs: 60_000
   })
-  spawnRegistryActor(system, { reconciler, logs })
+  spawnRegistryActor(system, { reconciler, host: launcher, calls })
   reconciler.start()
   return { node, registry, launcher, reconciler }
 }
@@ -88,7 +88,7 @@ describe('PluginRegistry: installed once, run by every plugins-role member (3 no
     await waitFor(async () => (await a.registry.logs('clock', 10)).logs.every((l) => l.lines.some((line) => line.line === 'call echo')), 'each member\'s stderr lines')
     const { logs } = await a.registry.logs('clock', 10, b.node.id)
     expect(logs.map((l) => l.node)).to.deep.equal([b.node.id])
-    expect(logs[0]?.lines[0]).to.deep.include({ version: '1.0.0', line: 'clock 1.0.0 up' })
+    expect(logs[0]?.lines[0]).to.deep.equal({ version: '1.0.0', line: 'clock 1.0.0 up' })
     const unknownPeer = await a.registry.logs('clock', 10, 'nobody').then(() => undefined, (e: unknown) => e)
     expect((unknownPeer as Error).name).to.equal('UnknownPeerError')
     await a.registry.disable('clock')
@@ -109,6 +109,8 @@ describe('PluginRegistry: installed once, run by every plugins-role member (3 no
     expect((badName as Error).message).to.match(/^the manifest's name "Bad Name" is not a plugin name/)
     const noEntry = await registry.install(await packPlugin(dir.path, { version: '9.1.0', manifest: { entry: 'server.mjs' } }), 'admin').then(() => undefined, (e: unknown) => e)
     expect((noEntry as Error).message).to.equal('plexi-plugin.json: entry: expected { node } or { command, args }')
+    const noFile = await registry.install(await packPlugin(dir.path, { version: '9.2.0', manifest: { entry: { node: './lib/missing.mjs' } } }), 'admin').then(() => undefined, (e: unknown) => e)
+    expect((noFile as Error).message).to.equal('the manifest\'s entry "./lib/missing.mjs" is not a file of the package')
     expect((await registry.list()).plugins).to.deep.equal([])
   })
 })

@@ -21,7 +21,7 @@ const entry: PluginEntry = {
 describe('pluginView', () => {
   it('should show the active manifest, the versions newest first, and each member\'s side with its live figures', () => {
     const live = new Map<string, MemberPluginStatus>([
-      ['n1', { node: 'n1', runs: true, failures: [], plugins: [{ name: 'clock', version: '1.1.0', state: 'running', restarts: 2, calls: 7, errors: 1, latencyMs: 0.5, memoryBytes: 1_000, lastError: null }] }],
+      ['n1', { node: 'n1', runs: true, failures: [], plugins: [{ name: 'clock', version: '1.1.0', state: 'up', restarts: 2, calls: 7, errors: 1, latencyMs: 0.5, memoryBytes: 1_000, lastError: null }] }],
       ['n2', { node: 'n2', runs: true, failures: [], plugins: [] }],
       ['n3', { node: 'n3', runs: false, failures: [], plugins: [] }]
     ])

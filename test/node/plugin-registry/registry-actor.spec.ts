@@ -1,29 +1,44 @@
 import { expect } from 'chai'
 import { ActorSystem } from '../../../actors/index.ts'
 import { InvalidPeerRequestError } from '../../../node/mesh/index.ts'
-import { MAX_LOGS_PAGE, PLUGIN_REGISTRY_PATH, PluginLogs, checkRegistryActorMsg, spawnRegistryActor } from '../../../node/plugin-registry/index.ts'
-import type { HostedStatus, MemberPluginStatus, PluginLogLine, RegistryActorMsg } from '../../../node/plugin-registry/index.ts'
+import { MAX_LOGS_PAGE, PLUGIN_REGISTRY_PATH, PluginCallStats, checkRegistryActorMsg, spawnRegistryActor } from '../../../node/plugin-registry/index.ts'
+import type { HostedRun, MemberPluginStatus, PluginLogLine, RegistryActorMsg } from '../../../node/plugin-registry/index.ts'
 
-const status: HostedStatus = { name: 'clock', version: '1.0.0', state: 'restarting', restarts: 2, calls: 1, errors: 0, latencyMs: 1, memoryBytes: null, lastError: 'x'.repeat(900) }
+/** What a host says runs here: a version restarting after a crash, and the one it replaces. */
+const runs: HostedRun[] = [
+  { name: 'clock', version: '1.0.0', state: 'up', restarts: 0, rssBytes: 50_000_000 },
+  { name: 'clock', version: '1.1.0', state: 'restarting', restarts: 2, rssBytes: 0, lastExit: { reason: 'crash', detail: 'x'.repeat(900), at: 5 } }
+]
+const host = {
+  running: () => runs,
+  logs: (name: string, version?: string): string[] => {
+    if (version === '1.1.0') throw new Error('not running any more')
+    return [`${name} ${version ?? ''} up`, 'call echo']
+  }
+}
 
 describe('registryActor: /plugin-registry on every node', () => {
   let system: ActorSystem
   afterEach(async () => { await system.terminate() })
   const ask = async <T>(msg: (replyTo: never) => unknown): Promise<T> => await system.actorAt<RegistryActorMsg>({ node: system.node, path: PLUGIN_REGISTRY_PATH }).ask<T>(msg as never)
 
-  it('should pass on news of the catalog, and answer what runs here and a plugin\'s last lines', async () => {
+  it('should pass on news of the catalog, and answer what runs here with its calls and the running versions\' last lines', async () => {
     system = new ActorSystem({ node: 'n1' })
     let changed = 0
-    const logs = new PluginLogs(() => 7)
-    logs.add('clock', '1.0.0', 'clock 1.0.0 up')
-    spawnRegistryActor(system, { reconciler: { changed: () => { changed++ }, status: () => ({ plugins: [status], failures: [] }) }, logs })
+    const calls = new PluginCallStats()
+    calls.observe('clock', 'ok', 0.002)
+    calls.observe('clock', 'timeout', 0.004)
+    const failures = [{ name: 'other', version: '2.0.0', error: 'no entry', attempts: 1, retryAt: 9 }]
+    spawnRegistryActor(system, { reconciler: { changed: () => { changed++ }, failures: () => failures }, host, calls })
     system.actorAt<RegistryActorMsg>({ node: 'n1', path: PLUGIN_REGISTRY_PATH }).tell({ type: 'changed' })
     const answer = await ask<MemberPluginStatus>((replyTo) => ({ type: 'status', replyTo }))
     expect(changed).to.equal(1)
-    expect(answer.node).to.equal('n1')
-    expect(answer.runs).to.equal(true)
-    expect(answer.plugins[0]?.lastError?.length, 'the host\'s text is clipped').to.be.at.most(501)
-    expect(await ask<PluginLogLine[]>((replyTo) => ({ type: 'logs', name: 'clock', limit: 10, replyTo }))).to.deep.equal([{ ts: 7, version: '1.0.0', line: 'clock 1.0.0 up' }])
+    expect(answer).to.deep.include({ node: 'n1', runs: true, failures })
+    expect(answer.plugins[0]).to.deep.equal({ name: 'clock', version: '1.0.0', state: 'up', restarts: 0, calls: 2, errors: 1, latencyMs: 3, memoryBytes: 50_000_000, lastError: null })
+    expect(answer.plugins[1]).to.deep.include({ version: '1.1.0', state: 'restarting', restarts: 2, memoryBytes: null })
+    expect(answer.plugins[1]?.lastError?.length, 'the host\'s text is clipped').to.equal(500)
+    expect(await ask<PluginLogLine[]>((replyTo) => ({ type: 'logs', name: 'clock', limit: 10, replyTo }))).to.deep.equal([{ version: '1.0.0', line: 'clock 1.0.0 up' }, { version: '1.0.0', line: 'call echo' }])
+    expect(await ask<PluginLogLine[]>((replyTo) => ({ type: 'logs', name: 'clock', limit: 1, replyTo }))).to.deep.equal([{ version: '1.0.0', line: 'call echo' }])
   })
 
   it('should answer on a node that runs no plugins, and refuse a malformed ask without stopping', async () => {

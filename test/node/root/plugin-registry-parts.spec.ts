@@ -1,7 +1,7 @@
 import { expect } from 'chai'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { PLUGIN_REGISTRY_PATH } from '../../../node/plugin-registry/index.ts'
+import { PLUGIN_REGISTRY_PATH, PluginCallStats } from '../../../node/plugin-registry/index.ts'
 import type { MemberPluginStatus } from '../../../node/plugin-registry/index.ts'
 import { pluginRegistryPart, startParts } from '../../../node/root/index.ts'
 import type { Components, PluginNodeComponents } from '../../../node/root/index.ts'
@@ -23,18 +23,21 @@ describe('plugin registry part', function () {
     launcher = undefined
   })
 
-  /** The node's parts up to `stats`, then the registry's part with `host` as the node's plugin host. */
-  const start = async (role: string, host: TestPluginLauncher | undefined): Promise<Components<PluginNodeComponents>> => {
+  /** The node's parts up to `stats`, then the registry's part with `host` as the node's plugin host
+   * and `calls` fed by it (as the host's part gives them). */
+  const start = async (role: string, host: TestPluginLauncher | undefined, calls?: PluginCallStats): Promise<Components<PluginNodeComponents>> => {
     node = await startPartsUpTo('stats', { flags: { role } })
     const c = node.c as unknown as Components<PluginNodeComponents>
     c.provide('pluginHost', host, 'the plugin host')
+    c.provide('pluginCalls', calls, 'the plugin host')
     await startParts(node.lifecycle, [pluginRegistryPart(testManifestCheck)], c)
     return c
   }
 
   it('should run an installed plugin on a plugins-role node with a host, unpacked under its data dir, and export its metrics', async () => {
-    launcher = new TestPluginLauncher()
-    const c = await start('chat,storage,plugins', launcher)
+    const calls = new PluginCallStats()
+    launcher = new TestPluginLauncher({ onCall: (source, outcome, seconds) => { calls.observe(source, outcome, seconds) } })
+    const c = await start('chat,storage,plugins', launcher, calls)
     expect(node?.lifecycle.started).to.include('plugin-registry')
     const reconciler = c.get('pluginReconciler')
     expect(reconciler).to.not.equal(undefined)
@@ -47,7 +50,8 @@ describe('plugin registry part', function () {
     expect(text).to.match(/^plexi_plugin_registry_starts_total 1$/m)
     expect(text).to.match(/^plexi_plugin_registry_installs_total 1$/m)
     const listed = await c.get('pluginRegistry').list()
-    expect(listed.plugins[0]?.nodes.map((n) => [n.node, n.state])).to.deep.equal([[c.get('system').node, 'running']])
+    expect(listed.plugins[0]?.nodes.map((n) => [n.node, n.state, n.calls])).to.deep.equal([[c.get('system').node, 'running', 1]])
+    expect(listed.plugins[0]?.nodes[0]?.memoryBytes, 'its process\'s memory').to.be.above(0)
   })
 
   it('should keep the admin side and /plugin-registry on a node without a host, running nothing; with no plugins-role member, say so', async () => {

@@ -8,7 +8,7 @@ import { seg } from '../lib/api-client.js'
 import { useApp } from '../lib/app-context.js'
 import { useAction } from '../lib/use-action.js'
 import { usePoll } from '../lib/use-poll.js'
-import { formatBytes, formatClock, formatNumber, formatTime } from '../lib/format.js'
+import { formatBytes, formatNumber, formatTime } from '../lib/format.js'
 import { ConfirmButton } from '../components/confirm-button.js'
 import { ErrorMessage } from '../components/error-message.js'
 import { PeerLabel } from '../components/peer-label.js'
@@ -152,7 +152,8 @@ function PluginCard ({ plugin: p, busy, run }) {
     </section>`
 }
 
-/** A plugin's last stderr lines on each member, read again every few seconds while shown. */
+/** The newest stderr lines of a plugin's running versions on each member, read again every few
+ * seconds while shown. */
 function PluginLogs ({ name }) {
   const { api, self } = useApp()
   const logs = usePoll(async () => await api.getListing(`/plugins/${seg(name)}/logs?limit=${LOG_LINES}`), 3_000, [api, name])
@@ -166,7 +167,7 @@ function PluginLogs ({ name }) {
         <div key=${m.node} class="log" data-node=${m.node}>
           <div class="log-line"><strong><${PeerLabel} peerId=${m.node} self=${self} /></strong></div>
           ${m.lines.length === 0 && html`<div class="log-line muted">no lines</div>`}
-          ${m.lines.map((l, i) => html`<div key=${i} class="log-line plugin-log-line"><span class="muted">${formatClock(l.ts)}</span><span class="muted">${l.version}</span><span>${l.line}</span></div>`)}
+          ${m.lines.map((l, i) => html`<div key=${i} class="log-line plugin-log-line"><span class="muted">${l.version}</span><span>${l.line}</span></div>`)}
         </div>`)}
     </div>`
 }
