@@ -10,4 +10,9 @@ describe('auditDetail', () => {
     expect(auditDetail(deep)).to.equal('a body that cannot be shown as JSON (RangeError)')
     expect(auditDetail({ text: 'x'.repeat(1000) })).to.have.length(300)
   })
+
+  it('should keep of a body of bytes (a plugin package) its size, never its bytes', () => {
+    expect(auditDetail(Buffer.from('secret bytes'))).to.equal('a body of 12 bytes')
+    expect(auditDetail(new Uint8Array(3))).to.equal('a body of 3 bytes')
+  })
 })
