@@ -39,3 +39,22 @@ export class BackupCatalogError extends Error {
   override readonly name = 'BackupCatalogError'
   readonly kind = 'conflict'
 }
+
+/** A user turned on a tool no admin granted them. */
+export class ToolNotGrantedError extends Error {
+  override readonly name = 'ToolNotGrantedError'
+  readonly kind = 'denied'
+}
+
+/** A user's tool policy holds as many grants or switches as it may. */
+export class ToolPolicyFullError extends Error {
+  override readonly name = 'ToolPolicyFullError'
+  readonly kind = 'conflict'
+}
+
+/** An admin revoked one tool that the user holds through its source's `<source>__*` grant: it
+ * would stay granted, so the revoke is refused rather than silently doing nothing. */
+export class ToolGrantedBySourceError extends Error {
+  override readonly name = 'ToolGrantedBySourceError'
+  readonly kind = 'conflict'
+}

@@ -1,6 +1,7 @@
 /**
  * The entity behaviours of a Plexi node, each beside its protocol (messages, events, state, and
- * the typed key that addresses it): chat rooms, the room and user directories, users' AI agents.
+ * the typed key that addresses it): chat rooms, the room and user directories, users' AI agents
+ * and their tool policies.
  */
 export { auditLog } from './audit-log.ts'
 export { AUDIT, AUDIT_FIELD_LIMITS, AUDIT_LOG_KEY, AUDIT_OUTCOMES, GENESIS, MAX_AUDIT_PAGE, auditHash, checkAuditMsg, verifyAuditChain } from './audit-log-protocol.ts'
@@ -19,12 +20,19 @@ export { userDirectory } from './user-directory.ts'
 export { DIRECTORY_CHANGES_PAGE, TOKEN_HASH_PATTERN, PAGE_BUCKETS, USERS, USER_DIRECTORY_KEY, USER_PAGES, checkUserDirectoryMsg } from './user-directory-protocol.ts'
 export type { DirectoryChange, DirectoryChanges, UserDirectoryMsg, UserDirectoryState, UserSummary } from './user-directory-protocol.ts'
 export { userAgent } from './user-agent.ts'
-export type { AgentInference, AgentPrompt, UserAgentOptions } from './user-agent.ts'
+export type { UserAgentOptions } from './user-agent.ts'
+export type { AgentGeneration, AgentInference, AnswerDeps } from './agent-answer.ts'
+export { UNANSWERED_CALL, agentPrompt, toolDefinitions } from './agent-prompt.ts'
+export type { AgentMessage, AgentPrompt, AgentToolDefinition } from './agent-prompt.ts'
+export * from './constants.ts'
+export { toolPolicy } from './tool-policy.ts'
+export { TOOL_PATTERN_RULE, TOOL_POLICY, checkToolPolicyMsg, grantCovers, isToolPattern, toolPermitted } from './tool-policy-protocol.ts'
+export type { ToolPolicyEvent, ToolPolicyMsg, ToolPolicyState, ToolPolicyView } from './tool-policy-protocol.ts'
 export {
   AGENT, DEFAULT_PERSONA, MAX_PENDING_ASKS, MAX_PERSONA_BYTES, MAX_REQUEST_ID_LENGTH, SAMPLING_RANGES, checkAgentMsg, checkAgentStreamEvent, checkSettingsChange
 } from './user-agent-protocol.ts'
 export type {
   AgentAnswer, AgentEvent, AgentMsg, AgentSampling, AgentSettings, AgentSettingsChange, AgentSink, AgentState, AgentStopReason,
-  AgentStreamEvent, AgentTurn, GenerationOutcome
+  AgentStreamEvent, AgentToolCall, AgentToolResult, AgentTurn, GenerationOutcome
 } from './user-agent-protocol.ts'
 export * from './errors.ts'
