@@ -80,8 +80,9 @@ export async function callTools (provider: ToolProvider | undefined, user: strin
     let timer: NodeJS.Timeout | undefined
     const ended = new Promise<AgentToolResult>((resolve) => {
       timer = setTimeout(() => {
-        own.abort()
+        // answered first: the abort below would answer it as aborted
         resolve(answer(true, `the tool did not answer within ${timing.deadlineMs} ms`))
+        own.abort()
       }, timing.deadlineMs + timing.graceMs)
       own.signal.addEventListener('abort', () => { resolve(answer(true, signal.aborted ? 'cancelled: the answer was stopped' : 'the call was aborted')) }, { once: true })
     })

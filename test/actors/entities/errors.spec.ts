@@ -1,13 +1,15 @@
 import { expect } from 'chai'
 import * as entityErrors from '../../../actors/entities/errors.ts'
-import { AgentBusyError, PermissionDeniedError, UnknownUserError, UserExistsError } from '../../../actors/index.ts'
+import { AgentBusyError, PermissionDeniedError, ToolGrantedBySourceError, ToolNotGrantedError, ToolPolicyFullError, UnknownUserError, UserExistsError } from '../../../actors/index.ts'
 import { errorClasses, errorData, isRefusal, kindOf, rebuildError } from '../../../protocols/index.ts'
 
 describe('entity errors', () => {
   const classes = errorClasses(entityErrors)
 
   it('should give each failure its own class, name and kind, all of them refusals (a bad request never restarts an entity)', () => {
-    expect([...classes.keys()].sort()).to.deep.equal(['AgentBusyError', 'BackupCatalogError', 'InvalidAgentRequestError', 'PermissionDeniedError', 'UnknownUserError', 'UserExistsError'])
+    expect([...classes.keys()].sort()).to.deep.equal([
+      'AgentBusyError', 'BackupCatalogError', 'InvalidAgentRequestError', 'PermissionDeniedError', 'ToolGrantedBySourceError', 'ToolNotGrantedError', 'ToolPolicyFullError', 'UnknownUserError', 'UserExistsError'
+    ])
     for (const [name, Class] of classes) {
       const err = new (Class as unknown as new (arg: string) => Error)('x')
       expect(err.name, name).to.equal(name)
@@ -15,6 +17,7 @@ describe('entity errors', () => {
     }
     expect([kindOf(new UserExistsError('a')), kindOf(new UnknownUserError('a')), kindOf(new PermissionDeniedError('x')), kindOf(new AgentBusyError('x'))])
       .to.deep.equal(['conflict', 'not-found', 'denied', 'exhausted'])
+    expect([kindOf(new ToolNotGrantedError('x')), kindOf(new ToolPolicyFullError('x')), kindOf(new ToolGrantedBySourceError('x'))]).to.deep.equal(['denied', 'conflict', 'conflict'])
   })
 
   it('should name the user in its message, and cross the wire rebuilt as its own class', () => {

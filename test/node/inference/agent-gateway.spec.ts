@@ -31,7 +31,7 @@ describe('agentGateway (a real actor system)', () => {
     gateway.tell(token('r1', 'late'))
     gateway.tell({ type: 'detach', requestId: 'r1' })
     await gateway.ask<void>((replyTo) => ({ type: 'detach', requestId: 'r9', replyTo }))
-    expect(got).to.deep.equal(['queued 2', 'Hel', 'lo'])
+    expect(got).to.deep.equal(['queued 2', 'Hel', 'call clock__now {"zone":"UTC"}', 'result clock__now 12:00', 'lo'])
   })
 
   it('should take only well-formed stream events from other nodes: never an attach or a detach', () => {
