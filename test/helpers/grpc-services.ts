@@ -1,14 +1,16 @@
 import { join } from 'node:path'
 import * as grpc from '@grpc/grpc-js'
 import { ActorSystem, chatRoom, roomDirectory, toolPolicy, userAgent, userDirectory } from '../../actors/index.ts'
-import type { AgentGeneration, AgentInference, AgentPrompt, UserAgentOptions } from '../../actors/index.ts'
+import type { AgentGeneration, AgentInference, AgentPrompt } from '../../actors/index.ts'
 import { LevelStore, openLocalJournal, UserAccounts } from '../../node/index.ts'
+import { ToolPolicy } from '../../node/users/index.ts'
 import type { ReplicatedJournal } from '../../node/index.ts'
 import { RateLimiter, SubscribeEncoder, agentServiceHandlers, chatGateway, chatServiceHandlers, startGrpcServer } from '../../node/grpc/index.ts'
 import type { AgentServiceDeps, ChatServiceDeps } from '../../node/grpc/index.ts'
 import { AgentAsker, agentGateway } from '../../node/inference/index.ts'
 import { loadAgentService, loadChatService, loadRetryInfoTypes } from '../../protocols/grpc/index.ts'
 import { agentClient, chatClient } from './node-process.ts'
+import { FunctionTools } from './function-tools.ts'
 import { tempDir } from './temp-dir.ts'
 
 export const QUIET = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined }
@@ -75,25 +77,32 @@ export class GrpcServices {
   bobToken = ''
   accepting = true
   readonly inference = new ScriptedInference()
+  /** The users' tool policies over this system. */
+  toolPolicy!: ToolPolicy
+  /** The tools agents call, when started with tools. */
+  tools: FunctionTools | undefined
   readonly retryTypes = loadRetryInfoTypes()
   readonly #clients: Array<{ close: () => void }> = []
   #store!: LevelStore
   #dir!: { path: string, remove: () => Promise<void> }
 
-  /** `agentOptions`: more of the agents' options (their tools). */
-  static async start (chat: Partial<ChatServiceDeps> = {}, agent: Partial<AgentServiceDeps> = {}, agentOptions: Partial<UserAgentOptions> = {}): Promise<GrpcServices> {
+  /** `tools`: agents call `tools` (FunctionTools over the users' tool policies), and the Agent
+   * service's Tools call shows and switches them. */
+  static async start (chat: Partial<ChatServiceDeps> = {}, agent: Partial<AgentServiceDeps> = {}, options: { readonly tools?: boolean } = {}): Promise<GrpcServices> {
     const s = new GrpcServices()
-    await s.#start(chat, agent, agentOptions)
+    await s.#start(chat, agent, options.tools === true)
     return s
   }
 
-  async #start (chat: Partial<ChatServiceDeps>, agent: Partial<AgentServiceDeps>, agentOptions: Partial<UserAgentOptions>): Promise<void> {
+  async #start (chat: Partial<ChatServiceDeps>, agent: Partial<AgentServiceDeps>, withTools: boolean): Promise<void> {
     this.#dir = await tempDir()
     this.#store = await LevelStore.open(join(this.#dir.path, 'store'))
     this.journal = await openLocalJournal(this.#store)
     this.system = new ActorSystem({ journal: this.journal, strictSerialization: true })
     for (const type of [chatRoom, roomDirectory, userDirectory] as const) this.system.registerEntity(type as never)
-    this.system.registerEntity(userAgent({ inference: this.inference, sampling: { temperature: 0, topP: 1, topK: 0, maxTokens: 16 }, maxTokensLimit: 64, ...agentOptions }))
+    this.toolPolicy = new ToolPolicy({ system: this.system })
+    const tools = this.tools = withTools ? new FunctionTools(this.toolPolicy.allowed) : undefined
+    this.system.registerEntity(userAgent({ inference: this.inference, sampling: { temperature: 0, topP: 1, topK: 0, maxTokens: 16 }, maxTokensLimit: 64, ...(tools !== undefined && { tools }) }))
     this.system.registerEntity(toolPolicy)
     this.users = new UserAccounts(this.system)
     this.annToken = (await this.users.add('ann')).token
@@ -108,7 +117,7 @@ export class GrpcServices {
           ...common, gateway: this.system.spawn(chatGateway(), { name: 'chat-gateway' }), limiter: new RateLimiter({ rate: 1000, burst: 1000 }), streamBuffer: 100, encoder, ...chat
         })
       },
-      { service: loadAgentService().service, handlers: agentServiceHandlers({ ...common, asker, ...agent }) }
+      { service: loadAgentService().service, handlers: agentServiceHandlers({ ...common, asker, ...(tools !== undefined && { toolPolicy: this.toolPolicy, toolProvider: tools }), ...agent }) }
     ])
     this.server = started.server
     this.address = `127.0.0.1:${started.address.port}`

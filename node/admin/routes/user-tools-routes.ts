@@ -1,9 +1,9 @@
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyReply } from 'fastify'
 import { UnknownUserError } from '../../../actors/index.ts'
 import type { ToolPolicyView } from '../../../actors/index.ts'
 import { BEARER, errors, userNameParam, userToolsChangeSchema, userToolsSchema } from '../../../protocols/admin/index.ts'
 import type { ToolPolicy, UserAccounts } from '../../users/index.ts'
-import { httpError } from '../admin-errors.ts'
+import { httpError, sendError } from '../admin-errors.ts'
 
 export interface UserToolsRoutesDeps {
   /** The users' tool policies (absent: the routes answer 503). */
@@ -20,15 +20,15 @@ export interface UserToolsRoutesDeps {
  */
 export function userToolsRoutes (deps: UserToolsRoutesDeps) {
   return async (api: FastifyInstance): Promise<void> => {
-    const policyOf = (): Pick<ToolPolicy, 'view' | 'grant' | 'revoke'> => {
-      if (deps.toolPolicy === undefined) throw httpError(503, 'UNAVAILABLE', 'this node keeps no tool policies: tools are not set up for agents here')
-      return deps.toolPolicy
-    }
+    const unavailable = (reply: FastifyReply): FastifyReply => sendError(reply, 503, 'UNAVAILABLE', 'this node keeps no tool policies: tools are not set up for agents here')
     const params = { type: 'object', required: ['name'], properties: { name: userNameParam } } as const
 
     api.get<{ Params: { name: string } }>('/users/:name/tools', {
       schema: { summary: 'The tools a user\'s agent may use: granted by an admin, switched by the user', security: BEARER, params, response: { 200: userToolsSchema, ...errors(400, 401, 503) } }
-    }, async (request) => shown(request.params.name, await policyOf().view(request.params.name)))
+    }, async (request, reply) => {
+      const policy = deps.toolPolicy
+      return policy === undefined ? unavailable(reply) : shown(request.params.name, await policy.view(request.params.name))
+    })
 
     api.post<{ Params: { name: string }, Body: { grant?: string[], revoke?: string[] } }>('/users/:name/tools', {
       schema: {
@@ -39,12 +39,13 @@ export function userToolsRoutes (deps: UserToolsRoutesDeps) {
         body: userToolsChangeSchema,
         response: { 200: userToolsSchema, ...errors(400, 401, 404, 409, 503) }
       }
-    }, async (request) => {
+    }, async (request, reply) => {
+      const policy = deps.toolPolicy
+      if (policy === undefined) return unavailable(reply)
       const { name } = request.params
       const { grant = [], revoke = [] } = request.body
       const both = grant.find((t) => revoke.includes(t))
       if (both !== undefined) throw httpError(400, 'BAD_REQUEST', `${both} is both granted and revoked: name it once`)
-      const policy = policyOf()
       if (grant.length > 0 && await deps.users.get(name) === null) throw new UnknownUserError(name)
       let view = revoke.length > 0 ? await policy.revoke(name, revoke) : undefined
       if (grant.length > 0) view = await policy.grant(name, grant)
