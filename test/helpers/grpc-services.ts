@@ -17,7 +17,7 @@ export const QUIET = { debug: () => undefined, info: () => undefined, warn: () =
 
 /** What one generation of ScriptedInference does: call tools, or say a text (made of the prompt). */
 export type ScriptStep =
-  | { readonly call: ReadonlyArray<{ readonly name: string, readonly arguments: Readonly<Record<string, unknown>>, readonly id?: string }> }
+  | { readonly call: ReadonlyArray<{ readonly name: string, readonly arguments: Readonly<Record<string, unknown>>, readonly id?: string }>, readonly text?: string }
   | { readonly say: string | ((prompt: AgentPrompt) => string) }
 
 /**
@@ -53,7 +53,9 @@ export class ScriptedInference implements AgentInference {
     const step = this.steps.shift()
     if (step !== undefined && 'call' in step) {
       const toolCalls = step.call.map((c, i) => ({ id: c.id ?? `call-${this.prompts.length}-${i + 1}`, name: c.name, arguments: c.arguments }))
-      return { text: '', model: 'scripted', stopReason: 'tool-calls' as const, toolCalls, promptTokens: 3, completionTokens: toolCalls.length, droppedTurns: 0, ttftMs: 1, durationMs: 2 }
+      // what it says before it calls, in one token
+      if (step.text !== undefined) onToken(step.text)
+      return { text: step.text ?? '', model: 'scripted', stopReason: 'tool-calls' as const, toolCalls, promptTokens: 3, completionTokens: toolCalls.length, droppedTurns: 0, ttftMs: 1, durationMs: 2 }
     }
     const text = step === undefined ? this.answer : typeof step.say === 'string' ? step.say : step.say(prompt)
     const words = text.split(' ')
