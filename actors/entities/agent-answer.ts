@@ -1,4 +1,4 @@
-import { describe, errorData, rebuildError } from '../../protocols/index.ts'
+import { clip, describe, errorData, rebuildError } from '../../protocols/index.ts'
 import type { ToolCall, ToolProvider } from '../../protocols/index.ts'
 import { entityTypeKey } from '../kernel/index.ts'
 import type { EntityContext } from '../kernel/index.ts'
@@ -168,7 +168,9 @@ async function callRound (ctx: AgentContext, current: Answering, answer: AgentAn
   for (const call of calls) stream(ctx, current, streamedCall(call))
   const self = ctx.self
   const timing = { deadlineMs: deps.toolDeadlineMs ?? AGENT_TOOL_DEADLINE_MS, graceMs: AGENT_TOOL_DEADLINE_GRACE_MS }
+  // (callTools never rejects; were it to, each call would still end, as an error)
   callTools(deps.tools, ask.user, calls, current.controller.signal, timing)
+    .catch((err: unknown): AgentToolResult[] => calls.map((c) => ({ callId: c.id, name: c.name, isError: true, text: clip(describe(err), 1_000) })))
     .then((results) => { self.tell({ type: 'tools-ended', requestId: ask.requestId, results }) })
     .catch((err: unknown) => { ctx.log.warn({ err }, `agent ${ctx.key} could not take the end of its tool calls: ${describe(err)}`) })
 }

@@ -87,7 +87,8 @@ export async function callTools (provider: ToolProvider | undefined, user: strin
       own.signal.addEventListener('abort', () => { resolve(answer(true, signal.aborted ? 'cancelled: the answer was stopped' : 'the call was aborted')) }, { once: true })
     })
     try {
-      const made = provider.call(user, { id: call.id, name: call.name, arguments: call.arguments }, { signal: own.signal, deadlineMs: timing.deadlineMs })
+      // (a provider that throws at once, not in its promise, fails the call all the same)
+      const made = (async () => await provider.call(user, { id: call.id, name: call.name, arguments: call.arguments }, { signal: own.signal, deadlineMs: timing.deadlineMs }))()
         .then((result) => answer(result.isError === true, typeof result.text === 'string' ? result.text : ''), (err: unknown) => answer(true, describe(err)))
       return await Promise.race([made, ended])
     } finally {

@@ -75,6 +75,10 @@ describe('callTools (a provider over functions of this process)', () => {
     const throwing: ToolProvider = { tools: async () => [], call: async () => { throw Object.assign(new Error('not yours'), { name: 'ToolDeniedError' }) } }
     expect(await callTools(throwing, 'ann', normalizeCalls([{ id: '1', name: 'calc__add', arguments: {} }], offered), new AbortController().signal, TIMING))
       .to.deep.equal([{ callId: '1', name: 'calc__add', isError: true, text: 'ToolDeniedError: not yours' }])
+    // one that throws at once, outside its promise
+    const rude = { tools: async () => [], call: () => { throw new TypeError('bad call') } } as unknown as ToolProvider
+    expect(await callTools(rude, 'ann', normalizeCalls([{ id: '1', name: 'calc__add', arguments: {} }], offered), new AbortController().signal, TIMING))
+      .to.deep.equal([{ callId: '1', name: 'calc__add', isError: true, text: 'TypeError: bad call' }])
     const tools = new FunctionTools()
     expect(await callTools(tools, 'ann', normalizeCalls([{ id: '1', name: 'stuck__hang', arguments: {} }], offered), new AbortController().signal, TIMING))
       .to.deep.equal([{ callId: '1', name: 'stuck__hang', isError: true, text: 'the tool did not answer within 100 ms' }])
