@@ -42,7 +42,9 @@ export interface AgentToolResult {
 }
 
 /** Why an answer ended: the model's end of text, the token limit, the asker cancelled, the context
- * was full, or the node stopped (or the agent moved) before it ended: what was said is kept. */
+ * was full, or the node stopped (or the agent moved) before it ended: what was said is kept.
+ * 'tool-calls': a turn that called tools (its results follow), or an answer whose model still
+ * called tools after its last round (MAX_TOOL_ROUNDS), those calls not made. */
 export type AgentStopReason = 'eos' | 'max-tokens' | 'cancelled' | 'context-full' | 'interrupted' | 'tool-calls'
 
 export interface AgentSampling {
