@@ -47,7 +47,10 @@ export function roomMessage (): fc.Arbitrary<unknown> {
     message('subscribe', { gateway: address(), replyTo: replyTo() }),
     message('unsubscribe', { gateway: address() }),
     message('agent-stream', { requestId: requestId(), event: streamEvent() }),
-    message('agent-replied', { requestId: requestId(), text: fc.string(), error: fc.string() }))
+    message('agent-replied', { requestId: requestId(), text: fc.string(), error: fc.string() }),
+    message('post-judged', {}),
+    message('command-answered', {}),
+    message('hooks-idle', { plugin: fc.constantFrom('mod', 'dice', 'Bad Name', ''), seq: count() }))
 }
 
 export function roomDirectoryMessage (): fc.Arbitrary<unknown> {
