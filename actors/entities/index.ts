@@ -38,4 +38,5 @@ export type { HookedPost, PostHooksEvent, PostHooksMsg, PostHooksState } from '.
 export { NO_ROOM_PLUGINS, botUserName } from './room-plugins.ts'
 export type { BeforePostHook, PlexiMethod, PlexiRequests, RoomCommand, RoomPluginOutcome, RoomPluginView, RoomPlugins } from './room-plugins.ts'
 export { parseCommand } from './room-commands.ts'
+export { judge } from './post-gate.ts'
 export * from './constants.ts'

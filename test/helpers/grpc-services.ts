@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import * as grpc from '@grpc/grpc-js'
-import { ActorSystem, chatRoom, roomDirectory, userAgent, userDirectory } from '../../actors/index.ts'
-import type { AgentInference, AgentPrompt } from '../../actors/index.ts'
+import { ActorSystem, chatRoomType, postHooks, roomDirectory, userAgent, userDirectory, NO_ROOM_PLUGINS } from '../../actors/index.ts'
+import type { AgentInference, AgentPrompt, RoomPlugins } from '../../actors/index.ts'
 import { LevelStore, openLocalJournal, UserAccounts } from '../../node/index.ts'
 import type { ReplicatedJournal } from '../../node/index.ts'
 import { RateLimiter, SubscribeEncoder, agentServiceHandlers, chatGateway, chatServiceHandlers, startGrpcServer } from '../../node/grpc/index.ts'
@@ -60,18 +60,19 @@ export class GrpcServices {
   #store!: LevelStore
   #dir!: { path: string, remove: () => Promise<void> }
 
-  static async start (chat: Partial<ChatServiceDeps> = {}, agent: Partial<AgentServiceDeps> = {}): Promise<GrpcServices> {
+  /** `plugins`: the rooms' plugins (commands and hooks; none by default). */
+  static async start (chat: Partial<ChatServiceDeps> = {}, agent: Partial<AgentServiceDeps> = {}, plugins: RoomPlugins = NO_ROOM_PLUGINS): Promise<GrpcServices> {
     const s = new GrpcServices()
-    await s.#start(chat, agent)
+    await s.#start(chat, agent, plugins)
     return s
   }
 
-  async #start (chat: Partial<ChatServiceDeps>, agent: Partial<AgentServiceDeps>): Promise<void> {
+  async #start (chat: Partial<ChatServiceDeps>, agent: Partial<AgentServiceDeps>, plugins: RoomPlugins): Promise<void> {
     this.#dir = await tempDir()
     this.#store = await LevelStore.open(join(this.#dir.path, 'store'))
     this.journal = await openLocalJournal(this.#store)
     this.system = new ActorSystem({ journal: this.journal, strictSerialization: true })
-    for (const type of [chatRoom, roomDirectory, userDirectory] as const) this.system.registerEntity(type as never)
+    for (const type of [chatRoomType({ plugins }), postHooks({ plugins }), roomDirectory, userDirectory] as const) this.system.registerEntity(type as never)
     this.system.registerEntity(userAgent({ inference: this.inference, sampling: { temperature: 0, topP: 1, topK: 0, maxTokens: 16 }, maxTokensLimit: 64 }))
     this.users = new UserAccounts(this.system)
     this.annToken = (await this.users.add('ann')).token
