@@ -24,6 +24,8 @@ export type PostHooksMsg =
   | { readonly type: 'resume' }
   /** From the entity to itself: a request, a read or a timer ended; see what to do next. */
   | { readonly type: 'pump' }
+  /** The durable cursor of each watched room (for operators and specs). */
+  | { readonly type: 'cursors', readonly replyTo: ReplyTo<Readonly<Record<string, number>>> }
 
 export type PostHooksEvent =
   | { readonly type: 'watched', readonly room: string, readonly from: number }
@@ -44,7 +46,7 @@ export interface PostHooksState {
 export const POST_HOOKS = entityTypeKey<PostHooksMsg>('post-hooks')
 
 /** Every type of PostHooksMsg (a type added to it and missing here does not compile). */
-const POST_HOOKS_MSG_TYPES = Object.keys({ watch: true, committed: true, head: true, unwatch: true, resume: true, pump: true } satisfies Record<PostHooksMsg['type'], true>)
+const POST_HOOKS_MSG_TYPES = Object.keys({ watch: true, committed: true, head: true, unwatch: true, resume: true, pump: true, cursors: true } satisfies Record<PostHooksMsg['type'], true>)
 
 /** The post-hooks entity's EntityType.check: throws InvalidMessageError naming the first bad field. */
 export function checkPostHooksMsg (msg: unknown): void {
@@ -74,6 +76,9 @@ export function checkPostHooksMsg (msg: unknown): void {
       return
     case 'resume':
     case 'pump':
+      return
+    case 'cursors':
+      m.replyTo()
       return
     default:
       m.unknownType(POST_HOOKS_MSG_TYPES)

@@ -100,6 +100,9 @@ function receiveHooksMsg (ctx: HooksContext, msg: PostHooksMsg): void {
     case 'unwatch':
       unwatch(ctx, msg.room, msg.seq)
       break
+    case 'cursors':
+      ctx.reply(msg.replyTo, ctx.state.rooms)
+      break
     case 'resume':
     case 'pump':
       break

@@ -9,7 +9,7 @@
  * answers after ms; `/mute` answers ''; `/big` more text than a post may hold; `/bad` no text;
  * `/fail` an error; `/exit` kills the process. Before-post: refuses text with `forbidden`, waits
  * 5 s on `slowhook`, dies on `crashhook`, answers nonsense on `garbage`, allows the rest.
- * After-post: acknowledges, or fails while the file `<log>.down` exists.
+ * After-post: acknowledges, or fails while the file `<log>.down` exists (logged as `refused`).
  */
 import { appendFileSync, existsSync } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -73,7 +73,9 @@ function afterPost (): unknown {
 
 server.fallbackRequestHandler = async (request) => {
   const params = (request.params ?? {}) as Params
-  appendFileSync(config.log, JSON.stringify({ method: request.method, params }) + '\n')
+  // an after-post request refused while down is logged as such (a spec counts what was taken)
+  const down = request.method === 'plexi/after-post' && existsSync(`${config.log}.down`)
+  appendFileSync(config.log, JSON.stringify({ method: down ? 'refused' : request.method, params }) + '\n')
   switch (request.method) {
     case 'plexi/command': return await command(params) as never
     case 'plexi/before-post': return await beforePost(params) as never

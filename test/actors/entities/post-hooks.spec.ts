@@ -1,0 +1,116 @@
+import { writeFile, rm } from 'node:fs/promises'
+import { expect } from 'chai'
+import { POST_HOOKS } from '../../../actors/index.ts'
+import type { PostHooksState } from '../../../actors/index.ts'
+import { PostHooksResume } from '../../../node/room-plugins/index.ts'
+import { RoomPluginRig } from '../../helpers/room-plugin-rig.ts'
+import type { LoggedRequest } from '../../helpers/stdio-plugin-host.ts'
+import { waitFor } from '../../helpers/wait-for.ts'
+
+/** `room:seq` of each after-post request, in the order the plugin got them. */
+const seqs = (sent: LoggedRequest[]): string[] => sent.map((r) => `${String(r.params.room)}:${String(r.params.seq)}`)
+const QUIET = { debug: () => undefined, info: () => undefined, warn: () => undefined }
+
+describe('after-post hooks', function () {
+  this.timeout(60_000)
+  let rig: RoomPluginRig
+  afterEach(async () => { await rig.close() })
+
+  const delivered = async (plugin: string, count: number): Promise<LoggedRequest[]> => {
+    let sent: LoggedRequest[] = []
+    await waitFor(async () => (sent = await rig.host.logged(plugin, 'plexi/after-post')).length >= count, `${count} posts sent to ${plugin}`, { timeout: 15_000 })
+    return sent
+  }
+  const hooksState = async (plugin: string): Promise<PostHooksState> =>
+    ({ rooms: await rig.system.entity(POST_HOOKS, plugin).ask<Readonly<Record<string, number>>>((replyTo) => ({ type: 'cursors', replyTo })) })
+
+  it('should send every committed post with its seq, in seq order per room, joins moved past, bots\' answers included', async () => {
+    rig = await RoomPluginRig.open()
+    await rig.host.start('audit', { afterPost: true, commands: ['echo'] })
+    await rig.post('a', 'alice', 'one')
+    await rig.join('a', 'bob')
+    await rig.post('b', 'bob', 'in b')
+    await rig.post('a', 'bob', '/echo two')
+    await rig.post('a', 'alice', 'three')
+    const sent = await delivered('audit', 5)
+    const inA = sent.filter((r) => r.params.room === 'a')
+    expect(inA.map((r) => [r.params.seq, r.params.user, r.params.text])).to.deep.equal([
+      [1, 'alice', 'one'], [3, 'bob', '/echo two'], [4, 'alice', 'three'], [5, 'audit[bot]', 'two']])
+    expect(seqs(sent.filter((r) => r.params.room === 'b'))).to.deep.equal(['b:1'])
+    expect(inA.every((r) => typeof r.params.ts === 'number')).to.equal(true)
+    expect(await rig.metric('plexi_plugin_after_post_total', { plugin: 'audit', outcome: 'delivered' })).to.equal(5)
+  })
+
+  it('should never hold a post while the plugin is down, and send what it missed, in order, once it is back (retried with backoff)', async () => {
+    rig = await RoomPluginRig.open()
+    await rig.host.start('audit', { afterPost: true })
+    await rig.post('r', 'alice', 'before')
+    await delivered('audit', 1)
+    await rig.host.kill('audit')
+    for (let i = 1; i <= 5; i++) expect((await rig.post('r', 'alice', `while down ${i}`)).seq).to.equal(i + 1)
+    await waitFor(async () => await rig.metric('plexi_plugin_after_post_total', { plugin: 'audit', outcome: 'failed' }) >= 2, 'failed sends, retried')
+    await rig.host.restart('audit')
+    const sent = await delivered('audit', 6)
+    expect(seqs(sent)).to.deep.equal(['r:1', 'r:2', 'r:3', 'r:4', 'r:5', 'r:6'])
+  })
+
+  it('should go on from its durable cursor after a restart of the node, the rooms noted before their posts, resumed by the node\'s service', async () => {
+    rig = await RoomPluginRig.open({ checkpointEvery: 2 })
+    await rig.host.start('audit', { afterPost: true })
+    for (let i = 1; i <= 5; i++) await rig.post('r', 'alice', `sent ${i}`)
+    await delivered('audit', 5)
+    await waitFor(async () => (await hooksState('audit')).rooms.r === 5, 'the cursor noted at 5')
+    await writeFile(`${rig.host.logPath('audit')}.down`, '')
+    for (let i = 6; i <= 9; i++) await rig.post('r', 'alice', `pending ${i}`)
+    await rig.post('quiet', 'bob', 'a room nobody posts to again')
+    await rig.restart()
+    await rm(`${rig.host.logPath('audit')}.down`)
+    // nothing posts to either room again: the resume service activates the entity
+    const resume = new PostHooksResume({ plugins: rig.plugins, resume: (plugin) => { rig.system.entity(POST_HOOKS, plugin).tell({ type: 'resume' }) }, log: QUIET, intervalMs: 50 })
+    resume.start()
+    try {
+      await waitFor(async () => {
+        return new Set(seqs(await rig.host.logged('audit', 'plexi/after-post'))).size >= 10
+      }, 'every post sent', { timeout: 15_000 })
+    } finally {
+      await resume.stop()
+    }
+    const sent = seqs(await rig.host.logged('audit', 'plexi/after-post'))
+    // at least once: each post at least once; r's in seq order from the cursor on
+    expect(new Set(sent)).to.deep.equal(new Set([...Array.from({ length: 9 }, (_v, i) => `r:${i + 1}`), 'quiet:1']))
+    const afterRestart = sent.slice(sent.lastIndexOf('r:5') + 1).filter((s) => s.startsWith('r:'))
+    expect(afterRestart.filter((s, i) => afterRestart.indexOf(s) === i)).to.deep.equal(['r:6', 'r:7', 'r:8', 'r:9'])
+  })
+
+  it('should stop watching a room caught up and quiet, and watch it again at its next post', async () => {
+    rig = await RoomPluginRig.open({ unwatchAfterMs: 50 })
+    await rig.host.start('audit', { afterPost: true })
+    await rig.post('r', 'alice', 'one')
+    await delivered('audit', 1)
+    await waitFor(async () => (await hooksState('audit')).rooms.r === undefined, 'the room unwatched')
+    await rig.post('r', 'alice', 'two')
+    expect(seqs(await delivered('audit', 2))).to.deep.equal(['r:1', 'r:2'])
+  })
+
+  it('should skip the oldest posts past the backlog bound (counted and logged) and send the newest, in order', async () => {
+    rig = await RoomPluginRig.open({ maxLag: 3 })
+    await rig.host.start('audit', { afterPost: true })
+    await writeFile(`${rig.host.logPath('audit')}.down`, '')
+    for (let i = 1; i <= 8; i++) await rig.post('r', 'alice', `post ${i}`)
+    await waitFor(async () => await rig.metric('plexi_plugin_after_post_total', { plugin: 'audit', outcome: 'skipped' }) === 5, 'the oldest 5 skipped')
+    await rm(`${rig.host.logPath('audit')}.down`)
+    await waitFor(async () => (await rig.host.logged('audit', 'plexi/after-post')).some((r) => r.params.seq === 8), 'the newest sent')
+    expect(seqs(await rig.host.logged('audit', 'plexi/after-post'))).to.deep.equal(['r:6', 'r:7', 'r:8'])
+    expect(rig.lines.some((l) => l.msg?.includes('the oldest posts are skipped') === true)).to.equal(true)
+  })
+
+  it('should send every post in order when the rooms push more than it keeps (read back from the journal)', async () => {
+    rig = await RoomPluginRig.open({ maxBuffered: 2 })
+    await rig.host.start('audit', { afterPost: true })
+    await writeFile(`${rig.host.logPath('audit')}.down`, '')
+    await Promise.all(Array.from({ length: 30 }, async (_v, i) => await rig.post('r', 'alice', `post ${i}`)))
+    await rm(`${rig.host.logPath('audit')}.down`)
+    await waitFor(async () => (await rig.host.logged('audit', 'plexi/after-post')).some((r) => r.params.seq === 30), 'the last post sent', { timeout: 15_000 })
+    expect(seqs(await rig.host.logged('audit', 'plexi/after-post'))).to.deep.equal(Array.from({ length: 30 }, (_v, i) => `r:${i + 1}`))
+  })
+})
