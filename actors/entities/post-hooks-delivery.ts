@@ -4,6 +4,7 @@ import { ROOM } from './chat-room-protocol.ts'
 import type { ChatMessage } from './chat-room-protocol.ts'
 import { AFTER_POST_PAGE, AFTER_POST_ROOMS_IN_FLIGHT } from './constants.ts'
 import { withinDeadline } from './plugin-deadline.ts'
+import { notedCursor } from './post-hooks-protocol.ts'
 import type { HookedPost, PostHooksEvent, PostHooksMsg, PostHooksState } from './post-hooks-protocol.ts'
 import type { RoomPlugins } from './room-plugins.ts'
 
@@ -58,7 +59,7 @@ export type HooksContext = EntityContext<PostHooksMsg, PostHooksState, PostHooks
 export function cursorOf (ctx: HooksContext, room: string): RoomCursor {
   let cursor = ctx.volatile.rooms.get(room)
   if (cursor === undefined) {
-    const noted = ctx.state.rooms[room] ?? 0
+    const noted = notedCursor(ctx.state, room) ?? 0
     cursor = { delivered: noted, noted, head: noted, unknownHead: true, buffer: new Map(), busy: undefined, failures: 0, retryAt: 0, heardAt: Date.now(), askedIdleAt: 0 }
     ctx.volatile.rooms.set(room, cursor)
   }

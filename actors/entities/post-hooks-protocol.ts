@@ -84,3 +84,9 @@ export function checkPostHooksMsg (msg: unknown): void {
       m.unknownType(POST_HOOKS_MSG_TYPES)
   }
 }
+
+/** The room's durable cursor, or undefined when it is not watched (own keys only: a room may be
+ * named `constructor`). */
+export function notedCursor (state: PostHooksState, room: string): number | undefined {
+  return Object.hasOwn(state.rooms, room) ? state.rooms[room] : undefined
+}

@@ -6,7 +6,7 @@ import {
 } from './constants.ts'
 import { cursorOf, pump } from './post-hooks-delivery.ts'
 import type { HooksContext, HooksTuning, PostHooksVolatile } from './post-hooks-delivery.ts'
-import { POST_HOOKS, checkPostHooksMsg } from './post-hooks-protocol.ts'
+import { POST_HOOKS, checkPostHooksMsg, notedCursor } from './post-hooks-protocol.ts'
 import type { PostHooksEvent, PostHooksMsg, PostHooksState } from './post-hooks-protocol.ts'
 import type { RoomPlugins } from './room-plugins.ts'
 
@@ -65,7 +65,7 @@ function applyHooksEvent (state: PostHooksState, event: PostHooksEvent): PostHoo
 function receiveHooksMsg (ctx: HooksContext, msg: PostHooksMsg): void {
   switch (msg.type) {
     case 'watch': {
-      const noted = ctx.state.rooms[msg.room]
+      const noted = notedCursor(ctx.state, msg.room)
       if (noted !== undefined && noted <= msg.from) {
         ctx.reply(msg.replyTo, true)
       } else {
@@ -77,7 +77,7 @@ function receiveHooksMsg (ctx: HooksContext, msg: PostHooksMsg): void {
       break
     }
     case 'committed': {
-      if (ctx.state.rooms[msg.room] === undefined) {
+      if (notedCursor(ctx.state, msg.room) === undefined) {
         // its room could not note itself before the post: watch it from the post on
         watch(ctx, msg.room, msg.seq - 1)
         ctx.persist({ type: 'watched', room: msg.room, from: msg.seq - 1 }).catch(ignore)
@@ -92,7 +92,7 @@ function receiveHooksMsg (ctx: HooksContext, msg: PostHooksMsg): void {
       break
     }
     case 'head':
-      if (ctx.state.rooms[msg.room] !== undefined) {
+      if (notedCursor(ctx.state, msg.room) !== undefined) {
         const cursor = cursorOf(ctx, msg.room)
         cursor.head = Math.max(cursor.head, msg.seq)
       }
@@ -129,7 +129,7 @@ function watch (ctx: HooksContext, room: string, from: number): void {
 
 /** The room said it has nothing past `seq`: forgotten, when every post up to it went out. */
 function unwatch (ctx: HooksContext, room: string, seq: number): void {
-  const cursor = ctx.state.rooms[room] === undefined ? undefined : cursorOf(ctx, room)
+  const cursor = notedCursor(ctx.state, room) === undefined ? undefined : cursorOf(ctx, room)
   if (cursor === undefined || cursor.delivered !== seq || cursor.head > seq || cursor.busy !== undefined) return
   ctx.volatile.buffered -= cursor.buffer.size
   ctx.volatile.rooms.delete(room)

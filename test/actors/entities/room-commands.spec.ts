@@ -105,5 +105,17 @@ describe('room commands', () => {
       expect(all.filter((m) => m.user === 'dice[bot]').map((m) => m.text)).to.deep.equal(acks.map((_a, i) => String(i)))
       expect(all.some((m) => m.text === '/echo one too many')).to.equal(false)
     })
+
+    it('should keep a room with answers to come busy (a stop waits for them), and post failure lines for those it cannot wait for', async () => {
+      await rig.post('slow', 'alice', '/slow 300 in time')
+      const settled = await rig.system.settleEntities(5_000, 1_000)
+      expect(settled).to.deep.equal({ interrupted: 0, busy: 0 })
+      expect(lines(await answered('slow', 2))).to.deep.equal([[1, 'alice', '/slow 300 in time'], [2, 'dice[bot]', 'in time']])
+      await rig.post('slow', 'alice', '/slow 900 too late')
+      const cut = await rig.system.settleEntities(50, 1_000)
+      expect(cut.interrupted).to.equal(1)
+      expect(lines((await answered('slow', 4)).slice(2))).to.deep.equal([
+        [3, 'alice', '/slow 900 too late'], [4, 'dice[bot]', '(no answer to /slow: the room stopped on this node before the answer came)']])
+    })
   })
 })
