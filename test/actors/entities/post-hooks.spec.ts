@@ -1,9 +1,14 @@
 import { writeFile, rm } from 'node:fs/promises'
 import { expect } from 'chai'
-import { POST_HOOKS } from '../../../actors/index.ts'
-import type { PostHooksState } from '../../../actors/index.ts'
-import { PostHooksResume } from '../../../node/room-plugins/index.ts'
+import { POST_HOOKS, ROOM } from '../../../actors/index.ts'
+import type { PostAck, PostHooksState } from '../../../actors/index.ts'
+import { Registry } from 'prom-client'
+import { MeshRoomPlugins, PostHooksResume, roomPluginMetrics } from '../../../node/room-plugins/index.ts'
 import { RoomPluginRig } from '../../helpers/room-plugin-rig.ts'
+import { StdioPluginHost } from '../../helpers/stdio-plugin-host.ts'
+import { tempDir } from '../../helpers/temp-dir.ts'
+import { useTestCluster } from '../../helpers/test-cluster.ts'
+import type { TestNode } from '../../helpers/test-cluster.ts'
 import type { LoggedRequest } from '../../helpers/stdio-plugin-host.ts'
 import { waitFor } from '../../helpers/wait-for.ts'
 
@@ -90,5 +95,37 @@ describe('after-post hooks', function () {
     await waitFor(async () => (await hooksState('audit')).rooms.r === undefined, 'the room unwatched')
     await rig.post('r', 'alice', 'two')
     expect(seqs(await delivered('audit', 2))).to.deep.equal(['r:1', 'r:2'])
+  })
+})
+
+describe('commands and hooks across a cluster (real libp2p on loopback)', function () {
+  this.timeout(60_000)
+  const net = useTestCluster()
+
+  it('should answer commands and send every post to the after-post hook in order, wherever the rooms and the hook entity live', async () => {
+    const dir = await tempDir()
+    const host = new StdioPluginHost(dir.path)
+    try {
+      await host.start('audit', { afterPost: true, commands: ['echo'] })
+      // one host for both nodes: it stands in for the plugin host's routing to the member running it
+      net.roomPlugins = new MeshRoomPlugins({ source: host, metrics: roomPluginMetrics(new Registry()), log: { warn: () => undefined } })
+      const [a, b] = await net.of([['chat'], ['chat']]) as [TestNode, TestNode]
+      const rooms = ['r1', 'r2', 'r3', 'r4']
+      for (const [i, room] of rooms.entries()) {
+        const from = i % 2 === 0 ? a : b
+        await from.system.entity(ROOM, room).ask<PostAck>((replyTo) => ({ type: 'post', user: 'ann', text: `/echo ${room}`, replyTo }))
+        await (i % 2 === 0 ? b : a).system.entity(ROOM, room).ask<PostAck>((replyTo) => ({ type: 'post', user: 'bob', text: 'after', replyTo }))
+      }
+      await waitFor(async () => (await host.logged('audit', 'plexi/after-post')).length >= 12, 'every post sent', { timeout: 20_000 })
+      const sent = await host.logged('audit', 'plexi/after-post')
+      for (const room of rooms) {
+        const inRoom = sent.filter((r) => r.params.room === room)
+        expect(inRoom.map((r) => [r.params.seq, r.params.user, r.params.text]), room).to.deep.equal([[1, 'ann', `/echo ${room}`], [2, 'bob', 'after'], [3, 'audit[bot]', room]])
+      }
+    } finally {
+      net.roomPlugins = undefined
+      await host.close()
+      await dir.remove()
+    }
   })
 })
