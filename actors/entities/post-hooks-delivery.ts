@@ -78,9 +78,13 @@ export function pump (ctx: HooksContext): void {
     ctx.timers.cancel('tick')
     return
   }
+  // a plugin that is not offered now keeps its cursors; nothing is sent until it is back (the
+  // resume service wakes the entity then), and no tick keeps it from passivating meanwhile
+  if (!ctx.volatile.plugins.view().afterPost.includes(ctx.key)) {
+    ctx.timers.cancel('tick')
+    return
+  }
   if (!ctx.timers.isActive('tick')) ctx.timers.startPeriodic('tick', { type: 'pump' }, ctx.volatile.tuning.tickMs)
-  // a plugin that is not offered now keeps its cursors; nothing is sent until it is back
-  if (!ctx.volatile.plugins.view().afterPost.includes(ctx.key)) return
   const now = Date.now()
   for (const room of rooms) {
     const cursor = cursorOf(ctx, room)

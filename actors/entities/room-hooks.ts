@@ -28,10 +28,13 @@ export async function watchHooks (ctx: RoomContext): Promise<void> {
   }))
 }
 
-/** Pushes a committed event to every plugin that hooks after-post (a join or leave without text:
- * the hook moves past it). A push that cannot be taken is read from the journal later. */
+/** Pushes a committed post to every plugin that hooks after-post, and a join or leave (no text:
+ * the hook moves past it) to those watching the room: an unwatched room's next post notes it from
+ * its last seq, joins and leaves included. A push that cannot be taken is read from the journal
+ * later. */
 export function notifyHooks (ctx: RoomContext, message: ChatMessage): void {
-  const hooked = ctx.volatile.plugins.view().afterPost
+  const offered = ctx.volatile.plugins.view().afterPost
+  const hooked = message.kind === 'message' ? offered : offered.filter((plugin) => ctx.volatile.watched.has(plugin))
   if (hooked.length === 0) return
   const msg: PostHooksMsg = {
     type: 'committed',
