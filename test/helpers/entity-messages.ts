@@ -53,7 +53,23 @@ export function roomMessage (): fc.Arbitrary<unknown> {
     message('subscribe', { gateway: address(), replyTo: replyTo() }),
     message('unsubscribe', { gateway: address() }),
     message('agent-stream', { requestId: requestId(), event: streamEvent() }),
-    message('agent-replied', { requestId: requestId(), text: fc.string(), error: fc.string() }))
+    message('agent-replied', { requestId: requestId(), text: fc.string(), error: fc.string() }),
+    message('post-judged', {}),
+    message('command-answered', {}),
+    message('hooks-idle', { plugin: fc.constantFrom('mod', 'dice', 'Bad Name', ''), seq: count() }))
+}
+
+export function postHooksMessage (): fc.Arbitrary<unknown> {
+  const room = (): fc.Arbitrary<string> => fc.oneof(fc.constantFrom('general', 'constructor', ''), fc.stringMatching(ROOM_NAME_PATTERN))
+  const post = fc.record({ user: field(fc.oneof(userName(), fc.constant('dice[bot]'))), text: field(fc.string()), ts: field(fc.oneof(fc.double(), fc.nat())) })
+  return oneOfMessages(
+    message('watch', { room: room(), from: count(), replyTo: replyTo() }),
+    message('committed', { room: room(), seq: count(), post }),
+    message('head', { room: room(), seq: count() }),
+    message('unwatch', { room: room(), seq: count() }),
+    message('resume', {}),
+    message('pump', {}),
+    message('cursors', { replyTo: replyTo() }))
 }
 
 export function roomDirectoryMessage (): fc.Arbitrary<unknown> {

@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import * as grpc from '@grpc/grpc-js'
-import { ActorSystem, chatRoom, roomDirectory, toolPolicy, userAgent, userDirectory } from '../../actors/index.ts'
-import type { AgentGeneration, AgentInference, AgentPrompt } from '../../actors/index.ts'
+import { ActorSystem, NO_ROOM_PLUGINS, chatRoomType, postHooks, roomDirectory, toolPolicy, userAgent, userDirectory } from '../../actors/index.ts'
+import type { AgentGeneration, AgentInference, AgentPrompt, RoomPlugins } from '../../actors/index.ts'
 import { LevelStore, openLocalJournal, UserAccounts } from '../../node/index.ts'
 import { ToolPolicy } from '../../node/users/index.ts'
 import type { ReplicatedJournal } from '../../node/index.ts'
@@ -90,18 +90,19 @@ export class GrpcServices {
 
   /** `tools`: agents call `tools` (FunctionTools over the users' tool policies), and the Agent
    * service's Tools call shows and switches them. */
-  static async start (chat: Partial<ChatServiceDeps> = {}, agent: Partial<AgentServiceDeps> = {}, options: { readonly tools?: boolean } = {}): Promise<GrpcServices> {
+  /** `plugins`: the rooms' plugins (commands and hooks; none by default). */
+  static async start (chat: Partial<ChatServiceDeps> = {}, agent: Partial<AgentServiceDeps> = {}, options: { readonly tools?: boolean, readonly plugins?: RoomPlugins } = {}): Promise<GrpcServices> {
     const s = new GrpcServices()
-    await s.#start(chat, agent, options.tools === true)
+    await s.#start(chat, agent, options.tools === true, options.plugins ?? NO_ROOM_PLUGINS)
     return s
   }
 
-  async #start (chat: Partial<ChatServiceDeps>, agent: Partial<AgentServiceDeps>, withTools: boolean): Promise<void> {
+  async #start (chat: Partial<ChatServiceDeps>, agent: Partial<AgentServiceDeps>, withTools: boolean, plugins: RoomPlugins): Promise<void> {
     this.#dir = await tempDir()
     this.#store = await LevelStore.open(join(this.#dir.path, 'store'))
     this.journal = await openLocalJournal(this.#store)
     this.system = new ActorSystem({ journal: this.journal, strictSerialization: true })
-    for (const type of [chatRoom, roomDirectory, userDirectory] as const) this.system.registerEntity(type as never)
+    for (const type of [chatRoomType({ plugins }), postHooks({ plugins }), roomDirectory, userDirectory] as const) this.system.registerEntity(type as never)
     this.toolPolicy = new ToolPolicy({ system: this.system })
     const tools = this.tools = withTools ? new FunctionTools(this.toolPolicy.allowed) : undefined
     this.system.registerEntity(userAgent({ inference: this.inference, sampling: { temperature: 0, topP: 1, topK: 0, maxTokens: 16 }, maxTokensLimit: 64, ...(tools !== undefined && { tools }) }))
