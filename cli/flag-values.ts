@@ -1,3 +1,4 @@
+import { MAX_TOOL_NAMES_PER_CHANGE, TOOL_NAME_MAX, TOOL_PATTERN } from '../protocols/index.ts'
 import { UsageError } from './cli-errors.ts'
 
 /** A flag's value as an integer within [min, max], or a UsageError naming the flag. */
@@ -12,4 +13,22 @@ export function decimal (text: string, flag: string, min: number, max: number): 
   const n = /^\d+(\.\d+)?$/.test(text) ? Number(text) : Number.NaN
   if (!Number.isFinite(n) || n < min || n > max) throw new UsageError(`${flag}: expected a number from ${min} to ${max}, got ${JSON.stringify(text)}`)
   return n
+}
+
+/** A repeatable flag's values, each given as one name or a comma-separated list (commander's
+ * collector: `--grant a__x --grant b__*,c__y`). */
+export function listed (value: string, previous: readonly string[] = []): string[] {
+  return [...previous, ...value.split(',').map((v) => v.trim()).filter((v) => v !== '')]
+}
+
+const TOOL = new RegExp(TOOL_PATTERN)
+
+/** Tool names as a grant or a switch takes them (`<source>__<tool>` or `<source>__*`), each once,
+ * at most MAX_TOOL_NAMES_PER_CHANGE, or a UsageError naming the flag and the first bad one. */
+export function toolNames (values: readonly string[], flag: string): string[] {
+  const bad = values.find((v) => v.length > TOOL_NAME_MAX || !TOOL.test(v))
+  if (bad !== undefined) throw new UsageError(`${flag}: expected tools named <source>__<tool> or <source>__*, got ${JSON.stringify(bad.slice(0, 80))}`)
+  const unique = [...new Set(values)]
+  if (unique.length > MAX_TOOL_NAMES_PER_CHANGE) throw new UsageError(`${flag}: at most ${MAX_TOOL_NAMES_PER_CHANGE} tools at once, got ${unique.length}`)
+  return unique
 }

@@ -11,6 +11,11 @@ export const MAX_HISTORY_LIMIT = 1000
  * turns stay in its journal, out of prompts. */
 export const MAX_AGENT_TURNS = 200
 
+/** Tools one request may grant, revoke, turn on or turn off at once (the admin API, the agent's
+ * Tools call, the tool policy behind them): a few sources' worth; more is a script that should
+ * grant a source's `*`. */
+export const MAX_TOOL_NAMES_PER_CHANGE = 64
+
 /**
  * The largest chat text (and agent question) any node accepts, in UTF-8 bytes: the most config
  * `max-message-bytes` may be set to (config/ imports nothing, so its schema repeats the number; a

@@ -1,4 +1,4 @@
-import { MAX_CHAT_TEXT_BYTES, MAX_HISTORY_LIMIT } from '../../protocols/index.ts'
+import { MAX_CHAT_TEXT_BYTES, MAX_HISTORY_LIMIT, SOURCE_NAME_PATTERN } from '../../protocols/index.ts'
 import { entityTypeKey } from '../kernel/index.ts'
 import type { ActorAddress, ReplyTo } from '../kernel/index.ts'
 import { MessageCheck } from './message-check.ts'
@@ -63,6 +63,13 @@ export type RoomMsg =
   | AgentStreamEvent
   /** From the room to itself: the agent's answer is complete (or failed: `error`). */
   | { readonly type: 'agent-replied', readonly requestId: string, readonly text: string, readonly error?: string }
+  /** From the room to itself: a post's before-post verdicts came; store or refuse the posts whose
+   * turn it is (harmless from anyone else: it settles only what has its verdicts). */
+  | { readonly type: 'post-judged' }
+  /** From the room to itself: a command's answer came; post the answers whose turn it is. */
+  | { readonly type: 'command-answered' }
+  /** From a plugin's post-hooks entity: it sent every post up to `seq`; is there more? */
+  | { readonly type: 'hooks-idle', readonly plugin: string, readonly seq: number }
 
 export type RoomEvent =
   | { readonly type: 'message-posted', readonly user: string, readonly text: string, readonly ts: number, readonly clientId?: string, readonly ref?: string }
@@ -133,9 +140,12 @@ export function agentDisplayName (user: string): string {
 /** Chat rooms: `room/<name>`. */
 export const ROOM = entityTypeKey<RoomMsg>('room')
 
+const PLUGIN_NAME = new RegExp(SOURCE_NAME_PATTERN)
+
 /** Every type of RoomMsg (a type added to RoomMsg and missing here does not compile). */
 const ROOM_MSG_TYPES = Object.keys({
-  post: true, join: true, leave: true, history: true, info: true, subscribe: true, unsubscribe: true, 'agent-stream': true, 'agent-replied': true
+  post: true, join: true, leave: true, history: true, info: true, subscribe: true, unsubscribe: true, 'agent-stream': true, 'agent-replied': true,
+  'post-judged': true, 'command-answered': true, 'hooks-idle': true
 } satisfies Record<RoomMsg['type'], true>)
 
 /**
@@ -181,6 +191,13 @@ export function checkRoomMsg (msg: unknown): void {
       // a whole answer: as long as the agent's token limit made it (the frame limit bounds it)
       m.string('text', Number.MAX_SAFE_INTEGER, 0)
       if (m.raw('error') !== undefined) m.string('error', MAX_CHAT_TEXT_BYTES, 0)
+      return
+    case 'post-judged':
+    case 'command-answered':
+      return
+    case 'hooks-idle':
+      m.matching('plugin', PLUGIN_NAME, `a plugin name (${SOURCE_NAME_PATTERN})`)
+      m.integer('seq', 0, Number.MAX_SAFE_INTEGER)
       return
     default:
       m.unknownType(ROOM_MSG_TYPES)

@@ -65,3 +65,62 @@ export class PluginPackageMissingError extends Error {
   override readonly name = 'PluginPackageMissingError'
   readonly kind = 'not-found'
 }
+
+/** A user turned on a tool no admin granted them. */
+export class ToolNotGrantedError extends Error {
+  override readonly name = 'ToolNotGrantedError'
+  readonly kind = 'denied'
+}
+
+/** A user's tool policy holds as many grants or switches as it may. */
+export class ToolPolicyFullError extends Error {
+  override readonly name = 'ToolPolicyFullError'
+  readonly kind = 'conflict'
+}
+
+/** An admin revoked one tool that the user holds through its source's `<source>__*` grant: it
+ * would stay granted, so the revoke is refused rather than silently doing nothing. */
+export class ToolGrantedBySourceError extends Error {
+  override readonly name = 'ToolGrantedBySourceError'
+  readonly kind = 'conflict'
+}
+
+/** A before-post hook refused a post: nothing was stored. */
+export class PostRefusedError extends Error {
+  override readonly name = 'PostRefusedError'
+  readonly kind = 'denied'
+  readonly plugin: string
+  readonly reason: string
+  constructor (plugin: string, reason: string) {
+    super(`post refused by plugin ${plugin}: ${reason}`)
+    this.plugin = plugin
+    this.reason = reason
+  }
+}
+
+/** A before-post hook gave no verdict in its budget (a timeout, a crash, an answer that is not one)
+ * and its policy refuses posts then: nothing was stored; a retry may pass. */
+export class PostHookUnavailableError extends Error {
+  override readonly name = 'PostHookUnavailableError'
+  readonly kind = 'unavailable'
+  readonly plugin: string
+  constructor (plugin: string, why: string) {
+    super(`post refused: plugin ${plugin}'s before-post hook gave no verdict (${why}) and its policy refuses posts then; retry`)
+    this.plugin = plugin
+  }
+}
+
+/** A room holds as many posts waiting for hooks, or commands waiting for answers, as it may. */
+export class RoomBacklogError extends Error {
+  override readonly name = 'RoomBacklogError'
+  readonly kind = 'exhausted'
+}
+
+/** A plugin did not answer one of Plexi's requests in time. */
+export class PluginDeadlineError extends Error {
+  override readonly name = 'PluginDeadlineError'
+  readonly kind = 'timeout'
+  constructor (plugin: string, method: string, deadlineMs: number) {
+    super(`plugin ${plugin} did not answer ${method} within ${deadlineMs} ms`)
+  }
+}

@@ -1,7 +1,8 @@
 /**
  * The entity behaviours of a Plexi node, each beside its protocol (messages, events, state, and
- * the typed key that addresses it): chat rooms, the room and user directories, users' AI agents,
- * the backup catalog, the audit trail, the plugin catalog and the plugins' packages.
+ * the typed key that addresses it): chat rooms, the room and user directories, users' AI agents
+ * and their tool policies, the backup catalog, the audit trail, the plugin catalog and the
+ * plugins' packages.
  */
 export { auditLog } from './audit-log.ts'
 export { AUDIT, AUDIT_FIELD_LIMITS, AUDIT_LOG_KEY, AUDIT_OUTCOMES, GENESIS, MAX_AUDIT_PAGE, auditHash, checkAuditMsg, verifyAuditChain } from './audit-log-protocol.ts'
@@ -29,12 +30,31 @@ export { userDirectory } from './user-directory.ts'
 export { DIRECTORY_CHANGES_PAGE, TOKEN_HASH_PATTERN, PAGE_BUCKETS, USERS, USER_DIRECTORY_KEY, USER_PAGES, checkUserDirectoryMsg } from './user-directory-protocol.ts'
 export type { DirectoryChange, DirectoryChanges, UserDirectoryMsg, UserDirectoryState, UserSummary } from './user-directory-protocol.ts'
 export { userAgent } from './user-agent.ts'
-export type { AgentInference, AgentPrompt, UserAgentOptions } from './user-agent.ts'
+export type { UserAgentOptions } from './user-agent.ts'
+export type { AgentGeneration, AgentInference, AnswerDeps } from './agent-answer.ts'
+export { UNANSWERED_CALL, agentPrompt, toolDefinitions } from './agent-prompt.ts'
+export type { AgentMessage, AgentPrompt, AgentToolDefinition } from './agent-prompt.ts'
+export * from './constants.ts'
+export { toolPolicy } from './tool-policy.ts'
+export { TOOL_PATTERN_RULE, TOOL_POLICY, checkToolPolicyMsg, grantCovers, isToolPattern, toolPermitted } from './tool-policy-protocol.ts'
+export type { ToolPolicyEvent, ToolPolicyMsg, ToolPolicyState, ToolPolicyView } from './tool-policy-protocol.ts'
 export {
   AGENT, DEFAULT_PERSONA, MAX_PENDING_ASKS, MAX_PERSONA_BYTES, MAX_REQUEST_ID_LENGTH, SAMPLING_RANGES, checkAgentMsg, checkAgentStreamEvent, checkSettingsChange
 } from './user-agent-protocol.ts'
 export type {
   AgentAnswer, AgentEvent, AgentMsg, AgentSampling, AgentSettings, AgentSettingsChange, AgentSink, AgentState, AgentStopReason,
-  AgentStreamEvent, AgentTurn, GenerationOutcome
+  AgentStreamEvent, AgentToolCall, AgentToolResult, AgentTurn, GenerationOutcome
 } from './user-agent-protocol.ts'
 export * from './errors.ts'
+export { chatRoomType } from './chat-room.ts'
+export type { ChatRoomOptions } from './chat-room.ts'
+export { postHooks } from './post-hooks.ts'
+export type { PostHooksOptions } from './post-hooks.ts'
+export type { HooksTuning } from './post-hooks-delivery.ts'
+export { POST_HOOKS, checkPostHooksMsg, notedCursor } from './post-hooks-protocol.ts'
+export type { HookedPost, PostHooksEvent, PostHooksMsg, PostHooksState } from './post-hooks-protocol.ts'
+export { NO_ROOM_PLUGINS, botUserName } from './room-plugins.ts'
+export type { BeforePostHook, PlexiMethod, PlexiRequests, RoomCommand, RoomPluginOutcome, RoomPluginView, RoomPlugins } from './room-plugins.ts'
+export { parseCommand } from './room-commands.ts'
+export { judge } from './post-gate.ts'
+export * from './constants.ts'

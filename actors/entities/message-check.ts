@@ -136,6 +136,24 @@ export class MessageCheck {
     return value as ActorAddress
   }
 
+  /** true or false. */
+  boolean (field: string): boolean {
+    const value = this.#fields[field]
+    if (typeof value !== 'boolean') this.#refuse(field, 'true or false', value)
+    return value as boolean
+  }
+
+  /** An array of at most `max` objects, each read with the same rules (its fields are named
+   * `field.0.sub`, `field.1.sub`… in errors). */
+  objects (field: string, max: number): MessageCheck[] {
+    const value = this.#fields[field]
+    if (!Array.isArray(value) || value.length > max) this.#refuse(field, `an array of at most ${max} objects`, value)
+    return (value as unknown[]).map((item, i) => {
+      if (!isRecord(item)) this.#refuse(`${field}.${i}`, 'an object', item)
+      return new MessageCheck(item, this.#what, { type: this.type, prefix: `${this.#prefix}${field}.${i}.` })
+    })
+  }
+
   /** A nested object, read with the same rules; its fields are named `field.sub` in errors. */
   object (field: string): MessageCheck {
     const value = this.#fields[field]

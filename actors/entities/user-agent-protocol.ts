@@ -1,24 +1,50 @@
 import { entityTypeKey } from '../kernel/index.ts'
 import type { ActorAddress, ReplyTo } from '../kernel/index.ts'
-import { MAX_AGENT_TURNS, MAX_CHAT_TEXT_BYTES, clip, isErrorData } from '../../protocols/index.ts'
-import type { ErrorData } from '../../protocols/index.ts'
+import { MAX_AGENT_TURNS, MAX_CHAT_TEXT_BYTES, MAX_TOOL_ARGS_BYTES, TOOL_NAME_MAX, clip, isErrorData } from '../../protocols/index.ts'
+import type { ErrorData, ToolCall } from '../../protocols/index.ts'
+import { AGENT_TOOL_RESULT_BYTES, MAX_TOOL_CALLS_PER_ROUND, MAX_TOOL_CALL_ID_LENGTH, STREAM_TOOL_RESULT_BYTES } from './constants.ts'
 import { InvalidAgentRequestError } from './errors.ts'
 import { MessageCheck } from './message-check.ts'
 
-/** One turn of an agent's conversation. */
+/** One turn of an agent's conversation. An ask that used tools has, between its question and its
+ * answer, an assistant turn with the calls (`toolCalls`, stopReason 'tool-calls') and a tool turn
+ * per call with its result, all with the ask's request id. */
 export interface AgentTurn {
   readonly requestId: string
-  readonly role: 'user' | 'assistant'
+  readonly role: 'user' | 'assistant' | 'tool'
   readonly content: string
   readonly ts: number
   /** Assistant turns: why the answer ended. */
   readonly stopReason?: AgentStopReason
   /** Assistant turns: the model that answered. */
   readonly model?: string
+  /** Assistant turns that called tools: the calls. */
+  readonly toolCalls?: readonly ToolCall[]
+  /** Tool turns: the call answered, its tool, and whether it failed (`content` says why). */
+  readonly toolCallId?: string
+  readonly toolName?: string
+  readonly isError?: boolean
+}
+
+/** A call the model made, as the agent keeps it until it is answered: `refused` says why it is
+ * answered with an error without being made (a tool not offered, arguments not an object or too
+ * long). */
+export interface AgentToolCall extends ToolCall {
+  readonly refused?: string
+}
+
+/** A call's result as the agent keeps it (its text clipped to AGENT_TOOL_RESULT_BYTES). */
+export interface AgentToolResult {
+  readonly callId: string
+  readonly name: string
+  readonly isError: boolean
+  readonly text: string
 }
 
 /** Why an answer ended: the model's end of text, the token limit, the asker cancelled, the context
- * was full, or the node stopped (or the agent moved) before it ended: what was said is kept. */
+ * was full, or the node stopped (or the agent moved) before it ended: what was said is kept.
+ * 'tool-calls': a turn that called tools (its results follow), or an answer whose model still
+ * called tools after its last round (MAX_TOOL_ROUNDS), those calls not made. */
 export type AgentStopReason = 'eos' | 'max-tokens' | 'cancelled' | 'context-full' | 'interrupted' | 'tool-calls'
 
 export interface AgentSampling {
@@ -54,6 +80,10 @@ export interface AgentStreamEvent {
   readonly event:
   | { readonly kind: 'queued', readonly position: number }
   | { readonly kind: 'token', readonly text: string }
+  /** The agent calls a tool (`arguments`: the call's arguments as JSON), once the call is journaled. */
+  | { readonly kind: 'tool-call', readonly id: string, readonly name: string, readonly arguments: string }
+  /** A tool's result, once journaled; `text` clipped to STREAM_TOOL_RESULT_BYTES (`clipped` says so). */
+  | { readonly kind: 'tool-result', readonly id: string, readonly name: string, readonly isError: boolean, readonly text: string, readonly clipped: boolean }
 }
 
 /** The reply to an `ask`, once the answer is complete (or cancelled). */
@@ -89,9 +119,12 @@ export type AgentMsg =
   | { readonly type: 'reset', readonly user: string, readonly replyTo: ReplyTo<number> }
   /** From the agent to itself: a generation it started has ended. */
   | { readonly type: 'generation-ended', readonly requestId: string, readonly outcome: GenerationOutcome }
+  /** From the agent to itself: the tool calls of its answer's round have ended (in call order). */
+  | { readonly type: 'tools-ended', readonly requestId: string, readonly results: readonly AgentToolResult[] }
 
 export type GenerationOutcome =
-  | { readonly ok: true, readonly answer: AgentAnswer }
+  /** `calls`: the tools the model called (stopReason 'tool-calls'), at most MAX_TOOL_CALLS_PER_ROUND. */
+  | { readonly ok: true, readonly answer: AgentAnswer, readonly calls?: readonly AgentToolCall[] }
   | { readonly ok: false, readonly error: ErrorData }
 
 export type AgentEvent =
@@ -99,6 +132,9 @@ export type AgentEvent =
   | { readonly type: 'agent-answered', readonly requestId: string, readonly text: string, readonly model: string, readonly stopReason: AgentStopReason, readonly ts: number }
   /** The generation failed: the question it answered is taken out of the history again. */
   | { readonly type: 'answer-failed', readonly requestId: string, readonly error: string, readonly ts: number }
+  /** The model called tools (its text so far, often empty); their results follow as tools-answered. */
+  | { readonly type: 'tools-called', readonly requestId: string, readonly text: string, readonly model: string, readonly calls: readonly ToolCall[], readonly ts: number }
+  | { readonly type: 'tools-answered', readonly requestId: string, readonly results: readonly AgentToolResult[], readonly ts: number }
   | { readonly type: 'agent-configured', readonly settings: AgentSettings, readonly ts: number }
   | { readonly type: 'history-reset', readonly ts: number }
 
@@ -161,7 +197,7 @@ export function checkSettingsChange (change: AgentSettingsChange, maxTokensLimit
 
 /** Every type of AgentMsg (a type added to AgentMsg and missing here does not compile). */
 const AGENT_MSG_TYPES = Object.keys({
-  ask: true, cancel: true, history: true, settings: true, configure: true, reset: true, 'generation-ended': true
+  ask: true, cancel: true, history: true, settings: true, configure: true, reset: true, 'generation-ended': true, 'tools-ended': true
 } satisfies Record<AgentMsg['type'], true>)
 
 const STOP_REASONS: readonly AgentStopReason[] = ['eos', 'max-tokens', 'cancelled', 'context-full', 'interrupted', 'tool-calls']
@@ -204,11 +240,20 @@ export function checkAgentMsg (msg: unknown): void {
       m.string('requestId', MAX_REQUEST_ID_LENGTH)
       const outcome = m.object('outcome')
       const ok = outcome.raw('ok')
-      if (ok === true) checkAnswer(outcome.object('answer'))
-      else if (ok !== false) outcome.refuse('ok', 'true or false')
-      else if (!isErrorData(outcome.raw('error'))) outcome.refuse('error', 'an error as data { name, message, kind, fields? }')
+      if (ok === true) {
+        checkAnswer(outcome.object('answer'))
+        if (outcome.raw('calls') !== undefined) checkCalls(outcome)
+      } else if (ok !== false) {
+        outcome.refuse('ok', 'true or false')
+      } else if (!isErrorData(outcome.raw('error'))) {
+        outcome.refuse('error', 'an error as data { name, message, kind, fields? }')
+      }
       return
     }
+    case 'tools-ended':
+      m.string('requestId', MAX_REQUEST_ID_LENGTH)
+      checkResults(m)
+      return
     default:
       m.unknownType(AGENT_MSG_TYPES)
   }
@@ -218,8 +263,57 @@ export function checkAgentMsg (msg: unknown): void {
 export function checkAgentStreamEvent (m: MessageCheck): void {
   m.string('requestId', MAX_REQUEST_ID_LENGTH)
   const event = m.object('event')
-  if (event.oneOf('kind', ['queued', 'token']) === 'queued') event.integer('position', 0, Number.MAX_SAFE_INTEGER)
-  else event.string('text', MAX_CHAT_TEXT_BYTES, 0)
+  switch (event.oneOf('kind', ['queued', 'token', 'tool-call', 'tool-result'])) {
+    case 'queued':
+      event.integer('position', 0, Number.MAX_SAFE_INTEGER)
+      return
+    case 'token':
+      event.string('text', MAX_CHAT_TEXT_BYTES, 0)
+      return
+    case 'tool-call':
+      event.string('id', MAX_TOOL_CALL_ID_LENGTH)
+      event.string('name', TOOL_NAME_MAX)
+      event.string('arguments', MAX_TOOL_ARGS_BYTES, 2)
+      return
+    case 'tool-result':
+      event.string('id', MAX_TOOL_CALL_ID_LENGTH)
+      event.string('name', TOOL_NAME_MAX)
+      event.boolean('isError')
+      event.string('text', STREAM_TOOL_RESULT_BYTES, 0)
+      event.boolean('clipped')
+  }
+}
+
+/** A generation's tool calls, as the agent makes them (normalizeCalls). */
+function checkCalls (outcome: MessageCheck): void {
+  for (const c of outcome.objects('calls', MAX_TOOL_CALLS_PER_ROUND)) {
+    c.string('id', MAX_TOOL_CALL_ID_LENGTH)
+    c.string('name', TOOL_NAME_MAX)
+    c.object('arguments')
+    if (jsonLength(c.raw('arguments')) > MAX_TOOL_ARGS_BYTES) c.refuse('arguments', `an object of at most ${MAX_TOOL_ARGS_BYTES} characters as JSON`)
+    if (c.raw('refused') !== undefined) c.string('refused', MAX_CHAT_TEXT_BYTES)
+  }
+}
+
+/** A round's results, in call order. */
+function checkResults (m: MessageCheck): void {
+  const results = m.objects('results', MAX_TOOL_CALLS_PER_ROUND)
+  if (results.length === 0) m.refuse('results', 'at least one tool result')
+  for (const r of results) {
+    r.string('callId', MAX_TOOL_CALL_ID_LENGTH)
+    r.string('name', TOOL_NAME_MAX)
+    r.boolean('isError')
+    r.string('text', AGENT_TOOL_RESULT_BYTES, 0)
+  }
+}
+
+/** JSON's length of a value, or Infinity for one JSON cannot hold (undefined, a BigInt, a cycle). */
+export function jsonLength (value: unknown): number {
+  try {
+    return JSON.stringify(value)?.length ?? Number.POSITIVE_INFINITY
+  } catch {
+    return Number.POSITIVE_INFINITY
+  }
 }
 
 function checkSink (sink: MessageCheck): void {

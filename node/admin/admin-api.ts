@@ -3,7 +3,7 @@ import type { ActorSystem } from '../../actors/index.ts'
 import type { Member } from '../../protocols/index.ts'
 import type { ModelManager, ModelRegistry } from '../../runtimes/index.ts'
 import type { ClientLimits } from '../limits/index.ts'
-import type { UserAccounts } from '../users/index.ts'
+import type { ToolPolicy, UserAccounts } from '../users/index.ts'
 import { auditHook } from './audit-hook.ts'
 import { bearerAuth } from './bearer-auth.ts'
 import type { EventStreams } from './event-streams.ts'
@@ -35,6 +35,7 @@ import { storageRoutes } from './routes/storage-routes.ts'
 import type { StorageView } from './routes/storage-routes.ts'
 import { tokensRoutes } from './routes/tokens-routes.ts'
 import type { AdminTokensView } from './routes/tokens-routes.ts'
+import { userToolsRoutes } from './routes/user-tools-routes.ts'
 import { usersRoutes } from './routes/users-routes.ts'
 
 /** What the admin API asks of the cluster (node/mesh ClusterAdmin): listings across the cluster
@@ -81,6 +82,8 @@ export interface AdminApiDeps {
   readonly clients?: ClientLimits | undefined
   /** The cluster's plugins (node/plugin-registry; absent: the routes answer 503). */
   readonly plugins?: PluginsAdmin | undefined
+  /** The users' tool policies: which tools each user's agent may use (absent: those routes answer 503). */
+  readonly toolPolicy?: ToolPolicy | undefined
 }
 
 /**
@@ -104,6 +107,7 @@ export function adminApi (deps: AdminApiDeps, streams: Pick<EventStreams, 'serve
     await api.register(restoresRoutes({ system: deps.system, backups: deps.backups }))
     await api.register(tokensRoutes({ tokens: deps.tokens }))
     await api.register(usersRoutes({ users: deps.users }))
+    await api.register(userToolsRoutes({ users: deps.users, toolPolicy: deps.toolPolicy }))
     await api.register(modelsRoutes({ self, others, models: deps.models, manager: deps.manager }))
     await api.register(statsRoutes({ self, stats: deps.stats, streams }))
     await api.register(logsRoutes({ logs: deps.logs, streams }))

@@ -5,7 +5,7 @@ import type { AgentAsker } from '../inference/index.ts'
 import { agentCaller } from './call-auth.ts'
 import type { CallAuthDeps } from './call-auth.ts'
 import type { AskRequest } from './agent-wire.ts'
-import { wireDone } from './agent-wire.ts'
+import { wireDone, wireEvent } from './agent-wire.ts'
 import type { StatusError } from './grpc-status.ts'
 
 /** What an Ask call uses. */
@@ -17,9 +17,9 @@ export interface AgentAskDeps extends CallAuthDeps {
 
 /**
  * One Ask call: the caller asks its own agent; the answer streams as the agent makes it (the
- * request id first, tokens coalesced while the client reads, queue positions), then `done`. A
- * client that cancels cancels the generation (the agent keeps what it made) and is sent nothing
- * more; any other failure ends the call with its status.
+ * request id first, tokens coalesced while the client reads, queue positions, the tools it calls
+ * and what they answer), then `done`. A client that cancels cancels the generation (the agent
+ * keeps what it made) and is sent nothing more; any other failure ends the call with its status.
  */
 export async function askCall (deps: AgentAskDeps, failure: (call: string, err: unknown) => StatusError,
   call: grpc.ServerWritableStream<AskRequest, unknown>): Promise<void> {
@@ -45,8 +45,9 @@ export async function askCall (deps: AgentAskDeps, failure: (call: string, err: 
         if (event.kind === 'token') {
           tokens.push(event.text)
         } else {
+          // queue positions and tool calls and results come between the tokens around them
           tokens.flush()
-          call.write({ queued: { position: event.position } })
+          call.write(wireEvent(event))
         }
       }
     })

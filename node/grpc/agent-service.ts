@@ -3,18 +3,25 @@ import type protobuf from 'protobufjs'
 import { AGENT, checkSettingsChange } from '../../actors/index.ts'
 import type { ActorSystem, AgentSettings, AgentTurn, Logger } from '../../actors/index.ts'
 import { InvalidRequestError, MAX_AGENT_TURNS } from '../../protocols/index.ts'
+import type { ToolProvider } from '../../protocols/index.ts'
+import type { ToolPolicy } from '../users/index.ts'
 import { askCall } from './agent-ask.ts'
 import type { AgentAskDeps } from './agent-ask.ts'
-import { settingsChange, wireSettings, wireTurn } from './agent-wire.ts'
-import type { AgentHistoryRequest, AgentRequest, AskRequest, ConfigureRequest } from './agent-wire.ts'
+import { settingsChange, wireSettings, wireTools, wireTurn } from './agent-wire.ts'
+import type { AgentHistoryRequest, AgentRequest, AskRequest, ConfigureRequest, ToolsRequest } from './agent-wire.ts'
 import { agentCaller } from './call-auth.ts'
 import { AGENT_HISTORY_DEFAULT } from './constants.ts'
+import { ToolsNotSetUpError } from './errors.ts'
 import { failureOf, unaryCall } from './grpc-status.ts'
 
 export interface AgentServiceDeps extends AgentAskDeps {
   readonly system: ActorSystem
   readonly retryTypes: protobuf.Root
   readonly log: Logger
+  /** The users' tool policies: absent, Tools answers UNIMPLEMENTED. */
+  readonly toolPolicy?: Pick<ToolPolicy, 'view' | 'switch'>
+  /** The node's tools as agents are offered them (absent: none are listed). */
+  readonly toolProvider?: ToolProvider
 }
 
 /**
@@ -33,7 +40,8 @@ export function agentServiceHandlers (deps: AgentServiceDeps): grpc.UntypedServi
     History: unary('History', history),
     GetSettings: unary('GetSettings', getSettings),
     Configure: unary('Configure', configure),
-    Reset: unary('Reset', reset)
+    Reset: unary('Reset', reset),
+    Tools: unary('Tools', tools)
   }
 }
 
@@ -60,4 +68,15 @@ async function configure (deps: AgentServiceDeps, req: ConfigureRequest, user: s
 async function reset (deps: AgentServiceDeps, _req: AgentRequest, user: string): Promise<{ turnsRemoved: number }> {
   const turnsRemoved = await agent(deps, user).ask<number>((replyTo) => ({ type: 'reset', user, replyTo }))
   return { turnsRemoved }
+}
+
+/** The caller's tool policy, after the switches it asks for, and the tools its agent is offered. */
+async function tools (deps: AgentServiceDeps, req: ToolsRequest, user: string): Promise<unknown> {
+  const policy = deps.toolPolicy
+  if (policy === undefined) throw new ToolsNotSetUpError('this node has no tools set up for agents')
+  const enable = req.enable ?? []
+  const disable = req.disable ?? []
+  // the names are checked by the policy (INVALID_ARGUMENT, naming the first bad one)
+  const view = enable.length + disable.length > 0 ? await policy.switch(user, { enable, disable }) : await policy.view(user)
+  return wireTools(view, deps.toolProvider === undefined ? [] : await deps.toolProvider.tools(user))
 }

@@ -13,3 +13,9 @@ export class StreamLimitError extends Error {
   override readonly name = 'StreamLimitError'
   readonly kind = 'exhausted'
 }
+
+/** The node was started without a tool policy for agents (gRPC UNIMPLEMENTED). */
+export class ToolsNotSetUpError extends Error {
+  override readonly name = 'ToolsNotSetUpError'
+  readonly kind = 'unavailable'
+}

@@ -28,7 +28,8 @@ const CODE_OF: Readonly<Record<ErrorKind, grpc.status>> = {
 
 /** gRPC has a status more precise than the kind for these. */
 const CODE_BY_NAME: Readonly<Record<string, grpc.status>> = {
-  SeqOutOfRangeError: grpc.status.OUT_OF_RANGE
+  SeqOutOfRangeError: grpc.status.OUT_OF_RANGE,
+  ToolsNotSetUpError: grpc.status.UNIMPLEMENTED
 }
 
 /** What a client should do, where the message alone does not say it. */

@@ -83,7 +83,7 @@ export const clientLimitsPart: PartSpec<NodeComponents> = {
 /** The admin endpoint (HTTP, or HTTPS with a TLS pair): the API, /metrics and the dashboard. */
 export const adminPart: PartSpec<NodeComponents> = {
   id: 'admin',
-  needs: ['config', 'log', 'logTail', 'preflight', 'state', 'reach', 'system', 'users', 'metrics', 'self', 'cluster', 'p2p', 'journal', 'roster', 'repairs', 'jobs', 'writeQuorum', 'backups', 'models', 'manager', 'stats', 'audit', 'clients', 'proxies'],
+  needs: ['config', 'log', 'logTail', 'preflight', 'state', 'reach', 'system', 'users', 'toolPolicy', 'metrics', 'self', 'cluster', 'p2p', 'journal', 'roster', 'repairs', 'jobs', 'writeQuorum', 'backups', 'models', 'manager', 'stats', 'audit', 'clients', 'proxies'],
   gives: ['admin'],
   start: async (c: C) => {
     const config = c.get('config')
@@ -99,6 +99,7 @@ export const adminPart: PartSpec<NodeComponents> = {
     const app = await buildAdminServer({
       system,
       users: c.get('users'),
+      toolPolicy: c.get('toolPolicy'),
       metrics: c.get('metrics'),
       adminToken: adminToken.token,
       metricsToken: config.metricsToken,
@@ -139,7 +140,7 @@ export const adminPart: PartSpec<NodeComponents> = {
  * are reached wherever placement put them). */
 export const grpcPart: PartSpec<NodeComponents> = {
   id: 'grpc',
-  needs: ['config', 'log', 'preflight', 'state', 'reach', 'system', 'users', 'gateway', 'asker', 'metrics', 'clients', 'proxies'],
+  needs: ['config', 'log', 'preflight', 'state', 'reach', 'system', 'users', 'toolPolicy', 'gateway', 'asker', 'metrics', 'clients', 'proxies'],
   gives: ['grpc'],
   start: async (c: C) => {
     const config = c.get('config')
@@ -172,7 +173,10 @@ export const grpcPart: PartSpec<NodeComponents> = {
           streams: { opened: () => { metrics.grpcStreamsOpen.inc() }, closed: () => { metrics.grpcStreamsOpen.dec() }, delivered: () => { metrics.chatDeliveries.inc() } }
         })
       },
-      { service: services.agent, handlers: agentServiceHandlers({ system, users, asker: c.get('asker'), maxMessageBytes: config.maxMessageBytes, retryTypes, log, accepting: () => state.ready, limitUser }) }
+      {
+        service: services.agent,
+        handlers: agentServiceHandlers({ system, users, asker: c.get('asker'), toolPolicy: c.get('toolPolicy'), maxMessageBytes: config.maxMessageBytes, retryTypes, log, accepting: () => state.ready, limitUser })
+      }
     ], services.definition, c.get('preflight').tls, [clientInterceptor(clients, retryTypes, c.get('proxies'))])
     c.get('reach').grpc = grpc.address
     c.provide('grpc', grpc, 'grpc')

@@ -1,10 +1,10 @@
-import { ActorSystem, auditLog, backupCatalog, chatRoom, pluginCatalog, pluginPackage, roomDirectory, userAgent, userDirectory } from '../../actors/index.ts'
+import { ActorSystem, auditLog, backupCatalog, chatRoom, pluginCatalog, pluginPackage, roomDirectory, toolPolicy, userAgent, userDirectory } from '../../actors/index.ts'
 import { CHAT_GATEWAY_PATH, chatGateway } from '../grpc/index.ts'
 import { AGENT_GATEWAY_PATH, AgentAsker, agentGateway } from '../inference/index.ts'
 import { actorMetrics } from '../metrics/index.ts'
 import { QuorumGatedJournal, spawnShardHolders } from '../replication/index.ts'
 import type { RepairParts } from '../replication/index.ts'
-import { DirectoryView, UserAccounts } from '../users/index.ts'
+import { DirectoryView, ToolPolicy, UserAccounts } from '../users/index.ts'
 import type { PartComponents } from './components.ts'
 import { DEFAULT_SAMPLING } from './constants.ts'
 import type { NodeComponents, RepairSet } from './node-components.ts'
@@ -47,13 +47,14 @@ export const actorsPart: PartSpec<NodeComponents> = {
 
 /**
  * Every entity type on every node (placement decides where each entity lives, by the roles
- * held), each node's own copy of the users' tokens (no login waits on the directory's owner),
+ * held), each node's own copy of the users' tokens (no login waits on the directory's owner), the
+ * users' tool policies,
  * and the gateways that fan chat and agent answers out to this node's clients.
  */
 export const entitiesPart: PartSpec<NodeComponents> = {
   id: 'entities',
   needs: ['config', 'log', 'roles', 'system', 'inference', 'serviceFailures'],
-  gives: ['directoryView', 'users', 'gateway', 'asker'],
+  gives: ['directoryView', 'users', 'toolPolicy', 'gateway', 'asker'],
   start: (c: C) => {
     const config = c.get('config')
     const log = c.get('log')
@@ -65,6 +66,7 @@ export const entitiesPart: PartSpec<NodeComponents> = {
     system.registerEntity(auditLog)
     system.registerEntity(pluginCatalog)
     system.registerEntity(pluginPackage)
+    system.registerEntity(toolPolicy)
     system.registerEntity(userAgent({ inference: c.get('inference'), sampling: { ...DEFAULT_SAMPLING, maxTokens: config.agentMaxTokens }, maxTokensLimit: config.contextSize }))
     for (const role of ['chat', 'ai'] as const) {
       if (!c.get('roles').has(role)) log.info(`this node does not hold the ${role} role: its ${role === 'chat' ? 'rooms' : 'agents'} live on members that do`)
@@ -72,6 +74,7 @@ export const entitiesPart: PartSpec<NodeComponents> = {
     const directoryView = new DirectoryView({ system, log, failures: c.get('serviceFailures') })
     c.provide('directoryView', directoryView, 'entities')
     c.provide('users', new UserAccounts(system, directoryView), 'entities')
+    c.provide('toolPolicy', new ToolPolicy({ system, log }), 'entities')
     c.provide('gateway', system.spawn(chatGateway(), { name: CHAT_GATEWAY_PATH.slice(1), mailbox: 65_536, kind: 'chat-gateway' }), 'entities')
     c.provide('asker', new AgentAsker(system, system.spawn(agentGateway(), { name: AGENT_GATEWAY_PATH.slice(1), mailbox: 65_536, kind: 'agent-gateway' })), 'entities')
     return { stop: () => undefined }

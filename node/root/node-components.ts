@@ -15,7 +15,7 @@ import type { Leave, Migrator, MoveJobs } from '../migration/index.ts'
 import type { ServiceFailures } from '../services/index.ts'
 import type { AntiEntropy, CatchUp, PartitionHandOff, LevelReplicaStorage, ReplicatedJournal, Scrubber, StorageRoster, WriteQuorum } from '../replication/index.ts'
 import type { LevelStore } from '../storage/index.ts'
-import type { DirectoryView, UserAccounts } from '../users/index.ts'
+import type { DirectoryView, ToolPolicy, UserAccounts } from '../users/index.ts'
 import type { KernelPort } from './kernel-port.ts'
 import type { MembershipPort } from './membership-port.ts'
 import type { MovesPort } from './moves-port.ts'
@@ -74,6 +74,8 @@ export interface NodeGiven {
   readonly inference: InferenceService
   readonly directoryView: DirectoryView
   readonly users: UserAccounts
+  /** Which tools each user's agent may use (the input of the node's ToolProvider: `allowed`). */
+  readonly toolPolicy: ToolPolicy
   readonly gateway: ActorRef<GatewayMsg>
   readonly asker: AgentAsker
   readonly self: NodeSelf

@@ -22,3 +22,15 @@ export const AUTH_CACHE_MAX = 10_000
 /** Tokens longer than this are refused before hashing (a client cannot make us hash megabytes);
  * ours are 5 + 43 characters. */
 export const MAX_TOKEN_LENGTH = 256
+
+/** How long a user's tool policy, once read, answers `allowed` (a list of tools asks it once per
+ * tool): a grant, revoke or switch made through another node applies here within this; one made
+ * through this node, at once. */
+export const POLICY_CACHE_MS = 1_000
+
+/** How long `allowed` waits for a user's policy: a policy that cannot be read allows nothing (no
+ * tool is called on a grant nobody could check), and the agent answers without tools. */
+export const POLICY_ASK_MS = 2_000
+
+/** Most users whose policy is kept; the oldest go first (a few hundred bytes each). */
+export const POLICY_CACHE_MAX = 10_000

@@ -36,3 +36,7 @@ export const MAX_PLUGIN_MEMORY_MIB = 2_048
 /** A before-post hook's time budget unless the manifest says less: a post waits for it. */
 export const DEFAULT_BEFORE_POST_BUDGET_MS = 200
 export const MAX_BEFORE_POST_BUDGET_MS = 2_000
+
+/** A tool as an admin grants it to a user's agent and the user turns it on or off: a qualified
+ * name, or `<source>__*` for every tool of a source (at most TOOL_NAME_MAX characters). */
+export const TOOL_PATTERN = '^[a-z][a-z0-9-]{0,23}__(\\*|[a-zA-Z0-9_-]+)$'

@@ -1,6 +1,6 @@
 import { expect } from 'chai'
 import { UsageError } from '../../cli/cli-errors.ts'
-import { decimal, integer } from '../../cli/flag-values.ts'
+import { decimal, integer, listed, toolNames } from '../../cli/flag-values.ts'
 import { thrown } from '../helpers/thrown.ts'
 
 describe('flag-values', () => {
@@ -20,5 +20,21 @@ describe('flag-values', () => {
     for (const text of ['2.5', '-0.1', '.5', 'NaN', 'Infinity']) {
       expect(thrown(() => decimal(text, '--t', 0, 2)).message, text).to.equal(`--t: expected a number from 0 to 2, got ${JSON.stringify(text)}`)
     }
+  })
+
+  it('should collect a repeated flag\'s comma-separated values, in order', () => {
+    expect(listed('a__b')).to.deep.equal(['a__b'])
+    expect(listed(' c__*, d__e ,', listed('a__b'))).to.deep.equal(['a__b', 'c__*', 'd__e'])
+  })
+
+  it('should take tool names and sources\' *, each once, and refuse anything else naming the flag and the name', () => {
+    expect(toolNames(['clock__now', 'calc__*', 'clock__now'], '--grant')).to.deep.equal(['clock__now', 'calc__*'])
+    expect(toolNames([], '--grant')).to.deep.equal([])
+    for (const bad of ['clock', 'Clock__now', 'clock__now!', `s__${'t'.repeat(70)}`]) {
+      const err = thrown(() => toolNames(['a__b', bad], '--enable'))
+      expect(err, bad).to.be.instanceOf(UsageError)
+      expect(err.message).to.equal(`--enable: expected tools named <source>__<tool> or <source>__*, got ${JSON.stringify(bad)}`)
+    }
+    expect(thrown(() => toolNames(Array.from({ length: 65 }, (_, i) => `s__t${i}`), '--grant')).message).to.equal('--grant: at most 64 tools at once, got 65')
   })
 })

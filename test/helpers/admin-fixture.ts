@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify'
-import { ActorSystem, auditLog, chatRoom, roomDirectory, userDirectory } from '../../actors/index.ts'
+import { ActorSystem, auditLog, chatRoom, roomDirectory, toolPolicy, userDirectory } from '../../actors/index.ts'
 import { actorMetrics, jobMetrics } from '../../node/metrics/index.ts'
 import { AdminTokens, AuditTrail, ClusterJobs, Jobs, LevelStore, LogTail, NodeMetrics, ReplicationAdmin, StatsSampler, UserAccounts, buildAdminServer, openLocalJournal } from '../../node/index.ts'
+import { ToolPolicy } from '../../node/users/index.ts'
 import type { Readiness, ReplicatedJournal } from '../../node/index.ts'
 import type { NodeRole } from '../../actors/index.ts'
 import type { ClientLimits, TrustedProxies } from '../../node/limits/index.ts'
@@ -69,6 +70,7 @@ export class AdminFixture {
     this.system.registerEntity(roomDirectory)
     this.system.registerEntity(userDirectory)
     this.system.registerEntity(auditLog)
+    this.system.registerEntity(toolPolicy)
     this.jobs = new Jobs({ node: NODE_ID })
     this.#cluster = await Cluster.start({
       system: this.system, heads: this.journal, roles: new NodeRoles(roles), capacity: 1, p2p: undefined, serving: () => true,
@@ -119,7 +121,7 @@ export class AdminFixture {
   async build (): Promise<void> {
     await this.app?.close()
     this.app = await buildAdminServer({
-      system: this.system, users: new UserAccounts(this.system), metrics: this.#metrics, cluster: this.#cluster.admin,
+      system: this.system, users: new UserAccounts(this.system), toolPolicy: new ToolPolicy({ system: this.system }), metrics: this.#metrics, cluster: this.#cluster.admin,
       replication: new ReplicationAdmin({ system: this.system, journal: this.journal, members: () => [], log: { warn: () => undefined }, jobs: this.jobs }),
       jobs: new ClusterJobs({ system: this.system, jobs: this.jobs, members: () => [], log: { debug: () => undefined } }),
       adminToken: ADMIN_TOKEN, metricsToken: this.metricsToken, readiness: () => this.readiness, self: this.self, stats: this.sampler, logs: this.logTail, audit: this.audit, tokens: this.tokens, logger: false,

@@ -33,9 +33,15 @@ const replyTo = (): fc.Arbitrary<unknown> => fc.record({ askId: fc.string({ minL
 const address = (): fc.Arbitrary<unknown> => fc.record({ node: fc.constantFrom('local', 'elsewhere'), path: fc.constantFrom('/gw', '/nobody', '/entities') })
 const requestId = (): fc.Arbitrary<string> => fc.oneof(fc.constantFrom('r1', 'room/general/1'), fc.string({ minLength: 1, maxLength: 40 }))
 const count = (): fc.Arbitrary<number> => fc.oneof(fc.nat({ max: 100 }), fc.integer())
+const toolName = (): fc.Arbitrary<string> => fc.oneof(fc.constantFrom('clock__now', 'calc__add', 'clock__*', 'x', ''), fc.stringMatching(/^[a-z][a-z0-9-]{0,5}__[a-zA-Z0-9_-]{1,6}$/))
+const toolEvents = (): Array<fc.Arbitrary<unknown>> => [
+  fc.record({ kind: field(fc.constant('tool-call')), id: field(fc.constantFrom('c1', 'call-1')), name: field(toolName()), arguments: field(fc.constantFrom('{}', '{"a":1}', '')) }),
+  fc.record({ kind: field(fc.constant('tool-result')), id: field(fc.constantFrom('c1', 'call-1')), name: field(toolName()), isError: field(fc.boolean()), text: field(fc.string()), clipped: field(fc.boolean()) })
+]
 const streamEvent = (): fc.Arbitrary<unknown> => fc.oneof(
   fc.record({ kind: field(fc.constant('queued')), position: field(fc.nat()) }),
-  fc.record({ kind: field(fc.constant('token')), text: field(fc.string()) }))
+  fc.record({ kind: field(fc.constant('token')), text: field(fc.string()) }),
+  ...toolEvents())
 
 export function roomMessage (): fc.Arbitrary<unknown> {
   return oneOfMessages(
@@ -47,7 +53,23 @@ export function roomMessage (): fc.Arbitrary<unknown> {
     message('subscribe', { gateway: address(), replyTo: replyTo() }),
     message('unsubscribe', { gateway: address() }),
     message('agent-stream', { requestId: requestId(), event: streamEvent() }),
-    message('agent-replied', { requestId: requestId(), text: fc.string(), error: fc.string() }))
+    message('agent-replied', { requestId: requestId(), text: fc.string(), error: fc.string() }),
+    message('post-judged', {}),
+    message('command-answered', {}),
+    message('hooks-idle', { plugin: fc.constantFrom('mod', 'dice', 'Bad Name', ''), seq: count() }))
+}
+
+export function postHooksMessage (): fc.Arbitrary<unknown> {
+  const room = (): fc.Arbitrary<string> => fc.oneof(fc.constantFrom('general', 'constructor', ''), fc.stringMatching(ROOM_NAME_PATTERN))
+  const post = fc.record({ user: field(fc.oneof(userName(), fc.constant('dice[bot]'))), text: field(fc.string()), ts: field(fc.oneof(fc.double(), fc.nat())) })
+  return oneOfMessages(
+    message('watch', { room: room(), from: count(), replyTo: replyTo() }),
+    message('committed', { room: room(), seq: count(), post }),
+    message('head', { room: room(), seq: count() }),
+    message('unwatch', { room: room(), seq: count() }),
+    message('resume', {}),
+    message('pump', {}),
+    message('cursors', { replyTo: replyTo() }))
 }
 
 export function roomDirectoryMessage (): fc.Arbitrary<unknown> {
@@ -79,11 +101,14 @@ export function agentMessage (): fc.Arbitrary<unknown> {
     sampling: field(fc.record({ temperature: field(fc.double({ min: 0, max: 2, noNaN: true })), topK: field(fc.nat({ max: 1000 })), maxTokens: field(fc.integer({ min: 1, max: 8 })) }))
   })
   const answer = fc.record({
-    requestId: requestId(), text: fc.string(), model: fc.constant('tiny'), stopReason: fc.constantFrom('eos', 'max-tokens', 'cancelled'),
+    requestId: requestId(), text: fc.string(), model: fc.constant('tiny'), stopReason: fc.constantFrom('eos', 'max-tokens', 'cancelled', 'tool-calls'),
     promptTokens: fc.nat(), completionTokens: fc.nat(), droppedTurns: fc.nat(), ttftMs: fc.nat(), durationMs: fc.nat()
   })
+  const call = fc.record({ id: field(fc.constantFrom('c1', 'call-1', 'c2')), name: field(toolName()), arguments: field(fc.oneof(fc.constant({}), fc.dictionary(fc.string({ maxLength: 5 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 3 }))) })
+  const result = fc.record({ callId: field(fc.constantFrom('c1', 'call-1', 'c2')), name: field(toolName()), isError: field(fc.boolean()), text: field(fc.string()) })
   const outcome = fc.oneof(
     fc.record({ ok: field(fc.constant(true)), answer: field(answer) }),
+    fc.record({ ok: field(fc.constant(true)), answer: field(answer), calls: field(fc.array(call, { maxLength: 3 })) }),
     fc.record({ ok: field(fc.constant(false)), error: field(fc.record({ name: fc.constant('Error'), message: fc.string(), kind: fc.constant('internal') })) }))
   return oneOfMessages(
     message('ask', { user, text: text(), requestId: requestId(), sink, replyTo: replyTo() }),
@@ -92,5 +117,17 @@ export function agentMessage (): fc.Arbitrary<unknown> {
     message('settings', { user, replyTo: replyTo() }),
     message('configure', { user, change, replyTo: replyTo() }),
     message('reset', { user, replyTo: replyTo() }),
-    message('generation-ended', { requestId: requestId(), outcome }))
+    message('generation-ended', { requestId: requestId(), outcome }),
+    message('tools-ended', { requestId: requestId(), results: fc.array(result, { maxLength: 3 }) }))
+}
+
+/** Messages for the tool policy of `ann` (and others' switches of it, which it refuses). */
+export function toolPolicyMessage (): fc.Arbitrary<unknown> {
+  const user = fc.oneof({ weight: 4, arbitrary: fc.constant('ann') }, { weight: 1, arbitrary: userName() })
+  const tools = fc.array(toolName(), { maxLength: 4 })
+  return oneOfMessages(
+    message('get', { replyTo: replyTo() }),
+    message('grant', { tools, replyTo: replyTo() }),
+    message('revoke', { tools, replyTo: replyTo() }),
+    message('switch', { user, enable: tools, disable: tools, replyTo: replyTo() }))
 }

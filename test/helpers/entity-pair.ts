@@ -92,8 +92,9 @@ export interface EntityPair {
   readonly held: Map<string, () => void>
 }
 
-/** Nodes `a` and `b` (both think `a` owns every counter), set up before each test. */
-export function useEntityPair (): EntityPair {
+/** Nodes `a` and `b` (both think `a` owns every counter), set up before each test; `register`
+ * registers more entity types on each node's system. */
+export function useEntityPair (register?: (system: ActorSystem) => void): EntityPair {
   let dir: { path: string, remove: () => Promise<void> }
   let store: LevelStore
   let journal: ReplicatedJournal
@@ -120,6 +121,7 @@ export function useEntityPair (): EntityPair {
     for (const name of ['a', 'b']) {
       const system = new ActorSystem({ node: name, journal: gated, strictSerialization: true })
       system.registerEntity(counterType())
+      register?.(system)
       const node = { system, owner: 'a', claim: undefined, whole: true } as unknown as PairNode
       const remoting: Remoting = {
         ownerOf: () => node.owner,

@@ -260,6 +260,8 @@ export interface AskEvent {
     requestId: string, model: string, stopReason: string, promptTokens: number, completionTokens: number, droppedTurns: number, ttftMs: number, durationMs: number,
     cachedTokens?: number, cache?: string
   }
+  toolCall?: { id: string, name: string, arguments: string }
+  toolResult?: { id: string, name: string, isError: boolean, text: string, clipped: boolean }
 }
 
 /** A gRPC agent client for tests: `call` for unary methods, `ask` for the answer's stream; `ca`: over TLS. */

@@ -3,8 +3,8 @@ import { join } from 'node:path'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { generateKey } from '@libp2p/pnet'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
-import { ActorSystem, PermissionDeniedError, chatRoom, roomDirectory, userDirectory } from '../../actors/index.ts'
-import type { Behavior, NodeRole, ReplyTo } from '../../actors/index.ts'
+import { ActorSystem, PermissionDeniedError, chatRoom, chatRoomType, postHooks, roomDirectory, userDirectory } from '../../actors/index.ts'
+import type { Behavior, NodeRole, ReplyTo, RoomPlugins } from '../../actors/index.ts'
 import { LevelReplicaStorage, LevelStore, meshJournal, spawnShardHolders } from '../../node/index.ts'
 import type { ReplicatedJournal } from '../../node/index.ts'
 import * as inferenceFolder from '../../node/inference/index.ts'
@@ -80,6 +80,8 @@ function echo (): Behavior<EchoMsg, undefined> {
 const TEST_PARTITIONS = 16
 
 export class TestCluster {
+  /** The rooms' plugins of the nodes made next (commands and hooks, with the post-hooks entity); none when unset. */
+  roomPlugins: RoomPlugins | undefined
   readonly nodes: TestNode[] = []
   /** Other things to stop at teardown (raw hosts of a test). */
   readonly extra: Array<{ stop: () => Promise<void> }> = []
@@ -125,7 +127,8 @@ export class TestCluster {
     const system = new ActorSystem({ node: id, journal, strictSerialization: true })
     systemRef = system
     spawnShardHolders(system, journal)
-    system.registerEntity(chatRoom)
+    system.registerEntity(this.roomPlugins === undefined ? chatRoom : chatRoomType({ plugins: this.roomPlugins }))
+    if (this.roomPlugins !== undefined) system.registerEntity(postHooks({ plugins: this.roomPlugins, tuning: { tickMs: 20, retryFirstMs: 20, retryMaxMs: 200 } }))
     system.registerEntity(roomDirectory)
     system.registerEntity(userDirectory)
     system.spawn(echo(), { name: 'echo' })

@@ -215,6 +215,20 @@ describe('agents (real node processes, real llama.cpp on the generated model)', 
     expect(denied.stderr).to.match(/UNAUTHENTICATED/)
   })
 
+  it('should keep the tools an admin grants a user, and the user\'s own switches, through `plexi admin users tools` and `plexi agent tools`', async () => {
+    const granted = await admin(['users', 'tools', 'bob', '--grant', 'clock__*,calc__add'])
+    expect(granted.code, granted.stderr).to.equal(0)
+    expect(granted.stdout).to.equal('granted to bob: calc__add, clock__*\n')
+    const off = await runCli(['agent', 'tools', '--disable', 'clock__*', '--json', '--addr', node.grpc, '--token', tokens.bob])
+    expect(off.code, off.stderr).to.equal(0)
+    // no plugin runs on this node: nothing is offered, whatever is granted
+    expect(JSON.parse(off.stdout)).to.deep.equal({ granted: ['calc__add', 'clock__*'], enabled: [], disabled: ['clock__*'], tools: [] })
+    const denied = await runCli(['agent', 'tools', '--enable', 'files__read', '--addr', node.grpc, '--token', tokens.bob])
+    expect(denied.code).to.equal(1)
+    expect(denied.stderr).to.match(/PERMISSION_DENIED|not granted to you/)
+    expect((await admin(['users', 'tools', 'bob', '--json'])).stdout).to.equal(`${JSON.stringify({ user: 'bob', granted: ['calc__add', 'clock__*'], enabled: [], disabled: ['clock__*'] }, null, 2)}\n`)
+  })
+
   it('should show loaded models with memory and backend, load and unload them on request, and count tokens in /metrics', async () => {
     const list = await admin(['models', 'ls', '--json'])
     expect(list.code, list.stderr).to.equal(0)

@@ -4,12 +4,15 @@ import { CliError } from '../../cli-errors.ts'
 import { printJson, printTable } from '../../cli-io.ts'
 import { withClientOptions, withFlags } from '../../client-options.ts'
 import type { ClientFlags } from '../../client-options.ts'
+import { listed, toolNames } from '../../flag-values.ts'
 import { SavedTokens } from '../../saved-tokens.ts'
 import type { AdminContext } from './admin-context.ts'
 
 interface User { name: string, createdAt: number }
+interface UserTools { user: string, granted: string[], enabled: string[], disabled: string[] }
 
-/** `plexi admin users add|ls|rm`: users and their tokens (GET/POST/DELETE /api/v1/users). */
+/** `plexi admin users add|ls|tools|rm`: users and their tokens (GET/POST/DELETE /api/v1/users), and
+ * the tools their agents may use (GET/POST /api/v1/users/{name}/tools). */
 export function usersCommands (admin: Command, cx: AdminContext): void {
   const users = admin.command('users').description('users and their tokens')
   withClientOptions(users.command('add <name>'), 'admin')
@@ -25,6 +28,11 @@ export function usersCommands (admin: Command, cx: AdminContext): void {
       if (flags.json === true) printJson(cx.io, list)
       else printTable(cx.io, ['NAME', 'CREATED'], list.map((u) => [u.name, new Date(u.createdAt).toISOString()]))
     }))
+  withClientOptions(users.command('tools <name>'), 'admin')
+    .description('show the tools a user\'s agent may use, or grant and revoke them (qualified names such as clock__now, or clock__* for every tool of a source; revokes apply first); the user turns granted tools on and off with `plexi agent tools`')
+    .option('--grant <tools>', 'grant these tools (a comma-separated list; the flag may be repeated)', listed)
+    .option('--revoke <tools>', 'revoke these tools (a comma-separated list; the flag may be repeated)', listed)
+    .action(withFlags(async (name: string, flags: ClientFlags & { grant?: string[], revoke?: string[] }) => { await userTools(cx, name, flags) }))
   withClientOptions(users.command('rm <name>'), 'admin')
     .description('remove a user and revoke their token')
     .action(withFlags(async (name: string, flags: ClientFlags) => {
@@ -70,4 +78,23 @@ async function addUser (cx: AdminContext, name: string, flags: ClientFlags & { s
   if (!save) return
   io.stdout.write(`saved to ${saved.path(created.name)}: \`plexi chat --user ${created.name} --room general\` finds it there\n`)
   if (isDefault) io.stdout.write(`${created.name} is the default user of chat and agent commands here: \`plexi chat --room general\` is ${created.name}\n`)
+}
+
+/** `users tools`: the user's tool policy, after the grants and revokes asked for. */
+async function userTools (cx: AdminContext, name: string, flags: ClientFlags & { grant?: string[], revoke?: string[] }): Promise<void> {
+  const grant = toolNames(flags.grant ?? [], '--grant')
+  const revoke = toolNames(flags.revoke ?? [], '--revoke')
+  const { api } = await cx.client(flags)
+  const path = `/api/v1/users/${encodeURIComponent(name)}/tools`
+  const tools = grant.length + revoke.length === 0
+    ? await api.request<UserTools>('GET', path)
+    : await api.request<UserTools>('POST', path, { ...(grant.length > 0 && { grant }), ...(revoke.length > 0 && { revoke }) })
+  if (flags.json === true) {
+    printJson(cx.io, tools)
+    return
+  }
+  const list = (names: string[]): string => (names.length === 0 ? '(none)' : names.join(', '))
+  cx.io.stdout.write(`granted to ${tools.user}: ${list(tools.granted)}\n`)
+  if (tools.disabled.length > 0) cx.io.stdout.write(`turned off by ${tools.user}: ${list(tools.disabled)}\n`)
+  if (tools.enabled.length > 0) cx.io.stdout.write(`turned on again by ${tools.user}: ${list(tools.enabled)}\n`)
 }

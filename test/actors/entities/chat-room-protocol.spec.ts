@@ -23,6 +23,9 @@ describe('checkRoomMsg', () => {
       { type: 'agent-stream', requestId: 'room/general/3', event: { kind: 'token', text: '' } },
       { type: 'agent-stream', requestId: 'room/general/3', event: { kind: 'queued', position: 2 } },
       { type: 'agent-replied', requestId: 'room/general/3', text: '', error: 'no model' },
+      { type: 'post-judged' },
+      { type: 'command-answered' },
+      { type: 'hooks-idle', plugin: 'mod-bot', seq: 0 },
       // a field this node does not know (a newer peer's) is ignored, never journaled
       { type: 'post', user: 'ann', text: 'hi', replyTo, priority: 'high' }
     ]) expect(refused(msg), JSON.stringify(msg).slice(0, 80)).to.equal('')
@@ -42,8 +45,10 @@ describe('checkRoomMsg', () => {
     expect(refused({ type: 'history', after: 1.5, limit: 10, replyTo })).to.equal('room message history: after: expected an integer from 0 to 9007199254740991, got 1.5')
     expect(refused({ type: 'history', after: 0, limit: 0, replyTo })).to.equal(`room message history: limit: expected an integer from 1 to ${MAX_HISTORY_LIMIT}, got 0`)
     expect(refused({ type: 'subscribe', gateway: { node: 'n', path: 'x'.repeat(600) }, replyTo })).to.match(/^room message subscribe: gateway: expected an actor address/)
-    expect(refused({ type: 'agent-stream', requestId: 'r', event: { kind: 'shout' } })).to.equal('room message agent-stream: event.kind: expected one of queued, token, got "shout"')
-    expect(refused({ type: 'x'.repeat(1000) })).to.match(/^room message: unknown type "x+…; expected one of post, join, leave, history, info, subscribe, unsubscribe, agent-stream, agent-replied$/)
+    expect(refused({ type: 'agent-stream', requestId: 'r', event: { kind: 'shout' } })).to.equal('room message agent-stream: event.kind: expected one of queued, token, tool-call, tool-result, got "shout"')
+    expect(refused({ type: 'x'.repeat(1000) })).to.match(/^room message: unknown type "x+…; expected one of post, join, leave, history, info, subscribe, unsubscribe, agent-stream, agent-replied, post-judged, command-answered, hooks-idle$/)
+    expect(refused({ type: 'hooks-idle', plugin: 'Mod', seq: 1 })).to.match(/^room message hooks-idle: plugin: expected a plugin name/)
+    expect(refused({ type: 'hooks-idle', plugin: 'mod', seq: -1 })).to.match(/^room message hooks-idle: seq: expected an integer from 0/)
     expect(refused({ type: 'post', user: 'u'.repeat(5000), text: 'hi', replyTo }).length).to.be.below(200)
     expect(refused([{ type: 'post' }])).to.equal('room message: expected an object with a type, got an array')
     expect(refused({ user: 'ann' })).to.equal('room message: type: expected a string, got nothing')

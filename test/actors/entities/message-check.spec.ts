@@ -41,6 +41,17 @@ describe('MessageCheck', () => {
     expect(refusal({ type: 'post', key: 'a/b' }, (m) => m.entityKey('key'))).to.match(/key: expected an entity key/)
   })
 
+  it('should read true or false, and an array of objects each read with the same rules, naming the item in errors', () => {
+    const msg = { type: 'ended', ok: true, items: [{ id: 'a' }, { id: 'b' }], none: [] }
+    expect(refusal(msg, (m) => [m.boolean('ok'), m.objects('items', 2).map((i) => i.string('id', 1)), m.objects('none', 0)])).to.equal('')
+    expect(new MessageCheck(msg, 'test message').objects('items', 2).map((i) => i.raw('id'))).to.deep.equal(['a', 'b'])
+    expect(refusal({ type: 'ended', ok: 1 }, (m) => m.boolean('ok'))).to.equal('test message ended: ok: expected true or false, got 1')
+    expect(refusal(msg, (m) => m.objects('items', 1))).to.equal('test message ended: items: expected an array of at most 1 objects, got an array')
+    expect(refusal({ type: 'ended', items: { id: 'a' } }, (m) => m.objects('items', 3))).to.equal('test message ended: items: expected an array of at most 3 objects, got an object')
+    expect(refusal({ type: 'ended', items: [{ id: 'a' }, 'b'] }, (m) => m.objects('items', 3))).to.equal('test message ended: items.1: expected an object, got "b"')
+    expect(refusal(msg, (m) => m.objects('items', 2).map((i) => i.integer('id', 0, 1)))).to.equal('test message ended: items.0.id: expected an integer from 0 to 1, got "a"')
+  })
+
   it('should leave fields nobody asks for alone, and hand out a raw field for a check of its own', () => {
     const m = new MessageCheck({ type: 'post', extra: { anything: true }, change: { persona: 'p' } }, 'test message')
     expect(m.raw('change')).to.deep.equal({ persona: 'p' })

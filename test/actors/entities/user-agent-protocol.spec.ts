@@ -1,6 +1,9 @@
 import { expect } from 'chai'
-import { InvalidAgentRequestError, InvalidMessageError, MAX_REQUEST_ID_LENGTH, SAMPLING_RANGES, checkAgentMsg, checkSettingsChange } from '../../../actors/index.ts'
-import { MAX_AGENT_TURNS, MAX_CHAT_TEXT_BYTES } from '../../../protocols/index.ts'
+import {
+  AGENT_TOOL_RESULT_BYTES, InvalidAgentRequestError, InvalidMessageError, MAX_REQUEST_ID_LENGTH, MAX_TOOL_CALLS_PER_ROUND, MAX_TOOL_CALL_ID_LENGTH, MessageCheck, SAMPLING_RANGES,
+  STREAM_TOOL_RESULT_BYTES, checkAgentMsg, checkAgentStreamEvent, checkSettingsChange
+} from '../../../actors/index.ts'
+import { MAX_AGENT_TURNS, MAX_CHAT_TEXT_BYTES, MAX_TOOL_ARGS_BYTES } from '../../../protocols/index.ts'
 import { onlyRefusals, refusalOf } from '../../helpers/message-check-tests.ts'
 import { agentMessage } from '../../helpers/entity-messages.ts'
 
@@ -47,6 +50,8 @@ describe('checkAgentMsg', () => {
   const replyTo = { askId: '1', node: 'peer' }
   const sink = { kind: 'actor', address: { node: 'peer', path: '/agent-gateway' } }
   const answer = { requestId: 'r', text: 'hi', model: 'tiny', stopReason: 'eos', promptTokens: 3, completionTokens: 1, droppedTurns: 0, ttftMs: 1.5, durationMs: 2 }
+  const call = { id: 'c1', name: 'calc__add', arguments: { a: 1, b: 2 } }
+  const result = { callId: 'c1', name: 'calc__add', isError: false, text: '3' }
   const refused = refusalOf(checkAgentMsg)
 
   it('should pass the messages a node and a room send an agent', () => {
@@ -59,8 +64,46 @@ describe('checkAgentMsg', () => {
       { type: 'configure', user: 'ann', change: { persona: '', sampling: { maxTokens: 5 } }, replyTo },
       { type: 'reset', user: 'ann', replyTo },
       { type: 'generation-ended', requestId: 'r', outcome: { ok: true, answer } },
-      { type: 'generation-ended', requestId: 'r', outcome: { ok: false, error: { name: 'QueueFullError', message: 'full', kind: 'exhausted' } } }
+      { type: 'generation-ended', requestId: 'r', outcome: { ok: false, error: { name: 'QueueFullError', message: 'full', kind: 'exhausted' } } },
+      { type: 'generation-ended', requestId: 'r', outcome: { ok: true, answer: { ...answer, stopReason: 'tool-calls' }, calls: [call, { ...call, id: 'c2', arguments: {}, refused: 'not offered' }] } },
+      { type: 'tools-ended', requestId: 'r', results: [result, { ...result, callId: 'c2', isError: true, text: '' }] }
     ]) expect(refused(msg), msg.type).to.equal('')
+  })
+
+  it('should refuse a round of tool calls or results that is not one the agent makes, naming the field', () => {
+    const ended = (calls: unknown): string => refused({ type: 'generation-ended', requestId: 'r', outcome: { ok: true, answer, calls } })
+    expect(ended('calls')).to.equal('agent message generation-ended: outcome.calls: expected an array of at most 8 objects, got "calls"')
+    expect(ended(Array.from({ length: MAX_TOOL_CALLS_PER_ROUND + 1 }, () => call))).to.match(/outcome.calls: expected an array of at most 8 objects, got an array/)
+    expect(ended([5])).to.equal('agent message generation-ended: outcome.calls.0: expected an object, got 5')
+    expect(ended([{ ...call, id: 'i'.repeat(MAX_TOOL_CALL_ID_LENGTH + 1) }])).to.match(/outcome.calls.0.id: expected a string of 1 to 64 characters/)
+    expect(ended([{ ...call, name: '' }])).to.match(/outcome.calls.0.name: expected a string of 1 to 64 characters/)
+    expect(ended([{ ...call, arguments: [1] }])).to.match(/outcome.calls.0.arguments: expected an object, got an array/)
+    expect(ended([{ ...call, arguments: { big: 'x'.repeat(MAX_TOOL_ARGS_BYTES) } }])).to.match(/outcome.calls.0.arguments: expected an object of at most 65536 characters as JSON/)
+    expect(ended([{ ...call, refused: 7 }])).to.match(/outcome.calls.0.refused: expected a string/)
+    const results = (list: unknown): string => refused({ type: 'tools-ended', requestId: 'r', results: list })
+    expect(results([])).to.equal('agent message tools-ended: results: expected at least one tool result, got an array')
+    expect(results([{ ...result, isError: 'no' }])).to.equal('agent message tools-ended: results.0.isError: expected true or false, got "no"')
+    expect(results([{ ...result, text: 'x'.repeat(AGENT_TOOL_RESULT_BYTES + 1) }])).to.match(/results.0.text: expected a string of 0 to 16384 characters/)
+    expect(results([{ ...result, callId: undefined }])).to.match(/results.0.callId: expected a string/)
+  })
+
+  it('should take the stream events an agent sends (tokens, queue positions, tool calls and results) and refuse others, naming the field', () => {
+    const event = (e: unknown): string => {
+      try {
+        checkAgentStreamEvent(new MessageCheck({ type: 'agent-stream', requestId: 'r', event: e }, 'agent stream'))
+      } catch (err) {
+        return (err as Error).message
+      }
+      return ''
+    }
+    for (const ok of [
+      { kind: 'token', text: '' }, { kind: 'queued', position: 1 }, { kind: 'tool-call', id: 'c1', name: 'clock__now', arguments: '{}' },
+      { kind: 'tool-result', id: 'c1', name: 'clock__now', isError: false, text: 'x'.repeat(STREAM_TOOL_RESULT_BYTES), clipped: true }
+    ]) expect(event(ok), JSON.stringify(ok)).to.equal('')
+    expect(event({ kind: 'tool-call', id: 'c1', name: 'clock__now' })).to.match(/event.arguments: expected a string of 2 to 65536 characters, got nothing/)
+    expect(event({ kind: 'tool-result', id: 'c1', name: 'clock__now', isError: false, text: 'x'.repeat(STREAM_TOOL_RESULT_BYTES + 1), clipped: true })).to.match(/event.text: expected a string of 0 to 1024/)
+    expect(event({ kind: 'tool-result', id: 'c1', name: 'clock__now', isError: false, text: '' })).to.match(/event.clipped: expected true or false, got nothing/)
+    expect(event({ kind: 'tool-answer' })).to.match(/event.kind: expected one of queued, token, tool-call, tool-result/)
   })
 
   it('should refuse a malformed message naming the field', () => {
@@ -75,7 +118,7 @@ describe('checkAgentMsg', () => {
     expect(refused({ type: 'generation-ended', requestId: 'r', outcome: { ok: true, answer: { ...answer, stopReason: 'bored' } } })).to.match(/^agent message generation-ended: outcome.answer.stopReason: expected one of eos, max-tokens/)
     expect(refused({ type: 'generation-ended', requestId: 'r', outcome: { ok: false, error: { message: 'no name' } } })).to.match(/outcome.error: expected an error as data/)
     expect(refused({ type: 'cancel', user: 5, requestId: 'r' })).to.match(/^agent message cancel: user: expected a user name/)
-    expect(refused({ type: 'think', user: 'ann' })).to.equal('agent message: unknown type "think"; expected one of ask, cancel, history, settings, configure, reset, generation-ended')
+    expect(refused({ type: 'think', user: 'ann' })).to.equal('agent message: unknown type "think"; expected one of ask, cancel, history, settings, configure, reset, generation-ended, tools-ended')
   })
 
   it('should throw nothing but an invalid-kind error (InvalidMessageError, or InvalidAgentRequestError for settings), whatever arrives', () => {

@@ -4,30 +4,17 @@ import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { AGENT, ActorSystem, checkAgentMsg, userAgent } from '../../../actors/index.ts'
 import type {
-  ActorRef, AgentAnswer, AgentInference, AgentSettings, AgentStreamEvent, AgentTurn, Behavior, EntityJournal, Journal, JournalRecord, ReplyTo
+  ActorRef, AgentAnswer, AgentInference, AgentSettings, AgentStreamEvent, AgentTurn, EntityJournal, Journal, JournalRecord
 } from '../../../actors/index.ts'
 import { LevelStore, openLocalJournal } from '../../../node/index.ts'
 import type { ReplicatedJournal } from '../../../node/index.ts'
 import { InferenceService, UsageLimiter } from '../../../node/inference/index.ts'
 import { LlamaRuntime, ModelManager, ModelRegistry, writeTinyModel } from '../../../runtimes/index.ts'
+import { agentSink } from '../../helpers/agent-sink.ts'
+import type { SinkMsg } from '../../helpers/agent-sink.ts'
 import { agentMessage } from '../../helpers/entity-messages.ts'
 import { tempDir } from '../../helpers/temp-dir.ts'
 import { waitFor } from '../../helpers/wait-for.ts'
-
-/** Collects the stream events an agent tells its sink (the role of a node's agent gateway). */
-type SinkMsg = AgentStreamEvent | { type: 'events', replyTo: ReplyTo<AgentStreamEvent[]> }
-function sink (): Behavior<SinkMsg, AgentStreamEvent[]> {
-  return {
-    init: () => [],
-    receive (events, msg, ctx) {
-      if (msg.type === 'events') {
-        ctx.reply(msg.replyTo, events)
-        return events
-      }
-      return [...events, msg]
-    }
-  }
-}
 
 describe('userAgent (real llama.cpp on the generated model, real LevelDB)', function () {
   this.timeout(120_000)
@@ -109,7 +96,7 @@ describe('userAgent (real llama.cpp on the generated model, real LevelDB)', func
       sampling: { temperature: 0, topP: 1, topK: 0, maxTokens: 16 },
       maxTokensLimit: 2048
     }))
-    gateway = system.spawn(sink(), { name: 'gw' })
+    gateway = system.spawn(agentSink(), { name: 'gw' })
   }
 
   const agent = (user = 'ann') => system.entity(AGENT, user)

@@ -1,5 +1,6 @@
 import { expect } from 'chai'
 import * as grpc from '@grpc/grpc-js'
+import type { FunctionTools } from '../../helpers/function-tools.ts'
 import { GrpcServices } from '../../helpers/grpc-services.ts'
 import { collectAnswer } from '../../helpers/node-process.ts'
 import { waitFor } from '../../helpers/wait-for.ts'
@@ -44,5 +45,42 @@ describe('askCall (real gRPC, a real agent and LevelDB)', function () {
     stream.cancel()
     await waitFor(() => s.inference.cancelled === 1, 'the generation to be cancelled')
     expect(events.every((e) => (e as { done?: unknown }).done === undefined)).to.equal(true)
+  })
+})
+
+describe('askCall with tools (real gRPC, a real agent, its tool policy and LevelDB)', function () {
+  this.timeout(30_000)
+  let s: GrpcServices
+  let tools: FunctionTools
+
+  beforeEach(async () => {
+    s = await GrpcServices.start({}, {}, { tools: true })
+    tools = s.tools as FunctionTools
+    await s.toolPolicy.grant('ann', ['calc__*'])
+  })
+  afterEach(async () => { await s.stop() })
+
+  it('should stream the tool calls and their results between the tokens, in order, and end with done', async () => {
+    s.inference.steps.push({ call: [{ name: 'calc__add', arguments: { a: 20, b: 22 } }] }, { say: (p) => `it is ${p.messages.at(-1)?.content ?? ''}` })
+    const { events, error } = await collectAnswer(s.agent(s.annToken).ask('20 + 22?'))
+    expect(error).to.equal(undefined)
+    // (tokens may come coalesced: one kind per run of them)
+    const kinds = events.map((e) => Object.keys(e).find((k) => (e as Record<string, unknown>)[k] != null && k !== 'event')).filter((k, i, all) => k !== 'token' || all[i - 1] !== 'token')
+    expect(kinds).to.deep.equal(['started', 'toolCall', 'toolResult', 'token', 'done'])
+    const call = events[1] as { toolCall: { id: string } }
+    expect(events[1]).to.deep.include({ toolCall: { id: call.toolCall.id, name: 'calc__add', arguments: '{"a":20,"b":22}' } })
+    expect(events[2]).to.deep.include({ toolResult: { id: call.toolCall.id, name: 'calc__add', isError: false, text: '42', clipped: false } })
+    expect(events.filter((e) => e.token != null).map((e) => e.token?.text).join('')).to.equal('it is 42')
+    expect(events.at(-1)?.done).to.deep.include({ stopReason: 'eos', completionTokens: 4 })
+  })
+
+  it('should cancel the tool call running, when the client cancels the call', async () => {
+    await s.toolPolicy.grant('ann', ['slow__wait'])
+    s.inference.steps.push({ call: [{ name: 'slow__wait', arguments: {} }] })
+    const stream = s.agent(s.annToken).ask('wait')
+    stream.on('error', () => undefined)
+    await waitFor(() => tools.waiting === 1, 'the tool to be called')
+    stream.cancel()
+    await waitFor(() => tools.seen[0]?.signal?.aborted === true, 'the tool call to be cancelled')
   })
 })

@@ -53,3 +53,52 @@ describe('agentServiceHandlers (real gRPC, a real agent and LevelDB)', function 
     expect((await callFailure(s.agent(s.annToken).call('History', { user: '', limit: 0 }))).code).to.equal(grpc.status.UNAVAILABLE)
   })
 })
+
+describe('agentServiceHandlers Tools (real gRPC, the real tool policy entity and LevelDB)', function () {
+  this.timeout(30_000)
+  let s: GrpcServices
+  interface Tools { granted: string[], enabled: string[], disabled: string[], tools: Array<{ name: string, description: string }> }
+
+  beforeEach(async () => {
+    s = await GrpcServices.start({}, {}, { tools: true })
+    await s.toolPolicy.grant('ann', ['clock__*', 'calc__add'])
+  })
+  afterEach(async () => { await s.stop() })
+
+  it('should show the caller what it was granted and the tools its agent is offered, and turn them off and on', async () => {
+    const c = s.agent(s.annToken)
+    expect(await c.call<Tools>('Tools', { user: '' })).to.deep.equal({
+      granted: ['calc__add', 'clock__*'], enabled: [], disabled: [],
+      tools: [{ name: 'clock__now', description: 'The time now, as an ISO 8601 date' }, { name: 'calc__add', description: 'Adds two numbers' }]
+    })
+    const off = await c.call<Tools>('Tools', { user: 'ann', disable: ['clock__*'], enable: [] })
+    expect(off).to.deep.include({ disabled: ['clock__*'] })
+    expect(off.tools.map((t) => t.name)).to.deep.equal(['calc__add'])
+    const on = await c.call<Tools>('Tools', { user: '', enable: ['clock__now'] })
+    expect(on).to.deep.include({ enabled: ['clock__now'], disabled: ['clock__*'] })
+    expect(on.tools.map((t) => t.name)).to.deep.equal(['clock__now', 'calc__add'])
+    // and the agent is offered what the call shows
+    await collectAnswer(c.ask('what time is it?'))
+    expect(s.inference.prompts.at(-1)?.tools?.map((t) => t.name)).to.deep.equal(['calc__add', 'clock__now'])
+  })
+
+  it('should refuse a tool not granted with PERMISSION_DENIED, a bad name or one both on and off with INVALID_ARGUMENT, and another user\'s tools, changing nothing', async () => {
+    const c = s.agent(s.annToken)
+    const notGranted = await callFailure(c.call('Tools', { user: '', enable: ['files__read'] }))
+    expect([notGranted.code, notGranted.details]).to.deep.equal([grpc.status.PERMISSION_DENIED, 'files__read is not granted to you: an admin grants tools (plexi admin users tools <you> --grant files__read)'])
+    const badName = await callFailure(c.call('Tools', { user: '', disable: ['clock'] }))
+    expect([badName.code, badName.details]).to.deep.equal([grpc.status.INVALID_ARGUMENT, 'invalid tool "clock": expected <source>__<tool> or <source>__* (a source: a-z, 0-9 and -, starting with a letter, at most 24; a tool: letters, digits, _ and -; at most 64 in all)'])
+    expect((await callFailure(c.call('Tools', { user: '', enable: ['clock__now'], disable: ['clock__now'] }))).code).to.equal(grpc.status.INVALID_ARGUMENT)
+    expect((await callFailure(c.call('Tools', { user: '', disable: Array.from({ length: 65 }, (_, i) => `s__t${i}`) }))).code).to.equal(grpc.status.INVALID_ARGUMENT)
+    expect((await callFailure(s.agent(s.bobToken).call('Tools', { user: 'ann', disable: ['clock__*'] }))).code).to.equal(grpc.status.PERMISSION_DENIED)
+    expect(await s.toolPolicy.view('ann')).to.deep.equal({ granted: ['calc__add', 'clock__*'], enabled: [], disabled: [] })
+  })
+
+  it('should answer UNIMPLEMENTED on a node without tool policies', async () => {
+    await s.stop()
+    s = await GrpcServices.start()
+    const err = await callFailure(s.agent(s.annToken).call('Tools', { user: '' }))
+    expect(err.code).to.equal(grpc.status.UNIMPLEMENTED)
+    expect(err.details).to.match(/^this node has no tools set up for agents/)
+  })
+})

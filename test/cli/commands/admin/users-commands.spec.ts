@@ -2,6 +2,7 @@ import { expect } from 'chai'
 import { stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { UserAccounts } from '../../../../node/index.ts'
+import { ToolPolicy } from '../../../../node/users/index.ts'
 import { AdminCli } from '../../../helpers/admin-cli.ts'
 
 describe('usersCommands', () => {
@@ -38,5 +39,32 @@ describe('usersCommands', () => {
     const again = await cli.run('users', 'rm', 'bob', '--json')
     expect(again.code).to.equal(1)
     expect(again.stderr).to.match(/^plexi: .*bob/)
+  })
+
+  it('should show a user\'s tools, and grant and revoke them, naming each list', async () => {
+    await cli.run('users', 'add', 'ann')
+    expect((await cli.run('users', 'tools', 'ann')).stdout).to.equal('granted to ann: (none)\n')
+    const granted = await cli.run('users', 'tools', 'ann', '--grant', 'clock__*,calc__add', '--grant', 'memory__read_graph')
+    expect(granted.code, granted.stderr).to.equal(0)
+    expect(granted.stdout).to.equal('granted to ann: calc__add, clock__*, memory__read_graph\n')
+    await new ToolPolicy({ system: cli.fixture.system }).switch('ann', { disable: ['clock__*'], enable: [] })
+    await new ToolPolicy({ system: cli.fixture.system }).switch('ann', { enable: ['clock__now'] })
+    const revoked = await cli.run('users', 'tools', 'ann', '--revoke', 'calc__add', '--json')
+    expect(JSON.parse(revoked.stdout)).to.deep.equal({ user: 'ann', granted: ['clock__*', 'memory__read_graph'], enabled: ['clock__now'], disabled: ['clock__*'] })
+    expect((await cli.run('users', 'tools', 'ann')).stdout).to.equal('granted to ann: clock__*, memory__read_graph\nturned off by ann: clock__*\nturned on again by ann: clock__now\n')
+  })
+
+  it('should refuse a bad tool name before it connects, and say what the node refused', async () => {
+    const bad = await cli.runBare('admin', '--admin-addr', '127.0.0.1:1', '--admin-token', 't', 'users', 'tools', 'ann', '--grant', 'clock')
+    expect(bad.code).to.equal(2)
+    expect(bad.stderr).to.match(/--grant: expected tools named <source>__<tool> or <source>__\*, got "clock"/)
+    const unknown = await cli.run('users', 'tools', 'zed', '--grant', 'clock__now')
+    expect(unknown.code).to.equal(1)
+    expect(unknown.stderr).to.match(/^plexi: .*zed/)
+    await cli.run('users', 'add', 'ann')
+    await cli.run('users', 'tools', 'ann', '--grant', 'clock__*')
+    const bySource = await cli.run('users', 'tools', 'ann', '--revoke', 'clock__now')
+    expect(bySource.code).to.equal(1)
+    expect(bySource.stderr).to.match(/clock__now is granted through clock__\*/)
   })
 })
