@@ -44,9 +44,9 @@ describe('checkGenerateRequest', () => {
 
   it('should refuse an empty conversation, a turn of an unknown role and a prompt that is not text', () => {
     expect(thrown(() => { checkGenerateRequest({ ...ok, input: { messages: [] } }) }).message).to.equal('messages must be a non-empty list of chat turns')
-    const role = thrown(() => { checkGenerateRequest({ ...ok, input: { messages: [{ role: 'tool', content: 'x' }] } } as unknown as GenerateRequest) })
+    const role = thrown(() => { checkGenerateRequest({ ...ok, input: { messages: [{ role: 'function', content: 'x' }] } } as unknown as GenerateRequest) })
     expect(role).to.be.instanceOf(TypeError)
-    expect(role.message).to.match(/a chat turn must be .*"tool"/)
+    expect(role.message).to.match(/a chat turn must be .*"function"/)
     expect(thrown(() => { checkGenerateRequest({ ...ok, input: { prompt: 7 } } as unknown as GenerateRequest) }).message).to.equal('prompt must be a string, got number')
   })
 })
