@@ -23,13 +23,14 @@ function isDateTime (text: string): boolean {
 
 /**
  * The last check of a forced call: its arguments against the tool's schema as given, with a
- * standard JSON-schema validator (ajv, and the formats the grammar writes). The grammar already
+ * standard JSON-schema validator (ajv, and the formats the grammar writes; numbers finite, as JSON
+ * numbers are, though `1e999` parses to Infinity). The grammar already
  * holds the model to the schema, so a failure here is this runtime's bug, never the model's: the
  * request fails rather than hand on arguments that do not validate. Validators are compiled once
  * per schema, the least recently used dropped past MAX_CACHED_GRAMMARS.
  */
 export class ArgumentValidators {
-  readonly #ajv = new Ajv({ strict: false, allErrors: false, formats: { date: isDate, time: (t: string) => TIME.test(t), 'date-time': isDateTime } })
+  readonly #ajv = new Ajv({ strict: false, allErrors: false, strictNumbers: true, formats: { date: isDate, time: (t: string) => TIME.test(t), 'date-time': isDateTime } })
   readonly #cache = new Map<string, ValidateFunction>()
 
   /** Throws an Error naming the tool and the first failure when `args` do not validate. */

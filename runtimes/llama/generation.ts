@@ -99,15 +99,15 @@ export class Generation {
       if (!opened) next.push(...plan.syntax.openingTokens())
       const names = plan.tools.map(({ tool }) => tool.name)
       const written = await this.#constrained(next, await plan.grammars.names(names, plan.syntax.optionalSpace))
-      if (typeof written !== 'string') return this.#ended(written)
-      name = written.trim()
+      if ('end' in written) return this.#ended(written.end)
+      name = written.text.trim()
       next = plan.syntax.paramsPrefixTokens(name)
     }
     const offered = plan.tools.find(({ tool }) => tool.name === name)
     if (offered === undefined) throw new Error(`the grammar let the model call ${JSON.stringify(name)}, which is not one of the tools`)
     const written = await this.#constrained(next, await plan.grammars.arguments(offered.schema))
-    if (typeof written !== 'string') return this.#ended(written)
-    const args = JSON.parse(written) as Record<string, unknown>
+    if ('end' in written) return this.#ended(written.end)
+    const args = JSON.parse(written.text) as Record<string, unknown>
     plan.check?.(offered.tool, args)
     return { ...this.#ended('eog'), stopReason: 'tool-calls', toolCalls: [{ id: `call_${randomBytes(12).toString('hex')}`, name, arguments: args }] }
   }
@@ -179,7 +179,7 @@ export class Generation {
 
   /** Samples under `grammar` until it allows only the end of text: the text written, or why it
    * ended first. */
-  async #constrained (input: readonly Token[], grammar: LlamaGrammar): Promise<string | RunEnd> {
+  async #constrained (input: readonly Token[], grammar: LlamaGrammar): Promise<{ readonly text: string } | { readonly end: RunEnd }> {
     const decoder = new PieceDecoder<Token>((tokens, lastTokens) => this.#model.detokenize(tokens, false, lastTokens))
     let text = ''
     const state = new LlamaGrammarEvaluationState({ model: this.#model, grammar })
@@ -187,7 +187,7 @@ export class Generation {
       text += decoder.push(token)
       return false
     })
-    return end === 'eog' ? text + decoder.flush() : end
+    return end === 'eog' ? { text: text + decoder.flush() } : { end }
   }
 
   /**
