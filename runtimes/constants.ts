@@ -7,3 +7,27 @@ export const POSITION_UPDATES_MAX_QUEUE = 1024
 
 /** A remote model file is a few hundred bytes; anything much larger is not one. */
 export const MAX_REMOTE_FILE_BYTES = 65_536
+
+/** Tools one request may offer the model: each is documented in the prompt (its description and
+ * schema), so a few hundred would fill a small context before the conversation starts; a user
+ * granted tools from several plugins (MAX_TOOLS_PER_SOURCE each) stays well under it. */
+export const MAX_TOOLS_PER_REQUEST = 128
+
+/** A tool's description, at most: the prompt shows it whole. MCP servers write a paragraph or
+ * two; a page is not a description. */
+export const MAX_TOOL_DESCRIPTION_CHARS = 8192
+
+/** A tool's parameters schema, JSON-encoded, at most: MCP servers' schemas are a few kilobytes;
+ * each is turned into a grammar (llama.cpp) or sent on (a remote server) with every request. */
+export const MAX_TOOL_SCHEMA_BYTES = 65_536
+
+/** How deeply a parameters schema may nest: converting it recurses once per level, and no
+ * function signature a model can follow nests deeper. */
+export const MAX_TOOL_SCHEMA_DEPTH = 32
+
+/** Calls one assistant turn may hold (parallel calls): as many as the tools one request offers
+ * is more than any model makes at once. */
+export const MAX_TOOL_CALLS_PER_TURN = 64
+
+/** A tool call's id, at most: OpenAI's are about 30 characters, ours 29; room for other servers'. */
+export const MAX_TOOL_CALL_ID_CHARS = 256

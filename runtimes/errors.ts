@@ -37,6 +37,14 @@ export class PromptTooLongError extends Error {
   readonly kind = 'invalid'
 }
 
+/** A tool's parameters schema cannot be used: it is not a JSON schema of arguments, or (for a
+ * forced call, whose arguments must always validate) it uses a keyword the runtime's grammar cannot
+ * enforce. The message names the tool and the place in its schema. */
+export class UnsupportedToolSchemaError extends Error {
+  override readonly name = 'UnsupportedToolSchemaError'
+  readonly kind = 'invalid'
+}
+
 /** Loading the model would go over the memory budget even after evicting every idle model. */
 export class ModelMemoryError extends Error {
   override readonly name = 'ModelMemoryError'
@@ -63,6 +71,7 @@ const CLASSES = errorClasses({
   InferenceWorkerError,
   InferenceQueueFullError,
   PromptTooLongError,
+  UnsupportedToolSchemaError,
   ModelMemoryError,
   RemoteInferenceError
 })

@@ -4,6 +4,9 @@ import type { AgentAnswer, AgentInference, AgentPrompt } from '../../actors/inde
 import { NoModelError } from './errors.ts'
 import type { UsageLimiter } from './usage-limiter.ts'
 
+/** The tool fields of a request (GenerateRequest's). */
+type ToolFields = Partial<Pick<GenerateRequest, 'tools' | 'toolChoice'>>
+
 export interface InferenceServiceDeps {
   readonly registry: ModelRegistry
   readonly manager: ModelManager
@@ -47,13 +50,17 @@ export class InferenceService implements AgentInference {
     if (entry.status !== 'ready') throw new UnknownModelError(`model ${model} is not usable: ${entry.error ?? 'invalid'}`)
   }
 
+  /** An agent's turn. Its prompt's tools, tool choice and tool turns (when the agent has them)
+   * go to the model as they are, and its calls come back in the answer. */
   async generate (user: string, model: string, prompt: AgentPrompt, onToken: (text: string) => void,
     options: { readonly signal: AbortSignal, readonly onQueued: (position: number) => void, readonly cacheKey: string }): Promise<Omit<AgentAnswer, 'requestId'>> {
     const name = model.length > 0 ? model : this.defaultModel()
     const { maxTokens, temperature, topP, topK } = prompt.sampling
-    const result = await this.complete(user, name, prompt.messages, { maxTokens, temperature, topP, topK }, onToken, options)
-    const { text, stopReason, promptTokens, completionTokens, droppedTurns, ttftMs, durationMs, cache } = result
-    return {
+    const { tools, toolChoice } = prompt as AgentPrompt & ToolFields
+    const result = await this.complete(user, name, prompt.messages, { maxTokens, temperature, topP, topK }, onToken,
+      { ...options, ...(tools !== undefined && { tools }), ...(toolChoice !== undefined && { toolChoice }) })
+    const { text, stopReason, promptTokens, completionTokens, droppedTurns, ttftMs, durationMs, cache, toolCalls } = result
+    const answer = {
       model: name,
       text,
       stopReason,
@@ -64,17 +71,25 @@ export class InferenceService implements AgentInference {
       durationMs,
       ...(cache !== undefined && { cachedTokens: cache.reusedTokens, cache: cache.source })
     }
+    return toolCalls === undefined ? answer : Object.assign(answer, { toolCalls })
   }
 
-  /** A stateless completion on a named model (the OpenAI endpoint's raw models). */
+  /** A stateless completion on a named model (the OpenAI endpoint's raw models); `tools` and
+   * `toolChoice` as GenerateRequest has them. */
   async complete (user: string, model: string, messages: readonly ChatTurn[], params: SamplingParams, onToken: (text: string) => void,
-    options: { readonly signal?: AbortSignal, readonly onQueued?: (position: number) => void, readonly cacheKey?: string } = {}): Promise<GenerateResult> {
+    options: { readonly signal?: AbortSignal, readonly onQueued?: (position: number) => void, readonly cacheKey?: string } & ToolFields = {}): Promise<GenerateResult> {
     const { limiter, manager } = this.#deps
     this.checkModel(model)
     limiter.admit(user)
     try {
-      const { cacheKey } = options
-      const request: GenerateRequest = { input: { messages }, params, ...(cacheKey !== undefined && { cacheKey }) }
+      const { cacheKey, tools, toolChoice } = options
+      const request: GenerateRequest = {
+        input: { messages },
+        params,
+        ...(cacheKey !== undefined && { cacheKey }),
+        ...(tools !== undefined && { tools }),
+        ...(toolChoice !== undefined && { toolChoice })
+      }
       const forwarding = this.#deps.forwarding
       const peer = forwarding?.warmPeer(model, cacheKey ?? user)
       if (forwarding !== undefined && peer !== undefined) {

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto'
 import type { ActorAddress, ActorSystem, Behavior, ReplyTo } from '../../actors/index.ts'
 import { isReplyTo } from '../../actors/index.ts'
 import { assertNever, clip, errorData, shown } from '../../protocols/index.ts'
-import { InferenceUnavailableError } from '../../runtimes/index.ts'
+import { InferenceUnavailableError, checkToolRequest } from '../../runtimes/index.ts'
 import type { ChatTurn, GenerateRequest, GenerateResult, ModelManager } from '../../runtimes/index.ts'
 import { InvalidPeerRequestError } from '../mesh/index.ts'
 import { ModelNotWarmError } from './errors.ts'
@@ -13,7 +13,7 @@ import { systemPath } from '../../protocols/p2p/index.ts'
 export const INFERENCE_PATH = systemPath('inference', 1)
 /** Where every node takes the text of the requests it forwarded. */
 export const INFERENCE_RELAY_PATH = systemPath('inference-relay', 1)
-const ROLES: ReadonlySet<string> = new Set(['system', 'user', 'assistant'])
+const ROLES: ReadonlySet<string> = new Set(['system', 'user', 'assistant', 'tool'])
 
 export type InferenceMsg =
   /** Another member asks this one to run a request on a model it has loaded; the text goes to
@@ -214,9 +214,17 @@ export function checkInferenceMsg (msg: unknown): InferenceMsg {
   let bytes = 0
   for (const turn of turns as Array<Partial<ChatTurn> | null>) {
     if (typeof turn !== 'object' || turn === null || !ROLES.has(turn.role as string) || typeof turn.content !== 'string') throw new InvalidPeerRequestError('request.input.messages: { role, content } turns')
-    bytes += turn.content.length
+    bytes += turn.content.length + (turn.toolCalls === undefined ? 0 : JSON.stringify(turn.toolCalls).length)
   }
-  if (bytes > MAX_TEXT_BYTES) throw new InvalidPeerRequestError('request.input.messages: too much text')
+  // the tools offered, the tool choice and the conversation's calls and results, as any runtime
+  // checks them (bounded, so that their bytes can be counted below)
+  try {
+    checkToolRequest(r as unknown as GenerateRequest)
+  } catch (err) {
+    throw new InvalidPeerRequestError(`request.${errorData(err).message}`)
+  }
+  bytes += r.tools === undefined ? 0 : JSON.stringify(r.tools).length
+  if (bytes > MAX_TEXT_BYTES) throw new InvalidPeerRequestError(`request: more than ${MAX_TEXT_BYTES} bytes of messages and tools`)
   // the sampling values are checked by the runtime, as for any request (a RangeError, kind invalid)
   if (typeof r.params !== 'object' || r.params === null) throw new InvalidPeerRequestError('request.params: an object')
   return m as unknown as InferenceMsg

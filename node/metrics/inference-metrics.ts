@@ -30,7 +30,7 @@ export function inferenceMetrics (registry: Registry, kvCache: Pick<KvCacheMetri
   })
   const inferenceRequests = new Counter({
     name: 'plexi_inference_requests_total',
-    help: 'Inference requests by model and how they ended: eos, max-tokens, cancelled, context-full, or error',
+    help: 'Inference requests by model and how they ended: eos, max-tokens, cancelled, context-full, tool-calls, or error',
     labelNames: ['model', 'outcome'],
     registers
   })

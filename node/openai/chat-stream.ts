@@ -1,7 +1,9 @@
 import type { FastifyReply } from 'fastify'
 import type { GenerateResult } from '../../runtimes/index.ts'
 import { TokenCoalescer } from '../inference/index.ts'
-import { usage } from './completion-result.ts'
+import { toolCalls, usage } from './completion-result.ts'
+import type { FinishReason } from './completion-result.ts'
+import { STREAMED_ARGUMENTS_CHARS } from './constants.ts'
 import type { OpenAiErrorBody } from './openai-error.ts'
 
 export interface ChatStreamMeta {
@@ -15,7 +17,8 @@ export interface ChatStreamMeta {
 
 /**
  * One streamed chat completion as OpenAI sends it: server-sent `chat.completion.chunk` events,
- * the role first, then content deltas, then the finish reason, then (when asked) the usage, then
+ * the role first, then content deltas, then the tool calls (each call's id, type and name, then
+ * its arguments in pieces), then the finish reason, then (when asked) the usage, then
  * `data: [DONE]`. Nothing reaches the client until `start()` (called by the first token or the
  * end), so a request refused before it began can still get a plain HTTP error. Writes after the
  * client left, or after the end, are dropped: they must not throw into the generation.
@@ -65,11 +68,19 @@ export class ChatStream {
     this.#tokens.push(text)
   }
 
-  /** The answer is complete: finish reason, usage, [DONE]. */
-  finish (result: GenerateResult, finishReason: 'stop' | 'length'): void {
+  /** The answer is complete: its calls, finish reason, usage, [DONE]. The runtimes hand over a
+   * call once whole, so its arguments go out in pieces only now. */
+  finish (result: GenerateResult, finishReason: FinishReason): void {
     if (this.#ended) return
     this.start()
     this.#tokens.flush()
+    for (const [index, call] of toolCalls(result).entries()) {
+      this.#chunk({ tool_calls: [{ index, id: call.id, type: 'function', function: { name: call.function.name, arguments: '' } }] }, null)
+      const args = call.function.arguments
+      for (let at = 0; at < args.length; at += STREAMED_ARGUMENTS_CHARS) {
+        this.#chunk({ tool_calls: [{ index, function: { arguments: args.slice(at, at + STREAMED_ARGUMENTS_CHARS) } }] }, null)
+      }
+    }
     this.#chunk({}, finishReason)
     if (this.#meta.includeUsage) {
       this.#event({ ...this.#head(), choices: [], usage: usage(result) })
@@ -101,7 +112,7 @@ export class ChatStream {
     return { id: this.#meta.id, object: 'chat.completion.chunk', created: this.#meta.created, model: this.#meta.model }
   }
 
-  #chunk (delta: Record<string, unknown>, finishReason: 'stop' | 'length' | null, written?: () => void): void {
+  #chunk (delta: Record<string, unknown>, finishReason: FinishReason | null, written?: () => void): void {
     this.#event({ ...this.#head(), choices: [{ index: 0, delta, finish_reason: finishReason, logprobs: null }] }, written)
   }
 

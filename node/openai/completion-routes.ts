@@ -1,18 +1,21 @@
 import { randomBytes } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import type { ChatTurn, GenerateResult, SamplingParams } from '../../runtimes/index.ts'
+import type { GenerateResult, SamplingParams } from '../../runtimes/index.ts'
 import { clientAddress } from '../limits/index.ts'
 import type { ClientLimits } from '../limits/index.ts'
 import { ChatStream } from './chat-stream.ts'
-import { finishReason, usage } from './completion-result.ts'
+import { chatTurns } from './chat-turns.ts'
+import { finishReason, toolCalls, usage } from './completion-result.ts'
 import { DEFAULT_TEMPERATURE, DEFAULT_TOP_P, STREAM_HEADERS_AFTER_MS } from './constants.ts'
 import type { InFlightAnswers } from './in-flight-answers.ts'
-import type { OpenAiBackend } from './openai-backend.ts'
-import { backendError, logged, openAiError, sendError } from './openai-error.ts'
-import type { OpenAiError } from './openai-error.ts'
+import { AGENT_MODEL_ID } from './openai-backend.ts'
+import type { OpenAiBackend, CompletionRequest } from './openai-backend.ts'
+import { backendError, logged, openAiError, refused, sendError } from './openai-error.ts'
+import type { FieldRefusal, OpenAiError } from './openai-error.ts'
 import { chatCompletionBody, chatCompletionResponse, errorResponses } from './openai-schemas.ts'
 import type { ChatCompletionBody } from './openai-schemas.ts'
 import type { UserOf } from './request-auth.ts'
+import { toolInput } from './tool-input.ts'
 
 export interface CompletionRoutesDeps {
   readonly backend: OpenAiBackend
@@ -51,11 +54,12 @@ export function completionRoutes (deps: CompletionRoutesDeps) {
 async function completion (deps: CompletionRoutesDeps, request: FastifyRequest<{ Body: ChatCompletionBody }>, reply: FastifyReply): Promise<unknown> {
   const user = deps.userOf(request)
   const body = request.body
+  const input = completionInput(body, deps.defaults.maxTokens)
+  if ('param' in input) return sendError(reply, refused(input))
   if (body.stream === true && deps.clients !== undefined && !holdStreamSlot(deps.clients, request, reply)) return reply
-  const { messages, params } = completionInput(body, deps.defaults.maxTokens)
   const meta: AnswerMeta = { id: `chatcmpl-${randomBytes(12).toString('hex')}`, created: Math.floor(Date.now() / 1000), model: body.model }
   const answer = deps.answers.track(reply)
-  const run: Run = (onToken) => deps.backend.complete(user, { model: body.model, messages, params }, onToken, answer.signal)
+  const run: Run = (onToken) => deps.backend.complete(user, { model: body.model, ...input }, onToken, answer.signal)
   try {
     if (body.stream !== true) return await wholeAnswer(deps.answers, reply, run, meta)
     return await streamedAnswer(deps.answers, request, reply, run, answer.signal, { ...meta, includeUsage: body.stream_options?.include_usage === true })
@@ -80,13 +84,15 @@ function holdStreamSlot (clients: ClientLimits, request: FastifyRequest, reply: 
   return true
 }
 
-/** The request's turns and sampling, with the endpoint's defaults for what it leaves out. */
-export function completionInput (body: ChatCompletionBody, maxTokens: number): { messages: ChatTurn[], params: SamplingParams } {
-  const messages: ChatTurn[] = body.messages.map((m) => ({
-    role: m.role,
-    // text parts are joined as separate lines, as vLLM and llama-server do
-    content: typeof m.content === 'string' ? m.content : m.content.map((p) => p.text).join('\n')
-  }))
+/** The request's turns, tools and sampling, with the endpoint's defaults for what it leaves out;
+ * or the field refused, for what the body's schema cannot say (chatTurns, toolInput). */
+export function completionInput (body: ChatCompletionBody, maxTokens: number): Omit<CompletionRequest, 'model'> | FieldRefusal {
+  const messages = chatTurns(body.messages)
+  if (!Array.isArray(messages)) return messages
+  const tools = toolInput(body)
+  if ('param' in tools) return tools
+  // the agent calls the tools its admin granted it, not a client's
+  if (body.model === AGENT_MODEL_ID && tools.tools !== undefined) return { param: 'tools', message: `tools are for the models themselves: model "${AGENT_MODEL_ID}" uses the tools your agent was granted` }
   const params: SamplingParams = {
     maxTokens: body.max_completion_tokens ?? body.max_tokens ?? maxTokens,
     temperature: body.temperature ?? DEFAULT_TEMPERATURE,
@@ -95,7 +101,7 @@ export function completionInput (body: ChatCompletionBody, maxTokens: number): {
     ...(body.seed !== undefined && body.seed !== null && { seed: body.seed }),
     ...(body.stop !== undefined && body.stop !== null && { stop: typeof body.stop === 'string' ? [body.stop] : body.stop })
   }
-  return { messages, params }
+  return { messages, params, ...tools }
 }
 
 /** The 503 of an answer the server's close cut: the client may retry elsewhere at once. */
@@ -111,9 +117,16 @@ async function wholeAnswer (answers: InFlightAnswers, reply: FastifyReply, run: 
     object: 'chat.completion',
     created: meta.created,
     model: meta.model,
-    choices: [{ index: 0, message: { role: 'assistant', content: result.text }, finish_reason: finishReason(result), logprobs: null }],
+    choices: [{ index: 0, message: assistantMessage(result), finish_reason: finishReason(result), logprobs: null }],
     usage: usage(result)
   }
+}
+
+/** The answer as OpenAI's message: its calls as tool_calls, its content null when it is only calls. */
+function assistantMessage (result: GenerateResult): Record<string, unknown> {
+  const calls = toolCalls(result)
+  if (calls.length === 0) return { role: 'assistant', content: result.text }
+  return { role: 'assistant', content: result.text === '' ? null : result.text, tool_calls: calls }
 }
 
 /** Headers go out with the first token (or after STREAM_HEADERS_AFTER_MS), so that a refusal

@@ -39,3 +39,11 @@ export const CLOSE_GRACE_MS = 5_000
 /** Stop sequences a request may give, and their longest (OpenAI takes up to 4). */
 export const MAX_STOP_SEQUENCES = 4
 export const MAX_STOP_CHARS = 256
+
+/** Tools a request may offer, the longest description, the calls of one assistant message and a
+ * call id's length: the runtimes' limits (runtimes/constants.ts), which every request meets. */
+export { MAX_TOOL_CALL_ID_CHARS, MAX_TOOL_CALLS_PER_TURN, MAX_TOOL_DESCRIPTION_CHARS, MAX_TOOL_SCHEMA_BYTES, MAX_TOOLS_PER_REQUEST } from '../../runtimes/index.ts'
+
+/** A call's arguments are streamed in pieces of at most this many characters, as OpenAI streams
+ * them (a few tokens each): clients join the pieces; the whole call is known when the first goes. */
+export const STREAMED_ARGUMENTS_CHARS = 64

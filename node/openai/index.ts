@@ -2,4 +2,4 @@
 export { buildOpenAiServer } from './openai-server.ts'
 export type { OpenAiServerDeps } from './openai-server.ts'
 export { openAiBackend, AGENT_MODEL_ID } from './openai-backend.ts'
-export type { OpenAiBackend } from './openai-backend.ts'
+export type { CompletionRequest, OpenAiBackend } from './openai-backend.ts'

@@ -1,6 +1,17 @@
-import type { ChatTurn, GenerateResult, ModelRegistry, SamplingParams } from '../../runtimes/index.ts'
+import type { ChatTurn, GenerateResult, ModelRegistry, SamplingParams, ToolDefinition } from '../../runtimes/index.ts'
 import type { AgentAsker, InferenceService } from '../inference/index.ts'
 import { InvalidRequestError } from '../../protocols/index.ts'
+import type { ToolChoice } from '../../protocols/index.ts'
+
+/** A completion as the endpoint asks it: the model's id, the turns, the sampling, and the tools
+ * the model may call (raw models only) with the tool choice. */
+export interface CompletionRequest {
+  readonly model: string
+  readonly messages: ChatTurn[]
+  readonly params: SamplingParams
+  readonly tools?: ToolDefinition[]
+  readonly toolChoice?: ToolChoice
+}
 
 /** What the endpoint serves, for one user at a time; the node wires it to its agents and models. */
 export interface OpenAiBackend {
@@ -13,7 +24,7 @@ export interface OpenAiBackend {
    * 'RateLimitedError' (has retryAfterMs), 'UnknownModelError', 'InvalidRequestError',
    * 'PermissionDeniedError'. `signal` fires when the client leaves (or the server closes).
    */
-  complete (user: string, request: { model: string, messages: ChatTurn[], params: SamplingParams }, onToken: (text: string) => void, signal: AbortSignal): Promise<GenerateResult>
+  complete (user: string, request: CompletionRequest, onToken: (text: string) => void, signal: AbortSignal): Promise<GenerateResult>
 }
 
 /** The model id that means "my own agent, with its history". */
@@ -43,7 +54,11 @@ export function openAiBackend (deps: {
       ]
     },
     async complete (user, request, onToken, signal) {
-      if (request.model !== AGENT_MODEL_ID) return await deps.inference.complete(user, request.model, request.messages, request.params, onToken, { signal })
+      if (request.model !== AGENT_MODEL_ID) {
+        const { tools, toolChoice } = request
+        return await deps.inference.complete(user, request.model, request.messages, request.params, onToken,
+          { signal, ...(tools !== undefined && { tools }), ...(toolChoice !== undefined && { toolChoice }) })
+      }
       const question = request.messages.findLast((m) => m.role === 'user')
       if (question === undefined || question.content.trim().length === 0) {
         throw new InvalidRequestError('messages: model "agent" needs a user message (the last one is the question; your agent keeps the conversation itself)')

@@ -32,6 +32,17 @@ export function openAiError (type: string, message: string, param: string | null
   return { error: { message, type, param, code } }
 }
 
+/** A field of the request refused by the route itself, for what a schema cannot say (a tool
+ * choice that names no tool offered, arguments that are not JSON): 400 naming it. */
+export interface FieldRefusal {
+  readonly param: string
+  readonly message: string
+}
+
+export function refused ({ param, message }: FieldRefusal): OpenAiError {
+  return { status: 400, body: openAiError('invalid_request_error', message, param, 'invalid_value') }
+}
+
 /** Answers with `err`: its status, its body, and Retry-After when it has one. */
 export function sendError (reply: FastifyReply, err: OpenAiError): FastifyReply {
   if (err.retryAfter !== undefined) void reply.header('retry-after', String(err.retryAfter))
@@ -63,6 +74,8 @@ const BY_KIND: Readonly<Record<ErrorKind, { readonly status: number, readonly ty
 const BY_NAME: Readonly<Record<string, { readonly param?: string, readonly code: string }>> = {
   UnknownModelError: { param: 'model', code: 'model_not_found' },
   PromptTooLongError: { param: 'messages', code: 'context_length_exceeded' },
+  // the model's runtime cannot hold a forced call to the schema (its message names the tool)
+  UnsupportedToolSchemaError: { param: 'tools', code: 'unsupported_tool_schema' },
   InferenceQueueFullError: { code: 'queue_full' },
   BodyTooDeepError: { code: 'body_too_deep' }
 }

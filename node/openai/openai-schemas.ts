@@ -1,4 +1,6 @@
-import { MAX_CONTENT_PARTS, MAX_MESSAGES, MAX_MODEL_ID_CHARS, MAX_SEED, MAX_STOP_CHARS, MAX_STOP_SEQUENCES, MAX_TOP_K } from './constants.ts'
+import { MAX_TOOL_ARGS_BYTES, TOOL_NAME_PATTERN } from '../../protocols/index.ts'
+import { MAX_CONTENT_PARTS, MAX_MESSAGES, MAX_MODEL_ID_CHARS, MAX_SEED, MAX_STOP_CHARS, MAX_STOP_SEQUENCES, MAX_TOOL_CALL_ID_CHARS, MAX_TOOL_CALLS_PER_TURN,
+  MAX_TOOL_DESCRIPTION_CHARS, MAX_TOOLS_PER_REQUEST, MAX_TOP_K } from './constants.ts'
 
 /**
  * The JSON schemas of the OpenAI-compatible endpoint: the request body of /v1/chat/completions
@@ -12,9 +14,34 @@ export interface TextPart {
   readonly text: string
 }
 
+/** A call as an assistant message holds it: its arguments a JSON string. */
+export interface ToolCallBody {
+  readonly id: string
+  readonly type: 'function'
+  readonly function: { readonly name: string, readonly arguments: string }
+}
+
+export interface MessageBody {
+  readonly role: 'system' | 'user' | 'assistant' | 'tool'
+  /** null (or absent) only for an assistant message that calls tools. */
+  readonly content?: string | readonly TextPart[] | null
+  readonly tool_calls?: readonly ToolCallBody[] | null
+  readonly tool_call_id?: string
+}
+
+export interface ToolBody {
+  readonly type: 'function'
+  readonly function: { readonly name: string, readonly description?: string | null, readonly parameters?: Readonly<Record<string, unknown>> | null, readonly strict?: boolean | null }
+}
+
+export type ToolChoiceBody = 'none' | 'auto' | 'required' | { readonly type: 'function', readonly function: { readonly name: string } }
+
 export interface ChatCompletionBody {
   readonly model: string
-  readonly messages: ReadonlyArray<{ readonly role: 'system' | 'user' | 'assistant', readonly content: string | readonly TextPart[] }>
+  readonly messages: readonly MessageBody[]
+  readonly tools?: readonly ToolBody[] | null
+  readonly tool_choice?: ToolChoiceBody | null
+  readonly parallel_tool_calls?: boolean | null
   readonly stream?: boolean | null
   readonly stream_options?: { readonly include_usage?: boolean | null } | null
   readonly max_tokens?: number | null
@@ -29,6 +56,39 @@ export interface ChatCompletionBody {
 
 const optional = (type: string, more: Record<string, unknown> = {}): Record<string, unknown> => ({ type: [type, 'null'], ...more })
 
+const functionName = { type: 'string', pattern: TOOL_NAME_PATTERN }
+
+/** A call in an assistant message, as the client got it from a previous answer. */
+const toolCall = {
+  type: 'object',
+  required: ['id', 'type', 'function'],
+  properties: {
+    id: { type: 'string', minLength: 1, maxLength: MAX_TOOL_CALL_ID_CHARS },
+    type: { type: 'string', const: 'function' },
+    function: { type: 'object', required: ['name', 'arguments'], properties: { name: functionName, arguments: { type: 'string', maxLength: MAX_TOOL_ARGS_BYTES } } }
+  }
+}
+
+/** A tool offered: a function, its arguments' schema an object schema (its size and names are
+ * checked by toolInput). */
+const tool = {
+  type: 'object',
+  required: ['type', 'function'],
+  properties: {
+    type: { type: 'string', const: 'function' },
+    function: {
+      type: 'object',
+      required: ['name'],
+      properties: {
+        name: functionName,
+        description: optional('string', { maxLength: MAX_TOOL_DESCRIPTION_CHARS }),
+        parameters: optional('object', { required: ['type'], properties: { type: { const: 'object' } } }),
+        strict: optional('boolean')
+      }
+    }
+  }
+}
+
 /** The body of POST /v1/chat/completions; `maxTokensLimit` bounds max_tokens. */
 export function chatCompletionBody (maxTokensLimit: number): Record<string, unknown> {
   return {
@@ -42,11 +102,12 @@ export function chatCompletionBody (maxTokensLimit: number): Record<string, unkn
         maxItems: MAX_MESSAGES,
         items: {
           type: 'object',
-          required: ['role', 'content'],
+          required: ['role'],
           properties: {
-            role: { type: 'string', enum: ['system', 'user', 'assistant'] },
+            role: { type: 'string', enum: ['system', 'user', 'assistant', 'tool'] },
             content: {
-              type: ['string', 'array'],
+              // null only where it may be, which completionInput checks (an assistant's calls)
+              type: ['string', 'array', 'null'],
               maxItems: MAX_CONTENT_PARTS,
               items: {
                 type: 'object',
@@ -57,10 +118,27 @@ export function chatCompletionBody (maxTokensLimit: number): Record<string, unkn
                 if: { type: 'object', required: ['type'], properties: { type: { const: 'text' } } },
                 then: { type: 'object', required: ['text'], properties: { text: { type: 'string' } } }
               }
-            }
-          }
+            },
+            tool_calls: optional('array', { maxItems: MAX_TOOL_CALLS_PER_TURN, items: toolCall }),
+            tool_call_id: { type: 'string', minLength: 1, maxLength: MAX_TOOL_CALL_ID_CHARS }
+          },
+          allOf: [
+            // a tool's result names the call it answers; every other message has content, but an
+            // assistant's that calls tools
+            { if: { properties: { role: { const: 'tool' } } }, then: { required: ['tool_call_id', 'content'] } },
+            { if: { properties: { role: { const: 'assistant' } }, required: ['tool_calls'] }, else: { required: ['content'] } }
+          ]
         }
       },
+      tools: optional('array', { maxItems: MAX_TOOLS_PER_REQUEST, items: tool }),
+      tool_choice: {
+        type: ['string', 'object', 'null'],
+        if: { type: 'string' },
+        then: { enum: ['none', 'auto', 'required'] },
+        else: { if: { type: 'object' }, then: { required: ['type', 'function'], properties: { type: { const: 'function' }, function: { type: 'object', required: ['name'], properties: { name: { type: 'string' } } } } } }
+      },
+      // one call per answer here (its result comes back in the next request): accepted, changes nothing
+      parallel_tool_calls: optional('boolean'),
       stream: optional('boolean'),
       stream_options: optional('object', { properties: { include_usage: optional('boolean') } }),
       max_tokens: optional('integer', { minimum: 1, maximum: maxTokensLimit }),
@@ -130,9 +208,25 @@ export const chatCompletionResponse = {
           message: {
             type: 'object',
             required: ['role', 'content'],
-            properties: { role: { type: 'string' }, content: { type: 'string' } }
+            properties: {
+              role: { type: 'string' },
+              // null when the answer is only tool calls, as OpenAI's
+              content: { type: ['string', 'null'] },
+              tool_calls: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  required: ['id', 'type', 'function'],
+                  properties: {
+                    id: { type: 'string' },
+                    type: { type: 'string', const: 'function' },
+                    function: { type: 'object', required: ['name', 'arguments'], properties: { name: { type: 'string' }, arguments: { type: 'string' } } }
+                  }
+                }
+              }
+            }
           },
-          finish_reason: { type: 'string', enum: ['stop', 'length'] },
+          finish_reason: { type: 'string', enum: ['stop', 'length', 'tool_calls'] },
           logprobs: { type: 'null' }
         }
       }

@@ -40,3 +40,13 @@ export const COALESCE_MS = 16
 
 /** A saved KV state's description is a few hundred bytes; a larger file is not one. */
 export const MAX_KV_META_BYTES = 4096
+
+/** The most repetitions a tool's schema may ask of the grammar (a string's maxLength, an array's
+ * maxItems): llama.cpp compiles `x{0,n}` into n nested rules, so a larger bound costs the grammar's
+ * memory and every token's sampling time for no real call's benefit. A forced call's schema over
+ * it is refused; with tool choice "auto" the bound is left out of the grammar. */
+export const MAX_GRAMMAR_REPEAT = 1024
+
+/** Grammars a worker keeps compiled, each for one tool's schema or one set of tool names: an
+ * agent's tools come back with every turn, and compiling costs a few milliseconds each time. */
+export const MAX_CACHED_GRAMMARS = 256

@@ -5,7 +5,7 @@
  */
 import type { MessagePort } from 'node:worker_threads'
 import type { ErrorData } from '../../protocols/index.ts'
-import type { GenerateInput, GenerateResult, SamplingParams } from '../runtime.ts'
+import type { GenerateInput, GenerateRequest, GenerateResult, SamplingParams } from '../runtime.ts'
 
 /** Each worker's `workerData`: it loads the model once, then serves tasks. */
 export interface LlamaWorkerData {
@@ -44,6 +44,9 @@ export type LlamaTask =
     readonly params: SamplingParams
     /** GenerateRequest.cacheKey: reuse (and keep) this conversation's KV cache. */
     readonly cacheKey?: string
+    /** GenerateRequest.tools and toolChoice, checked already (check-generate-request.ts). */
+    readonly tools?: GenerateRequest['tools']
+    readonly toolChoice?: GenerateRequest['toolChoice']
     /** A newer saved state of the conversation arrived (its agent moved here): restore it rather
      * than use a cache of it this worker may still hold in memory. */
     readonly preferSaved?: boolean

@@ -222,6 +222,8 @@ export class LlamaRuntime implements Runtime {
       input: request.input,
       params: request.params,
       ...(cacheKey !== undefined && { cacheKey }),
+      ...(request.tools !== undefined && { tools: request.tools }),
+      ...(request.toolChoice !== undefined && { toolChoice: request.toolChoice }),
       ...(preferSaved && { preferSaved }),
       port: stream.port
     }

@@ -18,19 +18,24 @@ export class StopStringDetector {
 
   /**
    * Takes the next piece of text. Returns the text that may be shown now and whether a stop
-   * string was reached (then the text is everything before it, and the rest is dropped).
+   * string was reached (then the text is everything before it, `stop` is the string, the first
+   * given of those found at the same place, and the rest is dropped).
    */
-  push (piece: string): { readonly text: string, readonly stopped: boolean } {
+  push (piece: string): { readonly text: string, readonly stopped: boolean, readonly stop?: string } {
     if (this.#stops.length === 0) return { text: piece, stopped: false }
     const text = this.#held + piece
     let first = -1
+    let found = ''
     for (const stop of this.#stops) {
       const at = text.indexOf(stop)
-      if (at >= 0 && (first < 0 || at < first)) first = at
+      if (at >= 0 && (first < 0 || at < first)) {
+        first = at
+        found = stop
+      }
     }
     if (first >= 0) {
       this.#held = ''
-      return { text: text.slice(0, first), stopped: true }
+      return { text: text.slice(0, first), stopped: true, stop: found }
     }
     const keep = this.#heldSuffix(text)
     this.#held = text.slice(text.length - keep)

@@ -1,24 +1,30 @@
 import { resolveChatWrapper } from 'node-llama-cpp'
-import type { ChatWrapper, Llama, LlamaContext, LlamaContextSequence, LlamaModel, Token } from 'node-llama-cpp'
+import type { ChatModelFunctions, ChatWrapper, Llama, LlamaContext, LlamaModel, Token } from 'node-llama-cpp'
 import { errorData } from '../../protocols/index.ts'
 import { PromptTooLongError } from '../errors.ts'
-import type { GenerateInput, GenerateResult, SamplingParams, StopReason } from '../runtime.ts'
+import type { ChatTurn, GenerateResult } from '../runtime.ts'
+import { ArgumentValidators } from './argument-validators.ts'
+import { CallSyntax } from './call-syntax.ts'
 import { chatHistory } from './chat-history.ts'
 import { fitChatPrompt } from './chat-prompt.ts'
 import { ContextSlots } from './context-slots.ts'
 import type { CacheSlot, Taken } from './context-slots.ts'
+import { Generation } from './generation.ts'
+import type { ToolPlan } from './generation.ts'
 import type { LlamaTask, LlamaTaskResult, LlamaWorkerData } from './llama-protocol.ts'
-import { PieceDecoder } from './piece-decoder.ts'
 import { RequestPort } from './request-port.ts'
-import { StopStringDetector } from './stop-string-detector.ts'
+import { ToolGrammars } from './tool-grammars.ts'
+import { grammarSchema, toolFunctions } from './tool-schema.ts'
 
 export type GenerateTask = Extract<LlamaTask, { type: 'generate' }>
 
-/** What the evaluation of one request made. */
-interface Evaluation {
-  readonly stopReason: StopReason
-  readonly completionTokens: number
-  readonly firstTokenAt: number | undefined
+/** A request's prompt as tokens, and what the formatting decided. */
+interface Prompt {
+  readonly tokens: readonly Token[]
+  readonly droppedTurns: number
+  readonly stops: readonly string[]
+  /** The last turn is the assistant's and ends with a call's opening. */
+  readonly primed: boolean
 }
 
 /** The model loaded in a worker thread, its chat template and its contexts (ContextSlots), and
@@ -30,6 +36,9 @@ export class WorkerModel {
   readonly #model: LlamaModel
   readonly #chatWrapper: ChatWrapper
   readonly #slots: ContextSlots
+  readonly #grammars: ToolGrammars
+  readonly #validators = new ArgumentValidators()
+  #syntax: CallSyntax | undefined
   #stops: readonly string[] | undefined
 
   constructor (llama: Llama, model: LlamaModel, contexts: readonly LlamaContext[], build: string, kvState: LlamaWorkerData['kvState']) {
@@ -38,6 +47,7 @@ export class WorkerModel {
     this.#model = model
     // the model's own template when it has one; GeneralChatWrapper when it has none
     this.#chatWrapper = resolveChatWrapper(model)
+    this.#grammars = new ToolGrammars(llama)
     // llama.cpp may round the size up (to a multiple of 256); the real one bounds the prompt
     this.contextSize = Math.min(...contexts.map((context) => context.contextSize))
     this.#slots = new ContextSlots(contexts.map((context) => context.getSequence()), { kvState, build, contextSize: this.contextSize })
@@ -68,24 +78,28 @@ export class WorkerModel {
   }
 
   async #run (slot: CacheSlot, task: GenerateTask, taken: Taken): Promise<GenerateResult> {
-    const { input, params, cacheKey } = task
+    const { params, cacheKey } = task
     const started = performance.now()
     const port = new RequestPort(task.port)
     try {
-      const { tokens: prompt, droppedTurns, stops } = this.#prompt(input, params)
-      const reused = await this.#reuse(slot, prompt, cacheKey)
+      const prompt = this.#prompt(task)
+      const plan = this.#plan(task, prompt.primed)
+      const reused = await this.#reuse(slot, prompt.tokens, cacheKey)
       port.readControl()
-      const evaluation = await this.#evaluate(slot.sequence, prompt, reused, params, stops, port)
+      const generation = new Generation(this.#model, slot.sequence, port, { params, contextSize: this.contextSize, used: reused })
+      const generated = port.cancelled
+        ? { stopReason: 'cancelled' as const, completionTokens: 0, firstTokenAt: undefined }
+        : await generation.run(prompt.tokens.slice(reused), prompt.stops, plan)
       port.flush()
       if (port.unexpected !== undefined) throw new TypeError(`unexpected control message ${JSON.stringify(port.unexpected)}`)
       const ended = performance.now()
       return {
         text: port.text,
-        stopReason: evaluation.stopReason,
-        promptTokens: prompt.length,
-        completionTokens: evaluation.completionTokens,
-        droppedTurns,
-        ttftMs: (evaluation.firstTokenAt ?? ended) - started,
+        stopReason: generated.stopReason,
+        promptTokens: prompt.tokens.length,
+        completionTokens: generated.completionTokens,
+        droppedTurns: prompt.droppedTurns,
+        ttftMs: (generated.firstTokenAt ?? ended) - started,
         durationMs: ended - started,
         ...(cacheKey !== undefined && {
           cache: {
@@ -94,11 +108,34 @@ export class WorkerModel {
             restoredBytes: taken.restoredBytes,
             ...(taken.restoreFailure !== undefined && { restoreFailure: taken.restoreFailure })
           }
-        })
+        }),
+        ...(generated.toolCalls !== undefined && { toolCalls: generated.toolCalls })
       }
     } finally {
       port.close()
     }
+  }
+
+  /** How the answer may call the request's tools; none with tool choice "none" (the model is shown
+   * them all the same, so that its prompt, and its KV cache, stay the same across choices). */
+  #plan (task: GenerateTask, primed: boolean): ToolPlan | undefined {
+    const tools = task.tools ?? []
+    const choice = task.toolChoice ?? 'auto'
+    if (tools.length === 0 || choice === 'none') return undefined
+    const strict = choice !== 'auto'
+    return {
+      choice,
+      syntax: this.#callSyntax,
+      tools: tools.map((tool) => ({ tool, schema: grammarSchema(tool, strict) })),
+      primed,
+      grammars: this.#grammars,
+      ...(strict && { check: (tool, args) => { this.#validators.check(tool, args) } })
+    }
+  }
+
+  get #callSyntax (): CallSyntax {
+    this.#syntax ??= new CallSyntax(this.#chatWrapper, this.#model)
+    return this.#syntax
   }
 
   /** Prompt tokens the context holds already. Without a cache key nothing is kept: the whole
@@ -116,62 +153,28 @@ export class WorkerModel {
     return reused
   }
 
-  /** Evaluates the prompt from `reused` on and samples the answer into `port`, until an end of
-   * text, a stop string, maxTokens, a full context or a cancel. */
-  async #evaluate (sequence: LlamaContextSequence, prompt: readonly Token[], reused: number, params: SamplingParams, stops: readonly string[], port: RequestPort): Promise<Evaluation> {
-    const decoder = new PieceDecoder<Token>((tokens, lastTokens) => this.#model.detokenize(tokens, false, lastTokens))
-    const stopper = new StopStringDetector(stops)
-    let completionTokens = 0
-    let firstTokenAt: number | undefined
-    // llama.cpp ends an evaluation by itself only when it produced no next token
-    let stopReason: StopReason = port.cancelled ? 'cancelled' : 'eos'
-    let stoppedAtString = false
-    const tokens = port.cancelled
-      ? []
-      : sequence.evaluate(prompt.slice(reused), {
-        temperature: params.temperature,
-        topK: params.topK,
-        topP: params.topP,
-        seed: params.seed,
-        // otherwise evaluate() ends silently at an EOG token and 'eos' cannot be told apart
-        yieldEogToken: true
-      })
-    for await (const token of tokens) {
-      if (port.cancelled) { stopReason = 'cancelled'; break }
-      if (this.#model.isEogToken(token)) { stopReason = 'eos'; break }
-      completionTokens++
-      firstTokenAt ??= performance.now()
-      const shown = stopper.push(decoder.push(token))
-      port.write(shown.text)
-      if (shown.stopped) { stopReason = 'eos'; stoppedAtString = true; break }
-      if (completionTokens >= params.maxTokens) { stopReason = 'max-tokens'; break }
-      // Evaluating this token (to sample the next) needs a free cell; with none left,
-      // node-llama-cpp would silently shift the context and forget the prompt's start.
-      if (prompt.length + completionTokens >= this.contextSize) { stopReason = 'context-full'; break }
-    }
-    if (!stoppedAtString) {
-      // a stop string may end inside text the decoder or the detector still holds
-      const rest = stopper.push(decoder.flush())
-      port.write(rest.text)
-      if (!rest.stopped) port.write(stopper.flush())
-    }
-    return { stopReason, completionTokens, firstTokenAt }
-  }
-
-  #prompt (input: GenerateInput, params: SamplingParams): { tokens: readonly Token[], droppedTurns: number, stops: readonly string[] } {
+  #prompt ({ input, params, tools, toolChoice }: GenerateTask): Prompt {
     const asked = params.stop ?? []
     if ('prompt' in input) {
       const tokens = this.#withBos(this.#model.tokenize(input.prompt))
       // the context must hold the prompt and the first generated token
       if (tokens.length >= this.contextSize) throw new PromptTooLongError(`the prompt is ${tokens.length} tokens; the context holds ${this.contextSize}, the answer included`)
-      return { tokens, droppedTurns: 0, stops: asked }
+      return { tokens, droppedTurns: 0, stops: asked, primed: false }
     }
+    const functions = tools !== undefined && tools.length > 0 ? toolFunctions(tools, toolChoice !== undefined && toolChoice !== 'auto' && toolChoice !== 'none') : undefined
     const fitted = fitChatPrompt(input.messages, {
       contextSize: this.contextSize,
       room: params.maxTokens,
-      format: (turns) => this.#withBos(this.#chatWrapper.generateContextState({ chatHistory: chatHistory(turns) }).contextText.tokenize(this.#model.tokenizer))
+      format: (turns) => this.#format(turns, functions)
     })
-    return { ...fitted, stops: [...this.#templateStops, ...asked] }
+    const last = input.messages.at(-1)
+    const primed = functions !== undefined && last?.role === 'assistant' && last.toolCalls === undefined && this.#callSyntax.opens(last.content)
+    return { ...fitted, stops: [...this.#templateStops, ...asked], primed }
+  }
+
+  #format (turns: readonly ChatTurn[], functions: ChatModelFunctions | undefined): readonly Token[] {
+    const state = this.#chatWrapper.generateContextState({ chatHistory: chatHistory(turns), ...(functions !== undefined && { availableFunctions: functions, documentFunctionParams: true }) })
+    return this.#withBos(state.contextText.tokenize(this.#model.tokenizer))
   }
 
   /** The chat template's stop strings that are plain text (its special tokens are end-of-turn

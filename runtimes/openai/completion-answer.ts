@@ -4,20 +4,22 @@ import type { TokenSink } from '../runtime.ts'
 import { MAX_EVENT_CHARS } from './constants.ts'
 import { errorFields, eventError, networkCause } from './remote-error.ts'
 import { SseParser } from './sse-parser.ts'
+import { ToolCallDeltas } from './tool-call-deltas.ts'
 
 interface ChunkShape {
-  readonly choices?: Array<{ readonly delta?: { readonly content?: unknown }, readonly finish_reason?: unknown } | undefined>
+  readonly choices?: Array<{ readonly delta?: { readonly content?: unknown, readonly tool_calls?: unknown }, readonly finish_reason?: unknown } | undefined>
   readonly usage?: { readonly prompt_tokens?: unknown, readonly completion_tokens?: unknown } | null
   readonly error?: unknown
 }
 
 /**
  * What a streamed `/chat/completions` answer said, gathered as it arrives: its text (each content
- * delta handed to the sink as it comes), the content chunks counted, the finish reason, the usage
- * when the server sends it, and when the first text came.
+ * delta handed to the sink as it comes), its tool calls, the content chunks counted, the finish
+ * reason, the usage when the server sends it, and when the first text came.
  */
 export class CompletionAnswer {
   text = ''
+  readonly toolCalls = new ToolCallDeltas()
   chunks = 0
   finish: string | undefined
   usage: { promptTokens: number, completionTokens: number } | undefined
@@ -81,6 +83,7 @@ export class CompletionAnswer {
       throw new RemoteInferenceError(`${message} (POST ${url}: error in the stream)`, status ?? 502)
     }
     const choice = Array.isArray(chunk.choices) ? chunk.choices[0] : undefined
+    this.toolCalls.take(choice?.delta?.tool_calls, url)
     const content = choice?.delta?.content
     if (typeof content === 'string' && content.length > 0) {
       this.text += content

@@ -15,7 +15,8 @@ export interface ContextFit {
  * turns go first; system turns and the last turn are always kept (PromptTooLongError when those
  * alone do not fit). `count` is the tokenizer (or an estimate) of one turn. An assistant turn left
  * at the head of the history once its question is dropped goes too: it answers nothing kept, and
- * strict chat templates refuse a history that does not start with a user turn.
+ * strict chat templates refuse a history that does not start with a user turn; so does a tool's
+ * result once its call is left out.
  */
 export function fitContext (turns: readonly ChatTurn[], budget: number, count: (turn: ChatTurn) => number): ContextFit {
   const costs = turns.map(count)
@@ -33,10 +34,19 @@ export function fitContext (turns: readonly ChatTurn[], budget: number, count: (
     const kept = lastCost === tokens ? `the last turn alone needs ${lastCost} tokens` : `the system turns and the last turn need ${tokens} tokens (the last turn ${lastCost})`
     throw new PromptTooLongError(`the prompt does not fit the context: ${kept}, and ${budget} are left after the answer's max tokens`)
   }
-  const firstKept = turns.findIndex((turn, i) => turn.role !== 'system' && !dropped.has(i))
-  if (dropped.size > 0 && firstKept !== -1 && firstKept !== last && turns[firstKept]?.role === 'assistant') {
-    dropped.add(firstKept)
-    tokens -= costs[firstKept] ?? 0
+  const drop = (i: number): void => {
+    dropped.add(i)
+    tokens -= costs[i] ?? 0
+  }
+  // each drop below may make another: an answer left at the head takes the results of its calls
+  // along, which may leave the next answer at the head
+  for (let before = -1; before !== dropped.size;) {
+    before = dropped.size
+    const firstKept = turns.findIndex((turn, i) => turn.role !== 'system' && !dropped.has(i))
+    if (firstKept !== -1 && firstKept !== last && turns[firstKept]?.role === 'assistant') drop(firstKept)
+    // a tool's result whose call went answers nothing, and servers refuse it
+    const calls = new Set(turns.flatMap((turn, i) => dropped.has(i) ? [] : (turn.toolCalls ?? []).map((call) => call.id)))
+    turns.forEach((turn, i) => { if (turn.role === 'tool' && !dropped.has(i) && !calls.has(turn.toolCallId ?? '')) drop(i) })
   }
   return { turns: turns.filter((_, i) => !dropped.has(i)), droppedTurns: dropped.size, tokens }
 }

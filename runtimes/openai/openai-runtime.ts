@@ -4,6 +4,7 @@ import type { ChatTurn, GenerateRequest, GenerateResult, Runtime, RuntimeInfo, S
 import { CompletionAnswer } from './completion-answer.ts'
 import { DEFAULT_TIMEOUT_MS, MAX_MODELS_BODY_BYTES, MAX_MODELS_IN_MESSAGE, TOKENS_PER_PROMPT } from './constants.ts'
 import { fitLeavingRoom } from './context-fit.ts'
+import { openAiMessage, openAiTools } from './openai-messages.ts'
 import { errorBody, networkCause, remoteError } from './remote-error.ts'
 import { responseText } from './response-text.ts'
 import { estimateTokens } from './token-estimate.ts'
@@ -112,28 +113,35 @@ export class OpenAiRuntime implements Runtime {
     // the same rule as the llama.cpp runtime: drop old turns to leave room for maxTokens; when even
     // the kept turns leave less, send them with the room there is (the answer may end 'context-full')
     // and refuse only a prompt that fills the context by itself
-    const fit = fitLeavingRoom(turns, this.#opts.contextSize - TOKENS_PER_PROMPT, params.maxTokens, estimateTokens)
-    const maxTokens = Math.min(params.maxTokens, this.#opts.contextSize - TOKENS_PER_PROMPT - fit.tokens)
+    const tools = openAiTools(request.tools, request.toolChoice)
+    // the server writes the tools into the prompt too
+    const prompt = TOKENS_PER_PROMPT + (tools.tools === undefined ? 0 : estimateTokens({ role: 'system', content: JSON.stringify(tools.tools) }))
+    const fit = fitLeavingRoom(turns, this.#opts.contextSize - prompt, params.maxTokens, estimateTokens)
+    const maxTokens = Math.min(params.maxTokens, this.#opts.contextSize - prompt - fit.tokens)
     const answer = new CompletionAnswer(onToken)
+    const url = `${this.#baseUrl}/chat/completions`
     const result = (stopReason: StopReason): GenerateResult => {
       const endedAt = performance.now()
+      // calls cut by the token limit are no calls; an answer with whole ones waits for their results
+      const toolCalls = stopReason === 'eos' && answer.toolCalls.size > 0 ? answer.toolCalls.calls(url) : undefined
       return {
         text: answer.text,
-        stopReason,
-        promptTokens: answer.usage?.promptTokens ?? fit.tokens + TOKENS_PER_PROMPT,
+        stopReason: toolCalls !== undefined ? 'tool-calls' : stopReason,
+        promptTokens: answer.usage?.promptTokens ?? fit.tokens + prompt,
         completionTokens: answer.usage?.completionTokens ?? answer.chunks,
         droppedTurns: fit.droppedTurns,
         ttftMs: (answer.firstTokenAt ?? endedAt) - startedAt,
-        durationMs: endedAt - startedAt
+        durationMs: endedAt - startedAt,
+        ...(toolCalls !== undefined && { toolCalls })
       }
     }
     const cancelled = (): boolean => signal?.aborted === true
     if (cancelled()) return result('cancelled')
 
-    const url = `${this.#baseUrl}/chat/completions`
     const body = {
       model: this.#opts.model,
-      messages: fit.turns.map((t) => ({ role: t.role, content: t.content })),
+      messages: fit.turns.map(openAiMessage),
+      ...tools,
       stream: true,
       stream_options: { include_usage: true },
       max_tokens: maxTokens,

@@ -1,7 +1,7 @@
 import { expect } from 'chai'
 import { errorData, isRefusal, kindOf } from '../../protocols/index.ts'
 import {
-  InferenceQueueFullError, InferenceUnavailableError, InferenceWorkerError, ModelMemoryError, PromptTooLongError, RemoteInferenceError, UnknownModelError, rebuildInferenceError
+  InferenceQueueFullError, InferenceUnavailableError, InferenceWorkerError, ModelMemoryError, PromptTooLongError, RemoteInferenceError, UnknownModelError, UnsupportedToolSchemaError, rebuildInferenceError
 } from '../../runtimes/errors.ts'
 
 describe('runtimes errors', () => {
@@ -11,6 +11,7 @@ describe('runtimes errors', () => {
     [new InferenceWorkerError('u'), 'unavailable'],
     [new InferenceQueueFullError('u', 1000), 'exhausted'],
     [new PromptTooLongError('u'), 'invalid'],
+    [new UnsupportedToolSchemaError('u'), 'invalid'],
     [new ModelMemoryError('u'), 'exhausted'],
     [new RemoteInferenceError('u', 502), 'unavailable']
   ] as const

@@ -21,7 +21,8 @@ describe('Runtime', function () {
 
   before(async () => {
     dir = await tempDir()
-    backend = await RuntimeBackend.withTinyModel(dir.path)
+    // room for the tools' documentation (about a thousand tokens of the byte-level test model)
+    backend = await RuntimeBackend.withTinyModel(dir.path, 2048)
     app = await buildOpenAiServer({ backend, logger: false, defaults: { maxTokens: 16, maxTokensLimit: 400 } })
     await app.listen({ host: '127.0.0.1', port: 0 })
     const address = app.server.address()
@@ -35,8 +36,8 @@ describe('Runtime', function () {
   })
 
   const implementations: Array<[string, () => Promise<Runtime>]> = [
-    ['LlamaRuntime', async () => llamaRuntime(await model(dir.path, 'tiny'), { contextSize: 512 })],
-    ['OpenAiRuntime', async () => new OpenAiRuntime({ name: 'remote', baseUrl, apiKey: ALICE_TOKEN, model: MODEL, contextSize: 512, slots: 1 })]
+    ['LlamaRuntime', async () => llamaRuntime(await model(dir.path, 'tiny'), { contextSize: 2048 })],
+    ['OpenAiRuntime', async () => new OpenAiRuntime({ name: 'remote', baseUrl, apiKey: ALICE_TOKEN, model: MODEL, contextSize: 2048, slots: 1 })]
   ]
 
   for (const [name, make] of implementations) {
@@ -69,6 +70,27 @@ describe('Runtime', function () {
           const aborted = AbortSignal.abort()
           const cancelled = await rt.generate(request(6), () => { throw new Error('no text is expected') }, aborted)
           expect(cancelled).to.include({ stopReason: 'cancelled', text: '' })
+        } finally {
+          await rt.unload()
+        }
+      })
+
+      it('should call a forced tool, its arguments parsed, end at tool-calls, and answer after the call\'s result', async () => {
+        const rt = await make()
+        await rt.load()
+        try {
+          const tools = [{ name: 'clock__now', description: 'The time in a zone', parameters: { type: 'object', properties: { zone: { type: 'string', maxLength: 8 } } } }]
+          const asked = request(300)
+          const called = await rt.generate({ ...asked, tools, toolChoice: { name: 'clock__now' } }, () => {})
+          expect(called).to.include({ stopReason: 'tool-calls', text: '' })
+          const call = called.toolCalls?.[0]
+          if (call === undefined) throw new Error('expected a call')
+          expect(call.name).to.equal('clock__now')
+          expect(call.arguments.zone).to.be.a('string')
+          const messages = 'messages' in asked.input ? asked.input.messages : []
+          const after = await rt.generate({ ...request(6), input: { messages: [...messages, { role: 'assistant', content: '', toolCalls: [call] }, { role: 'tool', toolCallId: call.id, content: 'noon' }] }, tools }, () => {})
+          expect(after).to.include({ stopReason: 'max-tokens', completionTokens: 6 })
+          expect(after.toolCalls).to.equal(undefined)
         } finally {
           await rt.unload()
         }

@@ -52,6 +52,24 @@ describe('ChatStream (real Fastify inject)', () => {
     expect(sent.slice(-3)).to.deep.equal([chunk({}, 'stop'), { ...head, choices: [], usage: { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 } }, '[DONE]'])
   })
 
+  it('should send each call\'s id and name, then its arguments in pieces, then finish_reason tool_calls', async () => {
+    const args = { text: 'x'.repeat(100) }
+    const calls = [{ id: 'call_a', name: 'notes__add', arguments: args }, { id: 'call_b', name: 'clock__now', arguments: {} }]
+    drive = (stream) => { stream.finish({ ...RESULT, text: '', stopReason: 'tool-calls', toolCalls: calls }, 'tool_calls') }
+    const sent = events((await app.inject({ method: 'GET', url: '/stream' })).body)
+    const json = JSON.stringify(args)
+    expect(sent).to.deep.equal([
+      chunk({ role: 'assistant', content: '' }),
+      chunk({ tool_calls: [{ index: 0, id: 'call_a', type: 'function', function: { name: 'notes__add', arguments: '' } }] }),
+      chunk({ tool_calls: [{ index: 0, function: { arguments: json.slice(0, 64) } }] }),
+      chunk({ tool_calls: [{ index: 0, function: { arguments: json.slice(64) } }] }),
+      chunk({ tool_calls: [{ index: 1, id: 'call_b', type: 'function', function: { name: 'clock__now', arguments: '' } }] }),
+      chunk({ tool_calls: [{ index: 1, function: { arguments: '{}' } }] }),
+      chunk({}, 'tool_calls'),
+      '[DONE]'
+    ])
+  })
+
   it('should send an error event and no [DONE], when the answer fails after the stream started', async () => {
     const error = openAiError('server_error', 'the model failed')
     drive = (stream) => {

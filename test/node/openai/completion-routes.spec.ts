@@ -19,7 +19,7 @@ describe('completionRoutes (real Fastify, listening)', function () {
       max_tokens: 5, max_completion_tokens: 7, temperature: 0, top_p: 0.5, top_k: 3, seed: 9, stop: 'END'
     }, 16)
     expect(full).to.deep.equal({ messages: [{ role: 'system', content: 'a\nb' }], params: { maxTokens: 7, temperature: 0, topP: 0.5, topK: 3, seed: 9, stop: ['END'] } })
-    expect(completionInput({ model: 'm', messages: [{ role: 'user', content: 'x' }], seed: null, stop: null, stream_options: null } as never, 16).params).to.deep.equal({ maxTokens: 16, temperature: 1, topP: 1, topK: 0 })
+    expect(completionInput({ model: 'm', messages: [{ role: 'user', content: 'x' }], seed: null, stop: null, stream_options: null } as never, 16)).to.deep.include({ params: { maxTokens: 16, temperature: 1, topP: 1, topK: 0 } })
   })
 
   it('should answer a whole chat.completion with its id, text, finish reason and usage, when stream is not asked for', async () => {

@@ -12,7 +12,21 @@ describe('openai schemas', () => {
     for (const body of [
       ok,
       { ...ok, stream: null, max_tokens: null, temperature: null, stop: null, user: 'someone', logit_bias: {} },
-      { ...ok, messages: [{ role: 'system', content: [{ type: 'text', text: 'a' }] }], stream: true, stream_options: { include_usage: true }, max_tokens: 100, stop: ['x'], n: 1 }
+      { ...ok, messages: [{ role: 'system', content: [{ type: 'text', text: 'a' }] }], stream: true, stream_options: { include_usage: true }, max_tokens: 100, stop: ['x'], n: 1 },
+      // tools, a call and its result, as the official client sends them back
+      {
+        ...ok,
+        messages: [
+          { role: 'user', content: 'time?' },
+          { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'clock__now', arguments: '{}' } }] },
+          { role: 'tool', tool_call_id: 'call_1', content: 'noon' }
+        ],
+        tools: [{ type: 'function', function: { name: 'clock__now', description: 'The time', parameters: { type: 'object', properties: {} }, strict: false } }],
+        tool_choice: { type: 'function', function: { name: 'clock__now' } },
+        parallel_tool_calls: false
+      },
+      { ...ok, tools: [{ type: 'function', function: { name: 'clock__now' } }], tool_choice: 'required' },
+      { ...ok, tools: null, tool_choice: null, parallel_tool_calls: null }
     ]) expect(valid(body), JSON.stringify(valid.errors)).to.equal(true)
   })
 
@@ -21,6 +35,10 @@ describe('openai schemas', () => {
       { messages: ok.messages },
       { model: 'tiny', messages: [] },
       { ...ok, messages: [{ role: 'tool', content: 'x' }] },
+      { ...ok, messages: [{ role: 'developer', content: 'x' }] },
+      { ...ok, tools: [{ type: 'function', function: { name: 'a b' } }] },
+      { ...ok, tools: [{ type: 'function', function: { name: 'f', parameters: { type: 'array' } } }] },
+      { ...ok, tool_choice: 'always' },
       { ...ok, messages: [{ role: 'user', content: [{ type: 'image_url', image_url: 'x' }] }] },
       { ...ok, max_tokens: 101 },
       { ...ok, n: 2 },

@@ -48,6 +48,9 @@ describe('buildOpenAiServer', function () {
     method: 'POST', url: '/v1/chat/completions', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, payload: JSON.stringify(payload)
   })
   const hello = [{ role: 'user' as const, content: 'Hello there' }]
+  const clock = { type: 'function', function: { name: 'clock__now', description: 'The time', parameters: { type: 'object', properties: {} } } }
+  const calling = (args: string): Record<string, unknown> => ({ role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'clock__now', arguments: args } }] })
+  const answer = { role: 'tool', tool_call_id: 'call_1', content: 'noon' }
 
   describe('completions through the openai client', () => {
     it('should answer a whole chat.completion with the generated text and its usage when stream is false', async () => {
@@ -186,7 +189,36 @@ describe('buildOpenAiServer', function () {
       ['no messages', { model: MODEL }, 'messages', /^messages is required$/],
       ['empty messages', { model: MODEL, messages: [] }, 'messages', /^messages must not be empty$/],
       ['messages as a string', { model: MODEL, messages: 'hi' }, 'messages', /^messages must be an array, got "hi"$/],
-      ['a tool role', { model: MODEL, messages: [{ role: 'tool', content: 'x' }] }, 'messages[0].role', /^messages\[0\]\.role must be one of "system", "user", "assistant", got "tool"$/],
+      ['a developer role', { model: MODEL, messages: [{ role: 'developer', content: 'x' }] }, 'messages[0].role', /^messages\[0\]\.role must be one of "system", "user", "assistant", "tool", got "developer"$/],
+      ['a tool message without its call id', { model: MODEL, messages: [...hello, { role: 'tool', content: 'x' }] }, 'messages[1].tool_call_id', /^messages\[1\]\.tool_call_id is required$/],
+      ['a tool message answering no call', { model: MODEL, messages: [...hello, { role: 'tool', tool_call_id: 'call_1', content: 'x' }] }, 'messages[1].tool_call_id', /a tool message answers a call of the assistant message before it, and "call_1" is none/],
+      ['a tool message answering a call twice', { model: MODEL, messages: [...hello, calling('{}'), answer, answer] }, 'messages[3].tool_call_id', /"call_1" is none of its calls not answered yet/],
+      ['a call\'s arguments that are not JSON', { model: MODEL, messages: [...hello, calling('{"a": ')] }, 'messages[1].tool_calls[0].function.arguments', /must be a JSON object, as a string/],
+      ['a call\'s arguments that are a JSON list', { model: MODEL, messages: [...hello, calling('[1]')] }, 'messages[1].tool_calls[0].function.arguments', /must be a JSON object/],
+      ['a call\'s arguments as an object', { model: MODEL, messages: [...hello, { ...calling(''), tool_calls: [{ id: 'c', type: 'function', function: { name: 'f', arguments: {} } }] }] }, 'messages[1].tool_calls[0].function.arguments', /must be a string/],
+      ['a call of a name no tool has', { model: MODEL, messages: [...hello, { ...calling(''), tool_calls: [{ id: 'c', type: 'function', function: { name: 'rm -rf', arguments: '{}' } }] }] }, 'messages[1].tool_calls[0].function.name', /must match pattern/],
+      ['calls in a user message', { model: MODEL, messages: [{ ...calling('{}'), role: 'user' }] }, 'messages[0].tool_calls', /only an assistant message calls tools/],
+      ['null content in a user message', { model: MODEL, messages: [{ role: 'user', content: null }] }, 'messages[0].content', /null only in an assistant message that calls tools/],
+      ['null content in an assistant message without calls', { model: MODEL, messages: [...hello, { role: 'assistant', content: null }, ...hello] }, 'messages[1].content', /null only in an assistant message/],
+      ['tools as an object', { model: MODEL, messages: hello, tools: { type: 'function' } }, 'tools', /^tools must be an array/],
+      ['a tool that is not a function', { model: MODEL, messages: hello, tools: [{ ...clock, type: 'retrieval' }] }, 'tools[0].type', /must be "function", got "retrieval"/],
+      ['a tool without a name', { model: MODEL, messages: hello, tools: [{ type: 'function', function: { description: 'x' } }] }, 'tools[0].function.name', /is required/],
+      ['a tool name with a space', { model: MODEL, messages: hello, tools: [{ type: 'function', function: { name: 'the clock' } }] }, 'tools[0].function.name', /must match pattern/],
+      ['a tool name of 65 characters', { model: MODEL, messages: hello, tools: [{ type: 'function', function: { name: 'x'.repeat(65) } }] }, 'tools[0].function.name', /must match pattern/],
+      ['parameters that are not an object schema', { model: MODEL, messages: hello, tools: [{ type: 'function', function: { name: 'f', parameters: { type: 'string' } } }] }, 'tools[0].function.parameters.type', /must be "object", got "string"/],
+      ['parameters without a type', { model: MODEL, messages: hello, tools: [{ type: 'function', function: { name: 'f', parameters: { properties: {} } } }] }, 'tools[0].function.parameters.type', /is required/],
+      ['parameters as a list', { model: MODEL, messages: hello, tools: [{ type: 'function', function: { name: 'f', parameters: [] } }] }, 'tools[0].function.parameters', /must be an object/],
+      ['parameters larger than the limit', { model: MODEL, messages: hello, tools: [{ type: 'function', function: { name: 'f', parameters: { type: 'object', description: 'd'.repeat(70_000) } } }] }, 'tools[0].function.parameters', /at most 65536 bytes of JSON/],
+      ['a description longer than the limit', { model: MODEL, messages: hello, tools: [{ type: 'function', function: { name: 'f', description: 'd'.repeat(8193) } }] }, 'tools[0].function.description', /at most 8192 characters/],
+      ['a tool offered twice', { model: MODEL, messages: hello, tools: [clock, clock] }, 'tools[1].function.name', /"clock__now" is offered twice/],
+      ['129 tools', { model: MODEL, messages: hello, tools: Array.from({ length: 129 }, (_, i) => ({ type: 'function', function: { name: `t${i}` } })) }, 'tools', /may have at most 128 items/],
+      ['a tool choice that is none of the four', { model: MODEL, messages: hello, tools: [clock], tool_choice: 'always' }, 'tool_choice', /^tool_choice must be one of "none", "auto", "required", got "always"$/],
+      ['a tool choice of another type', { model: MODEL, messages: hello, tools: [clock], tool_choice: { type: 'retrieval', function: { name: 'clock__now' } } }, 'tool_choice.type', /must be "function"/],
+      ['a tool choice without its function', { model: MODEL, messages: hello, tools: [clock], tool_choice: { type: 'function' } }, 'tool_choice.function', /is required/],
+      ['a tool choice of a tool not offered', { model: MODEL, messages: hello, tools: [clock], tool_choice: { type: 'function', function: { name: 'calc__add' } } }, 'tool_choice', /^tool_choice names "calc__add", which is not one of the tools$/],
+      ['a tool choice of required without tools', { model: MODEL, messages: hello, tool_choice: 'required' }, 'tool_choice', /"required" needs tools to call/],
+      ['tools for the agent', { model: 'agent', messages: hello, tools: [clock] }, 'tools', /model "agent" uses the tools your agent was granted/],
+      ['parallel_tool_calls "yes"', { model: MODEL, messages: hello, tools: [clock], parallel_tool_calls: 'yes' }, 'parallel_tool_calls', /must be a boolean/],
       ['a turn without content', { model: MODEL, messages: [...hello, { role: 'user' }] }, 'messages[1].content', /^messages\[1\]\.content is required$/],
       ['a number as content', { model: MODEL, messages: [{ role: 'user', content: 5 }] }, 'messages[0].content', /^messages\[0\]\.content must be a string or an array, got 5$/],
       ['an image part', { model: MODEL, messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'x' } }] }] }, 'messages[0].content[0].type', /must be "text", got "image_url"/],
@@ -410,6 +442,89 @@ describe('buildOpenAiServer', function () {
       expect((err as Error).message).to.include('shutting down')
       expect(result(await backend.lastOutcome()).stopReason).to.equal('cancelled')
     })
+  })
+})
+
+describe('buildOpenAiServer tools (the official client, llama.cpp on the generated model)', function () {
+  this.timeout(120_000)
+  let dir: { path: string, remove: () => Promise<void> }
+  let backend: RuntimeBackend
+  let app: FastifyInstance
+  let client: OpenAI
+  const clock: OpenAI.ChatCompletionTool = {
+    type: 'function',
+    function: { name: 'clock__now', description: 'The time in a zone', parameters: { type: 'object', properties: { zone: { type: 'string', maxLength: 12 }, precise: { type: 'boolean' } }, required: ['zone'] } }
+  }
+  const asked: OpenAI.ChatCompletionMessageParam[] = [{ role: 'user', content: 'What time is it in Oslo?' }]
+
+  before(async () => {
+    dir = await tempDir()
+    // the tools' documentation takes about a thousand tokens of the byte-level test model
+    backend = await RuntimeBackend.withTinyModel(dir.path, 2048)
+    app = await buildOpenAiServer({ backend, logger: false, defaults: { maxTokens: 300, maxTokensLimit: 600 } })
+    await app.listen({ host: '127.0.0.1', port: 0 })
+    const address = app.server.address()
+    if (address === null || typeof address === 'string') throw new Error('no TCP address')
+    client = new OpenAI({ baseURL: `http://127.0.0.1:${address.port}/v1`, apiKey: ALICE_TOKEN, maxRetries: 0, timeout: 60_000 })
+  })
+  after(async () => {
+    await app?.close()
+    await backend?.stop()
+    await dir?.remove()
+  })
+
+  it('should answer a forced call as tool_calls with finish_reason tool_calls, content null, arguments a JSON string', async () => {
+    const whole = await client.chat.completions.create({ model: MODEL, messages: asked, tools: [clock], tool_choice: { type: 'function', function: { name: 'clock__now' } }, temperature: 0 })
+    const choice = whole.choices[0]
+    expect(choice?.finish_reason).to.equal('tool_calls')
+    expect(choice?.message.content).to.equal(null)
+    const call = choice?.message.tool_calls?.[0]
+    expect(call).to.deep.include({ type: 'function' })
+    if (call?.type !== 'function') throw new Error('expected a function call')
+    expect(call.id).to.match(/^call_/)
+    expect(call.function.name).to.equal('clock__now')
+    expect(JSON.parse(call.function.arguments)).to.have.property('zone').that.is.a('string')
+    expect(backend.completions.at(-1)).to.deep.include({ toolChoice: { name: 'clock__now' } })
+  })
+
+  it('should stream the call as OpenAI does, so that the client\'s own accumulator rebuilds it', async () => {
+    const request = { model: MODEL, messages: asked, tools: [clock], tool_choice: 'required' as const, temperature: 0 }
+    const whole = await client.chat.completions.create(request)
+    const stream = client.chat.completions.stream(request)
+    const deltas: OpenAI.ChatCompletionChunk.Choice.Delta.ToolCall[] = []
+    stream.on('chunk', (chunk) => { deltas.push(...chunk.choices[0]?.delta.tool_calls ?? []) })
+    const final = await stream.finalChatCompletion()
+    expect(final.choices[0]?.finish_reason).to.equal('tool_calls')
+    const [rebuilt, answered] = [final.choices[0]?.message.tool_calls?.[0], whole.choices[0]?.message.tool_calls?.[0]]
+    if (rebuilt?.type !== 'function' || answered?.type !== 'function') throw new Error('expected function calls')
+    expect(rebuilt.function).to.deep.equal(answered.function)
+    // the first delta names the call, the others carry its arguments in pieces
+    expect(deltas[0]).to.deep.include({ index: 0, type: 'function', id: rebuilt.id })
+    expect(deltas[0]?.function).to.deep.equal({ name: 'clock__now', arguments: '' })
+    expect(deltas.length).to.be.at.least(2)
+    expect(deltas.slice(1).every((d) => d.index === 0 && d.id === undefined && typeof d.function?.arguments === 'string')).to.equal(true)
+  })
+
+  it('should take a call and its result back and answer after them', async () => {
+    const first = await client.chat.completions.create({ model: MODEL, messages: asked, tools: [clock], tool_choice: 'required', temperature: 0 })
+    const message = first.choices[0]?.message
+    const call = message?.tool_calls?.[0]
+    if (message === undefined || call === undefined) throw new Error('expected a call')
+    const after = await client.chat.completions.create({
+      model: MODEL,
+      messages: [...asked, message, { role: 'tool', tool_call_id: call.id, content: '{"time": "12:00"}' }],
+      tools: [clock],
+      max_tokens: 12,
+      temperature: 0
+    })
+    expect(after.choices[0]?.finish_reason).to.equal('length')
+    expect(after.choices[0]?.message.content).to.have.length.above(0)
+    expect(after.choices[0]?.message.tool_calls).to.equal(undefined)
+    const seen = backend.completions.at(-1)
+    expect(seen?.messages.slice(1)).to.deep.equal([
+      { role: 'assistant', content: '', toolCalls: [{ id: call.id, name: 'clock__now', arguments: JSON.parse(call.type === 'function' ? call.function.arguments : '') }] },
+      { role: 'tool', toolCallId: call.id, content: '{"time": "12:00"}' }
+    ])
   })
 })
 

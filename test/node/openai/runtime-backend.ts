@@ -4,7 +4,7 @@ import { UnknownModelError, writeTinyModel } from '../../../runtimes/index.ts'
 import type { ChatTurn, GenerateResult, Runtime, SamplingParams } from '../../../runtimes/index.ts'
 import { LlamaRuntime } from '../../../runtimes/llama/llama-runtime.ts'
 import { RateLimitedError } from '../../../protocols/index.ts'
-import type { OpenAiBackend } from '../../../node/openai/index.ts'
+import type { CompletionRequest, OpenAiBackend } from '../../../node/openai/index.ts'
 
 export const ALICE_TOKEN = 'plxu_alice-token-for-tests-0123456789'
 /** Bob may list the models but use none of them. */
@@ -18,6 +18,8 @@ export interface Completion {
   readonly model: string
   readonly messages: ChatTurn[]
   readonly params: SamplingParams
+  readonly tools?: CompletionRequest['tools']
+  readonly toolChoice?: CompletionRequest['toolChoice']
   readonly signal: AbortSignal
   /** Resolves with the result, or with the error the call failed with. */
   readonly outcome: Promise<GenerateResult | Error>
@@ -47,11 +49,11 @@ export class RuntimeBackend implements OpenAiBackend {
     this.listed = [runtime.info().model]
   }
 
-  /** Writes the tiny model into `dir` and loads it (2 slots, 512-token context). */
-  static async withTinyModel (dir: string): Promise<RuntimeBackend> {
+  /** Writes the tiny model into `dir` and loads it (2 slots, 512-token context unless told). */
+  static async withTinyModel (dir: string, contextSize = 512): Promise<RuntimeBackend> {
     const file = join(dir, 'tiny.gguf')
     await writeTinyModel(file, { size: 'tiny', quant: 'f16' })
-    const runtime = new LlamaRuntime({ name: MODEL, file, gpu: 'off', threads: 1, workers: 1, contextsPerWorker: 2, contextSize: 512 })
+    const runtime = new LlamaRuntime({ name: MODEL, file, gpu: 'off', threads: 1, workers: 1, contextsPerWorker: 2, contextSize })
     await runtime.load()
     return new RuntimeBackend(runtime)
   }
@@ -65,7 +67,7 @@ export class RuntimeBackend implements OpenAiBackend {
     return this.listed.map((id) => ({ id, created: CREATED }))
   }
 
-  complete (user: string, request: { model: string, messages: ChatTurn[], params: SamplingParams }, onToken: (text: string) => void, signal: AbortSignal): Promise<GenerateResult> {
+  complete (user: string, request: CompletionRequest, onToken: (text: string) => void, signal: AbortSignal): Promise<GenerateResult> {
     const run = async (): Promise<GenerateResult> => {
       const failure = this.failWith
       this.failWith = undefined
@@ -74,7 +76,8 @@ export class RuntimeBackend implements OpenAiBackend {
       if (user === 'bob') throw new PermissionDeniedError(`bob may not use ${request.model}`)
       if (this.requestsLeft <= 0) throw new RateLimitedError('request limit: retry in 2 s', 1500)
       this.requestsLeft--
-      return await this.runtime.generate({ input: { messages: request.messages }, params: request.params }, onToken, signal)
+      const { tools, toolChoice } = request
+      return await this.runtime.generate({ input: { messages: request.messages }, params: request.params, ...(tools !== undefined && { tools }), ...(toolChoice !== undefined && { toolChoice }) }, onToken, signal)
     }
     const result = run()
     this.completions.push({ ...request, user, signal, outcome: result.catch((err: Error) => err) })

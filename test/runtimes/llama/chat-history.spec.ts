@@ -20,6 +20,49 @@ describe('chatHistory', () => {
   })
 
   it('should refuse a turn of a role it does not know', () => {
-    expect(() => chatHistory([{ role: 'tool' as never, content: 'x' }])).to.throw(/chat role/)
+    expect(() => chatHistory([{ role: 'function' as never, content: 'x' }])).to.throw(/chat role/)
+  })
+
+  it('should keep a call, its result and the answer after it in one model response, results shown as JSON when they are', () => {
+    const call = { id: 'c1', name: 'clock__now', arguments: { zone: 'UTC' } }
+    const other = { id: 'c2', name: 'calc__add', arguments: { a: 1, b: 2 } }
+    expect(chatHistory([
+      { role: 'user', content: 'time?' },
+      { role: 'assistant', content: 'Let me look.', toolCalls: [call, other] },
+      { role: 'tool', toolCallId: 'c2', content: '3' },
+      { role: 'tool', toolCallId: 'c1', content: '{"time": "12:00"}' },
+      { role: 'assistant', content: 'It is noon.' },
+      { role: 'user', content: 'thanks' }
+    ])).to.deep.equal([
+      { type: 'user', text: 'time?' },
+      {
+        type: 'model',
+        response: [
+          'Let me look.',
+          { type: 'functionCall', name: 'clock__now', params: { zone: 'UTC' }, result: { time: '12:00' } },
+          { type: 'functionCall', name: 'calc__add', params: { a: 1, b: 2 }, result: '3' },
+          'It is noon.'
+        ]
+      },
+      { type: 'user', text: 'thanks' },
+      { type: 'model', response: [] }
+    ])
+  })
+
+  it('should let the model go on after a tool\'s result, and leave out a result whose call is not there', () => {
+    const call = { id: 'c1', name: 'clock__now', arguments: {} }
+    expect(chatHistory([
+      { role: 'user', content: 'time?' },
+      { role: 'assistant', content: '', toolCalls: [call] },
+      { role: 'tool', toolCallId: 'c1', content: '[not json' }
+    ])).to.deep.equal([
+      { type: 'user', text: 'time?' },
+      { type: 'model', response: [{ type: 'functionCall', name: 'clock__now', params: {}, result: '[not json' }] }
+    ])
+    // the call's turn was left out to fit the context: its result answers nothing shown
+    expect(chatHistory([{ role: 'user', content: 'time?' }, { role: 'tool', toolCallId: 'c1', content: 'noon' }])).to.deep.equal([
+      { type: 'user', text: 'time?' },
+      { type: 'model', response: [] }
+    ])
   })
 })

@@ -44,9 +44,29 @@ describe('checkGenerateRequest', () => {
 
   it('should refuse an empty conversation, a turn of an unknown role and a prompt that is not text', () => {
     expect(thrown(() => { checkGenerateRequest({ ...ok, input: { messages: [] } }) }).message).to.equal('messages must be a non-empty list of chat turns')
-    const role = thrown(() => { checkGenerateRequest({ ...ok, input: { messages: [{ role: 'tool', content: 'x' }] } } as unknown as GenerateRequest) })
+    const role = thrown(() => { checkGenerateRequest({ ...ok, input: { messages: [{ role: 'function', content: 'x' }] } } as unknown as GenerateRequest) })
     expect(role).to.be.instanceOf(TypeError)
-    expect(role.message).to.match(/a chat turn must be .*"tool"/)
+    expect(role.message).to.match(/a chat turn must be .*"function"/)
     expect(thrown(() => { checkGenerateRequest({ ...ok, input: { prompt: 7 } } as unknown as GenerateRequest) }).message).to.equal('prompt must be a string, got number')
+  })
+
+  it('should check tools as every runtime does, and refuse a forced call of a schema the grammar cannot enforce', () => {
+    const tool = { name: 'code__check', description: '', parameters: { type: 'object', properties: { code: { type: 'string', pattern: '^A' } } } }
+    expect(() => { checkGenerateRequest({ ...ok, tools: [tool], toolChoice: 'auto' }) }).to.not.throw()
+    for (const toolChoice of ['required', { name: 'code__check' }] as const) {
+      const err = thrown(() => { checkGenerateRequest({ ...ok, tools: [tool], toolChoice }) })
+      expect(err.name).to.equal('UnsupportedToolSchemaError')
+      expect(err.message).to.match(/tool "code__check": parameters\.properties\.code uses "pattern"/)
+    }
+    // malformed whatever the choice, and the runtime-neutral checks apply
+    expect(thrown(() => { checkGenerateRequest({ ...ok, tools: [{ ...tool, parameters: { type: 'object', properties: { a: { type: 'text' } } } }], toolChoice: 'none' }) }).name).to.equal('UnsupportedToolSchemaError')
+    expect(thrown(() => { checkGenerateRequest({ ...ok, tools: [tool], toolChoice: { name: 'other' } }) })).to.be.instanceOf(RangeError)
+    expect(thrown(() => { checkGenerateRequest({ ...ok, input: { messages: [{ role: 'tool', content: 'x', toolCallId: 'c' }] } }) }).message).to.match(/a tool turn answers a call/)
+  })
+
+  it('should refuse tools with a raw prompt, which no chat wrapper writes them into', () => {
+    const tool = { name: 'clock', description: '', parameters: { type: 'object' } }
+    expect(thrown(() => { checkGenerateRequest({ input: { prompt: 'x' }, params, tools: [tool] }) }).message).to.equal('tools need chat messages, not a raw prompt')
+    expect(() => { checkGenerateRequest({ input: { prompt: 'x' }, params, tools: [] }) }).to.not.throw()
   })
 })

@@ -36,6 +36,15 @@ describe('StopStringDetector', () => {
     expect(run(['BB', 'A'], ['xxBBxA'])).to.deep.equal({ shown: 'xx', stopped: true })
   })
 
+  it('should say which stop string it found, the first given of those found at the same place', () => {
+    expect(new StopStringDetector(['BB', 'A']).push('xxBBxA')).to.deep.equal({ text: 'xx', stopped: true, stop: 'BB' })
+    expect(new StopStringDetector(['||call: ', '||call:']).push('a ||call: b')).to.deep.equal({ text: 'a ', stopped: true, stop: '||call: ' })
+    const split = new StopStringDetector(['||call: ', '||call:'])
+    expect(split.push('a ||ca')).to.deep.equal({ text: 'a ', stopped: false })
+    // the shorter opening is whole before the longer one can be
+    expect(split.push('ll:')).to.deep.equal({ text: '', stopped: true, stop: '||call:' })
+  })
+
   it('should ignore empty stop strings', () => {
     expect(run([''], ['abc'])).to.deep.equal({ shown: 'abc', stopped: false })
   })

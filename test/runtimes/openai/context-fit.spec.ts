@@ -9,6 +9,17 @@ const user = (content: string): ChatTurn => ({ role: 'user', content })
 const assistant = (content: string): ChatTurn => ({ role: 'assistant', content })
 
 describe('fitContext', () => {
+  it('should leave out a tool\'s result whose call was left out, as servers refuse one, and keep a call with its results', () => {
+    const call = { id: 'c1', name: 'clock', arguments: {} }
+    const calling: ChatTurn = { role: 'assistant', content: 'a0', toolCalls: [call] }
+    const result: ChatTurn = { role: 'tool', toolCallId: 'c1', content: 't0' }
+    const turns: ChatTurn[] = [user('u0'), calling, result, assistant('a1'), user('u2')]
+    // u0 and the call go; the result then answers nothing, and a1 nothing kept
+    expect(fitContext(turns, 7, count)).to.deep.equal({ turns: [user('u2')], droppedTurns: 4, tokens: 2 })
+    const kept = [user('u0'), user('u1'), calling, result, assistant('a1'), user('u2')]
+    expect(fitContext(kept, 11, count)).to.deep.equal({ turns: kept.slice(1), droppedTurns: 1, tokens: 10 })
+  })
+
   it('should keep every turn when they fit', () => {
     const turns = [system('ss'), user('uu'), assistant('aa'), user('u2')]
     expect(fitContext(turns, 8, count)).to.deep.equal({ turns, droppedTurns: 0, tokens: 8 })

@@ -1,4 +1,5 @@
 import { expect } from 'chai'
+import { createServer as createHttpServer } from 'node:http'
 import { createServer } from 'node:net'
 import type { Server, Socket } from 'node:net'
 import type { FastifyInstance } from 'fastify'
@@ -335,6 +336,144 @@ describe('OpenAiRuntime', function () {
     })
   })
 })
+
+describe('OpenAiRuntime tools', function () {
+  this.timeout(30_000)
+  let server: ToolServer
+  let rt: OpenAiRuntime
+  const params = { maxTokens: 64, temperature: 0, topP: 1, topK: 0 }
+  const tools = [
+    { name: 'calc__add', description: 'Adds', parameters: { type: 'object', properties: { a: { type: 'number' }, b: { type: 'number' } } } },
+    { name: 'clock__now', description: 'The time', parameters: { type: 'object', properties: {} } }
+  ]
+
+  before(async () => {
+    server = await toolServer()
+    rt = new OpenAiRuntime({ name: 'remote', baseUrl: server.url, model: 'm', contextSize: 4096, slots: 2, timeoutMs: 10_000 })
+    await rt.load()
+  })
+  after(async () => {
+    await rt?.unload()
+    await server?.close()
+  })
+
+  it('should send the tools, the tool choice and the calls and results of the conversation as OpenAI does', async () => {
+    server.answer = [{ content: 'fine' }]
+    const call = { id: 'call_1', name: 'calc__add', arguments: { a: 1, b: 2 } }
+    const res = await rt.generate({
+      input: { messages: [{ role: 'user', content: 'add' }, { role: 'assistant', content: '', toolCalls: [call] }, { role: 'tool', toolCallId: 'call_1', content: '3' }] },
+      params,
+      tools,
+      toolChoice: { name: 'calc__add' }
+    }, () => {})
+    expect(res).to.deep.include({ text: 'fine', stopReason: 'eos' })
+    expect(res.toolCalls).to.equal(undefined)
+    const body = server.bodies.at(-1) as Record<string, unknown>
+    expect(body.messages).to.deep.equal([
+      { role: 'user', content: 'add' },
+      { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'calc__add', arguments: '{"a":1,"b":2}' } }] },
+      { role: 'tool', tool_call_id: 'call_1', content: '3' }
+    ])
+    expect(body.tools).to.deep.equal(tools.map((t) => ({ type: 'function', function: t })))
+    expect(body.tool_choice).to.deep.equal({ type: 'function', function: { name: 'calc__add' } })
+    for (const choice of ['none', 'auto', 'required'] as const) {
+      await rt.generate({ input: { messages: [{ role: 'user', content: 'x' }] }, params, tools, toolChoice: choice }, () => {})
+      expect((server.bodies.at(-1) as Record<string, unknown>).tool_choice).to.equal(choice)
+    }
+    await rt.generate({ input: { messages: [{ role: 'user', content: 'x' }] }, params }, () => {})
+    expect(server.bodies.at(-1)).to.not.have.any.keys('tools', 'tool_choice')
+  })
+
+  it('should read streamed tool calls back, their arguments in pieces, and end at tool-calls', async () => {
+    server.answer = [
+      { content: 'Let me see. ' },
+      { tool_calls: [{ index: 0, id: 'call_a', type: 'function', function: { name: 'calc__add', arguments: '' } }] },
+      { tool_calls: [{ index: 0, function: { arguments: '{"a": 1,' } }] },
+      { tool_calls: [{ index: 0, function: { arguments: ' "b": 2}' } }] },
+      // a server that sends a call whole, without an id, its arguments an object
+      { tool_calls: [{ index: 1, type: 'function', function: { name: 'clock__now', arguments: {} } }] },
+      { finish: 'tool_calls' }
+    ]
+    const pieces: string[] = []
+    const res = await rt.generate({ input: { messages: [{ role: 'user', content: 'add' }] }, params, tools }, (text) => { pieces.push(text) })
+    expect(res).to.deep.include({ text: 'Let me see. ', stopReason: 'tool-calls' })
+    expect(pieces.join('')).to.equal('Let me see. ')
+    expect(res.toolCalls?.[0]).to.deep.equal({ id: 'call_a', name: 'calc__add', arguments: { a: 1, b: 2 } })
+    expect(res.toolCalls?.[1]).to.deep.include({ name: 'clock__now', arguments: {} })
+    expect(res.toolCalls?.[1]?.id).to.match(/^call_[0-9a-f]{24}$/)
+  })
+
+  it('should drop calls cut by the token limit', async () => {
+    server.answer = [{ tool_calls: [{ index: 0, id: 'call_a', function: { name: 'calc__add', arguments: '{"a": 1' } }] }, { finish: 'length' }]
+    const res = await rt.generate({ input: { messages: [{ role: 'user', content: 'add' }] }, params, tools }, () => {})
+    expect(res.stopReason).to.equal('max-tokens')
+    expect(res.toolCalls).to.equal(undefined)
+  })
+
+  it('should fail with RemoteInferenceError 502 when the server\'s calls are not calls', async () => {
+    const cases: Array<[unknown[], RegExp]> = [
+      [[{ tool_calls: [{ index: 0, id: 'c', function: { name: 'calc__add', arguments: '{"a": ' } }] }, { finish: 'tool_calls' }], /arguments of its call of calc__add are not a JSON object/],
+      [[{ tool_calls: [{ index: 0, id: 'c', function: { name: 'calc__add', arguments: '[1]' } }] }, { finish: 'tool_calls' }], /not a JSON object/],
+      [[{ tool_calls: [{ index: 0, id: 'c', function: { name: 'rm -rf', arguments: '{}' } }] }, { finish: 'tool_calls' }], /names "rm -rf", which is no tool's name/],
+      [[{ tool_calls: [{ index: 99, id: 'c', function: { name: 'x', arguments: '{}' } }] }], /index is not one of 0 to 63/],
+      [[{ tool_calls: { index: 0 } }], /delta\.tool_calls is not a list/],
+      [[{ tool_calls: [{ index: 0, id: 'c', function: { name: 'calc__add', arguments: 'x'.repeat(70_000) } }] }], /longer than its limits/]
+    ]
+    for (const [answer, message] of cases) {
+      server.answer = answer as ToolServer['answer']
+      const err = await failure(rt.generate({ input: { messages: [{ role: 'user', content: 'add' }] }, params, tools }, () => {}))
+      expect(err.name, message.source).to.equal('RemoteInferenceError')
+      expect(err.status).to.equal(502)
+      expect(err.message).to.match(message)
+    }
+  })
+})
+
+/** A chunk the tool server streams: content, tool call deltas, or the finish reason. */
+type ToolChunk = { content?: string, tool_calls?: unknown, finish?: string }
+
+interface ToolServer {
+  readonly url: string
+  /** The bodies of the chat completions it was sent. */
+  readonly bodies: unknown[]
+  /** What it streams for the next completion. */
+  answer: ToolChunk[]
+  close: () => Promise<void>
+}
+
+/** An OpenAI-shaped server of our own (node:http), streaming the chunks it is told to. */
+async function toolServer (): Promise<ToolServer> {
+  const state: ToolServer = {
+    url: '',
+    bodies: [],
+    answer: [],
+    close: async () => { await new Promise<void>((resolve) => { http.close(() => { resolve() }) }) }
+  }
+  const http = createHttpServer((req, res) => {
+    if (req.method === 'GET' && req.url === '/v1/models') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ object: 'list', data: [{ id: 'm', object: 'model' }] }))
+      return
+    }
+    let body = ''
+    req.on('data', (chunk: Buffer) => { body += chunk.toString() })
+    req.on('end', () => {
+      state.bodies.push(JSON.parse(body))
+      res.writeHead(200, { 'content-type': 'text/event-stream' })
+      const event = (delta: Record<string, unknown>, finish: string | null): string =>
+        `data: ${JSON.stringify({ id: 'x', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`
+      res.write(event({ role: 'assistant', content: '' }, null))
+      for (const chunk of state.answer) {
+        if (chunk.finish !== undefined) res.write(event({}, chunk.finish))
+        else res.write(event({ ...(chunk.content !== undefined && { content: chunk.content }), ...(chunk.tool_calls !== undefined && { tool_calls: chunk.tool_calls }) }, null))
+      }
+      if (!state.answer.some((chunk) => chunk.finish !== undefined)) res.write(event({}, 'stop'))
+      res.end('data: [DONE]\n\n')
+    })
+  })
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve))
+  const { port } = http.address() as { port: number }
+  return Object.assign(state, { url: `http://127.0.0.1:${port}/v1` })
+}
 
 /** A port nothing listens on (it did a moment ago; the OS does not hand it out again at once). */
 async function freePort (): Promise<number> {

@@ -14,4 +14,10 @@ describe('estimateTokens', () => {
     const text = 'The quick brown fox jumps over the lazy dog. '.repeat(20)
     expect(estimateTokens({ role: 'user', content: text }) - TOKENS_PER_TURN).to.be.at.least(Buffer.byteLength(text) / 4)
   })
+
+  it('should count an assistant turn\'s calls as the JSON sent for them, and a tool turn\'s call id', () => {
+    const toolCalls = [{ id: 'call_1', name: 'calc__add', arguments: { a: 1 } }]
+    expect(estimateTokens({ role: 'assistant', content: '', toolCalls })).to.equal(Math.ceil(JSON.stringify(toolCalls).length / BYTES_PER_TOKEN) + TOKENS_PER_TURN)
+    expect(estimateTokens({ role: 'tool', content: 'abc', toolCallId: 'call_1' })).to.equal(Math.ceil(9 / BYTES_PER_TOKEN) + TOKENS_PER_TURN)
+  })
 })
