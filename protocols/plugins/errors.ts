@@ -33,3 +33,14 @@ export class InvalidToolCallError extends Error {
   override readonly name = 'InvalidToolCallError'
   readonly kind = 'invalid'
 }
+
+/** An MCP server registration that breaks a rule; `field` names where (`transport.url`). */
+export class InvalidServerRegistrationError extends Error {
+  override readonly name = 'InvalidServerRegistrationError'
+  readonly kind = 'invalid'
+  readonly field: string
+  constructor (field: string, why: string) {
+    super(`MCP server registration: ${field}: ${why}`)
+    this.field = field
+  }
+}

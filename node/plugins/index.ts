@@ -1,0 +1,14 @@
+/**
+ * The plugin host (docs/plugins.md, "The host"): plugins and admin-registered MCP servers as
+ * sandboxed, supervised tool sources that speak MCP, the `/plugins` actor that answers their calls
+ * for the cluster, and the node's ToolProvider.
+ */
+export { PluginHost } from './plugin-host.ts'
+export type { PluginHostOptions, PluginToStart, RunningSource } from './plugin-host.ts'
+export type { CallOutcome } from './source-set.ts'
+export type { ExitReason, SourceState, SourceStats } from './source-supervisor.ts'
+export type { SupervisorTimings } from './supervisor-timings.ts'
+export { probeNetworkIsolation } from './network-isolation.ts'
+export type { NetworkIsolation } from './network-isolation.ts'
+export * from './errors.ts'
+export * from './constants.ts'
