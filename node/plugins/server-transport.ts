@@ -27,7 +27,7 @@ export function httpIncarnation (reg: McpServerRegistration): Incarnation {
     requestInit.headers = { authorization: `Bearer ${auth.token}` }
     secrets.push(auth.token)
   } else if (auth?.kind === 'client-credentials') {
-    provider = new ClientCredentialsProvider({ clientId: auth.clientId, clientSecret: auth.clientSecret, clientName: 'Plexi', ...(auth.scope !== undefined && { scope: auth.scope }) })
+    provider = new ClientCredentialsProvider({ clientId: auth.clientId, clientSecret: auth.clientSecret, clientName: 'Plexi', ...(auth.scope !== undefined && { scope: auth.scope }), ...(auth.issuer !== undefined && { expectedIssuer: auth.issuer }) })
     secrets.push(auth.clientSecret)
   } else if (auth?.kind === 'oauth') {
     provider = new HeadlessOAuthProvider(auth)

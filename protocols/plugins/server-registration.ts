@@ -43,7 +43,9 @@ export interface HttpServerSpec {
  * (it works with servers that grant without a person signing in; the SDK's client auth). */
 export type ServerAuth =
   | { readonly kind: 'token', readonly token: string }
-  | { readonly kind: 'client-credentials', readonly clientId: string, readonly clientSecret: string, readonly scope?: string }
+  /** `issuer`: the authorization server's issuer URL, the only one the credentials are sent to
+   * (without it the server names where they go). */
+  | { readonly kind: 'client-credentials', readonly clientId: string, readonly clientSecret: string, readonly scope?: string, readonly issuer?: string }
   | { readonly kind: 'oauth', readonly clientId?: string, readonly clientSecret?: string, readonly scope?: string }
 
 /** What the admin API shows of a registration: no secret in it. */
@@ -140,9 +142,9 @@ function checkHttp (t: Record<string, unknown>): HttpServerSpec {
       auth = { kind: 'token', token: str('token', false) as string }
       break
     case 'client-credentials': {
-      only(a, ['kind', 'clientId', 'clientSecret', 'scope'], 'transport.auth.')
-      const scope = str('scope', true)
-      auth = { kind: 'client-credentials', clientId: str('clientId', false) as string, clientSecret: str('clientSecret', false) as string, ...(scope !== undefined && { scope }) }
+      only(a, ['kind', 'clientId', 'clientSecret', 'scope', 'issuer'], 'transport.auth.')
+      const [scope, issuer] = [str('scope', true), str('issuer', true)]
+      auth = { kind: 'client-credentials', clientId: str('clientId', false) as string, clientSecret: str('clientSecret', false) as string, ...(scope !== undefined && { scope }), ...(issuer !== undefined && { issuer }) }
       break
     }
     case 'oauth': {
