@@ -7,7 +7,7 @@ import type { NodeConfig } from './config-schema.ts'
  */
 export function checkNodeConfig (config: NodeConfig): void {
   if (config.role === undefined || config.role.length === 0) {
-    throw new ConfigError('role', 'no role given: pass --role with chat, ai, storage, backup (comma-separated) or all; npm start uses all')
+    throw new ConfigError('role', 'no role given: pass --role with chat, ai, storage, backup, plugins (comma-separated) or all; npm start uses all')
   }
   if (config.join.length > 0 && config.clusterKeyFile === undefined) {
     throw new ConfigError('join', 'joining a cluster needs its key: pass --cluster-key-file (the file `plexi cluster keygen` made, the same on every node)')

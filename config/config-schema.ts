@@ -4,7 +4,7 @@
  */
 
 /** Node roles (the same list as actors/node-role.ts; config/ imports nothing, a test checks they match). */
-export const ROLES = ['chat', 'ai', 'storage', 'backup'] as const
+export const ROLES = ['chat', 'ai', 'storage', 'backup', 'plugins'] as const
 export type Role = typeof ROLES[number]
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
@@ -46,7 +46,7 @@ export interface KeySpec {
 }
 
 export const CONFIG_SCHEMA: readonly KeySpec[] = [
-  { key: 'role', type: { kind: 'roles' }, description: 'roles this node holds: a comma-separated list of chat, ai, storage, backup, or all' },
+  { key: 'role', type: { kind: 'roles' }, description: 'roles this node holds: a comma-separated list of chat, ai, storage, backup, plugins, or all' },
   { key: 'data-dir', type: { kind: 'path' }, default: './data', description: 'where the node keeps its store, tokens and identity' },
   { key: 'grpc-listen', type: { kind: 'host-port' }, default: '127.0.0.1:7400', description: 'gRPC address for chat clients (port 0: any free port)' },
   { key: 'admin-listen', type: { kind: 'host-port' }, default: '127.0.0.1:7402', description: 'admin HTTP address: /api/v1, /metrics, /livez, /readyz, /docs (port 0: any free port)' },

@@ -1,5 +1,5 @@
 /** Roles a node can hold; each entity type needs one (placement uses it). */
-export const NODE_ROLES = ['chat', 'ai', 'storage', 'backup'] as const
+export const NODE_ROLES = ['chat', 'ai', 'storage', 'backup', 'plugins'] as const
 export type NodeRole = typeof NODE_ROLES[number]
 
 export function isNodeRole (value: unknown): value is NodeRole {

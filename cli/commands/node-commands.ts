@@ -50,7 +50,7 @@ function nodeCommand (io: CliIo): Command {
       // every line also kept for the admin API's live tail (the dashboard's Logs view)
       const logTail = new LogTail()
       const log = createLogger(loaded.config.logLevel, undefined, logTail)
-      if (loaded.config.role === undefined) throw new UsageError('node start: no role given: pass --role with chat, ai, storage, backup (comma-separated) or all (npm start uses all)')
+      if (loaded.config.role === undefined) throw new UsageError('node start: no role given: pass --role with chat, ai, storage, backup, plugins (comma-separated) or all (npm start uses all)')
       let running: RunningNode
       try {
         running = await startNode(loaded.config, log, { logTail })

@@ -4,7 +4,7 @@
  * admin, p2p }, load }. Fields may be added, never renamed or removed.
  */
 
-export const ROLE_NAMES = ['chat', 'ai', 'storage', 'backup'] as const
+export const ROLE_NAMES = ['chat', 'ai', 'storage', 'backup', 'plugins'] as const
 export const MEMBER_STATUSES = ['joining', 'up', 'suspect', 'draining', 'down'] as const
 
 /** A member as `GET /api/v1/cluster` and `/nodes` show it (memberSchema). */

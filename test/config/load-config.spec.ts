@@ -54,7 +54,7 @@ describe('loadConfig', () => {
   })
 
   it('should expand role all, accept lists in flags and env, and order roles canonically', async () => {
-    expect((await loadConfig({ flags: { role: 'all' }, env: {} })).config.role).to.deep.equal(['chat', 'ai', 'storage', 'backup'])
+    expect((await loadConfig({ flags: { role: 'all' }, env: {} })).config.role).to.deep.equal(['chat', 'ai', 'storage', 'backup', 'plugins'])
     expect((await loadConfig({ flags: { role: 'storage, chat,chat' }, env: {} })).config.role).to.deep.equal(['chat', 'storage'])
     expect((await loadConfig({ env: { PLEXI_ROLE: 'ai' } })).config.role).to.deep.equal(['ai'])
   })
@@ -101,7 +101,7 @@ describe('loadConfig', () => {
     const cases: Array<[Record<string, unknown>, Record<string, string>, RegExp]> = [
       [{ 'grpc-listen': 'localhost' }, {}, /--grpc-listen: expected host:port, such as 127.0.0.1:7400/],
       [{}, { PLEXI_ADMIN_LISTEN: '1.2.3.4:99999' }, /PLEXI_ADMIN_LISTEN: expected host:port/],
-      [{ role: 'chat,gpu' }, {}, /--role: expected a comma-separated list of chat, ai, storage, backup, or all \("gpu" is not a role\)/],
+      [{ role: 'chat,gpu' }, {}, /--role: expected a comma-separated list of chat, ai, storage, backup, plugins, or all \("gpu" is not a role\)/],
       [{ 'max-message-bytes': '0' }, {}, /--max-message-bytes: expected an integer from 1 to 1048576, got "0"/],
       [{ 'chat-burst': '2.5' }, {}, /expected an integer/],
       [{}, { PLEXI_JOURNAL_SYNC: 'maybe' }, /PLEXI_JOURNAL_SYNC: expected true or false, got "maybe"/],

@@ -60,7 +60,7 @@ describe('quorum loss on real processes (two storage nodes, R=2 W=2)', function 
     expect(await decommission.json()).to.deep.include({ code: 'WRITE_QUORUM_LOSS' })
     // nothing changed: b is up with its roles, and writes are available
     const { members, writes } = await cluster.api<{ members: Array<{ peerId: string, status: string, roles: string[] }>, writes: Writes }>(a, '/cluster')
-    expect(members.find((m) => m.peerId === b.peerId)).to.deep.include({ status: 'up', roles: ['chat', 'ai', 'storage', 'backup'] })
+    expect(members.find((m) => m.peerId === b.peerId)).to.deep.include({ status: 'up', roles: ['chat', 'ai', 'storage', 'backup', 'plugins'] })
     expect(writes).to.deep.equal({ available: true, needed: 2, writeQuorum: 2, replicas: 2, storageNodes: 2, storageUp: 2, partitions: 256, unavailablePartitions: 0, down: [] })
     expect(b.node.hasExited).to.equal(false)
   })

@@ -92,7 +92,7 @@ describe('single node (real processes on loopback)', function () {
       const cluster = JSON.parse((await admin(['cluster', '--json'])).stdout)
       expect(cluster.self).to.include.keys('peerId', 'roles', 'status', 'addresses', 'load')
       expect(cluster.self.status).to.equal('up')
-      expect(cluster.self.roles).to.deep.equal(['chat', 'ai', 'storage', 'backup'])
+      expect(cluster.self.roles).to.deep.equal(['chat', 'ai', 'storage', 'backup', 'plugins'])
       expect(cluster.self.addresses).to.deep.include({ grpc: node.grpc, admin: node.admin })
       expect(cluster.self.addresses.p2p).to.be.an('array')
       expect(cluster.members).to.deep.equal([cluster.self])

@@ -49,7 +49,7 @@ export function rolesCommands (admin: Command, cx: AdminContext): void {
     .option('--force', 'take the storage role away even if writes would stop (too few storage nodes left up for the write quorum); the audit trail records it as forced')
     .action(withFlags(async (peer: string, list: string, flags: ClientFlags & { force?: boolean }) => {
       const wanted = list.split(',').map((r) => r.trim()).filter((r) => r.length > 0)
-      if (wanted.length === 0) throw new UsageError('roles set: give a comma-separated list of chat, ai, storage, backup, or all')
+      if (wanted.length === 0) throw new UsageError('roles set: give a comma-separated list of chat, ai, storage, backup, plugins, or all')
       const changed = await (await cx.client(flags)).api.request<{ peerId: string, roles: string[], previous?: string[] }>(
         'PUT', `/api/v1/nodes/${encodeURIComponent(peer)}/roles`, { roles: wanted, ...forceBody(flags) })
       if (flags.json === true) printJson(cx.io, changed)

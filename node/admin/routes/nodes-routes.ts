@@ -48,7 +48,7 @@ export function nodesRoutes (deps: NodesRoutesDeps) {
           required: ['roles'],
           additionalProperties: false,
           properties: {
-            roles: { type: 'array', minItems: 1, maxItems: 4, items: { type: 'string', enum: [...ROLE_NAMES, 'all'] } },
+            roles: { type: 'array', minItems: 1, maxItems: ROLE_NAMES.length, items: { type: 'string', enum: [...ROLE_NAMES, 'all'] } },
             force: { type: 'boolean', description: 'take the storage role away even when fewer storage nodes than a write needs would be left up (refused with 409 WRITE_QUORUM_LOSS otherwise)' }
           }
         },

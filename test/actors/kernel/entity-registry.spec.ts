@@ -13,7 +13,7 @@ describe('EntityRegistry', () => {
     }
     expect(() => system.registerEntity(accountType())).to.throw().with.property('name', 'EntityTypeTakenError')
     expect(() => system.registerEntity(accountType({ type: 'Bad Type' }))).to.throw(/must match/)
-    expect(() => system.registerEntity(accountType({ type: 'roleless', role: 'gpu' as 'ai' }))).to.throw(/role must be one of chat, ai, storage, backup/)
+    expect(() => system.registerEntity(accountType({ type: 'roleless', role: 'gpu' as 'ai' }))).to.throw(/role must be one of chat, ai, storage, backup, plugins/)
     expect(() => system.registerEntity(accountType({ type: 'snappy', snapshotEvery: 0 }))).to.throw(/snapshotEvery must be a positive integer/)
     expect(() => system.registerEntity(accountType({ type: 'checky', check: 'yes' as never }))).to.throw(/check must be a function/)
     const bare = new ActorSystem()

@@ -20,7 +20,7 @@ describe('memberSchema', () => {
   })
 
   it('should name the roles and the statuses a member may have', () => {
-    expect(ROLE_NAMES).to.deep.equal(['chat', 'ai', 'storage', 'backup'])
+    expect(ROLE_NAMES).to.deep.equal(['chat', 'ai', 'storage', 'backup', 'plugins'])
     expect(MEMBER_STATUSES).to.deep.equal(['joining', 'up', 'suspect', 'draining', 'down'])
   })
 })

@@ -25,7 +25,7 @@ describe('rolesCommands', () => {
     expect(changed.code, changed.stderr).to.equal(0)
     expect(changed.stdout).to.equal(`roles of ${NODE_ID}: chat,ai (were chat)\n`)
     const empty = await cli.run('roles', 'set', NODE_ID, ' , ')
-    expect([empty.code, empty.stderr]).to.deep.equal([2, 'plexi: roles set: give a comma-separated list of chat, ai, storage, backup, or all\n'])
+    expect([empty.code, empty.stderr]).to.deep.equal([2, 'plexi: roles set: give a comma-separated list of chat, ai, storage, backup, plugins, or all\n'])
   })
 })
 
