@@ -7,7 +7,7 @@ import { useAction } from '../lib/use-action.js'
 import { shortPeer } from '../lib/format.js'
 import { ErrorMessage } from './error-message.js'
 
-const ROLES = ['chat', 'ai', 'storage', 'backup']
+const ROLES = ['chat', 'ai', 'storage', 'backup', 'plugins']
 
 export function RolesEditor ({ member, onChanged }) {
   const { api } = useApp()
