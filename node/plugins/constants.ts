@@ -65,3 +65,14 @@ export const MAX_COMMAND_DESCRIPTION = 256
 export const MAX_COMMAND_TEXT = 64 * 1024
 /** A before-post refusal's reason, at most (it is shown to the poster). */
 export const MAX_REFUSAL_REASON = 512
+
+/** A call on another member waits this much past its deadline for the answer: the mesh's hop and
+ * the member's own deadline error come back within it. */
+export const REMOTE_CALL_SLACK_MS = 2_000
+/** How long a member is given to list its tools (a listing from memory, one hop). */
+export const REMOTE_TOOLS_TIMEOUT_MS = 2_000
+/** A member's tool list is asked again after this long even when its record names the same
+ * sources (a plugin may change its tools without a new version). */
+export const TOOLS_CACHE_MS = 30_000
+/** Tools a member's listing may hold, at most (a member runs a few dozen sources). */
+export const MAX_REMOTE_TOOLS = 4_096
