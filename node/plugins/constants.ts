@@ -76,3 +76,13 @@ export const REMOTE_TOOLS_TIMEOUT_MS = 2_000
 export const TOOLS_CACHE_MS = 30_000
 /** Tools a member's listing may hold, at most (a member runs a few dozen sources). */
 export const MAX_REMOTE_TOOLS = 4_096
+
+/** How often a plugins-role member reads the registered servers and connects to the new ones:
+ * a registration reaches every member within it; a read is one small ask. */
+export const SERVER_SYNC_MS = 2_000
+/** A registered server whose connection failed is tried again after this long, doubling while it
+ * fails, up to SERVER_RETRY_MAX_MS (a server that is down costs a try a minute at most). */
+export const SERVER_RETRY_FIRST_MS = 2_000
+export const SERVER_RETRY_MAX_MS = 60_000
+/** How long the registry entity is given to answer (a journaled write, or a read from memory). */
+export const SERVER_REGISTRY_ASK_MS = 10_000

@@ -1,4 +1,4 @@
-import { ActorSystem, auditLog, backupCatalog, chatRoom, roomDirectory, userAgent, userDirectory } from '../../actors/index.ts'
+import { ActorSystem, auditLog, backupCatalog, chatRoom, mcpServerRegistry, roomDirectory, userAgent, userDirectory } from '../../actors/index.ts'
 import { CHAT_GATEWAY_PATH, chatGateway } from '../grpc/index.ts'
 import { AGENT_GATEWAY_PATH, AgentAsker, agentGateway } from '../inference/index.ts'
 import { actorMetrics } from '../metrics/index.ts'
@@ -63,6 +63,7 @@ export const entitiesPart: PartSpec<NodeComponents> = {
     system.registerEntity(userDirectory)
     system.registerEntity(backupCatalog)
     system.registerEntity(auditLog)
+    system.registerEntity(mcpServerRegistry)
     system.registerEntity(userAgent({ inference: c.get('inference'), sampling: { ...DEFAULT_SAMPLING, maxTokens: config.agentMaxTokens }, maxTokensLimit: config.contextSize }))
     for (const role of ['chat', 'ai'] as const) {
       if (!c.get('roles').has(role)) log.info(`this node does not hold the ${role} role: its ${role === 'chat' ? 'rooms' : 'agents'} live on members that do`)

@@ -7,7 +7,7 @@ describe('entity errors', () => {
   const classes = errorClasses(entityErrors)
 
   it('should give each failure its own class, name and kind, all of them refusals (a bad request never restarts an entity)', () => {
-    expect([...classes.keys()].sort()).to.deep.equal(['AgentBusyError', 'BackupCatalogError', 'InvalidAgentRequestError', 'PermissionDeniedError', 'UnknownUserError', 'UserExistsError'])
+    expect([...classes.keys()].sort()).to.deep.equal(['AgentBusyError', 'BackupCatalogError', 'InvalidAgentRequestError', 'McpServerExistsError', 'McpServerRegistryFullError', 'PermissionDeniedError', 'UnknownUserError', 'UserExistsError'])
     for (const [name, Class] of classes) {
       const err = new (Class as unknown as new (arg: string) => Error)('x')
       expect(err.name, name).to.equal(name)
