@@ -6,6 +6,7 @@ import { meshPart, p2pPart, selfPart, writeQuorumPart } from './mesh-parts.ts'
 import { leavePart, migrationPart } from './migration-parts.ts'
 import type { NodeBase, NodeComponents } from './node-components.ts'
 import type { PartSpec } from './part-list.ts'
+import { pluginHostPart, toolsPart } from './plugin-parts.ts'
 import { antiEntropyPart, catchUpPart, handOffPart, scrubPart } from './repair-parts.ts'
 import { catchUpStatePart, journalPart, metricsPart, modelRegistryPart, storePart } from './storage-parts.ts'
 
@@ -28,6 +29,8 @@ export const NODE_PARTS: ReadonlyArray<PartSpec<NodeComponents>> = [
   selfPart,
   p2pPart,
   meshPart,
+  pluginHostPart,
+  toolsPart,
   writeQuorumPart,
   migrationPart,
   leavePart,

@@ -1,0 +1,79 @@
+import { pluginMetrics } from '../metrics/index.ts'
+import { ClusterTools, McpServers, PLUGINS_PATH, PluginHost, ServerSync, pluginsActor } from '../plugins/index.ts'
+import type { PluginsMsg } from '../plugins/index.ts'
+import type { PartComponents } from './components.ts'
+import type { NodeComponents } from './node-components.ts'
+import type { PartSpec } from './part-list.ts'
+
+type C = PartComponents<NodeComponents>
+
+/**
+ * The plugin host, on a plugins-role member: plugins and registered MCP servers as sandboxed,
+ * supervised processes (or HTTP connections), `/plugins` answering the cluster's calls for them,
+ * the connections to the registered servers kept in step with the registry, the member record
+ * saying what runs here, and the plugin metrics. Stopped before the mesh: its sources stop first
+ * (calls in flight drain, bounded).
+ */
+export const pluginHostPart: PartSpec<NodeComponents> = {
+  id: 'plugins',
+  needs: ['config', 'log', 'roles', 'system', 'self', 'membership', 'metrics', 'serviceFailures'],
+  gives: ['pluginHost'],
+  runs: (c: C) => c.get('roles').has('plugins'),
+  start: async (c: C) => {
+    const log = c.get('log').child({ component: 'plugins' })
+    const system = c.get('system')
+    const membership = c.get('membership')
+    let host: PluginHost | undefined
+    const metrics = pluginMetrics(c.get('metrics').registry, () => host)
+    host = await PluginHost.open({
+      dataDir: c.get('config').dataDir,
+      log,
+      failures: c.get('serviceFailures'),
+      onCall: metrics.observeCall,
+      // the cluster hears at once what runs here now (a node without a plugin calls its tools here)
+      onChange: () => { membership.announce() }
+    })
+    const running = host
+    system.spawn(pluginsActor(running), { name: PLUGINS_PATH.slice(1), kind: 'plugins', mailbox: 4_096 })
+    c.get('self').bindSources(() => ({
+      plugins: running.running().filter((r) => r.state === 'up').map((r) => ({ name: r.name, version: r.version })),
+      servers: running.servers().filter((s) => s.state === 'up').map((s) => s.name)
+    }))
+    const roles = c.get('roles')
+    const sync = new ServerSync({ host: running, registrations: async () => await new McpServers(system).registrations(), serves: () => roles.has('plugins'), failures: c.get('serviceFailures'), log })
+    sync.start()
+    c.provide('pluginHost', running, 'plugins')
+    return {
+      stop: async () => {
+        await sync.stop()
+        await running.close()
+      }
+    }
+  }
+}
+
+/**
+ * Tools for the whole node, on every member: ClusterTools (the node's ToolProvider: its own
+ * host's sources, else a member that runs them) with no tool allowed until a policy grants one,
+ * and McpServers (the registry of MCP servers an admin registers for the cluster).
+ */
+export const toolsPart: PartSpec<NodeComponents> = {
+  id: 'tools',
+  needs: ['log', 'preflight', 'system', 'cluster', 'pluginHost'],
+  gives: ['tools', 'mcpServers'],
+  start: (c: C) => {
+    const system = c.get('system')
+    const cluster = c.get('cluster')
+    const host = c.get('pluginHost')
+    c.provide('tools', new ClusterTools({
+      self: c.get('preflight').identity.peerId,
+      host: () => host,
+      members: () => cluster.members(),
+      ask: async <R>(peer: string, build: (replyTo: never) => PluginsMsg, timeoutMs: number, signal?: AbortSignal): Promise<R> =>
+        await system.actorAt<PluginsMsg>({ node: peer, path: PLUGINS_PATH }).ask<R>(build as never, { timeout: timeoutMs, ...(signal !== undefined && { signal }) }),
+      log: c.get('log').child({ component: 'tools' })
+    }), 'tools')
+    c.provide('mcpServers', new McpServers(system), 'tools')
+    return { stop: () => undefined }
+  }
+}
