@@ -95,7 +95,8 @@ export class ClusterTools implements ToolProvider {
   }
 
   /** Calls on this node when it runs the source, else on each member that runs it in turn while
-   * they refuse it at once (gone, or too busy): never twice on a member that may have run it. */
+   * they refuse it before it reaches a plugin (gone, too busy, no `/plugins`): never on a second
+   * member once one may have run it. */
   async #route (source: string, call: ToolCall, deadlineMs: number, signal: AbortSignal | undefined): Promise<ToolResult> {
     const host = this.#opts.host()
     if (host !== undefined && host.tools().some((t) => t.source.name === source)) return await host.call(call, { deadlineMs, ...(signal !== undefined && { signal }) })
@@ -108,8 +109,9 @@ export class ClusterTools implements ToolProvider {
         return checkRemoteResult(call.id, answer)
       } catch (err) {
         last = err
+        // refused before it reached a plugin (the member runs it no more, or not now): the next one
         const name = (err as { name?: unknown }).name
-        if (name !== 'PluginNotFoundError' && name !== 'PluginBusyError') throw err
+        if (name !== 'PluginNotFoundError' && name !== 'PluginBusyError' && name !== 'ActorStoppedError') throw err
       }
     }
     throw last
