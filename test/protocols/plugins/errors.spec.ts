@@ -5,7 +5,8 @@ import { errorClasses, errorData, kindOf, rebuildError } from '../../../protocol
 const samples: Error[] = [
   new plugins.InvalidPluginManifestError('permissions.env[0]', 'PLEXI_X is the node\'s own'),
   new plugins.ToolDeniedError('alice', 'clock__now'),
-  new plugins.InvalidToolCallError('no tool clock__later')
+  new plugins.InvalidToolCallError('no tool clock__later'),
+  new plugins.InvalidServerRegistrationError('transport.url', 'expected an http: or https: URL')
 ]
 
 describe('plugin contract errors', () => {
@@ -15,7 +16,7 @@ describe('plugin contract errors', () => {
   })
 
   it('should name each after its class, with its kind, and come back as itself from the wire with its fields', () => {
-    expect(samples.map(kindOf)).to.deep.equal(['invalid', 'denied', 'invalid'])
+    expect(samples.map(kindOf)).to.deep.equal(['invalid', 'denied', 'invalid', 'invalid'])
     const classes = errorClasses(plugins)
     for (const err of samples) {
       expect(err.name).to.equal(err.constructor.name)
