@@ -32,6 +32,6 @@ describe('config-schema', () => {
   it('should offer the log levels and gpu modes the node knows', () => {
     expect(LOG_LEVELS).to.include.members(['info', 'debug', 'silent'])
     expect([...GPU_MODES]).to.deep.equal(['auto', 'cuda', 'off'])
-    expect(ROLES).to.have.length(4)
+    expect(ROLES).to.have.length(5)
   })
 })
