@@ -4,6 +4,7 @@
  * for the cluster, and the node's ToolProvider.
  */
 export { PluginHost } from './plugin-host.ts'
+export { readPluginManifest } from './plugin-manifest-file.ts'
 export type { PluginHostOptions, PluginToStart, RunningSource } from './plugin-host.ts'
 export type { CallOutcome } from './source-set.ts'
 export type { ExitReason, SourceState, SourceStats } from './source-supervisor.ts'

@@ -108,6 +108,18 @@ export class PluginHost {
   /** Calls and Plexi requests so far, by source and outcome (`<source>\0<outcome>` → count). */
   get calls (): ReadonlyMap<string, number> { return this.#sources.calls }
 
+  /** What the host runs now, in numbers (the metrics read the sources themselves). */
+  get stats (): { readonly sources: number, readonly up: number, readonly restarts: number, readonly calls: number, readonly offline: boolean } {
+    const all = this.#sources.all().map((e) => e.supervisor.stats)
+    return {
+      sources: all.length,
+      up: all.filter((s) => s.state === 'up').length,
+      restarts: all.reduce((n, s) => n + s.restarts, 0),
+      calls: [...this.#sources.calls.values()].reduce((n, c) => n + c, 0),
+      offline: this.#isolation.available
+    }
+  }
+
   /**
    * Starts a plugin version (its manifest checked again against its package): resolves with it once
    * it is up (initialized, tools listed). A first start that fails rejects (PluginStartError) and

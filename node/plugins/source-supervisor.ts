@@ -75,6 +75,8 @@ export class SourceSupervisor {
   #state: SourceState = 'starting'
   #run: Run | undefined
   #inFlight = 0
+  /** Resolves a stop's wait for the calls in flight to finish. */
+  #drained: (() => void) | undefined
   #delay = 0
   #pinging = false
   #lastPing = 0
@@ -131,8 +133,15 @@ export class SourceSupervisor {
     this.#state = 'stopping'
     this.#firstStart?.reject(new PluginStartError(`plugin ${this.#opts.label} was stopped before it started`))
     this.#firstStart = undefined
-    const until = Date.now() + drainMs
-    while (this.#inFlight > 0 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 10))
+    if (this.#inFlight > 0) {
+      let timer: ReturnType<typeof setTimeout> | undefined
+      await new Promise<void>((resolve) => {
+        this.#drained = resolve
+        timer = setTimeout(resolve, drainMs)
+      })
+      clearTimeout(timer)
+      this.#drained = undefined
+    }
     await this.#service.stop()
     this.#run?.end('stopped', 'stopped')
     this.#state = 'stopped'
@@ -152,6 +161,7 @@ export class SourceSupervisor {
       return await Promise.race([fn(conn), run.failed])
     } finally {
       this.#inFlight--
+      if (this.#inFlight === 0) this.#drained?.()
     }
   }
 

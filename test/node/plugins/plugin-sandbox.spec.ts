@@ -1,5 +1,5 @@
 import { expect } from 'chai'
-import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import type { AddressInfo, Server } from 'node:net'
 import { join } from 'node:path'
@@ -8,6 +8,7 @@ import type { NetworkIsolation } from '../../../node/plugins/index.ts'
 import type { PluginPermissions } from '../../../protocols/index.ts'
 import { PROBE_DIR, callText, probeManifest, testHost } from '../../helpers/plugin-fixture.ts'
 import type { TestHost } from '../../helpers/plugin-fixture.ts'
+import { tempDir } from '../../helpers/temp-dir.ts'
 
 const ISOLATED: NetworkIsolation = { available: true, command: '/usr/bin/unshare', args: ['--net'], how: 'test' }
 const NONE: NetworkIsolation = { available: false, why: 'test' }
@@ -112,6 +113,26 @@ describe('plugin sandbox', () => {
         expect((await callText(t.host, 'probe__read', { path: join(PROBE_DIR, 'package.json') })).isError).to.equal(false)
       } finally {
         delete process.env.PLEXI_TEST_SECRET
+      }
+    })
+
+    it('should give a command entry the same environment, folder and network isolation', async () => {
+      const pkg = await tempDir()
+      try {
+        // a program Plexi does not put under Node's permission model: the probe, started by a script
+        await writeFile(join(pkg.path, 'serve'), `#!/bin/sh\nexec "${process.execPath}" "${join(PROBE_DIR, 'probe.mjs')}"\n`)
+        await chmod(join(pkg.path, 'serve'), 0o755)
+        process.env.PLEXI_TEST_SECRET = 'plexi-secret-value'
+        await t.host.start({ name: 'probe', version: '1.0.0', dir: pkg.path, manifest: probeManifest({}, { entry: { command: 'serve' } }) })
+        expect(await callText(t.host, 'probe__connect', { host: '127.0.0.1', port })).to.deep.equal({ text: 'ENETUNREACH', isError: true })
+        // nothing of the node's environment (the script's shell adds only its own PWD)
+        expect((await callText(t.host, 'probe__envNames')).text.split(',').filter((n) => n !== 'PWD' && n !== '')).to.deep.equal([])
+        expect((await callText(t.host, 'probe__cwd')).text).to.equal(folder())
+        // what the permission model alone denies is not denied here: docs/plugins.md says so
+        expect((await callText(t.host, 'probe__read', { path: secret })).text).to.equal('the node\'s secret')
+      } finally {
+        delete process.env.PLEXI_TEST_SECRET
+        await pkg.remove()
       }
     })
 
