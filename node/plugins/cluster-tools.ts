@@ -1,19 +1,13 @@
-import { DEFAULT_TOOL_DEADLINE_MS, InvalidToolCallError, ToolDeniedError, compareSemver, parseSemver } from '../../protocols/index.ts'
+import { DEFAULT_TOOL_DEADLINE_MS, InvalidToolCallError, ToolDeniedError } from '../../protocols/index.ts'
 import type { ToolCall, ToolProvider, ToolResult, ToolSpec } from '../../protocols/index.ts'
 import { REMOTE_CALL_SLACK_MS, REMOTE_TOOLS_TIMEOUT_MS, TOOLS_CACHE_MS } from './constants.ts'
 import { PluginNotFoundError } from './errors.ts'
 import type { PluginHost } from './plugin-host.ts'
 import type { PluginsMsg } from './plugins-actor.ts'
+import { onFirstRunner, runnersOf } from './plugin-runners.ts'
+import type { ToolMember } from './plugin-runners.ts'
 import { checkRemoteResult, checkRemoteTools } from './remote-answers.ts'
 import { checkToolCall } from './tool-call-check.ts'
-
-/** What ClusterTools reads of a member (node/mesh's Member has it). */
-export interface ToolMember {
-  readonly peerId: string
-  readonly status: string
-  readonly plugins?: ReadonlyArray<{ readonly name: string, readonly version: string }>
-  readonly servers?: readonly string[]
-}
 
 /** Whether `user` may call `tool` (the agents workstream's policy: an admin's grant, less what the
  * user turned off). */
@@ -61,7 +55,7 @@ export class ClusterTools implements ToolProvider {
     const local = this.#opts.host()?.tools() ?? []
     const byName = new Map(local.map((t) => [t.name, t]))
     const localSources = new Set(local.map((t) => t.source.name))
-    const members = this.#ranked()
+    const members = runnersOf(this.#opts.members(), this.#opts.self)
     const lists = await Promise.all(members.map(async (m) => await this.#toolsOf(m)))
     for (const tools of lists) for (const t of tools) if (!localSources.has(t.source.name) && !byName.has(t.name)) byName.set(t.name, t)
     // members that run nothing now (or left) are forgotten
@@ -94,37 +88,14 @@ export class ClusterTools implements ToolProvider {
     }
   }
 
-  /** Calls on this node when it runs the source, else on each member that runs it in turn while
-   * they refuse it before it reaches a plugin (gone, too busy, no `/plugins`): never on a second
-   * member once one may have run it. */
+  /** Calls on this node when it runs the source, else on the members that run it (onFirstRunner:
+   * never on a second member once one may have run it). */
   async #route (source: string, call: ToolCall, deadlineMs: number, signal: AbortSignal | undefined): Promise<ToolResult> {
     const host = this.#opts.host()
     if (host !== undefined && host.tools().some((t) => t.source.name === source)) return await host.call(call, { deadlineMs, ...(signal !== undefined && { signal }) })
-    const runners = this.#ranked(source)
+    const runners = runnersOf(this.#opts.members(), this.#opts.self, source)
     if (runners.length === 0) throw new PluginNotFoundError(`no member runs ${source} now`)
-    let last: unknown
-    for (const member of runners) {
-      try {
-        const answer = await this.#opts.ask<unknown>(member.peerId, (replyTo) => ({ type: 'call', call, deadlineMs, replyTo }), deadlineMs + REMOTE_CALL_SLACK_MS, signal)
-        return checkRemoteResult(call.id, answer)
-      } catch (err) {
-        last = err
-        // refused before it reached a plugin (the member runs it no more, or not now): the next one
-        const name = (err as { name?: unknown }).name
-        if (name !== 'PluginNotFoundError' && name !== 'PluginBusyError' && name !== 'ActorStoppedError') throw err
-      }
-    }
-    throw last
-  }
-
-  /** The other members up that run sources (those running `source`, when given), the newest
-   * version of it first, then by peer id. */
-  #ranked (source?: string): ToolMember[] {
-    const version = (m: ToolMember): string => m.plugins?.filter((p) => p.name === source).map((p) => p.version).sort(newestFirst)[0] ?? '0.0.0'
-    return this.#opts.members()
-      .filter((m) => m.peerId !== this.#opts.self && m.status === 'up' && ((m.plugins?.length ?? 0) + (m.servers?.length ?? 0)) > 0)
-      .filter((m) => source === undefined || m.plugins?.some((p) => p.name === source) === true || m.servers?.includes(source) === true)
-      .sort((a, b) => newestFirst(version(a), version(b)) || (a.peerId < b.peerId ? -1 : 1))
+    return await onFirstRunner(runners, async (peer) => checkRemoteResult(call.id, await this.#opts.ask<unknown>(peer, (replyTo) => ({ type: 'call', call, deadlineMs, replyTo }), deadlineMs + REMOTE_CALL_SLACK_MS, signal)))
   }
 
   /** A member's tools: cached while its record names the same sources and for TOOLS_CACHE_MS;
@@ -143,10 +114,4 @@ export class ClusterTools implements ToolProvider {
       return cached?.tools ?? []
     }
   }
-}
-
-function newestFirst (a: string, b: string): number {
-  const x = parseSemver(a)
-  const y = parseSemver(b)
-  return x === undefined || y === undefined ? 0 : compareSemver(y, x)
 }

@@ -63,6 +63,15 @@ export interface RunningSource extends SourceStats {
   readonly manifest?: PluginManifest
 }
 
+/** A plugin up here that declared a Plexi capability (chat commands, hooks), with what its
+ * manifest says of its before-post hook: what the rooms read to route commands and hooks. */
+export interface PluginHooks {
+  readonly plugin: string
+  readonly version: string
+  readonly capability: PlexiCapability
+  readonly beforePost?: PluginManifest['beforePost']
+}
+
 /**
  * The plugin host (docs/plugins.md, "The host"): runs plugins, each version a sandboxed process
  * (pluginPlan) that speaks MCP over stdio, and the MCP servers an admin registered (a sandboxed
@@ -209,6 +218,18 @@ export class PluginHost {
   /** The Plexi capability of plugin `plugin`'s active version, if it is up and declared one. */
   capability (plugin: string): PlexiCapability | undefined {
     return this.#sources.capability(plugin)
+  }
+
+  /** The plugins up here that declared a Plexi capability (the active version of each). */
+  capabilities (): PluginHooks[] {
+    const out: PluginHooks[] = []
+    for (const e of this.#sources.all()) {
+      const capability = e.supervisor.connection?.capability
+      if (e.kind !== 'plugin' || capability === undefined || this.#sources.active(e.name) !== e) continue
+      const beforePost = this.#plans.get(e)?.manifest?.beforePost
+      out.push({ plugin: e.name, version: e.version, capability, ...(beforePost !== undefined && { beforePost }) })
+    }
+    return out
   }
 
   /** The newest lines of a plugin's (or server's) stderr: of `version`, or its active one. */

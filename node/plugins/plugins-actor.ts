@@ -3,7 +3,7 @@ import { DEFAULT_TOOL_DEADLINE_MS, SOURCE_NAME_PATTERN, isSemver, shown } from '
 import type { ToolResult, ToolSpec } from '../../protocols/index.ts'
 import { systemPath } from '../../protocols/p2p/index.ts'
 import { InvalidPluginRequestError } from './errors.ts'
-import type { PluginHost, RunningSource } from './plugin-host.ts'
+import type { PluginHooks, PluginHost, RunningSource } from './plugin-host.ts'
 
 /** Where every plugins-role node answers for its plugins and registered servers. */
 export const PLUGINS_PATH = systemPath('plugins', 1)
@@ -38,6 +38,8 @@ export type PluginsMsg =
   | { readonly type: 'call', readonly call: unknown, readonly deadlineMs: number, readonly replyTo: ReplyTo<ToolResult> }
   /** Sends plugin `plugin` a Plexi request (PLEXI_METHODS); answered with its checked answer. */
   | { readonly type: 'request', readonly plugin: string, readonly method: string, readonly params: unknown, readonly deadlineMs: number, readonly replyTo: ReplyTo<unknown> }
+  /** The plugins here that declared chat commands or hooks, with their before-post settings. */
+  | { readonly type: 'capabilities', readonly replyTo: ReplyTo<PluginHooks[]> }
   /** What runs here, for the admin API's status per node. */
   | { readonly type: 'running', readonly replyTo: ReplyTo<SourceRow[]> }
   /** The newest lines of a plugin's or server's stderr here. */
@@ -71,6 +73,10 @@ export function pluginsActor (host: PluginHost): Behavior<PluginsMsg, undefined>
           return undefined
         case 'running':
           ctx.reply(msg.replyTo, [...host.running(), ...host.servers()].map(sourceRow))
+          return undefined
+        case 'capabilities':
+          // plain data for the wire: no undefined anywhere
+          ctx.reply(msg.replyTo, JSON.parse(JSON.stringify(host.capabilities())) as PluginHooks[])
           return undefined
         case 'logs':
           if (typeof msg.name !== 'string' || !NAME.test(msg.name)) throw new InvalidPluginRequestError(`name: expected a name matching ${SOURCE_NAME_PATTERN}`)

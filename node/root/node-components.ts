@@ -12,7 +12,7 @@ import type { LogTail } from '../log-tail.ts'
 import type { Cluster, NodeRoles, P2pHost, PinTable } from '../mesh/index.ts'
 import type { NodeMetrics, StatsSampler } from '../metrics/index.ts'
 import type { Leave, Migrator, MoveJobs } from '../migration/index.ts'
-import type { ClusterTools, McpServers, PluginHost } from '../plugins/index.ts'
+import type { ClusterPlugins, ClusterTools, McpServers, PluginHost } from '../plugins/index.ts'
 import type { ServiceFailures } from '../services/index.ts'
 import type { AntiEntropy, CatchUp, PartitionHandOff, LevelReplicaStorage, ReplicatedJournal, Scrubber, StorageRoster, WriteQuorum } from '../replication/index.ts'
 import type { LevelStore } from '../storage/index.ts'
@@ -84,6 +84,8 @@ export interface NodeGiven {
   readonly pluginHost: PluginHost | undefined
   /** The node's ToolProvider: every plugin's and registered server's tools in the cluster. */
   readonly tools: ClusterTools
+  /** The cluster's plugins for the rooms: their commands and hooks, and Plexi requests to them. */
+  readonly clusterPlugins: ClusterPlugins
   /** The MCP servers an admin registered for the cluster. */
   readonly mcpServers: McpServers
   readonly migrator: Migrator

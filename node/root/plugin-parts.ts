@@ -1,5 +1,5 @@
 import { pluginMetrics } from '../metrics/index.ts'
-import { ClusterTools, McpServers, PLUGINS_PATH, PluginHost, ServerSync, pluginsActor } from '../plugins/index.ts'
+import { ClusterPlugins, ClusterTools, McpServers, PLUGINS_PATH, PluginHost, ServerSync, pluginsActor } from '../plugins/index.ts'
 import type { PluginsMsg } from '../plugins/index.ts'
 import type { PartComponents } from './components.ts'
 import type { NodeComponents } from './node-components.ts'
@@ -40,7 +40,8 @@ export const pluginHostPart: PartSpec<NodeComponents> = {
       servers: running.servers().filter((s) => s.state === 'up').map((s) => s.name)
     }))
     const roles = c.get('roles')
-    const sync = new ServerSync({ host: running, registrations: async () => await new McpServers(system).registrations(), serves: () => roles.has('plugins'), failures: c.get('serviceFailures'), log })
+    const servers = new McpServers(system)
+    const sync = new ServerSync({ host: running, registrations: async () => await servers.registrations(), serves: () => roles.has('plugins'), failures: c.get('serviceFailures'), log })
     sync.start()
     c.provide('pluginHost', running, 'plugins')
     return {
@@ -55,24 +56,27 @@ export const pluginHostPart: PartSpec<NodeComponents> = {
 /**
  * Tools for the whole node, on every member: ClusterTools (the node's ToolProvider: its own
  * host's sources, else a member that runs them) with no tool allowed until a policy grants one,
- * and McpServers (the registry of MCP servers an admin registers for the cluster).
+ * ClusterPlugins (the plugins' commands and hooks, and Plexi requests, for the rooms), and
+ * McpServers (the registry of MCP servers an admin registers for the cluster).
  */
 export const toolsPart: PartSpec<NodeComponents> = {
   id: 'tools',
   needs: ['log', 'preflight', 'system', 'cluster', 'pluginHost'],
-  gives: ['tools', 'mcpServers'],
+  gives: ['tools', 'clusterPlugins', 'mcpServers'],
   start: (c: C) => {
     const system = c.get('system')
     const cluster = c.get('cluster')
     const host = c.get('pluginHost')
-    c.provide('tools', new ClusterTools({
+    const reach = {
       self: c.get('preflight').identity.peerId,
       host: () => host,
       members: () => cluster.members(),
       ask: async <R>(peer: string, build: (replyTo: never) => PluginsMsg, timeoutMs: number, signal?: AbortSignal): Promise<R> =>
         await system.actorAt<PluginsMsg>({ node: peer, path: PLUGINS_PATH }).ask<R>(build as never, { timeout: timeoutMs, ...(signal !== undefined && { signal }) }),
       log: c.get('log').child({ component: 'tools' })
-    }), 'tools')
+    }
+    c.provide('tools', new ClusterTools(reach), 'tools')
+    c.provide('clusterPlugins', new ClusterPlugins(reach), 'tools')
     c.provide('mcpServers', new McpServers(system), 'tools')
     return { stop: () => undefined }
   }

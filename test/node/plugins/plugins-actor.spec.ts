@@ -29,6 +29,7 @@ describe('plugins actor', () => {
     expect(row).to.deep.include({ kind: 'plugin', name: 'probe', version: '1.0.0', state: 'up', active: true, restarts: 0, lastExit: null, permissions: { env: ['TZ'] } })
     expect(JSON.stringify(row)).to.not.include('undefined')
     expect(await ask({ type: 'logs', name: 'probe' })).to.be.an('array')
+    expect(await ask({ type: 'capabilities' })).to.deep.equal([{ plugin: 'probe', version: '1.0.0', capability: t.host.capability('probe') }])
   })
 
   it('should answer a slow call without holding the next ask', async () => {
