@@ -35,6 +35,10 @@ export const PLUGIN_STOP_GRACE_MS = 2_000
  * this long, the longest deadline a call can have. */
 export const PLUGIN_DRAIN_MS = 10_000
 
+/** When the node stops, its plugins' calls in flight get this long to finish (the node drained
+ * its clients first): with the stop's grace it stays well within a part's 10 s to stop. */
+export const PLUGIN_CLOSE_DRAIN_MS = 3_000
+
 /** One JSON-RPC line from a plugin, at most: a tool result is cut to MAX_TOOL_RESULT_BYTES anyway,
  * and a plugin that writes more without a newline would grow the node's memory; past it the
  * plugin is killed as broken. */

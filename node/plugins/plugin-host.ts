@@ -4,7 +4,7 @@ import { DEFAULT_PLUGIN_MEMORY_MIB, SOURCE_NAME_PATTERN, checkPluginManifest, ch
 import type { McpServerRegistration, PlexiCapability, PluginManifest, ToolResult, ToolSpec } from '../../protocols/index.ts'
 import { PeriodicService } from '../services/index.ts'
 import type { ServiceFailures } from '../services/index.ts'
-import { PLUGIN_DATA_DIR, PLUGIN_MEMORY_SAMPLE_MS } from './constants.ts'
+import { PLUGIN_CLOSE_DRAIN_MS, PLUGIN_DATA_DIR, PLUGIN_MEMORY_SAMPLE_MS } from './constants.ts'
 import { InvalidPluginRequestError, PluginAlreadyRunningError, PluginNotFoundError } from './errors.ts'
 import { probeNetworkIsolation } from './network-isolation.ts'
 import type { NetworkIsolation } from './network-isolation.ts'
@@ -239,11 +239,11 @@ export class PluginHost {
     return entry.supervisor.logs()
   }
 
-  /** Stops everything (calls in flight drain, bounded) and the watchdog. */
+  /** Stops everything (calls in flight get PLUGIN_CLOSE_DRAIN_MS to finish) and the watchdog. */
   async close (): Promise<void> {
     this.#closed = true
     await this.#watchdog.stop()
-    await Promise.all(this.#sources.all().map(async (e) => { await this.#stopEntry(e) }))
+    await Promise.all(this.#sources.all().map(async (e) => { await this.#stopEntry(e, PLUGIN_CLOSE_DRAIN_MS) }))
   }
 
   #entry (kind: 'plugin' | 'server', name: string, version: string, callDeadlineMs: number | undefined, plan: LaunchPlan | undefined, reg?: McpServerRegistration): SourceEntry {
@@ -279,8 +279,8 @@ export class PluginHost {
     }
   }
 
-  async #stopEntry (entry: SourceEntry): Promise<void> {
-    await entry.supervisor.stop()
+  async #stopEntry (entry: SourceEntry, drainMs?: number): Promise<void> {
+    await entry.supervisor.stop(drainMs)
     this.#sources.remove(entry)
     this.#plans.delete(entry)
     this.#opts.onChange?.()
