@@ -124,3 +124,17 @@ export class PluginDeadlineError extends Error {
     super(`plugin ${plugin} did not answer ${method} within ${deadlineMs} ms`)
   }
 }
+
+/** An MCP server of that name is registered already (replace it explicitly). */
+export class McpServerExistsError extends Error {
+  override readonly name = 'McpServerExistsError'
+  readonly kind = 'conflict'
+  constructor (name: string) { super(`an MCP server named ${JSON.stringify(name)} is registered already (remove it first, or replace it)`) }
+}
+
+/** The cluster holds as many registered MCP servers as it keeps. */
+export class McpServerRegistryFullError extends Error {
+  override readonly name = 'McpServerRegistryFullError'
+  readonly kind = 'exhausted'
+  constructor (max: number) { super(`the cluster holds ${max} registered MCP servers, the most it keeps: remove one first`) }
+}

@@ -13,6 +13,9 @@ export type { BackupCatalogEvent, BackupCatalogMsg, BackupCatalogState, BackupEn
 export { chatRoom } from './chat-room.ts'
 export { AGENT_MENTION, RECENT_POSTERS, RECENT_POST_IDS_PER_USER, ROOM, agentDisplayName, checkRoomFeed, checkRoomMsg } from './chat-room-protocol.ts'
 export type { AgentPartial, ChatMessage, ChatMessageKind, PostAck, PostReceipt, RoomEvent, RoomFeed, RoomInfo, RoomMsg, RoomState } from './chat-room-protocol.ts'
+export { mcpServerRegistry } from './mcp-server-registry.ts'
+export { MAX_MCP_SERVERS, MCP_SERVERS, MCP_SERVER_REGISTRY_KEY, checkMcpServerRegistryMsg } from './mcp-server-registry-protocol.ts'
+export type { McpServerEntry, McpServerRegistryEvent, McpServerRegistryMsg, McpServerRegistryState } from './mcp-server-registry-protocol.ts'
 export { MessageCheck } from './message-check.ts'
 export { pluginCatalog } from './plugin-catalog.ts'
 export {

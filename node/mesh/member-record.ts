@@ -1,5 +1,5 @@
 import type { Member } from '../../protocols/index.ts'
-import { MAX_RECORD_MODELS } from './membership.ts'
+import { MAX_RECORD_MODELS, MAX_RECORD_PLUGINS } from './membership.ts'
 import type { MemberRecord, MemberView } from './membership.ts'
 
 /** What the admin API shows of another member, from the view membership keeps. */
@@ -15,7 +15,9 @@ export function memberOf (view: MemberView): Member {
     capacity: view.capacity,
     lastSeen: view.lastSeen,
     ...(view.settled !== undefined && { settled: view.settled }),
-    ...(view.models !== undefined && { models: [...view.models] })
+    ...(view.models !== undefined && { models: [...view.models] }),
+    ...(view.plugins !== undefined && { plugins: view.plugins.map((p) => ({ name: p.name, version: p.version })) }),
+    ...(view.servers !== undefined && { servers: [...view.servers] })
   }
 }
 
@@ -34,6 +36,8 @@ export function recordOf (self: Member): MemberRecord {
     incarnation: self.startedAt,
     version: self.version,
     ...(self.settled !== undefined && { settled: self.settled }),
-    ...(self.models !== undefined && self.models.length > 0 && { models: self.models.slice(0, MAX_RECORD_MODELS) })
+    ...(self.models !== undefined && self.models.length > 0 && { models: self.models.slice(0, MAX_RECORD_MODELS) }),
+    ...(self.plugins !== undefined && self.plugins.length > 0 && { plugins: self.plugins.slice(0, MAX_RECORD_PLUGINS) }),
+    ...(self.servers !== undefined && self.servers.length > 0 && { servers: self.servers.slice(0, MAX_RECORD_PLUGINS) })
   }
 }

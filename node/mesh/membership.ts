@@ -31,6 +31,11 @@ export interface MemberRecord {
   /** ai members: the models loaded there now (at most MAX_RECORD_MODELS names). Absent: none, or
    * a version that does not say. */
   readonly models?: readonly string[]
+  /** plugins members: the plugin versions up there now (at most MAX_RECORD_PLUGINS). Absent:
+   * none, or a version that does not say. */
+  readonly plugins?: ReadonlyArray<{ readonly name: string, readonly version: string }>
+  /** plugins members: the registered MCP servers connected there now (at most MAX_RECORD_PLUGINS). */
+  readonly servers?: readonly string[]
 }
 
 export type MemberStatus = 'joining' | 'up' | 'suspect' | 'draining' | 'down'
@@ -57,6 +62,12 @@ export const MAX_PINS = 512
 export const MAX_RECORD_BYTES = 32_768
 /** Loaded models a record names, at most (a node holds a few at once within its memory budget). */
 export const MAX_RECORD_MODELS = 16
+/** Plugin versions, and registered servers, a record names at most: each is a process of its own,
+ * and a node runs a few dozen at most (two versions of one during a hot swap). */
+export const MAX_RECORD_PLUGINS = 128
+/** A plugin's or a server's name in a record (SOURCE_NAME_PATTERN), and its version (semver). */
+const RECORD_SOURCE_NAME = /^[a-z][a-z0-9-]{0,23}$/
+const RECORD_VERSION = /^\d{1,16}\.\d{1,16}\.\d{1,16}(?:-[0-9A-Za-z.-]{1,40})?(?:\+[0-9A-Za-z.-]{1,40})?$/
 
 const packr = new Packr({ useRecords: false })
 
@@ -93,6 +104,15 @@ export function decodeMemberRecord (bytes: Uint8Array, from: string): MemberReco
   if (r.settled !== undefined && typeof r.settled !== 'boolean') fail('settled: expected a boolean')
   if (r.models !== undefined && (!Array.isArray(r.models) || r.models.length > MAX_RECORD_MODELS || !r.models.every((m) => str(m, 256) && m.length > 0))) {
     fail(`models: expected up to ${MAX_RECORD_MODELS} model names`)
+  }
+  if (r.plugins !== undefined && (!Array.isArray(r.plugins) || r.plugins.length > MAX_RECORD_PLUGINS || !r.plugins.every((p) => {
+    const e = p as Record<string, unknown> | null
+    return e !== null && typeof e === 'object' && typeof e.name === 'string' && RECORD_SOURCE_NAME.test(e.name) && typeof e.version === 'string' && e.version.length <= 64 && RECORD_VERSION.test(e.version)
+  }))) {
+    fail(`plugins: expected up to ${MAX_RECORD_PLUGINS} { name, version } of plugins`)
+  }
+  if (r.servers !== undefined && (!Array.isArray(r.servers) || r.servers.length > MAX_RECORD_PLUGINS || !r.servers.every((n) => typeof n === 'string' && RECORD_SOURCE_NAME.test(n)))) {
+    fail(`servers: expected up to ${MAX_RECORD_PLUGINS} server names`)
   }
   if (r.pins !== undefined && (!Array.isArray(r.pins) || r.pins.length > MAX_PINS ||
     !r.pins.every((p) => Array.isArray(p) && p.length === 2 && typeof p[0] === 'string' && /^[A-Za-z0-9_-]{16}$/.test(p[0]) && Number.isSafeInteger(p[1]) && p[1] >= 1))) {

@@ -17,3 +17,11 @@ export const WAIT_FOR_CLUSTER_LOG_MS = 10_000
 /** Sampling of an agent that set none: the common defaults of llama.cpp's own server, which the
  * generated and the usual small chat models answer sensibly with. */
 export const DEFAULT_SAMPLING = { temperature: 0.7, topP: 0.95, topK: 40 } as const
+
+/** Why a tool call is refused while the node's tools are not set up yet (the mesh starts first). */
+export const TOOLS_NOT_BOUND = 'the node is still starting: its tools are not set up yet'
+
+/** How often a node reads the plugins' commands and hooks anew from the members that run them:
+ * a plugin installed, upgraded or stopped shows in rooms within this, and the read is a few small
+ * asks (each member caches its own answer). */
+export const ROOM_PLUGINS_REFRESH_MS = 2_000

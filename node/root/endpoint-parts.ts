@@ -83,7 +83,7 @@ export const clientLimitsPart: PartSpec<NodeComponents> = {
 /** The admin endpoint (HTTP, or HTTPS with a TLS pair): the API, /metrics and the dashboard. */
 export const adminPart: PartSpec<NodeComponents> = {
   id: 'admin',
-  needs: ['config', 'log', 'logTail', 'preflight', 'state', 'reach', 'system', 'users', 'toolPolicy', 'metrics', 'self', 'cluster', 'p2p', 'journal', 'roster', 'repairs', 'jobs', 'writeQuorum', 'backups', 'models', 'manager', 'stats', 'audit', 'clients', 'proxies'],
+  needs: ['config', 'log', 'logTail', 'preflight', 'state', 'reach', 'system', 'users', 'toolPolicy', 'metrics', 'self', 'cluster', 'p2p', 'journal', 'roster', 'repairs', 'jobs', 'writeQuorum', 'backups', 'models', 'manager', 'stats', 'audit', 'clients', 'proxies', 'pluginRegistry'],
   gives: ['admin'],
   start: async (c: C) => {
     const config = c.get('config')
@@ -114,6 +114,7 @@ export const adminPart: PartSpec<NodeComponents> = {
         migration: new MigrationAdmin({ system, jobs, members: () => p2p?.members().filter((m) => m.peerId !== identity.peerId) ?? [], candidacy: (peer, role) => cluster.candidacy(peer, role), awaitCandidate: async (peer, role, ms) => await cluster.awaitCandidate(peer, role, ms), busyMs: config.migrationTimeout, graceMs: INTERRUPT_GRACE_MS })
       }),
       backups: c.get('backups'),
+      plugins: c.get('pluginRegistry'),
       models: c.get('models'),
       manager: c.get('manager'),
       stats: c.get('stats'),

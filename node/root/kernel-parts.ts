@@ -1,7 +1,8 @@
-import { ActorSystem, auditLog, backupCatalog, chatRoom, pluginCatalog, pluginPackage, roomDirectory, toolPolicy, userAgent, userDirectory } from '../../actors/index.ts'
+import { ActorSystem, auditLog, backupCatalog, chatRoomType, mcpServerRegistry, pluginCatalog, pluginPackage, postHooks, roomDirectory, toolPolicy, userAgent, userDirectory } from '../../actors/index.ts'
 import { CHAT_GATEWAY_PATH, chatGateway } from '../grpc/index.ts'
 import { AGENT_GATEWAY_PATH, AgentAsker, agentGateway } from '../inference/index.ts'
 import { actorMetrics } from '../metrics/index.ts'
+import { MeshRoomPlugins, roomPluginMetrics } from '../room-plugins/index.ts'
 import { QuorumGatedJournal, spawnShardHolders } from '../replication/index.ts'
 import type { RepairParts } from '../replication/index.ts'
 import { DirectoryView, ToolPolicy, UserAccounts } from '../users/index.ts'
@@ -53,13 +54,16 @@ export const actorsPart: PartSpec<NodeComponents> = {
  */
 export const entitiesPart: PartSpec<NodeComponents> = {
   id: 'entities',
-  needs: ['config', 'log', 'roles', 'system', 'inference', 'serviceFailures'],
-  gives: ['directoryView', 'users', 'toolPolicy', 'gateway', 'asker'],
+  needs: ['config', 'log', 'roles', 'system', 'inference', 'metrics', 'serviceFailures', 'toolsPort', 'roomPluginsPort'],
+  gives: ['directoryView', 'users', 'toolPolicy', 'roomPlugins', 'gateway', 'asker'],
   start: (c: C) => {
     const config = c.get('config')
     const log = c.get('log')
     const system = c.get('system')
-    system.registerEntity(chatRoom)
+    // rooms answer their plugins' commands and run their hooks (none until the tools part binds them)
+    const roomPlugins = new MeshRoomPlugins({ source: c.get('roomPluginsPort'), metrics: roomPluginMetrics(c.get('metrics').registry), log: log.child({ component: 'room-plugins' }) })
+    system.registerEntity(chatRoomType({ plugins: roomPlugins }))
+    system.registerEntity(postHooks({ plugins: roomPlugins }))
     system.registerEntity(roomDirectory)
     system.registerEntity(userDirectory)
     system.registerEntity(backupCatalog)
@@ -67,7 +71,9 @@ export const entitiesPart: PartSpec<NodeComponents> = {
     system.registerEntity(pluginCatalog)
     system.registerEntity(pluginPackage)
     system.registerEntity(toolPolicy)
-    system.registerEntity(userAgent({ inference: c.get('inference'), sampling: { ...DEFAULT_SAMPLING, maxTokens: config.agentMaxTokens }, maxTokensLimit: config.contextSize }))
+    system.registerEntity(mcpServerRegistry)
+    // agents call the tools their users may use (none until the tools part binds the port)
+    system.registerEntity(userAgent({ inference: c.get('inference'), sampling: { ...DEFAULT_SAMPLING, maxTokens: config.agentMaxTokens }, maxTokensLimit: config.contextSize, tools: c.get('toolsPort') }))
     for (const role of ['chat', 'ai'] as const) {
       if (!c.get('roles').has(role)) log.info(`this node does not hold the ${role} role: its ${role === 'chat' ? 'rooms' : 'agents'} live on members that do`)
     }
@@ -75,6 +81,7 @@ export const entitiesPart: PartSpec<NodeComponents> = {
     c.provide('directoryView', directoryView, 'entities')
     c.provide('users', new UserAccounts(system, directoryView), 'entities')
     c.provide('toolPolicy', new ToolPolicy({ system, log }), 'entities')
+    c.provide('roomPlugins', roomPlugins, 'entities')
     c.provide('gateway', system.spawn(chatGateway(), { name: CHAT_GATEWAY_PATH.slice(1), mailbox: 65_536, kind: 'chat-gateway' }), 'entities')
     c.provide('asker', new AgentAsker(system, system.spawn(agentGateway(), { name: AGENT_GATEWAY_PATH.slice(1), mailbox: 65_536, kind: 'agent-gateway' })), 'entities')
     return { stop: () => undefined }

@@ -1,5 +1,6 @@
 import { describe } from '../../protocols/index.ts'
 import * as inferenceFolder from '../inference/index.ts'
+import * as pluginsFolder from '../plugins/index.ts'
 import { Cluster, MEMBER_SETTLE_MAX_MS, recordOf, startP2pHost } from '../mesh/index.ts'
 import { meshMetrics } from '../metrics/index.ts'
 import * as pluginRegistryFolder from '../plugin-registry/index.ts'
@@ -114,7 +115,7 @@ export const meshPart: PartSpec<NodeComponents> = {
       onSettled: () => { p2p?.announce() },
       jobs: c.get('jobs'),
       // errors of the folders above the mesh arrive from other nodes as their own classes
-      errorModules: [inferenceFolder, replicationFolder, pluginRegistryFolder],
+      errorModules: [inferenceFolder, replicationFolder, pluginRegistryFolder, pluginsFolder],
       failures: c.get('serviceFailures'),
       log: c.get('log').child({ component: 'mesh' })
     })

@@ -10,7 +10,9 @@ import { MovesPort } from './moves-port.ts'
 import type { NodeComponents } from './node-components.ts'
 import type { NodePreflight } from './node-preflight.ts'
 import { NodeState } from './node-state.ts'
+import { RoomPluginsPort } from './room-plugins-port.ts'
 import { ShutdownPort } from './shutdown-port.ts'
+import { ToolsPort } from './tools-port.ts'
 
 /** A node's components before any part starts: what preflight read, the node's state, where it
  * will be reached, and the ports the parts bind (NODE_BASE names them). */
@@ -30,6 +32,8 @@ export function nodeBase (config: NodeConfig, log: PinoLogger, preflight: NodePr
     moves: new MovesPort(),
     shutdown: new ShutdownPort(),
     repairs: {},
-    serviceFailures: new ServiceFailures()
+    serviceFailures: new ServiceFailures(),
+    toolsPort: new ToolsPort(),
+    roomPluginsPort: new RoomPluginsPort()
   })
 }

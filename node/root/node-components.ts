@@ -12,6 +12,9 @@ import type { LogTail } from '../log-tail.ts'
 import type { Cluster, NodeRoles, P2pHost, PinTable } from '../mesh/index.ts'
 import type { NodeMetrics, StatsSampler } from '../metrics/index.ts'
 import type { Leave, Migrator, MoveJobs } from '../migration/index.ts'
+import type { ClusterPlugins, ClusterTools, McpServers, PluginHost } from '../plugins/index.ts'
+import type { PluginCallStats, PluginReconciler, PluginRegistry } from '../plugin-registry/index.ts'
+import type { MeshRoomPlugins } from '../room-plugins/index.ts'
 import type { ServiceFailures } from '../services/index.ts'
 import type { AntiEntropy, CatchUp, PartitionHandOff, LevelReplicaStorage, ReplicatedJournal, Scrubber, StorageRoster, WriteQuorum } from '../replication/index.ts'
 import type { LevelStore } from '../storage/index.ts'
@@ -22,7 +25,9 @@ import type { MovesPort } from './moves-port.ts'
 import type { NodePreflight } from './node-preflight.ts'
 import type { NodeSelf, Reach } from './node-self.ts'
 import type { NodeState } from './node-state.ts'
+import type { RoomPluginsPort } from './room-plugins-port.ts'
 import type { ShutdownPort } from './shutdown-port.ts'
+import type { ToolsPort } from './tools-port.ts'
 
 /** The repair parts, for the replication inspector (whose shard holders exist before the mesh,
  * while these start after it): each part sets its own entry as it starts. */
@@ -52,6 +57,10 @@ export interface NodeBase {
   readonly repairs: RepairSet
   /** Failed runs of the node's background services, by service (plexi_service_failures_total). */
   readonly serviceFailures: ServiceFailures
+  /** The node's tools for its agents, bound by the tools part. */
+  readonly toolsPort: ToolsPort
+  /** The plugins' commands and hooks for its rooms, bound by the tools part. */
+  readonly roomPluginsPort: RoomPluginsPort
 }
 
 /** Given by the parts, in the order node/root/node-parts.ts starts them. */
@@ -76,11 +85,27 @@ export interface NodeGiven {
   readonly users: UserAccounts
   /** Which tools each user's agent may use (the input of the node's ToolProvider: `allowed`). */
   readonly toolPolicy: ToolPolicy
+  /** The rooms' plugins (their commands and hooks), as the room and post-hooks entities read them. */
+  readonly roomPlugins: MeshRoomPlugins
   readonly gateway: ActorRef<GatewayMsg>
   readonly asker: AgentAsker
   readonly self: NodeSelf
   readonly p2p: P2pHost | undefined
   readonly cluster: Cluster
+  /** A plugins-role member's plugin host (undefined elsewhere). */
+  readonly pluginHost: PluginHost | undefined
+  /** The node's ToolProvider: every plugin's and registered server's tools in the cluster. */
+  readonly tools: ClusterTools
+  /** The cluster's plugins for the rooms: their commands and hooks, and Plexi requests to them. */
+  readonly clusterPlugins: ClusterPlugins
+  /** The MCP servers an admin registered for the cluster. */
+  readonly mcpServers: McpServers
+  /** The plugins' calls on this node, fed by the host (undefined where no host runs). */
+  readonly pluginCalls: PluginCallStats | undefined
+  /** The cluster's plugins as the admin API drives them (every node). */
+  readonly pluginRegistry: PluginRegistry
+  /** What runs here follows the catalog (a node with a plugin host). */
+  readonly pluginReconciler: PluginReconciler | undefined
   readonly migrator: Migrator
   readonly moveJobs: MoveJobs
   readonly leave: Leave

@@ -6,6 +6,9 @@ import { meshPart, p2pPart, selfPart, writeQuorumPart } from './mesh-parts.ts'
 import { leavePart, migrationPart } from './migration-parts.ts'
 import type { NodeBase, NodeComponents } from './node-components.ts'
 import type { PartSpec } from './part-list.ts'
+import { checkPluginManifest } from '../../protocols/index.ts'
+import { pluginHostPart, postHooksResumePart, toolsPart } from './plugin-parts.ts'
+import { pluginRegistryPart } from './plugin-registry-parts.ts'
 import { antiEntropyPart, catchUpPart, handOffPart, scrubPart } from './repair-parts.ts'
 import { catchUpStatePart, journalPart, metricsPart, modelRegistryPart, storePart } from './storage-parts.ts'
 
@@ -28,6 +31,9 @@ export const NODE_PARTS: ReadonlyArray<PartSpec<NodeComponents>> = [
   selfPart,
   p2pPart,
   meshPart,
+  pluginHostPart,
+  toolsPart,
+  postHooksResumePart,
   writeQuorumPart,
   migrationPart,
   leavePart,
@@ -41,10 +47,11 @@ export const NODE_PARTS: ReadonlyArray<PartSpec<NodeComponents>> = [
   holderRepairPart,
   statsPart,
   clientLimitsPart,
+  pluginRegistryPart(checkPluginManifest),
   adminPart,
   grpcPart,
   openAiPart
 ]
 
 /** The components known before any part starts (NodeBase's names), for checkPartList. */
-export const NODE_BASE: ReadonlyArray<keyof NodeBase> = ['config', 'log', 'logTail', 'preflight', 'roles', 'state', 'startedAt', 'reach', 'pins', 'membership', 'kernel', 'moves', 'shutdown', 'repairs', 'serviceFailures']
+export const NODE_BASE: ReadonlyArray<keyof NodeBase> = ['config', 'log', 'logTail', 'preflight', 'roles', 'state', 'startedAt', 'reach', 'pins', 'membership', 'kernel', 'moves', 'shutdown', 'repairs', 'serviceFailures', 'toolsPort', 'roomPluginsPort']

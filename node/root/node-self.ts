@@ -30,12 +30,13 @@ export interface NodeSelfOptions {
 
 /**
  * This node as a member: what its record says (roles, status from its readiness, addresses,
- * load, whether it settled, the llama.cpp models it has loaded), and whether it was
+ * load, whether it settled, the llama.cpp models it has loaded, the plugins and servers it runs), and whether it was
  * decommissioned (its last records say it left for good).
  */
 export class NodeSelf {
   readonly #opts: NodeSelfOptions
   #left = false
+  #sources: () => { plugins: Array<{ name: string, version: string }>, servers: string[] } = () => ({ plugins: [], servers: [] })
 
   constructor (opts: NodeSelfOptions) {
     this.#opts = opts
@@ -47,6 +48,17 @@ export class NodeSelf {
   /** Marks this node decommissioned (its records say so from now on). */
   markLeft (): void {
     this.#left = true
+  }
+
+  /** What the record says runs here of plugins and registered servers (the plugins part binds it). */
+  bindSources (sources: () => { plugins: Array<{ name: string, version: string }>, servers: string[] }): void {
+    this.#sources = sources
+  }
+
+  /** The plugins and servers running here, each field only when some are. */
+  #runningSources (): Pick<Member, 'plugins' | 'servers'> {
+    const { plugins, servers } = this.#sources()
+    return { ...(plugins.length > 0 && { plugins }), ...(servers.length > 0 && { servers }) }
   }
 
   member (): Member {
@@ -62,7 +74,8 @@ export class NodeSelf {
       startedAt,
       version: VERSION,
       settled: membership.settled(),
-      models: manager.loaded().filter((m) => m.kind === 'llama.cpp').map((m) => m.model)
+      models: manager.loaded().filter((m) => m.kind === 'llama.cpp').map((m) => m.model),
+      ...this.#runningSources()
     }
   }
 }

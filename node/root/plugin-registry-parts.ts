@@ -4,28 +4,11 @@ import { memberOf } from '../mesh/index.ts'
 import {
   CatalogClient, PLUGINS_DIR, PackageFiles, PackageStore, PluginReconciler, PluginRegistry, registryMetrics, spawnRegistryActor
 } from '../plugin-registry/index.ts'
-import type { PluginCallStats, PluginHostPort } from '../plugin-registry/index.ts'
 import type { PartComponents } from './components.ts'
 import type { NodeComponents } from './node-components.ts'
 import type { PartSpec } from './part-list.ts'
 
-/** The components the plugin registry's part reads and gives beyond the node's others. The
- * composition root adds them to NodeGiven once the plugin host's part gives `pluginHost`. */
-export interface PluginRegistryGiven {
-  /** The plugin host (node/plugins) on a node that runs plugins (undefined elsewhere), bound to
-   * what the registry asks of it (PluginHostPort). */
-  readonly pluginHost: PluginHostPort | undefined
-  /** The plugins' calls on this node, fed by the host's `onCall` (the host's part makes it). */
-  readonly pluginCalls: PluginCallStats | undefined
-  /** The cluster's plugins as the admin API drives them (every node). */
-  readonly pluginRegistry: PluginRegistry
-  /** What runs here follows the catalog (a node with a plugin host). */
-  readonly pluginReconciler: PluginReconciler | undefined
-}
-
-export type PluginNodeComponents = NodeComponents & PluginRegistryGiven
-
-type C = PartComponents<PluginNodeComponents>
+type C = PartComponents<NodeComponents>
 
 /**
  * The plugin registry (node/plugin-registry): on every node, the admin side (install, list, change,
@@ -33,7 +16,7 @@ type C = PartComponents<PluginNodeComponents>
  * catalog's plugins here while the node holds the plugins role, unpacking packages under
  * `<data-dir>/plugins`. `checkManifest` is the host's manifest check (checkPluginManifest).
  */
-export function pluginRegistryPart (checkManifest: (value: unknown) => PluginManifest): PartSpec<PluginNodeComponents> {
+export function pluginRegistryPart (checkManifest: (value: unknown) => PluginManifest): PartSpec<NodeComponents> {
   return {
     id: 'plugin-registry',
     needs: ['config', 'log', 'roles', 'system', 'cluster', 'metrics', 'serviceFailures', 'pluginHost', 'pluginCalls'],

@@ -3,6 +3,8 @@ import { CHAT_GATEWAY_PATH } from '../grpc/index.ts'
 import { AGENT_GATEWAY_PATH, INFERENCE_PATH, INFERENCE_RELAY_PATH, KV_CACHE_PATH } from '../inference/index.ts'
 import { INSPECTOR_PATH, ROLE_MANAGER_PATH } from '../mesh/index.ts'
 import { MIGRATION_PATH } from '../migration/index.ts'
+import { PLUGINS_PATH } from '../plugins/index.ts'
+import { PLUGIN_REGISTRY_PATH } from '../plugin-registry/index.ts'
 import { REPLICATION_PATH, shardHolderPath } from '../replication/index.ts'
 
 /** One system actor: where every node runs it, the version of the messages it speaks, the file
@@ -31,6 +33,8 @@ export const SYSTEM_ACTORS: readonly SystemActor[] = [
   { path: AGENT_GATEWAY_PATH, version: 1, protocol: 'node/inference/agent-gateway.ts', part: 'entities' },
   { path: ROLE_MANAGER_PATH, version: 1, protocol: 'node/mesh/role-manager.ts', part: 'mesh' },
   { path: INSPECTOR_PATH, version: 1, protocol: 'node/mesh/node-inspector.ts', part: 'mesh' },
+  { path: PLUGINS_PATH, version: 1, protocol: 'node/plugins/plugins-actor.ts', part: 'plugins' },
+  { path: PLUGIN_REGISTRY_PATH, version: 1, protocol: 'node/plugin-registry/registry-actor.ts', part: 'plugin-registry' },
   { path: MIGRATION_PATH, version: 1, protocol: 'node/migration/migration-protocol.ts', part: 'leave' },
   { path: CHUNK_HOLDER_PATH, version: 1, protocol: 'node/backup/chunk-holder.ts', part: 'backup-chunks' },
   { path: RESTORE_HOLD_PATH, version: 1, protocol: 'node/backup/restore-hold.ts', part: 'backup-schedule' }

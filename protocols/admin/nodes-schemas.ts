@@ -26,6 +26,10 @@ export interface Member {
   /** ai members: the llama.cpp models loaded there now (a member without a model loaded may ask
    * one that has it to answer for it, rather than load it cold). */
   models?: string[]
+  /** plugins members: the plugin versions up there now. */
+  plugins?: Array<{ name: string, version: string }>
+  /** plugins members: the registered MCP servers connected there now. */
+  servers?: string[]
 }
 
 export const memberSchema = {
@@ -60,6 +64,12 @@ export const memberSchema = {
     version: { type: 'string' },
     lastSeen: { type: 'integer', description: 'ms since the epoch of its last heartbeat (other members only)' },
     settled: { type: 'boolean', description: 'it has been up the settle time (failure-timeout, at most 3 s): a member that joins or comes back takes entities of a role others serve once it has, or at once when no settled member holds the role' },
-    models: { type: 'array', items: { type: 'string' }, description: 'ai members: the models loaded there now; a member that has not loaded a model has it answered by one of these while it has a free slot, rather than load it cold' }
+    models: { type: 'array', items: { type: 'string' }, description: 'ai members: the models loaded there now; a member that has not loaded a model has it answered by one of these while it has a free slot, rather than load it cold' },
+    plugins: {
+      type: 'array',
+      description: 'plugins members: the plugin versions up there now (a node without a plugin calls its tools on one of these)',
+      items: { type: 'object', required: ['name', 'version'], properties: { name: { type: 'string' }, version: { type: 'string' } } }
+    },
+    servers: { type: 'array', items: { type: 'string' }, description: 'plugins members: the registered MCP servers connected there now' }
   }
 } as const

@@ -40,3 +40,16 @@ export const MAX_BEFORE_POST_BUDGET_MS = 2_000
 /** A tool as an admin grants it to a user's agent and the user turns it on or off: a qualified
  * name, or `<source>__*` for every tool of a source (at most TOOL_NAME_MAX characters). */
 export const TOOL_PATTERN = '^[a-z][a-z0-9-]{0,23}__(\\*|[a-zA-Z0-9_-]+)$'
+/** A plugin process's least memory cap: Node.js itself takes about 40 MiB before a plugin loads
+ * anything, so a lower cap would only kill it at start. */
+export const MIN_PLUGIN_MEMORY_MIB = 64
+/** The file at a plugin package's root that holds its manifest. */
+export const PLUGIN_MANIFEST_FILE = 'plexi-plugin.json'
+/** A manifest's description, at most (shown in listings; the README says more). */
+export const MAX_PLUGIN_DESCRIPTION = 1_024
+/** Paths a manifest may list in `permissions.read` or `write`, and environment variables in
+ * `env`, at most: a plugin names a few folders and variables, never a tree. */
+export const MAX_PERMISSION_ENTRIES = 32
+/** A command entry's arguments, at most. */
+export const MAX_ENTRY_ARGS = 64
+

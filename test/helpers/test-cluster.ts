@@ -8,6 +8,7 @@ import type { Behavior, NodeRole, ReplyTo, RoomPlugins } from '../../actors/inde
 import { LevelReplicaStorage, LevelStore, meshJournal, spawnShardHolders } from '../../node/index.ts'
 import type { ReplicatedJournal } from '../../node/index.ts'
 import * as inferenceFolder from '../../node/inference/index.ts'
+import * as pluginsFolder from '../../node/plugins/index.ts'
 import type { Candidate } from '../../node/mesh/index.ts'
 import { Cluster, NodeRoles, readClusterKey, startP2pHost } from '../../node/mesh/index.ts'
 import type { JobsView, MemberRecord, P2pHost } from '../../node/mesh/index.ts'
@@ -152,7 +153,7 @@ export class TestCluster {
     const cluster = await Cluster.start({
       system, heads: journal, roles: nodeRoles, capacity: 1, p2p: host, serving: () => !settling || status === 'up', onViewChange: () => undefined, refreshMs: 125, log,
       // as startNode: errors of the folders above the mesh come off the wire as their own classes
-      errorModules: [inferenceFolder, replicationFolder, pluginRegistryFolder],
+      errorModules: [inferenceFolder, replicationFolder, pluginRegistryFolder, pluginsFolder],
       ...(options.jobs !== undefined && { jobs: options.jobs(id) }),
       ...(settling && { settleMs: options.settleMs, onSettled: () => { host.announce() } })
     })

@@ -17,6 +17,14 @@ describe('member records', () => {
     for (const status of ['draining', 'suspect', 'down'] as const) expect(recordOf({ ...self, status }).status).to.equal('draining')
   })
 
+  it('should say which plugins and servers run here only when some do', () => {
+    expect(recordOf(self)).to.not.have.property('plugins')
+    expect(recordOf({ ...self, plugins: [], servers: [] })).to.not.have.any.keys('plugins', 'servers')
+    const record = recordOf({ ...self, plugins: [{ name: 'clock', version: '1.0.0' }], servers: ['memory'] })
+    expect(record).to.deep.include({ plugins: [{ name: 'clock', version: '1.0.0' }], servers: ['memory'] })
+    expect(memberOf({ ...record, status: 'up', lastSeen: 1 })).to.deep.include({ plugins: [{ name: 'clock', version: '1.0.0' }], servers: ['memory'] })
+  })
+
   it('should show another member as the admin API does, with when it was last heard', () => {
     const view: MemberView = { ...recordOf(self), status: 'suspect', lastSeen: 1_700_000_005_000 }
     expect(memberOf(view)).to.deep.equal({ ...self, status: 'suspect', lastSeen: 1_700_000_005_000 })

@@ -102,6 +102,11 @@ describe('decodeMemberRecord', () => {
     expect(decodeMemberRecord(encodeMemberRecord(record), 'a')).to.deep.equal(record)
   })
 
+  it('should carry the plugin versions and registered servers a member runs', () => {
+    const record = { ...member('a'), plugins: [{ name: 'clock', version: '1.2.0' }, { name: 'clock', version: '1.3.0-rc.1' }], servers: ['memory'] }
+    expect(decodeMemberRecord(encodeMemberRecord(record), 'a')).to.deep.equal(record)
+  })
+
   it('should carry pins and the left mark, and a table should stop listing a member that left once it is down', () => {
     const record = { ...member('a'), pins: [['AAAAAAAAAAAAAAAA', 3]] as Array<[string, number]>, left: true }
     expect(decodeMemberRecord(encodeMemberRecord(record), 'a')).to.deep.equal(record)
@@ -131,6 +136,13 @@ describe('decodeMemberRecord', () => {
       [packr.pack({ ...member('a'), models: [''] }), 'a', /models/],
       [packr.pack({ ...member('a'), models: [7] }), 'a', /models/],
       [packr.pack({ ...member('a'), models: Array.from({ length: 17 }, (_, i) => `m${i}`) }), 'a', /models/],
+      [packr.pack({ ...member('a'), plugins: 'clock' }), 'a', /plugins/],
+      [packr.pack({ ...member('a'), plugins: [{ name: 'Clock', version: '1.0.0' }] }), 'a', /plugins/],
+      [packr.pack({ ...member('a'), plugins: [{ name: 'clock', version: 'latest' }] }), 'a', /plugins/],
+      [packr.pack({ ...member('a'), plugins: [{ name: 'clock' }] }), 'a', /plugins/],
+      [packr.pack({ ...member('a'), plugins: Array.from({ length: 129 }, () => ({ name: 'clock', version: '1.0.0' })) }), 'a', /plugins/],
+      [packr.pack({ ...member('a'), servers: ['a__b'] }), 'a', /servers/],
+      [packr.pack({ ...member('a'), servers: 'memory' }), 'a', /servers/],
       [encodeMemberRecord(member('a')), 'b', /is not the sender b/],
       [packr.pack({ ...member('a'), roles: 'chat' }), 'a', /roles/],
       [packr.pack({ ...member('a'), status: 'emperor' }), 'a', /status/],

@@ -1,5 +1,5 @@
 import { expect } from 'chai'
-import { NodeMetrics, actorMetrics, antiEntropyMetrics, auditMetrics, backupMetrics, catchUpMetrics, clientLimitMetrics, jobMetrics, meshMetrics, migrationMetrics, modelMetrics, replicaMetrics, scrubMetrics } from '../../../node/metrics/index.ts'
+import { NodeMetrics, actorMetrics, antiEntropyMetrics, auditMetrics, backupMetrics, catchUpMetrics, clientLimitMetrics, jobMetrics, meshMetrics, migrationMetrics, modelMetrics, pluginMetrics, replicaMetrics, scrubMetrics } from '../../../node/metrics/index.ts'
 import { ServiceFailures } from '../../../node/services/index.ts'
 import { families, scrape, seriesValue } from '../../helpers/metric-text.ts'
 
@@ -72,6 +72,12 @@ const FAMILIES: ReadonlyArray<readonly [string, string]> = [
   ['plexi_migrations_total', 'counter'],
   ['plexi_model_memory_bytes', 'gauge'],
   ['plexi_models_loaded', 'gauge'],
+  ['plexi_plugin_call_seconds', 'histogram'],
+  ['plexi_plugin_calls_total', 'counter'],
+  ['plexi_plugin_kills_total', 'counter'],
+  ['plexi_plugin_memory_bytes', 'gauge'],
+  ['plexi_plugin_restarts_total', 'counter'],
+  ['plexi_plugin_up', 'gauge'],
   ['plexi_replication_anti_entropy_failures_total', 'counter'],
   ['plexi_replication_anti_entropy_passes_total', 'counter'],
   ['plexi_replication_appends_total', 'counter'],
@@ -128,6 +134,7 @@ function watchedAll (failures?: ServiceFailures) {
   backupMetrics(r, { service: { stats: s.backup }, store: undefined })
   auditMetrics(r, { written: 0, failures: 0, dropped: 0 })
   clientLimitMetrics(r, { refused: { grpc: { rate: 0 } }, failedAuthentications: { grpc: 0 }, streamsOpen: 0 })
+  pluginMetrics(r, () => undefined)
   return { metrics, s, onMove }
 }
 

@@ -4,9 +4,9 @@ import type { NodeBase, NodeGiven } from '../../../node/root/index.ts'
 
 /** Every name of NodeBase and NodeGiven: the typecheck fails here when one is added or removed
  * without the other lists following. */
-const BASE_NAMES: Record<keyof NodeBase, true> = { config: true, log: true, logTail: true, preflight: true, roles: true, state: true, startedAt: true, reach: true, pins: true, membership: true, kernel: true, moves: true, shutdown: true, repairs: true, serviceFailures: true }
+const BASE_NAMES: Record<keyof NodeBase, true> = { config: true, log: true, logTail: true, preflight: true, roles: true, state: true, startedAt: true, reach: true, pins: true, membership: true, kernel: true, moves: true, shutdown: true, repairs: true, serviceFailures: true, toolsPort: true, roomPluginsPort: true }
 const GIVEN_NAMES: Record<keyof NodeGiven, true> = {
-  store: true, replicas: true, roster: true, models: true, metrics: true, jobs: true, journal: true, writeQuorum: true, rosterChanged: true, system: true, catchUp: true, inferencePlan: true, manager: true, kvCaches: true, inference: true, directoryView: true, users: true, toolPolicy: true, gateway: true, asker: true, self: true, p2p: true, cluster: true, migrator: true, moveJobs: true, leave: true, antiEntropy: true, scrubber: true, handOff: true, chunkStore: true, backups: true, holderRepair: true, stats: true, audit: true, clients: true, proxies: true, admin: true, grpc: true, openai: true
+  store: true, replicas: true, roster: true, models: true, metrics: true, jobs: true, journal: true, writeQuorum: true, rosterChanged: true, system: true, catchUp: true, inferencePlan: true, manager: true, kvCaches: true, inference: true, directoryView: true, users: true, toolPolicy: true, roomPlugins: true, gateway: true, asker: true, self: true, p2p: true, cluster: true, pluginHost: true, tools: true, clusterPlugins: true, mcpServers: true, pluginCalls: true, pluginRegistry: true, pluginReconciler: true, migrator: true, moveJobs: true, leave: true, antiEntropy: true, scrubber: true, handOff: true, chunkStore: true, backups: true, holderRepair: true, stats: true, audit: true, clients: true, proxies: true, admin: true, grpc: true, openai: true
 }
 
 describe('NodeComponents', () => {

@@ -25,6 +25,14 @@ describe('NodeSelf', () => {
     expect(self.member().addresses.grpc).to.equal('127.0.0.1:7777')
   })
 
+  it('should say which plugins and registered servers run here once the plugins part binds them', async () => {
+    node = await startPartsUpTo('self')
+    const self = node.c.get('self')
+    expect(self.member()).to.not.have.any.keys('plugins', 'servers')
+    self.bindSources(() => ({ plugins: [{ name: 'clock', version: '1.0.0' }], servers: ['memory'] }))
+    expect(self.member()).to.deep.include({ plugins: [{ name: 'clock', version: '1.0.0' }], servers: ['memory'] })
+  })
+
   it('should say once it was decommissioned', async () => {
     node = await startPartsUpTo('self')
     const self = node.c.get('self')

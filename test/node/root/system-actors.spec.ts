@@ -20,7 +20,7 @@ describe('system actors', () => {
 
   it('should be exactly what a node with every role runs at the top of its tree (the kernel\'s /entities aside)', async function () {
     this.timeout(60_000)
-    const node = await startPartsUpTo('openai', { flags: { role: 'chat,storage,backup,ai' } })
+    const node = await startPartsUpTo('openai', { flags: { role: 'chat,storage,backup,ai,plugins' } })
     try {
       const top = node.c.get('system').actors().map((a) => a.path).filter((p) => p.split('/').length === 2 && p !== '/entities')
       expect(top.filter((p) => systemActorAt(p) === undefined), 'actors not in the list').to.deep.equal([])

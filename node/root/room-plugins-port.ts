@@ -1,0 +1,60 @@
+import type { PluginHooks } from '../plugins/index.ts'
+import { PluginNotRunningError } from '../room-plugins/index.ts'
+import type { RoomPluginInfo, RoomPluginSource } from '../room-plugins/index.ts'
+import { PeriodicService } from '../services/index.ts'
+import type { ServiceFailures, ServiceLog } from '../services/index.ts'
+import { ROOM_PLUGINS_REFRESH_MS } from './constants.ts'
+
+/** What the tools part binds: the cluster's plugins (node/plugins ClusterPlugins). */
+export interface RoomPluginsBinding {
+  capabilities (): Promise<readonly PluginHooks[]>
+  request (plugin: string, method: string, params: unknown, deadlineMs: number): Promise<unknown>
+}
+
+/**
+ * The plugins' commands and hooks for the rooms (RoomPluginSource): the rooms are registered with
+ * the entities, before the mesh, and read their plugins on every post, synchronously, while the
+ * plugins are reached through the mesh. This port keeps the last list read (the same array while it
+ * does not change, as the rooms' view is rebuilt only for another array), reads it anew every
+ * ROOM_PLUGINS_REFRESH_MS once the tools part bound it, and sends requests through what it bound.
+ * Until then there are no plugins and a request is refused.
+ */
+export class RoomPluginsPort implements RoomPluginSource {
+  #binding: RoomPluginsBinding | undefined
+  #list: readonly RoomPluginInfo[] = []
+  #signature = '[]'
+  #refresh: PeriodicService | undefined
+
+  /** Binds the cluster's plugins and starts reading them (once). */
+  bind (binding: RoomPluginsBinding, opts: { readonly failures: ServiceFailures, readonly log: ServiceLog, readonly intervalMs?: number }): void {
+    if (this.#binding !== undefined) throw new Error('the room plugins port is bound already')
+    this.#binding = binding
+    this.#refresh = new PeriodicService({ name: 'room-plugins', intervalMs: opts.intervalMs ?? ROOM_PLUGINS_REFRESH_MS, runAtStart: true, run: async () => { await this.refresh() }, failures: opts.failures, log: opts.log })
+    this.#refresh.start()
+  }
+
+  /** Reads the list now (the refresh's run; a test's too). */
+  async refresh (): Promise<void> {
+    const binding = this.#binding
+    if (binding === undefined) return
+    const list = (await binding.capabilities()).map((h): RoomPluginInfo => ({ name: h.plugin, capability: h.capability, ...(h.beforePost !== undefined && { beforePost: h.beforePost }) }))
+    const signature = JSON.stringify(list)
+    if (signature === this.#signature) return
+    this.#signature = signature
+    this.#list = list
+  }
+
+  plugins (): readonly RoomPluginInfo[] {
+    return this.#list
+  }
+
+  async request (plugin: string, method: string, params: Readonly<Record<string, unknown>>, deadlineMs: number): Promise<unknown> {
+    // the node is still starting: no plugin is reachable yet
+    if (this.#binding === undefined) throw new PluginNotRunningError(plugin)
+    return await this.#binding.request(plugin, method, params, deadlineMs)
+  }
+
+  async stop (): Promise<void> {
+    await this.#refresh?.stop()
+  }
+}
