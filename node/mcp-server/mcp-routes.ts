@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { ErrorCode } from '@modelcontextprotocol/sdk/types.js'
 import type { RequestId } from '@modelcontextprotocol/sdk/types.js'
-import { describe } from '../../protocols/index.ts'
+import { describe, kindOf } from '../../protocols/index.ts'
 import { clientAddress } from '../limits/index.ts'
 import type { ClientLimits } from '../limits/index.ts'
 import type { OpenAiRoutes, UserOf } from '../openai/index.ts'
@@ -27,7 +27,7 @@ export interface McpRoutesDeps {
   /** Where tool failures and the sweep's are written. */
   readonly log: ServiceLog
   /** The session limits, for tests (constants.ts otherwise). */
-  readonly sessions?: { readonly maxSessions?: number, readonly maxPerUser?: number, readonly idleMs?: number }
+  readonly sessions?: { readonly maxSessions?: number, readonly maxPerUser?: number, readonly idleMs?: number, readonly sweepMs?: number }
 }
 
 /** One message of a POST body as far as the routes look at it. */
@@ -49,9 +49,9 @@ export function mcpRoutes (deps: McpRoutesDeps): OpenAiRoutes {
     sessions.start()
     app.addHook('preClose', async () => { await sessions.close() })
     app.setErrorHandler((err: FastifyError, request, reply) => {
-      const status = typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500
+      const status = typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : kindOf(err) === 'invalid' ? 400 : 500
       if (status === 500) request.log.error({ err }, `mcp ${request.method} failed: ${describe(err)}`)
-      // the only 400s Fastify makes here are of the body's parsing (not JSON, too deep)
+      // the only 400s here are of the body's parsing (not JSON; too deep: BodyTooDeepError)
       const code = status === 400 ? ErrorCode.ParseError : status === 500 ? ErrorCode.InternalError : -32000
       return rpcError(reply, status, code, status === 500 ? 'the server had an error; see the node\'s log' : `${status === 400 ? 'Parse error: ' : ''}${err.message}`)
     })

@@ -20,6 +20,8 @@ export interface McpSessionsOptions {
   readonly maxPerUser?: number
   /** @default SESSION_IDLE_MS */
   readonly idleMs?: number
+  /** @default SESSION_SWEEP_MS */
+  readonly sweepMs?: number
 }
 
 /**
@@ -39,7 +41,7 @@ export class McpSessions {
     this.#sweep = new PeriodicService({
       name: 'mcp-session-sweep',
       run: async () => { await this.sweep() },
-      intervalMs: SESSION_SWEEP_MS,
+      intervalMs: opts.sweepMs ?? SESSION_SWEEP_MS,
       failures: opts.failures,
       log: opts.log
     })

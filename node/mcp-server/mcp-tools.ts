@@ -36,7 +36,14 @@ const message = z.object({
  */
 export function registerTools (server: McpServer, backend: McpBackend, user: string, log: ToolLog): void {
   const failed = (tool: McpToolName, err: unknown): CallToolResult => toolError(tool, err, log)
+  registerRoomTools(server, backend, user, failed)
+  registerAgentTool(server, backend, user, failed)
+}
 
+type Failed = (tool: McpToolName, err: unknown) => CallToolResult
+
+/** list_rooms, read_history, post_message. */
+function registerRoomTools (server: McpServer, backend: McpBackend, user: string, failed: Failed): void {
   server.registerTool('list_rooms', {
     title: 'List rooms',
     description: `The chat rooms of this Plexi cluster, oldest first (at most ${MAX_LISTED_ROOMS}).`,
@@ -90,7 +97,10 @@ export function registerTools (server: McpServer, backend: McpBackend, user: str
       return failed('post_message', err)
     }
   })
+}
 
+/** ask_agent: the answer as progress while it is made, whole as the result. */
+function registerAgentTool (server: McpServer, backend: McpBackend, user: string, failed: Failed): void {
   server.registerTool('ask_agent', {
     title: 'Ask your agent',
     description: 'Asks your own Plexi agent (it keeps the conversation, its persona and its model). Its answer streams as progress notifications when you send a progressToken (each message is the next piece of the text); the result is the whole answer. Cancelling the call stops the generation.',
