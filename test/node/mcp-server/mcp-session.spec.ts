@@ -70,4 +70,31 @@ describe('McpSession (one client\'s session on a real node)', function () {
     await client.close()
     expect(await call).to.be.instanceOf(Error)
   })
+
+  it('should close every session with the endpoint, cancelling what is in flight', async () => {
+    const other = await startMcpApp()
+    try {
+      const bee = await other.addUser('bee')
+      await other.parts.c.get('system').entity(AGENT, 'bee').ask((replyTo) => ({ type: 'configure', user: 'bee', change: { sampling: { maxTokens: 1500 } }, replyTo }))
+      const client = await other.connect(bee)
+      let closing: Promise<void> | undefined
+      const call = rejection(() => client.callTool({ name: 'ask_agent', arguments: { question: 'cut by the close' } }, undefined, {
+        onprogress: () => { closing ??= other.app.close() }
+      }))
+      await waitFor(() => closing !== undefined, 'the first piece of the answer', { timeout: 20_000 })
+      await closing
+      const metrics = await other.registry.metrics()
+      expect(metrics).to.contain('plexi_mcp_sessions_ended_total{why="closed"} 1')
+      expect(metrics).to.contain('plexi_mcp_requests_total{method="tools/call:ask_agent",outcome="cancelled"} 1')
+      expect(metrics).to.contain('plexi_mcp_sessions_open 0')
+      const turns = async (): Promise<AgentTurn[]> => await other.parts.c.get('system').entity(AGENT, 'bee').ask<AgentTurn[]>((replyTo) => ({ type: 'history', user: 'bee', limit: 10, replyTo }))
+      await waitFor(async () => (await turns()).at(-2)?.content === 'cut by the close', 'the cut answer in the agent\'s history', { timeout: 30_000 })
+      expect((await turns()).at(-1)?.stopReason).to.equal('cancelled')
+      // the client hears nothing more of the call: it ends when the client closes
+      await client.close()
+      expect(await call).to.be.instanceOf(Error)
+    } finally {
+      await other.parts.stop()
+    }
+  })
 })
