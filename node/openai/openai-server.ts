@@ -11,8 +11,14 @@ import type { OpenAiBackend } from './openai-backend.ts'
 import { backendError, logged, openAiError, requestError, sendError } from './openai-error.ts'
 import type { ValidationIssue } from './openai-error.ts'
 import { requestAuth } from './request-auth.ts'
+import type { UserOf } from './request-auth.ts'
 
 export type { OpenAiBackend } from './openai-backend.ts'
+
+/** Routes another folder serves on this endpoint (the MCP server's /mcp): a Fastify plugin made
+ * from what the endpoint's routes share, registered after its own, behind the same authentication
+ * and limits per client address and per user. */
+export type OpenAiRoutes = (shared: { readonly userOf: UserOf }) => (app: FastifyInstance) => Promise<void>
 
 export interface OpenAiServerDeps {
   readonly backend: OpenAiBackend
@@ -30,6 +36,8 @@ export interface OpenAiServerDeps {
   readonly proxies?: TrustedProxies
   /** The node's limits per client address, shared with its other endpoints (absent: none). */
   readonly clients?: ClientLimits
+  /** More routes on this listener, each its own plugin (absent: none). */
+  readonly routes?: readonly OpenAiRoutes[]
 }
 
 /**
@@ -76,6 +84,7 @@ export async function buildOpenAiServer (deps: OpenAiServerDeps): Promise<Fastif
 
   await app.register(modelRoutes({ backend, userOf }))
   await app.register(completionRoutes({ backend, userOf, defaults: deps.defaults, answers, clients }))
+  for (const routes of deps.routes ?? []) await app.register(routes({ userOf }))
   return app
 }
 

@@ -9,6 +9,7 @@ import { ClientLimits, TrustedProxies } from '../limits/index.ts'
 import { memberOf } from '../mesh/index.ts'
 import { StatsSampler, auditMetrics, clientLimitMetrics } from '../metrics/index.ts'
 import { MigrationAdmin } from '../migration/index.ts'
+import { mcpBackend, mcpMetrics, mcpRoutes } from '../mcp-server/index.ts'
 import { buildOpenAiServer, openAiBackend } from '../openai/index.ts'
 import { ReplicationAdmin } from '../replication/index.ts'
 import type { PartComponents } from './components.ts'
@@ -185,25 +186,38 @@ export const grpcPart: PartSpec<NodeComponents> = {
   }
 }
 
-/** The OpenAI-compatible endpoint, when openai-listen is set. */
+/** The OpenAI-compatible endpoint, when openai-listen is set, with Plexi's MCP server at /mcp
+ * (node/mcp-server: it rides this listener, its authentication and its limits). */
 export const openAiPart: PartSpec<NodeComponents> = {
   id: 'openai',
-  needs: ['config', 'log', 'preflight', 'startedAt', 'users', 'models', 'inference', 'asker', 'clients', 'proxies'],
+  needs: ['config', 'log', 'preflight', 'startedAt', 'users', 'models', 'inference', 'asker', 'clients', 'proxies', 'system', 'metrics', 'serviceFailures'],
   gives: ['openai'],
   runs: (c: C) => c.get('config').openaiListen !== undefined,
   start: async (c: C) => {
     const config = c.get('config')
     const tls = c.get('preflight').tls
+    const address = config.openaiListen as HostPort
+    const metrics = c.get('metrics')
+    const mcp = mcpRoutes({
+      // posts from MCP clients have their own chat-rate budget on this node, as gRPC's have
+      backend: mcpBackend({ system: c.get('system'), asker: c.get('asker'), limiter: new RateLimiter({ rate: config.chatRate, burst: config.chatBurst }), maxMessageBytes: config.maxMessageBytes, onPosted: () => { metrics.chatMessages.inc() } }),
+      listenHost: address.host,
+      clients: c.get('clients'),
+      metrics: mcpMetrics(metrics.registry),
+      failures: c.get('serviceFailures'),
+      log: c.get('log').child({ component: 'mcp' })
+    })
     const app = await buildOpenAiServer({
       backend: openAiBackend({ users: c.get('users'), registry: c.get('models'), inference: c.get('inference'), asker: c.get('asker'), startedAt: Math.floor(c.get('startedAt') / 1000) }),
       logger: c.get('log').child({ component: 'openai' }),
       defaults: { maxTokens: config.agentMaxTokens, maxTokensLimit: config.contextSize },
       clients: c.get('clients'),
       proxies: c.get('proxies'),
+      routes: [mcp],
       ...(tls !== undefined && { https: { cert: tls.cert, key: tls.key } })
     })
     try {
-      c.provide('openai', { address: await listen(app, config.openaiListen as HostPort, 'the OpenAI-compatible API') }, 'openai')
+      c.provide('openai', { address: await listen(app, address, 'the OpenAI-compatible API') }, 'openai')
     } catch (err) {
       await app.close()
       throw err

@@ -536,4 +536,23 @@ describe('buildOpenAiServer options', () => {
       expect(err, JSON.stringify(defaults)).to.be.instanceOf(RangeError)
     }
   })
+
+  it('should serve the routes it is given after its own, behind its authentication, with the request\'s user', async () => {
+    const backend = { authenticate: async (token: string) => token === 'ann-token' ? 'ann' : undefined, models: async () => [], complete: async () => { throw new Error('unused') } }
+    const app = await buildOpenAiServer({
+      backend,
+      logger: false,
+      defaults: { maxTokens: 1, maxTokensLimit: 10 },
+      routes: [({ userOf }) => async (scope) => { scope.get('/extra', async (request) => ({ user: userOf(request) })) }]
+    })
+    try {
+      const mine = await app.inject({ method: 'GET', url: '/extra', headers: { authorization: 'Bearer ann-token' } })
+      expect(mine.json()).to.deep.equal({ user: 'ann' })
+      const none = await app.inject({ method: 'GET', url: '/extra' })
+      expect(none.statusCode).to.equal(401)
+      expect(none.headers['www-authenticate']).to.equal('Bearer')
+    } finally {
+      await app.close()
+    }
+  })
 })

@@ -27,6 +27,11 @@ describe('endpoint parts', () => {
     expect(openai?.address.port).to.be.greaterThan(0)
     const models = await fetch(`http://127.0.0.1:${openai?.address.port ?? 0}/v1/models`)
     expect(models.status).to.equal(401)
+    // and Plexi's MCP server beside it, behind the same authentication, its metrics on the node's registry
+    const mcp = await fetch(`http://127.0.0.1:${openai?.address.port ?? 0}/mcp`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })
+    expect(mcp.status).to.equal(401)
+    expect(mcp.headers.get('www-authenticate')).to.equal('Bearer')
+    expect(await node.c.get('metrics').registry.metrics()).to.contain('plexi_mcp_sessions_open 0')
   })
 
   it('should close what it opened when a port is taken, naming the address', async () => {
