@@ -142,7 +142,7 @@ export const adminPart: PartSpec<NodeComponents> = {
  * are reached wherever placement put them). */
 export const grpcPart: PartSpec<NodeComponents> = {
   id: 'grpc',
-  needs: ['config', 'log', 'preflight', 'state', 'reach', 'system', 'users', 'toolPolicy', 'gateway', 'asker', 'metrics', 'clients', 'proxies'],
+  needs: ['config', 'log', 'preflight', 'state', 'reach', 'system', 'users', 'toolPolicy', 'toolsPort', 'gateway', 'asker', 'metrics', 'clients', 'proxies'],
   gives: ['grpc'],
   start: async (c: C) => {
     const config = c.get('config')
@@ -177,7 +177,7 @@ export const grpcPart: PartSpec<NodeComponents> = {
       },
       {
         service: services.agent,
-        handlers: agentServiceHandlers({ system, users, asker: c.get('asker'), toolPolicy: c.get('toolPolicy'), maxMessageBytes: config.maxMessageBytes, retryTypes, log, accepting: () => state.ready, limitUser })
+        handlers: agentServiceHandlers({ system, users, asker: c.get('asker'), toolPolicy: c.get('toolPolicy'), toolProvider: c.get('toolsPort'), maxMessageBytes: config.maxMessageBytes, retryTypes, log, accepting: () => state.ready, limitUser })
       }
     ], services.definition, c.get('preflight').tls, [clientInterceptor(clients, retryTypes, c.get('proxies'))])
     c.get('reach').grpc = grpc.address
