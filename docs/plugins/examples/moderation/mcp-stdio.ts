@@ -64,6 +64,8 @@ export interface ServerSpec {
   readonly input?: Readable
   /** @default process.stdout */
   readonly output?: Writable
+  /** Where the plugin's own failures are written. @default process.stderr */
+  readonly log?: Writable
 }
 
 type Message = Record<string, unknown>
@@ -71,6 +73,7 @@ type Message = Record<string, unknown>
 /** Serves `spec` on stdin and stdout until stdin ends (Plexi closes it to stop a plugin). */
 export function serve (spec: ServerSpec): void {
   const output = spec.output ?? process.stdout
+  const log = spec.log ?? process.stderr
   const send = (message: Message): void => { output.write(`${JSON.stringify({ jsonrpc: '2.0', ...message })}\n`) }
   const lines = createInterface({ input: spec.input ?? process.stdin, crlfDelay: Infinity })
   lines.on('line', (line) => {
@@ -90,8 +93,14 @@ export function serve (spec: ServerSpec): void {
     // a notification (initialized, cancelled…) or a response: nothing to answer
     if (typeof msg.method !== 'string' || !('id' in msg)) return
     answer(spec, msg.method, params(msg.params)).then((result) => { send({ id: msg.id, result }) }, (err: unknown) => {
-      const code = err instanceof RequestError ? err.code : ErrorCode.internal
-      send({ id: msg.id, error: { code, message: err instanceof Error ? err.message : String(err) } })
+      const message = err instanceof Error ? err.message : String(err)
+      if (err instanceof RequestError) {
+        send({ id: msg.id, error: { code: err.code, message } })
+        return
+      }
+      // the plugin's own failure, not the caller's: said in its log too
+      log.write(`${msg.method} failed: ${err instanceof Error && err.stack !== undefined ? err.stack : message}\n`)
+      send({ id: msg.id, error: { code: ErrorCode.internal, message } })
     })
   })
 }

@@ -7,9 +7,12 @@ import { ErrorCode, RequestError, serve } from '../../../../../docs/plugins/exam
 import { EXAMPLES_DIR } from '../../../../helpers/example-plugins.ts'
 
 /** serve() on streams of this process: what a plugin's handlers answer, line by line. */
-function served (requests: Parameters<typeof serve>[0]['requests'], plexi?: Record<string, unknown>): { send: (msg: object) => void, answer: (id: number) => Promise<Record<string, unknown>>, close: () => void } {
+function served (requests: Parameters<typeof serve>[0]['requests'], plexi?: Record<string, unknown>): { send: (msg: object) => void, answer: (id: number) => Promise<Record<string, unknown>>, close: () => void, logged: () => string } {
   const input = new PassThrough()
   const output = new PassThrough()
+  const log = new PassThrough()
+  let logged = ''
+  log.on('data', (chunk: Buffer) => { logged += chunk.toString() })
   const answers = new Map<unknown, Record<string, unknown>>()
   const waiting = new Map<unknown, (a: Record<string, unknown>) => void>()
   createInterface({ input: output }).on('line', (line) => {
@@ -17,11 +20,12 @@ function served (requests: Parameters<typeof serve>[0]['requests'], plexi?: Reco
     answers.set(a.id, a)
     waiting.get(a.id)?.(a)
   })
-  serve({ name: 'moderation', version: '9.9.9', input, output, ...(requests !== undefined && { requests }), ...(plexi !== undefined && { plexi }) })
+  serve({ name: 'moderation', version: '9.9.9', input, output, log, ...(requests !== undefined && { requests }), ...(plexi !== undefined && { plexi }) })
   return {
     send: (msg) => { input.write(`${JSON.stringify({ jsonrpc: '2.0', ...msg })}\n`) },
     answer: async (id) => answers.get(id) ?? await new Promise((resolve) => { waiting.set(id, resolve) }),
-    close: () => { input.end() }
+    close: () => { input.end() },
+    logged: () => logged
   }
 }
 
@@ -31,7 +35,7 @@ describe('mcp-stdio, as moderation carries it', () => {
     expect(copy('moderation')).to.equal(copy('clock'))
   })
 
-  it('should declare Plexi\'s capability and answer a plugin\'s own requests, its errors with their codes', async () => {
+  it('should declare Plexi\'s capability and answer a plugin\'s own requests, its errors with their codes, its own failures in its log', async () => {
     const s = served({
       'plexi/before-post': async (p) => await Promise.resolve({ verdict: p.text === 'no' ? 'refuse' : 'allow', ...(p.text === 'no' && { reason: 'no' }) }),
       'plexi/command': () => { throw new RequestError(ErrorCode.invalidParams, 'args: expected words') },
@@ -46,6 +50,9 @@ describe('mcp-stdio, as moderation carries it', () => {
       expect((await s.answer(3)).error).to.deep.equal({ code: -32602, message: 'args: expected words' })
       s.send({ id: 4, method: 'plexi/after-post', params: {} })
       expect((await s.answer(4)).error).to.deep.equal({ code: -32603, message: 'the disk is full' })
+      // the plugin's own failure is in its log; the caller's mistake (3) is not
+      expect(s.logged()).to.match(/^plexi\/after-post failed: Error: the disk is full\n {4}at /)
+      expect(s.logged()).to.not.match(/expected words/)
       s.send({ id: 5, method: 'tools/list' })
       expect((await s.answer(5)).result).to.deep.equal({ tools: [] })
       s.send({ id: 6, method: 'plexi/unknown' })
