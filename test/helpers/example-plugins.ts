@@ -24,7 +24,8 @@ export async function exampleDir (name: ExampleName, change?: ExampleChange, par
   const kept = join(EXAMPLES_DIR, name)
   if (change === undefined) return kept
   if (parent === undefined) throw new Error('a changed example needs a folder to be copied to')
-  const dir = join(parent, `${name}-${change.version ?? 'copy'}`)
+  const named = typeof change.manifest?.name === 'string' ? change.manifest.name : name
+  const dir = join(parent, `${named}-${change.version ?? 'copy'}`)
   await cp(kept, dir, { recursive: true })
   const manifest = JSON.parse(await readFile(join(dir, 'plexi-plugin.json'), 'utf8')) as Record<string, unknown>
   await writeFile(join(dir, 'plexi-plugin.json'), JSON.stringify({ ...manifest, ...(change.version !== undefined && { version: change.version }), ...change.manifest }, null, 2))
