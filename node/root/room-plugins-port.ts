@@ -37,7 +37,13 @@ export class RoomPluginsPort implements RoomPluginSource {
   async refresh (): Promise<void> {
     const binding = this.#binding
     if (binding === undefined) return
-    const list = (await binding.capabilities()).map((h): RoomPluginInfo => ({ name: h.plugin, capability: h.capability, ...(h.beforePost !== undefined && { beforePost: h.beforePost }) }))
+    const list = (await binding.capabilities()).map((h): RoomPluginInfo => ({
+      name: h.plugin,
+      capability: h.capability,
+      ...(h.beforePost !== undefined && { beforePost: h.beforePost }),
+      // a command's answer is waited for as long as the plugin's manifest says its calls take
+      ...(h.callDeadlineMs !== undefined && { callDeadlineMs: h.callDeadlineMs })
+    }))
     const signature = JSON.stringify(list)
     if (signature === this.#signature) return
     this.#signature = signature
