@@ -28,7 +28,7 @@ type Client = ReturnType<typeof chatClient>
 type Stream = ReturnType<Client['subscribe']>
 
 /** Rejects after `timeout` ms: every wait of the bench is bounded. */
-function bounded<T> (promise: Promise<T>, what: string, timeout = 60_000): Promise<T> {
+export function bounded<T> (promise: Promise<T>, what: string, timeout = 60_000): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined
   const expired = new Promise<never>((_, reject) => {
     timer = setTimeout(() => { reject(new Error(`bench: timed out waiting for ${what}`)) }, timeout)
@@ -42,7 +42,7 @@ let resumed = 0
 /** Subscribes and tracks the highest seq received; like a real client, it resumes after the last
  * seq when the node ends the stream (RESOURCE_EXHAUSTED for a client that fell too far behind).
  * Waits are resolved by the stream's own events: the bench never spins while it measures. */
-function watch (client: Client, room: string): { cancel: () => void, live: Promise<void>, reached: (seq: number) => Promise<void> } {
+export function watch (client: Client, room: string): { cancel: () => void, live: Promise<void>, reached: (seq: number) => Promise<void> } {
   let highest = 0
   let stream: Stream
   let cancelled = false

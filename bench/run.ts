@@ -8,12 +8,13 @@ import { inferenceBench } from './inference.ts'
 import { kernelBench } from './kernel.ts'
 import { meshBench } from './mesh.ts'
 import { migrationBench } from './migration.ts'
+import { pluginsBench } from './plugins.ts'
 import { replicationBench } from './replication.ts'
 import { usersBench } from './users.ts'
 import { table } from './figure.ts'
 import type { Bench } from './figure.ts'
 
-const benches: readonly Bench[] = [kernelBench, chatBench, inferenceBench, meshBench, replicationBench, migrationBench, usersBench, backupBench]
+const benches: readonly Bench[] = [kernelBench, chatBench, inferenceBench, meshBench, replicationBench, migrationBench, usersBench, backupBench, pluginsBench]
 
 const args = process.argv.slice(2)
 const json = args.includes('--json')

@@ -1,4 +1,4 @@
-import { MAX_BEFORE_POST_BUDGET_MS, SOURCE_NAME_PATTERN, isSemver } from '../../protocols/index.ts'
+import { DEFAULT_TOOL_DEADLINE_MS, MAX_BEFORE_POST_BUDGET_MS, SOURCE_NAME_PATTERN, isSemver } from '../../protocols/index.ts'
 import { REMOTE_CALL_SLACK_MS, REMOTE_TOOLS_TIMEOUT_MS, TOOLS_CACHE_MS } from './constants.ts'
 import { InvalidPluginRequestError, PluginNotFoundError } from './errors.ts'
 import type { PluginHooks, PluginHost } from './plugin-host.ts'
@@ -98,7 +98,9 @@ export function checkRemoteHooks (value: unknown): PluginHooks[] {
     const beforePost = typeof b === 'object' && b !== null
       ? { ...(Number.isInteger(b.budgetMs) && (b.budgetMs as number) >= 1 && (b.budgetMs as number) <= MAX_BEFORE_POST_BUDGET_MS && { budgetMs: b.budgetMs as number }), ...((b.onFailure === 'allow' || b.onFailure === 'refuse') && { onFailure: b.onFailure as 'allow' | 'refuse' }) }
       : undefined
-    out.push({ plugin: h.plugin, version: h.version as string, capability, ...(beforePost !== undefined && { beforePost }) })
+    const deadline = h.callDeadlineMs
+    const callDeadlineMs = Number.isInteger(deadline) && (deadline as number) >= 1 && (deadline as number) <= DEFAULT_TOOL_DEADLINE_MS ? deadline as number : undefined
+    out.push({ plugin: h.plugin, version: h.version as string, capability, ...(beforePost !== undefined && { beforePost }), ...(callDeadlineMs !== undefined && { callDeadlineMs }) })
   }
   return out
 }

@@ -70,6 +70,8 @@ export interface PluginHooks {
   readonly version: string
   readonly capability: PlexiCapability
   readonly beforePost?: PluginManifest['beforePost']
+  /** Its manifest's call deadline, when it sets one: how long a room waits for a command's answer. */
+  readonly callDeadlineMs?: number
 }
 
 /**
@@ -227,7 +229,7 @@ export class PluginHost {
       const capability = e.supervisor.connection?.capability
       if (e.kind !== 'plugin' || capability === undefined || this.#sources.active(e.name) !== e) continue
       const beforePost = this.#plans.get(e)?.manifest?.beforePost
-      out.push({ plugin: e.name, version: e.version, capability, ...(beforePost !== undefined && { beforePost }) })
+      out.push({ plugin: e.name, version: e.version, capability, ...(beforePost !== undefined && { beforePost }), ...(e.callDeadlineMs !== undefined && { callDeadlineMs: e.callDeadlineMs }) })
     }
     return out
   }

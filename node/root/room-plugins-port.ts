@@ -40,7 +40,13 @@ export class RoomPluginsPort implements RoomPluginSource {
     const binding = this.#binding
     if (binding === undefined) return
     const hooks = await binding.capabilities()
-    const list = hooks.map((h): RoomPluginInfo => ({ name: h.plugin, capability: h.capability, ...(h.beforePost !== undefined && { beforePost: h.beforePost }) }))
+    const list = hooks.map((h): RoomPluginInfo => ({
+      name: h.plugin,
+      capability: h.capability,
+      ...(h.beforePost !== undefined && { beforePost: h.beforePost }),
+      // a command's answer is waited for as long as the plugin's manifest says its calls take
+      ...(h.callDeadlineMs !== undefined && { callDeadlineMs: h.callDeadlineMs })
+    }))
     const signature = JSON.stringify(list)
     if (signature === this.#signature) return
     this.#signature = signature

@@ -70,6 +70,12 @@ export class ProcessCluster {
     this.#fetch = fetchTrusting(opts.tls?.ca)
   }
 
+  /** The cluster key file every node was started with (after start()): a process that joins the
+   * cluster in-process needs it too. */
+  get keyFile (): string {
+    return this.#keyFile
+  }
+
   /** The admin endpoints' scheme. */
   get #scheme (): string {
     return this.#opts.tls === undefined ? 'http' : 'https'

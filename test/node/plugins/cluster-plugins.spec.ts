@@ -18,7 +18,7 @@ describe('ClusterPlugins', function () {
     const h = await testHost({ timings: FAST_TIMINGS })
     hosts.push(h)
     node.system.spawn(pluginsActor(h.host), { name: PLUGINS_PATH.slice(1) })
-    await h.host.start({ name: 'probe', version: '1.0.0', dir: PROBE_DIR, manifest: probeManifest({}, { beforePost: { budgetMs: 150, onFailure: 'refuse' } }) })
+    await h.host.start({ name: 'probe', version: '1.0.0', dir: PROBE_DIR, manifest: probeManifest({}, { beforePost: { budgetMs: 150, onFailure: 'refuse' }, callDeadlineMs: 3_000 }) })
     return h
   }
   const pluginsOn = (node: TestNode, runs: Record<string, string[]>, host?: TestHost): ClusterPlugins => new ClusterPlugins({
@@ -37,7 +37,9 @@ describe('ClusterPlugins', function () {
       plugin: 'probe',
       version: '1.0.0',
       capability: { api: '1.0.0', commands: [{ name: 'echo', description: 'says it back' }], hooks: { beforePost: true, afterPost: true } },
-      beforePost: { budgetMs: 150, onFailure: 'refuse' }
+      beforePost: { budgetMs: 150, onFailure: 'refuse' },
+      // how long a room waits for a command's answer
+      callDeadlineMs: 3_000
     }])
     expect(await plugins.request('probe', 'plexi/command', { room: 'r', user: 'u', command: 'echo', args: 'hi' }, 1_000)).to.deep.equal({ text: 'echo: hi' })
     expect(await plugins.request('probe', 'plexi/before-post', { room: 'r', user: 'u', text: 'spam' }, 1_000)).to.deep.equal({ verdict: 'refuse', reason: 'looks like spam' })
@@ -58,6 +60,8 @@ describe('ClusterPlugins', function () {
     const good = { plugin: 'probe', version: '1.0.0', capability: { api: '1.0.0' } }
     expect(checkRemoteHooks([good, { ...good, plugin: 'Bad' }, { ...good, version: 'x' }, { ...good, capability: { api: 'x' } }, { ...good, capability: undefined }, { ...good, beforePost: { budgetMs: 99_999, onFailure: 'drop' } }]))
       .to.deep.equal([good, { ...good, beforePost: {} }])
+    expect(checkRemoteHooks([{ ...good, callDeadlineMs: 2_000 }, { ...good, callDeadlineMs: 0 }, { ...good, callDeadlineMs: 10_001 }, { ...good, callDeadlineMs: '5' }]))
+      .to.deep.equal([{ ...good, callDeadlineMs: 2_000 }, good, good, good])
     expect(thrown(() => checkRemoteHooks({}))).to.be.instanceOf(Error)
   })
 })
