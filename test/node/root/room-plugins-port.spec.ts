@@ -6,11 +6,11 @@ import { ServiceFailures } from '../../../node/services/index.ts'
 import { keptLog } from '../../helpers/node-parts-fixture.ts'
 import { rejection } from '../../helpers/thrown.ts'
 
-const dice: PluginHooks = { plugin: 'dice', version: '1.0.0', capability: { api: '1.0.0', commands: [{ name: 'roll', description: 'rolls dice' }] } }
+const dice: PluginHooks = { plugin: 'dice', version: '1.0.0', capability: { api: '1.0.0', commands: [{ name: 'roll', description: 'rolls dice' }] }, callDeadlineMs: 5_000 }
 const mod: PluginHooks = { plugin: 'mod', version: '1.0.0', capability: { api: '1.0.0', hooks: { beforePost: true, afterPost: true } }, beforePost: { budgetMs: 500, onFailure: 'refuse' } }
 
 describe('RoomPluginsPort', () => {
-  it('should have no plugins and refuse requests until bound, then keep the list it read, the same array while it does not change, saying each change once', async () => {
+  it('should have no plugins and refuse requests until bound, then keep the list it read (with each manifest\'s before-post policy and call deadline), the same array while it does not change, saying each change once', async () => {
     const port = new RoomPluginsPort()
     expect(port.plugins()).to.deep.equal([])
     expect(await rejection(() => port.request('dice', 'plexi/command', {}, 100))).to.be.instanceOf(PluginNotRunningError)
@@ -25,7 +25,7 @@ describe('RoomPluginsPort', () => {
       await port.refresh()
       const seen = port.plugins()
       expect(seen).to.deep.equal([
-        { name: 'dice', capability: dice.capability },
+        { name: 'dice', capability: dice.capability, callDeadlineMs: 5_000 },
         { name: 'mod', capability: mod.capability, beforePost: { budgetMs: 500, onFailure: 'refuse' } }
       ])
       hooks = [{ ...dice }, { ...mod }]
