@@ -24,11 +24,13 @@ export class RoomPluginsPort implements RoomPluginSource {
   #list: readonly RoomPluginInfo[] = []
   #signature = '[]'
   #refresh: PeriodicService | undefined
+  #log: ServiceLog | undefined
 
   /** Binds the cluster's plugins and starts reading them (once). */
   bind (binding: RoomPluginsBinding, opts: { readonly failures: ServiceFailures, readonly log: ServiceLog, readonly intervalMs?: number }): void {
     if (this.#binding !== undefined) throw new Error('the room plugins port is bound already')
     this.#binding = binding
+    this.#log = opts.log
     this.#refresh = new PeriodicService({ name: 'room-plugins', intervalMs: opts.intervalMs ?? ROOM_PLUGINS_REFRESH_MS, runAtStart: true, run: async () => { await this.refresh() }, failures: opts.failures, log: opts.log })
     this.#refresh.start()
   }
@@ -37,7 +39,8 @@ export class RoomPluginsPort implements RoomPluginSource {
   async refresh (): Promise<void> {
     const binding = this.#binding
     if (binding === undefined) return
-    const list = (await binding.capabilities()).map((h): RoomPluginInfo => ({
+    const hooks = await binding.capabilities()
+    const list = hooks.map((h): RoomPluginInfo => ({
       name: h.plugin,
       capability: h.capability,
       ...(h.beforePost !== undefined && { beforePost: h.beforePost }),
@@ -48,6 +51,8 @@ export class RoomPluginsPort implements RoomPluginSource {
     if (signature === this.#signature) return
     this.#signature = signature
     this.#list = list
+    // said once per change: when a plugin's commands and hooks start (or stop) acting in rooms here
+    this.#log?.info({ plugins: list.map((p) => p.name) }, `rooms here see the plugins' commands and hooks: ${hooks.length === 0 ? 'none' : hooks.map(described).join(', ')}`)
   }
 
   plugins (): readonly RoomPluginInfo[] {
@@ -63,4 +68,14 @@ export class RoomPluginsPort implements RoomPluginSource {
   async stop (): Promise<void> {
     await this.#refresh?.stop()
   }
+}
+
+/** A plugin as the log line names it: `dice (/roll)`, `mod (before-post)`. */
+function described (p: PluginHooks): string {
+  const what = [
+    ...(p.capability.commands ?? []).map((c) => `/${c.name}`),
+    ...(p.capability.hooks?.beforePost === true ? ['before-post'] : []),
+    ...(p.capability.hooks?.afterPost === true ? ['after-post'] : [])
+  ]
+  return `${p.plugin} (${what.join(', ')})`
 }

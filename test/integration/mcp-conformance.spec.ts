@@ -1,5 +1,6 @@
 import { expect } from 'chai'
 import { spawn } from 'node:child_process'
+import { readFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import { startHeaderProxy } from '../helpers/header-proxy.ts'
 import type { HeaderProxy } from '../helpers/header-proxy.ts'
@@ -13,6 +14,19 @@ const CLIENT = fileURLToPath(new URL('../helpers/mcp-conformance-client.ts', imp
 /** The scenarios a server or client must pass whatever it offers. */
 const GENERIC_SERVER = ['server-initialize', 'ping', 'logging-set-level', 'tools-list', 'resources-list', 'dns-rebinding-protection', 'server-sse-multiple-streams']
 const GENERIC_CLIENT = ['initialize', 'tools_call', 'sse-retry']
+
+/** The scenarios the baseline lists for one side (under `server:` or `client:`). */
+async function baselineOf (side: 'server' | 'client'): Promise<string[]> {
+  let now = ''
+  const out: string[] = []
+  for (const line of (await readFile(BASELINE, 'utf8')).split('\n')) {
+    const heading = /^(\w+):$/.exec(line)
+    if (heading !== null) now = heading[1] as string
+    const entry = /^\s+- (\S+)/.exec(line)
+    if (entry !== null && now === side) out.push(entry[1] as string)
+  }
+  return out
+}
 
 interface SuiteRun { readonly code: number | null, readonly output: string, readonly passed: string[], readonly failed: string[] }
 
@@ -53,6 +67,7 @@ describe('@modelcontextprotocol/conformance against Plexi\'s MCP server and clie
     const run = await runSuite(['server', '--url', `${proxy.origin}/mcp`, '--suite', 'all', '--expected-failures', BASELINE])
     expect(run.code, run.output.slice(-3000)).to.equal(0)
     expect(run.passed).to.include.members(GENERIC_SERVER)
+    expect(run.failed.sort(), 'what failed is exactly what the baseline expects to').to.deep.equal((await baselineOf('server')).sort())
     expect(run.passed.length + run.failed.length, 'every scenario ran').to.be.at.least(30)
     expect(proxy.forwarded).to.be.greaterThan(30)
   })
@@ -80,6 +95,7 @@ describe('@modelcontextprotocol/conformance against Plexi\'s MCP server and clie
     }
     expect(passed).to.include.members(GENERIC_CLIENT)
     expect(passed.filter((s) => s.startsWith('auth/')).length).to.be.at.least(15)
-    expect(baselined.length).to.be.at.most(3)
+    // what failed is exactly what the baseline expects to (each with its reason there)
+    expect(baselined.sort()).to.deep.equal((await baselineOf('client')).sort())
   })
 })
