@@ -32,3 +32,10 @@ export function toolNames (values: readonly string[], flag: string): string[] {
   if (unique.length > MAX_TOOL_NAMES_PER_CHANGE) throw new UsageError(`${flag}: at most ${MAX_TOOL_NAMES_PER_CHANGE} tools at once, got ${unique.length}`)
   return unique
 }
+
+/** One tool by its qualified name (`<source>__<tool>`, no `*`), as `agent ask --tool` forces it, or
+ * a UsageError naming the flag. */
+export function toolName (value: string, flag: string): string {
+  if (value.length > TOOL_NAME_MAX || !TOOL.test(value) || value.endsWith('__*')) throw new UsageError(`${flag}: expected one tool named <source>__<tool>, got ${JSON.stringify(value.slice(0, 80))}`)
+  return value
+}

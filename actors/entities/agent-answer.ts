@@ -1,10 +1,10 @@
 import { clip, describe, errorData, rebuildError } from '../../protocols/index.ts'
-import type { ToolCall, ToolProvider } from '../../protocols/index.ts'
+import type { ToolCall, ToolChoice, ToolProvider } from '../../protocols/index.ts'
 import { entityTypeKey } from '../kernel/index.ts'
 import type { EntityContext } from '../kernel/index.ts'
 import { agentPrompt, toolDefinitions } from './agent-prompt.ts'
 import type { AgentPrompt, AgentToolDefinition } from './agent-prompt.ts'
-import { callTools, normalizeCalls, offerTools, streamedCall, streamedResult } from './agent-tool-calls.ts'
+import { callTools, forcedToolOffer, normalizeCalls, offerTools, streamedCall, streamedResult } from './agent-tool-calls.ts'
 import { AGENT_TOOL_DEADLINE_GRACE_MS, AGENT_TOOL_DEADLINE_MS, MAX_TOOL_ROUNDS, TOOL_LIST_TIMEOUT_MS } from './constants.ts'
 import { AGENT } from './user-agent-protocol.ts'
 import type {
@@ -53,8 +53,10 @@ export interface Answering {
   phase: 'generating' | 'calling'
   /** Tool rounds made for this ask so far (at most MAX_TOOL_ROUNDS). */
   round: number
-  /** The tools offered for this ask: listed once, by its first generation. */
+  /** The tools offered for this ask: listed once, before the ask is journaled when it forces a
+   * tool, else by its first generation (`listed` says whether they are). */
   offered: readonly AgentToolDefinition[]
+  listed: boolean
   /** The calls of the round in progress. */
   calls: readonly AgentToolCall[]
   /** The usage of the generations before this one (summed), once there was one. */
@@ -73,13 +75,28 @@ export type AgentContext = EntityContext<AgentMsg, AgentState, AgentEvent, Agent
  * Journals the question and starts the generation without waiting for either: the prompt's
  * evaluation overlaps the question's write (an fsync), and no token reaches the asker before the
  * question is durable (tokens made sooner wait, then go out as one piece). Should the write fail,
- * the generation is cancelled and forgotten and the entity crashes, as before it began.
+ * the generation is cancelled and forgotten and the entity crashes, as before it began. An ask that
+ * forces a tool lists the user's tools first: one they may not use is refused with nothing
+ * journaled, and the next question waiting starts.
  */
 export async function startAnswer (ctx: AgentContext, ask: AskMsg, deps: AnswerDeps): Promise<void> {
+  let offered: readonly AgentToolDefinition[] | undefined
+  if (ask.tool !== undefined) {
+    try {
+      // the one wait of an ask inside the mailbox (bounded): a tool the user may not use is
+      // refused before the question is journaled
+      offered = await forcedToolOffer(deps.tools, ask.user, ask.tool, TOOL_LIST_TIMEOUT_MS)
+    } catch (err) {
+      ctx.fail(ask.replyTo, err)
+      const next = ctx.volatile.pending.shift()
+      if (next !== undefined) await startAnswer(ctx, next, deps)
+      return
+    }
+  }
   // applyEvent runs at once: the state below already holds the question
   const written = ctx.persist({ type: 'user-asked', requestId: ask.requestId, text: ask.text, ts: Date.now() })
   const answering: Answering = {
-    ask, controller: new AbortController(), discard: false, interrupted: false, phase: 'generating', round: 0, offered: [], calls: [], before: undefined, startedAt: performance.now()
+    ask, controller: new AbortController(), discard: false, interrupted: false, phase: 'generating', round: 0, offered: offered ?? [], listed: offered !== undefined, calls: [], before: undefined, startedAt: performance.now()
   }
   ctx.volatile.current = answering
   const durable = generate(ctx, answering, deps)
@@ -120,11 +137,12 @@ function generate (ctx: AgentContext, answering: Answering, deps: AnswerDeps): (
     tellSink(ctx, ask.sink, { type: 'agent-stream', requestId: ask.requestId, event: { kind: 'queued', position } })
   }
   const run = async (): Promise<GenerationOutcome> => {
-    if (answering.round === 0) {
+    if (!answering.listed) {
       const tools = await offerTools(deps.tools, ask.user, TOOL_LIST_TIMEOUT_MS, (why) => { ctx.log.warn({ user: ask.user }, `agent ${ctx.key} answers without tools: ${why}`) })
       answering.offered = toolDefinitions(tools)
+      answering.listed = true
     }
-    const prompt = agentPrompt(settings, history, answering.offered, answering.round < MAX_TOOL_ROUNDS ? 'auto' : 'none')
+    const prompt = agentPrompt(settings, history, answering.offered, toolChoice(answering))
     const { toolCalls, ...answer } = await deps.inference.generate(ask.user, settings.model, prompt, onToken, { signal, onQueued, cacheKey: `${AGENT.type}/${ctx.key}` })
     const calls = answer.stopReason === 'tool-calls' ? normalizeCalls(toolCalls, new Set(answering.offered.map((t) => t.name))) : []
     return { ok: true, answer: { ...answer, requestId: ask.requestId }, ...(calls.length > 0 && { calls }) }
@@ -136,6 +154,13 @@ function generate (ctx: AgentContext, answering: Answering, deps: AnswerDeps): (
     durable = true
     if (held !== '') send(held)
   }
+}
+
+/** What the next generation may do with its tools: call the tool the ask forces (its first round
+ * only), then choose freely, and after MAX_TOOL_ROUNDS call none. */
+function toolChoice (answering: Answering): ToolChoice {
+  if (answering.round >= MAX_TOOL_ROUNDS) return 'none'
+  return answering.round === 0 && answering.ask.tool !== undefined ? { name: answering.ask.tool } : 'auto'
 }
 
 /** A generation ended: the answer is journaled and sent, or its tool calls are made. */

@@ -1,6 +1,9 @@
-import { MAX_TOOL_ARGS_BYTES, TOOL_NAME_MAX, clip, clipBytes, describe } from '../../protocols/index.ts'
+import { MAX_TOOL_ARGS_BYTES, TOOL_NAME_MAX, ToolDeniedError, clip, clipBytes, describe } from '../../protocols/index.ts'
 import type { ToolCall, ToolProvider, ToolSpec } from '../../protocols/index.ts'
+import { toolDefinitions } from './agent-prompt.ts'
+import type { AgentToolDefinition } from './agent-prompt.ts'
 import { AGENT_TOOL_RESULT_BYTES, MAX_TOOL_CALLS_PER_ROUND, MAX_TOOL_CALL_ID_LENGTH, STREAM_TOOL_RESULT_BYTES } from './constants.ts'
+import { AgentToolsUnavailableError } from './errors.ts'
 import { jsonLength } from './user-agent-protocol.ts'
 import type { AgentStreamEvent, AgentToolCall, AgentToolResult } from './user-agent-protocol.ts'
 
@@ -33,6 +36,23 @@ export async function offerTools (provider: ToolProvider | undefined, user: stri
   } finally {
     clearTimeout(timer)
   }
+}
+
+/**
+ * The tools offered to an ask that forces `tool`, listed before anything of the ask is journaled:
+ * `user`'s tools as the model is shown them (toolDefinitions), `tool` among them. Throws
+ * ToolDeniedError when it is not (not granted, turned off, no source up that offers it, or no
+ * provider here), and AgentToolsUnavailableError when the list could not be had within `timeoutMs`.
+ */
+export async function forcedToolOffer (provider: ToolProvider | undefined, user: string, tool: string, timeoutMs: number): Promise<AgentToolDefinition[]> {
+  if (provider === undefined) throw new ToolDeniedError(user, tool, 'this node has no tools for agents')
+  let failed: string | undefined
+  const offered = toolDefinitions(await offerTools(provider, user, timeoutMs, (why) => { failed = why }))
+  if (failed !== undefined) throw new AgentToolsUnavailableError(`the tools ${user} may use could not be listed (${clip(failed, 200)}); ask again`)
+  if (!offered.some((t) => t.name === tool)) {
+    throw new ToolDeniedError(user, tool, 'it is not among the tools their agent may use now (granted by an admin, turned on, and offered by a plugin or server that is up: plexi agent tools lists them)')
+  }
+  return offered
 }
 
 /**

@@ -138,3 +138,10 @@ export class McpServerRegistryFullError extends Error {
   readonly kind = 'exhausted'
   constructor (max: number) { super(`the cluster holds ${max} registered MCP servers, the most it keeps: remove one first`) }
 }
+
+/** An ask that forces a tool could not be checked: the tools its user may use were not listed in
+ * time (a source or a member that does not answer). Nothing was journaled; asking again may work. */
+export class AgentToolsUnavailableError extends Error {
+  override readonly name = 'AgentToolsUnavailableError'
+  readonly kind = 'unavailable'
+}

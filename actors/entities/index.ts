@@ -42,7 +42,8 @@ export { toolPolicy } from './tool-policy.ts'
 export { TOOL_PATTERN_RULE, TOOL_POLICY, checkToolPolicyMsg, grantCovers, isToolPattern, toolPermitted } from './tool-policy-protocol.ts'
 export type { ToolPolicyEvent, ToolPolicyMsg, ToolPolicyState, ToolPolicyView } from './tool-policy-protocol.ts'
 export {
-  AGENT, DEFAULT_PERSONA, MAX_PENDING_ASKS, MAX_PERSONA_BYTES, MAX_REQUEST_ID_LENGTH, SAMPLING_RANGES, checkAgentMsg, checkAgentStreamEvent, checkSettingsChange
+  AGENT, DEFAULT_PERSONA, FORCED_TOOL_RULE, MAX_PENDING_ASKS, MAX_PERSONA_BYTES, MAX_REQUEST_ID_LENGTH, SAMPLING_RANGES, checkAgentMsg, checkAgentStreamEvent, checkSettingsChange,
+  isForcedTool
 } from './user-agent-protocol.ts'
 export type {
   AgentAnswer, AgentEvent, AgentMsg, AgentSampling, AgentSettings, AgentSettingsChange, AgentSink, AgentState, AgentStopReason,

@@ -110,8 +110,10 @@ export interface AgentSettingsChange {
 }
 
 export type AgentMsg =
-  /** `user` is who asks: only the agent's own user may (PermissionDeniedError otherwise). */
-  | { readonly type: 'ask', readonly user: string, readonly text: string, readonly requestId: string, readonly sink: AgentSink, readonly replyTo: ReplyTo<AgentAnswer> }
+  /** `user` is who asks: only the agent's own user may (PermissionDeniedError otherwise). `tool`:
+   * the model must call this tool (a qualified name) in the ask's first round, and choose freely
+   * after; it must be one the user may use now (ToolDeniedError otherwise, nothing journaled). */
+  | { readonly type: 'ask', readonly user: string, readonly text: string, readonly requestId: string, readonly sink: AgentSink, readonly tool?: string, readonly replyTo: ReplyTo<AgentAnswer> }
   | { readonly type: 'cancel', readonly user: string, readonly requestId: string }
   | { readonly type: 'history', readonly user: string, readonly limit: number, readonly replyTo: ReplyTo<AgentTurn[]> }
   | { readonly type: 'settings', readonly user: string, readonly replyTo: ReplyTo<AgentSettings> }
@@ -149,6 +151,15 @@ export const MAX_PERSONA_BYTES = 8192
 export const MAX_REQUEST_ID_LENGTH = 256
 /** Longest model name in a settings change or an answer. */
 const MAX_MODEL_NAME_LENGTH = 256
+
+/** A tool an ask forces: a qualified name `<source>__<tool>` (no `*`), at most TOOL_NAME_MAX. */
+const FORCED_TOOL = /^[a-z][a-z0-9-]{0,23}__[a-zA-Z0-9_-]+$/
+export const FORCED_TOOL_RULE = `a qualified tool name <source>__<tool> of at most ${TOOL_NAME_MAX} characters`
+
+/** Whether `value` names one tool, as an ask may force it. */
+export function isForcedTool (value: unknown): value is string {
+  return typeof value === 'string' && value.length <= TOOL_NAME_MAX && FORCED_TOOL.test(value)
+}
 
 /** The fields a settings change may set. */
 const CHANGE_FIELDS: ReadonlySet<string> = new Set(['persona', 'model', 'sampling'])
@@ -215,6 +226,7 @@ export function checkAgentMsg (msg: unknown): void {
       m.text('text', MAX_CHAT_TEXT_BYTES)
       m.string('requestId', MAX_REQUEST_ID_LENGTH)
       checkSink(m.object('sink'))
+      if (m.raw('tool') !== undefined && !isForcedTool(m.raw('tool'))) m.refuse('tool', FORCED_TOOL_RULE)
       m.replyTo()
       return
     case 'cancel':

@@ -8,6 +8,7 @@ import { backupsCommands } from './admin/backups-commands.ts'
 import { clusterCommand } from './admin/cluster-commands.ts'
 import { jobsCommand } from './admin/jobs-commands.ts'
 import { topCommand } from './admin/metrics-commands.ts'
+import { mcpServersCommands } from './admin/mcp-servers-commands.ts'
 import { modelsCommands } from './admin/models-commands.ts'
 import { leaveCommands, nodesCommand, rolesCommands } from './admin/nodes-commands.ts'
 import { partitionsCommand, repairCommand } from './admin/partitions-commands.ts'
@@ -29,7 +30,7 @@ export function adminCommands (io: CliIo): Command {
   const cx = adminContext(io)
   for (const add of [
     usersCommands, tokensCommands, auditCommands, clusterCommand, nodesCommand, topCommand, actorsCommand, partitionsCommand, repairCommand,
-    scrubCommand, storageCommand, jobsCommand, migrateCommand, leaveCommands, backupsCommands, restoreCommand, rolesCommands, modelsCommands, pluginsCommands
+    scrubCommand, storageCommand, jobsCommand, migrateCommand, leaveCommands, backupsCommands, restoreCommand, rolesCommands, modelsCommands, pluginsCommands, mcpServersCommands
   ]) add(admin, cx)
   return admin
 }

@@ -8,7 +8,7 @@ import { printJson } from '../cli-io.ts'
 import type { CliIo } from '../cli-io.ts'
 import { chatConnection, withClientOptions, withFlags } from '../client-options.ts'
 import type { ClientFlags } from '../client-options.ts'
-import { decimal, integer, listed, toolNames } from '../flag-values.ts'
+import { decimal, integer, listed, toolName, toolNames } from '../flag-values.ts'
 
 interface WireDone {
   requestId: string
@@ -40,7 +40,8 @@ export function agentCommands (io: CliIo): Command {
 
   withClientOptions(agent.command('ask <text>'), 'chat')
     .description('ask your agent; its answer streams as it is made, with the tools it calls and what they answer on lines of their own (Ctrl-C stops it; --json prints the whole answer with its usage and its tool events at the end)')
-    .action(withFlags(async (text: string, flags: ClientFlags) => { await ask(io, text, flags) }))
+    .option('--tool <name>', 'make your agent call this tool first (clock__now: one that `plexi agent tools` offers it); it chooses freely after')
+    .action(withFlags(async (text: string, flags: ClientFlags & { tool?: string }) => { await ask(io, text, flags) }))
 
   withClientOptions(agent.command('history'), 'chat')
     .description('print your conversation with your agent, oldest first, with the tools it called and what they answered (--json: [{requestId, role, content, ts, stopReason, model, toolCalls, toolCallId, toolName, isError}])')
@@ -124,10 +125,12 @@ function printSettings (io: CliIo, flags: ClientFlags, s: WireSettings): void {
 }
 
 /** Streams the answer to stdout as it comes, each tool call and result on a line of its own;
- * Ctrl-C cancels the generation (and the agent keeps what it had said). */
-async function ask (io: CliIo, text: string, flags: ClientFlags): Promise<void> {
+ * Ctrl-C cancels the generation (and the agent keeps what it had said). `--tool`: the tool the
+ * agent must call first. */
+async function ask (io: CliIo, text: string, flags: ClientFlags & { tool?: string }): Promise<void> {
+  const tool = flags.tool === undefined ? undefined : toolName(flags.tool, '--tool')
   await withClient(io, flags, async (client) => {
-    const call = client.stream('Ask', { text })
+    const call = client.stream('Ask', { text, ...(tool !== undefined && { tool }) })
     const shown = new AnswerPrinter(io, flags.json === true)
     let interrupted = false
     const onSigint = (): void => {

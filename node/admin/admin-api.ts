@@ -20,6 +20,8 @@ import { jobsRoutes } from './routes/jobs-routes.ts'
 import type { JobsAdmin } from './routes/jobs-routes.ts'
 import { logsRoutes } from './routes/logs-routes.ts'
 import type { LogsView } from './routes/logs-routes.ts'
+import { mcpServersRoutes } from './routes/mcp-servers-routes.ts'
+import type { McpServersRoutesDeps } from './routes/mcp-servers-routes.ts'
 import { statsRoutes } from './routes/metrics-routes.ts'
 import type { StatsView } from './routes/metrics-routes.ts'
 import { modelsRoutes } from './routes/models-routes.ts'
@@ -84,6 +86,11 @@ export interface AdminApiDeps {
   readonly plugins?: PluginsAdmin | undefined
   /** The users' tool policies: which tools each user's agent may use (absent: those routes answer 503). */
   readonly toolPolicy?: ToolPolicy | undefined
+  /** The MCP servers registered for the cluster (node/plugins McpServers; absent: those routes answer 503). */
+  readonly mcpServers?: McpServersRoutesDeps['servers']
+  /** Each plugins-role member's connection to each registered server (node/plugins ServerStatus;
+   * absent: servers are listed without it). */
+  readonly mcpServerStatus?: McpServersRoutesDeps['status']
 }
 
 /**
@@ -114,5 +121,6 @@ export function adminApi (deps: AdminApiDeps, streams: Pick<EventStreams, 'serve
     await api.register(auditRoutes({ audit: deps.audit }))
     await api.register(roomsRoutes({ system: deps.system }))
     await api.register(pluginsRoutes({ plugins: deps.plugins }))
+    await api.register(mcpServersRoutes({ servers: deps.mcpServers, status: deps.mcpServerStatus }))
   }
 }

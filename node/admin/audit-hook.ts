@@ -1,14 +1,15 @@
 import type { onSendAsyncHookHandler } from 'fastify'
 import type { Member } from '../../protocols/index.ts'
 import { auditDetail } from './audit-trail.ts'
-import { auditNoteOf, principalOf, refusedUnchecked } from './request-identity.ts'
+import { auditBodyOf, auditNoteOf, principalOf, refusedUnchecked } from './request-identity.ts'
 import type { AuditView } from './routes/audit-routes.ts'
 
 /**
  * The /api/v1 scope's onSend hook: every admin action, and every failed authentication, goes into
  * the audit trail before the answer does (reads are not actions: they are not recorded). Who acted
  * is the request's principal (bearer-auth.ts); what a route adds (a check it was forced past) is
- * its audit note (request-identity.ts).
+ * its audit note, and a route whose body holds secrets names what to record instead
+ * (request-identity.ts).
  */
 export function auditHook (audit: Pick<AuditView, 'record' | 'failedAuthentication'>, self: () => Member): onSendAsyncHookHandler<unknown> {
   return async (request, reply, payload) => {
@@ -21,7 +22,9 @@ export function auditHook (audit: Pick<AuditView, 'record' | 'failedAuthenticati
     const principal = principalOf(request)
     // refused before it could authenticate (over its address's request rate): it did nothing
     if (!unauthenticated && principal === undefined) return payload
-    let detail = unauthenticated ? '' : [auditNoteOf(request), auditDetail(request.body)].filter((d) => d !== undefined && d !== '').join('; ')
+    const instead = auditBodyOf(request)
+    const body = instead === undefined ? request.body : instead.body
+    let detail = unauthenticated ? '' : [auditNoteOf(request), auditDetail(body)].filter((d) => d !== undefined && d !== '').join('; ')
     if (unauthenticated) {
       const { record, droppedBefore } = audit.failedAuthentication()
       if (!record) return payload

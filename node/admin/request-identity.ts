@@ -11,17 +11,19 @@ export interface Principal {
  * What the /api/v1 scope knows of each request, declared once there (decorateRequest) and read by
  * its hooks and routes through these functions: the request's principal (bearer-auth.ts), whether
  * it was refused before its token was checked, and what a route says of it for its audit record
- * (audit-hook.ts). A route outside that scope that reads one fails loudly (FST_ERR_DEC_UNDECLARED).
+ * (audit-hook.ts): a note, and what to record in place of a body that holds secrets. A route outside that scope that reads one fails loudly (FST_ERR_DEC_UNDECLARED).
  */
 const PRINCIPAL = 'adminPrincipal'
 const REFUSED_UNCHECKED = 'adminRefusedUnchecked'
 const AUDIT_NOTE = 'adminAuditNote'
+const AUDIT_BODY = 'adminAuditBody'
 
 /** Declares the decorations on the /api/v1 scope (each request starts with none set). */
 export function decorateRequestIdentity (api: FastifyInstance): void {
   api.decorateRequest(PRINCIPAL, null)
   api.decorateRequest(REFUSED_UNCHECKED, false)
   api.decorateRequest(AUDIT_NOTE, null)
+  api.decorateRequest(AUDIT_BODY, null)
 }
 
 /** Who sent the request, once its token was checked and matched (undefined: not so). */
@@ -49,4 +51,17 @@ export function auditNoteOf (request: FastifyRequest): string | undefined {
 
 export function noteForAudit (request: FastifyRequest, note: string): void {
   request.setDecorator(AUDIT_NOTE, note)
+}
+
+/** What the audit trail records in place of the request's body, when a route said (undefined:
+ * the body itself, as auditDetail keeps it). */
+export function auditBodyOf (request: FastifyRequest): { readonly body: unknown } | undefined {
+  return request.getDecorator<{ body: unknown } | null>(AUDIT_BODY) ?? undefined
+}
+
+/** Records `body` in the audit trail in place of the request's own (a body whose secrets
+ * auditDetail cannot tell by their field names: a server's environment). Set before the body is
+ * validated, it holds for a request refused too. */
+export function recordBodyAs (request: FastifyRequest, body: unknown): void {
+  request.setDecorator(AUDIT_BODY, { body })
 }

@@ -3,7 +3,6 @@ import type protobuf from 'protobufjs'
 import { AGENT, checkSettingsChange } from '../../actors/index.ts'
 import type { ActorSystem, AgentSettings, AgentTurn, Logger } from '../../actors/index.ts'
 import { InvalidRequestError, MAX_AGENT_TURNS } from '../../protocols/index.ts'
-import type { ToolProvider } from '../../protocols/index.ts'
 import type { ToolPolicy } from '../users/index.ts'
 import { askCall } from './agent-ask.ts'
 import type { AgentAskDeps } from './agent-ask.ts'
@@ -20,8 +19,6 @@ export interface AgentServiceDeps extends AgentAskDeps {
   readonly log: Logger
   /** The users' tool policies: absent, Tools answers UNIMPLEMENTED. */
   readonly toolPolicy?: Pick<ToolPolicy, 'view' | 'switch'>
-  /** The node's tools as agents are offered them (absent: none are listed). */
-  readonly toolProvider?: ToolProvider
 }
 
 /**

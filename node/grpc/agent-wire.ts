@@ -5,7 +5,7 @@ import type { ToolSpec } from '../../protocols/index.ts'
 /** The agent service's requests as protobufjs decodes them (agent.proto), each field checked
  * before use. */
 export interface AgentRequest { user: string }
-export interface AskRequest { text: string, user: string }
+export interface AskRequest { text: string, user: string, tool?: string }
 export interface AgentHistoryRequest { user: string, limit: number }
 export interface ToolsRequest { user: string, enable: string[], disable: string[] }
 export interface ConfigureRequest {

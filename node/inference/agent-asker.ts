@@ -19,11 +19,13 @@ export class AgentAsker {
   }
 
   /** `onStarted` gets the request id before any event. Aborting `signal` cancels the generation
-   * (the agent keeps what was generated) and rejects with the signal's reason. */
+   * (the agent keeps what was generated) and rejects with the signal's reason. `tool`: the tool the
+   * agent's model must call first (a qualified name the user may use). */
   async ask (user: string, text: string, handlers: {
     readonly onStarted?: (requestId: string) => void
     readonly onEvent: (event: AgentStreamEvent['event']) => void
     readonly signal?: AbortSignal
+    readonly tool?: string
   }): Promise<AgentAnswer> {
     const requestId = randomUUID()
     const agent = this.#system.entity(AGENT, user)
@@ -38,7 +40,7 @@ export class AgentAsker {
     handlers.onStarted?.(requestId)
     try {
       const answer = await agent.ask<AgentAnswer>((replyTo) => ({
-        type: 'ask', user, text, requestId, sink: { kind: 'actor', address: gateway.address }, replyTo
+        type: 'ask', user, text, requestId, sink: { kind: 'actor', address: gateway.address }, ...(handlers.tool !== undefined && { tool: handlers.tool }), replyTo
       }), { timeout: ANSWER_TIMEOUT_MS, ...(handlers.signal !== undefined && { signal: handlers.signal }) })
       // every event was told to the gateway before the agent replied: once the gateway has
       // handled this detach, they have all been handed over

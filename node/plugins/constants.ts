@@ -90,3 +90,9 @@ export const SERVER_RETRY_FIRST_MS = 2_000
 export const SERVER_RETRY_MAX_MS = 60_000
 /** How long the registry entity is given to answer (a journaled write, or a read from memory). */
 export const SERVER_REGISTRY_ASK_MS = 10_000
+/** A failed connection's reason as a member reports it to the admin API, at most (an error's
+ * message: enough to say what failed; the rest is in the member's log). */
+export const MAX_SERVER_ERROR = 1_000
+/** How long each plugins-role member is given to say what it runs (from memory, one hop); one
+ * that says nothing in time is named as unreachable, not waited for. */
+export const SERVER_STATUS_ASK_MS = 3_000

@@ -81,3 +81,10 @@ export class InvalidPluginRequestError extends Error {
   override readonly name = 'InvalidPluginRequestError'
   readonly kind = 'invalid'
 }
+
+/** No MCP server of that name is registered for the cluster (the admin API's). */
+export class UnknownMcpServerError extends Error {
+  override readonly name = 'UnknownMcpServerError'
+  readonly kind = 'not-found'
+  constructor (name: string) { super(`no MCP server named ${JSON.stringify(name)} is registered (plexi admin mcp-servers ls)`) }
+}

@@ -4,6 +4,7 @@ import type { ToolResult, ToolSpec } from '../../protocols/index.ts'
 import { systemPath } from '../../protocols/p2p/index.ts'
 import { InvalidPluginRequestError } from './errors.ts'
 import type { PluginHooks, PluginHost, RunningSource } from './plugin-host.ts'
+import type { ServerFailure, ServerSync } from './server-sync.ts'
 
 /** Where every plugins-role node answers for its plugins and registered servers. */
 export const PLUGINS_PATH = systemPath('plugins', 1)
@@ -42,18 +43,21 @@ export type PluginsMsg =
   | { readonly type: 'capabilities', readonly replyTo: ReplyTo<PluginHooks[]> }
   /** What runs here, for the admin API's status per node. */
   | { readonly type: 'running', readonly replyTo: ReplyTo<SourceRow[]> }
+  /** The registered servers this member could not connect to, and why (none without a ServerSync). */
+  | { readonly type: 'server-failures', readonly replyTo: ReplyTo<ServerFailure[]> }
   /** The newest lines of a plugin's or server's stderr here. */
   | { readonly type: 'logs', readonly name: string, readonly version?: string, readonly replyTo: ReplyTo<string[]> }
 
 const NAME = new RegExp(SOURCE_NAME_PATTERN)
 
 /**
- * `/plugins`: answers other members' (and this node's) asks for this node's plugins and servers.
+ * `/plugins`: answers other members' (and this node's) asks for this node's plugins and servers
+ * (`servers`: the connections to the registered servers, whose failures it reports).
  * A call or a request runs without holding the mailbox (it is answered when it ends), so a slow
  * plugin never delays the next ask; every message is checked as input from the wire first
  * (InvalidPluginRequestError), and what the host refuses is the ask's failure.
  */
-export function pluginsActor (host: PluginHost): Behavior<PluginsMsg, undefined> {
+export function pluginsActor (host: PluginHost, servers?: Pick<ServerSync, 'failing'>): Behavior<PluginsMsg, undefined> {
   return {
     init: () => undefined,
     receive (_state, msg, ctx) {
@@ -73,6 +77,9 @@ export function pluginsActor (host: PluginHost): Behavior<PluginsMsg, undefined>
           return undefined
         case 'running':
           ctx.reply(msg.replyTo, [...host.running(), ...host.servers()].map(sourceRow))
+          return undefined
+        case 'server-failures':
+          ctx.reply(msg.replyTo, servers?.failing() ?? [])
           return undefined
         case 'capabilities':
           // plain data for the wire: no undefined anywhere

@@ -1,8 +1,20 @@
+import { clip } from '../../protocols/index.ts'
 import type { McpServerRegistration } from '../../protocols/index.ts'
 import { PeriodicService } from '../services/index.ts'
 import type { ServiceFailures, ServiceLog } from '../services/index.ts'
-import { SERVER_RETRY_FIRST_MS, SERVER_RETRY_MAX_MS, SERVER_SYNC_MS } from './constants.ts'
+import { MAX_SERVER_ERROR, SERVER_RETRY_FIRST_MS, SERVER_RETRY_MAX_MS, SERVER_SYNC_MS } from './constants.ts'
 import type { PluginHost } from './plugin-host.ts'
+
+/** A registered server this member could not connect to, as `/plugins` tells the admin API. */
+export interface ServerFailure {
+  readonly name: string
+  /** Why the last try failed (the host's error; secrets already replaced by `***`). */
+  readonly error: string
+  /** Tries failed in a row. */
+  readonly streak: number
+  /** When it is tried again (ms since the epoch). */
+  readonly retryAt: number
+}
 
 export interface ServerSyncOptions {
   readonly host: PluginHost
@@ -28,7 +40,7 @@ export class ServerSync {
   readonly #service: PeriodicService
   /** What each connected server was registered as (JSON), to see a change. */
   readonly #connected = new Map<string, string>()
-  readonly #failing = new Map<string, { streak: number, next: number, registration: string }>()
+  readonly #failing = new Map<string, { streak: number, next: number, registration: string, error: string }>()
 
   constructor (opts: ServerSyncOptions) {
     this.#opts = opts
@@ -38,6 +50,11 @@ export class ServerSync {
   start (): void { this.#service.start() }
 
   async stop (): Promise<void> { await this.#service.stop() }
+
+  /** The servers whose connection fails here now, by name (the admin API shows each member's). */
+  failing (): ServerFailure[] {
+    return [...this.#failing].map(([name, f]) => ({ name, error: f.error, streak: f.streak, retryAt: f.next })).sort((a, b) => (a.name < b.name ? -1 : 1))
+  }
 
   /** One pass (what the service runs; a spec may run it directly). */
   async sync (): Promise<void> {
@@ -65,7 +82,7 @@ export class ServerSync {
     } catch (err) {
       const streak = failing?.registration === json ? failing.streak + 1 : 1
       const wait = Math.min(SERVER_RETRY_MAX_MS, SERVER_RETRY_FIRST_MS * 2 ** (streak - 1))
-      this.#failing.set(name, { streak, next: Date.now() + wait, registration: json })
+      this.#failing.set(name, { streak, next: Date.now() + wait, registration: json, error: clip((err as Error).message, MAX_SERVER_ERROR) })
       const say = streak === 1 ? this.#opts.log.warn.bind(this.#opts.log) : this.#opts.log.debug.bind(this.#opts.log)
       say({ server: name, streak }, `MCP server ${name} could not be connected: ${(err as Error).message}; trying again in ${wait} ms`)
     }

@@ -12,7 +12,7 @@ import type { LogTail } from '../log-tail.ts'
 import type { Cluster, NodeRoles, P2pHost, PinTable } from '../mesh/index.ts'
 import type { NodeMetrics, StatsSampler } from '../metrics/index.ts'
 import type { Leave, Migrator, MoveJobs } from '../migration/index.ts'
-import type { ClusterPlugins, ClusterTools, McpServers, PluginHost } from '../plugins/index.ts'
+import type { ClusterPlugins, ClusterTools, McpServers, PluginHost, ServerStatus } from '../plugins/index.ts'
 import type { PluginCallStats, PluginReconciler, PluginRegistry } from '../plugin-registry/index.ts'
 import type { MeshRoomPlugins } from '../room-plugins/index.ts'
 import type { ServiceFailures } from '../services/index.ts'
@@ -100,6 +100,8 @@ export interface NodeGiven {
   readonly clusterPlugins: ClusterPlugins
   /** The MCP servers an admin registered for the cluster. */
   readonly mcpServers: McpServers
+  /** Each plugins-role member's connection to each registered server, asked for the admin API. */
+  readonly mcpServerStatus: ServerStatus
   /** The plugins' calls on this node, fed by the host (undefined where no host runs). */
   readonly pluginCalls: PluginCallStats | undefined
   /** The cluster's plugins as the admin API drives them (every node). */

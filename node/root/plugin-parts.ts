@@ -2,7 +2,8 @@ import { pluginMetrics } from '../metrics/index.ts'
 import { POST_HOOKS } from '../../actors/index.ts'
 import { PluginCallStats } from '../plugin-registry/index.ts'
 import { PostHooksResume } from '../room-plugins/index.ts'
-import { ClusterPlugins, ClusterTools, McpServers, PLUGINS_PATH, PluginHost, ServerSync, pluginsActor } from '../plugins/index.ts'
+import { memberOf } from '../mesh/index.ts'
+import { ClusterPlugins, ClusterTools, McpServers, PLUGINS_PATH, PluginHost, ServerStatus, ServerSync, pluginsActor } from '../plugins/index.ts'
 import type { PluginsMsg } from '../plugins/index.ts'
 import type { PartComponents } from './components.ts'
 import type { NodeComponents } from './node-components.ts'
@@ -42,14 +43,14 @@ export const pluginHostPart: PartSpec<NodeComponents> = {
       onChange: () => { membership.announce() }
     })
     const running = host
-    system.spawn(pluginsActor(running), { name: PLUGINS_PATH.slice(1), kind: 'plugins', mailbox: 4_096 })
+    const roles = c.get('roles')
+    const servers = new McpServers(system)
+    const sync = new ServerSync({ host: running, registrations: async () => await servers.registrations(), serves: () => roles.has('plugins'), failures: c.get('serviceFailures'), log })
+    system.spawn(pluginsActor(running, sync), { name: PLUGINS_PATH.slice(1), kind: 'plugins', mailbox: 4_096 })
     c.get('self').bindSources(() => ({
       plugins: running.running().filter((r) => r.state === 'up').map((r) => ({ name: r.name, version: r.version })),
       servers: running.servers().filter((s) => s.state === 'up').map((s) => s.name)
     }))
-    const roles = c.get('roles')
-    const servers = new McpServers(system)
-    const sync = new ServerSync({ host: running, registrations: async () => await servers.registrations(), serves: () => roles.has('plugins'), failures: c.get('serviceFailures'), log })
     sync.start()
     c.provide('pluginHost', running, 'plugins')
     c.provide('pluginCalls', calls, 'plugins')
@@ -66,12 +67,13 @@ export const pluginHostPart: PartSpec<NodeComponents> = {
  * Tools for the whole node, on every member: ClusterTools (the node's ToolProvider: its own
  * host's sources, else a member that runs them) with no tool allowed until a policy grants one,
  * ClusterPlugins (the plugins' commands and hooks, and Plexi requests, for the rooms), and
- * McpServers (the registry of MCP servers an admin registers for the cluster).
+ * McpServers (the registry of MCP servers an admin registers for the cluster) with ServerStatus
+ * (each plugins-role member's connection to each, for the admin API).
  */
 export const toolsPart: PartSpec<NodeComponents> = {
   id: 'tools',
-  needs: ['log', 'preflight', 'system', 'cluster', 'pluginHost', 'toolPolicy', 'toolsPort', 'roomPluginsPort', 'serviceFailures'],
-  gives: ['tools', 'clusterPlugins', 'mcpServers'],
+  needs: ['log', 'preflight', 'roles', 'system', 'cluster', 'pluginHost', 'toolPolicy', 'toolsPort', 'roomPluginsPort', 'serviceFailures'],
+  gives: ['tools', 'clusterPlugins', 'mcpServers', 'mcpServerStatus'],
   start: (c: C) => {
     const system = c.get('system')
     const cluster = c.get('cluster')
@@ -94,6 +96,12 @@ export const toolsPart: PartSpec<NodeComponents> = {
     c.provide('tools', tools, 'tools')
     c.provide('clusterPlugins', plugins, 'tools')
     c.provide('mcpServers', new McpServers(system), 'tools')
+    const roles = c.get('roles')
+    c.provide('mcpServerStatus', new ServerStatus({
+      system,
+      members: () => [{ peerId: system.node, status: 'up', roles: roles.current }, ...cluster.members().map(memberOf)],
+      log: reach.log
+    }), 'tools')
     return { stop: async () => { await rooms.stop() } }
   }
 }

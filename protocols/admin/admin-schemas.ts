@@ -9,6 +9,7 @@ import { backupSchema } from './backups-schemas.ts'
 import { errorSchema } from './error-schema.ts'
 import { jobSchema } from './jobs-schemas.ts'
 import { logEntrySchema } from './logs-schemas.ts'
+import { mcpServerNodeSchema, mcpServerSchema } from './mcp-servers-schemas.ts'
 import { statsSampleSchema } from './metrics-schemas.ts'
 import { modelSchema } from './models-schemas.ts'
 import { memberSchema } from './nodes-schemas.ts'
@@ -19,4 +20,4 @@ import { roomSchema } from './rooms-schemas.ts'
 import { scrubRowSchema, storageNodeSchema } from './storage-schemas.ts'
 import { newUserSchema, userSchema } from './users-schemas.ts'
 
-export const ADMIN_SCHEMAS = [errorSchema, memberSchema, actorSchema, entitySchema, userSchema, newUserSchema, roomSchema, modelSchema, partitionSchema, repairJobSchema, scrubRowSchema, storageNodeSchema, jobSchema, backupSchema, restoreSchema, statsSampleSchema, logEntrySchema, auditRecordSchema, pluginNodeSchema, pluginSchema, pluginInstallSchema, pluginLogsSchema] as const
+export const ADMIN_SCHEMAS = [errorSchema, memberSchema, actorSchema, entitySchema, userSchema, newUserSchema, roomSchema, modelSchema, partitionSchema, repairJobSchema, scrubRowSchema, storageNodeSchema, jobSchema, backupSchema, restoreSchema, statsSampleSchema, logEntrySchema, auditRecordSchema, pluginNodeSchema, pluginSchema, pluginInstallSchema, pluginLogsSchema, mcpServerNodeSchema, mcpServerSchema] as const

@@ -1,6 +1,6 @@
 import { expect } from 'chai'
 import { UsageError } from '../../cli/cli-errors.ts'
-import { decimal, integer, listed, toolNames } from '../../cli/flag-values.ts'
+import { decimal, integer, listed, toolName, toolNames } from '../../cli/flag-values.ts'
 import { thrown } from '../helpers/thrown.ts'
 
 describe('flag-values', () => {
@@ -36,5 +36,14 @@ describe('flag-values', () => {
       expect(err.message).to.equal(`--enable: expected tools named <source>__<tool> or <source>__*, got ${JSON.stringify(bad)}`)
     }
     expect(thrown(() => toolNames(Array.from({ length: 65 }, (_, i) => `s__t${i}`), '--grant')).message).to.equal('--grant: at most 64 tools at once, got 65')
+  })
+
+  it('should take one tool by its qualified name, and refuse a source\'s * or anything else naming the flag', () => {
+    expect(toolName('clock__now', '--tool')).to.equal('clock__now')
+    for (const bad of ['clock__*', 'clock', 'Clock__now', `s__${'t'.repeat(70)}`, '']) {
+      const err = thrown(() => toolName(bad, '--tool'))
+      expect(err, bad).to.be.instanceOf(UsageError)
+      expect(err.message).to.equal(`--tool: expected one tool named <source>__<tool>, got ${JSON.stringify(bad)}`)
+    }
   })
 })

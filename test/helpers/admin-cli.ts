@@ -59,9 +59,18 @@ export class AdminCli {
 
   /** `plexi ...args`, with no environment (no PLEXI_* variable reaches it). */
   async runBare (...args: string[]): Promise<CliRun> {
+    return await this.runWith({}, ...args)
+  }
+
+  /** `plexi admin` as run() passes it, with `env` as the shell's environment. */
+  async runEnv (env: Record<string, string>, ...args: string[]): Promise<CliRun> {
+    return await this.runWith(env, 'admin', '--admin-addr', this.#endpoint, '--admin-token', ADMIN_TOKEN, '--data-dir', this.fixture.dataDir, ...args)
+  }
+
+  async runWith (env: Record<string, string>, ...args: string[]): Promise<CliRun> {
     const stdout = sink()
     const stderr = sink()
-    const io: CliIo = { stdout: stdout.stream, stderr: stderr.stream, stdin: new PassThrough(), env: {}, cwd: this.fixture.dataDir }
+    const io: CliIo = { stdout: stdout.stream, stderr: stderr.stream, stdin: new PassThrough(), env, cwd: this.fixture.dataDir }
     // a command says its exit code in process.exitCode (as the plexi binary does): kept apart per run
     const before = process.exitCode
     process.exitCode = undefined

@@ -37,6 +37,10 @@ export class AdminFixture {
   backups: AdminServerDeps['backups']
   /** The cluster's plugins (none unless a test sets them: test/helpers/lone-plugins.ts). */
   plugins: AdminServerDeps['plugins']
+  /** The registered MCP servers and their members' connections (none unless a test sets them:
+   * test/helpers/lone-servers.ts). */
+  mcpServers: AdminServerDeps['mcpServers']
+  mcpServerStatus: AdminServerDeps['mcpServerStatus']
   /** The roles this node's member record says it holds. */
   roles: string[] = ['chat']
   /** The node's log tail, as `plexi node start` keeps it (tests push lines into it). */
@@ -95,6 +99,8 @@ export class AdminFixture {
     this.writes = undefined
     this.backups = undefined
     this.plugins = undefined
+    this.mcpServers = undefined
+    this.mcpServerStatus = undefined
     this.roles = [...roles]
     await this.build()
   }
@@ -129,7 +135,9 @@ export class AdminFixture {
       ...(this.proxies !== undefined && { proxies: this.proxies }),
       ...(this.writes !== undefined && { writes: this.writes }),
       ...(this.backups !== undefined && { backups: this.backups }),
-      ...(this.plugins !== undefined && { plugins: this.plugins })
+      ...(this.plugins !== undefined && { plugins: this.plugins }),
+      ...(this.mcpServers !== undefined && { mcpServers: this.mcpServers }),
+      ...(this.mcpServerStatus !== undefined && { mcpServerStatus: this.mcpServerStatus })
     })
   }
 

@@ -264,14 +264,15 @@ export interface AskEvent {
   toolResult?: { id: string, name: string, isError: boolean, text: string, clipped: boolean }
 }
 
-/** A gRPC agent client for tests: `call` for unary methods, `ask` for the answer's stream; `ca`: over TLS. */
+/** A gRPC agent client for tests: `call` for unary methods, `ask` for the answer's stream (`tool`:
+ * the tool the agent must call first); `ca`: over TLS. */
 export function agentClient (address: string, token: string | undefined, ca?: Buffer): {
   call: <T>(method: string, request: unknown) => Promise<T>
-  ask: (text: string, user?: string) => grpc.ClientReadableStream<AskEvent>
+  ask: (text: string, user?: string, tool?: string) => grpc.ClientReadableStream<AskEvent>
   close: () => void
 } {
   const client = serviceClient(loadAgentService, address, token, ca)
-  return { call: client.call, ask: (text, user = '') => client.stream('Ask', { text, user }), close: client.close }
+  return { call: client.call, ask: (text, user = '', tool) => client.stream('Ask', { text, user, ...(tool !== undefined && { tool }) }), close: client.close }
 }
 
 /** Reads an Ask stream to its end: every event in order, or the error that ended it. */

@@ -3,8 +3,9 @@
  * loopback) whose plugin registry runs real plugin processes (through the specs' launcher, until the
  * plugin host is on this branch): an admin installs a package from a file, sees it run on the node
  * with its calls, latency, restarts and the permissions it is granted, upgrades it, rolls it back,
- * reads its stderr lines, disables and enables it, and removes it. A CSP violation or an uncaught
- * error in the page fails the test.
+ * reads its stderr lines, disables and enables it, and removes it; then the MCP servers registered
+ * for the cluster (a real plugin host connecting server-memory), each member's connection, and
+ * Remove. A CSP violation or an uncaught error in the page fails the test.
  */
 import { expect } from 'chai'
 import { mkdtemp, writeFile } from 'node:fs/promises'
@@ -18,6 +19,11 @@ import { findChromium } from '../helpers/chromium.ts'
 import { lonePlugins } from '../helpers/lone-plugins.ts'
 import type { LonePlugins } from '../helpers/lone-plugins.ts'
 import { pluginPackage } from '../helpers/plugin-packages.ts'
+import { loneServers } from '../helpers/lone-servers.ts'
+import type { LoneServers } from '../helpers/lone-servers.ts'
+
+/** What a registered server is given that the page may never show. */
+const SECRET = 'sk-live-0123456789abcdef'
 
 /** How long the page may take to show what a test waits for, on a busy 2-core machine. */
 const UI_TIMEOUT = 30_000
@@ -26,6 +32,7 @@ describe('the dashboard\'s Plugins view in a real browser', function () {
   this.timeout(120_000)
   const node = new AdminCli()
   let plugins: LonePlugins
+  let servers: LoneServers
   let browser: Browser | undefined
   let page: Page
   let shots = ''
@@ -42,6 +49,9 @@ describe('the dashboard\'s Plugins view in a real browser', function () {
     await node.setup({ roles: ['chat', 'plugins'] })
     plugins = lonePlugins(node.fixture.system, node.fixture.dataDir)
     node.fixture.plugins = plugins.registry
+    servers = await loneServers(node.fixture.system)
+    node.fixture.mcpServers = servers.servers
+    node.fixture.mcpServerStatus = servers.status
     await node.rebuild()
     browser = await chromium.launch({ executablePath: (found as { path: string }).path })
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } })
@@ -59,6 +69,7 @@ describe('the dashboard\'s Plugins view in a real browser', function () {
 
   after(async () => {
     await browser?.close()
+    await servers?.close()
     await plugins?.close()
     await node.teardown()
   })
@@ -124,6 +135,29 @@ describe('the dashboard\'s Plugins view in a real browser', function () {
       'POST /api/v1/plugins', 'POST /api/v1/plugins', 'POST /api/v1/plugins/:name/upgrade', 'POST /api/v1/plugins/:name/rollback',
       'POST /api/v1/plugins/:name/disable', 'POST /api/v1/plugins/:name/enable', 'DELETE /api/v1/plugins/:name'
     ])
+  })
+
+  it('should list the MCP servers registered, each member\'s connection and why one failed, no secret shown, and remove one once the admin confirms', async () => {
+    const section = page.getByRole('region', { name: 'MCP servers' })
+    await section.getByText('No MCP servers registered.').waitFor()
+    await servers.servers.register(servers.memory('memory', { API_TOKEN: SECRET }))
+    await servers.servers.register({ name: 'broken', description: 'not there', transport: { kind: 'stdio', command: '/no/such/server' } })
+    const memory = section.locator(`tr[data-server="memory"][data-node="${node.fixture.system.node}"][data-state="up"]`)
+    await memory.waitFor()
+    expect(await memory.getByTestId('given').textContent()).to.equal('env MEMORY_FILE_PATH, env API_TOKEN')
+    expect(Number(await memory.locator('td.num').first().textContent())).to.be.above(3)
+    const broken = section.locator(`tr[data-server="broken"][data-state="failed"]`)
+    await broken.waitFor()
+    expect(await broken.locator('.job-error').textContent()).to.match(/no\/such\/server/)
+    expect(await page.content()).to.not.include(SECRET)
+    await page.screenshot({ path: join(shots, 'mcp-servers.png'), fullPage: true })
+    await section.getByRole('button', { name: 'Remove the MCP server broken' }).click()
+    await page.getByRole('dialog', { name: 'Remove broken' }).getByRole('button', { name: 'Remove it' }).click()
+    await section.getByText('Removed broken: every member disconnects from it.').waitFor()
+    await section.locator('tr[data-server="broken"]').waitFor({ state: 'detached' })
+    expect((await servers.servers.list()).map((v) => v.name)).to.deep.equal(['memory'])
+    const audit = (await node.fixture.audit.list(0, 1_000)).filter((r) => r.target.startsWith('/api/v1/mcp-servers')).map((r) => r.action)
+    expect(audit).to.deep.equal(['DELETE /api/v1/mcp-servers/:name'])
   })
 
   /** Waits until the row's cells (by index among its tds) read these texts. */

@@ -2,8 +2,9 @@ import { expect } from 'chai'
 import fc from 'fast-check'
 import { join } from 'node:path'
 import {
-  AGENT, ActorSystem, AGENT_TOOL_RESULT_BYTES, MAX_TOOL_CALLS_PER_ROUND, MAX_TOOL_ROUNDS, STREAM_TOOL_RESULT_BYTES, UNANSWERED_CALL, checkAgentMsg, toolPolicy, userAgent
+  AGENT, ActorSystem, AGENT_TOOL_RESULT_BYTES, AgentToolsUnavailableError, MAX_TOOL_CALLS_PER_ROUND, MAX_TOOL_ROUNDS, STREAM_TOOL_RESULT_BYTES, UNANSWERED_CALL, checkAgentMsg, toolPolicy, userAgent
 } from '../../../actors/index.ts'
+import { ToolDeniedError } from '../../../protocols/index.ts'
 import type { ActorRef, AgentAnswer, AgentStreamEvent, AgentTurn, UserAgentOptions } from '../../../actors/index.ts'
 import { LevelStore, openLocalJournal } from '../../../node/index.ts'
 import { ToolPolicy } from '../../../node/users/index.ts'
@@ -14,6 +15,7 @@ import { useEntityPair } from '../../helpers/entity-pair.ts'
 import { FunctionTools } from '../../helpers/function-tools.ts'
 import { ScriptedInference } from '../../helpers/grpc-services.ts'
 import { tempDir } from '../../helpers/temp-dir.ts'
+import { rejection } from '../../helpers/thrown.ts'
 import { waitFor } from '../../helpers/wait-for.ts'
 
 /** A tool call's deadline in these specs: the hanging tool is given up on after it (and the grace). */
@@ -72,8 +74,8 @@ describe('an agent that uses tools (real actor system and LevelDB journal, real 
   })
 
   const agent = (user = 'ann') => system.entity(AGENT, user)
-  const ask = (text: string, requestId: string, user = 'ann'): Promise<AgentAnswer> =>
-    agent(user).ask<AgentAnswer>((replyTo) => ({ type: 'ask', user, text, requestId, sink: { kind: 'actor', address: gateway.address }, replyTo }), { timeout: 20_000 })
+  const ask = (text: string, requestId: string, user = 'ann', tool?: string): Promise<AgentAnswer> =>
+    agent(user).ask<AgentAnswer>((replyTo) => ({ type: 'ask', user, text, requestId, sink: { kind: 'actor', address: gateway.address }, ...(tool !== undefined && { tool }), replyTo }), { timeout: 20_000 })
   const history = (user = 'ann'): Promise<AgentTurn[]> => agent(user).ask<AgentTurn[]>((replyTo) => ({ type: 'history', user, limit: 200, replyTo }))
   const events = (): Promise<AgentStreamEvent[]> => gateway.ask<AgentStreamEvent[]>((replyTo) => ({ type: 'events', replyTo }))
   const results = (from: number) => model.prompts[from]?.messages.filter((m) => m.role === 'tool').map((m) => m.content) ?? []
@@ -102,6 +104,44 @@ describe('an agent that uses tools (real actor system and LevelDB journal, real 
     expect(turns(await history())).to.deep.equal([
       ['user', '', 'What is 2 + 3?'], ['assistant', 'tool-calls', ''], ['tool', 'calc__add', '5'], ['tool', 'clock__now', second[4]?.content ?? ''], ['assistant', 'eos', 'sum 5']
     ])
+  })
+
+  it('should have the model call the tool an ask forces in its first round, every tool offered, and choose freely after', async () => {
+    model.steps.push({ call: [{ name: 'clock__now', arguments: {} }] }, { call: [{ name: 'calc__add', arguments: { a: 1, b: 2 } }] }, { say: 'done' })
+    const answer = await ask('what time is it?', 'f1', 'ann', 'clock__now')
+    expect(answer).to.include({ text: 'done', stopReason: 'eos' })
+    expect(model.prompts.map((p) => p.toolChoice)).to.deep.equal([{ name: 'clock__now' }, 'auto', 'auto'])
+    expect(model.prompts[0]?.tools?.map((t) => t.name)).to.deep.equal(['calc__add', 'clock__now', 'slow__wait', 'stuck__hang', 'text__repeat'])
+    expect(tools.seen.map((c) => c.call.name)).to.deep.equal(['clock__now', 'calc__add'])
+    expect(turns(await history()).map((t) => t.slice(0, 2))).to.deep.equal([['user', ''], ['assistant', 'tool-calls'], ['tool', 'clock__now'], ['assistant', 'tool-calls'], ['tool', 'calc__add'], ['assistant', 'eos']])
+  })
+
+  it('should refuse an ask forcing a tool its user may not use with nothing journaled, and answer the questions waiting behind it', async () => {
+    await policy.switch('ann', { disable: ['text__repeat'] })
+    for (const tool of ['text__repeat', 'calc__sub', 'other__x']) {
+      const refused = await rejection(() => ask('use it', `d-${tool}`, 'ann', tool))
+      expect(refused, tool).to.be.instanceOf(ToolDeniedError)
+      expect(refused.message).to.equal(`ann may not call ${tool}: it is not among the tools their agent may use now (granted by an admin, turned on, and offered by a plugin or server that is up: plexi agent tools lists them)`)
+    }
+    expect(await history()).to.deep.equal([])
+    expect(model.prompts).to.deep.equal([])
+    // behind an answer in progress: refused when its turn comes, and the next one answered
+    model.steps.push({ call: [{ name: 'slow__wait', arguments: {} }] }, { say: 'waited' }, { say: 'next' })
+    const first = ask('wait', 'q1')
+    await waitFor(() => tools.waiting === 1, 'the tool to be called')
+    const forced = rejection(() => ask('use it', 'q2', 'ann', 'other__x'))
+    const third = ask('and then?', 'q3')
+    tools.release()
+    expect((await first).text).to.equal('waited')
+    expect(await forced).to.be.instanceOf(ToolDeniedError)
+    expect((await third).text).to.equal('next')
+    expect((await history()).filter((t) => t.role === 'user').map((t) => t.requestId)).to.deep.equal(['q1', 'q3'])
+    // a list of tools that cannot be had: refused as unavailable, nothing kept either
+    await system.terminate()
+    await open({ tools: { tools: async () => { throw new Error('the plugins are down') }, call: async () => { throw new Error('unreachable') } } })
+    const unavailable = await rejection(() => ask('now?', 'u1', 'ann', 'clock__now'))
+    expect([unavailable.constructor, unavailable.message]).to.deep.equal([AgentToolsUnavailableError, 'the tools ann may use could not be listed (Error: the plugins are down); ask again'])
+    expect((await history()).map((t) => t.requestId)).to.not.include('u1')
   })
 
   it('should keep the calls and results across a restart, and give the next question\'s prompt the whole exchange', async () => {

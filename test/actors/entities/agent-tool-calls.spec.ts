@@ -1,9 +1,10 @@
 import { expect } from 'chai'
-import { AGENT_TOOL_RESULT_BYTES, MAX_TOOL_CALLS_PER_ROUND, STREAM_TOOL_RESULT_BYTES } from '../../../actors/index.ts'
-import { callTools, normalizeCalls, offerTools, streamedCall, streamedResult } from '../../../actors/entities/agent-tool-calls.ts'
-import { MAX_TOOL_ARGS_BYTES } from '../../../protocols/index.ts'
+import { AGENT_TOOL_RESULT_BYTES, AgentToolsUnavailableError, MAX_TOOL_CALLS_PER_ROUND, STREAM_TOOL_RESULT_BYTES } from '../../../actors/index.ts'
+import { callTools, forcedToolOffer, normalizeCalls, offerTools, streamedCall, streamedResult } from '../../../actors/entities/agent-tool-calls.ts'
+import { MAX_TOOL_ARGS_BYTES, ToolDeniedError } from '../../../protocols/index.ts'
 import type { ToolCall, ToolProvider } from '../../../protocols/index.ts'
 import { FunctionTools } from '../../helpers/function-tools.ts'
+import { rejection } from '../../helpers/thrown.ts'
 import { waitFor } from '../../helpers/wait-for.ts'
 
 const TIMING = { deadlineMs: 100, graceMs: 50 }
@@ -24,6 +25,23 @@ describe('offerTools', () => {
     expect(await offerTools(failing, 'ann', 1_000, (w) => { why.push(w) })).to.deep.equal([])
     expect(await offerTools(silent, 'ann', 20, (w) => { why.push(w) })).to.deep.equal([])
     expect(why).to.deep.equal(['Error: down', 'Error: no list of tools within 20 ms'])
+  })
+})
+
+describe('forcedToolOffer', () => {
+  it('should offer the user\'s tools as the model is shown them when the forced one is among them, and refuse it otherwise', async () => {
+    const tools = new FunctionTools(async (user, tool) => user === 'ann' && tool.source.name !== 'stuck')
+    expect((await forcedToolOffer(tools, 'ann', 'clock__now', 1_000)).map((t) => t.name)).to.deep.equal(['calc__add', 'clock__now', 'slow__wait', 'text__repeat'])
+    for (const [user, tool] of [['ann', 'stuck__hang'], ['ann', 'clock__later'], ['bob', 'clock__now']]) {
+      expect(await rejection(() => forcedToolOffer(tools, user as string, tool as string, 1_000)), `${user} ${tool}`).to.be.instanceOf(ToolDeniedError)
+    }
+    expect((await rejection(() => forcedToolOffer(undefined, 'ann', 'clock__now', 1_000))).message).to.equal('ann may not call clock__now: this node has no tools for agents')
+  })
+
+  it('should say the tools are unavailable, not denied, when they cannot be listed in time', async () => {
+    const silent: ToolProvider = { tools: async () => await new Promise(() => undefined), call: async () => await new Promise(() => undefined) }
+    const err = await rejection(() => forcedToolOffer(silent, 'ann', 'clock__now', 20))
+    expect([err.constructor, err.message]).to.deep.equal([AgentToolsUnavailableError, 'the tools ann may use could not be listed (Error: no list of tools within 20 ms); ask again'])
   })
 })
 

@@ -8,11 +8,11 @@ describe('entity errors', () => {
 
   /** Failures a room answers an asker with (ctx.fail) and never throws from a handler: a plugin's
    * silence is not the request's fault, but it never restarts the room either. */
-  const answeredOnly = new Set(['PostHookUnavailableError', 'PluginDeadlineError'])
+  const answeredOnly = new Set(['PostHookUnavailableError', 'PluginDeadlineError', 'AgentToolsUnavailableError'])
 
   it('should give each failure its own class, name and kind, all of them refusals (a bad request never restarts an entity), but the plugins\' silences', () => {
     expect([...classes.keys()].sort()).to.deep.equal([
-      'AgentBusyError', 'BackupCatalogError', 'InvalidAgentRequestError', 'McpServerExistsError', 'McpServerRegistryFullError', 'PermissionDeniedError', 'PluginCatalogError', 'PluginDeadlineError', 'PluginPackageError',
+      'AgentBusyError', 'AgentToolsUnavailableError', 'BackupCatalogError', 'InvalidAgentRequestError', 'McpServerExistsError', 'McpServerRegistryFullError', 'PermissionDeniedError', 'PluginCatalogError', 'PluginDeadlineError', 'PluginPackageError',
       'PluginPackageMissingError', 'PostHookUnavailableError', 'PostRefusedError', 'RoomBacklogError', 'ToolGrantedBySourceError', 'ToolNotGrantedError', 'ToolPolicyFullError',
       'UnknownPluginError', 'UnknownUserError', 'UserExistsError'])
     for (const [name, Class] of classes) {
@@ -33,6 +33,7 @@ describe('entity errors', () => {
     const silent = new PostHookUnavailableError('mod', 'it crashed')
     expect([silent.message, kindOf(silent), silent.plugin]).to.deep.equal(["post refused: plugin mod's before-post hook gave no verdict (it crashed) and its policy refuses posts then; retry", 'unavailable', 'mod'])
     expect([kindOf(new PluginDeadlineError('p', 'plexi/command', 5)), kindOf(new RoomBacklogError('x'))]).to.deep.equal(['timeout', 'exhausted'])
+    expect(kindOf(new entityErrors.AgentToolsUnavailableError('x')), 'a list of tools not had in time').to.equal('unavailable')
     expect([kindOf(new ToolNotGrantedError('x')), kindOf(new ToolPolicyFullError('x')), kindOf(new ToolGrantedBySourceError('x'))]).to.deep.equal(['denied', 'conflict', 'conflict'])
   })
 

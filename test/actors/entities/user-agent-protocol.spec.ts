@@ -58,6 +58,7 @@ describe('checkAgentMsg', () => {
     for (const msg of [
       { type: 'ask', user: 'ann', text: 'hello?', requestId: '6f1c0b3e-0d1f-4a52-9a8e-2b3c4d5e6f70', sink, replyTo },
       { type: 'ask', user: 'ann', text: 'hi @agent', requestId: 'room/general/7', sink: { kind: 'entity', type: 'room', key: 'general' }, replyTo },
+      { type: 'ask', user: 'ann', text: 'what time is it?', requestId: 'r', sink, tool: 'clock__now', replyTo },
       { type: 'cancel', user: 'ann', requestId: 'r' },
       { type: 'history', user: 'ann', limit: MAX_AGENT_TURNS, replyTo },
       { type: 'settings', user: 'ann', replyTo },
@@ -112,6 +113,9 @@ describe('checkAgentMsg', () => {
     expect(refused({ type: 'ask', user: 'ann', text: 'hi', requestId: 'r'.repeat(MAX_REQUEST_ID_LENGTH + 1), sink, replyTo })).to.match(/^agent message ask: requestId: /)
     expect(refused({ type: 'ask', user: 'ann', text: 'hi', requestId: 'r', sink: { kind: 'entity', type: 'Room!', key: 'general' }, replyTo })).to.equal('agent message ask: sink.type: expected an entity type name, got "Room!"')
     expect(refused({ type: 'ask', user: 'ann', text: 'hi', requestId: 'r', sink: { kind: 'actor', address: { node: 'peer', path: 'gw' } }, replyTo })).to.match(/^agent message ask: sink.address: expected an actor address/)
+    for (const tool of ['clock__*', 'clock', 'Clock__now', `clock__${'n'.repeat(60)}`, '', 7, null]) {
+      expect(refused({ type: 'ask', user: 'ann', text: 'hi', requestId: 'r', sink, tool, replyTo }), String(tool)).to.match(/^agent message ask: tool: expected a qualified tool name <source>__<tool> of at most 64 characters, got /)
+    }
     expect(refused({ type: 'history', user: 'ann', limit: MAX_AGENT_TURNS + 1, replyTo })).to.match(/^agent message history: limit: expected an integer from 1 to 200/)
     expect(refused({ type: 'configure', user: 'ann', change: { colour: 'red' }, replyTo })).to.equal('colour: not a setting; expected persona, model, sampling')
     expect(refused({ type: 'generation-ended', requestId: 'r', outcome: { ok: 'yes' } })).to.equal('agent message generation-ended: outcome.ok: expected true or false, got "yes"')

@@ -5,7 +5,7 @@ import { processIo } from '../../../cli/cli-io.ts'
 import { AdminCli } from '../../helpers/admin-cli.ts'
 
 /** The subcommands of `plexi admin`, in the order its help has always listed them. */
-const ORDER = ['users', 'tokens', 'audit', 'cluster', 'nodes', 'top', 'actors', 'partitions', 'repair', 'scrub', 'storage', 'jobs', 'migrate', 'drain', 'decommission', 'backup', 'restore', 'roles', 'models', 'plugins']
+const ORDER = ['users', 'tokens', 'audit', 'cluster', 'nodes', 'top', 'actors', 'partitions', 'repair', 'scrub', 'storage', 'jobs', 'migrate', 'drain', 'decommission', 'backup', 'restore', 'roles', 'models', 'plugins', 'mcp-servers']
 
 describe('adminCommands', () => {
   const cli = new AdminCli()
@@ -15,7 +15,7 @@ describe('adminCommands', () => {
   it('should hold every resource\'s commands, in the order plexi admin --help lists them', async () => {
     expect(adminCommands(processIo()).commands.map((c: Command) => c.name())).to.deep.equal(ORDER)
     const help = adminCommands(processIo()).helpInformation()
-    const listed = help.split('\n').map((l) => /^ {2}([a-z]+)\b/.exec(l)?.[1]).filter((n) => n !== undefined && n !== 'help')
+    const listed = help.split('\n').map((l) => /^ {2}([a-z][a-z-]*)\b/.exec(l)?.[1]).filter((n) => n !== undefined && n !== 'help')
     expect(listed).to.deep.equal(ORDER)
   })
 

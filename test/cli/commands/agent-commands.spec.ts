@@ -80,6 +80,20 @@ describe('agentCommands with tools (in process, against real gRPC services, a re
     expect((await agent('ask', 'again')).stdout).to.equal('[tool calc__add {"a":"two"}]\n[calc__add failed: a and b must be numbers]\nAgain.\n')
   })
 
+  it('should make the agent call the tool --tool names first, and refuse one it may not use or a malformed name, asking nothing', async () => {
+    s.inference.steps.push({ call: [{ name: 'clock__now', arguments: {}, id: 'c1' }] }, { say: 'Now.' })
+    const asked = await agent('ask', '--tool', 'clock__now', 'what time is it')
+    expect(asked.code, asked.stderr).to.equal(0)
+    expect(asked.stdout).to.match(/^\[tool clock__now \{\}\]\n\[clock__now: \d{4}-\d\d-\d\dT[^\]]+\]\nNow\.\n$/)
+    expect(s.inference.prompts.map((p) => p.toolChoice)).to.deep.equal([{ name: 'clock__now' }, 'auto'])
+    const denied = await agent('ask', '--tool', 'files__read', 'read it')
+    expect([denied.code, denied.stdout]).to.deep.equal([1, ''])
+    expect(denied.stderr).to.match(/ann may not call files__read: it is not among the tools your agent may use now/)
+    const bad = await plexiInProcess(['agent', 'ask', '--tool', 'clock__*', 'hi', '--addr', '127.0.0.1:1', '--token', 't'])
+    expect([bad.code, bad.stderr]).to.deep.equal([2, 'plexi: --tool: expected one tool named <source>__<tool>, got "clock__*"\n'])
+    expect(s.inference.prompts).to.have.length(2)
+  })
+
   it('should show the tools granted, turn them off and on, and list what the agent is offered', async () => {
     const shown = await agent('tools')
     expect(shown.stdout).to.equal('granted:     calc__add, clock__*\nyour agent\'s tools now:\n  clock__now  The time now, as an ISO 8601 date\n  calc__add   Adds two numbers\n')

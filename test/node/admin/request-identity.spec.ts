@@ -1,6 +1,6 @@
 import { expect } from 'chai'
 import Fastify from 'fastify'
-import { auditNoteOf, decorateRequestIdentity, markRefusedUnchecked, noteForAudit, principalOf, refusedUnchecked, setPrincipal } from '../../../node/admin/request-identity.ts'
+import { auditBodyOf, auditNoteOf, decorateRequestIdentity, markRefusedUnchecked, noteForAudit, principalOf, recordBodyAs, refusedUnchecked, setPrincipal } from '../../../node/admin/request-identity.ts'
 
 describe('request identity', () => {
   it('should start each request with none of it set, and keep what a hook or route sets on that request alone', async () => {
@@ -21,6 +21,26 @@ describe('request identity', () => {
       expect((await app.inject({ method: 'GET', url: '/api/seen', headers: { 'x-who': 'token:viewer', 'x-throttled': '1', 'x-note': 'forced' } })).json())
         .to.deep.equal({ principal: { actor: 'token:viewer', scope: 'read' }, unchecked: true, note: 'forced' })
       expect((await app.inject({ method: 'GET', url: '/api/seen' })).json(), 'the next request').to.deep.equal({ principal: null, unchecked: false, note: null })
+    } finally {
+      await app.close()
+    }
+  })
+
+  it('should keep what a route records in place of a body, on that request alone (an empty one too)', async () => {
+    const app = Fastify()
+    try {
+      await app.register(async (api) => {
+        decorateRequestIdentity(api)
+        api.post('/seen', async (request) => {
+          const given = request.headers['x-instead']
+          if (given !== undefined) recordBodyAs(request, given === 'none' ? undefined : { shown: given })
+          return { instead: auditBodyOf(request) ?? null }
+        })
+      }, { prefix: '/api' })
+      expect((await app.inject({ method: 'POST', url: '/api/seen', payload: { secret: 'x' } })).json()).to.deep.equal({ instead: null })
+      expect((await app.inject({ method: 'POST', url: '/api/seen', payload: { secret: 'x' }, headers: { 'x-instead': 'names' } })).json()).to.deep.equal({ instead: { body: { shown: 'names' } } })
+      expect((await app.inject({ method: 'POST', url: '/api/seen', headers: { 'x-instead': 'none' } })).json()).to.deep.equal({ instead: {} })
+      expect((await app.inject({ method: 'POST', url: '/api/seen' })).json(), 'the next request').to.deep.equal({ instead: null })
     } finally {
       await app.close()
     }

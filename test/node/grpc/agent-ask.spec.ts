@@ -35,6 +35,12 @@ describe('askCall (real gRPC, a real agent and LevelDB)', function () {
     expect(s.inference.prompts).to.deep.equal([])
   })
 
+  it('should refuse to force a tool on a node that has no tools for agents, before the agent is asked', async () => {
+    const { events, error } = await collectAnswer(s.agent(s.annToken).ask('now?', '', 'clock__now'))
+    expect([events, error?.code, error?.details]).to.deep.equal([[], grpc.status.UNIMPLEMENTED, 'this node has no tools set up for agents; retry, or connect to another node'])
+    expect(s.inference.prompts).to.deep.equal([])
+  })
+
   it('should cancel the generation and send nothing more, when the client cancels the call', async () => {
     s.inference.hold = true
     const stream = s.agent(s.annToken).ask('A long one')
@@ -72,6 +78,29 @@ describe('askCall with tools (real gRPC, a real agent, its tool policy and Level
     expect(events[2]).to.deep.include({ toolResult: { id: call.toolCall.id, name: 'calc__add', isError: false, text: '42', clipped: false } })
     expect(events.filter((e) => e.token != null).map((e) => e.token?.text).join('')).to.equal('it is 42')
     expect(events.at(-1)?.done).to.deep.include({ stopReason: 'eos', completionTokens: 4 })
+  })
+
+  it('should have the agent call the tool the request forces first, then choose freely', async () => {
+    s.inference.steps.push({ call: [{ name: 'calc__add', arguments: { a: 1, b: 2 } }] }, { say: 'three' })
+    const { events, error } = await collectAnswer(s.agent(s.annToken).ask('add them', '', 'calc__add'))
+    expect(error).to.equal(undefined)
+    expect(s.inference.prompts.map((p) => p.toolChoice)).to.deep.equal([{ name: 'calc__add' }, 'auto'])
+    expect(events.find((e) => e.toolResult != null)?.toolResult).to.deep.include({ name: 'calc__add', text: '3', isError: false })
+    expect(events.at(-1)?.done).to.deep.include({ stopReason: 'eos' })
+  })
+
+  it('should refuse a forced tool that is malformed or not the caller\'s to use before anything is sent, the agent asked nothing and keeping nothing', async () => {
+    const refusals = [
+      ['clock__now', grpc.status.PERMISSION_DENIED, 'ann may not call clock__now: it is not among the tools your agent may use now (granted by an admin, turned on, and offered by a plugin or server that is up): plexi agent tools lists them'],
+      ['calc__*', grpc.status.INVALID_ARGUMENT, 'tool: expected a qualified tool name <source>__<tool> of at most 64 characters'],
+      ['', grpc.status.INVALID_ARGUMENT, 'tool: expected a qualified tool name <source>__<tool> of at most 64 characters']
+    ] as const
+    for (const [tool, code, details] of refusals) {
+      const { events, error } = await collectAnswer(s.agent(s.annToken).ask('use it', '', tool))
+      expect([events, error?.code, error?.details], tool).to.deep.equal([[], code, details])
+    }
+    expect(s.inference.prompts).to.deep.equal([])
+    expect((await s.agent(s.annToken).call<{ turns: unknown[] }>('History', {})).turns ?? []).to.deep.equal([])
   })
 
   it('should cancel the tool call running, when the client cancels the call', async () => {

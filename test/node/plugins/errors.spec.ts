@@ -12,7 +12,8 @@ const samples: Error[] = [
   new plugins.PluginStartError('clock@1.0.0 did not start'),
   new plugins.PluginProtocolError('bad capability'),
   new plugins.PluginFailedError('clock', 'plexi/command', 'it broke'),
-  new plugins.InvalidPluginRequestError('method: expected ...')
+  new plugins.InvalidPluginRequestError('method: expected ...'),
+  new plugins.UnknownMcpServerError('memory')
 ]
 
 describe('plugin host errors', () => {

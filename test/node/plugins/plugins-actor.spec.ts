@@ -48,4 +48,16 @@ describe('plugins actor', () => {
     expect(await rejection(() => ask({ type: 'logs', name: 'nope' }))).to.be.instanceOf(PluginNotFoundError)
     expect((await ask<ToolSpec[]>({ type: 'tools' })).length).to.be.above(0)
   })
+
+  it('should say which registered servers it could not connect, from its ServerSync (none without one)', async () => {
+    expect(await ask({ type: 'server-failures' })).to.deep.equal([])
+    const failing = [{ name: 'broken', error: 'spawn /no/such ENOENT', streak: 2, retryAt: 1_000 }]
+    const other = new ActorSystem({ node: 'n2' })
+    try {
+      other.spawn(pluginsActor(t.host, { failing: () => failing }), { name: PLUGINS_PATH.slice(1) })
+      expect(await other.actorAt<PluginsMsg>({ node: 'n2', path: PLUGINS_PATH }).ask((replyTo) => ({ type: 'server-failures', replyTo }), { timeout: 5_000 })).to.deep.equal(failing)
+    } finally {
+      await other.terminate()
+    }
+  })
 })

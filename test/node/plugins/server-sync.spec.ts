@@ -51,6 +51,13 @@ describe('server sync', () => {
     const said = lines.filter((l) => /MCP server broken could not be connected/.test(l.msg))
     expect(said.map((l) => l.level)).to.deep.equal([40])
     expect(said[0]?.msg).to.match(/trying again in 2000 ms/)
+    const [failing] = sync.failing()
+    expect(failing).to.deep.include({ name: 'broken', streak: 1 })
+    expect(failing?.error).to.be.a('string').and.not.equal('')
+    expect(failing?.retryAt).to.be.greaterThan(Date.now())
+    registered = []
+    await sync.sync()
+    expect(sync.failing(), 'a server removed is no longer failing').to.deep.equal([])
   })
 
   it('should drop every server when the node no longer holds the plugins role', async () => {

@@ -4,7 +4,7 @@ import { html } from '../lib/html.js'
 const TONES = {
   up: 'good', done: 'good', ready: 'good', running: 'busy', joining: 'busy', draining: 'warn', suspect: 'warn',
   cancelled: 'warn', down: 'bad', failed: 'bad', invalid: 'bad', unknown: 'muted', leaving: 'warn', active: 'good',
-  starting: 'busy', restarting: 'warn', stopped: 'muted', pending: 'muted', enabled: 'good', disabled: 'muted', gone: 'muted'
+  starting: 'busy', restarting: 'warn', stopping: 'warn', stopped: 'muted', unreachable: 'bad', pending: 'muted', enabled: 'good', disabled: 'muted', gone: 'muted'
 }
 
 export function StatusBadge ({ value }) {

@@ -1,7 +1,8 @@
 // Plugins: the cluster's plugins (GET /plugins) and what each plugins-role member runs of them: version,
 // state, calls, errors, latency, restarts, memory, and the permissions each is granted; install a .tgz
 // (POST /plugins), enable, disable, upgrade, roll back (POST /plugins/{name}/…) and remove (DELETE);
-// each one's stderr lines on every member (GET /plugins/{name}/logs).
+// each one's stderr lines on every member (GET /plugins/{name}/logs); then the MCP servers registered
+// for the cluster, with every member's connection to each (McpServersSection).
 import { useState } from 'preact/hooks'
 import { html } from '../lib/html.js'
 import { seg } from '../lib/api-client.js'
@@ -11,6 +12,7 @@ import { usePoll } from '../lib/use-poll.js'
 import { formatBytes, formatNumber, formatTime } from '../lib/format.js'
 import { ConfirmButton } from '../components/confirm-button.js'
 import { ErrorMessage } from '../components/error-message.js'
+import { McpServersSection } from '../components/mcp-servers-section.js'
 import { PeerLabel } from '../components/peer-label.js'
 import { StatusBadge } from '../components/status-badge.js'
 import { TableWrap } from '../components/table-wrap.js'
@@ -75,7 +77,8 @@ export function PluginsView () {
     <${ErrorMessage} error=${action.error} context=${context} onDismiss=${action.clear} />
     <p class="said" role="status" aria-live="polite">${said}</p>
     ${listing.data !== undefined && plugins.length === 0 && html`<p>No plugins installed.</p>`}
-    ${plugins.map((p) => html`<${PluginCard} key=${p.name} plugin=${p} busy=${action.busy} run=${run} />`)}`
+    ${plugins.map((p) => html`<${PluginCard} key=${p.name} plugin=${p} busy=${action.busy} run=${run} />`)}
+    <${McpServersSection} />`
 }
 
 function PluginCard ({ plugin: p, busy, run }) {
