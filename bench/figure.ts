@@ -68,7 +68,10 @@ export function figure (name: string, unit: string, value: number, baselineName:
 }
 
 function round (n: number): number {
-  return n >= 100 ? Math.round(n) : Math.round(n * 100) / 100
+  if (Math.abs(n) >= 100) return Math.round(n)
+  // below 1, three significant digits: a baseline of 0.87 µs must not print as 0 ms
+  if (Math.abs(n) < 1 && n !== 0) return Number(n.toPrecision(3))
+  return Math.round(n * 100) / 100
 }
 
 /** Collects a bench's figures, logging each as it is measured (long runs show progress). */
@@ -94,7 +97,8 @@ export function table (figures: readonly Figure[]): string {
 }
 
 function fmt (n: number): string {
-  return n.toLocaleString('en-US', { maximumFractionDigits: 2 })
+  // below 1, three significant digits (round keeps them): 0.000871 ms is not 0 ms
+  return Math.abs(n) < 1 && n !== 0 ? n.toLocaleString('en-US', { maximumSignificantDigits: 3 }) : n.toLocaleString('en-US', { maximumFractionDigits: 2 })
 }
 
 /** A positive number from the environment (a bench's knob), or `fallback` when unset; `integer`

@@ -40,6 +40,11 @@ export async function benchCluster (n: number, args: readonly string[] = []): Pr
     })
     const seen = observer.c.get('cluster')
     await waitFor(() => cluster.slots.every((s) => seen.members().some((m) => m.peerId === s.peerId && m.status === 'up')), 'the observer to see every node up', { timeout: 30_000, interval: 50 })
+    // ready, as a node that heard the cluster becomes (node/root node-readiness.ts): the others
+    // then see it up
+    observer.c.get('state').becomeReady()
+    seen.refresh()
+    observer.c.get('p2p')?.announce()
     await cluster.awaitUp(n + 1)
   } catch (err) {
     await observer?.stop()

@@ -4,11 +4,13 @@
  * asking user's agent) and the generated model; one user posts and reads back (post→deliver)
  * without pause, another asks their agent without pause, through gRPC. The observer member makes
  * the plugin crash, hang, then eat memory, one episode at a time, each lasting until the host has
- * killed it and it answers again. Counted: the posts and asks that failed, and their p99 in each
- * episode against the time before.
+ * killed it for that very reason (the node's plexi_plugin_kills_total{reason}) and it answers
+ * again. Counted: the posts and asks that failed, answered, and their p99 in each episode against
+ * the time before.
  */
 import { fileURLToPath } from 'node:url'
 import { packPluginDir } from '../cli/plugin-pack.ts'
+import { seriesValue } from '../test/helpers/metric-text.ts'
 import { agentClient, agentTurn, chatClient } from '../test/helpers/node-process.ts'
 import type { NodeSlot } from '../test/helpers/process-cluster.ts'
 import { waitFor } from '../test/helpers/wait-for.ts'
@@ -77,25 +79,30 @@ export async function measureEpisodes (b: BenchCluster, log: (line: string) => v
     const windows: Array<{ kind: EpisodeKind, from: number, to: number, exit: string }> = []
     for (const kind of ['crash', 'hang', 'memory'] as const) {
       const restarts = await restartsOf(b, slot)
+      const kills = await killsOf(b, slot, kind)
       const from = performance.now()
       const [tool, args] = TRIGGERS[kind]
       await callOn(b, slot.peerId, `trouble__${tool}`, args, 1_000).catch(() => undefined)
-      // killed and started again (the host counted it), then answering
-      await waitFor(async () => (await restartsOf(b, slot)) > restarts, `the trouble plugin restarted after its ${kind}`, { timeout: 30_000, interval: 50 })
+      // killed for this reason and started again (the host counted both), then answering
+      await waitFor(async () => (await killsOf(b, slot, kind)) > kills && (await restartsOf(b, slot)) > restarts, `the trouble plugin killed for its ${kind} and restarted`, { timeout: 30_000, interval: 50 })
       await firstAnswer(b, slot.peerId, 'trouble__echo', { text: 'back' })
+      const back = performance.now()
       await new Promise((resolve) => setTimeout(resolve, TAIL_MS))
       const to = performance.now()
-      const exit = (await memberRow(b, slot))?.error ?? '?'
+      const exit = `plexi_plugin_kills_total{reason="${kind}"} ${kills} → ${await killsOf(b, slot, kind)}`
       windows.push({ kind, from, to, exit })
-      log(`  ${kind}: ${Math.round(to - from - TAIL_MS)} ms until it answered again (${exit})`)
+      log(`  ${kind}: ${Math.round(back - from)} ms until it answered again (${exit})`)
     }
     await Promise.all([posts.stop(), asks.stop()])
     feed.cancel()
     const within = (o: readonly Outcome[], from: number, to: number): Outcome[] => o.filter((x) => x.at >= from && x.at < to)
+    // an episode's posts and asks: every one in flight at any moment of it (an ask takes longer
+    // than a crash lasts: one started before it and answered during it counts)
+    const during = (o: readonly Outcome[], from: number, to: number): Outcome[] => o.filter((x) => x.at < to && x.at + x.ms > from)
     for (const o of [...posts.outcomes, ...asks.outcomes].filter((x) => x.error !== undefined).slice(0, 5)) log(`  failed: ${o.error as string}`)
     return {
       before: { posts: within(posts.outcomes, t0, t0 + BEFORE_MS), asks: within(asks.outcomes, t0, t0 + BEFORE_MS) },
-      episodes: windows.map((w) => ({ kind: w.kind, ms: w.to - w.from, posts: within(posts.outcomes, w.from, w.to), asks: within(asks.outcomes, w.from, w.to), exit: w.exit }))
+      episodes: windows.map((w) => ({ kind: w.kind, ms: w.to - w.from, posts: during(posts.outcomes, w.from, w.to), asks: during(asks.outcomes, w.from, w.to), exit: w.exit }))
     }
   } finally {
     chat.close()
@@ -107,6 +114,11 @@ export async function measureEpisodes (b: BenchCluster, log: (line: string) => v
 async function memberRow (b: BenchCluster, slot: NodeSlot): Promise<MemberRow | undefined> {
   const plugin = await b.cluster.api<{ nodes: MemberRow[] }>(slot, '/plugins/trouble')
   return plugin.nodes.find((r) => r.node === slot.peerId)
+}
+
+/** The node's count of the trouble plugin's kills for `reason` (crash, hang, memory). */
+async function killsOf (b: BenchCluster, slot: NodeSlot, reason: EpisodeKind): Promise<number> {
+  return seriesValue(await b.cluster.metrics(slot), `plexi_plugin_kills_total{plugin="trouble",reason="${reason}"}`) ?? 0
 }
 
 async function restartsOf (b: BenchCluster, slot: NodeSlot): Promise<number> {

@@ -1,12 +1,16 @@
 /**
- * Chat post→deliver with the moderation example's hooks against a node without plugins (part c):
- * two `plexi node start` processes, the same but for the moderation plugin installed on one of them
- * (its before-post hook judges every post, its after-post hook counts every post), measured in
- * interleaved rounds through gRPC as bench/chat.ts measures post→deliver.
+ * Chat post→deliver with a before-post hook against a node without plugins (part c): three
+ * `plexi node start` processes, the same but for their plugins: none; the bench's gate plugin
+ * (bench/fixtures/gate-plugin: a before-post hook alone, its verdict from memory: issue 37's goal);
+ * the moderation example (its before-post hook judges every post against its list file, its
+ * after-post hook counts every post into a file). Measured in interleaved rounds through gRPC as
+ * bench/chat.ts measures post→deliver.
  */
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import * as grpc from '@grpc/grpc-js'
+import { packPluginDir } from '../cli/plugin-pack.ts'
 import { examplePackage } from '../test/helpers/example-plugins.ts'
 import { chatClient, startNodeProcess } from '../test/helpers/node-process.ts'
 import type { NodeProcess } from '../test/helpers/node-process.ts'
@@ -20,11 +24,15 @@ const ROUNDS = 3
 /** The word the bench's list refuses (and no post of the bench holds). */
 export const LISTED_WORD = 'scam'
 
+const GATE = fileURLToPath(new URL('./fixtures/gate-plugin', import.meta.url))
+
 export interface HookSamples {
   /** post→deliver, ms, on the node without plugins. */
   readonly without: number[]
-  /** The same on the node with moderation. */
+  /** The same on the node with the gate plugin's before-post hook alone. */
   readonly with: number[]
+  /** The same on the node with moderation (both hooks, a file read and written per post). */
+  readonly moderation: number[]
   /** The posts moderation refused while the bench made sure it was on (more than 0). */
   readonly refused: number
 }
@@ -75,12 +83,13 @@ async function postDeliver (poster: Client, reader: Client, room: string, n: num
 }
 
 export async function measureHooks (log: (line: string) => void): Promise<HookSamples> {
-  const dirs = [await tempDir('plexi-bench-nohook-'), await tempDir('plexi-bench-hook-')]
+  const dirs = [await tempDir('plexi-bench-nohook-'), await tempDir('plexi-bench-gate-'), await tempDir('plexi-bench-hook-')]
   const nodes: NodeProcess[] = []
   const clients: Client[] = []
   try {
     for (const dir of dirs) nodes.push(await startNodeProcess(dir.path, [], 40_000))
-    const [plain, hooked] = nodes as [NodeProcess, NodeProcess]
+    const [plain, gated, hooked] = nodes as [NodeProcess, NodeProcess, NodeProcess]
+    await installPackage(gated, await packPluginDir(GATE))
     await writeWordList(hooked.dataDir)
     await installPackage(hooked, await examplePackage('moderation'))
     const pair = async (node: NodeProcess): Promise<[Client, Client]> => {
@@ -89,15 +98,18 @@ export async function measureHooks (log: (line: string) => void): Promise<HookSa
       return [a, b]
     }
     const [plainPoster, plainReader] = await pair(plain)
+    const [gatePoster, gateReader] = await pair(gated)
     const [hookPoster, hookReader] = await pair(hooked)
-    const refused = await awaitRefusal(hookPoster, 'warm-up')
-    log('  moderation judges the posts of the hooked node')
+    const refused = await awaitRefusal(gatePoster, 'warm-up') + await awaitRefusal(hookPoster, 'warm-up')
+    log('  the gate and moderation judge the posts of their nodes')
     await postDeliver(plainPoster, plainReader, 'warm-up', 100)
+    await postDeliver(gatePoster, gateReader, 'warm-up', 100)
     await postDeliver(hookPoster, hookReader, 'warm-up', 100)
-    const samples: HookSamples = { without: [], with: [], refused }
+    const samples: HookSamples = { without: [], with: [], moderation: [], refused }
     for (let round = 0; round < ROUNDS; round++) {
       samples.without.push(...await postDeliver(plainPoster, plainReader, `latency-${round}`, POSTS))
-      samples.with.push(...await postDeliver(hookPoster, hookReader, `latency-${round}`, POSTS))
+      samples.with.push(...await postDeliver(gatePoster, gateReader, `latency-${round}`, POSTS))
+      samples.moderation.push(...await postDeliver(hookPoster, hookReader, `latency-${round}`, POSTS))
     }
     return samples
   } finally {

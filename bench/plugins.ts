@@ -7,7 +7,8 @@
  *     calls one): against starting the plugin's process bare and calling it;
  * (b) a tool call through the plugin process against the same function called in the node's
  *     process: p50 overhead, and calls/s per plugin at several numbers of calls in flight;
- * (c) chat post→deliver with the moderation example's hooks against a node without plugins;
+ * (c) chat post→deliver with a before-post hook alone (the bench's gate plugin), and with the
+ *     moderation example's two hooks, against a node without plugins;
  * (d) a hot upgrade (and a rollback) of two plugins under 100 tool calls/s and chat: failed calls,
  *     failed, lost and uncounted posts;
  * (e) a plugin's crash, hang and memory overrun while chat and agent asks go on: their errors and
@@ -86,7 +87,10 @@ async function episodeFigures (add: (f: Figure) => void, log: (line: string) => 
     const e = await measureEpisodes(b, log)
     const allErrors = e.episodes.reduce((sum, ep) => sum + errors(ep.posts) + errors(ep.asks), 0)
     add(figure('episodes-chat-and-ask-errors', 'errors', allErrors, 'errors before the episodes', errors(e.before.posts) + errors(e.before.asks), '0'))
+    const answered = (o: readonly Outcome[]): number => o.length - errors(o)
     for (const ep of e.episodes) {
+      add(figure(`episode-${ep.kind}-posts-delivered`, 'posts', answered(ep.posts), 'posts delivered in the 5 s before the episodes', answered(e.before.posts), '> 0'))
+      add(figure(`episode-${ep.kind}-agent-asks-answered`, 'asks', answered(ep.asks), 'asks answered in the 5 s before the episodes', answered(e.before.asks), '> 0'))
       add(figure(`episode-${ep.kind}-post-deliver-p99`, 'ms', p99(ep.posts), 'p99 before the episodes', p99(e.before.posts)))
       add(figure(`episode-${ep.kind}-agent-ask-p99`, 'ms', p99(ep.asks), 'p99 before the episodes', p99(e.before.asks)))
     }
@@ -110,10 +114,12 @@ export const pluginsBench: Bench = {
     } finally {
       await one.close()
     }
-    log('  (c) post→deliver with the moderation example\'s hooks, against a node without plugins')
+    log('  (c) post→deliver with a before-post hook alone, and with the moderation example\'s two hooks, against a node without plugins')
     const h = await measureHooks(log)
     add(figure('post-deliver-p50-with-before-post-hook', 'ms', percentile(h.with, 50), 'post→deliver p50 without plugins', percentile(h.without, 50), '<= 1.25×'))
     add(figure('post-deliver-p99-with-before-post-hook', 'ms', percentile(h.with, 99), 'post→deliver p99 without plugins', percentile(h.without, 99)))
+    add(figure('post-deliver-p50-with-moderation-both-hooks', 'ms', percentile(h.moderation, 50), 'post→deliver p50 without plugins', percentile(h.without, 50)))
+    add(figure('post-deliver-p99-with-moderation-both-hooks', 'ms', percentile(h.moderation, 99), 'post→deliver p99 without plugins', percentile(h.without, 99)))
     const three = await benchCluster(3)
     try {
       const installMs = await installToFirstCall(three, 'c', log)

@@ -4,7 +4,7 @@ import { describe } from '../../protocols/index.ts'
 import { UnknownPeerError } from '../mesh/index.ts'
 import { PLUGIN_API_VERSION } from '../../protocols/plugins/index.ts'
 import type { PluginManifest } from '../../protocols/plugins/index.ts'
-import { satisfies } from './api-range.ts'
+import { isRange, satisfies } from './api-range.ts'
 import type { CatalogClient } from './catalog-client.ts'
 import { MEMBER_ASK_MS } from './constants.ts'
 import { InvalidPluginPackageError, PluginApiVersionError } from './errors.ts'
@@ -67,6 +67,7 @@ export class PluginRegistry {
    */
   async install (bytes: Uint8Array, by: string): Promise<Installed> {
     const pkg = readPackage(bytes)
+    refuseOtherApi(pkg.manifest)
     const manifest = this.#opts.checkManifest(pkg.manifest)
     if (!PLUGIN_NAME_PATTERN.test(manifest.name)) throw new InvalidPluginPackageError(`the manifest's name ${JSON.stringify(manifest.name)} is not a plugin name (${PLUGIN_NAME_PATTERN.source})`)
     if (!PLUGIN_VERSION_PATTERN.test(manifest.version)) throw new InvalidPluginPackageError(`the manifest's version ${JSON.stringify(manifest.version)} is not x.y.z with an optional pre-release`)
@@ -173,4 +174,16 @@ export class PluginRegistry {
       return undefined
     }
   }
+}
+
+/** A manifest whose `plexi` range this grammar reads and that leaves PLUGIN_API_VERSION out is
+ * refused as written for another plugin API (PluginApiVersionError, naming both) before its fields
+ * are checked one by one: the manifest check would refuse it too, as a bad `plexi` field, which
+ * tells its author less. */
+function refuseOtherApi (value: unknown): void {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return
+  const { name, version, plexi } = value as Record<string, unknown>
+  if (typeof plexi !== 'string' || !isRange(plexi) || satisfies(PLUGIN_API_VERSION, plexi)) return
+  const said = (v: unknown): string => (typeof v === 'string' ? v.slice(0, 64) : '?')
+  throw new PluginApiVersionError(`${said(name)} ${said(version)} works with the plugin API ${JSON.stringify(plexi)}, which does not include ${PLUGIN_API_VERSION}, the one this Plexi speaks`)
 }

@@ -4,6 +4,7 @@ import { pluginCatalog, pluginPackage } from '../../../actors/index.ts'
 import type { NodeRole } from '../../../actors/index.ts'
 import { CatalogClient, PackageFiles, PackageStore, PluginApiVersionError, PluginCallStats, PluginReconciler, PluginRegistry, spawnRegistryActor } from '../../../node/plugin-registry/index.ts'
 import { ServiceFailures } from '../../../node/services/index.ts'
+import { checkPluginManifest } from '../../../protocols/index.ts'
 import { testManifestCheck } from '../../helpers/manifest-check.ts'
 import { TestPluginLauncher } from '../../helpers/plugin-launcher.ts'
 import { pluginPackage as packPlugin } from '../../helpers/plugin-packages.ts'
@@ -112,5 +113,25 @@ describe('PluginRegistry: installed once, run by every plugins-role member (3 no
     const noFile = await registry.install(await packPlugin(dir.path, { version: '9.2.0', manifest: { entry: { node: './lib/missing.mjs' } } }), 'admin').then(() => undefined, (e: unknown) => e)
     expect((noFile as Error).message).to.equal('the manifest\'s entry "./lib/missing.mjs" is not a file of the package')
     expect((await registry.list()).plugins).to.deep.equal([])
+  })
+
+  it('should say a plugin is for another plugin API before the host\'s own manifest check refuses its field', async () => {
+    // as the composition root wires it: the host's checkPluginManifest, which refuses the `plexi`
+    // field of such a manifest as well; nothing is stored
+    const registry = new PluginRegistry({
+      system: undefined as never,
+      catalog: undefined as never,
+      packages: { store: async () => { throw new Error('nothing may be stored') } },
+      checkManifest: (value) => checkPluginManifest(value),
+      members: () => [],
+      log: { debug: quiet }
+    })
+    const old = await registry.install(await packPlugin(dir.path, { plexi: '>=2.0.0 <3.0.0' }), 'admin').then(() => undefined, (e: unknown) => e)
+    expect(old).to.be.instanceOf(PluginApiVersionError)
+    expect((old as Error).message).to.equal('clock 1.0.0 works with the plugin API ">=2.0.0 <3.0.0", which does not include 1.0.0, the one this Plexi speaks')
+    // a range that is not one is the manifest check's to refuse, naming the field
+    const garbled = await registry.install(await packPlugin(dir.path, { plexi: 'one point oh' }), 'admin').then(() => undefined, (e: unknown) => e)
+    expect((garbled as Error).name).to.equal('InvalidPluginManifestError')
+    expect((garbled as { field?: string }).field).to.equal('plexi')
   })
 })

@@ -76,7 +76,7 @@ describe('the clock example plugin on a node', function () {
     expect(node.c.get('pluginHost')?.running().find((r) => r.name === 'clock')).to.include({ state: 'up', crashes: 0, restarts: 0 })
   })
 
-  it('should run it in a sandbox that denies what it did not ask for: files beyond its package, writing, processes, addons, workers, the environment, the network', async () => {
+  it('should run it in a sandbox that denies what it did not ask for: files beyond its package, writing, processes, addons, workers, WASI, the inspector, the environment, the network', async () => {
     const dataDir = node.c.get('config').dataDir
     const sandbox = sandboxOf(running.pid as number)
     expect(sandbox.cwd).to.equal(join(dataDir, 'plugins-data', 'clock'))
@@ -92,7 +92,9 @@ describe('the clock example plugin on a node', function () {
       tmp: () => fs.writeFileSync('/tmp/plexi-clock-probe', 'x'),
       spawn: () => cp.execFileSync('/bin/true'),
       addon: () => process.dlopen({ exports: {} }, '/nonexistent.node'),
-      worker: () => new Worker('1', { eval: true })`)
+      worker: () => new Worker('1', { eval: true }),
+      wasi: () => new (require('node:wasi').WASI)({ version: 'preview1' }),
+      inspector: () => require('node:inspector').open(0, '127.0.0.1')`)
     expect(probe).to.deep.equal({
       ownPackage: 'ok',
       nodeDataDir: 'ERR_ACCESS_DENIED',
@@ -101,7 +103,9 @@ describe('the clock example plugin on a node', function () {
       tmp: 'ERR_ACCESS_DENIED',
       spawn: 'ERR_ACCESS_DENIED',
       addon: 'ERR_DLOPEN_DISABLED',
-      worker: 'ERR_ACCESS_DENIED'
+      worker: 'ERR_ACCESS_DENIED',
+      wasi: 'ERR_ACCESS_DENIED',
+      inspector: 'ERR_ACCESS_DENIED'
     })
     // the network: a namespace of its own where this machine lets the node make one (the host says)
     const own = sandboxOf(process.pid).netns
