@@ -241,6 +241,8 @@ export class SourceSupervisor {
       this.#state = 'up'
       this.#stats.upSince = Date.now()
       this.#lastPing = Date.now()
+      // its memory read once now, so that listings show it from the first answer, not the first watchdog pass
+      await this.watch()
       this.#opts.log.info({ source: this.#opts.source.name, pid: process?.pid, tools: opened.tools.length }, `plugin ${this.#opts.label} is up (${opened.tools.length} tools${process?.pid === undefined ? '' : `, pid ${process.pid}`})`)
       this.#firstStart?.resolve()
       this.#firstStart = undefined
