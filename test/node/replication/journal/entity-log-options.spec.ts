@@ -46,6 +46,10 @@ describe('EntityLogOptions', () => {
     expect(said.some((m) => /fence of epoch \d+ did not take it/.test(m))).to.equal(true)
     // the log itself says nothing at all without a logger, and takes the entity once they answer
     set.down.clear()
+    // a later millisecond than the second's fence: epochs are clock readings, and an activation that
+    // fenced the same epoch on c (the second, which reached c before it failed) holds it there
+    const failedAt = Math.floor(set.env.now())
+    while (Math.floor(set.env.now()) <= failedAt) await new Promise((resolve) => setImmediate(resolve))
     const third = await EntityLog.open(base('third'))
     expect(third.head).to.equal(2)
     third.close()
