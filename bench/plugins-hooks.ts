@@ -1,10 +1,11 @@
 /**
- * Chat post→deliver with a before-post hook against a node without plugins (part c): three
- * `plexi node start` processes, the same but for their plugins: none; the bench's gate plugin
+ * Chat post→deliver with a before-post hook against a node without plugins (part c): `plexi node
+ * start` processes, the same but for their plugins: none; the bench's gate plugin
  * (bench/fixtures/gate-plugin: a before-post hook alone, its verdict from memory: issue 37's goal);
  * the moderation example (its before-post hook judges every post against its list file, its
- * after-post hook counts every post into a file). Measured in interleaved rounds through gRPC as
- * bench/chat.ts measures post→deliver.
+ * after-post hook counts every post into a file). Each is measured against the node without plugins
+ * with only those two nodes running, in interleaved rounds through gRPC as bench/chat.ts measures
+ * post→deliver.
  */
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -27,13 +28,15 @@ export const LISTED_WORD = 'scam'
 const GATE = fileURLToPath(new URL('./fixtures/gate-plugin', import.meta.url))
 
 export interface HookSamples {
-  /** post→deliver, ms, on the node without plugins. */
+  /** post→deliver, ms, on the node without plugins, measured beside the gated node. */
   readonly without: number[]
   /** The same on the node with the gate plugin's before-post hook alone. */
   readonly with: number[]
+  /** post→deliver on the node without plugins, measured beside the moderation node. */
+  readonly withoutBesideModeration: number[]
   /** The same on the node with moderation (both hooks, a file read and written per post). */
   readonly moderation: number[]
-  /** The posts moderation refused while the bench made sure it was on (more than 0). */
+  /** The posts the gate and moderation refused while the bench made sure they were on (2). */
   readonly refused: number
 }
 
@@ -82,39 +85,56 @@ async function postDeliver (poster: Client, reader: Client, room: string, n: num
   return samples
 }
 
+/**
+ * Two comparisons, each of two node processes alone on the machine (a third node and its plugin
+ * processes beside them, idle, would add their timers and wake-ups to one side's figures): the node
+ * without plugins against the gated node, then against the moderation node; each in interleaved
+ * rounds of POSTS posts.
+ */
 export async function measureHooks (log: (line: string) => void): Promise<HookSamples> {
-  const dirs = [await tempDir('plexi-bench-nohook-'), await tempDir('plexi-bench-gate-'), await tempDir('plexi-bench-hook-')]
-  const nodes: NodeProcess[] = []
+  const plainDir = await tempDir('plexi-bench-nohook-')
   const clients: Client[] = []
+  const pair = async (node: NodeProcess): Promise<[Client, Client]> => {
+    const [a, b] = [chatClient(node.grpc, await addUser(node, 'alice')), chatClient(node.grpc, await addUser(node, 'bob'))]
+    clients.push(a, b)
+    return [a, b]
+  }
+  let plain: NodeProcess | undefined
   try {
-    for (const dir of dirs) nodes.push(await startNodeProcess(dir.path, [], 40_000))
-    const [plain, gated, hooked] = nodes as [NodeProcess, NodeProcess, NodeProcess]
-    await installPackage(gated, await packPluginDir(GATE))
-    await writeWordList(hooked.dataDir)
-    await installPackage(hooked, await examplePackage('moderation'))
-    const pair = async (node: NodeProcess): Promise<[Client, Client]> => {
-      const [a, b] = [chatClient(node.grpc, await addUser(node, 'alice')), chatClient(node.grpc, await addUser(node, 'bob'))]
-      clients.push(a, b)
-      return [a, b]
-    }
+    plain = await startNodeProcess(plainDir.path, [], 40_000)
     const [plainPoster, plainReader] = await pair(plain)
-    const [gatePoster, gateReader] = await pair(gated)
-    const [hookPoster, hookReader] = await pair(hooked)
-    const refused = await awaitRefusal(gatePoster, 'warm-up') + await awaitRefusal(hookPoster, 'warm-up')
-    log('  the gate and moderation judge the posts of their nodes')
     await postDeliver(plainPoster, plainReader, 'warm-up', 100)
-    await postDeliver(gatePoster, gateReader, 'warm-up', 100)
-    await postDeliver(hookPoster, hookReader, 'warm-up', 100)
-    const samples: HookSamples = { without: [], with: [], moderation: [], refused }
-    for (let round = 0; round < ROUNDS; round++) {
-      samples.without.push(...await postDeliver(plainPoster, plainReader, `latency-${round}`, POSTS))
-      samples.with.push(...await postDeliver(gatePoster, gateReader, `latency-${round}`, POSTS))
-      samples.moderation.push(...await postDeliver(hookPoster, hookReader, `latency-${round}`, POSTS))
+    /** Interleaved rounds: the plain node's samples and the other's. */
+    const against = async (install: (node: NodeProcess) => Promise<void>, name: string): Promise<{ without: number[], with: number[], refused: number }> => {
+      const dir = await tempDir(`plexi-bench-${name}-`)
+      let node: NodeProcess | undefined
+      try {
+        node = await startNodeProcess(dir.path, [], 40_000)
+        await install(node)
+        const [poster, reader] = await pair(node)
+        const refused = await awaitRefusal(poster, 'warm-up')
+        log(`  ${name} judges the posts of its node`)
+        await postDeliver(poster, reader, 'warm-up', 100)
+        const out = { without: [] as number[], with: [] as number[], refused }
+        for (let round = 0; round < ROUNDS; round++) {
+          out.without.push(...await postDeliver(plainPoster, plainReader, `latency-${name}-${round}`, POSTS))
+          out.with.push(...await postDeliver(poster, reader, `latency-${round}`, POSTS))
+        }
+        return out
+      } finally {
+        await node?.stop()
+        await dir.remove()
+      }
     }
-    return samples
+    const gate = await against(async (node) => { await installPackage(node, await packPluginDir(GATE)) }, 'gate')
+    const moderation = await against(async (node) => {
+      await writeWordList(node.dataDir)
+      await installPackage(node, await examplePackage('moderation'))
+    }, 'moderation')
+    return { without: gate.without, with: gate.with, withoutBesideModeration: moderation.without, moderation: moderation.with, refused: gate.refused + moderation.refused }
   } finally {
     for (const c of clients) c.close()
-    for (const n of nodes) await n.stop()
-    for (const d of dirs) await d.remove()
+    await plain?.stop()
+    await plainDir.remove()
   }
 }
