@@ -131,6 +131,8 @@ function take (ctx: HooksContext, cursor: RoomCursor, seq: number): void {
 
 function note (ctx: HooksContext, room: string, cursor: RoomCursor): void {
   cursor.noted = cursor.delivered
+  // a cursor not saved only means the posts after the last saved one are sent again after a
+  // restart (at least once, as after-post hooks are promised)
   ctx.persist({ type: 'delivered', room, seq: cursor.delivered }).catch(() => undefined)
 }
 

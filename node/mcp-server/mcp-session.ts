@@ -116,6 +116,7 @@ export class McpSession {
   /** Closes the session: its requests in flight are cancelled, its streams end. Idempotent. */
   async close (why: SessionEnd): Promise<void> {
     this.#closed ??= (async () => {
+      // a close that fails leaves nothing to undo: the session's requests are settled just below
       await this.#server.close().catch(() => undefined)
       for (const [id] of this.#pending) this.#settle(id, 'cancelled')
       if (this.initialized) this.#metrics.sessionEnded(why)

@@ -90,6 +90,7 @@ export class ServerSync {
 
   async #drop (name: string, why: string): Promise<void> {
     this.#connected.delete(name)
+    // a server already gone from the host is what removing it wants
     await this.#opts.host.removeServer(name).catch(() => undefined)
     this.#opts.log.info({ server: name }, `MCP server ${name} disconnected: ${why}`)
   }

@@ -247,6 +247,7 @@ export class SourceSupervisor {
       this.#firstStart?.resolve()
       this.#firstStart = undefined
       this.#opts.onChange?.()
+      // the run's end is read from the run itself by #ended: this only waits for it
       await run.failed.catch(() => undefined)
       return await this.#ended(run, startedAt, signal)
     } finally {
@@ -280,6 +281,7 @@ export class SourceSupervisor {
       return
     }
     run.process?.kill()
+    // the process is killed above: a close that fails has nothing left to close
     run.conn?.close().catch(() => undefined)
     await run.process?.exited
     const stderr = run.process?.stderr().slice(-3).join(' | ') ?? ''
@@ -309,6 +311,8 @@ export class SourceSupervisor {
   #newRun (process: PluginProcess | undefined): Run {
     let reject!: (err: Error) => void
     const failed = new Promise<never>((_resolve, rej) => { reject = rej })
+    // rejected when the run ends: calls race it (use) and the run waits on it; this handler keeps
+    // a run that no call raced from an unhandled rejection
     failed.catch(() => undefined)
     const run: Run = {
       conn: undefined,
