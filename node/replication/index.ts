@@ -37,7 +37,7 @@ export type { ReplicaChange, ReplicaState, ReplicaStorage } from './replica/repl
 export { checkReplicaReply, checkReplicaRequest, isEntityId } from './replica/replica-protocol.ts'
 export type { AppendReply, FenceReply, LeaseReply, ReplicaRequest, ReplyOf, SaveSnapshotReply, StoredRecord, StoredSnapshot } from './replica/replica-protocol.ts'
 export { LevelReplicaStorage } from './replica/level-replica-storage.ts'
-export type { PartitionStats } from './replica/level-replica-storage.ts'
+export type { LandedChange, LandedListener, PartitionStats } from './replica/level-replica-storage.ts'
 export { describeKey } from './replica/replica-keys.ts'
 export { checkPartitionRequest, shardHolder, shardHolderPath } from './replica/shard-holder.ts'
 export type { PartitionRequest, ShardHolderMsg } from './replica/shard-holder.ts'

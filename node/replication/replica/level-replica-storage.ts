@@ -23,6 +23,21 @@ export interface PartitionStats {
 
 const NO_DIGESTS: ReadonlyArray<readonly [number, Uint8Array]> = []
 
+/** What one write that landed changed of an entity's records here (for what derives from them:
+ * the search index, node/search). `removed`: seqs whose records are gone (a truncation, a damaged
+ * value about to be replaced); `put`: the records now stored, in seq order (appends, fills,
+ * repairs, a restore's writes), each replacing any record of its seq that `removed` does not list. */
+export interface LandedChange {
+  readonly partition: number
+  readonly entity: string
+  readonly removed: readonly number[]
+  readonly put: readonly StoredRecord[]
+}
+
+/** Told of every change once it is durable (LevelReplicaStorage.watch). It must not throw and
+ * must return quickly: it runs in the write's completion, before the writer hears of it. */
+export type LandedListener = (change: LandedChange) => void
+
 /**
  * Replicas on the node's LevelDB (keys: replica-keys.ts). Every key starts with its partition, so
  * one partition's records are one contiguous, sorted range (what the Merkle trees of anti-entropy
@@ -42,6 +57,7 @@ export class LevelReplicaStorage implements ReplicaStorage {
   readonly #reader: RecordReader
   /** How long building the trees from the store took at open (ms), and over how many records. */
   readonly treeBuild = { ms: 0, records: 0 }
+  readonly #listeners = new Set<LandedListener>()
 
   private constructor (store: LevelStore, partitions: number) {
     this.store = store
@@ -74,6 +90,13 @@ export class LevelReplicaStorage implements ReplicaStorage {
       this.#trees.set(partition, tree)
     }
     return tree
+  }
+
+  /** Tells `listener` of every change to records that lands from now on (LandedChange); returns
+   * what stops it. */
+  watch (listener: LandedListener): () => void {
+    this.#listeners.add(listener)
+    return () => { this.#listeners.delete(listener) }
   }
 
   /** A record's digest joins its partition's tree and its entity's digests. */
@@ -194,18 +217,23 @@ export class LevelReplicaStorage implements ReplicaStorage {
     if (change.stateChanged !== false || change.snapshot !== undefined || change.removeFrom !== undefined) {
       ops.push({ type: 'put', key: stateKey(p, entity), value: this.#values.encodeState(change.state) })
     }
-    return this.#land(p, entity, ops, removed)
+    return this.#land(p, entity, ops, removed, change.records ?? [])
   }
 
   /** Writes `ops`; once they landed, the records `removed` leave the tree and the kept digests and
    * the records put join them (their digests as the store seals them: views into the sealed
    * values, which live until the batch landed). */
-  #land (p: number, entity: string, ops: readonly StoreOp[], removed: ReadonlyArray<readonly [number, Uint8Array]>): Promise<void> {
+  #land (p: number, entity: string, ops: readonly StoreOp[], removed: ReadonlyArray<readonly [number, Uint8Array]>, put: readonly StoredRecord[]): Promise<void> {
     const added: Array<[number, Uint8Array]> = []
     return this.store.write(ops, (key, digest) => { if (key.charCodeAt(0) === RECORD_KEY_CHAR) added.push([seqOf(key), digest]) }, () => {
       for (const [seq, d] of removed) this.#removed(p, entity, seq, d)
       for (const [seq, d] of added) this.#added(p, entity, seq, d)
+      if (this.#listeners.size > 0 && (removed.length > 0 || put.length > 0)) this.#tell({ partition: p, entity, removed: removed.map(([seq]) => seq), put })
     })
+  }
+
+  #tell (change: LandedChange): void {
+    for (const listener of this.#listeners) listener(change)
   }
 
   async read (entity: string, from: number, limit: number): Promise<StoredRecord[]> {
@@ -296,7 +324,8 @@ export class LevelReplicaStorage implements ReplicaStorage {
       put.push(r.seq)
     })
     if (ops.length === 0) return put
-    await this.#land(p, entity, ops, removed)
+    const repaired = new Set(put)
+    await this.#land(p, entity, ops, removed, records.filter((r) => repaired.has(r.seq)))
     return put
   }
 

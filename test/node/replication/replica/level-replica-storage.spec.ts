@@ -31,6 +31,22 @@ describe('LevelReplicaStorage', () => {
     expect(hex(again.storage.tree(p).root())).to.equal(live)
   })
 
+  it('should tell its watchers of every change that landed (appends, truncations) until they stop watching', async () => {
+    const r = await open()
+    const seen: Array<{ entity: string, removed: number[], put: number[] }> = []
+    const stop = r.storage.watch((c) => { seen.push({ entity: c.entity, removed: [...c.removed], put: c.put.map((x) => x.seq) }) })
+    await append(r.core, 'room/a', 1, 0, 0, recs(1, 3, 1))
+    await append(r.core, 'room/a', 2, 2, 1, recs(3, 4, 2, 'new'))
+    expect(seen).to.deep.equal([
+      { entity: 'room/a', removed: [], put: [1, 2, 3] },
+      // a newer epoch truncates seq 3 and puts its own 3 and 4
+      { entity: 'room/a', removed: [3], put: [3, 4] }
+    ])
+    stop()
+    await append(r.core, 'room/a', 2, 4, 2, recs(5, 5, 2))
+    expect(seen).to.have.length(2)
+  })
+
   it('should give two replicas of the same journals the same roots, and find the bucket where one lost a record', async () => {
     const a = await open()
     const b = await open()
