@@ -29,9 +29,11 @@ const POSTS_PER_STEP = 40
 /** Each sender posts at most this often (25 posts/s each): the load lasts the whole spec. */
 const SEND_EVERY_MS = 40
 /** Random admin migrations: one every MIGRATE_EVERY_MS for MIGRATE_FOR_MS, rooms and targets drawn
- * from a seeded generator (the seed is printed: one seed draws the same requests). */
+ * from a seeded generator (the seed is printed: one seed draws the same requests). 20 s (100
+ * requests, each room moved about 6 times) in `npm test`, which must stay under 10 minutes on 2
+ * cores; PLEXI_CHAOS_MIGRATE_MS runs it longer (a minute was the default until issue 38). */
 const MIGRATE_EVERY_MS = 200
-const MIGRATE_FOR_MS = 60_000
+const MIGRATE_FOR_MS = Number(process.env.PLEXI_CHAOS_MIGRATE_MS ?? 20_000)
 
 /** `plexi_migrations_total` of a node's /metrics, by `trigger/outcome`. */
 function movesOf (metrics: string): Map<string, number> {
@@ -134,7 +136,7 @@ describe('a rolling restart of five nodes under chat load (real processes)', fun
     await expectInvariants()
   })
 
-  it('should then migrate random rooms to random members every 200 ms for a minute, with no error seen by a client', async () => {
+  it('should then migrate random rooms to random members every 200 ms for 20 s (or PLEXI_CHAOS_MIGRATE_MS), with no error seen by a client', async () => {
     const seed = Number(process.env.PLEXI_CHAOS_SEED ?? Date.now() % 1_000_000)
     console.log(`      random migrations: seed ${seed} (PLEXI_CHAOS_SEED=${seed} draws the same requests)`)
     // mulberry32: small, seeded, good enough to draw rooms and members
