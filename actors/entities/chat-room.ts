@@ -8,9 +8,12 @@ import { hooksIdle } from './room-hooks.ts'
 import { NO_ROOM_PLUGINS } from './room-plugins.ts'
 import type { RoomPlugins } from './room-plugins.ts'
 import { remember } from './room-receipts.ts'
+import { eraseUser, redact } from './room-redactions.ts'
+import { applyRetention } from './room-retention.ts'
 import { createRoomVolatile, exportRoomVolatile, gatewayKey, importRoomVolatile } from './room-volatile.ts'
 import type { RoomContext, RoomVolatile } from './room-volatile.ts'
 import { ensureRegistered, info, push, record, toMessage } from './room-writes.ts'
+import { addSeq } from './seq-ranges.ts'
 
 export interface ChatRoomOptions {
   /** The node's plugins: `/commands`, before-post and after-post hooks (docs/plugins.md). */
@@ -70,6 +73,7 @@ function applyRoomEvent (state: RoomState, event: RoomEvent, seq: number): RoomS
     }
     case 'member-joined': return { ...state, createdAt, members: [...state.members, event.user].sort() }
     case 'member-left': return { ...state, createdAt, members: state.members.filter((m) => m !== event.user) }
+    case 'message-redacted': return { ...state, createdAt, redacted: addSeq(state.redacted, event.seq) }
     default: return assertNever(event, 'room event')
   }
 }
@@ -124,9 +128,18 @@ async function receiveRoomMsg (ctx: RoomContext, msg: RoomMsg): Promise<void> {
     case 'history': {
       const limit = Math.min(Math.max(1, Math.floor(msg.limit)), MAX_HISTORY_LIMIT)
       const records = await ctx.events(Math.max(0, Math.floor(msg.after)) + 1, limit)
-      ctx.reply(msg.replyTo, records.map((r) => toMessage(ctx.key, r)))
+      ctx.reply(msg.replyTo, records.map((r) => toMessage(ctx.key, r, ctx.state.redacted)))
       return
     }
+    case 'redact':
+      await redact(ctx, msg)
+      return
+    case 'erase-user':
+      await eraseUser(ctx, msg)
+      return
+    case 'apply-retention':
+      await applyRetention(ctx, msg)
+      return
     case 'info':
       ctx.reply(msg.replyTo, info(ctx))
       return

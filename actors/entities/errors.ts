@@ -145,3 +145,28 @@ export class AgentToolsUnavailableError extends Error {
   override readonly name = 'AgentToolsUnavailableError'
   readonly kind = 'unavailable'
 }
+
+/** `redact` named a seq the room does not hold: past its last message, or below its retained
+ * history (retention dropped it). */
+export class UnknownPostError extends Error {
+  override readonly name = 'UnknownPostError'
+  readonly kind = 'not-found'
+}
+
+/** `redact` named a seq that is not a post (a join, a leave or a redaction). */
+export class NotAPostError extends Error {
+  override readonly name = 'NotAPostError'
+  readonly kind = 'invalid'
+}
+
+/** A user tried to redact a post that is neither theirs nor their agent's. */
+export class NotYourPostError extends Error {
+  override readonly name = 'NotYourPostError'
+  readonly kind = 'denied'
+}
+
+/** The node's journal cannot rewrite or trim records (a kernel without journal edits). */
+export class JournalEditUnavailableError extends Error {
+  override readonly name = 'JournalEditUnavailableError'
+  readonly kind = 'unavailable'
+}

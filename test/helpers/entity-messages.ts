@@ -56,7 +56,10 @@ export function roomMessage (): fc.Arbitrary<unknown> {
     message('agent-replied', { requestId: requestId(), text: fc.string(), error: fc.string() }),
     message('post-judged', {}),
     message('command-answered', {}),
-    message('hooks-idle', { plugin: fc.constantFrom('mod', 'dice', 'Bad Name', ''), seq: count() }))
+    message('hooks-idle', { plugin: fc.constantFrom('mod', 'dice', 'Bad Name', ''), seq: count() }),
+    message('redact', { user: userName(), seq: count(), admin: fc.oneof(fc.boolean(), fc.constant('yes')), replyTo: replyTo() }),
+    message('erase-user', { user: userName(), by: fc.oneof(fc.constant('admin'), fc.string()), replyTo: replyTo() }),
+    message('apply-retention', { retention: fc.record({ days: fc.oneof(count(), fc.constant(0)), posts: count() }), now: fc.oneof(fc.nat(), fc.double()), replyTo: replyTo() }))
 }
 
 export function postHooksMessage (): fc.Arbitrary<unknown> {
