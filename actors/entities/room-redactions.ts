@@ -4,7 +4,7 @@ import type { ChatMessage, EraseAck, RedactAck, RoomEvent, RoomMsg } from './cha
 import { ERASE_SCAN_PAGE, REDACT_BATCH } from './constants.ts'
 import { NotAPostError, NotYourPostError, UnknownPostError } from './errors.ts'
 import { notifyHooks } from './room-hooks.ts'
-import { journalFloor, rewriteRecords } from './room-store.ts'
+import { journalFloor, rewriteRecords } from './journal-edits.ts'
 import type { RoomContext } from './room-volatile.ts'
 import { push, record, toMessage } from './room-writes.ts'
 import { hasSeq } from './seq-ranges.ts'

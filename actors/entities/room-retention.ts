@@ -1,7 +1,7 @@
 import type { RetentionAck, RoomMsg } from './chat-room-protocol.ts'
 import { DAY_MS } from './constants.ts'
 import { JournalEditUnavailableError } from './errors.ts'
-import { journalFloor, trimJournal } from './room-store.ts'
+import { journalFloor, trimJournal } from './journal-edits.ts'
 import type { RoomContext } from './room-volatile.ts'
 
 type RetentionMsg = Extract<RoomMsg, { type: 'apply-retention' }>

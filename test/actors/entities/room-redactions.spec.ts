@@ -82,7 +82,7 @@ describe('room redactions', () => {
       await post('r', 'alice', 'x')
       await room('r').ask((replyTo) => ({ type: 'subscribe', gateway: gateway.address as ActorAddress, replyTo }))
       await redact('r', 'alice', 1)
-      await waitFor(() => received.length === 1)
+      await waitFor(() => received.length === 1, 'the redaction push')
       expect(received[0]).to.include({ seq: 2, kind: 'redaction', redacts: 1, user: 'alice' })
     })
 

@@ -1,28 +1,28 @@
-import type { RoomEvent } from './chat-room-protocol.ts'
-import type { RoomContext } from './room-volatile.ts'
+/** An entity's context (EntityContext), whatever its messages, state and events. */
+type AnyContext = object
 
 /** The journal's edits as the kernel offers them (EntityContext's rewrite, trim and floor). */
 interface JournalEdits {
   readonly floor?: number
-  rewrite?: (records: ReadonlyArray<{ seq: number, event: RoomEvent }>) => Promise<void>
+  rewrite?: (records: ReadonlyArray<{ seq: number, event: unknown }>) => Promise<void>
   trim?: (before: number) => Promise<void>
 }
 
-function edits (ctx: RoomContext): JournalEdits {
-  return ctx as unknown as JournalEdits
+function edits (ctx: AnyContext): JournalEdits {
+  return ctx as JournalEdits
 }
 
-/** The first seq the room's journal still holds (1 until retention trimmed it). */
-export function journalFloor (ctx: RoomContext): number {
+/** The first seq the entity's journal still holds (1 until retention trimmed it). */
+export function journalFloor (ctx: AnyContext): number {
   return edits(ctx).floor ?? 1
 }
 
 /**
- * Replaces the stored records (redacted posts without their text) on the replicas; resolves true
+ * Replaces the stored records (e.g. redacted posts without their text) on the replicas; resolves true
  * once W of them hold the new records, false when this kernel cannot rewrite a journal (the
  * redaction marks in the state still hide the text from every read).
  */
-export async function rewriteRecords (ctx: RoomContext, records: ReadonlyArray<{ seq: number, event: RoomEvent }>): Promise<boolean> {
+export async function rewriteRecords<E> (ctx: AnyContext, records: ReadonlyArray<{ seq: number, event: E }>): Promise<boolean> {
   const e = edits(ctx)
   if (records.length === 0) return true
   if (typeof e.rewrite !== 'function') return false
@@ -32,7 +32,7 @@ export async function rewriteRecords (ctx: RoomContext, records: ReadonlyArray<{
 
 /** Drops every record below `before` on the replicas (a snapshot covers them first); false when
  * this kernel cannot trim a journal. */
-export async function trimJournal (ctx: RoomContext, before: number): Promise<boolean> {
+export async function trimJournal (ctx: AnyContext, before: number): Promise<boolean> {
   const e = edits(ctx)
   if (typeof e.trim !== 'function') return false
   await e.trim.call(ctx, before)
