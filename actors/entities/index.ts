@@ -49,7 +49,7 @@ export {
   isForcedTool
 } from './user-agent-protocol.ts'
 export type {
-  AgentAnswer, AgentEvent, AgentMsg, AgentSampling, AgentSettings, AgentSettingsChange, AgentSink, AgentState, AgentStopReason,
+  AgentAnswer, AgentErasure, AgentEvent, AgentMsg, AgentSampling, AgentSettings, AgentSettingsChange, AgentSink, AgentState, AgentStopReason,
   AgentStreamEvent, AgentToolCall, AgentToolResult, AgentTurn, GenerationOutcome
 } from './user-agent-protocol.ts'
 export * from './errors.ts'

@@ -120,6 +120,7 @@ export function agentMessage (): fc.Arbitrary<unknown> {
     message('settings', { user, replyTo: replyTo() }),
     message('configure', { user, change, replyTo: replyTo() }),
     message('reset', { user, replyTo: replyTo() }),
+    message('erase', { user, by: fc.constant('admin'), replyTo: replyTo() }),
     message('generation-ended', { requestId: requestId(), outcome }),
     message('tools-ended', { requestId: requestId(), results: fc.array(result, { maxLength: 3 }) }))
 }
