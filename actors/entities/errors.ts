@@ -170,3 +170,9 @@ export class JournalEditUnavailableError extends Error {
   override readonly name = 'JournalEditUnavailableError'
   readonly kind = 'unavailable'
 }
+
+/** The erasure log holds as many entries as it may (erasure-log-protocol.ts). */
+export class ErasureLogFullError extends Error {
+  override readonly name = 'ErasureLogFullError'
+  readonly kind = 'exhausted'
+}

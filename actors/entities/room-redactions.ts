@@ -2,6 +2,7 @@ import type { JournalRecord } from '../kernel/index.ts'
 import { agentDisplayName } from './chat-room-protocol.ts'
 import type { ChatMessage, EraseAck, RedactAck, RoomEvent, RoomMsg } from './chat-room-protocol.ts'
 import { ERASE_SCAN_PAGE, REDACT_BATCH } from './constants.ts'
+import { ERASURES, ERASURE_LOG_KEY } from './erasure-log-protocol.ts'
 import { NotAPostError, NotYourPostError, UnknownPostError } from './errors.ts'
 import { notifyHooks } from './room-hooks.ts'
 import { journalFloor, rewriteRecords } from './journal-edits.ts'
@@ -26,7 +27,7 @@ export function scrubbed (post: Posted, by: string, ts: number): Posted {
 
 /**
  * `redact`: checks the seq is a post the user may redact (their own, their agent's, or any for an
- * admin), journals a `message-redacted` event (subscribers get it as a `redaction`), answers once
+ * admin), notes it in the erasure log, journals a `message-redacted` event (subscribers get it as a `redaction`), answers once
  * it is durable, then rewrites the stored post without its text on the replicas. A post redacted
  * already is answered `already` and nothing is written.
  */
@@ -55,6 +56,13 @@ export async function redact (ctx: RoomContext, msg: RedactMsg): Promise<void> {
   }
   if (msg.admin !== true && !postedBy(event.user, msg.user)) {
     ctx.fail(msg.replyTo, new NotYourPostError(`seq ${seq} of room ${ctx.key} was posted by another user: a user redacts only their own posts (an admin redacts any)`))
+    return
+  }
+  // noted in the erasure log first: a restore from a backup that still holds the post applies it
+  try {
+    await ctx.entity(ERASURES, ERASURE_LOG_KEY).ask<void>((replyTo) => ({ type: 'note-redaction', room: ctx.key, seq, replyTo }))
+  } catch (err) {
+    ctx.fail(msg.replyTo, err)
     return
   }
   // another redact of the same seq may have been handled while the post was read

@@ -1,5 +1,5 @@
 import { expect } from 'chai'
-import { ActorSystem, chatRoom, roomDirectory, userDirectory } from '../../../actors/index.ts'
+import { ActorSystem, chatRoom, erasureLog, roomDirectory, userDirectory } from '../../../actors/index.ts'
 import type { ActorAddress, ChatMessage, EraseAck, PostAck, RedactAck, RoomFeed } from '../../../actors/index.ts'
 import { postedBy, scrubbed } from '../../../actors/entities/room-redactions.ts'
 import { LevelStore, openLocalJournal } from '../../../node/index.ts'
@@ -18,6 +18,7 @@ describe('room redactions', () => {
     system.registerEntity(chatRoom)
     system.registerEntity(roomDirectory)
     system.registerEntity(userDirectory)
+    system.registerEntity(erasureLog)
   })
   afterEach(async () => {
     await system.terminate()
@@ -94,6 +95,7 @@ describe('room redactions', () => {
       system.registerEntity({ ...chatRoom, snapshotEvery: 1 })
       system.registerEntity(roomDirectory)
       system.registerEntity(userDirectory)
+    system.registerEntity(erasureLog)
       expect((await history('r'))[0]).to.include({ text: '', redacted: true })
     })
   })
