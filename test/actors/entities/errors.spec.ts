@@ -8,13 +8,14 @@ describe('entity errors', () => {
 
   /** Failures a room answers an asker with (ctx.fail) and never throws from a handler: a plugin's
    * silence is not the request's fault, but it never restarts the room either. */
-  const answeredOnly = new Set(['PostHookUnavailableError', 'PluginDeadlineError', 'AgentToolsUnavailableError'])
+  const answeredOnly = new Set(['PostHookUnavailableError', 'PluginDeadlineError', 'AgentToolsUnavailableError', 'JournalEditUnavailableError'])
 
   it('should give each failure its own class, name and kind, all of them refusals (a bad request never restarts an entity), but the plugins\' silences', () => {
     expect([...classes.keys()].sort()).to.deep.equal([
-      'AgentBusyError', 'AgentToolsUnavailableError', 'BackupCatalogError', 'InvalidAgentRequestError', 'McpServerExistsError', 'McpServerRegistryFullError', 'PermissionDeniedError', 'PluginCatalogError', 'PluginDeadlineError', 'PluginPackageError',
+      'AgentBusyError', 'AgentToolsUnavailableError', 'BackupCatalogError', 'ErasureLogFullError', 'InvalidAgentRequestError', 'JournalEditUnavailableError', 'McpServerExistsError', 'McpServerRegistryFullError',
+      'NotAPostError', 'NotYourPostError', 'PermissionDeniedError', 'PluginCatalogError', 'PluginDeadlineError', 'PluginPackageError',
       'PluginPackageMissingError', 'PostHookUnavailableError', 'PostRefusedError', 'RoomBacklogError', 'ToolGrantedBySourceError', 'ToolNotGrantedError', 'ToolPolicyFullError',
-      'UnknownPluginError', 'UnknownUserError', 'UserExistsError'])
+      'UnknownPluginError', 'UnknownPostError', 'UnknownUserError', 'UserExistsError'])
     for (const [name, Class] of classes) {
       if (answeredOnly.has(name)) continue
       const err = new (Class as unknown as new (arg: string) => Error)('x')
