@@ -2,7 +2,7 @@ import { expect } from 'chai'
 import { checkErasureLogMsg } from '../../../actors/index.ts'
 
 describe('erasure log protocol', () => {
-  const replyTo = { node: 'n', askId: 1 }
+  const replyTo = { askId: 'a1', node: 'n1' }
   const refused = (msg: unknown): string => {
     try {
       checkErasureLogMsg(msg)
