@@ -176,3 +176,9 @@ export class ErasureLogFullError extends Error {
   override readonly name = 'ErasureLogFullError'
   readonly kind = 'exhausted'
 }
+
+/** As many rooms have a retention setting of their own as may (retention-policy-protocol.ts). */
+export class RetentionSettingsFullError extends Error {
+  override readonly name = 'RetentionSettingsFullError'
+  readonly kind = 'exhausted'
+}

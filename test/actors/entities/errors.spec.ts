@@ -14,7 +14,7 @@ describe('entity errors', () => {
     expect([...classes.keys()].sort()).to.deep.equal([
       'AgentBusyError', 'AgentToolsUnavailableError', 'BackupCatalogError', 'ErasureLogFullError', 'InvalidAgentRequestError', 'JournalEditUnavailableError', 'McpServerExistsError', 'McpServerRegistryFullError',
       'NotAPostError', 'NotYourPostError', 'PermissionDeniedError', 'PluginCatalogError', 'PluginDeadlineError', 'PluginPackageError',
-      'PluginPackageMissingError', 'PostHookUnavailableError', 'PostRefusedError', 'RoomBacklogError', 'ToolGrantedBySourceError', 'ToolNotGrantedError', 'ToolPolicyFullError',
+      'PluginPackageMissingError', 'PostHookUnavailableError', 'PostRefusedError', 'RetentionSettingsFullError', 'RoomBacklogError', 'ToolGrantedBySourceError', 'ToolNotGrantedError', 'ToolPolicyFullError',
       'UnknownPluginError', 'UnknownPostError', 'UnknownUserError', 'UserExistsError'])
     for (const [name, Class] of classes) {
       if (answeredOnly.has(name)) continue
