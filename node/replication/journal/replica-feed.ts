@@ -1,7 +1,7 @@
 import { describe, kindOf } from '../../../protocols/index.ts'
 import { APPEND_BATCH_RECORDS, RETRY_MAX_MS, RETRY_MIN_MS } from '../constants.ts'
 import { ReplicasUnavailableError, StaleEpochError } from '../errors.ts'
-import type { AppendReply, StoredRecord } from '../replica/replica-protocol.ts'
+import type { AppendReply, StoredRecord, StoredSnapshot } from '../replica/replica-protocol.ts'
 import { matchPoint } from './log-summary.ts'
 import type { LogState, ReplicaTrack } from './log-state.ts'
 import type { OwnerEnv, OwnerLog } from './owner-env.ts'
@@ -92,6 +92,9 @@ export class ReplicaFeed {
       t.match = matchPoint(s.ownLog(), summary)
       return true
     }
+    // a replica whose log ends below the floor cannot be fed records (they are trimmed): it takes
+    // the floor first, with a snapshot covering it, and the owner's log up to it (a trim)
+    if (t.match + 1 < s.floor) return await this.#trimUp(t)
     const from = t.match + 1
     let prevEpoch = t.match === 0 ? 0 : s.epochOf(t.match)
     if (prevEpoch === undefined) {
@@ -131,8 +134,49 @@ export class ReplicaFeed {
     }
   }
 
+  /** Brings a replica whose log ends below the floor up to it (docs/replication.md, "Rewrites and
+   * trims"); true when it moved. */
+  async #trimUp (t: ReplicaTrack): Promise<boolean> {
+    const s = this.#s
+    const entity = this.#o.entityId
+    const snapshot = await this.floorSnapshot()
+    if (s.floorEpoch === undefined || snapshot === undefined) {
+      throw new ReplicasUnavailableError(entity, `bringing ${t.node} up to the floor ${s.floor}`, 1, 0, 'no snapshot covering it, or the epoch before it, is known')
+    }
+    const reply = await this.#o.env.call(t.node, { op: 'trim', entity, epoch: s.epoch, activation: this.#o.activation, before: s.floor, prevEpoch: s.floorEpoch, snapshot })
+    if (reply.result === 'stale') {
+      this.#o.fail(new StaleEpochError(entity, s.epoch, reply.promised))
+      return false
+    }
+    t.summary = reply.summary
+    const m = matchPoint(s.ownLog(), reply.summary)
+    if (m + 1 < s.floor) throw new ReplicasUnavailableError(entity, `bringing ${t.node} up to the floor ${s.floor}`, 1, 0, `it did not take it (${reply.result})`)
+    t.match = m
+    return true
+  }
+
+  /** A snapshot covering the floor: the one this owner trimmed with, or one a replica holds. */
+  async floorSnapshot (): Promise<StoredSnapshot | undefined> {
+    const s = this.#s
+    if (s.floorSnapshot !== undefined && s.floorSnapshot.seq >= s.floor - 1) return s.floorSnapshot
+    const holders = [...s.tracks, ...s.sources].filter((t) => (t.summary?.snapshotSeq ?? 0) >= s.floor - 1)
+    for (const h of holders) {
+      try {
+        const snap = await this.#o.env.call(h.node, { op: 'load-snapshot', entity: this.#o.entityId })
+        if (snap !== null && snap.seq >= s.floor - 1 && snap.seq <= s.committed) {
+          s.floorSnapshot = snap
+          return snap
+        }
+      } catch {
+        // the next holder
+      }
+    }
+    return undefined
+  }
+
   /** Records of the owner's log from seq on (at most limit): from the tail, or from a replica that
-   * holds them in step (this node's own first). */
+   * holds them in step (this node's own first). A replica whose copy of a record this owner
+   * rewrote is older (it missed the rewrite) is passed over. */
   async fetch (seq: number, limit: number, not?: string): Promise<StoredRecord[]> {
     const s = this.#s
     if (seq >= s.tailStart) return s.tail.slice(seq - s.tailStart, seq - s.tailStart + limit)
@@ -144,7 +188,7 @@ export class ReplicaFeed {
     for (const r of sources) {
       try {
         const page = await this.#o.env.call(r.node, { op: 'read', entity: this.#o.entityId, from: seq, limit: end - seq + 1 })
-        if (page.length > 0 && page[0]?.seq === seq) return page
+        if (page.length > 0 && page[0]?.seq === seq && (s.revs.size === 0 || page.every((x) => (x.rev ?? 0) >= (s.revs.get(x.seq) ?? 0)))) return page
       } catch (err) {
         lastErr = err
       }

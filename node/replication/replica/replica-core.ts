@@ -1,11 +1,12 @@
 import { STATE_CACHE } from '../constants.ts'
 import { ReplicaRetiredError } from '../errors.ts'
-import { EMPTY_SUMMARY, epochAt, matchPoint, withRecords } from '../journal/log-summary.ts'
+import { EMPTY_SUMMARY, epochAt, floorOf, matchPoint, withRecords } from '../journal/log-summary.ts'
 import type { LogSummary } from '../journal/log-summary.ts'
 import { EntityTurns } from './entity-turns.ts'
 import { ReplicaLeases } from './replica-leases.ts'
+import { rewriteChange, trimChange } from './replica-edits.ts'
 import type {
-  AppendReply, FenceReply, LeaseReply, ReplicaRequest, ReplyOf, SaveSnapshotReply, StoredRecord, StoredSnapshot
+  AppendReply, FenceReply, LeaseReply, ReplicaRequest, ReplyOf, RewriteReply, SaveSnapshotReply, StoredRecord, StoredSnapshot, TrimReply
 } from './replica-protocol.ts'
 import type { ReplicaChange, ReplicaState, ReplicaStorage } from './replica-storage.ts'
 
@@ -17,8 +18,13 @@ export interface ReplicaCoreStats {
   mismatches: number
   /** Records filled by anti-entropy. */
   filled: number
-  /** Missing or damaged records put back from another replica (anti-entropy, scrub). */
+  /** Missing or damaged records put back from another replica (anti-entropy, scrub), or taken at a
+   * higher revision from it. */
   repaired: number
+  /** Records replaced by a rewrite (a higher revision). */
+  rewritten: number
+  /** Trims taken (the floor raised). */
+  trims: number
 }
 
 /** How a replica keeps owners' leases (docs/replication.md, "Leases"). */
@@ -40,7 +46,7 @@ export interface ReplicaCoreOptions {
  * Every promise and record is durable before it is answered.
  */
 export class ReplicaCore {
-  readonly stats: ReplicaCoreStats = { fences: 0, appends: 0, records: 0, staleRefusals: 0, mismatches: 0, filled: 0, repaired: 0 }
+  readonly stats: ReplicaCoreStats = { fences: 0, appends: 0, records: 0, staleRefusals: 0, mismatches: 0, filled: 0, repaired: 0, rewritten: 0, trims: 0 }
   readonly #storage: ReplicaStorage
   readonly #states = new Map<string, ReplicaState>()
   /** One entity's requests in turn. */
@@ -145,7 +151,8 @@ export class ReplicaCore {
           head: last?.seq ?? s.head,
           headEpoch: last?.epoch ?? s.headEpoch,
           segments: first === undefined || extends_ ? s.segments : withRecords(s.segments, first.seq, records.map((r) => r.epoch)),
-          snapshotSeq: s.snapshotSeq
+          snapshotSeq: s.snapshotSeq,
+          ...(s.floor !== undefined && { floor: s.floor })
         },
         promisedBy: raise ? promise.by : st.promisedBy
       }
@@ -169,7 +176,8 @@ export class ReplicaCore {
       if (storage.repairRecords === undefined) return 0
       const s = (await this.#state(entity)).summary
       const upTo = Math.min(matchPoint(peer, s), s.head)
-      const fit = records.filter((r) => r.seq >= 1 && r.seq <= upTo && r.epoch >= 1 && (epochAt(s.segments, s.head, r.seq) ?? r.epoch) === r.epoch)
+      // never below the floor: what a trim removed is not put back
+      const fit = records.filter((r) => r.seq >= floorOf(s) && r.seq <= upTo && r.epoch >= 1 && (epochAt(s.segments, s.head, r.seq) ?? r.epoch) === r.epoch)
       if (fit.length === 0) return 0
       const put = await storage.repairRecords(entity, fit)
       this.stats.repaired += put.length
@@ -191,7 +199,8 @@ export class ReplicaCore {
       const st = await this.#state(entity)
       const s = st.summary
       // (a snapshot past the match would be of records about to go: left to the owners)
-      if (s.head <= match || peerHeadEpoch <= s.headEpoch || s.snapshotSeq > match) return 'moved-on'
+      // (nor below the floor: what is trimmed is acknowledged, never a tail that gives way)
+      if (s.head <= match || peerHeadEpoch <= s.headEpoch || s.snapshotSeq > match || match < floorOf(s) - 1) return 'moved-on'
       const ownAtMatch = match === 0 ? 0 : (epochAt(s.segments, s.head, match) ?? await this.#epochOf(entity, s, match))
       if (ownAtMatch !== matchEpoch) return 'moved-on'
       let seq = match
@@ -212,7 +221,8 @@ export class ReplicaCore {
           head: last.seq,
           headEpoch: last.epoch,
           segments: withRecords(s.segments, first.seq, records.map((r) => r.epoch)),
-          snapshotSeq: s.snapshotSeq
+          snapshotSeq: s.snapshotSeq,
+          ...(s.floor !== undefined && { floor: s.floor })
         },
         promisedBy: raise ? promise.by : st.promisedBy
       }
@@ -223,11 +233,13 @@ export class ReplicaCore {
   }
 
   async #handle (request: ReplicaRequest): Promise<unknown> {
-    if (this.#retired && (request.op === 'append' || request.op === 'save-snapshot')) throw new ReplicaRetiredError(request.entity)
+    if (this.#retired && (request.op === 'append' || request.op === 'save-snapshot' || request.op === 'rewrite' || request.op === 'trim')) throw new ReplicaRetiredError(request.entity)
     switch (request.op) {
       case 'fence': return await this.#fence(request.entity, request.epoch, request.activation)
       case 'append': return await this.#append(request)
-      case 'read': return await this.#storage.read(request.entity, request.from, request.limit)
+      case 'rewrite': return await this.#rewrite(request)
+      case 'trim': return await this.#trim(request)
+      case 'read': return await this.#read(request.entity, request.from, request.limit)
       case 'summary': return (await this.#state(request.entity)).summary
       case 'save-snapshot': return await this.#saveSnapshot(request.entity, request.epoch, request.snapshot, request.replace === true)
       case 'load-snapshot': return (await this.#storage.loadSnapshot(request.entity)) ?? null
@@ -236,6 +248,56 @@ export class ReplicaCore {
         this.#leases.release(request.entity, request.holder)
         return { result: 'ok' }
     }
+  }
+
+  /** Records from `from` on; none when `from` is below the floor (trimmed: the reader asks from the
+   * floor, which the summaries tell). */
+  async #read (entity: string, from: number, limit: number): Promise<StoredRecord[]> {
+    if (from < floorOf((await this.#state(entity)).summary)) return []
+    return await this.#storage.read(entity, from, limit)
+  }
+
+  /** An owner's epoch against this replica's promise: 'stale' for an older one (or, never with a
+   * correct owner, the same from another activation); the state with the promise raised for a newer
+   * one (written with the change, as an append does); undefined for the one promised. */
+  #fenced (st: ReplicaState, epoch: number, activation: string): 'stale' | ReplicaState | undefined {
+    const s = st.summary
+    if (epoch < s.promised || (epoch === s.promised && activation !== st.promisedBy)) return 'stale'
+    return epoch > s.promised ? { summary: { ...s, promised: epoch }, promisedBy: activation } : undefined
+  }
+
+  /** A rewrite (docs/replication.md, "Rewrites and trims"): records of the same seq and epoch with
+   * a higher revision take the place of those held; durable before it is answered. */
+  async #rewrite (request: Extract<ReplicaRequest, { op: 'rewrite' }>): Promise<RewriteReply> {
+    const { entity } = request
+    const st = await this.#state(entity)
+    const raised = this.#fenced(st, request.epoch, request.activation)
+    if (raised === 'stale') return { result: 'stale', promised: st.summary.promised }
+    const held = async (seqs: readonly number[]): Promise<Array<StoredRecord | undefined>> =>
+      await Promise.all(seqs.map(async (seq) => (await this.#storage.read(entity, seq, 1))[0]))
+    const change = await rewriteChange(st, request.records, held, raised)
+    if (change === undefined) return { result: 'ok', summary: st.summary, kept: 0 }
+    await this.#commit(entity, st, change)
+    if (raised !== undefined) this.#leases.end(entity)
+    const kept = change.replace?.length ?? 0
+    this.stats.rewritten += kept
+    return { result: 'ok', summary: change.state.summary, kept }
+  }
+
+  /** A trim (docs/replication.md, "Rewrites and trims"): records below `before` go and the floor
+   * rises to it, once a snapshot covering `before − 1` is held here; durable before it is answered. */
+  async #trim (request: Extract<ReplicaRequest, { op: 'trim' }>): Promise<TrimReply> {
+    const { entity } = request
+    const st = await this.#state(entity)
+    const raised = this.#fenced(st, request.epoch, request.activation)
+    if (raised === 'stale') return { result: 'stale', promised: st.summary.promised }
+    const change = await trimChange(st, request, async (seq) => await this.#epochOf(entity, st.summary, seq), raised)
+    if (change === 'no-snapshot') return { result: 'no-snapshot', summary: st.summary }
+    if (change === undefined) return { result: 'ok', summary: st.summary }
+    await this.#commit(entity, st, change)
+    if (raised !== undefined) this.#leases.end(entity)
+    if (change.removeBelow !== undefined) this.stats.trims++
+    return { result: 'ok', summary: change.state.summary }
   }
 
   async #lease (request: Extract<ReplicaRequest, { op: 'lease' }>): Promise<LeaseReply> {
@@ -303,16 +365,18 @@ export class ReplicaCore {
       this.stats.staleRefusals++
       return { result: 'stale', promised: s.promised }
     }
-    if (prevSeq > 0 && (prevSeq > s.head || (epochAt(s.segments, s.head, prevSeq) ?? await this.#epochOf(entity, s, prevSeq)) !== prevEpoch)) {
+    // (below the floor every log agrees: what was trimmed was acknowledged)
+    if (prevSeq > 0 && (prevSeq > s.head || (prevSeq >= floorOf(s) && (epochAt(s.segments, s.head, prevSeq) ?? await this.#epochOf(entity, s, prevSeq)) !== prevEpoch))) {
       this.stats.mismatches++
       return { result: 'mismatch', summary: s }
     }
     // records it already holds (same seq, same epoch) are skipped; from the first it does not hold,
     // everything it has of another epoch goes (never acknowledged: docs/replication.md, I3–I5)
+    // (and records below the floor are never written again)
     let i = 0
     while (i < records.length) {
       const rec = records[i] as StoredRecord
-      if (rec.seq > s.head || (epochAt(s.segments, s.head, rec.seq) ?? await this.#epochOf(entity, s, rec.seq)) !== rec.epoch) break
+      if (rec.seq >= floorOf(s) && (rec.seq > s.head || (epochAt(s.segments, s.head, rec.seq) ?? await this.#epochOf(entity, s, rec.seq)) !== rec.epoch)) break
       i++
     }
     const fresh = records.slice(i)
@@ -332,7 +396,8 @@ export class ReplicaCore {
       head: last === undefined ? s.head : last.seq,
       headEpoch: last === undefined ? s.headEpoch : last.epoch,
       segments,
-      snapshotSeq: s.snapshotSeq
+      snapshotSeq: s.snapshotSeq,
+      ...(s.floor !== undefined && { floor: s.floor })
     }
     const next: ReplicaState = { summary, promisedBy: raise ? activation : st.promisedBy }
     const sameSegments = segments === s.segments || (segments.length === s.segments.length && segments.every((g, k) => g[0] === s.segments[k]?.[0] && g[1] === s.segments[k]?.[1]))
