@@ -37,13 +37,13 @@ export interface RedactAck {
   readonly already: boolean
 }
 
-/** The answer to `erase-user`: how many posts of the user this room redacted now (`redacted`) and
- * had redacted before (`already`), and whether the stored text is scrubbed on the replicas. */
+/** The answer to `erase-user`, once the stored posts are rewritten without their text on W
+ * replicas: how many posts of the user this room redacted now (`redacted`) and had redacted before
+ * (`already`). */
 export interface EraseAck {
   readonly room: string
   readonly redacted: number
   readonly already: number
-  readonly scrubbed: boolean
 }
 
 /** What a room keeps: posts younger than `days`, and the last `posts` posts (both when both are

@@ -165,12 +165,6 @@ export class NotYourPostError extends Error {
   readonly kind = 'denied'
 }
 
-/** The node's journal cannot rewrite or trim records (a kernel without journal edits). */
-export class JournalEditUnavailableError extends Error {
-  override readonly name = 'JournalEditUnavailableError'
-  readonly kind = 'unavailable'
-}
-
 /** The erasure log holds as many entries as it may (erasure-log-protocol.ts). */
 export class ErasureLogFullError extends Error {
   override readonly name = 'ErasureLogFullError'

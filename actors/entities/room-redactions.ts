@@ -5,7 +5,6 @@ import { ERASE_SCAN_PAGE, REDACT_BATCH } from './constants.ts'
 import { ERASURES, ERASURE_LOG_KEY } from './erasure-log-protocol.ts'
 import { NotAPostError, NotYourPostError, UnknownPostError } from './errors.ts'
 import { notifyHooks } from './room-hooks.ts'
-import { journalFloor, rewriteRecords } from './journal-edits.ts'
 import type { RoomContext } from './room-volatile.ts'
 import { push, record, toMessage } from './room-writes.ts'
 import { hasSeq } from './seq-ranges.ts'
@@ -27,8 +26,8 @@ export function scrubbed (post: Posted, by: string, ts: number): Posted {
 
 /**
  * `redact`: checks the seq is a post the user may redact (their own, their agent's, or any for an
- * admin), notes it in the erasure log, journals a `message-redacted` event (subscribers get it as a `redaction`), answers once
- * it is durable, then rewrites the stored post without its text on the replicas. A post redacted
+ * admin), notes it in the erasure log, journals a `message-redacted` event (subscribers get it as a
+ * `redaction`), rewrites the stored post without its text on the replicas, and answers. A post redacted
  * already is answered `already` and nothing is written.
  */
 export async function redact (ctx: RoomContext, msg: RedactMsg): Promise<void> {
@@ -37,7 +36,7 @@ export async function redact (ctx: RoomContext, msg: RedactMsg): Promise<void> {
     ctx.reply(msg.replyTo, { room: ctx.key, seq, redactionSeq: 0, ts: 0, already: true })
     return
   }
-  const floor = journalFloor(ctx)
+  const floor = ctx.floor
   if (seq > ctx.durableSeq || seq < floor) {
     ctx.fail(msg.replyTo, new UnknownPostError(seq < floor
       ? `room ${ctx.key} holds no seq ${seq}: its retained history starts at ${floor}`
@@ -72,8 +71,9 @@ export async function redact (ctx: RoomContext, msg: RedactMsg): Promise<void> {
   }
   const ts = Date.now()
   record(ctx, { type: 'message-redacted', seq, by: msg.user, ts }, (message) => {
-    ctx.reply(msg.replyTo, { room: ctx.key, seq, redactionSeq: message.seq, ts, already: false } satisfies RedactAck)
-    scrubLater(ctx, [{ seq, event: scrubbed(event, msg.user, ts) }])
+    scrubThenReply(ctx, [{ seq, event: scrubbed(event, msg.user, ts) }], () => {
+      ctx.reply(msg.replyTo, { room: ctx.key, seq, redactionSeq: message.seq, ts, already: false } satisfies RedactAck)
+    })
   }, [msg.replyTo])
 }
 
@@ -90,15 +90,14 @@ export async function eraseUser (ctx: RoomContext, msg: EraseMsg): Promise<void>
     const batch = todo.slice(i, i + REDACT_BATCH)
     await recordMany(ctx, batch.map((r) => ({ type: 'message-redacted', seq: r.seq, by: msg.by, ts })))
   }
-  // posts redacted before whose stored text a rewrite never replaced (it failed, or came before
-  // the store could rewrite) are scrubbed now too
+  // posts redacted before whose stored text a rewrite never replaced (it failed, or was made by a
+  // node before rewrites existed) are scrubbed now too
   const scrub = [...rescrub, ...todo].sort((a, b) => a.seq - b.seq)
-  let scrubbedAll = true
   for (let i = 0; i < scrub.length; i += REDACT_BATCH) {
     const batch = scrub.slice(i, i + REDACT_BATCH)
-    if (!await rewriteRecords(ctx, batch.map((r) => ({ seq: r.seq, event: scrubbed(r.event, msg.by, ts) })))) scrubbedAll = false
+    await ctx.rewrite(batch.map((r) => ({ seq: r.seq, event: scrubbed(r.event, msg.by, ts) })))
   }
-  ctx.reply(msg.replyTo, { room: ctx.key, redacted: todo.length, already: already + rescrub.length, scrubbed: scrubbedAll } satisfies EraseAck)
+  ctx.reply(msg.replyTo, { room: ctx.key, redacted: todo.length, already: already + rescrub.length } satisfies EraseAck)
 }
 
 /** The user's posts in the retained journal: not redacted yet (`todo`), redacted but with their
@@ -108,7 +107,7 @@ async function findPosts (ctx: RoomContext, user: string): Promise<{ todo: Array
   const rescrub: Array<JournalRecord<Posted>> = []
   let already = 0
   const head = ctx.durableSeq
-  for (let from = journalFloor(ctx); from <= head;) {
+  for (let from = ctx.floor; from <= head;) {
     const page = await ctx.events(from, Math.min(ERASE_SCAN_PAGE, head - from + 1))
     if (page.length === 0) break
     for (const r of page) {
@@ -134,11 +133,12 @@ async function recordMany (ctx: RoomContext, events: readonly RoomEvent[]): Prom
   }
 }
 
-/** The rewrite of redacted posts, not awaited by the redact it follows (the redaction is durable
- * and every read hides the text already): a rewrite that fails is logged, and the next erasure of
- * the user, or an admin's redact again, scrubs it (a redacted post is found by its mark). */
-function scrubLater (ctx: RoomContext, records: ReadonlyArray<{ seq: number, event: RoomEvent }>): void {
-  rewriteRecords(ctx, records).catch((err: unknown) => {
+/** Rewrites the redacted post without its text, then answers: the answer means the text is gone
+ * from W replicas' stores (the rest follow by anti-entropy). A rewrite that fails is logged and the
+ * redaction still answered (it is durable, and every read hides the text already); the user's
+ * erasure, if it ever comes, scrubs such a post (it is found by its mark). */
+function scrubThenReply (ctx: RoomContext, records: ReadonlyArray<{ seq: number, event: RoomEvent }>, reply: () => void): void {
+  ctx.rewrite(records).catch((err: unknown) => {
     ctx.log.warn({ room: ctx.key, err }, `rewriting redacted posts of room ${ctx.key} failed; their text is hidden but still stored`)
-  })
+  }).finally(reply).catch((err: unknown) => { ctx.crash(err) })
 }

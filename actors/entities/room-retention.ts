@@ -1,7 +1,5 @@
 import type { RetentionAck, RoomMsg } from './chat-room-protocol.ts'
 import { DAY_MS } from './constants.ts'
-import { JournalEditUnavailableError } from './errors.ts'
-import { journalFloor, trimJournal } from './journal-edits.ts'
 import type { RoomContext } from './room-volatile.ts'
 
 type RetentionMsg = Extract<RoomMsg, { type: 'apply-retention' }>
@@ -13,7 +11,7 @@ type RetentionMsg = Extract<RoomMsg, { type: 'apply-retention' }>
  * went; a policy that keeps everything held writes nothing.
  */
 export async function applyRetention (ctx: RoomContext, msg: RetentionMsg): Promise<void> {
-  const floor = journalFloor(ctx)
+  const floor = ctx.floor
   const head = ctx.durableSeq
   let before = floor
   if (msg.retention.posts !== undefined) before = Math.max(before, head - msg.retention.posts + 1)
@@ -23,10 +21,7 @@ export async function applyRetention (ctx: RoomContext, msg: RetentionMsg): Prom
     ctx.reply(msg.replyTo, { room: ctx.key, floor, dropped: 0 } satisfies RetentionAck)
     return
   }
-  if (!await trimJournal(ctx, before)) {
-    ctx.fail(msg.replyTo, new JournalEditUnavailableError(`room ${ctx.key}: this node's journal cannot trim records`))
-    return
-  }
+  await ctx.trim(before)
   ctx.reply(msg.replyTo, { room: ctx.key, floor: before, dropped: before - floor } satisfies RetentionAck)
 }
 

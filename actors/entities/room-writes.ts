@@ -3,7 +3,6 @@ import type { JournalRecord, ReplyTo } from '../kernel/index.ts'
 import type { ChatMessage, ChatMessageKind, RoomEvent, RoomFeed, RoomInfo } from './chat-room-protocol.ts'
 import { ROOMS, ROOM_DIRECTORY_KEY } from './room-directory-protocol.ts'
 import { notifyHooks } from './room-hooks.ts'
-import { journalFloor } from './journal-edits.ts'
 import type { RoomContext } from './room-volatile.ts'
 import { hasSeq } from './seq-ranges.ts'
 import type { SeqRanges } from './seq-ranges.ts'
@@ -53,7 +52,7 @@ export async function ensureRegistered (ctx: RoomContext, user: string, askers: 
 }
 
 export function info (ctx: RoomContext): RoomInfo {
-  return { name: ctx.key, lastSeq: ctx.durableSeq, members: ctx.state.members, createdAt: ctx.state.createdAt, floor: journalFloor(ctx) }
+  return { name: ctx.key, lastSeq: ctx.durableSeq, members: ctx.state.members, createdAt: ctx.state.createdAt, floor: ctx.floor }
 }
 
 function kindOf (event: RoomEvent): ChatMessageKind {

@@ -145,11 +145,9 @@ export type AgentEvent =
   /** The user was erased: the history empty and the settings back to `settings` (the defaults). */
   | { readonly type: 'agent-erased', readonly settings: AgentSettings, readonly ts: number }
 
-/** The answer to `erase`: the turns the conversation had, and whether the journal was trimmed on
- * the replicas (false on a kernel that cannot trim: the state is empty, the records still stored). */
+/** The answer to `erase` (once W replicas dropped every record): the turns the conversation had. */
 export interface AgentErasure {
   readonly turns: number
-  readonly trimmed: boolean
 }
 
 /** Each user's AI agent: `agent/<user>`. */

@@ -3,7 +3,6 @@ import type { EntityType } from '../kernel/index.ts'
 import { generationEnded, startAnswer, tellSink, toolsEnded, unanswered } from './agent-answer.ts'
 import type { AgentContext, AgentVolatile, AnswerDeps, AskMsg } from './agent-answer.ts'
 import { AgentBusyError, PermissionDeniedError } from './errors.ts'
-import { trimJournal } from './journal-edits.ts'
 import { AGENT, DEFAULT_PERSONA, MAX_PENDING_ASKS, checkAgentMsg, checkSettingsChange } from './user-agent-protocol.ts'
 import type { AgentErasure, AgentEvent, AgentMsg, AgentSampling, AgentSettings, AgentSettingsChange, AgentState, AgentTurn } from './user-agent-protocol.ts'
 
@@ -185,8 +184,8 @@ function dropInFlight (ctx: AgentContext): number {
 async function erase (ctx: AgentContext, options: UserAgentOptions): Promise<AgentErasure> {
   const turns = dropInFlight(ctx)
   await ctx.persist({ type: 'agent-erased', settings: { persona: DEFAULT_PERSONA, model: '', sampling: options.sampling }, ts: Date.now() })
-  const trimmed = await trimJournal(ctx, ctx.durableSeq + 1)
-  return { turns, trimmed }
+  await ctx.trim(ctx.durableSeq + 1)
+  return { turns }
 }
 
 function bounded (history: AgentTurn[]): AgentTurn[] {

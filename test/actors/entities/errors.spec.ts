@@ -8,11 +8,11 @@ describe('entity errors', () => {
 
   /** Failures a room answers an asker with (ctx.fail) and never throws from a handler: a plugin's
    * silence is not the request's fault, but it never restarts the room either. */
-  const answeredOnly = new Set(['PostHookUnavailableError', 'PluginDeadlineError', 'AgentToolsUnavailableError', 'JournalEditUnavailableError'])
+  const answeredOnly = new Set(['PostHookUnavailableError', 'PluginDeadlineError', 'AgentToolsUnavailableError'])
 
   it('should give each failure its own class, name and kind, all of them refusals (a bad request never restarts an entity), but the plugins\' silences', () => {
     expect([...classes.keys()].sort()).to.deep.equal([
-      'AgentBusyError', 'AgentToolsUnavailableError', 'BackupCatalogError', 'ErasureLogFullError', 'InvalidAgentRequestError', 'JournalEditUnavailableError', 'McpServerExistsError', 'McpServerRegistryFullError',
+      'AgentBusyError', 'AgentToolsUnavailableError', 'BackupCatalogError', 'ErasureLogFullError', 'InvalidAgentRequestError', 'McpServerExistsError', 'McpServerRegistryFullError',
       'NotAPostError', 'NotYourPostError', 'PermissionDeniedError', 'PluginCatalogError', 'PluginDeadlineError', 'PluginPackageError',
       'PluginPackageMissingError', 'PostHookUnavailableError', 'PostRefusedError', 'RetentionSettingsFullError', 'RoomBacklogError', 'ToolGrantedBySourceError', 'ToolNotGrantedError', 'ToolPolicyFullError',
       'UnknownPluginError', 'UnknownPostError', 'UnknownUserError', 'UserExistsError'])

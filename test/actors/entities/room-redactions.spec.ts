@@ -3,6 +3,7 @@ import { ActorSystem, chatRoom, erasureLog, roomDirectory, userDirectory } from 
 import type { ActorAddress, ChatMessage, EraseAck, PostAck, RedactAck, RoomFeed } from '../../../actors/index.ts'
 import { postedBy, scrubbed } from '../../../actors/entities/room-redactions.ts'
 import { LevelStore, openLocalJournal } from '../../../node/index.ts'
+import { storeHits } from '../../helpers/store-scan.ts'
 import { tempDir } from '../../helpers/temp-dir.ts'
 import { waitFor } from '../../helpers/wait-for.ts'
 
@@ -44,6 +45,9 @@ describe('room redactions', () => {
       expect(all.map((m) => [m.seq, m.kind, m.user, m.text, m.redacted ?? false, m.redacts ?? 0])).to.deep.equal([
         [1, 'message', 'alice', '', true, 0], [2, 'message', 'bob', 'hello', false, 0], [3, 'redaction', 'alice', '', false, 1]])
       expect(JSON.stringify(all)).not.to.include('secret')
+      // and the store holds the text nowhere (the post was rewritten once the redaction was durable)
+      expect(await storeHits(store, 'secret plans')).to.equal(0)
+      expect(await storeHits(store, 'hello')).to.be.above(0)
     })
 
     it('should answer already and write nothing when the post is redacted already', async () => {
@@ -102,7 +106,7 @@ describe('room redactions', () => {
 
   describe('erase-user', () => {
     it('should redact every post of the user, and no one else\'s, in one go', async () => {
-      for (let i = 0; i < 30; i++) await post('r', i % 3 === 0 ? 'bob' : 'alice', `post ${i}`)
+      for (let i = 0; i < 30; i++) await post('r', i % 3 === 0 ? 'bob' : 'alice', `post ${i}!`)
       await redact('r', 'alice', 2)
       const ack = await erase('r', 'alice')
       expect(ack.redacted).to.equal(19)
@@ -113,6 +117,7 @@ describe('room redactions', () => {
       expect(posts.filter((m) => m.user === 'bob').every((m) => m.text.startsWith('post') && m.redacted === undefined)).to.equal(true)
       expect(all.filter((m) => m.kind === 'redaction').length).to.equal(20)
       expect(await erase('r', 'alice')).to.include({ redacted: 0 })
+      for (let i = 0; i < 30; i++) expect(await storeHits(store, `post ${i}!`), `post ${i}`).to.equal(i % 3 === 0 ? 1 : 0)
     })
 
     it('should answer zero for a room the user never posted in', async () => {

@@ -1,11 +1,14 @@
 import { expect } from 'chai'
-import { DAY_MS } from '../../../actors/index.ts'
-import type { RetentionAck, RoomEvent, RoomRetention } from '../../../actors/index.ts'
+import { ActorSystem, DAY_MS, chatRoom, erasureLog, roomDirectory, userDirectory } from '../../../actors/index.ts'
+import type { ChatMessage, RetentionAck, RoomEvent, RoomInfo, RoomRetention } from '../../../actors/index.ts'
+import { LevelStore, openLocalJournal } from '../../../node/index.ts'
+import { storeHits } from '../../helpers/store-scan.ts'
+import { tempDir } from '../../helpers/temp-dir.ts'
 import { applyRetention, firstAtOrAfter } from '../../../actors/entities/room-retention.ts'
 import type { RoomContext } from '../../../actors/entities/room-volatile.ts'
 
 /** A room's context over `ts` (the events' times, seq 1 first), trimmed from `floor`. */
-function fakeRoom (ts: number[], canTrim = true): { ctx: RoomContext, trims: number[], replies: unknown[], failures: Error[] } {
+function fakeRoom (ts: number[]): { ctx: RoomContext, trims: number[], replies: unknown[], failures: Error[] } {
   const trims: number[] = []
   const replies: unknown[] = []
   const failures: Error[] = []
@@ -19,7 +22,7 @@ function fakeRoom (ts: number[], canTrim = true): { ctx: RoomContext, trims: num
       for (let seq = Math.max(from, floor); seq <= ts.length && out.length < limit; seq++) out.push({ seq, event: { type: 'member-joined', user: 'a', ts: ts[seq - 1] as number } })
       return out
     },
-    ...(canTrim && { async trim (before: number) { trims.push(before); floor = before } }),
+    async trim (before: number) { trims.push(before); floor = before },
     reply (_to: unknown, value: unknown) { replies.push(value) },
     fail (_to: unknown, err: Error) { failures.push(err) }
   } as unknown as RoomContext
@@ -64,9 +67,29 @@ describe('room retention', () => {
     expect(room.replies).to.deep.equal([{ room: 'r', floor: 1, dropped: 0 }])
   })
 
-  it('should refuse with JournalEditUnavailableError on a kernel that cannot trim', async () => {
-    const room = fakeRoom([1, 2, 3], false)
-    await apply(room, { posts: 1 }, 100)
-    expect(room.failures.map((e) => e.name)).to.deep.equal(['JournalEditUnavailableError'])
+  describe('on a real journal', () => {
+    it('should drop the old records from the store, and history and info start at the floor', async () => {
+      const dir = await tempDir()
+      const store = await LevelStore.open(dir.path)
+      const system = new ActorSystem({ journal: await openLocalJournal(store), strictSerialization: true })
+      try {
+        for (const type of [chatRoom, roomDirectory, userDirectory, erasureLog] as const) system.registerEntity(type as never)
+        const room = system.entity(chatRoom, 'old')
+        for (let i = 1; i <= 10; i++) await room.ask((replyTo) => ({ type: 'post', user: 'alice', text: `line ${i}!`, replyTo }))
+        const ack = await room.ask<RetentionAck>((replyTo) => ({ type: 'apply-retention', retention: { posts: 3 }, now: Date.now(), replyTo }))
+        expect(ack).to.deep.equal({ room: 'old', floor: 8, dropped: 7 })
+        const history = await room.ask<ChatMessage[]>((replyTo) => ({ type: 'history', after: 0, limit: 100, replyTo }))
+        expect(history.map((m) => m.seq)).to.deep.equal([8, 9, 10])
+        expect((await room.ask<RoomInfo>((replyTo) => ({ type: 'info', replyTo }))).floor).to.equal(8)
+        expect(await storeHits(store, 'line 1!')).to.equal(0)
+        expect(await storeHits(store, 'line 9!')).to.equal(1)
+        const again = await room.ask<RetentionAck>((replyTo) => ({ type: 'apply-retention', retention: { posts: 3 }, now: Date.now(), replyTo }))
+        expect(again).to.deep.equal({ room: 'old', floor: 8, dropped: 0 })
+      } finally {
+        await system.terminate()
+        await store.close()
+        await dir.remove()
+      }
+    })
   })
 })
