@@ -38,7 +38,7 @@ export { checkReplicaReply, checkReplicaRequest, isEntityId } from './replica/re
 export type { AppendReply, FenceReply, LeaseReply, ReplicaRequest, ReplyOf, SaveSnapshotReply, StoredRecord, StoredSnapshot } from './replica/replica-protocol.ts'
 export { LevelReplicaStorage } from './replica/level-replica-storage.ts'
 export type { LandedChange, LandedListener, PartitionStats } from './replica/level-replica-storage.ts'
-export { describeKey } from './replica/replica-keys.ts'
+export { describeKey, recordEnd, recordKey, snapshotKey, stateKey } from './replica/replica-keys.ts'
 export { checkPartitionRequest, shardHolder, shardHolderPath } from './replica/shard-holder.ts'
 export type { PartitionRequest, ShardHolderMsg } from './replica/shard-holder.ts'
 export { spawnShardHolders } from './replica/shard-holders.ts'
