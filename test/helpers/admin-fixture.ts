@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify'
-import { ActorSystem, auditLog, chatRoom, erasureLog, roomDirectory, toolPolicy, userDirectory } from '../../actors/index.ts'
+import { ActorSystem, auditLog, chatRoom, erasureLog, retentionPolicy, roomDirectory, toolPolicy, userDirectory } from '../../actors/index.ts'
 import { actorMetrics, jobMetrics } from '../../node/metrics/index.ts'
 import { AdminTokens, AuditTrail, ClusterJobs, Jobs, LevelStore, LogTail, NodeMetrics, ReplicationAdmin, StatsSampler, UserAccounts, buildAdminServer, openLocalJournal } from '../../node/index.ts'
 import { ToolPolicy } from '../../node/users/index.ts'
@@ -74,6 +74,7 @@ export class AdminFixture {
     this.system.registerEntity(roomDirectory)
     this.system.registerEntity(userDirectory)
     this.system.registerEntity(erasureLog)
+    this.system.registerEntity(retentionPolicy)
     this.system.registerEntity(auditLog)
     this.system.registerEntity(toolPolicy)
     this.jobs = new Jobs({ node: NODE_ID })
