@@ -1,3 +1,4 @@
+import { RetentionRunner, UserErasure } from '../../node/erasure/index.ts'
 import type { FastifyInstance } from 'fastify'
 import { ActorSystem, auditLog, chatRoom, erasureLog, retentionPolicy, roomDirectory, toolPolicy, userDirectory } from '../../actors/index.ts'
 import { actorMetrics, jobMetrics } from '../../node/metrics/index.ts'
@@ -139,7 +140,9 @@ export class AdminFixture {
       ...(this.backups !== undefined && { backups: this.backups }),
       ...(this.plugins !== undefined && { plugins: this.plugins }),
       ...(this.mcpServers !== undefined && { mcpServers: this.mcpServers }),
-      ...(this.mcpServerStatus !== undefined && { mcpServerStatus: this.mcpServerStatus })
+      ...(this.mcpServerStatus !== undefined && { mcpServerStatus: this.mcpServerStatus }),
+      erasure: new UserErasure({ system: this.system, jobs: this.jobs, users: new UserAccounts(this.system), members: () => [], storageMembers: () => [] }),
+      retention: new RetentionRunner({ system: this.system, jobs: this.jobs, defaults: () => undefined, storageMembers: () => [] })
     })
   }
 
