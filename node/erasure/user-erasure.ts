@@ -63,13 +63,13 @@ export class UserErasure {
     control.progress({ total: rooms.length + 3, done: 0, message: `redacting ${name}'s posts in ${rooms.length} rooms` })
     await this.#eraseRooms(control, rooms.map((r) => r.name), name, by, tally)
     control.signal.throwIfAborted()
-    const agent = await system.entity(AGENT, name).ask<AgentErasure>((replyTo) => ({ type: 'erase', user: name, by, replyTo }), { timeout: ERASE_ROOM_ASK_MS })
+    const turns = await this.#eraseAgent(name, by, tally)
     await this.#forgetKvCaches(name, tally)
     await this.#revokeTools(name, tally)
     control.progress({ done: rooms.length + 2, message: 'compacting the stores' })
     const uncompacted = await this.#compact([...rooms.map((r) => `${ROOM.type}/${r.name}`), `${AGENT.type}/${name}`])
     control.progress({ done: rooms.length + 3, failed: tally.failures.length, left: [...tally.failures, ...uncompacted] })
-    const summary = `erased ${name}: ${tally.redacted} posts redacted in ${tally.rooms} of ${rooms.length} rooms, ${agent.turns} agent turns and ${tally.kvStates} KV caches removed, tokens revoked`
+    const summary = `erased ${name}: ${tally.redacted} posts redacted in ${tally.rooms} of ${rooms.length} rooms, ${turns} agent turns and ${tally.kvStates} KV caches removed, tokens revoked`
     if (tally.failures.length > 0) throw new Error(`${summary}; ${tally.failures.length} steps failed (run the erasure again): ${tally.failures.slice(0, 3).map((f) => `${f.item}: ${f.why}`).join('; ')}`)
     return summary
   }
@@ -93,6 +93,18 @@ export class UserErasure {
       }
     }
     await Promise.all(Array.from({ length: Math.min(ROOM_CONCURRENCY, rooms.length) }, worker))
+  }
+
+  /** The agent's conversation and settings erased and its journal trimmed; a failure (no member
+   * with the ai role up to run the agent on) is listed, and a second run finishes it. */
+  async #eraseAgent (name: string, by: string, tally: Tally): Promise<number> {
+    try {
+      const erased = await this.#opts.system.entity(AGENT, name).ask<AgentErasure>((replyTo) => ({ type: 'erase', user: name, by, replyTo }), { timeout: ERASE_ROOM_ASK_MS })
+      return erased.turns
+    } catch (err) {
+      tally.failures.push({ item: `agent/${name}`, why: describe(err) })
+      return 0
+    }
   }
 
   async #forgetKvCaches (name: string, tally: Tally): Promise<void> {
