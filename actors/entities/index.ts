@@ -15,7 +15,7 @@ export { AGENT_MENTION, RECENT_POSTERS, RECENT_POST_IDS_PER_USER, ROOM, agentDis
 export type { AgentPartial, ChatMessage, ChatMessageKind, EraseAck, PostAck, PostReceipt, RedactAck, RetentionAck, RoomEvent, RoomFeed, RoomInfo, RoomMsg, RoomRetention, RoomState } from './chat-room-protocol.ts'
 export { MAX_RETENTION_DAYS, MAX_RETENTION_POSTS } from './chat-room-protocol.ts'
 export { countSeqs, hasSeq } from './seq-ranges.ts'
-export { postedBy, scrubbed } from './room-redactions.ts'
+export { authoredBy, postedBy, scrubbed } from './room-redactions.ts'
 export type { SeqRanges } from './seq-ranges.ts'
 export { erasureLog } from './erasure-log.ts'
 export { ERASURES, ERASURE_LOG_KEY, MAX_ERASED_USERS, MAX_REDACTION_RANGES, checkErasureLogMsg } from './erasure-log-protocol.ts'

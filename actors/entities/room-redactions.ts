@@ -19,6 +19,15 @@ export function postedBy (poster: string, user: string): boolean {
   return poster === user || poster === agentDisplayName(user)
 }
 
+/** Whether an erasure of `user` takes the post: theirs or their agent's (postedBy), or one
+ * imported into the room whose original author they were (`importedFrom.user`, the import's
+ * metadata: the importing user is the poster of record). */
+export function authoredBy (post: Posted, user: string): boolean {
+  if (postedBy(post.user, user)) return true
+  const original = (post as { readonly importedFrom?: { readonly user?: unknown } }).importedFrom?.user
+  return typeof original === 'string' && postedBy(original, user)
+}
+
 /** The post as the store keeps it once redacted: no text, and who redacted it when. */
 export function scrubbed (post: Posted, by: string, ts: number): Posted {
   return { ...post, text: '', redacted: { by, ts } }
@@ -111,7 +120,7 @@ async function findPosts (ctx: RoomContext, user: string): Promise<{ todo: Array
     const page = await ctx.events(from, Math.min(ERASE_SCAN_PAGE, head - from + 1))
     if (page.length === 0) break
     for (const r of page) {
-      if (r.event.type !== 'message-posted' || !postedBy(r.event.user, user)) continue
+      if (r.event.type !== 'message-posted' || !authoredBy(r.event, user)) continue
       if (r.event.redacted !== undefined) already++
       else if (hasSeq(ctx.state.redacted, r.seq)) rescrub.push(r as JournalRecord<Posted>)
       else todo.push(r as JournalRecord<Posted>)

@@ -97,6 +97,8 @@ export interface AdminApiDeps {
   readonly mcpServerStatus?: McpServersRoutesDeps['status']
   /** Erasure of users (node/erasure UserErasure; absent: the route answers 503). */
   readonly erasure?: ErasureAdmin | undefined
+  /** Reads this node's store for a text (node/erasure scanStore; absent: the scan route answers 503). */
+  readonly scanStore?: ((text: string) => Promise<{ holding: number, scanned: number }>) | undefined
   /** Retention (node/erasure RetentionRunner and the config's default; absent: the job's route
    * answers 503, and the default reads keep forever). */
   readonly retention?: RetentionAdmin | undefined
@@ -129,7 +131,7 @@ export function adminApi (deps: AdminApiDeps, streams: Pick<EventStreams, 'serve
     await api.register(logsRoutes({ logs: deps.logs, streams }))
     await api.register(auditRoutes({ audit: deps.audit }))
     await api.register(roomsRoutes({ system: deps.system }))
-    await api.register(erasureRoutes({ system: deps.system, erasure: deps.erasure }))
+    await api.register(erasureRoutes({ system: deps.system, erasure: deps.erasure, scanStore: deps.scanStore }))
     await api.register(retentionRoutes({ system: deps.system, retention: deps.retention }))
     await api.register(pluginsRoutes({ plugins: deps.plugins }))
     await api.register(mcpServersRoutes({ servers: deps.mcpServers, status: deps.mcpServerStatus }))

@@ -49,7 +49,8 @@ export class ErasureFilter {
     return records.map((r) => {
       const event = r.event as RoomEvent
       if (event?.type !== 'message-posted' || event.redacted !== undefined) return r
-      if (!hasSeq(redacted, r.seq) && !this.#erased(event.user)) return r
+      const original = (event as { readonly importedFrom?: { readonly user?: unknown } }).importedFrom?.user
+      if (!hasSeq(redacted, r.seq) && !this.#erased(event.user) && !(typeof original === 'string' && this.#erased(original))) return r
       return { ...r, event: scrubbed(event, ERASURE_LOG_ACTOR, Date.now()) }
     })
   }

@@ -4,7 +4,8 @@ import type { ActorSystem, RedactAck } from '../../../actors/index.ts'
 import { BEARER, errors, redactAckSchema, ref, roomNameParam, userNameParam } from '../../../protocols/admin/index.ts'
 import type { Job } from '../../../protocols/index.ts'
 import { sendError } from '../admin-errors.ts'
-import { principalOf } from '../request-identity.ts'
+import { principalOf, recordBodyAs } from '../request-identity.ts'
+import { MAX_SCAN_TEXT_BYTES } from '../../erasure/index.ts'
 
 /** What the admin API asks of erasure (node/erasure UserErasure). */
 export interface ErasureAdmin {
@@ -15,6 +16,8 @@ export interface ErasureRoutesDeps {
   readonly system: Pick<ActorSystem, 'entity'>
   /** Absent: the erase route answers 503. */
   readonly erasure?: ErasureAdmin | undefined
+  /** Reads this node's store for a text (node/erasure scanStore; absent: the scan route answers 503). */
+  readonly scanStore?: ((text: string) => Promise<{ holding: number, scanned: number }>) | undefined
 }
 
 /** The name an admin request acts as in rooms and logs: `admin`, or a named token's name. */
@@ -36,6 +39,21 @@ export function erasureRoutes (deps: ErasureRoutesDeps) {
         response: { 202: ref('Job'), ...errors(400, 401, 503) }
       }
     }, async (request, reply) => deps.erasure === undefined ? noErasure(reply) : reply.code(202).send(deps.erasure.start(request.params.name, actorOf(request))))
+
+    api.post<{ Body: { text: string } }>('/storage/scan', {
+      schema: {
+        summary: 'Read every value of this node\'s store (records, snapshots, states), straight from LevelDB and not through any entity, for a text: proves that an erased user\'s text is on no replica here (ask each node). Reads the whole store: seconds for millions of records',
+        security: BEARER,
+        body: { type: 'object', required: ['text'], additionalProperties: false, properties: { text: { type: 'string', minLength: 4, maxLength: MAX_SCAN_TEXT_BYTES } } },
+        response: { 200: { type: 'object', required: ['holding', 'scanned'], properties: { holding: { type: 'integer', description: 'values holding the text' }, scanned: { type: 'integer', description: 'values read' } } }, ...errors(400, 401, 503) }
+      },
+      // before validation, so that a scan refused is recorded without its text as well: the text
+      // looked for is the very text being erased, and the audit trail must not keep it
+      preValidation: async (request) => { recordBodyAs(request, { text: '(not recorded)' }) }
+    }, async (request, reply) => {
+      if (deps.scanStore === undefined) return await sendError(reply, 503, 'UNAVAILABLE', 'this node has no store to scan')
+      return await deps.scanStore(request.body.text)
+    })
 
     api.post<{ Params: { room: string }, Body: { seq: number } }>('/rooms/:room/redact', {
       schema: {

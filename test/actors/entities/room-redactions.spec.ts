@@ -1,7 +1,7 @@
 import { expect } from 'chai'
 import { ActorSystem, chatRoom, erasureLog, roomDirectory, userDirectory } from '../../../actors/index.ts'
 import type { ActorAddress, ChatMessage, EraseAck, PostAck, RedactAck, RoomFeed } from '../../../actors/index.ts'
-import { postedBy, scrubbed } from '../../../actors/entities/room-redactions.ts'
+import { authoredBy, postedBy, scrubbed } from '../../../actors/entities/room-redactions.ts'
 import { LevelStore, openLocalJournal } from '../../../node/index.ts'
 import { storeHits } from '../../helpers/store-scan.ts'
 import { tempDir } from '../../helpers/temp-dir.ts'
@@ -123,6 +123,17 @@ describe('room redactions', () => {
     it('should answer zero for a room the user never posted in', async () => {
       await post('r', 'bob', 'hi')
       expect(await erase('r', 'alice')).to.include({ redacted: 0, already: 0 })
+    })
+  })
+
+  describe('authoredBy', () => {
+    it('should take a user\'s posts, their agent\'s, and posts imported with them as the original author', () => {
+      const post = (user: string, importedFrom?: { user: string }) => ({ type: 'message-posted' as const, user, text: 'x', ts: 1, ...(importedFrom !== undefined && { importedFrom }) })
+      expect(authoredBy(post('alice'), 'alice')).to.equal(true)
+      expect(authoredBy(post("alice's agent"), 'alice')).to.equal(true)
+      expect(authoredBy(post('bob', { user: 'alice' }), 'alice')).to.equal(true)
+      expect(authoredBy(post('bob', { user: 'carol' }), 'alice')).to.equal(false)
+      expect(authoredBy(post('bob'), 'alice')).to.equal(false)
     })
   })
 

@@ -13,6 +13,8 @@ describe('ErasureFilter', () => {
     expect((out[0]?.event as { redacted?: unknown }).redacted).to.include({ by: 'erasure-log' })
     expect(out[1]).to.equal(records[1])
     expect(filter.records('room/random', [post(3, 'bob', 'kept')])?.map((r) => (r.event as { text: string }).text)).to.deep.equal(['kept'])
+    const imported = { seq: 1, epoch: 1, event: { type: 'message-posted', user: 'bob', text: 'alice wrote it', ts: 1, importedFrom: { source: 's', seq: 4, user: 'alice', ts: 1 } } }
+    expect((filter.records('room/random', [imported])?.[0]?.event as { text: string }).text).to.equal('')
   })
 
   it('should leave out an erased user\'s agent and tool policy, and the erasure log itself', () => {

@@ -2,6 +2,7 @@ import { expect } from 'chai'
 import type { FastifyInstance } from 'fastify'
 import type { ChatMessage } from '../../../../actors/index.ts'
 import { erasureRoutes } from '../../../../node/admin/routes/erasure-routes.ts'
+import { scanStore } from '../../../../node/erasure/index.ts'
 import { pluginApp } from '../../../helpers/admin-plugin.ts'
 import { ErasureRig } from '../../../helpers/erasure-rig.ts'
 
@@ -14,6 +15,7 @@ describe('erasureRoutes', () => {
     started.length = 0
     app = await pluginApp(erasureRoutes({
       system: rig.system,
+      scanStore: async (text) => await scanStore(rig.store, text),
       erasure: { start: (name, by) => { started.push([name, by]); return rig.jobs.start('erase', name, async () => 'erased') } }
     }))
   })
@@ -40,6 +42,15 @@ describe('erasureRoutes', () => {
     expect((await app.inject({ method: 'POST', url: '/api/v1/rooms/general/redact', payload: { seq: 0 } })).statusCode).to.equal(400)
     const history = await rig.system.entity({ type: 'room' } as never, 'general').ask<ChatMessage[]>((replyTo) => ({ type: 'history', after: 0, limit: 10, replyTo }))
     expect(history[1]).to.include({ kind: 'redaction', user: 'admin', redacts: 1 })
+  })
+
+  it('should scan this node\'s store for a text, straight from LevelDB', async () => {
+    await rig.post('general', 'alice', 'find me here')
+    const found = await app.inject({ method: 'POST', url: '/api/v1/storage/scan', payload: { text: 'find me' } })
+    expect(found.statusCode).to.equal(200)
+    expect(found.json()).to.include({ holding: 1 })
+    expect((await app.inject({ method: 'POST', url: '/api/v1/storage/scan', payload: { text: 'not there' } })).json()).to.include({ holding: 0 })
+    expect((await app.inject({ method: 'POST', url: '/api/v1/storage/scan', payload: { text: 'ab' } })).statusCode).to.equal(400)
   })
 
   it('should answer 503 where the node runs no erasures', async () => {
