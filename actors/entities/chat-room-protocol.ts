@@ -4,6 +4,7 @@ import type { ActorAddress, ReplyTo } from '../kernel/index.ts'
 import { MessageCheck } from './message-check.ts'
 import { MAX_REQUEST_ID_LENGTH, checkAgentStreamEvent } from './user-agent-protocol.ts'
 import type { AgentStreamEvent } from './user-agent-protocol.ts'
+import type { RoomPosters } from './room-posters.ts'
 import type { SeqRanges } from './seq-ranges.ts'
 
 /** `message` is a post; `join` and `leave` are membership changes, and `redaction` a post's text
@@ -163,6 +164,9 @@ export interface RoomState {
   /** Seqs of the redacted posts (SeqRanges): every read hides their text, even a stale replica's.
    * Absent in a state from a snapshot taken before redaction existed. */
   readonly redacted?: SeqRanges
+  /** Who ever posted here (room-posters.ts): an erasure skips a room its user never posted in.
+   * Absent in a state from a snapshot taken before posters were kept (every erasure reads it). */
+  readonly posters?: RoomPosters
 }
 
 /** What a room remembers of a post that carried a client id (or a gateway's ref: postKey). */

@@ -7,6 +7,7 @@ import { NotAPostError, NotYourPostError, UnknownPostError } from './errors.ts'
 import { notifyHooks } from './room-hooks.ts'
 import type { RoomContext } from './room-volatile.ts'
 import { push, record, toMessage } from './room-writes.ts'
+import { mayHavePosted } from './room-posters.ts'
 import { hasSeq } from './seq-ranges.ts'
 
 type RedactMsg = Extract<RoomMsg, { type: 'redact' }>
@@ -93,6 +94,11 @@ export async function redact (ctx: RoomContext, msg: RedactMsg): Promise<void> {
  * answers. Reading is the cost: a room of a million records is read once.
  */
 export async function eraseUser (ctx: RoomContext, msg: EraseMsg): Promise<void> {
+  if (!mayHavePosted(ctx.state.posters, msg.user)) {
+    // the room knows every poster, and the user is not one: nothing to read
+    ctx.reply(msg.replyTo, { room: ctx.key, redacted: 0, already: 0 } satisfies EraseAck)
+    return
+  }
   const { todo, rescrub, already } = await findPosts(ctx, msg.user)
   const ts = Date.now()
   for (let i = 0; i < todo.length; i += REDACT_BATCH) {
