@@ -13,7 +13,8 @@ export const ERASURE_LOG_ACTOR = 'erasure-log'
  * the records a restore writes carry no erased text. An erased user's posts (and their agent's) in
  * every room, and every post redacted since, are written without their text; an erased user's
  * agent and tool policy are not restored at all (they stay erased and trimmed); and the log itself
- * is never restored (an old copy would forget the erasures made since).
+ * is not restored over a live one (an old copy would forget the erasures made since), only into a
+ * cluster that has none.
  */
 export class ErasureFilter {
   readonly #users: ReadonlySet<string>
@@ -41,7 +42,9 @@ export class ErasureFilter {
     const slash = entity.indexOf('/')
     const type = entity.slice(0, slash)
     const key = entity.slice(slash + 1)
-    if (type === ERASURES.type) return null
+    // the live log is newer than any backup's, unless the cluster has none (a cluster rebuilt from
+    // scratch): then the backup's is the best there is
+    if (type === ERASURES.type) return this.#users.size === 0 && Object.keys(this.#view.redactions).length === 0 ? records : null
     if ((type === AGENT.type || type === TOOL_POLICY.type) && this.#users.has(key)) return null
     if (type !== ROOM.type) return records
     const redacted = this.#view.redactions[key]

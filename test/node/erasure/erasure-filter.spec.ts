@@ -21,6 +21,8 @@ describe('ErasureFilter', () => {
     expect(filter.records('agent/alice', [post(1, 'alice', 'x')])).to.equal(null)
     expect(filter.records('tool-policy/alice', [])).to.equal(null)
     expect(filter.records('erasures/all', [])).to.equal(null)
+    const log = [{ seq: 1, epoch: 1, event: { type: 'user-erased', name: 'zed', by: 'admin', ts: 1 } }]
+    expect(new ErasureFilter({ users: [], redactions: {} }).records('erasures/all', log), 'a cluster with no log takes the backup\'s').to.equal(log)
     const bobs = [post(1, 'bob', 'x')]
     expect(filter.records('agent/bob', bobs)).to.equal(bobs)
   })
