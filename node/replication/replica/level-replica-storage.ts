@@ -322,7 +322,8 @@ export class LevelReplicaStorage implements ReplicaStorage {
 
   /**
    * Puts records back where this replica's copy is missing or damaged (its seal fails), never over
-   * one that reads correctly: what a repair from a healthy replica writes (the caller checked that
+   * one that reads correctly unless it is a higher revision of it (a rewrite this replica missed):
+   * what a repair from a healthy replica writes (the caller checked that
    * they belong to this replica's log: ReplicaCore.repair). The tree loses the damaged value's
    * digest and gains the record's; a quarantined copy of the key is dropped. Returns the seqs put.
    */
@@ -337,7 +338,8 @@ export class LevelReplicaStorage implements ReplicaStorage {
       const key = keys[i] as string
       const raw = raws[i]
       if (raw !== undefined) {
-        if (intact(key, raw)) return
+        // one that reads correctly gives way only to a higher revision of itself (a rewrite it missed)
+        if (intact(key, raw) && !this.#olderRevision(key, raw, r)) return
         if (raw.byteLength >= SEAL_HEADER_BYTES) removed.push([r.seq, Uint8Array.from(sealDigest(raw))])
       }
       ops.push({ type: 'put', key, value: this.#values.encodeRecord(r) })
@@ -348,6 +350,13 @@ export class LevelReplicaStorage implements ReplicaStorage {
     const repaired = new Set(put)
     await this.#land(p, entity, ops, removed, records.filter((r) => repaired.has(r.seq)))
     return put
+  }
+
+  /** Whether the sealed value `raw` is a record of the same epoch as `r` and a lower revision. */
+  #olderRevision (key: string, raw: Uint8Array, r: StoredRecord): boolean {
+    if ((r.rev ?? 0) === 0) return false
+    const held = this.#values.recordOrUndefined(key, raw.subarray(SEAL_HEADER_BYTES))
+    return held !== undefined && held.epoch === r.epoch && (held.rev ?? 0) < (r.rev ?? 0)
   }
 
   /** Puts a snapshot back where this replica's copy fails its seal (never over one that reads
