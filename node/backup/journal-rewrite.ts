@@ -81,7 +81,7 @@ export async function rewriteJournal (entity: string, records: readonly StoredRe
     // at least the last record is written again: a replica holding more loses what follows it
     const from = n === 0 ? 0 : trimmed !== undefined ? floor - 1 : Math.min(shared.get(node) ?? 0, n - 1)
     for (let at = from; at < n; at += APPEND_BATCH_RECORDS) {
-      const page = records.slice(at - floor + 1, at - floor + 1 + APPEND_BATCH_RECORDS).map((r) => ({ seq: r.seq, epoch, event: r.event, ...((r.rev ?? 0) > 0 && { rev: r.rev }) }))
+      const page = records.slice(at - floor + 1, at - floor + 1 + APPEND_BATCH_RECORDS).map((r) => ({ seq: r.seq, epoch, event: r.event, ...((r.rev ?? 0) > 0 && { rev: r.rev, revEpoch: r.revEpoch ?? r.epoch }) }))
       const prevEpoch = at === 0 ? 0 : at === from && trimmed === undefined ? (records[at - 1] as StoredRecord).epoch : epoch
       const reply = await ask(node, { op: 'append', entity, epoch, activation, prevSeq: at, prevEpoch, records: page })
       if (reply.result !== 'ok') fail(`replica ${node} answered ${reply.result} to the rewrite (an activation took the entity meanwhile); try again`)

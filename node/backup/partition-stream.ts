@@ -40,8 +40,8 @@ export interface DecodedEntity {
 
 // Block layout: 'E' u16 name length, the name (UTF-8); for a trimmed journal only, 'S' u32
 // length, msgpack [floor, snapshot seq, snapshot state]; per record 'R' u32 length, msgpack
-// [seq, epoch, event] (or [seq, epoch, event, rev] for a rewritten record: docs/replication.md,
-// "Rewrites and trims"); then 'Z' f64 head, f64 head epoch. The head comes last and nothing counts
+// [seq, epoch, event] (or [seq, epoch, event, rev, revEpoch?] for a rewritten record:
+// docs/replication.md, "Rewrites and trims"); then 'Z' f64 head, f64 head epoch. The head comes last and nothing counts
 // the records ahead of them, so records appended to an entity change only the end of its block:
 // content-defined chunking then keeps every chunk before that end (an unchanged room, and the
 // unchanged start of a changed one, cost the next backup nothing).
@@ -124,7 +124,7 @@ function encodeBlock (cut: EntityCut): Uint8Array[] {
     parts.push(frame, body)
   }
   for (const r of cut.records) {
-    const body = codec.encode((r.rev ?? 0) > 0 ? [r.seq, r.epoch, r.event, r.rev] : [r.seq, r.epoch, r.event])
+    const body = codec.encode((r.rev ?? 0) === 0 ? [r.seq, r.epoch, r.event] : r.revEpoch === undefined || r.revEpoch === r.epoch ? [r.seq, r.epoch, r.event, r.rev] : [r.seq, r.epoch, r.event, r.rev, r.revEpoch])
     if (body.byteLength > MAX_BACKUP_RECORD_BYTES) throw new BackupFormatError(`${cut.entity}: record ${r.seq} is ${body.byteLength} bytes, more than a backup takes (${MAX_BACKUP_RECORD_BYTES})`)
     const frame = Buffer.alloc(5)
     frame[0] = RECORD
@@ -183,11 +183,12 @@ export function decodeBlock (bytes: Uint8Array, expected: EntityBlock, opts: { l
     } catch {
       fail(`record ${records.length + 1} does not decode`)
     }
-    if (!Array.isArray(value) || (value.length !== 3 && value.length !== 4) || value[0] !== floor + records.length || !Number.isSafeInteger(value[1]) || (value[1] as number) < 0 ||
-      (value.length === 4 && (!Number.isSafeInteger(value[3]) || (value[3] as number) < 1))) {
-      fail(`record ${floor + records.length} is not [seq, epoch, event, rev?] in order`)
+    if (!Array.isArray(value) || value.length < 3 || value.length > 5 || value[0] !== floor + records.length || !Number.isSafeInteger(value[1]) || (value[1] as number) < 0 ||
+      value.slice(3).some((x) => !Number.isSafeInteger(x) || (x as number) < 1)) {
+      fail(`record ${floor + records.length} is not [seq, epoch, event, rev?, revEpoch?] in order`)
     }
-    records.push(value.length === 4 ? { seq: value[0] as number, epoch: value[1] as number, event: value[2], rev: value[3] as number } : { seq: value[0] as number, epoch: value[1] as number, event: value[2] })
+    const [seq, epoch, event, rev, revEpoch] = value as [number, number, unknown, number?, number?]
+    records.push({ seq, epoch, event, ...(rev !== undefined && { rev }), ...(revEpoch !== undefined && { revEpoch }) })
     at += 5 + length
   }
   if (at + END_BYTES !== buf.byteLength || buf[at] !== END) fail('it does not end with its head')

@@ -60,8 +60,11 @@ export class LogEdits {
     }))
     const out: StoredRecord[] = batch.map((r, i) => {
       const old = held[i] as StoredRecord
-      const rev = Math.max(old.rev ?? 0, s.revs.get(r.seq) ?? 0) + 1
-      return { seq: r.seq, epoch: old.epoch, event: r.event, rev }
+      // (revisions are ordered by the epoch of the owner that made them first: this owner's are
+      // later than any an older owner made, even one that reached a replica unacknowledged)
+      const mine = (old.revEpoch ?? old.epoch) === s.epoch ? old.rev ?? 0 : 0
+      const rev = Math.max(mine, s.revs.get(r.seq) ?? 0) + 1
+      return { seq: r.seq, epoch: old.epoch, event: r.event, rev, revEpoch: s.epoch }
     })
     const top = (out[out.length - 1] as StoredRecord).seq
     await this.#atQuorum('a rewrite', top, () => ({ op: 'rewrite', entity: this.#o.entityId, epoch: s.epoch, activation: this.#o.activation, records: out }))

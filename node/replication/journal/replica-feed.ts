@@ -188,7 +188,7 @@ export class ReplicaFeed {
     for (const r of sources) {
       try {
         const page = await this.#o.env.call(r.node, { op: 'read', entity: this.#o.entityId, from: seq, limit: end - seq + 1 })
-        if (page.length > 0 && page[0]?.seq === seq && (s.revs.size === 0 || page.every((x) => (x.rev ?? 0) >= (s.revs.get(x.seq) ?? 0)))) return page
+        if (page.length > 0 && page[0]?.seq === seq && (s.revs.size === 0 || page.every((x) => (x.revEpoch ?? x.epoch) === s.epoch ? (x.rev ?? 0) >= (s.revs.get(x.seq) ?? 0) : !s.revs.has(x.seq)))) return page
       } catch (err) {
         lastErr = err
       }

@@ -7,6 +7,7 @@ import { MerkleTree, bucketOf } from '../repair/merkle-tree.ts'
 import { upgradeFromFormat1 } from './format-1-upgrade.ts'
 import { KeptDigests, xorInto } from './kept-digests.ts'
 import { PARTITIONS_KEY, RECORD_KEY_CHAR, entityOfRecordKey, hex4, partitionOfKey, quarantineKey, recordEnd, recordKey, seqOf, snapshotKey, stateKey } from './replica-keys.ts'
+import { laterRevision } from './replica-protocol.ts'
 import type { StoredRecord, StoredSnapshot } from './replica-protocol.ts'
 import type { ReplicaChange, ReplicaState, ReplicaStorage } from './replica-storage.ts'
 import { ReplicaValues } from './replica-values.ts'
@@ -352,11 +353,11 @@ export class LevelReplicaStorage implements ReplicaStorage {
     return put
   }
 
-  /** Whether the sealed value `raw` is a record of the same epoch as `r` and a lower revision. */
+  /** Whether the sealed value `raw` is a record of the same epoch as `r` and an earlier revision. */
   #olderRevision (key: string, raw: Uint8Array, r: StoredRecord): boolean {
     if ((r.rev ?? 0) === 0) return false
     const held = this.#values.recordOrUndefined(key, raw.subarray(SEAL_HEADER_BYTES))
-    return held !== undefined && held.epoch === r.epoch && (held.rev ?? 0) < (r.rev ?? 0)
+    return held !== undefined && held.epoch === r.epoch && laterRevision(r, { seq: r.seq, ...held })
   }
 
   /** Puts a snapshot back where this replica's copy fails its seal (never over one that reads

@@ -1,5 +1,6 @@
 import { epochAt, floorOf } from '../journal/log-summary.ts'
 import type { LogSummary } from '../journal/log-summary.ts'
+import { laterRevision } from './replica-protocol.ts'
 import type { StoredRecord, StoredSnapshot } from './replica-protocol.ts'
 import type { ReplicaChange, ReplicaState } from './replica-storage.ts'
 
@@ -8,7 +9,8 @@ export type HeldRecords = (seqs: readonly number[]) => Promise<Array<StoredRecor
 
 /**
  * What a replica changes for a rewrite (docs/replication.md, "Rewrites and trims"): each record
- * takes the place of the one held at its seq when that one has the same epoch and a lower revision;
+ * takes the place of the one held at its seq when that one has the same epoch and an earlier revision
+ * (replica-protocol.ts, laterRevision);
  * any other is ignored (a record below the floor, past the head, of another epoch, or rewritten as
  * high already: a retry, or an older rewrite arriving late), so a rewrite is idempotent. Undefined
  * when nothing changes. `promise`: the state with the promise raised (a rewrite of a newer epoch
@@ -21,7 +23,7 @@ export async function rewriteChange (st: ReplicaState, records: readonly StoredR
   const now = await held(inLog.map((r) => r.seq))
   const replace = inLog.filter((r, i) => {
     const old = now[i]
-    return old !== undefined && old.seq === r.seq && old.epoch === r.epoch && (old.rev ?? 0) < (r.rev ?? 0)
+    return old !== undefined && old.seq === r.seq && old.epoch === r.epoch && laterRevision(r, old)
   })
   if (replace.length === 0 && raised === undefined) return undefined
   return { state: raised ?? st, stateChanged: raised !== undefined, ...(replace.length > 0 && { replace }) }

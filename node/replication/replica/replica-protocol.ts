@@ -10,8 +10,18 @@ export interface StoredRecord {
   readonly event: unknown
   /** The record's revision (absent: 0). A rewrite (EntityJournal.rewrite) replaces a record with
    * another event of the same seq and epoch and a higher revision: the higher one wins everywhere
-   * (docs/replication.md, "Rewrites and trims"). */
+   * (docs/replication.md, "Rewrites and trims"). Revisions are ordered by `revEpoch`, then `rev`. */
   readonly rev?: number
+  /** The epoch of the owner that made this revision (absent: the record's epoch): a stale owner's
+   * rewrite that reached a replica before the newer owner's is older than any of the newer's. */
+  readonly revEpoch?: number
+}
+
+/** Whether `a` is a later revision of a record than `b` (same seq and epoch). */
+export function laterRevision (a: StoredRecord, b: StoredRecord): boolean {
+  const ea = a.revEpoch ?? a.epoch
+  const eb = b.revEpoch ?? b.epoch
+  return ea !== eb ? ea > eb : (a.rev ?? 0) > (b.rev ?? 0)
 }
 
 export interface StoredSnapshot {
@@ -136,7 +146,7 @@ export function checkReplicaRequest (value: unknown): ReplicaRequest {
       for (const rec of r.records as unknown[]) {
         const x = rec as Record<string, unknown> | null
         if (x === null || typeof x !== 'object' || !('event' in x)) fail('append: each record needs seq, epoch, event')
-        if (!isRev(x?.rev)) fail('append: a record\'s rev must be a safe integer >= 0 when present')
+        if (!isRev(x?.rev) || !isRev(x?.revEpoch)) fail('append: a record\'s rev and revEpoch must be safe integers >= 0 when present')
         if (x?.seq !== ++seq) fail(`append: records must be consecutive from prevSeq + 1 (expected seq ${seq})`)
         if (!isEpoch(x?.epoch) || (x?.epoch as number) < epoch || (x?.epoch as number) > (r.epoch as number) || x?.epoch === 0) {
           fail('append: record epochs must not go down and not exceed the request epoch')
@@ -173,6 +183,7 @@ export function checkReplicaRequest (value: unknown): ReplicaRequest {
         if (x === null || typeof x !== 'object' || !('event' in x) || !isSeq(x.seq) || x.seq <= seq) fail('rewrite: records need seq (>= 1, going up), epoch, rev, event')
         if (!isEpoch(x?.epoch) || x?.epoch === 0 || (x?.epoch as number) > (r.epoch as number)) fail('rewrite: a record\'s epoch must be 1 to the request epoch')
         if (!isRev(x?.rev) || x?.rev === undefined || x.rev === 0) fail('rewrite: a record\'s rev must be a positive safe integer')
+        if (x?.revEpoch !== r.epoch) fail('rewrite: a record\'s revEpoch must be the request epoch')
         seq = x?.seq as number
       }
       break
@@ -252,7 +263,7 @@ export function checkReplicaReply<R extends ReplicaRequest> (request: R, value: 
     case 'read': {
       if (!Array.isArray(value) || value.length > request.limit) fail(`expected at most ${request.limit} records`)
       ;(value as unknown[]).forEach((r, i) => {
-        if (!obj(r) || r.seq !== request.from + i || !isEpoch(r.epoch) || !('event' in r) || !isRev(r.rev)) fail(`record ${i}: expected { seq: ${request.from + i}, epoch, event, rev? }`)
+        if (!obj(r) || r.seq !== request.from + i || !isEpoch(r.epoch) || !('event' in r) || !isRev(r.rev) || !isRev(r.revEpoch)) fail(`record ${i}: expected { seq: ${request.from + i}, epoch, event, rev?, revEpoch? }`)
       })
       break
     }

@@ -33,6 +33,17 @@ describe('replica edits (rewrite, trim)', () => {
     expect(await again.core.handle({ op: 'read', entity: E, from: 2, limit: 1 })).to.deep.equal([{ seq: 2, epoch: 3, event: 'redacted', rev: 1 }])
   })
 
+  it('should order revisions by the epoch of the owner that made them: a newer owner\'s first one is later than a stale owner\'s many', async () => {
+    const r = await open()
+    await append(r.core, E, 3, 0, 0, recs(1, 3, 3))
+    // a stale owner of epoch 3 rewrote seq 2 five times here, acknowledged nowhere else
+    await r.core.handle({ op: 'rewrite', entity: E, epoch: 3, activation: 'a3', records: [{ seq: 2, epoch: 3, event: 'stale', rev: 5, revEpoch: 3 }] })
+    expect(await r.core.handle({ op: 'rewrite', entity: E, epoch: 4, activation: 'a4', records: [{ seq: 2, epoch: 3, event: 'newer', rev: 1, revEpoch: 4 }] })).to.deep.include({ kept: 1 })
+    expect(await r.core.handle({ op: 'read', entity: E, from: 2, limit: 1 })).to.deep.equal([{ seq: 2, epoch: 3, event: 'newer', rev: 1, revEpoch: 4 }])
+    // and the stale owner's next one is refused (fenced)
+    expect(await r.core.handle({ op: 'rewrite', entity: E, epoch: 3, activation: 'a3', records: [{ seq: 2, epoch: 3, event: 'stale', rev: 6, revEpoch: 3 }] })).to.have.property('result', 'stale')
+  })
+
   it('should keep the Merkle tree and the entity digests as a replica that was written the new record from the start keeps them', async () => {
     const a = await open()
     const b = await open()
