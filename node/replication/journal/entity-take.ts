@@ -236,6 +236,7 @@ export function recoveredInit (opts: EntityLogOptions, taken: TakenLog): LogInit
     holder: opts.activation,
     readFloor: b.head,
     floor,
+    revised: Math.max(0, ...logs.map((x) => x.revised ?? 0)),
     ...(floorEpoch !== undefined && { floorEpoch })
   }
   // the best replica holds the owner's log up to the sealed record

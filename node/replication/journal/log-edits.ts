@@ -2,6 +2,7 @@ import { APPEND_BATCH_RECORDS, RETRY_MAX_MS, RETRY_MIN_MS } from '../constants.t
 import { EntityLogClosedError, ReplicasUnavailableError, StaleEpochError } from '../errors.ts'
 import type { ReplicaRequest, StoredRecord, StoredSnapshot } from '../replica/replica-protocol.ts'
 import type { LogState, ReplicaTrack } from './log-state.ts'
+import type { LogSummary } from './log-summary.ts'
 import type { OwnerEnv } from './owner-env.ts'
 import type { ReplicaFeed } from './replica-feed.ts'
 
@@ -67,7 +68,10 @@ export class LogEdits {
       return { seq: r.seq, epoch: old.epoch, event: r.event, rev, revEpoch: s.epoch }
     })
     const top = (out[out.length - 1] as StoredRecord).seq
-    await this.#atQuorum('a rewrite', top, () => ({ op: 'rewrite', entity: this.#o.entityId, epoch: s.epoch, activation: this.#o.activation, records: out }))
+    const gen = s.revised + 1
+    await this.#atQuorum('a rewrite', top, () => ({ op: 'rewrite', entity: this.#o.entityId, epoch: s.epoch, activation: this.#o.activation, records: out, gen }))
+    // from now on, reads go only to replicas that hold it (the tail, and the replicas that took it)
+    s.revised = Math.max(s.revised, gen)
     for (const r of out) {
       s.revs.set(r.seq, r.rev as number)
       // the owner's copy in memory follows (reads and the feed serve from it)
@@ -133,11 +137,12 @@ export class LogEdits {
       const asked = s.tracks.filter((t) => !t.broken && !took.has(t.node))
       await Promise.allSettled(asked.map(async (t: ReplicaTrack) => {
         const inStep = t.match >= upTo
-        const reply = await env.call(t.node, request()) as { result: string, promised?: number }
+        const reply = await env.call(t.node, request()) as { result: string, promised?: number, summary?: LogSummary }
         if (reply.result === 'stale') {
           this.#o.fail(new StaleEpochError(entityId, s.epoch, reply.promised ?? 0))
           return
         }
+        if (reply.summary !== undefined) t.summary = reply.summary
         if (reply.result === 'ok' && inStep) took.add(t.node)
       }))
       if (s.failure !== undefined) throw s.failure

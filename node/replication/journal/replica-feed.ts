@@ -182,7 +182,8 @@ export class ReplicaFeed {
     if (seq >= s.tailStart) return s.tail.slice(seq - s.tailStart, seq - s.tailStart + limit)
     const end = Math.min(seq + limit - 1, s.tailStart - 1)
     const self = this.#o.self
-    const sources = [...s.tracks, ...s.sources].filter((t) => t.node !== not && t.match >= end)
+    // (a replica that does not hold the latest rewrite known is passed over: LogSummary.revised)
+    const sources = [...s.tracks, ...s.sources].filter((t) => t.node !== not && t.match >= end && (s.revised === 0 || (t.summary?.revised ?? 0) >= s.revised))
       .sort((a, b) => (a.node === self ? -1 : b.node === self ? 1 : 0))
     let lastErr: unknown
     for (const r of sources) {

@@ -204,6 +204,10 @@ class PartitionPull {
       this.#repaired += fixed
     }
     if (took > 0) this.#entities++
+    // holding exactly the peer's records now, it holds every rewrite the peer holds whole
+    if ((theirs.summary.revised ?? 0) > (own.revised ?? 0)) {
+      await this.#core.takeRevised(theirs.entity, theirs.summary.revised as number, async () => equalBytes(theirs.digest, await this.#storage.entityDigest(theirs.entity)))
+    }
   }
 
   /** Takes the peer's floor and its snapshot (ReplicaCore.takeFloor); this replica's summary after. */

@@ -117,14 +117,9 @@ export class ReplicaCore {
     })
   }
 
-  /**
-   * Anti-entropy (docs/replication.md): appends records that a peer replica holds after this
-   * replica's head, this log being a prefix of the peer's (`prevSeq`/`prevEpoch` are this head as
-   * the caller saw it), and takes the peer's promise when it is newer, with the activation it was
-   * made to, so that owner goes on writing here as before. Never over a record held here, never
-   * lowering a promise. 'moved-on' when the log changed since the caller looked (an owner wrote):
-   * nothing is done, the next pass looks again.
-   */
+  /** Anti-entropy's fill (docs/replication.md, step 5; replica-pulls.ts, fillChange): a peer's
+   * records after this head, this log a prefix of the peer's, and the peer's promise when newer.
+   * 'moved-on' when the log changed since the caller looked (the next pass looks again). */
   fill (entity: string, prevSeq: number, prevEpoch: number, records: readonly StoredRecord[], promise: { readonly epoch: number, readonly by: string }): Promise<'filled' | 'moved-on'> {
     return this.#turns.inTurn(entity, async () => {
       const st = await this.#state(entity)
@@ -159,15 +154,9 @@ export class ReplicaCore {
     })
   }
 
-  /**
-   * Anti-entropy's step 5 (docs/replication.md): this replica's log parts from a peer's after
-   * `match` (the seq up to which both agree, of epoch `matchEpoch`), and the peer's log is the newer
-   * one (its last epoch `peerHeadEpoch` is above this head's epoch): what this replica holds after
-   * `match` was never acknowledged (the owner of that newer epoch recovered every acknowledged record
-   * and its log does not hold them), so it is replaced by the peer's records from `match + 1` on (a
-   * first page; the rest is filled after it). The peer's promise is taken when newer. 'moved-on'
-   * when the log changed since the caller looked.
-   */
+  /** Anti-entropy's adoption (docs/replication.md, step 6; replica-pulls.ts, adoptChange): this
+   * log's tail after `match` (never acknowledged) gives way to a newer peer log's records from
+   * `match + 1` on. 'moved-on' when the log changed since the caller looked. */
   adopt (entity: string, match: number, matchEpoch: number, peerHeadEpoch: number, records: readonly StoredRecord[], promise: { readonly epoch: number, readonly by: string }): Promise<'adopted' | 'moved-on'> {
     return this.#turns.inTurn(entity, async () => {
       const st = await this.#state(entity)
@@ -179,14 +168,9 @@ export class ReplicaCore {
     })
   }
 
-  /**
-   * Anti-entropy (docs/replication.md, "Rewrites and trims"): a peer's floor above this replica's
-   * is taken, with the peer's snapshot covering it (a floor is set only below acknowledged records,
-   * which the snapshot holds), dropping the records below it; this log up to `floor − 1` gives way
-   * to the peer's when it does not reach it or parts from it there (`prevEpoch`: the peer's epoch at
-   * `floor − 1`, undefined when unknown: then only a log that agrees there takes it). Never lowers
-   * anything; true when it took it.
-   */
+  /** Anti-entropy (docs/replication.md, "Rewrites and trims"): a peer's higher floor, with its
+   * snapshot covering it (replica-edits.ts, trimChange; `prevEpoch`: the peer's epoch at
+   * `floor − 1`, undefined when unknown: then only a log that agrees there takes it). */
   takeFloor (entity: string, floor: number, prevEpoch: number | undefined, snapshot: StoredSnapshot): Promise<boolean> {
     return this.#turns.inTurn(entity, async () => {
       const st = await this.#state(entity)
@@ -200,6 +184,17 @@ export class ReplicaCore {
       if (change === 'no-snapshot' || change === undefined) return false
       await this.#commit(entity, st, change)
       this.stats.trims++
+      return true
+    })
+  }
+
+  /** Anti-entropy: the peer's rewrite generation (LogSummary.revised), once `same` says this replica
+   * holds exactly the peer's records of the entity (asked in the entity's turn). */
+  takeRevised (entity: string, revised: number, same: () => Promise<boolean>): Promise<boolean> {
+    return this.#turns.inTurn(entity, async () => {
+      const st = await this.#state(entity)
+      if (revised <= (st.summary.revised ?? 0) || !await same()) return false
+      await this.#commit(entity, st, { state: { ...st, summary: { ...st.summary, revised } } })
       return true
     })
   }
@@ -247,7 +242,7 @@ export class ReplicaCore {
     const raised = this.#fenced(st, request.epoch, request.activation)
     if (raised === 'stale') return { result: 'stale', promised: st.summary.promised }
     const change = request.op === 'rewrite'
-      ? await rewriteChange(st, request.records, async (seqs) => await Promise.all(seqs.map(async (seq) => (await this.#storage.read(entity, seq, 1))[0])), raised)
+      ? await rewriteChange(st, request.records, request.gen, async (seqs) => await Promise.all(seqs.map(async (seq) => seq > st.summary.head ? undefined : (await this.#storage.read(entity, seq, 1))[0])), raised)
       : await trimChange(st, request, async (seq) => await this.#epochOf(entity, st.summary, seq), raised)
     if (change === 'no-snapshot') return { result: 'no-snapshot', summary: st.summary }
     if (change !== undefined) {

@@ -16,17 +16,26 @@ export type HeldRecords = (seqs: readonly number[]) => Promise<Array<StoredRecor
  * when nothing changes. `promise`: the state with the promise raised (a rewrite of a newer epoch
  * than promised raises it, as an append does), or undefined.
  */
-export async function rewriteChange (st: ReplicaState, records: readonly StoredRecord[], held: HeldRecords, raised: ReplicaState | undefined): Promise<ReplicaChange | undefined> {
-  const s = st.summary
+export async function rewriteChange (st: ReplicaState, records: readonly StoredRecord[], gen: number, held: HeldRecords, raised: ReplicaState | undefined): Promise<ReplicaChange | undefined> {
+  const base = raised ?? st
+  const s = base.summary
   const floor = floorOf(s)
-  const inLog = records.filter((r) => r.seq >= floor && r.seq <= s.head)
+  const inLog = records.filter((r) => r.seq >= floor)
   const now = await held(inLog.map((r) => r.seq))
   const replace = inLog.filter((r, i) => {
     const old = now[i]
     return old !== undefined && old.seq === r.seq && old.epoch === r.epoch && laterRevision(r, old)
   })
-  if (replace.length === 0 && raised === undefined) return undefined
-  return { state: raised ?? st, stateChanged: raised !== undefined, ...(replace.length > 0 && { replace }) }
+  // it holds the whole rewrite when every record of it is here at its revision or a later one (or
+  // trimmed): then it says so (`revised`), and owners read from it again
+  const whole = inLog.every((r, i) => {
+    const old = now[i]
+    return old !== undefined && old.seq === r.seq && old.epoch === r.epoch
+  })
+  const revised = whole && gen > (s.revised ?? 0) ? gen : undefined
+  if (replace.length === 0 && raised === undefined && revised === undefined) return undefined
+  const state = revised === undefined ? base : { ...base, summary: { ...s, revised } }
+  return { state, stateChanged: raised !== undefined || revised !== undefined, ...(replace.length > 0 && { replace }) }
 }
 
 /** What a trim asks of one replica (the request's fields). */

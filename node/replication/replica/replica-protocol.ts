@@ -60,7 +60,16 @@ export type ReplicaRequest =
   | { readonly op: 'load-snapshot', readonly entity: string }
   /** Replaces held records of the same seq and epoch that have a lower revision (docs/replication.md,
    * "Rewrites and trims"); fenced as an append is. */
-  | { readonly op: 'rewrite', readonly entity: string, readonly epoch: number, readonly activation: string, readonly records: readonly StoredRecord[] }
+  | {
+    readonly op: 'rewrite'
+    readonly entity: string
+    readonly epoch: number
+    readonly activation: string
+    readonly records: readonly StoredRecord[]
+    /** The rewrite's generation (the entity's rewrites numbered by their owners, 1 up): a replica
+     * that holds every record of it at its revision (or a later one) says so in `revised`. */
+    readonly gen: number
+  }
   /**
    * Drops every record below `before` and keeps `floor = before` (never lowered). `snapshot` (seq ≥
    * before − 1) is saved first when newer than the one held: a replica trims only holding one that
@@ -177,6 +186,7 @@ export function checkReplicaRequest (value: unknown): ReplicaRequest {
       if (!isEpoch(r.epoch) || r.epoch < 1) fail('rewrite: epoch must be a positive safe integer')
       if (!isActivation(r.activation)) fail('rewrite: activation must be a short string')
       if (!Array.isArray(r.records) || r.records.length === 0 || r.records.length > APPEND_BATCH_RECORDS) fail(`rewrite: records must be 1-${APPEND_BATCH_RECORDS}`)
+      if (!isSeq(r.gen) || r.gen < 1) fail('rewrite: gen must be a positive safe integer')
       let seq = 0
       for (const rec of r.records as unknown[]) {
         const x = rec as Record<string, unknown> | null
@@ -282,7 +292,7 @@ export function checkSummary (s: unknown, fail: (why: string) => never): void {
   if (x === null || typeof x !== 'object' || !isEpoch(x.promised) || !isSeq(x.head) || !isEpoch(x.headEpoch) || !isSeq(x.snapshotSeq) ||
     !Array.isArray(x.segments) || x.segments.length > SUMMARY_SEGMENTS ||
     !x.segments.every((g) => Array.isArray(g) && g.length === 2 && isEpoch(g[0]) && isSeq(g[1]) && (g[1] as number) >= 1) ||
-    (x.floor !== undefined && (!isSeq(x.floor) || x.floor < 1 || x.floor > (x.head as number) + 1))) {
-    fail('summary: expected { promised, head, headEpoch, segments: [[epoch, firstSeq]], snapshotSeq, floor? (1 to head + 1) }')
+    (x.floor !== undefined && (!isSeq(x.floor) || x.floor < 1 || x.floor > (x.head as number) + 1)) || (x.revised !== undefined && !isSeq(x.revised))) {
+    fail('summary: expected { promised, head, headEpoch, segments: [[epoch, firstSeq]], snapshotSeq, floor? (1 to head + 1), revised? }')
   }
 }

@@ -128,7 +128,7 @@ describe('readPartitionCut of trimmed journals (in-process, real LevelDB)', () =
     for (const r of [a, b]) await append(r.core, E, 3, 0, 0, recs(1, 6, 3))
     for (const r of [a, b]) {
       await r.core.handle({ op: 'trim', entity: E, epoch: 3, activation: 'a3', before: 4, prevEpoch: 3, snapshot: { seq: 4, state: { upTo: 4 } } })
-      await r.core.handle({ op: 'rewrite', entity: E, epoch: 3, activation: 'a3', records: [{ seq: 5, epoch: 3, event: 'scrubbed', rev: 1 }] })
+      await r.core.handle({ op: 'rewrite', entity: E, epoch: 3, activation: 'a3', gen: 1, records: [{ seq: 5, epoch: 3, event: 'scrubbed', rev: 1 }] })
     }
     const p = a.storage.partitionOf(E)
     const peers = new Map([['a', replicaPeer(p, a.storage, a.core)], ['b', replicaPeer(p, b.storage, b.core)]])

@@ -62,6 +62,22 @@ describe('LogEdits (EntityLog.rewrite, EntityLog.trim)', () => {
     next.close()
   })
 
+  it('should read, as a new owner, only from replicas that hold the latest rewrite, even its own node\'s that missed it', async () => {
+    const first = await open('first')
+    await first.append(posts(1, 5))
+    set.down.add('c')
+    await first.rewrite([{ seq: 3, event: 'redacted' }])
+    first.close()
+    set.down.clear()
+    set.down.add('b')
+    // on c, whose replica is read first, and which missed the rewrite
+    const next = await EntityLog.open({ entityId: E, replicas: ['a', 'b', 'c'], writeQuorum: 2, activation: 'next', env: set.env, appendTimeoutMs: 2_000, self: 'c' })
+    expect((await next.read(3, 1))[0]?.event).to.equal('redacted')
+    expect(await stored('c', 3)).to.deep.equal({ n: 3 })
+    expect((await core('a').state(E)).summary).to.deep.include({ revised: 1 })
+    next.close()
+  })
+
   it('should trim at W, the new owner learning the floor and the snapshot that covers it, reads starting at the floor', async () => {
     const first = await open('first')
     await first.append(posts(1, 6))

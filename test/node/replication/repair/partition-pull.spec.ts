@@ -225,7 +225,7 @@ describe('pullFrom (one anti-entropy pass)', () => {
     it('should take a higher revision of a record it holds correctly, and reach the peer\'s root', async () => {
       const [a, b] = [await open(), await open()]
       for (const r of [a, b]) await append(r.core, E, 3, 0, 0, recs(1, 10, 3))
-      await a.core.handle({ op: 'rewrite', entity: E, epoch: 3, activation: 'a3', records: [{ seq: 6, epoch: 3, event: 'scrubbed', rev: 1 }] })
+      await a.core.handle({ op: 'rewrite', entity: E, epoch: 3, activation: 'a3', gen: 1, records: [{ seq: 6, epoch: 3, event: 'scrubbed', rev: 1 }] })
       const p = a.storage.partitionOf(E)
       expect(a.storage.rootOf(p)).to.not.equal(b.storage.rootOf(p))
       // a pull from b leaves a as it is (its revision is the higher)
@@ -234,6 +234,8 @@ describe('pullFrom (one anti-entropy pass)', () => {
       expect(result).to.include({ repaired: 1 })
       expect(b.storage.rootOf(p)).to.equal(a.storage.rootOf(p))
       expect(await b.core.handle({ op: 'read', entity: E, from: 6, limit: 1 })).to.deep.equal([{ seq: 6, epoch: 3, event: 'scrubbed', rev: 1 }])
+      // and it says it holds that rewrite now: owners read from it again
+      expect((await b.core.state(E)).summary.revised).to.equal(1)
     })
 
     it('should take the peer\'s higher floor with its snapshot, dropping its own records below it, and never put one back below its floor', async () => {

@@ -19,7 +19,7 @@ describe('replica edits (rewrite, trim)', () => {
     const changes: LandedChange[] = []
     r.storage.watch((c) => { changes.push(c) })
     const edit = (records: Array<{ seq: number, epoch: number, event: unknown, rev: number }>, epoch = 3, activation = 'a3') =>
-      r.core.handle({ op: 'rewrite', entity: E, epoch, activation, records })
+      r.core.handle({ op: 'rewrite', entity: E, epoch, activation, gen: 1, records })
     expect(await edit([{ seq: 2, epoch: 3, event: 'redacted', rev: 1 }])).to.deep.include({ result: 'ok', kept: 1 })
     expect(changes).to.deep.equal([{ partition: r.storage.partitionOf(E), entity: E, removed: [2], put: [{ seq: 2, epoch: 3, event: 'redacted', rev: 1 }] }])
     // a retry, an older revision, another epoch, a seq past the head: nothing changes
@@ -37,11 +37,11 @@ describe('replica edits (rewrite, trim)', () => {
     const r = await open()
     await append(r.core, E, 3, 0, 0, recs(1, 3, 3))
     // a stale owner of epoch 3 rewrote seq 2 five times here, acknowledged nowhere else
-    await r.core.handle({ op: 'rewrite', entity: E, epoch: 3, activation: 'a3', records: [{ seq: 2, epoch: 3, event: 'stale', rev: 5, revEpoch: 3 }] })
-    expect(await r.core.handle({ op: 'rewrite', entity: E, epoch: 4, activation: 'a4', records: [{ seq: 2, epoch: 3, event: 'newer', rev: 1, revEpoch: 4 }] })).to.deep.include({ kept: 1 })
+    await r.core.handle({ op: 'rewrite', entity: E, epoch: 3, activation: 'a3', gen: 1, records: [{ seq: 2, epoch: 3, event: 'stale', rev: 5, revEpoch: 3 }] })
+    expect(await r.core.handle({ op: 'rewrite', entity: E, epoch: 4, activation: 'a4', gen: 2, records: [{ seq: 2, epoch: 3, event: 'newer', rev: 1, revEpoch: 4 }] })).to.deep.include({ kept: 1 })
     expect(await r.core.handle({ op: 'read', entity: E, from: 2, limit: 1 })).to.deep.equal([{ seq: 2, epoch: 3, event: 'newer', rev: 1, revEpoch: 4 }])
     // and the stale owner's next one is refused (fenced)
-    expect(await r.core.handle({ op: 'rewrite', entity: E, epoch: 3, activation: 'a3', records: [{ seq: 2, epoch: 3, event: 'stale', rev: 6, revEpoch: 3 }] })).to.have.property('result', 'stale')
+    expect(await r.core.handle({ op: 'rewrite', entity: E, epoch: 3, activation: 'a3', gen: 1, records: [{ seq: 2, epoch: 3, event: 'stale', rev: 6, revEpoch: 3 }] })).to.have.property('result', 'stale')
   })
 
   it('should keep the Merkle tree and the entity digests as a replica that was written the new record from the start keeps them', async () => {
@@ -52,7 +52,7 @@ describe('replica edits (rewrite, trim)', () => {
     await append(b.core, E, 3, 0, 0, [...recs(1, 3, 3), rewritten, ...recs(5, 5, 3)])
     const p = a.storage.partitionOf(E)
     expect(a.storage.rootOf(p)).to.not.equal(b.storage.rootOf(p))
-    await a.core.handle({ op: 'rewrite', entity: E, epoch: 3, activation: 'a3', records: [rewritten] })
+    await a.core.handle({ op: 'rewrite', entity: E, epoch: 3, activation: 'a3', gen: 1, records: [rewritten] })
     expect(a.storage.rootOf(p)).to.equal(b.storage.rootOf(p))
     expect(hex(await a.storage.entityDigest(E))).to.equal(hex(await b.storage.entityDigest(E)))
     expect((await a.storage.spanDigests(E, 1, 8, 4)).map(hex)).to.deep.equal((await b.storage.spanDigests(E, 1, 8, 4)).map(hex))

@@ -46,14 +46,14 @@ describe('replica protocol', () => {
     for (const request of bad) {
       expect(() => checkReplicaRequest(request), JSON.stringify(request)).to.throw(/replica request/).with.property('name', 'InvalidReplicaRequestError')
     }
-    expect(checkReplicaRequest({ op: 'rewrite', entity: 'room/x', epoch: 4, activation: 'a', records: [rec, { ...rec, seq: 3 }] })).to.have.property('op', 'rewrite')
+    expect(checkReplicaRequest({ op: 'rewrite', entity: 'room/x', epoch: 4, activation: 'a', gen: 1, records: [rec, { ...rec, seq: 3 }] })).to.have.property('op', 'rewrite')
     expect(checkReplicaRequest({ op: 'trim', entity: 'room/x', epoch: 4, activation: 'a', before: 5, prevEpoch: 3, snapshot: { seq: 4, state: 1 } })).to.have.property('op', 'trim')
     const summary = { promised: 4, head: 6, headEpoch: 4, segments: [[4, 1]], snapshotSeq: 4 }
     const trim = { op: 'trim', entity: 'room/x', epoch: 4, activation: 'a', before: 5, prevEpoch: 4 } as const
     expect(checkReplicaReply(trim, { result: 'ok', summary: { ...summary, floor: 5 } })).to.have.property('result', 'ok')
     expect(() => checkReplicaReply(trim, { result: 'ok', summary: { ...summary, floor: 8 } })).to.throw().with.property('name', 'InvalidReplicaReplyError')
     expect(() => checkReplicaReply(trim, { result: 'done' })).to.throw().with.property('name', 'InvalidReplicaReplyError')
-    const rewrite = { op: 'rewrite', entity: 'room/x', epoch: 4, activation: 'a', records: [rec] } as const
+    const rewrite = { op: 'rewrite', entity: 'room/x', epoch: 4, activation: 'a', gen: 1, records: [rec] } as const
     expect(() => checkReplicaReply(rewrite, { result: 'ok', summary })).to.throw().with.property('name', 'InvalidReplicaReplyError')
     expect(checkReplicaReply(rewrite, { result: 'ok', summary, kept: 1 })).to.have.property('kept', 1)
     const read = { op: 'read', entity: 'room/x', from: 2, limit: 1 } as const
