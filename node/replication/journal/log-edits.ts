@@ -29,6 +29,7 @@ export class LogEdits {
   readonly #s: LogState
   readonly #o: LogEditsOwner
   #queue: Promise<void> = Promise.resolve()
+  #pending = 0
 
   constructor (state: LogState, owner: LogEditsOwner) {
     this.#s = state
@@ -109,12 +110,17 @@ export class LogEdits {
     })
   }
 
+  /** Edits asked for and not settled: a log with any does not hand over (EntityLog.handOver), since
+   * the next owner, in the same epoch, could make a revision of the same number. */
+  get busy (): boolean { return this.#pending > 0 }
+
   /** Runs edits one at a time; each fails apart (the next runs all the same). */
   #inTurn (edit: () => Promise<void>): Promise<void> {
     const s = this.#s
     if (s.failure !== undefined) return Promise.reject(s.failure)
     if (s.closed || s.handedOver) return Promise.reject(new EntityLogClosedError(this.#o.entityId))
-    const run = this.#queue.then(edit)
+    this.#pending++
+    const run = this.#queue.then(edit).finally(() => { this.#pending-- })
     this.#queue = run.catch(noop)
     return run
   }
@@ -137,13 +143,15 @@ export class LogEdits {
       const asked = s.tracks.filter((t) => !t.broken && !took.has(t.node))
       await Promise.allSettled(asked.map(async (t: ReplicaTrack) => {
         const inStep = t.match >= upTo
-        const reply = await env.call(t.node, request()) as { result: string, promised?: number, summary?: LogSummary }
+        const reply = await env.call(t.node, request()) as { result: string, promised?: number, summary?: LogSummary, whole?: boolean }
         if (reply.result === 'stale') {
           this.#o.fail(new StaleEpochError(entityId, s.epoch, reply.promised ?? 0))
           return
         }
         if (reply.summary !== undefined) t.summary = reply.summary
-        if (reply.result === 'ok' && inStep) took.add(t.node)
+        // (a rewrite counts where the replica holds every record of it: one whose copy was lost is
+        // not counted, whatever its log's standing)
+        if (reply.result === 'ok' && inStep && reply.whole !== false) took.add(t.node)
       }))
       if (s.failure !== undefined) throw s.failure
       if (took.size >= s.writeQuorum) return

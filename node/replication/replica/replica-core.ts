@@ -143,12 +143,16 @@ export class ReplicaCore {
     return this.#turns.inTurn(entity, async () => {
       const storage = this.#storage
       if (storage.repairRecords === undefined) return 0
-      const s = (await this.#state(entity)).summary
+      const st = await this.#state(entity)
+      const s = st.summary
       const upTo = Math.min(matchPoint(peer, s), s.head)
       // never below the floor: what a trim removed is not put back
       const fit = records.filter((r) => r.seq >= floorOf(s) && r.seq <= upTo && r.epoch >= 1 && (epochAt(s.segments, s.head, r.seq) ?? r.epoch) === r.epoch)
       if (fit.length === 0) return 0
       const put = await storage.repairRecords(entity, fit)
+      // a record put back may be older than the rewrites this replica said it holds: it says none
+      // until anti-entropy finds it equal to a peer (takeRevised)
+      if (put.length > 0 && (s.revised ?? 0) > 0) await this.#commit(entity, st, { state: { ...st, summary: { ...s, revised: 0 } } })
       this.stats.repaired += put.length
       return put.length
     })
@@ -241,9 +245,8 @@ export class ReplicaCore {
     const st = await this.#state(entity)
     const raised = this.#fenced(st, request.epoch, request.activation)
     if (raised === 'stale') return { result: 'stale', promised: st.summary.promised }
-    const change = request.op === 'rewrite'
-      ? await rewriteChange(st, request.records, request.gen, async (seqs) => await Promise.all(seqs.map(async (seq) => seq > st.summary.head ? undefined : (await this.#storage.read(entity, seq, 1))[0])), raised)
-      : await trimChange(st, request, async (seq) => await this.#epochOf(entity, st.summary, seq), raised)
+    const rewritten = request.op === 'rewrite' ? await rewriteChange(st, request.records, request.gen, async (seqs) => await Promise.all(seqs.map(async (seq) => seq > st.summary.head ? undefined : (await this.#storage.read(entity, seq, 1))[0])), raised) : undefined
+    const change = request.op === 'rewrite' ? rewritten?.change : await trimChange(st, request, async (seq) => await this.#epochOf(entity, st.summary, seq), raised)
     if (change === 'no-snapshot') return { result: 'no-snapshot', summary: st.summary }
     if (change !== undefined) {
       await this.#commit(entity, st, change)
@@ -252,7 +255,7 @@ export class ReplicaCore {
       if (change.removeBelow !== undefined) this.stats.trims++
     }
     const summary = change?.state.summary ?? st.summary
-    return request.op === 'rewrite' ? { result: 'ok', summary, kept: change?.replace?.length ?? 0 } : { result: 'ok', summary }
+    return request.op === 'rewrite' ? { result: 'ok', summary, kept: change?.replace?.length ?? 0, whole: rewritten?.whole === true } : { result: 'ok', summary }
   }
 
   async #lease (request: Extract<ReplicaRequest, { op: 'lease' }>): Promise<LeaseReply> {

@@ -103,9 +103,10 @@ export type AppendReply =
 export type SaveSnapshotReply = { readonly result: 'ok' } | { readonly result: 'stale', readonly promised: number }
 export type LeaseReply = { readonly result: 'ok' } | { readonly result: 'stale', readonly promised: number }
 /** `ok`: its summary after the rewrite (records it did not hold, or held at another epoch or a rev
- * as high, were left as they were: `kept` says how many were replaced). */
+ * as high, were left as they were: `kept` says how many were replaced; `whole`: it holds every
+ * record of the rewrite at that revision or a later one, or trimmed). */
 export type RewriteReply =
-  | { readonly result: 'ok', readonly summary: LogSummary, readonly kept: number }
+  | { readonly result: 'ok', readonly summary: LogSummary, readonly kept: number, readonly whole: boolean }
   | { readonly result: 'stale', readonly promised: number }
 /** `no-snapshot`: it holds no snapshot covering `before − 1` and none came with the request. */
 export type TrimReply =
@@ -262,7 +263,7 @@ export function checkReplicaReply<R extends ReplicaRequest> (request: R, value: 
       if (!obj(v)) fail('not an object')
       if (v?.result === 'ok') {
         checkSummary(v.summary, fail)
-        if (!isSeq(v.kept)) fail('kept must be a count')
+        if (!isSeq(v.kept) || typeof v.whole !== 'boolean') fail('kept must be a count, whole a boolean')
       } else if (v?.result !== 'stale' || !isEpoch(v.promised)) fail('expected a result of ok or stale')
       break
     case 'trim':

@@ -55,7 +55,7 @@ describe('replica protocol', () => {
     expect(() => checkReplicaReply(trim, { result: 'done' })).to.throw().with.property('name', 'InvalidReplicaReplyError')
     const rewrite = { op: 'rewrite', entity: 'room/x', epoch: 4, activation: 'a', gen: 1, records: [rec] } as const
     expect(() => checkReplicaReply(rewrite, { result: 'ok', summary })).to.throw().with.property('name', 'InvalidReplicaReplyError')
-    expect(checkReplicaReply(rewrite, { result: 'ok', summary, kept: 1 })).to.have.property('kept', 1)
+    expect(checkReplicaReply(rewrite, { result: 'ok', summary, kept: 1, whole: true })).to.have.property('kept', 1)
     const read = { op: 'read', entity: 'room/x', from: 2, limit: 1 } as const
     expect(() => checkReplicaReply(read, [{ ...rec, rev: 'one' }])).to.throw().with.property('name', 'InvalidReplicaReplyError')
   })
