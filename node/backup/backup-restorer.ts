@@ -187,7 +187,7 @@ export class BackupRestorer {
     const { system } = this.#ctx.opts
     const slash = block.entity.indexOf('/')
     const state = (): unknown => system.foldState(block.entity.slice(0, slash), block.entity.slice(slash + 1), decoded.records)
-    const rewrite = this.#rewriteHeld(block.entity, decoded.records, state, this.#clients(p.partition), `restore-${run.id}`).then((result) => {
+    const rewrite = this.#rewriteHeld(block.entity, decoded, state, this.#clients(p.partition), `restore-${run.id}`).then((result) => {
       run.dropped += Math.max(0, result.dropped)
       run.written += result.written
       this.#ctx.stats.restored++
@@ -203,7 +203,7 @@ export class BackupRestorer {
 
   /** One entity's journal rewritten while its owner holds it still (tried again when an activation
    * raced the rewrite). */
-  async #rewriteHeld (entity: string, records: readonly StoredRecord[], state: () => unknown, clients: ReadonlyMap<string, ReplicaClient>, activation: string): Promise<{ dropped: number, written: number }> {
+  async #rewriteHeld (entity: string, decoded: DecodedEntity, state: () => unknown, clients: ReadonlyMap<string, ReplicaClient>, activation: string): Promise<{ dropped: number, written: number }> {
     const owner = this.#ctx.opts.ownerOf?.(entity) ?? this.#ctx.opts.self
     const hold = this.#ctx.opts.system.actorAt<RestoreHoldMsg>({ node: owner, path: RESTORE_HOLD_PATH })
     // an owner that cannot hold it (down, not answering) runs no activation of it to hold: the
@@ -212,7 +212,7 @@ export class BackupRestorer {
     try {
       for (let attempt = 1; ; attempt++) {
         try {
-          return await rewriteJournal(entity, records, state, clients, activation)
+          return await rewriteJournal(entity, decoded.records, state, clients, activation, decoded.trimmed)
         } catch (err) {
           if (!(err instanceof BackupRestoreError) || attempt >= REWRITE_TRIES) throw err
         }

@@ -318,11 +318,11 @@ export class EntityLog {
    * HANDOVER_RECORDS) travel with the ticket: the next owner feeds them on, and this log keeps
    * feeding them too until W replicas hold them (their writers are told as usual; the log then
    * closes by itself). Undefined, and the log left as it is, once it failed or was closed, or with
-   * more in flight than a ticket carries.
+   * more in flight than a ticket carries, or with a rewrite or trim in flight (LogEdits.busy).
    */
   handOver (id: string): LogTicket | undefined {
     const s = this.#s
-    if (s.closed || s.handedOver || s.failure !== undefined) return undefined
+    if (s.closed || s.handedOver || s.failure !== undefined || this.#edits.busy) return undefined
     const ticket = handOverTicket(s, this.entityId, this.#opts.activation, id)
     if (ticket === undefined) return undefined
     s.handedOver = true

@@ -2,6 +2,7 @@ import { kindOf } from '../../../protocols/index.ts'
 import { DEFAULT_LEASE_MS, FENCE_ATTEMPTS, FENCE_BACKOFF_MAX_MS, FENCE_BACKOFF_MIN_MS, FENCE_CALL_TRIES, LEASE_CONTENTION_JITTER, LEASE_WAITS } from '../constants.ts'
 import { FenceContendedError, ReplicasUnavailableError } from '../errors.ts'
 import { EntityLeaseHeldError, TakeAbandonedError } from '../lease-errors.ts'
+import { laterRevision } from '../replica/replica-protocol.ts'
 import type { StoredRecord } from '../replica/replica-protocol.ts'
 import type { EntityLogOptions } from './entity-log-options.ts'
 import { fenceRound, holdsFence } from './fence-round.ts'
@@ -140,7 +141,7 @@ async function readBest (opts: EntityLogOptions, f: number, epoch: number, round
       }
       const [rec] = read.value
       if (rec?.seq === best.summary.head && rec.epoch === best.summary.headEpoch) {
-        if (last === undefined || (rec.rev ?? 0) > (last.rev ?? 0)) last = rec
+        if (last === undefined || laterRevision(rec, last)) last = rec
       } else why ??= new ReplicasUnavailableError(entityId, 'recovery', f, round.oks.size, `${[best.node, ...same][i] as string} no longer holds seq ${best.summary.head}`)
     })
     if (last === undefined) throw why
@@ -203,7 +204,8 @@ export function recoveredInit (opts: EntityLogOptions, taken: TakenLog): LogInit
   if (last !== undefined) {
     // the best log's last record, sealed in this epoch (step 3)
     segments = withRecords(segments, last.seq, [epoch])
-    tail = [{ seq: last.seq, epoch, event: last.event, ...(last.rev !== undefined && last.rev > 0 && { rev: last.rev }) }]
+    // (a record of its own epoch: its revisions start again)
+    tail = [{ seq: last.seq, epoch, event: last.event }]
     tailStart = last.seq
   }
   // the highest floor any of them holds: below it every record was acknowledged and trimmed (the
@@ -234,6 +236,7 @@ export function recoveredInit (opts: EntityLogOptions, taken: TakenLog): LogInit
     holder: opts.activation,
     readFloor: b.head,
     floor,
+    revised: Math.max(0, ...logs.map((x) => x.revised ?? 0)),
     ...(floorEpoch !== undefined && { floorEpoch })
   }
   // the best replica holds the owner's log up to the sealed record

@@ -2,6 +2,7 @@ import { APPEND_BATCH_RECORDS, RETRY_MAX_MS, RETRY_MIN_MS } from '../constants.t
 import { EntityLogClosedError, ReplicasUnavailableError, StaleEpochError } from '../errors.ts'
 import type { ReplicaRequest, StoredRecord, StoredSnapshot } from '../replica/replica-protocol.ts'
 import type { LogState, ReplicaTrack } from './log-state.ts'
+import type { LogSummary } from './log-summary.ts'
 import type { OwnerEnv } from './owner-env.ts'
 import type { ReplicaFeed } from './replica-feed.ts'
 
@@ -28,6 +29,7 @@ export class LogEdits {
   readonly #s: LogState
   readonly #o: LogEditsOwner
   #queue: Promise<void> = Promise.resolve()
+  #pending = 0
 
   constructor (state: LogState, owner: LogEditsOwner) {
     this.#s = state
@@ -60,11 +62,17 @@ export class LogEdits {
     }))
     const out: StoredRecord[] = batch.map((r, i) => {
       const old = held[i] as StoredRecord
-      const rev = Math.max(old.rev ?? 0, s.revs.get(r.seq) ?? 0) + 1
-      return { seq: r.seq, epoch: old.epoch, event: r.event, rev }
+      // (revisions are ordered by the epoch of the owner that made them first: this owner's are
+      // later than any an older owner made, even one that reached a replica unacknowledged)
+      const mine = (old.revEpoch ?? old.epoch) === s.epoch ? old.rev ?? 0 : 0
+      const rev = Math.max(mine, s.revs.get(r.seq) ?? 0) + 1
+      return { seq: r.seq, epoch: old.epoch, event: r.event, rev, revEpoch: s.epoch }
     })
     const top = (out[out.length - 1] as StoredRecord).seq
-    await this.#atQuorum('a rewrite', top, () => ({ op: 'rewrite', entity: this.#o.entityId, epoch: s.epoch, activation: this.#o.activation, records: out }))
+    const gen = s.revised + 1
+    await this.#atQuorum('a rewrite', top, () => ({ op: 'rewrite', entity: this.#o.entityId, epoch: s.epoch, activation: this.#o.activation, records: out, gen }))
+    // from now on, reads go only to replicas that hold it (the tail, and the replicas that took it)
+    s.revised = Math.max(s.revised, gen)
     for (const r of out) {
       s.revs.set(r.seq, r.rev as number)
       // the owner's copy in memory follows (reads and the feed serve from it)
@@ -102,12 +110,17 @@ export class LogEdits {
     })
   }
 
+  /** Edits asked for and not settled: a log with any does not hand over (EntityLog.handOver), since
+   * the next owner, in the same epoch, could make a revision of the same number. */
+  get busy (): boolean { return this.#pending > 0 }
+
   /** Runs edits one at a time; each fails apart (the next runs all the same). */
   #inTurn (edit: () => Promise<void>): Promise<void> {
     const s = this.#s
     if (s.failure !== undefined) return Promise.reject(s.failure)
     if (s.closed || s.handedOver) return Promise.reject(new EntityLogClosedError(this.#o.entityId))
-    const run = this.#queue.then(edit)
+    this.#pending++
+    const run = this.#queue.then(edit).finally(() => { this.#pending-- })
     this.#queue = run.catch(noop)
     return run
   }
@@ -130,12 +143,15 @@ export class LogEdits {
       const asked = s.tracks.filter((t) => !t.broken && !took.has(t.node))
       await Promise.allSettled(asked.map(async (t: ReplicaTrack) => {
         const inStep = t.match >= upTo
-        const reply = await env.call(t.node, request()) as { result: string, promised?: number }
+        const reply = await env.call(t.node, request()) as { result: string, promised?: number, summary?: LogSummary, whole?: boolean }
         if (reply.result === 'stale') {
           this.#o.fail(new StaleEpochError(entityId, s.epoch, reply.promised ?? 0))
           return
         }
-        if (reply.result === 'ok' && inStep) took.add(t.node)
+        if (reply.summary !== undefined) t.summary = reply.summary
+        // (a rewrite counts where the replica holds every record of it: one whose copy was lost is
+        // not counted, whatever its log's standing)
+        if (reply.result === 'ok' && inStep && reply.whole !== false) took.add(t.node)
       }))
       if (s.failure !== undefined) throw s.failure
       if (took.size >= s.writeQuorum) return

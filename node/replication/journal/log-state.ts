@@ -48,6 +48,8 @@ export interface LogInit {
   /** The first seq the log holds (1: never trimmed), and the epoch of the record before it. */
   readonly floor?: number
   readonly floorEpoch?: number
+  /** The latest rewrite generation known (LogSummary.revised). */
+  readonly revised?: number
 }
 
 /**
@@ -94,6 +96,9 @@ export class LogState {
   /** The revisions this owner's rewrites gave (seq → rev): a read skips a replica whose copy is
    * older (it missed the rewrite; anti-entropy brings it). */
   readonly revs = new Map<number, number>()
+  /** The generation of the latest rewrite of the entity known (acknowledged, or read off a
+   * replica): reads go only to replicas holding it (LogSummary.revised). */
+  revised: number
 
   constructor (init: LogInit, writeQuorum: number) {
     this.epoch = init.epoch
@@ -111,6 +116,7 @@ export class LogState {
     this.readFloor = init.readFloor
     this.floor = init.floor ?? 1
     this.floorEpoch = init.floorEpoch
+    this.revised = init.revised ?? 0
   }
 
   ownLog (): { segments: readonly Segment[], head: number, floor?: number } {

@@ -23,6 +23,10 @@ export interface LogSummary {
   /** The first seq the log still holds (absent: 1): every record below it was trimmed
    * (docs/replication.md, "Rewrites and trims"). Never above head + 1; never lowered. */
   readonly floor?: number
+  /** The generation of the latest rewrite this replica holds whole (absent: 0): owners number their
+   * rewrites of an entity 1, 2, 3, …, and read only from a replica holding the latest one they know
+   * (docs/replication.md, "Rewrites and trims"). Never lowered. */
+  readonly revised?: number
 }
 
 /** The log's floor (1 when it was never trimmed). */

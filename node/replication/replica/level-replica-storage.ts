@@ -7,6 +7,7 @@ import { MerkleTree, bucketOf } from '../repair/merkle-tree.ts'
 import { upgradeFromFormat1 } from './format-1-upgrade.ts'
 import { KeptDigests, xorInto } from './kept-digests.ts'
 import { PARTITIONS_KEY, RECORD_KEY_CHAR, entityOfRecordKey, hex4, partitionOfKey, quarantineKey, recordEnd, recordKey, seqOf, snapshotKey, stateKey } from './replica-keys.ts'
+import { laterRevision } from './replica-protocol.ts'
 import type { StoredRecord, StoredSnapshot } from './replica-protocol.ts'
 import type { ReplicaChange, ReplicaState, ReplicaStorage } from './replica-storage.ts'
 import { ReplicaValues } from './replica-values.ts'
@@ -322,7 +323,8 @@ export class LevelReplicaStorage implements ReplicaStorage {
 
   /**
    * Puts records back where this replica's copy is missing or damaged (its seal fails), never over
-   * one that reads correctly: what a repair from a healthy replica writes (the caller checked that
+   * one that reads correctly unless it is a higher revision of it (a rewrite this replica missed):
+   * what a repair from a healthy replica writes (the caller checked that
    * they belong to this replica's log: ReplicaCore.repair). The tree loses the damaged value's
    * digest and gains the record's; a quarantined copy of the key is dropped. Returns the seqs put.
    */
@@ -337,7 +339,8 @@ export class LevelReplicaStorage implements ReplicaStorage {
       const key = keys[i] as string
       const raw = raws[i]
       if (raw !== undefined) {
-        if (intact(key, raw)) return
+        // one that reads correctly gives way only to a higher revision of itself (a rewrite it missed)
+        if (intact(key, raw) && !this.#olderRevision(key, raw, r)) return
         if (raw.byteLength >= SEAL_HEADER_BYTES) removed.push([r.seq, Uint8Array.from(sealDigest(raw))])
       }
       ops.push({ type: 'put', key, value: this.#values.encodeRecord(r) })
@@ -348,6 +351,13 @@ export class LevelReplicaStorage implements ReplicaStorage {
     const repaired = new Set(put)
     await this.#land(p, entity, ops, removed, records.filter((r) => repaired.has(r.seq)))
     return put
+  }
+
+  /** Whether the sealed value `raw` is a record of the same epoch as `r` and an earlier revision. */
+  #olderRevision (key: string, raw: Uint8Array, r: StoredRecord): boolean {
+    if ((r.rev ?? 0) === 0) return false
+    const held = this.#values.recordOrUndefined(key, raw.subarray(SEAL_HEADER_BYTES))
+    return held !== undefined && held.epoch === r.epoch && laterRevision(r, { seq: r.seq, ...held })
   }
 
   /** Puts a snapshot back where this replica's copy fails its seal (never over one that reads

@@ -1,5 +1,6 @@
 import { epochAt, floorOf } from '../journal/log-summary.ts'
 import type { LogSummary } from '../journal/log-summary.ts'
+import { laterRevision } from './replica-protocol.ts'
 import type { StoredRecord, StoredSnapshot } from './replica-protocol.ts'
 import type { ReplicaChange, ReplicaState } from './replica-storage.ts'
 
@@ -8,23 +9,36 @@ export type HeldRecords = (seqs: readonly number[]) => Promise<Array<StoredRecor
 
 /**
  * What a replica changes for a rewrite (docs/replication.md, "Rewrites and trims"): each record
- * takes the place of the one held at its seq when that one has the same epoch and a lower revision;
+ * takes the place of the one held at its seq when that one has the same epoch and an earlier revision
+ * (replica-protocol.ts, laterRevision);
  * any other is ignored (a record below the floor, past the head, of another epoch, or rewritten as
- * high already: a retry, or an older rewrite arriving late), so a rewrite is idempotent. Undefined
- * when nothing changes. `promise`: the state with the promise raised (a rewrite of a newer epoch
+ * high already: a retry, or an older rewrite arriving late), so a rewrite is idempotent. `change`
+ * undefined when nothing changes; `whole`: every record of it is here at its revision or a later
+ * one (or trimmed). `promise`: the state with the promise raised (a rewrite of a newer epoch
  * than promised raises it, as an append does), or undefined.
  */
-export async function rewriteChange (st: ReplicaState, records: readonly StoredRecord[], held: HeldRecords, raised: ReplicaState | undefined): Promise<ReplicaChange | undefined> {
-  const s = st.summary
+export async function rewriteChange (st: ReplicaState, records: readonly StoredRecord[], gen: number, held: HeldRecords, raised: ReplicaState | undefined): Promise<{ change: ReplicaChange | undefined, whole: boolean }> {
+  const base = raised ?? st
+  const s = base.summary
   const floor = floorOf(s)
-  const inLog = records.filter((r) => r.seq >= floor && r.seq <= s.head)
+  const inLog = records.filter((r) => r.seq >= floor)
   const now = await held(inLog.map((r) => r.seq))
   const replace = inLog.filter((r, i) => {
     const old = now[i]
-    return old !== undefined && old.seq === r.seq && old.epoch === r.epoch && (old.rev ?? 0) < (r.rev ?? 0)
+    return old !== undefined && old.seq === r.seq && old.epoch === r.epoch && laterRevision(r, old)
   })
-  if (replace.length === 0 && raised === undefined) return undefined
-  return { state: raised ?? st, stateChanged: raised !== undefined, ...(replace.length > 0 && { replace }) }
+  // it holds the whole rewrite when every record of it is here at its revision or a later one (or
+  // trimmed): then it says so (`revised`), and owners read from it again
+  const whole = inLog.every((r, i) => {
+    const old = now[i]
+    return old !== undefined && old.seq === r.seq && old.epoch === r.epoch
+  })
+  // (only the next generation after the one it holds: one that missed a rewrite never says it
+  // holds a later one, until anti-entropy brings it: ReplicaCore.takeRevised)
+  const revised = whole && gen > (s.revised ?? 0) && (s.revised ?? 0) >= gen - 1 ? gen : undefined
+  if (replace.length === 0 && raised === undefined && revised === undefined) return { change: undefined, whole }
+  const state = revised === undefined ? base : { ...base, summary: { ...s, revised } }
+  return { change: { state, stateChanged: raised !== undefined || revised !== undefined, ...(replace.length > 0 && { replace }) }, whole }
 }
 
 /** What a trim asks of one replica (the request's fields). */

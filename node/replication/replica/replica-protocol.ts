@@ -10,8 +10,18 @@ export interface StoredRecord {
   readonly event: unknown
   /** The record's revision (absent: 0). A rewrite (EntityJournal.rewrite) replaces a record with
    * another event of the same seq and epoch and a higher revision: the higher one wins everywhere
-   * (docs/replication.md, "Rewrites and trims"). */
+   * (docs/replication.md, "Rewrites and trims"). Revisions are ordered by `revEpoch`, then `rev`. */
   readonly rev?: number
+  /** The epoch of the owner that made this revision (absent: the record's epoch): a stale owner's
+   * rewrite that reached a replica before the newer owner's is older than any of the newer's. */
+  readonly revEpoch?: number
+}
+
+/** Whether `a` is a later revision of a record than `b` (same seq and epoch). */
+export function laterRevision (a: StoredRecord, b: StoredRecord): boolean {
+  const ea = a.revEpoch ?? a.epoch
+  const eb = b.revEpoch ?? b.epoch
+  return ea !== eb ? ea > eb : (a.rev ?? 0) > (b.rev ?? 0)
 }
 
 export interface StoredSnapshot {
@@ -50,7 +60,16 @@ export type ReplicaRequest =
   | { readonly op: 'load-snapshot', readonly entity: string }
   /** Replaces held records of the same seq and epoch that have a lower revision (docs/replication.md,
    * "Rewrites and trims"); fenced as an append is. */
-  | { readonly op: 'rewrite', readonly entity: string, readonly epoch: number, readonly activation: string, readonly records: readonly StoredRecord[] }
+  | {
+    readonly op: 'rewrite'
+    readonly entity: string
+    readonly epoch: number
+    readonly activation: string
+    readonly records: readonly StoredRecord[]
+    /** The rewrite's generation (the entity's rewrites numbered by their owners, 1 up): a replica
+     * that holds every record of it at its revision (or a later one) says so in `revised`. */
+    readonly gen: number
+  }
   /**
    * Drops every record below `before` and keeps `floor = before` (never lowered). `snapshot` (seq ≥
    * before − 1) is saved first when newer than the one held: a replica trims only holding one that
@@ -84,9 +103,10 @@ export type AppendReply =
 export type SaveSnapshotReply = { readonly result: 'ok' } | { readonly result: 'stale', readonly promised: number }
 export type LeaseReply = { readonly result: 'ok' } | { readonly result: 'stale', readonly promised: number }
 /** `ok`: its summary after the rewrite (records it did not hold, or held at another epoch or a rev
- * as high, were left as they were: `kept` says how many were replaced). */
+ * as high, were left as they were: `kept` says how many were replaced; `whole`: it holds every
+ * record of the rewrite at that revision or a later one, or trimmed). */
 export type RewriteReply =
-  | { readonly result: 'ok', readonly summary: LogSummary, readonly kept: number }
+  | { readonly result: 'ok', readonly summary: LogSummary, readonly kept: number, readonly whole: boolean }
   | { readonly result: 'stale', readonly promised: number }
 /** `no-snapshot`: it holds no snapshot covering `before − 1` and none came with the request. */
 export type TrimReply =
@@ -136,7 +156,7 @@ export function checkReplicaRequest (value: unknown): ReplicaRequest {
       for (const rec of r.records as unknown[]) {
         const x = rec as Record<string, unknown> | null
         if (x === null || typeof x !== 'object' || !('event' in x)) fail('append: each record needs seq, epoch, event')
-        if (!isRev(x?.rev)) fail('append: a record\'s rev must be a safe integer >= 0 when present')
+        if (!isRev(x?.rev) || !isRev(x?.revEpoch)) fail('append: a record\'s rev and revEpoch must be safe integers >= 0 when present')
         if (x?.seq !== ++seq) fail(`append: records must be consecutive from prevSeq + 1 (expected seq ${seq})`)
         if (!isEpoch(x?.epoch) || (x?.epoch as number) < epoch || (x?.epoch as number) > (r.epoch as number) || x?.epoch === 0) {
           fail('append: record epochs must not go down and not exceed the request epoch')
@@ -167,12 +187,14 @@ export function checkReplicaRequest (value: unknown): ReplicaRequest {
       if (!isEpoch(r.epoch) || r.epoch < 1) fail('rewrite: epoch must be a positive safe integer')
       if (!isActivation(r.activation)) fail('rewrite: activation must be a short string')
       if (!Array.isArray(r.records) || r.records.length === 0 || r.records.length > APPEND_BATCH_RECORDS) fail(`rewrite: records must be 1-${APPEND_BATCH_RECORDS}`)
+      if (!isSeq(r.gen) || r.gen < 1) fail('rewrite: gen must be a positive safe integer')
       let seq = 0
       for (const rec of r.records as unknown[]) {
         const x = rec as Record<string, unknown> | null
         if (x === null || typeof x !== 'object' || !('event' in x) || !isSeq(x.seq) || x.seq <= seq) fail('rewrite: records need seq (>= 1, going up), epoch, rev, event')
         if (!isEpoch(x?.epoch) || x?.epoch === 0 || (x?.epoch as number) > (r.epoch as number)) fail('rewrite: a record\'s epoch must be 1 to the request epoch')
         if (!isRev(x?.rev) || x?.rev === undefined || x.rev === 0) fail('rewrite: a record\'s rev must be a positive safe integer')
+        if (x?.revEpoch !== r.epoch) fail('rewrite: a record\'s revEpoch must be the request epoch')
         seq = x?.seq as number
       }
       break
@@ -241,7 +263,7 @@ export function checkReplicaReply<R extends ReplicaRequest> (request: R, value: 
       if (!obj(v)) fail('not an object')
       if (v?.result === 'ok') {
         checkSummary(v.summary, fail)
-        if (!isSeq(v.kept)) fail('kept must be a count')
+        if (!isSeq(v.kept) || typeof v.whole !== 'boolean') fail('kept must be a count, whole a boolean')
       } else if (v?.result !== 'stale' || !isEpoch(v.promised)) fail('expected a result of ok or stale')
       break
     case 'trim':
@@ -252,7 +274,7 @@ export function checkReplicaReply<R extends ReplicaRequest> (request: R, value: 
     case 'read': {
       if (!Array.isArray(value) || value.length > request.limit) fail(`expected at most ${request.limit} records`)
       ;(value as unknown[]).forEach((r, i) => {
-        if (!obj(r) || r.seq !== request.from + i || !isEpoch(r.epoch) || !('event' in r) || !isRev(r.rev)) fail(`record ${i}: expected { seq: ${request.from + i}, epoch, event, rev? }`)
+        if (!obj(r) || r.seq !== request.from + i || !isEpoch(r.epoch) || !('event' in r) || !isRev(r.rev) || !isRev(r.revEpoch)) fail(`record ${i}: expected { seq: ${request.from + i}, epoch, event, rev?, revEpoch? }`)
       })
       break
     }
@@ -271,7 +293,7 @@ export function checkSummary (s: unknown, fail: (why: string) => never): void {
   if (x === null || typeof x !== 'object' || !isEpoch(x.promised) || !isSeq(x.head) || !isEpoch(x.headEpoch) || !isSeq(x.snapshotSeq) ||
     !Array.isArray(x.segments) || x.segments.length > SUMMARY_SEGMENTS ||
     !x.segments.every((g) => Array.isArray(g) && g.length === 2 && isEpoch(g[0]) && isSeq(g[1]) && (g[1] as number) >= 1) ||
-    (x.floor !== undefined && (!isSeq(x.floor) || x.floor < 1 || x.floor > (x.head as number) + 1))) {
-    fail('summary: expected { promised, head, headEpoch, segments: [[epoch, firstSeq]], snapshotSeq, floor? (1 to head + 1) }')
+    (x.floor !== undefined && (!isSeq(x.floor) || x.floor < 1 || x.floor > (x.head as number) + 1)) || (x.revised !== undefined && !isSeq(x.revised))) {
+    fail('summary: expected { promised, head, headEpoch, segments: [[epoch, firstSeq]], snapshotSeq, floor? (1 to head + 1), revised? }')
   }
 }
