@@ -4,7 +4,6 @@ import type { ActorAddress, ReplyTo } from '../kernel/index.ts'
 import { MessageCheck } from './message-check.ts'
 import { MAX_REQUEST_ID_LENGTH, checkAgentStreamEvent } from './user-agent-protocol.ts'
 import type { AgentStreamEvent } from './user-agent-protocol.ts'
-import type { RoomPosters } from './room-posters.ts'
 import type { SeqRanges } from './seq-ranges.ts'
 
 /** `message` is a post; `join` and `leave` are membership changes, and `redaction` a post's text
@@ -166,7 +165,7 @@ export interface RoomState {
   readonly redacted?: SeqRanges
   /** Who ever posted here (room-posters.ts): an erasure skips a room its user never posted in.
    * Absent in a state from a snapshot taken before posters were kept (every erasure reads it). */
-  readonly posters?: RoomPosters
+  readonly posters?: readonly string[] | null
 }
 
 /** What a room remembers of a post that carried a client id (or a gateway's ref: postKey). */

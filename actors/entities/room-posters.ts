@@ -1,4 +1,5 @@
 import { agentDisplayName } from './chat-room-protocol.ts'
+import type { RoomState } from './chat-room-protocol.ts'
 
 /**
  * Who ever posted in a room, as its state keeps them: sorted names (a post's `user`, an imported
@@ -6,7 +7,7 @@ import { agentDisplayName } from './chat-room-protocol.ts'
  * An erasure asks every room of the cluster; a room its user never posted in answers at once
  * instead of reading its whole journal.
  */
-export type RoomPosters = readonly string[] | null
+export type RoomPosters = NonNullable<RoomState['posters']> | null
 
 /** Names a room keeps before it stops telling (~20 bytes each in its snapshots: 80 KiB at most). */
 export const MAX_ROOM_POSTERS = 4_096

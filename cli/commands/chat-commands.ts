@@ -88,6 +88,12 @@ export function chatCommands (io: CliIo): Command {
         client.close()
       }
     }))
+  redactCommand(chat, io)
+  return chat
+}
+
+/** `plexi chat redact --room R SEQ`: withdraws one of the user's own posts (the chat service's Redact). */
+function redactCommand (chat: Command, io: CliIo): void {
   withClientOptions(chat.command('redact <seq>'), 'chat')
     .description('withdraw one of your posts (or your agent\'s answer): history shows it without its text from then on, subscribers get a redaction, and the text is removed from every replica (--json: {room, seq, redactionSeq, ts, already})')
     .requiredOption('--room <room>', 'the room')
@@ -103,7 +109,6 @@ export function chatCommands (io: CliIo): Command {
         client.close()
       }
     }))
-  return chat
 }
 
 async function connect (io: CliIo, flags: ClientFlags): Promise<NodeClient> {
