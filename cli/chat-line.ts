@@ -1,12 +1,12 @@
 import type { ChatMessage } from '../actors/index.ts'
 
-/** A message's kind as scripts get it: proto enums arrive as names (MESSAGE, JOIN, LEAVE), the
+/** A message's kind as scripts get it: proto enums arrive as names (MESSAGE, JOIN, LEAVE, REDACTION), the
  * kernel's kinds are lowercase. */
 export function messageKind (m: ChatMessage): string {
   return String(m.kind).toLowerCase()
 }
 
-/** A message as one line: `#seq time user: text`, or `* user joined|left`; `withDate`: the UTC
+/** A message as one line: `#seq time user: text`, or `* user joined|left|redacted #seq`; `withDate`: the UTC
  * date and time (history), else the local time alone (a live chat). */
 export function chatLine (m: ChatMessage, withDate: boolean): string {
   const iso = new Date(m.ts).toISOString()
@@ -14,6 +14,7 @@ export function chatLine (m: ChatMessage, withDate: boolean): string {
   switch (messageKind(m)) {
     case 'join': return `#${m.seq} ${when} * ${m.user} joined`
     case 'leave': return `#${m.seq} ${when} * ${m.user} left`
-    default: return `#${m.seq} ${when} ${m.user}: ${m.text}`
+    case 'redaction': return `#${m.seq} ${when} * ${m.user} redacted #${m.redacts ?? '?'}`
+    default: return m.redacted === true ? `#${m.seq} ${when} ${m.user}: (redacted)` : `#${m.seq} ${when} ${m.user}: ${m.text}`
   }
 }

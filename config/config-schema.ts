@@ -74,6 +74,8 @@ export const CONFIG_SCHEMA: readonly KeySpec[] = [
   { key: 'backup-keep-last', type: { kind: 'int', min: 0, max: 100_000 }, default: 0, description: 'after each backup this node makes, keep the newest N backups of its key (with keep-daily and keep-weekly: a backup any rule keeps stays; all 0: keep every backup)' },
   { key: 'backup-keep-daily', type: { kind: 'int', min: 0, max: 100_000 }, default: 0, description: 'keep the newest backup of each of the last N days that have one (UTC)' },
   { key: 'backup-keep-weekly', type: { kind: 'int', min: 0, max: 100_000 }, default: 0, description: 'keep the newest backup of each of the last N ISO weeks that have one (UTC)' },
+  { key: 'retention-days', type: { kind: 'int', min: 1, max: 36_500 }, description: 'cluster-wide default retention: a room with no retention of its own keeps the records of its last N days, the older ones removed on every replica by the retention job (default: keep forever)' },
+  { key: 'retention-posts', type: { kind: 'int', min: 1, max: 1_000_000_000 }, description: 'cluster-wide default retention: a room with no retention of its own keeps its last N records (with retention-days: a record goes when either says so; default: keep forever)' },
   { key: 'replication-factor', type: { kind: 'int', min: 1, max: 7 }, default: 3, description: 'replicas of every journal, on distinct storage nodes (fewer while the cluster has fewer storage nodes)' },
   { key: 'write-quorum', type: { kind: 'int', min: 1, max: 7 }, description: 'replicas that must have a write on disk before it is acknowledged (default: a majority of the replicas; at most replication-factor)' },
   { key: 'anti-entropy-interval', type: { kind: 'int', min: 0, max: 86_400_000 }, default: 60_000, description: 'ms between anti-entropy passes: each storage node compares its replicas\' Merkle roots with another replica of each partition and fills what it misses (0: off)' },
@@ -152,6 +154,8 @@ export interface NodeConfig {
   readonly backupSchedule: string
   readonly backupAuditInterval: string
   readonly backupKeepLast: number
+  readonly retentionDays: number | undefined
+  readonly retentionPosts: number | undefined
   readonly backupKeepDaily: number
   readonly backupKeepWeekly: number
   readonly writeQuorum: number | undefined

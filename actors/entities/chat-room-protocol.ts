@@ -4,10 +4,12 @@ import type { ActorAddress, ReplyTo } from '../kernel/index.ts'
 import { MessageCheck } from './message-check.ts'
 import { MAX_REQUEST_ID_LENGTH, checkAgentStreamEvent } from './user-agent-protocol.ts'
 import type { AgentStreamEvent } from './user-agent-protocol.ts'
+import type { SeqRanges } from './seq-ranges.ts'
 
-/** `message` is a post; `join` and `leave` are membership changes, which share the room's
- * sequence so that history and live streams carry one ordered, gap-free series. */
-export type ChatMessageKind = 'message' | 'join' | 'leave'
+/** `message` is a post; `join` and `leave` are membership changes, and `redaction` a post's text
+ * withdrawn (its `redacts` names the post): all share the room's sequence so that history and live
+ * streams carry one ordered, gap-free series. */
+export type ChatMessageKind = 'message' | 'join' | 'leave' | 'redaction'
 
 /** One entry of a room's history. `seq` is 1, 2, 3, ... per room, without gaps. */
 export interface ChatMessage {
@@ -19,6 +21,44 @@ export interface ChatMessage {
   readonly kind: ChatMessageKind
   /** The id its poster's client gave the post (see `post`); absent when it gave none. */
   readonly clientId?: string
+  /** A post that was redacted: its text is '' whatever a replica still holds. Absent otherwise. */
+  readonly redacted?: true
+  /** A `redaction`: the seq of the post it withdrew (its `user` is who redacted it). */
+  readonly redacts?: number
+}
+
+/** The answer to `redact`: the post `seq` is redacted, by the event at `redactionSeq` (`already`:
+ * it was redacted before this request, nothing was written). */
+export interface RedactAck {
+  readonly room: string
+  readonly seq: number
+  readonly redactionSeq: number
+  readonly ts: number
+  readonly already: boolean
+}
+
+/** The answer to `erase-user`, once the stored posts are rewritten without their text on W
+ * replicas: how many posts of the user this room redacted now (`redacted`) and had redacted before
+ * (`already`). */
+export interface EraseAck {
+  readonly room: string
+  readonly redacted: number
+  readonly already: number
+}
+
+/** What a room keeps: posts younger than `days`, and the last `posts` posts (both when both are
+ * given: a record goes when either says so). */
+export interface RoomRetention {
+  readonly days?: number
+  readonly posts?: number
+}
+
+/** The answer to `apply-retention`: the room's journal starts at `floor` now. */
+export interface RetentionAck {
+  readonly room: string
+  readonly floor: number
+  /** Records dropped by this call. */
+  readonly dropped: number
 }
 
 /** The acknowledgement of a post: given only once the message is durable. */
@@ -35,6 +75,8 @@ export interface RoomInfo {
   readonly members: readonly string[]
   /** ms since the epoch of the room's first event; 0 for a room that has none. */
   readonly createdAt: number
+  /** The first seq the room still holds (retention dropped those below); 1 until trimmed. */
+  readonly floor?: number
 }
 
 export type RoomMsg =
@@ -70,11 +112,22 @@ export type RoomMsg =
   | { readonly type: 'command-answered' }
   /** From a plugin's post-hooks entity: it sent every post up to `seq`; is there more? */
   | { readonly type: 'hooks-idle', readonly plugin: string, readonly seq: number }
+  /** Withdraws post `seq`'s text: `user`'s own post (or their agent's answer), or anyone's when
+   * `admin` (the admin API's, never a chat client's). Idempotent: a redacted post answers `already`. */
+  | { readonly type: 'redact', readonly user: string, readonly seq: number, readonly admin?: boolean, readonly replyTo: ReplyTo<RedactAck> }
+  /** An admin's erasure of `user`: every post of theirs (and of their agent) in this room redacted
+   * at once, by `by`, and scrubbed from the stored records. */
+  | { readonly type: 'erase-user', readonly user: string, readonly by: string, readonly replyTo: ReplyTo<EraseAck> }
+  /** Drops the records that `retention` no longer keeps at time `now` (ms since the epoch). */
+  | { readonly type: 'apply-retention', readonly retention: RoomRetention, readonly now: number, readonly replyTo: ReplyTo<RetentionAck> }
 
 export type RoomEvent =
-  | { readonly type: 'message-posted', readonly user: string, readonly text: string, readonly ts: number, readonly clientId?: string, readonly ref?: string }
+  /** `redacted`: the post as a redaction rewrote it in the store (its text '' then). */
+  | { readonly type: 'message-posted', readonly user: string, readonly text: string, readonly ts: number, readonly clientId?: string, readonly ref?: string, readonly redacted?: { readonly by: string, readonly ts: number } }
   | { readonly type: 'member-joined', readonly user: string, readonly ts: number }
   | { readonly type: 'member-left', readonly user: string, readonly ts: number }
+  /** Post `seq` withdrawn by `by` (its author, or an admin). */
+  | { readonly type: 'message-redacted', readonly seq: number, readonly by: string, readonly ts: number }
 
 /** A piece of an agent's answer while it is made: not journaled, live subscribers only. */
 export interface AgentPartial {
@@ -107,6 +160,12 @@ export interface RoomState {
    * Absent in a state from a snapshot taken before posts had ids.
    */
   readonly recentPosts?: Readonly<Record<string, readonly PostReceipt[]>>
+  /** Seqs of the redacted posts (SeqRanges): every read hides their text, even a stale replica's.
+   * Absent in a state from a snapshot taken before redaction existed. */
+  readonly redacted?: SeqRanges
+  /** Who ever posted here (room-posters.ts): an erasure skips a room its user never posted in.
+   * Absent in a state from a snapshot taken before posters were kept (every erasure reads it). */
+  readonly posters?: readonly string[] | null
 }
 
 /** What a room remembers of a post that carried a client id (or a gateway's ref: postKey). */
@@ -122,6 +181,11 @@ export const RECENT_POST_IDS_PER_USER = 8
 /** Users whose client ids a room keeps: the one who posted with an id least recently is forgotten
  * first. With RECENT_POST_IDS_PER_USER it bounds the table (and the room's snapshots) to 2048 ids. */
 export const RECENT_POSTERS = 256
+
+/** Longest retention in days a room may be given: a century (beyond it, keep forever: no retention). */
+export const MAX_RETENTION_DAYS = 36_500
+/** Most posts a room may be told to keep: beyond a billion, keep forever. */
+export const MAX_RETENTION_POSTS = 1_000_000_000
 
 /** The key a post's receipt is kept under: its client id, or its ref (a space first: a client id
  * has no space, so the two never meet); undefined for a post with neither. */
@@ -145,7 +209,7 @@ const PLUGIN_NAME = new RegExp(SOURCE_NAME_PATTERN)
 /** Every type of RoomMsg (a type added to RoomMsg and missing here does not compile). */
 const ROOM_MSG_TYPES = Object.keys({
   post: true, join: true, leave: true, history: true, info: true, subscribe: true, unsubscribe: true, 'agent-stream': true, 'agent-replied': true,
-  'post-judged': true, 'command-answered': true, 'hooks-idle': true
+  'post-judged': true, 'command-answered': true, 'hooks-idle': true, redact: true, 'erase-user': true, 'apply-retention': true
 } satisfies Record<RoomMsg['type'], true>)
 
 /**
@@ -199,6 +263,25 @@ export function checkRoomMsg (msg: unknown): void {
       m.matching('plugin', PLUGIN_NAME, `a plugin name (${SOURCE_NAME_PATTERN})`)
       m.integer('seq', 0, Number.MAX_SAFE_INTEGER)
       return
+    case 'redact':
+      m.userName('user')
+      m.integer('seq', 1, Number.MAX_SAFE_INTEGER)
+      if (m.raw('admin') !== undefined && typeof m.raw('admin') !== 'boolean') m.refuse('admin', 'true, false or absent')
+      m.replyTo()
+      return
+    case 'erase-user':
+      m.userName('user')
+      m.string('by', 256)
+      m.replyTo()
+      return
+    case 'apply-retention': {
+      const retention = m.object('retention')
+      if (retention.raw('days') !== undefined) retention.integer('days', 1, MAX_RETENTION_DAYS)
+      if (retention.raw('posts') !== undefined) retention.integer('posts', 1, MAX_RETENTION_POSTS)
+      m.number('now')
+      m.replyTo()
+      return
+    }
     default:
       m.unknownType(ROOM_MSG_TYPES)
   }
@@ -221,8 +304,10 @@ export function checkRoomFeed (msg: unknown): void {
       // a whole answer of an agent may be longer than a post (the frame limit bounds it)
       message.string('text', Number.MAX_SAFE_INTEGER, 0)
       message.number('ts')
-      message.oneOf('kind', ['message', 'join', 'leave'])
+      message.oneOf('kind', ['message', 'join', 'leave', 'redaction'])
       message.clientId('clientId')
+      if (message.raw('redacted') !== undefined && message.raw('redacted') !== true) message.refuse('redacted', 'true or absent')
+      if (message.raw('redacts') !== undefined) message.integer('redacts', 1, Number.MAX_SAFE_INTEGER)
       return
     }
     case 'agent-partial': {

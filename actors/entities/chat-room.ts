@@ -8,9 +8,13 @@ import { hooksIdle } from './room-hooks.ts'
 import { NO_ROOM_PLUGINS } from './room-plugins.ts'
 import type { RoomPlugins } from './room-plugins.ts'
 import { remember } from './room-receipts.ts'
+import { notePoster } from './room-posters.ts'
+import { eraseUser, redact } from './room-redactions.ts'
+import { applyRetention } from './room-retention.ts'
 import { createRoomVolatile, exportRoomVolatile, gatewayKey, importRoomVolatile } from './room-volatile.ts'
 import type { RoomContext, RoomVolatile } from './room-volatile.ts'
 import { ensureRegistered, info, push, record, toMessage } from './room-writes.ts'
+import { addSeq } from './seq-ranges.ts'
 
 export interface ChatRoomOptions {
   /** The node's plugins: `/commands`, before-post and after-post hooks (docs/plugins.md). */
@@ -30,7 +34,7 @@ export function chatRoomType (options: ChatRoomOptions): EntityType<RoomMsg, Roo
   return {
     type: ROOM.type,
     role: 'chat',
-    initialState: () => ({ createdAt: 0, members: [], recentPosts: {} }),
+    initialState: () => ({ createdAt: 0, members: [], recentPosts: {}, posters: [] }),
     applyEvent: applyRoomEvent,
     check: checkRoomMsg,
     createVolatile: () => createRoomVolatile(plugins),
@@ -62,16 +66,25 @@ function applyRoomEvent (state: RoomState, event: RoomEvent, seq: number): RoomS
   const createdAt = state.createdAt === 0 ? event.ts : state.createdAt
   switch (event.type) {
     case 'message-posted': {
+      const posters = postersAfter(state.posters, event)
       const key = postKey(event)
       if (key !== undefined) {
-        return { ...state, createdAt, recentPosts: remember(state.recentPosts ?? {}, event.user, { clientId: key, seq, ts: event.ts }) }
+        return { ...state, createdAt, posters, recentPosts: remember(state.recentPosts ?? {}, event.user, { clientId: key, seq, ts: event.ts }) }
       }
-      return createdAt === state.createdAt ? state : { ...state, createdAt }
+      return createdAt === state.createdAt && posters === state.posters ? state : { ...state, createdAt, posters }
     }
     case 'member-joined': return { ...state, createdAt, members: [...state.members, event.user].sort() }
     case 'member-left': return { ...state, createdAt, members: state.members.filter((m) => m !== event.user) }
+    case 'message-redacted': return { ...state, createdAt, redacted: addSeq(state.redacted, event.seq) }
     default: return assertNever(event, 'room event')
   }
+}
+
+/** The room's posters with a post's author (and an imported post's original author) noted. */
+function postersAfter (posters: RoomState['posters'], event: Extract<RoomEvent, { type: 'message-posted' }>): RoomState['posters'] {
+  const noted = notePoster(posters, event.user)
+  const original = (event as { readonly importedFrom?: { readonly user?: unknown } }).importedFrom?.user
+  return typeof original === 'string' ? notePoster(noted, original) : noted
 }
 
 async function receiveRoomMsg (ctx: RoomContext, msg: RoomMsg): Promise<void> {
@@ -124,9 +137,18 @@ async function receiveRoomMsg (ctx: RoomContext, msg: RoomMsg): Promise<void> {
     case 'history': {
       const limit = Math.min(Math.max(1, Math.floor(msg.limit)), MAX_HISTORY_LIMIT)
       const records = await ctx.events(Math.max(0, Math.floor(msg.after)) + 1, limit)
-      ctx.reply(msg.replyTo, records.map((r) => toMessage(ctx.key, r)))
+      ctx.reply(msg.replyTo, records.map((r) => toMessage(ctx.key, r, ctx.state.redacted)))
       return
     }
+    case 'redact':
+      await redact(ctx, msg)
+      return
+    case 'erase-user':
+      await eraseUser(ctx, msg)
+      return
+    case 'apply-retention':
+      await applyRetention(ctx, msg)
+      return
     case 'info':
       ctx.reply(msg.replyTo, info(ctx))
       return

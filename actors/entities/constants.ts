@@ -114,3 +114,16 @@ export const AFTER_POST_TICK_MS = 250
 
 /** A room caught up and quiet this long is no longer watched (one durable note less to keep). */
 export const AFTER_POST_UNWATCH_MS = 10_000
+
+/** Records an erasure reads from a room's journal at a time: a page is a few hundred KiB at most
+ * (posts are within MAX_CHAT_TEXT_BYTES, most far below), and a room of a million records is read
+ * in a thousand reads. */
+export const ERASE_SCAN_PAGE = 1_000
+
+/** Redactions an erasure journals in one write, and posts it rewrites in one rewrite: each
+ * redaction is ~60 bytes, a rewritten post smaller than it was, so one write stays far below a
+ * mesh frame (4 MiB) while a user's 10,000 posts in a room take ten writes. */
+export const REDACT_BATCH = 1_000
+
+/** ms in a day, for retention in days. */
+export const DAY_MS = 86_400_000

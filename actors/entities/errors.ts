@@ -145,3 +145,34 @@ export class AgentToolsUnavailableError extends Error {
   override readonly name = 'AgentToolsUnavailableError'
   readonly kind = 'unavailable'
 }
+
+/** `redact` named a seq the room does not hold: past its last message, or below its retained
+ * history (retention dropped it). */
+export class UnknownPostError extends Error {
+  override readonly name = 'UnknownPostError'
+  readonly kind = 'not-found'
+}
+
+/** `redact` named a seq that is not a post (a join, a leave or a redaction). */
+export class NotAPostError extends Error {
+  override readonly name = 'NotAPostError'
+  readonly kind = 'invalid'
+}
+
+/** A user tried to redact a post that is neither theirs nor their agent's. */
+export class NotYourPostError extends Error {
+  override readonly name = 'NotYourPostError'
+  readonly kind = 'denied'
+}
+
+/** The erasure log holds as many entries as it may (erasure-log-protocol.ts). */
+export class ErasureLogFullError extends Error {
+  override readonly name = 'ErasureLogFullError'
+  readonly kind = 'exhausted'
+}
+
+/** As many rooms have a retention setting of their own as may (retention-policy-protocol.ts). */
+export class RetentionSettingsFullError extends Error {
+  override readonly name = 'RetentionSettingsFullError'
+  readonly kind = 'exhausted'
+}

@@ -12,7 +12,17 @@ export { BACKUPS, BACKUP_CATALOG_KEY, BACKUP_ID_PATTERN, MAX_BACKUPS, MAX_BACKUP
 export type { BackupCatalogEvent, BackupCatalogMsg, BackupCatalogState, BackupEntry, BackupState, BackupStats, ManifestRef, RestoreEntry, RestoreSelectionRecord, RestoreState } from './backup-catalog-protocol.ts'
 export { chatRoom } from './chat-room.ts'
 export { AGENT_MENTION, RECENT_POSTERS, RECENT_POST_IDS_PER_USER, ROOM, agentDisplayName, checkRoomFeed, checkRoomMsg } from './chat-room-protocol.ts'
-export type { AgentPartial, ChatMessage, ChatMessageKind, PostAck, PostReceipt, RoomEvent, RoomFeed, RoomInfo, RoomMsg, RoomState } from './chat-room-protocol.ts'
+export type { AgentPartial, ChatMessage, ChatMessageKind, EraseAck, PostAck, PostReceipt, RedactAck, RetentionAck, RoomEvent, RoomFeed, RoomInfo, RoomMsg, RoomRetention, RoomState } from './chat-room-protocol.ts'
+export { MAX_RETENTION_DAYS, MAX_RETENTION_POSTS } from './chat-room-protocol.ts'
+export { countSeqs, hasSeq } from './seq-ranges.ts'
+export { authoredBy, postedBy, scrubbed } from './room-redactions.ts'
+export type { SeqRanges } from './seq-ranges.ts'
+export { erasureLog } from './erasure-log.ts'
+export { ERASURES, ERASURE_LOG_KEY, MAX_ERASED_USERS, MAX_REDACTION_RANGES, checkErasureLogMsg } from './erasure-log-protocol.ts'
+export type { ErasedUser, ErasureLogEvent, ErasureLogMsg, ErasureLogState, ErasureLogView } from './erasure-log-protocol.ts'
+export { retentionPolicy } from './retention-policy.ts'
+export { MAX_RETENTION_SETTINGS, RETENTION, RETENTION_POLICY_KEY, checkRetentionPolicyMsg, isRoomRetention } from './retention-policy-protocol.ts'
+export type { RetentionPolicyEvent, RetentionPolicyMsg, RetentionPolicyState, RetentionSettings, RoomRetentionSetting } from './retention-policy-protocol.ts'
 export { mcpServerRegistry } from './mcp-server-registry.ts'
 export { MAX_MCP_SERVERS, MCP_SERVERS, MCP_SERVER_REGISTRY_KEY, checkMcpServerRegistryMsg } from './mcp-server-registry-protocol.ts'
 export type { McpServerEntry, McpServerRegistryEvent, McpServerRegistryMsg, McpServerRegistryState } from './mcp-server-registry-protocol.ts'
@@ -46,7 +56,7 @@ export {
   isForcedTool
 } from './user-agent-protocol.ts'
 export type {
-  AgentAnswer, AgentEvent, AgentMsg, AgentSampling, AgentSettings, AgentSettingsChange, AgentSink, AgentState, AgentStopReason,
+  AgentAnswer, AgentErasure, AgentEvent, AgentMsg, AgentSampling, AgentSettings, AgentSettingsChange, AgentSink, AgentState, AgentStopReason,
   AgentStreamEvent, AgentToolCall, AgentToolResult, AgentTurn, GenerationOutcome
 } from './user-agent-protocol.ts'
 export * from './errors.ts'

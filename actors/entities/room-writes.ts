@@ -4,6 +4,8 @@ import type { ChatMessage, ChatMessageKind, RoomEvent, RoomFeed, RoomInfo } from
 import { ROOMS, ROOM_DIRECTORY_KEY } from './room-directory-protocol.ts'
 import { notifyHooks } from './room-hooks.ts'
 import type { RoomContext } from './room-volatile.ts'
+import { hasSeq } from './seq-ranges.ts'
+import type { SeqRanges } from './seq-ranges.ts'
 
 /**
  * Journals the event; once durable, runs `then`, pushes the message to every gateway and to the
@@ -50,7 +52,7 @@ export async function ensureRegistered (ctx: RoomContext, user: string, askers: 
 }
 
 export function info (ctx: RoomContext): RoomInfo {
-  return { name: ctx.key, lastSeq: ctx.durableSeq, members: ctx.state.members, createdAt: ctx.state.createdAt }
+  return { name: ctx.key, lastSeq: ctx.durableSeq, members: ctx.state.members, createdAt: ctx.state.createdAt, floor: ctx.floor }
 }
 
 function kindOf (event: RoomEvent): ChatMessageKind {
@@ -58,19 +60,29 @@ function kindOf (event: RoomEvent): ChatMessageKind {
     case 'message-posted': return 'message'
     case 'member-joined': return 'join'
     case 'member-left': return 'leave'
+    case 'message-redacted': return 'redaction'
     default: return assertNever(event, 'room event')
   }
 }
 
-export function toMessage (room: string, record: JournalRecord<RoomEvent>): ChatMessage {
+/**
+ * A journal record as a room's message. `redacted`: the room's redacted seqs; a post among them, or
+ * one the store keeps redacted, has no text (whatever a stale replica still holds) and is marked.
+ */
+export function toMessage (room: string, record: JournalRecord<RoomEvent>, redacted?: SeqRanges): ChatMessage {
   const event = record.event
+  if (event.type === 'message-redacted') {
+    return { room, seq: record.seq, user: event.by, text: '', ts: event.ts, kind: 'redaction', redacts: event.seq }
+  }
+  const hidden = event.type === 'message-posted' && (event.redacted !== undefined || hasSeq(redacted, record.seq))
   return {
     room,
     seq: record.seq,
     user: event.user,
-    text: event.type === 'message-posted' ? event.text : '',
+    text: event.type === 'message-posted' && !hidden ? event.text : '',
     ts: event.ts,
     kind: kindOf(event),
-    ...(event.type === 'message-posted' && event.clientId !== undefined && { clientId: event.clientId })
+    ...(event.type === 'message-posted' && event.clientId !== undefined && { clientId: event.clientId }),
+    ...(hidden && { redacted: true as const })
   }
 }

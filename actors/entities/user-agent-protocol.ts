@@ -119,6 +119,9 @@ export type AgentMsg =
   | { readonly type: 'settings', readonly user: string, readonly replyTo: ReplyTo<AgentSettings> }
   | { readonly type: 'configure', readonly user: string, readonly change: AgentSettingsChange, readonly replyTo: ReplyTo<AgentSettings> }
   | { readonly type: 'reset', readonly user: string, readonly replyTo: ReplyTo<number> }
+  /** An admin's erasure of `user` (the agent's own user): the conversation and the settings go, and
+   * the journal is trimmed whole, so no replica keeps a turn. Never sent by a chat client. */
+  | { readonly type: 'erase', readonly user: string, readonly by: string, readonly replyTo: ReplyTo<AgentErasure> }
   /** From the agent to itself: a generation it started has ended. */
   | { readonly type: 'generation-ended', readonly requestId: string, readonly outcome: GenerationOutcome }
   /** From the agent to itself: the tool calls of its answer's round have ended (in call order). */
@@ -139,6 +142,13 @@ export type AgentEvent =
   | { readonly type: 'tools-answered', readonly requestId: string, readonly results: readonly AgentToolResult[], readonly ts: number }
   | { readonly type: 'agent-configured', readonly settings: AgentSettings, readonly ts: number }
   | { readonly type: 'history-reset', readonly ts: number }
+  /** The user was erased: the history empty and the settings back to `settings` (the defaults). */
+  | { readonly type: 'agent-erased', readonly settings: AgentSettings, readonly ts: number }
+
+/** The answer to `erase` (once W replicas dropped every record): the turns the conversation had. */
+export interface AgentErasure {
+  readonly turns: number
+}
 
 /** Each user's AI agent: `agent/<user>`. */
 export const AGENT = entityTypeKey<AgentMsg>('agent')
@@ -208,7 +218,7 @@ export function checkSettingsChange (change: AgentSettingsChange, maxTokensLimit
 
 /** Every type of AgentMsg (a type added to AgentMsg and missing here does not compile). */
 const AGENT_MSG_TYPES = Object.keys({
-  ask: true, cancel: true, history: true, settings: true, configure: true, reset: true, 'generation-ended': true, 'tools-ended': true
+  ask: true, cancel: true, history: true, settings: true, configure: true, reset: true, erase: true, 'generation-ended': true, 'tools-ended': true
 } satisfies Record<AgentMsg['type'], true>)
 
 const STOP_REASONS: readonly AgentStopReason[] = ['eos', 'max-tokens', 'cancelled', 'context-full', 'interrupted', 'tool-calls']
@@ -241,6 +251,11 @@ export function checkAgentMsg (msg: unknown): void {
     case 'settings':
     case 'reset':
       m.userName('user')
+      m.replyTo()
+      return
+    case 'erase':
+      m.userName('user')
+      m.string('by', 256)
       m.replyTo()
       return
     case 'configure':

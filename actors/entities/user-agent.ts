@@ -4,7 +4,7 @@ import { generationEnded, startAnswer, tellSink, toolsEnded, unanswered } from '
 import type { AgentContext, AgentVolatile, AnswerDeps, AskMsg } from './agent-answer.ts'
 import { AgentBusyError, PermissionDeniedError } from './errors.ts'
 import { AGENT, DEFAULT_PERSONA, MAX_PENDING_ASKS, checkAgentMsg, checkSettingsChange } from './user-agent-protocol.ts'
-import type { AgentEvent, AgentMsg, AgentSampling, AgentSettings, AgentSettingsChange, AgentState, AgentTurn } from './user-agent-protocol.ts'
+import type { AgentErasure, AgentEvent, AgentMsg, AgentSampling, AgentSettings, AgentSettingsChange, AgentState, AgentTurn } from './user-agent-protocol.ts'
 
 export interface UserAgentOptions extends AnswerDeps {
   /** Sampling for agents that set none. */
@@ -70,6 +70,8 @@ function applyAgentEvent (state: AgentState, event: AgentEvent): AgentState {
       return { ...state, settings: event.settings }
     case 'history-reset':
       return { ...state, history: [] }
+    case 'agent-erased':
+      return { settings: event.settings, history: [] }
     default:
       return assertNever(event, 'agent event')
   }
@@ -115,6 +117,9 @@ async function receiveAgentMsg (ctx: AgentContext, msg: AgentMsg, options: UserA
     case 'reset':
       ctx.reply(msg.replyTo, await reset(ctx))
       return
+    case 'erase':
+      ctx.reply(msg.replyTo, await erase(ctx, options))
+      return
     case 'generation-ended':
       await generationEnded(ctx, msg.requestId, msg.outcome, options)
       return
@@ -157,15 +162,30 @@ function cancel (ctx: AgentContext, requestId: string): void {
 /** Forgets the conversation: the answer in progress is dropped, the questions waiting are answered
  * empty. Returns how many turns there were. */
 async function reset (ctx: AgentContext): Promise<number> {
+  const turns = dropInFlight(ctx)
+  await ctx.persist({ type: 'history-reset', ts: Date.now() })
+  return turns
+}
+
+/** Drops the answer in progress and answers the questions waiting empty; the turns there were. */
+function dropInFlight (ctx: AgentContext): number {
   const v = ctx.volatile
   if (v.current !== undefined) {
     v.current.discard = true
     v.current.controller.abort()
   }
   for (const waiting of v.pending.splice(0)) ctx.reply(waiting.replyTo, unanswered(waiting.requestId, ctx.state.settings.model))
-  const turns = ctx.state.history.length
-  await ctx.persist({ type: 'history-reset', ts: Date.now() })
-  return turns
+  return ctx.state.history.length
+}
+
+/** Erases the user's conversation and settings: an `agent-erased` event empties the state, then
+ * the journal is trimmed past it (a snapshot of the empty state covers it), so no replica keeps a
+ * turn or a setting. */
+async function erase (ctx: AgentContext, options: UserAgentOptions): Promise<AgentErasure> {
+  const turns = dropInFlight(ctx)
+  await ctx.persist({ type: 'agent-erased', settings: { persona: DEFAULT_PERSONA, model: '', sampling: options.sampling }, ts: Date.now() })
+  await ctx.trim(ctx.durableSeq + 1)
+  return { turns }
 }
 
 function bounded (history: AgentTurn[]): AgentTurn[] {

@@ -1,5 +1,5 @@
 import { DEFAULT_SNAPSHOT_EVERY } from './constants.ts'
-import { ActorStoppedError, JournalGapError, JournalWriteError, isSuperseded } from './errors.ts'
+import { ActorStoppedError, JournalEditError, JournalGapError, JournalWriteError, isSuperseded } from './errors.ts'
 import { replyToOf } from './reply-to.ts'
 import { describe } from '../../protocols/index.ts'
 import { assertPlainData } from './plain-data.ts'
@@ -311,13 +311,50 @@ function entityContext<M, S, E, V> (def: EntityType<M, S, E, V>, activation: Ent
       return durable
     },
     async events (from, limit) {
-      return await live.journal.read({ from, limit }) as Array<JournalRecord<E>>
+      return await live.journal.read({ from: Math.max(from, live.journal.floor ?? 1), limit }) as Array<JournalRecord<E>>
     },
+    get floor () { return live.journal.floor ?? 1 },
+    rewrite: async (records) => { await rewrite(live, id, deps, records) },
+    trim: async (before) => { await trim(live, activation, id, before) },
     reply: (to, value) => { actorCtx.reply(to, value) },
     fail: (to, error) => { actorCtx.fail(to, error) },
     passivate: () => { activation.cell.requestIdleStop() },
     crash: (error) => { if (live.alive) actorCtx.crash(error) }
   }
+}
+
+/** ctx.rewrite: each seq durable and not trimmed, the events plain data. */
+async function rewrite<M, S, E, V> (live: Live<M, S, E, V>, id: string, deps: ActivationDeps, records: ReadonlyArray<{ seq: number, event: E }>): Promise<void> {
+  if (!live.alive) throw new ActorStoppedError(id)
+  const journal = live.journal
+  if (journal.rewrite === undefined) throw new JournalEditError(id, 'its journal cannot rewrite records')
+  const floor = journal.floor ?? 1
+  for (const [i, r] of records.entries()) {
+    if (!Number.isSafeInteger(r.seq) || r.seq < floor || r.seq > live.durableSeq) {
+      throw new JournalEditError(id, `a rewrite's seq must be durable and not trimmed (${floor} to ${live.durableSeq}), got ${String(r.seq)}`)
+    }
+    if (deps.strict) assertPlainData(r.event, `records[${i}].event of ${id}`)
+  }
+  if (records.length === 0) return
+  await journal.rewrite(records.map((r) => ({ seq: r.seq, event: r.event })))
+}
+
+/** ctx.trim: a snapshot of the state now, saved with the trim once every event in it is durable. */
+async function trim<M, S, E, V> (live: Live<M, S, E, V>, activation: EntityActivation<M>, id: string, before: number): Promise<void> {
+  if (!live.alive) throw new ActorStoppedError(id)
+  const journal = live.journal
+  if (journal.trim === undefined) throw new JournalEditError(id, 'its journal cannot trim')
+  if (!Number.isSafeInteger(before) || before < 1 || before > live.durableSeq + 1) {
+    throw new JournalEditError(id, `a trim must keep what is not durable (before from 1 to ${live.durableSeq + 1}), got ${String(before)}`)
+  }
+  if (before <= (journal.floor ?? 1)) return
+  const snapshot = { seq: live.seq, state: live.state }
+  // (the state now may hold events still in flight: the snapshot waits for them)
+  await activation.writes
+  if (live.durableSeq < snapshot.seq) throw new JournalEditError(id, `its events up to seq ${snapshot.seq} did not become durable`)
+  await journal.trim(before, snapshot)
+  // the trim saved a snapshot: the next one is due an interval after it
+  if (snapshot.seq > live.snapshotSeq) live.snapshotSeq = snapshot.seq
 }
 
 function isThenable (value: unknown): value is Promise<unknown> {

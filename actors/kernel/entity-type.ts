@@ -111,8 +111,25 @@ export interface EntityContext<M, S, E, V = undefined> extends Refs {
    * entity, which then recovers from what is on disk.
    */
   persist (events: E | readonly E[]): Promise<void>
-  /** Reads back durable events of this entity (e.g. for history), oldest first. */
+  /** Reads back durable events of this entity (e.g. for history), oldest first, from
+   * max(from, floor). */
   events (from: number, limit: number): Promise<Array<JournalRecord<E>>>
+  /**
+   * Replaces durable records (each seq in [floor, durableSeq]) with these events, a higher
+   * revision, keeping seq and epoch; resolves once W replicas hold them (the rest by anti-entropy).
+   * The record's old event is gone from those replicas' stores when it resolves. The state is not
+   * changed (replay applies the new events: keep `applyEvent` giving the same state for both, or
+   * keep what changes in the state too). JournalEditError when a seq is out of range.
+   */
+  rewrite (records: ReadonlyArray<{ seq: number, event: E }>): Promise<void>
+  /**
+   * Drops every record below `before` (≤ durableSeq + 1) on every replica, once a snapshot of the
+   * state (taken now, saved with the trim) covers them; resolves once W replicas took the floor.
+   * A `before` at or below the floor does nothing.
+   */
+  trim (before: number): Promise<void>
+  /** The first seq the journal still holds: 1 until trimmed. */
+  readonly floor: number
   reply<R> (to: ReplyTo<R>, value: R): void
   fail (to: ReplyTo<unknown>, error: unknown): void
   /** Stop this entity once its mailbox is empty; its next message activates it again. */

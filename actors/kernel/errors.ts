@@ -179,6 +179,16 @@ export class EntityConfigError extends Error {
 }
 
 
+/** A rewrite or a trim an entity asked of its journal (ctx.rewrite, ctx.trim) that cannot be done:
+ * its journal lacks the feature, or the seqs are not durable or already trimmed. Nothing changed. */
+export class JournalEditError extends Error {
+  override readonly name = 'JournalEditError'
+  readonly kind = 'invalid'
+  constructor (entity: string, why: string) {
+    super(`journal of ${entity}: ${why}`)
+  }
+}
+
 /** An entity's journal skips a seq: recovery would build a wrong state, so it refuses. */
 export class JournalGapError extends Error {
   override readonly name = 'JournalGapError'

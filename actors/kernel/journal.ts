@@ -77,6 +77,22 @@ export interface EntityJournal {
    * and settle here as usual (close() leaves them be).
    */
   handOver? (): unknown
+  /**
+   * Replaces durable records (each seq in [floor, durable head]) with these events, keeping their
+   * seqs (and epochs): each record's next revision. Resolves once W replicas hold them (the rest
+   * take them by anti-entropy); from then on no read returns the old events, and those replicas'
+   * stores no longer hold them. Rewrites run one at a time, in call order. Absent: the journal
+   * cannot rewrite (the kernel's ctx.rewrite then rejects).
+   */
+  rewrite? (records: readonly JournalRecord[]): Promise<void>
+  /**
+   * Drops every record below `before` (at most the durable head + 1), once `snapshot` — the state
+   * after some seq ≥ before − 1, every event up to it durable — is kept with them: resolves once W
+   * replicas hold the snapshot and the floor. Reads and replays start at the floor from then on.
+   */
+  trim? (before: number, snapshot: Snapshot): Promise<void>
+  /** The first seq the journal still holds: 1 until trimmed. Absent: 1. */
+  readonly floor?: number
   /** Lets go of the journal; appends still waiting fail. */
   close (): void
 }

@@ -14,6 +14,7 @@ import { leaveCommands, nodesCommand, rolesCommands } from './admin/nodes-comman
 import { partitionsCommand, repairCommand } from './admin/partitions-commands.ts'
 import { pluginsCommands } from './admin/plugins-commands.ts'
 import { restoreCommand } from './admin/restores-commands.ts'
+import { roomsCommands } from './admin/rooms-commands.ts'
 import { scrubCommand, storageCommand } from './admin/storage-commands.ts'
 import { tokensCommands } from './admin/tokens-commands.ts'
 import { usersCommands } from './admin/users-commands.ts'
@@ -29,7 +30,7 @@ export function adminCommands (io: CliIo): Command {
     .description('drive a node over its admin endpoint (token: --admin-token, PLEXI_ADMIN_TOKEN or <data-dir>/admin-token)'), 'admin')
   const cx = adminContext(io)
   for (const add of [
-    usersCommands, tokensCommands, auditCommands, clusterCommand, nodesCommand, topCommand, actorsCommand, partitionsCommand, repairCommand,
+    usersCommands, roomsCommands, tokensCommands, auditCommands, clusterCommand, nodesCommand, topCommand, actorsCommand, partitionsCommand, repairCommand,
     scrubCommand, storageCommand, jobsCommand, migrateCommand, leaveCommands, backupsCommands, restoreCommand, rolesCommands, modelsCommands, pluginsCommands, mcpServersCommands
   ]) add(admin, cx)
   return admin

@@ -2,7 +2,7 @@ import { Command } from 'commander'
 import { closest } from '../../config/index.ts'
 import { randomUUID } from 'node:crypto'
 import { CLIENT_ID_RULE, MAX_HISTORY_LIMIT, clip, isClientId } from '../../protocols/index.ts'
-import type { ChatMessage, PostAck } from '../../actors/index.ts'
+import type { ChatMessage, PostAck, RedactAck } from '../../actors/index.ts'
 import { ROOM_NAME_RULE, isRoomName } from '../../protocols/index.ts'
 import { chatLine, messageKind } from '../chat-line.ts'
 import { NodeClient, failureName } from '../node-client.ts'
@@ -67,7 +67,7 @@ export function chatCommands (io: CliIo): Command {
     }))
 
   withClientOptions(chat.command('history'), 'chat')
-    .description('print a room\'s messages in order (--json: [{seq, user, text, ts, kind}])')
+    .description('print a room\'s messages in order (--json: [{seq, user, text, ts, kind}], with redacted: true on a redacted post and redacts: SEQ on a redaction)')
     .requiredOption('--room <room>', 'the room')
     .option('--after <seq>', 'only messages after this seq', '0')
     .option('--limit <n>', `at most this many (1-${MAX_HISTORY_LIMIT})`, '100')
@@ -78,13 +78,37 @@ export function chatCommands (io: CliIo): Command {
       const client = await connect(io, flags)
       try {
         const { messages } = await client.call<{ messages: ChatMessage[] }>('History', { room, after, limit })
-        if (flags.json === true) printJson(io, messages.map((m) => ({ seq: m.seq, user: m.user, text: m.text, ts: m.ts, kind: messageKind(m) })))
+        if (flags.json === true) {
+          printJson(io, messages.map((m) => ({
+            seq: m.seq, user: m.user, text: m.text, ts: m.ts, kind: messageKind(m), ...(m.redacted === true && { redacted: true }), ...((m.redacts ?? 0) > 0 && { redacts: m.redacts })
+          })))
+        }
         else for (const m of messages) io.stdout.write(`${chatLine(m, true)}\n`)
       } finally {
         client.close()
       }
     }))
+  redactCommand(chat, io)
   return chat
+}
+
+/** `plexi chat redact --room R SEQ`: withdraws one of the user's own posts (the chat service's Redact). */
+function redactCommand (chat: Command, io: CliIo): void {
+  withClientOptions(chat.command('redact <seq>'), 'chat')
+    .description('withdraw one of your posts (or your agent\'s answer): history shows it without its text from then on, subscribers get a redaction, and the text is removed from every replica (--json: {room, seq, redactionSeq, ts, already})')
+    .requiredOption('--room <room>', 'the room')
+    .action(withFlags(async (seqText: string, flags: RoomFlags) => {
+      const room = roomOf(flags)
+      const seq = integer(seqText, 'SEQ', 1, Number.MAX_SAFE_INTEGER)
+      const client = await connect(io, flags)
+      try {
+        const ack = await client.call<RedactAck>('Redact', { room, seq })
+        if (flags.json === true) printJson(io, { room: ack.room, seq: ack.seq, redactionSeq: ack.redactionSeq, ts: ack.ts, already: ack.already })
+        else io.stdout.write(ack.already ? `#${ack.seq} in ${ack.room} was redacted already\n` : `redacted #${ack.seq} in ${ack.room} (redaction #${ack.redactionSeq})\n`)
+      } finally {
+        client.close()
+      }
+    }))
 }
 
 async function connect (io: CliIo, flags: ClientFlags): Promise<NodeClient> {

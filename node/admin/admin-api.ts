@@ -14,6 +14,10 @@ import type { ActorListing, EntityMoves, EntityPartitions } from './routes/actor
 import { auditRoutes } from './routes/audit-routes.ts'
 import type { AuditView } from './routes/audit-routes.ts'
 import { backupsRoutes } from './routes/backups-routes.ts'
+import { erasureRoutes } from './routes/erasure-routes.ts'
+import type { ErasureAdmin } from './routes/erasure-routes.ts'
+import { retentionRoutes } from './routes/retention-routes.ts'
+import type { RetentionAdmin } from './routes/retention-routes.ts'
 import type { BackupsAdmin } from './routes/backups-routes.ts'
 import { clusterRoutes } from './routes/cluster-routes.ts'
 import { jobsRoutes } from './routes/jobs-routes.ts'
@@ -91,6 +95,13 @@ export interface AdminApiDeps {
   /** Each plugins-role member's connection to each registered server (node/plugins ServerStatus;
    * absent: servers are listed without it). */
   readonly mcpServerStatus?: McpServersRoutesDeps['status']
+  /** Erasure of users (node/erasure UserErasure; absent: the route answers 503). */
+  readonly erasure?: ErasureAdmin | undefined
+  /** Reads this node's store for a text (node/erasure scanStore; absent: the scan route answers 503). */
+  readonly scanStore?: ((text: string) => Promise<{ holding: number, scanned: number }>) | undefined
+  /** Retention (node/erasure RetentionRunner and the config's default; absent: the job's route
+   * answers 503, and the default reads keep forever). */
+  readonly retention?: RetentionAdmin | undefined
 }
 
 /**
@@ -120,6 +131,8 @@ export function adminApi (deps: AdminApiDeps, streams: Pick<EventStreams, 'serve
     await api.register(logsRoutes({ logs: deps.logs, streams }))
     await api.register(auditRoutes({ audit: deps.audit }))
     await api.register(roomsRoutes({ system: deps.system }))
+    await api.register(erasureRoutes({ system: deps.system, erasure: deps.erasure, scanStore: deps.scanStore }))
+    await api.register(retentionRoutes({ system: deps.system, retention: deps.retention }))
     await api.register(pluginsRoutes({ plugins: deps.plugins }))
     await api.register(mcpServersRoutes({ servers: deps.mcpServers, status: deps.mcpServerStatus }))
   }

@@ -1,7 +1,7 @@
 import type { ActorSystem, BackupEntry } from '../../actors/index.ts'
 import type { Jobs } from '../jobs/index.ts'
 import type { Candidate } from '../mesh/index.ts'
-import type { PartitionPeer, ReplicatedJournal } from '../replication/index.ts'
+import type { PartitionPeer, ReplicatedJournal, StoredRecord } from '../replication/index.ts'
 import { ServiceFailures } from '../services/index.ts'
 import type { ServiceLog } from '../services/index.ts'
 import type { BackupKey } from './backup-key.ts'
@@ -18,6 +18,11 @@ import type { BackupManifest } from './manifest.ts'
 import type { RetentionPolicy } from './retention.ts'
 
 /** What the backup service is given (BackupService's options; every part reads them here). */
+/** What a restore applies to each entity's records before it writes them (restoreFilter). */
+export interface RestoreFilter {
+  records (entity: string, records: readonly StoredRecord[]): readonly StoredRecord[] | null
+}
+
 export interface BackupServiceOptions {
   readonly system: ActorSystem
   readonly journal: ReplicatedJournal
@@ -51,6 +56,10 @@ export interface BackupServiceOptions {
   /** Whether a member is up (a backup its node was making while it died is not running any more).
    * @default every member counts as up */
   readonly live?: (peer: string) => boolean
+  /** What every restore applies to the records it writes, loaded as it starts (node/erasure
+   * ErasureFilter: the erasure log), so that a restore never brings back erased data: an entity's
+   * records as they may be written, or null to leave the entity as it is now. @default none */
+  readonly restoreFilter?: () => Promise<RestoreFilter>
   /** Where the backup loops (schedule, audits, resuming, the catalog lock's renewal) count their
    * failures; one per node. @default a counter of its own */
   readonly failures?: ServiceFailures

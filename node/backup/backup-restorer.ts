@@ -1,6 +1,6 @@
 import type { Job, JobControl } from '../jobs/index.ts'
 import type { StoredRecord } from '../replication/index.ts'
-import type { BackupContext } from './backup-context.ts'
+import type { BackupContext, RestoreFilter } from './backup-context.ts'
 import { newRestoreId } from './backup-id.ts'
 import type { BackupKey } from './backup-key.ts'
 import { openChunk } from './chunk-crypto.ts'
@@ -44,6 +44,8 @@ interface Run {
   /** Opened chunks, by id (a partition's stream is read in order: each chunk is read once). */
   readonly plain: Map<string, Buffer>
   readonly inFlight: Set<Promise<void>>
+  /** The erasure log as this restore applies it (absent: none, or a dry run). */
+  readonly filter: RestoreFilter | undefined
   records: number
   dropped: number
   written: number
@@ -93,9 +95,11 @@ export class BackupRestorer {
       await catalog.ask({ type: 'restore-begin', id: rid, backup: id, selection: record, total: chosen.length, node: opts.self, ts: Date.now() }, true)
     }
     if (!dryRun) this.#ctx.restoring.add(rid)
+    // loaded before anything is written: what was erased before the restore started stays erased
+    const filter = dryRun ? undefined : await opts.restoreFilter?.()
     const progress = new RestoreProgress({ catalog, id: rid, node: opts.self, total: chosen.length, start, dryRun, ...opts.checkpointMs !== undefined && { everyMs: opts.checkpointMs }, ...opts.log !== undefined && { log: opts.log } })
     try {
-      const summary = await this.#restoreChosen({ control, key, id, selection, dryRun, chosen, progress, changes: [], plain: new Map(), inFlight: new Set(), records: 0, dropped: 0, written: 0, done: start, restoredHere: 0, failure: undefined })
+      const summary = await this.#restoreChosen({ control, key, id, selection, dryRun, chosen, progress, changes: [], plain: new Map(), inFlight: new Set(), filter, records: 0, dropped: 0, written: 0, done: start, restoredHere: 0, failure: undefined })
       await progress.settled()
       if (!dryRun) await catalog.ask({ type: 'restore-end', id: rid, error: null, node: opts.self, ts: Date.now() }, true)
       return `${summary}${start > 0 ? `; resumed at entity ${start + 1} of ${chosen.length} (restore ${rid})` : ''}`
@@ -135,7 +139,15 @@ export class BackupRestorer {
         progress.complete(i)
         control.progress({ done: run.done, left: run.changes.slice(0, JOB_LEFT_SHOWN), message: `${run.done} of ${chosen.length} entities compared` })
       } else {
-        await this.#startRewrite(run, i, p, block, decoded)
+        const records = run.filter === undefined ? decoded.records : run.filter.records(block.entity, decoded.records)
+        if (records === null) {
+          // erased (an erased user's agent, the erasure log itself): left as it is now
+          run.done++
+          progress.complete(i)
+          control.progress({ done: run.done })
+          continue
+        }
+        await this.#startRewrite(run, i, p, block, records === decoded.records ? decoded : { ...decoded, records })
         run.records += decoded.head
       }
     }
@@ -175,7 +187,7 @@ export class BackupRestorer {
     const { system } = this.#ctx.opts
     const slash = block.entity.indexOf('/')
     const state = (): unknown => system.foldState(block.entity.slice(0, slash), block.entity.slice(slash + 1), decoded.records)
-    const rewrite = this.#rewriteHeld(block.entity, decoded.records, state, this.#clients(p.partition), `restore-${run.id}`).then((result) => {
+    const rewrite = this.#rewriteHeld(block.entity, decoded, state, this.#clients(p.partition), `restore-${run.id}`).then((result) => {
       run.dropped += Math.max(0, result.dropped)
       run.written += result.written
       this.#ctx.stats.restored++
@@ -191,7 +203,7 @@ export class BackupRestorer {
 
   /** One entity's journal rewritten while its owner holds it still (tried again when an activation
    * raced the rewrite). */
-  async #rewriteHeld (entity: string, records: readonly StoredRecord[], state: () => unknown, clients: ReadonlyMap<string, ReplicaClient>, activation: string): Promise<{ dropped: number, written: number }> {
+  async #rewriteHeld (entity: string, decoded: DecodedEntity, state: () => unknown, clients: ReadonlyMap<string, ReplicaClient>, activation: string): Promise<{ dropped: number, written: number }> {
     const owner = this.#ctx.opts.ownerOf?.(entity) ?? this.#ctx.opts.self
     const hold = this.#ctx.opts.system.actorAt<RestoreHoldMsg>({ node: owner, path: RESTORE_HOLD_PATH })
     // an owner that cannot hold it (down, not answering) runs no activation of it to hold: the
@@ -200,7 +212,7 @@ export class BackupRestorer {
     try {
       for (let attempt = 1; ; attempt++) {
         try {
-          return await rewriteJournal(entity, records, state, clients, activation)
+          return await rewriteJournal(entity, decoded.records, state, clients, activation, decoded.trimmed)
         } catch (err) {
           if (!(err instanceof BackupRestoreError) || attempt >= REWRITE_TRIES) throw err
         }

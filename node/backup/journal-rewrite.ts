@@ -1,6 +1,6 @@
 import type { ActorSystem } from '../../actors/index.ts'
-import { APPEND_BATCH_RECORDS, REPLICA_ASK_MS, checkReplicaReply, matchPoint, shardHolderPath, withRecords } from '../replication/index.ts'
-import type { ReplicaRequest, ReplicatedJournal, ReplyOf, ShardHolderMsg, StoredRecord } from '../replication/index.ts'
+import { APPEND_BATCH_RECORDS, REPLICA_ASK_MS, checkReplicaReply, floorOf, matchPoint, shardHolderPath, withRecords } from '../replication/index.ts'
+import type { ReplicaRequest, ReplicatedJournal, ReplyOf, ShardHolderMsg, StoredRecord, StoredSnapshot } from '../replication/index.ts'
 import { FENCE_TRIES } from './constants.ts'
 import { BackupRestoreError } from './errors.ts'
 
@@ -32,10 +32,17 @@ export function replicaClient (system: ActorSystem, journal: ReplicatedJournal, 
  * could prefer. `records` are seq 1..N; `state` gives their state (asked only when a snapshot
  * is replaced).
  *
+ * A trimmed backup (`trimmed`: its floor and the snapshot covering what is below it; `records` are
+ * then floor..N) is written whole: every replica takes the floor with the backup's snapshot (a
+ * trim in the new epoch), then the records, then the snapshot replaces the one held. A replica
+ * trimmed above the backup's floor since cannot take what is below its floor back:
+ * BackupRestoreError (docs/replication.md, "Rewrites and trims").
+ *
  * An activation that fences meanwhile (a message reached the entity while it was not held) makes
  * the writes stale: BackupRestoreError, and the caller tries again.
  */
-export async function rewriteJournal (entity: string, records: readonly StoredRecord[], state: () => unknown, replicas: ReadonlyMap<string, ReplicaClient>, activation: string): Promise<{ epoch: number, dropped: number, written: number }> {
+export async function rewriteJournal (entity: string, records: readonly StoredRecord[], state: () => unknown, replicas: ReadonlyMap<string, ReplicaClient>, activation: string,
+  trimmed?: { readonly floor: number, readonly snapshot: StoredSnapshot }): Promise<{ epoch: number, dropped: number, written: number }> {
   const fail = (why: string): never => { throw new BackupRestoreError(`${entity}: ${why}`) }
   const ask = async <R extends ReplicaRequest>(node: string, request: R): Promise<ReplyOf<R>> => {
     try {
@@ -44,15 +51,17 @@ export async function rewriteJournal (entity: string, records: readonly StoredRe
       return fail(`replica ${node} did not answer (${(err as Error).message}); a restore needs every replica of the partition`)
     }
   }
-  const n = records.length
-  if (!records.every((r, i) => r.seq === i + 1)) fail('the records to write are not seq 1..N')
+  const floor = trimmed?.floor ?? 1
+  const n = floor - 1 + records.length
+  if (!records.every((r, i) => r.seq === floor + i)) fail(`the records to write are not seq ${floor}..N`)
   const nodes = [...replicas.keys()]
   const summaries = new Map(await Promise.all(nodes.map(async (node) => [node, await ask(node, { op: 'summary', entity })] as const)))
+  for (const [node, s] of summaries) if (floorOf(s) > floor) fail(`replica ${node} was trimmed below seq ${floorOf(s)} since the backup (from seq ${floor}): what it dropped cannot be written back`)
   const dropped = Math.max(0, ...[...summaries.values()].map((s) => s.head)) - n
-  // how far each replica's log is the backup's already
+  // how far each replica's log is the backup's already (a trimmed backup is written whole)
   const backupLog = { segments: withRecords([], 1, records.map((r) => r.epoch)), head: n }
-  const shared = new Map([...summaries].map(([node, s]) => [node, n === 0 ? 0 : matchPoint(backupLog, s)]))
-  if (n > 0 && nodes.every((node) => shared.get(node) === n && summaries.get(node)?.head === n)) return { epoch: 0, dropped: 0, written: 0 }
+  const shared = new Map([...summaries].map(([node, s]) => [node, n === 0 || trimmed !== undefined ? 0 : matchPoint(backupLog, s)]))
+  if (n > 0 && trimmed === undefined && nodes.every((node) => shared.get(node) === n && summaries.get(node)?.head === n)) return { epoch: 0, dropped: 0, written: 0 }
   let epoch = Math.max(0, ...[...summaries.values()].map((s) => s.promised)) + 1
   for (let tries = 0; ; tries++) {
     const answers = await Promise.all(nodes.map(async (node) => await ask(node, { op: 'fence', entity, epoch, activation })))
@@ -64,17 +73,25 @@ export async function rewriteJournal (entity: string, records: readonly StoredRe
   let written = 0
   let folded: { state: unknown } | undefined
   await Promise.all(nodes.map(async (node) => {
+    if (trimmed !== undefined) {
+      // the floor, with the backup's snapshot, in the new epoch: the log up to it is the backup's
+      const took = await ask(node, { op: 'trim', entity, epoch, activation, before: floor, prevEpoch: epoch, snapshot: trimmed.snapshot })
+      if (took.result !== 'ok') fail(`replica ${node} answered ${took.result} to the trim (an activation took the entity meanwhile); try again`)
+    }
     // at least the last record is written again: a replica holding more loses what follows it
-    const from = n === 0 ? 0 : Math.min(shared.get(node) ?? 0, n - 1)
+    const from = n === 0 ? 0 : trimmed !== undefined ? floor - 1 : Math.min(shared.get(node) ?? 0, n - 1)
     for (let at = from; at < n; at += APPEND_BATCH_RECORDS) {
-      const page = records.slice(at, at + APPEND_BATCH_RECORDS).map((r) => ({ seq: r.seq, epoch, event: r.event }))
-      const prevEpoch = at === 0 ? 0 : at === from ? (records[at - 1] as StoredRecord).epoch : epoch
+      const page = records.slice(at - floor + 1, at - floor + 1 + APPEND_BATCH_RECORDS).map((r) => ({ seq: r.seq, epoch, event: r.event, ...((r.rev ?? 0) > 0 && { rev: r.rev, revEpoch: r.revEpoch ?? r.epoch }) }))
+      const prevEpoch = at === 0 ? 0 : at === from && trimmed === undefined ? (records[at - 1] as StoredRecord).epoch : epoch
       const reply = await ask(node, { op: 'append', entity, epoch, activation, prevSeq: at, prevEpoch, records: page })
       if (reply.result !== 'ok') fail(`replica ${node} answered ${reply.result} to the rewrite (an activation took the entity meanwhile); try again`)
       written += page.length
     }
-    // a snapshot built from records that went gives way to the backup's state
-    if (n > 0 && (summaries.get(node)?.snapshotSeq ?? 0) > from) {
+    // a snapshot built from records that went gives way to the backup's state (a trimmed backup's own)
+    if (trimmed !== undefined) {
+      const saved = await ask(node, { op: 'save-snapshot', entity, epoch, snapshot: trimmed.snapshot, replace: true })
+      if (saved.result !== 'ok') fail(`replica ${node} refused the snapshot (an activation took the entity meanwhile); try again`)
+    } else if (n > 0 && (summaries.get(node)?.snapshotSeq ?? 0) > from) {
       const saved = await ask(node, { op: 'save-snapshot', entity, epoch, snapshot: { seq: n, state: (folded ??= { state: state() }).state }, replace: true })
       if (saved.result !== 'ok') fail(`replica ${node} refused the snapshot (an activation took the entity meanwhile); try again`)
     }

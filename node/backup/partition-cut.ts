@@ -1,16 +1,19 @@
-import { READ_PAGE_RECORDS } from '../replication/index.ts'
-import type { EntitySummary, PartitionPeer, StoredRecord } from '../replication/index.ts'
+import { READ_PAGE_RECORDS, floorOf } from '../replication/index.ts'
+import type { EntitySummary, PartitionPeer, StoredRecord, StoredSnapshot } from '../replication/index.ts'
 import { BACKUP_ENTITY_PAGE } from './constants.ts'
 import { BackupSourceError } from './errors.ts'
 
-/** One entity as a backup takes it: its journal from seq 1 to the cut. */
+/** One entity as a backup takes it: its journal from its floor (seq 1 unless trimmed) to the cut. */
 export interface EntityCut {
   readonly entity: string
   /** The last seq taken, and the epoch of its record. */
   readonly head: number
   readonly headEpoch: number
-  /** seq 1 to head, in order, without a gap. */
+  /** floor to head, in order, without a gap. */
   readonly records: readonly StoredRecord[]
+  /** A trimmed journal's floor (docs/replication.md, "Rewrites and trims") and the snapshot that
+   * covers what is below it (its seq ≥ floor − 1, ≤ head). Absent: not trimmed (floor 1). */
+  readonly trimmed?: { readonly floor: number, readonly snapshot: StoredSnapshot }
   /** The replica they were read from. */
   readonly from: string
 }
@@ -90,7 +93,7 @@ export async function * readPartitionCut (partition: number, peers: ReadonlyMap<
     // only replicas holding the same log end (same seq, same epoch) can serve the cut
     for (const holder of holders.filter((h) => h.summary.head === head && h.summary.headEpoch === headEpoch)) {
       try {
-        cut = { entity, head, headEpoch, records: await readLog(peers.get(holder.node) as PartitionPeer, entity, head, headEpoch, opts.signal), from: holder.node }
+        cut = await readCut(peers.get(holder.node) as PartitionPeer, entity, holder.summary, opts.signal, holder.node)
         break
       } catch (err) {
         if (opts.signal?.aborted === true) throw err
@@ -102,21 +105,39 @@ export async function * readPartitionCut (partition: number, peers: ReadonlyMap<
   }
 }
 
-/** seq 1..head of one replica's log, checked: in order, without a gap, ending in the epoch listed. */
-async function readLog (peer: PartitionPeer, entity: string, head: number, headEpoch: number, signal: AbortSignal | undefined): Promise<StoredRecord[]> {
+/** One replica's cut of an entity: its records from its floor, and the snapshot covering the
+ * floor when it was trimmed. */
+async function readCut (peer: PartitionPeer, entity: string, summary: EntitySummary['summary'], signal: AbortSignal | undefined, from: string): Promise<EntityCut> {
+  const { head, headEpoch } = summary
+  const floor = floorOf(summary)
+  let trimmed: EntityCut['trimmed']
+  if (floor > 1) {
+    const snapshot = await peer.snapshot?.(entity)
+    if (snapshot === undefined || snapshot === null || snapshot.seq < floor - 1 || snapshot.seq > head) {
+      throw new BackupSourceError(`${entity}: the replica trimmed it below ${floor} and holds no snapshot covering that up to its head`)
+    }
+    trimmed = { floor, snapshot }
+  }
+  return { entity, head, headEpoch, records: await readLog(peer, entity, floor, head, headEpoch, signal), from, ...(trimmed !== undefined && { trimmed }) }
+}
+
+/** floor..head of one replica's log, checked: in order, without a gap, ending in the epoch listed. */
+async function readLog (peer: PartitionPeer, entity: string, floor: number, head: number, headEpoch: number, signal: AbortSignal | undefined): Promise<StoredRecord[]> {
   const records: StoredRecord[] = []
-  while (records.length < head) {
+  const count = head - floor + 1
+  while (records.length < count) {
     signal?.throwIfAborted()
-    const from = records.length + 1
-    const page = await peer.read(entity, from, Math.min(READ_PAGE_RECORDS, head - records.length))
+    const from = floor + records.length
+    const page = await peer.read(entity, from, Math.min(READ_PAGE_RECORDS, count - records.length))
     if (page.length === 0) throw new BackupSourceError(`${entity}: the replica has no record ${from} (it listed a head of ${head})`)
     for (const record of page) {
-      if (records.length === head) break   // written after the listing: the next backup's
-      if (record.seq !== records.length + 1) throw new BackupSourceError(`${entity}: record ${record.seq} where ${records.length + 1} was due`)
+      if (records.length === count) break   // written after the listing: the next backup's
+      if (record.seq !== floor + records.length) throw new BackupSourceError(`${entity}: record ${record.seq} where ${floor + records.length} was due`)
       records.push(record)
     }
   }
   // a log that changed under the listing (a new owner's recovery rewrote the head) is read again elsewhere
-  if ((records.at(-1) as StoredRecord).epoch !== headEpoch) throw new BackupSourceError(`${entity}: record ${head} has epoch ${(records.at(-1) as StoredRecord).epoch}, the listing said ${headEpoch}`)
+  const last = records.at(-1)
+  if (last !== undefined && last.epoch !== headEpoch) throw new BackupSourceError(`${entity}: record ${head} has epoch ${last.epoch}, the listing said ${headEpoch}`)
   return records
 }

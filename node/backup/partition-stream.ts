@@ -1,5 +1,5 @@
 import { createPlainCodec } from '../../actors/index.ts'
-import type { StoredRecord } from '../replication/index.ts'
+import type { StoredRecord, StoredSnapshot } from '../replication/index.ts'
 import type { BackupKey } from './backup-key.ts'
 import { ciphertextDigest, sealComputedChunk } from './chunk-crypto.ts'
 import { Chunker } from './chunker.ts'
@@ -34,15 +34,20 @@ export interface DecodedEntity {
   readonly head: number
   readonly headEpoch: number
   readonly records: readonly StoredRecord[]
+  /** A trimmed journal's floor and the snapshot covering what is below it (EntityCut.trimmed). */
+  readonly trimmed?: { readonly floor: number, readonly snapshot: StoredSnapshot }
 }
 
-// Block layout: 'E' u16 name length, the name (UTF-8); per record 'R' u32 length, msgpack
-// [seq, epoch, event]; then 'Z' f64 head, f64 head epoch. The head comes last and nothing counts
+// Block layout: 'E' u16 name length, the name (UTF-8); for a trimmed journal only, 'S' u32
+// length, msgpack [floor, snapshot seq, snapshot state]; per record 'R' u32 length, msgpack
+// [seq, epoch, event] (or [seq, epoch, event, rev, revEpoch?] for a rewritten record:
+// docs/replication.md, "Rewrites and trims"); then 'Z' f64 head, f64 head epoch. The head comes last and nothing counts
 // the records ahead of them, so records appended to an entity change only the end of its block:
 // content-defined chunking then keeps every chunk before that end (an unchanged room, and the
 // unchanged start of a changed one, cost the next backup nothing).
 const ENTITY = 0x45
 const RECORD = 0x52
+const SNAPSHOT = 0x53
 const END = 0x5a
 const END_BYTES = 17
 
@@ -109,8 +114,17 @@ function encodeBlock (cut: EntityCut): Uint8Array[] {
   head[0] = ENTITY
   head.writeUInt16BE(name.byteLength, 1)
   const parts: Uint8Array[] = [head, name]
+  if (cut.trimmed !== undefined) {
+    const { floor, snapshot } = cut.trimmed
+    const body = codec.encode([floor, snapshot.seq, snapshot.state])
+    if (body.byteLength > MAX_BACKUP_RECORD_BYTES) throw new BackupFormatError(`${cut.entity}: its snapshot is ${body.byteLength} bytes, more than a backup takes (${MAX_BACKUP_RECORD_BYTES})`)
+    const frame = Buffer.alloc(5)
+    frame[0] = SNAPSHOT
+    frame.writeUInt32BE(body.byteLength, 1)
+    parts.push(frame, body)
+  }
   for (const r of cut.records) {
-    const body = codec.encode([r.seq, r.epoch, r.event])
+    const body = codec.encode((r.rev ?? 0) === 0 ? [r.seq, r.epoch, r.event] : r.revEpoch === undefined || r.revEpoch === r.epoch ? [r.seq, r.epoch, r.event, r.rev] : [r.seq, r.epoch, r.event, r.rev, r.revEpoch])
     if (body.byteLength > MAX_BACKUP_RECORD_BYTES) throw new BackupFormatError(`${cut.entity}: record ${r.seq} is ${body.byteLength} bytes, more than a backup takes (${MAX_BACKUP_RECORD_BYTES})`)
     const frame = Buffer.alloc(5)
     frame[0] = RECORD
@@ -143,6 +157,11 @@ export function decodeBlock (bytes: Uint8Array, expected: EntityBlock, opts: { l
   if (entity !== expected.entity) fail(`it holds ${entity.slice(0, 100)}`)
   const records: StoredRecord[] = []
   let at = 3 + nameLength
+  let trimmed: DecodedEntity['trimmed']
+  if (buf[at] === SNAPSHOT) {
+    ({ trimmed, at } = decodeSnapshot(buf, at, fail))
+  }
+  const floor = trimmed?.floor ?? 1
   while (at < buf.byteLength && buf[at] === RECORD) {
     if (at + 5 > buf.byteLength) fail('a record frame runs past its end')
     const length = buf.readUInt32BE(at + 1)
@@ -153,7 +172,7 @@ export function decodeBlock (bytes: Uint8Array, expected: EntityBlock, opts: { l
     // all its records and the events of a few)
     const lazy = opts.lazy === true ? lazyRecord(body) : undefined
     if (lazy !== undefined) {
-      if (lazy.seq !== records.length + 1) fail(`record ${records.length + 1} is not [seq, epoch, event] in order`)
+      if (lazy.seq !== floor + records.length) fail(`record ${floor + records.length} is not [seq, epoch, event] in order`)
       records.push(lazy)
       at += 5 + length
       continue
@@ -164,19 +183,41 @@ export function decodeBlock (bytes: Uint8Array, expected: EntityBlock, opts: { l
     } catch {
       fail(`record ${records.length + 1} does not decode`)
     }
-    if (!Array.isArray(value) || value.length !== 3 || value[0] !== records.length + 1 || !Number.isSafeInteger(value[1]) || (value[1] as number) < 0) {
-      fail(`record ${records.length + 1} is not [seq, epoch, event] in order`)
+    if (!Array.isArray(value) || value.length < 3 || value.length > 5 || value[0] !== floor + records.length || !Number.isSafeInteger(value[1]) || (value[1] as number) < 0 ||
+      value.slice(3).some((x) => !Number.isSafeInteger(x) || (x as number) < 1)) {
+      fail(`record ${floor + records.length} is not [seq, epoch, event, rev?, revEpoch?] in order`)
     }
-    records.push({ seq: value[0] as number, epoch: value[1] as number, event: value[2] })
+    const [seq, epoch, event, rev, revEpoch] = value as [number, number, unknown, number?, number?]
+    records.push({ seq, epoch, event, ...(rev !== undefined && { rev }), ...(revEpoch !== undefined && { revEpoch }) })
     at += 5 + length
   }
   if (at + END_BYTES !== buf.byteLength || buf[at] !== END) fail('it does not end with its head')
   const head = buf.readDoubleBE(at + 1)
   const headEpoch = buf.readDoubleBE(at + 9)
-  if (head !== records.length || head !== expected.head || headEpoch !== expected.headEpoch || (records.at(-1)?.epoch ?? 0) !== headEpoch) {
-    fail(`it ends at seq ${head} epoch ${headEpoch} with ${records.length} records; the manifest says seq ${expected.head} epoch ${expected.headEpoch}`)
+  // (a journal trimmed whole holds no record to check its head's epoch by)
+  const last = records.at(-1)
+  if (head !== floor - 1 + records.length || head !== expected.head || headEpoch !== expected.headEpoch || (last === undefined ? floor === 1 && headEpoch !== 0 : last.epoch !== headEpoch)) {
+    fail(`it ends at seq ${head} epoch ${headEpoch} with ${records.length} records from ${floor}; the manifest says seq ${expected.head} epoch ${expected.headEpoch}`)
   }
-  return { entity, head, headEpoch, records }
+  return { entity, head, headEpoch, records, ...(trimmed !== undefined && { trimmed }) }
+}
+
+/** A block's snapshot frame: [floor ≥ 2, snapshot seq ≥ floor − 1, state]. */
+function decodeSnapshot (buf: Buffer, at: number, fail: (why: string) => never): { trimmed: NonNullable<DecodedEntity['trimmed']>, at: number } {
+  if (at + 5 > buf.byteLength) fail('its snapshot frame runs past its end')
+  const length = buf.readUInt32BE(at + 1)
+  if (length > MAX_BACKUP_RECORD_BYTES || at + 5 + length > buf.byteLength) fail('its snapshot runs past its end')
+  let value: unknown[] = []
+  try {
+    value = codec.decode(buf.subarray(at + 5, at + 5 + length)) as unknown[]
+  } catch {
+    fail('its snapshot does not decode')
+  }
+  const [floor, seq, state] = value
+  if (!Array.isArray(value) || value.length !== 3 || !Number.isSafeInteger(floor) || (floor as number) < 2 || !Number.isSafeInteger(seq) || (seq as number) < (floor as number) - 1) {
+    fail('its snapshot is not [floor, seq, state]')
+  }
+  return { trimmed: { floor: floor as number, snapshot: { seq: seq as number, state } }, at: at + 5 + length }
 }
 
 /**

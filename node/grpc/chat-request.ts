@@ -6,6 +6,7 @@ export interface PostRequest { room: string, text: string, clientId?: string }
 export interface SubscribeRequest { room: string, after: number }
 export interface HistoryRequest { room: string, after: number, limit: number }
 export interface RoomRequest { room: string }
+export interface RedactRequest { room: string, seq: number }
 
 /** A room name, or InvalidRequestError naming the field (never echoing a long value). */
 export function checkRoom (value: unknown): string {

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto'
 import type * as grpc from '@grpc/grpc-js'
 import { ROOMS, ROOM_DIRECTORY_KEY } from '../../actors/index.ts'
-import type { ChatMessage, PostAck, RoomInfo, RoomSummary } from '../../actors/index.ts'
+import type { ChatMessage, PostAck, RedactAck, RoomInfo, RoomSummary } from '../../actors/index.ts'
 import { InvalidRequestError, MAX_HISTORY_LIMIT } from '../../protocols/index.ts'
 import { ChatCalls } from './chat-calls.ts'
 import type { ChatServiceDeps } from './chat-calls.ts'
 import { checkClientId, checkRoom, checkSeq } from './chat-request.ts'
-import type { HistoryRequest, PostRequest, RoomRequest, SubscribeRequest } from './chat-request.ts'
+import type { HistoryRequest, PostRequest, RedactRequest, RoomRequest, SubscribeRequest } from './chat-request.ts'
 import { wireMessage } from './chat-wire.ts'
 import { CHAT_HISTORY_DEFAULT } from './constants.ts'
 import { subscribeCall } from './subscribe-call.ts'
@@ -22,11 +22,12 @@ export function chatServiceHandlers (deps: ChatServiceDeps): grpc.UntypedService
   const calls = new ChatCalls(deps)
   return {
     Post: calls.unary<PostRequest, PostAck>('Post', async (req, user) => await post(calls, req, user)),
-    History: calls.unary<HistoryRequest, { messages: unknown[] }>('History', async (req) => await history(calls, req)),
+    History: calls.unary<HistoryRequest, { messages: unknown[], retainedFrom: number }>('History', async (req) => await history(calls, req)),
     ListRooms: calls.unary<unknown, { rooms: RoomSummary[] }>('ListRooms', async () => await listRooms(calls)),
     Join: calls.unary<RoomRequest, RoomInfo>('Join', async (req, user) => await joinOrLeave(calls, 'join', req, user)),
     Leave: calls.unary<RoomRequest, RoomInfo>('Leave', async (req, user) => await joinOrLeave(calls, 'leave', req, user)),
     Members: calls.unary<RoomRequest, { members: readonly string[] }>('Members', async (req) => await members(calls, req)),
+    Redact: calls.unary<RedactRequest, RedactAck>('Redact', async (req, user) => await redact(calls, req, user)),
     Subscribe: (call: grpc.ServerWritableStream<SubscribeRequest, unknown>) => {
       // subscribeCall answers every failure on the call itself: nothing is left to reject
       void subscribeCall(calls, call)
@@ -50,13 +51,16 @@ async function post (calls: ChatCalls, req: PostRequest, user: string): Promise<
   return ack
 }
 
-async function history (calls: ChatCalls, req: HistoryRequest): Promise<{ messages: unknown[] }> {
+async function history (calls: ChatCalls, req: HistoryRequest): Promise<{ messages: unknown[], retainedFrom: number }> {
   const roomName = checkRoom(req.room)
   const after = checkSeq(req.after, 'after')
   const limit = req.limit === 0 ? CHAT_HISTORY_DEFAULT : req.limit
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_HISTORY_LIMIT) throw new InvalidRequestError(`limit: must be 1 to ${MAX_HISTORY_LIMIT} (0 means ${CHAT_HISTORY_DEFAULT})`)
-  const messages = await calls.askRoom<ChatMessage[]>(roomName, (replyTo) => ({ type: 'history', after, limit, replyTo }))
-  return { messages: messages.map(wireMessage) }
+  const [messages, info] = await Promise.all([
+    calls.askRoom<ChatMessage[]>(roomName, (replyTo) => ({ type: 'history', after, limit, replyTo })),
+    calls.askRoom<RoomInfo>(roomName, (replyTo) => ({ type: 'info', replyTo }))
+  ])
+  return { messages: messages.map(wireMessage), retainedFrom: info.floor ?? 1 }
 }
 
 async function listRooms (calls: ChatCalls): Promise<{ rooms: RoomSummary[] }> {
@@ -69,6 +73,16 @@ async function joinOrLeave (calls: ChatCalls, type: 'join' | 'leave', req: RoomR
   const name = checkRoom(req.room)
   calls.limitWrites(user)
   return await calls.askRoom<RoomInfo>(name, (replyTo) => ({ type, user, replyTo }))
+}
+
+/** A redaction writes an event: it counts against the user's write budget. The room checks the
+ * post is the caller's (a chat client is never an admin). */
+async function redact (calls: ChatCalls, req: RedactRequest, user: string): Promise<RedactAck> {
+  const roomName = checkRoom(req.room)
+  const seq = checkSeq(req.seq, 'seq')
+  if (seq === 0) throw new InvalidRequestError('seq: must be the seq of a post (1 or more)')
+  calls.limitWrites(user)
+  return await calls.askRoom<RedactAck>(roomName, (replyTo) => ({ type: 'redact', user, seq, replyTo }))
 }
 
 async function members (calls: ChatCalls, req: RoomRequest): Promise<{ members: readonly string[] }> {

@@ -3,13 +3,15 @@ import type { ChatMessage, ChatMessageKind } from '../../actors/index.ts'
 
 /** chat.proto's ChatMessage.Kind names for the kernel's kinds. protobufjs encodes a name it does
  * not know as the default (MESSAGE) without a word, so the mapping must be explicit. */
-const KIND_NAMES: Record<ChatMessageKind, 'MESSAGE' | 'JOIN' | 'LEAVE'> = { message: 'MESSAGE', join: 'JOIN', leave: 'LEAVE' }
+const KIND_NAMES: Record<ChatMessageKind, WireKind> = { message: 'MESSAGE', join: 'JOIN', leave: 'LEAVE', redaction: 'REDACTION' }
 
-export type WireMessage = Omit<ChatMessage, 'kind'> & { kind: 'MESSAGE' | 'JOIN' | 'LEAVE' }
+type WireKind = 'MESSAGE' | 'JOIN' | 'LEAVE' | 'REDACTION'
+export type WireMessage = Omit<ChatMessage, 'kind'> & { kind: WireKind }
 export type SubscribeEvent =
   | { readonly message: WireMessage }
   | { readonly live: { readonly lastSeq: number } }
   | { readonly agentPartial: { readonly requestId: string, readonly user: string, readonly text: string, readonly inReplyTo: number } }
+  | { readonly redaction: { readonly room: string, readonly seq: number, readonly redacts: number, readonly by: string, readonly ts: number } }
 
 /** A room's message as chat.proto's ChatMessage. */
 export function wireMessage (message: ChatMessage): WireMessage {
@@ -31,11 +33,14 @@ export class SubscribeEncoder {
     this.#encode = encode
   }
 
-  /** The one event object for a message (the same object for every stream). */
+  /** The one event object for a message (the same object for every stream): a redaction goes as
+   * the stream's `redaction` event, every other message as `message`. */
   event (message: ChatMessage): SubscribeEvent {
     let event = this.#events.get(message)
     if (event === undefined) {
-      event = { message: wireMessage(message) }
+      event = message.kind === 'redaction'
+        ? { redaction: { room: message.room, seq: message.seq, redacts: message.redacts ?? 0, by: message.user, ts: message.ts } }
+        : { message: wireMessage(message) }
       this.#events.set(message, event)
     }
     return event

@@ -29,6 +29,9 @@ export async function subscribeCall (calls: ChatCalls, call: SubscribeCall): Pro
     if (after > info.lastSeq) {
       throw new SeqOutOfRangeError(`after: ${after} is beyond the last seq of room ${roomName} (${info.lastSeq}); subscribe with after <= ${info.lastSeq}`)
     }
+    // retention dropped the records below the room's floor: the stream starts where history does
+    // (else it would wait for seqs no replica holds any more)
+    after = Math.max(after, (info.floor ?? 1) - 1)
   } catch (err) {
     call.emit('error', calls.failure('Subscribe', err))
     return

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto'
 import type { Hash } from 'node:crypto'
-import { open, readFile, rename, rm, writeFile } from 'node:fs/promises'
+import { open, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises'
 import type { FileHandle } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { ActorSystem, Behavior, ReplyTo } from '../../actors/index.ts'
@@ -25,6 +25,9 @@ export type KvCacheMsg =
   | { readonly type: 'kv-chunk', readonly transfer: string, readonly offset: number, readonly bytes: Uint8Array, readonly replyTo: ReplyTo<'ok'> }
   /** Every byte was sent: check them and keep the state (replies 'ok'). */
   | { readonly type: 'kv-commit', readonly transfer: string, readonly replyTo: ReplyTo<'ok'> }
+  /** An erasure: remove the conversation's saved states for every model on this node (replies how
+   * many were removed). */
+  | { readonly type: 'kv-forget', readonly cacheKey: string, readonly replyTo: ReplyTo<number> }
 
 interface Incoming {
   readonly model: string
@@ -131,6 +134,7 @@ export class KvCacheTransfer {
             case 'kv-offer': ctx.reply(msg.replyTo, await this.#offer(msg)); break
             case 'kv-chunk': await this.#chunk(msg); ctx.reply(msg.replyTo, 'ok'); break
             case 'kv-commit': await this.#commit(msg.transfer); ctx.reply(msg.replyTo, 'ok'); break
+            case 'kv-forget': ctx.reply(msg.replyTo, await this.forget(msg.cacheKey)); break
           }
         } catch (err) {
           ctx.fail(msg.replyTo, err)
@@ -201,6 +205,24 @@ export class KvCacheTransfer {
     this.#opts.log.debug({ cacheKey: clip(t.cacheKey, 100), model: t.model, bytes: t.meta.bytes, tokens: t.meta.tokens }, 'KV cache received')
   }
 
+  /** Removes the conversation's saved states under every model's directory here, and any transfer
+   * of it still arriving; resolves with how many states were removed. */
+  async forget (cacheKey: string): Promise<number> {
+    for (const [id, t] of [...this.#incoming]) if (t.cacheKey === cacheKey) await this.#drop(id)
+    const root = join(this.#opts.dataDir, 'kv-cache')
+    const models = await readdir(root, { withFileTypes: true }).catch(() => [])
+    let removed = 0
+    for (const model of models) {
+      if (!model.isDirectory()) continue
+      const paths = kvStatePaths(join(root, model.name), cacheKey)
+      const had = await stat(paths.state).then(() => true, () => false) || await stat(paths.meta).then(() => true, () => false)
+      await rm(paths.meta, { force: true })
+      await rm(paths.state, { force: true })
+      if (had) removed++
+    }
+    return removed
+  }
+
   async #dropIdle (): Promise<void> {
     const now = Date.now()
     for (const [id, t] of [...this.#incoming]) if (now - t.lastAt > INCOMING_IDLE_MS) await this.#drop(id)
@@ -236,6 +258,9 @@ export function checkKvCacheMsg (msg: unknown): KvCacheMsg {
       return m as unknown as KvCacheMsg
     case 'kv-commit':
       if (!name(m.transfer)) throw new InvalidPeerRequestError('transfer: an id')
+      return m as unknown as KvCacheMsg
+    case 'kv-forget':
+      if (!name(m.cacheKey)) throw new InvalidPeerRequestError('cacheKey: a name of 1 to 512 characters')
       return m as unknown as KvCacheMsg
     default:
       throw new InvalidPeerRequestError(`unknown KV cache message ${shown(m.type, 64)}`)

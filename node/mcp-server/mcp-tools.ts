@@ -22,8 +22,10 @@ const message = z.object({
   user: z.string(),
   text: z.string(),
   ts: z.number().int().describe('ms since the epoch'),
-  kind: z.enum(['message', 'join', 'leave']),
-  clientId: z.string().optional()
+  kind: z.enum(['message', 'join', 'leave', 'redaction']),
+  clientId: z.string().optional(),
+  redacted: z.literal(true).optional().describe('a redacted post: its text is withdrawn'),
+  redacts: z.number().int().optional().describe('a redaction: the seq of the post it withdrew')
 })
 
 /**
@@ -136,7 +138,10 @@ function structured (value: Record<string, unknown>): CallToolResult {
 }
 
 function plainMessage (m: ChatMessage): z.infer<typeof message> {
-  return { seq: m.seq, user: m.user, text: m.text, ts: m.ts, kind: m.kind, ...(m.clientId !== undefined && { clientId: m.clientId }) }
+  return {
+    seq: m.seq, user: m.user, text: m.text, ts: m.ts, kind: m.kind, ...(m.clientId !== undefined && { clientId: m.clientId }),
+    ...(m.redacted === true && { redacted: true as const }), ...(m.redacts !== undefined && { redacts: m.redacts })
+  }
 }
 
 /**

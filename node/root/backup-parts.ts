@@ -2,6 +2,7 @@ import { join } from 'node:path'
 import { scheduleMs } from '../../config/index.ts'
 import { BackupService, ChunkStore, HolderRepair, holderAt, spawnChunkHolder, spawnRestoreHold } from '../backup/index.ts'
 import { BACKUP_CHUNKS_DIR } from '../constants.ts'
+import { ErasureFilter } from '../erasure/index.ts'
 import { backupMetrics } from '../metrics/index.ts'
 import type { Candidate } from '../mesh/index.ts'
 import type { PartComponents } from './components.ts'
@@ -65,6 +66,7 @@ export const backupsPart: PartSpec<NodeComponents> = {
       ...(audits !== undefined && { auditMs: audits }),
       log: c.get('log').child({ component: 'backup' }),
       failures: c.get('serviceFailures'),
+      restoreFilter: async () => await ErasureFilter.load(system),
       live: (peer) => peer === identity.peerId || cluster.members().some((m) => m.peerId === peer && m.status !== 'down'),
       ownerOf: (entity) => {
         const slash = entity.indexOf('/')

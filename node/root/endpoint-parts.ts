@@ -1,3 +1,4 @@
+import { scanStore } from '../erasure/index.ts'
 import { formatHostPort } from '../../config/index.ts'
 import type { HostPort } from '../../config/index.ts'
 import { describe } from '../../protocols/index.ts'
@@ -84,7 +85,7 @@ export const clientLimitsPart: PartSpec<NodeComponents> = {
 /** The admin endpoint (HTTP, or HTTPS with a TLS pair): the API, /metrics and the dashboard. */
 export const adminPart: PartSpec<NodeComponents> = {
   id: 'admin',
-  needs: ['config', 'log', 'logTail', 'preflight', 'state', 'reach', 'system', 'users', 'toolPolicy', 'metrics', 'self', 'cluster', 'p2p', 'journal', 'roster', 'repairs', 'jobs', 'writeQuorum', 'backups', 'models', 'manager', 'stats', 'audit', 'clients', 'proxies', 'pluginRegistry', 'mcpServers', 'mcpServerStatus'],
+  needs: ['config', 'log', 'logTail', 'preflight', 'state', 'reach', 'system', 'users', 'toolPolicy', 'metrics', 'self', 'cluster', 'p2p', 'journal', 'roster', 'repairs', 'jobs', 'writeQuorum', 'backups', 'erasure', 'retention', 'store', 'models', 'manager', 'stats', 'audit', 'clients', 'proxies', 'pluginRegistry', 'mcpServers', 'mcpServerStatus'],
   gives: ['admin'],
   start: async (c: C) => {
     const config = c.get('config')
@@ -115,6 +116,9 @@ export const adminPart: PartSpec<NodeComponents> = {
         migration: new MigrationAdmin({ system, jobs, members: () => p2p?.members().filter((m) => m.peerId !== identity.peerId) ?? [], candidacy: (peer, role) => cluster.candidacy(peer, role), awaitCandidate: async (peer, role, ms) => await cluster.awaitCandidate(peer, role, ms), busyMs: config.migrationTimeout, graceMs: INTERRUPT_GRACE_MS })
       }),
       backups: c.get('backups'),
+      erasure: c.get('erasure'),
+      scanStore: async (text: string) => await scanStore(c.get('store'), text),
+      retention: c.get('retention'),
       plugins: c.get('pluginRegistry'),
       mcpServers: c.get('mcpServers'),
       mcpServerStatus: c.get('mcpServerStatus'),

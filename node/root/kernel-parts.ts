@@ -1,4 +1,4 @@
-import { ActorSystem, auditLog, backupCatalog, chatRoomType, mcpServerRegistry, pluginCatalog, pluginPackage, postHooks, roomDirectory, toolPolicy, userAgent, userDirectory } from '../../actors/index.ts'
+import { ActorSystem, auditLog, backupCatalog, chatRoomType, erasureLog, retentionPolicy, mcpServerRegistry, pluginCatalog, pluginPackage, postHooks, roomDirectory, toolPolicy, userAgent, userDirectory } from '../../actors/index.ts'
 import { CHAT_GATEWAY_PATH, chatGateway } from '../grpc/index.ts'
 import { AGENT_GATEWAY_PATH, AgentAsker, agentGateway } from '../inference/index.ts'
 import { actorMetrics } from '../metrics/index.ts'
@@ -65,6 +65,8 @@ export const entitiesPart: PartSpec<NodeComponents> = {
     system.registerEntity(chatRoomType({ plugins: roomPlugins }))
     system.registerEntity(postHooks({ plugins: roomPlugins }))
     system.registerEntity(roomDirectory)
+    system.registerEntity(erasureLog)
+    system.registerEntity(retentionPolicy)
     system.registerEntity(userDirectory)
     system.registerEntity(backupCatalog)
     system.registerEntity(auditLog)

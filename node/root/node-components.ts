@@ -4,6 +4,7 @@ import type { HostPort, NodeConfig } from '../../config/index.ts'
 import type { ModelManager, ModelRegistry } from '../../runtimes/index.ts'
 import type { AuditTrail } from '../admin/index.ts'
 import type { BackupService, ChunkStore, HolderRepair } from '../backup/index.ts'
+import type { RetentionRunner, UserErasure } from '../erasure/index.ts'
 import type { GatewayMsg } from '../grpc/index.ts'
 import type { AgentAsker, InferencePlan, InferenceService, KvCacheTransfer } from '../inference/index.ts'
 import type { Jobs } from '../jobs/index.ts'
@@ -116,6 +117,8 @@ export interface NodeGiven {
   readonly handOff: PartitionHandOff
   readonly chunkStore: ChunkStore | undefined
   readonly backups: BackupService
+  readonly erasure: UserErasure
+  readonly retention: RetentionRunner
   readonly holderRepair: HolderRepair | undefined
   readonly stats: StatsSampler
   readonly audit: AuditTrail

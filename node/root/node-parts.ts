@@ -1,4 +1,5 @@
 import { backupChunksPart, backupsPart, holderRepairPart } from './backup-parts.ts'
+import { erasurePart } from './erasure-parts.ts'
 import { adminPart, clientLimitsPart, directoryViewPart, grpcPart, openAiPart, statsPart } from './endpoint-parts.ts'
 import { inferencePart, modelsPart } from './inference-parts.ts'
 import { actorsPart, entitiesPart } from './kernel-parts.ts'
@@ -42,6 +43,7 @@ export const NODE_PARTS: ReadonlyArray<PartSpec<NodeComponents>> = [
   handOffPart,
   catchUpPart,
   directoryViewPart,
+  erasurePart,
   backupChunksPart,
   backupsPart,
   holderRepairPart,

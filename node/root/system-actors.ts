@@ -1,4 +1,5 @@
 import { CHUNK_HOLDER_PATH, RESTORE_HOLD_PATH } from '../backup/index.ts'
+import { STORE_COMPACTION_PATH } from '../erasure/index.ts'
 import { CHAT_GATEWAY_PATH } from '../grpc/index.ts'
 import { AGENT_GATEWAY_PATH, INFERENCE_PATH, INFERENCE_RELAY_PATH, KV_CACHE_PATH } from '../inference/index.ts'
 import { INSPECTOR_PATH, ROLE_MANAGER_PATH } from '../mesh/index.ts'
@@ -37,7 +38,8 @@ export const SYSTEM_ACTORS: readonly SystemActor[] = [
   { path: PLUGIN_REGISTRY_PATH, version: 1, protocol: 'node/plugin-registry/registry-actor.ts', part: 'plugin-registry' },
   { path: MIGRATION_PATH, version: 1, protocol: 'node/migration/migration-protocol.ts', part: 'leave' },
   { path: CHUNK_HOLDER_PATH, version: 1, protocol: 'node/backup/chunk-holder.ts', part: 'backup-chunks' },
-  { path: RESTORE_HOLD_PATH, version: 1, protocol: 'node/backup/restore-hold.ts', part: 'backup-schedule' }
+  { path: RESTORE_HOLD_PATH, version: 1, protocol: 'node/backup/restore-hold.ts', part: 'backup-schedule' },
+  { path: STORE_COMPACTION_PATH, version: 1, protocol: 'node/erasure/store-compaction.ts', part: 'erasure' }
 ]
 
 /** The system actor `path` is one of (a shard holder of any partition counts as partition 0's),

@@ -121,6 +121,14 @@ export class LevelStore {
 
   /** Keys in [gte, lte] with the seal digest stored in each value, not verified (what a Merkle
    * tree is built from; scrub verifies). */
+  /** Rewrites the LevelDB files that hold keys in [gte, lte], so that the space of values deleted
+   * or overwritten there (a trimmed journal, a redacted post's old text) is given back and their
+   * bytes are gone from the files, not only from reads. */
+  async compactRange (gte: string, lte: string): Promise<void> {
+    this.#assertOpen()
+    await this.#db.compactRange(gte, lte)
+  }
+
   async * digests (options: { gte: string, lte: string }): AsyncGenerator<[string, Uint8Array]> {
     for await (const batch of this.digestBatches(options)) yield * batch
   }

@@ -2,7 +2,7 @@
 
 /** What a job does (drains, decommissions, rebalances and migrations move entities; a repair
  * compares replicas; a backup makes one, a verify checks one). */
-export const JOB_KINDS = ['drain', 'decommission', 'rebalance', 'migrate', 'repair', 'backup', 'verify', 'restore', 'sweep'] as const
+export const JOB_KINDS = ['drain', 'decommission', 'rebalance', 'migrate', 'repair', 'backup', 'verify', 'restore', 'sweep', 'erase', 'retention'] as const
 export type JobKind = typeof JOB_KINDS[number]
 /** running, then exactly one of the others, for good. */
 export const JOB_STATES = ['running', 'done', 'failed', 'cancelled'] as const

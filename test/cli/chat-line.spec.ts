@@ -16,4 +16,9 @@ describe('chatLine', () => {
     expect(chatLine(message('leave'), true)).to.equal('#7 2026-01-02 03:04:05 * ann left')
     expect(messageKind(message('JOIN'))).to.equal('join')
   })
+
+  it('should show a redacted post without text and a redaction as what it withdrew', () => {
+    expect(chatLine({ ...message('MESSAGE'), redacted: true }, true)).to.equal('#7 2026-01-02 03:04:05 ann: (redacted)')
+    expect(chatLine({ ...message('REDACTION'), redacts: 3 }, true)).to.equal('#7 2026-01-02 03:04:05 * ann redacted #3')
+  })
 })

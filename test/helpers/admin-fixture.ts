@@ -1,5 +1,6 @@
+import { RetentionRunner, UserErasure } from '../../node/erasure/index.ts'
 import type { FastifyInstance } from 'fastify'
-import { ActorSystem, auditLog, chatRoom, roomDirectory, toolPolicy, userDirectory } from '../../actors/index.ts'
+import { ActorSystem, auditLog, chatRoom, erasureLog, retentionPolicy, roomDirectory, toolPolicy, userDirectory } from '../../actors/index.ts'
 import { actorMetrics, jobMetrics } from '../../node/metrics/index.ts'
 import { AdminTokens, AuditTrail, ClusterJobs, Jobs, LevelStore, LogTail, NodeMetrics, ReplicationAdmin, StatsSampler, UserAccounts, buildAdminServer, openLocalJournal } from '../../node/index.ts'
 import { ToolPolicy } from '../../node/users/index.ts'
@@ -73,6 +74,8 @@ export class AdminFixture {
     this.system.registerEntity(chatRoom)
     this.system.registerEntity(roomDirectory)
     this.system.registerEntity(userDirectory)
+    this.system.registerEntity(erasureLog)
+    this.system.registerEntity(retentionPolicy)
     this.system.registerEntity(auditLog)
     this.system.registerEntity(toolPolicy)
     this.jobs = new Jobs({ node: NODE_ID })
@@ -137,7 +140,9 @@ export class AdminFixture {
       ...(this.backups !== undefined && { backups: this.backups }),
       ...(this.plugins !== undefined && { plugins: this.plugins }),
       ...(this.mcpServers !== undefined && { mcpServers: this.mcpServers }),
-      ...(this.mcpServerStatus !== undefined && { mcpServerStatus: this.mcpServerStatus })
+      ...(this.mcpServerStatus !== undefined && { mcpServerStatus: this.mcpServerStatus }),
+      erasure: new UserErasure({ system: this.system, jobs: this.jobs, users: new UserAccounts(this.system), members: () => [], storageMembers: () => [] }),
+      retention: new RetentionRunner({ system: this.system, jobs: this.jobs, defaults: () => undefined, storageMembers: () => [] })
     })
   }
 

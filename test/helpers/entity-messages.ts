@@ -56,7 +56,10 @@ export function roomMessage (): fc.Arbitrary<unknown> {
     message('agent-replied', { requestId: requestId(), text: fc.string(), error: fc.string() }),
     message('post-judged', {}),
     message('command-answered', {}),
-    message('hooks-idle', { plugin: fc.constantFrom('mod', 'dice', 'Bad Name', ''), seq: count() }))
+    message('hooks-idle', { plugin: fc.constantFrom('mod', 'dice', 'Bad Name', ''), seq: count() }),
+    message('redact', { user: userName(), seq: count(), admin: fc.oneof(fc.boolean(), fc.constant('yes')), replyTo: replyTo() }),
+    message('erase-user', { user: userName(), by: fc.oneof(fc.constant('admin'), fc.string()), replyTo: replyTo() }),
+    message('apply-retention', { retention: fc.record({ days: fc.oneof(count(), fc.constant(0)), posts: count() }), now: fc.oneof(fc.nat(), fc.double()), replyTo: replyTo() }))
 }
 
 export function postHooksMessage (): fc.Arbitrary<unknown> {
@@ -117,6 +120,7 @@ export function agentMessage (): fc.Arbitrary<unknown> {
     message('settings', { user, replyTo: replyTo() }),
     message('configure', { user, change, replyTo: replyTo() }),
     message('reset', { user, replyTo: replyTo() }),
+    message('erase', { user, by: fc.constant('admin'), replyTo: replyTo() }),
     message('generation-ended', { requestId: requestId(), outcome }),
     message('tools-ended', { requestId: requestId(), results: fc.array(result, { maxLength: 3 }) }))
 }

@@ -1,6 +1,6 @@
 import { join } from 'node:path'
 import * as grpc from '@grpc/grpc-js'
-import { ActorSystem, NO_ROOM_PLUGINS, chatRoomType, postHooks, roomDirectory, toolPolicy, userAgent, userDirectory } from '../../actors/index.ts'
+import { ActorSystem, NO_ROOM_PLUGINS, chatRoomType, erasureLog, postHooks, roomDirectory, toolPolicy, userAgent, userDirectory } from '../../actors/index.ts'
 import type { AgentGeneration, AgentInference, AgentPrompt, RoomPlugins } from '../../actors/index.ts'
 import { LevelStore, openLocalJournal, UserAccounts } from '../../node/index.ts'
 import { ToolPolicy } from '../../node/users/index.ts'
@@ -102,7 +102,7 @@ export class GrpcServices {
     this.#store = await LevelStore.open(join(this.#dir.path, 'store'))
     this.journal = await openLocalJournal(this.#store)
     this.system = new ActorSystem({ journal: this.journal, strictSerialization: true })
-    for (const type of [chatRoomType({ plugins }), postHooks({ plugins }), roomDirectory, userDirectory] as const) this.system.registerEntity(type as never)
+    for (const type of [chatRoomType({ plugins }), postHooks({ plugins }), roomDirectory, userDirectory, erasureLog] as const) this.system.registerEntity(type as never)
     this.toolPolicy = new ToolPolicy({ system: this.system })
     const tools = this.tools = withTools ? new FunctionTools(this.toolPolicy.allowed) : undefined
     this.system.registerEntity(userAgent({ inference: this.inference, sampling: { temperature: 0, topP: 1, topK: 0, maxTokens: 16 }, maxTokensLimit: 64, ...(tools !== undefined && { tools }) }))

@@ -39,7 +39,8 @@
  * (EntityLog.resume), or opens the entity as usual when the ticket does not fit its view; racing
  * activations, crashes and partitions go on meanwhile.
  */
-import { EntityLog, checkLogTicket, compareLogs, epochAt, matchPoint } from '../../node/replication/index.ts'
+import { EntityLog, checkLogTicket, compareLogs, epochAt, floorOf, matchPoint } from '../../node/replication/index.ts'
+import { SimEdits, trimmedOn } from './sim-edits.ts'
 import { SimWorld, prng } from './sim-world.ts'
 import type { DiskEntity } from './sim-world.ts'
 import type { ReplicaChange } from '../../node/replication/index.ts'
@@ -101,15 +102,21 @@ export interface SimOptions {
   readonly reuseTickets?: boolean
   /** Logs every durable write of every replica (with `log`: to follow a failing seed). */
   readonly traceWrites?: boolean
+  /** Owners rewrite and trim their journals in this seed (sim-edits.ts); default: half of the seeds. */
+  readonly edits?: boolean
+  /** Disks that keep no rewrite (while their replicas say they hold it), or trim past the floor
+   * asked: only to show that the checks catch them. */
+  readonly editFault?: 'hollow-rewrites' | 'deep-trims'
 }
 
 export interface SimResult {
   readonly seed: number
   readonly violations: string[]
-  readonly config: { nodes: number, replicas: number, writeQuorum: number, entities: number, rosterChange: boolean, diskFaults: boolean, decommission: boolean, antiEntropy: boolean, replace: boolean, handOvers: boolean, leaseMs: number, maxDrift: number }
+  readonly config: { nodes: number, replicas: number, writeQuorum: number, entities: number, rosterChange: boolean, diskFaults: boolean, decommission: boolean, antiEntropy: boolean, replace: boolean, handOvers: boolean, leaseMs: number, maxDrift: number, edits?: boolean }
   readonly stats: {
     acked: number, sent: number, activations: number, opened: number, stale: number, crashes: number, partitions: number, oneWayCuts: number, damaged: number, repaired: number, rewritten: number, handedOff: number, antiEntropy: number, adopted: number, caughtUp: number, handedOver: number, resumed: number,
-    reads: number, readsAnswered: number, readsRefused: number, leaseHeld: number, steps: number, virtualMs: number
+    reads: number, readsAnswered: number, readsRefused: number, leaseHeld: number, steps: number, virtualMs: number,
+    rewrites?: number, rewritesAcked?: number, trims?: number, trimsAcked?: number
   }
 }
 
@@ -160,6 +167,18 @@ async function simulate (seed: number, options: SimOptions, partial: { config?: 
     world.storageOf = (node) => {
       const storage = storageOf(node)
       return { ...storage, write: (entity, previousHead, change) => storage.write(entity, previousHead, rnd() < 0.05 ? { ...change, records: change.records?.slice(1) } : change) }
+    }
+  }
+  if (options.editFault !== undefined) {
+    const storageOf = world.storageOf.bind(world)
+    world.storageOf = (node) => {
+      const storage = storageOf(node)
+      return {
+        ...storage,
+        write: (entity, previousHead, change) => storage.write(entity, previousHead, options.editFault === 'hollow-rewrites'
+          ? { ...change, replace: undefined }
+          : change.removeBelow === undefined ? change : { ...change, removeBelow: change.removeBelow + 2, state: { ...change.state, summary: { ...change.state.summary, floor: change.removeBelow + 2 } } })
+      }
     }
   }
   for (const n of names) world.addNode(n)
@@ -214,7 +233,10 @@ async function simulate (seed: number, options: SimOptions, partial: { config?: 
     for (const n of names) world.clocks.set(n, { rate: 1 + (2 * extra() - 1) * d, offset: extra() * 100 })
     for (const n of names) world.node(n).core = world.replicaOf(world.node(n))
   }
-  const config = { nodes: nodeCount, replicas: R, writeQuorum: W, entities: entityCount, rosterChange, diskFaults, decommission, antiEntropy, replace, handOvers, leaseMs, maxDrift }
+  // rewrites and trims (issue 38), drawn from a stream of their own
+  const editRnd = prng(seed ^ 0xed175)
+  const withEdits = options.edits ?? editRnd() < 0.5
+  const config = { nodes: nodeCount, replicas: R, writeQuorum: W, entities: entityCount, rosterChange, diskFaults, decommission, antiEntropy, replace, handOvers, leaseMs, maxDrift, edits: withEdits }
   say(`seed ${seed}: ${JSON.stringify(config)}, drop ${world.faults.drop}, delay ~${world.faults.meanDelayMs} ms, crash after reply ${world.faults.crashAfterReply}${withLeases ? `, clocks ${names.map((n) => `${n} x${(world.clocks.get(n)?.rate ?? 1).toFixed(5)}`).join(' ')}` : ''}`)
 
   const violations: string[] = partial.violations
@@ -238,6 +260,7 @@ async function simulate (seed: number, options: SimOptions, partial: { config?: 
   const epochs = new Map<string, Map<number, string>>(entities.map((e) => [e, new Map()]))
 
   const holds = (disk: DiskEntity | undefined, seq: number, value: string): boolean => (disk?.records.get(seq)?.event as { v?: string } | undefined)?.v === value
+  const edits = new SimEdits(editRnd, withEdits, violate, acked, say)
 
   world.watchWrite = (node: string, entity: string, before: DiskEntity | undefined, change: ReplicaChange, previousHead: number) => {
     if (options.traceWrites === true) say(`WRITE ${node} ${entity} promised ${before?.state.summary.promised ?? 0}->${change.state.summary.promised} by ${change.state.promisedBy} head ${before?.state.summary.head ?? 0}->${change.state.summary.head}${change.removeFrom !== undefined ? ` removeFrom ${change.removeFrom}` : ''} records ${change.records?.[0]?.seq ?? '-'}..${change.records?.[change.records.length - 1]?.seq ?? '-'} epoch ${change.records?.[0]?.epoch ?? '-'}`)
@@ -247,12 +270,15 @@ async function simulate (seed: number, options: SimOptions, partial: { config?: 
       if (r.epoch > change.state.summary.promised) violate(`${node} ${entity}: stored seq ${r.seq} of epoch ${r.epoch} above its promise ${change.state.summary.promised}`)
     }
     if (change.records !== undefined && change.records.length > 0 && prevPromised > change.state.summary.promised) violate(`${node} ${entity}: stale append stored`)
+    // (a trim removes what is below its floor: sim-edits.ts checks the floors)
+    const trimmed = edits.checkWrite(node, entity, before, change)
     // an acknowledged record never leaves a replica that held it (only the seqs the change
     // touches can: those it removes, as the disk does, and those it writes)
     if (before === undefined) return
     const ackedHere = acked.get(entity) as Map<number, string>
-    const written = new Map((change.records ?? []).map((r) => [r.seq, r]))
+    const written = new Map([...change.replace ?? [], ...change.records ?? []].map((r) => [r.seq, r]))
     const check = (seq: number): void => {
+      if (seq < trimmed) return
       const value = ackedHere.get(seq)
       if (value === undefined || !holds(before, seq, value)) return
       const now = written.get(seq) ?? (change.removeFrom !== undefined && seq >= change.removeFrom && seq <= previousHead ? undefined : before.records.get(seq))
@@ -271,7 +297,8 @@ async function simulate (seed: number, options: SimOptions, partial: { config?: 
    * acknowledged. */
   const goneWith = new Set<string>()
   const holders = (entity: string, replicas: readonly string[], seq: number, value: string): number =>
-    replicas.filter((n) => holds(world.node(n).disk.get(entity), seq, value) || lostToFaults.has(`${n}|${entity}|${seq}|${value}`) || goneWith.has(`${n}|${entity}|${seq}|${value}`)).length
+    // (a replica that trimmed it holds it in its snapshot: a trim covers only acknowledged records)
+    replicas.filter((n) => holds(world.node(n).disk.get(entity), seq, value) || trimmedOn(world.node(n).disk.get(entity), seq) || lostToFaults.has(`${n}|${entity}|${seq}|${value}`) || goneWith.has(`${n}|${entity}|${seq}|${value}`)).length
 
   let activationN = 0
   const live: Activation[] = []
@@ -324,6 +351,10 @@ async function simulate (seed: number, options: SimOptions, partial: { config?: 
       if (log === undefined || a.dead || world.now > duration || world.node(a.node).generation !== generation) return
       if (handOvers && rnd() < 0.05) {
         handOver(a, log, generation)
+        return
+      }
+      if (edits.maybeEdit(a.entity, log, `${a.id} on ${a.node}`)) {
+        world.at(4, step)
         return
       }
       const count = 1 + Math.floor(rnd() * 3)
@@ -411,9 +442,11 @@ async function simulate (seed: number, options: SimOptions, partial: { config?: 
     for (const [entity, disk] of [...n.disk]) {
       // up to the last record, or to the head the replica reports when the records after the
       // last one kept were lost too
-      const top = Math.max(0, ...disk.records.keys(), (await core.state(entity)).summary.head)
+      const summary = (await core.state(entity)).summary
+      const top = Math.max(0, ...disk.records.keys(), summary.head)
       const bad: number[] = []
-      for (let seq = 1; seq <= top; seq++) if (!disk.records.has(seq) || disk.damaged?.has(seq) === true) bad.push(seq)
+      // (from its floor: what is below was trimmed)
+      for (let seq = floorOf(summary); seq <= top; seq++) if (!disk.records.has(seq) || disk.damaged?.has(seq) === true) bad.push(seq)
       for (const seq of bad) {
         for (const peer of names.filter((x) => x !== node)) {
           try {
@@ -489,6 +522,7 @@ async function simulate (seed: number, options: SimOptions, partial: { config?: 
     const before = (ackLog.get(entity) ?? []).filter((k) => k.n <= began)
     const from = Math.max(1, Math.max(0, ...before.map((k) => k.seq)) - 20)
     const generation = world.node(a.node).generation
+    const editsBegan = edits.began()
     stats.reads++
     const reading = options.leaseReads === false
       ? unleasedRead(a, log, from)
@@ -498,17 +532,21 @@ async function simulate (seed: number, options: SimOptions, partial: { config?: 
       if (world.node(a.node).generation !== generation) return
       stats.readsAnswered++
       const map = acked.get(entity) as Map<number, string>
+      // (from the floor the owner holds when it is above `from`: sim-edits.ts checks it)
+      const start = records[0]?.seq ?? from
+      const lowest = edits.checkRead(entity, from, records, editsBegan, `${a.id} on ${a.node}`)
+      if (start < from) violate(`read of ${entity} through ${a.id} on ${a.node} from ${from} returned seq ${start}`)
       records.forEach((r, i) => {
         const v = (r.event as { v: string }).v
-        if (r.seq !== from + i) violate(`read of ${entity} through ${a.id} on ${a.node}: seq ${r.seq} at position ${from + i}`)
+        if (r.seq !== start + i) violate(`read of ${entity} through ${a.id} on ${a.node}: seq ${r.seq} at position ${start + i}`)
         if (sentAt.get(v) !== r.seq) violate(`read of ${entity} through ${a.id} on ${a.node} returned ${v} at seq ${r.seq}, which was never sent there`)
         const other = map.get(r.seq)
         if (other !== undefined && other !== v) violate(`read of ${entity} through ${a.id} on ${a.node} returned ${v} at seq ${r.seq}, where ${other} was acknowledged`)
         readBack.add(`${entity}|${r.seq}|${v}`)
       })
       for (const k of before) {
-        if (k.seq < from) continue
-        const got = records[k.seq - from]
+        if (k.seq < from || k.seq < lowest) continue
+        const got = records[k.seq - start]
         if ((got?.event as { v?: string } | undefined)?.v !== k.v) {
           violate(`stale read: ${entity} through ${a.id} on ${a.node} (epoch ${log.epoch}) began after seq ${k.seq} (${k.v}) was acknowledged, and answered ${got === undefined ? `up to seq ${from + records.length - 1} only` : String((got.event as { v?: string }).v)}`)
           break
@@ -573,6 +611,19 @@ async function simulate (seed: number, options: SimOptions, partial: { config?: 
    * for a partition): records missing or damaged before its head put back, the tail after it
    * filled; whether it took anything, and whether the leaving node's log is the newer one. */
   const pullEntity = async (to: string, from: string, entity: string): Promise<{ took: number, fromNewer: boolean }> => {
+    if (!edits.enabled) return await pullLog(to, from, entity)
+    // rewrites and trims first (a floor taken, revisions later than these), as partition-pull.ts
+    const theirs = await world.call(to, from, { op: 'summary', entity })
+    const peer = {
+      read: async (f: number, limit: number) => await world.call(to, from, { op: 'read', entity, from: f, limit }),
+      snapshot: async () => await world.call(to, from, { op: 'load-snapshot', entity })
+    }
+    const same = async (): Promise<boolean> => sameRecords(world.node(to).disk.get(entity), world.node(from).disk.get(entity))
+    const took = await edits.pull(world.node(to).core, entity, theirs, peer, same)
+    const log = await pullLog(to, from, entity)
+    return { took: took + log.took, fromNewer: log.fromNewer }
+  }
+  const pullLog = async (to: string, from: string, entity: string): Promise<{ took: number, fromNewer: boolean }> => {
     const toNode = world.node(to)
     const core = toNode.core
     const theirs = await world.call(to, from, { op: 'summary', entity })
@@ -583,7 +634,7 @@ async function simulate (seed: number, options: SimOptions, partial: { config?: 
     let took = 0
     const upTo = Math.min(m, own.head, theirs.head)
     const disk = toNode.disk.get(entity)
-    for (let seq = 1; seq <= upTo; seq++) {
+    for (let seq = floorOf(own); seq <= upTo; seq++) {
       if (disk?.records.has(seq) === true && disk.damaged?.has(seq) !== true) continue
       const [record] = await world.call(to, from, { op: 'read', entity, from: seq, limit: 1 })
       if (record?.seq === seq) took += await core.repair(entity, [record], theirs)
@@ -661,7 +712,7 @@ async function simulate (seed: number, options: SimOptions, partial: { config?: 
               const lost = lostAt.get(`${to}|${entity}|${seq}|${value}`)
               const elsewhere = (nextReplicasOf.get(entity) ?? []).some((n) => n !== to && holds(world.node(n).disk.get(entity), seq, value))
               if (lost !== undefined && lost >= (pulledFrom.get(`${to}|${entity}`) ?? Infinity) && elsewhere) continue
-              if (!holds(world.node(to).disk.get(entity), seq, value)) violate(`${entity}: ${node} handed off without ${to} holding acknowledged seq ${seq} (${value})`)
+              if (!holds(world.node(to).disk.get(entity), seq, value) && !trimmedOn(world.node(to).disk.get(entity), seq)) violate(`${entity}: ${node} handed off without ${to} holding acknowledged seq ${seq} (${value})`)
             }
           }
         }
@@ -714,7 +765,7 @@ async function simulate (seed: number, options: SimOptions, partial: { config?: 
       for (const entity of mine) {
         for (const [seq, value] of before.get(entity) ?? []) {
           const lost = [...lostToFaults].some((k) => k.endsWith(`|${entity}|${seq}|${value}`))
-          if (!lost && !holds(world.node(node).disk.get(entity), seq, value)) violate(`${entity}: ${node} caught up without acknowledged seq ${seq} (${value})`)
+          if (!lost && !holds(world.node(node).disk.get(entity), seq, value) && !trimmedOn(world.node(node).disk.get(entity), seq)) violate(`${entity}: ${node} caught up without acknowledged seq ${seq} (${value})`)
         }
       }
       learning.delete(node)
@@ -775,6 +826,17 @@ async function simulate (seed: number, options: SimOptions, partial: { config?: 
       await world.run(world.now + 10_000)
     }
   }
+  if (edits.enabled) {
+    // anti-entropy between every pair of the final replicas (rewrites and floors they missed),
+    // before the final owner takes it
+    for (let round = 0; round < 3; round++) {
+      for (const entity of entities) {
+        const set = setOf(entity, true).filter((n) => !world.gone.has(n))
+        for (const to of set) for (const from of set.filter((n) => n !== to)) void pullEntity(to, from, entity).catch(() => undefined)
+      }
+      await world.run(world.now + 10_000)
+    }
+  }
   // (an activation that began in the run may still be taking the entity, waiting out leases: a
   // final owner it supersedes is opened again)
   const final = new Map<string, { log: EntityLog, records: Array<{ seq: number, event: unknown }> }>()
@@ -803,6 +865,8 @@ async function simulate (seed: number, options: SimOptions, partial: { config?: 
         log.read(1, 1_000_000).then((r) => { records = r }, (err: unknown) => { lastErr = err })
         await world.run(world.now + 10_000)
       }
+      if (records !== undefined && process.env.SIM_DEBUG === '1') for (const n of names) say(`DEBUG ${entity} ${n}: ${JSON.stringify((await world.node(n).core.state(entity)).summary)} seq18=${JSON.stringify(world.node(n).disk.get(entity)?.records.get(18))}`)
+      if (records !== undefined && process.env.SIM_DEBUG === '1') say(`DEBUG final ${entity} revised? read seq18=${JSON.stringify(records.find((r) => r.seq === 18))} matches=${JSON.stringify(log.replicaMatches())}`)
       if (records !== undefined) final.set(entity, { log, records })
       else say(`final read of ${entity}: ${String(lastErr)}`)
     }
@@ -811,21 +875,25 @@ async function simulate (seed: number, options: SimOptions, partial: { config?: 
   for (const [entity, { log, records }] of final) {
     const map = acked.get(entity) as Map<number, string>
     const seen = new Set<string>()
+    const floor = log.floor
+    const bySeq = new Map(records.map((r) => [r.seq, r]))
     records.forEach((r, i) => {
       const v = (r.event as { v: string }).v
-      if (r.seq !== i + 1) violate(`${entity}: final journal has seq ${r.seq} at position ${i + 1}`)
+      if (r.seq !== floor + i) violate(`${entity}: final journal has seq ${r.seq} at position ${floor + i}`)
       if (seen.has(v)) violate(`${entity}: ${v} appears twice`)
       if (!sent.has(v)) violate(`${entity}: ${v} was never sent`)
       seen.add(v)
     })
+    if (floor > edits.issued(entity)) violate(`${entity}: final floor ${floor} above any trim asked for`)
     for (const [seq, v] of map) {
-      const got = (records[seq - 1]?.event as { v?: string } | undefined)?.v
+      if (seq < floor) continue
+      const got = (bySeq.get(seq)?.event as { v?: string } | undefined)?.v
       if (got !== v) violate(`${entity}: acknowledged seq ${seq} = ${v} lost (final journal has ${String(got)} there, head ${log.head})`)
     }
     for (const key of readBack) {
       const [e, seqText, v] = key.split('|') as [string, string, string]
-      if (e !== entity) continue
-      const got = (records[Number(seqText) - 1]?.event as { v?: string } | undefined)?.v
+      if (e !== entity || Number(seqText) < floor) continue
+      const got = (bySeq.get(Number(seqText))?.event as { v?: string } | undefined)?.v
       if (got !== v) violate(`${entity}: a read returned ${v} at seq ${seqText}, and the final journal has ${String(got)} there`)
     }
     // every replica in step with the owner holds the same journal
@@ -842,17 +910,32 @@ async function simulate (seed: number, options: SimOptions, partial: { config?: 
       if (beyond.length > 0) violate(`${entity}: replica ${node} keeps records past the journal's head ${log.head}: ${beyond.slice(0, 3).join(',')}`)
       const damaged = [...(disk?.damaged ?? [])].filter((s) => s <= log.head)
       if (damaged.length > 0) violate(`${entity}: replica ${node} still holds damaged seq ${damaged.slice(0, 3).join(',')} after scrub`)
-      for (let s = 1; s <= log.head; s++) {
+      for (let s = floor; s <= log.head; s++) {
         const v = (disk?.records.get(s)?.event as { v?: string } | undefined)?.v
-        if (v !== (records[s - 1]?.event as { v?: string } | undefined)?.v) { violate(`${entity}: replica ${node} differs at seq ${s}`); break }
+        if (v !== (bySeq.get(s)?.event as { v?: string } | undefined)?.v) { violate(`${entity}: replica ${node} differs at seq ${s}`); break }
       }
     }
+    edits.checkFinal(entity, floor, records, new Map(log.replicaMatches().map(({ node }) => [node, world.node(node).disk.get(entity)])))
     log.close()
   }
   stats.steps = world.steps
   stats.virtualMs = Math.round(world.now)
   stats.rewritten = world.rewritten
+  if (edits.enabled) Object.assign(stats, edits.stats)
   return { seed, violations, config, stats }
+}
+
+/** Whether two disks hold the same records of an entity, revisions and all, none damaged (what
+ * equal entity digests say on a node). */
+function sameRecords (a: DiskEntity | undefined, b: DiskEntity | undefined): boolean {
+  const ra = a?.records ?? new Map()
+  const rb = b?.records ?? new Map()
+  if (ra.size !== rb.size || (a?.damaged?.size ?? 0) > 0 || (b?.damaged?.size ?? 0) > 0) return false
+  for (const [seq, r] of ra) {
+    const o = rb.get(seq)
+    if (o === undefined || o.epoch !== r.epoch || (o.rev ?? 0) !== (r.rev ?? 0) || (o.revEpoch ?? o.epoch) !== (r.revEpoch ?? r.epoch) || JSON.stringify(o.event) !== JSON.stringify(r.event)) return false
+  }
+  return true
 }
 
 /** Tickets sent twice in a run with reuseTickets (each use hands over again: more would grow without

@@ -167,4 +167,22 @@ describe('replication simulation (deterministic, seeded)', function () {
     expect(reused).to.be.greaterThan(10)
     expect(caught).to.be.greaterThan(reused / 3)
   })
+  it('should keep every invariant of rewrites and trims, and catch a disk that keeps no rewrite or trims past the floor (the checks can fail)', async () => {
+    let rewrites = 0
+    let trims = 0
+    let hollow = 0
+    let deep = 0
+    for (let seed = 1; seed <= 30; seed++) {
+      const result = await runSeed(seed, { edits: true })
+      expect(result.violations, `seed ${seed}: ${result.violations.join('; ')}`).to.deep.equal([])
+      rewrites += result.stats.rewritesAcked ?? 0
+      trims += result.stats.trimsAcked ?? 0
+      if ((await runSeed(seed, { edits: true, editFault: 'hollow-rewrites' })).violations.some((v) => /revision|rewrite/.test(v))) hollow++
+      if ((await runSeed(seed, { edits: true, editFault: 'deep-trims' })).violations.some((v) => /floor|lost|removed/.test(v))) deep++
+    }
+    expect(rewrites).to.be.greaterThan(100)
+    expect(trims).to.be.greaterThan(30)
+    expect(hollow).to.be.greaterThan(10)
+    expect(deep).to.be.greaterThan(10)
+  })
 })

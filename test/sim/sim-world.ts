@@ -5,7 +5,7 @@
  * messages. The protocol code (ReplicaCore, EntityLog) runs unchanged on top: only its disk, its
  * network, its clock and its randomness are this world's. One seed replays one run exactly.
  */
-import { ReplicaCore, checkReplicaReply, checkReplicaRequest } from '../../node/replication/index.ts'
+import { ReplicaCore, checkReplicaReply, checkReplicaRequest, laterRevision } from '../../node/replication/index.ts'
 import type { OwnerEnv, ReplicaChange, ReplicaRequest, ReplicaState, ReplicaStorage, ReplyOf, StoredRecord, StoredSnapshot } from '../../node/replication/index.ts'
 
 /** A copy of plain data, as a message or a disk would give back (JSON: what the sim sends is
@@ -327,6 +327,13 @@ export class SimWorld {
             const before = n.disk.get(entity)
             this.watchWrite(n.id, entity, before, change, previousHead)
             const e: DiskEntity = before ?? { state: change.state, records: new Map(), snapshot: undefined }
+            if (change.removeBelow !== undefined) {
+              for (const s of [...e.records.keys()].filter((k) => k < (change.removeBelow as number))) {
+                e.records.delete(s)
+                e.damaged?.delete(s)
+                this.#faulty.delete(`${n.id}|${entity}|${s}`)
+              }
+            }
             if (change.removeFrom !== undefined) {
               for (let s = change.removeFrom; s <= previousHead; s++) {
                 e.records.delete(s)
@@ -334,13 +341,13 @@ export class SimWorld {
                 if (this.#faulty.delete(`${n.id}|${entity}|${s}`)) this.rewritten++
               }
             }
-            for (const r of change.records ?? []) {
+            for (const r of [...change.replace ?? [], ...change.records ?? []]) {
               e.records.set(r.seq, clone(r))
               e.damaged?.delete(r.seq)
               if (this.#faulty.delete(`${n.id}|${entity}|${r.seq}`)) this.rewritten++
             }
             if (change.snapshot !== undefined) e.snapshot = clone(change.snapshot)
-            if (change.stateChanged !== false || change.snapshot !== undefined || change.removeFrom !== undefined) e.state = clone(change.state)
+            if (change.stateChanged !== false || change.snapshot !== undefined || change.removeFrom !== undefined || change.removeBelow !== undefined) e.state = clone(change.state)
             n.disk.set(entity, e)
             resolve()
           })
@@ -371,7 +378,9 @@ export class SimWorld {
             }
             const put: number[] = []
             for (const r of records) {
-              if (e.records.has(r.seq) && e.damaged?.has(r.seq) !== true) continue
+              // (one that reads correctly gives way only to a later revision of itself)
+              const held = e.records.get(r.seq)
+              if (held !== undefined && e.damaged?.has(r.seq) !== true && !(held.epoch === r.epoch && (r.rev ?? 0) > 0 && laterRevision(r, held))) continue
               e.records.set(r.seq, clone(r))
               e.damaged?.delete(r.seq)
               this.#faulty.delete(`${n.id}|${entity}|${r.seq}`)

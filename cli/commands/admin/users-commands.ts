@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { Command } from 'commander'
-import { CliError } from '../../cli-errors.ts'
+import { CliError, UsageError } from '../../cli-errors.ts'
 import { printJson, printTable } from '../../cli-io.ts'
 import { withClientOptions, withFlags } from '../../client-options.ts'
 import type { ClientFlags } from '../../client-options.ts'
@@ -11,8 +11,9 @@ import type { AdminContext } from './admin-context.ts'
 interface User { name: string, createdAt: number }
 interface UserTools { user: string, granted: string[], enabled: string[], disabled: string[] }
 
-/** `plexi admin users add|ls|tools|rm`: users and their tokens (GET/POST/DELETE /api/v1/users), and
- * the tools their agents may use (GET/POST /api/v1/users/{name}/tools). */
+/** `plexi admin users add|ls|tools|rm|erase`: users and their tokens (GET/POST/DELETE /api/v1/users),
+ * the tools their agents may use (GET/POST /api/v1/users/{name}/tools), and a user's erasure
+ * (POST /api/v1/users/{name}/erase, a job). */
 export function usersCommands (admin: Command, cx: AdminContext): void {
   const users = admin.command('users').description('users and their tokens')
   withClientOptions(users.command('add <name>'), 'admin')
@@ -48,6 +49,17 @@ export function usersCommands (admin: Command, cx: AdminContext): void {
       }
       io.stdout.write(`user ${removed.name} removed; their token no longer works\n`)
       if (forgotten.token) io.stdout.write(`removed the saved token ${saved.path(removed.name)}${forgotten.wasDefault ? ` (${removed.name} was the default user)` : ''}\n`)
+    }))
+  withClientOptions(users.command('erase <name>'), 'admin')
+    .description('erase a user for good: tokens revoked, every post of theirs redacted in every room and its text removed from every replica, their agent\'s conversation, settings and KV caches deleted, audited; every later restore re-applies it. Shows the job\'s progress (exit 0 done, 1 failed: run it again to finish)')
+    .option('--yes', 'erase without asking: nothing erased comes back')
+    .option('--no-wait', 'start the erasure job and return its id')
+    .action(withFlags(async (name: string, flags: ClientFlags & { yes?: boolean, wait?: boolean }) => {
+      if (flags.yes !== true) throw new UsageError(`erasing ${name} cannot be undone (their posts, their agent's conversation and tokens go for good): run it again with --yes`)
+      const { dataDir } = await cx.client(flags)
+      await cx.startJob(flags, `/api/v1/users/${encodeURIComponent(name)}/erase`, undefined)
+      // the user's token saved beside the node is revoked: it does not stay behind
+      await new SavedTokens(dataDir).remove(name)
     }))
 }
 

@@ -38,7 +38,7 @@ export function checkScrubStats (v: unknown): ScrubStats {
 export function checkTakeOverResult (v: unknown): TakeOverResult {
   const r = v as Record<string, unknown> | null
   if (r === null || typeof r !== 'object' || !['records', 'repaired', 'divergent', 'movedOn'].every((k) => isCount(r[k])) ||
-    !Array.isArray(r.peerNewer) || r.peerNewer.length > MAX_ANSWER_LIST || !r.peerNewer.every((e) => isEntityId(e))) {
+    !Array.isArray(r.peerNewer) || r.peerNewer.length > MAX_ANSWER_LIST || !r.peerNewer.every((e) => isEntityId(e)) || (r.floors !== undefined && !isCount(r.floors))) {
     throw new Error('its answer is not a take-over result')
   }
   return r as unknown as TakeOverResult

@@ -77,7 +77,7 @@ export function replicationInspector (storage: LevelReplicaStorage, parts?: Repa
         const ae = parts?.antiEntropy()
         if (ae === undefined) throw new InvalidReplicaRequestError('replication inspector: this node does not run anti-entropy')
         ae.takeOver(t.partition as number, t.from).then((r) => {
-          ctx.reply(msg.replyTo as ReplyTo<TakeOverResult>, { records: r.records, repaired: r.repaired, divergent: r.divergent, peerNewer: r.peerNewer, movedOn: r.movedOn })
+          ctx.reply(msg.replyTo as ReplyTo<TakeOverResult>, { records: r.records, repaired: r.repaired, divergent: r.divergent, peerNewer: r.peerNewer, movedOn: r.movedOn, floors: r.floors })
         }, (err: unknown) => { ctx.fail(msg.replyTo, err) })
         return undefined
       }

@@ -3,6 +3,7 @@ import { EntityLogClosedError, ReplicasUnavailableError } from '../errors.ts'
 import type { StoredRecord, StoredSnapshot } from '../replica/replica-protocol.ts'
 import type { EntityLogOptions } from './entity-log-options.ts'
 import { recoveredInit, takeEntity } from './entity-take.ts'
+import { LogEdits } from './log-edits.ts'
 import { handOverTicket, resumedInit } from './log-hand-over.ts'
 import { LogState, newTrack } from './log-state.ts'
 import type { LogInit, ReplicaTrack } from './log-state.ts'
@@ -31,6 +32,7 @@ export class EntityLog {
   readonly #waiters: WriteWaiters
   readonly #feed: ReplicaFeed
   readonly #lease: OwnerLease
+  readonly #edits: LogEdits
   readonly #clock: () => number
 
   private constructor (opts: EntityLogOptions, init: LogInit) {
@@ -53,6 +55,7 @@ export class EntityLog {
       advance: () => { this.#advance() }
     })
     this.#lease = new OwnerLease(this.#s, { ...owner, lease: opts.lease })
+    this.#edits = new LogEdits(this.#s, { ...owner, feed: this.#feed, timeoutMs: opts.appendTimeoutMs ?? DEFAULT_APPEND_TIMEOUT_MS })
   }
 
   /**
@@ -100,6 +103,8 @@ export class EntityLog {
   get head (): number { return this.#s.head }
   /** The last seq that W replicas hold. */
   get committed (): number { return this.#s.committed }
+  /** The first seq the log holds (1 until trimmed: docs/replication.md, "Rewrites and trims"). */
+  get floor (): number { return this.#s.floor }
   get failed (): Error | undefined { return this.#s.failure }
   /** W: replicas that must hold a record before it is acknowledged (changes with reconfigure). */
   get writeQuorum (): number { return this.#s.writeQuorum }
@@ -162,6 +167,24 @@ export class EntityLog {
   }
 
   /**
+   * Replaces acknowledged records (seq in [floor, committed]) with these events, each at the next
+   * revision of its record (same seq and epoch); resolves once W replicas in step hold them
+   * (docs/replication.md, "Rewrites and trims"). Rejects with ReplicasUnavailableError when too few
+   * take it in time (the log goes on), or with the log's failure.
+   */
+  rewrite (records: ReadonlyArray<{ seq: number, event: unknown }>): Promise<void> {
+    this.#s.lastUse = this.#clock()
+    return this.#edits.rewrite(records)
+  }
+
+  /** Drops every record below `before` (at most committed + 1) on the replicas, each first keeping
+   * `snapshot` (seq ≥ before − 1); resolves once W replicas took the floor. As `rewrite` fails. */
+  trim (before: number, snapshot: StoredSnapshot): Promise<void> {
+    this.#s.lastUse = this.#clock()
+    return this.#edits.trim(before, snapshot)
+  }
+
+  /**
    * Acknowledged records with seq >= from, in order, at most `limit`: every record acknowledged
    * before the call, by this owner or any before it (docs/replication.md, "Leases"). Served from
    * what this owner holds while its lease is valid; otherwise its epoch is first confirmed by W
@@ -171,7 +194,8 @@ export class EntityLog {
    */
   async read (from: number, limit: number): Promise<StoredRecord[]> {
     const upTo = await this.#readPoint()
-    const first = Math.max(1, Math.floor(from))
+    // (nothing below the floor: trimmed)
+    const first = Math.max(1, this.#s.floor, Math.floor(from))
     const last = Math.min(upTo, first + Math.max(0, Math.floor(limit)) - 1)
     const out: StoredRecord[] = []
     let seq = first
@@ -186,8 +210,8 @@ export class EntityLog {
 
   /** Every acknowledged record from `from` on, page by page (each page as `read`). */
   async * replay (from: number): AsyncGenerator<StoredRecord> {
-    let seq = Math.max(1, from)
     const end = await this.#readPoint()
+    let seq = Math.max(1, this.#s.floor, from)
     while (seq <= end) {
       const page = await this.read(seq, Math.min(READ_PAGE_RECORDS, end - seq + 1))
       if (page.length === 0) return
@@ -256,7 +280,8 @@ export class EntityLog {
     for (const holder of this.#s.snapshotHolders) {
       try {
         const snap = await this.#env.call(holder.node, { op: 'load-snapshot', entity: this.entityId })
-        if (snap !== null && snap.seq <= this.#s.sealed) return snap
+        // (one below the floor cannot be used: the records after it were trimmed)
+        if (snap !== null && snap.seq <= this.#s.sealed && snap.seq >= this.#s.floor - 1) return snap
       } catch {
         // the next holder
       }
@@ -293,11 +318,11 @@ export class EntityLog {
    * HANDOVER_RECORDS) travel with the ticket: the next owner feeds them on, and this log keeps
    * feeding them too until W replicas hold them (their writers are told as usual; the log then
    * closes by itself). Undefined, and the log left as it is, once it failed or was closed, or with
-   * more in flight than a ticket carries.
+   * more in flight than a ticket carries, or with a rewrite or trim in flight (LogEdits.busy).
    */
   handOver (id: string): LogTicket | undefined {
     const s = this.#s
-    if (s.closed || s.handedOver || s.failure !== undefined) return undefined
+    if (s.closed || s.handedOver || s.failure !== undefined || this.#edits.busy) return undefined
     const ticket = handOverTicket(s, this.entityId, this.#opts.activation, id)
     if (ticket === undefined) return undefined
     s.handedOver = true
@@ -314,6 +339,8 @@ export class EntityLog {
     if (s.sealed === 0) return
     const done = this.#waiters.waitFor(s.sealed, s.committed)
     for (const t of s.tracks) this.#feed.pump(t)
+    // a log trimmed whole has no record to seal: the replicas that hold it whole already count
+    this.#advance()
     try {
       await done
     } catch (err) {

@@ -2,13 +2,14 @@ import { kindOf } from '../../../protocols/index.ts'
 import { DEFAULT_LEASE_MS, FENCE_ATTEMPTS, FENCE_BACKOFF_MAX_MS, FENCE_BACKOFF_MIN_MS, FENCE_CALL_TRIES, LEASE_CONTENTION_JITTER, LEASE_WAITS } from '../constants.ts'
 import { FenceContendedError, ReplicasUnavailableError } from '../errors.ts'
 import { EntityLeaseHeldError, TakeAbandonedError } from '../lease-errors.ts'
+import { laterRevision } from '../replica/replica-protocol.ts'
 import type { StoredRecord } from '../replica/replica-protocol.ts'
 import type { EntityLogOptions } from './entity-log-options.ts'
 import { fenceRound, holdsFence } from './fence-round.ts'
 import type { FenceRound } from './fence-round.ts'
 import { newTrack } from './log-state.ts'
 import type { LogInit } from './log-state.ts'
-import { compareLogs, matchPoint, withRecords } from './log-summary.ts'
+import { compareLogs, epochAt, floorOf, matchPoint, withRecords } from './log-summary.ts'
 import type { LogSummary, Segment } from './log-summary.ts'
 import { fenceQuorum } from './quorum.ts'
 import { sleepOn } from './owner-env.ts'
@@ -124,21 +125,25 @@ async function readBest (opts: EntityLogOptions, f: number, epoch: number, round
   const { entityId, env } = opts
   const best = [...round.oks, ...former.oks].map(([node, summary]) => ({ node, summary })).sort((a, b) => compareLogs(a.summary, b.summary))[0] as { node: string, summary: LogSummary }
   let last: StoredRecord | undefined
-  if (best.summary.head > 0) {
+  // a log trimmed whole (its floor past its head) has no last record to seal: every record of it
+  // was acknowledged before the trim (docs/replication.md, "Rewrites and trims")
+  if (best.summary.head > 0 && floorOf(best.summary) <= best.summary.head) {
     const same = [...round.oks, ...former.oks].filter(([node, s]) => node !== best.node && s.head === best.summary.head && s.headEpoch === best.summary.headEpoch).map(([node]) => node)
     let why: unknown
-    for (const node of [best.node, ...same]) {
-      try {
-        const [rec] = await env.call(node, { op: 'read', entity: entityId, from: best.summary.head, limit: 1 })
-        if (rec?.seq === best.summary.head && rec.epoch === best.summary.headEpoch) {
-          last = rec
-          break
-        }
-        why ??= new ReplicasUnavailableError(entityId, 'recovery', f, round.oks.size, `${node} no longer holds seq ${best.summary.head}`)
-      } catch (err) {
-        why ??= err
+    // every copy that can be read, and the highest revision of them (a replica that missed a
+    // rewrite of the last record must not bring its old event back in the new epoch)
+    // (read side by side: a recovery waits for one round trip, as before)
+    const reads = await Promise.allSettled([best.node, ...same].map(async (node) => await env.call(node, { op: 'read', entity: entityId, from: best.summary.head, limit: 1 })))
+    reads.forEach((read, i) => {
+      if (read.status === 'rejected') {
+        why ??= read.reason
+        return
       }
-    }
+      const [rec] = read.value
+      if (rec?.seq === best.summary.head && rec.epoch === best.summary.headEpoch) {
+        if (last === undefined || laterRevision(rec, last)) last = rec
+      } else why ??= new ReplicasUnavailableError(entityId, 'recovery', f, round.oks.size, `${[best.node, ...same][i] as string} no longer holds seq ${best.summary.head}`)
+    })
     if (last === undefined) throw why
   }
   return { epoch, fenced: round.oks, former: former.oks, best, last, sentAt: round.sentAt }
@@ -199,10 +204,19 @@ export function recoveredInit (opts: EntityLogOptions, taken: TakenLog): LogInit
   if (last !== undefined) {
     // the best log's last record, sealed in this epoch (step 3)
     segments = withRecords(segments, last.seq, [epoch])
+    // (a record of its own epoch: its revisions start again)
     tail = [{ seq: last.seq, epoch, event: last.event }]
     tailStart = last.seq
   }
-  const own = { segments, head: b.head }
+  // the highest floor any of them holds: below it every record was acknowledged and trimmed (the
+  // best log holds every acknowledged record, so it reaches floor − 1)
+  const logs = [...fenced.values(), ...former.values()]
+  const floor = Math.min(b.head + 1, Math.max(1, ...logs.map(floorOf)))
+  let floorEpoch: number | undefined
+  if (floor > 1) {
+    for (const x of [b, ...logs]) floorEpoch ??= epochAt(x.segments, x.head, floor - 1)
+  }
+  const own = { segments, head: b.head, floor }
   const init: LogInit = {
     epoch,
     head: b.head,
@@ -220,11 +234,14 @@ export function recoveredInit (opts: EntityLogOptions, taken: TakenLog): LogInit
     snapshotHolders: [...fenced, ...former].filter(([, s]) => s.snapshotSeq > 0 && s.snapshotSeq <= b.head)
       .map(([node, s]) => ({ node, seq: s.snapshotSeq })).sort((x, y) => y.seq - x.seq),
     holder: opts.activation,
-    readFloor: b.head
+    readFloor: b.head,
+    floor,
+    revised: Math.max(0, ...logs.map((x) => x.revised ?? 0)),
+    ...(floorEpoch !== undefined && { floorEpoch })
   }
   // the best replica holds the owner's log up to the sealed record
   const source = init.tracks.find((t) => t.node === best.node) ?? init.sources.find((t) => t.node === best.node)
-  if (source !== undefined && b.head > 0) source.match = Math.max(source.match, b.head - 1)
+  if (source !== undefined && b.head > 0) source.match = Math.max(source.match, last === undefined ? b.head : b.head - 1)
   return init
 }
 

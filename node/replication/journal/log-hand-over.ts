@@ -32,7 +32,10 @@ export function handOverTicket (state: LogState, entityId: string, activation: s
     writeQuorum: state.writeQuorum,
     replicas: state.tracks.map(standing),
     sources: state.sources.map(standing),
-    tail: tail.map((r) => ({ seq: r.seq, epoch: r.epoch, event: r.event }))
+    tail: tail.map((r) => ({ seq: r.seq, epoch: r.epoch, event: r.event })),
+    ...(state.revised > 0 && { revised: state.revised }),
+    ...(state.floor > 1 && { floor: state.floor }),
+    ...(state.floor > 1 && state.floorEpoch !== undefined && { floorEpoch: state.floorEpoch })
   }
 }
 
@@ -57,6 +60,9 @@ export function resumedInit (opts: Omit<EntityLogOptions, 'activation' | 'former
     snapshotHolders: [],
     // its own lease (the old owner lets go of its): granted by its first append or confirmation
     holder: `${ticket.activation}~${Math.floor(opts.env.random() * 2 ** 52).toString(36)}`,
-    readFloor: ticket.head
+    readFloor: ticket.head,
+    ...(ticket.revised !== undefined && { revised: ticket.revised }),
+    ...(ticket.floor !== undefined && { floor: ticket.floor }),
+    ...(ticket.floorEpoch !== undefined && { floorEpoch: ticket.floorEpoch })
   }
 }

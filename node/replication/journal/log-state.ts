@@ -1,5 +1,5 @@
 import { OWNER_TAIL_RECORDS, RETRY_MIN_MS } from '../constants.ts'
-import type { StoredRecord } from '../replica/replica-protocol.ts'
+import type { StoredRecord, StoredSnapshot } from '../replica/replica-protocol.ts'
 import { epochAt } from './log-summary.ts'
 import type { LogSummary, Segment } from './log-summary.ts'
 
@@ -45,6 +45,11 @@ export interface LogInit {
   /** Reads wait until this seq is acknowledged (a resumed log's head: writes the previous owner had
    * in flight may have been acknowledged to their writers there). */
   readonly readFloor: number
+  /** The first seq the log holds (1: never trimmed), and the epoch of the record before it. */
+  readonly floor?: number
+  readonly floorEpoch?: number
+  /** The latest rewrite generation known (LogSummary.revised). */
+  readonly revised?: number
 }
 
 /**
@@ -80,6 +85,20 @@ export class LogState {
   handedOver = false
   /** When the entity last read or wrote (the lease is kept warm only for one in use). */
   lastUse = -Infinity
+  /** The first seq the log holds: records below it were trimmed (docs/replication.md, "Rewrites
+   * and trims"). 1 until trimmed. */
+  floor: number
+  /** The epoch of the record `floor − 1` (undefined when the floor is 1, or not known). */
+  floorEpoch: number | undefined
+  /** A snapshot covering `floor − 1`, once this owner trimmed or loaded one: what a replica whose
+   * log ends below the floor is given with the trim that brings it up to it. */
+  floorSnapshot: StoredSnapshot | undefined
+  /** The revisions this owner's rewrites gave (seq → rev): a read skips a replica whose copy is
+   * older (it missed the rewrite; anti-entropy brings it). */
+  readonly revs = new Map<number, number>()
+  /** The generation of the latest rewrite of the entity known (acknowledged, or read off a
+   * replica): reads go only to replicas holding it (LogSummary.revised). */
+  revised: number
 
   constructor (init: LogInit, writeQuorum: number) {
     this.epoch = init.epoch
@@ -95,15 +114,19 @@ export class LogState {
     this.snapshotHolders = init.snapshotHolders
     this.holder = init.holder
     this.readFloor = init.readFloor
+    this.floor = init.floor ?? 1
+    this.floorEpoch = init.floorEpoch
+    this.revised = init.revised ?? 0
   }
 
-  ownLog (): { segments: readonly Segment[], head: number } {
-    return { segments: this.segments, head: this.head }
+  ownLog (): { segments: readonly Segment[], head: number, floor?: number } {
+    return this.floor > 1 ? { segments: this.segments, head: this.head, floor: this.floor } : { segments: this.segments, head: this.head }
   }
 
   /** The epoch of seq in the owner's log, when the tail or the segments know it. */
   epochOf (seq: number): number | undefined {
     if (seq >= this.tailStart && seq <= this.head) return (this.tail[seq - this.tailStart] as StoredRecord).epoch
+    if (seq === this.floor - 1 && this.floorEpoch !== undefined) return this.floorEpoch
     return epochAt(this.segments, this.head, seq)
   }
 

@@ -20,6 +20,18 @@ export interface LogSummary {
   readonly segments: readonly Segment[]
   /** The seq of the snapshot held (0: none). */
   readonly snapshotSeq: number
+  /** The first seq the log still holds (absent: 1): every record below it was trimmed
+   * (docs/replication.md, "Rewrites and trims"). Never above head + 1; never lowered. */
+  readonly floor?: number
+  /** The generation of the latest rewrite this replica holds whole (absent: 0): owners number their
+   * rewrites of an entity 1, 2, 3, …, and read only from a replica holding the latest one they know
+   * (docs/replication.md, "Rewrites and trims"). Never lowered. */
+  readonly revised?: number
+}
+
+/** The log's floor (1 when it was never trimmed). */
+export function floorOf (s: { readonly floor?: number }): number {
+  return s.floor ?? 1
 }
 
 export const EMPTY_SUMMARY: LogSummary = { promised: 0, head: 0, headEpoch: 0, segments: [], snapshotSeq: 0 }
@@ -45,7 +57,7 @@ function knownFrom (segments: readonly Segment[]): number {
  * records up to it): where an owner resumes writing to a replica. 0 when they share nothing that
  * the summaries show (the owner then rewrites from seq 1).
  */
-export function matchPoint (a: { segments: readonly Segment[], head: number }, b: { segments: readonly Segment[], head: number }): number {
+export function matchPoint (a: { segments: readonly Segment[], head: number, floor?: number }, b: { segments: readonly Segment[], head: number, floor?: number }): number {
   const top = Math.min(a.head, b.head)
   const floor = Math.max(knownFrom(a.segments), knownFrom(b.segments))
   if (top < 1) return 0
@@ -55,13 +67,16 @@ export function matchPoint (a: { segments: readonly Segment[], head: number }, b
   for (const [, first] of [...a.segments, ...b.segments]) {
     if (first - 1 >= 1 && first - 1 <= top) bounds.add(first - 1)
   }
+  // below the floors of both, the logs agree whatever their segments say: a floor is set only
+  // by a current owner, below what it acknowledged (docs/replication.md, "Rewrites and trims")
+  const trimmed = Math.min(top, Math.min(floorOf(a), floorOf(b)) - 1)
   for (const seq of [...bounds].sort((x, y) => y - x)) {
-    if (seq < floor) break
+    if (seq < floor || seq <= trimmed) break
     const ea = epochAt(a.segments, a.head, seq)
     const eb = epochAt(b.segments, b.head, seq)
     if (ea !== undefined && ea === eb) return seq
   }
-  return 0
+  return Math.max(0, trimmed)
 }
 
 /** The segments after records of these epochs were added at `fromSeq` on (everything from

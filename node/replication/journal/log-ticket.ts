@@ -30,6 +30,12 @@ export interface LogTicket {
   readonly sources: ReadonlyArray<{ readonly node: string, readonly match: number }>
   /** The records in flight, committed + 1 to head (at most HANDOVER_RECORDS), of this epoch. */
   readonly tail: readonly StoredRecord[]
+  /** The log's floor (absent: 1) and the epoch of the record before it (docs/replication.md,
+   * "Rewrites and trims"). */
+  readonly floor?: number
+  readonly floorEpoch?: number
+  /** The latest rewrite generation the log knows (absent: 0). */
+  readonly revised?: number
 }
 
 /**
@@ -87,7 +93,13 @@ export function checkLogTicket (value: unknown): LogTicket {
     const x = r as Record<string, unknown> | null
     if (x === null || typeof x !== 'object' || x.seq !== committed + 1 + i || x.epoch !== t.epoch || !('event' in x)) fail(`tail: record ${i} must be { seq: ${committed + 1 + i}, epoch: the ticket's, event }`)
   })
+  if (t.floor !== undefined && (!isCount(t.floor) || t.floor < 1 || t.floor > committed + 1)) fail('floor: an integer from 1 to committed + 1 when present')
+  if (t.floorEpoch !== undefined && (!isCount(t.floorEpoch) || t.floorEpoch < 1 || t.floorEpoch > (t.epoch as number) || t.floor === undefined)) fail('floorEpoch: 1 to the epoch, with a floor')
+  if (t.revised !== undefined && !isCount(t.revised)) fail('revised: an integer >= 0 when present')
   return {
+    ...(t.revised !== undefined && (t.revised as number) > 0 && { revised: t.revised as number }),
+    ...(t.floor !== undefined && (t.floor as number) > 1 && { floor: t.floor as number }),
+    ...(t.floorEpoch !== undefined && (t.floor as number) > 1 && { floorEpoch: t.floorEpoch as number }),
     id: t.id as string,
     entity: t.entity as string,
     epoch: t.epoch as number,

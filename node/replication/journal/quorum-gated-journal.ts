@@ -100,6 +100,26 @@ class GatedEntityJournal implements EntityJournal {
     return this.#inner.confirm === undefined ? this.#durable : await this.#inner.confirm()
   }
 
+  get floor (): number { return this.#inner.floor ?? 1 }
+
+  /** Refused at once while the partition has lost its write quorum, as an append is. */
+  async rewrite (records: readonly JournalRecord[]): Promise<void> {
+    await this.#edit('rewrite')
+    if (this.#inner.rewrite === undefined) throw new RangeError(`${this.entityId}: this journal cannot rewrite records`)
+    await this.#inner.rewrite(records)
+  }
+
+  async trim (before: number, snapshot: Snapshot): Promise<void> {
+    await this.#edit('trim')
+    if (this.#inner.trim === undefined) throw new RangeError(`${this.entityId}: this journal cannot trim`)
+    await this.#inner.trim(before, snapshot)
+  }
+
+  async #edit (what: string): Promise<void> {
+    if (this.#failure !== undefined) throw this.#failure
+    if (this.#quorum.blocked(this.#partition)) throw this.#quorum.writeRefusal(this.entityId, this.#partition, `a ${what}`)
+  }
+
   async read (options: { from: number, limit: number }): Promise<JournalRecord[]> { return await this.#inner.read(options) }
   replay (from: number): AsyncIterable<JournalRecord> { return this.#inner.replay(from) }
   async loadSnapshot (): Promise<Snapshot | undefined> { return await this.#inner.loadSnapshot() }

@@ -1,7 +1,8 @@
 import { describe, kindOf } from '../../../protocols/index.ts'
 import { APPEND_BATCH_RECORDS, RETRY_MAX_MS, RETRY_MIN_MS } from '../constants.ts'
 import { ReplicasUnavailableError, StaleEpochError } from '../errors.ts'
-import type { AppendReply, StoredRecord } from '../replica/replica-protocol.ts'
+import { laterRevision } from '../replica/replica-protocol.ts'
+import type { AppendReply, StoredRecord, StoredSnapshot } from '../replica/replica-protocol.ts'
 import { matchPoint } from './log-summary.ts'
 import type { LogState, ReplicaTrack } from './log-state.ts'
 import type { OwnerEnv, OwnerLog } from './owner-env.ts'
@@ -92,6 +93,9 @@ export class ReplicaFeed {
       t.match = matchPoint(s.ownLog(), summary)
       return true
     }
+    // a replica whose log ends below the floor cannot be fed records (they are trimmed): it takes
+    // the floor first, with a snapshot covering it, and the owner's log up to it (a trim)
+    if (t.match + 1 < s.floor) return await this.#trimUp(t)
     const from = t.match + 1
     let prevEpoch = t.match === 0 ? 0 : s.epochOf(t.match)
     if (prevEpoch === undefined) {
@@ -131,26 +135,87 @@ export class ReplicaFeed {
     }
   }
 
+  /** Brings a replica whose log ends below the floor up to it (docs/replication.md, "Rewrites and
+   * trims"); true when it moved. */
+  async #trimUp (t: ReplicaTrack): Promise<boolean> {
+    const s = this.#s
+    const entity = this.#o.entityId
+    const snapshot = await this.floorSnapshot()
+    if (s.floorEpoch === undefined || snapshot === undefined) {
+      throw new ReplicasUnavailableError(entity, `bringing ${t.node} up to the floor ${s.floor}`, 1, 0, 'no snapshot covering it, or the epoch before it, is known')
+    }
+    const reply = await this.#o.env.call(t.node, { op: 'trim', entity, epoch: s.epoch, activation: this.#o.activation, before: s.floor, prevEpoch: s.floorEpoch, snapshot })
+    if (reply.result === 'stale') {
+      this.#o.fail(new StaleEpochError(entity, s.epoch, reply.promised))
+      return false
+    }
+    t.summary = reply.summary
+    const m = matchPoint(s.ownLog(), reply.summary)
+    if (m + 1 < s.floor) throw new ReplicasUnavailableError(entity, `bringing ${t.node} up to the floor ${s.floor}`, 1, 0, `it did not take it (${reply.result})`)
+    t.match = m
+    return true
+  }
+
+  /** A snapshot covering the floor: the one this owner trimmed with, or one a replica holds. */
+  async floorSnapshot (): Promise<StoredSnapshot | undefined> {
+    const s = this.#s
+    if (s.floorSnapshot !== undefined && s.floorSnapshot.seq >= s.floor - 1) return s.floorSnapshot
+    const holders = [...s.tracks, ...s.sources].filter((t) => (t.summary?.snapshotSeq ?? 0) >= s.floor - 1)
+    for (const h of holders) {
+      try {
+        const snap = await this.#o.env.call(h.node, { op: 'load-snapshot', entity: this.#o.entityId })
+        if (snap !== null && snap.seq >= s.floor - 1 && snap.seq <= s.committed) {
+          s.floorSnapshot = snap
+          return snap
+        }
+      } catch {
+        // the next holder
+      }
+    }
+    return undefined
+  }
+
   /** Records of the owner's log from seq on (at most limit): from the tail, or from a replica that
-   * holds them in step (this node's own first). */
+   * holds them in step (this node's own first). A replica whose copy of a record this owner
+   * rewrote is older (it missed the rewrite) is passed over. */
   async fetch (seq: number, limit: number, not?: string): Promise<StoredRecord[]> {
     const s = this.#s
     if (seq >= s.tailStart) return s.tail.slice(seq - s.tailStart, seq - s.tailStart + limit)
     const end = Math.min(seq + limit - 1, s.tailStart - 1)
     const self = this.#o.self
-    const sources = [...s.tracks, ...s.sources].filter((t) => t.node !== not && t.match >= end)
+    // (for a read, a replica that does not hold the latest rewrite known is passed over:
+    // LogSummary.revised; a replica being fed may take an older revision, anti-entropy brings it)
+    const sources = [...s.tracks, ...s.sources].filter((t) => t.node !== not && t.match >= end && (not !== undefined || s.revised === 0 || (t.summary?.revised ?? 0) >= s.revised))
       .sort((a, b) => (a.node === self ? -1 : b.node === self ? 1 : 0))
     let lastErr: unknown
     for (const r of sources) {
       try {
         const page = await this.#o.env.call(r.node, { op: 'read', entity: this.#o.entityId, from: seq, limit: end - seq + 1 })
-        if (page.length > 0 && page[0]?.seq === seq) return page
+        if (page.length > 0 && page[0]?.seq === seq && (s.revs.size === 0 || page.every((x) => (x.revEpoch ?? x.epoch) === s.epoch ? (x.rev ?? 0) >= (s.revs.get(x.seq) ?? 0) : !s.revs.has(x.seq)))) return page
       } catch (err) {
         lastErr = err
       }
     }
+    if (not === undefined && s.revised > 0) {
+      const merged = await this.#mergedRead(seq, end)
+      if (merged !== undefined) return merged
+    }
     // the last replica's own error when there was one (a corrupt record reads as CorruptRecordError)
     if (lastErr !== undefined) throw lastErr
     throw new ReplicasUnavailableError(this.#o.entityId, `reading seq ${seq}`, 1, 0, 'no replica in step holds it')
+  }
+
+  /** A read where no replica in step is known to hold the latest rewrite: every replica in step is
+   * asked, and each record taken at its latest revision among them; undefined unless enough of the
+   * set answered that one of them holds every rewrite acknowledged (R − W + 1: W hold each). */
+  async #mergedRead (seq: number, end: number): Promise<StoredRecord[] | undefined> {
+    const s = this.#s
+    const inStep = [...s.tracks, ...s.sources].filter((t) => t.match >= end)
+    const read = async (node: string): Promise<StoredRecord[]> => await this.#o.env.call(node, { op: 'read', entity: this.#o.entityId, from: seq, limit: end - seq + 1 })
+    const answers = await Promise.allSettled(inStep.map(async (t) => ({ node: t.node, page: await read(t.node) })))
+    const pages = answers.flatMap((a) => a.status === 'fulfilled' && a.value.page[0]?.seq === seq ? [a.value] : [])
+    if (pages.filter((p) => s.tracks.some((t) => t.node === p.node)).length < s.tracks.length - s.writeQuorum + 1) return undefined
+    const length = Math.min(...pages.map((p) => p.page.length))
+    return Array.from({ length }, (_, i) => pages.map((p) => p.page[i] as StoredRecord).reduce((a, b) => laterRevision(b, a) ? b : a))
   }
 }

@@ -315,6 +315,9 @@ export class ReplicatedJournal implements Journal {
 function entityJournal (log: EntityLog, listeners: Array<(err: Error) => void>, stats: ReplicationStats | undefined, closed: () => void): EntityJournal {
   return {
     head: log.head,
+    get floor () { return log.floor },
+    rewrite: async (records) => { await log.rewrite(records) },
+    trim: async (before, snapshot) => { await log.trim(before, snapshot) },
     append (records: readonly JournalRecord[]) {
       if (stats === undefined) return log.append(records)
       const started = performance.now()

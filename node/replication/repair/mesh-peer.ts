@@ -48,6 +48,10 @@ export function meshPeer (system: ActorSystem, node: string, partition: number, 
       const request = { op: 'read', entity, from, limit } as const
       return checkReplicaReply(request, await holder().ask<unknown>((replyTo) => ({ type: 'replica', request, replyTo }), { timeout: REPLICA_ASK_MS }))
     },
+    async snapshot (entity) {
+      const request = { op: 'load-snapshot', entity } as const
+      return checkReplicaReply(request, await holder().ask<unknown>((replyTo) => ({ type: 'replica', request, replyTo }), { timeout: REPLICA_ASK_MS }))
+    },
     async entities (after, limit) {
       const value = await holder().ask<unknown>((replyTo) => ({ type: 'partition', request: { op: 'entities', after, limit }, replyTo }), { timeout: REPLICA_ASK_MS })
       return checkEntityPage(value, after, limit, partition, partitions, fail)

@@ -2,7 +2,7 @@ import type { LogSummary } from '../journal/log-summary.ts'
 import type { LevelReplicaStorage } from '../replica/level-replica-storage.ts'
 import type { ReplicaCore } from '../replica/replica-core.ts'
 import type { ReplicaState } from '../replica/replica-storage.ts'
-import type { StoredRecord } from '../replica/replica-protocol.ts'
+import type { StoredRecord, StoredSnapshot } from '../replica/replica-protocol.ts'
 
 /** An entity of a differing bucket as a peer replica shows it. */
 export interface BucketEntry {
@@ -23,8 +23,12 @@ export interface PartitionPeer {
   bucket (bucket: number): Promise<BucketEntry[]>
   /** The XOR of its record digests of an entity for each span of `span` seqs in [from, to]. */
   spans (entity: string, from: number, to: number, span: number): Promise<Uint8Array[]>
-  /** Its records of an entity from `from` on (each seal verified as it reads them). */
+  /** Its records of an entity from `from` on (each seal verified as it reads them); none below its
+   * floor. */
   read (entity: string, from: number, limit: number): Promise<StoredRecord[]>
+  /** Its snapshot of an entity (null: none): what a replica taking its floor takes with it
+   * (docs/replication.md, "Rewrites and trims"). Absent: floors are not taken from it. */
+  snapshot? (entity: string): Promise<StoredSnapshot | null>
   /** The entities of the partition it keeps a state of, in id order after `after` ('' from the
    * first), at most `limit`, with their summaries there (a backup's listing). */
   entities (after: string, limit: number): Promise<EntitySummary[]>
@@ -53,6 +57,7 @@ export function replicaPeer (partition: number, storage: LevelReplicaStorage, co
     },
     spans: async (entity, from, to, span) => await storage.spanDigests(entity, from, to, span),
     read: async (entity, from, limit) => await core.handle({ op: 'read', entity, from, limit }),
+    snapshot: async (entity) => await core.handle({ op: 'load-snapshot', entity }),
     entities: async (after, limit) => {
       const entities = await storage.entitiesOfPartition(partition, after, limit)
       const states = await core.states(entities)

@@ -1,6 +1,6 @@
 import { createPlainCodec } from '../../../actors/index.ts'
 import { BUCKET_CONCURRENCY, BUCKET_GROUP, DEFAULT_PASS_RECORDS, ENTITY_BATCH, MAX_SPANS, READ_PAGE_RECORDS, REPLICA_MERKLE_DEPTH, SPAN_BLOCK, SPAN_FANOUT } from '../constants.ts'
-import { compareLogs, epochAt, matchPoint } from '../journal/log-summary.ts'
+import { compareLogs, epochAt, floorOf, matchPoint } from '../journal/log-summary.ts'
 import type { LogSummary } from '../journal/log-summary.ts'
 import type { LevelReplicaStorage } from '../replica/level-replica-storage.ts'
 import type { ReplicaCore } from '../replica/replica-core.ts'
@@ -32,6 +32,9 @@ export interface PassResult {
   /** Entities whose tail here (never acknowledged: the logs parted and the peer's is the newer)
    * gave way to the peer's (ReplicaCore.adopt). */
   readonly adopted: number
+  /** Entities whose floor here rose to the peer's (its records below it dropped, its snapshot
+   * taken: docs/replication.md, "Rewrites and trims"). */
+  readonly floors: number
   /** What the peer sent, as the node's codec encodes it: hashes, listings, digests and records. */
   readonly bytes: number
   /** True when the budget ran out before the pass ended (the next pass goes on). */
@@ -85,6 +88,7 @@ class PartitionPull {
   readonly #peerNewer: string[] = []
   #movedOn = 0
   #adopted = 0
+  #floors = 0
   #budgetSpent = false
   /** Records of pages being read. */
   #reading = 0
@@ -132,6 +136,7 @@ class PartitionPull {
       peerNewer: this.#peerNewer,
       movedOn: this.#movedOn,
       adopted: this.#adopted,
+      floors: this.#floors,
       bytes: this.#bytes,
       budgetSpent: this.#budgetSpent
     }
@@ -164,11 +169,13 @@ class PartitionPull {
     return differing
   }
 
-  async #repairEntity (theirs: BucketEntry, own: LogSummary): Promise<void> {
+  async #repairEntity (theirs: BucketEntry, mine: LogSummary): Promise<void> {
     if (this.#spent()) {
       this.#budgetSpent = true
       return
     }
+    // 0. the peer's floor, when higher, with its snapshot (records below it go here too)
+    const own = floorOf(theirs.summary) > floorOf(mine) ? await this.#takeFloor(theirs, mine) : mine
     const match = matchPoint(theirs.summary, own)
     let took = 0
     // 1. after this head, where this log is a prefix of the peer's; or, where the logs part and
@@ -197,6 +204,21 @@ class PartitionPull {
       this.#repaired += fixed
     }
     if (took > 0) this.#entities++
+    // holding exactly the peer's records now, it holds every rewrite the peer holds whole
+    if ((theirs.summary.revised ?? 0) > (own.revised ?? 0)) {
+      await this.#core.takeRevised(theirs.entity, theirs.summary.revised as number, async () => equalBytes(theirs.digest, await this.#storage.entityDigest(theirs.entity)))
+    }
+  }
+
+  /** Takes the peer's floor and its snapshot (ReplicaCore.takeFloor); this replica's summary after. */
+  async #takeFloor (theirs: BucketEntry, own: LogSummary): Promise<LogSummary> {
+    const floor = floorOf(theirs.summary)
+    const snapshot = await this.#peer.snapshot?.(theirs.entity)
+    if (snapshot === undefined || snapshot === null || snapshot.seq < floor - 1) return own
+    const took = await this.#core.takeFloor(theirs.entity, floor, epochAt(theirs.summary.segments, theirs.summary.head, floor - 1), snapshot)
+    if (!took) return own
+    this.#floors++
+    return (await this.#core.state(theirs.entity)).summary
   }
 
   /** Takes the peer's records of an entity after `seq` (of epoch `prevEpoch`) page by page, the
@@ -273,7 +295,9 @@ class PartitionPull {
         }
       }
     }
-    await descend(1, upTo, span)
+    // (from the block of this replica's floor: nothing below it is ever put back)
+    const first = Math.floor((floorOf((await this.#core.state(entity)).summary) - 1) / span) * span + 1
+    await descend(first, upTo, span)
     if (wanted.length === 0) return 0
     // every run read at once, and put back in one write
     const pages = await Promise.all(runsOf(wanted).map(async (run) => await this.#readRun(entity, run)))

@@ -7,6 +7,7 @@ import { MerkleTree, bucketOf } from '../repair/merkle-tree.ts'
 import { upgradeFromFormat1 } from './format-1-upgrade.ts'
 import { KeptDigests, xorInto } from './kept-digests.ts'
 import { PARTITIONS_KEY, RECORD_KEY_CHAR, entityOfRecordKey, hex4, partitionOfKey, quarantineKey, recordEnd, recordKey, seqOf, snapshotKey, stateKey } from './replica-keys.ts'
+import { laterRevision } from './replica-protocol.ts'
 import type { StoredRecord, StoredSnapshot } from './replica-protocol.ts'
 import type { ReplicaChange, ReplicaState, ReplicaStorage } from './replica-storage.ts'
 import { ReplicaValues } from './replica-values.ts'
@@ -189,35 +190,56 @@ export class LevelReplicaStorage implements ReplicaStorage {
   }
 
   write (entity: string, previousHead: number, change: ReplicaChange): Promise<void> {
-    // a truncation first reads the digests of the records it removes, for the tree (writes of one
-    // entity come one at a time, so they are still the ones on disk)
-    if (change.removeFrom !== undefined) return this.#writeTruncating(entity, previousHead, change, change.removeFrom)
+    // a truncation, a trim or a rewrite first reads the digests of the records it removes, for the
+    // tree (writes of one entity come one at a time, so they are still the ones on disk)
+    if (change.removeFrom !== undefined || change.removeBelow !== undefined || change.replace !== undefined) return this.#writeRemoving(entity, previousHead, change)
     return this.#write(entity, previousHead, change, NO_DIGESTS)
   }
 
-  async #writeTruncating (entity: string, previousHead: number, change: ReplicaChange, removeFrom: number): Promise<void> {
+  async #writeRemoving (entity: string, previousHead: number, change: ReplicaChange): Promise<void> {
     const p = this.partitionOf(entity)
     const removed: Array<[number, Uint8Array]> = []
-    for await (const [key, digest] of this.store.digests({ gte: recordKey(p, entity, removeFrom), lte: recordEnd(p, entity) })) removed.push([seqOf(key), digest])
-    // the last first, so the kept bound on the last seq follows them down
-    await this.#write(entity, previousHead, change, removed.reverse())
+    const below: number[] = []
+    if (change.removeBelow !== undefined && change.removeBelow > 1) {
+      for await (const [key, digest] of this.store.digests({ gte: recordKey(p, entity, 0), lte: recordKey(p, entity, change.removeBelow - 1) })) {
+        removed.push([seqOf(key), digest])
+        below.push(seqOf(key))
+      }
+    }
+    const replaced = change.replace ?? []
+    if (replaced.length > 0) {
+      const raws = await this.store.getManyRaw(replaced.map((r) => recordKey(p, entity, r.seq)))
+      replaced.forEach((r, i) => {
+        const raw = raws[i]
+        if (raw !== undefined && raw.byteLength >= SEAL_HEADER_BYTES) removed.push([r.seq, Uint8Array.from(sealDigest(raw))])
+      })
+    }
+    if (change.removeFrom !== undefined) {
+      const after: Array<[number, Uint8Array]> = []
+      for await (const [key, digest] of this.store.digests({ gte: recordKey(p, entity, change.removeFrom), lte: recordEnd(p, entity) })) after.push([seqOf(key), digest])
+      // the last first, so the kept bound on the last seq follows them down
+      removed.push(...after.reverse())
+    }
+    await this.#write(entity, previousHead, change, removed, below)
   }
 
   /** The change as one atomic batch; the partition's tree takes the records removed and put once
    * the batch landed (a failed write changes neither the disk nor the tree). */
-  #write (entity: string, previousHead: number, change: ReplicaChange, removed: ReadonlyArray<readonly [number, Uint8Array]>): Promise<void> {
+  #write (entity: string, previousHead: number, change: ReplicaChange, removed: ReadonlyArray<readonly [number, Uint8Array]>, below: readonly number[] = []): Promise<void> {
     const p = this.partitionOf(entity)
     const ops: StoreOp[] = []
+    for (const seq of below) ops.push({ type: 'del', key: recordKey(p, entity, seq) })
     if (change.removeFrom !== undefined) {
       for (let seq = change.removeFrom; seq <= previousHead; seq++) ops.push({ type: 'del', key: recordKey(p, entity, seq) })
     }
-    for (const r of change.records ?? []) ops.push({ type: 'put', key: recordKey(p, entity, r.seq), value: this.#values.encodeRecord(r) })
+    const put = [...change.replace ?? [], ...change.records ?? []]
+    for (const r of put) ops.push({ type: 'put', key: recordKey(p, entity, r.seq), value: this.#values.encodeRecord(r) })
     if (change.snapshot !== undefined) ops.push({ type: 'put', key: snapshotKey(p, entity), value: this.#values.encode({ seq: change.snapshot.seq, state: change.snapshot.state }) })
     // an append within the last segment's epoch changes only the head, which the records say
     if (change.stateChanged !== false || change.snapshot !== undefined || change.removeFrom !== undefined) {
       ops.push({ type: 'put', key: stateKey(p, entity), value: this.#values.encodeState(change.state) })
     }
-    return this.#land(p, entity, ops, removed, change.records ?? [])
+    return this.#land(p, entity, ops, removed, put)
   }
 
   /** Writes `ops`; once they landed, the records `removed` leave the tree and the kept digests and
@@ -301,7 +323,8 @@ export class LevelReplicaStorage implements ReplicaStorage {
 
   /**
    * Puts records back where this replica's copy is missing or damaged (its seal fails), never over
-   * one that reads correctly: what a repair from a healthy replica writes (the caller checked that
+   * one that reads correctly unless it is a higher revision of it (a rewrite this replica missed):
+   * what a repair from a healthy replica writes (the caller checked that
    * they belong to this replica's log: ReplicaCore.repair). The tree loses the damaged value's
    * digest and gains the record's; a quarantined copy of the key is dropped. Returns the seqs put.
    */
@@ -316,7 +339,8 @@ export class LevelReplicaStorage implements ReplicaStorage {
       const key = keys[i] as string
       const raw = raws[i]
       if (raw !== undefined) {
-        if (intact(key, raw)) return
+        // one that reads correctly gives way only to a higher revision of itself (a rewrite it missed)
+        if (intact(key, raw) && !this.#olderRevision(key, raw, r)) return
         if (raw.byteLength >= SEAL_HEADER_BYTES) removed.push([r.seq, Uint8Array.from(sealDigest(raw))])
       }
       ops.push({ type: 'put', key, value: this.#values.encodeRecord(r) })
@@ -327,6 +351,13 @@ export class LevelReplicaStorage implements ReplicaStorage {
     const repaired = new Set(put)
     await this.#land(p, entity, ops, removed, records.filter((r) => repaired.has(r.seq)))
     return put
+  }
+
+  /** Whether the sealed value `raw` is a record of the same epoch as `r` and an earlier revision. */
+  #olderRevision (key: string, raw: Uint8Array, r: StoredRecord): boolean {
+    if ((r.rev ?? 0) === 0) return false
+    const held = this.#values.recordOrUndefined(key, raw.subarray(SEAL_HEADER_BYTES))
+    return held !== undefined && held.epoch === r.epoch && laterRevision(r, { seq: r.seq, ...held })
   }
 
   /** Puts a snapshot back where this replica's copy fails its seal (never over one that reads

@@ -61,8 +61,7 @@ export class RecordReader {
         this.#damaged(recordKey(p, entity, last.seq + 1))
         break
       }
-      const r = this.#values.record(key, value)
-      out.push({ seq, epoch: r.epoch, event: r.event })
+      out.push({ seq, ...this.#values.record(key, value) })
     }
     return out
   }
@@ -86,7 +85,7 @@ export class RecordReader {
       if (value === undefined) return undefined
       const r = this.#values.recordOrUndefined(keys[i] as string, value)
       if (r === undefined) return undefined
-      out.push({ seq: from + i, epoch: r.epoch, event: r.event })
+      out.push({ seq: from + i, ...r })
     }
     return out
   }

@@ -1,11 +1,13 @@
 import { STATE_CACHE } from '../constants.ts'
 import { ReplicaRetiredError } from '../errors.ts'
-import { EMPTY_SUMMARY, epochAt, matchPoint, withRecords } from '../journal/log-summary.ts'
+import { EMPTY_SUMMARY, epochAt, floorOf, matchPoint, withRecords } from '../journal/log-summary.ts'
 import type { LogSummary } from '../journal/log-summary.ts'
 import { EntityTurns } from './entity-turns.ts'
 import { ReplicaLeases } from './replica-leases.ts'
+import { rewriteChange, trimChange } from './replica-edits.ts'
+import { adoptChange, fillChange } from './replica-pulls.ts'
 import type {
-  AppendReply, FenceReply, LeaseReply, ReplicaRequest, ReplyOf, SaveSnapshotReply, StoredRecord, StoredSnapshot
+  AppendReply, FenceReply, LeaseReply, ReplicaRequest, ReplyOf, RewriteReply, SaveSnapshotReply, StoredRecord, StoredSnapshot, TrimReply
 } from './replica-protocol.ts'
 import type { ReplicaChange, ReplicaState, ReplicaStorage } from './replica-storage.ts'
 
@@ -17,8 +19,13 @@ export interface ReplicaCoreStats {
   mismatches: number
   /** Records filled by anti-entropy. */
   filled: number
-  /** Missing or damaged records put back from another replica (anti-entropy, scrub). */
+  /** Missing or damaged records put back from another replica (anti-entropy, scrub), or taken at a
+   * higher revision from it. */
   repaired: number
+  /** Records replaced by a rewrite (a higher revision). */
+  rewritten: number
+  /** Trims taken (the floor raised). */
+  trims: number
 }
 
 /** How a replica keeps owners' leases (docs/replication.md, "Leases"). */
@@ -40,7 +47,7 @@ export interface ReplicaCoreOptions {
  * Every promise and record is durable before it is answered.
  */
 export class ReplicaCore {
-  readonly stats: ReplicaCoreStats = { fences: 0, appends: 0, records: 0, staleRefusals: 0, mismatches: 0, filled: 0, repaired: 0 }
+  readonly stats: ReplicaCoreStats = { fences: 0, appends: 0, records: 0, staleRefusals: 0, mismatches: 0, filled: 0, repaired: 0, rewritten: 0, trims: 0 }
   readonly #storage: ReplicaStorage
   readonly #states = new Map<string, ReplicaState>()
   /** One entity's requests in turn. */
@@ -110,46 +117,15 @@ export class ReplicaCore {
     })
   }
 
-  /**
-   * Anti-entropy (docs/replication.md): appends records that a peer replica holds after this
-   * replica's head, this log being a prefix of the peer's (`prevSeq`/`prevEpoch` are this head as
-   * the caller saw it), and takes the peer's promise when it is newer, with the activation it was
-   * made to, so that owner goes on writing here as before. Never over a record held here, never
-   * lowering a promise. 'moved-on' when the log changed since the caller looked (an owner wrote):
-   * nothing is done, the next pass looks again.
-   */
+  /** Anti-entropy's fill (docs/replication.md, step 5; replica-pulls.ts, fillChange): a peer's
+   * records after this head, this log a prefix of the peer's, and the peer's promise when newer.
+   * 'moved-on' when the log changed since the caller looked (the next pass looks again). */
   fill (entity: string, prevSeq: number, prevEpoch: number, records: readonly StoredRecord[], promise: { readonly epoch: number, readonly by: string }): Promise<'filled' | 'moved-on'> {
     return this.#turns.inTurn(entity, async () => {
       const st = await this.#state(entity)
-      const s = st.summary
-      if (prevSeq !== s.head || (prevSeq > 0 && s.headEpoch !== prevEpoch)) return 'moved-on'
-      let seq = prevSeq
-      let epoch = prevEpoch
-      for (const r of records) {
-        if (r.seq !== ++seq || r.epoch < epoch || r.epoch < 1 || r.epoch > Math.max(promise.epoch, s.promised)) {
-          throw new RangeError(`${entity}: records to fill must follow seq ${prevSeq} in order, epochs not going down nor past the promise`)
-        }
-        epoch = r.epoch
-      }
-      const last = records[records.length - 1]
-      const raise = promise.epoch > s.promised
-      if (last === undefined && !raise) return 'filled'
-      const first = records[0]
-      // records of the last segment's epoch after the head leave the segments as they are (as an
-      // ordinary append does): the stored state need not change unless the promise does
-      const lastSegment = s.segments[s.segments.length - 1]
-      const extends_ = first !== undefined && lastSegment !== undefined && records.every((r) => r.epoch === lastSegment[0])
-      const next: ReplicaState = {
-        summary: {
-          promised: Math.max(s.promised, promise.epoch),
-          head: last?.seq ?? s.head,
-          headEpoch: last?.epoch ?? s.headEpoch,
-          segments: first === undefined || extends_ ? s.segments : withRecords(s.segments, first.seq, records.map((r) => r.epoch)),
-          snapshotSeq: s.snapshotSeq
-        },
-        promisedBy: raise ? promise.by : st.promisedBy
-      }
-      await this.#commit(entity, st, { state: next, stateChanged: raise || next.summary.segments !== s.segments, ...(records.length > 0 && { records }) })
+      const change = fillChange(entity, st, prevSeq, prevEpoch, records, promise)
+      if (change === 'moved-on' || change === undefined) return change ?? 'filled'
+      await this.#commit(entity, st, change)
       this.stats.filled += records.length
       return 'filled'
     })
@@ -167,67 +143,74 @@ export class ReplicaCore {
     return this.#turns.inTurn(entity, async () => {
       const storage = this.#storage
       if (storage.repairRecords === undefined) return 0
-      const s = (await this.#state(entity)).summary
+      const st = await this.#state(entity)
+      const s = st.summary
       const upTo = Math.min(matchPoint(peer, s), s.head)
-      const fit = records.filter((r) => r.seq >= 1 && r.seq <= upTo && r.epoch >= 1 && (epochAt(s.segments, s.head, r.seq) ?? r.epoch) === r.epoch)
+      // never below the floor: what a trim removed is not put back
+      const fit = records.filter((r) => r.seq >= floorOf(s) && r.seq <= upTo && r.epoch >= 1 && (epochAt(s.segments, s.head, r.seq) ?? r.epoch) === r.epoch)
       if (fit.length === 0) return 0
       const put = await storage.repairRecords(entity, fit)
+      // a record put back may be older than the rewrites this replica said it holds: it says none
+      // until anti-entropy finds it equal to a peer (takeRevised)
+      if (put.length > 0 && (s.revised ?? 0) > 0) await this.#commit(entity, st, { state: { ...st, summary: { ...s, revised: 0 } } })
       this.stats.repaired += put.length
       return put.length
     })
   }
 
-  /**
-   * Anti-entropy's step 5 (docs/replication.md): this replica's log parts from a peer's after
-   * `match` (the seq up to which both agree, of epoch `matchEpoch`), and the peer's log is the newer
-   * one (its last epoch `peerHeadEpoch` is above this head's epoch): what this replica holds after
-   * `match` was never acknowledged (the owner of that newer epoch recovered every acknowledged record
-   * and its log does not hold them), so it is replaced by the peer's records from `match + 1` on (a
-   * first page; the rest is filled after it). The peer's promise is taken when newer. 'moved-on'
-   * when the log changed since the caller looked.
-   */
+  /** Anti-entropy's adoption (docs/replication.md, step 6; replica-pulls.ts, adoptChange): this
+   * log's tail after `match` (never acknowledged) gives way to a newer peer log's records from
+   * `match + 1` on. 'moved-on' when the log changed since the caller looked. */
   adopt (entity: string, match: number, matchEpoch: number, peerHeadEpoch: number, records: readonly StoredRecord[], promise: { readonly epoch: number, readonly by: string }): Promise<'adopted' | 'moved-on'> {
     return this.#turns.inTurn(entity, async () => {
       const st = await this.#state(entity)
-      const s = st.summary
-      // (a snapshot past the match would be of records about to go: left to the owners)
-      if (s.head <= match || peerHeadEpoch <= s.headEpoch || s.snapshotSeq > match) return 'moved-on'
-      const ownAtMatch = match === 0 ? 0 : (epochAt(s.segments, s.head, match) ?? await this.#epochOf(entity, s, match))
-      if (ownAtMatch !== matchEpoch) return 'moved-on'
-      let seq = match
-      let epoch = matchEpoch
-      for (const r of records) {
-        if (r.seq !== ++seq || r.epoch < epoch || r.epoch < 1 || r.epoch > Math.max(promise.epoch, s.promised, peerHeadEpoch)) {
-          throw new RangeError(`${entity}: records to adopt must follow seq ${match} in order, epochs not going down`)
-        }
-        epoch = r.epoch
-      }
-      const first = records[0]
-      const last = records[records.length - 1]
-      if (first === undefined || last === undefined) return 'moved-on'
-      const raise = promise.epoch > s.promised
-      const next: ReplicaState = {
-        summary: {
-          promised: Math.max(s.promised, promise.epoch),
-          head: last.seq,
-          headEpoch: last.epoch,
-          segments: withRecords(s.segments, first.seq, records.map((r) => r.epoch)),
-          snapshotSeq: s.snapshotSeq
-        },
-        promisedBy: raise ? promise.by : st.promisedBy
-      }
-      await this.#commit(entity, st, { state: next, removeFrom: match + 1, records })
+      const change = await adoptChange(entity, st, { match, matchEpoch, peerHeadEpoch, records, promise }, async (seq) => await this.#epochOf(entity, st.summary, seq))
+      if (change === 'moved-on') return change
+      await this.#commit(entity, st, change)
       this.stats.filled += records.length
       return 'adopted'
     })
   }
 
+  /** Anti-entropy (docs/replication.md, "Rewrites and trims"): a peer's higher floor, with its
+   * snapshot covering it (replica-edits.ts, trimChange; `prevEpoch`: the peer's epoch at
+   * `floor − 1`, undefined when unknown: then only a log that agrees there takes it). */
+  takeFloor (entity: string, floor: number, prevEpoch: number | undefined, snapshot: StoredSnapshot): Promise<boolean> {
+    return this.#turns.inTurn(entity, async () => {
+      const st = await this.#state(entity)
+      const s = st.summary
+      if (floor <= floorOf(s) || snapshot.seq < floor - 1) return false
+      const at = floor - 1
+      const mine = at <= s.head ? (epochAt(s.segments, s.head, at) ?? await this.#epochOf(entity, s, at)) : undefined
+      const epoch = prevEpoch ?? mine
+      if (epoch === undefined) return false
+      const change = await trimChange(st, { before: floor, prevEpoch: epoch, snapshot }, async () => mine, undefined)
+      if (change === 'no-snapshot' || change === undefined) return false
+      await this.#commit(entity, st, change)
+      this.stats.trims++
+      return true
+    })
+  }
+
+  /** Anti-entropy: the peer's rewrite generation (LogSummary.revised), once `same` says this replica
+   * holds exactly the peer's records of the entity (asked in the entity's turn). */
+  takeRevised (entity: string, revised: number, same: () => Promise<boolean>): Promise<boolean> {
+    return this.#turns.inTurn(entity, async () => {
+      const st = await this.#state(entity)
+      if (revised <= (st.summary.revised ?? 0) || !await same()) return false
+      await this.#commit(entity, st, { state: { ...st, summary: { ...st.summary, revised } } })
+      return true
+    })
+  }
+
   async #handle (request: ReplicaRequest): Promise<unknown> {
-    if (this.#retired && (request.op === 'append' || request.op === 'save-snapshot')) throw new ReplicaRetiredError(request.entity)
+    if (this.#retired && (request.op === 'append' || request.op === 'save-snapshot' || request.op === 'rewrite' || request.op === 'trim')) throw new ReplicaRetiredError(request.entity)
     switch (request.op) {
       case 'fence': return await this.#fence(request.entity, request.epoch, request.activation)
       case 'append': return await this.#append(request)
-      case 'read': return await this.#storage.read(request.entity, request.from, request.limit)
+      case 'rewrite':
+      case 'trim': return await this.#edit(request)
+      case 'read': return await this.#read(request.entity, request.from, request.limit)
       case 'summary': return (await this.#state(request.entity)).summary
       case 'save-snapshot': return await this.#saveSnapshot(request.entity, request.epoch, request.snapshot, request.replace === true)
       case 'load-snapshot': return (await this.#storage.loadSnapshot(request.entity)) ?? null
@@ -238,15 +221,52 @@ export class ReplicaCore {
     }
   }
 
+  /** Records from `from` on; none when `from` is below the floor (trimmed: the reader asks from the
+   * floor, which the summaries tell). */
+  async #read (entity: string, from: number, limit: number): Promise<StoredRecord[]> {
+    if (from < floorOf((await this.#state(entity)).summary)) return []
+    return await this.#storage.read(entity, from, limit)
+  }
+
+  /** An owner's epoch against this replica's promise: 'stale' for an older one (or, never with a
+   * correct owner, the same from another activation); the state with the promise raised for a newer
+   * one (written with the change, as an append does); undefined for the one promised. */
+  #fenced (st: ReplicaState, epoch: number, activation: string): 'stale' | ReplicaState | undefined {
+    const s = st.summary
+    if (epoch < s.promised || (epoch === s.promised && activation !== st.promisedBy)) return 'stale'
+    return epoch > s.promised ? { summary: { ...s, promised: epoch }, promisedBy: activation } : undefined
+  }
+
+  /** A rewrite or a trim (docs/replication.md, "Rewrites and trims"), fenced as an append is:
+   * records of the same seq and epoch with a higher revision take the place of those held, or the
+   * records below `before` go once a snapshot covering them is held. Durable before it is answered. */
+  async #edit (request: Extract<ReplicaRequest, { op: 'rewrite' | 'trim' }>): Promise<RewriteReply | TrimReply> {
+    const { entity } = request
+    const st = await this.#state(entity)
+    const raised = this.#fenced(st, request.epoch, request.activation)
+    if (raised === 'stale') return { result: 'stale', promised: st.summary.promised }
+    const rewritten = request.op === 'rewrite' ? await rewriteChange(st, request.records, request.gen, async (seqs) => await Promise.all(seqs.map(async (seq) => seq > st.summary.head ? undefined : (await this.#storage.read(entity, seq, 1))[0])), raised) : undefined
+    const change = request.op === 'rewrite' ? rewritten?.change : await trimChange(st, request, async (seq) => await this.#epochOf(entity, st.summary, seq), raised)
+    if (change === 'no-snapshot') return { result: 'no-snapshot', summary: st.summary }
+    if (change !== undefined) {
+      await this.#commit(entity, st, change)
+      if (raised !== undefined) this.#leases.end(entity)
+      this.stats.rewritten += change.replace?.length ?? 0
+      if (change.removeBelow !== undefined) this.stats.trims++
+    }
+    const summary = change?.state.summary ?? st.summary
+    return request.op === 'rewrite' ? { result: 'ok', summary, kept: change?.replace?.length ?? 0, whole: rewritten?.whole === true } : { result: 'ok', summary }
+  }
+
   async #lease (request: Extract<ReplicaRequest, { op: 'lease' }>): Promise<LeaseReply> {
     const { entity, epoch, activation, holder } = request
     const st = await this.#state(entity)
-    const s = st.summary
-    if (epoch < s.promised || (epoch === s.promised && activation !== st.promisedBy)) return { result: 'stale', promised: s.promised }
-    if (epoch > s.promised) {
+    const raised = this.#fenced(st, epoch, activation)
+    if (raised === 'stale') return { result: 'stale', promised: st.summary.promised }
+    if (raised !== undefined) {
       // as an append of this epoch would (an owner moved to a new replica by a roster change):
       // the promise is raised, durably, before the lease is granted
-      await this.#commit(entity, st, { state: { summary: { ...s, promised: epoch }, promisedBy: activation } })
+      await this.#commit(entity, st, { state: raised })
       this.#leases.end(entity)
     }
     this.#leases.grant(entity, epoch, holder, activation)
@@ -303,16 +323,18 @@ export class ReplicaCore {
       this.stats.staleRefusals++
       return { result: 'stale', promised: s.promised }
     }
-    if (prevSeq > 0 && (prevSeq > s.head || (epochAt(s.segments, s.head, prevSeq) ?? await this.#epochOf(entity, s, prevSeq)) !== prevEpoch)) {
+    // (below the floor every log agrees: what was trimmed was acknowledged)
+    if (prevSeq > 0 && (prevSeq > s.head || (prevSeq >= floorOf(s) && (epochAt(s.segments, s.head, prevSeq) ?? await this.#epochOf(entity, s, prevSeq)) !== prevEpoch))) {
       this.stats.mismatches++
       return { result: 'mismatch', summary: s }
     }
     // records it already holds (same seq, same epoch) are skipped; from the first it does not hold,
     // everything it has of another epoch goes (never acknowledged: docs/replication.md, I3–I5)
+    // (and records below the floor are never written again)
     let i = 0
     while (i < records.length) {
       const rec = records[i] as StoredRecord
-      if (rec.seq > s.head || (epochAt(s.segments, s.head, rec.seq) ?? await this.#epochOf(entity, s, rec.seq)) !== rec.epoch) break
+      if (rec.seq >= floorOf(s) && (rec.seq > s.head || (epochAt(s.segments, s.head, rec.seq) ?? await this.#epochOf(entity, s, rec.seq)) !== rec.epoch)) break
       i++
     }
     const fresh = records.slice(i)
@@ -328,11 +350,11 @@ export class ReplicaCore {
     const segments = first === undefined || extends_ ? s.segments : withRecords(s.segments, first.seq, fresh.map((r) => r.epoch))
     const last = fresh[fresh.length - 1]
     const summary: LogSummary = {
+      ...s,
       promised: Math.max(s.promised, epoch),
       head: last === undefined ? s.head : last.seq,
       headEpoch: last === undefined ? s.headEpoch : last.epoch,
-      segments,
-      snapshotSeq: s.snapshotSeq
+      segments
     }
     const next: ReplicaState = { summary, promisedBy: raise ? activation : st.promisedBy }
     const sameSegments = segments === s.segments || (segments.length === s.segments.length && segments.every((g, k) => g[0] === s.segments[k]?.[0] && g[1] === s.segments[k]?.[1]))

@@ -8,6 +8,20 @@ export interface StoredRecord {
   readonly seq: number
   readonly epoch: number
   readonly event: unknown
+  /** The record's revision (absent: 0). A rewrite (EntityJournal.rewrite) replaces a record with
+   * another event of the same seq and epoch and a higher revision: the higher one wins everywhere
+   * (docs/replication.md, "Rewrites and trims"). Revisions are ordered by `revEpoch`, then `rev`. */
+  readonly rev?: number
+  /** The epoch of the owner that made this revision (absent: the record's epoch): a stale owner's
+   * rewrite that reached a replica before the newer owner's is older than any of the newer's. */
+  readonly revEpoch?: number
+}
+
+/** Whether `a` is a later revision of a record than `b` (same seq and epoch). */
+export function laterRevision (a: StoredRecord, b: StoredRecord): boolean {
+  const ea = a.revEpoch ?? a.epoch
+  const eb = b.revEpoch ?? b.epoch
+  return ea !== eb ? ea > eb : (a.rev ?? 0) > (b.rev ?? 0)
 }
 
 export interface StoredSnapshot {
@@ -44,6 +58,34 @@ export type ReplicaRequest =
    * way to this one even at a lower or equal seq. */
   | { readonly op: 'save-snapshot', readonly entity: string, readonly epoch: number, readonly snapshot: StoredSnapshot, readonly replace?: true }
   | { readonly op: 'load-snapshot', readonly entity: string }
+  /** Replaces held records of the same seq and epoch that have a lower revision (docs/replication.md,
+   * "Rewrites and trims"); fenced as an append is. */
+  | {
+    readonly op: 'rewrite'
+    readonly entity: string
+    readonly epoch: number
+    readonly activation: string
+    readonly records: readonly StoredRecord[]
+    /** The rewrite's generation (the entity's rewrites numbered by their owners, 1 up): a replica
+     * that holds every record of it at its revision (or a later one) says so in `revised`. */
+    readonly gen: number
+  }
+  /**
+   * Drops every record below `before` and keeps `floor = before` (never lowered). `snapshot` (seq ≥
+   * before − 1) is saved first when newer than the one held: a replica trims only holding one that
+   * covers what goes. `prevEpoch`: the epoch of the owner's record `before − 1`, so that a replica
+   * whose log does not reach it (or parts from the owner's before it) takes the owner's log up to it
+   * as a whole (it then holds no record, its head `before − 1`). Fenced as an append is.
+   */
+  | {
+    readonly op: 'trim'
+    readonly entity: string
+    readonly epoch: number
+    readonly activation: string
+    readonly before: number
+    readonly prevEpoch: number
+    readonly snapshot?: StoredSnapshot
+  }
 
 /** A promise from a replica that is still catching up (a learner) says so: its log may lack
  * records acknowledged before it became a replica (docs/replication.md, "Replica moves"). */
@@ -60,6 +102,17 @@ export type AppendReply =
   | { readonly result: 'mismatch', readonly summary: LogSummary }
 export type SaveSnapshotReply = { readonly result: 'ok' } | { readonly result: 'stale', readonly promised: number }
 export type LeaseReply = { readonly result: 'ok' } | { readonly result: 'stale', readonly promised: number }
+/** `ok`: its summary after the rewrite (records it did not hold, or held at another epoch or a rev
+ * as high, were left as they were: `kept` says how many were replaced; `whole`: it holds every
+ * record of the rewrite at that revision or a later one, or trimmed). */
+export type RewriteReply =
+  | { readonly result: 'ok', readonly summary: LogSummary, readonly kept: number, readonly whole: boolean }
+  | { readonly result: 'stale', readonly promised: number }
+/** `no-snapshot`: it holds no snapshot covering `before − 1` and none came with the request. */
+export type TrimReply =
+  | { readonly result: 'ok', readonly summary: LogSummary }
+  | { readonly result: 'stale', readonly promised: number }
+  | { readonly result: 'no-snapshot', readonly summary: LogSummary }
 
 /** The reply type of each request. */
 export type ReplyOf<R extends ReplicaRequest> =
@@ -71,9 +124,11 @@ export type ReplyOf<R extends ReplicaRequest> =
             : R extends { op: 'load-snapshot' } ? StoredSnapshot | null
               : R extends { op: 'lease' } ? LeaseReply
                 : R extends { op: 'release' } ? { readonly result: 'ok' }
-                  : never
+                  : R extends { op: 'rewrite' } ? RewriteReply
+                    : R extends { op: 'trim' } ? TrimReply
+                      : never
 
-const OPS = new Set(['fence', 'append', 'read', 'summary', 'save-snapshot', 'load-snapshot', 'lease', 'release'])
+const OPS = new Set(['fence', 'append', 'read', 'summary', 'save-snapshot', 'load-snapshot', 'lease', 'release', 'rewrite', 'trim'])
 
 /**
  * Checks a request that arrived from another node before it touches a replica: anything malformed
@@ -101,6 +156,7 @@ export function checkReplicaRequest (value: unknown): ReplicaRequest {
       for (const rec of r.records as unknown[]) {
         const x = rec as Record<string, unknown> | null
         if (x === null || typeof x !== 'object' || !('event' in x)) fail('append: each record needs seq, epoch, event')
+        if (!isRev(x?.rev) || !isRev(x?.revEpoch)) fail('append: a record\'s rev and revEpoch must be safe integers >= 0 when present')
         if (x?.seq !== ++seq) fail(`append: records must be consecutive from prevSeq + 1 (expected seq ${seq})`)
         if (!isEpoch(x?.epoch) || (x?.epoch as number) < epoch || (x?.epoch as number) > (r.epoch as number) || x?.epoch === 0) {
           fail('append: record epochs must not go down and not exceed the request epoch')
@@ -127,6 +183,33 @@ export function checkReplicaRequest (value: unknown): ReplicaRequest {
       if (r.replace !== undefined && r.replace !== true) fail('save-snapshot: replace must be true or absent')
       break
     }
+    case 'rewrite': {
+      if (!isEpoch(r.epoch) || r.epoch < 1) fail('rewrite: epoch must be a positive safe integer')
+      if (!isActivation(r.activation)) fail('rewrite: activation must be a short string')
+      if (!Array.isArray(r.records) || r.records.length === 0 || r.records.length > APPEND_BATCH_RECORDS) fail(`rewrite: records must be 1-${APPEND_BATCH_RECORDS}`)
+      if (!isSeq(r.gen) || r.gen < 1) fail('rewrite: gen must be a positive safe integer')
+      let seq = 0
+      for (const rec of r.records as unknown[]) {
+        const x = rec as Record<string, unknown> | null
+        if (x === null || typeof x !== 'object' || !('event' in x) || !isSeq(x.seq) || x.seq <= seq) fail('rewrite: records need seq (>= 1, going up), epoch, rev, event')
+        if (!isEpoch(x?.epoch) || x?.epoch === 0 || (x?.epoch as number) > (r.epoch as number)) fail('rewrite: a record\'s epoch must be 1 to the request epoch')
+        if (!isRev(x?.rev) || x?.rev === undefined || x.rev === 0) fail('rewrite: a record\'s rev must be a positive safe integer')
+        if (x?.revEpoch !== r.epoch) fail('rewrite: a record\'s revEpoch must be the request epoch')
+        seq = x?.seq as number
+      }
+      break
+    }
+    case 'trim': {
+      if (!isEpoch(r.epoch) || r.epoch < 1) fail('trim: epoch must be a positive safe integer')
+      if (!isActivation(r.activation)) fail('trim: activation must be a short string')
+      if (!isSeq(r.before) || r.before < 2) fail('trim: before must be a safe integer >= 2')
+      if (!isEpoch(r.prevEpoch) || r.prevEpoch < 1 || r.prevEpoch > (r.epoch as number)) fail('trim: prevEpoch must be 1 to the request epoch')
+      if (r.snapshot !== undefined) {
+        const s = r.snapshot as Record<string, unknown> | null
+        if (s === null || typeof s !== 'object' || !isSeq(s.seq) || s.seq < (r.before as number) - 1 || !('state' in s)) fail('trim: snapshot must be { seq >= before - 1, state } when present')
+      }
+      break
+    }
   }
   return r as unknown as ReplicaRequest
 }
@@ -137,6 +220,8 @@ export function isEntityId (v: unknown): v is string {
 }
 
 function isSeq (v: unknown): v is number { return Number.isSafeInteger(v) && (v as number) >= 0 }
+/** A record's revision: absent (0) or a safe integer >= 0. */
+function isRev (v: unknown): boolean { return v === undefined || isSeq(v) }
 function isEpoch (v: unknown): v is number { return Number.isSafeInteger(v) && (v as number) >= 0 }
 function isActivation (v: unknown): v is string { return typeof v === 'string' && v.length > 0 && v.length <= 128 }
 /** A lease holder: an activation, or an activation and a suffix for a log resumed from a hand-over. */
@@ -174,10 +259,22 @@ export function checkReplicaReply<R extends ReplicaRequest> (request: R, value: 
     case 'summary':
       checkSummary(v, fail)
       break
+    case 'rewrite':
+      if (!obj(v)) fail('not an object')
+      if (v?.result === 'ok') {
+        checkSummary(v.summary, fail)
+        if (!isSeq(v.kept) || typeof v.whole !== 'boolean') fail('kept must be a count, whole a boolean')
+      } else if (v?.result !== 'stale' || !isEpoch(v.promised)) fail('expected a result of ok or stale')
+      break
+    case 'trim':
+      if (!obj(v)) fail('not an object')
+      if (v?.result === 'ok' || v?.result === 'no-snapshot') checkSummary(v.summary, fail)
+      else if (v?.result !== 'stale' || !isEpoch(v.promised)) fail('expected a result of ok, no-snapshot or stale')
+      break
     case 'read': {
       if (!Array.isArray(value) || value.length > request.limit) fail(`expected at most ${request.limit} records`)
       ;(value as unknown[]).forEach((r, i) => {
-        if (!obj(r) || r.seq !== request.from + i || !isEpoch(r.epoch) || !('event' in r)) fail(`record ${i}: expected { seq: ${request.from + i}, epoch, event }`)
+        if (!obj(r) || r.seq !== request.from + i || !isEpoch(r.epoch) || !('event' in r) || !isRev(r.rev) || !isRev(r.revEpoch)) fail(`record ${i}: expected { seq: ${request.from + i}, epoch, event, rev?, revEpoch? }`)
       })
       break
     }
@@ -195,7 +292,8 @@ export function checkSummary (s: unknown, fail: (why: string) => never): void {
   const x = s as Record<string, unknown> | null
   if (x === null || typeof x !== 'object' || !isEpoch(x.promised) || !isSeq(x.head) || !isEpoch(x.headEpoch) || !isSeq(x.snapshotSeq) ||
     !Array.isArray(x.segments) || x.segments.length > SUMMARY_SEGMENTS ||
-    !x.segments.every((g) => Array.isArray(g) && g.length === 2 && isEpoch(g[0]) && isSeq(g[1]) && (g[1] as number) >= 1)) {
-    fail('summary: expected { promised, head, headEpoch, segments: [[epoch, firstSeq]], snapshotSeq }')
+    !x.segments.every((g) => Array.isArray(g) && g.length === 2 && isEpoch(g[0]) && isSeq(g[1]) && (g[1] as number) >= 1) ||
+    (x.floor !== undefined && (!isSeq(x.floor) || x.floor < 1 || x.floor > (x.head as number) + 1)) || (x.revised !== undefined && !isSeq(x.revised))) {
+    fail('summary: expected { promised, head, headEpoch, segments: [[epoch, firstSeq]], snapshotSeq, floor? (1 to head + 1), revised? }')
   }
 }

@@ -18,6 +18,11 @@ export interface ReplicaChange {
    * storage may then leave the state as it is on disk and find the head from its last record. */
   readonly stateChanged?: boolean
   readonly snapshot?: StoredSnapshot
+  /** Records with seq below this are removed (a trim: docs/replication.md, "Rewrites and trims"). */
+  readonly removeBelow?: number
+  /** Records that take the place of the ones held at their seqs (a rewrite: same seq and epoch, a
+   * higher revision). */
+  readonly replace?: readonly StoredRecord[]
 }
 
 /**

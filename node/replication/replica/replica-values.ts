@@ -17,12 +17,15 @@ export class ReplicaValues {
   }
 
   encodeRecord (r: StoredRecord): Uint8Array {
-    return this.#codec.encode({ e: r.epoch, v: r.event })
+    // (a record never rewritten keeps the shape it always had: its digest is the same as before)
+    if (r.rev === undefined || r.rev === 0) return this.#codec.encode({ e: r.epoch, v: r.event })
+    return this.#codec.encode(r.revEpoch === undefined || r.revEpoch === r.epoch ? { e: r.epoch, v: r.event, r: r.rev } : { e: r.epoch, v: r.event, r: r.rev, q: r.revEpoch })
   }
 
   encodeState (state: ReplicaState): Uint8Array {
     const s = state.summary
-    return this.#codec.encode({ promised: s.promised, promisedBy: state.promisedBy, head: s.head, headEpoch: s.headEpoch, segments: s.segments, snapshotSeq: s.snapshotSeq })
+    const value = { promised: s.promised, promisedBy: state.promisedBy, head: s.head, headEpoch: s.headEpoch, segments: s.segments, snapshotSeq: s.snapshotSeq }
+    return this.#codec.encode({ ...value, ...(s.floor !== undefined && s.floor > 1 && { floor: s.floor }), ...(s.revised !== undefined && s.revised > 0 && { revised: s.revised }) })
   }
 
   /** Any value decoded (CorruptRecordError: sealed but not decodable). */
@@ -34,25 +37,31 @@ export class ReplicaValues {
     }
   }
 
-  /** A record's epoch and event; undefined when the value decodes to something that is not one. */
-  recordOrUndefined (key: string, value: Uint8Array): { epoch: number, event: unknown } | undefined {
-    const r = this.decode(key, value) as { e?: unknown, v?: unknown } | null
+  /** A record's epoch, event and revision (absent: 0); undefined when the value decodes to something
+   * that is not one. */
+  recordOrUndefined (key: string, value: Uint8Array): { epoch: number, event: unknown, rev?: number, revEpoch?: number } | undefined {
+    const r = this.decode(key, value) as { e?: unknown, v?: unknown, r?: unknown, q?: unknown } | null
     if (r === null || typeof r !== 'object' || typeof r.e !== 'number') return undefined
-    return { epoch: r.e, event: r.v }
+    if (r.r === undefined) return { epoch: r.e, event: r.v }
+    if (!Number.isSafeInteger(r.r) || (r.r as number) < 0) return undefined
+    if (r.q === undefined) return { epoch: r.e, event: r.v, rev: r.r as number }
+    if (!Number.isSafeInteger(r.q) || (r.q as number) < 0) return undefined
+    return { epoch: r.e, event: r.v, rev: r.r as number, revEpoch: r.q as number }
   }
 
-  /** A record's epoch and event (CorruptRecordError when it is not one). */
-  record (key: string, value: Uint8Array): { epoch: number, event: unknown } {
+  /** A record's epoch, event and revision (CorruptRecordError when it is not one). */
+  record (key: string, value: Uint8Array): { epoch: number, event: unknown, rev?: number, revEpoch?: number } {
     const r = this.recordOrUndefined(key, value)
     if (r === undefined) throw new CorruptRecordError(key, 'sealed but not a record')
     return r
   }
 
   state (key: string, value: Uint8Array): ReplicaState {
-    const s = this.decode(key, value) as Partial<{ promised: number, promisedBy: string, head: number, headEpoch: number, segments: Array<[number, number]>, snapshotSeq: number }>
+    const s = this.decode(key, value) as Partial<{ promised: number, promisedBy: string, head: number, headEpoch: number, segments: Array<[number, number]>, snapshotSeq: number, floor: number, revised: number }>
     if (typeof s?.promised !== 'number' || typeof s.head !== 'number' || !Array.isArray(s.segments)) throw new CorruptRecordError(key, 'sealed but not a replica state')
+    const summary = { promised: s.promised, head: s.head, headEpoch: s.headEpoch ?? 0, segments: s.segments, snapshotSeq: s.snapshotSeq ?? 0 }
     return {
-      summary: { promised: s.promised, head: s.head, headEpoch: s.headEpoch ?? 0, segments: s.segments, snapshotSeq: s.snapshotSeq ?? 0 },
+      summary: { ...summary, ...(typeof s.floor === 'number' && s.floor > 1 && { floor: s.floor }), ...(typeof s.revised === 'number' && s.revised > 0 && { revised: s.revised }) },
       promisedBy: s.promisedBy ?? ''
     }
   }

@@ -10,6 +10,8 @@ export interface TakeOverResult {
   readonly peerNewer: readonly string[]
   /** Entities whose log on the new replica changed while it was filled (pulled again). */
   readonly movedOn: number
+  /** Entities whose floor it took (docs/replication.md, "Rewrites and trims"; absent: none). */
+  readonly floors?: number
 }
 
 /**
@@ -35,7 +37,7 @@ export async function pullUntilClean (journal: ReplicatedJournal, partition: num
         return `partition ${partition}: ${entity} could not be recovered onto its replicas: ${(err as Error).message}`
       }
     }
-    if (result.records + result.repaired === 0 && result.peerNewer.length === 0 && result.movedOn === 0) return undefined
+    if (result.records + result.repaired + (result.floors ?? 0) === 0 && result.peerNewer.length === 0 && result.movedOn === 0) return undefined
   }
   return `partition ${partition}: ${what} still takes records after ${rounds} pulls (writes still arriving?)`
 }

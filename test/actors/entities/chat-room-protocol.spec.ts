@@ -46,7 +46,7 @@ describe('checkRoomMsg', () => {
     expect(refused({ type: 'history', after: 0, limit: 0, replyTo })).to.equal(`room message history: limit: expected an integer from 1 to ${MAX_HISTORY_LIMIT}, got 0`)
     expect(refused({ type: 'subscribe', gateway: { node: 'n', path: 'x'.repeat(600) }, replyTo })).to.match(/^room message subscribe: gateway: expected an actor address/)
     expect(refused({ type: 'agent-stream', requestId: 'r', event: { kind: 'shout' } })).to.equal('room message agent-stream: event.kind: expected one of queued, token, tool-call, tool-result, got "shout"')
-    expect(refused({ type: 'x'.repeat(1000) })).to.match(/^room message: unknown type "x+…; expected one of post, join, leave, history, info, subscribe, unsubscribe, agent-stream, agent-replied, post-judged, command-answered, hooks-idle$/)
+    expect(refused({ type: 'x'.repeat(1000) })).to.match(/^room message: unknown type "x+…; expected one of post, join, leave, history, info, subscribe, unsubscribe, agent-stream, agent-replied, post-judged, command-answered, hooks-idle, redact, erase-user, apply-retention$/)
     expect(refused({ type: 'hooks-idle', plugin: 'Mod', seq: 1 })).to.match(/^room message hooks-idle: plugin: expected a plugin name/)
     expect(refused({ type: 'hooks-idle', plugin: 'mod', seq: -1 })).to.match(/^room message hooks-idle: seq: expected an integer from 0/)
     expect(refused({ type: 'post', user: 'u'.repeat(5000), text: 'hi', replyTo }).length).to.be.below(200)

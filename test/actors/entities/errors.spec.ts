@@ -12,9 +12,10 @@ describe('entity errors', () => {
 
   it('should give each failure its own class, name and kind, all of them refusals (a bad request never restarts an entity), but the plugins\' silences', () => {
     expect([...classes.keys()].sort()).to.deep.equal([
-      'AgentBusyError', 'AgentToolsUnavailableError', 'BackupCatalogError', 'InvalidAgentRequestError', 'McpServerExistsError', 'McpServerRegistryFullError', 'PermissionDeniedError', 'PluginCatalogError', 'PluginDeadlineError', 'PluginPackageError',
-      'PluginPackageMissingError', 'PostHookUnavailableError', 'PostRefusedError', 'RoomBacklogError', 'ToolGrantedBySourceError', 'ToolNotGrantedError', 'ToolPolicyFullError',
-      'UnknownPluginError', 'UnknownUserError', 'UserExistsError'])
+      'AgentBusyError', 'AgentToolsUnavailableError', 'BackupCatalogError', 'ErasureLogFullError', 'InvalidAgentRequestError', 'McpServerExistsError', 'McpServerRegistryFullError',
+      'NotAPostError', 'NotYourPostError', 'PermissionDeniedError', 'PluginCatalogError', 'PluginDeadlineError', 'PluginPackageError',
+      'PluginPackageMissingError', 'PostHookUnavailableError', 'PostRefusedError', 'RetentionSettingsFullError', 'RoomBacklogError', 'ToolGrantedBySourceError', 'ToolNotGrantedError', 'ToolPolicyFullError',
+      'UnknownPluginError', 'UnknownPostError', 'UnknownUserError', 'UserExistsError'])
     for (const [name, Class] of classes) {
       if (answeredOnly.has(name)) continue
       const err = new (Class as unknown as new (arg: string) => Error)('x')

@@ -2,8 +2,9 @@ import { expect } from 'chai'
 import fc from 'fast-check'
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
-import { AGENT, ActorSystem, checkAgentMsg, userAgent } from '../../../actors/index.ts'
+import { AGENT, ActorSystem, DEFAULT_PERSONA, checkAgentMsg, userAgent } from '../../../actors/index.ts'
 import type {
+  AgentErasure,
   ActorRef, AgentAnswer, AgentInference, AgentSettings, AgentStreamEvent, AgentTurn, EntityJournal, Journal, JournalRecord
 } from '../../../actors/index.ts'
 import { LevelStore, openLocalJournal } from '../../../node/index.ts'
@@ -172,6 +173,15 @@ describe('userAgent (real llama.cpp on the generated model, real LevelDB)', func
     expect(await history()).to.deep.equal([])
   })
 
+  it('should forget the conversation and the settings on erase, whoever asked, and drop every record of it from the journal', async () => {
+    await configure({ persona: 'terse' })
+    await ask('remember this', 'e1')
+    const erased = await agent().ask<AgentErasure>((replyTo) => ({ type: 'erase', user: 'ann', by: 'admin', replyTo }))
+    expect(erased).to.deep.equal({ turns: 2 })
+    expect(await history()).to.deep.equal([])
+    expect((await agent().ask<AgentSettings>((replyTo) => ({ type: 'settings', user: 'ann', replyTo }))).persona).to.equal(DEFAULT_PERSONA)
+  })
+
   it('should refuse another user, bad settings and unknown models, changing nothing and never restarting', async () => {
     const before = await configure({ persona: 'terse' })
     const denied = await agent('ann').ask((replyTo) => ({ type: 'history', user: 'bob', limit: 5, replyTo })).then(() => undefined, (e: Error) => e)
@@ -204,7 +214,7 @@ describe('userAgent (real llama.cpp on the generated model, real LevelDB)', func
       }
       // handled in order: once this is answered, so is everything before it
       await agent().ask<AgentSettings>((replyTo) => ({ type: 'settings', user: 'ann', replyTo }))
-    }), { numRuns: 25, seed: 20261122 })
+    }), { numRuns: 40, seed: 20261122 })
     // the generations it started end (or are interrupted) without a crash either
     await system.settleEntities(60_000, 10_000)
     expect(passed).to.be.above(20)

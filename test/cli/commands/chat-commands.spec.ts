@@ -9,7 +9,7 @@ describe('chatCommands', function () {
 
   it('should name the command meant when a chat subcommand is misspelt, or list them', async () => {
     for (const [args, meant] of [[['chat', 'sned', 'hi'], /unknown command 'sned' for plexi chat; did you mean 'send'\?/], [['chat', 'sned', '--room', 'r', 'hi'], /did you mean 'send'\?/],
-      [['chat', 'blah'], /the commands are send, history, or none to chat interactively/]] as const) {
+      [['chat', 'blah'], /the commands are send, history, redact, or none to chat interactively/]] as const) {
       const result = await plexiInProcess([...args])
       expect(result.code, args.join(' ')).to.equal(2)
       expect(result.stderr, args.join(' ')).to.match(meant)
@@ -21,7 +21,8 @@ describe('chatCommands', function () {
       [['send', '--room', 'Bad Room', 'x'], /--room: "Bad Room" is not a room name/],
       [['send', '--room', 'r', '--client-id', 'has space', 'x'], /--client-id: "has space" is not a client id/],
       [['history', '--room', 'r', '--limit', '0'], /--limit: expected an integer from 1 to 1000, got "0"/],
-      [['history', '--room', 'r', '--after', 'x'], /--after: expected an integer/]
+      [['history', '--room', 'r', '--after', 'x'], /--after: expected an integer/],
+      [['redact', '--room', 'r', '0'], /SEQ: expected an integer from 1/]
     ] as const) {
       const result = await plexiInProcess(['chat', ...args, '--addr', '127.0.0.1:1', '--token', 't'])
       expect(result.code, args.join(' ')).to.equal(2)
@@ -62,6 +63,22 @@ describe('chatCommands', function () {
       expect(after.map((m) => m.text)).to.deep.equal(['two'])
       const table = await chat(['history', '--room', 'cmds'])
       expect(table.stdout).to.match(/^#\d+ \d{4}-\d\d-\d\d \d\d:\d\d:\d\d cat: one$/m)
+    })
+
+    it('should redact the user\'s own post, show it redacted in history, and answer already the second time', async () => {
+      const sent = JSON.parse((await chat(['send', '--room', 'oops', 'my password is hunter2', '--json'])).stdout) as { seq: number }
+      const redacted = await chat(['redact', '--room', 'oops', String(sent.seq), '--json'])
+      expect(redacted.code, redacted.stderr).to.equal(0)
+      expect(JSON.parse(redacted.stdout)).to.include({ room: 'oops', seq: sent.seq, already: false })
+      const history = JSON.parse((await chat(['history', '--room', 'oops', '--json'])).stdout) as Array<{ seq: number, text: string, kind: string, redacted?: boolean, redacts?: number }>
+      expect(history.find((m) => m.seq === sent.seq)).to.include({ text: '', redacted: true })
+      expect(history.find((m) => m.kind === 'redaction')).to.include({ redacts: sent.seq, text: '' })
+      expect(JSON.stringify(history)).not.to.include('hunter2')
+      expect((await chat(['history', '--room', 'oops'])).stdout).to.match(new RegExp(`^#${sent.seq} .* cat: \\(redacted\\)$`, 'm'))
+      expect((await chat(['redact', '--room', 'oops', String(sent.seq)])).stdout).to.equal(`#${sent.seq} in oops was redacted already\n`)
+      const notFound = await chat(['redact', '--room', 'oops', '999'])
+      expect(notFound.code).to.equal(1)
+      expect(notFound.stderr).to.match(/holds no seq 999/)
     })
   })
 })

@@ -2,6 +2,7 @@ import { expect } from 'chai'
 import { ROOM } from '../../../actors/index.ts'
 import type { BackupEntry, ChatMessage, PostAck } from '../../../actors/index.ts'
 import { BackupKey, BackupService, generateBackupKey } from '../../../node/backup/index.ts'
+import { ErasureFilter } from '../../../node/erasure/index.ts'
 import { backupKey, finished, post, useBackupCluster } from '../../helpers/backup-cluster.ts'
 import type { TestNode } from '../../helpers/test-cluster.ts'
 import { waitFor } from '../../helpers/wait-for.ts'
@@ -59,6 +60,23 @@ describe('BackupRestorer', function () {
     expect(await Promise.all([0, 1, 2].map(async (i) => await history(a, `hall-${i}`)))).to.deep.equal(before)
     const missing = await finished(jobs, service.restore(entry.id, { room: 'nowhere' }, false))
     expect(missing.error).to.match(/holds no room\/nowhere/)
+  })
+
+  it('should apply its restore filter (the erasure log) to what it writes, so erased text never comes back', async () => {
+    const { nodes, jobs, options } = await cluster()
+    const [a, b] = nodes as [TestNode, TestNode]
+    const service = new BackupService({ ...options, restoreFilter: async () => new ErasureFilter({ users: [{ name: 'ann', by: 'admin', ts: 1 }], redactions: {} }) })
+    for (let i = 0; i < 4; i++) await postTo(a, 'vault', `secret ${i}`)
+    expect((await finished(jobs, service.create())).state).to.equal('done')
+    const [entry] = await service.list() as [BackupEntry]
+    // ann is erased after the backup: her posts are rewritten without their text on every replica
+    await room(b, 'vault').ask((replyTo) => ({ type: 'erase-user', user: 'ann', by: 'admin', replyTo }), { timeout: 10_000 })
+    expect((await history(a, 'vault')).slice(0, 4)).to.deep.equal(['1:', '2:', '3:', '4:'])
+    // the restore writes the backup's records (those the replicas do not hold as they are): filtered
+    const restored = await finished(jobs, service.restore(entry.id, { room: 'vault' }, false))
+    expect(restored.state, restored.error ?? '').to.equal('done')
+    expect(restored.message).to.match(/records written/)
+    for (const n of [a, b]) expect(await history(n, 'vault'), n.id).to.deep.equal(['1:', '2:', '3:', '4:'])
   })
 
   it('should take only the entities that changed since a time, with --since', async () => {

@@ -3,6 +3,8 @@ import { replicaClient, rewriteJournal } from '../../../node/backup/index.ts'
 import type { ReplicaClient } from '../../../node/backup/index.ts'
 import { useTestCluster } from '../../helpers/test-cluster.ts'
 import type { TestNode } from '../../helpers/test-cluster.ts'
+import type { ReplicaCore } from '../../../node/index.ts'
+import { append, recs, replicaDisks } from '../replication/fixtures/replica-disks.ts'
 
 describe('rewriteJournal: a journal made what a backup holds, on every replica (real libp2p on loopback)', function () {
   this.timeout(60_000)
@@ -100,5 +102,38 @@ describe('rewriteJournal: a journal made what a backup holds, on every replica (
     expect(err?.name).to.equal('BackupRestoreError')
     expect(err?.message).to.match(/did not answer.*needs every replica/)
     expect(await a.journal.core(p).handle({ op: 'summary', entity })).to.deep.include({ head: 150, headEpoch: 4, promised: 4 })
+  })
+})
+
+describe('rewriteJournal of a trimmed backup (in-process, real LevelDB)', () => {
+  const { open, cleanup } = replicaDisks()
+  afterEach(cleanup)
+  const E = 'room/restored'
+  const clientOf = (core: ReplicaCore): ReplicaClient => async (request) => await core.handle(request)
+
+  it('should leave every replica trimmed at the backup\'s floor, holding its snapshot and records in a newer epoch', async () => {
+    const [a, b] = [await open(), await open()]
+    await append(a.core, E, 3, 0, 0, recs(1, 9, 3))
+    await append(b.core, E, 3, 0, 0, recs(1, 2, 3))
+    await a.core.handle({ op: 'save-snapshot', entity: E, epoch: 3, snapshot: { seq: 8, state: { newer: 8 } } })
+    const backup = [{ seq: 5, epoch: 2, event: 'five', rev: 2 }, { seq: 6, epoch: 2, event: 'six' }]
+    const clients = new Map([['a', clientOf(a.core)], ['b', clientOf(b.core)]])
+    const { epoch, dropped } = await rewriteJournal(E, backup, () => { throw new Error('a trimmed backup brings its own state') }, clients, 'restore-1', { floor: 5, snapshot: { seq: 4, state: { upTo: 4 } } })
+    expect(dropped).to.equal(3)
+    for (const r of [a, b]) {
+      expect((await r.core.state(E)).summary).to.deep.include({ head: 6, headEpoch: epoch, floor: 5, snapshotSeq: 4 })
+      expect(await r.core.handle({ op: 'load-snapshot', entity: E })).to.deep.equal({ seq: 4, state: { upTo: 4 } })
+      expect((await r.core.handle({ op: 'read', entity: E, from: 5, limit: 9 })).map((x) => [x.seq, x.event, x.rev ?? 0])).to.deep.equal([[5, 'five', 2], [6, 'six', 0]])
+      expect(r.storage.tree(r.storage.partitionOf(E)).records).to.equal(2)
+    }
+  })
+
+  it('should refuse to restore below the floor a replica was trimmed to since the backup', async () => {
+    const a = await open()
+    await append(a.core, E, 3, 0, 0, recs(1, 9, 3))
+    await a.core.handle({ op: 'trim', entity: E, epoch: 3, activation: 'a3', before: 7, prevEpoch: 3, snapshot: { seq: 6, state: {} } })
+    const err = await rewriteJournal(E, recs(1, 5, 2), () => ({}), new Map([['a', clientOf(a.core)]]), 'restore-2').then(() => undefined, (e: unknown) => e)
+    expect(err).to.have.property('name', 'BackupRestoreError')
+    expect((await a.core.state(E)).summary).to.deep.include({ head: 9, floor: 7 })
   })
 })

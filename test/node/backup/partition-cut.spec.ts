@@ -1,7 +1,8 @@
 import { expect } from 'chai'
 import { readPartitionCut } from '../../../node/backup/index.ts'
 import type { EntityCut } from '../../../node/backup/index.ts'
-import { checkEntityPage, meshPeer, partitionOf, shardHolderPath } from '../../../node/index.ts'
+import { checkEntityPage, meshPeer, partitionOf, replicaPeer, shardHolderPath } from '../../../node/index.ts'
+import { append, recs, replicaDisks } from '../replication/fixtures/replica-disks.ts'
 import type { PartitionPeer, ShardHolderMsg } from '../../../node/index.ts'
 import { useTestCluster } from '../../helpers/test-cluster.ts'
 import type { TestNode } from '../../helpers/test-cluster.ts'
@@ -114,5 +115,26 @@ describe('readPartitionCut: a partition as a backup takes it (real libp2p on loo
     expect(check([entry(ids[0] as string), entry(ids[1] as string)], '', 1)).to.match(/at most 1/)
     expect(check({ 0: entry(ids[0] as string) })).to.match(/at most 10/)
     expect(check([{ entity: ids[0], summary: { head: -1 } }])).to.be.a('string')
+  })
+})
+
+describe('readPartitionCut of trimmed journals (in-process, real LevelDB)', () => {
+  const { open, cleanup } = replicaDisks()
+  afterEach(cleanup)
+
+  it('should cut a trimmed journal from its floor with the snapshot that covers it, and keep a rewritten record\'s revision', async () => {
+    const [a, b] = [await open(), await open()]
+    const E = 'room/trimmed'
+    for (const r of [a, b]) await append(r.core, E, 3, 0, 0, recs(1, 6, 3))
+    for (const r of [a, b]) {
+      await r.core.handle({ op: 'trim', entity: E, epoch: 3, activation: 'a3', before: 4, prevEpoch: 3, snapshot: { seq: 4, state: { upTo: 4 } } })
+      await r.core.handle({ op: 'rewrite', entity: E, epoch: 3, activation: 'a3', gen: 1, records: [{ seq: 5, epoch: 3, event: 'scrubbed', rev: 1 }] })
+    }
+    const p = a.storage.partitionOf(E)
+    const peers = new Map([['a', replicaPeer(p, a.storage, a.core)], ['b', replicaPeer(p, b.storage, b.core)]])
+    const [cut] = await cutAll(p, peers, 2)
+    expect(cut).to.deep.include({ entity: E, head: 6, headEpoch: 3, trimmed: { floor: 4, snapshot: { seq: 4, state: { upTo: 4 } } } })
+    expect(cut?.records.map((r) => [r.seq, r.rev ?? 0])).to.deep.equal([[4, 0], [5, 1], [6, 0]])
+    expect(cut?.records[1]?.event).to.equal('scrubbed')
   })
 })

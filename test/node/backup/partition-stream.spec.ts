@@ -132,6 +132,19 @@ describe('PartitionStreamWriter and decodeBlock: a partition as sealed chunks, a
     expect(thrown(() => chunkSpan([10, 10], { offset: 15, length: 10 })).name).to.equal('BackupFormatError')
     expect(chunkSpan([10, 10, 10], { offset: 15, length: 10 })).to.deep.equal({ first: 1, last: 2, skip: 5 })
   })
+  it('should keep a trimmed journal\'s floor and snapshot and a rewritten record\'s revision, and refuse a block whose records do not start at its floor', () => {
+    const trimmed: EntityCut = { entity: 'room/t', head: 5, headEpoch: 2, records: [{ seq: 4, epoch: 2, event: 'd', rev: 3, revEpoch: 5 }, { seq: 5, epoch: 2, event: 'e' }], from: 'n1', trimmed: { floor: 4, snapshot: { seq: 3, state: { upTo: 3 } } } }
+    const whole: EntityCut = { entity: 'room/w', head: 7, headEpoch: 2, records: [], from: 'n1', trimmed: { floor: 8, snapshot: { seq: 7, state: { upTo: 7 } } } }
+    const { chunks, blocks } = write([trimmed, room('u', 3), whole])
+    const strip = (c: EntityCut): unknown => ({ entity: c.entity, head: c.head, headEpoch: c.headEpoch, records: c.records, ...(c.trimmed !== undefined && { trimmed: c.trimmed }) })
+    expect(readBlock(chunks, blocks[0] as EntityBlock)).to.deep.equal(strip(trimmed))
+    expect(readBlock(chunks, blocks[2] as EntityBlock)).to.deep.equal(strip(whole))
+    const lazy = decodeBlock(Buffer.concat(chunks.map((c) => openChunk(key, c.id, c.sealed as Buffer))).subarray((blocks[0] as EntityBlock).offset, (blocks[0] as EntityBlock).offset + (blocks[0] as EntityBlock).length), blocks[0] as EntityBlock, { lazy: true })
+    expect(lazy.records.map((r) => [r.seq, r.event, r.rev, r.revEpoch])).to.deep.equal([[4, 'd', 3, 5], [5, 'e', undefined, undefined]])
+    // a block that says it was trimmed at 3 while its records start at 4
+    const wrong = write([{ ...trimmed, trimmed: { floor: 3, snapshot: { seq: 2, state: {} } } }])
+    expect(thrown(() => readBlock(wrong.chunks, wrong.blocks[0] as EntityBlock))).to.have.property('name', 'BackupFormatError')
+  })
 })
 
 function decodeBlockError (bytes: Uint8Array, block: EntityBlock): Error {

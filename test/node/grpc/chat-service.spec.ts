@@ -1,6 +1,6 @@
 import { expect } from 'chai'
 import * as grpc from '@grpc/grpc-js'
-import { ActorSystem, chatRoom, roomDirectory, userDirectory } from '../../../actors/index.ts'
+import { ActorSystem, chatRoom, erasureLog, roomDirectory, userDirectory } from '../../../actors/index.ts'
 import { LevelStore, openLocalJournal, UserAccounts } from '../../../node/index.ts'
 import type { ReplicatedJournal } from '../../../node/index.ts'
 import { RateLimiter, SubscribeEncoder, chatGateway, chatServiceHandlers, startGrpcServer } from '../../../node/grpc/index.ts'
@@ -8,6 +8,7 @@ import { decodeRetryStatus, loadChatService, loadRetryInfoTypes } from '../../..
 import { ROOM_NAME_RULE } from '../../../protocols/index.ts'
 import { chatClient } from '../../helpers/node-process.ts'
 import { tempDir } from '../../helpers/temp-dir.ts'
+import { waitFor } from '../../helpers/wait-for.ts'
 
 describe('chatServiceHandlers (real gRPC, real LevelDB)', function () {
   this.timeout(30_000)
@@ -26,7 +27,7 @@ describe('chatServiceHandlers (real gRPC, real LevelDB)', function () {
     dir = await tempDir()
     store = await LevelStore.open(dir.path)
     system = new ActorSystem({ journal: journal = await openLocalJournal(store), strictSerialization: true })
-    for (const type of [chatRoom, roomDirectory, userDirectory] as const) system.registerEntity(type as never)
+    for (const type of [chatRoom, roomDirectory, userDirectory, erasureLog] as const) system.registerEntity(type as never)
     const users = new UserAccounts(system)
     token = (await users.add('ann')).token
     accepting = true
@@ -111,6 +112,32 @@ describe('chatServiceHandlers (real gRPC, real LevelDB)', function () {
     expect(await c.call('Post', { room: 'retried', text: 'once', clientId: 'e5c1-retry' })).to.deep.equal(first)
     const { messages } = await c.call<{ messages: Array<{ seq: number, text: string, clientId: string }> }>('History', { room: 'retried', after: 0, limit: 0 })
     expect(messages.map((m) => [m.seq, m.text, m.clientId])).to.deep.equal([[1, 'once', 'e5c1-retry']])
+  })
+
+  it('should redact the caller\'s own post: a Redaction event to subscribers, history without the text, and PERMISSION_DENIED for another\'s', async () => {
+    const bob = (await new UserAccounts(system).add('bob')).token
+    const c = client(token)
+    const posted = await c.call<{ seq: number }>('Post', { room: 'red', text: 'regret this' })
+    const theirs = await client(bob).call<{ seq: number }>('Post', { room: 'red', text: 'not yours' })
+    const events: Array<Record<string, unknown>> = []
+    const stream = c.subscribe('red', 0)
+    stream.on('data', (e: Record<string, unknown>) => { events.push(e) })
+    stream.on('error', () => undefined)
+    await waitFor(() => events.some((e) => e.live !== undefined && e.live !== null), 'the stream live')
+    const ack = await c.call<{ seq: number, redactionSeq: number, already: boolean }>('Redact', { room: 'red', seq: posted.seq })
+    expect(ack).to.include({ seq: posted.seq, redactionSeq: 3, already: false })
+    await waitFor(() => events.some((e) => e.redaction !== undefined && e.redaction !== null), 'the redaction event')
+    expect(events.find((e) => e.redaction !== undefined && e.redaction !== null)?.redaction).to.include({ room: 'red', seq: 3, redacts: posted.seq, by: 'ann' })
+    stream.cancel()
+    const { messages, retainedFrom } = await c.call<{ messages: Array<{ seq: number, text: string, kind: string, redacted: boolean, redacts: number }>, retainedFrom: number }>('History', { room: 'red', after: 0, limit: 0 })
+    expect(messages.map((m) => [m.seq, m.kind, m.text, m.redacted, m.redacts])).to.deep.equal([[1, 'MESSAGE', '', true, 0], [2, 'MESSAGE', 'not yours', false, 0], [3, 'REDACTION', '', false, 1]])
+    expect(retainedFrom).to.equal(1)
+    expect((await c.call<{ already: boolean }>('Redact', { room: 'red', seq: posted.seq })).already).to.equal(true)
+    // (each user may write 3 times here: ann has)
+    const carl = client((await new UserAccounts(system).add('carl')).token)
+    expect((await failure(carl.call('Redact', { room: 'red', seq: theirs.seq }))).code).to.equal(grpc.status.PERMISSION_DENIED)
+    expect((await failure(client(bob).call('Redact', { room: 'red', seq: 99 }))).code).to.equal(grpc.status.NOT_FOUND)
+    expect((await failure(c.call('Redact', { room: 'red', seq: 0 }))).code).to.equal(grpc.status.INVALID_ARGUMENT)
   })
 
   it('should send a message again, with no error and stored once, when a newer owner took its room first (a move that ended in a failover)', async () => {

@@ -12,6 +12,16 @@ describe('chat wire', () => {
     expect(wireMessage(message(1))).to.deep.equal({ ...message(1), kind: 'MESSAGE' })
     expect(wireMessage(message(2, 'join')).kind).to.equal('JOIN')
     expect(wireMessage(message(3, 'leave')).kind).to.equal('LEAVE')
+    expect(wireMessage({ ...message(4, 'redaction'), redacts: 2 })).to.include({ kind: 'REDACTION', redacts: 2 })
+  })
+
+  it('should send a redaction as the stream\'s redaction event, encoded by chat.proto', () => {
+    const service = loadChatService().service
+    const { encoder } = SubscribeEncoder.install(service)
+    const event = encoder.event({ ...message(5, 'redaction'), text: '', redacts: 3 })
+    expect(event).to.deep.equal({ redaction: { room: 'r', seq: 5, redacts: 3, by: 'ann', ts: 1_005 } })
+    const decoded = (service.Subscribe as grpc.MethodDefinition<unknown, unknown>).responseDeserialize(encoder.serialize(event)) as { event: string, redaction: { seq: number, redacts: number, by: string } }
+    expect([decoded.event, decoded.redaction.seq, decoded.redaction.redacts, decoded.redaction.by]).to.deep.equal(['redaction', 5, 3, 'ann'])
   })
 
   it('should encode one pushed message once for every stream, with chat.proto\'s real encoding, when installed on the chat service', () => {

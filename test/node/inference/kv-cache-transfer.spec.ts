@@ -97,6 +97,22 @@ describe('KvCacheTransfer (real llama.cpp, real actors)', function () {
     expect(await kept()).to.deep.equal(before)
   })
 
+  it('should remove a conversation\'s saved states for every model on kv-forget, and no other conversation\'s', async () => {
+    for (const key of ['agent/ed', 'agent/fi']) {
+      const transfer = await offer(meta, 'tiny', key)
+      for (let offset = 0; offset < state.length; offset += 300_000) await chunk(transfer, offset, state.subarray(offset, offset + 300_000))
+      await commit(transfer)
+    }
+    const forget = (cacheKey: string): Promise<number> => receiver.ask<number>((replyTo) => ({ type: 'kv-forget', cacheKey, replyTo }))
+    expect(await forget('agent/ed')).to.equal(1)
+    const other = join(dir.path, 'other')
+    const gone = kvStatePaths(kvCacheDir(other, 'tiny'), 'agent/ed')
+    expect(await readFile(gone.state).then(() => 'there', () => 'gone')).to.equal('gone')
+    expect(await readFile(gone.meta).then(() => 'there', () => 'gone')).to.equal('gone')
+    expect(await readFile(kvStatePaths(kvCacheDir(other, 'tiny'), 'agent/fi').state).then(() => 'there', () => 'gone')).to.equal('there')
+    expect(await forget('agent/ed')).to.equal(0)
+  })
+
   it('should refuse malformed messages naming what is wrong, whatever arrives', () => {
     const replyTo = { node: 'n', askId: 'x' }
     const bad: Array<[unknown, RegExp]> = [
@@ -108,6 +124,7 @@ describe('KvCacheTransfer (real llama.cpp, real actors)', function () {
       [{ type: 'kv-chunk', transfer: 't', offset: 0, bytes: 'text', replyTo }, /bytes/],
       [{ type: 'kv-chunk', transfer: 't', offset: 0, bytes: new Uint8Array((1 << 20) + 1), replyTo }, /bytes/],
       [{ type: 'kv-commit', replyTo }, /transfer/],
+      [{ type: 'kv-forget', cacheKey: '', replyTo }, /cacheKey/],
       [{ type: 'kv-steal', replyTo }, /unknown KV cache message/]
     ]
     for (const [msg, why] of bad) {

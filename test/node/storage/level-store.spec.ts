@@ -1,5 +1,7 @@
 import { expect } from 'chai'
 import { ClassicLevel } from 'classic-level'
+import { readFile, readdir } from 'node:fs/promises'
+import { join } from 'node:path'
 import { LevelStore, seal, sealIntact, unseal } from '../../../node/index.ts'
 import { tempDir } from '../../helpers/temp-dir.ts'
 
@@ -27,6 +29,35 @@ describe('LevelStore', () => {
       for await (const [key, value] of store.range({ gte: 'a\x00', lte: 'a\x00~' })) seen.push(`${key.slice(2)}=${text(value)}`)
       expect(seen).to.deep.equal(['b=1', 'd=3', 'e=4'])
       expect(await store.keys({ gte: 'a\x00', lte: 'a\x00~', reverse: true, limit: 2 })).to.deep.equal(['a\x00e', 'a\x00d'])
+    })
+
+    it('should give back the space of deleted values, their bytes in no file, once their range is compacted', async () => {
+      store = await LevelStore.open(dir.path)
+      const s = store
+      // enough to spill into several table files (LevelDB leaves a lone bottom file as it is)
+      const secret = 'erase-me-7f3a9c'
+      const value = (i: number): Uint8Array => { const v = new Uint8Array(4096).map((_, j) => (j * 7 + i) % 251); v.set(bytes(secret), 100); return v }
+      for (let b = 0; b < 8; b++) await s.write(Array.from({ length: 400 }, (_, i) => ({ type: 'put' as const, key: `r\x00${String(b * 400 + i).padStart(6, '0')}`, value: value(i) })))
+      await s.write([{ type: 'put', key: 's\x00kept', value: bytes('keep-me-1c2d') }])
+      for (let b = 0; b < 8; b++) await s.write(Array.from({ length: 400 }, (_, i) => ({ type: 'del' as const, key: `r\x00${String(b * 400 + i).padStart(6, '0')}` })))
+      const files = async (): Promise<{ bytes: number, holding: number }> => {
+        let total = 0
+        let holding = 0
+        for (const name of await readdir(dir.path)) {
+          if (!name.endsWith('.ldb') && !name.endsWith('.log')) continue
+          const data = await readFile(join(dir.path, name))
+          total += data.length
+          if (data.includes(Buffer.from(secret))) holding++
+        }
+        return { bytes: total, holding }
+      }
+      const before = await files()
+      expect(before.holding).to.be.above(0)
+      await s.compactRange('r\x00', 'r\x00\xff')
+      const after = await files()
+      expect(after.holding).to.equal(0)
+      expect(after.bytes).to.be.below(before.bytes / 10)
+      expect(text(await s.get('s\x00kept'))).to.equal('keep-me-1c2d')
     })
 
     it('should keep every write durable across a reopen, and land concurrent writes in order', async () => {

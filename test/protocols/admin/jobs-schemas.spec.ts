@@ -12,7 +12,7 @@ describe('jobs schemas', () => {
   it('should take a job id of a known kind, a count from 1, and the end of a peer id', () => {
     for (const id of ['drain-3-k7f2', 'repair-1-Test', 'sweep-999999999999-a']) expect(JOB_ID_PATTERN.test(id), id).to.equal(true)
     for (const id of ['drain', 'drain-1', 'drain-0-k7f2', 'teleport-1-k7f2', 'drain-1-k7f2x', 'drain-1-k7/2']) expect(JOB_ID_PATTERN.test(id), id).to.equal(false)
-    expect(JOB_KINDS).to.include.members(['drain', 'decommission', 'rebalance', 'migrate', 'repair', 'backup', 'verify', 'restore', 'sweep'])
+    expect(JOB_KINDS).to.include.members(['drain', 'decommission', 'rebalance', 'migrate', 'repair', 'backup', 'verify', 'restore', 'sweep', 'erase', 'retention'])
     expect(JOB_STATES).to.deep.equal(['running', 'done', 'failed', 'cancelled'])
   })
 

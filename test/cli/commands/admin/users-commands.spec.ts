@@ -41,6 +41,17 @@ describe('usersCommands', () => {
     expect(again.stderr).to.match(/^plexi: .*bob/)
   })
 
+  it('should erase a user only with --yes, starting the erase job and forgetting their saved token', async () => {
+    await cli.run('users', 'add', 'eve', '--save')
+    const refused = await cli.run('users', 'erase', 'eve')
+    expect(refused.code).to.equal(2)
+    expect(refused.stderr).to.match(/cannot be undone.*--yes/)
+    const started = await cli.run('users', 'erase', 'eve', '--yes', '--no-wait')
+    expect(started.code, started.stderr).to.equal(0)
+    expect(started.stdout).to.match(/^erase-1-\w+ started/)
+    await stat(join(cli.fixture.dataDir, 'tokens', 'eve')).then(() => { throw new Error('the token file stayed') }, () => undefined)
+  })
+
   it('should show a user\'s tools, and grant and revoke them, naming each list', async () => {
     await cli.run('users', 'add', 'ann')
     expect((await cli.run('users', 'tools', 'ann')).stdout).to.equal('granted to ann: (none)\n')

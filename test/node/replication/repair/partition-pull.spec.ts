@@ -218,4 +218,52 @@ describe('pullFrom (one anti-entropy pass)', () => {
     expect(back).to.include({ repaired: 1 })
     expect(hex(a2.storage.tree(p).root())).to.equal(hex(b2.storage.tree(p).root()))
   })
+  describe('rewrites and trims (docs/replication.md, "Rewrites and trims")', () => {
+    const E = 'room/edits'
+    const snapshot = { seq: 4, state: { upTo: 4 } }
+
+    it('should take a higher revision of a record it holds correctly, and reach the peer\'s root', async () => {
+      const [a, b] = [await open(), await open()]
+      for (const r of [a, b]) await append(r.core, E, 3, 0, 0, recs(1, 10, 3))
+      await a.core.handle({ op: 'rewrite', entity: E, epoch: 3, activation: 'a3', gen: 1, records: [{ seq: 6, epoch: 3, event: 'scrubbed', rev: 1 }] })
+      const p = a.storage.partitionOf(E)
+      expect(a.storage.rootOf(p)).to.not.equal(b.storage.rootOf(p))
+      // a pull from b leaves a as it is (its revision is the higher)
+      expect(await pullFrom(p, a.storage, a.core, replicaPeer(p, b.storage, b.core))).to.include({ repaired: 0 })
+      const result = await pullFrom(p, b.storage, b.core, replicaPeer(p, a.storage, a.core))
+      expect(result).to.include({ repaired: 1 })
+      expect(b.storage.rootOf(p)).to.equal(a.storage.rootOf(p))
+      expect(await b.core.handle({ op: 'read', entity: E, from: 6, limit: 1 })).to.deep.equal([{ seq: 6, epoch: 3, event: 'scrubbed', rev: 1 }])
+      // and it says it holds that rewrite now: owners read from it again
+      expect((await b.core.state(E)).summary.revised).to.equal(1)
+    })
+
+    it('should take the peer\'s higher floor with its snapshot, dropping its own records below it, and never put one back below its floor', async () => {
+      const [a, b] = [await open(), await open()]
+      for (const r of [a, b]) await append(r.core, E, 3, 0, 0, recs(1, 10, 3))
+      await a.core.handle({ op: 'trim', entity: E, epoch: 3, activation: 'a3', before: 5, prevEpoch: 3, snapshot })
+      const p = a.storage.partitionOf(E)
+      // a never takes b's records below its floor back
+      expect(await pullFrom(p, a.storage, a.core, replicaPeer(p, b.storage, b.core))).to.include({ repaired: 0, floors: 0 })
+      expect(await a.core.handle({ op: 'read', entity: E, from: 5, limit: 1 })).to.have.length(1)
+      expect(a.storage.tree(p).records).to.equal(6)
+      const result = await pullFrom(p, b.storage, b.core, replicaPeer(p, a.storage, a.core))
+      expect(result).to.include({ floors: 1 })
+      expect(b.storage.rootOf(p)).to.equal(a.storage.rootOf(p))
+      expect((await b.core.state(E)).summary).to.deep.include({ floor: 5, snapshotSeq: 4, head: 10 })
+      expect(await b.core.handle({ op: 'load-snapshot', entity: E })).to.deep.equal(snapshot)
+    })
+
+    it('should take a floor above its head, and fill after it', async () => {
+      const [a, b] = [await open(), await open()]
+      await append(a.core, E, 3, 0, 0, recs(1, 10, 3))
+      await append(b.core, E, 3, 0, 0, recs(1, 2, 3))
+      await a.core.handle({ op: 'trim', entity: E, epoch: 3, activation: 'a3', before: 5, prevEpoch: 3, snapshot })
+      const p = a.storage.partitionOf(E)
+      const result = await pullFrom(p, b.storage, b.core, replicaPeer(p, a.storage, a.core))
+      expect(result).to.include({ floors: 1, records: 6 })
+      expect(b.storage.rootOf(p)).to.equal(a.storage.rootOf(p))
+      expect((await b.core.handle({ op: 'read', entity: E, from: 5, limit: 10 })).map((r) => r.seq)).to.deep.equal([5, 6, 7, 8, 9, 10])
+    })
+  })
 })

@@ -30,6 +30,36 @@ describe('replica protocol', () => {
     expect(checkReplicaRequest({ op: 'append', entity: 'room/x', epoch: 3, activation: 'a', prevSeq: 4, prevEpoch: 2, records: [{ seq: 5, epoch: 2, event: 1 }, { seq: 6, epoch: 3, event: 2 }] })).to.have.property('op', 'append')
   })
 
+  it('should refuse malformed rewrites and trims, replies to them and summaries with a floor out of range', () => {
+    const rec = { seq: 2, epoch: 3, event: 'x', rev: 1, revEpoch: 4 }
+    const bad: unknown[] = [
+      { op: 'rewrite', entity: 'room/x', epoch: 4, activation: 'a', records: [] },
+      { op: 'rewrite', entity: 'room/x', epoch: 4, activation: 'a', records: [{ ...rec, rev: 0 }] },
+      { op: 'rewrite', entity: 'room/x', epoch: 4, activation: 'a', records: [{ ...rec, revEpoch: 3 }] },
+      { op: 'rewrite', entity: 'room/x', epoch: 4, activation: 'a', records: [{ ...rec, epoch: 5 }] },
+      { op: 'rewrite', entity: 'room/x', epoch: 4, activation: 'a', records: [rec, rec] },
+      { op: 'trim', entity: 'room/x', epoch: 4, activation: 'a', before: 1, prevEpoch: 3 },
+      { op: 'trim', entity: 'room/x', epoch: 4, activation: 'a', before: 5, prevEpoch: 5 },
+      { op: 'trim', entity: 'room/x', epoch: 4, activation: 'a', before: 5, prevEpoch: 3, snapshot: { seq: 3, state: 1 } },
+      { op: 'append', entity: 'room/x', epoch: 2, activation: 'a', prevSeq: 0, prevEpoch: 0, records: [{ seq: 1, epoch: 2, event: 1, rev: -1 }] }
+    ]
+    for (const request of bad) {
+      expect(() => checkReplicaRequest(request), JSON.stringify(request)).to.throw(/replica request/).with.property('name', 'InvalidReplicaRequestError')
+    }
+    expect(checkReplicaRequest({ op: 'rewrite', entity: 'room/x', epoch: 4, activation: 'a', gen: 1, records: [rec, { ...rec, seq: 3 }] })).to.have.property('op', 'rewrite')
+    expect(checkReplicaRequest({ op: 'trim', entity: 'room/x', epoch: 4, activation: 'a', before: 5, prevEpoch: 3, snapshot: { seq: 4, state: 1 } })).to.have.property('op', 'trim')
+    const summary = { promised: 4, head: 6, headEpoch: 4, segments: [[4, 1]], snapshotSeq: 4 }
+    const trim = { op: 'trim', entity: 'room/x', epoch: 4, activation: 'a', before: 5, prevEpoch: 4 } as const
+    expect(checkReplicaReply(trim, { result: 'ok', summary: { ...summary, floor: 5 } })).to.have.property('result', 'ok')
+    expect(() => checkReplicaReply(trim, { result: 'ok', summary: { ...summary, floor: 8 } })).to.throw().with.property('name', 'InvalidReplicaReplyError')
+    expect(() => checkReplicaReply(trim, { result: 'done' })).to.throw().with.property('name', 'InvalidReplicaReplyError')
+    const rewrite = { op: 'rewrite', entity: 'room/x', epoch: 4, activation: 'a', gen: 1, records: [rec] } as const
+    expect(() => checkReplicaReply(rewrite, { result: 'ok', summary })).to.throw().with.property('name', 'InvalidReplicaReplyError')
+    expect(checkReplicaReply(rewrite, { result: 'ok', summary, kept: 1, whole: true })).to.have.property('kept', 1)
+    const read = { op: 'read', entity: 'room/x', from: 2, limit: 1 } as const
+    expect(() => checkReplicaReply(read, [{ ...rec, rev: 'one' }])).to.throw().with.property('name', 'InvalidReplicaReplyError')
+  })
+
   it('should refuse replies from another node that are not replies of the protocol, and not take the entity on them', async () => {
     const fence = { op: 'fence', entity: 'room/x', epoch: 5, activation: 'a' } as const
     const summary = { promised: 5, head: 2, headEpoch: 3, segments: [[3, 1]], snapshotSeq: 0 }

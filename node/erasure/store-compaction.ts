@@ -1,0 +1,77 @@
+import type { ActorSystem, Behavior, ReplyTo } from '../../actors/index.ts'
+import { isReplyTo } from '../../actors/index.ts'
+import { describe } from '../../protocols/index.ts'
+import { InvalidPeerRequestError } from '../mesh/index.ts'
+import { isEntityId, recordEnd, recordKey, snapshotKey } from '../replication/index.ts'
+import { systemPath } from '../../protocols/p2p/index.ts'
+import { MAX_COMPACT_ENTITIES, MEMBER_ASK_MS } from './constants.ts'
+
+/** Where every node's store compaction lives. */
+export const STORE_COMPACTION_PATH = systemPath('store-compaction', 1)
+
+/** Compacts the stored records and snapshot of each entity (`type/key`) on this node; replies how
+ * many entities were compacted. */
+export type StoreCompactionMsg = { readonly type: 'compact', readonly entities: readonly string[], readonly replyTo: ReplyTo<number> }
+
+export interface StoreCompactionOptions {
+  readonly store: { compactRange (gte: string, lte: string): Promise<void> }
+  /** The partition of an entity id. */
+  readonly partitionOf: (entity: string) => number
+}
+
+/**
+ * After a trim or a rewrite, LevelDB still holds the old values in its files until a compaction
+ * rewrites them: this compacts each named entity's record range and snapshot on this node, so the
+ * space is given back and the old bytes (a redacted post's text, a trimmed record) are gone from
+ * the files too. Every node runs one; the erasure and retention jobs ask every storage member.
+ */
+export function storeCompaction (opts: StoreCompactionOptions): Behavior<StoreCompactionMsg, undefined> {
+  return {
+    checkPeer: checkStoreCompactionMsg,
+    init: () => undefined,
+    async receive (_state, msg, ctx) {
+      try {
+        for (const entity of msg.entities) {
+          const p = opts.partitionOf(entity)
+          await opts.store.compactRange(recordKey(p, entity, 0), recordEnd(p, entity))
+          const snapshot = snapshotKey(p, entity)
+          await opts.store.compactRange(snapshot, snapshot)
+        }
+        ctx.reply(msg.replyTo, msg.entities.length)
+      } catch (err) {
+        ctx.fail(msg.replyTo, err)
+      }
+      return undefined
+    }
+  }
+}
+
+/** A compaction request as it came off the wire, checked field by field. */
+export function checkStoreCompactionMsg (msg: unknown): void {
+  const m = msg as Record<string, unknown> | null
+  if (typeof m !== 'object' || m === null || m.type !== 'compact') throw new InvalidPeerRequestError('a store compaction message is { type: \'compact\', entities, replyTo }')
+  if (!isReplyTo(m.replyTo)) throw new InvalidPeerRequestError('a store compaction message needs a reply address')
+  if (!Array.isArray(m.entities) || m.entities.length > MAX_COMPACT_ENTITIES || !m.entities.every(isEntityId)) {
+    throw new InvalidPeerRequestError(`entities: at most ${MAX_COMPACT_ENTITIES} entity ids (type/key)`)
+  }
+}
+
+/** Asks each member to compact the entities' ranges, MAX_COMPACT_ENTITIES to a request; failures
+ * are added to `failures`. */
+export async function compactEverywhere (system: Pick<ActorSystem, 'actorAt'>, members: readonly string[], entities: readonly string[], failures: Array<{ item: string, why: string }>): Promise<void> {
+  await Promise.all(members.map(async (node) => {
+    try {
+      for (let i = 0; i < entities.length; i += MAX_COMPACT_ENTITIES) {
+        const batch = entities.slice(i, i + MAX_COMPACT_ENTITIES)
+        await system.actorAt<StoreCompactionMsg>({ node, path: STORE_COMPACTION_PATH }).ask<number>((replyTo) => ({ type: 'compact', entities: batch, replyTo }), { timeout: MEMBER_ASK_MS })
+      }
+    } catch (err) {
+      failures.push({ item: `compaction on ${node}`, why: describe(err) })
+    }
+  }))
+}
+
+/** Starts this node's store compaction on `system`. */
+export function spawnStoreCompaction (system: Pick<ActorSystem, 'spawn'>, opts: StoreCompactionOptions): void {
+  system.spawn(storeCompaction(opts), { name: STORE_COMPACTION_PATH.slice(1), kind: 'store-compaction', mailbox: 64 })
+}

@@ -1,0 +1,36 @@
+import { RetentionRunner, UserErasure, spawnStoreCompaction } from '../erasure/index.ts'
+import type { PartComponents } from './components.ts'
+import type { NodeComponents } from './node-components.ts'
+import type { PartSpec } from './part-list.ts'
+
+type C = PartComponents<NodeComponents>
+
+/**
+ * Erasure and retention: every node compacts its store when asked (after an erasure or a retention
+ * run), and runs the erase and retention jobs its admin API starts. The erasure log is applied by
+ * every restore (backupsPart's restoreFilter reads it through ErasureFilter).
+ */
+export const erasurePart: PartSpec<NodeComponents> = {
+  id: 'erasure',
+  needs: ['config', 'preflight', 'roles', 'system', 'jobs', 'cluster', 'users', 'toolPolicy', 'store', 'replicas'],
+  gives: ['erasure', 'retention'],
+  start: (c: C) => {
+    const config = c.get('config')
+    const system = c.get('system')
+    const cluster = c.get('cluster')
+    const replicas = c.get('replicas')
+    const self = c.get('preflight').identity.peerId
+    const roles = c.get('roles')
+    spawnStoreCompaction(system, { store: c.get('store'), partitionOf: (entity) => replicas.partitionOf(entity) })
+    const up = (role?: string): string[] => [
+      ...(role === undefined || roles.has(role as never) ? [self] : []),
+      ...cluster.members().filter((m) => m.status === 'up' && m.peerId !== self && (role === undefined || m.roles.includes(role))).map((m) => m.peerId)
+    ]
+    c.provide('erasure', new UserErasure({ system, jobs: c.get('jobs'), users: c.get('users'), toolPolicy: c.get('toolPolicy'), members: () => up(), storageMembers: () => up('storage') }), 'erasure')
+    const defaults = config.retentionDays === undefined && config.retentionPosts === undefined
+      ? undefined
+      : { ...config.retentionDays !== undefined && { days: config.retentionDays }, ...config.retentionPosts !== undefined && { posts: config.retentionPosts } }
+    c.provide('retention', new RetentionRunner({ system, jobs: c.get('jobs'), defaults: () => defaults, storageMembers: () => up('storage') }), 'erasure')
+    return { stop: () => undefined }
+  }
+}

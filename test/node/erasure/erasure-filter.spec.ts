@@ -1,0 +1,34 @@
+import { expect } from 'chai'
+import { ErasureFilter } from '../../../node/erasure/index.ts'
+import type { StoredRecord } from '../../../node/replication/index.ts'
+
+describe('ErasureFilter', () => {
+  const filter = new ErasureFilter({ users: [{ name: 'alice', by: 'admin', ts: 1 }], redactions: { general: [[3, 3]] } })
+  const post = (seq: number, user: string, text: string): StoredRecord => ({ seq, epoch: 1, event: { type: 'message-posted', user, text, ts: seq } })
+
+  it('should write an erased user\'s posts, their agent\'s, and logged redactions without their text', () => {
+    const records = [post(1, 'alice', 'mine'), post(2, 'bob', 'his'), post(3, 'bob', 'redacted later'), post(4, "alice's agent", 'answer'), post(5, "bob's agent", 'other')]
+    const out = filter.records('room/general', records) as StoredRecord[]
+    expect(out.map((r) => (r.event as { text: string }).text)).to.deep.equal(['', 'his', '', '', 'other'])
+    expect((out[0]?.event as { redacted?: unknown }).redacted).to.include({ by: 'erasure-log' })
+    expect(out[1]).to.equal(records[1])
+    expect(filter.records('room/random', [post(3, 'bob', 'kept')])?.map((r) => (r.event as { text: string }).text)).to.deep.equal(['kept'])
+    const imported = { seq: 1, epoch: 1, event: { type: 'message-posted', user: 'bob', text: 'alice wrote it', ts: 1, importedFrom: { source: 's', seq: 4, user: 'alice', ts: 1 } } }
+    expect((filter.records('room/random', [imported])?.[0]?.event as { text: string }).text).to.equal('')
+  })
+
+  it('should leave out an erased user\'s agent and tool policy, and the erasure log itself', () => {
+    expect(filter.records('agent/alice', [post(1, 'alice', 'x')])).to.equal(null)
+    expect(filter.records('tool-policy/alice', [])).to.equal(null)
+    expect(filter.records('erasures/all', [])).to.equal(null)
+    const log = [{ seq: 1, epoch: 1, event: { type: 'user-erased', name: 'zed', by: 'admin', ts: 1 } }]
+    expect(new ErasureFilter({ users: [], redactions: {} }).records('erasures/all', log), 'a cluster with no log takes the backup\'s').to.equal(log)
+    const bobs = [post(1, 'bob', 'x')]
+    expect(filter.records('agent/bob', bobs)).to.equal(bobs)
+  })
+
+  it('should hand back the very records when the log is empty', () => {
+    const records = [post(1, 'alice', 'x')]
+    expect(new ErasureFilter({ users: [], redactions: {} }).records('room/general', records)).to.equal(records)
+  })
+})

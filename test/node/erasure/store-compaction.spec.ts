@@ -1,0 +1,26 @@
+import { expect } from 'chai'
+import { checkStoreCompactionMsg, compactEverywhere } from '../../../node/erasure/index.ts'
+import { ErasureRig } from '../../helpers/erasure-rig.ts'
+
+describe('storeCompaction', () => {
+  let rig: ErasureRig
+  beforeEach(async () => { rig = await new ErasureRig().open() })
+  afterEach(async () => { await rig.close() })
+
+  it('should compact each entity\'s record range and snapshot, and list a member it cannot reach', async () => {
+    const failures: Array<{ item: string, why: string }> = []
+    await compactEverywhere(rig.system, [rig.system.node, 'nowhere'], ['room/a', 'agent/bo'], failures)
+    expect(rig.compacted.map(([gte]) => gte.replaceAll('\x00', '|'))).to.deep.equal([
+      'r|0000|room/a|0000000000000000', 'p|0000|room/a', 'r|0000|agent/bo|0000000000000000', 'p|0000|agent/bo'])
+    expect(failures.map((f) => f.item)).to.deep.equal(['compaction on nowhere'])
+  })
+
+  it('should refuse a malformed request from a peer', () => {
+    const replyTo = { askId: 'a1', node: 'n1' }
+    expect(() => { checkStoreCompactionMsg({ type: 'compact', entities: ['room/a'], replyTo }) }).not.to.throw()
+    expect(() => { checkStoreCompactionMsg({ type: 'compact', entities: ['no-slash'], replyTo }) }).to.throw(/entities/)
+    expect(() => { checkStoreCompactionMsg({ type: 'compact', entities: Array.from({ length: 1001 }, () => 'room/a'), replyTo }) }).to.throw(/at most 1000/)
+    expect(() => { checkStoreCompactionMsg({ type: 'wipe', replyTo }) }).to.throw(/compact/)
+    expect(() => { checkStoreCompactionMsg({ type: 'compact', entities: [] }) }).to.throw(/reply address/)
+  })
+})

@@ -1,0 +1,140 @@
+import { expect } from 'chai'
+import { EntityLog, StaleEpochError, checkLogTicket } from '../../../../node/index.ts'
+import type { LogTicket, ReplicaCore } from '../../../../node/index.ts'
+import { waitFor } from '../../../helpers/wait-for.ts'
+import { posts, useReplicaSet } from '../fixtures/replica-set.ts'
+
+/**
+ * An owner's rewrites and trims (EntityLog.rewrite/trim, log-edits.ts; docs/replication.md,
+ * "Rewrites and trims") on three real replicas (LevelDB in temp dirs), W = 2, any of them
+ * unreachable at will.
+ */
+describe('LogEdits (EntityLog.rewrite, EntityLog.trim)', () => {
+  const set = useReplicaSet(['a', 'b', 'c'])
+  const E = 'room/edited'
+  const open = async (activation: string): Promise<EntityLog> =>
+    await EntityLog.open({ entityId: E, replicas: ['a', 'b', 'c'], writeQuorum: 2, activation, env: set.env, appendTimeoutMs: 2_000 })
+  const core = (node: string): ReplicaCore => set.cores.get(node) as ReplicaCore
+  const stored = async (node: string, seq: number): Promise<unknown> => (await core(node).handle({ op: 'read', entity: E, from: seq, limit: 1 }))[0]?.event
+  const snapshot = (seq: number): { seq: number, state: unknown } => ({ seq, state: { upTo: seq } })
+
+  it('should rewrite at W with a replica down, at the next revision, and serve the new event from then on', async () => {
+    const log = await open('first')
+    await log.append(posts(1, 5))
+    set.down.add('c')
+    await log.rewrite([{ seq: 3, event: 'redacted' }])
+    expect(await stored('a', 3)).to.equal('redacted')
+    expect(await stored('b', 3)).to.equal('redacted')
+    expect(await stored('c', 3)).to.deep.equal({ n: 3 })
+    expect((await log.read(3, 1))[0]).to.deep.include({ event: 'redacted', rev: 1 })
+    await log.rewrite([{ seq: 3, event: 'redacted again' }])
+    expect(await core('a').handle({ op: 'read', entity: E, from: 3, limit: 1 })).to.deep.equal([{ seq: 3, epoch: log.epoch, event: 'redacted again', rev: 2 }])
+    log.close()
+  })
+
+  it('should refuse a rewrite of what is not acknowledged or was trimmed, and fail when too few replicas take it, the log going on', async () => {
+    const log = await open('first')
+    await log.append(posts(1, 4))
+    const refused = async (p: Promise<void>): Promise<string> => await p.then(() => 'done', (err: Error) => err.name)
+    expect(await refused(log.rewrite([{ seq: 5, event: 'x' }]))).to.equal('RangeError')
+    await log.trim(3, snapshot(3))
+    expect(await refused(log.rewrite([{ seq: 2, event: 'x' }]))).to.equal('RangeError')
+    set.down.add('b')
+    set.down.add('c')
+    expect(await refused(log.rewrite([{ seq: 4, event: 'x' }]))).to.equal('ReplicasUnavailableError')
+    set.down.clear()
+    await log.append(posts(5, 5))
+    log.close()
+  })
+
+  it('should recover the highest revision of the last record from every replica that ends in it, not the one a replica that missed the rewrite holds', async () => {
+    const first = await open('first')
+    await first.append(posts(1, 5))
+    set.down.add('c')
+    await first.rewrite([{ seq: 5, event: 'redacted' }])
+    first.close()
+    set.down.clear()
+    // the next owner fences b and c (a is unreachable): c missed the rewrite, b holds it
+    set.down.add('a')
+    const next = await open('next')
+    expect((await next.read(5, 1))[0]?.event).to.equal('redacted')
+    expect(await stored('c', 5)).to.equal('redacted')
+    next.close()
+  })
+
+  it('should read, as a new owner, only from replicas that hold the latest rewrite, even its own node\'s that missed it', async () => {
+    const first = await open('first')
+    await first.append(posts(1, 5))
+    set.down.add('c')
+    await first.rewrite([{ seq: 3, event: 'redacted' }])
+    first.close()
+    set.down.clear()
+    set.down.add('b')
+    // on c, whose replica is read first, and which missed the rewrite
+    const next = await EntityLog.open({ entityId: E, replicas: ['a', 'b', 'c'], writeQuorum: 2, activation: 'next', env: set.env, appendTimeoutMs: 2_000, self: 'c' })
+    expect((await next.read(3, 1))[0]?.event).to.equal('redacted')
+    expect(await stored('c', 3)).to.deep.equal({ n: 3 })
+    expect((await core('a').state(E)).summary).to.deep.include({ revised: 1 })
+    next.close()
+  })
+
+  it('should trim at W, the new owner learning the floor and the snapshot that covers it, reads starting at the floor', async () => {
+    const first = await open('first')
+    await first.append(posts(1, 6))
+    set.down.add('c')
+    await first.trim(5, snapshot(5))
+    expect(first.floor).to.equal(5)
+    expect((await first.read(1, 10)).map((r) => r.seq)).to.deep.equal([5, 6])
+    expect(await stored('a', 1)).to.equal(undefined)
+    expect(await stored('c', 1)).to.deep.equal({ n: 1 })
+    first.close()
+    set.down.clear()
+    set.down.add('b')
+    const next = await open('next')
+    expect(next.floor).to.equal(5)
+    expect(await next.loadSnapshot()).to.deep.equal(snapshot(5))
+    expect((await next.read(1, 10)).map((r) => r.seq)).to.deep.equal([5, 6])
+    const replayed: number[] = []
+    for await (const r of next.replay(1)) replayed.push(r.seq)
+    expect(replayed).to.deep.equal([5, 6])
+    next.close()
+  })
+
+  it('should bring a replica whose log ends below the floor up to it with the snapshot, and feed it after', async () => {
+    const log = await open('first')
+    await log.append(posts(1, 2))
+    set.down.add('c')
+    await log.append(posts(3, 6))
+    await log.trim(6, snapshot(6))
+    set.down.delete('c')
+    await log.append(posts(7, 8))
+    await waitFor(async () => (await core('c').state(E)).summary.head === 8, 'c fed up to the head')
+    expect((await core('c').state(E)).summary).to.deep.include({ floor: 6, snapshotSeq: 6 })
+    expect((await core('c').handle({ op: 'read', entity: E, from: 6, limit: 9 })).map((r) => r.seq)).to.deep.equal([6, 7, 8])
+    expect(await stored('c', 1)).to.equal(undefined)
+    log.close()
+  })
+
+  it('should hand the floor over to the next owner in a live move', async () => {
+    const first = await open('first')
+    await first.append(posts(1, 4))
+    await first.trim(3, snapshot(3))
+    const ticket = checkLogTicket(structuredClone(first.handOver('t1') as LogTicket))
+    expect(ticket).to.include({ floor: 3 })
+    const next = EntityLog.resume({ entityId: E, replicas: ['a', 'b', 'c'], writeQuorum: 2, env: set.env, appendTimeoutMs: 2_000 }, ticket) as EntityLog
+    expect(next.floor).to.equal(3)
+    expect((await next.read(1, 9)).map((r) => r.seq)).to.deep.equal([3, 4])
+    next.close()
+  })
+
+  it('should fail a stale owner\'s rewrite and trim as its appends', async () => {
+    const first = await open('first')
+    await first.append(posts(1, 3))
+    const next = await open('next')
+    const err = await first.rewrite([{ seq: 2, event: 'x' }]).then(() => undefined, (e: unknown) => e)
+    expect(err).to.be.instanceOf(StaleEpochError)
+    expect(first.failed).to.be.instanceOf(StaleEpochError)
+    expect(await stored('a', 2)).to.deep.equal({ n: 2 })
+    next.close()
+  })
+})
