@@ -2,6 +2,8 @@ import { MAX_CHAT_TEXT_BYTES, MAX_HISTORY_LIMIT, SOURCE_NAME_PATTERN } from '../
 import { entityTypeKey } from '../kernel/index.ts'
 import type { ActorAddress, ReplyTo } from '../kernel/index.ts'
 import { MessageCheck } from './message-check.ts'
+import { checkExportPage, checkImportBatch } from './transfer-protocol.ts'
+import type { ImportItem, ImportOutcome, ImportedFrom, TransferPage } from './transfer-protocol.ts'
 import { MAX_REQUEST_ID_LENGTH, checkAgentStreamEvent } from './user-agent-protocol.ts'
 import type { AgentStreamEvent } from './user-agent-protocol.ts'
 
@@ -19,6 +21,8 @@ export interface ChatMessage {
   readonly kind: ChatMessageKind
   /** The id its poster's client gave the post (see `post`); absent when it gave none. */
   readonly clientId?: string
+  /** An imported post: where it came from, its author and time there (`user` imported it). */
+  readonly importedFrom?: ImportedFrom
 }
 
 /** The acknowledgement of a post: given only once the message is durable. */
@@ -70,9 +74,14 @@ export type RoomMsg =
   | { readonly type: 'command-answered' }
   /** From a plugin's post-hooks entity: it sent every post up to `seq`; is there more? */
   | { readonly type: 'hooks-idle', readonly plugin: string, readonly seq: number }
+  /** A page of the journal as stored, for an export (room-transfer.ts). */
+  | { readonly type: 'export-page', readonly after: number, readonly limit: number, readonly replyTo: ReplyTo<TransferPage<RoomEvent>> }
+  /** Posts of another export, appended in one write past the source's watermark, `user` their poster
+   * of record (room-transfer.ts); `dryRun`: only say what would be added. */
+  | { readonly type: 'import', readonly user: string, readonly source: string, readonly posts: readonly ImportItem[], readonly dryRun?: boolean, readonly replyTo: ReplyTo<ImportOutcome> }
 
 export type RoomEvent =
-  | { readonly type: 'message-posted', readonly user: string, readonly text: string, readonly ts: number, readonly clientId?: string, readonly ref?: string }
+  | { readonly type: 'message-posted', readonly user: string, readonly text: string, readonly ts: number, readonly clientId?: string, readonly ref?: string, readonly importedFrom?: ImportedFrom }
   | { readonly type: 'member-joined', readonly user: string, readonly ts: number }
   | { readonly type: 'member-left', readonly user: string, readonly ts: number }
 
@@ -107,6 +116,8 @@ export interface RoomState {
    * Absent in a state from a snapshot taken before posts had ids.
    */
   readonly recentPosts?: Readonly<Record<string, readonly PostReceipt[]>>
+  /** The highest source seq imported from each source (absent: none imported). */
+  readonly imported?: Readonly<Record<string, number>>
 }
 
 /** What a room remembers of a post that carried a client id (or a gateway's ref: postKey). */
@@ -145,7 +156,7 @@ const PLUGIN_NAME = new RegExp(SOURCE_NAME_PATTERN)
 /** Every type of RoomMsg (a type added to RoomMsg and missing here does not compile). */
 const ROOM_MSG_TYPES = Object.keys({
   post: true, join: true, leave: true, history: true, info: true, subscribe: true, unsubscribe: true, 'agent-stream': true, 'agent-replied': true,
-  'post-judged': true, 'command-answered': true, 'hooks-idle': true
+  'post-judged': true, 'command-answered': true, 'hooks-idle': true, 'export-page': true, import: true
 } satisfies Record<RoomMsg['type'], true>)
 
 /**
@@ -198,6 +209,13 @@ export function checkRoomMsg (msg: unknown): void {
     case 'hooks-idle':
       m.matching('plugin', PLUGIN_NAME, `a plugin name (${SOURCE_NAME_PATTERN})`)
       m.integer('seq', 0, Number.MAX_SAFE_INTEGER)
+      return
+    case 'export-page':
+      checkExportPage(m)
+      return
+    case 'import':
+      m.userName('user')
+      checkImportBatch(m, 'posts')
       return
     default:
       m.unknownType(ROOM_MSG_TYPES)

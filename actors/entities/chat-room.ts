@@ -8,6 +8,7 @@ import { hooksIdle } from './room-hooks.ts'
 import { NO_ROOM_PLUGINS } from './room-plugins.ts'
 import type { RoomPlugins } from './room-plugins.ts'
 import { remember } from './room-receipts.ts'
+import { exportPage, importPosts, noteImported } from './room-transfer.ts'
 import { createRoomVolatile, exportRoomVolatile, gatewayKey, importRoomVolatile } from './room-volatile.ts'
 import type { RoomContext, RoomVolatile } from './room-volatile.ts'
 import { ensureRegistered, info, push, record, toMessage } from './room-writes.ts'
@@ -62,6 +63,7 @@ function applyRoomEvent (state: RoomState, event: RoomEvent, seq: number): RoomS
   const createdAt = state.createdAt === 0 ? event.ts : state.createdAt
   switch (event.type) {
     case 'message-posted': {
+      if (event.importedFrom !== undefined) return noteImported(state, createdAt, event.importedFrom)
       const key = postKey(event)
       if (key !== undefined) {
         return { ...state, createdAt, recentPosts: remember(state.recentPosts ?? {}, event.user, { clientId: key, seq, ts: event.ts }) }
@@ -138,6 +140,12 @@ async function receiveRoomMsg (ctx: RoomContext, msg: RoomMsg): Promise<void> {
     }
     case 'unsubscribe':
       ctx.volatile.subscribers.delete(gatewayKey(msg.gateway))
+      return
+    case 'export-page':
+      await exportPage(ctx, msg)
+      return
+    case 'import':
+      await importPosts(ctx, msg)
       return
     default:
       assertNever(msg, 'room message')

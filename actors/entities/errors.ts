@@ -145,3 +145,10 @@ export class AgentToolsUnavailableError extends Error {
   override readonly name = 'AgentToolsUnavailableError'
   readonly kind = 'unavailable'
 }
+
+/** A room or an agent already keeps MAX_IMPORT_SOURCES import watermarks: an import from one more
+ * source is refused. */
+export class ImportSourcesFullError extends Error {
+  override readonly name = 'ImportSourcesFullError'
+  readonly kind = 'exhausted'
+}

@@ -71,6 +71,7 @@ export function toMessage (room: string, record: JournalRecord<RoomEvent>): Chat
     text: event.type === 'message-posted' ? event.text : '',
     ts: event.ts,
     kind: kindOf(event),
-    ...(event.type === 'message-posted' && event.clientId !== undefined && { clientId: event.clientId })
+    ...(event.type === 'message-posted' && event.clientId !== undefined && { clientId: event.clientId }),
+    ...(event.type === 'message-posted' && event.importedFrom !== undefined && { importedFrom: event.importedFrom })
   }
 }

@@ -56,7 +56,18 @@ export function roomMessage (): fc.Arbitrary<unknown> {
     message('agent-replied', { requestId: requestId(), text: fc.string(), error: fc.string() }),
     message('post-judged', {}),
     message('command-answered', {}),
-    message('hooks-idle', { plugin: fc.constantFrom('mod', 'dice', 'Bad Name', ''), seq: count() }))
+    message('hooks-idle', { plugin: fc.constantFrom('mod', 'dice', 'Bad Name', ''), seq: count() }),
+    // export and import share one slot: the other messages are drawn as often as before
+    fc.oneof(
+      message('export-page', { after: count(), limit: fc.integer({ min: 0, max: 10_001 }), replyTo: replyTo() }),
+      message('import', { user: userName(), source: fc.constantFrom('c/room/r/e', 'a b', ''), posts: importItems(), dryRun: fc.boolean(), replyTo: replyTo() })))
+}
+
+/** A batch of imported posts (or turns): seqs that mostly increase, authors that are mostly roles
+ * (what an agent takes) or user names, any text. */
+function importItems (): fc.Arbitrary<unknown> {
+  const item = (seq: number): fc.Arbitrary<unknown> => fc.record({ seq: field(fc.constant(seq)), user: field(fc.oneof(fc.constantFrom('user', 'assistant'), userName())), text: field(text()), ts: field(fc.nat()) })
+  return fc.uniqueArray(fc.integer({ min: 1, max: 50 }), { maxLength: 3 }).chain((seqs) => fc.tuple(...seqs.sort((a, b) => a - b).map(item)))
 }
 
 export function postHooksMessage (): fc.Arbitrary<unknown> {
@@ -118,7 +129,11 @@ export function agentMessage (): fc.Arbitrary<unknown> {
     message('configure', { user, change, replyTo: replyTo() }),
     message('reset', { user, replyTo: replyTo() }),
     message('generation-ended', { requestId: requestId(), outcome }),
-    message('tools-ended', { requestId: requestId(), results: fc.array(result, { maxLength: 3 }) }))
+    message('tools-ended', { requestId: requestId(), results: fc.array(result, { maxLength: 3 }) }),
+    // export and import share one slot: the other messages are drawn as often as before
+    fc.oneof(
+      message('export-page', { user, after: count(), limit: fc.integer({ min: 0, max: 10_001 }), replyTo: replyTo() }),
+      message('import', { user, source: fc.constantFrom('c/agent/ann/e', 'a b'), turns: importItems(), dryRun: fc.boolean(), replyTo: replyTo() })))
 }
 
 /** Messages for the tool policy of `ann` (and others' switches of it, which it refuses). */

@@ -1,0 +1,111 @@
+import type { JournalRecord } from '../kernel/index.ts'
+import type { ChatMessage, RoomEvent, RoomMsg, RoomState } from './chat-room-protocol.ts'
+import { EXPORT_PAGE_BYTES, MAX_EXPORT_PAGE_RECORDS, MAX_IMPORT_SOURCES } from './constants.ts'
+import { ImportSourcesFullError } from './errors.ts'
+import { notifyHooks } from './room-hooks.ts'
+import type { RoomContext } from './room-volatile.ts'
+import { ensureRegistered, push, toMessage } from './room-writes.ts'
+import { itemsAfter, withWatermark } from './transfer-protocol.ts'
+import type { ImportOutcome, ImportedFrom, TransferPage } from './transfer-protocol.ts'
+
+type ExportPageMsg = Extract<RoomMsg, { type: 'export-page' }>
+type ImportMsg = Extract<RoomMsg, { type: 'import' }>
+
+/**
+ * A page of the room's journal for an export: records as stored from `after + 1` (or the floor),
+ * at most `limit` and EXPORT_PAGE_BYTES of text (at least one). A redacted post's text is taken
+ * out here, even where a replica still held it, and its seq listed in `redacted`.
+ */
+export async function exportPage (ctx: RoomContext, msg: ExportPageMsg): Promise<void> {
+  const floor = floorOf(ctx)
+  const read = await ctx.events(Math.max(msg.after + 1, floor), Math.min(msg.limit, MAX_EXPORT_PAGE_RECORDS))
+  const redactedSeqs = redactedSet(ctx.state)
+  const records: Array<JournalRecord<RoomEvent>> = []
+  const redacted: number[] = []
+  let bytes = 0
+  for (const r of read) {
+    const text = r.event.type === 'message-posted' ? r.event.text : ''
+    bytes += text.length === 0 ? 0 : Buffer.byteLength(text, 'utf8')
+    if (records.length > 0 && bytes > EXPORT_PAGE_BYTES) break
+    if (redactedSeqs.has(r.seq) && r.event.type === 'message-posted') {
+      redacted.push(r.seq)
+      records.push({ seq: r.seq, event: { ...r.event, text: '' } })
+    } else {
+      records.push(r)
+    }
+  }
+  const page: TransferPage<RoomEvent> = { records, head: ctx.durableSeq, floor, redacted }
+  ctx.reply(msg.replyTo, page)
+}
+
+/**
+ * An import batch: the posts past the source's watermark are appended in one write, each a
+ * `message-posted` by the importing user carrying `importedFrom`; the answer comes once they are
+ * durable (subscribers and after-post hooks get them then, as any post). A dry run answers what
+ * would be added and writes nothing.
+ */
+export async function importPosts (ctx: RoomContext, msg: ImportMsg): Promise<void> {
+  const imported = ctx.state.imported ?? {}
+  const known = Object.hasOwn(imported, msg.source)
+  const watermark = known ? imported[msg.source] ?? 0 : 0
+  const { fresh, skipped } = itemsAfter(msg.posts, watermark)
+  const first = fresh[0]
+  const last = fresh.at(-1)
+  const outcome = (head: number): ImportOutcome => ({
+    added: fresh.length,
+    skipped,
+    ...(first !== undefined && last !== undefined && { firstSeq: first.seq, lastSeq: last.seq }),
+    watermark: Math.max(watermark, last?.seq ?? 0),
+    head
+  })
+  if (fresh.length === 0 || msg.dryRun === true) {
+    ctx.reply(msg.replyTo, outcome(ctx.seq))
+    return
+  }
+  if (!known && Object.keys(imported).length >= MAX_IMPORT_SOURCES) {
+    ctx.fail(msg.replyTo, new ImportSourcesFullError(`room ${ctx.key} keeps the watermarks of ${MAX_IMPORT_SOURCES} import sources, the most it may; import into another room`))
+    return
+  }
+  if (!await ensureRegistered(ctx, msg.user, [msg.replyTo])) return
+  const ts = Date.now()
+  const events: RoomEvent[] = fresh.map((p) => ({
+    type: 'message-posted',
+    user: msg.user,
+    text: p.text,
+    ts,
+    importedFrom: { source: msg.source, seq: p.seq, user: p.user, ts: p.ts, ...(p.clientId !== undefined && { clientId: p.clientId }) }
+  }))
+  const from = ctx.seq + 1
+  const messages = events.map((event, i) => toMessage(ctx.key, { seq: from + i, event }))
+  ctx.persist(events).then(() => {
+    ctx.reply(msg.replyTo, outcome(from + events.length - 1))
+    for (const message of messages) delivered(ctx, message)
+  }, (err: unknown) => { ctx.fail(msg.replyTo, err) })
+}
+
+function delivered (ctx: RoomContext, message: ChatMessage): void {
+  push(ctx, { type: 'room-message', message })
+  notifyHooks(ctx, message)
+}
+
+/** The room's state after an imported post: its source's watermark moves up to it. */
+export function noteImported (state: RoomState, createdAt: number, from: ImportedFrom): RoomState {
+  return { ...state, createdAt, imported: withWatermark(state.imported, from.source, from.seq) }
+}
+
+/** The first seq the room's journal holds: `ctx.floor` where the kernel has retention (1 before). */
+function floorOf (ctx: RoomContext): number {
+  const floor = (ctx as { readonly floor?: unknown }).floor
+  return typeof floor === 'number' && floor >= 1 ? floor : 1
+}
+
+/**
+ * The seqs the room's state says were redacted (the redaction workstream keeps them in
+ * `state.redacted`, as an array of seqs or a record keyed by seq); empty before it exists.
+ */
+export function redactedSet (state: RoomState): ReadonlySet<number> {
+  const kept = (state as { readonly redacted?: unknown }).redacted
+  if (Array.isArray(kept)) return new Set(kept.filter((s): s is number => typeof s === 'number'))
+  if (typeof kept === 'object' && kept !== null) return new Set(Object.keys(kept).map(Number).filter(Number.isInteger))
+  return new Set()
+}
