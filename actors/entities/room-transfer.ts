@@ -6,7 +6,8 @@ import { notifyHooks } from './room-hooks.ts'
 import type { RoomContext } from './room-volatile.ts'
 import { ensureRegistered, push, toMessage } from './room-writes.ts'
 import { itemsAfter, withWatermark } from './transfer-protocol.ts'
-import type { ImportOutcome, ImportedFrom, TransferPage } from './transfer-protocol.ts'
+import type { ImportOutcome, TransferPage } from './transfer-protocol.ts'
+import type { ImportedFrom } from '../../protocols/index.ts'
 
 type ExportPageMsg = Extract<RoomMsg, { type: 'export-page' }>
 type ImportMsg = Extract<RoomMsg, { type: 'import' }>

@@ -1,4 +1,5 @@
 import { MAX_CHAT_TEXT_BYTES } from '../../protocols/index.ts'
+import type { ImportItem } from '../../protocols/index.ts'
 import type { JournalRecord } from '../kernel/index.ts'
 import {
   MAX_EXPORT_PAGE_RECORDS, MAX_IMPORTED_AUTHOR_LENGTH, MAX_IMPORT_BATCH_BYTES, MAX_IMPORT_BATCH_POSTS, MAX_IMPORT_SOURCE_LENGTH
@@ -9,28 +10,6 @@ import type { MessageCheck } from './message-check.ts'
  * What rooms and agents share for export and import (docs/api.md, "Export and import"): a page of
  * their journal as it is stored, and a batch of records from another export with its source.
  */
-
-/** Where an imported post (or turn) came from: the export's source, its seq there, its author and
- * its time there; the importing user is its poster of record. `clientId`: the id its poster's
- * client gave it there (kept, never matched as a retry here). */
-export interface ImportedFrom {
-  readonly source: string
-  readonly seq: number
-  readonly user: string
-  readonly ts: number
-  readonly clientId?: string
-}
-
-/** One record of an import batch: a post of a room export, or a turn of an agent export. */
-export interface ImportItem {
-  /** Its seq in the source (a batch's seqs increase). */
-  readonly seq: number
-  /** Its author there: a user, an agent (`<user>'s agent`), a bot; for a turn its role. */
-  readonly user: string
-  readonly text: string
-  readonly ts: number
-  readonly clientId?: string
-}
 
 /** An entity's answer to an import batch (or to its dry run: what would be added). */
 export interface ImportOutcome {

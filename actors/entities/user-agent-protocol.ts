@@ -6,7 +6,8 @@ import { AGENT_TOOL_RESULT_BYTES, MAX_TOOL_CALLS_PER_ROUND, MAX_TOOL_CALL_ID_LEN
 import { InvalidAgentRequestError } from './errors.ts'
 import { MessageCheck } from './message-check.ts'
 import { checkExportPage, checkImportBatch } from './transfer-protocol.ts'
-import type { ImportItem, ImportOutcome, ImportedFrom, TransferPage } from './transfer-protocol.ts'
+import type { ImportOutcome, TransferPage } from './transfer-protocol.ts'
+import type { ImportItem, ImportedFrom } from '../../protocols/index.ts'
 
 /** One turn of an agent's conversation. An ask that used tools has, between its question and its
  * answer, an assistant turn with the calls (`toolCalls`, stopReason 'tool-calls') and a tool turn

@@ -1,7 +1,9 @@
 import { expect } from 'chai'
 import { AGENT, ActorSystem, userAgent } from '../../../actors/index.ts'
+
+import type { AgentEvent, AgentTurn, ImportOutcome, TransferPage } from '../../../actors/index.ts'
 import { MAX_AGENT_TURNS } from '../../../protocols/index.ts'
-import type { AgentEvent, AgentTurn, ImportItem, ImportOutcome, TransferPage } from '../../../actors/index.ts'
+import type { ImportItem } from '../../../protocols/index.ts'
 import { LevelStore, openLocalJournal } from '../../../node/index.ts'
 import { ScriptedInference } from '../../helpers/grpc-services.ts'
 import { tempDir } from '../../helpers/temp-dir.ts'

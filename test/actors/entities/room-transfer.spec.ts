@@ -1,6 +1,7 @@
 import { expect } from 'chai'
 import { ActorSystem, MAX_IMPORT_SOURCES, chatRoom, roomDirectory, userDirectory } from '../../../actors/index.ts'
-import type { ChatMessage, ImportItem, ImportOutcome, PostAck, RoomEvent, RoomState, TransferPage } from '../../../actors/index.ts'
+import type { ChatMessage, ImportOutcome, PostAck, RoomEvent, RoomState, TransferPage } from '../../../actors/index.ts'
+import type { ImportItem } from '../../../protocols/index.ts'
 import { LevelStore, openLocalJournal } from '../../../node/index.ts'
 import { tempDir } from '../../helpers/temp-dir.ts'
 import { redactedSet } from '../../../actors/entities/room-transfer.ts'

@@ -1,0 +1,36 @@
+import type { AgentEvent, RoomEvent } from '../../actors/index.ts'
+import { assertNever } from '../../protocols/index.ts'
+import type { AgentRecord, RoomRecord } from '../../protocols/index.ts'
+
+/** A room's journal record as an export record. `redacted`: the room says its text was taken
+ * (the record may still hold it on a stale replica: it is left out all the same). A
+ * `message-redacted { seq, by, ts }` event (the redaction workstream's) is known by its name. */
+export function roomRecord (seq: number, event: RoomEvent, redacted: boolean): RoomRecord {
+  const raw = event as unknown as { readonly type: string, readonly seq?: unknown, readonly by?: unknown, readonly ts: number }
+  if (raw.type === 'message-redacted') {
+    return { seq, kind: 'redaction', user: String(raw.by), ts: raw.ts, redacts: Number(raw.seq) }
+  }
+  switch (event.type) {
+    case 'message-posted': {
+      const gone = redacted || (event as { readonly redacted?: unknown }).redacted === true
+      return {
+        seq,
+        kind: 'message',
+        user: event.user,
+        ts: event.ts,
+        ...(gone ? { redacted: true } : { text: event.text }),
+        ...(event.clientId !== undefined && { clientId: event.clientId }),
+        ...(event.importedFrom !== undefined && { importedFrom: event.importedFrom })
+      }
+    }
+    case 'member-joined': return { seq, kind: 'join', user: event.user, ts: event.ts }
+    case 'member-left': return { seq, kind: 'leave', user: event.user, ts: event.ts }
+    default: return assertNever(event, 'room event')
+  }
+}
+
+/** An agent's journal record as an export record: its event whole, `type` renamed `kind`. */
+export function agentRecord (seq: number, event: AgentEvent): AgentRecord {
+  const { type, ...fields } = event
+  return { seq, kind: type, ...fields }
+}
