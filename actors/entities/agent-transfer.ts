@@ -12,18 +12,21 @@ type TurnsImported = Extract<AgentEvent, { type: 'turns-imported' }>
 
 /** A page of the agent's journal for an export: records as stored from `after + 1` (or the floor),
  * at most `limit` and EXPORT_PAGE_BYTES of text (at least one). */
-export async function agentExportPage (ctx: AgentContext, msg: ExportPageMsg): Promise<void> {
+export function agentExportPage (ctx: AgentContext, msg: ExportPageMsg): void {
   const floor = floorOf(ctx)
-  const read = await ctx.events(Math.max(msg.after + 1, floor), Math.min(msg.limit, MAX_EXPORT_PAGE_RECORDS))
-  let bytes = 0
-  let n = 0
-  for (const r of read) {
-    bytes += textBytes(r.event)
-    if (n > 0 && bytes > EXPORT_PAGE_BYTES) break
-    n++
-  }
-  const page: TransferPage<AgentEvent> = { records: read.slice(0, n), head: ctx.durableSeq, floor, redacted: [] }
-  ctx.reply(msg.replyTo, page)
+  const head = ctx.durableSeq
+  // not awaited: the agent goes on with its mailbox while the journal is read
+  ctx.events(Math.max(msg.after + 1, floor), Math.min(msg.limit, MAX_EXPORT_PAGE_RECORDS)).then((read) => {
+    let bytes = 0
+    let n = 0
+    for (const r of read) {
+      bytes += textBytes(r.event)
+      if (n > 0 && bytes > EXPORT_PAGE_BYTES) break
+      n++
+    }
+    const page: TransferPage<AgentEvent> = { records: read.slice(0, n), head: Math.max(head, read[n - 1]?.seq ?? 0), floor, redacted: [] }
+    ctx.reply(msg.replyTo, page)
+  }, (err: unknown) => { ctx.fail(msg.replyTo, err) })
 }
 
 /** An import batch: the turns past the source's watermark, appended as one `turns-imported` event

@@ -142,7 +142,7 @@ async function receiveRoomMsg (ctx: RoomContext, msg: RoomMsg): Promise<void> {
       ctx.volatile.subscribers.delete(gatewayKey(msg.gateway))
       return
     case 'export-page':
-      await exportPage(ctx, msg)
+      exportPage(ctx, msg)
       return
     case 'import':
       await importPosts(ctx, msg)

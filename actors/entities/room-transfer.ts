@@ -17,10 +17,18 @@ type ImportMsg = Extract<RoomMsg, { type: 'import' }>
  * at most `limit` and EXPORT_PAGE_BYTES of text (at least one). A redacted post's text is taken
  * out here, even where a replica still held it, and its seq listed in `redacted`.
  */
-export async function exportPage (ctx: RoomContext, msg: ExportPageMsg): Promise<void> {
+export function exportPage (ctx: RoomContext, msg: ExportPageMsg): void {
   const floor = floorOf(ctx)
-  const read = await ctx.events(Math.max(msg.after + 1, floor), Math.min(msg.limit, MAX_EXPORT_PAGE_RECORDS))
+  const head = ctx.durableSeq
   const redactedSeqs = redactedSet(ctx.state)
+  // not awaited: the room goes on with its mailbox while the journal is read, and an export's
+  // pages asked for ahead are read at once
+  ctx.events(Math.max(msg.after + 1, floor), Math.min(msg.limit, MAX_EXPORT_PAGE_RECORDS)).then((read) => {
+    ctx.reply(msg.replyTo, pageOf(read, head, floor, redactedSeqs))
+  }, (err: unknown) => { ctx.fail(msg.replyTo, err) })
+}
+
+function pageOf (read: ReadonlyArray<JournalRecord<RoomEvent>>, head: number, floor: number, redactedSeqs: ReadonlySet<number>): TransferPage<RoomEvent> {
   const records: Array<JournalRecord<RoomEvent>> = []
   const redacted: number[] = []
   let bytes = 0
@@ -35,8 +43,7 @@ export async function exportPage (ctx: RoomContext, msg: ExportPageMsg): Promise
       records.push(r)
     }
   }
-  const page: TransferPage<RoomEvent> = { records, head: ctx.durableSeq, floor, redacted }
-  ctx.reply(msg.replyTo, page)
+  return { records, head: Math.max(head, records.at(-1)?.seq ?? 0), floor, redacted }
 }
 
 /**

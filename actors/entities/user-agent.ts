@@ -125,7 +125,7 @@ async function receiveAgentMsg (ctx: AgentContext, msg: AgentMsg, options: UserA
       await toolsEnded(ctx, msg.requestId, msg.results, options)
       return
     case 'export-page':
-      await agentExportPage(ctx, msg)
+      agentExportPage(ctx, msg)
       return
     case 'import':
       await agentImport(ctx, msg)

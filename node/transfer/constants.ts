@@ -3,7 +3,7 @@
 /** Records the exporter asks a room or an agent for in one page: the entity answers at most its
  * MAX_EXPORT_PAGE_RECORDS and its byte budget; a few thousand records a hop keep the mesh's cost
  * per record small. */
-export const EXPORT_PAGE_RECORDS = 5_000
+export const EXPORT_PAGE_RECORDS = 10_000
 
 /** Pages asked for at once, ahead of what is written: reading the next pages from the owner while
  * the last one is converted and sent hides the hop; each holds at most EXPORT_PAGE_BYTES of text,
