@@ -7,6 +7,9 @@ import { agentRecord, roomRecord } from './export-records.ts'
 import { readPages } from './page-reader.ts'
 import type { PageRead } from './page-reader.ts'
 
+/** Errors that say the cluster runs no agents (by name: the mesh's and the kernel's own). */
+const NO_AGENTS: ReadonlySet<string> = new Set(['NoOwnerError', 'UnknownEntityTypeError'])
+
 export interface ExporterOptions {
   readonly system: Pick<ActorSystem, 'entity'>
   /** Names the cluster in every export's source (absent: the source is the room's or agent's own
@@ -78,13 +81,26 @@ export class Exporter {
         }
         done++
       }
-      const agent = await self.agent(user)
-      for await (const r of agent.records) yield { ...r, agent: user }
-      const settings = await self.#options.system.entity(AGENT, user).ask<AgentSettings>((replyTo) => ({ type: 'settings', user, replyTo }), { timeout: TRANSFER_ASK_TIMEOUT_MS })
-      yield { seq: 0, kind: 'settings', ts: Date.now(), settings }
+      yield * self.#agentOfUser(user)
       done++
     }
     return { header, records: records(), progress: () => ({ done, total }) }
+  }
+
+  /** A user's agent conversation and settings in their export; where the cluster runs no agents
+   * (no member holds the ai role, or this node knows no agents) one record says so instead. */
+  async * #agentOfUser (user: string): AsyncGenerator<ExportRecord> {
+    let agent: ExportStream
+    try {
+      agent = await this.agent(user)
+    } catch (err) {
+      if (!NO_AGENTS.has((err as Error).name)) throw err
+      yield { seq: 0, kind: 'agent-unavailable', ts: Date.now(), reason: (err as Error).message }
+      return
+    }
+    for await (const r of agent.records) yield { ...r, agent: user }
+    const settings = await this.#options.system.entity(AGENT, user).ask<AgentSettings>((replyTo) => ({ type: 'settings', user, replyTo }), { timeout: TRANSFER_ASK_TIMEOUT_MS })
+    yield { seq: 0, kind: 'settings', ts: Date.now(), settings }
   }
 
   get #pageRecords (): number { return this.#options.pageRecords ?? EXPORT_PAGE_RECORDS }

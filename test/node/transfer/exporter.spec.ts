@@ -54,3 +54,15 @@ describe('Exporter', () => {
     expect(await all(stream.records)).to.deep.equal([])
   })
 })
+
+describe('Exporter without agents', () => {
+  const local = useLocalEntities(entity(chatRoom), entity(roomDirectory), entity(userDirectory))
+
+  it('should say in a user\'s export that the cluster runs no agents, and still export their posts', async () => {
+    await local.system.entity(ROOM, 'r').ask<PostAck>((replyTo) => ({ type: 'post', user: 'alice', text: 'hi', replyTo }))
+    const records: ExportRecord[] = []
+    for await (const r of (await new Exporter({ system: local.system }).user('alice')).records) records.push(r)
+    expect(records.map((r) => r.kind)).to.deep.equal(['message', 'agent-unavailable'])
+    expect(records[1]).to.have.property('reason').that.matches(/unknown entity type "agent"/)
+  })
+})
