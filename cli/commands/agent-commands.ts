@@ -8,11 +8,8 @@ import { printJson } from '../cli-io.ts'
 import type { CliIo } from '../cli-io.ts'
 import { chatConnection, withClientOptions, withFlags } from '../client-options.ts'
 import type { ClientFlags } from '../client-options.ts'
-import { decimal, exportFormat, integer, listed, toolName, toolNames } from '../flag-values.ts'
-import { downloadExport } from '../export-download.ts'
-import type { ExportPiece } from '../export-download.ts'
-import { printImportReport, uploadImport } from '../import-upload.ts'
-import type { ImportReportView } from '../import-upload.ts'
+import { decimal, integer, listed, toolName, toolNames } from '../flag-values.ts'
+import { transferCommands } from './transfer-commands.ts'
 
 interface WireDone {
   requestId: string
@@ -107,31 +104,13 @@ export function agentCommands (io: CliIo): Command {
       })
     }))
 
-  withClientOptions(agent.command('export'), 'chat')
-    .description('export your conversation with your agent: every event it keeps (json: lossless; ndjson: one record a line; md: to read); with --out, progress on stderr')
-    .option('--format <format>', 'json, ndjson or md', 'json')
-    .option('--out <file>', 'write it to this file (default: stdout)')
-    .action(withFlags(async (flags: ClientFlags & { format: string, out?: string }) => {
-      const format = exportFormat(flags.format)
-      await withClient(io, flags, async (client) => {
-        try {
-          await downloadExport(io, client.stream('Export', { format }) as AsyncIterable<ExportPiece>, flags.out, 'export agent')
-        } catch (err) {
-          throw (err as { code?: unknown }).code !== undefined ? cliError(err as never, client.address, client.tls) : err
-        }
-      })
-    }))
-
-  withClientOptions(agent.command('import <file>'), 'chat')
-    .description('import an agent conversation\'s export (json or ndjson) into your agent: its questions and answers join your conversation. Checked whole first; what an earlier import of the same export took is skipped')
-    .option('--dry-run', 'say what would be added, and write nothing')
-    .action(withFlags(async (file: string, flags: ClientFlags & { dryRun?: boolean }) => {
-      await withClient(io, flags, async (client) => {
-        const { stream, reply } = client.upload<ImportReportView>('Import')
-        await Promise.race([uploadImport(file, stream, { dryRun: flags.dryRun === true }), reply])
-        printImportReport(io, await reply, flags.json === true)
-      })
-    }))
+  transferCommands(agent, io, {
+    kind: 'agent',
+    connect: async (flags) => {
+      const connection = await chatConnection(flags, io)
+      return new NodeClient(connection.address, connection.token, loadAgentService(), connection.tls)
+    }
+  })
   return agent
 }
 

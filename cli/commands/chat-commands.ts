@@ -5,12 +5,8 @@ import { CLIENT_ID_RULE, MAX_HISTORY_LIMIT, clip, isClientId } from '../../proto
 import type { ChatMessage, PostAck } from '../../actors/index.ts'
 import { ROOM_NAME_RULE, isRoomName } from '../../protocols/index.ts'
 import { chatLine, messageKind } from '../chat-line.ts'
-import { NodeClient, cliError, failureName } from '../node-client.ts'
-import { downloadExport } from '../export-download.ts'
-import type { ExportPiece } from '../export-download.ts'
-import { exportFormat } from '../flag-values.ts'
-import { printImportReport, uploadImport } from '../import-upload.ts'
-import type { ImportReportView } from '../import-upload.ts'
+import { NodeClient, failureName } from '../node-client.ts'
+import { transferCommands } from './transfer-commands.ts'
 import { CliError, UsageError } from '../cli-errors.ts'
 import { printJson } from '../cli-io.ts'
 import { InteractiveChat } from '../interactive-chat.ts'
@@ -90,40 +86,7 @@ export function chatCommands (io: CliIo): Command {
       }
     }))
 
-  withClientOptions(chat.command('export'), 'chat')
-    .description('export a room: every post, join, leave and redaction it keeps, with seqs, client ids, authors and times (json: lossless; ndjson: a header line, then one record a line; md: to read); with --out, progress on stderr')
-    .requiredOption('--room <room>', 'the room')
-    .option('--format <format>', 'json, ndjson or md', 'json')
-    .option('--out <file>', 'write it to this file (default: stdout)')
-    .action(withFlags(async (flags: RoomFlags & { format: string, out?: string }) => {
-      const room = roomOf(flags)
-      const format = exportFormat(flags.format)
-      const client = await connect(io, flags)
-      try {
-        await downloadExport(io, client.stream('Export', { room, format }) as AsyncIterable<ExportPiece>, flags.out, `export ${room}`)
-      } catch (err) {
-        throw (err as { code?: unknown }).code !== undefined ? cliError(err as never, client.address, client.tls) : err
-      } finally {
-        client.close()
-      }
-    }))
-
-  withClientOptions(chat.command('import <file>'), 'chat')
-    .description('import a room\'s export (json or ndjson) into a room, as you; each post keeps its author, time and seq there. The whole file is checked first (a bad record is named, and nothing is written); posts an earlier import of the same export took are skipped, so running it twice adds nothing')
-    .requiredOption('--room <room>', 'the room to import into')
-    .option('--dry-run', 'say what would be added, and write nothing')
-    .action(withFlags(async (file: string, flags: RoomFlags & { dryRun?: boolean }) => {
-      const room = roomOf(flags)
-      const client = await connect(io, flags)
-      try {
-        const { stream, reply } = client.upload<ImportReportView>('Import')
-        // the node may refuse before the whole file is sent (a bad token): its answer ends the wait
-        await Promise.race([uploadImport(file, stream, { room, dryRun: flags.dryRun === true }), reply])
-        printImportReport(io, await reply, flags.json === true)
-      } finally {
-        client.close()
-      }
-    }))
+  transferCommands(chat, io, { kind: 'room', connect: async (flags) => await connect(io, flags), roomOf })
   return chat
 }
 
