@@ -14,6 +14,14 @@ export function chatLine (m: ChatMessage, withDate: boolean): string {
   switch (messageKind(m)) {
     case 'join': return `#${m.seq} ${when} * ${m.user} joined`
     case 'leave': return `#${m.seq} ${when} * ${m.user} left`
-    default: return `#${m.seq} ${when} ${m.user}: ${m.text}`
+    default: return `#${m.seq} ${when} ${m.user}${importedNote(m)}: ${m.text}`
   }
+}
+
+/** ` (imported: <author>, <time there>)` for an imported post; empty for any other. */
+function importedNote (m: ChatMessage): string {
+  const from = m.importedFrom
+  if (from === undefined || from === null) return ''
+  const iso = new Date(Number(from.ts)).toISOString()
+  return ` (imported: ${from.user}, ${iso.slice(0, 10)} ${iso.slice(11, 19)})`
 }

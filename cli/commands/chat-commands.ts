@@ -68,7 +68,7 @@ export function chatCommands (io: CliIo): Command {
     }))
 
   withClientOptions(chat.command('history'), 'chat')
-    .description('print a room\'s messages in order (--json: [{seq, user, text, ts, kind}])')
+    .description('print a room\'s messages in order (--json: [{seq, user, text, ts, kind}], and importedFrom {source, seq, user, ts} on an imported post)')
     .requiredOption('--room <room>', 'the room')
     .option('--after <seq>', 'only messages after this seq', '0')
     .option('--limit <n>', `at most this many (1-${MAX_HISTORY_LIMIT})`, '100')
@@ -79,7 +79,7 @@ export function chatCommands (io: CliIo): Command {
       const client = await connect(io, flags)
       try {
         const { messages } = await client.call<{ messages: ChatMessage[] }>('History', { room, after, limit })
-        if (flags.json === true) printJson(io, messages.map((m) => ({ seq: m.seq, user: m.user, text: m.text, ts: m.ts, kind: messageKind(m) })))
+        if (flags.json === true) printJson(io, messages.map((m) => ({ seq: m.seq, user: m.user, text: m.text, ts: m.ts, kind: messageKind(m), ...(m.importedFrom != null && { importedFrom: m.importedFrom }) })))
         else for (const m of messages) io.stdout.write(`${chatLine(m, true)}\n`)
       } finally {
         client.close()

@@ -77,8 +77,10 @@ describe('chatCommands', function () {
       expect(dry.stdout).to.equal('dry run: room copy would add 3 of 3 records (source seqs 1 to 3); 0 already imported, 0 add nothing (joins, leaves, redactions)\n')
       expect(JSON.parse((await chat(['import', '--room', 'copy', file, '--json'])).stdout)).to.deep.include({ added: 3, skipped: 0 })
       expect(JSON.parse((await chat(['import', '--room', 'copy', file, '--json'])).stdout)).to.deep.include({ added: 0, skipped: 3 })
-      const copied = JSON.parse((await chat(['history', '--room', 'copy', '--json'])).stdout) as Array<{ text: string }>
-      expect(copied.map((m) => m.text)).to.deep.equal(['a', 'b', 'c'])
+      const copied = JSON.parse((await chat(['history', '--room', 'copy', '--json'])).stdout) as Array<{ text: string, importedFrom?: { user: string, seq: number } }>
+      expect(copied.map((m) => [m.text, m.importedFrom?.user, m.importedFrom?.seq])).to.deep.equal([['a', 'cat', 1], ['b', 'cat', 2], ['c', 'cat', 3]])
+      expect((await chat(['history', '--room', 'copy'])).stdout).to.match(/^#1 \d{4}-\d\d-\d\d \d\d:\d\d:\d\d cat \(imported: cat, \d{4}-\d\d-\d\d \d\d:\d\d:\d\d\): a$/m)
+      expect((await chat(['history', '--room', 'origin', '--json'])).stdout).to.not.include('importedFrom')
       const md = await chat(['export', '--room', 'origin', '--format', 'md'])
       expect(md.stdout).to.match(/^# Room origin\n/)
       expect((await chat(['export', '--room', 'origin', '--format', 'pdf'])).stderr).to.match(/--format: expected one of json, ndjson, md, got "pdf"/)
