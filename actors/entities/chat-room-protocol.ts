@@ -76,7 +76,7 @@ export type RoomMsg =
   /** From a plugin's post-hooks entity: it sent every post up to `seq`; is there more? */
   | { readonly type: 'hooks-idle', readonly plugin: string, readonly seq: number }
   /** A page of the journal as stored, for an export (room-transfer.ts). */
-  | { readonly type: 'export-page', readonly after: number, readonly limit: number, readonly replyTo: ReplyTo<TransferPage<RoomEvent>> }
+  | { readonly type: 'export-page', readonly after: number, readonly limit: number, readonly json?: boolean, readonly replyTo: ReplyTo<TransferPage<RoomEvent>> }
   /** Posts of another export, appended in one write past the source's watermark, `user` their poster
    * of record (room-transfer.ts); `dryRun`: only say what would be added. */
   | { readonly type: 'import', readonly user: string, readonly source: string, readonly posts: readonly ImportItem[], readonly dryRun?: boolean, readonly replyTo: ReplyTo<ImportOutcome> }

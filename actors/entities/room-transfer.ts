@@ -5,6 +5,7 @@ import { ImportSourcesFullError } from './errors.ts'
 import { notifyHooks } from './room-hooks.ts'
 import type { RoomContext } from './room-volatile.ts'
 import { ensureRegistered, push, toMessage } from './room-writes.ts'
+import { roomRecord } from './transfer-records.ts'
 import { itemsAfter, withWatermark } from './transfer-protocol.ts'
 import type { ImportOutcome, TransferPage } from './transfer-protocol.ts'
 import type { ImportedFrom } from '../../protocols/index.ts'
@@ -24,8 +25,16 @@ export function exportPage (ctx: RoomContext, msg: ExportPageMsg): void {
   // not awaited: the room goes on with its mailbox while the journal is read, and an export's
   // pages asked for ahead are read at once
   ctx.events(Math.max(msg.after + 1, floor), Math.min(msg.limit, MAX_EXPORT_PAGE_RECORDS)).then((read) => {
-    ctx.reply(msg.replyTo, pageOf(read, head, floor, redactedSeqs))
+    const page = pageOf(read, head, floor, redactedSeqs)
+    ctx.reply(msg.replyTo, msg.json === true ? rendered(page) : page)
   }, (err: unknown) => { ctx.fail(msg.replyTo, err) })
+}
+
+/** A page with each record as its export record's JSON. */
+function rendered (page: TransferPage<RoomEvent>): TransferPage<RoomEvent> {
+  const redacted = new Set(page.redacted)
+  const lines = page.records.map((r) => JSON.stringify(roomRecord(r.seq, r.event, redacted.has(r.seq))))
+  return { records: [], head: page.head, floor: page.floor, redacted: page.redacted, lines, first: page.records[0]?.seq ?? 0 }
 }
 
 function pageOf (read: ReadonlyArray<JournalRecord<RoomEvent>>, head: number, floor: number, redactedSeqs: ReadonlySet<number>): TransferPage<RoomEvent> {

@@ -35,6 +35,11 @@ export interface TransferPage<E> {
   readonly floor: number
   /** Seqs of this page's posts that were redacted (their text is not exported). */
   readonly redacted: readonly number[]
+  /** Asked `json`: each record as its export record's JSON (transfer-records.ts), the first of seq
+   * `first`, in place of `records` (empty then): an export writes them as they are, and the page
+   * crosses the mesh as strings, not as thousands of objects. */
+  readonly lines?: readonly string[]
+  readonly first?: number
 }
 
 /** An import source: printable ASCII without spaces. */
@@ -44,6 +49,7 @@ const SOURCE = /^[\x21-\x7e]+$/
 export function checkExportPage (m: MessageCheck): void {
   m.integer('after', 0, Number.MAX_SAFE_INTEGER)
   m.integer('limit', 1, MAX_EXPORT_PAGE_RECORDS)
+  if (m.raw('json') !== undefined) m.boolean('json')
   m.replyTo()
 }
 

@@ -131,7 +131,7 @@ export type AgentMsg =
   /** From the agent to itself: the tool calls of its answer's round have ended (in call order). */
   | { readonly type: 'tools-ended', readonly requestId: string, readonly results: readonly AgentToolResult[] }
   /** A page of the journal as stored, for an export (agent-transfer.ts). */
-  | { readonly type: 'export-page', readonly user: string, readonly after: number, readonly limit: number, readonly replyTo: ReplyTo<TransferPage<AgentEvent>> }
+  | { readonly type: 'export-page', readonly user: string, readonly after: number, readonly limit: number, readonly json?: boolean, readonly replyTo: ReplyTo<TransferPage<AgentEvent>> }
   /** Turns of another export (each item's `user` is its role: 'user' or 'assistant'), appended in one
    * event past the source's watermark (agent-transfer.ts); `dryRun`: only say what would be added. */
   | { readonly type: 'import', readonly user: string, readonly source: string, readonly turns: readonly ImportItem[], readonly dryRun?: boolean, readonly replyTo: ReplyTo<ImportOutcome> }

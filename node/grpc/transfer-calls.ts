@@ -64,7 +64,7 @@ export class TransferCalls {
       format = formatOf(req.format)
       if (kind === 'room') {
         await authenticateCall(call, this.#deps)
-        stream = await this.#exporter.room(checkRoom(req.room))
+        stream = await this.#exporter.room(checkRoom(req.room), { json: format !== 'md' })
       } else {
         stream = await this.#exporter.agent(await agentCaller(call, this.#deps, req.user))
       }

@@ -11,11 +11,21 @@ import type { ExportStream } from './exporter.ts'
 export async function * exportText (stream: ExportStream, format: ExportFormat, chunkChars = EXPORT_CHUNK_CHARS): AsyncGenerator<string> {
   const writer = new ExportWriter(format)
   let chunk = writer.header(stream.header)
-  for await (const record of stream.records) {
-    chunk += writer.record(record)
-    if (chunk.length >= chunkChars) {
-      yield chunk
-      chunk = ''
+  if ('lines' in stream) {
+    for await (const lines of stream.lines) {
+      for (const line of lines) chunk += writer.line(line)
+      if (chunk.length >= chunkChars) {
+        yield chunk
+        chunk = ''
+      }
+    }
+  } else {
+    for await (const record of stream.records) {
+      chunk += writer.record(record)
+      if (chunk.length >= chunkChars) {
+        yield chunk
+        chunk = ''
+      }
     }
   }
   yield chunk + writer.end()

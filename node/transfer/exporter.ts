@@ -1,11 +1,10 @@
-import { AGENT, ROOM, ROOMS, ROOM_DIRECTORY_KEY } from '../../actors/index.ts'
+import { AGENT, ROOM, ROOMS, ROOM_DIRECTORY_KEY, agentRecord, roomRecord } from '../../actors/index.ts'
 import type { ActorSystem, AgentEvent, AgentSettings, RoomEvent, RoomInfo, RoomSummary, TransferPage } from '../../actors/index.ts'
 import { EXPORT_FORMAT } from '../../protocols/index.ts'
 import type { ExportHeader, ExportKind, ExportRecord } from '../../protocols/index.ts'
 import { EXPORT_PAGES_IN_FLIGHT, EXPORT_PAGE_RECORDS, TRANSFER_ASK_TIMEOUT_MS } from './constants.ts'
-import { agentRecord, roomRecord } from './export-records.ts'
 import { readPages } from './page-reader.ts'
-import type { PageRead } from './page-reader.ts'
+import type { ItemPage, PageRead } from './page-reader.ts'
 
 /** Errors that say the cluster runs no agents (by name: the mesh's and the kernel's own). */
 const NO_AGENTS: ReadonlySet<string> = new Set(['NoOwnerError', 'UnknownEntityTypeError'])
@@ -21,12 +20,18 @@ export interface ExporterOptions {
   readonly pagesInFlight?: number
 }
 
-/** An export as it is read: its header, known first, then its records, read as they are consumed. */
-export interface ExportStream {
+/** An export as it is read: its header, known first, then its records, read as they are consumed:
+ * as export records, or (a room's, asked `json`) as their JSON lines, many a batch. */
+export type ExportStream = {
   readonly header: ExportHeader
-  readonly records: AsyncIterable<ExportRecord>
   /** Records read so far, and how many there are at most (progress). */
   readonly progress: () => { readonly done: number, readonly total: number }
+} & ({ readonly records: AsyncIterable<ExportRecord> } | { readonly lines: AsyncIterable<readonly string[]> })
+
+/** An export stream's records as objects (a stream of JSON lines has none: it throws). */
+export function recordsOf (stream: ExportStream): AsyncIterable<ExportRecord> {
+  if (!('records' in stream)) throw new TypeError('this export was read as JSON lines; read it with json: false for its records')
+  return stream.records
 }
 
 /**
@@ -43,26 +48,42 @@ export class Exporter {
     this.#options = options
   }
 
-  /** A room's whole retained history. */
-  async room (name: string): Promise<ExportStream> {
+  /** A room's whole retained history. `json`: its records as the room makes their JSON (faster:
+   * for the json and ndjson formats). */
+  async room (name: string, options: { readonly json?: boolean } = {}): Promise<ExportStream> {
     const room = this.#options.system.entity(ROOM, name)
-    const read: PageRead<RoomEvent> = async (after, limit) => await room.ask<TransferPage<RoomEvent>>((replyTo) => ({ type: 'export-page', after, limit, replyTo }), { timeout: TRANSFER_ASK_TIMEOUT_MS })
+    const ask = async (after: number, limit: number, json: boolean): Promise<TransferPage<RoomEvent>> =>
+      await room.ask<TransferPage<RoomEvent>>((replyTo) => ({ type: 'export-page', after, limit, ...(json && { json }), replyTo }), { timeout: TRANSFER_ASK_TIMEOUT_MS })
     const info = await room.ask<RoomInfo>((replyTo) => ({ type: 'info', replyTo }), { timeout: TRANSFER_ASK_TIMEOUT_MS })
-    const first = await read(0, this.#pageRecords)
-    const header = this.#header('room', name, first, `${info.createdAt}`)
-    let done = 0
-    const records = this.#records(read, first, (page) => page.records.map((r) => roomRecord(r.seq, r.event, page.redacted.has(r.seq))), (n) => { done += n })
-    return { header, records, progress: () => ({ done, total: header.to - header.from + 1 }) }
+    const identity = `${info.createdAt}`
+    if (options.json === true) {
+      const read: PageRead<{ seq: number, line: string }> = async (after, limit) => {
+        const page = await ask(after, limit, true)
+        const first = page.first ?? 0
+        return { head: page.head, floor: page.floor, items: (page.lines ?? []).map((line, i) => ({ seq: first + i, line })) }
+      }
+      const progress = { done: 0 }
+      const first = await read(0, this.#pageRecords)
+      const header = this.#header('room', name, first, identity)
+      const lines = mapped(this.#items(read, first, header.to), (items) => { progress.done += items.length; return items.map((i) => i.line) })
+      return { header, lines, progress: () => ({ done: progress.done, total: header.to - header.from + 1 }) }
+    }
+    const read: PageRead<ExportRecord> = async (after, limit) => {
+      const page = await ask(after, limit, false)
+      const redacted = new Set(page.redacted)
+      return { head: page.head, floor: page.floor, items: page.records.map((r) => roomRecord(r.seq, r.event, redacted.has(r.seq))) }
+    }
+    return await this.#objects('room', name, read, () => identity)
   }
 
   /** A user's agent conversation (the journal, every event). */
   async agent (user: string): Promise<ExportStream> {
-    const read = this.#agentRead(user)
-    const first = await read(0, this.#pageRecords)
-    const header = this.#header('agent', user, first, `${first.records[0]?.event.ts ?? 0}`)
-    let done = 0
-    const records = this.#records(read, first, (page) => page.records.map((r) => agentRecord(r.seq, r.event)), (n) => { done += n })
-    return { header, records, progress: () => ({ done, total: header.to - header.from + 1 }) }
+    const agent = this.#options.system.entity(AGENT, user)
+    const read: PageRead<ExportRecord> = async (after, limit) => {
+      const page = await agent.ask<TransferPage<AgentEvent>>((replyTo) => ({ type: 'export-page', user, after, limit, replyTo }), { timeout: TRANSFER_ASK_TIMEOUT_MS })
+      return { head: page.head, floor: page.floor, items: page.records.map((r) => agentRecord(r.seq, r.event)) }
+    }
+    return await this.#objects('agent', user, read, (first) => `${first?.ts ?? 0}`)
   }
 
   /** Everything of one user: their records in every room (each with `room`), their agent
@@ -76,7 +97,7 @@ export class Exporter {
     async function * records (): AsyncGenerator<ExportRecord> {
       for (const summary of rooms) {
         const room = await self.room(summary.name)
-        for await (const r of room.records) {
+        for await (const r of recordsOf(room)) {
           if ('user' in r && r.user === user) yield { ...r, room: summary.name }
         }
         done++
@@ -98,21 +119,31 @@ export class Exporter {
       yield { seq: 0, kind: 'agent-unavailable', ts: Date.now(), reason: (err as Error).message }
       return
     }
-    for await (const r of agent.records) yield { ...r, agent: user }
+    for await (const r of recordsOf(agent)) yield { ...r, agent: user }
     const settings = await this.#options.system.entity(AGENT, user).ask<AgentSettings>((replyTo) => ({ type: 'settings', user, replyTo }), { timeout: TRANSFER_ASK_TIMEOUT_MS })
     yield { seq: 0, kind: 'settings', ts: Date.now(), settings }
   }
 
   get #pageRecords (): number { return this.#options.pageRecords ?? EXPORT_PAGE_RECORDS }
 
-  #agentRead (user: string): PageRead<AgentEvent> {
-    const agent = this.#options.system.entity(AGENT, user)
-    return async (after, limit) => await agent.ask<TransferPage<AgentEvent>>((replyTo) => ({ type: 'export-page', user, after, limit, replyTo }), { timeout: TRANSFER_ASK_TIMEOUT_MS })
+  /** An export of records as objects, from its first page on. */
+  async #objects (kind: ExportKind, name: string, read: PageRead<ExportRecord>, identity: (first: ExportRecord | undefined) => string): Promise<ExportStream> {
+    const first = await read(0, this.#pageRecords)
+    const header = this.#header(kind, name, first, identity(first.items[0]))
+    const progress = { done: 0 }
+    const records = flattened(this.#items(read, first, header.to), (items) => { progress.done += items.length })
+    return { header, records, progress: () => ({ done: progress.done, total: header.to - header.from + 1 }) }
   }
 
-  #header<E> (kind: ExportKind, name: string, first: TransferPage<E>, identity: string): ExportHeader {
-    const to = Math.max(first.head, first.records.at(-1)?.seq ?? 0)
-    return { format: EXPORT_FORMAT, source: this.#source(kind, name, identity), kind, name, exportedAt: Date.now(), from: first.floor, to, floor: first.floor }
+  #header<T> (kind: ExportKind, name: string, first: ItemPage<T>, identity: string): ExportHeader {
+    return { format: EXPORT_FORMAT, source: this.#source(kind, name, identity), kind, name, exportedAt: Date.now(), from: first.floor, to: lastOf(first), floor: first.floor }
+  }
+
+  /** Every item from the first page on, the pages after it read ahead. */
+  async * #items<T extends { readonly seq: number }> (read: PageRead<T>, first: ItemPage<T>, to: number): AsyncGenerator<readonly T[]> {
+    if (first.items.length > 0) yield first.items
+    const after = first.items.at(-1)?.seq ?? to
+    yield * readPages(read, after, to, this.#pageRecords, this.#options.pagesInFlight ?? EXPORT_PAGES_IN_FLIGHT)
   }
 
   /** `<cluster>/<kind>/<name>/<identity>`: the same room (or agent) exported again has the same
@@ -121,16 +152,21 @@ export class Exporter {
     const cluster = this.#options.clusterId
     return `${cluster === undefined ? '' : `${cluster}/`}${kind}/${name}/${identity}`
   }
+}
 
-  async * #records<E> (read: PageRead<E>, first: TransferPage<E>, convert: (page: { records: TransferPage<E>['records'], redacted: ReadonlySet<number> }) => ExportRecord[], count: (n: number) => void): AsyncGenerator<ExportRecord> {
-    const to = Math.max(first.head, first.records.at(-1)?.seq ?? 0)
-    const firstSlice = { records: first.records, redacted: new Set(first.redacted) }
-    count(first.records.length)
-    yield * convert(firstSlice)
-    const after = first.records.at(-1)?.seq ?? to
-    for await (const slice of readPages(read, after, to, this.#pageRecords, this.#options.pagesInFlight ?? EXPORT_PAGES_IN_FLIGHT)) {
-      count(slice.records.length)
-      yield * convert(slice)
-    }
+/** The last seq a first page says there is: the entity's head, or its last item's if later. */
+function lastOf<T> (first: ItemPage<T>): number {
+  const last = (first.items.at(-1) as { seq?: number } | undefined)?.seq ?? 0
+  return Math.max(first.head, last)
+}
+
+async function * flattened<T> (batches: AsyncIterable<readonly T[]>, seen: (items: readonly T[]) => void): AsyncGenerator<T> {
+  for await (const items of batches) {
+    seen(items)
+    yield * items
   }
+}
+
+async function * mapped<T, U> (batches: AsyncIterable<readonly T[]>, map: (items: readonly T[]) => U): AsyncGenerator<U> {
+  for await (const items of batches) yield map(items)
 }

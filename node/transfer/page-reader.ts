@@ -1,22 +1,22 @@
-import type { JournalRecord, TransferPage } from '../../actors/index.ts'
-
-/** Asks an entity for the page of its journal after `after`, at most `limit` records. */
-export type PageRead<E> = (after: number, limit: number) => Promise<TransferPage<E>>
-
-/** Records of one page, in seq order, with the page's redacted seqs. */
-export interface PageSlice<E> {
-  readonly records: ReadonlyArray<JournalRecord<E>>
-  readonly redacted: ReadonlySet<number>
+/** A page of an entity's journal as the exporter takes it: its records made into items (export
+ * records, or their JSON lines), with the entity's head and floor when it was read. */
+export interface ItemPage<T> {
+  readonly items: readonly T[]
+  readonly head: number
+  readonly floor: number
 }
 
+/** Asks an entity for the page of its journal after `after`, at most `limit` records. */
+export type PageRead<T> = (after: number, limit: number) => Promise<ItemPage<T>>
+
 /**
- * Every record of an entity's journal after `after` up to `to`, page by page, in order, with up
- * to `inFlight` pages asked for ahead of the one being consumed (each a range of `size` seqs; a
- * page its owner cut short by its byte budget is finished with further reads before the next
- * range is yielded). A consumer that stops early leaves the pages ahead unread.
+ * Every item of an entity's journal after `after` up to `to`, page by page, in order, with up to
+ * `inFlight` pages asked for ahead of the one being consumed (each a range of `size` seqs; a page
+ * its owner cut short by its byte budget is finished with further reads before the next range is
+ * yielded). A consumer that stops early leaves the pages ahead unread.
  */
-export async function * readPages<E> (read: PageRead<E>, after: number, to: number, size: number, inFlight: number): AsyncGenerator<PageSlice<E>> {
-  const pending: Array<{ after: number, end: number, page: Promise<TransferPage<E>> }> = []
+export async function * readPages<T extends { readonly seq: number }> (read: PageRead<T>, after: number, to: number, size: number, inFlight: number): AsyncGenerator<readonly T[]> {
+  const pending: Array<{ after: number, end: number, page: Promise<ItemPage<T>> }> = []
   let next = after
   const fill = (): void => {
     while (pending.length < inFlight && next < to) {
@@ -37,9 +37,9 @@ export async function * readPages<E> (read: PageRead<E>, after: number, to: numb
     for (;;) {
       const start = from
       const end = range.end
-      const records = page.records.filter((r) => r.seq > start && r.seq <= end)
-      if (records.length > 0) yield { records, redacted: new Set(page.redacted) }
-      const last = records.at(-1)?.seq
+      const items = page.items.filter((r) => r.seq > start && r.seq <= end)
+      if (items.length > 0) yield items
+      const last = items.at(-1)?.seq
       if (last === undefined || last >= end) break
       from = last
       page = await read(from, end - from)

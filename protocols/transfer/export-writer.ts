@@ -45,6 +45,18 @@ export class ExportWriter {
     }
   }
 
+  /** A record already made JSON (`JSON.stringify` of an ExportRecord), in the json and ndjson
+   * formats (Markdown needs the record itself: RangeError). */
+  line (json: string): string {
+    const first = this.#records === 0
+    this.#records++
+    switch (this.format) {
+      case 'json': return `${first ? '' : ',\n'}${json}`
+      case 'ndjson': return `${json}\n`
+      case 'md': throw new RangeError('a Markdown export is written from records, not from their JSON')
+    }
+  }
+
   end (): string {
     switch (this.format) {
       case 'json': return `${this.#records === 0 ? '' : '\n'}]}\n`

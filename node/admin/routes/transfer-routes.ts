@@ -32,7 +32,7 @@ export function transferRoutes (deps: TransferRoutesDeps) {
     const download = { 200: { type: 'string', description: 'the export, streamed' }, ...errors(400, 401, 403, 404) }
     api.get<{ Params: { room: string }, Querystring: { format: ExportFormat } }>('/rooms/:room/export', {
       schema: { summary: 'Export a room (every post, join, leave and redaction)', security: BEARER, params: { type: 'object', required: ['room'], properties: { room: roomNameParam } }, querystring: exportQuery, response: download }
-    }, async (request, reply) => send(reply, await exporter.room(request.params.room), request.query.format, `room-${request.params.room}`))
+    }, async (request, reply) => send(reply, await exporter.room(request.params.room, { json: request.query.format !== 'md' }), request.query.format, `room-${request.params.room}`))
 
     api.get<{ Params: { name: string }, Querystring: { format: ExportFormat } }>('/users/:name/export', {
       schema: { summary: 'Export everything of one user: their posts in every room, their agent conversation, their settings', security: BEARER, params: nameParams, querystring: exportQuery, response: download }

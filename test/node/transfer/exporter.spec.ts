@@ -1,7 +1,7 @@
 import { expect } from 'chai'
 import { AGENT, ROOM, chatRoom, roomDirectory, userAgent, userDirectory } from '../../../actors/index.ts'
 import type { PostAck } from '../../../actors/index.ts'
-import { Exporter } from '../../../node/transfer/index.ts'
+import { Exporter, exportText, recordsOf } from '../../../node/transfer/index.ts'
 import type { ExportRecord } from '../../../protocols/index.ts'
 import { ScriptedInference } from '../../helpers/grpc-services.ts'
 import { entity, useLocalEntities } from '../../helpers/local-entities.ts'
@@ -24,7 +24,7 @@ describe('Exporter', () => {
     const stream = await exporter.room('general')
     expect(stream.header).to.include({ format: 'plexi-export/1', kind: 'room', name: 'general', from: 1, to: 24, floor: 1 })
     expect(stream.header.source).to.match(/^c1\/room\/general\/\d+$/)
-    const records = await all(stream.records)
+    const records = await all(recordsOf(stream))
     expect(records.map((r) => r.seq)).to.deep.equal(Array.from({ length: 24 }, (_, i) => i + 1))
     expect(records[0]).to.deep.equal({ seq: 1, kind: 'message', user: 'alice', ts: records[0]?.ts, text: 'm1', clientId: 'c-m1' })
     expect(records[23]).to.include({ kind: 'join', user: 'carol' })
@@ -41,17 +41,33 @@ describe('Exporter', () => {
     const exporter = new Exporter({ system: local.system })
     const agent = await exporter.agent('alice')
     expect(agent.header).to.include({ kind: 'agent', name: 'alice', from: 1, to: 1 })
-    expect((await all(agent.records)).map((r) => r.kind)).to.deep.equal(['agent-configured'])
+    expect((await all(recordsOf(agent))).map((r) => r.kind)).to.deep.equal(['agent-configured'])
     const user = await exporter.user('alice')
     expect(user.header).to.include({ kind: 'user', name: 'alice' })
-    const records = await all(user.records)
+    const records = await all(recordsOf(user))
     expect(records.map((r) => [r.kind, 'room' in r ? r.room : 'agent' in r ? 'agent' : '-'])).to.deep.equal([['message', 'r1'], ['agent-configured', 'agent'], ['settings', '-']])
+  })
+
+  it('should write the same export from the room\'s JSON lines as from its records, across pages', async () => {
+    for (let i = 1; i <= 13; i++) await local.system.entity(ROOM, 'general').ask<PostAck>((replyTo) => ({ type: 'post', user: 'alice', text: `m${i} "quoted" é\n`, replyTo }))
+    const exporter = new Exporter({ system: local.system, pageRecords: 4, pagesInFlight: 2 })
+    for (const format of ['json', 'ndjson'] as const) {
+      let fromRecords = ''
+      for await (const chunk of exportText(await exporter.room('general'), format)) fromRecords += chunk
+      let fromLines = ''
+      const fast = await exporter.room('general', { json: true })
+      for await (const chunk of exportText(fast, format)) fromLines += chunk
+      const strip = (text: string): string => text.replace(/"exportedAt":\d+/, '')
+      expect(strip(fromLines), format).to.equal(strip(fromRecords))
+      expect(fast.progress()).to.deep.equal({ done: 13, total: 13 })
+    }
+    expect(() => recordsOf({ header: {} as never, progress: () => ({ done: 0, total: 0 }), lines: [] as never })).to.throw(TypeError)
   })
 
   it('should export an empty room as a header alone', async () => {
     const stream = await new Exporter({ system: local.system }).room('nobody-here')
     expect(stream.header).to.include({ from: 1, to: 0 })
-    expect(await all(stream.records)).to.deep.equal([])
+    expect(await all(recordsOf(stream))).to.deep.equal([])
   })
 })
 
@@ -61,7 +77,7 @@ describe('Exporter without agents', () => {
   it('should say in a user\'s export that the cluster runs no agents, and still export their posts', async () => {
     await local.system.entity(ROOM, 'r').ask<PostAck>((replyTo) => ({ type: 'post', user: 'alice', text: 'hi', replyTo }))
     const records: ExportRecord[] = []
-    for await (const r of (await new Exporter({ system: local.system }).user('alice')).records) records.push(r)
+    for await (const r of recordsOf(await new Exporter({ system: local.system }).user('alice'))) records.push(r)
     expect(records.map((r) => r.kind)).to.deep.equal(['message', 'agent-unavailable'])
     expect(records[1]).to.have.property('reason').that.matches(/unknown entity type "agent"/)
   })

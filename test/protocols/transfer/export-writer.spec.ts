@@ -15,6 +15,16 @@ describe('ExportWriter', () => {
     expect([w.records, w.contentType]).to.deep.equal([2, 'application/json'])
   })
 
+  it('should write a record already made JSON as it writes the record, and refuse it in Markdown', () => {
+    const record = { seq: 1, kind: 'join', user: 'a', ts: 1 } as const
+    for (const format of ['json', 'ndjson'] as const) {
+      const a = new ExportWriter(format)
+      const b = new ExportWriter(format)
+      expect(a.header(header) + a.line(JSON.stringify(record)) + a.line(JSON.stringify(record)) + a.end()).to.equal(b.header(header) + b.record(record) + b.record(record) + b.end())
+    }
+    expect(() => new ExportWriter('md').line('{}')).to.throw(RangeError)
+  })
+
   it('should write NDJSON as a header line and a line per record', () => {
     const w = new ExportWriter('ndjson')
     const text = w.header(header) + w.record({ seq: 1, kind: 'join', user: 'a', ts: 1 }) + w.end()

@@ -1,6 +1,9 @@
-import type { AgentEvent, RoomEvent } from '../../actors/index.ts'
 import { assertNever } from '../../protocols/index.ts'
 import type { AgentRecord, RoomRecord } from '../../protocols/index.ts'
+import type { RoomEvent } from './chat-room-protocol.ts'
+import type { AgentEvent } from './user-agent-protocol.ts'
+
+/** Journal records as export records (protocols/transfer): what an export writes of each event. */
 
 /** A room's journal record as an export record. `redacted`: the room says its text was taken
  * (the record may still hold it on a stale replica: it is left out all the same). A

@@ -1,8 +1,8 @@
 import { expect } from 'chai'
 import type { RoomEvent } from '../../../actors/index.ts'
-import { agentRecord, roomRecord } from '../../../node/transfer/index.ts'
+import { agentRecord, roomRecord } from '../../../actors/index.ts'
 
-describe('export-records', () => {
+describe('transfer-records', () => {
   it('should export each room event as its record, a redacted post without its text, a redaction by its name', () => {
     const posted: RoomEvent = { type: 'message-posted', user: 'ann', text: 'hi', ts: 5, clientId: 'c1' }
     expect(roomRecord(1, posted, false)).to.deep.equal({ seq: 1, kind: 'message', user: 'ann', ts: 5, text: 'hi', clientId: 'c1' })
