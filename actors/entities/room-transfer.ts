@@ -30,10 +30,22 @@ export function exportPage (ctx: RoomContext, msg: ExportPageMsg): void {
   }, (err: unknown) => { ctx.fail(msg.replyTo, err) })
 }
 
-/** A page with each record as its export record's JSON. */
+/**
+ * A page with each record as its export record's JSON, as many as fit EXPORT_PAGE_BYTES of JSON
+ * (escaping can make a text's JSON several times its size); a first record whose JSON alone is
+ * larger goes as the record itself (its text, at most MAX_CHAT_TEXT_BYTES, fits a frame as it is).
+ */
 function rendered (page: TransferPage<RoomEvent>): TransferPage<RoomEvent> {
   const redacted = new Set(page.redacted)
-  const lines = page.records.map((r) => JSON.stringify(roomRecord(r.seq, r.event, redacted.has(r.seq))))
+  const lines: string[] = []
+  let bytes = 0
+  for (const r of page.records) {
+    const line = JSON.stringify(roomRecord(r.seq, r.event, redacted.has(r.seq)))
+    bytes += Buffer.byteLength(line, 'utf8')
+    if (bytes > EXPORT_PAGE_BYTES) break
+    lines.push(line)
+  }
+  if (lines.length === 0) return { ...page, records: page.records.slice(0, 1) }
   return { records: [], head: page.head, floor: page.floor, redacted: page.redacted, lines, first: page.records[0]?.seq ?? 0 }
 }
 

@@ -60,7 +60,10 @@ export class Exporter {
       const read: PageRead<{ seq: number, line: string }> = async (after, limit) => {
         const page = await ask(after, limit, true)
         const first = page.first ?? 0
-        return { head: page.head, floor: page.floor, items: (page.lines ?? []).map((line, i) => ({ seq: first + i, line })) }
+        // a record too large to go as JSON comes as itself
+        const items = page.lines?.map((line, i) => ({ seq: first + i, line })) ??
+          page.records.map((r) => ({ seq: r.seq, line: JSON.stringify(roomRecord(r.seq, r.event, page.redacted.includes(r.seq))) }))
+        return { head: page.head, floor: page.floor, items }
       }
       const progress = { done: 0 }
       const first = await read(0, this.#pageRecords)

@@ -52,6 +52,19 @@ describe('room-transfer', () => {
     expect((await page('r', 6, 100)).records).to.deep.equal([])
   })
 
+  it('should answer a page as JSON lines when asked, cut at its byte budget of JSON, a record too large for it as itself', async () => {
+    await post('r', 'alice', 'plain')
+    await post('r', 'bob', '\u0001'.repeat(500_000))
+    await post('r', 'carol', 'after')
+    const json = (after: number): Promise<TransferPage<RoomEvent>> => room('r').ask<TransferPage<RoomEvent>>((replyTo) => ({ type: 'export-page', after, limit: 10, json: true, replyTo }))
+    const first = await json(0)
+    // the second record's JSON is 3 MB of \u0001 escapes: it does not go with the first
+    expect([first.records, first.first, first.lines?.map((l) => (JSON.parse(l) as { text: string }).text)]).to.deep.equal([[], 1, ['plain']])
+    const big = await json(1)
+    expect([big.lines, big.records.map((r) => r.seq)]).to.deep.equal([undefined, [2]])
+    expect((await json(2)).lines?.map((l) => JSON.parse(l) as unknown)).to.deep.equal([{ seq: 3, kind: 'message', user: 'carol', ts: (JSON.parse((await json(2)).lines?.[0] ?? '{}') as { ts: number }).ts, text: 'after' }])
+  })
+
   it('should cut a page at its byte budget, but never below one record', async () => {
     const big = 'x'.repeat(900_000)
     for (let i = 0; i < 4; i++) await post('r', 'alice', big)

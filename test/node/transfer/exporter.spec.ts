@@ -49,7 +49,11 @@ describe('Exporter', () => {
   })
 
   it('should write the same export from the room\'s JSON lines as from its records, across pages', async () => {
-    for (let i = 1; i <= 13; i++) await local.system.entity(ROOM, 'general').ask<PostAck>((replyTo) => ({ type: 'post', user: 'alice', text: `m${i} "quoted" é\n`, replyTo }))
+    for (let i = 1; i <= 13; i++) {
+      // one post whose JSON is larger than a page's budget: it comes as a record, not a line
+      const text = i === 6 ? '\u0001'.repeat(400_000) : `m${i} "quoted" é\n`
+      await local.system.entity(ROOM, 'general').ask<PostAck>((replyTo) => ({ type: 'post', user: 'alice', text, replyTo }))
+    }
     const exporter = new Exporter({ system: local.system, pageRecords: 4, pagesInFlight: 2 })
     for (const format of ['json', 'ndjson'] as const) {
       let fromRecords = ''
