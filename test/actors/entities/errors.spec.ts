@@ -12,7 +12,7 @@ describe('entity errors', () => {
 
   it('should give each failure its own class, name and kind, all of them refusals (a bad request never restarts an entity), but the plugins\' silences', () => {
     expect([...classes.keys()].sort()).to.deep.equal([
-      'AgentBusyError', 'AgentToolsUnavailableError', 'BackupCatalogError', 'InvalidAgentRequestError', 'McpServerExistsError', 'McpServerRegistryFullError', 'PermissionDeniedError', 'PluginCatalogError', 'PluginDeadlineError', 'PluginPackageError',
+      'AgentBusyError', 'AgentToolsUnavailableError', 'BackupCatalogError', 'ImportSourcesFullError', 'InvalidAgentRequestError', 'McpServerExistsError', 'McpServerRegistryFullError', 'PermissionDeniedError', 'PluginCatalogError', 'PluginDeadlineError', 'PluginPackageError',
       'PluginPackageMissingError', 'PostHookUnavailableError', 'PostRefusedError', 'RoomBacklogError', 'ToolGrantedBySourceError', 'ToolNotGrantedError', 'ToolPolicyFullError',
       'UnknownPluginError', 'UnknownUserError', 'UserExistsError'])
     for (const [name, Class] of classes) {
