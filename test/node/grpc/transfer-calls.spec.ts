@@ -1,12 +1,13 @@
 import { expect } from 'chai'
 import type * as grpc from '@grpc/grpc-js'
-import { ActorSystem, chatRoom, roomDirectory, userDirectory } from '../../../actors/index.ts'
+import { ActorSystem, chatRoom, roomDirectory, userAgent, userDirectory } from '../../../actors/index.ts'
 import type { ChatMessage, PostAck } from '../../../actors/index.ts'
 import { LevelStore, UserAccounts, openLocalJournal } from '../../../node/index.ts'
 import { RateLimiter, SubscribeEncoder, chatGateway, chatServiceHandlers, startGrpcServer } from '../../../node/grpc/index.ts'
-import { loadChatService, loadRetryInfoTypes } from '../../../protocols/grpc/index.ts'
+import { loadAgentService, loadChatService, loadRetryInfoTypes } from '../../../protocols/grpc/index.ts'
 import { NodeClient } from '../../../cli/node-client.ts'
-import { QUIET } from '../../helpers/grpc-services.ts'
+import { QUIET, ScriptedInference } from '../../helpers/grpc-services.ts'
+import { TransferCalls } from '../../../node/grpc/transfer-calls.ts'
 import { tempDir } from '../../helpers/temp-dir.ts'
 
 describe('TransferCalls (real gRPC, real LevelDB)', function () {
@@ -84,5 +85,35 @@ describe('TransferCalls (real gRPC, real LevelDB)', function () {
     client.close()
     client = new NodeClient(client.address, 'wrong')
     expect(await failure(exported({ room: 'src' }))).to.match(/token/)
+  })
+
+  it('should export and import the caller\'s own agent conversation, and refuse another\'s', async () => {
+    system.registerEntity(userAgent({ inference: new ScriptedInference(), sampling: { temperature: 0, topP: 1, topK: 0, maxTokens: 8 }, maxTokensLimit: 64 }))
+    const users = new UserAccounts(system)
+    const transfer = new TransferCalls({ system, users, accepting: () => true }, (_call, err) => ({ code: 3, details: (err as Error).message }))
+    const started = await startGrpcServer({ host: '127.0.0.1', port: 0 }, [{ service: loadAgentService().service, handlers: { Export: transfer.exportHandler('agent'), Import: transfer.importHandler('agent') } }])
+    const agent = new NodeClient(`127.0.0.1:${started.address.port}`, token, loadAgentService())
+    try {
+      const turns = [
+        JSON.stringify({ format: 'plexi-export/1', source: 'x/agent/bob/1', kind: 'agent', name: 'bob', exportedAt: 1, from: 1, to: 2, floor: 1 }),
+        JSON.stringify({ seq: 1, kind: 'user-asked', ts: 10, requestId: 'r', text: 'why?' }),
+        JSON.stringify({ seq: 2, kind: 'agent-answered', ts: 11, requestId: 'r', text: 'because', model: 'm', stopReason: 'eos' })].join('\n')
+      const { stream, reply } = agent.upload<Record<string, unknown>>('Import')
+      stream.write({ data: Buffer.from(turns) })
+      stream.end()
+      expect(await reply).to.deep.include({ kind: 'agent', name: 'ann', added: 2 })
+      let text = ''
+      for await (const piece of agent.stream('Export', { format: 'ndjson' }) as AsyncIterable<{ data: Uint8Array }>) text += Buffer.from(piece.data).toString()
+      expect(text.trim().split('\n').map((l) => (JSON.parse(l) as { kind: string }).kind)).to.deep.equal(['agent', 'turns-imported'])
+      const other = agent.upload('Import')
+      other.stream.write({ user: 'bob', data: Buffer.from(turns) })
+      other.stream.end()
+      expect(await other.reply.then(() => '', (e: unknown) => (e as Error).message)).to.match(/ann may not import into bob's agent/)
+      const denied = await (async () => { for await (const piece of agent.stream('Export', { user: 'bob' })) return piece })().then(() => '', (e: unknown) => (e as Error).message)
+      expect(denied).to.match(/ann may not talk to bob's agent/)
+    } finally {
+      agent.close()
+      started.server.forceShutdown()
+    }
   })
 })
