@@ -53,8 +53,7 @@ export class AdminClient {
     }
     if (!response.ok || response.body === null) {
       const text = await response.text()
-      let message = text
-      try { message = (JSON.parse(text) as { message?: string }).message ?? text } catch {}
+      const message = messageOf(text)
       throw new CliError(`GET ${path}: ${response.status} ${message}`, { status: response.status, code: undefined, message })
     }
     let records = Number(response.headers.get('x-plexi-export-records') ?? 0) || 0
@@ -133,5 +132,14 @@ export class AdminClient {
       return (async (input: string, init: RequestInit) => await undiciFetch(input, { ...init, dispatcher } as Parameters<typeof undiciFetch>[1])) as unknown as typeof fetch
     })
     return this.#fetch
+  }
+}
+
+/** An error answer's `message` (the admin API's error shape), or the answer as it is. */
+function messageOf (text: string): string {
+  try {
+    return (JSON.parse(text) as { message?: string } | null)?.message ?? text
+  } catch {
+    return text
   }
 }
