@@ -5,3 +5,10 @@ export class ImportTooLargeError extends Error {
   override readonly name = 'ImportTooLargeError'
   readonly kind = 'exhausted'
 }
+
+/** An export of a room nobody posted in or joined (a room exists once someone did): nothing is
+ * exported, rather than an empty file for a misspelt name. */
+export class NoSuchRoomError extends Error {
+  override readonly name = 'NoSuchRoomError'
+  readonly kind = 'not-found'
+}

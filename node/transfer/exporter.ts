@@ -3,6 +3,7 @@ import type { ActorSystem, AgentEvent, AgentSettings, RoomEvent, RoomInfo, RoomS
 import { EXPORT_FORMAT } from '../../protocols/index.ts'
 import type { ExportHeader, ExportKind, ExportRecord } from '../../protocols/index.ts'
 import { EXPORT_PAGES_IN_FLIGHT, EXPORT_PAGE_RECORDS, TRANSFER_ASK_TIMEOUT_MS } from './constants.ts'
+import { NoSuchRoomError } from './errors.ts'
 import { readPages } from './page-reader.ts'
 import type { ItemPage, PageRead } from './page-reader.ts'
 
@@ -55,6 +56,7 @@ export class Exporter {
     const ask = async (after: number, limit: number, json: boolean): Promise<TransferPage<RoomEvent>> =>
       await room.ask<TransferPage<RoomEvent>>((replyTo) => ({ type: 'export-page', after, limit, ...(json && { json }), replyTo }), { timeout: TRANSFER_ASK_TIMEOUT_MS })
     const info = await room.ask<RoomInfo>((replyTo) => ({ type: 'info', replyTo }), { timeout: TRANSFER_ASK_TIMEOUT_MS })
+    if (info.lastSeq === 0) throw new NoSuchRoomError(`no room named ${name}: a room exists once someone posted in it or joined it`)
     const identity = `${info.createdAt}`
     if (options.json === true) {
       const read: PageRead<{ seq: number, line: string }> = async (after, limit) => {
@@ -99,7 +101,12 @@ export class Exporter {
     const self = this
     async function * records (): AsyncGenerator<ExportRecord> {
       for (const summary of rooms) {
-        const room = await self.room(summary.name)
+        const room = await self.room(summary.name).catch((err: unknown) => {
+          // listed, but nothing in it (its first write failed after it was registered)
+          if ((err as Error).name === 'NoSuchRoomError') return undefined
+          throw err
+        })
+        if (room === undefined) continue
         for await (const r of recordsOf(room)) {
           if ('user' in r && r.user === user) yield { ...r, room: summary.name }
         }

@@ -2,6 +2,7 @@ import { expect } from 'chai'
 import { AGENT, ROOM, chatRoom, roomDirectory, userAgent, userDirectory } from '../../../actors/index.ts'
 import type { PostAck } from '../../../actors/index.ts'
 import { Exporter, exportText, recordsOf } from '../../../node/transfer/index.ts'
+import { kindOf } from '../../../protocols/index.ts'
 import type { ExportRecord } from '../../../protocols/index.ts'
 import { ScriptedInference } from '../../helpers/grpc-services.ts'
 import { entity, useLocalEntities } from '../../helpers/local-entities.ts'
@@ -68,10 +69,9 @@ describe('Exporter', () => {
     expect(() => recordsOf({ header: {} as never, progress: () => ({ done: 0, total: 0 }), lines: [] as never })).to.throw(TypeError)
   })
 
-  it('should export an empty room as a header alone', async () => {
-    const stream = await new Exporter({ system: local.system }).room('nobody-here')
-    expect(stream.header).to.include({ from: 1, to: 0 })
-    expect(await all(recordsOf(stream))).to.deep.equal([])
+  it('should refuse to export a room nobody posted in (a misspelt name), as not found', async () => {
+    const err = await new Exporter({ system: local.system }).room('nobody-here').then(() => undefined, (e: unknown) => e as Error)
+    expect([err?.name, kindOf(err)]).to.deep.equal(['NoSuchRoomError', 'not-found'])
   })
 })
 

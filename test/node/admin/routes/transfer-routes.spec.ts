@@ -29,6 +29,8 @@ describe('transferRoutes', () => {
     expect(md.body).to.include('**bob** · ').and.to.include('\\# not a heading')
     expect((await f.app.inject({ method: 'GET', url: '/api/v1/rooms/general/export?format=xml', headers: auth })).statusCode).to.equal(400)
     expect((await f.app.inject({ method: 'GET', url: '/api/v1/rooms/general/export' })).statusCode).to.equal(401)
+    const missing = await f.app.inject({ method: 'GET', url: '/api/v1/rooms/nobody-here/export', headers: auth })
+    expect([missing.statusCode, (missing.json() as { message: string }).message]).to.deep.equal([404, 'no room named nobody-here: a room exists once someone posted in it or joined it'])
   })
 
   it('should import an export into another room, once, with a dry run first, and refuse a bad record naming it', async () => {
