@@ -40,6 +40,29 @@ export class AdminClient {
     return await this.#send<T>('POST', path, { type: contentType, bytes }, UPLOAD_TIMEOUT_MS)
   }
 
+  /** GETs a download (an export) and yields its body as it arrives; `records` is what the node
+   * says it holds (its x-plexi-export-records header; 0 when unsaid). Refusals throw as `request`'s. */
+  async * download (path: string): AsyncGenerator<{ readonly data: Uint8Array, readonly records: number }> {
+    let response: Response
+    try {
+      const fetch = await this.#fetcher()
+      response = await fetch(`${this.#url}${path}`, { headers: { authorization: `Bearer ${this.#token}` } })
+    } catch (err) {
+      const cause = (err as { cause?: { code?: string, message?: string } }).cause
+      throw new CliError(`cannot reach the admin endpoint at ${this.#url}: ${cause?.code ?? cause?.message ?? (err as Error).message}; is the node running? (--admin-addr, PLEXI_ADMIN_ADDR)`)
+    }
+    if (!response.ok || response.body === null) {
+      const text = await response.text()
+      const message = messageOf(text)
+      throw new CliError(`GET ${path}: ${response.status} ${message}`, { status: response.status, code: undefined, message })
+    }
+    let records = Number(response.headers.get('x-plexi-export-records') ?? 0) || 0
+    for await (const data of response.body as unknown as AsyncIterable<Uint8Array>) {
+      yield { data, records }
+      records = 0
+    }
+  }
+
   async #send<T> (method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body: { type: string, bytes: string | Uint8Array } | undefined, timeoutMs: number): Promise<T> {
     let response: Response
     try {
@@ -109,5 +132,14 @@ export class AdminClient {
       return (async (input: string, init: RequestInit) => await undiciFetch(input, { ...init, dispatcher } as Parameters<typeof undiciFetch>[1])) as unknown as typeof fetch
     })
     return this.#fetch
+  }
+}
+
+/** An error answer's `message` (the admin API's error shape), or the answer as it is. */
+function messageOf (text: string): string {
+  try {
+    return (JSON.parse(text) as { message?: string } | null)?.message ?? text
+  } catch {
+    return text
   }
 }

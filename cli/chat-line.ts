@@ -15,6 +15,14 @@ export function chatLine (m: ChatMessage, withDate: boolean): string {
     case 'join': return `#${m.seq} ${when} * ${m.user} joined`
     case 'leave': return `#${m.seq} ${when} * ${m.user} left`
     case 'redaction': return `#${m.seq} ${when} * ${m.user} redacted #${m.redacts ?? '?'}`
-    default: return m.redacted === true ? `#${m.seq} ${when} ${m.user}: (redacted)` : `#${m.seq} ${when} ${m.user}: ${m.text}`
+    default: return m.redacted === true ? `#${m.seq} ${when} ${m.user}${importedNote(m)}: (redacted)` : `#${m.seq} ${when} ${m.user}${importedNote(m)}: ${m.text}`
   }
+}
+
+/** ` (imported: <author>, <time there>)` for an imported post; empty for any other. */
+function importedNote (m: ChatMessage): string {
+  const from = m.importedFrom
+  if (from === undefined || from === null) return ''
+  const iso = new Date(Number(from.ts)).toISOString()
+  return ` (imported: ${from.user}, ${iso.slice(0, 10)} ${iso.slice(11, 19)})`
 }

@@ -1,4 +1,5 @@
-import { MAX_TOOL_NAMES_PER_CHANGE, TOOL_NAME_MAX, TOOL_PATTERN } from '../protocols/index.ts'
+import { EXPORT_FORMATS, MAX_TOOL_NAMES_PER_CHANGE, TOOL_NAME_MAX, TOOL_PATTERN } from '../protocols/index.ts'
+import type { ExportFormat } from '../protocols/index.ts'
 import { UsageError } from './cli-errors.ts'
 
 /** A flag's value as an integer within [min, max], or a UsageError naming the flag. */
@@ -38,4 +39,10 @@ export function toolNames (values: readonly string[], flag: string): string[] {
 export function toolName (value: string, flag: string): string {
   if (value.length > TOOL_NAME_MAX || !TOOL.test(value) || value.endsWith('__*')) throw new UsageError(`${flag}: expected one tool named <source>__<tool>, got ${JSON.stringify(value.slice(0, 80))}`)
   return value
+}
+
+/** An export's format as a flag gives it: json, ndjson or md. */
+export function exportFormat (value: string, flag = '--format'): ExportFormat {
+  if (!(EXPORT_FORMATS as readonly string[]).includes(value)) throw new UsageError(`${flag}: expected one of ${EXPORT_FORMATS.join(', ')}, got ${JSON.stringify(value)}`)
+  return value as ExportFormat
 }

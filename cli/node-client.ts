@@ -54,6 +54,19 @@ export class NodeClient {
     return fn.call(this.#client, request, this.#metadata)
   }
 
+  /** A client-streaming call: write the requests to `stream` and end it; the reply settles `reply`. */
+  upload<T> (method: string): { readonly stream: grpc.ClientWritableStream<unknown>, readonly reply: Promise<T> } {
+    const fn = this.#client[method] as (metadata: grpc.Metadata, callback: (err: grpc.ServiceError | null, res?: unknown) => void) => grpc.ClientWritableStream<unknown>
+    let stream!: grpc.ClientWritableStream<unknown>
+    const reply = new Promise<T>((resolve, reject) => {
+      stream = fn.call(this.#client, this.#metadata, (err, res) => {
+        if (err !== null) reject(cliError(err, this.address, this.tls))
+        else resolve(res as T)
+      })
+    })
+    return { stream, reply }
+  }
+
   close (): void { this.#client.close() }
 }
 

@@ -2,6 +2,9 @@ import { MAX_CHAT_TEXT_BYTES, MAX_HISTORY_LIMIT, SOURCE_NAME_PATTERN } from '../
 import { entityTypeKey } from '../kernel/index.ts'
 import type { ActorAddress, ReplyTo } from '../kernel/index.ts'
 import { MessageCheck } from './message-check.ts'
+import { checkExportPage, checkImportBatch } from './transfer-protocol.ts'
+import type { ImportOutcome, TransferPage } from './transfer-protocol.ts'
+import type { ImportItem, ImportedFrom } from '../../protocols/index.ts'
 import { MAX_REQUEST_ID_LENGTH, checkAgentStreamEvent } from './user-agent-protocol.ts'
 import type { AgentStreamEvent } from './user-agent-protocol.ts'
 import type { SeqRanges } from './seq-ranges.ts'
@@ -25,6 +28,8 @@ export interface ChatMessage {
   readonly redacted?: true
   /** A `redaction`: the seq of the post it withdrew (its `user` is who redacted it). */
   readonly redacts?: number
+  /** An imported post: where it came from, its author and time there (`user` imported it). */
+  readonly importedFrom?: ImportedFrom
 }
 
 /** The answer to `redact`: the post `seq` is redacted, by the event at `redactionSeq` (`already`:
@@ -120,10 +125,16 @@ export type RoomMsg =
   | { readonly type: 'erase-user', readonly user: string, readonly by: string, readonly replyTo: ReplyTo<EraseAck> }
   /** Drops the records that `retention` no longer keeps at time `now` (ms since the epoch). */
   | { readonly type: 'apply-retention', readonly retention: RoomRetention, readonly now: number, readonly replyTo: ReplyTo<RetentionAck> }
+  /** A page of the journal as stored, for an export (room-transfer.ts). */
+  | { readonly type: 'export-page', readonly after: number, readonly limit: number, readonly json?: boolean, readonly replyTo: ReplyTo<TransferPage<RoomEvent>> }
+  /** Posts of another export, appended in one write past the source's watermark, `user` their poster
+   * of record (room-transfer.ts); `dryRun`: only say what would be added. */
+  | { readonly type: 'import', readonly user: string, readonly source: string, readonly posts: readonly ImportItem[], readonly dryRun?: boolean, readonly replyTo: ReplyTo<ImportOutcome> }
 
 export type RoomEvent =
-  /** `redacted`: the post as a redaction rewrote it in the store (its text '' then). */
-  | { readonly type: 'message-posted', readonly user: string, readonly text: string, readonly ts: number, readonly clientId?: string, readonly ref?: string, readonly redacted?: { readonly by: string, readonly ts: number } }
+  /** `redacted`: the post as a redaction rewrote it in the store (its text '' then). `importedFrom`:
+   * an imported post's origin (room-transfer.ts). */
+  | { readonly type: 'message-posted', readonly user: string, readonly text: string, readonly ts: number, readonly clientId?: string, readonly ref?: string, readonly redacted?: { readonly by: string, readonly ts: number }, readonly importedFrom?: ImportedFrom }
   | { readonly type: 'member-joined', readonly user: string, readonly ts: number }
   | { readonly type: 'member-left', readonly user: string, readonly ts: number }
   /** Post `seq` withdrawn by `by` (its author, or an admin). */
@@ -166,6 +177,8 @@ export interface RoomState {
   /** Who ever posted here (room-posters.ts): an erasure skips a room its user never posted in.
    * Absent in a state from a snapshot taken before posters were kept (every erasure reads it). */
   readonly posters?: readonly string[] | null
+  /** The highest source seq imported from each source (absent: none imported). */
+  readonly imported?: Readonly<Record<string, number>>
 }
 
 /** What a room remembers of a post that carried a client id (or a gateway's ref: postKey). */
@@ -209,7 +222,8 @@ const PLUGIN_NAME = new RegExp(SOURCE_NAME_PATTERN)
 /** Every type of RoomMsg (a type added to RoomMsg and missing here does not compile). */
 const ROOM_MSG_TYPES = Object.keys({
   post: true, join: true, leave: true, history: true, info: true, subscribe: true, unsubscribe: true, 'agent-stream': true, 'agent-replied': true,
-  'post-judged': true, 'command-answered': true, 'hooks-idle': true, redact: true, 'erase-user': true, 'apply-retention': true
+  'post-judged': true, 'command-answered': true, 'hooks-idle': true, redact: true, 'erase-user': true, 'apply-retention': true,
+  'export-page': true, import: true
 } satisfies Record<RoomMsg['type'], true>)
 
 /**
@@ -282,6 +296,13 @@ export function checkRoomMsg (msg: unknown): void {
       m.replyTo()
       return
     }
+    case 'export-page':
+      checkExportPage(m)
+      return
+    case 'import':
+      m.userName('user')
+      checkImportBatch(m, 'posts')
+      return
     default:
       m.unknownType(ROOM_MSG_TYPES)
   }

@@ -11,6 +11,7 @@ import { remember } from './room-receipts.ts'
 import { notePoster } from './room-posters.ts'
 import { eraseUser, redact } from './room-redactions.ts'
 import { applyRetention } from './room-retention.ts'
+import { exportPage, importPosts, noteImported } from './room-transfer.ts'
 import { createRoomVolatile, exportRoomVolatile, gatewayKey, importRoomVolatile } from './room-volatile.ts'
 import type { RoomContext, RoomVolatile } from './room-volatile.ts'
 import { ensureRegistered, info, push, record, toMessage } from './room-writes.ts'
@@ -67,6 +68,7 @@ function applyRoomEvent (state: RoomState, event: RoomEvent, seq: number): RoomS
   switch (event.type) {
     case 'message-posted': {
       const posters = postersAfter(state.posters, event)
+      if (event.importedFrom !== undefined) return noteImported({ ...state, posters }, createdAt, event.importedFrom)
       const key = postKey(event)
       if (key !== undefined) {
         return { ...state, createdAt, posters, recentPosts: remember(state.recentPosts ?? {}, event.user, { clientId: key, seq, ts: event.ts }) }
@@ -160,6 +162,12 @@ async function receiveRoomMsg (ctx: RoomContext, msg: RoomMsg): Promise<void> {
     }
     case 'unsubscribe':
       ctx.volatile.subscribers.delete(gatewayKey(msg.gateway))
+      return
+    case 'export-page':
+      exportPage(ctx, msg)
+      return
+    case 'import':
+      await importPosts(ctx, msg)
       return
     default:
       assertNever(msg, 'room message')

@@ -127,3 +127,36 @@ export const REDACT_BATCH = 1_000
 
 /** ms in a day, for retention in days. */
 export const DAY_MS = 86_400_000
+/** Records one export page of a room or an agent holds at most: a page is one ask to the entity's
+ * owner and one journal read there, so few large pages make an export fast (≥ 50 MiB/s of JSON
+ * wants a few hundred thousand records a second; a 1,000-record page cost a hop each); and
+ * EXPORT_PAGE_BYTES bounds its size whatever the records hold. */
+export const MAX_EXPORT_PAGE_RECORDS = 10_000
+
+/** The text a page carries at most (posts' and answers' UTF-8 bytes, summed): a page crosses the
+ * mesh as one frame (protocols/p2p MAX_FRAME_BYTES, 4 MiB), so it stays well under it with every
+ * record's other fields; a page always holds at least one record (one post is at most
+ * MAX_CHAT_TEXT_BYTES, 1 MiB). */
+export const EXPORT_PAGE_BYTES = 2 * 1024 * 1024
+
+/** Posts (or turns) one import batch holds at most: the batch is one journal append (one durable
+ * write on W replicas), so ≥ 20,000 posts/s on 3 nodes needs large batches; past a few thousand
+ * records an append's frames grow and a room's mailbox waits on one write too long. */
+export const MAX_IMPORT_BATCH_POSTS = 1_000
+
+/** The text one import batch holds at most (UTF-8 bytes, summed): a batch crosses the mesh as one
+ * frame (4 MiB) and is appended as one write, so it stays under it with every record's fields. A
+ * batch of one post of MAX_CHAT_TEXT_BYTES (1 MiB) always fits. */
+export const MAX_IMPORT_BATCH_BYTES = 2 * 1024 * 1024
+
+/** Import sources a room or an agent remembers a watermark for (its state keeps one number per
+ * source and travels whole in snapshots and moves): more is not a migration but a script; past it
+ * an import from a new source is refused (ImportSourcesFullError). */
+export const MAX_IMPORT_SOURCES = 256
+
+/** A source id at most (characters): `<cluster>/<room|agent>/<name>/<export id>`, printable ASCII. */
+export const MAX_IMPORT_SOURCE_LENGTH = 256
+
+/** The longest author name an imported record may carry: a user name, an agent's display name
+ * (`<user>'s agent`) or a plugin's bot (`<plugin>[bot]`), as room messages carry them. */
+export const MAX_IMPORTED_AUTHOR_LENGTH = 256

@@ -176,3 +176,10 @@ export class RetentionSettingsFullError extends Error {
   override readonly name = 'RetentionSettingsFullError'
   readonly kind = 'exhausted'
 }
+
+/** A room or an agent already keeps MAX_IMPORT_SOURCES import watermarks: an import from one more
+ * source is refused. */
+export class ImportSourcesFullError extends Error {
+  override readonly name = 'ImportSourcesFullError'
+  readonly kind = 'exhausted'
+}

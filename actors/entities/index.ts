@@ -72,3 +72,7 @@ export type { BeforePostHook, PlexiMethod, PlexiRequests, RoomCommand, RoomPlugi
 export { parseCommand } from './room-commands.ts'
 export { judge } from './post-gate.ts'
 export * from './constants.ts'
+export { IMPORTED_ROLES } from './user-agent-protocol.ts'
+export { itemsAfter } from './transfer-protocol.ts'
+export type { ImportOutcome, TransferPage } from './transfer-protocol.ts'
+export { agentRecord, roomRecord } from './transfer-records.ts'

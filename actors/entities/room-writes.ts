@@ -83,6 +83,7 @@ export function toMessage (room: string, record: JournalRecord<RoomEvent>, redac
     ts: event.ts,
     kind: kindOf(event),
     ...(event.type === 'message-posted' && event.clientId !== undefined && { clientId: event.clientId }),
-    ...(hidden && { redacted: true as const })
+    ...(hidden && { redacted: true as const }),
+    ...(event.type === 'message-posted' && event.importedFrom !== undefined && { importedFrom: event.importedFrom })
   }
 }

@@ -5,6 +5,9 @@ import type { ErrorData, ToolCall } from '../../protocols/index.ts'
 import { AGENT_TOOL_RESULT_BYTES, MAX_TOOL_CALLS_PER_ROUND, MAX_TOOL_CALL_ID_LENGTH, STREAM_TOOL_RESULT_BYTES } from './constants.ts'
 import { InvalidAgentRequestError } from './errors.ts'
 import { MessageCheck } from './message-check.ts'
+import { checkExportPage, checkImportBatch } from './transfer-protocol.ts'
+import type { ImportOutcome, TransferPage } from './transfer-protocol.ts'
+import type { ImportItem, ImportedFrom } from '../../protocols/index.ts'
 
 /** One turn of an agent's conversation. An ask that used tools has, between its question and its
  * answer, an assistant turn with the calls (`toolCalls`, stopReason 'tool-calls') and a tool turn
@@ -24,6 +27,8 @@ export interface AgentTurn {
   readonly toolCallId?: string
   readonly toolName?: string
   readonly isError?: boolean
+  /** An imported turn: where it came from, its time there. */
+  readonly importedFrom?: ImportedFrom
 }
 
 /** A call the model made, as the agent keeps it until it is answered: `refused` says why it is
@@ -65,6 +70,8 @@ export interface AgentState {
   readonly settings: AgentSettings
   /** The most recent turns (at most MAX_AGENT_TURNS of protocols/limits.ts), oldest first. */
   readonly history: readonly AgentTurn[]
+  /** The highest source seq imported from each source (absent: none imported). */
+  readonly imported?: Readonly<Record<string, number>>
 }
 
 /** Where an answer's tokens go as they are made: a plain actor (a gRPC call's gateway) or an
@@ -126,6 +133,11 @@ export type AgentMsg =
   | { readonly type: 'generation-ended', readonly requestId: string, readonly outcome: GenerationOutcome }
   /** From the agent to itself: the tool calls of its answer's round have ended (in call order). */
   | { readonly type: 'tools-ended', readonly requestId: string, readonly results: readonly AgentToolResult[] }
+  /** A page of the journal as stored, for an export (agent-transfer.ts). */
+  | { readonly type: 'export-page', readonly user: string, readonly after: number, readonly limit: number, readonly json?: boolean, readonly replyTo: ReplyTo<TransferPage<AgentEvent>> }
+  /** Turns of another export (each item's `user` is its role: 'user' or 'assistant'), appended in one
+   * event past the source's watermark (agent-transfer.ts); `dryRun`: only say what would be added. */
+  | { readonly type: 'import', readonly user: string, readonly source: string, readonly turns: readonly ImportItem[], readonly dryRun?: boolean, readonly replyTo: ReplyTo<ImportOutcome> }
 
 export type GenerationOutcome =
   /** `calls`: the tools the model called (stopReason 'tool-calls'), at most MAX_TOOL_CALLS_PER_ROUND. */
@@ -144,6 +156,8 @@ export type AgentEvent =
   | { readonly type: 'history-reset', readonly ts: number }
   /** The user was erased: the history empty and the settings back to `settings` (the defaults). */
   | { readonly type: 'agent-erased', readonly settings: AgentSettings, readonly ts: number }
+  /** Turns imported from `source`, in its order (each with its importedFrom). */
+  | { readonly type: 'turns-imported', readonly source: string, readonly turns: readonly AgentTurn[], readonly ts: number }
 
 /** The answer to `erase` (once W replicas dropped every record): the turns the conversation had. */
 export interface AgentErasure {
@@ -218,8 +232,11 @@ export function checkSettingsChange (change: AgentSettingsChange, maxTokensLimit
 
 /** Every type of AgentMsg (a type added to AgentMsg and missing here does not compile). */
 const AGENT_MSG_TYPES = Object.keys({
-  ask: true, cancel: true, history: true, settings: true, configure: true, reset: true, erase: true, 'generation-ended': true, 'tools-ended': true
+  ask: true, cancel: true, history: true, settings: true, configure: true, reset: true, erase: true, 'generation-ended': true, 'tools-ended': true, 'export-page': true, import: true
 } satisfies Record<AgentMsg['type'], true>)
+
+/** The roles an imported turn may have: questions and answers (tool rounds are not imported). */
+export const IMPORTED_ROLES = ['user', 'assistant'] as const
 
 const STOP_REASONS: readonly AgentStopReason[] = ['eos', 'max-tokens', 'cancelled', 'context-full', 'interrupted', 'tool-calls']
 
@@ -280,6 +297,15 @@ export function checkAgentMsg (msg: unknown): void {
     case 'tools-ended':
       m.string('requestId', MAX_REQUEST_ID_LENGTH)
       checkResults(m)
+      return
+    case 'export-page':
+      m.userName('user')
+      checkExportPage(m)
+      return
+    case 'import':
+      m.userName('user')
+      checkImportBatch(m, 'turns')
+      for (const turn of m.objects('turns', Number.MAX_SAFE_INTEGER)) turn.oneOf('user', IMPORTED_ROLES)
       return
     default:
       m.unknownType(AGENT_MSG_TYPES)

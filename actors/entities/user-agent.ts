@@ -2,6 +2,7 @@ import { MAX_AGENT_TURNS, assertNever } from '../../protocols/index.ts'
 import type { EntityType } from '../kernel/index.ts'
 import { generationEnded, startAnswer, tellSink, toolsEnded, unanswered } from './agent-answer.ts'
 import type { AgentContext, AgentVolatile, AnswerDeps, AskMsg } from './agent-answer.ts'
+import { agentExportPage, agentImport, applyTurnsImported } from './agent-transfer.ts'
 import { AgentBusyError, PermissionDeniedError } from './errors.ts'
 import { AGENT, DEFAULT_PERSONA, MAX_PENDING_ASKS, checkAgentMsg, checkSettingsChange } from './user-agent-protocol.ts'
 import type { AgentErasure, AgentEvent, AgentMsg, AgentSampling, AgentSettings, AgentSettingsChange, AgentState, AgentTurn } from './user-agent-protocol.ts'
@@ -72,6 +73,8 @@ function applyAgentEvent (state: AgentState, event: AgentEvent): AgentState {
       return { ...state, history: [] }
     case 'agent-erased':
       return { settings: event.settings, history: [] }
+    case 'turns-imported':
+      return applyTurnsImported(state, event)
     default:
       return assertNever(event, 'agent event')
   }
@@ -125,6 +128,12 @@ async function receiveAgentMsg (ctx: AgentContext, msg: AgentMsg, options: UserA
       return
     case 'tools-ended':
       await toolsEnded(ctx, msg.requestId, msg.results, options)
+      return
+    case 'export-page':
+      agentExportPage(ctx, msg)
+      return
+    case 'import':
+      await agentImport(ctx, msg)
       return
     default:
       assertNever(msg, 'agent message')

@@ -9,6 +9,7 @@ import type { CliIo } from '../cli-io.ts'
 import { chatConnection, withClientOptions, withFlags } from '../client-options.ts'
 import type { ClientFlags } from '../client-options.ts'
 import { decimal, integer, listed, toolName, toolNames } from '../flag-values.ts'
+import { transferCommands } from './transfer-commands.ts'
 
 interface WireDone {
   requestId: string
@@ -102,6 +103,14 @@ export function agentCommands (io: CliIo): Command {
         else io.stdout.write(`forgot ${turnsRemoved} turns\n`)
       })
     }))
+
+  transferCommands(agent, io, {
+    kind: 'agent',
+    connect: async (flags) => {
+      const connection = await chatConnection(flags, io)
+      return new NodeClient(connection.address, connection.token, loadAgentService(), connection.tls)
+    }
+  })
   return agent
 }
 

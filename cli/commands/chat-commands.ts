@@ -6,6 +6,7 @@ import type { ChatMessage, PostAck, RedactAck } from '../../actors/index.ts'
 import { ROOM_NAME_RULE, isRoomName } from '../../protocols/index.ts'
 import { chatLine, messageKind } from '../chat-line.ts'
 import { NodeClient, failureName } from '../node-client.ts'
+import { transferCommands } from './transfer-commands.ts'
 import { CliError, UsageError } from '../cli-errors.ts'
 import { printJson } from '../cli-io.ts'
 import { InteractiveChat } from '../interactive-chat.ts'
@@ -67,7 +68,7 @@ export function chatCommands (io: CliIo): Command {
     }))
 
   withClientOptions(chat.command('history'), 'chat')
-    .description('print a room\'s messages in order (--json: [{seq, user, text, ts, kind}], with redacted: true on a redacted post and redacts: SEQ on a redaction)')
+    .description('print a room\'s messages in order (--json: [{seq, user, text, ts, kind}], with redacted: true on a redacted post, redacts: SEQ on a redaction and importedFrom {source, seq, user, ts} on an imported post)')
     .requiredOption('--room <room>', 'the room')
     .option('--after <seq>', 'only messages after this seq', '0')
     .option('--limit <n>', `at most this many (1-${MAX_HISTORY_LIMIT})`, '100')
@@ -80,7 +81,14 @@ export function chatCommands (io: CliIo): Command {
         const { messages } = await client.call<{ messages: ChatMessage[] }>('History', { room, after, limit })
         if (flags.json === true) {
           printJson(io, messages.map((m) => ({
-            seq: m.seq, user: m.user, text: m.text, ts: m.ts, kind: messageKind(m), ...(m.redacted === true && { redacted: true }), ...((m.redacts ?? 0) > 0 && { redacts: m.redacts })
+            seq: m.seq,
+            user: m.user,
+            text: m.text,
+            ts: m.ts,
+            kind: messageKind(m),
+            ...(m.redacted === true && { redacted: true }),
+            ...((m.redacts ?? 0) > 0 && { redacts: m.redacts }),
+            ...(m.importedFrom != null && { importedFrom: m.importedFrom })
           })))
         }
         else for (const m of messages) io.stdout.write(`${chatLine(m, true)}\n`)
@@ -89,6 +97,8 @@ export function chatCommands (io: CliIo): Command {
       }
     }))
   redactCommand(chat, io)
+
+  transferCommands(chat, io, { kind: 'room', connect: async (flags) => await connect(io, flags), roomOf })
   return chat
 }
 

@@ -40,6 +40,7 @@ import { roomsRoutes } from './routes/rooms-routes.ts'
 import { storageRoutes } from './routes/storage-routes.ts'
 import type { StorageView } from './routes/storage-routes.ts'
 import { tokensRoutes } from './routes/tokens-routes.ts'
+import { transferRoutes } from './routes/transfer-routes.ts'
 import type { AdminTokensView } from './routes/tokens-routes.ts'
 import { userToolsRoutes } from './routes/user-tools-routes.ts'
 import { usersRoutes } from './routes/users-routes.ts'
@@ -133,6 +134,7 @@ export function adminApi (deps: AdminApiDeps, streams: Pick<EventStreams, 'serve
     await api.register(roomsRoutes({ system: deps.system }))
     await api.register(erasureRoutes({ system: deps.system, erasure: deps.erasure, scanStore: deps.scanStore }))
     await api.register(retentionRoutes({ system: deps.system, retention: deps.retention }))
+    await api.register(transferRoutes({ system: deps.system }))
     await api.register(pluginsRoutes({ plugins: deps.plugins }))
     await api.register(mcpServersRoutes({ servers: deps.mcpServers, status: deps.mcpServerStatus }))
   }

@@ -12,6 +12,7 @@ import { agentCaller } from './call-auth.ts'
 import { AGENT_HISTORY_DEFAULT } from './constants.ts'
 import { ToolsNotSetUpError } from './errors.ts'
 import { failureOf, unaryCall } from './grpc-status.ts'
+import { TransferCalls } from './transfer-calls.ts'
 
 export interface AgentServiceDeps extends AgentAskDeps {
   readonly system: ActorSystem
@@ -29,7 +30,10 @@ export function agentServiceHandlers (deps: AgentServiceDeps): grpc.UntypedServi
   const failure = failureOf('agent', deps)
   const unary = <Req extends AgentRequest, Res>(name: string, body: (deps: AgentServiceDeps, req: Req, user: string) => Promise<Res>): grpc.handleUnaryCall<Req, Res> =>
     unaryCall<Req, Res>(name, async (call) => await body(deps, call.request, await agentCaller(call, deps, call.request.user)), failure)
+  const transfer = new TransferCalls(deps, failure)
   return {
+    Export: transfer.exportHandler('agent'),
+    Import: transfer.importHandler('agent'),
     Ask: (call: grpc.ServerWritableStream<AskRequest, unknown>) => {
       // askCall answers every failure on the call itself: nothing is left to reject
       void askCall(deps, failure, call)

@@ -10,6 +10,7 @@ import type { HistoryRequest, PostRequest, RedactRequest, RoomRequest, Subscribe
 import { wireMessage } from './chat-wire.ts'
 import { CHAT_HISTORY_DEFAULT } from './constants.ts'
 import { subscribeCall } from './subscribe-call.ts'
+import { TransferCalls } from './transfer-calls.ts'
 
 export type { ChatServiceDeps } from './chat-calls.ts'
 
@@ -20,7 +21,10 @@ export type { ChatServiceDeps } from './chat-calls.ts'
  */
 export function chatServiceHandlers (deps: ChatServiceDeps): grpc.UntypedServiceImplementation {
   const calls = new ChatCalls(deps)
+  const transfer = new TransferCalls(deps, calls.failure)
   return {
+    Export: transfer.exportHandler('room'),
+    Import: transfer.importHandler('room'),
     Post: calls.unary<PostRequest, PostAck>('Post', async (req, user) => await post(calls, req, user)),
     History: calls.unary<HistoryRequest, { messages: unknown[], retainedFrom: number }>('History', async (req) => await history(calls, req)),
     ListRooms: calls.unary<unknown, { rooms: RoomSummary[] }>('ListRooms', async () => await listRooms(calls)),

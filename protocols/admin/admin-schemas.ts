@@ -18,6 +18,7 @@ import { pluginInstallSchema, pluginLogsSchema, pluginNodeSchema, pluginSchema }
 import { restoreSchema } from './restores-schemas.ts'
 import { roomSchema } from './rooms-schemas.ts'
 import { scrubRowSchema, storageNodeSchema } from './storage-schemas.ts'
+import { importReportSchema } from './transfer-schemas.ts'
 import { newUserSchema, userSchema } from './users-schemas.ts'
 
-export const ADMIN_SCHEMAS = [errorSchema, memberSchema, actorSchema, entitySchema, userSchema, newUserSchema, roomSchema, modelSchema, partitionSchema, repairJobSchema, scrubRowSchema, storageNodeSchema, jobSchema, backupSchema, restoreSchema, statsSampleSchema, logEntrySchema, auditRecordSchema, pluginNodeSchema, pluginSchema, pluginInstallSchema, pluginLogsSchema, mcpServerNodeSchema, mcpServerSchema] as const
+export const ADMIN_SCHEMAS = [errorSchema, memberSchema, actorSchema, entitySchema, userSchema, newUserSchema, roomSchema, modelSchema, partitionSchema, repairJobSchema, scrubRowSchema, storageNodeSchema, jobSchema, backupSchema, restoreSchema, statsSampleSchema, logEntrySchema, auditRecordSchema, pluginNodeSchema, pluginSchema, pluginInstallSchema, pluginLogsSchema, mcpServerNodeSchema, mcpServerSchema, importReportSchema] as const

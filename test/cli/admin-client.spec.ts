@@ -69,3 +69,39 @@ describe('AdminClient.requestIdempotent', () => {
     await new Promise<void>((resolve) => { server.listen(0, '127.0.0.1', resolve) })
   })
 })
+
+/** AdminClient.download against a real HTTP server on loopback that streams its answer. */
+describe('AdminClient.download', () => {
+  let server: Server
+  let url: string
+
+  beforeEach(async () => {
+    server = createServer((req, res) => {
+      if (req.url === '/missing') {
+        res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ message: 'no such room' }))
+        return
+      }
+      res.writeHead(200, { 'content-type': 'application/x-ndjson', 'x-plexi-export-records': '2' })
+      res.write('{"a":1}\n')
+      setTimeout(() => { res.end('{"b":2}\n') }, 20)
+    })
+    await new Promise<void>((resolve) => { server.listen(0, '127.0.0.1', resolve) })
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  })
+  afterEach(async () => { await new Promise((resolve) => { server.close(resolve) }) })
+
+  it('should yield the body as it streams, the records it holds with the first piece, and refuse with the node\'s message', async () => {
+    const client = new AdminClient(url, 't')
+    let text = ''
+    const records: number[] = []
+    for await (const piece of client.download('/export')) {
+      text += Buffer.from(piece.data).toString()
+      records.push(piece.records)
+    }
+    expect(text).to.equal('{"a":1}\n{"b":2}\n')
+    expect(records[0]).to.equal(2)
+    expect(records.slice(1).every((r) => r === 0)).to.equal(true)
+    const err = await (async () => { for await (const piece of client.download('/missing')) return piece })().then(() => undefined, (e: unknown) => e as CliError)
+    expect(err?.message).to.equal('GET /missing: 404 no such room')
+  })
+})

@@ -21,4 +21,10 @@ describe('chatLine', () => {
     expect(chatLine({ ...message('MESSAGE'), redacted: true }, true)).to.equal('#7 2026-01-02 03:04:05 ann: (redacted)')
     expect(chatLine({ ...message('REDACTION'), redacts: 3 }, true)).to.equal('#7 2026-01-02 03:04:05 * ann redacted #3')
   })
+
+  it('should show an imported post with its author and time where it came from, and a gRPC null as none', () => {
+    const imported = { ...message('MESSAGE', 'old news'), user: 'carol', importedFrom: { source: 's', seq: 3, user: 'bob', ts: Date.UTC(2020, 5, 6, 7, 8, 9) } }
+    expect(chatLine(imported, true)).to.equal('#7 2026-01-02 03:04:05 carol (imported: bob, 2020-06-06 07:08:09): old news')
+    expect(chatLine({ ...message('MESSAGE', 'hi'), importedFrom: null } as unknown as ChatMessage, true)).to.equal('#7 2026-01-02 03:04:05 ann: hi')
+  })
 })

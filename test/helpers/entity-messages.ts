@@ -59,7 +59,18 @@ export function roomMessage (): fc.Arbitrary<unknown> {
     message('hooks-idle', { plugin: fc.constantFrom('mod', 'dice', 'Bad Name', ''), seq: count() }),
     message('redact', { user: userName(), seq: count(), admin: fc.oneof(fc.boolean(), fc.constant('yes')), replyTo: replyTo() }),
     message('erase-user', { user: userName(), by: fc.oneof(fc.constant('admin'), fc.string()), replyTo: replyTo() }),
-    message('apply-retention', { retention: fc.record({ days: fc.oneof(count(), fc.constant(0)), posts: count() }), now: fc.oneof(fc.nat(), fc.double()), replyTo: replyTo() }))
+    message('apply-retention', { retention: fc.record({ days: fc.oneof(count(), fc.constant(0)), posts: count() }), now: fc.oneof(fc.nat(), fc.double()), replyTo: replyTo() }),
+    // export and import share one slot: the other messages are drawn as often as before
+    fc.oneof(
+      message('export-page', { after: count(), limit: fc.integer({ min: 0, max: 10_001 }), replyTo: replyTo() }),
+      message('import', { user: userName(), source: fc.constantFrom('c/room/r/e', 'a b', ''), posts: importItems(), dryRun: fc.boolean(), replyTo: replyTo() })))
+}
+
+/** A batch of imported posts (or turns): seqs that mostly increase, authors that are mostly roles
+ * (what an agent takes) or user names, any text. */
+function importItems (): fc.Arbitrary<unknown> {
+  const item = (seq: number): fc.Arbitrary<unknown> => fc.record({ seq: field(fc.constant(seq)), user: field(fc.oneof(fc.constantFrom('user', 'assistant'), userName())), text: field(text()), ts: field(fc.nat()) })
+  return fc.uniqueArray(fc.integer({ min: 1, max: 50 }), { maxLength: 3 }).chain((seqs) => fc.tuple(...seqs.sort((a, b) => a - b).map(item)))
 }
 
 export function postHooksMessage (): fc.Arbitrary<unknown> {
@@ -122,7 +133,11 @@ export function agentMessage (): fc.Arbitrary<unknown> {
     message('reset', { user, replyTo: replyTo() }),
     message('erase', { user, by: fc.constant('admin'), replyTo: replyTo() }),
     message('generation-ended', { requestId: requestId(), outcome }),
-    message('tools-ended', { requestId: requestId(), results: fc.array(result, { maxLength: 3 }) }))
+    message('tools-ended', { requestId: requestId(), results: fc.array(result, { maxLength: 3 }) }),
+    // export and import share one slot: the other messages are drawn as often as before
+    fc.oneof(
+      message('export-page', { user, after: count(), limit: fc.integer({ min: 0, max: 10_001 }), replyTo: replyTo() }),
+      message('import', { user, source: fc.constantFrom('c/agent/ann/e', 'a b'), turns: importItems(), dryRun: fc.boolean(), replyTo: replyTo() })))
 }
 
 /** Messages for the tool policy of `ann` (and others' switches of it, which it refuses). */

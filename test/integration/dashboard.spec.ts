@@ -7,7 +7,7 @@
  * or an uncaught error in the page fails the test.
  */
 import { expect } from 'chai'
-import { mkdtemp } from 'node:fs/promises'
+import { mkdtemp, readFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { chromium } from 'playwright-core'
@@ -227,6 +227,12 @@ describe('the admin dashboard in a real browser', function () {
     await page.locator(`table.actors tr[data-entity="room/${room}"][data-node="${c.peerId}"]`).waitFor()
     expect((await cluster.api<{ node: string }>(a, `/actors/room/${room}`)).node).to.equal(c.peerId)
     await shoot('actors-migrated')
+    // the room's export, downloaded from its detail: the file the browser saves is the whole room
+    const [download] = await Promise.all([page.waitForEvent('download'), detail.getByRole('button', { name: `Export room/${room} as JSON` }).click()])
+    expect(download.suggestedFilename()).to.equal(`room-${room}.json`)
+    const exported = JSON.parse(await readFile(await download.path(), 'utf8')) as { format: string, name: string, records: Array<{ text?: string }> }
+    expect([exported.format, exported.name]).to.deep.equal(['plexi-export/1', room])
+    expect(exported.records.map((r) => r.text).filter((t) => t !== undefined)).to.deep.equal((await history(room)).map((m) => m.slice(m.indexOf(':') + 1)))
   })
 
   it('should load a model from the Models view and list this node where it is loaded', async () => {

@@ -4,16 +4,18 @@ import { CliError, UsageError } from '../../cli-errors.ts'
 import { printJson, printTable } from '../../cli-io.ts'
 import { withClientOptions, withFlags } from '../../client-options.ts'
 import type { ClientFlags } from '../../client-options.ts'
-import { listed, toolNames } from '../../flag-values.ts'
+import { downloadExport } from '../../export-download.ts'
+import { exportFormat, listed, toolNames } from '../../flag-values.ts'
 import { SavedTokens } from '../../saved-tokens.ts'
 import type { AdminContext } from './admin-context.ts'
 
 interface User { name: string, createdAt: number }
 interface UserTools { user: string, granted: string[], enabled: string[], disabled: string[] }
 
-/** `plexi admin users add|ls|tools|rm|erase`: users and their tokens (GET/POST/DELETE /api/v1/users),
- * the tools their agents may use (GET/POST /api/v1/users/{name}/tools), and a user's erasure
- * (POST /api/v1/users/{name}/erase, a job). */
+/** `plexi admin users add|ls|tools|export|rm|erase`: users and their tokens (GET/POST/DELETE
+ * /api/v1/users), the tools their agents may use (GET/POST /api/v1/users/{name}/tools), everything of
+ * a user (GET /api/v1/users/{name}/export) and a user's erasure (POST /api/v1/users/{name}/erase, a
+ * job). */
 export function usersCommands (admin: Command, cx: AdminContext): void {
   const users = admin.command('users').description('users and their tokens')
   withClientOptions(users.command('add <name>'), 'admin')
@@ -34,6 +36,15 @@ export function usersCommands (admin: Command, cx: AdminContext): void {
     .option('--grant <tools>', 'grant these tools (a comma-separated list; the flag may be repeated)', listed)
     .option('--revoke <tools>', 'revoke these tools (a comma-separated list; the flag may be repeated)', listed)
     .action(withFlags(async (name: string, flags: ClientFlags & { grant?: string[], revoke?: string[] }) => { await userTools(cx, name, flags) }))
+  withClientOptions(users.command('export <name>'), 'admin')
+    .description('export everything of one user: their posts, joins and leaves in every room, their agent conversation and their settings (json: lossless; ndjson: one record a line; md: to read)')
+    .option('--format <format>', 'json, ndjson or md', 'json')
+    .option('--out <file>', 'write it to this file (default: stdout)')
+    .action(withFlags(async (name: string, flags: ClientFlags & { format: string, out?: string }) => {
+      const format = exportFormat(flags.format)
+      const { api } = await cx.client(flags)
+      await downloadExport(cx.io, api.download(`/api/v1/users/${encodeURIComponent(name)}/export?format=${format}`), flags.out, `export ${name}`)
+    }))
   withClientOptions(users.command('rm <name>'), 'admin')
     .description('remove a user and revoke their token')
     .action(withFlags(async (name: string, flags: ClientFlags) => {

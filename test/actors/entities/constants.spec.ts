@@ -8,7 +8,8 @@ import { MAX_FRAME_BYTES } from '../../../protocols/p2p/index.ts'
 import {
   AFTER_POST_CHECKPOINT_EVERY, AFTER_POST_DEADLINE_MS, AFTER_POST_PAGE, AFTER_POST_RETRY_FIRST_MS, AFTER_POST_RETRY_MAX_MS, AFTER_POST_TICK_MS,
   AFTER_POST_UNWATCH_MS, COMMAND_NAME_PATTERN, MAX_AFTER_POST_BUFFERED, MAX_AFTER_POST_LAG, MAX_COMMAND_DEADLINE_MS, MAX_JUDGED_POSTS,
-  MAX_PENDING_COMMANDS, MAX_REFUSAL_REASON, WATCH_TIMEOUT_MS, constants
+  MAX_PENDING_COMMANDS, MAX_REFUSAL_REASON, WATCH_TIMEOUT_MS, constants,
+  EXPORT_PAGE_BYTES, MAX_EXPORT_PAGE_RECORDS, MAX_IMPORTED_AUTHOR_LENGTH, MAX_IMPORT_BATCH_BYTES, MAX_IMPORT_BATCH_POSTS, MAX_IMPORT_SOURCES, MAX_IMPORT_SOURCE_LENGTH
 } from '../../../actors/index.ts'
 import { MAX_BEFORE_POST_BUDGET_MS, MAX_HISTORY_LIMIT, USER_NAME_PATTERN } from '../../../protocols/index.ts'
 
@@ -65,5 +66,14 @@ describe('entity constants (commands and post hooks)', () => {
     expect(MAX_AFTER_POST_BUFFERED).to.be.at.least(AFTER_POST_PAGE)
     expect(AFTER_POST_UNWATCH_MS).to.be.above(AFTER_POST_TICK_MS)
     expect(AFTER_POST_DEADLINE_MS).to.be.at.most(DEFAULT_TOOL_DEADLINE_MS)
+  })
+
+  it('should keep an export page and an import batch within one frame, and a batch able to hold the largest post', () => {
+    // a page's text plus its records' other fields (under 200 bytes each) fits a frame
+    expect(EXPORT_PAGE_BYTES + MAX_EXPORT_PAGE_RECORDS * 200).to.be.below(MAX_FRAME_BYTES)
+    expect(MAX_IMPORT_BATCH_BYTES + MAX_IMPORT_BATCH_POSTS * (MAX_IMPORT_SOURCE_LENGTH + MAX_IMPORTED_AUTHOR_LENGTH + 100)).to.be.below(MAX_FRAME_BYTES)
+    expect(MAX_IMPORT_BATCH_BYTES).to.be.at.least(MAX_CHAT_TEXT_BYTES)
+    expect(EXPORT_PAGE_BYTES).to.be.at.least(MAX_CHAT_TEXT_BYTES)
+    expect(MAX_IMPORT_SOURCES).to.be.within(16, 1024)
   })
 })

@@ -12,7 +12,7 @@ describe('entity errors', () => {
 
   it('should give each failure its own class, name and kind, all of them refusals (a bad request never restarts an entity), but the plugins\' silences', () => {
     expect([...classes.keys()].sort()).to.deep.equal([
-      'AgentBusyError', 'AgentToolsUnavailableError', 'BackupCatalogError', 'ErasureLogFullError', 'InvalidAgentRequestError', 'McpServerExistsError', 'McpServerRegistryFullError',
+      'AgentBusyError', 'AgentToolsUnavailableError', 'BackupCatalogError', 'ErasureLogFullError', 'ImportSourcesFullError', 'InvalidAgentRequestError', 'McpServerExistsError', 'McpServerRegistryFullError',
       'NotAPostError', 'NotYourPostError', 'PermissionDeniedError', 'PluginCatalogError', 'PluginDeadlineError', 'PluginPackageError',
       'PluginPackageMissingError', 'PostHookUnavailableError', 'PostRefusedError', 'RetentionSettingsFullError', 'RoomBacklogError', 'ToolGrantedBySourceError', 'ToolNotGrantedError', 'ToolPolicyFullError',
       'UnknownPluginError', 'UnknownPostError', 'UnknownUserError', 'UserExistsError'])

@@ -128,7 +128,7 @@ describe('room redactions', () => {
 
   describe('authoredBy', () => {
     it('should take a user\'s posts, their agent\'s, and posts imported with them as the original author', () => {
-      const post = (user: string, importedFrom?: { user: string }) => ({ type: 'message-posted' as const, user, text: 'x', ts: 1, ...(importedFrom !== undefined && { importedFrom }) })
+      const post = (user: string, from?: { user: string }) => ({ type: 'message-posted' as const, user, text: 'x', ts: 1, ...(from !== undefined && { importedFrom: { source: 's', seq: 1, ts: 1, ...from } }) })
       expect(authoredBy(post('alice'), 'alice')).to.equal(true)
       expect(authoredBy(post("alice's agent"), 'alice')).to.equal(true)
       expect(authoredBy(post('bob', { user: 'alice' }), 'alice')).to.equal(true)

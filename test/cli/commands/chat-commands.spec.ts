@@ -1,4 +1,6 @@
 import { expect } from 'chai'
+import { readFile, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { runCli, startNodeProcess } from '../../helpers/node-process.ts'
 import type { NodeProcess } from '../../helpers/node-process.ts'
 import { plexiInProcess } from '../../helpers/plexi-in-process.ts'
@@ -9,7 +11,7 @@ describe('chatCommands', function () {
 
   it('should name the command meant when a chat subcommand is misspelt, or list them', async () => {
     for (const [args, meant] of [[['chat', 'sned', 'hi'], /unknown command 'sned' for plexi chat; did you mean 'send'\?/], [['chat', 'sned', '--room', 'r', 'hi'], /did you mean 'send'\?/],
-      [['chat', 'blah'], /the commands are send, history, redact, or none to chat interactively/]] as const) {
+      [['chat', 'blah'], /the commands are send, history, redact, export, import, or none to chat interactively/]] as const) {
       const result = await plexiInProcess([...args])
       expect(result.code, args.join(' ')).to.equal(2)
       expect(result.stderr, args.join(' ')).to.match(meant)
@@ -79,6 +81,36 @@ describe('chatCommands', function () {
       const notFound = await chat(['redact', '--room', 'oops', '999'])
       expect(notFound.code).to.equal(1)
       expect(notFound.stderr).to.match(/holds no seq 999/)
+    })
+
+    it('should export a room to a file, import it into another once (a dry run first), and export everything of a user', async () => {
+      for (const text of ['a', 'b', 'c']) expect((await chat(['send', '--room', 'origin', text])).code).to.equal(0)
+      const file = join(dir.path, 'origin.json')
+      const exported = await chat(['export', '--room', 'origin', '--out', file])
+      expect(exported.code, exported.stderr).to.equal(0)
+      expect(exported.stderr).to.match(/exported 3 records \(0\.0 MiB\) to .*origin\.json/)
+      expect(JSON.parse(await readFile(file, 'utf8'))).to.deep.include({ format: 'plexi-export/1', kind: 'room', name: 'origin', from: 1, to: 3 })
+      const dry = await chat(['import', '--room', 'copy', file, '--dry-run'])
+      expect(dry.stdout).to.equal('dry run: room copy would add 3 of 3 records (source seqs 1 to 3); 0 already imported, 0 add nothing (joins, leaves, redactions)\n')
+      expect(JSON.parse((await chat(['import', '--room', 'copy', file, '--json'])).stdout)).to.deep.include({ added: 3, skipped: 0 })
+      expect(JSON.parse((await chat(['import', '--room', 'copy', file, '--json'])).stdout)).to.deep.include({ added: 0, skipped: 3 })
+      const copied = JSON.parse((await chat(['history', '--room', 'copy', '--json'])).stdout) as Array<{ text: string, importedFrom?: { user: string, seq: number } }>
+      expect(copied.map((m) => [m.text, m.importedFrom?.user, m.importedFrom?.seq])).to.deep.equal([['a', 'cat', 1], ['b', 'cat', 2], ['c', 'cat', 3]])
+      expect((await chat(['history', '--room', 'copy'])).stdout).to.match(/^#1 \d{4}-\d\d-\d\d \d\d:\d\d:\d\d cat \(imported: cat, \d{4}-\d\d-\d\d \d\d:\d\d:\d\d\): a$/m)
+      expect((await chat(['history', '--room', 'origin', '--json'])).stdout).to.not.include('importedFrom')
+      const md = await chat(['export', '--room', 'origin', '--format', 'md'])
+      expect(md.stdout).to.match(/^# Room origin\n/)
+      expect((await chat(['export', '--room', 'origin', '--format', 'pdf'])).stderr).to.match(/--format: expected one of json, ndjson, md, got "pdf"/)
+      const bad = join(dir.path, 'bad.ndjson')
+      await writeFile(bad, (await chat(['export', '--room', 'origin', '--format', 'ndjson'])).stdout.replace('"seq":2', '"seq":"2"'))
+      const refused = await chat(['import', '--room', 'other', bad])
+      expect(refused.code).to.equal(1)
+      expect(refused.stderr).to.match(/record 2: seq: expected an integer from 1, got "2"; nothing was imported/)
+      const user = await runCli(['admin', 'users', 'export', 'cat', '--format', 'ndjson', '--admin-addr', node.admin, '--data-dir', dir.path])
+      expect(user.code, user.stderr).to.equal(0)
+      const lines = user.stdout.trim().split('\n').map((l) => JSON.parse(l) as { kind: string, room?: string })
+      expect(lines[0]).to.include({ kind: 'user', name: 'cat' })
+      expect(lines.some((l) => l.room === 'origin')).to.equal(true)
     })
   })
 })

@@ -7,6 +7,7 @@ import { useApp } from '../lib/app-context.js'
 import { useAction } from '../lib/use-action.js'
 import { usePoll } from '../lib/use-poll.js'
 import { formatNumber, shortPeer } from '../lib/format.js'
+import { DownloadButton } from './download-button.js'
 import { ErrorMessage } from './error-message.js'
 import { PeerLabel } from './peer-label.js'
 
@@ -49,6 +50,13 @@ export function EntityDetail ({ type, entityKey, onMoved }) {
             <dt>Journal head (last seq)</dt><dd>${formatNumber(entity.seq)}</dd>
             ${entity.partition !== undefined && html`<dt>Partition</dt><dd data-testid="entity-partition">${entity.partition}</dd>`}
           </dl>
+          ${(type === 'room' || type === 'agent') && html`
+            <p class="export-row" data-testid="entity-export">
+              <${DownloadButton} path=${type === 'room' ? `/rooms/${seg(entityKey)}/export?format=json` : `/users/${seg(entityKey)}/agent/export?format=json`}
+                label="Export JSON" ariaLabel=${`Export ${type}/${entityKey} as JSON`} />
+              <${DownloadButton} path=${type === 'room' ? `/rooms/${seg(entityKey)}/export?format=md` : `/users/${seg(entityKey)}/agent/export?format=md`}
+                label="Export Markdown" ariaLabel=${`Export ${type}/${entityKey} as Markdown`} />
+            </p>`}
           ${Array.isArray(entity.replicas) && html`
             <div class="table-wrap">
               <table data-testid="entity-replicas">

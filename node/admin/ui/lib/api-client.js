@@ -59,6 +59,13 @@ export function createApiClient ({ token, onUnauthorized }) {
     del: (path) => json('DELETE', path),
     /** POSTs bytes (a File, a Blob) as they are, with their content type; answers the JSON. */
     upload: (path, bytes, type) => json('POST', path, undefined, bytes, type),
+    /** A download (an export): its body as a Blob and the file name the node gives it. Read whole:
+     * the browser saves it once it has come (no request timeout: a large export takes a while). */
+    download: async (path) => {
+      const res = await send('GET', path, { signal: new AbortController().signal })
+      const name = /filename="([^"]+)"/.exec(res.headers.get('content-disposition') ?? '')?.[1] ?? 'export'
+      return { blob: await res.blob(), name }
+    },
     /** The answer to a GET, unread, for streams (text/event-stream); `signal` ends it. */
     open: (path, signal) => send('GET', path, { signal })
   }

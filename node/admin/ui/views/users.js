@@ -1,5 +1,6 @@
 // Users: list (GET /users), add (POST /users: the token is shown this once, with a copy button),
-// remove (DELETE /users/{name}: the token stops working at once).
+// remove (DELETE /users/{name}: the token stops working at once), export everything of one
+// (GET /users/{name}/export).
 import { useRef, useState } from 'preact/hooks'
 import { html } from '../lib/html.js'
 import { seg } from '../lib/api-client.js'
@@ -9,6 +10,7 @@ import { usePoll } from '../lib/use-poll.js'
 import { formatTime } from '../lib/format.js'
 import { ConfirmButton } from '../components/confirm-button.js'
 import { CopyButton } from '../components/copy-button.js'
+import { DownloadButton } from '../components/download-button.js'
 import { ErrorMessage } from '../components/error-message.js'
 import { TableWrap } from '../components/table-wrap.js'
 
@@ -74,7 +76,8 @@ export function UsersView () {
             <tr key=${u.name} data-user=${u.name}>
               <th scope="row">${u.name}</th>
               <td>${formatTime(u.createdAt)}</td>
-              <td><${ConfirmButton} label="Remove" ariaLabel=${`Remove ${u.name}`} title=${`Remove ${u.name}`} disabled=${action.busy}
+              <td><${DownloadButton} path=${`/users/${seg(u.name)}/export?format=json`} label="Export" ariaLabel=${`Export everything of ${u.name}`} />
+                <${ConfirmButton} label="Remove" ariaLabel=${`Remove ${u.name}`} title=${`Remove ${u.name}`} disabled=${action.busy}
                 question=${`Remove ${u.name}? Their token stops working at once.`} confirmLabel="Remove" onConfirm=${() => { remove(u) }} /></td>
             </tr>`)}
         </tbody>

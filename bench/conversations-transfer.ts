@@ -1,0 +1,159 @@
+/**
+ * The export and import part of `npm run bench -- conversations` (the lead's bench/conversations.ts
+ * calls these with a running cluster): export MiB/s of JSON beside the History pages a client
+ * reads, import posts/s beside posts sent one by one, and the loader that fills the cluster with
+ * rooms of posts through the import path (1,000,000 posts in 1,000 rooms in a minute or so).
+ */
+import { EXPORT_FORMAT } from '../protocols/index.ts'
+import type { Figure } from './figure.ts'
+
+/** A node as the transfer bench reaches it: its admin endpoint (host:port) and admin token, and
+ * its gRPC address (the baselines post and read history as a user). A NodeSlot's `node` is one. */
+export interface TransferNode {
+  readonly admin: string
+  readonly adminToken: string
+  readonly grpc: string
+}
+
+/** What a loaded room's posts are: by default `post <i> of <room>` and filler words, by authors
+ * u0..u49, one a minute from a fixed start. */
+export interface RoomContent {
+  text? (room: string, i: number): string
+  author? (room: string, i: number): string
+  ts? (room: string, i: number): number
+}
+
+export interface LoadOptions extends RoomContent {
+  readonly rooms: number
+  readonly postsPerRoom: number
+  /** The rooms' names: `room-<i>` by default. */
+  readonly roomName?: (i: number) => string
+  /** Imports in flight at once, over the nodes in turn. @default 6 */
+  readonly concurrency?: number
+  /** The poster of record. @default 'loader' */
+  readonly as?: string
+  readonly log?: (line: string) => void
+}
+
+export interface Rate { readonly count: number, readonly seconds: number, readonly perSecond: number }
+
+const WORDS = ['deploy', 'meeting', 'budget', 'release', 'incident', 'design', 'review', 'customer', 'latency', 'search', 'index', 'backup', 'decided', 'tomorrow', 'agenda']
+const START_TS = Date.UTC(2026, 0, 1)
+
+/** A room's posts as a Plexi NDJSON export (what the loader and the import figure send). */
+export function roomExport (room: string, posts: number, content: RoomContent = {}, source = `bench/room/${room}/1`): string {
+  const lines = [JSON.stringify({ format: EXPORT_FORMAT, source, kind: 'room', name: room, exportedAt: Date.now(), from: 1, to: posts, floor: 1 })]
+  for (let i = 1; i <= posts; i++) {
+    const text = content.text?.(room, i) ?? `post ${i} of ${room}: ${WORDS[i % WORDS.length] ?? ''} ${WORDS[(i * 7) % WORDS.length] ?? ''} ${WORDS[(i * 11) % WORDS.length] ?? ''} and the rest of an ordinary line of chat`
+    lines.push(JSON.stringify({ seq: i, kind: 'message', user: content.author?.(room, i) ?? `u${i % 50}`, ts: content.ts?.(room, i) ?? START_TS + i * 60_000, text }))
+  }
+  return `${lines.join('\n')}\n`
+}
+
+/** POSTs an export to a room's import route; the report's `added`. */
+export async function importRoom (node: TransferNode, room: string, body: string, as = 'loader'): Promise<number> {
+  const res = await fetch(`http://${node.admin}/api/v1/rooms/${room}/import?as=${as}`, {
+    method: 'POST', headers: { authorization: `Bearer ${node.adminToken}`, 'content-type': 'application/x-ndjson' }, body
+  })
+  const text = await res.text()
+  if (!res.ok) throw new Error(`import into ${room} through ${node.admin}: ${res.status} ${text}`)
+  return (JSON.parse(text) as { added: number }).added
+}
+
+/**
+ * Loads `rooms` rooms of `postsPerRoom` posts each through the import path (one export per room,
+ * appended in batches of 1,000 posts a journal write), `concurrency` rooms at once over the nodes
+ * in turn. Idempotent: a room loaded before adds nothing. Returns the posts added and the rate.
+ */
+export async function loadRooms (nodes: readonly TransferNode[], options: LoadOptions): Promise<Rate> {
+  const name = options.roomName ?? ((i: number) => `room-${i}`)
+  const concurrency = options.concurrency ?? 6
+  let next = 0
+  let added = 0
+  const started = performance.now()
+  const worker = async (w: number): Promise<void> => {
+    for (let i = next++; i < options.rooms; i = next++) {
+      const room = name(i)
+      const n = await importRoom(nodes[(w + i) % nodes.length] as TransferNode, room, roomExport(room, options.postsPerRoom, options), options.as)
+      added += n
+      if ((i + 1) % 100 === 0) options.log?.(`loaded ${i + 1}/${options.rooms} rooms (${added} posts)`)
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(concurrency, options.rooms) }, async (_, w) => { await worker(w) }))
+  const seconds = (performance.now() - started) / 1000
+  return { count: added, seconds, perSecond: added / seconds }
+}
+
+/** Exports rooms as JSON through the nodes in turn (`concurrency` at once), reading every byte;
+ * the rate in MiB/s. */
+export async function exportRooms (nodes: readonly TransferNode[], rooms: readonly string[], concurrency = 3): Promise<Rate> {
+  let next = 0
+  let bytes = 0
+  const started = performance.now()
+  const worker = async (w: number): Promise<void> => {
+    for (let i = next++; i < rooms.length; i = next++) {
+      const node = nodes[(w + i) % nodes.length] as TransferNode
+      const res = await fetch(`http://${node.admin}/api/v1/rooms/${rooms[i] ?? ''}/export?format=json`, { headers: { authorization: `Bearer ${node.adminToken}` } })
+      if (!res.ok || res.body === null) throw new Error(`export of ${rooms[i] ?? ''}: ${res.status} ${await res.text()}`)
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) bytes += chunk.byteLength
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(concurrency, rooms.length) }, async (_, w) => { await worker(w) }))
+  const seconds = (performance.now() - started) / 1000
+  return { count: bytes / 1048576, seconds, perSecond: bytes / 1048576 / seconds }
+}
+
+/** The baseline of export: the same rooms read as a client reads them, History pages of 1,000 over
+ * gRPC (`history(node, room, after)` is the caller's client), JSON.stringify'd; MiB/s. */
+export async function historyRooms (nodes: readonly TransferNode[], rooms: readonly string[], history: (node: TransferNode, room: string, after: number) => Promise<Array<{ seq: number }>>): Promise<Rate> {
+  let bytes = 0
+  const started = performance.now()
+  await Promise.all(rooms.map(async (room, i) => {
+    const node = nodes[i % nodes.length] as TransferNode
+    for (let after = 0; ;) {
+      const page = await history(node, room, after)
+      if (page.length === 0) return
+      bytes += Buffer.byteLength(JSON.stringify(page))
+      after = page.at(-1)?.seq ?? after
+    }
+  }))
+  const seconds = (performance.now() - started) / 1000
+  return { count: bytes / 1048576, seconds, perSecond: bytes / 1048576 / seconds }
+}
+
+/**
+ * The transfer figures: import posts/s (rooms of `postsPerRoom`, `rooms` of them, fresh names)
+ * beside posts sent one by one (`post`: the caller's client, `concurrency` at once, for as many
+ * posts as one room holds); export MiB/s of JSON of those rooms beside History pages of them.
+ */
+export async function transferFigures (nodes: readonly TransferNode[], clients: {
+  readonly post: (node: TransferNode, room: string, text: string) => Promise<void>
+  readonly history: (node: TransferNode, room: string, after: number) => Promise<Array<{ seq: number }>>
+}, options: { readonly rooms?: number, readonly postsPerRoom?: number, readonly log?: (line: string) => void } = {}): Promise<Figure[]> {
+  const rooms = options.rooms ?? 12
+  const postsPerRoom = options.postsPerRoom ?? 20_000
+  const tag = Date.now().toString(36)
+  const names = Array.from({ length: rooms }, (_, i) => `xfer-${tag}-${i}`)
+  const imported = await loadRooms(nodes, { rooms, postsPerRoom, roomName: (i) => names[i] ?? '', concurrency: nodes.length * 2, ...(options.log !== undefined && { log: options.log }) })
+  options.log?.(`import: ${imported.count} posts in ${imported.seconds.toFixed(1)} s`)
+  const posted = await postOneByOne(nodes, clients.post, (i) => `xfer-${tag}-posted-${i % rooms}`, 4_000, nodes.length * 8)
+  const exported = await exportRooms(nodes, names, nodes.length)
+  options.log?.(`export: ${exported.count.toFixed(0)} MiB in ${exported.seconds.toFixed(1)} s`)
+  const read = await historyRooms(nodes, names, clients.history)
+  return [
+    { name: 'conversations import', unit: 'posts/s', value: imported.perSecond, baseline_name: 'posts sent one by one', baseline: posted.perSecond, ratio: imported.perSecond / posted.perSecond, goal: '>= 20000 posts/s' },
+    { name: 'conversations export', unit: 'MiB/s of JSON', value: exported.perSecond, baseline_name: 'History pages of 1,000', baseline: read.perSecond, ratio: exported.perSecond / read.perSecond, goal: '>= 50 MiB/s' }
+  ]
+}
+
+/** Posts sent one at a time by `concurrency` senders over the nodes, spread over rooms as the
+ * import's are. */
+async function postOneByOne (nodes: readonly TransferNode[], post: (node: TransferNode, room: string, text: string) => Promise<void>, room: (i: number) => string, posts: number, concurrency: number): Promise<Rate> {
+  let next = 0
+  const started = performance.now()
+  await Promise.all(Array.from({ length: concurrency }, async (_, w) => {
+    for (let i = next++; i < posts; i = next++) await post(nodes[w % nodes.length] as TransferNode, room(i), `post ${i} sent alone`)
+  }))
+  const seconds = (performance.now() - started) / 1000
+  return { count: posts, seconds, perSecond: posts / seconds }
+}

@@ -1,0 +1,23 @@
+/** Limits and tuning of exports and imports (docs/operations.md, "Export and import"). */
+
+/** Records the exporter asks a room or an agent for in one page: the entity answers at most its
+ * MAX_EXPORT_PAGE_RECORDS and its byte budget; a few thousand records a hop keep the mesh's cost
+ * per record small. */
+export const EXPORT_PAGE_RECORDS = 10_000
+
+/** Pages asked for at once, ahead of what is written: reading the next pages from the owner while
+ * the last one is converted and sent hides the hop; each holds at most EXPORT_PAGE_BYTES of text,
+ * so this bounds an export's memory to a few MiB. */
+export const EXPORT_PAGES_IN_FLIGHT = 4
+
+/** The text written out at once (characters): many records a write, so that a stream's cost per
+ * record is small, and never more than this in memory besides the pages. */
+export const EXPORT_CHUNK_CHARS = 256 * 1024
+
+/** How long one page or one import batch may take at most: a batch is one durable write of up to
+ * MAX_IMPORT_BATCH_POSTS posts on W replicas, a page one journal read; far longer is a stuck owner. */
+export const TRANSFER_ASK_TIMEOUT_MS = 30_000
+
+/** Who posts an import made through the admin API (its poster of record) unless it names a user:
+ * the admin, as the admin's other actions are recorded. */
+export const ADMIN_IMPORTER = 'admin'

@@ -1,0 +1,182 @@
+import { AGENT, ROOM, ROOMS, ROOM_DIRECTORY_KEY, agentRecord, roomRecord } from '../../actors/index.ts'
+import type { ActorSystem, AgentEvent, AgentSettings, RoomEvent, RoomInfo, RoomSummary, TransferPage } from '../../actors/index.ts'
+import { EXPORT_FORMAT } from '../../protocols/index.ts'
+import type { ExportHeader, ExportKind, ExportRecord } from '../../protocols/index.ts'
+import { EXPORT_PAGES_IN_FLIGHT, EXPORT_PAGE_RECORDS, TRANSFER_ASK_TIMEOUT_MS } from './constants.ts'
+import { NoSuchRoomError } from './errors.ts'
+import { readPages } from './page-reader.ts'
+import type { ItemPage, PageRead } from './page-reader.ts'
+
+/** Errors that say the cluster runs no agents (by name: the mesh's and the kernel's own). */
+const NO_AGENTS: ReadonlySet<string> = new Set(['NoOwnerError', 'UnknownEntityTypeError'])
+
+export interface ExporterOptions {
+  readonly system: Pick<ActorSystem, 'entity'>
+  /** Names the cluster in every export's source (absent: the source is the room's or agent's own
+   * identity alone: its name and the time of its first record). */
+  readonly clusterId?: string | undefined
+  /** Records asked for a page. @default EXPORT_PAGE_RECORDS */
+  readonly pageRecords?: number
+  /** Pages asked for ahead. @default EXPORT_PAGES_IN_FLIGHT */
+  readonly pagesInFlight?: number
+}
+
+/** An export as it is read: its header, known first, then its records, read as they are consumed:
+ * as export records, or (a room's, asked `json`) as their JSON lines, many a batch. */
+export type ExportStream = {
+  readonly header: ExportHeader
+  /** Records read so far, and how many there are at most (progress). */
+  readonly progress: () => { readonly done: number, readonly total: number }
+} & ({ readonly records: AsyncIterable<ExportRecord> } | { readonly lines: AsyncIterable<readonly string[]> })
+
+/** An export stream's records as objects (a stream of JSON lines has none: it throws). */
+export function recordsOf (stream: ExportStream): AsyncIterable<ExportRecord> {
+  if (!('records' in stream)) throw new TypeError('this export was read as JSON lines; read it with json: false for its records')
+  return stream.records
+}
+
+/**
+ * Reads rooms' and agents' journals page by page (their `export-page` messages, from their owners
+ * wherever they are) as export records: a room, a user's agent conversation, or everything of one
+ * user (their posts, joins and leaves in every room of the room directory, their agent
+ * conversation, their settings). Only what is read is held: an export of any size streams.
+ * Who may read what is the caller's to decide (a user reads every room and only their own agent).
+ */
+export class Exporter {
+  readonly #options: ExporterOptions
+
+  constructor (options: ExporterOptions) {
+    this.#options = options
+  }
+
+  /** A room's whole retained history. `json`: its records as the room makes their JSON (faster:
+   * for the json and ndjson formats). */
+  async room (name: string, options: { readonly json?: boolean } = {}): Promise<ExportStream> {
+    const room = this.#options.system.entity(ROOM, name)
+    const ask = async (after: number, limit: number, json: boolean): Promise<TransferPage<RoomEvent>> =>
+      await room.ask<TransferPage<RoomEvent>>((replyTo) => ({ type: 'export-page', after, limit, ...(json && { json }), replyTo }), { timeout: TRANSFER_ASK_TIMEOUT_MS })
+    const info = await room.ask<RoomInfo>((replyTo) => ({ type: 'info', replyTo }), { timeout: TRANSFER_ASK_TIMEOUT_MS })
+    if (info.lastSeq === 0) throw new NoSuchRoomError(`no room named ${name}: a room exists once someone posted in it or joined it`)
+    const identity = `${info.createdAt}`
+    if (options.json === true) {
+      const read: PageRead<{ seq: number, line: string }> = async (after, limit) => {
+        const page = await ask(after, limit, true)
+        const first = page.first ?? 0
+        // a record too large to go as JSON comes as itself
+        const items = page.lines?.map((line, i) => ({ seq: first + i, line })) ??
+          page.records.map((r) => ({ seq: r.seq, line: JSON.stringify(roomRecord(r.seq, r.event, page.redacted.includes(r.seq))) }))
+        return { head: page.head, floor: page.floor, items }
+      }
+      const progress = { done: 0 }
+      const first = await read(0, this.#pageRecords)
+      const header = this.#header('room', name, first, identity)
+      const lines = mapped(this.#items(read, first, header.to), (items) => { progress.done += items.length; return items.map((i) => i.line) })
+      return { header, lines, progress: () => ({ done: progress.done, total: header.to - header.from + 1 }) }
+    }
+    const read: PageRead<ExportRecord> = async (after, limit) => {
+      const page = await ask(after, limit, false)
+      const redacted = new Set(page.redacted)
+      return { head: page.head, floor: page.floor, items: page.records.map((r) => roomRecord(r.seq, r.event, redacted.has(r.seq))) }
+    }
+    return await this.#objects('room', name, read, () => identity)
+  }
+
+  /** A user's agent conversation (the journal, every event). */
+  async agent (user: string): Promise<ExportStream> {
+    const agent = this.#options.system.entity(AGENT, user)
+    const read: PageRead<ExportRecord> = async (after, limit) => {
+      const page = await agent.ask<TransferPage<AgentEvent>>((replyTo) => ({ type: 'export-page', user, after, limit, replyTo }), { timeout: TRANSFER_ASK_TIMEOUT_MS })
+      return { head: page.head, floor: page.floor, items: page.records.map((r) => agentRecord(r.seq, r.event)) }
+    }
+    return await this.#objects('agent', user, read, (first) => `${first?.ts ?? 0}`)
+  }
+
+  /** Everything of one user: their records in every room (each with `room`), their agent
+   * conversation (each with `agent`) and their agent's settings. */
+  async user (user: string): Promise<ExportStream> {
+    const rooms = await this.#options.system.entity(ROOMS, ROOM_DIRECTORY_KEY).ask<RoomSummary[]>((replyTo) => ({ type: 'list', replyTo }), { timeout: TRANSFER_ASK_TIMEOUT_MS })
+    const header: ExportHeader = { format: EXPORT_FORMAT, source: this.#source('user', user, `${Date.now()}`), kind: 'user', name: user, exportedAt: Date.now(), from: 0, to: 0, floor: 1 }
+    let done = 0
+    const total = rooms.length + 1
+    const self = this
+    async function * records (): AsyncGenerator<ExportRecord> {
+      for (const summary of rooms) {
+        const room = await self.room(summary.name).catch((err: unknown) => {
+          // listed, but nothing in it (its first write failed after it was registered)
+          if ((err as Error).name === 'NoSuchRoomError') return undefined
+          throw err
+        })
+        if (room === undefined) continue
+        for await (const r of recordsOf(room)) {
+          if ('user' in r && r.user === user) yield { ...r, room: summary.name }
+        }
+        done++
+      }
+      yield * self.#agentOfUser(user)
+      done++
+    }
+    return { header, records: records(), progress: () => ({ done, total }) }
+  }
+
+  /** A user's agent conversation and settings in their export; where the cluster runs no agents
+   * (no member holds the ai role, or this node knows no agents) one record says so instead. */
+  async * #agentOfUser (user: string): AsyncGenerator<ExportRecord> {
+    let agent: ExportStream
+    try {
+      agent = await this.agent(user)
+    } catch (err) {
+      if (!NO_AGENTS.has((err as Error).name)) throw err
+      yield { seq: 0, kind: 'agent-unavailable', ts: Date.now(), reason: (err as Error).message }
+      return
+    }
+    for await (const r of recordsOf(agent)) yield { ...r, agent: user }
+    const settings = await this.#options.system.entity(AGENT, user).ask<AgentSettings>((replyTo) => ({ type: 'settings', user, replyTo }), { timeout: TRANSFER_ASK_TIMEOUT_MS })
+    yield { seq: 0, kind: 'settings', ts: Date.now(), settings }
+  }
+
+  get #pageRecords (): number { return this.#options.pageRecords ?? EXPORT_PAGE_RECORDS }
+
+  /** An export of records as objects, from its first page on. */
+  async #objects (kind: ExportKind, name: string, read: PageRead<ExportRecord>, identity: (first: ExportRecord | undefined) => string): Promise<ExportStream> {
+    const first = await read(0, this.#pageRecords)
+    const header = this.#header(kind, name, first, identity(first.items[0]))
+    const progress = { done: 0 }
+    const records = flattened(this.#items(read, first, header.to), (items) => { progress.done += items.length })
+    return { header, records, progress: () => ({ done: progress.done, total: header.to - header.from + 1 }) }
+  }
+
+  #header<T> (kind: ExportKind, name: string, first: ItemPage<T>, identity: string): ExportHeader {
+    return { format: EXPORT_FORMAT, source: this.#source(kind, name, identity), kind, name, exportedAt: Date.now(), from: first.floor, to: lastOf(first), floor: first.floor }
+  }
+
+  /** Every item from the first page on, the pages after it read ahead. */
+  async * #items<T extends { readonly seq: number }> (read: PageRead<T>, first: ItemPage<T>, to: number): AsyncGenerator<readonly T[]> {
+    if (first.items.length > 0) yield first.items
+    const after = first.items.at(-1)?.seq ?? to
+    yield * readPages(read, after, to, this.#pageRecords, this.#options.pagesInFlight ?? EXPORT_PAGES_IN_FLIGHT)
+  }
+
+  /** `<cluster>/<kind>/<name>/<identity>`: the same room (or agent) exported again has the same
+   * source, so an import of a later export adds only what is new. */
+  #source (kind: ExportKind, name: string, identity: string): string {
+    const cluster = this.#options.clusterId
+    return `${cluster === undefined ? '' : `${cluster}/`}${kind}/${name}/${identity}`
+  }
+}
+
+/** The last seq a first page says there is: the entity's head, or its last item's if later. */
+function lastOf<T> (first: ItemPage<T>): number {
+  const last = (first.items.at(-1) as { seq?: number } | undefined)?.seq ?? 0
+  return Math.max(first.head, last)
+}
+
+async function * flattened<T> (batches: AsyncIterable<readonly T[]>, seen: (items: readonly T[]) => void): AsyncGenerator<T> {
+  for await (const items of batches) {
+    seen(items)
+    yield * items
+  }
+}
+
+async function * mapped<T, U> (batches: AsyncIterable<readonly T[]>, map: (items: readonly T[]) => U): AsyncGenerator<U> {
+  for await (const items of batches) yield map(items)
+}

@@ -1,0 +1,136 @@
+import { AGENT, MAX_IMPORT_BATCH_BYTES, MAX_IMPORT_BATCH_POSTS, ROOM } from '../../actors/index.ts'
+import type { ActorSystem, ImportOutcome } from '../../actors/index.ts'
+import { ExportKindError, ExportReader, importItemOf } from '../../protocols/index.ts'
+import type { ExportHeader, ImportItem } from '../../protocols/index.ts'
+import { TRANSFER_ASK_TIMEOUT_MS } from './constants.ts'
+
+/** Where an import goes: a room, or a user's agent conversation. */
+export interface ImportTarget {
+  readonly kind: 'room' | 'agent'
+  /** The room's name, or the agent's user. */
+  readonly name: string
+}
+
+/** What an import did (or, a dry run, would do). */
+export interface ImportReport {
+  readonly source: string
+  readonly kind: 'room' | 'agent'
+  readonly name: string
+  readonly dryRun: boolean
+  /** Records the file holds. */
+  readonly records: number
+  /** Posts (or turns) added; a dry run: that would be. */
+  readonly added: number
+  /** Posts (or turns) an earlier import of the same source took already. */
+  readonly skipped: number
+  /** Records that add nothing: joins, leaves, redactions, redacted posts, an agent's tool rounds. */
+  readonly notImportable: number
+  /** Source seqs of the first and last post added (absent: none). */
+  readonly firstSeq?: number
+  readonly lastSeq?: number
+  /** The highest source seq the target has taken from this source, after the import. */
+  readonly watermark: number
+  /** Batches sent (each one journal append). */
+  readonly batches: number
+}
+
+export interface ImporterOptions {
+  readonly system: Pick<ActorSystem, 'entity'>
+  /** Posts a batch holds at most. @default MAX_IMPORT_BATCH_POSTS */
+  readonly batchPosts?: number
+}
+
+/**
+ * Imports a Plexi export into a room or an agent conversation: it reads the file once to check it
+ * whole, record by record (ExportRecordError names the first bad one, and nothing is written), then
+ * again, sending its posts in batches (MAX_IMPORT_BATCH_POSTS or MAX_IMPORT_BATCH_BYTES each, one
+ * journal append each) in order; the target skips what its watermark for the source says it has.
+ * Running it twice adds nothing; a dry run sends the same batches marked so, and writes nothing.
+ */
+export class Importer {
+  readonly #options: ImporterOptions
+
+  constructor (options: ImporterOptions) {
+    this.#options = options
+  }
+
+  /** Checks an export whole: its header (of a kind that fits `target`) and every record. */
+  async check (lines: () => AsyncIterable<string>, target: ImportTarget): Promise<{ header: ExportHeader, records: number }> {
+    const reader = new ExportReader()
+    for await (const line of lines()) {
+      reader.line(line)
+      if (reader.header !== undefined && reader.records === 0) fits(reader.header, target)
+    }
+    const header = reader.end()
+    fits(header, target)
+    return { header, records: reader.records }
+  }
+
+  /** Checks the export whole, then imports it as `user` (the poster of record). `lines` is read
+   * twice. `onProgress`: records sent so far of all. */
+  async import (lines: () => AsyncIterable<string>, target: ImportTarget, user: string, options: { readonly dryRun?: boolean, readonly onProgress?: (done: number, total: number) => void } = {}): Promise<ImportReport> {
+    const { header, records } = await this.check(lines, target)
+    const dryRun = options.dryRun === true
+    const totals = { added: 0, skipped: 0, notImportable: 0, batches: 0, watermark: 0, firstSeq: undefined as number | undefined, lastSeq: undefined as number | undefined }
+    const reader = new ExportReader()
+    let batch: ImportItem[] = []
+    let bytes = 0
+    /** Records read and handled (in a batch sent, or adding nothing): what progress reports. */
+    let handled = 0
+    const flush = async (): Promise<void> => {
+      if (batch.length === 0) return
+      const outcome = await this.#send(target, user, header.source, batch, dryRun)
+      totals.added += outcome.added
+      totals.skipped += outcome.skipped
+      totals.batches++
+      totals.watermark = outcome.watermark
+      if (outcome.firstSeq !== undefined) totals.firstSeq ??= outcome.firstSeq
+      if (outcome.lastSeq !== undefined) totals.lastSeq = outcome.lastSeq
+      batch = []
+      bytes = 0
+      options.onProgress?.(handled, records)
+    }
+    const max = this.#options.batchPosts ?? MAX_IMPORT_BATCH_POSTS
+    for await (const line of lines()) {
+      const record = reader.line(line)
+      if (record === undefined) continue
+      const item = importItemOf(header.kind, record)
+      if (item === undefined) {
+        totals.notImportable++
+      } else {
+        const size = Buffer.byteLength(item.text, 'utf8')
+        if (batch.length >= max || bytes + size > MAX_IMPORT_BATCH_BYTES) await flush()
+        batch.push(item)
+        bytes += size
+      }
+      handled = reader.records
+    }
+    await flush()
+    const { firstSeq, lastSeq, ...counts } = totals
+    return {
+      source: header.source,
+      kind: target.kind,
+      name: target.name,
+      dryRun,
+      records,
+      ...counts,
+      ...(firstSeq !== undefined && lastSeq !== undefined && { firstSeq, lastSeq })
+    }
+  }
+
+  async #send (target: ImportTarget, user: string, source: string, items: ImportItem[], dryRun: boolean): Promise<ImportOutcome> {
+    const { system } = this.#options
+    const options = { timeout: TRANSFER_ASK_TIMEOUT_MS }
+    if (target.kind === 'room') {
+      return await system.entity(ROOM, target.name).ask<ImportOutcome>((replyTo) => ({ type: 'import', user, source, posts: items, dryRun, replyTo }), options)
+    }
+    return await system.entity(AGENT, target.name).ask<ImportOutcome>((replyTo) => ({ type: 'import', user, source, turns: items, dryRun, replyTo }), options)
+  }
+}
+
+/** An export goes only where it fits: a room's into a room, an agent's into an agent. */
+function fits (header: ExportHeader, target: ImportTarget): void {
+  if (header.kind !== target.kind) {
+    throw new ExportKindError(`this is ${header.kind === 'user' ? 'a user\'s export (everything of one user), which is not imported' : `an export of ${header.kind === 'room' ? 'a room' : 'an agent conversation'}`}; it cannot be imported into ${target.kind === 'room' ? 'a room' : 'an agent conversation'}; nothing was imported`)
+  }
+}
