@@ -214,7 +214,7 @@ describe('userAgent (real llama.cpp on the generated model, real LevelDB)', func
       }
       // handled in order: once this is answered, so is everything before it
       await agent().ask<AgentSettings>((replyTo) => ({ type: 'settings', user: 'ann', replyTo }))
-    }), { numRuns: 30, seed: 20261122 })
+    }), { numRuns: 40, seed: 20261122 })
     // the generations it started end (or are interrupted) without a crash either
     await system.settleEntities(60_000, 10_000)
     expect(passed).to.be.above(20)
