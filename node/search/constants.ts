@@ -61,3 +61,5 @@ export const MAX_EMBED_CHARS = 2_000
 export const EMBED_BATCH = 32
 /** Texts waiting to be embedded, at most: past it new posts are indexed for text only (counted). */
 export const EMBED_QUEUE_MAX = 10_000
+/** Longest query vector one node sends another (floats): the largest embedding models' width. */
+export const MAX_VECTOR_DIMENSIONS = 8_192

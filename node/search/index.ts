@@ -27,3 +27,7 @@ export { AGENT_AUTHOR, SEARCH_MODES, SEARCH_SCOPES, checkSearchQuery, checkSearc
 export type { SearchMode, SearchQuery, SearchScope, SearchViewer } from './search-query.ts'
 export { VectorIndex } from './vector-index.ts'
 export type { VectorHit } from './vector-index.ts'
+export { ClusterSearch, checkNodeAnswer } from './cluster-search.ts'
+export type { ClusterSearchOptions, SearchHit, SearchResult } from './cluster-search.ts'
+export { SEARCH_PATH, answerLocally, checkSearchActorMsg, searchActor, spawnSearchActor } from './search-actor.ts'
+export type { NodeAnswer, SearchActorMsg, WireHit } from './search-actor.ts'

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { FtsIndex, checkSearchQuery } from '../../../node/search/index.ts'
-import type { IndexRow } from '../../../node/search/index.ts'
+import type { IndexRow, LocalHit } from '../../../node/search/index.ts'
 
 const row = (entity: string, seq: number, text: string, author = 'ann', ts = 1_000 + seq, partition = 1): IndexRow => ({ partition, entity, seq, author, ts, text })
 const q = (text: string, more: object = {}): ReturnType<typeof checkSearchQuery> => checkSearchQuery({ text, ...more })
@@ -26,7 +26,7 @@ describe('FtsIndex', () => {
     const hits = index.search(q('postgres'), { user: 'ann' }, 10)
     expect(hits.map((h) => `${h.entity}#${h.seq}`)).to.deep.equal(['room/ops#2', 'room/ops#1', 'agent/ann#1'])
     expect(hits[0]?.score).to.be.greaterThan(hits[1]?.score as number)
-    const first = hits[1] as { snippet: string, marks: Array<[number, number]> }
+    const first = hits[1] as LocalHit
     expect(first.snippet).to.equal('we decided to use postgres for the ledger')
     expect(first.marks).to.deep.equal([[18, 8]])
     expect(index.search(q('postgres'), { user: null }, 10), 'an admin sees every agent').to.have.length(4)
