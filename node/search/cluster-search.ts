@@ -53,6 +53,8 @@ export interface ClusterSearchOptions {
   readonly ask: (node: string, msg: { query: SearchQuery, viewer: SearchViewer, partitions: number[], vector?: number[] }) => Promise<unknown>
   /** Embeds the query once here for every node asked (absent: each node embeds, if it can). */
   readonly embedder?: Embedder | undefined
+  /** Each search's time here, from the query to the merged answer (ms), and its mode. */
+  readonly onSearch?: (ms: number, mode: string) => void
 }
 
 /**
@@ -71,6 +73,13 @@ export class ClusterSearch {
 
   async search (query: SearchQuery, viewer: SearchViewer): Promise<SearchResult> {
     this.stats.searches++
+    const started = performance.now()
+    const result = await this.#search(query, viewer)
+    this.#opts.onSearch?.(performance.now() - started, query.mode)
+    return result
+  }
+
+  async #search (query: SearchQuery, viewer: SearchViewer): Promise<SearchResult> {
     let embedMs = 0
     let vector: number[] | undefined
     if (query.mode !== 'text' && this.#opts.embedder !== undefined) {

@@ -26,6 +26,8 @@ export interface SearchIndexOptions {
   /** Runs the rebuild as a job with progress (absent: a plain background task). */
   readonly jobs?: { start (kind: 'reindex', target: string | null, run: (control: JobControl) => Promise<string | void>): Job } | undefined
   readonly log?: { info (obj: object, msg: string): void, warn (obj: object, msg: string): void } | undefined
+  /** Indexing lag of each batch (ms): the metrics' histogram. */
+  readonly onLag?: (ms: number) => void
   /** Test seam: the feed's batch timing (search-feed.ts). */
   readonly feed?: { readonly flushMs?: number, readonly queueMax?: number }
 }
@@ -76,7 +78,7 @@ export class SearchIndex {
       onPut: (rows) => { this.#embeds?.add(rows) },
       onOps: (ops) => { if (this.#touched !== undefined) touch(this.#touched, ops) },
       onLost: (why) => { this.#lost(why) },
-      onLag: (ms) => { this.lag.add(ms) },
+      onLag: (ms) => { this.lag.add(ms); opts.onLag?.(ms) },
       ...opts.feed
     })
   }

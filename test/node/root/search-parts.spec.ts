@@ -1,0 +1,47 @@
+import { expect } from 'chai'
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { ROOM } from '../../../actors/index.ts'
+import { SEARCH_PATH, checkSearchQuery } from '../../../node/search/index.ts'
+import type { NodeAnswer, SearchActorMsg } from '../../../node/search/index.ts'
+import { scrape } from '../../helpers/metric-text.ts'
+import { startPartsUpTo } from '../../helpers/node-parts-fixture.ts'
+import type { StartedParts } from '../../helpers/node-parts-fixture.ts'
+
+describe('search parts', function () {
+  this.timeout(60_000)
+  let node: StartedParts | undefined
+  afterEach(async () => {
+    await node?.stop()
+    node = undefined
+  })
+
+  it('should index what rooms post on a storage node, answer searches and /search, and export plexi_search_*', async () => {
+    node = await startPartsUpTo('search')
+    const c = node.c
+    const index = c.get('searchIndex')
+    expect(index).to.not.equal(undefined)
+    expect(existsSync(join(c.get('config').dataDir, 'search.sqlite'))).to.equal(true)
+    await c.get('system').entity(ROOM, 'ops').ask((replyTo) => ({ type: 'post', user: 'ann', text: 'the migration runs tonight', replyTo }))
+    await index?.settled()
+    const result = await c.get('search').search(checkSearchQuery({ text: 'migration' }), { user: 'bob' })
+    expect(result.hits.map((h) => [h.kind, h.name, h.author])).to.deep.equal([['room', 'ops', 'ann']])
+    expect(result).to.include({ partial: false })
+    const system = c.get('system')
+    const part = await system.actorAt<SearchActorMsg>({ node: system.node, path: SEARCH_PATH })
+      .ask<NodeAnswer>((replyTo) => ({ type: 'search', query: checkSearchQuery({ text: 'tonight' }), viewer: { user: null }, partitions: [...Array(c.get('journal').partitions).keys()], replyTo }))
+    expect(part.hits).to.have.length(1)
+    const text = await scrape(c.get('metrics').registry)
+    expect(text).to.match(/^plexi_search_queries_total 1$/m)
+    expect(text).to.match(/^plexi_search_index\{what="rows"\} 1$/m)
+    expect(text).to.match(/^plexi_search_complete 1$/m)
+  })
+
+  it('should keep no index with search off, and say so when asked', async () => {
+    node = await startPartsUpTo('search', { flags: { search: false } })
+    expect(node.c.get('searchIndex')).to.equal(undefined)
+    const result = await node.c.get('search').search(checkSearchQuery({ text: 'anything' }), { user: 'ann' })
+    expect(result.partial).to.equal(true)
+    expect(result.missing).to.have.length(node.c.get('journal').partitions)
+  })
+})
