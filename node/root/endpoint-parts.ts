@@ -12,6 +12,7 @@ import { MigrationAdmin } from '../migration/index.ts'
 import { mcpBackend, mcpMetrics, mcpRoutes } from '../mcp-server/index.ts'
 import { buildOpenAiServer, openAiBackend } from '../openai/index.ts'
 import { ReplicationAdmin } from '../replication/index.ts'
+import { checkSearchQuery } from '../search/index.ts'
 import type { PartComponents } from './components.ts'
 import { repairHooks } from './kernel-parts.ts'
 import { INTERRUPT_GRACE_MS } from './constants.ts'
@@ -144,7 +145,7 @@ export const adminPart: PartSpec<NodeComponents> = {
  * are reached wherever placement put them). */
 export const grpcPart: PartSpec<NodeComponents> = {
   id: 'grpc',
-  needs: ['config', 'log', 'preflight', 'state', 'reach', 'system', 'users', 'toolPolicy', 'toolsPort', 'gateway', 'asker', 'metrics', 'clients', 'proxies'],
+  needs: ['config', 'log', 'preflight', 'state', 'reach', 'system', 'users', 'toolPolicy', 'toolsPort', 'gateway', 'asker', 'metrics', 'clients', 'proxies', 'search'],
   gives: ['grpc'],
   start: async (c: C) => {
     const config = c.get('config')
@@ -174,6 +175,7 @@ export const grpcPart: PartSpec<NodeComponents> = {
           log,
           accepting: () => state.ready,
           onPosted: () => { metrics.chatMessages.inc() },
+          search: { search: async (q, v) => await c.get('search').search(q, v), check: checkSearchQuery },
           streams: { opened: () => { metrics.grpcStreamsOpen.inc() }, closed: () => { metrics.grpcStreamsOpen.dec() }, delivered: () => { metrics.chatDeliveries.inc() } }
         })
       },
