@@ -8,13 +8,10 @@ export const VECTOR_FILE = 'search.usearch'
  * tokenizer bumps it). */
 export const SEARCH_FORMAT = 1
 
-/** Longest query text: a sentence or two; FTS5's cost grows with the terms, and a query is not a
- * document. */
-export const MAX_QUERY_CHARS = 512
+/** Longest query text and most hits of one search: protocols/limits.ts (the CLI checks them too). */
+export { MAX_SEARCH_LIMIT, MAX_SEARCH_QUERY_CHARS as MAX_QUERY_CHARS } from '../../protocols/index.ts'
 /** Most terms one query matches on (the rest are dropped): each term is one FTS5 doclist read. */
 export const MAX_QUERY_TERMS = 16
-/** Most hits one search answers: a page of results, small enough for one mesh frame from each node. */
-export const MAX_SEARCH_LIMIT = 100
 /** Hits when the query names no limit. */
 export const DEFAULT_SEARCH_LIMIT = 20
 /** Most rooms one query may name as a filter. */
