@@ -33,6 +33,8 @@ import type { PluginsAdmin } from './routes/plugins-routes.ts'
 import type { PartitionsView } from './routes/partitions-routes.ts'
 import { restoresRoutes } from './routes/restores-routes.ts'
 import { roomsRoutes } from './routes/rooms-routes.ts'
+import { searchRoutes } from './routes/search-routes.ts'
+import type { SearchAdmin } from './routes/search-routes.ts'
 import { storageRoutes } from './routes/storage-routes.ts'
 import type { StorageView } from './routes/storage-routes.ts'
 import { tokensRoutes } from './routes/tokens-routes.ts'
@@ -91,6 +93,8 @@ export interface AdminApiDeps {
   /** Each plugins-role member's connection to each registered server (node/plugins ServerStatus;
    * absent: servers are listed without it). */
   readonly mcpServerStatus?: McpServersRoutesDeps['status']
+  /** Search over every partition (node/search; absent: the route answers 503). */
+  readonly search?: SearchAdmin | undefined
 }
 
 /**
@@ -120,6 +124,7 @@ export function adminApi (deps: AdminApiDeps, streams: Pick<EventStreams, 'serve
     await api.register(logsRoutes({ logs: deps.logs, streams }))
     await api.register(auditRoutes({ audit: deps.audit }))
     await api.register(roomsRoutes({ system: deps.system }))
+    await api.register(searchRoutes({ search: deps.search }))
     await api.register(pluginsRoutes({ plugins: deps.plugins }))
     await api.register(mcpServersRoutes({ servers: deps.mcpServers, status: deps.mcpServerStatus }))
   }

@@ -85,7 +85,7 @@ export const clientLimitsPart: PartSpec<NodeComponents> = {
 /** The admin endpoint (HTTP, or HTTPS with a TLS pair): the API, /metrics and the dashboard. */
 export const adminPart: PartSpec<NodeComponents> = {
   id: 'admin',
-  needs: ['config', 'log', 'logTail', 'preflight', 'state', 'reach', 'system', 'users', 'toolPolicy', 'metrics', 'self', 'cluster', 'p2p', 'journal', 'roster', 'repairs', 'jobs', 'writeQuorum', 'backups', 'models', 'manager', 'stats', 'audit', 'clients', 'proxies', 'pluginRegistry', 'mcpServers', 'mcpServerStatus'],
+  needs: ['config', 'log', 'logTail', 'preflight', 'state', 'reach', 'system', 'users', 'toolPolicy', 'metrics', 'self', 'cluster', 'p2p', 'journal', 'roster', 'repairs', 'jobs', 'writeQuorum', 'backups', 'models', 'manager', 'stats', 'audit', 'clients', 'proxies', 'pluginRegistry', 'mcpServers', 'mcpServerStatus', 'search'],
   gives: ['admin'],
   start: async (c: C) => {
     const config = c.get('config')
@@ -119,6 +119,7 @@ export const adminPart: PartSpec<NodeComponents> = {
       plugins: c.get('pluginRegistry'),
       mcpServers: c.get('mcpServers'),
       mcpServerStatus: c.get('mcpServerStatus'),
+      search: { search: async (q, v) => await c.get('search').search(q, v), check: checkSearchQuery },
       models: c.get('models'),
       manager: c.get('manager'),
       stats: c.get('stats'),
