@@ -60,3 +60,9 @@ export const EMBED_BATCH = 32
 export const EMBED_QUEUE_MAX = 10_000
 /** Longest query vector one node sends another (floats): the largest embedding models' width. */
 export const MAX_VECTOR_DIMENSIONS = 8_192
+/** The built-in tool's name: Plexi's own source (`plexi`), granted like any tool. */
+export const SEARCH_TOOL = 'plexi__search'
+/** Most hits the agent's tool returns: a model reads every one of them. */
+export const TOOL_MAX_HITS = 20
+/** Longest time back the agent's tool's `days` reaches (ten years). */
+export const TOOL_MAX_DAYS = 3_650

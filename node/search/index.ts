@@ -33,3 +33,5 @@ export { SEARCH_PATH, answerLocally, checkSearchActorMsg, searchActor, spawnSear
 export type { NodeAnswer, SearchActorMsg, WireHit } from './search-actor.ts'
 export { searchMetrics } from './search-metrics.ts'
 export type { SearchMetricSources, SearchObservers } from './search-metrics.ts'
+export { SEARCH_TOOL_SPEC, SearchTool } from './search-tool.ts'
+export type { SearchToolOptions } from './search-tool.ts'
