@@ -62,6 +62,28 @@ describe('search parts', function () {
     expect(hits.map((h) => [h.seq, h.author])).to.deep.include([last, 'bob'])
   })
 
+  it('should embed posts and queries with the node\'s own llama.cpp model where search-embedding-model names one', async () => {
+    node = await startPartsUpTo('search', { flags: { role: 'chat,storage,ai', 'search-embedding-model': 'plexi-tiny-f16' } })
+    const c = node.c
+    expect(c.get('searchBindings').embedder?.dimensions).to.equal(c.get('models').get('plexi-tiny-f16')?.facts?.embeddingLength)
+    await c.get('system').entity(ROOM, 'sem').ask((replyTo) => ({ type: 'post', user: 'ann', text: 'a heron by the pond', replyTo }))
+    await c.get('searchIndex')?.settled()
+    expect((await c.get('searchIndex')?.size())?.vectors).to.equal(1)
+    // the generated model's vectors are noise: the post is the only one, so it is the nearest
+    const answer = await c.get('search').search(checkSearchQuery({ text: 'a bird near water', mode: 'semantic' }), { user: 'bob' })
+    expect(answer.semantic).to.equal('used')
+    expect(answer.embedMs).to.be.greaterThan(0)
+    expect(answer.hits.map((h) => h.name)).to.deep.equal(['sem'])
+  })
+
+  it('should answer text only, and say why in its log, where search-embedding-model names no model it has', async () => {
+    node = await startPartsUpTo('search', { flags: { 'search-embedding-model': 'nomic-embed-text' } })
+    expect(node.c.get('searchBindings').embedder).to.equal(undefined)
+    expect(node.lines.some((l) => /search-embedding-model nomic-embed-text is not a ready llama.cpp model of this node/.test(l.msg))).to.equal(true)
+    const answer = await node.c.get('search').search(checkSearchQuery({ text: 'heron', mode: 'semantic' }), { user: 'bob' })
+    expect(answer.semantic).to.equal('unavailable')
+  })
+
   it('should keep no index with search off, and say so when asked', async () => {
     node = await startPartsUpTo('search', { flags: { search: false } })
     expect(node.c.get('searchIndex')).to.equal(undefined)
