@@ -36,7 +36,9 @@ export class VectorIndex {
     if (path !== undefined && existsSync(path)) {
       try {
         index.load(path)
-        loaded = true
+        // usearch takes the file's width: one of another width is of another model
+        loaded = index.dimensions() === dimensions
+        if (!loaded) index = make()
       } catch {
         // another dimension or a damaged file: derived, so dropped and rebuilt
         index = make()
