@@ -240,21 +240,9 @@ export class LevelReplicaStorage implements ReplicaStorage {
     return await this.#reader.read(entity, from, limit)
   }
 
-  /** The records of an entity stored here from `from` on, at most `limit`, as they are: holes
-   * (a trimmed start, a record not yet repaired) are skipped, not reported, and a damaged value is
-   * left out. For what derives from the store (the search index's rebuild, node/search). */
+  /** The records stored here from `from` on, as they are (RecordReader.stored): the search index's rebuild. */
   async storedRecords (entity: string, from: number, limit: number): Promise<StoredRecord[]> {
-    const p = this.partitionOf(entity)
-    const out: StoredRecord[] = []
-    for await (const [key, value] of this.store.range({ gte: recordKey(p, entity, Math.max(1, from)), lte: recordEnd(p, entity), limit })) {
-      try {
-        const r = this.#values.record(key, value)
-        out.push({ ...r, seq: seqOf(key) })
-      } catch {
-        // damaged: scrub finds and repairs it; the repair's write reaches the index through watch
-      }
-    }
-    return out
+    return await this.#reader.stored(entity, from, limit)
   }
 
   async loadSnapshot (entity: string): Promise<StoredSnapshot | undefined> {
