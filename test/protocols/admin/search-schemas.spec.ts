@@ -7,13 +7,16 @@ describe('search schemas', () => {
   const hit = { kind: 'room', name: 'ops', seq: 3, author: 'ann', ts: 1, snippet: 'we ship', marks: [[3, 4]], score: 1.5 }
 
   it('should fit a hit and an answer as /search gives them', () => {
-    const checkHit = validatorOf(searchHitSchema)
+    const checkHit = validatorOf({ $ref: `${searchHitSchema.$id}#` })
     expect(checkHit(hit).ok).to.equal(true)
     expect(checkHit({ ...hit, kind: 'user' }).ok).to.equal(false)
     expect(checkHit({ ...hit, marks: [[3]] }).ok).to.equal(false)
     const result = { hits: [], partial: true, missing: [4], incomplete: ['n2'], failed: [{ node: 'n3', error: 'timed out' }], semantic: 'partial', embedMs: 0 }
-    expect(validatorOf({ ...searchResultSchema, properties: { ...searchResultSchema.properties, hits: { type: 'array' } } })(result).ok).to.equal(true)
-    expect(validatorOf(searchResultSchema.properties.semantic)('sometimes').ok).to.equal(false)
+    const checkResult = validatorOf({ $ref: `${searchResultSchema.$id}#` })
+    expect(checkResult(result).ok).to.equal(true)
+    expect(checkResult({ ...result, hits: [hit] }).ok).to.equal(true)
+    expect(checkResult({ ...result, hits: [{ ...hit, score: 'high' }] }).ok).to.equal(false)
+    expect(checkResult({ ...result, semantic: 'sometimes' }).ok).to.equal(false)
   })
 
   it('should take the query\'s filters within the search limits', () => {
