@@ -89,6 +89,8 @@ export const CONFIG_SCHEMA: readonly KeySpec[] = [
   { key: 'migration-timeout', type: { kind: 'int', min: 100, max: 3_600_000 }, default: 30_000, description: 'ms a live migration waits for an entity\'s work in progress (an agent\'s answer) before it interrupts it (the answer so far is kept); a move still stuck then becomes a clean failover (its new owner recovers it from the journal)' },
   { key: 'migration-concurrency', type: { kind: 'int', min: 1, max: 10_000 }, default: 64, description: 'entities one node moves at once in a drain or rebalance, at most: within it, as many as keep each entity\'s pause near 20 ms (the others wait their turn and keep serving where they are)' },
   { key: 'journal-sync', type: { kind: 'boolean' }, default: true, description: 'fsync every journal batch before acknowledging (false: survive process crashes, not power loss)' },
+  { key: 'search', type: { kind: 'boolean' }, default: true, description: 'keep a search index (<data-dir>/search.sqlite) of the rooms and agent conversations this node\'s replica store holds and answer searches over it (storage nodes only; false: this node\'s partitions are searched on their other replicas)' },
+  { key: 'search-embedding-model', type: { kind: 'string', minLength: 1 }, description: 'a llama.cpp model of this node (by name) whose embedding context embeds posts and queries for semantic and hybrid search, e.g. an embedding GGUF such as nomic-embed-text or bge (docs/search.md); unset: this node\'s index answers text search only, and semantic queries say so' },
   { key: 'gpu', type: { kind: 'enum', values: GPU_MODES }, default: 'auto', description: 'llama.cpp backend: auto (CUDA or Vulkan when present, else CPU), cuda (fail if absent), off (CPU)' },
   { key: 'inference-workers', type: { kind: 'int', min: 1, max: 64 }, default: 1, description: 'worker threads per loaded llama.cpp model (each holds its own copy of the weights)' },
   { key: 'inference-contexts', type: { kind: 'int', min: 1, max: 64 }, description: 'requests one worker runs at once, a llama.cpp context each (default: min(4, cores))' },
@@ -168,6 +170,8 @@ export interface NodeConfig {
   readonly leaseMs: number
   readonly maxClockDrift: number
   readonly journalSync: boolean
+  readonly search: boolean
+  readonly searchEmbeddingModel: string | undefined
   readonly gpu: GpuMode
   readonly inferenceWorkers: number
   readonly inferenceContexts: number | undefined

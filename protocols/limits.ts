@@ -6,6 +6,12 @@
 
 /** Most messages one chat History request returns (and one page of a subscriber's catch-up). */
 export const MAX_HISTORY_LIMIT = 1000
+/** Most hits one search answers (every surface): a page of results, small enough for one mesh
+ * frame from each node. */
+export const MAX_SEARCH_LIMIT = 100
+/** Longest search query text: a sentence or two; FTS5's cost grows with the terms, and a query is
+ * not a document. */
+export const MAX_SEARCH_QUERY_CHARS = 512
 
 /** Turns an agent keeps in its state, and so the most one agent History request returns; older
  * turns stay in its journal, out of prompts. */

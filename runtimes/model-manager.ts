@@ -138,6 +138,22 @@ export class ModelManager {
     }
   }
 
+  /** Embeds the texts with the model (loaded first if needed), taking one of its slots like a
+   * request (embeddings wait their turn behind agents' answers, in the same bounded queue).
+   * InferenceUnavailableError when its runtime cannot embed. */
+  async embed (name: string, texts: readonly string[], options: GenerateOptions = {}): Promise<Float32Array[]> {
+    const slot = await this.#ensure(name)
+    await slot.loading
+    if (slot.runtime.embed === undefined) throw new InferenceUnavailableError(`model ${name} cannot embed (its runtime, ${slot.runtime.info().kind}, has no embeddings)`)
+    if (!await this.#acquire(slot, options)) throw new InferenceUnavailableError(`embedding with model ${name} was cancelled`)
+    try {
+      slot.lastUsedAt = Date.now()
+      return await slot.runtime.embed(texts)
+    } finally {
+      this.#release(slot)
+    }
+  }
+
   /** Saves the KV caches of these conversations held by any loaded model; says which model saved
    * which. */
   async saveCaches (cacheKeys: readonly string[]): Promise<Array<{ readonly model: string, readonly cacheKey: string, readonly bytes: number }>> {

@@ -140,4 +140,8 @@ export interface Runtime {
   /** A saved state for the conversation arrived from elsewhere (its agent moved here): its next
    * request restores it, in place of an older cache this runtime may hold in memory. */
   savedStateArrived? (cacheKey: string, bytes: number): void
+  /** Runtimes that can embed (llama.cpp's embedding context on the loaded model): one vector per
+   * text, in order, each as long as `embeddingLength`. A text longer than the embedding context is
+   * cut to fit. Search's semantic side uses it (node/search). */
+  embed? (texts: readonly string[]): Promise<Float32Array[]>
 }

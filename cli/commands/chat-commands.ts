@@ -14,6 +14,7 @@ import { postWithRetries } from '../post-outcome.ts'
 import { integer } from '../flag-values.ts'
 import type { CliIo } from '../cli-io.ts'
 import { chatConnection, withClientOptions, withFlags } from '../client-options.ts'
+import { addSearchCommand } from './chat-search-command.ts'
 import type { ClientFlags } from '../client-options.ts'
 
 type RoomFlags = ClientFlags & { room?: string }
@@ -99,6 +100,7 @@ export function chatCommands (io: CliIo): Command {
   redactCommand(chat, io)
 
   transferCommands(chat, io, { kind: 'room', connect: async (flags) => await connect(io, flags), roomOf })
+  addSearchCommand(chat, io, async (flags) => await connect(io, flags))
   return chat
 }
 

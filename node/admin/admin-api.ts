@@ -37,6 +37,8 @@ import type { PluginsAdmin } from './routes/plugins-routes.ts'
 import type { PartitionsView } from './routes/partitions-routes.ts'
 import { restoresRoutes } from './routes/restores-routes.ts'
 import { roomsRoutes } from './routes/rooms-routes.ts'
+import { searchRoutes } from './routes/search-routes.ts'
+import type { SearchAdmin } from './routes/search-routes.ts'
 import { storageRoutes } from './routes/storage-routes.ts'
 import type { StorageView } from './routes/storage-routes.ts'
 import { tokensRoutes } from './routes/tokens-routes.ts'
@@ -103,6 +105,8 @@ export interface AdminApiDeps {
   /** Retention (node/erasure RetentionRunner and the config's default; absent: the job's route
    * answers 503, and the default reads keep forever). */
   readonly retention?: RetentionAdmin | undefined
+  /** Search over every partition (node/search; absent: the route answers 503). */
+  readonly search?: SearchAdmin | undefined
 }
 
 /**
@@ -135,6 +139,7 @@ export function adminApi (deps: AdminApiDeps, streams: Pick<EventStreams, 'serve
     await api.register(erasureRoutes({ system: deps.system, erasure: deps.erasure, scanStore: deps.scanStore }))
     await api.register(retentionRoutes({ system: deps.system, retention: deps.retention }))
     await api.register(transferRoutes({ system: deps.system }))
+    await api.register(searchRoutes({ search: deps.search }))
     await api.register(pluginsRoutes({ plugins: deps.plugins }))
     await api.register(mcpServersRoutes({ servers: deps.mcpServers, status: deps.mcpServerStatus }))
   }

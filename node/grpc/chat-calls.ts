@@ -7,6 +7,7 @@ import { RateLimitedError } from '../../protocols/index.ts'
 import type { RateLimiter } from '../limits/index.ts'
 import { authenticateCall } from './call-auth.ts'
 import type { GatewayMsg } from './chat-gateway.ts'
+import type { ChatSearch } from './chat-search.ts'
 import type { SubscribeEncoder } from './chat-wire.ts'
 import { MAX_STREAMS_PER_USER, SUPERSEDED_RESEND_MS } from './constants.ts'
 import { StreamLimitError } from './errors.ts'
@@ -30,6 +31,8 @@ export interface ChatServiceDeps {
   /** Counts every authenticated call against its user's request rate (config `user-rate`). */
   readonly limitUser?: (user: string) => void
   readonly onPosted?: () => void
+  /** Search (node/search); absent: Search answers INVALID_ARGUMENT. */
+  readonly search?: ChatSearch
   readonly streams?: { opened (): void, closed (): void, delivered? (): void }
 }
 

@@ -4,6 +4,8 @@ import { ROOMS, ROOM_DIRECTORY_KEY } from '../../actors/index.ts'
 import type { ChatMessage, PostAck, RedactAck, RoomInfo, RoomSummary } from '../../actors/index.ts'
 import { InvalidRequestError, MAX_HISTORY_LIMIT } from '../../protocols/index.ts'
 import { ChatCalls } from './chat-calls.ts'
+import { searchCall } from './chat-search.ts'
+import type { SearchRequest } from './chat-search.ts'
 import type { ChatServiceDeps } from './chat-calls.ts'
 import { checkClientId, checkRoom, checkSeq } from './chat-request.ts'
 import type { HistoryRequest, PostRequest, RedactRequest, RoomRequest, SubscribeRequest } from './chat-request.ts'
@@ -32,6 +34,7 @@ export function chatServiceHandlers (deps: ChatServiceDeps): grpc.UntypedService
     Leave: calls.unary<RoomRequest, RoomInfo>('Leave', async (req, user) => await joinOrLeave(calls, 'leave', req, user)),
     Members: calls.unary<RoomRequest, { members: readonly string[] }>('Members', async (req) => await members(calls, req)),
     Redact: calls.unary<RedactRequest, RedactAck>('Redact', async (req, user) => await redact(calls, req, user)),
+    Search: calls.unary<SearchRequest, object>('Search', async (req, user) => await searchCall(deps.search, req, user)),
     Subscribe: (call: grpc.ServerWritableStream<SubscribeRequest, unknown>) => {
       // subscribeCall answers every failure on the call itself: nothing is left to reject
       void subscribeCall(calls, call)

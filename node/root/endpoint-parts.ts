@@ -13,6 +13,7 @@ import { MigrationAdmin } from '../migration/index.ts'
 import { mcpBackend, mcpMetrics, mcpRoutes } from '../mcp-server/index.ts'
 import { buildOpenAiServer, openAiBackend } from '../openai/index.ts'
 import { ReplicationAdmin } from '../replication/index.ts'
+import { checkSearchQuery } from '../search/index.ts'
 import type { PartComponents } from './components.ts'
 import { repairHooks } from './kernel-parts.ts'
 import { INTERRUPT_GRACE_MS } from './constants.ts'
@@ -85,7 +86,7 @@ export const clientLimitsPart: PartSpec<NodeComponents> = {
 /** The admin endpoint (HTTP, or HTTPS with a TLS pair): the API, /metrics and the dashboard. */
 export const adminPart: PartSpec<NodeComponents> = {
   id: 'admin',
-  needs: ['config', 'log', 'logTail', 'preflight', 'state', 'reach', 'system', 'users', 'toolPolicy', 'metrics', 'self', 'cluster', 'p2p', 'journal', 'roster', 'repairs', 'jobs', 'writeQuorum', 'backups', 'erasure', 'retention', 'store', 'models', 'manager', 'stats', 'audit', 'clients', 'proxies', 'pluginRegistry', 'mcpServers', 'mcpServerStatus'],
+  needs: ['config', 'log', 'logTail', 'preflight', 'state', 'reach', 'system', 'users', 'toolPolicy', 'metrics', 'self', 'cluster', 'p2p', 'journal', 'roster', 'repairs', 'jobs', 'writeQuorum', 'backups', 'erasure', 'retention', 'store', 'models', 'manager', 'stats', 'audit', 'clients', 'proxies', 'pluginRegistry', 'mcpServers', 'mcpServerStatus', 'search'],
   gives: ['admin'],
   start: async (c: C) => {
     const config = c.get('config')
@@ -122,6 +123,7 @@ export const adminPart: PartSpec<NodeComponents> = {
       plugins: c.get('pluginRegistry'),
       mcpServers: c.get('mcpServers'),
       mcpServerStatus: c.get('mcpServerStatus'),
+      search: { search: async (q, v) => await c.get('search').search(q, v), check: checkSearchQuery },
       models: c.get('models'),
       manager: c.get('manager'),
       stats: c.get('stats'),
@@ -148,7 +150,7 @@ export const adminPart: PartSpec<NodeComponents> = {
  * are reached wherever placement put them). */
 export const grpcPart: PartSpec<NodeComponents> = {
   id: 'grpc',
-  needs: ['config', 'log', 'preflight', 'state', 'reach', 'system', 'users', 'toolPolicy', 'toolsPort', 'gateway', 'asker', 'metrics', 'clients', 'proxies'],
+  needs: ['config', 'log', 'preflight', 'state', 'reach', 'system', 'users', 'toolPolicy', 'toolsPort', 'gateway', 'asker', 'metrics', 'clients', 'proxies', 'search'],
   gives: ['grpc'],
   start: async (c: C) => {
     const config = c.get('config')
@@ -178,6 +180,7 @@ export const grpcPart: PartSpec<NodeComponents> = {
           log,
           accepting: () => state.ready,
           onPosted: () => { metrics.chatMessages.inc() },
+          search: { search: async (q, v) => await c.get('search').search(q, v), check: checkSearchQuery },
           streams: { opened: () => { metrics.grpcStreamsOpen.inc() }, closed: () => { metrics.grpcStreamsOpen.dec() }, delivered: () => { metrics.chatDeliveries.inc() } }
         })
       },

@@ -5,6 +5,7 @@ import { Cluster, MEMBER_SETTLE_MAX_MS, recordOf, startP2pHost } from '../mesh/i
 import { meshMetrics } from '../metrics/index.ts'
 import * as pluginRegistryFolder from '../plugin-registry/index.ts'
 import * as replicationFolder from '../replication/index.ts'
+import * as searchFolder from '../search/index.ts'
 import type { PartComponents } from './components.ts'
 import type { NodeComponents } from './node-components.ts'
 import { NodeSelf } from './node-self.ts'
@@ -115,7 +116,7 @@ export const meshPart: PartSpec<NodeComponents> = {
       onSettled: () => { p2p?.announce() },
       jobs: c.get('jobs'),
       // errors of the folders above the mesh arrive from other nodes as their own classes
-      errorModules: [inferenceFolder, replicationFolder, pluginRegistryFolder, pluginsFolder],
+      errorModules: [inferenceFolder, replicationFolder, pluginRegistryFolder, pluginsFolder, searchFolder],
       failures: c.get('serviceFailures'),
       log: c.get('log').child({ component: 'mesh' })
     })

@@ -16,6 +16,7 @@ import type { Leave, Migrator, MoveJobs } from '../migration/index.ts'
 import type { ClusterPlugins, ClusterTools, McpServers, PluginHost, ServerStatus } from '../plugins/index.ts'
 import type { PluginCallStats, PluginReconciler, PluginRegistry } from '../plugin-registry/index.ts'
 import type { MeshRoomPlugins } from '../room-plugins/index.ts'
+import type { ClusterSearch, ModelEmbedder, SearchIndex, SearchObservers } from '../search/index.ts'
 import type { ServiceFailures } from '../services/index.ts'
 import type { AntiEntropy, CatchUp, PartitionHandOff, LevelReplicaStorage, ReplicatedJournal, Scrubber, StorageRoster, WriteQuorum } from '../replication/index.ts'
 import type { LevelStore } from '../storage/index.ts'
@@ -72,6 +73,11 @@ export interface NodeGiven {
   readonly models: ModelRegistry
   readonly metrics: NodeMetrics
   readonly jobs: Jobs
+  /** This node's search index (undefined: it keeps none: not a storage node, or search is off). */
+  readonly searchIndex: SearchIndex | undefined
+  /** What the search part binds later (the index opens before the parts they come from): the
+   * metrics' observers, and the embedder whose model manager comes later. */
+  readonly searchBindings: { observers: SearchObservers | undefined, readonly embedder: ModelEmbedder | undefined }
   readonly journal: ReplicatedJournal
   readonly writeQuorum: WriteQuorum
   /** Open journals (and a partition hand-off) follow a change of the storage roster. */
@@ -93,6 +99,8 @@ export interface NodeGiven {
   readonly self: NodeSelf
   readonly p2p: P2pHost | undefined
   readonly cluster: Cluster
+  /** Searches from this node, over every partition (node/search). */
+  readonly search: ClusterSearch
   /** A plugins-role member's plugin host (undefined elsewhere). */
   readonly pluginHost: PluginHost | undefined
   /** The node's ToolProvider: every plugin's and registered server's tools in the cluster. */

@@ -10,6 +10,7 @@ import type { PartSpec } from './part-list.ts'
 import { checkPluginManifest } from '../../protocols/index.ts'
 import { pluginHostPart, postHooksResumePart, toolsPart } from './plugin-parts.ts'
 import { pluginRegistryPart } from './plugin-registry-parts.ts'
+import { searchIndexPart, searchPart } from './search-parts.ts'
 import { antiEntropyPart, catchUpPart, handOffPart, scrubPart } from './repair-parts.ts'
 import { catchUpStatePart, journalPart, metricsPart, modelRegistryPart, storePart } from './storage-parts.ts'
 
@@ -23,6 +24,7 @@ export const NODE_PARTS: ReadonlyArray<PartSpec<NodeComponents>> = [
   storePart,
   modelRegistryPart,
   metricsPart,
+  searchIndexPart,
   journalPart,
   actorsPart,
   catchUpStatePart,
@@ -32,6 +34,7 @@ export const NODE_PARTS: ReadonlyArray<PartSpec<NodeComponents>> = [
   selfPart,
   p2pPart,
   meshPart,
+  searchPart,
   pluginHostPart,
   toolsPart,
   postHooksResumePart,

@@ -5,6 +5,7 @@ import { PostHooksResume } from '../room-plugins/index.ts'
 import { memberOf } from '../mesh/index.ts'
 import { ClusterPlugins, ClusterTools, McpServers, PLUGINS_PATH, PluginHost, ServerStatus, ServerSync, pluginsActor } from '../plugins/index.ts'
 import type { PluginsMsg } from '../plugins/index.ts'
+import { SearchTool } from '../search/index.ts'
 import type { PartComponents } from './components.ts'
 import type { NodeComponents } from './node-components.ts'
 import type { PartSpec } from './part-list.ts'
@@ -72,7 +73,7 @@ export const pluginHostPart: PartSpec<NodeComponents> = {
  */
 export const toolsPart: PartSpec<NodeComponents> = {
   id: 'tools',
-  needs: ['log', 'preflight', 'roles', 'system', 'cluster', 'pluginHost', 'toolPolicy', 'toolsPort', 'roomPluginsPort', 'serviceFailures'],
+  needs: ['log', 'preflight', 'roles', 'system', 'cluster', 'pluginHost', 'toolPolicy', 'toolsPort', 'roomPluginsPort', 'serviceFailures', 'search'],
   gives: ['tools', 'clusterPlugins', 'mcpServers', 'mcpServerStatus'],
   start: (c: C) => {
     const system = c.get('system')
@@ -90,7 +91,9 @@ export const toolsPart: PartSpec<NodeComponents> = {
     const policy = c.get('toolPolicy')
     const tools = new ClusterTools({ ...reach, allowed: async (user, tool) => await policy.allowed(user, tool) })
     const plugins = new ClusterPlugins(reach)
-    c.get('toolsPort').bind(tools)
+    // agents also get search built in (plexi__search, granted like any tool), run as their user
+    const search = c.get('search')
+    c.get('toolsPort').bind(new SearchTool({ inner: tools, search: async (q, v) => await search.search(q, v), allowed: policy.allowed }))
     const rooms = c.get('roomPluginsPort')
     rooms.bind(plugins, { failures: c.get('serviceFailures'), log: c.get('log').child({ component: 'room-plugins' }) })
     c.provide('tools', tools, 'tools')

@@ -7,6 +7,7 @@ import { MIGRATION_PATH } from '../migration/index.ts'
 import { PLUGINS_PATH } from '../plugins/index.ts'
 import { PLUGIN_REGISTRY_PATH } from '../plugin-registry/index.ts'
 import { REPLICATION_PATH, shardHolderPath } from '../replication/index.ts'
+import { SEARCH_PATH } from '../search/index.ts'
 
 /** One system actor: where every node runs it, the version of the messages it speaks, the file
  * that holds its protocol, and the part of the node that spawns it. */
@@ -34,6 +35,7 @@ export const SYSTEM_ACTORS: readonly SystemActor[] = [
   { path: AGENT_GATEWAY_PATH, version: 1, protocol: 'node/inference/agent-gateway.ts', part: 'entities' },
   { path: ROLE_MANAGER_PATH, version: 1, protocol: 'node/mesh/role-manager.ts', part: 'mesh' },
   { path: INSPECTOR_PATH, version: 1, protocol: 'node/mesh/node-inspector.ts', part: 'mesh' },
+  { path: SEARCH_PATH, version: 1, protocol: 'node/search/search-actor.ts', part: 'search' },
   { path: PLUGINS_PATH, version: 1, protocol: 'node/plugins/plugins-actor.ts', part: 'plugins' },
   { path: PLUGIN_REGISTRY_PATH, version: 1, protocol: 'node/plugin-registry/registry-actor.ts', part: 'plugin-registry' },
   { path: MIGRATION_PATH, version: 1, protocol: 'node/migration/migration-protocol.ts', part: 'leave' },

@@ -17,8 +17,9 @@ import { partitionSchema, repairJobSchema } from './partitions-schemas.ts'
 import { pluginInstallSchema, pluginLogsSchema, pluginNodeSchema, pluginSchema } from './plugins-schemas.ts'
 import { restoreSchema } from './restores-schemas.ts'
 import { roomSchema } from './rooms-schemas.ts'
+import { searchHitSchema, searchResultSchema } from './search-schemas.ts'
 import { scrubRowSchema, storageNodeSchema } from './storage-schemas.ts'
 import { importReportSchema } from './transfer-schemas.ts'
 import { newUserSchema, userSchema } from './users-schemas.ts'
 
-export const ADMIN_SCHEMAS = [errorSchema, memberSchema, actorSchema, entitySchema, userSchema, newUserSchema, roomSchema, modelSchema, partitionSchema, repairJobSchema, scrubRowSchema, storageNodeSchema, jobSchema, backupSchema, restoreSchema, statsSampleSchema, logEntrySchema, auditRecordSchema, pluginNodeSchema, pluginSchema, pluginInstallSchema, pluginLogsSchema, mcpServerNodeSchema, mcpServerSchema, importReportSchema] as const
+export const ADMIN_SCHEMAS = [errorSchema, memberSchema, actorSchema, entitySchema, userSchema, newUserSchema, roomSchema, modelSchema, partitionSchema, repairJobSchema, scrubRowSchema, storageNodeSchema, jobSchema, backupSchema, restoreSchema, statsSampleSchema, logEntrySchema, auditRecordSchema, pluginNodeSchema, pluginSchema, pluginInstallSchema, pluginLogsSchema, mcpServerNodeSchema, mcpServerSchema, importReportSchema, searchHitSchema, searchResultSchema] as const

@@ -6,7 +6,8 @@
 
 /** Where a tool comes from. */
 export interface ToolSource {
-  readonly kind: 'plugin' | 'server'
+  /** A plugin, a registered MCP server, or Plexi itself (a built-in tool: plexi__search). */
+  readonly kind: 'plugin' | 'server' | 'builtin'
   /** The plugin's or the server's name (SOURCE_NAME_PATTERN). */
   readonly name: string
 }

@@ -50,3 +50,7 @@ export const MAX_GRAMMAR_REPEAT = 1024
 /** Grammars a worker keeps compiled, each for one tool's schema or one set of tool names: an
  * agent's tools come back with every turn, and compiling costs a few milliseconds each time. */
 export const MAX_CACHED_GRAMMARS = 256
+
+/** Tokens of the embedding context a worker makes for search (node/search): a post's first 512
+ * tokens say what it is about, and the embedding models named in docs/search.md take 512. */
+export const EMBED_CONTEXT_SIZE = 512

@@ -191,6 +191,7 @@ export function loadedWorkers (name: string, answers: ReadonlyArray<PromiseSettl
         break
       case 'generated':
       case 'caches-saved':
+      case 'embedded':
         failure ??= new TypeError(`a llama worker answered a ready task with "${outcome.type}"`)
         break
       default: assertNever(outcome, 'task result')

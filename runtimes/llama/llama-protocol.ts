@@ -55,6 +55,8 @@ export type LlamaTask =
   /** Saves the KV caches of `cacheKeys` (every cache held, when absent) that the worker holds in
    * memory and that are not in use, to the kvState dir. */
   | { readonly type: 'save-caches', readonly cacheKeys?: readonly string[] }
+  /** Embeds each text with the model's embedding context (made on first use). */
+  | { readonly type: 'embed', readonly texts: readonly string[] }
 
 /** The worker never throws across Piscina (the error would lose its class); failures are data. */
 export type LlamaTaskResult =
@@ -78,6 +80,7 @@ export type LlamaTaskResult =
     readonly read?: { readonly cacheKey: string, readonly removed: boolean }
   }
   | { readonly type: 'caches-saved', readonly saved: readonly SavedKvState[], readonly failures: readonly string[] }
+  | { readonly type: 'embedded', readonly vectors: readonly Float32Array[] }
   | { readonly type: 'failed', readonly error: ErrorData }
 
 /** Worker → runtime, on a request's port, in order. */

@@ -152,6 +152,27 @@ export class LlamaRuntime implements Runtime {
     }
   }
 
+  /** One vector per text from the model's embedding context (each worker makes its own on first
+   * use), on the worker the affinity picks for no conversation. */
+  async embed (texts: readonly string[]): Promise<Float32Array[]> {
+    const state = this.#state
+    if (state === undefined || !this.#loaded) throw new InferenceUnavailableError(`model "${this.#name}" is not loaded`)
+    const worker = state.affinity.route(undefined)
+    worker.active++
+    const running = worker.pool.run({ type: 'embed', texts: [...texts] } satisfies LlamaTask)
+    const inFlight: InFlight = { cancel: () => {}, done: running.catch(() => {}) }
+    state.inFlight.add(inFlight)
+    try {
+      const outcome = await this.#answer(state, running)
+      if (outcome.type === 'embedded') return [...outcome.vectors]
+      if (outcome.type === 'failed') throw rebuildInferenceError(outcome.error)
+      throw new TypeError(`the llama worker answered an embed task with "${outcome.type}"`)
+    } finally {
+      worker.active--
+      state.inFlight.delete(inFlight)
+    }
+  }
+
   /** Requests in flight fail with InferenceUnavailableError; resolves once the workers are gone. */
   unload (): Promise<void> {
     this.#epoch++
@@ -262,6 +283,7 @@ export class LlamaRuntime implements Runtime {
       case 'failed': throw rebuildInferenceError(outcome.error)
       case 'loaded':
       case 'caches-saved':
+      case 'embedded':
         throw new TypeError(`the llama worker answered a generate task with "${outcome.type}"`)
       default: return assertNever(outcome, 'task result')
     }

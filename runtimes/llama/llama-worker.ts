@@ -50,7 +50,7 @@ async function load (data: LlamaWorkerData): Promise<WorkerModel> {
       // threads always explicit: node-llama-cpp's default (4 or more) runs 60× slower on a busy CPU
       contexts.push(await model.createContext({ contextSize: data.contextSize, threads: data.threads, sequences: 1 }))
     }
-    return new WorkerModel(llama, model, contexts, await buildOf(llama), data.kvState)
+    return new WorkerModel(llama, model, contexts, await buildOf(llama), data.kvState, data.threads)
   } catch (err) {
     // the load's own failure is what the runtime hears; a failed dispose adds nothing to it
     await llama.dispose().catch(() => {})
@@ -72,6 +72,7 @@ async function start (data: LlamaWorkerData): Promise<TaskHandler> {
       case 'ready': return { type: 'loaded', threadId, backend: loaded.backend, contextSize: loaded.contextSize, build: loaded.build }
       case 'generate': return await loaded.generate(task)
       case 'save-caches': return await loaded.saveCaches(task.cacheKeys)
+      case 'embed': return await loaded.embed(task.texts)
       default: return assertNever(task, 'task')
     }
   }

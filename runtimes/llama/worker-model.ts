@@ -1,5 +1,5 @@
 import { resolveChatWrapper } from 'node-llama-cpp'
-import type { ChatModelFunctions, ChatWrapper, Llama, LlamaContext, LlamaModel, Token } from 'node-llama-cpp'
+import type { ChatModelFunctions, ChatWrapper, Llama, LlamaContext, LlamaEmbeddingContext, LlamaModel, Token } from 'node-llama-cpp'
 import { errorData } from '../../protocols/index.ts'
 import { PromptTooLongError } from '../errors.ts'
 import type { ChatTurn, GenerateResult } from '../runtime.ts'
@@ -7,6 +7,7 @@ import { ArgumentValidators } from './argument-validators.ts'
 import { CallSyntax } from './call-syntax.ts'
 import { chatHistory } from './chat-history.ts'
 import { fitChatPrompt } from './chat-prompt.ts'
+import { EMBED_CONTEXT_SIZE } from './constants.ts'
 import { ContextSlots } from './context-slots.ts'
 import type { CacheSlot, Taken } from './context-slots.ts'
 import { Generation } from './generation.ts'
@@ -40,9 +41,13 @@ export class WorkerModel {
   readonly #validators = new ArgumentValidators()
   #syntax: CallSyntax | undefined
   #stops: readonly string[] | undefined
+  readonly #embedThreads: number
+  /** Made on the first embed task (search's semantic side), then kept; one text at a time. */
+  #embedding: Promise<LlamaEmbeddingContext> | undefined
 
-  constructor (llama: Llama, model: LlamaModel, contexts: readonly LlamaContext[], build: string, kvState: LlamaWorkerData['kvState']) {
+  constructor (llama: Llama, model: LlamaModel, contexts: readonly LlamaContext[], build: string, kvState: LlamaWorkerData['kvState'], embedThreads = 1) {
     this.backend = llama.gpu === false ? 'cpu' : llama.gpu
+    this.#embedThreads = embedThreads
     this.build = build
     this.#model = model
     // the model's own template when it has one; GeneralChatWrapper when it has none
@@ -51,6 +56,26 @@ export class WorkerModel {
     // llama.cpp may round the size up (to a multiple of 256); the real one bounds the prompt
     this.contextSize = Math.min(...contexts.map((context) => context.contextSize))
     this.#slots = new ContextSlots(contexts.map((context) => context.getSequence()), { kvState, build, contextSize: this.contextSize })
+  }
+
+  /** One vector per text from the model's embedding context; a text longer than it is cut to its
+   * first tokens (what an embedding of a post needs: its start says what it is about). */
+  async embed (texts: readonly string[]): Promise<LlamaTaskResult> {
+    try {
+      const size = Math.min(EMBED_CONTEXT_SIZE, this.#model.trainContextSize)
+      this.#embedding ??= this.#model.createEmbeddingContext({ contextSize: size, threads: this.#embedThreads })
+      const context = await this.#embedding
+      const vectors: Float32Array[] = []
+      for (const text of texts) {
+        // room for the BOS and EOS tokens node-llama-cpp adds (it refuses input as long as the context)
+        const tokens = this.#model.tokenize(text).slice(0, size - 2)
+        vectors.push(Float32Array.from((await context.getEmbeddingFor(tokens)).vector))
+      }
+      return { type: 'embedded', vectors }
+    } catch (err) {
+      this.#embedding = undefined
+      return { type: 'failed', error: errorData(err) }
+    }
   }
 
   async generate (task: GenerateTask): Promise<LlamaTaskResult> {

@@ -258,6 +258,21 @@ describe('the admin dashboard in a real browser', function () {
     expect(await dockJob('repair', 'done').locator('.progress-text').textContent()).to.equal('1 of 1')
   })
 
+  it('should find posts made on every member from the Search view, each hit ROOM#SEQ with its match marked', async () => {
+    await view('Search')
+    await page.getByLabel('Words').fill('post')
+    await page.getByLabel('Rooms (comma-separated)').fill(rooms.onC[0] as string)
+    await page.getByRole('button', { name: 'Search', exact: true }).click()
+    const status = page.locator('p[role="status"][data-partial]')
+    await status.filter({ hasText: '3 hits' }).waitFor({ timeout: UI_TIMEOUT })
+    expect(await status.getAttribute('data-partial')).to.equal('no')
+    const hits = page.locator('table.search-hits tbody tr')
+    expect(await hits.count()).to.equal(3)
+    expect(await hits.first().locator('mark').textContent()).to.equal('post')
+    expect(await hits.first().getAttribute('data-hit')).to.match(new RegExp(`^room/${rooms.onC[0] as string}#\\d+$`))
+    await shoot('search')
+  })
+
   it('should add a user, showing the token once with a copy button, and remove the user, in the Users view', async () => {
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: `http://${a.node.admin}` })
     await view('Users')
@@ -342,7 +357,7 @@ describe('the admin dashboard in a real browser', function () {
   })
 
   it('should name every control of every view: a label on each field, a name on each button', async () => {
-    for (const name of ['Cluster', 'Actors', 'Replication', 'Metrics', 'Models', 'Jobs', 'Backups', 'Users', 'Logs', 'Audit']) {
+    for (const name of ['Cluster', 'Search', 'Actors', 'Replication', 'Metrics', 'Models', 'Jobs', 'Backups', 'Users', 'Logs', 'Audit']) {
       await view(name)
       const unnamed = await page.evaluate(() => [...document.querySelectorAll('input, select, textarea, button')]
         .filter((e) => (e.labels?.length ?? 0) === 0 && e.getAttribute('aria-label') === null && e.getAttribute('aria-labelledby') === null &&

@@ -57,6 +57,26 @@ describe('ModelManager (real llama.cpp on generated models)', function () {
     expect(err?.message).to.match(/more than the whole models memory budget of 1 MiB/)
   })
 
+  it('should embed with a model, loading it first, through its slots; and refuse a runtime that cannot embed', async () => {
+    manager = managerWith(64, 4)
+    const [v] = await manager.embed('a', ['the deploy is friday'])
+    expect(v?.length).to.equal(registry.get('a')?.facts?.embeddingLength)
+    expect(manager.loaded().map((m) => m.model)).to.deep.equal(['a'])
+    const plain = new ModelManager({
+      registry,
+      createRuntime: (entry) => {
+        const inner = new LlamaRuntime({ name: entry.name, file: entry.file, gpu: 'off', threads: 1, contextsPerWorker: 1, contextSize: 512 })
+        return { load: async () => { await inner.load() }, generate: async (r, t, sig) => await inner.generate(r, t, sig), unload: async () => { await inner.unload() }, info: () => inner.info() }
+      },
+      memoryBudgetBytes: 64 * MIB,
+      maxQueue: 4
+    })
+    const err = await plain.embed('b', ['x']).then(() => undefined, (e: Error) => e)
+    await plain.close()
+    expect(err?.name).to.equal('InferenceUnavailableError')
+    expect(err?.message).to.match(/model b cannot embed/)
+  })
+
   it('should refuse unknown and invalid models by name, before loading anything', async () => {
     manager = managerWith(64, 4)
     const unknown = await manager.generate('nope', greedy(1), () => undefined).then(() => undefined, (e: Error) => e)

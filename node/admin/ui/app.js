@@ -24,9 +24,11 @@ import { PluginsView } from './views/plugins.js'
 import { UsersView } from './views/users.js'
 import { LogsView } from './views/logs.js'
 import { AuditView } from './views/audit.js'
+import { SearchView } from './views/search.js'
 
 const VIEWS = [
   { id: 'cluster', title: 'Cluster', View: ClusterView },
+  { id: 'search', title: 'Search', View: SearchView },
   { id: 'actors', title: 'Actors', View: ActorsView },
   { id: 'replication', title: 'Replication', View: ReplicationView },
   { id: 'metrics', title: 'Metrics', View: MetricsView },

@@ -262,6 +262,11 @@ export class LevelReplicaStorage implements ReplicaStorage {
     return await this.#reader.read(entity, from, limit)
   }
 
+  /** The records stored here from `from` on, as they are (RecordReader.stored): the search index's rebuild. */
+  async storedRecords (entity: string, from: number, limit: number): Promise<StoredRecord[]> {
+    return await this.#reader.stored(entity, from, limit)
+  }
+
   async loadSnapshot (entity: string): Promise<StoredSnapshot | undefined> {
     const key = snapshotKey(this.partitionOf(entity), entity)
     const value = await this.#reader.damageTold(this.store.get(key))

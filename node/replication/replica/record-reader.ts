@@ -35,6 +35,29 @@ export class RecordReader {
     }
   }
 
+  /** The records stored from `from` on, at most `limit`, as they are, for what derives from the
+   * store (the search index's rebuild): a hole (a trimmed start, a record not yet repaired) is
+   * skipped, not told; a damaged value is told and left out (its repair lands as a write). */
+  async stored (entity: string, from: number, limit: number): Promise<StoredRecord[]> {
+    const p = this.#partitionOf(entity)
+    const out: StoredRecord[] = []
+    let next = Math.max(1, from)
+    for (;;) {
+      try {
+        for await (const [key, value] of this.#store.range({ gte: recordKey(p, entity, next), lte: recordEnd(p, entity), limit: limit - out.length })) {
+          out.push({ ...this.#values.record(key, value), seq: seqOf(key) })
+          next = seqOf(key) + 1
+        }
+        return out
+      } catch (err) {
+        if (!(err instanceof CorruptRecordError)) throw err
+        this.#damaged(err.key)
+        next = Math.max(next, seqOf(err.key) + 1)
+        if (out.length >= limit) return out
+      }
+    }
+  }
+
   /** Records with seq >= from, in order, at most `limit`. */
   async read (entity: string, from: number, limit: number): Promise<StoredRecord[]> {
     return await this.damageTold(this.#read(entity, from, limit))

@@ -11,7 +11,7 @@ describe('chatCommands', function () {
 
   it('should name the command meant when a chat subcommand is misspelt, or list them', async () => {
     for (const [args, meant] of [[['chat', 'sned', 'hi'], /unknown command 'sned' for plexi chat; did you mean 'send'\?/], [['chat', 'sned', '--room', 'r', 'hi'], /did you mean 'send'\?/],
-      [['chat', 'blah'], /the commands are send, history, redact, export, import, or none to chat interactively/]] as const) {
+      [['chat', 'blah'], /the commands are send, history, redact, export, import, search, or none to chat interactively/]] as const) {
       const result = await plexiInProcess([...args])
       expect(result.code, args.join(' ')).to.equal(2)
       expect(result.stderr, args.join(' ')).to.match(meant)

@@ -87,6 +87,18 @@ describe('LlamaRuntime', function () {
     expect(result.ttftMs).to.be.greaterThan(0).and.at.most(result.durationMs)
   })
 
+  it('should embed texts with the model\'s embedding context: one vector each, as wide as the model, the same for the same text', async () => {
+    const long = 'x'.repeat(5_000)
+    const [a, b, again, cut] = await runtime.embed(['we ship on friday', 'lunch is pizza', 'we ship on friday', long])
+    expect(a).to.be.instanceOf(Float32Array)
+    expect(a?.length).to.equal(facts.embeddingLength)
+    expect(Array.from(again ?? [])).to.deep.equal(Array.from(a ?? []))
+    expect(Array.from(b ?? [])).to.not.deep.equal(Array.from(a ?? []))
+    expect(cut?.length, 'a text longer than the embedding context is cut to fit').to.equal(facts.embeddingLength)
+    // generation goes on beside it
+    expect((await collect(runtime, { prompt: PROMPT }, greedy(4))).result.completionTokens).to.equal(4)
+  })
+
   it('should give the same text when the same greedy request runs twice', async () => {
     const first = await collect(runtime, { prompt: PROMPT }, greedy(32))
     const second = await collect(runtime, { prompt: PROMPT }, greedy(32))

@@ -61,4 +61,16 @@ describe('RecordReader', () => {
     }
     expect(damaged).to.deep.equal([key, key])
   })
+
+  it('should give what is stored as it is for a rebuild: holes skipped untold, a damaged value told and left out', async () => {
+    await put('room/a', [3, 4, 5, 7, 8])
+    const key = recordKey(3, 'room/a', 4)
+    const raw = await store.getRaw(key) as Uint8Array
+    raw[5] = (raw[5] as number) ^ 0xff
+    await store.putRawForTesting(key, raw)
+    expect((await reader.stored('room/a', 1, 100)).map((r) => r.seq)).to.deep.equal([3, 5, 7, 8])
+    expect(damaged).to.deep.equal([key])
+    expect((await reader.stored('room/a', 5, 2)).map((r) => r.seq)).to.deep.equal([5, 7])
+    expect(await reader.stored('room/b', 1, 10)).to.deep.equal([])
+  })
 })

@@ -1,0 +1,68 @@
+/** Limits and defaults of search (docs/search.md), each with why. */
+
+/** The index's file under the data dir: one SQLite database (FTS5), derived from the replica store. */
+export const SEARCH_DB_FILE = 'search.sqlite'
+/** The vector index's file beside it (usearch's own format). */
+export const VECTOR_FILE = 'search.usearch'
+/** The index's format: a file of another format is rebuilt, never read (a change of schema or
+ * tokenizer bumps it). */
+export const SEARCH_FORMAT = 1
+
+/** Longest query text and most hits of one search: protocols/limits.ts (the CLI checks them too). */
+export { MAX_SEARCH_LIMIT, MAX_SEARCH_QUERY_CHARS as MAX_QUERY_CHARS } from '../../protocols/index.ts'
+/** Most terms one query matches on (the rest are dropped): each term is one FTS5 doclist read. */
+export const MAX_QUERY_TERMS = 16
+/** Hits when the query names no limit. */
+export const DEFAULT_SEARCH_LIMIT = 20
+/** Most rooms one query may name as a filter. */
+export const MAX_QUERY_ROOMS = 64
+/** Tokens of context around a match in a snippet (FTS5 snippet()'s token count). */
+export const SNIPPET_TOKENS = 16
+/** Longest snippet sent (characters): a hit is a pointer to the post, not the post. */
+export const MAX_SNIPPET_CHARS = 400
+
+/** Rows the feed sends the index thread in one transaction: large enough that a transaction's
+ * fixed cost (a WAL commit) is spread thin, small enough to keep one batch under ~10 ms. */
+export const FEED_BATCH = 2_000
+/** How long the feed waits to gather a batch (ms): the floor of indexing lag at a trickle. */
+export const FEED_FLUSH_MS = 50
+/** Changes the feed holds while the index thread is busy. Past it the index is no longer a copy of
+ * the store: the queue is dropped and the index rebuilt (bounded memory beats a lagging index). */
+export const FEED_QUEUE_MAX = 200_000
+
+/** Records the rebuild reads of one entity at a time. */
+export const REBUILD_PAGE = 1_000
+/** Entities the rebuild lists of a partition at a time. */
+export const REBUILD_ENTITIES_PAGE = 500
+
+/** How long a node waits for another's part of a search (ms): past it the answer is partial and
+ * says which partitions did not answer. */
+export const SEARCH_ASK_MS = 5_000
+/** The search actor's mailbox: queries waiting here beyond it are refused. */
+export const SEARCH_MAILBOX = 1_024
+
+/** Reciprocal rank fusion's k (Cormack et al. 2009): 60 damps the weight of the first ranks so
+ * that neither list alone decides; the paper's value, robust across collections. */
+export const RRF_K = 60
+/** How many candidates each side (text, vectors) gives hybrid ranking, per requested hit. */
+export const HYBRID_CANDIDATES_FACTOR = 4
+
+/** HNSW graph degree (usearch connectivity) and expansions: usearch's defaults give recall ≥ 0.95
+ * at these sizes; add cost is what the bench measures. */
+export const HNSW_CONNECTIVITY = 16
+export const HNSW_EXPANSION_ADD = 64
+export const HNSW_EXPANSION_SEARCH = 64
+/** Longest text sent to the embedder (characters): embedding models take ~512 tokens. */
+export const MAX_EMBED_CHARS = 2_000
+/** Texts embedded in one request to the embedder. */
+export const EMBED_BATCH = 32
+/** Texts waiting to be embedded, at most: past it new posts are indexed for text only (counted). */
+export const EMBED_QUEUE_MAX = 10_000
+/** Longest query vector one node sends another (floats): the largest embedding models' width. */
+export const MAX_VECTOR_DIMENSIONS = 8_192
+/** The built-in tool's name: Plexi's own source (`plexi`), granted like any tool. */
+export const SEARCH_TOOL = 'plexi__search'
+/** Most hits the agent's tool returns: a model reads every one of them. */
+export const TOOL_MAX_HITS = 20
+/** Longest time back the agent's tool's `days` reaches (ten years). */
+export const TOOL_MAX_DAYS = 3_650

@@ -1,0 +1,70 @@
+import { AGENT_AUTHOR } from './search-query.ts'
+
+/** One post as the index keeps it. */
+export interface IndexRow {
+  /** The entity's partition: a search asks each node for the partitions it was given. */
+  readonly partition: number
+  readonly entity: string
+  readonly seq: number
+  readonly author: string
+  readonly ts: number
+  readonly text: string
+}
+
+/** What one landed change does to the index: rows to put (replacing a row of their seq), seqs to
+ * drop, and seqs redacted (dropped, and never taken again: a stale replica's copy of the post may
+ * still land later). */
+export interface IndexOps {
+  readonly put: IndexRow[]
+  readonly remove: Array<readonly [string, number]>
+  readonly redact: Array<readonly [string, number]>
+}
+
+/** A record as the store holds it (StoredRecord's part the index reads). */
+export interface RecordLike {
+  readonly seq: number
+  readonly event: unknown
+}
+
+/** Whether the index follows this entity: rooms and agents' conversations. */
+export function isIndexed (entity: string): boolean {
+  return entity.startsWith('room/') || entity.startsWith('agent/')
+}
+
+/** An empty set of ops to add to. */
+export function noOps (): IndexOps {
+  return { put: [], remove: [], redact: [] }
+}
+
+/**
+ * Adds what records of `entity` do to the index to `ops`. A room's `message-posted` with text is a
+ * row; one with no text or with `redacted` (a redaction's rewrite of the post) drops its row; a
+ * `message-redacted { seq }` drops and marks that seq. An agent's `user-asked` is a row by its user,
+ * `agent-answered` a row by `agent`. Any other record put at a seq drops what was indexed there
+ * (`replacing`: a record that may replace an indexed one; false while rebuilding an empty index).
+ */
+export function addRecordOps (ops: IndexOps, partition: number, entity: string, records: readonly RecordLike[], replacing: boolean): void {
+  const room = entity.startsWith('room/')
+  const user = room ? '' : entity.slice('agent/'.length)
+  for (const r of records) {
+    const e = r.event as { type?: unknown, text?: unknown, user?: unknown, ts?: unknown, seq?: unknown, redacted?: unknown } | null
+    const type = e === null || typeof e !== 'object' ? undefined : e.type
+    const ts = typeof e?.ts === 'number' ? e.ts : 0
+    if (room && type === 'message-redacted' && Number.isSafeInteger(e?.seq)) {
+      ops.redact.push([entity, e?.seq as number])
+      continue
+    }
+    const text = typeof e?.text === 'string' && e.redacted === undefined ? e.text : ''
+    let author: string | undefined
+    if (room && type === 'message-posted' && typeof e?.user === 'string') author = e.user
+    else if (!room && type === 'user-asked') author = user
+    else if (!room && type === 'agent-answered') author = AGENT_AUTHOR
+    if (author !== undefined && text.trim() !== '') ops.put.push({ partition, entity, seq: r.seq, author, ts, text })
+    else if (replacing) ops.remove.push([entity, r.seq])
+  }
+}
+
+/** How many changes the ops make (what the feed's bound counts). */
+export function opsSize (ops: IndexOps): number {
+  return ops.put.length + ops.remove.length + ops.redact.length
+}

@@ -1,0 +1,245 @@
+import { join } from 'node:path'
+import { describe } from '../../protocols/index.ts'
+import type { Job } from '../../protocols/index.ts'
+import type { JobControl } from '../jobs/index.ts'
+import { SEARCH_DB_FILE, VECTOR_FILE } from './constants.ts'
+import { EmbedQueue } from './embedder.ts'
+import type { Embedder } from './embedder.ts'
+import type { OpenVerdict } from './fts-index.ts'
+import { IndexRebuild } from './index-rebuild.ts'
+import type { RebuildSource } from './index-rebuild.ts'
+import type { IndexOps } from './index-ops.ts'
+import { IndexThread } from './index-thread.ts'
+import type { LocalResult } from './local-index.ts'
+import { LagWindow } from './lag-window.ts'
+import { SearchFeed } from './search-feed.ts'
+import type { FeedChange } from './search-feed.ts'
+import type { SearchQuery, SearchViewer } from './search-query.ts'
+
+export interface SearchIndexOptions {
+  /** Where the index's files live (the node's data dir). */
+  readonly dir: string
+  /** The replica store: what the index follows (watch) and is rebuilt from. */
+  readonly storage: RebuildSource & { watch (listener: (change: FeedChange) => void): () => void }
+  /** Embeddings for semantic search (absent: this node answers text queries only). */
+  readonly embedder?: Embedder | undefined
+  /** Runs the rebuild as a job with progress (absent: a plain background task). */
+  readonly jobs?: { start (kind: 'reindex', target: string | null, run: (control: JobControl) => Promise<string | void>): Job } | undefined
+  readonly log?: { info (obj: object, msg: string): void, warn (obj: object, msg: string): void } | undefined
+  /** Indexing lag of each batch (ms): the metrics' histogram. */
+  readonly onLag?: (ms: number) => void
+  /** Test seam: the feed's batch timing (search-feed.ts). */
+  readonly feed?: { readonly flushMs?: number, readonly queueMax?: number }
+}
+
+/** A local search's answer with what a caller needs to judge it. */
+export interface IndexAnswer extends LocalResult {
+  /** False while the index is being rebuilt (or was lost): hits may be missing. */
+  readonly complete: boolean
+  /** Time the query's embedding took here (ms; 0 when none was made). */
+  readonly embedMs: number
+}
+
+/**
+ * A node's search index as a whole: the index thread (FTS5 and vectors), the feed that follows the
+ * replica store into it, the rebuild that runs when the file cannot be trusted (missing, another
+ * format, not closed cleanly, never completed) or the feed lost changes, and the embedder's queue.
+ * Searches are answered all along; `complete` says whether the index is a full copy of the store.
+ */
+export class SearchIndex {
+  readonly #opts: SearchIndexOptions
+  readonly #thread = new IndexThread()
+  readonly #feed: SearchFeed
+  readonly #embeds: EmbedQueue | undefined
+  readonly lag = new LagWindow()
+  readonly stats = { searches: 0, rebuilds: 0, lastVerdict: 'ok' as OpenVerdict }
+  #unwatch: (() => void) | undefined
+  /** While a rebuild is due or running: the seqs the feed changed since (the rebuild leaves them). */
+  #touched: Set<string> | undefined
+  readonly #abort = new AbortController()
+  #rebuildDone: Promise<void> | undefined
+  #rebuildAgain = false
+  #complete = false
+  #progress = { done: 0, total: 0 }
+  #closed = false
+
+  private constructor (opts: SearchIndexOptions) {
+    this.#opts = opts
+    const embedder = opts.embedder
+    this.#embeds = embedder === undefined
+      ? undefined
+      : new EmbedQueue({
+        embedder,
+        store: async (ids, vectors) => { await this.#thread.addVectors(ids, vectors) },
+        onError: (err) => { opts.log?.warn({ err }, `search: embedding posts failed: ${describe(err)}`) }
+      })
+    this.#feed = new SearchFeed({
+      apply: async (ops) => await this.#thread.apply(ops),
+      onPut: (rows) => { this.#embeds?.add(rows) },
+      onOps: (ops) => { if (this.#touched !== undefined) touch(this.#touched, ops) },
+      onLost: (why) => { this.#lost(why) },
+      onLag: (ms) => { this.lag.add(ms); opts.onLag?.(ms) },
+      ...opts.feed
+    })
+  }
+
+  /** Opens the index (a fresh thread), follows the store from now on, and starts a rebuild when
+   * the file cannot be trusted. */
+  static async open (opts: SearchIndexOptions): Promise<SearchIndex> {
+    const index = new SearchIndex(opts)
+    const embedder = opts.embedder
+    const opened = await index.#thread.open({
+      dbPath: join(opts.dir, SEARCH_DB_FILE),
+      ...(embedder !== undefined && { vectors: { path: join(opts.dir, VECTOR_FILE), dimensions: embedder.dimensions } })
+    })
+    index.stats.lastVerdict = opened.verdict
+    index.#unwatch = opts.storage.watch((change) => { index.#feed.take(change) })
+    if (opened.verdict === 'ok' && opened.complete) {
+      index.#complete = true
+      if (embedder !== undefined && !opened.vectorsLoaded) index.#reembed()
+    } else {
+      opts.log?.info({ verdict: opened.verdict }, `search: the index file is ${opened.verdict === 'missing' ? 'missing' : opened.verdict === 'format' ? 'of another format' : opened.verdict === 'unclean' ? 'not closed cleanly' : 'incomplete'}: rebuilding it from the replica store`)
+      index.#startRebuild()
+    }
+    return index
+  }
+
+  /** Whether the index holds everything the store does (no rebuild running or due). */
+  get complete (): boolean { return this.#complete }
+  get rebuilding (): boolean { return this.#rebuildDone !== undefined }
+  get progress (): { done: number, total: number } { return { ...this.#progress } }
+  get feed (): SearchFeed { return this.#feed }
+  get embeds (): EmbedQueue | undefined { return this.#embeds }
+
+  /** Searches this node's index (of these partitions only: undefined, all), embedding the query
+   * when its mode needs a vector and none came with it. */
+  async search (query: SearchQuery, viewer: SearchViewer, partitions?: readonly number[], vector?: Float32Array): Promise<IndexAnswer> {
+    this.stats.searches++
+    let embedMs = 0
+    let v = vector
+    if (query.mode !== 'text' && v === undefined && this.#opts.embedder !== undefined) {
+      const started = performance.now()
+      v = (await this.#opts.embedder.embed([query.text]))[0]
+      embedMs = performance.now() - started
+    }
+    const result = await this.#thread.search({ query, viewer, ...(partitions !== undefined && { partitions }), ...(v !== undefined && { vector: v }) })
+    return { ...result, complete: this.#complete, embedMs }
+  }
+
+  /** Rows, bytes on disk and vectors held. */
+  async size (): Promise<{ rows: number, bytes: number, vectors: number }> {
+    return await this.#thread.stats()
+  }
+
+  /** Resolves once every change taken so far is in the index (and embedded), and any rebuild ended. */
+  async settled (): Promise<void> {
+    while (this.#rebuildDone !== undefined) await this.#rebuildDone
+    await this.#feed.drain()
+    await this.#embeds?.drain()
+  }
+
+  /** The feed lost changes: what the index holds is dropped (a dropped change may have been a
+   * removal) and it is rebuilt from the store. */
+  #lost (why: string): void {
+    if (this.#closed) return
+    this.#opts.log?.warn({ why }, `search: the index lost changes (${why}): rebuilding it`)
+    // posted now, so that every batch the feed sends from here on lands after it
+    this.#thread.reset().catch(() => { /* the thread died: every later call fails and says so */ })
+    this.#touched = new Set()
+    this.#startRebuild()
+  }
+
+  #startRebuild (): void {
+    if (this.#closed) return
+    this.#complete = false
+    this.#touched ??= new Set()
+    if (this.#rebuildDone !== undefined) { this.#rebuildAgain = true; return }
+    this.#rebuildDone = this.#rebuildRounds().finally(() => { this.#rebuildDone = undefined })
+  }
+
+  /** Rebuilds until a round ends with nothing lost meanwhile; then the index is complete. */
+  async #rebuildRounds (): Promise<void> {
+    do {
+      this.#rebuildAgain = false
+      this.stats.rebuilds++
+      try {
+        const rows = await this.#rebuildOnce()
+        if (this.#closed) return
+        if (!this.#rebuildAgain) {
+          await this.#thread.setComplete(true)
+          this.#complete = true
+          this.#touched = undefined
+          this.#opts.log?.info({ rows }, `search: the index was rebuilt (${rows} posts)`)
+        }
+      } catch (err) {
+        if (this.#closed) return
+        this.#opts.log?.warn({ err }, `search: rebuilding the index failed: ${describe(err)}; it stays incomplete until the next start`)
+        return
+      }
+    } while (this.#rebuildAgain && !this.#closed)
+  }
+
+  /** One pass over the store, as a job when the node has jobs. */
+  async #rebuildOnce (): Promise<number> {
+    await this.#thread.setComplete(false)
+    return await new Promise<number>((resolve, reject) => {
+      const run = async (control?: JobControl): Promise<string> => {
+        try {
+          const { rows } = await new IndexRebuild({
+            source: this.#opts.storage,
+            apply: async (ops) => await this.#thread.apply(ops),
+            skip: (entity, seq) => this.#touched?.has(`${entity}\0${seq}`) === true,
+            onPut: (put) => { this.#embeds?.add(put) },
+            onProgress: (p) => {
+              this.#progress = { done: p.done, total: p.total }
+              control?.progress({ total: p.total, done: p.done, message: `${p.rows} posts indexed, ${p.done} of ${p.total} partitions read` })
+            },
+            signal: control?.signal ?? this.#abort.signal
+          }).run()
+          resolve(rows)
+          return `${rows} posts indexed from ${this.#progress.total} partitions`
+        } catch (err) {
+          reject(err)
+          throw err
+        }
+      }
+      if (this.#opts.jobs === undefined) run().catch(() => { /* rejected the promise above */ })
+      else this.#opts.jobs.start('reindex', null, run)
+    })
+  }
+
+  /** The vector index was not saved at a clean close: every row is embedded again. */
+  #reembed (): void {
+    const embeds = this.#embeds
+    if (embeds === undefined) return
+    void (async () => {
+      for (let after = 0; !this.#closed;) {
+        const rows = await this.#thread.texts(after, 1_000)
+        if (rows.length === 0) return
+        embeds.add(rows)
+        await embeds.drain()
+        after = (rows[rows.length - 1] as { id: number }).id
+      }
+    })().catch((err: unknown) => { this.#opts.log?.warn({ err }, `search: embedding the index again failed: ${describe(err)}`) })
+  }
+
+  /** Stops following the store, lets what was taken reach the index, and closes it cleanly (a
+   * rebuild in progress is abandoned: the file stays incomplete and is rebuilt at the next start). */
+  async close (): Promise<void> {
+    if (this.#closed) return
+    this.#unwatch?.()
+    this.#closed = true
+    this.#abort.abort()
+    await this.#feed.stop().catch(() => undefined)
+    await this.#rebuildDone?.catch(() => undefined)
+    await this.#embeds?.drain()
+    await this.#thread.close()
+  }
+}
+
+/** Marks the seqs these ops change as the feed's. */
+function touch (touched: Set<string>, ops: IndexOps): void {
+  for (const [e, s] of ops.remove) touched.add(`${e}\0${s}`)
+  for (const [e, s] of ops.redact) touched.add(`${e}\0${s}`)
+  for (const r of ops.put) touched.add(`${r.entity}\0${r.seq}`)
+}

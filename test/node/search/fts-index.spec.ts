@@ -1,0 +1,87 @@
+import { expect } from 'chai'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { FtsIndex, checkSearchQuery } from '../../../node/search/index.ts'
+import type { IndexRow, LocalHit } from '../../../node/search/index.ts'
+
+const row = (entity: string, seq: number, text: string, author = 'ann', ts = 1_000 + seq, partition = 1): IndexRow => ({ partition, entity, seq, author, ts, text })
+const q = (text: string, more: object = {}): ReturnType<typeof checkSearchQuery> => checkSearchQuery({ text, ...more })
+const ops = (put: IndexRow[], remove: Array<[string, number]> = [], redact: Array<[string, number]> = []): { put: IndexRow[], remove: Array<[string, number]>, redact: Array<[string, number]> } => ({ put, remove, redact })
+
+describe('FtsIndex', () => {
+  let dir: string
+  beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'plexi-fts-')) })
+  afterEach(() => { rmSync(dir, { recursive: true, force: true }) })
+
+  it('should rank by BM25, mark the match in the snippet and apply every filter', () => {
+    const index = new FtsIndex(':memory:')
+    index.apply(ops([
+      row('room/ops', 1, 'we decided to use postgres for the ledger', 'ann', 100),
+      row('room/ops', 2, 'postgres postgres postgres: postgres everywhere', 'bob', 200),
+      row('room/dev', 1, 'lunch at noon', 'ann', 300),
+      row('agent/ann', 1, 'what did we decide about postgres, and about the ledger we keep for the accounts team?', 'ann', 400),
+      row('agent/bob', 1, 'postgres secrets of bob', 'bob', 500)
+    ]))
+    const hits = index.search(q('postgres'), { user: 'ann' }, 10)
+    expect(hits.map((h) => `${h.entity}#${h.seq}`)).to.deep.equal(['room/ops#2', 'room/ops#1', 'agent/ann#1'])
+    expect(hits[0]?.score).to.be.greaterThan(hits[1]?.score as number)
+    const first = hits[1] as LocalHit
+    expect(first.snippet).to.equal('we decided to use postgres for the ledger')
+    expect(first.marks).to.deep.equal([[18, 8]])
+    expect(index.search(q('postgres'), { user: null }, 10), 'an admin sees every agent').to.have.length(4)
+    expect(index.search(q('postgres', { scope: 'agent' }), { user: 'bob' }, 10).map((h) => h.entity)).to.deep.equal(['agent/bob'])
+    expect(index.search(q('postgres', { author: 'bob' }), { user: 'ann' }, 10).map((h) => h.seq)).to.deep.equal([2])
+    expect(index.search(q('postgres', { since: 150, until: 450 }), { user: 'ann' }, 10).map((h) => h.entity)).to.deep.equal(['room/ops', 'agent/ann'])
+    expect(index.search(q('postgres', { rooms: ['dev'] }), { user: 'ann' }, 10)).to.deep.equal([])
+    expect(index.search(q('postgres'), { user: 'ann' }, 10, [2]), 'another partition only').to.deep.equal([])
+    expect(index.search(q('post*'), { user: 'ann' }, 1)).to.have.length(1)
+    index.close()
+  })
+
+  it('should drop removed and redacted seqs, and never take a redacted seq back', () => {
+    const index = new FtsIndex(':memory:')
+    index.apply(ops([row('room/a', 1, 'alpha secret'), row('room/a', 2, 'alpha public')]))
+    const out = index.apply(ops([], [['room/a', 2]], [['room/a', 1]]))
+    expect(out.removed).to.have.length(2)
+    index.apply(ops([row('room/a', 1, 'alpha secret from a stale replica')]))
+    expect(index.search(q('alpha'), { user: null }, 10)).to.deep.equal([])
+    index.apply(ops([row('room/a', 2, 'alpha back')]))
+    expect(index.search(q('alpha'), { user: null }, 10).map((h) => h.seq)).to.deep.equal([2])
+    index.close()
+  })
+
+  it('should not take user text as FTS5 syntax', () => {
+    const index = new FtsIndex(':memory:')
+    index.apply(ops([row('room/a', 1, 'text: NEAR OR "quoted"')]))
+    expect(index.search(q('text: NEAR( OR "quoted'), { user: null }, 10)).to.have.length(1)
+    index.close()
+  })
+
+  it('should trust a file closed cleanly and complete, and rebuild one that was not', () => {
+    const path = join(dir, 's.sqlite')
+    const a = new FtsIndex(path)
+    expect(a.verdict).to.equal('missing')
+    a.apply(ops([row('room/a', 1, 'kept')]))
+    a.close()
+    const b = new FtsIndex(path)
+    expect(b.verdict, 'closed cleanly, never completed').to.equal('incomplete')
+    expect(b.stats().rows, 'emptied').to.equal(0)
+    b.apply(ops([row('room/a', 1, 'kept')]))
+    b.setComplete(true)
+    b.close()
+    const c = new FtsIndex(path)
+    expect(c.verdict).to.equal('ok')
+    expect(c.stats().rows).to.equal(1)
+    // not closed: as after a crash
+    const d = new FtsIndex(path)
+    expect(d.verdict).to.equal('unclean')
+    expect(d.stats().rows, 'emptied').to.equal(0)
+    d.close()
+    c.close()
+    writeFileSync(path, 'not a database at all, long enough to be read as one')
+    const e = new FtsIndex(path)
+    expect(e.verdict).to.equal('format')
+    e.close()
+  })
+})

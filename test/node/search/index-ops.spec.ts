@@ -1,0 +1,32 @@
+import { expect } from 'chai'
+import { addRecordOps, isIndexed, noOps, opsSize } from '../../../node/search/index.ts'
+
+describe('addRecordOps', () => {
+  it('should index room posts and agent turns, and drop what replaces or redacts them', () => {
+    const ops = noOps()
+    addRecordOps(ops, 3, 'room/r', [
+      { seq: 1, event: { type: 'message-posted', user: 'ann', text: 'hello', ts: 5 } },
+      { seq: 2, event: { type: 'member-joined', user: 'bob', ts: 6 } },
+      { seq: 3, event: { type: 'message-posted', user: 'ann', text: '', ts: 7, redacted: { by: 'ann' } } },
+      { seq: 4, event: { type: 'message-redacted', seq: 1, by: 'ann', ts: 8 } },
+      { seq: 5, event: { type: 'message-posted', user: 'ann', text: 'still text', ts: 9, redacted: true } },
+      { seq: 6, event: null }
+    ], true)
+    expect(ops.put).to.deep.equal([{ partition: 3, entity: 'room/r', seq: 1, author: 'ann', ts: 5, text: 'hello' }])
+    expect(ops.remove).to.deep.equal([['room/r', 2], ['room/r', 3], ['room/r', 5], ['room/r', 6]])
+    expect(ops.redact).to.deep.equal([['room/r', 1]])
+    const agent = noOps()
+    addRecordOps(agent, 0, 'agent/ann', [
+      { seq: 1, event: { type: 'user-asked', requestId: 'r', text: 'what did we decide?', ts: 1 } },
+      { seq: 2, event: { type: 'agent-answered', requestId: 'r', text: 'postgres', model: 'm', stopReason: 'stop', ts: 2 } },
+      { seq: 3, event: { type: 'history-reset', ts: 3 } }
+    ], false)
+    expect(agent.put.map((r) => [r.author, r.text])).to.deep.equal([['ann', 'what did we decide?'], ['agent', 'postgres']])
+    expect(agent.remove, 'a rebuild into an empty index removes nothing').to.deep.equal([])
+    expect(opsSize(agent)).to.equal(2)
+  })
+
+  it('should follow rooms and agents only', () => {
+    expect(['room/a', 'agent/b', 'users/x', 'rooms/all'].map(isIndexed)).to.deep.equal([true, true, false, false])
+  })
+})

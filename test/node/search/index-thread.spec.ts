@@ -1,0 +1,25 @@
+import { expect } from 'chai'
+import { IndexThread, checkSearchQuery } from '../../../node/search/index.ts'
+
+describe('IndexThread', () => {
+  it('should run the index on its own thread, answer in order, and rebuild errors as their class', async () => {
+    const thread = new IndexThread()
+    try {
+      expect(await thread.open({ dbPath: ':memory:' })).to.deep.equal({ verdict: 'missing', complete: false, vectorsLoaded: false })
+      const applying = thread.apply({ put: [{ partition: 0, entity: 'room/a', seq: 1, author: 'ann', ts: 1, text: 'threaded' }], remove: [], redact: [] })
+      const searching = thread.search({ query: checkSearchQuery({ text: 'threaded' }), viewer: { user: 'ann' } })
+      expect(thread.pending).to.equal(2)
+      await applying
+      expect((await searching).hits, 'answered after the apply sent before it').to.have.length(1)
+      await thread.setComplete(true)
+      expect(await thread.stats()).to.include({ rows: 1, vectors: 0 })
+      expect(await thread.texts(0, 10)).to.deep.equal([{ id: 1, text: 'threaded' }])
+      const err = await thread.apply({ put: [{ partition: 0, entity: 'room/a', seq: 2, author: 'ann', ts: 1, text: null as unknown as string }], remove: [], redact: [] }).then(() => undefined, (e: Error) => e)
+      expect(err?.message).to.match(/NOT NULL/)
+    } finally {
+      await thread.close()
+    }
+    const after = await thread.stats().then(() => undefined, (e: Error) => e)
+    expect(after?.name).to.equal('SearchIndexError')
+  })
+})

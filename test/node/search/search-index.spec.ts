@@ -1,0 +1,127 @@
+import { expect } from 'chai'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { SearchIndex, checkSearchQuery } from '../../../node/search/index.ts'
+import type { Embedder, FeedChange, RecordLike } from '../../../node/search/index.ts'
+
+/** A replica store as the index sees it: records per entity, and watchers told of every change. */
+class FakeStore {
+  readonly partitions = 4
+  readonly records = new Map<string, RecordLike[]>()
+  readonly listeners = new Set<(c: FeedChange) => void>()
+  reads = 0
+  watch (l: (c: FeedChange) => void): () => void { this.listeners.add(l); return () => { this.listeners.delete(l) } }
+  partitionOf (entity: string): number { return entity.length % this.partitions }
+  async entitiesOfPartition (p: number, after: string, limit: number): Promise<string[]> {
+    return [...this.records.keys()].filter((e) => this.partitionOf(e) === p && e > after).sort().slice(0, limit)
+  }
+  async storedRecords (entity: string, from: number, limit: number): Promise<RecordLike[]> {
+    this.reads++
+    return (this.records.get(entity) ?? []).filter((r) => r.seq >= from).slice(0, limit)
+  }
+  /** Stores and tells, as a write that landed does. */
+  land (entity: string, put: RecordLike[], removed: number[] = []): void {
+    const kept = (this.records.get(entity) ?? []).filter((r) => !removed.includes(r.seq) && !put.some((p) => p.seq === r.seq))
+    this.records.set(entity, [...kept, ...put].sort((a, b) => a.seq - b.seq))
+    for (const l of this.listeners) l({ partition: this.partitionOf(entity), entity, removed, put })
+  }
+}
+
+const post = (seq: number, text: string, user = 'ann'): RecordLike => ({ seq, event: { type: 'message-posted', user, text, ts: 1000 + seq } })
+const query = (text: string, more: object = {}): ReturnType<typeof checkSearchQuery> => checkSearchQuery({ text, ...more })
+
+describe('SearchIndex', () => {
+  let dir: string
+  const open: SearchIndex[] = []
+  beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'plexi-search-')) })
+  afterEach(async () => {
+    for (const i of open.splice(0)) await i.close()
+    rmSync(dir, { recursive: true, force: true })
+  })
+  const openIndex = async (store: FakeStore, embedder?: Embedder): Promise<SearchIndex> => {
+    const index = await SearchIndex.open({ dir, storage: store, embedder, feed: { flushMs: 1 } })
+    open.push(index)
+    return index
+  }
+
+  it('should rebuild from the store when the file is missing, then follow what lands', async () => {
+    const store = new FakeStore()
+    store.land('room/ops', [post(1, 'the deploy is friday'), post(2, 'no deploy on friday', 'bob')])
+    const index = await openIndex(store)
+    expect(index.complete).to.equal(false)
+    await index.settled()
+    expect(index.complete).to.equal(true)
+    expect((await index.search(query('deploy'), { user: 'ann' })).hits).to.have.length(2)
+    store.land('room/ops', [post(3, 'deploy moved to monday')])
+    store.land('room/ops', [{ seq: 4, event: { type: 'message-redacted', seq: 1, by: 'ann', ts: 9 } }])
+    store.land('room/ops', [], [2])
+    await index.settled()
+    const answer = await index.search(query('deploy'), { user: 'ann' })
+    expect(answer.hits.map((h) => h.seq)).to.deep.equal([3])
+    expect(answer).to.include({ complete: true, semantic: 'not-asked' })
+    expect(index.lag.count).to.be.greaterThan(0)
+  })
+
+  it('should trust its file after a clean close and rebuild it after a crash', async () => {
+    const store = new FakeStore()
+    store.land('room/a', [post(1, 'kept across restarts')])
+    const first = await openIndex(store)
+    await first.settled()
+    await first.close()
+    store.reads = 0
+    const second = await openIndex(store)
+    expect(second.complete, 'closed cleanly and complete').to.equal(true)
+    expect(store.reads, 'nothing read back').to.equal(0)
+    expect((await second.search(query('restarts'), { user: null })).hits).to.have.length(1)
+    // a crash: the file is left open (never closed) and another index opens it
+    const third = await openIndex(store)
+    expect(third.complete).to.equal(false)
+    await third.settled()
+    expect((await third.search(query('restarts'), { user: null })).hits).to.have.length(1)
+  })
+
+  it('should rebuild when the feed overflows, and lose nothing the store holds', async () => {
+    const store = new FakeStore()
+    const index = await SearchIndex.open({ dir, storage: store, feed: { flushMs: 1_000, queueMax: 3 } })
+    open.push(index)
+    await index.settled()
+    store.land('room/a', [post(1, 'one'), post(2, 'two'), post(3, 'three'), post(4, 'four')])
+    expect(index.complete, 'lost: rebuilding').to.equal(false)
+    await index.settled()
+    expect(index.complete).to.equal(true)
+    expect((await index.search(query('four'), { user: null })).hits).to.have.length(1)
+  })
+
+  it('should rank semantic and hybrid queries with the vectors an embedder gives', async () => {
+    // 3 dimensions: [deploys, food, noise]; the query "ship it" means deploys
+    const meaning: Record<string, number[]> = {
+      'release train leaves at noon': [1, 0, 0.1],
+      'pizza for lunch': [0, 1, 0],
+      'ship it': [0.9, 0, 0.2],
+      'ship the pizza': [0.5, 0.5, 0]
+    }
+    const embedder: Embedder = { dimensions: 3, embed: async (texts) => texts.map((t) => Float32Array.from(meaning[t] ?? [0, 0, 1])) }
+    const store = new FakeStore()
+    store.land('room/a', [post(1, 'release train leaves at noon'), post(2, 'pizza for lunch'), post(3, 'ship the pizza')])
+    const index = await openIndex(store, embedder)
+    await index.settled()
+    const semantic = await index.search(query('ship it', { mode: 'semantic' }), { user: 'ann' })
+    expect(semantic.semantic).to.equal('used')
+    expect(semantic.hits.map((h) => h.seq)).to.deep.equal([1, 3, 2])
+    const text = await index.search(query('ship it'), { user: 'ann' })
+    expect(text.hits, 'no post has both words').to.deep.equal([])
+    const hybrid = await index.search(query('pizza', { mode: 'hybrid' }), { user: 'ann' })
+    expect(hybrid.hits.map((h) => h.seq).slice(0, 2)).to.have.members([2, 3])
+    expect(hybrid.hits[0]?.marks, 'a text hit keeps its marks').to.have.length(1)
+  })
+
+  it('should answer semantic queries as unavailable without an embedder', async () => {
+    const store = new FakeStore()
+    store.land('room/a', [post(1, 'pizza')])
+    const index = await openIndex(store)
+    await index.settled()
+    expect(await index.search(query('pizza', { mode: 'semantic' }), { user: 'ann' })).to.deep.include({ hits: [], semantic: 'unavailable' })
+    expect((await index.search(query('pizza', { mode: 'hybrid' }), { user: 'ann' })).hits).to.have.length(1)
+  })
+})
