@@ -24,7 +24,7 @@ const THROUGHPUT_POSTS = 3_000
 const IN_FLIGHT = 64
 const POSTERS = 4
 
-type Client = ReturnType<typeof chatClient>
+export type Client = ReturnType<typeof chatClient>
 type Stream = ReturnType<Client['subscribe']>
 
 /** Rejects after `timeout` ms: every wait of the bench is bounded. */
@@ -80,7 +80,7 @@ export function watch (client: Client, room: string): { cancel: () => void, live
   }
 }
 
-async function postDeliverLatency (poster: Client, reader: Client, room: string): Promise<number[]> {
+export async function postDeliverLatency (poster: Client, reader: Client, room: string): Promise<number[]> {
   const feed = watch(reader, room)
   await bounded(feed.live, 'the subscription')
   const samples: number[] = []
@@ -106,7 +106,7 @@ async function unaryRoundTrips (client: Client, room: string): Promise<number[]>
 
 /** Posts THROUGHPUT_POSTS with IN_FLIGHT outstanding; with subscribers, waits until every one has
  * the last message. Returns posts per second. */
-async function throughput (posters: Client[], room: string, subscribers: Client[]): Promise<number> {
+export async function throughput (posters: Client[], room: string, subscribers: Client[]): Promise<number> {
   const feeds = subscribers.map((s) => watch(s, room))
   await bounded(Promise.all(feeds.map((f) => f.live)), 'the subscribers')
   let next = 0

@@ -4,6 +4,7 @@
  */
 import { backupBench } from './backup.ts'
 import { chatBench } from './chat.ts'
+import { conversationsBench } from './conversations.ts'
 import { inferenceBench } from './inference.ts'
 import { kernelBench } from './kernel.ts'
 import { meshBench } from './mesh.ts'
@@ -14,7 +15,7 @@ import { usersBench } from './users.ts'
 import { table } from './figure.ts'
 import type { Bench } from './figure.ts'
 
-const benches: readonly Bench[] = [kernelBench, chatBench, inferenceBench, meshBench, replicationBench, migrationBench, usersBench, backupBench, pluginsBench]
+const benches: readonly Bench[] = [kernelBench, chatBench, inferenceBench, meshBench, replicationBench, migrationBench, usersBench, backupBench, pluginsBench, conversationsBench]
 
 const args = process.argv.slice(2)
 const json = args.includes('--json')
