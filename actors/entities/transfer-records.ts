@@ -13,22 +13,24 @@ export function roomRecord (seq: number, event: RoomEvent, redacted: boolean): R
   if (raw.type === 'message-redacted') {
     return { seq, kind: 'redaction', user: String(raw.by), ts: raw.ts, redacts: Number(raw.seq) }
   }
-  switch (event.type) {
+  // (every other event: the same whether RoomEvent has the redaction or not yet)
+  const e = event as Exclude<RoomEvent, { readonly type: 'message-redacted' }>
+  switch (e.type) {
     case 'message-posted': {
-      const gone = redacted || (event as { readonly redacted?: unknown }).redacted === true
+      const gone = redacted || (e as { readonly redacted?: unknown }).redacted === true
       return {
         seq,
         kind: 'message',
-        user: event.user,
-        ts: event.ts,
-        ...(gone ? { redacted: true } : { text: event.text }),
-        ...(event.clientId !== undefined && { clientId: event.clientId }),
-        ...(event.importedFrom !== undefined && { importedFrom: event.importedFrom })
+        user: e.user,
+        ts: e.ts,
+        ...(gone ? { redacted: true } : { text: e.text }),
+        ...(e.clientId !== undefined && { clientId: e.clientId }),
+        ...(e.importedFrom !== undefined && { importedFrom: e.importedFrom })
       }
     }
-    case 'member-joined': return { seq, kind: 'join', user: event.user, ts: event.ts }
-    case 'member-left': return { seq, kind: 'leave', user: event.user, ts: event.ts }
-    default: return assertNever(event, 'room event')
+    case 'member-joined': return { seq, kind: 'join', user: e.user, ts: e.ts }
+    case 'member-left': return { seq, kind: 'leave', user: e.user, ts: e.ts }
+    default: return assertNever(e, 'room event')
   }
 }
 
