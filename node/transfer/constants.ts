@@ -21,3 +21,8 @@ export const TRANSFER_ASK_TIMEOUT_MS = 30_000
 /** Who posts an import made through the admin API (its poster of record) unless it names a user:
  * the admin, as the admin's other actions are recorded. */
 export const ADMIN_IMPORTER = 'admin'
+
+/** Waits before each try again of an import batch that failed for a while (no owner yet, a move,
+ * a timeout): a room that moves is back within a second or two; past the last the import fails,
+ * and running it again goes on where it stopped (the watermark skips what landed). */
+export const IMPORT_RETRY_DELAYS_MS: readonly number[] = [100, 250, 500, 1_000, 2_000]

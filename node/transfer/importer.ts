@@ -1,8 +1,12 @@
-import { AGENT, MAX_IMPORT_BATCH_BYTES, MAX_IMPORT_BATCH_POSTS, ROOM } from '../../actors/index.ts'
+import { AGENT, MAX_IMPORT_BATCH_BYTES, MAX_IMPORT_BATCH_POSTS, ROOM, isSuperseded } from '../../actors/index.ts'
 import type { ActorSystem, ImportOutcome } from '../../actors/index.ts'
-import { ExportKindError, ExportReader, importItemOf } from '../../protocols/index.ts'
+import { ExportKindError, ExportReader, importItemOf, kindOf } from '../../protocols/index.ts'
 import type { ExportHeader, ImportItem } from '../../protocols/index.ts'
-import { TRANSFER_ASK_TIMEOUT_MS } from './constants.ts'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { IMPORT_RETRY_DELAYS_MS, TRANSFER_ASK_TIMEOUT_MS } from './constants.ts'
+
+/** Failures of a batch that a later try may not meet (the batch itself was fine). */
+const TRANSIENT: ReadonlySet<string> = new Set(['unavailable', 'timeout'])
 
 /** Where an import goes: a room, or a user's agent conversation. */
 export interface ImportTarget {
@@ -118,7 +122,21 @@ export class Importer {
     }
   }
 
+  /** Sends a batch; one that failed for a while (no owner yet, a move, a timeout) is sent again:
+   * the target's watermark makes that safe (what landed the first time is skipped). */
   async #send (target: ImportTarget, user: string, source: string, items: ImportItem[], dryRun: boolean): Promise<ImportOutcome> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.#ask(target, user, source, items, dryRun)
+      } catch (err) {
+        const delay = IMPORT_RETRY_DELAYS_MS[attempt]
+        if (delay === undefined || !(TRANSIENT.has(kindOf(err)) || isSuperseded(err))) throw err
+        await sleep(delay)
+      }
+    }
+  }
+
+  async #ask (target: ImportTarget, user: string, source: string, items: ImportItem[], dryRun: boolean): Promise<ImportOutcome> {
     const { system } = this.#options
     const options = { timeout: TRANSFER_ASK_TIMEOUT_MS }
     if (target.kind === 'room') {

@@ -63,6 +63,35 @@ describe('Importer', () => {
     expect(cut?.message).to.match(/^record 2: \(end\): the JSON export ends before its records do/)
   })
 
+  it('should send a batch again after a failure that passes (the watermark makes it safe), and give up on one that does not', async () => {
+    for (let i = 1; i <= 4; i++) await post('src', 'alice', `m${i}`)
+    const lines = await exported('src')
+    let failures = 2
+    const flaky = {
+      entity: ((type: never, key: string) => {
+        const real = local.system.entity(type, key)
+        return {
+          ask: async (make: never, options: never) => {
+            if (failures-- > 0) throw Object.assign(new Error('no owner yet'), { name: 'NoOwnerError', kind: 'unavailable' })
+            return await real.ask(make, options)
+          }
+        }
+      }) as never
+    }
+    const report = await new Importer({ system: flaky, batchPosts: 2 }).import(linesOf(lines), { kind: 'room', name: 'dst' }, 'carol')
+    expect(report).to.deep.include({ added: 4, batches: 2 })
+    expect((await history('dst')).map((m) => m.text)).to.deep.equal(['m1', 'm2', 'm3', 'm4'])
+    failures = 100
+    const err = await new Importer({ system: flaky }).import(linesOf(lines), { kind: 'room', name: 'other' }, 'carol').then(() => undefined, (e: unknown) => e as Error)
+    expect(err?.name).to.equal('NoOwnerError')
+    const refused = { entity: (() => ({ ask: async () => { throw Object.assign(new Error('bad'), { name: 'InvalidMessageError', kind: 'invalid' }) } })) as never }
+    failures = 0
+    const tries: number[] = []
+    const started = Date.now()
+    await new Importer({ system: refused }).import(linesOf(lines), { kind: 'room', name: 'x' }, 'carol').catch(() => { tries.push(Date.now() - started) })
+    expect(tries[0], 'a refusal is not tried again').to.be.below(100)
+  })
+
   it('should import an agent export into another agent as its questions and answers', async () => {
     const agentExport = [
       JSON.stringify({ format: 'plexi-export/1', source: 'x/agent/bob/1', kind: 'agent', name: 'bob', exportedAt: 1, from: 1, to: 3, floor: 1 }),
