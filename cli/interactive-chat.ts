@@ -16,6 +16,8 @@ interface RoomEvent {
   readonly message?: ChatMessage
   readonly live?: { readonly lastSeq: number }
   readonly agentPartial?: { readonly requestId: string, readonly user: string, readonly inReplyTo: number }
+  /** A post withdrawn: an event of the room's series, with a seq of its own. */
+  readonly redaction?: { readonly room: string, readonly seq: number, readonly redacts: number, readonly by: string, readonly ts: number }
 }
 
 /**
@@ -113,6 +115,10 @@ export class InteractiveChat {
     if (event.message !== undefined && event.message !== null && event.message.seq > this.#lastSeq) {
       this.#lastSeq = event.message.seq
       this.#print(chatLine(event.message, false))
+    } else if (event.redaction !== undefined && event.redaction !== null && event.redaction.seq > this.#lastSeq) {
+      const r = event.redaction
+      this.#lastSeq = r.seq
+      this.#print(chatLine({ room: r.room, seq: r.seq, user: r.by, text: '', ts: r.ts, kind: 'redaction', redacts: r.redacts }, false))
     } else if (event.agentPartial !== undefined && event.agentPartial !== null) {
       // the whole answer follows as a message; say once that it is coming
       if (!this.#answering.has(event.agentPartial.requestId)) {

@@ -88,12 +88,15 @@ export async function redact (ctx: RoomContext, msg: RedactMsg): Promise<void> {
 }
 
 /**
- * `erase-user`: reads the room's whole retained journal, page by page, for the posts of the user
- * and of their agent not redacted yet; journals a `message-redacted` for each, REDACT_BATCH to a
+ * `erase-user`: the user leaves the room if a member; then the room reads its whole retained
+ * journal, page by page, for the posts of the user and of their agent not redacted yet (none in a
+ * room that knows its posters and the user is not one); journals a `message-redacted` for each, REDACT_BATCH to a
  * write (subscribers get each), and rewrites them without their text on the replicas before it
  * answers. Reading is the cost: a room of a million records is read once.
  */
 export async function eraseUser (ctx: RoomContext, msg: EraseMsg): Promise<void> {
+  // an erased user is no member any more (a leave, as any other: subscribers see it)
+  if (ctx.state.members.includes(msg.user)) await recordMany(ctx, [{ type: 'member-left', user: msg.user, ts: Date.now() }])
   if (!mayHavePosted(ctx.state.posters, msg.user)) {
     // the room knows every poster, and the user is not one: nothing to read
     ctx.reply(msg.replyTo, { room: ctx.key, redacted: 0, already: 0 } satisfies EraseAck)

@@ -58,6 +58,25 @@ describe('InteractiveChat', function () {
     }
   })
 
+  it('should show a post redacted while it follows the room, live, as what happened', async () => {
+    const other = chatClient(node.grpc, token)
+    const { io, out } = typing('', false)
+    const stdin = io.stdin as PassThrough
+    const chat = InteractiveChat.run(io, new NodeClient(node.grpc, token), 'redacting')
+    try {
+      const posted = await other.call<{ seq: number }>('Post', { room: 'redacting', text: 'take this back' })
+      const deadline = Date.now() + 20_000
+      while (!out().includes('take this back') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20))
+      await other.call('Redact', { room: 'redacting', seq: posted.seq })
+      while (!/\* ivy redacted #\d+$/m.test(out()) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20))
+      expect(out()).to.match(new RegExp(`^#\\d+ \\d\\d:\\d\\d:\\d\\d \\* ivy redacted #${posted.seq}$`, 'm'))
+    } finally {
+      other.close()
+      stdin.end('/quit\n')
+      await chat
+    }
+  })
+
   it('should end at /quit, once what was typed before it is posted, while the input stays open', async () => {
     const { io } = typing('kept\n/quit\n', false)
     await InteractiveChat.run(io, new NodeClient(node.grpc, token), 'quits')

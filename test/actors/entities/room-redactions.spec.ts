@@ -1,6 +1,6 @@
 import { expect } from 'chai'
 import { ActorSystem, chatRoom, erasureLog, roomDirectory, userDirectory } from '../../../actors/index.ts'
-import type { ActorAddress, ChatMessage, EraseAck, PostAck, RedactAck, RoomFeed } from '../../../actors/index.ts'
+import type { ActorAddress, ChatMessage, EraseAck, PostAck, RedactAck, RoomFeed, RoomInfo } from '../../../actors/index.ts'
 import { authoredBy, postedBy, scrubbed } from '../../../actors/entities/room-redactions.ts'
 import { LevelStore, openLocalJournal } from '../../../node/index.ts'
 import { storeHits } from '../../helpers/store-scan.ts'
@@ -120,9 +120,13 @@ describe('room redactions', () => {
       for (let i = 0; i < 30; i++) expect(await storeHits(store, `post ${i}!`), `post ${i}`).to.equal(i % 3 === 0 ? 1 : 0)
     })
 
-    it('should answer zero for a room the user never posted in', async () => {
+    it('should answer zero for a room the user never posted in, and take them out of its members', async () => {
+      await room('r').ask((replyTo) => ({ type: 'join', user: 'alice', replyTo }))
       await post('r', 'bob', 'hi')
       expect(await erase('r', 'alice')).to.include({ redacted: 0, already: 0 })
+      const info = await room('r').ask<RoomInfo>((replyTo) => ({ type: 'info', replyTo }))
+      expect(info.members).to.deep.equal([])
+      expect((await history('r')).map((m) => m.kind)).to.deep.equal(['join', 'message', 'leave'])
     })
   })
 

@@ -5,7 +5,7 @@ import { processIo } from '../../../cli/cli-io.ts'
 import { AdminCli } from '../../helpers/admin-cli.ts'
 
 /** The subcommands of `plexi admin`, in the order its help has always listed them. */
-const ORDER = ['users', 'tokens', 'audit', 'cluster', 'nodes', 'top', 'actors', 'partitions', 'repair', 'scrub', 'storage', 'jobs', 'migrate', 'drain', 'decommission', 'backup', 'restore', 'roles', 'models', 'plugins', 'mcp-servers']
+const ORDER = ['users', 'rooms', 'retention', 'tokens', 'audit', 'cluster', 'nodes', 'top', 'actors', 'partitions', 'repair', 'scrub', 'storage', 'jobs', 'migrate', 'drain', 'decommission', 'backup', 'restore', 'roles', 'models', 'plugins', 'mcp-servers']
 
 describe('adminCommands', () => {
   const cli = new AdminCli()

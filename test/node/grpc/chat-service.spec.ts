@@ -140,6 +140,22 @@ describe('chatServiceHandlers (real gRPC, real LevelDB)', function () {
     expect((await failure(c.call('Redact', { room: 'red', seq: 0 }))).code).to.equal(grpc.status.INVALID_ARGUMENT)
   })
 
+  it('should start a subscription and history at the room\'s retained history once retention trimmed it', async () => {
+    for (let i = 1; i <= 6; i++) await system.entity(chatRoom, 'kept').ask((replyTo) => ({ type: 'post', user: 'ann', text: `line ${i}`, replyTo }))
+    await system.entity(chatRoom, 'kept').ask((replyTo) => ({ type: 'apply-retention', retention: { posts: 2 }, now: Date.now(), replyTo }))
+    const c = client(token)
+    const { messages, retainedFrom } = await c.call<{ messages: Array<{ seq: number }>, retainedFrom: number }>('History', { room: 'kept', after: 0, limit: 0 })
+    expect([messages.map((m) => m.seq), retainedFrom]).to.deep.equal([[5, 6], 5])
+    expect((await c.call<{ floor: number }>('Join', { room: 'kept' })).floor).to.equal(5)
+    const events: Array<{ message?: { seq: number } | null, live?: { lastSeq: number } | null }> = []
+    const stream = c.subscribe('kept', 0)
+    stream.on('data', (e: typeof events[number]) => { events.push(e) })
+    stream.on('error', () => undefined)
+    await waitFor(() => events.some((e) => e.live != null), 'the stream live')
+    stream.cancel()
+    expect(events.filter((e) => e.message != null).map((e) => e.message?.seq)).to.deep.equal([5, 6, 7])
+  })
+
   it('should send a message again, with no error and stored once, when a newer owner took its room first (a move that ended in a failover)', async () => {
     const c = client(token)
     await c.call('Post', { room: 'taken', text: 'before' })
