@@ -236,7 +236,8 @@ export function recoveredInit (opts: EntityLogOptions, taken: TakenLog): LogInit
     holder: opts.activation,
     readFloor: b.head,
     floor,
-    revised: Math.max(0, ...logs.map((x) => x.revised ?? 0)),
+    // (the latest rewrite generation any of them was sent: one acknowledged reached W of them)
+    revised: Math.max(0, ...logs.map((x) => Math.max(x.revised ?? 0, x.rewrites ?? 0))),
     ...(floorEpoch !== undefined && { floorEpoch })
   }
   // the best replica holds the owner's log up to the sealed record
