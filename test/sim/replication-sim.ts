@@ -865,8 +865,8 @@ async function simulate (seed: number, options: SimOptions, partial: { config?: 
         log.read(1, 1_000_000).then((r) => { records = r }, (err: unknown) => { lastErr = err })
         await world.run(world.now + 10_000)
       }
-      if (records !== undefined && process.env.SIM_DEBUG === '1') for (const n of names) say(`DEBUG ${entity} ${n}: ${JSON.stringify((await world.node(n).core.state(entity)).summary)} seq18=${JSON.stringify(world.node(n).disk.get(entity)?.records.get(18))}`)
-      if (records !== undefined && process.env.SIM_DEBUG === '1') say(`DEBUG final ${entity} revised? read seq18=${JSON.stringify(records.find((r) => r.seq === 18))} matches=${JSON.stringify(log.replicaMatches())}`)
+      if (records !== undefined && process.env.SIM_DEBUG === '1') for (const n of names) say(`DEBUG ${entity} ${n}: ${JSON.stringify((await world.node(n).core.state(entity)).summary)} seq18=${JSON.stringify(world.node(n).disk.get(entity)?.records.get(205))}`)
+      if (records !== undefined && process.env.SIM_DEBUG === '1') say(`DEBUG final ${entity} revised? read seq18=${JSON.stringify(records.find((r) => r.seq === 205))} matches=${JSON.stringify(log.replicaMatches())}`)
       if (records !== undefined) final.set(entity, { log, records })
       else say(`final read of ${entity}: ${String(lastErr)}`)
     }
