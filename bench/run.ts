@@ -11,11 +11,12 @@ import { meshBench } from './mesh.ts'
 import { migrationBench } from './migration.ts'
 import { pluginsBench } from './plugins.ts'
 import { replicationBench } from './replication.ts'
+import { searchBench } from './conversations-search.ts'
 import { usersBench } from './users.ts'
 import { table } from './figure.ts'
 import type { Bench } from './figure.ts'
 
-const benches: readonly Bench[] = [kernelBench, chatBench, inferenceBench, meshBench, replicationBench, migrationBench, usersBench, backupBench, pluginsBench, conversationsBench]
+const benches: readonly Bench[] = [kernelBench, chatBench, inferenceBench, meshBench, replicationBench, migrationBench, usersBench, backupBench, pluginsBench, conversationsBench, searchBench]
 
 const args = process.argv.slice(2)
 const json = args.includes('--json')

@@ -51,6 +51,21 @@ describe('FtsIndex', () => {
     index.close()
   })
 
+  it('should rank the most recent matches of a window, keep ids in time order, and filter time as id ranges', () => {
+    const index = new FtsIndex(':memory:')
+    // posted in another order than their times, two in the same millisecond
+    index.apply(ops([row('room/a', 3, 'tide tide tide', 'ann', 3_000), row('room/a', 1, 'tide', 'ann', 1_000), row('room/a', 2, 'tide low', 'ann', 2_000), row('room/b', 9, 'tide high', 'bob', 2_000)]))
+    const all = index.search(q('tide'), { user: null }, 10)
+    expect(all.map((h) => `${h.entity}#${h.seq}`)[0], 'the most tides first').to.equal('room/a#3')
+    expect(new Set(all.map((h) => h.id)).size).to.equal(4)
+    const byId = [...all].sort((x, y) => x.id - y.id).map((h) => h.ts)
+    expect(byId).to.deep.equal([1_000, 2_000, 2_000, 3_000])
+    const windowed = index.search(q('tide'), { user: null }, 10, undefined, 2)
+    expect(windowed.map((h) => h.ts).sort(), 'the two most recent matches only').to.deep.equal([2_000, 3_000])
+    expect(index.search(q('tide', { since: 2_000, until: 3_000 }), { user: null }, 10).map((h) => h.seq).sort()).to.deep.equal([2, 9])
+    index.close()
+  })
+
   it('should not take user text as FTS5 syntax', () => {
     const index = new FtsIndex(':memory:')
     index.apply(ops([row('room/a', 1, 'text: NEAR OR "quoted"')]))

@@ -13,7 +13,7 @@ describe('IndexThread', () => {
       expect((await searching).hits, 'answered after the apply sent before it').to.have.length(1)
       await thread.setComplete(true)
       expect(await thread.stats()).to.include({ rows: 1, vectors: 0 })
-      expect(await thread.texts(0, 10)).to.deep.equal([{ id: 1, text: 'threaded' }])
+      expect((await thread.texts(0, 10)).map((t) => t.text)).to.deep.equal(['threaded'])
       const err = await thread.apply({ put: [{ partition: 0, entity: 'room/a', seq: 2, author: 'ann', ts: 1, text: null as unknown as string }], remove: [], redact: [] }).then(() => undefined, (e: Error) => e)
       expect(err?.message).to.match(/NOT NULL/)
     } finally {

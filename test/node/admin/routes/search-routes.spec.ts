@@ -28,6 +28,7 @@ describe('searchRoutes', () => {
         expect(bad.statusCode, url).to.equal(400)
         expect(JSON.stringify(bad.json()), url).to.match(message)
       }
+      expect((await app.inject({ method: 'GET', url: '/api/v1/search?q=x&rooms=Bad%20Room' })).json()).to.include({ code: 'INVALID_SEARCH' })
     } finally {
       await app.close()
     }
