@@ -1,4 +1,4 @@
-import { AGENT, ERASURES, ERASURE_LOG_KEY, ROOM, TOOL_POLICY, agentDisplayName, hasSeq, postedBy, scrubbed } from '../../actors/index.ts'
+import { AGENT, ERASURES, ERASURE_LOG_KEY, ROOM, TOOL_POLICY, USERS, agentDisplayName, hasSeq, postedBy, scrubbed } from '../../actors/index.ts'
 import type { ActorSystem, ErasureLogView, RoomEvent } from '../../actors/index.ts'
 import type { StoredRecord } from '../replication/index.ts'
 
@@ -12,7 +12,8 @@ export const ERASURE_LOG_ACTOR = 'erasure-log'
  * The erasure log as a restore applies it (node/backup's restoreFilter): whatever a backup holds,
  * the records a restore writes carry no erased text. An erased user's posts (and their agent's) in
  * every room, and every post redacted since, are written without their text; an erased user's
- * agent and tool policy are not restored at all (they stay erased and trimmed); and the log itself
+ * add to the user directory is written as a removal (their token stays refused); their agent and
+ * tool policy are not restored at all (they stay erased and trimmed); and the log itself
  * is not restored over a live one (an old copy would forget the erasures made since), only into a
  * cluster that has none.
  */
@@ -37,6 +38,16 @@ export class ErasureFilter {
     return owner !== undefined && this.#users.has(owner) && postedBy(poster, owner)
   }
 
+  /** The user directory's records with an erased user's adds written as removals: the backup's
+   * token hash of an erased user never comes back, so their old token stays refused. */
+  #directory (records: readonly StoredRecord[]): readonly StoredRecord[] {
+    return records.map((r) => {
+      const event = r.event as { type?: unknown, name?: unknown, ts?: unknown }
+      if (event?.type !== 'user-added' || typeof event.name !== 'string' || !this.#users.has(event.name)) return r
+      return { ...r, event: { type: 'user-removed', name: event.name, ts: typeof event.ts === 'number' ? event.ts : 0 } }
+    })
+  }
+
   /** The entity's records as the restore may write them, or null: leave the entity as it is now. */
   records (entity: string, records: readonly StoredRecord[]): readonly StoredRecord[] | null {
     const slash = entity.indexOf('/')
@@ -46,6 +57,7 @@ export class ErasureFilter {
     // scratch): then the backup's is the best there is
     if (type === ERASURES.type) return this.#users.size === 0 && Object.keys(this.#view.redactions).length === 0 ? records : null
     if ((type === AGENT.type || type === TOOL_POLICY.type) && this.#users.has(key)) return null
+    if (type === USERS.type) return this.#users.size === 0 ? records : this.#directory(records)
     if (type !== ROOM.type) return records
     const redacted = this.#view.redactions[key]
     if (this.#users.size === 0 && redacted === undefined) return records

@@ -17,6 +17,12 @@ describe('ErasureFilter', () => {
     expect((filter.records('room/random', [imported])?.[0]?.event as { text: string }).text).to.equal('')
   })
 
+  it('should write an erased user\'s add to the user directory as a removal, and keep the others\'', () => {
+    const added = (seq: number, name: string): StoredRecord => ({ seq, epoch: 1, event: { type: 'user-added', name, tokenHash: 'a'.repeat(64), ts: 5 } })
+    const out = filter.records('users/all', [added(1, 'bob'), added(2, 'alice')]) as StoredRecord[]
+    expect(out.map((r) => r.event)).to.deep.equal([added(1, 'bob').event, { type: 'user-removed', name: 'alice', ts: 5 }])
+  })
+
   it('should leave out an erased user\'s agent and tool policy, and the erasure log itself', () => {
     expect(filter.records('agent/alice', [post(1, 'alice', 'x')])).to.equal(null)
     expect(filter.records('tool-policy/alice', [])).to.equal(null)
