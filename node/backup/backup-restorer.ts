@@ -187,7 +187,9 @@ export class BackupRestorer {
     const { system } = this.#ctx.opts
     const slash = block.entity.indexOf('/')
     const state = (): unknown => system.foldState(block.entity.slice(0, slash), block.entity.slice(slash + 1), decoded.records)
-    const rewrite = this.#rewriteHeld(block.entity, decoded, state, this.#clients(p.partition), `restore-${run.id}`).then((result) => {
+    const rewrite = this.#rewriteHeld(block.entity, decoded, state, this.#clients(p.partition), `restore-${run.id}`).then(async (result) => {
+      // what the filter could not write is carried out again through the entity (the erasure log)
+      await run.filter?.after?.(block.entity)
       run.dropped += Math.max(0, result.dropped)
       run.written += result.written
       this.#ctx.stats.restored++
@@ -195,7 +197,7 @@ export class BackupRestorer {
       run.done++
       run.progress.complete(i)
       run.control.progress({ done: run.done, message: `${run.done} of ${run.chosen.length} entities restored` })
-    }, (err: unknown) => { run.failure ??= err })
+    }).catch((err: unknown) => { run.failure ??= err })
     run.inFlight.add(rewrite)
     // `rewrite` never rejects (a failure is kept in run.failure and thrown by the loop)
     void rewrite.finally(() => { run.inFlight.delete(rewrite) })

@@ -23,6 +23,8 @@ export interface UserErasureOptions {
 /** What an erasure did, as its job's last message says. */
 interface Tally {
   rooms: number
+  /** Rooms whose records were rewritten (what the stores compact). */
+  readonly changed: string[]
   redacted: number
   kvStates: number
   failures: Array<{ item: string, why: string }>
@@ -52,7 +54,7 @@ export class UserErasure {
   /** The erasure itself; resolves with the job's message, rejects when a step failed for good. */
   async erase (control: JobControl, name: string, by: string): Promise<string> {
     const { system } = this.#opts
-    const tally: Tally = { rooms: 0, redacted: 0, kvStates: 0, failures: [] }
+    const tally: Tally = { rooms: 0, changed: [], redacted: 0, kvStates: 0, failures: [] }
     control.progress({ message: `noting the erasure of ${name}` })
     await system.entity(ERASURES, ERASURE_LOG_KEY).ask<ErasedUser>((replyTo) => ({ type: 'note-erasure', name, by, replyTo }))
     await this.#opts.users.remove(name).catch((err: unknown) => {
@@ -67,7 +69,8 @@ export class UserErasure {
     await this.#forgetKvCaches(name, tally)
     await this.#revokeTools(name, tally)
     control.progress({ done: rooms.length + 2, message: 'compacting the stores' })
-    const uncompacted = await this.#compact([...rooms.map((r) => `${ROOM.type}/${r.name}`), `${AGENT.type}/${name}`])
+    // only what changed: a room the user never posted in holds nothing of theirs to compact away
+    const uncompacted = await this.#compact([...tally.changed, `${AGENT.type}/${name}`])
     control.progress({ done: rooms.length + 3, failed: tally.failures.length, left: [...tally.failures, ...uncompacted] })
     const summary = `erased ${name}: ${tally.redacted} posts redacted in ${tally.rooms} of ${rooms.length} rooms, ${turns} agent turns and ${tally.kvStates} KV caches removed, tokens revoked`
     if (tally.failures.length > 0) throw new Error(`${summary}; ${tally.failures.length} steps failed (run the erasure again): ${tally.failures.slice(0, 3).map((f) => `${f.item}: ${f.why}`).join('; ')}`)
@@ -86,6 +89,7 @@ export class UserErasure {
           const ack = await this.#opts.system.entity(ROOM, room).ask<EraseAck>((replyTo) => ({ type: 'erase-user', user: name, by, replyTo }), { timeout: ERASE_ROOM_ASK_MS })
           tally.redacted += ack.redacted
           if (ack.redacted + ack.already > 0) tally.rooms++
+          if (ack.redacted + ack.already > 0) tally.changed.push(`${ROOM.type}/${room}`)
         } catch (err) {
           tally.failures.push({ item: `room/${room}`, why: describe(err) })
         }

@@ -157,4 +157,46 @@ describe('redaction, erasure and retention across node processes (real libp2p, g
       }
     }
   })
+
+  it('should never bring erased data back: a full restore of a backup made before the erasure writes no erased text and no erased token', async () => {
+    const dir = await tempDir()
+    dirs.push(dir)
+    const made = await runCli(['backup', 'keygen', '--out', join(dir.path, 'backup.key'), '--json'])
+    expect(made.code, made.stderr).to.equal(0)
+    const node = await startNodeProcess(join(dir.path, 'data'), ['--role', 'chat,storage,backup,ai', '--backup-key-file', join(dir.path, 'backup.key')], 40_000)
+    const running = Object.assign(node, { peerId: 'solo', p2p: '' })
+    nodes.push(running)
+    const admin = async (args: string[]): Promise<{ code: number | null, stdout: string, stderr: string }> =>
+      await runCli(['admin', ...args, '--admin-addr', node.admin, '--data-dir', node.dataDir], { timeout: 120_000 })
+    const tokens = await Promise.all(['carol', 'dave'].map(async (name) => (JSON.parse((await admin(['users', 'add', name, '--json', '--no-save'])).stdout) as { token: string }).token))
+    const [carol, dave] = tokens as [string, string]
+    const carolChat = client(running, carol)
+    const daveChat = client(running, dave)
+    for (let i = 0; i < 10; i++) {
+      await carolChat.call('Post', { room: `vault-${i % 2}`, text: `carol private ${i} ~` })
+      await daveChat.call('Post', { room: `vault-${i % 2}`, text: `dave public ${i} ~` })
+    }
+    const backup = await admin(['backup', 'create', '--json'])
+    expect(backup.code, backup.stderr).to.equal(0)
+    const id = (JSON.parse(backup.stdout.trim().split('\n').at(-1) as string) as { target: string }).target
+    const erased = await admin(['users', 'erase', 'carol', '--yes'])
+    expect(erased.code, erased.stderr).to.equal(0)
+    // the whole backup back: rooms, the user directory, everything it holds
+    const restored = await admin(['restore', id, '--json'])
+    expect(restored.code, restored.stderr).to.equal(0)
+    for (const room of ['vault-0', 'vault-1']) {
+      const { messages } = await history(daveChat, room)
+      expect(messages.filter((m) => m.user === 'carol').every((m) => m.text === '' && m.redacted), room).to.equal(true)
+      expect(messages.filter((m) => m.user === 'dave').length).to.equal(5)
+    }
+    expect(await chatClient(node.grpc, carol).call('ListRooms', {}).then(() => 'accepted', (err: { code?: number }) => err.code)).to.equal(16)
+    await node.stop('SIGTERM', 20_000)
+    const store = await LevelStore.open(join(node.dataDir, STORE_DIR))
+    try {
+      expect(await storeHits(store, 'carol private'), 'carol\'s text in the store after the restore').to.equal(0)
+      expect(await storeHits(store, 'dave public 9 ~')).to.be.above(0)
+    } finally {
+      await store.close()
+    }
+  })
 })

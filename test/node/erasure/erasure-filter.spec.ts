@@ -1,5 +1,8 @@
 import { expect } from 'chai'
+import { ROOM } from '../../../actors/index.ts'
+import type { ChatMessage } from '../../../actors/index.ts'
 import { ErasureFilter } from '../../../node/erasure/index.ts'
+import { ErasureRig } from '../../helpers/erasure-rig.ts'
 import type { StoredRecord } from '../../../node/replication/index.ts'
 
 describe('ErasureFilter', () => {
@@ -17,6 +20,12 @@ describe('ErasureFilter', () => {
     expect((filter.records('room/random', [imported])?.[0]?.event as { text: string }).text).to.equal('')
   })
 
+  it('should write an erased user\'s add to the user directory as a removal, and keep the others\'', () => {
+    const added = (seq: number, name: string): StoredRecord => ({ seq, epoch: 1, event: { type: 'user-added', name, tokenHash: 'a'.repeat(64), ts: 5 } })
+    const out = filter.records('users/all', [added(1, 'bob'), added(2, 'alice')]) as StoredRecord[]
+    expect(out.map((r) => r.event)).to.deep.equal([added(1, 'bob').event, { type: 'user-removed', name: 'alice', ts: 5 }])
+  })
+
   it('should leave out an erased user\'s agent and tool policy, and the erasure log itself', () => {
     expect(filter.records('agent/alice', [post(1, 'alice', 'x')])).to.equal(null)
     expect(filter.records('tool-policy/alice', [])).to.equal(null)
@@ -30,5 +39,29 @@ describe('ErasureFilter', () => {
   it('should hand back the very records when the log is empty', () => {
     const records = [post(1, 'alice', 'x')]
     expect(new ErasureFilter({ users: [], redactions: {} }).records('room/general', records)).to.equal(records)
+  })
+
+  describe('after', () => {
+    let rig: ErasureRig
+    beforeEach(async () => { rig = await new ErasureRig().open() })
+    afterEach(async () => { await rig.close() })
+
+    it('should carry out again, through the entities, what the backup held of the log: the user removed, their posts and the logged seqs redacted', async () => {
+      await rig.users.add('alice')
+      await rig.post('general', 'alice', 'hers')
+      await rig.post('general', 'bob', 'his, redacted since')
+      await rig.post('general', 'bob', 'his, kept')
+      const live = new ErasureFilter({ users: [{ name: 'alice', by: 'admin', ts: 1 }], redactions: { general: [[2, 2]] } }, rig.system)
+      const backupRooms: StoredRecord[] = [post(1, 'alice', 'hers'), post(2, 'bob', 'his, redacted since'), post(3, 'bob', 'his, kept')]
+      live.records('room/general', backupRooms)
+      live.records('users/all', [{ seq: 1, epoch: 1, event: { type: 'user-added', name: 'alice', tokenHash: 'a'.repeat(64), ts: 1 } }])
+      await live.after('users/all')
+      await live.after('room/general')
+      await live.after('room/general')
+      expect(await rig.users.get('alice')).to.equal(null)
+      const history = await rig.system.entity(ROOM, 'general').ask<ChatMessage[]>((replyTo) => ({ type: 'history', after: 0, limit: 10, replyTo }))
+      expect(history.filter((m) => m.kind === 'message').map((m) => [m.user, m.text, m.redacted ?? false])).to.deep.equal([['alice', '', true], ['bob', '', true], ['bob', 'his, kept', false]])
+      await live.after('room/other')
+    })
   })
 })

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify'
 import type { ChatMessage } from '../../../../actors/index.ts'
 import { erasureRoutes } from '../../../../node/admin/routes/erasure-routes.ts'
 import { scanStore } from '../../../../node/erasure/index.ts'
+import { ADMIN_TOKEN, AdminFixture } from '../../../helpers/admin-fixture.ts'
 import { pluginApp } from '../../../helpers/admin-plugin.ts'
 import { ErasureRig } from '../../../helpers/erasure-rig.ts'
 
@@ -60,5 +61,23 @@ describe('erasureRoutes', () => {
     } finally {
       await bare.close()
     }
+  })
+
+  describe('through the whole endpoint', () => {
+    const f = new AdminFixture()
+    beforeEach(async () => { await f.setup() })
+    afterEach(async () => { await f.teardown() })
+
+    it('should record an erasure and a redaction in the audit trail, and a scan without the text it looked for', async () => {
+      const api = async (method: 'GET' | 'POST', url: string, payload?: Record<string, unknown>) =>
+        await f.app.inject({ method, url, headers: { authorization: `Bearer ${ADMIN_TOKEN}` }, ...(payload !== undefined && { payload }) })
+      expect((await api('POST', '/api/v1/users/alice/erase')).statusCode).to.equal(202)
+      expect((await api('POST', '/api/v1/storage/scan', { text: 'the secret itself' })).statusCode).to.equal(503)
+      const { records } = (await api('GET', '/api/v1/audit')).json() as { records: Array<{ action: string, actor: string, detail: string }> }
+      const erase = records.find((r) => r.action === 'POST /api/v1/users/{name}/erase' || r.action.includes('/erase'))
+      expect(erase, JSON.stringify(records.map((r) => r.action))).to.include({ actor: 'admin' })
+      expect(JSON.stringify(records)).to.include('alice')
+      expect(JSON.stringify(records)).not.to.include('the secret itself')
+    })
   })
 })
