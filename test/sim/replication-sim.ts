@@ -669,7 +669,10 @@ async function simulate (seed: number, options: SimOptions, partial: { config?: 
   const pullClean = async (to: string, from: string, entity: string, activation: string): Promise<boolean> => {
     if (!world.node(to).up || !world.node(from).up) return false
     try {
-      const { took, fromNewer } = await pullEntity(to, from, entity)
+      // (a write on a node that crashes never lands, and its pull never ends: given up, not clean)
+      const pulled = await Promise.race([pullEntity(to, from, entity), new Promise<undefined>((resolve) => { world.at(PULL_GIVEN_UP_MS, () => { resolve(undefined) }) })])
+      if (pulled === undefined) return false
+      const { took, fromNewer } = pulled
       if (fromNewer) {
         const next = nextReplicasOf.get(entity) ?? []
         const log = await EntityLog.open({ entityId: entity, replicas: next, formerHolders: formersOf(next), writeQuorum: W, activation, self: from, env: world.ownerEnv(from), appendTimeoutMs: 1500, ...(lease !== undefined && { lease }) })
@@ -826,17 +829,6 @@ async function simulate (seed: number, options: SimOptions, partial: { config?: 
       await world.run(world.now + 10_000)
     }
   }
-  if (edits.enabled) {
-    // anti-entropy between every pair of the final replicas (rewrites and floors they missed),
-    // before the final owner takes it
-    for (let round = 0; round < 3; round++) {
-      for (const entity of entities) {
-        const set = setOf(entity, true).filter((n) => !world.gone.has(n))
-        for (const to of set) for (const from of set.filter((n) => n !== to)) void pullEntity(to, from, entity).catch(() => undefined)
-      }
-      await world.run(world.now + 10_000)
-    }
-  }
   // (an activation that began in the run may still be taking the entity, waiting out leases: a
   // final owner it supersedes is opened again)
   const final = new Map<string, { log: EntityLog, records: Array<{ seq: number, event: unknown }> }>()
@@ -865,12 +857,21 @@ async function simulate (seed: number, options: SimOptions, partial: { config?: 
         log.read(1, 1_000_000).then((r) => { records = r }, (err: unknown) => { lastErr = err })
         await world.run(world.now + 10_000)
       }
-      if (records !== undefined && process.env.SIM_DEBUG === '1') for (const n of names) say(`DEBUG ${entity} ${n}: ${JSON.stringify((await world.node(n).core.state(entity)).summary)} seq18=${JSON.stringify(world.node(n).disk.get(entity)?.records.get(18))}`)
-      if (records !== undefined && process.env.SIM_DEBUG === '1') say(`DEBUG final ${entity} revised? read seq18=${JSON.stringify(records.find((r) => r.seq === 18))} matches=${JSON.stringify(log.replicaMatches())}`)
       if (records !== undefined) final.set(entity, { log, records })
       else say(`final read of ${entity}: ${String(lastErr)}`)
     }
     if (!final.has(entity)) violate(`${entity}: no owner could take and read it after healing (all nodes up, no faults): ${String(lastErr)}`)
+  }
+  if (edits.enabled) {
+    // anti-entropy between every pair of the final replicas (rewrites and floors they missed),
+    // once the final owners fed them
+    for (let round = 0; round < 3; round++) {
+      for (const entity of entities) {
+        const set = setOf(entity, true).filter((n) => !world.gone.has(n))
+        for (const to of set) for (const from of set.filter((n) => n !== to)) void pullEntity(to, from, entity).catch(() => undefined)
+      }
+      await world.run(world.now + 10_000)
+    }
   }
   for (const [entity, { log, records }] of final) {
     const map = acked.get(entity) as Map<number, string>
@@ -910,7 +911,9 @@ async function simulate (seed: number, options: SimOptions, partial: { config?: 
       if (beyond.length > 0) violate(`${entity}: replica ${node} keeps records past the journal's head ${log.head}: ${beyond.slice(0, 3).join(',')}`)
       const damaged = [...(disk?.damaged ?? [])].filter((s) => s <= log.head)
       if (damaged.length > 0) violate(`${entity}: replica ${node} still holds damaged seq ${damaged.slice(0, 3).join(',')} after scrub`)
-      for (let s = floor; s <= log.head; s++) {
+      // (from its own floor when higher: anti-entropy may have brought a floor the final owner did
+      // not read)
+      for (let s = Math.max(floor, disk === undefined ? 1 : floorOf(disk.state.summary)); s <= log.head; s++) {
         const v = (disk?.records.get(s)?.event as { v?: string } | undefined)?.v
         if (v !== (bySeq.get(s)?.event as { v?: string } | undefined)?.v) { violate(`${entity}: replica ${node} differs at seq ${s}`); break }
       }
@@ -937,6 +940,10 @@ function sameRecords (a: DiskEntity | undefined, b: DiskEntity | undefined): boo
   }
   return true
 }
+
+/** How long a hand-off's or catch-up's pull may take before it is counted as not clean (virtual ms):
+ * one whose node crashed during a write never ends. */
+const PULL_GIVEN_UP_MS = 5_000
 
 /** Tickets sent twice in a run with reuseTickets (each use hands over again: more would grow without
  * bound). */

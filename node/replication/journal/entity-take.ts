@@ -128,22 +128,34 @@ async function readBest (opts: EntityLogOptions, f: number, epoch: number, round
   // a log trimmed whole (its floor past its head) has no last record to seal: every record of it
   // was acknowledged before the trim (docs/replication.md, "Rewrites and trims")
   if (best.summary.head > 0 && floorOf(best.summary) <= best.summary.head) {
-    const same = [...round.oks, ...former.oks].filter(([node, s]) => node !== best.node && s.head === best.summary.head && s.headEpoch === best.summary.headEpoch).map(([node]) => node)
+    const logs = [...round.oks, ...former.oks]
+    const same = logs.filter(([node, s]) => node !== best.node && s.head === best.summary.head && s.headEpoch === best.summary.headEpoch).map(([node]) => node)
+    // where the best log holds every rewrite known (or none was made), its copy, as always; else
+    // every copy that can be read, and the latest revision of them (a replica that missed a rewrite
+    // of the last record must not bring its old event back in the new epoch)
+    const latest = Math.max(0, ...logs.map(([, s]) => Math.max(s.revised ?? 0, s.rewrites ?? 0)))
+    const read = async (node: string): Promise<StoredRecord | undefined> => {
+      const [rec] = await env.call(node, { op: 'read', entity: entityId, from: best.summary.head, limit: 1 })
+      if (rec?.seq === best.summary.head && rec.epoch === best.summary.headEpoch) return rec
+      throw new ReplicasUnavailableError(entityId, 'recovery', f, round.oks.size, `${node} no longer holds seq ${best.summary.head}`)
+    }
     let why: unknown
-    // every copy that can be read, and the highest revision of them (a replica that missed a
-    // rewrite of the last record must not bring its old event back in the new epoch)
-    // (read side by side: a recovery waits for one round trip, as before)
-    const reads = await Promise.allSettled([best.node, ...same].map(async (node) => await env.call(node, { op: 'read', entity: entityId, from: best.summary.head, limit: 1 })))
-    reads.forEach((read, i) => {
-      if (read.status === 'rejected') {
-        why ??= read.reason
-        return
+    if (latest === 0 || (best.summary.revised ?? 0) >= latest) {
+      for (const node of [best.node, ...same]) {
+        try {
+          last = await read(node)
+          break
+        } catch (err) {
+          why ??= err
+        }
       }
-      const [rec] = read.value
-      if (rec?.seq === best.summary.head && rec.epoch === best.summary.headEpoch) {
-        if (last === undefined || laterRevision(rec, last)) last = rec
-      } else why ??= new ReplicasUnavailableError(entityId, 'recovery', f, round.oks.size, `${[best.node, ...same][i] as string} no longer holds seq ${best.summary.head}`)
-    })
+    } else {
+      // (side by side: a recovery waits for one round trip)
+      for (const r of await Promise.allSettled([best.node, ...same].map(read))) {
+        if (r.status === 'rejected') why ??= r.reason
+        else if (last === undefined || laterRevision(r.value as StoredRecord, last)) last = r.value
+      }
+    }
     if (last === undefined) throw why
   }
   return { epoch, fenced: round.oks, former: former.oks, best, last, sentAt: round.sentAt }
@@ -236,7 +248,8 @@ export function recoveredInit (opts: EntityLogOptions, taken: TakenLog): LogInit
     holder: opts.activation,
     readFloor: b.head,
     floor,
-    revised: Math.max(0, ...logs.map((x) => x.revised ?? 0)),
+    // (the latest rewrite generation any of them was sent: one acknowledged reached W of them)
+    revised: Math.max(0, ...logs.map((x) => Math.max(x.revised ?? 0, x.rewrites ?? 0))),
     ...(floorEpoch !== undefined && { floorEpoch })
   }
   // the best replica holds the owner's log up to the sealed record

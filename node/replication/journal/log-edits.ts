@@ -30,6 +30,11 @@ export class LogEdits {
   readonly #o: LogEditsOwner
   #queue: Promise<void> = Promise.resolve()
   #pending = 0
+  /** The latest revision this owner sent of each record it rewrote, acknowledged or not: one that
+   * failed may have reached a replica, so its number is never used again for other events. */
+  readonly #issued = new Map<number, number>()
+  /** A rewrite failed: revisions of this epoch may sit unacknowledged on replicas (see busy). */
+  #failed = false
 
   constructor (state: LogState, owner: LogEditsOwner) {
     this.#s = state
@@ -65,12 +70,18 @@ export class LogEdits {
       // (revisions are ordered by the epoch of the owner that made them first: this owner's are
       // later than any an older owner made, even one that reached a replica unacknowledged)
       const mine = (old.revEpoch ?? old.epoch) === s.epoch ? old.rev ?? 0 : 0
-      const rev = Math.max(mine, s.revs.get(r.seq) ?? 0) + 1
+      const rev = Math.max(mine, s.revs.get(r.seq) ?? 0, this.#issued.get(r.seq) ?? 0) + 1
+      this.#issued.set(r.seq, rev)
       return { seq: r.seq, epoch: old.epoch, event: r.event, rev, revEpoch: s.epoch }
     })
     const top = (out[out.length - 1] as StoredRecord).seq
     const gen = s.revised + 1
-    await this.#atQuorum('a rewrite', top, () => ({ op: 'rewrite', entity: this.#o.entityId, epoch: s.epoch, activation: this.#o.activation, records: out, gen }))
+    try {
+      await this.#atQuorum('a rewrite', top, () => ({ op: 'rewrite', entity: this.#o.entityId, epoch: s.epoch, activation: this.#o.activation, records: out, gen }))
+    } catch (err) {
+      this.#failed = true
+      throw err
+    }
     // from now on, reads go only to replicas that hold it (the tail, and the replicas that took it)
     s.revised = Math.max(s.revised, gen)
     for (const r of out) {
@@ -110,9 +121,10 @@ export class LogEdits {
     })
   }
 
-  /** Edits asked for and not settled: a log with any does not hand over (EntityLog.handOver), since
-   * the next owner, in the same epoch, could make a revision of the same number. */
-  get busy (): boolean { return this.#pending > 0 }
+  /** Edits asked for and not settled, or a rewrite that failed: a log with any does not hand over
+   * (EntityLog.handOver), since the next owner, in the same epoch, could make another revision of
+   * the same number (it fences instead: its revisions are then of a newer epoch). */
+  get busy (): boolean { return this.#pending > 0 || this.#failed }
 
   /** Runs edits one at a time; each fails apart (the next runs all the same). */
   #inTurn (edit: () => Promise<void>): Promise<void> {

@@ -96,6 +96,9 @@ export class LogState {
   /** The revisions this owner's rewrites gave (seq → rev): a read skips a replica whose copy is
    * older (it missed the rewrite; anti-entropy brings it). */
   readonly revs = new Map<number, number>()
+  /** Replicas this owner sent its floor to (one whose log reaches it, and whose floor is lower,
+   * is sent it once: ReplicaFeed). */
+  readonly floorSent = new Set<string>()
   /** The generation of the latest rewrite of the entity known (acknowledged, or read off a
    * replica): reads go only to replicas holding it (LogSummary.revised). */
   revised: number

@@ -23,10 +23,13 @@ export interface LogSummary {
   /** The first seq the log still holds (absent: 1): every record below it was trimmed
    * (docs/replication.md, "Rewrites and trims"). Never above head + 1; never lowered. */
   readonly floor?: number
-  /** The generation of the latest rewrite this replica holds whole (absent: 0): owners number their
-   * rewrites of an entity 1, 2, 3, …, and read only from a replica holding the latest one they know
-   * (docs/replication.md, "Rewrites and trims"). Never lowered. */
+  /** Owners number their rewrites of an entity 1, 2, 3, … (generations): this replica holds every
+   * one up to this whole (absent: 0), and owners read from it alone only when that reaches the
+   * latest they know (docs/replication.md, "Rewrites and trims"). */
   readonly revised?: number
+  /** The latest generation this replica was sent, whole or not (absent: `revised`): what a new
+   * owner learns the latest rewrite from (one acknowledged reached W replicas). Never lowered. */
+  readonly rewrites?: number
 }
 
 /** The log's floor (1 when it was never trimmed). */

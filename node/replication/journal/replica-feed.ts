@@ -3,7 +3,7 @@ import { APPEND_BATCH_RECORDS, RETRY_MAX_MS, RETRY_MIN_MS } from '../constants.t
 import { ReplicasUnavailableError, StaleEpochError } from '../errors.ts'
 import { laterRevision } from '../replica/replica-protocol.ts'
 import type { AppendReply, StoredRecord, StoredSnapshot } from '../replica/replica-protocol.ts'
-import { matchPoint } from './log-summary.ts'
+import { floorOf, matchPoint } from './log-summary.ts'
 import type { LogState, ReplicaTrack } from './log-state.ts'
 import type { OwnerEnv, OwnerLog } from './owner-env.ts'
 
@@ -43,7 +43,7 @@ export class ReplicaFeed {
   pump (t: ReplicaTrack): void {
     const s = this.#s
     if (t.busy || t.waiting || t.broken || s.closed || s.failure !== undefined) return
-    if (t.match >= s.head) return
+    if (t.match >= s.head && !this.#floorDue(t)) return
     t.busy = true
     this.#step(t).then((progress) => {
       t.busy = false
@@ -96,6 +96,14 @@ export class ReplicaFeed {
     // a replica whose log ends below the floor cannot be fed records (they are trimmed): it takes
     // the floor first, with a snapshot covering it, and the owner's log up to it (a trim)
     if (t.match + 1 < s.floor) return await this.#trimUp(t)
+    if (this.#floorDue(t)) {
+      // a replica whose log reaches the floor and whose own floor is lower (it missed the trim, or
+      // the floor came from another holder at recovery) is sent it once; where that fails,
+      // anti-entropy brings it
+      s.floorSent.add(t.node)
+      await this.#trimUp(t).catch(noop)
+      return true
+    }
     const from = t.match + 1
     let prevEpoch = t.match === 0 ? 0 : s.epochOf(t.match)
     if (prevEpoch === undefined) {
@@ -135,6 +143,12 @@ export class ReplicaFeed {
     }
   }
 
+  /** Whether the floor is to be sent to a replica whose log reaches it (see #step). */
+  #floorDue (t: ReplicaTrack): boolean {
+    const s = this.#s
+    return s.floor > 1 && t.summary !== undefined && t.match + 1 >= s.floor && floorOf(t.summary) < s.floor && !s.floorSent.has(t.node)
+  }
+
   /** Brings a replica whose log ends below the floor up to it (docs/replication.md, "Rewrites and
    * trims"); true when it moved. */
   async #trimUp (t: ReplicaTrack): Promise<boolean> {
@@ -164,7 +178,7 @@ export class ReplicaFeed {
     for (const h of holders) {
       try {
         const snap = await this.#o.env.call(h.node, { op: 'load-snapshot', entity: this.#o.entityId })
-        if (snap !== null && snap.seq >= s.floor - 1 && snap.seq <= s.committed) {
+        if (snap !== null && snap.seq >= s.floor - 1 && snap.seq <= s.head) {
           s.floorSnapshot = snap
           return snap
         }
@@ -219,3 +233,5 @@ export class ReplicaFeed {
     return Array.from({ length }, (_, i) => pages.map((p) => p.page[i] as StoredRecord).reduce((a, b) => laterRevision(b, a) ? b : a))
   }
 }
+
+function noop (): void {}

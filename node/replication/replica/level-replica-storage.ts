@@ -12,6 +12,7 @@ import type { StoredRecord, StoredSnapshot } from './replica-protocol.ts'
 import type { ReplicaChange, ReplicaState, ReplicaStorage } from './replica-storage.ts'
 import { ReplicaValues } from './replica-values.ts'
 import { RecordReader } from './record-reader.ts'
+import { removedDigests } from './removed-digests.ts'
 
 /** What one replica holds of one partition. */
 export interface PartitionStats {
@@ -197,29 +198,7 @@ export class LevelReplicaStorage implements ReplicaStorage {
   }
 
   async #writeRemoving (entity: string, previousHead: number, change: ReplicaChange): Promise<void> {
-    const p = this.partitionOf(entity)
-    const removed: Array<[number, Uint8Array]> = []
-    const below: number[] = []
-    if (change.removeBelow !== undefined && change.removeBelow > 1) {
-      for await (const [key, digest] of this.store.digests({ gte: recordKey(p, entity, 0), lte: recordKey(p, entity, change.removeBelow - 1) })) {
-        removed.push([seqOf(key), digest])
-        below.push(seqOf(key))
-      }
-    }
-    const replaced = change.replace ?? []
-    if (replaced.length > 0) {
-      const raws = await this.store.getManyRaw(replaced.map((r) => recordKey(p, entity, r.seq)))
-      replaced.forEach((r, i) => {
-        const raw = raws[i]
-        if (raw !== undefined && raw.byteLength >= SEAL_HEADER_BYTES) removed.push([r.seq, Uint8Array.from(sealDigest(raw))])
-      })
-    }
-    if (change.removeFrom !== undefined) {
-      const after: Array<[number, Uint8Array]> = []
-      for await (const [key, digest] of this.store.digests({ gte: recordKey(p, entity, change.removeFrom), lte: recordEnd(p, entity) })) after.push([seqOf(key), digest])
-      // the last first, so the kept bound on the last seq follows them down
-      removed.push(...after.reverse())
-    }
+    const { removed, below } = await removedDigests(this.store, this.partitionOf(entity), entity, change)
     await this.#write(entity, previousHead, change, removed, below)
   }
 

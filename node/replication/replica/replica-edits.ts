@@ -36,9 +36,10 @@ export async function rewriteChange (st: ReplicaState, records: readonly StoredR
   // (only the next generation after the one it holds: one that missed a rewrite never says it
   // holds a later one, until anti-entropy brings it: ReplicaCore.takeRevised)
   const revised = whole && gen > (s.revised ?? 0) && (s.revised ?? 0) >= gen - 1 ? gen : undefined
-  if (replace.length === 0 && raised === undefined && revised === undefined) return { change: undefined, whole }
-  const state = revised === undefined ? base : { ...base, summary: { ...s, revised } }
-  return { change: { state, stateChanged: raised !== undefined || revised !== undefined, ...(replace.length > 0 && { replace }) }, whole }
+  const rewrites = gen > (s.rewrites ?? s.revised ?? 0) ? gen : undefined
+  if (replace.length === 0 && raised === undefined && revised === undefined && rewrites === undefined) return { change: undefined, whole }
+  const summary = { ...s, ...(revised !== undefined && { revised }), ...(rewrites !== undefined && { rewrites }) }
+  return { change: { state: { ...base, summary }, stateChanged: true, ...(replace.length > 0 && { replace }) }, whole }
 }
 
 /** What a trim asks of one replica (the request's fields). */

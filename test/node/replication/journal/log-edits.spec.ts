@@ -78,6 +78,25 @@ describe('LogEdits (EntityLog.rewrite, EntityLog.trim)', () => {
     next.close()
   })
 
+  it('should read, as a new owner whose replicas each missed a rewrite, every record at its latest revision from enough of them', async () => {
+    const first = await open('first')
+    await first.append(posts(1, 5))
+    set.down.add('c')
+    await first.rewrite([{ seq: 3, event: 'gen 1' }])
+    set.down.clear()
+    set.down.add('a')
+    await first.rewrite([{ seq: 4, event: 'gen 2' }])
+    first.close()
+    set.down.clear()
+    set.down.add('b')
+    // a holds gen 1 only, c gen 2 only (it missed gen 1): neither holds every rewrite
+    expect((await core('a').state(E)).summary).to.deep.include({ revised: 1 })
+    expect((await core('c').state(E)).summary).to.deep.include({ rewrites: 2 })
+    const next = await EntityLog.open({ entityId: E, replicas: ['a', 'b', 'c'], writeQuorum: 2, activation: 'next', env: set.env, appendTimeoutMs: 2_000, self: 'c' })
+    expect((await next.read(3, 2)).map((r) => r.event)).to.deep.equal(['gen 1', 'gen 2'])
+    next.close()
+  })
+
   it('should trim at W, the new owner learning the floor and the snapshot that covers it, reads starting at the floor', async () => {
     const first = await open('first')
     await first.append(posts(1, 6))
