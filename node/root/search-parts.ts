@@ -78,7 +78,7 @@ export const searchPart: PartSpec<NodeComponents> = {
       self: c.get('preflight').identity.peerId,
       partitions: journal.partitions,
       replicasOf: (p) => journal.placement(p).replicas,
-      isLive: (peer) => membership.live().has(peer),
+      live: () => membership.live(),
       local,
       ask: async (node, msg) => await system.actorAt<SearchActorMsg>({ node, path: SEARCH_PATH })
         .ask<unknown>((replyTo) => ({ type: 'search', ...msg, replyTo }), { timeout: SEARCH_ASK_MS }),

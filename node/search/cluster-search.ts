@@ -45,8 +45,8 @@ export interface ClusterSearchOptions {
   readonly partitions: number
   /** Each partition's replicas now (the journal's placement). */
   readonly replicasOf: (partition: number) => readonly string[]
-  /** Whether another member is up (this node is). */
-  readonly isLive: (peerId: string) => boolean
+  /** The other members up now (asked once per search). */
+  readonly live: () => ReadonlySet<string>
   /** This node's index (undefined: it keeps none). */
   readonly local: () => SearchIndex | undefined
   /** Asks another node's `/search` for its part (search-actor.ts), with a deadline. */
@@ -116,7 +116,8 @@ export class ClusterSearch {
    * else the replica that can answer for most of the partitions left. */
   #plan (parts: readonly number[], excluded: ReadonlySet<string>): { plan: Map<string, number[]>, missing: number[] } {
     const { self } = this.#opts
-    const usable = (n: string): boolean => !excluded.has(n) && (n === self ? this.#opts.local() !== undefined : this.#opts.isLive(n))
+    const live = this.#opts.live()
+    const usable = (n: string): boolean => !excluded.has(n) && (n === self ? this.#opts.local() !== undefined : live.has(n))
     const candidates = parts.map((p) => this.#opts.replicasOf(p).filter(usable))
     const cover = new Map<string, number>()
     for (const c of candidates) for (const n of c) cover.set(n, (cover.get(n) ?? 0) + 1)
