@@ -230,8 +230,9 @@ export async function searchIndexFigures (log: (line: string) => void, opts: Sea
     queries: opts.queries ?? 2_000
   }
   const { figures, add } = collector(log)
-  await ftsFigures(o, add, log)
-  vectorFigures(o, add, log)
+  // 0 skips a part (PLEXI_BENCH_SEARCH_POSTS=0: the vectors alone)
+  if (o.posts > 0) await ftsFigures(o, add, log)
+  if (o.vectors > 0) vectorFigures(o, add, log)
   return figures
 }
 
