@@ -84,7 +84,9 @@ export class ClusterSearch {
     let vector: number[] | undefined
     if (query.mode !== 'text' && this.#opts.embedder !== undefined) {
       const started = performance.now()
-      vector = Array.from((await this.#opts.embedder.embed([query.text]))[0] ?? [])
+      // a failed embedding here (the model's queue full, the model unloading) leaves it to each
+      // node asked: one that embeds does, the others say semantic 'unavailable'
+      vector = await this.#opts.embedder.embed([query.text]).then(([v]) => v === undefined ? undefined : Array.from(v), () => undefined)
       embedMs = performance.now() - started
     }
     const answers: NodeAnswer[] = []

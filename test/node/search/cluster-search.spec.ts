@@ -50,6 +50,27 @@ describe('ClusterSearch', () => {
     expect(result.hits, 'the same post from two answers counts once').to.have.length(1)
   })
 
+  it('should embed a semantic query once for every node asked, and leave it to them when that fails', async () => {
+    const vectors: Array<number[] | undefined> = []
+    let fail = false
+    const search = new ClusterSearch({
+      self: 'a',
+      partitions: 4,
+      replicasOf: (p) => replicas[p] as string[],
+      live: () => new Set(['b', 'c']),
+      local: () => undefined,
+      ask: async (node, msg) => { vectors.push(msg.vector); return { ...answerOf(node, []), semantic: 'used' } },
+      embedder: { dimensions: 2, embed: async () => { if (fail) throw new Error('queue full'); return [Float32Array.from([0.5, 0.25])] } }
+    })
+    const used = await search.search(checkSearchQuery({ text: 'ship', mode: 'semantic' }), { user: 'ann' })
+    expect(vectors).to.deep.equal([[0.5, 0.25], [0.5, 0.25]])
+    expect(used.semantic).to.equal('used')
+    fail = true
+    vectors.length = 0
+    await search.search(checkSearchQuery({ text: 'ship', mode: 'hybrid' }), { user: 'ann' })
+    expect(vectors).to.deep.equal([undefined, undefined])
+  })
+
   it('should refuse an answer that is not one', () => {
     expect(() => checkNodeAnswer({ hits: [{ entity: 'users/x', seq: 1 }], complete: true, semantic: 'used' }, 'b')).to.throw('b answered a search with something that is not a search answer')
     expect(() => checkNodeAnswer({ hits: [hit('room/x', 1, Number.NaN)], complete: true, semantic: 'used' }, 'b')).to.throw()
