@@ -71,6 +71,23 @@ describe('ClusterSearch', () => {
     expect(vectors).to.deep.equal([undefined, undefined])
   })
 
+  it('should ask another replica for the partitions this node is still catching up on', async () => {
+    const asked: Array<[string, number[]]> = []
+    const local = { search: async () => ({ hits: [], complete: true, semantic: 'not-asked', embedMs: 0 }) } as unknown as SearchIndex
+    const search = new ClusterSearch({
+      self: 'a',
+      partitions: 4,
+      replicasOf: (p) => replicas[p] as string[],
+      live: () => new Set(['b', 'c']),
+      local: () => local,
+      caughtUp: (p) => p !== 0,
+      ask: async (node, msg) => { asked.push([node, msg.partitions]); return answerOf(node, []) }
+    })
+    await search.search(query, { user: 'ann' })
+    // p0 (a learner here) goes to b with p1 and p3; p2 stays here
+    expect(asked).to.deep.equal([['b', [0, 1, 3]]])
+  })
+
   it('should refuse an answer that is not one', () => {
     expect(() => checkNodeAnswer({ hits: [{ entity: 'users/x', seq: 1 }], complete: true, semantic: 'used' }, 'b')).to.throw('b answered a search with something that is not a search answer')
     expect(() => checkNodeAnswer({ hits: [hit('room/x', 1, Number.NaN)], complete: true, semantic: 'used' }, 'b')).to.throw()
