@@ -109,7 +109,7 @@ export async function searchClusterFigures (cluster: SearchBenchCluster, log: (l
   const texts = await Promise.all(cluster.nodes.map(scrape))
   texts.forEach((t, i) => {
     add(figure(`search: indexing lag p99 on node ${i + 1} (histogram bucket bound)`, 'ms', histogramQuantile(t, 'plexi_search_indexing_lag_seconds', 0.99) * 1000, 'goal', 1_000, '<= 1000'))
-    add(figure(`search: RSS of node ${i + 1} with ${cluster.posts} posts indexed`, 'MiB', (metric(t, 'process_resident_memory_bytes') ?? Number.NaN) / MIB, 'goal', 1_024, '<= 1024'))
+    add(figure(`search: RSS of node ${i + 1} with ${cluster.posts} posts indexed`, 'MiB', (metric(t, 'plexi_process_resident_memory_bytes') ?? Number.NaN) / MIB, 'goal', 1_024, '<= 1024'))
     add(figure(`search: index file of node ${i + 1}`, 'MiB', (metric(t, 'plexi_search_index', 'what="bytes"') ?? Number.NaN) / MIB, 'none', 0))
   })
   return figures
@@ -230,8 +230,9 @@ export async function searchIndexFigures (log: (line: string) => void, opts: Sea
     queries: opts.queries ?? 2_000
   }
   const { figures, add } = collector(log)
-  await ftsFigures(o, add, log)
-  vectorFigures(o, add, log)
+  // 0 skips a part (PLEXI_BENCH_SEARCH_POSTS=0: the vectors alone)
+  if (o.posts > 0) await ftsFigures(o, add, log)
+  if (o.vectors > 0) vectorFigures(o, add, log)
   return figures
 }
 

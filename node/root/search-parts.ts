@@ -63,7 +63,7 @@ export const searchIndexPart: PartSpec<NodeComponents> = {
  * model manager. */
 export const searchPart: PartSpec<NodeComponents> = {
   id: 'search',
-  needs: ['preflight', 'system', 'journal', 'membership', 'metrics', 'manager', 'searchIndex', 'searchBindings'],
+  needs: ['preflight', 'system', 'journal', 'membership', 'metrics', 'manager', 'catchUp', 'searchIndex', 'searchBindings'],
   gives: ['search'],
   start: (c: C) => {
     const system = c.get('system')
@@ -72,14 +72,16 @@ export const searchPart: PartSpec<NodeComponents> = {
     const index = c.get('searchIndex')
     const local = (): SearchIndex | undefined => index
     const bindings = c.get('searchBindings')
+    const catchUp = c.get('catchUp')
     bindings.embedder?.bind(c.get('manager'))
     spawnSearchActor(system, journal.partitions, local)
     const search = new ClusterSearch({
       self: c.get('preflight').identity.peerId,
       partitions: journal.partitions,
       replicasOf: (p) => journal.placement(p).replicas,
-      isLive: (peer) => membership.live().has(peer),
+      live: () => membership.live(),
       local,
+      caughtUp: (p) => catchUp.caughtUp(p),
       ask: async (node, msg) => await system.actorAt<SearchActorMsg>({ node, path: SEARCH_PATH })
         .ask<unknown>((replyTo) => ({ type: 'search', ...msg, replyTo }), { timeout: SEARCH_ASK_MS }),
       embedder: bindings.embedder,

@@ -45,10 +45,13 @@ export interface ClusterSearchOptions {
   readonly partitions: number
   /** Each partition's replicas now (the journal's placement). */
   readonly replicasOf: (partition: number) => readonly string[]
-  /** Whether another member is up (this node is). */
-  readonly isLive: (peerId: string) => boolean
+  /** The other members up now (asked once per search). */
+  readonly live: () => ReadonlySet<string>
   /** This node's index (undefined: it keeps none). */
   readonly local: () => SearchIndex | undefined
+  /** Whether this node's replica of a partition is whole (not a learner still catching up): where
+   * it is not, another replica answers for it when one is up. @default every one is */
+  readonly caughtUp?: (partition: number) => boolean
   /** Asks another node's `/search` for its part (search-actor.ts), with a deadline. */
   readonly ask: (node: string, msg: { query: SearchQuery, viewer: SearchViewer, partitions: number[], vector?: number[] }) => Promise<unknown>
   /** Embeds the query once here for every node asked (absent: each node embeds, if it can). */
@@ -84,7 +87,9 @@ export class ClusterSearch {
     let vector: number[] | undefined
     if (query.mode !== 'text' && this.#opts.embedder !== undefined) {
       const started = performance.now()
-      vector = Array.from((await this.#opts.embedder.embed([query.text]))[0] ?? [])
+      // a failed embedding here (the model's queue full, the model unloading) leaves it to each
+      // node asked: one that embeds does, the others say semantic 'unavailable'
+      vector = await this.#opts.embedder.embed([query.text]).then(([v]) => v === undefined ? undefined : Array.from(v), () => undefined)
       embedMs = performance.now() - started
     }
     const answers: NodeAnswer[] = []
@@ -112,11 +117,13 @@ export class ClusterSearch {
     return this.#merge(query, answers, failed, left.sort((a, b) => a - b), embedMs)
   }
 
-  /** Each partition to a live replica not excluded: this node where it is one (and keeps an index),
-   * else the replica that can answer for most of the partitions left. */
+  /** Each partition to a live replica not excluded: this node where it is one (and keeps an index,
+   * and is not still catching up on it), else the replica that can answer for most of the
+   * partitions left. */
   #plan (parts: readonly number[], excluded: ReadonlySet<string>): { plan: Map<string, number[]>, missing: number[] } {
     const { self } = this.#opts
-    const usable = (n: string): boolean => !excluded.has(n) && (n === self ? this.#opts.local() !== undefined : this.#opts.isLive(n))
+    const live = this.#opts.live()
+    const usable = (n: string): boolean => !excluded.has(n) && (n === self ? this.#opts.local() !== undefined : live.has(n))
     const candidates = parts.map((p) => this.#opts.replicasOf(p).filter(usable))
     const cover = new Map<string, number>()
     for (const c of candidates) for (const n of c) cover.set(n, (cover.get(n) ?? 0) + 1)
@@ -125,7 +132,9 @@ export class ClusterSearch {
     parts.forEach((p, i) => {
       const c = candidates[i] as string[]
       if (c.length === 0) { missing.push(p); return }
-      const node = c.includes(self) ? self : c.reduce((best, n) => ((cover.get(n) ?? 0) > (cover.get(best) ?? 0) || ((cover.get(n) ?? 0) === (cover.get(best) ?? 0) && n < best) ? n : best))
+      const mine = c.includes(self) && (c.length === 1 || this.#opts.caughtUp?.(p) !== false)
+      const others = c.filter((n) => n !== self)
+      const node = mine || others.length === 0 ? self : others.reduce((best, n) => ((cover.get(n) ?? 0) > (cover.get(best) ?? 0) || ((cover.get(n) ?? 0) === (cover.get(best) ?? 0) && n < best) ? n : best))
       const list = plan.get(node) ?? []
       list.push(p)
       plan.set(node, list)

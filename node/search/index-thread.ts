@@ -16,7 +16,7 @@ export type IndexThreadRequest =
   | { readonly op: 'complete', readonly complete: boolean }
   | { readonly op: 'stats' }
   | { readonly op: 'texts', readonly afterId: number, readonly limit: number }
-  | { readonly op: 'close' }
+  | { readonly op: 'close', readonly vectorsWhole: boolean }
 
 export type IndexThreadReply = { readonly id: number, readonly value: unknown } | { readonly id: number, readonly err: ErrorData }
 
@@ -78,11 +78,11 @@ export class IndexThread {
   async stats (): Promise<{ rows: number, bytes: number, vectors: number }> { return await this.#ask({ op: 'stats' }) }
   async texts (afterId: number, limit: number): Promise<Array<{ id: number, text: string }>> { return await this.#ask({ op: 'texts', afterId, limit }) }
 
-  /** Closes the index cleanly and ends the thread. */
-  async close (): Promise<void> {
+  /** Closes the index cleanly and ends the thread (`vectorsWhole`: LocalIndex.close). */
+  async close (vectorsWhole = true): Promise<void> {
     if (this.#dead === undefined) {
       try {
-        await this.#ask({ op: 'close' })
+        await this.#ask({ op: 'close', vectorsWhole })
       } finally {
         await this.#worker.terminate()
       }

@@ -49,7 +49,7 @@ export class LocalIndex {
       this.vectorsLoaded = false
     } else {
       // a vector file is only as good as the rows it points at: with a rebuilt FTS index, dropped
-      const { index, loaded } = VectorIndex.open(opts.vectors.dimensions, this.fts.verdict === 'ok' ? opts.vectors.path : undefined)
+      const { index, loaded } = VectorIndex.open(opts.vectors.dimensions, opts.vectors.path, this.fts.verdict === 'ok')
       this.vectors = index
       this.vectorsLoaded = loaded
     }
@@ -61,7 +61,7 @@ export class LocalIndex {
   reset (): void {
     this.fts.close()
     this.fts = new FtsIndex(this.#opts.dbPath, true)
-    if (this.#opts.vectors !== undefined) this.vectors = VectorIndex.open(this.#opts.vectors.dimensions).index
+    if (this.#opts.vectors !== undefined) this.vectors = VectorIndex.open(this.#opts.vectors.dimensions, this.#opts.vectors.path, false).index
   }
 
   /** Applies the ops; the vector index drops the rows removed or changed. Returns the rows put
@@ -107,9 +107,10 @@ export class LocalIndex {
     return { ...this.fts.stats(), vectors: this.vectors?.size ?? 0 }
   }
 
-  /** Closes cleanly: the vector index saved, the FTS file marked clean. */
-  close (): void {
-    this.vectors?.save()
+  /** Closes cleanly: the FTS file marked clean, and the vector index saved when it holds every row
+   * (`vectorsWhole`: else it is not saved, and every row is embedded again at the next open). */
+  close (vectorsWhole = true): void {
+    if (vectorsWhole) this.vectors?.save()
     this.fts.close()
   }
 }

@@ -62,6 +62,11 @@ export class SearchIndex {
   #complete = false
   #progress = { done: 0, total: 0 }
   #closed = false
+  /** Every row is embedded again (the vector file was not saved whole): until it ends, the vector
+   * index is not whole. */
+  #reembedding = false
+  #reembedDone: Promise<void> | undefined
+  #reembedAgain = false
 
   private constructor (opts: SearchIndexOptions) {
     this.#opts = opts
@@ -134,6 +139,7 @@ export class SearchIndex {
   /** Resolves once every change taken so far is in the index (and embedded), and any rebuild ended. */
   async settled (): Promise<void> {
     while (this.#rebuildDone !== undefined) await this.#rebuildDone
+    await this.#reembedDone
     await this.#feed.drain()
     await this.#embeds?.drain()
   }
@@ -170,6 +176,8 @@ export class SearchIndex {
           this.#complete = true
           this.#touched = undefined
           this.#opts.log?.info({ rows }, `search: the index was rebuilt (${rows} posts)`)
+          // the rebuild's rows are embedded after it, a page at a time (never past the bounded queue)
+          this.#reembed()
         }
       } catch (err) {
         if (this.#closed) return
@@ -189,7 +197,6 @@ export class SearchIndex {
             source: this.#opts.storage,
             apply: async (ops) => await this.#thread.apply(ops),
             skip: (entity, seq) => this.#touched?.has(`${entity}\0${seq}`) === true,
-            onPut: (put) => { this.#embeds?.add(put) },
             onProgress: (p) => {
               this.#progress = { done: p.done, total: p.total }
               control?.progress({ total: p.total, done: p.done, message: `${p.rows} posts indexed, ${p.done} of ${p.total} partitions read` })
@@ -208,18 +215,25 @@ export class SearchIndex {
     })
   }
 
-  /** The vector index was not saved at a clean close: every row is embedded again. */
+  /** Every row is embedded again, a page at a time: the vector file was not saved whole, or a
+   * rebuild put the rows back. */
   #reembed (): void {
     const embeds = this.#embeds
     if (embeds === undefined) return
-    void (async () => {
-      for (let after = 0; !this.#closed;) {
-        const rows = await this.#thread.texts(after, 1_000)
-        if (rows.length === 0) return
-        embeds.add(rows)
-        await embeds.drain()
-        after = (rows[rows.length - 1] as { id: number }).id
-      }
+    if (this.#reembedding) { this.#reembedAgain = true; return }
+    this.#reembedding = true
+    this.#reembedDone = (async () => {
+      do {
+        this.#reembedAgain = false
+        for (let after = 0; !this.#closed;) {
+          const rows = await this.#thread.texts(after, 1_000)
+          if (rows.length === 0) break
+          embeds.add(rows)
+          await embeds.drain()
+          after = (rows[rows.length - 1] as { id: number }).id
+        }
+      } while (this.#reembedAgain && !this.#closed)
+      if (!this.#closed) this.#reembedding = false
     })().catch((err: unknown) => { this.#opts.log?.warn({ err }, `search: embedding the index again failed: ${describe(err)}`) })
   }
 
@@ -233,7 +247,10 @@ export class SearchIndex {
     await this.#feed.stop().catch(() => undefined)
     await this.#rebuildDone?.catch(() => undefined)
     await this.#embeds?.drain()
-    await this.#thread.close()
+    // a row not embedded (skipped, failed, or a rebuild cut short) is missing from the vectors: the
+    // file is then not saved, and the next open embeds every row again
+    const s = this.#embeds?.stats
+    await this.#thread.close(s === undefined || (s.skipped === 0 && s.failed === 0 && this.#complete && !this.#reembedding))
   }
 }
 

@@ -28,12 +28,17 @@ export class VectorIndex {
   }
 
   /** A new, empty index of `dimensions`, or the one saved at `path` if it has that many (else it
-   * is dropped: `loaded` says which). */
-  static open (dimensions: number, path?: string): { index: VectorIndex, loaded: boolean } {
+   * is dropped: `loaded` says which); `load` false: a new one whatever `path` holds (it is saved
+   * there all the same). */
+  static open (dimensions: number, path?: string, load = true): { index: VectorIndex, loaded: boolean } {
     const make = (): Index => new Index({ dimensions, metric: MetricKind.Cos, quantization: ScalarKind.F16, connectivity: HNSW_CONNECTIVITY, expansion_add: HNSW_EXPANSION_ADD, expansion_search: HNSW_EXPANSION_SEARCH, multi: false })
     let index = make()
     let loaded = false
     if (path !== undefined && existsSync(path)) {
+      if (!load) {
+        rmSync(path, { force: true })
+        return { index: new VectorIndex(dimensions, index, path), loaded }
+      }
       try {
         index.load(path)
         // usearch takes the file's width: one of another width is of another model

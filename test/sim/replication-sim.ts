@@ -829,6 +829,18 @@ async function simulate (seed: number, options: SimOptions, partial: { config?: 
       await world.run(world.now + 10_000)
     }
   }
+  /** Anti-entropy between every pair of each entity's final replicas, a few rounds. */
+  const finalAntiEntropy = async (): Promise<void> => {
+    for (let round = 0; round < 3; round++) {
+      for (const entity of entities) {
+        const set = setOf(entity, true).filter((n) => !world.gone.has(n))
+        for (const to of set) for (const from of set.filter((n) => n !== to)) void pullEntity(to, from, entity).catch(() => undefined)
+      }
+      await world.run(world.now + 10_000)
+    }
+  }
+  // (with edits: before the final owners take the entities too, so that they recover what it fills)
+  if (edits.enabled) await finalAntiEntropy()
   // (an activation that began in the run may still be taking the entity, waiting out leases: a
   // final owner it supersedes is opened again)
   const final = new Map<string, { log: EntityLog, records: Array<{ seq: number, event: unknown }> }>()
@@ -865,13 +877,7 @@ async function simulate (seed: number, options: SimOptions, partial: { config?: 
   if (edits.enabled) {
     // anti-entropy between every pair of the final replicas (rewrites and floors they missed),
     // once the final owners fed them
-    for (let round = 0; round < 3; round++) {
-      for (const entity of entities) {
-        const set = setOf(entity, true).filter((n) => !world.gone.has(n))
-        for (const to of set) for (const from of set.filter((n) => n !== to)) void pullEntity(to, from, entity).catch(() => undefined)
-      }
-      await world.run(world.now + 10_000)
-    }
+    await finalAntiEntropy()
   }
   for (const [entity, { log, records }] of final) {
     const map = acked.get(entity) as Map<number, string>

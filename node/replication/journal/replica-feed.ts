@@ -220,15 +220,16 @@ export class ReplicaFeed {
   }
 
   /** A read where no replica in step is known to hold the latest rewrite: every replica in step is
-   * asked, and each record taken at its latest revision among them; undefined unless enough of the
-   * set answered that one of them holds every rewrite acknowledged (R − W + 1: W hold each). */
+   * asked, and each record taken at its latest revision among them; undefined unless every replica
+   * of the set answered (a rewrite acknowledged on W of them may be on one alone after W − 1 were
+   * lost, replaced by replicas that caught up from the others). */
   async #mergedRead (seq: number, end: number): Promise<StoredRecord[] | undefined> {
     const s = this.#s
     const inStep = [...s.tracks, ...s.sources].filter((t) => t.match >= end)
     const read = async (node: string): Promise<StoredRecord[]> => await this.#o.env.call(node, { op: 'read', entity: this.#o.entityId, from: seq, limit: end - seq + 1 })
     const answers = await Promise.allSettled(inStep.map(async (t) => ({ node: t.node, page: await read(t.node) })))
     const pages = answers.flatMap((a) => a.status === 'fulfilled' && a.value.page[0]?.seq === seq ? [a.value] : [])
-    if (pages.filter((p) => s.tracks.some((t) => t.node === p.node)).length < s.tracks.length - s.writeQuorum + 1) return undefined
+    if (pages.filter((p) => s.tracks.some((t) => t.node === p.node)).length < s.tracks.length) return undefined
     const length = Math.min(...pages.map((p) => p.page.length))
     return Array.from({ length }, (_, i) => pages.map((p) => p.page[i] as StoredRecord).reduce((a, b) => laterRevision(b, a) ? b : a))
   }

@@ -11,7 +11,7 @@ const ROUTES: Record<string, readonly string[]> = {
   '/api/v1/cluster': ['get'], '/api/v1/nodes': ['get'], '/api/v1/nodes/{peerId}/roles': ['put'], '/api/v1/nodes/{peerId}/drain': ['post'], '/api/v1/nodes/{peerId}/decommission': ['post'],
   '/api/v1/actors': ['get'], '/api/v1/actors/{type}/{key}': ['get'], '/api/v1/actors/{type}/{key}/migrate': ['post'],
   '/api/v1/partitions': ['get'], '/api/v1/repairs': ['get', 'post'], '/api/v1/repairs/{id}': ['get'],
-  '/api/v1/storage': ['get'], '/api/v1/scrub': ['get', 'post'],
+  '/api/v1/storage': ['get'], '/api/v1/scrub': ['get', 'post'], '/api/v1/search': ['get'],
   '/api/v1/jobs': ['get'], '/api/v1/jobs/{id}': ['get'], '/api/v1/jobs/{id}/cancel': ['post'],
   '/api/v1/backups': ['get', 'post'], '/api/v1/backups/sweep': ['post'], '/api/v1/backups/{id}': ['get', 'delete'], '/api/v1/backups/{id}/verify': ['post'],
   '/api/v1/restores': ['get'], '/api/v1/backups/{id}/restore': ['post'],

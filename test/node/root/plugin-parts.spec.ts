@@ -41,6 +41,20 @@ describe('plugin parts', () => {
     expect(node.c.get('system').lookup(PLUGINS_PATH)).to.equal(undefined)
   })
 
+  it('should give the agents search built in: plexi__search offered once granted, searching as the user', async () => {
+    node = await startPartsUpTo('tools')
+    const { c } = node
+    await c.get('system').entity(ROOM, 'plans').ask<PostAck>((replyTo) => ({ type: 'post', user: 'bob', text: 'we decided on postgres', replyTo }))
+    await c.get('searchIndex')?.settled()
+    const port = c.get('toolsPort')
+    expect(await port.tools('alice'), 'not offered until granted').to.deep.equal([])
+    await c.get('toolPolicy').grant('alice', ['plexi__search'])
+    expect((await port.tools('alice')).map((t) => [t.name, t.source.kind])).to.deep.equal([['plexi__search', 'builtin']])
+    const answer = await port.call('alice', { id: 'c1', name: 'plexi__search', arguments: { query: 'postgres', days: 7 } })
+    expect(answer.isError).to.equal(false)
+    expect(answer.text).to.match(/^room plans #\d+, bob, \d{4}-.*: we decided on postgres$/)
+  })
+
   it('should keep the node\'s chat and its agents\' tool calls answering while a plugin crashes, hangs and blows its memory', async function () {
     this.timeout(60_000)
     node = await startPartsUpTo('tools', { flags: { role: 'chat,storage,plugins' } })

@@ -13,7 +13,7 @@ function cluster (answer: (node: string, partitions: number[]) => NodeAnswer | E
     self: 'a',
     partitions: 4,
     replicasOf: (p) => replicas[p] as string[],
-    isLive: (n) => live.has(n),
+    live: () => live,
     local: () => local,
     ask: async (node, msg) => {
       asked.push([node, msg.partitions])
@@ -48,6 +48,44 @@ describe('ClusterSearch', () => {
     expect(result).to.deep.include({ partial: true, missing: [0], incomplete: ['c', 'c'] })
     expect(result.failed).to.deep.equal([{ node: 'b', error: 'Error: timed out' }])
     expect(result.hits, 'the same post from two answers counts once').to.have.length(1)
+  })
+
+  it('should embed a semantic query once for every node asked, and leave it to them when that fails', async () => {
+    const vectors: Array<number[] | undefined> = []
+    let fail = false
+    const search = new ClusterSearch({
+      self: 'a',
+      partitions: 4,
+      replicasOf: (p) => replicas[p] as string[],
+      live: () => new Set(['b', 'c']),
+      local: () => undefined,
+      ask: async (node, msg) => { vectors.push(msg.vector); return { ...answerOf(node, []), semantic: 'used' } },
+      embedder: { dimensions: 2, embed: async () => { if (fail) throw new Error('queue full'); return [Float32Array.from([0.5, 0.25])] } }
+    })
+    const used = await search.search(checkSearchQuery({ text: 'ship', mode: 'semantic' }), { user: 'ann' })
+    expect(vectors).to.deep.equal([[0.5, 0.25], [0.5, 0.25]])
+    expect(used.semantic).to.equal('used')
+    fail = true
+    vectors.length = 0
+    await search.search(checkSearchQuery({ text: 'ship', mode: 'hybrid' }), { user: 'ann' })
+    expect(vectors).to.deep.equal([undefined, undefined])
+  })
+
+  it('should ask another replica for the partitions this node is still catching up on', async () => {
+    const asked: Array<[string, number[]]> = []
+    const local = { search: async () => ({ hits: [], complete: true, semantic: 'not-asked', embedMs: 0 }) } as unknown as SearchIndex
+    const search = new ClusterSearch({
+      self: 'a',
+      partitions: 4,
+      replicasOf: (p) => replicas[p] as string[],
+      live: () => new Set(['b', 'c']),
+      local: () => local,
+      caughtUp: (p) => p !== 0,
+      ask: async (node, msg) => { asked.push([node, msg.partitions]); return answerOf(node, []) }
+    })
+    await search.search(query, { user: 'ann' })
+    // p0 (a learner here) goes to b with p1 and p3; p2 stays here
+    expect(asked).to.deep.equal([['b', [0, 1, 3]]])
   })
 
   it('should refuse an answer that is not one', () => {

@@ -34,6 +34,12 @@ describe('FtsIndex', () => {
     expect(index.search(q('postgres', { author: 'bob' }), { user: 'ann' }, 10).map((h) => h.seq)).to.deep.equal([2])
     expect(index.search(q('postgres', { since: 150, until: 450 }), { user: 'ann' }, 10).map((h) => h.entity)).to.deep.equal(['room/ops', 'agent/ann'])
     expect(index.search(q('postgres', { rooms: ['dev'] }), { user: 'ann' }, 10)).to.deep.equal([])
+    // a room's name is one tag whatever it holds: 'ops' is not 'ops-2', and the longest name works
+    const long = `r${'x-'.repeat(31)}9`
+    index.apply(ops([row('room/ops-2', 1, 'postgres too'), row(`room/${long}`, 1, 'postgres far away')]))
+    expect(index.search(q('postgres', { rooms: ['ops'] }), { user: 'ann' }, 10).map((h) => h.entity)).to.deep.equal(['room/ops', 'room/ops'])
+    expect(index.search(q('postgres', { rooms: [long] }), { user: 'ann' }, 10).map((h) => h.seq)).to.deep.equal([1])
+    index.apply(ops([], [['room/ops-2', 1], [`room/${long}`, 1]]))
     expect(index.search(q('postgres'), { user: 'ann' }, 10, [2]), 'another partition only').to.deep.equal([])
     expect(index.search(q('post*'), { user: 'ann' }, 1)).to.have.length(1)
     index.close()

@@ -116,6 +116,33 @@ describe('SearchIndex', () => {
     expect(hybrid.hits[0]?.marks, 'a text hit keeps its marks').to.have.length(1)
   })
 
+  it('should keep the vectors across a clean close, and embed every row again when some were not embedded', async () => {
+    let calls = 0
+    let failing = false
+    const embedder: Embedder = { dimensions: 2, embed: async (texts) => { calls += texts.length; if (failing) throw new Error('model unloaded'); return texts.map(() => Float32Array.from([1, 0])) } }
+    const store = new FakeStore()
+    store.land('room/a', [post(1, 'one'), post(2, 'two')])
+    const first = await SearchIndex.open({ dir, storage: store, embedder, feed: { flushMs: 1 } })
+    await first.settled()
+    await first.close()
+    calls = 0
+    const second = await SearchIndex.open({ dir, storage: store, embedder, feed: { flushMs: 1 } })
+    await second.settled()
+    expect(calls, 'loaded as saved').to.equal(0)
+    expect((await second.size()).vectors).to.equal(2)
+    failing = true
+    store.land('room/a', [post(3, 'three')])
+    await second.settled()
+    await second.close()
+    failing = false
+    calls = 0
+    const third = await openIndex(store, embedder)
+    await third.settled()
+    // not saved: every row embedded again
+    expect(calls).to.equal(3)
+    expect((await third.size()).vectors).to.equal(3)
+  })
+
   it('should answer semantic queries as unavailable without an embedder', async () => {
     const store = new FakeStore()
     store.land('room/a', [post(1, 'pizza')])

@@ -78,22 +78,31 @@ describe('LogEdits (EntityLog.rewrite, EntityLog.trim)', () => {
     next.close()
   })
 
-  it('should read, as a new owner whose replicas each missed a rewrite, every record at its latest revision from enough of them', async () => {
-    const first = await open('first')
+  it('should read, as a new owner whose replicas each missed a rewrite, every record at its latest revision from all of them', async () => {
+    // W = 1: each rewrite is acknowledged by one replica
+    const openW1 = async (activation: string, self?: string): Promise<EntityLog> =>
+      await EntityLog.open({ entityId: E, replicas: ['a', 'b', 'c'], writeQuorum: 1, activation, env: set.env, appendTimeoutMs: 2_000, ...(self !== undefined && { self }) })
+    const first = await openW1('first')
     await first.append(posts(1, 5))
+    await waitFor(async () => (await core('c').state(E)).summary.head === 5 && (await core('b').state(E)).summary.head === 5, 'every replica fed')
+    set.down.add('b')
     set.down.add('c')
     await first.rewrite([{ seq: 3, event: 'gen 1' }])
     set.down.clear()
     set.down.add('a')
+    set.down.add('b')
     await first.rewrite([{ seq: 4, event: 'gen 2' }])
     first.close()
     set.down.clear()
-    set.down.add('b')
-    // a holds gen 1 only, c gen 2 only (it missed gen 1): neither holds every rewrite
+    // a holds gen 1 only, c gen 2 only (it missed gen 1): none holds every rewrite
     expect((await core('a').state(E)).summary).to.deep.include({ revised: 1 })
     expect((await core('c').state(E)).summary).to.deep.include({ rewrites: 2 })
-    const next = await EntityLog.open({ entityId: E, replicas: ['a', 'b', 'c'], writeQuorum: 2, activation: 'next', env: set.env, appendTimeoutMs: 2_000, self: 'c' })
+    const next = await openW1('next', 'b')
     expect((await next.read(3, 2)).map((r) => r.event)).to.deep.equal(['gen 1', 'gen 2'])
+    // with one of them down, such a read is refused rather than answered from the others
+    set.down.add('a')
+    const refused = await next.read(3, 2).then(() => 'answered', (err: Error) => err.name)
+    expect(refused).to.equal('ReplicasUnavailableError')
     next.close()
   })
 
