@@ -76,8 +76,13 @@ export class FtsIndex {
     }
     this.#db = db
     this.verdict = verdict
-    db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = OFF; PRAGMA cache_size = -16000;')
+    // secure_delete: a deleted row's bytes are zeroed, not left in a free page, and FTS5's own
+    // secure-delete takes a deleted row's tokens out of the index's segments (without it they stay
+    // there, marked deleted, until segments merge): a redacted or erased text leaves the file
+    // (docs/search.md, "Redaction and erasure")
+    db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = OFF; PRAGMA cache_size = -16000; PRAGMA secure_delete = ON;')
     db.exec(SCHEMA)
+    db.exec("INSERT INTO posts_fts (posts_fts, rank) VALUES ('secure-delete', 1)")
     this.#insert = db.prepare('INSERT INTO posts (id, part, entity, seq, author, ts, text) VALUES (?, ?, ?, ?, ?, ?, ?)')
     this.#update = db.prepare('UPDATE posts SET part = ?, author = ?, ts = ?, text = ? WHERE id = ? AND (text != ? OR author != ? OR ts != ?)')
     this.#idOf = db.prepare('SELECT id FROM posts WHERE entity = ? AND seq = ?')
@@ -142,6 +147,9 @@ export class FtsIndex {
       this.#db.exec('ROLLBACK')
       throw err
     }
+    // the write-ahead log still holds the pages as they were before: a redaction empties it into the
+    // file (zeroed there) and truncates it, so the text is in neither
+    if (ops.redact.length > 0) this.#db.exec('PRAGMA wal_checkpoint(TRUNCATE)')
     return { put, removed }
   }
 

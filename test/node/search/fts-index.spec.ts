@@ -1,5 +1,5 @@
 import { expect } from 'chai'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { FtsIndex, checkSearchQuery } from '../../../node/search/index.ts'
@@ -54,6 +54,23 @@ describe('FtsIndex', () => {
     expect(index.search(q('alpha'), { user: null }, 10)).to.deep.equal([])
     index.apply(ops([row('room/a', 2, 'alpha back')]))
     expect(index.search(q('alpha'), { user: null }, 10).map((h) => h.seq)).to.deep.equal([2])
+    index.close()
+  })
+
+  it('should leave a redacted text in neither the file nor its write-ahead log, only the rows that remain', () => {
+    const path = join(dir, 'search.sqlite')
+    const index = new FtsIndex(path)
+    const secret = 'zqxjkv-hunter2-passphrase'
+    index.apply(ops(Array.from({ length: 200 }, (_, i) => row('room/a', i + 1, i % 2 === 0 ? `${secret} number ${i}` : `harmless line ${i}`))))
+    const held = (): number => ['', '-wal'].reduce((n, suffix) => {
+      const file = path + suffix
+      return n + (existsSync(file) ? readFileSync(file).toString('latin1').split('hunter2').length - 1 : 0)
+    }, 0)
+    expect(held(), 'before the redaction').to.be.greaterThan(0)
+    index.apply(ops([], [], Array.from({ length: 100 }, (_, i) => ['room/a', 2 * i + 1] as [string, number])))
+    expect(held(), 'after it').to.equal(0)
+    expect(index.search(q('harmless'), { user: null }, 200)).to.have.length(100)
+    expect(index.search(q('hunter2'), { user: null }, 10)).to.deep.equal([])
     index.close()
   })
 
