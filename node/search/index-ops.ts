@@ -39,29 +39,44 @@ export function noOps (): IndexOps {
 /**
  * Adds what records of `entity` do to the index to `ops`. A room's `message-posted` with text is a
  * row; one with no text or with `redacted` (a redaction's rewrite of the post) drops its row; a
- * `message-redacted { seq }` drops and marks that seq. An agent's `user-asked` is a row by its user,
- * `agent-answered` a row by `agent`. Any other record put at a seq drops what was indexed there
+ * `message-redacted { seq }` drops and marks that seq; an imported post is its original author's, at
+ * its original time (`importedFrom`). An agent's `user-asked` is a row by its user,
+ * `agent-answered` a row by `agent`, and `turns-imported` one row of the user's and the answers'
+ * text of the batch, by its user. Any other record put at a seq drops what was indexed there
  * (`replacing`: a record that may replace an indexed one; false while rebuilding an empty index).
  */
 export function addRecordOps (ops: IndexOps, partition: number, entity: string, records: readonly RecordLike[], replacing: boolean): void {
   const room = entity.startsWith('room/')
   const user = room ? '' : entity.slice('agent/'.length)
   for (const r of records) {
-    const e = r.event as { type?: unknown, text?: unknown, user?: unknown, ts?: unknown, seq?: unknown, redacted?: unknown } | null
+    const e = r.event as { type?: unknown, text?: unknown, user?: unknown, ts?: unknown, seq?: unknown, redacted?: unknown, importedFrom?: { user?: unknown, ts?: unknown }, turns?: unknown } | null
     const type = e === null || typeof e !== 'object' ? undefined : e.type
-    const ts = typeof e?.ts === 'number' ? e.ts : 0
+    const from = room && typeof e?.importedFrom === 'object' && e.importedFrom !== null ? e.importedFrom : undefined
+    const ts = typeof from?.ts === 'number' ? from.ts : typeof e?.ts === 'number' ? e.ts : 0
     if (room && type === 'message-redacted' && Number.isSafeInteger(e?.seq)) {
       ops.redact.push([entity, e?.seq as number])
       continue
     }
-    const text = typeof e?.text === 'string' && e.redacted === undefined ? e.text : ''
+    const text = typeof e?.text === 'string' && e.redacted === undefined ? e.text : !room && type === 'turns-imported' ? importedText(e?.turns) : ''
     let author: string | undefined
-    if (room && type === 'message-posted' && typeof e?.user === 'string') author = e.user
+    if (room && type === 'message-posted' && typeof e?.user === 'string') author = typeof from?.user === 'string' ? from.user : e.user
+    else if (!room && type === 'turns-imported') author = user
     else if (!room && type === 'user-asked') author = user
     else if (!room && type === 'agent-answered') author = AGENT_AUTHOR
     if (author !== undefined && text.trim() !== '') ops.put.push({ partition, entity, seq: r.seq, author, ts, text })
     else if (replacing) ops.remove.push([entity, r.seq])
   }
+}
+
+/** The user's questions and the answers of an imported batch of turns, one per line (tool calls and
+ * their results are not what a user searches for). */
+function importedText (turns: unknown): string {
+  if (!Array.isArray(turns)) return ''
+  const lines: string[] = []
+  for (const t of turns as Array<{ role?: unknown, content?: unknown } | null>) {
+    if ((t?.role === 'user' || t?.role === 'assistant') && typeof t.content === 'string' && t.content !== '') lines.push(t.content)
+  }
+  return lines.join('\n')
 }
 
 /** How many changes the ops make (what the feed's bound counts). */

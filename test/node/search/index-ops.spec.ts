@@ -26,6 +26,29 @@ describe('addRecordOps', () => {
     expect(opsSize(agent)).to.equal(2)
   })
 
+  it('should index an imported post as its original author\'s at its original time, and an imported batch of agent turns as one row', () => {
+    const ops = noOps()
+    addRecordOps(ops, 1, 'room/r', [
+      { seq: 1, event: { type: 'message-posted', user: 'loader', text: 'old news', ts: 9_000, importedFrom: { source: 's', seq: 7, user: 'bob', ts: 1_000 } } }
+    ], true)
+    expect(ops.put).to.deep.equal([{ partition: 1, entity: 'room/r', seq: 1, author: 'bob', ts: 1_000, text: 'old news' }])
+    const agent = noOps()
+    addRecordOps(agent, 0, 'agent/ann', [{
+      seq: 4,
+      event: {
+        type: 'turns-imported',
+        source: 's',
+        ts: 5,
+        turns: [
+          { requestId: 'a', role: 'user', content: 'which database?', ts: 1 },
+          { requestId: 'a', role: 'tool', content: '{"rows":3}', ts: 2 },
+          { requestId: 'a', role: 'assistant', content: 'postgres', ts: 3 }
+        ]
+      }
+    }], true)
+    expect(agent.put).to.deep.equal([{ partition: 0, entity: 'agent/ann', seq: 4, author: 'ann', ts: 5, text: 'which database?\npostgres' }])
+  })
+
   it('should follow rooms and agents only', () => {
     expect(['room/a', 'agent/b', 'users/x', 'rooms/all'].map(isIndexed)).to.deep.equal([true, true, false, false])
   })
