@@ -168,7 +168,7 @@ async function ftsFigures (o: Required<SearchIndexBenchOptions>, add: (f: Figure
       if (i % 100_000 === 0 && i > 0) log(`  ${i} posts indexed`)
     }
     const buildMs = performance.now() - started
-    add(figure(`search index alone: build rate (${o.posts} posts, transactions of ${FEED_BATCH}, its own thread)`, 'posts/s', o.posts / (buildMs / 1000), 'goal', 20_000, '>= 20000'))
+    add(figure(`search index alone: build rate (${o.posts} posts, transactions of ${FEED_BATCH}, its own thread)`, 'posts/s', o.posts / (buildMs / 1000), 'none', 0))
     const samples: number[] = []
     const rq = random(7)
     for (let i = 0; i < o.queries; i++) {

@@ -18,9 +18,9 @@ export const DEFAULT_SEARCH_LIMIT = 20
 export const MAX_QUERY_ROOMS = 64
 /** Ranking window: BM25 ranks at most this many of a query's matches, the most recent (row ids
  * follow post time: fts-index.ts). FTS5 scores every match it ranks, so a word in 700,000 of a
- * million posts took 900 ms to rank whole here, and 20,000 take about 40 ms: the p99 goal (200 ms)
+ * million posts took 900 ms to rank whole here, and 10,000 take about 20 ms: the p99 goal (200 ms)
  * holds, and a chat search favours recent posts anyway; older matches are found with `until`. */
-export const RANK_WINDOW = 20_000
+export const RANK_WINDOW = 10_000
 /** Row ids are a post's time (ms) times this, plus a slot: ids sort by time, and a time filter is a
  * range of ids that FTS5 applies while it reads a term's postings. 1,024 slots a millisecond keep
  * ids exact in a double until the year 2248. */
