@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js'
-import { clip } from '../../protocols/index.ts'
+import { InvalidRequestError, clip } from '../../protocols/index.ts'
 import { MAX_UNDECODABLE_REASON } from './constants.ts'
 
 
@@ -16,8 +16,10 @@ class UndecodableRequest {
  * INVALID_ARGUMENT by the handler's side, like any other bad input. grpc-js answers a throwing
  * request decoder with INTERNAL ("Error deserializing request"), which says the server broke when
  * the client sent garbage; so the decoder here returns an UndecodableRequest instead of throwing,
- * and each unary and server-streaming handler refuses one before it runs. (Client-streaming
- * methods, which Plexi does not have, are left as they are.)
+ * and each unary and server-streaming handler refuses one before it runs. A client-streaming
+ * handler (Import) reads its messages by iterating the call: an undecodable one makes that iteration
+ * throw InvalidRequestError (kind invalid) before the handler sees it, so it stops having written
+ * nothing, as on any other bad chunk.
  */
 export function refuseUndecodable (service: grpc.ServiceDefinition, handlers: grpc.UntypedServiceImplementation):
 { service: grpc.ServiceDefinition, handlers: grpc.UntypedServiceImplementation } {
@@ -25,21 +27,19 @@ export function refuseUndecodable (service: grpc.ServiceDefinition, handlers: gr
   const checkedHandlers: grpc.UntypedServiceImplementation = {}
   for (const [name, method] of Object.entries(service) as Array<[string, grpc.MethodDefinition<unknown, unknown>]>) {
     const handler = handlers[name]
-    if (method.requestStream || handler === undefined) {
+    if ((method.requestStream && method.responseStream) || handler === undefined) {
       checkedService[name] = method
       if (handler !== undefined) checkedHandlers[name] = handler
       continue
     }
-    const decode = method.requestDeserialize
-    checkedService[name] = {
-      ...method,
-      requestDeserialize: (bytes: Buffer) => {
-        try {
-          return decode(bytes)
-        } catch (err) {
-          return new UndecodableRequest(err instanceof Error ? err.message : String(err))
-        }
+    checkedService[name] = { ...method, requestDeserialize: tolerant(method.requestDeserialize) }
+    if (method.requestStream) {
+      checkedHandlers[name] = (call: grpc.ServerReadableStream<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
+        const streaming = handler as grpc.handleClientStreamingCall<unknown, unknown>
+        refuseInIteration(name, call)
+        streaming(call, callback)
       }
+      continue
     }
     checkedHandlers[name] = method.responseStream
       ? (call: grpc.ServerWritableStream<unknown, unknown>) => {
@@ -52,6 +52,30 @@ export function refuseUndecodable (service: grpc.ServiceDefinition, handlers: gr
         }
   }
   return { service: checkedService, handlers: checkedHandlers }
+}
+
+/** The decoder that hands on an UndecodableRequest instead of throwing. */
+function tolerant (decode: (bytes: Buffer) => unknown): (bytes: Buffer) => unknown {
+  return (bytes) => {
+    try {
+      return decode(bytes)
+    } catch (err) {
+      return new UndecodableRequest(err instanceof Error ? err.message : String(err))
+    }
+  }
+}
+
+/** The call's messages, as its handler iterates them, end in InvalidRequestError at an undecodable one. */
+function refuseInIteration (method: string, call: grpc.ServerReadableStream<unknown, unknown>): void {
+  const iterate = call[Symbol.asyncIterator].bind(call)
+  Object.defineProperty(call, Symbol.asyncIterator, {
+    value: async function * () {
+      for await (const message of { [Symbol.asyncIterator]: iterate }) {
+        if (message instanceof UndecodableRequest) throw new InvalidRequestError(`request: not a ${method} message (protobuf: ${clip(message.reason, MAX_UNDECODABLE_REASON)})`)
+        yield message
+      }
+    }
+  })
 }
 
 function refusal (method: string, request: UndecodableRequest): Partial<grpc.StatusObject> {

@@ -242,9 +242,7 @@ export class LevelReplicaStorage implements ReplicaStorage {
   }
 
   /** The records stored here from `from` on, as they are (RecordReader.stored): the search index's rebuild. */
-  async storedRecords (entity: string, from: number, limit: number): Promise<StoredRecord[]> {
-    return await this.#reader.stored(entity, from, limit)
-  }
+  async storedRecords (entity: string, from: number, limit: number): Promise<StoredRecord[]> { return await this.#reader.stored(entity, from, limit) }
 
   async loadSnapshot (entity: string): Promise<StoredSnapshot | undefined> {
     const key = snapshotKey(this.partitionOf(entity), entity)
@@ -395,7 +393,6 @@ export class LevelReplicaStorage implements ReplicaStorage {
 
 /** The root of an empty partition tree (computed once: a pure function of the tree's depth). */
 let EMPTY_ROOT: string | undefined
-
 /** The Merkle root (hex) of a partition replica that holds no record of it. */
 export function emptyPartitionRoot (): string {
   EMPTY_ROOT ??= Buffer.from(new MerkleTree(REPLICA_MERKLE_DEPTH).root()).toString('hex')

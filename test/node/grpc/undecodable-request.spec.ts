@@ -15,7 +15,21 @@ describe('refuseUndecodable (through startGrpcServer)', function () {
       service: chat,
       handlers: {
         Join: (_call: unknown, callback: grpc.sendUnaryData<unknown>) => { handled++; callback(null, { room: 'r', members: [] }) },
-        Subscribe: (call: grpc.ServerWritableStream<unknown, unknown>) => { handled++; call.end() }
+        Subscribe: (call: grpc.ServerWritableStream<unknown, unknown>) => { handled++; call.end() },
+        // as the real Import does: it reads every chunk before it writes anything
+        Import: (call: grpc.ServerReadableStream<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
+          void (async () => {
+            let chunks = 0
+            try {
+              for await (const _chunk of call) chunks++
+            } catch (err) {
+              callback({ code: grpc.status.INVALID_ARGUMENT, details: (err as Error).message })
+              return
+            }
+            handled++
+            callback(null, { added: chunks })
+          })()
+        }
       }
     }])
     server = started.server
@@ -46,9 +60,25 @@ describe('refuseUndecodable (through startGrpcServer)', function () {
     expect(handled).to.equal(0)
   })
 
+  it('should end a client stream\'s iteration at a message protobuf cannot decode, the handler answering it, having taken none', async () => {
+    const clientStream = (path: string, chunks: Buffer[]): Promise<grpc.StatusObject> => new Promise((resolve) => {
+      const call = client.makeClientStreamRequest(path, identity, identity, new grpc.Metadata(), () => undefined)
+      call.on('status', resolve)
+      for (const chunk of chunks) call.write(chunk)
+      call.end()
+    })
+    const before = handled
+    const status = await clientStream('/plexi.chat.v1.Chat/Import', [Buffer.from([0x0a, 0x01, 0x72]), Buffer.from([0x0a])])
+    expect(status.code).to.equal(grpc.status.INVALID_ARGUMENT)
+    expect(status.details).to.match(/^request: not a Import message \(protobuf: .+\)$/)
+    expect(handled).to.equal(before)
+    expect((await clientStream('/plexi.chat.v1.Chat/Import', [Buffer.from([0x0a, 0x01, 0x72])])).code).to.equal(grpc.status.OK)
+    expect(handled).to.equal(before + 1)
+  })
+
   it('should hand a request that decodes to its handler as before', async () => {
     expect((await unary('/plexi.chat.v1.Chat/Join', Buffer.from([0x0a, 0x01, 0x72]))).code).to.equal(grpc.status.OK)
     expect((await stream('/plexi.chat.v1.Chat/Subscribe', Buffer.alloc(0))).code).to.equal(grpc.status.OK)
-    expect(handled).to.equal(2)
+    expect(handled).to.equal(3)
   })
 })
