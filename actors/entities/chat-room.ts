@@ -1,7 +1,8 @@
 import { MAX_HISTORY_LIMIT, assertNever } from '../../protocols/index.ts'
 import type { EntityType } from '../kernel/index.ts'
-import { ROOM, agentDisplayName, checkRoomMsg, postKey } from './chat-room-protocol.ts'
+import { ROOM, checkRoomMsg, postKey } from './chat-room-protocol.ts'
 import type { RoomEvent, RoomFeed, RoomMsg, RoomState } from './chat-room-protocol.ts'
+import { agentReplied, agentStreamed } from './room-agents.ts'
 import { receivePost, settleJudged } from './post-gate.ts'
 import { interruptCommands, postAnswers } from './room-commands.ts'
 import { hooksIdle } from './room-hooks.ts'
@@ -14,7 +15,7 @@ import { applyRetention } from './room-retention.ts'
 import { exportPage, importPosts, noteImported } from './room-transfer.ts'
 import { createRoomVolatile, exportRoomVolatile, gatewayKey, importRoomVolatile } from './room-volatile.ts'
 import type { RoomContext, RoomVolatile } from './room-volatile.ts'
-import { ensureRegistered, info, push, record, toMessage } from './room-writes.ts'
+import { ensureRegistered, info, record, toMessage } from './room-writes.ts'
 import { addSeq } from './seq-ranges.ts'
 
 export interface ChatRoomOptions {
@@ -103,24 +104,12 @@ async function receiveRoomMsg (ctx: RoomContext, msg: RoomMsg): Promise<void> {
     case 'hooks-idle':
       hooksIdle(ctx, msg.plugin, msg.seq)
       return
-    case 'agent-stream': {
-      const answering = ctx.volatile.answering.get(msg.requestId)
-      if (answering === undefined || msg.event.kind !== 'token') return
-      const feed: RoomFeed = {
-        type: 'agent-partial',
-        partial: { room: ctx.key, requestId: msg.requestId, user: agentDisplayName(answering.user), text: msg.event.text, inReplyTo: answering.inReplyTo }
-      }
-      push(ctx, feed)
+    case 'agent-stream':
+      agentStreamed(ctx, msg)
       return
-    }
-    case 'agent-replied': {
-      const answering = ctx.volatile.answering.get(msg.requestId)
-      if (answering === undefined) return
-      ctx.volatile.answering.delete(msg.requestId)
-      const text = msg.error !== undefined ? `(no answer: ${msg.error})` : msg.text.length > 0 ? msg.text : '(no answer: stopped before the first word)'
-      record(ctx, { type: 'message-posted', user: agentDisplayName(answering.user), text, ts: Date.now() }, () => undefined)
+    case 'agent-replied':
+      agentReplied(ctx, msg)
       return
-    }
     case 'join':
       if (ctx.state.members.includes(msg.user)) {
         ctx.reply(msg.replyTo, info(ctx))

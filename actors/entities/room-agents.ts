@@ -1,6 +1,7 @@
 import { describe } from '../../protocols/index.ts'
-import type { ChatMessage } from './chat-room-protocol.ts'
-import { ROOM } from './chat-room-protocol.ts'
+import type { ChatMessage, RoomMsg } from './chat-room-protocol.ts'
+import { ROOM, agentDisplayName } from './chat-room-protocol.ts'
+import { push, record } from './room-writes.ts'
 import type { RoomContext } from './room-volatile.ts'
 import { AGENT } from './user-agent-protocol.ts'
 import type { AgentAnswer } from './user-agent-protocol.ts'
@@ -28,6 +29,26 @@ export function askAgent (ctx: RoomContext, message: ChatMessage): void {
   } catch (err) {
     replied('', reason(err))
   }
+}
+
+/** A piece of an agent's answer: pushed on to the live subscribers (tokens only). */
+export function agentStreamed (ctx: RoomContext, msg: Extract<RoomMsg, { type: 'agent-stream' }>): void {
+  const answering = ctx.volatile.answering.get(msg.requestId)
+  if (answering === undefined || msg.event.kind !== 'token') return
+  push(ctx, {
+    type: 'agent-partial',
+    partial: { room: ctx.key, requestId: msg.requestId, user: agentDisplayName(answering.user), text: msg.event.text, inReplyTo: answering.inReplyTo }
+  })
+}
+
+/** An agent's whole answer (or why there is none): posted as `<user>'s agent`. */
+export function agentReplied (ctx: RoomContext, msg: Extract<RoomMsg, { type: 'agent-replied' }>): void {
+  const answering = ctx.volatile.answering.get(msg.requestId)
+  if (answering === undefined) return
+  ctx.volatile.answering.delete(msg.requestId)
+  const text = msg.error !== undefined ? `(no answer: ${msg.error})` : msg.text.length > 0 ? msg.text : '(no answer: stopped before the first word)'
+  // not awaited: the room goes on while it is written (record fails the room if it fails)
+  void record(ctx, { type: 'message-posted', user: agentDisplayName(answering.user), text, ts: Date.now() }, () => undefined)
 }
 
 export function reason (err: unknown): string {

@@ -68,6 +68,16 @@ export function chatCommands (io: CliIo): Command {
       }
     }))
 
+  historyCommand(chat, io)
+  redactCommand(chat, io)
+
+  transferCommands(chat, io, { kind: 'room', connect: async (flags) => await connect(io, flags), roomOf })
+  addSearchCommand(chat, io, async (flags) => await connect(io, flags))
+  return chat
+}
+
+/** `plexi chat history --room R`: a room's messages in order. */
+function historyCommand (chat: Command, io: CliIo): void {
   withClientOptions(chat.command('history'), 'chat')
     .description('print a room\'s messages in order (--json: [{seq, user, text, ts, kind}], with redacted: true on a redacted post, redacts: SEQ on a redaction and importedFrom {source, seq, user, ts} on an imported post)')
     .requiredOption('--room <room>', 'the room')
@@ -91,17 +101,13 @@ export function chatCommands (io: CliIo): Command {
             ...((m.redacts ?? 0) > 0 && { redacts: m.redacts }),
             ...(m.importedFrom != null && { importedFrom: m.importedFrom })
           })))
+        } else {
+          for (const m of messages) io.stdout.write(`${chatLine(m, true)}\n`)
         }
-        else for (const m of messages) io.stdout.write(`${chatLine(m, true)}\n`)
       } finally {
         client.close()
       }
     }))
-  redactCommand(chat, io)
-
-  transferCommands(chat, io, { kind: 'room', connect: async (flags) => await connect(io, flags), roomOf })
-  addSearchCommand(chat, io, async (flags) => await connect(io, flags))
-  return chat
 }
 
 /** `plexi chat redact --room R SEQ`: withdraws one of the user's own posts (the chat service's Redact). */
