@@ -21,7 +21,7 @@ import { tempDir } from '../test/helpers/temp-dir.ts'
 import { postDeliverLatency, throughput } from './chat.ts'
 import type { Client } from './chat.ts'
 import { erasureFigures } from './conversations-erasure.ts'
-import { searchClusterFigures, searchIndexFigures } from './conversations-search.ts'
+import { histogramQuantile, searchClusterFigures, searchIndexFigures } from './conversations-search.ts'
 import { loadRooms, transferFigures } from './conversations-transfer.ts'
 import type { TransferNode } from './conversations-transfer.ts'
 import { collector, figure, median } from './figure.ts'
@@ -40,14 +40,6 @@ async function addUser (node: { admin: string, adminToken: string }, name: strin
   })
   if (!res.ok) throw new Error(`bench: adding user ${name}: ${res.status} ${await res.text()}`)
   return ((await res.json()) as { token: string }).token
-}
-
-/** A histogram's q-quantile (its bucket's upper bound, in the metric's unit) from Prometheus text. */
-function quantileOf (metrics: string, name: string, q: number): number {
-  const buckets = metrics.split('\n').filter((l) => l.startsWith(`${name}_bucket{`))
-    .map((l) => ({ le: Number(/le="([^"]+)"/.exec(l)?.[1]), n: Number(l.slice(l.lastIndexOf(' ') + 1)) }))
-  const total = buckets.at(-1)?.n ?? 0
-  return total === 0 ? Number.NaN : buckets.find((b) => b.n >= q * total)?.le ?? Number.NaN
 }
 
 async function metricsOf (node: NodeProcess): Promise<string> {
@@ -82,7 +74,7 @@ async function indexingCost (add: (f: Figure) => void, log: (line: string) => vo
     const posters = [indexed[0], chatClient((nodes[0] as NodeProcess).grpc, await addUser(nodes[0] as NodeProcess, 'carol'))]
     clients.push(posters[1] as Client)
     const rate = await throughput(posters, 'lag', [indexed[1]])
-    const lag = quantileOf(await metricsOf(nodes[0] as NodeProcess), 'plexi_search_indexing_lag_seconds', 0.99)
+    const lag = histogramQuantile(await metricsOf(nodes[0] as NodeProcess), 'plexi_search_indexing_lag_seconds', 0.99)
     log(`  the chat bench's load: ${rate.toFixed(0)} posts/s (64 in flight)`)
     add(figure('search-indexing-lag-p99-at-chat-rate', 's', lag, 'the goal\'s bound', 1, '<= 1 s'))
   } finally {
