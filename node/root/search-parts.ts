@@ -37,8 +37,10 @@ export const searchIndexPart: PartSpec<NodeComponents> = {
     const { embedder, why } = keeps ? embedderOf(config, c.get('models')) : {}
     if (why !== undefined) log.warn({ model: config.searchEmbeddingModel }, why)
     const bindings: NodeComponents['searchBindings'] = { observers: undefined, embedder }
+    // its thread opens the file in the background (the `search` part, later in the start, waits
+    // for it): the start goes on meanwhile
     const index = keeps
-      ? await SearchIndex.open({
+      ? SearchIndex.start({
         dir: config.dataDir,
         storage: c.get('replicas'),
         embedder,
@@ -65,7 +67,10 @@ export const searchPart: PartSpec<NodeComponents> = {
   id: 'search',
   needs: ['preflight', 'system', 'journal', 'membership', 'metrics', 'manager', 'catchUp', 'searchIndex', 'searchBindings'],
   gives: ['search'],
-  start: (c: C) => {
+  start: async (c: C) => {
+    // the index's thread opened its file while the parts between started: the node is not up
+    // before its searches can be answered from it
+    await c.get('searchIndex')?.opened()
     const system = c.get('system')
     const journal = c.get('journal')
     const membership = c.get('membership')

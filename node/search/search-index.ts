@@ -10,6 +10,7 @@ import { IndexRebuild } from './index-rebuild.ts'
 import type { RebuildSource } from './index-rebuild.ts'
 import type { IndexOps } from './index-ops.ts'
 import { IndexThread } from './index-thread.ts'
+import type { OpenedIndex } from './index-thread.ts'
 import type { LocalResult } from './local-index.ts'
 import { LagWindow } from './lag-window.ts'
 import { SearchFeed } from './search-feed.ts'
@@ -54,6 +55,7 @@ export class SearchIndex {
   readonly lag = new LagWindow()
   readonly stats = { searches: 0, rebuilds: 0, lastVerdict: 'ok' as OpenVerdict }
   #unwatch: (() => void) | undefined
+  #opening: Promise<void> = Promise.resolve()
   /** While a rebuild is due or running: the seqs the feed changed since (the rebuild leaves them). */
   #touched: Set<string> | undefined
   readonly #abort = new AbortController()
@@ -89,24 +91,49 @@ export class SearchIndex {
   }
 
   /** Opens the index (a fresh thread), follows the store from now on, and starts a rebuild when
-   * the file cannot be trusted. */
+   * the file cannot be trusted; resolves once the thread has opened the file (`start`, then
+   * `opened`). */
   static async open (opts: SearchIndexOptions): Promise<SearchIndex> {
+    const index = SearchIndex.start(opts)
+    await index.opened()
+    return index
+  }
+
+  /**
+   * Follows the store from now on and opens the index on its thread in the background: a node's
+   * start does not wait for the thread to boot (a few hundred ms); the feed's batches are sent
+   * after the open and wait behind it, and the seqs they change are kept aside (as during a
+   * rebuild) until the file's verdict says whether a rebuild is due.
+   */
+  static start (opts: SearchIndexOptions): SearchIndex {
     const index = new SearchIndex(opts)
     const embedder = opts.embedder
-    const opened = await index.#thread.open({
+    index.#touched = new Set()
+    index.#unwatch = opts.storage.watch((change) => { index.#feed.take(change) })
+    index.#opening = index.#thread.open({
       dbPath: join(opts.dir, SEARCH_DB_FILE),
       ...(embedder !== undefined && { vectors: { path: join(opts.dir, VECTOR_FILE), dimensions: embedder.dimensions } })
+    }).then((opened) => { index.#opened(opened) }, (err: unknown) => {
+      // the thread is dead: every search and batch fails and says so; the file is rebuilt at the next start
+      opts.log?.warn({ err }, `search: the index could not be opened: ${describe(err)}`)
     })
-    index.stats.lastVerdict = opened.verdict
-    index.#unwatch = opts.storage.watch((change) => { index.#feed.take(change) })
-    if (opened.verdict === 'ok' && opened.complete) {
-      index.#complete = true
-      if (embedder !== undefined && !opened.vectorsLoaded) index.#reembed()
-    } else {
-      opts.log?.info({ verdict: opened.verdict }, `search: the index file is ${opened.verdict === 'missing' ? 'missing' : opened.verdict === 'format' ? 'of another format' : opened.verdict === 'unclean' ? 'not closed cleanly' : 'incomplete'}: rebuilding it from the replica store`)
-      index.#startRebuild()
-    }
     return index
+  }
+
+  /** Resolves once the thread opened the file (or failed to: the index then stays incomplete). */
+  async opened (): Promise<void> { await this.#opening }
+
+  #opened (opened: OpenedIndex): void {
+    this.stats.lastVerdict = opened.verdict
+    if (this.#closed) return
+    if (opened.verdict === 'ok' && opened.complete) {
+      this.#complete = true
+      this.#touched = undefined
+      if (this.#opts.embedder !== undefined && !opened.vectorsLoaded) this.#reembed()
+    } else {
+      this.#opts.log?.info({ verdict: opened.verdict }, `search: the index file is ${opened.verdict === 'missing' ? 'missing' : opened.verdict === 'format' ? 'of another format' : opened.verdict === 'unclean' ? 'not closed cleanly' : 'incomplete'}: rebuilding it from the replica store`)
+      this.#startRebuild()
+    }
   }
 
   /** Whether the index holds everything the store does (no rebuild running or due). */
@@ -244,6 +271,8 @@ export class SearchIndex {
     this.#unwatch?.()
     this.#closed = true
     this.#abort.abort()
+    // the thread's open first: what close sends it must come after (it never rejects)
+    await this.#opening
     await this.#feed.stop().catch(() => undefined)
     await this.#rebuildDone?.catch(() => undefined)
     await this.#embeds?.drain()

@@ -45,6 +45,27 @@ describe('SearchIndex', () => {
     return index
   }
 
+  it('should follow the store from its start while its thread opens the file, missing nothing that landed meanwhile, rebuilt or closed cleanly', async () => {
+    const store = new FakeStore()
+    store.land('room/ops', [post(1, 'before the first start: deploy')])
+    const cases = [
+      // no file yet: it is rebuilt, and what lands while the thread opens it is kept too
+      { while: () => { store.land('room/ops', [post(2, 'while it opens: deploy again')]) }, seqs: [1, 2], rebuilds: 1 },
+      // the file the first closed cleanly: trusted as it is, and the feed's changes land after the open
+      { while: () => { store.land('room/ops', [post(3, 'deploy, third')]); store.land('room/ops', [], [1]) }, seqs: [2, 3], rebuilds: 0 }
+    ]
+    for (const [round, c] of cases.entries()) {
+      const index = SearchIndex.start({ dir, storage: store, feed: { flushMs: 1 } })
+      c.while()
+      await index.opened()
+      await index.settled()
+      expect(index.complete, `round ${round}`).to.equal(true)
+      expect((await index.search(query('deploy'), { user: 'ann' })).hits.map((h) => h.seq).sort(), `round ${round}`).to.deep.equal(c.seqs)
+      expect(index.stats.rebuilds, `round ${round}`).to.equal(c.rebuilds)
+      await index.close()
+    }
+  })
+
   it('should rebuild from the store when the file is missing, then follow what lands', async () => {
     const store = new FakeStore()
     store.land('room/ops', [post(1, 'the deploy is friday'), post(2, 'no deploy on friday', 'bob')])
