@@ -152,6 +152,9 @@ describe('a draining node whose entities no other member can take (real processe
     }
     // started again on its data dir: every acknowledged post is there, once, in order
     const back = await cluster.restart(0)
+    // back from a stop, a node takes no entity until it has settled again (docs/replication.md):
+    // read once it has, not while it may still answer UNAVAILABLE
+    await cluster.awaitSettled(2)
     await expectRoomHistories({ cluster, token, rooms, posted: load.posted, readers: [back] })
   })
 })

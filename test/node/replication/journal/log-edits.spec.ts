@@ -21,6 +21,8 @@ describe('LogEdits (EntityLog.rewrite, EntityLog.trim)', () => {
   it('should rewrite at W with a replica down, at the next revision, and serve the new event from then on', async () => {
     const log = await open('first')
     await log.append(posts(1, 5))
+    // acknowledged at W = 2: c must hold them before it goes down (it keeps the old event)
+    await waitFor(async () => (await core('c').state(E)).summary.head === 5, 'c fed up to the head')
     set.down.add('c')
     await log.rewrite([{ seq: 3, event: 'redacted' }])
     expect(await stored('a', 3)).to.equal('redacted')
@@ -50,6 +52,7 @@ describe('LogEdits (EntityLog.rewrite, EntityLog.trim)', () => {
   it('should recover the highest revision of the last record from every replica that ends in it, not the one a replica that missed the rewrite holds', async () => {
     const first = await open('first')
     await first.append(posts(1, 5))
+    await waitFor(async () => (await core('c').state(E)).summary.head === 5, 'c fed up to the head')
     set.down.add('c')
     await first.rewrite([{ seq: 5, event: 'redacted' }])
     first.close()
@@ -65,6 +68,7 @@ describe('LogEdits (EntityLog.rewrite, EntityLog.trim)', () => {
   it('should read, as a new owner, only from replicas that hold the latest rewrite, even its own node\'s that missed it', async () => {
     const first = await open('first')
     await first.append(posts(1, 5))
+    await waitFor(async () => (await core('c').state(E)).summary.head === 5, 'c fed up to the head')
     set.down.add('c')
     await first.rewrite([{ seq: 3, event: 'redacted' }])
     first.close()
@@ -109,6 +113,8 @@ describe('LogEdits (EntityLog.rewrite, EntityLog.trim)', () => {
   it('should trim at W, the new owner learning the floor and the snapshot that covers it, reads starting at the floor', async () => {
     const first = await open('first')
     await first.append(posts(1, 6))
+    // acknowledged at W = 2: c may not have them yet, and it must before it goes down (it keeps them)
+    await waitFor(async () => (await core('c').state(E)).summary.head === 6, 'c fed up to the head')
     set.down.add('c')
     await first.trim(5, snapshot(5))
     expect(first.floor).to.equal(5)
