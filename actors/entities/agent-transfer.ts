@@ -3,8 +3,8 @@ import type { AgentContext } from './agent-answer.ts'
 import { EXPORT_PAGE_BYTES, MAX_EXPORT_PAGE_RECORDS, MAX_IMPORT_SOURCES } from './constants.ts'
 import { ImportSourcesFullError } from './errors.ts'
 import type { AgentEvent, AgentMsg, AgentState, AgentTurn } from './user-agent-protocol.ts'
-import { itemsAfter, withWatermark } from './transfer-protocol.ts'
-import type { ImportOutcome, TransferPage } from './transfer-protocol.ts'
+import { planImport, withWatermark } from './transfer-protocol.ts'
+import type { TransferPage } from './transfer-protocol.ts'
 
 type ExportPageMsg = Extract<AgentMsg, { type: 'export-page' }>
 type ImportMsg = Extract<AgentMsg, { type: 'import' }>
@@ -13,7 +13,7 @@ type TurnsImported = Extract<AgentEvent, { type: 'turns-imported' }>
 /** A page of the agent's journal for an export: records as stored from `after + 1` (or the floor),
  * at most `limit` and EXPORT_PAGE_BYTES of text (at least one). */
 export function agentExportPage (ctx: AgentContext, msg: ExportPageMsg): void {
-  const floor = floorOf(ctx)
+  const floor = ctx.floor
   const head = ctx.durableSeq
   // not awaited: the agent goes on with its mailbox while the journal is read
   ctx.events(Math.max(msg.after + 1, floor), Math.min(msg.limit, MAX_EXPORT_PAGE_RECORDS)).then((read) => {
@@ -32,24 +32,12 @@ export function agentExportPage (ctx: AgentContext, msg: ExportPageMsg): void {
 /** An import batch: the turns past the source's watermark, appended as one `turns-imported` event
  * (they join the conversation the model sees, its last MAX_AGENT_TURNS). A dry run writes nothing. */
 export async function agentImport (ctx: AgentContext, msg: ImportMsg): Promise<void> {
-  const imported = ctx.state.imported ?? {}
-  const known = Object.hasOwn(imported, msg.source)
-  const watermark = known ? imported[msg.source] ?? 0 : 0
-  const { fresh, skipped } = itemsAfter(msg.turns, watermark)
-  const first = fresh[0]
-  const last = fresh.at(-1)
-  const outcome = (head: number): ImportOutcome => ({
-    added: fresh.length,
-    skipped,
-    ...(first !== undefined && last !== undefined && { firstSeq: first.seq, lastSeq: last.seq }),
-    watermark: Math.max(watermark, last?.seq ?? 0),
-    head
-  })
+  const { fresh, full, outcome } = planImport(ctx.state.imported, msg.source, msg.turns)
   if (fresh.length === 0 || msg.dryRun === true) {
     ctx.reply(msg.replyTo, outcome(ctx.seq))
     return
   }
-  if (!known && Object.keys(imported).length >= MAX_IMPORT_SOURCES) {
+  if (full) {
     ctx.fail(msg.replyTo, new ImportSourcesFullError(`${ctx.key}'s agent keeps the watermarks of ${MAX_IMPORT_SOURCES} import sources, the most it may`))
     return
   }
@@ -91,8 +79,3 @@ function textBytes (event: AgentEvent): number {
   }
 }
 
-/** The first seq the agent's journal holds: `ctx.floor` where the kernel has retention (1 before). */
-function floorOf (ctx: AgentContext): number {
-  const floor = (ctx as { readonly floor?: unknown }).floor
-  return typeof floor === 'number' && floor >= 1 ? floor : 1
-}

@@ -8,8 +8,8 @@ import { ensureRegistered, push, toMessage } from './room-writes.ts'
 import { roomRecord } from './transfer-records.ts'
 import { hasSeq } from './seq-ranges.ts'
 import type { SeqRanges } from './seq-ranges.ts'
-import { itemsAfter, withWatermark } from './transfer-protocol.ts'
-import type { ImportOutcome, TransferPage } from './transfer-protocol.ts'
+import { planImport, withWatermark } from './transfer-protocol.ts'
+import type { TransferPage } from './transfer-protocol.ts'
 import type { ImportedFrom } from '../../protocols/index.ts'
 
 type ExportPageMsg = Extract<RoomMsg, { type: 'export-page' }>
@@ -21,7 +21,7 @@ type ImportMsg = Extract<RoomMsg, { type: 'import' }>
  * out here, even where a replica still held it, and its seq listed in `redacted`.
  */
 export function exportPage (ctx: RoomContext, msg: ExportPageMsg): void {
-  const floor = floorOf(ctx)
+  const floor = ctx.floor
   const head = ctx.durableSeq
   const redactedSeqs = ctx.state.redacted
   // not awaited: the room goes on with its mailbox while the journal is read, and an export's
@@ -76,24 +76,12 @@ function pageOf (read: ReadonlyArray<JournalRecord<RoomEvent>>, head: number, fl
  * would be added and writes nothing.
  */
 export async function importPosts (ctx: RoomContext, msg: ImportMsg): Promise<void> {
-  const imported = ctx.state.imported ?? {}
-  const known = Object.hasOwn(imported, msg.source)
-  const watermark = known ? imported[msg.source] ?? 0 : 0
-  const { fresh, skipped } = itemsAfter(msg.posts, watermark)
-  const first = fresh[0]
-  const last = fresh.at(-1)
-  const outcome = (head: number): ImportOutcome => ({
-    added: fresh.length,
-    skipped,
-    ...(first !== undefined && last !== undefined && { firstSeq: first.seq, lastSeq: last.seq }),
-    watermark: Math.max(watermark, last?.seq ?? 0),
-    head
-  })
+  const { fresh, full, outcome } = planImport(ctx.state.imported, msg.source, msg.posts)
   if (fresh.length === 0 || msg.dryRun === true) {
     ctx.reply(msg.replyTo, outcome(ctx.seq))
     return
   }
-  if (!known && Object.keys(imported).length >= MAX_IMPORT_SOURCES) {
+  if (full) {
     ctx.fail(msg.replyTo, new ImportSourcesFullError(`room ${ctx.key} keeps the watermarks of ${MAX_IMPORT_SOURCES} import sources, the most it may; import into another room`))
     return
   }
@@ -124,8 +112,3 @@ export function noteImported (state: RoomState, createdAt: number, from: Importe
   return { ...state, createdAt, imported: withWatermark(state.imported, from.source, from.seq) }
 }
 
-/** The first seq the room's journal holds: `ctx.floor` where the kernel has retention (1 before). */
-function floorOf (ctx: RoomContext): number {
-  const floor = (ctx as { readonly floor?: unknown }).floor
-  return typeof floor === 'number' && floor >= 1 ? floor : 1
-}

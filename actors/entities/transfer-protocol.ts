@@ -2,7 +2,7 @@ import { MAX_CHAT_TEXT_BYTES } from '../../protocols/index.ts'
 import type { ImportItem } from '../../protocols/index.ts'
 import type { JournalRecord } from '../kernel/index.ts'
 import {
-  MAX_EXPORT_PAGE_RECORDS, MAX_IMPORTED_AUTHOR_LENGTH, MAX_IMPORT_BATCH_BYTES, MAX_IMPORT_BATCH_POSTS, MAX_IMPORT_SOURCE_LENGTH
+  MAX_EXPORT_PAGE_RECORDS, MAX_IMPORTED_AUTHOR_LENGTH, MAX_IMPORT_BATCH_BYTES, MAX_IMPORT_BATCH_POSTS, MAX_IMPORT_SOURCES, MAX_IMPORT_SOURCE_LENGTH
 } from './constants.ts'
 import type { MessageCheck } from './message-check.ts'
 
@@ -79,6 +79,33 @@ export function checkImportBatch (m: MessageCheck, field: string): void {
 export function itemsAfter<T extends { readonly seq: number }> (items: readonly T[], watermark: number): { readonly fresh: readonly T[], readonly skipped: number } {
   const at = items.findIndex((i) => i.seq > watermark)
   return at < 0 ? { fresh: [], skipped: items.length } : { fresh: items.slice(at), skipped: at }
+}
+
+/**
+ * What an import batch does to a room or an agent that keeps `imported` watermarks: the items past
+ * the source's watermark (`fresh`), its answer once they are written at `head`, and whether the
+ * source would be one more than an entity may keep (`full`: MAX_IMPORT_SOURCES; refuse the batch).
+ */
+export function planImport<T extends { readonly seq: number }> (imported: Readonly<Record<string, number>> | undefined, source: string, items: readonly T[]):
+{ readonly fresh: readonly T[], readonly full: boolean, readonly outcome: (head: number) => ImportOutcome } {
+  const kept = imported ?? {}
+  // own keys only: a source named like an Object.prototype member is just a name
+  const known = Object.hasOwn(kept, source)
+  const watermark = known ? kept[source] ?? 0 : 0
+  const { fresh, skipped } = itemsAfter(items, watermark)
+  const first = fresh[0]
+  const last = fresh.at(-1)
+  return {
+    fresh,
+    full: fresh.length > 0 && !known && Object.keys(kept).length >= MAX_IMPORT_SOURCES,
+    outcome: (head) => ({
+      added: fresh.length,
+      skipped,
+      ...(first !== undefined && last !== undefined && { firstSeq: first.seq, lastSeq: last.seq }),
+      watermark: Math.max(watermark, last?.seq ?? 0),
+      head
+    })
+  }
 }
 
 /** An entity state's watermarks after records of `source` up to `seq` were taken. */

@@ -1,5 +1,6 @@
 import { expect } from 'chai'
-import { itemsAfter, withWatermark } from '../../../actors/entities/transfer-protocol.ts'
+import { MAX_IMPORT_SOURCES } from '../../../actors/entities/constants.ts'
+import { itemsAfter, planImport, withWatermark } from '../../../actors/entities/transfer-protocol.ts'
 
 describe('transfer-protocol', () => {
   const items = [3, 5, 9].map((seq) => ({ seq }))
@@ -8,6 +9,19 @@ describe('transfer-protocol', () => {
     expect(itemsAfter(items, 0)).to.deep.equal({ fresh: items, skipped: 0 })
     expect(itemsAfter(items, 5)).to.deep.equal({ fresh: [{ seq: 9 }], skipped: 2 })
     expect(itemsAfter(items, 9)).to.deep.equal({ fresh: [], skipped: 3 })
+  })
+
+  it('should plan a batch past its source\'s watermark, answering what it adds, and refuse one source past the most an entity keeps', () => {
+    const plan = planImport({ s: 5 }, 's', items)
+    expect(plan.fresh).to.deep.equal([{ seq: 9 }])
+    expect(plan.full).to.equal(false)
+    expect(plan.outcome(12)).to.deep.equal({ added: 1, skipped: 2, firstSeq: 9, lastSeq: 9, watermark: 9, head: 12 })
+    expect(planImport({ s: 9 }, 's', items).outcome(3)).to.deep.equal({ added: 0, skipped: 3, watermark: 9, head: 3 })
+    expect(planImport({ toString: 1 }, 'constructor', items).outcome(0).watermark, 'an unknown source named like a property').to.equal(9)
+    const many = Object.fromEntries(Array.from({ length: MAX_IMPORT_SOURCES }, (_, i) => [`s${i}`, 1]))
+    expect(planImport(many, 'new', items).full).to.equal(true)
+    expect(planImport(many, 's0', items).full, 'a known source').to.equal(false)
+    expect(planImport(many, 'new', []).full, 'nothing to add').to.equal(false)
   })
 
   it('should only raise a watermark, and take a source named like an object property as a name', () => {
