@@ -5,22 +5,7 @@ import type * as grpc from '@grpc/grpc-js'
 import { CliError } from './cli-errors.ts'
 import { printJson } from './cli-io.ts'
 import type { CliIo } from './cli-io.ts'
-
-/** What a node answers an import with (chat.proto ImportReport, the admin API's ImportReport). */
-export interface ImportReportView {
-  readonly source: string
-  readonly kind: string
-  readonly name: string
-  readonly dryRun: boolean
-  readonly records: number
-  readonly added: number
-  readonly skipped: number
-  readonly notImportable: number
-  readonly firstSeq?: number
-  readonly lastSeq?: number
-  readonly watermark: number
-  readonly batches: number
-}
+import type { ImportReport } from '../protocols/index.ts'
 
 /** Sends a file as import chunks on a client-streaming call: the first chunk carries `first` (the
  * target, the dry run), every chunk the next piece of the file. */
@@ -43,7 +28,7 @@ export async function uploadImport (file: string, stream: grpc.ClientWritableStr
 }
 
 /** An import's report as a line (or JSON with --json). */
-export function printImportReport (io: CliIo, r: ImportReportView, json: boolean): void {
+export function printImportReport (io: CliIo, r: ImportReport, json: boolean): void {
   if (json) {
     printJson(io, r)
     return

@@ -3,7 +3,7 @@ import { downloadExport } from '../export-download.ts'
 import type { ExportPiece } from '../export-download.ts'
 import { exportFormat } from '../flag-values.ts'
 import { printImportReport, uploadImport } from '../import-upload.ts'
-import type { ImportReportView } from '../import-upload.ts'
+import type { ImportReport } from '../../protocols/index.ts'
 import { cliError } from '../node-client.ts'
 import type { NodeClient } from '../node-client.ts'
 import type { CliIo } from '../cli-io.ts'
@@ -60,7 +60,7 @@ export function transferCommands (group: Command, io: CliIo, options: TransferCo
       const target = room ? { room: options.roomOf?.(flags) ?? '' } : {}
       const client = await options.connect(flags)
       try {
-        const { stream, reply } = client.upload<ImportReportView>('Import')
+        const { stream, reply } = client.upload<ImportReport>('Import')
         // the node may refuse before the whole file is sent (a bad token): its answer ends the wait
         await Promise.race([uploadImport(file, stream, { ...target, dryRun: flags.dryRun === true }), reply])
         printImportReport(io, await reply, flags.json === true)

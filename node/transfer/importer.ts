@@ -1,7 +1,7 @@
 import { AGENT, MAX_IMPORT_BATCH_BYTES, MAX_IMPORT_BATCH_POSTS, ROOM, isSuperseded } from '../../actors/index.ts'
 import type { ActorSystem, ImportOutcome } from '../../actors/index.ts'
 import { ExportKindError, ExportReader, importItemOf, kindOf } from '../../protocols/index.ts'
-import type { ExportHeader, ImportItem } from '../../protocols/index.ts'
+import type { ExportHeader, ImportItem, ImportReport } from '../../protocols/index.ts'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { IMPORT_RETRY_DELAYS_MS, TRANSFER_ASK_TIMEOUT_MS } from './constants.ts'
 
@@ -13,29 +13,6 @@ export interface ImportTarget {
   readonly kind: 'room' | 'agent'
   /** The room's name, or the agent's user. */
   readonly name: string
-}
-
-/** What an import did (or, a dry run, would do). */
-export interface ImportReport {
-  readonly source: string
-  readonly kind: 'room' | 'agent'
-  readonly name: string
-  readonly dryRun: boolean
-  /** Records the file holds. */
-  readonly records: number
-  /** Posts (or turns) added; a dry run: that would be. */
-  readonly added: number
-  /** Posts (or turns) an earlier import of the same source took already. */
-  readonly skipped: number
-  /** Records that add nothing: joins, leaves, redactions, redacted posts, an agent's tool rounds. */
-  readonly notImportable: number
-  /** Source seqs of the first and last post added (absent: none). */
-  readonly firstSeq?: number
-  readonly lastSeq?: number
-  /** The highest source seq the target has taken from this source, after the import. */
-  readonly watermark: number
-  /** Batches sent (each one journal append). */
-  readonly batches: number
 }
 
 export interface ImporterOptions {

@@ -77,3 +77,26 @@ export interface SettingsRecord {
 
 export type ExportRecord = RoomRecord | AgentRecord | SettingsRecord
 
+/** What an import did (or, a dry run, would do): the answer of the admin route, of gRPC `Import`
+ * (chat.proto ImportReport) and what the CLI prints. */
+export interface ImportReport {
+  readonly source: string
+  readonly kind: 'room' | 'agent'
+  readonly name: string
+  readonly dryRun: boolean
+  /** Records the file holds. */
+  readonly records: number
+  /** Posts (or turns) added; a dry run: that would be. */
+  readonly added: number
+  /** Posts (or turns) an earlier import of the same source took already. */
+  readonly skipped: number
+  /** Records that add nothing: joins, leaves, redactions, redacted posts, an agent's tool rounds. */
+  readonly notImportable: number
+  /** Source seqs of the first and last post added (absent: none). */
+  readonly firstSeq?: number
+  readonly lastSeq?: number
+  /** The highest source seq the target has taken from this source, after the import. */
+  readonly watermark: number
+  /** Batches sent (each one journal append). */
+  readonly batches: number
+}

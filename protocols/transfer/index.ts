@@ -2,7 +2,7 @@
  * its three formats, and the reader that checks an export record by record for an import. */
 export * from './constants.ts'
 export * from './errors.ts'
-export type { AgentRecord, ExportHeader, ExportKind, ExportRecord, ImportItem, ImportedFrom, RoomRecord, SettingsRecord } from './export-record.ts'
+export type { AgentRecord, ExportHeader, ExportKind, ExportRecord, ImportItem, ImportReport, ImportedFrom, RoomRecord, SettingsRecord } from './export-record.ts'
 export { ExportWriter } from './export-writer.ts'
 export type { ExportFormat } from './export-writer.ts'
 export { ExportReader, importItemOf } from './export-reader.ts'

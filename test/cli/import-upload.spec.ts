@@ -45,7 +45,7 @@ describe('import-upload', () => {
   it('should print what an import added or would add', () => {
     let out = ''
     const io = { stdout: Object.assign(new PassThrough(), { write: (s: string) => { out += s; return true } }) } as unknown as CliIo
-    const report = { source: 's', kind: 'room', name: 'copy', dryRun: false, records: 5, added: 3, skipped: 1, notImportable: 1, firstSeq: 2, lastSeq: 4, watermark: 4, batches: 1 }
+    const report = { source: 's', kind: 'room' as const, name: 'copy', dryRun: false, records: 5, added: 3, skipped: 1, notImportable: 1, firstSeq: 2, lastSeq: 4, watermark: 4, batches: 1 }
     printImportReport(io, report, false)
     printImportReport(io, { ...report, dryRun: true, added: 0 }, false)
     expect(out).to.equal('room copy added 3 of 5 records (source seqs 2 to 4); 1 already imported, 1 add nothing (joins, leaves, redactions)\n' +
