@@ -226,7 +226,8 @@ export function recoveredInit (opts: EntityLogOptions, taken: TakenLog): LogInit
   const floor = Math.min(b.head + 1, Math.max(1, ...logs.map(floorOf)))
   let floorEpoch: number | undefined
   if (floor > 1) {
-    for (const x of [b, ...logs]) floorEpoch ??= epochAt(x.segments, x.head, floor - 1)
+    // (its own log's first: the best log's last record is sealed in this epoch)
+    for (const x of [{ segments, head: b.head }, ...logs]) floorEpoch ??= epochAt(x.segments, x.head, floor - 1)
   }
   const own = { segments, head: b.head, floor }
   const init: LogInit = {

@@ -174,8 +174,9 @@ export class ReplicaCore {
 
   /** Anti-entropy (docs/replication.md, "Rewrites and trims"): a peer's higher floor, with its
    * snapshot covering it (replica-edits.ts, trimChange; `prevEpoch`: the peer's epoch at
-   * `floor − 1`, undefined when unknown: then only a log that agrees there takes it). */
-  takeFloor (entity: string, floor: number, prevEpoch: number | undefined, snapshot: StoredSnapshot): Promise<boolean> {
+   * `floor − 1`, undefined when unknown: then only a log that agrees there takes it; `by`: the
+   * peer's `floorBy`, the epoch of the trim that set it). */
+  takeFloor (entity: string, floor: number, prevEpoch: number | undefined, snapshot: StoredSnapshot, by?: number): Promise<boolean> {
     return this.#turns.inTurn(entity, async () => {
       const st = await this.#state(entity)
       const s = st.summary
@@ -184,7 +185,7 @@ export class ReplicaCore {
       const mine = at <= s.head ? (epochAt(s.segments, s.head, at) ?? await this.#epochOf(entity, s, at)) : undefined
       const epoch = prevEpoch ?? mine
       if (epoch === undefined) return false
-      const change = await trimChange(st, { before: floor, prevEpoch: epoch, snapshot }, async () => mine, undefined)
+      const change = await trimChange(st, { before: floor, prevEpoch: epoch, snapshot, ...(by !== undefined && { by }) }, async () => mine, undefined)
       if (change === 'no-snapshot' || change === undefined) return false
       await this.#commit(entity, st, change)
       this.stats.trims++
@@ -246,7 +247,7 @@ export class ReplicaCore {
     const raised = this.#fenced(st, request.epoch, request.activation)
     if (raised === 'stale') return { result: 'stale', promised: st.summary.promised }
     const rewritten = request.op === 'rewrite' ? await rewriteChange(st, request.records, request.gen, async (seqs) => await Promise.all(seqs.map(async (seq) => seq > st.summary.head ? undefined : (await this.#storage.read(entity, seq, 1))[0])), raised) : undefined
-    const change = request.op === 'rewrite' ? rewritten?.change : await trimChange(st, request, async (seq) => await this.#epochOf(entity, st.summary, seq), raised)
+    const change = request.op === 'rewrite' ? rewritten?.change : await trimChange(st, { ...request, by: request.epoch }, async (seq) => await this.#epochOf(entity, st.summary, seq), raised)
     if (change === 'no-snapshot') return { result: 'no-snapshot', summary: st.summary }
     if (change !== undefined) {
       await this.#commit(entity, st, change)

@@ -48,6 +48,9 @@ export interface TrimAsk {
   /** The epoch of the owner's record `before − 1`. */
   readonly prevEpoch: number
   readonly snapshot?: StoredSnapshot
+  /** The epoch of the owner whose trim this is (an owner's trim: its own; a floor anti-entropy
+   * copies: the peer's `floorBy`); undefined when not known. */
+  readonly by?: number
 }
 
 /**
@@ -57,7 +60,11 @@ export interface TrimAsk {
  * recovery could not rebuild the entity. A replica whose log does not reach `before − 1`, or parts
  * from the owner's there (another epoch), takes the owner's log up to it whole: it drops every
  * record and its head becomes `before − 1` of the owner's epoch there (what it held after that
- * point was never acknowledged: by log matching, it is not the owner's). Undefined: nothing to do.
+ * point was never acknowledged: by log matching, it is not the owner's) — unless its record there is
+ * of a later epoch than the trim's owner (`by`): then it was written by an owner that took the
+ * entity after the trimmed records were acknowledged, whose log holds them (as resealed, or kept,
+ * by its recovery: E5), and its records after that point may be acknowledged ones, which stay.
+ * Undefined: nothing to do.
  * `epochOf`: the epoch of this replica's record at a seq.
  */
 export async function trimChange (st: ReplicaState, ask: TrimAsk, epochOf: (seq: number) => Promise<number | undefined>, raised: ReplicaState | undefined):
@@ -74,13 +81,16 @@ Promise<ReplicaChange | 'no-snapshot' | undefined> {
   }
   const at = before - 1
   const mine = at <= s.head ? (epochAt(s.segments, s.head, at) ?? await epochOf(at)) : undefined
-  const summary: LogSummary = mine === prevEpoch
-    ? { ...s, snapshotSeq, floor: before }
-    : { ...s, head: at, headEpoch: prevEpoch, segments: [[prevEpoch, at]], snapshotSeq, floor: before }
+  // (a later owner resealed the trim's last record, or wrote past it: this log is the newer there)
+  const agrees = mine === prevEpoch || (mine !== undefined && ask.by !== undefined && mine > ask.by)
+  const by = ask.by === undefined ? {} : { floorBy: ask.by }
+  const summary: LogSummary = agrees
+    ? { ...s, snapshotSeq, floor: before, ...by }
+    : { ...s, head: at, headEpoch: prevEpoch, segments: [[prevEpoch, at]], snapshotSeq, floor: before, ...by }
   return {
     state: { summary, promisedBy: base.promisedBy },
     removeBelow: before,
-    ...(mine !== prevEpoch && s.head >= before && { removeFrom: before }),
+    ...(!agrees && s.head >= before && { removeFrom: before }),
     ...(newer !== undefined && { snapshot: newer })
   }
 }

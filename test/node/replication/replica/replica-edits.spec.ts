@@ -109,6 +109,27 @@ describe('replica edits (rewrite, trim)', () => {
     expect(parted.storage.tree(parted.storage.partitionOf(E)).records).to.equal(0)
   })
 
+  it('should keep its records past a peer\'s floor when its own record before it is of an owner newer than that trim (seed 445834940)', async () => {
+    // the owner of epoch 3 acknowledged 1-3 and trimmed below 4 on one replica only; the owner of
+    // epoch 8 recovered without it, resealed seq 3 in epoch 8 and acknowledged 4-6 of epoch 8 here
+    const r = await open()
+    await append(r.core, E, 8, 0, 0, [...recs(1, 2, 3), ...recs(3, 6, 8)])
+    // anti-entropy brings the stale trim's floor (the peer's seq 3 is of epoch 3, trimmed by 3)
+    expect(await r.core.takeFloor(E, 4, 3, snapshot(3), 3)).to.equal(true)
+    expect((await r.core.state(E)).summary).to.deep.include({ head: 6, headEpoch: 8, floor: 4, floorBy: 3 })
+    expect((await r.core.handle({ op: 'read', entity: E, from: 4, limit: 9 })).map((x) => x.seq)).to.deep.equal([4, 5, 6])
+    // and it keeps floorBy across a restart
+    const again = await reopen(r)
+    expect((await again.core.state(E)).summary).to.deep.include({ floor: 4, floorBy: 3 })
+
+    // a record before the floor of an older epoch than the trim's owner parts from its log: it goes
+    const parted = await open()
+    await append(parted.core, E, 4, 0, 0, [...recs(1, 3, 3), ...recs(4, 6, 4)])
+    expect(await parted.core.takeFloor(E, 6, 5, snapshot(5), 5)).to.equal(true)
+    expect((await parted.core.state(E)).summary).to.deep.include({ head: 5, headEpoch: 5, floor: 6, floorBy: 5 })
+    expect(await parted.core.handle({ op: 'read', entity: E, from: 6, limit: 9 })).to.deep.equal([])
+  })
+
   it('should refuse rewrites and trims on a retired replica, as appends', async () => {
     const r = await open()
     await append(r.core, E, 3, 0, 0, recs(1, 3, 3))
