@@ -51,14 +51,18 @@ function nodeCommand (io: CliIo): Command {
       const logTail = new LogTail()
       const log = createLogger(loaded.config.logLevel, undefined, logTail)
       if (loaded.config.role === undefined) throw new UsageError('node start: no role given: pass --role with chat, ai, storage, backup, plugins (comma-separated) or all (npm start uses all)')
+      // watched from here on: a Ctrl-C while the node starts stops it once it is up, instead of
+      // killing the process half-started (and npm, which then dies of the same signal)
+      const signals = new StopSignals(log)
       let running: RunningNode
       try {
         running = await startNode(loaded.config, log, { logTail })
       } catch (err) {
+        signals.close()
         if (err instanceof ConfigError) throw new UsageError(`configuration: ${err.key}: ${err.message}`)
         throw err
       }
-      await runUntilStopped(running, log)
+      await runUntilStopped(running, log, signals)
     })
   return node
 }
@@ -75,13 +79,62 @@ interface NodeLog {
   fatal (obj: object, msg: string): void
 }
 
+/**
+ * SIGTERM and SIGINT, from the moment `node start` has its logger: the first asks for a graceful
+ * stop (`onStop`, at once or once set), a second sent later exits at once with 1. Ctrl-C under
+ * `npm start` reaches the node twice at once (from the terminal, and forwarded by npm): only a
+ * signal sent again REPEAT_SIGNAL_MS later is someone insisting.
+ */
+class StopSignals {
+  #count = 0
+  #firstAt = 0
+  #onStop: (() => void) | undefined
+  readonly #log: NodeLog
+  readonly #on = (signal: NodeJS.Signals): void => {
+    if (this.#count > 0 && Date.now() - this.#firstAt < REPEAT_SIGNAL_MS) return
+    this.#count++
+    if (this.#count > 1) {
+      this.#log.warn(`${signal} again: exiting without waiting`)
+      process.exit(1)
+    }
+    this.#firstAt = Date.now()
+    this.#log.info(`${signal}: stopping gracefully (send it again to force)`)
+    this.#onStop?.()
+  }
+
+  constructor (log: NodeLog) {
+    this.#log = log
+    process.on('SIGTERM', this.#on)
+    process.on('SIGINT', this.#on)
+  }
+
+  /** Whether a stop was asked for (or taken: an uncaught exception's). */
+  get asked (): boolean { return this.#count > 0 }
+
+  /** Counts a stop that is not a signal's (a later signal then forces the exit). */
+  take (): boolean {
+    if (this.#count++ > 0) return false
+    this.#firstAt = Date.now()
+    return true
+  }
+
+  /** Calls `stop` on the first signal: now, when one came already. */
+  onStop (stop: () => void): void {
+    this.#onStop = stop
+    if (this.#count > 0) stop()
+  }
+
+  close (): void {
+    process.off('SIGTERM', this.#on)
+    process.off('SIGINT', this.#on)
+  }
+}
+
 /** Resolves once the node has stopped: gracefully on SIGTERM/SIGINT (a second one, sent later,
  * exits at once), from within (an admin's drain or decommission), or after an uncaught exception
  * (exit code 1). */
-async function runUntilStopped (running: RunningNode, log: NodeLog): Promise<void> {
+async function runUntilStopped (running: RunningNode, log: NodeLog, signals: StopSignals): Promise<void> {
   await new Promise<void>((resolve) => {
-    let signals = 0
-    let firstSignalAt = 0
     const stop = (exitCode: number): void => {
       running.stop().then(() => {
         if (exitCode !== 0) process.exitCode = exitCode
@@ -92,29 +145,15 @@ async function runUntilStopped (running: RunningNode, log: NodeLog): Promise<voi
         resolve()
       })
     }
-    const onSignal = (signal: NodeJS.Signals): void => {
-      // Ctrl-C under `npm start` reaches the node twice at once (from the terminal, and
-      // forwarded by npm): only a signal sent again later is someone insisting
-      if (signals > 0 && Date.now() - firstSignalAt < REPEAT_SIGNAL_MS) return
-      signals++
-      if (signals > 1) {
-        log.warn(`${signal} again: exiting without waiting`)
-        process.exit(1)
-      }
-      firstSignalAt = Date.now()
-      log.info(`${signal}: stopping gracefully (send it again to force)`)
-      stop(0)
-    }
-    process.on('SIGTERM', onSignal)
-    process.on('SIGINT', onSignal)
+    signals.onStop(() => { stop(0) })
     // an admin's drain or decommission stops the node from within: the process exits then
-    void running.stopped.then(() => { if (signals === 0) resolve() })
+    void running.stopped.then(() => { if (!signals.asked) resolve() })
     // a stray rejected promise must not take every user's session down with it
     process.on('unhandledRejection', (err) => { log.error({ err }, 'unhandled promise rejection (a bug: please report it); the node keeps running') })
     // after an uncaught exception the process state is unknown: stop gracefully, exit 1
     process.on('uncaughtException', (err) => {
       log.fatal({ err }, 'uncaught exception (a bug: please report it); stopping gracefully')
-      if (signals++ === 0) stop(1)
+      if (signals.take()) stop(1)
     })
   })
 }

@@ -35,7 +35,7 @@ describe('a node under a process manager (signals, real processes)', function ()
 
   /** `npm start` on a temp data dir, as an operator's process manager or terminal runs it (in a
    * process group of its own), ready; `stop` kills whatever is left. */
-  async function npmStart (): Promise<{ npm: ReturnType<typeof spawn>, npmExit: () => Promise<number | null>, node: Ready, output: () => string, stop: () => void }> {
+  async function npmStart (until = '"node ready'): Promise<{ npm: ReturnType<typeof spawn>, npmExit: () => Promise<number | null>, node: Ready, output: () => string, stop: () => void }> {
     const npm = process.env.npm_execpath
     const [command, args] = npm !== undefined && npm.endsWith('.js') ? [process.execPath, [npm]] : ['npm', []]
     const child = spawn(command, [...args, 'start', '--', '--data-dir', dir.path, '--grpc-listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0'], {
@@ -54,10 +54,10 @@ describe('a node under a process manager (signals, real processes)', function ()
     }
     try {
       await waitFor(() => {
-        const line = out.split('\n').find((l) => l.includes('"node ready'))
+        const line = out.split('\n').find((l) => l.includes(until) && l.startsWith('{'))
         if (line !== undefined) node = JSON.parse(line) as Ready
         return node !== undefined
-      }, 'the node to be ready', { timeout: 60_000, interval: 50 })
+      }, `the node to log ${until}`, { timeout: 60_000, interval: 50 })
     } catch (err) {
       stop()
       throw new Error(`${(err as Error).message}; output: ${out}`)
@@ -95,6 +95,21 @@ describe('a node under a process manager (signals, real processes)', function ()
       process.kill(-(run.npm.pid as number), 'SIGINT')
       await waitFor(() => !alive(run.node.pid), 'the node process to exit', { timeout: 20_000, interval: 50 })
       expect(await run.npmExit()).to.equal(0)
+      expect(run.output()).to.include('stopped: journal flushed')
+      expect(run.output()).to.not.include('exiting without waiting')
+    } finally {
+      run.stop()
+    }
+  })
+
+  it('should stop gracefully on a Ctrl-C that comes while the node is still starting, once it is up', async () => {
+    // its first log line: the node's signal handlers are set before it logs anything
+    const run = await npmStart('"level"')
+    try {
+      process.kill(-(run.npm.pid as number), 'SIGINT')
+      await waitFor(() => !alive(run.node.pid), 'the node process to exit', { timeout: 30_000, interval: 50 })
+      expect(await run.npmExit()).to.equal(0)
+      expect(run.output()).to.include('stopping gracefully')
       expect(run.output()).to.include('stopped: journal flushed')
       expect(run.output()).to.not.include('exiting without waiting')
     } finally {
