@@ -91,6 +91,8 @@ export class ReplicaFeed {
       const summary = await this.#o.env.call(t.node, { op: 'summary', entity })
       t.summary = summary
       t.match = matchPoint(s.ownLog(), summary)
+      // (it may hold the log already: a log trimmed whole has nothing to send it, seed 500006648)
+      this.#o.advance()
       return true
     }
     // a replica whose log ends below the floor cannot be fed records (they are trimmed): it takes
@@ -167,6 +169,7 @@ export class ReplicaFeed {
     const m = matchPoint(s.ownLog(), reply.summary)
     if (m + 1 < s.floor) throw new ReplicasUnavailableError(entity, `bringing ${t.node} up to the floor ${s.floor}`, 1, 0, `it did not take it (${reply.result})`)
     t.match = m
+    this.#o.advance()
     return true
   }
 

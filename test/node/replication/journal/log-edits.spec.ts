@@ -134,6 +134,21 @@ describe('LogEdits (EntityLog.rewrite, EntityLog.trim)', () => {
     next.close()
   })
 
+  it('should take a log trimmed whole at W = 3, counting the replicas it learns hold it after the fence (seed 500006648)', async () => {
+    const all = async (activation: string): Promise<EntityLog> =>
+      await EntityLog.open({ entityId: E, replicas: ['a', 'b', 'c'], writeQuorum: 3, activation, env: set.env, appendTimeoutMs: 2_000 })
+    const first = await all('first')
+    await first.append(posts(1, 4))
+    await first.trim(5, snapshot(4))
+    first.close()
+    // one promise fences it at W = 3 (F = 1); the other two are asked their logs after, and hold it whole
+    const next = await all('next')
+    expect(next.floor).to.equal(5)
+    await next.append(posts(5, 5))
+    expect((await next.read(5, 1))[0]?.event).to.deep.equal({ n: 5 })
+    next.close()
+  })
+
   it('should bring a replica whose log ends below the floor up to it with the snapshot, and feed it after', async () => {
     const log = await open('first')
     await log.append(posts(1, 2))
