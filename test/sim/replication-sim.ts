@@ -124,6 +124,8 @@ interface Activation {
   readonly id: string
   readonly node: string
   readonly entity: string
+  /** Its node's life it runs in (SimNode.generation): a crash ends it. */
+  readonly generation: number
   log: EntityLog | undefined
   dead: boolean
   /** Settles once every write it issued settled. */
@@ -321,7 +323,7 @@ async function simulate (seed: number, options: SimOptions, partial: { config?: 
 
   const activate = (entity: string, node: string): void => {
     if (!world.node(node).up) return
-    const a: Activation = { id: `a${++activationN}`, node, entity, log: undefined, dead: false, writes: Promise.resolve() }
+    const a: Activation = { id: `a${++activationN}`, node, entity, generation: world.node(node).generation, log: undefined, dead: false, writes: Promise.resolve() }
     stats.activations++
     live.push(a)
     const generation = world.node(node).generation
@@ -412,7 +414,7 @@ async function simulate (seed: number, options: SimOptions, partial: { config?: 
           const target = world.node(node)
           if (!target.up) return
           const taken = checkLogTicket(copy)
-          const b: Activation = { id: `a${++activationN}`, node, entity: a.entity, log: undefined, dead: false, writes: Promise.resolve() }
+          const b: Activation = { id: `a${++activationN}`, node, entity: a.entity, generation: target.generation, log: undefined, dead: false, writes: Promise.resolve() }
           const resumed = EntityLog.resume(ownerOptions(b, setOf(a.entity, rnd() < 0.8)), taken)
           if (resumed === undefined) {
             say(`${node} could not go on from ${a.id}'s ticket for ${a.entity} (another replica set): it opens it`)
@@ -514,7 +516,7 @@ async function simulate (seed: number, options: SimOptions, partial: { config?: 
    */
   const readOnce = (): void => {
     const entity = pickExtra(entities)
-    const owners = live.filter((x) => x.entity === entity && x.log !== undefined && !x.dead && world.node(x.node).up)
+    const owners = live.filter((x) => x.entity === entity && x.log !== undefined && !x.dead && world.node(x.node).up && world.node(x.node).generation === x.generation)
     if (owners.length === 0) return
     const a = pickExtra(owners)
     const log = a.log as EntityLog

@@ -148,7 +148,8 @@ describe('replication simulation (deterministic, seeded)', function () {
 
   it('should catch an owner that serves reads without its lease (the checks can fail)', async () => {
     let caught = 0
-    for (let seed = 1; seed <= 30; seed++) {
+    // (80 seeds: 10 of them catch it; until the owners of a crashed node stopped with it, 30 did)
+    for (let seed = 1; seed <= 80; seed++) {
       const result = await runSeed(seed, { leaseReads: false })
       if (result.violations.some((v) => /stale read/.test(v))) caught++
     }

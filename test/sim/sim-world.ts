@@ -293,8 +293,14 @@ export class SimWorld {
     const n = this.node(node)
     const generation = n.generation
     const clock = this.clocks.get(node)
+    // (a node that crashed since runs none of its owners any more: they send nothing, and what
+    // answers their requests finds nobody; seed 500039279 read through an owner that outlived its
+    // node's crash, its feed still writing and renewing its lease)
+    const never = new Promise<never>(() => {})
     return {
-      call: (to, request) => this.call(node, to, request),
+      call: (to, request) => n.generation !== generation
+        ? never
+        : this.call(node, to, request).then((r) => n.generation === generation ? r : never, (err: unknown) => n.generation === generation ? Promise.reject(err) : never),
       // a wait of ms on this node's clock
       timer: (ms, fn) => this.at(clock === undefined ? ms : ms / clock.rate, () => { if (n.generation === generation) fn() }),
       random: this.random,
