@@ -36,6 +36,10 @@ export const MAX_SNIPPET_CHARS = 400
 export const FEED_BATCH = 2_000
 /** How long the feed waits to gather a batch (ms): the floor of indexing lag at a trickle. */
 export const FEED_FLUSH_MS = 50
+/** How long no imported post must land before the feed indexes those waiting (ms): an import sends
+ * its batches back to back, so a second without one is a pause; its posts are searchable about
+ * this long after it ends. */
+export const BULK_QUIET_MS = 1_000
 /** Changes the feed holds while the index thread is busy. Past it the index is no longer a copy of
  * the store: the queue is dropped and the index rebuilt (bounded memory beats a lagging index). */
 export const FEED_QUEUE_MAX = 200_000

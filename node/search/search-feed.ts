@@ -1,5 +1,5 @@
 import { describe } from '../../protocols/index.ts'
-import { FEED_BATCH, FEED_FLUSH_MS, FEED_QUEUE_MAX } from './constants.ts'
+import { BULK_QUIET_MS, FEED_BATCH, FEED_FLUSH_MS, FEED_QUEUE_MAX } from './constants.ts'
 import { addRecordOps, isIndexed, noOps, opsSize } from './index-ops.ts'
 import type { IndexOps, IndexRow, RecordLike } from './index-ops.ts'
 
@@ -29,6 +29,25 @@ export interface SearchFeedOptions {
   readonly flushMs?: number
   /** @default FEED_QUEUE_MAX */
   readonly queueMax?: number
+  /** Reads an entity's records from the store as they are now (LevelReplicaStorage.storedRecords):
+   * where given, imported posts are indexed behind the live ones (see SearchFeed). */
+  readonly readStored?: (entity: string, from: number, limit: number) => Promise<RecordLike[]>
+  /** How long no imported post must land before those waiting are indexed (ms). @default BULK_QUIET_MS */
+  readonly bulkQuietMs?: number
+}
+
+/** Where an entity's imported posts wait to be indexed: seqs `from` to `to` of its partition. */
+interface Behind { partition: number, from: number, to: number }
+
+/** Whether a change is imported posts alone, appended (a bulk load: plexi-export/1 imports of a
+ * room or an agent conversation): no removal, every record an import's. */
+function isBulk (change: FeedChange): boolean {
+  if (change.removed.length > 0 || change.put.length === 0) return false
+  for (const r of change.put) {
+    const e = r.event as { importedFrom?: unknown, type?: unknown } | null
+    if (e === null || typeof e !== 'object' || (e.importedFrom === undefined && e.type !== 'turns-imported')) return false
+  }
+  return true
 }
 
 /**
@@ -37,6 +56,13 @@ export interface SearchFeedOptions {
  * batches, one transaction at a time and in the order they landed, after at most `flushMs` or at
  * `batch` changes. Bounded: past `queueMax` changes waiting, it drops them and says the index is
  * lost (onLost), which rebuilds it.
+ *
+ * Imported posts (with `readStored`) are indexed behind the live ones, as a search engine takes a
+ * bulk load: the feed keeps only which seqs of which entity wait (never their text), and once no
+ * import has landed for `bulkQuietMs` (and nothing live waits) it reads them back from the store a
+ * page at a time, as they are then (a redaction or a trim since is already there), one batch in
+ * flight like any other. An import of any size so holds no memory here and does not share the
+ * cores with its own indexing while it runs; its posts are found once it paused.
  */
 export class SearchFeed {
   readonly #opts: SearchFeedOptions
@@ -50,7 +76,12 @@ export class SearchFeed {
   #timer: ReturnType<typeof setTimeout> | undefined
   #inFlight: Promise<void> | undefined
   #stopped = false
-  readonly stats = { changes: 0, batches: 0, rowsPut: 0, lost: 0 }
+  /** Imported posts waiting, by entity (in the order they came). */
+  readonly #behind = new Map<string, Behind>()
+  #behindRecords = 0
+  #lastBulk = 0
+  #bulkTimer: ReturnType<typeof setTimeout> | undefined
+  readonly stats = { changes: 0, batches: 0, rowsPut: 0, lost: 0, deferred: 0, caughtUp: 0 }
 
   constructor (opts: SearchFeedOptions) {
     this.#opts = opts
@@ -59,9 +90,16 @@ export class SearchFeed {
   /** Changes waiting to be sent to the index. */
   get queued (): number { return this.#size }
 
+  /** Imported posts waiting to be read back and indexed (at most: a page may hold fewer). */
+  get behind (): number { return this.#behindRecords }
+
   /** A change that landed (the watch listener). */
   take (change: FeedChange): void {
     if (this.#stopped || !isIndexed(change.entity)) return
+    if (this.#opts.readStored !== undefined && isBulk(change)) {
+      this.#defer(change)
+      return
+    }
     const ops = noOps()
     for (const seq of change.removed) ops.remove.push([change.entity, seq])
     addRecordOps(ops, change.partition, change.entity, change.put, true)
@@ -79,6 +117,68 @@ export class SearchFeed {
       return
     }
     this.#schedule()
+  }
+
+  #defer (change: FeedChange): void {
+    let min = Infinity
+    let max = 0
+    for (const r of change.put) { min = Math.min(min, r.seq); max = Math.max(max, r.seq) }
+    const b = this.#behind.get(change.entity)
+    if (b === undefined) this.#behind.set(change.entity, { partition: change.partition, from: min, to: max })
+    else { b.from = Math.min(b.from, min); b.to = Math.max(b.to, max) }
+    this.#behindRecords += change.put.length
+    this.stats.deferred += change.put.length
+    this.#lastBulk = performance.now()
+    this.#scheduleBulk()
+  }
+
+  /** Reads back and indexes what imports left waiting, once they paused and nothing live waits. */
+  #scheduleBulk (): void {
+    if (this.#bulkTimer !== undefined || this.#inFlight !== undefined || this.#behind.size === 0 || this.#stopped) return
+    const quiet = this.#opts.bulkQuietMs ?? BULK_QUIET_MS
+    const due = Math.max(0, quiet - (performance.now() - this.#lastBulk))
+    this.#bulkTimer = setTimeout(() => {
+      this.#bulkTimer = undefined
+      if (this.#inFlight !== undefined || this.#size > 0) return
+      if (performance.now() - this.#lastBulk < quiet) this.#scheduleBulk()
+      else this.#bulkPage()
+    }, due)
+    this.#bulkTimer.unref?.()
+  }
+
+  /** One page of an entity's waiting imported posts, read from the store and sent as one batch. */
+  #bulkPage (): void {
+    const read = this.#opts.readStored
+    const next = this.#behind.entries().next()
+    if (read === undefined || next.done === true || this.#stopped) return
+    const [entity, b] = next.value
+    const batch = this.#opts.batch ?? FEED_BATCH
+    const from = b.from
+    const limit = Math.min(batch, b.to - from + 1)
+    this.#inFlight = (async () => {
+      const records = (await read(entity, from, limit)).filter((r) => r.seq <= b.to)
+      // (b.to may have grown meanwhile: the next page takes the rest)
+      const done = records.length === 0 ? from + limit - 1 : Math.max(from + limit - 1, (records[records.length - 1] as RecordLike).seq)
+      if (done >= b.to) this.#behind.delete(entity)
+      else b.from = done + 1
+      this.#behindRecords = Math.max(0, this.#behindRecords - (done - from + 1))
+      const ops = noOps()
+      addRecordOps(ops, b.partition, entity, records, true)
+      if (opsSize(ops) === 0) return
+      this.#opts.onOps?.(ops)
+      const rows = await this.#opts.apply(ops)
+      this.stats.batches++
+      this.stats.caughtUp += records.length
+      this.stats.rowsPut += rows.length
+      if (rows.length > 0) this.#opts.onPut?.(rows)
+    })().catch((err: unknown) => {
+      this.stats.lost++
+      this.#opts.onLost(`imported posts of ${entity} could not be indexed: ${describe(err)}`)
+    }).finally(() => {
+      this.#inFlight = undefined
+      if (this.#size > 0) this.#schedule()
+      else this.#scheduleBulk()
+    })
   }
 
   #take (): IndexOps {
@@ -123,22 +223,30 @@ export class SearchFeed {
     }).finally(() => {
       this.#inFlight = undefined
       if (this.#size > 0) this.#schedule()
+      else this.#scheduleBulk()
     })
   }
 
-  /** Sends what waits now and resolves once the index took it (a test, a clean stop). */
-  async drain (): Promise<void> {
+  /** Sends what waits now, imported posts included, and resolves once the index took it (a test, a
+   * clean stop, a search that must see everything). */
+  async drain (options: { readonly imported?: boolean } = {}): Promise<void> {
+    const imported = options.imported !== false
     for (;;) {
       if (this.#timer !== undefined) { clearTimeout(this.#timer); this.#timer = undefined }
+      if (this.#bulkTimer !== undefined) { clearTimeout(this.#bulkTimer); this.#bulkTimer = undefined }
       if (this.#inFlight !== undefined) { await this.#inFlight; continue }
-      if (this.#size === 0) return
-      this.#flush()
+      if (this.#size > 0) { this.#flush(); continue }
+      if (imported && this.#behind.size > 0 && this.#opts.readStored !== undefined && !this.#stopped) { this.#bulkPage(); continue }
+      return
     }
   }
 
-  /** Takes nothing more; what waits is sent first. */
+  /** Takes nothing more; the live changes that wait are sent first, imported posts still waiting
+   * are not (a stop must not index a bulk load: `behind` says how many, and the index's owner marks
+   * the file incomplete so that the next start rebuilds it). */
   async stop (): Promise<void> {
-    await this.drain()
+    await this.drain({ imported: false })
     this.#stopped = true
+    if (this.#bulkTimer !== undefined) { clearTimeout(this.#bulkTimer); this.#bulkTimer = undefined }
   }
 }

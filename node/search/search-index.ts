@@ -30,7 +30,7 @@ export interface SearchIndexOptions {
   /** Indexing lag of each batch (ms): the metrics' histogram. */
   readonly onLag?: (ms: number) => void
   /** Test seam: the feed's batch timing (search-feed.ts). */
-  readonly feed?: { readonly flushMs?: number, readonly queueMax?: number }
+  readonly feed?: { readonly flushMs?: number, readonly queueMax?: number, readonly bulkQuietMs?: number }
 }
 
 /** A local search's answer with what a caller needs to judge it. */
@@ -86,6 +86,7 @@ export class SearchIndex {
       onOps: (ops) => { if (this.#touched !== undefined) touch(this.#touched, ops) },
       onLost: (why) => { this.#lost(why) },
       onLag: (ms) => { this.lag.add(ms); opts.onLag?.(ms) },
+      readStored: async (entity, from, limit) => await opts.storage.storedRecords(entity, from, limit),
       ...opts.feed
     })
   }
@@ -136,8 +137,9 @@ export class SearchIndex {
     }
   }
 
-  /** Whether the index holds everything the store does (no rebuild running or due). */
-  get complete (): boolean { return this.#complete }
+  /** Whether the index holds everything the store does (no rebuild running or due, no imported
+   * post waiting). */
+  get complete (): boolean { return this.#complete && this.#feed.behind === 0 }
   get rebuilding (): boolean { return this.#rebuildDone !== undefined }
   get progress (): { done: number, total: number } { return { ...this.#progress } }
   get feed (): SearchFeed { return this.#feed }
@@ -155,7 +157,7 @@ export class SearchIndex {
       embedMs = performance.now() - started
     }
     const result = await this.#thread.search({ query, viewer, ...(partitions !== undefined && { partitions }), ...(v !== undefined && { vector: v }) })
-    return { ...result, complete: this.#complete, embedMs }
+    return { ...result, complete: this.complete, embedMs }
   }
 
   /** Rows, bytes on disk and vectors held. */
@@ -275,6 +277,11 @@ export class SearchIndex {
     await this.#opening
     await this.#feed.stop().catch(() => undefined)
     await this.#rebuildDone?.catch(() => undefined)
+    // imported posts the feed had not indexed yet: the file is not whole, the next start rebuilds it
+    if (this.#feed.behind > 0 && this.#complete) {
+      this.#complete = false
+      await this.#thread.setComplete(false).catch(() => undefined)
+    }
     await this.#embeds?.drain()
     // a row not embedded (skipped, failed, or a rebuild cut short) is missing from the vectors: the
     // file is then not saved, and the next open embeds every row again

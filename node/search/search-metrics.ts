@@ -45,6 +45,7 @@ export function searchMetrics (registry: Registry, sources: SearchMetricSources)
   scrapedCounter(registry, 'plexi_search_embedded_total', 'Posts embedded for semantic search', () => i()?.embeds?.stats.embedded ?? 0)
   scrapedCounter(registry, 'plexi_search_embed_skipped_total', 'Posts not embedded (the embedder\'s queue was full, or it failed): found by text only until a rebuild', () => (i()?.embeds?.stats.skipped ?? 0) + (i()?.embeds?.stats.failed ?? 0))
   scrapedGauge(registry, 'plexi_search_feed_queued', 'Changes waiting for the index thread', () => i()?.feed.queued ?? 0)
+  scrapedGauge(registry, 'plexi_search_feed_imported_waiting', 'Imported posts waiting to be indexed (a bulk load is indexed once it pauses)', () => i()?.feed.behind ?? 0)
   scrapedGauge(registry, 'plexi_search_complete', '1 when this node\'s index holds everything its replica store does, 0 while rebuilding or without an index', () => i()?.complete === true ? 1 : 0)
   scrapedGauge(registry, 'plexi_search_rebuild_progress_ratio', 'Partitions a running rebuild has read, as a fraction (1: none running)', () => {
     const index = i()

@@ -51,6 +51,19 @@ describe('search across three nodes (replication factor 2)', function () {
     const cli = await runCli(['chat', 'search', 'tuesday', '--room', 'zoo7', '--addr', b.node.grpc, '--token', bob])
     expect(cli.code, cli.stderr).to.equal(0)
     expect(cli.stdout).to.match(/^zoo7#1 {2}ann {2}\d{4}-.*escaped on \[tuesday\]$/m)
+    // an import is indexed once it paused, by the original author and time, found through any node
+    const lines = [{ format: 'plexi-export/1', source: 'elsewhere/room/zoo-old/1', kind: 'room', name: 'zoo-old', exportedAt: 1, from: 1, to: 2, floor: 1 },
+      { seq: 1, kind: 'message', user: 'carol', ts: Date.UTC(2025, 0, 2), text: 'the okapi arrived in winter' },
+      { seq: 2, kind: 'message', user: 'dave', ts: Date.UTC(2025, 0, 3), text: 'the okapi likes leaves' }]
+    const res = await fetch(`http://${a.node.admin}/api/v1/rooms/zoo-new/import?as=ann`, {
+      method: 'POST', headers: { authorization: `Bearer ${a.node.adminToken}`, 'content-type': 'application/x-ndjson' }, body: lines.map((l) => JSON.stringify(l)).join('\n')
+    })
+    expect(res.status, await res.clone().text()).to.equal(200)
+    for (const slot of [b, c]) {
+      await waitFor(async () => (await search(slot, bob, { query: 'okapi' })).hits.length === 2, `the imported okapi posts found through ${slot.peerId}`, { timeout: 30_000, interval: 200 })
+    }
+    const okapi = await search(c, bob, { query: 'okapi', author: 'carol' })
+    expect(okapi.hits.map((h) => [h.name, h.seq, h.author])).to.deep.equal([['zoo-new', 1, 'carol']])
   })
 
   it('should keep finding a room\'s posts when the room\'s owner fails', async () => {

@@ -37,4 +37,43 @@ describe('SearchFeed', () => {
     feed.take({ partition: 1, entity: 'room/a', removed: [], put: [posted(5, 'e')] })
     expect(feed.queued, 'stopped').to.equal(0)
   })
+
+  it('should index imported posts behind the live ones: nothing of them held, read back from the store as it is then', async () => {
+    const imported = (seq: number, text: string): { seq: number, event: unknown } => ({ seq, event: { type: 'message-posted', user: 'loader', text, ts: seq, importedFrom: { user: 'bob', ts: 1000 + seq } } })
+    // the store: what readStored answers (a redaction of seq 2 lands before the feed reads it back)
+    const store = new Map<number, { seq: number, event: unknown }>([[1, imported(1, 'old one')], [2, imported(2, 'old two')], [3, imported(3, 'old three')]])
+    const applied: IndexOps[] = []
+    const reads: Array<[string, number, number]> = []
+    const feed = new SearchFeed({
+      apply: async (ops) => { applied.push(ops); return ops.put.map((r, i) => ({ id: i, text: r.text })) },
+      onLost: () => expect.fail('lost'),
+      readStored: async (entity, from, limit) => { reads.push([entity, from, limit]); return [...store.values()].filter((r) => r.seq >= from).slice(0, limit) },
+      // (never by time here: drain sends them)
+      bulkQuietMs: 60_000,
+      batch: 2
+    })
+    feed.take({ partition: 1, entity: 'room/a', removed: [], put: [imported(1, 'old one'), imported(2, 'old two')] })
+    feed.take({ partition: 1, entity: 'room/a', removed: [], put: [imported(3, 'old three')] })
+    expect(feed.queued).to.equal(0)
+    expect(feed.behind).to.equal(3)
+    // a live post goes at once, while the imported ones wait
+    feed.take({ partition: 1, entity: 'room/b', removed: [], put: [posted(1, 'live')] })
+    expect(feed.queued).to.equal(1)
+    store.set(2, { seq: 2, event: { ...(imported(2, '').event as object), text: '', redacted: { by: 'bob' } } })
+    await feed.drain()
+    expect(applied.map((ops) => ops.put.map((r) => r.text))).to.deep.equal([['live'], ['old one'], ['old three']])
+    // the redacted post is dropped, not put; imported posts are their original author's, at their time
+    expect(applied[1]?.remove).to.deep.equal([['room/a', 2]])
+    expect(applied[1]?.put[0]).to.include({ author: 'bob', ts: 1001 })
+    expect(reads).to.deep.equal([['room/a', 1, 2], ['room/a', 3, 1]])
+    expect(feed.behind).to.equal(0)
+    expect(feed.stats).to.include({ deferred: 3, caughtUp: 3 })
+  })
+
+  it('should leave imported posts waiting at a stop (the index is then marked incomplete and rebuilt)', async () => {
+    const feed = new SearchFeed({ apply: async () => [], onLost: () => expect.fail('lost'), readStored: async () => expect.fail('read at a stop'), bulkQuietMs: 60_000 })
+    feed.take({ partition: 1, entity: 'agent/ann', removed: [], put: [{ seq: 1, event: { type: 'turns-imported', turns: [{ role: 'user', content: 'hi' }] } }] })
+    await feed.stop()
+    expect(feed.behind).to.equal(1)
+  })
 })

@@ -102,6 +102,30 @@ describe('SearchIndex', () => {
     expect((await third.search(query('restarts'), { user: null })).hits).to.have.length(1)
   })
 
+  it('should index an import once it paused, say it is incomplete until then, and rebuild at the next start when closed before', async () => {
+    const imported = (seq: number, text: string): RecordLike => ({ seq, event: { type: 'message-posted', user: 'loader', text, ts: 5, importedFrom: { user: 'bob', ts: 1000 + seq } } })
+    const store = new FakeStore()
+    const first = await SearchIndex.open({ dir, storage: store, feed: { flushMs: 1, bulkQuietMs: 60_000 } })
+    await first.settled()
+    store.land('room/a', [imported(1, 'imported kangaroo'), imported(2, 'imported wombat')])
+    expect(first.complete, 'imported posts wait').to.equal(false)
+    expect((await first.search(query('kangaroo'), { user: null })).complete).to.equal(false)
+    // closed with them waiting: the file is not whole
+    await first.close()
+    const second = await openIndex(store)
+    expect(second.complete, 'rebuilding').to.equal(false)
+    await second.settled()
+    expect(second.complete).to.equal(true)
+    const hits = (await second.search(query('wombat'), { user: null })).hits
+    expect(hits.map((h) => [h.seq, h.author])).to.deep.equal([[2, 'bob']])
+    // and one that stays up indexes them once they paused (drained here, as the pause would)
+    store.land('room/a', [imported(3, 'imported platypus')])
+    expect(second.complete).to.equal(false)
+    await second.settled()
+    expect(second.complete).to.equal(true)
+    expect((await second.search(query('platypus'), { user: null })).hits).to.have.length(1)
+  })
+
   it('should rebuild when the feed overflows, and lose nothing the store holds', async () => {
     const store = new FakeStore()
     const index = await SearchIndex.open({ dir, storage: store, feed: { flushMs: 1_000, queueMax: 3 } })

@@ -22,7 +22,7 @@ describe('searchMetrics', () => {
     expect(text).to.match(/^plexi_search_duration_seconds_count\{mode="text"\} 1$/m)
     index = {
       stats: { searches: 5, rebuilds: 1 },
-      feed: { stats: { lost: 0, changes: 9 }, queued: 4 },
+      feed: { stats: { lost: 0, changes: 9 }, queued: 4, behind: 2_000 },
       embeds: { stats: { embedded: 7, skipped: 1, failed: 1 } },
       complete: false,
       rebuilding: true,
@@ -33,6 +33,7 @@ describe('searchMetrics', () => {
     expect(text).to.match(/^plexi_search_local_queries_total 5$/m)
     expect(text).to.match(/^plexi_search_rebuild_progress_ratio 0.25$/m)
     expect(text).to.match(/^plexi_search_feed_queued 4$/m)
+    expect(text).to.match(/^plexi_search_feed_imported_waiting 2000$/m)
     expect(text).to.match(/^plexi_search_embed_skipped_total 2$/m)
     expect(text).to.match(/^plexi_search_index\{what="vectors"\} 7$/m)
   })
