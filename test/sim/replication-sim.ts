@@ -39,7 +39,7 @@
  * (EntityLog.resume), or opens the entity as usual when the ticket does not fit its view; racing
  * activations, crashes and partitions go on meanwhile.
  */
-import { EntityLog, checkLogTicket, compareLogs, epochAt, floorOf, matchPoint } from '../../node/replication/index.ts'
+import { EntityLog, checkLogTicket, compareLogs, epochAt, floorOf, laterRevision, matchPoint } from '../../node/replication/index.ts'
 import { SimEdits, trimmedOn } from './sim-edits.ts'
 import { SimWorld, prng } from './sim-world.ts'
 import type { DiskEntity } from './sim-world.ts'
@@ -478,15 +478,18 @@ async function simulate (seed: number, options: SimOptions, partial: { config?: 
         const [entity, disk] = pick(held)
         const seq = pick([...disk.records.keys()])
         const value = (disk.records.get(seq)?.event as { v?: string } | undefined)?.v
-        const epoch = disk.records.get(seq)?.epoch
+        const copy = disk.records.get(seq)
+        const epoch = copy?.epoch
         // the same record (seq, epoch and event: a recovery's seal rewrites an event in a newer
-        // epoch, and that is another record) intact on another node, not counting a node this seed
-        // loses for good (a copy lost there and the one here would be a second fault, beyond the
-        // W - 1 losses an acknowledged write survives)
+        // epoch, and that is another record; and at least this revision: a rewrite acknowledged at
+        // W = 1 may be here alone, seed 600014122) intact on another node, not counting a node this
+        // seed loses for good (a copy lost there and the one here would be a second fault, beyond
+        // the W - 1 losses an acknowledged write survives)
         const intactElsewhere = names.some((o) => {
           const d = world.node(o).disk.get(entity)
           const r = d?.records.get(seq)
-          return o !== node && !(replace && o === leaving) && d?.damaged?.has(seq) !== true && r?.epoch === epoch && (r?.event as { v?: string } | undefined)?.v === value
+          return o !== node && !(replace && o === leaving) && d?.damaged?.has(seq) !== true && r?.epoch === epoch && (r?.event as { v?: string } | undefined)?.v === value &&
+            (copy === undefined || r === undefined || !laterRevision(copy, r))
         })
         if (!intactElsewhere || disk.damaged?.has(seq) === true) return
         // a lost copy leaves a hole that scrub and reads find; the last record lost without a

@@ -162,7 +162,7 @@ export class SimEdits {
     const floor = floorOf(theirs)
     if (floor > floorOf((await core.state(entity)).summary)) {
       const snap = await peer.snapshot()
-      if (snap !== null && await core.takeFloor(entity, floor, epochAt(theirs.segments, theirs.head, floor - 1), snap, theirs.floorBy)) took++
+      if (snap !== null && await core.takeFloor(entity, floor, epochAt(theirs.segments, theirs.head, floor - 1), snap)) took++
     }
     const own = (await core.state(entity)).summary
     for (let seq = floorOf(own); seq <= Math.min(own.head, theirs.head); seq += 256) {

@@ -23,10 +23,6 @@ export interface LogSummary {
   /** The first seq the log still holds (absent: 1): every record below it was trimmed
    * (docs/replication.md, "Rewrites and trims"). Never above head + 1; never lowered. */
   readonly floor?: number
-  /** The epoch of the owner whose trim set the floor (absent: not known, a floor set by a restore
-   * or kept before this was): a record at `floor − 1` of a later epoch than it was written by an
-   * owner that took the entity after that trim's records were acknowledged (E5). */
-  readonly floorBy?: number
   /** Owners number their rewrites of an entity 1, 2, 3, … (generations): this replica holds every
    * one up to this whole (absent: 0), and owners read from it alone only when that reaches the
    * latest they know (docs/replication.md, "Rewrites and trims"). */

@@ -215,7 +215,7 @@ class PartitionPull {
     const floor = floorOf(theirs.summary)
     const snapshot = await this.#peer.snapshot?.(theirs.entity)
     if (snapshot === undefined || snapshot === null || snapshot.seq < floor - 1) return own
-    const took = await this.#core.takeFloor(theirs.entity, floor, epochAt(theirs.summary.segments, theirs.summary.head, floor - 1), snapshot, theirs.summary.floorBy)
+    const took = await this.#core.takeFloor(theirs.entity, floor, epochAt(theirs.summary.segments, theirs.summary.head, floor - 1), snapshot)
     if (!took) return own
     this.#floors++
     return (await this.#core.state(theirs.entity)).summary

@@ -174,18 +174,15 @@ export class ReplicaCore {
 
   /** Anti-entropy (docs/replication.md, "Rewrites and trims"): a peer's higher floor, with its
    * snapshot covering it (replica-edits.ts, trimChange; `prevEpoch`: the peer's epoch at
-   * `floor − 1`, undefined when unknown: then only a log that agrees there takes it; `by`: the
-   * peer's `floorBy`, the epoch of the trim that set it). */
-  takeFloor (entity: string, floor: number, prevEpoch: number | undefined, snapshot: StoredSnapshot, by?: number): Promise<boolean> {
+   * `floor − 1`, undefined when unknown: then only a log that reaches it takes it). */
+  takeFloor (entity: string, floor: number, prevEpoch: number | undefined, snapshot: StoredSnapshot): Promise<boolean> {
     return this.#turns.inTurn(entity, async () => {
       const st = await this.#state(entity)
       const s = st.summary
       if (floor <= floorOf(s) || snapshot.seq < floor - 1) return false
-      const at = floor - 1
-      const mine = at <= s.head ? (epochAt(s.segments, s.head, at) ?? await this.#epochOf(entity, s, at)) : undefined
-      const epoch = prevEpoch ?? mine
-      if (epoch === undefined) return false
-      const change = await trimChange(st, { before: floor, prevEpoch: epoch, snapshot, ...(by !== undefined && { by }) }, async () => mine, undefined)
+      // (a log that does not reach floor − 1 takes the peer's epoch there as its head's)
+      if (prevEpoch === undefined && s.head < floor - 1) return false
+      const change = trimChange(st, { before: floor, prevEpoch: prevEpoch ?? s.headEpoch, snapshot }, undefined)
       if (change === 'no-snapshot' || change === undefined) return false
       await this.#commit(entity, st, change)
       this.stats.trims++
@@ -247,7 +244,7 @@ export class ReplicaCore {
     const raised = this.#fenced(st, request.epoch, request.activation)
     if (raised === 'stale') return { result: 'stale', promised: st.summary.promised }
     const rewritten = request.op === 'rewrite' ? await rewriteChange(st, request.records, request.gen, async (seqs) => await Promise.all(seqs.map(async (seq) => seq > st.summary.head ? undefined : (await this.#storage.read(entity, seq, 1))[0])), raised) : undefined
-    const change = request.op === 'rewrite' ? rewritten?.change : await trimChange(st, { ...request, by: request.epoch }, async (seq) => await this.#epochOf(entity, st.summary, seq), raised)
+    const change = request.op === 'rewrite' ? rewritten?.change : trimChange(st, request, raised)
     if (change === 'no-snapshot') return { result: 'no-snapshot', summary: st.summary }
     if (change !== undefined) {
       await this.#commit(entity, st, change)

@@ -1,4 +1,4 @@
-import { epochAt, floorOf } from '../journal/log-summary.ts'
+import { floorOf } from '../journal/log-summary.ts'
 import type { LogSummary } from '../journal/log-summary.ts'
 import { laterRevision } from './replica-protocol.ts'
 import type { StoredRecord, StoredSnapshot } from './replica-protocol.ts'
@@ -48,27 +48,23 @@ export interface TrimAsk {
   /** The epoch of the owner's record `before − 1`. */
   readonly prevEpoch: number
   readonly snapshot?: StoredSnapshot
-  /** The epoch of the owner whose trim this is (an owner's trim: its own; a floor anti-entropy
-   * copies: the peer's `floorBy`); undefined when not known. */
-  readonly by?: number
 }
 
 /**
  * What a replica changes for a trim: its records below `before` go, its floor becomes `before`
  * (never lowered), and the snapshot that came with it is kept when newer than the one held.
  * 'no-snapshot' when it would hold none covering `before − 1`: what goes must be in a snapshot, or
- * recovery could not rebuild the entity. A replica whose log does not reach `before − 1`, or parts
- * from the owner's there (another epoch), takes the owner's log up to it whole: it drops every
- * record and its head becomes `before − 1` of the owner's epoch there (what it held after that
- * point was never acknowledged: by log matching, it is not the owner's) — unless its record there is
- * of a later epoch than the trim's owner (`by`): then it was written by an owner that took the
- * entity after the trimmed records were acknowledged, whose log holds them (as resealed, or kept,
- * by its recovery: E5), and its records after that point may be acknowledged ones, which stay.
- * Undefined: nothing to do.
- * `epochOf`: the epoch of this replica's record at a seq.
+ * recovery could not rebuild the entity. A replica whose log does not reach `before − 1` takes the
+ * owner's log up to it whole: it drops every record and its head becomes `before − 1` of the
+ * owner's epoch there. One whose log reaches it keeps what it holds from `before` on, whatever the
+ * epoch of its record at `before − 1`: below the floor every record was acknowledged, so the logs
+ * agree there in content even where their epochs differ (a recovery reseals its best log's last
+ * record in its own epoch on the replicas it writes to, and a replica whose floor was already past
+ * it never takes the new copy); what it holds from `before` on is matched seq by seq, by epoch, as
+ * ever (an append replaces what parts from the owner's log). Comparing epochs at `before − 1`
+ * dropped acknowledged records there (seeds 445834940 and 600028604). Undefined: nothing to do.
  */
-export async function trimChange (st: ReplicaState, ask: TrimAsk, epochOf: (seq: number) => Promise<number | undefined>, raised: ReplicaState | undefined):
-Promise<ReplicaChange | 'no-snapshot' | undefined> {
+export function trimChange (st: ReplicaState, ask: TrimAsk, raised: ReplicaState | undefined): ReplicaChange | 'no-snapshot' | undefined {
   const base = raised ?? st
   const s = base.summary
   const { before, prevEpoch, snapshot } = ask
@@ -80,17 +76,12 @@ Promise<ReplicaChange | 'no-snapshot' | undefined> {
     return { state: { ...base, summary: { ...s, snapshotSeq } }, ...(newer !== undefined && { snapshot: newer }) }
   }
   const at = before - 1
-  const mine = at <= s.head ? (epochAt(s.segments, s.head, at) ?? await epochOf(at)) : undefined
-  // (a later owner resealed the trim's last record, or wrote past it: this log is the newer there)
-  const agrees = mine === prevEpoch || (mine !== undefined && ask.by !== undefined && mine > ask.by)
-  const by = ask.by === undefined ? {} : { floorBy: ask.by }
-  const summary: LogSummary = agrees
-    ? { ...s, snapshotSeq, floor: before, ...by }
-    : { ...s, head: at, headEpoch: prevEpoch, segments: [[prevEpoch, at]], snapshotSeq, floor: before, ...by }
+  const summary: LogSummary = s.head >= at
+    ? { ...s, snapshotSeq, floor: before }
+    : { ...s, head: at, headEpoch: prevEpoch, segments: [[prevEpoch, at]], snapshotSeq, floor: before }
   return {
     state: { summary, promisedBy: base.promisedBy },
     removeBelow: before,
-    ...(!agrees && s.head >= before && { removeFrom: before }),
     ...(newer !== undefined && { snapshot: newer })
   }
 }

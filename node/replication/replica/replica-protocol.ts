@@ -293,7 +293,7 @@ export function checkSummary (s: unknown, fail: (why: string) => never): void {
   if (x === null || typeof x !== 'object' || !isEpoch(x.promised) || !isSeq(x.head) || !isEpoch(x.headEpoch) || !isSeq(x.snapshotSeq) ||
     !Array.isArray(x.segments) || x.segments.length > SUMMARY_SEGMENTS ||
     !x.segments.every((g) => Array.isArray(g) && g.length === 2 && isEpoch(g[0]) && isSeq(g[1]) && (g[1] as number) >= 1) ||
-    (x.floor !== undefined && (!isSeq(x.floor) || x.floor < 1 || x.floor > (x.head as number) + 1)) || (x.floorBy !== undefined && (!isEpoch(x.floorBy) || x.floor === undefined)) || (x.revised !== undefined && !isSeq(x.revised)) || (x.rewrites !== undefined && !isSeq(x.rewrites))) {
-    fail('summary: expected { promised, head, headEpoch, segments: [[epoch, firstSeq]], snapshotSeq, floor? (1 to head + 1), floorBy? (with a floor), revised?, rewrites? }')
+    (x.floor !== undefined && (!isSeq(x.floor) || x.floor < 1 || x.floor > (x.head as number) + 1)) || (x.revised !== undefined && !isSeq(x.revised)) || (x.rewrites !== undefined && !isSeq(x.rewrites))) {
+    fail('summary: expected { promised, head, headEpoch, segments: [[epoch, firstSeq]], snapshotSeq, floor? (1 to head + 1), revised?, rewrites? }')
   }
 }
