@@ -1,7 +1,7 @@
 import Fastify, { LogController } from 'fastify'
 import type { FastifyBaseLogger, FastifyError, FastifyInstance } from 'fastify'
 import { Ajv } from 'ajv'
-import { depthLimited, trusting } from '../limits/index.ts'
+import { LAZY_SCHEMA_CONTROLLER, depthLimited, lazyValidator, trusting } from '../limits/index.ts'
 import type { ClientLimits, TrustedProxies } from '../limits/index.ts'
 import { completionRoutes } from './completion-routes.ts'
 import { MAX_BODY_BYTES } from './constants.ts'
@@ -60,6 +60,7 @@ export async function buildOpenAiServer (deps: OpenAiServerDeps): Promise<Fastif
     // a line per token-streaming request would drown the log; failures are logged where they happen
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: MAX_BODY_BYTES,
+    schemaController: LAZY_SCHEMA_CONTROLLER,
     // close() first ends every answer in flight (preClose below), then drops the connections: a
     // connection that never sent a request (a client's spare, a browser's preconnect) would
     // otherwise hold close() until Node's headersTimeout (60 s)
@@ -97,5 +98,5 @@ function strictBodies (app: FastifyInstance): void {
   app.removeContentTypeParser('application/json')
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => { parseJson(request, body as string, done) })
   const ajv = new Ajv({ removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false, allowUnionTypes: true, verbose: true })
-  app.setValidatorCompiler(({ schema }) => ajv.compile(schema))
+  app.setValidatorCompiler(({ schema }) => lazyValidator(() => ajv.compile(schema)))
 }

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { createHash, hash } from 'node:crypto'
 import { SEAL_HEADER_BYTES, SEAL_SHA256 } from './constants.ts'
 import { CorruptRecordError } from './errors.ts'
 
@@ -41,6 +41,17 @@ export function sealDigest (value: Uint8Array): Uint8Array {
   return value.subarray(1, SEAL_HEADER_BYTES)
 }
 
+/** Where a small value's key and payload are laid side by side to be hashed in one call (a record is
+ * read and written by the thousand: one call instead of a Hash object and three, about half the
+ * time; synchronous, so one buffer serves every caller). */
+const SCRATCH = Buffer.allocUnsafe(16 * 1024)
+
 function digest (key: string, payload: Uint8Array): Buffer {
+  // (a key's UTF-8 is at most 3 bytes a UTF-16 unit)
+  if (key.length * 3 + payload.byteLength <= SCRATCH.byteLength) {
+    const n = SCRATCH.write(key, 0, 'utf8')
+    SCRATCH.set(payload, n)
+    return hash('sha256', SCRATCH.subarray(0, n + payload.byteLength), 'buffer')
+  }
   return createHash('sha256').update(key).update(payload).digest()
 }

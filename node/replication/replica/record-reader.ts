@@ -44,9 +44,13 @@ export class RecordReader {
     let next = Math.max(1, from)
     for (;;) {
       try {
-        for await (const [key, value] of this.#store.range({ gte: recordKey(p, entity, next), lte: recordEnd(p, entity), limit: limit - out.length })) {
-          out.push({ ...this.#values.record(key, value), seq: seqOf(key) })
-          next = seqOf(key) + 1
+        for await (const batch of this.#store.sealedBatches({ gte: recordKey(p, entity, next), lte: recordEnd(p, entity), limit: limit - out.length })) {
+          for (const [key, value] of batch) {
+            const seq = seqOf(key)
+            const r = this.#values.record(key, value)
+            out.push(r.rev === undefined ? { seq, epoch: r.epoch, event: r.event } : { ...r, seq })
+            next = seq + 1
+          }
         }
         return out
       } catch (err) {
@@ -70,21 +74,22 @@ export class RecordReader {
     }
     const p = this.#partitionOf(entity)
     const out: StoredRecord[] = []
-    for await (const [key, value] of this.#store.range({ gte: recordKey(p, entity, Math.max(1, from)), lte: recordEnd(p, entity), limit })) {
-      const seq = seqOf(key)
-      const last = out[out.length - 1]
-      if (last === undefined && seq > Math.max(1, from)) {
-        // `from` itself is missing, and a later record is here: a hole, not the end of the log
-        this.#damaged(recordKey(p, entity, Math.max(1, from)))
-        break
+    // the seq the next record must have
+    let next = Math.max(1, from)
+    for await (const batch of this.#store.sealedBatches({ gte: recordKey(p, entity, next), lte: recordEnd(p, entity), limit })) {
+      for (const [key, value] of batch) {
+        const seq = seqOf(key)
+        if (seq !== next) {
+          // `from` itself missing with a later record here, or one missing from the middle (lost
+          // under the store): a hole, not the end of the log; the records stop before it, so no
+          // reader takes the next one for it, and it is repaired from another replica
+          this.#damaged(recordKey(p, entity, next))
+          return out
+        }
+        const r = this.#values.record(key, value)
+        out.push(r.rev === undefined ? { seq, epoch: r.epoch, event: r.event } : { seq, ...r })
+        next++
       }
-      if (last !== undefined && seq !== last.seq + 1) {
-        // a record missing from the middle (lost under the store): the records stop before it, so
-        // no reader takes the next one for it; it is repaired from another replica
-        this.#damaged(recordKey(p, entity, last.seq + 1))
-        break
-      }
-      out.push({ seq, ...this.#values.record(key, value) })
     }
     return out
   }
