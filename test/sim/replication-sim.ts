@@ -697,6 +697,10 @@ async function simulate (seed: number, options: SimOptions, partial: { config?: 
       await new Promise<void>((resolve) => { world.at(50 + rnd() * 200, resolve) })
       if (!world.node(node).up) continue
       world.node(node).core.retire(true)
+      // (the hand-off runs on the leaving node: a crash of it, a fault's restart included, ends the
+      // round, and the node's next life retires its replica again; seed 700026695's round went on
+      // across one, its fresh replica taking an owner's writes after the pulls had passed)
+      const generation = world.node(node).generation
       let clean = true
       /** When each new replica's last pull of each entity began ("to|entity"). */
       const pulledFrom = new Map<string, number>()
@@ -706,7 +710,7 @@ async function simulate (seed: number, options: SimOptions, partial: { config?: 
           if (!await pullClean(to, node, entity, `handoff-${entity}-${round}`)) clean = false
         }
       }
-      if (clean && world.node(node).up) {
+      if (clean && world.node(node).up && world.node(node).generation === generation) {
         // what a hand-off promises: every acknowledged record the node holds is on every new
         // replica of its entity, so the node can go
         for (const entity of entities) {
