@@ -3,7 +3,7 @@ import { scrapedCounter, scrapedGauge } from './scraped-metric.ts'
 
 /** What replicaMetrics reads of the node's replicas (node/replication's journal). */
 export interface ReplicaStatsView {
-  replicaStats (): { readonly fences: number, readonly appends: number, readonly records: number, readonly staleRefusals: number, readonly mismatches: number }
+  replicaStats (): { readonly fences: number, readonly appends: number, readonly records: number, readonly staleRefusals: number, readonly mismatches: number, readonly rewritten: number, readonly trims: number }
   readonly opensWaiting: number
 }
 
@@ -13,5 +13,7 @@ export function replicaMetrics (registry: Registry, replicas: ReplicaStatsView):
   scrapedCounter(registry, 'plexi_replication_replica_records_total', 'Journal records this node\'s replicas stored for owners', () => replicas.replicaStats().records)
   scrapedCounter(registry, 'plexi_replication_stale_refusals_total', 'Appends this node\'s replicas refused because their owner\'s epoch was stale', () => replicas.replicaStats().staleRefusals)
   scrapedCounter(registry, 'plexi_replication_mismatches_total', 'Appends this node\'s replicas answered with "mismatch" (the owner resent from where the logs part)', () => replicas.replicaStats().mismatches)
+  scrapedCounter(registry, 'plexi_replication_records_rewritten_total', 'Journal records this node\'s replicas replaced by a later revision (redactions, erasures: an owner\'s rewrite or anti-entropy)', () => replicas.replicaStats().rewritten)
+  scrapedCounter(registry, 'plexi_replication_trims_total', 'Trims this node\'s replicas took (retention, erasure: records below a floor dropped; an owner\'s or anti-entropy\'s)', () => replicas.replicaStats().trims)
   scrapedGauge(registry, 'plexi_replication_opens_waiting', 'Entity journals waiting for a turn to be taken (at most 32 at once per node)', () => replicas.opensWaiting)
 }
