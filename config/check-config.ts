@@ -30,6 +30,11 @@ export function checkNodeConfig (config: NodeConfig): void {
     throw new ConfigError('backup-schedule', (err as Error).message)
   }
   try {
+    if (config.retentionSchedule !== undefined) scheduleMs(config.retentionSchedule, 'retention run')
+  } catch (err) {
+    throw new ConfigError('retention-schedule', (err as Error).message)
+  }
+  try {
     if (config.backupAuditInterval !== undefined) scheduleMs(config.backupAuditInterval, 'audit')
   } catch (err) {
     throw new ConfigError('backup-audit-interval', (err as Error).message)

@@ -75,6 +75,7 @@ export const CONFIG_SCHEMA: readonly KeySpec[] = [
   { key: 'backup-keep-daily', type: { kind: 'int', min: 0, max: 100_000 }, default: 0, description: 'keep the newest backup of each of the last N days that have one (UTC)' },
   { key: 'backup-keep-weekly', type: { kind: 'int', min: 0, max: 100_000 }, default: 0, description: 'keep the newest backup of each of the last N ISO weeks that have one (UTC)' },
   { key: 'retention-days', type: { kind: 'int', min: 1, max: 36_500 }, description: 'cluster-wide default retention: a room with no retention of its own keeps the records of its last N days, the older ones removed on every replica by the retention job (default: keep forever)' },
+  { key: 'retention-schedule', type: { kind: 'string', minLength: 2 }, default: '1d', description: 'apply retention this often (the retention job, on one member: the default\'s and every room\'s own): 30m, 6h, 1d (5 minutes to a year), or off to run it only when asked (plexi admin retention run)' },
   { key: 'retention-posts', type: { kind: 'int', min: 1, max: 1_000_000_000 }, description: 'cluster-wide default retention: a room with no retention of its own keeps its last N records (with retention-days: a record goes when either says so; default: keep forever)' },
   { key: 'replication-factor', type: { kind: 'int', min: 1, max: 7 }, default: 3, description: 'replicas of every journal, on distinct storage nodes (fewer while the cluster has fewer storage nodes)' },
   { key: 'write-quorum', type: { kind: 'int', min: 1, max: 7 }, description: 'replicas that must have a write on disk before it is acknowledged (default: a majority of the replicas; at most replication-factor)' },
@@ -156,6 +157,7 @@ export interface NodeConfig {
   readonly backupSchedule: string
   readonly backupAuditInterval: string
   readonly backupKeepLast: number
+  readonly retentionSchedule: string
   readonly retentionDays: number | undefined
   readonly retentionPosts: number | undefined
   readonly backupKeepDaily: number

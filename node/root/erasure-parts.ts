@@ -1,4 +1,5 @@
-import { RetentionRunner, UserErasure, spawnStoreCompaction } from '../erasure/index.ts'
+import { scheduleMs } from '../../config/index.ts'
+import { RetentionRunner, RetentionScheduler, UserErasure, spawnStoreCompaction } from '../erasure/index.ts'
 import type { PartComponents } from './components.ts'
 import type { NodeComponents } from './node-components.ts'
 import type { PartSpec } from './part-list.ts'
@@ -7,12 +8,13 @@ type C = PartComponents<NodeComponents>
 
 /**
  * Erasure and retention: every node compacts its store when asked (after an erasure or a retention
- * run), and runs the erase and retention jobs its admin API starts. The erasure log is applied by
+ * run), and runs the erase and retention jobs its admin API starts; one member (the lowest id up)
+ * runs retention on its schedule (retention-schedule). The erasure log is applied by
  * every restore (backupsPart's restoreFilter reads it through ErasureFilter).
  */
 export const erasurePart: PartSpec<NodeComponents> = {
   id: 'erasure',
-  needs: ['config', 'preflight', 'roles', 'system', 'jobs', 'cluster', 'users', 'toolPolicy', 'store', 'replicas'],
+  needs: ['config', 'log', 'preflight', 'roles', 'system', 'jobs', 'cluster', 'users', 'toolPolicy', 'store', 'replicas', 'serviceFailures'],
   gives: ['erasure', 'retention'],
   start: (c: C) => {
     const config = c.get('config')
@@ -30,7 +32,23 @@ export const erasurePart: PartSpec<NodeComponents> = {
     const defaults = config.retentionDays === undefined && config.retentionPosts === undefined
       ? undefined
       : { ...config.retentionDays !== undefined && { days: config.retentionDays }, ...config.retentionPosts !== undefined && { posts: config.retentionPosts } }
-    c.provide('retention', new RetentionRunner({ system, jobs: c.get('jobs'), defaults: () => defaults, storageMembers: () => up('storage') }), 'erasure')
-    return { stop: () => undefined }
+    const retention = new RetentionRunner({ system, jobs: c.get('jobs'), defaults: () => defaults, storageMembers: () => up('storage') })
+    c.provide('retention', retention, 'erasure')
+    // (validated with the config: 'off' or an interval)
+    const every = scheduleMs(config.retentionSchedule, 'retention run')
+    const scheduler = every === undefined
+      ? undefined
+      : new RetentionScheduler({
+        system,
+        everyMs: every,
+        defaults: () => defaults,
+        elected: () => up().every((peer) => peer >= self),
+        running: () => c.get('jobs').running('retention').length,
+        start: () => retention.start(),
+        failures: c.get('serviceFailures'),
+        log: c.get('log').child({ component: 'retention' })
+      })
+    scheduler?.start()
+    return { stop: async () => { await scheduler?.stop() } }
   }
 }

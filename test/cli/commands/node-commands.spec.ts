@@ -70,6 +70,11 @@ describe('nodeCommands', function () {
       expect(bad.code, schedule).to.equal(2)
       expect(bad.stderr).to.match(why)
     }
+    for (const [schedule, why] of [['daily', /retention-schedule: expected an interval such as 30m, 6h or 1d/], ['2m', /at most one retention run every 5 minutes/]] as const) {
+      const bad = await runCli(['node', 'start', '--role', 'all', '--data-dir', join(dir.path, 'data'), '--retention-schedule', schedule])
+      expect(bad.code, schedule).to.equal(2)
+      expect(bad.stderr).to.match(why)
+    }
     const keyless = await runCli(['node', 'start', '--role', 'all', '--data-dir', join(dir.path, 'data'), '--backup-schedule', '6h'])
     expect(keyless.code).to.equal(2)
     expect(keyless.stderr).to.match(/scheduled backups are made with the backup key: pass --backup-key-file/)

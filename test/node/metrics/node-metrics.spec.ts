@@ -97,6 +97,8 @@ const FAMILIES: ReadonlyArray<readonly [string, string]> = [
   ['plexi_replication_quarantined_values', 'gauge'],
   ['plexi_replication_quorum_seconds', 'histogram'],
   ['plexi_replication_records_repaired_total', 'counter'],
+  ['plexi_replication_records_rewritten_total', 'counter'],
+  ['plexi_replication_trims_total', 'counter'],
   ['plexi_replication_recoveries_total', 'counter'],
   ['plexi_replication_replica_fences_total', 'counter'],
   ['plexi_replication_replica_records_total', 'counter'],
