@@ -38,6 +38,7 @@ import { shownError, unanswered } from './call-outcome.ts'
 import { CallTally, GOAL_POST_MS, GOAL_UP_MS, HEAL_BOUND_MS, adminCall, everyLoginWorks, everyRoomTakesPost, everyViewUp } from './heal-watch.ts'
 import type { Awaited } from './heal-watch.ts'
 import { ReadCheck } from './read-check.ts'
+import { waitFor } from '../../helpers/wait-for.ts'
 
 /** One cut: the nodes cut off from the rest, and which way their packets are dropped. `in`: they
  * hear nothing from the rest; `out`: the rest hears nothing from them. */
@@ -199,6 +200,11 @@ async function drive (scenario: Scenario, lab: NetLab, cluster: ProcessCluster, 
   const reads = new ReadCheck({ readers: slots, token: reader, rooms: allRooms, posts: allPosts, phase: () => phase, everyMs: READ_EVERY_MS })
   try {
     await load.awaitAcked(WARM_POSTS)
+    // a settled cluster is cut: every node a full replica of its partitions (a node that joined is a
+    // learner until it caught up from every other, and while one of those is cut off it rightly
+    // refuses to take anything: the cut one may hold what it lacks; a busy machine took longer than
+    // the warm-up to catch up once)
+    await waitFor(async () => (await Promise.all(slots.map(async (s) => /^plexi_replication_learner_partitions 0$/m.test(await cluster.metrics(s))))).every(Boolean), 'every node to have caught up on its partitions', { timeout: 60_000, interval: 100 })
     for (const [k, step] of scenario.cuts.entries()) {
       const cutOff = step.pick({ nodes: slots.length, directoryOwner })
       const cutHosts = cutOff.map((i) => hosts[i] as NetHost)
