@@ -34,6 +34,8 @@ export interface ReplicaFeedOwner {
 export class ReplicaFeed {
   readonly #s: LogState
   readonly #o: ReplicaFeedOwner
+  /** Replicas that refused a truncate (an older version): not asked again by this owner. */
+  readonly #noTruncate = new Set<string>()
 
   constructor (state: LogState, owner: ReplicaFeedOwner) {
     this.#s = state
@@ -43,7 +45,7 @@ export class ReplicaFeed {
   pump (t: ReplicaTrack): void {
     const s = this.#s
     if (t.busy || t.waiting || t.broken || s.closed || s.failure !== undefined) return
-    if (t.match >= s.head && !this.#floorDue(t)) return
+    if (t.match >= s.head && !this.#floorDue(t) && !this.#truncateDue(t)) return
     t.busy = true
     this.#step(t).then((progress) => {
       t.busy = false
@@ -106,6 +108,10 @@ export class ReplicaFeed {
       await this.#trimUp(t).catch(noop)
       return true
     }
+    // a replica whose log goes on past this owner's head, with nothing more to send it: the rest is
+    // not this owner's (seed 900009823: a tail an older owner wrote there alone, below both floors
+    // the logs agreeing)
+    if (this.#truncateDue(t)) return await this.#truncate(t)
     const from = t.match + 1
     let prevEpoch = t.match === 0 ? 0 : s.epochOf(t.match)
     if (prevEpoch === undefined) {
@@ -139,6 +145,49 @@ export class ReplicaFeed {
         t.match = m < t.match ? m : 0
         return true
       }
+      case 'stale':
+        this.#o.fail(new StaleEpochError(entity, s.epoch, reply.promised))
+        return false
+    }
+  }
+
+  /** Whether a replica holding this owner's log whole holds more past its head (see #step). */
+  #truncateDue (t: ReplicaTrack): boolean {
+    const s = this.#s
+    return t.summary !== undefined && t.match >= s.head && t.summary.head > s.head && !s.handedOver && !this.#noTruncate.has(t.node)
+  }
+
+  /** Tells a replica to drop what it holds past this owner's head; true (the caller pumps again). */
+  async #truncate (t: ReplicaTrack): Promise<boolean> {
+    const s = this.#s
+    const entity = this.#o.entityId
+    let afterEpoch = s.head === 0 ? 0 : s.epochOf(s.head)
+    if (afterEpoch === undefined) {
+      const [last] = await this.fetch(s.head, 1, t.node)
+      if (last?.seq !== s.head) throw new Error(`${entity}: no record ${s.head} from a replica in step`)
+      afterEpoch = last.epoch
+    }
+    let reply: AppendReply
+    try {
+      reply = await this.#o.env.call(t.node, { op: 'truncate', entity, epoch: s.epoch, activation: this.#o.activation, after: s.head, afterEpoch })
+    } catch (err) {
+      const kind = kindOf(err)
+      if (kind === 'unavailable' || kind === 'timeout') throw err
+      // (a node of an older version knows no truncate: it keeps the tail until the next append, as
+      // before; it is not out for this owner for that)
+      this.#noTruncate.add(t.node)
+      return false
+    }
+    switch (reply.result) {
+      case 'ok':
+        t.summary = reply.summary
+        return true
+      case 'mismatch':
+        t.summary = reply.summary
+        t.match = Math.min(t.match, matchPoint(s.ownLog(), reply.summary))
+        // (it parts from this log at or below the head: fed from there as ever; never asked again)
+        if (t.match >= s.head) throw new Error(`${entity}: ${t.node} parts from this log at seq ${s.head} and its summary says it does not`)
+        return true
       case 'stale':
         this.#o.fail(new StaleEpochError(entity, s.epoch, reply.promised))
         return false

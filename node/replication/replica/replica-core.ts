@@ -1,7 +1,7 @@
 import { STATE_CACHE } from '../constants.ts'
 import { ReplicaRetiredError } from '../errors.ts'
 import { EMPTY_SUMMARY, epochAt, floorOf, matchPoint, withRecords } from '../journal/log-summary.ts'
-import type { LogSummary } from '../journal/log-summary.ts'
+import type { LogSummary, Segment } from '../journal/log-summary.ts'
 import { EntityTurns } from './entity-turns.ts'
 import { ReplicaLeases } from './replica-leases.ts'
 import { rewriteChange, trimChange } from './replica-edits.ts'
@@ -26,6 +26,8 @@ export interface ReplicaCoreStats {
   rewritten: number
   /** Trims taken (the floor raised). */
   trims: number
+  /** Records dropped past an owner's head (truncate: an unacknowledged tail of an older epoch). */
+  truncated: number
 }
 
 /** How a replica keeps owners' leases (docs/replication.md, "Leases"). */
@@ -47,7 +49,7 @@ export interface ReplicaCoreOptions {
  * Every promise and record is durable before it is answered.
  */
 export class ReplicaCore {
-  readonly stats: ReplicaCoreStats = { fences: 0, appends: 0, records: 0, staleRefusals: 0, mismatches: 0, filled: 0, repaired: 0, rewritten: 0, trims: 0 }
+  readonly stats: ReplicaCoreStats = { fences: 0, appends: 0, records: 0, staleRefusals: 0, mismatches: 0, filled: 0, repaired: 0, rewritten: 0, trims: 0, truncated: 0 }
   readonly #storage: ReplicaStorage
   readonly #states = new Map<string, ReplicaState>()
   /** One entity's requests in turn. */
@@ -202,10 +204,11 @@ export class ReplicaCore {
   }
 
   async #handle (request: ReplicaRequest): Promise<unknown> {
-    if (this.#retired && (request.op === 'append' || request.op === 'save-snapshot' || request.op === 'rewrite' || request.op === 'trim')) throw new ReplicaRetiredError(request.entity)
+    if (this.#retired && (request.op === 'append' || request.op === 'truncate' || request.op === 'save-snapshot' || request.op === 'rewrite' || request.op === 'trim')) throw new ReplicaRetiredError(request.entity)
     switch (request.op) {
       case 'fence': return await this.#fence(request.entity, request.epoch, request.activation)
       case 'append': return await this.#append(request)
+      case 'truncate': return await this.#truncate(request)
       case 'rewrite':
       case 'trim': return await this.#edit(request)
       case 'read': return await this.#read(request.entity, request.from, request.limit)
@@ -309,6 +312,41 @@ export class ReplicaCore {
   #promised (summary: LogSummary): FenceReply {
     // read after the write: a replica that caught up meanwhile answers as one
     return this.#learner ? { ok: true, summary, learner: true } : { ok: true, summary }
+  }
+
+  /** An owner's head is `after`: what this replica holds past it goes (never acknowledged: every
+   * acknowledged record is in the owner's log). Fenced as an append; `mismatch` where this log parts
+   * from the owner's at `after` at or above the floor (the owner then feeds it from where they part). */
+  async #truncate (request: Extract<ReplicaRequest, { op: 'truncate' }>): Promise<AppendReply> {
+    const { entity, epoch, activation, after, afterEpoch } = request
+    const st = await this.#state(entity)
+    const s = st.summary
+    const raised = this.#fenced(st, epoch, activation)
+    if (raised === 'stale') {
+      this.stats.staleRefusals++
+      return { result: 'stale', promised: s.promised }
+    }
+    const base = raised ?? st
+    if (s.head <= after) {
+      if (raised !== undefined) {
+        await this.#commit(entity, st, { state: raised })
+        this.#leases.end(entity)
+      }
+      return { result: 'ok', summary: base.summary }
+    }
+    const floor = floorOf(s)
+    if (after >= floor && after > 0 && (epochAt(s.segments, s.head, after) ?? await this.#epochOf(entity, s, after)) !== afterEpoch) {
+      this.stats.mismatches++
+      return { result: 'mismatch', summary: s }
+    }
+    // (at or below floor − 1 this replica holds nothing: its head there is the owner's record's)
+    const kept = s.segments.filter(([, first]) => first <= after)
+    const segments: Segment[] = after === 0 ? [] : after < floor || kept.length === 0 ? [[afterEpoch, after]] : kept
+    const summary: LogSummary = { ...base.summary, head: after, headEpoch: after === 0 ? 0 : after < floor ? afterEpoch : (kept[kept.length - 1] as Segment)[0], segments }
+    await this.#commit(entity, st, { state: { summary, promisedBy: base.promisedBy }, stateChanged: true, removeFrom: after + 1 })
+    if (raised !== undefined) this.#leases.end(entity)
+    this.stats.truncated += s.head - after
+    return { result: 'ok', summary }
   }
 
   async #append (request: Extract<ReplicaRequest, { op: 'append' }>): Promise<AppendReply> {

@@ -47,6 +47,11 @@ export type ReplicaRequest =
     /** The owner's lease holder (docs/replication.md, "Leases"): an append taken grants it a lease. */
     readonly holder?: string
   }
+  /** Drops what the replica holds past `after`, the owner's head (`afterEpoch`: the epoch of its
+   * record there), fenced as an append is: an owner with nothing more to send tells a replica whose
+   * log goes on past its own that the rest is not its (never acknowledged). Answered as an append
+   * (`mismatch` where the replica's log parts from the owner's at `after`, at or above its floor). */
+  | { readonly op: 'truncate', readonly entity: string, readonly epoch: number, readonly activation: string, readonly after: number, readonly afterEpoch: number }
   /** Renews (or, in an epoch above the promise, takes as an append would) the lease of `holder`,
    * an owner of `epoch`: answered stale when a newer activation holds the entity. */
   | { readonly op: 'lease', readonly entity: string, readonly epoch: number, readonly activation: string, readonly holder: string }
@@ -117,7 +122,7 @@ export type TrimReply =
 /** The reply type of each request. */
 export type ReplyOf<R extends ReplicaRequest> =
   R extends { op: 'fence' } ? FenceReply
-    : R extends { op: 'append' } ? AppendReply
+    : R extends { op: 'append' | 'truncate' } ? AppendReply
       : R extends { op: 'read' } ? StoredRecord[]
         : R extends { op: 'summary' } ? LogSummary
           : R extends { op: 'save-snapshot' } ? SaveSnapshotReply
@@ -128,7 +133,7 @@ export type ReplyOf<R extends ReplicaRequest> =
                     : R extends { op: 'trim' } ? TrimReply
                       : never
 
-const OPS = new Set(['fence', 'append', 'read', 'summary', 'save-snapshot', 'load-snapshot', 'lease', 'release', 'rewrite', 'trim'])
+const OPS = new Set(['fence', 'append', 'truncate', 'read', 'summary', 'save-snapshot', 'load-snapshot', 'lease', 'release', 'rewrite', 'trim'])
 
 /**
  * Checks a request that arrived from another node before it touches a replica: anything malformed
@@ -165,6 +170,11 @@ export function checkReplicaRequest (value: unknown): ReplicaRequest {
       }
       break
     }
+    case 'truncate':
+      if (!isEpoch(r.epoch) || r.epoch < 1) fail('truncate: epoch must be a positive safe integer')
+      if (!isActivation(r.activation)) fail('truncate: activation must be a short string')
+      if (!isSeq(r.after) || !isEpoch(r.afterEpoch) || (r.after === 0) !== (r.afterEpoch === 0) || (r.afterEpoch as number) > (r.epoch as number)) fail('truncate: after and afterEpoch must both be 0 or both positive, afterEpoch at most the epoch')
+      break
     case 'lease':
       if (!isEpoch(r.epoch) || r.epoch < 1) fail('lease: epoch must be a positive safe integer')
       if (!isActivation(r.activation)) fail('lease: activation must be a short string')
@@ -252,6 +262,7 @@ export function checkReplicaReply<R extends ReplicaRequest> (request: R, value: 
       if (!obj(v) || v?.result !== 'ok') fail('expected { result: ok }')
       break
     case 'append':
+    case 'truncate':
       if (!obj(v)) fail('not an object')
       if (v?.result === 'ok' || v?.result === 'mismatch') checkSummary(v.summary, fail)
       else if (v?.result !== 'stale' || !isEpoch(v.promised)) fail('expected a result of ok, mismatch or stale')

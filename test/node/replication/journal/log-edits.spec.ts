@@ -149,6 +149,33 @@ describe('LogEdits (EntityLog.rewrite, EntityLog.trim)', () => {
     next.close()
   })
 
+  it('should have a replica drop a tail past its head that it holds below both floors (seed 900009823)', async () => {
+    const first = await open('first')
+    await first.append(posts(1, 3))
+    await waitFor(async () => (await core('c').state(E)).summary.head === 3, 'c fed up to the head')
+    await first.trim(4, snapshot(3))
+    await waitFor(async () => (await core('c').state(E)).summary.floor === 4, 'c trimmed too')
+    // a tail that only c takes (never acknowledged): the owner then goes
+    set.down.add('a')
+    set.down.add('b')
+    void first.append(posts(4, 6)).catch(() => undefined)
+    await waitFor(async () => (await core('c').state(E)).summary.head === 6, 'c holding the tail')
+    first.close()
+    set.down.clear()
+    // the next owner recovers without c to a log trimmed whole at 3, and has nothing to send c
+    set.down.add('c')
+    const next = await open('next')
+    expect(next.head).to.equal(3)
+    set.down.clear()
+    await waitFor(async () => (await core('c').state(E)).summary.head === 3, 'c told to drop what it holds past the head')
+    expect(await core('c').handle({ op: 'read', entity: E, from: 4, limit: 9 })).to.deep.equal([])
+    // and the log goes on there as everywhere
+    await next.append(posts(4, 4))
+    await waitFor(async () => (await core('c').state(E)).summary.head === 4, 'c fed the next record')
+    expect((await core('c').handle({ op: 'read', entity: E, from: 4, limit: 9 })).map((r) => r.epoch)).to.deep.equal([next.epoch])
+    next.close()
+  })
+
   it('should bring a replica whose log ends below the floor up to it with the snapshot, and feed it after', async () => {
     const log = await open('first')
     await log.append(posts(1, 2))

@@ -125,6 +125,26 @@ describe('replica edits (rewrite, trim)', () => {
     expect((await resealed.core.handle({ op: 'read', entity: E, from: 5, limit: 9 })).map((x) => x.seq)).to.deep.equal([5, 6])
   })
 
+  it('should drop what it holds past an owner\'s head, fenced as an append, and say where the logs part above its floor', async () => {
+    const r = await open()
+    await append(r.core, E, 3, 0, 0, recs(1, 6, 3))
+    const truncate = (after: number, afterEpoch: number, epoch = 5, activation = 'a5') => r.core.handle({ op: 'truncate', entity: E, epoch, activation, after, afterEpoch })
+    // where the logs part at `after` (epoch 4 there, 3 here): mismatch, nothing dropped
+    expect(await truncate(4, 4)).to.deep.include({ result: 'mismatch' })
+    expect((await r.core.state(E)).summary).to.deep.include({ head: 6 })
+    expect(await truncate(4, 3)).to.deep.include({ result: 'ok' })
+    expect((await r.core.state(E)).summary).to.deep.include({ head: 4, headEpoch: 3, promised: 5 })
+    expect((await r.core.handle({ op: 'read', entity: E, from: 1, limit: 9 })).map((x) => x.seq)).to.deep.equal([1, 2, 3, 4])
+    // a stale owner is refused; nothing past the head: nothing to do
+    expect(await truncate(2, 3, 4, 'a4')).to.deep.equal({ result: 'stale', promised: 5 })
+    expect(await truncate(9, 3)).to.deep.include({ result: 'ok' })
+    // below its floor it holds nothing to compare: its head there becomes the owner's record's
+    await r.core.handle({ op: 'trim', entity: E, epoch: 5, activation: 'a5', before: 4, prevEpoch: 3, snapshot: snapshot(3) })
+    expect(await truncate(3, 5)).to.deep.include({ result: 'ok' })
+    expect((await r.core.state(E)).summary).to.deep.include({ head: 3, headEpoch: 5, floor: 4 })
+    expect(await r.core.handle({ op: 'read', entity: E, from: 4, limit: 9 })).to.deep.equal([])
+  })
+
   it('should refuse rewrites and trims on a retired replica, as appends', async () => {
     const r = await open()
     await append(r.core, E, 3, 0, 0, recs(1, 3, 3))
@@ -136,5 +156,7 @@ describe('replica edits (rewrite, trim)', () => {
       name = (err as Error).name
     }
     expect(name).to.equal('ReplicaRetiredError')
+    const truncated = await r.core.handle({ op: 'truncate', entity: E, epoch: 3, activation: 'a3', after: 1, afterEpoch: 3 }).then(() => 'taken', (err: Error) => err.name)
+    expect(truncated).to.equal('ReplicaRetiredError')
   })
 })

@@ -22,12 +22,18 @@ describe('replica protocol', () => {
       { op: 'append', entity: 'room/x', epoch: 2, activation: 'a', prevSeq: 0, prevEpoch: 0, records: [{ seq: 1, epoch: 3, event: 1 }] },
       { op: 'append', entity: 'room/x', epoch: 2, activation: 'a', prevSeq: 1, prevEpoch: 0, records: [{ seq: 2, epoch: 2, event: 1 }] },
       { op: 'read', entity: 'room/x', from: 0, limit: 1 }, { op: 'read', entity: 'room/x', from: 1, limit: 100_000 },
-      { op: 'save-snapshot', entity: 'room/x', epoch: 1, snapshot: { seq: 0, state: 1 } }
+      { op: 'save-snapshot', entity: 'room/x', epoch: 1, snapshot: { seq: 0, state: 1 } },
+      { op: 'truncate', entity: 'room/x', epoch: 2, activation: 'a', after: 3, afterEpoch: 0 },
+      { op: 'truncate', entity: 'room/x', epoch: 2, activation: 'a', after: 3, afterEpoch: 5 },
+      { op: 'truncate', entity: 'room/x', epoch: 2, activation: 'a', after: -1, afterEpoch: 1 },
+      { op: 'truncate', entity: 'room/x', epoch: 0, activation: 'a', after: 0, afterEpoch: 0 }
     ]
     for (const request of bad) {
       expect(() => checkReplicaRequest(request), JSON.stringify(request)).to.throw(/replica request/).with.property('name', 'InvalidReplicaRequestError')
     }
     expect(checkReplicaRequest({ op: 'append', entity: 'room/x', epoch: 3, activation: 'a', prevSeq: 4, prevEpoch: 2, records: [{ seq: 5, epoch: 2, event: 1 }, { seq: 6, epoch: 3, event: 2 }] })).to.have.property('op', 'append')
+    expect(checkReplicaRequest({ op: 'truncate', entity: 'room/x', epoch: 3, activation: 'a', after: 4, afterEpoch: 2 })).to.have.property('op', 'truncate')
+    expect(checkReplicaReply({ op: 'truncate', entity: 'room/x', epoch: 3, activation: 'a', after: 4, afterEpoch: 2 }, { result: 'ok', summary: { promised: 3, head: 4, headEpoch: 2, segments: [[2, 1]], snapshotSeq: 0 } })).to.have.property('result', 'ok')
   })
 
   it('should refuse malformed rewrites and trims, replies to them and summaries with a floor out of range', () => {
