@@ -1,34 +1,17 @@
 import { STATE_CACHE } from '../constants.ts'
 import { ReplicaRetiredError } from '../errors.ts'
 import { EMPTY_SUMMARY, epochAt, floorOf, matchPoint, withRecords } from '../journal/log-summary.ts'
-import type { LogSummary, Segment } from '../journal/log-summary.ts'
+import type { LogSummary } from '../journal/log-summary.ts'
 import { EntityTurns } from './entity-turns.ts'
 import { ReplicaLeases } from './replica-leases.ts'
-import { rewriteChange, trimChange } from './replica-edits.ts'
+import { rewriteChange, trimChange, truncateChange } from './replica-edits.ts'
 import { adoptChange, fillChange } from './replica-pulls.ts'
 import type {
   AppendReply, FenceReply, LeaseReply, ReplicaRequest, ReplyOf, RewriteReply, SaveSnapshotReply, StoredRecord, StoredSnapshot, TrimReply
 } from './replica-protocol.ts'
 import type { ReplicaChange, ReplicaState, ReplicaStorage } from './replica-storage.ts'
-
-export interface ReplicaCoreStats {
-  fences: number
-  appends: number
-  records: number
-  staleRefusals: number
-  mismatches: number
-  /** Records filled by anti-entropy. */
-  filled: number
-  /** Missing or damaged records put back from another replica (anti-entropy, scrub), or taken at a
-   * higher revision from it. */
-  repaired: number
-  /** Records replaced by a rewrite (a higher revision). */
-  rewritten: number
-  /** Trims taken (the floor raised). */
-  trims: number
-  /** Records dropped past an owner's head (truncate: an unacknowledged tail of an older epoch). */
-  truncated: number
-}
+import type { ReplicaCoreStats } from './replica-stats.ts'
+export type { ReplicaCoreStats } from './replica-stats.ts'
 
 /** How a replica keeps owners' leases (docs/replication.md, "Leases"). */
 export interface ReplicaCoreOptions {
@@ -208,7 +191,7 @@ export class ReplicaCore {
     switch (request.op) {
       case 'fence': return await this.#fence(request.entity, request.epoch, request.activation)
       case 'append': return await this.#append(request)
-      case 'truncate': return await this.#truncate(request)
+      case 'truncate':
       case 'rewrite':
       case 'trim': return await this.#edit(request)
       case 'read': return await this.#read(request.entity, request.from, request.limit)
@@ -241,19 +224,29 @@ export class ReplicaCore {
   /** A rewrite or a trim (docs/replication.md, "Rewrites and trims"), fenced as an append is:
    * records of the same seq and epoch with a higher revision take the place of those held, or the
    * records below `before` go once a snapshot covering them is held. Durable before it is answered. */
-  async #edit (request: Extract<ReplicaRequest, { op: 'rewrite' | 'trim' }>): Promise<RewriteReply | TrimReply> {
+  async #edit (request: Extract<ReplicaRequest, { op: 'rewrite' | 'trim' | 'truncate' }>): Promise<RewriteReply | TrimReply | AppendReply> {
     const { entity } = request
     const st = await this.#state(entity)
     const raised = this.#fenced(st, request.epoch, request.activation)
-    if (raised === 'stale') return { result: 'stale', promised: st.summary.promised }
+    if (raised === 'stale') {
+      if (request.op === 'truncate') this.stats.staleRefusals++
+      return { result: 'stale', promised: st.summary.promised }
+    }
     const rewritten = request.op === 'rewrite' ? await rewriteChange(st, request.records, request.gen, async (seqs) => await Promise.all(seqs.map(async (seq) => seq > st.summary.head ? undefined : (await this.#storage.read(entity, seq, 1))[0])), raised) : undefined
-    const change = request.op === 'rewrite' ? rewritten?.change : trimChange(st, request, raised)
-    if (change === 'no-snapshot') return { result: 'no-snapshot', summary: st.summary }
+    // (truncate: replica-edits.ts truncateChange, an owner with nothing more to send)
+    const change = request.op === 'rewrite'
+      ? rewritten?.change
+      : request.op === 'trim' ? trimChange(st, request, raised) : await truncateChange(st, request, async (seq) => await this.#epochOf(entity, st.summary, seq), raised)
+    if (change === 'no-snapshot' || change === 'mismatch') {
+      if (change === 'mismatch') this.stats.mismatches++
+      return { result: change, summary: st.summary }
+    }
     if (change !== undefined) {
       await this.#commit(entity, st, change)
       if (raised !== undefined) this.#leases.end(entity)
       this.stats.rewritten += change.replace?.length ?? 0
       if (change.removeBelow !== undefined) this.stats.trims++
+      if (change.removeFrom !== undefined) this.stats.truncated += Math.max(0, st.summary.head - change.removeFrom + 1)
     }
     const summary = change?.state.summary ?? st.summary
     return request.op === 'rewrite' ? { result: 'ok', summary, kept: change?.replace?.length ?? 0, whole: rewritten?.whole === true } : { result: 'ok', summary }
@@ -312,41 +305,6 @@ export class ReplicaCore {
   #promised (summary: LogSummary): FenceReply {
     // read after the write: a replica that caught up meanwhile answers as one
     return this.#learner ? { ok: true, summary, learner: true } : { ok: true, summary }
-  }
-
-  /** An owner's head is `after`: what this replica holds past it goes (never acknowledged: every
-   * acknowledged record is in the owner's log). Fenced as an append; `mismatch` where this log parts
-   * from the owner's at `after` at or above the floor (the owner then feeds it from where they part). */
-  async #truncate (request: Extract<ReplicaRequest, { op: 'truncate' }>): Promise<AppendReply> {
-    const { entity, epoch, activation, after, afterEpoch } = request
-    const st = await this.#state(entity)
-    const s = st.summary
-    const raised = this.#fenced(st, epoch, activation)
-    if (raised === 'stale') {
-      this.stats.staleRefusals++
-      return { result: 'stale', promised: s.promised }
-    }
-    const base = raised ?? st
-    if (s.head <= after) {
-      if (raised !== undefined) {
-        await this.#commit(entity, st, { state: raised })
-        this.#leases.end(entity)
-      }
-      return { result: 'ok', summary: base.summary }
-    }
-    const floor = floorOf(s)
-    if (after >= floor && after > 0 && (epochAt(s.segments, s.head, after) ?? await this.#epochOf(entity, s, after)) !== afterEpoch) {
-      this.stats.mismatches++
-      return { result: 'mismatch', summary: s }
-    }
-    // (at or below floor − 1 this replica holds nothing: its head there is the owner's record's)
-    const kept = s.segments.filter(([, first]) => first <= after)
-    const segments: Segment[] = after === 0 ? [] : after < floor || kept.length === 0 ? [[afterEpoch, after]] : kept
-    const summary: LogSummary = { ...base.summary, head: after, headEpoch: after === 0 ? 0 : after < floor ? afterEpoch : (kept[kept.length - 1] as Segment)[0], segments }
-    await this.#commit(entity, st, { state: { summary, promisedBy: base.promisedBy }, stateChanged: true, removeFrom: after + 1 })
-    if (raised !== undefined) this.#leases.end(entity)
-    this.stats.truncated += s.head - after
-    return { result: 'ok', summary }
   }
 
   async #append (request: Extract<ReplicaRequest, { op: 'append' }>): Promise<AppendReply> {

@@ -1,5 +1,5 @@
-import { floorOf } from '../journal/log-summary.ts'
-import type { LogSummary } from '../journal/log-summary.ts'
+import { epochAt, floorOf } from '../journal/log-summary.ts'
+import type { LogSummary, Segment } from '../journal/log-summary.ts'
 import { laterRevision } from './replica-protocol.ts'
 import type { StoredRecord, StoredSnapshot } from './replica-protocol.ts'
 import type { ReplicaChange, ReplicaState } from './replica-storage.ts'
@@ -84,4 +84,27 @@ export function trimChange (st: ReplicaState, ask: TrimAsk, raised: ReplicaState
     removeBelow: before,
     ...(newer !== undefined && { snapshot: newer })
   }
+}
+
+/**
+ * What a replica changes for an owner's `truncate` (its head is `after`, of `afterEpoch`): what it
+ * holds past `after` goes (never acknowledged: every acknowledged record is in the owner's log).
+ * 'mismatch' where its log parts from the owner's at `after`, at or above its floor (the owner feeds
+ * it from where they part); below its floor it holds nothing to compare, and its head there becomes
+ * the owner's record's. Undefined: nothing to do. `raised`: the state with the promise raised (an
+ * owner of a newer epoch than promised), written with the change as an append's is.
+ */
+export async function truncateChange (st: ReplicaState, ask: { readonly after: number, readonly afterEpoch: number }, epochOf: (seq: number) => Promise<number | undefined>, raised: ReplicaState | undefined):
+Promise<ReplicaChange | 'mismatch' | undefined> {
+  const s = st.summary
+  const base = raised ?? st
+  const { after, afterEpoch } = ask
+  if (s.head <= after) return raised === undefined ? undefined : { state: raised }
+  const floor = floorOf(s)
+  if (after >= floor && after > 0 && (epochAt(s.segments, s.head, after) ?? await epochOf(after)) !== afterEpoch) return 'mismatch'
+  const kept = s.segments.filter(([, first]) => first <= after)
+  const segments: Segment[] = after === 0 ? [] : after < floor || kept.length === 0 ? [[afterEpoch, after]] : kept
+  const headEpoch = after === 0 ? 0 : after < floor ? afterEpoch : (kept[kept.length - 1] as Segment)[0]
+  const summary: LogSummary = { ...base.summary, head: after, headEpoch, segments }
+  return { state: { summary, promisedBy: base.promisedBy }, stateChanged: true, removeFrom: after + 1 }
 }

@@ -170,11 +170,7 @@ export function checkReplicaRequest (value: unknown): ReplicaRequest {
       }
       break
     }
-    case 'truncate':
-      if (!isEpoch(r.epoch) || r.epoch < 1) fail('truncate: epoch must be a positive safe integer')
-      if (!isActivation(r.activation)) fail('truncate: activation must be a short string')
-      if (!isSeq(r.after) || !isEpoch(r.afterEpoch) || (r.after === 0) !== (r.afterEpoch === 0) || (r.afterEpoch as number) > (r.epoch as number)) fail('truncate: after and afterEpoch must both be 0 or both positive, afterEpoch at most the epoch')
-      break
+    case 'truncate': checkTruncate(r, fail); break
     case 'lease':
       if (!isEpoch(r.epoch) || r.epoch < 1) fail('lease: epoch must be a positive safe integer')
       if (!isActivation(r.activation)) fail('lease: activation must be a short string')
@@ -297,6 +293,13 @@ export function checkReplicaReply<R extends ReplicaRequest> (request: R, value: 
       break
   }
   return value as ReplyOf<R>
+}
+
+/** A truncate's fields (checkReplicaRequest). */
+function checkTruncate (r: Record<string, unknown>, fail: (why: string) => never): void {
+  if (!isEpoch(r.epoch) || r.epoch < 1) fail('truncate: epoch must be a positive safe integer')
+  if (!isActivation(r.activation)) fail('truncate: activation must be a short string')
+  if (!isSeq(r.after) || !isEpoch(r.afterEpoch) || (r.after === 0) !== (r.afterEpoch === 0) || (r.afterEpoch as number) > (r.epoch as number)) fail('truncate: after and afterEpoch must both be 0 or both positive, afterEpoch at most the epoch')
 }
 
 export function checkSummary (s: unknown, fail: (why: string) => never): void {
