@@ -196,31 +196,20 @@ export class LevelStore {
    * fail writes this way; nothing in the node calls it). */
   failNextWriteForTesting (err: Error): void { this.#writer.failNext(err) }
 
-  /** Entries with keys in [gte, lte], in key order (or reverse), each value's seal verified. */
+  /** Entries with keys in [gte, lte], in key order (or reverse), each value's seal verified
+   * (sealedBatches, an entry at a time). */
   async * range (options: { gte: string, lte: string, limit?: number, reverse?: boolean }): AsyncGenerator<[string, Uint8Array]> {
-    this.#assertOpen()
-    const limit = options.limit ?? -1
-    const iterator = this.#db.iterator({ gte: options.gte, lte: options.lte, limit, reverse: options.reverse ?? false })
-    try {
-      // a batch at a time: a short range (a few records) is one trip to LevelDB
-      for (;;) {
-        const entries = await iterator.nextv(limit > 0 ? Math.min(limit, 1_000) : 1_000)
-        if (entries.length === 0) return
-        for (const [key, value] of entries) yield [key, unseal(key, value)]
-      }
-    } finally {
-      await iterator.close()
-    }
+    for await (const batch of this.sealedBatches(options)) yield * batch
   }
 
-  /** Entries with keys in [gte, lte], in key order, a batch at a time (up to 1,000 from the native
+  /** Entries with keys in [gte, lte], in key order (or reverse), a batch at a time (up to 1,000 from the native
  * side in one call), each value's seal verified: the hot path of journal reads, with no step per
  * entry. At the first value that fails its seal, the entries before it come as a batch, then
  * CorruptRecordError. */
-  async * sealedBatches (options: { gte: string, lte: string, limit?: number }): AsyncGenerator<Array<[string, Uint8Array]>> {
+  async * sealedBatches (options: { gte: string, lte: string, limit?: number, reverse?: boolean }): AsyncGenerator<Array<[string, Uint8Array]>> {
     this.#assertOpen()
     const limit = options.limit ?? -1
-    const iterator = this.#db.iterator({ gte: options.gte, lte: options.lte, limit })
+    const iterator = this.#db.iterator({ gte: options.gte, lte: options.lte, limit, reverse: options.reverse ?? false })
     try {
       for (;;) {
         const entries = await iterator.nextv(limit > 0 ? Math.min(limit, 1_000) : 1_000) as Array<[string, Uint8Array]>
