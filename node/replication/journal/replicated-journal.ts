@@ -115,8 +115,8 @@ export class ReplicatedJournal implements Journal {
   get storage (): LevelReplicaStorage { return this.#opts.storage }
 
   /** What this node's replicas did, summed over its partitions (metrics). */
-  replicaStats (): { fences: number, appends: number, records: number, staleRefusals: number, mismatches: number, rewritten: number, trims: number } {
-    const sum = { fences: 0, appends: 0, records: 0, staleRefusals: 0, mismatches: 0, rewritten: 0, trims: 0 }
+  replicaStats (): { fences: number, appends: number, records: number, staleRefusals: number, mismatches: number, rewritten: number, trims: number, truncated: number } {
+    const sum = { fences: 0, appends: 0, records: 0, staleRefusals: 0, mismatches: 0, rewritten: 0, trims: 0, truncated: 0 }
     for (const core of this.#cores.values()) {
       sum.fences += core.stats.fences
       sum.appends += core.stats.appends
@@ -125,6 +125,7 @@ export class ReplicatedJournal implements Journal {
       sum.mismatches += core.stats.mismatches
       sum.rewritten += core.stats.rewritten
       sum.trims += core.stats.trims
+      sum.truncated += core.stats.truncated
     }
     return sum
   }
