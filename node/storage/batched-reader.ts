@@ -1,4 +1,4 @@
-import { RUN_SPREAD } from './constants.ts'
+import { READ_STEP_BYTES, RUN_SPREAD } from './constants.ts'
 import { StoreClosedError } from './errors.ts'
 import type { ClassicLevel } from 'classic-level'
 
@@ -88,7 +88,7 @@ export class BatchedReader {
       const first = (run[0] as { key: string }).key
       const last = (run[run.length - 1] as { key: string }).key
       const limit = run.length === 1 ? 1 : run.length * RUN_SPREAD
-      const iterator = this.#db.iterator({ gte: first, lte: last, limit })
+      const iterator = this.#db.iterator({ gte: first, lte: last, limit, highWaterMarkBytes: READ_STEP_BYTES })
       const found = new Map<string, Uint8Array>()
       let read = 0
       let end = first

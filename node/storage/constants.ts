@@ -24,3 +24,9 @@ export const DEFAULT_SYNC = true
  * entries lie between them; a range read charges no seek, a point read may): what it does not
  * reach is read key by key. */
 export const RUN_SPREAD = 8
+
+/** What an iterator reads from LevelDB in one native step, at most (bytes, a little over): the
+ * records of a long range come a thousand a step, not classic-level's default 16 KiB (about fifty
+ * records), whose per-step cost made a journal read a sixth slower or more (4.3 against 3.7 µs a
+ * record over 100,000). A step holds no more than this in memory besides its last entry. */
+export const READ_STEP_BYTES = 1024 * 1024

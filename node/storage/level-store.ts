@@ -1,6 +1,6 @@
 import { ClassicLevel } from 'classic-level'
 import { mkdir } from 'node:fs/promises'
-import { DEFAULT_SYNC, META_FORMAT_KEY, READABLE_FORMATS, SEAL_HEADER_BYTES, STORE_FORMAT } from './constants.ts'
+import { DEFAULT_SYNC, META_FORMAT_KEY, READABLE_FORMATS, READ_STEP_BYTES, SEAL_HEADER_BYTES, STORE_FORMAT } from './constants.ts'
 import { CorruptRecordError, StoreClosedError, StoreFormatError, StoreLockedError } from './errors.ts'
 import { BatchedReader } from './batched-reader.ts'
 import type { ReaderStats } from './batched-reader.ts'
@@ -137,7 +137,7 @@ export class LevelStore {
    * batch, not per entry, for callers that read many. */
   async * digestBatches (options: { gte: string, lte: string, batch?: number }): AsyncGenerator<Array<[string, Uint8Array]>> {
     this.#assertOpen()
-    const iterator = this.#db.iterator({ gte: options.gte, lte: options.lte })
+    const iterator = this.#db.iterator({ gte: options.gte, lte: options.lte, highWaterMarkBytes: READ_STEP_BYTES })
     try {
       for (;;) {
         const entries = await iterator.nextv(options.batch ?? 1_000)
@@ -173,7 +173,7 @@ export class LevelStore {
    * side (scrub verifies them itself, at its own pace). */
   async * rawBatches (options: { gte: string, lte: string, batch?: number, limit?: number }): AsyncGenerator<Array<[string, Uint8Array]>> {
     this.#assertOpen()
-    const iterator = this.#db.iterator({ gte: options.gte, lte: options.lte, limit: options.limit ?? -1 })
+    const iterator = this.#db.iterator({ gte: options.gte, lte: options.lte, limit: options.limit ?? -1, highWaterMarkBytes: READ_STEP_BYTES })
     try {
       for (;;) {
         const entries = await iterator.nextv(options.batch ?? 256)
@@ -209,7 +209,7 @@ export class LevelStore {
   async * sealedBatches (options: { gte: string, lte: string, limit?: number, reverse?: boolean }): AsyncGenerator<Array<[string, Uint8Array]>> {
     this.#assertOpen()
     const limit = options.limit ?? -1
-    const iterator = this.#db.iterator({ gte: options.gte, lte: options.lte, limit, reverse: options.reverse ?? false })
+    const iterator = this.#db.iterator({ gte: options.gte, lte: options.lte, limit, reverse: options.reverse ?? false, highWaterMarkBytes: READ_STEP_BYTES })
     try {
       for (;;) {
         const entries = await iterator.nextv(limit > 0 ? Math.min(limit, 1_000) : 1_000) as Array<[string, Uint8Array]>

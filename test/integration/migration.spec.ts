@@ -99,10 +99,12 @@ describe('live migration on real processes (drain by SIGTERM, restart)', functio
         await load.awaitAcked(100)
         const restarted = await cluster.restart(0, [via])
         restartedId = restarted.peerId
-        await cluster.awaitUp(3)
-        // its share of the rooms comes back to it
+        // every member sees it settled: only then does placement give it rooms
+        await cluster.awaitSettled(3)
+        // its share of the rooms comes back to it (bounded generously: on a loaded machine the
+        // moves queue behind the load's; a timeout says where the rooms are and how moves ended)
         await waitFor(async () => (await cluster.api<Array<{ node: string }>>(via, '/actors?type=room')).some((a) => a.node === restarted.peerId),
-          'rooms on the restarted node', { timeout: 30_000, interval: 100 })
+          'rooms on the restarted node', { timeout: 90_000, interval: 100 }).catch(async (err: unknown) => { throw new Error(`${(err as Error).message}; ${await whereRooms(cluster, restarted.peerId)}`) })
         await load.awaitAcked(load.acked() + 150)
         // the rooms came back live: the others moved them (a rebalance, or claimed by the restarted node)
         const moves = await Promise.all([via, watched].map(async (s) => await cluster.metrics(s)))
@@ -120,6 +122,26 @@ describe('live migration on real processes (drain by SIGTERM, restart)', functio
     invariants(() => phase as Phase)
   })
 })
+
+/** Where the rooms are, as each running node lists them, and the moves each node counted by trigger
+ * and outcome: what a failed wait for rooms needs said. */
+async function whereRooms (cluster: ProcessCluster, restarted: string): Promise<string> {
+  const parts = await Promise.all(cluster.running().map(async (s) => {
+    try {
+      const rooms = await cluster.api<Array<{ node: string }>>(s, '/actors?type=room')
+      const byNode = new Map<string, number>()
+      for (const r of rooms) {
+        const at = r.node === restarted ? 'restarted' : r.node.slice(-6)
+        byNode.set(at, (byNode.get(at) ?? 0) + 1)
+      }
+      const moves = [...(await cluster.metrics(s)).matchAll(/^plexi_migrations_total\{(.*)\} (\d+)/gm)].map((m) => `${m[1] ?? ''}=${m[2] ?? ''}`)
+      return `${s.peerId.slice(-6)}${s.peerId === restarted ? ' (restarted)' : ''}: rooms ${JSON.stringify(Object.fromEntries(byNode))}, moves [${moves.join(', ')}]`
+    } catch (err) {
+      return `${s.peerId.slice(-6)}: ${(err as Error).message}`
+    }
+  }))
+  return parts.join('; ')
+}
 
 describe('a draining node whose entities no other member can take (real processes)', function () {
   this.timeout(120_000)
