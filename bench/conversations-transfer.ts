@@ -84,15 +84,15 @@ export async function loadRooms (nodes: readonly TransferNode[], options: LoadOp
   return { count: added, seconds, perSecond: added / seconds }
 }
 
-/** Exports rooms as JSON through the nodes in turn (`concurrency` at once), reading every byte;
- * the rate in MiB/s. */
+/** Exports rooms as JSON (`concurrency` at once, worker w through node w mod n: each node serves as
+ * many exports at once as the others), reading every byte; the rate in MiB/s. */
 export async function exportRooms (nodes: readonly TransferNode[], rooms: readonly string[], concurrency = 3): Promise<Rate> {
   let next = 0
   let bytes = 0
   const started = performance.now()
   const worker = async (w: number): Promise<void> => {
+    const node = nodes[w % nodes.length] as TransferNode
     for (let i = next++; i < rooms.length; i = next++) {
-      const node = nodes[(w + i) % nodes.length] as TransferNode
       const res = await fetch(`http://${node.admin}/api/v1/rooms/${rooms[i] ?? ''}/export?format=json`, { headers: { authorization: `Bearer ${node.adminToken}` } })
       if (!res.ok || res.body === null) throw new Error(`export of ${rooms[i] ?? ''}: ${res.status} ${await res.text()}`)
       for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) bytes += chunk.byteLength
@@ -137,6 +137,10 @@ export async function transferFigures (nodes: readonly TransferNode[], clients: 
   const imported = await loadRooms(nodes, { rooms, postsPerRoom, roomName: (i) => names[i] ?? '', concurrency: nodes.length * 2, ...(options.log !== undefined && { log: options.log }) })
   options.log?.(`import: ${imported.count} posts in ${imported.seconds.toFixed(1)} s`)
   const posted = await postOneByOne(nodes, clients.post, (i) => `xfer-${tag}-posted-${i % rooms}`, 4_000, nodes.length * 8)
+  // the import's posts are indexed for search once it paused: export is measured after, not sharing
+  // the cores with that (an export during a bulk index runs at about half the rate)
+  const indexing = await awaitIndexed(nodes)
+  options.log?.(`search indexed the import in ${indexing.toFixed(1)} s more`)
   const exported = await exportRooms(nodes, names, nodes.length)
   options.log?.(`export: ${exported.count.toFixed(0)} MiB in ${exported.seconds.toFixed(1)} s`)
   const read = await historyRooms(nodes, names, clients.history)
@@ -144,6 +148,22 @@ export async function transferFigures (nodes: readonly TransferNode[], clients: 
     { name: 'conversations import', unit: 'posts/s', value: imported.perSecond, baseline_name: 'posts sent one by one', baseline: posted.perSecond, ratio: imported.perSecond / posted.perSecond, goal: '>= 20000 posts/s' },
     { name: 'conversations export', unit: 'MiB/s of JSON', value: exported.perSecond, baseline_name: 'History pages of 1,000', baseline: read.perSecond, ratio: exported.perSecond / read.perSecond, goal: '>= 50 MiB/s' }
   ]
+}
+
+/** Waits until every node's search index holds what was posted and imported (its feed's queue and
+ * its imported posts waiting both 0, read off /metrics; a node without search shows neither), at
+ * most `timeoutMs`; the seconds it waited. */
+export async function awaitIndexed (nodes: readonly TransferNode[], timeoutMs = 300_000): Promise<number> {
+  const started = performance.now()
+  const waiting = async (node: TransferNode): Promise<number> => {
+    const text = await (await fetch(`http://${node.admin}/metrics`, { headers: { authorization: `Bearer ${node.adminToken}` } })).text()
+    return Number(/^plexi_search_feed_imported_waiting (\d+)/m.exec(text)?.[1] ?? 0) + Number(/^plexi_search_feed_queued (\d+)/m.exec(text)?.[1] ?? 0)
+  }
+  while ((await Promise.all(nodes.map(waiting))).some((n) => n > 0)) {
+    if (performance.now() - started > timeoutMs) throw new Error(`search still indexing after ${timeoutMs / 1000} s`)
+    await new Promise((resolve) => setTimeout(resolve, 250))
+  }
+  return (performance.now() - started) / 1000
 }
 
 /** Posts sent one at a time by `concurrency` senders over the nodes, spread over rooms as the

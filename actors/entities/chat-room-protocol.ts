@@ -2,8 +2,9 @@ import { MAX_CHAT_TEXT_BYTES, MAX_HISTORY_LIMIT, SOURCE_NAME_PATTERN } from '../
 import { entityTypeKey } from '../kernel/index.ts'
 import type { ActorAddress, ReplyTo } from '../kernel/index.ts'
 import { MessageCheck } from './message-check.ts'
+import { MAX_READER_LENGTH } from './constants.ts'
 import { checkExportPage, checkImportBatch } from './transfer-protocol.ts'
-import type { ImportOutcome, TransferPage } from './transfer-protocol.ts'
+import type { ExportHead, ImportOutcome, TransferPage } from './transfer-protocol.ts'
 import type { ImportItem, ImportedFrom } from '../../protocols/index.ts'
 import { MAX_REQUEST_ID_LENGTH, checkAgentStreamEvent } from './user-agent-protocol.ts'
 import type { AgentStreamEvent } from './user-agent-protocol.ts'
@@ -125,6 +126,9 @@ export type RoomMsg =
   | { readonly type: 'erase-user', readonly user: string, readonly by: string, readonly replyTo: ReplyTo<EraseAck> }
   /** Drops the records that `retention` no longer keeps at time `now` (ms since the epoch). */
   | { readonly type: 'apply-retention', readonly retention: RoomRetention, readonly now: number, readonly replyTo: ReplyTo<RetentionAck> }
+  /** Where an export may read the room (room-transfer.ts): its head, its redacted posts, and how
+   * much of it node `reader` holds in its own replica. */
+  | { readonly type: 'export-head', readonly reader: string, readonly replyTo: ReplyTo<ExportHead> }
   /** A page of the journal as stored, for an export (room-transfer.ts). */
   | { readonly type: 'export-page', readonly after: number, readonly limit: number, readonly json?: boolean, readonly replyTo: ReplyTo<TransferPage<RoomEvent>> }
   /** Posts of another export, appended in one write past the source's watermark, `user` their poster
@@ -223,7 +227,7 @@ const PLUGIN_NAME = new RegExp(SOURCE_NAME_PATTERN)
 const ROOM_MSG_TYPES = Object.keys({
   post: true, join: true, leave: true, history: true, info: true, subscribe: true, unsubscribe: true, 'agent-stream': true, 'agent-replied': true,
   'post-judged': true, 'command-answered': true, 'hooks-idle': true, redact: true, 'erase-user': true, 'apply-retention': true,
-  'export-page': true, import: true
+  'export-head': true, 'export-page': true, import: true
 } satisfies Record<RoomMsg['type'], true>)
 
 /**
@@ -296,6 +300,10 @@ export function checkRoomMsg (msg: unknown): void {
       m.replyTo()
       return
     }
+    case 'export-head':
+      m.string('reader', MAX_READER_LENGTH)
+      m.replyTo()
+      return
     case 'export-page':
       checkExportPage(m)
       return

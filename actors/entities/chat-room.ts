@@ -12,7 +12,7 @@ import { remember } from './room-receipts.ts'
 import { notePoster } from './room-posters.ts'
 import { eraseUser, redact } from './room-redactions.ts'
 import { applyRetention } from './room-retention.ts'
-import { exportPage, importPosts, noteImported } from './room-transfer.ts'
+import { exportHead, exportPage, importPosts, noteImported } from './room-transfer.ts'
 import { createRoomVolatile, exportRoomVolatile, gatewayKey, importRoomVolatile } from './room-volatile.ts'
 import type { RoomContext, RoomVolatile } from './room-volatile.ts'
 import { ensureRegistered, info, record, toMessage } from './room-writes.ts'
@@ -151,6 +151,9 @@ async function receiveRoomMsg (ctx: RoomContext, msg: RoomMsg): Promise<void> {
     }
     case 'unsubscribe':
       ctx.volatile.subscribers.delete(gatewayKey(msg.gateway))
+      return
+    case 'export-head':
+      exportHead(ctx, msg)
       return
     case 'export-page':
       exportPage(ctx, msg)

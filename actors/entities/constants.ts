@@ -139,6 +139,14 @@ export const MAX_EXPORT_PAGE_RECORDS = 10_000
  * MAX_CHAT_TEXT_BYTES, 1 MiB). */
 export const EXPORT_PAGE_BYTES = 2 * 1024 * 1024
 
+/** Ranges of redacted seqs an `export-head` answer carries at most (about 11 bytes each on the
+ * wire: well within a frame); a room with more (a user's posts erased a few at a time among many
+ * others') answers that nothing is read locally, and the export asks for every page. */
+export const MAX_EXPORT_HEAD_RANGES = 65_536
+
+/** Peer ids as an `export-head` names its reader: a libp2p peer id is about 52 characters. */
+export const MAX_READER_LENGTH = 128
+
 /** Posts (or turns) one import batch holds at most: the batch is one journal append (one durable
  * write on W replicas), so ≥ 20,000 posts/s on 3 nodes needs large batches; past a few thousand
  * records an append's frames grow and a room's mailbox waits on one write too long. */

@@ -1,19 +1,33 @@
 import type { JournalRecord } from '../kernel/index.ts'
 import type { ChatMessage, RoomEvent, RoomMsg, RoomState } from './chat-room-protocol.ts'
-import { EXPORT_PAGE_BYTES, MAX_EXPORT_PAGE_RECORDS, MAX_IMPORT_SOURCES } from './constants.ts'
+import { EXPORT_PAGE_BYTES, MAX_EXPORT_HEAD_RANGES, MAX_EXPORT_PAGE_RECORDS, MAX_IMPORT_SOURCES } from './constants.ts'
 import { ImportSourcesFullError } from './errors.ts'
 import { notifyHooks } from './room-hooks.ts'
 import type { RoomContext } from './room-volatile.ts'
 import { ensureRegistered, push, toMessage } from './room-writes.ts'
-import { roomRecord } from './transfer-records.ts'
+import { roomRecordJson } from './transfer-records.ts'
 import { hasSeq } from './seq-ranges.ts'
 import type { SeqRanges } from './seq-ranges.ts'
 import { planImport, withWatermark } from './transfer-protocol.ts'
-import type { TransferPage } from './transfer-protocol.ts'
+import type { ExportHead, TransferPage } from './transfer-protocol.ts'
 import type { ImportedFrom } from '../../protocols/index.ts'
 
+type ExportHeadMsg = Extract<RoomMsg, { type: 'export-head' }>
 type ExportPageMsg = Extract<RoomMsg, { type: 'export-page' }>
 type ImportMsg = Extract<RoomMsg, { type: 'import' }>
+
+/**
+ * Where an export may read the room: its head and floor, its redacted posts, and the seq up to which
+ * the reader's node holds the records in its own replica (ctx.heldBy). A room with more redacted
+ * ranges than an answer carries says its reader holds nothing: the export then reads every page
+ * here, each with its own redacted seqs.
+ */
+export function exportHead (ctx: RoomContext, msg: ExportHeadMsg): void {
+  const redacted = ctx.state.redacted ?? []
+  const fits = redacted.length <= MAX_EXPORT_HEAD_RANGES
+  const head: ExportHead = { head: ctx.durableSeq, floor: ctx.floor, redacted: fits ? redacted : [], held: fits ? ctx.heldBy(msg.reader) : 0 }
+  ctx.reply(msg.replyTo, head)
+}
 
 /**
  * A page of the room's journal for an export: records as stored from `after + 1` (or the floor),
@@ -42,7 +56,7 @@ function rendered (page: TransferPage<RoomEvent>): TransferPage<RoomEvent> {
   const lines: string[] = []
   let bytes = 0
   for (const r of page.records) {
-    const line = JSON.stringify(roomRecord(r.seq, r.event, redacted.has(r.seq)))
+    const line = roomRecordJson(r.seq, r.event, redacted.has(r.seq))
     bytes += Buffer.byteLength(line, 'utf8')
     if (bytes > EXPORT_PAGE_BYTES) break
     lines.push(line)

@@ -5,6 +5,7 @@ import {
   MAX_EXPORT_PAGE_RECORDS, MAX_IMPORTED_AUTHOR_LENGTH, MAX_IMPORT_BATCH_BYTES, MAX_IMPORT_BATCH_POSTS, MAX_IMPORT_SOURCES, MAX_IMPORT_SOURCE_LENGTH
 } from './constants.ts'
 import type { MessageCheck } from './message-check.ts'
+import type { SeqRanges } from './seq-ranges.ts'
 
 /**
  * What rooms and agents share for export and import (docs/api.md, "Export and import"): a page of
@@ -40,6 +41,19 @@ export interface TransferPage<E> {
    * crosses the mesh as strings, not as thousands of objects. */
   readonly lines?: readonly string[]
   readonly first?: number
+}
+
+/**
+ * Where an export of a room may read it (`export-head`): the room's head and floor, every redacted
+ * post (whose text the reader leaves out, whatever its copy holds), and the seq up to which the
+ * reader's own node holds the room's records in its replica (0: none). The reader reads those
+ * there, `held` at most, and asks the room for pages of the rest.
+ */
+export interface ExportHead {
+  readonly head: number
+  readonly floor: number
+  readonly redacted: SeqRanges
+  readonly held: number
 }
 
 /** An import source: printable ASCII without spaces. */

@@ -314,6 +314,7 @@ function entityContext<M, S, E, V> (def: EntityType<M, S, E, V>, activation: Ent
       return await live.journal.read({ from: Math.max(from, live.journal.floor ?? 1), limit }) as Array<JournalRecord<E>>
     },
     get floor () { return live.journal.floor ?? 1 },
+    heldBy: (node) => Math.min(live.journal.heldBy?.(node) ?? 0, live.durableSeq),
     rewrite: async (records) => { await rewrite(live, id, deps, records) },
     trim: async (before) => { await trim(live, activation, id, before) },
     reply: (to, value) => { actorCtx.reply(to, value) },

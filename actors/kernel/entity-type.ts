@@ -130,6 +130,10 @@ export interface EntityContext<M, S, E, V = undefined> extends Refs {
   trim (before: number): Promise<void>
   /** The first seq the journal still holds: 1 until trimmed. */
   readonly floor: number
+  /** The seq up to which node `node`'s copy of the journal (its replica) is known to hold the
+   * durable records from the floor on, each as written or at another revision where a rewrite has
+   * not reached it yet (EntityJournal.heldBy); 0 where none is known, and at most `durableSeq`. */
+  heldBy (node: string): number
   reply<R> (to: ReplyTo<R>, value: R): void
   fail (to: ReplyTo<unknown>, error: unknown): void
   /** Stop this entity once its mailbox is empty; its next message activates it again. */

@@ -93,6 +93,13 @@ export interface EntityJournal {
   trim? (before: number, snapshot: Snapshot): Promise<void>
   /** The first seq the journal still holds: 1 until trimmed. Absent: 1. */
   readonly floor?: number
+  /**
+   * The seq up to which the copy of this journal kept by node `node` (a replica's store) is known to
+   * hold its durable records from the floor on, each as written or at another revision (a rewrite
+   * may not have reached that copy yet); 0 where none is known. What a reader on that node may read
+   * from its own store instead of through this activation. Absent: 0 (no copy is known).
+   */
+  heldBy? (node: string): number
   /** Lets go of the journal; appends still waiting fail. */
   close (): void
 }

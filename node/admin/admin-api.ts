@@ -43,6 +43,7 @@ import { storageRoutes } from './routes/storage-routes.ts'
 import type { StorageView } from './routes/storage-routes.ts'
 import { tokensRoutes } from './routes/tokens-routes.ts'
 import { transferRoutes } from './routes/transfer-routes.ts'
+import type { Exporter } from '../transfer/index.ts'
 import type { AdminTokensView } from './routes/tokens-routes.ts'
 import { userToolsRoutes } from './routes/user-tools-routes.ts'
 import { usersRoutes } from './routes/users-routes.ts'
@@ -107,6 +108,8 @@ export interface AdminApiDeps {
   readonly retention?: RetentionAdmin | undefined
   /** Search over every partition (node/search; absent: the route answers 503). */
   readonly search?: SearchAdmin | undefined
+  /** Exports (node/transfer): absent, one that asks rooms' owners for every page. */
+  readonly exporter?: Exporter | undefined
 }
 
 /**
@@ -138,7 +141,7 @@ export function adminApi (deps: AdminApiDeps, streams: Pick<EventStreams, 'serve
     await api.register(roomsRoutes({ system: deps.system }))
     await api.register(erasureRoutes({ system: deps.system, erasure: deps.erasure, scanStore: deps.scanStore }))
     await api.register(retentionRoutes({ system: deps.system, retention: deps.retention }))
-    await api.register(transferRoutes({ system: deps.system }))
+    await api.register(transferRoutes({ system: deps.system, exporter: deps.exporter }))
     await api.register(searchRoutes({ search: deps.search }))
     await api.register(pluginsRoutes({ plugins: deps.plugins }))
     await api.register(mcpServersRoutes({ servers: deps.mcpServers, status: deps.mcpServerStatus }))

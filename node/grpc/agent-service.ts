@@ -13,6 +13,7 @@ import { AGENT_HISTORY_DEFAULT } from './constants.ts'
 import { ToolsNotSetUpError } from './errors.ts'
 import { failureOf, unaryCall } from './grpc-status.ts'
 import { TransferCalls } from './transfer-calls.ts'
+import type { Exporter } from '../transfer/index.ts'
 
 export interface AgentServiceDeps extends AgentAskDeps {
   readonly system: ActorSystem
@@ -20,6 +21,8 @@ export interface AgentServiceDeps extends AgentAskDeps {
   readonly log: Logger
   /** The users' tool policies: absent, Tools answers UNIMPLEMENTED. */
   readonly toolPolicy?: Pick<ToolPolicy, 'view' | 'switch'>
+  /** Exports (node/transfer): absent, one that asks agents' owners for every page. */
+  readonly exporter?: Exporter | undefined
 }
 
 /**

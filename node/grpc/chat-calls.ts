@@ -13,6 +13,7 @@ import { MAX_STREAMS_PER_USER, SUPERSEDED_RESEND_MS } from './constants.ts'
 import { StreamLimitError } from './errors.ts'
 import { failureOf, unaryCall } from './grpc-status.ts'
 import type { StatusError } from './grpc-status.ts'
+import type { Exporter } from '../transfer/index.ts'
 
 export interface ChatServiceDeps {
   readonly system: ActorSystem
@@ -33,6 +34,8 @@ export interface ChatServiceDeps {
   readonly onPosted?: () => void
   /** Search (node/search); absent: Search answers INVALID_ARGUMENT. */
   readonly search?: ChatSearch
+  /** Exports (node/transfer): absent, one that asks rooms' owners for every page. */
+  readonly exporter?: Exporter | undefined
   readonly streams?: { opened (): void, closed (): void, delivered? (): void }
 }
 

@@ -12,6 +12,8 @@ import type { StatusError } from './grpc-status.ts'
 
 export interface TransferCallsDeps extends CallAuthDeps {
   readonly system: Pick<ActorSystem, 'entity'>
+  /** The node's exporter (reading its own replicas where it can); absent: one of `system` alone. */
+  readonly exporter?: Exporter | undefined
 }
 
 interface ExportRequest { readonly room?: string, readonly user?: string, readonly format?: string }
@@ -35,7 +37,7 @@ export class TransferCalls {
   constructor (deps: TransferCallsDeps, failure: Failure) {
     this.#deps = deps
     this.#failure = failure
-    this.#exporter = new Exporter({ system: deps.system })
+    this.#exporter = deps.exporter ?? new Exporter({ system: deps.system })
     this.#importer = new Importer({ system: deps.system })
   }
 

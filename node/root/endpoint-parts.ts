@@ -86,7 +86,7 @@ export const clientLimitsPart: PartSpec<NodeComponents> = {
 /** The admin endpoint (HTTP, or HTTPS with a TLS pair): the API, /metrics and the dashboard. */
 export const adminPart: PartSpec<NodeComponents> = {
   id: 'admin',
-  needs: ['config', 'log', 'logTail', 'preflight', 'state', 'reach', 'system', 'users', 'toolPolicy', 'metrics', 'self', 'cluster', 'p2p', 'journal', 'roster', 'repairs', 'jobs', 'writeQuorum', 'backups', 'erasure', 'retention', 'store', 'models', 'manager', 'stats', 'audit', 'clients', 'proxies', 'pluginRegistry', 'mcpServers', 'mcpServerStatus', 'search'],
+  needs: ['config', 'log', 'logTail', 'preflight', 'state', 'reach', 'system', 'users', 'toolPolicy', 'metrics', 'self', 'cluster', 'p2p', 'journal', 'roster', 'repairs', 'jobs', 'writeQuorum', 'backups', 'erasure', 'retention', 'store', 'models', 'manager', 'stats', 'audit', 'clients', 'proxies', 'pluginRegistry', 'mcpServers', 'mcpServerStatus', 'search', 'exporter'],
   gives: ['admin'],
   start: async (c: C) => {
     const config = c.get('config')
@@ -124,6 +124,7 @@ export const adminPart: PartSpec<NodeComponents> = {
       mcpServers: c.get('mcpServers'),
       mcpServerStatus: c.get('mcpServerStatus'),
       search: { search: async (q, v) => await c.get('search').search(q, v), check: checkSearchQuery },
+      exporter: c.get('exporter'),
       models: c.get('models'),
       manager: c.get('manager'),
       stats: c.get('stats'),
@@ -150,7 +151,7 @@ export const adminPart: PartSpec<NodeComponents> = {
  * are reached wherever placement put them). */
 export const grpcPart: PartSpec<NodeComponents> = {
   id: 'grpc',
-  needs: ['config', 'log', 'preflight', 'state', 'reach', 'system', 'users', 'toolPolicy', 'toolsPort', 'gateway', 'asker', 'metrics', 'clients', 'proxies', 'search'],
+  needs: ['config', 'log', 'preflight', 'state', 'reach', 'system', 'users', 'toolPolicy', 'toolsPort', 'gateway', 'asker', 'metrics', 'clients', 'proxies', 'search', 'exporter'],
   gives: ['grpc'],
   start: async (c: C) => {
     const config = c.get('config')
@@ -181,12 +182,13 @@ export const grpcPart: PartSpec<NodeComponents> = {
           accepting: () => state.ready,
           onPosted: () => { metrics.chatMessages.inc() },
           search: { search: async (q, v) => await c.get('search').search(q, v), check: checkSearchQuery },
+          exporter: c.get('exporter'),
           streams: { opened: () => { metrics.grpcStreamsOpen.inc() }, closed: () => { metrics.grpcStreamsOpen.dec() }, delivered: () => { metrics.chatDeliveries.inc() } }
         })
       },
       {
         service: services.agent,
-        handlers: agentServiceHandlers({ system, users, asker: c.get('asker'), toolPolicy: c.get('toolPolicy'), toolProvider: c.get('toolsPort'), maxMessageBytes: config.maxMessageBytes, retryTypes, log, accepting: () => state.ready, limitUser })
+        handlers: agentServiceHandlers({ system, users, asker: c.get('asker'), toolPolicy: c.get('toolPolicy'), toolProvider: c.get('toolsPort'), maxMessageBytes: config.maxMessageBytes, retryTypes, log, accepting: () => state.ready, limitUser, exporter: c.get('exporter') })
       }
     ], services.definition, c.get('preflight').tls, [clientInterceptor(clients, retryTypes, c.get('proxies'))])
     c.get('reach').grpc = grpc.address

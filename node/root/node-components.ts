@@ -17,6 +17,7 @@ import type { ClusterPlugins, ClusterTools, McpServers, PluginHost, ServerStatus
 import type { PluginCallStats, PluginReconciler, PluginRegistry } from '../plugin-registry/index.ts'
 import type { MeshRoomPlugins } from '../room-plugins/index.ts'
 import type { ClusterSearch, ModelEmbedder, SearchIndex, SearchObservers } from '../search/index.ts'
+import type { Exporter } from '../transfer/index.ts'
 import type { ServiceFailures } from '../services/index.ts'
 import type { AntiEntropy, CatchUp, PartitionHandOff, LevelReplicaStorage, ReplicatedJournal, Scrubber, StorageRoster, WriteQuorum } from '../replication/index.ts'
 import type { LevelStore } from '../storage/index.ts'
@@ -101,6 +102,8 @@ export interface NodeGiven {
   readonly cluster: Cluster
   /** Searches from this node, over every partition (node/search). */
   readonly search: ClusterSearch
+  /** Exports of rooms, agents and users, for the admin API and the gRPC services (node/transfer). */
+  readonly exporter: Exporter
   /** A plugins-role member's plugin host (undefined elsewhere). */
   readonly pluginHost: PluginHost | undefined
   /** The node's ToolProvider: every plugin's and registered server's tools in the cluster. */

@@ -11,6 +11,7 @@ import { checkPluginManifest } from '../../protocols/index.ts'
 import { pluginHostPart, postHooksResumePart, toolsPart } from './plugin-parts.ts'
 import { pluginRegistryPart } from './plugin-registry-parts.ts'
 import { searchIndexPart, searchPart } from './search-parts.ts'
+import { transferPart } from './transfer-parts.ts'
 import { antiEntropyPart, catchUpPart, handOffPart, scrubPart } from './repair-parts.ts'
 import { catchUpStatePart, journalPart, metricsPart, modelRegistryPart, storePart } from './storage-parts.ts'
 
@@ -53,6 +54,7 @@ export const NODE_PARTS: ReadonlyArray<PartSpec<NodeComponents>> = [
   statsPart,
   clientLimitsPart,
   pluginRegistryPart(checkPluginManifest),
+  transferPart,
   adminPart,
   grpcPart,
   openAiPart

@@ -1,5 +1,5 @@
-import { AGENT, ROOM, ROOMS, ROOM_DIRECTORY_KEY, agentRecord, roomRecord } from '../../actors/index.ts'
-import type { ActorSystem, AgentEvent, AgentSettings, RoomEvent, RoomInfo, RoomSummary, TransferPage } from '../../actors/index.ts'
+import { AGENT, EXPORT_PAGE_BYTES, ROOM, ROOMS, ROOM_DIRECTORY_KEY, agentRecord, hasSeq, roomRecord, roomRecordJson } from '../../actors/index.ts'
+import type { ActorSystem, AgentEvent, AgentSettings, ExportHead, RoomEvent, RoomInfo, RoomSummary, TransferPage } from '../../actors/index.ts'
 import { EXPORT_FORMAT } from '../../protocols/index.ts'
 import type { ExportHeader, ExportKind, ExportRecord } from '../../protocols/index.ts'
 import { EXPORT_PAGES_IN_FLIGHT, EXPORT_PAGE_RECORDS, TRANSFER_ASK_TIMEOUT_MS } from './constants.ts'
@@ -10,8 +10,22 @@ import type { ItemPage, PageRead } from './page-reader.ts'
 /** Errors that say the cluster runs no agents (by name: the mesh's and the kernel's own). */
 const NO_AGENTS: ReadonlySet<string> = new Set(['NoOwnerError', 'UnknownEntityTypeError'])
 
+/** This node's own replica of the journals, where an export reads what this node holds of a room
+ * (the room's `export-head` says up to which seq) instead of asking the room's owner for pages:
+ * no hop, and the owner's node spends nothing on it. */
+export interface LocalRecords {
+  /** This node's peer id (what the room is asked about). */
+  readonly node: string
+  /** The records this node's replica holds of entity `entity` (`type/key`) from seq `from` on, in
+   * order, at most `limit`; fewer (or none) where it holds no more from there. */
+  read (entity: string, from: number, limit: number): Promise<ReadonlyArray<{ readonly seq: number, readonly event: unknown }>>
+}
+
 export interface ExporterOptions {
   readonly system: Pick<ActorSystem, 'entity'>
+  /** This node's replica, read where it holds a room's records (absent: every page from the
+   * room's owner). */
+  readonly local?: LocalRecords | undefined
   /** Names the cluster in every export's source (absent: the source is the room's or agent's own
    * identity alone: its name and the time of its first record). */
   readonly clusterId?: string | undefined
@@ -58,13 +72,16 @@ export class Exporter {
     const info = await room.ask<RoomInfo>((replyTo) => ({ type: 'info', replyTo }), { timeout: TRANSFER_ASK_TIMEOUT_MS })
     if (info.lastSeq === 0) throw new NoSuchRoomError(`no room named ${name}: a room exists once someone posted in it or joined it`)
     const identity = `${info.createdAt}`
+    const local = await this.#localRoom(name)
     if (options.json === true) {
       const read: PageRead<{ seq: number, line: string }> = async (after, limit) => {
+        const held = await local?.(after, limit, (seq, event, redacted) => ({ seq, line: roomRecordJson(seq, event, redacted) }))
+        if (held !== undefined) return held
         const page = await ask(after, limit, true)
         const first = page.first ?? 0
         // a record too large to go as JSON comes as itself
         const items = page.lines?.map((line, i) => ({ seq: first + i, line })) ??
-          page.records.map((r) => ({ seq: r.seq, line: JSON.stringify(roomRecord(r.seq, r.event, page.redacted.includes(r.seq))) }))
+          page.records.map((r) => ({ seq: r.seq, line: roomRecordJson(r.seq, r.event, page.redacted.includes(r.seq)) }))
         return { head: page.head, floor: page.floor, items }
       }
       const progress = { done: 0 }
@@ -74,6 +91,8 @@ export class Exporter {
       return { header, lines, progress: () => ({ done: progress.done, total: header.to - header.from + 1 }) }
     }
     const read: PageRead<ExportRecord> = async (after, limit) => {
+      const held = await local?.(after, limit, roomRecord)
+      if (held !== undefined) return held
       const page = await ask(after, limit, false)
       const redacted = new Set(page.redacted)
       return { head: page.head, floor: page.floor, items: page.records.map((r) => roomRecord(r.seq, r.event, redacted.has(r.seq))) }
@@ -132,6 +151,39 @@ export class Exporter {
     for await (const r of recordsOf(agent)) yield { ...r, agent: user }
     const settings = await this.#options.system.entity(AGENT, user).ask<AgentSettings>((replyTo) => ({ type: 'settings', user, replyTo }), { timeout: TRANSFER_ASK_TIMEOUT_MS })
     yield { seq: 0, kind: 'settings', ts: Date.now(), settings }
+  }
+
+  /**
+   * A room's pages as this node's replica holds them, when it does: asks the room where its reader
+   * may read it (`export-head`), and returns a page reader that serves a page from the replica when
+   * it starts below what the replica holds, undefined otherwise (the caller asks the owner). A page
+   * the replica cannot serve whole from its start (a trim since, the replica moved away) comes from
+   * the owner too. Undefined: no replica here, or a room that does not answer `export-head` (an
+   * older node's): every page from the owner.
+   */
+  async #localRoom (name: string): Promise<(<T>(after: number, limit: number, item: (seq: number, event: RoomEvent, redacted: boolean) => T) => Promise<ItemPage<T> | undefined>) | undefined> {
+    const local = this.#options.local
+    if (local === undefined) return undefined
+    const at = await this.#options.system.entity(ROOM, name).ask<ExportHead>((replyTo) => ({ type: 'export-head', reader: local.node, replyTo }), { timeout: TRANSFER_ASK_TIMEOUT_MS })
+      .catch(() => undefined)
+    if (at === undefined || at.held < at.floor) return undefined
+    const entity = `${ROOM.type}/${name}`
+    return async (after, limit, item) => {
+      const from = Math.max(after + 1, at.floor)
+      if (from > at.held) return undefined
+      const records = await local.read(entity, from, Math.min(limit, at.held - from + 1)).catch(() => [])
+      const items = []
+      let bytes = 0
+      for (const r of records) {
+        if (r.seq !== from + items.length) break
+        const event = r.event as RoomEvent
+        // a page's text within what a page from the owner holds: pages ahead stay a few MiB
+        if (event.type === 'message-posted') bytes += event.text.length
+        if (items.length > 0 && bytes > EXPORT_PAGE_BYTES) break
+        items.push(item(r.seq, event, hasSeq(at.redacted, r.seq)))
+      }
+      return items.length === 0 ? undefined : { head: at.head, floor: at.floor, items }
+    }
   }
 
   get #pageRecords (): number { return this.#options.pageRecords ?? EXPORT_PAGE_RECORDS }

@@ -2,7 +2,7 @@
  * that reads rooms' and agents' journals page by page, the text it streams as, and the importer
  * that checks an export whole and appends it in batches, idempotent by the source's watermark. */
 export { Exporter, recordsOf } from './exporter.ts'
-export type { ExportStream, ExporterOptions } from './exporter.ts'
+export type { ExportStream, ExporterOptions, LocalRecords } from './exporter.ts'
 export { exportText } from './export-text.ts'
 export { Importer } from './importer.ts'
 export type { ImportTarget, ImporterOptions } from './importer.ts'

@@ -63,6 +63,7 @@ export function roomMessage (): fc.Arbitrary<unknown> {
     // export and import share one slot: the other messages are drawn as often as before
     fc.oneof(
       message('export-page', { after: count(), limit: fc.integer({ min: 0, max: 10_001 }), replyTo: replyTo() }),
+      message('export-head', { reader: fc.oneof(fc.constant('12D3KooWQ4UiNKcnwhjViDSdhxXAu3guL94UX11s6vCh4A4T7tuG'), fc.string({ maxLength: 140 })), replyTo: replyTo() }),
       message('import', { user: userName(), source: fc.constantFrom('c/room/r/e', 'a b', ''), posts: importItems(), dryRun: fc.boolean(), replyTo: replyTo() })))
 }
 

@@ -10,6 +10,8 @@ export interface TransferRoutesDeps {
   readonly system: Pick<ActorSystem, 'entity'>
   /** Names the cluster in exports' sources (absent: a room's or agent's own identity alone). */
   readonly clusterId?: string | undefined
+  /** The node's exporter (reading its own replicas where it can); absent: one of `system` alone. */
+  readonly exporter?: Exporter | undefined
 }
 
 const FILE_EXTENSIONS: Record<ExportFormat, string> = { json: 'json', ndjson: 'ndjson', md: 'md' }
@@ -21,7 +23,7 @@ const FILE_EXTENSIONS: Record<ExportFormat, string> = { json: 'json', ndjson: 'n
  * checked whole, then imported in batches; `?dryRun=true` says what would be added).
  */
 export function transferRoutes (deps: TransferRoutesDeps) {
-  const exporter = new Exporter({ system: deps.system, clusterId: deps.clusterId })
+  const exporter = deps.exporter ?? new Exporter({ system: deps.system, clusterId: deps.clusterId })
   const importer = new Importer({ system: deps.system })
   return async (api: FastifyInstance): Promise<void> => {
     // this scope takes an export's body as a stream of any size (the node's JSON parser holds and

@@ -140,6 +140,23 @@ export class EntityLog {
   }
 
   /**
+   * The seq up to which `node`'s replica is known to hold this log's acknowledged records from the
+   * floor on (0: not known to hold any): each as acknowledged, or at a later revision, or at an
+   * earlier one where a rewrite has not reached it yet (a reader that must not show a rewritten
+   * record's old content checks it itself, as a room hides every redacted post's text). What a
+   * reader on that node may read from its own store rather than through this owner; a record it
+   * does not find there (a trim since, the replica moved away) it asks of the owner.
+   */
+  heldBy (node: string): number {
+    const s = this.#s
+    if (s.failure !== undefined || s.closed || s.handedOver) return 0
+    let match = 0
+    for (const t of s.tracks) if (t.node === node) match = Math.max(match, t.match)
+    for (const t of s.sources) if (t.node === node) match = Math.max(match, t.match)
+    return Math.min(match, s.committed)
+  }
+
+  /**
    * Appends records with the next seqs (head + 1, …); resolves once W replicas hold them. On a
    * failure the log stops (onFailed): nothing appended after it is kept.
    */

@@ -102,6 +102,8 @@ class GatedEntityJournal implements EntityJournal {
 
   get floor (): number { return this.#inner.floor ?? 1 }
 
+  heldBy (node: string): number { return this.#inner.heldBy?.(node) ?? 0 }
+
   /** Refused at once while the partition has lost its write quorum, as an append is. */
   async rewrite (records: readonly JournalRecord[]): Promise<void> {
     await this.#edit('rewrite')

@@ -111,6 +111,9 @@ export class ReplicatedJournal implements Journal {
 
   get partitions (): number { return this.#opts.storage.partitions }
 
+  /** This node's peer id: the node whose replicas `call` reaches without a hop. */
+  get self (): string { return this.#opts.self }
+
   /** This node's replicas. */
   get storage (): LevelReplicaStorage { return this.#opts.storage }
 
@@ -319,6 +322,7 @@ function entityJournal (log: EntityLog, listeners: Array<(err: Error) => void>, 
   return {
     head: log.head,
     get floor () { return log.floor },
+    heldBy: (node) => log.heldBy(node),
     rewrite: async (records) => { await log.rewrite(records) },
     trim: async (before, snapshot) => { await log.trim(before, snapshot) },
     append (records: readonly JournalRecord[]) {

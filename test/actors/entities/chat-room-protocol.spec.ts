@@ -27,6 +27,7 @@ describe('checkRoomMsg', () => {
       { type: 'command-answered' },
       { type: 'hooks-idle', plugin: 'mod-bot', seq: 0 },
       { type: 'export-page', after: 0, limit: 10_000, replyTo },
+      { type: 'export-head', reader: '12D3KooWQ4UiNKcnwhjViDSdhxXAu3guL94UX11s6vCh4A4T7tuG', replyTo },
       { type: 'import', user: 'ann', source: 'c1/room/general/e1', posts: [{ seq: 1, user: "bob's agent", text: 'hi', ts: 5, clientId: 'c-1' }, { seq: 3, user: 'dice[bot]', text: 'x', ts: 6 }], dryRun: true, replyTo },
       // a field this node does not know (a newer peer's) is ignored, never journaled
       { type: 'post', user: 'ann', text: 'hi', replyTo, priority: 'high' }
@@ -48,6 +49,9 @@ describe('checkRoomMsg', () => {
     expect(refused({ type: 'history', after: 0, limit: 0, replyTo })).to.equal(`room message history: limit: expected an integer from 1 to ${MAX_HISTORY_LIMIT}, got 0`)
     expect(refused({ type: 'subscribe', gateway: { node: 'n', path: 'x'.repeat(600) }, replyTo })).to.match(/^room message subscribe: gateway: expected an actor address/)
     expect(refused({ type: 'export-page', after: 0, limit: 10_001, replyTo })).to.match(/^room message export-page: limit: expected an integer from 1 to 10000/)
+    expect(refused({ type: 'export-head', reader: '', replyTo })).to.match(/^room message export-head: reader: expected/)
+    expect(refused({ type: 'export-head', reader: 'n'.repeat(129), replyTo })).to.match(/^room message export-head: reader: /)
+    expect(refused({ type: 'export-head', reader: 'n' })).to.match(/^room message export-head: replyTo: /)
     const post = { seq: 1, user: 'bob', text: 'hi', ts: 5 }
     expect(refused({ type: 'import', user: 'ann', source: 'has space', posts: [post], replyTo })).to.match(/^room message import: source: expected printable ASCII/)
     expect(refused({ type: 'import', user: 'ann', source: 's', posts: [post, post], replyTo })).to.equal('room message import: posts.1.seq: expected a seq above the one before (1), got 1')
@@ -55,7 +59,7 @@ describe('checkRoomMsg', () => {
     expect(refused({ type: 'import', user: 'ann', source: 's', posts: Array.from({ length: 1001 }, (_, i) => ({ ...post, seq: i + 1 })), replyTo })).to.match(/^room message import: posts: expected an array of at most 1000 objects/)
     expect(refused({ type: 'import', user: 'ann', source: 's', posts: [1, 2, 3].map((seq) => ({ ...post, seq, text: 'x'.repeat(800_000) })), replyTo })).to.match(/^room message import: posts: expected at most 2097152 bytes of text in one batch \(2400000 came\)/)
     expect(refused({ type: 'agent-stream', requestId: 'r', event: { kind: 'shout' } })).to.equal('room message agent-stream: event.kind: expected one of queued, token, tool-call, tool-result, got "shout"')
-    expect(refused({ type: 'x'.repeat(1000) })).to.match(/^room message: unknown type "x+…; expected one of post, join, leave, history, info, subscribe, unsubscribe, agent-stream, agent-replied, post-judged, command-answered, hooks-idle, redact, erase-user, apply-retention, export-page, import$/)
+    expect(refused({ type: 'x'.repeat(1000) })).to.match(/^room message: unknown type "x+…; expected one of post, join, leave, history, info, subscribe, unsubscribe, agent-stream, agent-replied, post-judged, command-answered, hooks-idle, redact, erase-user, apply-retention, export-head, export-page, import$/)
     expect(refused({ type: 'hooks-idle', plugin: 'Mod', seq: 1 })).to.match(/^room message hooks-idle: plugin: expected a plugin name/)
     expect(refused({ type: 'hooks-idle', plugin: 'mod', seq: -1 })).to.match(/^room message hooks-idle: seq: expected an integer from 0/)
     expect(refused({ type: 'post', user: 'u'.repeat(5000), text: 'hi', replyTo }).length).to.be.below(200)

@@ -1,21 +1,24 @@
 import { expect } from 'chai'
-import { ActorSystem, MAX_IMPORT_SOURCES, chatRoom, roomDirectory, userDirectory } from '../../../actors/index.ts'
-import type { ChatMessage, ImportOutcome, PostAck, RoomEvent, RoomState, TransferPage } from '../../../actors/index.ts'
+import { ActorSystem, MAX_IMPORT_SOURCES, chatRoom, erasureLog, roomDirectory, userDirectory } from '../../../actors/index.ts'
+import type { ChatMessage, ExportHead, ImportOutcome, PostAck, RoomEvent, RoomState, TransferPage } from '../../../actors/index.ts'
 import type { ImportItem } from '../../../protocols/index.ts'
 import { LevelStore, openLocalJournal } from '../../../node/index.ts'
+import type { ReplicatedJournal } from '../../../node/index.ts'
 import { tempDir } from '../../helpers/temp-dir.ts'
 
 describe('room-transfer', () => {
   let dir: { path: string, remove: () => Promise<void> }
   let store: LevelStore
   let system: ActorSystem
+  let journal: ReplicatedJournal
 
   async function open (): Promise<void> {
     store = await LevelStore.open(dir.path)
-    system = new ActorSystem({ journal: await openLocalJournal(store), strictSerialization: true })
+    system = new ActorSystem({ journal: journal = await openLocalJournal(store), strictSerialization: true })
     system.registerEntity(chatRoom)
     system.registerEntity(roomDirectory)
     system.registerEntity(userDirectory)
+    system.registerEntity(erasureLog)
   }
   async function close (): Promise<void> {
     await system.terminate()
@@ -49,6 +52,15 @@ describe('room-transfer', () => {
     const rest = await page('r', 4, 100)
     expect(rest.records.map((r) => r.event.type)).to.deep.equal(['message-posted', 'member-joined'])
     expect((await page('r', 6, 100)).records).to.deep.equal([])
+  })
+
+  it('should say where an export may read it: its head, floor and redacted posts, and how much of it a node holds in its replica', async () => {
+    for (let i = 1; i <= 5; i++) await post('r', 'alice', `m${i}`)
+    await room('r').ask((replyTo) => ({ type: 'redact', user: 'alice', seq: 2, replyTo }))
+    const head = (reader: string): Promise<ExportHead> => room('r').ask<ExportHead>((replyTo) => ({ type: 'export-head', reader, replyTo }))
+    // this node's journal is its own replica: it holds every durable record; another node none
+    expect(await head(journal.self)).to.deep.equal({ head: 6, floor: 1, redacted: [[2, 2]], held: 6 })
+    expect(await head('12D3KooWsomeOtherNode')).to.deep.equal({ head: 6, floor: 1, redacted: [[2, 2]], held: 0 })
   })
 
   it('should answer a page as JSON lines when asked, cut at its byte budget of JSON, a record too large for it as itself', async () => {

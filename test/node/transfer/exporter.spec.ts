@@ -1,14 +1,15 @@
 import { expect } from 'chai'
-import { AGENT, ROOM, chatRoom, roomDirectory, userAgent, userDirectory } from '../../../actors/index.ts'
+import { AGENT, ROOM, chatRoom, erasureLog, roomDirectory, userAgent, userDirectory } from '../../../actors/index.ts'
 import type { PostAck } from '../../../actors/index.ts'
 import { Exporter, exportText, recordsOf } from '../../../node/transfer/index.ts'
+import type { LocalRecords } from '../../../node/transfer/index.ts'
 import { kindOf } from '../../../protocols/index.ts'
 import type { ExportRecord } from '../../../protocols/index.ts'
 import { ScriptedInference } from '../../helpers/grpc-services.ts'
 import { entity, useLocalEntities } from '../../helpers/local-entities.ts'
 
 describe('Exporter', () => {
-  const local = useLocalEntities(entity(chatRoom), entity(roomDirectory), entity(userDirectory),
+  const local = useLocalEntities(entity(chatRoom), entity(roomDirectory), entity(userDirectory), entity(erasureLog),
     entity(userAgent({ inference: new ScriptedInference(), sampling: { temperature: 0, topP: 1, topK: 0, maxTokens: 8 }, maxTokensLimit: 64 })))
   const post = (room: string, user: string, text: string): Promise<PostAck> =>
     local.system.entity(ROOM, room).ask<PostAck>((replyTo) => ({ type: 'post', user, text, clientId: `c-${text}`, replyTo }))
@@ -67,6 +68,73 @@ describe('Exporter', () => {
       expect(fast.progress()).to.deep.equal({ done: 13, total: 13 })
     }
     expect(() => recordsOf({ header: {} as never, progress: () => ({ done: 0, total: 0 }), lines: [] as never })).to.throw(TypeError)
+  })
+
+  describe('reading this node\'s own replica', () => {
+    /** This node's replica as an exporter reads it, every read counted; `change` may alter what it
+     * gives back (a stale copy, one that lost records). */
+    const replica = (change: (records: Array<{ seq: number, event: unknown }>) => Array<{ seq: number, event: unknown }> = (r) => r): { local: LocalRecords, reads: number[] } => {
+      const reads: number[] = []
+      const node = local.journal.self
+      return {
+        reads,
+        local: {
+          node,
+          read: async (entity, from, limit) => {
+            reads.push(from)
+            return change(await local.journal.call(node, { op: 'read', entity, from, limit }))
+          }
+        }
+      }
+    }
+    const text = async (exporter: Exporter, room: string): Promise<string> => {
+      let out = ''
+      for await (const chunk of exportText(await exporter.room(room, { json: true }), 'ndjson')) out += chunk
+      return out.replace(/"exportedAt":\d+/, '')
+    }
+
+    it('should export from it what the room says it holds, the same export as the owner\'s pages give', async () => {
+      for (let i = 1; i <= 17; i++) await post('general', 'alice', `m${i}`)
+      await local.system.entity(ROOM, 'general').ask<PostAck>((replyTo) => ({ type: 'post', user: 'bob', text: 'm18 "q" é\n', replyTo }))
+      const { local: own, reads } = replica()
+      const fromReplica = await text(new Exporter({ system: local.system, local: own, pageRecords: 5, pagesInFlight: 2 }), 'general')
+      const fromOwner = await text(new Exporter({ system: local.system, pageRecords: 5, pagesInFlight: 2 }), 'general')
+      expect(fromReplica).to.equal(fromOwner)
+      expect(reads.length, 'reads of the replica').to.be.greaterThan(2)
+      // the records as objects (Markdown) come from it too
+      let md = ''
+      for await (const chunk of exportText(await new Exporter({ system: local.system, local: own }).room('general'), 'md')) md += chunk
+      expect(md).to.include('m18 "q" é')
+    })
+
+    it('should leave out a redacted post\'s text even where the replica still holds it (a rewrite that has not reached it)', async () => {
+      await post('general', 'alice', 'keep')
+      await post('general', 'alice', 'SECRET')
+      expect(await text(new Exporter({ system: local.system }), 'general')).to.include('"text":"SECRET"')
+      await local.system.entity(ROOM, 'general').ask((replyTo) => ({ type: 'redact', user: 'alice', seq: 2, replyTo }))
+      // a stale copy: the post as it was before the redaction rewrote it
+      const stale = replica((records) => records.map((r) => r.seq === 2 ? { seq: 2, event: { ...(r.event as object), text: 'SECRET', redacted: undefined } } : r))
+      const out = await text(new Exporter({ system: local.system, local: stale.local }), 'general')
+      expect(stale.reads.length).to.be.greaterThan(0)
+      expect(out).to.not.include('"text":"SECRET"')
+      expect(out).to.include('"seq":2,"kind":"message","user":"alice"')
+      expect(out).to.include('"redacted":true')
+    })
+
+    it('should ask the owner for what the replica does not give (records trimmed or moved away since), and read nothing of a room that holds none here', async () => {
+      for (let i = 1; i <= 12; i++) await post('general', 'bob', `m${i}`)
+      const expected = await text(new Exporter({ system: local.system }), 'general')
+      // a replica that lost everything from seq 4 on
+      const lost = replica((records) => records.filter((r) => r.seq < 4))
+      expect(await text(new Exporter({ system: local.system, local: lost.local, pageRecords: 5 }), 'general')).to.equal(expected)
+      // a replica that fails outright
+      const failing: LocalRecords = { node: local.journal.self, read: async () => { throw new Error('disk gone') } }
+      expect(await text(new Exporter({ system: local.system, local: failing }), 'general')).to.equal(expected)
+      // a node the room knows no replica on
+      const elsewhere = replica()
+      expect(await text(new Exporter({ system: local.system, local: { ...elsewhere.local, node: '12D3KooWnotAReplica' } }), 'general')).to.equal(expected)
+      expect(elsewhere.reads).to.deep.equal([])
+    })
   })
 
   it('should refuse to export a room nobody posted in (a misspelt name), as not found', async () => {

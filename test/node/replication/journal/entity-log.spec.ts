@@ -58,6 +58,20 @@ describe('EntityLog', () => {
     down.add('c')
   }
 
+  it('should say up to which seq each replica holds its acknowledged records, and nothing once closed', async () => {
+    down.add('c')
+    const log = await open(['a', 'b', 'c'], 'first')
+    await log.append(posts(1, 5))
+    expect(['a', 'b', 'c', 'd'].map((n) => log.heldBy(n))).to.deep.equal([5, 5, 0, 0])
+    // c comes back: it holds nothing past where the owner knows it matches until it is fed
+    down.delete('c')
+    await log.append(posts(6, 6))
+    await waitFor(() => log.heldBy('c') === 6, 'c fed up to 6')
+    expect(log.heldBy('a')).to.equal(6)
+    log.close()
+    expect(log.heldBy('a')).to.equal(0)
+  })
+
   it('should not take the entity from a learner and one replica while another replica of the set does not answer', async () => {
     await onlyOnAAndC()
     cores.get('d')?.setLearner(true)
