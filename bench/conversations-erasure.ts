@@ -72,6 +72,9 @@ async function importPosts (nodes: readonly ErasureNode[], user: string, rooms: 
 }
 
 /** Files of a node's data dir outside its store and models that hold `text`, read byte by byte. */
+/** The files that held the text at the last look, relative to their data dir (a failure names them). */
+const filesHolding: string[] = []
+
 async function dataDirHolds (node: ErasureNode, text: string): Promise<number> {
   if (node.dataDir === undefined) return 0
   const needle = Buffer.from(text, 'utf8')
@@ -83,7 +86,10 @@ async function dataDirHolds (node: ErasureNode, text: string): Promise<number> {
         if (dir === node.dataDir && ['store', 'models'].includes(entry.name)) continue
         await walk(path)
       } else if (entry.isFile() && (await stat(path)).size < 2 ** 31) {
-        if ((await readFile(path).catch(() => Buffer.alloc(0))).includes(needle)) holding++
+        if ((await readFile(path).catch(() => Buffer.alloc(0))).includes(needle)) {
+          holding++
+          filesHolding.push(path.slice((node.dataDir as string).length + 1))
+        }
       }
     }
   }
@@ -145,11 +151,12 @@ export async function erasureFigures (nodes: readonly ErasureNode[], options: Er
   const erased = (performance.now() - started) / 1000
   if (ended.state !== 'done') throw new Error(`erasure of ${user} ${ended.state}: ${ended.error ?? ended.message}`)
   options.log?.(`erase job: ${ended.message} in ${erased.toFixed(2)} s`)
+  filesHolding.length = 0
   const after = await whereStill(nodes, rooms, marker, indexHolds)
   const verified = (performance.now() - started) / 1000
   options.log?.(`after: stores ${after.stores.join('/')}, index files ${after.index.join('/')}, exports ${after.exports} (checked in ${(verified - erased).toFixed(1)} s)`)
   if (after.stores.some((n) => n > 0) || after.index.some((n) => n > 0) || after.exports > 0) {
-    throw new Error(`${user}'s text is still held after the erasure: stores ${after.stores.join('/')}, index files ${after.index.join('/')}, exports ${after.exports}`)
+    throw new Error(`${user}'s text is still held after the erasure: stores ${after.stores.join('/')}, index files ${after.index.join('/')} (${filesHolding.join(', ')}), exports ${after.exports}`)
   }
 
   const baseline = await redactOneByOne(nodes, options.baselineSample ?? 200, tag, options.load)

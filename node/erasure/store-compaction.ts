@@ -17,6 +17,10 @@ export interface StoreCompactionOptions {
   readonly store: { compactRange (gte: string, lte: string): Promise<void> }
   /** The partition of an entity id. */
   readonly partitionOf: (entity: string) => number
+  /** Resolves once this node's search index has applied every change that landed in the store so
+   * far (a redaction drops its row and zeroes its bytes in the index's files): awaited before the
+   * answer, so that an erasure that ends has left no text in the index either. Absent: no index. */
+  readonly indexSettled?: (() => Promise<void>) | undefined
 }
 
 /**
@@ -24,6 +28,8 @@ export interface StoreCompactionOptions {
  * rewrites them: this compacts each named entity's record range and snapshot on this node, so the
  * space is given back and the old bytes (a redacted post's text, a trimmed record) are gone from
  * the files too. Every node runs one; the erasure and retention jobs ask every storage member.
+ * It answers once its search index has applied what landed too (the rewrites and redactions that
+ * came before the request), so that nothing of the old text is left in this node's files.
  */
 export function storeCompaction (opts: StoreCompactionOptions): Behavior<StoreCompactionMsg, undefined> {
   return {
@@ -37,6 +43,7 @@ export function storeCompaction (opts: StoreCompactionOptions): Behavior<StoreCo
           const snapshot = snapshotKey(p, entity)
           await opts.store.compactRange(snapshot, snapshot)
         }
+        await opts.indexSettled?.()
         ctx.reply(msg.replyTo, msg.entities.length)
       } catch (err) {
         ctx.fail(msg.replyTo, err)

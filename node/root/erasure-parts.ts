@@ -14,7 +14,7 @@ type C = PartComponents<NodeComponents>
  */
 export const erasurePart: PartSpec<NodeComponents> = {
   id: 'erasure',
-  needs: ['config', 'log', 'preflight', 'roles', 'system', 'jobs', 'cluster', 'users', 'toolPolicy', 'store', 'replicas', 'serviceFailures'],
+  needs: ['config', 'log', 'preflight', 'roles', 'system', 'jobs', 'cluster', 'users', 'toolPolicy', 'store', 'replicas', 'searchIndex', 'serviceFailures'],
   gives: ['erasure', 'retention'],
   start: (c: C) => {
     const config = c.get('config')
@@ -23,7 +23,13 @@ export const erasurePart: PartSpec<NodeComponents> = {
     const replicas = c.get('replicas')
     const self = c.get('preflight').identity.peerId
     const roles = c.get('roles')
-    spawnStoreCompaction(system, { store: c.get('store'), partitionOf: (entity) => replicas.partitionOf(entity) })
+    const index = c.get('searchIndex')
+    spawnStoreCompaction(system, {
+      store: c.get('store'),
+      partitionOf: (entity) => replicas.partitionOf(entity),
+      // the live changes only: imported posts still waiting to be indexed hold nothing there yet
+      ...(index !== undefined && { indexSettled: async () => { await index.feed.drain({ imported: false }) } })
+    })
     const up = (role?: string): string[] => [
       ...(role === undefined || roles.has(role as never) ? [self] : []),
       ...cluster.members().filter((m) => m.status === 'up' && m.peerId !== self && (role === undefined || m.roles.includes(role))).map((m) => m.peerId)

@@ -178,7 +178,7 @@ export class Exporter {
         if (r.seq !== from + items.length) break
         const event = r.event as RoomEvent
         // a page's text within what a page from the owner holds: pages ahead stay a few MiB
-        if (event.type === 'message-posted') bytes += event.text.length
+        if (event.type === 'message-posted' && typeof event.text === 'string') bytes += event.text.length
         if (items.length > 0 && bytes > EXPORT_PAGE_BYTES) break
         items.push(item(r.seq, event, hasSeq(at.redacted, r.seq)))
       }

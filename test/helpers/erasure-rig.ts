@@ -37,6 +37,9 @@ export class ErasureRig {
   readonly agentsErased: string[] = []
   readonly kvForgotten: string[] = []
   readonly compacted: Array<[string, string]> = []
+  /** Called when a compaction waits for the search index (after its ranges); it answers once the
+   * returned promise resolves. Default: at once. */
+  indexSettled: () => Promise<void> = async () => {}
 
   async open (): Promise<this> {
     this.dir = await tempDir()
@@ -50,7 +53,8 @@ export class ErasureRig {
     const compacted = this.compacted
     this.system.spawn(storeCompaction({
       store: { async compactRange (gte, lte) { compacted.push([gte, lte]); await store.compactRange(gte, lte) } },
-      partitionOf: () => 0
+      partitionOf: () => 0,
+      indexSettled: async () => { await this.indexSettled() }
     }), { name: STORE_COMPACTION_PATH.slice(1) })
     this.jobs = new Jobs({ node: this.system.node })
     this.users = new UserAccounts(this.system)

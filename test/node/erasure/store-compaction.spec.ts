@@ -1,6 +1,7 @@
 import { expect } from 'chai'
 import { checkStoreCompactionMsg, compactEverywhere } from '../../../node/erasure/index.ts'
 import { ErasureRig } from '../../helpers/erasure-rig.ts'
+import { deferred } from '../../helpers/wait-for.ts'
 
 describe('storeCompaction', () => {
   let rig: ErasureRig
@@ -13,6 +14,20 @@ describe('storeCompaction', () => {
     expect(rig.compacted.map(([gte]) => gte.replaceAll('\x00', '|'))).to.deep.equal([
       'r|0000|room/a|0000000000000000', 'p|0000|room/a', 'r|0000|agent/bo|0000000000000000', 'p|0000|agent/bo'])
     expect(failures.map((f) => f.item)).to.deep.equal(['compaction on nowhere'])
+  })
+
+  it('should answer only once this node\'s search index applied what landed (the old text leaves its files too)', async () => {
+    const gate = deferred()
+    const waiting = deferred()
+    rig.indexSettled = async () => { waiting.resolve(); await gate.promise }
+    let answered = false
+    const done = compactEverywhere(rig.system, [rig.system.node], ['room/a'], []).then(() => { answered = true })
+    await waiting.promise
+    expect(rig.compacted.length, 'ranges compacted before the index is waited for').to.equal(2)
+    expect(answered).to.equal(false)
+    gate.resolve()
+    await done
+    expect(answered).to.equal(true)
   })
 
   it('should refuse a malformed request from a peer', () => {
