@@ -2,7 +2,7 @@ import { AGENT, EXPORT_PAGE_BYTES, ROOM, ROOMS, ROOM_DIRECTORY_KEY, agentRecord,
 import type { ActorSystem, AgentEvent, AgentSettings, ExportHead, RoomEvent, RoomInfo, RoomSummary, TransferPage } from '../../actors/index.ts'
 import { EXPORT_FORMAT } from '../../protocols/index.ts'
 import type { ExportHeader, ExportKind, ExportRecord } from '../../protocols/index.ts'
-import { EXPORT_PAGES_IN_FLIGHT, EXPORT_PAGE_RECORDS, TRANSFER_ASK_TIMEOUT_MS } from './constants.ts'
+import { EXPORT_PAGES_IN_FLIGHT, EXPORT_PAGE_RECORDS, LOCAL_PAGE_RECORDS, TRANSFER_ASK_TIMEOUT_MS } from './constants.ts'
 import { NoSuchRoomError } from './errors.ts'
 import { readPages } from './page-reader.ts'
 import type { ItemPage, PageRead } from './page-reader.ts'
@@ -171,7 +171,7 @@ export class Exporter {
     return async (after, limit, item) => {
       const from = Math.max(after + 1, at.floor)
       if (from > at.held) return undefined
-      const records = await local.read(entity, from, Math.min(limit, at.held - from + 1)).catch(() => [])
+      const records = await local.read(entity, from, Math.min(limit, LOCAL_PAGE_RECORDS, at.held - from + 1)).catch(() => [])
       const items = []
       let bytes = 0
       for (const r of records) {
