@@ -62,8 +62,8 @@ export async function importRoom (node: TransferNode, room: string, body: string
 
 /**
  * Loads `rooms` rooms of `postsPerRoom` posts each through the import path (one export per room,
- * appended in batches of 1,000 posts a journal write), `concurrency` rooms at once over the nodes
- * in turn. Idempotent: a room loaded before adds nothing. Returns the posts added and the rate.
+ * appended in batches of 1,000 posts a journal write), `concurrency` rooms at once spread evenly
+ * over the nodes. Idempotent: a room loaded before adds nothing. Returns the posts added and the rate.
  */
 export async function loadRooms (nodes: readonly TransferNode[], options: LoadOptions): Promise<Rate> {
   const name = options.roomName ?? ((i: number) => `room-${i}`)
@@ -72,9 +72,11 @@ export async function loadRooms (nodes: readonly TransferNode[], options: LoadOp
   let added = 0
   const started = performance.now()
   const worker = async (w: number): Promise<void> => {
+    // worker w through node w mod n: each node takes as many imports at once as the others
+    const node = nodes[w % nodes.length] as TransferNode
     for (let i = next++; i < options.rooms; i = next++) {
       const room = name(i)
-      const n = await importRoom(nodes[(w + i) % nodes.length] as TransferNode, room, roomExport(room, options.postsPerRoom, options), options.as)
+      const n = await importRoom(node, room, roomExport(room, options.postsPerRoom, options), options.as)
       added += n
       if ((i + 1) % 100 === 0) options.log?.(`loaded ${i + 1}/${options.rooms} rooms (${added} posts)`)
     }
