@@ -78,6 +78,44 @@ export async function compactEverywhere (system: Pick<ActorSystem, 'actorAt'>, m
   }))
 }
 
+/**
+ * Compactions asked as their entities become ready (a room whose rewrites landed) while the rest of
+ * a job goes on: what waits when the members finish one request goes as the next (at most
+ * MAX_COMPACT_ENTITIES to a request), so a long job's compactions overlap its other work instead of
+ * following it (a store's first compaction after many writes takes a second or more).
+ */
+export class CompactionQueue {
+  readonly #system: Pick<ActorSystem, 'actorAt'>
+  readonly #members: () => readonly string[]
+  readonly #pending: string[] = []
+  #running: Promise<void> | undefined
+  /** The members that failed a request (listed by compactEverywhere). */
+  readonly failures: Array<{ item: string, why: string }> = []
+
+  constructor (system: Pick<ActorSystem, 'actorAt'>, members: () => readonly string[]) {
+    this.#system = system
+    this.#members = members
+  }
+
+  /** Compacts the entity's ranges on every member, after what was added before. */
+  add (entity: string): void {
+    this.#pending.push(entity)
+    this.#running ??= this.#run()
+  }
+
+  /** Resolves once everything added so far was compacted, or failed (`failures`). */
+  async done (): Promise<void> {
+    while (this.#running !== undefined) await this.#running
+  }
+
+  async #run (): Promise<void> {
+    while (this.#pending.length > 0) {
+      await compactEverywhere(this.#system, this.#members(), this.#pending.splice(0, MAX_COMPACT_ENTITIES), this.failures)
+    }
+    this.#running = undefined
+  }
+}
+
 /** Starts this node's store compaction on `system`. */
 export function spawnStoreCompaction (system: Pick<ActorSystem, 'spawn'>, opts: StoreCompactionOptions): void {
   system.spawn(storeCompaction(opts), { name: STORE_COMPACTION_PATH.slice(1), kind: 'store-compaction', mailbox: 64 })

@@ -5,7 +5,7 @@ import type { Job } from '../../protocols/index.ts'
 import { KV_CACHE_PATH } from '../inference/index.ts'
 import type { JobControl, Jobs } from '../jobs/index.ts'
 import { ERASE_ROOM_ASK_MS, MEMBER_ASK_MS, ROOM_CONCURRENCY } from './constants.ts'
-import { compactEverywhere } from './store-compaction.ts'
+import { CompactionQueue } from './store-compaction.ts'
 
 export interface UserErasureOptions {
   readonly system: ActorSystem
@@ -23,8 +23,8 @@ export interface UserErasureOptions {
 /** What an erasure did, as its job's last message says. */
 interface Tally {
   rooms: number
-  /** Rooms whose records were rewritten (what the stores compact). */
-  readonly changed: string[]
+  /** Rooms whose records were rewritten: each is compacted on the stores as soon as it is done. */
+  readonly compactions: CompactionQueue
   redacted: number
   kvStates: number
   failures: Array<{ item: string, why: string }>
@@ -35,7 +35,8 @@ interface Tally {
  * it), their tokens revoked, every post of theirs and of their agent redacted in every room (each
  * room finds them in its own journal and rewrites them without their text), their agent's
  * conversation and settings erased and its journal trimmed, its KV caches removed on every member,
- * their tool grants revoked, and the stores compacted so the old bytes leave the files. Running it
+ * their tool grants revoked, and the stores compacted so the old bytes leave the files (each room as
+ * soon as its rewrites landed, while the other rooms are read). Running it
  * again is harmless (what is erased stays erased) and finishes what a failed run left.
  */
 export class UserErasure {
@@ -54,7 +55,7 @@ export class UserErasure {
   /** The erasure itself; resolves with the job's message, rejects when a step failed for good. */
   async erase (control: JobControl, name: string, by: string): Promise<string> {
     const { system } = this.#opts
-    const tally: Tally = { rooms: 0, changed: [], redacted: 0, kvStates: 0, failures: [] }
+    const tally: Tally = { rooms: 0, compactions: new CompactionQueue(system, this.#opts.storageMembers), redacted: 0, kvStates: 0, failures: [] }
     control.progress({ message: `noting the erasure of ${name}` })
     await system.entity(ERASURES, ERASURE_LOG_KEY).ask<ErasedUser>((replyTo) => ({ type: 'note-erasure', name, by, replyTo }))
     await this.#opts.users.remove(name).catch((err: unknown) => {
@@ -70,7 +71,12 @@ export class UserErasure {
     await this.#revokeTools(name, tally)
     control.progress({ done: rooms.length + 2, message: 'compacting the stores' })
     // only what changed: a room the user never posted in holds nothing of theirs to compact away
-    const uncompacted = await this.#compact([...tally.changed, `${AGENT.type}/${name}`])
+    // (the rooms that did were queued as they were done)
+    tally.compactions.add(`${AGENT.type}/${name}`)
+    await tally.compactions.done()
+    // best effort: a member that failed keeps the old bytes in its files until LevelDB compacts them
+    // by itself; it is listed, the job not failed
+    const uncompacted = tally.compactions.failures
     control.progress({ done: rooms.length + 3, failed: tally.failures.length, left: [...tally.failures, ...uncompacted] })
     const summary = `erased ${name}: ${tally.redacted} posts redacted in ${tally.rooms} of ${rooms.length} rooms, ${turns} agent turns and ${tally.kvStates} KV caches removed, tokens revoked`
     if (tally.failures.length > 0) throw new Error(`${summary}; ${tally.failures.length} steps failed (run the erasure again): ${tally.failures.slice(0, 3).map((f) => `${f.item}: ${f.why}`).join('; ')}`)
@@ -89,7 +95,7 @@ export class UserErasure {
           const ack = await this.#opts.system.entity(ROOM, room).ask<EraseAck>((replyTo) => ({ type: 'erase-user', user: name, by, replyTo }), { timeout: ERASE_ROOM_ASK_MS })
           tally.redacted += ack.redacted
           if (ack.redacted + ack.already > 0) tally.rooms++
-          if (ack.redacted + ack.already > 0) tally.changed.push(`${ROOM.type}/${room}`)
+          if (ack.redacted + ack.already > 0) tally.compactions.add(`${ROOM.type}/${room}`)
         } catch (err) {
           tally.failures.push({ item: `room/${room}`, why: describe(err) })
         }
@@ -133,11 +139,4 @@ export class UserErasure {
     }
   }
 
-  /** Each storage member compacts the entities' ranges: best effort (a member that fails keeps the
-   * old bytes in its files until LevelDB compacts them by itself; it is listed, the job not failed). */
-  async #compact (entities: readonly string[]): Promise<Array<{ item: string, why: string }>> {
-    const failures: Array<{ item: string, why: string }> = []
-    await compactEverywhere(this.#opts.system, this.#opts.storageMembers(), entities, failures)
-    return failures
-  }
 }

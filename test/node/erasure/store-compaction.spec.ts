@@ -1,5 +1,5 @@
 import { expect } from 'chai'
-import { checkStoreCompactionMsg, compactEverywhere } from '../../../node/erasure/index.ts'
+import { CompactionQueue, checkStoreCompactionMsg, compactEverywhere } from '../../../node/erasure/index.ts'
 import { ErasureRig } from '../../helpers/erasure-rig.ts'
 import { deferred } from '../../helpers/wait-for.ts'
 
@@ -28,6 +28,26 @@ describe('storeCompaction', () => {
     gate.resolve()
     await done
     expect(answered).to.equal(true)
+  })
+
+  it('should compact what is queued while a request runs in the next one, and say when all is done, listing a member it cannot reach', async () => {
+    const gate = deferred()
+    const first = deferred()
+    let settles = 0
+    rig.indexSettled = async () => { if (++settles === 1) { first.resolve(); await gate.promise } }
+    const queue = new CompactionQueue(rig.system, () => [rig.system.node, 'nowhere'])
+    queue.add('room/a')
+    await first.promise
+    // the first request is held: these wait, and go together as the next
+    queue.add('room/b')
+    queue.add('room/c')
+    gate.resolve()
+    await queue.done()
+    expect(settles, 'requests answered by this node').to.equal(2)
+    expect(rig.compacted.filter(([gte]) => gte.startsWith('r')).map(([gte]) => gte.split('\x00')[2])).to.deep.equal(['room/a', 'room/b', 'room/c'])
+    expect(queue.failures.map((f) => f.item)).to.deep.equal(['compaction on nowhere', 'compaction on nowhere'])
+    // nothing queued: done at once
+    await queue.done()
   })
 
   it('should refuse a malformed request from a peer', () => {
