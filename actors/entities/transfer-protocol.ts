@@ -2,9 +2,10 @@ import { MAX_CHAT_TEXT_BYTES } from '../../protocols/index.ts'
 import type { ImportItem } from '../../protocols/index.ts'
 import type { JournalRecord } from '../kernel/index.ts'
 import {
-  MAX_EXPORT_PAGE_RECORDS, MAX_IMPORTED_AUTHOR_LENGTH, MAX_IMPORT_BATCH_BYTES, MAX_IMPORT_BATCH_POSTS, MAX_IMPORT_SOURCES, MAX_IMPORT_SOURCE_LENGTH
+  MAX_EXPORT_HEAD_RANGES, MAX_EXPORT_PAGE_RECORDS, MAX_IMPORTED_AUTHOR_LENGTH, MAX_IMPORT_BATCH_BYTES, MAX_IMPORT_BATCH_POSTS, MAX_IMPORT_SOURCES, MAX_IMPORT_SOURCE_LENGTH
 } from './constants.ts'
 import type { MessageCheck } from './message-check.ts'
+import { isSeqRanges } from './seq-ranges.ts'
 import type { SeqRanges } from './seq-ranges.ts'
 
 /**
@@ -54,6 +55,18 @@ export interface ExportHead {
   readonly floor: number
   readonly redacted: SeqRanges
   readonly held: number
+}
+
+/** An `export-head` answer as it came from the room's owner (another node), or undefined when it is
+ * not one: counts that are seqs, `held` within the head, redacted ranges well formed and at most
+ * MAX_EXPORT_HEAD_RANGES. An exporter that gets undefined reads every page from the owner. */
+export function checkExportHead (value: unknown): ExportHead | undefined {
+  const v = value as Partial<Record<keyof ExportHead, unknown>> | null
+  if (typeof v !== 'object' || v === null) return undefined
+  const seq = (n: unknown): n is number => Number.isSafeInteger(n) && (n as number) >= 0
+  if (!seq(v.head) || !seq(v.floor) || !seq(v.held) || v.held > v.head) return undefined
+  if (!isSeqRanges(v.redacted) || v.redacted.length > MAX_EXPORT_HEAD_RANGES) return undefined
+  return { head: v.head, floor: v.floor, redacted: v.redacted, held: v.held }
 }
 
 /** An import source: printable ASCII without spaces. */

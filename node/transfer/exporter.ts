@@ -1,5 +1,5 @@
-import { AGENT, EXPORT_PAGE_BYTES, ROOM, ROOMS, ROOM_DIRECTORY_KEY, agentRecord, hasSeq, roomRecord, roomRecordJson } from '../../actors/index.ts'
-import type { ActorSystem, AgentEvent, AgentSettings, ExportHead, RoomEvent, RoomInfo, RoomSummary, TransferPage } from '../../actors/index.ts'
+import { AGENT, EXPORT_PAGE_BYTES, ROOM, ROOMS, ROOM_DIRECTORY_KEY, agentRecord, checkExportHead, hasSeq, roomRecord, roomRecordJson } from '../../actors/index.ts'
+import type { ActorSystem, AgentEvent, AgentSettings, RoomEvent, RoomInfo, RoomSummary, TransferPage } from '../../actors/index.ts'
 import { EXPORT_FORMAT } from '../../protocols/index.ts'
 import type { ExportHeader, ExportKind, ExportRecord } from '../../protocols/index.ts'
 import { EXPORT_PAGES_IN_FLIGHT, EXPORT_PAGE_RECORDS, LOCAL_PAGE_RECORDS, TRANSFER_ASK_TIMEOUT_MS } from './constants.ts'
@@ -20,6 +20,10 @@ export interface LocalRecords {
    * order, at most `limit`; fewer (or none) where it holds no more from there. */
   read (entity: string, from: number, limit: number): Promise<ReadonlyArray<{ readonly seq: number, readonly event: unknown }>>
 }
+
+/** A room's page after `after` (at most `limit` records) from this node's replica, each record made
+ * into an item by `item`; undefined where the replica does not serve it (the owner is asked). */
+type LocalPageRead = <T>(after: number, limit: number, item: (seq: number, event: RoomEvent, redacted: boolean) => T) => Promise<ItemPage<T> | undefined>
 
 export interface ExporterOptions {
   readonly system: Pick<ActorSystem, 'entity'>
@@ -161,11 +165,12 @@ export class Exporter {
    * the owner too. Undefined: no replica here, or a room that does not answer `export-head` (an
    * older node's): every page from the owner.
    */
-  async #localRoom (name: string): Promise<(<T>(after: number, limit: number, item: (seq: number, event: RoomEvent, redacted: boolean) => T) => Promise<ItemPage<T> | undefined>) | undefined> {
+  async #localRoom (name: string): Promise<LocalPageRead | undefined> {
     const local = this.#options.local
     if (local === undefined) return undefined
-    const at = await this.#options.system.entity(ROOM, name).ask<ExportHead>((replyTo) => ({ type: 'export-head', reader: local.node, replyTo }), { timeout: TRANSFER_ASK_TIMEOUT_MS })
-      .catch(() => undefined)
+    // (an answer that is not one, from a peer, counts as none)
+    const at = checkExportHead(await this.#options.system.entity(ROOM, name).ask<unknown>((replyTo) => ({ type: 'export-head', reader: local.node, replyTo }), { timeout: TRANSFER_ASK_TIMEOUT_MS })
+      .catch(() => undefined))
     if (at === undefined || at.held < at.floor) return undefined
     const entity = `${ROOM.type}/${name}`
     return async (after, limit, item) => {

@@ -1,6 +1,7 @@
 import { expect } from 'chai'
 import { MAX_IMPORT_SOURCES } from '../../../actors/entities/constants.ts'
-import { itemsAfter, planImport, withWatermark } from '../../../actors/entities/transfer-protocol.ts'
+import { MAX_EXPORT_HEAD_RANGES } from '../../../actors/entities/constants.ts'
+import { checkExportHead, itemsAfter, planImport, withWatermark } from '../../../actors/entities/transfer-protocol.ts'
 
 describe('transfer-protocol', () => {
   const items = [3, 5, 9].map((seq) => ({ seq }))
@@ -30,5 +31,16 @@ describe('transfer-protocol', () => {
     expect(marks).to.deep.equal({ s: 4 })
     expect(withWatermark(marks, 'constructor', 1)).to.deep.equal({ s: 4, constructor: 1 })
     expect(withWatermark({}, '__proto__', 7)['__proto__']).to.equal(7)
+  })
+
+  it('should take an export-head answer from a peer only when it is one', () => {
+    const good = { head: 9, floor: 2, redacted: [[3, 4], [7, 7]], held: 8 }
+    expect(checkExportHead(good)).to.deep.equal(good)
+    expect(checkExportHead({ ...good, extra: 'dropped' })).to.deep.equal(good)
+    for (const bad of [null, 5, 'x', { ...good, head: -1 }, { ...good, floor: 1.5 }, { ...good, held: 10 }, { ...good, held: '8' },
+      { ...good, redacted: [[4, 3]] }, { ...good, redacted: [[3, 4], [2, 2]] }, { ...good, redacted: [[3, 4], [5, 6]] }, { ...good, redacted: 'all' },
+      { ...good, redacted: Array.from({ length: MAX_EXPORT_HEAD_RANGES + 1 }, (_, i) => [2 * i + 1, 2 * i + 1]) }]) {
+      expect(checkExportHead(bad), JSON.stringify(bad).slice(0, 60)).to.equal(undefined)
+    }
   })
 })
