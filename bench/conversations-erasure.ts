@@ -97,11 +97,19 @@ async function dataDirHolds (node: ErasureNode, text: string): Promise<number> {
   return holding
 }
 
-/** Waits for job `id` on `node` to end; its final state. */
-async function jobEnd (node: ErasureNode, id: string): Promise<{ state: string, message: string, error: string | null }> {
-  const deadline = performance.now() + ERASE_LIMIT_MS
+/** Waits for job `id` on `node` to end; its final state. Each step the job names (its message,
+ * counts aside) is logged with when it began, so a slow run says where its time went. */
+async function jobEnd (node: ErasureNode, id: string, log?: (line: string) => void): Promise<{ state: string, message: string, error: string | null }> {
+  const started = performance.now()
+  const deadline = started + ERASE_LIMIT_MS
+  let step = ''
   for (;;) {
     const job = await admin<{ state: string, message: string, error: string | null }>(node, 'GET', `/jobs/${id}`)
+    const now = job.state === 'running' ? job.message.replace(/\d+/g, 'N') : job.state
+    if (now !== step) {
+      step = now
+      log?.(`  ${((performance.now() - started) / 1000).toFixed(2)} s: ${job.state === 'running' ? job.message : job.state}`)
+    }
     if (job.state !== 'running') return job
     if (performance.now() > deadline) throw new Error(`job ${id} still running after ${ERASE_LIMIT_MS} ms: ${job.message}`)
     await new Promise((resolve) => setTimeout(resolve, POLL_MS))
@@ -147,7 +155,7 @@ export async function erasureFigures (nodes: readonly ErasureNode[], options: Er
 
   const started = performance.now()
   const job = await admin<{ id: string }>(nodes[1 % nodes.length] as ErasureNode, 'POST', `/users/${user}/erase`)
-  const ended = await jobEnd(nodes[1 % nodes.length] as ErasureNode, job.id)
+  const ended = await jobEnd(nodes[1 % nodes.length] as ErasureNode, job.id, options.log)
   const erased = (performance.now() - started) / 1000
   if (ended.state !== 'done') throw new Error(`erasure of ${user} ${ended.state}: ${ended.error ?? ended.message}`)
   options.log?.(`erase job: ${ended.message} in ${erased.toFixed(2)} s`)

@@ -2,7 +2,9 @@ import { expect } from 'chai'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { DatabaseSync } from 'node:sqlite'
 import { FtsIndex, checkSearchQuery } from '../../../node/search/index.ts'
+import { FTS_AUTOMERGE } from '../../../node/search/constants.ts'
 import type { IndexRow, LocalHit } from '../../../node/search/index.ts'
 
 const row = (entity: string, seq: number, text: string, author = 'ann', ts = 1_000 + seq, partition = 1): IndexRow => ({ partition, entity, seq, author, ts, text })
@@ -72,6 +74,27 @@ describe('FtsIndex', () => {
     expect(index.search(q('harmless'), { user: null }, 200)).to.have.length(100)
     expect(index.search(q('hunter2'), { user: null }, 10)).to.deep.equal([])
     index.close()
+  })
+
+  it('should have FTS5 merge its segments two at a time, in a file it made and in one it reopened', () => {
+    const path = join(dir, 'search.sqlite')
+    const automerge = (): number => {
+      const db = new DatabaseSync(path)
+      try {
+        return Number((db.prepare("SELECT v FROM posts_fts_config WHERE k = 'automerge'").get() as { v: number }).v)
+      } finally {
+        db.close()
+      }
+    }
+    const index = new FtsIndex(path)
+    index.apply(ops([row('room/a', 1, 'alpha')]))
+    index.setComplete(true)
+    index.close()
+    expect(automerge()).to.equal(FTS_AUTOMERGE).and.to.equal(2)
+    const again = new FtsIndex(path)
+    expect(again.verdict).to.equal('ok')
+    again.close()
+    expect(automerge()).to.equal(2)
   })
 
   it('should rank the most recent matches of a window, keep ids in time order, and filter time as id ranges', () => {
