@@ -152,9 +152,10 @@ async function recordMany (ctx: RoomContext, events: readonly RoomEvent[]): Prom
 }
 
 /** Rewrites the redacted post without its text, then answers: the answer means the text is gone
- * from W replicas' stores (the rest follow by anti-entropy). A rewrite that fails is logged and the
- * redaction still answered (it is durable, and every read hides the text already); the user's
- * erasure, if it ever comes, scrubs such a post (it is found by its mark). */
+ * from the store of every replica that is up (ctx.rewrite; one that was down follows by
+ * anti-entropy). A rewrite that fails is logged and the redaction still answered (it is durable,
+ * and every read hides the text already); the user's erasure, if it ever comes, scrubs such a post
+ * (it is found by its mark). */
 function scrubThenReply (ctx: RoomContext, records: ReadonlyArray<{ seq: number, event: RoomEvent }>, reply: () => void): void {
   ctx.rewrite(records).catch((err: unknown) => {
     ctx.log.warn({ room: ctx.key, err }, `rewriting redacted posts of room ${ctx.key} failed; their text is hidden but still stored`)

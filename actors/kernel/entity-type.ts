@@ -116,7 +116,8 @@ export interface EntityContext<M, S, E, V = undefined> extends Refs {
   events (from: number, limit: number): Promise<Array<JournalRecord<E>>>
   /**
    * Replaces durable records (each seq in [floor, durableSeq]) with these events, a higher
-   * revision, keeping seq and epoch; resolves once W replicas hold them (the rest by anti-entropy).
+   * revision, keeping seq and epoch; resolves once every replica up holds them (W at least; one
+   * that stays behind or down takes them by anti-entropy).
    * The record's old event is gone from those replicas' stores when it resolves. The state is not
    * changed (replay applies the new events: keep `applyEvent` giving the same state for both, or
    * keep what changes in the state too). JournalEditError when a seq is out of range.

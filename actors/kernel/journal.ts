@@ -79,9 +79,10 @@ export interface EntityJournal {
   handOver? (): unknown
   /**
    * Replaces durable records (each seq in [floor, durable head]) with these events, keeping their
-   * seqs (and epochs): each record's next revision. Resolves once W replicas hold them (the rest
-   * take them by anti-entropy); from then on no read returns the old events, and those replicas'
-   * stores no longer hold them. Rewrites run one at a time, in call order. Absent: the journal
+   * seqs (and epochs): each record's next revision. Resolves once every replica up holds them (W
+   * at least; one that stays behind or down takes them by anti-entropy); from then on no read
+   * returns the old events, and those replicas' stores no longer hold them. Rewrites run one at a
+   * time, in call order. Absent: the journal
    * cannot rewrite (the kernel's ctx.rewrite then rejects).
    */
   rewrite? (records: readonly JournalRecord[]): Promise<void>

@@ -28,6 +28,10 @@ export const FENCE_BACKOFF_MAX_MS = 500
 /** Backoff between tries to reach a replica that did not answer (jittered, doubling). */
 export const RETRY_MIN_MS = 50
 export const RETRY_MAX_MS = 2_000
+/** How long a rewrite or a trim that W replicas took waits for the rest of the set (ms): a redacted
+ * post's text must leave every replica, and one that lags is usually a feed round behind; one that is
+ * down gets it from anti-entropy, and this bounds what it adds to a redaction's answer. */
+export const EDIT_EVERY_REPLICA_MS = 1_000
 
 /** Records per append request to one replica, and per read: a page must fit in a mesh frame. */
 export const APPEND_BATCH_RECORDS = 256

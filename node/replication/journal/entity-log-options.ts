@@ -29,6 +29,9 @@ export interface EntityLogOptions {
   readonly env: OwnerEnv
   /** @default DEFAULT_APPEND_TIMEOUT_MS */
   readonly appendTimeoutMs?: number
+  /** How long a rewrite or a trim that W replicas took waits for the rest of the set (ms).
+   * @default EDIT_EVERY_REPLICA_MS */
+  readonly editEveryReplicaMs?: number
   /** Called once when the log stops for good (a newer owner fenced it, or a write timed out): the
    * entity must stop serving. */
   readonly onFailed?: (err: Error) => void

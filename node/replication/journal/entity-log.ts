@@ -1,4 +1,4 @@
-import { DEFAULT_APPEND_TIMEOUT_MS, READ_PAGE_RECORDS } from '../constants.ts'
+import { DEFAULT_APPEND_TIMEOUT_MS, EDIT_EVERY_REPLICA_MS, READ_PAGE_RECORDS } from '../constants.ts'
 import { EntityLogClosedError, ReplicasUnavailableError } from '../errors.ts'
 import type { StoredRecord, StoredSnapshot } from '../replica/replica-protocol.ts'
 import type { EntityLogOptions } from './entity-log-options.ts'
@@ -55,7 +55,7 @@ export class EntityLog {
       advance: () => { this.#advance() }
     })
     this.#lease = new OwnerLease(this.#s, { ...owner, lease: opts.lease })
-    this.#edits = new LogEdits(this.#s, { ...owner, feed: this.#feed, timeoutMs: opts.appendTimeoutMs ?? DEFAULT_APPEND_TIMEOUT_MS })
+    this.#edits = new LogEdits(this.#s, { ...owner, feed: this.#feed, timeoutMs: opts.appendTimeoutMs ?? DEFAULT_APPEND_TIMEOUT_MS, everyReplicaMs: opts.editEveryReplicaMs ?? EDIT_EVERY_REPLICA_MS })
   }
 
   /**

@@ -14,13 +14,16 @@ export interface LogEditsOwner {
   readonly feed: ReplicaFeed
   /** How long an edit waits for W replicas before it fails (the log goes on). */
   readonly timeoutMs: number
+  /** How long an edit W replicas took waits for the rest of the set (EDIT_EVERY_REPLICA_MS). */
+  readonly everyReplicaMs: number
   /** The log stops for good (a newer owner took the entity). */
   fail (err: Error): void
 }
 
 /**
  * An owner's rewrites and trims of its log (docs/replication.md, "Rewrites and trims"): sent to
- * every replica of the set, resolved once W replicas whose logs equal the owner's there hold them.
+ * every replica of the set, resolved once every replica up whose log equals the owner's there holds
+ * them (W at least, the others waited for a little: #atQuorum).
  * One edit at a time, in call order (two rewrites of one record must reach the replicas with
  * revisions in that order). Replicas that miss one get it from the owner's feed (a trim) or from
  * anti-entropy (a rewrite: the higher revision wins there).
@@ -140,8 +143,9 @@ export class LogEdits {
   /**
    * Sends the request to every replica of the set, again to those that did not take it (not
    * answering, or their logs not yet equal to the owner's up to `upTo`: the feed brings them), until
-   * W replicas in step took it or the time is up (ReplicasUnavailableError; the log goes on). A
-   * newer owner found fails the log (StaleEpochError).
+   * every replica of the set not broken took it, or W did and `everyReplicaMs` passed since;
+   * fewer than W when the time is up fails it (ReplicasUnavailableError; the log goes on). A newer
+   * owner found fails the log (StaleEpochError).
    */
   async #atQuorum (what: string, upTo: number, request: () => ReplicaRequest): Promise<void> {
     const s = this.#s
@@ -149,6 +153,8 @@ export class LogEdits {
     const took = new Set<string>()
     const deadline = env.now() + this.#o.timeoutMs
     let backoff = RETRY_MIN_MS
+    /** When W replicas had taken it. */
+    let quorumAt: number | undefined
     for (;;) {
       if (s.failure !== undefined) throw s.failure
       if (s.closed) throw new EntityLogClosedError(entityId)
@@ -166,8 +172,17 @@ export class LogEdits {
         if (reply.result === 'ok' && inStep && reply.whole !== false) took.add(t.node)
       }))
       if (s.failure !== undefined) throw s.failure
-      if (took.size >= s.writeQuorum) return
-      if (env.now() >= deadline) throw new ReplicasUnavailableError(entityId, what, s.writeQuorum, took.size, 'no answer in time')
+      if (took.size >= s.writeQuorum) {
+        // W is what the edit needs; the others of the set are waited for a little longer (the feed
+        // brings a lagging one in step), so that a redaction's text is gone from every replica that
+        // is up, not only from W, when the edit resolves (an erasure compacts every store next)
+        const live = s.tracks.filter((t) => !t.broken).length
+        if (took.size >= live) return
+        quorumAt ??= env.now()
+        if (env.now() >= Math.min(deadline, quorumAt + this.#o.everyReplicaMs)) return
+      } else if (env.now() >= deadline) {
+        throw new ReplicasUnavailableError(entityId, what, s.writeQuorum, took.size, 'no answer in time')
+      }
       await new Promise<void>((resolve) => { env.timer(backoff * (0.5 + env.random()), resolve) })
       backoff = Math.min(RETRY_MAX_MS, backoff * 2)
     }

@@ -34,6 +34,22 @@ describe('LogEdits (EntityLog.rewrite, EntityLog.trim)', () => {
     log.close()
   })
 
+  it('should resolve a rewrite once the replica that was out of reach took it too, not at W, while it comes back in time', async () => {
+    // a minute to come back: the rewrite cannot resolve at W meanwhile, whatever the machine's speed
+    const log = await EntityLog.open({ entityId: E, replicas: ['a', 'b', 'c'], writeQuorum: 2, activation: 'first', env: set.env, appendTimeoutMs: 60_000, editEveryReplicaMs: 60_000 })
+    await log.append(posts(1, 5))
+    await waitFor(async () => (await core('c').state(E)).summary.head === 5, 'c fed up to the head')
+    set.down.add('c')
+    let resolved = false
+    const rewrite = log.rewrite([{ seq: 3, event: 'redacted' }]).then(() => { resolved = true })
+    await waitFor(async () => await stored('a', 3) === 'redacted' && await stored('b', 3) === 'redacted', 'a and b rewritten')
+    expect(resolved, 'W took it, c did not').to.equal(false)
+    set.down.delete('c')
+    await rewrite
+    expect(await stored('c', 3), 'the text left c as well before the rewrite resolved').to.equal('redacted')
+    log.close()
+  })
+
   it('should refuse a rewrite of what is not acknowledged or was trimmed, and fail when too few replicas take it, the log going on', async () => {
     const log = await open('first')
     await log.append(posts(1, 4))
