@@ -159,7 +159,7 @@ export class LogEdits {
       if (s.failure !== undefined) throw s.failure
       if (s.closed) throw new EntityLogClosedError(entityId)
       const asked = s.tracks.filter((t) => !t.broken && !took.has(t.node))
-      await Promise.allSettled(asked.map(async (t: ReplicaTrack) => {
+      const answered = Promise.allSettled(asked.map(async (t: ReplicaTrack) => {
         const inStep = t.match >= upTo
         const reply = await env.call(t.node, request()) as { result: string, promised?: number, summary?: LogSummary, whole?: boolean }
         if (reply.result === 'stale') {
@@ -171,6 +171,16 @@ export class LogEdits {
         // not counted, whatever its log's standing)
         if (reply.result === 'ok' && inStep && reply.whole !== false) took.add(t.node)
       }))
+      if (quorumAt === undefined) {
+        await answered
+      } else {
+        // past W, a replica that does not answer (cut off without a word) is not waited for
+        // beyond the grace: its ask would hold the edit up to REPLICA_ASK_MS each time
+        const left = Math.max(0, quorumAt + this.#o.everyReplicaMs - env.now())
+        let cancel: (() => void) | undefined
+        await Promise.race([answered, new Promise<void>((resolve) => { cancel = env.timer(left, resolve) })])
+        cancel?.()
+      }
       if (s.failure !== undefined) throw s.failure
       if (took.size >= s.writeQuorum) {
         // W is what the edit needs; the others of the set are waited for a little longer (the feed

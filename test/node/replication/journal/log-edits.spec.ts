@@ -50,6 +50,24 @@ describe('LogEdits (EntityLog.rewrite, EntityLog.trim)', () => {
     log.close()
   })
 
+  it('should not wait past its grace for a replica cut off without a word once W took the rewrite', async () => {
+    const log = await EntityLog.open({ entityId: E, replicas: ['a', 'b', 'c'], writeQuorum: 2, activation: 'first', env: set.env, appendTimeoutMs: 60_000, editEveryReplicaMs: 100 })
+    await log.append(posts(1, 5))
+    await waitFor(async () => (await core('c').state(E)).summary.head === 5, 'c fed up to the head')
+    set.silent.add('c')
+    const rewrite = log.rewrite([{ seq: 3, event: 'redacted' }])
+    // the first ask of c waits as an ask to a node behind dropped packets does, until its timeout
+    await waitFor(() => set.held.length === 1, 'the rewrite asked c')
+    set.held[0]?.fail()
+    // W took it: c is asked again, and that ask is never answered; the grace ends the wait
+    await rewrite
+    expect(await stored('a', 3)).to.equal('redacted')
+    expect(await stored('b', 3)).to.equal('redacted')
+    expect(set.held.length, 'c asked again after W').to.be.greaterThan(1)
+    for (const h of set.held) h.fail()
+    log.close()
+  })
+
   it('should refuse a rewrite of what is not acknowledged or was trimmed, and fail when too few replicas take it, the log going on', async () => {
     const log = await open('first')
     await log.append(posts(1, 4))
