@@ -143,7 +143,8 @@ export class LogEdits {
   /**
    * Sends the request to every replica of the set, again to those that did not take it (not
    * answering, or their logs not yet equal to the owner's up to `upTo`: the feed brings them), until
-   * every replica of the set not broken took it, or W did and `everyReplicaMs` passed since;
+   * every replica of the set not broken nor known to be down took it, or W did and
+   * `everyReplicaMs` passed since;
    * fewer than W when the time is up fails it (ReplicasUnavailableError; the log goes on). A newer
    * owner found fails the log (StaleEpochError).
    */
@@ -186,8 +187,8 @@ export class LogEdits {
         // W is what the edit needs; the others of the set are waited for a little longer (the feed
         // brings a lagging one in step), so that a redaction's text is gone from every replica that
         // is up, not only from W, when the edit resolves (an erasure compacts every store next)
-        const live = s.tracks.filter((t) => !t.broken).length
-        if (took.size >= live) return
+        // (a replica membership knows to be down is not waited for: it gets the edit by anti-entropy)
+        if (!s.tracks.some((t) => !t.broken && !took.has(t.node) && env.live?.(t.node) !== false)) return
         quorumAt ??= env.now()
         if (env.now() >= Math.min(deadline, quorumAt + this.#o.everyReplicaMs)) return
       } else if (env.now() >= deadline) {
