@@ -18,6 +18,14 @@ describe('LogEdits (EntityLog.rewrite, EntityLog.trim)', () => {
   const stored = async (node: string, seq: number): Promise<unknown> => (await core(node).handle({ op: 'read', entity: E, from: seq, limit: 1 }))[0]?.event
   const snapshot = (seq: number): { seq: number, state: unknown } => ({ seq, state: { upTo: seq } })
 
+  /** A log of five posts that every replica holds, whose edits wait `everyReplicaMs` past W. */
+  const fedLog = async (everyReplicaMs: number): Promise<EntityLog> => {
+    const log = await EntityLog.open({ entityId: E, replicas: ['a', 'b', 'c'], writeQuorum: 2, activation: 'first', env: set.env, appendTimeoutMs: 60_000, editEveryReplicaMs: everyReplicaMs })
+    await log.append(posts(1, 5))
+    await waitFor(async () => (await core('c').state(E)).summary.head === 5, 'c fed up to the head')
+    return log
+  }
+
   it('should rewrite at W with a replica down, at the next revision, and serve the new event from then on', async () => {
     const log = await open('first')
     await log.append(posts(1, 5))
@@ -37,9 +45,7 @@ describe('LogEdits (EntityLog.rewrite, EntityLog.trim)', () => {
 
   it('should resolve a rewrite once the replica that was out of reach took it too, not at W, while it comes back in time', async () => {
     // a minute to come back: the rewrite cannot resolve at W meanwhile, whatever the machine's speed
-    const log = await EntityLog.open({ entityId: E, replicas: ['a', 'b', 'c'], writeQuorum: 2, activation: 'first', env: set.env, appendTimeoutMs: 60_000, editEveryReplicaMs: 60_000 })
-    await log.append(posts(1, 5))
-    await waitFor(async () => (await core('c').state(E)).summary.head === 5, 'c fed up to the head')
+    const log = await fedLog(60_000)
     // c does not answer, and membership has not marked it down (a replica a moment behind)
     set.silent.add('c')
     let resolved = false
@@ -57,9 +63,7 @@ describe('LogEdits (EntityLog.rewrite, EntityLog.trim)', () => {
   })
 
   it('should not wait past its grace for a replica cut off without a word once W took the rewrite', async () => {
-    const log = await EntityLog.open({ entityId: E, replicas: ['a', 'b', 'c'], writeQuorum: 2, activation: 'first', env: set.env, appendTimeoutMs: 60_000, editEveryReplicaMs: 100 })
-    await log.append(posts(1, 5))
-    await waitFor(async () => (await core('c').state(E)).summary.head === 5, 'c fed up to the head')
+    const log = await fedLog(100)
     set.silent.add('c')
     const rewrite = log.rewrite([{ seq: 3, event: 'redacted' }])
     // the first ask of c waits as an ask to a node behind dropped packets does, until its timeout
