@@ -298,9 +298,12 @@ async function simulate (seed: number, options: SimOptions, partial: { config?: 
   /** Copies a node lost for good held when it went (same form): it held them when they were
    * acknowledged. */
   const goneWith = new Set<string>()
+  /** "node|entity" → the floor a node lost for good had trimmed its copy to when it went: it held
+   * the records below it in its snapshot (seed 605423706: an ack that came late, after a trim). */
+  const goneFloor = new Map<string, number>()
   const holders = (entity: string, replicas: readonly string[], seq: number, value: string): number =>
     // (a replica that trimmed it holds it in its snapshot: a trim covers only acknowledged records)
-    replicas.filter((n) => holds(world.node(n).disk.get(entity), seq, value) || trimmedOn(world.node(n).disk.get(entity), seq) || lostToFaults.has(`${n}|${entity}|${seq}|${value}`) || goneWith.has(`${n}|${entity}|${seq}|${value}`)).length
+    replicas.filter((n) => holds(world.node(n).disk.get(entity), seq, value) || trimmedOn(world.node(n).disk.get(entity), seq) || lostToFaults.has(`${n}|${entity}|${seq}|${value}`) || goneWith.has(`${n}|${entity}|${seq}|${value}`) || seq < (goneFloor.get(`${n}|${entity}`) ?? 0)).length
 
   let activationN = 0
   const live: Activation[] = []
@@ -589,6 +592,7 @@ async function simulate (seed: number, options: SimOptions, partial: { config?: 
         say(`${leaving} is lost for good and replaced`)
         for (const [entity, disk] of world.node(leaving).disk) {
           for (const [seq, r] of disk.records) goneWith.add(`${leaving}|${entity}|${seq}|${(r.event as { v?: string }).v ?? ''}`)
+          goneFloor.set(`${leaving}|${entity}`, floorOf(disk.state.summary))
         }
         world.decommission(leaving)
       }
