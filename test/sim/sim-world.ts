@@ -122,8 +122,8 @@ export class SimWorld {
   callTimeoutMs = 200
   /** Disk faults (damage) not yet put back, as "node|entity|seq". */
   readonly #faulty = new Set<string>()
-  /** Disk faults that a write of the replica's own put back (a recovery sealing a record again,
-   * an owner writing a seq again): nothing left for scrub to repair. */
+  /** Disk faults that a write of the replica's own put back or took away (a recovery sealing a
+   * record again, an owner writing a seq again, a trim below it): nothing left for scrub to repair. */
   rewritten = 0
   watchWrite: WriteWatcher = () => {}
   #now = 0
@@ -337,7 +337,7 @@ export class SimWorld {
               for (const s of [...e.records.keys()].filter((k) => k < (change.removeBelow as number))) {
                 e.records.delete(s)
                 e.damaged?.delete(s)
-                this.#faulty.delete(`${n.id}|${entity}|${s}`)
+                if (this.#faulty.delete(`${n.id}|${entity}|${s}`)) this.rewritten++
               }
             }
             if (change.removeFrom !== undefined) {

@@ -130,31 +130,36 @@ async function readBest (opts: EntityLogOptions, f: number, epoch: number, round
   if (best.summary.head > 0 && floorOf(best.summary) <= best.summary.head) {
     const logs = [...round.oks, ...former.oks]
     const same = logs.filter(([node, s]) => node !== best.node && s.head === best.summary.head && s.headEpoch === best.summary.headEpoch).map(([node]) => node)
-    // where the best log holds every rewrite known (or none was made), its copy, as always; else
-    // every copy that can be read, and the latest revision of them (a replica that missed a rewrite
-    // of the last record must not bring its old event back in the new epoch)
-    const latest = Math.max(0, ...logs.map(([, s]) => Math.max(s.revised ?? 0, s.rewrites ?? 0)))
-    const read = async (node: string): Promise<StoredRecord | undefined> => {
+    const read = async (node: string): Promise<StoredRecord> => {
       const [rec] = await env.call(node, { op: 'read', entity: entityId, from: best.summary.head, limit: 1 })
       if (rec?.seq === best.summary.head && rec.epoch === best.summary.headEpoch) return rec
       throw new ReplicasUnavailableError(entityId, 'recovery', f, round.oks.size, `${node} no longer holds seq ${best.summary.head}`)
     }
+    // the copy of a replica that holds every rewrite known whole (or any, where none was made);
+    // where none of those can be read, every copy, and the latest revision of them — but only when
+    // every one answered: the one that did not may be the one holding an acknowledged rewrite of
+    // this record, and a copy that missed it must not bring its old event back in the new epoch
+    // (seed 712001921: the replica with the rewrite timed out, and the seal took the other's)
+    const latest = Math.max(0, ...logs.map(([, s]) => Math.max(s.revised ?? 0, s.rewrites ?? 0)))
+    const summaries = new Map(logs)
+    const holders = [best.node, ...same]
     let why: unknown
-    if (latest === 0 || (best.summary.revised ?? 0) >= latest) {
-      for (const node of [best.node, ...same]) {
-        try {
-          last = await read(node)
-          break
-        } catch (err) {
-          why ??= err
-        }
+    for (const node of holders.filter((n) => latest === 0 || (summaries.get(n)?.revised ?? 0) >= latest)) {
+      try {
+        last = await read(node)
+        break
+      } catch (err) {
+        why ??= err
       }
-    } else {
+    }
+    if (last === undefined && latest > 0) {
       // (side by side: a recovery waits for one round trip)
-      for (const r of await Promise.allSettled([best.node, ...same].map(read))) {
+      const answers = await Promise.allSettled(holders.map(read))
+      for (const r of answers) {
         if (r.status === 'rejected') why ??= r.reason
-        else if (last === undefined || laterRevision(r.value as StoredRecord, last)) last = r.value
+        else if (last === undefined || laterRevision(r.value, last)) last = r.value
       }
+      if (answers.some((r) => r.status === 'rejected')) last = undefined
     }
     if (last === undefined) throw why
   }

@@ -22,7 +22,9 @@ describe('LogEdits (EntityLog.rewrite, EntityLog.trim)', () => {
   const fedLog = async (everyReplicaMs: number): Promise<EntityLog> => {
     const log = await EntityLog.open({ entityId: E, replicas: ['a', 'b', 'c'], writeQuorum: 2, activation: 'first', env: set.env, appendTimeoutMs: 60_000, editEveryReplicaMs: everyReplicaMs })
     await log.append(posts(1, 5))
-    await waitFor(async () => (await core('c').state(E)).summary.head === 5, 'c fed up to the head')
+    // as the owner knows it (each replica's answer back): a rewrite counts only a replica it knows
+    // in step, and one it thought behind would be asked again with no grace, c's ask never answered
+    await waitFor(() => log.replicaMatches().every((r) => r.match === 5), 'every replica known in step')
     return log
   }
 
@@ -106,6 +108,28 @@ describe('LogEdits (EntityLog.rewrite, EntityLog.trim)', () => {
     const next = await open('next')
     expect((await next.read(5, 1))[0]?.event).to.equal('redacted')
     expect(await stored('c', 5)).to.equal('redacted')
+    next.close()
+  })
+
+  it('should not seal the last record from a replica that missed its rewrite when those that hold it do not answer the read (seed 712001921)', async () => {
+    const first = await open('first')
+    await first.append(posts(1, 5))
+    await waitFor(async () => (await core('c').state(E)).summary.head === 5, 'c fed up to the head')
+    set.down.add('c')
+    await first.rewrite([{ seq: 5, event: 'redacted' }])
+    first.close()
+    set.down.clear()
+    // the next owner fences a and c (b is unreachable); a, which holds the rewrite, loses the reads
+    // of the last record: c's copy is all that answers, older than the rewrite it does not hold
+    set.down.add('b')
+    set.lose.push('a read', 'a read')
+    const refused = await open('next').then(() => undefined, (err: Error) => err)
+    expect(refused?.name, 'the take that could read only c refused').to.equal('ReplicasUnavailableError')
+    expect(set.lose, 'a asked twice: alone, then beside c').to.deep.equal([])
+    expect(await stored('c', 5)).to.deep.equal({ n: 5 })
+    const next = await open('again')
+    expect((await next.read(5, 1))[0]?.event).to.equal('redacted')
+    await waitFor(async () => await stored('c', 5) === 'redacted', 'c sealed at the rewrite')
     next.close()
   })
 
