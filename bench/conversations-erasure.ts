@@ -9,6 +9,7 @@
  */
 import { readdir, readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
+import { awaitIndexed } from './conversations-transfer.ts'
 import type { Figure } from './figure.ts'
 
 /** A node as the erasure bench reaches it: its admin endpoint (host:port) and admin token, and its
@@ -149,9 +150,15 @@ export async function erasureFigures (nodes: readonly ErasureNode[], options: Er
   const loading = performance.now()
   await (options.load ?? importPosts)(nodes, user, rooms, posts, text)
   options.log?.(`loaded ${posts} posts of ${user} in ${rooms.length} rooms in ${((performance.now() - loading) / 1000).toFixed(1)} s`)
+  // the posts erased are indexed first, as a user's posts are by the time anyone asks to erase
+  // them: the erasure does not share the cores with indexing what was just loaded, and the
+  // index's check after it means something
+  options.log?.(`search indexed them in ${(await awaitIndexed(nodes)).toFixed(1)} s more`)
   const indexHolds = options.indexHolds ?? dataDirHolds
   const before = await whereStill(nodes, rooms, marker, indexHolds)
+  options.log?.(`before: stores ${before.stores.join('/')}, index files ${before.index.join('/')}`)
   if (before.stores.some((n) => n === 0)) throw new Error(`a node's store holds none of ${user}'s posts before the erasure (${before.stores.join(', ')}): the load did not reach every replica`)
+  if (nodes.some((n, i) => n.dataDir !== undefined && before.index[i] === 0)) throw new Error(`a node's search index holds none of ${user}'s posts before the erasure (${before.index.join(', ')}): the check after it would prove nothing`)
 
   const started = performance.now()
   const job = await admin<{ id: string }>(nodes[1 % nodes.length] as ErasureNode, 'POST', `/users/${user}/erase`)

@@ -155,9 +155,9 @@ export async function transferFigures (nodes: readonly TransferNode[], clients: 
 /** Waits until every node's search index holds what was posted and imported (its feed's queue and
  * its imported posts waiting both 0, read off /metrics; a node without search shows neither), at
  * most `timeoutMs`; the seconds it waited. */
-export async function awaitIndexed (nodes: readonly TransferNode[], timeoutMs = 300_000): Promise<number> {
+export async function awaitIndexed (nodes: ReadonlyArray<Pick<TransferNode, 'admin' | 'adminToken'>>, timeoutMs = 300_000): Promise<number> {
   const started = performance.now()
-  const waiting = async (node: TransferNode): Promise<number> => {
+  const waiting = async (node: Pick<TransferNode, 'admin' | 'adminToken'>): Promise<number> => {
     const text = await (await fetch(`http://${node.admin}/metrics`, { headers: { authorization: `Bearer ${node.adminToken}` } })).text()
     return Number(/^plexi_search_feed_imported_waiting (\d+)/m.exec(text)?.[1] ?? 0) + Number(/^plexi_search_feed_queued (\d+)/m.exec(text)?.[1] ?? 0)
   }

@@ -10,8 +10,9 @@ import { MAX_COMPACT_ENTITIES, MEMBER_ASK_MS } from './constants.ts'
 export const STORE_COMPACTION_PATH = systemPath('store-compaction', 1)
 
 /** Compacts the stored records and snapshot of each entity (`type/key`) on this node; replies how
- * many entities were compacted. */
-export type StoreCompactionMsg = { readonly type: 'compact', readonly entities: readonly string[], readonly replyTo: ReplyTo<number> }
+ * many entities were compacted, once this node's search index also applied what landed before
+ * (`settle` false: without waiting for the index, as a request that others will follow does). */
+export type StoreCompactionMsg = { readonly type: 'compact', readonly entities: readonly string[], readonly settle?: boolean, readonly replyTo: ReplyTo<number> }
 
 export interface StoreCompactionOptions {
   readonly store: { compactRange (gte: string, lte: string): Promise<void> }
@@ -43,7 +44,7 @@ export function storeCompaction (opts: StoreCompactionOptions): Behavior<StoreCo
           const snapshot = snapshotKey(p, entity)
           await opts.store.compactRange(snapshot, snapshot)
         }
-        await opts.indexSettled?.()
+        if (msg.settle !== false) await opts.indexSettled?.()
         ctx.reply(msg.replyTo, msg.entities.length)
       } catch (err) {
         ctx.fail(msg.replyTo, err)
@@ -61,16 +62,19 @@ export function checkStoreCompactionMsg (msg: unknown): void {
   if (!Array.isArray(m.entities) || m.entities.length > MAX_COMPACT_ENTITIES || !m.entities.every(isEntityId)) {
     throw new InvalidPeerRequestError(`entities: at most ${MAX_COMPACT_ENTITIES} entity ids (type/key)`)
   }
+  if (m.settle !== undefined && typeof m.settle !== 'boolean') throw new InvalidPeerRequestError('settle: true or false')
 }
 
-/** Asks each member to compact the entities' ranges, MAX_COMPACT_ENTITIES to a request; failures
- * are added to `failures`. */
-export async function compactEverywhere (system: Pick<ActorSystem, 'actorAt'>, members: readonly string[], entities: readonly string[], failures: Array<{ item: string, why: string }>): Promise<void> {
+/** Asks each member to compact the entities' ranges, MAX_COMPACT_ENTITIES to a request (the last
+ * answered once its search index settled, unless `settle` is false; with no entities, one request
+ * that only settles); failures are added to `failures`. */
+export async function compactEverywhere (system: Pick<ActorSystem, 'actorAt'>, members: readonly string[], entities: readonly string[], failures: Array<{ item: string, why: string }>, settle = true): Promise<void> {
   await Promise.all(members.map(async (node) => {
     try {
-      for (let i = 0; i < entities.length; i += MAX_COMPACT_ENTITIES) {
+      for (let i = 0; i === 0 || i < entities.length; i += MAX_COMPACT_ENTITIES) {
         const batch = entities.slice(i, i + MAX_COMPACT_ENTITIES)
-        await system.actorAt<StoreCompactionMsg>({ node, path: STORE_COMPACTION_PATH }).ask<number>((replyTo) => ({ type: 'compact', entities: batch, replyTo }), { timeout: MEMBER_ASK_MS })
+        const last = i + MAX_COMPACT_ENTITIES >= entities.length
+        await system.actorAt<StoreCompactionMsg>({ node, path: STORE_COMPACTION_PATH }).ask<number>((replyTo) => ({ type: 'compact', entities: batch, settle: settle && last, replyTo }), { timeout: MEMBER_ASK_MS })
       }
     } catch (err) {
       failures.push({ item: `compaction on ${node}`, why: describe(err) })
@@ -82,13 +86,16 @@ export async function compactEverywhere (system: Pick<ActorSystem, 'actorAt'>, m
  * Compactions asked as their entities become ready (a room whose rewrites landed) while the rest of
  * a job goes on: what waits when the members finish one request goes as the next (at most
  * MAX_COMPACT_ENTITIES to a request), so a long job's compactions overlap its other work instead of
- * following it (a store's first compaction after many writes takes a second or more).
+ * following it (a store's first compaction after many writes takes a second or more). The requests
+ * do not wait for the members' search indexes; `done` asks that once, at the end.
  */
 export class CompactionQueue {
   readonly #system: Pick<ActorSystem, 'actorAt'>
   readonly #members: () => readonly string[]
   readonly #pending: string[] = []
   #running: Promise<void> | undefined
+  /** Something was compacted since the indexes were last waited for. */
+  #unsettled = false
   /** The members that failed a request (listed by compactEverywhere). */
   readonly failures: Array<{ item: string, why: string }> = []
 
@@ -103,14 +110,19 @@ export class CompactionQueue {
     this.#running ??= this.#run()
   }
 
-  /** Resolves once everything added so far was compacted, or failed (`failures`). */
+  /** Resolves once everything added so far was compacted and every member's search index applied
+   * what had landed, or failed (`failures`). */
   async done (): Promise<void> {
     while (this.#running !== undefined) await this.#running
+    if (!this.#unsettled) return
+    this.#unsettled = false
+    await compactEverywhere(this.#system, this.#members(), [], this.failures)
   }
 
   async #run (): Promise<void> {
     while (this.#pending.length > 0) {
-      await compactEverywhere(this.#system, this.#members(), this.#pending.splice(0, MAX_COMPACT_ENTITIES), this.failures)
+      this.#unsettled = true
+      await compactEverywhere(this.#system, this.#members(), this.#pending.splice(0, MAX_COMPACT_ENTITIES), this.failures, false)
     }
     this.#running = undefined
   }

@@ -40,6 +40,9 @@ export class ErasureRig {
   /** Called when a compaction waits for the search index (after its ranges); it answers once the
    * returned promise resolves. Default: at once. */
   indexSettled: () => Promise<void> = async () => {}
+  /** Called before each range is compacted; the compaction goes on once the returned promise
+   * resolves. Default: at once. */
+  compacting: (gte: string) => Promise<void> = async () => {}
 
   async open (): Promise<this> {
     this.dir = await tempDir()
@@ -52,7 +55,7 @@ export class ErasureRig {
     const store = this.store
     const compacted = this.compacted
     this.system.spawn(storeCompaction({
-      store: { async compactRange (gte, lte) { compacted.push([gte, lte]); await store.compactRange(gte, lte) } },
+      store: { compactRange: async (gte, lte) => { await this.compacting(gte); compacted.push([gte, lte]); await store.compactRange(gte, lte) } },
       partitionOf: () => 0,
       indexSettled: async () => { await this.indexSettled() }
     }), { name: STORE_COMPACTION_PATH.slice(1) })

@@ -30,11 +30,13 @@ describe('storeCompaction', () => {
     expect(answered).to.equal(true)
   })
 
-  it('should compact what is queued while a request runs in the next one, and say when all is done, listing a member it cannot reach', async () => {
+  it('should compact what is queued while a request runs in the next one, wait for the search index once at the end, and list a member it cannot reach', async () => {
     const gate = deferred()
     const first = deferred()
+    let held = false
+    rig.compacting = async () => { if (!held) { held = true; first.resolve(); await gate.promise } }
     let settles = 0
-    rig.indexSettled = async () => { if (++settles === 1) { first.resolve(); await gate.promise } }
+    rig.indexSettled = async () => { settles++ }
     const queue = new CompactionQueue(rig.system, () => [rig.system.node, 'nowhere'])
     queue.add('room/a')
     await first.promise
@@ -43,11 +45,13 @@ describe('storeCompaction', () => {
     queue.add('room/c')
     gate.resolve()
     await queue.done()
-    expect(settles, 'requests answered by this node').to.equal(2)
+    expect(settles, 'the index waited for once, after every range').to.equal(1)
     expect(rig.compacted.filter(([gte]) => gte.startsWith('r')).map(([gte]) => gte.split('\x00')[2])).to.deep.equal(['room/a', 'room/b', 'room/c'])
-    expect(queue.failures.map((f) => f.item)).to.deep.equal(['compaction on nowhere', 'compaction on nowhere'])
-    // nothing queued: done at once
+    // two requests and the settling one, each to a member it cannot reach
+    expect(queue.failures.map((f) => f.item)).to.deep.equal(['compaction on nowhere', 'compaction on nowhere', 'compaction on nowhere'])
+    // nothing queued since: done at once, the index not asked again
     await queue.done()
+    expect(settles).to.equal(1)
   })
 
   it('should refuse a malformed request from a peer', () => {
@@ -57,5 +61,7 @@ describe('storeCompaction', () => {
     expect(() => { checkStoreCompactionMsg({ type: 'compact', entities: Array.from({ length: 1001 }, () => 'room/a'), replyTo }) }).to.throw(/at most 1000/)
     expect(() => { checkStoreCompactionMsg({ type: 'wipe', replyTo }) }).to.throw(/compact/)
     expect(() => { checkStoreCompactionMsg({ type: 'compact', entities: [] }) }).to.throw(/reply address/)
+    expect(() => { checkStoreCompactionMsg({ type: 'compact', entities: [], settle: false, replyTo }) }).not.to.throw()
+    expect(() => { checkStoreCompactionMsg({ type: 'compact', entities: ['room/a'], settle: 'no', replyTo }) }).to.throw(/settle/)
   })
 })
