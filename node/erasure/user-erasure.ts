@@ -64,10 +64,6 @@ export class UserErasure {
     })
     const rooms = await system.entity(ROOMS, ROOM_DIRECTORY_KEY).ask<RoomSummary[]>((replyTo) => ({ type: 'list', replyTo }))
     control.progress({ total: rooms.length + 3, done: 0, message: `redacting ${name}'s posts in ${rooms.length} rooms` })
-    // the stores' first compaction after a busy while merges what accumulated at their top level
-    // (a second or more on a loaded node, whatever the range): begun now, with the user's agent's
-    // range, it overlaps the rooms' work instead of following the first room done
-    tally.compactions.add(`${AGENT.type}/${name}`)
     await this.#eraseRooms(control, rooms.map((r) => r.name), name, by, tally)
     control.signal.throwIfAborted()
     const turns = await this.#eraseAgent(name, by, tally)

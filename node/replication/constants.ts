@@ -29,9 +29,12 @@ export const FENCE_BACKOFF_MAX_MS = 500
 export const RETRY_MIN_MS = 50
 export const RETRY_MAX_MS = 2_000
 /** How long a rewrite or a trim that W replicas took waits for the rest of the set (ms): a redacted
- * post's text must leave every replica, and one that lags is usually a feed round behind; one that is
- * down gets it from anti-entropy, and this bounds what it adds to a redaction's answer. */
-export const EDIT_EVERY_REPLICA_MS = 1_000
+ * post's text must leave every replica. One that is up but slow (a loaded node whose LevelDB is
+ * compacting: a full conversations bench had one take an erasure's rewrites more than a second
+ * after W, and it kept the text until anti-entropy) is waited for as long as an append waits for
+ * W; one cut off without a word is not waited for once membership marks it down (failure-timeout,
+ * 3 s by default), and one that is down gets it from anti-entropy. */
+export const EDIT_EVERY_REPLICA_MS = 10_000
 
 /** Records per append request to one replica, and per read: a page must fit in a mesh frame. */
 export const APPEND_BATCH_RECORDS = 256
