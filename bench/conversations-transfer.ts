@@ -86,6 +86,9 @@ export async function loadRooms (nodes: readonly TransferNode[], options: LoadOp
   return { count: added, seconds, perSecond: added / seconds }
 }
 
+/** Export rounds the figure is the median of. */
+const EXPORT_ROUNDS = 3
+
 /** Exports rooms as JSON (`concurrency` at once, worker w through node w mod n: each node serves as
  * many exports at once as the others), reading every byte; the rate in MiB/s. */
 export async function exportRooms (nodes: readonly TransferNode[], rooms: readonly string[], concurrency = 3): Promise<Rate> {
@@ -143,8 +146,15 @@ export async function transferFigures (nodes: readonly TransferNode[], clients: 
   // the cores with that (an export during a bulk index runs at about half the rate)
   const indexing = await awaitIndexed(nodes)
   options.log?.(`search indexed the import in ${indexing.toFixed(1)} s more`)
-  const exported = await exportRooms(nodes, names, nodes.length)
-  options.log?.(`export: ${exported.count.toFixed(0)} MiB in ${exported.seconds.toFixed(1)} s`)
+  // three rounds, the median taken: one round of these rooms lasts a second or so, and a second on
+  // this machine varies by a sixth from one run to the next (each round is logged, the first apart)
+  const rounds: Rate[] = []
+  for (let round = 0; round < EXPORT_ROUNDS; round++) {
+    const r = await exportRooms(nodes, names, nodes.length)
+    rounds.push(r)
+    options.log?.(`export round ${round + 1}: ${r.count.toFixed(0)} MiB in ${r.seconds.toFixed(2)} s (${r.perSecond.toFixed(1)} MiB/s)`)
+  }
+  const exported = [...rounds].sort((a, b) => a.perSecond - b.perSecond)[Math.floor(EXPORT_ROUNDS / 2)] as Rate
   const read = await historyRooms(nodes, names, clients.history)
   return [
     { name: 'conversations import', unit: 'posts/s', value: imported.perSecond, baseline_name: 'posts sent one by one', baseline: posted.perSecond, ratio: imported.perSecond / posted.perSecond, goal: '>= 20000 posts/s' },
