@@ -29,11 +29,11 @@ export const FENCE_BACKOFF_MAX_MS = 500
 export const RETRY_MIN_MS = 50
 export const RETRY_MAX_MS = 2_000
 /** How long a rewrite or a trim that W replicas took waits for the rest of the set (ms): a redacted
- * post's text must leave every replica. One that is up but slow (a loaded node whose LevelDB is
- * compacting: a full conversations bench had one take an erasure's rewrites more than a second
- * after W, and it kept the text until anti-entropy) is waited for as long as an append waits for
- * W; one cut off without a word is not waited for once membership marks it down (failure-timeout,
- * 3 s by default), and one that is down gets it from anti-entropy. */
+ * post's text must leave every replica, and what one misses it keeps until anti-entropy. One that
+ * is up but slow (an erasure's rewrites of a room take 1–2.5 s on the conversations bench's loaded
+ * cluster, its stores compacting) is waited for as long as an append waits for W; one cut off
+ * without a word is not waited for once membership marks it down (failure-timeout, 3 s by
+ * default), and one that is down gets it from anti-entropy. */
 export const EDIT_EVERY_REPLICA_MS = 10_000
 
 /** Records per append request to one replica, and per read: a page must fit in a mesh frame. */
