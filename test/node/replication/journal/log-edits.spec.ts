@@ -31,8 +31,9 @@ describe('LogEdits (EntityLog.rewrite, EntityLog.trim)', () => {
   it('should rewrite at W with a replica down, at the next revision, and serve the new event from then on', async () => {
     const log = await open('first')
     await log.append(posts(1, 5))
-    // acknowledged at W = 2: c must hold them before it goes down (it keeps the old event)
-    await waitFor(async () => (await core('c').state(E)).summary.head === 5, 'c fed up to the head')
+    // acknowledged at W = 2: c must hold them before it goes down (it keeps the old event), and the
+    // owner must know a and b in step (one it thought behind would be asked again, c with it)
+    await waitFor(() => log.replicaMatches().every((r) => r.match === 5), 'every replica known in step')
     set.down.add('c')
     await log.rewrite([{ seq: 3, event: 'redacted' }])
     expect(set.sent.filter((s) => s === 'c rewrite'), 'c, known to be down, not waited for past W').to.have.length(1)
