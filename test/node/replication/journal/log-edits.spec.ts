@@ -28,6 +28,18 @@ describe('LogEdits (EntityLog.rewrite, EntityLog.trim)', () => {
     return log
   }
 
+  /** Five posts every replica holds, the last rewritten while c was down (c keeps the old event);
+   * the owner closed, every replica reachable again. */
+  const lastRewrittenWithoutC = async (): Promise<void> => {
+    const first = await open('first')
+    await first.append(posts(1, 5))
+    await waitFor(async () => (await core('c').state(E)).summary.head === 5, 'c fed up to the head')
+    set.down.add('c')
+    await first.rewrite([{ seq: 5, event: 'redacted' }])
+    first.close()
+    set.down.clear()
+  }
+
   it('should rewrite at W with a replica down, at the next revision, and serve the new event from then on', async () => {
     const log = await open('first')
     await log.append(posts(1, 5))
@@ -97,13 +109,7 @@ describe('LogEdits (EntityLog.rewrite, EntityLog.trim)', () => {
   })
 
   it('should recover the highest revision of the last record from every replica that ends in it, not the one a replica that missed the rewrite holds', async () => {
-    const first = await open('first')
-    await first.append(posts(1, 5))
-    await waitFor(async () => (await core('c').state(E)).summary.head === 5, 'c fed up to the head')
-    set.down.add('c')
-    await first.rewrite([{ seq: 5, event: 'redacted' }])
-    first.close()
-    set.down.clear()
+    await lastRewrittenWithoutC()
     // the next owner fences b and c (a is unreachable): c missed the rewrite, b holds it
     set.down.add('a')
     const next = await open('next')
@@ -113,13 +119,7 @@ describe('LogEdits (EntityLog.rewrite, EntityLog.trim)', () => {
   })
 
   it('should not seal the last record from a replica that missed its rewrite when those that hold it do not answer the read (seed 712001921)', async () => {
-    const first = await open('first')
-    await first.append(posts(1, 5))
-    await waitFor(async () => (await core('c').state(E)).summary.head === 5, 'c fed up to the head')
-    set.down.add('c')
-    await first.rewrite([{ seq: 5, event: 'redacted' }])
-    first.close()
-    set.down.clear()
+    await lastRewrittenWithoutC()
     // the next owner fences a and c (b is unreachable); a, which holds the rewrite, loses the reads
     // of the last record: c's copy is all that answers, older than the rewrite it does not hold
     set.down.add('b')
