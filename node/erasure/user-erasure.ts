@@ -18,6 +18,10 @@ export interface UserErasureOptions {
   readonly members: () => readonly string[]
   /** The members holding replicas (this node included when it does): each compacts what changed. */
   readonly storageMembers: () => readonly string[]
+  /** The rooms whose stored records name the user (the search indexes of every replica:
+   * ClusterSearch.roomsTouchedBy), or why that is not known now; absent or unknown: every room is
+   * asked. */
+  readonly touchedRooms?: (user: string) => Promise<{ readonly rooms: readonly string[] } | { readonly unknown: string }>
 }
 
 /** What an erasure did, as its job's last message says. */
@@ -63,13 +67,20 @@ export class UserErasure {
       if (kindOf(err) !== 'not-found') throw err
     })
     const rooms = await system.entity(ROOMS, ROOM_DIRECTORY_KEY).ask<RoomSummary[]>((replyTo) => ({ type: 'list', replyTo }))
-    control.progress({ total: rooms.length + 3, done: 0, message: `redacting ${name}'s posts in ${rooms.length} rooms` })
-    await this.#eraseRooms(control, rooms.map((r) => r.name), name, by, tally)
+    // only the rooms whose records name the user, when the indexes know them for sure: a room asked
+    // that was idle is started (reads its state from the replicas), which for a thousand rooms the
+    // user never posted in was most of an erasure's time; asked after the tokens were revoked, so
+    // no post of theirs lands after the answer (but one already in flight: see docs/operations.md)
+    const touched = await this.#touchedRooms(name)
+    const asked = 'rooms' in touched ? touched.rooms : rooms.map((r) => r.name)
+    const skipped = 'rooms' in touched ? ` (the ${Math.max(0, rooms.length - asked.length)} others hold nothing of theirs)` : touched.why === undefined ? '' : ` (every room: ${touched.why})`
+    control.progress({ total: asked.length + 3, done: 0, message: `redacting ${name}'s posts in ${asked.length} rooms${skipped}` })
+    await this.#eraseRooms(control, asked, name, by, tally)
     control.signal.throwIfAborted()
     const turns = await this.#eraseAgent(name, by, tally)
     await this.#forgetKvCaches(name, tally)
     await this.#revokeTools(name, tally)
-    control.progress({ done: rooms.length + 2, message: 'compacting the stores' })
+    control.progress({ done: asked.length + 2, message: 'compacting the stores' })
     // only what changed: a room the user never posted in holds nothing of theirs to compact away
     // (the rooms that did were queued as they were done)
     tally.compactions.add(`${AGENT.type}/${name}`)
@@ -77,10 +88,23 @@ export class UserErasure {
     // best effort: a member that failed keeps the old bytes in its files until LevelDB compacts them
     // by itself; it is listed, the job not failed
     const uncompacted = tally.compactions.failures
-    control.progress({ done: rooms.length + 3, failed: tally.failures.length, left: [...tally.failures, ...uncompacted] })
-    const summary = `erased ${name}: ${tally.redacted} posts redacted in ${tally.rooms} of ${rooms.length} rooms, ${turns} agent turns and ${tally.kvStates} KV caches removed, tokens revoked`
+    control.progress({ done: asked.length + 3, failed: tally.failures.length, left: [...tally.failures, ...uncompacted] })
+    const summary = `erased ${name}: ${tally.redacted} posts redacted in ${tally.rooms} of ${rooms.length} rooms (${asked.length} asked), ${turns} agent turns and ${tally.kvStates} KV caches removed, tokens revoked`
     if (tally.failures.length > 0) throw new Error(`${summary}; ${tally.failures.length} steps failed (run the erasure again): ${tally.failures.slice(0, 3).map((f) => `${f.item}: ${f.why}`).join('; ')}`)
     return summary
+  }
+
+  /** The rooms the indexes say name the user, or why not (every room is asked) when they cannot
+   * say for sure or the question failed. */
+  async #touchedRooms (name: string): Promise<{ readonly rooms: readonly string[] } | { readonly why?: string }> {
+    const ask = this.#opts.touchedRooms
+    if (ask === undefined) return {}
+    try {
+      const answer = await ask(name)
+      return 'rooms' in answer ? answer : { why: answer.unknown }
+    } catch (err) {
+      return { why: describe(err) }
+    }
   }
 
   /** Every room asked to redact the user's posts, ROOM_CONCURRENCY at a time; a room that fails is

@@ -14,7 +14,7 @@ type C = PartComponents<NodeComponents>
  */
 export const erasurePart: PartSpec<NodeComponents> = {
   id: 'erasure',
-  needs: ['config', 'log', 'preflight', 'roles', 'system', 'jobs', 'cluster', 'users', 'toolPolicy', 'store', 'replicas', 'searchIndex', 'serviceFailures'],
+  needs: ['config', 'log', 'preflight', 'roles', 'system', 'jobs', 'cluster', 'users', 'toolPolicy', 'store', 'replicas', 'searchIndex', 'search', 'serviceFailures'],
   gives: ['erasure', 'retention'],
   start: (c: C) => {
     const config = c.get('config')
@@ -34,7 +34,16 @@ export const erasurePart: PartSpec<NodeComponents> = {
       ...(role === undefined || roles.has(role as never) ? [self] : []),
       ...cluster.members().filter((m) => m.status === 'up' && m.peerId !== self && (role === undefined || m.roles.includes(role))).map((m) => m.peerId)
     ]
-    c.provide('erasure', new UserErasure({ system, jobs: c.get('jobs'), users: c.get('users'), toolPolicy: c.get('toolPolicy'), members: () => up(), storageMembers: () => up('storage') }), 'erasure')
+    const search = c.get('search')
+    c.provide('erasure', new UserErasure({
+      system,
+      jobs: c.get('jobs'),
+      users: c.get('users'),
+      toolPolicy: c.get('toolPolicy'),
+      members: () => up(),
+      storageMembers: () => up('storage'),
+      touchedRooms: async (user) => await search.roomsTouchedBy(user)
+    }), 'erasure')
     const defaults = config.retentionDays === undefined && config.retentionPosts === undefined
       ? undefined
       : { ...config.retentionDays !== undefined && { days: config.retentionDays }, ...config.retentionPosts !== undefined && { posts: config.retentionPosts } }

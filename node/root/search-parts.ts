@@ -89,6 +89,8 @@ export const searchPart: PartSpec<NodeComponents> = {
       caughtUp: (p) => catchUp.caughtUp(p),
       ask: async (node, msg) => await system.actorAt<SearchActorMsg>({ node, path: SEARCH_PATH })
         .ask<unknown>((replyTo) => ({ type: 'search', ...msg, replyTo }), { timeout: SEARCH_ASK_MS }),
+      askTouched: async (node, user) => await system.actorAt<SearchActorMsg>({ node, path: SEARCH_PATH })
+        .ask<unknown>((replyTo) => ({ type: 'touched', user, replyTo }), { timeout: SEARCH_ASK_MS }),
       embedder: bindings.embedder,
       onSearch: (ms, mode) => { bindings.observers?.query(ms, mode) }
     })

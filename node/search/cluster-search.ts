@@ -1,9 +1,9 @@
-import { describe } from '../../protocols/index.ts'
-import { MAX_SEARCH_LIMIT, MAX_SNIPPET_CHARS } from './constants.ts'
+import { describe, isRoomName } from '../../protocols/index.ts'
+import { MAX_SEARCH_LIMIT, MAX_SNIPPET_CHARS, MAX_TOUCHED_ROOMS } from './constants.ts'
 import type { Embedder } from './embedder.ts'
 import { SearchUnavailableError } from './errors.ts'
-import { answerLocally } from './search-actor.ts'
-import type { NodeAnswer, WireHit } from './search-actor.ts'
+import { answerLocally, touchedLocally } from './search-actor.ts'
+import type { NodeAnswer, TouchedAnswer, WireHit } from './search-actor.ts'
 import type { SearchIndex } from './search-index.ts'
 import type { SearchQuery, SearchViewer } from './search-query.ts'
 
@@ -54,6 +54,9 @@ export interface ClusterSearchOptions {
   readonly caughtUp?: (partition: number) => boolean
   /** Asks another node's `/search` for its part (search-actor.ts), with a deadline. */
   readonly ask: (node: string, msg: { query: SearchQuery, viewer: SearchViewer, partitions: number[], vector?: number[] }) => Promise<unknown>
+  /** Asks another node's `/search` which rooms name a user (`touched`), with a deadline (absent:
+   * roomsTouchedBy never knows). */
+  readonly askTouched?: (node: string, user: string) => Promise<unknown>
   /** Embeds the query once here for every node asked (absent: each node embeds, if it can). */
   readonly embedder?: Embedder | undefined
   /** Each search's time here, from the query to the merged answer (ms), and its mode. */
@@ -80,6 +83,43 @@ export class ClusterSearch {
     const result = await this.#search(query, viewer)
     this.#opts.onSearch?.(performance.now() - started, query.mode)
     return result
+  }
+
+  /**
+   * The rooms whose stored records name `user` or their agent (a post, an imported post's original
+   * author, a join: index-ops.ts `addTouches`), for an erasure that asks only those rooms. Every
+   * replica of every partition is asked, and the answer is trusted only when every one answered
+   * from a complete index: a post acknowledged to its poster is in the store of some replica of its
+   * partition, so the union of all of them holds every room it could be in. Anything less (a
+   * replica down or failing, an index being rebuilt, a node naming more than MAX_TOUCHED_ROOMS) is
+   * `unknown`, with why, and the erasure asks every room, as it did before the index knew.
+   */
+  async roomsTouchedBy (user: string): Promise<{ readonly rooms: string[] } | { readonly unknown: string }> {
+    const { self } = this.#opts
+    const nodes = new Set<string>()
+    for (let p = 0; p < this.#opts.partitions; p++) for (const n of this.#opts.replicasOf(p)) nodes.add(n)
+    const live = this.#opts.live()
+    const askTouched = this.#opts.askTouched
+    for (const n of nodes) {
+      if (n === self ? this.#opts.local() === undefined : !live.has(n) || askTouched === undefined) return { unknown: `${n}, a replica, ${n === self ? 'keeps no search index' : 'is not up'}` }
+    }
+    const answers = await Promise.all([...nodes].map(async (n): Promise<TouchedAnswer | string> => {
+      try {
+        const local = this.#opts.local()
+        if (n === self && local !== undefined) return await touchedLocally(n, local, user)
+        return checkTouchedAnswer(await askTouched?.(n, user), n)
+      } catch (err) {
+        return `${n} failed: ${describe(err)}`
+      }
+    }))
+    const rooms = new Set<string>()
+    for (const a of answers) {
+      if (typeof a === 'string') return { unknown: a }
+      if (!a.complete) return { unknown: `${a.node}'s index is being rebuilt` }
+      if (a.rooms === null) return { unknown: `${a.node} names more than ${MAX_TOUCHED_ROOMS} rooms` }
+      for (const r of a.rooms) rooms.add(r)
+    }
+    return { rooms: [...rooms].sort() }
   }
 
   async #search (query: SearchQuery, viewer: SearchViewer): Promise<SearchResult> {
@@ -174,6 +214,16 @@ export class ClusterSearch {
 function toHit (h: WireHit): SearchHit {
   const slash = h.entity.indexOf('/')
   return { kind: h.entity.startsWith('room/') ? 'room' : 'agent', name: h.entity.slice(slash + 1), seq: h.seq, author: h.author, ts: h.ts, snippet: h.snippet, marks: h.marks, score: h.score }
+}
+
+/** Another node's answer to `touched`, checked: an erasure trusts it. */
+export function checkTouchedAnswer (value: unknown, node: string): TouchedAnswer {
+  const a = value as Partial<TouchedAnswer> | null
+  if (a === null || typeof a !== 'object' || typeof a.complete !== 'boolean' ||
+    !(a.rooms === null || (Array.isArray(a.rooms) && a.rooms.length <= MAX_TOUCHED_ROOMS && a.rooms.every(isRoomName)))) {
+    throw new SearchUnavailableError(`${node} answered which rooms name a user with something that is not such an answer`)
+  }
+  return { node, rooms: a.rooms, complete: a.complete }
 }
 
 /** Another node's answer, checked: its hits are shown to users. */

@@ -5,8 +5,9 @@ export const SEARCH_DB_FILE = 'search.sqlite'
 /** The vector index's file beside it (usearch's own format). */
 export const VECTOR_FILE = 'search.usearch'
 /** The index's format: a file of another format is rebuilt, never read (a change of schema or
- * tokenizer bumps it). */
-export const SEARCH_FORMAT = 1
+ * tokenizer bumps it). 2: the users each room's records name (`touched`), which an erasure trusts
+ * only from a file that holds all of them. */
+export const SEARCH_FORMAT = 2
 
 /** Longest query text and most hits of one search: protocols/limits.ts (the CLI checks them too). */
 export { MAX_SEARCH_LIMIT, MAX_SEARCH_QUERY_CHARS as MAX_QUERY_CHARS } from '../../protocols/index.ts'
@@ -58,6 +59,10 @@ export const REBUILD_ENTITIES_PAGE = 500
 /** How long a node waits for another's part of a search (ms): past it the answer is partial and
  * says which partitions did not answer. */
 export const SEARCH_ASK_MS = 5_000
+/** Most rooms a node lists in one answer to `touched` (an erasure's question): past it the node
+ * says "too many" and the erasure asks every room, as it does without the index (the answer stays
+ * well under a frame's size: 10,000 names of at most 64 characters). */
+export const MAX_TOUCHED_ROOMS = 10_000
 /** The search actor's mailbox: queries waiting here beyond it are refused. */
 export const SEARCH_MAILBOX = 1_024
 

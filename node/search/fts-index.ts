@@ -34,6 +34,7 @@ const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS posts (id INTEGER PRIMARY KEY, part INTEGER NOT NULL, entity TEXT NOT NULL, seq INTEGER NOT NULL, author TEXT NOT NULL, ts INTEGER NOT NULL, text TEXT NOT NULL, UNIQUE (entity, seq));
 CREATE TABLE IF NOT EXISTS redacted (entity TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (entity, seq)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS touched (user TEXT NOT NULL, entity TEXT NOT NULL, part INTEGER NOT NULL, PRIMARY KEY (user, entity)) WITHOUT ROWID;
 CREATE VIEW IF NOT EXISTS posts_content AS SELECT id, text, ${TAGS('posts')} AS tags FROM posts;
 CREATE VIRTUAL TABLE IF NOT EXISTS posts_fts USING fts5(text, tags, content='posts_content', content_rowid='id', tokenize='unicode61 remove_diacritics 2');
 CREATE TRIGGER IF NOT EXISTS posts_ai AFTER INSERT ON posts BEGIN INSERT INTO posts_fts (rowid, text, tags) VALUES (new.id, new.text, ${TAGS('new')}); END;
@@ -59,6 +60,7 @@ export class FtsIndex {
   readonly #mark: StatementSync
   readonly #isRedacted: StatementSync
   readonly #setMeta: StatementSync
+  readonly #touch: StatementSync
   #closed = false
 
   /** Opens the index at `path` (`drop`: empties it whatever it holds, verdict 'incomplete'). */
@@ -94,6 +96,7 @@ export class FtsIndex {
     this.#remove = db.prepare('DELETE FROM posts WHERE entity = ? AND seq = ? RETURNING id')
     this.#mark = db.prepare('INSERT OR IGNORE INTO redacted (entity, seq) VALUES (?, ?)')
     this.#isRedacted = db.prepare('SELECT 1 AS r FROM redacted WHERE entity = ? AND seq = ?')
+    this.#touch = db.prepare('INSERT OR IGNORE INTO touched (user, entity, part) VALUES (?, ?, ?)')
     this.#setMeta = db.prepare('INSERT INTO meta (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v')
     // open until closed cleanly: a crash before close() leaves it 'unclean' for the next open
     this.#setMeta.run('format', String(SEARCH_FORMAT))
@@ -146,6 +149,7 @@ export class FtsIndex {
         const id = this.#put(row)
         if (id !== undefined) put.push({ id, text: row.text })
       }
+      for (const [entity, user, part] of ops.touch ?? []) this.#touch.run(user, entity, part)
       this.#db.exec('COMMIT')
     } catch (err) {
       this.#db.exec('ROLLBACK')
@@ -203,6 +207,15 @@ export class FtsIndex {
     addFilters(where, args, query, viewer, partitions)
     const rows = this.#db.prepare(`SELECT p.id, p.entity, p.seq, p.author, p.ts, substr(p.text, 1, ${MAX_SNIPPET_CHARS}) AS snip FROM posts p WHERE ${where.join(' AND ')}`).all(...args) as Array<{ id: number, entity: string, seq: number, author: string, ts: number, snip: string }>
     return rows.map((r) => ({ id: r.id, entity: r.entity, seq: r.seq, author: r.author, ts: r.ts, snippet: r.snip, marks: [] }))
+  }
+
+  /** The entities whose records named any of `users` (ops' `touch`: a post, an imported post's
+   * original author, a join), kept for good: a redaction, a trim or a retention run never takes a
+   * user off (more rooms asked, never fewer). Sorted. */
+  touchedBy (users: readonly string[]): string[] {
+    if (users.length === 0) return []
+    const rows = this.#db.prepare(`SELECT DISTINCT entity FROM touched WHERE user IN (${users.map(() => '?').join(',')}) ORDER BY entity`).all(...users) as Array<{ entity: string }>
+    return rows.map((r) => r.entity)
   }
 
   /** Rows held, and the database's size on disk (bytes). */

@@ -18,6 +18,10 @@ export interface IndexOps {
   readonly put: IndexRow[]
   readonly remove: Array<readonly [string, number]>
   readonly redact: Array<readonly [string, number]>
+  /** Who a room's records name (a post's author, an imported post's original author, a member who
+   * joined), as [entity, user, partition]: kept for good, so that an erasure asks only the rooms
+   * that may hold something of its user (`touchedBy`). Absent: none. */
+  readonly touch?: Array<readonly [string, string, number]>
 }
 
 /** A record as the store holds it (StoredRecord's part the index reads). */
@@ -33,7 +37,7 @@ export function isIndexed (entity: string): boolean {
 
 /** An empty set of ops to add to. */
 export function noOps (): IndexOps {
-  return { put: [], remove: [], redact: [] }
+  return { put: [], remove: [], redact: [], touch: [] }
 }
 
 /**
@@ -44,10 +48,12 @@ export function noOps (): IndexOps {
  * `agent-answered` a row by `agent`, and `turns-imported` one row of the user's and the answers'
  * text of the batch, by its user. Any other record put at a seq drops what was indexed there
  * (`replacing`: a record that may replace an indexed one; false while rebuilding an empty index).
+ * Every user a room's record names is touched (addTouches).
  */
 export function addRecordOps (ops: IndexOps, partition: number, entity: string, records: readonly RecordLike[], replacing: boolean): void {
   const room = entity.startsWith('room/')
   const user = room ? '' : entity.slice('agent/'.length)
+  if (room) addTouches(ops, partition, entity, records)
   for (const r of records) {
     const e = r.event as { type?: unknown, text?: unknown, user?: unknown, ts?: unknown, seq?: unknown, redacted?: unknown, importedFrom?: { user?: unknown, ts?: unknown }, turns?: unknown } | null
     const type = e === null || typeof e !== 'object' ? undefined : e.type
@@ -68,6 +74,29 @@ export function addRecordOps (ops: IndexOps, partition: number, entity: string, 
   }
 }
 
+/**
+ * Adds the users a room's records name to `ops.touch`: a post's poster (a user, or a user's agent
+ * by its display name) and an imported post's original author, with or without text (a redacted
+ * post is still theirs: an erasure scrubs a rewrite that failed), and a member who joined (an
+ * erasure has them leave). What an erasure reads for the rooms of a user (room-redactions.ts
+ * `authoredBy` and `eraseUser`): a user named here is one `touchedBy` finds.
+ */
+export function addTouches (ops: IndexOps, partition: number, entity: string, records: readonly RecordLike[]): void {
+  if (!entity.startsWith('room/')) return
+  const touch = ops.touch ?? []
+  let last = ''
+  for (const r of records) {
+    const e = r.event as { type?: unknown, user?: unknown, importedFrom?: { user?: unknown } } | null
+    if (e === null || typeof e !== 'object' || typeof e.user !== 'string') continue
+    if (e.type !== 'message-posted' && e.type !== 'member-joined') continue
+    // a batch is mostly one poster's posts in a row: each pair once is enough, the index ignores repeats
+    if (e.user !== last) { touch.push([entity, e.user, partition]); last = e.user }
+    const original = typeof e.importedFrom === 'object' && e.importedFrom !== null ? e.importedFrom.user : undefined
+    if (typeof original === 'string' && original !== last) touch.push([entity, original, partition])
+  }
+  if (ops.touch === undefined && touch.length > 0) (ops as { touch?: typeof touch }).touch = touch
+}
+
 /** The user's questions and the answers of an imported batch of turns, one per line (tool calls and
  * their results are not what a user searches for). */
 function importedText (turns: unknown): string {
@@ -81,5 +110,5 @@ function importedText (turns: unknown): string {
 
 /** How many changes the ops make (what the feed's bound counts). */
 export function opsSize (ops: IndexOps): number {
-  return ops.put.length + ops.remove.length + ops.redact.length
+  return ops.put.length + ops.remove.length + ops.redact.length + (ops.touch?.length ?? 0)
 }

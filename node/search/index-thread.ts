@@ -16,6 +16,7 @@ export type IndexThreadRequest =
   | { readonly op: 'complete', readonly complete: boolean }
   | { readonly op: 'stats' }
   | { readonly op: 'texts', readonly afterId: number, readonly limit: number }
+  | { readonly op: 'touched', readonly users: readonly string[] }
   | { readonly op: 'close', readonly vectorsWhole: boolean }
 
 export type IndexThreadReply = { readonly id: number, readonly value: unknown } | { readonly id: number, readonly err: ErrorData }
@@ -77,6 +78,7 @@ export class IndexThread {
   async setComplete (complete: boolean): Promise<void> { await this.#ask({ op: 'complete', complete }) }
   async stats (): Promise<{ rows: number, bytes: number, vectors: number }> { return await this.#ask({ op: 'stats' }) }
   async texts (afterId: number, limit: number): Promise<Array<{ id: number, text: string }>> { return await this.#ask({ op: 'texts', afterId, limit }) }
+  async touchedBy (users: readonly string[]): Promise<string[]> { return await this.#ask({ op: 'touched', users }) }
 
   /** Closes the index cleanly and ends the thread (`vectorsWhole`: LocalIndex.close). */
   async close (vectorsWhole = true): Promise<void> {

@@ -25,6 +25,7 @@ function handle (req: IndexThreadRequest): unknown {
     case 'complete': index.fts.setComplete(req.complete); return null
     case 'stats': return index.stats()
     case 'texts': return index.fts.texts(req.afterId, req.limit)
+    case 'touched': return index.fts.touchedBy(req.users)
     case 'close': index.close(req.vectorsWhole); index = undefined; return null
   }
 }

@@ -1,6 +1,6 @@
 import { describe } from '../../protocols/index.ts'
 import { BULK_QUIET_MS, FEED_BATCH, FEED_FLUSH_MS, FEED_QUEUE_MAX } from './constants.ts'
-import { addRecordOps, isIndexed, noOps, opsSize } from './index-ops.ts'
+import { addRecordOps, addTouches, isIndexed, noOps, opsSize } from './index-ops.ts'
 import type { IndexOps, IndexRow, RecordLike } from './index-ops.ts'
 
 /** A change that landed on the replica store (LandedChange's fields the feed reads). */
@@ -71,7 +71,14 @@ export class SearchFeed {
   #puts = new Map<string, IndexRow>()
   #removes: Array<readonly [string, number]> = []
   #redacts: Array<readonly [string, number]> = []
+  /** Who rooms' records name, by entity and user (each pair once a batch). */
+  #touches = new Map<string, readonly [string, string, number]>()
   #size = 0
+  /** Changes queued so far, and those a batch has taken to the index (or failed to): a barrier
+   * waits for the second to reach the first. */
+  #queuedCount = 0
+  #doneCount = 0
+  #batchCount = 0
   #oldest = 0
   #timer: ReturnType<typeof setTimeout> | undefined
   #inFlight: Promise<void> | undefined
@@ -90,28 +97,40 @@ export class SearchFeed {
   /** Changes waiting to be sent to the index. */
   get queued (): number { return this.#size }
 
+  /** Whether anything waits to be sent: changes, or only who rooms' records name. */
+  get #waiting (): boolean { return this.#size > 0 || this.#touches.size > 0 }
+
   /** Imported posts waiting to be read back and indexed (at most: a page may hold fewer). */
   get behind (): number { return this.#behindRecords }
 
   /** A change that landed (the watch listener). */
   take (change: FeedChange): void {
     if (this.#stopped || !isIndexed(change.entity)) return
+    const ops = noOps()
     if (this.#opts.readStored !== undefined && isBulk(change)) {
       this.#defer(change)
-      return
+      // who the imported posts name is noted now (an erasure must find them before they are indexed)
+      addTouches(ops, change.partition, change.entity, change.put)
+    } else {
+      for (const seq of change.removed) ops.remove.push([change.entity, seq])
+      addRecordOps(ops, change.partition, change.entity, change.put, true)
     }
-    const ops = noOps()
-    for (const seq of change.removed) ops.remove.push([change.entity, seq])
-    addRecordOps(ops, change.partition, change.entity, change.put, true)
+    this.#queue(ops)
+  }
+
+  /** Queues ops for the next batch. */
+  #queue (ops: IndexOps): void {
     const n = opsSize(ops)
     if (n === 0) return
-    this.stats.changes += n
+    this.stats.changes += n - (ops.touch?.length ?? 0)
     this.#opts.onOps?.(ops)
-    if (this.#size === 0) this.#oldest = performance.now()
+    if (this.#size === 0 && this.#touches.size === 0) this.#oldest = performance.now()
     for (const key of ops.remove) { this.#puts.delete(`${key[0]}\0${key[1]}`); this.#removes.push(key) }
     for (const key of ops.redact) { this.#puts.delete(`${key[0]}\0${key[1]}`); this.#redacts.push(key) }
     for (const row of ops.put) this.#puts.set(`${row.entity}\0${row.seq}`, row)
-    this.#size += n
+    for (const t of ops.touch ?? []) this.#touches.set(`${t[0]}\0${t[1]}`, t)
+    this.#size += n - (ops.touch?.length ?? 0)
+    this.#queuedCount++
     if (this.#size > (this.#opts.queueMax ?? FEED_QUEUE_MAX)) {
       this.#drop(`more than ${this.#opts.queueMax ?? FEED_QUEUE_MAX} changes waited for the index thread`)
       return
@@ -139,7 +158,7 @@ export class SearchFeed {
     const due = Math.max(0, quiet - (performance.now() - this.#lastBulk))
     this.#bulkTimer = setTimeout(() => {
       this.#bulkTimer = undefined
-      if (this.#inFlight !== undefined || this.#size > 0) return
+      if (this.#inFlight !== undefined || this.#waiting) return
       if (performance.now() - this.#lastBulk < quiet) this.#scheduleBulk()
       else this.#bulkPage()
     }, due)
@@ -176,22 +195,25 @@ export class SearchFeed {
       this.#opts.onLost(`imported posts of ${entity} could not be indexed: ${describe(err)}`)
     }).finally(() => {
       this.#inFlight = undefined
-      if (this.#size > 0) this.#schedule()
+      if (this.#waiting) this.#schedule()
       else this.#scheduleBulk()
     })
   }
 
   #take (): IndexOps {
-    const ops = { put: [...this.#puts.values()], remove: this.#removes, redact: this.#redacts }
+    const ops = { put: [...this.#puts.values()], remove: this.#removes, redact: this.#redacts, touch: [...this.#touches.values()] }
     this.#puts = new Map()
     this.#removes = []
     this.#redacts = []
+    this.#touches = new Map()
     this.#size = 0
+    this.#batchCount = this.#queuedCount
     return ops
   }
 
   #drop (why: string): void {
     this.#take()
+    this.#doneCount = this.#batchCount
     this.stats.lost++
     this.#opts.onLost(why)
   }
@@ -208,11 +230,12 @@ export class SearchFeed {
 
   /** Sends what waits as one batch, one transaction. */
   #flush (): void {
-    if (this.#size === 0 || this.#stopped) return
+    if (!this.#waiting || this.#stopped) return
     const oldest = this.#oldest
     const n = this.#size
     const ops = this.#take()
-    this.#inFlight = this.#opts.apply(ops).then((rows) => {
+    const upTo = this.#batchCount
+    this.#inFlight = this.#opts.apply(ops).finally(() => { this.#doneCount = upTo }).then((rows) => {
       this.stats.batches++
       this.stats.rowsPut += rows.length
       this.#opts.onLag?.(performance.now() - oldest)
@@ -222,7 +245,7 @@ export class SearchFeed {
       this.#opts.onLost(`a batch of ${n} changes failed in the index: ${describe(err)}`)
     }).finally(() => {
       this.#inFlight = undefined
-      if (this.#size > 0) this.#schedule()
+      if (this.#waiting) this.#schedule()
       else this.#scheduleBulk()
     })
   }
@@ -235,9 +258,22 @@ export class SearchFeed {
       if (this.#timer !== undefined) { clearTimeout(this.#timer); this.#timer = undefined }
       if (this.#bulkTimer !== undefined) { clearTimeout(this.#bulkTimer); this.#bulkTimer = undefined }
       if (this.#inFlight !== undefined) { await this.#inFlight; continue }
-      if (this.#size > 0) { this.#flush(); continue }
+      if (this.#waiting) { this.#flush(); continue }
       if (imported && this.#behind.size > 0 && this.#opts.readStored !== undefined && !this.#stopped) { this.#bulkPage(); continue }
       return
+    }
+  }
+
+  /** Resolves once every live change taken before the call reached the index (or its batch
+   * failed: the index then says it is not complete), without waiting for imported posts to be
+   * indexed or for changes taken later (a busy feed never keeps it waiting on what came after). */
+  async barrier (): Promise<void> {
+    const target = this.#queuedCount
+    while (this.#doneCount < target && !this.#stopped) {
+      if (this.#inFlight !== undefined) { await this.#inFlight; continue }
+      if (this.#timer !== undefined) { clearTimeout(this.#timer); this.#timer = undefined }
+      if (!this.#waiting) return
+      this.#flush()
     }
   }
 

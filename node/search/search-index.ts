@@ -160,6 +160,20 @@ export class SearchIndex {
     return { ...result, complete: this.complete, embedMs }
   }
 
+  /**
+   * The rooms whose records held by this node's store name any of `users` (a post, an imported
+   * post's original author, a join): every change that landed before the call included (the feed's
+   * live changes are sent first; imported posts waiting to be indexed were noted as they landed).
+   * `complete` false: the index is being rebuilt (or lost changes), and the list may miss some.
+   */
+  async touchedBy (users: readonly string[]): Promise<{ rooms: string[], complete: boolean }> {
+    if (!this.#complete) return { rooms: [], complete: false }
+    await this.#feed.barrier()
+    const entities = await this.#thread.touchedBy(users)
+    // a batch lost meanwhile (a rebuild started): what the file holds may miss some
+    return { rooms: entities.filter((e) => e.startsWith('room/')).map((e) => e.slice('room/'.length)), complete: this.#complete }
+  }
+
   /** Rows, bytes on disk and vectors held. */
   async size (): Promise<{ rows: number, bytes: number, vectors: number }> {
     return await this.#thread.stats()

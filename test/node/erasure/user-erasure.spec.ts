@@ -22,7 +22,7 @@ describe('UserErasure', () => {
     const job = erasure({ view: async () => ({ granted: ['web__*'] }), revoke: async (_u, tools) => { revoked.push(...tools) } }).start('alice', 'admin')
     const ended = await rig.jobs.settled(job.id, 30_000)
     expect(ended?.state, ended?.error ?? '').to.equal('done')
-    expect(ended?.message).to.match(/erased alice: 9 posts redacted in 3 of 3 rooms, 3 agent turns and 1 KV caches removed/)
+    expect(ended?.message).to.match(/erased alice: 9 posts redacted in 3 of 3 rooms \(3 asked\), 3 agent turns and 1 KV caches removed/)
     for (let i = 0; i < 12; i++) expect(await storeHits(rig.store, `said ${i} #`), `post ${i}`).to.equal(i % 4 === 0 ? 1 : 0)
     expect(await rig.users.authenticate(token)).to.equal(undefined)
     expect(rig.agentsErased).to.deep.equal(['alice'])
@@ -54,6 +54,32 @@ describe('UserErasure', () => {
     expect(ended?.state).to.equal('failed')
     expect(ended?.error).to.match(/kv-cache on nowhere/)
     expect(await storeHits(rig.store, 'dan-wrote-this')).to.equal(0)
+  })
+
+  it('should ask only the rooms the indexes name, and every room when they cannot say', async () => {
+    for (let i = 0; i < 4; i++) await rig.post(`room-${i}`, 'erin', `erin ${i} #`)
+    let answer: { rooms: string[] } | { unknown: string } | Error = { rooms: ['room-0', 'room-2'] }
+    const asked: string[] = []
+    const erasure = new UserErasure({
+      system: rig.system,
+      jobs: rig.jobs,
+      users: rig.users,
+      members: () => [rig.system.node],
+      storageMembers: () => [rig.system.node],
+      touchedRooms: async (user) => { asked.push(user); if (answer instanceof Error) throw answer; return answer }
+    })
+    const first = await rig.jobs.settled(erasure.start('erin', 'admin').id, 30_000)
+    expect(first?.message).to.match(/erased erin: 2 posts redacted in 2 of 4 rooms \(2 asked\)/)
+    // (the answer here is made up: rooms it leaves out keep their posts, which shows they were not asked)
+    expect(await Promise.all([0, 1, 2, 3].map(async (i) => await storeHits(rig.store, `erin ${i} #`)))).to.deep.equal([0, 1, 0, 1])
+    answer = { unknown: 'c is not up' }
+    const second = await rig.jobs.settled(erasure.start('erin', 'admin').id, 30_000)
+    expect(second?.message).to.match(/erased erin: 2 posts redacted in 4 of 4 rooms \(4 asked\)/)
+    answer = new Error('no quorum')
+    const third = await rig.jobs.settled(erasure.start('erin', 'admin').id, 30_000)
+    expect(third?.message).to.match(/0 posts redacted in 4 of 4 rooms \(4 asked\)/)
+    expect(asked).to.deep.equal(['erin', 'erin', 'erin'])
+    expect(await Promise.all([0, 1, 2, 3].map(async (i) => await storeHits(rig.store, `erin ${i} #`)))).to.deep.equal([0, 0, 0, 0])
   })
 
   it('should refuse a name that is not a user name before starting', () => {

@@ -1,5 +1,5 @@
 import { expect } from 'chai'
-import { ClusterSearch, checkNodeAnswer, checkSearchQuery } from '../../../node/search/index.ts'
+import { ClusterSearch, checkNodeAnswer, checkSearchQuery, checkTouchedAnswer } from '../../../node/search/index.ts'
 import type { ClusterSearchOptions, NodeAnswer, SearchIndex, WireHit } from '../../../node/search/index.ts'
 
 const hit = (entity: string, seq: number, score: number): WireHit => ({ entity, seq, author: 'ann', ts: seq, snippet: `post ${seq}`, marks: [[0, 4]], score })
@@ -86,6 +86,44 @@ describe('ClusterSearch', () => {
     await search.search(query, { user: 'ann' })
     // p0 (a learner here) goes to b with p1 and p3; p2 stays here
     expect(asked).to.deep.equal([['b', [0, 1, 3]]])
+  })
+
+  it('should say which rooms name a user only when every replica of every partition answered from a whole index', async () => {
+    const answers: Record<string, unknown> = { a: { node: 'a', rooms: ['x'], complete: true }, b: { rooms: ['y', 'x'], complete: true }, c: { rooms: [], complete: true } }
+    const asked: string[] = []
+    let live = new Set(['b', 'c'])
+    let local: SearchIndex | undefined = { touchedBy: async (users: string[]) => { asked.push(`a:${users.join('+')}`); return { rooms: (answers.a as { rooms: string[] }).rooms, complete: (answers.a as { complete: boolean }).complete } } } as unknown as SearchIndex
+    const search = new ClusterSearch({
+      self: 'a',
+      partitions: 4,
+      replicasOf: (p) => replicas[p] as string[],
+      live: () => live,
+      local: () => local,
+      ask: async () => expect.fail('no search here'),
+      askTouched: async (node, user) => {
+        asked.push(`${node}:${user}`)
+        const a = answers[node]
+        if (a instanceof Error) throw a
+        return a
+      }
+    })
+    expect(await search.roomsTouchedBy('ann')).to.deep.equal({ rooms: ['x', 'y'] })
+    expect(asked.sort()).to.deep.equal(["a:ann+ann's agent", 'b:ann', 'c:ann'])
+    answers.c = { rooms: ['z'], complete: false }
+    expect(await search.roomsTouchedBy('ann')).to.deep.equal({ unknown: "c's index is being rebuilt" })
+    answers.c = { rooms: null, complete: true }
+    expect(await search.roomsTouchedBy('ann')).to.deep.equal({ unknown: 'c names more than 10000 rooms' })
+    answers.c = new Error('timed out')
+    expect(await search.roomsTouchedBy('ann')).to.deep.equal({ unknown: 'c failed: Error: timed out' })
+    answers.c = { rooms: ['not a room name!'], complete: true }
+    expect(await search.roomsTouchedBy('ann')).to.have.property('unknown').that.matches(/c failed: .*not such an answer/)
+    answers.c = { rooms: [], complete: true }
+    live = new Set(['b'])
+    expect(await search.roomsTouchedBy('ann')).to.deep.equal({ unknown: 'c, a replica, is not up' })
+    live = new Set(['b', 'c'])
+    local = undefined
+    expect(await search.roomsTouchedBy('ann')).to.deep.equal({ unknown: 'a, a replica, keeps no search index' })
+    expect(() => checkTouchedAnswer({ rooms: Array.from({ length: 10_001 }, (_, i) => `r${i}`), complete: true }, 'b')).to.throw(/not such an answer/)
   })
 
   it('should refuse an answer that is not one', () => {

@@ -81,6 +81,23 @@ describe('FtsIndex', () => {
     })
   }
 
+  it('should keep who each room\'s records named through redactions, removals and a reopen', () => {
+    const path = join(dir, 'touched.sqlite')
+    const index = new FtsIndex(path)
+    index.apply({ ...ops([row('room/a', 1, 'hi', 'ann'), row('room/b', 1, 'yo', 'bob')]), touch: [['room/a', 'ann', 1], ['room/b', 'bob', 1], ['room/c', 'ann', 2], ['room/a', 'ann', 1]] })
+    index.apply(ops([], [['room/a', 1]], [['room/c', 1]]))
+    expect(index.touchedBy(['ann'])).to.deep.equal(['room/a', 'room/c'])
+    expect(index.touchedBy(['ann', 'bob'])).to.deep.equal(['room/a', 'room/b', 'room/c'])
+    expect(index.touchedBy(['eve'])).to.deep.equal([])
+    expect(index.touchedBy([])).to.deep.equal([])
+    index.setComplete(true)
+    index.close()
+    const again = new FtsIndex(path)
+    expect(again.verdict).to.equal('ok')
+    expect(again.touchedBy(['bob'])).to.deep.equal(['room/b'])
+    again.close()
+  })
+
   it('should have FTS5 merge its segments two at a time, in a file it made and in one it reopened', () => {
     const path = join(dir, 'search.sqlite')
     const automerge = (): number => {

@@ -1,5 +1,5 @@
 import { expect } from 'chai'
-import { addRecordOps, isIndexed, noOps, opsSize } from '../../../node/search/index.ts'
+import { addRecordOps, addTouches, isIndexed, noOps, opsSize } from '../../../node/search/index.ts'
 
 describe('addRecordOps', () => {
   it('should index room posts and agent turns, and drop what replaces or redacts them', () => {
@@ -47,6 +47,24 @@ describe('addRecordOps', () => {
       }
     }], true)
     expect(agent.put).to.deep.equal([{ partition: 0, entity: 'agent/ann', seq: 4, author: 'ann', ts: 5, text: 'which database?\npostgres' }])
+  })
+
+  it('should note every user a room\'s records name, kept through a redaction (what an erasure asks by)', () => {
+    const ops = noOps()
+    addRecordOps(ops, 2, 'room/r', [
+      { seq: 1, event: { type: 'message-posted', user: 'ann', text: 'one', ts: 1 } },
+      { seq: 2, event: { type: 'message-posted', user: 'ann', text: 'two', ts: 2 } },
+      { seq: 3, event: { type: 'member-joined', user: 'cid', ts: 3 } },
+      { seq: 4, event: { type: 'message-posted', user: "ann's agent", text: '', ts: 4, redacted: { by: 'ann', ts: 5 } } },
+      { seq: 5, event: { type: 'message-posted', user: 'loader', text: 'old', ts: 6, importedFrom: { source: 's', seq: 1, user: 'bob', ts: 1 } } },
+      { seq: 6, event: { type: 'member-left', user: 'dee', ts: 7 } },
+      { seq: 7, event: { type: 'message-redacted', seq: 1, by: 'ann', ts: 8 } }
+    ], true)
+    expect(ops.touch).to.deep.equal([['room/r', 'ann', 2], ['room/r', 'cid', 2], ['room/r', "ann's agent", 2], ['room/r', 'loader', 2], ['room/r', 'bob', 2]])
+    // an agent's conversation is erased whole: nothing noted
+    const agent = noOps()
+    addTouches(agent, 0, 'agent/ann', [{ seq: 1, event: { type: 'message-posted', user: 'ann', text: 'x', ts: 1 } }])
+    expect(agent.touch).to.deep.equal([])
   })
 
   it('should follow rooms and agents only', () => {

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ActorSystem } from '../../../actors/index.ts'
-import { SEARCH_PATH, SearchIndex, checkSearchActorMsg, spawnSearchActor } from '../../../node/search/index.ts'
+import { SEARCH_PATH, SearchIndex, checkSearchActorMsg, checkTouchedMsg, spawnSearchActor } from '../../../node/search/index.ts'
 import type { NodeAnswer, SearchActorMsg } from '../../../node/search/index.ts'
 
 describe('searchActor: /search on every node', () => {
@@ -39,6 +39,11 @@ describe('searchActor: /search on every node', () => {
     expect(answer).to.include({ node: 'n1', complete: true })
     expect((await ask({ type: 'search', query: { text: 'quarterly' }, viewer: { user: 'bob' }, partitions: [0, 1] })).hits).to.have.length(2)
     expect((await ask({ type: 'search', query: { text: 'quarterly' }, viewer: { user: 'bob' }, partitions: [1] })).hits).to.have.length(0)
+    // an erasure's question: the rooms whose records name a user or their agent
+    expect(await ask({ type: 'touched', user: 'ann' })).to.deep.equal({ node: 'n1', rooms: ['a'], complete: true })
+    expect(await ask({ type: 'touched', user: 'bob' })).to.deep.equal({ node: 'n1', rooms: [], complete: true })
+    await ask({ type: 'touched', user: "ann's agent" }).then(() => expect.fail('answered'), (err: Error) => { expect(err.message).to.match(/touched frame: user: expected a user name/) })
+    expect(() => checkTouchedMsg({ type: 'touched', user: 'ann' })).to.throw(/replyTo/)
   })
 
   it('should refuse a frame that is not a search, and say when it keeps no index', async () => {

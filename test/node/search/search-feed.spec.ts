@@ -70,6 +70,44 @@ describe('SearchFeed', () => {
     expect(feed.stats).to.include({ deferred: 3, caughtUp: 3 })
   })
 
+  it('should note who imported posts name at once while the posts wait, and pass a barrier once what came before it is in', async () => {
+    const imported = (seq: number): { seq: number, event: unknown } => ({ seq, event: { type: 'message-posted', user: 'loader', text: `old ${seq}`, ts: seq, importedFrom: { user: 'bob', ts: seq } } })
+    const applied: IndexOps[] = []
+    let release: (() => void) | undefined
+    const feed = new SearchFeed({
+      apply: async (ops) => {
+        applied.push(ops)
+        // the second batch is held until the test lets it go
+        if (applied.length === 2) await new Promise<void>((resolve) => { release = resolve })
+        return []
+      },
+      onLost: () => expect.fail('lost'),
+      readStored: async () => expect.fail('imported posts read before they paused'),
+      bulkQuietMs: 60_000,
+      flushMs: 60_000
+    })
+    feed.take({ partition: 1, entity: 'room/a', removed: [], put: [imported(1), imported(2)] })
+    expect(feed.queued, 'the posts wait').to.equal(0)
+    await feed.barrier()
+    expect(applied.map((ops) => [ops.put.length, ops.touch])).to.deep.equal([[0, [['room/a', 'loader', 1], ['room/a', 'bob', 1]]]])
+    // a barrier waits for a batch in flight that holds what came before it, not for what comes after
+    feed.take({ partition: 1, entity: 'room/b', removed: [], put: [posted(1, 'live')] })
+    let passed = false
+    const barrier = feed.barrier().then(() => { passed = true })
+    while (release === undefined) await new Promise((resolve) => setImmediate(resolve))
+    feed.take({ partition: 1, entity: 'room/c', removed: [], put: [posted(1, 'later')] })
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(passed, 'its batch is still in flight').to.equal(false)
+    release()
+    await barrier
+    expect(applied).to.have.length(2)
+    expect(feed.queued, 'what came after still waits').to.equal(1)
+    await feed.barrier()
+    expect(applied.map((ops) => ops.put.map((r) => r.text))).to.deep.equal([[], ['live'], ['later']])
+    expect(feed.behind, 'the imported posts still wait').to.equal(2)
+    await feed.stop()
+  })
+
   it('should leave imported posts waiting at a stop (the index is then marked incomplete and rebuilt)', async () => {
     const feed = new SearchFeed({ apply: async () => [], onLost: () => expect.fail('lost'), readStored: async () => expect.fail('read at a stop'), bulkQuietMs: 60_000 })
     feed.take({ partition: 1, entity: 'agent/ann', removed: [], put: [{ seq: 1, event: { type: 'turns-imported', turns: [{ role: 'user', content: 'hi' }] } }] })

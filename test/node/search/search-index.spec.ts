@@ -126,6 +126,21 @@ describe('SearchIndex', () => {
     expect((await second.search(query('platypus'), { user: null })).hits).to.have.length(1)
   })
 
+  it('should say which rooms name a user, what landed just before included, and that it cannot while rebuilding', async () => {
+    const store = new FakeStore()
+    store.records.set('room/old', [post(1, 'from before the index', 'bob')])
+    const index = await SearchIndex.open({ dir, storage: store, feed: { flushMs: 60_000 } })
+    open.push(index)
+    expect(await index.touchedBy(['bob']), 'rebuilding from the store').to.deep.equal({ rooms: [], complete: false })
+    await index.settled()
+    expect(await index.touchedBy(['bob'])).to.deep.equal({ rooms: ['old'], complete: true })
+    store.land('room/new', [post(1, 'just now', 'bob'), { seq: 2, event: { type: 'member-joined', user: 'cid', ts: 2 } }])
+    // (the feed would send it in a minute: the question sends it first)
+    expect(await index.touchedBy(['bob', 'cid'])).to.deep.equal({ rooms: ['new', 'old'], complete: true })
+    store.land('room/new', [{ seq: 1, event: { type: 'message-posted', user: 'bob', text: '', ts: 1, redacted: { by: 'bob', ts: 3 } } }])
+    expect((await index.touchedBy(['bob'])).rooms, 'a redacted post is still theirs').to.deep.equal(['new', 'old'])
+  })
+
   it('should rebuild when the feed overflows, and lose nothing the store holds', async () => {
     const store = new FakeStore()
     const index = await SearchIndex.open({ dir, storage: store, feed: { flushMs: 1_000, queueMax: 3 } })
