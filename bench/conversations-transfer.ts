@@ -87,7 +87,7 @@ export async function loadRooms (nodes: readonly TransferNode[], options: LoadOp
 }
 
 /** Export rounds the figure is the median of. */
-const EXPORT_ROUNDS = 3
+const EXPORT_ROUNDS = 5
 
 /** Exports rooms as JSON (`concurrency` at once, worker w through node w mod n: each node serves as
  * many exports at once as the others), reading every byte; the rate in MiB/s. */
@@ -146,8 +146,13 @@ export async function transferFigures (nodes: readonly TransferNode[], clients: 
   // the cores with that (an export during a bulk index runs at about half the rate)
   const indexing = await awaitIndexed(nodes)
   options.log?.(`search indexed the import in ${indexing.toFixed(1)} s more`)
-  // three rounds, the median taken: one round of these rooms lasts a second or so, and a second on
-  // this machine varies by a sixth from one run to the next (each round is logged, the first apart)
+  // and the stores done with it (LevelDB compacting the import's files, anti-entropy over its
+  // records: a second core's worth for a while after a quarter of a million posts): export is a
+  // rate of its own, not one shared with the import's aftermath on a machine of two cores
+  const quiet = await awaitQuiet(nodes)
+  options.log?.(`the nodes were quiet ${quiet.seconds.toFixed(1)} s later (${quiet.busiest.toFixed(2)} CPU-s in the last second on the busiest)`)
+  // five rounds, the median taken: one round of these rooms lasts a second or so, and a second on
+  // this machine varies by a sixth from one run to the next (each round is logged)
   const rounds: Rate[] = []
   for (let round = 0; round < EXPORT_ROUNDS; round++) {
     const r = await exportRooms(nodes, names, nodes.length)
@@ -176,6 +181,29 @@ export async function awaitIndexed (nodes: ReadonlyArray<Pick<TransferNode, 'adm
     await new Promise((resolve) => setTimeout(resolve, 250))
   }
   return (performance.now() - started) / 1000
+}
+
+/** Waits until every node used less than `maxCpu` CPU-seconds in each of two seconds in a row (read
+ * off /metrics, `plexi_process_cpu_seconds_total`: every thread of the process, LevelDB's compaction
+ * included), at most `timeoutMs` (then it goes on: a node never quiet is measured busy, and the log
+ * says so); the seconds it waited and the busiest node's last second. */
+export async function awaitQuiet (nodes: ReadonlyArray<Pick<TransferNode, 'admin' | 'adminToken'>>, maxCpu = 0.15, timeoutMs = 90_000): Promise<{ seconds: number, busiest: number }> {
+  const started = performance.now()
+  const cpu = async (node: Pick<TransferNode, 'admin' | 'adminToken'>): Promise<number> => {
+    const text = await (await fetch(`http://${node.admin}/metrics`, { headers: { authorization: `Bearer ${node.adminToken}` } })).text()
+    return Number(/^plexi_process_cpu_seconds_total ([\d.e+-]+)/m.exec(text)?.[1] ?? 0)
+  }
+  let before = await Promise.all(nodes.map(cpu))
+  let quietSeconds = 0
+  let busiest = 0
+  while (quietSeconds < 2 && performance.now() - started < timeoutMs) {
+    await new Promise((resolve) => setTimeout(resolve, 1_000))
+    const now = await Promise.all(nodes.map(cpu))
+    busiest = Math.max(...now.map((c, i) => c - (before[i] ?? 0)))
+    quietSeconds = busiest < maxCpu ? quietSeconds + 1 : 0
+    before = now
+  }
+  return { seconds: (performance.now() - started) / 1000, busiest }
 }
 
 /** Posts sent one at a time by `concurrency` senders over the nodes, spread over rooms as the

@@ -40,12 +40,16 @@ export interface SearchFeedOptions {
 interface Behind { partition: number, from: number, to: number }
 
 /** Whether a change is imported posts alone, appended (a bulk load: plexi-export/1 imports of a
- * room or an agent conversation): no removal, every record an import's. */
+ * room or an agent conversation): no removal, every record an import's, none of them a redaction's
+ * rewrite (an erased imported post keeps its `importedFrom`: its rewrite must take its text out of
+ * the index now, not once imports pause; a full bench run found such a text still in a node's
+ * file after the erasure, on the replica the rewrite reached before the redactions). */
 function isBulk (change: FeedChange): boolean {
   if (change.removed.length > 0 || change.put.length === 0) return false
   for (const r of change.put) {
-    const e = r.event as { importedFrom?: unknown, type?: unknown } | null
+    const e = r.event as { importedFrom?: unknown, type?: unknown, redacted?: unknown, text?: unknown } | null
     if (e === null || typeof e !== 'object' || (e.importedFrom === undefined && e.type !== 'turns-imported')) return false
+    if (e.redacted !== undefined || e.text === '') return false
   }
   return true
 }

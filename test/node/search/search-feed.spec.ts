@@ -108,6 +108,18 @@ describe('SearchFeed', () => {
     await feed.stop()
   })
 
+  it('should take a redaction\'s rewrite of imported posts at once, not behind the imports', async () => {
+    const applied: IndexOps[] = []
+    const feed = new SearchFeed({ apply: async (ops) => { applied.push(ops); return [] }, onLost: () => expect.fail('lost'), readStored: async () => expect.fail('read back'), bulkQuietMs: 60_000, flushMs: 60_000 })
+    const scrubbed = { seq: 7, event: { type: 'message-posted', user: 'loader', text: '', ts: 7, importedFrom: { user: 'bob', ts: 1 }, redacted: { by: 'admin', ts: 9 } } }
+    feed.take({ partition: 1, entity: 'room/a', removed: [], put: [scrubbed] })
+    expect(feed.behind).to.equal(0)
+    expect(feed.queued).to.equal(1)
+    await feed.barrier()
+    expect(applied[0]?.remove).to.deep.equal([['room/a', 7]])
+    await feed.stop()
+  })
+
   it('should leave imported posts waiting at a stop (the index is then marked incomplete and rebuilt)', async () => {
     const feed = new SearchFeed({ apply: async () => [], onLost: () => expect.fail('lost'), readStored: async () => expect.fail('read at a stop'), bulkQuietMs: 60_000 })
     feed.take({ partition: 1, entity: 'agent/ann', removed: [], put: [{ seq: 1, event: { type: 'turns-imported', turns: [{ role: 'user', content: 'hi' }] } }] })
