@@ -6,8 +6,9 @@ export const SEARCH_DB_FILE = 'search.sqlite'
 export const VECTOR_FILE = 'search.usearch'
 /** The index's format: a file of another format is rebuilt, never read (a change of schema or
  * tokenizer bumps it). 2: the users each room's records name (`touched`), which an erasure trusts
- * only from a file that holds all of them. */
-export const SEARCH_FORMAT = 2
+ * only from a file that holds all of them. 3: no text kept (contentless FTS5; snippets from the
+ * store). */
+export const SEARCH_FORMAT = 3
 
 /** Longest query text and most hits of one search: protocols/limits.ts (the CLI checks them too). */
 export { MAX_SEARCH_LIMIT, MAX_SEARCH_QUERY_CHARS as MAX_QUERY_CHARS } from '../../protocols/index.ts'
@@ -27,7 +28,7 @@ export const RANK_WINDOW = 10_000
  * ids exact in a double until the year 2248. */
 export const ID_SLOTS = 1_024
 
-/** Tokens of context around a match in a snippet (FTS5 snippet()'s token count). */
+/** Words a snippet shows around its matches (snippet.ts; as FTS5 snippet()'s token count). */
 export const SNIPPET_TOKENS = 16
 /** Longest snippet sent (characters): a hit is a pointer to the post, not the post. */
 export const MAX_SNIPPET_CHARS = 400

@@ -1,12 +1,13 @@
 import { DatabaseSync } from 'node:sqlite'
 import type { StatementSync } from 'node:sqlite'
 import { existsSync, rmSync } from 'node:fs'
-import { FTS_AUTOMERGE, ID_SLOTS, MAX_SNIPPET_CHARS, RANK_WINDOW, SEARCH_FORMAT, SNIPPET_TOKENS } from './constants.ts'
+import { FTS_AUTOMERGE, ID_SLOTS, RANK_WINDOW, SEARCH_FORMAT } from './constants.ts'
 import type { IndexOps, IndexRow } from './index-ops.ts'
 import { matchExpression } from './search-query.ts'
 import type { SearchQuery, SearchViewer } from './search-query.ts'
 
-/** One hit of the local index: BM25's score is negated so that higher is better everywhere. */
+/** One hit of the local index: BM25's score is negated so that higher is better everywhere. The
+ * index keeps no text: its snippet is made from the post as the store holds it (SearchIndex). */
 export interface LocalHit {
   readonly id: number
   readonly entity: string
@@ -22,24 +23,25 @@ export interface LocalHit {
 /** Why an index file was not taken as it was (it is rebuilt). */
 export type OpenVerdict = 'ok' | 'missing' | 'format' | 'unclean' | 'incomplete'
 
-const OPEN = '\u0002'
-const CLOSE = '\u0003'
-
-/** A row's tags, as the FTS index holds them beside its text: one token for its entity and one for
- * its author (hex: a room name's '-' or '.' would split a plain one), so that a room or author
+/** A row's tags, as the FTS index holds them beside its words: one token for its entity and one
+ * for its author (hex: a room name's '-' or '.' would split a plain one), so that a room or author
  * filter is a term FTS5 intersects with the words, not a scan of every match. */
-const TAGS = (row: string): string => `'e' || hex(${row}.entity) || ' a' || hex(${row}.author)`
+const tagsOf = (entity: string, author: string): string => `e${Buffer.from(entity, 'utf8').toString('hex')} a${Buffer.from(author, 'utf8').toString('hex')}`
 
+/**
+ * No text is stored: `posts` holds where each post is and a digest of its text (to tell a changed
+ * post), and the FTS5 table is contentless (its words' postings only; `contentless_delete` lets a
+ * row be deleted by id). SQLite's `secure_delete` zeroes a deleted row's bytes, but a page's cells
+ * that a b-tree rebalance moved leave their old bytes in the page's unused gap (rebuildPage does
+ * not clear it): a text kept here would outlive its deletion in the file. Snippets are made from
+ * the post as the replica store holds it (docs/search.md).
+ */
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS posts (id INTEGER PRIMARY KEY, part INTEGER NOT NULL, entity TEXT NOT NULL, seq INTEGER NOT NULL, author TEXT NOT NULL, ts INTEGER NOT NULL, text TEXT NOT NULL, UNIQUE (entity, seq));
+CREATE TABLE IF NOT EXISTS posts (id INTEGER PRIMARY KEY, part INTEGER NOT NULL, entity TEXT NOT NULL, seq INTEGER NOT NULL, author TEXT NOT NULL, ts INTEGER NOT NULL, digest INTEGER NOT NULL, UNIQUE (entity, seq));
 CREATE TABLE IF NOT EXISTS redacted (entity TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (entity, seq)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS touched (user TEXT NOT NULL, entity TEXT NOT NULL, part INTEGER NOT NULL, PRIMARY KEY (user, entity)) WITHOUT ROWID;
-CREATE VIEW IF NOT EXISTS posts_content AS SELECT id, text, ${TAGS('posts')} AS tags FROM posts;
-CREATE VIRTUAL TABLE IF NOT EXISTS posts_fts USING fts5(text, tags, content='posts_content', content_rowid='id', tokenize='unicode61 remove_diacritics 2');
-CREATE TRIGGER IF NOT EXISTS posts_ai AFTER INSERT ON posts BEGIN INSERT INTO posts_fts (rowid, text, tags) VALUES (new.id, new.text, ${TAGS('new')}); END;
-CREATE TRIGGER IF NOT EXISTS posts_ad AFTER DELETE ON posts BEGIN INSERT INTO posts_fts (posts_fts, rowid, text, tags) VALUES ('delete', old.id, old.text, ${TAGS('old')}); END;
-CREATE TRIGGER IF NOT EXISTS posts_au AFTER UPDATE ON posts BEGIN INSERT INTO posts_fts (posts_fts, rowid, text, tags) VALUES ('delete', old.id, old.text, ${TAGS('old')}); INSERT INTO posts_fts (rowid, text, tags) VALUES (new.id, new.text, ${TAGS('new')}); END;
+CREATE VIRTUAL TABLE IF NOT EXISTS posts_fts USING fts5(text, tags, content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 2');
 `
 
 /**
@@ -53,6 +55,8 @@ export class FtsIndex {
   readonly #db: DatabaseSync
   readonly verdict: OpenVerdict
   readonly #insert: StatementSync
+  readonly #insertFts: StatementSync
+  readonly #deleteFts: StatementSync
   readonly #update: StatementSync
   readonly #idOf: StatementSync
   readonly #idTaken: StatementSync
@@ -89,8 +93,10 @@ export class FtsIndex {
     // there: a secure delete seeks each token of the row in every segment that holds it, so fewer
     // segments make an erasure's deletes cost half (docs/performance.md)
     db.exec(`INSERT INTO posts_fts (posts_fts, rank) VALUES ('automerge', ${FTS_AUTOMERGE})`)
-    this.#insert = db.prepare('INSERT INTO posts (id, part, entity, seq, author, ts, text) VALUES (?, ?, ?, ?, ?, ?, ?)')
-    this.#update = db.prepare('UPDATE posts SET part = ?, author = ?, ts = ?, text = ? WHERE id = ? AND (text != ? OR author != ? OR ts != ?)')
+    this.#insert = db.prepare('INSERT INTO posts (id, part, entity, seq, author, ts, digest) VALUES (?, ?, ?, ?, ?, ?, ?)')
+    this.#insertFts = db.prepare('INSERT INTO posts_fts (rowid, text, tags) VALUES (?, ?, ?)')
+    this.#deleteFts = db.prepare('DELETE FROM posts_fts WHERE rowid = ?')
+    this.#update = db.prepare('UPDATE posts SET part = ?, author = ?, ts = ?, digest = ? WHERE id = ? AND (digest != ? OR author != ? OR ts != ?)')
     this.#idOf = db.prepare('SELECT id FROM posts WHERE entity = ? AND seq = ?')
     this.#idTaken = db.prepare('SELECT 1 AS t FROM posts WHERE id = ?')
     this.#remove = db.prepare('DELETE FROM posts WHERE entity = ? AND seq = ? RETURNING id')
@@ -138,11 +144,11 @@ export class FtsIndex {
       for (const [entity, seq] of ops.redact) {
         this.#mark.run(entity, seq)
         const r = this.#remove.get(entity, seq) as { id: number } | undefined
-        if (r !== undefined) removed.push(r.id)
+        if (r !== undefined) { this.#deleteFts.run(r.id); removed.push(r.id) }
       }
       for (const [entity, seq] of ops.remove) {
         const r = this.#remove.get(entity, seq) as { id: number } | undefined
-        if (r !== undefined) removed.push(r.id)
+        if (r !== undefined) { this.#deleteFts.run(r.id); removed.push(r.id) }
       }
       for (const row of ops.put) {
         if (this.#isRedacted.get(row.entity, row.seq) !== undefined) continue
@@ -157,9 +163,9 @@ export class FtsIndex {
     }
     // until a checkpoint, the file still holds the pages as they were before and the write-ahead
     // log the new ones: a batch that took rows out (a redaction, or a rewrite or trim that removed
-    // them, which a replica may take before the redaction journaled ahead of it: a full bench run
-    // found an erased text in two nodes' files after the job) empties the log into the file (zeroed
-    // there) and truncates it, so the text is in neither
+    // them, which a replica may take before the redaction journaled ahead of it) empties the log
+    // into the file (zeroed there) and truncates it, so that the words' postings of a removed post
+    // are in neither
     if (ops.redact.length > 0 || removed.length > 0) this.#db.exec('PRAGMA wal_checkpoint(TRUNCATE)')
     return { put, removed }
   }
@@ -168,19 +174,25 @@ export class FtsIndex {
    * changed. The id put, or undefined when nothing changed. */
   #put (row: IndexRow): number | undefined {
     const known = this.#idOf.get(row.entity, row.seq) as { id: number } | undefined
+    const digest = textDigest(row.text)
     if (known !== undefined) {
-      const changed = this.#update.run(row.partition, row.author, row.ts, row.text, known.id, row.text, row.author, row.ts)
-      return changed.changes === 0 ? undefined : known.id
+      const changed = this.#update.run(row.partition, row.author, row.ts, digest, known.id, digest, row.author, row.ts)
+      if (changed.changes === 0) return undefined
+      this.#deleteFts.run(known.id)
+      this.#insertFts.run(known.id, row.text, tagsOf(row.entity, row.author))
+      return known.id
     }
     let id = idOf(row)
     // another post of the same millisecond in the slot: the next free one
     while (this.#idTaken.get(id) !== undefined) id++
-    this.#insert.run(id, row.partition, row.entity, row.seq, row.author, row.ts, row.text)
+    this.#insert.run(id, row.partition, row.entity, row.seq, row.author, row.ts, digest)
+    this.#insertFts.run(id, row.text, tagsOf(row.entity, row.author))
     return id
   }
 
   /** The best hits for the query that the viewer may see, best first; of these partitions only
-   * (undefined: of all). BM25 ranks the most recent RANK_WINDOW matches (those past the filters). */
+   * (undefined: of all). BM25 ranks the most recent RANK_WINDOW matches (those past the filters).
+   * Their snippets are empty: SearchIndex makes them from the store. */
   search (query: SearchQuery, viewer: SearchViewer, limit: number, partitions?: readonly number[], window = RANK_WINDOW): LocalHit[] {
     const match = ftsQuery(query)
     if (match === undefined) return []
@@ -192,21 +204,21 @@ export class FtsIndex {
     const edge = this.#db.prepare(`SELECT posts_fts.rowid AS id ${from} ORDER BY posts_fts.rowid DESC LIMIT 1 OFFSET ?`).get(...args, window - 1) as { id: number } | undefined
     // bm25 with the tags' weight 0 (they are filters, not words), sorted by SQLite: FTS5's own
     // `ORDER BY rank` ignored the window here and took 1.9 s where this takes 100 ms
-    const sql = `SELECT p.id, p.entity, p.seq, p.author, p.ts, snippet(posts_fts, 0, '${OPEN}', '${CLOSE}', '…', ${SNIPPET_TOKENS}) AS snip, bm25(posts_fts, 1.0, 0.0) AS score
+    const sql = `SELECT p.id, p.entity, p.seq, p.author, p.ts, bm25(posts_fts, 1.0, 0.0) AS score
       ${from}${edge === undefined ? '' : ' AND posts_fts.rowid >= ?'} ORDER BY score LIMIT ?`
-    const rows = this.#db.prepare(sql).all(...args, ...(edge === undefined ? [] : [edge.id]), limit) as Array<{ id: number, entity: string, seq: number, author: string, ts: number, snip: string, score: number }>
-    return rows.map((r) => ({ id: r.id, entity: r.entity, seq: r.seq, author: r.author, ts: r.ts, ...marked(r.snip), score: -r.score }))
+    const rows = this.#db.prepare(sql).all(...args, ...(edge === undefined ? [] : [edge.id]), limit) as Array<{ id: number, entity: string, seq: number, author: string, ts: number, score: number }>
+    return rows.map((r) => ({ id: r.id, entity: r.entity, seq: r.seq, author: r.author, ts: r.ts, snippet: '', marks: [], score: -r.score }))
   }
 
   /** The rows of these ids that the viewer may see and the filters keep (the vector side's hits),
-   * each with its text's start as the snippet; in no order. */
+   * with empty snippets; in no order. */
   rowsOf (ids: readonly number[], query: SearchQuery, viewer: SearchViewer, partitions?: readonly number[]): Array<Omit<LocalHit, 'score'>> {
     if (ids.length === 0) return []
     const where: string[] = [`p.id IN (${ids.map(() => '?').join(',')})`]
     const args: Array<string | number> = [...ids]
     addFilters(where, args, query, viewer, partitions)
-    const rows = this.#db.prepare(`SELECT p.id, p.entity, p.seq, p.author, p.ts, substr(p.text, 1, ${MAX_SNIPPET_CHARS}) AS snip FROM posts p WHERE ${where.join(' AND ')}`).all(...args) as Array<{ id: number, entity: string, seq: number, author: string, ts: number, snip: string }>
-    return rows.map((r) => ({ id: r.id, entity: r.entity, seq: r.seq, author: r.author, ts: r.ts, snippet: r.snip, marks: [] }))
+    const rows = this.#db.prepare(`SELECT p.id, p.entity, p.seq, p.author, p.ts FROM posts p WHERE ${where.join(' AND ')}`).all(...args) as Array<{ id: number, entity: string, seq: number, author: string, ts: number }>
+    return rows.map((r) => ({ id: r.id, entity: r.entity, seq: r.seq, author: r.author, ts: r.ts, snippet: '', marks: [] }))
   }
 
   /** The entities whose records named any of `users` (ops' `touch`: a post, an imported post's
@@ -225,9 +237,10 @@ export class FtsIndex {
     return { rows, bytes: page.b }
   }
 
-  /** Every (id, text) from `afterId` on, at most `limit` (the vector index's rebuild reads them). */
-  texts (afterId: number, limit: number): Array<{ id: number, text: string }> {
-    return this.#db.prepare('SELECT id, text FROM posts WHERE id > ? ORDER BY id LIMIT ?').all(afterId, limit) as Array<{ id: number, text: string }>
+  /** Every row's (id, entity, seq) from `afterId` on, at most `limit` (the vector index's rebuild
+   * reads their texts from the store). */
+  rowsAfter (afterId: number, limit: number): Array<{ id: number, entity: string, seq: number }> {
+    return this.#db.prepare('SELECT id, entity, seq FROM posts WHERE id > ? ORDER BY id LIMIT ?').all(afterId, limit) as Array<{ id: number, entity: string, seq: number }>
   }
 
   /** Closes cleanly: the next open trusts the file (if it was complete). */
@@ -296,16 +309,15 @@ function ftsQuery (query: SearchQuery): string | undefined {
   return out
 }
 
-/** A snippet with FTS5's marks turned into plain text and [start, length] ranges. */
-function marked (snip: string): { snippet: string, marks: Array<[number, number]> } {
-  let out = ''
-  const marks: Array<[number, number]> = []
-  let open = -1
-  for (const ch of snip) {
-    if (ch === OPEN) { open = out.length; continue }
-    if (ch === CLOSE) { if (open >= 0) marks.push([open, out.length - open]); open = -1; continue }
-    out += ch
+/** A 53-bit digest of a post's text (two FNV-1a hashes): whether a post put again changed, without
+ * keeping its text. */
+function textDigest (text: string): number {
+  let a = 0x811c9dc5
+  let b = 0x01000193
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    a = Math.imul(a ^ c, 0x01000193)
+    b = Math.imul(b ^ c, 0x5bd1e995)
   }
-  if (out.length > MAX_SNIPPET_CHARS) return { snippet: out.slice(0, MAX_SNIPPET_CHARS), marks: marks.filter(([s, l]) => s + l <= MAX_SNIPPET_CHARS) }
-  return { snippet: out, marks }
+  return (a >>> 0) * 0x200000 + ((b >>> 0) & 0x1fffff)
 }

@@ -63,7 +63,7 @@ export function addRecordOps (ops: IndexOps, partition: number, entity: string, 
       ops.redact.push([entity, e?.seq as number])
       continue
     }
-    const text = typeof e?.text === 'string' && e.redacted === undefined ? e.text : !room && type === 'turns-imported' ? importedText(e?.turns) : ''
+    const text = indexedText(room, r.event)
     let author: string | undefined
     if (room && type === 'message-posted' && typeof e?.user === 'string') author = typeof from?.user === 'string' ? from.user : e.user
     else if (!room && type === 'turns-imported') author = user
@@ -95,6 +95,15 @@ export function addTouches (ops: IndexOps, partition: number, entity: string, re
     if (typeof original === 'string' && original !== last) touch.push([entity, original, partition])
   }
   if (ops.touch === undefined && touch.length > 0) (ops as { touch?: typeof touch }).touch = touch
+}
+
+/** The text a record puts in the index ('' for none): a post's or a turn's text unless redacted,
+ * an imported batch of an agent's turns as its lines. Snippets are made from it too. */
+export function indexedText (room: boolean, event: unknown): string {
+  const e = event as { type?: unknown, text?: unknown, redacted?: unknown, turns?: unknown } | null
+  if (e === null || typeof e !== 'object') return ''
+  if (typeof e.text === 'string' && e.redacted === undefined) return e.text
+  return !room && e.type === 'turns-imported' ? importedText(e.turns) : ''
 }
 
 /** The user's questions and the answers of an imported batch of turns, one per line (tool calls and

@@ -15,7 +15,7 @@ export type IndexThreadRequest =
   | { readonly op: 'reset' }
   | { readonly op: 'complete', readonly complete: boolean }
   | { readonly op: 'stats' }
-  | { readonly op: 'texts', readonly afterId: number, readonly limit: number }
+  | { readonly op: 'rowsAfter', readonly afterId: number, readonly limit: number }
   | { readonly op: 'touched', readonly users: readonly string[] }
   | { readonly op: 'close', readonly vectorsWhole: boolean }
 
@@ -77,7 +77,7 @@ export class IndexThread {
   async reset (): Promise<void> { await this.#ask({ op: 'reset' }) }
   async setComplete (complete: boolean): Promise<void> { await this.#ask({ op: 'complete', complete }) }
   async stats (): Promise<{ rows: number, bytes: number, vectors: number }> { return await this.#ask({ op: 'stats' }) }
-  async texts (afterId: number, limit: number): Promise<Array<{ id: number, text: string }>> { return await this.#ask({ op: 'texts', afterId, limit }) }
+  async rowsAfter (afterId: number, limit: number): Promise<Array<{ id: number, entity: string, seq: number }>> { return await this.#ask({ op: 'rowsAfter', afterId, limit }) }
   async touchedBy (users: readonly string[]): Promise<string[]> { return await this.#ask({ op: 'touched', users }) }
 
   /** Closes the index cleanly and ends the thread (`vectorsWhole`: LocalIndex.close). */

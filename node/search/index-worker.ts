@@ -24,7 +24,7 @@ function handle (req: IndexThreadRequest): unknown {
     case 'reset': index.reset(); return null
     case 'complete': index.fts.setComplete(req.complete); return null
     case 'stats': return index.stats()
-    case 'texts': return index.fts.texts(req.afterId, req.limit)
+    case 'rowsAfter': return index.fts.rowsAfter(req.afterId, req.limit)
     case 'touched': return index.fts.touchedBy(req.users)
     case 'close': index.close(req.vectorsWhole); index = undefined; return null
   }

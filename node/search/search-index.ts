@@ -14,6 +14,8 @@ import type { OpenedIndex } from './index-thread.ts'
 import type { LocalResult } from './local-index.ts'
 import { LagWindow } from './lag-window.ts'
 import { SearchFeed } from './search-feed.ts'
+import { indexedText } from './index-ops.ts'
+import { makeSnippet, snippetTerms } from './snippet.ts'
 import type { FeedChange } from './search-feed.ts'
 import type { SearchQuery, SearchViewer } from './search-query.ts'
 
@@ -157,7 +159,27 @@ export class SearchIndex {
       embedMs = performance.now() - started
     }
     const result = await this.#thread.search({ query, viewer, ...(partitions !== undefined && { partitions }), ...(v !== undefined && { vector: v }) })
-    return { ...result, complete: this.complete, embedMs }
+    return { ...result, hits: await this.#withSnippets(result.hits, query), complete: this.complete, embedMs }
+  }
+
+  /** Each hit with its snippet, made from the post as this node's store holds it now (the index
+   * keeps no text); a hit whose post has no text there any more (redacted, trimmed a moment ago, the
+   * index not yet told) is dropped. */
+  async #withSnippets (hits: LocalResult['hits'], query: SearchQuery): Promise<LocalResult['hits']> {
+    const terms = query.mode === 'semantic' ? [] : snippetTerms(query.text)
+    const texts = await Promise.all(hits.map(async (h) => await this.#textOf(h.entity, h.seq)))
+    const out: LocalResult['hits'] = []
+    hits.forEach((h, i) => {
+      const text = texts[i] ?? ''
+      if (text !== '') out.push({ ...h, ...makeSnippet(text, terms) })
+    })
+    return out
+  }
+
+  /** A post's indexed text as this node's store holds it ('' for none). */
+  async #textOf (entity: string, seq: number): Promise<string> {
+    const [record] = await this.#opts.storage.storedRecords(entity, seq, 1)
+    return record?.seq === seq ? indexedText(entity.startsWith('room/'), record.event) : ''
   }
 
   /**
@@ -269,9 +291,16 @@ export class SearchIndex {
       do {
         this.#reembedAgain = false
         for (let after = 0; !this.#closed;) {
-          const rows = await this.#thread.texts(after, 1_000)
+          const rows = await this.#thread.rowsAfter(after, 1_000)
           if (rows.length === 0) break
-          embeds.add(rows)
+          // the texts from the store (the index keeps none), a few at a time
+          const texts: Array<{ id: number, text: string }> = []
+          for (let i = 0; i < rows.length; i += 50) {
+            const page = rows.slice(i, i + 50)
+            const read = await Promise.all(page.map(async (r) => await this.#textOf(r.entity, r.seq)))
+            page.forEach((r, k) => { if (read[k] !== '') texts.push({ id: r.id, text: read[k] as string }) })
+          }
+          embeds.add(texts)
           await embeds.drain()
           after = (rows[rows.length - 1] as { id: number }).id
         }

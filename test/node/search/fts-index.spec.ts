@@ -16,7 +16,7 @@ describe('FtsIndex', () => {
   beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'plexi-fts-')) })
   afterEach(() => { rmSync(dir, { recursive: true, force: true }) })
 
-  it('should rank by BM25, mark the match in the snippet and apply every filter', () => {
+  it('should rank by BM25 and apply every filter, its hits without text (snippets come from the store)', () => {
     const index = new FtsIndex(':memory:')
     index.apply(ops([
       row('room/ops', 1, 'we decided to use postgres for the ledger', 'ann', 100),
@@ -29,8 +29,7 @@ describe('FtsIndex', () => {
     expect(hits.map((h) => `${h.entity}#${h.seq}`)).to.deep.equal(['room/ops#2', 'room/ops#1', 'agent/ann#1'])
     expect(hits[0]?.score).to.be.greaterThan(hits[1]?.score as number)
     const first = hits[1] as LocalHit
-    expect(first.snippet).to.equal('we decided to use postgres for the ledger')
-    expect(first.marks).to.deep.equal([[18, 8]])
+    expect(first).to.deep.include({ snippet: '', marks: [] })
     expect(index.search(q('postgres'), { user: null }, 10), 'an admin sees every agent').to.have.length(4)
     expect(index.search(q('postgres', { scope: 'agent' }), { user: 'bob' }, 10).map((h) => h.entity)).to.deep.equal(['agent/bob'])
     expect(index.search(q('postgres', { author: 'bob' }), { user: 'ann' }, 10).map((h) => h.seq)).to.deep.equal([2])
@@ -59,27 +58,29 @@ describe('FtsIndex', () => {
     index.close()
   })
 
-  for (const how of ['redacted', 'removed (a rewrite or a trim that came before its redaction)'] as const) {
-    it(`should leave a text ${how} in neither the file nor its write-ahead log, only the rows that remain`, () => {
-      const path = join(dir, 'search.sqlite')
-      const index = new FtsIndex(path)
-      const secret = 'zqxjkv-hunter2-passphrase'
-      index.apply(ops(Array.from({ length: 200 }, (_, i) => row('room/a', i + 1, i % 2 === 0 ? `${secret} number ${i}` : `harmless line ${i}`))))
-      const held = (): number => ['', '-wal'].reduce((n, suffix) => {
-        const file = path + suffix
-        return n + (existsSync(file) ? readFileSync(file).toString('latin1').split('hunter2').length - 1 : 0)
-      }, 0)
-      expect(held(), 'before').to.be.greaterThan(0)
-      const seqs = Array.from({ length: 100 }, (_, i) => ['room/a', 2 * i + 1] as [string, number])
-      // (a replica may take an erasure's rewrites before the redactions journaled ahead of them:
-      // the rows leave on a removal then, and the file must not keep their old pages either)
-      index.apply(how === 'redacted' ? ops([], [], seqs) : ops([], seqs))
-      expect(held(), 'after').to.equal(0)
-      expect(index.search(q('harmless'), { user: null }, 200)).to.have.length(100)
-      expect(index.search(q('hunter2'), { user: null }, 10)).to.deep.equal([])
-      index.close()
-    })
-  }
+  it('should keep no post\'s text in its file or write-ahead log, only its words\' postings, and drop those of a removed post', () => {
+    const path = join(dir, 'search.sqlite')
+    const index = new FtsIndex(path)
+    // (posts put out of id order, many batches: a b-tree rebalance moves cells and leaves their old
+    // bytes in a page's unused gap, which secure_delete does not clear: a text kept in a table
+    // would outlive its deletion in the file, as it did before the index stopped keeping texts)
+    let seq = 0
+    const batch = (secret: boolean): IndexRow[] => Array.from({ length: 300 }, (_, i) => row('room/a', ++seq, secret ? `zqxjkv hunter2 said ${seq} and more` : `harmless line ${seq}`, 'ann', 1_000 + ((seq * 7919) % 100_000) + i))
+    for (let b = 0; b < 6; b++) index.apply(ops(batch(b === 2)))
+    const held = (needle: string): number => ['', '-wal'].reduce((n, suffix) => {
+      const file = path + suffix
+      return n + (existsSync(file) ? readFileSync(file).toString('latin1').split(needle).length - 1 : 0)
+    }, 0)
+    expect(held('hunter2 said'), 'a text as written').to.equal(0)
+    expect(held('harmless line'), 'a text as written').to.equal(0)
+    expect(index.search(q('hunter2'), { user: null }, 500)).to.have.length(300)
+    const secrets = Array.from({ length: 300 }, (_, i) => ['room/a', 601 + i] as [string, number])
+    index.apply(ops([], secrets.slice(0, 150), secrets.slice(150)))
+    expect(index.search(q('hunter2'), { user: null }, 10)).to.deep.equal([])
+    expect(index.search(q('harmless'), { user: null }, 2_000)).to.have.length(1_500)
+    expect(held('hunter2 said')).to.equal(0)
+    index.close()
+  })
 
   it('should keep who each room\'s records named through redactions, removals and a reopen', () => {
     const path = join(dir, 'touched.sqlite')
