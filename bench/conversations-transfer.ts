@@ -155,9 +155,14 @@ export async function transferFigures (nodes: readonly TransferNode[], clients: 
   // this machine varies by a sixth from one run to the next (each round is logged)
   const rounds: Rate[] = []
   for (let round = 0; round < EXPORT_ROUNDS; round++) {
+    // where a round's CPU goes: each node's, and this process's (the client reading every byte)
+    const cpuBefore = await Promise.all(nodes.map(nodeCpu))
+    const clientBefore = process.cpuUsage()
     const r = await exportRooms(nodes, names, nodes.length)
+    const client = process.cpuUsage(clientBefore)
+    const cpu = (await Promise.all(nodes.map(nodeCpu))).map((c, i) => c - (cpuBefore[i] ?? 0))
     rounds.push(r)
-    options.log?.(`export round ${round + 1}: ${r.count.toFixed(0)} MiB in ${r.seconds.toFixed(2)} s (${r.perSecond.toFixed(1)} MiB/s)`)
+    options.log?.(`export round ${round + 1}: ${r.count.toFixed(0)} MiB in ${r.seconds.toFixed(2)} s (${r.perSecond.toFixed(1)} MiB/s); CPU-s nodes ${cpu.map((c) => c.toFixed(2)).join('/')}, this process ${((client.user + client.system) / 1e6).toFixed(2)}`)
   }
   const exported = [...rounds].sort((a, b) => a.perSecond - b.perSecond)[Math.floor(EXPORT_ROUNDS / 2)] as Rate
   const read = await historyRooms(nodes, names, clients.history)
@@ -189,10 +194,7 @@ export async function awaitIndexed (nodes: ReadonlyArray<Pick<TransferNode, 'adm
  * says so); the seconds it waited and the busiest node's last second. */
 export async function awaitQuiet (nodes: ReadonlyArray<Pick<TransferNode, 'admin' | 'adminToken'>>, maxCpu = 0.15, timeoutMs = 90_000): Promise<{ seconds: number, busiest: number }> {
   const started = performance.now()
-  const cpu = async (node: Pick<TransferNode, 'admin' | 'adminToken'>): Promise<number> => {
-    const text = await (await fetch(`http://${node.admin}/metrics`, { headers: { authorization: `Bearer ${node.adminToken}` } })).text()
-    return Number(/^plexi_process_cpu_seconds_total ([\d.e+-]+)/m.exec(text)?.[1] ?? 0)
-  }
+  const cpu = nodeCpu
   let before = await Promise.all(nodes.map(cpu))
   let quietSeconds = 0
   let busiest = 0
@@ -204,6 +206,12 @@ export async function awaitQuiet (nodes: ReadonlyArray<Pick<TransferNode, 'admin
     before = now
   }
   return { seconds: (performance.now() - started) / 1000, busiest }
+}
+
+/** A node's CPU-seconds so far (every thread of its process), off /metrics. */
+async function nodeCpu (node: Pick<TransferNode, 'admin' | 'adminToken'>): Promise<number> {
+  const text = await (await fetch(`http://${node.admin}/metrics`, { headers: { authorization: `Bearer ${node.adminToken}` } })).text()
+  return Number(/^plexi_process_cpu_seconds_total ([\d.e+-]+)/m.exec(text)?.[1] ?? 0)
 }
 
 /** Posts sent one at a time by `concurrency` senders over the nodes, spread over rooms as the
