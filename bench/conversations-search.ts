@@ -166,7 +166,7 @@ async function ftsFigures (o: Required<SearchIndexBenchOptions>, add: (f: Figure
     for (let i = 0; i < o.posts; i += FEED_BATCH) {
       const put: IndexRow[] = []
       for (let k = i; k < Math.min(o.posts, i + FEED_BATCH); k++) put.push(postOf(k, o.rooms, r))
-      await thread.apply({ put, remove: [], redact: [] })
+      await thread.apply({ put, remove: [], redact: [], touch: [] })
       if (i % 100_000 === 0 && i > 0) log(`  ${i} posts indexed`)
     }
     const buildMs = performance.now() - started

@@ -155,7 +155,7 @@ export class FtsIndex {
         const id = this.#put(row)
         if (id !== undefined) put.push({ id, text: row.text })
       }
-      for (const [entity, user, part] of ops.touch ?? []) this.#touch.run(user, entity, part)
+      for (const [entity, user, part] of ops.touch) this.#touch.run(user, entity, part)
       this.#db.exec('COMMIT')
     } catch (err) {
       this.#db.exec('ROLLBACK')

@@ -20,8 +20,8 @@ export interface IndexOps {
   readonly redact: Array<readonly [string, number]>
   /** Who a room's records name (a post's author, an imported post's original author, a member who
    * joined), as [entity, user, partition]: kept for good, so that an erasure asks only the rooms
-   * that may hold something of its user (`touchedBy`). Absent: none. */
-  readonly touch?: Array<readonly [string, string, number]>
+   * that may hold something of its user (`touchedBy`). */
+  readonly touch: Array<readonly [string, string, number]>
 }
 
 /** A record as the store holds it (StoredRecord's part the index reads). */
@@ -83,18 +83,16 @@ export function addRecordOps (ops: IndexOps, partition: number, entity: string, 
  */
 export function addTouches (ops: IndexOps, partition: number, entity: string, records: readonly RecordLike[]): void {
   if (!entity.startsWith('room/')) return
-  const touch = ops.touch ?? []
   let last = ''
   for (const r of records) {
     const e = r.event as { type?: unknown, user?: unknown, importedFrom?: { user?: unknown } } | null
     if (e === null || typeof e !== 'object' || typeof e.user !== 'string') continue
     if (e.type !== 'message-posted' && e.type !== 'member-joined') continue
     // a batch is mostly one poster's posts in a row: each pair once is enough, the index ignores repeats
-    if (e.user !== last) { touch.push([entity, e.user, partition]); last = e.user }
+    if (e.user !== last) { ops.touch.push([entity, e.user, partition]); last = e.user }
     const original = typeof e.importedFrom === 'object' && e.importedFrom !== null ? e.importedFrom.user : undefined
-    if (typeof original === 'string' && original !== last) touch.push([entity, original, partition])
+    if (typeof original === 'string' && original !== last) ops.touch.push([entity, original, partition])
   }
-  if (ops.touch === undefined && touch.length > 0) (ops as { touch?: typeof touch }).touch = touch
 }
 
 /** The text a record puts in the index ('' for none): a post's or a turn's text unless redacted,
@@ -119,5 +117,5 @@ function importedText (turns: unknown): string {
 
 /** How many changes the ops make (what the feed's bound counts). */
 export function opsSize (ops: IndexOps): number {
-  return ops.put.length + ops.remove.length + ops.redact.length + (ops.touch?.length ?? 0)
+  return ops.put.length + ops.remove.length + ops.redact.length + ops.touch.length
 }

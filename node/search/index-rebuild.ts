@@ -64,7 +64,7 @@ export class IndexRebuild {
 
   async #send (ops: IndexOps): Promise<void> {
     const skip = this.#opts.skip
-    const kept: IndexOps = skip === undefined ? ops : { put: ops.put.filter((r) => !skip(r.entity, r.seq)), remove: [], redact: ops.redact, touch: ops.touch ?? [] }
+    const kept: IndexOps = skip === undefined ? ops : { put: ops.put.filter((r) => !skip(r.entity, r.seq)), remove: [], redact: ops.redact, touch: ops.touch }
     if (opsSize(kept) === 0) return
     const rows = await this.#opts.apply(kept)
     this.#rows += rows.length

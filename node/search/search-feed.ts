@@ -126,14 +126,14 @@ export class SearchFeed {
   #queue (ops: IndexOps): void {
     const n = opsSize(ops)
     if (n === 0) return
-    this.stats.changes += n - (ops.touch?.length ?? 0)
+    this.stats.changes += n - ops.touch.length
     this.#opts.onOps?.(ops)
     if (this.#size === 0 && this.#touches.size === 0) this.#oldest = performance.now()
     for (const key of ops.remove) { this.#puts.delete(`${key[0]}\0${key[1]}`); this.#removes.push(key) }
     for (const key of ops.redact) { this.#puts.delete(`${key[0]}\0${key[1]}`); this.#redacts.push(key) }
     for (const row of ops.put) this.#puts.set(`${row.entity}\0${row.seq}`, row)
-    for (const t of ops.touch ?? []) this.#touches.set(`${t[0]}\0${t[1]}`, t)
-    this.#size += n - (ops.touch?.length ?? 0)
+    for (const t of ops.touch) this.#touches.set(`${t[0]}\0${t[1]}`, t)
+    this.#size += n - ops.touch.length
     this.#queuedCount++
     if (this.#size > (this.#opts.queueMax ?? FEED_QUEUE_MAX)) {
       this.#drop(`more than ${this.#opts.queueMax ?? FEED_QUEUE_MAX} changes waited for the index thread`)

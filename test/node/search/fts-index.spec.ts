@@ -5,11 +5,11 @@ import { join } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
 import { FtsIndex, checkSearchQuery } from '../../../node/search/index.ts'
 import { FTS_AUTOMERGE } from '../../../node/search/constants.ts'
-import type { IndexRow, LocalHit } from '../../../node/search/index.ts'
+import type { IndexOps, IndexRow, LocalHit } from '../../../node/search/index.ts'
 
 const row = (entity: string, seq: number, text: string, author = 'ann', ts = 1_000 + seq, partition = 1): IndexRow => ({ partition, entity, seq, author, ts, text })
 const q = (text: string, more: object = {}): ReturnType<typeof checkSearchQuery> => checkSearchQuery({ text, ...more })
-const ops = (put: IndexRow[], remove: Array<[string, number]> = [], redact: Array<[string, number]> = []): { put: IndexRow[], remove: Array<[string, number]>, redact: Array<[string, number]> } => ({ put, remove, redact })
+const ops = (put: IndexRow[], remove: Array<[string, number]> = [], redact: Array<[string, number]> = []): IndexOps => ({ put, remove, redact, touch: [] })
 
 describe('FtsIndex', () => {
   let dir: string

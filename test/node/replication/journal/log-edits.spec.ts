@@ -28,14 +28,14 @@ describe('LogEdits (EntityLog.rewrite, EntityLog.trim)', () => {
     return log
   }
 
-  /** Five posts every replica holds, the last rewritten while c was down (c keeps the old event);
-   * the owner closed, every replica reachable again. */
-  const lastRewrittenWithoutC = async (): Promise<void> => {
+  /** Five posts every replica holds, seq `seq` (the last by default) rewritten while c was down (c
+   * keeps the old event); the owner closed, every replica reachable again. */
+  const rewrittenWithoutC = async (seq = 5): Promise<void> => {
     const first = await open('first')
     await first.append(posts(1, 5))
     await waitFor(async () => (await core('c').state(E)).summary.head === 5, 'c fed up to the head')
     set.down.add('c')
-    await first.rewrite([{ seq: 5, event: 'redacted' }])
+    await first.rewrite([{ seq, event: 'redacted' }])
     first.close()
     set.down.clear()
   }
@@ -109,7 +109,7 @@ describe('LogEdits (EntityLog.rewrite, EntityLog.trim)', () => {
   })
 
   it('should recover the highest revision of the last record from every replica that ends in it, not the one a replica that missed the rewrite holds', async () => {
-    await lastRewrittenWithoutC()
+    await rewrittenWithoutC()
     // the next owner fences b and c (a is unreachable): c missed the rewrite, b holds it
     set.down.add('a')
     const next = await open('next')
@@ -119,7 +119,7 @@ describe('LogEdits (EntityLog.rewrite, EntityLog.trim)', () => {
   })
 
   it('should not seal the last record from a replica that missed its rewrite when those that hold it do not answer the read (seed 712001921)', async () => {
-    await lastRewrittenWithoutC()
+    await rewrittenWithoutC()
     // the next owner fences a and c (b is unreachable); a, which holds the rewrite, loses the reads
     // of the last record: c's copy is all that answers, older than the rewrite it does not hold
     set.down.add('b')
@@ -135,13 +135,7 @@ describe('LogEdits (EntityLog.rewrite, EntityLog.trim)', () => {
   })
 
   it('should read, as a new owner, only from replicas that hold the latest rewrite, even its own node\'s that missed it', async () => {
-    const first = await open('first')
-    await first.append(posts(1, 5))
-    await waitFor(async () => (await core('c').state(E)).summary.head === 5, 'c fed up to the head')
-    set.down.add('c')
-    await first.rewrite([{ seq: 3, event: 'redacted' }])
-    first.close()
-    set.down.clear()
+    await rewrittenWithoutC(3)
     set.down.add('b')
     // on c, whose replica is read first, and which missed the rewrite
     const next = await EntityLog.open({ entityId: E, replicas: ['a', 'b', 'c'], writeQuorum: 2, activation: 'next', env: set.env, appendTimeoutMs: 2_000, self: 'c' })
