@@ -19,6 +19,9 @@ describe('takeEntity', () => {
     await write('a', 7, 'seven', posts(1, 3))
     await write('b', 7, 'seven', posts(1, 2))
     await write('b', 9, 'nine', posts(3, 4), 2, 7)
+    // c is down, so the fence quorum of two is a and b whatever order the replicas answer in (with
+    // c up, a and c may promise first: then a's log is the best of those read, as it should be)
+    set.down.add('c')
     const taken = await takeEntity(opts('next'))
     expect(taken.epoch).to.be.above(9)
     expect(taken.best.node).to.equal('b')
