@@ -3,7 +3,7 @@ import { PermissionDeniedError } from '../../actors/index.ts'
 import type { ActorSystem } from '../../actors/index.ts'
 import { EXPORT_FORMATS, InvalidRequestError } from '../../protocols/index.ts'
 import type { ExportFormat, ImportReport } from '../../protocols/index.ts'
-import { Exporter, Importer, exportText, fileLines, spoolImport } from '../transfer/index.ts'
+import { Exporter, Importer, exportChunks, fileLines, roomExportOptions, spoolImport } from '../transfer/index.ts'
 import type { ExportStream, ImportTarget } from '../transfer/index.ts'
 import { agentCaller, authenticateCall } from './call-auth.ts'
 import type { CallAuthDeps } from './call-auth.ts'
@@ -66,7 +66,7 @@ export class TransferCalls {
       format = formatOf(req.format)
       if (kind === 'room') {
         await authenticateCall(call, this.#deps)
-        stream = await this.#exporter.room(checkRoom(req.room), { json: format !== 'md' })
+        stream = await this.#exporter.room(checkRoom(req.room), roomExportOptions(format))
       } else {
         stream = await this.#exporter.agent(await agentCaller(call, this.#deps, req.user))
       }
@@ -77,9 +77,9 @@ export class TransferCalls {
     try {
       const { header } = stream
       let records = header.to - header.from + 1
-      for await (const text of exportText(stream, format)) {
+      for await (const data of exportChunks(stream, format)) {
         if (call.cancelled) return
-        const more = call.write({ data: Buffer.from(text, 'utf8'), records: Math.max(0, records), done: stream.progress().done })
+        const more = call.write({ data, records: Math.max(0, records), done: stream.progress().done })
         records = 0
         // the client reads slower than the export is made: wait, holding one chunk at most
         if (!more) await new Promise<void>((resolve) => { call.once('drain', resolve); call.once('cancelled', resolve) })

@@ -19,7 +19,13 @@ export const transferPart: PartSpec<NodeComponents> = {
     const node = journal.self
     c.provide('exporter', new Exporter({
       system: c.get('system'),
-      local: { node, read: async (entity, from, limit) => await journal.call(node, { op: 'read', entity, from, limit }) }
+      local: {
+        node,
+        read: async (entity, from, limit) => await journal.call(node, { op: 'read', entity, from, limit }),
+        // (a room's JSON export made from the bytes the store keeps: node/transfer/packed-json.ts)
+        readPacked: async (entity, from, limit) => await journal.readPacked(entity, from, limit),
+        packedEvent: (entity, record) => journal.packedEvent(entity, record)
+      }
     }), 'transfer')
     return { stop: () => undefined }
   }

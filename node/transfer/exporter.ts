@@ -1,14 +1,22 @@
 import { AGENT, EXPORT_PAGE_BYTES, ROOM, ROOMS, ROOM_DIRECTORY_KEY, agentRecord, checkExportHead, hasSeq, roomRecord, roomRecordJson } from '../../actors/index.ts'
-import type { ActorSystem, AgentEvent, AgentSettings, RoomEvent, RoomInfo, RoomSummary, TransferPage } from '../../actors/index.ts'
+import type { ActorSystem, AgentEvent, AgentSettings, ExportHead, RoomEvent, RoomInfo, RoomSummary, TransferPage } from '../../actors/index.ts'
 import { EXPORT_FORMAT } from '../../protocols/index.ts'
 import type { ExportHeader, ExportKind, ExportRecord } from '../../protocols/index.ts'
 import { EXPORT_PAGES_IN_FLIGHT, EXPORT_PAGE_RECORDS, LOCAL_PAGE_RECORDS, TRANSFER_ASK_TIMEOUT_MS } from './constants.ts'
+import { FramedWriter } from './framed-writer.ts'
 import { NoSuchRoomError } from './errors.ts'
 import { readPages } from './page-reader.ts'
 import type { ItemPage, PageRead } from './page-reader.ts'
 
 /** Errors that say the cluster runs no agents (by name: the mesh's and the kernel's own). */
 const NO_AGENTS: ReadonlySet<string> = new Set(['NoOwnerError', 'UnknownEntityTypeError'])
+
+/** A record as this node's store keeps it (its value's seal verified and taken off). */
+export interface PackedRecordLike {
+  readonly seq: number
+  readonly key: string
+  readonly value: Uint8Array
+}
 
 /** This node's own replica of the journals, where an export reads what this node holds of a room
  * (the room's `export-head` says up to which seq) instead of asking the room's owner for pages:
@@ -19,11 +27,34 @@ export interface LocalRecords {
   /** The records this node's replica holds of entity `entity` (`type/key`) from seq `from` on, in
    * order, at most `limit`; fewer (or none) where it holds no more from there. */
   read (entity: string, from: number, limit: number): Promise<ReadonlyArray<{ readonly seq: number, readonly event: unknown }>>
+  /** The same as the store keeps them, not decoded (a room's JSON export is made from their bytes:
+   * packed-json.ts); undefined where the store keeps none that way. Absent: `read`. */
+  readPacked? (entity: string, from: number, limit: number): Promise<readonly PackedRecordLike[] | undefined>
+  /** A packed record's event, decoded (where its JSON cannot be made from its bytes). */
+  packedEvent? (entity: string, record: PackedRecordLike): unknown
 }
+
+/** Records' JSON lines as UTF-8 bytes, framed for `framing` (`,\n` before each in json, `\n` after
+ * each in ndjson): what a room's JSON export made from this node's store carries (exportChunks
+ * writes them as they are). */
+export interface FramedLines {
+  readonly framing: 'json' | 'ndjson'
+  readonly count: number
+  readonly chunks: readonly Buffer[]
+}
+
+/** A room's export line: one record's JSON, or many records' bytes. */
+export type ExportLine = string | FramedLines
 
 /** A room's page after `after` (at most `limit` records) from this node's replica, each record made
  * into an item by `item`; undefined where the replica does not serve it (the owner is asked). */
 type LocalPageRead = <T>(after: number, limit: number, item: (seq: number, event: RoomEvent, redacted: boolean) => T) => Promise<ItemPage<T> | undefined>
+
+/** An item of a room's JSON export: one record's line, or many records' bytes (`seq` the last's). */
+type LineItem = { readonly seq: number, readonly line: string } | { readonly seq: number, readonly lines: FramedLines }
+
+/** A room's page of JSON lines from this node's replica; undefined where it does not serve it. */
+type LinePageRead = (after: number, limit: number) => Promise<ItemPage<LineItem> | undefined>
 
 export interface ExporterOptions {
   readonly system: Pick<ActorSystem, 'entity'>
@@ -45,7 +76,7 @@ export type ExportStream = {
   readonly header: ExportHeader
   /** Records read so far, and how many there are at most (progress). */
   readonly progress: () => { readonly done: number, readonly total: number }
-} & ({ readonly records: AsyncIterable<ExportRecord> } | { readonly lines: AsyncIterable<readonly string[]> })
+} & ({ readonly records: AsyncIterable<ExportRecord> } | { readonly lines: AsyncIterable<readonly ExportLine[]> })
 
 /** An export stream's records as objects (a stream of JSON lines has none: it throws). */
 export function recordsOf (stream: ExportStream): AsyncIterable<ExportRecord> {
@@ -68,30 +99,40 @@ export class Exporter {
   }
 
   /** A room's whole retained history. `json`: its records as the room makes their JSON (faster:
-   * for the json and ndjson formats). */
-  async room (name: string, options: { readonly json?: boolean } = {}): Promise<ExportStream> {
+   * for the json and ndjson formats), those this node's store holds as bytes framed for `framing`
+   * (the format they are written in: `ndjson` unless said). */
+  async room (name: string, options: { readonly json?: boolean, readonly framing?: 'json' | 'ndjson' } = {}): Promise<ExportStream> {
     const room = this.#options.system.entity(ROOM, name)
     const ask = async (after: number, limit: number, json: boolean): Promise<TransferPage<RoomEvent>> =>
       await room.ask<TransferPage<RoomEvent>>((replyTo) => ({ type: 'export-page', after, limit, ...(json && { json }), replyTo }), { timeout: TRANSFER_ASK_TIMEOUT_MS })
     const info = await room.ask<RoomInfo>((replyTo) => ({ type: 'info', replyTo }), { timeout: TRANSFER_ASK_TIMEOUT_MS })
     if (info.lastSeq === 0) throw new NoSuchRoomError(`no room named ${name}: a room exists once someone posted in it or joined it`)
     const identity = `${info.createdAt}`
-    const local = await this.#localRoom(name)
+    const at = await this.#exportHead(name)
+    const local = at === undefined ? undefined : this.#localRoom(name, at)
     if (options.json === true) {
-      const read: PageRead<{ seq: number, line: string }> = async (after, limit) => {
-        const held = await local?.(after, limit, (seq, event, redacted) => ({ seq, line: roomRecordJson(seq, event, redacted) }))
+      const packed = at === undefined ? undefined : this.#packedRoom(name, at, options.framing ?? 'ndjson')
+      const read: PageRead<LineItem> = async (after, limit) => {
+        const held = (await packed?.(after, limit)) ?? await local?.(after, limit, (seq, event, redacted) => ({ seq, line: roomRecordJson(seq, event, redacted) }))
         if (held !== undefined) return held
         const page = await ask(after, limit, true)
         const first = page.first ?? 0
         // a record too large to go as JSON comes as itself
-        const items = page.lines?.map((line, i) => ({ seq: first + i, line })) ??
+        const items: LineItem[] = page.lines?.map((line, i) => ({ seq: first + i, line })) ??
           page.records.map((r) => ({ seq: r.seq, line: roomRecordJson(r.seq, r.event, page.redacted.includes(r.seq)) }))
         return { head: page.head, floor: page.floor, items }
       }
       const progress = { done: 0 }
       const first = await read(0, this.#pageRecords)
       const header = this.#header('room', name, first, identity)
-      const lines = mapped(this.#items(read, first, header.to), (items) => { progress.done += items.length; return items.map((i) => i.line) })
+      const lines = mapped(this.#items(read, first, header.to), (items) => items.map((i) => {
+        if ('line' in i) {
+          progress.done++
+          return i.line
+        }
+        progress.done += i.lines.count
+        return i.lines
+      }))
       return { header, lines, progress: () => ({ done: progress.done, total: header.to - header.from + 1 }) }
     }
     const read: PageRead<ExportRecord> = async (after, limit) => {
@@ -157,21 +198,26 @@ export class Exporter {
     yield { seq: 0, kind: 'settings', ts: Date.now(), settings }
   }
 
-  /**
-   * A room's pages as this node's replica holds them, when it does: asks the room where its reader
-   * may read it (`export-head`), and returns a page reader that serves a page from the replica when
-   * it starts below what the replica holds, undefined otherwise (the caller asks the owner). A page
-   * the replica cannot serve whole from its start (a trim since, the replica moved away) comes from
-   * the owner too. Undefined: no replica here, or a room that does not answer `export-head` (an
-   * older node's): every page from the owner.
-   */
-  async #localRoom (name: string): Promise<LocalPageRead | undefined> {
+  /** Where this node may read a room from its own replica (the room's `export-head`): undefined
+   * where it holds none (no replica here, or a room that does not answer `export-head`, an older
+   * node's: every page from the owner). */
+  async #exportHead (name: string): Promise<ExportHead | undefined> {
     const local = this.#options.local
     if (local === undefined) return undefined
     // (an answer that is not one, from a peer, counts as none)
     const at = checkExportHead(await this.#options.system.entity(ROOM, name).ask<unknown>((replyTo) => ({ type: 'export-head', reader: local.node, replyTo }), { timeout: TRANSFER_ASK_TIMEOUT_MS })
       .catch(() => undefined))
-    if (at === undefined || at.held < at.floor) return undefined
+    return at === undefined || at.held < at.floor ? undefined : at
+  }
+
+  /**
+   * A room's pages as this node's replica holds them: a page reader that serves a page from the
+   * replica when it starts below what the replica holds (`at`), undefined otherwise (the caller asks
+   * the owner). A page the replica cannot serve whole from its start (a trim since, the replica moved
+   * away) comes from the owner too.
+   */
+  #localRoom (name: string, at: ExportHead): LocalPageRead {
+    const local = this.#options.local as LocalRecords
     const entity = `${ROOM.type}/${name}`
     return async (after, limit, item) => {
       const from = Math.max(after + 1, at.floor)
@@ -188,6 +234,41 @@ export class Exporter {
         items.push(item(r.seq, event, hasSeq(at.redacted, r.seq)))
       }
       return items.length === 0 ? undefined : { head: at.head, floor: at.floor, items }
+    }
+  }
+
+  /**
+   * The same pages as one item each: the records' JSON made straight from the bytes the store keeps
+   * (packed-json.ts; a record it does not make is decoded and made as the room makes it), framed for
+   * `framing`, in Buffers of PACKED_CHUNK_BYTES. Undefined where the store keeps none that way.
+   */
+  #packedRoom (name: string, at: ExportHead, framing: 'json' | 'ndjson'): LinePageRead | undefined {
+    const local = this.#options.local as LocalRecords
+    const readPacked = local.readPacked?.bind(local)
+    if (readPacked === undefined) return undefined
+    const entity = `${ROOM.type}/${name}`
+    return async (after, limit) => {
+      const from = Math.max(after + 1, at.floor)
+      if (from > at.held) return undefined
+      const records = await readPacked(entity, from, Math.min(limit, LOCAL_PAGE_RECORDS, at.held - from + 1)).catch(() => undefined)
+      if (records === undefined) return undefined
+      const out = new FramedWriter(framing)
+      for (const r of records) {
+        if (r.seq !== from + out.count) break
+        // a page within what a page from the owner holds: pages ahead stay a few MiB
+        if (out.count > 0 && out.bytes > EXPORT_PAGE_BYTES) break
+        const redacted = hasSeq(at.redacted, r.seq)
+        if (out.packed(r, redacted)) continue
+        let event: RoomEvent
+        try {
+          event = local.packedEvent?.(entity, r) as RoomEvent
+        } catch {
+          // (a damaged record: the owner's page says what there is)
+          break
+        }
+        out.line(roomRecordJson(r.seq, event, redacted))
+      }
+      return out.count === 0 ? undefined : { head: at.head, floor: at.floor, items: [{ seq: from + out.count - 1, lines: out.finish() }] }
     }
   }
 

@@ -3,7 +3,7 @@
  * that checks an export whole and appends it in batches, idempotent by the source's watermark. */
 export { Exporter, recordsOf } from './exporter.ts'
 export type { ExportStream, ExporterOptions, LocalRecords } from './exporter.ts'
-export { exportText } from './export-text.ts'
+export { exportChunks, exportText, roomExportOptions } from './export-text.ts'
 export { Importer } from './importer.ts'
 export type { ImportTarget, ImporterOptions } from './importer.ts'
 export { fileLines, spoolImport } from './import-spool.ts'

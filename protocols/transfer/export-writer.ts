@@ -57,6 +57,16 @@ export class ExportWriter {
     }
   }
 
+  /** Counts `n` records written as bytes already framed for this format (an exporter's records made
+   * straight from the store, each `,\n` before it in `json`, `\n` after it in `ndjson`); true when
+   * they are the first: a `json` export's first record then goes without the `,\n` before it. */
+  framed (n: number): boolean {
+    if (this.format === 'md') throw new RangeError('a Markdown export is written from records, not from their JSON')
+    const first = this.#records === 0
+    this.#records += n
+    return first
+  }
+
   end (): string {
     switch (this.format) {
       case 'json': return `${this.#records === 0 ? '' : '\n'}]}\n`

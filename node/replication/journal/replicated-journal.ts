@@ -14,6 +14,7 @@ import { replicasOf } from '../partitioning.ts'
 import { majority } from './quorum.ts'
 import { ReplicaCore } from '../replica/replica-core.ts'
 import type { ReplicaRequest, ReplyOf } from '../replica/replica-protocol.ts'
+import type { PackedRecord } from '../replica/replica-storage.ts'
 
 /** The replicas of a partition (most preferred first) and the write quorum they use. */
 export interface PartitionPlacement {
@@ -138,6 +139,17 @@ export class ReplicatedJournal implements Journal {
   call<R extends ReplicaRequest> (node: string, request: R): Promise<ReplyOf<R>> {
     const partition = this.#opts.storage.partitionOf(request.entity)
     return node === this.#opts.self ? this.core(partition).handle(request) : this.#opts.remote(node, partition, request)
+  }
+
+  /** This node's own replica's records of `entity` from `from` on, as stored (ReplicaCore.readPacked):
+   * an export's JSON made from their bytes; undefined where this node's storage keeps none that way. */
+  async readPacked (entity: string, from: number, limit: number): Promise<PackedRecord[] | undefined> {
+    return await this.core(this.#opts.storage.partitionOf(entity)).readPacked(entity, from, limit)
+  }
+
+  /** A packed record's event, decoded (for one the reader could not make from its bytes). */
+  packedEvent (entity: string, record: PackedRecord): unknown {
+    return this.core(this.#opts.storage.partitionOf(entity)).packedEvent(record)
   }
 
   /** The replica of `partition` on this node (the shard holder's core). */

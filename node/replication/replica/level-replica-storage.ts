@@ -9,7 +9,7 @@ import { KeptDigests, xorInto } from './kept-digests.ts'
 import { PARTITIONS_KEY, RECORD_KEY_CHAR, entityOfRecordKey, hex4, partitionOfKey, quarantineKey, recordEnd, recordKey, seqOf, snapshotKey, stateKey } from './replica-keys.ts'
 import { laterRevision } from './replica-protocol.ts'
 import type { StoredRecord, StoredSnapshot } from './replica-protocol.ts'
-import type { ReplicaChange, ReplicaState, ReplicaStorage } from './replica-storage.ts'
+import type { PackedRecord, ReplicaChange, ReplicaState, ReplicaStorage } from './replica-storage.ts'
 import { ReplicaValues } from './replica-values.ts'
 import { RecordReader } from './record-reader.ts'
 import { removedDigests } from './removed-digests.ts'
@@ -240,6 +240,12 @@ export class LevelReplicaStorage implements ReplicaStorage {
   async read (entity: string, from: number, limit: number): Promise<StoredRecord[]> {
     return await this.#reader.read(entity, from, limit)
   }
+
+  async readPacked (entity: string, from: number, limit: number): Promise<PackedRecord[]> {
+    return await this.#reader.readPacked(entity, from, limit)
+  }
+
+  packedEvent (record: PackedRecord): unknown { return this.#reader.packedEvent(record) }
 
   /** The records stored here from `from` on, as they are (RecordReader.stored): the search index's rebuild. */
   async storedRecords (entity: string, from: number, limit: number): Promise<StoredRecord[]> { return await this.#reader.stored(entity, from, limit) }

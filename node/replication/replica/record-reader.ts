@@ -3,6 +3,7 @@ import type { LevelStore } from '../../storage/index.ts'
 import { SMALL_READ } from '../constants.ts'
 import { recordEnd, recordKey, seqOf } from './replica-keys.ts'
 import type { StoredRecord } from './replica-protocol.ts'
+import type { PackedRecord } from './replica-storage.ts'
 import type { ReplicaValues } from './replica-values.ts'
 
 /**
@@ -92,6 +93,35 @@ export class RecordReader {
       }
     }
     return out
+  }
+
+  /** Records with seq >= from, in order, at most `limit`, as they are stored (not decoded): where
+   * `read` stops (a hole, a damaged value) this stops too. */
+  async readPacked (entity: string, from: number, limit: number): Promise<PackedRecord[]> {
+    return await this.damageTold(this.#readPacked(entity, from, limit))
+  }
+
+  async #readPacked (entity: string, from: number, limit: number): Promise<PackedRecord[]> {
+    const p = this.#partitionOf(entity)
+    const out: PackedRecord[] = []
+    let next = Math.max(1, from)
+    for await (const batch of this.#store.sealedBatches({ gte: recordKey(p, entity, next), lte: recordEnd(p, entity), limit })) {
+      for (const [key, value] of batch) {
+        const seq = seqOf(key)
+        if (seq !== next) {
+          this.#damaged(recordKey(p, entity, next))
+          return out
+        }
+        out.push({ seq, key, value })
+        next++
+      }
+    }
+    return out
+  }
+
+  /** A record's event, from what readPacked gave (CorruptRecordError when it is not a record). */
+  packedEvent (record: PackedRecord): unknown {
+    return this.#values.record(record.key, record.value).event
   }
 
   /** A few records read by their keys (with other reads of the same turn: LevelStore.getMany);

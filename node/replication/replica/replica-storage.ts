@@ -1,6 +1,14 @@
 import type { LogSummary } from '../journal/log-summary.ts'
 import type { StoredRecord, StoredSnapshot } from './replica-protocol.ts'
 
+/** A record as the store keeps it: its seq, its key, and its value with the seal verified and
+ * taken off (ReplicaStorage.readPacked). */
+export interface PackedRecord {
+  readonly seq: number
+  readonly key: string
+  readonly value: Uint8Array
+}
+
 /** A replica's durable state of one entity besides its records. */
 export interface ReplicaState {
   readonly summary: LogSummary
@@ -38,6 +46,12 @@ export interface ReplicaStorage {
   write (entity: string, previousHead: number, change: ReplicaChange): Promise<void>
   /** Records with seq >= from, in order, at most `limit`; each one's seal verified. */
   read (entity: string, from: number, limit: number): Promise<StoredRecord[]>
+  /** The same records as they are stored (each seal verified, not decoded), for a reader that
+   * makes them into something else straight from their bytes (an export's JSON); `event` decodes
+   * one where that reader cannot. Absent: such a reader takes `read`. */
+  readPacked? (entity: string, from: number, limit: number): Promise<PackedRecord[]>
+  /** A stored record's event (as `read` gives it), decoded from what `readPacked` gave. */
+  packedEvent? (record: PackedRecord): unknown
   loadSnapshot (entity: string): Promise<StoredSnapshot | undefined>
   /** Puts records back where this replica's copy is missing or damaged, never over one that reads
    * correctly; returns the seqs put (anti-entropy and scrub repairs: the node's LevelDB has it). */
