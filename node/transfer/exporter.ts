@@ -4,19 +4,13 @@ import { EXPORT_FORMAT } from '../../protocols/index.ts'
 import type { ExportHeader, ExportKind, ExportRecord } from '../../protocols/index.ts'
 import { EXPORT_PAGES_IN_FLIGHT, EXPORT_PAGE_RECORDS, LOCAL_PAGE_RECORDS, TRANSFER_ASK_TIMEOUT_MS } from './constants.ts'
 import { FramedWriter } from './framed-writer.ts'
+import type { FramedLines, PackedRecordLike } from './framed-writer.ts'
 import { NoSuchRoomError } from './errors.ts'
 import { readPages } from './page-reader.ts'
 import type { ItemPage, PageRead } from './page-reader.ts'
 
 /** Errors that say the cluster runs no agents (by name: the mesh's and the kernel's own). */
 const NO_AGENTS: ReadonlySet<string> = new Set(['NoOwnerError', 'UnknownEntityTypeError'])
-
-/** A record as this node's store keeps it (its value's seal verified and taken off). */
-export interface PackedRecordLike {
-  readonly seq: number
-  readonly key: string
-  readonly value: Uint8Array
-}
 
 /** This node's own replica of the journals, where an export reads what this node holds of a room
  * (the room's `export-head` says up to which seq) instead of asking the room's owner for pages:
@@ -32,15 +26,6 @@ export interface LocalRecords {
   readPacked? (entity: string, from: number, limit: number): Promise<readonly PackedRecordLike[] | undefined>
   /** A packed record's event, decoded (where its JSON cannot be made from its bytes). */
   packedEvent? (entity: string, record: PackedRecordLike): unknown
-}
-
-/** Records' JSON lines as UTF-8 bytes, framed for `framing` (`,\n` before each in json, `\n` after
- * each in ndjson): what a room's JSON export made from this node's store carries (exportChunks
- * writes them as they are). */
-export interface FramedLines {
-  readonly framing: 'json' | 'ndjson'
-  readonly count: number
-  readonly chunks: readonly Buffer[]
 }
 
 /** A room's export line: one record's JSON, or many records' bytes. */

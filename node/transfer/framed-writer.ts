@@ -1,6 +1,21 @@
 import { PACKED_CHUNK_BYTES } from './constants.ts'
-import type { FramedLines, PackedRecordLike } from './exporter.ts'
 import { packedRoomLine } from './packed-json.ts'
+
+/** A record as this node's store keeps it (its value's seal verified and taken off). */
+export interface PackedRecordLike {
+  readonly seq: number
+  readonly key: string
+  readonly value: Uint8Array
+}
+
+/** Records' JSON lines as UTF-8 bytes, framed for `framing` (`,\n` before each in json, `\n` after
+ * each in ndjson): what a room's JSON export made from this node's store carries (exportChunks
+ * writes them as they are). */
+export interface FramedLines {
+  readonly framing: 'json' | 'ndjson'
+  readonly count: number
+  readonly chunks: readonly Buffer[]
+}
 
 const COMMA = 0x2c
 const NEWLINE = 0x0a

@@ -2,7 +2,8 @@
  * that reads rooms' and agents' journals page by page, the text it streams as, and the importer
  * that checks an export whole and appends it in batches, idempotent by the source's watermark. */
 export { Exporter, recordsOf } from './exporter.ts'
-export type { ExportStream, ExporterOptions, LocalRecords } from './exporter.ts'
+export type { ExportLine, ExportStream, ExporterOptions, LocalRecords } from './exporter.ts'
+export type { FramedLines, PackedRecordLike } from './framed-writer.ts'
 export { exportChunks, exportText, roomExportOptions } from './export-text.ts'
 export { Importer } from './importer.ts'
 export type { ImportTarget, ImporterOptions } from './importer.ts'

@@ -148,8 +148,8 @@ export class ReplicatedJournal implements Journal {
   }
 
   /** A packed record's event, decoded (for one the reader could not make from its bytes). */
-  packedEvent (entity: string, record: PackedRecord): unknown {
-    return this.core(this.#opts.storage.partitionOf(entity)).packedEvent(record)
+  packedEvent (_entity: string, record: PackedRecord): unknown {
+    return this.#opts.storage.packedEvent(record)
   }
 
   /** The replica of `partition` on this node (the shard holder's core). */

@@ -237,14 +237,8 @@ export class LevelReplicaStorage implements ReplicaStorage {
     for (const listener of this.#listeners) listener(change)
   }
 
-  async read (entity: string, from: number, limit: number): Promise<StoredRecord[]> {
-    return await this.#reader.read(entity, from, limit)
-  }
-
-  async readPacked (entity: string, from: number, limit: number): Promise<PackedRecord[]> {
-    return await this.#reader.readPacked(entity, from, limit)
-  }
-
+  async read (entity: string, from: number, limit: number): Promise<StoredRecord[]> { return await this.#reader.read(entity, from, limit) }
+  async readPacked (entity: string, from: number, limit: number): Promise<PackedRecord[]> { return await this.#reader.readPacked(entity, from, limit) }
   packedEvent (record: PackedRecord): unknown { return this.#reader.packedEvent(record) }
 
   /** The records stored here from `from` on, as they are (RecordReader.stored): the search index's rebuild. */

@@ -212,19 +212,11 @@ export class ReplicaCore {
     return await this.#storage.read(entity, from, limit)
   }
 
-  /** The records from `from` on as the store keeps them (ReplicaStorage.readPacked), for a reader
-   * on this node; none below the floor, as `read` gives none; undefined where the storage keeps
-   * none that way (the reader takes `read`). */
+  /** The records from `from` on as the store keeps them (ReplicaStorage.readPacked), none below the
+   * floor as `read`; undefined where the storage keeps none that way (the reader takes `read`). */
   async readPacked (entity: string, from: number, limit: number): Promise<PackedRecord[] | undefined> {
     if (this.#storage.readPacked === undefined) return undefined
-    if (from < floorOf((await this.#state(entity)).summary)) return []
-    return await this.#storage.readPacked(entity, from, limit)
-  }
-
-  /** A packed record's event (ReplicaStorage.packedEvent). */
-  packedEvent (record: PackedRecord): unknown {
-    if (this.#storage.packedEvent === undefined) throw new TypeError('this replica storage reads no packed records')
-    return this.#storage.packedEvent(record)
+    return from < floorOf((await this.#state(entity)).summary) ? [] : await this.#storage.readPacked(entity, from, limit)
   }
 
   /** An owner's epoch against this replica's promise: 'stale' for an older one (or, never with a
