@@ -21,8 +21,11 @@ import { expectRoomHistories } from '../helpers/room-histories.ts'
 /** Rooms of each kind: A's that go to B when A drains (the moves B dies in), A's that go to C or
  * D, and rooms of B, C and D. */
 const PER_KIND = 4
-/** Senders with client ids retry a failed post this many times (the same client id) through C and D. */
+/** Senders with client ids retry a failed post this many times (the same client id) through C and
+ * D, and for as long as RETRY_FOR_MS after its first try: until the failover is done, however slow
+ * the machine (a count of tries alone ran out on a slow one, the failures coming fast). */
 const TRIES = 40
+const RETRY_FOR_MS = 90_000
 /** The gRPC code a client may see for a post it was not acknowledged: UNAVAILABLE (the node it
  * went through, or the owner it was on its way to, is gone). */
 const UNAVAILABLE = 14
@@ -61,6 +64,7 @@ describe('a live move to a node that dies mid-hand-off (real processes)', functi
       tokens,
       via: (i) => [b, c, d, c, d][i] as NodeSlot,
       tries: TRIES,
+      retryForMs: RETRY_FOR_MS,
       retryVia: (i, failed) => survivors.find((s) => s.node !== failed.node) ?? c,
       clientIds: (i) => i < 3
     })
@@ -87,7 +91,7 @@ describe('a live move to a node that dies mid-hand-off (real processes)', functi
     expect(report.moved as number, 'entities A\'s drain moved').to.be.greaterThan(0)
     expect(load.errors.filter((e) => e.code !== UNAVAILABLE).map((e) => `${e.post.text} through ${e.via} (${e.at.join(' to ')}): ${e.message}`),
       'errors other than UNAVAILABLE').to.deep.equal([])
-    expect(load.posted.filter((p) => p.clientId !== undefined && p.seq === undefined).map((p) => p.text), `posts with a client id never acknowledged in ${TRIES} tries`).to.deep.equal([])
+    expect(load.posted.filter((p) => p.clientId !== undefined && p.seq === undefined).map((p) => p.text), `posts with a client id never acknowledged in ${TRIES} tries and ${RETRY_FOR_MS / 1000} s`).to.deep.equal([])
     // the rooms A was handing to B live on C and D now
     const where = await cluster.api<Array<{ key: string, node: string }>>(c, '/actors?type=room')
     for (const room of kinds.toB) expect(survivors.map((s) => s.peerId), `where ${room} lives`).to.include(where.find((x) => x.key === room)?.node)

@@ -36,6 +36,10 @@ export interface ChatLoadOptions {
   /** Tries of one post with a client id; a failed try is kept in `errors` and the next goes
    * through `retryVia(sender, failed)` with the same client id. @default 1 */
   readonly tries?: number
+  /** And past `tries`, until this long (ms) after its first try: a retry that waits for the cluster
+   * (a failover on a slow machine) rather than a count of tries that a fast failure spends at once.
+   * @default 0 */
+  readonly retryForMs?: number
   readonly retryVia?: (sender: number, failed: NodeSlot) => NodeSlot
   /** Whether sender i's posts carry a client id (a retry of one is answered with its first ack).
    * A post without one is tried once: a retry could store it twice. @default every sender's */
@@ -167,7 +171,10 @@ export class ChatLoad {
         last = performance.now()
         const post: Post = { sender: s.index, room: rooms[(i * step + s.index) % rooms.length] as string, text: `${tag}-s${s.index}-${i}`, ...(withIds && { clientId: randomUUID() }) }
         let pushed = false
-        for (let attempt = 0; attempt < tries && post.seq === undefined; attempt++) {
+        const first = performance.now()
+        const retryFor = withIds ? this.#opts.retryForMs ?? 0 : 0
+        const more = (attempt: number): boolean => attempt < tries || performance.now() - first < retryFor
+        for (let attempt = 0; more(attempt) && post.seq === undefined; attempt++) {
           if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, RETRY_MS))
           while (this.#paused !== undefined && !this.#stopped) await this.#paused.promise
           // a stop gives up a post not yet tried, never one that was (it may have been stored)
@@ -186,7 +193,7 @@ export class ChatLoad {
           } catch (err) {
             const e = err as { code?: number, message?: string }
             this.errors.push({ post, code: e.code, message: e.message ?? String(err), at: [t0, Date.now()], via: via.peerId })
-            if (attempt + 1 < tries && retryVia !== undefined) this.#switch(s, retryVia(s.index, via))
+            if (more(attempt + 1) && retryVia !== undefined) this.#switch(s, retryVia(s.index, via))
           } finally {
             s.inFlight = undefined
           }
