@@ -73,26 +73,10 @@ export class RecordReader {
       const records = await this.#readKeys(entity, Math.max(1, from), limit)
       if (records !== undefined) return records
     }
-    const p = this.#partitionOf(entity)
-    const out: StoredRecord[] = []
-    // the seq the next record must have
-    let next = Math.max(1, from)
-    for await (const batch of this.#store.sealedBatches({ gte: recordKey(p, entity, next), lte: recordEnd(p, entity), limit })) {
-      for (const [key, value] of batch) {
-        const seq = seqOf(key)
-        if (seq !== next) {
-          // `from` itself missing with a later record here, or one missing from the middle (lost
-          // under the store): a hole, not the end of the log; the records stop before it, so no
-          // reader takes the next one for it, and it is repaired from another replica
-          this.#damaged(recordKey(p, entity, next))
-          return out
-        }
-        const r = this.#values.record(key, value)
-        out.push(r.rev === undefined ? { seq, epoch: r.epoch, event: r.event } : { seq, ...r })
-        next++
-      }
-    }
-    return out
+    return (await this.#readPacked(entity, from, limit)).map(({ seq, key, value }) => {
+      const r = this.#values.record(key, value)
+      return r.rev === undefined ? { seq, epoch: r.epoch, event: r.event } : { seq, ...r }
+    })
   }
 
   /** Records with seq >= from, in order, at most `limit`, as they are stored (not decoded): where
@@ -109,6 +93,9 @@ export class RecordReader {
       for (const [key, value] of batch) {
         const seq = seqOf(key)
         if (seq !== next) {
+          // `from` itself missing with a later record here, or one missing from the middle (lost
+          // under the store): a hole, not the end of the log; the records stop before it, so no
+          // reader takes the next one for it, and it is repaired from another replica
           this.#damaged(recordKey(p, entity, next))
           return out
         }
