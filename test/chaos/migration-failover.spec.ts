@@ -91,7 +91,9 @@ describe('a live move to a node that dies mid-hand-off (real processes)', functi
     expect(report.moved as number, 'entities A\'s drain moved').to.be.greaterThan(0)
     expect(load.errors.filter((e) => e.code !== UNAVAILABLE).map((e) => `${e.post.text} through ${e.via} (${e.at.join(' to ')}): ${e.message}`),
       'errors other than UNAVAILABLE').to.deep.equal([])
-    expect(load.posted.filter((p) => p.clientId !== undefined && p.seq === undefined).map((p) => p.text), `posts with a client id never acknowledged in ${TRIES} tries and ${RETRY_FOR_MS / 1000} s`).to.deep.equal([])
+    // each with the room and the last try's error: what a CI failure has to go on
+    const lastError = (p: { text: string }): string => { const e = load.errors.filter((x) => x.post.text === p.text).at(-1); return e === undefined ? 'no error kept' : `${e.message} through ${e.via}` }
+    expect(load.posted.filter((p) => p.clientId !== undefined && p.seq === undefined).map((p) => `${p.text} in ${p.room}: ${lastError(p)}`), `posts with a client id never acknowledged in ${TRIES} tries and ${RETRY_FOR_MS / 1000} s`).to.deep.equal([])
     // the rooms A was handing to B live on C and D now
     const where = await cluster.api<Array<{ key: string, node: string }>>(c, '/actors?type=room')
     for (const room of kinds.toB) expect(survivors.map((s) => s.peerId), `where ${room} lives`).to.include(where.find((x) => x.key === room)?.node)

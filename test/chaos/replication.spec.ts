@@ -6,6 +6,8 @@
  * the same on every node, and nothing appears that was not sent. Bounded in posts and time; the
  * victims follow a seeded sequence.
  */
+import { awaitCaughtUp } from '../helpers/caught-up.ts'
+import type { CatchUpRow } from '../helpers/caught-up.ts'
 import { expect } from 'chai'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -82,6 +84,7 @@ describe('replicated journals under faults (real processes, R=3 W=2)', function 
       slots.push(slot)
     }
     for (const s of slots) await waitFor(async () => await upCount(s) === NODES, `${s.peerId} to see ${NODES} members up`, { timeout: 30_000, interval: 100 })
+    await awaitCaughtUp(async () => await (await fetch(`http://${slots[0]?.admin ?? ''}/api/v1/storage`, { headers: { authorization: `Bearer ${slots[0]?.node?.adminToken ?? ''}` } })).json() as CatchUpRow[])
     const added = await runCli(['admin', 'users', 'add', 'chaos', '--json', '--no-save', '--admin-addr', slots[0]?.admin as string, '--data-dir', slots[0]?.dir as string])
     expect(added.code, added.stderr).to.equal(0)
     token = (JSON.parse(added.stdout) as { token: string }).token

@@ -83,6 +83,7 @@ describe('storage nodes that join and leave under chat load (real processes, R=3
     await boot(first.p2p)
     await boot(first.p2p)
     for (const s of slots) await waitFor(async () => await upCount(s) === 3, `${s.peerId} to see 3 members up`, { timeout: 30_000, interval: 100 })
+    await waitFor(async () => await allCaughtUp(first), 'the three storage nodes to catch up on their partitions', { timeout: 60_000, interval: 100 })
     const added = await runCli(['admin', 'users', 'add', 'mover', '--json', '--no-save', '--admin-addr', first.node.admin, '--data-dir', first.node.dataDir])
     expect(added.code, added.stderr).to.equal(0)
     token = (JSON.parse(added.stdout) as { token: string }).token

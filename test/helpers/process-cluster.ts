@@ -1,3 +1,5 @@
+import { awaitCaughtUp } from './caught-up.ts'
+import type { CatchUpRow } from './caught-up.ts'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { rendezvousOwner } from '../../node/mesh/index.ts'
@@ -98,6 +100,16 @@ export class ProcessCluster {
     // and settled: placement is then what every node computes from the members up (a member that
     // has just come up takes entities of roles others serve once it has been up the settle time)
     await this.awaitSettled(this.slots.length)
+    // and every storage node a full replica of its partitions: a new one is a learner until it
+    // pulled them from every other storage node, and a fault that takes one of those down before
+    // then holds it back (and the entities whose replicas it is) until that one is back
+    await this.awaitCaughtUp()
+  }
+
+  /** Waits until every storage node `via` lists up holds all its partitions whole (caught up). */
+  async awaitCaughtUp (via: NodeSlot | undefined = this.running()[0]): Promise<void> {
+    if (via === undefined || !this.slots.some((s) => s.roles === 'all' || s.roles.split(',').includes('storage'))) return
+    await awaitCaughtUp(async () => await this.api<CatchUpRow[]>(via, '/storage'))
   }
 
   /** Waits until each of `slots` (every running one by default) sees `count` members up, each of

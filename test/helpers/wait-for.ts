@@ -1,12 +1,13 @@
 /**
- * Polls `check` until it returns true, at most `timeout` ms (then throws, naming `what`). For
+ * Polls `check` until it returns true, at most `timeout` ms (then throws, naming `what`: a
+ * function gives what the last check saw). For
  * conditions that have no event to await; every wait in the suite is bounded.
  */
-export async function waitFor (check: () => boolean | Promise<boolean>, what: string,
+export async function waitFor (check: () => boolean | Promise<boolean>, what: string | (() => string),
   { timeout = 5_000, interval = 5 }: { timeout?: number, interval?: number } = {}): Promise<void> {
   const deadline = performance.now() + timeout
   while (!(await check())) {
-    if (performance.now() > deadline) throw new Error(`timed out after ${timeout} ms waiting for ${what}`)
+    if (performance.now() > deadline) throw new Error(`timed out after ${timeout} ms waiting for ${typeof what === 'string' ? what : what()}`)
     await new Promise((resolve) => setTimeout(resolve, interval))
   }
 }

@@ -1,3 +1,5 @@
+import { awaitCaughtUp } from '../helpers/caught-up.ts'
+import type { CatchUpRow } from '../helpers/caught-up.ts'
 import { expect } from 'chai'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -57,6 +59,8 @@ describe('anti-entropy, repair and scrub across node processes (real libp2p, gRP
     let c = await start(dataDirs[2]?.path as string, a)
     const up = async (node: Running, n: number): Promise<boolean> => (await api<Array<{ status: string }>>(node, 'GET', '/nodes')).body.filter((m) => m.status === 'up').length === n
     for (const node of [a, b, c]) await waitFor(() => up(node, 3), 'three members up', { timeout: 20_000, interval: 100 })
+    // each a full replica of its partitions before c goes down (caught-up.ts)
+    await awaitCaughtUp(async () => (await api<CatchUpRow[]>(a, 'GET', '/storage')).body)
     const added = await runCli(['admin', 'users', 'add', 'alice', '--json', '--no-save', '--admin-addr', a.admin, '--data-dir', a.dataDir])
     expect(added.code, added.stderr).to.equal(0)
     const token = (JSON.parse(added.stdout) as { token: string }).token

@@ -78,8 +78,11 @@ export class AntiEntropy {
   readonly #opts: AntiEntropyOptions
   readonly #service: PeriodicService
   #running: Promise<PassResult[]> | undefined
-  /** One pass or repair at a time: they would pull the same records twice. */
-  #queue: Promise<unknown> = Promise.resolve()
+  /** Per partition, the compare running on it: two of one partition (a pass, a repair, a learner's
+   * or a hand-off's take-over) would pull the same records twice, so they go one after the other;
+   * those of different partitions go side by side (a learner catching up is not queued behind a
+   * whole pass over every partition). */
+  readonly #onPartition = new Map<number, Promise<unknown>>()
   #stopped = false
   #turn = 0
 
@@ -112,7 +115,7 @@ export class AntiEntropy {
   /** One pass over every partition this node is a replica of (one at a time; a pass already
    * running is joined, not doubled). */
   runOnce (): Promise<PassResult[]> {
-    this.#running ??= this.#serial(() => this.#pass()).finally(() => { this.#running = undefined })
+    this.#running ??= this.#pass().finally(() => { this.#running = undefined })
     return this.#running
   }
 
@@ -121,7 +124,7 @@ export class AntiEntropy {
    * each, without a budget: what an admin's repair job asks of each replica.
    */
   repair (partitions: readonly number[]): Promise<RepairResult> {
-    return this.#serial(async () => {
+    return (async () => {
       const { self, journal } = this.#opts
       const live = this.#opts.live()
       const out = { partitions: 0, peers: 0, records: 0, repaired: 0, bytes: 0, divergent: 0, failures: [] as string[] }
@@ -144,7 +147,7 @@ export class AntiEntropy {
         }
       }
       return out
-    })
+    })()
   }
 
   /**
@@ -152,18 +155,19 @@ export class AntiEntropy {
    * partition hand-off (`from` is leaving, this node is one of the partition's new replicas) or a
    * learner's catch-up. Rejects when `from` could not be compared with.
    */
-  takeOver (partition: number, from: string): Promise<PassResult> {
-    return this.#serial(async () => {
-      const result = await this.#compare(partition, from, { records: Infinity, bytes: Infinity })
-      if (typeof result === 'string') throw new Error(result)
-      return result
-    })
+  async takeOver (partition: number, from: string): Promise<PassResult> {
+    const result = await this.#compare(partition, from, { records: Infinity, bytes: Infinity })
+    if (typeof result === 'string') throw new Error(result)
+    return result
   }
 
-  #serial<T> (fn: () => Promise<T>): Promise<T> {
-    const run = this.#queue.then(fn, fn)
-    // the queue only orders the runs: each caller gets its own run's outcome from `run`
-    this.#queue = run.catch(() => undefined)
+  /** Runs `fn` once the compare running on `partition` (if any) ended. */
+  #serial<T> (partition: number, fn: () => Promise<T>): Promise<T> {
+    const run = (this.#onPartition.get(partition) ?? Promise.resolve()).then(fn, fn)
+    // the chain only orders the runs: each caller gets its own run's outcome from `run`
+    const tail = run.catch(() => undefined)
+    this.#onPartition.set(partition, tail)
+    void tail.then(() => { if (this.#onPartition.get(partition) === tail) this.#onPartition.delete(partition) })
     return run
   }
 
@@ -190,8 +194,13 @@ export class AntiEntropy {
     return results
   }
 
-  /** One partition against one peer; the failure's text when the peer could not be compared with. */
-  async #compare (p: number, node: string, budget: PassBudget): Promise<PassResult | string> {
+  /** One partition against one peer (after any other compare of it); the failure's text when the
+   * peer could not be compared with. */
+  #compare (p: number, node: string, budget: PassBudget): Promise<PassResult | string> {
+    return this.#serial(p, async () => await this.#compareNow(p, node, budget))
+  }
+
+  async #compareNow (p: number, node: string, budget: PassBudget): Promise<PassResult | string> {
     const { journal, log } = this.#opts
     try {
       const result = await pullFrom(p, journal.storage, journal.core(p), this.#opts.peer(node, p), budget)

@@ -68,8 +68,10 @@ describe('plugin process', () => {
   })
 
   it('should stop gracefully, then by force a process that ignores its stdin and SIGTERM', async () => {
-    const p = new PluginProcess(plan(`process.on('SIGTERM', () => {}); setInterval(() => {}, 1000)`, dir.path), { stopGraceMs: 200 })
+    const p = new PluginProcess(plan(`process.on('SIGTERM', () => {}); process.stderr.write('ready\\n'); setInterval(() => {}, 1000)`, dir.path), { stopGraceMs: 200 })
     await p.start()
+    // A SIGTERM sent before the handler is on would end it, and the spec would test nothing
+    await waitFor(() => p.stderr().includes('ready'), 'the SIGTERM handler on')
     await p.close()
     expect(p.exit?.signal).to.equal('SIGKILL')
     const q = new PluginProcess(plan(`process.stdin.on('end', () => process.exit(0)); process.stdin.resume()`, dir.path))

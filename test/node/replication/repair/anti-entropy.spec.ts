@@ -46,6 +46,40 @@ describe('AntiEntropy (real libp2p on loopback)', function () {
     expect(ae.stats.recordsFilled).to.equal(300)
   })
 
+  it('should run a take-over of one partition beside a pass held up on another, and compares of one partition one after the other', async () => {
+    const nodes = await net.of([['chat'], ['chat'], ['chat']])
+    const [a, , c] = nodes as [TestNode, TestNode, TestNode]
+    // a pass's compares of partition 0 wait at the gate (a slow peer); the others go through
+    let open!: () => void
+    const gate = new Promise<void>((resolve) => { open = resolve })
+    const asked: number[] = []
+    const ae = new AntiEntropy({
+      self: c.id,
+      journal: c.journal,
+      peer: (node, partition) => {
+        const peer = meshPeer(c.system, node, partition, c.journal.partitions)
+        return { ...peer, tree: async (level, from, count) => { asked.push(partition); if (partition === 0) await gate; return await peer.tree(level, from, count) } }
+      },
+      live: () => new Set(nodes.map((n) => n.id)),
+      intervalMs: 0,
+      maxRecords: 10_000,
+      log: quiet
+    })
+    const pass = ae.runOnce()
+    await waitFor(() => asked.includes(0), 'the pass at partition 0')
+    // a learner's take-over of partition 5 is not queued behind the pass (held up at 0)
+    expect(await ae.takeOver(5, a.id)).to.include({ records: 0, repaired: 0 })
+    // one of partition 0 waits for the pass's compare of it
+    let tookZero = false
+    const zero = ae.takeOver(0, a.id).then(() => { tookZero = true })
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    expect(tookZero, 'a second compare of partition 0 while the first is held up').to.equal(false)
+    expect(asked.filter((p) => p === 0)).to.have.length(1)
+    open()
+    await Promise.all([pass, zero])
+    expect(asked.filter((p) => p === 0).length).to.be.at.least(2)
+  })
+
   it('should pass again an interval after each pass ended, count a pass that fails as the service\'s, and stop', async () => {
     const [a] = await net.of([['chat']]) as [TestNode]
     const failures = new ServiceFailures()

@@ -1,0 +1,25 @@
+import { waitFor } from './wait-for.ts'
+
+/** A storage node as GET /api/v1/storage lists it (the fields read here). */
+export interface CatchUpRow {
+  readonly peerId: string
+  readonly status: string
+  readonly state: string
+  readonly catchUp: { readonly partitions: number, readonly caughtUp: number } | null
+}
+
+/**
+ * Waits until every active storage node that `rows()` (a node's GET /storage) lists up holds all
+ * its partitions whole. A new storage node is a learner on its partitions until it pulled them from
+ * every other storage node; a fault that takes one of those down first holds it back (and the
+ * entities it is a replica of) until that node is back or replaced, so a test that kills nodes
+ * waits for this after it starts them.
+ */
+export async function awaitCaughtUp (rows: () => Promise<readonly CatchUpRow[]>, timeout = 60_000): Promise<void> {
+  let last = ''
+  await waitFor(async () => {
+    const active = (await rows()).filter((r) => r.status === 'up' && r.state === 'active')
+    last = active.map((r) => `${r.peerId} ${r.catchUp === null ? 'unknown' : `${r.catchUp.caughtUp}/${r.catchUp.partitions}`}`).join(', ')
+    return active.length > 0 && active.every((r) => r.catchUp !== null && r.catchUp.caughtUp === r.catchUp.partitions)
+  }, () => `every storage node to catch up on its partitions (${last})`, { timeout, interval: 100 })
+}
