@@ -2,6 +2,9 @@ import { CLIENT_ID_RULE, ROOM_NAME_RULE, USER_NAME_RULE, clip, isClientId, isRoo
 import { InvalidMessageError, constants, isActorAddress, isReplyTo } from '../kernel/index.ts'
 import type { ActorAddress, ReplyTo } from '../kernel/index.ts'
 
+/** Why a text with half of a UTF-16 surrogate pair is refused (it has no UTF-8 form). */
+export const LONE_SURROGATE = 'a lone surrogate (half of a UTF-16 pair, as a JSON \\ud800 escape can make) has no UTF-8 form; send well-formed text'
+
 /**
  * One entity message as it arrived (plain data from anywhere: another node, a test), read field by
  * field for an EntityType.check. Each getter returns the field when it is what the protocol says,
@@ -56,6 +59,8 @@ export class MessageCheck {
       const bytes = Buffer.byteLength(text, 'utf8')
       if (bytes > maxBytes) throw new InvalidMessageError(`${this.#where(field)}: ${bytes} bytes is over the limit of ${maxBytes}`)
     }
+    // a lone surrogate has no UTF-8 form: stored, it would come back as U+FFFD, not what was sent
+    if (!text.isWellFormed()) throw new InvalidMessageError(`${this.#where(field)}: ${LONE_SURROGATE}`)
     return text
   }
 

@@ -106,6 +106,8 @@ function checkText (text: unknown, min: number, refuse: (field: string, why: str
     const bytes = Buffer.byteLength(t, 'utf8')
     if (bytes > MAX_CHAT_TEXT_BYTES) refuse('text', `${bytes} bytes is over the limit of ${MAX_CHAT_TEXT_BYTES}`)
   }
+  // (a JSON \ud800 escape alone): stored, it would come back as U+FFFD, not what was exported
+  if (!t.isWellFormed()) refuse('text', 'a lone surrogate (half of a UTF-16 pair) has no UTF-8 form: expected well-formed text')
 }
 
 function checkHeader (value: unknown): ExportHeader {

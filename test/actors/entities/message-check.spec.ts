@@ -1,5 +1,6 @@
 import { expect } from 'chai'
 import { InvalidMessageError, MessageCheck } from '../../../actors/index.ts'
+import { LONE_SURROGATE } from '../../../actors/entities/message-check.ts'
 
 /** The refusal `read` throws for `msg`, or '' when it passes. */
 function refusal (msg: unknown, read: (m: MessageCheck) => unknown): string {
@@ -33,6 +34,9 @@ describe('MessageCheck', () => {
     expect(refusal(msg, (m) => m.string('name', 3))).to.equal('test message post: name: expected a string of 1 to 3 characters, got "alice"')
     expect(refusal(msg, (m) => m.integer('n', 4, 5))).to.equal('test message post: n: expected an integer from 4 to 5, got 3')
     expect(refusal(msg, (m) => m.text('text', 5))).to.equal('test message post: text: 6 bytes is over the limit of 5')
+    // half of a surrogate pair has no UTF-8 form: it would be stored as U+FFFD
+    expect(refusal({ type: 'post', text: 'x\udc00' }, (m) => m.text('text', 10))).to.equal(`test message post: text: ${LONE_SURROGATE}`)
+    expect(refusal({ type: 'post', text: '\ud83d\ude00' }, (m) => m.text('text', 10))).to.equal('')
     expect(refusal(msg, (m) => m.object('nested').integer('inner', 0, 1))).to.equal('test message post: nested.inner: expected an integer from 0 to 1, got "x"')
     expect(refusal(msg, (m) => m.replyTo('gateway'))).to.match(/replyTo|gateway: expected a reply address \{ askId, node \}, got an object/)
     expect(refusal(msg, (m) => m.refuse('kind', 'something else'))).to.equal('test message post: kind: expected something else, got "a"')
