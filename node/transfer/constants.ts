@@ -41,3 +41,11 @@ export const IMPORT_RETRY_DELAYS_MS: readonly number[] = [100, 250, 500, 1_000, 
  * small page (records decoded, made into lines) die young. Export through three nodes here, in
  * interleaved rounds: about 57 MiB/s at 1,000 and at 500, 53 at 2,000, 50 at 10,000, 51 at 250. */
 export const LOCAL_PAGE_RECORDS = 1_000
+
+/** What an import's check keeps of what it read, at most (about: a text's UTF-16 size and
+ * ITEM_OVERHEAD_BYTES a post), so that the send does not parse the file again: an export of a room
+ * of 100,000 chat posts fits; a larger one is read again from its spool, never held whole. */
+export const KEPT_IMPORT_BYTES = 32 * 1024 * 1024
+
+/** What a kept post costs besides its text (its object, author, seq, time, client id), about. */
+export const ITEM_OVERHEAD_BYTES = 160

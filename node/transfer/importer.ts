@@ -1,9 +1,9 @@
 import { AGENT, MAX_IMPORT_BATCH_BYTES, MAX_IMPORT_BATCH_POSTS, ROOM, isSuperseded } from '../../actors/index.ts'
 import type { ActorSystem, ImportOutcome } from '../../actors/index.ts'
 import { ExportKindError, ExportReader, importItemOf, kindOf } from '../../protocols/index.ts'
-import type { ExportHeader, ImportItem, ImportReport } from '../../protocols/index.ts'
+import type { ExportHeader, ExportRecord, ImportItem, ImportReport } from '../../protocols/index.ts'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { IMPORT_RETRY_DELAYS_MS, TRANSFER_ASK_TIMEOUT_MS } from './constants.ts'
+import { IMPORT_RETRY_DELAYS_MS, ITEM_OVERHEAD_BYTES, KEPT_IMPORT_BYTES, TRANSFER_ASK_TIMEOUT_MS } from './constants.ts'
 
 /** Failures of a batch that a later try may not meet (the batch itself was fine). */
 const TRANSIENT: ReadonlySet<string> = new Set(['unavailable', 'timeout'])
@@ -19,12 +19,15 @@ export interface ImporterOptions {
   readonly system: Pick<ActorSystem, 'entity'>
   /** Posts a batch holds at most. @default MAX_IMPORT_BATCH_POSTS */
   readonly batchPosts?: number
+  /** What the check keeps of an export at most (bytes, about): more is read again. @default KEPT_IMPORT_BYTES */
+  readonly keptBytes?: number
 }
 
 /**
  * Imports a Plexi export into a room or an agent conversation: it reads the file once to check it
- * whole, record by record (ExportRecordError names the first bad one, and nothing is written), then
- * again, sending its posts in batches (MAX_IMPORT_BATCH_POSTS or MAX_IMPORT_BATCH_BYTES each, one
+ * whole, record by record (ExportRecordError names the first bad one, and nothing is written),
+ * keeping what it read while that is under KEPT_IMPORT_BYTES, then sends its posts (from what it
+ * kept, or read again) in batches (MAX_IMPORT_BATCH_POSTS or MAX_IMPORT_BATCH_BYTES each, one
  * journal append each) in order; the target skips what its watermark for the source says it has.
  * Running it twice adds nothing; a dry run sends the same batches marked so, and writes nothing.
  */
@@ -37,23 +40,53 @@ export class Importer {
 
   /** Checks an export whole: its header (of a kind that fits `target`) and every record. */
   async check (lines: () => AsyncIterable<string>, target: ImportTarget): Promise<{ header: ExportHeader, records: number }> {
+    const { header, records } = await this.#check(lines, target, () => undefined)
+    return { header, records }
+  }
+
+  /** check, handing each record read to `onRecord` (with the header it follows). */
+  async #check (lines: () => AsyncIterable<string>, target: ImportTarget, onRecord: (header: ExportHeader, record: ExportRecord) => void): Promise<{ header: ExportHeader, records: number }> {
     const reader = new ExportReader()
     for await (const line of lines()) {
-      reader.line(line)
+      const record = reader.line(line)
       if (reader.header !== undefined && reader.records === 0) fits(reader.header, target)
+      if (record !== undefined && reader.header !== undefined) onRecord(reader.header, record)
     }
     const header = reader.end()
     fits(header, target)
     return { header, records: reader.records }
   }
 
+  /** What an import sends, record by record (undefined: one that adds nothing): the items the check
+   * kept when they fit KEPT_IMPORT_BYTES, else the lines read again. */
+  async * #items (lines: () => AsyncIterable<string>, kept: ReadonlyArray<ImportItem | undefined> | undefined): AsyncIterable<ImportItem | undefined> {
+    if (kept !== undefined) {
+      yield * kept
+      return
+    }
+    const reader = new ExportReader()
+    for await (const line of lines()) {
+      const record = reader.line(line)
+      if (record !== undefined) yield importItemOf((reader.header as ExportHeader).kind, record)
+    }
+  }
+
   /** Checks the export whole, then imports it as `user` (the poster of record). `lines` is read
    * twice. `onProgress`: records sent so far of all. */
   async import (lines: () => AsyncIterable<string>, target: ImportTarget, user: string, options: { readonly dryRun?: boolean, readonly onProgress?: (done: number, total: number) => void } = {}): Promise<ImportReport> {
-    const { header, records } = await this.check(lines, target)
+    // the check keeps what it read while it is small (most exports): the send then parses nothing
+    // again; a larger one is read again from the start
+    let kept: Array<ImportItem | undefined> | undefined = []
+    let keptBytes = 0
+    const { header, records } = await this.#check(lines, target, (h, record) => {
+      if (kept === undefined) return
+      const item = importItemOf(h.kind, record)
+      keptBytes += item === undefined ? 0 : item.text.length * 2 + ITEM_OVERHEAD_BYTES
+      if (keptBytes > (this.#options.keptBytes ?? KEPT_IMPORT_BYTES)) kept = undefined
+      else kept.push(item)
+    })
     const dryRun = options.dryRun === true
     const totals = { added: 0, skipped: 0, notImportable: 0, batches: 0, watermark: 0, firstSeq: undefined as number | undefined, lastSeq: undefined as number | undefined }
-    const reader = new ExportReader()
     let batch: ImportItem[] = []
     let bytes = 0
     /** Records read and handled (in a batch sent, or adding nothing): what progress reports. */
@@ -72,10 +105,7 @@ export class Importer {
       options.onProgress?.(handled, records)
     }
     const max = this.#options.batchPosts ?? MAX_IMPORT_BATCH_POSTS
-    for await (const line of lines()) {
-      const record = reader.line(line)
-      if (record === undefined) continue
-      const item = importItemOf(header.kind, record)
+    for await (const item of this.#items(lines, kept)) {
       if (item === undefined) {
         totals.notImportable++
       } else {
@@ -84,7 +114,7 @@ export class Importer {
         batch.push(item)
         bytes += size
       }
-      handled = reader.records
+      handled++
     }
     await flush()
     const { firstSeq, lastSeq, ...counts } = totals

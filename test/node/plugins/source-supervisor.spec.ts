@@ -104,6 +104,11 @@ describe('source supervisor', () => {
   })
 
   it('should kill a plugin that writes a line without end, and skip lines that are not JSON-RPC', async () => {
+    // pings that may go unanswered for a minute: a plugin busy writing its flood misses the fast
+    // timings' 500 ms on a loaded machine, and would be killed as hung before the line's length
+    // gave it away (what this test is about)
+    await t.close()
+    t = await testHost({ timings: { ...FAST_TIMINGS, pingTimeoutMs: 60_000 } })
     await start('rogue-stream.mjs')
     expect(await callText(t.host, 'probe__garbage')).to.deep.equal({ text: 'after garbage', isError: false })
     const err = await rejection(() => t.host.call({ id: 'f', name: 'probe__flood', arguments: {} }))

@@ -42,6 +42,21 @@ describe('Importer', () => {
     })
   }
 
+  it('should read the export once when what it holds fits in memory, and again from the start when not, adding the same', async () => {
+    for (let i = 1; i <= 9; i++) await post('big', 'alice', `post ${i} ${'x'.repeat(i * 10)}`)
+    const lines = await exported('big')
+    const reads: number[] = []
+    const counted = () => { reads.push(reads.length); return linesOf(lines)() }
+    const once = await new Importer({ system: local.system, batchPosts: 4 }).import(counted, { kind: 'room', name: 'kept' }, 'carol')
+    expect(reads, 'reads of a small export').to.have.length(1)
+    reads.length = 0
+    // a budget under what the posts take: the check keeps none, the send reads the file again
+    const twice = await new Importer({ system: local.system, batchPosts: 4, keptBytes: 500 }).import(counted, { kind: 'room', name: 'reread' }, 'carol')
+    expect(reads, 'reads past the budget').to.have.length(2)
+    for (const report of [once, twice]) expect(report).to.deep.include({ records: 9, added: 9, batches: 3, firstSeq: 1, lastSeq: 9 })
+    expect((await history('reread')).map((m) => m.text)).to.deep.equal((await history('kept')).map((m) => m.text))
+  })
+
   it('should refuse a malformed record naming its number and field, and write nothing', async () => {
     for (let i = 1; i <= 3; i++) await post('src', 'alice', `m${i}`)
     const lines = await exported('src')
