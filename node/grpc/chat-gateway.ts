@@ -30,6 +30,9 @@ export type GatewayMsg =
   /** Renews one room's subscription (after `room-moved`, or again after a renewal the room refused
    * because it was changing owner); `attempt` counts the tries (RESUBSCRIBE_RETRY_MS). */
   | { readonly type: 'resubscribe-room', readonly room: string, readonly attempt: number }
+  /** Asks again for a room's first subscription, which its owner refused because the room was
+   * moving (superseded); `attempt` counts the tries (RESUBSCRIBE_RETRY_MS). */
+  | { readonly type: 'subscribe-room', readonly room: string, readonly attempt: number }
   /** A renewal's answer: the room's journal is at `lastSeq`. */
   | { readonly type: 'room-at', readonly room: string, readonly lastSeq: number }
   /** Closes every sink (shutdown); replies with how many there were. */
@@ -73,6 +76,9 @@ export function chatGateway (): Behavior<GatewayMsg, GatewayState> {
           return rooms
         case 'resubscribe-room':
           if (rooms.get(msg.room)?.subscribed === true) subscribe(ctx, msg.room, msg.attempt)
+          return rooms
+        case 'subscribe-room':
+          if (rooms.get(msg.room)?.subscribed === false) subscribe(ctx, msg.room, undefined, msg.attempt)
           return rooms
         case 'room-at': {
           const entry = rooms.get(msg.room)
@@ -155,8 +161,9 @@ function closeAll (rooms: GatewayState, msg: Msg<'close-all'>, ctx: ActorContext
   return new Map()
 }
 
-/** Subscribes to `room`; `renewal`: the try of a renewal (0 the first), else the first subscription. */
-function subscribe (ctx: ActorContext<GatewayMsg>, room: string, renewal?: number): void {
+/** Subscribes to `room`; `renewal`: the try of a renewal (0 the first), else the first subscription
+ * (`first`: its try). */
+function subscribe (ctx: ActorContext<GatewayMsg>, room: string, renewal?: number, first = 0): void {
   ctx.entity(ROOM, room)
     .ask<{ lastSeq: number }>((replyTo) => ({ type: 'subscribe', gateway: ctx.self.address, replyTo }))
     .then(
@@ -166,7 +173,11 @@ function subscribe (ctx: ActorContext<GatewayMsg>, room: string, renewal?: numbe
       },
       (err: unknown) => {
         if (renewal === undefined) {
-          ctx.self.tell({ type: 'subscribed', room, error: describe(err) })
+          // the room moved while its owner was taking it: its next owner is asked again shortly, as
+          // a renewal would be, rather than failing the subscriber (who would have to resubscribe)
+          const wait = isSuperseded(err) ? RESUBSCRIBE_RETRY_MS[first] : undefined
+          if (wait !== undefined) ctx.timers.startSingle(`subscribe/${room}`, { type: 'subscribe-room', room, attempt: first + 1 }, wait)
+          else ctx.self.tell({ type: 'subscribed', room, error: describe(err) })
           return
         }
         // the room is changing owner: try again shortly (the new owner has no subscribers yet)

@@ -28,6 +28,8 @@ describe('chatGateway (real rooms, real LevelDB)', () => {
 
   /** Fails the open journals' holds as replication does when a newer owner fenced them. */
   const fences: Array<(err: Error) => void> = []
+  /** Errors the next journal opens throw (a take that lost the entity to another node). */
+  const failOpens: Error[] = []
 
   beforeEach(async () => {
     dir = await tempDir()
@@ -36,6 +38,8 @@ describe('chatGateway (real rooms, real LevelDB)', () => {
     fences.length = 0
     const fenceable = {
       open: async (id: string, handedOver?: unknown) => {
+        const failure = failOpens.shift()
+        if (failure !== undefined) throw failure
         const j = await journal.open(id, handedOver)
         const onFailed = j.onFailed.bind(j)
         j.onFailed = (listener) => {
@@ -107,6 +111,23 @@ describe('chatGateway (real rooms, real LevelDB)', () => {
     const err = await attach('lobby', s).then(() => undefined, (e: Error) => e)
     expect(err?.message).to.match(/^cannot subscribe to room lobby: NoOwnerError: no member that is up holds the chat role/)
     expect(s.closed).to.deep.equal([err?.message])
+  })
+
+  it('should ask again for a first subscription that a room moving away refused, and not close the sink', async () => {
+    // a mesh whose view makes this node the owner of every room
+    const port = system.attachRemoting({ ownerOf: () => system.node, toEntity: () => 'stopped', toActor: () => 'stopped', reply: () => {} })
+    // the first activation loses the room while taking it (it moved to another node): this node
+    // holds back until its view changes, and then takes it
+    failOpens.push(Object.assign(new Error('room/lobby: it moved to another node while this one was taking it; retry'), { name: 'TakeAbandonedError', kind: 'unavailable', superseded: true }))
+    const s = sink()
+    const attached = attach('lobby', s)
+    await waitFor(() => failOpens.length === 0, 'the refused take')
+    port.viewChanged()
+    await attached
+    expect(s.closed).to.deep.equal([])
+    await post('lobby', 'one')
+    await waitFor(() => s.messages.length === 1, 'the push')
+    expect(system.stats.restarts).to.equal(0)
   })
 
   it('should subscribe again when the room\'s owner was superseded, and tell its sinks where the room is', async () => {
