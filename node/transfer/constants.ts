@@ -44,7 +44,7 @@ export const LOCAL_PAGE_RECORDS = 1_000
 
 /** What an import's check keeps of what it read, at most (about: a text's UTF-16 size and
  * ITEM_OVERHEAD_BYTES a post), so that the send does not parse the file again: an export of a room
- * of 100,000 chat posts fits; a larger one is read again from its spool, never held whole. */
+ * of some 50,000 chat posts fits; a larger one is read again from its spool, never held whole. */
 export const KEPT_IMPORT_BYTES = 32 * 1024 * 1024
 
 /** What a kept post costs besides its text (its object, author, seq, time, client id), about. */

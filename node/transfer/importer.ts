@@ -72,7 +72,8 @@ export class Importer {
   }
 
   /** Checks the export whole, then imports it as `user` (the poster of record). `lines` is read
-   * twice. `onProgress`: records sent so far of all. */
+   * once, or twice when what it holds is past KEPT_IMPORT_BYTES. `onProgress`: records sent so far
+   * of all. */
   async import (lines: () => AsyncIterable<string>, target: ImportTarget, user: string, options: { readonly dryRun?: boolean, readonly onProgress?: (done: number, total: number) => void } = {}): Promise<ImportReport> {
     // the check keeps what it read while it is small (most exports): the send then parses nothing
     // again; a larger one is read again from the start
