@@ -4,6 +4,7 @@
  * reads, import posts/s beside posts sent one by one, and the loader that fills the cluster with
  * rooms of posts through the import path (1,000,000 posts in 1,000 rooms in a minute or so).
  */
+import { rendezvousOwner } from '../node/mesh/index.ts'
 import { EXPORT_FORMAT } from '../protocols/index.ts'
 import type { Figure } from './figure.ts'
 
@@ -127,6 +128,45 @@ export async function historyRooms (nodes: readonly TransferNode[], rooms: reado
 }
 
 /**
+ * `count` fresh room names (`<prefix>-<k>`) that the chat members own in equal shares (as near as
+ * `count` divides): the import figure is the rate of the owners together, and a dozen rooms placed
+ * by their names' hashes alone may fall 6/4/2 on three nodes, which measures the names' luck more
+ * than the import (17,300 to 22,900 posts/s from the same code in one afternoon here). The owners are
+ * computed as every node computes them (rendezvous over the chat members, each of capacity 1, as the
+ * bench starts them), and checked after the import (ownersOf).
+ */
+export async function balancedRooms (node: TransferNode, count: number, prefix: string): Promise<string[]> {
+  const res = await fetch(`http://${node.admin}/api/v1/cluster`, { headers: { authorization: `Bearer ${node.adminToken}` } })
+  if (!res.ok) throw new Error(`GET /api/v1/cluster: ${res.status} ${await res.text()}`)
+  const { members } = await res.json() as { members: Array<{ peerId: string, roles: string[], status: string }> }
+  const chat = members.filter((m) => m.roles.includes('chat') && m.status === 'up').map((m) => ({ peerId: m.peerId, roles: m.roles, capacity: 1 }))
+  if (chat.length === 0) throw new Error('no chat member is up')
+  const share = new Map(chat.map((m, i) => [m.peerId, Math.floor(count / chat.length) + (i < count % chat.length ? 1 : 0)]))
+  const names: string[] = []
+  for (let k = 0; names.length < count; k++) {
+    if (k > count * 100) throw new Error(`no balanced placement of ${count} rooms found among ${chat.length} members`)
+    const name = `${prefix}-${k}`
+    const owner = rendezvousOwner(`room/${name}`, chat) as string
+    const left = share.get(owner) ?? 0
+    if (left === 0) continue
+    share.set(owner, left - 1)
+    names.push(name)
+  }
+  return names
+}
+
+/** How many of `rooms` each member holds now (GET /api/v1/actors/room/{room}), by peer id. */
+export async function ownersOf (node: TransferNode, rooms: readonly string[]): Promise<Map<string, number>> {
+  const owners = new Map<string, number>()
+  for (const room of rooms) {
+    const res = await fetch(`http://${node.admin}/api/v1/actors/room/${room}`, { headers: { authorization: `Bearer ${node.adminToken}` } })
+    const owner = res.ok ? (await res.json() as { node: string }).node : `(${res.status})`
+    owners.set(owner, (owners.get(owner) ?? 0) + 1)
+  }
+  return owners
+}
+
+/**
  * The transfer figures: import posts/s (rooms of `postsPerRoom`, `rooms` of them, fresh names)
  * beside posts sent one by one (`post`: the caller's client, `concurrency` at once, for as many
  * posts as one room holds); export MiB/s of JSON of those rooms beside History pages of them.
@@ -138,9 +178,10 @@ export async function transferFigures (nodes: readonly TransferNode[], clients: 
   const rooms = options.rooms ?? 12
   const postsPerRoom = options.postsPerRoom ?? 20_000
   const tag = Date.now().toString(36)
-  const names = Array.from({ length: rooms }, (_, i) => `xfer-${tag}-${i}`)
+  const names = await balancedRooms(nodes[0] as TransferNode, rooms, `xfer-${tag}`)
   const imported = await loadRooms(nodes, { rooms, postsPerRoom, roomName: (i) => names[i] ?? '', concurrency: nodes.length * 2, ...(options.log !== undefined && { log: options.log }) })
-  options.log?.(`import: ${imported.count} posts in ${imported.seconds.toFixed(1)} s`)
+  const owners = [...(await ownersOf(nodes[0] as TransferNode, names)).values()]
+  options.log?.(`import: ${imported.count} posts in ${imported.seconds.toFixed(1)} s (rooms per owner: ${owners.join('/')})`)
   const posted = await postOneByOne(nodes, clients.post, (i) => `xfer-${tag}-posted-${i % rooms}`, 4_000, nodes.length * 8)
   // the import's posts are indexed for search once it paused: export is measured after, not sharing
   // the cores with that (an export during a bulk index runs at about half the rate)

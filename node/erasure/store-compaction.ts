@@ -41,8 +41,9 @@ export function storeCompaction (opts: StoreCompactionOptions): Behavior<StoreCo
         for (const entity of msg.entities) {
           const p = opts.partitionOf(entity)
           await opts.store.compactRange(recordKey(p, entity, 0), recordEnd(p, entity))
-          const snapshot = snapshotKey(p, entity)
-          await opts.store.compactRange(snapshot, snapshot)
+          // (its snapshot: from the partition's first snapshot key, which no entity has, to the one
+          // just past its own, which none has either: the bounds hold no value)
+          await opts.store.compactRange(snapshotKey(p, ''), `${snapshotKey(p, entity)}\x00`)
         }
         if (msg.settle !== false) await opts.indexSettled?.()
         ctx.reply(msg.replyTo, msg.entities.length)

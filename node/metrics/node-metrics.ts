@@ -34,6 +34,7 @@ import { replicationMetrics } from './replication-metrics.ts'
 import { scrubMetrics } from './scrub-metrics.ts'
 import type { ScrubStatsView } from './scrub-metrics.ts'
 import { serviceFailureMetrics } from './service-failure-metrics.ts'
+import { processMetrics } from './process-metrics.ts'
 import { storeMetrics } from './store-metrics.ts'
 import type { StoreStatsView } from './store-metrics.ts'
 
@@ -88,6 +89,7 @@ export class NodeMetrics {
   constructor (store: StoreStatsView, opts: NodeMetricsOptions = {}) {
     const registry = this.registry
     collectDefaultMetrics({ register: registry, prefix: 'plexi_' })
+    processMetrics(registry)
     this.serviceFailures = opts.failures ?? new ServiceFailures()
     storeMetrics(registry, store)
     this.replication = replicationMetrics(registry)

@@ -22,7 +22,7 @@ export const storePart: PartSpec<NodeComponents> = {
   start: async (c: C) => {
     const config = c.get('config')
     const { identity, capacity } = c.get('preflight')
-    const store = await LevelStore.open(join(config.dataDir, STORE_DIR), { sync: config.journalSync })
+    const store = await LevelStore.open(join(config.dataDir, STORE_DIR), { sync: config.journalSync, writeBufferBytes: config.storeWriteBuffer * 1024 * 1024 })
     try {
       const replicas = await LevelReplicaStorage.open(store, config.partitions).catch((err: unknown) => {
         throw err instanceof PartitionsMismatchError ? new ConfigError('partitions', err.message) : err

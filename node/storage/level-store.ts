@@ -1,6 +1,6 @@
 import { ClassicLevel } from 'classic-level'
 import { mkdir } from 'node:fs/promises'
-import { DEFAULT_SYNC, META_FORMAT_KEY, READABLE_FORMATS, READ_STEP_BYTES, SEAL_HEADER_BYTES, STORE_FORMAT } from './constants.ts'
+import { DEFAULT_SYNC, META_FORMAT_KEY, READABLE_FORMATS, READ_STEP_BYTES, SEAL_HEADER_BYTES, STORE_FORMAT, STORE_WRITE_BUFFER_BYTES } from './constants.ts'
 import { CorruptRecordError, StoreClosedError, StoreFormatError, StoreLockedError } from './errors.ts'
 import { BatchedReader } from './batched-reader.ts'
 import type { ReaderStats } from './batched-reader.ts'
@@ -11,7 +11,14 @@ import { seal, sealDigest, unseal } from './record-seal.ts'
 export interface LevelStoreOptions {
   /** fsync every batch before its writes resolve. @default true */
   sync?: boolean
+  /** Bytes of writes LevelDB gathers in memory before it writes them out as a sorted table (its
+   * write_buffer_size). @default STORE_WRITE_BUFFER_BYTES */
+  writeBufferBytes?: number
 }
+
+/** A key below every key the store holds (they start with a letter): a compaction of it alone only
+ * writes out what LevelDB holds in memory. */
+const NO_KEY = '\x00'
 
 /** A write: put (the value is sealed on its way in) or delete. */
 export type StoreOp = { readonly type: 'put', readonly key: string, readonly value: Uint8Array } | { readonly type: 'del', readonly key: string }
@@ -44,7 +51,7 @@ export class LevelStore {
    * another format, with an error that says so. */
   static async open (dir: string, options: LevelStoreOptions = {}): Promise<LevelStore> {
     await mkdir(dir, { recursive: true })
-    const db = new ClassicLevel<string, Uint8Array>(dir, { keyEncoding: 'utf8', valueEncoding: 'view' })
+    const db = new ClassicLevel<string, Uint8Array>(dir, { keyEncoding: 'utf8', valueEncoding: 'view', writeBufferSize: options.writeBufferBytes ?? STORE_WRITE_BUFFER_BYTES })
     try {
       await db.open()
     } catch (err) {
@@ -121,11 +128,25 @@ export class LevelStore {
 
   /** Keys in [gte, lte] with the seal digest stored in each value, not verified (what a Merkle
    * tree is built from; scrub verifies). */
-  /** Rewrites the LevelDB files that hold keys in [gte, lte], so that the space of values deleted
+  /**
+   * Rewrites the LevelDB files that hold keys in [gte, lte], so that the space of values deleted
    * or overwritten there (a trimmed journal, a redacted post's old text) is given back and their
-   * bytes are gone from the files, not only from reads. */
+   * bytes are gone from the files, not only from reads. `gte` and `lte` are bounds that never hold
+   * a value (a deletion is written at each).
+   *
+   * LevelDB's manual compaction writes out what is in memory, then merges each level holding the
+   * range into the next one down, but not the deepest (as it was before what was in memory was
+   * written out): a table there is left as it is. And a table written out from memory keeps every
+   * version it held, so a post and its redaction written out together (a small store, or a write
+   * buffer that held both) would be one table that no compaction takes. So what is in memory is
+   * written out first (a compaction of a range that holds no key), then deletions at both bounds
+   * make the next table written from memory span the whole range: it lands above every table
+   * holding part of it, and the range's compaction merges them all down into one.
+   */
   async compactRange (gte: string, lte: string): Promise<void> {
     this.#assertOpen()
+    await this.#db.compactRange(NO_KEY, NO_KEY)
+    await this.write([{ type: 'del', key: gte }, { type: 'del', key: lte }])
     await this.#db.compactRange(gte, lte)
   }
 
