@@ -5,7 +5,9 @@
  * in this process, each on its own channel.
  *
  * - post→deliver latency: one user posts, another is subscribed; time from the post call to the
- *   subscriber receiving it, one message at a time. Baseline: a raw unary round trip.
+ *   subscriber receiving it, one message at a time. Baselines: a raw unary round trip, and (for the
+ *   node with its journal's fsync on, as shipped) a raw unary round trip whose server first writes
+ *   one raw LevelDB batch with `sync: true` of as many bytes as the node's store wrote for a post.
  * - posts/s with 100 subscribers: 64 posts in flight until every subscriber has every message.
  *   Baselines: raw unary posts/s (nothing relayed), and a raw relay to the same 100 subscribers.
  */
@@ -126,9 +128,9 @@ export async function throughput (posters: Client[], room: string, subscribers: 
   return THROUGHPUT_POSTS / (ms / 1000)
 }
 
-async function startRawServer (): Promise<{ address: string, stop: () => void }> {
+async function startRawServer (args: readonly string[] = []): Promise<{ address: string, stop: () => void }> {
   const script = fileURLToPath(new URL('./fixtures/raw-chat-server.ts', import.meta.url))
-  const child = spawn(process.execPath, [script], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] })
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('raw server did not start')), 20_000)
     child.stdout.on('data', (chunk: Buffer) => {
@@ -142,6 +144,20 @@ async function startRawServer (): Promise<{ address: string, stop: () => void }>
   return { address: `127.0.0.1:${port}`, stop: () => { child.kill('SIGTERM') } }
 }
 
+/** The node's store counters (plexi_journal_written_bytes_total, plexi_journal_batches_total). */
+async function storeWrites (node: { readonly admin: string, readonly adminToken: string }): Promise<{ bytes: number, batches: number }> {
+  const text = await (await fetch(`http://${node.admin}/metrics`, { headers: { authorization: `Bearer ${node.adminToken}` } })).text()
+  const read = (name: string): number => Number(new RegExp(`^${name} (\\S+)`, 'm').exec(text)?.[1] ?? Number.NaN)
+  return { bytes: read('plexi_journal_written_bytes_total'), batches: read('plexi_journal_batches_total') }
+}
+
+/** Bytes and batches a post since `before`, over `posts` posts. */
+function storeWritesSince (now: { bytes: number, batches: number }, before: { bytes: number, batches: number }, posts: number): { bytes: number, batches: number } {
+  const bytes = (now.bytes - before.bytes) / posts
+  if (!Number.isFinite(bytes) || bytes <= 0) throw new Error('bench: the node\'s /metrics did not show what its store wrote')
+  return { bytes, batches: (now.batches - before.batches) / posts }
+}
+
 export const chatBench: Bench = {
   name: 'chat',
   description: 'post→deliver latency and posts/s with 100 subscribers vs bare grpc-js, node and baseline as processes',
@@ -153,6 +169,8 @@ export const chatBench: Bench = {
     const node = await startNodeProcess(dir.path, unlimited)
     const nodeNoSync = await startNodeProcess(dirNoSync.path, [...unlimited, '--no-journal-sync'])
     const raw = await startRawServer()
+    const syncDir = await tempDir('plexi-bench-raw-sync-')
+    const stops: Array<() => void> = []
     const clients: Client[] = []
     try {
       const token = async (target: typeof node, name: string): Promise<string> => {
@@ -175,15 +193,28 @@ export const chatBench: Bench = {
       await postDeliverLatency(poster, reader, 'warm-up')
       await postDeliverLatency(posterNoSync, readerNoSync, 'warm-up')
       await unaryRoundTrips(rawClient, 'warm-up')
+      // what the node writes for a post, read off its store's counters over a round of posts: the
+      // fsynced baseline writes one raw batch of that many bytes a post
+      const written = await storeWrites(node)
+      await postDeliverLatency(poster, reader, 'calibration')
+      const perPost = storeWritesSince(await storeWrites(node), written, LATENCY_POSTS)
+      log(`  the node wrote ${perPost.bytes.toFixed(0)} bytes in ${perPost.batches.toFixed(2)} fsynced batches a post`)
+      const rawSync = await startRawServer(['--fsync-dir', syncDir.path, '--batch-bytes', String(Math.round(perPost.bytes))])
+      stops.push(rawSync.stop)
+      const rawSyncClient = ((): Client => { const c = chatClient(rawSync.address, 'unused'); clients.push(c); return c })()
+      await unaryRoundTrips(rawSyncClient, 'warm-up')
       const oursSamples: number[] = []
       const noSyncSamples: number[] = []
       const rawSamples: number[] = []
+      const rawSyncSamples: number[] = []
       for (let round = 0; round < ROUNDS; round++) {
         rawSamples.push(...await unaryRoundTrips(rawClient, `latency-${round}`))
+        rawSyncSamples.push(...await unaryRoundTrips(rawSyncClient, `latency-${round}`))
         oursSamples.push(...await postDeliverLatency(poster, reader, `latency-${round}`))
         noSyncSamples.push(...await postDeliverLatency(posterNoSync, readerNoSync, `latency-${round}`))
       }
       const rawName = (p: number): string => `raw grpc-js unary round trip p${p}`
+      add(figure('post-deliver-p50-vs-grpc-plus-fsync', 'ms', percentile(oursSamples, 50), `raw grpc-js unary round trip + one raw LevelDB batch of ${Math.round(perPost.bytes)} B with sync: true, p50`, percentile(rawSyncSamples, 50), '<= 1.3x'))
       add(figure('post-deliver-p50', 'ms', percentile(oursSamples, 50), rawName(50), percentile(rawSamples, 50), '<= 2 (lower is better)'))
       add(figure('post-deliver-p99', 'ms', percentile(oursSamples, 99), rawName(99), percentile(rawSamples, 99), 'lower is better'))
       add(figure('post-deliver-p50-no-fsync', 'ms', percentile(noSyncSamples, 50), rawName(50), percentile(rawSamples, 50), '<= 2 (lower is better)'))
@@ -208,10 +239,12 @@ export const chatBench: Bench = {
     } finally {
       for (const client of clients) client.close()
       raw.stop()
+      for (const stop of stops) stop()
       await node.stop()
       await nodeNoSync.stop()
       await dir.remove()
       await dirNoSync.remove()
+      await syncDir.remove()
     }
     return figures
   }

@@ -11,6 +11,7 @@ import { join } from 'node:path'
 import { ActorSystem, createPlainCodec } from '../actors/index.ts'
 import type { ActorRef, EntityType, ReplyTo } from '../actors/index.ts'
 import { LevelStore, openLocalJournal } from '../node/index.ts'
+import { STORE_WRITE_BUFFER_BYTES } from '../node/storage/index.ts'
 import { collector, figure, interleaved, rate } from './figure.ts'
 import type { Bench } from './figure.ts'
 
@@ -246,7 +247,8 @@ export const kernelBench: Bench = {
     const root = await mkdtemp(join(tmpdir(), 'plexi-bench-'))
     try {
       const dirs = { ours: join(root, 'ours'), raw: join(root, 'raw') }
-      const raw = new ClassicLevel<string, Uint8Array>(dirs.raw, { keyEncoding: 'utf8', valueEncoding: 'view' })
+      // (with the store's LevelDB options: the baseline is the same database, less what Plexi adds)
+      const raw = new ClassicLevel<string, Uint8Array>(dirs.raw, { keyEncoding: 'utf8', valueEncoding: 'view', writeBufferSize: STORE_WRITE_BUFFER_BYTES })
       await raw.open()
       const activations = await interleaved(3, () => activationsOurs(dirs), () => activationsRaw(raw))
       add(figure('entity-activations', 'activations/s', activations.ours, 'raw level get+scan per entity', activations.baseline))
