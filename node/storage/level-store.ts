@@ -126,13 +126,12 @@ export class LevelStore {
     return this.#writer.write(out, landed)
   }
 
-  /** Keys in [gte, lte] with the seal digest stored in each value, not verified (what a Merkle
-   * tree is built from; scrub verifies). */
   /**
    * Rewrites the LevelDB files that hold keys in [gte, lte], so that the space of values deleted
    * or overwritten there (a trimmed journal, a redacted post's old text) is given back and their
    * bytes are gone from the files, not only from reads. `gte` and `lte` are bounds that never hold
-   * a value (a deletion is written at each).
+   * a value (a deletion is written at each): one that holds a value is refused (an Error), the
+   * store unchanged.
    *
    * LevelDB's manual compaction writes out what is in memory, then merges each level holding the
    * range into the next one down, but not the deepest (as it was before what was in memory was
@@ -145,11 +144,15 @@ export class LevelStore {
    */
   async compactRange (gte: string, lte: string): Promise<void> {
     this.#assertOpen()
+    const held = (await this.#db.getMany([gte, lte])).flatMap((v, i) => v === undefined ? [] : [[gte, lte][i] as string])
+    if (held.length > 0) throw new Error(`compactRange: its bounds must hold no value (a deletion is written there), and ${held.map((k) => JSON.stringify(k)).join(' and ')} ${held.length > 1 ? 'hold one each' : 'holds one'}`)
     await this.#db.compactRange(NO_KEY, NO_KEY)
     await this.write([{ type: 'del', key: gte }, { type: 'del', key: lte }])
     await this.#db.compactRange(gte, lte)
   }
 
+  /** Keys in [gte, lte] with the seal digest stored in each value, not verified (what a Merkle
+   * tree is built from; scrub verifies). */
   async * digests (options: { gte: string, lte: string }): AsyncGenerator<[string, Uint8Array]> {
     for await (const batch of this.digestBatches(options)) yield * batch
   }

@@ -62,6 +62,19 @@ describe('LevelStore', () => {
       expect(text(await s.get('s\x00kept'))).to.equal('keep-me-1c2d')
     })
 
+    it('should refuse to compact a range whose bound holds a value (it would write a deletion there), changing nothing', async () => {
+      store = await LevelStore.open(dir.path)
+      const s = store
+      await s.write([{ type: 'put', key: 'r\x00a', value: bytes('first') }, { type: 'put', key: 'r\x00b', value: bytes('second') }])
+      let err: Error | undefined
+      await s.compactRange('r\x00a', 'r\x00~').catch((e: Error) => { err = e })
+      expect(err?.message).to.match(/bounds must hold no value.*"r\\u0000a" holds one/)
+      expect(text(await s.get('r\x00a'))).to.equal('first')
+      expect(text(await s.get('r\x00b'))).to.equal('second')
+      await s.compactRange('r\x00', 'r\x00~')
+      expect(text(await s.get('r\x00a'))).to.equal('first')
+    })
+
     it('should keep every write durable across a reopen, and land concurrent writes in order', async () => {
       store = await LevelStore.open(dir.path)
       const s = store
