@@ -3,7 +3,7 @@ import type { BackupContext } from './backup-context.ts'
 import type { BackupKey } from './backup-key.ts'
 import { ciphertextDigest } from './chunk-crypto.ts'
 import { CHECKPOINT_MS } from './constants.ts'
-import { sealManifest } from './manifest.ts'
+import { MANIFEST_FORMAT, sealManifest } from './manifest.ts'
 import type { BackupManifest, ManifestPartition } from './manifest.ts'
 import type { Uploader } from './uploader.ts'
 
@@ -70,7 +70,7 @@ export class BackupCheckpoint {
 
   async #record (ready: ManifestPartition[]): Promise<void> {
     const { key, id, note, partitionCount, uploader } = this.#opts
-    const partial: BackupManifest = { format: 1, id, createdAt: new Date().toISOString(), note, keyFingerprint: key.fingerprint, partitionCount, partitions: ready }
+    const partial: BackupManifest = { format: MANIFEST_FORMAT, id, createdAt: new Date().toISOString(), note, keyFingerprint: key.fingerprint, partitionCount, partitions: ready }
     const sealed = sealManifest(key, partial)
     const digest = ciphertextDigest(sealed)
     const holders = await uploader.putNow({ id: digest, digest, sealed })

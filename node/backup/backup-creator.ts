@@ -8,8 +8,9 @@ import { BackupContext } from './backup-context.ts'
 import type { BackupKey } from './backup-key.ts'
 import { BackupRemover } from './backup-remover.ts'
 import { ciphertextDigest } from './chunk-crypto.ts'
+import { ChunkPool } from './chunk-pool.ts'
 import { CATALOG_ERROR_CHARS, MAX_HOLDER_IDS, PARTITIONS_AT_ONCE } from './constants.ts'
-import { manifestRoot, sealManifest } from './manifest.ts'
+import { MANIFEST_FORMAT, manifestRoot, sealManifest } from './manifest.ts'
 import type { BackupManifest, ManifestChunk, ManifestPartition } from './manifest.ts'
 import { readPartitionCut } from './partition-cut.ts'
 import type { EntityCut } from './partition-cut.ts'
@@ -57,6 +58,8 @@ export class BackupCreator {
   #previous: BackupManifest | undefined
   readonly #uploader: Uploader
   readonly #checkpoint: BackupCheckpoint
+  /** The worker threads this backup's streams are chunked and sealed on (closed when it is done). */
+  readonly #pool = new ChunkPool()
 
   constructor (ctx: BackupContext, control: JobControl, key: BackupKey, id: string, note: string, resume?: BackupResume) {
     this.#ctx = ctx
@@ -101,11 +104,16 @@ export class BackupCreator {
     const resumed = this.#fromCheckpoint.size
     this.#control.progress({ total, done: resumed, message: resumed > 0 ? `resumed: ${resumed} partitions done before, reading ${total - resumed}` : `reading ${total} partitions` })
     this.#partitionsDone = resumed
-    // a few partitions at once: each waits on its replicas' answers much of the time
+    // a few partitions at once, each chunked and sealed on a worker thread while this one reads
+    // the store and sends chunks to their holders
     let next = 0
-    await Promise.all(Array.from({ length: Math.min(PARTITIONS_AT_ONCE, total) }, async () => {
-      while (next < total) await this.#backUp(next++)
-    }))
+    try {
+      await Promise.all(Array.from({ length: Math.min(Math.max(PARTITIONS_AT_ONCE, this.#pool.threads), total) }, async () => {
+        while (next < total) await this.#backUp(next++)
+      }))
+    } finally {
+      await this.#pool.close()
+    }
     await this.#uploader.flush()
     await this.#checkpoint.settled()
     if (this.#checkpoint.fenced !== undefined) throw this.#checkpoint.fenced
@@ -142,11 +150,13 @@ export class BackupCreator {
     this.#control.signal.throwIfAborted()
     if (this.#checkpoint.fenced !== undefined) throw this.#checkpoint.fenced
     if (this.#fromCheckpoint.has(p)) return
-    const writer = new PartitionStreamWriter(this.#key, this.#ctx.opts.chunker, this.#known)
     const chunks: ManifestChunk[] = []
     // a partition whose entities all end where they did in the previous backup, whose chunks
     // are all still held, is that backup's: nothing of it is read again
     const before = this.#previous?.partitions.find((x) => x.partition === p)
+    // (the chunks an earlier backup stored of this partition are the ones its stream can meet again)
+    const known = new Map((before?.chunks ?? []).flatMap((c) => this.#known.get(c.id) === c.digest ? [[c.id, c.digest] as const] : []))
+    const writer = new PartitionStreamWriter(() => this.#pool.session(this.#key, known, this.#ctx.opts.chunker))
     let reused = false
     const unchanged = (cut: ReadonlyMap<string, { head: number, headEpoch: number }>): boolean => {
       reused = before !== undefined && before.blocks.length === cut.size &&
@@ -154,12 +164,19 @@ export class BackupCreator {
         before.chunks.every((c) => this.#known.get(c.id) === c.digest)
       return reused
     }
-    for await (const cut of this.#cuts(p, unchanged)) {
-      this.#stats.entities++
-      this.#stats.records += cut.head
-      await this.#take(writer.add(cut), chunks)
+    try {
+      for await (const cut of this.#cuts(p, unchanged)) {
+        this.#stats.entities++
+        this.#stats.records += cut.head
+        await writer.add(cut)
+        await this.#take(writer.ready(), chunks)
+      }
+    } catch (err) {
+      writer.abandon()
+      throw err
     }
     if (reused && before !== undefined) {
+      writer.abandon()
       this.#results[p] = before
       this.#partitionsReused++
       this.#count(before)
@@ -167,7 +184,7 @@ export class BackupCreator {
       this.#offerCheckpoint()
       return
     }
-    const end = writer.finish()
+    const end = await writer.finish()
     await this.#take(end.chunks, chunks)
     if (end.blocks.length > 0) {
       this.#results[p] = { partition: p, chunks, blocks: end.blocks }
@@ -211,7 +228,7 @@ export class BackupCreator {
     const key = this.#key
     const id = this.#id
     const partitions = this.#results.filter((r): r is ManifestPartition => r !== undefined)
-    const manifest: BackupManifest = { format: 1, id, createdAt: new Date().toISOString(), note: this.#note, keyFingerprint: key.fingerprint, partitionCount: total, partitions }
+    const manifest: BackupManifest = { format: MANIFEST_FORMAT, id, createdAt: new Date().toISOString(), note: this.#note, keyFingerprint: key.fingerprint, partitionCount: total, partitions }
     const sealed = sealManifest(key, manifest)
     const digest = ciphertextDigest(sealed)
     const took = await this.#uploader.putNow({ id: digest, digest, sealed })

@@ -1,5 +1,4 @@
-import { createHmac, createSecretKey, hkdfSync, randomBytes } from 'node:crypto'
-import type { KeyObject } from 'node:crypto'
+import { KeyObject, createHmac, createSecretKey, hkdfSync, randomBytes } from 'node:crypto'
 import { constants, open, rm } from 'node:fs/promises'
 import type { FileHandle } from 'node:fs/promises'
 import { inspect } from 'node:util'
@@ -32,11 +31,17 @@ export class BackupKey {
   readonly #idKey: KeyObject
 
   /** A key from its 32 bytes (copied; the caller may wipe its own). */
-  constructor (bytes: Uint8Array) {
-    if (!(bytes instanceof Uint8Array) || bytes.byteLength !== BACKUP_KEY_BYTES) {
-      throw new InvalidBackupInputError(`a backup key is ${BACKUP_KEY_BYTES} bytes (a Uint8Array), got ${valueShape(bytes)}`)
+  /** `bytes`: the key's 32 bytes, or (in a worker thread of this process) what forWorkers gave. */
+  constructor (bytes: Uint8Array | KeyObject) {
+    if (bytes instanceof KeyObject) {
+      if (bytes.type !== 'secret' || bytes.symmetricKeySize !== BACKUP_KEY_BYTES) throw new InvalidBackupInputError(`a backup key is ${BACKUP_KEY_BYTES} bytes (a secret KeyObject), got another key`)
+      this.#master = bytes
+    } else {
+      if (!(bytes instanceof Uint8Array) || bytes.byteLength !== BACKUP_KEY_BYTES) {
+        throw new InvalidBackupInputError(`a backup key is ${BACKUP_KEY_BYTES} bytes (a Uint8Array), got ${valueShape(bytes)}`)
+      }
+      this.#master = createSecretKey(bytes)
     }
-    this.#master = createSecretKey(bytes)
     this.#idKey = this.#deriveKey(HKDF_INFO_CHUNK_ID)
     this.fingerprint = this.#derive(HKDF_INFO_FINGERPRINT, FINGERPRINT_HEX_CHARS / 2).toString('hex')
   }
@@ -108,6 +113,10 @@ export class BackupKey {
     if (typeof backupId !== 'string' || !/^[A-Za-z0-9-]{1,64}$/.test(backupId)) throw new InvalidBackupInputError(`a backup id is 1-64 letters, digits and dashes, got ${valueShape(backupId)}`)
     return this.#deriveKey(HKDF_INFO_MANIFEST_KEY + backupId)
   }
+
+  /** The key for this process's own worker threads, which seal chunks (a KeyObject crosses
+   * postMessage as a copy and never prints): `new BackupKey(it)` there. Never sent anywhere else. */
+  forWorkers (): KeyObject { return this.#master }
 
   toString (): string { return `BackupKey(${this.fingerprint})` }
   toJSON (): string { return this.toString() }

@@ -46,6 +46,9 @@ interface Run {
   readonly inFlight: Set<Promise<void>>
   /** The erasure log as this restore applies it (absent: none, or a dry run). */
   readonly filter: RestoreFilter | undefined
+  /** The backup's records were sealed under the keys they get here (its partition count is this
+   * cluster's): written back as they are (rewriteJournal's sealedKeys). */
+  readonly sealedKeys: boolean
   records: number
   dropped: number
   written: number
@@ -99,7 +102,7 @@ export class BackupRestorer {
     const filter = dryRun ? undefined : await opts.restoreFilter?.()
     const progress = new RestoreProgress({ catalog, id: rid, node: opts.self, total: chosen.length, start, dryRun, ...opts.checkpointMs !== undefined && { everyMs: opts.checkpointMs }, ...opts.log !== undefined && { log: opts.log } })
     try {
-      const summary = await this.#restoreChosen({ control, key, id, selection, dryRun, chosen, progress, changes: [], plain: new Map(), inFlight: new Set(), filter, records: 0, dropped: 0, written: 0, done: start, restoredHere: 0, failure: undefined })
+      const summary = await this.#restoreChosen({ control, key, id, selection, dryRun, chosen, progress, changes: [], plain: new Map(), inFlight: new Set(), filter, sealedKeys: manifest.partitionCount === opts.journal.partitions, records: 0, dropped: 0, written: 0, done: start, restoredHere: 0, failure: undefined })
       await progress.settled()
       if (!dryRun) await catalog.ask({ type: 'restore-end', id: rid, error: null, node: opts.self, ts: Date.now() }, true)
       return `${summary}${start > 0 ? `; resumed at entity ${start + 1} of ${chosen.length} (restore ${rid})` : ''}`
@@ -187,7 +190,7 @@ export class BackupRestorer {
     const { system } = this.#ctx.opts
     const slash = block.entity.indexOf('/')
     const state = (): unknown => system.foldState(block.entity.slice(0, slash), block.entity.slice(slash + 1), decoded.records)
-    const rewrite = this.#rewriteHeld(block.entity, decoded, state, this.#clients(p.partition), `restore-${run.id}`).then(async (result) => {
+    const rewrite = this.#rewriteHeld(block.entity, decoded, state, this.#clients(p.partition), `restore-${run.id}`, run.sealedKeys).then(async (result) => {
       // what the filter could not write is carried out again through the entity (the erasure log)
       await run.filter?.after?.(block.entity)
       run.dropped += Math.max(0, result.dropped)
@@ -205,7 +208,7 @@ export class BackupRestorer {
 
   /** One entity's journal rewritten while its owner holds it still (tried again when an activation
    * raced the rewrite). */
-  async #rewriteHeld (entity: string, decoded: DecodedEntity, state: () => unknown, clients: ReadonlyMap<string, ReplicaClient>, activation: string): Promise<{ dropped: number, written: number }> {
+  async #rewriteHeld (entity: string, decoded: DecodedEntity, state: () => unknown, clients: ReadonlyMap<string, ReplicaClient>, activation: string, sealedKeys: boolean): Promise<{ dropped: number, written: number }> {
     const owner = this.#ctx.opts.ownerOf?.(entity) ?? this.#ctx.opts.self
     const hold = this.#ctx.opts.system.actorAt<RestoreHoldMsg>({ node: owner, path: RESTORE_HOLD_PATH })
     // an owner that cannot hold it (down, not answering) runs no activation of it to hold: the
@@ -214,7 +217,7 @@ export class BackupRestorer {
     try {
       for (let attempt = 1; ; attempt++) {
         try {
-          return await rewriteJournal(entity, decoded.records, state, clients, activation, decoded.trimmed)
+          return await rewriteJournal(entity, decoded.records, state, clients, activation, decoded.trimmed, { sealedKeys })
         } catch (err) {
           if (!(err instanceof BackupRestoreError) || attempt >= REWRITE_TRIES) throw err
         }

@@ -183,3 +183,7 @@ export const JOB_LEFT_SHOWN = 50
 export const JOB_WHY_CHARS = 256
 /** Characters of a failed backup's or restore's error kept in the catalog (its MAX_ERROR). */
 export const CATALOG_ERROR_CHARS = 2_000
+/** Pieces of one partition stream a backup has on its way through a chunk worker at once. */
+export const CHUNK_PIECES_IN_FLIGHT = 4
+/** Bytes of a partition stream sent to its chunk worker at a time. */
+export const CHUNK_PIECE_BYTES = 1_048_576

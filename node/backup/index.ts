@@ -4,6 +4,7 @@ export { BackupKey, checkChunkId, generateBackupKey, isChunkId, loadBackupKey, w
 export { ciphertextDigest, openChunk, sealChunk } from './chunk-crypto.ts'
 export { Chunker, chunkAll } from './chunker.ts'
 export type { ChunkerOptions } from './chunker.ts'
+export { ChunkPool, ChunkSession } from './chunk-pool.ts'
 export { merkleProof, merkleRoot, verifyMerkleProof } from './merkle-root.ts'
 export { BackupService } from './backup-service.ts'
 export type { BackupServiceOptions, RestoreSelection } from './backup-service.ts'

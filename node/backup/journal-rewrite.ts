@@ -1,9 +1,42 @@
 import type { ActorSystem } from '../../actors/index.ts'
-import { APPEND_BATCH_RECORDS, REPLICA_ASK_MS, checkReplicaReply, floorOf, matchPoint, shardHolderPath, withRecords } from '../replication/index.ts'
+import { APPEND_BATCH_RECORDS, REPLICA_ASK_MS, SEALED_APPEND_BYTES, SEALED_APPEND_RECORDS, checkReplicaReply, floorOf, frameStored, matchPoint, shardHolderPath, withRecords } from '../replication/index.ts'
 import type { ReplicaRequest, ReplicatedJournal, ReplyOf, ShardHolderMsg, StoredRecord, StoredSnapshot } from '../replication/index.ts'
 import { FENCE_TRIES } from './constants.ts'
 import { BackupRestoreError } from './errors.ts'
 
+
+export interface RewriteOptions {
+  /** The records' stored values (sealedRecord: a backup that kept them as stored) were sealed
+   * under the keys they get here (the backup's partition count is this cluster's): they are
+   * written as they are, under their own epochs, in bulk (append-sealed). */
+  readonly sealedKeys?: boolean
+}
+
+type SealedRecord = StoredRecord & { readonly sealed: Uint8Array }
+
+function isSealed (r: StoredRecord): r is SealedRecord {
+  return (r as { sealed?: unknown }).sealed instanceof Uint8Array
+}
+
+/** records[from..] to one replica in append-sealed requests of at most SEALED_APPEND_BYTES and
+ * SEALED_APPEND_RECORDS each, after seq `from`; the count written. */
+async function appendSealed (entity: string, records: readonly SealedRecord[], from: number, epoch: number, activation: string,
+  ask: (request: Extract<ReplicaRequest, { op: 'append-sealed' }>) => Promise<ReplyOf<Extract<ReplicaRequest, { op: 'append-sealed' }>>>, fail: (why: string) => never): Promise<number> {
+  let at = from
+  while (at < records.length) {
+    let end = at
+    let bytes = 0
+    while (end < records.length && end - at < SEALED_APPEND_RECORDS && (end === at || bytes + (records[end] as SealedRecord).sealed.byteLength <= SEALED_APPEND_BYTES)) {
+      bytes += (records[end] as SealedRecord).sealed.byteLength
+      end++
+    }
+    const values = frameStored(records.slice(at, end).map((r) => r.sealed))
+    const reply = await ask({ op: 'append-sealed', entity, epoch, activation, prevSeq: at, prevEpoch: at === 0 ? 0 : (records[at - 1] as SealedRecord).epoch, values })
+    if (reply.result !== 'ok') fail(`a replica answered ${reply.result} to the restore's bulk write (an activation took the entity meanwhile); try again`)
+    at = end
+  }
+  return at - from
+}
 
 /** One replica of a partition, asked as an owner asks it. */
 export type ReplicaClient = <R extends ReplicaRequest>(request: R) => Promise<ReplyOf<R>>
@@ -38,11 +71,18 @@ export function replicaClient (system: ActorSystem, journal: ReplicatedJournal, 
  * trimmed above the backup's floor since cannot take what is below its floor back:
  * BackupRestoreError (docs/replication.md, "Rewrites and trims").
  *
+ * Records that came as the store kept them (sealedRecord), with `opts.sealedKeys` (the backup's
+ * partition count is this cluster's, so each keeps its key and its seal holds), are written as
+ * they are instead: each replica truncates what it holds past the shared part, then takes the
+ * rest in bulk (append-sealed) under the records' own epochs; the fence's epoch is only promised.
+ * The restored log is then the backup's exactly, on every replica, and no record is encoded or
+ * sealed again.
+ *
  * An activation that fences meanwhile (a message reached the entity while it was not held) makes
  * the writes stale: BackupRestoreError, and the caller tries again.
  */
 export async function rewriteJournal (entity: string, records: readonly StoredRecord[], state: () => unknown, replicas: ReadonlyMap<string, ReplicaClient>, activation: string,
-  trimmed?: { readonly floor: number, readonly snapshot: StoredSnapshot }): Promise<{ epoch: number, dropped: number, written: number }> {
+  trimmed?: { readonly floor: number, readonly snapshot: StoredSnapshot }, opts: RewriteOptions = {}): Promise<{ epoch: number, dropped: number, written: number }> {
   const fail = (why: string): never => { throw new BackupRestoreError(`${entity}: ${why}`) }
   const ask = async <R extends ReplicaRequest>(node: string, request: R): Promise<ReplyOf<R>> => {
     try {
@@ -72,6 +112,25 @@ export async function rewriteJournal (entity: string, records: readonly StoredRe
   }
   let written = 0
   let folded: { state: unknown } | undefined
+  if (opts.sealedKeys === true && trimmed === undefined && n > 0 && records.every(isSealed)) {
+    // the records as they were stored, under their own epochs and seals: each replica drops what
+    // it holds past the part it shares with the backup's log, then takes the rest in bulk
+    await Promise.all(nodes.map(async (node) => {
+      const at = shared.get(node) ?? 0
+      const held = summaries.get(node) as { head: number, snapshotSeq: number }
+      if (held.head > at) {
+        const cut = await ask(node, { op: 'truncate', entity, epoch, activation, after: at, afterEpoch: at === 0 ? 0 : (records[at - 1] as StoredRecord).epoch })
+        if (cut.result !== 'ok') fail(`replica ${node} answered ${cut.result} to the restore's truncate (an activation took the entity meanwhile); try again`)
+      }
+      const took = await appendSealed(entity, records as readonly SealedRecord[], at, epoch, activation, async (request) => await ask(node, request), fail)
+      written += took
+      if (held.snapshotSeq > at) {
+        const saved = await ask(node, { op: 'save-snapshot', entity, epoch, snapshot: { seq: n, state: (folded ??= { state: state() }).state }, replace: true })
+        if (saved.result !== 'ok') fail(`replica ${node} refused the snapshot (an activation took the entity meanwhile); try again`)
+      }
+    }))
+    return { epoch, dropped, written }
+  }
   await Promise.all(nodes.map(async (node) => {
     if (trimmed !== undefined) {
       // the floor, with the backup's snapshot, in the new epoch: the log up to it is the backup's

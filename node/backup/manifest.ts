@@ -25,7 +25,9 @@ export interface ManifestPartition {
 
 /** What one backup holds and where: sealed under a key of its own, stored like a chunk. */
 export interface BackupManifest {
-  readonly format: 1
+  /** 2: its blocks hold records as the store kept them ('V' frames: partition-stream.ts); 1 (read,
+   * no longer written): records as msgpack [seq, epoch, event]. */
+  readonly format: 1 | 2
   readonly id: string
   /** ISO 8601. */
   readonly createdAt: string
@@ -37,7 +39,11 @@ export interface BackupManifest {
   readonly partitions: readonly ManifestPartition[]
 }
 
+/** The seal's format byte (sealManifest). */
 const FORMAT = 1
+/** The manifest formats this version reads (it writes MANIFEST_FORMAT). */
+const MANIFEST_FORMATS: readonly unknown[] = [1, 2]
+export const MANIFEST_FORMAT = 2
 const BACKUP_ID = /^[A-Za-z0-9-]{1,64}$/
 const HEX64 = /^[0-9a-f]{64}$/
 const codec = createPlainCodec()
@@ -110,7 +116,7 @@ export function checkManifest (value: unknown): asserts value is BackupManifest 
   const m = value as Partial<BackupManifest> | null
   if (m === null || typeof m !== 'object') fail('not an object')
   const { format, id, createdAt, note, keyFingerprint, partitionCount, partitions } = m as Partial<BackupManifest>
-  if (format !== FORMAT) fail(`format ${String(format).slice(0, 20)} (this version reads ${FORMAT})`)
+  if (!MANIFEST_FORMATS.includes(format)) fail(`format ${String(format).slice(0, 20)} (this version reads ${MANIFEST_FORMATS.join(' and ')}): made by a later version of Plexi, or damaged`)
   if (typeof id !== 'string' || !BACKUP_ID.test(id)) fail('id')
   if (typeof createdAt !== 'string' || createdAt.length > 40 || Number.isNaN(Date.parse(createdAt))) fail('createdAt')
   if (typeof note !== 'string' || note.length > MAX_MANIFEST_NOTE) fail(`note (a string of at most ${MAX_MANIFEST_NOTE} characters)`)

@@ -1,5 +1,6 @@
-import { READ_PAGE_RECORDS, floorOf } from '../replication/index.ts'
+import { READ_PAGE_RECORDS, ReplicaValues, STORED_READ_BATCH, floorOf, recordKey, storedRecordEpoch } from '../replication/index.ts'
 import type { EntitySummary, PartitionPeer, StoredRecord, StoredSnapshot } from '../replication/index.ts'
+import { seal } from '../storage/index.ts'
 import { BACKUP_ENTITY_PAGE } from './constants.ts'
 import { BackupSourceError } from './errors.ts'
 
@@ -9,8 +10,11 @@ export interface EntityCut {
   /** The last seq taken, and the epoch of its record. */
   readonly head: number
   readonly headEpoch: number
-  /** floor to head, in order, without a gap. */
-  readonly records: readonly StoredRecord[]
+  /** floor to head, in order, without a gap, as the store keeps them: each record's stored value,
+   * seal included (`[seal id][SHA-256(key ‖ payload)][{ e, v, … }]` under its record key). Read
+   * as they are from this node's own replica; a record read over the mesh is encoded and sealed
+   * as a store would keep it. */
+  readonly values: readonly Uint8Array[]
   /** A trimmed journal's floor (docs/replication.md, "Rewrites and trims") and the snapshot that
    * covers what is below it (its seq ≥ floor − 1, ≤ head). Absent: not trimmed (floor 1). */
   readonly trimmed?: { readonly floor: number, readonly snapshot: StoredSnapshot }
@@ -93,7 +97,7 @@ export async function * readPartitionCut (partition: number, peers: ReadonlyMap<
     // only replicas holding the same log end (same seq, same epoch) can serve the cut
     for (const holder of holders.filter((h) => h.summary.head === head && h.summary.headEpoch === headEpoch)) {
       try {
-        cut = await readCut(peers.get(holder.node) as PartitionPeer, entity, holder.summary, opts.signal, holder.node)
+        cut = await readCut(partition, peers.get(holder.node) as PartitionPeer, entity, holder.summary, opts.signal, holder.node)
         break
       } catch (err) {
         if (opts.signal?.aborted === true) throw err
@@ -107,7 +111,7 @@ export async function * readPartitionCut (partition: number, peers: ReadonlyMap<
 
 /** One replica's cut of an entity: its records from its floor, and the snapshot covering the
  * floor when it was trimmed. */
-async function readCut (peer: PartitionPeer, entity: string, summary: EntitySummary['summary'], signal: AbortSignal | undefined, from: string): Promise<EntityCut> {
+async function readCut (partition: number, peer: PartitionPeer, entity: string, summary: EntitySummary['summary'], signal: AbortSignal | undefined, from: string): Promise<EntityCut> {
   const { head, headEpoch } = summary
   const floor = floorOf(summary)
   let trimmed: EntityCut['trimmed']
@@ -118,11 +122,37 @@ async function readCut (peer: PartitionPeer, entity: string, summary: EntitySumm
     }
     trimmed = { floor, snapshot }
   }
-  return { entity, head, headEpoch, records: await readLog(peer, entity, floor, head, headEpoch, signal), from, ...(trimmed !== undefined && { trimmed }) }
+  const values = await readStored(peer, entity, floor, head, signal) ?? sealAll(partition, entity, floor, await readLog(peer, entity, floor, head, signal))
+  // a log that changed under the listing (a new owner's recovery rewrote the head) is read again elsewhere
+  const last = values.at(-1)
+  const lastEpoch = last === undefined ? headEpoch : storedRecordEpoch(last)
+  if (lastEpoch !== headEpoch) throw new BackupSourceError(`${entity}: record ${head} has epoch ${lastEpoch ?? 'unreadable'}, the listing said ${headEpoch}`)
+  return { entity, head, headEpoch, values, from, ...(trimmed !== undefined && { trimmed }) }
 }
 
-/** floor..head of one replica's log, checked: in order, without a gap, ending in the epoch listed. */
-async function readLog (peer: PartitionPeer, entity: string, floor: number, head: number, headEpoch: number, signal: AbortSignal | undefined): Promise<StoredRecord[]> {
+/** floor..head as the replica's store keeps them, when it is this node's own (undefined: not
+ * this node's, or a record missing, which the checked read then finds). */
+async function readStored (peer: PartitionPeer, entity: string, floor: number, head: number, signal: AbortSignal | undefined): Promise<Uint8Array[] | undefined> {
+  if (peer.readStored === undefined) return undefined
+  const out: Uint8Array[] = []
+  for (let at = floor; at <= head; at += STORED_READ_BATCH * 8) {
+    signal?.throwIfAborted()
+    const page = await peer.readStored(entity, at, Math.min(STORED_READ_BATCH * 8, head - at + 1))
+    if (page === undefined) return undefined
+    for (const v of page) out.push(v)
+  }
+  return out
+}
+
+const values = new ReplicaValues()
+
+/** Records read over the mesh, as a store keeps them (encoded and sealed under their keys). */
+function sealAll (partition: number, entity: string, floor: number, records: readonly StoredRecord[]): Uint8Array[] {
+  return records.map((r, i) => seal(recordKey(partition, entity, floor + i), values.encodeRecord(r)))
+}
+
+/** floor..head of one replica's log, checked: in order, without a gap. */
+async function readLog (peer: PartitionPeer, entity: string, floor: number, head: number, signal: AbortSignal | undefined): Promise<StoredRecord[]> {
   const records: StoredRecord[] = []
   const count = head - floor + 1
   while (records.length < count) {
@@ -136,8 +166,5 @@ async function readLog (peer: PartitionPeer, entity: string, floor: number, head
       records.push(record)
     }
   }
-  // a log that changed under the listing (a new owner's recovery rewrote the head) is read again elsewhere
-  const last = records.at(-1)
-  if (last !== undefined && last.epoch !== headEpoch) throw new BackupSourceError(`${entity}: record ${head} has epoch ${last.epoch}, the listing said ${headEpoch}`)
   return records
 }

@@ -1,10 +1,9 @@
 import { createPlainCodec } from '../../actors/index.ts'
 import type { StoredRecord, StoredSnapshot } from '../replication/index.ts'
-import type { BackupKey } from './backup-key.ts'
-import { ciphertextDigest, sealComputedChunk } from './chunk-crypto.ts'
-import { Chunker } from './chunker.ts'
-import type { ChunkerOptions } from './chunker.ts'
-import { MAX_BACKUP_RECORD_BYTES } from './constants.ts'
+import { sealedRecord } from '../replication/index.ts'
+import type { ChunkSession } from './chunk-pool.ts'
+import type { WorkerChunk } from './chunk-worker.ts'
+import { CHUNK_PIECE_BYTES, CHUNK_PIECES_IN_FLIGHT, MAX_BACKUP_RECORD_BYTES } from './constants.ts'
 import { BackupFormatError } from './errors.ts'
 import type { EntityCut } from './partition-cut.ts'
 
@@ -16,7 +15,7 @@ export interface SealedChunk {
   /** SHA-256 of the sealed bytes (what a holder checks without the key). */
   readonly digest: string
   /** Absent for a chunk an earlier backup stored already (`known`): nothing to seal or send. */
-  readonly sealed?: Buffer
+  readonly sealed?: Uint8Array
 }
 
 /** Where one entity's block lies in its partition's stream. */
@@ -39,14 +38,18 @@ export interface DecodedEntity {
 }
 
 // Block layout: 'E' u16 name length, the name (UTF-8); for a trimmed journal only, 'S' u32
-// length, msgpack [floor, snapshot seq, snapshot state]; per record 'R' u32 length, msgpack
+// length, msgpack [floor, snapshot seq, snapshot state]; per record 'V' u32 length, the record as
+// the store keeps it, seal included ([seal id][SHA-256(key ‖ payload)][msgpack { e, v, … }]: a
+// restore into a cluster of the same partition count writes it back as it is); then 'Z' f64 head,
+// f64 head epoch. Backups made before records were kept as stored have 'R' u32 length, msgpack
 // [seq, epoch, event] (or [seq, epoch, event, rev, revEpoch?] for a rewritten record:
-// docs/replication.md, "Rewrites and trims"); then 'Z' f64 head, f64 head epoch. The head comes last and nothing counts
-// the records ahead of them, so records appended to an entity change only the end of its block:
-// content-defined chunking then keeps every chunk before that end (an unchanged room, and the
-// unchanged start of a changed one, cost the next backup nothing).
+// docs/replication.md, "Rewrites and trims") instead of 'V': both are read. The head comes last
+// and nothing counts the records ahead of them, so records appended to an entity change only the
+// end of its block: content-defined chunking then keeps every chunk before that end (an unchanged
+// room, and the unchanged start of a changed one, cost the next backup nothing).
 const ENTITY = 0x45
 const RECORD = 0x52
+const STORED = 0x56
 const SNAPSHOT = 0x53
 const END = 0x5a
 const END_BYTES = 17
@@ -55,88 +58,126 @@ const codec = createPlainCodec()
 
 /**
  * Writes one partition's entities as a stream of blocks (in the order given: the cut's, by id),
- * cuts it into content-defined chunks and seals each under the key. `add` returns the chunks that
- * a block completed; `finish` the last one and where each entity's block lies, which is what lets
- * a restore of one room read only the chunks its block spans.
+ * sent in pieces to a chunk worker (ChunkSession) that cuts it into content-defined chunks and
+ * seals each under the key. `add` waits only while the worker has pieces enough; `ready` gives the
+ * chunks cut so far, in stream order; `finish` the rest and where each entity's block lies, which
+ * is what lets a restore of one room read only the chunks its block spans.
  */
 export class PartitionStreamWriter {
-  readonly #key: BackupKey
-  readonly #chunker: Chunker
-  readonly #known: ReadonlyMap<string, string>
+  readonly #open: () => ChunkSession
+  #session: ChunkSession | undefined
   readonly #blocks: EntityBlock[] = []
+  /** Chunks the worker gave back, in order, not yet taken by `ready`. */
+  readonly #cut: SealedChunk[] = []
+  readonly #pushed: Array<Promise<void>> = []
+  #failure: unknown
+  #piece: Buffer = Buffer.allocUnsafeSlow(CHUNK_PIECE_BYTES)
+  #at = 0
   #offset = 0
   #finished = false
 
-  /** `known`: chunks stored by earlier backups, id → digest of their stored seal (from their
-   * manifests): those are named, not sealed again (a seal's nonce is random, so sealing the same
-   * content again would give another digest and another copy). */
-  constructor (key: BackupKey, chunker?: ChunkerOptions, known: ReadonlyMap<string, string> = new Map()) {
-    this.#key = key
-    this.#chunker = new Chunker(chunker)
-    this.#known = known
+  /** `session`: opens the worker's session, when the first bytes are ready to go. */
+  constructor (session: () => ChunkSession) {
+    this.#open = session
   }
 
   /** Bytes of the stream so far. */
   get bytes (): number { return this.#offset }
 
-  add (cut: EntityCut): SealedChunk[] {
+  async add (cut: EntityCut): Promise<void> {
     if (this.#finished) throw new BackupFormatError('this partition stream is finished')
     const last = this.#blocks.at(-1)
     if (last !== undefined && !(cut.entity > last.entity)) throw new BackupFormatError(`entities go into a stream in id order: ${cut.entity} after ${last.entity}`)
-    const parts = encodeBlock(cut)
-    const length = parts.reduce((n, p) => n + p.byteLength, 0)
-    this.#blocks.push({ entity: cut.entity, offset: this.#offset, length, head: cut.head, headEpoch: cut.headEpoch })
-    this.#offset += length
-    const out: SealedChunk[] = []
-    for (const part of parts) for (const chunk of this.#chunker.push(part)) out.push(this.#seal(chunk))
-    return out
+    const start = this.#offset
+    const name = Buffer.from(cut.entity, 'utf8')
+    this.#frame(ENTITY, name, 2)
+    if (cut.trimmed !== undefined) {
+      const { floor, snapshot } = cut.trimmed
+      const body = codec.encode([floor, snapshot.seq, snapshot.state])
+      if (body.byteLength > MAX_BACKUP_RECORD_BYTES) throw new BackupFormatError(`${cut.entity}: its snapshot is ${body.byteLength} bytes, more than a backup takes (${MAX_BACKUP_RECORD_BYTES})`)
+      this.#frame(SNAPSHOT, body, 4)
+    }
+    const floor = cut.trimmed?.floor ?? 1
+    for (let i = 0; i < cut.values.length; i++) {
+      const value = cut.values[i] as Uint8Array
+      if (value.byteLength > MAX_BACKUP_RECORD_BYTES) throw new BackupFormatError(`${cut.entity}: record ${floor + i} is ${value.byteLength} bytes, more than a backup takes (${MAX_BACKUP_RECORD_BYTES})`)
+      this.#frame(STORED, value, 4)
+      if (this.#pushed.length > CHUNK_PIECES_IN_FLIGHT) await this.#drainPushes()
+    }
+    const end = Buffer.allocUnsafe(END_BYTES)
+    end[0] = END
+    end.writeDoubleBE(cut.head, 1)
+    end.writeDoubleBE(cut.headEpoch, 9)
+    this.#write(end)
+    this.#blocks.push({ entity: cut.entity, offset: start, length: this.#offset - start, head: cut.head, headEpoch: cut.headEpoch })
+    await this.#drainPushes()
   }
 
-  finish (): { readonly chunks: SealedChunk[], readonly blocks: readonly EntityBlock[], readonly bytes: number } {
+  /** Ends the stream without its chunks (the partition was not needed after all, or its reading
+   * failed): the worker's session ends, what it cut is dropped. */
+  abandon (): void {
+    if (this.#finished) return
+    this.#finished = true
+    this.#session?.finish().catch(() => undefined)
+  }
+
+  /** The chunks cut so far and not yet taken, in stream order. */
+  ready (): SealedChunk[] {
+    if (this.#failure !== undefined) throw this.#failure
+    return this.#cut.splice(0)
+  }
+
+  async finish (): Promise<{ readonly chunks: SealedChunk[], readonly blocks: readonly EntityBlock[], readonly bytes: number }> {
     if (this.#finished) throw new BackupFormatError('this partition stream is finished')
     this.#finished = true
-    const rest = this.#chunker.flush()
-    return { chunks: rest === undefined ? [] : [this.#seal(rest)], blocks: this.#blocks, bytes: this.#offset }
+    if (this.#at > 0) this.#push()
+    await Promise.all(this.#pushed.splice(0))
+    if (this.#failure !== undefined) throw this.#failure
+    this.#taken(await (this.#session ??= this.#open()).finish())
+    return { chunks: this.ready(), blocks: this.#blocks, bytes: this.#offset }
   }
 
-  #seal (chunk: Uint8Array): SealedChunk {
-    const id = this.#key.chunkId(chunk)
-    const digest = this.#known.get(id)
-    if (digest !== undefined) return { id, size: chunk.byteLength, digest }
-    const sealed = sealComputedChunk(this.#key, id, chunk)
-    return { id, size: chunk.byteLength, digest: ciphertextDigest(sealed), sealed }
+  /** A frame: its type byte, its body's length in `lengthBytes` (2 or 4), its body. */
+  #frame (type: number, body: Uint8Array, lengthBytes: 2 | 4): void {
+    if (this.#at + 1 + lengthBytes > CHUNK_PIECE_BYTES) this.#push()
+    const piece = this.#piece
+    piece[this.#at] = type
+    if (lengthBytes === 2) piece.writeUInt16BE(body.byteLength, this.#at + 1)
+    else piece.writeUInt32BE(body.byteLength, this.#at + 1)
+    this.#at += 1 + lengthBytes
+    this.#offset += 1 + lengthBytes
+    this.#write(body)
   }
-}
 
-function encodeBlock (cut: EntityCut): Uint8Array[] {
-  const name = Buffer.from(cut.entity, 'utf8')
-  const head = Buffer.alloc(3)
-  head[0] = ENTITY
-  head.writeUInt16BE(name.byteLength, 1)
-  const parts: Uint8Array[] = [head, name]
-  if (cut.trimmed !== undefined) {
-    const { floor, snapshot } = cut.trimmed
-    const body = codec.encode([floor, snapshot.seq, snapshot.state])
-    if (body.byteLength > MAX_BACKUP_RECORD_BYTES) throw new BackupFormatError(`${cut.entity}: its snapshot is ${body.byteLength} bytes, more than a backup takes (${MAX_BACKUP_RECORD_BYTES})`)
-    const frame = Buffer.alloc(5)
-    frame[0] = SNAPSHOT
-    frame.writeUInt32BE(body.byteLength, 1)
-    parts.push(frame, body)
+  #write (bytes: Uint8Array): void {
+    let from = 0
+    while (from < bytes.byteLength) {
+      const n = Math.min(bytes.byteLength - from, CHUNK_PIECE_BYTES - this.#at)
+      this.#piece.set(from === 0 && n === bytes.byteLength ? bytes : bytes.subarray(from, from + n), this.#at)
+      this.#at += n
+      from += n
+      if (this.#at === CHUNK_PIECE_BYTES) this.#push()
+    }
+    this.#offset += bytes.byteLength
   }
-  for (const r of cut.records) {
-    const body = codec.encode((r.rev ?? 0) === 0 ? [r.seq, r.epoch, r.event] : r.revEpoch === undefined || r.revEpoch === r.epoch ? [r.seq, r.epoch, r.event, r.rev] : [r.seq, r.epoch, r.event, r.rev, r.revEpoch])
-    if (body.byteLength > MAX_BACKUP_RECORD_BYTES) throw new BackupFormatError(`${cut.entity}: record ${r.seq} is ${body.byteLength} bytes, more than a backup takes (${MAX_BACKUP_RECORD_BYTES})`)
-    const frame = Buffer.alloc(5)
-    frame[0] = RECORD
-    frame.writeUInt32BE(body.byteLength, 1)
-    parts.push(frame, body)
+
+  /** The piece under way goes to the worker (moved there: a new one is started). */
+  #push (): void {
+    const piece = this.#piece.subarray(0, this.#at)
+    this.#piece = Buffer.allocUnsafeSlow(CHUNK_PIECE_BYTES)
+    this.#at = 0
+    this.#pushed.push((this.#session ??= this.#open()).push(piece).then((chunks) => { this.#taken(chunks) }, (err: unknown) => { this.#failure ??= err }))
   }
-  const end = Buffer.alloc(END_BYTES)
-  end[0] = END
-  end.writeDoubleBE(cut.head, 1)
-  end.writeDoubleBE(cut.headEpoch, 9)
-  parts.push(end)
-  return parts
+
+  /** Waits while the worker has its fill of pieces (ChunkSession.push waits for room). */
+  async #drainPushes (): Promise<void> {
+    while (this.#pushed.length > CHUNK_PIECES_IN_FLIGHT) await this.#pushed.shift()
+    if (this.#failure !== undefined) throw this.#failure
+  }
+
+  #taken (chunks: readonly WorkerChunk[]): void {
+    for (const c of chunks) this.#cut.push(c)
+  }
 }
 
 /**
@@ -162,11 +203,27 @@ export function decodeBlock (bytes: Uint8Array, expected: EntityBlock, opts: { l
     ({ trimmed, at } = decodeSnapshot(buf, at, fail))
   }
   const floor = trimmed?.floor ?? 1
-  while (at < buf.byteLength && buf[at] === RECORD) {
+  while (at < buf.byteLength && (buf[at] === RECORD || buf[at] === STORED)) {
     if (at + 5 > buf.byteLength) fail('a record frame runs past its end')
     const length = buf.readUInt32BE(at + 1)
     if (length > MAX_BACKUP_RECORD_BYTES || at + 5 + length > buf.byteLength) fail(`record ${records.length + 1} runs past its end`)
     const body = buf.subarray(at + 5, at + 5 + length)
+    if (buf[at] === STORED) {
+      // a record as the store kept it: its epoch read now, its event when asked for (or now, unless lazy)
+      const seq = floor + records.length
+      const stored = sealedRecord(seq, body)
+      if (stored === undefined) fail(`record ${seq} is not a sealed record`)
+      if (opts.lazy !== true) {
+        try {
+          void (stored as StoredRecord).event
+        } catch {
+          fail(`record ${seq} does not decode`)
+        }
+      }
+      records.push(stored as StoredRecord)
+      at += 5 + length
+      continue
+    }
     // [seq, epoch, event] as the writer encodes it: the two integers are read here, the event only
     // when it is asked for (a restore of a room that got a few posts since reads the epochs of
     // all its records and the events of a few)

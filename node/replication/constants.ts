@@ -229,3 +229,10 @@ export const MAX_REPAIR_JOBS = 16
 /** Longest list another node's answer may carry (entities newer there, a status's lines): far
  * past what a correct node sends, a bound on what a peer can make this node hold. */
 export const MAX_ANSWER_LIST = 100_000
+/** Stored values a backup's read of one replica takes from LevelDB per step (storedValues). */
+export const STORED_READ_BATCH = 1_000
+/** Bytes of stored records one `append-sealed` carries at most (a restore's bulk write; the
+ * framing and the request's fields fit beside them in a 4 MiB mesh frame). */
+export const SEALED_APPEND_BYTES = 2 * 1_048_576
+/** Records one `append-sealed` carries at most. */
+export const SEALED_APPEND_RECORDS = 16_384

@@ -39,6 +39,7 @@ export type { AppendReply, FenceReply, LeaseReply, ReplicaRequest, ReplyOf, Rewr
 export { LevelReplicaStorage } from './replica/level-replica-storage.ts'
 export type { LandedChange, LandedListener, PartitionStats } from './replica/level-replica-storage.ts'
 export { describeKey, recordEnd, recordKey, snapshotKey, stateKey } from './replica/replica-keys.ts'
+export { ReplicaValues, frameStored, sealedRecord, storedRecordEpoch, unframeStored } from './replica/replica-values.ts'
 export { checkPartitionRequest, shardHolder, shardHolderPath } from './replica/shard-holder.ts'
 export type { PartitionRequest, ShardHolderMsg } from './replica/shard-holder.ts'
 export { spawnShardHolders } from './replica/shard-holders.ts'

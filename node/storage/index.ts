@@ -1,5 +1,5 @@
 export { LevelStore } from './level-store.ts'
 export type { LevelStoreOptions, StoreOp } from './level-store.ts'
-export { SEAL_HEADER_BYTES, STORE_FORMAT, STORE_WRITE_BUFFER_BYTES } from './constants.ts'
+export { SEAL_HEADER_BYTES, SEAL_SHA256, STORE_FORMAT, STORE_WRITE_BUFFER_BYTES } from './constants.ts'
 export { CorruptRecordError, StoreClosedError, StoreFormatError, StoreLockedError } from './errors.ts'
 export { seal, sealDigest, sealIntact, unseal } from './record-seal.ts'

@@ -1,6 +1,6 @@
 import { ClassicLevel } from 'classic-level'
 import { mkdir } from 'node:fs/promises'
-import { DEFAULT_SYNC, META_FORMAT_KEY, READABLE_FORMATS, READ_STEP_BYTES, SEAL_HEADER_BYTES, STORE_FORMAT, STORE_WRITE_BUFFER_BYTES } from './constants.ts'
+import { DEFAULT_SYNC, META_FORMAT_KEY, READABLE_FORMATS, READ_STEP_BYTES, SEAL_HEADER_BYTES, SEAL_SHA256, STORE_FORMAT, STORE_WRITE_BUFFER_BYTES } from './constants.ts'
 import { CorruptRecordError, StoreClosedError, StoreFormatError, StoreLockedError } from './errors.ts'
 import { BatchedReader } from './batched-reader.ts'
 import type { ReaderStats } from './batched-reader.ts'
@@ -20,8 +20,10 @@ export interface LevelStoreOptions {
  * writes out what LevelDB holds in memory. */
 const NO_KEY = '\x00'
 
-/** A write: put (the value is sealed on its way in) or delete. */
-export type StoreOp = { readonly type: 'put', readonly key: string, readonly value: Uint8Array } | { readonly type: 'del', readonly key: string }
+/** A write: put (the value is sealed on its way in) or delete. A put marked `sealed` carries a value
+ * sealed already, as this store sealed it under the same key (a record restored from a backup that
+ * kept its stored bytes): it is written as it is, its seal not computed again. */
+export type StoreOp = { readonly type: 'put', readonly key: string, readonly value: Uint8Array, readonly sealed?: true } | { readonly type: 'del', readonly key: string }
 
 /**
  * The node's one LevelDB, under its data dir: a key-value store whose every value is sealed with a
@@ -117,12 +119,19 @@ export class LevelStore {
   write (ops: readonly StoreOp[], sealed?: (key: string, digest: Uint8Array) => void, landed?: () => void): Promise<void> {
     if (this.#closing !== undefined) return Promise.reject(new StoreClosedError())
     if (ops.length === 0) return Promise.resolve()
+    let unsealedPut: string | undefined
     const out: WriteOp[] = ops.map((op) => {
       if (op.type !== 'put') return op
+      if (op.sealed === true) {
+        if (op.value.byteLength < SEAL_HEADER_BYTES || op.value[0] !== SEAL_SHA256) unsealedPut ??= op.key
+        sealed?.(op.key, sealDigest(op.value))
+        return { type: 'put', key: op.key, value: op.value }
+      }
       const value = seal(op.key, op.value)
       sealed?.(op.key, sealDigest(value))
       return { type: 'put', key: op.key, value }
     })
+    if (unsealedPut !== undefined) return Promise.reject(new CorruptRecordError(unsealedPut, 'a value given as sealed has no seal: nothing was written'))
     return this.#writer.write(out, landed)
   }
 
@@ -203,6 +212,23 @@ export class LevelStore {
         const entries = await iterator.nextv(options.batch ?? 256)
         if (entries.length === 0) return
         yield entries
+      }
+    } finally {
+      await iterator.close()
+    }
+  }
+
+  /** The values under the keys in [gte, lte] as stored, seals and all, not verified, in key order,
+   * `batch` at a time from the native side (no key is read back: a backup copies the stored bytes
+   * of a range whose keys it knows, and its chunks' digests and AEAD tags prove them from then on). */
+  async * storedValues (options: { gte: string, lte: string, batch?: number, limit?: number }): AsyncGenerator<Uint8Array[]> {
+    this.#assertOpen()
+    const iterator = this.#db.iterator({ gte: options.gte, lte: options.lte, limit: options.limit ?? -1, keys: false, highWaterMarkBytes: READ_STEP_BYTES })
+    try {
+      for (;;) {
+        const entries = await iterator.nextv(options.batch ?? 1_000)
+        if (entries.length === 0) return
+        yield entries.map((e) => e[1])
       }
     } finally {
       await iterator.close()

@@ -8,6 +8,7 @@ import type { Job } from '../../protocols/index.ts'
 import { useChunkStores } from './chunk-stores.ts'
 import { useTestCluster } from './test-cluster.ts'
 import type { TestNode } from './test-cluster.ts'
+import { plain } from './stored-cuts.ts'
 
 /** The key the backup specs make their backups with. */
 export const backupKey = new BackupKey(Buffer.alloc(32, 9))
@@ -96,7 +97,7 @@ export async function readBack (nodes: readonly TestNode[], manifest: BackupMani
   for (const p of manifest.partitions) {
     for (const block of p.blocks) {
       if (only !== undefined && block.entity !== only) continue
-      out.set(block.entity, [...(await readBlock(a, nodes, p, block)).records])
+      out.set(block.entity, plain((await readBlock(a, nodes, p, block)).records))
     }
   }
   return out
@@ -104,7 +105,7 @@ export async function readBack (nodes: readonly TestNode[], manifest: BackupMani
 
 async function readBlock (a: TestNode, nodes: readonly TestNode[], p: ManifestPartition, block: EntityBlock): Promise<ReturnType<typeof decodeBlock>> {
   const { first, last, skip } = chunkSpan(p.chunks.map((c) => c.size), block)
-  const plain: Buffer[] = []
+  const bytes: Buffer[] = []
   for (const c of p.chunks.slice(first, last + 1)) {
     let sealed: Uint8Array | null = null
     for (const n of nodes) {
@@ -112,9 +113,9 @@ async function readBlock (a: TestNode, nodes: readonly TestNode[], p: ManifestPa
       if (sealed !== null) break
     }
     if (sealed === null) throw new Error(`no holder has ${c.id}`)
-    plain.push(openChunk(backupKey, c.id, sealed))
+    bytes.push(openChunk(backupKey, c.id, sealed))
   }
-  return decodeBlock(Buffer.concat(plain).subarray(skip, skip + block.length), block)
+  return decodeBlock(Buffer.concat(bytes).subarray(skip, skip + block.length), block)
 }
 
 /** Asks the backup catalog on `node` directly (as another node, or a test setting a scene, would). */

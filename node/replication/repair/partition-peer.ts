@@ -26,6 +26,11 @@ export interface PartitionPeer {
   /** Its records of an entity from `from` on (each seal verified as it reads them); none below its
    * floor. */
   read (entity: string, from: number, limit: number): Promise<StoredRecord[]>
+  /** Its records `from` to `from + count − 1` as its store keeps them, seals and all, not verified
+   * (a backup copies them: its chunks' digests and AEAD tags prove them from then on); undefined
+   * when one is not there (the caller reads them with `read`). Absent: a peer reached over the mesh,
+   * read with `read`. */
+  readStored? (entity: string, from: number, count: number): Promise<Uint8Array[] | undefined>
   /** Its snapshot of an entity (null: none): what a replica taking its floor takes with it
    * (docs/replication.md, "Rewrites and trims"). Absent: floors are not taken from it. */
   snapshot? (entity: string): Promise<StoredSnapshot | null>
@@ -57,6 +62,7 @@ export function replicaPeer (partition: number, storage: LevelReplicaStorage, co
     },
     spans: async (entity, from, to, span) => await storage.spanDigests(entity, from, to, span),
     read: async (entity, from, limit) => await core.handle({ op: 'read', entity, from, limit }),
+    readStored: async (entity, from, count) => await storage.readStored(entity, from, count),
     snapshot: async (entity) => await core.handle({ op: 'load-snapshot', entity }),
     entities: async (after, limit) => {
       const entities = await storage.entitiesOfPartition(partition, after, limit)

@@ -1,4 +1,6 @@
-import { MAX_ENTITY_ID_LENGTH, MAX_LEASE_WAIT_MS, READ_PAGE_RECORDS, APPEND_BATCH_RECORDS, SUMMARY_SEGMENTS } from '../constants.ts'
+import { MAX_ENTITY_ID_LENGTH, MAX_LEASE_WAIT_MS, READ_PAGE_RECORDS, APPEND_BATCH_RECORDS, SEALED_APPEND_BYTES, SEALED_APPEND_RECORDS, SUMMARY_SEGMENTS } from '../constants.ts'
+import { SEAL_HEADER_BYTES, SEAL_SHA256 } from '../../storage/index.ts'
+import { storedRecordEpoch, unframeStored } from './replica-values.ts'
 import { InvalidReplicaReplyError, InvalidReplicaRequestError } from '../errors.ts'
 import { shown } from '../../../protocols/index.ts'
 import type { LogSummary } from '../journal/log-summary.ts'
@@ -47,6 +49,14 @@ export type ReplicaRequest =
     /** The owner's lease holder (docs/replication.md, "Leases"): an append taken grants it a lease. */
     readonly holder?: string
   }
+  /**
+   * An append of records as the store keeps them, seals and all (`values`: each stored value as a
+   * u32 length and its bytes, frameStored): a restore's bulk write of a backup that kept them, under
+   * the same record keys (same partition count). Taken as an append is (the same fence, the same
+   * log matching); the values are written as they are, their seals not computed again, each epoch
+   * read from its first bytes.
+   */
+  | { readonly op: 'append-sealed', readonly entity: string, readonly epoch: number, readonly activation: string, readonly prevSeq: number, readonly prevEpoch: number, readonly values: Uint8Array }
   /** Drops what the replica holds past `after`, the owner's head (`afterEpoch`: the epoch of its
    * record there), fenced as an append is: an owner with nothing more to send tells a replica whose
    * log goes on past its own that the rest is not its (never acknowledged). Answered as an append
@@ -122,7 +132,7 @@ export type TrimReply =
 /** The reply type of each request. */
 export type ReplyOf<R extends ReplicaRequest> =
   R extends { op: 'fence' } ? FenceReply
-    : R extends { op: 'append' | 'truncate' } ? AppendReply
+    : R extends { op: 'append' | 'truncate' | 'append-sealed' } ? AppendReply
       : R extends { op: 'read' } ? StoredRecord[]
         : R extends { op: 'summary' } ? LogSummary
           : R extends { op: 'save-snapshot' } ? SaveSnapshotReply
@@ -133,7 +143,7 @@ export type ReplyOf<R extends ReplicaRequest> =
                     : R extends { op: 'trim' } ? TrimReply
                       : never
 
-const OPS = new Set(['fence', 'append', 'truncate', 'read', 'summary', 'save-snapshot', 'load-snapshot', 'lease', 'release', 'rewrite', 'trim'])
+const OPS = new Set(['fence', 'append', 'append-sealed', 'truncate', 'read', 'summary', 'save-snapshot', 'load-snapshot', 'lease', 'release', 'rewrite', 'trim'])
 
 /**
  * Checks a request that arrived from another node before it touches a replica: anything malformed
@@ -170,6 +180,7 @@ export function checkReplicaRequest (value: unknown): ReplicaRequest {
       }
       break
     }
+    case 'append-sealed': checkAppendSealed(r, fail); break
     case 'truncate': checkTruncate(r, fail); break
     case 'lease':
       if (!isEpoch(r.epoch) || r.epoch < 1) fail('lease: epoch must be a positive safe integer')
@@ -258,6 +269,7 @@ export function checkReplicaReply<R extends ReplicaRequest> (request: R, value: 
       if (!obj(v) || v?.result !== 'ok') fail('expected { result: ok }')
       break
     case 'append':
+    case 'append-sealed':
     case 'truncate':
       if (!obj(v)) fail('not an object')
       if (v?.result === 'ok' || v?.result === 'mismatch') checkSummary(v.summary, fail)
@@ -293,6 +305,24 @@ export function checkReplicaReply<R extends ReplicaRequest> (request: R, value: 
       break
   }
   return value as ReplyOf<R>
+}
+
+/** An append-sealed's fields (checkReplicaRequest): every value a sealed record, their epochs
+ * not going down from prevEpoch and not above the request's. */
+function checkAppendSealed (r: Record<string, unknown>, fail: (why: string) => never): void {
+  if (!isEpoch(r.epoch) || r.epoch < 1) fail('append-sealed: epoch must be a positive safe integer')
+  if (!isActivation(r.activation)) fail('append-sealed: activation must be a short string')
+  if (!isSeq(r.prevSeq) || !isEpoch(r.prevEpoch) || (r.prevSeq === 0) !== (r.prevEpoch === 0)) fail('append-sealed: prevSeq and prevEpoch must both be 0 or both positive')
+  if (!(r.values instanceof Uint8Array) || r.values.byteLength > SEALED_APPEND_BYTES + 4 * SEALED_APPEND_RECORDS) fail(`append-sealed: values must be bytes, at most ${SEALED_APPEND_BYTES} of records`)
+  const values = unframeStored(r.values as Uint8Array)
+  if (values === undefined || values.length === 0 || values.length > SEALED_APPEND_RECORDS) fail(`append-sealed: values must frame 1-${SEALED_APPEND_RECORDS} stored values`)
+  let epoch = r.prevEpoch as number
+  for (const value of values as Uint8Array[]) {
+    const e = value[0] === SEAL_SHA256 && value.byteLength > SEAL_HEADER_BYTES ? storedRecordEpoch(value) : undefined
+    if (e === undefined) fail('append-sealed: each value must be a sealed record')
+    if ((e as number) < epoch || (e as number) > (r.epoch as number) || e === 0) fail('append-sealed: record epochs must not go down and not exceed the request epoch')
+    epoch = e as number
+  }
 }
 
 /** A truncate's fields (checkReplicaRequest). */

@@ -5,6 +5,9 @@ import { useTestCluster } from '../../helpers/test-cluster.ts'
 import type { TestNode } from '../../helpers/test-cluster.ts'
 import type { ReplicaCore } from '../../../node/index.ts'
 import { append, recs, replicaDisks } from '../replication/fixtures/replica-disks.ts'
+import { recordKey, sealedRecord } from '../../../node/replication/index.ts'
+import type { StoredRecord } from '../../../node/replication/index.ts'
+import { storedCut } from '../../helpers/stored-cuts.ts'
 
 describe('rewriteJournal: a journal made what a backup holds, on every replica (real libp2p on loopback)', function () {
   this.timeout(60_000)
@@ -102,6 +105,42 @@ describe('rewriteJournal: a journal made what a backup holds, on every replica (
     expect(err?.name).to.equal('BackupRestoreError')
     expect(err?.message).to.match(/did not answer.*needs every replica/)
     expect(await a.journal.core(p).handle({ op: 'summary', entity })).to.deep.include({ head: 150, headEpoch: 4, promised: 4 })
+  })
+  it('should write a backup\'s records as they were stored, under their own epochs and seals, truncating what each replica holds past the part it shares', async () => {
+    const nodes = await net.of([['chat'], ['chat'], ['chat']])
+    const [a] = nodes as [TestNode]
+    const entity = 'room/bulk'
+    await seeded(nodes, entity)
+    const p = a.journal.storage.partitionOf(entity)
+    const clients = new Map(nodes.map((n) => [n.id, replicaClient(a.system, a.journal, a.id, n.id, p)]))
+    const written = Array.from({ length: 250 }, (_, i) => ({ seq: i + 1, epoch: i < 100 ? 2 : 3, event: { n: i + 1, restored: true } }))
+    const cut = storedCut(entity, written, { partitions: a.journal.partitions })
+    const records = cut.values.map((v, i) => sealedRecord(i + 1, v) as StoredRecord)
+    // the replicas' logs (epoch 4 from seq 1) part from the backup's at its first record: every one
+    // is truncated whole, then takes the 200 records in bulk; the snapshot at 120 gives way
+    const { epoch, written: count } = await rewriteJournal(entity, records.slice(0, 200), () => ({ restored: 200 }), clients, 'restore-bk-9', undefined, { sealedKeys: true })
+    expect([epoch, count]).to.deep.equal([5, 600])
+    const roots: string[] = []
+    for (const n of nodes) {
+      const core = n.journal.core(p)
+      expect(await core.handle({ op: 'summary', entity })).to.deep.include({ promised: 5, head: 200, headEpoch: 3, snapshotSeq: 200 })
+      expect(await core.handle({ op: 'load-snapshot', entity })).to.deep.equal({ seq: 200, state: { restored: 200 } })
+      const back = [...await core.handle({ op: 'read', entity, from: 1, limit: 256 })]
+      expect(back).to.deep.equal(written.slice(0, 200))
+      // the very bytes the backup kept, seals intact, and the Merkle tree built from them
+      for (const seq of [1, 100, 101, 200]) expect(Buffer.from(await n.journal.storage.store.getRaw(recordKey(p, entity, seq)) as Uint8Array).equals(Buffer.from(cut.values[seq - 1] as Uint8Array))).to.equal(true)
+      roots.push(Buffer.from(n.journal.storage.tree(p).root()).toString('hex'))
+      // the old owner is fenced out
+      expect((await core.handle({ op: 'append', entity, epoch: 4, activation: 'owner', prevSeq: 150, prevEpoch: 4, records: [{ seq: 151, epoch: 4, event: {} }] })).result).to.equal('stale')
+    }
+    expect(new Set(roots).size).to.equal(1)
+    // again with 50 more: every replica shares the 200, and takes only the rest
+    const again = await rewriteJournal(entity, records, () => ({ restored: 250 }), clients, 'restore-bk-10', undefined, { sealedKeys: true })
+    expect([again.epoch, again.written]).to.deep.equal([6, 150])
+    // a new owner takes it on from there
+    const core = a.journal.core(p)
+    expect(await core.handle({ op: 'fence', entity, epoch: 7, activation: 'next' })).to.include({ ok: true })
+    expect((await core.handle({ op: 'append', entity, epoch: 7, activation: 'next', prevSeq: 250, prevEpoch: 3, records: [{ seq: 251, epoch: 7, event: { n: 251 } }] })).result).to.equal('ok')
   })
 })
 

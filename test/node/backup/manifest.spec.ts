@@ -1,36 +1,35 @@
 import { expect } from 'chai'
-import { BackupKey, PartitionStreamWriter, checkManifest, generateBackupKey, manifestRoot, openManifest, sealManifest } from '../../../node/backup/index.ts'
+import { BackupKey, checkManifest, generateBackupKey, manifestRoot, openManifest, sealManifest } from '../../../node/backup/index.ts'
 import type { BackupManifest, ManifestPartition } from '../../../node/backup/index.ts'
 import { partitionOf } from '../../../node/index.ts'
+import { storedCut, useChunkPool, writeStream } from '../../helpers/stored-cuts.ts'
 import { thrown } from '../../helpers/thrown.ts'
+
+const pools = useChunkPool()
 
 const key = new BackupKey(Buffer.alloc(32, 3))
 const other = BackupKey.parse(generateBackupKey())
 const PARTITIONS = 8
 
 /** A real manifest: two partitions' streams written under the key. */
-function manifest (id = 'b-1'): BackupManifest {
+async function manifest (id = 'b-1'): Promise<BackupManifest> {
   const byPartition = new Map<number, string[]>()
   for (let i = 0; i < 40; i++) {
     const entity = `room/m${i}`
     const p = partitionOf(entity, PARTITIONS)
     byPartition.set(p, [...byPartition.get(p) ?? [], entity])
   }
-  const partitions: ManifestPartition[] = [...byPartition.entries()].sort((a, b) => a[0] - b[0]).slice(0, 2).map(([partition, entities]) => {
-    const writer = new PartitionStreamWriter(key, { minSize: 256, avgSize: 1_024, maxSize: 4_096 })
-    const chunks = []
-    for (const entity of entities.sort()) {
-      chunks.push(...writer.add({ entity, head: 3, headEpoch: 1, records: [1, 2, 3].map((seq) => ({ seq, epoch: 1, event: { text: `${entity} ${seq} ${'x'.repeat(300)}` } })), from: 'n' }))
-    }
-    const end = writer.finish()
-    return { partition, chunks: [...chunks, ...end.chunks].map(({ id, size, digest }) => ({ id, size, digest })), blocks: end.blocks }
-  })
-  return { format: 1, id, createdAt: '2026-11-24T16:00:00.000Z', note: 'nightly', keyFingerprint: key.fingerprint, partitionCount: PARTITIONS, partitions }
+  const partitions: ManifestPartition[] = await Promise.all([...byPartition.entries()].sort((a, b) => a[0] - b[0]).slice(0, 2).map(async ([partition, entities]) => {
+    const cuts = entities.sort().map((entity) => storedCut(entity, [1, 2, 3].map((seq) => ({ seq, epoch: 1, event: { text: `${entity} ${seq} ${'x'.repeat(300)}` } })), { partitions: PARTITIONS }))
+    const { chunks, blocks } = await writeStream(pools.pool, key, cuts, { minSize: 256, avgSize: 1_024, maxSize: 4_096 })
+    return { partition, chunks: chunks.map(({ id, size, digest }) => ({ id, size, digest })), blocks }
+  }))
+  return { format: 2, id, createdAt: '2026-11-24T16:00:00.000Z', note: 'nightly', keyFingerprint: key.fingerprint, partitionCount: PARTITIONS, partitions }
 }
 
 describe('backup manifests: sealed under their own key, checked whole when opened', () => {
-  it('should open what it sealed, and refuse another key, another backup\'s id and any flipped byte', () => {
-    const m = manifest()
+  it('should open what it sealed, and refuse another key, another backup\'s id and any flipped byte', async () => {
+    const m = await manifest()
     const sealed = sealManifest(key, m)
     expect(openManifest(key, 'b-1', sealed, key.fingerprint)).to.deep.equal(m)
     const mismatch = thrown(() => openManifest(other, 'b-1', sealed, key.fingerprint))
@@ -45,8 +44,8 @@ describe('backup manifests: sealed under their own key, checked whole when opene
     }
   })
 
-  it('should give a root that every chunk\'s id and digest count in', () => {
-    const m = manifest()
+  it('should give a root that every chunk\'s id and digest count in', async () => {
+    const m = await manifest()
     const root = manifestRoot(m)
     const p = m.partitions[1] as ManifestPartition
     const changed: BackupManifest = { ...m, partitions: [m.partitions[0] as ManifestPartition, { ...p, chunks: p.chunks.map((c, i) => i === 0 ? { ...c, digest: c.digest.replace(/^./, (d) => d === 'a' ? 'b' : 'a') } : c) }] }
@@ -54,11 +53,11 @@ describe('backup manifests: sealed under their own key, checked whole when opene
     expect(manifestRoot(structuredClone(m))).to.equal(root)
   })
 
-  it('should refuse a manifest that does not hold together', () => {
-    const m = manifest()
+  it('should refuse a manifest that does not hold together', async () => {
+    const m = await manifest()
     const [p0, p1] = m.partitions as [ManifestPartition, ManifestPartition]
     const bad: unknown[] = [
-      null, { ...m, format: 2 }, { ...m, id: 'no spaces' }, { ...m, createdAt: 'yesterday' }, { ...m, keyFingerprint: 'x' },
+      null, { ...m, format: 3 }, { ...m, id: 'no spaces' }, { ...m, createdAt: 'yesterday' }, { ...m, keyFingerprint: 'x' },
       { ...m, partitions: [p1, p0] },
       { ...m, partitionCount: p1.partition },
       { ...m, partitions: [{ ...p0, blocks: [...p0.blocks].reverse() }, p1] },

@@ -4,6 +4,9 @@ import type { EntityCut } from '../../../node/backup/index.ts'
 import { checkEntityPage, meshPeer, partitionOf, replicaPeer, shardHolderPath } from '../../../node/index.ts'
 import { append, recs, replicaDisks } from '../replication/fixtures/replica-disks.ts'
 import type { PartitionPeer, ShardHolderMsg } from '../../../node/index.ts'
+import { recordKey } from '../../../node/replication/index.ts'
+import { sealIntact } from '../../../node/storage/index.ts'
+import { cutRecords } from '../../helpers/stored-cuts.ts'
 import { useTestCluster } from '../../helpers/test-cluster.ts'
 import type { TestNode } from '../../helpers/test-cluster.ts'
 
@@ -51,11 +54,14 @@ describe('readPartitionCut: a partition as a backup takes it (real libp2p on loo
     expect(cuts.map((x) => x.entity)).to.deep.equal([...ids].sort())
     const byId = new Map(cuts.map((x) => [x.entity, x]))
     const longCut = byId.get(long) as EntityCut
-    expect([longCut.head, longCut.records.length, longCut.records.at(-1)?.seq]).to.deep.equal([2_500, 2_500, 2_500])
-    expect(longCut.records.every((r, i) => r.seq === i + 1 && (r.event as { n: number }).n === i + 1)).to.equal(true)
+    const longRecords = cutRecords(longCut)
+    expect([longCut.head, longRecords.length, longRecords.at(-1)?.seq]).to.deep.equal([2_500, 2_500, 2_500])
+    expect(longRecords.every((r, i) => r.seq === i + 1 && (r.event as { n: number }).n === i + 1)).to.equal(true)
+    // read over the mesh, each record comes sealed as a store would keep it under its own key
+    expect(longCut.values.every((v, i) => sealIntact(recordKey(p, long, i + 1), v))).to.equal(true)
     const movedCut = byId.get(moved) as EntityCut
     expect([movedCut.head, movedCut.headEpoch, movedCut.from]).to.deep.equal([220, 5, b.id])
-    expect(movedCut.records.slice(199).map((r) => r.epoch)).to.deep.equal([3, ...Array.from({ length: 20 }, () => 5)])
+    expect(cutRecords(movedCut).slice(199).map((r) => r.epoch)).to.deep.equal([3, ...Array.from({ length: 20 }, () => 5)])
     expect((byId.get(partial) as EntityCut).head).to.equal(50)
     expect((byId.get(partial) as EntityCut).from).to.not.equal(c.id)
   })
@@ -134,7 +140,10 @@ describe('readPartitionCut of trimmed journals (in-process, real LevelDB)', () =
     const peers = new Map([['a', replicaPeer(p, a.storage, a.core)], ['b', replicaPeer(p, b.storage, b.core)]])
     const [cut] = await cutAll(p, peers, 2)
     expect(cut).to.deep.include({ entity: E, head: 6, headEpoch: 3, trimmed: { floor: 4, snapshot: { seq: 4, state: { upTo: 4 } } } })
-    expect(cut?.records.map((r) => [r.seq, r.rev ?? 0])).to.deep.equal([[4, 0], [5, 1], [6, 0]])
-    expect(cut?.records[1]?.event).to.equal('scrubbed')
+    const records = cutRecords(cut as EntityCut)
+    expect(records.map((r) => [r.seq, r.rev ?? 0])).to.deep.equal([[4, 0], [5, 1], [6, 0]])
+    expect(records[1]?.event).to.equal('scrubbed')
+    // read from this node's own store: the values as stored, seals intact
+    expect(cut?.values.every((v, i) => sealIntact(recordKey(p, E, 4 + i), v))).to.equal(true)
   })
 })

@@ -19,6 +19,23 @@ describe('LevelStore', () => {
   const text = (value: Uint8Array | undefined): string | undefined => value === undefined ? undefined : new TextDecoder().decode(value)
 
   describe('keys and values', () => {
+    it('should write a value given as sealed as it is, read stored values back in key order, and refuse one with no seal', async () => {
+      store = await LevelStore.open(dir.path)
+      const sealedValue = seal('r\x00b', bytes('kept'))
+      const digests: Array<[string, string]> = []
+      await store.write([{ type: 'put', key: 'r\x00a', value: bytes('plain') }, { type: 'put', key: 'r\x00b', value: sealedValue, sealed: true }], (key, d) => { digests.push([key, Buffer.from(d).toString('hex')]) })
+      expect(text(await store.get('r\x00b'))).to.equal('kept')
+      expect(Buffer.from(await store.getRaw('r\x00b') as Uint8Array).equals(Buffer.from(sealedValue))).to.equal(true)
+      expect(digests.map(([k]) => k)).to.deep.equal(['r\x00a', 'r\x00b'])
+      expect(digests[1]?.[1]).to.equal(Buffer.from(sealedValue.subarray(1, 33)).toString('hex'))
+      const stored: Uint8Array[] = []
+      for await (const batch of store.storedValues({ gte: 'r\x00', lte: 'r\x00~', batch: 1 })) stored.push(...batch)
+      expect(stored.map((v) => text(unseal(v === stored[0] ? 'r\x00a' : 'r\x00b', v)))).to.deep.equal(['plain', 'kept'])
+      const refused = await store.write([{ type: 'put', key: 'r\x00c', value: bytes('x'), sealed: true }]).then(() => undefined, (err: Error) => err)
+      expect(refused).to.have.property('name', 'CorruptRecordError')
+      expect(await store.getRaw('r\x00c')).to.equal(undefined)
+    })
+
     it('should put, delete, get and range over keys in order, atomically per write', async () => {
       store = await LevelStore.open(dir.path)
       await store.write([{ type: 'put', key: 'a\x00b', value: bytes('1') }, { type: 'put', key: 'a\x00c', value: bytes('2') }, { type: 'put', key: 'a\x00d', value: bytes('3') }])

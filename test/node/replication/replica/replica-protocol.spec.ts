@@ -1,5 +1,7 @@
 import { expect } from 'chai'
 import { LevelReplicaStorage, LevelStore, ReplicatedJournal, checkReplicaReply, checkReplicaRequest } from '../../../../node/index.ts'
+import { ReplicaValues, frameStored, recordKey, storedRecordEpoch, unframeStored } from '../../../../node/replication/index.ts'
+import { seal } from '../../../../node/storage/index.ts'
 import { tempDir } from '../../../helpers/temp-dir.ts'
 
 /** What owners and replicas say to each other is checked on arrival like any input from the wire. */
@@ -34,6 +36,34 @@ describe('replica protocol', () => {
     expect(checkReplicaRequest({ op: 'append', entity: 'room/x', epoch: 3, activation: 'a', prevSeq: 4, prevEpoch: 2, records: [{ seq: 5, epoch: 2, event: 1 }, { seq: 6, epoch: 3, event: 2 }] })).to.have.property('op', 'append')
     expect(checkReplicaRequest({ op: 'truncate', entity: 'room/x', epoch: 3, activation: 'a', after: 4, afterEpoch: 2 })).to.have.property('op', 'truncate')
     expect(checkReplicaReply({ op: 'truncate', entity: 'room/x', epoch: 3, activation: 'a', after: 4, afterEpoch: 2 }, { result: 'ok', summary: { promised: 3, head: 4, headEpoch: 2, segments: [[2, 1]], snapshotSeq: 0 } })).to.have.property('result', 'ok')
+  })
+
+  it('should refuse an append-sealed whose values are not sealed records framed in order, and take one that is', () => {
+    const values = new ReplicaValues()
+    const stored = (seq: number, epoch: number): Uint8Array => seal(recordKey(3, 'room/x', seq), values.encodeRecord({ seq, epoch, event: { n: seq } }))
+    const base = { op: 'append-sealed', entity: 'room/x', epoch: 5, activation: 'restore-1', prevSeq: 4, prevEpoch: 2 }
+    const good = frameStored([stored(5, 2), stored(6, 3), stored(7, 300)])
+    const unsealed = Buffer.from(stored(5, 2))
+    unsealed[0] = 9
+    const refused = [
+      { ...base, values: 'bytes' },
+      { ...base, values: Buffer.alloc(0) },
+      { ...base, values: good.subarray(0, good.byteLength - 1) },
+      { ...base, values: frameStored([unsealed]) },
+      { ...base, values: frameStored([Buffer.from([1, ...Buffer.alloc(32), 0x93, 1, 2, 3])]) },
+      { ...base, values: frameStored([stored(5, 3), stored(6, 2)]) },
+      { ...base, values: frameStored([stored(5, 1)]) },
+      { ...base, epoch: 250, values: good },
+      { ...base, prevSeq: 0, values: good },
+      { ...base, activation: 7, values: good }
+    ]
+    for (const request of refused) {
+      expect(() => checkReplicaRequest(request), JSON.stringify(request).slice(0, 200)).to.throw(/replica request: (append-sealed|activation)/).with.property('name', 'InvalidReplicaRequestError')
+    }
+    expect(checkReplicaRequest({ ...base, epoch: 300, values: good })).to.have.property('op', 'append-sealed')
+    expect(storedRecordEpoch(stored(1, 70_000))).to.equal(70_000)
+    expect(storedRecordEpoch(stored(1, 2 ** 40))).to.equal(2 ** 40)
+    expect(unframeStored(good)?.map((v) => storedRecordEpoch(v))).to.deep.equal([2, 3, 300])
   })
 
   it('should refuse malformed rewrites and trims, replies to them and summaries with a floor out of range', () => {

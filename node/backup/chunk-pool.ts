@@ -1,0 +1,92 @@
+import { availableParallelism } from 'node:os'
+import { MessageChannel } from 'node:worker_threads'
+import type { MessagePort } from 'node:worker_threads'
+import { Piscina } from 'piscina'
+import type { BackupKey } from './backup-key.ts'
+import type { ChunkSessionIn, ChunkSessionOut, ChunkSessionTask, WorkerChunk } from './chunk-worker.ts'
+import type { ChunkerOptions } from './chunker.ts'
+import { BackupFormatError } from './errors.ts'
+
+const WORKER_FILE = new URL('./chunk-worker.ts', import.meta.url).href
+
+/**
+ * The worker threads a node's backups chunk, name, seal and digest their streams on (Piscina, one
+ * thread per core by default): each partition's stream is one session on one worker, so a backup
+ * reading several partitions at once keeps every core busy while its own thread reads the store and
+ * sends chunks to their holders. Threads start with the first session and leave when idle.
+ */
+export class ChunkPool {
+  readonly threads: number
+  #pool: Piscina<ChunkSessionTask, number> | undefined
+
+  constructor (threads: number = availableParallelism()) {
+    this.threads = Math.max(1, threads)
+  }
+
+  /** A new partition stream's session. `known`: chunks stored before (id → digest), named, not sealed. */
+  session (key: BackupKey, known: ReadonlyMap<string, string>, chunker?: ChunkerOptions): ChunkSession {
+    this.#pool ??= new Piscina<ChunkSessionTask, number>({ filename: WORKER_FILE, minThreads: 0, maxThreads: this.threads, idleTimeout: 5_000, atomics: 'disabled' })
+    const { port1, port2 } = new MessageChannel()
+    const task: ChunkSessionTask = { port: port2, key: key.forWorkers(), known: [...known], ...(chunker !== undefined && { chunker }) }
+    const done = this.#pool.run(task, { transferList: [port2] })
+    return new ChunkSession(port1, done)
+  }
+
+  async close (): Promise<void> {
+    const pool = this.#pool
+    this.#pool = undefined
+    await pool?.destroy()
+  }
+}
+
+/**
+ * One partition stream on a worker: pieces go in the order pushed (the caller bounds how many are
+ * on their way: PartitionStreamWriter), and each push resolves with the chunks its piece
+ * completed, in order; `finish` with the last. A worker that fails rejects what waits, and every
+ * push after.
+ */
+export class ChunkSession {
+  readonly #port: MessagePort
+  readonly #waiting: Array<{ resolve: (chunks: WorkerChunk[]) => void, reject: (err: Error) => void }> = []
+  #failure: Error | undefined
+  #ended = false
+
+  constructor (port: MessagePort, done: Promise<number>) {
+    this.#port = port
+    port.on('message', (msg: ChunkSessionOut) => {
+      if ('error' in msg) {
+        this.#fail(new BackupFormatError(`a chunk worker failed: ${msg.error}`))
+        return
+      }
+      this.#waiting.shift()?.resolve(msg.chunks.map((c) => c.sealed === undefined ? c : { ...c, sealed: Buffer.from(c.sealed.buffer, c.sealed.byteOffset, c.sealed.byteLength) }))
+      if (msg.end === true) port.close()
+    })
+    done.catch((err: unknown) => { this.#fail(err instanceof Error ? err : new Error(String(err))) })
+  }
+
+  /** The piece's chunks. Its memory (all of `bytes.buffer`) is moved to the worker: the caller
+   * must not touch it again. */
+  async push (bytes: Uint8Array): Promise<WorkerChunk[]> {
+    return await this.#send({ bytes }, [bytes.buffer as ArrayBuffer])
+  }
+
+  /** Ends the stream: its last chunk (none when it ended on a cut). */
+  async finish (): Promise<WorkerChunk[]> {
+    if (this.#ended) throw new BackupFormatError('this chunk session is finished')
+    this.#ended = true
+    return await this.#send({ end: true }, [])
+  }
+
+  async #send (msg: ChunkSessionIn, transfer: ArrayBuffer[]): Promise<WorkerChunk[]> {
+    if (this.#failure !== undefined) throw this.#failure
+    const reply = new Promise<WorkerChunk[]>((resolve, reject) => { this.#waiting.push({ resolve, reject }) })
+    this.#port.postMessage(msg, transfer)
+    return await reply
+  }
+
+  #fail (err: Error): void {
+    this.#failure ??= err
+    for (const w of this.#waiting.splice(0)) w.reject(this.#failure)
+    this.#port.close()
+  }
+}
