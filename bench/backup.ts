@@ -89,7 +89,9 @@ export const backupBench: Bench = {
       log(`  ${ROOMS} rooms of ${perRoom} posts written to 3 replicas and as files in ${((performance.now() - started) / 1000).toFixed(1)} s`)
 
       // full backup
+      const atRest = await resetPeak()
       const ours = await timed(async () => await settle(jobs, service.create()))
+      const backupPeak = await resetPeak()
       const [first] = await service.list()
       const bytes = first?.stats?.bytes ?? 0
       log(`  ours: ${(bytes / MIB).toFixed(1)} MiB in ${first?.stats?.chunks} chunks (${first?.stats?.partitions} partitions) in ${(ours.ms / 1000).toFixed(2)} s`)
@@ -100,7 +102,8 @@ export const backupBench: Bench = {
       // both sides' rates over the same bytes: the records as restic reads them (our stream is larger,
       // as it keeps each record as stored, seal included)
       const data = await dirBytes(files)
-      log(`  the data: ${(data / MIB).toFixed(1)} MiB of records as files (ours stores ${(bytes / MIB).toFixed(1)} MiB of stream); peak RSS so far ${peakRss()} MiB`)
+      log(`  the data: ${(data / MIB).toFixed(1)} MiB of records as files (ours stores ${(bytes / MIB).toFixed(1)} MiB of stream)`)
+      log(`  RSS of this process (three nodes): ${atRest} MiB before the backup, peak ${backupPeak} MiB during it`)
       const rate = (ms: number): number => (data / MIB) / (ms / 1000)
       if (theirs !== undefined) add(figure('backup-mib-per-s-vs-restic', 'MiB/s', rate(ours.ms), 'restic backup --compression off, same data', rate(theirs.ms), '>= 0.5'))
 
@@ -138,7 +141,10 @@ export const backupBench: Bench = {
       }
       log(`  one room restored: p50 ${median(oneRoom).toFixed(0)} ms after 1% more posts, ${median(lostRoom).toFixed(0)} ms after it lost its journal`)
       for (let r = 0; r < ROOMS; r++) await loseJournal(nodes, `room/b${r}`)
+      const beforeRestore = await resetPeak()
       const restoreAll = await timed(async () => await settle(jobs, service.restore(second?.id ?? '', {}, false)))
+      const restorePeak = await resetPeak()
+      log(`  RSS of this process (three nodes): ${beforeRestore} MiB before the full restore, peak ${restorePeak} MiB during it`)
       if (restic !== undefined) {
         const theirRoom: number[] = []
         for (let i = 0; i < ROOM_SAMPLES; i++) {
@@ -149,7 +155,6 @@ export const backupBench: Bench = {
         add(figure('one-room-restore-after-loss-ms-p50', 'ms', median(lostRoom), 'restic restore --include one room\'s file', median(theirRoom), 'lower is better'))
         const full = await timed(async () => await run(restic, ['restore', 'latest', '--target', join(dir.path, 'restic-all')], { env, maxBuffer: 64 * MIB }))
         add(figure('full-restore-mib-per-s-vs-restic', 'MiB/s', rate(restoreAll.ms), 'restic restore to a directory', rate(full.ms), '>= 0.3 (three replicas written, restic one)'))
-        log(`  peak RSS of this process (three nodes, and the data generated): ${peakRss()} MiB`)
       } else {
         log(`  one room restore p50 ${median(oneRoom).toFixed(0)} ms; full restore ${(restoreAll.ms / 1000).toFixed(1)} s (${rate(restoreAll.ms).toFixed(1)} MiB/s)`)
       }
@@ -170,8 +175,13 @@ async function dirBytes (dir: string): Promise<number> {
   return n
 }
 
-function peakRss (): number {
-  return Math.round(process.resourceUsage().maxRSS / 1024)
+/** This process's peak RSS since the last reset (MiB, VmHWM), and the peak reset to the RSS now
+ * (Linux: clear_refs 5), so that the next reading is the peak of what comes between. */
+async function resetPeak (): Promise<number> {
+  const status = await readFile('/proc/self/status', 'utf8').catch(() => '')
+  const hwm = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0)
+  await writeFile('/proc/self/clear_refs', '5').catch(() => undefined)
+  return Math.round(hwm / 1024)
 }
 
 /** `count` posts appended to `entity` after `from` on every replica, and the room's file for restic

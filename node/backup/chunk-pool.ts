@@ -7,6 +7,9 @@ import type { ChunkSessionIn, ChunkSessionOut, ChunkSessionTask, WorkerChunk } f
 import type { ChunkerOptions } from './chunker.ts'
 import { BackupFormatError } from './errors.ts'
 
+/** Partition streams one worker thread serves at once (each waits for its next piece most of the time). */
+const SESSIONS_PER_THREAD = 4
+
 const WORKER_FILE = new URL('./chunk-worker.ts', import.meta.url).href
 
 /**
@@ -17,7 +20,7 @@ const WORKER_FILE = new URL('./chunk-worker.ts', import.meta.url).href
  */
 export class ChunkPool {
   readonly threads: number
-  #pool: Piscina<ChunkSessionTask, number> | undefined
+  #pool: Piscina | undefined
 
   constructor (threads: number = availableParallelism()) {
     this.threads = Math.max(1, threads)
@@ -25,11 +28,16 @@ export class ChunkPool {
 
   /** A new partition stream's session. `known`: chunks stored before (id → digest), named, not sealed. */
   session (key: BackupKey, known: ReadonlyMap<string, string>, chunker?: ChunkerOptions): ChunkSession {
-    this.#pool ??= new Piscina<ChunkSessionTask, number>({ filename: WORKER_FILE, minThreads: 0, maxThreads: this.threads, idleTimeout: 5_000, atomics: 'disabled' })
     const { port1, port2 } = new MessageChannel()
     const task: ChunkSessionTask = { port: port2, key: key.forWorkers(), known: [...known], ...(chunker !== undefined && { chunker }) }
-    const done = this.#pool.run(task, { transferList: [port2] })
+    const done = this.#workers().run(task, { transferList: [port2] }) as Promise<number>
     return new ChunkSession(port1, done)
+  }
+
+  #workers (): Piscina {
+    // sessions wait on their ports most of the time: several share a thread
+    this.#pool ??= new Piscina({ filename: WORKER_FILE, minThreads: 0, maxThreads: this.threads, concurrentTasksPerWorker: SESSIONS_PER_THREAD, idleTimeout: 5_000, atomics: 'disabled' })
+    return this.#pool
   }
 
   async close (): Promise<void> {
@@ -80,7 +88,12 @@ export class ChunkSession {
   async #send (msg: ChunkSessionIn, transfer: ArrayBuffer[]): Promise<WorkerChunk[]> {
     if (this.#failure !== undefined) throw this.#failure
     const reply = new Promise<WorkerChunk[]>((resolve, reject) => { this.#waiting.push({ resolve, reject }) })
-    this.#port.postMessage(msg, transfer)
+    try {
+      this.#port.postMessage(msg, transfer)
+    } catch {
+      // memory that cannot move (a slice of Node's shared Buffer pool) is copied instead
+      this.#port.postMessage(msg)
+    }
     return await reply
   }
 
@@ -90,3 +103,4 @@ export class ChunkSession {
     this.#port.close()
   }
 }
+

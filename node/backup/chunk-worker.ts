@@ -72,3 +72,4 @@ export default async function chunkSession (task: ChunkSessionTask): Promise<num
     })
   })
 }
+

@@ -18,19 +18,40 @@ function isSealed (r: StoredRecord): r is SealedRecord {
   return (r as { sealed?: unknown }).sealed instanceof Uint8Array
 }
 
-/** records[from..] to one replica in append-sealed requests of at most SEALED_APPEND_BYTES and
- * SEALED_APPEND_RECORDS each, after seq `from`; the count written. */
-async function appendSealed (entity: string, records: readonly SealedRecord[], from: number, epoch: number, activation: string,
+/** A sealed journal's append-sealed pages: from a seq on, as many records as one request takes
+ * (SEALED_APPEND_BYTES, SEALED_APPEND_RECORDS), framed once for every replica that takes them. */
+class SealedPages {
+  readonly #records: readonly SealedRecord[]
+  readonly #pages = new Map<number, { readonly end: number, readonly values: Buffer }>()
+
+  constructor (records: readonly SealedRecord[]) {
+    this.#records = records
+  }
+
+  /** The page of records after seq `at` (index `at` on): where it ends, its frames. */
+  after (at: number): { readonly end: number, readonly values: Buffer } {
+    let page = this.#pages.get(at)
+    if (page === undefined) {
+      const records = this.#records
+      let end = at
+      let bytes = 0
+      while (end < records.length && end - at < SEALED_APPEND_RECORDS && (end === at || bytes + (records[end] as SealedRecord).sealed.byteLength <= SEALED_APPEND_BYTES)) {
+        bytes += (records[end] as SealedRecord).sealed.byteLength
+        end++
+      }
+      page = { end, values: frameStored(records.slice(at, end).map((r) => r.sealed)) }
+      this.#pages.set(at, page)
+    }
+    return page
+  }
+}
+
+/** records[from..] to one replica in append-sealed pages, after seq `from`; the count written. */
+async function appendSealed (entity: string, pages: SealedPages, records: readonly SealedRecord[], from: number, epoch: number, activation: string,
   ask: (request: Extract<ReplicaRequest, { op: 'append-sealed' }>) => Promise<ReplyOf<Extract<ReplicaRequest, { op: 'append-sealed' }>>>, fail: (why: string) => never): Promise<number> {
   let at = from
   while (at < records.length) {
-    let end = at
-    let bytes = 0
-    while (end < records.length && end - at < SEALED_APPEND_RECORDS && (end === at || bytes + (records[end] as SealedRecord).sealed.byteLength <= SEALED_APPEND_BYTES)) {
-      bytes += (records[end] as SealedRecord).sealed.byteLength
-      end++
-    }
-    const values = frameStored(records.slice(at, end).map((r) => r.sealed))
+    const { end, values } = pages.after(at)
     const reply = await ask({ op: 'append-sealed', entity, epoch, activation, prevSeq: at, prevEpoch: at === 0 ? 0 : (records[at - 1] as SealedRecord).epoch, values })
     if (reply.result !== 'ok') fail(`a replica answered ${reply.result} to the restore's bulk write (an activation took the entity meanwhile); try again`)
     at = end
@@ -115,6 +136,7 @@ export async function rewriteJournal (entity: string, records: readonly StoredRe
   if (opts.sealedKeys === true && trimmed === undefined && n > 0 && records.every(isSealed)) {
     // the records as they were stored, under their own epochs and seals: each replica drops what
     // it holds past the part it shares with the backup's log, then takes the rest in bulk
+    const pages = new SealedPages(records as readonly SealedRecord[])
     await Promise.all(nodes.map(async (node) => {
       const at = shared.get(node) ?? 0
       const held = summaries.get(node) as { head: number, snapshotSeq: number }
@@ -122,7 +144,7 @@ export async function rewriteJournal (entity: string, records: readonly StoredRe
         const cut = await ask(node, { op: 'truncate', entity, epoch, activation, after: at, afterEpoch: at === 0 ? 0 : (records[at - 1] as StoredRecord).epoch })
         if (cut.result !== 'ok') fail(`replica ${node} answered ${cut.result} to the restore's truncate (an activation took the entity meanwhile); try again`)
       }
-      const took = await appendSealed(entity, records as readonly SealedRecord[], at, epoch, activation, async (request) => await ask(node, request), fail)
+      const took = await appendSealed(entity, pages, records as readonly SealedRecord[], at, epoch, activation, async (request) => await ask(node, request), fail)
       written += took
       if (held.snapshotSeq > at) {
         const saved = await ask(node, { op: 'save-snapshot', entity, epoch, snapshot: { seq: n, state: (folded ??= { state: state() }).state }, replace: true })

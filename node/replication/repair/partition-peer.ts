@@ -3,6 +3,7 @@ import type { LevelReplicaStorage } from '../replica/level-replica-storage.ts'
 import type { ReplicaCore } from '../replica/replica-core.ts'
 import type { ReplicaState } from '../replica/replica-storage.ts'
 import type { StoredRecord, StoredSnapshot } from '../replica/replica-protocol.ts'
+import { readStoredRange } from '../replica/record-reader.ts'
 
 /** An entity of a differing bucket as a peer replica shows it. */
 export interface BucketEntry {
@@ -62,7 +63,7 @@ export function replicaPeer (partition: number, storage: LevelReplicaStorage, co
     },
     spans: async (entity, from, to, span) => await storage.spanDigests(entity, from, to, span),
     read: async (entity, from, limit) => await core.handle({ op: 'read', entity, from, limit }),
-    readStored: async (entity, from, count) => await storage.readStored(entity, from, count),
+    readStored: async (entity, from, count) => await readStoredRange(storage.store, partition, entity, from, count),
     snapshot: async (entity) => await core.handle({ op: 'load-snapshot', entity }),
     entities: async (after, limit) => {
       const entities = await storage.entitiesOfPartition(partition, after, limit)

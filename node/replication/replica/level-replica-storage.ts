@@ -1,6 +1,6 @@
 import { SEAL_HEADER_BYTES, sealDigest, sealIntact as intact } from '../../storage/index.ts'
 import type { LevelStore, StoreOp } from '../../storage/index.ts'
-import { DEFAULT_PARTITIONS, PARTITIONS_REMEMBERED, REPLICA_MERKLE_DEPTH, STORED_READ_BATCH } from '../constants.ts'
+import { DEFAULT_PARTITIONS, PARTITIONS_REMEMBERED, REPLICA_MERKLE_DEPTH } from '../constants.ts'
 import { PartitionsMismatchError } from '../errors.ts'
 import { partitionOf } from '../partitioning.ts'
 import { MerkleTree, bucketOf } from '../repair/merkle-tree.ts'
@@ -212,11 +212,7 @@ export class LevelReplicaStorage implements ReplicaStorage {
       for (let seq = change.removeFrom; seq <= previousHead; seq++) ops.push({ type: 'del', key: recordKey(p, entity, seq) })
     }
     const put = [...change.replace ?? [], ...change.records ?? []]
-    for (const r of put) {
-      // a record restored as it was stored (sealedRecord) keeps its bytes and its seal
-      const sealed = (r as { sealed?: unknown }).sealed
-      ops.push(sealed instanceof Uint8Array ? { type: 'put', key: recordKey(p, entity, r.seq), value: sealed, sealed: true } : { type: 'put', key: recordKey(p, entity, r.seq), value: this.#values.encodeRecord(r) })
-    }
+    for (const r of put) ops.push(this.#values.recordOp(recordKey(p, entity, r.seq), r))
     if (change.snapshot !== undefined) ops.push({ type: 'put', key: snapshotKey(p, entity), value: this.#values.encode({ seq: change.snapshot.seq, state: change.snapshot.state }) })
     // an append within the last segment's epoch changes only the head, which the records say
     if (change.stateChanged !== false || change.snapshot !== undefined || change.removeFrom !== undefined) {
@@ -244,19 +240,6 @@ export class LevelReplicaStorage implements ReplicaStorage {
   async read (entity: string, from: number, limit: number): Promise<StoredRecord[]> { return await this.#reader.read(entity, from, limit) }
   async readPacked (entity: string, from: number, limit: number): Promise<PackedRecord[]> { return await this.#reader.readPacked(entity, from, limit) }
   packedEvent (record: PackedRecord): unknown { return this.#reader.packedEvent(record) }
-
-  /** Records `from` to `from + count − 1` as the store keeps them, seals and all, not verified nor
-   * decoded (a backup copies them: its chunks' digests and AEAD tags prove them from then on, scrub
-   * proves the store); undefined when one of them is not here (the caller reads them the checked
-   * way, which finds the hole). */
-  async readStored (entity: string, from: number, count: number): Promise<Uint8Array[] | undefined> {
-    const p = this.partitionOf(entity)
-    const out: Uint8Array[] = []
-    for await (const batch of this.store.storedValues({ gte: recordKey(p, entity, from), lte: recordKey(p, entity, from + count - 1), batch: STORED_READ_BATCH })) {
-      for (const v of batch) out.push(v)
-    }
-    return out.length === count ? out : undefined
-  }
 
   /** The records stored here from `from` on, as they are (RecordReader.stored): the search index's rebuild. */
   async storedRecords (entity: string, from: number, limit: number): Promise<StoredRecord[]> { return await this.#reader.stored(entity, from, limit) }

@@ -1,6 +1,6 @@
 import { CorruptRecordError } from '../../storage/index.ts'
 import type { LevelStore } from '../../storage/index.ts'
-import { SMALL_READ } from '../constants.ts'
+import { SMALL_READ, STORED_READ_BATCH } from '../constants.ts'
 import { recordEnd, recordKey, seqOf } from './replica-keys.ts'
 import type { StoredRecord } from './replica-protocol.ts'
 import type { PackedRecord } from './replica-storage.ts'
@@ -134,4 +134,16 @@ export class RecordReader {
     }
     return out
   }
+}
+
+/** An entity's records `from` to `from + count − 1` as `store` keeps them, seals and all, not
+ * verified nor decoded (a backup copies them: its chunks' digests and GCM tags prove them from
+ * then on, scrub proves the store); undefined when one of them is not there (the caller reads them
+ * the checked way, which finds the hole). */
+export async function readStoredRange (store: LevelStore, p: number, entity: string, from: number, count: number): Promise<Uint8Array[] | undefined> {
+  const out: Uint8Array[] = []
+  for await (const batch of store.storedValues({ gte: recordKey(p, entity, from), lte: recordKey(p, entity, from + count - 1), batch: STORED_READ_BATCH })) {
+    for (const v of batch) out.push(v)
+  }
+  return out.length === count ? out : undefined
 }

@@ -1,5 +1,5 @@
 import { STATE_CACHE } from '../constants.ts'
-import { InvalidReplicaRequestError, ReplicaRetiredError } from '../errors.ts'
+import { ReplicaRetiredError } from '../errors.ts'
 import { EMPTY_SUMMARY, epochAt, floorOf, matchPoint, withRecords } from '../journal/log-summary.ts'
 import type { LogSummary } from '../journal/log-summary.ts'
 import { EntityTurns } from './entity-turns.ts'
@@ -9,9 +9,9 @@ import { adoptChange, fillChange } from './replica-pulls.ts'
 import type {
   AppendReply, FenceReply, LeaseReply, ReplicaRequest, ReplyOf, RewriteReply, SaveSnapshotReply, StoredRecord, StoredSnapshot, TrimReply
 } from './replica-protocol.ts'
+import { sealedAsAppend } from './replica-protocol.ts'
 import type { PackedRecord, ReplicaChange, ReplicaState, ReplicaStorage } from './replica-storage.ts'
 import type { ReplicaCoreStats } from './replica-stats.ts'
-import { sealedRecord, unframeStored } from './replica-values.ts'
 export type { ReplicaCoreStats } from './replica-stats.ts'
 
 /** How a replica keeps owners' leases (docs/replication.md, "Leases"). */
@@ -64,8 +64,7 @@ export class ReplicaCore {
    * docs/replication.md, "Replica moves") is a **learner**: it takes appends and promises epochs
    * like any replica, and says so in its fence answers, so that an owner does not take its log
    * for one that holds every record acknowledged before it joined: the owner then needs every
-   * other replica of the set too. Undone once it pulled everything from the partition's other
-   * holders.
+   * other replica of the set too. Undone once it pulled everything from the partition's other holders.
    */
   setLearner (on: boolean): void { this.#learner = on }
 
@@ -192,7 +191,7 @@ export class ReplicaCore {
     switch (request.op) {
       case 'fence': return await this.#fence(request.entity, request.epoch, request.activation)
       case 'append': return await this.#append(request)
-      case 'append-sealed': return await this.#appendSealed(request)
+      case 'append-sealed': return await this.#append(sealedAsAppend(request))
       case 'truncate':
       case 'rewrite':
       case 'trim': return await this.#edit(request)
@@ -314,17 +313,6 @@ export class ReplicaCore {
   #promised (summary: LogSummary): FenceReply {
     // read after the write: a replica that caught up meanwhile answers as one
     return this.#learner ? { ok: true, summary, learner: true } : { ok: true, summary }
-  }
-
-  /** Records as the store keeps them (a restore's bulk write): taken as an append is, written as
-   * they are. Values that are not sealed records were refused by checkReplicaRequest; one that gets
-   * here anyway (an in-process caller) is refused the same way. */
-  async #appendSealed (request: Extract<ReplicaRequest, { op: 'append-sealed' }>): Promise<AppendReply> {
-    const values = unframeStored(request.values) ?? []
-    const records = values.map((value, i) => sealedRecord(request.prevSeq + 1 + i, value))
-    if (records.length === 0 || !records.every((r) => r !== undefined)) throw new InvalidReplicaRequestError('append-sealed: values must frame sealed records')
-    const { entity, epoch, activation, prevSeq, prevEpoch } = request
-    return await this.#append({ op: 'append', entity, epoch, activation, prevSeq, prevEpoch, records: records as StoredRecord[] })
   }
 
   async #append (request: Extract<ReplicaRequest, { op: 'append' }>): Promise<AppendReply> {

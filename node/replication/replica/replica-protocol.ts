@@ -1,6 +1,6 @@
 import { MAX_ENTITY_ID_LENGTH, MAX_LEASE_WAIT_MS, READ_PAGE_RECORDS, APPEND_BATCH_RECORDS, SEALED_APPEND_BYTES, SEALED_APPEND_RECORDS, SUMMARY_SEGMENTS } from '../constants.ts'
 import { SEAL_HEADER_BYTES, SEAL_SHA256 } from '../../storage/index.ts'
-import { storedRecordEpoch, unframeStored } from './replica-values.ts'
+import { sealedRecords, storedRecordEpoch, unframeStored } from './stored-records.ts'
 import { InvalidReplicaReplyError, InvalidReplicaRequestError } from '../errors.ts'
 import { shown } from '../../../protocols/index.ts'
 import type { LogSummary } from '../journal/log-summary.ts'
@@ -160,26 +160,7 @@ export function checkReplicaRequest (value: unknown): ReplicaRequest {
       if (!isEpoch(r.epoch) || r.epoch < 1) fail('fence: epoch must be a positive safe integer')
       if (!isActivation(r.activation)) fail('fence: activation must be a short string')
       break
-    case 'append': {
-      if (!isEpoch(r.epoch) || r.epoch < 1) fail('append: epoch must be a positive safe integer')
-      if (!isActivation(r.activation)) fail('append: activation must be a short string')
-      if (r.holder !== undefined && !isHolder(r.holder)) fail('append: holder must be a short string when present')
-      if (!isSeq(r.prevSeq) || !isEpoch(r.prevEpoch) || (r.prevSeq === 0) !== (r.prevEpoch === 0)) fail('append: prevSeq and prevEpoch must both be 0 or both positive')
-      if (!Array.isArray(r.records) || r.records.length === 0 || r.records.length > APPEND_BATCH_RECORDS) fail(`append: records must be 1-${APPEND_BATCH_RECORDS}`)
-      let seq = r.prevSeq as number
-      let epoch = r.prevEpoch as number
-      for (const rec of r.records as unknown[]) {
-        const x = rec as Record<string, unknown> | null
-        if (x === null || typeof x !== 'object' || !('event' in x)) fail('append: each record needs seq, epoch, event')
-        if (!isRev(x?.rev) || !isRev(x?.revEpoch)) fail('append: a record\'s rev and revEpoch must be safe integers >= 0 when present')
-        if (x?.seq !== ++seq) fail(`append: records must be consecutive from prevSeq + 1 (expected seq ${seq})`)
-        if (!isEpoch(x?.epoch) || (x?.epoch as number) < epoch || (x?.epoch as number) > (r.epoch as number) || x?.epoch === 0) {
-          fail('append: record epochs must not go down and not exceed the request epoch')
-        }
-        epoch = x?.epoch as number
-      }
-      break
-    }
+    case 'append': checkAppend(r, fail); break
     case 'append-sealed': checkAppendSealed(r, fail); break
     case 'truncate': checkTruncate(r, fail); break
     case 'lease':
@@ -305,6 +286,37 @@ export function checkReplicaReply<R extends ReplicaRequest> (request: R, value: 
       break
   }
   return value as ReplyOf<R>
+}
+
+/** An append's fields (checkReplicaRequest): records consecutive from prevSeq + 1, epochs not
+ * going down and not above the request's. */
+function checkAppend (r: Record<string, unknown>, fail: (why: string) => never): void {
+  if (!isEpoch(r.epoch) || r.epoch < 1) fail('append: epoch must be a positive safe integer')
+  if (!isActivation(r.activation)) fail('append: activation must be a short string')
+  if (r.holder !== undefined && !isHolder(r.holder)) fail('append: holder must be a short string when present')
+  if (!isSeq(r.prevSeq) || !isEpoch(r.prevEpoch) || (r.prevSeq === 0) !== (r.prevEpoch === 0)) fail('append: prevSeq and prevEpoch must both be 0 or both positive')
+  if (!Array.isArray(r.records) || r.records.length === 0 || r.records.length > APPEND_BATCH_RECORDS) fail(`append: records must be 1-${APPEND_BATCH_RECORDS}`)
+  let seq = r.prevSeq as number
+  let epoch = r.prevEpoch as number
+  for (const rec of r.records as unknown[]) {
+    const x = rec as Record<string, unknown> | null
+    if (x === null || typeof x !== 'object' || !('event' in x)) fail('append: each record needs seq, epoch, event')
+    if (!isRev(x?.rev) || !isRev(x?.revEpoch)) fail('append: a record\'s rev and revEpoch must be safe integers >= 0 when present')
+    if (x?.seq !== ++seq) fail(`append: records must be consecutive from prevSeq + 1 (expected seq ${seq})`)
+    if (!isEpoch(x?.epoch) || (x?.epoch as number) < epoch || (x?.epoch as number) > (r.epoch as number) || x?.epoch === 0) {
+      fail('append: record epochs must not go down and not exceed the request epoch')
+    }
+    epoch = x?.epoch as number
+  }
+}
+
+/** An append-sealed as the append it is: its records as they were stored (SealedRecord, written
+ * as they are); InvalidReplicaRequestError when its values are not sealed records. */
+export function sealedAsAppend (request: Extract<ReplicaRequest, { op: 'append-sealed' }>): Extract<ReplicaRequest, { op: 'append' }> {
+  const records = sealedRecords(request.prevSeq, request.values)
+  if (records === undefined) throw new InvalidReplicaRequestError('replica request: append-sealed: values must frame sealed records')
+  const { entity, epoch, activation, prevSeq, prevEpoch } = request
+  return { op: 'append', entity, epoch, activation, prevSeq, prevEpoch, records }
 }
 
 /** An append-sealed's fields (checkReplicaRequest): every value a sealed record, their epochs
