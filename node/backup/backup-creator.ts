@@ -15,7 +15,8 @@ import type { BackupManifest, ManifestChunk, ManifestPartition } from './manifes
 import { readPartitionCut } from './partition-cut.ts'
 import type { EntityCut } from './partition-cut.ts'
 import { PartitionStreamWriter } from './partition-stream.ts'
-import type { SealedChunk } from './partition-stream.ts'
+import type { EntityBlock, SealedChunk } from './partition-stream.ts'
+import { CorruptRecordError } from '../storage/index.ts'
 import { pushTo } from './push-to.ts'
 import { applyRetention } from './retention.ts'
 import { Uploader } from './uploader.ts'
@@ -27,6 +28,14 @@ export interface BackupResume {
 }
 
 type Counts = { -readonly [K in keyof BackupStats]: BackupStats[K] }
+
+/** One partition as a backup read it: its chunks in stream order, what it counted, and where its
+ * blocks lie (`end`; undefined: unchanged since the previous backup, which has it). */
+interface PartitionRead {
+  readonly chunks: ManifestChunk[]
+  readonly counts: { readonly entities: number, readonly records: number, readonly newChunks: number, readonly newBytes: number }
+  readonly end: { readonly blocks: readonly EntityBlock[], readonly bytes: number } | undefined
+}
 
 /**
  * One backup, as its job makes it (docs/backup.md): every partition is read at a cut
@@ -150,33 +159,26 @@ export class BackupCreator {
     this.#control.signal.throwIfAborted()
     if (this.#checkpoint.fenced !== undefined) throw this.#checkpoint.fenced
     if (this.#fromCheckpoint.has(p)) return
-    const chunks: ManifestChunk[] = []
     // a partition whose entities all end where they did in the previous backup, whose chunks
     // are all still held, is that backup's: nothing of it is read again
     const before = this.#previous?.partitions.find((x) => x.partition === p)
-    // (the chunks an earlier backup stored of this partition are the ones its stream can meet again)
-    const known = new Map((before?.chunks ?? []).flatMap((c) => this.#known.get(c.id) === c.digest ? [[c.id, c.digest] as const] : []))
-    const writer = new PartitionStreamWriter(() => this.#pool.session(this.#key, known, this.#ctx.opts.chunker))
-    let reused = false
-    const unchanged = (cut: ReadonlyMap<string, { head: number, headEpoch: number }>): boolean => {
-      reused = before !== undefined && before.blocks.length === cut.size &&
-        before.blocks.every((b) => cut.get(b.entity)?.head === b.head && cut.get(b.entity)?.headEpoch === b.headEpoch) &&
-        before.chunks.every((c) => this.#known.get(c.id) === c.digest)
-      return reused
-    }
+    let read: PartitionRead
     try {
-      for await (const cut of this.#cuts(p, unchanged)) {
-        this.#stats.entities++
-        this.#stats.records += cut.head
-        await writer.add(cut)
-        await this.#take(writer.ready(), chunks)
-      }
+      read = await this.#read(p, before, true)
     } catch (err) {
-      writer.abandon()
-      throw err
+      if (!(err instanceof CorruptRecordError)) throw err
+      // a record this node's store holds failed its seal on the way (the chunk worker checks each):
+      // scrub is told, and the partition is read again the checked way, from another replica where
+      // this one's copy is damaged (what was sent of it is named by no manifest: a sweep removes it)
+      this.#ctx.opts.journal.storage.onDamaged?.(err.key)
+      this.#ctx.opts.log?.warn({ key: err.key, partition: p, backup: this.#id }, `backup ${this.#id}: a stored record failed its seal (${err.message}); partition ${p} is read again, each record checked`)
+      read = await this.#read(p, before, false)
     }
-    if (reused && before !== undefined) {
-      writer.abandon()
+    this.#stats.entities += read.counts.entities
+    this.#stats.records += read.counts.records
+    this.#stats.newChunks += read.counts.newChunks
+    this.#stats.newBytes += read.counts.newBytes
+    if (read.end === undefined && before !== undefined) {
       this.#results[p] = before
       this.#partitionsReused++
       this.#count(before)
@@ -184,13 +186,12 @@ export class BackupCreator {
       this.#offerCheckpoint()
       return
     }
-    const end = await writer.finish()
-    await this.#take(end.chunks, chunks)
+    const end = read.end as NonNullable<PartitionRead['end']>
     if (end.blocks.length > 0) {
-      this.#results[p] = { partition: p, chunks, blocks: end.blocks }
+      this.#results[p] = { partition: p, chunks: read.chunks, blocks: end.blocks }
       this.#stats.partitions++
       this.#stats.bytes += end.bytes
-      this.#stats.chunks += chunks.length
+      this.#stats.chunks += read.chunks.length
     } else {
       this.#empty.add(p)
     }
@@ -201,22 +202,59 @@ export class BackupCreator {
     this.#offerCheckpoint()
   }
 
+  /** Partition `p` read and written as a stream, its new chunks sent; `end` undefined when it is
+   * the previous backup's (`before`, unchanged). `stored`: this node's replica read as stored
+   * (each record's seal checked by the chunk worker), else each record read and checked as a
+   * replica reads it. */
+  async #read (p: number, before: ManifestPartition | undefined, stored: boolean): Promise<PartitionRead> {
+    const chunks: ManifestChunk[] = []
+    const counts = { entities: 0, records: 0, newChunks: 0, newBytes: 0 }
+    // (the chunks an earlier backup stored of this partition are the ones its stream can meet again)
+    const known = new Map((before?.chunks ?? []).flatMap((c) => this.#known.get(c.id) === c.digest ? [[c.id, c.digest] as const] : []))
+    const writer = new PartitionStreamWriter(() => this.#pool.session(this.#key, p, known, this.#ctx.opts.chunker))
+    let reused = false
+    const unchanged = (cut: ReadonlyMap<string, { head: number, headEpoch: number }>): boolean => {
+      reused = before !== undefined && before.blocks.length === cut.size &&
+        before.blocks.every((b) => cut.get(b.entity)?.head === b.head && cut.get(b.entity)?.headEpoch === b.headEpoch) &&
+        before.chunks.every((c) => this.#known.get(c.id) === c.digest)
+      return reused
+    }
+    try {
+      for await (const cut of this.#cuts(p, unchanged, stored)) {
+        counts.entities++
+        counts.records += cut.head
+        await writer.add(cut)
+        await this.#take(writer.ready(), chunks, counts)
+      }
+      if (reused) {
+        writer.abandon()
+        return { chunks, counts, end: undefined }
+      }
+      const end = await writer.finish()
+      await this.#take(end.chunks, chunks, counts)
+      return { chunks, counts, end }
+    } catch (err) {
+      writer.abandon()
+      throw err
+    }
+  }
+
   /** Partition `p` read at a cut from its replicas (this node's own read locally). */
-  #cuts (p: number, unchanged: (cut: ReadonlyMap<string, { head: number, headEpoch: number }>) => boolean): AsyncIterable<EntityCut> {
+  #cuts (p: number, unchanged: (cut: ReadonlyMap<string, { head: number, headEpoch: number }>) => boolean, stored: boolean): AsyncIterable<EntityCut> {
     const { journal, system, self } = this.#ctx.opts
     const { replicas, writeQuorum } = journal.placement(p)
     const peer = this.#ctx.opts.peer ?? ((node: string, partition: number) => meshPeer(system, node, partition, journal.partitions))
     const peers = new Map<string, PartitionPeer>(replicas.map((node) => [node, node === self ? replicaPeer(p, journal.storage, journal.core(p)) : peer(node, p)]))
-    return readPartitionCut(p, peers, { quorum: fenceQuorum(replicas.length, writeQuorum), signal: this.#control.signal, skip: isCatalog, prefer: self, unchanged })
+    return readPartitionCut(p, peers, { quorum: fenceQuorum(replicas.length, writeQuorum), signal: this.#control.signal, skip: isCatalog, prefer: self, unchanged, stored })
   }
 
-  /** Names sealed chunks in the partition's list, and sends the new ones to their holders. */
-  async #take (sealed: SealedChunk[], chunks: ManifestChunk[]): Promise<void> {
+  /** Names sealed chunks in the partition's list, and sends the new ones to their holders (counted in `counts`). */
+  async #take (sealed: SealedChunk[], chunks: ManifestChunk[], counts: { newChunks: number, newBytes: number }): Promise<void> {
     for (const c of sealed) {
       chunks.push({ id: c.id, size: c.size, digest: c.digest })
       if (c.sealed !== undefined) {
-        this.#stats.newChunks++
-        this.#stats.newBytes += c.size
+        counts.newChunks++
+        counts.newBytes += c.size
         await this.#uploader.add({ id: c.id, digest: c.digest, sealed: c.sealed })
       }
     }

@@ -5,6 +5,7 @@ import { Piscina } from 'piscina'
 import type { BackupKey } from './backup-key.ts'
 import type { ChunkSessionIn, ChunkSessionOut, ChunkSessionTask, WorkerChunk } from './chunk-worker.ts'
 import type { ChunkerOptions } from './chunker.ts'
+import { CorruptRecordError } from '../storage/index.ts'
 import { BackupFormatError } from './errors.ts'
 
 /** Partition streams one worker thread serves at once (each waits for its next piece most of the time). */
@@ -26,10 +27,12 @@ export class ChunkPool {
     this.threads = Math.max(1, threads)
   }
 
-  /** A new partition stream's session. `known`: chunks stored before (id → digest), named, not sealed. */
-  session (key: BackupKey, known: ReadonlyMap<string, string>, chunker?: ChunkerOptions): ChunkSession {
+  /** A new session for partition `partition`'s stream (undefined: other bytes, no record checked). `known`: chunks stored before (id → digest),
+   * named, not sealed. A record of the stream whose seal does not match fails it with
+   * CorruptRecordError (its key). */
+  session (key: BackupKey, partition: number | undefined, known: ReadonlyMap<string, string>, chunker?: ChunkerOptions): ChunkSession {
     const { port1, port2 } = new MessageChannel()
-    const task: ChunkSessionTask = { port: port2, key: key.forWorkers(), known: [...known], ...(chunker !== undefined && { chunker }) }
+    const task: ChunkSessionTask = { port: port2, key: key.forWorkers(), known: [...known], ...(partition !== undefined && { partition }), ...(chunker !== undefined && { chunker }) }
     const done = this.#workers().run(task, { transferList: [port2] }) as Promise<number>
     return new ChunkSession(port1, done)
   }
@@ -63,7 +66,8 @@ export class ChunkSession {
     this.#port = port
     port.on('message', (msg: ChunkSessionOut) => {
       if ('error' in msg) {
-        this.#fail(new BackupFormatError(`a chunk worker failed: ${msg.error}`))
+        // a record of the stream that failed its seal: the caller reads it again, checked
+        this.#fail(msg.corrupt !== undefined ? new CorruptRecordError(msg.corrupt, 'its seal does not match its content (read as stored, for a backup)') : new BackupFormatError(`a chunk worker failed: ${msg.error}`))
         return
       }
       this.#waiting.shift()?.resolve(msg.chunks.map((c) => c.sealed === undefined ? c : { ...c, sealed: Buffer.from(c.sealed.buffer, c.sealed.byteOffset, c.sealed.byteLength) }))

@@ -4,6 +4,8 @@ import { BackupKey } from './backup-key.ts'
 import { ciphertextDigest, sealComputedChunk } from './chunk-crypto.ts'
 import { Chunker } from './chunker.ts'
 import type { ChunkerOptions } from './chunker.ts'
+import { StoredStreamCheck } from './stream-check.ts'
+import { CorruptRecordError } from '../storage/index.ts'
 
 /** One chunk as a worker made it: its id and plaintext size, the SHA-256 of its seal, and the
  * sealed bytes (absent: a chunk stored before, named by `known`, not sealed again). */
@@ -24,20 +26,24 @@ export interface ChunkSessionTask {
   /** Chunks stored by earlier backups and still held: id, digest of their stored seal. */
   readonly known: ReadonlyArray<readonly [string, string]>
   readonly chunker?: ChunkerOptions
+  /** The stream's partition: each record it holds as stored has its seal checked against its key
+   * on the way (StoredStreamCheck). Absent: bytes that are not a partition's stream, not checked. */
+  readonly partition?: number
 }
 
 export type ChunkSessionIn = { readonly bytes: Uint8Array } | { readonly end: true }
-export type ChunkSessionOut = { readonly chunks: WorkerChunk[], readonly end?: true } | { readonly error: string }
+export type ChunkSessionOut = { readonly chunks: WorkerChunk[], readonly end?: true } | { readonly error: string, readonly corrupt?: string }
 
 /**
- * A worker's side of one partition stream (ChunkPool): content-defined chunks cut as the pieces
- * come, each named (HMAC-SHA-256 under the key's id key), sealed (AES-256-GCM) and digested
- * (SHA-256) unless `known` names it. Resolves with the stream's bytes once its end came.
+ * A worker's side of one partition stream (ChunkPool): every record's seal checked as the pieces
+ * come (StoredStreamCheck), content-defined chunks cut, each named (HMAC-SHA-256 under the key's
+ * id key), sealed (AES-256-GCM) and digested (SHA-256) unless `known` names it. Resolves with the stream's bytes once its end came.
  */
 export default async function chunkSession (task: ChunkSessionTask): Promise<number> {
   const key = new BackupKey(task.key)
   const known = new Map(task.known)
   const chunker = new Chunker(task.chunker)
+  const check = task.partition === undefined ? undefined : new StoredStreamCheck(task.partition)
   let bytes = 0
   const seal = (chunk: Uint8Array): WorkerChunk => {
     const id = key.chunkId(chunk)
@@ -52,6 +58,7 @@ export default async function chunkSession (task: ChunkSessionTask): Promise<num
         let chunks: WorkerChunk[]
         if ('bytes' in msg) {
           bytes += msg.bytes.byteLength
+          check?.push(msg.bytes)
           chunks = chunker.push(msg.bytes).map(seal)
         } else {
           const last = chunker.flush()
@@ -65,7 +72,8 @@ export default async function chunkSession (task: ChunkSessionTask): Promise<num
           resolve(bytes)
         }
       } catch (err) {
-        task.port.postMessage({ error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) } satisfies ChunkSessionOut)
+        const corrupt = err instanceof CorruptRecordError ? { corrupt: err.key } : {}
+        task.port.postMessage({ error: err instanceof Error ? `${err.name}: ${err.message}` : String(err), ...corrupt } satisfies ChunkSessionOut)
         task.port.close()
         resolve(bytes)
       }

@@ -39,6 +39,9 @@ export interface PartitionCutOptions {
    * holding a record holds every record before it as the owner of its epoch wrote them).
    */
   readonly unchanged?: (cut: ReadonlyMap<string, { readonly head: number, readonly headEpoch: number }>) => boolean
+  /** false: every replica is read as a replica reads (each seal checked, a damaged record read from
+   * the next replica holding the same log), this node's own too, rather than as stored. @default true */
+  readonly stored?: boolean
 }
 
 /**
@@ -97,7 +100,7 @@ export async function * readPartitionCut (partition: number, peers: ReadonlyMap<
     // only replicas holding the same log end (same seq, same epoch) can serve the cut
     for (const holder of holders.filter((h) => h.summary.head === head && h.summary.headEpoch === headEpoch)) {
       try {
-        cut = await readCut(partition, peers.get(holder.node) as PartitionPeer, entity, holder.summary, opts.signal, holder.node)
+        cut = await readCut(partition, peers.get(holder.node) as PartitionPeer, entity, holder.summary, opts.signal, holder.node, opts.stored !== false)
         break
       } catch (err) {
         if (opts.signal?.aborted === true) throw err
@@ -111,7 +114,7 @@ export async function * readPartitionCut (partition: number, peers: ReadonlyMap<
 
 /** One replica's cut of an entity: its records from its floor, and the snapshot covering the
  * floor when it was trimmed. */
-async function readCut (partition: number, peer: PartitionPeer, entity: string, summary: EntitySummary['summary'], signal: AbortSignal | undefined, from: string): Promise<EntityCut> {
+async function readCut (partition: number, peer: PartitionPeer, entity: string, summary: EntitySummary['summary'], signal: AbortSignal | undefined, from: string, stored: boolean): Promise<EntityCut> {
   const { head, headEpoch } = summary
   const floor = floorOf(summary)
   let trimmed: EntityCut['trimmed']
@@ -122,7 +125,7 @@ async function readCut (partition: number, peer: PartitionPeer, entity: string, 
     }
     trimmed = { floor, snapshot }
   }
-  const values = await readStored(peer, entity, floor, head, signal) ?? sealAll(partition, entity, floor, await readLog(peer, entity, floor, head, signal))
+  const values = (stored ? await readStored(peer, entity, floor, head, signal) : undefined) ?? sealAll(partition, entity, floor, await readLog(peer, entity, floor, head, signal))
   // a log that changed under the listing (a new owner's recovery rewrote the head) is read again elsewhere
   const last = values.at(-1)
   const lastEpoch = last === undefined ? headEpoch : storedRecordEpoch(last)

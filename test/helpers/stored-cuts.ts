@@ -6,9 +6,11 @@ import { seal } from '../../node/storage/index.ts'
 
 const values = new ReplicaValues()
 
-/** An entity's cut as a backup reads it: its records as a store of `partitions` partitions keeps them. */
-export function storedCut (entity: string, records: readonly StoredRecord[], opts: { head?: number, headEpoch?: number, trimmed?: { floor: number, snapshot: StoredSnapshot }, partitions?: number } = {}): EntityCut {
-  const p = partitionOf(entity, opts.partitions ?? 16)
+/** An entity's cut as a backup reads it: its records as the store keeps them in `partition`
+ * (default 0: a stream's records are checked against the partition its session is told), or in
+ * the entity's own partition among `partitions`. */
+export function storedCut (entity: string, records: readonly StoredRecord[], opts: { head?: number, headEpoch?: number, trimmed?: { floor: number, snapshot: StoredSnapshot }, partition?: number, partitions?: number } = {}): EntityCut {
+  const p = opts.partitions !== undefined ? partitionOf(entity, opts.partitions) : opts.partition ?? 0
   const head = opts.head ?? records.at(-1)?.seq ?? 0
   const headEpoch = opts.headEpoch ?? records.at(-1)?.epoch ?? 0
   return {
@@ -27,8 +29,8 @@ export function plain (records: readonly StoredRecord[]): StoredRecord[] {
 }
 
 /** Cuts written as one partition stream on `pool`'s workers: its chunks in order, its blocks. */
-export async function writeStream (pool: ChunkPool, key: BackupKey, cuts: readonly EntityCut[], chunker?: ChunkerOptions, known: ReadonlyMap<string, string> = new Map()): Promise<{ chunks: SealedChunk[], blocks: readonly EntityBlock[], bytes: number }> {
-  const writer = new PartitionStreamWriter(() => pool.session(key, known, chunker))
+export async function writeStream (pool: ChunkPool, key: BackupKey, cuts: readonly EntityCut[], chunker?: ChunkerOptions, known: ReadonlyMap<string, string> = new Map(), partition = 0): Promise<{ chunks: SealedChunk[], blocks: readonly EntityBlock[], bytes: number }> {
+  const writer = new PartitionStreamWriter(() => pool.session(key, partition, known, chunker))
   const chunks: SealedChunk[] = []
   for (const cut of cuts) {
     await writer.add(cut)

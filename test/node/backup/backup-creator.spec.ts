@@ -5,6 +5,7 @@ import type { EntityBlock, ManifestPartition } from '../../../node/backup/index.
 import { backupKey, finished, post, readBack, useBackupCluster } from '../../helpers/backup-cluster.ts'
 import type { Written } from '../../helpers/backup-cluster.ts'
 import { waitFor } from '../../helpers/wait-for.ts'
+import { recordKey } from '../../../node/replication/index.ts'
 
 const key = backupKey
 
@@ -32,6 +33,30 @@ describe('BackupCreator', function () {
     // every chunk is on 2 holders, as ciphertext only
     const verified = await finished(jobs, service.verify((entry as BackupEntry).id, true))
     expect(verified.state, verified.error ?? '').to.equal('done')
+  })
+
+  it('should never back up a record that rotted in its own store: scrub is told, and the record is taken whole from another replica', async () => {
+    const { nodes, service, jobs } = await cluster()
+    const [a] = nodes as [typeof nodes[number]]
+    const written: Written = new Map()
+    for (let i = 0; i < 6; i++) await post(nodes, written, `room/rot${i}`, 40)
+    // a flipped byte in record 17 of room/rot3 on the node making the backup (its seal no longer matches)
+    const p = a.journal.storage.partitionOf('room/rot3')
+    const key = recordKey(p, 'room/rot3', 17)
+    const stored = Buffer.from(await a.journal.storage.store.getRaw(key) as Uint8Array)
+    stored[stored.byteLength - 5] = (stored[stored.byteLength - 5] as number) ^ 0x40
+    await a.journal.storage.store.putRawForTesting(key, stored)
+    const told: string[] = []
+    const before = a.journal.storage.onDamaged
+    a.journal.storage.onDamaged = (k) => { told.push(k); before?.(k) }
+    const job = await finished(jobs, service.create('with a rotten record'))
+    expect(job.state, job.error ?? '').to.equal('done')
+    expect(told).to.include(key)
+    const [entry] = await service.list()
+    expect(entry?.stats?.entities).to.equal(6)
+    expect(entry?.stats?.records).to.equal(240)
+    const back = await readBack(nodes, await service.manifest((entry as BackupEntry).id))
+    for (const [entity, records] of written) expect(back.get(entity), entity).to.deep.equal(records)
   })
 
   it('should store only the changed room\'s new chunks in the next backup after posting to one room of 100', async () => {

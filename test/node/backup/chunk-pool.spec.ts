@@ -11,7 +11,7 @@ describe('ChunkPool: partition streams chunked and sealed on worker threads', ()
 
   it('should give back the chunks of pieces in order, as the chunker cuts the whole stream, each sealed under its id', async () => {
     const stream = Buffer.from(Array.from({ length: 200_000 }, (_, i) => (i * 7919) % 251))
-    const session = pool.session(key, new Map(), SMALL)
+    const session = pool.session(key, undefined, new Map(), SMALL)
     const pieces = [stream.subarray(0, 10), stream.subarray(10, 70_000), stream.subarray(70_000)].map((p) => Buffer.from(p))
     const got = (await Promise.all(pieces.map(async (p) => await session.push(p)))).flat()
     got.push(...await session.finish())
@@ -25,14 +25,14 @@ describe('ChunkPool: partition streams chunked and sealed on worker threads', ()
     const stream = Buffer.from(Array.from({ length: 50_000 }, (_, i) => (i * 31) % 253))
     const [first] = chunkAll(stream, SMALL)
     const id = key.chunkId(first as Uint8Array)
-    const session = pool.session(key, new Map([[id, 'd'.repeat(64)]]), SMALL)
+    const session = pool.session(key, undefined, new Map([[id, 'd'.repeat(64)]]), SMALL)
     const got = [...await session.push(Buffer.from(stream)), ...await session.finish()]
     expect(got[0]).to.deep.equal({ id, size: (first as Uint8Array).byteLength, digest: 'd'.repeat(64) })
     expect(got.slice(1).every((c) => c.sealed !== undefined)).to.equal(true)
   })
 
   it('should refuse a session used after it finished', async () => {
-    const session = pool.session(key, new Map(), SMALL)
+    const session = pool.session(key, undefined, new Map(), SMALL)
     await session.finish()
     expect((await rejection(async () => await session.finish())).name).to.equal('BackupFormatError')
   })

@@ -21,7 +21,7 @@ async function manifest (id = 'b-1'): Promise<BackupManifest> {
   }
   const partitions: ManifestPartition[] = await Promise.all([...byPartition.entries()].sort((a, b) => a[0] - b[0]).slice(0, 2).map(async ([partition, entities]) => {
     const cuts = entities.sort().map((entity) => storedCut(entity, [1, 2, 3].map((seq) => ({ seq, epoch: 1, event: { text: `${entity} ${seq} ${'x'.repeat(300)}` } })), { partitions: PARTITIONS }))
-    const { chunks, blocks } = await writeStream(pools.pool, key, cuts, { minSize: 256, avgSize: 1_024, maxSize: 4_096 })
+    const { chunks, blocks } = await writeStream(pools.pool, key, cuts, { minSize: 256, avgSize: 1_024, maxSize: 4_096 }, new Map(), partition)
     return { partition, chunks: chunks.map(({ id, size, digest }) => ({ id, size, digest })), blocks }
   }))
   return { format: 2, id, createdAt: '2026-11-24T16:00:00.000Z', note: 'nightly', keyFingerprint: key.fingerprint, partitionCount: PARTITIONS, partitions }

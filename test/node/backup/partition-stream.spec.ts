@@ -155,7 +155,7 @@ describe('PartitionStreamWriter and decodeBlock: a partition as sealed chunks, a
   })
 
   it('should refuse entities out of order, use after finish, and a block past its stream', async () => {
-    const writer = new PartitionStreamWriter(() => pools.pool.session(key, new Map(), SMALL))
+    const writer = new PartitionStreamWriter(() => pools.pool.session(key, 0, new Map(), SMALL))
     await writer.add(room('b', 2))
     expect((await rejection(async () => { await writer.add(room('a', 2)) })).name).to.equal('BackupFormatError')
     await writer.finish()
@@ -173,9 +173,14 @@ describe('PartitionStreamWriter and decodeBlock: a partition as sealed chunks, a
     expect(readBlock(chunks, blocks[2] as EntityBlock)).to.deep.equal({ entity: 'room/w', head: 7, headEpoch: 2, records: [], trimmed: whole.trimmed })
     const lazy = decodeBlock(Buffer.concat(chunks.map((c) => openChunk(key, c.id, c.sealed as Buffer))).subarray((blocks[0] as EntityBlock).offset, (blocks[0] as EntityBlock).offset + (blocks[0] as EntityBlock).length), blocks[0] as EntityBlock, { lazy: true })
     expect(lazy.records.map((r) => [r.seq, r.event, r.rev, r.revEpoch])).to.deep.equal([[4, 'd', 3, 5], [5, 'e', undefined, undefined]])
-    // a block that says it was trimmed at 3 while its records start at 4
-    const wrong = await write([{ ...trimmed, trimmed: { floor: 3, snapshot: { seq: 2, state: {} } } }])
-    expect(thrown(() => readBlock(wrong.chunks, wrong.blocks[0] as EntityBlock))).to.have.property('name', 'BackupFormatError')
+    // a block that says it was trimmed at 3 while its records start at 4: the chunk worker finds
+    // record 3's seal does not match; written unchecked, decodeBlock refuses it
+    const bad = { ...trimmed, trimmed: { floor: 3, snapshot: { seq: 2, state: {} } } }
+    expect((await rejection(async () => await write([bad]))).name).to.equal('CorruptRecordError')
+    const writer = new PartitionStreamWriter(() => pools.pool.session(key, undefined, new Map(), SMALL))
+    await writer.add(bad)
+    const end = await writer.finish()
+    expect(thrown(() => readBlock(end.chunks, end.blocks[0] as EntityBlock))).to.have.property('name', 'BackupFormatError')
   })
 
   it('should cut the same chunks on the workers as the chunker does on one thread, however the stream is split into pieces', async () => {
