@@ -1,5 +1,5 @@
 import type { ActorSystem } from '../../actors/index.ts'
-import { APPEND_BATCH_RECORDS, REPLICA_ASK_MS, SEALED_APPEND_BYTES, SEALED_APPEND_RECORDS, checkReplicaReply, floorOf, frameStored, matchPoint, shardHolderPath, withRecords } from '../replication/index.ts'
+import { APPEND_BATCH_RECORDS, REPLICA_ASK_MS, SEALED_APPEND_BYTES, SEALED_APPEND_RECORDS, SealedRecord, checkReplicaReply, floorOf, frameStored, matchPoint, shardHolderPath, withRecords } from '../replication/index.ts'
 import type { ReplicaRequest, ReplicatedJournal, ReplyOf, ShardHolderMsg, StoredRecord, StoredSnapshot } from '../replication/index.ts'
 import { FENCE_TRIES } from './constants.ts'
 import { BackupRestoreError } from './errors.ts'
@@ -12,10 +12,11 @@ export interface RewriteOptions {
   readonly sealedKeys?: boolean
 }
 
-type SealedRecord = StoredRecord & { readonly sealed: Uint8Array }
-
+/** A record as decoded from the backup, untouched: a copy of one ({ ...r, event }: the erasure
+ * filter's scrubbed post) carries its old bytes, which are not its event any more, and is written
+ * the way an owner writes it. */
 function isSealed (r: StoredRecord): r is SealedRecord {
-  return (r as { sealed?: unknown }).sealed instanceof Uint8Array
+  return r instanceof SealedRecord
 }
 
 /** A sealed journal's append-sealed pages: from a seq on, as many records as one request takes

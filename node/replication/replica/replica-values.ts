@@ -2,6 +2,7 @@ import { createPlainCodec } from '../../../actors/index.ts'
 import type { PlainCodec } from '../../../actors/index.ts'
 import { CorruptRecordError } from '../../storage/index.ts'
 import type { StoreOp } from '../../storage/index.ts'
+import { SealedRecord } from './stored-records.ts'
 import type { ReplicaState } from './replica-storage.ts'
 import type { StoredRecord, StoredSnapshot } from './replica-protocol.ts'
 
@@ -26,8 +27,9 @@ export class ReplicaValues {
   /** A record's put under `key`: its stored value as it came when it carries one (a restore's
    * SealedRecord, sealed under this very key: written as it is), else encoded here (the store seals it). */
   recordOp (key: string, r: StoredRecord): StoreOp {
-    const sealed = (r as { sealed?: unknown }).sealed
-    return sealed instanceof Uint8Array ? { type: 'put', key, value: sealed, sealed: true } : { type: 'put', key, value: this.encodeRecord(r) }
+    // only a SealedRecord as decoded: a copy of one ({ ...r, event }) carries its old bytes, which
+    // are not its event any more (an erasure's scrubbed copy must never write the original)
+    return r instanceof SealedRecord ? { type: 'put', key, value: r.sealed, sealed: true } : { type: 'put', key, value: this.encodeRecord(r) }
   }
 
   encodeState (state: ReplicaState): Uint8Array {

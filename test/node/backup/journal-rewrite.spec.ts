@@ -134,13 +134,22 @@ describe('rewriteJournal: a journal made what a backup holds, on every replica (
       expect((await core.handle({ op: 'append', entity, epoch: 4, activation: 'owner', prevSeq: 150, prevEpoch: 4, records: [{ seq: 151, epoch: 4, event: {} }] })).result).to.equal('stale')
     }
     expect(new Set(roots).size).to.equal(1)
-    // again with 50 more: every replica shares the 200, and takes only the rest
-    const again = await rewriteJournal(entity, records, () => ({ restored: 250 }), clients, 'restore-bk-10', undefined, { sealedKeys: true })
+    // again with 50 more: every replica shares the 200, and takes only the rest; record 220 is one
+    // the erasure filter scrubbed, a copy of a sealed record with its old bytes beside it: it is
+    // written as its event says (the way an owner writes), never as the bytes it was copied with
+    const scrubbed = records.map((r) => r.seq === 220 ? { ...r, event: { n: 220, redacted: true } } : r)
+    const again = await rewriteJournal(entity, scrubbed, () => ({ restored: 250 }), clients, 'restore-bk-10', undefined, { sealedKeys: true })
     expect([again.epoch, again.written]).to.deep.equal([6, 150])
+    for (const n of nodes) {
+      const [r220] = await n.journal.core(p).handle({ op: 'read', entity, from: 220, limit: 1 })
+      expect(r220?.event).to.deep.equal({ n: 220, redacted: true })
+    }
     // a new owner takes it on from there
     const core = a.journal.core(p)
-    expect(await core.handle({ op: 'fence', entity, epoch: 7, activation: 'next' })).to.include({ ok: true })
-    expect((await core.handle({ op: 'append', entity, epoch: 7, activation: 'next', prevSeq: 250, prevEpoch: 3, records: [{ seq: 251, epoch: 7, event: { n: 251 } }] })).result).to.equal('ok')
+    const { promised } = await core.handle({ op: 'summary', entity })
+    const { headEpoch } = await core.handle({ op: 'summary', entity })
+    expect(await core.handle({ op: 'fence', entity, epoch: promised + 1, activation: 'next' })).to.include({ ok: true })
+    expect((await core.handle({ op: 'append', entity, epoch: promised + 1, activation: 'next', prevSeq: 250, prevEpoch: headEpoch, records: [{ seq: 251, epoch: promised + 1, event: { n: 251 } }] })).result).to.equal('ok')
   })
 })
 
