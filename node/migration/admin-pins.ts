@@ -4,6 +4,7 @@ import type { PinTable } from '../mesh/index.ts'
 import { PeriodicService } from '../services/index.ts'
 import type { ServiceFailures } from '../services/index.ts'
 import { CLAIM_SLACK_MS, PIN_GRACE_MS, PIN_SWEEP_MS, SETTLE_WAIT_MS } from './constants.ts'
+import { askAgainIfLinkBroke } from './ask-again.ts'
 import { MoveRefusedError } from './errors.ts'
 import { MIGRATION_PATH, checkMoveResult } from './migration-protocol.ts'
 import type { MigrationMsg, MoveResult } from './migration-protocol.ts'
@@ -24,6 +25,8 @@ export interface AdminPinsOptions {
   readonly graceMs: number
   /** Whether a move of `type/key` away from here is under way (its pin stays meanwhile). */
   readonly moving: (id: string) => boolean
+  /** Whether a member is alive (not down): a claim whose link broke is asked again while it is. */
+  readonly live?: (peer: string) => boolean
   readonly failures: ServiceFailures
   readonly log: { info (obj: object, msg: string): void, warn (obj: object, msg: string): void, debug (obj: object, msg: string): void }
 }
@@ -37,6 +40,8 @@ export interface AdminPinsOptions {
 export class AdminPins {
   readonly #opts: AdminPinsOptions
   readonly #sweep: PeriodicService
+  /** Admin migrations here under way, by entity id: one asked again joins it. */
+  readonly #taking = new Map<string, Promise<MoveResult>>()
 
   constructor (opts: AdminPinsOptions) {
     this.#opts = opts
@@ -59,6 +64,15 @@ export class AdminPins {
    * PinLimitError when this node may not take it. `stopping`: the node is stopping (refused).
    */
   async migrateHere (type: string, key: string, stopping: boolean): Promise<MoveResult> {
+    const id = `${type}/${key}`
+    const under = this.#taking.get(id)
+    if (under !== undefined) return await under
+    const taking = this.#migrateHere(type, key, stopping).finally(() => { this.#taking.delete(id) })
+    this.#taking.set(id, taking)
+    return await taking
+  }
+
+  async #migrateHere (type: string, key: string, stopping: boolean): Promise<MoveResult> {
     const { port, placement, pins } = this.#opts
     const self = port.node
     const entity = `${type}/${key}`
@@ -110,8 +124,11 @@ export class AdminPins {
     const entity = `${type}/${key}`
     let result: MoveResult
     try {
-      result = checkMoveResult(await system.actorAt<MigrationMsg>({ node: from, path: MIGRATION_PATH })
-        .ask<unknown>((replyTo) => ({ type: 'claim', entityType: type, key, to: port.node, trigger: 'admin', replyTo }), { timeout: this.#opts.busyMs + this.#opts.graceMs + CLAIM_SLACK_MS }))
+      const ask = async (): Promise<unknown> => await system.actorAt<MigrationMsg>({ node: from, path: MIGRATION_PATH })
+        .ask<unknown>((replyTo) => ({ type: 'claim', entityType: type, key, to: port.node, trigger: 'admin', replyTo }), { timeout: this.#opts.busyMs + this.#opts.graceMs + CLAIM_SLACK_MS })
+      result = checkMoveResult(await askAgainIfLinkBroke(ask, () => this.#opts.live?.(from) ?? false, (err) => {
+        log.info({ entity, from, err }, `${entity}: the link to ${from} broke before it answered an admin's migration (${describe(err)}); asking again`)
+      }))
     } catch (err) {
       // the pin stays: the entity's next message activates it here (the claim hook asks its
       // old owner again first), and the sweep drops the pin if it never comes
@@ -131,6 +148,8 @@ export class AdminPins {
       return { ...result, why: `it is not active (no message for its passivation time); its next message activates it on its owner${from !== undefined ? ` ${from}` : ''}` }
     }
     log.info({ entity, from, outcome: result.outcome, pauseMs: result.pauseMs }, `${entity} moved here from ${from ?? '(none)'} as an admin asked (${result.outcome})`)
+    // a claim asked again after its link broke finds it gone from its old owner: here already
+    if (result.outcome === 'not-active' && result.why === undefined) return { ...result, why: `it is already on ${port.node}` }
     return result
   }
 }

@@ -54,3 +54,10 @@ export const LEAVE_MISSES = 3
 /** How often a rebalance or drain job reads the migrator's counts: its progress is current within
  * a quarter second, and a read is a few map lookups. */
 export const MOVE_JOB_POLL_MS = 250
+/** An admin's migration asks again (the new owner's `migrate`, its `claim` of the old owner) when
+ * the link to a member still up broke before the answer came (PeerUnreachableError: a connection
+ * the prober replaced, a gossip reset): at most this many times more, MOVE_RETRY_GAP_MS apart.
+ * Both asks are safe to repeat: a second `migrate` joins the one under way, and a second `claim`
+ * joins the move or finds the entity already gone. */
+export const MOVE_ASK_RETRIES = 2
+export const MOVE_RETRY_GAP_MS = 250

@@ -6,6 +6,7 @@ import { MEMBER_SETTLE_MAX_MS, UnknownPeerError } from '../mesh/index.ts'
 import { LeaveRefusedError, MoveRefusedError } from './errors.ts'
 import { MIGRATION_PATH, checkLeaveStatus, checkMoveResult } from './migration-protocol.ts'
 import type { LeaveMode, LeaveStatus, MigrationMsg } from './migration-protocol.ts'
+import { askAgainIfLinkBroke } from './ask-again.ts'
 import { LEAVE_ASK_MS, LEAVE_MISSES, LEAVE_POLL_MS, SETTLE_WAIT_MS } from './constants.ts'
 import { migrateAskMs } from './migrator.ts'
 
@@ -53,8 +54,12 @@ export class MigrationAdmin {
         }
       }
       control.progress({ total: 1, message: `moving ${clip(entity, 80)} to ${to}` })
-      const result = checkMoveResult(await system.actorAt<MigrationMsg>({ node: to, path: MIGRATION_PATH })
-        .ask<unknown>((replyTo) => ({ type: 'migrate', entityType: type, key, replyTo }), { timeout: migrateAskMs(this.#opts.busyMs, this.#opts.graceMs) }))
+      const ask = async (): Promise<unknown> => await system.actorAt<MigrationMsg>({ node: to, path: MIGRATION_PATH })
+        .ask<unknown>((replyTo) => ({ type: 'migrate', entityType: type, key, replyTo }), { timeout: migrateAskMs(this.#opts.busyMs, this.#opts.graceMs) })
+      const up = (): boolean => to === system.node || this.#opts.members().some((m) => m.peerId === to && (m.status === 'up' || m.status === 'suspect'))
+      const result = checkMoveResult(await askAgainIfLinkBroke(ask, up, (err) => {
+        control.progress({ message: `moving ${clip(entity, 80)} to ${to}: asking again (${describe(err)})` })
+      }))
       switch (result.outcome) {
         case 'moved':
           control.progress({ done: 1 })
