@@ -38,7 +38,7 @@ export { MAX_PACKAGE_CHUNKS, PACKAGE_CHUNK_BYTES, PLUGIN_PACKAGE, checkPluginPac
 export type { PackageInfo, PluginPackageEvent, PluginPackageMsg, PluginPackageState } from './plugin-package-protocol.ts'
 export { roomDirectory } from './room-directory.ts'
 export { ROOMS, ROOM_DIRECTORY_KEY, checkRoomDirectoryMsg } from './room-directory-protocol.ts'
-export type { RoomDirectoryMsg, RoomSummary } from './room-directory-protocol.ts'
+export type { DirectoryRoom, RoomDirectoryMsg, RoomDirectoryState, RoomSummary } from './room-directory-protocol.ts'
 export { userDirectory } from './user-directory.ts'
 export { DIRECTORY_CHANGES_PAGE, TOKEN_HASH_PATTERN, PAGE_BUCKETS, USERS, USER_DIRECTORY_KEY, USER_PAGES, checkUserDirectoryMsg } from './user-directory-protocol.ts'
 export type { DirectoryChange, DirectoryChanges, UserDirectoryMsg, UserDirectoryState, UserSummary } from './user-directory-protocol.ts'

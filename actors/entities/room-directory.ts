@@ -1,7 +1,14 @@
 import { assertNever } from '../../protocols/index.ts'
 import type { EntityType } from '../kernel/index.ts'
+import { bucketsOf, emptyBuckets, entriesOf, entryOf, isPaged, withEntry } from './paged-buckets.ts'
 import { ROOMS, checkRoomDirectoryMsg } from './room-directory-protocol.ts'
-import type { RoomDirectoryEvent, RoomDirectoryMsg, RoomDirectoryState } from './room-directory-protocol.ts'
+import type { DirectoryRoom, RoomDirectoryEvent, RoomDirectoryMsg, RoomDirectoryState } from './room-directory-protocol.ts'
+
+/** Snapshots of the directory are its whole room list: the next one comes after as many events
+ * as the last one held rooms (at least this many), so that a snapshot's cost spread over the
+ * registrations between two stays the same however many rooms there are (recovery replays at most
+ * about as many events as the snapshot holds rooms). */
+const DIRECTORY_SNAPSHOT_EVERY = 1_000
 
 /** Registrations whose write is in flight, by room name (a repeat waits for the first). */
 interface DirectoryVolatile {
@@ -17,15 +24,17 @@ interface DirectoryVolatile {
 export const roomDirectory: EntityType<RoomDirectoryMsg, RoomDirectoryState, RoomDirectoryEvent, DirectoryVolatile> = {
   type: ROOMS.type,
   role: 'chat',
-  initialState: () => ({ rooms: {} }),
-  applyEvent: (state, event) => ({ rooms: { ...state.rooms, [event.name]: { createdAt: event.ts, createdBy: event.by } } }),
+  snapshotEvery: (state) => Math.max(DIRECTORY_SNAPSHOT_EVERY, current(state).count),
+  initialState: () => emptyBuckets<DirectoryRoom>(),
+  applyEvent: (state, event) => withEntry(current(state), event.name, { createdAt: event.ts, createdBy: event.by }),
   check: checkRoomDirectoryMsg,
   createVolatile: () => ({ writing: new Map() }),
   async receive (ctx, msg) {
     const { writing } = ctx.volatile
+    const state = current(ctx.state)
     switch (msg.type) {
       case 'register': {
-        if (Object.hasOwn(ctx.state.rooms, msg.name)) {
+        if (entryOf(state, msg.name) !== undefined) {
           const first = writing.get(msg.name)
           if (first === undefined) ctx.reply(msg.replyTo, false)
           else first.then(() => { ctx.reply(msg.replyTo, false) }, (err: unknown) => { ctx.fail(msg.replyTo, err) })
@@ -48,8 +57,8 @@ export const roomDirectory: EntityType<RoomDirectoryMsg, RoomDirectoryState, Roo
             return
           }
         }
-        ctx.reply(msg.replyTo, Object.entries(ctx.state.rooms)
-          .map(([name, room]) => ({ name, createdAt: room.createdAt, createdBy: room.createdBy }))
+        // (the state of now: registrations handled while the writes were awaited are in it)
+        ctx.reply(msg.replyTo, Array.from(entriesOf(current(ctx.state)), ([name, room]) => ({ name, createdAt: room.createdAt, createdBy: room.createdBy }))
           .sort((a, b) => a.name.localeCompare(b.name)))
         return
       }
@@ -57,4 +66,11 @@ export const roomDirectory: EntityType<RoomDirectoryMsg, RoomDirectoryState, Roo
         assertNever(msg, 'room directory message')
     }
   }
+}
+
+/** The state in the current shape: a directory written before kept `{ rooms }`, rebuilt once, on
+ * its first use. */
+function current (state: RoomDirectoryState | { readonly rooms?: Readonly<Record<string, DirectoryRoom>> }): RoomDirectoryState {
+  if (isPaged<DirectoryRoom>(state)) return state
+  return bucketsOf(Object.entries((state as { rooms?: Readonly<Record<string, DirectoryRoom>> }).rooms ?? {}))
 }

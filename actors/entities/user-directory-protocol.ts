@@ -1,3 +1,5 @@
+import { PAGES, PAGE_BUCKETS } from './paged-buckets.ts'
+import type { PagedBuckets } from './paged-buckets.ts'
 import { entityTypeKey } from '../kernel/index.ts'
 import type { ReplyTo } from '../kernel/index.ts'
 import { MessageCheck } from './message-check.ts'
@@ -46,20 +48,16 @@ export const DIRECTORY_CHANGES_PAGE = 1_000
 export interface DirectoryUser { readonly tokenHash: string, readonly createdAt: number, readonly clientId?: string }
 
 /**
- * The users in USER_PAGES pages of PAGE_BUCKETS buckets, by a hash of the name; each bucket a
- * small record (a few users at 100,000). An event copies one bucket, its page and the page list,
- * a few hundred references whatever the number of users, so the 100,000th user costs what the
- * first did (the state stays an immutable value, as entity state must). Token hashes are not
- * indexed here: every node keeps its own index (node/users/directory-view.ts); the directory's own
- * `authenticate` answers by a scan, for nodes that have not loaded theirs yet.
+ * The users by name, as paged buckets (paged-buckets.ts: an event copies one bucket, its page and
+ * the page list, whatever the number of users; the state stays an immutable value, as entity state
+ * must). Token hashes are not indexed here: every node keeps its own index
+ * (node/users/directory-view.ts); the directory's own `authenticate` answers by a scan, for nodes
+ * that have not loaded theirs yet.
  */
-export interface UserDirectoryState {
-  readonly pages: ReadonlyArray<ReadonlyArray<Readonly<Record<string, DirectoryUser>>>>
-  readonly count: number
-}
+export type UserDirectoryState = PagedBuckets<DirectoryUser>
 
-export const USER_PAGES = 128
-export const PAGE_BUCKETS = 128
+export const USER_PAGES = PAGES
+export { PAGE_BUCKETS }
 
 /** The users and their token hashes: `users/all`, a single entity. */
 export const USERS = entityTypeKey<UserDirectoryMsg>('users')

@@ -1,7 +1,8 @@
 import { assertNever } from '../../protocols/index.ts'
 import type { EntityType } from '../kernel/index.ts'
 import { UnknownUserError, UserExistsError } from './errors.ts'
-import { DIRECTORY_CHANGES_PAGE, PAGE_BUCKETS, USERS, USER_PAGES, checkUserDirectoryMsg } from './user-directory-protocol.ts'
+import { bucketsOf, emptyBuckets, entriesOf, entryOf, isPaged, withEntry, withoutEntry } from './paged-buckets.ts'
+import { DIRECTORY_CHANGES_PAGE, USERS, checkUserDirectoryMsg } from './user-directory-protocol.ts'
 import type { DirectoryChange, DirectoryUser, UserDirectoryEvent, UserDirectoryMsg, UserDirectoryState, UserSummary } from './user-directory-protocol.ts'
 
 /** Snapshots of the directory are its whole user list: the next one comes after as many events
@@ -15,21 +16,17 @@ export const userDirectory: EntityType<UserDirectoryMsg, UserDirectoryState, Use
   type: USERS.type,
   role: 'chat',
   snapshotEvery: (state) => Math.max(DIRECTORY_SNAPSHOT_EVERY, current(state).count),
-  initialState: () => emptyState(),
+  initialState: () => emptyBuckets<DirectoryUser>(),
   check: checkUserDirectoryMsg,
   applyEvent (state, event) {
     const s = current(state)
     switch (event.type) {
       case 'user-added': {
-        const existed = userOf(s, event.name) !== undefined
         const user: DirectoryUser = { tokenHash: event.tokenHash, createdAt: event.ts, ...(event.clientId !== undefined && { clientId: event.clientId }) }
-        return withBucket(s, event.name, { ...bucketOf(s, event.name), [event.name]: user }, existed ? 0 : 1)
+        return withEntry(s, event.name, user)
       }
-      case 'user-removed': {
-        if (userOf(s, event.name) === undefined) return s
-        const { [event.name]: _removed, ...rest } = bucketOf(s, event.name)
-        return withBucket(s, event.name, rest, -1)
-      }
+      case 'user-removed':
+        return withoutEntry(s, event.name)
       default: return assertNever(event, 'user directory event')
     }
   },
@@ -62,7 +59,7 @@ export const userDirectory: EntityType<UserDirectoryMsg, UserDirectoryState, Use
         return
       }
       case 'list':
-        ctx.reply(msg.replyTo, state.pages.flatMap((page) => page.flatMap((b) => Object.entries(b).map(([name, u]) => summary(name, u.createdAt)))).sort((a, b) => a.name.localeCompare(b.name)))
+        ctx.reply(msg.replyTo, Array.from(entriesOf(state), ([name, u]) => summary(name, u.createdAt)).sort((a, b) => a.name.localeCompare(b.name)))
         return
       case 'get': {
         const user = userOf(state, msg.name)
@@ -71,14 +68,10 @@ export const userDirectory: EntityType<UserDirectoryMsg, UserDirectoryState, Use
       }
       case 'authenticate': {
         // a scan: nodes authenticate from their own index, and ask here only before it is loaded
-        for (const page of state.pages) {
-          for (const bucket of page) {
-            for (const [name, u] of Object.entries(bucket)) {
-              if (u.tokenHash === msg.tokenHash) {
-                ctx.reply(msg.replyTo, name)
-                return
-              }
-            }
+        for (const [name, u] of entriesOf(state)) {
+          if (u.tokenHash === msg.tokenHash) {
+            ctx.reply(msg.replyTo, name)
+            return
           }
         }
         ctx.reply(msg.replyTo, null)
@@ -100,49 +93,18 @@ export const userDirectory: EntityType<UserDirectoryMsg, UserDirectoryState, Use
   }
 }
 
-function emptyState (): UserDirectoryState {
-  const page = Array.from({ length: PAGE_BUCKETS }, () => ({}))
-  return { pages: Array.from({ length: USER_PAGES }, () => page), count: 0 }
-}
-
 type OlderState = { users?: Record<string, DirectoryUser>, buckets?: ReadonlyArray<Record<string, DirectoryUser>> }
 
 /** The state in the current shape. Directories written before kept `{ users, byToken }`, then
  * `{ buckets, count }` (their snapshots still may): such a state is rebuilt once, on its first use. */
 function current (state: UserDirectoryState | OlderState): UserDirectoryState {
-  if (Array.isArray((state as UserDirectoryState).pages)) return state as UserDirectoryState
+  if (isPaged<DirectoryUser>(state)) return state
   const old = state as OlderState
-  const users: Array<[string, DirectoryUser]> = Array.isArray(old.buckets) ? old.buckets.flatMap((b) => Object.entries(b)) : Object.entries(old.users ?? {})
-  let s = emptyState()
-  for (const [name, u] of users) s = withBucket(s, name, { ...bucketOf(s, name), [name]: u }, 1)
-  return s
-}
-
-/** FNV-1a of the name: cheap, stable, and spread well enough over the buckets. */
-function bucketIndex (name: string): number {
-  let h = 0x811c9dc5
-  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193)
-  return (h >>> 0) % (USER_PAGES * PAGE_BUCKETS)
-}
-
-function bucketOf (state: UserDirectoryState, name: string): Readonly<Record<string, DirectoryUser>> {
-  const i = bucketIndex(name)
-  return state.pages[Math.floor(i / PAGE_BUCKETS)]?.[i % PAGE_BUCKETS] ?? {}
+  return bucketsOf(Array.isArray(old.buckets) ? old.buckets.flatMap((b) => Object.entries(b)) : Object.entries(old.users ?? {}))
 }
 
 function userOf (state: UserDirectoryState, name: string): DirectoryUser | undefined {
-  const bucket = bucketOf(state, name)
-  return Object.hasOwn(bucket, name) ? bucket[name] : undefined
-}
-
-function withBucket (state: UserDirectoryState, name: string, bucket: Readonly<Record<string, DirectoryUser>>, delta: number): UserDirectoryState {
-  const i = bucketIndex(name)
-  const p = Math.floor(i / PAGE_BUCKETS)
-  const page = (state.pages[p] ?? []).slice()
-  page[i % PAGE_BUCKETS] = bucket
-  const pages = state.pages.slice()
-  pages[p] = page
-  return { pages, count: state.count + delta }
+  return entryOf(state, name)
 }
 
 function summary (name: string, createdAt: number): UserSummary {

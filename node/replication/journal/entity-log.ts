@@ -325,7 +325,8 @@ export class EntityLog {
     if (s.closed || s.handedOver) return
     s.closed = true
     this.#lease.release()
-    this.#waiters.rejectAll(new EntityLogClosedError(this.entityId))
+    // (the error, with its stack, is made only for writes that wait: most logs close with none)
+    this.#waiters.rejectAll(() => new EntityLogClosedError(this.entityId))
   }
 
   /**

@@ -46,11 +46,14 @@ export class WriteWaiters {
     for (const w of ready) w.resolve()
   }
 
-  /** Every waiter fails with `err`, and the deadline timer goes. */
-  rejectAll (err: Error): void {
+  /** Every waiter fails with `err` (a function: made only when some wait), and the deadline timer goes. */
+  rejectAll (err: Error | (() => Error)): void {
     const waiters = this.#waiters
     this.#waiters = []
-    for (const w of waiters) w.reject(err)
+    if (waiters.length > 0) {
+      const error = typeof err === 'function' ? err() : err
+      for (const w of waiters) w.reject(error)
+    }
     this.#deadlineTimer?.()
     this.#deadlineTimer = undefined
   }

@@ -1,6 +1,7 @@
 import { expect } from 'chai'
 import { ROOMS, ROOM_DIRECTORY_KEY, checkRoomDirectoryMsg, createPlainCodec, roomDirectory } from '../../../actors/index.ts'
-import type { EntityTypeKey, RoomSummary } from '../../../actors/index.ts'
+import type { EntityTypeKey, RoomDirectoryState, RoomSummary } from '../../../actors/index.ts'
+import { entriesOf } from '../../../actors/entities/paged-buckets.ts'
 import { roomDirectoryMessage } from '../../helpers/entity-messages.ts'
 import { entity, useLocalEntities } from '../../helpers/local-entities.ts'
 import { handlesWhatItsCheckPasses } from '../../helpers/message-check-tests.ts'
@@ -39,8 +40,34 @@ describe('roomDirectory (real LevelDB journal)', () => {
   it('should round-trip its messages and state through msgpackr', () => {
     const codec = createPlainCodec()
     const replyTo = { askId: '1', node: 'n' }
-    for (const value of [{ type: 'register', name: 'general', by: 'alice', ts: 1, replyTo }, { rooms: { general: { createdAt: 1, createdBy: 'alice' } } }]) {
+    const state = roomDirectory.applyEvent(roomDirectory.initialState('all'), { type: 'room-created', name: 'general', by: 'alice', ts: 1 }, 1)
+    for (const value of [{ type: 'register', name: 'general', by: 'alice', ts: 1, replyTo }, state]) {
       expect(codec.decode(codec.encode(value))).to.deep.equal(value)
     }
+  })
+
+  it('should read a directory kept in the older flat shape ({ rooms }), as a snapshot may hold it, and go on from it', () => {
+    const older = { rooms: { general: { createdAt: 1, createdBy: 'alice' }, random: { createdAt: 2, createdBy: 'bob' } } } as unknown as RoomDirectoryState
+    const next = roomDirectory.applyEvent(older, { type: 'room-created', name: 'news', by: 'carol', ts: 3 }, 3)
+    expect(next.count).to.equal(3)
+    expect(Array.from(entriesOf(next)).sort()).to.deep.equal([['general', { createdAt: 1, createdBy: 'alice' }], ['news', { createdAt: 3, createdBy: 'carol' }], ['random', { createdAt: 2, createdBy: 'bob' }]])
+    const every = roomDirectory.snapshotEvery as (state: RoomDirectoryState) => number
+    expect(every(older), 'a snapshot after as many events as it holds rooms, at least 1,000').to.equal(1_000)
+    expect(every({ ...next, count: 5_000 })).to.equal(5_000)
+  })
+
+  it('should answer and list from a directory recovered from an older flat snapshot', async () => {
+    const key = 'older'
+    // its journal as a directory written before this shape left it: one event, and a snapshot of
+    // the flat state after it
+    const journal = await node.journal.open(`${ROOMS.type}/${key}`)
+    await journal.append([{ seq: 1, event: { type: 'room-created', name: 'general', by: 'alice', ts: 1 } }])
+    await journal.saveSnapshot({ seq: 1, state: { rooms: { general: { createdAt: 1, createdBy: 'alice' } } } })
+    journal.close()
+    await node.restart()
+    const again = node.system.entity(roomDirectory, key)
+    expect(await again.ask<boolean>((replyTo) => ({ type: 'register', name: 'general', by: 'bob', ts: 2, replyTo }))).to.equal(false)
+    expect(await again.ask<boolean>((replyTo) => ({ type: 'register', name: 'news', by: 'bob', ts: 2, replyTo }))).to.equal(true)
+    expect((await again.ask<RoomSummary[]>((replyTo) => ({ type: 'list', replyTo }))).map((r) => r.name)).to.deep.equal(['general', 'news'])
   })
 })
