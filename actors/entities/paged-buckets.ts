@@ -52,6 +52,18 @@ export function withoutEntry<T> (state: PagedBuckets<T>, name: string): PagedBuc
   return withBucket(state, name, rest, -1)
 }
 
+/** The first entry, in no particular order, that `match` takes; undefined when none does (a scan). */
+export function findEntry<T> (state: PagedBuckets<T>, match: (value: T, name: string) => boolean): [string, T] | undefined {
+  for (const page of state.pages) {
+    for (const bucket of page) {
+      for (const name in bucket) {
+        if (Object.hasOwn(bucket, name) && match(bucket[name] as T, name)) return [name, bucket[name] as T]
+      }
+    }
+  }
+  return undefined
+}
+
 /** Every entry, in no particular order. */
 export function * entriesOf<T> (state: PagedBuckets<T>): Generator<[string, T]> {
   for (const page of state.pages) for (const bucket of page) for (const name in bucket) if (Object.hasOwn(bucket, name)) yield [name, bucket[name] as T]

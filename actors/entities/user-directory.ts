@@ -1,7 +1,7 @@
 import { assertNever } from '../../protocols/index.ts'
 import type { EntityType } from '../kernel/index.ts'
 import { UnknownUserError, UserExistsError } from './errors.ts'
-import { bucketsOf, emptyBuckets, entriesOf, entryOf, isPaged, withEntry, withoutEntry } from './paged-buckets.ts'
+import { bucketsOf, emptyBuckets, entriesOf, entryOf, findEntry, isPaged, withEntry, withoutEntry } from './paged-buckets.ts'
 import { DIRECTORY_CHANGES_PAGE, USERS, checkUserDirectoryMsg } from './user-directory-protocol.ts'
 import type { DirectoryChange, DirectoryUser, UserDirectoryEvent, UserDirectoryMsg, UserDirectoryState, UserSummary } from './user-directory-protocol.ts'
 
@@ -68,13 +68,7 @@ export const userDirectory: EntityType<UserDirectoryMsg, UserDirectoryState, Use
       }
       case 'authenticate': {
         // a scan: nodes authenticate from their own index, and ask here only before it is loaded
-        for (const [name, u] of entriesOf(state)) {
-          if (u.tokenHash === msg.tokenHash) {
-            ctx.reply(msg.replyTo, name)
-            return
-          }
-        }
-        ctx.reply(msg.replyTo, null)
+        ctx.reply(msg.replyTo, findEntry(state, (u) => u.tokenHash === msg.tokenHash)?.[0] ?? null)
         return
       }
       case 'changes': {

@@ -74,7 +74,12 @@ export class UserAccounts {
       const user = await this.#directory().ask<string | null>((replyTo) => ({ type: 'authenticate', tokenHash, replyTo }), { timeout: DIRECTORY_ASK_MS }).catch((err: unknown) => {
         throw new DirectoryUnavailableError(`this token is not in this node's copy of the user directory, and the directory cannot be asked now (${describe(err)}); retry`, { cause: err })
       })
-      if (user !== null) return user
+      if (user !== null) {
+        // a user this copy has not heard of yet: it catches up now, not at its next refresh (until
+        // then each of the user's requests asks the directory, which scans for the token)
+        void this.#view?.refresh()
+        return user
+      }
       this.#remember(tokenHash, null, now)
       return undefined
     }
