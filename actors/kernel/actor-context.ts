@@ -1,5 +1,9 @@
-import type { ActorRef } from './actor-ref.ts'
+import type { ActorAddress, ActorRef } from './actor-ref.ts'
 import type { ActorContext, Behavior, SpawnOptions } from './behavior.ts'
+import type { EntityRef } from './entity-ref.ts'
+import type { EntityTypeKey } from './entity-type-key.ts'
+import type { Logger } from './logger.ts'
+import type { ReplyTo } from './reply-to.ts'
 import type { Kernel } from './kernel.ts'
 import type { TimerScheduler } from './timer-scheduler.ts'
 import type { Watch } from './deathwatch.ts'
@@ -21,40 +25,62 @@ export interface ContextCell<M> {
 
 /**
  * The context handed to one actor's handlers: its self, its timers, its children and watches, and
- * the system's refs (never the system itself). Built once per cell.
+ * the system's refs (never the system itself). Built once per cell: one object whose methods sit
+ * on the class, not a closure per method per actor (an active entity keeps its context as long as
+ * it lives, and every closure is more for the collector to copy).
  */
 export function actorContext<M> (cell: ContextCell<M>, kernel: Kernel, timers: TimerScheduler<M>,
   cellOf: (ref: ActorRef<never>) => ContextCell<unknown>): ActorContext<M> {
-  const { refs } = kernel
-  return {
-    self: cell.ref,
-    node: kernel.node,
-    entity: (type, key) => refs.entity(type, key),
-    actorAt: (address) => refs.actorAt(address),
-    lookup: (path) => refs.lookup(path),
-    log: kernel.log,
-    timers,
-    spawn: (behavior, options) => cell.spawnChild(behavior, options).ref,
-    startChild: async (behavior, options) => {
-      const child = cell.spawnChild(behavior, options)
-      await child.started
-      return child.ref
-    },
-    children: () => cell.childRefs(),
-    stop: (child) => {
-      if (child === undefined) {
-        cell.requestStop()
-        return Promise.resolve()
-      }
-      const target = cellOf(child)
-      if (target.parent !== cell) throw new TypeError(`${cell.path} can stop only itself or its own children, not ${target.path}`)
-      return target.finalize({ type: 'shutdown' })
-    },
-    watch: (ref) => { cell.watch(cellOf(ref) as never, undefined) },
-    watchWith: (ref, message) => { cell.watch(cellOf(ref) as never, { message }) },
-    unwatch: (ref) => { cell.unwatch(cellOf(ref) as never) },
-    reply: (to, value) => { kernel.reply(to, { value }) },
-    fail: (to, error) => { kernel.reply(to, { error }) },
-    crash: (error) => { cell.crash(error) }
+  return new CellContext(cell, kernel, timers, cellOf)
+}
+
+class CellContext<M> implements ActorContext<M> {
+  readonly self: ActorRef<M>
+  readonly node: string
+  readonly log: Logger
+  readonly timers: TimerScheduler<M>
+  readonly #cell: ContextCell<M>
+  readonly #kernel: Kernel
+  readonly #cellOf: (ref: ActorRef<never>) => ContextCell<unknown>
+
+  constructor (cell: ContextCell<M>, kernel: Kernel, timers: TimerScheduler<M>, cellOf: (ref: ActorRef<never>) => ContextCell<unknown>) {
+    this.self = cell.ref
+    this.node = kernel.node
+    this.log = kernel.log
+    this.timers = timers
+    this.#cell = cell
+    this.#kernel = kernel
+    this.#cellOf = cellOf
   }
+
+  entity<T> (type: EntityTypeKey<T>, key: string): EntityRef<T> { return this.#kernel.refs.entity(type, key) }
+  actorAt<T> (address: ActorAddress): ActorRef<T> { return this.#kernel.refs.actorAt(address) }
+  lookup<T = unknown> (path: string): ActorRef<T> | undefined { return this.#kernel.refs.lookup(path) }
+  spawn<C, CS> (behavior: Behavior<C, CS>, options?: SpawnOptions): ActorRef<C> { return this.#cell.spawnChild(behavior, options).ref }
+
+  async startChild<C, CS> (behavior: Behavior<C, CS>, options?: SpawnOptions): Promise<ActorRef<C>> {
+    const child = this.#cell.spawnChild(behavior, options)
+    await child.started
+    return child.ref
+  }
+
+  children (): Array<ActorRef<unknown>> { return this.#cell.childRefs() }
+
+  stop (child?: ActorRef<never>): Promise<void> {
+    const cell = this.#cell
+    if (child === undefined) {
+      cell.requestStop()
+      return Promise.resolve()
+    }
+    const target = this.#cellOf(child)
+    if (target.parent !== cell) throw new TypeError(`${cell.path} can stop only itself or its own children, not ${target.path}`)
+    return target.finalize({ type: 'shutdown' })
+  }
+
+  watch (ref: ActorRef<never>): void { this.#cell.watch(this.#cellOf(ref) as never, undefined) }
+  watchWith (ref: ActorRef<never>, message: M): void { this.#cell.watch(this.#cellOf(ref) as never, { message }) }
+  unwatch (ref: ActorRef<never>): void { this.#cell.unwatch(this.#cellOf(ref) as never) }
+  reply<R> (to: ReplyTo<R>, value: R): void { this.#kernel.reply(to, { value }) }
+  fail (to: ReplyTo<unknown>, error: unknown): void { this.#kernel.reply(to, { error }) }
+  crash (error: unknown): void { this.#cell.crash(error) }
 }

@@ -1,25 +1,16 @@
-import { DEFAULT_SNAPSHOT_EVERY } from './constants.ts'
 import { ActorStoppedError, JournalEditError, JournalGapError, JournalWriteError, isSuperseded } from './errors.ts'
 import { replyToOf } from './reply-to.ts'
 import { describe } from '../../protocols/index.ts'
 import { assertPlainData } from './plain-data.ts'
 import type { ActorCell } from './actor-cell.ts'
-import type { ActorContext, Behavior } from './behavior.ts'
+import type { Behavior } from './behavior.ts'
+import { LiveEntityContext, snapshotInterval } from './entity-context.ts'
+import type { ActivationDeps, ContextActivation, Live } from './entity-context.ts'
 import type { EntityRef } from './entity-ref.ts'
 import type { EntityContext, EntityType } from './entity-type.ts'
 import type { EntityJournal, Journal, JournalRecord } from './journal.ts'
-import type { Logger } from './logger.ts'
-import type { Refs } from './refs.ts'
 
-export interface ActivationDeps {
-  readonly journal: Journal
-  readonly strict: boolean
-  readonly log: Logger
-  /** What the entity reaches beyond itself. */
-  readonly refs: Refs
-  /** Called after every message the entity handled (the host watches for the end of busy work). */
-  readonly handled?: () => void
-}
+export type { ActivationDeps } from './entity-context.ts'
 
 /** An entity's state as a live move's hand-off carries it: every event up to `seq` is durable, or in
  * flight in the journal handed over with it. */
@@ -42,7 +33,7 @@ export const INTERRUPT: unknown = Object.freeze({ type: '$interrupt' })
  * are tracked so that a restart, or the next activation after passivation, recovers only once
  * every earlier write has landed (recovery must never read a journal that is still growing).
  */
-export class EntityActivation<M> {
+export class EntityActivation<M> implements ContextActivation {
   readonly id: string
   readonly key: string
   /** Settles when the previous activation of the same entity has stopped for good. */
@@ -93,6 +84,9 @@ export class EntityActivation<M> {
 
   markTerminated (): void { this.#resolveTerminated() }
 
+  /** Passivate once the mailbox is empty (ctx.passivate). */
+  requestIdleStop (): void { this.cell.requestIdleStop() }
+
   /** Its owner is now another node (or this node stops): it stops once its mailbox is empty, and a
    * journal still being taken for it stops waiting for it (Journal.open's signal: what waits in its
    * mailbox is then refused as superseded, and sent again to the owner placement names now). */
@@ -103,21 +97,6 @@ export class EntityActivation<M> {
 
   /** Aborted by leave: what Journal.open is given. */
   get leaveSignal (): AbortSignal { return this.#taking.signal }
-}
-
-/** The actor state of an activation. Kernel-internal and mutable; the entity's own state S is
- * an immutable value replaced by `applyEvent`. One per incarnation of the actor. */
-interface Live<M, S, E, V> {
-  journal: EntityJournal
-  state: S
-  seq: number
-  durableSeq: number
-  snapshotSeq: number
-  /** Events after snapshotSeq before the next snapshot (snapshotEvery, or its function of the
-   * state at the last snapshot). */
-  snapshotAfter: number
-  alive: boolean
-  ctx: EntityContext<M, S, E, V>
 }
 
 export function entityBehavior<M, S, E, V> (def: EntityType<M, S, E, V>, activation: EntityActivation<M>,
@@ -162,7 +141,7 @@ export function entityBehavior<M, S, E, V> (def: EntityType<M, S, E, V>, activat
       // another activation took the entity, or its replicas stopped answering: this one must not
       // serve on (its state may be ahead of what is durable); the restart takes the journal again
       journal.onFailed((err) => { if (live.alive) actorCtx.crash(err) })
-      live.ctx = entityContext(def, activation, self, deps, live, actorCtx)
+      live.ctx = new LiveEntityContext(def, activation, self, deps, live, actorCtx)
       const { canPassivate, busy } = def
       activation.canPassivate = canPassivate === undefined ? () => true : () => canPassivate.call(def, live.ctx)
       activation.busy = busy === undefined ? () => false : () => busy.call(def, live.ctx)
@@ -242,120 +221,6 @@ Promise<{ state: S, seq: number, snapshotSeq: number }> {
     seq = record.seq
   }
   return { state, seq, snapshotSeq }
-}
-
-/** Events until the next snapshot, from the state now (at a snapshot, or recovered): snapshotEvery,
- * or what its function says (the default when it says anything but a positive integer). */
-function snapshotInterval<M, S, E, V> (def: EntityType<M, S, E, V>, state: S): number {
-  const every = def.snapshotEvery ?? DEFAULT_SNAPSHOT_EVERY
-  if (typeof every === 'number') return every
-  const n = every(state)
-  return Number.isInteger(n) && n >= 1 ? n : DEFAULT_SNAPSHOT_EVERY
-}
-
-function entityContext<M, S, E, V> (def: EntityType<M, S, E, V>, activation: EntityActivation<M>, self: EntityRef<M>,
-  deps: ActivationDeps, live: Live<M, S, E, V>, actorCtx: ActorContext<M>): EntityContext<M, S, E, V> {
-  const { id, key } = activation
-  const log = deps.log
-  return {
-    type: def.type,
-    key,
-    id,
-    get state () { return live.state },
-    get seq () { return live.seq },
-    get durableSeq () { return live.durableSeq },
-    volatile: activation.volatile as V,
-    self,
-    node: deps.refs.node,
-    entity: (type, entityKey) => deps.refs.entity(type, entityKey),
-    actorAt: (address) => deps.refs.actorAt(address),
-    lookup: (path) => deps.refs.lookup(path),
-    log,
-    timers: actorCtx.timers,
-    persist (input) {
-      if (!live.alive) return Promise.reject(new ActorStoppedError(id))
-      const events = (Array.isArray(input) ? input : [input]) as readonly E[]
-      if (events.length === 0) return Promise.resolve()
-      if (deps.strict) events.forEach((event, i) => { assertPlainData(event, `event[${i}] of ${id}`) })
-      let state = live.state
-      let seq = live.seq
-      const records: Array<JournalRecord<E>> = events.map((event) => {
-        state = def.applyEvent(state, event, ++seq)
-        return { seq, event }
-      })
-      if (deps.strict) assertPlainData(state, `state of ${id}`)
-      live.state = state
-      live.seq = seq
-      const write = live.journal.append(records)
-      activation.track(write)
-      // registered first, so it runs before the caller's own callbacks on the returned promise
-      write.then(() => { if (live.durableSeq < seq) live.durableSeq = seq }, noop)
-      write.catch((err: unknown) => {
-        // the state in memory is ahead of the disk: crash, and recover from the disk
-        if (live.alive) actorCtx.crash(new JournalWriteError(id, err))
-      })
-      if (seq - live.snapshotSeq >= live.snapshotAfter) {
-        live.snapshotSeq = seq
-        live.snapshotAfter = snapshotInterval(def, state)
-        const snapshot = { seq, state }
-        // only after the events it covers are durable (see EntityJournal.saveSnapshot)
-        const saved = write.then(() => live.journal.saveSnapshot(snapshot)).catch((err: unknown) => {
-          log.warn({ entity: id, err }, `snapshot of ${id} at seq ${seq} failed (${describe(err)}); recovery will replay more events`)
-        })
-        activation.track(saved)
-      }
-      const durable = write.catch((err: unknown) => { throw new JournalWriteError(id, err) })
-      // a caller that does not await must not turn a failed write into an unhandled rejection
-      // (that would take the process down); the crash above already handles it
-      durable.catch(noop)
-      return durable
-    },
-    async events (from, limit) {
-      return await live.journal.read({ from: Math.max(from, live.journal.floor ?? 1), limit }) as Array<JournalRecord<E>>
-    },
-    get floor () { return live.journal.floor ?? 1 },
-    heldBy: (node) => Math.min(live.journal.heldBy?.(node) ?? 0, live.durableSeq),
-    rewrite: async (records) => { await rewrite(live, id, deps, records) },
-    trim: async (before) => { await trim(live, activation, id, before) },
-    reply: (to, value) => { actorCtx.reply(to, value) },
-    fail: (to, error) => { actorCtx.fail(to, error) },
-    passivate: () => { activation.cell.requestIdleStop() },
-    crash: (error) => { if (live.alive) actorCtx.crash(error) }
-  }
-}
-
-/** ctx.rewrite: each seq durable and not trimmed, the events plain data. */
-async function rewrite<M, S, E, V> (live: Live<M, S, E, V>, id: string, deps: ActivationDeps, records: ReadonlyArray<{ seq: number, event: E }>): Promise<void> {
-  if (!live.alive) throw new ActorStoppedError(id)
-  const journal = live.journal
-  if (journal.rewrite === undefined) throw new JournalEditError(id, 'its journal cannot rewrite records')
-  const floor = journal.floor ?? 1
-  for (const [i, r] of records.entries()) {
-    if (!Number.isSafeInteger(r.seq) || r.seq < floor || r.seq > live.durableSeq) {
-      throw new JournalEditError(id, `a rewrite's seq must be durable and not trimmed (${floor} to ${live.durableSeq}), got ${String(r.seq)}`)
-    }
-    if (deps.strict) assertPlainData(r.event, `records[${i}].event of ${id}`)
-  }
-  if (records.length === 0) return
-  await journal.rewrite(records.map((r) => ({ seq: r.seq, event: r.event })))
-}
-
-/** ctx.trim: a snapshot of the state now, saved with the trim once every event in it is durable. */
-async function trim<M, S, E, V> (live: Live<M, S, E, V>, activation: EntityActivation<M>, id: string, before: number): Promise<void> {
-  if (!live.alive) throw new ActorStoppedError(id)
-  const journal = live.journal
-  if (journal.trim === undefined) throw new JournalEditError(id, 'its journal cannot trim')
-  if (!Number.isSafeInteger(before) || before < 1 || before > live.durableSeq + 1) {
-    throw new JournalEditError(id, `a trim must keep what is not durable (before from 1 to ${live.durableSeq + 1}), got ${String(before)}`)
-  }
-  if (before <= (journal.floor ?? 1)) return
-  const snapshot = { seq: live.seq, state: live.state }
-  // (the state now may hold events still in flight: the snapshot waits for them)
-  await activation.writes
-  if (live.durableSeq < snapshot.seq) throw new JournalEditError(id, `its events up to seq ${snapshot.seq} did not become durable`)
-  await journal.trim(before, snapshot)
-  // the trim saved a snapshot: the next one is due an interval after it
-  if (snapshot.seq > live.snapshotSeq) live.snapshotSeq = snapshot.seq
 }
 
 function isThenable (value: unknown): value is Promise<unknown> {

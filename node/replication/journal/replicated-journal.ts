@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto'
-import type { EntityJournal, Journal, JournalRecord, Snapshot } from '../../../actors/index.ts'
+import type { EntityJournal, Journal } from '../../../actors/index.ts'
 import type { Candidate } from '../../mesh/index.ts'
 import { DEFAULT_APPEND_TIMEOUT_MS, DEFAULT_REPLICATION_FACTOR, MAX_CONCURRENT_OPENS, TAKEN_TICKETS } from '../constants.ts'
 import { EntityLog } from './entity-log.ts'
+import { LogJournal } from './log-journal.ts'
 import { checkLogTicket } from './log-ticket.ts'
 import type { LogTicket } from './log-ticket.ts'
 import type { EntityLogOptions } from './entity-log-options.ts'
@@ -324,51 +325,9 @@ export class ReplicatedJournal implements Journal {
         const entry = { log, partition }
         this.#logs.add(entry)
         listeners.push(() => { this.#logs.delete(entry) })
-        return entityJournal(log, listeners, stats, () => { this.#logs.delete(entry) })
+        return new LogJournal(log, listeners, stats, () => { this.#logs.delete(entry) })
       }
     }
   }
 }
 
-function entityJournal (log: EntityLog, listeners: Array<(err: Error) => void>, stats: ReplicationStats | undefined, closed: () => void): EntityJournal {
-  return {
-    head: log.head,
-    get floor () { return log.floor },
-    heldBy: (node) => log.heldBy(node),
-    rewrite: async (records) => { await log.rewrite(records) },
-    trim: async (before, snapshot) => { await log.trim(before, snapshot) },
-    append (records: readonly JournalRecord[]) {
-      if (stats === undefined) return log.append(records)
-      const started = performance.now()
-      stats.appends++
-      stats.appendedRecords += records.length
-      const done = log.append(records)
-      done.then(() => { stats.observeQuorum(performance.now() - started) }, noop)
-      return done
-    },
-    read: async ({ from, limit }) => (await log.read(from, limit)).map((r) => ({ seq: r.seq, event: r.event })),
-    current: () => log.current(),
-    confirm: async () => await log.confirm(),
-    async * replay (from: number) {
-      for await (const r of log.replay(from)) yield { seq: r.seq, event: r.event }
-    },
-    loadSnapshot: async () => await log.loadSnapshot() as Snapshot | undefined,
-    saveSnapshot: (snapshot) => log.saveSnapshot(snapshot),
-    onFailed (listener) {
-      const failed = log.failed
-      if (failed !== undefined) listener(failed)
-      else listeners.push(listener)
-    },
-    handOver () {
-      const ticket = log.handOver(randomUUID())
-      if (ticket !== undefined) closed()
-      return ticket
-    },
-    close () {
-      log.close()
-      closed()
-    }
-  }
-}
-
-function noop (): void {}

@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { AGENT, ActorSystem, DEFAULT_PERSONA, checkAgentMsg, userAgent } from '../../../actors/index.ts'
 import type {
   AgentErasure,
-  ActorRef, AgentAnswer, AgentInference, AgentSettings, AgentStreamEvent, AgentTurn, EntityJournal, Journal, JournalRecord
+  ActorRef, AgentAnswer, AgentInference, AgentSettings, AgentStreamEvent, AgentTurn, Journal, JournalRecord
 } from '../../../actors/index.ts'
 import { LevelStore, openLocalJournal } from '../../../node/index.ts'
 import type { ReplicatedJournal } from '../../../node/index.ts'
@@ -71,11 +71,17 @@ describe('userAgent (real llama.cpp on the generated model, real LevelDB)', func
     const gated: Journal = {
       async open (entityId, handedOver) {
         const inner = await local.open(entityId, handedOver)
-        return Object.assign(Object.create(inner) as EntityJournal, {
-          async append (records: readonly JournalRecord[]) {
-            const gate = questionGate
-            if (gate !== undefined && records.some((r) => (r.event as { type?: string }).type === 'user-asked')) await gate
-            await inner.append(records)
+        const append = async (records: readonly JournalRecord[]): Promise<void> => {
+          const gate = questionGate
+          if (gate !== undefined && records.some((r) => (r.event as { type?: string }).type === 'user-asked')) await gate
+          await inner.append(records)
+        }
+        // the journal as it is, but for its appends (its methods called on it: it keeps private fields)
+        return new Proxy(inner, {
+          get: (target, name) => {
+            if (name === 'append') return append
+            const value: unknown = Reflect.get(target, name, target)
+            return typeof value === 'function' ? value.bind(target) : value
           }
         })
       }

@@ -66,7 +66,8 @@ describe('actorContext', () => {
     let keys: string[] = []
     const ref = system.spawn<M, undefined>({
       receive (_s, msg, ctx) {
-        keys = Object.keys(ctx).sort()
+        // what it offers: its own fields and its class's methods (nothing that reaches the system)
+        keys = [...Object.keys(ctx), ...Object.getOwnPropertyNames(Object.getPrototypeOf(ctx)).filter((k) => k !== 'constructor')].sort()
         if (msg.type === 'ok') ctx.reply(msg.replyTo, `${ctx.node}:${ctx.self.path}:${String(ctx.lookup('/asker') !== undefined)}`)
         else ctx.fail(msg.replyTo, new RangeError('no'))
         return undefined
