@@ -108,6 +108,9 @@ export class ActorCell<M, S> implements Deliverer<M>, ContextCell<M> {
   get status (): CellStatus { return this.#status }
   get initialized (): boolean { return this.#initialized }
 
+  /** Messages waiting in its mailbox. */
+  get mailboxLength (): number { return this.#mailbox.length }
+
   info (): ActorInfo {
     return { path: this.path, kind: this.kind, status: this.#status, mailbox: this.#mailbox.length, children: this.children.size }
   }

@@ -24,6 +24,9 @@ export interface Captured<S = unknown> {
   readonly journal?: unknown
 }
 
+/** Why a journal still being taken stops waiting: the entity left (EntityActivation.leave). */
+const LEFT = new Error('the entity left this node')
+
 /** The kernel's own message to an entity: end the work in progress now (EntityType.interrupt).
  * An object no other code can build, delivered only on this node. */
 export const INTERRUPT: unknown = Object.freeze({ type: '$interrupt' })
@@ -92,7 +95,8 @@ export class EntityActivation<M> implements ContextActivation {
    * mailbox is then refused as superseded, and sent again to the owner placement names now). */
   leave (): void {
     this.leaving = true
-    this.#taking.abort()
+    // (a reason made once: abort() with none makes a DOMException, its stack included, every time)
+    this.#taking.abort(LEFT)
   }
 
   /** Aborted by leave: what Journal.open is given. */

@@ -9,6 +9,10 @@ import { lateAwareDeadline } from './late-aware-deadline.ts'
 import { readProbeFrame } from './read-probe-frame.ts'
 import { RefusalLog } from './refusal-log.ts'
 
+/** Why a probe exchange's stream work stops (a reason made once: abort() with none makes a
+ * DOMException, its stack included, at every probe). */
+const PROBE_OVER = new Error('probe over')
+
 /** What one probe came to: answered, unanswered in time, or this node's own timer fired late
  * (its event loop was busy: the probe counts neither way). */
 type Outcome = 'ack' | 'miss' | 'late'
@@ -315,7 +319,7 @@ export class Prober {
         // Lifeguard's late acks: the round counts it missed (the member is suspect), but an answer
         // that still comes within the failure timeout shows a member that is slow (a starved
         // process), not dead: it keeps it from being judged dead and leaves its connection be
-        const cutoff = setTimeout(() => { controller.abort() }, Math.max(0, this.#detector.timing.failureTimeoutMs - timeoutMs))
+        const cutoff = setTimeout(() => { controller.abort(PROBE_OVER) }, Math.max(0, this.#detector.timing.failureTimeoutMs - timeoutMs))
         cutoff.unref()
         // attempt never rejects (its failures are 'miss')
         void attempt.then((late) => {
@@ -323,7 +327,7 @@ export class Prober {
           if (late === 'ack' && !this.#stopped) lateAck(performance.now() - started)
         })
       } else {
-        controller.abort()
+        controller.abort(PROBE_OVER)
       }
     }
   }

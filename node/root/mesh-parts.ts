@@ -108,7 +108,7 @@ export const meshPart: PartSpec<NodeComponents> = {
         // a decommissioned member handed everything off: no longer a former holder to fence
         for (const m of members) if (m.left === true && m.peerId !== identity.peerId) changed = roster.forget(m.peerId) || changed
         if (changed) rosterChanged()
-        writeQuorum.update()
+        writeQuorum.update(!changed)
       },
       refreshMs: Math.max(50, Math.floor(config.failureTimeout / 12)),
       // a member that joins or comes back takes entities once it stayed up a moment

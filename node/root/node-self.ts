@@ -63,13 +63,13 @@ export class NodeSelf {
 
   member (): Member {
     const { peerId, roles, state, reach, capacity, startedAt, system, manager, membership } = this.#opts
-    const actors = system.actors()
+    const load = system.load()
     return {
       peerId,
       roles: [...roles.current],
       status: state.now === 'ready' ? 'up' : state.now === 'starting' ? 'joining' : 'draining',
       addresses: { grpc: formatHostPort(reach.grpc), admin: formatHostPort(reach.admin), p2p: reach.p2p },
-      load: { actors: actors.length, entities: system.entities().length, mailbox: actors.reduce((sum, a) => sum + a.mailbox, 0), rssBytes: process.memoryUsage.rss() },
+      load: { ...load, rssBytes: process.memoryUsage.rss() },
       capacity,
       startedAt,
       version: VERSION,

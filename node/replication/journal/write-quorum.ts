@@ -70,6 +70,8 @@ export class WriteQuorum {
   readonly #failures: ServiceFailures
   /** The periodic check while started (undefined: stopped, or not started yet). */
   #service: PeriodicService | undefined
+  /** The members live at the last look, sorted and joined. */
+  #lastLive: string | undefined
 
   constructor (opts: WriteQuorumOptions) {
     this.#opts = opts
@@ -100,6 +102,7 @@ export class WriteQuorum {
     this.#service = undefined
     this.#blocked = []
     this.#logged = new Set()
+    this.#lastLive = undefined
     return service?.stop() ?? Promise.resolve()
   }
 
@@ -110,10 +113,16 @@ export class WriteQuorum {
     return () => { this.#listeners.delete(listener) }
   }
 
-  /** Looks at every partition again: logs a change, and tells the listeners of newly blocked ones. */
-  update (): void {
+  /** Looks at every partition again: logs a change, and tells the listeners of newly blocked ones.
+   * `rosterSame`: the caller knows the roster did not change since the last look; then a look
+   * with the same members live is skipped (a view refreshed every few hundred ms, hearing nothing
+   * new, does not recompute 256 placements; the periodic look always runs). */
+  update (rosterSame = false): void {
     if (this.#service === undefined) return
     const live = this.#live()
+    const seen = [...live].sort().join(' ')
+    if (rosterSame && seen === this.#lastLive) return
+    this.#lastLive = seen
     const blocked: boolean[] = []
     const newly: number[] = []
     const unavailable = new Set<number>()

@@ -118,6 +118,22 @@ describe('ActorSystem', () => {
     expect(system.stats.actorsByKind.has('test-kind')).to.equal(false)
   })
 
+  it('should count its actors, entities and waiting messages as its lists do, without listing them (load)', async () => {
+    let open!: () => void
+    const gate = new Promise<void>((resolve) => { open = resolve })
+    const slow = system.spawn<CountMsg, undefined>({ async receive () { await gate; return undefined } }, { name: 'slow' })
+    const parent = system.spawn<CountMsg, undefined>({ init: (ctx) => { ctx.spawn(counter, { name: 'child' }) }, receive: () => undefined }, { name: 'parent' })
+    for (let i = 0; i < 3; i++) slow.tell({ type: 'inc', by: 1 })
+    await waitFor(() => system.actors().some((a) => a.path === '/parent/child'), 'the child to start')
+    const actors = system.actors()
+    const load = system.load()
+    expect(load).to.deep.equal({ actors: actors.length, entities: system.entities().length, mailbox: actors.reduce((sum, a) => sum + a.mailbox, 0) })
+    expect(load.mailbox, 'the two behind the one in flight').to.be.at.least(2)
+    open()
+    await system.stop(slow)
+    await system.stop(parent)
+  })
+
   it('should find live actors by path and address, and give a dead-letter ref for a path with no actor', async () => {
     const ref = system.spawn(counter, { name: 'found' })
     expect(system.lookup('/found')).to.equal(ref)

@@ -66,6 +66,33 @@ describe('write quorum', () => {
     expect(refused?.message).to.match(/^writes unavailable: 2 of the 3 replicas a write needs are reachable \(room\/r, taking the entity: down: c\)/)
   })
 
+  it('should skip a look with the roster unchanged and the same members live (a view refreshed with nothing new), and never one after either changed', () => {
+    live = new Set(['b', 'c'])
+    const storage = ['a', 'b', 'c']
+    const roster = storage.map((peerId) => ({ peerId, roles: ['storage'], capacity: 1 }))
+    let placements = 0
+    quorum = new WriteQuorum({
+      self: 'a',
+      partitions: PARTITIONS,
+      placement: (p) => { placements++; return { replicas: replicasOf(p, roster, 3), writeQuorum: 2 } },
+      partitionOf: (entity) => partitionOf(entity, PARTITIONS),
+      live: () => live,
+      log: { warn: (obj, msg) => { lines.push({ obj: obj as Record<string, unknown>, msg }) } },
+      intervalMs: 3_600_000
+    })
+    quorum.start()
+    const looked = placements
+    quorum.update(true)
+    expect(placements, 'same members, same roster: skipped').to.equal(looked)
+    quorum.update(false)
+    expect(placements, 'the roster changed: looked again').to.equal(looked + PARTITIONS)
+    live.delete('b')
+    live.delete('c')
+    quorum.update(true)
+    expect(placements, 'other members live: looked again').to.be.at.least(looked + 2 * PARTITIONS)
+    expect(quorum.blocked(0), 'and it saw them down').to.equal(true)
+  })
+
   it('should log one warning line, with no stack, when writes become unavailable, and one when they are available again', () => {
     live = new Set(['b', 'c'])
     quorum = quorumOf(['a', 'b', 'c'])
