@@ -21,6 +21,9 @@ import type { RetentionPolicy } from './retention.ts'
 /** What a restore applies to each entity's records before it writes them (restoreFilter). */
 export interface RestoreFilter {
   records (entity: string, records: readonly StoredRecord[]): readonly StoredRecord[] | null
+  /** False when `records` leaves this entity's records as they are, whatever they hold (then a
+   * restore of it may read none of them: cutToBackup). Absent: it may change any. */
+  touches? (entity: string): boolean
   /** Runs once the entity is restored (its hold let go), before the restore counts it done: what
    * the filter could not write (a record a replica kept because it was the backup's already) is
    * carried out again through the entity itself. A rejection fails the restore. */

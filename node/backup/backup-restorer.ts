@@ -6,8 +6,8 @@ import type { BackupKey } from './backup-key.ts'
 import { openChunk } from './chunk-crypto.ts'
 import { CATALOG_ERROR_CHARS, HOLD_ASK_MS, JOB_LEFT_SHOWN, RESTORE_CHUNK_CACHE, RESTORE_CONCURRENCY, REWRITE_TRIES } from './constants.ts'
 import { BackupRestoreError, UnknownBackupError } from './errors.ts'
-import { replicaClient, rewriteJournal } from './journal-rewrite.ts'
-import type { ReplicaClient } from './journal-rewrite.ts'
+import { cutToBackup, replicaClient, rewriteJournal } from './journal-rewrite.ts'
+import type { ReplicaClient, Rewritten } from './journal-rewrite.ts'
 import type { ManifestPartition } from './manifest.ts'
 import { chunkSpan, decodeBlock } from './partition-stream.ts'
 import type { DecodedEntity, EntityBlock } from './partition-stream.ts'
@@ -49,7 +49,12 @@ interface Run {
   /** The backup's records were sealed under the keys they get here (its partition count is this
    * cluster's): written back as they are (rewriteJournal's sealedKeys). */
   readonly sealedKeys: boolean
+  /** One entity, as it was (no `since`, nothing of it erased since): cut to the backup's log where
+   * every replica holds it whole, its records read only where that does not do (cutToBackup). */
+  readonly cutFirst: boolean
   records: number
+  /** Entities cut to the backup's log without reading it (cutToBackup). */
+  cut: number
   dropped: number
   written: number
   done: number
@@ -102,7 +107,7 @@ export class BackupRestorer {
     const filter = dryRun ? undefined : await opts.restoreFilter?.()
     const progress = new RestoreProgress({ catalog, id: rid, node: opts.self, total: chosen.length, start, dryRun, ...opts.checkpointMs !== undefined && { everyMs: opts.checkpointMs }, ...opts.log !== undefined && { log: opts.log } })
     try {
-      const summary = await this.#restoreChosen({ control, key, id, selection, dryRun, chosen, progress, changes: [], plain: new Map(), inFlight: new Set(), filter, sealedKeys: manifest.partitionCount === opts.journal.partitions, records: 0, dropped: 0, written: 0, done: start, restoredHere: 0, failure: undefined })
+      const summary = await this.#restoreChosen({ control, key, id, selection, dryRun, chosen, progress, changes: [], plain: new Map(), inFlight: new Set(), filter, sealedKeys: manifest.partitionCount === opts.journal.partitions, cutFirst: wanted !== undefined && (filter === undefined || filter.touches?.(wanted) === false), records: 0, cut: 0, dropped: 0, written: 0, done: start, restoredHere: 0, failure: undefined })
       await progress.settled()
       if (!dryRun) await catalog.ask({ type: 'restore-end', id: rid, error: null, node: opts.self, ts: Date.now() }, true)
       return `${summary}${start > 0 ? `; resumed at entity ${start + 1} of ${chosen.length} (restore ${rid})` : ''}`
@@ -128,6 +133,25 @@ export class BackupRestorer {
       const { p, block } = chosen[i] as Chosen
       control.signal.throwIfAborted()
       if (progress.fenced !== undefined) throw progress.fenced
+      if (selection.since === undefined && dryRun) {
+        // a dry run needs no more of a block than the manifest says: how many records it holds
+        await this.#compare(run, p, block, block.head)
+        run.records += block.head
+        this.#compared(run, i)
+        continue
+      }
+      if (selection.since === undefined && run.cutFirst) {
+        // cut to the backup's log where every replica holds it whole; its records are read only
+        // where that does not do
+        await this.#startRewrite(run, i, p, block, async (clients) => {
+          const cut = await cutToBackup(block.entity, block.head, block.headEpoch, clients, `restore-${run.id}`)
+          if (cut === undefined) return await this.#rewriteFrom(run, p, block, await this.#readBlock(run.key, p, block, run.plain), clients)
+          run.cut++
+          return cut
+        })
+        run.records += block.head
+        continue
+      }
       const decoded = await this.#readBlock(run.key, p, block, run.plain)
       if (selection.since !== undefined && !decoded.records.some((r) => eventTime(r.event) >= (selection.since as number))) {
         run.done++
@@ -136,11 +160,9 @@ export class BackupRestorer {
         continue
       }
       if (dryRun) {
-        await this.#compare(run, p, block, decoded)
+        await this.#compare(run, p, block, decoded.head)
         run.records += decoded.head
-        run.done++
-        progress.complete(i)
-        control.progress({ done: run.done, left: run.changes.slice(0, JOB_LEFT_SHOWN), message: `${run.done} of ${chosen.length} entities compared` })
+        this.#compared(run, i)
       } else {
         const records = run.filter === undefined ? decoded.records : run.filter.records(block.entity, decoded.records)
         if (records === null) {
@@ -150,7 +172,8 @@ export class BackupRestorer {
           control.progress({ done: run.done })
           continue
         }
-        await this.#startRewrite(run, i, p, block, records === decoded.records ? decoded : { ...decoded, records })
+        const taken = records === decoded.records ? decoded : { ...decoded, records }
+        await this.#startRewrite(run, i, p, block, async (clients) => await this.#rewriteFrom(run, p, block, taken, clients))
         run.records += decoded.head
       }
     }
@@ -159,7 +182,8 @@ export class BackupRestorer {
     const taken = dryRun ? run.changes.length : run.restoredHere
     if (selection.since !== undefined && taken === 0 && start === 0) throw new UnknownBackupError(id, `it holds no entity changed at or after ${new Date(selection.since).toISOString()}`)
     if (dryRun) return `dry run of ${id}: ${taken} entities (${run.records} records) would be restored; nothing was written`
-    return `restored ${taken} entities (${run.records} records) from ${id}: ${run.written} records written, the rest held as the backup has them already${run.dropped > 0 ? `; ${run.dropped} records written after it are gone` : ''}`
+    const cut = run.cut === 0 ? '' : `; ${run.cut === taken ? 'its replicas held the backup\'s records whole: cut to them, nothing of the backup read' : `${run.cut} cut to the backup's records their replicas held whole`}`
+    return `restored ${taken} entities (${run.records} records) from ${id}: ${run.written} records written, the rest held as the backup has them already${run.dropped > 0 ? `; ${run.dropped} records written after it are gone` : ''}${cut}`
   }
 
   /** The replicas of a partition, as a restore writes (and a dry run reads) them. */
@@ -169,28 +193,41 @@ export class BackupRestorer {
     return new Map(replicas.map((node) => [node, replicaClient(system, journal, self, node, partition)]))
   }
 
-  /** A dry run's look at one entity: what its replicas hold now against the backup. */
-  async #compare (run: Run, p: ManifestPartition, block: EntityBlock, decoded: DecodedEntity): Promise<void> {
+  /** A dry run compared one more entity. */
+  #compared (run: Run, i: number): void {
+    run.done++
+    run.progress.complete(i)
+    run.control.progress({ done: run.done, left: run.changes.slice(0, JOB_LEFT_SHOWN), message: `${run.done} of ${run.chosen.length} entities compared` })
+  }
+
+  /** A dry run's look at one entity: what its replicas hold now against the backup's `head` records. */
+  async #compare (run: Run, p: ManifestPartition, block: EntityBlock, head: number): Promise<void> {
     // the replicas that answer say what is there; one that does not would make the restore fail
     const heads = await Promise.all([...this.#clients(p.partition).values()].map(async (c) => await c({ op: 'summary', entity: block.entity }).then((s) => s.head, () => undefined)))
     const answered = heads.filter((h): h is number => h !== undefined)
     const now = Math.max(0, ...answered)
-    const why = now === decoded.head ? `${now} records now and in the backup: rewritten as the backup's`
-      : now > decoded.head ? `${now} records now, ${decoded.head} in the backup: the ${now - decoded.head} written since would go`
-        : `${now} records now, ${decoded.head} in the backup: ${decoded.head - now} would come back`
+    const why = now === head ? `${now} records now and in the backup: rewritten as the backup's`
+      : now > head ? `${now} records now, ${head} in the backup: the ${now - head} written since would go`
+        : `${now} records now, ${head} in the backup: ${head - now} would come back`
     const down = heads.length - answered.length
     run.changes.push({ item: block.entity, why: down === 0 ? why : `${why}; ${down} of its ${heads.length} replicas did not answer, and a restore needs them all` })
   }
 
-  /** Starts rewriting one entity, waiting while RESTORE_CONCURRENCY rewrites run (blocks are read
-   * in order, since a chunk serves its neighbours, and rewritten several at a time). */
-  async #startRewrite (run: Run, i: number, p: ManifestPartition, block: EntityBlock, decoded: DecodedEntity): Promise<void> {
+  /** One try at making an entity's journal the backup's `decoded` records (rewriteJournal). */
+  async #rewriteFrom (run: Run, p: ManifestPartition, block: EntityBlock, decoded: DecodedEntity, clients: ReadonlyMap<string, ReplicaClient>): Promise<Rewritten> {
+    const slash = block.entity.indexOf('/')
+    const state = (): unknown => this.#ctx.opts.system.foldState(block.entity.slice(0, slash), block.entity.slice(slash + 1), decoded.records)
+    return await rewriteJournal(block.entity, decoded.records, state, clients, `restore-${run.id}`, decoded.trimmed, { sealedKeys: run.sealedKeys })
+  }
+
+  /** Starts restoring one entity by `write` (tried again as #rewriteHeld says), waiting while
+   * RESTORE_CONCURRENCY run (blocks are read in order, since a chunk serves its neighbours, and
+   * rewritten several at a time). */
+  async #startRewrite (run: Run, i: number, p: ManifestPartition, block: EntityBlock, write: (clients: ReadonlyMap<string, ReplicaClient>) => Promise<Rewritten>): Promise<void> {
     while (run.inFlight.size >= RESTORE_CONCURRENCY) await Promise.race(run.inFlight)
     if (run.failure !== undefined) throw run.failure
-    const { system } = this.#ctx.opts
-    const slash = block.entity.indexOf('/')
-    const state = (): unknown => system.foldState(block.entity.slice(0, slash), block.entity.slice(slash + 1), decoded.records)
-    const rewrite = this.#rewriteHeld(block.entity, decoded, state, this.#clients(p.partition), `restore-${run.id}`, run.sealedKeys).then(async (result) => {
+    const clients = this.#clients(p.partition)
+    const rewrite = this.#rewriteHeld(block.entity, async () => await write(clients)).then(async (result) => {
       // what the filter could not write is carried out again through the entity (the erasure log)
       await run.filter?.after?.(block.entity)
       run.dropped += Math.max(0, result.dropped)
@@ -208,7 +245,7 @@ export class BackupRestorer {
 
   /** One entity's journal rewritten while its owner holds it still (tried again when an activation
    * raced the rewrite). */
-  async #rewriteHeld (entity: string, decoded: DecodedEntity, state: () => unknown, clients: ReadonlyMap<string, ReplicaClient>, activation: string, sealedKeys: boolean): Promise<{ dropped: number, written: number }> {
+  async #rewriteHeld (entity: string, write: () => Promise<Rewritten>): Promise<Rewritten> {
     const owner = this.#ctx.opts.ownerOf?.(entity) ?? this.#ctx.opts.self
     const hold = this.#ctx.opts.system.actorAt<RestoreHoldMsg>({ node: owner, path: RESTORE_HOLD_PATH })
     // an owner that cannot hold it (down, not answering) runs no activation of it to hold: the
@@ -217,7 +254,7 @@ export class BackupRestorer {
     try {
       for (let attempt = 1; ; attempt++) {
         try {
-          return await rewriteJournal(entity, decoded.records, state, clients, activation, decoded.trimmed, { sealedKeys })
+          return await write()
         } catch (err) {
           if (!(err instanceof BackupRestoreError) || attempt >= REWRITE_TRIES) throw err
         }

@@ -1,6 +1,6 @@
 import type { ActorSystem } from '../../actors/index.ts'
-import { APPEND_BATCH_RECORDS, REPLICA_ASK_MS, SEALED_APPEND_BYTES, SEALED_APPEND_RECORDS, SealedRecord, checkReplicaReply, floorOf, frameStored, matchPoint, shardHolderPath, withRecords } from '../replication/index.ts'
-import type { ReplicaRequest, ReplicatedJournal, ReplyOf, ShardHolderMsg, StoredRecord, StoredSnapshot } from '../replication/index.ts'
+import { APPEND_BATCH_RECORDS, REPLICA_ASK_MS, SEALED_APPEND_BYTES, SEALED_APPEND_RECORDS, SealedRecord, checkReplicaReply, epochAt, floorOf, frameStored, matchPoint, shardHolderPath, withRecords } from '../replication/index.ts'
+import type { LogSummary, ReplicaRequest, ReplicatedJournal, ReplyOf, ShardHolderMsg, StoredRecord, StoredSnapshot } from '../replication/index.ts'
 import { FENCE_TRIES } from './constants.ts'
 import { BackupRestoreError } from './errors.ts'
 
@@ -60,6 +60,14 @@ async function appendSealed (entity: string, pages: SealedPages, records: readon
   return at - from
 }
 
+/** How a restore left an entity's journal: the epoch it fenced (0: none, nothing to do), the
+ * records it dropped (written after the backup) and those it wrote. */
+export interface Rewritten {
+  readonly epoch: number
+  readonly dropped: number
+  readonly written: number
+}
+
 /** One replica of a partition, asked as an owner asks it. */
 export type ReplicaClient = <R extends ReplicaRequest>(request: R) => Promise<ReplyOf<R>>
 
@@ -104,15 +112,8 @@ export function replicaClient (system: ActorSystem, journal: ReplicatedJournal, 
  * the writes stale: BackupRestoreError, and the caller tries again.
  */
 export async function rewriteJournal (entity: string, records: readonly StoredRecord[], state: () => unknown, replicas: ReadonlyMap<string, ReplicaClient>, activation: string,
-  trimmed?: { readonly floor: number, readonly snapshot: StoredSnapshot }, opts: RewriteOptions = {}): Promise<{ epoch: number, dropped: number, written: number }> {
-  const fail = (why: string): never => { throw new BackupRestoreError(`${entity}: ${why}`) }
-  const ask = async <R extends ReplicaRequest>(node: string, request: R): Promise<ReplyOf<R>> => {
-    try {
-      return await (replicas.get(node) as ReplicaClient)(request)
-    } catch (err) {
-      return fail(`replica ${node} did not answer (${(err as Error).message}); a restore needs every replica of the partition`)
-    }
-  }
+  trimmed?: { readonly floor: number, readonly snapshot: StoredSnapshot }, opts: RewriteOptions = {}): Promise<Rewritten> {
+  const { fail, ask } = asking(entity, replicas)
   const floor = trimmed?.floor ?? 1
   const n = floor - 1 + records.length
   if (!records.every((r, i) => r.seq === floor + i)) fail(`the records to write are not seq ${floor}..N`)
@@ -124,14 +125,7 @@ export async function rewriteJournal (entity: string, records: readonly StoredRe
   const backupLog = { segments: withRecords([], 1, records.map((r) => r.epoch)), head: n }
   const shared = new Map([...summaries].map(([node, s]) => [node, n === 0 || trimmed !== undefined ? 0 : matchPoint(backupLog, s)]))
   if (n > 0 && trimmed === undefined && nodes.every((node) => shared.get(node) === n && summaries.get(node)?.head === n)) return { epoch: 0, dropped: 0, written: 0 }
-  let epoch = Math.max(0, ...[...summaries.values()].map((s) => s.promised)) + 1
-  for (let tries = 0; ; tries++) {
-    const answers = await Promise.all(nodes.map(async (node) => await ask(node, { op: 'fence', entity, epoch, activation })))
-    const refused = answers.filter((a) => !a.ok)
-    if (refused.length === 0) break
-    if (tries + 1 >= FENCE_TRIES) fail(`${FENCE_TRIES} fences were refused (an owner keeps taking it); try again`)
-    epoch = Math.max(...refused.map((a) => (a as { promised: number }).promised)) + 1
-  }
+  const { epoch } = await fenceEvery(entity, nodes, summaries, activation, ask, fail)
   let written = 0
   let folded: { state: unknown } | undefined
   if (opts.sealedKeys === true && trimmed === undefined && n > 0 && records.every(isSealed)) {
@@ -179,4 +173,66 @@ export async function rewriteJournal (entity: string, records: readonly StoredRe
     }
   }))
   return { epoch, dropped, written }
+}
+
+type Ask = <R extends ReplicaRequest>(node: string, request: R) => Promise<ReplyOf<R>>
+
+/** A restore's asks of an entity's replicas: every replica must answer (BackupRestoreError). */
+function asking (entity: string, replicas: ReadonlyMap<string, ReplicaClient>): { fail: (why: string) => never, ask: Ask } {
+  const fail = (why: string): never => { throw new BackupRestoreError(`${entity}: ${why}`) }
+  const ask: Ask = async (node, request) => {
+    try {
+      return await (replicas.get(node) as ReplicaClient)(request)
+    } catch (err) {
+      return fail(`replica ${node} did not answer (${(err as Error).message}); a restore needs every replica of the partition`)
+    }
+  }
+  return { fail, ask }
+}
+
+/** Fences an epoch above every promise `summaries` show on every replica (higher when one refuses);
+ * the epoch, and each replica's log as its promise reported it. */
+async function fenceEvery (entity: string, nodes: readonly string[], summaries: ReadonlyMap<string, LogSummary>, activation: string, ask: Ask, fail: (why: string) => never): Promise<{ epoch: number, fenced: Map<string, LogSummary> }> {
+  let epoch = Math.max(0, ...[...summaries.values()].map((s) => s.promised)) + 1
+  for (let tries = 0; ; tries++) {
+    const answers = await Promise.all(nodes.map(async (node) => [node, await ask(node, { op: 'fence', entity, epoch, activation })] as const))
+    const refused = answers.flatMap(([, a]) => a.ok ? [] : [a.promised])
+    if (refused.length === 0) return { epoch, fenced: new Map(answers.map(([node, a]) => [node, (a as { summary: LogSummary }).summary])) }
+    if (tries + 1 >= FENCE_TRIES) fail(`${FENCE_TRIES} fences were refused (an owner keeps taking it); try again`)
+    epoch = Math.max(...refused) + 1
+  }
+}
+
+/** Whether a replica's log is the backup's up to its last record (`head`, of `headEpoch`: by log
+ * matching the same records up to it) with nothing built past it but records: its floor and its
+ * snapshot at or below `head`. */
+function holdsBackup (s: LogSummary, head: number, headEpoch: number): boolean {
+  return s.head >= head && floorOf(s) <= head && s.snapshotSeq <= head && epochAt(s.segments, s.head, head) === headEpoch
+}
+
+/**
+ * A restore that reads nothing of the backup (a room put back to last night's backup after a bad
+ * afternoon): when every replica holds the backup's log whole (holdsBackup), the entity's journal
+ * becomes the backup's by cutting what each holds after the backup's last record, `head`. A fence
+ * above every promise first (no owner writes again under an older epoch), then a truncate where a
+ * replica holds more: what was written after the backup goes, as a rewrite drops it. Undefined
+ * when some replica's log is not so, before the fence or after it (a write landed between): the
+ * caller then reads the backup's records and rewrites them (rewriteJournal). What the replicas hold
+ * up to `head` stays as it is, as rewriteJournal leaves the part a replica shares with the backup.
+ */
+export async function cutToBackup (entity: string, head: number, headEpoch: number, replicas: ReadonlyMap<string, ReplicaClient>, activation: string): Promise<Rewritten | undefined> {
+  if (head < 1) return undefined
+  const { fail, ask } = asking(entity, replicas)
+  const nodes = [...replicas.keys()]
+  const summaries = new Map(await Promise.all(nodes.map(async (node) => [node, await ask(node, { op: 'summary', entity })] as const)))
+  if (![...summaries.values()].every((s) => holdsBackup(s, head, headEpoch))) return undefined
+  if ([...summaries.values()].every((s) => s.head === head)) return { epoch: 0, dropped: 0, written: 0 }
+  const { epoch, fenced } = await fenceEvery(entity, nodes, summaries, activation, ask, fail)
+  if (![...fenced.values()].every((s) => holdsBackup(s, head, headEpoch))) return undefined
+  await Promise.all(nodes.map(async (node) => {
+    if ((fenced.get(node) as LogSummary).head === head) return
+    const cut = await ask(node, { op: 'truncate', entity, epoch, activation, after: head, afterEpoch: headEpoch })
+    if (cut.result !== 'ok') fail(`replica ${node} answered ${cut.result} to the restore's truncate (an activation took the entity meanwhile); try again`)
+  }))
+  return { epoch, dropped: Math.max(...[...fenced.values()].map((s) => s.head)) - head, written: 0 }
 }

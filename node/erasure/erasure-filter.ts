@@ -95,6 +95,19 @@ export class ErasureFilter {
     })
   }
 
+  /** Whether `records` may change this entity's records (or leave the entity as it is: null), by
+   * the same rules, without looking at them. */
+  touches (entity: string): boolean {
+    const slash = entity.indexOf('/')
+    const type = entity.slice(0, slash)
+    const key = entity.slice(slash + 1)
+    if (type === ERASURES.type) return true
+    if (type === AGENT.type || type === TOOL_POLICY.type) return this.#users.has(key)
+    if (type === USERS.type) return this.#users.size > 0
+    if (type !== ROOM.type) return false
+    return this.#users.size > 0 || this.#view.redactions[key] !== undefined
+  }
+
   /** The entity's records as the restore may write them, or null: leave the entity as it is now. */
   records (entity: string, records: readonly StoredRecord[]): readonly StoredRecord[] | null {
     const slash = entity.indexOf('/')

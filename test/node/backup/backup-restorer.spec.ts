@@ -35,11 +35,32 @@ describe('BackupRestorer', function () {
     expect(await history(a, 'lobby-1')).to.have.length(6)
     const restored = await finished(jobs, service.restore(entry.id, { room: 'lobby-1' }, false))
     expect(restored.state, restored.error ?? '').to.equal('done')
-    expect(restored.message).to.match(/restored 1 entities \(4 records\).*2 records written after it are gone/)
+    expect(restored.message).to.match(/restored 1 entities \(4 records\).*2 records written after it are gone; its replicas held the backup's records whole: cut to them, nothing of the backup read/)
     // every node reads the room as it was in the backup, and it takes new posts after that
     for (const n of nodes) expect(await history(n, 'lobby-1'), n.id).to.deep.equal(backedUp)
     expect((await postTo(a, 'lobby-1', 'again')).seq).to.equal(5)
     expect(await history(b, 'lobby-2'), 'another room untouched').to.deep.equal(lobby2)
+  })
+
+  it('should read the backup\'s records of one room where its replicas no longer hold them (the room lost its journal), and write them back', async () => {
+    const { nodes, service, jobs } = await cluster()
+    const [a, b] = nodes as [TestNode, TestNode]
+    for (let i = 0; i < 5; i++) await postTo(a, 'atrium', `kept ${i}`)
+    expect((await finished(jobs, service.create())).state).to.equal('done')
+    const [entry] = await service.list() as [BackupEntry]
+    const backedUp = await history(b, 'atrium')
+    // every replica's journal of the room replaced by one record of a later epoch (its disk lost, an owner started over)
+    const entity = 'room/atrium'
+    for (const n of nodes) {
+      const core = n.journal.core(n.journal.storage.partitionOf(entity))
+      const epoch = (await core.handle({ op: 'summary', entity })).promised + 1
+      expect(await core.handle({ op: 'fence', entity, epoch, activation: 'lost' })).to.include({ ok: true })
+      expect((await core.handle({ op: 'append', entity, epoch, activation: 'lost', prevSeq: 0, prevEpoch: 0, records: [{ seq: 1, epoch, event: { type: 'member-joined', user: 'zed', ts: 1 } }] })).result).to.equal('ok')
+    }
+    const restored = await finished(jobs, service.restore(entry.id, { room: 'atrium' }, false))
+    expect(restored.state, restored.error ?? '').to.equal('done')
+    expect(restored.message).to.match(/restored 1 entities \(5 records\).*: 15 records written/).and.not.match(/cut to/)
+    for (const n of nodes) expect(await history(n, 'atrium'), n.id).to.deep.equal(backedUp)
   })
 
   it('should restore every entity of a backup, and refuse a backup of another key before reading or writing anything', async () => {

@@ -41,6 +41,21 @@ describe('ErasureFilter', () => {
     expect(new ErasureFilter({ users: [], redactions: {} }).records('room/general', records)).to.equal(records)
   })
 
+  it('should say which entities its records may change, without looking at them (a restore reads none of those it leaves alone)', () => {
+    const empty = new ErasureFilter({ users: [], redactions: {} })
+    const redactedOnly = new ErasureFilter({ users: [], redactions: { general: [[3, 3]] } })
+    const cases: Array<[ErasureFilter, string, boolean]> = [
+      [filter, 'room/random', true], [filter, 'agent/alice', true], [filter, 'agent/bob', false], [filter, 'tool-policy/alice', true],
+      [filter, 'users/all', true], [filter, 'erasures/log', true], [filter, 'rooms/all', false],
+      [empty, 'room/general', false], [empty, 'users/all', false], [empty, 'agent/alice', false], [empty, 'erasures/log', true],
+      [redactedOnly, 'room/general', true], [redactedOnly, 'room/random', false], [redactedOnly, 'users/all', false]
+    ]
+    for (const [f, entity, touches] of cases) expect(f.touches(entity), entity).to.equal(touches)
+    // and it agrees with what records does: an entity it says it leaves alone gets the very records back
+    const records = [post(1, 'alice', 'x'), post(3, 'bob', 'y')]
+    for (const [f, entity, touches] of cases) if (!touches) expect(f.records(entity, records), entity).to.equal(records)
+  })
+
   describe('after', () => {
     let rig: ErasureRig
     beforeEach(async () => { rig = await new ErasureRig().open() })
