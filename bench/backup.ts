@@ -11,8 +11,10 @@
  * Figures: backup MiB/s; an incremental backup after 1% of the rooms got new posts (bytes stored,
  * ours against restic's "Added to the repository"); verify of every byte (`backup verify --full`
  * against `restic check --read-data`); one room restored (p50 of ROOM_SAMPLES) after it got 1% more
- * posts (they go), and after it lost its journal (written whole); a full restore after every room
- * lost its journal.
+ * posts (they go), the same with a snapshot past the backup as an owner takes them (the backup's
+ * snapshot goes in its place), and after it lost its journal (written whole); a full restore after
+ * every room lost its journal. Each room holds a snapshot at its last hundredth event, as its owner
+ * leaves it.
  * MiB/s on both sides are over the same bytes: the records as restic backs them up (msgpack [seq,
  * epoch, event] each, one file per room). Ours keeps each record as stored, seal included, so its
  * stream is larger.
@@ -140,12 +142,18 @@ export const backupBench: Bench = {
         await appendPosts(nodes, room, heads.get(room) ?? 0, Math.ceil(perRoom / 100), heads)
         oneRoom.push((await timed(async () => await settle(jobs, service.restore(second?.id ?? '', { room: `b${50 + i}` }, false)))).ms)
       }
+      const snapshotRoom: number[] = []
+      for (let i = 0; i < ROOM_SAMPLES; i++) {
+        const room = `room/b${60 + i}`
+        await appendPosts(nodes, room, heads.get(room) ?? 0, Math.ceil(perRoom / 100), heads, true)
+        snapshotRoom.push((await timed(async () => await settle(jobs, service.restore(second?.id ?? '', { room: `b${60 + i}` }, false)))).ms)
+      }
       const lostRoom: number[] = []
       for (let i = 0; i < ROOM_SAMPLES; i++) {
         await loseJournal(nodes, `room/b${70 + i}`)
         lostRoom.push((await timed(async () => await settle(jobs, service.restore(second?.id ?? '', { room: `b${70 + i}` }, false)))).ms)
       }
-      log(`  one room restored: p50 ${median(oneRoom).toFixed(0)} ms after 1% more posts, ${median(lostRoom).toFixed(0)} ms after it lost its journal`)
+      log(`  one room restored: p50 ${median(oneRoom).toFixed(0)} ms after 1% more posts, ${median(snapshotRoom).toFixed(0)} ms after 1% more posts and a snapshot past the backup, ${median(lostRoom).toFixed(0)} ms after it lost its journal`)
       for (let r = 0; r < ROOMS; r++) await loseJournal(nodes, `room/b${r}`)
       await quiet()
       const beforeRestore = await resetPeak()
@@ -159,6 +167,7 @@ export const backupBench: Bench = {
           theirRoom.push((await timed(async () => await run(restic, ['restore', 'latest', '--target', target, '--include', join(files, `room-b${50 + i}.bin`)], { env, maxBuffer: 64 * MIB }))).ms)
         }
         add(figure('one-room-restore-ms-p50', 'ms', median(oneRoom), 'restic restore --include one room\'s file', median(theirRoom), '<= 100 ms (lower is better)'))
+        add(figure('one-room-restore-snapshot-past-ms-p50', 'ms', median(snapshotRoom), 'restic restore --include one room\'s file', median(theirRoom), '<= 100 ms (lower is better)'))
         add(figure('one-room-restore-after-loss-ms-p50', 'ms', median(lostRoom), 'restic restore --include one room\'s file', median(theirRoom), 'lower is better'))
         const full = await timed(async () => await run(restic, ['restore', 'latest', '--target', join(dir.path, 'restic-all')], { env, maxBuffer: 64 * MIB }))
         add(figure('full-restore-mib-per-s-vs-restic', 'MiB/s', rate(restoreAll.ms), 'restic restore to a directory', rate(full.ms), '>= 0.3 (three replicas written, restic one)'))
@@ -212,6 +221,10 @@ async function writeRoom (nodes: readonly TestNode[], files: string, entity: str
     epoch: 1,
     event: { type: 'message-posted', user: `u${(from + i) % 50}`, text: `${from + i} ${TEXT}${TEXT.slice(0, (from + i) % 80)}`, ts: 1_790_000_000_000 + from + i }
   }))
+  // a new room's snapshot as its owner leaves it (every 100 events: the last one, of the room's
+  // real state then), which the backup keeps beside its records
+  const at = Math.floor(count / 100) * 100
+  const snapshot = from === 0 && at > 0 ? { seq: at, state: (nodes[0] as TestNode).system.foldState('room', entity.slice(entity.indexOf('/') + 1), records.slice(0, at)) } : undefined
   for (const n of nodes) {
     const core = n.journal.core(n.journal.storage.partitionOf(entity))
     if (from === 0) await core.handle({ op: 'fence', entity, epoch: 1, activation: 'bench' })
@@ -220,6 +233,7 @@ async function writeRoom (nodes: readonly TestNode[], files: string, entity: str
       const reply = await core.handle({ op: 'append', entity, epoch: 1, activation: 'bench', prevSeq: from + i, prevEpoch: from + i === 0 ? 0 : 1, records: page })
       if (reply.result !== 'ok') throw new Error(`bench: append to ${entity} answered ${reply.result}`)
     }
+    if (snapshot !== undefined) await core.handle({ op: 'save-snapshot', entity, epoch: 1, snapshot })
   }
   const file = join(files, `${entity.replace('/', '-')}.bin`)
   const encoded = Buffer.concat(records.map((r) => codec.encode([r.seq, r.epoch, r.event])))
@@ -230,7 +244,7 @@ async function writeRoom (nodes: readonly TestNode[], files: string, entity: str
 
 /** `count` posts appended to `entity` after `from` on every replica, as its owner would (restic's
  * files are left: they stand for what the backup holds). */
-async function appendPosts (nodes: readonly TestNode[], entity: string, from: number, count: number, heads: Map<string, number>): Promise<void> {
+async function appendPosts (nodes: readonly TestNode[], entity: string, from: number, count: number, heads: Map<string, number>, snapshot = false): Promise<void> {
   const records = Array.from({ length: count }, (_, i) => ({
     seq: from + i + 1, epoch: 1, event: { type: 'message-posted', user: 'u1', text: `after the backup ${from + i} ${TEXT}`, ts: 1_790_000_000_000 + from + i }
   }))
@@ -240,6 +254,9 @@ async function appendPosts (nodes: readonly TestNode[], entity: string, from: nu
       const reply = await core.handle({ op: 'append', entity, epoch: 1, activation: 'bench', prevSeq: from + i, prevEpoch: 1, records: records.slice(i, i + 256) })
       if (reply.result !== 'ok') throw new Error(`bench: append to ${entity} answered ${reply.result}`)
     }
+    // an owner snapshots every 100 events: one past the backup's head (the restore puts the
+    // backup's snapshot in its place)
+    if (snapshot) await core.handle({ op: 'save-snapshot', entity, epoch: 1, snapshot: { seq: from + count, state: { bench: 'a snapshot past the backup' } } })
   }
   heads.set(entity, from + count)
 }

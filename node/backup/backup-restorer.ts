@@ -1,5 +1,5 @@
 import type { Job, JobControl } from '../jobs/index.ts'
-import type { StoredRecord } from '../replication/index.ts'
+import type { StoredRecord, StoredSnapshot } from '../replication/index.ts'
 import type { BackupContext, RestoreFilter } from './backup-context.ts'
 import { newRestoreId } from './backup-id.ts'
 import type { BackupKey } from './backup-key.ts'
@@ -9,7 +9,7 @@ import { BackupRestoreError, UnknownBackupError } from './errors.ts'
 import { cutToBackup, replicaClient, rewriteJournal } from './journal-rewrite.ts'
 import type { ReplicaClient, Rewritten } from './journal-rewrite.ts'
 import type { ManifestPartition } from './manifest.ts'
-import { chunkSpan, decodeBlock } from './partition-stream.ts'
+import { chunkSpan, decodeBlock, decodeLatest } from './partition-stream.ts'
 import type { DecodedEntity, EntityBlock } from './partition-stream.ts'
 import { RESTORE_HOLD_PATH } from './restore-hold.ts'
 import type { RestoreHoldMsg } from './restore-hold.ts'
@@ -144,7 +144,8 @@ export class BackupRestorer {
         // cut to the backup's log where every replica holds it whole; its records are read only
         // where that does not do
         await this.#startRewrite(run, i, p, block, async (clients) => {
-          const cut = await cutToBackup(block.entity, block.head, block.headEpoch, clients, `restore-${run.id}`)
+          const snapshot = block.snapshot === undefined ? undefined : async () => await this.#readLatest(run.key, p, block, run.plain)
+          const cut = await cutToBackup(block.entity, block.head, block.headEpoch, clients, `restore-${run.id}`, snapshot)
           if (cut === undefined) return await this.#rewriteFrom(run, p, block, await this.#readBlock(run.key, p, block, run.plain), clients)
           run.cut++
           return cut
@@ -182,7 +183,7 @@ export class BackupRestorer {
     const taken = dryRun ? run.changes.length : run.restoredHere
     if (selection.since !== undefined && taken === 0 && start === 0) throw new UnknownBackupError(id, `it holds no entity changed at or after ${new Date(selection.since).toISOString()}`)
     if (dryRun) return `dry run of ${id}: ${taken} entities (${run.records} records) would be restored; nothing was written`
-    const cut = run.cut === 0 ? '' : `; ${run.cut === taken ? 'its replicas held the backup\'s records whole: cut to them, nothing of the backup read' : `${run.cut} cut to the backup's records their replicas held whole`}`
+    const cut = run.cut === 0 ? '' : `; ${run.cut === taken ? 'its replicas held the backup\'s records whole: cut to them, no record of the backup read' : `${run.cut} cut to the backup's records their replicas held whole`}`
     return `restored ${taken} entities (${run.records} records) from ${id}: ${run.written} records written, the rest held as the backup has them already${run.dropped > 0 ? `; ${run.dropped} records written after it are gone` : ''}${cut}`
   }
 
@@ -268,7 +269,18 @@ export class BackupRestorer {
 
   /** One entity's block from its chunks (cached per restore: a full restore reads each chunk once). */
   async #readBlock (key: BackupKey, p: ManifestPartition, block: EntityBlock, cache: Map<string, Buffer>): Promise<DecodedEntity> {
-    const { first, last, skip } = chunkSpan(p.chunks.map((c) => c.size), block)
+    return decodeBlock(await this.#readSpan(key, p, block, cache), block, { lazy: true })
+  }
+
+  /** The snapshot a block holds (block.snapshot): only the chunks its frame spans are read. */
+  async #readLatest (key: BackupKey, p: ManifestPartition, block: EntityBlock, cache: Map<string, Buffer>): Promise<StoredSnapshot> {
+    const frame = block.snapshot as NonNullable<EntityBlock['snapshot']>
+    return decodeLatest(await this.#readSpan(key, p, { offset: block.offset + frame.offset, length: frame.length }, cache), block)
+  }
+
+  /** The bytes of a partition's stream from `offset`, `length` of them, from the chunks they span. */
+  async #readSpan (key: BackupKey, p: ManifestPartition, span: { readonly offset: number, readonly length: number }, cache: Map<string, Buffer>): Promise<Buffer> {
+    const { first, last, skip } = chunkSpan(p.chunks.map((c) => c.size), span)
     const parts: Buffer[] = []
     for (const c of p.chunks.slice(first, last + 1)) {
       let plain = cache.get(c.id)
@@ -280,7 +292,7 @@ export class BackupRestorer {
       }
       parts.push(plain)
     }
-    return decodeBlock(Buffer.concat(parts).subarray(skip, skip + block.length), block, { lazy: true })
+    return Buffer.concat(parts).subarray(skip, skip + span.length)
   }
 }
 

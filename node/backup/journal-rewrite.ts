@@ -204,33 +204,49 @@ async function fenceEvery (entity: string, nodes: readonly string[], summaries: 
 }
 
 /** Whether a replica's log is the backup's up to its last record (`head`, of `headEpoch`: by log
- * matching the same records up to it) with nothing built past it but records: its floor and its
- * snapshot at or below `head`. */
+ * matching the same records up to it), its floor at or below it. */
 function holdsBackup (s: LogSummary, head: number, headEpoch: number): boolean {
-  return s.head >= head && floorOf(s) <= head && s.snapshotSeq <= head && epochAt(s.segments, s.head, head) === headEpoch
+  return s.head >= head && floorOf(s) <= head && epochAt(s.segments, s.head, head) === headEpoch
 }
 
 /**
- * A restore that reads nothing of the backup (a room put back to last night's backup after a bad
+ * A restore that reads no record of the backup (a room put back to last night's backup after a bad
  * afternoon): when every replica holds the backup's log whole (holdsBackup), the entity's journal
  * becomes the backup's by cutting what each holds after the backup's last record, `head`. A fence
- * above every promise first (no owner writes again under an older epoch), then a truncate where a
- * replica holds more: what was written after the backup goes, as a rewrite drops it. Undefined
- * when some replica's log is not so, before the fence or after it (a write landed between): the
- * caller then reads the backup's records and rewrites them (rewriteJournal). What the replicas hold
- * up to `head` stays as it is, as rewriteJournal leaves the part a replica shares with the backup.
+ * above every promise first (no owner writes again under an older epoch); then, on a replica whose
+ * snapshot was built past `head` (from records that go), the backup's own snapshot of the entity in
+ * its place (`snapshot`, at or below `head`: recovery replays the records after it); then a
+ * truncate where a replica holds more. What was written after the backup goes, as rewriteJournal
+ * drops it. Undefined, with nothing written, when some replica's log is not so, before the fence
+ * or after it (a write landed between), or when a snapshot is past `head` and the backup holds none
+ * (`snapshot` absent): the caller then reads the backup's records and rewrites them. What the
+ * replicas hold up to `head` stays as it is, as rewriteJournal leaves the part a replica shares.
  */
-export async function cutToBackup (entity: string, head: number, headEpoch: number, replicas: ReadonlyMap<string, ReplicaClient>, activation: string): Promise<Rewritten | undefined> {
+export async function cutToBackup (entity: string, head: number, headEpoch: number, replicas: ReadonlyMap<string, ReplicaClient>, activation: string,
+  snapshot?: () => Promise<StoredSnapshot>): Promise<Rewritten | undefined> {
   if (head < 1) return undefined
   const { fail, ask } = asking(entity, replicas)
   const nodes = [...replicas.keys()]
   const summaries = new Map(await Promise.all(nodes.map(async (node) => [node, await ask(node, { op: 'summary', entity })] as const)))
-  if (![...summaries.values()].every((s) => holdsBackup(s, head, headEpoch))) return undefined
-  if ([...summaries.values()].every((s) => s.head === head)) return { epoch: 0, dropped: 0, written: 0 }
+  const usable = (logs: Iterable<LogSummary>): boolean => [...logs].every((s) => holdsBackup(s, head, headEpoch) && (s.snapshotSeq <= head || snapshot !== undefined))
+  if (!usable(summaries.values())) return undefined
+  if ([...summaries.values()].every((s) => s.head === head && s.snapshotSeq <= head)) return { epoch: 0, dropped: 0, written: 0 }
+  // the backup's snapshot is read before anything is written: a restore that fails reading it
+  // leaves the journal as it was
+  let taken: StoredSnapshot | undefined
+  const backupSnapshot = async (): Promise<StoredSnapshot> => (taken ??= await (snapshot as () => Promise<StoredSnapshot>)())
+  if ([...summaries.values()].some((s) => s.snapshotSeq > head)) await backupSnapshot()
   const { epoch, fenced } = await fenceEvery(entity, nodes, summaries, activation, ask, fail)
-  if (![...fenced.values()].every((s) => holdsBackup(s, head, headEpoch))) return undefined
+  if (!usable(fenced.values())) return undefined
   await Promise.all(nodes.map(async (node) => {
-    if ((fenced.get(node) as LogSummary).head === head) return
+    const held = fenced.get(node) as LogSummary
+    // the snapshot first: a replica stopped between the two holds the backup's snapshot and the
+    // records after it, which recovery reads as it should, until the restore is tried again
+    if (held.snapshotSeq > head) {
+      const saved = await ask(node, { op: 'save-snapshot', entity, epoch, snapshot: await backupSnapshot(), replace: true })
+      if (saved.result !== 'ok') fail(`replica ${node} refused the backup's snapshot (an activation took the entity meanwhile); try again`)
+    }
+    if (held.head === head) return
     const cut = await ask(node, { op: 'truncate', entity, epoch, activation, after: head, afterEpoch: headEpoch })
     if (cut.result !== 'ok') fail(`replica ${node} answered ${cut.result} to the restore's truncate (an activation took the entity meanwhile); try again`)
   }))

@@ -25,9 +25,11 @@ export interface ManifestPartition {
 
 /** What one backup holds and where: sealed under a key of its own, stored like a chunk. */
 export interface BackupManifest {
-  /** 2: its blocks hold records as the store kept them ('V' frames: partition-stream.ts); 1 (read,
-   * no longer written): records as msgpack [seq, epoch, event]. */
-  readonly format: 1 | 2
+  /** 3: its blocks may also hold their entity's snapshot ('P' frames, each named by its block's
+   * `snapshot`: block-decode.ts); 2: records as the store kept them ('V' frames); 1: records as
+   * msgpack [seq, epoch, event]. This version writes 3 and reads all three (a partition an
+   * incremental backup takes from an older one keeps the blocks it had). */
+  readonly format: 1 | 2 | 3
   readonly id: string
   /** ISO 8601. */
   readonly createdAt: string
@@ -42,8 +44,8 @@ export interface BackupManifest {
 /** The seal's format byte (sealManifest). */
 const FORMAT = 1
 /** The manifest formats this version reads (it writes MANIFEST_FORMAT). */
-const MANIFEST_FORMATS: readonly unknown[] = [1, 2]
-export const MANIFEST_FORMAT = 2
+const MANIFEST_FORMATS: readonly unknown[] = [1, 2, 3]
+export const MANIFEST_FORMAT = 3
 const BACKUP_ID = /^[A-Za-z0-9-]{1,64}$/
 const HEX64 = /^[0-9a-f]{64}$/
 const codec = createPlainCodec()
@@ -116,7 +118,7 @@ export function checkManifest (value: unknown): asserts value is BackupManifest 
   const m = value as Partial<BackupManifest> | null
   if (m === null || typeof m !== 'object') fail('not an object')
   const { format, id, createdAt, note, keyFingerprint, partitionCount, partitions } = m as Partial<BackupManifest>
-  if (!MANIFEST_FORMATS.includes(format)) fail(`format ${String(format).slice(0, 20)} (this version reads ${MANIFEST_FORMATS.join(' and ')}): made by a later version of Plexi, or damaged`)
+  if (!MANIFEST_FORMATS.includes(format)) fail(`format ${String(format).slice(0, 20)} (this version reads ${MANIFEST_FORMATS.join(', ')}): made by a later version of Plexi, or damaged`)
   if (typeof id !== 'string' || !BACKUP_ID.test(id)) fail('id')
   if (typeof createdAt !== 'string' || createdAt.length > 40 || Number.isNaN(Date.parse(createdAt))) fail('createdAt')
   if (typeof note !== 'string' || note.length > MAX_MANIFEST_NOTE) fail(`note (a string of at most ${MAX_MANIFEST_NOTE} characters)`)
@@ -145,6 +147,12 @@ export function checkManifest (value: unknown): asserts value is BackupManifest 
       }
       if (b.offset !== at || !Number.isSafeInteger(b.length) || b.length < 1 || !Number.isSafeInteger(b.head) || b.head < 1 ||
         !Number.isSafeInteger(b.headEpoch) || b.headEpoch < 0) fail(`partition ${p.partition}: ${b.entity}'s block (offset, length, head, headEpoch)`)
+      const snap = b.snapshot
+      // (within the block, before its 17-byte end: block-decode.ts)
+      if (snap !== undefined && (snap === null || typeof snap !== 'object' || !Number.isSafeInteger(snap.seq) || snap.seq < 1 || snap.seq > b.head ||
+        !Number.isSafeInteger(snap.offset) || snap.offset < 3 || !Number.isSafeInteger(snap.length) || snap.length < 6 || snap.offset + snap.length > b.length - 17)) {
+        fail(`partition ${p.partition}: ${b.entity}'s snapshot (seq at most its head, offset and length within its block)`)
+      }
       at += b.length
       last = b.entity
     }

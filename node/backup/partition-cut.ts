@@ -18,6 +18,9 @@ export interface EntityCut {
   /** A trimmed journal's floor (docs/replication.md, "Rewrites and trims") and the snapshot that
    * covers what is below it (its seq ≥ floor − 1, ≤ head). Absent: not trimmed (floor 1). */
   readonly trimmed?: { readonly floor: number, readonly snapshot: StoredSnapshot }
+  /** The replica's snapshot, when it held one at or below the head (a restore that cuts the
+   * journal back to the backup puts it in place of one built past it: cutToBackup). */
+  readonly latest?: StoredSnapshot
   /** The replica they were read from. */
   readonly from: string
 }
@@ -118,19 +121,19 @@ async function readCut (partition: number, peer: PartitionPeer, entity: string, 
   const { head, headEpoch } = summary
   const floor = floorOf(summary)
   let trimmed: EntityCut['trimmed']
+  // (one written after the listing, past the head, is the next backup's)
+  const held = summary.snapshotSeq > 0 || floor > 1 ? await peer.snapshot?.(entity) ?? undefined : undefined
+  const latest = held !== undefined && held.seq <= head && held.seq >= floor - 1 ? held : undefined
   if (floor > 1) {
-    const snapshot = await peer.snapshot?.(entity)
-    if (snapshot === undefined || snapshot === null || snapshot.seq < floor - 1 || snapshot.seq > head) {
-      throw new BackupSourceError(`${entity}: the replica trimmed it below ${floor} and holds no snapshot covering that up to its head`)
-    }
-    trimmed = { floor, snapshot }
+    if (latest === undefined) throw new BackupSourceError(`${entity}: the replica trimmed it below ${floor} and holds no snapshot covering that up to its head`)
+    trimmed = { floor, snapshot: latest }
   }
   const values = (stored ? await readStored(peer, entity, floor, head, signal) : undefined) ?? sealAll(partition, entity, floor, await readLog(peer, entity, floor, head, signal))
   // a log that changed under the listing (a new owner's recovery rewrote the head) is read again elsewhere
   const last = values.at(-1)
   const lastEpoch = last === undefined ? headEpoch : storedRecordEpoch(last)
   if (lastEpoch !== headEpoch) throw new BackupSourceError(`${entity}: record ${head} has epoch ${lastEpoch ?? 'unreadable'}, the listing said ${headEpoch}`)
-  return { entity, head, headEpoch, values, from, ...(trimmed !== undefined && { trimmed }) }
+  return { entity, head, headEpoch, values, from, ...(trimmed !== undefined && { trimmed }), ...(latest !== undefined && { latest }) }
 }
 
 /** floor..head as the replica's store keeps them, when it is this node's own (undefined: not

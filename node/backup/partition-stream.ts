@@ -1,6 +1,6 @@
 import { createPlainCodec } from '../../actors/index.ts'
-import type { StoredRecord, StoredSnapshot } from '../replication/index.ts'
-import { sealedRecord } from '../replication/index.ts'
+import { END, END_BYTES, ENTITY, LATEST, SNAPSHOT, STORED } from './block-decode.ts'
+import type { EntityBlock } from './block-decode.ts'
 import type { ChunkSession } from './chunk-pool.ts'
 import type { WorkerChunk } from './chunk-worker.ts'
 import { CHUNK_PIECE_BYTES, CHUNK_PIECES_IN_FLIGHT, MAX_BACKUP_RECORD_BYTES } from './constants.ts'
@@ -18,41 +18,8 @@ export interface SealedChunk {
   readonly sealed?: Uint8Array
 }
 
-/** Where one entity's block lies in its partition's stream. */
-export interface EntityBlock {
-  readonly entity: string
-  readonly offset: number
-  readonly length: number
-  readonly head: number
-  readonly headEpoch: number
-}
-
-/** One entity as a block holds it. */
-export interface DecodedEntity {
-  readonly entity: string
-  readonly head: number
-  readonly headEpoch: number
-  readonly records: readonly StoredRecord[]
-  /** A trimmed journal's floor and the snapshot covering what is below it (EntityCut.trimmed). */
-  readonly trimmed?: { readonly floor: number, readonly snapshot: StoredSnapshot }
-}
-
-// Block layout: 'E' u16 name length, the name (UTF-8); for a trimmed journal only, 'S' u32
-// length, msgpack [floor, snapshot seq, snapshot state]; per record 'V' u32 length, the record as
-// the store keeps it, seal included ([seal id][SHA-256(key ‖ payload)][msgpack { e, v, … }]: a
-// restore into a cluster of the same partition count writes it back as it is); then 'Z' f64 head,
-// f64 head epoch. Backups made before records were kept as stored have 'R' u32 length, msgpack
-// [seq, epoch, event] (or [seq, epoch, event, rev, revEpoch?] for a rewritten record:
-// docs/replication.md, "Rewrites and trims") instead of 'V': both are read. The head comes last
-// and nothing counts the records ahead of them, so records appended to an entity change only the
-// end of its block: content-defined chunking then keeps every chunk before that end (an unchanged
-// room, and the unchanged start of a changed one, cost the next backup nothing).
-const ENTITY = 0x45
-const RECORD = 0x52
-const STORED = 0x56
-const SNAPSHOT = 0x53
-const END = 0x5a
-const END_BYTES = 17
+export { decodeBlock, decodeLatest } from './block-decode.ts'
+export type { DecodedEntity, EntityBlock } from './block-decode.ts'
 
 const codec = createPlainCodec()
 
@@ -104,12 +71,22 @@ export class PartitionStreamWriter {
       this.#frame(STORED, value, 4)
       if (this.#pushed.length > CHUNK_PIECES_IN_FLIGHT) await this.#drainPushes()
     }
+    // the snapshot the replica held, for a restore that cuts the journal back to this backup (one
+    // too large to take is left out: the restore then folds the records, as without one)
+    let snapshot: EntityBlock['snapshot']
+    if (cut.latest !== undefined) {
+      const body = codec.encode([cut.latest.seq, cut.latest.state])
+      if (body.byteLength <= MAX_BACKUP_RECORD_BYTES) {
+        snapshot = { seq: cut.latest.seq, offset: this.#offset - start, length: 5 + body.byteLength }
+        this.#frame(LATEST, body, 4)
+      }
+    }
     const end = Buffer.allocUnsafe(END_BYTES)
     end[0] = END
     end.writeDoubleBE(cut.head, 1)
     end.writeDoubleBE(cut.headEpoch, 9)
     this.#write(end)
-    this.#blocks.push({ entity: cut.entity, offset: start, length: this.#offset - start, head: cut.head, headEpoch: cut.headEpoch })
+    this.#blocks.push({ entity: cut.entity, offset: start, length: this.#offset - start, head: cut.head, headEpoch: cut.headEpoch, ...(snapshot !== undefined && { snapshot }) })
     await this.#drainPushes()
   }
 
@@ -178,154 +155,6 @@ export class PartitionStreamWriter {
   #taken (chunks: readonly WorkerChunk[]): void {
     for (const c of chunks) this.#cut.push(c)
   }
-}
-
-/**
- * The entity of one block (`bytes` holds exactly the block: its offset and length from the
- * manifest), checked: a well-formed block of that entity whose records run 1..head without a gap.
- * Anything else is BackupFormatError (a chunk set that does not assemble into what the manifest
- * says: never taken for data). `lazy`: each record's event is decoded when first read (its seq and
- * epoch at once): a restore that writes a few records of a long journal decodes those.
- */
-export function decodeBlock (bytes: Uint8Array, expected: EntityBlock, opts: { lazy?: boolean } = {}): DecodedEntity {
-  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-  const fail = (why: string): never => { throw new BackupFormatError(`${expected.entity}'s block: ${why}`) }
-  if (buf.byteLength !== expected.length) fail(`${buf.byteLength} bytes, the manifest says ${expected.length}`)
-  if (buf.byteLength < 3 + END_BYTES || buf[0] !== ENTITY) fail('it does not start as a block')
-  const nameLength = buf.readUInt16BE(1)
-  if (3 + nameLength > buf.byteLength) fail('its name runs past its end')
-  const entity = buf.toString('utf8', 3, 3 + nameLength)
-  if (entity !== expected.entity) fail(`it holds ${entity.slice(0, 100)}`)
-  const records: StoredRecord[] = []
-  let at = 3 + nameLength
-  let trimmed: DecodedEntity['trimmed']
-  if (buf[at] === SNAPSHOT) {
-    ({ trimmed, at } = decodeSnapshot(buf, at, fail))
-  }
-  const floor = trimmed?.floor ?? 1
-  while (at < buf.byteLength && (buf[at] === RECORD || buf[at] === STORED)) {
-    if (at + 5 > buf.byteLength) fail('a record frame runs past its end')
-    const length = buf.readUInt32BE(at + 1)
-    if (length > MAX_BACKUP_RECORD_BYTES || at + 5 + length > buf.byteLength) fail(`record ${records.length + 1} runs past its end`)
-    const body = buf.subarray(at + 5, at + 5 + length)
-    if (buf[at] === STORED) {
-      // a record as the store kept it: its epoch read now, its event when asked for (or now, unless lazy)
-      const seq = floor + records.length
-      const stored = sealedRecord(seq, body)
-      if (stored === undefined) fail(`record ${seq} is not a sealed record`)
-      if (opts.lazy !== true) {
-        try {
-          void (stored as StoredRecord).event
-        } catch {
-          fail(`record ${seq} does not decode`)
-        }
-      }
-      records.push(stored as StoredRecord)
-      at += 5 + length
-      continue
-    }
-    // [seq, epoch, event] as the writer encodes it: the two integers are read here, the event only
-    // when it is asked for (a restore of a room that got a few posts since reads the epochs of
-    // all its records and the events of a few)
-    const lazy = opts.lazy === true ? lazyRecord(body) : undefined
-    if (lazy !== undefined) {
-      if (lazy.seq !== floor + records.length) fail(`record ${floor + records.length} is not [seq, epoch, event] in order`)
-      records.push(lazy)
-      at += 5 + length
-      continue
-    }
-    let value: unknown[] = []
-    try {
-      value = codec.decode(body) as unknown[]
-    } catch {
-      fail(`record ${records.length + 1} does not decode`)
-    }
-    if (!Array.isArray(value) || value.length < 3 || value.length > 5 || value[0] !== floor + records.length || !Number.isSafeInteger(value[1]) || (value[1] as number) < 0 ||
-      value.slice(3).some((x) => !Number.isSafeInteger(x) || (x as number) < 1)) {
-      fail(`record ${floor + records.length} is not [seq, epoch, event, rev?, revEpoch?] in order`)
-    }
-    const [seq, epoch, event, rev, revEpoch] = value as [number, number, unknown, number?, number?]
-    records.push({ seq, epoch, event, ...(rev !== undefined && { rev }), ...(revEpoch !== undefined && { revEpoch }) })
-    at += 5 + length
-  }
-  if (at + END_BYTES !== buf.byteLength || buf[at] !== END) fail('it does not end with its head')
-  const head = buf.readDoubleBE(at + 1)
-  const headEpoch = buf.readDoubleBE(at + 9)
-  // (a journal trimmed whole holds no record to check its head's epoch by)
-  const last = records.at(-1)
-  if (head !== floor - 1 + records.length || head !== expected.head || headEpoch !== expected.headEpoch || (last === undefined ? floor === 1 && headEpoch !== 0 : last.epoch !== headEpoch)) {
-    fail(`it ends at seq ${head} epoch ${headEpoch} with ${records.length} records from ${floor}; the manifest says seq ${expected.head} epoch ${expected.headEpoch}`)
-  }
-  return { entity, head, headEpoch, records, ...(trimmed !== undefined && { trimmed }) }
-}
-
-/** A block's snapshot frame: [floor ≥ 2, snapshot seq ≥ floor − 1, state]. */
-function decodeSnapshot (buf: Buffer, at: number, fail: (why: string) => never): { trimmed: NonNullable<DecodedEntity['trimmed']>, at: number } {
-  if (at + 5 > buf.byteLength) fail('its snapshot frame runs past its end')
-  const length = buf.readUInt32BE(at + 1)
-  if (length > MAX_BACKUP_RECORD_BYTES || at + 5 + length > buf.byteLength) fail('its snapshot runs past its end')
-  let value: unknown[] = []
-  try {
-    value = codec.decode(buf.subarray(at + 5, at + 5 + length)) as unknown[]
-  } catch {
-    fail('its snapshot does not decode')
-  }
-  const [floor, seq, state] = value
-  if (!Array.isArray(value) || value.length !== 3 || !Number.isSafeInteger(floor) || (floor as number) < 2 || !Number.isSafeInteger(seq) || (seq as number) < (floor as number) - 1) {
-    fail('its snapshot is not [floor, seq, state]')
-  }
-  return { trimmed: { floor: floor as number, snapshot: { seq: seq as number, state } }, at: at + 5 + length }
-}
-
-/**
- * A record whose body is msgpack [seq, epoch, event] with seq and epoch unsigned integers (as
- * msgpack writes them: a fixint or uint 8/16/32), its event decoded on first access; undefined when
- * the body is not in that form (the caller decodes it whole). An event that does not decode throws
- * BackupFormatError when asked for.
- */
-function lazyRecord (body: Buffer): StoredRecord | undefined {
-  if (body.byteLength < 4 || body[0] !== 0x93) return undefined
-  const seq = readUint(body, 1)
-  if (seq === undefined) return undefined
-  const epoch = readUint(body, seq.next)
-  if (epoch === undefined || epoch.next >= body.byteLength) return undefined
-  return new LazyRecord(seq.value, epoch.value, body.subarray(epoch.next))
-}
-
-class LazyRecord implements StoredRecord {
-  readonly seq: number
-  readonly epoch: number
-  #bytes: Buffer | undefined
-  #event: unknown
-
-  constructor (seq: number, epoch: number, bytes: Buffer) {
-    this.seq = seq
-    this.epoch = epoch
-    this.#bytes = bytes
-  }
-
-  get event (): unknown {
-    if (this.#bytes !== undefined) {
-      try {
-        this.#event = codec.decode(this.#bytes)
-      } catch {
-        throw new BackupFormatError(`record ${this.seq}'s event does not decode`)
-      }
-      this.#bytes = undefined
-    }
-    return this.#event
-  }
-}
-
-/** A msgpack unsigned integer at `at` (fixint, uint 8, 16 or 32), and where what follows starts. */
-function readUint (buf: Buffer, at: number): { value: number, next: number } | undefined {
-  const tag = buf[at]
-  if (tag === undefined) return undefined
-  if (tag <= 0x7f) return { value: tag, next: at + 1 }
-  if (tag === 0xcc && at + 2 <= buf.byteLength) return { value: buf[at + 1] as number, next: at + 2 }
-  if (tag === 0xcd && at + 3 <= buf.byteLength) return { value: buf.readUInt16BE(at + 1), next: at + 3 }
-  if (tag === 0xce && at + 5 <= buf.byteLength) return { value: buf.readUInt32BE(at + 1), next: at + 5 }
-  return undefined
 }
 
 /**

@@ -6,6 +6,7 @@ const ENTITY = 0x45
 const RECORD = 0x52
 const STORED = 0x56
 const SNAPSHOT = 0x53
+const LATEST = 0x50
 const END = 0x5a
 const EMPTY = Buffer.alloc(0)
 
@@ -65,6 +66,9 @@ export class StoredStreamCheck {
       }
       case RECORD:
         this.#seq++
+        return
+      case LATEST:
+        // the replica's snapshot, after the records (block-decode.ts): no record to check
         return
       case END:
         this.#entity = undefined

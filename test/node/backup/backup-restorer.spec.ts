@@ -35,11 +35,35 @@ describe('BackupRestorer', function () {
     expect(await history(a, 'lobby-1')).to.have.length(6)
     const restored = await finished(jobs, service.restore(entry.id, { room: 'lobby-1' }, false))
     expect(restored.state, restored.error ?? '').to.equal('done')
-    expect(restored.message).to.match(/restored 1 entities \(4 records\).*2 records written after it are gone; its replicas held the backup's records whole: cut to them, nothing of the backup read/)
+    expect(restored.message).to.match(/restored 1 entities \(4 records\).*2 records written after it are gone; its replicas held the backup's records whole: cut to them, no record of the backup read/)
     // every node reads the room as it was in the backup, and it takes new posts after that
     for (const n of nodes) expect(await history(n, 'lobby-1'), n.id).to.deep.equal(backedUp)
     expect((await postTo(a, 'lobby-1', 'again')).seq).to.equal(5)
     expect(await history(b, 'lobby-2'), 'another room untouched').to.deep.equal(lobby2)
+  })
+
+  it('should put a room that took a snapshot since the backup back with the backup\'s own snapshot, reading no record of it', async () => {
+    const { nodes, service, jobs } = await cluster()
+    const [a, b] = nodes as [TestNode, TestNode]
+    // 150 posts: the room snapshots at 100 (every 100 events), which the backup keeps
+    for (let i = 0; i < 150; i++) await postTo(a, 'agora', `before ${i}`)
+    expect((await finished(jobs, service.create())).state).to.equal('done')
+    const [entry] = await service.list() as [BackupEntry]
+    const backedUp = await history(b, 'agora')
+    // 120 more: a snapshot at 200, past the backup
+    for (let i = 0; i < 120; i++) await postTo(b, 'agora', `after ${i}`)
+    const entity = 'room/agora'
+    // (the owner sends a snapshot to the replicas in step then: one fed later keeps the one at 100)
+    await waitFor(async () => (await Promise.all(nodes.map(async (n) => (await n.journal.core(n.journal.storage.partitionOf(entity)).handle({ op: 'summary', entity })).snapshotSeq))).includes(200), 'a replica to hold the snapshot at 200')
+    const restored = await finished(jobs, service.restore(entry.id, { room: 'agora' }, false))
+    expect(restored.state, restored.error ?? '').to.equal('done')
+    expect(restored.message).to.match(/120 records written after it are gone; its replicas held the backup's records whole: cut to them, no record of the backup read/)
+    for (const n of nodes) {
+      expect((await n.journal.core(n.journal.storage.partitionOf(entity)).handle({ op: 'load-snapshot', entity }))?.seq, n.id).to.equal(100)
+      expect(await history(n, 'agora'), n.id).to.deep.equal(backedUp)
+    }
+    // the room's state is the backup's (recovered from the snapshot at 100 and the 50 after it)
+    expect((await postTo(a, 'agora', 'again')).seq).to.equal(151)
   })
 
   it('should read the backup\'s records of one room where its replicas no longer hold them (the room lost its journal), and write them back', async () => {

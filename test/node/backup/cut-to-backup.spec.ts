@@ -69,6 +69,30 @@ describe('cutToBackup: a journal put back to a backup it still holds, reading no
     for (const d of disks) expect((await d.core.state(E)).summary).to.deep.include({ head: 12, headEpoch: 4 })
   })
 
+  it('should put the backup\'s snapshot in place of one built past the backup, before it cuts, reading it once', async () => {
+    const disks = await grown(3)
+    const [a, b] = disks as [ReplicaDisk, ReplicaDisk]
+    await a.core.handle({ op: 'save-snapshot', entity: E, epoch: 4, snapshot: { seq: 11, state: { at: 11 } } })
+    expect(await b.core.handle({ op: 'save-snapshot', entity: E, epoch: 4, snapshot: { seq: 8, state: { at: 8 } } })).to.deep.equal({ result: 'ok' })
+    let reads = 0
+    const backupSnapshot = async (): Promise<{ seq: number, state: unknown }> => { reads++; return { seq: 6, state: { at: 6 } } }
+    expect(await cutToBackup(E, 9, 3, clientsOf(disks), 'restore-6', backupSnapshot)).to.deep.equal({ epoch: 5, dropped: 3, written: 0 })
+    expect(reads).to.equal(1)
+    // the one past the backup replaced; one within it kept (it covers records that stay)
+    expect(await a.core.handle({ op: 'load-snapshot', entity: E })).to.deep.equal({ seq: 6, state: { at: 6 } })
+    expect(await b.core.handle({ op: 'load-snapshot', entity: E })).to.deep.equal({ seq: 8, state: { at: 8 } })
+    for (const d of disks) expect((await d.core.state(E)).summary).to.deep.include({ head: 9, headEpoch: 3 })
+    expect((await a.core.state(E)).summary.snapshotSeq).to.equal(6)
+  })
+
+  it('should write nothing, not even a fence, when the backup\'s snapshot cannot be read', async () => {
+    const disks = await grown(3)
+    await disks[2]?.core.handle({ op: 'save-snapshot', entity: E, epoch: 4, snapshot: { seq: 12, state: {} } })
+    const err = await cutToBackup(E, 9, 3, clientsOf(disks), 'restore-7', async () => { throw new Error('no holder serves the chunk') }).then(() => undefined, (e: unknown) => e)
+    expect(err).to.have.property('message', 'no holder serves the chunk')
+    for (const d of disks) expect((await d.core.state(E)).summary).to.deep.include({ head: 12, promised: 4 })
+  })
+
   it('should refuse, cutting nothing, when a replica does not answer', async () => {
     const disks = await grown(3)
     const clients = clientsOf(disks)

@@ -20,11 +20,23 @@ async function manifest (id = 'b-1'): Promise<BackupManifest> {
     byPartition.set(p, [...byPartition.get(p) ?? [], entity])
   }
   const partitions: ManifestPartition[] = await Promise.all([...byPartition.entries()].sort((a, b) => a[0] - b[0]).slice(0, 2).map(async ([partition, entities]) => {
-    const cuts = entities.sort().map((entity) => storedCut(entity, [1, 2, 3].map((seq) => ({ seq, epoch: 1, event: { text: `${entity} ${seq} ${'x'.repeat(300)}` } })), { partitions: PARTITIONS }))
+    // (every other one with the snapshot its replica held)
+    const cuts = entities.sort().map((entity, i) => ({
+      ...storedCut(entity, [1, 2, 3].map((seq) => ({ seq, epoch: 1, event: { text: `${entity} ${seq} ${'x'.repeat(300)}` } })), { partitions: PARTITIONS }),
+      ...(i % 2 === 0 && { latest: { seq: 2, state: { posts: 2 } } })
+    }))
     const { chunks, blocks } = await writeStream(pools.pool, key, cuts, { minSize: 256, avgSize: 1_024, maxSize: 4_096 }, new Map(), partition)
     return { partition, chunks: chunks.map(({ id, size, digest }) => ({ id, size, digest })), blocks }
   }))
-  return { format: 2, id, createdAt: '2026-11-24T16:00:00.000Z', note: 'nightly', keyFingerprint: key.fingerprint, partitionCount: PARTITIONS, partitions }
+  return { format: 3, id, createdAt: '2026-11-24T16:00:00.000Z', note: 'nightly', keyFingerprint: key.fingerprint, partitionCount: PARTITIONS, partitions }
+}
+
+/** `m` with the first snapshot a block names changed by `change` (null: the snapshot field null). */
+function withSnapshot (m: BackupManifest, change: object | null): BackupManifest {
+  const [p0, ...rest] = m.partitions as [ManifestPartition, ...ManifestPartition[]]
+  const at = p0.blocks.findIndex((b) => b.snapshot !== undefined)
+  const blocks = p0.blocks.map((b, i) => i === at ? { ...b, snapshot: change === null ? null : { ...b.snapshot, ...change } } : b)
+  return { ...m, partitions: [{ ...p0, blocks } as unknown as ManifestPartition, ...rest] }
 }
 
 describe('backup manifests: sealed under their own key, checked whole when opened', () => {
@@ -57,15 +69,19 @@ describe('backup manifests: sealed under their own key, checked whole when opene
     const m = await manifest()
     const [p0, p1] = m.partitions as [ManifestPartition, ManifestPartition]
     const bad: unknown[] = [
-      null, { ...m, format: 3 }, { ...m, id: 'no spaces' }, { ...m, createdAt: 'yesterday' }, { ...m, keyFingerprint: 'x' },
+      null, { ...m, format: 4 }, { ...m, id: 'no spaces' }, { ...m, createdAt: 'yesterday' }, { ...m, keyFingerprint: 'x' },
       { ...m, partitions: [p1, p0] },
       { ...m, partitionCount: p1.partition },
       { ...m, partitions: [{ ...p0, blocks: [...p0.blocks].reverse() }, p1] },
       { ...m, partitions: [{ ...p0, blocks: p0.blocks.slice(1) }, p1] },
       { ...m, partitions: [{ ...p0, chunks: p0.chunks.slice(1) }, p1] },
       { ...m, partitions: [{ ...p0, blocks: p1.blocks }, { ...p1, blocks: p0.blocks }] },
-      { ...m, partitions: [{ ...p0, chunks: [{ ...p0.chunks[0], size: 0 }, ...p0.chunks.slice(1)] }, p1] }
+      { ...m, partitions: [{ ...p0, chunks: [{ ...p0.chunks[0], size: 0 }, ...p0.chunks.slice(1)] }, p1] },
+      // a block's snapshot past its head, or outside the block (or over its end), or not a frame
+      ...[{ seq: 4 }, { seq: 0 }, { offset: 1 }, { length: 5 }, { length: 10_000 }, { offset: 1.5 }].map((change) => withSnapshot(m, change)),
+      withSnapshot(m, null)
     ]
+    expect(p0.blocks.filter((b) => b.snapshot !== undefined), 'blocks with their snapshots').to.have.length.greaterThan(0)
     for (const [i, value] of bad.entries()) expect(thrown(() => { checkManifest(value) }).name, `case ${i}`).to.equal('BackupFormatError')
     expect(thrown(() => sealManifest(other, m)).name).to.equal('InvalidBackupInputError')
   })

@@ -1,7 +1,8 @@
 import { expect } from 'chai'
 import fc from 'fast-check'
 import { createPlainCodec } from '../../../actors/index.ts'
-import { BackupKey, PartitionStreamWriter, chunkAll, chunkSpan, decodeBlock, openChunk } from '../../../node/backup/index.ts'
+import { BackupKey, PartitionStreamWriter, chunkAll, chunkSpan, decodeBlock, decodeLatest, openChunk } from '../../../node/backup/index.ts'
+import { MAX_BACKUP_RECORD_BYTES } from '../../../node/backup/constants.ts'
 import type { EntityBlock, EntityCut, SealedChunk } from '../../../node/backup/index.ts'
 import type { StoredRecord } from '../../../node/replication/index.ts'
 import { plain, storedCut, useChunkPool, writeStream } from '../../helpers/stored-cuts.ts'
@@ -181,6 +182,31 @@ describe('PartitionStreamWriter and decodeBlock: a partition as sealed chunks, a
     await writer.add(bad)
     const end = await writer.finish()
     expect(thrown(() => readBlock(end.chunks, end.blocks[0] as EntityBlock))).to.have.property('name', 'BackupFormatError')
+  })
+
+  it('should keep the snapshot the replica held after its records, named by the block, readable alone from only the chunks it spans', async () => {
+    const snap = { seq: 30, state: { posters: ['u1', 'u2'], note: 'x'.repeat(3_000) } }
+    const big = { seq: 5, state: { blob: 'y'.repeat(MAX_BACKUP_RECORD_BYTES) } }
+    const cuts = [{ ...room('a', 40), latest: snap }, room('b', 40), { ...room('c', 10), latest: big }]
+    const { chunks, blocks } = await write(cuts)
+    const [a, b, c] = blocks as [EntityBlock, EntityBlock, EntityBlock]
+    expect(a.snapshot).to.include({ seq: 30 })
+    // none held, and one too large for a backup: no frame, and the block says none
+    expect([b.snapshot, c.snapshot]).to.deep.equal([undefined, undefined])
+    const back = readBlock(chunks, a)
+    expect(back.latest).to.deep.equal(snap)
+    expect(back.records).to.deep.equal(cuts[0]?.records)
+    expect(readBlock(chunks, b)).to.not.have.property('latest')
+    // the frame alone, from the chunks its span covers
+    const frame = { offset: a.offset + (a.snapshot?.offset ?? 0), length: a.snapshot?.length ?? 0 }
+    const { first, last, skip } = chunkSpan(chunks.map((x) => x.size), frame)
+    const bytes = Buffer.concat(chunks.slice(first, last + 1).map((x) => openChunk(key, x.id, x.sealed as Buffer))).subarray(skip, skip + frame.length)
+    expect(decodeLatest(bytes, a)).to.deep.equal(snap)
+    // a manifest that says otherwise is refused: another seq, a frame where it names none, none where it names one
+    expect(thrown(() => decodeLatest(bytes, { ...a, snapshot: { ...a.snapshot as NonNullable<EntityBlock['snapshot']>, seq: 29 } })).name).to.equal('BackupFormatError')
+    expect(thrown(() => decodeLatest(bytes.subarray(1), a)).name).to.equal('BackupFormatError')
+    expect(thrown(() => readBlock(chunks, { ...a, snapshot: undefined })).name).to.equal('BackupFormatError')
+    expect(thrown(() => readBlock(chunks, { ...b, snapshot: { seq: 1, offset: 10, length: 6 } })).name).to.equal('BackupFormatError')
   })
 
   it('should cut the same chunks on the workers as the chunker does on one thread, however the stream is split into pieces', async () => {
