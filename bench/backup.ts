@@ -19,11 +19,8 @@
  * epoch, event] each, one file per room). Ours keeps each record as stored, seal included, so its
  * stream is larger.
  */
-import { execFile } from 'node:child_process'
-import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { promisify } from 'node:util'
-import { createPlainCodec } from '../actors/index.ts'
 import { backupCatalog } from '../actors/index.ts'
 import { BackupKey, BackupService, ChunkStore, spawnChunkHolder, spawnRestoreHold } from '../node/backup/index.ts'
 import { Jobs } from '../node/jobs/index.ts'
@@ -31,13 +28,10 @@ import type { Job } from '../protocols/index.ts'
 import { tempDir } from '../test/helpers/temp-dir.ts'
 import { TestCluster } from '../test/helpers/test-cluster.ts'
 import type { TestNode } from '../test/helpers/test-cluster.ts'
+import { MIB, TEXT, appendRoomFile, dirBytes, ensureRestic, roomPosts, run, timed } from './backup-common.ts'
 import { envNumber, figure, median } from './figure.ts'
 import type { Bench, Figure } from './figure.ts'
 
-const run = promisify(execFile)
-const MIB = 1_048_576
-/** Posts of about 200 bytes of text, as a chat holds. */
-const TEXT = 'lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore et dolore magna aliqua. '
 const ROOMS = 100
 const ROOM_SAMPLES = 9
 const JOB_MS = 30 * 60_000
@@ -45,8 +39,8 @@ const QUIET_WINDOW_MS = 2_000
 const QUIET_MAX_MS = 300_000
 
 export const backupBench: Bench = {
-  name: 'backup',
-  description: `encrypted backups on 3 in-process nodes vs restic (--compression off) on the same data: backup, incremental after 1%, verify every byte, full restore, one room restore (BENCH_BACKUP_MIB, default 100)`,
+  name: 'backup-in-process',
+  description: `encrypted backups on 3 nodes in this process vs restic (--compression off) on the same data: backup, incremental after 1%, verify every byte, full restore, one room restore (BENCH_BACKUP_MIB, default 100)`,
   async run (log) {
     const figures: Figure[] = []
     const add = (f: Figure): void => {
@@ -183,8 +177,6 @@ export const backupBench: Bench = {
   }
 }
 
-const codec = createPlainCodec()
-
 /** Waits (at most QUIET_MAX_MS) until this process, all its threads, used under a tenth of a core
  * over QUIET_WINDOW_MS; the ms it waited. */
 async function quiet (): Promise<number> {
@@ -198,11 +190,6 @@ async function quiet (): Promise<number> {
   return performance.now() - started
 }
 
-async function dirBytes (dir: string): Promise<number> {
-  let n = 0
-  for (const name of await readdir(dir)) n += (await stat(join(dir, name))).size
-  return n
-}
 
 /** This process's peak RSS since the last reset (MiB, VmHWM), and the peak reset to the RSS now
  * (Linux: clear_refs 5), so that the next reading is the peak of what comes between. */
@@ -216,11 +203,8 @@ async function resetPeak (): Promise<number> {
 /** `count` posts appended to `entity` after `from` on every replica, and the room's file for restic
  * rewritten with every record it holds (restic reads files; ours reads journals). */
 async function writeRoom (nodes: readonly TestNode[], files: string, entity: string, from: number, count: number, heads: Map<string, number>): Promise<void> {
-  const records = Array.from({ length: count }, (_, i) => ({
-    seq: from + i + 1,
-    epoch: 1,
-    event: { type: 'message-posted', user: `u${(from + i) % 50}`, text: `${from + i} ${TEXT}${TEXT.slice(0, (from + i) % 80)}`, ts: 1_790_000_000_000 + from + i }
-  }))
+  const records = roomPosts(from, count)
+
   // a new room's snapshot as its owner leaves it (every 100 events: the last one, of the room's
   // real state then), which the backup keeps beside its records
   const at = Math.floor(count / 100) * 100
@@ -235,10 +219,7 @@ async function writeRoom (nodes: readonly TestNode[], files: string, entity: str
     }
     if (snapshot !== undefined) await core.handle({ op: 'save-snapshot', entity, epoch: 1, snapshot })
   }
-  const file = join(files, `${entity.replace('/', '-')}.bin`)
-  const encoded = Buffer.concat(records.map((r) => codec.encode([r.seq, r.epoch, r.event])))
-  const before = from === 0 ? Buffer.alloc(0) : await readFile(file)
-  await writeFile(file, Buffer.concat([before, encoded]))
+  await appendRoomFile(files, entity, records, from === 0)
   heads.set(entity, from + count)
 }
 
@@ -280,28 +261,3 @@ async function settle (jobs: Jobs, job: Job): Promise<Job> {
   return end
 }
 
-async function timed<T> (what: () => Promise<T>): Promise<{ value: T, ms: number }> {
-  const started = performance.now()
-  const value = await what()
-  return { value, ms: performance.now() - started }
-}
-
-/** Debian's restic: found, or installed with apt-get when this process may; undefined (with a
- * message) when neither. */
-async function ensureRestic (log: (line: string) => void): Promise<string | undefined> {
-  const found = await run('sh', ['-c', 'command -v restic']).then((r) => r.stdout.trim(), () => '')
-  if (found !== '') return found
-  if (process.getuid?.() !== 0) {
-    log('  restic is not installed and this process may not install it (not root): the restic figures are skipped; apt-get install restic to get them')
-    return undefined
-  }
-  log('  installing restic (apt-get install restic), a benchmark-only dependency')
-  try {
-    await run('apt-get', ['update', '-qq'], { maxBuffer: 64 * MIB, timeout: 300_000 })
-    await run('apt-get', ['install', '-y', '-qq', 'restic'], { maxBuffer: 64 * MIB, timeout: 300_000, env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } })
-  } catch (err) {
-    log(`  restic could not be installed (${(err as Error).message.split('\n')[0] ?? ''}): the restic figures are skipped`)
-    return undefined
-  }
-  return await run('sh', ['-c', 'command -v restic']).then((r) => r.stdout.trim() || undefined, () => undefined)
-}

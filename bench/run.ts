@@ -3,6 +3,7 @@
  * JSON object per figure instead of the table. Benchmarks are never part of `npm test`.
  */
 import { backupBench } from './backup.ts'
+import { backupNodesBench } from './backup-nodes.ts'
 import { chatBench } from './chat.ts'
 import { conversationsBench } from './conversations.ts'
 import { inferenceBench } from './inference.ts'
@@ -16,7 +17,7 @@ import { usersBench } from './users.ts'
 import { table } from './figure.ts'
 import type { Bench } from './figure.ts'
 
-const benches: readonly Bench[] = [kernelBench, chatBench, inferenceBench, meshBench, replicationBench, migrationBench, usersBench, backupBench, pluginsBench, conversationsBench, searchBench]
+const benches: readonly Bench[] = [kernelBench, chatBench, inferenceBench, meshBench, replicationBench, migrationBench, usersBench, backupBench, backupNodesBench, pluginsBench, conversationsBench, searchBench]
 
 const args = process.argv.slice(2)
 const json = args.includes('--json')

@@ -101,9 +101,14 @@ export async function * readPartitionCut (partition: number, peers: ReadonlyMap<
     const reasons: string[] = []
     let cut: EntityCut | undefined
     // only replicas holding the same log end (same seq, same epoch) can serve the cut
-    for (const holder of holders.filter((h) => h.summary.head === head && h.summary.headEpoch === headEpoch)) {
+    const same = holders.filter((h) => h.summary.head === head && h.summary.headEpoch === headEpoch)
+    // and the newest snapshot among them (an owner sends its snapshots to the replicas in step
+    // then: one fed later has an older one, or none)
+    const newest = same.reduce((a, b) => b.summary.snapshotSeq > a.summary.snapshotSeq ? b : a)
+    const latest = newest.summary.snapshotSeq > 0 ? peers.get(newest.node) : undefined
+    for (const holder of same) {
       try {
-        cut = await readCut(partition, peers.get(holder.node) as PartitionPeer, entity, holder.summary, opts.signal, holder.node, opts.stored !== false)
+        cut = await readCut(partition, peers.get(holder.node) as PartitionPeer, entity, holder.summary, opts.signal, holder.node, opts.stored !== false, latest)
         break
       } catch (err) {
         if (opts.signal?.aborted === true) throw err
@@ -117,13 +122,16 @@ export async function * readPartitionCut (partition: number, peers: ReadonlyMap<
 
 /** One replica's cut of an entity: its records from its floor, and the snapshot covering the
  * floor when it was trimmed. */
-async function readCut (partition: number, peer: PartitionPeer, entity: string, summary: EntitySummary['summary'], signal: AbortSignal | undefined, from: string, stored: boolean): Promise<EntityCut> {
+async function readCut (partition: number, peer: PartitionPeer, entity: string, summary: EntitySummary['summary'], signal: AbortSignal | undefined, from: string, stored: boolean,
+  snapshots?: PartitionPeer): Promise<EntityCut> {
   const { head, headEpoch } = summary
   const floor = floorOf(summary)
   let trimmed: EntityCut['trimmed']
-  // (one written after the listing, past the head, is the next backup's)
-  const held = summary.snapshotSeq > 0 || floor > 1 ? await peer.snapshot?.(entity) ?? undefined : undefined
-  const latest = held !== undefined && held.seq <= head && held.seq >= floor - 1 ? held : undefined
+  // the snapshot of the replica holding the newest among those of the same log (this one's where
+  // that one does not answer); one written after the listing, past the head, is the next backup's
+  const usable = (s: StoredSnapshot | null | undefined): StoredSnapshot | undefined => s !== undefined && s !== null && s.seq <= head && s.seq >= floor - 1 ? s : undefined
+  const other = snapshots !== undefined && snapshots !== peer ? usable(await snapshots.snapshot?.(entity).catch(() => undefined)) : undefined
+  const latest = other ?? (summary.snapshotSeq > 0 || floor > 1 ? usable(await peer.snapshot?.(entity)) : undefined)
   if (floor > 1) {
     if (latest === undefined) throw new BackupSourceError(`${entity}: the replica trimmed it below ${floor} and holds no snapshot covering that up to its head`)
     trimmed = { floor, snapshot: latest }

@@ -146,4 +146,28 @@ describe('readPartitionCut of trimmed journals (in-process, real LevelDB)', () =
     // read from this node's own store: the values as stored, seals intact
     expect(cut?.values.every((v, i) => sealIntact(recordKey(p, E, 4 + i), v))).to.equal(true)
   })
+
+  it('should keep the newest snapshot among the replicas holding the cut\'s log, at or below its head, and none past it', async () => {
+    const [a, b, c] = [await open(), await open(), await open()]
+    const E = 'room/snapshots'
+    for (const r of [a, b, c]) await append(r.core, E, 3, 0, 0, recs(1, 9, 3))
+    // a (read first) holds none: it was fed after the owner snapshotted; b an older one; c one past
+    // what the others hold (it holds two records more)
+    await b.core.handle({ op: 'save-snapshot', entity: E, epoch: 3, snapshot: { seq: 4, state: { at: 4 } } })
+    await c.core.handle({ op: 'save-snapshot', entity: E, epoch: 3, snapshot: { seq: 6, state: { at: 6 } } })
+    const p = a.storage.partitionOf(E)
+    const peers = new Map([['a', replicaPeer(p, a.storage, a.core)], ['b', replicaPeer(p, b.storage, b.core)], ['c', replicaPeer(p, c.storage, c.core)]])
+    expect((await cutAll(p, peers, 2))[0]).to.deep.include({ head: 9, latest: { seq: 6, state: { at: 6 } } })
+    // c's log goes on past the others' (a newer head): the cut is c's, and a snapshot past 9 of a
+    // log of 9 is never taken
+    await append(c.core, E, 3, 9, 3, recs(10, 11, 3))
+    await c.core.handle({ op: 'save-snapshot', entity: E, epoch: 3, snapshot: { seq: 11, state: { at: 11 } } })
+    expect((await cutAll(p, peers, 2))[0]).to.deep.include({ head: 11, latest: { seq: 11, state: { at: 11 } } })
+    // none held anywhere: none taken
+    const E2 = 'room/bare'
+    for (const r of [a, b]) await append(r.core, E2, 3, 0, 0, recs(1, 3, 3))
+    const p2 = a.storage.partitionOf(E2)
+    const bare = (await cutAll(p2, new Map([['a', replicaPeer(p2, a.storage, a.core)], ['b', replicaPeer(p2, b.storage, b.core)]]), 2)).find((x) => x.entity === E2)
+    expect(bare).to.not.have.property('latest')
+  })
 })
