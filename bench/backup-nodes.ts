@@ -44,6 +44,8 @@ const JOB_MAX_MS = 90 * 60_000
 const QUIET_WINDOW_MS = 2_000
 const QUIET_MAX_MS = 300_000
 const POSTS_IN_FLIGHT = 16
+/** A node on 5 GiB of journals took longer than the test clusters' 40 s to log that it is ready. */
+const BOOT_MS = 600_000
 const IDLE_HEAP_MS = 10_000
 const RSS_GOAL = '<= 512 MiB'
 /** No search index: each node would index every post written into its store before the nodes
@@ -77,7 +79,7 @@ async function oneSize (mib: number, restic: string | undefined, log: (line: str
   const at = `-${mib}mib`
   const figures: Figure[] = []
   const dir = await tempDir('plexi-bench-nodes-')
-  const cluster = new ProcessCluster({ failureTimeout: FAILURE_TIMEOUT_MS })
+  const cluster = new ProcessCluster({ failureTimeout: FAILURE_TIMEOUT_MS, bootMs: BOOT_MS })
   try {
     log(`# ${mib} MiB`)
     const keyFile = join(dir.path, 'backup.key')

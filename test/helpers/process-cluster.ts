@@ -38,6 +38,8 @@ export interface ProcessClusterOptions {
   /** Where each node runs and how this process reaches it (net-namespace.ts: a network namespace
    * per node). @default this process's namespace, every port on 127.0.0.1 */
   readonly placement?: NodePlacement
+  /** How long a node may take to get ready. @default BOOT_MS */
+  readonly bootMs?: number
 }
 
 /** Where the node of slot `index` (0, 1, ...) runs: a command prefix and its listen flags, and its
@@ -238,7 +240,7 @@ export class ProcessCluster {
       '--role', roles, '--cluster-key-file', this.#keyFile, '--p2p-listen', '/ip4/127.0.0.1/tcp/0',
       '--failure-timeout', String(this.#opts.failureTimeout ?? 1_500), '--shutdown-timeout', '3000', ...where?.args ?? [],
       ...this.#opts.tls?.args ?? [], ...this.#opts.args ?? [], ...args, ...(join === undefined || join === '' ? [] : ['--join', join])
-    ], BOOT_MS, where?.prefix ?? [])
+    ], this.#opts.bootMs ?? BOOT_MS, where?.prefix ?? [])
     this.#started.push(started)
     const ready = await started.awaitLog((l) => typeof l.msg === 'string' && l.msg.startsWith('node ready'), 'node ready')
     // placed elsewhere, the node is reached at the addresses its placement gives (the same process)
