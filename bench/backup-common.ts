@@ -7,6 +7,7 @@ import { readFile, readdir, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { createPlainCodec } from '../actors/index.ts'
+import type { ReplicaCore } from '../node/index.ts'
 
 export const run = promisify(execFile)
 export const MIB = 1_048_576
@@ -33,6 +34,15 @@ export async function appendRoomFile (files: string, entity: string, records: Re
   const encoded = Buffer.concat(records.map((r) => codec.encode([r.seq, r.epoch, r.event])))
   const before = fresh ? Buffer.alloc(0) : await readFile(file)
   await writeFile(file, Buffer.concat([before, encoded]))
+}
+
+/** A journal replaced, on one replica, by one record of a newer epoch (its disk lost, an owner
+ * started over): what a restore then writes whole. */
+export async function loseJournal (core: Pick<ReplicaCore, 'handle'>, entity: string): Promise<void> {
+  const epoch = (await core.handle({ op: 'summary', entity })).promised + 1
+  await core.handle({ op: 'fence', entity, epoch, activation: 'lost' })
+  const reply = await core.handle({ op: 'append', entity, epoch, activation: 'lost', prevSeq: 0, prevEpoch: 0, records: [{ seq: 1, epoch, event: { type: 'message-posted', user: 'u1', text: 'lost', ts: 1 } }] })
+  if (reply.result !== 'ok') throw new Error(`bench: losing ${entity} answered ${reply.result}`)
 }
 
 export async function dirBytes (dir: string): Promise<number> {

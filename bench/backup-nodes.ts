@@ -30,7 +30,7 @@ import { chatClient, runCli } from '../test/helpers/node-process.ts'
 import { ProcessCluster } from '../test/helpers/process-cluster.ts'
 import type { NodeSlot } from '../test/helpers/process-cluster.ts'
 import { tempDir } from '../test/helpers/temp-dir.ts'
-import { MIB, RECORD_BYTES, TEXT, appendRoomFile, dirBytes, ensureRestic, roomPosts, run } from './backup-common.ts'
+import { MIB, RECORD_BYTES, TEXT, appendRoomFile, dirBytes, ensureRestic, loseJournal, roomPosts, run } from './backup-common.ts'
 import { figure, median } from './figure.ts'
 import type { Bench, Figure } from './figure.ts'
 
@@ -227,13 +227,6 @@ async function writeJournal (core: ReplicaCore, entity: string, records: ReturnT
   if (snapshot !== undefined) await core.handle({ op: 'save-snapshot', entity, epoch: 1, snapshot })
 }
 
-/** A journal replaced by one record of a newer epoch (its disk lost, an owner started over). */
-async function loseJournal (core: ReplicaCore, entity: string): Promise<void> {
-  const epoch = (await core.handle({ op: 'summary', entity })).promised + 1
-  await core.handle({ op: 'fence', entity, epoch, activation: 'lost' })
-  const reply = await core.handle({ op: 'append', entity, epoch, activation: 'lost', prevSeq: 0, prevEpoch: 0, records: [{ seq: 1, epoch, event: { type: 'message-posted', user: 'u1', text: 'lost', ts: 1 } }] })
-  if (reply.result !== 'ok') throw new Error(`bench: losing ${entity} answered ${reply.result}`)
-}
 
 /** `count` posts to each of `rooms` through `slot`'s gRPC, POSTS_IN_FLIGHT at once; the count. */
 async function postTo (slot: NodeSlot, token: string, rooms: readonly string[], count: number): Promise<number> {
@@ -268,9 +261,10 @@ async function job (cluster: ProcessCluster, slot: NodeSlot, path: string, body:
 }
 
 /**
- * The admin API of `slot` (ProcessCluster.api), asked again once when the connection was reset
- * before an answer (a kept-alive connection the node closed as it was reused: the request did not
- * reach it); a node that exited is said so, with its last log lines.
+ * The admin API of `slot` (ProcessCluster.api). A GET is asked again once when the connection was
+ * reset before an answer (a kept-alive connection the node closed as it was reused); a POST is not
+ * (it may have reached the node: a second backup or restore would spoil the figures). A node that
+ * exited is said so, with its last log lines.
  */
 async function api<T> (cluster: ProcessCluster, slot: NodeSlot, path: string, init: { method?: string, body?: unknown } = {}): Promise<T> {
   for (let attempt = 1; ; attempt++) {
@@ -279,7 +273,7 @@ async function api<T> (cluster: ProcessCluster, slot: NodeSlot, path: string, in
     } catch (err) {
       if (slot.node.hasExited) throw new Error(`bench: node ${slot.peerId} exited; its last lines: ${slot.node.logs.slice(-5).map((l) => JSON.stringify(l)).join('\n')}`, { cause: err })
       const reset = (err as { cause?: { code?: string } }).cause?.code === 'ECONNRESET'
-      if (!reset || attempt >= 2) throw err
+      if (!reset || attempt >= 2 || (init.method ?? 'GET') !== 'GET') throw err
     }
   }
 }

@@ -28,7 +28,7 @@ import type { Job } from '../protocols/index.ts'
 import { tempDir } from '../test/helpers/temp-dir.ts'
 import { TestCluster } from '../test/helpers/test-cluster.ts'
 import type { TestNode } from '../test/helpers/test-cluster.ts'
-import { MIB, TEXT, appendRoomFile, dirBytes, ensureRestic, roomPosts, run, timed } from './backup-common.ts'
+import { MIB, RECORD_BYTES, TEXT, appendRoomFile, dirBytes, ensureRestic, loseJournal, roomPosts, run, timed } from './backup-common.ts'
 import { envNumber, figure, median } from './figure.ts'
 import type { Bench, Figure } from './figure.ts'
 
@@ -80,7 +80,7 @@ export const backupBench: Bench = {
       // the data: ROOMS rooms, on every replica, and the same records as files for restic
       const files = join(dir.path, 'files')
       await mkdir(files)
-      const perRoom = Math.ceil(mib * MIB / ROOMS / 230)
+      const perRoom = Math.ceil(mib * MIB / ROOMS / RECORD_BYTES)
       const started = performance.now()
       const heads = new Map<string, number>()
       for (let r = 0; r < ROOMS; r++) await writeRoom(nodes, files, `room/b${r}`, 0, perRoom, heads)
@@ -144,11 +144,11 @@ export const backupBench: Bench = {
       }
       const lostRoom: number[] = []
       for (let i = 0; i < ROOM_SAMPLES; i++) {
-        await loseJournal(nodes, `room/b${70 + i}`)
+        await loseEverywhere(nodes, `room/b${70 + i}`)
         lostRoom.push((await timed(async () => await settle(jobs, service.restore(second?.id ?? '', { room: `b${70 + i}` }, false)))).ms)
       }
       log(`  one room restored: p50 ${median(oneRoom).toFixed(0)} ms after 1% more posts, ${median(snapshotRoom).toFixed(0)} ms after 1% more posts and a snapshot past the backup, ${median(lostRoom).toFixed(0)} ms after it lost its journal`)
-      for (let r = 0; r < ROOMS; r++) await loseJournal(nodes, `room/b${r}`)
+      for (let r = 0; r < ROOMS; r++) await loseEverywhere(nodes, `room/b${r}`)
       await quiet()
       const beforeRestore = await resetPeak()
       const restoreAll = await timed(async () => await settle(jobs, service.restore(second?.id ?? '', {}, false)))
@@ -242,17 +242,9 @@ async function appendPosts (nodes: readonly TestNode[], entity: string, from: nu
   heads.set(entity, from + count)
 }
 
-/** `entity`'s journal replaced, on every replica, by one record of a new epoch: what the restore
- * then has to write whole. */
-async function loseJournal (nodes: readonly TestNode[], entity: string): Promise<void> {
-  for (const n of nodes) {
-    const core = n.journal.core(n.journal.storage.partitionOf(entity))
-    const { promised } = await core.handle({ op: 'summary', entity })
-    const epoch = promised + 1
-    await core.handle({ op: 'fence', entity, epoch, activation: 'lost' })
-    const reply = await core.handle({ op: 'append', entity, epoch, activation: 'lost', prevSeq: 0, prevEpoch: 0, records: [{ seq: 1, epoch, event: { type: 'message-posted', user: 'u1', text: 'lost', ts: 1 } }] })
-    if (reply.result !== 'ok') throw new Error(`bench: losing ${entity} answered ${reply.result}`)
-  }
+/** `entity`'s journal lost on every replica (loseJournal). */
+async function loseEverywhere (nodes: readonly TestNode[], entity: string): Promise<void> {
+  for (const n of nodes) await loseJournal(n.journal.core(n.journal.storage.partitionOf(entity)), entity)
 }
 
 async function settle (jobs: Jobs, job: Job): Promise<Job> {

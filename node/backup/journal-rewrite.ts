@@ -217,9 +217,10 @@ function holdsBackup (s: LogSummary, head: number, headEpoch: number): boolean {
  * snapshot was built past `head` (from records that go), the backup's own snapshot of the entity in
  * its place (`snapshot`, at or below `head`: recovery replays the records after it); then a
  * truncate where a replica holds more. What was written after the backup goes, as rewriteJournal
- * drops it. Undefined, with nothing written, when some replica's log is not so, before the fence
- * or after it (a write landed between), or when a snapshot is past `head` and the backup holds none
- * (`snapshot` absent): the caller then reads the backup's records and rewrites them. What the
+ * drops it. Undefined when some replica's log is not so, before the fence (nothing written) or
+ * after it (a write landed between: only the fence's promise written), or when a snapshot is past
+ * `head` and the backup holds none (`snapshot` absent): the caller then reads the backup's records
+ * and rewrites them. The backup's snapshot is read before any replica's log or snapshot is written. What the
  * replicas hold up to `head` stays as it is, as rewriteJournal leaves the part a replica shares.
  */
 export async function cutToBackup (entity: string, head: number, headEpoch: number, replicas: ReadonlyMap<string, ReplicaClient>, activation: string,
@@ -238,6 +239,9 @@ export async function cutToBackup (entity: string, head: number, headEpoch: numb
   if ([...summaries.values()].some((s) => s.snapshotSeq > head)) await backupSnapshot()
   const { epoch, fenced } = await fenceEvery(entity, nodes, summaries, activation, ask, fail)
   if (!usable(fenced.values())) return undefined
+  // (and one past the backup that a replica built between its summary and the fence: also read
+  // before any replica is written)
+  if ([...fenced.values()].some((s) => s.snapshotSeq > head)) await backupSnapshot()
   await Promise.all(nodes.map(async (node) => {
     const held = fenced.get(node) as LogSummary
     // the snapshot first: a replica stopped between the two holds the backup's snapshot and the

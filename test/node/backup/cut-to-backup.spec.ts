@@ -93,6 +93,20 @@ describe('cutToBackup: a journal put back to a backup it still holds, reading no
     for (const d of disks) expect((await d.core.state(E)).summary).to.deep.include({ head: 12, promised: 4 })
   })
 
+  it('should read the backup\'s snapshot before any replica is written, also when a replica built one past the backup after its summary', async () => {
+    const disks = await grown(3)
+    const clients = clientsOf(disks)
+    const first = disks[0] as ReplicaDisk
+    clients.set('n0', async (request) => {
+      if (request.op === 'fence') await first.core.handle({ op: 'save-snapshot', entity: E, epoch: 4, snapshot: { seq: 12, state: {} } })
+      return await first.core.handle(request)
+    })
+    const err = await cutToBackup(E, 9, 3, clients, 'restore-8', async () => { throw new Error('no holder serves the chunk') }).then(() => undefined, (e: unknown) => e)
+    expect(err).to.have.property('message', 'no holder serves the chunk')
+    // fenced, but no replica cut: every one still holds the 12 records
+    for (const d of disks) expect((await d.core.state(E)).summary).to.deep.include({ head: 12, promised: 5 })
+  })
+
   it('should refuse, cutting nothing, when a replica does not answer', async () => {
     const disks = await grown(3)
     const clients = clientsOf(disks)
