@@ -5,7 +5,7 @@ import { ciphertextDigest, sealComputedChunk } from './chunk-crypto.ts'
 import { Chunker } from './chunker.ts'
 import type { ChunkerOptions } from './chunker.ts'
 import { StoredStreamCheck } from './stream-check.ts'
-import { CorruptRecordError } from '../storage/index.ts'
+import { CorruptRecordError } from '../storage/light.ts'
 
 /** One chunk as a worker made it: its id and plaintext size, the SHA-256 of its seal, and the
  * sealed bytes (absent: a chunk stored before, named by `known`, not sealed again). */

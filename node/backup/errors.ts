@@ -2,7 +2,7 @@
  * Errors of backups, one class per failure, matched by `name`. None of them ever carries key
  * material: a key's fingerprint is the most they name.
  */
-import { permissionsTooOpen } from '../identity/index.ts'
+import { permissionsTooOpen } from '../identity/light.ts'
 import { BACKUP_KEY_PREFIX } from './constants.ts'
 
 /** A function of the backup library called with a value it cannot take (a wrong type, a malformed

@@ -1,5 +1,5 @@
-import { recordKey } from '../replication/index.ts'
-import { CorruptRecordError, sealIntact } from '../storage/index.ts'
+import { recordKey } from '../replication/light.ts'
+import { CorruptRecordError, sealIntact } from '../storage/light.ts'
 import { BackupFormatError } from './errors.ts'
 
 const ENTITY = 0x45

@@ -24,7 +24,7 @@ export const storePart: PartSpec<NodeComponents> = {
     const { identity, capacity } = c.get('preflight')
     const store = await LevelStore.open(join(config.dataDir, STORE_DIR), { sync: config.journalSync, writeBufferBytes: config.storeWriteBuffer * 1024 * 1024 })
     try {
-      const replicas = await LevelReplicaStorage.open(store, config.partitions).catch((err: unknown) => {
+      const replicas = await LevelReplicaStorage.open(store, config.partitions, c.get('log').child({ component: 'replication' })).catch((err: unknown) => {
         throw err instanceof PartitionsMismatchError ? new ConfigError('partitions', err.message) : err
       })
       const roster = await StorageRoster.open(store, { peerId: identity.peerId, roles: c.get('roles').current, capacity }, c.get('log'))

@@ -10,6 +10,8 @@ interface Waiting {
   readonly ops: readonly WriteOp[]
   /** Runs when the batch landed, just before the write resolves (no extra turn). */
   readonly landed: (() => void) | undefined
+  /** Its batch is fsynced whatever the writer's setting. */
+  readonly sync: boolean
   resolve (): void
   reject (err: unknown): void
 }
@@ -35,16 +37,18 @@ export class GroupCommitWriter {
   #closed = false
   #idle: Array<() => void> = []
   #failNext: Error | undefined
+  #failAll: Error | undefined
 
   constructor (db: ClassicLevel<string, Uint8Array>, sync: boolean) {
     this.#db = db
     this.#sync = sync
   }
 
-  write (ops: readonly WriteOp[], landed?: () => void): Promise<void> {
+  /** `sync`: this write's batch is fsynced even when the writer's batches are not. */
+  write (ops: readonly WriteOp[], landed?: () => void, sync = false): Promise<void> {
     if (this.#closed) return Promise.reject(new StoreClosedError())
     return new Promise<void>((resolve, reject) => {
-      this.#queue.push({ ops, landed, resolve, reject })
+      this.#queue.push({ ops, landed, sync, resolve, reject })
       if (!this.#flushing) {
         this.#flushing = true
         // let the writes of this turn join the first batch
@@ -64,10 +68,10 @@ export class GroupCommitWriter {
       }
       const batch = this.#queue.splice(0, taken)
       try {
-        const failure = this.#failNext
+        const failure = this.#failNext ?? this.#failAll
         this.#failNext = undefined
         if (failure !== undefined) throw failure
-        await this.#db.batch(ops, { sync: this.#sync })
+        await this.#db.batch(ops, { sync: this.#sync || batch.some((w) => w.sync) })
         this.stats.batches++
         this.stats.operations += ops.length
         for (const op of ops) if (op.type === 'put') this.stats.bytes += op.value.byteLength
@@ -76,7 +80,7 @@ export class GroupCommitWriter {
           try {
             waiting.landed?.()
           } catch (err) {
-            process.emitWarning(err instanceof Error ? err : new Error(String(err)), { code: 'PLEXI_LANDED_HOOK' })
+            process.emitWarning(`a hook of a landed write threw: ${err instanceof Error ? err.message : String(err)}`, { code: 'PLEXI_LANDED_HOOK', detail: err instanceof Error ? err.stack : undefined })
           }
           waiting.resolve()
         }
@@ -94,10 +98,18 @@ export class GroupCommitWriter {
    * failing disk fails one (tests and fault drills). */
   failNext (err: Error): void { this.#failNext = err }
 
+  /** Every batch fails with `err` until called with undefined (a disk that stays full). */
+  failAll (err: Error | undefined): void { this.#failAll = err }
+
+  /** Resolves when every write accepted so far has settled. */
+  settled (): Promise<void> {
+    if (!this.#flushing) return Promise.resolve()
+    return new Promise((resolve) => { this.#idle.push(resolve) })
+  }
+
   /** Refuses new writes and resolves when every accepted write has settled. */
   close (): Promise<void> {
     this.#closed = true
-    if (!this.#flushing) return Promise.resolve()
-    return new Promise((resolve) => { this.#idle.push(resolve) })
+    return this.settled()
   }
 }

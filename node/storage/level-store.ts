@@ -39,6 +39,7 @@ export class LevelStore {
   readonly #reader: BatchedReader
   #format = STORE_FORMAT
   #closing: Promise<void> | undefined
+  readonly #lastWrites: Array<() => readonly StoreOp[]> = []
 
   private constructor (dir: string, db: ClassicLevel<string, Uint8Array>, sync: boolean) {
     this.dir = dir
@@ -87,9 +88,31 @@ export class LevelStore {
   /** Batches written and bytes, and point reads gathered (getMany), for metrics. */
   readonly stats = { writer: { batches: 0, operations: 0, bytes: 0 } as WriterStats, reader: { reads: 0, keys: 0 } as ReaderStats }
 
-  /** Waits for every accepted write to reach the disk, then closes. Idempotent. */
+  /**
+   * `last` is asked for the store's last writes at a clean close: once every other write has
+   * landed (and no other can come), its ops go in one fsynced batch before the store closes. What
+   * a user of the store derives from its values and keeps in memory can be written there, to be
+   * read at the next open instead of derived again (LevelReplicaStorage's Merkle trees). A `last`
+   * that throws writes nothing and closes the store all the same.
+   */
+  atClose (last: () => readonly StoreOp[]): void {
+    this.#lastWrites.push(last)
+  }
+
+  /** Waits for every accepted write to reach the disk, writes what `atClose` asks, then closes.
+   * Idempotent. */
   close (): Promise<void> {
     this.#closing ??= (async () => {
+      await this.#writer.settled()
+      for (const last of this.#lastWrites.splice(0)) {
+        try {
+          const ops = last()
+          if (ops.length > 0) await this.#writer.write(this.#sealAll(ops), undefined, true)
+        } catch (err) {
+          // (an Error given to emitWarning drops its options: the code goes with a message)
+          process.emitWarning(`the store's last write at close was not made: ${err instanceof Error ? err.message : String(err)}`, { code: 'PLEXI_STORE_LAST_WRITE', detail: err instanceof Error ? err.stack : undefined })
+        }
+      }
       await this.#writer.close()
       await this.#reader.close()
       await this.#db.close()
@@ -119,6 +142,23 @@ export class LevelStore {
   write (ops: readonly StoreOp[], sealed?: (key: string, digest: Uint8Array) => void, landed?: () => void): Promise<void> {
     if (this.#closing !== undefined) return Promise.reject(new StoreClosedError())
     if (ops.length === 0) return Promise.resolve()
+    return this.#write(ops, sealed, landed, false)
+  }
+
+  /** Applies the ops atomically and fsyncs them, whatever the store's `sync` setting: what must be
+   * on disk before anything else is written (a derived state's copy dropped as the store opens). */
+  writeDurably (ops: readonly StoreOp[]): Promise<void> {
+    if (this.#closing !== undefined) return Promise.reject(new StoreClosedError())
+    if (ops.length === 0) return Promise.resolve()
+    return this.#write(ops, undefined, undefined, true)
+  }
+
+  /** Puts sealed (their own seals kept where they carry one), deletes as they are. */
+  #sealAll (ops: readonly StoreOp[]): WriteOp[] {
+    return ops.map((op) => op.type !== 'put' ? op : { type: 'put', key: op.key, value: op.sealed === true ? op.value : seal(op.key, op.value) })
+  }
+
+  #write (ops: readonly StoreOp[], sealed: ((key: string, digest: Uint8Array) => void) | undefined, landed: (() => void) | undefined, sync: boolean): Promise<void> {
     let unsealedPut: string | undefined
     const out: WriteOp[] = ops.map((op) => {
       if (op.type !== 'put') return op
@@ -132,7 +172,7 @@ export class LevelStore {
       return { type: 'put', key: op.key, value }
     })
     if (unsealedPut !== undefined) return Promise.reject(new CorruptRecordError(unsealedPut, 'a value given as sealed has no seal: nothing was written'))
-    return this.#writer.write(out, landed)
+    return this.#writer.write(out, landed, sync)
   }
 
   /**
@@ -245,6 +285,9 @@ export class LevelStore {
   /** Makes the next batch written fail with `err`, nothing of it landing (tests and fault drills
    * fail writes this way; nothing in the node calls it). */
   failNextWriteForTesting (err: Error): void { this.#writer.failNext(err) }
+
+  /** Every write fails with `err` until called with undefined, as on a disk that stays full (tests). */
+  failWritesForTesting (err: Error | undefined): void { this.#writer.failAll(err) }
 
   /** Entries with keys in [gte, lte], in key order (or reverse), each value's seal verified
    * (sealedBatches, an entry at a time). */

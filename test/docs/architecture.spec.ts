@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { NODE_PARTS } from '../../node/root/index.ts'
-import { SOURCE_ROOTS, fileCycles, folderCycles, folderOf, mirroredSpecs, readSourceTree, sideDoorImports } from '../helpers/source-tree.ts'
+import { SOURCE_ROOTS, fileCycles, folderCycles, folderOf, importClosure, mirroredSpecs, readSourceTree, sideDoorImports } from '../helpers/source-tree.ts'
 import { FILE_LINES_EXCEPTIONS, FILE_LINES_MAX, FUNCTION_LINES_EXCEPTIONS, FUNCTION_LINES_MAX, MIRRORED_SPECS_MIN } from './house-rules.ts'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
@@ -60,8 +60,24 @@ describe('docs/architecture.md', () => {
     expect(folderCycles(files), 'folder cycles').to.deep.equal([])
   })
 
-  it('should hold to its word that another folder is imported through its index.ts', () => {
+  it('should hold to its word that another folder is imported through its index.ts or its light.ts', () => {
     expect(sideDoorImports(files)).to.deep.equal([])
+  })
+
+  it('should keep each light.ts light: what it loads stays in its folder and imports no package, and the chunk worker loads no other folder\'s index.ts', () => {
+    const lights = files.filter((f) => f.path.endsWith('/light.ts')).map((f) => f.path)
+    expect(lights).to.include.members(['node/storage/light.ts', 'node/replication/light.ts', 'node/identity/light.ts'])
+    for (const light of lights) {
+      const folder = folderOf(light)
+      for (const path of importClosure(files, light)) {
+        expect(folderOf(path), `${light} loads ${path}`).to.equal(folder)
+        const packages = [...readFileSync(join(root, path), 'utf8').matchAll(/^import (?!type )[^'"]*['"]([^'".][^'"]*)['"]/gm)].map((m) => m[1] as string).filter((spec) => !spec.startsWith('node:'))
+        expect(packages, `${path} (loaded by ${light}) imports packages`).to.deep.equal([])
+      }
+    }
+    const worker = importClosure(files, 'node/backup/chunk-worker.ts')
+    expect(worker.filter((path) => path.endsWith('/index.ts'))).to.deep.equal([])
+    expect(worker).to.include('node/storage/light.ts')
   })
 
   it(`should keep source files within ${FILE_LINES_MAX} lines and functions within ${FUNCTION_LINES_MAX}, but for the exceptions it lists`, () => {

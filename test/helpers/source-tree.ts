@@ -182,7 +182,7 @@ export function sideDoorImports (files: readonly SourceFile[]): Array<{ from: st
     const from = folderOf(f.path)
     for (const i of f.imports) {
       const to = folderOf(i.to)
-      if (to === from || i.to === `${to}/index.ts`) continue
+      if (to === from || i.to === `${to}/index.ts` || i.to === `${to}/light.ts`) continue
       const topFile = i.to.split('/').length === 2
       if (topFile && from.startsWith(`${to}/`)) continue
       if (from === 'cli' && i.to === 'node/constants.ts') continue
@@ -190,6 +190,19 @@ export function sideDoorImports (files: readonly SourceFile[]): Array<{ from: st
     }
   }
   return out
+}
+
+/** The files `start` loads when it runs, itself included (relative imports, type-only ones left out). */
+export function importClosure (files: readonly SourceFile[], start: string): string[] {
+  const byPath = new Map(files.map((f) => [f.path, f]))
+  const seen = new Set<string>()
+  const walk = (path: string): void => {
+    if (seen.has(path)) return
+    seen.add(path)
+    for (const i of byPath.get(path)?.imports ?? []) if (!i.typeOnly) walk(i.to)
+  }
+  walk(start)
+  return [...seen].sort()
 }
 
 /** Files other than index.ts, and whether each has a spec at test/<path>.spec.ts. */

@@ -1,5 +1,5 @@
 import { hash } from 'node:crypto'
-import { TREE_RUN_GAP, TREE_RUN_MAX } from '../constants.ts'
+import { REPLICA_MERKLE_DEPTH, TREE_RUN_GAP, TREE_RUN_MAX } from '../constants.ts'
 
 /** Leaves of a partition's tree: 2^depth buckets of entities. @default 10 (1,024 buckets) */
 export const DEFAULT_MERKLE_DEPTH = 10
@@ -54,6 +54,32 @@ export class MerkleTree {
   remove (entity: string, digest: Uint8Array): void {
     this.#toggle(entity, digest)
     this.#records--
+  }
+
+  /** A copy of the leaves (2^depth × 32 bytes, bucket order): with `records`, all a tree needs to
+   * be made again (`fromLeaves`). */
+  leaves (): Uint8Array {
+    const first = (1 << this.depth) * DIGEST_BYTES
+    return this.#nodes.slice(first, first * 2)
+  }
+
+  /** A tree of `depth` with these leaves (as `leaves()` gave them) and `records` records; its inner
+   * nodes are hashed when first asked. */
+  static fromLeaves (depth: number, leaves: Uint8Array, records: number): MerkleTree {
+    const tree = new MerkleTree(depth)
+    const first = (1 << depth) * DIGEST_BYTES
+    if (leaves.byteLength !== first) throw new RangeError(`a tree of depth ${depth} has ${first} bytes of leaves, got ${leaves.byteLength}`)
+    if (!Number.isSafeInteger(records) || records < 0) throw new RangeError(`a tree's record count must be a whole number, got ${records}`)
+    tree.#nodes.set(leaves, first)
+    tree.#records = records
+    return tree
+  }
+
+  /** XORs `delta` into the entity's bucket and adds `records` to the count: what it holds of the
+   * entity made what another account of its records says (delta: the XOR of both accounts). */
+  adjust (entity: string, delta: Uint8Array, records: number): void {
+    this.#toggle(entity, delta)
+    this.#records += records
   }
 
   /** The root: equal on two replicas when they hold the same records (with the same content). */
@@ -161,4 +187,12 @@ function equal (a: Uint8Array, b: Uint8Array): boolean {
   if (a.byteLength !== b.byteLength) return false
   for (let i = 0; i < a.byteLength; i++) if (a[i] !== b[i]) return false
   return true
+}
+
+/** The root of an empty partition tree (computed once: a pure function of the tree's depth). */
+let EMPTY_ROOT: string | undefined
+/** The Merkle root (hex) of a partition replica that holds no record of it. */
+export function emptyPartitionRoot (): string {
+  EMPTY_ROOT ??= Buffer.from(new MerkleTree(REPLICA_MERKLE_DEPTH).root()).toString('hex')
+  return EMPTY_ROOT
 }

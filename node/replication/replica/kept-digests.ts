@@ -9,6 +9,8 @@ export interface KeptEntity {
   /** The XOR of each block's digests (SPAN_BLOCK seqs, 32 bytes a block, grown as records come);
    * undefined once given up (SPAN_DIGEST_BYTES): its spans are then read from the store. */
   blocks: Uint8Array | undefined
+  /** Its records here (added minus removed). */
+  count: number
   /** No record of it here has a higher seq (the highest seq stored, lowered as that record goes;
    * an upper bound, never below a record held). */
   last: number
@@ -44,11 +46,46 @@ export class KeptDigests {
     return [...(this.#inBucket.get(partition * (1 << REPLICA_MERKLE_DEPTH) + bucket) ?? [])]
   }
 
+  /** Every entity kept, with what is kept of it (a copy of the state to make it again: `restore`). */
+  saved (): { all: boolean, entities: Array<[string, KeptEntity]> } {
+    return { all: this.#allEntities, entities: [...this.#kept] }
+  }
+
+  /** Made again from what `saved` gave (on an empty one: the store's open). */
+  restore (saved: { all: boolean, entities: ReadonlyArray<readonly [string, KeptEntity]> }): void {
+    if (this.#kept.size > 0) throw new Error('KeptDigests.restore: only an empty one is restored')
+    this.#allEntities = saved.all
+    for (const [entity, kept] of saved.entities) {
+      this.#kept.set(entity, kept)
+      if (kept.blocks !== undefined) this.#blockBytes += kept.blocks.byteLength
+      const at = kept.partition * (1 << REPLICA_MERKLE_DEPTH) + bucketOf(entity, REPLICA_MERKLE_DEPTH)
+      const bucket = this.#inBucket.get(at)
+      if (bucket === undefined) this.#inBucket.set(at, [entity])
+      else bucket.push(entity)
+    }
+  }
+
+  /** A kept entity's digests replaced by another account of its records (LevelReplicaStorage's
+   * resync from the disk); its blocks given up when they no longer fit. */
+  reset (entity: string, digest: Uint8Array, blocks: Uint8Array | undefined, last: number, count: number): void {
+    const kept = this.#kept.get(entity)
+    if (kept === undefined) return
+    kept.digest.set(digest)
+    kept.last = last
+    kept.count = count
+    if (kept.blocks === undefined) return
+    this.#blockBytes -= kept.blocks.byteLength
+    const fits = blocks !== undefined && this.#blockBytes + blocks.byteLength <= SPAN_DIGEST_BYTES
+    kept.blocks = fits ? Uint8Array.from(blocks) : (blocks === undefined ? new Uint8Array(64) : undefined)
+    if (kept.blocks !== undefined) this.#blockBytes += kept.blocks.byteLength
+  }
+
   /** A record's digest joins its entity's digests. */
   added (p: number, entity: string, seq: number, digest: Uint8Array): void {
     const kept = this.#keep(p, entity)
     if (kept === undefined) return
     xorInto(kept.digest, 0, digest)
+    kept.count++
     if (seq > kept.last) kept.last = seq
     const at = Math.floor((seq - 1) / SPAN_BLOCK) * 32
     if (kept.blocks !== undefined && at + 32 > kept.blocks.byteLength) this.#growBlocks(kept, at + 32)
@@ -60,6 +97,7 @@ export class KeptDigests {
     const kept = this.#kept.get(entity)
     if (kept === undefined) return
     xorInto(kept.digest, 0, digest)
+    kept.count--
     // removals of a tail come last seq first (LevelReplicaStorage's truncating write): the bound
     // follows them down
     if (seq === kept.last) kept.last = seq - 1
@@ -106,7 +144,7 @@ export class KeptDigests {
         this.#allEntities = false
         return undefined
       }
-      kept = { partition: p, digest: new Uint8Array(32), blocks: this.#blockBytes + 64 <= SPAN_DIGEST_BYTES ? new Uint8Array(64) : undefined, last: 0 }
+      kept = { partition: p, digest: new Uint8Array(32), count: 0, blocks: this.#blockBytes + 64 <= SPAN_DIGEST_BYTES ? new Uint8Array(64) : undefined, last: 0 }
       if (kept.blocks !== undefined) this.#blockBytes += kept.blocks.byteLength
       this.#kept.set(entity, kept)
       const at = p * (1 << REPLICA_MERKLE_DEPTH) + bucketOf(entity, REPLICA_MERKLE_DEPTH)

@@ -3,42 +3,20 @@ import type { LevelStore, StoreOp } from '../../storage/index.ts'
 import { DEFAULT_PARTITIONS, PARTITIONS_REMEMBERED, REPLICA_MERKLE_DEPTH } from '../constants.ts'
 import { PartitionsMismatchError } from '../errors.ts'
 import { partitionOf } from '../partitioning.ts'
-import { MerkleTree, bucketOf } from '../repair/merkle-tree.ts'
+import { MerkleTree, bucketOf, emptyPartitionRoot } from '../repair/merkle-tree.ts'
+import { deriveFromRecords, derivedOps, diskDigests, readSpanDigests, takeDerived } from './derived-digests.ts'
+import type { DerivedState, ReplicaStorageLog } from './derived-digests.ts'
 import { upgradeFromFormat1 } from './format-1-upgrade.ts'
 import { KeptDigests, xorInto } from './kept-digests.ts'
-import { PARTITIONS_KEY, RECORD_KEY_CHAR, entityOfRecordKey, hex4, partitionOfKey, quarantineKey, recordEnd, recordKey, seqOf, snapshotKey, stateKey } from './replica-keys.ts'
+import { PARTITIONS_KEY, RECORD_KEY_CHAR, hex4, partitionOfKey, quarantineKey, recordEnd, recordKey, seqOf, snapshotKey, stateKey } from './replica-keys.ts'
 import { laterRevision } from './replica-protocol.ts'
 import type { StoredRecord, StoredSnapshot } from './replica-protocol.ts'
-import type { PackedRecord, ReplicaChange, ReplicaState, ReplicaStorage } from './replica-storage.ts'
+import type { LandedChange, LandedListener, PackedRecord, PartitionStats, ReplicaChange, ReplicaState, ReplicaStorage } from './replica-storage.ts'
 import { ReplicaValues } from './replica-values.ts'
 import { RecordReader } from './record-reader.ts'
 import { removedDigests } from './removed-digests.ts'
 
-/** What one replica holds of one partition. */
-export interface PartitionStats {
-  entities: number
-  records: number
-  epoch: number
-  /** The root of the partition's Merkle tree here, hex. */
-  root: string
-}
-
 const NO_DIGESTS: ReadonlyArray<readonly [number, Uint8Array]> = []
-
-/** What one write that landed changed of an entity's records here (for what derives from them:
- * the search index, node/search). `removed`: seqs whose records are gone (a truncation, a damaged
- * value about to be replaced); `put`: the records now stored, in seq order (appends, fills,
- * repairs, a restore's writes), each replacing any record of its seq that `removed` does not list. */
-export interface LandedChange {
-  readonly partition: number
-  readonly entity: string
-  readonly removed: readonly number[]
-  readonly put: readonly StoredRecord[]
-}
-
-/** Told of every change once it is durable (LevelReplicaStorage.watch). It must not throw and
- * must return quickly: it runs in the write's completion, before the writer hears of it. */
-export type LandedListener = (change: LandedChange) => void
 
 /**
  * Replicas on the node's LevelDB (keys: replica-keys.ts). Every key starts with its partition, so
@@ -57,9 +35,13 @@ export class LevelReplicaStorage implements ReplicaStorage {
   readonly #kept = new KeptDigests()
   readonly #partitionsOf = new Map<string, number>()
   readonly #reader: RecordReader
-  /** How long building the trees from the store took at open (ms), and over how many records. */
-  readonly treeBuild = { ms: 0, records: 0 }
+  /** How the trees were made at open: read as the last clean stop left them (`saved`), or derived
+   * from every record (`records`, the count read); how long it took. */
+  readonly treeBuild: { ms: number, records: number, from: 'saved' | 'records' } = { ms: 0, records: 0, from: 'records' }
   readonly #listeners = new Set<LandedListener>()
+  /** A damaged or lost record of an entity whose digests are not kept was repaired: its tree may
+   * hold digests the disk does not (#resync), so none is kept at close. */
+  #inDoubt = false
 
   private constructor (store: LevelStore, partitions: number) {
     this.store = store
@@ -70,8 +52,10 @@ export class LevelReplicaStorage implements ReplicaStorage {
   /**
    * Opens the replicas of this store. The partition count is recorded by the first start and
    * fixed from then on: `partitions` (config) must agree with it, or PartitionsMismatchError.
+   * The trees and kept digests are read as the last clean close of the store left them
+   * (derived-checkpoint.ts), else derived from every record, with progress told to `log`.
    */
-  static async open (store: LevelStore, partitions?: number): Promise<LevelReplicaStorage> {
+  static async open (store: LevelStore, partitions?: number, log?: ReplicaStorageLog): Promise<LevelReplicaStorage> {
     const recorded = await store.get(PARTITIONS_KEY)
     const was = recorded === undefined ? undefined : Number(new TextDecoder().decode(recorded))
     if (was !== undefined && partitions !== undefined && was !== partitions) throw new PartitionsMismatchError(store.dir, was, partitions)
@@ -79,8 +63,25 @@ export class LevelReplicaStorage implements ReplicaStorage {
     if (was === undefined) await store.write([{ type: 'put', key: PARTITIONS_KEY, value: new TextEncoder().encode(String(p)) }])
     const storage = new LevelReplicaStorage(store, p)
     if (store.format === 'plexi-store/1') await upgradeFromFormat1(store, storage.#values, (entity) => storage.partitionOf(entity))
-    await storage.#buildTrees()
+    const started = performance.now()
+    const saved = await takeDerived(store, REPLICA_MERKLE_DEPTH, p)
+    if (saved.state !== undefined) {
+      storage.#restore(saved.state)
+      storage.treeBuild.ms = performance.now() - started
+    } else {
+      if (saved.unusable !== undefined) log?.warn({ reason: saved.unusable }, `the replicas' Merkle trees kept at the last stop were not used (${saved.unusable}): they are derived again from every record`)
+      await storage.#buildTrees(log)
+    }
+    // what the trees and digests are at a clean close, for the next open (none once in doubt)
+    store.atClose(() => storage.#inDoubt ? [] : derivedOps(REPLICA_MERKLE_DEPTH, p, storage.#trees, storage.#kept.saved()))
     return storage
+  }
+
+  #restore (state: DerivedState): void {
+    for (const [p, tree] of state.trees) this.#trees.set(p, tree)
+    this.#kept.restore(state.kept)
+    this.treeBuild.records = state.records
+    this.treeBuild.from = 'saved'
   }
 
   /** The Merkle tree of a partition on this replica (an empty one when it holds none of it). Kept
@@ -113,20 +114,15 @@ export class LevelReplicaStorage implements ReplicaStorage {
     this.#kept.removed(entity, seq, digest)
   }
 
-  /** Built once, at open, from the seal digests stored with the records (no record is decoded):
-   * cheaper than keeping the trees on disk, which would cost a write per append (measured in
-   * docs/performance.md). */
-  async #buildTrees (): Promise<void> {
+  /** Derived at open from the seal digests stored with the records (no record is decoded), where
+   * the last stop was not clean: keeping the trees on disk as they change would cost a write per
+   * append (measured in docs/performance.md). */
+  async #buildTrees (log: ReplicaStorageLog | undefined): Promise<void> {
     const started = performance.now()
-    let records = 0
-    for await (const batch of this.store.digestBatches({ gte: 'r\x00', lte: 'r\x00\xff' })) {
-      for (const [key, digest] of batch) this.#added(partitionOfKey(key), entityOfRecordKey(key), seqOf(key), digest)
-      records += batch.length
-    }
+    this.treeBuild.records = await deriveFromRecords(this.store, (p, entity, seq, digest) => { this.#added(p, entity, seq, digest) }, log)
     // the inner nodes too, while building: the first pass (or admin's roots) would hash them all
     for (const tree of this.#trees.values()) tree.root()
     this.treeBuild.ms = performance.now() - started
-    this.treeBuild.records = records
   }
 
   /** The entity's partition: kept with its digests, or remembered for the entities asked of most
@@ -285,22 +281,7 @@ export class LevelReplicaStorage implements ReplicaStorage {
    * shorter): where two replicas' copies of an entity differ, span by span, without sending them.
    * Summed from the kept digests where they can be (KeptDigests.spans), else read from the store. */
   async spanDigests (entity: string, from: number, to: number, span: number): Promise<Uint8Array[]> {
-    return await this.#kept.spans(entity, from, to, span, async (e, f, t, s) => await this.#readSpans(e, f, t, s))
-  }
-
-  async #readSpans (entity: string, from: number, to: number, span: number): Promise<Uint8Array[]> {
-    const p = this.partitionOf(entity)
-    const count = Math.ceil((to - from + 1) / span)
-    const out: Uint8Array[] = []
-    for await (const batch of this.store.digestBatches({ gte: recordKey(p, entity, Math.max(1, from)), lte: to >= Number.MAX_SAFE_INTEGER ? recordEnd(p, entity) : recordKey(p, entity, to) })) {
-      for (const [key, d] of batch) {
-        const i = Math.floor((seqOf(key) - from) / span)
-        while (out.length <= i) out.push(new Uint8Array(32))
-        xorInto(out[i] as Uint8Array, 0, d)
-      }
-    }
-    while (out.length < count) out.push(new Uint8Array(32))
-    return out
+    return await this.#kept.spans(entity, from, to, span, async (e, f, t, s) => await readSpanDigests(this.store, this.partitionOf(e), e, f, t, s))
   }
 
   /**
@@ -317,6 +298,9 @@ export class LevelReplicaStorage implements ReplicaStorage {
     const put: number[] = []
     const keys = records.map((r) => recordKey(p, entity, r.seq))
     const raws = await this.store.getManyRaw(keys)
+    // a record lost or damaged under the store (a repair puts back only seqs this replica's log
+    // holds): the trees followed the writes, not the disk
+    if (raws.some((raw, i) => raw === undefined || !intact(keys[i] as string, raw))) await this.#resync(p, entity)
     records.forEach((r, i) => {
       const key = keys[i] as string
       const raw = raws[i]
@@ -333,6 +317,27 @@ export class LevelReplicaStorage implements ReplicaStorage {
     const repaired = new Set(put)
     await this.#land(p, entity, ops, removed, records.filter((r) => repaired.has(r.seq)))
     return put
+  }
+
+  /**
+   * Makes the entity's part of its partition's tree, and its kept digests, what its records on
+   * disk say (in the entity's turn: nothing of it lands meanwhile). They follow the writes; a
+   * record lost or damaged under the store (while the node ran, or while it was stopped: the trees
+   * are read as the last clean stop left them) is then accounted as a derivation from the disk
+   * would, and a repair's removal and put keep them exact. An entity whose digests are not kept
+   * cannot be: the trees are derived again at the next open.
+   */
+  async #resync (p: number, entity: string): Promise<void> {
+    const kept = this.#kept.get(entity)
+    if (kept === undefined) {
+      this.#inDoubt = true
+      return
+    }
+    const now = await diskDigests(this.store, p, entity)
+    const delta = kept.digest.slice()
+    xorInto(delta, 0, now?.digest ?? new Uint8Array(32))
+    this.tree(p).adjust(entity, delta, (now?.count ?? 0) - kept.count)
+    this.#kept.reset(entity, now?.digest ?? new Uint8Array(32), now?.blocks, now?.last ?? 0, now?.count ?? 0)
   }
 
   /** Whether the sealed value `raw` is a record of the same epoch as `r` and an earlier revision. */
@@ -389,12 +394,4 @@ export class LevelReplicaStorage implements ReplicaStorage {
     }
     return out
   }
-}
-
-/** The root of an empty partition tree (computed once: a pure function of the tree's depth). */
-let EMPTY_ROOT: string | undefined
-/** The Merkle root (hex) of a partition replica that holds no record of it. */
-export function emptyPartitionRoot (): string {
-  EMPTY_ROOT ??= Buffer.from(new MerkleTree(REPLICA_MERKLE_DEPTH).root()).toString('hex')
-  return EMPTY_ROOT
 }

@@ -57,3 +57,27 @@ export interface ReplicaStorage {
    * correctly; returns the seqs put (anti-entropy and scrub repairs: the node's LevelDB has it). */
   repairRecords? (entity: string, records: readonly StoredRecord[]): Promise<number[]>
 }
+
+/** What one write that landed changed of an entity's records here (for what derives from them:
+ * the search index, node/search). `removed`: seqs whose records are gone (a truncation, a damaged
+ * value about to be replaced); `put`: the records now stored, in seq order (appends, fills,
+ * repairs, a restore's writes), each replacing any record of its seq that `removed` does not list. */
+export interface LandedChange {
+  readonly partition: number
+  readonly entity: string
+  readonly removed: readonly number[]
+  readonly put: readonly StoredRecord[]
+}
+
+/** Told of every change once it is durable (LevelReplicaStorage.watch). It must not throw and
+ * must return quickly: it runs in the write's completion, before the writer hears of it. */
+export type LandedListener = (change: LandedChange) => void
+
+/** What one replica holds of one partition. */
+export interface PartitionStats {
+  entities: number
+  records: number
+  epoch: number
+  /** The root of the partition's Merkle tree here, hex. */
+  root: string
+}

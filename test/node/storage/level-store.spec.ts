@@ -217,5 +217,26 @@ describe('LevelStore', () => {
       store = await LevelStore.open(dir.path)
       expect(text(await store.get('a\x001'))).to.equal('1')
     })
+
+    it('should write what atClose asks once every accepted write landed, in one batch, and close even when one such hook throws', async () => {
+      store = await LevelStore.open(dir.path, { sync: false })
+      const landed: string[] = []
+      // the hook sees every write accepted before the close as landed
+      store.atClose(() => [{ type: 'put', key: 'm\x00last', value: bytes(landed.join(',')) }])
+      store.atClose(() => { throw new Error('a bug in a hook') })
+      const warned = new Promise<Error>((resolve) => {
+        const heard = (w: Error & { code?: string }): void => { if (w.code === 'PLEXI_STORE_LAST_WRITE') { process.off('warning', heard); resolve(w) } }
+        process.on('warning', heard)
+      })
+      const accepted = [1, 2, 3].map(async (n) => { await store?.write([{ type: 'put', key: `a\x00${n}`, value: bytes(String(n)) }], undefined, () => { landed.push(String(n)) }) })
+      const closing = store.close()
+      expect(await store.write([{ type: 'put', key: 'a\x004', value: bytes('4') }]).then(() => null, (e: unknown) => e)).to.have.property('name', 'StoreClosedError')
+      await Promise.all(accepted)
+      await closing
+      expect(await warned).to.have.property('message', 'the store\'s last write at close was not made: a bug in a hook')
+      store = await LevelStore.open(dir.path)
+      expect(text(await store.get('m\x00last'))).to.equal('1,2,3')
+      expect(await store.get('a\x004')).to.equal(undefined)
+    })
   })
 })

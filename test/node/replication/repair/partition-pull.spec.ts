@@ -3,7 +3,7 @@ import { LevelReplicaStorage, ReplicatedJournal, pullFrom, replicaPeer } from '.
 import { append, entitiesOf, hex, keyOf, recs, replicaDisks } from '../fixtures/replica-disks.ts'
 
 describe('pullFrom (one anti-entropy pass)', () => {
-  const { open, reopen, closeAll, cleanup } = replicaDisks()
+  const { open, crashed, cleanup } = replicaDisks()
   afterEach(cleanup)
 
   it('should bring a replica that was down while 1,000 records were written level with the others by anti-entropy alone (roots equal)', async function () {
@@ -95,13 +95,14 @@ describe('pullFrom (one anti-entropy pass)', () => {
     }
     const keyOf = (entity: string, seq: number): string => `r\x00${a.storage.partitionOf(entity).toString(16).padStart(4, '0')}\x00${entity}\x00${seq.toString(16).padStart(16, '0')}`
     // on b's disk, behind the replica's back: record 250 of room/a lost, a byte of record 100 of
-    // room/b's digest flipped (its seal fails, and its tree leaf differs once rebuilt)
+    // room/b's digest flipped (its seal fails, and its tree leaf differs once derived from the disk
+    // after a crash)
     await b.storage.store.write([{ type: 'del', key: keyOf('room/a', 250) }])
     const raw = await b.storage.store.getRaw(keyOf('room/b', 100)) as Uint8Array
     const flipped = raw.slice()
     flipped[5] = (flipped[5] as number) ^ 0xff
     await b.storage.store.putRawForTesting(keyOf('room/b', 100), flipped)
-    const b2 = await reopen(b)
+    const b2 = await crashed(b)
     // a read never returns the damaged record or steps over the lost one
     const err = await b2.core.handle({ op: 'read', entity: 'room/b', from: 99, limit: 5 }).then(() => null, (e: unknown) => e)
     expect(err).to.have.property('name', 'CorruptRecordError')
@@ -143,7 +144,7 @@ describe('pullFrom (one anti-entropy pass)', () => {
       // b missed the last 4 records of every third room
       await append(b.core, entity, 1, 0, 0, recs(1, entities.indexOf(entity) % 3 === 0 ? 56 : 60, 1))
     }
-    // and lost or damaged one record in the middle of the others
+    // and lost or damaged one record in the middle of the others, then crashed
     for (const [i, entity] of entities.entries()) {
       if (i % 3 === 1) await b.storage.store.write([{ type: 'del', key: keyOf(b.storage, entity, 10 + i) }])
       if (i % 3 === 2) {
@@ -152,7 +153,7 @@ describe('pullFrom (one anti-entropy pass)', () => {
         await b.storage.store.putRawForTesting(keyOf(b.storage, entity, 40 - i), raw)
       }
     }
-    const b2 = await reopen(b)
+    const b2 = await crashed(b)
     const batches = b2.storage.store.stats.writer.batches
     const result = await pullFrom(p, b2.storage, b2.core, replicaPeer(p, a.storage, a.core))
     expect(result).to.include({ entities: 30, records: 40, repaired: 20, divergent: 0, movedOn: 0 })
@@ -165,23 +166,24 @@ describe('pullFrom (one anti-entropy pass)', () => {
     expect(await pullFrom(p, b2.storage, b2.core, replicaPeer(p, a.storage, a.core))).to.include({ compared: 1, records: 0, repaired: 0 })
   })
 
-  it('should leave the disk, the tree and the kept digests as they were when the batch holding several entities\' repairs fails, and repair them on the next pass', async () => {
+  it('should leave the disk, the tree and the kept digests as they were when the batches holding several entities\' repairs fail, and repair them on the next pass', async () => {
     const a = await open()
     const b = await open()
     const p = 9
     const entities = entitiesOf(a.storage, p, 8)
     for (const entity of entities) for (const r of [a, b]) await append(r.core, entity, 1, 0, 0, recs(1, 50, 1))
     for (const [i, entity] of entities.entries()) await b.storage.store.write([{ type: 'del', key: keyOf(b.storage, entity, 5 + i) }])
-    const b2 = await reopen(b)
+    const b2 = await crashed(b)
     const root = hex(b2.storage.tree(p).root())
     const digests = await Promise.all(entities.map(async (e) => hex(await b2.storage.entityDigest(e))))
     const spans = await Promise.all(entities.map(async (e) => (await b2.storage.spanDigests(e, 1, 50, 16)).map(hex)))
     const batches = b2.storage.store.stats.writer.batches
-    b2.storage.store.failNextWriteForTesting(new Error('disk full'))
+    b2.storage.store.failWritesForTesting(new Error('disk full'))
     const err = await pullFrom(p, b2.storage, b2.core, replicaPeer(p, a.storage, a.core)).then(() => null, (e: unknown) => e)
     expect(err).to.have.property('message', 'disk full')
-    // the repairs of all eight went in the one batch that failed
+    // every batch holding the eight repairs failed
     expect(b2.storage.store.stats.writer.batches).to.equal(batches)
+    b2.storage.store.failWritesForTesting(undefined)
     expect(hex(b2.storage.tree(p).root())).to.equal(root)
     expect(await Promise.all(entities.map(async (e) => hex(await b2.storage.entityDigest(e))))).to.deep.equal(digests)
     expect(await Promise.all(entities.map(async (e) => (await b2.storage.spanDigests(e, 1, 50, 16)).map(hex)))).to.deep.equal(spans)
@@ -189,8 +191,8 @@ describe('pullFrom (one anti-entropy pass)', () => {
       expect(await b2.storage.store.getRaw(keyOf(b2.storage, entity, 5 + i))).to.equal(undefined)
       expect((await b2.core.handle({ op: 'read', entity, from: 1, limit: 50 })).map((r) => r.seq)).to.deep.equal(Array.from({ length: 4 + i }, (_, k) => k + 1))
     }
-    // the tree rebuilt from the disk agrees with the one kept
-    const b3 = await reopen(b2)
+    // the tree derived from the disk after a crash agrees with the one kept
+    const b3 = await crashed(b2)
     expect(hex(b3.storage.tree(p).root())).to.equal(root)
     const result = await pullFrom(p, b3.storage, b3.core, replicaPeer(p, a.storage, a.core))
     expect(result).to.include({ entities: 8, repaired: 8 })
@@ -207,9 +209,8 @@ describe('pullFrom (one anti-entropy pass)', () => {
     const raw = await a.storage.store.getRaw(keyOf(a.storage, 'room/x', 20)) as Uint8Array
     raw[9] = (raw[9] as number) ^ 0x0f
     await a.storage.store.putRawForTesting(keyOf(a.storage, 'room/x', 20), raw)
-    await closeAll()
-    const a2 = await open(a.path)
-    const b2 = await open(b.path)
+    const a2 = await crashed(a)
+    const b2 = await crashed(b)
     const result = await pullFrom(p, b2.storage, b2.core, replicaPeer(p, a2.storage, a2.core))
     expect(result).to.include({ repaired: 1, records: 0 })
     expect((await b2.core.handle({ op: 'read', entity: 'room/x', from: 1, limit: 40 })).map((r) => r.seq)).to.deep.equal(Array.from({ length: 40 }, (_, k) => k + 1))

@@ -4,7 +4,7 @@ import { tempDir } from '../../../helpers/temp-dir.ts'
 import { append, entitiesOf, hex, keyOf, recs, replicaDisks } from '../fixtures/replica-disks.ts'
 
 describe('LevelReplicaStorage', () => {
-  const { open, reopen, cleanup } = replicaDisks()
+  const { open, reopen, crashed, cleanup } = replicaDisks()
   afterEach(cleanup)
 
   it('should keep each partition\'s tree current on every write, truncations included, equal to the tree rebuilt at the next open', async () => {
@@ -55,11 +55,12 @@ describe('LevelReplicaStorage', () => {
     }
     const p = a.storage.partitionOf('room/b')
     expect(hex(b.storage.tree(p).root())).to.equal(hex(a.storage.tree(p).root()))
-    // a record vanishes from b's disk behind the replica's back (a disk fault): b's tree, rebuilt
-    // at its next open, differs from a's in room/b's bucket only
+    // a record vanishes from b's disk behind the replica's back (a disk fault), then b crashes: its
+    // tree, derived from its records at its next open, differs from a's in room/b's bucket only
     const key = [...(await b.storage.store.keys({ gte: 'r\x00', lte: 'r\x00\xff' }))].find((k) => k.includes('\x00room/b\x00')) as string
     await b.storage.store.write([{ type: 'del', key }])
-    const b2 = await reopen(b)
+    const b2 = await crashed(b)
+    expect(b2.storage.treeBuild.from).to.equal('records')
     expect(hex(b2.storage.tree(p).root())).to.not.equal(hex(a.storage.tree(p).root()))
     const diff = await diffLeaves(a.storage.tree(p), (level, from, count) => b2.storage.tree(p).level(level, from, count), REPLICA_MERKLE_DEPTH)
     expect(diff.buckets).to.deep.equal([bucketOf('room/b', REPLICA_MERKLE_DEPTH)])
@@ -84,12 +85,17 @@ describe('LevelReplicaStorage', () => {
     await append(r.core, 'room/a', 2, 30, 1, recs(31, 35, 2, 'new'))
     expect(await spans(r.storage, 'room/a', 70)).to.deep.equal(await read(r.storage, 'room/a', 70))
     expect((await r.storage.loadMany(['room/a']))[0]?.summary).to.include({ head: 35, headEpoch: 2 })
-    // a record damaged behind the replica's back, seen at the next open, then put back
+    // a record's stored digest damaged behind the replica's back, the store closed cleanly: the
+    // digests read at the next open are those written (the damage is not in them), until a repair
+    // puts the record back (it makes them what the disk says first, then removes and puts)
+    const written = await spans(r.storage, 'room/a', 35)
     const raw = await r.storage.store.getRaw(keyOf(r.storage, 'room/a', 20)) as Uint8Array
     raw[3] = (raw[3] as number) ^ 0xff
     await r.storage.store.putRawForTesting(keyOf(r.storage, 'room/a', 20), raw)
     const again = await reopen(r)
-    expect(await spans(again.storage, 'room/a', 35)).to.deep.equal(await read(again.storage, 'room/a', 35))
+    expect(again.storage.treeBuild.from).to.equal('saved')
+    expect(await spans(again.storage, 'room/a', 35)).to.deep.equal(written)
+    expect(await spans(again.storage, 'room/a', 35)).to.not.deep.equal(await read(again.storage, 'room/a', 35))
     expect(await again.core.handle({ op: 'read', entity: 'room/a', from: 20, limit: 1 }).then(() => null, (e: unknown) => e)).to.have.property('name', 'CorruptRecordError')
     const peer = { promised: 2, head: 35, headEpoch: 2, segments: [[1, 1], [2, 31]] as Array<[number, number]>, snapshotSeq: 0 }
     expect(await again.core.repair('room/a', recs(20, 20, 1), peer)).to.equal(1)
