@@ -10,6 +10,7 @@ import { BackupRemover } from './backup-remover.ts'
 import { ciphertextDigest } from './chunk-crypto.ts'
 import { ChunkPool } from './chunk-pool.ts'
 import { CATALOG_ERROR_CHARS, MAX_HOLDER_IDS, PARTITIONS_AT_ONCE } from './constants.ts'
+import { StreamRestartError } from './errors.ts'
 import { MANIFEST_FORMAT, manifestRoot, sealManifest } from './manifest.ts'
 import type { BackupManifest, ManifestChunk, ManifestPartition } from './manifest.ts'
 import { readPartitionCut } from './partition-cut.ts'
@@ -166,13 +167,19 @@ export class BackupCreator {
     try {
       read = await this.#read(p, before, true)
     } catch (err) {
-      if (!(err instanceof CorruptRecordError)) throw err
-      // a record this node's store holds failed its seal on the way (the chunk worker checks each):
-      // scrub is told, and the partition is read again the checked way, from another replica where
-      // this one's copy is damaged (what was sent of it is named by no manifest: a sweep removes it)
-      this.#ctx.opts.journal.storage.onDamaged?.(err.key)
-      this.#ctx.opts.log?.warn({ key: err.key, partition: p, backup: this.#id }, `backup ${this.#id}: a stored record failed its seal (${err.message}); partition ${p} is read again, each record checked`)
-      read = await this.#read(p, before, false)
+      if (err instanceof StreamRestartError) {
+        // an entity streamed from this node's replica was not what the listing said, part way
+        this.#ctx.opts.log?.warn({ partition: p, backup: this.#id }, `backup ${this.#id}: ${err.message}; partition ${p} is read again, each record checked`)
+        read = await this.#read(p, before, false)
+      } else {
+        if (!(err instanceof CorruptRecordError)) throw err
+        // a record this node's store holds failed its seal on the way (the chunk worker checks each):
+        // scrub is told, and the partition is read again the checked way, from another replica where
+        // this one's copy is damaged (what was sent of it is named by no manifest: a sweep removes it)
+        this.#ctx.opts.journal.storage.onDamaged?.(err.key)
+        this.#ctx.opts.log?.warn({ key: err.key, partition: p, backup: this.#id }, `backup ${this.#id}: a stored record failed its seal (${err.message}); partition ${p} is read again, each record checked`)
+        read = await this.#read(p, before, false)
+      }
     }
     this.#stats.entities += read.counts.entities
     this.#stats.records += read.counts.records
@@ -245,7 +252,7 @@ export class BackupCreator {
     const { replicas, writeQuorum } = journal.placement(p)
     const peer = this.#ctx.opts.peer ?? ((node: string, partition: number) => meshPeer(system, node, partition, journal.partitions))
     const peers = new Map<string, PartitionPeer>(replicas.map((node) => [node, node === self ? replicaPeer(p, journal.storage, journal.core(p)) : peer(node, p)]))
-    return readPartitionCut(p, peers, { quorum: fenceQuorum(replicas.length, writeQuorum), signal: this.#control.signal, skip: isCatalog, prefer: self, unchanged, stored })
+    return readPartitionCut(p, peers, { quorum: fenceQuorum(replicas.length, writeQuorum), signal: this.#control.signal, skip: isCatalog, prefer: self, unchanged, stored, stream: stored })
   }
 
   /** Names sealed chunks in the partition's list, and sends the new ones to their holders (counted in `counts`). */

@@ -98,6 +98,15 @@ export class BackupSourceError extends Error {
   readonly kind = 'unavailable'
 }
 
+/** An entity's journal streamed page by page from this node's replica turned out, part way, not
+ * to be what the listing said (a record missing, or its last one of another epoch: the log moved
+ * under the read): the partition's stream is dropped and the partition read again, each record
+ * checked (BackupCreator). */
+export class StreamRestartError extends Error {
+  override readonly name = 'StreamRestartError'
+  readonly kind = 'unavailable'
+}
+
 /** Backup data that is not what its manifest says (a block that does not parse, a stream used
  * out of order): never taken for data. */
 export class BackupFormatError extends Error {

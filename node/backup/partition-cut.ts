@@ -2,7 +2,7 @@ import { READ_PAGE_RECORDS, ReplicaValues, STORED_READ_BATCH, floorOf, recordKey
 import type { EntitySummary, PartitionPeer, StoredRecord, StoredSnapshot } from '../replication/index.ts'
 import { seal } from '../storage/index.ts'
 import { BACKUP_ENTITY_PAGE } from './constants.ts'
-import { BackupSourceError } from './errors.ts'
+import { BackupSourceError, StreamRestartError } from './errors.ts'
 
 /** One entity as a backup takes it: its journal from its floor (seq 1 unless trimmed) to the cut. */
 export interface EntityCut {
@@ -13,8 +13,9 @@ export interface EntityCut {
   /** floor to head, in order, without a gap, as the store keeps them: each record's stored value,
    * seal included (`[seal id][SHA-256(key ‖ payload)][{ e, v, … }]` under its record key). Read
    * as they are from this node's own replica; a record read over the mesh is encoded and sealed
-   * as a store would keep it. */
-  readonly values: readonly Uint8Array[]
+   * as a store would keep it. Streamed (`stream`): pages of them, read from this node's own
+   * replica as they are taken, checked at the end (StreamRestartError). */
+  readonly values: readonly Uint8Array[] | AsyncIterable<readonly Uint8Array[]>
   /** A trimmed journal's floor (docs/replication.md, "Rewrites and trims") and the snapshot that
    * covers what is below it (its seq ≥ floor − 1, ≤ head). Absent: not trimmed (floor 1). */
   readonly trimmed?: { readonly floor: number, readonly snapshot: StoredSnapshot }
@@ -23,6 +24,17 @@ export interface EntityCut {
   readonly latest?: StoredSnapshot
   /** The replica they were read from. */
   readonly from: string
+}
+
+/** A cut's values as pages: a streamed cut's own, or the one page of a cut read whole. */
+export function pagesOf (values: EntityCut['values']): AsyncIterable<readonly Uint8Array[]> | Iterable<readonly Uint8Array[]> {
+  return Symbol.asyncIterator in values ? values : [values]
+}
+
+/** A cut read whole's values (one that is streamed has none to give: a TypeError). */
+export function wholeValues (cut: EntityCut): readonly Uint8Array[] {
+  if (Symbol.asyncIterator in cut.values) throw new TypeError(`${cut.entity}: its cut is streamed, not read whole`)
+  return cut.values
 }
 
 export interface PartitionCutOptions {
@@ -45,6 +57,12 @@ export interface PartitionCutOptions {
   /** false: every replica is read as a replica reads (each seal checked, a damaged record read from
    * the next replica holding the same log), this node's own too, rather than as stored. @default true */
   readonly stored?: boolean
+  /** true: an entity read as stored from this node's own replica comes as pages read while they
+   * are taken (`values` an async iterable; each page dead before the next is read), so that memory
+   * stays flat however long a journal is. What the whole read checks before it yields (no record
+   * missing, the last one of the listing's epoch) is then only known at its end: a cut that fails
+   * it throws StreamRestartError from its pages, after some of them were taken. @default false */
+  readonly stream?: boolean
 }
 
 /**
@@ -108,7 +126,7 @@ export async function * readPartitionCut (partition: number, peers: ReadonlyMap<
     const latest = newest.summary.snapshotSeq > 0 ? peers.get(newest.node) : undefined
     for (const holder of same) {
       try {
-        cut = await readCut(partition, peers.get(holder.node) as PartitionPeer, entity, holder.summary, opts.signal, holder.node, opts.stored !== false, latest)
+        cut = await readCut(partition, peers.get(holder.node) as PartitionPeer, entity, holder.summary, opts.signal, holder.node, opts.stored !== false, latest, opts.stream === true)
         break
       } catch (err) {
         if (opts.signal?.aborted === true) throw err
@@ -123,7 +141,7 @@ export async function * readPartitionCut (partition: number, peers: ReadonlyMap<
 /** One replica's cut of an entity: its records from its floor, and the snapshot covering the
  * floor when it was trimmed. */
 async function readCut (partition: number, peer: PartitionPeer, entity: string, summary: EntitySummary['summary'], signal: AbortSignal | undefined, from: string, stored: boolean,
-  snapshots?: PartitionPeer): Promise<EntityCut> {
+  snapshots: PartitionPeer | undefined, stream: boolean): Promise<EntityCut> {
   const { head, headEpoch } = summary
   const floor = floorOf(summary)
   let trimmed: EntityCut['trimmed']
@@ -136,12 +154,30 @@ async function readCut (partition: number, peer: PartitionPeer, entity: string, 
     if (latest === undefined) throw new BackupSourceError(`${entity}: the replica trimmed it below ${floor} and holds no snapshot covering that up to its head`)
     trimmed = { floor, snapshot: latest }
   }
+  const extra = { from, ...(trimmed !== undefined && { trimmed }), ...(latest !== undefined && { latest }) }
+  if (stored && stream && peer.readStored !== undefined) return { entity, head, headEpoch, values: storedPages(peer, entity, floor, head, headEpoch, signal), ...extra }
   const values = (stored ? await readStored(peer, entity, floor, head, signal) : undefined) ?? sealAll(partition, entity, floor, await readLog(peer, entity, floor, head, signal))
   // a log that changed under the listing (a new owner's recovery rewrote the head) is read again elsewhere
   const last = values.at(-1)
   const lastEpoch = last === undefined ? headEpoch : storedRecordEpoch(last)
   if (lastEpoch !== headEpoch) throw new BackupSourceError(`${entity}: record ${head} has epoch ${lastEpoch ?? 'unreadable'}, the listing said ${headEpoch}`)
-  return { entity, head, headEpoch, values, from, ...(trimmed !== undefined && { trimmed }), ...(latest !== undefined && { latest }) }
+  return { entity, head, headEpoch, values, ...extra }
+}
+
+/** floor..head of this node's own replica as stored, a page at a time as they are taken; a record
+ * missing, or a last one not of `headEpoch`, fails the read at that point (StreamRestartError). */
+async function * storedPages (peer: PartitionPeer, entity: string, floor: number, head: number, headEpoch: number, signal: AbortSignal | undefined): AsyncGenerator<readonly Uint8Array[]> {
+  const read = peer.readStored as NonNullable<PartitionPeer['readStored']>
+  let last: Uint8Array | undefined
+  for (let at = floor; at <= head; at += STORED_READ_BATCH * 8) {
+    signal?.throwIfAborted()
+    const page = await read(entity, at, Math.min(STORED_READ_BATCH * 8, head - at + 1))
+    if (page === undefined) throw new StreamRestartError(`${entity}: this node's replica misses a record of ${at} to ${Math.min(at + STORED_READ_BATCH * 8 - 1, head)} (it listed a head of ${head})`)
+    last = page.at(-1) ?? last
+    yield page
+  }
+  const lastEpoch = last === undefined ? headEpoch : storedRecordEpoch(last)
+  if (lastEpoch !== headEpoch) throw new StreamRestartError(`${entity}: record ${head} has epoch ${lastEpoch ?? 'unreadable'}, the listing said ${headEpoch}`)
 }
 
 /** floor..head as the replica's store keeps them, when it is this node's own (undefined: not

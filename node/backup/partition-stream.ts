@@ -5,6 +5,7 @@ import type { ChunkSession } from './chunk-pool.ts'
 import type { WorkerChunk } from './chunk-worker.ts'
 import { CHUNK_PIECE_BYTES, CHUNK_PIECES_IN_FLIGHT, MAX_BACKUP_RECORD_BYTES } from './constants.ts'
 import { BackupFormatError } from './errors.ts'
+import { pagesOf } from './partition-cut.ts'
 import type { EntityCut } from './partition-cut.ts'
 
 /** A chunk of a partition stream as it goes to holders: sealed, with what names and checks it. */
@@ -64,12 +65,15 @@ export class PartitionStreamWriter {
       if (body.byteLength > MAX_BACKUP_RECORD_BYTES) throw new BackupFormatError(`${cut.entity}: its snapshot is ${body.byteLength} bytes, more than a backup takes (${MAX_BACKUP_RECORD_BYTES})`)
       this.#frame(SNAPSHOT, body, 4)
     }
-    const floor = cut.trimmed?.floor ?? 1
-    for (let i = 0; i < cut.values.length; i++) {
-      const value = cut.values[i] as Uint8Array
-      if (value.byteLength > MAX_BACKUP_RECORD_BYTES) throw new BackupFormatError(`${cut.entity}: record ${floor + i} is ${value.byteLength} bytes, more than a backup takes (${MAX_BACKUP_RECORD_BYTES})`)
-      this.#frame(STORED, value, 4)
-      if (this.#pushed.length > CHUNK_PIECES_IN_FLIGHT) await this.#drainPushes()
+    let seq = cut.trimmed?.floor ?? 1
+    // (a streamed cut's pages are read as they are taken: each is dead before the next is read)
+    for await (const page of pagesOf(cut.values)) {
+      for (const value of page) {
+        if (value.byteLength > MAX_BACKUP_RECORD_BYTES) throw new BackupFormatError(`${cut.entity}: record ${seq} is ${value.byteLength} bytes, more than a backup takes (${MAX_BACKUP_RECORD_BYTES})`)
+        this.#frame(STORED, value, 4)
+        seq++
+        if (this.#pushed.length > CHUNK_PIECES_IN_FLIGHT) await this.#drainPushes()
+      }
     }
     // the snapshot the replica held, for a restore that cuts the journal back to this backup (one
     // too large to take is left out: the restore then folds the records, as without one)

@@ -1,4 +1,4 @@
-import { ChunkPool, PartitionStreamWriter } from '../../node/backup/index.ts'
+import { ChunkPool, PartitionStreamWriter, wholeValues } from '../../node/backup/index.ts'
 import type { BackupKey, ChunkerOptions, EntityBlock, EntityCut, SealedChunk } from '../../node/backup/index.ts'
 import { ReplicaValues, partitionOf, recordKey, sealedRecord } from '../../node/replication/index.ts'
 import type { StoredRecord, StoredSnapshot } from '../../node/replication/index.ts'
@@ -50,7 +50,7 @@ export function useChunkPool (): { readonly pool: ChunkPool } {
 /** A cut's records decoded from its stored values (plain objects). */
 export function cutRecords (cut: EntityCut): StoredRecord[] {
   const floor = cut.trimmed?.floor ?? 1
-  return plain(cut.values.map((v, i) => {
+  return plain(wholeValues(cut).map((v, i) => {
     const r = sealedRecord(floor + i, v)
     if (r === undefined) throw new Error(`${cut.entity}: value ${floor + i} is not a sealed record`)
     return r

@@ -16,6 +16,7 @@ const INSTANCES: { readonly [K in keyof typeof errors]: InstanceType<(typeof err
   ChunkFormatError: new errors.ChunkFormatError(ID, 'too short'),
   ChunkDecryptError: new errors.ChunkDecryptError(ID, FP, 'the tag does not match'),
   BackupSourceError: new errors.BackupSourceError('a replica did not answer'),
+  StreamRestartError: new errors.StreamRestartError('room/a: record 9 has epoch 3, the listing said 2'),
   BackupFormatError: new errors.BackupFormatError('a manifest of format 9'),
   BackupKeyMismatchError: new errors.BackupKeyMismatchError('bk-1', 'ffffffffffffffff', FP),
   BackupHolderError: new errors.BackupHolderError('no holder serves it whole'),

@@ -1,5 +1,5 @@
 import { expect } from 'chai'
-import { replicaClient, rewriteJournal } from '../../../node/backup/index.ts'
+import { replicaClient, rewriteJournal, wholeValues } from '../../../node/backup/index.ts'
 import type { ReplicaClient } from '../../../node/backup/index.ts'
 import { useTestCluster } from '../../helpers/test-cluster.ts'
 import type { TestNode } from '../../helpers/test-cluster.ts'
@@ -115,7 +115,7 @@ describe('rewriteJournal: a journal made what a backup holds, on every replica (
     const clients = new Map(nodes.map((n) => [n.id, replicaClient(a.system, a.journal, a.id, n.id, p)]))
     const written = Array.from({ length: 250 }, (_, i) => ({ seq: i + 1, epoch: i < 100 ? 2 : 3, event: { n: i + 1, restored: true } }))
     const cut = storedCut(entity, written, { partitions: a.journal.partitions })
-    const records = cut.values.map((v, i) => sealedRecord(i + 1, v) as StoredRecord)
+    const records = wholeValues(cut).map((v, i) => sealedRecord(i + 1, v) as StoredRecord)
     // the replicas' logs (epoch 4 from seq 1) part from the backup's at its first record: every one
     // is truncated whole, then takes the 200 records in bulk; the snapshot at 120 gives way
     const { epoch, written: count } = await rewriteJournal(entity, records.slice(0, 200), () => ({ restored: 200 }), clients, 'restore-bk-9', undefined, { sealedKeys: true })
@@ -128,7 +128,7 @@ describe('rewriteJournal: a journal made what a backup holds, on every replica (
       const back = [...await core.handle({ op: 'read', entity, from: 1, limit: 256 })]
       expect(back).to.deep.equal(written.slice(0, 200))
       // the very bytes the backup kept, seals intact, and the Merkle tree built from them
-      for (const seq of [1, 100, 101, 200]) expect(Buffer.from(await n.journal.storage.store.getRaw(recordKey(p, entity, seq)) as Uint8Array).equals(Buffer.from(cut.values[seq - 1] as Uint8Array))).to.equal(true)
+      for (const seq of [1, 100, 101, 200]) expect(Buffer.from(await n.journal.storage.store.getRaw(recordKey(p, entity, seq)) as Uint8Array).equals(Buffer.from(wholeValues(cut)[seq - 1] as Uint8Array))).to.equal(true)
       roots.push(Buffer.from(n.journal.storage.tree(p).root()).toString('hex'))
       // the old owner is fenced out
       expect((await core.handle({ op: 'append', entity, epoch: 4, activation: 'owner', prevSeq: 150, prevEpoch: 4, records: [{ seq: 151, epoch: 4, event: {} }] })).result).to.equal('stale')

@@ -1,5 +1,5 @@
 import { expect } from 'chai'
-import { readPartitionCut } from '../../../node/backup/index.ts'
+import { readPartitionCut, wholeValues } from '../../../node/backup/index.ts'
 import type { EntityCut } from '../../../node/backup/index.ts'
 import { checkEntityPage, meshPeer, partitionOf, replicaPeer, shardHolderPath } from '../../../node/index.ts'
 import { append, recs, replicaDisks } from '../replication/fixtures/replica-disks.ts'
@@ -58,7 +58,7 @@ describe('readPartitionCut: a partition as a backup takes it (real libp2p on loo
     expect([longCut.head, longRecords.length, longRecords.at(-1)?.seq]).to.deep.equal([2_500, 2_500, 2_500])
     expect(longRecords.every((r, i) => r.seq === i + 1 && (r.event as { n: number }).n === i + 1)).to.equal(true)
     // read over the mesh, each record comes sealed as a store would keep it under its own key
-    expect(longCut.values.every((v, i) => sealIntact(recordKey(p, long, i + 1), v))).to.equal(true)
+    expect(wholeValues(longCut).every((v, i) => sealIntact(recordKey(p, long, i + 1), v))).to.equal(true)
     const movedCut = byId.get(moved) as EntityCut
     expect([movedCut.head, movedCut.headEpoch, movedCut.from]).to.deep.equal([220, 5, b.id])
     expect(cutRecords(movedCut).slice(199).map((r) => r.epoch)).to.deep.equal([3, ...Array.from({ length: 20 }, () => 5)])
@@ -144,7 +144,7 @@ describe('readPartitionCut of trimmed journals (in-process, real LevelDB)', () =
     expect(records.map((r) => [r.seq, r.rev ?? 0])).to.deep.equal([[4, 0], [5, 1], [6, 0]])
     expect(records[1]?.event).to.equal('scrubbed')
     // read from this node's own store: the values as stored, seals intact
-    expect(cut?.values.every((v, i) => sealIntact(recordKey(p, E, 4 + i), v))).to.equal(true)
+    expect(wholeValues(cut as EntityCut).every((v, i) => sealIntact(recordKey(p, E, 4 + i), v))).to.equal(true)
   })
 
   it('should keep the newest snapshot among the replicas holding the cut\'s log, at or below its head, and none past it', async () => {
@@ -170,4 +170,52 @@ describe('readPartitionCut of trimmed journals (in-process, real LevelDB)', () =
     const bare = (await cutAll(p2, new Map([['a', replicaPeer(p2, a.storage, a.core)], ['b', replicaPeer(p2, b.storage, b.core)]]), 2)).find((x) => x.entity === E2)
     expect(bare).to.not.have.property('latest')
   })
+
+  it('should stream this node\'s replica page by page when asked, the values it reads whole, and fail the stream at its end where the log moved under it or lost a record', async () => {
+    const [a, b] = [await open(), await open()]
+    const E = 'room/streamed'
+    // 20,500 records: three pages of 8,000 (STORED_READ_BATCH × 8)
+    for (const r of [a, b]) for (let at = 0; at < 20_500; at += 2_500) await append(r.core, E, 3, at, at === 0 ? 0 : 3, recs(at + 1, at + 2_500 > 20_500 ? 20_500 : at + 2_500, 3))
+    const p = a.storage.partitionOf(E)
+    const peers = (wrap?: (peer: PartitionPeer) => PartitionPeer): Map<string, PartitionPeer> => new Map([['a', (wrap ?? ((x) => x))(replicaPeer(p, a.storage, a.core))], ['b', replicaPeer(p, b.storage, b.core)]])
+    const streamed = async (wrap?: (peer: PartitionPeer) => PartitionPeer): Promise<Uint8Array[][]> => {
+      const out: Uint8Array[][] = []
+      for await (const cut of readPartitionCut(p, peers(wrap), { quorum: 2, prefer: 'a', stream: true })) {
+        expect(cut.entity).to.equal(E)
+        for await (const page of cut.values as AsyncIterable<readonly Uint8Array[]>) out.push([...page])
+      }
+      return out
+    }
+    const [whole] = await cutAll(p, peers(), 2)
+    const pages = await streamed()
+    expect(pages.map((page) => page.length)).to.deep.equal([8_000, 8_000, 4_500])
+    expect(pages.flat().map((v) => Buffer.from(v).toString('hex'))).to.deep.equal(wholeValues(whole as EntityCut).map((v) => Buffer.from(v).toString('hex')))
+    // a new owner (epoch 4) seals the head again while the second page is read: the read fails at
+    // its end, after its pages were taken (the caller drops the stream and reads the partition again)
+    const moving = (peer: PartitionPeer): PartitionPeer => {
+      let reads = 0
+      return {
+        ...peer,
+        readStored: async (entity, from, count) => {
+          if (++reads === 2) await append(a.core, E, 4, 20_499, 3, recs(20_500, 20_500, 4))
+          return await (peer.readStored as NonNullable<PartitionPeer['readStored']>)(entity, from, count)
+        }
+      }
+    }
+    const moved = await streamed(moving).then(() => null, (e: unknown) => e)
+    expect(moved).to.have.property('name', 'StreamRestartError')
+    expect((moved as Error).message).to.equal(`${E}: record 20500 has epoch 4, the listing said 3`)
+    // a record gone from this node's store under the read: the page that should hold it fails
+    const losing = (peer: PartitionPeer): PartitionPeer => ({
+      ...peer,
+      readStored: async (entity, from, count) => {
+        if (from > 1) await a.storage.store.write([{ type: 'del', key: recordKey(p, E, 9_000) }])
+        return await (peer.readStored as NonNullable<PartitionPeer['readStored']>)(entity, from, count)
+      }
+    })
+    const lost = await streamed(losing).then(() => null, (e: unknown) => e)
+    expect(lost).to.have.property('name', 'StreamRestartError')
+    expect((lost as Error).message).to.match(/room\/streamed: this node's replica misses a record of 8001 to 16000/)
+  })
 })
+
