@@ -230,7 +230,7 @@ export class BackupCreator {
       for await (const cut of this.#cuts(p, unchanged, stored)) {
         counts.entities++
         counts.records += cut.head
-        await writer.add(cut)
+        await writer.add(cut, async (sealed) => { await this.#take(sealed, chunks, counts) })
         await this.#take(writer.ready(), chunks, counts)
       }
       if (reused) {

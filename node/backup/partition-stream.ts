@@ -52,7 +52,10 @@ export class PartitionStreamWriter {
   /** Bytes of the stream so far. */
   get bytes (): number { return this.#offset }
 
-  async add (cut: EntityCut): Promise<void> {
+  /** Adds an entity's block. `take`: handed the chunks cut so far while the block is written (a
+   * long journal's sealed chunks go on to their holders as they come, rather than all at its end);
+   * what it leaves is taken by `ready`. */
+  async add (cut: EntityCut, take?: (chunks: SealedChunk[]) => Promise<void>): Promise<void> {
     if (this.#finished) throw new BackupFormatError('this partition stream is finished')
     const last = this.#blocks.at(-1)
     if (last !== undefined && !(cut.entity > last.entity)) throw new BackupFormatError(`entities go into a stream in id order: ${cut.entity} after ${last.entity}`)
@@ -72,7 +75,10 @@ export class PartitionStreamWriter {
         if (value.byteLength > MAX_BACKUP_RECORD_BYTES) throw new BackupFormatError(`${cut.entity}: record ${seq} is ${value.byteLength} bytes, more than a backup takes (${MAX_BACKUP_RECORD_BYTES})`)
         this.#frame(STORED, value, 4)
         seq++
-        if (this.#pushed.length > CHUNK_PIECES_IN_FLIGHT) await this.#drainPushes()
+        if (this.#pushed.length > CHUNK_PIECES_IN_FLIGHT) {
+          await this.#drainPushes()
+          if (take !== undefined && this.#cut.length > 0) await take(this.ready())
+        }
       }
     }
     // the snapshot the replica held, for a restore that cuts the journal back to this backup (one

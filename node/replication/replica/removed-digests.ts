@@ -30,7 +30,8 @@ export async function removedDigests (store: LevelStore, p: number, entity: stri
   if (change.removeFrom !== undefined) {
     const after: Array<[number, Uint8Array]> = []
     for await (const [key, digest] of store.digests({ gte: recordKey(p, entity, change.removeFrom), lte: recordEnd(p, entity) })) after.push([seqOf(key), digest])
-    removed.push(...after.reverse())
+    // (one at a time: a long tail spread into push's arguments would overflow the stack)
+    for (let i = after.length - 1; i >= 0; i--) removed.push(after[i] as [number, Uint8Array])
   }
   return { removed, below }
 }

@@ -64,6 +64,25 @@ describe('PartitionStreamWriter and decodeBlock: a partition as sealed chunks, a
     expect(span.last - span.first).to.be.at.most(1)
   })
 
+  it('should hand a long journal\'s chunks out while its block is written, streamed page by page, the same chunks in the same order as a whole one\'s taken at its end', async () => {
+    // 30,000 posts (about 8 MiB): more pieces than the worker keeps in flight
+    const whole = room('long', 30_000)
+    const pages = wholeValues(whole)
+    const streamed: EntityCut = { ...whole, values: (async function * () { for (let at = 0; at < pages.length; at += 8_000) yield pages.slice(at, at + 8_000) })() }
+    const writer = new PartitionStreamWriter(() => pools.pool.session(key, 0, new Map(), SMALL))
+    const taken: SealedChunk[] = []
+    let during = 0
+    await writer.add(streamed, async (chunks) => { during += chunks.length; taken.push(...chunks) })
+    expect(during).to.be.greaterThan(0)
+    taken.push(...writer.ready())
+    const end = await writer.finish()
+    const all = [...taken, ...end.chunks]
+    const reference = await write([whole])
+    expect(all.map((c) => c.id)).to.deep.equal(reference.chunks.map((c) => c.id))
+    expect(end.blocks).to.deep.equal(reference.blocks)
+    expect(readBlock(all, end.blocks[0] as EntityBlock).records).to.deep.equal(whole.records)
+  })
+
   it('should keep every chunk of unchanged rooms when one room of many gets new posts (an incremental backup sends only those)', async () => {
     const names = Array.from({ length: 100 }, (_, i) => `r${String(i).padStart(3, '0')}`)
     const before = await write(names.map((n, i) => room(n, 20 + (i % 13), i)))
