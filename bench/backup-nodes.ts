@@ -63,14 +63,18 @@ export const backupNodesBench: Bench = {
     const sizes = (process.env.BENCH_BACKUP_SIZES ?? '500,5120').split(',').map((s) => Number(s.trim()))
     if (sizes.some((s) => !Number.isSafeInteger(s) || s < 10 || s > 65_536)) throw new Error('BENCH_BACKUP_SIZES: a comma-separated list of sizes in MiB, each 10 to 65536')
     const runs: SizeRun[] = []
-    for (const mib of sizes) runs.push(await oneSize(mib, restic, log))
+    for (const mib of sizes) {
+      const one = await oneSize(mib, restic, log)
+      // each size's figures as soon as it is done (a larger size's failure keeps them)
+      for (const f of one.figures) log(`  ${f.name}: ${f.value} ${f.unit} (baseline ${f.baseline}, ratio ${f.ratio})`)
+      runs.push(one)
+    }
     const figures = runs.flatMap((r) => r.figures)
     const [small, large] = [runs.reduce((a, b) => a.mib <= b.mib ? a : b), runs.reduce((a, b) => a.mib >= b.mib ? a : b)]
     if (small !== large) {
       figures.push(figure(`backup-s-per-gib-at-${large.mib}-vs-${small.mib}-mib`, 's/GiB', large.backupSPerGiB, `ours at ${small.mib} MiB`, small.backupSPerGiB, '<= 1.15x'))
       figures.push(figure(`full-restore-s-per-gib-at-${large.mib}-vs-${small.mib}-mib`, 's/GiB', large.restoreSPerGiB, `ours at ${small.mib} MiB`, small.restoreSPerGiB, '<= 1.15x'))
     }
-    for (const f of figures) log(`  ${f.name}: ${f.value} ${f.unit} (baseline ${f.baseline}, ratio ${f.ratio})`)
     return figures
   }
 }

@@ -53,7 +53,7 @@ export class LevelReplicaStorage implements ReplicaStorage {
    * Opens the replicas of this store. The partition count is recorded by the first start and
    * fixed from then on: `partitions` (config) must agree with it, or PartitionsMismatchError.
    * The trees and kept digests are read as the last clean close of the store left them
-   * (derived-checkpoint.ts), else derived from every record, with progress told to `log`.
+   * (derived-digests.ts), else derived from every record, with progress told to `log`.
    */
   static async open (store: LevelStore, partitions?: number, log?: ReplicaStorageLog): Promise<LevelReplicaStorage> {
     const recorded = await store.get(PARTITIONS_KEY)
