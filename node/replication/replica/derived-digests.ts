@@ -147,8 +147,8 @@ function keptEntity (row: unknown, partitions: number): [string, KeptEntity] {
 const BUILD_PROGRESS_MS = 10_000
 
 /** Reads every record's seal digest (no record decoded) into `add`, telling `log` how far it got
- * every BUILD_PROGRESS_MS and when it is done; the records read. */
-export async function deriveFromRecords (store: LevelStore, add: (p: number, entity: string, seq: number, digest: Uint8Array) => void, log: ReplicaStorageLog | undefined): Promise<number> {
+ * every BUILD_PROGRESS_MS and when it is done, with `why` it derives them; the records read. */
+export async function deriveFromRecords (store: LevelStore, add: (p: number, entity: string, seq: number, digest: Uint8Array) => void, log: ReplicaStorageLog | undefined, why: string): Promise<number> {
   const started = performance.now()
   let records = 0
   let told = started
@@ -157,11 +157,11 @@ export async function deriveFromRecords (store: LevelStore, add: (p: number, ent
     records += batch.length
     if (log !== undefined && performance.now() - told >= BUILD_PROGRESS_MS) {
       told = performance.now()
-      log.info({ records, seconds: Math.round((told - started) / 1000) }, `deriving the replicas' Merkle trees from their records (the store's last stop was not clean): ${records} records read so far`)
+      log.info({ records, seconds: Math.round((told - started) / 1000) }, `deriving the replicas' Merkle trees from their records (${why}): ${records} records read so far`)
     }
   }
   const ms = performance.now() - started
-  if (log !== undefined && records > 0) log.info({ records, ms: Math.round(ms) }, `the replicas' Merkle trees were derived from ${records} records in ${(ms / 1000).toFixed(1)} s (the store's last stop was not clean)`)
+  if (log !== undefined && records > 0) log.info({ records, ms: Math.round(ms) }, `the replicas' Merkle trees were derived from ${records} records in ${(ms / 1000).toFixed(1)} s (${why})`)
   return records
 }
 

@@ -70,7 +70,7 @@ export class LevelReplicaStorage implements ReplicaStorage {
       storage.treeBuild.ms = performance.now() - started
     } else {
       if (saved.unusable !== undefined) log?.warn({ reason: saved.unusable }, `the replicas' Merkle trees kept at the last stop were not used (${saved.unusable}): they are derived again from every record`)
-      await storage.#buildTrees(log)
+      await storage.#buildTrees(log, saved.unusable !== undefined ? 'what the last stop kept could not be used' : "the store's last stop was not clean")
     }
     // what the trees and digests are at a clean close, for the next open (none once in doubt)
     store.atClose(() => storage.#inDoubt ? [] : derivedOps(REPLICA_MERKLE_DEPTH, p, storage.#trees, storage.#kept.saved()))
@@ -117,9 +117,9 @@ export class LevelReplicaStorage implements ReplicaStorage {
   /** Derived at open from the seal digests stored with the records (no record is decoded), where
    * the last stop was not clean: keeping the trees on disk as they change would cost a write per
    * append (measured in docs/performance.md). */
-  async #buildTrees (log: ReplicaStorageLog | undefined): Promise<void> {
+  async #buildTrees (log: ReplicaStorageLog | undefined, why: string): Promise<void> {
     const started = performance.now()
-    this.treeBuild.records = await deriveFromRecords(this.store, (p, entity, seq, digest) => { this.#added(p, entity, seq, digest) }, log)
+    this.treeBuild.records = await deriveFromRecords(this.store, (p, entity, seq, digest) => { this.#added(p, entity, seq, digest) }, log, why)
     // the inner nodes too, while building: the first pass (or admin's roots) would hash them all
     for (const tree of this.#trees.values()) tree.root()
     this.treeBuild.ms = performance.now() - started

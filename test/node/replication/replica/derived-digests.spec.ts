@@ -69,13 +69,15 @@ describe('LevelReplicaStorage: the trees kept at a clean stop', () => {
     await raw.putRawForTesting(treeKey as string, bytes)
     await raw.close()
     const warned: string[] = []
-    const log = { info: () => undefined, warn: (_o: object, msg: string) => { warned.push(msg) } }
+    const told: string[] = []
+    const log = { info: (_o: object, msg: string) => { told.push(msg) }, warn: (_o: object, msg: string) => { warned.push(msg) } }
     const damaged = await LevelStore.open(path)
     try {
       const s = await LevelReplicaStorage.open(damaged, PARTITIONS, log)
       expect(s.treeBuild.from).to.equal('records')
       expect(warned).to.have.length(1)
       expect(warned[0]).to.match(/kept at the last stop were not used \(it could not be read .*\): they are derived again from every record/)
+      expect(told.at(-1)).to.match(/^the replicas' Merkle trees were derived from \d+ records in [\d.]+ s \(what the last stop kept could not be used\)$/)
       expect(await derived({ storage: s, core: new ReplicaCore(s), path })).to.deep.equal(live)
       expect(await keptKeys(damaged)).to.deep.equal([])
     } finally {
