@@ -19,10 +19,15 @@ export interface Bench {
 
 /**
  * Runs `ours` and `baseline` alternately for `rounds` rounds (so both see the same machine load)
- * and returns the median rate of each.
+ * and returns the median rate of each. The first `warmup` rounds of each side are run and not
+ * counted (the JIT compiles the code they run: a running node's code is warm).
  */
-export async function interleaved (rounds: number, ours: () => Promise<number>, baseline: () => Promise<number>):
+export async function interleaved (rounds: number, ours: () => Promise<number>, baseline: () => Promise<number>, warmup = 0):
 Promise<{ ours: number, baseline: number }> {
+  for (let i = 0; i < warmup; i++) {
+    await baseline()
+    await ours()
+  }
   const a: number[] = []
   const b: number[] = []
   for (let i = 0; i < rounds; i++) {

@@ -2,7 +2,7 @@ import { describe, kindOf } from '../../../protocols/index.ts'
 import { APPEND_BATCH_RECORDS, RETRY_MAX_MS, RETRY_MIN_MS } from '../constants.ts'
 import { ReplicasUnavailableError, StaleEpochError } from '../errors.ts'
 import { laterRevision } from '../replica/replica-protocol.ts'
-import type { AppendReply, StoredRecord, StoredSnapshot } from '../replica/replica-protocol.ts'
+import type { AppendReply, ReplicaRequest, StoredRecord, StoredSnapshot } from '../replica/replica-protocol.ts'
 import { floorOf, matchPoint } from './log-summary.ts'
 import type { LogState, ReplicaTrack } from './log-state.ts'
 import type { OwnerEnv, OwnerLog } from './owner-env.ts'
@@ -47,7 +47,7 @@ export class ReplicaFeed {
     if (t.busy || t.waiting || t.broken || s.closed || s.failure !== undefined) return
     if (t.match >= s.head && !this.#floorDue(t) && !this.#truncateDue(t)) return
     t.busy = true
-    this.#step(t).then((progress) => {
+    ;(this.#stepAppend(t) ?? this.#step(t)).then((progress) => {
       t.busy = false
       if (progress) {
         t.backoff = RETRY_MIN_MS
@@ -123,13 +123,31 @@ export class ReplicaFeed {
     const records = from >= s.tailStart
       ? s.tail.slice(from - s.tailStart, from - s.tailStart + APPEND_BATCH_RECORDS)
       : await this.fetch(from, Math.min(APPEND_BATCH_RECORDS, s.tailStart - from), t.node)
+    return await this.#append(t, prevEpoch, records)
+  }
+
+  /** The usual step, an append of the records after the replica's match from the owner's tail,
+   * taken without #step's turns (every append of every owner comes here). */
+  #stepAppend (t: ReplicaTrack): Promise<boolean> | undefined {
+    const s = this.#s
+    if (t.match < 0 || t.match + 1 < s.floor || this.#floorDue(t) || this.#truncateDue(t) || t.match + 1 < s.tailStart) return undefined
+    const prevEpoch = t.match === 0 ? 0 : s.epochOf(t.match)
+    if (prevEpoch === undefined) return undefined
+    const from = t.match + 1 - s.tailStart
+    return this.#append(t, prevEpoch, s.tail.slice(from, from + APPEND_BATCH_RECORDS))
+  }
+
+  async #append (t: ReplicaTrack, prevEpoch: number, records: readonly StoredRecord[]): Promise<boolean> {
     if (records.length === 0) return false
+    const s = this.#s
+    const entity = this.#o.entityId
     // an append taken renews this owner's lease there (not after a hand-over: it serves no more)
     const leased = this.#o.leased && !s.handedOver
     const sent = this.#o.clock()
-    const reply: AppendReply = await this.#o.env.call(t.node, {
-      op: 'append', entity, epoch: s.epoch, activation: this.#o.activation, prevSeq: t.match, prevEpoch, records, ...(leased && { holder: s.holder })
-    })
+    const request: Extract<ReplicaRequest, { op: 'append' }> = leased
+      ? { op: 'append', entity, epoch: s.epoch, activation: this.#o.activation, prevSeq: t.match, prevEpoch, records, holder: s.holder }
+      : { op: 'append', entity, epoch: s.epoch, activation: this.#o.activation, prevSeq: t.match, prevEpoch, records }
+    const reply: AppendReply = await this.#o.env.call(t.node, request)
     switch (reply.result) {
       case 'ok': {
         if (leased) t.granted = Math.max(t.granted, sent)

@@ -1,8 +1,10 @@
 import { STATE_CACHE } from '../constants.ts'
 import { ReplicaRetiredError } from '../errors.ts'
-import { EMPTY_SUMMARY, epochAt, floorOf, matchPoint, withRecords } from '../journal/log-summary.ts'
+import { EMPTY_SUMMARY, epochAt, floorOf, matchPoint } from '../journal/log-summary.ts'
 import type { LogSummary } from '../journal/log-summary.ts'
 import { EntityTurns } from './entity-turns.ts'
+import { appendAtHead, planAppend } from './replica-append.ts'
+import type { AppendPlan } from './replica-append.ts'
 import { ReplicaLeases } from './replica-leases.ts'
 import { rewriteChange, trimChange, truncateChange } from './replica-edits.ts'
 import { adoptChange, fillChange } from './replica-pulls.ts'
@@ -107,7 +109,7 @@ export class ReplicaCore {
    * 'moved-on' when the log changed since the caller looked (the next pass looks again). */
   fill (entity: string, prevSeq: number, prevEpoch: number, records: readonly StoredRecord[], promise: { readonly epoch: number, readonly by: string }): Promise<'filled' | 'moved-on'> {
     return this.#turns.inTurn(entity, async () => {
-      const st = await this.#state(entity)
+      const st = this.#states.get(entity) ?? await this.#state(entity)
       const change = fillChange(entity, st, prevSeq, prevEpoch, records, promise)
       if (change === 'moved-on' || change === undefined) return change ?? 'filled'
       await this.#commit(entity, st, change)
@@ -128,7 +130,7 @@ export class ReplicaCore {
     return this.#turns.inTurn(entity, async () => {
       const storage = this.#storage
       if (storage.repairRecords === undefined) return 0
-      const st = await this.#state(entity)
+      const st = this.#states.get(entity) ?? await this.#state(entity)
       const s = st.summary
       const upTo = Math.min(matchPoint(peer, s), s.head)
       // never below the floor: what a trim removed is not put back
@@ -148,7 +150,7 @@ export class ReplicaCore {
    * `match + 1` on. 'moved-on' when the log changed since the caller looked. */
   adopt (entity: string, match: number, matchEpoch: number, peerHeadEpoch: number, records: readonly StoredRecord[], promise: { readonly epoch: number, readonly by: string }): Promise<'adopted' | 'moved-on'> {
     return this.#turns.inTurn(entity, async () => {
-      const st = await this.#state(entity)
+      const st = this.#states.get(entity) ?? await this.#state(entity)
       const change = await adoptChange(entity, st, { match, matchEpoch, peerHeadEpoch, records, promise }, async (seq) => await this.#epochOf(entity, st.summary, seq))
       if (change === 'moved-on') return change
       await this.#commit(entity, st, change)
@@ -162,7 +164,7 @@ export class ReplicaCore {
    * `floor − 1`, undefined when unknown: then only a log that reaches it takes it). */
   takeFloor (entity: string, floor: number, prevEpoch: number | undefined, snapshot: StoredSnapshot): Promise<boolean> {
     return this.#turns.inTurn(entity, async () => {
-      const st = await this.#state(entity)
+      const st = this.#states.get(entity) ?? await this.#state(entity)
       const s = st.summary
       if (floor <= floorOf(s) || snapshot.seq < floor - 1) return false
       // (a log that does not reach floor − 1 takes the peer's epoch there as its head's)
@@ -179,37 +181,46 @@ export class ReplicaCore {
    * holds exactly the peer's records of the entity (asked in the entity's turn). */
   takeRevised (entity: string, revised: number, same: () => Promise<boolean>): Promise<boolean> {
     return this.#turns.inTurn(entity, async () => {
-      const st = await this.#state(entity)
+      const st = this.#states.get(entity) ?? await this.#state(entity)
       if (revised <= (st.summary.revised ?? 0) || !await same()) return false
       await this.#commit(entity, st, { state: { ...st, summary: { ...st.summary, revised } } })
       return true
     })
   }
 
-  async #handle (request: ReplicaRequest): Promise<unknown> {
-    if (this.#retired && (request.op === 'append' || request.op === 'append-sealed' || request.op === 'truncate' || request.op === 'save-snapshot' || request.op === 'rewrite' || request.op === 'trim')) throw new ReplicaRetiredError(request.entity)
+  /** (Not async: each request's promise is its operation's own, one promise and one turn fewer.) */
+  #handle (request: ReplicaRequest): Promise<unknown> {
+    if (this.#retired && (request.op === 'append' || request.op === 'append-sealed' || request.op === 'truncate' || request.op === 'save-snapshot' || request.op === 'rewrite' || request.op === 'trim')) return Promise.reject(new ReplicaRetiredError(request.entity))
     switch (request.op) {
-      case 'fence': return await this.#fence(request.entity, request.epoch, request.activation)
-      case 'append': return await this.#append(request)
-      case 'append-sealed': return await this.#append(sealedAsAppend(request))
+      case 'fence': return this.#fence(request.entity, request.epoch, request.activation)
+      case 'append': return this.#append(request)
+      case 'append-sealed': return this.#append(sealedAsAppend(request))
       case 'truncate':
       case 'rewrite':
-      case 'trim': return await this.#edit(request)
-      case 'read': return await this.#read(request.entity, request.from, request.limit)
-      case 'summary': return (await this.#state(request.entity)).summary
-      case 'save-snapshot': return await this.#saveSnapshot(request.entity, request.epoch, request.snapshot, request.replace === true)
-      case 'load-snapshot': return (await this.#storage.loadSnapshot(request.entity)) ?? null
-      case 'lease': return await this.#lease(request)
+      case 'trim': return this.#edit(request)
+      case 'read': return this.#read(request.entity, request.from, request.limit)
+      case 'summary': return this.#summary(request.entity)
+      case 'save-snapshot': return this.#saveSnapshot(request.entity, request.epoch, request.snapshot, request.replace === true)
+      case 'load-snapshot': return this.#loadSnapshot(request.entity)
+      case 'lease': return this.#lease(request)
       case 'release':
         this.#leases.release(request.entity, request.holder)
-        return { result: 'ok' }
+        return Promise.resolve({ result: 'ok' })
     }
+  }
+
+  async #summary (entity: string): Promise<LogSummary> {
+    return (this.#states.get(entity) ?? await this.#state(entity)).summary
+  }
+
+  async #loadSnapshot (entity: string): Promise<StoredSnapshot | null> {
+    return (await this.#storage.loadSnapshot(entity)) ?? null
   }
 
   /** Records from `from` on; none when `from` is below the floor (trimmed: the reader asks from the
    * floor, which the summaries tell). */
   async #read (entity: string, from: number, limit: number): Promise<StoredRecord[]> {
-    if (from < floorOf((await this.#state(entity)).summary)) return []
+    if (from < floorOf(((this.#states.get(entity) ?? await this.#state(entity))).summary)) return []
     return await this.#storage.read(entity, from, limit)
   }
 
@@ -217,7 +228,7 @@ export class ReplicaCore {
    * floor as `read`; undefined where the storage keeps none that way (the reader takes `read`). */
   async readPacked (entity: string, from: number, limit: number): Promise<PackedRecord[] | undefined> {
     if (this.#storage.readPacked === undefined) return undefined
-    return from < floorOf((await this.#state(entity)).summary) ? [] : await this.#storage.readPacked(entity, from, limit)
+    return from < floorOf(((this.#states.get(entity) ?? await this.#state(entity))).summary) ? [] : await this.#storage.readPacked(entity, from, limit)
   }
 
   /** An owner's epoch against this replica's promise: 'stale' for an older one (or, never with a
@@ -234,7 +245,7 @@ export class ReplicaCore {
    * records below `before` go once a snapshot covering them is held. Durable before it is answered. */
   async #edit (request: Extract<ReplicaRequest, { op: 'rewrite' | 'trim' | 'truncate' }>): Promise<RewriteReply | TrimReply | AppendReply> {
     const { entity } = request
-    const st = await this.#state(entity)
+    const st = this.#states.get(entity) ?? await this.#state(entity)
     const raised = this.#fenced(st, request.epoch, request.activation)
     if (raised === 'stale') {
       if (request.op === 'truncate') this.stats.staleRefusals++
@@ -262,7 +273,7 @@ export class ReplicaCore {
 
   async #lease (request: Extract<ReplicaRequest, { op: 'lease' }>): Promise<LeaseReply> {
     const { entity, epoch, activation, holder } = request
-    const st = await this.#state(entity)
+    const st = this.#states.get(entity) ?? await this.#state(entity)
     const raised = this.#fenced(st, epoch, activation)
     if (raised === 'stale') return { result: 'stale', promised: st.summary.promised }
     if (raised !== undefined) {
@@ -275,6 +286,7 @@ export class ReplicaCore {
     return { result: 'ok' }
   }
 
+  /** (Callers take one in memory without it: `#states.get(entity) ?? await #state(entity)`, a turn fewer.) */
   async #state (entity: string): Promise<ReplicaState> {
     const cached = this.#states.get(entity)
     if (cached !== undefined) return cached
@@ -291,7 +303,7 @@ export class ReplicaCore {
 
   async #fence (entity: string, epoch: number, activation: string): Promise<FenceReply> {
     this.stats.fences++
-    const st = await this.#state(entity)
+    const st = this.#states.get(entity) ?? await this.#state(entity)
     const promised = st.summary.promised
     if (epoch === promised && activation === st.promisedBy) {
       this.#leases.grant(entity, epoch, activation, activation)
@@ -315,65 +327,47 @@ export class ReplicaCore {
     return this.#learner ? { ok: true, summary, learner: true } : { ok: true, summary }
   }
 
-  async #append (request: Extract<ReplicaRequest, { op: 'append' }>): Promise<AppendReply> {
-    const { entity, epoch, activation, prevSeq, prevEpoch, records } = request
+  #append (request: Extract<ReplicaRequest, { op: 'append' }>): Promise<AppendReply> {
     this.stats.appends++
-    const st = await this.#state(entity)
-    const s = st.summary
-    // an older epoch, or (never with a correct owner) the same epoch from another activation
-    if (epoch < s.promised || (epoch === s.promised && activation !== st.promisedBy)) {
-      this.stats.staleRefusals++
-      return { result: 'stale', promised: s.promised }
+    const st = this.#states.get(request.entity)
+    // the usual append is decided and written without a turn of its own
+    const plan = st === undefined ? undefined : appendAtHead(st, request)
+    return st === undefined || plan === undefined ? this.#appendAny(request) : this.#appended(request, st, plan)
+  }
+
+  async #appendAny (request: Extract<ReplicaRequest, { op: 'append' }>): Promise<AppendReply> {
+    const { entity } = request
+    const st = this.#states.get(entity) ?? await this.#state(entity)
+    const plan = await planAppend(st, request, async (seq) => await this.#epochOf(entity, st.summary, seq))
+    return await this.#appended(request, st, plan)
+  }
+
+  #appended (request: Extract<ReplicaRequest, { op: 'append' }>, st: ReplicaState, plan: AppendPlan): Promise<AppendReply> {
+    const { entity, epoch, activation } = request
+    switch (plan.kind) {
+      case 'stale':
+        this.stats.staleRefusals++
+        return Promise.resolve({ result: 'stale', promised: st.summary.promised })
+      case 'mismatch':
+        this.stats.mismatches++
+        return Promise.resolve({ result: 'mismatch', summary: st.summary })
+      case 'held':
+        if (request.holder !== undefined) this.#leases.grant(entity, epoch, request.holder, activation)
+        return Promise.resolve({ result: 'ok', summary: st.summary })
+      case 'write':
+        // (as #commit: the cache changes only once the change is durable)
+        return this.#storage.write(entity, st.summary.head, plan.change).then(() => {
+          this.#remember(entity, plan.change.state)
+          this.stats.records += plan.records
+          if (plan.raise) this.#leases.end(entity)
+          if (request.holder !== undefined) this.#leases.grant(entity, epoch, request.holder, activation)
+          return { result: 'ok', summary: plan.summary }
+        })
     }
-    // (below the floor every log agrees: what was trimmed was acknowledged)
-    if (prevSeq > 0 && (prevSeq > s.head || (prevSeq >= floorOf(s) && (epochAt(s.segments, s.head, prevSeq) ?? await this.#epochOf(entity, s, prevSeq)) !== prevEpoch))) {
-      this.stats.mismatches++
-      return { result: 'mismatch', summary: s }
-    }
-    // records it already holds (same seq, same epoch) are skipped; from the first it does not hold,
-    // everything it has of another epoch goes (never acknowledged: docs/replication.md, I3–I5)
-    // (and records below the floor are never written again)
-    let i = 0
-    while (i < records.length) {
-      const rec = records[i] as StoredRecord
-      if (rec.seq >= floorOf(s) && (rec.seq > s.head || (epochAt(s.segments, s.head, rec.seq) ?? await this.#epochOf(entity, s, rec.seq)) !== rec.epoch)) break
-      i++
-    }
-    const fresh = records.slice(i)
-    const raise = epoch > s.promised
-    if (fresh.length === 0 && !raise) {
-      if (request.holder !== undefined) this.#leases.grant(entity, epoch, request.holder, activation)
-      return { result: 'ok', summary: s }
-    }
-    const first = fresh[0]
-    // an append after the head in the last segment's epoch (the usual one) leaves the segments
-    const lastSegment = s.segments[s.segments.length - 1]
-    const extends_ = first !== undefined && first.seq === s.head + 1 && lastSegment !== undefined && fresh.every((r) => r.epoch === lastSegment[0])
-    const segments = first === undefined || extends_ ? s.segments : withRecords(s.segments, first.seq, fresh.map((r) => r.epoch))
-    const last = fresh[fresh.length - 1]
-    const summary: LogSummary = {
-      ...s,
-      promised: Math.max(s.promised, epoch),
-      head: last === undefined ? s.head : last.seq,
-      headEpoch: last === undefined ? s.headEpoch : last.epoch,
-      segments
-    }
-    const next: ReplicaState = { summary, promisedBy: raise ? activation : st.promisedBy }
-    const sameSegments = segments === s.segments || (segments.length === s.segments.length && segments.every((g, k) => g[0] === s.segments[k]?.[0] && g[1] === s.segments[k]?.[1]))
-    await this.#commit(entity, st, {
-      state: next,
-      stateChanged: raise || !sameSegments || (first !== undefined && first.seq <= s.head),
-      ...(first !== undefined && first.seq <= s.head && { removeFrom: first.seq }),
-      ...(fresh.length > 0 && { records: fresh })
-    })
-    this.stats.records += fresh.length
-    if (raise) this.#leases.end(entity)
-    if (request.holder !== undefined) this.#leases.grant(entity, epoch, request.holder, activation)
-    return { result: 'ok', summary }
   }
 
   async #saveSnapshot (entity: string, epoch: number, snapshot: StoredSnapshot, replace: boolean): Promise<SaveSnapshotReply> {
-    const st = await this.#state(entity)
+    const st = this.#states.get(entity) ?? await this.#state(entity)
     if (epoch < st.summary.promised) return { result: 'stale', promised: st.summary.promised }
     if (snapshot.seq <= st.summary.snapshotSeq && !replace) return { result: 'ok' }
     const next: ReplicaState = { summary: { ...st.summary, snapshotSeq: snapshot.seq }, promisedBy: st.promisedBy }
@@ -390,7 +384,13 @@ export class ReplicaCore {
   }
 
   #remember (entity: string, state: ReplicaState): void {
-    this.#states.delete(entity)
+    // (an entity already held keeps its place: the cache forgets the one loaded first, which costs
+    // one read if it is still in use, where moving each entity to the end cost a delete and a
+    // rehash of the map on every write)
+    if (this.#states.has(entity)) {
+      this.#states.set(entity, state)
+      return
+    }
     if (this.#states.size >= STATE_CACHE) {
       const oldest = this.#states.keys().next()
       if (oldest.done !== true) this.#states.delete(oldest.value)

@@ -34,5 +34,29 @@ describe('EntityTurns', () => {
     expect(await both).to.equal(2)
     await after
     expect(order).to.deep.equal(['a-before', 'both', 'b-after'])
+    // none at all: it runs at once
+    expect(await turns.inTurns([], async () => 'none')).to.equal('none')
+  })
+
+  it('should forget the entities whose work ended, and still order one that has work again', async () => {
+    const turns = new EntityTurns()
+    const order: string[] = []
+    // more entities than it keeps idle, each with work twice: one after the other
+    await Promise.all(Array.from({ length: 3_000 }, async (_, i) => {
+      await turns.inTurn(`room/${i}`, async () => { order.push(`${i}a`) })
+      await turns.inTurn(`room/${i}`, async () => { order.push(`${i}b`) })
+    }))
+    expect(turns.queued).to.equal(0)
+    for (let i = 0; i < 3_000; i++) expect(order.indexOf(`${i}a`)).to.be.lessThan(order.indexOf(`${i}b`))
+    const gate = deferred()
+    const first = turns.inTurn('room/7', async () => { await gate.promise; order.push('7c') })
+    const second = turns.inTurn('room/7', async () => { order.push('7d') })
+    expect(turns.queued).to.equal(1)
+    gate.resolve()
+    await Promise.all([first, second])
+    expect(order.slice(-2)).to.deep.equal(['7c', '7d'])
+    // a function that throws rather than rejecting fails its own work only
+    expect(await turns.inTurn('room/7', () => { throw new Error('thrown') }).then(() => null, (e: Error) => e.message)).to.equal('thrown')
+    expect(await turns.inTurn('room/7', async () => 'after')).to.equal('after')
   })
 })
