@@ -1,5 +1,5 @@
 import type { Job, JobControl } from '../jobs/index.ts'
-import type { StoredRecord, StoredSnapshot } from '../replication/index.ts'
+import type { SealedRecord, StoredRecord, StoredSnapshot } from '../replication/index.ts'
 import type { BackupContext, RestoreFilter } from './backup-context.ts'
 import { newRestoreId } from './backup-id.ts'
 import type { BackupKey } from './backup-key.ts'
@@ -9,7 +9,7 @@ import { BackupRestoreError, UnknownBackupError } from './errors.ts'
 import { cutToBackup, replicaClient, rewriteJournal } from './journal-rewrite.ts'
 import type { ReplicaClient, Rewritten } from './journal-rewrite.ts'
 import type { ManifestPartition } from './manifest.ts'
-import { chunkSpan, decodeBlock, decodeLatest } from './partition-stream.ts'
+import { chunkSpan, decodeBlock, decodeLast, decodeLatest } from './partition-stream.ts'
 import type { DecodedEntity, EntityBlock } from './partition-stream.ts'
 import { RESTORE_HOLD_PATH } from './restore-hold.ts'
 import type { RestoreHoldMsg } from './restore-hold.ts'
@@ -55,6 +55,8 @@ interface Run {
   records: number
   /** Entities cut to the backup's log without reading it (cutToBackup). */
   cut: number
+  /** Of them, cut one record before the backup's head, that record read from the backup and written again. */
+  cutTail: number
   dropped: number
   written: number
   done: number
@@ -107,7 +109,7 @@ export class BackupRestorer {
     const filter = dryRun ? undefined : await opts.restoreFilter?.()
     const progress = new RestoreProgress({ catalog, id: rid, node: opts.self, total: chosen.length, start, dryRun, ...opts.checkpointMs !== undefined && { everyMs: opts.checkpointMs }, ...opts.log !== undefined && { log: opts.log } })
     try {
-      const summary = await this.#restoreChosen({ control, key, id, selection, dryRun, chosen, progress, changes: [], plain: new Map(), inFlight: new Set(), filter, sealedKeys: manifest.partitionCount === opts.journal.partitions, cutFirst: wanted !== undefined && (filter === undefined || filter.touches?.(wanted) === false), records: 0, cut: 0, dropped: 0, written: 0, done: start, restoredHere: 0, failure: undefined })
+      const summary = await this.#restoreChosen({ control, key, id, selection, dryRun, chosen, progress, changes: [], plain: new Map(), inFlight: new Set(), filter, sealedKeys: manifest.partitionCount === opts.journal.partitions, cutFirst: wanted !== undefined && (filter === undefined || filter.touches?.(wanted) === false), records: 0, cut: 0, cutTail: 0, dropped: 0, written: 0, done: start, restoredHere: 0, failure: undefined })
       await progress.settled()
       if (!dryRun) await catalog.ask({ type: 'restore-end', id: rid, error: null, node: opts.self, ts: Date.now() }, true)
       return `${summary}${start > 0 ? `; resumed at entity ${start + 1} of ${chosen.length} (restore ${rid})` : ''}`
@@ -145,9 +147,13 @@ export class BackupRestorer {
         // where that does not do
         await this.#startRewrite(run, i, p, block, async (clients) => {
           const snapshot = block.snapshot === undefined ? undefined : async () => await this.#readLatest(run.key, p, block, run.plain)
-          const cut = await cutToBackup(block.entity, block.head, block.headEpoch, clients, `restore-${run.id}`, snapshot)
+          // (a journal whose head an activation sealed anew since is cut one record earlier, its
+          // head record read from the backup alone: where the keys are this cluster's)
+          const tail = block.last === undefined || !run.sealedKeys ? undefined : { prevEpoch: block.last.prevEpoch, read: async () => await this.#readLast(run.key, p, block, run.plain) }
+          const cut = await cutToBackup(block.entity, block.head, block.headEpoch, clients, `restore-${run.id}`, snapshot, tail)
           if (cut === undefined) return await this.#rewriteFrom(run, p, block, await this.#readBlock(run.key, p, block, run.plain), clients)
           run.cut++
+          if (cut.written > 0) run.cutTail++
           return cut
         })
         run.records += block.head
@@ -183,7 +189,9 @@ export class BackupRestorer {
     const taken = dryRun ? run.changes.length : run.restoredHere
     if (selection.since !== undefined && taken === 0 && start === 0) throw new UnknownBackupError(id, `it holds no entity changed at or after ${new Date(selection.since).toISOString()}`)
     if (dryRun) return `dry run of ${id}: ${taken} entities (${run.records} records) would be restored; nothing was written`
-    const cut = run.cut === 0 ? '' : `; ${run.cut === taken ? 'its replicas held the backup\'s records whole: cut to them, no record of the backup read' : `${run.cut} cut to the backup's records their replicas held whole`}`
+    const whole = run.cut - run.cutTail
+    const cut = (whole === 0 ? '' : `; ${whole === taken ? 'its replicas held the backup\'s records whole: cut to them, no record of the backup read' : `${whole} cut to the backup's records their replicas held whole`}`) +
+      (run.cutTail === 0 ? '' : `; ${run.cutTail === taken ? 'its replicas held the backup\'s records up to the one before its last (sealed anew since): cut there, only that record read' : `${run.cutTail} cut one record before the backup's last (sealed anew since), only that record read`}`)
     return `restored ${taken} entities (${run.records} records) from ${id}: ${run.written} records written, the rest held as the backup has them already${run.dropped > 0 ? `; ${run.dropped} records written after it are gone` : ''}${cut}`
   }
 
@@ -276,6 +284,12 @@ export class BackupRestorer {
   async #readLatest (key: BackupKey, p: ManifestPartition, block: EntityBlock, cache: Map<string, Buffer>): Promise<StoredSnapshot> {
     const frame = block.snapshot as NonNullable<EntityBlock['snapshot']>
     return decodeLatest(await this.#readSpan(key, p, { offset: block.offset + frame.offset, length: frame.length }, cache), block)
+  }
+
+  /** A block's last record (block.last): only the chunks its frame spans are read. */
+  async #readLast (key: BackupKey, p: ManifestPartition, block: EntityBlock, cache: Map<string, Buffer>): Promise<SealedRecord> {
+    const frame = block.last as NonNullable<EntityBlock['last']>
+    return decodeLast(await this.#readSpan(key, p, { offset: block.offset + frame.offset, length: frame.length }, cache), block)
   }
 
   /** The bytes of a partition's stream from `offset`, `length` of them, from the chunks they span. */

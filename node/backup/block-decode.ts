@@ -1,5 +1,5 @@
 import { createPlainCodec } from '../../actors/index.ts'
-import type { StoredRecord, StoredSnapshot } from '../replication/index.ts'
+import type { SealedRecord, StoredRecord, StoredSnapshot } from '../replication/index.ts'
 import { sealedRecord } from '../replication/index.ts'
 import { MAX_BACKUP_RECORD_BYTES } from './constants.ts'
 import { BackupFormatError } from './errors.ts'
@@ -16,6 +16,12 @@ export interface EntityBlock {
    * cuts a journal back to the backup puts in place of a snapshot built past it (cutToBackup),
    * reading only the chunks this spans. Absent: the block holds none (none was held, or too large). */
   readonly snapshot?: { readonly seq: number, readonly offset: number, readonly length: number }
+  /** Where the block holds its last record (its 'V' frame: offset from the block's start, length
+   * with its header), and the epoch of the record before it: what a restore reads to cut a journal
+   * back to the record before the backup's head and write the head again, where an activation since
+   * sealed the head anew under its own epoch (cutToBackup). Absent: fewer than two records as
+   * stored (a backup before 2026-11-28 has none). */
+  readonly last?: { readonly offset: number, readonly length: number, readonly prevEpoch: number }
 }
 
 /** One entity as a block holds it. */
@@ -74,7 +80,9 @@ export function decodeBlock (bytes: Uint8Array, expected: EntityBlock, opts: { l
     ({ trimmed, at } = decodeSnapshot(buf, at, fail))
   }
   const floor = trimmed?.floor ?? 1
+  let lastAt = -1
   while (at < buf.byteLength && (buf[at] === RECORD || buf[at] === STORED)) {
+    lastAt = at
     if (at + 5 > buf.byteLength) fail('a record frame runs past its end')
     const length = buf.readUInt32BE(at + 1)
     if (length > MAX_BACKUP_RECORD_BYTES || at + 5 + length > buf.byteLength) fail(`record ${records.length + 1} runs past its end`)
@@ -119,6 +127,7 @@ export function decodeBlock (bytes: Uint8Array, expected: EntityBlock, opts: { l
     records.push({ seq, epoch, event, ...(rev !== undefined && { rev }), ...(revEpoch !== undefined && { revEpoch }) })
     at += 5 + length
   }
+  const recordsEnd = at
   let latest: StoredSnapshot | undefined
   if (buf[at] === LATEST) {
     if (expected.snapshot?.offset !== at) fail(`its snapshot is at ${at}, the manifest says ${expected.snapshot?.offset ?? 'none'}`)
@@ -136,7 +145,32 @@ export function decodeBlock (bytes: Uint8Array, expected: EntityBlock, opts: { l
   if (head !== floor - 1 + records.length || head !== expected.head || headEpoch !== expected.headEpoch || (last === undefined ? floor === 1 && headEpoch !== 0 : last.epoch !== headEpoch)) {
     fail(`it ends at seq ${head} epoch ${headEpoch} with ${records.length} records from ${floor}; the manifest says seq ${expected.head} epoch ${expected.headEpoch}`)
   }
+  const named = expected.last
+  if (named !== undefined && (named.offset !== lastAt || named.length !== recordsEnd - lastAt ||
+    records.length < 2 || (records.at(-2) as StoredRecord).epoch !== named.prevEpoch)) {
+    fail(`its last record is not where and as the manifest says (at ${named.offset}, ${named.length} bytes, after a record of epoch ${named.prevEpoch})`)
+  }
   return { entity, head, headEpoch, records, ...(trimmed !== undefined && { trimmed }), ...(latest !== undefined && { latest }) }
+}
+
+/**
+ * The block's last record alone (EntityBlock.last), from the bytes of its frame: a record as the
+ * store kept it, seq `expected.head`, of the head's epoch; BackupFormatError otherwise.
+ */
+export function decodeLast (bytes: Uint8Array, expected: EntityBlock): SealedRecord {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  const fail = (why: string): never => { throw new BackupFormatError(`${expected.entity}'s last record: ${why}`) }
+  if (expected.last === undefined) return fail('the manifest names none')
+  if (buf.byteLength !== expected.last.length || buf.byteLength < 5 || buf[0] !== STORED || buf.readUInt32BE(1) !== buf.byteLength - 5) fail('not a record frame as the store keeps records')
+  const record = sealedRecord(expected.head, buf.subarray(5))
+  if (record === undefined) return fail('not a sealed record')
+  if (record.epoch !== expected.headEpoch) fail(`of epoch ${record.epoch}, the manifest says ${expected.headEpoch}`)
+  try {
+    void record.event
+  } catch {
+    fail('it does not decode')
+  }
+  return record
 }
 
 /**

@@ -209,50 +209,76 @@ function holdsBackup (s: LogSummary, head: number, headEpoch: number): boolean {
   return s.head >= head && floorOf(s) <= head && epochAt(s.segments, s.head, head) === headEpoch
 }
 
+/** The backup's last record, for a cut one record earlier (cutToBackup's `tail`). */
+export interface BackupTail {
+  /** The epoch of the record before the backup's head. */
+  readonly prevEpoch: number
+  /** The head record as the store kept it (sealed under the key it has here). */
+  read (): Promise<SealedRecord>
+}
+
 /**
  * A restore that reads no record of the backup (a room put back to last night's backup after a bad
  * afternoon): when every replica holds the backup's log whole (holdsBackup), the entity's journal
  * becomes the backup's by cutting what each holds after the backup's last record, `head`. A fence
  * above every promise first (no owner writes again under an older epoch); then, on a replica whose
- * snapshot was built past `head` (from records that go), the backup's own snapshot of the entity in
+ * snapshot was built past the cut (from records that go), the backup's own snapshot of the entity in
  * its place (`snapshot`, at or below `head`: recovery replays the records after it); then a
  * truncate where a replica holds more. What was written after the backup goes, as rewriteJournal
- * drops it. Undefined when some replica's log is not so, before the fence (nothing written) or
- * after it (a write landed between: only the fence's promise written), or when a snapshot is past
- * `head` and the backup holds none (`snapshot` absent): the caller then reads the backup's records
- * and rewrites them. The backup's snapshot is read before any replica's log or snapshot is written. What the
- * replicas hold up to `head` stays as it is, as rewriteJournal leaves the part a replica shares.
+ * drops it.
+ *
+ * An activation since the backup seals the head it recovers anew under its own epoch, so a room
+ * that was passivated and woken again holds the backup's records up to `head − 1` only. With
+ * `tail` (the backup's head record as stored, and the epoch before it), such a journal is cut after
+ * `head − 1` and takes the backup's head record back as it was stored: one record read from the
+ * backup, not its block.
+ *
+ * Undefined when some replica's log is not so, before the fence (nothing written) or after it (a
+ * write landed between: only the fence's promise written), or when a snapshot is past the cut and
+ * the backup holds none (`snapshot` absent): the caller then reads the backup's records and
+ * rewrites them. The backup's snapshot and head record are read before any replica's log or
+ * snapshot is written. What the replicas hold up to the cut stays as it is, as rewriteJournal
+ * leaves the part a replica shares.
  */
 export async function cutToBackup (entity: string, head: number, headEpoch: number, replicas: ReadonlyMap<string, ReplicaClient>, activation: string,
-  snapshot?: () => Promise<StoredSnapshot>): Promise<Rewritten | undefined> {
+  snapshot?: () => Promise<StoredSnapshot>, tail?: BackupTail): Promise<Rewritten | undefined> {
   if (head < 1) return undefined
   const { fail, ask } = asking(entity, replicas)
   const nodes = [...replicas.keys()]
   const summaries = new Map(await Promise.all(nodes.map(async (node) => [node, await ask(node, { op: 'summary', entity })] as const)))
-  const usable = (logs: Iterable<LogSummary>): boolean => [...logs].every((s) => holdsBackup(s, head, headEpoch) && (s.snapshotSeq <= head || snapshot !== undefined))
-  if (!usable(summaries.values())) return undefined
-  if ([...summaries.values()].every((s) => s.head === head && s.snapshotSeq <= head)) return { epoch: 0, dropped: 0, written: 0 }
-  // the backup's snapshot is read before anything is written: a restore that fails reading it
-  // leaves the journal as it was
+  const usable = (logs: Iterable<LogSummary>, at: number, atEpoch: number): boolean => [...logs].every((s) => holdsBackup(s, at, atEpoch) && (s.snapshotSeq <= at || snapshot !== undefined))
+  // the cut: after the backup's head, or after the record before it
+  const whole = usable(summaries.values(), head, headEpoch)
+  if (!whole && (tail === undefined || head < 2 || !usable(summaries.values(), head - 1, tail.prevEpoch))) return undefined
+  const [at, atEpoch] = whole ? [head, headEpoch] : [head - 1, (tail as BackupTail).prevEpoch]
+  if (whole && [...summaries.values()].every((s) => s.head === head && s.snapshotSeq <= head)) return { epoch: 0, dropped: 0, written: 0 }
+  // the backup's snapshot and head record are read before anything is written: a restore that
+  // fails reading them leaves the journal as it was
   let taken: StoredSnapshot | undefined
   const backupSnapshot = async (): Promise<StoredSnapshot> => (taken ??= await (snapshot as () => Promise<StoredSnapshot>)())
-  if ([...summaries.values()].some((s) => s.snapshotSeq > head)) await backupSnapshot()
+  if ([...summaries.values()].some((s) => s.snapshotSeq > at)) await backupSnapshot()
+  const headRecord = whole ? undefined : await (tail as BackupTail).read()
   const { epoch, fenced } = await fenceEvery(entity, nodes, summaries, activation, ask, fail)
-  if (!usable(fenced.values())) return undefined
-  // (and one past the backup that a replica built between its summary and the fence: also read
+  if (!usable(fenced.values(), at, atEpoch)) return undefined
+  // (and one past the cut that a replica built between its summary and the fence: also read
   // before any replica is written)
-  if ([...fenced.values()].some((s) => s.snapshotSeq > head)) await backupSnapshot()
+  if ([...fenced.values()].some((s) => s.snapshotSeq > at)) await backupSnapshot()
   await Promise.all(nodes.map(async (node) => {
     const held = fenced.get(node) as LogSummary
     // the snapshot first: a replica stopped between the two holds the backup's snapshot and the
     // records after it, which recovery reads as it should, until the restore is tried again
-    if (held.snapshotSeq > head) {
+    if (held.snapshotSeq > at) {
       const saved = await ask(node, { op: 'save-snapshot', entity, epoch, snapshot: await backupSnapshot(), replace: true })
       if (saved.result !== 'ok') fail(`replica ${node} refused the backup's snapshot (an activation took the entity meanwhile); try again`)
     }
-    if (held.head === head) return
-    const cut = await ask(node, { op: 'truncate', entity, epoch, activation, after: head, afterEpoch: headEpoch })
-    if (cut.result !== 'ok') fail(`replica ${node} answered ${cut.result} to the restore's truncate (an activation took the entity meanwhile); try again`)
+    if (held.head > at) {
+      const cut = await ask(node, { op: 'truncate', entity, epoch, activation, after: at, afterEpoch: atEpoch })
+      if (cut.result !== 'ok') fail(`replica ${node} answered ${cut.result} to the restore's truncate (an activation took the entity meanwhile); try again`)
+    }
+    if (headRecord !== undefined) {
+      const put = await ask(node, { op: 'append-sealed', entity, epoch, activation, prevSeq: at, prevEpoch: atEpoch, values: frameStored([headRecord.sealed]) })
+      if (put.result !== 'ok') fail(`replica ${node} answered ${put.result} to the restore's write of the backup's last record (an activation took the entity meanwhile); try again`)
+    }
   }))
-  return { epoch, dropped: Math.max(...[...fenced.values()].map((s) => s.head)) - head, written: 0 }
+  return { epoch, dropped: Math.max(...[...fenced.values()].map((s) => s.head)) - head, written: headRecord === undefined ? 0 : nodes.length }
 }

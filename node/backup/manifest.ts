@@ -153,6 +153,13 @@ export function checkManifest (value: unknown): asserts value is BackupManifest 
         !Number.isSafeInteger(snap.offset) || snap.offset < 3 || !Number.isSafeInteger(snap.length) || snap.length < 6 || snap.offset + snap.length > b.length - 17)) {
         fail(`partition ${p.partition}: ${b.entity}'s snapshot (seq at most its head, offset and length within its block)`)
       }
+      const tail = b.last
+      // (a 'V' frame: its 5-byte header and at least a seal; within the block, before its end)
+      if (tail !== undefined && (tail === null || typeof tail !== 'object' || b.head < 2 || !Number.isSafeInteger(tail.offset) || tail.offset < 3 ||
+        !Number.isSafeInteger(tail.length) || tail.length < 5 + 33 || tail.offset + tail.length > b.length - 17 || !Number.isSafeInteger(tail.prevEpoch) ||
+        tail.prevEpoch < 0 || tail.prevEpoch > b.headEpoch)) {
+        fail(`partition ${p.partition}: ${b.entity}'s last record (offset and length within its block, the epoch before it at most its head's)`)
+      }
       at += b.length
       last = b.entity
     }

@@ -1,4 +1,5 @@
 import { createPlainCodec } from '../../actors/index.ts'
+import { storedRecordEpoch } from '../replication/index.ts'
 import { END, END_BYTES, ENTITY, LATEST, SNAPSHOT, STORED } from './block-decode.ts'
 import type { EntityBlock } from './block-decode.ts'
 import type { ChunkSession } from './chunk-pool.ts'
@@ -19,7 +20,7 @@ export interface SealedChunk {
   readonly sealed?: Uint8Array
 }
 
-export { decodeBlock, decodeLatest } from './block-decode.ts'
+export { decodeBlock, decodeLast, decodeLatest } from './block-decode.ts'
 export type { DecodedEntity, EntityBlock } from './block-decode.ts'
 
 const codec = createPlainCodec()
@@ -69,10 +70,18 @@ export class PartitionStreamWriter {
       this.#frame(SNAPSHOT, body, 4)
     }
     let seq = cut.trimmed?.floor ?? 1
+    // the last record's frame, and the record before it, for a restore that cuts a journal back to
+    // one record before the backup's head (EntityBlock.last)
+    let lastAt = -1
+    let lastValue: Uint8Array | undefined
+    let before: Uint8Array | undefined
     // (a streamed cut's pages are read as they are taken: each is dead before the next is read)
     for await (const page of pagesOf(cut.values)) {
       for (const value of page) {
         if (value.byteLength > MAX_BACKUP_RECORD_BYTES) throw new BackupFormatError(`${cut.entity}: record ${seq} is ${value.byteLength} bytes, more than a backup takes (${MAX_BACKUP_RECORD_BYTES})`)
+        before = lastValue
+        lastValue = value
+        lastAt = this.#offset - start
         this.#frame(STORED, value, 4)
         seq++
         if (this.#pushed.length > CHUNK_PIECES_IN_FLIGHT) {
@@ -96,7 +105,9 @@ export class PartitionStreamWriter {
     end.writeDoubleBE(cut.head, 1)
     end.writeDoubleBE(cut.headEpoch, 9)
     this.#write(end)
-    this.#blocks.push({ entity: cut.entity, offset: start, length: this.#offset - start, head: cut.head, headEpoch: cut.headEpoch, ...(snapshot !== undefined && { snapshot }) })
+    const prevEpoch = before === undefined ? undefined : storedRecordEpoch(before)
+    const tail = lastValue === undefined || prevEpoch === undefined ? undefined : { offset: lastAt, length: 5 + lastValue.byteLength, prevEpoch }
+    this.#blocks.push({ entity: cut.entity, offset: start, length: this.#offset - start, head: cut.head, headEpoch: cut.headEpoch, ...(snapshot !== undefined && { snapshot }), ...(tail !== undefined && { last: tail }) })
     await this.#drainPushes()
   }
 

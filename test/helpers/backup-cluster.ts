@@ -85,7 +85,7 @@ export async function post (nodes: readonly TestNode[], written: Written, entity
 /** The job once it has ended (an error when it does not within a minute). */
 export async function finished (jobs: Jobs, job: Job): Promise<Job> {
   const end = await jobs.settled(job.id, 60_000)
-  if (end === undefined || end.state === 'running') throw new Error(`job ${job.id} did not end`)
+  if (end === undefined || end.state === 'running') throw new Error(`job ${job.id} did not end: ${JSON.stringify(end ?? jobs.get?.(job.id))}`)
   return end
 }
 

@@ -2,6 +2,7 @@ import { expect } from 'chai'
 import { ROOM } from '../../../actors/index.ts'
 import type { BackupEntry, ChatMessage, PostAck } from '../../../actors/index.ts'
 import { BackupKey, BackupService, generateBackupKey } from '../../../node/backup/index.ts'
+import type { StoredRecord } from '../../../node/replication/index.ts'
 import { ErasureFilter } from '../../../node/erasure/index.ts'
 import { backupKey, finished, post, useBackupCluster } from '../../helpers/backup-cluster.ts'
 import type { TestNode } from '../../helpers/test-cluster.ts'
@@ -69,6 +70,32 @@ describe('BackupRestorer', function () {
     }
     // the room's state is the backup's (recovered from the snapshot at 100 and the 50 after it)
     expect((await postTo(a, 'agora', 'again')).seq).to.equal(151)
+  })
+
+  it('should put back a room woken since the backup (its last record sealed anew) by cutting one record earlier, reading only that record of the backup', async () => {
+    const { nodes, service, jobs } = await cluster()
+    const [a, b] = nodes as [TestNode, TestNode]
+    for (let i = 0; i < 6; i++) await postTo(a, 'porch', `kept ${i}`)
+    expect((await finished(jobs, service.create())).state).to.equal('done')
+    const [entry] = await service.list() as [BackupEntry]
+    const backedUp = await history(b, 'porch')
+    // an activation of a later epoch took the room (its owner's node restarted, say): it sealed the
+    // head it recovered anew under its own epoch, and took a post
+    const entity = 'room/porch'
+    for (const n of nodes) {
+      const core = n.journal.core(n.journal.storage.partitionOf(entity))
+      const s = await core.handle({ op: 'summary', entity })
+      const [before, last] = await core.handle({ op: 'read', entity, from: s.head - 1, limit: 2 }) as [StoredRecord, StoredRecord]
+      const epoch = s.promised + 1
+      expect(await core.handle({ op: 'fence', entity, epoch, activation: 'woken' })).to.include({ ok: true })
+      const records = [{ seq: s.head, epoch, event: last.event }, { seq: s.head + 1, epoch, event: last.event }]
+      expect((await core.handle({ op: 'append', entity, epoch, activation: 'woken', prevSeq: s.head - 1, prevEpoch: before.epoch, records })).result).to.equal('ok')
+    }
+    const restored = await finished(jobs, service.restore(entry.id, { room: 'porch' }, false))
+    expect(restored.state, restored.error ?? '').to.equal('done')
+    expect(restored.message, restored.message).to.match(/restored 1 entities \(6 records\) from .*: 3 records written.*1 records written after it are gone; its replicas held the backup's records up to the one before its last \(sealed anew since\): cut there, only that record read$/)
+    for (const n of nodes) expect(await history(n, 'porch'), n.id).to.deep.equal(backedUp)
+    expect((await postTo(a, 'porch', 'again')).seq).to.equal(7)
   })
 
   it('should read the backup\'s records of one room where its replicas no longer hold them (the room lost its journal), and write them back', async () => {

@@ -1,8 +1,9 @@
 import { expect } from 'chai'
 import { cutToBackup } from '../../../node/backup/index.ts'
 import type { ReplicaClient } from '../../../node/backup/index.ts'
-import type { ReplicaCore } from '../../../node/index.ts'
-import { append, recs, replicaDisks } from '../replication/fixtures/replica-disks.ts'
+import { sealedRecord } from '../../../node/index.ts'
+import type { ReplicaCore, SealedRecord } from '../../../node/index.ts'
+import { append, keyOf, recs, replicaDisks } from '../replication/fixtures/replica-disks.ts'
 import type { ReplicaDisk } from '../replication/fixtures/replica-disks.ts'
 
 describe('cutToBackup: a journal put back to a backup it still holds, reading none of the backup (in-process, real LevelDB)', () => {
@@ -105,6 +106,50 @@ describe('cutToBackup: a journal put back to a backup it still holds, reading no
     expect(err).to.have.property('message', 'no holder serves the chunk')
     // fenced, but no replica cut: every one still holds the 12 records
     for (const d of disks) expect((await d.core.state(E)).summary).to.deep.include({ head: 12, promised: 5 })
+  })
+
+  /** A record as the replica's store keeps it, seal and all. */
+  async function storedValue (d: ReplicaDisk, seq: number): Promise<Uint8Array> {
+    const key = keyOf(d.storage, E, seq)
+    for await (const values of d.storage.store.storedValues({ gte: key, lte: key })) return values[0] as Uint8Array
+    throw new Error(`no record ${seq}`)
+  }
+
+  /** Three replicas holding 1..9 of epoch 3 (the backup), then woken: an activation of epoch 4
+   * sealed record 9 anew under its own epoch, and wrote `more` posts after it. The backup's record 9
+   * as the store kept it is returned beside them. */
+  async function woken (more: number): Promise<{ disks: ReplicaDisk[], backupHead: SealedRecord }> {
+    const disks = await grown(0)
+    const backupHead = sealedRecord(9, await storedValue(disks[0] as ReplicaDisk, 9)) as SealedRecord
+    for (const d of disks) await append(d.core, E, 4, 8, 3, [{ seq: 9, epoch: 4, event: backupHead.event }, ...recs(10, 9 + more, 4)])
+    return { disks, backupHead }
+  }
+
+  it('should cut one record earlier where an activation since sealed the head anew, and write the backup\'s head record back as it was stored', async () => {
+    const { disks, backupHead } = await woken(3)
+    // without the backup's last record: nothing to cut to
+    expect(await cutToBackup(E, 9, 3, clientsOf(disks), 'restore-9')).to.equal(undefined)
+    for (const d of disks) expect((await d.core.state(E)).summary).to.deep.include({ head: 12, headEpoch: 4, promised: 4 })
+    let reads = 0
+    const tail = { prevEpoch: 3, read: async () => { reads++; return backupHead } }
+    expect(await cutToBackup(E, 9, 3, clientsOf(disks), 'restore-10', undefined, tail)).to.deep.equal({ epoch: 5, dropped: 3, written: 3 })
+    expect(reads).to.equal(1)
+    for (const d of disks) {
+      expect((await d.core.state(E)).summary).to.deep.include({ head: 9, headEpoch: 3, promised: 5 })
+      expect((await d.core.handle({ op: 'read', entity: E, from: 1, limit: 20 })).map((r) => [r.seq, r.epoch])).to.deep.equal(recs(1, 9, 3).map((r) => [r.seq, 3]))
+      // the record as the backup kept it, seal and all
+      expect(Buffer.from(await storedValue(d, 9)).equals(Buffer.from(backupHead.sealed))).to.equal(true)
+    }
+  })
+
+  it('should not cut one record earlier where a replica does not hold the record before the head, nor write anything when the backup\'s head record cannot be read', async () => {
+    const { disks, backupHead } = await woken(2)
+    // another epoch before the head than the backup's: the backup's log is not there
+    expect(await cutToBackup(E, 9, 3, clientsOf(disks), 'restore-11', undefined, { prevEpoch: 2, read: async () => backupHead })).to.equal(undefined)
+    const err = await cutToBackup(E, 9, 3, clientsOf(disks), 'restore-12', undefined, { prevEpoch: 3, read: async () => { throw new Error('no holder serves the chunk') } }).then(() => undefined, (e: unknown) => e)
+    expect(err).to.have.property('message', 'no holder serves the chunk')
+    // neither fenced nor cut
+    for (const d of disks) expect((await d.core.state(E)).summary).to.deep.include({ head: 11, headEpoch: 4, promised: 4 })
   })
 
   it('should refuse, cutting nothing, when a replica does not answer', async () => {

@@ -31,11 +31,11 @@ async function manifest (id = 'b-1'): Promise<BackupManifest> {
   return { format: 3, id, createdAt: '2026-11-24T16:00:00.000Z', note: 'nightly', keyFingerprint: key.fingerprint, partitionCount: PARTITIONS, partitions }
 }
 
-/** `m` with the first snapshot a block names changed by `change` (null: the snapshot field null). */
-function withSnapshot (m: BackupManifest, change: object | null): BackupManifest {
+/** `m` with the first snapshot (or last record) a block names changed by `change` (null: the field null). */
+function withSnapshot (m: BackupManifest, change: object | null, field: 'snapshot' | 'last' = 'snapshot'): BackupManifest {
   const [p0, ...rest] = m.partitions as [ManifestPartition, ...ManifestPartition[]]
-  const at = p0.blocks.findIndex((b) => b.snapshot !== undefined)
-  const blocks = p0.blocks.map((b, i) => i === at ? { ...b, snapshot: change === null ? null : { ...b.snapshot, ...change } } : b)
+  const at = p0.blocks.findIndex((b) => b[field] !== undefined)
+  const blocks = p0.blocks.map((b, i) => i === at ? { ...b, [field]: change === null ? null : { ...b[field], ...change } } : b)
   return { ...m, partitions: [{ ...p0, blocks } as unknown as ManifestPartition, ...rest] }
 }
 
@@ -79,9 +79,15 @@ describe('backup manifests: sealed under their own key, checked whole when opene
       { ...m, partitions: [{ ...p0, chunks: [{ ...p0.chunks[0], size: 0 }, ...p0.chunks.slice(1)] }, p1] },
       // a block's snapshot past its head, or outside the block (or over its end), or not a frame
       ...[{ seq: 4 }, { seq: 0 }, { offset: 1 }, { length: 5 }, { length: 10_000 }, { offset: 1.5 }].map((change) => withSnapshot(m, change)),
-      withSnapshot(m, null)
+      withSnapshot(m, null),
+      // a block's last record outside it (or over its snapshot and end), shorter than a sealed
+      // record's frame, or after a record of a later epoch than the head's
+      ...[{ offset: 1 }, { length: 10 }, { length: 10_000 }, { prevEpoch: 2 }, { prevEpoch: -1 }, { prevEpoch: 0.5 }].map((change) => withSnapshot(m, change, 'last')),
+      withSnapshot(m, null, 'last')
     ]
     expect(p0.blocks.filter((b) => b.snapshot !== undefined), 'blocks with their snapshots').to.have.length.greaterThan(0)
+    expect(p0.blocks.every((b) => b.last !== undefined), 'blocks with their last records').to.equal(true)
+    expect(() => { checkManifest(withSnapshot(m, { prevEpoch: 0 }, 'last')) }, 'an earlier epoch before the head').to.not.throw()
     for (const [i, value] of bad.entries()) expect(thrown(() => { checkManifest(value) }).name, `case ${i}`).to.equal('BackupFormatError')
     expect(thrown(() => sealManifest(other, m)).name).to.equal('InvalidBackupInputError')
   })

@@ -1,7 +1,7 @@
 import { expect } from 'chai'
 import fc from 'fast-check'
 import { createPlainCodec } from '../../../actors/index.ts'
-import { BackupKey, PartitionStreamWriter, chunkAll, chunkSpan, decodeBlock, decodeLatest, openChunk, wholeValues } from '../../../node/backup/index.ts'
+import { BackupKey, PartitionStreamWriter, chunkAll, chunkSpan, decodeBlock, decodeLast, decodeLatest, openChunk, wholeValues } from '../../../node/backup/index.ts'
 import { MAX_BACKUP_RECORD_BYTES } from '../../../node/backup/constants.ts'
 import type { EntityBlock, EntityCut, SealedChunk } from '../../../node/backup/index.ts'
 import type { StoredRecord } from '../../../node/replication/index.ts'
@@ -226,6 +226,28 @@ describe('PartitionStreamWriter and decodeBlock: a partition as sealed chunks, a
     expect(thrown(() => decodeLatest(bytes.subarray(1), a)).name).to.equal('BackupFormatError')
     expect(thrown(() => readBlock(chunks, { ...a, snapshot: undefined })).name).to.equal('BackupFormatError')
     expect(thrown(() => readBlock(chunks, { ...b, snapshot: { seq: 1, offset: 10, length: 6 } })).name).to.equal('BackupFormatError')
+  })
+
+  it('should name each block\'s last record and the epoch before it, readable alone from only the chunks it spans, and refuse a manifest that says otherwise', async () => {
+    const cuts = [{ ...room('a', 40), latest: { seq: 30, state: { n: 30 } } }, room('b', 1), room('c', 3_000)]
+    const { chunks, blocks } = await write(cuts)
+    const [a, b, c] = blocks as [EntityBlock, EntityBlock, EntityBlock]
+    // (posts() gives the first half epoch 1, the rest 2; one record: nothing before it)
+    expect(a.last).to.include({ prevEpoch: 2 })
+    expect(b.last).to.equal(undefined)
+    for (const [block, cut] of [[a, cuts[0]], [c, cuts[2]]] as const) {
+      const frame = { offset: block.offset + (block.last?.offset ?? 0), length: block.last?.length ?? 0 }
+      const { first, last, skip } = chunkSpan(chunks.map((x) => x.size), frame)
+      const bytes = Buffer.concat(chunks.slice(first, last + 1).map((x) => openChunk(key, x.id, x.sealed as Buffer))).subarray(skip, skip + frame.length)
+      const record = decodeLast(bytes, block)
+      expect([record.seq, record.epoch, record.event]).to.deep.equal([cut?.head, cut?.headEpoch, cut?.records.at(-1)?.event])
+      expect(Buffer.from(record.sealed).equals(Buffer.from(wholeValues(cut as EntityCut).at(-1) as Uint8Array))).to.equal(true)
+      // bytes that are not its frame, or a manifest naming another head epoch, another place, another epoch before it
+      expect(thrown(() => decodeLast(bytes.subarray(1), block)).name).to.equal('BackupFormatError')
+      expect(thrown(() => decodeLast(bytes, { ...block, headEpoch: 1 })).name).to.equal('BackupFormatError')
+      expect(thrown(() => readBlock(chunks, { ...block, last: { ...block.last as NonNullable<EntityBlock['last']>, offset: 3 } })).name).to.equal('BackupFormatError')
+      expect(thrown(() => readBlock(chunks, { ...block, last: { ...block.last as NonNullable<EntityBlock['last']>, prevEpoch: 1 } })).name).to.equal('BackupFormatError')
+    }
   })
 
   it('should cut the same chunks on the workers as the chunker does on one thread, however the stream is split into pieces', async () => {
