@@ -45,6 +45,19 @@ export async function loseJournal (core: Pick<ReplicaCore, 'handle'>, entity: st
   if (reply.result !== 'ok') throw new Error(`bench: losing ${entity} answered ${reply.result}`)
 }
 
+/** `entity` woken on a replica as an activation of a later epoch wakes it: the head it recovers
+ * sealed anew under its own epoch, and `posts` more after it. */
+export async function wakeJournal (core: Pick<ReplicaCore, 'handle'>, entity: string, posts: number): Promise<void> {
+  const s = await core.handle({ op: 'summary', entity })
+  const [before, last] = await core.handle({ op: 'read', entity, from: s.head - 1, limit: 2 })
+  if (before === undefined || last === undefined) throw new Error(`bench: ${entity} holds fewer than two records`)
+  const epoch = s.promised + 1
+  await core.handle({ op: 'fence', entity, epoch, activation: 'woken' })
+  const records = [{ seq: s.head, epoch, event: last.event }, ...Array.from({ length: posts }, (_, i) => ({ seq: s.head + 1 + i, epoch, event: { type: 'message-posted', user: 'u1', text: `woken ${i}`, ts: 1 } }))]
+  const reply = await core.handle({ op: 'append', entity, epoch, activation: 'woken', prevSeq: s.head - 1, prevEpoch: before.epoch, records })
+  if (reply.result !== 'ok') throw new Error(`bench: waking ${entity} answered ${reply.result}`)
+}
+
 export async function dirBytes (dir: string): Promise<number> {
   let n = 0
   for (const name of await readdir(dir)) n += (await stat(join(dir, name))).size

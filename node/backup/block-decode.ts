@@ -20,7 +20,7 @@ export interface EntityBlock {
    * with its header), and the epoch of the record before it: what a restore reads to cut a journal
    * back to the record before the backup's head and write the head again, where an activation since
    * sealed the head anew under its own epoch (cutToBackup). Absent: fewer than two records as
-   * stored (a backup before 2026-11-28 has none). */
+   * stored (a backup made before 2026-11-27 has none). */
   readonly last?: { readonly offset: number, readonly length: number, readonly prevEpoch: number }
 }
 
@@ -86,45 +86,7 @@ export function decodeBlock (bytes: Uint8Array, expected: EntityBlock, opts: { l
     if (at + 5 > buf.byteLength) fail('a record frame runs past its end')
     const length = buf.readUInt32BE(at + 1)
     if (length > MAX_BACKUP_RECORD_BYTES || at + 5 + length > buf.byteLength) fail(`record ${records.length + 1} runs past its end`)
-    const body = buf.subarray(at + 5, at + 5 + length)
-    if (buf[at] === STORED) {
-      // a record as the store kept it: its epoch read now, its event when asked for (or now, unless lazy)
-      const seq = floor + records.length
-      const stored = sealedRecord(seq, body)
-      if (stored === undefined) fail(`record ${seq} is not a sealed record`)
-      if (opts.lazy !== true) {
-        try {
-          void (stored as StoredRecord).event
-        } catch {
-          fail(`record ${seq} does not decode`)
-        }
-      }
-      records.push(stored as StoredRecord)
-      at += 5 + length
-      continue
-    }
-    // [seq, epoch, event] as the writer encodes it: the two integers are read here, the event only
-    // when it is asked for (a restore of a room that got a few posts since reads the epochs of
-    // all its records and the events of a few)
-    const lazy = opts.lazy === true ? lazyRecord(body) : undefined
-    if (lazy !== undefined) {
-      if (lazy.seq !== floor + records.length) fail(`record ${floor + records.length} is not [seq, epoch, event] in order`)
-      records.push(lazy)
-      at += 5 + length
-      continue
-    }
-    let value: unknown[] = []
-    try {
-      value = codec.decode(body) as unknown[]
-    } catch {
-      fail(`record ${records.length + 1} does not decode`)
-    }
-    if (!Array.isArray(value) || value.length < 3 || value.length > 5 || value[0] !== floor + records.length || !Number.isSafeInteger(value[1]) || (value[1] as number) < 0 ||
-      value.slice(3).some((x) => !Number.isSafeInteger(x) || (x as number) < 1)) {
-      fail(`record ${floor + records.length} is not [seq, epoch, event, rev?, revEpoch?] in order`)
-    }
-    const [seq, epoch, event, rev, revEpoch] = value as [number, number, unknown, number?, number?]
-    records.push({ seq, epoch, event, ...(rev !== undefined && { rev }), ...(revEpoch !== undefined && { revEpoch }) })
+    records.push(decodeRecord(buf[at] === STORED, buf.subarray(at + 5, at + 5 + length), floor + records.length, opts.lazy === true, fail))
     at += 5 + length
   }
   const recordsEnd = at
@@ -151,6 +113,42 @@ export function decodeBlock (bytes: Uint8Array, expected: EntityBlock, opts: { l
     fail(`its last record is not where and as the manifest says (at ${named.offset}, ${named.length} bytes, after a record of epoch ${named.prevEpoch})`)
   }
   return { entity, head, headEpoch, records, ...(trimmed !== undefined && { trimmed }), ...(latest !== undefined && { latest }) }
+}
+
+/** One record frame's body: a record as the store kept it ('V': its epoch read now, its event when
+ * asked for, or now unless `lazy`), or [seq, epoch, event, rev?, revEpoch?] as older backups wrote
+ * it ('R': with `lazy`, the two integers read now and the event when asked for; a restore of a room
+ * that got a few posts since reads the epochs of all its records and the events of a few). */
+function decodeRecord (stored: boolean, body: Buffer, seq: number, lazy: boolean, fail: (why: string) => never): StoredRecord {
+  if (stored) {
+    const record = sealedRecord(seq, body)
+    if (record === undefined) return fail(`record ${seq} is not a sealed record`)
+    if (!lazy) {
+      try {
+        void record.event
+      } catch {
+        fail(`record ${seq} does not decode`)
+      }
+    }
+    return record
+  }
+  const deferred = lazy ? lazyRecord(body) : undefined
+  if (deferred !== undefined) {
+    if (deferred.seq !== seq) fail(`record ${seq} is not [seq, epoch, event] in order`)
+    return deferred
+  }
+  let value: unknown[] = []
+  try {
+    value = codec.decode(body) as unknown[]
+  } catch {
+    fail(`record ${seq} does not decode`)
+  }
+  if (!Array.isArray(value) || value.length < 3 || value.length > 5 || value[0] !== seq || !Number.isSafeInteger(value[1]) || (value[1] as number) < 0 ||
+    value.slice(3).some((x) => !Number.isSafeInteger(x) || (x as number) < 1)) {
+    fail(`record ${seq} is not [seq, epoch, event, rev?, revEpoch?] in order`)
+  }
+  const [, epoch, event, rev, revEpoch] = value as [number, number, unknown, number?, number?]
+  return { seq, epoch, event, ...(rev !== undefined && { rev }), ...(revEpoch !== undefined && { revEpoch }) }
 }
 
 /**

@@ -337,7 +337,12 @@ export class SimWorld {
               for (const s of [...e.records.keys()].filter((k) => k < (change.removeBelow as number))) {
                 e.records.delete(s)
                 e.damaged?.delete(s)
-                if (this.#faulty.delete(`${n.id}|${entity}|${s}`)) this.rewritten++
+              }
+              // a fault below the floor, a record damaged or lost, is gone with the trim (a lost
+              // one is not among the records)
+              const prefix = `${n.id}|${entity}|`
+              for (const key of [...this.#faulty]) {
+                if (key.startsWith(prefix) && Number(key.slice(prefix.length)) < change.removeBelow && this.#faulty.delete(key)) this.rewritten++
               }
             }
             if (change.removeFrom !== undefined) {
