@@ -18,7 +18,16 @@ export interface CatchUpRow {
 export async function awaitCaughtUp (rows: () => Promise<readonly CatchUpRow[]>, timeout = 60_000): Promise<void> {
   let last = ''
   await waitFor(async () => {
-    const active = (await rows()).filter((r) => r.status === 'up' && r.state === 'active')
+    let all: readonly CatchUpRow[]
+    try {
+      all = await rows()
+    } catch (err) {
+      // (one poll that fails, a connection reset under load, is asked again at the next; one that
+      // keeps failing times out saying why)
+      last = `the last poll failed: ${String((err as { cause?: unknown }).cause ?? err)}`
+      return false
+    }
+    const active = all.filter((r) => r.status === 'up' && r.state === 'active')
     last = active.map((r) => `${r.peerId} ${r.catchUp === null ? 'unknown' : `${r.catchUp.caughtUp}/${r.catchUp.partitions}`}`).join(', ')
     return active.length > 0 && active.every((r) => r.catchUp !== null && r.catchUp.caughtUp === r.catchUp.partitions)
   }, () => `every storage node to catch up on its partitions (${last})`, { timeout, interval: 100 })
