@@ -15,8 +15,9 @@ export type AppendPlan =
 
 /**
  * The usual append, decided without a read: the owner this replica promised, in step with it
- * (the records continue the head, the head's epoch is the one the owner sent), all of the last
- * segment's epoch. Undefined for any other (planAppend).
+ * (the records continue the head, the head's epoch is the one the owner sent and the last
+ * segment's), all of the last segment's epoch. Undefined for any other (planAppend, which decides
+ * these the same way).
  */
 export function appendAtHead (st: ReplicaState, request: AppendRequest): AppendPlan | undefined {
   const s = st.summary
@@ -25,7 +26,7 @@ export function appendAtHead (st: ReplicaState, request: AppendRequest): AppendP
   const first = records[0]
   const last = records[records.length - 1]
   if (request.epoch !== s.promised || request.activation !== st.promisedBy || request.prevSeq !== s.head || s.head === 0 ||
-    request.prevEpoch !== s.headEpoch || lastSegment === undefined || first === undefined || last === undefined || first.seq !== s.head + 1) return undefined
+    request.prevEpoch !== s.headEpoch || lastSegment === undefined || lastSegment[0] !== s.headEpoch || first === undefined || last === undefined || first.seq !== s.head + 1) return undefined
   for (let i = 0; i < records.length; i++) {
     const r = records[i] as StoredRecord
     if (r.epoch !== lastSegment[0] || r.seq !== s.head + 1 + i) return undefined
