@@ -16,10 +16,12 @@
  * posts (bytes stored, time); verify of every byte; one room restored after 1% more posts through
  * the room (its snapshots as it takes them); a full restore after every room lost its journal (the
  * nodes stopped, each journal replaced by one record of a newer epoch); each node's peak RSS
- * during the backup and the full restore. With two sizes or more: the seconds per GiB of the
- * largest against the smallest, for the backup and the full restore (the goal: at most 1.15×).
+ * during the backup and the full restore; and the floor under the backup and the full restore,
+ * LevelDB alone reading one store's records and writing three stores with them (backup-floor.ts),
+ * beside restic. With two sizes or more: the seconds per GiB of the largest against the smallest,
+ * for the backup and the full restore (the goal: at most 1.15×).
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { chatRoom } from '../actors/index.ts'
 import { LevelReplicaStorage, LevelStore, ReplicaCore } from '../node/index.ts'
@@ -30,6 +32,7 @@ import { chatClient, runCli } from '../test/helpers/node-process.ts'
 import { ProcessCluster } from '../test/helpers/process-cluster.ts'
 import type { NodeSlot } from '../test/helpers/process-cluster.ts'
 import { tempDir } from '../test/helpers/temp-dir.ts'
+import { storeFloor } from './backup-floor.ts'
 import { MIB, RECORD_BYTES, TEXT, appendRoomFile, dirBytes, ensureRestic, loseJournal, roomPosts, run } from './backup-common.ts'
 import { figure, median } from './figure.ts'
 import type { Bench, Figure } from './figure.ts'
@@ -181,6 +184,7 @@ async function oneSize (mib: number, restic: string | undefined, log: (line: str
     const { value: restore, anon: restoreAnon, cpu: restoreCpu } = await anonPeaks(cluster, async () => await job(cluster, first(), `/backups/${id}/restore`, {}))
     const restoreRss = await peaks(cluster)
     log(`  full restore ${(restore.ms / 1000).toFixed(1)} s; each node's peak RSS ${restoreRss.join(', ')} MiB (anonymous ${restoreAnon.join(', ')}); CPU seconds ${restoreCpu.map((c) => c.toFixed(1)).join(', ')}`)
+    let theirRestoreMs: number | undefined
     if (restic !== undefined) {
       const theirRoom: number[] = []
       for (let i = 0; i < ROOM_SAMPLES; i++) {
@@ -188,10 +192,20 @@ async function oneSize (mib: number, restic: string | undefined, log: (line: str
       }
       figures.push(figure(`one-room-restore-ms-p50${at}`, 'ms', median(oneRoom), 'restic restore --include one room\'s file', median(theirRoom), '<= 100 ms (lower is better)'))
       const all = await resticTimed(restic, ['restore', 'latest', '--target', join(dir.path, 'restic-all')], env)
+      theirRestoreMs = all.ms
       figures.push(figure(`full-restore-mib-per-s-vs-restic${at}`, 'MiB/s', rate(restore.ms), 'restic restore to a directory', rate(all.ms), '>= 0.3 (three replicas written, restic one)'))
       figures.push(figure(`full-restore-peak-rss-mib-per-node${at}`, 'MiB', Math.max(...restoreRss), 'restic restore, its peak RSS', all.rssMib, `${RSS_GOAL} (VmHWM)`))
       figures.push(figure(`full-restore-peak-anon-rss-mib-per-node${at}`, 'MiB', Math.max(...restoreAnon), 'restic restore, its peak RSS', all.rssMib, `${RSS_GOAL} (RssAnon)`))
+      for (let i = 0; i < ROOM_SAMPLES; i++) await rm(join(dir.path, `restic-room-${i}`), { recursive: true, force: true })
+      await rm(join(dir.path, 'restic-all'), { recursive: true, force: true })
     }
+
+    // the floor under both: LevelDB alone reading what the backup reads and writing what the full
+    // restore writes (backup-floor.ts), beside restic in the same run
+    const floor = await storeFloor(dir.path, ROOMS, perRoom)
+    log(`  LevelDB alone: the records written into three stores in ${(floor.writeMs / 1000).toFixed(1)} s (the full restore took ${(restore.ms / floor.writeMs).toFixed(1)}× that); one store's ${(floor.readBytes / MIB).toFixed(0)} MiB of values read back in ${(floor.readMs / 1000).toFixed(1)} s (the backup took ${(backup.ms / floor.readMs).toFixed(1)}× that)`)
+    if (theirs !== undefined) figures.push(figure(`floor-leveldb-read-one-store-mib-per-s-vs-restic-backup${at}`, 'MiB/s', rate(floor.readMs), 'restic backup --compression off, same data', rate(theirs.ms), 'a bound: below 0.5, the backup goal is out of reach'))
+    if (theirRestoreMs !== undefined) figures.push(figure(`floor-leveldb-write-three-stores-mib-per-s-vs-restic-restore${at}`, 'MiB/s', rate(floor.writeMs), 'restic restore to a directory', rate(theirRestoreMs), 'a bound: below 0.3, the full-restore goal is out of reach'))
     const gib = data / (1024 * MIB)
     return { mib, figures, backupSPerGiB: backup.ms / 1000 / gib, restoreSPerGiB: restore.ms / 1000 / gib }
   } finally {
