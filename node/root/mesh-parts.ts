@@ -1,3 +1,4 @@
+import { ConfigError } from '../../config/index.ts'
 import { describe } from '../../protocols/index.ts'
 import * as inferenceFolder from '../inference/index.ts'
 import * as pluginsFolder from '../plugins/index.ts'
@@ -8,6 +9,7 @@ import * as replicationFolder from '../replication/index.ts'
 import * as searchFolder from '../search/index.ts'
 import type { PartComponents } from './components.ts'
 import type { NodeComponents } from './node-components.ts'
+import { listenRefusal, p2pAddress } from './listen-check.ts'
 import { NodeSelf } from './node-self.ts'
 import type { PartSpec } from './part-list.ts'
 
@@ -61,7 +63,12 @@ export const p2pPart: PartSpec<NodeComponents> = {
       self: () => ({ ...recordOf(self.member()), ...(pins.size > 0 && { pins: pins.record() }), ...(self.left ? { left: true } : {}) }),
       log: c.get('log').child({ component: 'p2p' })
     }).catch((err: unknown) => {
-      throw new Error(`cannot listen for p2p on ${config.p2pListen}: ${describe(err)}`, { cause: err })
+      // (libp2p's error spans lines, stack frames and advice for its own settings: one line here)
+      const text = describe(err)
+      const code = /\b(EADDRINUSE|EADDRNOTAVAIL|EACCES)\b/.exec(text)?.[1]
+      const at = p2pAddress(config.p2pListen)
+      if (code !== undefined && at !== undefined) throw new ConfigError('p2p-listen', listenRefusal(at, Object.assign(new Error(code), { code })))
+      throw new Error(`cannot listen for p2p on ${config.p2pListen}: ${text.split('\n')[0] as string}`, { cause: err })
     })
     c.get('reach').p2p = p2p.multiaddrs()
     c.provide('p2p', p2p, 'p2p')

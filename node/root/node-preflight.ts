@@ -9,6 +9,7 @@ import { AdminTokenFileError, AdminTokens, TlsFileError, loadPeerIdentity, loadT
 import type { AdminTokenSource, TlsIdentity } from '../identity/index.ts'
 import { refuseDecommissioned } from '../migration/index.ts'
 import { readClusterKey } from '../mesh/index.ts'
+import { checkDataDir, checkListenAddresses, listenAddresses } from './listen-check.ts'
 
 /** What a node knows before any part starts: checked configuration, keys and identity. */
 export interface NodePreflight {
@@ -25,7 +26,8 @@ export interface NodePreflight {
 
 /**
  * Everything a node checks and reads before it starts a part: configuration checks across keys,
- * the cluster and backup keys, the TLS pair, the data dir (made, and refused when decommissioned),
+ * the cluster and backup keys, the TLS pair, the data dir (refused when it is a file, made, and
+ * refused when decommissioned), the addresses to listen on (refused when taken: listen-check.ts),
  * the peer identity and the admin tokens. A bad file fails the start as a ConfigError naming its
  * key, before anything listens or is written beyond the data dir itself.
  */
@@ -38,7 +40,12 @@ export async function nodePreflight (config: NodeConfig): Promise<NodePreflight>
   const tls = config.tlsCert === undefined || config.tlsKey === undefined ? undefined : await loadTlsIdentity(config.tlsCert, config.tlsKey).catch((err: unknown) => {
     throw err instanceof TlsFileError ? new ConfigError(err.key, err.message) : err
   })
-  await mkdir(config.dataDir, { recursive: true, mode: 0o700 })
+  // a data dir that cannot be one, and an address taken, refused before anything is written
+  await checkDataDir(config.dataDir)
+  await checkListenAddresses(listenAddresses(config))
+  await mkdir(config.dataDir, { recursive: true, mode: 0o700 }).catch((err: NodeJS.ErrnoException) => {
+    throw new ConfigError('data-dir', `cannot make ${config.dataDir} (${err.code ?? err.message}): give --data-dir a directory this user may write`)
+  })
   await refuseDecommissioned(config.dataDir)
   const identity = await loadPeerIdentity(config.dataDir)
   const adminToken = await resolveAdminToken(config.dataDir, config.adminToken).catch((err: unknown) => {

@@ -1,9 +1,13 @@
 import { expect } from 'chai'
 import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { loadBackupKey } from '../../../node/backup/index.ts'
 import { runCli, startNodeProcess } from '../../helpers/node-process.ts'
 import { tempDir } from '../../helpers/temp-dir.ts'
+
+const exists = async (path: string): Promise<boolean> => await stat(path).then(() => true, () => false)
 
 /** plexi node start (what a node checks as it starts), config print, cluster keygen. */
 describe('nodeCommands', function () {
@@ -109,5 +113,40 @@ describe('nodeCommands', function () {
     const bad = await runCli(['config', 'print', '--effective', '--chat-burst', 'many'])
     expect(bad.code).to.equal(2)
     expect(bad.stderr).to.match(/--chat-burst: expected an integer from 1 to 100000, got "many"/)
+  })
+
+  it('should refuse an address another process holds, one address given twice and a data dir that is a file in one line naming the flag, exit 2, nothing written', async () => {
+    const held = createServer()
+    await new Promise<void>((resolve) => { held.listen(0, '127.0.0.1', resolve) })
+    const port = (held.address() as AddressInfo).port
+    try {
+      const key = join(dir.path, 'cluster.key')
+      expect((await runCli(['cluster', 'keygen', '--out', key])).code).to.equal(0)
+      const data = join(dir.path, 'data')
+      const free = { '--grpc-listen': '127.0.0.1:0', '--admin-listen': '127.0.0.1:0', '--p2p-listen': '/ip4/127.0.0.1/tcp/0' }
+      const cases: Array<[string, string]> = [['--grpc-listen', `127.0.0.1:${port}`], ['--admin-listen', `127.0.0.1:${port}`], ['--p2p-listen', `/ip4/127.0.0.1/tcp/${port}`]]
+      for (const [flag, value] of cases) {
+        const args = Object.entries({ ...free, [flag]: value }).flat()
+        const refused = await runCli(['node', 'start', '--role', 'all', '--data-dir', data, '--cluster-key-file', key, ...args])
+        expect(refused.code, refused.stderr).to.equal(2)
+        expect(refused.stdout, 'nothing logged before the refusal').to.equal('')
+        expect(refused.stderr).to.equal(`plexi: configuration: ${flag.slice(2)}: 127.0.0.1:${port} is in use by another process (another node?): give ${flag} a free port, or port 0 for any\n`)
+        expect(await exists(data), 'nothing written').to.equal(false)
+      }
+      const twice = await runCli(['node', 'start', '--role', 'chat', '--data-dir', data, '--grpc-listen', '127.0.0.1:7471', '--admin-listen', '127.0.0.1:7471'])
+      expect(twice.code).to.equal(2)
+      expect(twice.stderr).to.equal('plexi: configuration: admin-listen: 127.0.0.1:7471 is also --grpc-listen\'s address: give each its own port\n')
+      const file = join(dir.path, 'a-file')
+      await writeFile(file, 'not a directory\n')
+      for (const [path, why] of [[file, 'is a file, not a directory'], [join(file, 'data'), 'lies under a file, not a directory']] as const) {
+        const refused = await runCli(['node', 'start', '--role', 'all', '--data-dir', path, '--grpc-listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0'])
+        expect(refused.code, refused.stderr).to.equal(2)
+        expect(refused.stderr.split('\n')).to.have.length(2)
+        expect(refused.stderr).to.include(`plexi: configuration: data-dir: ${path} ${why}: give --data-dir`)
+      }
+      expect(await readFile(file, 'utf8')).to.equal('not a directory\n')
+    } finally {
+      await new Promise((resolve) => { held.close(resolve) })
+    }
   })
 })
