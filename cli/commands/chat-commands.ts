@@ -1,7 +1,7 @@
 import { Command } from 'commander'
 import { closest } from '../../config/index.ts'
 import { randomUUID } from 'node:crypto'
-import { CLIENT_ID_RULE, MAX_HISTORY_LIMIT, clip, isClientId } from '../../protocols/index.ts'
+import { CLIENT_ID_RULE, MAX_CHAT_TEXT_BYTES, MAX_HISTORY_LIMIT, clip, isClientId } from '../../protocols/index.ts'
 import type { ChatMessage, PostAck, RedactAck } from '../../actors/index.ts'
 import { ROOM_NAME_RULE, isRoomName } from '../../protocols/index.ts'
 import { chatLine, messageKind } from '../chat-line.ts'
@@ -41,11 +41,12 @@ export function chatCommands (io: CliIo): Command {
     }))
 
   withClientOptions(chat.command('send <text>'), 'chat')
-    .description('post one message; prints the acknowledgement (--json: {room, seq, ts})')
+    .description('post one message (text `-`: read it from stdin, one trailing newline dropped: `echo hi | plexi chat send --room lobby -`); prints the acknowledgement (--json: {room, seq, ts})')
     .requiredOption('--room <room>', 'the room')
     .option('--client-id <id>', `the post's own id (${CLIENT_ID_RULE}): a send repeated with the same id is stored once and answered with the first one's acknowledgement, so a script may retry a send whose outcome it did not see (default: a random id per send)`)
-    .action(withFlags(async (text: string, flags: RoomFlags & { clientId?: string }) => {
+    .action(withFlags(async (given: string, flags: RoomFlags & { clientId?: string }) => {
       const room = roomOf(flags)
+      const text = given === '-' ? await textFromStdin(io) : given
       // every send carries an id: a retry of the same post (by a script, with --client-id) is never stored twice
       const clientId = flags.clientId ?? randomUUID()
       if (!isClientId(clientId)) throw new UsageError(`--client-id: ${clip(JSON.stringify(clientId), 80)} is not a client id (${CLIENT_ID_RULE})`)
@@ -74,6 +75,23 @@ export function chatCommands (io: CliIo): Command {
   transferCommands(chat, io, { kind: 'room', connect: async (flags) => await connect(io, flags), roomOf })
   addSearchCommand(chat, io, async (flags) => await connect(io, flags))
   return chat
+}
+
+/** A post's text read from stdin to its end (`plexi chat send -`), one trailing newline dropped
+ * (what `echo` and a file's last line leave); UsageError when there is none, or more than a post
+ * may hold. */
+async function textFromStdin (io: CliIo): Promise<string> {
+  const chunks: Buffer[] = []
+  let bytes = 0
+  for await (const chunk of io.stdin) {
+    const b = typeof chunk === 'string' ? Buffer.from(chunk) : chunk as Buffer
+    bytes += b.byteLength
+    if (bytes > MAX_CHAT_TEXT_BYTES) throw new UsageError(`stdin: more than ${MAX_CHAT_TEXT_BYTES} bytes, the most a post may hold: nothing was sent`)
+    chunks.push(b)
+  }
+  const text = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '')
+  if (text.length === 0) throw new UsageError('stdin: no text to send (`-` reads the post from stdin: `echo hi | plexi chat send --room lobby -`)')
+  return text
 }
 
 /** `plexi chat history --room R`: a room's messages in order. */

@@ -67,6 +67,18 @@ describe('chatCommands', function () {
       expect(table.stdout).to.match(/^#\d+ \d{4}-\d\d-\d\d \d\d:\d\d:\d\d cat: one$/m)
     })
 
+    it('should read the text from stdin when it is -, dropping one trailing newline, and refuse an empty stdin sending nothing', async () => {
+      const piped = await runCli(['chat', 'send', '--room', 'piped', '-', '--addr', node.grpc, '--data-dir', dir.path, '--json'], { input: 'two lines\nfrom a pipe\n' })
+      expect(piped.code, piped.stderr).to.equal(0)
+      const literal = await chat(['send', '--room', 'piped', 'a - in a sentence'])
+      expect(literal.code, literal.stderr).to.equal(0)
+      const empty = await runCli(['chat', 'send', '--room', 'piped', '-', '--addr', node.grpc, '--data-dir', dir.path], { input: '\n' })
+      expect(empty.code).to.equal(2)
+      expect(empty.stderr).to.include('stdin: no text to send')
+      const history = JSON.parse((await chat(['history', '--room', 'piped', '--json'])).stdout) as Array<{ text: string, kind: string }>
+      expect(history.filter((m) => m.kind === 'message').map((m) => m.text)).to.deep.equal(['two lines\nfrom a pipe', 'a - in a sentence'])
+    })
+
     it('should redact the user\'s own post, show it redacted in history, and answer already the second time', async () => {
       const sent = JSON.parse((await chat(['send', '--room', 'oops', 'my password is hunter2', '--json'])).stdout) as { seq: number }
       const redacted = await chat(['redact', '--room', 'oops', String(sent.seq), '--json'])
