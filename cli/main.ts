@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander'
+import type { OutputConfiguration } from 'commander'
 // constants only: client commands must not load the server stack (see node/constants.ts)
 import { VERSION } from '../node/constants.ts'
 import { CliError, UsageError } from './cli-errors.ts'
@@ -39,11 +40,15 @@ export function plexiProgram (io: CliIo): Command {
     .description('Plexi: an actor-model node runtime for a self-hosted AI chat platform')
     .version(VERSION, '-v, --version')
     .showHelpAfterError('(add --help for usage)')
-    .configureOutput({ writeOut: (s) => { io.stdout.write(s) }, writeErr: (s) => { io.stderr.write(s) } })
   for (const command of [...nodeCommands(io), adminCommands(io), chatCommands(io), agentCommands(io), modelCommands(io), backupCommands(io), tlsCommands(io), completionCommands(io)]) program.addCommand(command)
   // a command's lazy parts (LazyCommand) load only when it is the one that runs
   program.hook('preSubcommand', async (_program, command) => { await completeCommandTree(command) })
-  exitOverrideEverywhere(program)
+  // every error starts `plexi:`, the parser's (commander's `error:`) as ours
+  everywhere(program, {
+    writeOut: (s) => { io.stdout.write(s) },
+    writeErr: (s) => { io.stderr.write(s) },
+    outputError: (s, write) => { write(s.replace(/^error: /, 'plexi: ')) }
+  })
   return program
 }
 
@@ -56,9 +61,11 @@ async function completeHelpedCommand (program: Command, argv: readonly string[])
   if (command !== undefined) await completeCommandTree(command)
 }
 
-function exitOverrideEverywhere (command: Command): void {
+/** Each command of the tree throws instead of exiting, and writes through `output`. */
+function everywhere (command: Command, output: OutputConfiguration): void {
   command.exitOverride()
-  for (const sub of command.commands) exitOverrideEverywhere(sub)
+  command.configureOutput(output)
+  for (const sub of command.commands) everywhere(sub, output)
 }
 
 function describeError (err: unknown): string {

@@ -3,6 +3,7 @@ import type { CliIo } from '../cli-io.ts'
 import { withClientOptions } from '../client-options.ts'
 import { actorsCommand, migrateCommand } from './admin/actors-commands.ts'
 import { adminContext } from './admin/admin-context.ts'
+import { summarizeAdminCommands } from './admin/admin-help.ts'
 import { auditCommands } from './admin/audit-commands.ts'
 import { backupsCommands } from './admin/backups-commands.ts'
 import { clusterCommand } from './admin/cluster-commands.ts'
@@ -22,7 +23,7 @@ import { usersCommands } from './admin/users-commands.ts'
 /**
  * `plexi admin ...`: drives a node over its admin endpoint. Each resource's commands are in
  * cli/commands/admin/<resource>-commands.ts, beside its routes (node/admin/routes) and its schemas
- * (protocols/admin) of the same name. They are added in the order `plexi admin --help` lists them.
+ * (protocols/admin) of the same name. Its help lists them under headings, one line each (admin/admin-help.ts).
  */
 export function adminCommands (io: CliIo): Command {
   // connection and output flags go before the subcommand or after it (the last one given wins)
@@ -33,5 +34,7 @@ export function adminCommands (io: CliIo): Command {
     usersCommands, roomsCommands, tokensCommands, auditCommands, clusterCommand, nodesCommand, topCommand, actorsCommand, partitionsCommand, repairCommand,
     scrubCommand, storageCommand, jobsCommand, migrateCommand, leaveCommands, backupsCommands, restoreCommand, rolesCommands, modelsCommands, pluginsCommands, mcpServersCommands
   ]) add(admin, cx)
+  // (one line each in admin's help, under headings; a command's own --help says it all)
+  summarizeAdminCommands(admin)
   return admin
 }

@@ -22,7 +22,15 @@ type RoomFlags = ClientFlags & { room?: string }
 export function chatCommands (io: CliIo): Command {
   // connection and output flags go before the subcommand or after it (the last one given wins)
   const chat = withClientOptions(new Command('chat')
-    .description('chat in rooms (token: --token, PLEXI_TOKEN, or the one `admin users add` saved for --user)'), 'chat')
+    .usage('--room ROOM [options]   (or: plexi chat COMMAND ...)')
+    .description('chat in rooms (token: --token, PLEXI_TOKEN, or the one `admin users add` saved for --user)')
+    .addHelpText('after', `
+Chat interactively (what plexi chat does without a command):
+  plexi chat --user bob --room general   join a room: its history, then live messages; each
+                                         line you type is posted (/members: who is in it,
+                                         /quit or Ctrl-D: leave)
+One post from a script:
+  plexi chat send --room general "hi"    or the text from stdin: echo hi | plexi chat send --room general -`), 'chat')
 
   withClientOptions(chat.command('interactive', { isDefault: true, hidden: true }), 'chat')
     .description('join a room: its history, then live messages; each line you type is posted')

@@ -1,4 +1,4 @@
-import { Command } from 'commander'
+import { Command, Option } from 'commander'
 import { writeFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { CONFIG_SCHEMA, ConfigError, camel, effectiveConfig, envName, loadConfig } from '../../config/index.ts'
@@ -6,19 +6,25 @@ import type { LoadedConfig } from '../../config/index.ts'
 import { CliError, UsageError } from '../cli-errors.ts'
 import { printJson, printTable } from '../cli-io.ts'
 import type { CliIo } from '../cli-io.ts'
+import { configKeysInHelpOrder, helpGroupOf } from './config-help-groups.ts'
 import { REPEAT_SIGNAL_MS } from './constants.ts'
 
 
 /** Adds one flag per configuration key (with its env twin and default in the help). */
 function withConfigFlags (command: Command): Command {
-  command.option('--config <file>', 'config file, JSON or YAML (env PLEXI_CONFIG)')
-  for (const spec of CONFIG_SCHEMA) {
+  const first = helpGroupOf('role')
+  command.addHelpOption(new Option('-h, --help', 'display help for command').helpGroup(first))
+  command.addOption(new Option('--config <file>', 'config file, JSON or YAML (env PLEXI_CONFIG)').helpGroup(first))
+  // (in the groups' order: commander lists the groups in the order of their first option)
+  for (const spec of configKeysInHelpOrder()) {
+    const group = helpGroupOf(spec.key)
     const help = `${spec.description} (env ${envName(spec.key)}${spec.default !== undefined && !Array.isArray(spec.default) ? `, default ${String(spec.default)}` : ''})`
     if (spec.type.kind === 'boolean') {
-      command.option(`--${spec.key}`, help)
-      command.option(`--no-${spec.key}`, `turn ${spec.key} off`)
+      // (one line in the help for both: --no-KEY is named in KEY's)
+      command.addOption(new Option(`--${spec.key}`, `${help}; --no-${spec.key} turns it off`).helpGroup(group))
+      command.addOption(new Option(`--no-${spec.key}`).hideHelp())
     } else {
-      command.option(`--${spec.key} <value>`, help)
+      command.addOption(new Option(`--${spec.key} <value>`, help).helpGroup(group))
     }
   }
   return command

@@ -33,6 +33,12 @@ describe('main', function () {
     const usage = await plexiInProcess(['chat', 'history', '--room', 'Not A Room'])
     expect(usage).to.include({ code: EXIT_USAGE })
     expect(usage.stderr).to.match(/^plexi: --room: "Not A Room" is not a room name/)
+    // the parser's own errors start as ours do, on the program and on any subcommand, and go to its io
+    for (const [argv, message] of [[['--bogus'], "plexi: unknown option '--bogus'"], [['chat', 'send', 'hi'], "plexi: required option '--room <room>' not specified"], [['admin', 'users', 'ls', '--bogus'], "plexi: unknown option '--bogus'"]] as const) {
+      const parsed = await plexiInProcess([...argv])
+      expect(parsed.code, argv.join(' ')).to.equal(EXIT_USAGE)
+      expect(parsed.stderr.split('\n')[0], argv.join(' ')).to.equal(message)
+    }
     const failed = await plexiInProcess(['chat', 'history', '--room', 'general', '--addr', '127.0.0.1:1', '--token', 't'])
     expect(failed.code).to.equal(EXIT_RUNTIME)
     expect(failed.stderr).to.match(/^plexi: cannot reach a node at 127\.0\.0\.1:1/)

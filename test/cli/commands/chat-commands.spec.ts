@@ -9,6 +9,14 @@ import { tempDir } from '../../helpers/temp-dir.ts'
 describe('chatCommands', function () {
   this.timeout(60_000)
 
+  it('should show chatting in a room, its main use, in its help beside the commands', async () => {
+    const help = await plexiInProcess(['chat', '--help'])
+    expect(help.code).to.equal(0)
+    expect(help.stdout).to.match(/^Usage: plexi chat --room ROOM \[options\]/)
+    expect(help.stdout).to.include('plexi chat --user bob --room general   join a room')
+    expect(help.stdout).to.include('echo hi | plexi chat send --room general -')
+  })
+
   it('should name the command meant when a chat subcommand is misspelt, or list them', async () => {
     for (const [args, meant] of [[['chat', 'sned', 'hi'], /unknown command 'sned' for plexi chat; did you mean 'send'\?/], [['chat', 'sned', '--room', 'r', 'hi'], /did you mean 'send'\?/],
       [['chat', 'blah'], /the commands are send, history, redact, export, import, search, or none to chat interactively/]] as const) {
