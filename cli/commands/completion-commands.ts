@@ -20,7 +20,9 @@ export function completionCommands (io: CliIo): Command {
     .addArgument(shell)
     .addHelpText('after', `
 The script is made from this plexi's own commands; make it again after an upgrade to complete what
-is new (sourcing it from your shell's startup file does that by itself).
+is new (sourcing it from your shell's startup file does that by itself). It completes plexi and
+npx plexi alike (npx plexi completion bash works too); for a bare plexi on your PATH, run npm link in
+the project (or npm install -g .).
 
 bash:
   source <(plexi completion bash)                 # this shell

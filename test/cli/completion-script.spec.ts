@@ -66,6 +66,24 @@ describe('completionScript', function () {
     expect(await complete('plexi', 'help', 'ad')).to.deep.equal(['admin'])
   })
 
+  it('should complete npx plexi as plexi, and leave npx with anything else to bash\'s default', async () => {
+    const npx = async (...words: string[]): Promise<{ reply: string[], spec: string }> => {
+      const { stdout } = await run('bash', ['--norc', '--noprofile', '-c',
+        'source "$0"; COMP_WORDS=("$@"); COMP_CWORD=$(( $# - 1 )); _plexi_npx_completion; printf "%s\\n" "${COMPREPLY[@]}"; echo "spec: $(complete -p npx)"', bashScript, ...words], { timeout: 10_000 })
+      const lines = stdout.split('\n').filter((line) => line !== '')
+      return { reply: lines.filter((l) => !l.startsWith('spec: ')), spec: lines.find((l) => l.startsWith('spec: ')) ?? '' }
+    }
+    expect((await npx('npx', 'plexi', 'ad')).reply).to.deep.equal(['admin'])
+    expect((await npx('npx', 'plexi', 'admin', 'backup', '')).reply).to.have.members(['create', 'ls', 'show', 'rm', 'verify', 'sweep', 'help'])
+    expect((await npx('npx', 'plexi', 'node', 'start', '--ro')).reply).to.deep.equal(['--role'])
+    expect((await npx('npx', 'pl')).reply).to.deep.equal(['plexi'])
+    // another package: nothing of ours, bash's default (file names) instead
+    expect((await npx('npx', 'other', '')).reply).to.deep.equal([])
+    expect((await npx('npx', 'plexi', '')).spec).to.equal('spec: complete -o default -F _plexi_npx_completion npx')
+    // plexi's own completion is as it was
+    expect(await complete('plexi', 'node', 'start', '--ro')).to.deep.equal(['--role'])
+  })
+
   it('should complete the flags of the command the words lead to, after its arguments and other flags', async () => {
     const add = await complete('plexi', 'admin', 'users', 'add', 'bob', '--')
     expect(add).to.include.members(['--save', '--no-save', '--default', '--admin-addr', '--admin-token', '--data-dir', '--json', '--help'])
@@ -134,7 +152,7 @@ describe('completionScript', function () {
 
     it('should name every command of the program in the zsh script, as a #compdef file that registers itself when sourced', async () => {
       const text = completionScript(await fullProgram(), 'zsh')
-      expect(text.startsWith('#compdef plexi\n')).to.equal(true)
+      expect(text.startsWith('#compdef plexi npx\n')).to.equal(true)
       expect(text).to.include('compdef _plexi plexi')
       for (const { path } of commandPaths(await fullProgram()).filter((p) => p.path.length > 0)) {
         expect(text, path.join(' ')).to.include(`' ${path.join(' ')}') _plexi_next=`)
@@ -156,7 +174,8 @@ describe('completionScript', function () {
       const cases: Array<[string, string]> = [
         ['plexi ad', 'plexi admin'], ['plexi admin backup cr', 'plexi admin backup create'], ['plexi node start --ro', 'plexi node start --role'],
         ['plexi admin top --inter', 'plexi admin top --interval'], ['plexi completion z', 'plexi completion zsh'],
-        ['plexi admin --admin-addr 127.0.0.1:7402 to', 'plexi admin --admin-addr 127.0.0.1:7402 top']
+        ['plexi admin --admin-addr 127.0.0.1:7402 aud', 'plexi admin --admin-addr 127.0.0.1:7402 audit'],
+        ['npx plexi admin backup cr', 'npx plexi admin backup create']
       ]
       const driver = [
         'zmodload zsh/zpty || exit 3',
