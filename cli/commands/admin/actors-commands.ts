@@ -7,16 +7,29 @@ import type { AdminContext } from './admin-context.ts'
 
 interface Actor { kind: string, path: string, key: string | null, status: string, mailbox: number, node: string }
 
-/** `plexi admin actors`: live actors and active entities (GET /api/v1/actors). */
+/** A system actor, not an entity: it has no key (entity hosts and regions, shard holders, gateways). */
+export function isSystemActor (a: Pick<Actor, 'key'>): boolean {
+  return a.key === null
+}
+
+/** `plexi admin actors`: active entities, and with --all the system actors (GET /api/v1/actors). */
 export function actorsCommand (admin: Command, cx: AdminContext): void {
   withClientOptions(admin.command('actors'), 'admin')
-    .description('live actors and active entities')
-    .option('--type <type>', 'only this kind or entity type (room, users, rooms, ...)')
-    .action(withFlags(async (flags: ClientFlags & { type?: string }) => {
+    .description('active entities (rooms, agents, directories) on every member; --all adds the system actors that host them (entity hosts and regions, shard holders, gateways, ...), --type one kind or entity type of either')
+    .option('--type <type>', 'only this kind or entity type (room, agent, users, shard-holder, ...)')
+    .option('--all', 'system actors too (a node runs about 30, and a shard holder per partition it keeps)')
+    .action(withFlags(async (flags: ClientFlags & { type?: string, all?: boolean }) => {
       const query = flags.type === undefined ? '' : `?type=${encodeURIComponent(flags.type)}`
-      const actors = await (await cx.client(flags)).api.request<Actor[]>('GET', `/api/v1/actors${query}`)
-      if (flags.json === true) printJson(cx.io, actors)
-      else printTable(cx.io, ['KIND', 'PATH', 'STATUS', 'MAILBOX', 'NODE'], actors.map((a) => [a.kind, a.path, a.status, String(a.mailbox), a.node]))
+      const listed = await (await cx.client(flags)).api.request<Actor[]>('GET', `/api/v1/actors${query}`)
+      // (a kind asked for by name is shown whatever it is)
+      const actors = flags.all === true || flags.type !== undefined ? listed : listed.filter((a) => !isSystemActor(a))
+      if (flags.json === true) {
+        printJson(cx.io, actors)
+        return
+      }
+      printTable(cx.io, ['KIND', 'PATH', 'STATUS', 'MAILBOX', 'NODE'], actors.map((a) => [a.kind, a.path, a.status, String(a.mailbox), a.node]))
+      const hidden = listed.length - actors.length
+      if (hidden > 0) cx.io.stderr.write(`(${hidden} system actors not shown: --all shows them)\n`)
     }))
 }
 

@@ -14,6 +14,26 @@ describe('actorsCommand', () => {
     expect(table.stdout).to.match(/^KIND\s+PATH\s+STATUS\s+MAILBOX\s+NODE\nroom\s+\/entities\/room\/general\s+running\s+0\s+12D3KooWTest\n$/)
     expect(JSON.parse((await cli.run('actors', '--type', 'room', '--json')).stdout)).to.deep.equal([{ kind: 'room', path: '/entities/room/general', key: 'general', status: 'running', mailbox: 0, node: '12D3KooWTest' }])
   })
+
+  it('should list the entities alone unless --all, saying how many system actors it left out, and show a system kind asked for by --type', async () => {
+    await cli.fixture.system.entity(chatRoom, 'general').ask<PostAck>((replyTo) => ({ type: 'post', user: 'alice', text: 'hi', replyTo }))
+    type Row = { kind: string, key: string | null }
+    const all = JSON.parse((await cli.run('actors', '--all', '--json')).stdout) as Row[]
+    const system = all.filter((a) => a.key === null)
+    expect(system.length, 'the node runs system actors').to.be.greaterThan(0)
+    const entities = JSON.parse((await cli.run('actors', '--json')).stdout) as Row[]
+    expect(entities.length).to.equal(all.length - system.length)
+    expect(entities.every((a) => a.key !== null)).to.equal(true)
+    expect(entities.map((a) => `${a.kind}/${a.key}`)).to.include('room/general')
+    const table = await cli.run('actors')
+    expect(table.stdout).to.include('/entities/room/general')
+    expect(table.stdout).not.to.match(/entity-region/)
+    expect(table.stderr).to.equal(`(${system.length} system actors not shown: --all shows them)\n`)
+    const kind = (system[0] as Row).kind
+    const asked = JSON.parse((await cli.run('actors', '--type', kind, '--json')).stdout) as Row[]
+    expect(asked.length).to.be.greaterThan(0)
+    expect(asked.every((a) => a.kind === kind)).to.equal(true)
+  })
 })
 
 describe('migrateCommand', () => {
