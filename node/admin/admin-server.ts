@@ -39,7 +39,7 @@ export async function buildAdminServer (deps: AdminServerDeps): Promise<FastifyI
   const app = adminFastify({ logger: deps.logger, https: deps.https, proxies: deps.proxies, clients: deps.clients })
   await app.register(swagger, {
     openapi: {
-      info: { title: 'Plexi admin API', version: '1', description: 'Cluster, actors, users and rooms of a Plexi node. /api/v1 needs "Authorization: Bearer <admin token>".' },
+      info: { title: 'Plexi admin API', version: '1', description: 'Cluster, actors, users and rooms of a Plexi node. /api/v1 needs the header `Authorization: Bearer <admin token>` (the token: `<data-dir>/admin-token`, or `plexi admin tokens add`).' },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } }
     },
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) }

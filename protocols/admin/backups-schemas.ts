@@ -5,7 +5,7 @@ export const backupSchema = {
   type: 'object',
   required: ['id', 'state', 'note', 'keyFingerprint', 'node', 'startedAt', 'endedAt', 'error', 'root', 'manifest', 'stats', 'checkpoint', 'resumed'],
   properties: {
-    id: { type: 'string', description: 'bk-<UTC time>-<6 hex>' },
+    id: { type: 'string', description: '`bk-<UTC time>-<6 hex>`' },
     state: { type: 'string', enum: ['running', 'done', 'failed'] },
     note: { type: 'string' },
     keyFingerprint: { type: 'string', description: 'the fingerprint of the backup key that made it (16 hex digits): a restore needs that key' },

@@ -19,7 +19,7 @@ export function mcpServerRegistrationSchema (nameRequired: boolean) {
     required: nameRequired ? ['name', 'transport'] : ['transport'],
     additionalProperties: false,
     properties: {
-      name: { ...mcpServerNameParam, description: 'prefixes its tools: <name>__<tool>' },
+      name: { ...mcpServerNameParam, description: 'prefixes its tools: `<name>__<tool>`' },
       description: { type: 'string', maxLength: MAX_PLUGIN_DESCRIPTION },
       callDeadlineMs: { type: 'integer', minimum: 1, maximum: DEFAULT_TOOL_DEADLINE_MS, description: `its tool calls' deadline (default ${DEFAULT_TOOL_DEADLINE_MS})` },
       transport: {

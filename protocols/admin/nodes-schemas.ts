@@ -46,7 +46,7 @@ export const memberSchema = {
       properties: {
         grpc: { type: 'string' },
         admin: { type: 'string' },
-        p2p: { type: 'array', items: { type: 'string' }, description: 'multiaddrs ending in /p2p/<peerId> (empty until the node joins a mesh)' }
+        p2p: { type: 'array', items: { type: 'string' }, description: 'multiaddrs ending in `/p2p/<peerId>` (empty until the node joins a mesh)' }
       }
     },
     load: {

@@ -5,7 +5,7 @@ export const restoreSchema = {
   type: 'object',
   required: ['id', 'backup', 'selection', 'state', 'node', 'total', 'cursor', 'startedAt', 'endedAt', 'error', 'resumed'],
   properties: {
-    id: { type: 'string', description: 'rs-<UTC time>-<6 hex>' },
+    id: { type: 'string', description: '`rs-<UTC time>-<6 hex>`' },
     backup: { type: 'string', description: 'the backup it restores' },
     selection: {
       type: 'object',

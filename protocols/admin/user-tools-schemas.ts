@@ -7,7 +7,7 @@ export const toolPatternParam = {
   type: 'string',
   maxLength: TOOL_NAME_MAX,
   pattern: TOOL_PATTERN,
-  description: 'a qualified tool name <source>__<tool>, or <source>__* for every tool of the source'
+  description: 'a qualified tool name `<source>__<tool>`, or `<source>__*` for every tool of the source'
 } as const
 
 const toolList = { type: 'array', minItems: 1, maxItems: MAX_TOOL_NAMES_PER_CHANGE, uniqueItems: true, items: toolPatternParam } as const
@@ -25,8 +25,8 @@ export const userToolsSchema = {
   required: ['user', 'granted', 'enabled', 'disabled'],
   properties: {
     user: { type: 'string' },
-    granted: { type: 'array', items: { type: 'string' }, description: 'what an admin granted: names and <source>__*' },
-    enabled: { type: 'array', items: { type: 'string' }, description: 'tools the user turned on again under a <source>__* they turned off' },
-    disabled: { type: 'array', items: { type: 'string' }, description: 'tools and <source>__* the user turned off' }
+    granted: { type: 'array', items: { type: 'string' }, description: 'what an admin granted: names and `<source>__*`' },
+    enabled: { type: 'array', items: { type: 'string' }, description: 'tools the user turned on again under a `<source>__*` they turned off' },
+    disabled: { type: 'array', items: { type: 'string' }, description: 'tools and `<source>__*` the user turned off' }
   }
 } as const

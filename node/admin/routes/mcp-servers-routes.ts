@@ -72,7 +72,7 @@ export function mcpServersRoutes (deps: McpServersRoutesDeps) {
 
     api.post<{ Body: Record<string, unknown> }>('/mcp-servers', {
       schema: {
-        summary: 'Register an MCP server for the cluster: every plugins-role member connects to it within seconds, and its tools are offered as <name>__<tool> to the users granted them. 409 when one has the name (replace it with PUT)',
+        summary: 'Register an MCP server for the cluster: every plugins-role member connects to it within seconds, and its tools are offered as `<name>__<tool>` to the users granted them. 409 when one has the name (replace it with PUT)',
         security: BEARER,
         body: mcpServerRegistrationSchema(true),
         response: { 201: ref('McpServer'), ...errors(400, 401, 409, 429, 503) }

@@ -40,6 +40,26 @@ describe('buildAdminServer', () => {
     expect(doc.paths['/api/v1/users']).to.include.keys('get', 'post')
   })
 
+  it('should write every <placeholder> of the OpenAPI texts inside a code span, where the docs page shows it (as markup, it vanished)', async () => {
+    const doc = (await f.app.inject({ method: 'GET', url: '/docs/json' })).json() as { info: { description: string } }
+    expect(doc.info.description).to.include('`Authorization: Bearer <admin token>`')
+    const texts: string[] = []
+    const walk = (v: unknown, key: string): void => {
+      if (typeof v === 'string') {
+        if (key === 'description' || key === 'summary') texts.push(v)
+      } else if (Array.isArray(v)) {
+        for (const x of v) walk(x, '')
+      } else if (v !== null && typeof v === 'object') {
+        for (const [k, x] of Object.entries(v)) walk(x, k)
+      }
+    }
+    walk(doc, '')
+    expect(texts.length).to.be.greaterThan(100)
+    // outside code spans (`...`) no <word>: markdown would take it for a tag
+    const bare = texts.filter((t) => /<[A-Za-z][^<>]*>/.test(t.replace(/`[^`]*`/g, '')))
+    expect(bare).to.deep.equal([])
+  })
+
   it('should serve every resource\'s routes, each under its own path and no other', async () => {
     const doc = (await f.app.inject({ method: 'GET', url: '/docs/json' })).json() as { paths: Record<string, Record<string, unknown>> }
     const served = Object.fromEntries(Object.entries(doc.paths).map(([path, methods]) => [path, Object.keys(methods).filter((m) => m !== 'head').sort()]))
