@@ -258,6 +258,32 @@ describe('the admin dashboard in a real browser', function () {
     expect(await dockJob('repair', 'done').locator('.progress-text').textContent()).to.equal('1 of 1')
   })
 
+  it('should count each node\'s replicas by state in the Replication view and page the partitions, peer ids keeping their case in table headers', async () => {
+    await view('Replication')
+    const nodes = page.locator('table.replica-nodes tbody tr')
+    await nodes.nth(2).waitFor()
+    expect([...await nodes.evaluateAll((rows) => rows.map((r) => r.getAttribute('data-peer')))].sort()).to.deep.equal([a.peerId, b.peerId, c.peerId].sort())
+    const partitions = await cluster.api<Array<{ partition: number }>>(a, '/partitions')
+    expect(partitions.length).to.be.greaterThan(50)
+    const pager = page.getByRole('navigation', { name: 'Pages of partitions' })
+    await pager.getByRole('status').filter({ hasText: `1–25 of ${partitions.length}` }).waitFor()
+    expect(await page.locator('table.partitions tbody tr').count()).to.equal(25)
+    await pager.getByRole('button', { name: 'Next' }).click()
+    await pager.getByRole('status').filter({ hasText: `26–50 of ${partitions.length}` }).waitFor()
+    expect(await page.locator('table.partitions tbody tr').count()).to.equal(25)
+    await pager.getByRole('button', { name: 'Previous' }).click()
+    await pager.getByRole('status').filter({ hasText: `1–25 of ${partitions.length}` }).waitFor()
+    await shoot('replication')
+    // a header's peer id as it is (base58 is case-sensitive), not upper-cased with the header's words
+    await view('Actors')
+    const header = page.locator('table.pivot thead th .peer code').first()
+    await header.waitFor()
+    const shown = await header.evaluate((e) => [(e as HTMLElement).innerText, e.textContent, getComputedStyle(e).textTransform])
+    expect(shown[0]).to.equal(shown[1])
+    expect(shown[2]).to.equal('none')
+    expect(await page.locator('table.pivot thead th').nth(1).evaluate((e) => getComputedStyle(e).textAlign), 'a node\'s count lines up under its header').to.equal('right')
+  })
+
   it('should find posts made on every member from the Search view, each hit ROOM#SEQ with its match marked', async () => {
     await view('Search')
     await page.getByLabel('Words').fill('post')
@@ -354,6 +380,13 @@ describe('the admin dashboard in a real browser', function () {
     await view('Cluster')
     await page.locator(`table.members tr[data-peer="${b.peerId}"][data-status="down"]`).waitFor()
     await shoot('cluster-drained')
+    // the Replication view puts what is wrong first: the stopped member's row, and the partitions
+    // with a replica on it
+    await view('Replication')
+    await page.locator(`table.replica-nodes tbody tr:first-child[data-peer="${b.peerId}"].row-trouble`).waitFor()
+    expect(Number(await page.locator(`table.replica-nodes tr[data-peer="${b.peerId}"] [data-testid="not-up"]`).textContent())).to.be.greaterThan(0)
+    await page.getByRole('navigation', { name: 'Pages of partitions' }).getByRole('status').filter({ hasText: 'those with a replica behind or not up first' }).waitFor()
+    expect(await page.locator('table.partitions tbody tr').first().locator('li.replica:not(.replica-up)').count()).to.be.greaterThan(0)
   })
 
   it('should name every control of every view: a label on each field, a name on each button', async () => {

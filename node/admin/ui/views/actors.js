@@ -64,7 +64,7 @@ export function ActorsView () {
     <h2>Entities by type and node</h2>
     <${TableWrap} label="Entities by type and node">
       <table class="pivot">
-        <thead><tr><th scope="col">Type</th>${nodes.map((n) => html`<th key=${n} scope="col"><${PeerLabel} peerId=${n} self=${self} /></th>`)}<th scope="col" class="num">All</th></tr></thead>
+        <thead><tr><th scope="col">Type</th>${nodes.map((n) => html`<th key=${n} scope="col" class="num"><${PeerLabel} peerId=${n} self=${self} /></th>`)}<th scope="col" class="num">All</th></tr></thead>
         <tbody>
           ${[...counts.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([kind, byNode]) => html`
             <tr key=${kind}><th scope="row">${kind}</th>

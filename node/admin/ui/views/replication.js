@@ -1,5 +1,6 @@
-// Replication: every partition with its replicas, their lag and last repair (GET /partitions); start a
-// repair of all of them or of one (POST /repairs, followed at GET /repairs/{id}).
+// Replication: each node's replicas counted by state, then every partition with its replicas, their
+// lag and last repair (GET /partitions), those with trouble first, a page at a time; start a repair
+// of all of them or of one (POST /repairs, followed at GET /repairs/{id}).
 import { useState } from 'preact/hooks'
 import { html } from '../lib/html.js'
 import { seg } from '../lib/api-client.js'
@@ -9,18 +10,47 @@ import { usePoll } from '../lib/use-poll.js'
 import { repairAsJob } from '../lib/job-tracker.js'
 import { formatAgo, formatNumber, shortPeer } from '../lib/format.js'
 import { ErrorMessage } from '../components/error-message.js'
+import { PeerLabel } from '../components/peer-label.js'
 import { TableWrap } from '../components/table-wrap.js'
 import { UnreachableNote } from '../components/unreachable-note.js'
 
+/** Partitions drawn a page at a time (a node keeps 256 by default). */
+const PAGE = 25
+
+/** A replica that is not up, did not answer, or lags. */
+const troubled = (r) => r.lag === null || r.lag > 0 || r.status !== 'up'
+
+/** Each node's replicas counted by state, the nodes with trouble first. */
+function byNode (partitions) {
+  const nodes = new Map()
+  for (const p of partitions) {
+    for (const r of p.replicas) {
+      const n = nodes.get(r.peerId) ?? { peerId: r.peerId, partitions: 0, inSync: 0, behind: 0, notUp: 0, records: 0 }
+      n.partitions++
+      if (r.status !== 'up' || r.lag === null) n.notUp++
+      else if (r.lag > 0) n.behind++
+      else n.inSync++
+      n.records += r.records ?? 0
+      nodes.set(r.peerId, n)
+    }
+  }
+  return [...nodes.values()].sort((a, b) => (b.notUp + b.behind) - (a.notUp + a.behind) || a.peerId.localeCompare(b.peerId))
+}
+
 export function ReplicationView () {
-  const { api, track } = useApp()
+  const { api, track, self } = useApp()
   const listing = usePoll(async () => await api.getListing('/partitions'), 5_000, [api])
   const [onlyLagging, setOnlyLagging] = useState(false)
+  const [page, setPage] = useState(0)
   const [partition, setPartition] = useState('')
   const repair = useAction()
   const partitions = listing.data?.body ?? []
-  const lagging = (p) => p.replicas.some((r) => r.lag === null || r.lag > 0 || r.status !== 'up')
-  const shown = onlyLagging ? partitions.filter(lagging) : partitions
+  const lagging = (p) => p.replicas.some(troubled)
+  // the partitions with trouble first, then the others, a page at a time
+  const ordered = [...partitions.filter(lagging), ...(onlyLagging ? [] : partitions.filter((p) => !lagging(p)))]
+  const pages = Math.max(1, Math.ceil(ordered.length / PAGE))
+  const current = Math.min(page, pages - 1)
+  const shown = ordered.slice(current * PAGE, (current + 1) * PAGE)
   const now = Date.now()
 
   const startRepair = (event) => {
@@ -45,6 +75,23 @@ export function ReplicationView () {
       <div class="stat"><span class="stat-value">${partitions.filter(lagging).length}</span><span class="stat-label">with a replica behind or not up</span></div>
       <div class="stat"><span class="stat-value">${formatNumber(Math.max(0, ...partitions.flatMap((p) => p.replicas.map((r) => r.lag ?? 0))))}</span><span class="stat-label">most records behind</span></div>
     </section>
+    <h2>Replicas by node</h2>
+    <${TableWrap} label="Replicas by node">
+      <table class="replica-nodes">
+        <thead><tr><th scope="col">Node</th><th scope="col" class="num">Partitions</th><th scope="col" class="num">In sync</th><th scope="col" class="num">Behind</th><th scope="col" class="num">Not up or no answer</th><th scope="col" class="num">Records</th></tr></thead>
+        <tbody>
+          ${byNode(partitions).map((n) => html`
+            <tr key=${n.peerId} data-peer=${n.peerId} class=${n.notUp + n.behind > 0 ? 'row-trouble' : undefined}>
+              <th scope="row"><${PeerLabel} peerId=${n.peerId} self=${self} /></th>
+              <td class="num">${formatNumber(n.partitions)}</td>
+              <td class="num">${formatNumber(n.inSync)}</td>
+              <td class="num" data-testid="behind">${formatNumber(n.behind)}</td>
+              <td class="num" data-testid="not-up">${formatNumber(n.notUp)}</td>
+              <td class="num">${formatNumber(n.records)}</td>
+            </tr>`)}
+        </tbody>
+      </table>
+    <//>
     <form class="filters" onSubmit=${startRepair} aria-label="Start a repair">
       <div class="field">
         <label for="repair-partition">Partition to repair (empty: every one)</label>
@@ -54,7 +101,13 @@ export function ReplicationView () {
     </form>
     <${ErrorMessage} error=${repair.error} context="Could not start the repair" onDismiss=${repair.clear} />
     <p class="hint">A repair compares every live replica with every other by Merkle trees; only what differs moves.</p>
-    <label class="check" for="only-lagging"><input id="only-lagging" type="checkbox" checked=${onlyLagging} onChange=${(e) => { setOnlyLagging(e.currentTarget.checked) }} /> only partitions with a replica behind or not up</label>
+    <h2>Partitions</h2>
+    <label class="check" for="only-lagging"><input id="only-lagging" type="checkbox" checked=${onlyLagging} onChange=${(e) => { setOnlyLagging(e.currentTarget.checked); setPage(0) }} /> only partitions with a replica behind or not up</label>
+    <nav class="pager" aria-label="Pages of partitions">
+      <button type="button" class="button-small" disabled=${current === 0} onClick=${() => { setPage(current - 1) }}>Previous</button>
+      <span role="status">${ordered.length === 0 ? (listing.data === undefined ? 'Reading…' : 'No partition to show') : `${current * PAGE + 1}–${current * PAGE + shown.length} of ${ordered.length}${partitions.some(lagging) ? ', those with a replica behind or not up first' : ''}`}</span>
+      <button type="button" class="button-small" disabled=${current >= pages - 1} onClick=${() => { setPage(current + 1) }}>Next</button>
+    </nav>
     <${TableWrap} label="Partitions">
       <table class="partitions">
         <thead><tr><th scope="col" class="num">Partition</th><th scope="col" class="num">Write quorum</th><th scope="col">Replicas: status, records, lag, last repair</th></tr></thead>
