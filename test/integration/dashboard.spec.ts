@@ -34,6 +34,8 @@ interface PageElement {
   readonly labels?: { readonly length: number } | null
   readonly clientWidth: number
   readonly scrollWidth: number
+  /** The text as drawn (CSS text-transform applied), where textContent is the text as written. */
+  readonly innerText?: string
   getAttribute (name: string): string | null
   closest (selector: string): PageElement | null
 }
@@ -47,6 +49,7 @@ declare const sessionStorage: { getItem (key: string): string | null, setItem (k
 declare const localStorage: { readonly length: number }
 declare const window: { scrollTo (x: number, y: number): void }
 declare const navigator: { readonly clipboard: { readText (): Promise<string> } }
+declare function getComputedStyle (e: PageElement): { readonly textTransform: string, readonly textAlign: string }
 
 /** The admin token the page keeps in its tab (sessionStorage), or null. */
 const tokenKept = async (page: Page): Promise<string | null> => await page.evaluate(() => sessionStorage.getItem('plexi-admin-token'))
@@ -278,10 +281,10 @@ describe('the admin dashboard in a real browser', function () {
     await view('Actors')
     const header = page.locator('table.pivot thead th .peer code').first()
     await header.waitFor()
-    const shown = await header.evaluate((e) => [(e as HTMLElement).innerText, e.textContent, getComputedStyle(e).textTransform])
+    const shown = await header.evaluate((e: PageElement) => [e.innerText, e.textContent, getComputedStyle(e).textTransform])
     expect(shown[0]).to.equal(shown[1])
     expect(shown[2]).to.equal('none')
-    expect(await page.locator('table.pivot thead th').nth(1).evaluate((e) => getComputedStyle(e).textAlign), 'a node\'s count lines up under its header').to.equal('right')
+    expect(await page.locator('table.pivot thead th').nth(1).evaluate((e: PageElement) => getComputedStyle(e).textAlign), 'a node\'s count lines up under its header').to.equal('right')
   })
 
   it('should find posts made on every member from the Search view, each hit ROOM#SEQ with its match marked', async () => {
