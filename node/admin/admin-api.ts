@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { ActorSystem } from '../../actors/index.ts'
 import type { Member } from '../../protocols/index.ts'
-import type { ModelManager, ModelRegistry } from '../../runtimes/index.ts'
+import type { InferenceBackend, ModelManager, ModelRegistry } from '../../runtimes/index.ts'
 import type { ClientLimits } from '../limits/index.ts'
 import type { ToolPolicy, UserAccounts } from '../users/index.ts'
 import { auditHook } from './audit-hook.ts'
@@ -80,6 +80,8 @@ export interface AdminApiDeps {
   readonly models?: ModelRegistry | undefined
   /** What is loaded, and load/unload (absent: nothing is, and the routes answer 404). */
   readonly manager?: ModelManager | undefined
+  /** The llama.cpp backend found at start (absent: the node has no ai role). */
+  readonly inferenceBackend?: InferenceBackend | undefined
   /** The node's rates, sampled every interval (absent: none are, and the routes list none). */
   readonly stats?: StatsView | undefined
   /** The last lines the node logged (absent: the routes list none). */
@@ -134,7 +136,7 @@ export function adminApi (deps: AdminApiDeps, streams: Pick<EventStreams, 'serve
     await api.register(tokensRoutes({ tokens: deps.tokens }))
     await api.register(usersRoutes({ users: deps.users }))
     await api.register(userToolsRoutes({ users: deps.users, toolPolicy: deps.toolPolicy }))
-    await api.register(modelsRoutes({ self, others, models: deps.models, manager: deps.manager }))
+    await api.register(modelsRoutes({ self, others, models: deps.models, manager: deps.manager, backend: deps.inferenceBackend }))
     await api.register(statsRoutes({ self, stats: deps.stats, streams }))
     await api.register(logsRoutes({ logs: deps.logs, streams }))
     await api.register(auditRoutes({ audit: deps.audit }))

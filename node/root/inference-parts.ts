@@ -1,9 +1,11 @@
-import { ModelManager } from '../../runtimes/index.ts'
+import { ConfigError } from '../../config/index.ts'
+import { ModelManager, describeBackend, probeBackend } from '../../runtimes/index.ts'
 import { modelMetrics } from '../metrics/index.ts'
 import { InferenceService, KvCacheTransfer, UsageLimiter, WarmForwarding, createRuntime, planInference, spawnKvCacheActor, spawnWarmForwarding } from '../inference/index.ts'
 import type { PartComponents } from './components.ts'
 import type { NodeComponents } from './node-components.ts'
 import type { PartSpec } from './part-list.ts'
+import { cudaRefusal } from './node-preflight.ts'
 
 type C = PartComponents<NodeComponents>
 
@@ -11,14 +13,22 @@ type C = PartComponents<NodeComponents>
  * at once which models this node can answer for. */
 export const modelsPart: PartSpec<NodeComponents> = {
   id: 'models',
-  needs: ['config', 'log', 'models', 'metrics', 'membership'],
-  gives: ['manager', 'inferencePlan'],
-  start: (c: C) => {
+  needs: ['config', 'log', 'models', 'metrics', 'membership', 'roles'],
+  gives: ['manager', 'inferencePlan', 'inferenceBackend'],
+  start: async (c: C) => {
     const config = c.get('config')
     const log = c.get('log')
     const metrics = c.get('metrics')
     const membership = c.get('membership')
     const inferencePlan = planInference(config)
+    // the backend, found now and logged (not at the first model load); gpu cuda where it does not
+    // work stops the start, in one line naming the flag
+    const inferenceBackend = c.get('roles').has('ai') ? await probeBackend(config.gpu) : undefined
+    if (inferenceBackend !== undefined) {
+      if (inferenceBackend.backend === 'none') throw new ConfigError('gpu', config.gpu === 'cuda' ? cudaRefusal(inferenceBackend.reason ?? 'CUDA does not work here') : `no llama.cpp backend works on this machine: ${inferenceBackend.reason ?? ''}`)
+      log.info({ backend: inferenceBackend }, `inference backend: ${describeBackend(inferenceBackend)}`)
+    }
+    c.provide('inferenceBackend', inferenceBackend, 'models')
     const manager = new ModelManager({
       registry: c.get('models'),
       createRuntime: (entry) => createRuntime(entry, config, inferencePlan, log.child({ component: 'llama' }), metrics.observeKvSaved),

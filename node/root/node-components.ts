@@ -1,7 +1,7 @@
 import type { Logger as PinoLogger } from 'pino'
 import type { ActorRef, ActorSystem } from '../../actors/index.ts'
 import type { HostPort, NodeConfig } from '../../config/index.ts'
-import type { ModelManager, ModelRegistry } from '../../runtimes/index.ts'
+import type { InferenceBackend, ModelManager, ModelRegistry } from '../../runtimes/index.ts'
 import type { AuditTrail } from '../admin/index.ts'
 import type { BackupService, ChunkStore, HolderRepair } from '../backup/index.ts'
 import type { RetentionRunner, UserErasure } from '../erasure/index.ts'
@@ -86,6 +86,8 @@ export interface NodeGiven {
   readonly system: ActorSystem
   readonly catchUp: CatchUp
   readonly inferencePlan: InferencePlan
+  /** The llama.cpp backend found at start (undefined on a node without the ai role). */
+  readonly inferenceBackend: InferenceBackend | undefined
   readonly manager: ModelManager
   readonly kvCaches: KvCacheTransfer
   readonly inference: InferenceService

@@ -9,6 +9,7 @@ import { AdminTokenFileError, AdminTokens, TlsFileError, loadPeerIdentity, loadT
 import type { AdminTokenSource, TlsIdentity } from '../identity/index.ts'
 import { refuseDecommissioned } from '../migration/index.ts'
 import { readClusterKey } from '../mesh/index.ts'
+import { missingDriver } from '../../runtimes/index.ts'
 import { checkDataDir, checkListenAddresses, listenAddresses } from './listen-check.ts'
 
 /** What a node knows before any part starts: checked configuration, keys and identity. */
@@ -40,6 +41,12 @@ export async function nodePreflight (config: NodeConfig): Promise<NodePreflight>
   const tls = config.tlsCert === undefined || config.tlsKey === undefined ? undefined : await loadTlsIdentity(config.tlsCert, config.tlsKey).catch((err: unknown) => {
     throw err instanceof TlsFileError ? new ConfigError(err.key, err.message) : err
   })
+  // gpu cuda on a machine without the CUDA driver: refused before anything is written (the rest of
+  // the backend's check, loading llama.cpp's CUDA binary, is the inference part's)
+  if (config.gpu === 'cuda' && (config.role ?? []).includes('ai')) {
+    const missing = missingDriver('cuda')
+    if (missing !== undefined) throw new ConfigError('gpu', cudaRefusal(missing))
+  }
   // a data dir that cannot be one, and an address taken, refused before anything is written
   await checkDataDir(config.dataDir)
   await checkListenAddresses(listenAddresses(config))
@@ -53,4 +60,9 @@ export async function nodePreflight (config: NodeConfig): Promise<NodePreflight>
   })
   const adminTokens = await AdminTokens.open(config.dataDir).catch(asConfig('data-dir'))
   return { capacity: config.capacity ?? availableParallelism(), clusterKey, backupKey, tls, identity, adminToken, adminTokens }
+}
+
+/** Why `gpu cuda` cannot start here, and what to do: one line. */
+export function cudaRefusal (why: string): string {
+  return `gpu cuda, but ${why}: install the NVIDIA driver and the CUDA 12 or 13 runtime, or give --gpu auto (the CPU where there is no GPU) or --gpu off`
 }

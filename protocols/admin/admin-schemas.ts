@@ -11,7 +11,7 @@ import { jobSchema } from './jobs-schemas.ts'
 import { logEntrySchema } from './logs-schemas.ts'
 import { mcpServerNodeSchema, mcpServerSchema } from './mcp-servers-schemas.ts'
 import { statsSampleSchema } from './metrics-schemas.ts'
-import { modelSchema } from './models-schemas.ts'
+import { inferenceBackendSchema, modelSchema } from './models-schemas.ts'
 import { memberSchema } from './nodes-schemas.ts'
 import { partitionSchema, repairJobSchema } from './partitions-schemas.ts'
 import { pluginInstallSchema, pluginLogsSchema, pluginNodeSchema, pluginSchema } from './plugins-schemas.ts'
@@ -22,4 +22,4 @@ import { scrubRowSchema, storageNodeSchema } from './storage-schemas.ts'
 import { importReportSchema } from './transfer-schemas.ts'
 import { newUserSchema, userSchema } from './users-schemas.ts'
 
-export const ADMIN_SCHEMAS = [errorSchema, memberSchema, actorSchema, entitySchema, userSchema, newUserSchema, roomSchema, modelSchema, partitionSchema, repairJobSchema, scrubRowSchema, storageNodeSchema, jobSchema, backupSchema, restoreSchema, statsSampleSchema, logEntrySchema, auditRecordSchema, pluginNodeSchema, pluginSchema, pluginInstallSchema, pluginLogsSchema, mcpServerNodeSchema, mcpServerSchema, importReportSchema, searchHitSchema, searchResultSchema] as const
+export const ADMIN_SCHEMAS = [errorSchema, memberSchema, actorSchema, entitySchema, userSchema, newUserSchema, roomSchema, modelSchema, inferenceBackendSchema, partitionSchema, repairJobSchema, scrubRowSchema, storageNodeSchema, jobSchema, backupSchema, restoreSchema, statsSampleSchema, logEntrySchema, auditRecordSchema, pluginNodeSchema, pluginSchema, pluginInstallSchema, pluginLogsSchema, mcpServerNodeSchema, mcpServerSchema, importReportSchema, searchHitSchema, searchResultSchema] as const

@@ -23,4 +23,17 @@ export const modelSchema = {
   }
 } as const
 
+/** `GET /api/v1/inference`: where the node runs llama.cpp, as found at its start. */
+export const inferenceBackendSchema = {
+  $id: 'InferenceBackend',
+  type: 'object',
+  required: ['gpu', 'backend', 'devices'],
+  properties: {
+    gpu: { type: 'string', enum: ['auto', 'cuda', 'off'], description: 'the node\'s gpu setting' },
+    backend: { type: 'string', enum: ['cuda', 'vulkan', 'cpu'], description: 'where llama.cpp computes on this node' },
+    devices: { type: 'array', items: { type: 'string' }, description: 'the GPUs llama.cpp found (empty on the CPU)' },
+    reason: { type: 'string', description: 'why no GPU is used, where one was allowed (or `gpu off`)' }
+  }
+} as const
+
 export const modelNameParam = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$' } as const

@@ -86,6 +86,15 @@ describe('single node (real processes on loopback)', function () {
       expect(node.logs.some((l) => typeof l.msg === 'string' && l.msg.startsWith('no model in'))).to.equal(true)
       const table = await admin(['models'])
       expect(table.stdout).to.match(/plexi-tiny-f16\s+llama\s+F16\s+3\.5M/)
+      // the backend, found and logged at start (not at the first load), as the API and the CLI show it
+      const logged = node.logs.find((l) => typeof l.msg === 'string' && l.msg.startsWith('inference backend: '))
+      expect(logged, 'the backend logged at start').to.not.equal(undefined)
+      const backend = JSON.parse((await admin(['models', 'backend', '--json'])).stdout) as { gpu: string, backend: string, devices: string[], reason?: string }
+      expect(backend.gpu).to.equal('auto')
+      expect(['cpu', 'cuda', 'vulkan']).to.include(backend.backend)
+      expect(logged?.msg).to.match(new RegExp(`^inference backend: ${backend.backend} \\(`))
+      if (backend.backend === 'cpu') expect(backend.reason).to.match(/CUDA/)
+      expect(table.stdout).to.match(new RegExp(`\ninference backend on this node: ${backend.backend} \\(`))
     })
 
     it('should show the cluster, actors and users as JSON of the documented shapes', async () => {

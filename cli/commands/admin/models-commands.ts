@@ -28,12 +28,23 @@ export function modelsCommands (admin: Command, cx: AdminContext): void {
   withClientOptions(models.command('ls', { isDefault: true }), 'admin')
     .description('list models: name, architecture, size, quantization, parameters, where loaded; invalid files with the reason')
     .action(withFlags(async (flags: ClientFlags) => {
-      const list = await (await cx.client(flags)).api.request<ModelInfo[]>('GET', '/api/v1/models')
+      const { api } = await cx.client(flags)
+      const list = await api.request<ModelInfo[]>('GET', '/api/v1/models')
       if (flags.json === true) {
         printJson(cx.io, list)
         return
       }
       printModels(cx.io, list)
+      // where this node computes (a node without the ai role has no backend: 404)
+      const backend = await api.request<BackendInfo>('GET', '/api/v1/inference').catch(() => undefined)
+      if (backend !== undefined) cx.io.stdout.write(`inference backend on this node: ${backendLine(backend)}\n`)
+    }))
+  withClientOptions(models.command('backend'), 'admin')
+    .description('where this node runs llama.cpp: cuda or vulkan with its GPUs, or cpu with why no GPU (--json: {gpu, backend, devices, reason})')
+    .action(withFlags(async (flags: ClientFlags) => {
+      const backend = await (await cx.client(flags)).api.request<BackendInfo>('GET', '/api/v1/inference')
+      if (flags.json === true) printJson(cx.io, backend)
+      else cx.io.stdout.write(`${backendLine(backend)} (gpu ${backend.gpu})\n`)
     }))
   for (const [verb, what] of [['load', 'load a model now (unloading least recently used idle ones if memory needs it)'], ['unload', 'unload a model (requests on it fail)']] as const) {
     withClientOptions(models.command(`${verb} <name>`), 'admin')
@@ -44,6 +55,14 @@ export function modelsCommands (admin: Command, cx: AdminContext): void {
         else printModels(cx.io, [model])
       }))
   }
+}
+
+interface BackendInfo { gpu: string, backend: string, devices: string[], reason?: string }
+
+/** `cuda (NVIDIA H100 80GB HBM3)`, `cpu (no CUDA driver found …)`. */
+function backendLine (b: BackendInfo): string {
+  if (b.devices.length > 0) return `${b.backend} (${b.devices.join(', ')})`
+  return b.reason === undefined ? b.backend : `${b.backend} (${b.reason})`
 }
 
 function printModels (io: CliIo, list: ModelInfo[]): void {

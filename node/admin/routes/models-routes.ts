@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { BEARER, errors, modelNameParam, ref } from '../../../protocols/admin/index.ts'
 import type { Member } from '../../../protocols/index.ts'
-import type { LoadedModel, ModelEntry, ModelManager, ModelRegistry } from '../../../runtimes/index.ts'
+import type { InferenceBackend, LoadedModel, ModelEntry, ModelManager, ModelRegistry } from '../../../runtimes/index.ts'
 import { httpError } from '../admin-errors.ts'
 
 export interface ModelsRoutesDeps {
@@ -12,6 +12,8 @@ export interface ModelsRoutesDeps {
   readonly models?: Pick<ModelRegistry, 'scan' | 'get'> | undefined
   /** What is loaded, and load/unload (absent: nothing is, and the routes answer 404). */
   readonly manager?: Pick<ModelManager, 'loaded' | 'load' | 'unload'> | undefined
+  /** The llama.cpp backend found at start (absent: no ai role; /inference answers 404). */
+  readonly backend?: InferenceBackend | undefined
 }
 
 /** `/api/v1/models`: the models in the node's models dir, where each is loaded, and load/unload here. */
@@ -37,6 +39,17 @@ export function modelsRoutes (deps: ModelsRoutesDeps) {
       })
     })
     const loadedByName = (): Map<string, LoadedModel> => new Map((deps.manager?.loaded() ?? []).map((m) => [m.model, m]))
+
+    api.get('/inference', {
+      schema: {
+        summary: 'Where this node runs llama.cpp: the backend found at start (cuda or vulkan with its devices, or cpu with why no GPU) and the gpu setting',
+        security: BEARER,
+        response: { 200: ref('InferenceBackend'), ...errors(401, 404) }
+      }
+    }, async () => {
+      if (deps.backend === undefined) throw httpError(404, 'NO_AI_ROLE', 'this node does not run models (it has no ai role)')
+      return deps.backend
+    })
 
     api.get('/models', {
       schema: { summary: 'Models in the models dir, validated before any is loaded, and where each is loaded', security: BEARER, response: { 200: { type: 'array', items: ref('Model') }, ...errors(401) } }

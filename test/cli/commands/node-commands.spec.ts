@@ -4,6 +4,7 @@ import { createServer } from 'node:net'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { loadBackupKey } from '../../../node/backup/index.ts'
+import { missingDriver } from '../../../runtimes/index.ts'
 import { runCli, startNodeProcess } from '../../helpers/node-process.ts'
 import { tempDir } from '../../helpers/temp-dir.ts'
 
@@ -115,7 +116,8 @@ describe('nodeCommands', function () {
     expect(bad.stderr).to.match(/--chat-burst: expected an integer from 1 to 100000, got "many"/)
   })
 
-  it('should refuse an address another process holds, one address given twice and a data dir that is a file in one line naming the flag, exit 2, nothing written', async () => {
+  it('should refuse an address another process holds, one address given twice, a data dir that is a file and gpu cuda without CUDA in one line naming the flag, exit 2, nothing written', async function () {
+    this.timeout(120_000)   // (ten starts refused, each a process)
     const held = createServer()
     await new Promise<void>((resolve) => { held.listen(0, '127.0.0.1', resolve) })
     const port = (held.address() as AddressInfo).port
@@ -145,6 +147,13 @@ describe('nodeCommands', function () {
         expect(refused.stderr).to.include(`plexi: configuration: data-dir: ${path} ${why}: give --data-dir`)
       }
       expect(await readFile(file, 'utf8')).to.equal('not a directory\n')
+      // gpu cuda where there is no CUDA driver (CI has none; a machine with one would start): one
+      // line, nothing written
+      if (missingDriver('cuda') === undefined) return
+      const cuda = await runCli(['node', 'start', '--role', 'all', '--gpu', 'cuda', '--data-dir', data, '--grpc-listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0'])
+      expect(cuda.code, cuda.stderr).to.equal(2)
+      expect(cuda.stderr).to.match(/^plexi: configuration: gpu: gpu cuda, but no CUDA driver found[^\n]*: install the NVIDIA driver and the CUDA 12 or 13 runtime, or give --gpu auto \(the CPU where there is no GPU\) or --gpu off\n$/)
+      expect(await exists(data), 'nothing written').to.equal(false)
     } finally {
       await new Promise((resolve) => { held.close(resolve) })
     }

@@ -1,5 +1,6 @@
-// Models: what the models dir holds, where each is loaded, its memory and queue on this node
-// (GET /models); load and unload here (POST /models/{name}/load|unload).
+// Models: where this node runs llama.cpp (GET /inference), what the models dir holds, where each is
+// loaded, its memory and queue on this node (GET /models); load and unload here (POST
+// /models/{name}/load|unload).
 import { useState } from 'preact/hooks'
 import { html } from '../lib/html.js'
 import { seg } from '../lib/api-client.js'
@@ -22,6 +23,8 @@ function parameters (n) {
 export function ModelsView () {
   const { api, self } = useApp()
   const models = usePoll(async () => await api.get('/models'), 3_000, [api])
+  // where this node runs llama.cpp, found at its start (a node without the ai role has none: 404)
+  const backend = usePoll(async () => await api.get('/inference').catch(() => null), 60_000, [api])
   const action = useAction()
   const [pending, setPending] = useState('')
   const [said, setSaid] = useState('')
@@ -49,6 +52,7 @@ export function ModelsView () {
   const list = models.data ?? []
   return html`
     <${ErrorMessage} error=${models.error} context="Could not list the models" />
+    ${backend.data != null && html`<p class="backend" data-testid="inference-backend" data-backend=${backend.data.backend}>Inference on this node: <strong>${backend.data.backend}</strong>${backend.data.devices.length > 0 ? ` (${backend.data.devices.join(', ')})` : backend.data.reason !== undefined ? ` (${backend.data.reason})` : ''}, gpu setting ${backend.data.gpu}</p>`}
     <p class="hint">Load and unload act on this node (the one serving this dashboard); "Loaded on" lists every member that has the model loaded.</p>
     <p class="said" role="status" aria-live="polite">${said}</p>
     <${ErrorMessage} error=${action.error} context=${context} onDismiss=${action.clear} />

@@ -57,6 +57,18 @@ describe('modelsRoutes', function () {
     expect((await app.inject({ method: 'POST', url: '/api/v1/models/plexi-tiny-f16/unload' })).json()).to.deep.include({ statusCode: 404, code: 'UNKNOWN_MODEL' })
   })
 
+  it('should say where this node runs llama.cpp, found at its start, and 404 on a node without the ai role', async () => {
+    const backend = { gpu: 'auto' as const, backend: 'cpu' as const, devices: [], reason: 'no CUDA driver found (libcuda.so.1 is on no library path)' }
+    const app = await serve({ self, models: registry, backend })
+    const res = await app.inject({ method: 'GET', url: '/api/v1/inference' })
+    expect(res.statusCode).to.equal(200)
+    expect(res.json()).to.deep.equal(backend)
+    const gpu = await serve({ self, models: registry, backend: { gpu: 'cuda', backend: 'cuda', devices: ['NVIDIA H100 80GB HBM3'] } })
+    expect((await gpu.inject({ method: 'GET', url: '/api/v1/inference' })).json()).to.deep.equal({ gpu: 'cuda', backend: 'cuda', devices: ['NVIDIA H100 80GB HBM3'] })
+    const none = await serve({ self })
+    expect((await none.inject({ method: 'GET', url: '/api/v1/inference' })).json()).to.deep.include({ statusCode: 404, code: 'NO_AI_ROLE' })
+  })
+
   it('should say which model is unknown or not loaded, and refuse a name that is none', async () => {
     const manager = new ModelManager({ registry, createRuntime: (entry) => new OpenAiRuntime({ name: entry.name, ...entry.remote as RemoteModel }), memoryBudgetBytes: 1 << 30, maxQueue: 4 })
     const app = await serve({ self, models: registry, manager })
