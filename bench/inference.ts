@@ -306,7 +306,7 @@ async function openAiConversation (base: string, token: string, model: string, p
  */
 async function afterMigration (modelsDir: string, models: ReadonlyMap<ModelQuant, string>, log: (line: string) => void): Promise<Figure[]> {
   const { figures, add } = collector(log)
-  const flags = ['--gpu', 'off', '--inference-threads', '1', '--context-size', String(CONTEXT_SIZE), '--models-dir', modelsDir,
+  const flags = ['--gpu', BENCH_GPU, '--inference-threads', '1', '--context-size', String(CONTEXT_SIZE), '--models-dir', modelsDir,
     '--agent-max-tokens', String(MAX_TOKENS), '--agent-tokens-per-min', '1000000000', '--agent-requests-per-min', '1000000']
   const cluster = new ProcessCluster()
   const clients: AgentClient[] = []
@@ -423,15 +423,23 @@ function spread (ratios: readonly number[]): string {
   return [0, 25, 50, 75, 100].map((p) => (p === 50 ? median(ratios) : percentile(ratios, p)).toFixed(2)).join(' ')
 }
 
+/** Both sides' gpu setting: `npm run bench -- inference --gpu cuda` (bench/run.ts sets BENCH_GPU). */
+const BENCH_GPU = ((): 'auto' | 'cuda' | 'off' => {
+  const gpu = process.env.BENCH_GPU ?? 'auto'
+  if (gpu !== 'auto' && gpu !== 'cuda' && gpu !== 'off') throw new Error(`BENCH_GPU: expected auto, cuda or off, got ${JSON.stringify(gpu)}`)
+  return gpu
+})()
+
 function ms (n: number): string {
   return `${n.toFixed(1)} ms`
 }
 
 export const inferenceBench: Bench = {
   name: 'inference',
-  description: '25m model, f16 and tq2_0: tokens/s and TTFT through gRPC → agent → pool → llama.cpp vs node-llama-cpp in-process; 1, 2, 4 users',
+  description: '25m model, f16 and tq2_0: tokens/s and TTFT through gRPC → agent → pool → llama.cpp vs node-llama-cpp in-process; 1, 2, 4 users; both sides on --gpu auto|cuda|off (default auto), the backends printed with every figure',
   async run (log) {
     const { figures, add } = collector(log)
+    let backends = `gpu ${BENCH_GPU}`
     // the node and this process need the cores to themselves: outside load shows in every figure
     const load = (): string => loadavg().map((n) => n.toFixed(2)).join(' ')
     log(`  load average at the start: ${load()}`)
@@ -450,13 +458,20 @@ export const inferenceBench: Bench = {
       }
       const maxUsers = Math.max(...USERS)
       node = await startNodeProcess(dir.path, [
-        '--gpu', 'off', '--inference-threads', '1', '--inference-contexts', String(maxUsers), '--context-size', String(CONTEXT_SIZE),
+        '--gpu', BENCH_GPU, '--inference-threads', '1', '--inference-contexts', String(maxUsers), '--context-size', String(CONTEXT_SIZE),
         '--default-model', names.get('f16') as string, '--agent-max-tokens', String(MAX_TOKENS),
         '--agent-tokens-per-min', '1000000000', '--agent-requests-per-min', '1000000', '--openai-listen', '127.0.0.1:0'
       ])
       const openai = node.logs.find((entry) => typeof entry.openai === 'string')?.openai as string
       const nodePid = node.pid
-      llama = await getLlama({ gpu: false, build: 'never', logLevel: LlamaLogLevel.error })
+      llama = await getLlama({ gpu: BENCH_GPU === 'off' ? false : BENCH_GPU, build: 'never', logLevel: LlamaLogLevel.error })
+      // both sides' backends, printed with every figure (the same gpu setting; auto may differ only
+      // where one side's binary fails)
+      const stackBackend = await fetch(`http://${node.admin}/api/v1/inference`, { headers: { authorization: `Bearer ${node.adminToken}` } })
+        .then(async (r) => (await r.json() as { backend: string, devices: string[] }))
+      const direct = llama.gpu === false ? 'cpu' : `${llama.gpu} (${(await llama.getGpuDeviceNames()).join(', ')})`
+      backends = `gpu ${BENCH_GPU}: stack ${stackBackend.backend}${stackBackend.devices.length > 0 ? ` (${stackBackend.devices.join(', ')})` : ''}, direct ${direct}`
+      log(`  backends: ${backends}`)
       for (const quant of QUANTS) {
         const name = names.get(quant) as string
         const label = `inference-25m-${quant}`
@@ -590,12 +605,12 @@ export const inferenceBench: Bench = {
       node = undefined
       figures.push(...await afterMigration(modelsDir, names, log))
       log(`  load average at the end: ${load()}`)
+      return figures.map((f) => ({ ...f, baseline_name: `${f.baseline_name} [${backends}]` }))
     } finally {
       for (const client of clients) client.close()
       await llama?.dispose()
       await node?.stop()
       await dir.remove()
     }
-    return figures
   }
 }

@@ -20,12 +20,22 @@ import type { Bench } from './figure.ts'
 const benches: readonly Bench[] = [kernelBench, chatBench, inferenceBench, meshBench, replicationBench, migrationBench, usersBench, backupBench, backupNodesBench, pluginsBench, conversationsBench, searchBench]
 
 const args = process.argv.slice(2)
+// --gpu auto|cuda|off (or --gpu=...): the llama.cpp backend of the inference bench, both sides
+const gpuAt = args.findIndex((a) => a === '--gpu' || a.startsWith('--gpu='))
+if (gpuAt >= 0) {
+  const given = args[gpuAt] === '--gpu' ? args.splice(gpuAt, 2)[1] : (args.splice(gpuAt, 1)[0] as string).slice('--gpu='.length)
+  if (given !== 'auto' && given !== 'cuda' && given !== 'off') {
+    process.stderr.write(`--gpu: expected auto, cuda or off, got ${JSON.stringify(given ?? '')}\n`)
+    process.exit(2)
+  }
+  process.env.BENCH_GPU = given
+}
 const json = args.includes('--json')
 const names = args.filter((a) => !a.startsWith('--'))
 const unknown = names.filter((n) => !benches.some((b) => b.name === n))
 if (args.includes('--help') || unknown.length > 0) {
   if (unknown.length > 0) process.stderr.write(`unknown benchmark: ${unknown.join(', ')}\n`)
-  process.stderr.write(`usage: npm run bench [-- [--json] [NAME...]]\nbenchmarks:\n${benches.map((b) => `  ${b.name.padEnd(10)} ${b.description}`).join('\n')}\n`)
+  process.stderr.write(`usage: npm run bench [-- [--json] [--gpu auto|cuda|off] [NAME...]]\nbenchmarks:\n${benches.map((b) => `  ${b.name.padEnd(10)} ${b.description}`).join('\n')}\n`)
   process.exit(unknown.length > 0 ? 2 : 0)
 }
 
