@@ -54,7 +54,8 @@ function commandSpec (command: Command, path: string): CommandSpec {
       // the help command's argument is one of the commands beside it
       ? { ...sub, args: [{ value: { kind: 'words', words: siblings }, variadic: false }] }
       : sub),
-    flags: help.visibleOptions(command).map(flagSpec),
+    // (a boolean's --no- twin is hidden from the help, named in its line there, and completes all the same)
+    flags: [...help.visibleOptions(command), ...command.options.filter((o) => o.hidden && o.negate)].map(flagSpec),
     args
   }
 }

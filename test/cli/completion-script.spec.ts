@@ -62,6 +62,8 @@ describe('completionScript', function () {
     expect(await complete('plexi', 'admin', 't')).to.deep.equal(['tokens', 'top'])
     expect(await complete('plexi', 'admin', 'top')).to.deep.equal(['top'])
     expect(await complete('plexi', 'node', 'start', '--ro')).to.deep.equal(['--role'])
+    // a boolean's --no- twin, hidden from the help (named in its line), completes
+    expect(await complete('plexi', 'node', 'start', '--no-sea')).to.deep.equal(['--no-search'])
     expect(await complete('plexi', 'completion', '')).to.deep.equal(['bash', 'zsh'])
     expect(await complete('plexi', 'help', 'ad')).to.deep.equal(['admin'])
   })
