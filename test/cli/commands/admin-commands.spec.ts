@@ -12,11 +12,11 @@ describe('adminCommands', () => {
   beforeEach(async () => { await cli.setup() })
   afterEach(async () => { await cli.teardown() })
 
-  it('should hold every resource\'s commands, in the order plexi admin --help lists them', async () => {
+  it('should hold every resource\'s commands, each listed once by plexi admin --help (under its heading: admin-help.ts)', async () => {
     expect(adminCommands(processIo()).commands.map((c: Command) => c.name())).to.deep.equal(ORDER)
     const help = adminCommands(processIo()).helpInformation()
     const listed = help.split('\n').map((l) => /^ {2}([a-z][a-z-]*)\b/.exec(l)?.[1]).filter((n) => n !== undefined && n !== 'help')
-    expect(listed).to.deep.equal(ORDER)
+    expect([...listed].sort()).to.deep.equal([...ORDER].sort())
   })
 
   it('should take the connection and output flags before the subcommand or after it', async () => {

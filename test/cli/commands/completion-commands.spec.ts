@@ -10,7 +10,7 @@ describe('completionCommands', () => {
     expect(bash.stdout).to.match(/' model gen-tiny --out'[^\n]*kind=file/)
     expect(bash.stdout).to.include("' model gen-tiny --quant'")
     const zsh = await plexiInProcess(['completion', 'zsh'])
-    expect(zsh.stdout.startsWith('#compdef plexi\n')).to.equal(true)
+    expect(zsh.stdout.startsWith('#compdef plexi npx\n')).to.equal(true)
     expect(zsh.stdout).to.include("' model gen-tiny --seed'")
   })
 
