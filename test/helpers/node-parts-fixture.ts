@@ -46,6 +46,9 @@ export interface StartPartsOptions {
   readonly clusterKey?: boolean
   /** The temp dir to use (a restart); stop() leaves it. @default a new one */
   readonly dir?: string
+  /** Flags over `flags` for the preflight's checks only: what the machine was when the node checked
+   * it (a port another process takes between the check and the listen). */
+  readonly preflightFlags?: Record<string, unknown>
 }
 
 /** Writes a new cluster key file (as `plexi cluster keygen --out`) in `dir`; returns its path. */
@@ -65,7 +68,8 @@ export async function startPartsUpTo (lastId: string, opts: StartPartsOptions = 
   const { log, lines } = keptLog()
   const flags = opts.clusterKey === true ? { 'cluster-key-file': await clusterKeyFile(dir.path), 'p2p-listen': '/ip4/127.0.0.1/tcp/0', ...opts.flags } : (opts.flags ?? {})
   const config = await loneConfig(dir.path, flags)
-  const c = nodeBase(config, log, await nodePreflight(config))
+  const checked = opts.preflightFlags === undefined ? config : await loneConfig(dir.path, { ...flags, ...opts.preflightFlags })
+  const c = nodeBase(config, log, await nodePreflight(checked))
   const lifecycle = new Lifecycle(log)
   const stop = async (): Promise<void> => {
     await lifecycle.stop()

@@ -1,4 +1,5 @@
 import { expect } from 'chai'
+import { ConfigError } from '../../../config/index.ts'
 import { startPartsUpTo } from '../../helpers/node-parts-fixture.ts'
 import type { StartedParts } from '../../helpers/node-parts-fixture.ts'
 
@@ -37,8 +38,14 @@ describe('endpoint parts', () => {
   it('should close what it opened when a port is taken, naming the address', async () => {
     node = await startPartsUpTo('openai')
     const taken = node.c.get('reach').admin
+    // the preflight refuses it, naming the flag, before any part starts
+    let refused: unknown
+    await startPartsUpTo('openai', { flags: { 'admin-listen': `127.0.0.1:${taken.port}` } }).catch((err: unknown) => { refused = err })
+    expect(refused).to.be.instanceOf(ConfigError)
+    expect((refused as ConfigError).key).to.equal('admin-listen')
+    // taken between the preflight's check and the listen: the part fails, what started is closed
     let failed: unknown
-    const other = await startPartsUpTo('openai', { flags: { 'admin-listen': `127.0.0.1:${taken.port}` } }).catch((err: unknown) => { failed = err })
+    const other = await startPartsUpTo('openai', { flags: { 'admin-listen': `127.0.0.1:${taken.port}` }, preflightFlags: { 'admin-listen': '127.0.0.1:0' } }).catch((err: unknown) => { failed = err })
     expect(other).to.equal(undefined)
     expect((failed as Error).message).to.contain(`cannot listen for admin HTTP on 127.0.0.1:${taken.port}`)
   })
