@@ -6,7 +6,7 @@ import { validatorOf } from '../../helpers/admin-schema-check.ts'
 describe('ADMIN_SCHEMAS', () => {
   it('should hold every shared schema once, each by an id of its own, in the order OpenAPI lists them', () => {
     const ids = ADMIN_SCHEMAS.map((s) => s.$id)
-    expect(ids).to.deep.equal(['Error', 'Member', 'Actor', 'Entity', 'User', 'NewUser', 'Room', 'Model', 'Partition', 'RepairJob', 'ScrubRow', 'StorageNode', 'Job', 'Backup', 'Restore', 'StatsSample', 'LogEntry', 'AuditRecord', 'PluginNode', 'Plugin', 'PluginInstall', 'PluginLogs', 'McpServerNode', 'McpServer', 'ImportReport', 'SearchHit', 'SearchResult'])
+    expect(ids).to.deep.equal(['Error', 'Member', 'Actor', 'Entity', 'User', 'NewUser', 'Room', 'Model', 'InferenceBackend', 'Partition', 'RepairJob', 'ScrubRow', 'StorageNode', 'Job', 'Backup', 'Restore', 'StatsSample', 'LogEntry', 'AuditRecord', 'PluginNode', 'Plugin', 'PluginInstall', 'PluginLogs', 'McpServerNode', 'McpServer', 'ImportReport', 'SearchHit', 'SearchResult'])
     expect(new Set(ids).size).to.equal(ids.length)
   })
 
