@@ -25,8 +25,10 @@ export const modelsPart: PartSpec<NodeComponents> = {
     // work stops the start, in one line naming the flag
     const inferenceBackend = c.get('roles').has('ai') ? await probeBackend(config.gpu) : undefined
     if (inferenceBackend !== undefined) {
-      if (inferenceBackend.backend === 'none') throw new ConfigError('gpu', config.gpu === 'cuda' ? cudaRefusal(inferenceBackend.reason ?? 'CUDA does not work here') : `no llama.cpp backend works on this machine: ${inferenceBackend.reason ?? ''}`)
-      log.info({ backend: inferenceBackend }, `inference backend: ${describeBackend(inferenceBackend)}`)
+      if (inferenceBackend.backend === 'none' && config.gpu === 'cuda') throw new ConfigError('gpu', cudaRefusal(inferenceBackend.reason ?? 'CUDA does not work here'))
+      // (no llama.cpp at all under auto: the node still serves models of OpenAI-compatible servers)
+      if (inferenceBackend.backend === 'none') log.warn({ backend: inferenceBackend }, `inference backend: none: llama.cpp models cannot run here (${inferenceBackend.reason ?? ''})`)
+      else log.info({ backend: inferenceBackend }, `inference backend: ${describeBackend(inferenceBackend)}`)
     }
     c.provide('inferenceBackend', inferenceBackend, 'models')
     const manager = new ModelManager({

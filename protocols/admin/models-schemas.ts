@@ -30,7 +30,7 @@ export const inferenceBackendSchema = {
   required: ['gpu', 'backend', 'devices'],
   properties: {
     gpu: { type: 'string', enum: ['auto', 'cuda', 'off'], description: 'the node\'s gpu setting' },
-    backend: { type: 'string', enum: ['cuda', 'vulkan', 'cpu'], description: 'where llama.cpp computes on this node' },
+    backend: { type: 'string', enum: ['cuda', 'vulkan', 'cpu', 'none'], description: 'where llama.cpp computes on this node (none: no llama.cpp binary works here; models of OpenAI-compatible servers still run)' },
     devices: { type: 'array', items: { type: 'string' }, description: 'the GPUs llama.cpp found (empty on the CPU)' },
     reason: { type: 'string', description: 'why no GPU is used, where one was allowed (or `gpu off`)' }
   }
