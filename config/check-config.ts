@@ -18,6 +18,9 @@ export function checkNodeConfig (config: NodeConfig): void {
   if (config.agentMaxTokens >= config.contextSize) {
     throw new ConfigError('agent-max-tokens', `${config.agentMaxTokens} leaves no room for the prompt in a context of ${config.contextSize} tokens (context-size); lower it or raise context-size`)
   }
+  if (!isHttpUrl(config.modelHub)) {
+    throw new ConfigError('model-hub', `${JSON.stringify(config.modelHub)} is not an http or https URL (the default is https://huggingface.co)`)
+  }
   if (config.writeQuorum !== undefined && config.writeQuorum > config.replicationFactor) {
     throw new ConfigError('write-quorum', `${config.writeQuorum} is more than replication-factor ${config.replicationFactor}: a write cannot wait for more replicas than there are`)
   }
@@ -62,4 +65,13 @@ export function scheduleMs (text: string, what = 'backup'): number | undefined {
   if (ms < 5 * 60_000) throw new RangeError(`at most one ${what} every 5 minutes; got ${text}`)
   if (ms > 366 * 86_400_000) throw new RangeError(`at least one ${what} a year; got ${text}`)
   return ms
+}
+
+function isHttpUrl (text: string): boolean {
+  try {
+    const url = new URL(text)
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.search === '' && url.hash === ''
+  } catch {
+    return false
+  }
 }

@@ -103,6 +103,7 @@ export const CONFIG_SCHEMA: readonly KeySpec[] = [
   { key: 'context-size', type: { kind: 'int', min: 256, max: 1_048_576 }, default: 2048, description: 'tokens per llama.cpp context (prompt and answer), at most the model\'s own context length' },
   { key: 'models-memory', type: { kind: 'int', min: 16, max: 16_777_216 }, description: 'MiB all loaded models may take together; the least recently used idle model is unloaded to make room (default: half the machine\'s memory)' },
   { key: 'default-model', type: { kind: 'string', minLength: 1 }, description: 'model for agents that chose none (default: the first ready model by name)' },
+  { key: 'model-hub', type: { kind: 'string', minLength: 8 }, default: 'https://huggingface.co', description: 'where `plexi admin models pull hf:OWNER/REPO/FILE.gguf` downloads from: Hugging Face, or a mirror that serves OWNER/REPO/resolve/REVISION/FILE the same way (an http or https URL); the token for gated models is the HF_TOKEN environment variable of the node' },
   { key: 'agent-max-tokens', type: { kind: 'int', min: 1, max: 32_768 }, default: 256, description: 'longest agent answer, in tokens, unless the agent is configured otherwise' },
   { key: 'agent-requests-per-min', type: { kind: 'number', min: 0.01, max: 1_000_000 }, default: 30, description: 'inference requests per user per minute (agent questions and /v1/chat/completions)' },
   { key: 'agent-tokens-per-min', type: { kind: 'number', min: 1, max: 1_000_000_000 }, default: 20_000, description: 'generated tokens per user per minute; a user over it waits until it refills' },
@@ -186,6 +187,7 @@ export interface NodeConfig {
   readonly contextSize: number
   readonly modelsMemory: number | undefined
   readonly defaultModel: string | undefined
+  readonly modelHub: string
   readonly agentMaxTokens: number
   readonly agentRequestsPerMin: number
   readonly agentTokensPerMin: number

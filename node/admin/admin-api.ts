@@ -29,6 +29,8 @@ import type { McpServersRoutesDeps } from './routes/mcp-servers-routes.ts'
 import { statsRoutes } from './routes/metrics-routes.ts'
 import type { StatsView } from './routes/metrics-routes.ts'
 import { modelsRoutes } from './routes/models-routes.ts'
+import { modelPullRoutes } from './routes/model-pull-routes.ts'
+import type { ModelPullAdmin } from './routes/model-pull-routes.ts'
 import { nodesRoutes } from './routes/nodes-routes.ts'
 import type { MemberLeaves, RoleChanges } from './routes/nodes-routes.ts'
 import { partitionsRoutes } from './routes/partitions-routes.ts'
@@ -82,6 +84,8 @@ export interface AdminApiDeps {
   readonly manager?: ModelManager | undefined
   /** The llama.cpp backend found at start (absent: the node has no ai role). */
   readonly inferenceBackend?: InferenceBackend | undefined
+  /** Pulls of models (node/model-pull; absent: the node has no ai role, and the route answers 404). */
+  readonly modelPulls?: ModelPullAdmin | undefined
   /** The node's rates, sampled every interval (absent: none are, and the routes list none). */
   readonly stats?: StatsView | undefined
   /** The last lines the node logged (absent: the routes list none). */
@@ -137,6 +141,7 @@ export function adminApi (deps: AdminApiDeps, streams: Pick<EventStreams, 'serve
     await api.register(usersRoutes({ users: deps.users }))
     await api.register(userToolsRoutes({ users: deps.users, toolPolicy: deps.toolPolicy }))
     await api.register(modelsRoutes({ self, others, models: deps.models, manager: deps.manager, backend: deps.inferenceBackend }))
+    await api.register(modelPullRoutes({ pulls: deps.modelPulls }))
     await api.register(statsRoutes({ self, stats: deps.stats, streams }))
     await api.register(logsRoutes({ logs: deps.logs, streams }))
     await api.register(auditRoutes({ audit: deps.audit }))

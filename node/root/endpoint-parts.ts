@@ -86,7 +86,7 @@ export const clientLimitsPart: PartSpec<NodeComponents> = {
 /** The admin endpoint (HTTP, or HTTPS with a TLS pair): the API, /metrics and the dashboard. */
 export const adminPart: PartSpec<NodeComponents> = {
   id: 'admin',
-  needs: ['config', 'log', 'logTail', 'preflight', 'state', 'reach', 'system', 'users', 'toolPolicy', 'metrics', 'self', 'cluster', 'p2p', 'journal', 'roster', 'repairs', 'jobs', 'writeQuorum', 'backups', 'erasure', 'retention', 'store', 'models', 'manager', 'inferenceBackend', 'stats', 'audit', 'clients', 'proxies', 'pluginRegistry', 'mcpServers', 'mcpServerStatus', 'search', 'exporter'],
+  needs: ['config', 'log', 'logTail', 'preflight', 'state', 'reach', 'system', 'users', 'toolPolicy', 'metrics', 'self', 'cluster', 'p2p', 'journal', 'roster', 'repairs', 'jobs', 'writeQuorum', 'backups', 'erasure', 'retention', 'store', 'models', 'manager', 'inferenceBackend', 'modelPulls', 'stats', 'audit', 'clients', 'proxies', 'pluginRegistry', 'mcpServers', 'mcpServerStatus', 'search', 'exporter'],
   gives: ['admin'],
   start: async (c: C) => {
     const config = c.get('config')
@@ -128,6 +128,7 @@ export const adminPart: PartSpec<NodeComponents> = {
       models: c.get('models'),
       manager: c.get('manager'),
       inferenceBackend: c.get('inferenceBackend'),
+      modelPulls: c.get('modelPulls'),
       stats: c.get('stats'),
       audit: c.get('audit'),
       tokens: adminTokens,

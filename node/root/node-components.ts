@@ -5,6 +5,7 @@ import type { InferenceBackend, ModelManager, ModelRegistry } from '../../runtim
 import type { AuditTrail } from '../admin/index.ts'
 import type { BackupService, ChunkStore, HolderRepair } from '../backup/index.ts'
 import type { RetentionRunner, UserErasure } from '../erasure/index.ts'
+import type { ModelPulls } from '../model-pull/index.ts'
 import type { GatewayMsg } from '../grpc/index.ts'
 import type { AgentAsker, InferencePlan, InferenceService, KvCacheTransfer } from '../inference/index.ts'
 import type { Jobs } from '../jobs/index.ts'
@@ -131,6 +132,8 @@ export interface NodeGiven {
   readonly chunkStore: ChunkStore | undefined
   readonly backups: BackupService
   readonly erasure: UserErasure
+  /** Pulls of models (an ai member; undefined elsewhere). */
+  readonly modelPulls: ModelPulls | undefined
   readonly retention: RetentionRunner
   readonly holderRepair: HolderRepair | undefined
   readonly stats: StatsSampler

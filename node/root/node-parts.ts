@@ -1,5 +1,6 @@
 import { backupChunksPart, backupsPart, holderRepairPart } from './backup-parts.ts'
 import { erasurePart } from './erasure-parts.ts'
+import { modelPullPart } from './model-pull-parts.ts'
 import { adminPart, clientLimitsPart, directoryViewPart, grpcPart, openAiPart, statsPart } from './endpoint-parts.ts'
 import { inferencePart, modelsPart } from './inference-parts.ts'
 import { actorsPart, entitiesPart } from './kernel-parts.ts'
@@ -48,6 +49,7 @@ export const NODE_PARTS: ReadonlyArray<PartSpec<NodeComponents>> = [
   catchUpPart,
   directoryViewPart,
   erasurePart,
+  modelPullPart,
   backupChunksPart,
   backupsPart,
   holderRepairPart,

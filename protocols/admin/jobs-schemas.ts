@@ -2,8 +2,8 @@
 
 /** What a job does (drains, decommissions, rebalances and migrations move entities; a repair
  * compares replicas; a backup makes one, a verify checks one; a reindex rebuilds a node's search
- * index from its replica store). */
-export const JOB_KINDS = ['drain', 'decommission', 'rebalance', 'migrate', 'repair', 'backup', 'verify', 'restore', 'sweep', 'erase', 'retention', 'reindex'] as const
+ * index from its replica store; a pull downloads a model and copies it to the other ai members). */
+export const JOB_KINDS = ['drain', 'decommission', 'rebalance', 'migrate', 'repair', 'backup', 'verify', 'restore', 'sweep', 'erase', 'retention', 'reindex', 'pull'] as const
 export type JobKind = typeof JOB_KINDS[number]
 /** running, then exactly one of the others, for good. */
 export const JOB_STATES = ['running', 'done', 'failed', 'cancelled'] as const

@@ -38,7 +38,7 @@ export const ADMIN_HELP: ReadonlyArray<readonly [heading: string, commands: Read
     ['restore', 'restore a backup, or one room or agent of it']
   ]],
   ['Models and plugins:', [
-    ['models', 'models, and where this node runs them'],
+    ['models', 'models: pull, list, load; where they run'],
     ['plugins', 'the cluster\'s plugins'],
     ['mcp-servers', 'MCP servers whose tools users may be granted']
   ]]

@@ -22,7 +22,7 @@ interface ModelInfo {
   backend?: string
 }
 
-/** `plexi admin models ls|load|unload`: the node's models (/api/v1/models). */
+/** `plexi admin models ls|backend|pull|load|unload`: the node's models (/api/v1/models). */
 export function modelsCommands (admin: Command, cx: AdminContext): void {
   const models = admin.command('models').description('models in the node\'s models dir')
   withClientOptions(models.command('ls', { isDefault: true }), 'admin')
@@ -45,6 +45,18 @@ export function modelsCommands (admin: Command, cx: AdminContext): void {
       const backend = await (await cx.client(flags)).api.request<BackendInfo>('GET', '/api/v1/inference')
       if (flags.json === true) printJson(cx.io, backend)
       else cx.io.stdout.write(`${backendLine(backend)} (gpu ${backend.gpu})\n`)
+    }))
+  withClientOptions(models.command('pull <source>'), 'admin')
+    .description('download a model (https://…/FILE.gguf, or hf:OWNER/REPO/FILE.gguf[#REVISION]) with progress, resuming where a pull of it broke off; check its SHA-256 and validate it; copy it to every other ai member over the mesh. A model that is here already is only copied (pull again to copy it to members that joined since)')
+    .option('--name <name>', 'the model\'s name (default: the file\'s name without .gguf)')
+    .option('--sha256 <hex>', 'the SHA-256 the file must have (besides the one the server publishes, which is always checked)')
+    .option('--replace', 'download again and replace a model of that name, here and on the members it is copied to')
+    .option('--no-wait', 'start the pull job and return its id')
+    .addHelpText('after', '\nExamples:\n  plexi admin models pull hf:Qwen/Qwen2.5-0.5B-Instruct-GGUF/qwen2.5-0.5b-instruct-q4_k_m.gguf\n  plexi admin models pull https://example.com/models/my-model.gguf --name my-model --sha256 <hex>\nThe node downloads (not this command): the URL must be reachable from the node. Ctrl-C stops following, not the pull: plexi admin jobs ID --cancel stops it, and pulling again resumes it.')
+    .action(withFlags(async (source: string, flags: ClientFlags & { name?: string, sha256?: string, replace?: boolean, wait?: boolean }) => {
+      await cx.startJob(flags, '/api/v1/models/pull', {
+        source, ...(flags.name !== undefined && { name: flags.name }), ...(flags.sha256 !== undefined && { sha256: flags.sha256 }), ...(flags.replace === true && { replace: true })
+      })
     }))
   for (const [verb, what] of [['load', 'load a model now (unloading least recently used idle ones if memory needs it)'], ['unload', 'unload a model (requests on it fail)']] as const) {
     withClientOptions(models.command(`${verb} <name>`), 'admin')
