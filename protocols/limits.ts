@@ -6,6 +6,9 @@
 
 /** Most messages one chat History request returns (and one page of a subscriber's catch-up). */
 export const MAX_HISTORY_LIMIT = 1000
+/** Most users one page of `GET /api/v1/users?limit=` lists: about 50 KiB of JSON; a list of every
+ * user (no limit) stays one answer for the clients that always read it so. */
+export const MAX_USERS_PAGE = 1000
 /** Most hits one search answers (every surface): a page of results, small enough for one mesh
  * frame from each node. */
 export const MAX_SEARCH_LIMIT = 100

@@ -30,9 +30,10 @@ export type UserDirectoryEvent =
   | { readonly type: 'user-added', readonly name: string, readonly tokenHash: string, readonly ts: number, readonly clientId?: string }
   | { readonly type: 'user-removed', readonly name: string, readonly ts: number }
 
-/** One change of the directory, at its journal seq. */
+/** One change of the directory, at its journal seq. `ts` of an add: the user's createdAt (absent
+ * from directories of older versions). */
 export type DirectoryChange =
-  | { readonly seq: number, readonly type: 'user-added', readonly name: string, readonly tokenHash: string }
+  | { readonly seq: number, readonly type: 'user-added', readonly name: string, readonly tokenHash: string, readonly ts?: number }
   | { readonly seq: number, readonly type: 'user-removed', readonly name: string }
 
 export interface DirectoryChanges {

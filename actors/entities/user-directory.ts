@@ -76,7 +76,7 @@ export const userDirectory: EntityType<UserDirectoryMsg, UserDirectoryState, Use
         const limit = Math.min(msg.limit, DIRECTORY_CHANGES_PAGE)
         const events = msg.after >= head ? [] : await ctx.events(msg.after + 1, Math.min(limit, head - msg.after))
         const changes: DirectoryChange[] = events.map((r) => r.event.type === 'user-added'
-          ? { seq: r.seq, type: 'user-added', name: r.event.name, tokenHash: r.event.tokenHash }
+          ? { seq: r.seq, type: 'user-added', name: r.event.name, tokenHash: r.event.tokenHash, ts: r.event.ts }
           : { seq: r.seq, type: 'user-removed', name: r.event.name })
         ctx.reply(msg.replyTo, { head, changes })
         return

@@ -1,8 +1,9 @@
 import { DIRECTORY_CHANGES_PAGE, TOKEN_HASH_PATTERN, USERS, USER_DIRECTORY_KEY } from '../../actors/index.ts'
-import type { ActorSystem, DirectoryChange, DirectoryChanges } from '../../actors/index.ts'
+import type { ActorSystem, DirectoryChange, DirectoryChanges, UserSummary } from '../../actors/index.ts'
 import { describe } from '../../protocols/index.ts'
 import { PeriodicService, ServiceFailures } from '../services/index.ts'
 import { CHANGES_ASK_MS, DIRECTORY_REFRESH_MS } from './constants.ts'
+import { SortedNames } from './sorted-names.ts'
 
 
 export interface DirectoryViewOptions {
@@ -15,18 +16,27 @@ export interface DirectoryViewOptions {
   readonly failures?: ServiceFailures
 }
 
+/** A user as this node's copy holds them; `createdAt` undefined: a directory of an older version
+ * sent the change without its time. */
+interface CopiedUser { readonly tokenHash: string, readonly createdAt: number | undefined }
+
 /**
- * This node's own copy of the user directory's tokens (token hash → user), kept current by asking
- * the directory what changed since the last seq it saw, every `refreshMs`. Authentication reads
- * only this copy once it is loaded, so no request depends on the node that owns the directory
- * being up: while it is down or moving, users keep logging in everywhere, and changes resume
- * when it is back. A user removed elsewhere stops working here within `refreshMs` (plus one ask);
- * on the node that removed it, at once (`forget`).
+ * This node's own copy of the user directory (token hash → user, and each user's time), kept
+ * current by asking the directory what changed since the last seq it saw, every `refreshMs`.
+ * Authentication reads only this copy once it is loaded, so no request depends on the node that
+ * owns the directory being up: while it is down or moving, users keep logging in everywhere, and
+ * changes resume when it is back. The admin API's list of users reads it too (`page`), by name
+ * in pages, whatever the number of users. A user added or removed elsewhere shows here within
+ * `refreshMs` (plus one ask); on the node that added or removed it, at once (`note`, `forget`).
  */
 export class DirectoryView {
   readonly #opts: DirectoryViewOptions
   readonly #byToken = new Map<string, string>()
-  readonly #tokenOf = new Map<string, string>()
+  readonly #users = new Map<string, CopiedUser>()
+  readonly #sorted = new SortedNames(() => this.#users.keys())
+  /** Users whose time the copy does not know: while there are any, `page` leaves the list to the
+   * directory. */
+  #undated = 0
   #seq = 0
   #loaded = false
   #stopped = false
@@ -61,18 +71,32 @@ export class DirectoryView {
     return this.#byToken.get(tokenHash) ?? null
   }
 
-  /** A user this node added: usable here now, not at the next refresh. */
-  note (name: string, tokenHash: string): void {
+  /** A user this node added: usable and listed here now, not at the next refresh. */
+  note (name: string, tokenHash: string, createdAt: number | undefined): void {
     this.forget(name)
     this.#byToken.set(tokenHash, name)
-    this.#tokenOf.set(name, tokenHash)
+    this.#users.set(name, { tokenHash, createdAt })
+    if (createdAt === undefined) this.#undated++
+    this.#sorted.add(name)
   }
 
   /** A user this node removed: gone from the copy now, not at the next refresh. */
   forget (name: string): void {
-    const hash = this.#tokenOf.get(name)
-    if (hash !== undefined) this.#byToken.delete(hash)
-    this.#tokenOf.delete(name)
+    const user = this.#users.get(name)
+    if (user === undefined) return
+    this.#byToken.delete(user.tokenHash)
+    this.#users.delete(name)
+    if (user.createdAt === undefined) this.#undated--
+    this.#sorted.delete(name)
+  }
+
+  /** The users after `after` by name (from the first when undefined), at most `limit`, and whether
+   * more follow; undefined while the copy cannot say (not loaded yet, or holding users whose time
+   * an older directory did not send): then the directory answers. */
+  page (after: string | undefined, limit: number): { users: UserSummary[], more: boolean } | undefined {
+    if (!this.#loaded || this.#undated > 0) return undefined
+    const { names, more } = this.#sorted.after(after, limit)
+    return { users: names.map((name) => ({ name, createdAt: this.#users.get(name)?.createdAt ?? 0 })), more }
   }
 
   /** Starts refreshing (the first refresh at once; idempotent; a stopped view does not start
@@ -135,9 +159,7 @@ export class DirectoryView {
   #apply (change: DirectoryChange): void {
     if (change.seq <= this.#seq) return
     if (change.type === 'user-added') {
-      this.forget(change.name)
-      this.#byToken.set(change.tokenHash, change.name)
-      this.#tokenOf.set(change.name, change.tokenHash)
+      this.note(change.name, change.tokenHash, change.ts)
     } else {
       this.forget(change.name)
     }
@@ -150,9 +172,10 @@ export class DirectoryView {
 function checkChanges (value: unknown): DirectoryChanges {
   const v = value as { head?: unknown, changes?: unknown } | null
   const ok = v !== null && typeof v === 'object' && Number.isSafeInteger(v.head) && Array.isArray(v.changes) && v.changes.length <= DIRECTORY_CHANGES_PAGE &&
-    v.changes.every((c: { seq?: unknown, type?: unknown, name?: unknown, tokenHash?: unknown } | null) => c !== null && typeof c === 'object' &&
+    v.changes.every((c: { seq?: unknown, type?: unknown, name?: unknown, tokenHash?: unknown, ts?: unknown } | null) => c !== null && typeof c === 'object' &&
       Number.isSafeInteger(c.seq) && typeof c.name === 'string' &&
-      (c.type === 'user-removed' || (c.type === 'user-added' && typeof c.tokenHash === 'string' && TOKEN_HASH_PATTERN.test(c.tokenHash))))
+      (c.type === 'user-removed' || (c.type === 'user-added' && typeof c.tokenHash === 'string' && TOKEN_HASH_PATTERN.test(c.tokenHash) &&
+        (c.ts === undefined || Number.isSafeInteger(c.ts)))))
   if (!ok) throw new Error('the user directory answered with something that is not a page of changes')
   return v as DirectoryChanges
 }

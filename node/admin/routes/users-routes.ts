@@ -1,17 +1,29 @@
 import type { FastifyInstance } from 'fastify'
-import { BEARER, clientId, errors, ref, userNameParam } from '../../../protocols/admin/index.ts'
+import { BEARER, clientId, errors, ref, userNameParam, usersQuery } from '../../../protocols/admin/index.ts'
 import type { UserAccounts } from '../../users/index.ts'
 
 export interface UsersRoutesDeps {
-  readonly users: Pick<UserAccounts, 'list' | 'add' | 'remove'>
+  readonly users: Pick<UserAccounts, 'page' | 'add' | 'remove'>
 }
 
 /** `/api/v1/users`: the chat users, each added with a token shown once, and removed with it revoked. */
 export function usersRoutes (deps: UsersRoutesDeps) {
   return async (api: FastifyInstance): Promise<void> => {
-    api.get('/users', {
-      schema: { summary: 'Users', security: BEARER, response: { 200: { type: 'array', items: ref('User') }, ...errors(401) } }
-    }, async () => await deps.users.list())
+    api.get<{ Querystring: { limit?: number, after?: string } }>('/users', {
+      schema: {
+        summary: 'Users by name: every one, or a page of them with `limit` (the next page: `after` the last name of the page; a page with more after it names the next in its `Link` header)',
+        description: 'Answered from this node\'s copy of the user directory: a user added or removed through this node is listed so as soon as that request answered; through another node, within a second.',
+        security: BEARER,
+        querystring: usersQuery,
+        response: { 200: { type: 'array', items: ref('User') }, ...errors(400, 401) }
+      }
+    }, async (request, reply) => {
+      const { limit, after } = request.query
+      const { users, more } = await deps.users.page({ after, limit })
+      const last = users.at(-1)
+      if (more && limit !== undefined && last !== undefined) void reply.header('link', `</api/v1/users?limit=${limit}&after=${last.name}>; rel="next"`)
+      return users
+    })
 
     api.post<{ Body: { name: string, clientId?: string } }>('/users', {
       schema: {

@@ -89,6 +89,32 @@ describe('DirectoryView', () => {
     expect(kindOf(unknown)).to.equal('unavailable')
   })
 
+  it('should list users from its copy by name with the directory\'s times, and leave the list to the directory while it holds a user an older directory sent without a time', async () => {
+    const accounts = new UserAccounts(system)
+    for (const name of ['cy', 'al', 'bo']) await accounts.add(name)
+    const view = new DirectoryView({ system, log: quiet, refreshMs: 60_000 })
+    expect(view.page(undefined, 10), 'not loaded yet').to.equal(undefined)
+    await view.refresh()
+    const listed = await accounts.list()
+    expect(view.page(undefined, 10)).to.deep.equal({ users: listed, more: false })
+    expect(view.page('al', 1)).to.deep.equal({ users: listed.slice(1, 2), more: true })
+    // a directory of an older version sends adds without their time: the copy cannot list those
+    const old = { head: 2, changes: [{ seq: 1, type: 'user-added', name: 'old', tokenHash: 'd'.repeat(64) }, { seq: 2, type: 'user-added', name: 'new', tokenHash: 'e'.repeat(64), ts: 5 }] }
+    const older = { entity: () => ({ ask: async () => old }) } as unknown as ActorSystem
+    const copy = new DirectoryView({ system: older, log: quiet, refreshMs: 60_000 })
+    await copy.refresh()
+    expect(copy.loaded).to.equal(true)
+    expect(copy.lookup('d'.repeat(64))).to.equal('old')
+    expect(copy.page(undefined, 10)).to.equal(undefined)
+    // once that user is gone (removed here), the copy lists again
+    copy.forget('old')
+    expect(copy.page(undefined, 10)).to.deep.equal({ users: [{ name: 'new', createdAt: 5 }], more: false })
+    // and a change whose time is not a number fails the refresh, changing nothing
+    const bad = new DirectoryView({ system: { entity: () => ({ ask: async () => ({ head: 1, changes: [{ seq: 1, type: 'user-added', name: 'x', tokenHash: 'f'.repeat(64), ts: 'soon' }] }) }) } as unknown as ActorSystem, log: quiet, refreshMs: 60_000 })
+    await bad.refresh()
+    expect(bad.loaded).to.equal(false)
+  })
+
   it('should take a directory state of an older shape (an old snapshot) and go on from it', () => {
     const users = { ann: { tokenHash: 'a'.repeat(64), createdAt: 1 } }
     const before = { users, byToken: { ['a'.repeat(64)]: 'ann' } } as unknown as UserDirectoryState
