@@ -24,8 +24,8 @@ import { join } from 'node:path'
 import { LlamaLogLevel, getLlama, resolveChatWrapper } from 'node-llama-cpp'
 import type { ChatWrapper, Llama, LlamaContextSequence, LlamaModel, Token } from 'node-llama-cpp'
 import { DEFAULT_PERSONA } from '../actors/index.ts'
-import { tinyModelFileName, writeTinyModel } from '../runtimes/index.ts'
-import type { ModelQuant } from '../runtimes/index.ts'
+import { MODEL_SIZES, tinyModelFileName, writeTinyModel } from '../runtimes/index.ts'
+import type { ModelQuant, ModelSize } from '../runtimes/index.ts'
 import { agentClient, startNodeProcess } from '../test/helpers/node-process.ts'
 import type { AskEvent, NodeProcess } from '../test/helpers/node-process.ts'
 import { tempDir } from '../test/helpers/temp-dir.ts'
@@ -341,7 +341,7 @@ async function afterMigration (modelsDir: string, models: ReadonlyMap<ModelQuant
         moved.push(next)
         whole.push(again)
       }
-      add(figure(`inference-25m-${quant}-ttft-ms-after-migration-cache-moved-vs-none`, 'ms', median(moved.map(ttft)),
+      add(figure(`inference-${BENCH_SIZE}-${quant}-ttft-ms-after-migration-cache-moved-vs-none`, 'ms', median(moved.map(ttft)),
         `the same ${median(whole.map((x) => x.promptTokens))}-token prompt evaluated whole on the new node (/v1)`, median(whole.map(ttft)), 'lower is better'))
       log(`  ${quant}: first turn after the move: ${median(moved.map((x) => x.cachedTokens))} of ${median(moved.map((x) => x.promptTokens))} prompt tokens from the cache sent ahead`)
     }
@@ -423,6 +423,14 @@ function spread (ratios: readonly number[]): string {
   return [0, 25, 50, 75, 100].map((p) => (p === 50 ? median(ratios) : percentile(ratios, p)).toFixed(2)).join(' ')
 }
 
+/** The generated model's size: `npm run bench -- inference --size 500m` (bench/run.ts sets
+ * BENCH_MODEL_SIZE). */
+const BENCH_SIZE = ((): ModelSize => {
+  const size = process.env.BENCH_MODEL_SIZE ?? '25m'
+  if (!Object.hasOwn(MODEL_SIZES, size)) throw new Error(`BENCH_MODEL_SIZE: expected one of ${Object.keys(MODEL_SIZES).join(', ')}, got ${JSON.stringify(size)}`)
+  return size as ModelSize
+})()
+
 /** Both sides' gpu setting: `npm run bench -- inference --gpu cuda` (bench/run.ts sets BENCH_GPU). */
 const BENCH_GPU = ((): 'auto' | 'cuda' | 'off' => {
   const gpu = process.env.BENCH_GPU ?? 'auto'
@@ -436,7 +444,7 @@ function ms (n: number): string {
 
 export const inferenceBench: Bench = {
   name: 'inference',
-  description: '25m model, f16 and tq2_0: tokens/s and TTFT through gRPC → agent → pool → llama.cpp vs node-llama-cpp in-process; 1, 2, 4 users; both sides on --gpu auto|cuda|off (default auto), the backends printed with every figure',
+  description: 'generated model (--size, default 25m; 100m or 500m to show a GPU), f16 and tq2_0: tokens/s and TTFT through gRPC → agent → pool → llama.cpp vs node-llama-cpp in-process; 1, 2, 4 users; both sides on --gpu auto|cuda|off (default auto), the backends printed with every figure',
   async run (log) {
     const { figures, add } = collector(log)
     let backends = `gpu ${BENCH_GPU}`
@@ -452,8 +460,8 @@ export const inferenceBench: Bench = {
       await mkdir(modelsDir, { recursive: true })
       const names = new Map<ModelQuant, string>()
       for (const quant of QUANTS) {
-        const file = tinyModelFileName('25m', quant)
-        await writeTinyModel(join(modelsDir, file), { size: '25m', quant })
+        const file = tinyModelFileName(BENCH_SIZE, quant)
+        await writeTinyModel(join(modelsDir, file), { size: BENCH_SIZE, quant })
         names.set(quant, file.slice(0, -'.gguf'.length))
       }
       const maxUsers = Math.max(...USERS)
@@ -474,7 +482,7 @@ export const inferenceBench: Bench = {
       log(`  backends: ${backends}`)
       for (const quant of QUANTS) {
         const name = names.get(quant) as string
-        const label = `inference-25m-${quant}`
+        const label = `inference-${BENCH_SIZE}-${quant}`
         const users = Array.from({ length: maxUsers }, (_, i) => `${quant.replace('_', '')}-user${i}`)
         const tokens = await addUsers(node, users)
         for (const token of tokens) {

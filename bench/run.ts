@@ -15,6 +15,7 @@ import { replicationBench } from './replication.ts'
 import { searchBench } from './conversations-search.ts'
 import { usersBench } from './users.ts'
 import { table } from './figure.ts'
+import { MODEL_SIZES } from '../runtimes/index.ts'
 import type { Bench } from './figure.ts'
 
 const benches: readonly Bench[] = [kernelBench, chatBench, inferenceBench, meshBench, replicationBench, migrationBench, usersBench, backupBench, backupNodesBench, pluginsBench, conversationsBench, searchBench]
@@ -30,12 +31,22 @@ if (gpuAt >= 0) {
   }
   process.env.BENCH_GPU = given
 }
+// --size tiny|25m|100m|500m (or --size=...): the generated model of the inference bench
+const sizeAt = args.findIndex((a) => a === '--size' || a.startsWith('--size='))
+if (sizeAt >= 0) {
+  const given = args[sizeAt] === '--size' ? args.splice(sizeAt, 2)[1] : (args.splice(sizeAt, 1)[0] as string).slice('--size='.length)
+  if (given === undefined || !Object.hasOwn(MODEL_SIZES, given)) {
+    process.stderr.write(`--size: expected one of ${Object.keys(MODEL_SIZES).join(', ')}, got ${JSON.stringify(given ?? '')}\n`)
+    process.exit(2)
+  }
+  process.env.BENCH_MODEL_SIZE = given
+}
 const json = args.includes('--json')
 const names = args.filter((a) => !a.startsWith('--'))
 const unknown = names.filter((n) => !benches.some((b) => b.name === n))
 if (args.includes('--help') || unknown.length > 0) {
   if (unknown.length > 0) process.stderr.write(`unknown benchmark: ${unknown.join(', ')}\n`)
-  process.stderr.write(`usage: npm run bench [-- [--json] [--gpu auto|cuda|off] [NAME...]]\nbenchmarks:\n${benches.map((b) => `  ${b.name.padEnd(10)} ${b.description}`).join('\n')}\n`)
+  process.stderr.write(`usage: npm run bench [-- [--json] [--gpu auto|cuda|off] [--size tiny|25m|100m|500m] [NAME...]]\nbenchmarks:\n${benches.map((b) => `  ${b.name.padEnd(10)} ${b.description}`).join('\n')}\n`)
   process.exit(unknown.length > 0 ? 2 : 0)
 }
 

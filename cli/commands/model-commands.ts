@@ -24,7 +24,7 @@ function genTinyFlags (genTiny: Command, io: CliIo, { DEFAULT_SEED, MODEL_QUANTS
   genTiny
     .option('--out <file>', 'where to write it (default: <models-dir>/plexi-<size>-<quant>.gguf)')
     .option('--quant <quant>', `weights: ${MODEL_QUANTS.join(', ')} (tq*: ternary, BitNet b1.58-style)`, 'f16')
-    .option('--size <size>', `${Object.keys(MODEL_SIZES).join(' (3.5M parameters), ')} (27.5M parameters)`, 'tiny')
+    .option('--size <size>', `${Object.keys(MODEL_SIZES).join(', ')}: tiny 3.5M parameters (7 MiB in f16), 25m 27.5M, 100m 113M (216 MiB), 500m 453M (0.87 GiB: large enough that a GPU shows)`, 'tiny')
     .option('--seed <n>', 'same seed, same bytes', String(DEFAULT_SEED))
     .option('--models-dir <dir>', 'the node\'s models dir (env PLEXI_MODELS_DIR, default <data-dir>/models)')
     .option('--data-dir <dir>', 'the node\'s data dir (env PLEXI_DATA_DIR, default ./data)')

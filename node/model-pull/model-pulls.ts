@@ -98,11 +98,21 @@ export class ModelPulls {
     await mkdir(join(this.#opts.registry.dir, PARTIAL_DIR), { recursive: true })
     const started = Date.now()
     let shownAt = 0
-    const report = (received: number, total: number | undefined, force = false): void => {
-      if (!force && Date.now() - shownAt < PROGRESS_EVERY_MS) return
+    let trailing: NodeJS.Timeout | undefined
+    const show = (received: number, total: number | undefined): void => {
+      clearTimeout(trailing)
+      trailing = undefined
       shownAt = Date.now()
       const rate = received / 1_048_576 / Math.max(0.001, (Date.now() - started) / 1000)
       control.progress({ total: total === undefined ? 0 : Math.ceil(total / 1_048_576), done: Math.floor(received / 1_048_576), message: `downloading ${mib(received)}${total === undefined ? '' : ` of ${mib(total)}`} MiB (${rate.toFixed(1)} MiB/s) from ${new URL(source.url).host}` })
+    }
+    // at most every PROGRESS_EVERY_MS, and the last figure always shown (a download that stalls
+    // shows how far it got)
+    const report = (received: number, total: number | undefined): void => {
+      const wait = shownAt + PROGRESS_EVERY_MS - Date.now()
+      clearTimeout(trailing)
+      if (wait <= 0) show(received, total)
+      else trailing = setTimeout(() => { show(received, total) }, wait)
     }
     const headers = this.#opts.hubToken !== undefined && source.source.startsWith('hf:') ? { authorization: `Bearer ${this.#opts.hubToken}` } : undefined
     const got = await download({
@@ -113,8 +123,8 @@ export class ModelPulls {
       onProgress: report,
       onReceived: (n) => { this.#opts.onDownloaded?.(n) },
       onRetry: (attempt, why) => { control.progress({ message: `download broke off (${why}); resuming, try ${attempt}` }) }
-    })
-    report(got.sizeBytes, got.sizeBytes, true)
+    }).finally(() => { clearTimeout(trailing) })
+    show(got.sizeBytes, got.sizeBytes)
     const fail = async (message: string): Promise<never> => {
       await rm(part, { force: true })
       throw new ModelPullError(message, 'invalid')

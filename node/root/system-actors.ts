@@ -1,3 +1,4 @@
+import { MODEL_COPY_PATH } from '../model-pull/index.ts'
 import { CHUNK_HOLDER_PATH, RESTORE_HOLD_PATH } from '../backup/index.ts'
 import { STORE_COMPACTION_PATH } from '../erasure/index.ts'
 import { CHAT_GATEWAY_PATH } from '../grpc/index.ts'
@@ -29,6 +30,7 @@ export const SYSTEM_ACTORS: readonly SystemActor[] = [
   { path: REPLICATION_PATH, version: 1, protocol: 'node/replication/admin/replication-inspector.ts', part: 'actors' },
   { path: shardHolderPath(0), version: 1, protocol: 'node/replication/replica/shard-holder.ts', part: 'actors' },
   { path: KV_CACHE_PATH, version: 1, protocol: 'node/inference/kv-cache-transfer.ts', part: 'inference' },
+  { path: MODEL_COPY_PATH, version: 1, protocol: 'node/model-pull/model-copy.ts', part: 'model-pull' },
   { path: INFERENCE_PATH, version: 1, protocol: 'node/inference/warm-forwarding.ts', part: 'inference' },
   { path: INFERENCE_RELAY_PATH, version: 1, protocol: 'node/inference/warm-forwarding.ts', part: 'inference' },
   { path: CHAT_GATEWAY_PATH, version: 1, protocol: 'node/grpc/chat-gateway.ts', part: 'entities' },

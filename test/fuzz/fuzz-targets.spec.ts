@@ -1,5 +1,6 @@
 import { expect } from 'chai'
 import { checkInferenceMsg, checkKvCacheMsg } from '../../node/inference/index.ts'
+import { checkModelCopyMsg } from '../../node/model-pull/index.ts'
 import { checkRoles } from '../../node/mesh/index.ts'
 import { decodeMemberRecord } from '../../node/mesh/membership.ts'
 import { checkChunkHolderMsg } from '../../node/backup/index.ts'
@@ -43,6 +44,7 @@ describe('fuzz targets', function () {
         (v) => checkReplicaRequest({ op: v, entity: 'room/a' }),
         (v) => checkMigrationMsg({ type: v, entityType: 'room', key: 'a', replyTo: { askId: '1', node: 'p' } }),
         (v) => checkKvCacheMsg({ type: v, replyTo: { askId: '1', node: 'p' } }),
+        (v) => checkModelCopyMsg({ type: v, replyTo: { askId: '1', node: 'p' } }),
         (v) => checkInferenceMsg({ type: v, replyTo: { askId: '1', node: 'p' } }),
         (v) => checkChunkHolderMsg({ type: v, replyTo: { askId: '1', node: 'p' } }),
         (v) => checkRoles([v]),

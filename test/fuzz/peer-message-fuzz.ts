@@ -6,6 +6,7 @@ import { checkAgentMsg } from '../../actors/entities/user-agent-protocol.ts'
 import { checkChunkHolderMsg, checkManifest, checkRestoreHoldMsg } from '../../node/backup/index.ts'
 import { checkInferenceMsg, checkKvCacheMsg } from '../../node/inference/index.ts'
 import { checkJob, checkJobList } from '../../node/jobs/index.ts'
+import { checkModelCopyMsg } from '../../node/model-pull/index.ts'
 import { checkRoles } from '../../node/mesh/index.ts'
 import { decodeMemberRecord } from '../../node/mesh/membership.ts'
 import { checkMemberList } from '../../node/mesh/node-inspector.ts'
@@ -26,7 +27,7 @@ const TYPES = [
   'post', 'join', 'leave', 'history', 'room-message', 'agent-partial', 'attach', 'detach', 'close-all', 'info', 'subscribe', 'unsubscribe', 'agent-stream', 'agent-replied', 'register', 'list',
   'add', 'remove', 'get', 'authenticate', 'changes', 'ask', 'cancel', 'settings', 'configure', 'reset', 'generation-ended',
   'append', 'page', 'head', 'verify', 'adopt', 'claim', 'migrate', 'chunk-put', 'chunk-has', 'chunk-get', 'chunk-challenge',
-  'chunk-check', 'chunk-remove', 'chunk-list', 'hold', 'unhold', 'kv-offer', 'kv-chunk', 'kv-commit', 'generate', 'inference-text',
+  'chunk-check', 'chunk-remove', 'chunk-list', 'hold', 'unhold', 'kv-offer', 'kv-chunk', 'kv-commit', 'copy-offer', 'copy-chunk', 'copy-commit', 'generate', 'inference-text',
   'replica', 'partition', 'actors', 'entity', 'members', 'jobs', 'cancel-job', 'set', 'record', 'backup-started', 'backup-ended',
   'fence', 'read', 'summary', 'save-snapshot', 'load-snapshot', 'tree', 'bucket', 'spans', 'entities', 'drain', 'decommission'
 ] as const
@@ -37,7 +38,7 @@ const FIELDS = [
   'entity', 'model', 'cacheKey', 'meta', 'transfer', 'offset', 'bytes', 'request', 'relay', 'kind', 'roles', 'op', 'epoch',
   'activation', 'prevSeq', 'records', 'from', 'seq', 'snapshot', 'replace', 'level', 'count', 'bucket', 'span', 'state',
   'snapshotSeq', 'volatile', 'buffered', 'journal', 'digest', 'sealed', 'input', 'messages', 'params', 'role', 'content', 'peerId',
-  'node', 'path', 'askId', 'status', 'total', 'done', 'failed', 'left', 'target', 'head', 'committed', 'replicas', 'segments'
+  'node', 'path', 'askId', 'status', 'total', 'done', 'failed', 'left', 'target', 'head', 'committed', 'replicas', 'segments', 'sizeBytes', 'sha256'
 ] as const
 
 /** A value a field may hold: mostly one a check looks for (names, ids, edges of limits), else anything. */
@@ -97,6 +98,7 @@ const CHECKS: readonly Check[] = [
   ['chunk holder', checkChunkHolderMsg, 'request'],
   ['restore hold', checkRestoreHoldMsg, 'request'],
   ['kv cache', checkKvCacheMsg, 'request'],
+  ['model copy', checkModelCopyMsg, 'request'],
   ['inference', checkInferenceMsg, 'request'],
   ['roles', checkRoles, 'request'],
   ['member record', (v) => decodeMemberRecord(v instanceof Uint8Array ? v : packr.pack(v), 'peer'), 'request'],

@@ -17,6 +17,8 @@ import { chatClient, runCli } from '../helpers/node-process.ts'
 import { ProcessCluster } from '../helpers/process-cluster.ts'
 import type { NodeSlot } from '../helpers/process-cluster.ts'
 import { tempDir } from '../helpers/temp-dir.ts'
+import { ModelServer } from '../helpers/model-server.ts'
+import { writeTinyModel } from '../../runtimes/index.ts'
 
 /** Tests run llama.cpp on the CPU with one thread (docs/models.md). */
 const INFERENCE = ['--gpu', 'off', '--inference-threads', '1', '--agent-max-tokens', '16']
@@ -252,6 +254,25 @@ describe('the admin dashboard in a real browser', function () {
     await shoot('models')
   })
 
+  it('should pull a model from the Models view, follow its job in the dock, and list the model', async () => {
+    const server = new ModelServer()
+    const base = await server.listen()
+    const files = await tempDir('plexi-dashboard-pull-')
+    try {
+      await writeTinyModel(join(files.path, 'served'), { seed: 21 })
+      await server.serveFile('dash-pulled.gguf', join(files.path, 'served'))
+      await view('Models')
+      await page.getByLabel('Pull a model (URL, or hf:OWNER/REPO/FILE.gguf)').fill(`${base}/files/dash-pulled.gguf`)
+      await page.getByRole('button', { name: 'Pull', exact: true }).click()
+      await dockJob('pull', 'done').waitFor({ timeout: JOB_TIMEOUT })
+      await page.locator('tr[data-model="dash-pulled"]').waitFor({ timeout: UI_TIMEOUT })
+      expect((await cluster.api<Array<{ name: string, status: string }>>(a, '/models')).find((m) => m.name === 'dash-pulled')?.status).to.equal('ready')
+    } finally {
+      await server.close()
+      await files.remove()
+    }
+  })
+
   it('should start a repair of one partition from the Replication view and follow it to done', async () => {
     await view('Replication')
     await page.locator('table.partitions tr[data-partition="0"]').waitFor()
@@ -461,7 +482,7 @@ describe('the admin dashboard in a real browser', function () {
     const onA = trail.filter((r) => r.node === a.peerId)
     const actions = new Set(onA.filter((r) => r.actor === 'admin' && r.outcome === 'ok').map((r) => r.action))
     expect([...actions]).to.include.members([
-      'POST /api/v1/actors/:type/:key/migrate', 'POST /api/v1/models/:name/load', 'POST /api/v1/repairs', 'POST /api/v1/users', 'DELETE /api/v1/users/:name',
+      'POST /api/v1/actors/:type/:key/migrate', 'POST /api/v1/models/:name/load', 'POST /api/v1/models/pull', 'POST /api/v1/repairs', 'POST /api/v1/users', 'DELETE /api/v1/users/:name',
       'POST /api/v1/backups', 'POST /api/v1/backups/:id/restore', 'POST /api/v1/nodes/:peerId/drain'
     ])
     expect(onA.some((r) => r.actor === 'unauthenticated' && r.outcome === 'refused'), 'the wrong token tried').to.equal(true)

@@ -64,7 +64,7 @@ describe('modelCommands', function () {
     // commander wraps the help at 80 columns
     const flat = help.replace(/\s+/g, ' ')
     expect(flat).to.include('weights: f16, tq2_0, tq1_0 (tq*: ternary, BitNet b1.58-style) (default: "f16")')
-    expect(flat).to.include('tiny (3.5M parameters), 25m (27.5M parameters) (default: "tiny")')
+    expect(flat).to.include('tiny, 25m, 100m, 500m: tiny 3.5M parameters (7 MiB in f16), 25m 27.5M, 100m 113M (216 MiB), 500m 453M (0.87 GiB: large enough that a GPU shows) (default: "tiny")')
     expect(flat).to.include('--seed <n> same seed, same bytes (default: "1")')
   })
 

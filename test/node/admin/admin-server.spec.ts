@@ -17,7 +17,7 @@ const ROUTES: Record<string, readonly string[]> = {
   '/api/v1/restores': ['get'], '/api/v1/backups/{id}/restore': ['post'],
   '/api/v1/tokens': ['get', 'post'], '/api/v1/tokens/{name}': ['delete'],
   '/api/v1/users': ['get', 'post'], '/api/v1/users/{name}': ['delete'], '/api/v1/users/{name}/tools': ['get', 'post'],
-  '/api/v1/models': ['get'], '/api/v1/inference': ['get'], '/api/v1/models/{name}/load': ['post'], '/api/v1/models/{name}/unload': ['post'],
+  '/api/v1/models': ['get'], '/api/v1/inference': ['get'], '/api/v1/models/{name}/load': ['post'], '/api/v1/models/{name}/unload': ['post'], '/api/v1/models/pull': ['post'],
   '/api/v1/stats': ['get'], '/api/v1/stats/stream': ['get'], '/api/v1/logs': ['get'], '/api/v1/logs/stream': ['get'],
   '/api/v1/audit': ['get'], '/api/v1/audit/verify': ['get'], '/api/v1/rooms': ['get'],
   '/api/v1/users/{name}/erase': ['post'], '/api/v1/rooms/{room}/redact': ['post'], '/api/v1/retention': ['get'], '/api/v1/rooms/{room}/retention': ['put'], '/api/v1/retention/run': ['post'], '/api/v1/storage/scan': ['post'],

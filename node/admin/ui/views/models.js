@@ -1,6 +1,6 @@
 // Models: where this node runs llama.cpp (GET /inference), what the models dir holds, where each is
 // loaded, its memory and queue on this node (GET /models); load and unload here (POST
-// /models/{name}/load|unload).
+// /models/{name}/load|unload); pull a model (POST /models/pull, a job the dock follows).
 import { useState } from 'preact/hooks'
 import { html } from '../lib/html.js'
 import { seg } from '../lib/api-client.js'
@@ -21,7 +21,7 @@ function parameters (n) {
 }
 
 export function ModelsView () {
-  const { api, self } = useApp()
+  const { api, self, track } = useApp()
   const models = usePoll(async () => await api.get('/models'), 3_000, [api])
   // where this node runs llama.cpp, found at its start (a node without the ai role has none: 404)
   const backend = usePoll(async () => await api.get('/inference').catch(() => null), 60_000, [api])
@@ -29,7 +29,24 @@ export function ModelsView () {
   const [pending, setPending] = useState('')
   const [said, setSaid] = useState('')
   const [context, setContext] = useState('')
+  const [source, setSource] = useState('')
+  const [pullName, setPullName] = useState('')
   const now = Date.now()
+
+  const pull = (event) => {
+    event.preventDefault()
+    const from = source.trim()
+    setContext(`Could not pull ${from}`)
+    setSaid('')
+    void action.run(async () => {
+      const body = pullName.trim() === '' ? { source: from } : { source: from, name: pullName.trim() }
+      const job = await api.post('/models/pull', body)
+      track({ job, label: `Pull of ${job.target}`, onEnd: models.refresh })
+      setSaid(`Pulling ${job.target}: its progress is in the jobs dock, and in Jobs.`)
+      setSource('')
+      setPullName('')
+    })
+  }
 
   const act = (name, verb) => {
     setPending(`${verb}:${name}`)
@@ -53,7 +70,18 @@ export function ModelsView () {
   return html`
     <${ErrorMessage} error=${models.error} context="Could not list the models" />
     ${backend.data != null && html`<p class="backend" data-testid="inference-backend" data-backend=${backend.data.backend}>Inference on this node: <strong>${backend.data.backend}</strong>${backend.data.devices.length > 0 ? ` (${backend.data.devices.join(', ')})` : backend.data.reason !== undefined ? ` (${backend.data.reason})` : ''}, gpu setting ${backend.data.gpu}</p>`}
-    <p class="hint">Load and unload act on this node (the one serving this dashboard); "Loaded on" lists every member that has the model loaded.</p>
+    ${backend.data != null && html`<form class="filters" onSubmit=${pull} aria-label="Pull a model">
+      <div class="field grow">
+        <label for="pull-source">Pull a model (URL, or hf:OWNER/REPO/FILE.gguf)</label>
+        <input id="pull-source" required value=${source} maxlength="2048" onInput=${(e) => { setSource(e.currentTarget.value) }} placeholder="hf:Qwen/Qwen2.5-0.5B-Instruct-GGUF/qwen2.5-0.5b-instruct-q4_k_m.gguf" />
+      </div>
+      <div class="field">
+        <label for="pull-name">Name (optional)</label>
+        <input id="pull-name" value=${pullName} maxlength="128" onInput=${(e) => { setPullName(e.currentTarget.value) }} placeholder="the file's name" />
+      </div>
+      <button type="submit" class="primary" disabled=${action.busy || source.trim() === ''}>Pull</button>
+    </form>`}
+    <p class="hint">This node downloads the model, checks its SHA-256 and validates it, then copies it to every other ai member. Load and unload act on this node (the one serving this dashboard); "Loaded on" lists every member that has the model loaded.</p>
     <p class="said" role="status" aria-live="polite">${said}</p>
     <${ErrorMessage} error=${action.error} context=${context} onDismiss=${action.clear} />
     ${models.data !== undefined && list.length === 0 && html`<p>No models in this node's models dir (or it has no ai role).</p>`}

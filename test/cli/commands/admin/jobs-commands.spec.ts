@@ -39,7 +39,7 @@ describe('jobsCommand', () => {
     const cases: Array<[string[], string]> = [
       [['jobs', 'drain'], 'plexi: job id: expected KIND-N-XXXX such as drain-3-k7f2 (plexi admin jobs lists them), got "drain"\n'],
       [['jobs', '--watch'], 'plexi: --watch needs a job id: plexi admin jobs ID --watch (plexi admin jobs lists them)\n'],
-      [['jobs', '--kind', 'teleport'], 'plexi: --kind: expected one of drain, decommission, rebalance, migrate, repair, backup, verify, restore, sweep, erase, retention, reindex, got "teleport"\n'],
+      [['jobs', '--kind', 'teleport'], 'plexi: --kind: expected one of drain, decommission, rebalance, migrate, repair, backup, verify, restore, sweep, erase, retention, reindex, pull, got "teleport"\n'],
       [['jobs', 'drain-1-Test', '--state', 'done'], 'plexi: --kind and --state filter the listing; leave them out with a job id\n']
     ]
     for (const [args, says] of cases) {

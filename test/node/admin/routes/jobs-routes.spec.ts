@@ -40,7 +40,7 @@ describe('jobsRoutes', () => {
     expect(await ids('?kind=drain')).to.deep.equal([drain.id])
     expect(await ids('?state=done')).to.deep.equal([migrate.id])
     expect(await ids('?kind=drain&state=done')).to.deep.equal([])
-    for (const [query, message] of [['?kind=teleport', 'querystring/kind must be one of drain, decommission, rebalance, migrate, repair, backup, verify, restore, sweep, erase, retention, reindex'], ['?state=paused', 'querystring/state must be one of running, done, failed, cancelled'],
+    for (const [query, message] of [['?kind=teleport', 'querystring/kind must be one of drain, decommission, rebalance, migrate, repair, backup, verify, restore, sweep, erase, retention, reindex, pull'], ['?state=paused', 'querystring/state must be one of running, done, failed, cancelled'],
       ['?kinds=drain', 'querystring must NOT have additional properties: the filters are kind and state']] as const) {
       const bad = await api('GET', `/api/v1/jobs${query}`)
       expect(bad.statusCode, query).to.equal(400)
