@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify'
-import { tokenMatches } from '../identity/index.ts'
+import { tokenMatcher } from '../identity/index.ts'
 import { clientAddress } from '../limits/index.ts'
 import type { ClientLimits } from '../limits/index.ts'
 import { sendError } from './admin-errors.ts'
@@ -24,6 +24,7 @@ export interface BearerAuthOptions {
  */
 export function bearerAuth (opts: BearerAuthOptions): onRequestAsyncHookHandler {
   const clients = opts.clients
+  const isAdminToken = tokenMatcher(opts.adminToken)
   return async (request, reply) => {
     // a request with no token is no attempt: it is refused (401) but not counted
     const presented = request.headers.authorization !== undefined
@@ -36,7 +37,7 @@ export function bearerAuth (opts: BearerAuthOptions): onRequestAsyncHookHandler 
         throw err
       }
     }
-    const principal = principalFor(request, opts.adminToken, opts.tokens)
+    const principal = principalFor(request, isAdminToken, opts.tokens)
     if (principal === undefined) {
       if (presented) clients?.failedAuthentication('admin', address)
       return unauthorized(reply, 'admin token')
@@ -50,10 +51,11 @@ export function bearerAuth (opts: BearerAuthOptions): onRequestAsyncHookHandler 
   }
 }
 
-/** Whether the request carries `token` as its bearer token (compared whole, in constant time). */
-export function authorized (request: FastifyRequest, token: string): boolean {
+/** Whether the request carries the token `matches` was made for (tokenMatcher: compared whole, in
+ * constant time) as its bearer token. */
+export function authorized (request: FastifyRequest, matches: (presented: string) => boolean): boolean {
   const header = request.headers.authorization
-  return typeof header === 'string' && header.startsWith('Bearer ') && tokenMatches(header.slice(7).trim(), token)
+  return typeof header === 'string' && header.startsWith('Bearer ') && matches(header.slice(7).trim())
 }
 
 /** 401 UNAUTHORIZED with the challenge, naming the token that was missing or wrong. */
@@ -63,8 +65,8 @@ export function unauthorized (reply: FastifyReply, what: string): FastifyReply {
 }
 
 /** The main admin token, or a named one with its scope; undefined for no token or a wrong one. */
-function principalFor (request: FastifyRequest, adminToken: string, tokens: Pick<AdminTokensView, 'match'> | undefined): Principal | undefined {
-  if (authorized(request, adminToken)) return { actor: 'admin', scope: 'admin' }
+function principalFor (request: FastifyRequest, isAdminToken: (presented: string) => boolean, tokens: Pick<AdminTokensView, 'match'> | undefined): Principal | undefined {
+  if (authorized(request, isAdminToken)) return { actor: 'admin', scope: 'admin' }
   const header = request.headers.authorization
   if (tokens === undefined || typeof header !== 'string' || !header.startsWith('Bearer ')) return undefined
   const named = tokens.match(header.slice(7).trim())

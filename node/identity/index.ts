@@ -1,5 +1,5 @@
 /** Who a node is and who may drive it: its libp2p identity, its TLS certificate, the admin token, token hashing. */
-export { AdminTokenFileError, resolveAdminToken, hashToken, tokenMatches, newToken } from './admin-token.ts'
+export { AdminTokenFileError, resolveAdminToken, hashToken, tokenMatcher, tokenMatches, newToken } from './admin-token.ts'
 export type { AdminTokenSource } from './admin-token.ts'
 export { loadPeerIdentity } from './peer-identity.ts'
 export { AdminTokens, AdminTokenExistsError, AdminTokenLimitError, UnknownAdminTokenError, ADMIN_TOKENS_FILE, TOKEN_NAME_PATTERN, TOKEN_SCOPES } from './admin-tokens.ts'

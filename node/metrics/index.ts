@@ -2,6 +2,8 @@
  * registering its metrics on a registry from the subsystem's plain stats object, and NodeMetrics,
  * the node's registry with all of them; the stats sampler behind the dashboard's live charts. */
 export { NodeMetrics } from './node-metrics.ts'
+export { RenderedMetrics } from './rendered-metrics.ts'
+export type { RenderedMetricsOptions } from './rendered-metrics.ts'
 export type { NodeMetricsOptions } from './node-metrics.ts'
 export { actorMetrics } from './actor-metrics.ts'
 export type { ActorStatsView } from './actor-metrics.ts'

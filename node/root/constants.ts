@@ -25,3 +25,8 @@ export const TOOLS_NOT_BOUND = 'the node is still starting: its tools are not se
  * a plugin installed, upgraded or stopped shows in rooms within this, and the read is a few small
  * asks (each member caches its own answer). */
 export const ROOM_PLUGINS_REFRESH_MS = 2_000
+
+/** How long this node's load (its actors counted, its RSS read) is reused in its member record: a
+ * record is built for every gossip round and every admin read of the members (thousands a second
+ * under load), and counting walks every actor; the load is a hint, a quarter second old at most. */
+export const LOAD_SAMPLE_MS = 250

@@ -4,6 +4,7 @@ import type { HostPort } from '../../config/index.ts'
 import type { Member } from '../../protocols/index.ts'
 import type { ModelManager } from '../../runtimes/index.ts'
 import { VERSION } from '../constants.ts'
+import { LOAD_SAMPLE_MS } from './constants.ts'
 import type { NodeRoles } from '../mesh/index.ts'
 import type { MembershipPort } from './membership-port.ts'
 import type { NodeState } from './node-state.ts'
@@ -37,6 +38,8 @@ export class NodeSelf {
   readonly #opts: NodeSelfOptions
   #left = false
   #sources: () => { plugins: Array<{ name: string, version: string }>, servers: string[] } = () => ({ plugins: [], servers: [] })
+  /** The last load counted, and when (LOAD_SAMPLE_MS). */
+  #load: { at: number, load: Member['load'] } | undefined
 
   constructor (opts: NodeSelfOptions) {
     this.#opts = opts
@@ -63,13 +66,12 @@ export class NodeSelf {
 
   member (): Member {
     const { peerId, roles, state, reach, capacity, startedAt, system, manager, membership } = this.#opts
-    const load = system.load()
     return {
       peerId,
       roles: [...roles.current],
       status: state.now === 'ready' ? 'up' : state.now === 'starting' ? 'joining' : 'draining',
       addresses: { grpc: formatHostPort(reach.grpc), admin: formatHostPort(reach.admin), p2p: reach.p2p },
-      load: { ...load, rssBytes: process.memoryUsage.rss() },
+      load: this.#loadNow(system),
       capacity,
       startedAt,
       version: VERSION,
@@ -77,5 +79,11 @@ export class NodeSelf {
       models: manager.loaded().filter((m) => m.kind === 'llama.cpp').map((m) => m.model),
       ...this.#runningSources()
     }
+  }
+
+  #loadNow (system: ActorSystem): Member['load'] {
+    const now = performance.now()
+    if (this.#load === undefined || now - this.#load.at >= LOAD_SAMPLE_MS) this.#load = { at: now, load: { ...system.load(), rssBytes: process.memoryUsage.rss() } }
+    return this.#load.load
   }
 }

@@ -3,7 +3,9 @@ import { BEARER, errors, ref } from '../../../protocols/admin/index.ts'
 import type { Member } from '../../../protocols/index.ts'
 import { clientAddress } from '../../limits/index.ts'
 import type { ClientLimits } from '../../limits/index.ts'
+import { RenderedMetrics } from '../../metrics/index.ts'
 import type { NodeMetrics, StatsSample } from '../../metrics/index.ts'
+import { tokenMatcher } from '../../identity/index.ts'
 import { authorized, unauthorized } from '../bearer-auth.ts'
 import type { EventStreams } from '../event-streams.ts'
 
@@ -21,21 +23,24 @@ export interface MetricsRoutesDeps {
   readonly clients?: Pick<ClientLimits, 'checkAuthentication' | 'failedAuthentication'> | undefined
 }
 
-/** `/metrics`: Prometheus's text format, behind the metrics token when one is configured. */
+/** `/metrics`: Prometheus's text format, behind the metrics token when one is configured; a flood of
+ * scrapes is answered from one rendering per tenth of a second (RenderedMetrics). */
 export function metricsRoutes (deps: MetricsRoutesDeps) {
   return async (app: FastifyInstance): Promise<void> => {
+    const rendered = new RenderedMetrics({ render: async () => await deps.metrics.registry.metrics() })
+    const isMetricsToken = deps.metricsToken === undefined ? undefined : tokenMatcher(deps.metricsToken)
     app.get('/metrics', { schema: { summary: 'Prometheus metrics (bearer metrics-token when one is configured)', response: { 401: ref('Error'), 429: ref('Error') } } }, async (request, reply) => {
-      if (deps.metricsToken !== undefined) {
+      if (isMetricsToken !== undefined) {
         const address = clientAddress(request.ip)
         const presented = request.headers.authorization !== undefined
         if (presented) deps.clients?.checkAuthentication('metrics', address)
-        if (!authorized(request, deps.metricsToken)) {
+        if (!authorized(request, isMetricsToken)) {
           if (presented) deps.clients?.failedAuthentication('metrics', address)
           return unauthorized(reply, 'metrics token')
         }
       }
       reply.type(deps.metrics.registry.contentType)
-      return await deps.metrics.registry.metrics()
+      return await rendered.text()
     })
   }
 }

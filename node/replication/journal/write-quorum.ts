@@ -72,6 +72,11 @@ export class WriteQuorum {
   #service: PeriodicService | undefined
   /** The members live at the last look, sorted and joined. */
   #lastLive: string | undefined
+  /** The last state() and what it was computed from: the members live (sorted, joined) and the
+   * first partition's placement, which stands for every partition's (ReplicatedJournal.placement
+   * answers the same frozen object for a partition while the roster stays the same, and new ones
+   * for all once it changes). */
+  #lastState: { live: string, first: PartitionPlacement | undefined, state: WriteQuorumState } | undefined
 
   constructor (opts: WriteQuorumOptions) {
     this.#opts = opts
@@ -170,9 +175,20 @@ export class WriteQuorum {
     return this.#opts.partitionOf(entityId)
   }
 
-  /** The state now, every partition looked at. */
+  /** The state now, every partition looked at: computed again only when the members live or the
+   * roster changed (GET /api/v1/cluster reads it at every request). */
   state (): WriteQuorumState {
     const live = this.#live()
+    const seen = [...live].sort().join(' ')
+    const first = this.#opts.partitions > 0 ? this.#opts.placement(0) : undefined
+    const last = this.#lastState
+    if (last !== undefined && last.live === seen && last.first === first) return last.state
+    const state = this.#stateOf(live)
+    this.#lastState = { live: seen, first, state }
+    return state
+  }
+
+  #stateOf (live: ReadonlySet<string>): WriteQuorumState {
     const storage = new Set<string>()
     let unavailable = 0
     let first: PartitionPlacement | undefined

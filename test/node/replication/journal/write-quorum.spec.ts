@@ -52,6 +52,35 @@ describe('write quorum', () => {
     expect(quorum.state().down).to.deep.equal(['b'])
   })
 
+  it('should answer state() again without looking at every partition while the members live and the roster stay the same, and look again after either changed', () => {
+    // placement as the journal gives it: the same object per partition while the roster is the same
+    let roster = ['a', 'b', 'c'].map((peerId) => ({ peerId, roles: ['storage'], capacity: 1 }))
+    let placed = new Map<number, { replicas: string[], writeQuorum: number }>()
+    let looks = 0
+    const placement = (p: number): { replicas: string[], writeQuorum: number } => {
+      looks++
+      const known = placed.get(p)
+      if (known !== undefined) return known
+      const made = { replicas: replicasOf(p, roster, 3), writeQuorum: 2 }
+      placed.set(p, made)
+      return made
+    }
+    live = new Set(['b', 'c'])
+    quorum = new WriteQuorum({ self: 'a', partitions: PARTITIONS, placement, partitionOf: (e) => partitionOf(e, PARTITIONS), live: () => live, log: { warn: () => undefined }, intervalMs: 3_600_000 })
+    const first = quorum.state()
+    expect(first).to.include({ available: true, storageNodes: 3 })
+    looks = 0
+    expect(quorum.state()).to.equal(first)
+    expect(looks, 'the first partition\'s placement alone').to.equal(1)
+    live.delete('c')
+    expect(quorum.state()).to.include({ storageUp: 2 }).and.not.equal(first)
+    // a new roster: the journal answers new placements for every partition
+    roster = [...roster, { peerId: 'd', roles: ['storage'], capacity: 1 }]
+    placed = new Map()
+    live.add('d')
+    expect(quorum.state()).to.include({ storageNodes: 4, storageUp: 3 })
+  })
+
   it('should need the fence quorum where it is more than W (R=3, W=1: taking an entity needs all three)', () => {
     live = new Set(['b', 'c'])
     quorum = quorumOf(['a', 'b', 'c'], { writeQuorum: 1 })
