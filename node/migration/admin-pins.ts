@@ -3,10 +3,11 @@ import { clip, describe } from '../../protocols/index.ts'
 import type { PinTable } from '../mesh/index.ts'
 import { PeriodicService } from '../services/index.ts'
 import type { ServiceFailures } from '../services/index.ts'
-import { CLAIM_SLACK_MS, PIN_GRACE_MS, PIN_SWEEP_MS, SETTLE_WAIT_MS } from './constants.ts'
+import { PIN_GRACE_MS, PIN_SWEEP_MS, SETTLE_WAIT_MS } from './constants.ts'
 import { askAgainIfLinkBroke } from './ask-again.ts'
 import { MoveRefusedError } from './errors.ts'
 import { MIGRATION_PATH, checkMoveResult } from './migration-protocol.ts'
+import { claimAskMs } from './move-bounds.ts'
 import type { MigrationMsg, MoveResult } from './migration-protocol.ts'
 import type { OwnerView } from './owner-view.ts'
 
@@ -20,7 +21,7 @@ export interface AdminPinsOptions {
   readonly announce?: () => void
   /** Resolves true once `peer` owns entities of `role` in this node's view (it settled). */
   readonly awaitCandidate?: (peer: string, role: string, ms: number) => Promise<boolean>
-  /** The bound of the claim ask: the old owner's busy wait and grace. */
+  /** The bounds of the old owner's move, which the claim ask waits for (claimAskMs). */
   readonly busyMs: number
   readonly graceMs: number
   /** Whether a move of `type/key` away from here is under way (its pin stays meanwhile). */
@@ -125,17 +126,39 @@ export class AdminPins {
     let result: MoveResult
     try {
       const ask = async (): Promise<unknown> => await system.actorAt<MigrationMsg>({ node: from, path: MIGRATION_PATH })
-        .ask<unknown>((replyTo) => ({ type: 'claim', entityType: type, key, to: port.node, trigger: 'admin', replyTo }), { timeout: this.#opts.busyMs + this.#opts.graceMs + CLAIM_SLACK_MS })
+        .ask<unknown>((replyTo) => ({ type: 'claim', entityType: type, key, to: port.node, trigger: 'admin', replyTo }), { timeout: claimAskMs(this.#opts.busyMs, this.#opts.graceMs) })
       result = checkMoveResult(await askAgainIfLinkBroke(ask, () => this.#opts.live?.(from) ?? false, (err) => {
         log.info({ entity, from, err }, `${entity}: the link to ${from} broke before it answered an admin's migration (${describe(err)}); asking again`)
       }))
     } catch (err) {
+      if (this.#adoptedHere(type, key)) return this.#answerLost(type, key, from, describe(err))
       // the pin stays: the entity's next message activates it here (the claim hook asks its
       // old owner again first), and the sweep drops the pin if it never comes
       log.warn({ entity, from, err }, `${entity}: ${from} did not hand it over for an admin's migration (${describe(err)})`)
       return { entity, from, to: port.node, outcome: 'failed', pauseMs: 0, why: describe(err) }
     }
+    if (result.outcome === 'failed' && this.#adoptedHere(type, key)) return this.#answerLost(type, key, from, result.why ?? 'no reason given')
     return this.#taken(type, key, result, from)
+  }
+
+  /**
+   * Whether `type/key` was handed over here (adopted in the last minute, RemotingPort.hosts) and
+   * runs here: the move happened, whatever the answers about it said. A connection replaced while
+   * the answers were on their way (the prober's, under CPU starvation) loses them: the old owner's
+   * adopt times out although the hand-off was taken here, and its answer to this claim may be lost
+   * as well.
+   */
+  #adoptedHere (type: string, key: string): boolean {
+    const { port } = this.#opts
+    return port.hosts(type, key) && port.activeEntities().some(([t, k]) => t === type && k === key)
+  }
+
+  /** An admin's migration whose entity was handed over here live, though the old owner did not say
+   * so (`why`: what it said, or why its answer never came). */
+  #answerLost (type: string, key: string, from: string, why: string): MoveResult {
+    const entity = `${type}/${key}`
+    this.#opts.log.info({ entity, from, why }, `${entity} was handed over here from ${from} as an admin asked, though ${from} did not see it taken (${why})`)
+    return { entity, from, to: this.#opts.port.node, outcome: 'moved', pauseMs: 0, why: `its hand-off was taken here, but ${from} did not see it taken: ${why}` }
   }
 
   /** How an admin's migration ended, said; an entity not active anywhere keeps no pin. */

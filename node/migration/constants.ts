@@ -4,7 +4,7 @@
  */
 
 /** How long a new owner waits for a previous owner to hand an entity over, beyond the move's own
- * bound (busy wait and grace): then it recovers the entity from its journal (a clean failover). */
+ * bound (move-bounds.ts): then it recovers the entity from its journal (a clean failover). */
 export const CLAIM_SLACK_MS = 5_000
 /** The adopt ask: the new owner takes the journal (one fence round) before it answers. */
 export const ADOPT_ASK_MS = 15_000

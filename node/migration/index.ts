@@ -1,5 +1,6 @@
 /** Live migration of entities between nodes (ARCHITECTURE: Migration). */
-export { Migrator, migrateAskMs } from './migrator.ts'
+export { Migrator } from './migrator.ts'
+export { claimAskMs, migrateAskMs, moveMs } from './move-bounds.ts'
 export type { MigrationStats, MigratorOptions } from './migrator.ts'
 export type { OwnerView } from './owner-view.ts'
 export { migrationActor, spawnMigrationActor } from './migration-actor.ts'

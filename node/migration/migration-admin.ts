@@ -8,7 +8,7 @@ import { MIGRATION_PATH, checkLeaveStatus, checkMoveResult } from './migration-p
 import type { LeaveMode, LeaveStatus, MigrationMsg } from './migration-protocol.ts'
 import { askAgainIfLinkBroke } from './ask-again.ts'
 import { LEAVE_ASK_MS, LEAVE_MISSES, LEAVE_POLL_MS, SETTLE_WAIT_MS } from './constants.ts'
-import { migrateAskMs } from './migrator.ts'
+import { migrateAskMs } from './move-bounds.ts'
 
 export interface MigrationAdminOptions {
   readonly system: ActorSystem
@@ -63,7 +63,8 @@ export class MigrationAdmin {
       switch (result.outcome) {
         case 'moved':
           control.progress({ done: 1 })
-          return `${clip(entity, 80)} moved live from ${result.from} to ${to} (its messages waited ${Math.round(result.pauseMs)} ms)`
+          // a move whose old owner never saw the hand-off taken measured no pause: why, instead
+          return `${clip(entity, 80)} moved live from ${result.from} to ${to} (${result.why ?? `its messages waited ${Math.round(result.pauseMs)} ms`})`
         case 'cold':
           control.progress({ done: 1 })
           return `${clip(entity, 80)} moved to ${to} cold: it did not stop in time on ${result.from} (${result.why ?? 'no reason given'}); ${to} recovered it from its journal`

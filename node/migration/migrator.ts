@@ -3,13 +3,14 @@ import { clip, describe } from '../../protocols/index.ts'
 import type { PinTable } from '../mesh/index.ts'
 import { ServiceFailures } from '../services/index.ts'
 import { AdminPins } from './admin-pins.ts'
-import { ADOPT_ASK_MS, CLAIM_SLACK_MS, MISPLACED_RECHECK_MS, SETTLE_WAIT_MS } from './constants.ts'
+import { MISPLACED_RECHECK_MS } from './constants.ts'
 import { moveEntity } from './entity-move.ts'
 import { MoveRefusedError } from './errors.ts'
 import { migrationActor } from './migration-actor.ts'
 import type { LeaveHandle } from './migration-actor.ts'
 import { MIGRATION_PATH, checkMoveResult } from './migration-protocol.ts'
 import type { LeaveMode, LeaveStatus, MigrationMsg, MoveOutcome, MoveResult, MoveTrigger } from './migration-protocol.ts'
+import { claimAskMs } from './move-bounds.ts'
 import { MoveLimit } from './move-limit.ts'
 import type { OwnerView } from './owner-view.ts'
 
@@ -60,12 +61,6 @@ export interface MigrationStats {
    * view that no longer needed it (the entity is where placement wants it in every case);
    * `failed`: those whose move failed. What a job of that trigger reports. */
   readonly queued: Map<MoveTrigger, { ended: number, failed: number }>
-}
-
-/** How long an admin's migration may take, all told: the new owner's settling, the old owner's
- * move (its busy wait, grace and adopt) and the ask's round trips. */
-export function migrateAskMs (busyMs: number, graceMs: number): number {
-  return SETTLE_WAIT_MS + busyMs + graceMs + CLAIM_SLACK_MS + ADOPT_ASK_MS
 }
 
 /**
@@ -228,7 +223,7 @@ export class Migrator {
     const from = this.#opts.placement.previousOwners(type, role, key).find((p) => p !== port.node && live(p))
     if (from === undefined) return undefined
     return system.actorAt<MigrationMsg>({ node: from, path: MIGRATION_PATH })
-      .ask<unknown>((replyTo) => ({ type: 'claim', entityType: type, key, to: port.node, replyTo }), { timeout: this.#opts.busyMs + this.#opts.graceMs + CLAIM_SLACK_MS })
+      .ask<unknown>((replyTo) => ({ type: 'claim', entityType: type, key, to: port.node, replyTo }), { timeout: claimAskMs(this.#opts.busyMs, this.#opts.graceMs) })
       .then((answer) => {
         const result = checkMoveResult(answer)
         if (result.outcome !== 'moved' && result.outcome !== 'not-active') log.warn({ entity: `${type}/${key}`, from, result }, `${type}/${key} was not handed over by ${from} (${result.outcome}${result.why !== undefined ? `: ${result.why}` : ''}); recovering it from its journal`)

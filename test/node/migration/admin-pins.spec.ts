@@ -1,5 +1,8 @@
 import { expect } from 'chai'
+import { AskTimeoutError, chatRoom } from '../../../actors/index.ts'
+import type { ActorSystem } from '../../../actors/index.ts'
 import { AdminPins, PIN_GRACE_MS, checkMoveResult } from '../../../node/migration/index.ts'
+import type { MoveResult } from '../../../node/migration/index.ts'
 import { ServiceFailures } from '../../../node/services/index.ts'
 import { OneNode, handOff, quiet, refusal } from './fixtures/one-node.ts'
 
@@ -46,5 +49,34 @@ describe('AdminPins (one node, a real actor system)', () => {
     expect(adminPins.sweep(PIN_GRACE_MS + 1)).to.equal(true)
     expect(node.pins.list().map((p) => p.key).sort()).to.deep.equal(['busy', 'moving'])
     expect(announced).to.equal(2)
+  })
+
+  it('should call an admin\'s migration done when the entity was handed over here though the old owner\'s answer was lost or said it failed, and failed when it was not', async () => {
+    // n0 owns the rooms in this view; n1 (this node) takes chat too
+    node.placement.update([{ peerId: 'n0', roles: ['chat'], capacity: 1 }, { peerId: 'n1', roles: ['chat'], capacity: 1 }])
+    const keys = Array.from({ length: 200 }, (_, i) => `k${i}`).filter((k) => node.placement.ownerOf('room', 'chat', k) === 'n0').slice(0, 3)
+    expect(keys).to.have.length(3)
+    const [lost, saidFailed, notTaken] = keys as [string, string, string]
+    // the old owner n0, as this node's claim reaches it: it hands the entity over here (or not),
+    // and then its answer is lost (a timeout) or says the move failed (its adopt timed out)
+    const oldOwner = (answer: (key: string) => Promise<unknown>): ActorSystem => ({
+      actorAt: () => ({ ask: async (build: (replyTo: unknown) => { key: string }) => await answer(build({ askId: 'x', node: 'n1' }).key) })
+    }) as unknown as ActorSystem
+    const handOver = async (key: string): Promise<void> => {
+      expect(await node.ask((replyTo) => ({ type: 'adopt', entityType: 'room', key, handOff: { state: chatRoom.initialState(key), seq: 0, snapshotSeq: 0, volatile: undefined, buffered: [] }, replyTo }))).to.equal('ok')
+    }
+    const failed = (key: string): MoveResult => ({ entity: `room/${key}`, from: 'n0', to: 'n1', outcome: 'failed', pauseMs: 0, why: 'AskTimeoutError: no reply from /migration within 15000 ms' })
+    const pins = (system: ActorSystem): AdminPins => new AdminPins({ system, port: node.port, placement: node.placement, pins: node.pins, busyMs: 1_000, graceMs: 100, moving: () => false, failures: new ServiceFailures(), log: quiet })
+
+    const answerLost = await pins(oldOwner(async (key) => { await handOver(key); throw new AskTimeoutError('/migration', 59_000) })).migrateHere('room', lost, false)
+    expect(answerLost).to.include({ outcome: 'moved', from: 'n0', to: 'n1' })
+    expect(answerLost.why).to.match(/its hand-off was taken here, but n0 did not see it taken: AskTimeoutError/)
+    const failedAnswer = await pins(oldOwner(async (key) => { await handOver(key); return failed(key) })).migrateHere('room', saidFailed, false)
+    expect(failedAnswer).to.include({ outcome: 'moved', from: 'n0', to: 'n1' })
+    // a hand-off that never came here is still a failed migration
+    const notHere = await pins(oldOwner(async (key) => failed(key))).migrateHere('room', notTaken, false)
+    expect(notHere).to.include({ outcome: 'failed', from: 'n0', to: 'n1' })
+    const noAnswer = await pins(oldOwner(async () => { throw new AskTimeoutError('/migration', 59_000) })).migrateHere('room', notTaken, false)
+    expect(noAnswer).to.include({ outcome: 'failed' })
   })
 })
