@@ -104,7 +104,7 @@ export class ModelPulls {
       trailing = undefined
       shownAt = Date.now()
       const rate = received / 1_048_576 / Math.max(0.001, (Date.now() - started) / 1000)
-      control.progress({ total: total === undefined ? 0 : Math.ceil(total / 1_048_576), done: Math.floor(received / 1_048_576), message: `downloading ${mib(received)}${total === undefined ? '' : ` of ${mib(total)}`} MiB (${rate.toFixed(1)} MiB/s) from ${new URL(source.url).host}` })
+      control.progress({ total: total === undefined ? 0 : Math.ceil(total / 1_048_576), done: received === total ? Math.ceil(total / 1_048_576) : Math.floor(received / 1_048_576), message: `downloading ${mib(received)}${total === undefined ? '' : ` of ${mib(total)}`} MiB (${rate.toFixed(1)} MiB/s) from ${new URL(source.url).host}` })
     }
     // at most every PROGRESS_EVERY_MS, and the last figure always shown (a download that stalls
     // shows how far it got)
