@@ -57,14 +57,32 @@ export function rolesCommands (admin: Command, cx: AdminContext): void {
     }))
 }
 
-/** The members as a table, this node marked (self). */
+/** The members: a summary line first (by state, then by role), then a table with the members that
+ * are not up first (down, suspect, joining, draining), then by roles and peer id; this node marked
+ * (self). At 30 members the trouble is on the first lines. */
 export function printMembers (io: CliIo, members: Member[], self?: string): void {
   const now = Date.now()
-  printTable(io, ['PEER', 'ROLES', 'STATUS', 'GRPC', 'ADMIN', 'ACTORS', 'ENTITIES', 'MAILBOX', 'LAST SEEN'], members.map((m) => [
+  io.stdout.write(`${memberSummary(members)}\n`)
+  const sorted = [...members].sort((a, b) => STATUS_ORDER.indexOf(a.status) - STATUS_ORDER.indexOf(b.status) || a.roles.join(',').localeCompare(b.roles.join(',')) || a.peerId.localeCompare(b.peerId))
+  printTable(io, ['PEER', 'ROLES', 'STATUS', 'GRPC', 'ADMIN', 'ACTORS', 'ENTITIES', 'MAILBOX', 'LAST SEEN'], sorted.map((m) => [
     `${m.peerId}${m.peerId === self ? ' (self)' : ''}`, m.roles.join(','), m.status, m.addresses.grpc, m.addresses.admin,
     String(m.load.actors), String(m.load.entities), String(m.load.mailbox),
     m.lastSeen === undefined ? '-' : `${((now - m.lastSeen) / 1000).toFixed(1)}s ago`
   ]))
+}
+
+/** Members that need a look first. */
+const STATUS_ORDER: ReadonlyArray<Member['status']> = ['down', 'suspect', 'joining', 'draining', 'up']
+
+/** `30 members: 28 up, 1 suspect, 1 down; chat 20 (all up), storage 8 (7 up, 1 down), ai 2 (all up)`. */
+export function memberSummary (members: readonly Member[]): string {
+  const states = (of: readonly Member[]): string => STATUS_ORDER.slice().reverse()
+    .map((s) => [s, of.filter((m) => m.status === s).length] as const).filter(([, n]) => n > 0).map(([s, n]) => `${n} ${s}`).join(', ')
+  const roles = [...new Set(members.flatMap((m) => m.roles))].sort().map((role) => {
+    const holding = members.filter((m) => m.roles.includes(role))
+    return `${role} ${holding.length} (${holding.every((m) => m.status === 'up') ? 'all up' : states(holding)})`
+  })
+  return `${members.length} member${members.length === 1 ? '' : 's'}: ${members.length === 0 ? 'none' : states(members)}${roles.length === 0 ? '' : `; ${roles.join(', ')}`}`
 }
 
 /** The body of a request that may be forced past the write-quorum check. */

@@ -9,7 +9,8 @@ describe('nodesCommand', () => {
 
   it('should list every member as a table, and as JSON', async () => {
     const table = await cli.run('nodes')
-    expect(table.stdout.split('\n')[1]).to.match(new RegExp(`^${NODE_ID}\\s+chat\\s+up\\s`))
+    expect(table.stdout.split('\n')[0]).to.equal('1 member: 1 up; chat 1 (all up)')
+    expect(table.stdout.split('\n')[2]).to.match(new RegExp(`^${NODE_ID}\\s+chat\\s+up\\s`))
     expect(table.stdout).to.not.include('(self)')
     expect((JSON.parse((await cli.run('nodes', '--json')).stdout) as Array<{ peerId: string }>).map((m) => m.peerId)).to.deep.equal([NODE_ID])
   })
