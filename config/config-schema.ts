@@ -61,6 +61,8 @@ export const CONFIG_SCHEMA: readonly KeySpec[] = [
   { key: 'admin-token', type: { kind: 'string', minLength: 16 }, secret: true, description: 'bearer token for /api/v1 (default: the one in <data-dir>/admin-token, created on first start)' },
   { key: 'metrics-token', type: { kind: 'string', minLength: 16 }, secret: true, description: 'bearer token required on /metrics (default: /metrics is open)' },
   { key: 'log-level', type: { kind: 'enum', values: LOG_LEVELS }, default: 'info', description: 'pino log level' },
+  { key: 'otlp-endpoint', type: { kind: 'string', minLength: 8 }, description: 'export OpenTelemetry traces to this OTLP/HTTP receiver (an http or https URL: spans are POSTed to URL/v1/traces, JSON), e.g. an OpenTelemetry Collector, Jaeger or Tempo at http://127.0.0.1:4318; unset: tracing is off' },
+  { key: 'trace-sample', type: { kind: 'number', min: 0, max: 1 }, default: 0.01, description: 'with otlp-endpoint: the share of new traces recorded (0 to 1; a client\'s traceparent decides for its own call, and a recorded trace is recorded on every node it reaches)' },
   // max: MAX_CHAT_TEXT_BYTES of protocols/limits.ts, what every node accepts from another (config/
   // imports nothing: test/protocols/limits.spec.ts holds the two equal)
   { key: 'max-message-bytes', type: { kind: 'int', min: 1, max: 1_048_576 }, default: 16_384, description: 'largest chat message text, in UTF-8 bytes' },
@@ -149,6 +151,8 @@ export interface NodeConfig {
   readonly adminToken: string | undefined
   readonly metricsToken: string | undefined
   readonly logLevel: LogLevel
+  readonly otlpEndpoint: string | undefined
+  readonly traceSample: number
   readonly maxMessageBytes: number
   readonly chatRate: number
   readonly chatBurst: number

@@ -4,6 +4,7 @@ import { describe } from '../protocols/index.ts'
 import type { Readiness } from './admin/index.ts'
 import { Lifecycle } from './lifecycle.ts'
 import type { LogTail } from './log-tail.ts'
+import type { TraceLogFields } from './tracing/index.ts'
 import { NODE_PARTS, drainNode, nodeBase, nodePreflight, startParts, startReadiness } from './root/index.ts'
 import type { Components, NodeComponents } from './root/index.ts'
 
@@ -27,6 +28,8 @@ export interface RunningNode {
 export interface StartNodeOptions {
   /** Where the logger also writes its lines (node/logger.ts): the admin API's live tail reads it. */
   readonly logTail?: LogTail
+  /** The logger's trace ids (its mixin: node/logger.ts), bound once tracing starts. */
+  readonly traceLog?: TraceLogFields
 }
 
 /**
@@ -39,7 +42,7 @@ export interface StartNodeOptions {
  */
 export async function startNode (config: NodeConfig, log: PinoLogger, opts: StartNodeOptions = {}): Promise<RunningNode> {
   const preflight = await nodePreflight(config)
-  const components = nodeBase(config, log, preflight, opts.logTail)
+  const components = nodeBase(config, log, preflight, opts.logTail, opts.traceLog)
   const lifecycle = new Lifecycle(log)
   try {
     await startParts(lifecycle, NODE_PARTS, components)

@@ -87,8 +87,10 @@ export class ActorCell<M, S> implements Deliverer<M>, ContextCell<M> {
     this.#faults = new FaultHandling<AnyCell>(this, kernel, resolveFlags(behavior.supervision, flagDefaults))
     this.#shutdownMs = options.shutdown ?? DEFAULT_SHUTDOWN_MS
     this.#hooks = hooks
+    // a timer's message is in no trace (a timer set while handling a traced message would carry
+    // that trace to every tick): it is pushed untagged
     this.#timers = new TimerScheduler<M>((msg) => {
-      if (this.deliver(msg) === 'full') kernel.stats.tellsDropped++
+      if (this.#push(msg) === 'full') kernel.stats.tellsDropped++
     })
     this.#idle = new IdleTimer(options.idleTimeout, () => {
       if (this.#status !== 'running') return 'gone'
@@ -97,7 +99,7 @@ export class ActorCell<M, S> implements Deliverer<M>, ContextCell<M> {
     this.ref = new ActorRef<M>(kernel.node, this, kernel.asks, kernel.stats)
     this.#ctx = actorContext(this, kernel, this.#timers, cellOf)
     // last: the mailbox's owner hands it the context
-    this.#mailbox = new Mailbox<M, S>(this.capacity, this.#mailboxOwner())
+    this.#mailbox = new Mailbox<M, S>(this.capacity, this.#mailboxOwner(), kernel.trace, this.path)
   }
 
   get parent (): AnyCell | undefined { return this.#parent }
@@ -140,6 +142,11 @@ export class ActorCell<M, S> implements Deliverer<M>, ContextCell<M> {
   }
 
   deliver (msg: M): DeliveryResult {
+    this.#kernel.trace?.tag(msg)
+    return this.#push(msg)
+  }
+
+  #push (msg: M): DeliveryResult {
     if (isStopping(this.#status)) {
       this.#deadLetter(msg)
       return 'stopped'

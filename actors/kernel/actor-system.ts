@@ -18,6 +18,7 @@ import type { SupervisorIntensityError } from './errors.ts'
 import type { Journal } from './journal.ts'
 import type { Kernel } from './kernel.ts'
 import type { Logger } from './logger.ts'
+import type { MessageTrace } from './message-trace.ts'
 import type { NodeRole } from './node-role.ts'
 import type { Refs } from './refs.ts'
 import { isReplyTo } from './reply-to.ts'
@@ -45,6 +46,8 @@ export interface ActorSystemOptions {
   onEscalation?: (error: SupervisorIntensityError) => void
   /** Called when an ask ends, with its duration in ms (for a latency histogram). */
   onAskSettled?: AskObserver
+  /** Keeps each message in the trace it was sent in (node/tracing). @default none: tracing off */
+  trace?: MessageTrace
 }
 
 /**
@@ -75,6 +78,7 @@ export class ActorSystem implements Refs {
       stats: this.stats,
       log: this.log,
       mailboxCapacity: capacity,
+      trace: options.trace,
       reply: (to, outcome) => { this.#reply(to, outcome) },
       escalated: (error) => { onEscalation?.(error) }
     }

@@ -214,6 +214,8 @@ export class EntityHost {
   /** `fromPeer`: another node sent it, so its type's check runs whatever the mode. */
   #deliver (registered: RegisteredType, key: string, msg: unknown, fromPeer = false): DeliveryResult {
     const id = `${registered.def.type}/${key}`
+    // (tagged here, not only at the mailbox: a message may wait for a move or a claim first)
+    this.#kernel.trace?.tag(msg)
     if (this.#closed) {
       // a node that stops still passes on what comes for an entity that moved away from it
       const forwarded = this.#forwards.pass(registered, key, id, msg)

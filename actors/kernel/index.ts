@@ -5,6 +5,7 @@
 export { ActorSystem } from './actor-system.ts'
 export type { ActorSystemOptions } from './actor-system.ts'
 export type { Remoting, RemotingPort, ReplyOutcome } from './remoting.ts'
+export type { MessageTrace } from './message-trace.ts'
 export type { Refs } from './refs.ts'
 export { ActorRef, isActorAddress } from './actor-ref.ts'
 export type { ActorAddress } from './actor-ref.ts'

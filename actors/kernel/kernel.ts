@@ -1,4 +1,5 @@
 import type { Logger } from './logger.ts'
+import type { MessageTrace } from './message-trace.ts'
 import type { PendingAsks } from './pending-asks.ts'
 import type { Refs } from './refs.ts'
 import type { ReplyTo } from './reply-to.ts'
@@ -14,6 +15,8 @@ export interface Kernel {
   readonly stats: SystemStats
   readonly log: Logger
   readonly mailboxCapacity: number
+  /** Keeps each message in the trace it was sent in (undefined: tracing off). */
+  readonly trace: MessageTrace | undefined
   reply (to: ReplyTo<unknown>, outcome: { value: unknown } | { error: unknown }): void
   /** A child of the root exceeded the root's restart intensity and was stopped. */
   escalated (error: SupervisorIntensityError): void

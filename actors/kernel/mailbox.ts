@@ -2,6 +2,7 @@ import { BoundedQueue } from './bounded-queue.ts'
 import { MESSAGES_PER_CLOCK_CHECK, TURN_SLICE_MS } from './constants.ts'
 import { InFlight } from './in-flight.ts'
 import type { ActorContext, Behavior, ExitReason, Signal } from './behavior.ts'
+import type { MessageTrace } from './message-trace.ts'
 
 /** What a mailbox needs of its actor (ActorCell builds it). */
 export interface MailboxOwner<M, S> {
@@ -36,10 +37,15 @@ export class Mailbox<M, S> {
   readonly #owner: MailboxOwner<M, S>
   #scheduled = false
   #stopRequest: ExitReason | undefined
+  readonly #trace: MessageTrace | undefined
+  /** The actor's path (its handlers' spans name it). */
+  readonly #path: string
 
-  constructor (capacity: number, owner: MailboxOwner<M, S>) {
+  constructor (capacity: number, owner: MailboxOwner<M, S>, trace?: MessageTrace, path = '') {
     this.#queue = new BoundedQueue<M>(capacity)
     this.#owner = owner
+    this.#trace = trace
+    this.#path = path
   }
 
   get length (): number { return this.#queue.length }
@@ -124,7 +130,13 @@ export class Mailbox<M, S> {
           result = onSignal(owner.state(), signal, ctx)
         } else if (queue.length > 0) {
           current = queue.shift() as M
-          result = behavior.receive(owner.state(), current, ctx)
+          const trace = this.#trace
+          if (trace === undefined) {
+            result = behavior.receive(owner.state(), current, ctx)
+          } else {
+            const msg = current
+            result = trace.run(msg, this.#path, () => behavior.receive(owner.state(), msg, ctx))
+          }
         } else {
           break
         }

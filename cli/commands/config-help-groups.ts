@@ -13,7 +13,8 @@ export const CONFIG_HELP_GROUPS: ReadonlyArray<readonly [heading: string, keys: 
   ['Backups and retention:', ['backup-key-file', 'backup-copies', 'backup-schedule', 'backup-audit-interval', 'backup-keep-last', 'backup-keep-daily', 'backup-keep-weekly', 'retention-days', 'retention-schedule', 'retention-posts']],
   ['Models, inference and agents (the ai role):', ['models-dir', 'default-model', 'model-hub', 'gpu', 'models-memory', 'context-size', 'inference-workers', 'inference-contexts', 'inference-threads', 'inference-cached-sequences', 'kv-cache-disk', 'inference-queue', 'agent-max-tokens', 'agent-requests-per-min', 'agent-tokens-per-min', 'openai-listen']],
   ['Chat, search and client limits:', ['max-message-bytes', 'chat-rate', 'chat-burst', 'stream-buffer', 'search', 'search-embedding-model', 'user-rate', 'user-burst', 'ip-rate', 'ip-burst', 'streams-per-ip', 'auth-failures-per-min', 'trusted-proxies']],
-  ['Security:', ['admin-token', 'metrics-token', 'tls-cert', 'tls-key']]
+  ['Security:', ['admin-token', 'metrics-token', 'tls-cert', 'tls-key']],
+  ['Tracing (OpenTelemetry, off by default):', ['otlp-endpoint', 'trace-sample']]
 ]
 
 const HEADING_OF = new Map(CONFIG_HELP_GROUPS.flatMap(([heading, keys]) => keys.map((k) => [k, heading] as const)))

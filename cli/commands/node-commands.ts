@@ -52,17 +52,19 @@ function nodeCommand (io: CliIo): Command {
     .action(async (options: Record<string, unknown>) => {
       const loaded = await configFrom(options, io)
       // the server stack loads only here: client commands stay quick to start
-      const { createLogger, LogTail, startNode } = await import('../../node/index.ts')
+      const { createLogger, LogTail, TraceLogFields, startNode } = await import('../../node/index.ts')
       // every line also kept for the admin API's live tail (the dashboard's Logs view)
       const logTail = new LogTail()
-      const log = createLogger(loaded.config.logLevel, undefined, logTail)
+      // with tracing on, a line written inside a span carries its trace and span ids
+      const traceLog = loaded.config.otlpEndpoint === undefined ? undefined : new TraceLogFields()
+      const log = createLogger(loaded.config.logLevel, undefined, logTail, traceLog?.mixin)
       if (loaded.config.role === undefined) throw new UsageError('node start: no role given: pass --role with chat, ai, storage, backup, plugins (comma-separated) or all (npm start uses all)')
       // watched from here on: a Ctrl-C while the node starts stops it once it is up, instead of
       // killing the process half-started (and npm, which then dies of the same signal)
       const signals = new StopSignals(log)
       let running: RunningNode
       try {
-        running = await startNode(loaded.config, log, { logTail })
+        running = await startNode(loaded.config, log, { logTail, ...(traceLog !== undefined && { traceLog }) })
       } catch (err) {
         signals.close()
         if (err instanceof ConfigError) throw new UsageError(`configuration: ${err.key}: ${err.message}`)

@@ -6,6 +6,9 @@ import type { HostPort } from '../../config/index.ts'
 import { MAX_RECEIVE_BYTES } from './constants.ts'
 import { statusGuard } from './status-guard.ts'
 import { refuseUndecodable } from './undecodable-request.ts'
+import { tracedHandlers } from './traced-calls.ts'
+import { NO_SPANS } from '../tracing/index.ts'
+import type { Spans } from '../tracing/index.ts'
 
 
 export interface GrpcService {
@@ -26,15 +29,16 @@ export interface GrpcTls {
  * (no client certificate asked: callers authenticate with their token). `interceptors` run on
  * every call, reflection's too (clientInterceptor: the limits per client address). Every call is
  * answered: a status grpc-js could not send (a lone surrogate in its message) is made sendable
- * first (statusGuard).
+ * first (statusGuard). With tracing on (`tracing`), each call but a Subscribe is a server span, a
+ * child of the client's `traceparent` metadata when it sent one (tracedHandlers).
  */
 export async function startGrpcServer (address: HostPort, services: readonly GrpcService[], reflection?: PackageDefinition, tls?: GrpcTls,
-  interceptors: readonly grpc.ServerInterceptor[] = []): Promise<{ server: grpc.Server, address: HostPort }> {
+  interceptors: readonly grpc.ServerInterceptor[] = [], tracing: { readonly spans: Spans, readonly log?: { debug (obj: object, msg: string): void } } = { spans: NO_SPANS }): Promise<{ server: grpc.Server, address: HostPort }> {
   // the status guard innermost: every status of every call, the other interceptors' too, passes it
   const server = new grpc.Server({ 'grpc.max_receive_message_length': MAX_RECEIVE_BYTES, interceptors: [...interceptors, statusGuard()] })
   for (const { service, handlers } of services) {
     // a request protobuf cannot decode is refused (INVALID_ARGUMENT), not grpc-js's INTERNAL
-    const checked = refuseUndecodable(service, handlers)
+    const checked = refuseUndecodable(service, tracedHandlers(service, handlers, tracing.spans, tracing.log))
     server.addService(checked.service, checked.handlers)
   }
   if (reflection !== undefined) new ReflectionService(reflection).addToServer(server)

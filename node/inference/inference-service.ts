@@ -3,6 +3,9 @@ import type { ChatTurn, GenerateRequest, GenerateResult, ModelManager, ModelRegi
 import type { AgentAnswer, AgentInference, AgentPrompt } from '../../actors/index.ts'
 import { NoModelError } from './errors.ts'
 import type { UsageLimiter } from './usage-limiter.ts'
+import { tracedTurn } from './turn-spans.ts'
+import { NO_SPANS } from '../tracing/index.ts'
+import type { Spans } from '../tracing/index.ts'
 
 /** The tool fields of a request (GenerateRequest's). */
 type ToolFields = Partial<Pick<GenerateRequest, 'tools' | 'toolChoice'>>
@@ -20,6 +23,8 @@ export interface InferenceServiceDeps {
     warmPeer (model: string, key: string): string | undefined
     generate (peer: string, user: string, model: string, request: GenerateRequest, onText: (text: string) => void, signal?: AbortSignal): Promise<GenerateResult>
   }
+  /** An agent's turn is a span with its phases (turn-spans.ts). @default none */
+  readonly spans?: Spans
 }
 
 /**
@@ -57,8 +62,9 @@ export class InferenceService implements AgentInference {
     const name = model.length > 0 ? model : this.defaultModel()
     const { maxTokens, temperature, topP, topK } = prompt.sampling
     const { tools, toolChoice } = prompt as AgentPrompt & ToolFields
-    const result = await this.complete(user, name, prompt.messages, { maxTokens, temperature, topP, topK }, onToken,
-      { ...options, ...(tools !== undefined && { tools }), ...(toolChoice !== undefined && { toolChoice }) })
+    const result = await tracedTurn(this.#deps.spans ?? NO_SPANS, { 'plexi.user': user, 'gen_ai.request.model': name, 'gen_ai.request.max_tokens': maxTokens }, async () =>
+      await this.complete(user, name, prompt.messages, { maxTokens, temperature, topP, topK }, onToken,
+        { ...options, ...(tools !== undefined && { tools }), ...(toolChoice !== undefined && { toolChoice }) }))
     const { text, stopReason, promptTokens, completionTokens, droppedTurns, ttftMs, durationMs, cache, toolCalls } = result
     const answer = {
       model: name,

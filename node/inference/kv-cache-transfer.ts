@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto'
+import type { Spans } from '../tracing/index.ts'
 import type { Hash } from 'node:crypto'
 import { open, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises'
 import type { FileHandle } from 'node:fs/promises'
@@ -54,6 +55,8 @@ export interface KvCacheTransferOptions {
   /** Where the sweep of idle transfers counts its failures (one per node, shared by every
    * service). @default a counter of its own */
   readonly failures?: ServiceFailures
+  /** A push inside a recorded trace (a move's) is a span, `kv-cache.transfer`. @default none */
+  readonly spans?: Spans
 }
 
 /**
@@ -78,8 +81,14 @@ export class KvCacheTransfer {
   /** Saves the conversation's caches held here and sends each to `to`; resolves with the bytes
    * sent. Rejects (KvCacheTransferError) when the other node refused or did not answer. */
   async push (cacheKey: string, to: string): Promise<number> {
-    const { manager, system, dataDir } = this.#opts
     if (this.#opts.budgetBytes === 0) return 0
+    const spans = this.#opts.spans
+    if (spans === undefined) return await this.#push(cacheKey, to)
+    return await spans.span('kv-cache.transfer', { 'plexi.to': to }, async () => await this.#push(cacheKey, to), { role: 'producer' })
+  }
+
+  async #push (cacheKey: string, to: string): Promise<number> {
+    const { manager, system, dataDir } = this.#opts
     let sent = 0
     for (const saved of await manager.saveCaches([cacheKey])) {
       const dir = kvCacheDir(dataDir, saved.model)

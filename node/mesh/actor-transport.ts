@@ -3,10 +3,14 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { ActorStoppedError, MailboxFullError, replyToOf } from '../../actors/index.ts'
 import type { ActorAddress, DeliveryResult, NodeRole, Remoting, RemotingPort, ReplyOutcome, ReplyTo } from '../../actors/index.ts'
 import { kindOf } from '../../protocols/index.ts'
-import { ACTOR_PROTOCOL, ENVELOPE, InvalidFrameError, MAX_FRAME_BYTES, MAX_INBOUND_STREAMS, MAX_QUEUED_BYTES, OPEN_TIMEOUT_MS, WRITE_BYTES, encodeEnvelope } from '../../protocols/p2p/index.ts'
+import type { TraceField } from '../../protocols/index.ts'
+import { NO_SPANS } from '../tracing/index.ts'
+import type { Spans } from '../tracing/index.ts'
+import { ACTOR_PROTOCOL, ACTOR_PROTOCOL_TRACED, ENVELOPE, InvalidFrameError, MAX_FRAME_BYTES, MAX_INBOUND_STREAMS, MAX_QUEUED_BYTES, OPEN_TIMEOUT_MS, WRITE_BYTES, encodeEnvelope } from '../../protocols/p2p/index.ts'
 import type { Envelope } from '../../protocols/p2p/index.ts'
 import { ASK_SWEEP_MS, FORWARDED_ASK_MS } from './constants.ts'
 import { MessageTooLargeError, NoOwnerError, PeerUnreachableError } from './errors.ts'
+import { EnvelopeTrace } from './envelope-trace.ts'
 import { readActorStream } from './inbound-stream.ts'
 import { OutboundLink } from './outbound-link.ts'
 import type { SentAsk } from './outbound-link.ts'
@@ -37,7 +41,14 @@ export interface ActorTransportOptions {
   /** The error classes rebuilt from failed asks off the wire. @default the mesh's and the folders'
    * below it (errors of inference, replication… then arrive as plain Errors carrying their name) */
   readonly errors?: WireErrors
+  /** The node's spans: a message sent inside a recorded trace carries it (the envelope's trace
+   * field, to peers that speak /plexi/actor/1.1.0), and one that arrives with one is handled in
+   * it. @default NO_SPANS (none carried, arriving ones ignored) */
+  readonly spans?: Spans
 }
+
+/** The actor protocols this node speaks, the traced one first (a dialer offers them in order). */
+const ACTOR_PROTOCOLS = [ACTOR_PROTOCOL_TRACED, ACTOR_PROTOCOL]
 
 /**
  * Actor messages between nodes over `/plexi/actor/1.0.0`: the mesh side of the actor system's
@@ -61,8 +72,10 @@ export class ActorTransport implements Remoting {
   #stopped = false
   /** Protocol violations: frames, and entity messages their type's check refused. */
   readonly #refusals: RefusalLog
+  readonly #trace: EnvelopeTrace
 
   constructor (opts: ActorTransportOptions) {
+    this.#trace = new EnvelopeTrace(opts.spans ?? NO_SPANS, (peer) => this.#links.get(peer)?.traced)
     this.#opts = opts
     this.#libp2p = opts.libp2p
     this.#placement = opts.placement
@@ -79,7 +92,7 @@ export class ActorTransport implements Remoting {
   }
 
   async start (): Promise<void> {
-    await this.#libp2p.handle(ACTOR_PROTOCOL, (stream, connection) => { this.#read(stream, connection) }, {
+    await this.#libp2p.handle(ACTOR_PROTOCOLS, (stream, connection) => { this.#read(stream, connection) }, {
       maxInboundStreams: MAX_INBOUND_STREAMS,
       runOnLimitedConnection: false
     })
@@ -93,7 +106,7 @@ export class ActorTransport implements Remoting {
     this.#stopped = true
     if (this.#sweep !== undefined) clearInterval(this.#sweep)
     // an unhandle that fails (libp2p already stopped) leaves nothing handled: what stop wants
-    await this.#libp2p.unhandle(ACTOR_PROTOCOL).catch(() => undefined)
+    await this.#libp2p.unhandle(ACTOR_PROTOCOLS).catch(() => undefined)
     for (const link of [...this.#links.values()]) link.break('this node is stopping')
     for (const stream of this.#inbound) stream.abort(new Error('node stopping'))
   }
@@ -105,12 +118,12 @@ export class ActorTransport implements Remoting {
   }
 
   toEntity (node: string, type: string, key: string, msg: unknown): DeliveryResult {
-    return this.#request(node, msg, (wire) => [ENVELOPE.ENTITY, type, key, wire, 0, ''], true)
+    return this.#request(node, msg, (wire, trace) => trace === undefined ? [ENVELOPE.ENTITY, type, key, wire, 0, ''] : [ENVELOPE.ENTITY, type, key, wire, 0, '', trace], true)
   }
 
   toActor (address: ActorAddress, msg: unknown): DeliveryResult {
     if (address.node === this.#system.node) return this.#system.deliverToActor(address.path, msg)
-    return this.#request(address.node, msg, (wire) => [ENVELOPE.ACTOR, address.path, wire], false)
+    return this.#request(address.node, msg, (wire, trace) => trace === undefined ? [ENVELOPE.ACTOR, address.path, wire] : [ENVELOPE.ACTOR, address.path, wire, trace], false)
   }
 
   /** Set once the node's migrator runs (Remoting.claim): asked before an entity is activated
@@ -170,19 +183,22 @@ export class ActorTransport implements Remoting {
    * `replyTo.node` empty (the peer knows who sent it: 52 bytes less per ask), in a copy: the
    * caller's message is never changed. If the link to `peer` breaks, that ask fails at once.
    */
-  #request (peer: string, msg: unknown, envelope: (wire: unknown) => Envelope, entity: boolean): DeliveryResult {
+  #request (peer: string, msg: unknown, envelope: (wire: unknown, trace: TraceField | undefined) => Envelope, entity: boolean): DeliveryResult {
+    const trace = this.#trace.fieldFor(peer)
     const replyTo = replyToOf(msg)
-    if (replyTo === undefined || replyTo.node !== this.#system.node) return this.#send(peer, envelope(msg), replyTo, undefined, entity)
+    if (replyTo === undefined || replyTo.node !== this.#system.node) return this.#send(peer, envelope(msg, trace), replyTo, undefined, entity, trace !== undefined)
     this.#system.askSentTo(replyTo.askId, peer, entity)
     const wire = { ...(msg as object), replyTo: { askId: replyTo.askId, node: '' } }
-    return this.#send(peer, envelope(wire), undefined, replyTo, entity)
+    return this.#send(peer, envelope(wire, trace), undefined, replyTo, entity, trace !== undefined)
   }
+
+
 
   /** Packs and queues an envelope. `replyTo`: another node's ask this node forwards (tracked on
    * the link, to fail that ask at its asker if the link breaks); `own`: this node's own ask (tagged
    * by askSentTo). The link knows either while the request is queued. `entity`: the envelope is a
    * message for an entity (a draining peer passes it on: see #failAsks). */
-  #send (peer: string, envelope: Envelope, replyTo: ReplyTo<unknown> | undefined, own?: ReplyTo<unknown>, entity = false): DeliveryResult {
+  #send (peer: string, envelope: Envelope, replyTo: ReplyTo<unknown> | undefined, own?: ReplyTo<unknown>, entity = false, traced = false): DeliveryResult {
     if (this.#stopped) return new PeerUnreachableError(peer, 'this node is stopping')
     let bytes: Uint8Array
     try {
@@ -193,7 +209,7 @@ export class ActorTransport implements Remoting {
     if (bytes.byteLength > MAX_FRAME_BYTES - 16) return new MessageTooLargeError(bytes.byteLength, MAX_FRAME_BYTES - 16)
     const link = this.#linkTo(peer)
     const ask = replyTo ?? own
-    const result = link.enqueue(bytes, ask === undefined ? undefined : { askId: ask.askId, node: ask.node })
+    const result = link.enqueue(bytes, ask === undefined ? undefined : { askId: ask.askId, node: ask.node }, traced)
     if (result === 'ok' && replyTo !== undefined) {
       if (replyTo.node === this.#system.node) this.#system.askSentTo(replyTo.askId, peer, entity)
       else link.forwarded.set(`${replyTo.node}/${replyTo.askId}`, { askId: replyTo.askId, node: replyTo.node, since: Date.now(), entity })
@@ -212,8 +228,8 @@ export class ActorTransport implements Remoting {
         open: async () => {
           const signal = AbortSignal.timeout(OPEN_TIMEOUT_MS)
           const connection = this.#opts.connectionFor?.(peer)
-          if (connection !== undefined) return await connection.newStream(ACTOR_PROTOCOL, { signal })
-          return await this.#libp2p.dialProtocol(peerIdFromString(peer), ACTOR_PROTOCOL, { signal }).catch((err: unknown) => {
+          if (connection !== undefined) return await connection.newStream(ACTOR_PROTOCOLS, { signal })
+          return await this.#libp2p.dialProtocol(peerIdFromString(peer), ACTOR_PROTOCOLS, { signal }).catch((err: unknown) => {
             this.#opts.dialFailed?.(peer, err)
             throw err
           })
@@ -289,15 +305,19 @@ export class ActorTransport implements Remoting {
     switch (envelope[0]) {
       case ENVELOPE.ENTITY: {
         this.stats.entityMessages++
-        const [, type, key, msg, hops, origin] = envelope
-        this.#toEntityHere(from, type, key, hops === 0 ? restoreReplyTo(msg, from) : msg, hops, hops === 0 ? from : origin)
+        const [, type, key, msg, hops, origin, trace] = envelope
+        const deliver = (): void => { this.#toEntityHere(from, type, key, hops === 0 ? restoreReplyTo(msg, from) : msg, hops, hops === 0 ? from : origin) }
+        this.#trace.deliverIn(envelope.length === 7, trace, deliver)
         return
       }
       case ENVELOPE.ACTOR: {
-        const [, path, sent] = envelope
+        const [, path, sent, trace] = envelope
         const msg = restoreReplyTo(sent, from)
-        const result = this.#system.deliverToActor(path, msg, true)
-        if (result !== 'ok') this.#refuse(msg, result, path)
+        const deliver = (): void => {
+          const result = this.#system.deliverToActor(path, msg, true)
+          if (result !== 'ok') this.#refuse(msg, result, path)
+        }
+        this.#trace.deliverIn(envelope.length === 4, trace, deliver)
         return
       }
       case ENVELOPE.REPLY:
@@ -335,7 +355,8 @@ export class ActorTransport implements Remoting {
     if (typeof owner === 'string' && owner !== system.node && hops === 0) {
       this.stats.forwarded++
       // tracked like an ask of this node: if the owner cannot be reached, the asker is told
-      const result = this.#send(owner, [ENVELOPE.ENTITY, type, key, msg, 1, origin], replyToOf(msg), undefined, true)
+      const trace = this.#trace.fieldFor(owner)
+      const result = this.#send(owner, trace === undefined ? [ENVELOPE.ENTITY, type, key, msg, 1, origin] : [ENVELOPE.ENTITY, type, key, msg, 1, origin, trace], replyToOf(msg), undefined, true, trace !== undefined)
       if (result !== 'ok') this.#refuse(msg, result, `${type}/${key}`)
       return
     }

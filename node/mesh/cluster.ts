@@ -1,3 +1,4 @@
+import type { Spans } from '../tracing/index.ts'
 import type { ActorSystem, RemotingPort } from '../../actors/index.ts'
 import { PeriodicService, ServiceFailures } from '../services/index.ts'
 import { ActorTransport } from './actor-transport.ts'
@@ -60,6 +61,8 @@ export interface ClusterOptions {
   /** Where the view refresh's failures are counted (one per node, shared by every service).
    * @default a counter of its own */
   readonly failures?: ServiceFailures
+  /** Traces carried in actor envelopes (ActorTransportOptions.spans). @default none */
+  readonly spans?: Spans
   readonly log: { info (obj: object, msg: string): void, warn (obj: object, msg: string): void, debug (obj: object, msg: string): void }
 }
 
@@ -120,6 +123,7 @@ export class Cluster {
         dialFailed: (peer, err) => { p2p.dialFailed(peer, err) },
         connectionFor: (peer) => p2p.connectionFor(peer),
         errors: new WireErrors(opts.errorModules),
+        ...(opts.spans !== undefined && { spans: opts.spans }),
         log
       })
     // the minority side of a cut, and a node back from one until it settled again, activates

@@ -1,5 +1,5 @@
 import type { Stream } from '@libp2p/interface'
-import { EARLY_WRITE, EARLY_WRITE_MAX_TURN, FRAME_BATCH, MAX_FRAME_BYTES, encodeFrames } from '../../protocols/p2p/index.ts'
+import { ACTOR_PROTOCOL_TRACED, EARLY_WRITE, EARLY_WRITE_MAX_TURN, FRAME_BATCH, MAX_FRAME_BYTES, encodeFrames, stripTraceField } from '../../protocols/p2p/index.ts'
 import { PeerUnreachableError } from './errors.ts'
 import type { TransportStats } from './transport-stats.ts'
 
@@ -68,6 +68,11 @@ export class OutboundLink {
   #broken = false
   /** The stream being opened (a flush and a warm-up share it). */
   #opening: Promise<Stream | undefined> | undefined
+  /** Whether the peer takes envelopes with a trace field (it answered /plexi/actor/1.1.0);
+   * undefined until a stream is open. */
+  #traced: boolean | undefined
+  /** Envelopes queued with a trace field, before the peer's version was known. */
+  #tracedQueued = 0
 
   constructor (opts: OutboundLinkOptions) {
     this.peer = opts.peer
@@ -79,11 +84,16 @@ export class OutboundLink {
 
   get broken (): boolean { return this.#broken }
 
+  /** False once the peer is known to be of a version that takes no trace field: the sender then
+   * leaves it out. */
+  get traced (): boolean | undefined { return this.#traced }
+
   /** Queues one packed envelope (`ask`: the ask whose request it is): 'ok', 'full' (over
    * maxQueued), or PeerUnreachableError when an early write found the stream broken (the link is
    * then broken too). */
-  enqueue (envelope: Uint8Array, ask?: SentAsk): 'ok' | 'full' | PeerUnreachableError {
+  enqueue (envelope: Uint8Array, ask?: SentAsk, traced = false): 'ok' | 'full' | PeerUnreachableError {
     if (this.#bytes + envelope.byteLength > this.#opts.maxQueued) return 'full'
+    if (traced && this.#traced === undefined) this.#tracedQueued++
     this.#queue.push(envelope)
     this.#asks.push(ask)
     this.#bytes += envelope.byteLength
@@ -175,6 +185,17 @@ export class OutboundLink {
     }
   }
 
+  /** The peer takes no trace field (an earlier version): the envelopes queued with one lose it. */
+  #stripQueued (): void {
+    let bytes = 0
+    this.#queue = this.#queue.map((e) => {
+      const stripped = stripTraceField(e)
+      bytes += stripped.byteLength
+      return stripped
+    })
+    this.#bytes = bytes
+  }
+
   #open (): Promise<Stream | undefined> {
     this.#opening ??= this.#openStream().finally(() => { this.#opening = undefined })
     return this.#opening
@@ -191,6 +212,9 @@ export class OutboundLink {
         this.#opts.lost(this, 'its stream closed', [])
       }, { once: true })
       this.#stream = stream
+      this.#traced = stream.protocol === ACTOR_PROTOCOL_TRACED
+      if (!this.#traced && this.#tracedQueued > 0) this.#stripQueued()
+      this.#tracedQueued = 0
       return stream
     } catch (err) {
       this.break(`cannot open a stream: ${(err as Error).message}`)

@@ -1,3 +1,4 @@
+import type { Spans } from '../tracing/index.ts'
 import type { ActorSystem, RemotingPort } from '../../actors/index.ts'
 import { describe } from '../../protocols/index.ts'
 import { ADOPT_ASK_MS, PRE_MOVE_MS } from './constants.ts'
@@ -19,6 +20,9 @@ export interface EntityMoveDeps {
   /** The move ended with `result`; `started`: when its pause began (performance.now). */
   readonly ended: (result: MoveResult, trigger: MoveTrigger, started: number) => void
   readonly log: { warn (obj: object, msg: string): void, debug (obj: object, msg: string): void }
+  /** A move is a span, `entity.move` (a trace of its own, as the head sampler decides, unless
+   * one is recorded where it was asked for). @default none */
+  readonly spans?: Spans
 }
 
 /**
@@ -30,6 +34,13 @@ export interface EntityMoveDeps {
  * take it; not-active).
  */
 export async function moveEntity (deps: EntityMoveDeps, type: string, key: string, to: string, trigger: MoveTrigger): Promise<MoveResult> {
+  const spans = deps.spans
+  if (spans === undefined || !spans.on) return await move(deps, type, key, to, trigger)
+  return await spans.span('entity.move', { 'plexi.entity': `${type}/${key}`, 'plexi.from': deps.port.node, 'plexi.to': to, 'plexi.trigger': trigger },
+    async () => await move(deps, type, key, to, trigger), { root: true, role: 'producer', resultAttrs: (r: MoveResult) => ({ 'plexi.outcome': r.outcome, 'plexi.pause_ms': Math.round(r.pauseMs * 1000) / 1000 }) })
+}
+
+async function move (deps: EntityMoveDeps, type: string, key: string, to: string, trigger: MoveTrigger): Promise<MoveResult> {
   const { port, system, log, live } = deps
   const entity = `${type}/${key}`
   const from = port.node

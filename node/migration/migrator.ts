@@ -1,3 +1,4 @@
+import type { Spans } from '../tracing/index.ts'
 import type { ActorSystem, Behavior, RemotingPort } from '../../actors/index.ts'
 import { clip, describe } from '../../protocols/index.ts'
 import type { PinTable } from '../mesh/index.ts'
@@ -50,6 +51,8 @@ export interface MigratorOptions {
   /** Where the pin sweep's failures are counted (one per node, shared by every service).
    * @default a counter of its own */
   readonly failures?: ServiceFailures
+  /** Each move is a span (EntityMoveDeps.spans). @default none */
+  readonly spans?: Spans
 }
 
 /** What the metrics and the drain report read. */
@@ -185,7 +188,8 @@ export class Migrator {
       if (result.outcome === 'moved') this.#limit.observe(result.pauseMs, started)
       this.#opts.onMove?.(result, why)
     }
-    const moving = moveEntity({ system, port, live, busyMs, graceMs, ended, log, ...(beforeMove !== undefined && { beforeMove }) }, type, key, to, trigger).then((result) => {
+    const spans = this.#opts.spans
+    const moving = moveEntity({ system, port, live, busyMs, graceMs, ended, log, ...(beforeMove !== undefined && { beforeMove }), ...(spans !== undefined && { spans }) }, type, key, to, trigger).then((result) => {
       // it left this node: a pin of it here means nothing now
       if (result.outcome !== 'not-active' && this.#opts.pins?.unpin(type, key) === true) this.#opts.announce?.()
       return result

@@ -153,7 +153,7 @@ export const adminPart: PartSpec<NodeComponents> = {
  * are reached wherever placement put them). */
 export const grpcPart: PartSpec<NodeComponents> = {
   id: 'grpc',
-  needs: ['config', 'log', 'preflight', 'state', 'reach', 'system', 'users', 'toolPolicy', 'toolsPort', 'gateway', 'asker', 'metrics', 'clients', 'proxies', 'search', 'exporter'],
+  needs: ['config', 'log', 'preflight', 'state', 'reach', 'system', 'users', 'toolPolicy', 'toolsPort', 'gateway', 'asker', 'metrics', 'clients', 'proxies', 'search', 'exporter', 'tracing'],
   gives: ['grpc'],
   start: async (c: C) => {
     const config = c.get('config')
@@ -192,7 +192,7 @@ export const grpcPart: PartSpec<NodeComponents> = {
         service: services.agent,
         handlers: agentServiceHandlers({ system, users, asker: c.get('asker'), toolPolicy: c.get('toolPolicy'), toolProvider: c.get('toolsPort'), maxMessageBytes: config.maxMessageBytes, retryTypes, log, accepting: () => state.ready, limitUser, exporter: c.get('exporter') })
       }
-    ], services.definition, c.get('preflight').tls, [clientInterceptor(clients, retryTypes, c.get('proxies'))])
+    ], services.definition, c.get('preflight').tls, [clientInterceptor(clients, retryTypes, c.get('proxies'))], { spans: c.get('tracing').spans, log })
     c.get('reach').grpc = grpc.address
     c.provide('grpc', grpc, 'grpc')
     return { stop: () => { grpc.server.forceShutdown() } }

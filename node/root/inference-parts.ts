@@ -53,7 +53,7 @@ export const modelsPart: PartSpec<NodeComponents> = {
  */
 export const inferencePart: PartSpec<NodeComponents> = {
   id: 'inference',
-  needs: ['config', 'log', 'roles', 'preflight', 'system', 'manager', 'models', 'metrics', 'membership', 'inferencePlan', 'serviceFailures'],
+  needs: ['config', 'log', 'roles', 'preflight', 'system', 'manager', 'models', 'metrics', 'membership', 'inferencePlan', 'serviceFailures', 'tracing'],
   gives: ['kvCaches', 'inference'],
   start: (c: C) => {
     const config = c.get('config')
@@ -71,7 +71,8 @@ export const inferencePart: PartSpec<NodeComponents> = {
       budgetBytes: config.kvCacheDisk * 1_048_576,
       onTransfer: metrics.observeKvTransfer,
       failures: c.get('serviceFailures'),
-      log: log.child({ component: 'kv-cache' })
+      log: log.child({ component: 'kv-cache' }),
+      spans: c.get('tracing').spans
     })
     spawnKvCacheActor(system, kvCaches)
     const forwarding = new WarmForwarding({
@@ -91,7 +92,8 @@ export const inferencePart: PartSpec<NodeComponents> = {
       forwarding,
       limiter: new UsageLimiter({ requestsPerMin: config.agentRequestsPerMin, tokensPerMin: config.agentTokensPerMin }),
       ...(config.defaultModel !== undefined && { defaultModel: config.defaultModel }),
-      onError: (model) => { metrics.inferenceRequests.inc({ model, outcome: 'error' }) }
+      onError: (model) => { metrics.inferenceRequests.inc({ model, outcome: 'error' }) },
+      spans: c.get('tracing').spans
     })
     const plan = c.get('inferencePlan')
     if (c.get('roles').has('ai')) log.info(plan, `inference: ${plan.workers} worker(s) per model x ${plan.contexts} context(s) x ${plan.threads} thread(s), gpu ${config.gpu}`)

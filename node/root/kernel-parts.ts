@@ -26,7 +26,7 @@ export function repairHooks (repairs: RepairSet): RepairParts {
  */
 export const actorsPart: PartSpec<NodeComponents> = {
   id: 'actors',
-  needs: ['log', 'preflight', 'journal', 'writeQuorum', 'metrics', 'kernel', 'repairs'],
+  needs: ['log', 'preflight', 'journal', 'writeQuorum', 'metrics', 'kernel', 'repairs', 'tracing'],
   gives: ['system'],
   start: (c: C) => {
     const log = c.get('log')
@@ -36,7 +36,9 @@ export const actorsPart: PartSpec<NodeComponents> = {
       logger: log,
       journal: new QuorumGatedJournal(c.get('journal'), c.get('writeQuorum')),
       onEscalation: (err) => { log.error({ err }, `actor gave up after repeated failures: ${err.message}`) },
-      onAskSettled: (ms, outcome) => { metrics.observeAsk(ms, outcome) }
+      onAskSettled: (ms, outcome) => { metrics.observeAsk(ms, outcome) },
+      // (tracing off: undefined, and messages carry no trace)
+      trace: c.get('tracing').messages
     })
     actorMetrics(metrics.registry, system)
     c.get('kernel').bind(system)

@@ -84,7 +84,7 @@ export const p2pPart: PartSpec<NodeComponents> = {
  */
 export const meshPart: PartSpec<NodeComponents> = {
   id: 'mesh',
-  needs: ['config', 'log', 'preflight', 'roles', 'state', 'system', 'journal', 'p2p', 'pins', 'moves', 'gateway', 'roster', 'rosterChanged', 'writeQuorum', 'jobs', 'metrics', 'membership', 'serviceFailures'],
+  needs: ['config', 'log', 'preflight', 'roles', 'state', 'system', 'journal', 'p2p', 'pins', 'moves', 'gateway', 'roster', 'rosterChanged', 'writeQuorum', 'jobs', 'metrics', 'membership', 'serviceFailures', 'tracing'],
   gives: ['cluster'],
   start: async (c: C) => {
     const config = c.get('config')
@@ -125,6 +125,7 @@ export const meshPart: PartSpec<NodeComponents> = {
       // errors of the folders above the mesh arrive from other nodes as their own classes
       errorModules: [inferenceFolder, replicationFolder, pluginRegistryFolder, pluginsFolder, searchFolder],
       failures: c.get('serviceFailures'),
+      spans: c.get('tracing').spans,
       log: c.get('log').child({ component: 'mesh' })
     })
     meshMetrics(c.get('metrics').registry, cluster)

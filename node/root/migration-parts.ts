@@ -17,7 +17,7 @@ type C = PartComponents<NodeComponents>
  */
 export const migrationPart: PartSpec<NodeComponents> = {
   id: 'migration',
-  needs: ['config', 'log', 'system', 'cluster', 'p2p', 'membership', 'pins', 'jobs', 'metrics', 'kvCaches', 'moves', 'serviceFailures'],
+  needs: ['config', 'log', 'system', 'cluster', 'p2p', 'membership', 'pins', 'jobs', 'metrics', 'kvCaches', 'moves', 'serviceFailures', 'tracing'],
   gives: ['migrator', 'moveJobs'],
   start: (c: C) => {
     const config = c.get('config')
@@ -44,6 +44,7 @@ export const migrationPart: PartSpec<NodeComponents> = {
       },
       failures: c.get('serviceFailures'),
       beforeMove: async (type, key, to) => { if (type === AGENT.type) await kvCaches.push(`${AGENT.type}/${key}`, to) },
+      spans: c.get('tracing').spans,
       log: c.get('log').child({ component: 'migration' })
     })
     moveListeners.push(migrationMetrics(c.get('metrics').registry, { buffered: () => cluster.port.buffered(), pending: () => migrator.pending, concurrency: () => migrator.concurrency }))

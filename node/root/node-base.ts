@@ -3,6 +3,7 @@ import type { NodeConfig } from '../../config/index.ts'
 import type { LogTail } from '../log-tail.ts'
 import { NodeRoles, PinTable } from '../mesh/index.ts'
 import { ServiceFailures } from '../services/index.ts'
+import { TraceLogFields } from '../tracing/index.ts'
 import { Components } from './components.ts'
 import { KernelPort } from './kernel-port.ts'
 import { MembershipPort } from './membership-port.ts'
@@ -16,7 +17,7 @@ import { ToolsPort } from './tools-port.ts'
 
 /** A node's components before any part starts: what preflight read, the node's state, where it
  * will be reached, and the ports the parts bind (NODE_BASE names them). */
-export function nodeBase (config: NodeConfig, log: PinoLogger, preflight: NodePreflight, logTail?: LogTail): Components<NodeComponents> {
+export function nodeBase (config: NodeConfig, log: PinoLogger, preflight: NodePreflight, logTail?: LogTail, traceLog = new TraceLogFields()): Components<NodeComponents> {
   return new Components<NodeComponents>({
     config,
     log,
@@ -34,6 +35,7 @@ export function nodeBase (config: NodeConfig, log: PinoLogger, preflight: NodePr
     repairs: {},
     serviceFailures: new ServiceFailures(),
     toolsPort: new ToolsPort(),
-    roomPluginsPort: new RoomPluginsPort()
+    roomPluginsPort: new RoomPluginsPort(),
+    traceLog
   })
 }

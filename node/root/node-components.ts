@@ -20,6 +20,7 @@ import type { MeshRoomPlugins } from '../room-plugins/index.ts'
 import type { ClusterSearch, ModelEmbedder, SearchIndex, SearchObservers } from '../search/index.ts'
 import type { Exporter } from '../transfer/index.ts'
 import type { ServiceFailures } from '../services/index.ts'
+import type { TraceLogFields, Tracing } from '../tracing/index.ts'
 import type { AntiEntropy, CatchUp, PartitionHandOff, LevelReplicaStorage, ReplicatedJournal, Scrubber, StorageRoster, WriteQuorum } from '../replication/index.ts'
 import type { LevelStore } from '../storage/index.ts'
 import type { DirectoryView, ToolPolicy, UserAccounts } from '../users/index.ts'
@@ -65,6 +66,8 @@ export interface NodeBase {
   readonly toolsPort: ToolsPort
   /** The plugins' commands and hooks for its rooms, bound by the tools part. */
   readonly roomPluginsPort: RoomPluginsPort
+  /** The trace ids of the log's lines (its mixin), bound by the tracing part. */
+  readonly traceLog: TraceLogFields
 }
 
 /** Given by the parts, in the order node/root/node-parts.ts starts them. */
@@ -75,6 +78,8 @@ export interface NodeGiven {
   readonly models: ModelRegistry
   readonly metrics: NodeMetrics
   readonly jobs: Jobs
+  /** The node's spans (node/tracing): off, and free, without otlp-endpoint. */
+  readonly tracing: Tracing
   /** This node's search index (undefined: it keeps none: not a storage node, or search is off). */
   readonly searchIndex: SearchIndex | undefined
   /** What the search part binds later (the index opens before the parts they come from): the

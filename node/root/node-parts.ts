@@ -12,6 +12,7 @@ import { checkPluginManifest } from '../../protocols/index.ts'
 import { pluginHostPart, postHooksResumePart, toolsPart } from './plugin-parts.ts'
 import { pluginRegistryPart } from './plugin-registry-parts.ts'
 import { searchIndexPart, searchPart } from './search-parts.ts'
+import { tracingPart } from './tracing-parts.ts'
 import { transferPart } from './transfer-parts.ts'
 import { antiEntropyPart, catchUpPart, handOffPart, scrubPart } from './repair-parts.ts'
 import { catchUpStatePart, journalPart, metricsPart, modelRegistryPart, storePart } from './storage-parts.ts'
@@ -26,6 +27,7 @@ export const NODE_PARTS: ReadonlyArray<PartSpec<NodeComponents>> = [
   storePart,
   modelRegistryPart,
   metricsPart,
+  tracingPart,
   searchIndexPart,
   journalPart,
   actorsPart,
@@ -63,4 +65,4 @@ export const NODE_PARTS: ReadonlyArray<PartSpec<NodeComponents>> = [
 ]
 
 /** The components known before any part starts (NodeBase's names), for checkPartList. */
-export const NODE_BASE: ReadonlyArray<keyof NodeBase> = ['config', 'log', 'logTail', 'preflight', 'roles', 'state', 'startedAt', 'reach', 'pins', 'membership', 'kernel', 'moves', 'shutdown', 'repairs', 'serviceFailures', 'toolsPort', 'roomPluginsPort']
+export const NODE_BASE: ReadonlyArray<keyof NodeBase> = ['config', 'log', 'logTail', 'preflight', 'roles', 'state', 'startedAt', 'reach', 'pins', 'membership', 'kernel', 'moves', 'shutdown', 'repairs', 'serviceFailures', 'toolsPort', 'roomPluginsPort', 'traceLog']

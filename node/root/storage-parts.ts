@@ -74,7 +74,7 @@ export const metricsPart: PartSpec<NodeComponents> = {
  */
 export const journalPart: PartSpec<NodeComponents> = {
   id: 'journal',
-  needs: ['config', 'log', 'preflight', 'replicas', 'roster', 'membership', 'kernel', 'metrics', 'repairs', 'serviceFailures'],
+  needs: ['config', 'log', 'preflight', 'replicas', 'roster', 'membership', 'kernel', 'metrics', 'repairs', 'serviceFailures', 'tracing'],
   gives: ['journal', 'writeQuorum', 'rosterChanged'],
   start: (c: C) => {
     const config = c.get('config')
@@ -99,7 +99,8 @@ export const journalPart: PartSpec<NodeComponents> = {
       ...(clusterKey !== undefined && { lease: { ms: config.leaseMs, maxDrift: config.maxClockDrift } }),
       stats: c.get('metrics').replication,
       system: () => kernel.system(),
-      log: log.child({ component: 'replication' })
+      log: log.child({ component: 'replication' }),
+      spans: c.get('tracing').spans
     })
     // said once per change in the log, refused at once by the entities' journals (never a
     // deadline), shown to admins

@@ -2,13 +2,18 @@ import { Packr } from 'msgpackr'
 import { ENVELOPE, LIMITS, MAX_ENVELOPES_PER_FRAME, MAX_FRAME_BYTES, MAX_HOPS } from './constants.ts'
 import { isErrorData } from '../errors.ts'
 import type { ErrorData } from '../errors.ts'
+import type { TraceField } from '../trace-context.ts'
 
 /** An error as it crosses the wire: protocols/errors.ts ErrorData (name, message, kind, fields). */
 export type WireError = ErrorData
 
+/** ENTITY and ACTOR envelopes may end with a trace field (on `/plexi/actor/1.1.0`): checked for
+ * its shape only when it is read (carrierOfField), and ignored when malformed. */
 export type Envelope =
   | readonly [typeof ENVELOPE.ENTITY, string, string, unknown, number, string]
+  | readonly [typeof ENVELOPE.ENTITY, string, string, unknown, number, string, TraceField | undefined]
   | readonly [typeof ENVELOPE.ACTOR, string, unknown]
+  | readonly [typeof ENVELOPE.ACTOR, string, unknown, TraceField | undefined]
   | readonly [typeof ENVELOPE.REPLY, string, unknown]
   | readonly [typeof ENVELOPE.FAILURE, string, WireError]
   | readonly [typeof ENVELOPE.OWNER, string, string, string]
@@ -24,6 +29,15 @@ const packr = new Packr({ useRecords: false, moreTypes: false })
 /** Encodes one envelope (each is packed when it is queued, so its size is known at once). */
 export function encodeEnvelope (envelope: Envelope): Uint8Array {
   return packr.pack(envelope)
+}
+
+/** A packed ENTITY or ACTOR envelope without its trace field (for a peer of an earlier version,
+ * which refuses a frame holding one: `/plexi/actor/1.0.0`); any other is returned as it is. */
+export function stripTraceField (packed: Uint8Array): Uint8Array {
+  const e = packr.unpack(packed) as unknown[]
+  if (e[0] === ENVELOPE.ENTITY && e.length === 7) return packr.pack(e.slice(0, 6))
+  if (e[0] === ENVELOPE.ACTOR && e.length === 4) return packr.pack(e.slice(0, 3))
+  return packed
 }
 
 /**
@@ -106,13 +120,15 @@ function checkEnvelope (e: unknown, i: number): void {
   if (!Array.isArray(e) || e.length === 0) return bad('not an array')
   switch (e[0]) {
     case ENVELOPE.ENTITY:
-      if (e.length !== 6) bad('entity envelope needs 6 fields')
+      if (e.length !== 6 && e.length !== 7) bad('entity envelope needs 6 fields (7 with a trace)')
+      if (e.length === 7) e[6] = boundedTrace(e[6])
       if (!str(e[1], LIMITS.type) || !str(e[2], LIMITS.key)) bad('entity type or key')
       if (!Number.isInteger(e[4]) || e[4] < 0 || e[4] > MAX_HOPS) bad(`hops must be 0-${MAX_HOPS}`)
       if (!str(e[5], LIMITS.peerId) || (e[4] > 0 && e[5].length === 0)) bad('origin')
       return
     case ENVELOPE.ACTOR:
-      if (e.length !== 3 || !str(e[1], LIMITS.path) || !e[1].startsWith('/')) bad('actor envelope needs [2, path, msg]')
+      if ((e.length !== 3 && e.length !== 4) || !str(e[1], LIMITS.path) || !e[1].startsWith('/')) bad('actor envelope needs [2, path, msg, trace?]')
+      if (e.length === 4) e[3] = boundedTrace(e[3])
       // every actor's messages are maps with a type: null, a number or a list would reach an actor
       // that reads msg.type (a TypeError, a crash and a restart) before any check of its own
       if (!isMap(e[2])) bad('an actor message is a map')
@@ -133,6 +149,14 @@ function checkEnvelope (e: unknown, i: number): void {
   }
 }
 
+/** A trace field as the receiver keeps it: a string or a pair of strings within LIMITS.trace
+ * characters, or undefined (anything else: ignored, the envelope is delivered without it, since a
+ * trace is never a reason to refuse a message; carrierOfField checks the W3C shape). */
+function boundedTrace (v: unknown): TraceField | undefined {
+  if (typeof v === 'string') return v.length <= LIMITS.trace ? v : undefined
+  if (Array.isArray(v) && v.length === 2 && str(v[0], LIMITS.trace) && str(v[1], LIMITS.trace)) return v as unknown as TraceField
+  return undefined
+}
 
 function isMap (v: unknown): boolean {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array)

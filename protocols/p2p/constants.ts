@@ -2,9 +2,16 @@
  * The actor protocol between nodes: ids and limits. See docs/protocol.md.
  */
 import { MAX_ACTOR_PATH_LENGTH, MAX_ASK_ID_LENGTH, MAX_NODE_ID_LENGTH } from '../limits.ts'
+import { MAX_TRACESTATE_LENGTH } from '../trace-context.ts'
 
 /** libp2p protocol id of actor traffic: one long-lived stream per peer and direction. */
 export const ACTOR_PROTOCOL = '/plexi/actor/1.0.0'
+
+/** The same traffic where ENTITY and ACTOR envelopes may end with a trace field (the W3C trace
+ * context of the message: protocols/trace-context.ts). A sender offers it first and 1.0.0 second;
+ * a peer of an earlier version answers 1.0.0, and is sent envelopes without the field (it would
+ * refuse the frame holding one). */
+export const ACTOR_PROTOCOL_TRACED = '/plexi/actor/1.1.0'
 
 /** libp2p protocol id of the failure detector's probes: a stream per exchange, on the connection
  * being tested (probe-frames.ts). */
@@ -37,9 +44,10 @@ export const OPEN_TIMEOUT_MS = 3_000
 
 /** The first element of every envelope. */
 export const ENVELOPE = {
-  /** [kind, type, key, msg, hops, origin]: a message for entity type/key (origin: the first sender, when forwarded) */
+  /** [kind, type, key, msg, hops, origin, trace?]: a message for entity type/key (origin: the first
+   * sender, when forwarded; trace: on /plexi/actor/1.1.0, the message's trace context) */
   ENTITY: 1,
-  /** [kind, path, msg]: a message for the actor at path on the receiving node */
+  /** [kind, path, msg, trace?]: a message for the actor at path on the receiving node */
   ACTOR: 2,
   /** [kind, askId, value]: the reply to an ask of the receiving node */
   REPLY: 3,
@@ -55,7 +63,10 @@ export const LIMITS = {
   key: 256,
   path: MAX_ACTOR_PATH_LENGTH,
   peerId: MAX_NODE_ID_LENGTH,
-  askId: MAX_ASK_ID_LENGTH
+  askId: MAX_ASK_ID_LENGTH,
+  /** Each string of an envelope's trace field: a traceparent is 55 characters, a tracestate is
+   * carried up to 512 (protocols/trace-context.ts) */
+  trace: MAX_TRACESTATE_LENGTH
 } as const
 
 /** A probe frame is a few dozen bytes (a kind, a nonce, at most a peer id): a body over this is

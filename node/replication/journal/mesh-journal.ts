@@ -9,6 +9,7 @@ import type { OwnerLog } from './owner-env.ts'
 import type { LeaseOptions } from './owner-lease.ts'
 import { ReplicatedJournal } from './replicated-journal.ts'
 import type { ReplicationStats } from './replicated-journal.ts'
+import type { Spans } from '../../tracing/index.ts'
 
 export interface MeshJournalOptions {
   readonly self: string
@@ -29,6 +30,8 @@ export interface MeshJournalOptions {
   readonly system: () => ActorSystem
   /** Where owners say, at debug, what their fences and appends waited for. */
   readonly log?: OwnerLog
+  /** Spans of appends inside a recorded trace (ReplicatedJournalOptions.spans). */
+  readonly spans?: Spans
 }
 
 /** The replicated journal of a node on the mesh: other nodes' replicas are asked through their
@@ -46,6 +49,7 @@ export function meshJournal (opts: MeshJournalOptions): ReplicatedJournal {
     ...(opts.stats !== undefined && { stats: opts.stats }),
     ...(opts.lease !== undefined && { lease: opts.lease }),
     ...(opts.log !== undefined && { log: opts.log }),
+    ...(opts.spans !== undefined && { spans: opts.spans }),
     // what another node answers is checked like anything else from the wire
     remote: async (node, partition, request) => checkReplicaReply(request, await opts.system().actorAt<ShardHolderMsg>({ node, path: shardHolderPath(partition) })
       .ask((replyTo) => ({ type: 'replica', request, replyTo }), { timeout: REPLICA_ASK_MS }))

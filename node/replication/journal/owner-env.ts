@@ -21,6 +21,16 @@ export interface OwnerEnv {
   clock? (): number
   /** Whether a node is worth asking again (not known to be down). @default every node is */
   live? (node: string): boolean
+  /** The trace being recorded (node/tracing's Spans): a replica's later rounds go out in the trace
+   * of the latest write queued behind the round in flight, not in the first one's forever. @default
+   * none */
+  readonly trace?: OwnerTrace
+}
+
+/** What an owner's feed needs of tracing (node/tracing Spans has it). */
+export interface OwnerTrace {
+  capture (): unknown
+  within<T> (ctx: unknown, fn: () => T): T
 }
 
 /** Resolves after `ms` on the env's clock, or as soon as `signal` aborts. */

@@ -36,6 +36,9 @@ export class ReplicaFeed {
   readonly #o: ReplicaFeedOwner
   /** Replicas that refused a truncate (an older version): not asked again by this owner. */
   readonly #noTruncate = new Set<string>()
+  /** The trace of the latest write that found a replica's round in flight: the next round (which
+   * carries its records) goes out in it (OwnerEnv.trace). */
+  readonly #nextTrace = new WeakMap<ReplicaTrack, unknown>()
 
   constructor (state: LogState, owner: ReplicaFeedOwner) {
     this.#s = state
@@ -44,6 +47,11 @@ export class ReplicaFeed {
 
   pump (t: ReplicaTrack): void {
     const s = this.#s
+    const trace = this.#o.env.trace
+    if (trace !== undefined && (t.busy || t.waiting)) {
+      const ctx = trace.capture()
+      if (ctx !== undefined) this.#nextTrace.set(t, ctx)
+    }
     if (t.busy || t.waiting || t.broken || s.closed || s.failure !== undefined) return
     if (t.match >= s.head && !this.#floorDue(t) && !this.#truncateDue(t)) return
     t.busy = true
@@ -51,7 +59,7 @@ export class ReplicaFeed {
       t.busy = false
       if (progress) {
         t.backoff = RETRY_MIN_MS
-        this.pump(t)
+        this.#pumpLater(t)
       }
     }, (err: unknown) => {
       t.busy = false
@@ -81,8 +89,20 @@ export class ReplicaFeed {
       `${entityId}: replica ${t.node} did not answer (${describe(err)}); asked again in ${Math.round(delay)} ms`)
     env.timer(delay, () => {
       t.waiting = false
-      this.pump(t)
+      this.#pumpLater(t)
     })
+  }
+
+  /** A round after the first: in the trace of the latest write that waited for it, or in none. */
+  #pumpLater (t: ReplicaTrack): void {
+    const trace = this.#o.env.trace
+    if (trace === undefined) {
+      this.pump(t)
+      return
+    }
+    const ctx = this.#nextTrace.get(t)
+    this.#nextTrace.delete(t)
+    trace.within(ctx, () => { this.pump(t) })
   }
 
   /** One request to one replica; true when it moved (the caller pumps again). */

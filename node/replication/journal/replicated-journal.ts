@@ -16,6 +16,7 @@ import { majority } from './quorum.ts'
 import { ReplicaCore } from '../replica/replica-core.ts'
 import type { ReplicaRequest, ReplyOf } from '../replica/replica-protocol.ts'
 import type { PackedRecord } from '../replica/replica-storage.ts'
+import type { Spans } from '../../tracing/index.ts'
 
 /** The replicas of a partition (most preferred first) and the write quorum they use. */
 export interface PartitionPlacement {
@@ -71,6 +72,9 @@ export interface ReplicatedJournalOptions {
   readonly lease?: LeaseOptions
   /** Where owners say, at debug, what their fences and appends waited for. */
   readonly log?: OwnerLog
+  /** Spans of appends inside a recorded trace: each owner's append to each replica
+   * (journal.append), and each replica's write (replica.append). @default none */
+  readonly spans?: Spans
 }
 
 /**
@@ -151,6 +155,30 @@ export class ReplicatedJournal implements Journal {
   /** A packed record's event, decoded (for one the reader could not make from its bytes). */
   packedEvent (_entity: string, record: PackedRecord): unknown {
     return this.#opts.storage.packedEvent(record)
+  }
+
+  /**
+   * A request for this node's replica of `partition`, from an owner here or another node's (its
+   * shard holder): an append inside a recorded trace is a span, `replica.append`, which ends once
+   * its records are stored (fsynced, with journal-sync on: the store's group commit).
+   */
+  serve<R extends ReplicaRequest> (partition: number, request: R): Promise<ReplyOf<R>> {
+    const spans = this.#opts.spans
+    if (spans === undefined || request.op !== 'append' || !spans.recording()) return this.core(partition).handle(request)
+    const { records, epoch } = request as Extract<ReplicaRequest, { op: 'append' }>
+    const attrs = { 'plexi.entity': request.entity, 'plexi.partition': partition, 'plexi.epoch': epoch, 'plexi.records': records.length, 'plexi.seq': records[0]?.seq, 'plexi.node': this.#opts.self }
+    return spans.span('replica.append', attrs, async () => await this.core(partition).handle(request))
+  }
+
+  /** An owner's request to the replica on `node` (this node's own directly): an append inside a
+   * recorded trace is a client span, `journal.append`, from its sending to the replica's answer. */
+  #ownerCall<R extends ReplicaRequest> (partition: number, node: string, request: R): Promise<ReplyOf<R>> {
+    const call = (): Promise<ReplyOf<R>> => node === this.#opts.self ? this.serve(partition, request) : this.#opts.remote(node, partition, request)
+    const spans = this.#opts.spans
+    if (spans === undefined || request.op !== 'append' || !spans.recording()) return call()
+    const { records, epoch } = request as Extract<ReplicaRequest, { op: 'append' }>
+    const attrs = { 'plexi.entity': request.entity, 'plexi.replica': node, 'plexi.epoch': epoch, 'plexi.records': records.length, 'plexi.seq': records[0]?.seq }
+    return spans.span('journal.append', attrs, call, { role: 'client' })
   }
 
   /** The replica of `partition` on this node (the shard holder's core). */
@@ -259,7 +287,18 @@ export class ReplicatedJournal implements Journal {
     const stats = this.#opts.stats
     if (stats !== undefined) stats.opens++
     const owner = this.#owner(partition)
-    const log = await EntityLog.open({ ...owner.options(entityId, replicas, writeQuorum), ...this.#formerHolders(replicas), activation: randomUUID(), ...(signal !== undefined && { signal }) })
+    const take = async (): Promise<EntityLog> => {
+      const taken = await EntityLog.open({ ...owner.options(entityId, replicas, writeQuorum), ...this.#formerHolders(replicas), activation: randomUUID(), ...(signal !== undefined && { signal }) })
+      this.#opts.log?.debug({ entity: entityId, epoch: taken.epoch, head: taken.head }, `${entityId}: journal taken at epoch ${taken.epoch}, ${taken.head} records recovered`)
+      return taken
+    }
+    // (a span of its own where a trace is recorded, or as the sampler decides: a failover's
+    // recoveries on the new owner are traces of their own when no client's message started them)
+    const spans = this.#opts.spans
+    const log = spans === undefined || !spans.on
+      ? await take()
+      : await spans.span('entity.recover', { 'plexi.entity': entityId, 'plexi.partition': partition, 'plexi.replicas': replicas.join(','), 'plexi.write_quorum': writeQuorum }, take,
+        { root: true, resultAttrs: (l: EntityLog) => ({ 'plexi.epoch': l.epoch, 'plexi.head': l.head, 'plexi.recovered': l.head > 0 }) })
     if (stats !== undefined && log.head > 0) stats.recoveries++
     return owner.journal(log)
   }
@@ -300,8 +339,9 @@ export class ReplicatedJournal implements Journal {
     const live = this.#opts.live
     const env: OwnerEnv = {
       ...this.#env,
-      call: (node, request) => node === self ? this.core(partition).handle(request) : this.#opts.remote(node, partition, request),
-      ...(live !== undefined && { live: (node: string) => node === self || live().has(node) })
+      call: (node, request) => this.#ownerCall(partition, node, request),
+      ...(live !== undefined && { live: (node: string) => node === self || live().has(node) }),
+      ...(this.#opts.spans?.on === true && { trace: this.#opts.spans })
     }
     return {
       options: (entityId, replicas, writeQuorum) => ({

@@ -45,7 +45,7 @@ export function shardHolder (partition: number, journal: ReplicatedJournal): Beh
       if (partitionOf(request.entity, journal.partitions) !== partition) {
         throw new InvalidReplicaRequestError(`shard holder ${partition}: ${request.entity} belongs to partition ${partitionOf(request.entity, journal.partitions)}`)
       }
-      journal.core(partition).handle(request).then((reply) => { ctx.reply(msg.replyTo, reply) }, (err: unknown) => { ctx.fail(msg.replyTo, err) })
+      journal.serve(partition, request).then((reply) => { ctx.reply(msg.replyTo, reply) }, (err: unknown) => { ctx.fail(msg.replyTo, err) })
       return undefined
     }
   }

@@ -18,7 +18,7 @@ describe('storage parts', () => {
     expect(await scrape(c.get('metrics').registry)).to.contain('plexi_jobs_started_total').and.to.contain('plexi_replication_replica_fences_total')
     // alone, this node holds every partition whole: nothing to catch up
     expect(c.get('catchUp').status).to.include({ partitions: 256, caughtUp: 256 })
-    expect(node.lifecycle.started).to.deep.equal(['store', 'model-registry', 'metrics', 'search-index', 'journal', 'actors', 'catch-up-state'])
+    expect(node.lifecycle.started).to.deep.equal(['store', 'model-registry', 'metrics', 'tracing', 'search-index', 'journal', 'actors', 'catch-up-state'])
   })
 
   it('should refuse a data dir that recorded another partition count as a configuration error, closing the store', async () => {

@@ -1,5 +1,5 @@
 import { expect } from 'chai'
-import { FrameReader, InvalidFrameError, decodeFrame, encodeEnvelope, encodeFrame, encodeFrames } from '../../../protocols/p2p/index.ts'
+import { FrameReader, InvalidFrameError, decodeFrame, encodeEnvelope, encodeFrame, encodeFrames, stripTraceField } from '../../../protocols/p2p/index.ts'
 import type { Envelope } from '../../../protocols/p2p/index.ts'
 import { ENVELOPE, MAX_FRAME_BYTES } from '../../../protocols/p2p/index.ts'
 
@@ -72,5 +72,42 @@ describe('actor protocol frames', () => {
     expect(bad([ENVELOPE.OWNER, 'room', 'k'])?.message).to.match(/owner envelope/)
     expect(bad([ENVELOPE.REPLY, 'x'.repeat(33), 1])?.message).to.match(/reply envelope/)
     expect(bad([ENVELOPE.REPLY, '1', { any: ['value'] }])).to.equal(undefined)
+  })
+
+  describe('the trace field (/plexi/actor/1.1.0)', () => {
+    const TP = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01'
+    const one = (e: unknown): unknown[] => (read([encodeFrame([encodeEnvelope(e as Envelope)])])[0] as Envelope[])[0] as unknown as unknown[]
+
+    it('should take ENTITY and ACTOR envelopes with a trace field, a traceparent or a pair with its state', () => {
+      expect(one([ENVELOPE.ENTITY, 'room', 'a', { type: 'post' }, 0, '', TP])[6]).to.equal(TP)
+      expect(one([ENVELOPE.ACTOR, '/chat-gateway', { type: 'x' }, [TP, 'k=v']])[3]).to.deep.equal([TP, 'k=v'])
+      expect(one([ENVELOPE.ENTITY, 'room', 'a', { type: 'post' }, 0, ''])).to.have.lengthOf(6)
+    })
+
+    it('should keep the envelope and drop a trace field of another shape or over its bound (ignored, never refused)', () => {
+      for (const bad of [7, { tp: TP }, [TP], [TP, 1], 'x'.repeat(600), [TP, 'x'.repeat(600)], null]) {
+        const e = one([ENVELOPE.ENTITY, 'room', 'a', { type: 'post' }, 0, '', bad])
+        expect(e[6], JSON.stringify(bad)?.slice(0, 40)).to.equal(undefined)
+        expect(e[3]).to.deep.equal({ type: 'post' })
+      }
+      expect(one([ENVELOPE.ACTOR, '/a', { type: 'x' }, { no: 1 }])[3]).to.equal(undefined)
+    })
+
+    it('should still refuse envelopes with more fields than the trace (a frame an older peer would refuse too)', () => {
+      expect(() => one([ENVELOPE.ENTITY, 'room', 'a', { type: 'post' }, 0, '', TP, 'more'])).to.throw(InvalidFrameError, /6 fields/)
+      expect(() => one([ENVELOPE.ACTOR, '/a', { type: 'x' }, TP, 'more'])).to.throw(InvalidFrameError, /trace\?/)
+      expect(() => one([ENVELOPE.REPLY, 'ask1', 1, TP])).to.throw(InvalidFrameError)
+    })
+
+    it('should strip the trace field for a peer of an earlier version, leaving other envelopes as they are', () => {
+      const traced = encodeEnvelope([ENVELOPE.ENTITY, 'room', 'a', { type: 'post' }, 0, '', TP])
+      const plain = encodeEnvelope([ENVELOPE.ENTITY, 'room', 'a', { type: 'post' }, 0, ''])
+      expect(Buffer.from(stripTraceField(traced)).equals(Buffer.from(plain))).to.equal(true)
+      expect(stripTraceField(plain)).to.equal(plain)
+      const actor = encodeEnvelope([ENVELOPE.ACTOR, '/a', { type: 'x' }, TP])
+      expect(Buffer.from(stripTraceField(actor)).equals(Buffer.from(encodeEnvelope([ENVELOPE.ACTOR, '/a', { type: 'x' }])))).to.equal(true)
+      const reply = encodeEnvelope([ENVELOPE.REPLY, 'ask', 1])
+      expect(stripTraceField(reply)).to.equal(reply)
+    })
   })
 })
