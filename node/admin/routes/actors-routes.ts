@@ -4,6 +4,8 @@ import { BEARER, errors, ref } from '../../../protocols/admin/index.ts'
 import type { Job } from '../../../protocols/index.ts'
 import type { ActorRow, EntityRow } from '../../mesh/index.ts'
 import { sendError } from '../admin-errors.ts'
+import { CoalescedReads } from '../coalesced-reads.ts'
+import { SerializedBody } from '../serialized-body.ts'
 
 /** What the admin API asks of the cluster to list actors and find an entity (node/mesh ClusterAdmin). */
 export interface ActorListing {
@@ -37,6 +39,10 @@ const entityParams = { type: 'object', required: ['type', 'key'], properties: { 
 /** `/api/v1/actors`: live actors and entities on every member, one entity in full, and its move. */
 export function actorsRoutes (deps: ActorsRoutesDeps) {
   return async (api: FastifyInstance): Promise<void> => {
+    // a burst of listings asks every member once per round trip (coalesced-reads.ts)
+    const listings = new CoalescedReads<{ actors: ActorRow[], unreachable: string[] }>()
+    // and serialized once per gather (a thousand rows and more), not once per read
+    const last = new SerializedBody<ReturnType<FastifyReply['serialize']>>()
     const entityType = (type: string): ReturnType<ActorSystem['entityTypes']>[number] | undefined => deps.system.entityTypes().find((t) => t.type === type)
     const unknownType = (reply: FastifyReply, type: string): FastifyReply =>
       sendError(reply, 404, 'UNKNOWN_ENTITY_TYPE', `no entity type ${JSON.stringify(type)}; known: ${deps.system.entityTypes().map((t) => t.type).join(', ')}`)
@@ -48,9 +54,10 @@ export function actorsRoutes (deps: ActorsRoutesDeps) {
         response: { 200: { type: 'array', items: ref('Actor') }, ...errors(400, 401) }
       }
     }, async (request, reply) => {
-      const { actors, unreachable } = await deps.cluster.actors(request.query.type)
-      if (unreachable.length > 0) void reply.header('x-plexi-unreachable', unreachable.join(','))
-      return actors
+      const { type } = request.query
+      const listing = await listings.read(type ?? '', async () => await deps.cluster.actors(type))
+      if (listing.unreachable.length > 0) void reply.header('x-plexi-unreachable', listing.unreachable.join(','))
+      return await reply.type('application/json; charset=utf-8').send(last.json([listing], () => reply.serialize(listing.actors)))
     })
 
     api.get<{ Params: { type: string, key: string } }>('/actors/:type/:key', {

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifySchemaValidationError } from 'fastify'
 import { BEARER, JOB_ID_PATTERN, JOB_KINDS, JOB_STATES, errors, ref } from '../../../protocols/admin/index.ts'
 import type { Job, JobKind, JobState } from '../../../protocols/index.ts'
 import { httpError } from '../admin-errors.ts'
+import { CoalescedReads } from '../coalesced-reads.ts'
 
 /** What the admin API asks of the cluster's jobs (node/jobs ClusterJobs). */
 export interface JobsAdmin {
@@ -21,6 +22,8 @@ const jobParams = { type: 'object', required: ['id'], properties: { id: { type: 
 /** `/api/v1/jobs`: the long operations of every member (drains, moves, repairs, backups...), one job, and its cancel. */
 export function jobsRoutes (deps: JobsRoutesDeps) {
   return async (api: FastifyInstance): Promise<void> => {
+    // a burst of listings asks every member once per round trip (coalesced-reads.ts)
+    const listings = new CoalescedReads<Awaited<ReturnType<JobsAdmin['list']>>>()
     const noJob = (id: string): Error => httpError(404, 'UNKNOWN_JOB', `no job ${id} on any member`)
 
     api.get<{ Querystring: { kind?: JobKind, state?: JobState } }>('/jobs', {
@@ -38,7 +41,12 @@ export function jobsRoutes (deps: JobsRoutesDeps) {
         }
       },
       schemaErrorFormatter: jobsValidationError
-    }, async (request) => deps.jobs === undefined ? { jobs: [], unreachable: [] } : await deps.jobs.list({ kind: request.query.kind, state: request.query.state }))
+    }, async (request) => {
+      const jobs = deps.jobs
+      if (jobs === undefined) return { jobs: [], unreachable: [] }
+      const { kind, state } = request.query
+      return await listings.read(`${kind ?? ''} ${state ?? ''}`, async () => await jobs.list({ kind, state }))
+    })
 
     api.get<{ Params: { id: string } }>('/jobs/:id', {
       schema: { summary: 'One job, from whichever member runs it (its id ends with the end of that member\'s peer id)', security: BEARER, params: jobParams, response: { 200: ref('Job'), ...errors(400, 401, 404) } },

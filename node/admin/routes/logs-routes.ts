@@ -1,8 +1,9 @@
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyReply } from 'fastify'
 import { BEARER, LOG_LEVEL_NAMES, errors, ref } from '../../../protocols/admin/index.ts'
 import type { LogEntry, LogLevelName } from '../../log-tail.ts'
 import { LOG_HISTORY } from '../constants.ts'
 import type { EventStreams } from '../event-streams.ts'
+import { SerializedBody } from '../serialized-body.ts'
 
 /** What the admin API reads of the log tail (node/log-tail.ts LogTail). */
 export interface LogsView {
@@ -29,6 +30,9 @@ const logsQuery = {
 /** `/api/v1/logs`: the last lines this node logged, and a live tail of them (Server-Sent Events). */
 export function logsRoutes (deps: LogsRoutesDeps) {
   return async (api: FastifyInstance): Promise<void> => {
+    // the same lines (an append-only tail: the same first and last entry and count) are the same
+    // answer: serialized once per line logged, not per request
+    const last = new SerializedBody<ReturnType<FastifyReply['serialize']>>()
     api.get<{ Querystring: { level: LogLevelName, limit: number } }>('/logs', {
       schema: {
         summary: 'The last lines this node logged at `level` or above (info by default), oldest first; the node keeps its last 1000',
@@ -36,7 +40,12 @@ export function logsRoutes (deps: LogsRoutesDeps) {
         querystring: logsQuery,
         response: { 200: { type: 'object', required: ['entries'], properties: { entries: { type: 'array', items: ref('LogEntry') } } }, ...errors(400, 401) }
       }
-    }, async (request) => ({ entries: deps.logs?.entries(request.query.level, request.query.limit) ?? [] }))
+    }, async (request, reply) => {
+      const { level, limit } = request.query
+      const entries = deps.logs?.entries(level, limit) ?? []
+      const json = last.json([level, limit, entries.length, entries[0], entries.at(-1)], () => reply.serialize({ entries }))
+      return await reply.type('application/json; charset=utf-8').send(json)
+    })
 
     api.get<{ Querystring: { level: LogLevelName, limit: number } }>('/logs/stream', {
       schema: {

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyReply } from 'fastify'
 import { BEARER, errors, ref } from '../../../protocols/admin/index.ts'
 import type { Member } from '../../../protocols/index.ts'
 import { clientAddress } from '../../limits/index.ts'
@@ -8,6 +8,7 @@ import type { NodeMetrics, StatsSample } from '../../metrics/index.ts'
 import { tokenMatcher } from '../../identity/index.ts'
 import { authorized, unauthorized } from '../bearer-auth.ts'
 import type { EventStreams } from '../event-streams.ts'
+import { SerializedBody } from '../serialized-body.ts'
 
 /*
  * The node's metrics, twice: for Prometheus at `/metrics` (outside /api/v1: a scraper holds the
@@ -68,9 +69,16 @@ export function statsRoutes (deps: StatsRoutesDeps) {
     const statsBody = (): { node: string, intervalMs: number, samples: StatsSample[] } => ({
       node: deps.self().peerId, intervalMs: deps.stats?.intervalMs ?? 1000, samples: deps.stats?.samples() ?? []
     })
+    // the same samples (the same last one, as many) are the same answer: serialized once per
+    // sample (every second), not per request
+    const last = new SerializedBody<ReturnType<FastifyReply['serialize']>>()
     api.get('/stats', {
       schema: { summary: 'This node\'s rates (posts, deliveries, asks and their latency, tokens) and memory, sampled every interval: the last 5 minutes, oldest first', security: BEARER, response: { 200: statsResponse, ...errors(401) } }
-    }, async () => statsBody())
+    }, async (_request, reply) => {
+      const body = statsBody()
+      const json = last.json([body.node, body.samples.length, body.samples.at(-1)], () => reply.serialize(body))
+      return await reply.type('application/json; charset=utf-8').send(json)
+    })
 
     api.get('/stats/stream', {
       schema: { summary: 'Server-Sent Events: `history` (the body of GET /stats) first, then a `sample` event each interval; 429 when 16 streams are open, or streams-per-ip from one address', security: BEARER, produces: ['text/event-stream'], response: { ...errors(401, 429) } }

@@ -1,7 +1,9 @@
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyReply } from 'fastify'
 import { BEARER, errors, ref } from '../../../protocols/admin/index.ts'
 import type { RepairJob } from '../../../protocols/index.ts'
 import { sendError } from '../admin-errors.ts'
+import { CoalescedReads } from '../coalesced-reads.ts'
+import { SerializedBody } from '../serialized-body.ts'
 
 /** What the admin API asks of replication of the partitions and their repairs (node/replication ReplicationAdmin). */
 export interface PartitionsView {
@@ -22,6 +24,10 @@ const partitionNumber = { type: 'integer', minimum: 0, maximum: 65_535 } as cons
  * that compare them (the dashboard's replication view). */
 export function partitionsRoutes (deps: PartitionsRoutesDeps) {
   return async (api: FastifyInstance): Promise<void> => {
+    // a burst of reads asks every member once per round trip (coalesced-reads.ts)
+    const reads = new CoalescedReads<Awaited<ReturnType<PartitionsView['partitions']>>>()
+    // and serialized once per gather (256 partitions), not once per read
+    const last = new SerializedBody<ReturnType<FastifyReply['serialize']>>()
     api.get<{ Querystring: { partition?: number } }>('/partitions', {
       schema: {
         summary: 'Every partition (or one) with its replicas: what each holds, its highest epoch and its lag; members that did not answer are named in the x-plexi-unreachable header', security: BEARER,
@@ -31,9 +37,10 @@ export function partitionsRoutes (deps: PartitionsRoutesDeps) {
     }, async (request, reply) => {
       const replication = deps.replication
       if (replication === undefined) return []
-      const result = await replication.partitions(request.query.partition)
+      const { partition } = request.query
+      const result = await reads.read(String(partition), async () => await replication.partitions(partition))
       if (result.unreachable.length > 0) void reply.header('x-plexi-unreachable', result.unreachable.join(','))
-      return result.partitions
+      return await reply.type('application/json; charset=utf-8').send(last.json([result], () => reply.serialize(result.partitions)))
     })
 
     api.post<{ Body: { partition?: number } | undefined }>('/repairs', {

@@ -2,6 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify'
 import { BEARER, PLUGIN_PACKAGE_TYPES, errors, pluginNameParam, pluginVersionField, ref } from '../../../protocols/admin/index.ts'
 import { MAX_PACKAGE_BYTES } from '../../../protocols/plugins/index.ts'
 import { errorReply, sendError } from '../admin-errors.ts'
+import { CoalescedReads } from '../coalesced-reads.ts'
 import { noteForAudit, principalOf } from '../request-identity.ts'
 
 /** What the admin API asks of the plugin registry (node/plugin-registry PluginRegistry). */
@@ -57,11 +58,14 @@ export function pluginsRoutes (deps: PluginsRoutesDeps) {
 
 /** The listing, one plugin, and its logs. */
 function readRoutes (api: FastifyInstance, deps: PluginsRoutesDeps): void {
+  // a burst of listings asks every plugins member once per round trip (coalesced-reads.ts)
+  const listings = new CoalescedReads<Awaited<ReturnType<PluginsAdmin['list']>>>()
   api.get('/plugins', {
     schema: { summary: 'The cluster\'s plugins: versions, the active one, and what each plugins-role member runs (calls, errors, latency, restarts, memory); members that did not answer are named in the x-plexi-unreachable header', security: BEARER, response: { 200: { type: 'array', items: ref('Plugin') }, ...errors(401, 503) } }
   }, async (_request, reply) => {
-    if (deps.plugins === undefined) return noPlugins(reply)
-    const { plugins, unreachable } = await deps.plugins.list()
+    const admin = deps.plugins
+    if (admin === undefined) return noPlugins(reply)
+    const { plugins, unreachable } = await listings.read('', async () => await admin.list())
     unreachableHeader(reply, unreachable)
     return plugins
   })

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { BEARER, errors, ref } from '../../../protocols/admin/index.ts'
 import type { ScrubRow, StorageNodeRow } from '../../../protocols/index.ts'
+import { CoalescedReads } from '../coalesced-reads.ts'
 
 /** What the admin API asks of replication of the storage nodes and their scrub (node/replication ReplicationAdmin). */
 export interface StorageView {
@@ -17,16 +18,19 @@ export interface StorageRoutesDeps {
  * that re-reads what they hold. */
 export function storageRoutes (deps: StorageRoutesDeps) {
   return async (api: FastifyInstance): Promise<void> => {
+    // a burst of reads asks every member once per round trip (coalesced-reads.ts)
+    const storage = new CoalescedReads<StorageNodeRow[]>()
+    const scrub = new CoalescedReads<ScrubRow[]>()
     api.get('/storage', {
       schema: {
         summary: 'The storage nodes this node knows: active ones (placement chooses among them) and leaving ones (they lost the storage role) with their hand-off; a leaving node whose hand-off is done may be stopped', security: BEARER,
         response: { 200: { type: 'array', items: ref('StorageNode') }, ...errors(401) }
       }
-    }, async () => await deps.replication?.storageNodes?.() ?? [])
+    }, async () => await storage.read('', async () => await deps.replication?.storageNodes?.() ?? []))
 
     api.get('/scrub', {
       schema: { summary: 'Scrub on every node holding replicas: progress, damaged values found, repaired and quarantined; nodes that did not answer have answered: false', security: BEARER, response: { 200: { type: 'array', items: ref('ScrubRow') }, ...errors(401) } }
-    }, async () => await deps.replication?.scrub?.(false) ?? [])
+    }, async () => await scrub.read('', async () => await deps.replication?.scrub?.(false) ?? []))
 
     api.post('/scrub', {
       schema: { summary: 'Start a scrub pass now on every node holding replicas (a node already scrubbing goes on); answers with each node\'s scrub as it starts', security: BEARER, response: { 202: { type: 'array', items: ref('ScrubRow') }, ...errors(401) } }

@@ -31,6 +31,19 @@ describe('logsRoutes', () => {
     }
   })
 
+  it('should answer the same lines the same way, serialized once, and a new line at once', async () => {
+    f.logTail.push({ level: 30, msg: 'one' })
+    const first = await api('/api/v1/logs?limit=2')
+    expect(first.headers['content-type']).to.match(/^application\/json/)
+    const again = await api('/api/v1/logs?limit=2')
+    expect(again.body).to.equal(first.body)
+    f.logTail.push({ level: 30, msg: 'two' })
+    expect(((await api('/api/v1/logs?limit=2')).json() as { entries: Array<{ msg: string }> }).entries.map((e) => e.msg).at(-1)).to.equal('two')
+    // another query between two reads of the same lines: each its own answer
+    expect(((await api('/api/v1/logs?limit=1')).json() as { entries: Array<{ msg: string }> }).entries.map((e) => e.msg)).to.deep.equal(['two'])
+    expect(((await api('/api/v1/logs?limit=2')).json() as { entries: Array<{ msg: string }> }).entries.map((e) => e.msg)).to.deep.equal(['one', 'two'])
+  })
+
   it('should send the last lines at the level asked, then each new line at that level or above', async () => {
     await f.app.listen({ host: '127.0.0.1', port: 0 })
     const base = `http://127.0.0.1:${(f.app.server.address() as AddressInfo).port}`

@@ -1,0 +1,65 @@
+import { expect } from 'chai'
+import { CoalescedReads } from '../../../node/admin/coalesced-reads.ts'
+
+/** A gather the test ends when it says: the n-th one started answers `n`. */
+function gathers (): { gather: () => Promise<number>, started: () => number, end: (i: number, err?: Error) => void } {
+  const ends: Array<(err?: Error) => void> = []
+  return {
+    gather: async () => await new Promise<number>((resolve, reject) => {
+      const n = ends.length + 1
+      ends.push((err) => { if (err === undefined) resolve(n); else reject(err) })
+    }),
+    started: () => ends.length,
+    end: (i, err) => { ends[i - 1]?.(err) }
+  }
+}
+
+const tick = async (): Promise<void> => { await new Promise((resolve) => setImmediate(resolve)) }
+
+describe('CoalescedReads', () => {
+  it('should answer the reads that arrive while a gather runs with one gather started after it ends, never with the one they found running', async () => {
+    const reads = new CoalescedReads<number>()
+    const g = gathers()
+    const first = reads.read('k', g.gather)
+    const during = [reads.read('k', g.gather), reads.read('k', g.gather), reads.read('k', g.gather)]
+    expect(g.started()).to.equal(1)
+    g.end(1)
+    expect(await first).to.equal(1)
+    await tick()
+    expect(g.started(), 'the next gather, for the three that came during the first').to.equal(2)
+    const later = reads.read('k', g.gather)
+    g.end(2)
+    expect(await Promise.all(during)).to.deep.equal([2, 2, 2])
+    await tick()
+    g.end(3)
+    expect(await later).to.equal(3)
+    // nothing running: the next read starts at once
+    await tick()
+    const alone = reads.read('k', g.gather)
+    expect(g.started()).to.equal(4)
+    g.end(4)
+    expect(await alone).to.equal(4)
+  })
+
+  it('should keep keys apart, and fail the reads of a gather that failed without keeping it', async () => {
+    const reads = new CoalescedReads<number>()
+    const g = gathers()
+    const a = reads.read('a', g.gather)
+    const b = reads.read('b', g.gather)
+    expect(g.started()).to.equal(2)
+    const aAgain = reads.read('a', g.gather)
+    g.end(1, new Error('a member did not answer'))
+    g.end(2)
+    expect(await a.then(() => 'ok', (err: Error) => err.message)).to.equal('a member did not answer')
+    expect(await b).to.equal(2)
+    await tick()
+    g.end(3)
+    expect(await aAgain).to.equal(3)
+    await tick()
+    const fresh = reads.read('a', g.gather)
+    g.end(4)
+    expect(await fresh).to.equal(4)
+    // a gather that throws at once fails its read alone
+    expect(await reads.read('c', () => { throw new Error('at once') }).then(() => 'ok', (err: Error) => err.message)).to.equal('at once')
+  })
+})
