@@ -12,13 +12,14 @@ import { meshBench } from './mesh.ts'
 import { migrationBench } from './migration.ts'
 import { pluginsBench } from './plugins.ts'
 import { replicationBench } from './replication.ts'
+import { scaleBench } from './scale.ts'
 import { searchBench } from './conversations-search.ts'
 import { usersBench } from './users.ts'
 import { table } from './figure.ts'
 import { MODEL_SIZES } from '../runtimes/index.ts'
 import type { Bench } from './figure.ts'
 
-const benches: readonly Bench[] = [kernelBench, chatBench, inferenceBench, meshBench, replicationBench, migrationBench, usersBench, backupBench, backupNodesBench, pluginsBench, conversationsBench, searchBench]
+const benches: readonly Bench[] = [kernelBench, chatBench, inferenceBench, meshBench, replicationBench, migrationBench, usersBench, backupBench, backupNodesBench, pluginsBench, conversationsBench, searchBench, scaleBench]
 
 const args = process.argv.slice(2)
 // --gpu auto|cuda|off (or --gpu=...): the llama.cpp backend of the inference bench, both sides

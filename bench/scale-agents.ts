@@ -1,0 +1,166 @@
+/**
+ * The agents part of `npm run bench -- scale`, over the real gRPC API of the three nodes:
+ *
+ * - requests that need no model evaluation (GetSettings, History, Tools in turn), each from the
+ *   next of the users with its own token, to the next node (a client may call any node; the
+ *   user's agent lives on one of them, so two calls in three cross the mesh), BENCH_SCALE_IN_FLIGHT
+ *   at every moment, from scale-grpc-load.ts; beside the same load on a bare grpc-js server that
+ *   answers the same calls with constants behind the same token check (scale-bare.ts). Every
+ *   agent is activated first (one GetSettings each), so the load reads live agents. Goal:
+ *   >= 10,000 requests/s with < 100 ms mean.
+ * - short generations: BENCH_SCALE_GENERATORS users ask at once, again as soon as answered, each
+ *   agent's max_tokens set to 8, on the generated test model (the nodes' own); beside llama.cpp
+ *   directly in this process on the same file, one context batching as many sequences, 2 threads
+ *   (the machine), greedy, 8 tokens from a prompt of the same length: the rate the CPU gives.
+ */
+import * as grpc from '@grpc/grpc-js'
+import { LlamaLogLevel, getLlama } from 'node-llama-cpp'
+import { DEFAULT_PERSONA } from '../actors/index.ts'
+import { loadAgentService } from '../protocols/grpc/index.ts'
+import { agentClient, collectAnswer } from '../test/helpers/node-process.ts'
+import { figure } from './figure.ts'
+import type { Figure } from './figure.ts'
+import { grpcLoad } from './scale-load.ts'
+import type { GrpcLoadResult } from './scale-grpc-load.ts'
+
+export const AGENT_RATE_GOAL = 10_000
+export const AGENT_MEAN_MS_GOAL = 100
+/** Tokens of a short generation (issue 40). */
+export const SHORT_TOKENS = 8
+const QUESTION = 'Say hello.'
+/** Agents activated at once before the load (each activation fences its journal on its replicas). */
+const ACTIVATING = 64
+const CALL_DEADLINE_MS = 30_000
+
+/** One unary Agent call per user, `inFlight` at once, spread over `targets`; resolves with the
+ * seconds it took, and throws at the first call that failed. */
+export async function everyAgent (targets: readonly string[], tokens: readonly string[], method: 'GetSettings' | 'Configure', request: unknown, inFlight = ACTIVATING): Promise<number> {
+  const { Client } = loadAgentService()
+  type Call = (req: unknown, md: grpc.Metadata, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null) => void) => void
+  const clients = targets.map((t) => new Client(t, grpc.credentials.createInsecure()) as unknown as grpc.Client & Record<string, Call>)
+  const started = performance.now()
+  let next = 0
+  try {
+    await Promise.all(Array.from({ length: inFlight }, async () => {
+      while (next < tokens.length) {
+        const i = next++
+        const md = new grpc.Metadata()
+        md.set('authorization', `Bearer ${tokens[i] as string}`)
+        const client = clients[i % clients.length] as grpc.Client & Record<string, Call>
+        const err = await new Promise<grpc.ServiceError | null>((resolve) => { (client[method] as Call).call(client, request, md, { deadline: Date.now() + CALL_DEADLINE_MS }, resolve) })
+        if (err !== null) throw new Error(`${method} of user ${i} on ${targets[i % targets.length] ?? ''}: ${err.details}`)
+      }
+    }))
+  } finally {
+    for (const c of clients) c.close()
+  }
+  return (performance.now() - started) / 1000
+}
+
+export interface AgentLoadOptions {
+  /** Mesh envelopes the nodes sent so far, all together (their /metrics): what each request costs
+   * the mesh, said with the figures. */
+  readonly envelopes: () => Promise<number>
+  readonly dir: string
+  readonly nodes: readonly string[]
+  readonly bare: string
+  readonly tokens: readonly string[]
+  readonly seconds: number
+  readonly inFlight: number
+}
+
+/** The requests without a model evaluation, ours and the bare server's, alternately. */
+export async function agentRequests (opts: AgentLoadOptions, log: (line: string) => void): Promise<{ ours: GrpcLoadResult, bare: GrpcLoadResult }> {
+  const load = (targets: readonly string[]): Parameters<typeof grpcLoad>[1] => ({ targets, tokens: opts.tokens, method: 'mixed', seconds: opts.seconds, warmupSeconds: 1, inFlight: opts.inFlight, channels: 2 })
+  const bare = await grpcLoad(opts.dir, load([opts.bare]))
+  const before = await opts.envelopes()
+  const ours = await grpcLoad(opts.dir, load(opts.nodes))
+  const sent = await opts.envelopes() - before
+  // (the warmup's requests and the load's tail are in the count too: an estimate per request)
+  log(`  mesh envelopes sent by the nodes during the load: ${sent}, about ${(sent / (ours.ok * (1 + 1 / opts.seconds))).toFixed(1)} per request answered`)
+  for (const [who, r] of [['ours', ours], ['bare', bare]] as const) {
+    log(`  agent requests, ${who}: ${Math.round(r.rate)}/s, mean ${r.meanMs.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms, ${r.ok} answered${Object.keys(r.errors).length > 0 ? `, failed: ${JSON.stringify(r.errors)}` : ''}`)
+  }
+  if (Object.keys(ours.errors).length > 0 || Object.keys(bare.errors).length > 0) throw new Error(`agent requests failed: ours ${JSON.stringify(ours.errors)}, bare ${JSON.stringify(bare.errors)}`)
+  return { ours, bare }
+}
+
+export function agentFigures (r: { ours: GrpcLoadResult, bare: GrpcLoadResult }, users: number): Figure[] {
+  return [
+    figure(`agent requests without a model evaluation, ${users} users, req/s`, 'req/s', r.ours.rate, 'bare grpc-js server, same calls answered from memory', r.bare.rate, `>= ${AGENT_RATE_GOAL}/s`),
+    figure(`agent requests without a model evaluation, ${users} users, mean ms`, 'ms', r.ours.meanMs, 'bare grpc-js server', r.bare.meanMs, `< ${AGENT_MEAN_MS_GOAL} ms`)
+  ]
+}
+
+/** Answers of SHORT_TOKENS tokens a second: `tokens.length` users asking again as soon as answered. */
+export async function shortGenerations (nodes: readonly string[], tokens: readonly string[], seconds: number): Promise<{ rate: number, meanMs: number, tokensPerAnswer: number }> {
+  const clients = tokens.map((t, i) => agentClient(nodes[i % nodes.length] as string, t))
+  try {
+    // every agent asked once first: the model loads on the nodes, and each agent's turn starts warm
+    await Promise.all(clients.map(async (c) => await askOnce(c)))
+    const end = performance.now() + seconds * 1000
+    let answers = 0
+    let sumMs = 0
+    let tokenCount = 0
+    await Promise.all(clients.map(async (c) => {
+      while (performance.now() < end) {
+        const t0 = performance.now()
+        const { completionTokens } = await askOnce(c)
+        if (performance.now() > end) return
+        answers++
+        sumMs += performance.now() - t0
+        tokenCount += completionTokens
+      }
+    }))
+    return { rate: answers / seconds, meanMs: sumMs / answers, tokensPerAnswer: tokenCount / answers }
+  } finally {
+    for (const c of clients) c.close()
+  }
+}
+
+async function askOnce (client: ReturnType<typeof agentClient>): Promise<{ completionTokens: number }> {
+  const { events, error } = await collectAnswer(client.ask(QUESTION))
+  if (error !== undefined) throw new Error(`an 8-token answer failed: ${error.details}`)
+  const done = events.find((e) => e.done != null)?.done
+  if (done == null) throw new Error('an 8-token answer ended without done')
+  if (done.completionTokens > SHORT_TOKENS) throw new Error(`an answer of ${done.completionTokens} tokens: max_tokens ${SHORT_TOKENS} did not hold`)
+  return { completionTokens: done.completionTokens }
+}
+
+/** llama.cpp in this process: one context batching `sequences` sequences, each generating
+ * SHORT_TOKENS greedy tokens again and again from a prompt like the agent's, for `seconds`. */
+export async function directShortGenerations (modelPath: string, sequences: number, seconds: number): Promise<{ rate: number, meanMs: number }> {
+  const llama = await getLlama({ gpu: false, build: 'never', logLevel: LlamaLogLevel.error })
+  const model = await llama.loadModel({ modelPath })
+  try {
+    const context = await model.createContext({ contextSize: 512, sequences, threads: 2 })
+    const prompt = model.tokenize(`${DEFAULT_PERSONA}\n\nUser: ${QUESTION}\nAssistant:`)
+    // the prompt but its last token evaluated once per sequence and kept, as an agent's KV cache
+    // keeps its conversation: each answer evaluates one prompt token and generates 8
+    const kept = prompt.slice(0, -1)
+    const all = Array.from({ length: sequences }, () => context.getSequence())
+    for (const sequence of all) await sequence.evaluateWithoutGeneratingNewTokens(kept)
+    const one = async (sequence: ReturnType<typeof context.getSequence>): Promise<void> => {
+      await sequence.eraseContextTokenRanges([{ start: kept.length, end: sequence.nextTokenIndex }])
+      let n = 0
+      for await (const _ of sequence.evaluate(prompt.slice(-1), { temperature: 0, yieldEogToken: true })) if (++n >= SHORT_TOKENS) break
+    }
+    await Promise.all(all.map(one))
+    const end = performance.now() + seconds * 1000
+    let answers = 0
+    let sumMs = 0
+    await Promise.all(all.map(async (s) => {
+      while (performance.now() < end) {
+        const t0 = performance.now()
+        await one(s)
+        if (performance.now() > end) return
+        answers++
+        sumMs += performance.now() - t0
+      }
+    }))
+    await context.dispose()
+    return { rate: answers / seconds, meanMs: sumMs / answers }
+  } finally {
+    await model.dispose()
+  }
+}

@@ -1,0 +1,71 @@
+/**
+ * The web API part of `npm run bench -- scale`: every read route of the admin API and the
+ * OpenAI-compatible endpoint's `GET /v1/models`, each loaded by autocannon (50 connections, the
+ * admin token or a user's token as the bearer) for BENCH_SCALE_SECONDS, beside the bare Fastify
+ * route with the same bearer check (scale-bare.ts) loaded the same way just before or after it
+ * (the order alternates from route to route). Limits per address and per user are lifted on the
+ * nodes (`--ip-rate 0 --user-rate 0`): the load comes from one address.
+ *
+ * Goals (issue 40): every read route >= 5,000 requests/s with < 50 ms mean; a route answered from
+ * the node's memory >= 0.5x the bare route. Routes that ask an entity or the other members (a
+ * catalog, the directory of rooms, every member's jobs) have the first goal alone. Left out: the
+ * live streams (SSE), exports (a whole room or user, streamed), search (a query over every
+ * partition) and `audit/verify` (the whole trail hashed again): work per request, not reads.
+ */
+import { figure } from './figure.ts'
+import type { Figure } from './figure.ts'
+import { httpLoad } from './scale-load.ts'
+import type { HttpLoadResult } from './scale-load.ts'
+
+/** A route and who answers it: `memory` (this node's memory) or `asks` (an entity, the members, the disk). */
+export interface WebRoute { readonly name: string, readonly url: string, readonly token: string, readonly kind: 'memory' | 'asks' }
+
+export const RATE_GOAL = 5_000
+export const MEAN_MS_GOAL = 50
+
+/** The admin API's read routes on `admin` (host:port), with `user` one of its users. */
+export function adminRoutes (admin: string, token: string, user: string): WebRoute[] {
+  const at = (path: string, kind: WebRoute['kind']): WebRoute => ({ name: `GET /api/v1/${path}`, url: `http://${admin}/api/v1/${path}`, token, kind })
+  return [
+    at('cluster', 'memory'), at('nodes', 'memory'), at('users', 'memory'), at('users?limit=100', 'memory'), at('tokens', 'memory'),
+    at('inference', 'memory'), at('stats', 'memory'), at('logs', 'memory'), at('repairs', 'memory'),
+    at('models', 'asks'), at('actors', 'asks'), at('actors/users/all', 'asks'), at('partitions', 'asks'), at('storage', 'asks'), at('scrub', 'asks'),
+    at('jobs', 'asks'), at('backups', 'asks'), at('restores', 'asks'), at('audit', 'asks'), at('rooms', 'asks'), at('retention', 'asks'),
+    at('plugins', 'asks'), at('mcp-servers', 'asks'), at(`users/${user}/tools`, 'asks')
+  ]
+}
+
+/** What one route gave beside the bare route measured next to it. */
+export interface RouteRun { readonly route: WebRoute, readonly ours: HttpLoadResult, readonly bare: HttpLoadResult }
+
+/** Loads each route and the bare one next to it, alternating which goes first; a route that
+ * answered anything but 2xx fails the bench (it would be measuring its errors). */
+export async function loadRoutes (routes: readonly WebRoute[], bare: { url: string, token: string }, seconds: number, log: (line: string) => void): Promise<RouteRun[]> {
+  const runs: RouteRun[] = []
+  // a second of each first, not counted: the node's code for each route compiled (a running
+  // node's code is warm), and the bare server's
+  await httpLoad(bare.url, bare.token, 1)
+  for (const route of routes) await httpLoad(route.url, route.token, 1)
+  for (const [i, route] of routes.entries()) {
+    const first = i % 2 === 0 ? 'bare' : 'ours'
+    const a = await httpLoad(first === 'bare' ? bare.url : route.url, first === 'bare' ? bare.token : route.token, seconds)
+    const b = await httpLoad(first === 'bare' ? route.url : bare.url, first === 'bare' ? route.token : bare.token, seconds)
+    const [ours, base] = first === 'bare' ? [b, a] : [a, b]
+    // an answer that is not 2xx means the bench measures errors: it fails; a connection error or a
+    // timeout (autocannon's 10 s) in a thousand requests is counted and shown, more fails it
+    if (ours.non2xx > 0 || base.non2xx > 0 || ours.errors > ours.total / 1000 || base.errors > base.total / 1000) {
+      throw new Error(`${route.name}: ${ours.non2xx} answers not 2xx and ${ours.errors} errors of ${ours.total} (bare: ${base.non2xx}, ${base.errors} of ${base.total}); fix the route or the bench before reading its rate`)
+    }
+    log(`  ${route.name}: ${Math.round(ours.rate)}/s, mean ${ours.meanMs.toFixed(1)} ms; bare ${Math.round(base.rate)}/s, ${base.meanMs.toFixed(1)} ms (${(ours.rate / base.rate).toFixed(2)}x)${ours.errors > 0 ? `; ${ours.errors} connection errors or timeouts of ${ours.total}` : ''}`)
+    runs.push({ route, ours, bare: base })
+  }
+  return runs
+}
+
+/** Two figures per route: its rate against the bare route's, and its mean latency against the bare one's. */
+export function routeFigures (runs: readonly RouteRun[]): Figure[] {
+  return runs.flatMap(({ route, ours, bare }) => [
+    figure(`web ${route.name} req/s`, 'req/s', ours.rate, 'bare Fastify route, same bearer check', bare.rate, route.kind === 'memory' ? `>= 0.5x and >= ${RATE_GOAL}/s` : `>= ${RATE_GOAL}/s`),
+    figure(`web ${route.name} mean ms`, 'ms', ours.meanMs, 'bare Fastify route', bare.meanMs, `< ${MEAN_MS_GOAL} ms`)
+  ])
+}
