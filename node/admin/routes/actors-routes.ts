@@ -43,6 +43,7 @@ export function actorsRoutes (deps: ActorsRoutesDeps) {
     const listings = new CoalescedReads<{ actors: ActorRow[], unreachable: string[] }>()
     // and serialized once per gather (a thousand rows and more), not once per read
     const last = new SerializedBody<ReturnType<FastifyReply['serialize']>>()
+    const entities = new CoalescedReads<Awaited<ReturnType<typeof entityOf>>>()
     const entityType = (type: string): ReturnType<ActorSystem['entityTypes']>[number] | undefined => deps.system.entityTypes().find((t) => t.type === type)
     const unknownType = (reply: FastifyReply, type: string): FastifyReply =>
       sendError(reply, 404, 'UNKNOWN_ENTITY_TYPE', `no entity type ${JSON.stringify(type)}; known: ${deps.system.entityTypes().map((t) => t.type).join(', ')}`)
@@ -71,18 +72,10 @@ export function actorsRoutes (deps: ActorsRoutesDeps) {
       const known = entityType(type)
       if (known === undefined) return unknownType(reply, type)
       deps.system.entity(known, key)   // validates the key (InvalidNameError → 400)
-      // asked of the member that owns it now (this node when it runs alone)
-      const row = await deps.cluster.entity(type, key)
-      if (row === null) return sendError(reply, 404, 'UNKNOWN_ENTITY', `entity ${type}/${key} has never been written to on its owner`)
-      const replication = deps.replication
-      if (replication?.partitionOf === undefined) return row
-      // where its journal is kept: the replicas of its partition, as each says (null: did not answer)
-      const partition = replication.partitionOf(`${type}/${key}`)
-      const { partitions, unreachable } = await replication.partitions(partition)
-      if (unreachable.length > 0) void reply.header('x-plexi-unreachable', unreachable.join(','))
-      const replicas = ((partitions[0] as { replicas?: Array<{ peerId: string, status: string, epoch: number | null, lag: number | null }> } | undefined)?.replicas ?? [])
-        .map((r) => ({ peerId: r.peerId, status: r.status, epoch: r.epoch, lag: r.lag }))
-      return { ...row, partition, replicas }
+      const found = await entities.read(`${type}/${key}`, async () => await entityOf(deps, type, key))
+      if (found === null) return sendError(reply, 404, 'UNKNOWN_ENTITY', `entity ${type}/${key} has never been written to on its owner`)
+      if (found.unreachable.length > 0) void reply.header('x-plexi-unreachable', found.unreachable.join(','))
+      return found.entity
     })
 
     api.post<{ Params: { type: string, key: string }, Body: { to: string } }>('/actors/:type/:key/migrate', {
@@ -101,4 +94,20 @@ export function actorsRoutes (deps: ActorsRoutesDeps) {
       return reply.code(202).send(deps.migration.migrate(type, known.role, key, request.body.to))
     })
   }
+}
+
+/** One entity as its owner says, with its partition's replicas as each says (null: the entity was
+ * never written to on its owner). */
+async function entityOf (deps: ActorsRoutesDeps, type: string, key: string): Promise<{ entity: unknown, unreachable: string[] } | null> {
+  // asked of the member that owns it now (this node when it runs alone)
+  const row = await deps.cluster.entity(type, key)
+  if (row === null) return null
+  const replication = deps.replication
+  if (replication?.partitionOf === undefined) return { entity: row, unreachable: [] }
+  // where its journal is kept: the replicas of its partition, as each says (null: did not answer)
+  const partition = replication.partitionOf(`${type}/${key}`)
+  const { partitions, unreachable } = await replication.partitions(partition)
+  const replicas = ((partitions[0] as { replicas?: Array<{ peerId: string, status: string, epoch: number | null, lag: number | null }> } | undefined)?.replicas ?? [])
+    .map((r) => ({ peerId: r.peerId, status: r.status, epoch: r.epoch, lag: r.lag }))
+  return { entity: { ...row, partition, replicas }, unreachable }
 }

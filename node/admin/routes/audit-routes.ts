@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import type { AuditEntry, AuditRecord } from '../../../actors/index.ts'
 import { BEARER, errors, ref } from '../../../protocols/admin/index.ts'
 import { httpError } from '../admin-errors.ts'
+import { CoalescedReads } from '../coalesced-reads.ts'
 import type { AuditVerdict } from '../audit-trail.ts'
 
 /** What the admin API asks of the audit trail (node/admin AuditTrail): the audit hook records into
@@ -37,6 +38,8 @@ export function auditRoutes (deps: AuditRoutesDeps) {
       if (deps.audit === undefined) throw httpError(503, 'UNAVAILABLE', 'this node keeps no audit trail')
       return deps.audit
     }
+    // a burst of reads asks the trail once per round trip (coalesced-reads.ts)
+    const pages = new CoalescedReads<{ records: AuditRecord[], head: { seq: number, hash: string } }>()
     api.get<{ Querystring: { after: number, limit: number } }>('/audit', {
       schema: {
         summary: 'The audit trail: every admin action and failed admin authentication on any member, oldest first, each with the hash of the one before',
@@ -56,8 +59,11 @@ export function auditRoutes (deps: AuditRoutesDeps) {
       }
     }, async (request) => {
       const trail = auditOf()
-      const [records, head] = await Promise.all([trail.list(request.query.after, request.query.limit), trail.head()])
-      return { records, head }
+      const { after, limit } = request.query
+      return await pages.read(`${after} ${limit}`, async () => {
+        const [records, head] = await Promise.all([trail.list(after, limit), trail.head()])
+        return { records, head }
+      })
     })
 
     api.get('/audit/verify', {
