@@ -43,12 +43,18 @@ export interface NodeProcess {
  */
 export const NO_RATE_LIMITS: readonly string[] = ['--chat-rate', '100000', '--chat-burst', '100000', '--agent-requests-per-min', '1000000', '--agent-tokens-per-min', '1000000000', '--ip-rate', '0', '--user-rate', '0']
 
+/** How long a node process may take to log "node ready" by default. A node loads every module of
+ * the runtime before its first line, a few seconds of CPU: on two cores under a full npm test (two
+ * spec files of node processes at once, load 7 to 13) that took 12-30 s, and past 40 s for one
+ * (it had logged nothing yet). A bound for a process that never starts, not a measure of speed. */
+export const NODE_BOOT_MS = 120_000
+
 /**
  * Starts `plexi node start --role all` as a child process on free loopback ports (port 0) and waits
  * for its "node ready" log line. Every wait is bounded; on failure the child is killed and its
  * output is in the error. Rate limits are lifted (NO_RATE_LIMITS) unless `extraArgs` set them.
  */
-export async function startNodeProcess (dataDir: string, extraArgs: readonly string[] = [], timeout = 20_000,
+export async function startNodeProcess (dataDir: string, extraArgs: readonly string[] = [], timeout = NODE_BOOT_MS,
   prefix: readonly string[] = [], until = 'node ready'): Promise<NodeProcess> {
   // until: the log line to wait for ('node ready'; 'waiting to hear' for a node held back by --join)
   // prefix: a command to run the node under (e.g. `ip netns exec NS`); it must exec the node in place

@@ -1,12 +1,14 @@
 import { awaitCaughtUp } from './caught-up.ts'
 import type { CatchUpRow } from './caught-up.ts'
+import { randomUUID } from 'node:crypto'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { rendezvousOwner } from '../../node/mesh/index.ts'
-import { chatClient, runCli, startNodeProcess } from './node-process.ts'
+import { NODE_BOOT_MS, chatClient, runCli, startNodeProcess } from './node-process.ts'
 import type { NodeProcess } from './node-process.ts'
 import { watchSecret } from './secret-watch.ts'
 import { tempDir } from './temp-dir.ts'
+import { isUnavailable, retryUnavailable } from './retry-unavailable.ts'
 import { fetchTrusting } from './tls-pair.ts'
 import type { TlsPair } from './tls-pair.ts'
 import { waitFor } from './wait-for.ts'
@@ -38,7 +40,7 @@ export interface ProcessClusterOptions {
   /** Where each node runs and how this process reaches it (net-namespace.ts: a network namespace
    * per node). @default this process's namespace, every port on 127.0.0.1 */
   readonly placement?: NodePlacement
-  /** How long a node may take to get ready. @default BOOT_MS */
+  /** How long a node may take to get ready. @default NODE_BOOT_MS */
   readonly bootMs?: number
 }
 
@@ -49,10 +51,21 @@ export interface NodePlacement {
   reach (index: number, node: NodeProcess): Promise<{ grpc: string, admin: string }>
 }
 
-/** How long one node may take to start on a busy 2-core machine. */
-const BOOT_MS = 40_000
-/** How long the members may take to see each other up. */
-const CONVERGE_MS = 30_000
+/** How long the members may take to see each other up (two spec files of five nodes each at once
+ * on two cores take tens of seconds where one alone takes one or two). */
+const CONVERGE_MS = 60_000
+
+/** A poll of a node's admin API that failed the way a client retries (a 503, a connection a
+ * starved node did not accept in time) is a "not yet", asked again at the next poll; anything
+ * else fails the wait. */
+async function polled (check: () => Promise<boolean>): Promise<boolean> {
+  try {
+    return await check()
+  } catch (err) {
+    if (isUnavailable(err)) return false
+    throw err
+  }
+}
 
 /**
  * Real `plexi node start` processes on loopback that share a cluster key, each in its own temp
@@ -118,7 +131,7 @@ export class ProcessCluster {
    * them settled. */
   async awaitSettled (count: number, slots: readonly NodeSlot[] = this.running()): Promise<void> {
     for (const s of slots) {
-      await waitFor(async () => (await this.api<MemberRow[]>(s, '/nodes')).filter((m) => m.status === 'up' && m.settled !== false).length === count,
+      await waitFor(async () => await polled(async () => (await this.api<MemberRow[]>(s, '/nodes')).filter((m) => m.status === 'up' && m.settled !== false).length === count),
         `${s.peerId} to see ${count} members up and settled`, { timeout: CONVERGE_MS, interval: 100 })
     }
   }
@@ -143,7 +156,7 @@ export class ProcessCluster {
   }
 
   /** The admin API of `slot` (bearer its admin token): the answer's JSON, or a throw naming the
-   * status. */
+   * status (and carrying it, `status`: isUnavailable retries a 503). */
   async api<T>(slot: NodeSlot, path: string, init: { method?: string, body?: unknown } = {}): Promise<T> {
     const res = await this.#fetch(`${this.#scheme}://${slot.node.admin}/api/v1${path}`, {
       method: init.method ?? 'GET',
@@ -151,7 +164,7 @@ export class ProcessCluster {
       ...(init.body !== undefined && { body: JSON.stringify(init.body) })
     })
     const text = await res.text()
-    if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${path} on ${slot.peerId}: ${res.status} ${text}`)
+    if (!res.ok) throw Object.assign(new Error(`${init.method ?? 'GET'} ${path} on ${slot.peerId}: ${res.status} ${text}`), { status: res.status })
     return JSON.parse(text) as T
   }
 
@@ -162,7 +175,7 @@ export class ProcessCluster {
 
   /** Waits until each of `slots` (every running one by default) sees `count` members up. */
   async awaitUp (count: number, slots: readonly NodeSlot[] = this.running()): Promise<void> {
-    for (const s of slots) await waitFor(async () => await this.upCount(s) === count, `${s.peerId} to see ${count} members up`, { timeout: CONVERGE_MS, interval: 100 })
+    for (const s of slots) await waitFor(async () => await polled(async () => await this.upCount(s) === count), `${s.peerId} to see ${count} members up`, { timeout: CONVERGE_MS, interval: 100 })
   }
 
   /**
@@ -183,14 +196,18 @@ export class ProcessCluster {
     throw new Error(`no ${type} key ${prefix}<n> that placement gives to ${owner.peerId}`)
   }
 
-  /** Adds a user through `slot`'s admin API; resolves with its token. */
+  /** Adds a user through `slot`'s admin API; resolves with its token. Asked again while the node
+   * answers 503 (the user directory's owner not reached yet: a cluster just formed on a busy
+   * machine), with a client id: a try whose answer was lost is not an add of a second user. */
   async addUser (name: string, slot: NodeSlot = this.running()[0] as NodeSlot): Promise<string> {
-    return (await this.api<{ token: string }>(slot, '/users', { method: 'POST', body: { name } })).token
+    const clientId = randomUUID()
+    return (await retryUnavailable(async () => await this.api<{ token: string }>(slot, '/users', { method: 'POST', body: { name, clientId } }))).token
   }
 
-  /** Prometheus text of `slot`'s /metrics. */
+  /** Prometheus text of `slot`'s /metrics (asked again while the connection fails: a node starved
+   * of CPU that did not take it in time). */
   async metrics (slot: NodeSlot): Promise<string> {
-    return await (await this.#fetch(`${this.#scheme}://${slot.node.admin}/metrics`)).text()
+    return await retryUnavailable(async () => await (await this.#fetch(`${this.#scheme}://${slot.node.admin}/metrics`)).text())
   }
 
   /** Whether `slot`'s /readyz answers 200. */
@@ -198,8 +215,14 @@ export class ProcessCluster {
     return (await this.#fetch(`${this.#scheme}://${slot.node.admin}/readyz`)).status === 200
   }
 
-  /** A room's whole history read through `slot`'s gRPC (every page). */
+  /** A room's whole history read through `slot`'s gRPC (every page), read again from the start
+   * while the node answers UNAVAILABLE or DEADLINE_EXCEEDED (its room's owner slow to answer on a
+   * busy machine: a client reads again). */
   async history (slot: NodeSlot, room: string, token: string): Promise<Array<{ seq: number, text: string }>> {
+    return await retryUnavailable(async () => await this.#history(slot, room, token))
+  }
+
+  async #history (slot: NodeSlot, room: string, token: string): Promise<Array<{ seq: number, text: string }>> {
     const client = chatClient(slot.node.grpc, token, this.#opts.tls?.ca)
     try {
       const out: Array<{ seq: number, text: string }> = []
@@ -240,7 +263,7 @@ export class ProcessCluster {
       '--role', roles, '--cluster-key-file', this.#keyFile, '--p2p-listen', '/ip4/127.0.0.1/tcp/0',
       '--failure-timeout', String(this.#opts.failureTimeout ?? 1_500), '--shutdown-timeout', '3000', ...where?.args ?? [],
       ...this.#opts.tls?.args ?? [], ...this.#opts.args ?? [], ...args, ...(join === undefined || join === '' ? [] : ['--join', join])
-    ], this.#opts.bootMs ?? BOOT_MS, where?.prefix ?? [])
+    ], this.#opts.bootMs ?? NODE_BOOT_MS, where?.prefix ?? [])
     this.#started.push(started)
     const ready = await started.awaitLog((l) => typeof l.msg === 'string' && l.msg.startsWith('node ready'), 'node ready')
     // placed elsewhere, the node is reached at the addresses its placement gives (the same process)

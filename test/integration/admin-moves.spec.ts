@@ -36,7 +36,7 @@ describe('admin moves on real processes (migrate, drain, decommission)', functio
       '--role', 'chat,storage', '--cluster-key-file', keyFile, '--p2p-listen', '/ip4/127.0.0.1/tcp/0',
       '--failure-timeout', String(FAILURE_TIMEOUT), '--shutdown-timeout', '3000', ...NO_RATE_LIMITS,
       ...(join === undefined ? [] : ['--join', join])
-    ], 40_000)
+    ])
     const ready = node.logs.find((l) => typeof l.msg === 'string' && l.msg.startsWith('node ready'))
     return { node, peerId: ready?.peerId as string, p2p: (ready?.p2p as string[])[0] as string, dir }
   }

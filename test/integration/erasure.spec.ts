@@ -46,7 +46,7 @@ describe('redaction, erasure and retention across node processes (real libp2p, g
     // every replica live, so the erasure's rooms come from the indexes, as the test asserts)
     const args = ['--role', roles, '--cluster-key-file', keyFile, '--p2p-listen', '/ip4/127.0.0.1/tcp/0', '--failure-timeout', '5000',
       '--anti-entropy-interval', '500', ...(join_ === undefined ? [] : ['--join', join_.p2p])]
-    const node = await startNodeProcess(dir, args, 40_000)
+    const node = await startNodeProcess(dir, args)
     const ready = node.logs.find((l) => typeof l.msg === 'string' && l.msg.startsWith('node ready'))
     const running = Object.assign(node, { peerId: ready?.peerId as string, p2p: (ready?.p2p as string[])[0] as string })
     nodes.push(running)
@@ -171,7 +171,7 @@ describe('redaction, erasure and retention across node processes (real libp2p, g
     dirs.push(dir)
     const made = await runCli(['backup', 'keygen', '--out', join(dir.path, 'backup.key'), '--json'])
     expect(made.code, made.stderr).to.equal(0)
-    const node = await startNodeProcess(join(dir.path, 'data'), ['--role', 'chat,storage,backup,ai', '--backup-key-file', join(dir.path, 'backup.key')], 40_000)
+    const node = await startNodeProcess(join(dir.path, 'data'), ['--role', 'chat,storage,backup,ai', '--backup-key-file', join(dir.path, 'backup.key')])
     const running = Object.assign(node, { peerId: 'solo', p2p: '' })
     nodes.push(running)
     const admin = async (args: string[]): Promise<{ code: number | null, stdout: string, stderr: string }> =>

@@ -56,7 +56,7 @@ describe('a cluster of node processes (real libp2p, gRPC and LevelDB on loopback
     dirs.push(dir)
     const args = ['--role', roles, '--cluster-key-file', keyFile, '--p2p-listen', '/ip4/127.0.0.1/tcp/0', '--failure-timeout', String(FAILURE_TIMEOUT),
       ...(join === undefined ? [] : ['--join', join.p2p]), ...extra]
-    const node = await startNodeProcess(dir.path, args, 40_000)
+    const node = await startNodeProcess(dir.path, args)
     const ready = node.logs.find((l) => typeof l.msg === 'string' && l.msg.startsWith('node ready'))
     const p2p = (ready?.p2p as string[])[0] as string
     const running = Object.assign(node, { peerId: ready?.peerId as string, p2p })
@@ -312,7 +312,7 @@ describe('a cluster of node processes (real libp2p, gRPC and LevelDB on loopback
     // a member-to-be: its identity and port are known, and it is down
     const laterDir = await tempDir()
     dirs.push(laterDir)
-    const later = await startNodeProcess(laterDir.path, ['--role', 'chat,storage', '--cluster-key-file', keyFile, '--p2p-listen', '/ip4/127.0.0.1/tcp/0'], 40_000)
+    const later = await startNodeProcess(laterDir.path, ['--role', 'chat,storage', '--cluster-key-file', keyFile, '--p2p-listen', '/ip4/127.0.0.1/tcp/0'])
     const address = (later.logs.find((l) => typeof l.msg === 'string' && l.msg.startsWith('node ready'))?.p2p as string[])[0] as string
     await later.stop('SIGTERM')
     const waitingDir = await tempDir()
@@ -328,7 +328,7 @@ describe('a cluster of node processes (real libp2p, gRPC and LevelDB on loopback
       expect(refused?.code, refused?.message).to.equal(14)
       // the member comes up where the waiting node looks for it
       const port = /tcp\/(\d+)/.exec(address)?.[1] as string
-      back = await startNodeProcess(laterDir.path, ['--role', 'chat,storage', '--cluster-key-file', keyFile, '--p2p-listen', `/ip4/127.0.0.1/tcp/${port}`], 40_000)
+      back = await startNodeProcess(laterDir.path, ['--role', 'chat,storage', '--cluster-key-file', keyFile, '--p2p-listen', `/ip4/127.0.0.1/tcp/${port}`])
       await waitFor(() => waiting.logs.some((l) => typeof l.msg === 'string' && l.msg.startsWith('node ready')), 'the waiting node to become ready', { timeout: 20_000, interval: 50 })
       expect((await fetch(`http://${waiting.admin}/readyz`)).status).to.equal(200)
     } finally {

@@ -119,7 +119,7 @@ describe('plugins end to end (real node processes, the generated model, the real
     before(async () => {
       dir = await tempDir()
       work = await tempDir()
-      node = await startNodeProcess(dir.path, INFERENCE, 60_000)
+      node = await startNodeProcess(dir.path, INFERENCE)
       ok(await admin('users', 'add', 'alice'), 'users add')
     })
     after(async () => {

@@ -34,7 +34,7 @@ describe('anti-entropy, repair and scrub across node processes (real libp2p, gRP
     // anti-entropy every 500 ms: the test waits on its result, not on a clock
     const args = ['--role', 'chat,storage', '--cluster-key-file', keyFile, '--p2p-listen', '/ip4/127.0.0.1/tcp/0', '--failure-timeout', String(FAILURE_TIMEOUT),
       '--anti-entropy-interval', '500', ...(join_ === undefined ? [] : ['--join', join_.p2p])]
-    const node = await startNodeProcess(dir, args, 40_000)
+    const node = await startNodeProcess(dir, args)
     const ready = node.logs.find((l) => typeof l.msg === 'string' && l.msg.startsWith('node ready'))
     const running = Object.assign(node, { peerId: ready?.peerId as string, p2p: (ready?.p2p as string[])[0] as string })
     nodes.push(running)
