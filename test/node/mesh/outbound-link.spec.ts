@@ -1,7 +1,7 @@
 import { expect } from 'chai'
 import type { Stream } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
-import { FRAME_BATCH, FrameReader, decodeFrame, encodeEnvelope } from '../../../protocols/p2p/index.ts'
+import { ACTOR_PROTOCOL, ACTOR_PROTOCOL_TRACED, FRAME_BATCH, FrameReader, decodeFrame, encodeEnvelope } from '../../../protocols/p2p/index.ts'
 import { OutboundLink, takeWrite } from '../../../node/mesh/outbound-link.ts'
 import { transportStats } from '../../../node/mesh/transport-stats.ts'
 import { useTestCluster } from '../../helpers/test-cluster.ts'
@@ -129,6 +129,44 @@ describe('OutboundLink', function () {
       expect(link.enqueue(envelope(2))).to.equal('ok')
       await waitFor(() => received.flat().length === 2, 'the second envelope to arrive')
       expect(streams).to.have.length(1)
+    })
+
+    describe('the trace field and the peer\'s version', () => {
+      const TP = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01'
+      const traced = encodeEnvelope([1, 'room', 'a', { type: 'post' }, 0, '', TP])
+
+      /** A peer speaking `protocols`; the link offers 1.1.0 then 1.0.0, as the transport does. */
+      async function peer (protocols: string[]): Promise<{ link: OutboundLink, received: unknown[][] }> {
+        const from = await net.rawPeer()
+        const to = await net.rawPeer()
+        const received: unknown[][] = []
+        await to.libp2p.handle(protocols, async (stream) => {
+          const reader = new FrameReader()
+          for await (const chunk of stream) reader.push(chunk instanceof Uint8Array ? chunk : chunk.subarray(), (body) => { received.push(...decodeFrame(body).map((e) => [...e])) })
+        })
+        await from.libp2p.dial(to.libp2p.getMultiaddrs()[0] as never)
+        const target = peerIdFromString(to.peerId)
+        const link = new OutboundLink({ peer: 'p', maxQueued: 1024 * 1024, writeBytes: 60 * 1024, stats: transportStats(), open: async () => await from.libp2p.dialProtocol(target, [ACTOR_PROTOCOL_TRACED, ACTOR_PROTOCOL]), lost: () => undefined, broken: () => undefined })
+        return { link, received }
+      }
+
+      it('should send a peer of an earlier version (1.0.0 only) its envelopes without the trace field', async () => {
+        const { link, received } = await peer([ACTOR_PROTOCOL])
+        expect(link.traced, 'not known before a stream opens').to.equal(undefined)
+        link.enqueue(traced, undefined, true)
+        await waitFor(() => received.length === 1, 'the envelope to arrive')
+        expect(link.traced).to.equal(false)
+        expect(received[0]).to.deep.equal([1, 'room', 'a', { type: 'post' }, 0, ''])
+        expect(link.bytes).to.equal(0)
+      })
+
+      it('should keep the trace field for a peer that answers 1.1.0', async () => {
+        const { link, received } = await peer([ACTOR_PROTOCOL_TRACED, ACTOR_PROTOCOL])
+        link.enqueue(traced, undefined, true)
+        await waitFor(() => received.length === 1, 'the envelope to arrive')
+        expect(link.traced).to.equal(true)
+        expect(received[0]?.[6]).to.equal(TP)
+      })
     })
   })
 })
