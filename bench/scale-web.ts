@@ -27,7 +27,7 @@ export const MEAN_MS_GOAL = 50
 export function adminRoutes (admin: string, token: string, user: string): WebRoute[] {
   const at = (path: string, kind: WebRoute['kind']): WebRoute => ({ name: `GET /api/v1/${path}`, url: `http://${admin}/api/v1/${path}`, token, kind })
   return [
-    at('cluster', 'memory'), at('nodes', 'memory'), at('users', 'memory'), at('users?limit=100', 'memory'), at('tokens', 'memory'),
+    at('cluster', 'memory'), at('nodes', 'memory'), at('users', 'memory'), at('users?limit=4', 'memory'), at('tokens', 'memory'),
     at('inference', 'memory'), at('stats', 'memory'), at('logs', 'memory'), at('repairs', 'memory'),
     at('models', 'asks'), at('actors', 'asks'), at('actors/users/all', 'asks'), at('partitions', 'asks'), at('storage', 'asks'), at('scrub', 'asks'),
     at('jobs', 'asks'), at('backups', 'asks'), at('restores', 'asks'), at('audit', 'asks'), at('rooms', 'asks'), at('retention', 'asks'),

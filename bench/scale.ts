@@ -10,7 +10,8 @@
  *   gRPC against a bare grpc-js server; 8-token generations against llama.cpp in this process;
  * - memory (scale-memory.ts): every user subscribed to a room and its agent active, each node's RSS.
  *
- * Knobs: BENCH_SCALE_PARTS (web,agents,memory), BENCH_SCALE_USERS (10000), BENCH_SCALE_SECONDS
+ * Knobs: BENCH_SCALE_PARTS (web,agents,memory), BENCH_SCALE_ROUTES (a regular expression: the web
+ * routes whose name it matches; default all), BENCH_SCALE_USERS (10000), BENCH_SCALE_SECONDS
  * (5: each load), BENCH_SCALE_IN_FLIGHT (256: gRPC calls at once), BENCH_SCALE_GENERATORS (6:
  * users asking at once). The machine's other work shares its cores with all of it: ratios are
  * what to read, each side measured next to the other.
@@ -63,16 +64,21 @@ export const scaleBench: Bench = {
       if (parts.includes('web')) {
         bare = await startBareWith()
         const openai = openAiOf(first)
-        const routes: WebRoute[] = [...adminRoutes(first.node.admin, first.node.adminToken, 'user0'), { name: 'GET /v1/models', url: `http://${openai}/v1/models`, token: tokens[0] as string, kind: 'memory' }]
+        const only = new RegExp(process.env.BENCH_SCALE_ROUTES ?? '')
+        const routes: WebRoute[] = [...adminRoutes(first.node.admin, first.node.adminToken, 'user0'), { name: 'GET /v1/models', url: `http://${openai}/v1/models`, token: tokens[0] as string, kind: 'memory' as const }]
+          .filter((r) => only.test(r.name))
         const runs = await loadRoutes(routes, { url: `http://${bare.http}/bare`, token: first.node.adminToken }, seconds, log)
         for (const f of routeFigures(runs)) add(f)
-        const atFew = runs.find((r) => r.route.name === 'GET /api/v1/users?limit=100')
+        // the same answer (a page of 4) at 4 users and at `users`: the cost of the directory's size
+        const atFew = runs.find((r) => r.route.name === 'GET /api/v1/users?limit=4')
         tokens.push(...await addUsers(cluster, first, 4, users - 4, log))
-        const [atMany] = await loadRoutes(routes.filter((r) => r.name === 'GET /api/v1/users?limit=100'), { url: `http://${bare.http}/bare`, token: first.node.adminToken }, seconds, log)
+        const later = [...routes.filter((r) => r.name === 'GET /api/v1/users?limit=4'), { name: 'GET /api/v1/users?limit=100&after=user5000', url: `http://${first.node.admin}/api/v1/users?limit=100&after=user5000`, token: first.node.adminToken, kind: 'memory' as const }]
+        const again = await loadRoutes(later, { url: `http://${bare.http}/bare`, token: first.node.adminToken }, seconds, log)
+        const atMany = again.find((r) => r.route.name === 'GET /api/v1/users?limit=4')
         if (atFew !== undefined && atMany !== undefined) {
-          add(figure(`web GET /api/v1/users?limit=100 at ${users} users vs 4, req/s`, 'req/s', atMany.ours.rate, 'the same page at 4 users', atFew.ours.rate, '~1x (flat)'))
-          add(figure(`web GET /api/v1/users?limit=100 at ${users} users, ratio to bare`, 'x', atMany.ours.rate / atMany.bare.rate, 'the same ratio at 4 users', atFew.ours.rate / atFew.bare.rate, '~1x (flat)'))
+          add(figure(`web GET /api/v1/users?limit=4 at ${users} users vs 4, ratio to bare`, 'x', atMany.ours.rate / atMany.bare.rate, 'the same page\'s ratio at 4 users', atFew.ours.rate / atFew.bare.rate, '~1x (flat)'))
         }
+        for (const f of routeFigures(again.filter((r) => r !== atMany))) add(f)
         await bare.stop()
         bare = undefined
       }
