@@ -7,6 +7,9 @@ export const POSITION_UPDATES_MAX_QUEUE = 1024
 
 /** A remote model file is a few hundred bytes; anything much larger is not one. */
 export const MAX_REMOTE_FILE_BYTES = 65_536
+/** How old a listing of the models dir may be when a read asks for one (GET /api/v1/models,
+ * /v1/models): a file added or removed shows within it; loads, pulls and copies rescan at once. */
+export const MODEL_LIST_MAX_AGE_MS = 1_000
 
 /** Tools one request may offer the model: each is documented in the prompt (its description and
  * schema), so a few hundred would fill a small context before the conversation starts; a user

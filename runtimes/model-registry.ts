@@ -45,13 +45,36 @@ const REMOTE_KEYS = new Set(['runtime', 'baseUrl', 'apiKey', 'model', 'contextSi
 export class ModelRegistry {
   readonly dir: string
   #entries = new Map<string, ModelEntry & { mtimeMs: number }>()
+  /** When the last scan that completed began (performance.now()). */
+  #scannedAt = Number.NEGATIVE_INFINITY
+  /** A scan under way, which readers that accept a recent listing share. */
+  #scanning: Promise<ModelEntry[]> | undefined
 
   constructor (dir: string) {
     this.dir = dir
   }
 
-  /** Re-reads the directory; resolves with every model, sorted by name. */
-  async scan (): Promise<ModelEntry[]> {
+  /** Re-reads the directory; resolves with every model, sorted by name. With `maxAgeMs`, a
+   * listing read no longer ago than that (or the scan under way) does instead: a read route under
+   * load lists the dir once, not once per request. */
+  async scan (options: { readonly maxAgeMs?: number } = {}): Promise<ModelEntry[]> {
+    if (options.maxAgeMs !== undefined) {
+      if (performance.now() - this.#scannedAt <= options.maxAgeMs) return this.list()
+      if (this.#scanning !== undefined) return await this.#scanning
+    }
+    const started = performance.now()
+    const run = this.#scan()
+    this.#scanning = run
+    try {
+      const listed = await run
+      this.#scannedAt = Math.max(this.#scannedAt, started)
+      return listed
+    } finally {
+      if (this.#scanning === run) this.#scanning = undefined
+    }
+  }
+
+  async #scan (): Promise<ModelEntry[]> {
     await mkdir(this.dir, { recursive: true })
     const next = new Map<string, ModelEntry & { mtimeMs: number }>()
     for (const file of (await readdir(this.dir)).sort()) {

@@ -54,4 +54,20 @@ describe('ModelRegistry', () => {
     await (await import('node:fs/promises')).rm(join(dir.path, 'm.gguf'))
     expect(await registry.scan()).to.deep.equal([])
   })
+
+  it('should answer a reader that takes a recent listing from the last scan, or the one under way, and a plain scan from the dir', async () => {
+    const registry = new ModelRegistry(dir.path)
+    expect(await registry.scan()).to.deep.equal([])
+    await writeTinyModel(join(dir.path, 'm.gguf'))
+    // within the age: the listing of the scan before, not the dir (no timer: an hour is surely within)
+    expect(await registry.scan({ maxAgeMs: 3_600_000 })).to.deep.equal([])
+    // a reader that takes no listing older than now reads the dir
+    expect((await registry.scan({ maxAgeMs: -1 })).map((m) => m.name)).to.deep.equal(['m'])
+    await writeFile(join(dir.path, 'n.json'), JSON.stringify({ runtime: 'openai', baseUrl: 'http://127.0.0.1:1/v1', model: 'n' }))
+    // readers that arrive while a scan runs share it
+    const [first, second] = await Promise.all([registry.scan(), registry.scan({ maxAgeMs: -1 })])
+    expect(first.map((m) => m.name)).to.deep.equal(['m', 'n'])
+    expect(second.map((m) => m.name)).to.deep.equal(['m', 'n'])
+    expect((await registry.scan({ maxAgeMs: 3_600_000 })).map((m) => m.name)).to.deep.equal(['m', 'n'])
+  })
 })

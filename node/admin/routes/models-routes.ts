@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { BEARER, errors, modelNameParam, ref } from '../../../protocols/admin/index.ts'
 import type { Member } from '../../../protocols/index.ts'
+import { MODEL_LIST_MAX_AGE_MS } from '../../../runtimes/index.ts'
 import type { InferenceBackend, LoadedModel, ModelEntry, ModelManager, ModelRegistry } from '../../../runtimes/index.ts'
 import { httpError } from '../admin-errors.ts'
 
@@ -54,7 +55,7 @@ export function modelsRoutes (deps: ModelsRoutesDeps) {
     api.get('/models', {
       schema: { summary: 'Models in the models dir, validated before any is loaded, and where each is loaded', security: BEARER, response: { 200: { type: 'array', items: ref('Model') }, ...errors(401) } }
     }, async () => {
-      const models = deps.models === undefined ? [] : await deps.models.scan()
+      const models = deps.models === undefined ? [] : await deps.models.scan({ maxAgeMs: MODEL_LIST_MAX_AGE_MS })
       const loaded = loadedByName()
       return models.map((m) => modelView(m, loaded.get(m.name)))
     })
