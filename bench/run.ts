@@ -14,12 +14,13 @@ import { pluginsBench } from './plugins.ts'
 import { replicationBench } from './replication.ts'
 import { scaleBench } from './scale.ts'
 import { searchBench } from './conversations-search.ts'
+import { tracingBench } from './tracing.ts'
 import { usersBench } from './users.ts'
 import { table } from './figure.ts'
 import { MODEL_SIZES } from '../runtimes/index.ts'
 import type { Bench } from './figure.ts'
 
-const benches: readonly Bench[] = [kernelBench, chatBench, inferenceBench, meshBench, replicationBench, migrationBench, usersBench, backupBench, backupNodesBench, pluginsBench, conversationsBench, searchBench, scaleBench]
+const benches: readonly Bench[] = [kernelBench, chatBench, inferenceBench, meshBench, replicationBench, migrationBench, usersBench, backupBench, backupNodesBench, pluginsBench, conversationsBench, searchBench, scaleBench, tracingBench]
 
 const args = process.argv.slice(2)
 // --gpu auto|cuda|off (or --gpu=...): the llama.cpp backend of the inference bench, both sides

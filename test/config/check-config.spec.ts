@@ -27,6 +27,21 @@ describe('checkNodeConfig', () => {
     expect(refused(await config({ role: 'all', 'tls-key': '/tls/node.key' }))).to.include({ key: 'tls-cert' })
   })
 
+  it('should take an http(s) OTLP endpoint and a sample ratio, and refuse an endpoint that is not a URL or has a query', async () => {
+    const on = await config({ role: 'all', 'otlp-endpoint': 'http://127.0.0.1:4318', 'trace-sample': '1' })
+    checkNodeConfig(on)
+    expect(on).to.include({ otlpEndpoint: 'http://127.0.0.1:4318', traceSample: 1 })
+    expect((await config({ role: 'all' })).traceSample, 'the default ratio').to.equal(0.01)
+    for (const bad of ['collector:4318', 'ftp://collector:4318', 'http://collector:4318/?x=1']) {
+      const err = refused(await config({ role: 'all', 'otlp-endpoint': bad }))
+      expect(err, bad).to.include({ key: 'otlp-endpoint' })
+      expect(err.message).to.match(/not an http or https URL/)
+    }
+    let outOfRange: unknown
+    await config({ role: 'all', 'trace-sample': '1.5' }).catch((err: unknown) => { outOfRange = err })
+    expect(outOfRange).to.be.instanceOf(ConfigError)
+  })
+
   it('should refuse, naming the key, what no single key can tell is wrong', async () => {
     expect(refused(await config({}))).to.include({ key: 'role' })
     expect(refused(await config({ role: 'chat', join: '/ip4/127.0.0.1/tcp/7401' }))).to.include({ key: 'join' })
