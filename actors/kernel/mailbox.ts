@@ -130,13 +130,9 @@ export class Mailbox<M, S> {
           result = onSignal(owner.state(), signal, ctx)
         } else if (queue.length > 0) {
           current = queue.shift() as M
-          const trace = this.#trace
-          if (trace === undefined) {
-            result = behavior.receive(owner.state(), current, ctx)
-          } else {
-            const msg = current
-            result = trace.run(msg, this.#path, () => behavior.receive(owner.state(), msg, ctx))
-          }
+          // (the traced call is a method of its own: a closure here would move the loop's
+          // variables into a heap context, a cost to every message with tracing off too)
+          result = this.#trace === undefined ? behavior.receive(owner.state(), current, ctx) : this.#receiveTraced(current)
         } else {
           break
         }
@@ -161,6 +157,12 @@ export class Mailbox<M, S> {
     if (incarnation !== owner.incarnation()) return
     this.#endTurn(handled)
     this.#next(sliceSpent)
+  }
+
+  /** Handles `msg` in the trace it was sent in (MessageTrace.run). */
+  #receiveTraced (msg: M): S | Promise<S> {
+    const { behavior, ctx } = this.#owner
+    return (this.#trace as MessageTrace).run(msg, this.#path, () => behavior.receive(this.#owner.state(), msg, ctx))
   }
 
   /** Counted once per turn rather than per message (the hot loop stays lean). */
