@@ -138,6 +138,7 @@ export class AdminPins {
       return { entity, from, to: port.node, outcome: 'failed', pauseMs: 0, why: describe(err) }
     }
     if (result.outcome === 'failed' && this.#adoptedHere(type, key)) return this.#answerLost(type, key, from, result.why ?? 'no reason given')
+    if (result.outcome === 'failed' && this.#activeHere(type, key)) return this.#recoveredHere(type, key, from, result.why ?? 'no reason given')
     return this.#taken(type, key, result, from)
   }
 
@@ -149,8 +150,25 @@ export class AdminPins {
    * as well.
    */
   #adoptedHere (type: string, key: string): boolean {
-    const { port } = this.#opts
-    return port.hosts(type, key) && port.activeEntities().some(([t, k]) => t === type && k === key)
+    return this.#opts.port.hosts(type, key) && this.#activeHere(type, key)
+  }
+
+  #activeHere (type: string, key: string): boolean {
+    return this.#opts.port.activeEntities().some(([t, k]) => t === type && k === key)
+  }
+
+  /**
+   * An admin's migration whose hand-off this node refused, the entity active here already: an
+   * activation from its journal that serves (its messages came here first, on a view that pins it
+   * here, and their claim of the old owner ended before the hand-off came). The old owner released
+   * it all the same, and its messages follow it here: the entity runs here, from its journal, as
+   * after a cold move. (One still taking its journal that did not give way to the hand-off in time
+   * is leaving: not active, and the migration failed.)
+   */
+  #recoveredHere (type: string, key: string, from: string, why: string): MoveResult {
+    const entity = `${type}/${key}`
+    this.#opts.log.info({ entity, from, why }, `${entity} runs here as an admin asked, from its journal: the hand-off from ${from} was refused here (${why})`)
+    return { entity, from, to: this.#opts.port.node, outcome: 'cold', pauseMs: 0, why: `its hand-off was refused here, where it was active already (${why}); it runs here, from its journal` }
   }
 
   /** An admin's migration whose entity was handed over here live, though the old owner did not say

@@ -67,7 +67,7 @@ export class MigrationAdmin {
           return `${clip(entity, 80)} moved live from ${result.from} to ${to} (${result.why ?? `its messages waited ${Math.round(result.pauseMs)} ms`})`
         case 'cold':
           control.progress({ done: 1 })
-          return `${clip(entity, 80)} moved to ${to} cold: it did not stop in time on ${result.from} (${result.why ?? 'no reason given'}); ${to} recovered it from its journal`
+          return `${clip(entity, 80)} moved to ${to} cold from ${result.from} (${result.why ?? 'no reason given'}); ${to} recovered it from its journal`
         case 'not-active':
           control.progress({ done: 1 })
           return `${clip(entity, 80)}: nothing to move: ${result.why ?? 'it is not active'}`

@@ -79,4 +79,23 @@ describe('AdminPins (one node, a real actor system)', () => {
     const noAnswer = await pins(oldOwner(async () => { throw new AskTimeoutError('/migration', 59_000) })).migrateHere('room', notTaken, false)
     expect(noAnswer).to.include({ outcome: 'failed' })
   })
+
+  it('should call an admin\'s migration cold when the old owner\'s hand-off was refused here because the entity was active here already, from its journal', async () => {
+    node.placement.update([{ peerId: 'n0', roles: ['chat'], capacity: 1 }, { peerId: 'n1', roles: ['chat'], capacity: 1 }])
+    const key = Array.from({ length: 200 }, (_, i) => `j${i}`).find((k) => node.placement.ownerOf('room', 'chat', k) === 'n0') as string
+    // while the claim is out, the entity's messages come here (the view pins it here) and it is
+    // activated from its journal; the old owner's hand-off is then refused here, and it says so
+    const system = {
+      actorAt: () => ({
+        ask: async (): Promise<MoveResult> => {
+          node.placement.update([{ peerId: 'n1', roles: ['chat'], capacity: 1 }])
+          await node.system.entity(chatRoom, key).ask((replyTo) => ({ type: 'history', after: 0, limit: 10, replyTo }), { timeout: 5_000 })
+          return { entity: `room/${key}`, from: 'n0', to: 'n1', outcome: 'failed', pauseMs: 0, why: 'EntityAlreadyActiveError: room cannot move here: it is active here' }
+        }
+      })
+    } as unknown as ActorSystem
+    const result = await new AdminPins({ system, port: node.port, placement: node.placement, pins: node.pins, busyMs: 1_000, graceMs: 100, moving: () => false, failures: new ServiceFailures(), log: quiet }).migrateHere('room', key, false)
+    expect(result).to.include({ outcome: 'cold', from: 'n0', to: 'n1' })
+    expect(result.why).to.match(/its hand-off was refused here, where it was active already \(EntityAlreadyActiveError.*\); it runs here, from its journal/)
+  })
 })
