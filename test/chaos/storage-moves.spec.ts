@@ -74,14 +74,18 @@ describe('storage nodes that join and leave under chat load (real processes, R=3
     return await res.json() as T
   })
   const upCount = async (slot: Slot): Promise<number> => (await api<Array<{ status: string }>>(slot, '/nodes')).filter((m) => m.status === 'up').length
-  /** What the last look of allCaughtUp saw (a wait that times out says it). */
+  /** What the last look of allCaughtUp saw (a wait that times out says it), and the partitions
+   * caught up in all (its waits are bounded on a stall of that: a catch-up on a starved machine
+   * goes on, slower; 116 and 68 of 190 when 120 s ran out, under a full npm test beside it). */
   let lastCatchUp = ''
+  let caughtUp = 0
   /** Every active storage node up, as `slot` lists them, holds all its partitions whole; with
    * `replaced`, each has itself replaced that node first (each decides on its own clock: one that
    * has not yet still counts its old partitions, all whole, and one that has not when a second
    * node dies never can, with no majority left to decide it). */
   const allCaughtUp = async (slot: Slot, replaced?: string): Promise<boolean> => {
     const active = (await api<StorageRow[]>(slot, '/storage')).filter((r) => r.status === 'up' && r.state === 'active')
+    caughtUp = active.reduce((sum, r) => sum + (r.catchUp?.caughtUp ?? 0) + (replaced !== undefined && r.catchUp?.replaced.includes(replaced) === true ? 1 : 0), 0)
     lastCatchUp = active.map((r) => `${r.peerId.slice(-6)} ${r.catchUp === null ? 'unknown' : `${r.catchUp.caughtUp}/${r.catchUp.partitions}${replaced === undefined ? '' : r.catchUp.replaced.includes(replaced) ? ' replaced it' : ' not replaced it yet'}`}`).join(', ')
     return active.every((r) => r.catchUp !== null && r.catchUp.partitions > 0 && r.catchUp.caughtUp === r.catchUp.partitions && (replaced === undefined || r.catchUp.replaced.includes(replaced)))
   }
@@ -98,7 +102,7 @@ describe('storage nodes that join and leave under chat load (real processes, R=3
     await boot(first.p2p)
     await boot(first.p2p)
     for (const s of slots) await waitFor(async () => await upCount(s) === 3, `${s.peerId} to see 3 members up`, { timeout: 60_000, interval: 100 })
-    await waitFor(async () => await allCaughtUp(first), () => `the three storage nodes to catch up on their partitions (${lastCatchUp})`, { timeout: 120_000, interval: 100 })
+    await waitFor(async () => await allCaughtUp(first), () => `the three storage nodes to catch up on their partitions (${lastCatchUp})`, { timeout: 120_000, interval: 100, progress: () => caughtUp })
     const added = await runCli(['admin', 'users', 'add', 'mover', '--json', '--no-save', '--admin-addr', first.node.admin, '--data-dir', first.node.dataDir])
     expect(added.code, added.stderr).to.equal(0)
     token = (JSON.parse(added.stdout) as { token: string }).token
@@ -193,7 +197,7 @@ describe('storage nodes that join and leave under chat load (real processes, R=3
     const withNew = await api<PartitionRow[]>(slots[1] as Slot, '/partitions')
     expect(withNew.filter((p) => p.replicas.some((r) => r.peerId === joined.peerId)).length, 'partitions the new node is a replica of').to.be.greaterThan(100)
     // and it counts as a full replica of them once it pulled them from the others
-    await waitFor(async () => await allCaughtUp(slots[1] as Slot), () => `the new node to catch up on its partitions (${lastCatchUp})`, { timeout: 120_000, interval: 250 })
+    await waitFor(async () => await allCaughtUp(slots[1] as Slot), () => `the new node to catch up on its partitions (${lastCatchUp})`, { timeout: 120_000, interval: 250, progress: () => caughtUp })
 
     // the first node is decommissioned under load: its storage role taken away
     const leaving = slots[0] as Slot
@@ -230,7 +234,7 @@ describe('storage nodes that join and leave under chat load (real processes, R=3
     // every node running sees every other up (four after the first test; all it started, should
     // that test have failed before its decommission: a wait for four would then time out on five)
     for (const s of serving) await waitFor(async () => await upCount(s) === serving.length, `${s.peerId} to see ${serving.length} members up`, { timeout: 60_000, interval: 100 })
-    await waitFor(async () => await allCaughtUp(fifth), () => `every storage node to catch up (${lastCatchUp})`, { timeout: 120_000, interval: 250 })
+    await waitFor(async () => await allCaughtUp(fifth), () => `every storage node to catch up (${lastCatchUp})`, { timeout: 120_000, interval: 250, progress: () => caughtUp })
     const { acked, stop } = posting(prng(29), 'later')
     await waitFor(() => acked() >= 60, '60 posts acknowledged', { timeout: 60_000, interval: 20 })
 
@@ -247,7 +251,7 @@ describe('storage nodes that join and leave under chat load (real processes, R=3
     const listed = await runCli(['admin', 'storage', '--admin-addr', witness.node.admin, '--data-dir', witness.node.dataDir])
     expect(listed.stdout).to.match(new RegExp(`${lost.peerId}\\s+down\\s+replaced`))
     // its partitions' new replicas catch up from the others (posting goes on)
-    await waitFor(async () => await allCaughtUp(witness, lost.peerId), () => `every storage node to replace it and its new replicas to catch up (${lastCatchUp})`, { timeout: 120_000, interval: 250 })
+    await waitFor(async () => await allCaughtUp(witness, lost.peerId), () => `every storage node to replace it and its new replicas to catch up (${lastCatchUp})`, { timeout: 120_000, interval: 250, progress: () => caughtUp })
     const atCaughtUp = acked()
     await waitFor(() => acked() >= atCaughtUp + 30, '30 more posts acknowledged', { timeout: 60_000, interval: 20 })
 

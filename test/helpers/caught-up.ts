@@ -10,13 +10,16 @@ export interface CatchUpRow {
 
 /**
  * Waits until every active storage node that `rows()` (a node's GET /storage) lists up holds all
- * its partitions whole. A new storage node is a learner on its partitions until it pulled them from
+ * its partitions whole (`timeout`: without one more partition caught up). A new storage node is a learner on its partitions until it pulled them from
  * every other storage node; a fault that takes one of those down first holds it back (and the
  * entities it is a replica of) until that node is back or replaced, so a test that kills nodes
  * waits for this after it starts them.
  */
 export async function awaitCaughtUp (rows: () => Promise<readonly CatchUpRow[]>, timeout = 60_000): Promise<void> {
   let last = ''
+  /** Partitions caught up in all, as the last poll saw them: the wait is bounded on a stall of it
+   * (a catch-up on a starved machine goes on, slower). */
+  let caughtUp = 0
   await waitFor(async () => {
     let all: readonly CatchUpRow[]
     try {
@@ -29,6 +32,7 @@ export async function awaitCaughtUp (rows: () => Promise<readonly CatchUpRow[]>,
     }
     const active = all.filter((r) => r.status === 'up' && r.state === 'active')
     last = active.map((r) => `${r.peerId} ${r.catchUp === null ? 'unknown' : `${r.catchUp.caughtUp}/${r.catchUp.partitions}`}`).join(', ')
+    caughtUp = active.reduce((sum, r) => sum + (r.catchUp?.caughtUp ?? 0), 0)
     return active.length > 0 && active.every((r) => r.catchUp !== null && r.catchUp.caughtUp === r.catchUp.partitions)
-  }, () => `every storage node to catch up on its partitions (${last})`, { timeout, interval: 100 })
+  }, () => `every storage node to catch up on its partitions (${last})`, { timeout, interval: 100, progress: () => caughtUp })
 }

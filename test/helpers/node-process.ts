@@ -182,6 +182,11 @@ export async function startNodeProcess (dataDir: string, extraArgs: readonly str
   }
 }
 
+/** How long a `plexi` command may take to finish by default: it loads its modules before it does
+ * anything (`plexi admin storage` took past 20 s beside a full npm test on two cores, load 20). A
+ * bound for a command that hangs, not a measure of speed. */
+export const CLI_RUN_MS = 120_000
+
 export interface CliResult {
   readonly code: number | null
   readonly stdout: string
@@ -207,7 +212,7 @@ export async function runCli (args: readonly string[], options: { env?: Record<s
   child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString() })
   child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString() })
   child.stdin.end(options.input ?? '')
-  const timeout = options.timeout ?? 20_000
+  const timeout = options.timeout ?? CLI_RUN_MS
   return await new Promise<CliResult>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL')
