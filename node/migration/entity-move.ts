@@ -35,7 +35,8 @@ export interface EntityMoveDeps {
  */
 export async function moveEntity (deps: EntityMoveDeps, type: string, key: string, to: string, trigger: MoveTrigger): Promise<MoveResult> {
   const spans = deps.spans
-  if (spans === undefined || !spans.on) return await move(deps, type, key, to, trigger)
+  // (no span for a move to where it already is: nothing moves)
+  if (spans === undefined || !spans.on || to === deps.port.node) return await move(deps, type, key, to, trigger)
   return await spans.span('entity.move', { 'plexi.entity': `${type}/${key}`, 'plexi.from': deps.port.node, 'plexi.to': to, 'plexi.trigger': trigger },
     async () => await move(deps, type, key, to, trigger), { root: true, role: 'producer', resultAttrs: (r: MoveResult) => ({ 'plexi.outcome': r.outcome, 'plexi.pause_ms': Math.round(r.pauseMs * 1000) / 1000 }) })
 }

@@ -95,10 +95,10 @@ describe('traces across nodes (real OTLP receiver, three node processes)', funct
       // every node exports within its batch delay: wait for the hops of the three
       const complete = (): boolean => {
         trace = receiver.trace(traceId)
-        const appendNodes = new Set(trace.filter((s) => s.name === 'replica.append').map((s) => s.node))
+        const appendNodes = new Set(trace.filter((s) => s.name === 'replica.append' && s.attributes['plexi.entity'] === `room/${room}`).map((s) => s.node))
         return appendNodes.size === 3 && trace.some((s) => s.name.endsWith('room-message') && s.node === gatewayNode.peerId) && trace.some((s) => s.name === 'plexi.chat.v1.Chat/Post')
       }
-      await waitFor(complete, () => `the trace's spans from every node (have: ${receiver.trace(traceId).map((s) => `${s.name}@${s.node.slice(-6)}`).join(', ')})`, { timeout: 60_000, interval: 50 })
+      await waitFor(complete, () => `the trace's spans from every node (have: ${receiver.trace(traceId).map((s) => `${s.name}@${s.node.slice(-6)}[${String(s.attributes['plexi.entity'] ?? '')} ${String(s.attributes['plexi.replica'] ?? '').slice(-6)} ${String(s.attributes['plexi.seq'] ?? '')}]`).join(', ')})`, { timeout: 60_000, interval: 50 })
     })
 
     it('should be one trace, the client\'s: the gRPC server span is a child of its traceparent', () => {
@@ -125,13 +125,15 @@ describe('traces across nodes (real OTLP receiver, three node processes)', funct
 
     it('should append to each replica from the owner, and write there, under the post', () => {
       const post = trace.find((s) => s.name === 'room post') as ReceivedSpan
-      const appends = trace.filter((s) => s.name === 'journal.append')
+      // (a room's first post also registers it in the rooms' directory, another entity's appends)
+      const room = post.attributes['plexi.entity']
+      const appends = trace.filter((s) => s.name === 'journal.append' && s.attributes['plexi.entity'] === room)
       expect(new Set(appends.map((s) => s.attributes['plexi.replica'])), 'replicas appended to').to.have.property('size', 3)
       for (const a of appends) {
         expect(a.node, 'appends are the owner\'s').to.equal(owner.peerId)
         expect(ancestors(trace, a).map((s) => s.spanId), `${a.name} under the post`).to.include(post.spanId)
       }
-      for (const w of trace.filter((s) => s.name === 'replica.append')) {
+      for (const w of trace.filter((s) => s.name === 'replica.append' && s.attributes['plexi.entity'] === room)) {
         const chain = ancestors(trace, w)
         const append = chain.find((s) => s.name === 'journal.append')
         expect(append?.attributes['plexi.replica'], `the write on ${w.node} is under the owner's append to it`).to.equal(w.node)
@@ -191,6 +193,66 @@ describe('traces across nodes (real OTLP receiver, three node processes)', funct
     })
   })
 
+  describe('a live move', () => {
+    let move: ReceivedSpan | undefined
+    let trace: ReceivedSpan[] = []
+    let from: NodeSlot
+    let to: NodeSlot
+    before(async () => {
+      [to, from] = cluster.slots as [NodeSlot, NodeSlot]
+      const room = await cluster.keyOwnedBy(to, 'room', 'chat', from, 'moved')
+      await chatClient(to.node.grpc, token).call('Post', { room, text: 'before the move' })
+      await cluster.api(from, `/actors/room/${room}/migrate`, { method: 'POST', body: { to: to.peerId } })
+      await waitFor(() => {
+        move = receiver.spans.find((s) => s.name === 'entity.move' && s.attributes['plexi.entity'] === `room/${room}` && s.node === from.peerId)
+        trace = move === undefined ? [] : receiver.trace(move.traceId)
+        return trace.some((s) => s.node === to.peerId)
+      }, 'the move\'s spans from both nodes', { timeout: 60_000, interval: 50 })
+    })
+
+    it('should be a trace from the old owner\'s move to the new owner\'s adoption', () => {
+      expect(move?.node).to.equal(from.peerId)
+      // (an admin's move pins the room to its new owner: the old owner's rebalance moves it)
+      expect(move?.attributes).to.include({ 'plexi.to': to.peerId, 'plexi.outcome': 'moved' })
+      const adopted = trace.find((s) => s.node === to.peerId && s.name.includes('adopt')) as ReceivedSpan
+      expect(adopted, 'the new owner\'s adopt').to.not.equal(undefined)
+      expect(ancestors(trace, adopted).map((s) => s.spanId)).to.include(move?.spanId)
+    })
+  })
+
+  describe('a failover', () => {
+    let recovered: ReceivedSpan | undefined
+    let room = ''
+    let killed: NodeSlot
+    before(async () => {
+      const [via, owner] = cluster.slots as [NodeSlot, NodeSlot]
+      killed = owner
+      room = await cluster.keyOwnedBy(via, 'room', 'chat', owner, 'failover')
+      const client = chatClient(via.node.grpc, token)
+      try {
+        await client.call('Post', { room, text: 'before the crash' })
+        const killedAt = Date.now()
+        await owner.node.stop('SIGKILL', 20_000)
+        // the room's next post activates it on a new owner, from its journal (retried while the
+        // cluster notices the crash)
+        await waitFor(async () => await client.call('Post', { room, text: 'after the crash' }).then(() => true, () => false), 'a post after the crash', { timeout: 60_000, interval: 200 })
+        await waitFor(() => {
+          recovered = receiver.spans.find((s) => s.name === 'entity.recover' && s.attributes['plexi.entity'] === `room/${room}` && s.node !== killed.peerId && Number(s.startNs / 1_000_000n) >= killedAt)
+          return recovered !== undefined
+        }, 'the recovery\'s span on the new owner', { timeout: 60_000, interval: 50 })
+      } finally {
+        client.close()
+      }
+    })
+
+    it('should trace the entity\'s recovery on its new owner: a new epoch, the records it held', () => {
+      expect(recovered?.attributes['plexi.recovered']).to.equal(true)
+      expect(Number(recovered?.attributes['plexi.head'])).to.be.greaterThan(0)
+      expect(Number(recovered?.attributes['plexi.epoch'])).to.be.greaterThan(0)
+      expect(recovered?.status, 'not failed').to.not.equal(2)
+    })
+  })
+
   describe('the export', () => {
     it('should POST OTLP/HTTP JSON to /v1/traces only', () => {
       expect(receiver.spans.length, 'spans received').to.be.greaterThan(0)
@@ -199,7 +261,7 @@ describe('traces across nodes (real OTLP receiver, three node processes)', funct
     })
 
     it('should count what each node exported in /metrics', async () => {
-      for (const slot of cluster.slots) {
+      for (const slot of cluster.running()) {
         const text = await cluster.metrics(slot)
         const exported = Number(/^plexi_trace_spans_exported_total (\d+)/m.exec(text)?.[1] ?? 0)
         expect(exported, `spans ${slot.peerId} exported`).to.be.greaterThan(0)

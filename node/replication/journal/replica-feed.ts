@@ -36,8 +36,8 @@ export class ReplicaFeed {
   readonly #o: ReplicaFeedOwner
   /** Replicas that refused a truncate (an older version): not asked again by this owner. */
   readonly #noTruncate = new Set<string>()
-  /** The trace of the latest write that found a replica's round in flight: the next round (which
-   * carries its records) goes out in it (OwnerEnv.trace). */
+  /** The trace of the latest write that pumped a replica: its next rounds (which carry its
+   * records) go out in it, until the replica holds the head (OwnerEnv.trace). */
   readonly #nextTrace = new WeakMap<ReplicaTrack, unknown>()
 
   constructor (state: LogState, owner: ReplicaFeedOwner) {
@@ -48,9 +48,12 @@ export class ReplicaFeed {
   pump (t: ReplicaTrack): void {
     const s = this.#s
     const trace = this.#o.env.trace
-    if (trace !== undefined && (t.busy || t.waiting)) {
+    if (trace !== undefined) {
+      // the write that pumps now is what the next rounds carry (a round in flight, or a summary
+      // first, may come before its records go out)
       const ctx = trace.capture()
       if (ctx !== undefined) this.#nextTrace.set(t, ctx)
+      else if (!t.busy && !t.waiting) this.#nextTrace.delete(t)
     }
     if (t.busy || t.waiting || t.broken || s.closed || s.failure !== undefined) return
     if (t.match >= s.head && !this.#floorDue(t) && !this.#truncateDue(t)) return
@@ -100,9 +103,9 @@ export class ReplicaFeed {
       this.pump(t)
       return
     }
-    const ctx = this.#nextTrace.get(t)
-    this.#nextTrace.delete(t)
-    trace.within(ctx, () => { this.pump(t) })
+    // (kept until an append brings the replica up to the head: a round between, a summary say,
+    // carries none of the records)
+    trace.within(this.#nextTrace.get(t), () => { this.pump(t) })
   }
 
   /** One request to one replica; true when it moved (the caller pumps again). */
@@ -173,6 +176,7 @@ export class ReplicaFeed {
         if (leased) t.granted = Math.max(t.granted, sent)
         t.summary = reply.summary
         t.match = Math.max(t.match, (records[records.length - 1] as StoredRecord).seq)
+        if (t.match >= s.head) this.#nextTrace.delete(t)
         this.#o.advance()
         return true
       }
