@@ -185,14 +185,14 @@ describe('storage nodes that join and leave under chat load (real processes, R=3
   it('should give a joining storage node its share and let a decommissioned one hand off and die, losing no acknowledged post', async () => {
     // clients post all along, 3 at a time
     const { sent, acked, stop } = posting(prng(13), 'post')
-    await waitFor(() => acked() >= 60, '60 posts acknowledged', { timeout: 60_000, interval: 20 })
+    await waitFor(() => acked() >= 60, '60 posts acknowledged', { timeout: 60_000, interval: 20, progress: acked })
 
     // a fourth storage node joins under load
     const joined = await boot(slots[0]?.p2p)
     for (const s of slots) await waitFor(async () => await upCount(s) === 4, `${s.peerId} to see 4 members up`, { timeout: 60_000, interval: 100 })
     serving = [...slots]
     const atJoin = acked()
-    await waitFor(() => acked() >= atJoin + 60, '60 more posts acknowledged', { timeout: 60_000, interval: 20 })
+    await waitFor(() => acked() >= atJoin + 60, '60 more posts acknowledged', { timeout: 60_000, interval: 20, progress: acked })
     // it holds replicas now
     const withNew = await api<PartitionRow[]>(slots[1] as Slot, '/partitions')
     expect(withNew.filter((p) => p.replicas.some((r) => r.peerId === joined.peerId)).length, 'partitions the new node is a replica of').to.be.greaterThan(100)
@@ -217,7 +217,7 @@ describe('storage nodes that join and leave under chat load (real processes, R=3
     serving = slots.filter((s) => s !== leaving)
     await leaving.node.stop('SIGKILL', 20_000)
     const atKill = acked()
-    await waitFor(() => acked() >= atKill + 60, '60 posts acknowledged after the kill', { timeout: 60_000, interval: 20 })
+    await waitFor(() => acked() >= atKill + 60, '60 posts acknowledged after the kill', { timeout: 60_000, interval: 20, progress: acked })
     await stop()
 
     await checkHistories(sent)
@@ -236,7 +236,7 @@ describe('storage nodes that join and leave under chat load (real processes, R=3
     for (const s of serving) await waitFor(async () => await upCount(s) === serving.length, `${s.peerId} to see ${serving.length} members up`, { timeout: 60_000, interval: 100 })
     await waitFor(async () => await allCaughtUp(fifth), () => `every storage node to catch up (${lastCatchUp})`, { timeout: 120_000, interval: 250, progress: () => caughtUp })
     const { acked, stop } = posting(prng(29), 'later')
-    await waitFor(() => acked() >= 60, '60 posts acknowledged', { timeout: 60_000, interval: 20 })
+    await waitFor(() => acked() >= 60, '60 posts acknowledged', { timeout: 60_000, interval: 20, progress: acked })
 
     // one storage node is lost for good
     const lost = serving[0] as Slot
@@ -253,14 +253,14 @@ describe('storage nodes that join and leave under chat load (real processes, R=3
     // its partitions' new replicas catch up from the others (posting goes on)
     await waitFor(async () => await allCaughtUp(witness, lost.peerId), () => `every storage node to replace it and its new replicas to catch up (${lastCatchUp})`, { timeout: 120_000, interval: 250, progress: () => caughtUp })
     const atCaughtUp = acked()
-    await waitFor(() => acked() >= atCaughtUp + 30, '30 more posts acknowledged', { timeout: 60_000, interval: 20 })
+    await waitFor(() => acked() >= atCaughtUp + 30, '30 more posts acknowledged', { timeout: 60_000, interval: 20, progress: acked })
 
     // and a second one is lost: the two left hold everything (R = 3, W = 2, one replica down)
     const second = serving[0] as Slot
     serving = serving.filter((s) => s !== second)
     await second.node.stop('SIGKILL', 20_000)
     const atSecond = acked()
-    await waitFor(() => acked() >= atSecond + 30, '30 posts acknowledged after the second loss', { timeout: 60_000, interval: 20 })
+    await waitFor(() => acked() >= atSecond + 30, '30 posts acknowledged after the second loss', { timeout: 60_000, interval: 20, progress: acked })
     await stop()
     await checkHistories(everSent)
   })

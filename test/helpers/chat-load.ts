@@ -96,9 +96,10 @@ export class ChatLoad {
     return this.posted.filter((p) => p.seq !== undefined).length
   }
 
-  /** Waits (at most `timeout` ms) until `count` posts were acknowledged in all. */
+  /** Waits until `count` posts were acknowledged in all, at most `timeout` ms without one more
+   * acknowledged (posts that go on, slower on a starved machine, are waited for). */
   async awaitAcked (count: number, timeout = 60_000): Promise<void> {
-    await waitFor(() => this.acked() >= count, `${count} posts acknowledged (${this.acked()} so far, ${this.errors.length} failed tries${this.#spent > 0 ? `, ${this.#spent} senders made their ${MAX_POSTS} posts and stopped` : ''})`, { timeout, interval: 20 })
+    await waitFor(() => this.acked() >= count, () => `${count} posts acknowledged (${this.acked()} so far, ${this.errors.length} failed tries${this.#spent > 0 ? `, ${this.#spent} senders made their ${MAX_POSTS} posts and stopped` : ''})`, { timeout, interval: 20, progress: () => this.acked() })
   }
 
   /** The node each sender posts through now. */
