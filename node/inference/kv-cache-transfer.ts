@@ -1,16 +1,14 @@
-import { createHash, randomUUID } from 'node:crypto'
+import { randomUUID } from 'node:crypto'
 import type { Spans } from '../tracing/index.ts'
-import type { Hash } from 'node:crypto'
 import { open, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises'
-import type { FileHandle } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { ActorSystem, Behavior, ReplyTo } from '../../actors/index.ts'
 import { isReplyTo } from '../../actors/index.ts'
-import { clip, errorData, shown } from '../../protocols/index.ts'
+import { clip, shown } from '../../protocols/index.ts'
 import { kvStatePaths, modelSha256, parseMeta } from '../../runtimes/index.ts'
 import type { KvStateMeta, ModelManager, ModelRegistry } from '../../runtimes/index.ts'
 import { InvalidPeerRequestError } from '../mesh/index.ts'
-import { PeriodicService, ServiceFailures } from '../services/index.ts'
+import { IncomingFiles, PeriodicService, ServiceFailures } from '../services/index.ts'
 import { INCOMING_IDLE_MS, KV_ASK_MS, KV_CHUNK_BYTES, MAX_INCOMING, MAX_KV_NAME } from './constants.ts'
 import { KvCacheTransferError } from './errors.ts'
 import { kvCacheDir } from './inference-plan.ts'
@@ -30,16 +28,12 @@ export type KvCacheMsg =
    * many were removed). */
   | { readonly type: 'kv-forget', readonly cacheKey: string, readonly replyTo: ReplyTo<number> }
 
-interface Incoming {
+/** What an incoming transfer was offered with. */
+interface Offered {
   readonly model: string
   readonly cacheKey: string
   readonly meta: KvStateMeta
   readonly dir: string
-  readonly file: string
-  readonly handle: FileHandle
-  readonly hash: Hash
-  received: number
-  lastAt: number
 }
 
 export interface KvCacheTransferOptions {
@@ -68,7 +62,7 @@ export interface KvCacheTransferOptions {
  */
 export class KvCacheTransfer {
   readonly #opts: KvCacheTransferOptions
-  readonly #incoming = new Map<string, Incoming>()
+  readonly #incoming: IncomingFiles<Offered>
   /** Drops incoming transfers idle for INCOMING_IDLE_MS (started with the receiver). */
   #sweep: PeriodicService | undefined
   readonly #failures: ServiceFailures
@@ -76,6 +70,7 @@ export class KvCacheTransfer {
   constructor (opts: KvCacheTransferOptions) {
     this.#opts = opts
     this.#failures = opts.failures ?? new ServiceFailures()
+    this.#incoming = new IncomingFiles({ what: 'transfer', error: (message) => new KvCacheTransferError(message), log: opts.log })
   }
 
   /** Saves the conversation's caches held here and sends each to `to`; resolves with the bytes
@@ -124,7 +119,7 @@ export class KvCacheTransfer {
     return {
       init: () => {
         if (this.#sweep === undefined) {
-          this.#sweep = new PeriodicService({ name: 'kv-cache-sweep', intervalMs: INCOMING_IDLE_MS, run: async () => { await this.#dropIdle() }, failures: this.#failures, log: this.#opts.log })
+          this.#sweep = new PeriodicService({ name: 'kv-cache-sweep', intervalMs: INCOMING_IDLE_MS, run: async () => { await this.#incoming.dropIdle(INCOMING_IDLE_MS) }, failures: this.#failures, log: this.#opts.log })
           this.#sweep.start()
         }
         return undefined
@@ -158,7 +153,7 @@ export class KvCacheTransfer {
     const sweep = this.#sweep
     this.#sweep = undefined
     await sweep?.stop()
-    for (const id of [...this.#incoming.keys()]) await this.#drop(id)
+    await this.#incoming.dropAll()
   }
 
   async #offer (msg: Extract<KvCacheMsg, { type: 'kv-offer' }>): Promise<string> {
@@ -172,42 +167,24 @@ export class KvCacheTransfer {
     // the state is only worth its bytes for the very same model file
     const mine = await modelSha256(dir, entry.file)
     if (mine !== msg.meta.modelSha256) throw new KvCacheTransferError(`model ${clip(msg.model, 100)} here is another file (sha256 ${mine.slice(0, 12)}…)`)
-    const id = randomUUID()
-    const file = join(dir, `${id}.incoming`)
-    const handle = await open(file, 'w')
-    this.#incoming.set(id, { model: msg.model, cacheKey: msg.cacheKey, meta: msg.meta, dir, file, handle, hash: createHash('sha256'), received: 0, lastAt: Date.now() })
-    return id
+    return await this.#incoming.open(join(dir, `${randomUUID()}.incoming`), msg.meta.bytes, { model: msg.model, cacheKey: msg.cacheKey, meta: msg.meta, dir })
   }
 
   async #chunk (msg: Extract<KvCacheMsg, { type: 'kv-chunk' }>): Promise<void> {
-    const t = this.#incoming.get(msg.transfer)
-    if (t === undefined) throw new KvCacheTransferError('no such transfer (it ended, or was idle too long)')
-    if (msg.offset !== t.received) throw new KvCacheTransferError(`expected bytes from ${t.received}, got ${msg.offset}`)
-    if (t.received + msg.bytes.length > t.meta.bytes) {
-      await this.#drop(msg.transfer)
-      throw new KvCacheTransferError(`more bytes than the ${t.meta.bytes} offered`)
-    }
-    t.lastAt = Date.now()
-    await t.handle.write(msg.bytes, 0, msg.bytes.length, t.received)
-    t.hash.update(msg.bytes)
-    t.received += msg.bytes.length
+    await this.#incoming.write(msg.transfer, msg.offset, msg.bytes)
   }
 
   async #commit (id: string): Promise<void> {
-    const t = this.#incoming.get(id)
-    if (t === undefined) throw new KvCacheTransferError('no such transfer (it ended, or was idle too long)')
-    this.#incoming.delete(id)
+    const { file, meta: t, sha256 } = await this.#incoming.finish(id)
     try {
-      await t.handle.close()
-      if (t.received !== t.meta.bytes) throw new KvCacheTransferError(`${t.received} of ${t.meta.bytes} bytes arrived`)
-      if (t.hash.digest('hex') !== t.meta.sha256) throw new KvCacheTransferError('the bytes do not hash to the state\'s SHA-256')
+      if (sha256 !== t.meta.sha256) throw new KvCacheTransferError('the bytes do not hash to the state\'s SHA-256')
       const paths = kvStatePaths(t.dir, t.cacheKey)
       await rm(paths.meta, { force: true })
-      await rename(t.file, paths.state)
+      await rename(file, paths.state)
       await writeFile(`${paths.meta}.tmp`, JSON.stringify(t.meta))
       await rename(`${paths.meta}.tmp`, paths.meta)
     } finally {
-      await rm(t.file, { force: true })
+      await rm(file, { force: true })
     }
     this.#opts.manager.savedStateArrived(t.model, t.cacheKey, t.meta.bytes)
     this.#opts.onTransfer?.('received', t.meta.bytes)
@@ -217,7 +194,7 @@ export class KvCacheTransfer {
   /** Removes the conversation's saved states under every model's directory here, and any transfer
    * of it still arriving; resolves with how many states were removed. */
   async forget (cacheKey: string): Promise<number> {
-    for (const [id, t] of [...this.#incoming]) if (t.cacheKey === cacheKey) await this.#drop(id)
+    await this.#incoming.dropWhere((t) => t.cacheKey === cacheKey)
     const root = join(this.#opts.dataDir, 'kv-cache')
     const models = await readdir(root, { withFileTypes: true }).catch(() => [])
     let removed = 0
@@ -230,20 +207,6 @@ export class KvCacheTransfer {
       if (had) removed++
     }
     return removed
-  }
-
-  async #dropIdle (): Promise<void> {
-    const now = Date.now()
-    for (const [id, t] of [...this.#incoming]) if (now - t.lastAt > INCOMING_IDLE_MS) await this.#drop(id)
-  }
-
-  async #drop (id: string): Promise<void> {
-    const t = this.#incoming.get(id)
-    if (t === undefined) return
-    this.#incoming.delete(id)
-    // a handle that will not close is dropped anyway: its file is removed next, which is what counts
-    await t.handle.close().catch(() => {})
-    await rm(t.file, { force: true }).catch((err: unknown) => { this.#opts.log.warn({ err: errorData(err) }, 'could not remove a KV cache transfer\'s file') })
   }
 }
 

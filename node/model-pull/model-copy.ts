@@ -1,16 +1,14 @@
-import { createHash, randomUUID } from 'node:crypto'
-import type { Hash } from 'node:crypto'
+import { randomUUID } from 'node:crypto'
 import { mkdir, open, rename, rm, statfs } from 'node:fs/promises'
-import type { FileHandle } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { ActorSystem, Behavior, ReplyTo } from '../../actors/index.ts'
 import { isReplyTo } from '../../actors/index.ts'
-import { errorData, shown } from '../../protocols/index.ts'
+import { shown } from '../../protocols/index.ts'
 import { systemPath } from '../../protocols/p2p/index.ts'
 import { MODEL_NAME_PATTERN, readGgufInfo, validateModel } from '../../runtimes/index.ts'
 import type { ModelRegistry } from '../../runtimes/index.ts'
 import { InvalidPeerRequestError } from '../mesh/index.ts'
-import { PeriodicService, ServiceFailures } from '../services/index.ts'
+import { IncomingFiles, PeriodicService, ServiceFailures } from '../services/index.ts'
 import type { ServiceLog } from '../services/index.ts'
 import { COPY_ASK_MS, COPY_CHUNK_BYTES, COPY_IDLE_MS, FREE_MARGIN_BYTES, MAX_INCOMING_COPIES, PARTIAL_DIR } from './constants.ts'
 import { ModelPullError } from './errors.ts'
@@ -34,16 +32,8 @@ export type ModelCopyMsg =
   /** Every byte was sent: check them, validate the GGUF, and put the model in place (replies 'ok'). */
   | { readonly type: 'copy-commit', readonly transfer: string, readonly replyTo: ReplyTo<'ok'> }
 
-interface Incoming {
-  readonly name: string
-  readonly sizeBytes: number
-  readonly sha256: string
-  readonly file: string
-  readonly handle: FileHandle
-  readonly hash: Hash
-  received: number
-  lastAt: number
-}
+/** What an incoming copy was offered with. */
+interface Offered { readonly name: string, readonly sizeBytes: number, readonly sha256: string }
 
 export interface ModelCopiesOptions {
   readonly system: ActorSystem
@@ -66,13 +56,14 @@ export interface ModelCopiesOptions {
  */
 export class ModelCopies {
   readonly #opts: ModelCopiesOptions
-  readonly #incoming = new Map<string, Incoming>()
+  readonly #incoming: IncomingFiles<Offered>
   readonly #failures: ServiceFailures
   #sweep: PeriodicService | undefined
 
   constructor (opts: ModelCopiesOptions) {
     this.#opts = opts
     this.#failures = opts.failures ?? new ServiceFailures()
+    this.#incoming = new IncomingFiles({ what: 'copy', error: (message, kind) => new ModelPullError(message, kind), log: opts.log })
   }
 
   /** Sends the model in `file` to member `to`: 'had' when it had it already, else 'copied' once it
@@ -108,7 +99,7 @@ export class ModelCopies {
     return {
       init: () => {
         if (this.#sweep === undefined) {
-          this.#sweep = new PeriodicService({ name: 'model-copy-sweep', intervalMs: COPY_IDLE_MS / 4, run: async () => { await this.#dropIdle() }, failures: this.#failures, log: this.#opts.log })
+          this.#sweep = new PeriodicService({ name: 'model-copy-sweep', intervalMs: COPY_IDLE_MS / 4, run: async () => { await this.#incoming.dropIdle(COPY_IDLE_MS) }, failures: this.#failures, log: this.#opts.log })
           this.#sweep.start()
         }
         return undefined
@@ -141,7 +132,7 @@ export class ModelCopies {
     const sweep = this.#sweep
     this.#sweep = undefined
     await sweep?.stop()
-    for (const id of [...this.#incoming.keys()]) await this.#drop(id)
+    await this.#incoming.dropAll()
   }
 
   async #offer (msg: Extract<ModelCopyMsg, { type: 'copy-offer' }>): Promise<CopyOfferAnswer> {
@@ -155,69 +146,39 @@ export class ModelCopies {
       if (!msg.replace) throw new ModelPullError(`another file named ${msg.name}.gguf is here (sha256 ${mine?.slice(0, 12) ?? '?'}…); pull with --replace to replace it`, 'conflict')
       if (this.#opts.loaded(msg.name)) throw new ModelPullError(`${msg.name} is loaded here: unload it first (plexi admin models unload ${msg.name})`, 'conflict')
     }
-    if ([...this.#incoming.values()].some((t) => t.name === msg.name)) throw new ModelPullError(`${msg.name} is being copied here already`, 'conflict')
+    if (this.#incoming.metas().some((t) => t.name === msg.name)) throw new ModelPullError(`${msg.name} is being copied here already`, 'conflict')
     if (this.#incoming.size >= MAX_INCOMING_COPIES) throw new ModelPullError(`this member receives ${MAX_INCOMING_COPIES} models already`)
     const dir = join(registry.dir, PARTIAL_DIR)
     await mkdir(dir, { recursive: true })
     const fs = await statfs(dir)
     if (fs.bavail * fs.bsize < msg.sizeBytes + FREE_MARGIN_BYTES) throw new ModelPullError(`not enough disk here for ${(msg.sizeBytes / 1_048_576).toFixed(1)} MiB`, 'exhausted')
-    const id = randomUUID()
-    const file = join(dir, `${msg.name}.gguf.copy-${id}`)
-    const handle = await open(file, 'w')
-    this.#incoming.set(id, { name: msg.name, sizeBytes: msg.sizeBytes, sha256: msg.sha256, file, handle, hash: createHash('sha256'), received: 0, lastAt: Date.now() })
-    return { transfer: id }
+    const file = join(dir, `${msg.name}.gguf.copy-${randomUUID()}`)
+    return { transfer: await this.#incoming.open(file, msg.sizeBytes, { name: msg.name, sizeBytes: msg.sizeBytes, sha256: msg.sha256 }) }
   }
 
   async #chunk (msg: Extract<ModelCopyMsg, { type: 'copy-chunk' }>): Promise<void> {
-    const t = this.#incoming.get(msg.transfer)
-    if (t === undefined) throw new ModelPullError('no such copy (it ended, or was idle too long)', 'not-found')
-    if (msg.offset !== t.received) throw new ModelPullError(`expected bytes from ${t.received}, got ${msg.offset}`, 'invalid')
-    if (t.received + msg.bytes.length > t.sizeBytes) {
-      await this.#drop(msg.transfer)
-      throw new ModelPullError(`more bytes than the ${t.sizeBytes} offered`, 'invalid')
-    }
-    t.lastAt = Date.now()
-    await t.handle.write(msg.bytes, 0, msg.bytes.length, t.received)
-    t.hash.update(msg.bytes)
-    t.received += msg.bytes.length
+    await this.#incoming.write(msg.transfer, msg.offset, msg.bytes)
     this.#opts.onBytes?.('received', msg.bytes.length)
   }
 
   async #commit (id: string): Promise<void> {
-    const t = this.#incoming.get(id)
-    if (t === undefined) throw new ModelPullError('no such copy (it ended, or was idle too long)', 'not-found')
-    this.#incoming.delete(id)
+    const { file, meta, sha256 } = await this.#incoming.finish(id)
     try {
-      await t.handle.close()
-      if (t.received !== t.sizeBytes) throw new ModelPullError(`${t.received} of ${t.sizeBytes} bytes arrived`, 'invalid')
-      if (t.hash.digest('hex') !== t.sha256) throw new ModelPullError('the bytes do not hash to the model\'s SHA-256', 'invalid')
+      if (sha256 !== meta.sha256) throw new ModelPullError('the bytes do not hash to the model\'s SHA-256', 'invalid')
       try {
-        validateModel(t.file, await readGgufInfo(t.file))
+        validateModel(file, await readGgufInfo(file))
       } catch (err) {
         throw new ModelPullError(`not a model llama.cpp can load: ${(err as Error).message}`, 'invalid')
       }
-      if (this.#opts.loaded(t.name)) throw new ModelPullError(`${t.name} was loaded here while it was copied: unload it first`, 'conflict')
-      const target = join(this.#opts.registry.dir, `${t.name}.gguf`)
-      await rename(t.file, target)
-      await this.#opts.digests.remember(target, t.sha256)
+      if (this.#opts.loaded(meta.name)) throw new ModelPullError(`${meta.name} was loaded here while it was copied: unload it first`, 'conflict')
+      const target = join(this.#opts.registry.dir, `${meta.name}.gguf`)
+      await rename(file, target)
+      await this.#opts.digests.remember(target, sha256)
       await this.#opts.registry.scan()
     } finally {
-      await rm(t.file, { force: true })
+      await rm(file, { force: true })
     }
-    this.#opts.log.info({ model: t.name, bytes: t.sizeBytes, sha256: t.sha256 }, `model ${t.name} copied here (${(t.sizeBytes / 1_048_576).toFixed(1)} MiB, sha256 checked)`)
-  }
-
-  async #dropIdle (): Promise<void> {
-    const now = Date.now()
-    for (const [id, t] of [...this.#incoming]) if (now - t.lastAt > COPY_IDLE_MS) await this.#drop(id)
-  }
-
-  async #drop (id: string): Promise<void> {
-    const t = this.#incoming.get(id)
-    if (t === undefined) return
-    this.#incoming.delete(id)
-    await t.handle.close().catch(() => {})
-    await rm(t.file, { force: true }).catch((err: unknown) => { this.#opts.log.warn({ err: errorData(err) }, 'could not remove a model copy\'s partial file') })
+    this.#opts.log.info({ model: meta.name, bytes: meta.sizeBytes, sha256 }, `model ${meta.name} copied here (${(meta.sizeBytes / 1_048_576).toFixed(1)} MiB, sha256 checked)`)
   }
 }
 
