@@ -13,12 +13,25 @@ import { PeerLabel } from '../components/peer-label.js'
 import { RolesEditor } from '../components/roles-editor.js'
 import { StatusBadge } from '../components/status-badge.js'
 import { TableWrap } from '../components/table-wrap.js'
-import { Topology } from '../components/topology.js'
+import { RING_MAX, STATUS_ORDER, Topology } from '../components/topology.js'
+import { RoleSummary } from '../components/role-summary.js'
+
+/** A member's place in the table: members that need a look first, then by roles, then peer id. */
+const rank = (m) => STATUS_ORDER.indexOf(m.status) === -1 ? STATUS_ORDER.length : STATUS_ORDER.indexOf(m.status)
+const byConcern = (a, b) => rank(a) - rank(b) || a.roles.join(',').localeCompare(b.roles.join(',')) || a.peerId.localeCompare(b.peerId)
+
+/** Whether a member matches the filter box's words (each in its peer id, roles, status or addresses). */
+function matches (m, filter) {
+  const words = filter.toLowerCase().split(/\s+/).filter((w) => w !== '')
+  const text = `${m.peerId} ${m.roles.join(' ')} ${m.status} ${m.addresses.grpc} ${m.addresses.admin}`.toLowerCase()
+  return words.every((w) => text.includes(w))
+}
 
 export function ClusterView () {
   const { api, cluster, self, track } = useApp()
   const action = useAction()
   const [context, setContext] = useState('')
+  const [filter, setFilter] = useState('')
   const members = cluster.data?.members ?? []
   const writes = cluster.data?.writes
   const now = Date.now()
@@ -33,6 +46,8 @@ export function ClusterView () {
   }
 
   if (cluster.data === undefined) return html`<p role="status">${cluster.loading ? 'Reading the cluster…' : ''}</p>`
+  const many = members.length > RING_MAX
+  const shown = members.filter((m) => !many || matches(m, filter)).sort(byConcern)
   const totals = members.reduce((t, m) => ({ actors: t.actors + m.load.actors, entities: t.entities + m.load.entities, rss: t.rss + m.load.rssBytes }), { actors: 0, entities: 0, rss: 0 })
   return html`
     <section class="cards" aria-label="Cluster summary">
@@ -53,8 +68,15 @@ export function ClusterView () {
         Clients are told UNAVAILABLE until enough storage nodes are back: start the ones that are down.
       </p>`}
     <${ErrorMessage} error=${action.error} context=${context} onDismiss=${action.clear} />
+    ${members.length >= 4 && html`<${RoleSummary} members=${members} />`}
     <${Topology} members=${members} self=${self} />
     <h2>Members</h2>
+    ${many && html`
+      <p class="filter-row">
+        <label>Filter <input type="search" value=${filter} placeholder="peer id, role, status or address" data-testid="member-filter"
+          onInput=${(e) => { setFilter(e.currentTarget.value) }} /></label>
+        <span class="muted" role="status" data-testid="member-shown">${shown.length} of ${members.length} shown, members not up first</span>
+      </p>`}
     <${TableWrap} label="Members">
       <table class="members">
         <thead>
@@ -63,7 +85,7 @@ export function ClusterView () {
             <th scope="col">Actions</th></tr>
         </thead>
         <tbody>
-          ${members.map((m) => html`
+          ${shown.map((m) => html`
             <tr key=${m.peerId} data-peer=${m.peerId} data-status=${m.status}>
               <th scope="row">
                 <${PeerLabel} peerId=${m.peerId} self=${self} />${m.settled === false && m.status === 'up' && html` <span class="tag">settling</span>`}
