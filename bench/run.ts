@@ -13,6 +13,7 @@ import { migrationBench } from './migration.ts'
 import { pluginsBench } from './plugins.ts'
 import { replicationBench } from './replication.ts'
 import { scaleBench } from './scale.ts'
+import { scaleOutBench } from './scale-out.ts'
 import { searchBench } from './conversations-search.ts'
 import { tracingBench } from './tracing.ts'
 import { usersBench } from './users.ts'
@@ -20,7 +21,7 @@ import { table } from './figure.ts'
 import { MODEL_SIZES } from '../runtimes/index.ts'
 import type { Bench } from './figure.ts'
 
-const benches: readonly Bench[] = [kernelBench, chatBench, inferenceBench, meshBench, replicationBench, migrationBench, usersBench, backupBench, backupNodesBench, pluginsBench, conversationsBench, searchBench, scaleBench, tracingBench]
+const benches: readonly Bench[] = [kernelBench, chatBench, inferenceBench, meshBench, replicationBench, migrationBench, usersBench, backupBench, backupNodesBench, pluginsBench, conversationsBench, searchBench, scaleBench, scaleOutBench, tracingBench]
 
 const args = process.argv.slice(2)
 // --gpu auto|cuda|off (or --gpu=...): the llama.cpp backend of the inference bench, both sides

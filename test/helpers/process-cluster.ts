@@ -150,6 +150,14 @@ export class ProcessCluster {
     return again
   }
 
+  /** Starts one more node (a slot of its own, a fresh data dir) joining the members that run; it
+   * resolves once that node is ready (the others may not see it up yet). */
+  async add (roles: string, args: readonly string[] = []): Promise<NodeSlot> {
+    const slot = await this.#boot(this.slots.length, await this.#tempDir(), roles, args, this.running().map((s) => s.p2p).join(','))
+    this.slots.push(slot)
+    return slot
+  }
+
   /** The slots whose process has not exited. */
   running (): NodeSlot[] {
     return this.slots.filter((s) => !s.node.hasExited)
