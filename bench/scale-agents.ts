@@ -58,9 +58,10 @@ export async function everyAgent (targets: readonly string[], tokens: readonly s
 }
 
 export interface AgentLoadOptions {
-  /** Mesh envelopes the nodes sent so far, all together (their /metrics): what each request costs
-   * the mesh, said with the figures. */
-  readonly envelopes: () => Promise<number>
+  /** Mesh envelopes the nodes sent so far, all together (their /metrics), by kind (`plexi_mesh_
+   * envelopes_sent_by_kind_total`) and in all (key `total`): what each request costs the mesh, said
+   * with the figures. */
+  readonly envelopes: () => Promise<ReadonlyMap<string, number>>
   readonly dir: string
   readonly nodes: readonly string[]
   readonly bare: string
@@ -75,9 +76,13 @@ export async function agentRequests (opts: AgentLoadOptions, log: (line: string)
   const bare = await grpcLoad(opts.dir, load([opts.bare]))
   const before = await opts.envelopes()
   const ours = await grpcLoad(opts.dir, load(opts.nodes))
-  const sent = await opts.envelopes() - before
+  const after = await opts.envelopes()
   // (the warmup's requests and the load's tail are in the count too: an estimate per request)
-  log(`  mesh envelopes sent by the nodes during the load: ${sent}, about ${(sent / (ours.ok * (1 + 1 / opts.seconds))).toFixed(1)} per request answered`)
+  const perRequest = (kind: string): number => ((after.get(kind) ?? 0) - (before.get(kind) ?? 0)) / (ours.ok * (1 + 1 / opts.seconds))
+  const sent = (after.get('total') ?? 0) - (before.get('total') ?? 0)
+  log(`  mesh envelopes sent by the nodes during the load: ${sent}, about ${perRequest('total').toFixed(1)} per request answered`)
+  const kinds = [...after.keys()].filter((k) => k !== 'total').map((k) => [k, perRequest(k)] as const).filter(([, n]) => n >= 0.01).sort((a, b) => b[1] - a[1])
+  log(`  of which, per request: ${kinds.map(([k, n]) => `${k} ${n.toFixed(2)}`).join(', ')}`)
   for (const [who, r] of [['ours', ours], ['bare', bare]] as const) {
     log(`  agent requests, ${who}: ${Math.round(r.rate)}/s, mean ${r.meanMs.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms, ${r.ok} answered${Object.keys(r.errors).length > 0 ? `, failed: ${JSON.stringify(r.errors)}` : ''}`)
   }

@@ -91,7 +91,7 @@ export const scaleBench: Bench = {
       if (parts.includes('agents')) {
         bare = await startBare(dir.path, first.node.adminToken, tokens.map(hashToken))
         const inFlight = envNumber('BENCH_SCALE_IN_FLIGHT', 256, { integer: true })
-        const envelopes = async (): Promise<number> => (await Promise.all(slots.map(async (s) => metricValue(await cluster.metrics(s), 'plexi_mesh_envelopes_sent_total')))).reduce((a, b) => a + b, 0)
+        const envelopes = async (): Promise<ReadonlyMap<string, number>> => envelopeKinds(await Promise.all(slots.map(async (s) => await cluster.metrics(s))))
         for (const f of agentFigures(await agentRequests({ dir: dir.path, nodes, bare: bare.grpc, tokens, seconds, inFlight, envelopes }, log), users)) add(f)
         await bare.stop()
         bare = undefined
@@ -156,6 +156,18 @@ async function addUsers (cluster: ProcessCluster, slot: NodeSlot, from: number, 
 /** A counter's value in Prometheus text (0 when absent). */
 function metricValue (text: string, name: string): number {
   return Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? 0)
+}
+
+/** The nodes' envelopes sent, by kind and in all (`total`), summed over the nodes. */
+function envelopeKinds (texts: readonly string[]): ReadonlyMap<string, number> {
+  const sum = new Map<string, number>()
+  for (const text of texts) {
+    sum.set('total', (sum.get('total') ?? 0) + metricValue(text, 'plexi_mesh_envelopes_sent_total'))
+    for (const m of text.matchAll(/^plexi_mesh_envelopes_sent_by_kind_total\{kind="([^"]*)"\} (\S+)$/gm)) {
+      sum.set(m[1] as string, (sum.get(m[1] as string) ?? 0) + Number(m[2]))
+    }
+  }
+  return sum
 }
 
 /** The OpenAI endpoint's host:port, as the node logged it. */

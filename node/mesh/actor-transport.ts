@@ -209,6 +209,7 @@ export class ActorTransport implements Remoting {
     if (bytes.byteLength > MAX_FRAME_BYTES - 16) return new MessageTooLargeError(bytes.byteLength, MAX_FRAME_BYTES - 16)
     const link = this.#linkTo(peer)
     const ask = replyTo ?? own
+    this.stats.envelopeKinds.count(envelope)
     const result = link.enqueue(bytes, ask === undefined ? undefined : { askId: ask.askId, node: ask.node }, traced)
     if (result === 'ok' && replyTo !== undefined) {
       if (replyTo.node === this.#system.node) this.#system.askSentTo(replyTo.askId, peer, entity)

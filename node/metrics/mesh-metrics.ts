@@ -1,5 +1,5 @@
 import type { Registry } from 'prom-client'
-import { scrapedCounter, scrapedGauge, scrapedLabelledGauge } from './scraped-metric.ts'
+import { scrapedCounter, scrapedGauge, scrapedLabelledCounter, scrapedLabelledGauge } from './scraped-metric.ts'
 
 /** What meshMetrics reads of the actor transport's counters (node/mesh TransportStats). */
 export interface TransportStatsView {
@@ -10,6 +10,8 @@ export interface TransportStatsView {
   readonly envelopesReceived: number
   readonly forwarded: number
   readonly framesRefused: number
+  /** Envelopes sent by what they carry (node/mesh EnvelopeKinds: at most 64 kinds). */
+  readonly envelopeKinds?: { entries (): Iterable<readonly [string, number]> }
 }
 
 /** What meshMetrics reads of the node's cluster (node/mesh Cluster); a lone node has no
@@ -37,6 +39,8 @@ export function meshMetrics (registry: Registry, mesh: MeshStatsView): void {
   scrapedCounter(registry, 'plexi_mesh_frames_sent_total', 'Actor protocol frames sent', () => stats.framesSent)
   scrapedCounter(registry, 'plexi_mesh_frames_received_total', 'Actor protocol frames received', () => stats.framesReceived)
   scrapedCounter(registry, 'plexi_mesh_envelopes_sent_total', 'Messages, replies and hints sent to other nodes', () => stats.envelopesSent)
+  scrapedLabelledCounter(registry, 'plexi_mesh_envelopes_sent_by_kind_total', 'Envelopes sent to other nodes by what they carry: entity TYPE MESSAGE, actor PATH MESSAGE [OP], reply, failure, owner',
+    ['kind'], () => [...(stats.envelopeKinds?.entries() ?? [])].map(([kind, n]) => [{ kind }, n] as const))
   scrapedCounter(registry, 'plexi_mesh_envelopes_received_total', 'Messages, replies and hints received from other nodes', () => stats.envelopesReceived)
   scrapedCounter(registry, 'plexi_mesh_forwarded_total', 'Entity messages forwarded once to their owner (the sender\'s view was stale)', () => stats.forwarded)
   scrapedCounter(registry, 'plexi_mesh_frames_refused_total', 'Frames that broke the protocol; each closed its stream', () => stats.framesRefused)
