@@ -236,3 +236,20 @@ export const STORED_READ_BATCH = 1_000
 export const SEALED_APPEND_BYTES = 2 * 1_048_576
 /** Records one `append-sealed` carries at most. */
 export const SEALED_APPEND_RECORDS = 16_384
+
+/** Lease requests (`lease`, `release`) one `replica-batch` message carries at most
+ * (replica/replica-batch.ts): an owner's node sends what its owners ask of one node in one turn in
+ * one message per this many; each item is about 150 bytes, so a full batch is ~75 KB, far below
+ * the frame limit, and a replica node serves it in one turn of its event loop. */
+export const MAX_LEASE_BATCH = 512
+/** How long an owner's node sends lease requests one by one to a node that has no `replica-batch`
+ * actor (an older version in a rolling update: its answer is ActorStoppedError) before it tries a
+ * batch again. */
+export const LEASE_BATCH_FALLBACK_MS = 60_000
+/** The mailbox of a node's replica-batch actor: batches from every other node, each answered once
+ * its items are (a lease round takes no disk write, unless it raises a promise). */
+export const REPLICA_BATCH_MAILBOX = 4_096
+/** An owner's use of an entity this soon after a lease round ended is the use of the request that
+ * the round confirmed (it goes on in the same turns of the event loop), not a use again: it does not
+ * keep the lease warm (journal/owner-lease.ts). */
+export const LEASE_REUSE_SLACK_MS = 10

@@ -4,6 +4,8 @@ import { REPLICA_ASK_MS } from '../constants.ts'
 import type { LevelReplicaStorage } from '../replica/level-replica-storage.ts'
 import { checkReplicaReply } from '../replica/replica-protocol.ts'
 import { shardHolderPath } from '../replica/shard-holder.ts'
+import { REPLICA_BATCH_PATH, checkReplicaBatchReply } from '../replica/replica-batch.ts'
+import type { ReplicaBatchMsg } from '../replica/replica-batch.ts'
 import type { ShardHolderMsg } from '../replica/shard-holder.ts'
 import type { OwnerLog } from './owner-env.ts'
 import type { LeaseOptions } from './owner-lease.ts'
@@ -52,6 +54,9 @@ export function meshJournal (opts: MeshJournalOptions): ReplicatedJournal {
     ...(opts.spans !== undefined && { spans: opts.spans }),
     // what another node answers is checked like anything else from the wire
     remote: async (node, partition, request) => checkReplicaReply(request, await opts.system().actorAt<ShardHolderMsg>({ node, path: shardHolderPath(partition) })
-      .ask((replyTo) => ({ type: 'replica', request, replyTo }), { timeout: REPLICA_ASK_MS }))
+      .ask((replyTo) => ({ type: 'replica', request, replyTo }), { timeout: REPLICA_ASK_MS })),
+    // many entities' lease requests to one node in one message (docs/replication.md, "Leases")
+    remoteLeases: async (node, items) => checkReplicaBatchReply(items, await opts.system().actorAt<ReplicaBatchMsg>({ node, path: REPLICA_BATCH_PATH })
+      .ask((replyTo) => ({ type: 'replica-batch', items, replyTo }), { timeout: REPLICA_ASK_MS }))
   })
 }

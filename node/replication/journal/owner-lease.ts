@@ -1,3 +1,4 @@
+import { LEASE_REUSE_SLACK_MS } from '../constants.ts'
 import { ReplicasUnavailableError, StaleEpochError } from '../errors.ts'
 import type { LogState } from './log-state.ts'
 import type { OwnerEnv } from './owner-env.ts'
@@ -41,6 +42,8 @@ export class OwnerLease {
   /** The lease round in flight. */
   #renewing: LeaseRound | undefined
   #renewTimer: (() => void) | undefined
+  /** When the latest round that took the lease ended (this owner's clock). */
+  #roundEndedAt = -Infinity
   #released = false
 
   constructor (state: LogState, owner: OwnerLeaseOwner) {
@@ -55,6 +58,12 @@ export class OwnerLease {
   until (): number {
     const lease = this.#o.lease
     if (lease === undefined) return Infinity
+    return this.#grantedAt() + lease.ms * (1 - lease.maxDrift)
+  }
+
+  /** g of `until`: the send time of the W-th newest request that a replica took (-Infinity: fewer
+   * than W took one). */
+  #grantedAt (): number {
     const tracks = this.#s.tracks
     // the W-th newest grant: the newest one that W replicas' grants are at least as new as (at most
     // seven replicas: no sorting, no allocation, on every message of the entity)
@@ -65,7 +74,7 @@ export class OwnerLease {
       for (const u of tracks) if (u.granted >= t.granted) asNew++
       if (asNew >= this.#s.writeQuorum) g = t.granted
     }
-    return g + lease.ms * (1 - lease.maxDrift)
+    return g
   }
 
   /** Renews the lease with every replica written to (one round at a time); resolves once W took
@@ -103,6 +112,7 @@ export class OwnerLease {
           reject(err)
         } else if (took >= s.writeQuorum || clock() < this.until()) {
           settled = true
+          this.#roundEndedAt = clock()
           this.armRenew()
           resolve()
         } else if (pending === 0) {
@@ -133,17 +143,32 @@ export class OwnerLease {
     })
   }
 
-  /** A read found the lease valid, `left` ms from its end: past half of it, renewed now. */
+  /** A read found the lease valid, `left` ms from its end: past half of it, renewed now if the
+   * entity was used again since the lease was taken (#usedAgain). */
   keepWarm (left: number): void {
     const lease = this.#o.lease as LeaseOptions
     // a failed round fails what waits on it (a read); in the background nothing does, and the
     // log itself failed already when a newer owner was found
-    if (left < lease.ms * (1 - lease.maxDrift) / 2) this.renew().done.catch(noop)
+    if (left < lease.ms * (1 - lease.maxDrift) / 2 && this.#usedAgain()) this.renew().done.catch(noop)
     else this.armRenew()
   }
 
-  /** Renews the lease when half of it is used, if the entity read or wrote within the last lease
-   * (one idle lets it lapse: its next read confirms the epoch). One timer per log. */
+  /**
+   * Whether the entity was used after the request that took its lease: later than a quarter of the
+   * lease after the W-th newest grant was sent, and later than LEASE_REUSE_SLACK_MS after the last
+   * lease round ended (a read that confirmed the epoch uses the entity again as soon as the round
+   * ends, however long it took). Only such an entity is renewed in the background: one read does
+   * not keep a lease warm on its own, one used about every half lease or more often stays warm. A
+   * lease that lapses costs the next read one round; a renewal costs one whether or not a read
+   * comes. (Renewing less is always safe: a read without a valid lease confirms first.)
+   */
+  #usedAgain (): boolean {
+    const lease = this.#o.lease as LeaseOptions
+    return this.#s.lastUse > Math.max(this.#grantedAt() + lease.ms * (1 - lease.maxDrift) / 4, this.#roundEndedAt + LEASE_REUSE_SLACK_MS)
+  }
+
+  /** Renews the lease when half of it is used, if the entity was used again since it was taken
+   * (#usedAgain; one idle since lets it lapse: its next read confirms the epoch). One timer per log. */
   armRenew (): void {
     const s = this.#s
     const lease = this.#o.lease
@@ -155,12 +180,11 @@ export class OwnerLease {
     this.#renewTimer = this.#o.env.timer(Math.max(0, at - clock()), () => {
       this.#renewTimer = undefined
       if (s.closed || s.handedOver || s.failure !== undefined) return
-      if (clock() - s.lastUse > lease.ms) return
       // (renewed meanwhile by appends: armed again for the new half; a ms of slack, so that a timer
       // that fires a hair early does not re-arm itself for nothing)
       if (this.until() - clock() > half + 1) this.armRenew()
       // (as in keepWarm: a background round that fails has no one waiting on it)
-      else this.renew().done.catch(noop)
+      else if (this.#usedAgain()) this.renew().done.catch(noop)
     })
   }
 

@@ -7,6 +7,8 @@ import { LogJournal } from './log-journal.ts'
 import { checkLogTicket } from './log-ticket.ts'
 import type { LogTicket } from './log-ticket.ts'
 import type { EntityLogOptions } from './entity-log-options.ts'
+import { LeaseBatches } from './lease-batches.ts'
+import type { BatchItem, BatchItemOutcome } from '../replica/replica-batch.ts'
 import type { OwnerEnv, OwnerLog } from './owner-env.ts'
 import type { LeaseOptions } from './owner-lease.ts'
 import { ReplicasUnavailableError } from '../errors.ts'
@@ -63,6 +65,9 @@ export interface ReplicatedJournalOptions {
   readonly writeQuorum?: number
   /** Sends a request to the shard holder of `partition` on another node (the mesh). */
   readonly remote: <R extends ReplicaRequest>(node: string, partition: number, request: R) => Promise<ReplyOf<R>>
+  /** Sends many entities' lease requests to another node in one message (its replica-batch
+   * actor), each item's answer checked. Absent: each goes on its own through `remote`. */
+  readonly remoteLeases?: (node: string, items: readonly BatchItem[]) => Promise<readonly BatchItemOutcome[]>
   /** @default DEFAULT_APPEND_TIMEOUT_MS */
   readonly appendTimeoutMs?: number
   readonly stats?: ReplicationStats
@@ -87,6 +92,8 @@ export class ReplicatedJournal implements Journal {
   readonly #opts: ReplicatedJournalOptions
   readonly #cores = new Map<number, ReplicaCore>()
   readonly #env: Omit<OwnerEnv, 'call'>
+  /** This node's owners' lease requests to other nodes, a message per node and turn. */
+  readonly #leaseBatches: LeaseBatches | undefined
   #opening = 0
   /** The open activations' logs (rosterChanged moves them to their partition's new replicas). */
   readonly #logs = new Set<{ readonly log: EntityLog, readonly partition: number }>()
@@ -113,6 +120,15 @@ export class ReplicatedJournal implements Journal {
       random: Math.random,
       now: Date.now
     }
+    const remoteLeases = opts.remoteLeases
+    this.#leaseBatches = remoteLeases === undefined
+      ? undefined
+      : new LeaseBatches({
+        send: remoteLeases,
+        single: (node, partition, request) => opts.remote(node, partition, request),
+        defer: (fn) => { setImmediate(fn) },
+        clock: () => performance.now()
+      })
   }
 
   get partitions (): number { return this.#opts.storage.partitions }
@@ -173,6 +189,9 @@ export class ReplicatedJournal implements Journal {
   /** An owner's request to the replica on `node` (this node's own directly): an append inside a
    * recorded trace is a client span, `journal.append`, from its sending to the replica's answer. */
   #ownerCall<R extends ReplicaRequest> (partition: number, node: string, request: R): Promise<ReplyOf<R>> {
+    if (node !== this.#opts.self && this.#leaseBatches !== undefined && (request.op === 'lease' || request.op === 'release')) {
+      return this.#leaseBatches.call(node, partition, request as Extract<ReplicaRequest, { op: 'lease' | 'release' }>) as Promise<ReplyOf<R>>
+    }
     const call = (): Promise<ReplyOf<R>> => node === this.#opts.self ? this.serve(partition, request) : this.#opts.remote(node, partition, request)
     const spans = this.#opts.spans
     if (spans === undefined || request.op !== 'append' || !spans.recording()) return call()

@@ -198,6 +198,23 @@ describe('OwnerLease (leases as owners hold them and replicas grant them)', () =
     log.close()
   })
 
+  it('should not renew in the background the lease of an entity read once after it lapsed: the read confirms, and the next read after it lapses again confirms again', async () => {
+    const log = await open('first')
+    await log.append(posts(1, 1))
+    await advance(LEASE.ms * 3)
+    const before = sent.get('lease') ?? 0
+    expect(log.current()).to.equal(false)
+    await log.read(1, 1)
+    const confirmed = sent.get('lease') ?? 0
+    expect(confirmed - before, 'one round to each replica').to.equal(NODES.length)
+    await advance(LEASE.ms * 3)
+    expect(sent.get('lease') ?? 0, 'no renewal nobody read').to.equal(confirmed)
+    expect(log.current()).to.equal(false)
+    await log.read(1, 1)
+    expect((sent.get('lease') ?? 0) - confirmed).to.equal(NODES.length)
+    log.close()
+  })
+
   it('should fail a superseded owner\'s read with StaleEpochError, and the log with it, instead of serving what it holds (issue 35, finding 1)', async () => {
     const first = await open('first')
     let failed: Error | undefined
