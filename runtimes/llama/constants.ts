@@ -5,6 +5,11 @@
  * KV-cache memory in every slot whether a conversation needs it or not. */
 export const DEFAULT_CONTEXT_SIZE = 2048
 
+/** Sequences one llama.cpp context may hold (`n_seq_max must be <= 256`, checked with the bundled
+ * build): a worker's conversations, those it runs and those it only keeps, are sequences of its
+ * one context, so at most this many. */
+export const MAX_SEQUENCES = 256
+
 /** Bytes per KV-cache element, for the memory estimate: llama.cpp keeps K and V in f16 unless told
  * otherwise. */
 export const KV_ELEMENT_BYTES = 2

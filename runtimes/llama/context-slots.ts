@@ -5,7 +5,7 @@ import type { CacheUse } from '../runtime.ts'
 import { checkKvState, removeKvState, writeKvState } from './kv-state-file.ts'
 import type { LlamaTaskResult, LlamaWorkerData, SavedKvState } from './llama-protocol.ts'
 
-/** A context's sequence and whose conversation its KV cache holds. */
+/** A sequence of the worker's context and whose conversation its KV cache holds. */
 export interface CacheSlot {
   readonly sequence: LlamaContextSequence
   /** The cache key of the conversation in it; undefined: none worth keeping. */
@@ -32,16 +32,17 @@ export interface ContextSlotsOptions {
   readonly kvState: LlamaWorkerData['kvState']
   /** The llama.cpp build, which a saved state must name. */
   readonly build: string
-  /** Tokens a context holds: a saved state must hold fewer. */
+  /** Tokens a sequence holds: a saved state must hold fewer. */
   readonly contextSize: number
 }
 
 /**
- * A worker's llama contexts, each holding the KV cache of the conversation it ran last: a request
- * takes the one holding its conversation, else the least recently used, whose conversation is
- * saved to disk first (when saving is on); the conversation's saved state is loaded into it when
- * there is one that may be. Piscina runs at most `contexts` tasks at once in a thread, and there
- * are at least as many slots, so one is always free.
+ * The sequences of a worker's llama context, each holding the KV cache of the conversation it ran
+ * last (a sequence's cells are its own: saving, restoring or clearing one leaves the others as
+ * they are): a request takes the one holding its conversation, else the least recently used,
+ * whose conversation is saved to disk first (when saving is on); the conversation's saved state is
+ * loaded into it when there is one that may be. Piscina runs at most `contexts` tasks at once in a
+ * thread, and there are at least as many slots, so one is always free.
  */
 export class ContextSlots {
   readonly #slots: CacheSlot[]
@@ -70,7 +71,7 @@ export class ContextSlots {
     // else one that holds no conversation, else the least recently used conversation's
     if (own !== undefined) own.key = undefined
     const slot = own ?? free.sort((a, b) => (a.key === undefined ? 0 : 1) - (b.key === undefined ? 0 : 1) || a.usedAt - b.usedAt)[0]
-    if (slot === undefined) throw new InferenceUnavailableError('no free llama context in this worker (more requests than contexts)')
+    if (slot === undefined) throw new InferenceUnavailableError('no free llama context sequence in this worker (more requests than sequences)')
     slot.busy = true
     const saved: SavedKvState[] = []
     try {

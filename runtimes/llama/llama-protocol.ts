@@ -13,16 +13,17 @@ export interface LlamaWorkerData {
   readonly name: string
   readonly file: string
   readonly gpu: 'auto' | 'cuda' | 'off'
-  /** llama contexts the worker creates, one per request it runs at once. */
+  /** Requests the worker runs at once, a sequence each of its one llama context, evaluated in
+   * one batch. */
   readonly contexts: number
-  /** llama.cpp threads per context. */
+  /** llama.cpp threads of the worker's context (all its sequences). */
   readonly threads: number
-  /** Tokens per context, as asked for (llama.cpp may round it up). */
+  /** Tokens per sequence, as asked for (llama.cpp may round it up). */
   readonly contextSize: number
-  /** Conversations whose KV cache the worker keeps in memory: a context each, at least
-   * `contexts` (the extra ones only hold caches; at most `contexts` requests run at once). */
+  /** Conversations whose KV cache the worker keeps in memory: a sequence of its context each, at
+   * least `contexts` (the extra ones only hold caches; at most `contexts` requests run at once). */
   readonly cachedSequences: number
-  /** Where a conversation's KV cache is saved when its context is taken for another (and on
+  /** Where a conversation's KV cache is saved when its sequence is taken for another (and on
    * unload), and what a saved state must match to be loaded; none: caches are only kept in memory. */
   readonly kvState?: { readonly dir: string, readonly modelSha256: string }
 }
@@ -65,7 +66,7 @@ export type LlamaTaskResult =
     readonly threadId: number
     /** 'cpu', 'cuda', 'vulkan' or 'metal': what llama.cpp computes on. */
     readonly backend: string
-    /** Tokens per context as llama.cpp made it. */
+    /** Tokens per sequence as llama.cpp made it. */
     readonly contextSize: number
     /** The llama.cpp release and node-llama-cpp version: saved KV states are only loaded by the
      * build that wrote them. */

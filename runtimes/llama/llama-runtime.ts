@@ -5,7 +5,7 @@ import { readGgufInfo, validateModel } from '../gguf/index.ts'
 import type { ModelFacts } from '../gguf/index.ts'
 import type { GenerateRequest, GenerateResult, Runtime, RuntimeInfo, TokenSink } from '../runtime.ts'
 import { checkGenerateRequest } from './check-generate-request.ts'
-import { DEFAULT_CONTEXT_SIZE, DEFAULT_KV_STATE_BUDGET, KV_ELEMENT_BYTES, UNLOAD_SAVE_MS } from './constants.ts'
+import { DEFAULT_CONTEXT_SIZE, DEFAULT_KV_STATE_BUDGET, KV_ELEMENT_BYTES, MAX_SEQUENCES, UNLOAD_SAVE_MS } from './constants.ts'
 import { LlamaPools, loadedWorkers } from './llama-pools.ts'
 import type { InFlight } from './llama-pools.ts'
 import type { LlamaTask, LlamaTaskResult, LlamaWorkerData, SavedKvState } from './llama-protocol.ts'
@@ -30,14 +30,15 @@ export interface LlamaRuntimeOptions {
   readonly gpu?: 'auto' | 'cuda' | 'off'
   /** Worker threads; each loads the model once. @default 1 */
   readonly workers?: number
-  /** Requests each worker runs at once, one llama context each. @default 1 */
+  /** Requests each worker runs at once, a sequence each of the worker's one llama context, their
+   * tokens evaluated in one batch. @default 1 */
   readonly contextsPerWorker?: number
-  /** llama.cpp threads per context. Keep workers × contextsPerWorker × threads ≤ cores. @default 1 */
+  /** llama.cpp threads of each worker's context. Keep workers × threads ≤ cores. @default 1 */
   readonly threads?: number
-  /** Tokens per context, prompt and answer together. @default min(2048, the model's context length) */
+  /** Tokens per sequence (each request's room), prompt and answer together. @default min(2048, the model's context length) */
   readonly contextSize?: number
-  /** Conversations (cache keys) whose KV cache each worker keeps in memory, a context each; at
-   * least contextsPerWorker. @default contextsPerWorker */
+  /** Conversations (cache keys) whose KV cache each worker keeps in memory, a sequence of its
+   * context each; at least contextsPerWorker. @default contextsPerWorker */
   readonly cachedSequences?: number
   /** Where a conversation's KV cache is saved when it is evicted from memory or the model
    * unloads, to be restored on its next request; none: caches are kept in memory only. */
@@ -55,7 +56,8 @@ const silent: LlamaRuntimeLog = { info () {}, warn () {} }
 /**
  * A GGUF model in llama.cpp (node-llama-cpp), in a pool of Piscina worker threads so that
  * inference never blocks the node's event loop. Each worker loads the model once and keeps one
- * llama context per request it runs at once; text streams back over a MessagePort per request.
+ * llama context with a sequence per conversation it holds; the requests it runs at once are
+ * evaluated in one batch. Text streams back over a MessagePort per request.
  * A worker that dies fails its own requests (InferenceWorkerError) and Piscina replaces it.
  *
  * A worker thread must never end while llama.cpp works for it: node-llama-cpp's native callbacks
@@ -100,6 +102,8 @@ export class LlamaRuntime implements Runtime {
     this.#threads = positive('threads', options.threads ?? 1)
     this.#requestedContextSize = options.contextSize === undefined ? undefined : positive('contextSize', options.contextSize)
     this.#cachedSequences = Math.max(this.#contextsPerWorker, positive('cachedSequences', options.cachedSequences ?? this.#contextsPerWorker))
+    // every one of them is a sequence of the worker's one context, which llama.cpp bounds
+    if (this.#cachedSequences > MAX_SEQUENCES) throw new RangeError(`contextsPerWorker and cachedSequences must be <= ${MAX_SEQUENCES} (the sequences of one llama.cpp context), got ${this.#cachedSequences}`)
     this.#kvStateDir = options.kvStateDir
     this.#kvStateBudget = positive('kvStateBudgetBytes', options.kvStateBudgetBytes ?? DEFAULT_KV_STATE_BUDGET)
     this.#onKvSaved = options.onKvSaved ?? (() => {})
@@ -225,7 +229,8 @@ export class LlamaRuntime implements Runtime {
    * An estimate, not a measurement: every worker maps the whole file (RSS can reach twice the file
    * for F16 on the CPU, where llama.cpp repacks weights), plus each slot's KV cache, 2 (K and V) ×
    * layers × context × embedding width × f16. It counts full attention width, so models with
-   * grouped-query attention hold less. Every context counts, those that only hold caches too. Unknown (0) before the first load when no facts were given.
+   * grouped-query attention hold less. Every sequence counts, those that only hold caches too
+   * (llama.cpp gives each sequence of a context its own contextSize cells). Unknown (0) before the first load when no facts were given.
    */
   #memoryBytes (): number {
     const facts = this.#facts

@@ -1,13 +1,15 @@
 /**
  * The Piscina worker behind LlamaRuntime. Its default export is a promise of the task handler, so
  * Piscina reports the thread ready only after it has loaded llama.cpp and the model (once per
- * thread) and made its contexts, one per request it may run at once, reused across requests.
+ * thread) and made its context: one llama.cpp context of `max(contexts, cachedSequences)`
+ * sequences, a sequence per conversation it keeps, so that the requests it runs at once are
+ * evaluated together, their tokens in one batch (llama.cpp's `llama_decode` of all sequences).
  * Failures are returned as data, never thrown: an Error loses its class crossing the thread.
  */
 import { readFile } from 'node:fs/promises'
 import { threadId, workerData } from 'node:worker_threads'
 import { LlamaLogLevel, NoBinaryFoundError, getLlama } from 'node-llama-cpp'
-import type { Llama, LlamaContext } from 'node-llama-cpp'
+import type { Llama } from 'node-llama-cpp'
 import { assertNever, errorData } from '../../protocols/index.ts'
 import { InferenceUnavailableError } from '../errors.ts'
 import type { LlamaTask, LlamaTaskResult, LlamaWorkerData } from './llama-protocol.ts'
@@ -45,12 +47,13 @@ async function load (data: LlamaWorkerData): Promise<WorkerModel> {
   const llama = await startLlama(data)
   try {
     const model = await llama.loadModel({ modelPath: data.file })
-    const contexts: LlamaContext[] = []
-    for (let i = 0; i < Math.max(data.contexts, data.cachedSequences); i++) {
-      // threads always explicit: node-llama-cpp's default (4 or more) runs 60× slower on a busy CPU
-      contexts.push(await model.createContext({ contextSize: data.contextSize, threads: data.threads, sequences: 1 }))
-    }
-    return new WorkerModel(llama, model, contexts, await buildOf(llama), data.kvState, data.threads)
+    // contextSize is per sequence in this node-llama-cpp (the context holds sequences × contextSize
+    // cells, each sequence its own), so a conversation's room is what it was with a context each.
+    // Threads always explicit: node-llama-cpp's default (4 or more) runs 60× slower on a busy CPU.
+    // Batching as node-llama-cpp does it by default: the sequences' pending tokens go into one
+    // batch at the next event-loop cycle, as many sequences as possible in each
+    const context = await model.createContext({ contextSize: data.contextSize, threads: data.threads, sequences: Math.max(data.contexts, data.cachedSequences) })
+    return new WorkerModel(llama, model, context, await buildOf(llama), data.kvState, data.threads)
   } catch (err) {
     // the load's own failure is what the runtime hears; a failed dispose adds nothing to it
     await llama.dispose().catch(() => {})

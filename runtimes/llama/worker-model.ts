@@ -28,8 +28,9 @@ interface Prompt {
   readonly primed: boolean
 }
 
-/** The model loaded in a worker thread, its chat template and its contexts (ContextSlots), and
- * the generation of one request in one of them. */
+/** The model loaded in a worker thread, its chat template and its context, whose sequences hold
+ * the conversations (ContextSlots), and the generation of one request in one of them: requests
+ * running at once are evaluated in one batch by llama.cpp. */
 export class WorkerModel {
   readonly backend: string
   readonly contextSize: number
@@ -45,7 +46,8 @@ export class WorkerModel {
   /** Made on the first embed task (search's semantic side), then kept; one text at a time. */
   #embedding: Promise<LlamaEmbeddingContext> | undefined
 
-  constructor (llama: Llama, model: LlamaModel, contexts: readonly LlamaContext[], build: string, kvState: LlamaWorkerData['kvState'], embedThreads = 1) {
+  /** `context`: every one of its sequences becomes a slot (none may be taken before). */
+  constructor (llama: Llama, model: LlamaModel, context: LlamaContext, build: string, kvState: LlamaWorkerData['kvState'], embedThreads = 1) {
     this.backend = llama.gpu === false ? 'cpu' : llama.gpu
     this.#embedThreads = embedThreads
     this.build = build
@@ -53,9 +55,11 @@ export class WorkerModel {
     // the model's own template when it has one; GeneralChatWrapper when it has none
     this.#chatWrapper = resolveChatWrapper(model)
     this.#grammars = new ToolGrammars(llama)
-    // llama.cpp may round the size up (to a multiple of 256); the real one bounds the prompt
-    this.contextSize = Math.min(...contexts.map((context) => context.contextSize))
-    this.#slots = new ContextSlots(contexts.map((context) => context.getSequence()), { kvState, build, contextSize: this.contextSize })
+    // llama.cpp may round the size up (to a multiple of 256); the real one, each sequence's, bounds
+    // the prompt
+    this.contextSize = context.contextSize
+    const sequences = Array.from({ length: context.sequencesLeft }, () => context.getSequence())
+    this.#slots = new ContextSlots(sequences, { kvState, build, contextSize: this.contextSize })
   }
 
   /** One vector per text from the model's embedding context; a text longer than it is cut to its

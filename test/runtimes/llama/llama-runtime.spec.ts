@@ -71,6 +71,12 @@ describe('LlamaRuntime', function () {
     expect(err.name).to.equal('InferenceUnavailableError')
   })
 
+  it('should refuse more sequences per worker than one llama.cpp context holds (256) with a RangeError', () => {
+    expect(() => new LlamaRuntime({ name: 'tiny', file, facts, gpu: 'off', contextsPerWorker: 2, cachedSequences: 257 }))
+      .to.throw(RangeError, 'contextsPerWorker and cachedSequences must be <= 256 (the sequences of one llama.cpp context), got 257')
+    expect(new LlamaRuntime({ name: 'tiny', file, facts, gpu: 'off', cachedSequences: 256 }).info().slots).to.equal(1)
+  })
+
   it('should stream the answer in pieces, the first token alone, whose concatenation is the result text when loaded', async () => {
     expect(runtime.info()).to.include({ loaded: true, backend: 'cpu', contextSize: 256, slots: 2 })
     const { result, pieces } = await collect(runtime, { prompt: PROMPT }, greedy(24))
@@ -114,7 +120,7 @@ describe('LlamaRuntime', function () {
     const [a, b] = await Promise.all([run('a'), run('b')])
     expect(a.completionTokens).to.equal(48)
     expect(b.completionTokens).to.equal(48)
-    // each context computes as if alone
+    // each sequence of the worker's one context computes as if alone, batched with the other
     expect(a.text).to.equal(alone.result.text)
     expect(b.text).to.equal(alone.result.text)
     // they ran at once, not one after the other

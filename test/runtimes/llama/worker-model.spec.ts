@@ -1,9 +1,13 @@
 import { expect } from 'chai'
+import { mkdir } from 'node:fs/promises'
+import { join } from 'node:path'
 import { MessageChannel, receiveMessageOnPort } from 'node:worker_threads'
 import type { MessagePort } from 'node:worker_threads'
 import { getLlama } from 'node-llama-cpp'
 import type { Llama, LlamaModel } from 'node-llama-cpp'
+import { modelSha256 } from '../../../runtimes/llama/kv-state-file.ts'
 import type { LlamaStreamMessage, LlamaTaskResult } from '../../../runtimes/llama/llama-protocol.ts'
+import type { GenerateResult } from '../../../runtimes/runtime.ts'
 import { WorkerModel } from '../../../runtimes/llama/worker-model.ts'
 import type { GenerateTask } from '../../../runtimes/llama/worker-model.ts'
 import { SYSTEM, greedy, model, question, runtime } from '../../helpers/llama-conversations.ts'
@@ -25,7 +29,8 @@ describe('WorkerModel', function () {
   let tiny: Model
   let llama: Llama
   let loaded: LlamaModel
-  /** The model in this thread as a worker holds it: two contexts of 256 tokens, nothing saved. */
+  /** The model in this thread as a worker holds it: one context of two sequences of 256 tokens,
+   * nothing saved. */
   let worker: WorkerModel
 
   before(async () => {
@@ -33,8 +38,7 @@ describe('WorkerModel', function () {
     tiny = await model(dir.path, 'tiny')
     llama = await getLlama({ gpu: false, build: 'never', logLevel: 'error' as never })
     loaded = await llama.loadModel({ modelPath: tiny.file })
-    const contexts = [await loaded.createContext({ contextSize: 256, threads: 1, sequences: 1 }), await loaded.createContext({ contextSize: 256, threads: 1, sequences: 1 })]
-    worker = new WorkerModel(llama, loaded, contexts, 'test-build', undefined)
+    worker = new WorkerModel(llama, loaded, await loaded.createContext({ contextSize: 256, threads: 1, sequences: 2 }), 'test-build', undefined)
   })
 
   after(async () => {
@@ -44,11 +48,11 @@ describe('WorkerModel', function () {
   })
 
   /** A generate task with its port; `before` runs on the runtime's end before the task does. */
-  async function run (task: Omit<GenerateTask, 'type' | 'port'>, before?: (own: MessagePort) => void): Promise<{ outcome: LlamaTaskResult, pieces: string[] }> {
+  async function run (task: Omit<GenerateTask, 'type' | 'port'>, before?: (own: MessagePort) => void, on = worker): Promise<{ outcome: LlamaTaskResult, pieces: string[] }> {
     const { port1, port2 } = new MessageChannel()
     before?.(port1)
     try {
-      const outcome = await worker.generate({ type: 'generate', port: port2, ...task })
+      const outcome = await on.generate({ type: 'generate', port: port2, ...task })
       return { outcome, pieces: posted(port1) }
     } finally {
       port1.close()
@@ -94,6 +98,79 @@ describe('WorkerModel', function () {
     expect(second.outcome.result.cache?.source).to.equal('memory')
     expect(second.outcome.result.cache?.reusedTokens).to.be.at.least(first.outcome.result.promptTokens)
     expect(await worker.saveCaches(undefined)).to.deep.equal({ type: 'caches-saved', saved: [], failures: [] })
+  })
+
+  describe('one context of several sequences', () => {
+    /** The generated text of a generate task's outcome (throws on anything else). */
+    const answer = (outcome: LlamaTaskResult): GenerateResult => {
+      if (outcome.type !== 'generated') throw new Error(`expected generated, got ${JSON.stringify(outcome)}`)
+      return outcome.result
+    }
+
+    /** Runs the tasks at once on `on`; `firstBeforeAnyEnded`: every request's first piece of text
+     * arrived before any of the requests had ended (they were evaluated side by side). */
+    async function together (on: WorkerModel, tasks: ReadonlyArray<Omit<GenerateTask, 'type' | 'port'>>): Promise<{ results: GenerateResult[], firstBeforeAnyEnded: boolean }> {
+      let ended = 0
+      const firstAt: Array<number | undefined> = tasks.map(() => undefined)
+      const results = await Promise.all(tasks.map(async (task, i) => {
+        const { port1, port2 } = new MessageChannel()
+        port1.on('message', () => { firstAt[i] ??= ended })
+        try {
+          return answer(await on.generate({ type: 'generate', port: port2, ...task }))
+        } finally {
+          ended++
+          port1.close()
+        }
+      }))
+      return { results, firstBeforeAnyEnded: firstAt.every((at) => at === 0) }
+    }
+
+    it('should run two requests at once in the one context, each answering as it does alone', async () => {
+      const context = await loaded.createContext({ contextSize: 512, threads: 1, sequences: 3 })
+      const shared = new WorkerModel(llama, loaded, context, 'test-build', undefined)
+      // every sequence of the context is a slot of the worker: nothing else evaluates elsewhere
+      expect(context.sequencesLeft).to.equal(0)
+      const a = { input: { messages: [SYSTEM, question(1)] }, params: greedy(24) }
+      const b = { input: { prompt: 'A different prompt, of another length, for the other sequence:' }, params: greedy(24) }
+      const alone = [answer((await run(a, undefined, shared)).outcome), answer((await run(b, undefined, shared)).outcome)]
+      const { results, firstBeforeAnyEnded } = await together(shared, [{ ...a, cacheKey: 'agent/a' }, { ...b, cacheKey: 'agent/b' }])
+      expect(firstBeforeAnyEnded).to.equal(true)
+      expect(results.map((r) => r.text)).to.deep.equal(alone.map((r) => r.text))
+      expect(results.map((r) => r.completionTokens)).to.deep.equal([24, 24])
+      await context.dispose()
+    })
+
+    it('should restore a saved KV cache into a sequence of the context while another sequence generates, answering as without the cache', async () => {
+      const kvState = { dir: join(dir.path, 'kv'), modelSha256: '' }
+      await mkdir(kvState.dir, { recursive: true })
+      kvState.modelSha256 = await modelSha256(kvState.dir, tiny.file)
+      const first = await loaded.createContext({ contextSize: 512, threads: 1, sequences: 2 })
+      const second = await loaded.createContext({ contextSize: 512, threads: 1, sequences: 2 })
+      try {
+        const writer = new WorkerModel(llama, loaded, first, 'test-build', kvState)
+        const reader = new WorkerModel(llama, loaded, second, 'test-build', kvState)
+        const history = [SYSTEM, question(3)]
+        const turn1 = answer((await run({ input: { messages: history }, params: greedy(16), cacheKey: 'agent/b' }, undefined, writer)).outcome)
+        const saved = await writer.saveCaches(['agent/b'])
+        expect(saved.type === 'caches-saved' && saved.saved.map((state) => state.cacheKey)).to.deep.equal(['agent/b'])
+        history.push({ role: 'assistant', content: turn1.text }, question(4))
+        const uncached = answer((await run({ input: { messages: history }, params: greedy(16) }, undefined, writer)).outcome)
+        // the reader's first sequence holds another conversation, which goes on beside the restore
+        answer((await run({ input: { messages: [SYSTEM, question(9)] }, params: greedy(8), cacheKey: 'agent/x' }, undefined, reader)).outcome)
+        const { results: [restored, other] } = await together(reader, [
+          { input: { messages: history }, params: greedy(16), cacheKey: 'agent/b' },
+          { input: { messages: [SYSTEM, question(9), { role: 'assistant', content: 'ok' }, question(10)] }, params: greedy(16), cacheKey: 'agent/x' }
+        ])
+        expect(restored?.cache).to.include({ source: 'disk' })
+        expect(restored?.cache?.restoredBytes).to.be.greaterThan(0)
+        expect(restored?.cache?.reusedTokens).to.be.at.least(turn1.promptTokens)
+        expect(restored?.text).to.equal(uncached.text)
+        expect(other?.cache?.source).to.equal('memory')
+      } finally {
+        await first.dispose()
+        await second.dispose()
+      }
+    })
   })
 
   describe('through LlamaRuntime', () => {
