@@ -43,6 +43,10 @@ export { describeKey, recordEnd, recordKey, snapshotKey, stateKey } from './repl
 export { ReplicaValues } from './replica/replica-values.ts'
 export { SealedRecord, frameStored, sealedRecord, sealedRecords, storedRecordEpoch, unframeStored } from './replica/stored-records.ts'
 export { checkPartitionRequest, shardHolder, shardHolderPath } from './replica/shard-holder.ts'
+export { REPLICA_BATCH_PATH, checkReplicaBatch, checkReplicaBatchReply, replicaBatchHolder } from './replica/replica-batch.ts'
+export type { BatchItem, BatchItemOutcome, BatchItemReply, LeaseRequest, ReplicaBatchMsg } from './replica/replica-batch.ts'
+export { LeaseBatches } from './journal/lease-batches.ts'
+export type { LeaseBatchesOptions } from './journal/lease-batches.ts'
 export type { PartitionRequest, ShardHolderMsg } from './replica/shard-holder.ts'
 export { spawnShardHolders } from './replica/shard-holders.ts'
 

@@ -7,7 +7,7 @@ import { INSPECTOR_PATH, ROLE_MANAGER_PATH } from '../mesh/index.ts'
 import { MIGRATION_PATH } from '../migration/index.ts'
 import { PLUGINS_PATH } from '../plugins/index.ts'
 import { PLUGIN_REGISTRY_PATH } from '../plugin-registry/index.ts'
-import { REPLICATION_PATH, shardHolderPath } from '../replication/index.ts'
+import { REPLICATION_PATH, REPLICA_BATCH_PATH, shardHolderPath } from '../replication/index.ts'
 import { SEARCH_PATH } from '../search/index.ts'
 
 /** One system actor: where every node runs it, the version of the messages it speaks, the file
@@ -29,6 +29,7 @@ export interface SystemActor {
 export const SYSTEM_ACTORS: readonly SystemActor[] = [
   { path: REPLICATION_PATH, version: 1, protocol: 'node/replication/admin/replication-inspector.ts', part: 'actors' },
   { path: shardHolderPath(0), version: 1, protocol: 'node/replication/replica/shard-holder.ts', part: 'actors' },
+  { path: REPLICA_BATCH_PATH, version: 1, protocol: 'node/replication/replica/replica-batch.ts', part: 'actors' },
   { path: KV_CACHE_PATH, version: 1, protocol: 'node/inference/kv-cache-transfer.ts', part: 'inference' },
   { path: MODEL_COPY_PATH, version: 1, protocol: 'node/model-pull/model-copy.ts', part: 'model-pull' },
   { path: INFERENCE_PATH, version: 1, protocol: 'node/inference/warm-forwarding.ts', part: 'inference' },

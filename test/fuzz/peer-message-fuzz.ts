@@ -12,8 +12,8 @@ import { decodeMemberRecord } from '../../node/mesh/membership.ts'
 import { checkMemberList } from '../../node/mesh/node-inspector.ts'
 import { WireErrors } from '../../node/mesh/wire-errors.ts'
 import { checkLeaveStatus, checkMigrationMsg, checkMoveResult } from '../../node/migration/index.ts'
-import { checkCatchUp, checkEntityPage, checkLogTicket, checkPartitionRequest, checkReplicaReply, checkReplicaRequest, checkTakeOverResult } from '../../node/replication/index.ts'
-import type { ReplicaRequest } from '../../node/replication/index.ts'
+import { checkCatchUp, checkEntityPage, checkLogTicket, checkPartitionRequest, checkReplicaBatch, checkReplicaBatchReply, checkReplicaReply, checkReplicaRequest, checkTakeOverResult, partitionOf } from '../../node/replication/index.ts'
+import type { BatchItem, ReplicaRequest } from '../../node/replication/index.ts'
 import { isErrorData, kindOf } from '../../protocols/index.ts'
 import { agentMessage, roomDirectoryMessage, roomMessage, userDirectoryMessage } from '../helpers/entity-messages.ts'
 import { parameters } from './fuzz-target.ts'
@@ -83,6 +83,21 @@ const replicaRequests: ReplicaRequest[] = [
   { op: 'load-snapshot', entity: 'room/general' }
 ]
 
+/** A batch of lease requests as an owner's node sends it (partition 16 of them), fields drawn wide. */
+const leaseBatch = (): fc.Arbitrary<unknown> => fc.record({
+  type: fc.constantFrom('replica-batch', 'replica'),
+  items: fc.array(fc.record({
+    partition: fc.oneof(fc.integer({ min: -2, max: 18 }), fc.constant(partitionOf('agent/a', 16)), fc.string({ maxLength: 3 })),
+    request: fc.oneof(
+      fc.record({ op: fc.constantFrom('lease', 'release', 'fence', 'drop'), entity: fc.constantFrom('agent/a', 'agent/b', 'x', ''), epoch: fc.oneof(fc.integer(), fc.double()), activation: fc.string({ maxLength: 4 }), holder: fc.string({ maxLength: 4 }) }, { requiredKeys: ['op'] }),
+      fc.anything())
+  }, { requiredKeys: [] }), { maxLength: 6 })
+}, { requiredKeys: ['type'] })
+const batchItems: BatchItem[] = [
+  { partition: partitionOf('agent/a', 16), request: { op: 'lease', entity: 'agent/a', epoch: 2, activation: 'a1', holder: 'a1' } },
+  { partition: partitionOf('agent/a', 16), request: { op: 'release', entity: 'agent/a', holder: 'a1' } }
+]
+
 const CHECKS: readonly Check[] = [
   ['room', checkRoomMsg, 'request', roomMessage()],
   ['room directory', checkRoomDirectoryMsg, 'request', roomDirectoryMessage()],
@@ -94,6 +109,9 @@ const CHECKS: readonly Check[] = [
   ['backup catalog', checkBackupCatalogMsg, 'request'],
   ['replica request', checkReplicaRequest, 'request'],
   ['partition request', (v) => checkPartitionRequest(v, 3, 16), 'request'],
+  ['replica batch', (v) => checkReplicaBatch(v, 16), 'request', leaseBatch()],
+  ['reply to a replica batch', (v) => checkReplicaBatchReply(batchItems, v), 'answer',
+    fc.array(fc.oneof(fc.record({ reply: fc.oneof(fc.constant({ result: 'ok' }), fc.record({ result: fc.constantFrom('ok', 'stale', 'no'), promised: fc.oneof(fc.integer(), fc.string()) }), fc.anything()) }), fc.record({ error: fc.record({ name: fc.string(), message: fc.string(), kind: fc.constantFrom('invalid', 'nope') }) }), fc.anything()), { maxLength: 3 })],
   ['migration', checkMigrationMsg, 'request'],
   ['chunk holder', checkChunkHolderMsg, 'request'],
   ['restore hold', checkRestoreHoldMsg, 'request'],

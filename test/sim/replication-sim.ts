@@ -116,7 +116,9 @@ export interface SimResult {
   readonly stats: {
     acked: number, sent: number, activations: number, opened: number, stale: number, crashes: number, partitions: number, oneWayCuts: number, damaged: number, repaired: number, rewritten: number, handedOff: number, antiEntropy: number, adopted: number, caughtUp: number, handedOver: number, resumed: number,
     reads: number, readsAnswered: number, readsRefused: number, leaseHeld: number, steps: number, virtualMs: number,
-    rewrites?: number, rewritesAcked?: number, trims?: number, trimsAcked?: number
+    rewrites?: number, rewritesAcked?: number, trims?: number, trimsAcked?: number,
+    /** Lease requests that went to another node in a batch, and the batches they went in. */
+    leaseItemsBatched?: number, leaseBatches?: number
   }
 }
 
@@ -941,6 +943,7 @@ async function simulate (seed: number, options: SimOptions, partial: { config?: 
     log.close()
   }
   stats.steps = world.steps
+  Object.assign(stats, { leaseBatches: world.leaseBatchesSent, leaseItemsBatched: world.leaseItemsBatched })
   stats.virtualMs = Math.round(world.now)
   stats.rewritten = world.rewritten
   if (edits.enabled) Object.assign(stats, edits.stats)

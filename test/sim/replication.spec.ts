@@ -36,9 +36,13 @@ describe('replication simulation (deterministic, seeded)', function () {
     let oneWay = 0
     let drifting = 0
     let rosterPartitions = 0
+    let leaseBatches = 0
+    let leaseItemsBatched = 0
     for (let seed = 1; seed <= SEEDS && failures.length < 3; seed++) {
       const result = await runSeed(seed)
       reads += result.stats.readsAnswered
+      leaseBatches += result.stats.leaseBatches ?? 0
+      leaseItemsBatched += result.stats.leaseItemsBatched ?? 0
       oneWay += result.stats.oneWayCuts
       if (result.config.maxDrift > 0) drifting++
       if (result.config.rosterChange && result.stats.partitions > 0) rosterPartitions++
@@ -78,6 +82,10 @@ describe('replication simulation (deterministic, seeded)', function () {
     expect(oneWay).to.be.greaterThan(SEEDS / 5)
     expect(drifting).to.be.greaterThan(SEEDS / 2)
     expect(rosterPartitions).to.be.greaterThan(SEEDS / 20)
+    // and owners renewed and let go of their leases in batches to each other node, some holding
+    // several entities' requests (replica/replica-batch.ts)
+    expect(leaseBatches).to.be.greaterThan(SEEDS)
+    expect(leaseItemsBatched).to.be.greaterThan(leaseBatches)
   })
 
   for (const { seed, found } of REGRESSIONS) {

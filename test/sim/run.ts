@@ -80,6 +80,8 @@ const end = first + count
 let done = 0
 let acked = 0
 let reads = 0
+let leaseItems = 0
+let leaseBatches = 0
 const failures: SeedOutcome[] = []
 const elapsed = (): string => `${((Date.now() - started) / 1000).toFixed(1)} s`
 let lastProgress = Date.now()
@@ -109,6 +111,8 @@ await Promise.all(Array.from({ length: jobs }, async () => {
           done++
           acked += o.acked
           reads += o.reads
+          leaseItems += o.leaseItems
+          leaseBatches += o.leaseBatches
           if (o.violations.length > 0) {
             failures.push(o)
             console.log(`seed ${o.seed} FAILED ${JSON.stringify(o.config)}\n  ${o.violations.join('\n  ')}\n  replay: ${replay(o.seed)}`)
@@ -128,6 +132,6 @@ await Promise.all(Array.from({ length: jobs }, async () => {
   }
 }))
 failures.sort((a, b) => a.seed - b.seed)
-console.log(`${count} seeds from ${first}: ${count - failures.length} passed, ${failures.length} failed; ${acked} records acknowledged, ${reads} reads checked; ${elapsed()} on ${jobs} worker thread${jobs === 1 ? '' : 's'}`)
+console.log(`${count} seeds from ${first}: ${count - failures.length} passed, ${failures.length} failed; ${acked} records acknowledged, ${reads} reads checked, ${leaseItems} lease requests sent in ${leaseBatches} batches; ${elapsed()} on ${jobs} worker thread${jobs === 1 ? '' : 's'}`)
 for (const f of failures) console.log(`  replay: ${replay(f.seed)}`)
 process.exit(failures.length > 0 ? 1 : 0)

@@ -18,6 +18,9 @@ export interface SeedOutcome {
   readonly config: SimResult['config']
   readonly acked: number
   readonly reads: number
+  /** Lease requests sent to other nodes in batches, and the batches. */
+  readonly leaseItems: number
+  readonly leaseBatches: number
 }
 
 parentPort?.on('message', (req: WorkerRequest) => {
@@ -25,7 +28,7 @@ parentPort?.on('message', (req: WorkerRequest) => {
     const outcomes: SeedOutcome[] = []
     for (let seed = req.from; seed < req.from + req.count; seed++) {
       const r = await runSeed(seed, req.options)
-      outcomes.push({ seed, violations: r.violations, config: r.config, acked: r.stats.acked, reads: r.stats.readsAnswered })
+      outcomes.push({ seed, violations: r.violations, config: r.config, acked: r.stats.acked, reads: r.stats.readsAnswered, leaseItems: r.stats.leaseItemsBatched ?? 0, leaseBatches: r.stats.leaseBatches ?? 0 })
     }
     parentPort?.postMessage(outcomes)
   })()

@@ -6,6 +6,10 @@
  * network, its clock and its randomness are this world's. One seed replays one run exactly.
  */
 import { ReplicaCore, checkReplicaReply, checkReplicaRequest, laterRevision } from '../../node/replication/index.ts'
+import { LeaseBatches } from '../../node/replication/journal/lease-batches.ts'
+import { checkReplicaBatch, checkReplicaBatchReply } from '../../node/replication/replica/replica-batch.ts'
+import type { BatchItem, BatchItemOutcome } from '../../node/replication/replica/replica-batch.ts'
+import { errorData } from '../../protocols/index.ts'
 import type { OwnerEnv, ReplicaChange, ReplicaRequest, ReplicaState, ReplicaStorage, ReplyOf, StoredRecord, StoredSnapshot } from '../../node/replication/index.ts'
 
 /** A copy of plain data, as a message or a disk would give back (JSON: what the sim sends is
@@ -237,9 +241,40 @@ export class SimWorld {
 
   /** A request from `from` to the replica on `to`, with the world's losses, delays and timeout. */
   call<R extends ReplicaRequest> (from: string, to: string, request: R): Promise<ReplyOf<R>> {
+    const copy = clone(request)
+    return this.#exchange(from, to, async (core) => {
+      const reply = await core.handle(checkReplicaRequest(copy))
+      // the owner checks what a replica answers, as the mesh's link does
+      return () => checkReplicaReply(copy, clone(reply)) as ReplyOf<R>
+    })
+  }
+
+  /** Many entities' lease requests from `from` to `to` in one message (replica/replica-batch.ts):
+   * lost, delayed and timed out whole, each item served by the replica as on its own, in order, and
+   * answered in its place. The world's replicas hold every partition: partition 0 of 1. */
+  callBatch (from: string, to: string, items: readonly BatchItem[]): Promise<readonly BatchItemOutcome[]> {
+    this.leaseBatchesSent++
+    this.leaseItemsBatched += items.length
+    const copy = clone(items)
+    return this.#exchange(from, to, async (core) => {
+      const msg = checkReplicaBatch({ type: 'replica-batch', items: copy, replyTo: { askId: 'sim', node: from } }, 1)
+      const replies = await Promise.all(msg.items.map(async (item) => {
+        try {
+          return { reply: await core.handle(item.request) }
+        } catch (err) {
+          return { error: errorData(err) }
+        }
+      }))
+      return () => checkReplicaBatchReply(copy, clone(replies))
+    })
+  }
+
+  /** One request and its answer between two nodes: `serve` runs on the target's replica and gives
+   * the answer as the caller checks it (a throw there rejects, as a refused message does). */
+  #exchange<T> (from: string, to: string, serve: (core: ReplicaCore) => Promise<() => T>): Promise<T> {
     const caller = this.node(from)
     const generation = caller.generation
-    return new Promise<ReplyOf<R>>((resolve, reject) => {
+    return new Promise<T>((resolve, reject) => {
       let done = false
       const cancelTimeout = this.at(this.callTimeoutMs, () => {
         if (done || caller.generation !== generation) return
@@ -249,22 +284,20 @@ export class SimWorld {
       })
       const lost = (a: string, b: string): boolean => !this.canSend(a, b) || this.random() < this.faults.drop
       if (lost(from, to)) return
-      const copy = clone(request)
       this.at(this.#delay(), () => {
         const target = this.node(to)
         if (!target.up) return
         const targetGeneration = target.generation
-        let checked: ReplicaRequest
+        let served: Promise<() => T>
         try {
-          checked = checkReplicaRequest(copy)
+          served = serve(target.core)
         } catch (err) {
           reject(err)
           return
         }
-        target.core.handle(checked).then((reply) => {
+        served.then((answerOf) => {
           if (target.generation !== targetGeneration || lost(to, from)) return
-          // the owner checks what a replica answers, as the mesh's link does
-          const answer = checkReplicaReply(copy, clone(reply))
+          const answer = answerOf()
           if (this.random() < this.faults.crashAfterReply) {
             this.crash(to)
             this.at(1 + this.random() * 300, () => { this.restart(to) })
@@ -273,7 +306,7 @@ export class SimWorld {
             if (done || caller.generation !== generation) return
             done = true
             cancelTimeout()
-            resolve(answer as ReplyOf<R>)
+            resolve(answer)
           })
         }, (err: unknown) => {
           if (target.generation !== targetGeneration) return
@@ -288,6 +321,30 @@ export class SimWorld {
     })
   }
 
+  /** Whether owners send their lease requests to other nodes batched (LeaseBatches), as a node
+   * does; off: one message each. */
+  batchLeases = true
+  /** Batches of lease requests sent, and the requests in them. */
+  leaseBatchesSent = 0
+  leaseItemsBatched = 0
+  /** Each node's lease batches, for its current generation (a crash drops what was queued). */
+  readonly #leaseBatches = new Map<string, { generation: number, batches: LeaseBatches }>()
+
+  #leaseBatchesOf (n: SimNode): LeaseBatches {
+    const held = this.#leaseBatches.get(n.id)
+    if (held !== undefined && held.generation === n.generation) return held.batches
+    const generation = n.generation
+    const batches = new LeaseBatches({
+      send: (to, items) => this.callBatch(n.id, to, items),
+      single: (to, _partition, request) => this.call(n.id, to, request),
+      // (what the node does in this turn of its event loop: this instant, after what is queued)
+      defer: (fn) => { this.at(0, () => { if (n.generation === generation) fn() }) },
+      clock: () => this.clockOf(n.id)
+    })
+    this.#leaseBatches.set(n.id, { generation, batches })
+    return batches
+  }
+
   /** The environment an owner on `node` runs in: its timers die with its node. */
   ownerEnv (node: string): OwnerEnv {
     const n = this.node(node)
@@ -297,10 +354,14 @@ export class SimWorld {
     // answers their requests finds nobody; seed 500039279 read through an owner that outlived its
     // node's crash, its feed still writing and renewing its lease)
     const never = new Promise<never>(() => {})
+    const batches = this.batchLeases ? this.#leaseBatchesOf(n) : undefined
     return {
       call: (to, request) => n.generation !== generation
         ? never
-        : this.call(node, to, request).then((r) => n.generation === generation ? r : never, (err: unknown) => n.generation === generation ? Promise.reject(err) : never),
+        // (lease requests to other nodes go in one message per node and turn, as a node sends them)
+        : (batches !== undefined && to !== node && (request.op === 'lease' || request.op === 'release')
+            ? batches.call(to, 0, request) as Promise<ReplyOf<typeof request>>
+            : this.call(node, to, request)).then((r) => n.generation === generation ? r : never, (err: unknown) => n.generation === generation ? Promise.reject(err) : never),
       // a wait of ms on this node's clock
       timer: (ms, fn) => this.at(clock === undefined ? ms : ms / clock.rate, () => { if (n.generation === generation) fn() }),
       random: this.random,
