@@ -215,6 +215,23 @@ describe('OwnerLease (leases as owners hold them and replicas grant them)', () =
     log.close()
   })
 
+  it('should not count the uses of the read a slow confirming round served as uses again: no renewal follows it', async () => {
+    const log = await open('first')
+    await log.append(posts(1, 1))
+    await advance(LEASE.ms * 3)
+    // the answers take more than half a lease: the read goes on with its lease past half
+    leaseLatency = LEASE.ms * 0.6
+    const read = outcome(log.read(1, 1))
+    await advance(LEASE.ms * 0.6)
+    expect(read.get()).to.have.length(1)
+    const confirmed = sent.get('lease') ?? 0
+    // the same request reads the state again at once, as a handler does after its confirmation
+    expect(log.current()).to.equal(true)
+    await advance(LEASE.ms * 2)
+    expect(sent.get('lease') ?? 0, 'no renewal for the one read').to.equal(confirmed)
+    log.close()
+  })
+
   it('should fail a superseded owner\'s read with StaleEpochError, and the log with it, instead of serving what it holds (issue 35, finding 1)', async () => {
     const first = await open('first')
     let failed: Error | undefined
