@@ -443,7 +443,7 @@ export const migrationBench: Bench = {
         await until(`${what}: no move pending on any node`, async () => (await Promise.all(live().map(async (m) => (await scrape(m.node)).pending))).every((n) => n === 0), SETTLE_MS)
       }
       const roomOwners = async (): Promise<Map<string, string>> => {
-        const rows = await api<Array<{ key: string | null, node: string }>>((live()[0] as Member).node, '/actors?type=room')
+        const rows = await api<Array<{ key: string | null, node: string }>>((live()[0] as Member).node, '/actors?type=room&limit=1000')
         return new Map(rows.flatMap((r) => r.key === null ? [] : [[r.key, r.node] as [string, string]]))
       }
       const roomsOf = (owners: ReadonlyMap<string, string>, m: Member): Set<string> => new Set([...owners].filter(([, peer]) => peer === m.peerId).map(([room]) => room))

@@ -1,6 +1,6 @@
 import { CliError } from './cli-errors.ts'
 import { tlsProblem } from './client-tls.ts'
-import { ADMIN_REQUEST_TIMEOUT_MS as REQUEST_TIMEOUT_MS, ADMIN_UPLOAD_TIMEOUT_MS as UPLOAD_TIMEOUT_MS } from './constants.ts'
+import { ADMIN_MAX_PAGES as MAX_PAGES, ADMIN_REQUEST_TIMEOUT_MS as REQUEST_TIMEOUT_MS, ADMIN_UPLOAD_TIMEOUT_MS as UPLOAD_TIMEOUT_MS } from './constants.ts'
 import type { ClientTls } from './client-tls.ts'
 
 
@@ -63,7 +63,30 @@ export class AdminClient {
     }
   }
 
+  /** Every row of a paged list (GET `path`), following its pages' `Link: <...>; rel="next"` headers
+   * (the actors, the partitions: a page of 100 rows by default); `unreachable` joins what each page
+   * named in its x-plexi-unreachable header; `headers` are the first page's. */
+  async requestPages<T> (path: string): Promise<{ rows: T[], unreachable: string[], headers: Headers | undefined }> {
+    const rows: T[] = []
+    let first: Headers | undefined
+    const unreachable = new Set<string>()
+    let next: string | undefined = path
+    // bounded: a page advances by key, and a list of millions of rows is no admin listing
+    for (let pages = 0; next !== undefined && pages < MAX_PAGES; pages++) {
+      const { body, headers }: { body: T[], headers: Headers } = await this.#exchange<T[]>('GET', next, undefined, REQUEST_TIMEOUT_MS)
+      rows.push(...body)
+      first ??= headers
+      for (const peer of (headers.get('x-plexi-unreachable') ?? '').split(',')) if (peer !== '') unreachable.add(peer)
+      next = /<([^>]+)>;\s*rel="next"/.exec(headers.get('link') ?? '')?.[1]
+    }
+    return { rows, unreachable: [...unreachable], headers: first }
+  }
+
   async #send<T> (method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body: { type: string, bytes: string | Uint8Array } | undefined, timeoutMs: number): Promise<T> {
+    return (await this.#exchange<T>(method, path, body, timeoutMs)).body
+  }
+
+  async #exchange<T> (method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body: { type: string, bytes: string | Uint8Array } | undefined, timeoutMs: number): Promise<{ body: T, headers: Headers }> {
     let response: Response
     try {
       const fetch = await this.#fetcher()
@@ -94,7 +117,7 @@ export class AdminClient {
       const hint = response.status === 401 ? ' (check --admin-token, PLEXI_ADMIN_TOKEN or --data-dir)' : ''
       throw new CliError(`${method} ${path}: ${response.status} ${message}${hint}`, { status: response.status, code: typeof code === 'string' ? code : undefined, message })
     }
-    return parsed as T
+    return { body: parsed as T, headers: response.headers }
   }
 
   /**

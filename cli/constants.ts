@@ -34,3 +34,7 @@ export const MAX_CERT_DAYS = 3650
 /** An upload (a plugin package, up to 32 MiB) gives up after this long: the node stores every chunk
  * on W replicas and reads it back before it answers. */
 export const ADMIN_UPLOAD_TIMEOUT_MS = 120_000
+
+/** Pages of a paged list (actors, partitions) read at most by one command: a million rows at the
+ * default 100 a page, far past any cluster's listing, so the loop ends even if a node's links did not. */
+export const ADMIN_MAX_PAGES = 10_000

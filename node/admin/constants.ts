@@ -13,3 +13,12 @@ export const ADMIN_MAX_PARAM_LENGTH = 1024
 /** Log lines sent first to a new reader of the live tail, and listed by `/logs` by default: a
  * screenful and more, a fraction of the 1000 the node keeps. */
 export const LOG_HISTORY = 200
+
+/** Rows of a list page when the request names no `limit` (actors, partitions): a screenful and
+ * more, a few KB to send; at 3 nodes the whole actor list was 130 KB, and writing it bound the
+ * route to 300 answers a second. */
+export const ADMIN_LIST_PAGE = 100
+
+/** Most rows a request may ask of a list page: what a script or the dashboard reads in one go
+ * (the whole partition table, 256 rows, in one page). */
+export const ADMIN_MAX_LIST_PAGE = 1000

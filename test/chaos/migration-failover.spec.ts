@@ -95,7 +95,7 @@ describe('a live move to a node that dies mid-hand-off (real processes)', functi
     const lastError = (p: { text: string }): string => { const e = load.errors.filter((x) => x.post.text === p.text).at(-1); return e === undefined ? 'no error kept' : `${e.message} through ${e.via}` }
     expect(load.posted.filter((p) => p.clientId !== undefined && p.seq === undefined).map((p) => `${p.text} in ${p.room}: ${lastError(p)}`), `posts with a client id never acknowledged in ${TRIES} tries and ${RETRY_FOR_MS / 1000} s`).to.deep.equal([])
     // the rooms A was handing to B live on C and D now
-    const where = await cluster.api<Array<{ key: string, node: string }>>(c, '/actors?type=room')
+    const where = await cluster.api<Array<{ key: string, node: string }>>(c, '/actors?type=room&limit=1000')
     for (const room of kinds.toB) expect(survivors.map((s) => s.peerId), `where ${room} lives`).to.include(where.find((x) => x.key === room)?.node)
     await expectRoomHistories({ cluster, token: tokens[0] as string, rooms, posted: load.posted, readers: survivors })
   })

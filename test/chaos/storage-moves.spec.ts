@@ -194,7 +194,7 @@ describe('storage nodes that join and leave under chat load (real processes, R=3
     const atJoin = acked()
     await waitFor(() => acked() >= atJoin + 60, '60 more posts acknowledged', { timeout: 60_000, interval: 20, progress: acked })
     // it holds replicas now
-    const withNew = await api<PartitionRow[]>(slots[1] as Slot, '/partitions')
+    const withNew = await api<PartitionRow[]>(slots[1] as Slot, '/partitions?limit=1000')
     expect(withNew.filter((p) => p.replicas.some((r) => r.peerId === joined.peerId)).length, 'partitions the new node is a replica of').to.be.greaterThan(100)
     // and it counts as a full replica of them once it pulled them from the others
     await waitFor(async () => await allCaughtUp(slots[1] as Slot), () => `the new node to catch up on its partitions (${lastCatchUp})`, { timeout: 120_000, interval: 250, progress: () => caughtUp })
@@ -210,7 +210,7 @@ describe('storage nodes that join and leave under chat load (real processes, R=3
     const listed = await runCli(['admin', 'storage', '--admin-addr', (slots[2] as Slot).node.admin, '--data-dir', (slots[2] as Slot).node.dataDir])
     expect(listed.stdout).to.match(/leaving\s+done \(\d+ partitions\): may be stopped/)
     // no partition names it as a replica any more
-    for (const p of await api<PartitionRow[]>(slots[1] as Slot, '/partitions')) {
+    for (const p of await api<PartitionRow[]>(slots[1] as Slot, '/partitions?limit=1000')) {
       expect(p.replicas.map((r) => r.peerId), `partition ${p.partition}`).to.not.include(leaving.peerId)
     }
     // and it dies; posting goes on through the others
@@ -222,7 +222,7 @@ describe('storage nodes that join and leave under chat load (real processes, R=3
 
     await checkHistories(sent)
     // the three remaining storage nodes hold every partition, their replicas level
-    await waitFor(async () => (await api<PartitionRow[]>(slots[1] as Slot, '/partitions'))
+    await waitFor(async () => (await api<PartitionRow[]>(slots[1] as Slot, '/partitions?limit=1000'))
       .every((p) => p.replicas.length === 3 && p.replicas.every((r) => r.merkleRoot !== null) && new Set(p.replicas.map((r) => r.merkleRoot)).size === 1),
     'every partition\'s three replicas to have equal roots', { timeout: 60_000, interval: 250 })
   })
@@ -245,7 +245,7 @@ describe('storage nodes that join and leave under chat load (real processes, R=3
     const witness = serving[0] as Slot
     await waitFor(async () => (await api<StorageRow[]>(witness, '/storage')).find((r) => r.peerId === lost.peerId)?.state === 'replaced',
       `${lost.peerId} to be replaced after replica-replace-after`, { timeout: 120_000, interval: 250 })
-    for (const p of await api<PartitionRow[]>(witness, '/partitions')) {
+    for (const p of await api<PartitionRow[]>(witness, '/partitions?limit=1000')) {
       expect(p.replicas.map((r) => r.peerId), `partition ${p.partition}`).to.not.include(lost.peerId)
     }
     const listed = await runCli(['admin', 'storage', '--admin-addr', witness.node.admin, '--data-dir', witness.node.dataDir])

@@ -148,7 +148,7 @@ export async function fuzzGarbagePeer (node: FuzzNode, options: FuzzOptions): Pr
       if (known.includes(ACTOR_PROTOCOL)) protocols = known
       return known.includes(ACTOR_PROTOCOL)
     }, 'the node\'s protocols (identify)', { timeout: 10_000, interval: 50 }).catch(() => undefined)
-    const paths = (await node.api<Array<{ path?: string }>>('/actors')).map((a) => a.path).filter((p): p is string => typeof p === 'string' && p.startsWith('/'))
+    const paths = (await node.api<Array<{ path?: string }>>('/actors?all=true&limit=1000')).map((a) => a.path).filter((p): p is string => typeof p === 'string' && p.startsWith('/'))
     const acked: Array<{ seq: number, text: string }> = []
     const post = async (text: string): Promise<void> => {
       const ack = await chat.call<{ seq: number | string }>('Post', { room: 'lobby', text })

@@ -160,7 +160,7 @@ describe('admin moves on real processes (migrate, drain, decommission)', functio
     await waitFor(() => acked.length >= at + 40, '40 more posts acknowledged', { timeout: 60_000, interval: 20 })
     await stop()
     expect(errors, `errors seen by the posting client: ${errors.join('; ')}`).to.deep.equal([])
-    const rows = await api<Array<{ node: string, key: string | null }>>(a, '/actors?type=room')
+    const rows = await api<Array<{ node: string, key: string | null }>>(a, '/actors?type=room&limit=1000')
     expect(rows.filter((r) => r.key === room).map((r) => r.node), `${room} is active on ${b.peerId} only`).to.deep.equal([b.peerId])
     await checkHistories(acked, slots)
   })
@@ -245,7 +245,7 @@ describe('admin moves on real processes (migrate, drain, decommission)', functio
     const e = await boot(dir.path, a.p2p)
     expect(e.peerId).to.equal(peerId)
     slots.push(e)
-    await waitFor(async () => (await api<Array<{ node: string, key: string | null }>>(a, '/actors?type=room')).filter((r) => r.key !== null && joining.includes(r.key) && r.node === e.peerId).length === joining.length, 'the new member\'s rooms on it', { timeout: 30_000, interval: 100 })
+    await waitFor(async () => (await api<Array<{ node: string, key: string | null }>>(a, '/actors?type=room&limit=1000')).filter((r) => r.key !== null && joining.includes(r.key) && r.node === e.peerId).length === joining.length, 'the new member\'s rooms on it', { timeout: 30_000, interval: 100 })
     let jobs: Job[] = []
     await waitFor(async () => (jobs = (await api<{ jobs: Job[] }>(a, '/jobs?kind=rebalance')).jobs).length > 0 && jobs.every((j) => j.state !== 'running'), 'rebalance jobs that ended', { timeout: 30_000, interval: 100 })
     for (const job of jobs) {

@@ -287,7 +287,7 @@ describe('the admin dashboard in a real browser', function () {
     const nodes = page.locator('table.replica-nodes tbody tr')
     await nodes.nth(2).waitFor()
     expect([...await nodes.evaluateAll((rows) => rows.map((r) => r.getAttribute('data-peer')))].sort()).to.deep.equal([a.peerId, b.peerId, c.peerId].sort())
-    const partitions = await cluster.api<Array<{ partition: number }>>(a, '/partitions')
+    const partitions = await cluster.api<Array<{ partition: number }>>(a, '/partitions?limit=1000')
     expect(partitions.length).to.be.greaterThan(50)
     const pager = page.getByRole('navigation', { name: 'Pages of partitions' })
     await pager.getByRole('status').filter({ hasText: `1–25 of ${partitions.length}` }).waitFor()
@@ -384,7 +384,7 @@ describe('the admin dashboard in a real browser', function () {
   })
 
   it('should drain a member from the Cluster view, its entities moving to the others and the job ending done in the Jobs view', async () => {
-    const actors = await cluster.api<Array<{ key: string | null, node: string, kind: string }>>(a, '/actors')
+    const actors = await cluster.api<Array<{ key: string | null, node: string, kind: string }>>(a, '/actors?limit=1000')
     const onB = actors.filter((r) => r.key !== null && r.node === b.peerId && r.kind === 'room').map((r) => r.key as string)
     expect(onB, 'rooms active on B before the drain').to.include.members(rooms.onB.slice(1))
     await view('Cluster')

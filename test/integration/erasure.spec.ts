@@ -148,7 +148,7 @@ describe('redaction, erasure and retention across node processes (real libp2p, g
     // every replica levels (anti-entropy takes the rewritten records to one that missed them),
     // then each node's store is read straight from its LevelDB
     const level = async (): Promise<boolean> => {
-      const { body } = await api<Partition[]>(a, 'GET', '/partitions')
+      const { body } = await api<Partition[]>(a, 'GET', '/partitions?limit=1000')
       return body.every((p) => p.replicas.length === 3 && new Set(p.replicas.map((r) => r.merkleRoot)).size === 1 && p.replicas.every((r) => r.merkleRoot !== null))
     }
     await waitFor(level, 'every partition\'s replicas level', { timeout: 60_000, interval: 250 })

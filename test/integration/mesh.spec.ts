@@ -193,7 +193,7 @@ describe('a cluster of node processes (real libp2p, gRPC and LevelDB on loopback
   })
 
   it('should list actors cluster-wide, each with the node it lives on', async () => {
-    const res = await api<Array<{ kind: string, node: string, path: string }>>(chatB, 'GET', '/actors')
+    const res = await api<Array<{ kind: string, node: string, path: string }>>(chatB, 'GET', '/actors?all=true&limit=1000')
     expect(res.headers.get('x-plexi-unreachable')).to.equal(null)
     const byNode = new Set(res.body.map((a) => a.node))
     for (const n of nodes) expect(byNode.has(n.peerId), `actors of ${n.peerId}`).to.equal(true)
@@ -237,7 +237,7 @@ describe('a cluster of node processes (real libp2p, gRPC and LevelDB on loopback
     expect(await ownerOf(seed, 'room', moving)).to.not.equal(changed.peerId)
     feed.cancel()
     for (let i = 0; i < 12; i++) await chat.call('Post', { room: `after-change-${i}`, text: 'x' })
-    const rooms = (await api<Array<{ kind: string, node: string }>>(seed, 'GET', '/actors?type=room')).body
+    const rooms = (await api<Array<{ kind: string, node: string }>>(seed, 'GET', '/actors?type=room&limit=1000')).body
     expect(rooms.length).to.be.greaterThan(0)
     expect(rooms.filter((r) => r.node === changed.peerId)).to.deep.equal([])
     const bad = await runCli(['admin', 'roles', 'set', changed.peerId, 'chat,cook', '--admin-addr', seed.admin, '--data-dir', seed.dataDir])

@@ -103,7 +103,7 @@ describe('live migration on real processes (drain by SIGTERM, restart)', functio
         await cluster.awaitSettled(3)
         // its share of the rooms comes back to it (bounded generously: on a loaded machine the
         // moves queue behind the load's; a timeout says where the rooms are and how moves ended)
-        await waitFor(async () => (await cluster.api<Array<{ node: string }>>(via, '/actors?type=room')).some((a) => a.node === restarted.peerId),
+        await waitFor(async () => (await cluster.api<Array<{ node: string }>>(via, '/actors?type=room&limit=1000')).some((a) => a.node === restarted.peerId),
           'rooms on the restarted node', { timeout: 90_000, interval: 100 }).catch(async (err: unknown) => { throw new Error(`${(err as Error).message}; ${await whereRooms(cluster, restarted.peerId)}`) })
         await load.awaitAcked(load.acked() + 150)
         // the rooms came back live: the others moved them (a rebalance, or claimed by the restarted node)
@@ -128,7 +128,7 @@ describe('live migration on real processes (drain by SIGTERM, restart)', functio
 async function whereRooms (cluster: ProcessCluster, restarted: string): Promise<string> {
   const parts = await Promise.all(cluster.running().map(async (s) => {
     try {
-      const rooms = await cluster.api<Array<{ node: string }>>(s, '/actors?type=room')
+      const rooms = await cluster.api<Array<{ node: string }>>(s, '/actors?type=room&limit=1000')
       const byNode = new Map<string, number>()
       for (const r of rooms) {
         const at = r.node === restarted ? 'restarted' : r.node.slice(-6)

@@ -92,11 +92,11 @@ describe('anti-entropy, repair and scrub across node processes (real libp2p, gRP
     c = await start(dataDirs[2]?.path as string, a)
     for (const node of [a, b, c]) await waitFor(() => up(node, 3), 'three members up again', { timeout: 30_000, interval: 100 })
     const level = async (): Promise<boolean> => {
-      const { body } = await api<Partition[]>(a, 'GET', '/partitions')
+      const { body } = await api<Partition[]>(a, 'GET', '/partitions?limit=1000')
       return body.every((p) => p.replicas.length === 3 && new Set(p.replicas.map((r) => r.merkleRoot)).size === 1 && p.replicas.every((r) => r.merkleRoot !== null))
     }
     await waitFor(level, 'every partition\'s replicas to have equal Merkle roots', { timeout: 60_000, interval: 250 })
-    const replicasOfC = async (): Promise<Partition['replicas']> => (await api<Partition[]>(a, 'GET', '/partitions')).body.flatMap((p) => p.replicas.filter((r) => r.peerId === c.peerId))
+    const replicasOfC = async (): Promise<Partition['replicas']> => (await api<Partition[]>(a, 'GET', '/partitions?limit=1000')).body.flatMap((p) => p.replicas.filter((r) => r.peerId === c.peerId))
     const ofC = await replicasOfC()
     expect(ofC.reduce((sum, r) => sum + (r.records ?? 0), 0)).to.be.at.least(1_000)
     // the replicas say when they were last compared (c's first passes may come after the owners

@@ -5,12 +5,10 @@ import { withClientOptions, withFlags } from '../../client-options.ts'
 import type { ClientFlags } from '../../client-options.ts'
 import type { AdminContext } from './admin-context.ts'
 
-interface Actor { kind: string, path: string, key: string | null, status: string, mailbox: number, node: string }
+/** Rows asked of each page of a listing: the most the node gives in one (fewer round trips). */
+const ADMIN_PAGE = 1000
 
-/** A system actor, not an entity: it has no key (entity hosts and regions, shard holders, gateways). */
-export function isSystemActor (a: Pick<Actor, 'key'>): boolean {
-  return a.key === null
-}
+interface Actor { kind: string, path: string, key: string | null, status: string, mailbox: number, node: string }
 
 /** `plexi admin actors`: active entities, and with --all the system actors (GET /api/v1/actors). */
 export function actorsCommand (admin: Command, cx: AdminContext): void {
@@ -19,16 +17,18 @@ export function actorsCommand (admin: Command, cx: AdminContext): void {
     .option('--type <type>', 'only this kind or entity type (room, agent, users, shard-holder, ...)')
     .option('--all', 'system actors too (a node runs about 30, and a shard holder per partition it keeps)')
     .action(withFlags(async (flags: ClientFlags & { type?: string, all?: boolean }) => {
-      const query = flags.type === undefined ? '' : `?type=${encodeURIComponent(flags.type)}`
-      const listed = await (await cx.client(flags)).api.request<Actor[]>('GET', `/api/v1/actors${query}`)
-      // (a kind asked for by name is shown whatever it is)
-      const actors = flags.all === true || flags.type !== undefined ? listed : listed.filter((a) => !isSystemActor(a))
+      // the node leaves the system actors out unless asked for all (a kind asked for by name is
+      // listed whatever it is), and says how many it left out
+      const params = new URLSearchParams({ limit: String(ADMIN_PAGE) })
+      if (flags.type !== undefined) params.set('type', flags.type)
+      if (flags.all === true) params.set('all', 'true')
+      const { rows: actors, headers } = await (await cx.client(flags)).api.requestPages<Actor>(`/api/v1/actors?${params.toString()}`)
       if (flags.json === true) {
         printJson(cx.io, actors)
         return
       }
       printTable(cx.io, ['KIND', 'PATH', 'STATUS', 'MAILBOX', 'NODE'], actors.map((a) => [a.kind, a.path, a.status, String(a.mailbox), a.node]))
-      const hidden = listed.length - actors.length
+      const hidden = Number(headers?.get('x-plexi-system-actors') ?? 0)
       if (hidden > 0) cx.io.stderr.write(`(${hidden} system actors not shown: --all shows them)\n`)
     }))
 }

@@ -16,9 +16,9 @@ export function partitionsCommand (admin: Command, cx: AdminContext): void {
     .description('partitions and their replicas: entities and records each holds, its highest epoch, how far it lags the fullest replica')
     .option('--partition <n>', 'only this partition')
     .action(withFlags(async (flags: ClientFlags & { partition?: string }) => {
-      let query = ''
-      if (flags.partition !== undefined) query = `?partition=${partitionFlag(flags.partition)}`
-      const rows = await (await cx.client(flags)).api.request<PartitionRow[]>('GET', `/api/v1/partitions${query}`)
+      // every page of the table (256 rows: one page of 1000)
+      const query = flags.partition === undefined ? '' : `&partition=${partitionFlag(flags.partition)}`
+      const { rows } = await (await cx.client(flags)).api.requestPages<PartitionRow>(`/api/v1/partitions?limit=1000${query}`)
       if (flags.json === true) {
         printJson(cx.io, rows)
         return

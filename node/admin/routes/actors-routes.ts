@@ -5,6 +5,8 @@ import type { Job } from '../../../protocols/index.ts'
 import type { ActorRow, EntityRow } from '../../mesh/index.ts'
 import { sendError } from '../admin-errors.ts'
 import { CoalescedReads } from '../coalesced-reads.ts'
+import { ADMIN_LIST_PAGE, ADMIN_MAX_LIST_PAGE } from '../constants.ts'
+import { linkNext, pageAfter, pageQueryProperties } from '../list-page.ts'
 import { SerializedBody } from '../serialized-body.ts'
 
 /** What the admin API asks of the cluster to list actors and find an entity (node/mesh ClusterAdmin). */
@@ -34,6 +36,27 @@ export interface ActorsRoutesDeps {
   readonly migration?: EntityMoves | undefined
 }
 
+interface ActorsQuery { type?: string, all?: boolean, limit?: number, after?: string }
+
+/** An actor's place in the listing's order, and its page cursor: `node:path` (a peer id has no `:`). */
+const actorKey = (a: ActorRow): string => `${a.node}:${a.path}`
+
+/** A gathered listing's rows in the order of their keys, with or without the system actors (a key
+ * of null), sorted once per gather and kept while it is the last one read. */
+class SortedActors {
+  #listing: { actors: ActorRow[] } | undefined
+  #sorted: { withSystem?: ActorRow[], entities?: ActorRow[] } = {}
+  of (listing: { actors: ActorRow[] }, withSystem: boolean): ActorRow[] {
+    if (this.#listing !== listing) {
+      this.#listing = listing
+      this.#sorted = {}
+    }
+    const sorted = (rows: ActorRow[]): ActorRow[] => rows.map((a) => ({ a, k: actorKey(a) })).sort((x, y) => x.k < y.k ? -1 : x.k > y.k ? 1 : 0).map(({ a }) => a)
+    if (withSystem) return (this.#sorted.withSystem ??= sorted(listing.actors))
+    return (this.#sorted.entities ??= sorted(listing.actors.filter((a) => a.key !== null)))
+  }
+}
+
 const entityParams = { type: 'object', required: ['type', 'key'], properties: { type: { type: 'string', pattern: '^[a-z][a-z0-9-]{0,31}$' }, key: { type: 'string', minLength: 1, maxLength: 200 } } } as const
 
 /** `/api/v1/actors`: live actors and entities on every member, one entity in full, and its move. */
@@ -43,22 +66,38 @@ export function actorsRoutes (deps: ActorsRoutesDeps) {
     const listings = new CoalescedReads<{ actors: ActorRow[], unreachable: string[] }>()
     // and serialized once per gather (a thousand rows and more), not once per read
     const last = new SerializedBody<ReturnType<FastifyReply['serialize']>>()
+    // and sorted once per gather, for the pages read of it
+    const listed = new SortedActors()
     const entities = new CoalescedReads<Awaited<ReturnType<typeof entityOf>>>()
     const entityType = (type: string): ReturnType<ActorSystem['entityTypes']>[number] | undefined => deps.system.entityTypes().find((t) => t.type === type)
     const unknownType = (reply: FastifyReply, type: string): FastifyReply =>
       sendError(reply, 404, 'UNKNOWN_ENTITY_TYPE', `no entity type ${JSON.stringify(type)}; known: ${deps.system.entityTypes().map((t) => t.type).join(', ')}`)
 
-    api.get<{ Querystring: { type?: string } }>('/actors', {
+    api.get<{ Querystring: ActorsQuery }>('/actors', {
       schema: {
-        summary: 'Live actors and active entities on every member (filter by kind or entity type); members that did not answer are named in the x-plexi-unreachable header', security: BEARER,
-        querystring: { type: 'object', additionalProperties: false, properties: { type: { type: 'string', pattern: '^[a-z$][a-z0-9-]{0,31}$' } } },
+        summary: 'Live actors and active entities on every member, a page at a time in the order of their `node:path` (filter by kind or entity type; the system actors that host them with `all=true`); members that did not answer are named in the x-plexi-unreachable header', security: BEARER,
+        description: `Without \`type\` or \`all=true\`, the entities alone (the system actors, about 30 a node and a shard holder per partition replica it keeps, are left out, and counted in the x-plexi-system-actors header); a kind named in \`type\` is listed whatever it is. A page holds ${ADMIN_LIST_PAGE} rows unless \`limit\` says otherwise; a page with more after it names the next in its \`Link\` header (rel="next"), with the same filters.`,
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            type: { type: 'string', pattern: '^[a-z$][a-z0-9-]{0,31}$' },
+            all: { type: 'boolean', description: 'the system actors too (default false)' },
+            ...pageQueryProperties('actors', ADMIN_LIST_PAGE, ADMIN_MAX_LIST_PAGE, { type: 'string', minLength: 1, maxLength: 1400 })
+          }
+        },
         response: { 200: { type: 'array', items: ref('Actor') }, ...errors(400, 401) }
       }
     }, async (request, reply) => {
-      const { type } = request.query
+      const { type, all = false, limit = ADMIN_LIST_PAGE, after } = request.query
       const listing = await listings.read(type ?? '', async () => await deps.cluster.actors(type))
       if (listing.unreachable.length > 0) void reply.header('x-plexi-unreachable', listing.unreachable.join(','))
-      return await reply.type('application/json; charset=utf-8').send(last.json([listing], () => reply.serialize(listing.actors)))
+      const rows = listed.of(listing, type !== undefined || all)
+      // how many system actors were left out (the CLI says so)
+      if (rows.length < listing.actors.length) void reply.header('x-plexi-system-actors', String(listing.actors.length - rows.length))
+      const page = pageAfter(rows, actorKey, after, limit)
+      linkNext(reply, '/api/v1/actors', { type, all: all ? true : undefined }, limit, { more: page.more, lastKey: page.rows.length > 0 ? actorKey(page.rows[page.rows.length - 1] as ActorRow) : undefined })
+      return await reply.type('application/json; charset=utf-8').send(last.json([listing, all, after, limit], () => reply.serialize(page.rows)))
     })
 
     api.get<{ Params: { type: string, key: string } }>('/actors/:type/:key', {

@@ -3,6 +3,8 @@ import { BEARER, errors, ref } from '../../../protocols/admin/index.ts'
 import type { RepairJob } from '../../../protocols/index.ts'
 import { sendError } from '../admin-errors.ts'
 import { CoalescedReads } from '../coalesced-reads.ts'
+import { ADMIN_LIST_PAGE, ADMIN_MAX_LIST_PAGE } from '../constants.ts'
+import { linkNext, pageAfter, pageQueryProperties } from '../list-page.ts'
 import { SerializedBody } from '../serialized-body.ts'
 
 /** What the admin API asks of replication of the partitions and their repairs (node/replication ReplicationAdmin). */
@@ -18,6 +20,9 @@ export interface PartitionsRoutesDeps {
   readonly replication?: PartitionsView | undefined
 }
 
+/** A partition row as the listing pages it (its number; the rest as replication says). */
+interface PartitionNumbered { readonly partition: number }
+
 const partitionNumber = { type: 'integer', minimum: 0, maximum: 65_535 } as const
 
 /** `/api/v1/partitions` and `/api/v1/repairs`: every partition with its replicas, and the repair jobs
@@ -28,19 +33,25 @@ export function partitionsRoutes (deps: PartitionsRoutesDeps) {
     const reads = new CoalescedReads<Awaited<ReturnType<PartitionsView['partitions']>>>()
     // and serialized once per gather (256 partitions), not once per read
     const last = new SerializedBody<ReturnType<FastifyReply['serialize']>>()
-    api.get<{ Querystring: { partition?: number } }>('/partitions', {
+    // and sorted by number once per gather, for the pages read of it
+    let sorted: { result: unknown, rows: PartitionNumbered[] } | undefined
+    api.get<{ Querystring: { partition?: number, limit?: number, after?: number } }>('/partitions', {
       schema: {
-        summary: 'Every partition (or one) with its replicas: what each holds, its highest epoch and its lag; members that did not answer are named in the x-plexi-unreachable header', security: BEARER,
-        querystring: { type: 'object', additionalProperties: false, properties: { partition: partitionNumber } },
+        summary: 'Every partition (or one) with its replicas, a page at a time in the order of their numbers: what each replica holds, its highest epoch and its lag; members that did not answer are named in the x-plexi-unreachable header', security: BEARER,
+        description: `A page holds ${ADMIN_LIST_PAGE} partitions unless \`limit\` says otherwise (the whole table of 256 fits in one page of \`limit=256\`); a page with more after it names the next in its \`Link\` header (rel="next").`,
+        querystring: { type: 'object', additionalProperties: false, properties: { partition: partitionNumber, ...pageQueryProperties('partitions', ADMIN_LIST_PAGE, ADMIN_MAX_LIST_PAGE, { type: 'integer', minimum: 0, maximum: 65_535 }) } },
         response: { 200: { type: 'array', items: ref('Partition') }, ...errors(400, 401, 404) }
       }
     }, async (request, reply) => {
       const replication = deps.replication
       if (replication === undefined) return []
-      const { partition } = request.query
+      const { partition, limit = ADMIN_LIST_PAGE, after } = request.query
       const result = await reads.read(String(partition), async () => await replication.partitions(partition))
       if (result.unreachable.length > 0) void reply.header('x-plexi-unreachable', result.unreachable.join(','))
-      return await reply.type('application/json; charset=utf-8').send(last.json([result], () => reply.serialize(result.partitions)))
+      if (sorted?.result !== result) sorted = { result, rows: [...result.partitions as PartitionNumbered[]].sort((a, b) => a.partition - b.partition) }
+      const page = pageAfter(sorted.rows, (p) => p.partition, after, limit)
+      linkNext(reply, '/api/v1/partitions', { partition }, limit, { more: page.more, lastKey: page.rows.at(-1)?.partition })
+      return await reply.type('application/json; charset=utf-8').send(last.json([result, after, limit], () => reply.serialize(page.rows)))
     })
 
     api.post<{ Body: { partition?: number } | undefined }>('/repairs', {

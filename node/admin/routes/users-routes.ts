@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { BEARER, clientId, errors, ref, userNameParam, usersQuery } from '../../../protocols/admin/index.ts'
 import type { UserAccounts } from '../../users/index.ts'
+import { linkNext } from '../list-page.ts'
 
 export interface UsersRoutesDeps {
   readonly users: Pick<UserAccounts, 'page' | 'add' | 'remove'>
@@ -20,8 +21,7 @@ export function usersRoutes (deps: UsersRoutesDeps) {
     }, async (request, reply) => {
       const { limit, after } = request.query
       const { users, more } = await deps.users.page({ after, limit })
-      const last = users.at(-1)
-      if (more && limit !== undefined && last !== undefined) void reply.header('link', `</api/v1/users?limit=${limit}&after=${last.name}>; rel="next"`)
+      if (limit !== undefined) linkNext(reply, '/api/v1/users', {}, limit, { more, lastKey: users.at(-1)?.name })
       return users
     })
 

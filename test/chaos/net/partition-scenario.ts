@@ -372,7 +372,7 @@ function fenceQuorum (p: { readonly writeQuorum: number, readonly replicas: read
  * how many replicas a partition may lose (R - the fence quorum), as GET /partitions through the
  * first of them says. */
 async function writableBy (side: readonly NodeSlot[]): Promise<{ writable: (entity: string) => boolean, mayLose: number }> {
-  const partitions = await adminCall<Array<{ partition: number, writeQuorum: number, replicas: Array<{ peerId: string }> }>>(side[0] as NodeSlot, '/partitions')
+  const partitions = await adminCall<Array<{ partition: number, writeQuorum: number, replicas: Array<{ peerId: string }> }>>(side[0] as NodeSlot, '/partitions?limit=1000')
   const ids = new Set(side.map((s) => s.peerId))
   const byNumber = new Map(partitions.map((p) => [p.partition, p]))
   return {

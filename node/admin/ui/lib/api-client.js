@@ -5,6 +5,8 @@ import { ApiError, errorOf, networkError } from './api-error.js'
 const PREFIX = '/api/v1'
 /** A request that takes longer than this is abandoned (a model load on a slow disk is the longest). */
 const REQUEST_TIMEOUT_MS = 120_000
+/** Pages of a paged list read at most (a million rows at 100 a page): the loop ends whatever the links say. */
+const MAX_PAGES = 10_000
 
 export function createApiClient ({ token, onUnauthorized }) {
   const headers = (body, type) => ({
@@ -48,11 +50,22 @@ export function createApiClient ({ token, onUnauthorized }) {
 
   return {
     get: (path) => json('GET', path),
-    /** A GET's body and the members it names as not answering (the x-plexi-unreachable header). */
+    /** A GET's body and the members it names as not answering (the x-plexi-unreachable header);
+     * a paged list (a `Link: <...>; rel="next"` header: the actors, the partitions) is read page
+     * after page, its rows joined in one body. */
     getListing: async (path) => {
-      const res = await send('GET', path)
-      const unreachable = (res.headers.get('x-plexi-unreachable') ?? '').split(',').filter((p) => p !== '')
-      return { body: await res.json(), unreachable }
+      let body
+      const unreachable = new Set()
+      let next = path
+      for (let pages = 0; next !== undefined && pages < MAX_PAGES; pages++) {
+        const res = await send('GET', next)
+        for (const peer of (res.headers.get('x-plexi-unreachable') ?? '').split(',')) if (peer !== '') unreachable.add(peer)
+        const page = await res.json()
+        body = body === undefined ? page : [...body, ...page]
+        // the link is the API's own path (/api/v1/...): send() adds the prefix again
+        next = /<\/api\/v1([^>]+)>;\s*rel="next"/.exec(res.headers.get('link') ?? '')?.[1]
+      }
+      return { body, unreachable: [...unreachable] }
     },
     post: (path, body) => json('POST', path, body ?? {}),
     put: (path, body) => json('PUT', path, body),

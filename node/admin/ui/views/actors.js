@@ -25,7 +25,8 @@ export function ActorsView () {
   const [selected, setSelected] = useState(undefined)
   const [lookup, setLookup] = useState({ type: 'room', key: '' })
   const [lookupError, setLookupError] = useState(undefined)
-  const listing = usePoll(async () => await api.getListing('/actors'), 3_000, [api])
+  // the system actors are asked for only when shown (the node leaves them out by default)
+  const listing = usePoll(async () => await api.getListing(plain ? '/actors?all=true&limit=1000' : '/actors?limit=1000'), 3_000, [api, plain])
 
   const rows = listing.data?.body ?? []
   const types = [...new Set(rows.filter((r) => r.key !== null).map((r) => r.kind))].sort()

@@ -39,7 +39,7 @@ function byNode (partitions) {
 
 export function ReplicationView () {
   const { api, track, self } = useApp()
-  const listing = usePoll(async () => await api.getListing('/partitions'), 5_000, [api])
+  const listing = usePoll(async () => await api.getListing('/partitions?limit=1000'), 5_000, [api])
   const [onlyLagging, setOnlyLagging] = useState(false)
   const [page, setPage] = useState(0)
   const [partition, setPartition] = useState('')

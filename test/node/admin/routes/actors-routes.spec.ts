@@ -14,6 +14,38 @@ describe('actorsRoutes', () => {
   const api = (method: 'GET' | 'POST', url: string, payload?: Record<string, unknown>) =>
     f.app.inject({ method, url, headers: { authorization: `Bearer ${TOKEN}` }, ...(payload !== undefined && { payload }) })
 
+  it('should list the entities alone unless all=true, a page at a time in node:path order, the next page named in the Link header with the same filters', async () => {
+    for (const room of ['a', 'b', 'c']) await f.system.entity(chatRoom, room).ask<PostAck>((replyTo) => ({ type: 'post', user: 'alice', text: 'hi', replyTo }))
+    type Row = { kind: string, path: string, key: string | null, node: string }
+    const everyPage = async (url: string): Promise<Row[]> => {
+      const rows: Row[] = []
+      for (let next: string | undefined = url; next !== undefined;) {
+        const page = await api('GET', next)
+        expect(page.statusCode, next).to.equal(200)
+        rows.push(...page.json() as Row[])
+        next = /<([^>]+)>; rel="next"/.exec(String(page.headers.link ?? ''))?.[1]
+      }
+      return rows
+    }
+    const all = (await api('GET', '/api/v1/actors?all=true&limit=1000')).json() as Row[]
+    const system = all.filter((a) => a.key === null)
+    expect(system.length, 'the node runs system actors').to.be.greaterThan(3)
+    const keys = all.map((a) => `${a.node}:${a.path}`)
+    expect(keys).to.deep.equal([...keys].sort())
+    const entities = await api('GET', '/api/v1/actors')
+    expect((entities.json() as Row[]).map((a) => a.path)).to.deep.equal(all.filter((a) => a.key !== null).map((a) => a.path))
+    expect(entities.headers['x-plexi-system-actors']).to.equal(String(system.length))
+    expect(entities.headers.link).to.equal(undefined)
+    // pages of 2: every row once, in order, the filters kept in each link
+    const first = await api('GET', '/api/v1/actors?all=true&limit=2')
+    expect(first.headers.link).to.equal(`</api/v1/actors?all=true&limit=2&after=${encodeURIComponent(keys[1] as string)}>; rel="next"`)
+    expect((await everyPage('/api/v1/actors?all=true&limit=2')).map((a) => `${a.node}:${a.path}`)).to.deep.equal(keys)
+    expect((await everyPage('/api/v1/actors?type=room&limit=1')).map((a) => a.key)).to.deep.equal(['a', 'b', 'c'])
+    for (const bad of ['limit=0', 'limit=1001', 'all=maybe', `after=${'x'.repeat(1401)}`]) {
+      expect((await api('GET', `/api/v1/actors?${bad}`)).json(), bad.slice(0, 20)).to.include({ statusCode: 400, code: 'FST_ERR_VALIDATION' })
+    }
+  })
+
   it('should list actors by kind and report one entity with its journaled seq', async () => {
     const ack = await f.system.entity(chatRoom, 'general').ask<PostAck>((replyTo) => ({ type: 'post', user: 'alice', text: 'hi', replyTo }))
     const rooms = (await api('GET', '/api/v1/actors?type=room')).json() as Array<{ key: string, kind: string, node: string }>

@@ -15,7 +15,7 @@ describe('partitionsRoutes', () => {
   it('should list partitions with what each replica holds, one partition on request, and refuse a bad one', async () => {
     await api('POST', '/api/v1/users', { name: 'bob' })
     const p = partitionOf('users/all', 256)
-    const all = (await api('GET', '/api/v1/partitions')).json() as Array<{ partition: number, replicas: Array<{ peerId: string, entities: number, records: number, lag: number, epoch: number }> }>
+    const all = (await api('GET', '/api/v1/partitions?limit=256')).json() as Array<{ partition: number, replicas: Array<{ peerId: string, entities: number, records: number, lag: number, epoch: number }> }>
     expect(all).to.have.length(256)
     expect(all.every((row) => row.replicas.length === 1 && row.replicas[0]?.peerId === NODE_ID)).to.equal(true)
     const one = (await api('GET', `/api/v1/partitions?partition=${p}`)).json() as typeof all
@@ -25,6 +25,25 @@ describe('partitionsRoutes', () => {
     expect(one[0]?.replicas[0]?.epoch).to.be.greaterThan(0)
     expect((await api('GET', '/api/v1/partitions?partition=256')).json()).to.include({ statusCode: 404 })
     expect((await api('GET', '/api/v1/partitions?partition=x')).statusCode).to.equal(400)
+  })
+
+  it('should answer a page of 100 partitions by default, naming the next in its Link header until the last', async () => {
+    const first = await api('GET', '/api/v1/partitions')
+    expect((first.json() as Array<{ partition: number }>).map((r) => r.partition)).to.deep.equal([...Array(100).keys()])
+    expect(first.headers.link).to.equal('</api/v1/partitions?limit=100&after=99>; rel="next"')
+    const seen: number[] = []
+    let next: string | undefined = '/api/v1/partitions?limit=60'
+    while (next !== undefined) {
+      const page = await api('GET', next)
+      expect(page.statusCode).to.equal(200)
+      seen.push(...(page.json() as Array<{ partition: number }>).map((r) => r.partition))
+      next = /<([^>]+)>; rel="next"/.exec(String(page.headers.link ?? ''))?.[1]
+    }
+    expect(seen).to.deep.equal([...Array(256).keys()])
+    expect((await api('GET', '/api/v1/partitions?after=254&limit=5')).json()).to.have.length(1)
+    for (const bad of ['limit=0', 'limit=1001', 'after=-1', 'after=x']) {
+      expect((await api('GET', `/api/v1/partitions?${bad}`)).json(), bad).to.include({ statusCode: 400, code: 'FST_ERR_VALIDATION' })
+    }
   })
 
   it('should start a repair, list it and show it, and say so for a repair this node does not have', async () => {
