@@ -10,9 +10,16 @@ import type { DirectoryRoom, RoomDirectoryEvent, RoomDirectoryMsg, RoomDirectory
  * about as many events as the snapshot holds rooms). */
 const DIRECTORY_SNAPSHOT_EVERY = 1_000
 
-/** Registrations whose write is in flight, by room name (a repeat waits for the first). */
+/** A list as answered, with the state it was made of. */
+type ListedRooms = ReadonlyArray<{ readonly name: string, readonly createdAt: number, readonly createdBy: string }>
+
+/** Registrations whose write is in flight, by room name (a repeat waits for the first); the last
+ * list answered and the state it was made of (states are never changed in place: while the state
+ * is that object, the list is the same, and a list is not made again by scanning every bucket, 16,384
+ * of them even for no room, for each read of GET /rooms or ListRooms). */
 interface DirectoryVolatile {
   readonly writing: Map<string, Promise<void>>
+  listed: { readonly state: RoomDirectoryState, readonly rooms: ListedRooms } | undefined
 }
 
 /**
@@ -28,7 +35,7 @@ export const roomDirectory: EntityType<RoomDirectoryMsg, RoomDirectoryState, Roo
   initialState: () => emptyBuckets<DirectoryRoom>(),
   applyEvent: (state, event) => withEntry(current(state), event.name, { createdAt: event.ts, createdBy: event.by }),
   check: checkRoomDirectoryMsg,
-  createVolatile: () => ({ writing: new Map() }),
+  createVolatile: () => ({ writing: new Map(), listed: undefined }),
   async receive (ctx, msg) {
     const { writing } = ctx.volatile
     const state = current(ctx.state)
@@ -58,8 +65,14 @@ export const roomDirectory: EntityType<RoomDirectoryMsg, RoomDirectoryState, Roo
           }
         }
         // (the state of now: registrations handled while the writes were awaited are in it)
-        ctx.reply(msg.replyTo, Array.from(entriesOf(current(ctx.state)), ([name, room]) => ({ name, createdAt: room.createdAt, createdBy: room.createdBy }))
-          .sort((a, b) => a.name.localeCompare(b.name)))
+        const now = current(ctx.state)
+        if (ctx.volatile.listed?.state !== now) {
+          // frozen: every asker on this node shares it
+          const rooms = Object.freeze(Array.from(entriesOf(now), ([name, room]) => Object.freeze({ name, createdAt: room.createdAt, createdBy: room.createdBy }))
+            .sort((a, b) => a.name.localeCompare(b.name)))
+          ctx.volatile.listed = { state: now, rooms }
+        }
+        ctx.reply(msg.replyTo, ctx.volatile.listed.rooms)
         return
       }
       default:

@@ -23,6 +23,19 @@ describe('roomDirectory (real LevelDB journal)', () => {
     expect((await node.system.entity(roomDirectory, 'all').ask<RoomSummary[]>((replyTo) => ({ type: 'list', replyTo }))).map((r) => r.name)).to.deep.equal(names)
   })
 
+  it('should answer the same list again while nothing changed, and a new one with a room registered after it', async () => {
+    const directory = node.system.entity(roomDirectory, 'all')
+    const list = (): Promise<RoomSummary[]> => directory.ask<RoomSummary[]>((replyTo) => ({ type: 'list', replyTo }))
+    const register = (name: string): Promise<boolean> => directory.ask<boolean>((replyTo) => ({ type: 'register', name, by: 'alice', ts: 1, replyTo }))
+    expect(await register('b')).to.equal(true)
+    const first = await list()
+    expect(await list(), 'nothing changed: the list made once').to.equal(first)
+    expect(Object.isFrozen(first)).to.equal(true)
+    expect(await register('a')).to.equal(true)
+    expect((await list()).map((r) => r.name)).to.deep.equal(['a', 'b'])
+    expect(first.map((r) => r.name), 'an answer already given stays as it was').to.deep.equal(['b'])
+  })
+
   it('should refuse a malformed registration before it is journaled, and never restart', async () => {
     const directory = node.system.entity(ROOMS, ROOM_DIRECTORY_KEY)
     const err = await directory.ask<boolean>((replyTo) => ({ type: 'register', name: 'a/b', by: 'alice', ts: 1, replyTo })).catch((e: Error) => e)
