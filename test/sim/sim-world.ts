@@ -5,12 +5,9 @@
  * messages. The protocol code (ReplicaCore, EntityLog) runs unchanged on top: only its disk, its
  * network, its clock and its randomness are this world's. One seed replays one run exactly.
  */
-import { ReplicaCore, checkReplicaReply, checkReplicaRequest, laterRevision } from '../../node/replication/index.ts'
-import { LeaseBatches } from '../../node/replication/journal/lease-batches.ts'
-import { checkReplicaBatch, checkReplicaBatchReply } from '../../node/replication/replica/replica-batch.ts'
-import type { BatchItem, BatchItemOutcome } from '../../node/replication/replica/replica-batch.ts'
+import { LeaseBatches, ReplicaCore, checkReplicaBatch, checkReplicaBatchReply, checkReplicaReply, checkReplicaRequest, laterRevision } from '../../node/replication/index.ts'
 import { errorData } from '../../protocols/index.ts'
-import type { OwnerEnv, ReplicaChange, ReplicaRequest, ReplicaState, ReplicaStorage, ReplyOf, StoredRecord, StoredSnapshot } from '../../node/replication/index.ts'
+import type { BatchItem, BatchItemOutcome, OwnerEnv, ReplicaChange, ReplicaRequest, ReplicaState, ReplicaStorage, ReplyOf, StoredRecord, StoredSnapshot } from '../../node/replication/index.ts'
 
 /** A copy of plain data, as a message or a disk would give back (JSON: what the sim sends is
  * plain, and JSON copies it faster than structuredClone). */

@@ -38,14 +38,15 @@ export type BatchItemOutcome<R extends LeaseRequest = LeaseRequest> = { readonly
 export const REPLICA_BATCH_PATH = systemPath('replica-batch', 1)
 
 /** Checks a batch from another node, every field of every item, before any of it is served: a
- * malformed one is refused whole and changes nothing. */
+ * malformed one is refused whole and changes nothing. Gives the batch with each request as the
+ * check made it (checkReplicaRequest). */
 export function checkReplicaBatch (value: unknown, partitions: number): ReplicaBatchMsg {
   const fail = (why: string): never => { throw new InvalidReplicaRequestError(`replica batch: ${why}`) }
   const m = value as Record<string, unknown> | null
   if (m === null || typeof m !== 'object' || m.type !== 'replica-batch') fail('expected { type: "replica-batch", items, replyTo }')
   const items = (m as Record<string, unknown>).items
   if (!Array.isArray(items) || items.length < 1 || items.length > MAX_LEASE_BATCH) fail(`items must be an array of 1-${MAX_LEASE_BATCH}`)
-  ;(items as unknown[]).forEach((item, i) => {
+  const checked = (items as unknown[]).map((item, i): BatchItem => {
     const it = item as Record<string, unknown> | null
     if (it === null || typeof it !== 'object' || Array.isArray(it)) fail(`item ${i}: expected { partition, request }`)
     const partition = (it as Record<string, unknown>).partition
@@ -56,10 +57,11 @@ export function checkReplicaBatch (value: unknown, partitions: number): ReplicaB
     } catch (err) {
       return fail(`item ${i}: ${(err as Error).message}`)
     }
-    if (request.op !== 'lease' && request.op !== 'release') fail(`item ${i}: op must be lease or release, got ${request.op}`)
+    if (request.op !== 'lease' && request.op !== 'release') return fail(`item ${i}: op must be lease or release, got ${request.op}`)
     if (partitionOf(request.entity, partitions) !== partition) fail(`item ${i}: ${request.entity} belongs to partition ${partitionOf(request.entity, partitions)}, not ${String(partition)}`)
+    return { partition: partition as number, request }
   })
-  return value as ReplicaBatchMsg
+  return { type: 'replica-batch', items: checked, replyTo: (m as { replyTo: ReplyTo<unknown> }).replyTo }
 }
 
 /** Checks a batch's answer from another node: one answer per item, each a reply of its request's
@@ -92,7 +94,16 @@ export function replicaBatchHolder (replicas: BatchReplicas): Behavior<ReplicaBa
     init: () => undefined,
     checkPeer: (msg) => { checkReplicaBatch(msg, replicas.partitions) },
     receive (_state, msg, ctx) {
-      Promise.all(msg.items.map(async (item): Promise<BatchItemReply> => {
+      // (checked again here: checkPeer only looks, and this gives each request as its check made it;
+      // a bad batch from this node's own code is refused to its sender, never a crash of this actor)
+      let items: readonly BatchItem[]
+      try {
+        items = checkReplicaBatch(msg, replicas.partitions).items
+      } catch (err) {
+        ctx.fail(msg.replyTo, err)
+        return undefined
+      }
+      Promise.all(items.map(async (item): Promise<BatchItemReply> => {
         try {
           return { reply: await replicas.serve(item.partition, item.request) }
         } catch (err) {

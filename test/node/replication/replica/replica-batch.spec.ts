@@ -76,7 +76,7 @@ describe('checkReplicaBatch, checkReplicaBatchReply', () => {
 
   it('should take a batch a correct owner sends', () => {
     const msg = { type: 'replica-batch', items: [item], replyTo: { askId: '1', node: 'n' } }
-    expect(checkReplicaBatch(msg, partitions)).to.equal(msg)
+    expect(checkReplicaBatch(msg, partitions)).to.deep.equal(msg)
   })
 
   it('should take one answer per item, a reply of its op or an error as data, and nothing else', () => {
