@@ -44,6 +44,15 @@ describe('replica batches (real libp2p on loopback)', function () {
     expect(await fence(a, b, 'agent/u3', 6, 'other')).to.deep.include({ ok: false, promised: 7 })
   })
 
+  it('should be refused by a node without the actor (an older version) as LeaseBatches expects, ActorStoppedError', async () => {
+    const [a, b] = await net.of([['chat'], ['chat']]) as [TestNode, TestNode]
+    const item = { partition: b.journal.storage.partitionOf('agent/x'), request: { op: 'release', entity: 'agent/x', holder: 'h' } } as const
+    // (a path no node has stands for the one an older node lacks)
+    const err = await a.system.actorAt<ReplicaBatchMsg>({ node: b.id, path: `${REPLICA_BATCH_PATH}@9` })
+      .ask<unknown>((replyTo) => ({ type: 'replica-batch', items: [item], replyTo }), { timeout: 5_000 }).then(() => null, (e: unknown) => e)
+    expect(err).to.have.property('name', 'ActorStoppedError')
+  })
+
   it('should refuse a malformed batch from a peer whole, serving none of its items', async () => {
     const [a, b] = await net.of([['chat'], ['chat']]) as [TestNode, TestNode]
     const entity = 'agent/held'
