@@ -4,7 +4,9 @@ import type { McpServerView } from '../../../protocols/index.ts'
 import { UnknownMcpServerError } from '../../plugins/index.ts'
 import type { ServerNodeState, ServerStates } from '../../plugins/index.ts'
 import { httpError, sendError } from '../admin-errors.ts'
+import { CoalescedReads } from '../coalesced-reads.ts'
 import { recordBodyAs } from '../request-identity.ts'
+import { SerializedBody } from '../serialized-body.ts'
 
 /** What the admin API asks of the cluster's registered MCP servers (node/plugins McpServers). */
 export interface McpServersAdmin {
@@ -59,9 +61,24 @@ export function mcpServersRoutes (deps: McpServersRoutesDeps) {
       return view
     }
 
+    // a burst of listings asks the registry and every plugins-role member (two asks each) once per
+    // round trip (coalesced-reads.ts), and is serialized once per gather: at 3 members each read
+    // was 7 asks
+    const listings = new CoalescedReads<{ rows: McpServerRow[], unreachable: readonly string[] }>()
+    const last = new SerializedBody<ReturnType<FastifyReply['serialize']>>()
+    const listed = async (servers: McpServersAdmin): Promise<{ rows: McpServerRow[], unreachable: readonly string[] }> => {
+      const [views, states] = await Promise.all([servers.list(), deps.status?.states()])
+      return { rows: views.map((v) => ({ ...v, nodes: states?.nodes(v.name) ?? [] })), unreachable: states?.unreachable ?? [] }
+    }
     api.get('/mcp-servers', {
       schema: { summary: 'The MCP servers registered for the cluster (no secret shown), each with every plugins-role member\'s connection to it; members that did not answer are named in the x-plexi-unreachable header', security: BEARER, response: { 200: { type: 'array', items: ref('McpServer') }, ...errors(401, 503) } }
-    }, async (_request, reply) => deps.servers === undefined ? noServers(reply) : await rows(await deps.servers.list(), reply))
+    }, async (_request, reply) => {
+      const servers = deps.servers
+      if (servers === undefined) return noServers(reply)
+      const listing = await listings.read('', async () => await listed(servers))
+      if (listing.unreachable.length > 0) void reply.header('x-plexi-unreachable', listing.unreachable.join(','))
+      return await reply.type('application/json; charset=utf-8').send(last.json([listing], () => reply.serialize(listing.rows)))
+    })
 
     api.get<{ Params: { name: string } }>('/mcp-servers/:name', {
       schema: { summary: 'One registered MCP server, with every plugins-role member\'s connection to it', security: BEARER, params: nameParams, response: { 200: ref('McpServer'), ...errors(400, 401, 404, 503) } }
