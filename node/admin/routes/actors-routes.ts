@@ -138,15 +138,18 @@ export function actorsRoutes (deps: ActorsRoutesDeps) {
 /** One entity as its owner says, with its partition's replicas as each says (null: the entity was
  * never written to on its owner). */
 async function entityOf (deps: ActorsRoutesDeps, type: string, key: string): Promise<{ entity: unknown, unreachable: string[] } | null> {
-  // asked of the member that owns it now (this node when it runs alone)
-  const row = await deps.cluster.entity(type, key)
-  if (row === null) return null
   const replication = deps.replication
-  if (replication?.partitionOf === undefined) return { entity: row, unreachable: [] }
-  // where its journal is kept: the replicas of its partition, as each says (null: did not answer)
-  const partition = replication.partitionOf(`${type}/${key}`)
-  const { partitions, unreachable } = await replication.partitions(partition)
-  const replicas = ((partitions[0] as { replicas?: Array<{ peerId: string, status: string, epoch: number | null, lag: number | null }> } | undefined)?.replicas ?? [])
+  // asked of the member that owns it now (this node when it runs alone) and, at the same time,
+  // where its journal is kept: the replicas of its partition, as each says (null: did not answer);
+  // one after the other, a read waited for both round trips
+  const partition = replication?.partitionOf?.(`${type}/${key}`)
+  const [row, kept] = await Promise.all([
+    deps.cluster.entity(type, key),
+    partition === undefined || replication === undefined ? undefined : replication.partitions(partition)
+  ])
+  if (row === null) return null
+  if (partition === undefined || kept === undefined) return { entity: row, unreachable: [] }
+  const replicas = ((kept.partitions[0] as { replicas?: Array<{ peerId: string, status: string, epoch: number | null, lag: number | null }> } | undefined)?.replicas ?? [])
     .map((r) => ({ peerId: r.peerId, status: r.status, epoch: r.epoch, lag: r.lag }))
-  return { entity: { ...row, partition, replicas }, unreachable }
+  return { entity: { ...row, partition, replicas }, unreachable: kept.unreachable }
 }
