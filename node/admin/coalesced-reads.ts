@@ -9,14 +9,43 @@
  */
 export class CoalescedReads<T> {
   readonly #keys = new Map<string, { running: Promise<T>, next: Promise<T> | undefined }>()
+  /** Answers kept after their gather ended, by key (only with `freshMs`). */
+  readonly #ended = new Map<string, { at: number, answer: Promise<T> }>()
+  readonly #freshMs: number
+  /** Bumped by `forget()`: a gather started before it does not keep its answer. */
+  #generation = 0
+
+  /** `freshMs` (default 0: none): a read within this long after a gather ended is answered by it,
+   * unless `forget()` was called since (the routes call it once a write through this node has
+   * answered); the answer is then at most `freshMs` older than the read. At most 1 s (a read
+   * route's documented bound). */
+  readonly #now: () => number
+  constructor (opts: { readonly freshMs?: number, /** @default performance.now */ readonly now?: () => number } = {}) {
+    const freshMs = opts.freshMs ?? 0
+    if (!(freshMs >= 0 && freshMs <= 1_000)) throw new RangeError(`CoalescedReads freshMs: expected 0 to 1000 ms, got ${String(opts.freshMs)}`)
+    this.#freshMs = freshMs
+    this.#now = opts.now ?? (() => performance.now())
+  }
 
   /** The answer of a `gather` started after this call (this one, or that of a read with the same
-   * key that arrived while the last gather ran). */
+   * key that arrived while the last gather ran), or with `freshMs` one that ended at most that long
+   * ago and since the last `forget()`. */
   read (key: string, gather: () => Promise<T>): Promise<T> {
+    const ended = this.#ended.get(key)
+    if (ended !== undefined) {
+      if (this.#now() - ended.at < this.#freshMs) return ended.answer
+      this.#ended.delete(key)
+    }
     const entry = this.#keys.get(key)
     if (entry === undefined) return this.#start(key, gather)
     entry.next ??= entry.running.then(noop, noop).then(async () => await this.#start(key, gather))
     return entry.next
+  }
+
+  /** Drops every kept answer, and those of the gathers running now: the next read gathers again. */
+  forget (): void {
+    this.#generation++
+    this.#ended.clear()
   }
 
   #start (key: string, gather: () => Promise<T>): Promise<T> {
@@ -28,10 +57,11 @@ export class CoalescedReads<T> {
     }
     const entry = { running, next: undefined }
     this.#keys.set(key, entry)
+    const generation = this.#generation
     const done = (): void => { if (this.#keys.get(key) === entry && entry.next === undefined) this.#keys.delete(key) }
-    running.then(done, done)
+    const kept = (): void => { if (this.#freshMs > 0 && generation === this.#generation) this.#ended.set(key, { at: this.#now(), answer: running }) }
+    running.then(() => { kept(); done() }, done)
     return running
   }
 }
-
 function noop (): void {}

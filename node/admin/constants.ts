@@ -22,3 +22,9 @@ export const ADMIN_LIST_PAGE = 100
 /** Most rows a request may ask of a list page: what a script or the dashboard reads in one go
  * (the whole partition table, 256 rows, in one page). */
 export const ADMIN_MAX_LIST_PAGE = 1000
+
+/** How long a gathered listing of the cluster (plugins, MCP servers) answers the reads after it
+ * ended: a quarter of a second, well under the 1 s bound of a read route's answer, lets a burst of
+ * reads share a gather of every member rather than each wait for a round trip of its own (a route
+ * forgets it as soon as a change through this node has answered). */
+export const ADMIN_LIST_FRESH_MS = 250

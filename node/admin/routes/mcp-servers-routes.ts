@@ -5,6 +5,7 @@ import { UnknownMcpServerError } from '../../plugins/index.ts'
 import type { ServerNodeState, ServerStates } from '../../plugins/index.ts'
 import { httpError, sendError } from '../admin-errors.ts'
 import { CoalescedReads } from '../coalesced-reads.ts'
+import { ADMIN_LIST_FRESH_MS } from '../constants.ts'
 import { recordBodyAs } from '../request-identity.ts'
 import { SerializedBody } from '../serialized-body.ts'
 
@@ -64,7 +65,10 @@ export function mcpServersRoutes (deps: McpServersRoutesDeps) {
     // a burst of listings asks the registry and every plugins-role member (two asks each) once per
     // round trip (coalesced-reads.ts), and is serialized once per gather: at 3 members each read
     // was 7 asks
-    const listings = new CoalescedReads<{ rows: McpServerRow[], unreachable: readonly string[] }>()
+    // and one that ended under ADMIN_LIST_FRESH_MS ago answers the reads after it, until a change
+    // through this node answers (forgotten before its answer is sent)
+    const listings = new CoalescedReads<{ rows: McpServerRow[], unreachable: readonly string[] }>({ freshMs: ADMIN_LIST_FRESH_MS })
+    api.addHook('onSend', async (request) => { if (request.method !== 'GET') listings.forget() })
     const last = new SerializedBody<ReturnType<FastifyReply['serialize']>>()
     const listed = async (servers: McpServersAdmin): Promise<{ rows: McpServerRow[], unreachable: readonly string[] }> => {
       const [views, states] = await Promise.all([servers.list(), deps.status?.states()])

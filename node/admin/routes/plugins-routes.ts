@@ -3,6 +3,7 @@ import { BEARER, PLUGIN_PACKAGE_TYPES, errors, pluginNameParam, pluginVersionFie
 import { MAX_PACKAGE_BYTES } from '../../../protocols/plugins/index.ts'
 import { errorReply, sendError } from '../admin-errors.ts'
 import { CoalescedReads } from '../coalesced-reads.ts'
+import { ADMIN_LIST_FRESH_MS } from '../constants.ts'
 import { noteForAudit, principalOf } from '../request-identity.ts'
 
 /** What the admin API asks of the plugin registry (node/plugin-registry PluginRegistry). */
@@ -51,15 +52,18 @@ export function pluginsRoutes (deps: PluginsRoutesDeps) {
       }
       return errorReply(err, request, reply)
     })
-    readRoutes(api, deps)
+    // a burst of listings asks every plugins member once per round trip (coalesced-reads.ts), and
+    // one that ended under ADMIN_LIST_FRESH_MS ago answers the reads after it, until a change
+    // through this node answers (forgotten before its answer is sent)
+    const listings = new CoalescedReads<Awaited<ReturnType<PluginsAdmin['list']>>>({ freshMs: ADMIN_LIST_FRESH_MS })
+    api.addHook('onSend', async (request) => { if (request.method !== 'GET') listings.forget() })
+    readRoutes(api, deps, listings)
     changeRoutes(api, deps)
   }
 }
 
 /** The listing, one plugin, and its logs. */
-function readRoutes (api: FastifyInstance, deps: PluginsRoutesDeps): void {
-  // a burst of listings asks every plugins member once per round trip (coalesced-reads.ts)
-  const listings = new CoalescedReads<Awaited<ReturnType<PluginsAdmin['list']>>>()
+function readRoutes (api: FastifyInstance, deps: PluginsRoutesDeps, listings: CoalescedReads<Awaited<ReturnType<PluginsAdmin['list']>>>): void {
   api.get('/plugins', {
     schema: { summary: 'The cluster\'s plugins: versions, the active one, and what each plugins-role member runs (calls, errors, latency, restarts, memory); members that did not answer are named in the x-plexi-unreachable header', security: BEARER, response: { 200: { type: 'array', items: ref('Plugin') }, ...errors(401, 503) } }
   }, async (_request, reply) => {

@@ -62,4 +62,35 @@ describe('CoalescedReads', () => {
     // a gather that throws at once fails its read alone
     expect(await reads.read('c', () => { throw new Error('at once') }).then(() => 'ok', (err: Error) => err.message)).to.equal('at once')
   })
+  it('should answer reads with a gather that ended under freshMs ago, until forget(), and keep no answer of a gather that ran across a forget()', async () => {
+    let now = 0
+    const reads = new CoalescedReads<number>({ freshMs: 250, now: () => now })
+    const g = gathers()
+    const first = reads.read('k', g.gather)
+    g.end(1)
+    expect(await first).to.equal(1)
+    await tick()
+    now = 249
+    expect(await reads.read('k', g.gather), 'under freshMs after it ended').to.equal(1)
+    expect(g.started()).to.equal(1)
+    now = 250
+    const second = reads.read('k', g.gather)
+    expect(g.started(), 'freshMs after it ended: gathered again').to.equal(2)
+    g.end(2)
+    expect(await second).to.equal(2)
+    await tick()
+    reads.forget()
+    const third = reads.read('k', g.gather)
+    expect(g.started(), 'after forget(): gathered again').to.equal(3)
+    // a change answered while the gather runs: its answer is not kept
+    reads.forget()
+    g.end(3)
+    expect(await third).to.equal(3)
+    await tick()
+    const fourth = reads.read('k', g.gather)
+    expect(g.started()).to.equal(4)
+    g.end(4)
+    expect(await fourth).to.equal(4)
+    expect(() => new CoalescedReads({ freshMs: 1_001 })).to.throw(RangeError, /0 to 1000 ms/)
+  })
 })

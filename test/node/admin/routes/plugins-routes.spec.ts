@@ -64,6 +64,14 @@ describe('pluginsRoutes', function () {
     expect(trail[3]?.detail).to.equal('{"version":"1.1.0"}')
   })
 
+  it('should list a plugin installed through this node in the next read, a listing read just before notwithstanding', async () => {
+    expect((await api('GET', '/api/v1/plugins')).json()).to.deep.equal([])
+    expect((await upload(await pluginPackage(f.dataDir))).statusCode).to.equal(201)
+    expect(((await api('GET', '/api/v1/plugins')).json() as Array<{ name: string }>).map((r) => r.name)).to.deep.equal(['clock'])
+    expect((await api('DELETE', '/api/v1/plugins/clock')).statusCode).to.equal(200)
+    expect((await api('GET', '/api/v1/plugins')).json()).to.deep.equal([])
+  })
+
   it('should refuse what it cannot take, changing nothing: a bad package, a wrong type, an empty body, a body over the limit, an unknown plugin or version', async () => {
     const escape = await upload(rawTgz([manifestEntry(), { name: '../x', body: 'x' }]))
     expect([escape.statusCode, escape.json().code, escape.json().message]).to.deep.equal([400, 'INVALID_PLUGIN_PACKAGE', 'the entry "../x" climbs out of the package with ..'])
