@@ -62,27 +62,7 @@ export function mcpServersRoutes (deps: McpServersRoutesDeps) {
       return view
     }
 
-    // a burst of listings asks the registry and every plugins-role member (two asks each) once per
-    // round trip (coalesced-reads.ts), and is serialized once per gather: at 3 members each read
-    // was 7 asks
-    // and one that ended under ADMIN_LIST_FRESH_MS ago answers the reads after it, until a change
-    // through this node answers (forgotten before its answer is sent)
-    const listings = new CoalescedReads<{ rows: McpServerRow[], unreachable: readonly string[] }>({ freshMs: ADMIN_LIST_FRESH_MS })
-    api.addHook('onSend', async (request) => { if (request.method !== 'GET') listings.forget() })
-    const last = new SerializedBody<ReturnType<FastifyReply['serialize']>>()
-    const listed = async (servers: McpServersAdmin): Promise<{ rows: McpServerRow[], unreachable: readonly string[] }> => {
-      const [views, states] = await Promise.all([servers.list(), deps.status?.states()])
-      return { rows: views.map((v) => ({ ...v, nodes: states?.nodes(v.name) ?? [] })), unreachable: states?.unreachable ?? [] }
-    }
-    api.get('/mcp-servers', {
-      schema: { summary: 'The MCP servers registered for the cluster (no secret shown), each with every plugins-role member\'s connection to it; members that did not answer are named in the x-plexi-unreachable header', security: BEARER, response: { 200: { type: 'array', items: ref('McpServer') }, ...errors(401, 503) } }
-    }, async (_request, reply) => {
-      const servers = deps.servers
-      if (servers === undefined) return noServers(reply)
-      const listing = await listings.read('', async () => await listed(servers))
-      if (listing.unreachable.length > 0) void reply.header('x-plexi-unreachable', listing.unreachable.join(','))
-      return await reply.type('application/json; charset=utf-8').send(last.json([listing], () => reply.serialize(listing.rows)))
-    })
+    listingRoute(api, deps)
 
     api.get<{ Params: { name: string } }>('/mcp-servers/:name', {
       schema: { summary: 'One registered MCP server, with every plugins-role member\'s connection to it', security: BEARER, params: nameParams, response: { 200: ref('McpServer'), ...errors(400, 401, 404, 503) } }
@@ -166,4 +146,29 @@ function withoutCredentials (text: string): string {
   } catch {
     return text.includes('@') ? NOT_RECORDED : text
   }
+}
+
+/** `GET /mcp-servers`: every server, with each plugins-role member's connection to it. */
+function listingRoute (api: FastifyInstance, deps: McpServersRoutesDeps): void {
+  // a burst of listings asks the registry and every plugins-role member (two asks each) once per
+  // round trip (coalesced-reads.ts), and is serialized once per gather: at 3 members each read
+  // was 7 asks
+  // and one that ended under ADMIN_LIST_FRESH_MS ago answers the reads after it, until a change
+  // through this node answers (forgotten before its answer is sent)
+  const listings = new CoalescedReads<{ rows: McpServerRow[], unreachable: readonly string[] }>({ freshMs: ADMIN_LIST_FRESH_MS })
+  api.addHook('onSend', async (request) => { if (request.method !== 'GET') listings.forget() })
+  const last = new SerializedBody<ReturnType<FastifyReply['serialize']>>()
+  const listed = async (servers: McpServersAdmin): Promise<{ rows: McpServerRow[], unreachable: readonly string[] }> => {
+    const [views, states] = await Promise.all([servers.list(), deps.status?.states()])
+    return { rows: views.map((v) => ({ ...v, nodes: states?.nodes(v.name) ?? [] })), unreachable: states?.unreachable ?? [] }
+  }
+  api.get('/mcp-servers', {
+    schema: { summary: 'The MCP servers registered for the cluster (no secret shown), each with every plugins-role member\'s connection to it; members that did not answer are named in the x-plexi-unreachable header', security: BEARER, response: { 200: { type: 'array', items: ref('McpServer') }, ...errors(401, 503) } }
+  }, async (_request, reply) => {
+    const servers = deps.servers
+    if (servers === undefined) return noServers(reply)
+    const listing = await listings.read('', async () => await listed(servers))
+    if (listing.unreachable.length > 0) void reply.header('x-plexi-unreachable', listing.unreachable.join(','))
+    return await reply.type('application/json; charset=utf-8').send(last.json([listing], () => reply.serialize(listing.rows)))
+  })
 }
