@@ -33,15 +33,15 @@ export class ClusterAdmin {
   }
 
   /** Every live actor and active entity in the cluster; members that did not answer are named. */
-  async actors (kind?: string): Promise<{ actors: ActorRow[], unreachable: string[] }> {
+  async actors (kind?: string, entitiesOnly = false): Promise<{ actors: ActorRow[], unreachable: string[] }> {
     const { system, log } = this.#opts
     const unreachable: string[] = []
     const others = this.#opts.members().filter((m) => m.status !== 'down' && m.peerId !== system.node).map((m) => m.peerId)
     const lists = await Promise.all([system.node, ...others].map(async (node) => {
-      if (node === system.node) return localActors(system, kind)
+      if (node === system.node) return localActors(system, kind, entitiesOnly)
       try {
         return await system.actorAt<InspectorMsg>({ node, path: INSPECTOR_PATH })
-          .ask<ActorRow[]>((replyTo) => ({ type: 'actors', ...(kind !== undefined && { kind }), replyTo }), { timeout: ADMIN_ASK_MS })
+          .ask<ActorRow[]>((replyTo) => ({ type: 'actors', ...(kind !== undefined && { kind }), ...(entitiesOnly && { entities: true }), replyTo }), { timeout: ADMIN_ASK_MS })
       } catch (err) {
         unreachable.push(node)
         log.warn({ peer: node }, `member ${node} did not list its actors: ${describe(err)}`)

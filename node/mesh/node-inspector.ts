@@ -27,7 +27,8 @@ export interface EntityRow {
 }
 
 export type InspectorMsg =
-  | { readonly type: 'actors', readonly kind?: string, readonly replyTo: ReplyTo<ActorRow[]> }
+  /** `entities`: the entities alone (no system actor: a key of null); a node before it answers every actor. */
+  | { readonly type: 'actors', readonly kind?: string, readonly entities?: boolean, readonly replyTo: ReplyTo<ActorRow[]> }
   | { readonly type: 'entity', readonly entityType: string, readonly key: string, readonly replyTo: ReplyTo<EntityRow | null> }
   | { readonly type: 'members', readonly replyTo: ReplyTo<string[]> }
   /** This node's jobs, the newest first (`id`: only that one, if this node has it). */
@@ -63,7 +64,7 @@ export function nodeInspector (system: ActorSystem, heads: JournalHeads, members
     async receive (_state, msg, ctx) {
       switch (msg.type) {
         case 'actors':
-          ctx.reply(msg.replyTo, localActors(system, typeof msg.kind === 'string' ? msg.kind : undefined))
+          ctx.reply(msg.replyTo, localActors(system, typeof msg.kind === 'string' ? msg.kind : undefined, msg.entities === true))
           return undefined
         case 'entity': {
           ctx.reply(msg.replyTo, await localEntity(system, heads, msg.entityType, msg.key))
@@ -100,10 +101,10 @@ export function nodeInspector (system: ActorSystem, heads: JournalHeads, members
 }
 
 /** This node's live actors and active entities, optionally of one kind or entity type. */
-export function localActors (system: ActorSystem, kind?: string): ActorRow[] {
+export function localActors (system: ActorSystem, kind?: string, entitiesOnly = false): ActorRow[] {
   const types = new Set(system.entityTypes().map((t) => t.type))
   return system.actors()
-    .filter((a) => kind === undefined || a.kind === kind)
+    .filter((a) => (kind === undefined || a.kind === kind) && (!entitiesOnly || types.has(a.kind)))
     .map((a) => ({ kind: a.kind, path: a.path, key: types.has(a.kind) ? entityKey(a.path, a.kind) : null, status: a.status, mailbox: a.mailbox, node: system.node }))
 }
 

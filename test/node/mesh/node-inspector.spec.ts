@@ -41,6 +41,10 @@ describe('nodeInspector (a real actor system)', () => {
     expect(all.map((a) => a.kind)).to.include.members(['inspector', 'room'])
     expect(all.find((a) => a.kind === 'room')).to.include({ key: 'general', node: 'n1' })
     expect(await ask((replyTo) => ({ type: 'actors', kind: 'inspector', replyTo }))).to.deep.equal(localActors(system, 'inspector'))
+    // the entities alone when asked (the admin API's default listing)
+    const entities = await ask<Array<{ kind: string, key: string | null }>>((replyTo) => ({ type: 'actors', entities: true, replyTo }))
+    expect(entities).to.deep.equal(all.filter((a) => a.key !== null))
+    expect(entities.map((a) => a.kind)).to.include('room')
   })
 
   it('should say an entity as this node holds it: active, journaled here, or null', async () => {

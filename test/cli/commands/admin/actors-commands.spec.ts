@@ -15,7 +15,7 @@ describe('actorsCommand', () => {
     expect(JSON.parse((await cli.run('actors', '--type', 'room', '--json')).stdout)).to.deep.equal([{ kind: 'room', path: '/entities/room/general', key: 'general', status: 'running', mailbox: 0, node: '12D3KooWTest' }])
   })
 
-  it('should list the entities alone unless --all, saying how many system actors it left out, and show a system kind asked for by --type', async () => {
+  it('should list the entities alone unless --all, saying it left the system actors out, and show a system kind asked for by --type', async () => {
     await cli.fixture.system.entity(chatRoom, 'general').ask<PostAck>((replyTo) => ({ type: 'post', user: 'alice', text: 'hi', replyTo }))
     type Row = { kind: string, key: string | null }
     const all = JSON.parse((await cli.run('actors', '--all', '--json')).stdout) as Row[]
@@ -28,7 +28,7 @@ describe('actorsCommand', () => {
     const table = await cli.run('actors')
     expect(table.stdout).to.include('/entities/room/general')
     expect(table.stdout).not.to.match(/entity-region/)
-    expect(table.stderr).to.equal(`(${system.length} system actors not shown: --all shows them)\n`)
+    expect(table.stderr).to.equal('(system actors not shown: --all shows them)\n')
     const kind = (system[0] as Row).kind
     const asked = JSON.parse((await cli.run('actors', '--type', kind, '--json')).stdout) as Row[]
     expect(asked.length).to.be.greaterThan(0)
