@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify'
 import { BEARER, errors, ref } from '../../../protocols/admin/index.ts'
 import type { Job } from '../../../protocols/index.ts'
 import { sendError } from '../admin-errors.ts'
+import { CoalescedReads } from '../coalesced-reads.ts'
 
 /** What the admin API asks of backups (node/backup BackupService). */
 export interface BackupsAdmin {
@@ -30,9 +31,15 @@ export const noBackups = (reply: FastifyReply): FastifyReply => sendError(reply,
  * is restores-routes.ts). */
 export function backupsRoutes (deps: BackupsRoutesDeps) {
   return async (api: FastifyInstance): Promise<void> => {
+    // a burst of listings asks the catalog (an entity, on a member of its role) once per round trip
+    const listings = new CoalescedReads<Awaited<ReturnType<BackupsAdmin['list']>>>()
     api.get('/backups', {
       schema: { summary: 'Every backup of the cluster (the catalog, replicated like any journal), oldest first; no key needed to list them', security: BEARER, response: { 200: { type: 'array', items: ref('Backup') }, ...errors(401, 503) } }
-    }, async (_request, reply) => deps.backups === undefined ? noBackups(reply) : await deps.backups.list())
+    }, async (_request, reply) => {
+      const backups = deps.backups
+      if (backups === undefined) return noBackups(reply)
+      return await listings.read('', async () => await backups.list())
+    })
 
     api.post<{ Body: { note?: string } | undefined }>('/backups', {
       schema: {

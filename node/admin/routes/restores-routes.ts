@@ -3,6 +3,7 @@ import { AGENT, ROOM } from '../../../actors/index.ts'
 import type { ActorSystem } from '../../../actors/index.ts'
 import { BEARER, errors, ref } from '../../../protocols/admin/index.ts'
 import { sendError } from '../admin-errors.ts'
+import { CoalescedReads } from '../coalesced-reads.ts'
 import { backupParams, noBackups } from './backups-routes.ts'
 import type { BackupsAdmin } from './backups-routes.ts'
 
@@ -28,13 +29,19 @@ const restoreBody = {
  * restore of a backup (all of it, one room or one user's agent). */
 export function restoresRoutes (deps: RestoresRoutesDeps) {
   return async (api: FastifyInstance): Promise<void> => {
+    // a burst of listings asks the catalog (an entity, on a member of its role) once per round trip
+    const listings = new CoalescedReads<Awaited<ReturnType<BackupsAdmin['restores']>>>()
     api.get('/restores', {
       schema: {
         summary: 'The restores kept in the backup catalog (the running ones, and the last 100 ended), oldest first: how far each got (cursor of total entities), on which node; a restore whose node stops is resumed from its cursor. Dry runs are not kept',
         security: BEARER,
         response: { 200: { type: 'array', items: ref('Restore') }, ...errors(401, 503) }
       }
-    }, async (_request, reply) => deps.backups === undefined ? noBackups(reply) : await deps.backups.restores())
+    }, async (_request, reply) => {
+      const backups = deps.backups
+      if (backups === undefined) return noBackups(reply)
+      return await listings.read('', async () => await backups.restores())
+    })
 
     api.post<{ Params: { id: string }, Body: { room?: string, user?: string, since?: string, dryRun?: boolean } | undefined }>('/backups/:id/restore', {
       schema: {
