@@ -43,7 +43,7 @@ import { EntityLog, checkLogTicket, compareLogs, epochAt, floorOf, laterRevision
 import { SimEdits, trimmedOn } from './sim-edits.ts'
 import { SimWorld, prng } from './sim-world.ts'
 import type { DiskEntity } from './sim-world.ts'
-import type { ReplicaChange } from '../../node/replication/index.ts'
+import type { LogSummary, ReplicaChange, StoredRecord } from '../../node/replication/index.ts'
 
 export interface SimOptions {
   /** Virtual ms of faults and writes before the network heals. @default 6000 */
@@ -634,6 +634,9 @@ async function simulate (seed: number, options: SimOptions, partial: { config?: 
     const log = await pullLog(to, from, entity)
     return { took: took + log.took, fromNewer: log.fromNewer }
   }
+  /** Whether each record of a page read from a peer is of the epoch the peer's summary, read
+   * before, lists at its seq (partition-pull.ts: otherwise the peer's log changed in between). */
+  const listed = (page: readonly StoredRecord[], theirs: LogSummary): boolean => page.every((r) => epochAt(theirs.segments, theirs.head, r.seq) === r.epoch)
   const pullLog = async (to: string, from: string, entity: string): Promise<{ took: number, fromNewer: boolean }> => {
     const toNode = world.node(to)
     const core = toNode.core
@@ -654,6 +657,8 @@ async function simulate (seed: number, options: SimOptions, partial: { config?: 
       const page = await world.call(to, from, { op: 'read', entity, from: own.head + 1, limit: 256 })
       // a record the peer shows but cannot serve (lost or damaged there): not clean
       if (page.length === 0) return { took: took + 1, fromNewer: false }
+      // the peer's log changed since its summary (an adoption there): not these records, not clean
+      if (!listed(page, theirs)) return { took: took + 1, fromNewer: false }
       // filled, or the log here moved on while it was read (an owner wrote): either way, not clean
       if (page.length > 0) took += await core.fill(entity, own.head, own.headEpoch, page, { epoch: theirs.promised, by: promisedBy }) === 'filled' ? page.length : 1
       return { took, fromNewer: false }
@@ -664,7 +669,7 @@ async function simulate (seed: number, options: SimOptions, partial: { config?: 
       // the logs part and the peer's is the newer: this replica's tail after the match was never
       // acknowledged, and gives way to the peer's (ReplicaCore.adopt, anti-entropy's step 5)
       const page = await world.call(to, from, { op: 'read', entity, from: m + 1, limit: 256 })
-      if (page.length > 0 && page[0]?.seq === m + 1) {
+      if (page.length > 0 && page[0]?.seq === m + 1 && listed(page, theirs)) {
         const done = await core.adopt(entity, m, matchEpoch, theirs.headEpoch, page, { epoch: theirs.promised, by: promisedBy })
         if (done === 'adopted') stats.adopted++
         took += done === 'adopted' ? page.length : 1

@@ -244,6 +244,16 @@ class PartitionPull {
         this.#movedOn++
         break
       }
+      // the page must be the records the summary listed (each of the epoch it says at its seq):
+      // the peer's log may have changed since (an adoption there cut the tail this log matched
+      // and wrote a newer epoch's records in its place), and records that follow another
+      // record at `seq` than this log's would be filled onto the wrong prefix (simulator seed 564,
+      // with lease batches: epoch-1162 records appended after an unacknowledged epoch-83 tail). By log
+      // matching, a record of the listed epoch means the peer's log up to it is still the listed one
+      if (!page.every((r) => epochAt(theirs.summary.segments, theirs.summary.head, r.seq) === r.epoch)) {
+        this.#movedOn++
+        break
+      }
       const promise = { epoch: theirs.summary.promised, by: theirs.promisedBy }
       const done = first
         ? await this.#core.adopt(theirs.entity, seq, prevEpoch, theirs.summary.headEpoch, page, promise)

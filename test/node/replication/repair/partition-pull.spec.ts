@@ -86,6 +86,38 @@ describe('pullFrom (one anti-entropy pass)', () => {
     expect(await a.core.adopt('room/x', 5, 1, 2, recs(6, 6, 2), { epoch: 2, by: 'a2' })).to.equal('moved-on')
   })
 
+  it('should fill nothing when the peer\'s log changed between its listing and the read (an adoption there), and take the new log at the next pass', async () => {
+    // the simulator's seed 564 (with lease batches): two pulls at once, the peer adopting a newer
+    // log between its summary and the page read after it; the page's records followed another
+    // record than this log's head, and filling them made this replica diverge
+    const a = await open()
+    const b = await open()
+    const p = a.storage.partitionOf('room/x')
+    await append(a.core, 'room/x', 1, 0, 0, recs(1, 8, 1))
+    await append(b.core, 'room/x', 1, 0, 0, recs(1, 5, 1))
+    const peer = replicaPeer(p, a.storage, a.core)
+    let adopted = false
+    const changing = {
+      ...peer,
+      read: async (entity: string, from: number, limit: number) => {
+        if (!adopted) {
+          adopted = true
+          // a's tail after seq 2 (epoch 1, never acknowledged) gives way to a newer owner's log
+          expect(await a.core.adopt('room/x', 2, 1, 2, recs(3, 8, 2, 'newer'), { epoch: 2, by: 'a2' })).to.equal('adopted')
+        }
+        return await peer.read(entity, from, limit)
+      }
+    }
+    const first = await pullFrom(p, b.storage, b.core, changing)
+    expect(first).to.include({ records: 0 })
+    expect((await b.core.handle({ op: 'read', entity: 'room/x', from: 1, limit: 20 })).map((r) => [r.seq, r.epoch])).to.deep.equal([[1, 1], [2, 1], [3, 1], [4, 1], [5, 1]])
+    // the next pass lists a's log as it is now: b's tail gives way to it, and the two are equal
+    const next = await pullFrom(p, b.storage, b.core, peer)
+    expect(next).to.include({ adopted: 1 })
+    expect((await b.core.handle({ op: 'read', entity: 'room/x', from: 1, limit: 20 })).map((r) => [r.seq, r.epoch])).to.deep.equal([[1, 1], [2, 1], [3, 2], [4, 2], [5, 2], [6, 2], [7, 2], [8, 2]])
+    expect(hex(a.storage.tree(p).root())).to.equal(hex(b.storage.tree(p).root()))
+  })
+
   it('should put back, moving only what differs, a record lost from the middle of a log and one whose stored digest was damaged, and take nothing from a damaged peer', async () => {
     const a = await open()
     const b = await open()
