@@ -13,6 +13,11 @@ export type LogLevel = typeof LOG_LEVELS[number]
 export const GPU_MODES = ['auto', 'cuda', 'off'] as const
 export type GpuMode = typeof GPU_MODES[number]
 
+/** How a llama.cpp worker holds the requests it runs at once: on, one context of a sequence each
+ * (evaluated in one batch); off, a context each; auto, on for a GPU backend and off on the CPU. */
+export const BATCHING_MODES = ['auto', 'on', 'off'] as const
+export type BatchingMode = typeof BATCHING_MODES[number]
+
 export interface HostPort {
   readonly host: string
   readonly port: number
@@ -99,6 +104,7 @@ export const CONFIG_SCHEMA: readonly KeySpec[] = [
   { key: 'inference-workers', type: { kind: 'int', min: 1, max: 64 }, default: 1, description: 'worker threads per loaded llama.cpp model (each holds its own copy of the weights)' },
   { key: 'inference-contexts', type: { kind: 'int', min: 1, max: 64 }, description: 'requests one worker runs at once, a sequence each of the worker\'s one llama.cpp context, evaluated in one batch (default: min(4, cores))' },
   { key: 'inference-threads', type: { kind: 'int', min: 1, max: 1024 }, description: 'CPU threads of each worker\'s llama.cpp context (default: cores / (workers x contexts), at least 1); more than the cores makes generation many times slower' },
+  { key: 'inference-batching', type: { kind: 'enum', values: BATCHING_MODES }, default: 'auto', description: 'how a worker runs its concurrent requests: on, one llama.cpp context of a sequence each, their tokens evaluated in one batch (what a GPU is for); off, a context each with its own threads (faster on the CPU, where the batch\'s one set of threads computes what a context each computes apart: docs/operations.md); auto, on when the worker\'s llama.cpp backend is a GPU (cuda, vulkan, metal), off on the CPU' },
   { key: 'inference-cached-sequences', type: { kind: 'int', min: 1, max: 256 }, description: 'agents\' conversations whose KV cache each worker keeps in memory, a sequence each of its llama.cpp context, at most 256 (counted in models-memory); a conversation\'s next turn then evaluates only its new tokens (default: inference-contexts, and never fewer)' },
   { key: 'kv-cache-disk', type: { kind: 'int', min: 0, max: 16_777_216 }, default: 1024, description: 'MiB of agents\' KV caches kept in <data-dir>/kv-cache: a conversation evicted from memory, or held when its model unloads, is saved there and restored on its next turn (0: memory only)' },
   { key: 'inference-queue', type: { kind: 'int', min: 0, max: 100_000 }, default: 32, description: 'requests that may wait per model when every context is busy; beyond it RESOURCE_EXHAUSTED / 503 with retry-after' },
@@ -186,6 +192,7 @@ export interface NodeConfig {
   readonly inferenceContexts: number | undefined
   readonly inferenceThreads: number | undefined
   readonly inferenceCachedSequences: number | undefined
+  readonly inferenceBatching: BatchingMode
   readonly kvCacheDisk: number
   readonly inferenceQueue: number
   readonly contextSize: number

@@ -1,5 +1,5 @@
-export { CONFIG_SCHEMA, GPU_MODES, LOG_LEVELS, ROLES, camel, envName } from './config-schema.ts'
-export type { GpuMode, HostPort, KeySpec, KeyType, LogLevel, NodeConfig, Role } from './config-schema.ts'
+export { BATCHING_MODES, CONFIG_SCHEMA, GPU_MODES, LOG_LEVELS, ROLES, camel, envName } from './config-schema.ts'
+export type { BatchingMode, GpuMode, HostPort, KeySpec, KeyType, LogLevel, NodeConfig, Role } from './config-schema.ts'
 export { closest, loadConfig, parseHostPort, formatHostPort, parseValue } from './load-config.ts'
 export type { LoadConfigOptions, LoadedConfig, Source } from './load-config.ts'
 export { effectiveConfig } from './effective-config.ts'

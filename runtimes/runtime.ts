@@ -117,6 +117,9 @@ export interface RuntimeInfo {
   readonly memoryBytes: number
   /** Where it computes: 'cpu', 'cuda', 'vulkan', or the server's base URL. */
   readonly backend: string
+  /** llama.cpp only: 'on', the requests a worker runs at once are sequences of one context,
+   * evaluated in one batch; 'off', a context each. Absent before a load resolves 'auto'. */
+  readonly batching?: 'on' | 'off'
 }
 
 /** Called with each piece of text as it is generated, in order. */

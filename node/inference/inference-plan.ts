@@ -46,6 +46,7 @@ export function createRuntime (entry: ModelEntry, config: NodeConfig, plan: Infe
     file: entry.file,
     ...(entry.facts !== undefined && { facts: entry.facts }),
     gpu: config.gpu,
+    batching: config.inferenceBatching,
     workers: plan.workers,
     contextsPerWorker: plan.contexts,
     threads: plan.threads,

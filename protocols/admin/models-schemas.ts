@@ -17,6 +17,7 @@ export const modelSchema = {
     loaded: { type: 'array', items: { type: 'string' }, description: 'peer ids of the nodes where it is loaded' },
     memoryBytes: { type: 'integer', description: 'estimated memory it holds on this node while loaded' },
     backend: { type: 'string', description: 'where it computes on this node while loaded: cpu, cuda, vulkan, or the server URL' },
+    batching: { type: 'string', enum: ['on', 'off'], description: 'llama.cpp models loaded on this node: on, the requests a worker runs at once are sequences of one context, evaluated in one batch; off, a context each (inference-batching, auto resolved for the backend)' },
     active: { type: 'integer', description: 'requests running on this node' },
     queued: { type: 'integer', description: 'requests waiting for a free context on this node' },
     lastUsedAt: { type: 'integer', description: 'ms since the epoch of its last request on this node' }

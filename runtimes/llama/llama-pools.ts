@@ -51,6 +51,8 @@ export interface LoadedWorkers {
   readonly contextSize: number
   readonly threadIds: readonly number[]
   readonly build: string
+  /** How the workers hold their sequences (all alike: one backend, one setting). */
+  readonly batching: 'on' | 'off'
 }
 
 /**
@@ -173,6 +175,7 @@ export function loadedWorkers (name: string, answers: ReadonlyArray<PromiseSettl
   const threadIds: number[] = []
   let backend = ''
   let build = ''
+  let batching: 'on' | 'off' = 'off'
   for (const answer of answers) {
     if (answer.status === 'rejected') {
       failure ??= new InferenceUnavailableError(`model "${name}": a llama.cpp worker died while loading it (${errorData(answer.reason).message})`)
@@ -185,6 +188,7 @@ export function loadedWorkers (name: string, answers: ReadonlyArray<PromiseSettl
         sizes.push(outcome.contextSize)
         threadIds.push(outcome.threadId)
         build = outcome.build
+        batching = outcome.batching
         break
       case 'failed':
         failure ??= rebuildInferenceError(outcome.error)
@@ -198,5 +202,5 @@ export function loadedWorkers (name: string, answers: ReadonlyArray<PromiseSettl
     }
   }
   if (failure !== undefined) return { failure }
-  return { backend, contextSize: Math.min(...sizes), threadIds, build }
+  return { backend, contextSize: Math.min(...sizes), threadIds, build, batching }
 }

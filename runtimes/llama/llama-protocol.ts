@@ -13,10 +13,13 @@ export interface LlamaWorkerData {
   readonly name: string
   readonly file: string
   readonly gpu: 'auto' | 'cuda' | 'off'
-  /** Requests the worker runs at once, a sequence each of its one llama context, evaluated in
-   * one batch. */
+  /** 'on': one llama context whose sequences hold the conversations, the requests running at once
+   * evaluated in one batch; 'off': a context of one sequence per conversation, each evaluated on
+   * its own threads; 'auto': 'on' when the backend the worker resolved is a GPU, else 'off'. */
+  readonly batching: 'auto' | 'on' | 'off'
+  /** Requests the worker runs at once, a sequence each of its llama context(s). */
   readonly contexts: number
-  /** llama.cpp threads of the worker's context (all its sequences). */
+  /** llama.cpp threads of each of the worker's contexts (with batching on, all its sequences'). */
   readonly threads: number
   /** Tokens per sequence, as asked for (llama.cpp may round it up). */
   readonly contextSize: number
@@ -68,6 +71,8 @@ export type LlamaTaskResult =
     readonly backend: string
     /** Tokens per sequence as llama.cpp made it. */
     readonly contextSize: number
+    /** How the worker holds its sequences, 'auto' resolved for its backend. */
+    readonly batching: 'on' | 'off'
     /** The llama.cpp release and node-llama-cpp version: saved KV states are only loaded by the
      * build that wrote them. */
     readonly build: string

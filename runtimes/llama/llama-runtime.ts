@@ -28,6 +28,11 @@ export interface LlamaRuntimeOptions {
   /** 'auto': CUDA, then Vulkan, then CPU, whichever prebuilt binary works; 'cuda': CUDA or fail.
    * @default 'auto' */
   readonly gpu?: 'auto' | 'cuda' | 'off'
+  /** How each worker holds the requests it runs at once: 'on', one llama context whose sequences
+   * are evaluated in one batch; 'off', a context each on threads of its own; 'auto', 'on' when the
+   * worker's backend is a GPU and 'off' on the CPU (where 'on' answered 0.6-0.75x as fast).
+   * @default 'auto' */
+  readonly batching?: 'auto' | 'on' | 'off'
   /** Worker threads; each loads the model once. @default 1 */
   readonly workers?: number
   /** Requests each worker runs at once, a sequence each of the worker's one llama context, their
@@ -51,6 +56,7 @@ export interface LlamaRuntimeOptions {
 }
 
 const GPU_CHOICES = ['auto', 'cuda', 'off'] as const
+const BATCHING_CHOICES = ['auto', 'on', 'off'] as const
 const silent: LlamaRuntimeLog = { info () {}, warn () {} }
 
 /**
@@ -69,6 +75,7 @@ export class LlamaRuntime implements Runtime {
   readonly #name: string
   readonly #file: string
   readonly #gpu: 'auto' | 'cuda' | 'off'
+  readonly #batchingAsked: 'auto' | 'on' | 'off'
   readonly #workers: number
   readonly #contextsPerWorker: number
   readonly #threads: number
@@ -83,6 +90,8 @@ export class LlamaRuntime implements Runtime {
   #contextSize: number
   /** What was asked for until loaded, then what the workers compute on. */
   #backend: string
+  /** As asked for until loaded ('auto' unknown), then as the workers resolved it. */
+  #batching: 'on' | 'off' | undefined
   #state: LlamaPools | undefined
   #loaded = false
   #loading: Promise<void> | undefined
@@ -97,6 +106,9 @@ export class LlamaRuntime implements Runtime {
     this.#file = options.file
     this.#gpu = options.gpu ?? 'auto'
     if (!GPU_CHOICES.includes(this.#gpu)) throw new RangeError(`gpu must be one of ${GPU_CHOICES.join(', ')}, got ${JSON.stringify(this.#gpu)}`)
+    this.#batchingAsked = options.batching ?? 'auto'
+    if (!BATCHING_CHOICES.includes(this.#batchingAsked)) throw new RangeError(`batching must be one of ${BATCHING_CHOICES.join(', ')}, got ${JSON.stringify(this.#batchingAsked)}`)
+    this.#batching = this.#batchingAsked === 'auto' ? undefined : this.#batchingAsked
     this.#workers = positive('workers', options.workers ?? 1)
     this.#contextsPerWorker = positive('contextsPerWorker', options.contextsPerWorker ?? 1)
     this.#threads = positive('threads', options.threads ?? 1)
@@ -205,7 +217,8 @@ export class LlamaRuntime implements Runtime {
       contextSize: this.#contextSize,
       slots,
       memoryBytes: this.#memoryBytes(),
-      backend: this.#backend
+      backend: this.#backend,
+      ...(this.#batching !== undefined && { batching: this.#batching })
     }
   }
 
@@ -318,6 +331,7 @@ export class LlamaRuntime implements Runtime {
       throw loaded.failure
     }
     this.#backend = loaded.backend
+    this.#batching = loaded.batching
     this.#contextSize = loaded.contextSize
     this.#loaded = true
     this.#log.info({
@@ -326,6 +340,7 @@ export class LlamaRuntime implements Runtime {
       build: loaded.build,
       workers: this.#workers,
       threadIds: loaded.threadIds,
+      batching: this.#batching,
       contextsPerWorker: this.#contextsPerWorker,
       cachedSequences: this.#cachedSequences,
       threads: this.#threads,
@@ -341,6 +356,7 @@ export class LlamaRuntime implements Runtime {
       name: this.#name,
       file: this.#file,
       gpu: this.#gpu,
+      batching: this.#batchingAsked,
       contexts: this.#contextsPerWorker,
       threads: this.#threads,
       contextSize,

@@ -1,15 +1,18 @@
 /**
  * The Piscina worker behind LlamaRuntime. Its default export is a promise of the task handler, so
  * Piscina reports the thread ready only after it has loaded llama.cpp and the model (once per
- * thread) and made its context: one llama.cpp context of `max(contexts, cachedSequences)`
- * sequences, a sequence per conversation it keeps, so that the requests it runs at once are
- * evaluated together, their tokens in one batch (llama.cpp's `llama_decode` of all sequences).
+ * thread) and made its contexts: a sequence per conversation it keeps (`max(contexts,
+ * cachedSequences)`), either all in one llama.cpp context so that the requests it runs at once are
+ * evaluated together, their tokens in one batch (batching on: llama.cpp's `llama_decode` of all
+ * sequences, what a GPU is for), or a context each, evaluated apart on threads of their own
+ * (batching off: on the CPU a batch's one set of threads does the same work slower than a context
+ * each, measured in docs/performance.md).
  * Failures are returned as data, never thrown: an Error loses its class crossing the thread.
  */
 import { readFile } from 'node:fs/promises'
 import { threadId, workerData } from 'node:worker_threads'
 import { LlamaLogLevel, NoBinaryFoundError, getLlama } from 'node-llama-cpp'
-import type { Llama } from 'node-llama-cpp'
+import type { Llama, LlamaContext, LlamaModel } from 'node-llama-cpp'
 import { assertNever, errorData } from '../../protocols/index.ts'
 import { InferenceUnavailableError } from '../errors.ts'
 import type { LlamaTask, LlamaTaskResult, LlamaWorkerData } from './llama-protocol.ts'
@@ -43,17 +46,18 @@ async function startLlama (data: LlamaWorkerData): Promise<Llama> {
   }
 }
 
-async function load (data: LlamaWorkerData): Promise<WorkerModel> {
+interface Loaded {
+  readonly model: WorkerModel
+  readonly batching: 'on' | 'off'
+}
+
+async function load (data: LlamaWorkerData): Promise<Loaded> {
   const llama = await startLlama(data)
   try {
     const model = await llama.loadModel({ modelPath: data.file })
-    // contextSize is per sequence in this node-llama-cpp (the context holds sequences × contextSize
-    // cells, each sequence its own), so a conversation's room is what it was with a context each.
-    // Threads always explicit: node-llama-cpp's default (4 or more) runs 60× slower on a busy CPU.
-    // Batching as node-llama-cpp does it by default: the sequences' pending tokens go into one
-    // batch at the next event-loop cycle, as many sequences as possible in each
-    const context = await model.createContext({ contextSize: data.contextSize, threads: data.threads, sequences: Math.max(data.contexts, data.cachedSequences) })
-    return new WorkerModel(llama, model, context, await buildOf(llama), data.kvState, data.threads)
+    const batching = batchingFor(data.batching, llama)
+    const contexts = await createContexts(model, data, batching)
+    return { model: new WorkerModel(llama, model, contexts, await buildOf(llama), data.kvState, data.threads), batching }
   } catch (err) {
     // the load's own failure is what the runtime hears; a failed dispose adds nothing to it
     await llama.dispose().catch(() => {})
@@ -61,18 +65,40 @@ async function load (data: LlamaWorkerData): Promise<WorkerModel> {
   }
 }
 
+/** 'auto' is 'on' on a GPU backend (cuda, vulkan, metal), whose batch is computed in parallel,
+ * and 'off' on the CPU, where one context of N sequences at t threads answered 0.6-0.75x what N
+ * contexts of t threads did (docs/performance.md). */
+export function batchingFor (asked: LlamaWorkerData['batching'], llama: Pick<Llama, 'gpu'>): 'on' | 'off' {
+  if (asked !== 'auto') return asked
+  return llama.gpu === false ? 'off' : 'on'
+}
+
+async function createContexts (model: LlamaModel, data: LlamaWorkerData, batching: 'on' | 'off'): Promise<LlamaContext[]> {
+  const sequences = Math.max(data.contexts, data.cachedSequences)
+  // contextSize is per sequence in this node-llama-cpp (the context holds sequences × contextSize
+  // cells, each sequence its own), so a conversation's room is the same either way.
+  // Threads always explicit: node-llama-cpp's default (4 or more) runs 60× slower on a busy CPU.
+  // Batching on as node-llama-cpp does it by default: the sequences' pending tokens go into one
+  // batch at the next event-loop cycle, as many sequences as possible in each
+  if (batching === 'on') return [await model.createContext({ contextSize: data.contextSize, threads: data.threads, sequences })]
+  const contexts: LlamaContext[] = []
+  for (let i = 0; i < sequences; i++) contexts.push(await model.createContext({ contextSize: data.contextSize, threads: data.threads, sequences: 1 }))
+  return contexts
+}
+
 /** Never rejects: a thread that failed to load answers every task with the load error instead. */
 async function start (data: LlamaWorkerData): Promise<TaskHandler> {
   let loaded: WorkerModel
+  let batching: 'on' | 'off'
   try {
-    loaded = await load(data)
+    ({ model: loaded, batching } = await load(data))
   } catch (err) {
     const error = failed(err)
     return async () => error
   }
   return async (task) => {
     switch (task.type) {
-      case 'ready': return { type: 'loaded', threadId, backend: loaded.backend, contextSize: loaded.contextSize, build: loaded.build }
+      case 'ready': return { type: 'loaded', threadId, backend: loaded.backend, contextSize: loaded.contextSize, build: loaded.build, batching }
       case 'generate': return await loaded.generate(task)
       case 'save-caches': return await loaded.saveCaches(task.cacheKeys)
       case 'embed': return await loaded.embed(task.texts)

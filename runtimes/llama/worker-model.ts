@@ -28,9 +28,10 @@ interface Prompt {
   readonly primed: boolean
 }
 
-/** The model loaded in a worker thread, its chat template and its context, whose sequences hold
+/** The model loaded in a worker thread, its chat template and its contexts, whose sequences hold
  * the conversations (ContextSlots), and the generation of one request in one of them: requests
- * running at once are evaluated in one batch by llama.cpp. */
+ * running at once in sequences of one context are evaluated in one batch by llama.cpp, those in
+ * contexts of their own apart. */
 export class WorkerModel {
   readonly backend: string
   readonly contextSize: number
@@ -46,8 +47,9 @@ export class WorkerModel {
   /** Made on the first embed task (search's semantic side), then kept; one text at a time. */
   #embedding: Promise<LlamaEmbeddingContext> | undefined
 
-  /** `context`: every one of its sequences becomes a slot (none may be taken before). */
-  constructor (llama: Llama, model: LlamaModel, context: LlamaContext, build: string, kvState: LlamaWorkerData['kvState'], embedThreads = 1) {
+  /** `contexts`: every one of their sequences becomes a slot (none may be taken before): one
+   * context of N sequences (batching on) or N contexts of one (off). */
+  constructor (llama: Llama, model: LlamaModel, contexts: readonly LlamaContext[], build: string, kvState: LlamaWorkerData['kvState'], embedThreads = 1) {
     this.backend = llama.gpu === false ? 'cpu' : llama.gpu
     this.#embedThreads = embedThreads
     this.build = build
@@ -57,8 +59,8 @@ export class WorkerModel {
     this.#grammars = new ToolGrammars(llama)
     // llama.cpp may round the size up (to a multiple of 256); the real one, each sequence's, bounds
     // the prompt
-    this.contextSize = context.contextSize
-    const sequences = Array.from({ length: context.sequencesLeft }, () => context.getSequence())
+    this.contextSize = Math.min(...contexts.map((context) => context.contextSize))
+    const sequences = contexts.flatMap((context) => Array.from({ length: context.sequencesLeft }, () => context.getSequence()))
     this.#slots = new ContextSlots(sequences, { kvState, build, contextSize: this.contextSize })
   }
 

@@ -1,6 +1,6 @@
 import { expect } from 'chai'
 import { NODE_ROLES } from '../../actors/index.ts'
-import { CONFIG_SCHEMA, GPU_MODES, LOG_LEVELS, ROLES, camel, envName, loadConfig } from '../../config/index.ts'
+import { BATCHING_MODES, CONFIG_SCHEMA, GPU_MODES, LOG_LEVELS, ROLES, camel, envName, loadConfig } from '../../config/index.ts'
 import { MAX_CHAT_TEXT_BYTES } from '../../protocols/index.ts'
 
 describe('config-schema', () => {
@@ -29,9 +29,11 @@ describe('config-schema', () => {
     expect(spec?.type).to.deep.include({ kind: 'int', max: MAX_CHAT_TEXT_BYTES })
   })
 
-  it('should offer the log levels and gpu modes the node knows', () => {
+  it('should offer the log levels, gpu modes and batching modes the node knows', () => {
     expect(LOG_LEVELS).to.include.members(['info', 'debug', 'silent'])
     expect([...GPU_MODES]).to.deep.equal(['auto', 'cuda', 'off'])
+    expect([...BATCHING_MODES]).to.deep.equal(['auto', 'on', 'off'])
+    expect(CONFIG_SCHEMA.find((k) => k.key === 'inference-batching')).to.deep.include({ default: 'auto', type: { kind: 'enum', values: BATCHING_MODES } })
     expect(ROLES).to.have.length(5)
   })
 })

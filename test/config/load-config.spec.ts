@@ -106,6 +106,7 @@ describe('loadConfig', () => {
       [{ 'chat-burst': '2.5' }, {}, /expected an integer/],
       [{}, { PLEXI_JOURNAL_SYNC: 'maybe' }, /PLEXI_JOURNAL_SYNC: expected true or false, got "maybe"/],
       [{ 'log-level': 'loud' }, {}, /expected one of fatal, error, warn, info, debug, trace, silent/],
+      [{}, { PLEXI_INFERENCE_BATCHING: 'gpu' }, /PLEXI_INFERENCE_BATCHING: expected one of auto, on, off, got "gpu"/],
       [{ 'p2p-listen': '127.0.0.1:7401' }, {}, /--p2p-listen: expected a multiaddr, such as \/ip4\/127.0.0.1\/tcp\/7401/],
       [{ join: '/ip4/1.2.3.4/tcp/1,nonsense' }, {}, /"nonsense" is not one/],
       [{ 'admin-token': 'short' }, {}, /--admin-token: expected at least 16 characters/]

@@ -20,6 +20,7 @@ interface ModelInfo {
   loaded: string[]
   memoryBytes?: number
   backend?: string
+  batching?: string
 }
 
 /** `plexi admin models ls|backend|pull|load|unload`: the node's models (/api/v1/models). */
@@ -78,10 +79,10 @@ function backendLine (b: BackendInfo): string {
 }
 
 function printModels (io: CliIo, list: ModelInfo[]): void {
-  printTable(io, ['NAME', 'ARCH', 'QUANT', 'PARAMS', 'SIZE', 'CONTEXT', 'STATUS', 'LOADED ON', 'MEMORY', 'BACKEND'], list.map((m) => [
+  printTable(io, ['NAME', 'ARCH', 'QUANT', 'PARAMS', 'SIZE', 'CONTEXT', 'STATUS', 'LOADED ON', 'MEMORY', 'BACKEND', 'BATCHING'], list.map((m) => [
     m.name, m.architecture ?? (m.runtime === 'openai-http' ? 'remote' : '-'), m.quantization ?? '-', m.parameters === undefined ? '-' : `${(m.parameters / 1e6).toFixed(1)}M`,
     mib(m.sizeBytes), m.contextLength === undefined ? '-' : String(m.contextLength),
     m.status === 'ready' ? 'ready' : `invalid: ${m.error ?? ''}`, m.loaded.length === 0 ? '-' : m.loaded.join(','),
-    m.memoryBytes === undefined ? '-' : mib(m.memoryBytes), m.backend ?? '-'
+    m.memoryBytes === undefined ? '-' : mib(m.memoryBytes), m.backend ?? '-', m.batching ?? '-'
   ]))
 }

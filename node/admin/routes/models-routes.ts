@@ -36,7 +36,7 @@ export function modelsRoutes (deps: ModelsRoutesDeps) {
         ...(deps.others?.() ?? []).filter((o) => o.status === 'up' && o.models?.includes(m.name) === true).map((o) => o.peerId).sort()
       ],
       ...(loaded !== undefined && {
-        memoryBytes: loaded.memoryBytes, backend: loaded.backend, active: loaded.active, queued: loaded.queued, lastUsedAt: loaded.lastUsedAt
+        memoryBytes: loaded.memoryBytes, backend: loaded.backend, ...(loaded.batching !== undefined && { batching: loaded.batching }), active: loaded.active, queued: loaded.queued, lastUsedAt: loaded.lastUsedAt
       })
     })
     const loadedByName = (): Map<string, LoadedModel> => new Map((deps.manager?.loaded() ?? []).map((m) => [m.model, m]))

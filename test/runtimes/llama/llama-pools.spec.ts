@@ -22,7 +22,7 @@ describe('LlamaPools', function () {
   })
   after(async () => { await dir?.remove() })
 
-  const workerData = (kv?: SavedKvStates): LlamaWorkerData => ({ name: 'tiny', file: tiny.file, gpu: 'off', contexts: 1, threads: 1, contextSize: 256, cachedSequences: 1, ...(kv !== undefined && { kvState: kv.identity }) })
+  const workerData = (kv?: SavedKvStates): LlamaWorkerData => ({ name: 'tiny', file: tiny.file, gpu: 'off', batching: 'off', contexts: 1, threads: 1, contextSize: 256, cachedSequences: 1, ...(kv !== undefined && { kvState: kv.identity }) })
 
   it('should start one worker per pool, each answering its ready task once the model is loaded', async () => {
     const pools = new LlamaPools({ name: 'tiny', workerData: workerData(), workers: 2, contextsPerWorker: 1, kv: undefined, log })
@@ -59,11 +59,11 @@ describe('LlamaPools', function () {
   })
 
   describe('loadedWorkers', () => {
-    const loaded: LlamaTaskResult = { type: 'loaded', threadId: 1, backend: 'cpu', contextSize: 512, build: 'b' }
+    const loaded: LlamaTaskResult = { type: 'loaded', threadId: 1, backend: 'cpu', contextSize: 512, build: 'b', batching: 'off' }
 
     it('should take the smallest context the workers made', () => {
       const summary = loadedWorkers('m', [{ status: 'fulfilled', value: loaded }, { status: 'fulfilled', value: { ...loaded, threadId: 2, contextSize: 256 } }])
-      expect(summary).to.deep.equal({ backend: 'cpu', contextSize: 256, threadIds: [1, 2], build: 'b' })
+      expect(summary).to.deep.equal({ backend: 'cpu', contextSize: 256, threadIds: [1, 2], build: 'b', batching: 'off' })
     })
 
     it('should fail with the first failure: a worker that died, the load\'s own error, or a wrong answer', () => {

@@ -15,10 +15,10 @@ function across<T> (value: T): T {
 
 describe('llama-protocol', () => {
   it('should carry the worker data and every task and result across a thread unchanged: plain data only', () => {
-    const data: LlamaWorkerData = { name: 'm', file: '/models/m.gguf', gpu: 'off', contexts: 2, threads: 1, contextSize: 512, cachedSequences: 3, kvState: { dir: '/kv', modelSha256: 'a'.repeat(64) } }
+    const data: LlamaWorkerData = { name: 'm', file: '/models/m.gguf', gpu: 'off', batching: 'auto', contexts: 2, threads: 1, contextSize: 512, cachedSequences: 3, kvState: { dir: '/kv', modelSha256: 'a'.repeat(64) } }
     const tasks: LlamaTask[] = [{ type: 'ready' }, { type: 'save-caches', cacheKeys: ['agent/a'] }, { type: 'save-caches' }]
     const results: LlamaTaskResult[] = [
-      { type: 'loaded', threadId: 3, backend: 'cpu', contextSize: 512, build: 'b' },
+      { type: 'loaded', threadId: 3, backend: 'cpu', contextSize: 512, build: 'b', batching: 'off' },
       {
         type: 'generated',
         result: { text: 'hi', stopReason: 'eos', promptTokens: 4, completionTokens: 2, droppedTurns: 0, ttftMs: 1.5, durationMs: 3, cache: { source: 'disk', reusedTokens: 3, restoredBytes: 100 } },

@@ -37,7 +37,8 @@ describe('LlamaRuntime', function () {
   let dir: { path: string, remove: () => Promise<void> }
   let file: string
   let facts: ModelFacts
-  /** One worker, two contexts of 256 tokens, CPU, 1 thread: the set-up of most tests. */
+  /** One worker, two contexts of 256 tokens, CPU, 1 thread, batching auto (off on the CPU): the
+   * set-up of most tests. */
   let runtime: LlamaRuntime
 
   before(async () => {
@@ -77,6 +78,13 @@ describe('LlamaRuntime', function () {
     expect(new LlamaRuntime({ name: 'tiny', file, facts, gpu: 'off', cachedSequences: 256 }).info().slots).to.equal(1)
   })
 
+  it('should resolve batching auto to off on the CPU, say so once loaded, and refuse a mode it does not know', () => {
+    expect(runtime.info()).to.include({ backend: 'cpu', batching: 'off' })
+    expect(new LlamaRuntime({ name: 'tiny', file, facts, gpu: 'off', batching: 'on' }).info().batching).to.equal('on')
+    expect(() => new LlamaRuntime({ name: 'tiny', file, facts, gpu: 'off', batching: 'yes' as 'on' }))
+      .to.throw(RangeError, 'batching must be one of auto, on, off, got "yes"')
+  })
+
   it('should stream the answer in pieces, the first token alone, whose concatenation is the result text when loaded', async () => {
     expect(runtime.info()).to.include({ loaded: true, backend: 'cpu', contextSize: 256, slots: 2 })
     const { result, pieces } = await collect(runtime, { prompt: PROMPT }, greedy(24))
@@ -112,20 +120,30 @@ describe('LlamaRuntime', function () {
     expect(first.result.text).to.have.length(32)
   })
 
-  it('should complete two concurrent requests side by side when contextsPerWorker is 2', async () => {
-    const alone = await collect(runtime, { prompt: PROMPT }, greedy(48))
-    const events: string[] = []
-    const run = (name: string): Promise<GenerateResult> =>
-      runtime.generate({ input: { prompt: PROMPT }, params: greedy(48) }, () => { events.push(name) })
-    const [a, b] = await Promise.all([run('a'), run('b')])
-    expect(a.completionTokens).to.equal(48)
-    expect(b.completionTokens).to.equal(48)
-    // each sequence of the worker's one context computes as if alone, batched with the other
-    expect(a.text).to.equal(alone.result.text)
-    expect(b.text).to.equal(alone.result.text)
-    // they ran at once, not one after the other
-    expect(events.indexOf('b')).to.be.lessThan(events.lastIndexOf('a'))
-  })
+  for (const batching of ['off', 'on'] as const) {
+    it(`should complete two concurrent requests side by side when contextsPerWorker is 2 and batching ${batching}`, async () => {
+      // off: the set-up's (auto on the CPU); on: one context of two sequences, evaluated in one batch
+      const rt = batching === 'off' ? runtime : new LlamaRuntime({ name: 'tiny', file, facts, gpu: 'off', batching, threads: 1, contextsPerWorker: 2, contextSize: 256 })
+      try {
+        await rt.load()
+        expect(rt.info().batching).to.equal(batching)
+        const alone = await collect(rt, { prompt: PROMPT }, greedy(48))
+        const events: string[] = []
+        const run = (name: string): Promise<GenerateResult> =>
+          rt.generate({ input: { prompt: PROMPT }, params: greedy(48) }, () => { events.push(name) })
+        const [a, b] = await Promise.all([run('a'), run('b')])
+        expect(a.completionTokens).to.equal(48)
+        expect(b.completionTokens).to.equal(48)
+        // each sequence computes as if alone, in a context of its own or batched with the other
+        expect(a.text).to.equal(alone.result.text)
+        expect(b.text).to.equal(alone.result.text)
+        // they ran at once, not one after the other
+        expect(events.indexOf('b')).to.be.lessThan(events.lastIndexOf('a'))
+      } finally {
+        if (rt !== runtime) await rt.unload()
+      }
+    })
+  }
 
   it('should load every worker before load resolves and run a request on each when workers is 2', async function () {
     this.timeout(20_000)

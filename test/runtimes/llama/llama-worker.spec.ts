@@ -21,10 +21,10 @@ describe('llama-worker', function () {
 
   it('should load the model once, say so to a ready task, and answer generate and save-caches tasks', async () => {
     const { file } = await model(dir.path, 'tiny')
-    const workers = pool({ name: 'tiny', file, gpu: 'off', contexts: 1, threads: 1, contextSize: 256, cachedSequences: 1 })
+    const workers = pool({ name: 'tiny', file, gpu: 'off', batching: 'on', contexts: 1, threads: 1, contextSize: 256, cachedSequences: 1 })
     try {
       const ready = await workers.run({ type: 'ready' })
-      expect(ready).to.deep.include({ type: 'loaded', backend: 'cpu', contextSize: 256 })
+      expect(ready).to.deep.include({ type: 'loaded', backend: 'cpu', contextSize: 256, batching: 'on' })
       expect(ready.type === 'loaded' && ready.build).to.match(/node-llama-cpp@/)
       const { port1, port2 } = new MessageChannel()
       const answer = await workers.run({ type: 'generate', input: { prompt: 'The plexi node says' }, params: greedy(6), port: port2 }, { transferList: [port2] })
@@ -40,11 +40,21 @@ describe('llama-worker', function () {
     }
   })
 
+  it('should resolve batching auto to off, a context per sequence, when the backend is the CPU', async () => {
+    const { file } = await model(dir.path, 'tiny')
+    const workers = pool({ name: 'tiny', file, gpu: 'off', batching: 'auto', contexts: 2, threads: 1, contextSize: 256, cachedSequences: 3 })
+    try {
+      expect(await workers.run({ type: 'ready' })).to.deep.include({ type: 'loaded', backend: 'cpu', batching: 'off' })
+    } finally {
+      await workers.destroy()
+    }
+  })
+
   it('should answer every task with the load\'s failure, as data, when the model does not load', async () => {
     // a file that is not there: a broken one could make llama.cpp abort the process (the runtime
     // validates files before a worker sees them; this is the worker's own fallback)
     const file = join(dir.path, 'missing.gguf')
-    const workers = pool({ name: 'broken', file, gpu: 'off', contexts: 1, threads: 1, contextSize: 256, cachedSequences: 1 })
+    const workers = pool({ name: 'broken', file, gpu: 'off', batching: 'auto', contexts: 1, threads: 1, contextSize: 256, cachedSequences: 1 })
     try {
       for (const task of [{ type: 'ready' }, { type: 'save-caches' }] as const) {
         const answer = await workers.run(task)

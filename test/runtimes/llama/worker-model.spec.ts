@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { MessageChannel, receiveMessageOnPort } from 'node:worker_threads'
 import type { MessagePort } from 'node:worker_threads'
 import { getLlama } from 'node-llama-cpp'
-import type { Llama, LlamaModel } from 'node-llama-cpp'
+import type { Llama, LlamaContext, LlamaModel } from 'node-llama-cpp'
 import { modelSha256 } from '../../../runtimes/llama/kv-state-file.ts'
 import type { LlamaStreamMessage, LlamaTaskResult } from '../../../runtimes/llama/llama-protocol.ts'
 import type { GenerateResult } from '../../../runtimes/runtime.ts'
@@ -38,7 +38,7 @@ describe('WorkerModel', function () {
     tiny = await model(dir.path, 'tiny')
     llama = await getLlama({ gpu: false, build: 'never', logLevel: 'error' as never })
     loaded = await llama.loadModel({ modelPath: tiny.file })
-    worker = new WorkerModel(llama, loaded, await loaded.createContext({ contextSize: 256, threads: 1, sequences: 2 }), 'test-build', undefined)
+    worker = new WorkerModel(llama, loaded, [await loaded.createContext({ contextSize: 256, threads: 1, sequences: 2 })], 'test-build', undefined)
   })
 
   after(async () => {
@@ -100,7 +100,16 @@ describe('WorkerModel', function () {
     expect(await worker.saveCaches(undefined)).to.deep.equal({ type: 'caches-saved', saved: [], failures: [] })
   })
 
-  describe('one context of several sequences', () => {
+  /** The contexts of a worker holding `sequences` conversations, as llama-worker makes them: one
+   * context of them all (batching on) or a context each (off). */
+  async function contextsOf (batching: 'on' | 'off', sequences: number): Promise<LlamaContext[]> {
+    if (batching === 'on') return [await loaded.createContext({ contextSize: 512, threads: 1, sequences })]
+    const contexts: LlamaContext[] = []
+    for (let i = 0; i < sequences; i++) contexts.push(await loaded.createContext({ contextSize: 512, threads: 1, sequences: 1 }))
+    return contexts
+  }
+
+  for (const batching of ['on', 'off'] as const) describe(`batching ${batching}: ${batching === 'on' ? 'one context of several sequences' : 'a context per sequence'}`, () => {
     /** The generated text of a generate task's outcome (throws on anything else). */
     const answer = (outcome: LlamaTaskResult): GenerateResult => {
       if (outcome.type !== 'generated') throw new Error(`expected generated, got ${JSON.stringify(outcome)}`)
@@ -125,11 +134,11 @@ describe('WorkerModel', function () {
       return { results, firstBeforeAnyEnded: firstAt.every((at) => at === 0) }
     }
 
-    it('should run two requests at once in the one context, each answering as it does alone', async () => {
-      const context = await loaded.createContext({ contextSize: 512, threads: 1, sequences: 3 })
-      const shared = new WorkerModel(llama, loaded, context, 'test-build', undefined)
-      // every sequence of the context is a slot of the worker: nothing else evaluates elsewhere
-      expect(context.sequencesLeft).to.equal(0)
+    it('should run two requests at once in the worker\'s sequences, each answering as it does alone', async () => {
+      const contexts = await contextsOf(batching, 3)
+      const shared = new WorkerModel(llama, loaded, contexts, 'test-build', undefined)
+      // every sequence of the contexts is a slot of the worker: nothing else evaluates elsewhere
+      expect(contexts.map((context) => context.sequencesLeft)).to.deep.equal(contexts.map(() => 0))
       const a = { input: { messages: [SYSTEM, question(1)] }, params: greedy(24) }
       const b = { input: { prompt: 'A different prompt, of another length, for the other sequence:' }, params: greedy(24) }
       const alone = [answer((await run(a, undefined, shared)).outcome), answer((await run(b, undefined, shared)).outcome)]
@@ -137,15 +146,15 @@ describe('WorkerModel', function () {
       expect(firstBeforeAnyEnded).to.equal(true)
       expect(results.map((r) => r.text)).to.deep.equal(alone.map((r) => r.text))
       expect(results.map((r) => r.completionTokens)).to.deep.equal([24, 24])
-      await context.dispose()
+      for (const context of contexts) await context.dispose()
     })
 
-    it('should restore a saved KV cache into a sequence of the context while another sequence generates, answering as without the cache', async () => {
-      const kvState = { dir: join(dir.path, 'kv'), modelSha256: '' }
+    it('should restore a saved KV cache into a sequence of another worker while its other sequence generates, answering as without the cache', async () => {
+      const kvState = { dir: join(dir.path, `kv-${batching}`), modelSha256: '' }
       await mkdir(kvState.dir, { recursive: true })
       kvState.modelSha256 = await modelSha256(kvState.dir, tiny.file)
-      const first = await loaded.createContext({ contextSize: 512, threads: 1, sequences: 2 })
-      const second = await loaded.createContext({ contextSize: 512, threads: 1, sequences: 2 })
+      const first = await contextsOf(batching, 2)
+      const second = await contextsOf(batching, 2)
       try {
         const writer = new WorkerModel(llama, loaded, first, 'test-build', kvState)
         const reader = new WorkerModel(llama, loaded, second, 'test-build', kvState)
@@ -167,8 +176,7 @@ describe('WorkerModel', function () {
         expect(restored?.text).to.equal(uncached.text)
         expect(other?.cache?.source).to.equal('memory')
       } finally {
-        await first.dispose()
-        await second.dispose()
+        for (const context of [...first, ...second]) await context.dispose()
       }
     })
   })

@@ -9,7 +9,7 @@ describe('modelsCommands', () => {
   it('should list the node\'s models as a table by default, and as JSON', async () => {
     const table = await cli.run('models')
     expect(table.code).to.equal(0)
-    expect(table.stdout).to.match(/^NAME\s+ARCH\s+QUANT\s+PARAMS\s+SIZE\s+CONTEXT\s+STATUS\s+LOADED ON\s+MEMORY\s+BACKEND\n$/)
+    expect(table.stdout).to.match(/^NAME\s+ARCH\s+QUANT\s+PARAMS\s+SIZE\s+CONTEXT\s+STATUS\s+LOADED ON\s+MEMORY\s+BACKEND\s+BATCHING\n$/)
     expect(JSON.parse((await cli.run('models', 'ls', '--json')).stdout)).to.deep.equal([])
   })
 
