@@ -34,19 +34,37 @@ import type { NodeSlot } from '../test/helpers/process-cluster.ts'
 import { collector, figure, median, percentile } from './figure.ts'
 import type { Bench, Figure } from './figure.ts'
 
-const QUANTS: readonly ModelQuant[] = ['f16', 'tq2_0']
+/** BENCH_INFERENCE_QUANTS=f16 (comma-separated) measures fewer. */
+const QUANTS: readonly ModelQuant[] = ((): ModelQuant[] => {
+  const all: ModelQuant[] = ['f16', 'tq2_0']
+  const given = process.env.BENCH_INFERENCE_QUANTS?.split(',') ?? all
+  const unknown = given.filter((q) => !all.includes(q as ModelQuant))
+  if (given.length === 0 || unknown.length > 0) throw new Error(`BENCH_INFERENCE_QUANTS: expected some of ${all.join(', ')}, got ${JSON.stringify(process.env.BENCH_INFERENCE_QUANTS)}`)
+  return given as ModelQuant[]
+})()
+/** BENCH_INFERENCE_ROUNDS=n: n single-user samples and n concurrent rounds instead of 15 each (a
+ * short run, e.g. to compare --batching on and off; its medians move more). */
+const ROUNDS = ((): number | undefined => {
+  const given = process.env.BENCH_INFERENCE_ROUNDS
+  if (given === undefined) return undefined
+  const n = Number(given)
+  if (!Number.isSafeInteger(n) || n < 1 || n > 1000) throw new Error(`BENCH_INFERENCE_ROUNDS: expected an integer from 1 to 1000, got ${JSON.stringify(given)}`)
+  return n
+})()
+/** BENCH_INFERENCE_CONVERSATIONS=0 leaves out the conversation and after-migration parts. */
+const CONVERSATIONS = process.env.BENCH_INFERENCE_CONVERSATIONS !== '0'
 /** Tokens per answer: long enough that the decode rate is not one token's noise. */
 const MAX_TOKENS = 128
 /** Tokens per llama.cpp context, on both sides (the node's default). */
 const CONTEXT_SIZE = 2048
 /** Single-user samples per side, interleaved (direct, stack, stack, direct, ...). 15: with 9, one
  * answer slowed by something else on the two shared cores moved the median by 2-4%. */
-const SAMPLES = 15
+const SAMPLES = ROUNDS ?? 15
 const USERS = [1, 2, 4] as const
 /** Rounds of the concurrency measurement; each round runs every user count on both sides. 15: a
  * round of 2 users is about half a second, and on two shared cores one slow round in five moved
  * the median of 5 or 9 by several per cent. */
-const CONCURRENT_ROUNDS = 15
+const CONCURRENT_ROUNDS = ROUNDS ?? 15
 const QUESTION = 'Hello! In two or three sentences, what does an actor runtime do?'
 /** Every wait is bounded: one answer of MAX_TOKENS takes a few seconds even on a busy machine. */
 const ANSWER_TIMEOUT_MS = 60_000
@@ -306,7 +324,7 @@ async function openAiConversation (base: string, token: string, model: string, p
  */
 async function afterMigration (modelsDir: string, models: ReadonlyMap<ModelQuant, string>, log: (line: string) => void): Promise<Figure[]> {
   const { figures, add } = collector(log)
-  const flags = ['--gpu', BENCH_GPU, '--inference-threads', '1', '--context-size', String(CONTEXT_SIZE), '--models-dir', modelsDir,
+  const flags = ['--gpu', benchGpu(), '--inference-batching', benchBatching(), '--inference-threads', '1', '--context-size', String(CONTEXT_SIZE), '--models-dir', modelsDir,
     '--agent-max-tokens', String(MAX_TOKENS), '--agent-tokens-per-min', '1000000000', '--agent-requests-per-min', '1000000']
   const cluster = new ProcessCluster()
   const clients: AgentClient[] = []
@@ -341,7 +359,7 @@ async function afterMigration (modelsDir: string, models: ReadonlyMap<ModelQuant
         moved.push(next)
         whole.push(again)
       }
-      add(figure(`inference-${BENCH_SIZE}-${quant}-ttft-ms-after-migration-cache-moved-vs-none`, 'ms', median(moved.map(ttft)),
+      add(figure(`inference-${benchSize()}-${quant}-ttft-ms-after-migration-cache-moved-vs-none`, 'ms', median(moved.map(ttft)),
         `the same ${median(whole.map((x) => x.promptTokens))}-token prompt evaluated whole on the new node (/v1)`, median(whole.map(ttft)), 'lower is better'))
       log(`  ${quant}: first turn after the move: ${median(moved.map((x) => x.cachedTokens))} of ${median(moved.map((x) => x.promptTokens))} prompt tokens from the cache sent ahead`)
     }
@@ -425,27 +443,85 @@ function spread (ratios: readonly number[]): string {
 
 /** The generated model's size: `npm run bench -- inference --size 500m` (bench/run.ts sets
  * BENCH_MODEL_SIZE). */
-const BENCH_SIZE = ((): ModelSize => {
+function benchSize (): ModelSize {
   const size = process.env.BENCH_MODEL_SIZE ?? '25m'
   if (!Object.hasOwn(MODEL_SIZES, size)) throw new Error(`BENCH_MODEL_SIZE: expected one of ${Object.keys(MODEL_SIZES).join(', ')}, got ${JSON.stringify(size)}`)
   return size as ModelSize
-})()
+}
 
 /** Both sides' gpu setting: `npm run bench -- inference --gpu cuda` (bench/run.ts sets BENCH_GPU). */
-const BENCH_GPU = ((): 'auto' | 'cuda' | 'off' => {
+function benchGpu (): 'auto' | 'cuda' | 'off' {
   const gpu = process.env.BENCH_GPU ?? 'auto'
   if (gpu !== 'auto' && gpu !== 'cuda' && gpu !== 'off') throw new Error(`BENCH_GPU: expected auto, cuda or off, got ${JSON.stringify(gpu)}`)
   return gpu
-})()
+}
+
+/** The node's inference-batching: `npm run bench -- inference --batching on` (bench/run.ts sets
+ * BENCH_BATCHING); what the node resolved it to is printed with every figure. The direct baseline
+ * always has a context per request. */
+function benchBatching (): 'auto' | 'on' | 'off' {
+  const batching = process.env.BENCH_BATCHING ?? 'auto'
+  if (batching !== 'auto' && batching !== 'on' && batching !== 'off') throw new Error(`BENCH_BATCHING: expected auto, on or off, got ${JSON.stringify(batching)}`)
+  return batching
+}
+
+/** What the node says its loaded model `name` runs in: `on` or `off` (`?` if it does not say). */
+async function batchingOf (node: NodeProcess, name: string): Promise<string> {
+  const models = await fetch(`http://${node.admin}/api/v1/models`, { headers: { authorization: `Bearer ${node.adminToken}` } })
+    .then(async (r) => (await r.json() as Array<{ name: string, batching?: string }>))
+  return models.find((m) => m.name === name)?.batching ?? '?'
+}
 
 function ms (n: number): string {
   return `${n.toFixed(1)} ms`
 }
 
+/** Conversations: turn TURNS's TTFT with the KV cache against the same prompt evaluated whole
+ * (/v1), and 4 users conversing at once, agents (cache) against /v1 (none). */
+async function conversationFigures (c: { one: AgentClient, mine: readonly AgentClient[], tokens: readonly string[], openai: string, name: string, label: string, quant: ModelQuant },
+  add: (f: Figure) => void, log: (line: string) => void): Promise<void> {
+  const { one, mine, tokens, openai, name, label, quant } = c
+  // conversations: turn 10's TTFT with the KV cache against the same prompt evaluated whole
+  const cached: Array<Sample & { cachedTokens: number }> = []
+  const whole: Sample[] = []
+  for (let round = 0; round < CONVERSATION_ROUNDS; round++) {
+    const { samples, history } = await stackConversation(one, persona(), TURNS)
+    const last = samples.at(-1) as Sample & { cachedTokens: number, droppedTurns?: number }
+    const again = await askOpenAi(openai, tokens[0] as string, name, history.slice(0, -1))
+    if (again.promptTokens !== last.promptTokens) throw new Error(`bench: turn ${TURNS}'s prompt is ${last.promptTokens} tokens through the agent, ${again.promptTokens} through /v1: not the same prompt`)
+    cached.push(last)
+    whole.push(again)
+  }
+  const turnTtft = median(cached.map(ttft))
+  const wholeTtft = median(whole.map(ttft))
+  add(figure(`${label}-ttft-ms-turn-${TURNS}-cache-vs-none`, 'ms', turnTtft, `the same ${median(whole.map((x) => x.promptTokens))}-token prompt evaluated whole (/v1, no cache)`, wholeTtft, '<= 0.2 (5x faster; lower is better)'))
+  log(`  ${quant}: turn ${TURNS}: prompt ${median(cached.map((x) => x.promptTokens))} tokens, ${median(cached.map((x) => x.cachedTokens))} of them from the cache`)
+
+  // 4 users conversing at once, each ${AGGREGATE_TURNS} turns: agents (cache) against /v1 (none)
+  const withCache: number[] = []
+  const without: number[] = []
+  for (let round = 0; round < 2; round++) {
+    const runCache = async (): Promise<void> => {
+      const started = performance.now()
+      const all = await Promise.all(mine.map(async (client) => (await stackConversation(client, persona(), AGGREGATE_TURNS)).samples))
+      withCache.push(all.flat().reduce((n, x) => n + x.tokens, 0) / ((performance.now() - started) / 1000))
+    }
+    const runWhole = async (): Promise<void> => {
+      const started = performance.now()
+      const all = await Promise.all(tokens.map((token) => openAiConversation(openai, token, name, persona(), AGGREGATE_TURNS)))
+      without.push(all.flat().reduce((n, x) => n + x.tokens, 0) / ((performance.now() - started) / 1000))
+    }
+    if (round % 2 === 0) { await runWhole(); await runCache() } else { await runCache(); await runWhole() }
+  }
+  add(figure(`${label}-aggregate-4-users-conversations-cache-vs-none`, 'tok/s', median(withCache), `4 users, ${AGGREGATE_TURNS} turns each, every prompt evaluated whole (/v1)`, median(without), '>= 1.0'))
+}
+
 export const inferenceBench: Bench = {
   name: 'inference',
-  description: 'generated model (--size, default 25m; 100m or 500m to show a GPU), f16 and tq2_0: tokens/s and TTFT through gRPC → agent → pool → llama.cpp vs node-llama-cpp in-process; 1, 2, 4 users; both sides on --gpu auto|cuda|off (default auto), the backends printed with every figure',
+  description: 'generated model (--size, default 25m; 100m or 500m to show a GPU), f16 and tq2_0: tokens/s and TTFT through gRPC → agent → pool → llama.cpp vs node-llama-cpp in-process; 1, 2, 4 users; both sides on --gpu auto|cuda|off (default auto), the node on --batching auto|on|off (default auto), the backends and the batching the node resolved printed with every figure; short runs: BENCH_INFERENCE_ROUNDS=n, BENCH_INFERENCE_QUANTS=f16, BENCH_INFERENCE_CONVERSATIONS=0',
   async run (log) {
+    // read here, not at import: bench/run.ts imports this module before it sets them from its flags
+    const [BENCH_SIZE, BENCH_GPU, BENCH_BATCHING] = [benchSize(), benchGpu(), benchBatching()]
     const { figures, add } = collector(log)
     let backends = `gpu ${BENCH_GPU}`
     // the node and this process need the cores to themselves: outside load shows in every figure
@@ -466,7 +542,7 @@ export const inferenceBench: Bench = {
       }
       const maxUsers = Math.max(...USERS)
       node = await startNodeProcess(dir.path, [
-        '--gpu', BENCH_GPU, '--inference-threads', '1', '--inference-contexts', String(maxUsers), '--context-size', String(CONTEXT_SIZE),
+        '--gpu', BENCH_GPU, '--inference-batching', BENCH_BATCHING, '--inference-threads', '1', '--inference-contexts', String(maxUsers), '--context-size', String(CONTEXT_SIZE),
         '--default-model', names.get('f16') as string, '--agent-max-tokens', String(MAX_TOKENS),
         '--agent-tokens-per-min', '1000000000', '--agent-requests-per-min', '1000000', '--openai-listen', '127.0.0.1:0'
       ])
@@ -480,6 +556,7 @@ export const inferenceBench: Bench = {
       const direct = llama.gpu === false ? 'cpu' : `${llama.gpu} (${(await llama.getGpuDeviceNames()).join(', ')})`
       backends = `gpu ${BENCH_GPU}: stack ${stackBackend.backend}${stackBackend.devices.length > 0 ? ` (${stackBackend.devices.join(', ')})` : ''}, direct ${direct}`
       log(`  backends: ${backends}`)
+      const stackBackends = backends
       for (const quant of QUANTS) {
         const name = names.get(quant) as string
         const label = `inference-${BENCH_SIZE}-${quant}`
@@ -500,6 +577,9 @@ export const inferenceBench: Bench = {
           const warmDirect = await direct.round(warm)
           const [s, d] = [warmStack[0] as Sample, warmDirect[0] as Sample]
           if (s.promptTokens !== d.promptTokens) throw new Error(`bench: the node's prompt is ${s.promptTokens} tokens, the direct one ${d.promptTokens}: not the same prompt`)
+          // loaded now (the warm-up): the node says how its workers hold the requests
+          backends = `${stackBackends}, batching ${BENCH_BATCHING}: stack ${await batchingOf(node, name)}, direct a context per request`
+          log(`  ${quant}: ${backends}`)
           log(`  ${quant}: prompt ${d.promptTokens} tokens, answers ${MAX_TOKENS} tokens; same greedy text on both sides: ${s.text === d.text ? 'yes' : 'no'}`)
 
           // one user, interleaved
@@ -570,39 +650,7 @@ export const inferenceBench: Bench = {
           }
           log(`  ${quant}: direct aggregate 1/2/4: ${USERS.map((n) => agg(directAgg, n).toFixed(0)).join(' / ')} tok/s ` +
             `(2 vs 1: ${(agg(directAgg, 2) / agg(directAgg, 1)).toFixed(2)}×, 4 vs 1: ${(agg(directAgg, 4) / agg(directAgg, 1)).toFixed(2)}×)`)
-          // conversations: turn 10's TTFT with the KV cache against the same prompt evaluated whole
-          const cached: Array<Sample & { cachedTokens: number }> = []
-          const whole: Sample[] = []
-          for (let round = 0; round < CONVERSATION_ROUNDS; round++) {
-            const { samples, history } = await stackConversation(one, persona(), TURNS)
-            const last = samples.at(-1) as Sample & { cachedTokens: number, droppedTurns?: number }
-            const again = await askOpenAi(openai, tokens[0] as string, name, history.slice(0, -1))
-            if (again.promptTokens !== last.promptTokens) throw new Error(`bench: turn ${TURNS}'s prompt is ${last.promptTokens} tokens through the agent, ${again.promptTokens} through /v1: not the same prompt`)
-            cached.push(last)
-            whole.push(again)
-          }
-          const turnTtft = median(cached.map(ttft))
-          const wholeTtft = median(whole.map(ttft))
-          add(figure(`${label}-ttft-ms-turn-${TURNS}-cache-vs-none`, 'ms', turnTtft, `the same ${median(whole.map((x) => x.promptTokens))}-token prompt evaluated whole (/v1, no cache)`, wholeTtft, '<= 0.2 (5x faster; lower is better)'))
-          log(`  ${quant}: turn ${TURNS}: prompt ${median(cached.map((x) => x.promptTokens))} tokens, ${median(cached.map((x) => x.cachedTokens))} of them from the cache`)
-
-          // 4 users conversing at once, each ${AGGREGATE_TURNS} turns: agents (cache) against /v1 (none)
-          const withCache: number[] = []
-          const without: number[] = []
-          for (let round = 0; round < 2; round++) {
-            const runCache = async (): Promise<void> => {
-              const started = performance.now()
-              const all = await Promise.all(mine.map(async (client) => (await stackConversation(client, persona(), AGGREGATE_TURNS)).samples))
-              withCache.push(all.flat().reduce((n, x) => n + x.tokens, 0) / ((performance.now() - started) / 1000))
-            }
-            const runWhole = async (): Promise<void> => {
-              const started = performance.now()
-              const all = await Promise.all(tokens.map((token) => openAiConversation(openai, token, name, persona(), AGGREGATE_TURNS)))
-              without.push(all.flat().reduce((n, x) => n + x.tokens, 0) / ((performance.now() - started) / 1000))
-            }
-            if (round % 2 === 0) { await runWhole(); await runCache() } else { await runCache(); await runWhole() }
-          }
-          add(figure(`${label}-aggregate-4-users-conversations-cache-vs-none`, 'tok/s', median(withCache), `4 users, ${AGGREGATE_TURNS} turns each, every prompt evaluated whole (/v1)`, median(without), '>= 1.0'))
+          if (CONVERSATIONS) await conversationFigures({ one, mine, tokens, openai, name, label, quant }, add, log)
         } finally {
           await direct.dispose()
         }
@@ -611,7 +659,7 @@ export const inferenceBench: Bench = {
       clients.length = 0
       await node.stop()
       node = undefined
-      figures.push(...await afterMigration(modelsDir, names, log))
+      if (CONVERSATIONS) figures.push(...await afterMigration(modelsDir, names, log))
       log(`  load average at the end: ${load()}`)
       return figures.map((f) => ({ ...f, baseline_name: `${f.baseline_name} [${backends}]` }))
     } finally {

@@ -34,6 +34,16 @@ if (gpuAt >= 0) {
   }
   process.env.BENCH_GPU = given
 }
+// --batching auto|on|off (or --batching=...): the inference bench node's inference-batching
+const batchingAt = args.findIndex((a) => a === '--batching' || a.startsWith('--batching='))
+if (batchingAt >= 0) {
+  const given = args[batchingAt] === '--batching' ? args.splice(batchingAt, 2)[1] : (args.splice(batchingAt, 1)[0] as string).slice('--batching='.length)
+  if (given !== 'auto' && given !== 'on' && given !== 'off') {
+    process.stderr.write(`--batching: expected auto, on or off, got ${JSON.stringify(given ?? '')}\n`)
+    process.exit(2)
+  }
+  process.env.BENCH_BATCHING = given
+}
 // --size tiny|25m|100m|500m (or --size=...): the generated model of the inference bench
 const sizeAt = args.findIndex((a) => a === '--size' || a.startsWith('--size='))
 if (sizeAt >= 0) {
@@ -49,7 +59,7 @@ const names = args.filter((a) => !a.startsWith('--'))
 const unknown = names.filter((n) => !benches.some((b) => b.name === n))
 if (args.includes('--help') || unknown.length > 0) {
   if (unknown.length > 0) process.stderr.write(`unknown benchmark: ${unknown.join(', ')}\n`)
-  process.stderr.write(`usage: npm run bench [-- [--json] [--gpu auto|cuda|off] [--size tiny|25m|100m|500m] [NAME...]]\nbenchmarks:\n${benches.map((b) => `  ${b.name.padEnd(10)} ${b.description}`).join('\n')}\n`)
+  process.stderr.write(`usage: npm run bench [-- [--json] [--gpu auto|cuda|off] [--batching auto|on|off] [--size tiny|25m|100m|500m] [NAME...]]\nbenchmarks:\n${benches.map((b) => `  ${b.name.padEnd(10)} ${b.description}`).join('\n')}\n`)
   process.exit(unknown.length > 0 ? 2 : 0)
 }
 
