@@ -30,7 +30,7 @@ export interface LlamaRuntimeOptions {
   readonly gpu?: 'auto' | 'cuda' | 'off'
   /** How each worker holds the requests it runs at once: 'on', one llama context whose sequences
    * are evaluated in one batch; 'off', a context each on threads of its own; 'auto', 'on' when the
-   * worker's backend is a GPU and 'off' on the CPU (where 'on' answered 0.6-0.75x as fast).
+   * worker's backend is a GPU and 'off' on the CPU (where 'on' answered fewer requests a second: docs/performance.md).
    * @default 'auto' */
   readonly batching?: 'auto' | 'on' | 'off'
   /** Worker threads; each loads the model once. @default 1 */

@@ -66,9 +66,9 @@ async function load (data: LlamaWorkerData): Promise<Loaded> {
 }
 
 /** 'auto' is 'on' on a GPU backend (cuda, vulkan, metal), whose batch is computed in parallel,
- * and 'off' on the CPU, where one context of N sequences at t threads answered 0.6-0.75x what N
- * contexts of t threads did (docs/performance.md). */
-export function batchingFor (asked: LlamaWorkerData['batching'], llama: Pick<Llama, 'gpu'>): 'on' | 'off' {
+ * and 'off' on the CPU, where one context of 6 sequences at one thread answered 0.58x what 6
+ * contexts of one thread each did, in llama.cpp alone as in the stack (docs/performance.md). */
+function batchingFor (asked: LlamaWorkerData['batching'], llama: Pick<Llama, 'gpu'>): 'on' | 'off' {
   if (asked !== 'auto') return asked
   return llama.gpu === false ? 'off' : 'on'
 }
