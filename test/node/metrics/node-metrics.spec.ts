@@ -54,6 +54,7 @@ const FAMILIES: ReadonlyArray<readonly [string, string]> = [
   ['plexi_kv_cache_saved_bytes_total', 'counter'],
   ['plexi_mailbox_messages', 'gauge'],
   ['plexi_mesh_envelopes_received_total', 'counter'],
+  ['plexi_mesh_envelopes_sent_by_kind_total', 'counter'],
   ['plexi_mesh_envelopes_sent_total', 'counter'],
   ['plexi_mesh_forwarded_total', 'counter'],
   ['plexi_mesh_frames_received_total', 'counter'],

@@ -143,7 +143,10 @@ describe('WorkerModel', function () {
       const b = { input: { prompt: 'A different prompt, of another length, for the other sequence:' }, params: greedy(24) }
       const alone = [answer((await run(a, undefined, shared)).outcome), answer((await run(b, undefined, shared)).outcome)]
       const { results, firstBeforeAnyEnded } = await together(shared, [{ ...a, cacheKey: 'agent/a' }, { ...b, cacheKey: 'agent/b' }])
-      expect(firstBeforeAnyEnded).to.equal(true)
+      // in one context the two are evaluated in one batch, so each has text before either ends; in
+      // contexts of their own they run on threads of their own, in whatever order the machine gives
+      // (a busy one may finish one first): only the answers are the same there
+      if (batching === 'on') expect(firstBeforeAnyEnded).to.equal(true)
       expect(results.map((r) => r.text)).to.deep.equal(alone.map((r) => r.text))
       expect(results.map((r) => r.completionTokens)).to.deep.equal([24, 24])
       for (const context of contexts) await context.dispose()
