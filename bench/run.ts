@@ -24,36 +24,22 @@ import type { Bench } from './figure.ts'
 const benches: readonly Bench[] = [kernelBench, chatBench, inferenceBench, meshBench, replicationBench, migrationBench, usersBench, backupBench, backupNodesBench, pluginsBench, conversationsBench, searchBench, scaleBench, scaleOutBench, tracingBench]
 
 const args = process.argv.slice(2)
-// --gpu auto|cuda|off (or --gpu=...): the llama.cpp backend of the inference bench, both sides
-const gpuAt = args.findIndex((a) => a === '--gpu' || a.startsWith('--gpu='))
-if (gpuAt >= 0) {
-  const given = args[gpuAt] === '--gpu' ? args.splice(gpuAt, 2)[1] : (args.splice(gpuAt, 1)[0] as string).slice('--gpu='.length)
-  if (given !== 'auto' && given !== 'cuda' && given !== 'off') {
-    process.stderr.write(`--gpu: expected auto, cuda or off, got ${JSON.stringify(given ?? '')}\n`)
+/** Takes `--NAME VALUE` or `--NAME=VALUE` out of args into env ENV, one of `choices` (exit 2 with a
+ * clear line otherwise). The benches read the env var when they run. */
+function choiceFlag (name: string, choices: readonly string[], env: string): void {
+  const at = args.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`))
+  if (at < 0) return
+  const given = args[at] === `--${name}` ? args.splice(at, 2)[1] : (args.splice(at, 1)[0] as string).slice(`--${name}=`.length)
+  if (given === undefined || !choices.includes(given)) {
+    process.stderr.write(`--${name}: expected ${choices.join(', ')}, got ${JSON.stringify(given ?? '')}\n`)
     process.exit(2)
   }
-  process.env.BENCH_GPU = given
+  process.env[env] = given
 }
-// --batching auto|on|off (or --batching=...): the inference bench node's inference-batching
-const batchingAt = args.findIndex((a) => a === '--batching' || a.startsWith('--batching='))
-if (batchingAt >= 0) {
-  const given = args[batchingAt] === '--batching' ? args.splice(batchingAt, 2)[1] : (args.splice(batchingAt, 1)[0] as string).slice('--batching='.length)
-  if (given !== 'auto' && given !== 'on' && given !== 'off') {
-    process.stderr.write(`--batching: expected auto, on or off, got ${JSON.stringify(given ?? '')}\n`)
-    process.exit(2)
-  }
-  process.env.BENCH_BATCHING = given
-}
-// --size tiny|25m|100m|500m (or --size=...): the generated model of the inference bench
-const sizeAt = args.findIndex((a) => a === '--size' || a.startsWith('--size='))
-if (sizeAt >= 0) {
-  const given = args[sizeAt] === '--size' ? args.splice(sizeAt, 2)[1] : (args.splice(sizeAt, 1)[0] as string).slice('--size='.length)
-  if (given === undefined || !Object.hasOwn(MODEL_SIZES, given)) {
-    process.stderr.write(`--size: expected one of ${Object.keys(MODEL_SIZES).join(', ')}, got ${JSON.stringify(given ?? '')}\n`)
-    process.exit(2)
-  }
-  process.env.BENCH_MODEL_SIZE = given
-}
+// the llama.cpp backend of the inference bench (both sides), its node's inference-batching, its generated model
+choiceFlag('gpu', ['auto', 'cuda', 'off'], 'BENCH_GPU')
+choiceFlag('batching', ['auto', 'on', 'off'], 'BENCH_BATCHING')
+choiceFlag('size', Object.keys(MODEL_SIZES), 'BENCH_MODEL_SIZE')
 const json = args.includes('--json')
 const names = args.filter((a) => !a.startsWith('--'))
 const unknown = names.filter((n) => !benches.some((b) => b.name === n))
