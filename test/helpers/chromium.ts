@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
+import type { Browser, Page } from 'playwright-core'
 
 /** Where Debian's `chromium` package puts the browser. */
 export const DEBIAN_CHROMIUM = '/usr/bin/chromium'
@@ -49,4 +50,17 @@ async function run (command: string, args: readonly string[], timeout: number): 
       resolve({ code, tail })
     })
   })
+}
+
+/**
+ * A page of its own context (1280×900, every wait bounded by `timeout` ms) whose uncaught errors and
+ * Content-Security-Policy refusals are pushed to `problems` (a dashboard spec fails on any).
+ */
+export async function watchedPage (browser: Browser, problems: string[], timeout: number): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } })
+  context.setDefaultTimeout(timeout)
+  const page = await context.newPage()
+  page.on('pageerror', (err) => { problems.push(`page error: ${err.message}`) })
+  page.on('console', (msg) => { if (/Content.Security.Policy|Refused to/i.test(msg.text())) problems.push(`console: ${msg.text()}`) })
+  return page
 }

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { chromium } from 'playwright-core'
 import type { Browser, Page } from 'playwright-core'
-import { findChromium } from '../helpers/chromium.ts'
+import { findChromium, watchedPage } from '../helpers/chromium.ts'
 import { useNodeProcess } from '../helpers/node-process.ts'
 
 const UI_TIMEOUT = 30_000
@@ -57,11 +57,7 @@ describe('the dashboard at 30 members in a real browser', function () {
       this.skip()
     }
     browser = await chromium.launch({ executablePath: (found as { path: string }).path })
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } })
-    context.setDefaultTimeout(UI_TIMEOUT)
-    page = await context.newPage()
-    page.on('pageerror', (err) => { problems.push(`page error: ${err.message}`) })
-    page.on('console', (msg) => { if (/Content.Security.Policy|Refused to/i.test(msg.text())) problems.push(`console: ${msg.text()}`) })
+    page = await watchedPage(browser, problems, UI_TIMEOUT)
     // the node's answer as it comes, with the made-up members after its own
     await page.route('**/api/v1/cluster', async (route) => {
       const response = await route.fetch()

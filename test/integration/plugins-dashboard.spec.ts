@@ -15,7 +15,7 @@ import { chromium } from 'playwright-core'
 import type { Browser, Page } from 'playwright-core'
 import { ADMIN_TOKEN } from '../helpers/admin-fixture.ts'
 import { AdminCli } from '../helpers/admin-cli.ts'
-import { findChromium } from '../helpers/chromium.ts'
+import { findChromium, watchedPage } from '../helpers/chromium.ts'
 import { lonePlugins } from '../helpers/lone-plugins.ts'
 import type { LonePlugins } from '../helpers/lone-plugins.ts'
 import { pluginPackage } from '../helpers/plugin-packages.ts'
@@ -54,11 +54,7 @@ describe('the dashboard\'s Plugins view in a real browser', function () {
     node.fixture.mcpServerStatus = servers.status
     await node.rebuild()
     browser = await chromium.launch({ executablePath: (found as { path: string }).path })
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } })
-    context.setDefaultTimeout(UI_TIMEOUT)
-    page = await context.newPage()
-    page.on('pageerror', (err) => { problems.push(`page error: ${err.message}`) })
-    page.on('console', (msg) => { if (/Content.Security.Policy|Refused to/i.test(msg.text())) problems.push(`console: ${msg.text()}`) })
+    page = await watchedPage(browser, problems, UI_TIMEOUT)
     shots = process.env.PLEXI_DASHBOARD_SCREENSHOTS ?? await mkdtemp(join(tmpdir(), 'plexi-dashboard-'))
     await page.goto(`http://${node.endpoint}/`)
     await page.getByLabel('Admin token').fill(ADMIN_TOKEN)
