@@ -65,7 +65,8 @@ export type { ScrubOptions, ScrubStats } from './repair/scrub.ts'
 
 // roster/: roster changes
 export { StorageRoster } from './roster/storage-roster.ts'
-export type { RosterMember } from './roster/storage-roster.ts'
+export type { RosterMember, RosterPlacement } from './roster/storage-roster.ts'
+export { FormerHolders } from './roster/former-holders.ts'
 export { PartitionHandOff } from './roster/partition-hand-off.ts'
 export type { PartitionHandOffOptions, PartitionHandOffStatus } from './roster/partition-hand-off.ts'
 export type { TakeOverResult } from './roster/pull-until-clean.ts'

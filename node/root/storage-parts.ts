@@ -27,7 +27,8 @@ export const storePart: PartSpec<NodeComponents> = {
       const replicas = await LevelReplicaStorage.open(store, config.partitions, c.get('log').child({ component: 'replication' })).catch((err: unknown) => {
         throw err instanceof PartitionsMismatchError ? new ConfigError('partitions', err.message) : err
       })
-      const roster = await StorageRoster.open(store, { peerId: identity.peerId, roles: c.get('roles').current, capacity }, c.get('log'))
+      // (it records each partition's former holders as the journal places them: docs/replication.md)
+      const roster = await StorageRoster.open(store, { peerId: identity.peerId, roles: c.get('roles').current, capacity }, c.get('log'), { partitions: replicas.partitions, replicationFactor: config.replicationFactor })
       c.provide('store', store, 'store')
       c.provide('replicas', replicas, 'store')
       c.provide('roster', roster, 'store')
@@ -92,6 +93,9 @@ export const journalPart: PartSpec<NodeComponents> = {
       roster: clusterKey === undefined ? () => [{ peerId: identity.peerId, roles: ['storage'], capacity }] : () => roster.placement(config.replicationFactor),
       known: () => roster.known(),
       holdsNothing: (peerId) => roster.isReplaced(peerId) || roster.isLeaving(peerId),
+      // activations fence the replicas and the former holders, not every storage node
+      formerHolders: (partition) => roster.formerHolders(partition),
+      settled: (partition, released) => { roster.settled(partition, released) },
       live: () => membership.live(),
       replicationFactor: config.replicationFactor,
       ...(config.writeQuorum !== undefined && { writeQuorum: config.writeQuorum }),

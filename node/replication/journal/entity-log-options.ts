@@ -18,6 +18,15 @@ export interface EntityLogOptions {
    * journal is taken only when fewer than W of them all went unread (see entity-take.ts).
    */
   readonly absentHolders?: number
+  /**
+   * Whom to fence instead of `formerHolders` and `absentHolders` when a replica answers the fence
+   * as a learner (still catching up): every live storage node, and those down (docs/replication.md,
+   * "Former holders"). Absent: the former holders given are already every one.
+   */
+  readonly widen?: { readonly formerHolders: readonly string[], readonly absentHolders: number }
+  /** Called once the entity is taken by a fence that every replica promised, none a learner: the
+   * set holds the partition whole (the roster lets go of former holders then). */
+  readonly onWhole?: () => void
   readonly writeQuorum: number
   /** What the owner says at debug level: a fence round that did not take the entity, a replica
    * that did not take an append (what a slow recovery or write waited for). */

@@ -50,7 +50,8 @@ interface TakePlan {
  */
 export async function takeEntity (opts: EntityLogOptions): Promise<TakenLog> {
   const { entityId, replicas, env } = opts
-  const plan = planOf(opts)
+  let plan = planOf(opts, opts.formerHolders, opts.absentHolders)
+  let widened = opts.widen === undefined
   const enough = (r: FenceRound): boolean => holdsFence(r, replicas, plan.f)
   let floor = 0
   let backoff = FENCE_BACKOFF_MIN_MS
@@ -67,11 +68,23 @@ export async function takeEntity (opts: EntityLogOptions): Promise<TakenLog> {
     // by them), and then every node is waited for, replicas included: a record acknowledged on
     // an older set may be on a current replica that is not among the first F to answer
     const [round, former] = await Promise.all([fenceRound(env, replicas, fence, plan.all ? () => false : enough, plan.tries), fenceRound(env, plan.formers, fence, () => false, plan.tries)])
+    if (round.learners.size > 0 && !widened && opts.widen !== undefined) {
+      // a replica still catching up: the set does not hold the partition whole yet, and what it
+      // lacks may be on any storage node (the recorded former holders may not say every one: a
+      // node that joined records only what it saw placed): every one is fenced, as before records
+      letGo(opts, epoch, round, former, 0)
+      plan = planOf(opts, opts.widen.formerHolders, opts.widen.absentHolders)
+      widened = true
+      attempt--
+      continue
+    }
     // (and, when other nodes may hold it, none refused for another owner's lease: such a replica
     // is up and its log unread, its lease ends within lease-ms; recovering without it would spend
     // the slack that a lost or damaged copy elsewhere may need)
     if (enough(round) && (!plan.all || (seesEveryWrite(opts, plan, round, former) && round.leaseWait + former.leaseWait === 0))) {
-      return await readBest(opts, plan.f, epoch, round, former)
+      const taken = await readBest(opts, plan.f, epoch, round, former)
+      if (round.learners.size === 0 && replicas.every((n) => round.oks.has(n))) opts.onWhole?.()
+      return taken
     }
     const contended = round.highest !== undefined || former.highest !== undefined
     const leaseWait = Math.max(round.leaseWait, former.leaseWait)
@@ -98,9 +111,9 @@ export async function takeEntity (opts: EntityLogOptions): Promise<TakenLog> {
   throw new FenceContendedError(entityId, FENCE_ATTEMPTS)
 }
 
-function planOf (opts: EntityLogOptions): TakePlan {
-  const formers = (opts.formerHolders ?? []).filter((n) => !opts.replicas.includes(n))
-  const absent = opts.absentHolders ?? 0
+function planOf (opts: EntityLogOptions, formerHolders: readonly string[] | undefined, absentHolders: number | undefined): TakePlan {
+  const formers = (formerHolders ?? []).filter((n) => !opts.replicas.includes(n))
+  const absent = absentHolders ?? 0
   const all = formers.length + absent > 0
   return { formers, f: fenceQuorum(opts.replicas.length, opts.writeQuorum), absent, all, tries: all ? FENCE_CALL_TRIES : 1 }
 }

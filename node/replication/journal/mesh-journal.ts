@@ -23,6 +23,9 @@ export interface MeshJournalOptions {
   readonly live?: () => ReadonlySet<string>
   /** Known storage nodes whose records are all held elsewhere (replaced; leaving and down). */
   readonly holdsNothing?: (peerId: string) => boolean
+  /** A partition's recorded former holders, and their release (ReplicatedJournalOptions). */
+  readonly formerHolders?: (partition: number) => readonly string[] | undefined
+  readonly settled?: (partition: number, released: readonly string[]) => void
   readonly replicationFactor?: number
   readonly writeQuorum?: number
   readonly stats?: ReplicationStats
@@ -46,6 +49,8 @@ export function meshJournal (opts: MeshJournalOptions): ReplicatedJournal {
     ...(opts.known !== undefined && { known: opts.known }),
     ...(opts.live !== undefined && { live: opts.live }),
     ...(opts.holdsNothing !== undefined && { holdsNothing: opts.holdsNothing }),
+    ...(opts.formerHolders !== undefined && { formerHolders: opts.formerHolders }),
+    ...(opts.settled !== undefined && { settled: opts.settled }),
     ...(opts.replicationFactor !== undefined && { replicationFactor: opts.replicationFactor }),
     ...(opts.writeQuorum !== undefined && { writeQuorum: opts.writeQuorum }),
     ...(opts.stats !== undefined && { stats: opts.stats }),

@@ -5,6 +5,8 @@ import { DEFAULT_APPEND_TIMEOUT_MS, DEFAULT_REPLICATION_FACTOR, MAX_CONCURRENT_O
 import { EntityLog } from './entity-log.ts'
 import { LogJournal } from './log-journal.ts'
 import { checkLogTicket } from './log-ticket.ts'
+import { fenceTargets } from './fence-targets.ts'
+import type { FenceTargets } from './fence-targets.ts'
 import type { LogTicket } from './log-ticket.ts'
 import type { EntityLogOptions } from './entity-log-options.ts'
 import { LeaseBatches } from './lease-batches.ts'
@@ -49,16 +51,18 @@ export interface ReplicatedJournalOptions {
   readonly storage: LevelReplicaStorage
   /** The storage nodes of the cluster (the roster): replicas are chosen among them. */
   readonly roster: () => readonly Candidate[]
-  /** Every storage node known, leaving ones included: owners fence them as former holders.
-   * @default roster */
+  /** Every storage node known, leaving ones included (fence-targets.ts). @default roster */
   readonly known?: () => readonly Candidate[]
-  /** The members heard and not down: former holders of a partition (docs/replication.md, "Roster
-   * changes") are asked only when among them. @default every storage node is asked */
+  /** The members heard and not down: other nodes are fenced only when among them. @default all */
   readonly live?: () => ReadonlySet<string>
-  /** Known storage nodes whose records are all held elsewhere: replaced ones, and leaving ones
-   * once down (they handed off). Not counted among the possible holders of a journal that did not
-   * answer (EntityLogOptions.absentHolders). @default none */
+  /** Known storage nodes whose records are all held elsewhere (replaced; leaving and down): not
+   * counted as possible holders that did not answer (EntityLogOptions.absentHolders). @default none */
   readonly holdsNothing?: (peerId: string) => boolean
+  /** A partition's recorded former holders (StorageRoster.formerHolders); undefined: not known,
+   * every live storage node is fenced. @default none known */
+  readonly formerHolders?: (partition: number) => readonly string[] | undefined
+  /** An activation found every replica of `partition` whole, having fenced `released` too. */
+  readonly settled?: (partition: number, released: readonly string[]) => void
   /** config `replication-factor` (@default 3): fewer when the roster is smaller. */
   readonly replicationFactor?: number
   /** config `write-quorum` (@default a majority of the replicas). */
@@ -245,16 +249,13 @@ export class ReplicatedJournal implements Journal {
     return moved
   }
 
-  /** The other live storage nodes: any of them may have been a replica of the partition under a
-   * smaller roster, until replica moves (issue 13) say which. */
-  #formerHolders (replicas: readonly string[]): { formerHolders: string[], absentHolders: number } {
-    const live = this.#opts.live?.()
-    const others = (this.#opts.known ?? this.#opts.roster)().map((c) => c.peerId).filter((n) => !replicas.includes(n))
-    const up = (n: string): boolean => live === undefined || n === this.#opts.self || live.has(n)
-    // one that is down is not asked (it would only be waited for), but it may hold records all the
-    // same, unless its records are known to be elsewhere
-    const absent = others.filter((n) => !up(n) && this.#opts.holdsNothing?.(n) !== true).length
-    return { formerHolders: others.filter(up), absentHolders: absent }
+  /** Whom an activation of `partition` fences besides its replicas (fence-targets.ts): its recorded
+   * former holders and the node ranked next, or every live storage node where none are recorded. */
+  #fenceTargets (partition: number, replicas: readonly string[]): FenceTargets {
+    const { self, live, holdsNothing } = this.#opts
+    const recorded = this.#opts.formerHolders?.(partition)
+    const next = recorded === undefined ? undefined : replicasOf(partition, this.#opts.roster(), replicas.length + 1).find((n) => !replicas.includes(n))
+    return fenceTargets({ self, replicas, known: (this.#opts.known ?? this.#opts.roster)().map((c) => c.peerId), live: live?.(), holdsNothing, recorded, next })
   }
 
   /** How far an entity's journal got: the highest head its replicas that answer report (0: none). */
@@ -307,7 +308,10 @@ export class ReplicatedJournal implements Journal {
     if (stats !== undefined) stats.opens++
     const owner = this.#owner(partition)
     const take = async (): Promise<EntityLog> => {
-      const taken = await EntityLog.open({ ...owner.options(entityId, replicas, writeQuorum), ...this.#formerHolders(replicas), activation: randomUUID(), ...(signal !== undefined && { signal }) })
+      const targets = this.#fenceTargets(partition, replicas)
+      // every replica found whole: what the former holders fenced held is on the replicas now
+      const onWhole = this.#opts.settled === undefined ? undefined : () => { this.#opts.settled?.(partition, targets.formerHolders) }
+      const taken = await EntityLog.open({ ...owner.options(entityId, replicas, writeQuorum), ...targets, activation: randomUUID(), ...(signal !== undefined && { signal }), ...(onWhole !== undefined && { onWhole }) })
       this.#opts.log?.debug({ entity: entityId, epoch: taken.epoch, head: taken.head }, `${entityId}: journal taken at epoch ${taken.epoch}, ${taken.head} records recovered`)
       return taken
     }
@@ -349,7 +353,7 @@ export class ReplicatedJournal implements Journal {
   /** What an owner of an entity of `partition` on this node runs on: its options, and its journal
    * once it holds the log (kept in #logs while open, so roster changes reconfigure it). */
   #owner (partition: number): {
-    options: (entityId: string, replicas: readonly string[], writeQuorum: number) => Omit<EntityLogOptions, 'activation' | 'formerHolders' | 'absentHolders'>
+    options: (entityId: string, replicas: readonly string[], writeQuorum: number) => Omit<EntityLogOptions, 'activation' | 'formerHolders' | 'absentHolders' | 'widen' | 'onWhole'>
     journal: (log: EntityLog) => EntityJournal
   } {
     const stats = this.#opts.stats

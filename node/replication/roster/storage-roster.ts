@@ -1,5 +1,7 @@
 import type { Candidate } from '../../mesh/index.ts'
 import type { LevelStore } from '../../storage/index.ts'
+import { replicasOf } from '../partitioning.ts'
+import { FormerHolders } from './former-holders.ts'
 
 /** A member as the roster needs it. */
 export interface RosterMember {
@@ -11,6 +13,17 @@ export interface RosterMember {
 }
 
 const ROSTER_KEY = 'm\x00roster'
+const FORMER_HOLDERS_KEY = 'm\x00former-holders'
+
+/** How the roster places partitions, to record their former holders (docs/replication.md,
+ * "Former holders"): the same as the journal's placement. */
+export interface RosterPlacement {
+  readonly partitions: number
+  /** config `replication-factor` (fewer replicas while the roster is smaller). */
+  readonly replicationFactor: number
+}
+
+type RosterLog = { warn (obj: object, msg: string): void }
 
 /**
  * The storage nodes of the cluster, as this node knows them: every member ever heard holding the
@@ -36,16 +49,24 @@ export class StorageRoster {
   readonly #members = new Map<string, Candidate>()
   readonly #leaving = new Set<string>()
   readonly #replaced = new Set<string>()
+  readonly #placement: RosterPlacement | undefined
+  /** Each partition's former holders (with `placement` only), and its replicas as last placed. */
+  #formers: FormerHolders | undefined
+  #sets: string[][] = []
   #saving: Promise<void> = Promise.resolve()
 
-  private constructor (store: LevelStore, log?: { warn (obj: object, msg: string): void }) {
+  private constructor (store: LevelStore, log?: RosterLog, placement?: RosterPlacement) {
     this.#store = store
     this.#log = log
+    this.#placement = placement
   }
 
-  static async open (store: LevelStore, self: RosterMember, log?: { warn (obj: object, msg: string): void }): Promise<StorageRoster> {
-    const roster = new StorageRoster(store, log)
+  /** With `placement`, the roster records each partition's former holders as its replica sets
+   * change (`formerHolders`); without, it knows none (owners fence every live storage node). */
+  static async open (store: LevelStore, self: RosterMember, log?: RosterLog, placement?: RosterPlacement): Promise<StorageRoster> {
+    const roster = new StorageRoster(store, log, placement)
     const saved = await store.get(ROSTER_KEY)
+    if (placement !== undefined) roster.#formers = await readFormers(store, placement.partitions, saved !== undefined, log)
     if (saved !== undefined) {
       const list = JSON.parse(new TextDecoder().decode(saved)) as Array<Candidate & { leaving?: boolean, replaced?: boolean }>
       for (const c of list) {
@@ -54,9 +75,29 @@ export class StorageRoster {
         if (c.replaced === true) roster.#replaced.add(c.peerId)
       }
     }
+    roster.#sets = roster.#replicaSets()
     roster.update([self])
     await roster.#saving
     return roster
+  }
+
+  /** The storage nodes that may hold records of `partition` that its replicas lack: replicas of it
+   * under an earlier roster here, until every replica of it was found whole (`settled`) or they
+   * left for good. Undefined: not known here (an older version's data dir; none recorded yet):
+   * owners fence every live storage node. */
+  formerHolders (partition: number): string[] | undefined {
+    return this.#formers?.of(partition)
+  }
+
+  /** An activation found every replica of `partition` whole (a promise from each, none catching up)
+   * after fencing `released` too: what they held is on the replicas now. Leaving nodes stay former
+   * holders until they handed off (`forget`): one may still take a write from an owner whose view
+   * names it (docs/replication.md, "Former holders"). Returns whether the record changed. */
+  settled (partition: number, released: readonly string[]): boolean {
+    if (this.#formers === undefined) return false
+    if (!this.#formers.release(partition, released.filter((n) => !this.#leaving.has(n)))) return false
+    this.#saveFormers()
+    return true
   }
 
   /** The storage nodes placement chooses among (neither leaving nor replaced), sorted by peer id. */
@@ -98,6 +139,7 @@ export class StorageRoster {
     if (!this.#members.delete(peerId)) return false
     this.#leaving.delete(peerId)
     this.#replaced.delete(peerId)
+    this.#formers?.forget(peerId)
     this.#save()
     return true
   }
@@ -130,7 +172,39 @@ export class StorageRoster {
     return true
   }
 
+  /** Each partition's replicas under the roster now (none without `placement`). */
+  #replicaSets (): string[][] {
+    if (this.#placement === undefined) return []
+    const { partitions, replicationFactor } = this.#placement
+    const placed = this.placement(replicationFactor)
+    const r = Math.min(replicationFactor, placed.length)
+    return Array.from({ length: partitions }, (_, p) => replicasOf(p, placed, r))
+  }
+
+  /** The roster changed: each partition's replicas that are not replicas any more become its former
+   * holders (kept in the data dir before the change is used: the roster is saved in the same turn). */
+  #recordMoves (): void {
+    const after = this.#replicaSets()
+    let changed = false
+    if (this.#formers !== undefined) for (const [p, set] of after.entries()) changed = this.#formers.moved(p, this.#sets[p] ?? [], set) || changed
+    this.#sets = after
+    if (changed) this.#saveFormers()
+  }
+
+  #saveFormers (): void {
+    const formers = this.#formers
+    if (formers === undefined) return
+    this.#saving = this.#store.write([{ type: 'put', key: FORMER_HOLDERS_KEY, value: formers.serialize() }]).catch((err: unknown) => {
+      // a restart before the next save reads an older record, which names fewer former holders
+      // than it should: owners would miss one; so the record is dropped and read as unknown
+      this.#log?.warn({ err }, `the former holders could not be saved in the data dir: ${(err as Error).message}; owners fence every storage node until they are`)
+      this.#formers = FormerHolders.unknown(formers.partitions)
+      void this.#store.write([{ type: 'del', key: FORMER_HOLDERS_KEY }]).catch(() => {})
+    })
+  }
+
   #save (): void {
+    this.#recordMoves()
     const bytes = new TextEncoder().encode(JSON.stringify(this.known().map((c) => ({ peerId: c.peerId, capacity: c.capacity, ...(this.#leaving.has(c.peerId) && { leaving: true }), ...(this.#replaced.has(c.peerId) && { replaced: true }) }))))
     // issued now: the store lands writes in the order they were issued, and a stop that closes
     // the store waits for it (a save deferred to a later turn could miss the close)
@@ -139,5 +213,19 @@ export class StorageRoster {
       // until it is heard again (and until then use fewer replicas for some partitions)
       this.#log?.warn({ err }, `the storage roster could not be saved in the data dir: ${(err as Error).message}`)
     })
+  }
+}
+
+/** The former holders kept in the data dir. None kept: known and empty for a new data dir (nothing
+ * placed before), unknown for a roster an older version kept (it placed partitions without saying
+ * where). One that does not read is unknown too, said once in the log. */
+async function readFormers (store: LevelStore, partitions: number, rosterSaved: boolean, log?: RosterLog): Promise<FormerHolders> {
+  const bytes = await store.get(FORMER_HOLDERS_KEY)
+  if (bytes === undefined) return rosterSaved ? FormerHolders.unknown(partitions) : FormerHolders.empty(partitions)
+  try {
+    return FormerHolders.parse(bytes, partitions)
+  } catch (err) {
+    log?.warn({ err }, `${(err as Error).message}: owners fence every storage node until each partition's replicas are found whole`)
+    return FormerHolders.unknown(partitions)
   }
 }
