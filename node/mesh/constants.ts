@@ -7,6 +7,12 @@
 /** A member is probed this many times per failure timeout: each round (a direct probe, then
  * indirect ones if it failed) has a few chances to be answered before the member is down. */
 export const PROBES_PER_FAILURE_TIMEOUT = 6
+/** Members a node probes in turn on each tick, besides those in focus (node/mesh/probe-schedule.ts):
+ * the whole cluster probes each member about this many times a tick whatever its size, so a node's
+ * probe traffic does not grow with the cluster (SWIM), and a cluster of up to this many + 1 members
+ * probes every member every tick. A member found unanswering is told to the others
+ * (member-alerts.ts), who then probe it every tick themselves. */
+export const PROBE_FANOUT = 4
 /** Rounds start at least this often, whatever F: a path that heals is tested again within a
  * second even with a long failure timeout (a new connection is probed at once anyway). */
 export const PROBE_INTERVAL_MAX_MS = 1_000
@@ -120,6 +126,11 @@ export const RECORD_REFUSALS_LOGGED = 10
  * soon after it starts, and redials are tried at that pace, at least once a second whatever F;
  * never more often than every HEARTBEAT_MIN_MS (a very short F must not flood gossipsub). */
 export const HEARTBEATS_PER_FAILURE_TIMEOUT = 6
+/** Member records the whole cluster publishes per heartbeat when nothing changes: a member sends
+ * its record on a change at once, else every ceil(N / this) heartbeats (every heartbeat up to this
+ * many members), so that what each node receives does not grow with the cluster
+ * (node/mesh/record-pacing.ts). */
+export const RECORDS_PER_HEARTBEAT = 5
 export const HEARTBEAT_MIN_MS = 100
 export const HEARTBEAT_MAX_MS = 1_000
 

@@ -22,6 +22,12 @@ interface PeerState {
   rttvar: number
   /** When it last said in a ping that this node's answers do not reach it (its count of misses). */
   unheardAt: number | undefined
+  /** When another member last reported it dead (its rounds went unanswered for the failure
+   * timeout); counts as one round missed here until it answers again. */
+  reportedAt: number | undefined
+  /** The alert this node told (or heard) of it since its last answer: one of each per outage, so
+   * that the members who find it out do not each tell everyone (0 none, 1 suspect, 2 dead). */
+  alerted: 0 | 1 | 2
 }
 
 export interface FailureDetectorOptions {
@@ -54,7 +60,7 @@ export class FailureDetector {
   #state (peer: string): PeerState {
     let s = this.#peers.get(peer)
     if (s === undefined) {
-      s = { lastAck: undefined, missed: 0, suspect: false, gone: false, indirect: false, srtt: undefined, rttvar: 0, unheardAt: undefined }
+      s = { lastAck: undefined, missed: 0, suspect: false, gone: false, indirect: false, srtt: undefined, rttvar: 0, unheardAt: undefined, reportedAt: undefined, alerted: 0 }
       this.#peers.set(peer, s)
     }
     return s
@@ -69,6 +75,8 @@ export class FailureDetector {
     s.missed = 0
     s.suspect = false
     s.gone = false
+    s.reportedAt = undefined
+    s.alerted = 0
     s.indirect = !via.direct
     if (via.direct) {
       const r = Math.max(0, via.rttMs)
@@ -114,13 +122,49 @@ export class FailureDetector {
     s.unheardAt = missed >= UNHEARD_AFTER_MISSES ? this.#now() : undefined
   }
 
+  /** Another member says `peer` did not answer it: 'suspect' (a round, direct and through others,
+   * went unanswered) or 'dead' (it found it down). Nothing changes here but that this node probes
+   * it every tick until it answers (inFocus), and a 'dead' report counts as one round missed (with
+   * one round of this node's own unanswered and the failure timeout since its last answer here, it
+   * is down: members who do not probe it often learn it within a round of the first who found it).
+   * Returns whether this node had not heard or told as much since its last answer. */
+  reported (peer: string, verdict: 'suspect' | 'dead'): boolean {
+    const s = this.#peers.get(peer)
+    if (s === undefined || s.gone) return false
+    const level = verdict === 'dead' ? 2 : 1
+    if (verdict === 'dead') s.reportedAt = this.#now()
+    if (s.alerted >= level) return false
+    s.alerted = level
+    return true
+  }
+
+  /** Whether this node should tell the others that `peer` is `verdict` (its own probes found so):
+   * true once per outage and verdict, and not after another member told it the same. */
+  shouldAlert (peer: string, verdict: 'suspect' | 'dead'): boolean {
+    const s = this.#peers.get(peer)
+    const level = verdict === 'dead' ? 2 : 1
+    if (s === undefined || s.alerted >= level) return false
+    s.alerted = level
+    return true
+  }
+
+  /** Whether `peer` is probed on every tick, not only in its turn (node/mesh/probe-schedule.ts):
+   * it never answered, its last round went unanswered or was answered only through others, it is
+   * down (a healed path is found within a tick), or another member reported it. */
+  inFocus (peer: string): boolean {
+    const s = this.#peers.get(peer)
+    if (s === undefined || s.lastAck === undefined) return true
+    return s.suspect || s.gone || s.indirect || s.alerted > 0
+  }
+
   /** Liveness by the probes so far; undefined for a member never answered nor found gone. */
   liveness (peer: string): Liveness | undefined {
     const s = this.#peers.get(peer)
     if (s === undefined) return undefined
     if (s.gone) return 'dead'
     if (s.lastAck === undefined) return undefined
-    if (s.missed >= MISSED_ROUNDS_BEFORE_DOWN && this.#now() - s.lastAck >= this.timing.failureTimeoutMs) return 'dead'
+    const reported = s.reportedAt !== undefined ? 1 : 0
+    if (s.missed + reported >= MISSED_ROUNDS_BEFORE_DOWN && this.#now() - s.lastAck >= this.timing.failureTimeoutMs) return 'dead'
     return s.suspect ? 'suspect' : 'alive'
   }
 

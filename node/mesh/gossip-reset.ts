@@ -2,6 +2,7 @@ import type { Libp2p } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { GOSSIP_QUIET_BEATS, GOSSIP_QUIET_MS, GOSSIP_RESET_MAX_MS, GOSSIP_RESET_MIN_MS, LATE_TIMER_SHARE } from './constants.ts'
 import type { MemberTable } from './membership.ts'
+import { refreshBeats } from './record-pacing.ts'
 
 /** What the gossip reset reads of the member records received (MemberGossip). */
 export interface HeardRecords {
@@ -23,8 +24,9 @@ export interface GossipResetOptions {
 }
 
 /**
- * Repairs a broken gossip stream (GOSSIP_QUIET_MS): a peer connected (or a member answering
- * probes) from which no member record arrived for that long, at GOSSIP_QUIET_BEATS heartbeats in
+ * Repairs a broken gossip stream (GOSSIP_QUIET_MS, or GOSSIP_QUIET_BEATS record periods in a
+ * cluster large enough that unchanged records come less often than every heartbeat): a peer
+ * connected (or a member answering probes) from which no member record arrived for that long, at GOSSIP_QUIET_BEATS heartbeats in
  * a row that fired on time, has lost its gossip stream to this node while the connection lives;
  * its connections are closed (and redialled), which makes the streams anew. A peer reset keeps its
  * new connections at least a doubling gap (GOSSIP_RESET_MIN_MS up to GOSSIP_RESET_MAX_MS) before
@@ -32,7 +34,7 @@ export interface GossipResetOptions {
  */
 export class GossipReset {
   readonly #opts: GossipResetOptions
-  readonly #quietMs: number
+  #quietMs: number
   readonly #resets = new Map<string, { at: number, gap: number }>()
   /** Heartbeats in a row, each on time, at which a peer was quiet. */
   readonly #quietBeats = new Map<string, number>()
@@ -56,6 +58,8 @@ export class GossipReset {
       this.#quietBeats.clear()
       return
     }
+    // a record unchanged comes every refreshBeats(N) heartbeats: quiet is judged against that
+    this.#quietMs = Math.max(GOSSIP_QUIET_MS, GOSSIP_QUIET_BEATS * this.#opts.heartbeatMs * refreshBeats(this.#opts.table.records().length))
     const now = Date.now()
     const opened = new Map<string, number>()
     for (const c of this.#opts.libp2p.getConnections()) {

@@ -3,6 +3,7 @@ import { RECORD_REFUSALS_LOGGED } from './constants.ts'
 import type { MeshLibp2p } from './mesh-libp2p.ts'
 import { MEMBERS_TOPIC, decodeMemberRecord, encodeMemberRecord } from './membership.ts'
 import type { MemberRecord, MemberTable } from './membership.ts'
+import { RecordPacing } from './record-pacing.ts'
 import { parseAddrs } from './redialer.ts'
 
 export interface MemberGossipOptions {
@@ -18,8 +19,9 @@ export interface MemberGossipOptions {
 }
 
 /**
- * Member records on gossipsub (MEMBERS_TOPIC): `publish` sends this node's (every heartbeat, and
- * after a change); every record received is checked and goes into the member table, except from a
+ * Member records on gossipsub (MEMBERS_TOPIC): `publish` sends this node's now (a change
+ * announced), `heartbeat` when it changed or its turn came (record-pacing.ts: every heartbeat in a
+ * cluster of up to RECORDS_PER_HEARTBEAT members, less often in a larger one); every record received is checked and goes into the member table, except from a
  * member whose cluster has another partition count (refused, said once). It remembers when each
  * peer's last record arrived (the gossip reset reads it).
  */
@@ -30,6 +32,9 @@ export class MemberGossip {
   readonly #heardAt = new Map<string, number>()
   /** Members refused for another partition count (each said once). */
   readonly #mismatched = new Set<string>()
+  readonly #pacing = new RecordPacing()
+  /** Records this node published. */
+  sent = 0
   #refusedLogged = 0
   #stopped = false
 
@@ -53,9 +58,26 @@ export class MemberGossip {
   /** Publishes this node's record now; it carries where this host listens, whatever the caller's
    * record says. A record that cannot be sent is said and left to the next heartbeat. */
   publish (): void {
+    const record = this.#record()
+    this.#pacing.sent(contentOf(record))
+    this.#send(record)
+  }
+
+  /** One heartbeat: publishes this node's record if it changed (its load aside) or its turn came
+   * in a cluster of `members` members. */
+  heartbeat (members: number): void {
+    const record = this.#record()
+    if (this.#pacing.due(contentOf(record), members)) this.#send(record)
+  }
+
+  #record (): MemberRecord {
     const self = this.#opts.self()
     const partitions = this.#opts.partitions
-    const record = { ...self, addresses: { ...self.addresses, p2p: this.#libp2p.getMultiaddrs().map((ma) => ma.toString()) }, ...(partitions !== undefined && { partitions }) }
+    return { ...self, addresses: { ...self.addresses, p2p: this.#libp2p.getMultiaddrs().map((ma) => ma.toString()) }, ...(partitions !== undefined && { partitions }) }
+  }
+
+  #send (record: MemberRecord): void {
+    this.sent++
     this.#libp2p.services.pubsub.publish(MEMBERS_TOPIC, encodeMemberRecord(record)).catch((err: unknown) => {
       if (!this.#stopped) this.#opts.log.warn({}, `member heartbeat not sent: ${(err as Error).message}`)
     })
@@ -90,8 +112,13 @@ export class MemberGossip {
         return
       }
       this.#heardAt.set(message.from.toString(), Date.now())
+      const known = table.records().find((m) => m.peerId === record.peerId)
       const first = !table.has(record.peerId)
-      const before = table.records().find((m) => m.peerId === record.peerId)?.addresses.p2p.join(' ')
+      // a newcomer, or a member in a new life (restarted: its table is empty), has none of this
+      // node's record: it is sent at the next heartbeat (not in turn, which in a large cluster is
+      // many heartbeats away)
+      if (known === undefined || known.incarnation < record.incarnation) this.#pacing.newcomer()
+      const before = known?.addresses.p2p.join(' ')
       table.heard(record)
       // a member that restarted listens elsewhere: the transport dials it by peer id, so the
       // peer store learns its new addresses as soon as they are heard, not at the next redial
@@ -106,4 +133,10 @@ export class MemberGossip {
       if (this.#refusedLogged++ < RECORD_REFUSALS_LOGGED) log.warn({ from: message.from.toString() }, (err as Error).message)
     }
   }
+}
+
+/** What a record says but its load (which changes all the time and is sent in turn only). */
+function contentOf (record: MemberRecord): string {
+  const { load: _load, ...rest } = record
+  return JSON.stringify(rest)
 }

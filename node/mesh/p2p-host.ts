@@ -2,9 +2,11 @@ import type { Connection, Libp2p, PeerId, PrivateKey } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { ServiceFailures } from '../services/index.ts'
 import type { StallWays } from './connection-stalls.ts'
-import { DIAL_TIMEOUT_MS, HEARTBEAT_MAX_MS, HEARTBEAT_MIN_MS, HEARTBEATS_PER_FAILURE_TIMEOUT, MEMBER_DIAL_TIMEOUT_MS } from './constants.ts'
+import { DIAL_TIMEOUT_MS, MEMBER_DIAL_TIMEOUT_MS } from './constants.ts'
 import { FaultHooks } from './fault-hooks.ts'
 import { GossipReset } from './gossip-reset.ts'
+import { MemberAlerts } from './member-alerts.ts'
+import { heartbeatMs } from './record-pacing.ts'
 import { MemberGossip } from './member-gossip.ts'
 import { MemberTable } from './membership.ts'
 import type { MemberRecord, MemberView } from './membership.ts'
@@ -43,9 +45,11 @@ export interface P2pHostOptions {
 
 /**
  * The node's libp2p host (mesh-libp2p.ts: behind the cluster key) and its membership: every member
- * publishes its record on a heartbeat (member-gossip.ts), each node keeps the member table and
- * probes every member over the connections that carry its actor traffic (prober.ts: failure
- * detection), repairs a broken gossip stream (gossip-reset.ts), and keeps dialling, with backoff,
+ * publishes its record when it changes and in turn on heartbeats (member-gossip.ts), each node
+ * keeps the member table and probes members over the connections that carry their actor traffic,
+ * a bounded number in turn per tick and every one found unanswering (prober.ts, probe-rounds.ts:
+ * failure detection), tells the others of a member that does not answer it (member-alerts.ts),
+ * repairs a broken gossip stream (gossip-reset.ts), and keeps dialling, with backoff,
  * every `join` address and every member it is not connected to (redialer.ts).
  */
 export class P2pHost {
@@ -59,6 +63,7 @@ export class P2pHost {
   readonly #prober: Prober
   readonly #redialer: Redialer
   readonly #gossip: MemberGossip
+  readonly #alerts: MemberAlerts
   readonly #reset: GossipReset
   readonly #heardListeners = new Set<() => void>()
   readonly #heartbeatMs: number
@@ -80,9 +85,7 @@ export class P2pHost {
     this.libp2p = node
     this.#faults = faults
     this.peerId = node.peerId.toString()
-    // six heartbeats per failure timeout, and at least one a second whatever the timeout (a
-    // member is heard soon after it starts, and redials are tried at that pace)
-    this.#heartbeatMs = Math.max(HEARTBEAT_MIN_MS, Math.min(HEARTBEAT_MAX_MS, Math.floor(opts.failureTimeout / HEARTBEATS_PER_FAILURE_TIMEOUT)))
+    this.#heartbeatMs = heartbeatMs(opts.failureTimeout)
     const table = this.#table = new MemberTable({ failureTimeout: opts.failureTimeout })
     this.#redialer = new Redialer({ libp2p: node, join: opts.join, table, blocked: (peer) => faults.blocked(peer), ...(opts.mdns !== undefined && { mdns: opts.mdns }), log: opts.log })
     this.#prober = new Prober({
@@ -92,6 +95,7 @@ export class P2pHost {
       changed: () => { this.#told() },
       // a connection was aborted for silence: dial the member again now, not after a backoff
       redial: (peer) => { this.#redialer.now(peer) },
+      alert: (peer, verdict) => { this.#alerts.publish(peer, verdict) },
       failures: opts.failures ?? new ServiceFailures(),
       log: opts.log
     })
@@ -103,6 +107,15 @@ export class P2pHost {
       heard: (record, first) => {
         // a member first heard of is probed now (it is listed once it answers), not at the next round
         if (first && record.peerId !== this.peerId) this.#prober.probe(record.peerId)
+        this.#told()
+      },
+      log: opts.log
+    })
+    this.#alerts = new MemberAlerts({
+      libp2p: node,
+      table,
+      heard: (peer) => {
+        this.#prober.probe(peer)
         this.#told()
       },
       log: opts.log
@@ -119,6 +132,7 @@ export class P2pHost {
 
   async #start (): Promise<void> {
     this.#gossip.start()
+    this.#alerts.start()
     this.#node.addEventListener('connection:open', (evt) => { this.#opened(evt.detail) })
     this.#node.addEventListener('peer:disconnect', (evt) => { this.#disconnected(evt.detail) })
     // a plain fixed-rate timer, not a PeriodicService: each step is synchronous and handles its
@@ -126,7 +140,7 @@ export class P2pHost {
     // and the reset's), and the gossip reset judges this very timer's lateness (a heartbeat that
     // fired late is this node's own busy event loop), which a loop paced by its runs would blur
     this.#heartbeat = setInterval(() => {
-      this.#gossip.publish()
+      this.#gossip.heartbeat(this.#table.records().length)
       this.#reset.check()
       this.#redialer.maintain()
     }, this.#heartbeatMs)
@@ -177,6 +191,12 @@ export class P2pHost {
     return this.#prober.connectionFor(peer)
   }
 
+  /** What this node's membership sent so far: probes (pings), ping-reqs, member records and
+   * alerts it published (each published message is forwarded by gossipsub to a few peers). */
+  membershipSent (): { readonly pings: number, readonly pingReqs: number, readonly records: number, readonly alerts: number } {
+    return { ...this.#prober.sent, records: this.#gossip.sent, alerts: this.#alerts.sent }
+  }
+
   /** Other members as this node sees them (their records, and failure detection's verdicts). */
   members (): MemberView[] {
     return this.#table.view()
@@ -210,6 +230,7 @@ export class P2pHost {
   async stop (): Promise<void> {
     this.#stopped = true
     this.#gossip.stop()
+    this.#alerts.stop()
     clearInterval(this.#heartbeat)
     this.#redialer.stop()
     await this.#prober.stop()

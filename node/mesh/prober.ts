@@ -3,19 +3,17 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { InvalidFrameError, MAX_PROBE_MISSED, MAX_PROBE_STREAMS, PROBE, PROBE_PROTOCOL, encodeProbe } from '../../protocols/p2p/index.ts'
 import type { ProbeFrame } from '../../protocols/p2p/index.ts'
 import type { ServiceFailures } from '../services/index.ts'
-import { CONNECTION_MISSES_BEFORE_ABORT, INDIRECT_HELPERS } from './constants.ts'
+import { CONNECTION_MISSES_BEFORE_ABORT } from './constants.ts'
 import type { FailureDetector } from './failure-detector.ts'
 import { lateAwareDeadline } from './late-aware-deadline.ts'
+import { ProbeRounds } from './probe-rounds.ts'
+import type { AlertVerdict, Outcome } from './probe-rounds.ts'
 import { readProbeFrame } from './read-probe-frame.ts'
 import { RefusalLog } from './refusal-log.ts'
 
 /** Why a probe exchange's stream work stops (a reason made once: abort() with none makes a
  * DOMException, its stack included, at every probe). */
 const PROBE_OVER = new Error('probe over')
-
-/** What one probe came to: answered, unanswered in time, or this node's own timer fired late
- * (its event loop was busy: the probe counts neither way). */
-type Outcome = 'ack' | 'miss' | 'late'
 
 export interface ProberOptions {
   readonly libp2p: Libp2p
@@ -26,6 +24,8 @@ export interface ProberOptions {
   readonly changed: () => void
   /** A connection to `peer` was aborted because its probes went unanswered: dial it again now. */
   readonly redial: (peer: string) => void
+  /** Tell the other members that `peer` did not answer this node (member-alerts.ts). @default not told */
+  readonly alert?: (peer: string, verdict: AlertVerdict) => void
   /** Where failed rounds are counted (`probe-round`). @default not counted */
   readonly failures?: ServiceFailures
   readonly log: { info (obj: object, msg: string): void, warn (obj: object, msg: string): void }
@@ -35,9 +35,10 @@ export interface ProberOptions {
 
 /**
  * Failure detection over the connections that carry actor traffic (`/plexi/probe/1.0.0`), SWIM
- * style: every member is probed each round on every open connection to it; when no connection
- * answers in time, up to INDIRECT_HELPERS other members are asked to probe it over theirs (a
- * helper answers ACK if it was answered, NACK if not). Verdicts are the FailureDetector's. A
+ * style (the rounds, and which members each tick probes, are node/mesh/probe-rounds.ts'): a member
+ * is probed on every open connection to it; when no connection answers in time, up to
+ * INDIRECT_HELPERS other members are asked to probe it over theirs (a helper answers ACK if it was
+ * answered, NACK if not). Verdicts are the FailureDetector's. A
  * connection whose probes go unanswered CONNECTION_MISSES_BEFORE_ABORT times in a row is aborted
  * and the member redialled once the member answers only through others or is found dead: a
  * silent network drop leaves TCP connections ESTABLISHED with nothing arriving, and only a fresh
@@ -48,9 +49,9 @@ export class Prober {
   readonly #opts: ProberOptions
   readonly #libp2p: Libp2p
   readonly #detector: FailureDetector
-  readonly #random: () => number
-  /** Members with a round in flight (one at a time per member). */
-  readonly #rounds = new Set<string>()
+  readonly #rounds: ProbeRounds
+  /** Probes (pings) and ping-reqs this node sent (counted for the membership's traffic). */
+  readonly sent = { pings: 0, pingReqs: 0 }
   /** Direct probes in flight per member (a round and a helper's probe for another share one). */
   readonly #direct = new Map<string, Promise<Outcome>>()
   /** Direct probes in a row unanswered, per connection (by id) and per member (sent in pings). */
@@ -70,8 +71,22 @@ export class Prober {
     this.#opts = opts
     this.#libp2p = opts.libp2p
     this.#detector = opts.detector
-    this.#random = opts.random ?? Math.random
     this.#refusals = new RefusalLog(opts.log)
+    this.#rounds = new ProbeRounds({
+      detector: opts.detector,
+      members: opts.targets,
+      direct: async (peer) => await this.#probeDirect(peer, true),
+      pingReq: async (helper, peer) => {
+        const connection = this.#openConnection(helper)
+        if (connection === undefined) return 'miss'
+        return (await this.#exchange(connection, [PROBE.PING_REQ, this.#nextNonce(), peer], this.#detector.timing.indirectTimeoutMs)).result
+      },
+      reachable: (helper) => this.#openConnection(helper) !== undefined,
+      changed: opts.changed,
+      repair: (peer) => { this.#repair(peer) },
+      alert: opts.alert ?? (() => undefined),
+      random: opts.random ?? Math.random
+    })
   }
 
   async start (): Promise<void> {
@@ -87,13 +102,14 @@ export class Prober {
     // a PeriodicService runs one run at a time, and would hold every member's round for the
     // slowest. A round that fails is counted and logged by probe().
     this.#timer = setInterval(() => {
-      for (const peer of this.#opts.targets()) this.probe(peer)
+      this.#rounds.tick(this.#failed)
     }, this.#detector.timing.intervalMs)
     this.#timer.unref()
   }
 
   async stop (): Promise<void> {
     this.#stopped = true
+    this.#rounds.stop()
     if (this.#timer !== undefined) clearInterval(this.#timer)
     this.#libp2p.removeEventListener('connection:close', this.#onClose)
     for (const stream of this.#streams) stream.abort(new Error('this node is stopping'))
@@ -104,12 +120,23 @@ export class Prober {
   /** Starts a round of probes of `peer` now (a connection to it just opened, its record was first
    * heard), unless one is in flight. */
   probe (peer: string): void {
-    if (this.#stopped || this.#rounds.has(peer)) return
-    this.#rounds.add(peer)
-    this.#round(peer).catch((err: unknown) => {
-      this.#opts.failures?.add('probe-round')
-      this.#opts.log.warn({ peer, err }, `probe round of ${peer} failed: ${(err as Error).message}`)
-    }).finally(() => { this.#rounds.delete(peer) })
+    if (!this.#stopped) this.#rounds.start(peer, this.#failed)
+  }
+
+  readonly #failed = (peer: string, err: unknown): void => {
+    this.#opts.failures?.add('probe-round')
+    this.#opts.log.warn({ peer, err }, `probe round of ${peer} failed: ${(err as Error).message}`)
+  }
+
+  /** An open connection to `peer`, if any. */
+  #openConnection (peer: string): Connection | undefined {
+    let id
+    try {
+      id = peerIdFromString(peer)
+    } catch {
+      return undefined
+    }
+    return this.#libp2p.getConnections(id).find((c) => c.status === 'open')
   }
 
   /**
@@ -152,19 +179,6 @@ export class Prober {
       this.#peerMisses.delete(peer)
       if (this.#detector.acked(peer, { direct: true, rttMs: performance.now() - started })) this.#opts.changed()
     })
-  }
-
-  /** One round: direct probes, then, if none was answered, indirect ones. */
-  async #round (peer: string): Promise<void> {
-    const detector = this.#detector
-    const direct = await this.#probeDirect(peer, true)
-    if (direct !== 'miss' || this.#stopped) return
-    if (detector.directMissed(peer)) this.#opts.changed()
-    const indirect = await this.#probeIndirect(peer)
-    if (this.#stopped || indirect === 'late') return
-    const changed = indirect === 'ack' ? detector.acked(peer, { direct: false }) : detector.missed(peer)
-    if (changed) this.#opts.changed()
-    this.#repair(peer)
   }
 
   /**
@@ -252,24 +266,6 @@ export class Prober {
   }
 
 
-  /** Asks up to INDIRECT_HELPERS members answering directly now to probe `peer` for this node:
-   * 'ack' if one was answered by it, 'late' if every ask was cut short by this node's own late
-   * timers, 'miss' otherwise (nacks, silence, or no helper at all). */
-  async #probeIndirect (peer: string): Promise<Outcome> {
-    const helpers = this.#opts.targets().filter((p) => p !== peer && this.#detector.liveness(p) === 'alive' && !this.#detector.isIndirect(p))
-    const chosen: Connection[] = []
-    while (helpers.length > 0 && chosen.length < INDIRECT_HELPERS) {
-      const [helper] = helpers.splice(Math.floor(this.#random() * helpers.length), 1) as [string]
-      const connection = this.#libp2p.getConnections(peerIdFromString(helper)).find((c) => c.status === 'open')
-      if (connection !== undefined) chosen.push(connection)
-    }
-    if (chosen.length === 0) return 'miss'
-    const timeout = this.#detector.timing.indirectTimeoutMs
-    const results = await Promise.all(chosen.map(async (c) => (await this.#exchange(c, [PROBE.PING_REQ, this.#nextNonce(), peer], timeout)).result))
-    if (results.includes('ack')) return 'ack'
-    return results.every((r) => r === 'late') ? 'late' : 'miss'
-  }
-
   /**
    * One exchange on its own stream: the request, then one answer within `timeoutMs`. 'ack' and
    * 'nack' as answered; 'miss' when nothing (or nonsense) came back in time or the stream failed;
@@ -278,6 +274,8 @@ export class Prober {
    */
   async #exchange (connection: Connection, request: ProbeFrame, timeoutMs: number, lateAck?: (rttMs: number) => void): Promise<{ result: Outcome | 'nack' }> {
     const started = performance.now()
+    if (request[0] === PROBE.PING) this.sent.pings++
+    else this.sent.pingReqs++
     const controller = new AbortController()
     const deadline = lateAwareDeadline(timeoutMs)
     const attempt = (async (): Promise<Outcome | 'nack'> => {

@@ -1,0 +1,42 @@
+import { expect } from 'chai'
+import { RECORDS_PER_HEARTBEAT } from '../../../node/mesh/constants.ts'
+import { RecordPacing, heartbeatMs, refreshBeats } from '../../../node/mesh/record-pacing.ts'
+
+describe('RecordPacing (when a member sends its record)', () => {
+  it(`should send an unchanged record every heartbeat up to ${RECORDS_PER_HEARTBEAT} members, and the cluster about ${RECORDS_PER_HEARTBEAT} a heartbeat beyond`, () => {
+    expect(refreshBeats(1)).to.equal(1)
+    expect(refreshBeats(RECORDS_PER_HEARTBEAT)).to.equal(1)
+    expect(refreshBeats(30)).to.equal(Math.ceil(30 / RECORDS_PER_HEARTBEAT))
+    for (const n of [30, 100, 1_000]) expect(n / refreshBeats(n)).to.be.within(RECORDS_PER_HEARTBEAT * 0.8, RECORDS_PER_HEARTBEAT)
+  })
+
+  it('should send a changed record at once, and an unchanged one in its turn', () => {
+    const p = new RecordPacing()
+    const sends = (content: string, members: number, beats: number): number => {
+      let n = 0
+      for (let i = 0; i < beats; i++) if (p.due(content, members)) n++
+      return n
+    }
+    expect(sends('a', 30, 1)).to.equal(1)
+    expect(sends('a', 30, refreshBeats(30) - 1)).to.equal(0)
+    expect(sends('a', 30, 1)).to.equal(1)
+    expect(sends('b', 30, 1)).to.equal(1)
+    expect(sends('b', 3, 4)).to.equal(4)
+  })
+
+  it('should send at the next heartbeat after a newcomer was heard, and wait a full turn after a send out of turn', () => {
+    const p = new RecordPacing()
+    expect(p.due('a', 1_000)).to.equal(true)
+    expect(p.due('a', 1_000)).to.equal(false)
+    p.newcomer()
+    expect(p.due('a', 1_000)).to.equal(true)
+    p.sent('a')
+    expect(p.due('a', 1_000)).to.equal(false)
+  })
+
+  it('should beat six times per failure timeout, within 100 ms and 1 s', () => {
+    expect(heartbeatMs(3_000)).to.equal(500)
+    expect(heartbeatMs(60_000)).to.equal(1_000)
+    expect(heartbeatMs(300)).to.equal(100)
+  })
+})
