@@ -200,6 +200,27 @@ async function simulate (seed: number, options: SimOptions, partial: { config?: 
   // (a node gone for good is not asked: it handed off, or it was replaced, as a node's roster
   // leaves out replaced nodes and leaving ones that are down: replicated-journal.ts)
   const formersOf = (replicas: readonly string[]): string[] => names.filter((n) => !replicas.includes(n) && !world.gone.has(n))
+  // (drawn from a stream of their own, so that the schedule of every seed replays as before)
+  const recordRnd = prng(seed ^ 0xf0e1)
+  /**
+   * Whom an owner of `entity` writing to `replicas` fences besides them (docs/replication.md,
+   * "Former holders"), as ReplicatedJournal does: its roster's recorded former holders and the node
+   * ranked next. Before the change, a node that is no replica (ranked next); after it, the other
+   * view's set as well: to an owner of the new set the old set's replicas are recorded former
+   * holders, to one of the old set the new set's are what one roster change away would place. Some
+   * owners do not know the former holders (an older version's roster): every node, as before. And
+   * a replica answering as a learner widens any take to every node (`widen`).
+   */
+  const fenceTargets = (entity: string, replicas: readonly string[]): { formerHolders: string[], widen: { formerHolders: string[], absentHolders: number } } => {
+    const every = formersOf(replicas)
+    const widen = { formerHolders: every, absentHolders: 0 }
+    if (recordRnd() < 0.15) return { formerHolders: every, widen }
+    const old = replicasOf.get(entity) ?? []
+    const next = nextReplicasOf.get(entity) ?? []
+    const ranked = names.find((n) => !old.includes(n) && !next.includes(n))
+    const holders = changed ? [...old, ...next] : [...old, ...(ranked === undefined ? [] : [ranked])]
+    return { formerHolders: every.filter((n) => holders.includes(n)), widen }
+  }
   world.faults.drop = pick([0, 0.01, 0.05, 0.2])
   world.faults.meanDelayMs = pick([1, 3, 20])
   world.faults.crashAfterReply = pick([0, 0.005, 0.02, 0.05])
@@ -334,7 +355,7 @@ async function simulate (seed: number, options: SimOptions, partial: { config?: 
     const generation = world.node(node).generation
     // after the change most owners have heard of it; some take the old set
     const replicas = setOf(entity, rnd() < 0.8)
-    EntityLog.open({ ...ownerOptions(a, replicas), formerHolders: formersOf(replicas), activation: a.id }).then((log) => {
+    EntityLog.open({ ...ownerOptions(a, replicas), ...fenceTargets(entity, replicas), activation: a.id }).then((log) => {
       if (world.node(node).generation !== generation) return
       stats.opened++
       a.log = log
@@ -691,7 +712,7 @@ async function simulate (seed: number, options: SimOptions, partial: { config?: 
       const { took, fromNewer } = pulled
       if (fromNewer) {
         const next = nextReplicasOf.get(entity) ?? []
-        const log = await EntityLog.open({ entityId: entity, replicas: next, formerHolders: formersOf(next), writeQuorum: W, activation, self: from, env: world.ownerEnv(from), appendTimeoutMs: 1500, ...(lease !== undefined && { lease }) })
+        const log = await EntityLog.open({ entityId: entity, replicas: next, ...fenceTargets(entity, next), writeQuorum: W, activation, self: from, env: world.ownerEnv(from), appendTimeoutMs: 1500, ...(lease !== undefined && { lease }) })
         log.close()
       }
       return took === 0 && !fromNewer
@@ -870,7 +891,7 @@ async function simulate (seed: number, options: SimOptions, partial: { config?: 
       const replicas = setOf(entity, true)
       // (on a node that stays: not one leaving, which may still be handing off)
       const self = names.find((n) => !world.gone.has(n) && n !== leaving) as string
-      const opening = EntityLog.open({ entityId: entity, replicas, formerHolders: formersOf(replicas), writeQuorum: W, activation: `final-${entity}-${attempt}`, self, env: world.ownerEnv(self), appendTimeoutMs: 5000, ...(lease !== undefined && { lease }) })
+      const opening = EntityLog.open({ entityId: entity, replicas, ...fenceTargets(entity, replicas), writeQuorum: W, activation: `final-${entity}-${attempt}`, self, env: world.ownerEnv(self), appendTimeoutMs: 5000, ...(lease !== undefined && { lease }) })
       let outcome: EntityLog | Error | undefined
       opening.then((l) => { outcome = l }, (err: Error) => { outcome = err })
       await world.run(world.now + 20_000)
