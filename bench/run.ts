@@ -14,6 +14,7 @@ import { pluginsBench } from './plugins.ts'
 import { replicationBench } from './replication.ts'
 import { scaleBench } from './scale.ts'
 import { scaleOutBench } from './scale-out.ts'
+import { activationFencesBench } from './activation-fences.ts'
 import { searchBench } from './conversations-search.ts'
 import { tracingBench } from './tracing.ts'
 import { usersBench } from './users.ts'
@@ -21,7 +22,7 @@ import { table } from './figure.ts'
 import { MODEL_SIZES } from '../runtimes/index.ts'
 import type { Bench } from './figure.ts'
 
-const benches: readonly Bench[] = [kernelBench, chatBench, inferenceBench, meshBench, replicationBench, migrationBench, usersBench, backupBench, backupNodesBench, pluginsBench, conversationsBench, searchBench, scaleBench, scaleOutBench, tracingBench]
+const benches: readonly Bench[] = [kernelBench, chatBench, inferenceBench, meshBench, replicationBench, migrationBench, usersBench, backupBench, backupNodesBench, pluginsBench, conversationsBench, searchBench, scaleBench, scaleOutBench, activationFencesBench, tracingBench]
 
 const args = process.argv.slice(2)
 /** Takes `--NAME VALUE` or `--NAME=VALUE` out of args into env ENV, one of `choices` (exit 2 with a
