@@ -127,7 +127,10 @@ export const CONFIG_SCHEMA: readonly KeySpec[] = [
   { key: 'openai-listen', type: { kind: 'host-port' }, description: 'serve the OpenAI-compatible API (/v1/chat/completions, /v1/models) on this address; off when unset' },
   { key: 'tls-cert', type: { kind: 'path' }, description: 'PEM certificate chain file (this node\'s certificate first); with tls-key, gRPC, the admin endpoint and the OpenAI-compatible API serve TLS only (plexi tls selfsigned makes a pair for a lab)' },
   { key: 'tls-key', type: { kind: 'path' }, description: 'PEM private key file of tls-cert (mode 0600: a file group or others may read is refused); both or neither' },
-  { key: 'shutdown-timeout', type: { kind: 'int', min: 0, max: 600_000 }, default: 10_000, description: 'ms a graceful shutdown waits for in-flight requests before forcing' }
+  { key: 'shutdown-timeout', type: { kind: 'int', min: 0, max: 600_000 }, default: 10_000, description: 'ms a graceful shutdown waits for in-flight requests before forcing' },
+  // V8's own size depends on the machine's memory: up to 64 on a 24 GiB machine, and an idle node
+  // kept 64 MiB of young generation committed; docs/performance.md, "Idle memory", has the figures
+  { key: 'max-semi-space-size', type: { kind: 'int', min: 0, max: 256 }, default: 8, description: 'MiB of each of the two semi-spaces of the V8 heap\'s young generation (Node\'s --max-semi-space-size; the node process re-executes itself with it as it starts): smaller keeps an idle node smaller, larger lets a busy one collect less often; 0: V8\'s default' }
 ]
 
 /** `grpc-listen` → `grpcListen` */
@@ -185,6 +188,7 @@ export interface NodeConfig {
   readonly maxClockDrift: number
   readonly journalSync: boolean
   readonly storeWriteBuffer: number
+  readonly maxSemiSpaceSize: number
   readonly search: boolean
   readonly searchEmbeddingModel: string | undefined
   readonly gpu: GpuMode

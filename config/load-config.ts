@@ -2,7 +2,6 @@ import { readFile } from 'node:fs/promises'
 import { isIP } from 'node:net'
 import { extname, join, resolve } from 'node:path'
 import { multiaddr } from '@multiformats/multiaddr'
-import { parse as parseYaml } from 'yaml'
 import { CONFIG_SCHEMA, ROLES, camel, envName } from './config-schema.ts'
 import { ConfigError } from './config-error.ts'
 import type { HostPort, KeySpec, KeyType, NodeConfig } from './config-schema.ts'
@@ -88,7 +87,8 @@ async function readConfigFile (file: string): Promise<Record<string, unknown>> {
   }
   let parsed: unknown
   try {
-    parsed = ext === '.json' ? JSON.parse(text) : parseYaml(text)
+    // yaml (72 modules) only for a YAML file: most nodes are configured by flags and env
+    parsed = ext === '.json' ? JSON.parse(text) : (await import('yaml')).parse(text)
   } catch (err) {
     throw new ConfigError('config', `${file} is not valid ${ext === '.json' ? 'JSON' : 'YAML'}: ${(err as Error).message}`)
   }

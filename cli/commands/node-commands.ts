@@ -8,6 +8,7 @@ import { printJson, printTable } from '../cli-io.ts'
 import type { CliIo } from '../cli-io.ts'
 import { configKeysInHelpOrder, helpGroupOf } from './config-help-groups.ts'
 import { REPEAT_SIGNAL_MS } from './constants.ts'
+import { execForNode } from '../startup-exec.ts'
 
 
 /** Adds one flag per configuration key (with its env twin and default in the help). */
@@ -51,6 +52,9 @@ function nodeCommand (io: CliIo): Command {
     .description('start a node: chat over gRPC, the admin endpoint, the store in --data-dir; stops gracefully on SIGTERM/SIGINT (a second signal forces)'))
     .action(async (options: Record<string, unknown>) => {
       const loaded = await configFrom(options, io)
+      // V8 sizes its young generation, and Node reads NODE_COMPILE_CACHE, only as a process starts:
+      // run again (same pid) under both before anything is loaded, written or listened on
+      execForNode(loaded.config.maxSemiSpaceSize)
       // the server stack loads only here: client commands stay quick to start
       const { createLogger, LogTail, TraceLogFields, startNode } = await import('../../node/index.ts')
       // every line also kept for the admin API's live tail (the dashboard's Logs view)

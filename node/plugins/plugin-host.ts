@@ -8,16 +8,21 @@ import { PLUGIN_CLOSE_DRAIN_MS, PLUGIN_DATA_DIR, PLUGIN_MEMORY_SAMPLE_MS } from 
 import { InvalidPluginRequestError, PluginAlreadyRunningError, PluginNotFoundError } from './errors.ts'
 import { probeNetworkIsolation } from './network-isolation.ts'
 import type { NetworkIsolation } from './network-isolation.ts'
-import { PluginProcess } from './plugin-process.ts'
 import { SERVER_BASE_ENV, pickEnv, pluginPlan, serverPlan } from './plugin-sandbox.ts'
 import type { LaunchPlan } from './plugin-sandbox.ts'
-import { httpIncarnation } from './server-transport.ts'
 import { SourceSet } from './source-set.ts'
 import type { CallOutcome, SourceEntry } from './source-set.ts'
-import { SourceSupervisor } from './source-supervisor.ts'
 import type { Incarnation, SourceStats } from './source-supervisor.ts'
 import type { SupervisorTimings } from './supervisor-timings.ts'
 import type { SourceLog } from './source-connection.ts'
+
+/** What runs a source: the MCP SDK's client and transports and what is built on them (about 200
+ * modules with zod), loaded with the first plugin or server this node runs, not by every node
+ * (docs/performance.md, "Idle memory"). */
+async function sourceRunners (): Promise<{ PluginProcess: typeof import('./plugin-process.ts').PluginProcess, httpIncarnation: typeof import('./server-transport.ts').httpIncarnation, SourceSupervisor: typeof import('./source-supervisor.ts').SourceSupervisor }> {
+  const [{ PluginProcess }, { httpIncarnation }, { SourceSupervisor }] = await Promise.all([import('./plugin-process.ts'), import('./server-transport.ts'), import('./source-supervisor.ts')])
+  return { PluginProcess, httpIncarnation, SourceSupervisor }
+}
 
 export interface PluginHostOptions {
   /** The node's data dir: each plugin's folder is `<data-dir>/plugins-data/<name>/`. */
@@ -148,7 +153,7 @@ export class PluginHost {
     // grants a folder's tree only when the folder exists as it starts
     for (const rel of [...(manifest.permissions.read ?? []), ...(manifest.permissions.write ?? [])]) await mkdir(join(dataFolder, rel), { recursive: true, mode: 0o700 })
     const plan = pluginPlan({ manifest, packageDir: await realpath(plugin.dir), dataFolder, isolation: this.#isolation, ...this.#sandboxEnv() })
-    const entry = this.#entry('plugin', plugin.name, plugin.version, manifest.callDeadlineMs, plan)
+    const entry = await this.#entry('plugin', plugin.name, plugin.version, manifest.callDeadlineMs, plan)
     this.#plans.set(entry, { plan, manifest })
     await this.#startEntry(entry)
     return this.#report(entry)
@@ -180,7 +185,7 @@ export class PluginHost {
         isolation: this.#isolation
       })
     }
-    const entry = this.#entry('server', reg.name, '', reg.callDeadlineMs, plan, reg)
+    const entry = await this.#entry('server', reg.name, '', reg.callDeadlineMs, plan, reg)
     this.#plans.set(entry, { ...(plan !== undefined && { plan }) })
     await this.#startEntry(entry)
     return this.#report(entry)
@@ -248,7 +253,8 @@ export class PluginHost {
     await Promise.all(this.#sources.all().map(async (e) => { await this.#stopEntry(e, PLUGIN_CLOSE_DRAIN_MS) }))
   }
 
-  #entry (kind: 'plugin' | 'server', name: string, version: string, callDeadlineMs: number | undefined, plan: LaunchPlan | undefined, reg?: McpServerRegistration): SourceEntry {
+  async #entry (kind: 'plugin' | 'server', name: string, version: string, callDeadlineMs: number | undefined, plan: LaunchPlan | undefined, reg?: McpServerRegistration): Promise<SourceEntry> {
+    const { PluginProcess, httpIncarnation, SourceSupervisor } = await sourceRunners()
     const label = kind === 'plugin' ? `${name}@${version}` : `${name} (MCP server)`
     const launch = (): Incarnation => {
       if (plan !== undefined) {
