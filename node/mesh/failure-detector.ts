@@ -149,12 +149,15 @@ export class FailureDetector {
   }
 
   /** Whether `peer` is probed on every tick, not only in its turn (node/mesh/probe-schedule.ts):
-   * it never answered, its last round went unanswered or was answered only through others, it is
-   * down (a healed path is found within a tick), or another member reported it. */
+   * it never answered, its last round went unanswered or was answered only through others, or
+   * another member reported it, until it is found down. A member down is probed in its turn only
+   * (and at once over any new connection to it: the redialer finds a healed path), so that a
+   * large share of the cluster cut off does not make every node probe all of it every tick. */
   inFocus (peer: string): boolean {
     const s = this.#peers.get(peer)
-    if (s === undefined || s.lastAck === undefined) return true
-    return s.suspect || s.gone || s.indirect || s.alerted > 0
+    if (s === undefined || s.lastAck === undefined) return !(s?.gone ?? false)
+    if (this.liveness(peer) === 'dead') return false
+    return s.suspect || s.indirect || s.alerted > 0
   }
 
   /** Liveness by the probes so far; undefined for a member never answered nor found gone. */

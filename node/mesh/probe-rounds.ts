@@ -81,6 +81,9 @@ export class ProbeRounds {
   async #round (peer: string): Promise<void> {
     const env = this.#env
     const detector = env.detector
+    // a member never answered and not connected yet: its dial is the check (a new connection is
+    // probed at once); asking helpers about it would only cost them
+    if (detector.liveness(peer) === undefined && !env.reachable(peer)) return
     const direct = await env.direct(peer)
     if (direct !== 'miss' || this.#stopped) return
     if (detector.directMissed(peer)) env.changed()

@@ -15,20 +15,29 @@ export function refreshBeats (members: number): number {
 
 /**
  * When a member sends its record on a heartbeat: at once when what it says changed (roles,
- * status, addresses, models, pins...: anything but its load figures), else once every
- * refreshBeats(N) heartbeats (its load, and anti-entropy for a record lost on the way). Pure (the
- * simulator runs it): the caller gives the record's identity without load and the member count.
+ * status, addresses, models, pins...: anything but its load figures), else in its turn, every
+ * refreshBeats(N) heartbeats on average (its load, and anti-entropy for a record lost on the way).
+ * Each wait is drawn between half and one and a half turns, so that members that all sent at once
+ * (a newcomer every member answers) drift apart again instead of sending together every turn.
+ * Pure (the simulator runs it): the caller gives the record's content without load and the member
+ * count; randomness is injected.
  */
 export class RecordPacing {
+  readonly #random: () => number
   #last: string | undefined
   #beats = 0
+  /** This turn's length, as a share of refreshBeats (0.5 to 1.5). */
+  #share = 1
+
+  constructor (random: () => number = Math.random) {
+    this.#random = random
+  }
 
   /** One heartbeat: whether to send the record whose content (load left out) is `content`. */
   due (content: string, members: number): boolean {
     this.#beats++
-    if (content === this.#last && this.#beats < refreshBeats(members)) return false
-    this.#last = content
-    this.#beats = 0
+    if (content === this.#last && this.#beats < Math.max(1, Math.round(this.#share * refreshBeats(members)))) return false
+    this.sent(content)
     return true
   }
 
@@ -38,10 +47,11 @@ export class RecordPacing {
     this.#last = undefined
   }
 
-  /** The record was sent out of turn (a change announced at once): the next unchanged send is a
-   * full period away. */
+  /** The record was sent (in turn, or out of turn: a change announced at once): the next unchanged
+   * send is a turn away. */
   sent (content: string): void {
     this.#last = content
     this.#beats = 0
+    this.#share = 0.5 + this.#random()
   }
 }

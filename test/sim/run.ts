@@ -11,6 +11,11 @@ import { runSeed } from './replication-sim.ts'
 import type { SimOptions } from './replication-sim.ts'
 import type { SeedOutcome, WorkerRequest } from './sim-worker.ts'
 
+// the membership simulation has a command line of its own (membership-run.ts)
+if (process.argv.includes('--membership')) {
+  await import('./membership-run.ts')
+}
+
 const USAGE = `usage: npm run sim -- [--seeds N] [--from S] [--jobs J] [--duration MS]
        npm run sim -- --seed S [--trace] [--duration MS]
   --seeds N      seeds to run (default 1000)
@@ -18,6 +23,7 @@ const USAGE = `usage: npm run sim -- [--seeds N] [--from S] [--jobs J] [--durati
   --jobs J       worker threads (default: one per core, ${availableParallelism()} here)
   --seed S       run one seed here and print its log (--trace: every durable write too)
   --duration MS  virtual ms of faults per run (default 6000)
+       npm run sim -- --membership [--nodes 30,1000] [--seeds N]   (membership at size: --membership --help)
 Every fault is in the default mode: crashes, silent partitions both ways and one way, drops and
 delays, replica sets that change, disk faults, hand-overs, leases on drifting clocks, and reads
 checked for linearizability. (--roster-faults is the default now and is accepted for old

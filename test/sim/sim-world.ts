@@ -31,7 +31,7 @@ interface Event { readonly at: number, readonly n: number, readonly fn: () => vo
 const LIVELOCK_EVENTS = 200_000
 
 /** A binary heap of events by time, then by the order they were scheduled. */
-class EventQueue {
+export class EventQueue {
   readonly #heap: Event[] = []
   get size (): number { return this.#heap.length }
   push (e: Event): void {

@@ -11,7 +11,7 @@ describe('RecordPacing (when a member sends its record)', () => {
   })
 
   it('should send a changed record at once, and an unchanged one in its turn', () => {
-    const p = new RecordPacing()
+    const p = new RecordPacing(() => 0.5)
     const sends = (content: string, members: number, beats: number): number => {
       let n = 0
       for (let i = 0; i < beats; i++) if (p.due(content, members)) n++
@@ -24,8 +24,24 @@ describe('RecordPacing (when a member sends its record)', () => {
     expect(sends('b', 3, 4)).to.equal(4)
   })
 
+  it('should draw each turn between half and one and a half of refreshBeats, so members that sent together drift apart', () => {
+    let r = 0
+    const p = new RecordPacing(() => r)
+    const turn = (): number => {
+      let beats = 1
+      while (!p.due('a', 100)) beats++
+      return beats
+    }
+    p.due('a', 100)
+    r = 0
+    expect(turn()).to.equal(Math.round(0.5 * refreshBeats(100)))
+    r = 0.999
+    turn()
+    expect(turn()).to.equal(Math.round(1.499 * refreshBeats(100)))
+  })
+
   it('should send at the next heartbeat after a newcomer was heard, and wait a full turn after a send out of turn', () => {
-    const p = new RecordPacing()
+    const p = new RecordPacing(() => 0.5)
     expect(p.due('a', 1_000)).to.equal(true)
     expect(p.due('a', 1_000)).to.equal(false)
     p.newcomer()
