@@ -59,7 +59,11 @@ export class ProbeRounds {
   /** One tick of the probe timer: starts the rounds the schedule picks; returns how many. */
   tick (failed: (peer: string, err: unknown) => void): number {
     let started = 0
-    for (const peer of this.#schedule.next(this.#env.members(), (p) => this.#env.detector.inFocus(p))) {
+    const { detector, reachable } = this.#env
+    // a member never answered and not connected yet is probed in its turn only: its dial is the
+    // check (a new connection is probed at once), and its turn asks helpers whether they reach it
+    const focus = (p: string): boolean => detector.inFocus(p) && (detector.liveness(p) !== undefined || reachable(p))
+    for (const peer of this.#schedule.next(this.#env.members(), focus)) {
       if (this.start(peer, failed)) started++
     }
     return started
@@ -81,9 +85,6 @@ export class ProbeRounds {
   async #round (peer: string): Promise<void> {
     const env = this.#env
     const detector = env.detector
-    // a member never answered and not connected yet: its dial is the check (a new connection is
-    // probed at once); asking helpers about it would only cost them
-    if (detector.liveness(peer) === undefined && !env.reachable(peer)) return
     const direct = await env.direct(peer)
     if (direct !== 'miss' || this.#stopped) return
     if (detector.directMissed(peer)) env.changed()
