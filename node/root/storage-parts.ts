@@ -27,8 +27,10 @@ export const storePart: PartSpec<NodeComponents> = {
       const replicas = await LevelReplicaStorage.open(store, config.partitions, c.get('log').child({ component: 'replication' })).catch((err: unknown) => {
         throw err instanceof PartitionsMismatchError ? new ConfigError('partitions', err.message) : err
       })
-      // (it records each partition's former holders as the journal places them: docs/replication.md)
-      const roster = await StorageRoster.open(store, { peerId: identity.peerId, roles: c.get('roles').current, capacity }, c.get('log'), { partitions: replicas.partitions, replicationFactor: config.replicationFactor })
+      // (it records each partition's former holders as the journal places them: docs/replication.md;
+      // a data dir an older version kept records in knows none)
+      const holdsRecords = Array.from({ length: replicas.partitions }, (_, p) => p).some((p) => replicas.tree(p).records > 0)
+      const roster = await StorageRoster.open(store, { peerId: identity.peerId, roles: c.get('roles').current, capacity }, c.get('log'), { partitions: replicas.partitions, replicationFactor: config.replicationFactor, holdsRecords })
       c.provide('store', store, 'store')
       c.provide('replicas', replicas, 'store')
       c.provide('roster', roster, 'store')

@@ -79,14 +79,14 @@ export class FormerHolders {
   }
 
   /** Every replica of the partition was found whole (an activation's fence had a promise from each,
-   * none still catching up): what these former holders held is on every current replica, and the
-   * partition is known from now on. Returns whether the record changed. */
+   * none still catching up): what these former holders held is on every current replica. An
+   * unknown partition stays unknown: a data dir of an older version may have been counted whole
+   * without pulling (catch-up's upgrade), and a journal left on a node that is no replica (an
+   * upgrade from plexi-store/1) moves only at its entity's next activation. Returns whether the
+   * record changed. */
   release (partition: number, released: readonly string[]): boolean {
     const nodes = this.#known.get(partition)
-    if (nodes === undefined) {
-      this.#known.set(partition, new Set())
-      return true
-    }
+    if (nodes === undefined) return false
     let changed = false
     for (const n of released) changed = nodes.delete(n) || changed
     return changed

@@ -21,6 +21,9 @@ export interface RosterPlacement {
   readonly partitions: number
   /** config `replication-factor` (fewer replicas while the roster is smaller). */
   readonly replicationFactor: number
+  /** The data dir already holds replica records: with no record of former holders kept, it is a
+   * data dir of an older version, and every partition's former holders are unknown. */
+  readonly holdsRecords?: boolean
 }
 
 type RosterLog = { warn (obj: object, msg: string): void }
@@ -66,7 +69,11 @@ export class StorageRoster {
   static async open (store: LevelStore, self: RosterMember, log?: RosterLog, placement?: RosterPlacement): Promise<StorageRoster> {
     const roster = new StorageRoster(store, log, placement)
     const saved = await store.get(ROSTER_KEY)
-    if (placement !== undefined) roster.#formers = await readFormers(store, placement.partitions, saved !== undefined, log)
+    if (placement !== undefined) {
+      roster.#formers = await readFormers(store, placement.partitions, saved !== undefined || placement.holdsRecords === true, log)
+      // kept at once: a restart must not take this data dir for an older version's
+      if (await store.get(FORMER_HOLDERS_KEY) === undefined) roster.#saveFormers()
+    }
     if (saved !== undefined) {
       const list = JSON.parse(new TextDecoder().decode(saved)) as Array<Candidate & { leaving?: boolean, replaced?: boolean }>
       for (const c of list) {
@@ -83,8 +90,8 @@ export class StorageRoster {
 
   /** The storage nodes that may hold records of `partition` that its replicas lack: replicas of it
    * under an earlier roster here, until every replica of it was found whole (`settled`) or they
-   * left for good. Undefined: not known here (an older version's data dir; none recorded yet):
-   * owners fence every live storage node. */
+   * left for good. Undefined: not known here (a data dir an older version kept, or a record lost):
+   * owners fence every live storage node, for good on that data dir. */
   formerHolders (partition: number): string[] | undefined {
     return this.#formers?.of(partition)
   }
@@ -92,7 +99,8 @@ export class StorageRoster {
   /** An activation found every replica of `partition` whole (a promise from each, none catching up)
    * after fencing `released` too: what they held is on the replicas now. Leaving nodes stay former
    * holders until they handed off (`forget`): one may still take a write from an owner whose view
-   * names it (docs/replication.md, "Former holders"). Returns whether the record changed. */
+   * names it (docs/replication.md, "Former holders"). An unknown partition stays unknown. Returns
+   * whether the record changed. */
   settled (partition: number, released: readonly string[]): boolean {
     if (this.#formers === undefined) return false
     if (!this.#formers.release(partition, released.filter((n) => !this.#leaving.has(n)))) return false
@@ -197,7 +205,7 @@ export class StorageRoster {
     this.#saving = this.#store.write([{ type: 'put', key: FORMER_HOLDERS_KEY, value: formers.serialize() }]).catch((err: unknown) => {
       // a restart before the next save reads an older record, which names fewer former holders
       // than it should: owners would miss one; so the record is dropped and read as unknown
-      this.#log?.warn({ err }, `the former holders could not be saved in the data dir: ${(err as Error).message}; owners fence every storage node until they are`)
+      this.#log?.warn({ err }, `the former holders could not be saved in the data dir: ${(err as Error).message}; owners here fence every storage node from now on`)
       this.#formers = FormerHolders.unknown(formers.partitions)
       void this.#store.write([{ type: 'del', key: FORMER_HOLDERS_KEY }]).catch(() => {})
     })
@@ -217,15 +225,15 @@ export class StorageRoster {
 }
 
 /** The former holders kept in the data dir. None kept: known and empty for a new data dir (nothing
- * placed before), unknown for a roster an older version kept (it placed partitions without saying
+ * placed before), unknown for one an older version kept (a roster or records, placed without saying
  * where). One that does not read is unknown too, said once in the log. */
-async function readFormers (store: LevelStore, partitions: number, rosterSaved: boolean, log?: RosterLog): Promise<FormerHolders> {
+async function readFormers (store: LevelStore, partitions: number, older: boolean, log?: RosterLog): Promise<FormerHolders> {
   const bytes = await store.get(FORMER_HOLDERS_KEY)
-  if (bytes === undefined) return rosterSaved ? FormerHolders.unknown(partitions) : FormerHolders.empty(partitions)
+  if (bytes === undefined) return older ? FormerHolders.unknown(partitions) : FormerHolders.empty(partitions)
   try {
     return FormerHolders.parse(bytes, partitions)
   } catch (err) {
-    log?.warn({ err }, `${(err as Error).message}: owners fence every storage node until each partition's replicas are found whole`)
+    log?.warn({ err }, `${(err as Error).message}: owners here fence every storage node`)
     return FormerHolders.unknown(partitions)
   }
 }

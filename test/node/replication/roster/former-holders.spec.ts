@@ -71,7 +71,7 @@ describe('FormerHolders', () => {
     }
   })
 
-  it('should know no former holders of a roster an older version kept, until the partition\'s replicas are found whole', async () => {
+  it('should know no former holders of a data dir an older version kept (a roster, or replica records), for good', async () => {
     const dir = await tempDir()
     let store = await LevelStore.open(dir.path)
     try {
@@ -83,15 +83,43 @@ describe('FormerHolders', () => {
       store = await LevelStore.open(dir.path)
       const upgraded = await StorageRoster.open(store, storage('a'), undefined, placement)
       for (let p = 0; p < PARTITIONS; p++) expect(upgraded.formerHolders(p), `partition ${p}`).to.equal(undefined)
-      // a join does not make an unknown partition known
+      // neither a join nor replicas found whole make an unknown partition known (an older version
+      // may have counted a replica whole without pulling, and left journals on other nodes)
       upgraded.update([storage('e')])
       expect(upgraded.formerHolders(3)).to.equal(undefined)
-      expect(upgraded.settled(3, [])).to.equal(true)
-      expect(upgraded.formerHolders(3)).to.deep.equal([])
-      expect(upgraded.formerHolders(4)).to.equal(undefined)
+      expect(upgraded.settled(3, [])).to.equal(false)
+      expect(upgraded.formerHolders(3)).to.equal(undefined)
+      await store.close()
+      store = await LevelStore.open(dir.path)
+      const restarted = await StorageRoster.open(store, storage('a'), undefined, placement)
+      expect(restarted.formerHolders(3), 'still unknown after a restart').to.equal(undefined)
     } finally {
       await store.close()
       await dir.remove()
+    }
+  })
+
+  it('should take a data dir that holds replica records but no roster for an older version\'s, and keep a new one\'s record known across a restart', async () => {
+    const dir = await tempDir()
+    let store = await LevelStore.open(dir.path)
+    try {
+      const older = await StorageRoster.open(store, storage('a'), undefined, { ...placement, holdsRecords: true })
+      expect(older.formerHolders(0)).to.equal(undefined)
+      await store.close()
+      await dir.remove()
+      const fresh = await tempDir()
+      store = await LevelStore.open(fresh.path)
+      // a new data dir with three storage nodes: nothing ever displaced, the record kept all the same
+      const roster = await StorageRoster.open(store, storage('a'), undefined, placement)
+      roster.update(['b', 'c'].map((n) => storage(n)))
+      await store.close()
+      store = await LevelStore.open(fresh.path)
+      const again = await StorageRoster.open(store, storage('a'), undefined, { ...placement, holdsRecords: true })
+      expect(again.formerHolders(0)).to.deep.equal([])
+      await store.close()
+      await fresh.remove()
+    } finally {
+      await store.close().catch(() => {})
     }
   })
 
