@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { loadBackupKey } from '../../../node/backup/index.ts'
 import { missingDriver } from '../../../runtimes/index.ts'
-import { runCli, startNodeProcess } from '../../helpers/node-process.ts'
+import { NODE_BOOT_MS, runCli, startNodeProcess } from '../../helpers/node-process.ts'
 import { tempDir } from '../../helpers/temp-dir.ts'
 
 const exists = async (path: string): Promise<boolean> => await stat(path).then(() => true, () => false)
@@ -58,7 +58,10 @@ describe('nodeCommands', function () {
     expect(refused.stderr, 'the token itself is never shown').to.not.include('plxa_')
   })
 
-  it('should refuse to start a node whose backup key file others may read, and log only the fingerprint of a good one', async () => {
+  it('should refuse to start a node whose backup key file others may read, and log only the fingerprint of a good one', async function () {
+    // seven refused starts and one node that boots: on two cores under other load (average 5-13)
+    // the seven alone took 3 s each, past the suite's 30 s before the node began to boot
+    this.timeout(NODE_BOOT_MS + 60_000)
     const file = join(dir.path, 'backup.key')
     expect((await runCli(['backup', 'keygen', '--out', file])).code).to.equal(0)
     const text = (await readFile(file, 'utf8')).trim()
