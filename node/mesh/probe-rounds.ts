@@ -6,6 +6,9 @@ import { ProbeSchedule } from './probe-schedule.ts'
  * (its event loop was busy: the probe counts neither way). */
 export type Outcome = 'ack' | 'miss' | 'late'
 
+/** Members looked at, at most, to find a round's helpers. */
+const HELPER_DRAWS = 24
+
 /** What a member's rounds say to the others when they go unanswered. */
 export type AlertVerdict = 'suspect' | 'dead'
 
@@ -105,12 +108,26 @@ export class ProbeRounds {
    * 'ack' if one was answered by it, 'late' if every ask was cut short by this node's own late
    * timers, 'miss' otherwise (nacks, silence, or no helper at all). */
   async #indirect (peer: string, members: readonly string[]): Promise<Outcome> {
-    const detector = this.#env.detector
-    const helpers = members.filter((p) => p !== peer && detector.liveness(p) === 'alive' && !detector.isIndirect(p))
+    const { detector, random, reachable } = this.#env
+    const usable = (p: string): boolean => p !== peer && detector.liveness(p) === 'alive' && !detector.isIndirect(p)
     const chosen: string[] = []
-    while (helpers.length > 0 && chosen.length < INDIRECT_HELPERS) {
-      const [helper] = helpers.splice(Math.floor(this.#env.random() * helpers.length), 1) as [string]
-      if (this.#env.reachable(helper)) chosen.push(helper)
+    if (members.length <= HELPER_DRAWS) {
+      const helpers = members.filter(usable)
+      while (helpers.length > 0 && chosen.length < INDIRECT_HELPERS) {
+        const [helper] = helpers.splice(Math.floor(random() * helpers.length), 1) as [string]
+        if (reachable(helper)) chosen.push(helper)
+      }
+    } else {
+      // a large cluster: members drawn at random until INDIRECT_HELPERS fit, at most HELPER_DRAWS
+      // looked at, so that a round costs the same at 30 members as at 1,000
+      const tried = new Set<number>()
+      while (chosen.length < INDIRECT_HELPERS && tried.size < HELPER_DRAWS) {
+        const i = Math.floor(random() * members.length)
+        if (tried.has(i)) continue
+        tried.add(i)
+        const p = members[i] as string
+        if (usable(p) && reachable(p)) chosen.push(p)
+      }
     }
     if (chosen.length === 0) return 'miss'
     const results = await Promise.all(chosen.map(async (helper) => await this.#env.pingReq(helper, peer)))
@@ -118,3 +135,4 @@ export class ProbeRounds {
     return results.every((r) => r === 'late') ? 'late' : 'miss'
   }
 }
+

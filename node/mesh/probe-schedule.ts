@@ -17,6 +17,9 @@ export class ProbeSchedule {
   readonly #fanout: number
   #ring: string[] = []
   #at = 0
+  /** The list the ring was last made from (a caller that passes the same array again, unchanged,
+   * skips the comparison). */
+  #from: readonly string[] | undefined
 
   constructor (opts: { readonly random?: () => number, readonly fanout?: number } = {}) {
     this.#random = opts.random ?? Math.random
@@ -24,7 +27,8 @@ export class ProbeSchedule {
     if (!Number.isSafeInteger(this.#fanout) || this.#fanout < 1) throw new RangeError(`fanout must be a whole number >= 1, got ${this.#fanout}`)
   }
 
-  /** The members to probe on this tick (`members`: every member but this node). */
+  /** The members to probe on this tick (`members`: every member but this node; a frozen array
+   * passed again is taken as unchanged). */
   next (members: readonly string[], focus: (peer: string) => boolean): string[] {
     this.#sync(members)
     const out: string[] = []
@@ -52,6 +56,8 @@ export class ProbeSchedule {
   /** Members no longer listed leave the ring; new ones join it at a random place after the
    * cursor (probed within this pass). */
   #sync (members: readonly string[]): void {
+    if (members === this.#from) return
+    this.#from = Object.isFrozen(members) ? members : undefined
     const listed = new Set(members)
     if (this.#ring.length === listed.size && this.#ring.every((p) => listed.has(p))) return
     const kept: string[] = []
