@@ -19,6 +19,8 @@ export interface TransportStatsView {
 export interface MeshStatsView {
   members (): Iterable<{ readonly status: string }>
   readonly transport: { readonly stats: TransportStatsView, queued (): Iterable<{ readonly bytes: number }> } | undefined
+  /** What membership sent (node/mesh P2pHost.membershipSent); undefined: a lone node. */
+  readonly membershipSent?: () => { readonly pings: number, readonly pingReqs: number, readonly records: number, readonly alerts: number } | undefined
 }
 
 /** Member statuses always exported, at zero too. */
@@ -44,6 +46,11 @@ export function meshMetrics (registry: Registry, mesh: MeshStatsView): void {
   scrapedCounter(registry, 'plexi_mesh_envelopes_received_total', 'Messages, replies and hints received from other nodes', () => stats.envelopesReceived)
   scrapedCounter(registry, 'plexi_mesh_forwarded_total', 'Entity messages forwarded once to their owner (the sender\'s view was stale)', () => stats.forwarded)
   scrapedCounter(registry, 'plexi_mesh_frames_refused_total', 'Frames that broke the protocol; each closed its stream', () => stats.framesRefused)
+  scrapedLabelledCounter(registry, 'plexi_mesh_membership_sent_total', 'Membership messages this node sent: ping (a probe), ping-req (a probe asked of a helper), record (its member record published), alert (a member that does not answer, told); each published record or alert is forwarded by gossipsub to a few peers',
+    ['kind'], () => {
+      const sent = mesh.membershipSent?.() ?? { pings: 0, pingReqs: 0, records: 0, alerts: 0 }
+      return [[{ kind: 'ping' }, sent.pings], [{ kind: 'ping-req' }, sent.pingReqs], [{ kind: 'record' }, sent.records], [{ kind: 'alert' }, sent.alerts]] as const
+    })
   scrapedGauge(registry, 'plexi_mesh_queued_bytes', 'Bytes waiting to be sent to other nodes',
     () => [...(transport?.queued() ?? [])].reduce((sum, q) => sum + q.bytes, 0))
 }
