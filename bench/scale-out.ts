@@ -125,7 +125,7 @@ async function measureSize (n: number, seconds: number, senders: number, log: (l
     const slots = [...cluster.slots]
     log(`    ${n} nodes up and settled in ${((performance.now() - booted) / 1000).toFixed(0)} s: ${summarizeRoles(slots)}`)
     const tokens = [await cluster.addUser(`u${n}a`), await cluster.addUser(`u${n}b`)]
-    const idle = await measureIdle(cluster, slots, seconds)
+    const idle = await measureIdle(cluster, slots, seconds, log)
     log(`    idle, per node per second: ${mean(idle.packets).toFixed(0)} packets (max ${Math.max(...idle.packets).toFixed(0)}), ${(mean(idle.bytes) / 1024).toFixed(1)} KiB, ${mean(idle.envelopes).toFixed(1)} envelopes; RSS ${mean(idle.rssMiB).toFixed(0)} MiB (max ${Math.max(...idle.rssMiB).toFixed(0)})`)
     const envelopesPerActivation = await activations(cluster, slots, tokens, mean(idle.envelopes) * n)
     log(`    ${envelopesPerActivation.toFixed(1)} envelopes per activation (first post to a room never used)`)
@@ -143,11 +143,13 @@ async function measureSize (n: number, seconds: number, senders: number, log: (l
   }
 }
 
-/** What each node sends per second while idle, and its RSS. */
-async function measureIdle (cluster: ProcessCluster, slots: readonly NodeSlot[], seconds: number): Promise<SizeResult['idle']> {
-  const read = async (): Promise<Array<{ packets: number, bytes: number, envelopes: number }>> => await Promise.all(slots.map(async (s) => {
+/** What each node sends per second while idle, and its RSS; the log says what the envelopes and
+ * membership messages were (by kind, the whole cluster's, per node per second). */
+async function measureIdle (cluster: ProcessCluster, slots: readonly NodeSlot[], seconds: number, log: (line: string) => void): Promise<SizeResult['idle']> {
+  const read = async (): Promise<Array<{ packets: number, bytes: number, envelopes: number, kinds: Map<string, number> }>> => await Promise.all(slots.map(async (s) => {
     const sent = await sentByInterface(s.node.pid)
-    return { packets: sent?.packets ?? Number.NaN, bytes: sent?.bytes ?? Number.NaN, envelopes: metricSum(await cluster.metrics(s), 'plexi_mesh_envelopes_sent_total') }
+    const text = await cluster.metrics(s)
+    return { packets: sent?.packets ?? Number.NaN, bytes: sent?.bytes ?? Number.NaN, envelopes: metricSum(text, 'plexi_mesh_envelopes_sent_total'), kinds: kindsOf(text) }
   }))
   const before = await read()
   const t0 = performance.now()
@@ -157,7 +159,22 @@ async function measureIdle (cluster: ProcessCluster, slots: readonly NodeSlot[],
   const rss = await Promise.all(slots.map(async (s) => (await rssOf(s.node.pid)).rss / MIB))
   // the metrics read itself (one scrape per node per read) is in the packets: a few per node
   const per = (k: 'packets' | 'bytes' | 'envelopes'): number[] => after.map((a, i) => (a[k] - (before[i] as typeof a)[k]) / elapsed)
+  const kinds = new Map<string, number>()
+  after.forEach((a, i) => {
+    for (const [kind, n] of a.kinds) kinds.set(kind, (kinds.get(kind) ?? 0) + (n - ((before[i] as typeof a).kinds.get(kind) ?? 0)) / elapsed / slots.length)
+  })
+  const top = [...kinds].filter(([, v]) => v > 0.05).sort((a, b) => b[1] - a[1]).slice(0, 8)
+  log(`    idle, what each node sends per second by kind: ${top.map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}`)
   return { packets: per('packets'), bytes: per('bytes'), envelopes: per('envelopes'), rssMiB: rss }
+}
+
+/** Envelopes by kind and membership messages by kind, from a node's /metrics text. */
+function kindsOf (text: string): Map<string, number> {
+  const out = new Map<string, number>()
+  for (const m of text.matchAll(/^plexi_mesh_(envelopes_sent_by_kind|membership_sent)_total\{kind="([^"]*)"\} (\S+)$/gm)) {
+    out.set(`${m[1] === 'membership_sent' ? 'membership ' : ''}${m[2] ?? ''}`, Number(m[3]))
+  }
+  return out
 }
 
 /** Mesh envelopes per first post to a room never used, over and above the idle rate. */
