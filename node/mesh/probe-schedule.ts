@@ -70,8 +70,11 @@ export class ProbeSchedule {
     const known = new Set(kept)
     for (const peer of members) {
       if (known.has(peer)) continue
-      const place = at + Math.floor(this.#random() * (kept.length - at + 1))
-      kept.splice(place, 0, peer)
+      // appended, then swapped with a random place of the rest of this pass (not spliced in: a
+      // node that hears a thousand members at once would move the ring a thousand times)
+      kept.push(peer)
+      const place = at + Math.floor(this.#random() * (kept.length - at))
+      ;[kept[place], kept[kept.length - 1]] = [kept[kept.length - 1] as string, kept[place] as string]
       known.add(peer)
     }
     this.#ring = kept
