@@ -24,10 +24,10 @@ export interface GossipResetOptions {
 }
 
 /**
- * Repairs a broken gossip stream (GOSSIP_QUIET_MS, or GOSSIP_QUIET_BEATS record periods in a
- * cluster large enough that unchanged records come less often than every heartbeat): a peer
- * connected (or a member answering probes) from which no member record arrived for that long, at GOSSIP_QUIET_BEATS heartbeats in
- * a row that fired on time, has lost its gossip stream to this node while the connection lives;
+ * Repairs a broken gossip stream (GOSSIP_QUIET_MS, or GOSSIP_QUIET_BEATS record turns in a cluster
+ * large enough that unchanged records come less often than every heartbeat): a peer connected (or
+ * a member answering probes) from which no member record arrived for that long, at
+ * GOSSIP_QUIET_BEATS heartbeats in a row that fired on time, has lost its gossip stream to this node while the connection lives;
  * its connections are closed (and redialled), which makes the streams anew. A peer reset keeps its
  * new connections at least a doubling gap (GOSSIP_RESET_MIN_MS up to GOSSIP_RESET_MAX_MS) before
  * the next reset.

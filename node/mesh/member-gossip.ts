@@ -21,8 +21,8 @@ export interface MemberGossipOptions {
 /**
  * Member records on gossipsub (MEMBERS_TOPIC): `publish` sends this node's now (a change
  * announced), `heartbeat` when it changed or its turn came (record-pacing.ts: every heartbeat in a
- * cluster of up to RECORDS_PER_HEARTBEAT members, less often in a larger one); every record received is checked and goes into the member table, except from a
- * member whose cluster has another partition count (refused, said once). It remembers when each
+ * cluster of up to RECORDS_PER_HEARTBEAT members, less often in a larger one); every record
+ * received is checked and goes into the member table, except from a member whose cluster has another partition count (refused, said once). It remembers when each
  * peer's last record arrived (the gossip reset reads it).
  */
 export class MemberGossip {

@@ -9,7 +9,7 @@
  */
 import { FailureDetector, ProbeRounds, RecordPacing, heartbeatMs, probeTiming } from '../../node/mesh/index.ts'
 import type { AlertVerdict, Outcome } from '../../node/mesh/index.ts'
-import { EventQueue, prng } from './sim-world.ts'
+import { EventQueue, prng, runEvents } from './sim-world.ts'
 
 /** gossipsub's mesh degree (D): a flooded message costs each node about this many sends. */
 export const GOSSIP_D = 6
@@ -309,20 +309,6 @@ export class MembershipWorld {
 
   /** Runs events until the clock passes `until`; after each, every promise it settled runs on. */
   async run (until: number): Promise<void> {
-    await new Promise((resolve) => setImmediate(resolve))
-    for (;;) {
-      const next = this.#queue.pop()
-      if (next === undefined) return
-      if (next.at > until) {
-        this.#queue.push(next)
-        this.#now = until
-        return
-      }
-      this.#now = next.at
-      next.fn()
-      this.steps++
-      // only an event that started or settled work needs its promises run before the next one
-      await new Promise((resolve) => setImmediate(resolve))
-    }
+    await runEvents(this.#queue, until, (at) => { this.#now = at }, () => { this.steps++ })
   }
 }

@@ -68,6 +68,30 @@ export class EventQueue {
   }
 }
 
+/**
+ * Runs `queue`'s events in time order until none is left or the next is past `until`: `advance` is
+ * told each event's time before it runs (and `until` when the run stops short of the next event),
+ * and after each, every promise the event settled runs to its next wait (setImmediate comes after
+ * all microtasks) before `afterStep`. What the caller set going runs first. Both simulations'
+ * worlds run on it.
+ */
+export async function runEvents (queue: EventQueue, until: number, advance: (at: number) => void, afterStep: () => void): Promise<void> {
+  await new Promise((resolve) => setImmediate(resolve))
+  for (;;) {
+    const next = queue.pop()
+    if (next === undefined) return
+    if (next.at > until) {
+      queue.push(next)
+      advance(until)
+      return
+    }
+    advance(next.at)
+    next.fn()
+    await new Promise((resolve) => setImmediate(resolve))
+    afterStep()
+  }
+}
+
 function before (a: Event, b: Event): boolean { return a.at < b.at || (a.at === b.at && a.n < b.n) }
 
 /** What an entity's copy looks like on a disk. */
@@ -469,24 +493,15 @@ export class SimWorld {
   /** Runs events until none is left or the clock passes `until`; after each, every promise the
    * event settled runs to its next wait (setImmediate comes after all microtasks). */
   async run (until: number, afterStep?: () => void): Promise<void> {
-    // what the caller set going runs first, even when no event is due before `until`
-    await new Promise((resolve) => setImmediate(resolve))
-    for (;;) {
-      const next = this.#queue.pop()
-      if (next === undefined) return
-      if (next.at > until) {
-        this.#queue.push(next)
-        this.#now = until
-        return
-      }
-      if (next.at > this.#now) this.#sameInstant = 0
-      else if (++this.#sameInstant > LIVELOCK_EVENTS) throw new Error(`livelock: more than ${LIVELOCK_EVENTS} events at t=${next.at} without time moving on`)
-      this.#now = next.at
-      next.fn()
-      await new Promise((resolve) => setImmediate(resolve))
+    await runEvents(this.#queue, until, (at) => {
+      if (at > this.#now) this.#sameInstant = 0
+      else if (++this.#sameInstant > LIVELOCK_EVENTS) throw new Error(`livelock: more than ${LIVELOCK_EVENTS} events at t=${at} without time moving on`)
+      this.#now = at
+    }, () => {
       this.steps++
       afterStep?.()
-    }
+    })
   }
+
 }
 
