@@ -253,3 +253,11 @@ export const REPLICA_BATCH_MAILBOX = 4_096
  * the round confirmed (it goes on in the same turns of the event loop), not a use again: it does not
  * keep the lease warm (journal/owner-lease.ts). */
 export const LEASE_REUSE_SLACK_MS = 10
+
+/** Whether an activation fences only its partition's replicas, the node ranked next and the
+ * recorded former holders (docs/replication.md, "Former holders"), or every storage node, as
+ * before. Off: the simulator found a run in which two owners, one of each roster view, both
+ * acknowledged the same seqs with narrow fences (`npm run sim -- --seed 878828587`, a single roster
+ * change on 5 nodes): until that is understood and fixed, every storage node is fenced. The
+ * record of former holders is kept all the same. */
+export const NARROW_FENCES = false

@@ -4,7 +4,7 @@ import { STORE_DIR } from '../constants.ts'
 import { bootstrapModels } from '../inference/index.ts'
 import { Jobs } from '../jobs/index.ts'
 import { NodeMetrics, jobMetrics, replicaMetrics } from '../metrics/index.ts'
-import { CatchUp, LevelReplicaStorage, PartitionsMismatchError, StorageRoster, WriteQuorum, meshJournal } from '../replication/index.ts'
+import { CatchUp, LevelReplicaStorage, PartitionsMismatchError, StorageRoster, WriteQuorum, NARROW_FENCES, meshJournal } from '../replication/index.ts'
 import { LevelStore } from '../storage/index.ts'
 import type { PartComponents } from './components.ts'
 import type { NodeComponents } from './node-components.ts'
@@ -95,8 +95,9 @@ export const journalPart: PartSpec<NodeComponents> = {
       roster: clusterKey === undefined ? () => [{ peerId: identity.peerId, roles: ['storage'], capacity }] : () => roster.placement(config.replicationFactor),
       known: () => roster.known(),
       holdsNothing: (peerId) => roster.isReplaced(peerId) || roster.isLeaving(peerId),
-      // activations fence the replicas and the former holders, not every storage node
-      formerHolders: (partition) => roster.formerHolders(partition),
+      // activations fence the replicas and the former holders, not every storage node, once
+      // NARROW_FENCES is on (off: every storage node, see there)
+      ...(NARROW_FENCES ? { formerHolders: (partition: number) => roster.formerHolders(partition) } : {}),
       settled: (partition, released) => { roster.settled(partition, released) },
       live: () => membership.live(),
       replicationFactor: config.replicationFactor,

@@ -39,7 +39,7 @@
  * (EntityLog.resume), or opens the entity as usual when the ticket does not fit its view; racing
  * activations, crashes and partitions go on meanwhile.
  */
-import { EntityLog, checkLogTicket, compareLogs, epochAt, floorOf, laterRevision, matchPoint } from '../../node/replication/index.ts'
+import { EntityLog, checkLogTicket, compareLogs, epochAt, floorOf, laterRevision, matchPoint, NARROW_FENCES } from '../../node/replication/index.ts'
 import { SimEdits, trimmedOn } from './sim-edits.ts'
 import { SimWorld, prng } from './sim-world.ts'
 import type { DiskEntity } from './sim-world.ts'
@@ -214,7 +214,8 @@ async function simulate (seed: number, options: SimOptions, partial: { config?: 
   const fenceTargets = (entity: string, replicas: readonly string[]): { formerHolders: string[], widen: { formerHolders: string[], absentHolders: number } } => {
     const every = formersOf(replicas)
     const widen = { formerHolders: every, absentHolders: 0 }
-    if (recordRnd() < 0.15) return { formerHolders: every, widen }
+    // (off in production, NARROW_FENCES: every owner fences every node)
+    if (recordRnd() < 0.15 || !NARROW_FENCES) return { formerHolders: every, widen }
     const old = replicasOf.get(entity) ?? []
     const next = nextReplicasOf.get(entity) ?? []
     const ranked = names.find((n) => !old.includes(n) && !next.includes(n))
