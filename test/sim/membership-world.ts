@@ -309,6 +309,6 @@ export class MembershipWorld {
 
   /** Runs events until the clock passes `until`; after each, every promise it settled runs on. */
   async run (until: number): Promise<void> {
-    await runEvents(this.#queue, until, (at) => { this.#now = at }, () => { this.steps++ })
+    await runEvents(this.#queue, until, (at) => { this.#now = at }, () => { this.steps++ }, 'ticks')
   }
 }
