@@ -107,6 +107,10 @@ export interface SimOptions {
   /** Disks that keep no rewrite (while their replicas say they hold it), or trim past the floor
    * asked: only to show that the checks catch them. */
   readonly editFault?: 'hollow-rewrites' | 'deep-trims'
+  /** Owners fence only their replicas, the node ranked next and the other view's set (the narrow
+   * rule of docs/replication.md, "Former holders"), or every node. Default: what production does
+   * (NARROW_FENCES). */
+  readonly narrowFences?: boolean
 }
 
 export interface SimResult {
@@ -214,8 +218,8 @@ async function simulate (seed: number, options: SimOptions, partial: { config?: 
   const fenceTargets = (entity: string, replicas: readonly string[]): { formerHolders: string[], widen: { formerHolders: string[], absentHolders: number } } => {
     const every = formersOf(replicas)
     const widen = { formerHolders: every, absentHolders: 0 }
-    // (off in production, NARROW_FENCES: every owner fences every node)
-    if (recordRnd() < 0.15 || !NARROW_FENCES) return { formerHolders: every, widen }
+    // (as production unless the run says otherwise: NARROW_FENCES off, every owner fences every node)
+    if (recordRnd() < 0.15 || !(options.narrowFences ?? NARROW_FENCES)) return { formerHolders: every, widen }
     const old = replicasOf.get(entity) ?? []
     const next = nextReplicasOf.get(entity) ?? []
     const ranked = names.find((n) => !old.includes(n) && !next.includes(n))
@@ -356,7 +360,9 @@ async function simulate (seed: number, options: SimOptions, partial: { config?: 
     const generation = world.node(node).generation
     // after the change most owners have heard of it; some take the old set
     const replicas = setOf(entity, rnd() < 0.8)
-    EntityLog.open({ ...ownerOptions(a, replicas), ...fenceTargets(entity, replicas), activation: a.id }).then((log) => {
+    const targets = fenceTargets(entity, replicas)
+    say(`${a.id} on ${node} opens ${entity} on ${replicas.join(',')}, fencing ${targets.formerHolders.join(',') || 'no other node'} too`)
+    EntityLog.open({ ...ownerOptions(a, replicas), ...targets, activation: a.id }).then((log) => {
       if (world.node(node).generation !== generation) return
       stats.opened++
       a.log = log

@@ -23,6 +23,8 @@ const USAGE = `usage: npm run sim -- [--seeds N] [--from S] [--jobs J] [--durati
   --jobs J       worker threads (default: one per core, ${availableParallelism()} here)
   --seed S       run one seed here and print its log (--trace: every durable write too)
   --duration MS  virtual ms of faults per run (default 6000)
+  --narrow-fences / --every-fence  owners fence only the nodes that may hold the partition, or every
+                 node (default: what production does, NARROW_FENCES)
        npm run sim -- --membership [--nodes 30,1000] [--seeds N]   (membership at size: --membership --help)
 Every fault is in the default mode: crashes, silent partitions both ways and one way, drops and
 delays, replica sets that change, disk faults, hand-overs, leases on drifting clocks, and reads
@@ -39,6 +41,8 @@ const values = (() => {
         jobs: { type: 'string' },
         duration: { type: 'string' },
         trace: { type: 'boolean', default: false },
+        'narrow-fences': { type: 'boolean' },
+        'every-fence': { type: 'boolean' },
         'roster-faults': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h' }
       }
@@ -63,8 +67,14 @@ const int = (name: string, v: string | undefined, min = 0): number | undefined =
 }
 const duration = int('duration', values.duration, 1)
 const one = int('seed', values.seed)
-const options: SimOptions = { ...(duration !== undefined && { durationMs: duration }) }
-const replay = (seed: number): string => `npm run sim -- --seed ${seed}${duration === undefined ? '' : ` --duration ${duration}`}`
+if (values['narrow-fences'] === true && values['every-fence'] === true) {
+  console.error(`--narrow-fences and --every-fence: expected one of them, got both\n${USAGE}`)
+  process.exit(2)
+}
+const narrowFences = values['narrow-fences'] === true ? true : values['every-fence'] === true ? false : undefined
+const options: SimOptions = { ...(duration !== undefined && { durationMs: duration }), ...(narrowFences !== undefined && { narrowFences }) }
+const fenceFlag = narrowFences === undefined ? '' : narrowFences ? ' --narrow-fences' : ' --every-fence'
+const replay = (seed: number): string => `npm run sim -- --seed ${seed}${duration === undefined ? '' : ` --duration ${duration}`}${fenceFlag}`
 if (values['roster-faults']) console.log('(--roster-faults is the default now: every seed has every fault)')
 
 if (one !== undefined) {
