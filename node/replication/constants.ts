@@ -256,8 +256,11 @@ export const LEASE_REUSE_SLACK_MS = 10
 
 /** Whether an activation fences only its partition's replicas, the node ranked next and the
  * recorded former holders (docs/replication.md, "Former holders"), or every storage node, as
- * before. Off: the simulator found a run in which two owners, one of each roster view, both
- * acknowledged the same seqs with narrow fences (`npm run sim -- --seed 878828587`, a single roster
- * change on 5 nodes): until that is understood and fixed, every storage node is fenced. The
- * record of former holders is kept all the same. */
+ * before. Off, and not safe to turn on as built: a fence is safe only if it holds every set that any
+ * concurrent owner may write to, and a view of the roster may be behind or ahead of this one by a
+ * capacity change or by more than one change (a take also keeps the view it started with while it
+ * waits out the previous owner's lease), which the narrow set does not hold. The simulator shows it:
+ * `npm run sim -- --seed 878828587 --narrow-fences`, two owners acknowledging seqs 547-566 of one
+ * room, one fencing the old set while the other wrote to the new one. Every storage node a view
+ * knows is fenced instead; the record of former holders is kept all the same. */
 export const NARROW_FENCES = false
