@@ -4,6 +4,8 @@ import { InvalidRequestError, ToolDeniedError } from '../../protocols/index.ts'
 import type { ToolProvider } from '../../protocols/index.ts'
 import { TokenCoalescer } from '../inference/index.ts'
 import type { AgentAsker } from '../inference/index.ts'
+import { tellAgentNode } from './agent-node.ts'
+import type { AgentNode } from './agent-node.ts'
 import { agentCaller } from './call-auth.ts'
 import type { CallAuthDeps } from './call-auth.ts'
 import type { AskRequest } from './agent-wire.ts'
@@ -18,6 +20,9 @@ export interface AgentAskDeps extends CallAuthDeps {
   readonly maxMessageBytes: number
   /** The node's tools as agents are offered them (absent: none; an ask that forces one is refused). */
   readonly toolProvider?: ToolProvider
+  /** Where the caller's agent is, when another node a client can dial owns it: said in each call's
+   * response headers (agent-node.ts). Absent: never said. */
+  readonly agentNode?: AgentNode
 }
 
 /**
@@ -44,6 +49,7 @@ export async function askCall (deps: AgentAskDeps, failure: (call: string, err: 
   }
   const cancelled = new AbortController()
   call.on('cancelled', () => { cancelled.abort() })
+  tellAgentNode(call, deps.agentNode, user)
   const tokens = new TokenCoalescer((text, written) => { call.write({ token: { text } }, written) })
   try {
     const answer = await deps.asker.ask(user, call.request.text, {

@@ -8,6 +8,7 @@ import { askCall } from './agent-ask.ts'
 import type { AgentAskDeps } from './agent-ask.ts'
 import { settingsChange, wireSettings, wireTools, wireTurn } from './agent-wire.ts'
 import type { AgentHistoryRequest, AgentRequest, AskRequest, ConfigureRequest, ToolsRequest } from './agent-wire.ts'
+import { tellAgentNode } from './agent-node.ts'
 import { agentCaller } from './call-auth.ts'
 import { AGENT_HISTORY_DEFAULT } from './constants.ts'
 import { ToolsNotSetUpError } from './errors.ts'
@@ -32,7 +33,11 @@ export interface AgentServiceDeps extends AgentAskDeps {
 export function agentServiceHandlers (deps: AgentServiceDeps): grpc.UntypedServiceImplementation {
   const failure = failureOf('agent', deps)
   const unary = <Req extends AgentRequest, Res>(name: string, body: (deps: AgentServiceDeps, req: Req, user: string) => Promise<Res>): grpc.handleUnaryCall<Req, Res> =>
-    unaryCall<Req, Res>(name, async (call) => await body(deps, call.request, await agentCaller(call, deps, call.request.user)), failure)
+    unaryCall<Req, Res>(name, async (call) => {
+      const user = await agentCaller(call, deps, call.request.user)
+      tellAgentNode(call, deps.agentNode, user)
+      return await body(deps, call.request, user)
+    }, failure)
   const transfer = new TransferCalls(deps, failure)
   return {
     Export: transfer.exportHandler('agent'),

@@ -1,13 +1,14 @@
 import { scanStore } from '../erasure/index.ts'
 import { formatHostPort } from '../../config/index.ts'
 import type { HostPort } from '../../config/index.ts'
+import { AGENT } from '../../actors/index.ts'
 import { describe } from '../../protocols/index.ts'
 import { loadNodeServices, loadRetryInfoTypes } from '../../protocols/grpc/index.ts'
 import { AuditTrail, buildAdminServer } from '../admin/index.ts'
 import { RateLimiter, SubscribeEncoder, agentServiceHandlers, chatServiceHandlers, clientInterceptor, startGrpcServer } from '../grpc/index.ts'
 import { ClusterJobs } from '../jobs/index.ts'
 import { ClientLimits, TrustedProxies } from '../limits/index.ts'
-import { memberOf } from '../mesh/index.ts'
+import { OwnerAddresses, memberOf } from '../mesh/index.ts'
 import { StatsSampler, auditMetrics, clientLimitMetrics } from '../metrics/index.ts'
 import { MigrationAdmin } from '../migration/index.ts'
 import { buildOpenAiServer, openAiBackend } from '../openai/index.ts'
@@ -152,7 +153,7 @@ export const adminPart: PartSpec<NodeComponents> = {
  * are reached wherever placement put them). */
 export const grpcPart: PartSpec<NodeComponents> = {
   id: 'grpc',
-  needs: ['config', 'log', 'preflight', 'state', 'reach', 'system', 'users', 'toolPolicy', 'toolsPort', 'gateway', 'asker', 'metrics', 'clients', 'proxies', 'search', 'exporter', 'tracing'],
+  needs: ['config', 'log', 'preflight', 'state', 'reach', 'system', 'cluster', 'users', 'toolPolicy', 'toolsPort', 'gateway', 'asker', 'metrics', 'clients', 'proxies', 'search', 'exporter', 'tracing'],
   gives: ['grpc'],
   start: async (c: C) => {
     const config = c.get('config')
@@ -166,6 +167,13 @@ export const grpcPart: PartSpec<NodeComponents> = {
     const retryTypes = loadRetryInfoTypes()
     const services = loadNodeServices()
     const { service: chatService, encoder } = SubscribeEncoder.install(services.chat)
+    // an Agent call answered here names the node of the caller's agent when it is another one
+    const cluster = c.get('cluster')
+    const owners = new OwnerAddresses({ placement: cluster.placement, hosts: (type, key) => cluster.port.hosts(type, key), members: () => cluster.members() })
+    const agentNode = (user: string): string | undefined => {
+      const role = cluster.port.roleOf(AGENT.type)
+      return role === undefined ? undefined : owners.of(AGENT.type, role, user)
+    }
     const grpc = await startGrpcServer(config.grpcListen, [
       {
         service: chatService,
@@ -189,7 +197,7 @@ export const grpcPart: PartSpec<NodeComponents> = {
       },
       {
         service: services.agent,
-        handlers: agentServiceHandlers({ system, users, asker: c.get('asker'), toolPolicy: c.get('toolPolicy'), toolProvider: c.get('toolsPort'), maxMessageBytes: config.maxMessageBytes, retryTypes, log, accepting: () => state.ready, limitUser, exporter: c.get('exporter') })
+        handlers: agentServiceHandlers({ system, users, asker: c.get('asker'), toolPolicy: c.get('toolPolicy'), toolProvider: c.get('toolsPort'), maxMessageBytes: config.maxMessageBytes, retryTypes, log, accepting: () => state.ready, limitUser, exporter: c.get('exporter'), agentNode })
       }
     ], services.definition, c.get('preflight').tls, [clientInterceptor(clients, retryTypes, c.get('proxies'))], { spans: c.get('tracing').spans, log })
     c.get('reach').grpc = grpc.address

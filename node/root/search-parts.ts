@@ -1,6 +1,6 @@
 import type { NodeConfig } from '../../config/index.ts'
 import type { ModelRegistry } from '../../runtimes/index.ts'
-import { ClusterSearch, ModelEmbedder, SEARCH_ASK_MS, SEARCH_PATH, SearchIndex, searchMetrics, spawnSearchActor } from '../search/index.ts'
+import { ClusterSearch, ModelEmbedder, SEARCH_ASK_MS, SEARCH_PATH, SEARCH_THREAD_IDLE_MS, SearchIndex, searchMetrics, spawnSearchActor } from '../search/index.ts'
 import type { SearchActorMsg } from '../search/index.ts'
 import type { PartComponents } from './components.ts'
 import type { NodeComponents } from './node-components.ts'
@@ -46,6 +46,7 @@ export const searchIndexPart: PartSpec<NodeComponents> = {
         embedder,
         jobs: c.get('jobs'),
         log,
+        idleMs: SEARCH_THREAD_IDLE_MS,
         onLag: (ms) => { bindings.observers?.lag(ms) }
       })
       : undefined

@@ -31,6 +31,12 @@ export interface SearchIndexOptions {
   readonly log?: { info (obj: object, msg: string): void, warn (obj: object, msg: string): void } | undefined
   /** Indexing lag of each batch (ms): the metrics' histogram. */
   readonly onLag?: (ms: number) => void
+  /** Ends the index's thread once it has been idle this long (ms), whole and with nothing on its
+   * way to it; the next change or search starts it again (IndexThread's idleMs; the node's:
+   * SEARCH_THREAD_IDLE_MS). Absent: the thread runs until close. */
+  readonly idleMs?: number | undefined
+  /** Told each time the thread has ended to rest (tests). */
+  readonly onRest?: () => void
   /** Test seam: the feed's batch timing (search-feed.ts). */
   readonly feed?: { readonly flushMs?: number, readonly queueMax?: number, readonly bulkQuietMs?: number }
 }
@@ -51,7 +57,7 @@ export interface IndexAnswer extends LocalResult {
  */
 export class SearchIndex {
   readonly #opts: SearchIndexOptions
-  readonly #thread = new IndexThread()
+  readonly #thread: IndexThread
   readonly #feed: SearchFeed
   readonly #embeds: EmbedQueue | undefined
   readonly lag = new LagWindow()
@@ -74,6 +80,7 @@ export class SearchIndex {
 
   private constructor (opts: SearchIndexOptions) {
     this.#opts = opts
+    this.#thread = new IndexThread({ idleMs: opts.idleMs, mayRest: () => this.#mayRest(), onReopen: (opened) => { this.#reopened(opened) }, onRest: opts.onRest })
     const embedder = opts.embedder
     this.#embeds = embedder === undefined
       ? undefined
@@ -137,6 +144,25 @@ export class SearchIndex {
       this.#opts.log?.info({ verdict: opened.verdict }, `search: the index file is ${opened.verdict === 'missing' ? 'missing' : opened.verdict === 'format' ? 'of another format' : opened.verdict === 'unclean' ? 'not closed cleanly' : 'incomplete'}: rebuilding it from the replica store`)
       this.#startRebuild()
     }
+  }
+
+  /** Whether the thread may close the index and end (IndexThread's rest): only a whole index, with
+   * no rebuild or re-embedding running and no change waiting for it (a change on its way when the
+   * thread has ended starts it again: what is asked of a resting thread waits for the next one). */
+  #mayRest (): { vectorsWhole: boolean } | undefined {
+    if (this.#closed || !this.complete || this.#rebuildDone !== undefined || this.#reembedding || this.#feed.queued > 0) return undefined
+    const e = this.#embeds
+    // a row not embedded: the vectors are not whole, and a rest would drop them (close keeps them)
+    if (e !== undefined && (e.queued > 0 || e.stats.skipped > 0 || e.stats.failed > 0)) return undefined
+    return { vectorsWhole: true }
+  }
+
+  /** The thread started again after a rest opened the file it closed: anything but a whole file (a
+   * disk that lost it meanwhile) is rebuilt as at a start. */
+  #reopened (opened: OpenedIndex): void {
+    if (this.#closed) return
+    if (opened.verdict !== 'ok' || !opened.complete) this.#lost(`the index file was ${opened.verdict}${opened.complete ? '' : ', incomplete,'} when its thread started again`)
+    else if (this.#opts.embedder !== undefined && !opened.vectorsLoaded) this.#reembed()
   }
 
   /** Whether the index holds everything the store does (no rebuild running or due, no imported

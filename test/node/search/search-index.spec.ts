@@ -211,4 +211,29 @@ describe('SearchIndex', () => {
     expect(await index.search(query('pizza', { mode: 'semantic' }), { user: 'ann' })).to.deep.include({ hits: [], semantic: 'unavailable' })
     expect((await index.search(query('pizza', { mode: 'hybrid' }), { user: 'ann' })).hits).to.have.length(1)
   })
+
+  it('should end its idle thread and start it again for the next change, its file and vectors trusted as they were', async () => {
+    let calls = 0
+    const embedder: Embedder = { dimensions: 2, embed: async (texts) => { calls += texts.length; return texts.map(() => Float32Array.from([1, 0])) } }
+    const store = new FakeStore()
+    store.land('room/a', [post(1, 'deploy one')])
+    let rested = (): void => undefined
+    const rest = async (): Promise<void> => { await new Promise<void>((resolve) => { rested = resolve }) }
+    let resting = rest()
+    const index = await SearchIndex.open({ dir, storage: store, embedder, idleMs: 1, onRest: () => { rested() }, feed: { flushMs: 1 } })
+    open.push(index)
+    await index.settled()
+    await resting
+    resting = rest()
+    expect(await index.size(), 'as it rested').to.include({ rows: 1, vectors: 1 })
+    store.land('room/a', [post(2, 'deploy two')])
+    await index.settled()
+    expect((await index.search(query('deploy'), { user: 'ann' })).hits.map((h) => h.seq).sort()).to.deep.equal([1, 2])
+    expect(index.complete).to.equal(true)
+    expect(index.stats.rebuilds, 'the first start\'s only: the file was trusted when the thread started again').to.equal(1)
+    expect(calls, 'each post embedded once: the vectors came back from their file').to.equal(2)
+    expect((await index.size()).vectors).to.equal(2)
+    // idle again: it rests again
+    await resting
+  })
 })
