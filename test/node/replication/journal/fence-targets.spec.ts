@@ -43,7 +43,7 @@ describe('an activation\'s fences on five storage nodes', () => {
 
   /** Five nodes, each with its store, replicas and roster (which records former holders as the
    * roster grows from `first` to all five). `known: false`: rosters that know no former holders. */
-  const cluster = async (first: readonly string[], opts: { known?: boolean } = {}): Promise<{ journals: Map<string, ReplicatedJournal>, rosters: Map<string, StorageRoster>, storages: LevelReplicaStorage[], down: Set<string>, fences: () => Map<string, number>, grow: () => void }> => {
+  const cluster = async (first: readonly string[], opts: { known?: boolean } = {}): Promise<{ journals: Map<string, ReplicatedJournal>, rosters: Map<string, StorageRoster>, storages: LevelReplicaStorage[], down: Set<string>, cut: Set<string>, fences: () => Map<string, number>, grow: () => void }> => {
     dirs = await Promise.all(names.map(() => tempDir()))
     stores = await Promise.all(dirs.map((d) => LevelStore.open(d.path)))
     const storages = await Promise.all(stores.map((s) => LevelReplicaStorage.open(s)))
@@ -56,6 +56,8 @@ describe('an activation\'s fences on five storage nodes', () => {
       rosters.set(self, roster)
     }
     const down = new Set<string>()
+    /** "from>to": a node that cannot reach another (a partition one way). */
+    const cut = new Set<string>()
     const journals = new Map<string, ReplicatedJournal>()
     for (const [i, self] of names.entries()) {
       const roster = rosters.get(self) as StorageRoster
@@ -67,7 +69,7 @@ describe('an activation\'s fences on five storage nodes', () => {
         live: () => new Set(names.filter((n) => !down.has(n))),
         ...(opts.known !== false && { formerHolders: (p: number) => roster.formerHolders(p), settled: (p: number, released: readonly string[]) => { roster.settled(p, released) } }),
         remote: async (node, partition, request) => {
-          if (down.has(node)) throw Object.assign(new Error(`${node} is down`), { kind: 'unavailable' })
+          if (down.has(node) || cut.has(`${self}>${node}`)) throw Object.assign(new Error(`${node} is down`), { kind: 'unavailable' })
           return await (journals.get(node) as ReplicatedJournal).core(partition).handle(request)
         }
       }))
@@ -79,7 +81,7 @@ describe('an activation\'s fences on five storage nodes', () => {
         ;(journals.get(n) as ReplicatedJournal).rosterChanged()
       }
     }
-    return { journals, rosters, storages, down, fences, grow }
+    return { journals, rosters, storages, down, cut, fences, grow }
   }
   const fencedSince = (before: Map<string, number>, now: Map<string, number>): string[] => [...now].filter(([n, count]) => count > (before.get(n) ?? 0)).map(([n]) => n)
   const ranking = (entity: string, storages: LevelReplicaStorage[]): string[] =>
@@ -157,5 +159,44 @@ describe('an activation\'s fences on five storage nodes', () => {
     expect(again.head).to.equal(20)
     expect(fencedSince(widened, fences()).sort()).to.deep.equal(names)
     again.close()
+  })
+  it('should let two owners whose views differ by one capacity change both acknowledge a seq with narrow fences, and stop the older one with every node fenced (why NARROW_FENCES is off)', async () => {
+    for (const known of [true, false]) {
+      const { journals, rosters, storages, cut } = await cluster(names, { known })
+      // an entity whose set, once its lowest-ranked node (x) weighs 8, is x and the first two:
+      // the node that enters is not the one ranked next (the narrow rule's guess at the next view)
+      const weighted = (e: string, x: string): string[] => replicasOf((storages[0] as LevelReplicaStorage).partitionOf(e), names.map((peerId) => ({ peerId, roles: ['storage'], capacity: peerId === x ? 8 : 1 })), 3)
+      let entity = ''
+      for (let i = 0; entity === ''; i++) {
+        const e = `room/cap${i}`
+        const rank = ranking(e, storages)
+        const raised = weighted(e, rank[4] as string)
+        if (raised.includes(rank[4] as string) && !raised.includes(rank[2] as string)) entity = e
+      }
+      const [r1, r2, r3, r4, x] = ranking(entity, storages) as [string, string, string, string, string]
+      // the owner on r4 has heard that x's capacity rose (its set: x, r1, r2), the one on r3 not (r1, r2, r3)
+      ;(rosters.get(r4) as StorageRoster).update([{ peerId: x, roles: ['storage'], capacity: 8 }])
+      ;(journals.get(r4) as ReplicatedJournal).rosterChanged()
+      const a = await (journals.get(r4) as ReplicatedJournal).open(entity)
+      const p = (storages[0] as LevelReplicaStorage).partitionOf(entity)
+      expect([...(journals.get(r4) as ReplicatedJournal).placement(p).replicas].sort()).to.deep.equal([r1, r2, x].sort())
+      expect([...(journals.get(r3) as ReplicatedJournal).placement(p).replicas].sort()).to.deep.equal([r1, r2, r3].sort())
+      await a.append(events(1, 2))
+      // r3's owner cannot reach r1, r4's owner cannot reach r2 (partitions one way)
+      cut.add(`${r3}>${r1}`)
+      cut.add(`${r4}>${r2}`)
+      const b = await (journals.get(r3) as ReplicatedJournal).open(entity)
+      expect(b.head).to.equal(2)
+      await b.append([{ seq: 3, event: { n: 3 } }])
+      const late = a.append([{ seq: 3, event: { n: -3 } }]).then(() => 'acknowledged', () => 'refused')
+      // narrow: r3's owner fenced r1, r2, r3 and r4, never x, and r4's owner gets W = 2 from x and r1
+      expect(await late, known ? 'narrow fences' : 'every node fenced').to.equal(known ? 'acknowledged' : 'refused')
+      a.close()
+      b.close()
+      for (const st of stores) await st.close()
+      for (const d of dirs) await d.remove()
+      stores = []
+      dirs = []
+    }
   })
 })
