@@ -34,7 +34,7 @@ export async function placeNodes (): Promise<Placement> {
     placement: {
       place: async (index) => {
         const ip = `127.0.1.${index + 1}`
-        return { prefix: [], args: ['--p2p-listen', `/ip4/${ip}/tcp/0`, '--grpc-listen', `${ip}:0`, '--admin-listen', `${ip}:0`] }
+        return { prefix: [], args: ['--p2p-listen', `/ip4/${ip}/tcp/0`, '--grpc-listen', `${ip}:0`, '--admin-listen', `${ip}:0`, '--web-listen', `${ip}:0`] }
       },
       reach: async (_index: number, node: NodeProcess) => ({ grpc: node.grpc, admin: node.admin })
     },

@@ -32,11 +32,15 @@ export type KeyType =
   | { readonly kind: 'boolean' }
   | { readonly kind: 'enum', readonly values: readonly string[] }
   | { readonly kind: 'roles' }
-  | { readonly kind: 'host-port' }
+  /** `off`: with off set, the word `off` too (the listener is then not started). */
+  | { readonly kind: 'host-port', readonly off?: true }
   | { readonly kind: 'multiaddr' }
   | { readonly kind: 'multiaddr-list' }
   /** IP addresses and CIDR networks, comma-separated (`10.0.0.0/8,::1`). */
   | { readonly kind: 'address-list' }
+  /** Web origins, comma-separated (`https://chat.example.com,http://localhost:5173`): a scheme
+   * (http or https), a host and an optional port, nothing after. */
+  | { readonly kind: 'origin-list' }
 
 export interface KeySpec {
   readonly key: string
@@ -117,13 +121,15 @@ export const CONFIG_SCHEMA: readonly KeySpec[] = [
   { key: 'agent-tokens-per-min', type: { kind: 'number', min: 1, max: 1_000_000_000 }, default: 20_000, description: 'generated tokens per user per minute; a user over it waits until it refills' },
   // per client address: generous, since one address may be many people (a NAT, an office, a reverse
   // proxy: every client behind a proxy is the proxy's address); they stop floods and guessing
-  { key: 'ip-rate', type: { kind: 'number', min: 0, max: 1_000_000 }, default: 500, description: 'requests per second from one client IP address, sustained, on every endpoint together (gRPC calls, admin HTTP requests but /livez and /readyz, OpenAI requests); an IPv6 client is its /64 (0: no limit)' },
+  { key: 'ip-rate', type: { kind: 'number', min: 0, max: 1_000_000 }, default: 500, description: 'requests per second from one client IP address, sustained, on every endpoint together (gRPC and gRPC-Web calls, admin HTTP requests but /livez and /readyz, OpenAI requests); an IPv6 client is its /64 (0: no limit)' },
   { key: 'ip-burst', type: { kind: 'int', min: 1, max: 1_000_000 }, default: 1000, description: 'requests one client IP address may make at once (token bucket size of ip-rate)' },
   { key: 'auth-failures-per-min', type: { kind: 'int', min: 0, max: 100_000 }, default: 20, description: 'failed authentications (a wrong token) one client IP address may make at once, refilled at this many a minute; beyond them its attempts are refused, valid tokens too, before the token is checked (0: never refused)' },
   { key: 'trusted-proxies', type: { kind: 'address-list' }, default: [], description: 'reverse proxies in front of this node, IP addresses or CIDR networks, comma-separated (10.0.0.5,fd00::/8): a request whose connection comes from one counts as from the client its X-Forwarded-For names (the HTTP header on the admin and OpenAI endpoints, metadata of that name on gRPC), for the limits per address and the audit trail; what a client writes there itself is never believed (default: none, every request is from its connection)' },
   { key: 'user-rate', type: { kind: 'number', min: 0, max: 1_000_000 }, default: 100, description: 'requests per second one authenticated user may make, sustained, from any number of addresses, on every endpoint together (gRPC calls, OpenAI requests, and admin requests per admin token); chat posts and agent questions have their own lower limits besides (0: no limit)' },
   { key: 'user-burst', type: { kind: 'int', min: 1, max: 1_000_000 }, default: 200, description: 'requests one user may make at once (token bucket size of user-rate)' },
   { key: 'streams-per-ip', type: { kind: 'int', min: 0, max: 1_000_000 }, default: 256, description: 'streams one client IP address may hold open at once on every endpoint together (gRPC Subscribe and Ask, admin live streams, streamed OpenAI completions); beyond it RESOURCE_EXHAUSTED / 429 (0: no limit)' },
+  { key: 'web-listen', type: { kind: 'host-port', off: true }, default: '127.0.0.1:7404', description: 'user HTTP address: the chat page at / and gRPC-Web for browsers (the Chat and Agent services at their gRPC paths, /plexi.chat.v1.Chat/Post ...; port 0: any free port), or off' },
+  { key: 'web-cors-origin', type: { kind: 'origin-list' }, default: [], description: 'web origins whose pages may call this node\'s gRPC-Web from another origin (CORS), comma-separated: https://chat.example.com,http://localhost:5173 (default: none; the node\'s own chat page needs none)' },
   { key: 'openai-listen', type: { kind: 'host-port' }, description: 'serve the OpenAI-compatible API (/v1/chat/completions, /v1/models) on this address; off when unset' },
   { key: 'tls-cert', type: { kind: 'path' }, description: 'PEM certificate chain file (this node\'s certificate first); with tls-key, gRPC, the admin endpoint and the OpenAI-compatible API serve TLS only (plexi tls selfsigned makes a pair for a lab)' },
   { key: 'tls-key', type: { kind: 'path' }, description: 'PEM private key file of tls-cert (mode 0600: a file group or others may read is refused); both or neither' },
@@ -214,6 +220,9 @@ export interface NodeConfig {
   readonly userRate: number
   readonly userBurst: number
   readonly openaiListen: HostPort | undefined
+  /** undefined: `off` */
+  readonly webListen: HostPort | undefined
+  readonly webCorsOrigin: readonly string[]
   readonly tlsCert: string | undefined
   readonly tlsKey: string | undefined
   readonly shutdownTimeout: number

@@ -17,7 +17,8 @@ export function effectiveConfig (loaded: LoadedConfig): EffectiveRow[] {
   return CONFIG_SCHEMA.map((spec) => {
     const raw = (loaded.config as unknown as Record<string, unknown>)[camel(spec.key)]
     let value: EffectiveRow['value']
-    if (raw === undefined) value = undefined
+    // a listener turned off (web-listen off) prints as it was written
+    if (raw === undefined) value = spec.type.kind === 'host-port' && spec.type.off === true && loaded.sources[spec.key] !== undefined ? 'off' : undefined
     else if (spec.secret === true) value = '********'
     else if (spec.type.kind === 'host-port') value = formatHostPort(raw as HostPort)
     else if (Array.isArray(raw)) value = [...raw as string[]]

@@ -153,9 +153,17 @@ export function parseValue (spec: KeySpec, raw: unknown, where: string): unknown
       return ROLES.filter((r) => roles.includes(r))
     }
     case 'host-port': {
+      if (type.off === true && typeof raw === 'string' && raw.trim() === 'off') return undefined
       const parsed = typeof raw === 'string' ? parseHostPort(raw) : undefined
-      if (parsed === undefined) return fail('host:port, such as 127.0.0.1:7400 or [::1]:7400 (port 0 to 65535)')
+      if (parsed === undefined) return fail(`host:port, such as 127.0.0.1:7400 or [::1]:7400 (port 0 to 65535)${type.off === true ? ', or off' : ''}`)
       return parsed
+    }
+    case 'origin-list': {
+      const items = listOf(raw)
+      const expected = 'a comma-separated list of web origins, such as https://chat.example.com,http://localhost:5173 (http or https, a host, an optional port, no path)'
+      if (items === undefined) return fail(expected)
+      for (const item of items) if (!isOrigin(item)) return fail(`${expected} (${JSON.stringify(item)} is not one)`)
+      return items
     }
     case 'multiaddr':
       if (typeof raw !== 'string' || !isMultiaddr(raw)) return fail('a multiaddr, such as /ip4/127.0.0.1/tcp/7401')
@@ -188,6 +196,16 @@ export function parseHostPort (text: string): HostPort | undefined {
 /** How a host:port prints (IPv6 in brackets). */
 export function formatHostPort ({ host, port }: HostPort): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`
+}
+
+/** `https://chat.example.com`, `http://localhost:5173`: what a browser sends as `Origin`, exactly. */
+function isOrigin (text: string): boolean {
+  try {
+    const url = new URL(text)
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === text
+  } catch {
+    return false
+  }
 }
 
 function isMultiaddr (text: string): boolean {

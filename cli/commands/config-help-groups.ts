@@ -7,12 +7,12 @@ import type { KeySpec } from '../../config/index.ts'
  * group (a spec checks it: a key added without a group fails it).
  */
 export const CONFIG_HELP_GROUPS: ReadonlyArray<readonly [heading: string, keys: readonly string[]]> = [
-  ['Start here:', ['role', 'data-dir', 'grpc-listen', 'admin-listen', 'log-level']],
+  ['Start here:', ['role', 'data-dir', 'grpc-listen', 'admin-listen', 'web-listen', 'log-level']],
   ['Cluster (nodes find each other with a cluster key):', ['cluster-key-file', 'p2p-listen', 'join', 'mdns', 'failure-timeout', 'capacity', 'partitions', 'lease-ms', 'max-clock-drift', 'migration-timeout', 'migration-concurrency', 'shutdown-timeout']],
   ['Storage and replication:', ['replication-factor', 'write-quorum', 'journal-sync', 'store-write-buffer', 'anti-entropy-interval', 'anti-entropy-records', 'anti-entropy-mib', 'scrub-interval', 'scrub-rate', 'replica-replace-after']],
   ['Backups and retention:', ['backup-key-file', 'backup-copies', 'backup-schedule', 'backup-audit-interval', 'backup-keep-last', 'backup-keep-daily', 'backup-keep-weekly', 'retention-days', 'retention-schedule', 'retention-posts']],
   ['Models, inference and agents (the ai role):', ['models-dir', 'default-model', 'model-hub', 'gpu', 'models-memory', 'context-size', 'inference-workers', 'inference-contexts', 'inference-threads', 'inference-batching', 'inference-cached-sequences', 'kv-cache-disk', 'inference-queue', 'agent-max-tokens', 'agent-requests-per-min', 'agent-tokens-per-min', 'openai-listen']],
-  ['Chat, search and client limits:', ['max-message-bytes', 'chat-rate', 'chat-burst', 'stream-buffer', 'search', 'search-embedding-model', 'user-rate', 'user-burst', 'ip-rate', 'ip-burst', 'streams-per-ip', 'auth-failures-per-min', 'trusted-proxies']],
+  ['Chat, search and client limits:', ['max-message-bytes', 'chat-rate', 'chat-burst', 'stream-buffer', 'search', 'search-embedding-model', 'user-rate', 'user-burst', 'ip-rate', 'ip-burst', 'streams-per-ip', 'auth-failures-per-min', 'trusted-proxies', 'web-cors-origin']],
   ['Security:', ['admin-token', 'metrics-token', 'tls-cert', 'tls-key']],
   ['Memory (the node process):', ['max-semi-space-size']],
   ['Tracing (OpenTelemetry, off by default):', ['otlp-endpoint', 'trace-sample']]

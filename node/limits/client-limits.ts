@@ -5,8 +5,9 @@ import { AuthThrottledError, TooManyStreamsError } from './errors.ts'
 import { RateLimiter } from './rate-limiter.ts'
 
 /** Where a request came in: the gRPC server, the admin endpoint's /api/v1 (and its dashboard and
- * OpenAPI files), its /metrics, or the OpenAI-compatible endpoint. */
-export const CLIENT_ENDPOINTS = ['grpc', 'admin', 'metrics', 'openai'] as const
+ * OpenAPI files), its /metrics, the OpenAI-compatible endpoint, or the user listener (gRPC-Web and
+ * the chat page, node/web). */
+export const CLIENT_ENDPOINTS = ['grpc', 'admin', 'metrics', 'openai', 'web'] as const
 export type ClientEndpoint = typeof CLIENT_ENDPOINTS[number]
 
 /** Why a request was refused: over its address's request rate, from an address with too many

@@ -12,7 +12,7 @@ export interface ListenAddress {
 }
 
 /**
- * The TCP addresses a node will listen on (gRPC, admin, the OpenAI endpoint when set, and p2p when
+ * The TCP addresses a node will listen on (gRPC, admin, the user listener unless off, the OpenAI endpoint when set, and p2p when
  * a cluster key is given and its multiaddr is a plain /ip4 or /ip6 TCP one), each with its key.
  */
 export function listenAddresses (config: NodeConfig): ListenAddress[] {
@@ -20,6 +20,7 @@ export function listenAddresses (config: NodeConfig): ListenAddress[] {
     { key: 'grpc-listen', ...config.grpcListen },
     { key: 'admin-listen', ...config.adminListen }
   ]
+  if (config.webListen !== undefined) out.push({ key: 'web-listen', ...config.webListen })
   if (config.openaiListen !== undefined) out.push({ key: 'openai-listen', ...config.openaiListen })
   if (config.clusterKeyFile !== undefined) {
     const p2p = p2pAddress(config.p2pListen)

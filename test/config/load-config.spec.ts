@@ -97,6 +97,22 @@ describe('loadConfig', () => {
     }
   })
 
+  it('should start the user listener on 127.0.0.1:7404 by default, take off from a flag, env or file, and refuse a bad origin naming it', async () => {
+    const defaults = await loadConfig({ env: {}, cwd: dir.path })
+    expect([defaults.config.webListen, defaults.config.webCorsOrigin]).to.deep.equal([{ host: '127.0.0.1', port: 7404 }, []])
+    expect((await loadConfig({ flags: { 'web-listen': 'off' }, env: {} })).config.webListen).to.equal(undefined)
+    expect((await loadConfig({ env: { PLEXI_WEB_LISTEN: 'off' } })).config.webListen).to.equal(undefined)
+    expect((await loadConfig({ flags: { config: await file('w.yaml', 'web-listen: "[::1]:0"\n') }, env: {} })).config.webListen).to.deep.equal({ host: '::1', port: 0 })
+    expect((await loadConfig({ env: { PLEXI_WEB_CORS_ORIGIN: 'https://chat.example.com, http://localhost:5173' } })).config.webCorsOrigin).to.deep.equal(['https://chat.example.com', 'http://localhost:5173'])
+    for (const [raw, message] of [['https://chat.example.com/', /"https:\/\/chat.example.com\/" is not one/], ['ftp://x.org', /"ftp:\/\/x.org" is not one/], ['*', /"\*" is not one/]] as const) {
+      const err = await loadConfig({ flags: { 'web-cors-origin': raw }, env: {} }).then(() => null, (e: unknown) => e)
+      expect([(err as { key?: string }).key, (err as Error).message]).to.have.nested.property('0', 'web-cors-origin')
+      expect((err as Error).message).to.match(message)
+    }
+    const bad = await loadConfig({ flags: { 'web-listen': 'of' }, env: {} }).then(() => null, (e: unknown) => e)
+    expect((bad as Error).message).to.match(/--web-listen: expected host:port, such as 127.0.0.1:7400 or \[::1\]:7400 \(port 0 to 65535\), or off, got "of"/)
+  })
+
   it('should refuse bad values with a message naming the key, the source and the expected form', async () => {
     const cases: Array<[Record<string, unknown>, Record<string, string>, RegExp]> = [
       [{ 'grpc-listen': 'localhost' }, {}, /--grpc-listen: expected host:port, such as 127.0.0.1:7400/],

@@ -333,7 +333,7 @@ export class NetLab {
     return {
       place: async (index) => {
         const host = await this.host(index + 1)
-        return { prefix: host.prefix, args: ['--p2p-listen', `/ip4/${host.ip}/tcp/0`, '--grpc-listen', `${host.ip}:0`, '--admin-listen', `${host.ip}:0`] }
+        return { prefix: host.prefix, args: ['--p2p-listen', `/ip4/${host.ip}/tcp/0`, '--grpc-listen', `${host.ip}:0`, '--admin-listen', `${host.ip}:0`, '--web-listen', `${host.ip}:0`] }
       },
       reach: async (_index: number, node: NodeProcess) => ({ grpc: await this.forward(node.grpc), admin: await this.forward(node.admin) })
     }

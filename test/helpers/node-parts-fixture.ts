@@ -25,7 +25,7 @@ export function keptLog (): { log: Logger, lines: Array<{ level: number, msg: st
 
 /** A lone node's configuration in `dir`: loopback on any free port, models in the dir. */
 export async function loneConfig (dir: string, flags: Record<string, unknown> = {}): Promise<NodeConfig> {
-  return (await loadConfig({ flags: { 'data-dir': join(dir, 'data'), 'models-dir': join(dir, 'models'), 'grpc-listen': '127.0.0.1:0', 'admin-listen': '127.0.0.1:0', role: 'chat,storage', ...flags }, env: {}, cwd: dir })).config
+  return (await loadConfig({ flags: { 'data-dir': join(dir, 'data'), 'models-dir': join(dir, 'models'), 'grpc-listen': '127.0.0.1:0', 'admin-listen': '127.0.0.1:0', 'web-listen': '127.0.0.1:0', role: 'chat,storage', ...flags }, env: {}, cwd: dir })).config
 }
 
 /** The parts of NODE_PARTS from the first to `lastId`, started for real on a lone node in a temp

@@ -61,7 +61,7 @@ export async function startNodeProcess (dataDir: string, extraArgs: readonly str
   const [command, ...before] = [...prefix, process.execPath]
   const child: ChildProcessByStdio<null, Readable, Readable> = spawn(command as string, [...before,
     CLI, 'node', 'start', '--role', 'all', '--data-dir', dataDir,
-    '--grpc-listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0', ...NO_RATE_LIMITS, ...extraArgs
+    '--grpc-listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0', '--web-listen', '127.0.0.1:0', ...NO_RATE_LIMITS, ...extraArgs
   ], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PLEXI_ADMIN_TOKEN: '', PLEXI_CONFIG: '' } })
   const logs: Array<Record<string, unknown>> = []
   /** Called with every log line as it comes (awaitLog). */

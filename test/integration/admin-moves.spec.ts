@@ -187,7 +187,7 @@ describe('admin moves on real processes (migrate, drain, decommission)', functio
     }
     await checkHistories(acked, [a, b, c])
     // it left for good: its data dir does not start a node again
-    const again = await runCli(['node', 'start', '--role', 'chat,storage', '--data-dir', d.dir, '--cluster-key-file', keyFile, '--p2p-listen', '/ip4/127.0.0.1/tcp/0', '--grpc-listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0', '--join', a.p2p], { timeout: 30_000 })
+    const again = await runCli(['node', 'start', '--role', 'chat,storage', '--data-dir', d.dir, '--cluster-key-file', keyFile, '--p2p-listen', '/ip4/127.0.0.1/tcp/0', '--grpc-listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0', '--web-listen', '127.0.0.1:0', '--join', a.p2p], { timeout: 30_000 })
     expect(again.code).to.not.equal(0)
     expect(again.stdout + again.stderr).to.match(/decommissioned/)
     slots.pop()

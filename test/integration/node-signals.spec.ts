@@ -38,7 +38,7 @@ describe('a node under a process manager (signals, real processes)', function ()
   async function npmStart (until = '"node ready'): Promise<{ npm: ReturnType<typeof spawn>, npmExit: () => Promise<number | null>, node: Ready, output: () => string, stop: () => void }> {
     const npm = process.env.npm_execpath
     const [command, args] = npm !== undefined && npm.endsWith('.js') ? [process.execPath, [npm]] : ['npm', []]
-    const child = spawn(command, [...args, 'start', '--', '--data-dir', dir.path, '--grpc-listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0'], {
+    const child = spawn(command, [...args, 'start', '--', '--data-dir', dir.path, '--grpc-listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0', '--web-listen', '127.0.0.1:0'], {
       cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: { ...process.env, PLEXI_ADMIN_TOKEN: '', PLEXI_CONFIG: '' }
     })
     const exited = new Promise<number | null>((resolve) => { child.on('exit', (code) => { resolve(code) }) })

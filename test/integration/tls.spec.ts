@@ -119,7 +119,7 @@ describe('TLS (a real node serving gRPC, admin HTTPS and the OpenAI-compatible A
 
   it('should refuse to start with a key that is not the certificate\'s, or half a pair: exit 2, nothing made', async () => {
     const data = join(dir.path, 'refused')
-    const base = ['node', 'start', '--role', 'chat', '--data-dir', data, '--grpc-listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0']
+    const base = ['node', 'start', '--role', 'chat', '--data-dir', data, '--grpc-listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0', '--web-listen', '127.0.0.1:0']
     const [mismatched, half] = await Promise.all([
       runCli([...base, '--tls-cert', pair.certFile, '--tls-key', other.keyFile]),
       runCli([...base, '--tls-cert', pair.certFile])

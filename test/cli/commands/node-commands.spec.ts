@@ -41,7 +41,7 @@ describe('nodeCommands', function () {
     // a node started with it once others may read it: refused at start, exit 2, saying how to mend it
     await chmod(file, 0o644)
     const refused = await runCli(['node', 'start', '--role', 'chat', '--data-dir', join(dir.path, 'data'), '--cluster-key-file', file,
-      '--grpc-listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0', '--p2p-listen', '/ip4/127.0.0.1/tcp/0'])
+      '--grpc-listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0', '--web-listen', '127.0.0.1:0', '--p2p-listen', '/ip4/127.0.0.1/tcp/0'])
     expect(refused.code).to.equal(2)
     expect(refused.stderr).to.include(`permissions 0644 on ${file} are too open: chmod 600 ${file}`)
   })
@@ -52,7 +52,7 @@ describe('nodeCommands', function () {
     const file = join(data, 'admin-token')
     await writeFile(file, `plxa_${'x'.repeat(43)}\n`, { mode: 0o640 })
     await chmod(file, 0o640)
-    const refused = await runCli(['node', 'start', '--role', 'all', '--data-dir', data, '--grpc-listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0'])
+    const refused = await runCli(['node', 'start', '--role', 'all', '--data-dir', data, '--grpc-listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0', '--web-listen', '127.0.0.1:0'])
     expect(refused.code).to.equal(2)
     expect(refused.stderr).to.include(`admin-token: permissions 0640 on ${file} are too open: chmod 600 ${file}`)
     expect(refused.stderr, 'the token itself is never shown').to.not.include('plxa_')
@@ -144,7 +144,7 @@ describe('nodeCommands', function () {
       const file = join(dir.path, 'a-file')
       await writeFile(file, 'not a directory\n')
       for (const [path, why] of [[file, 'is a file, not a directory'], [join(file, 'data'), 'lies under a file, not a directory']] as const) {
-        const refused = await runCli(['node', 'start', '--role', 'all', '--data-dir', path, '--grpc-listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0'])
+        const refused = await runCli(['node', 'start', '--role', 'all', '--data-dir', path, '--grpc-listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0', '--web-listen', '127.0.0.1:0'])
         expect(refused.code, refused.stderr).to.equal(2)
         expect(refused.stderr.split('\n')).to.have.length(2)
         expect(refused.stderr).to.include(`plexi: configuration: data-dir: ${path} ${why}: give --data-dir`)
@@ -153,7 +153,7 @@ describe('nodeCommands', function () {
       // gpu cuda where there is no CUDA driver (CI has none; a machine with one would start): one
       // line, nothing written
       if (missingDriver('cuda') === undefined) return
-      const cuda = await runCli(['node', 'start', '--role', 'all', '--gpu', 'cuda', '--data-dir', data, '--grpc-listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0'])
+      const cuda = await runCli(['node', 'start', '--role', 'all', '--gpu', 'cuda', '--data-dir', data, '--grpc-listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0', '--web-listen', '127.0.0.1:0'])
       expect(cuda.code, cuda.stderr).to.equal(2)
       expect(cuda.stderr).to.match(/^plexi: configuration: gpu: gpu cuda, but no CUDA driver found[^\n]*: install the NVIDIA driver and the CUDA 12 or 13 runtime, or give --gpu auto \(the CPU where there is no GPU\) or --gpu off\n$/)
       expect(await exists(data), 'nothing written').to.equal(false)

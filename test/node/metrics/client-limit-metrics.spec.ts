@@ -11,7 +11,7 @@ describe('clientLimitMetrics', () => {
     const registry = new Registry()
     clientLimitMetrics(registry, limits.stats)
     let text = await scrape(registry)
-    for (const endpoint of ['grpc', 'admin', 'metrics', 'openai']) {
+    for (const endpoint of ['grpc', 'admin', 'metrics', 'openai', 'web']) {
       for (const reason of ['rate', 'auth-failures', 'streams', 'user-rate']) expect(seriesValue(text, `plexi_client_refusals_total{endpoint="${endpoint}",reason="${reason}"}`)).to.equal(0)
       expect(seriesValue(text, `plexi_auth_failures_total{endpoint="${endpoint}"}`)).to.equal(0)
     }

@@ -30,13 +30,15 @@ describe('listen-check', () => {
     await dir.remove()
   })
 
-  it('should list gRPC and admin, the OpenAI endpoint when set, and p2p only with a cluster key and a plain TCP multiaddr', async () => {
-    const lone = await loneConfig(dir.path, { 'grpc-listen': '127.0.0.1:7500', 'admin-listen': '0.0.0.0:7502' })
+  it('should list gRPC and admin, the user listener unless off, the OpenAI endpoint when set, and p2p only with a cluster key and a plain TCP multiaddr', async () => {
+    const lone = await loneConfig(dir.path, { 'grpc-listen': '127.0.0.1:7500', 'admin-listen': '0.0.0.0:7502', 'web-listen': 'off' })
     expect(listenAddresses(lone)).to.deep.equal([{ key: 'grpc-listen', host: '127.0.0.1', port: 7500 }, { key: 'admin-listen', host: '0.0.0.0', port: 7502 }])
+    const web = await loneConfig(dir.path, { 'web-listen': '127.0.0.1:7504' })
+    expect(listenAddresses(web).map((a) => a.key)).to.deep.equal(['grpc-listen', 'admin-listen', 'web-listen'])
     const key = join(dir.path, 'cluster.key')
     await writeFile(key, 'x', { mode: 0o600 })
     const meshed = await loneConfig(dir.path, { 'cluster-key-file': key, 'p2p-listen': '/ip6/::1/tcp/7501', role: 'ai', 'openai-listen': '127.0.0.1:7503' })
-    expect(listenAddresses(meshed).map((a) => `${a.key} ${a.host} ${a.port}`)).to.deep.equal(['grpc-listen 127.0.0.1 0', 'admin-listen 127.0.0.1 0', 'openai-listen 127.0.0.1 7503', 'p2p-listen ::1 7501'])
+    expect(listenAddresses(meshed).map((a) => `${a.key} ${a.host} ${a.port}`)).to.deep.equal(['grpc-listen 127.0.0.1 0', 'admin-listen 127.0.0.1 0', 'web-listen 127.0.0.1 0', 'openai-listen 127.0.0.1 7503', 'p2p-listen ::1 7501'])
     expect(p2pAddress('/dns4/example.org/tcp/7501')).to.equal(undefined)
     expect(p2pAddress('/ip4/127.0.0.1/tcp/7401/ws')).to.equal(undefined)
   })
