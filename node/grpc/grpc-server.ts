@@ -36,11 +36,7 @@ export async function startGrpcServer (address: HostPort, services: readonly Grp
   interceptors: readonly grpc.ServerInterceptor[] = [], tracing: { readonly spans: Spans, readonly log?: { debug (obj: object, msg: string): void } } = { spans: NO_SPANS }): Promise<{ server: grpc.Server, address: HostPort }> {
   // the status guard innermost: every status of every call, the other interceptors' too, passes it
   const server = new grpc.Server({ 'grpc.max_receive_message_length': MAX_RECEIVE_BYTES, interceptors: [...interceptors, statusGuard()] })
-  for (const { service, handlers } of services) {
-    // a request protobuf cannot decode is refused (INVALID_ARGUMENT), not grpc-js's INTERNAL
-    const checked = refuseUndecodable(service, tracedHandlers(service, handlers, tracing.spans, tracing.log))
-    server.addService(checked.service, checked.handlers)
-  }
+  for (const checked of servedServices(services, tracing)) server.addService(checked.service, checked.handlers)
   if (reflection !== undefined) new ReflectionService(reflection).addToServer(server)
   const port = await new Promise<number>((resolve, reject) => {
     const credentials = tls === undefined
@@ -52,6 +48,16 @@ export async function startGrpcServer (address: HostPort, services: readonly Grp
     })
   })
   return { server, address: { host: address.host, port } }
+}
+
+/**
+ * The services as a server serves them, the same for every transport (grpc-js here, gRPC-Web in
+ * node/web): a request protobuf cannot decode is refused (INVALID_ARGUMENT), not grpc-js's
+ * INTERNAL (refuseUndecodable); with tracing on, each call but a Subscribe is a server span
+ * (tracedHandlers). The handlers are the ones given: one set of calls, whatever carries them.
+ */
+export function servedServices (services: readonly GrpcService[], tracing: { readonly spans: Spans, readonly log?: { debug (obj: object, msg: string): void } } = { spans: NO_SPANS }): GrpcService[] {
+  return services.map(({ service, handlers }) => refuseUndecodable(service, tracedHandlers(service, handlers, tracing.spans, tracing.log)))
 }
 
 /** Stops taking calls, lets in-flight unary calls finish for at most `timeoutMs`, then cuts the

@@ -6,6 +6,7 @@ import { describe } from '../../protocols/index.ts'
 import { loadNodeServices, loadRetryInfoTypes } from '../../protocols/grpc/index.ts'
 import { AuditTrail, buildAdminServer } from '../admin/index.ts'
 import { RateLimiter, SubscribeEncoder, agentServiceHandlers, chatServiceHandlers, clientInterceptor, startGrpcServer } from '../grpc/index.ts'
+import type { GrpcService } from '../grpc/index.ts'
 import { ClusterJobs } from '../jobs/index.ts'
 import { ClientLimits, TrustedProxies } from '../limits/index.ts'
 import { OwnerAddresses, memberOf } from '../mesh/index.ts'
@@ -150,11 +151,12 @@ export const adminPart: PartSpec<NodeComponents> = {
 }
 
 /** The gRPC server: chat and agent services, every call served on every node (rooms and agents
- * are reached wherever placement put them). */
+ * are reached wherever placement put them). Its services, their handlers (`clientServices`), are
+ * the user listener's too (node/web: gRPC-Web). */
 export const grpcPart: PartSpec<NodeComponents> = {
   id: 'grpc',
   needs: ['config', 'log', 'preflight', 'state', 'reach', 'system', 'cluster', 'users', 'toolPolicy', 'toolsPort', 'gateway', 'asker', 'metrics', 'clients', 'proxies', 'search', 'exporter', 'tracing'],
-  gives: ['grpc'],
+  gives: ['grpc', 'clientServices'],
   start: async (c: C) => {
     const config = c.get('config')
     const log = c.get('log')
@@ -174,7 +176,7 @@ export const grpcPart: PartSpec<NodeComponents> = {
       const role = cluster.port.roleOf(AGENT.type)
       return role === undefined ? undefined : owners.of(AGENT.type, role, user)
     }
-    const grpc = await startGrpcServer(config.grpcListen, [
+    const grpc = await startGrpcServer(config.grpcListen, provideServices(c, retryTypes, [
       {
         service: chatService,
         handlers: chatServiceHandlers({
@@ -199,11 +201,17 @@ export const grpcPart: PartSpec<NodeComponents> = {
         service: services.agent,
         handlers: agentServiceHandlers({ system, users, asker: c.get('asker'), toolPolicy: c.get('toolPolicy'), toolProvider: c.get('toolsPort'), maxMessageBytes: config.maxMessageBytes, retryTypes, log, accepting: () => state.ready, limitUser, exporter: c.get('exporter'), agentNode })
       }
-    ], services.definition, c.get('preflight').tls, [clientInterceptor(clients, retryTypes, c.get('proxies'))], { spans: c.get('tracing').spans, log })
+    ]), services.definition, c.get('preflight').tls, [clientInterceptor(clients, retryTypes, c.get('proxies'))], { spans: c.get('tracing').spans, log })
     c.get('reach').grpc = grpc.address
     c.provide('grpc', grpc, 'grpc')
     return { stop: () => { grpc.server.forceShutdown() } }
   }
+}
+
+/** `services` as the component `clientServices` (with the retry types their statuses use). */
+function provideServices (c: C, retryTypes: ReturnType<typeof loadRetryInfoTypes>, services: GrpcService[]): GrpcService[] {
+  c.provide('clientServices', { services, retryTypes }, 'grpc')
+  return services
 }
 
 /** The OpenAI-compatible endpoint, when openai-listen is set, with Plexi's MCP server at /mcp
@@ -250,7 +258,7 @@ export const openAiPart: PartSpec<NodeComponents> = {
 }
 
 /** Listens on `address` (port 0: any free port) and returns where it listens. */
-async function listen (app: { listen (opts: { host: string, port: number }): Promise<unknown>, server: { address (): unknown } }, address: HostPort, what: string): Promise<HostPort> {
+export async function listen (app: { listen (opts: { host: string, port: number }): Promise<unknown>, server: { address (): unknown } }, address: HostPort, what: string): Promise<HostPort> {
   try {
     await app.listen({ host: address.host, port: address.port })
   } catch (err) {

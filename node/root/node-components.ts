@@ -6,7 +6,7 @@ import type { AuditTrail } from '../admin/index.ts'
 import type { BackupService, ChunkStore, HolderRepair } from '../backup/index.ts'
 import type { RetentionRunner, UserErasure } from '../erasure/index.ts'
 import type { ModelPulls } from '../model-pull/index.ts'
-import type { GatewayMsg } from '../grpc/index.ts'
+import type { GatewayMsg, GrpcService } from '../grpc/index.ts'
 import type { AgentAsker, InferencePlan, InferenceService, KvCacheTransfer } from '../inference/index.ts'
 import type { Jobs } from '../jobs/index.ts'
 import type { ClientLimits, TrustedProxies } from '../limits/index.ts'
@@ -148,6 +148,10 @@ export interface NodeGiven {
   readonly admin: { close (): Promise<unknown> }
   readonly grpc: { readonly server: import('@grpc/grpc-js').Server, readonly address: HostPort }
   readonly openai: { readonly address: HostPort } | undefined
+  /** The Chat and Agent services as the gRPC server serves them (its handlers), for the user listener. */
+  readonly clientServices: { readonly services: readonly GrpcService[], readonly retryTypes: import('protobufjs').Root }
+  /** The user listener (gRPC-Web and the chat page); undefined with web-listen off. */
+  readonly web: { readonly address: HostPort } | undefined
 }
 
 /** Every component of a node: what is known before it starts and what its parts give. */

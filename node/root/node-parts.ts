@@ -14,6 +14,7 @@ import { pluginRegistryPart } from './plugin-registry-parts.ts'
 import { searchIndexPart, searchPart } from './search-parts.ts'
 import { tracingPart } from './tracing-parts.ts'
 import { transferPart } from './transfer-parts.ts'
+import { webPart } from './web-parts.ts'
 import { antiEntropyPart, catchUpPart, handOffPart, scrubPart } from './repair-parts.ts'
 import { catchUpStatePart, journalPart, metricsPart, modelRegistryPart, storePart } from './storage-parts.ts'
 
@@ -61,6 +62,7 @@ export const NODE_PARTS: ReadonlyArray<PartSpec<NodeComponents>> = [
   transferPart,
   adminPart,
   grpcPart,
+  webPart,
   openAiPart
 ]
 

@@ -61,6 +61,7 @@ function ready (c: C): void {
   const { identity, tls, adminToken } = c.get('preflight')
   const scheme = tls === undefined ? 'http' : 'https'
   const openai = c.get('openai')
+  const web = c.get('web')
   c.get('writeQuorum').start()
   c.get('cluster').refresh()
   p2p?.announce()
@@ -70,12 +71,13 @@ function ready (c: C): void {
     roles: c.get('roles').current,
     grpc: formatHostPort(reach.grpc),
     admin: formatHostPort(reach.admin),
+    ...(web !== undefined && { web: `${scheme}://${formatHostPort(web.address)}/` }),
     ...(openai !== undefined && { openai: `${scheme}://${formatHostPort(openai.address)}/v1` }),
     tls: tls !== undefined,
     ...(p2p !== undefined && { p2p: p2p.multiaddrs() }),
     dataDir: config.dataDir,
     adminToken: adminToken.source === 'config' ? '(from configuration)' : adminToken.path
-  }, `node ready: gRPC on ${formatHostPort(reach.grpc)}${tls === undefined ? '' : ' (TLS)'}, admin on ${scheme}://${formatHostPort(reach.admin)}${p2p === undefined ? '' : `, p2p on ${p2p.multiaddrs().join(' ')} (give it to --join)`}`)
+  }, `node ready: gRPC on ${formatHostPort(reach.grpc)}${tls === undefined ? '' : ' (TLS)'}, admin on ${scheme}://${formatHostPort(reach.admin)}${web === undefined ? '' : `, chat page and gRPC-Web on ${scheme}://${formatHostPort(web.address)}/`}${p2p === undefined ? '' : `, p2p on ${p2p.multiaddrs().join(' ')} (give it to --join)`}`)
 }
 
 /** The certificate's public facts only (the key stays in memory), and a warning when it expired. */
@@ -84,7 +86,7 @@ function sayTls (c: C): void {
   if (tls === undefined) return
   const config = c.get('config')
   const log = c.get('log')
-  const served = ['gRPC', 'admin', ...(c.get('openai') !== undefined ? ['OpenAI-compatible API'] : [])]
+  const served = ['gRPC', 'admin', ...(c.get('web') !== undefined ? ['user listener (gRPC-Web)'] : []), ...(c.get('openai') !== undefined ? ['OpenAI-compatible API'] : [])]
   log.info({ tls: { endpoints: served, cert: config.tlsCert, ...tls.summary } }, `TLS on ${served.join(', ')}: certificate ${tls.summary.subject} (${tls.summary.altNames}), valid to ${tls.summary.validTo}, SHA-256 ${tls.summary.fingerprint256}`)
   if (tls.summary.expired) log.warn({ validTo: tls.summary.validTo }, `the TLS certificate in ${config.tlsCert ?? ''} expired at ${tls.summary.validTo}: clients will refuse it; replace it and restart`)
 }

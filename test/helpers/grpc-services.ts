@@ -6,7 +6,7 @@ import { LevelStore, openLocalJournal, UserAccounts } from '../../node/index.ts'
 import { ToolPolicy } from '../../node/users/index.ts'
 import type { ReplicatedJournal } from '../../node/index.ts'
 import { RateLimiter, SubscribeEncoder, agentServiceHandlers, chatGateway, chatServiceHandlers, startGrpcServer } from '../../node/grpc/index.ts'
-import type { AgentServiceDeps, ChatServiceDeps } from '../../node/grpc/index.ts'
+import type { AgentServiceDeps, ChatServiceDeps, GrpcService } from '../../node/grpc/index.ts'
 import { AgentAsker, agentGateway } from '../../node/inference/index.ts'
 import { loadAgentService, loadChatService, loadRetryInfoTypes } from '../../protocols/grpc/index.ts'
 import { agentClient, chatClient } from './node-process.ts'
@@ -75,6 +75,8 @@ export class GrpcServices {
   server!: grpc.Server
   asker!: AgentAsker
   address = ''
+  /** The services the gRPC server serves, their handlers (a gRPC-Web listener may serve them too). */
+  services: GrpcService[] = []
   annToken = ''
   bobToken = ''
   accepting = true
@@ -113,7 +115,7 @@ export class GrpcServices {
     const { service, encoder } = SubscribeEncoder.install(loadChatService().service)
     const asker = this.asker = new AgentAsker(this.system, this.system.spawn(agentGateway(), { name: 'agent-gateway' }))
     const common = { system: this.system, users: this.users, retryTypes: this.retryTypes, log: QUIET, accepting: () => this.accepting, maxMessageBytes: 100 }
-    const started = await startGrpcServer({ host: '127.0.0.1', port: 0 }, [
+    this.services = [
       {
         service,
         handlers: chatServiceHandlers({
@@ -121,7 +123,8 @@ export class GrpcServices {
         })
       },
       { service: loadAgentService().service, handlers: agentServiceHandlers({ ...common, asker, ...(tools !== undefined && { toolPolicy: this.toolPolicy, toolProvider: tools }), ...agent }) }
-    ])
+    ]
+    const started = await startGrpcServer({ host: '127.0.0.1', port: 0 }, this.services)
     this.server = started.server
     this.address = `127.0.0.1:${started.address.port}`
   }

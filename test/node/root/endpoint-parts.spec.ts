@@ -14,7 +14,7 @@ describe('endpoint parts', () => {
     expect(reach.admin.port).to.be.greaterThan(0)
     expect(reach.grpc.port).to.be.greaterThan(0)
     expect(c.get('openai')).to.equal(undefined)
-    expect(node.lifecycle.started.slice(-5)).to.deep.equal(['client-limits', 'plugin-registry', 'transfer', 'admin', 'grpc'])
+    expect(node.lifecycle.started.slice(-6)).to.deep.equal(['client-limits', 'plugin-registry', 'transfer', 'admin', 'grpc', 'web'])
     const live = await fetch(`http://127.0.0.1:${reach.admin.port}/livez`)
     expect(live.status).to.equal(200)
     // not ready until readiness says so

@@ -9,7 +9,7 @@ describe('node parts', () => {
   it('should start the store first and the client endpoints last, so that the journal is flushed after every writer stopped', () => {
     const ids = NODE_PARTS.map((p) => p.id)
     expect(ids[0]).to.equal('store')
-    expect(ids.slice(-3)).to.deep.equal(['admin', 'grpc', 'openai'])
+    expect(ids.slice(-4)).to.deep.equal(['admin', 'grpc', 'web', 'openai'])
     expect(ids.indexOf('actors')).to.be.lessThan(ids.indexOf('mesh'))
     expect(ids.indexOf('mesh')).to.be.lessThan(ids.indexOf('migration'))
   })

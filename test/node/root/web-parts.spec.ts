@@ -1,0 +1,48 @@
+import { expect } from 'chai'
+import * as grpc from '@grpc/grpc-js'
+import { startReadiness } from '../../../node/root/index.ts'
+import { startPartsUpTo } from '../../helpers/node-parts-fixture.ts'
+import type { StartedParts } from '../../helpers/node-parts-fixture.ts'
+import { GrpcWebClient } from '../../helpers/grpc-web-client.ts'
+import { tempDir } from '../../helpers/temp-dir.ts'
+import { fetchTrusting, makeTlsPair } from '../../helpers/tls-pair.ts'
+
+describe('webPart', () => {
+  let node: StartedParts | undefined
+  afterEach(async () => { node?.c.get('state').drain(); await node?.stop(); node = undefined })
+
+  it('should serve gRPC-Web through the gRPC server\'s handlers and the page, and name its URL in the ready line, when web-listen is set', async () => {
+    node = await startPartsUpTo('openai')
+    const { c } = node
+    const web = c.get('web')
+    expect(web?.address.port).to.be.greaterThan(0)
+    const client = new GrpcWebClient(`http://127.0.0.1:${web?.address.port ?? 0}`)
+    const ann = (await c.get('users').add('ann')).token
+    // the same readiness as gRPC: not serving until the node is ready
+    expect((await client.call('/plexi.chat.v1.Chat/ListRooms', {}, { token: ann })).code).to.equal(grpc.status.UNAVAILABLE)
+    startReadiness(c)
+    expect((await client.call('/plexi.chat.v1.Chat/Post', { room: 'general', text: 'hi' }, { token: ann })).code).to.equal(0)
+    expect(node.lines.map((l) => l.msg).find((m) => m.startsWith('node ready:'))).to.include(`chat page and gRPC-Web on http://127.0.0.1:${web?.address.port ?? 0}/`)
+    const metrics = await c.get('metrics').registry.metrics()
+    expect(metrics).to.contain('plexi_web_calls_total{method="/plexi.chat.v1.Chat/Post",code="0"} 1')
+    expect(metrics).to.contain('plexi_web_calls_total{method="/plexi.chat.v1.Chat/ListRooms",code="14"} 1')
+    expect((await fetch(`http://127.0.0.1:${web?.address.port ?? 0}/`)).status).to.equal(200)
+  })
+
+  it('should start no user listener when web-listen is off', async () => {
+    node = await startPartsUpTo('web', { flags: { 'web-listen': 'off' } })
+    expect(node.c.get('web')).to.equal(undefined)
+    expect(node.lifecycle.started.at(-1)).to.equal('grpc')
+  })
+
+  it('should serve HTTPS only, with the node\'s certificate, when TLS is on', async () => {
+    const dir = await tempDir()
+    after(async () => { await dir.remove() })
+    const pair = await makeTlsPair(dir.path)
+    node = await startPartsUpTo('web', { flags: { 'tls-cert': pair.certFile, 'tls-key': pair.keyFile } })
+    const port = node.c.get('web')?.address.port ?? 0
+    const page = await fetchTrusting(pair.ca)(`https://localhost:${port}/`)
+    expect(page.status).to.equal(200)
+    expect(await fetch(`http://127.0.0.1:${port}/`).then(() => 'answered', () => 'refused')).to.equal('refused')
+  })
+})
