@@ -10,7 +10,6 @@ import { heartbeatMs } from './record-pacing.ts'
 import { MemberGossip } from './member-gossip.ts'
 import { MemberTable } from './membership.ts'
 import type { MemberRecord, MemberView } from './membership.ts'
-import { createMeshLibp2p } from './mesh-libp2p.ts'
 import type { MeshLibp2p } from './mesh-libp2p.ts'
 import { Prober } from './prober.ts'
 import { Redialer, parseAddrs } from './redialer.ts'
@@ -73,6 +72,10 @@ export class P2pHost {
   /** Creates the libp2p node, starts membership, and publishes this node's record. */
   static async start (opts: P2pHostOptions): Promise<P2pHost> {
     const faults = new FaultHooks()
+    // libp2p and its services (about 400 modules, 1.5 MB of source that V8 keeps, 6 MiB of an idle
+    // node's memory) load with the first host: a node without a cluster key starts none
+    // (docs/performance.md, "Idle memory")
+    const { createMeshLibp2p } = await import('./mesh-libp2p.ts')
     const node = await createMeshLibp2p({ ...opts, faults })
     const host = new P2pHost(opts, node, faults)
     await host.#start()
