@@ -17,6 +17,11 @@ export interface MembershipSimOptions {
   readonly faults?: boolean
   /** Idle window over which traffic is counted (virtual ms). @default 20000 */
   readonly idleMs?: number
+  /** How the cluster forms: `cold` (the first node, then the others over 2 s, each knowing only the
+   * first: checked against its bound) or `formed` (every node started knowing, connected to and
+   * just answered by every other: MembershipWorld.bootFormed; a cold boot of 1,000 nodes is tens of
+   * millions of events). @default 'cold' */
+  readonly boot?: 'cold' | 'formed'
   /** A broken world, to show the checks can fail (MembershipWorld.sabotage). */
   readonly sabotage?: 'no-redial' | 'no-alerts'
   readonly log?: (line: string) => void
@@ -92,11 +97,16 @@ export async function runMembershipSeed (seed: number, opts: MembershipSimOption
     observers.every((o) => o.id === target || !o.known.has(target) || (want === 'dead' ? o.detector.liveness(target) === 'dead' : upIn(o, target)))
   const seesAll = (o: MemberNode, others: readonly MemberNode[]): boolean => others.every((t) => t === o || upIn(o, t.id))
 
-  // boot: the first node, then the others over 2 s, each knowing only the first
-  world.boot(world.nodes.get(ids[0] as string) as MemberNode, [])
-  for (const id of ids.slice(1)) world.at(world.random() * 2_000, () => { world.boot(world.nodes.get(id) as MemberNode, [ids[0] as string]) })
-  await world.run(2_000)
-  await watch('boot', BOUNDS.boot * F, () => { const l = live(); return l.every((o) => seesAll(o, l)) })
+  if (opts.boot === 'formed') {
+    world.bootFormed([...world.nodes.values()])
+    log(`t=0 formed: ${ids.length} nodes, each knowing and connected to every other`)
+  } else {
+    // boot: the first node, then the others over 2 s, each knowing only the first
+    world.boot(world.nodes.get(ids[0] as string) as MemberNode, [])
+    for (const id of ids.slice(1)) world.at(world.random() * 2_000, () => { world.boot(world.nodes.get(id) as MemberNode, [ids[0] as string]) })
+    await world.run(2_000)
+    await watch('boot', BOUNDS.boot * F, () => { const l = live(); return l.every((o) => seesAll(o, l)) })
+  }
   for (const id of ids) healthySince.set(id, world.now)
 
   // idle: members that all sent their records at once while the cluster booted drift apart over

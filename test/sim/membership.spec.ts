@@ -27,6 +27,16 @@ describe('membership simulation (deterministic, seeded): the mesh\'s own failure
     expect(at30.stats.idleByKind.ping).to.be.greaterThan(0)
   })
 
+  it('should take a cluster started formed (every node knowing, connected to and answered by every other) through every fault step, and idle at its cold-booted rate', async () => {
+    const formed = await runMembershipSeed(5, { nodes: 60, boot: 'formed' })
+    expect(formed.violations).to.deep.equal([])
+    // no boot step: the cluster starts converged; every other step ran
+    expect(formed.stats.times).to.not.have.property('boot')
+    expect(Object.keys(formed.stats.times)).to.include.members(['kill', 'hang', 'resume', 'partition', 'heal', 'join', 'leave', 'restart'])
+    const cold = await runMembershipSeed(5, { nodes: 60, faults: false })
+    expect(formed.stats.idlePerNode / cold.stats.idlePerNode).to.be.within(0.8, 1.2)
+  })
+
   it('should replay a seed exactly: the same run, step for step', async () => {
     const a = await runMembershipSeed(11, { nodes: 30 })
     const b = await runMembershipSeed(11, { nodes: 30 })
