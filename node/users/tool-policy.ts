@@ -32,10 +32,11 @@ export class ToolPolicy {
     this.#opts = opts
   }
 
-  /** What `user` is granted and has switched. */
+  /** What `user` is granted and has switched, read from the policy now; allowed() reuses it (a
+   * Tools call lists the tools its user's agent is offered right after, one read for both). */
   async view (user: string): Promise<ToolPolicyView> {
     checkUser(user)
-    return await this.#policy(user).ask<ToolPolicyView>((replyTo) => ({ type: 'get', replyTo }))
+    return await this.#read(user, true)
   }
 
   /** An admin grants `tools` (names or `<source>__*`) to `user`'s agent; those granted stay. */
@@ -78,20 +79,33 @@ export class ToolPolicy {
     }
   }
 
-  #read (user: string): Promise<ToolPolicyView> {
+  /** `fresh`: read from the policy whatever is kept, with the ask's own timeout (view()), and kept
+   * once it is answered (allowed() never waits past POLICY_ASK_MS on it); else what is kept while
+   * it is young, or a read bounded by POLICY_ASK_MS, kept at once (the calls of one tool list
+   * share it). */
+  #read (user: string, fresh = false): Promise<ToolPolicyView> {
     const now = performance.now()
+    if (fresh) {
+      const view = this.#policy(user).ask<ToolPolicyView>((replyTo) => ({ type: 'get', replyTo }))
+      view.then((v) => { this.#keep(user, Promise.resolve(v), now) }, () => undefined)
+      return view
+    }
     const kept = this.#cache.get(user)
     if (kept !== undefined && kept.expires > now) return kept.view
     const view = this.#policy(user).ask<ToolPolicyView>((replyTo) => ({ type: 'get', replyTo }), { timeout: POLICY_ASK_MS })
-    this.#cache.delete(user)
-    this.#cache.set(user, { view, expires: now + (this.#opts.cacheMs ?? POLICY_CACHE_MS) })
+    this.#keep(user, view, now)
     // a failed read is not kept: the next call asks again
     view.catch(() => { if (this.#cache.get(user)?.view === view) this.#cache.delete(user) })
+    return view
+  }
+
+  #keep (user: string, view: Promise<ToolPolicyView>, readAt: number): void {
+    this.#cache.delete(user)
+    this.#cache.set(user, { view, expires: readAt + (this.#opts.cacheMs ?? POLICY_CACHE_MS) })
     if (this.#cache.size > POLICY_CACHE_MAX) {
       const oldest = this.#cache.keys().next()
       if (oldest.done !== true) this.#cache.delete(oldest.value)
     }
-    return view
   }
 
   /** A change through this node applies here at once. */

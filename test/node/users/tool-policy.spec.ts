@@ -61,6 +61,17 @@ describe('ToolPolicy (a real actor system and LevelDB journal)', function () {
     expect(asked).to.be.at.least(2)
   })
 
+  it('should answer allowed() from the policy a view just read, without reading it again', async () => {
+    const policy = new ToolPolicy({ system: counted, cacheMs: 60_000 })
+    await new ToolPolicy({ system }).grant('ann', ['calc__add'])
+    expect(await policy.view('ann')).to.deep.equal({ granted: ['calc__add'], enabled: [], disabled: [] })
+    expect([await policy.allowed('ann', spec('calc', 'add')), await policy.allowed('ann', spec('calc', 'sub'))]).to.deep.equal([true, false])
+    expect(asked, 'policy reads').to.equal(1)
+    // a view reads the policy again whatever is kept
+    await policy.view('ann')
+    expect(asked).to.equal(2)
+  })
+
   it('should refuse bad names before it asks anything, and the policy\'s own refusals with their names', async () => {
     const policy = new ToolPolicy({ system: counted })
     expect((await failure(policy.grant('Ann!', ['clock__now']))).message).to.equal('invalid user name "Ann!": expected 1-32 characters of a-z, 0-9, _ and -, starting with a letter')
