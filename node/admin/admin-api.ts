@@ -4,6 +4,7 @@ import type { Member } from '../../protocols/index.ts'
 import type { InferenceBackend, ModelManager, ModelRegistry } from '../../runtimes/index.ts'
 import type { ClientLimits } from '../limits/index.ts'
 import type { ToolPolicy, UserAccounts } from '../users/index.ts'
+import { AdminWrites } from './admin-writes.ts'
 import { auditHook } from './audit-hook.ts'
 import { bearerAuth } from './bearer-auth.ts'
 import type { EventStreams } from './event-streams.ts'
@@ -128,11 +129,13 @@ export function adminApi (deps: AdminApiDeps, streams: Pick<EventStreams, 'serve
     decorateRequestIdentity(api)
     api.addHook('onRequest', bearerAuth({ adminToken: deps.adminToken, tokens: deps.tokens, clients: deps.clients }))
     if (deps.audit !== undefined) api.addHook('onSend', auditHook(deps.audit, deps.self))
+    const changes = new AdminWrites()
+    api.addHook('onSend', changes.hook())
     const { self, others, writes, replication, migration } = deps
     await api.register(clusterRoutes({ self, others, writes }))
     await api.register(nodesRoutes({ self, others, writes, cluster: deps.cluster, migration }))
     await api.register(actorsRoutes({ system: deps.system, cluster: deps.cluster, replication, migration }))
-    await api.register(partitionsRoutes({ replication }))
+    await api.register(partitionsRoutes({ replication, writes: changes }))
     await api.register(storageRoutes({ replication }))
     await api.register(jobsRoutes({ jobs: deps.jobs }))
     await api.register(backupsRoutes({ backups: deps.backups }))

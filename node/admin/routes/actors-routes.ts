@@ -66,7 +66,7 @@ export function actorsRoutes (deps: ActorsRoutesDeps) {
     // a burst of listings asks every member once per round trip (coalesced-reads.ts)
     const listings = new CoalescedReads<{ actors: ActorRow[], unreachable: string[] }>()
     // and serialized once per gather (a thousand rows and more), not once per read
-    const last = new SerializedBody<ReturnType<FastifyReply['serialize']>>()
+    const last = new SerializedBody()
     // and sorted once per gather, for the pages read of it
     const listed = new SortedActors()
     const entities = new CoalescedReads<Awaited<ReturnType<typeof entityOf>>>()

@@ -32,7 +32,7 @@ export function logsRoutes (deps: LogsRoutesDeps) {
   return async (api: FastifyInstance): Promise<void> => {
     // the same lines (an append-only tail: the same first and last entry and count) are the same
     // answer: serialized once per line logged, not per request
-    const last = new SerializedBody<ReturnType<FastifyReply['serialize']>>()
+    const last = new SerializedBody()
     api.get<{ Querystring: { level: LogLevelName, limit: number } }>('/logs', {
       schema: {
         summary: 'The last lines this node logged at `level` or above (info by default), oldest first; the node keeps its last 1000',

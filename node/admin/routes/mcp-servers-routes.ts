@@ -157,7 +157,7 @@ function listingRoute (api: FastifyInstance, deps: McpServersRoutesDeps): void {
   // through this node answers (forgotten before its answer is sent)
   const listings = new CoalescedReads<{ rows: McpServerRow[], unreachable: readonly string[] }>({ freshMs: ADMIN_LIST_FRESH_MS })
   api.addHook('onSend', async (request) => { if (request.method !== 'GET') listings.forget() })
-  const last = new SerializedBody<ReturnType<FastifyReply['serialize']>>()
+  const last = new SerializedBody()
   const listed = async (servers: McpServersAdmin): Promise<{ rows: McpServerRow[], unreachable: readonly string[] }> => {
     const [views, states] = await Promise.all([servers.list(), deps.status?.states()])
     return { rows: views.map((v) => ({ ...v, nodes: states?.nodes(v.name) ?? [] })), unreachable: states?.unreachable ?? [] }

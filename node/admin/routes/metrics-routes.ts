@@ -71,7 +71,7 @@ export function statsRoutes (deps: StatsRoutesDeps) {
     })
     // the same samples (the same last one, as many) are the same answer: serialized once per
     // sample (every second), not per request
-    const last = new SerializedBody<ReturnType<FastifyReply['serialize']>>()
+    const last = new SerializedBody()
     api.get('/stats', {
       schema: { summary: 'This node\'s rates (posts, deliveries, asks and their latency, tokens) and memory, sampled every interval: the last 5 minutes, oldest first', security: BEARER, response: { 200: statsResponse, ...errors(401) } }
     }, async (_request, reply) => {

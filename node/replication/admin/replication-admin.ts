@@ -7,7 +7,7 @@ import { UnknownPartitionError } from '../errors.ts'
 import type { ReplicatedJournal } from '../journal/replicated-journal.ts'
 import type { ScrubStats } from '../repair/scrub.ts'
 import { emptyPartitionRoot } from '../repair/merkle-tree.ts'
-import type { PartitionStats } from '../replica/replica-storage.ts'
+import type { PartitionSpan, PartitionStats } from '../replica/replica-storage.ts'
 import type { CatchUpStatus } from '../roster/catch-up.ts'
 import type { PartitionHandOffStatus } from '../roster/partition-hand-off.ts'
 import { checkCatchUp, checkHandOffStatus, checkScrubStats } from './inspector-replies.ts'
@@ -53,12 +53,20 @@ export class ReplicationAdmin {
     return this.#opts.journal.storage.partitionOf(entityId)
   }
 
-  async partitions (only?: number): Promise<{ partitions: PartitionRow[], unreachable: string[] }> {
+  /** Every partition with its replicas as each says, or one (`only` a number), or those of a span
+   * (a page: `from` to `to`, the part of it past the last partition left out). Each replica is
+   * asked of the partitions asked for alone. */
+  async partitions (only?: number | PartitionSpan): Promise<{ partitions: PartitionRow[], unreachable: string[] }> {
     const { system, journal, log } = this.#opts
     const status = new Map(this.#opts.members().map((m) => [m.peerId, m.status]))
     status.set(system.node, 'up')
-    if (only !== undefined && (only < 0 || only >= journal.partitions)) throw new UnknownPartitionError(only, journal.partitions)
-    const numbers = only === undefined ? Array.from({ length: journal.partitions }, (_, p) => p) : [only]
+    if (typeof only === 'number' && (only < 0 || only >= journal.partitions)) throw new UnknownPartitionError(only, journal.partitions)
+    const span = only === undefined ? { from: 0, to: journal.partitions - 1 } : typeof only === 'number' ? { from: only, to: only } : { from: only.from, to: Math.min(only.to, journal.partitions - 1) }
+    if (!(Number.isSafeInteger(span.from) && Number.isSafeInteger(span.to) && span.from >= 0)) throw new RangeError(`partitions: expected a span of partition numbers, got ${span.from} to ${span.to}`)
+    const numbers = Array.from({ length: Math.max(0, span.to - span.from + 1) }, (_, i) => span.from + i)
+    // the whole table is asked as before (a member of the version before takes no span either way)
+    const asked = span.from === 0 && span.to === journal.partitions - 1 ? undefined : span
+    if (numbers.length === 0) return { partitions: [], unreachable: [] }
     const placements = numbers.map((p) => ({ partition: p, ...journal.placement(p) }))
     const nodes = [...new Set(placements.flatMap((p) => p.replicas))]
     const unreachable: string[] = []
@@ -68,13 +76,13 @@ export class ReplicationAdmin {
       try {
         if (node === system.node) {
           const repairs = this.#opts.parts?.antiEntropy()?.partitions
-          const own = await journal.storage.partitionStats()
+          const own = await journal.storage.partitionStats(asked)
           stats.set(node, new Map([...own].map(([p, s]) => [p, { ...s, comparedAt: repairs?.get(p)?.lastComparedAt ?? 0, taken: repairs?.get(p)?.records ?? 0 }])))
           return
         }
         if (status.get(node) === 'down') throw new Error('down')
         const rows = await system.actorAt<ReplicationMsg>({ node, path: REPLICATION_PATH })
-          .ask<unknown[]>((replyTo) => ({ type: 'partition-stats', replyTo }), { timeout: STATS_ASK_MS })
+          .ask<unknown[]>((replyTo) => ({ type: 'partition-stats', ...asked, replyTo }), { timeout: STATS_ASK_MS })
         // another node's answer, checked: rows of four whole numbers, partitions in range, and a
         // Merkle root (a node of the version before sends none)
         const count = (x: unknown): boolean => Number.isSafeInteger(x) && (x as number) >= 0
@@ -114,6 +122,12 @@ export class ReplicationAdmin {
       }
     })
     return { partitions, unreachable }
+  }
+
+  /** Calls `listener` after each change that lands in this node's replicas (a record put or
+   * dropped), until the returned function is called: what a kept listing of the partitions drops. */
+  watch (listener: () => void): () => void {
+    return this.#opts.journal.storage.watch(() => { listener() })
   }
 
   /**

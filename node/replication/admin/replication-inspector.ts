@@ -16,7 +16,9 @@ export const REPLICATION_PATH = systemPath('replication', 1)
  * when it was last compared (ms since the epoch, 0: not since start), records it took]. */
 export type StatsRow = [number, number, number, number, string, number, number]
 export type ReplicationMsg =
-  | { readonly type: 'partition-stats', readonly replyTo: ReplyTo<StatsRow[]> }
+  /** `from` and `to` (both or neither): the partitions from one to the other alone (a node of an
+   * earlier version sends all of them, which the asker reads the same way). */
+  | { readonly type: 'partition-stats', readonly from?: number, readonly to?: number, readonly replyTo: ReplyTo<StatsRow[]> }
   | { readonly type: 'repair', readonly partitions: readonly number[], readonly replyTo: ReplyTo<RepairResult> }
   | { readonly type: 'scrub', readonly start: boolean, readonly replyTo: ReplyTo<ScrubStats> }
   | { readonly type: 'take-over', readonly partition: number, readonly from: string, readonly replyTo: ReplyTo<TakeOverResult> }
@@ -39,10 +41,14 @@ export function replicationInspector (storage: LevelReplicaStorage, parts?: Repa
   return {
     init: () => undefined,
     receive (_state, msg, ctx) {
-      const m = msg as { type?: unknown, partitions?: unknown, start?: unknown }
+      const m = msg as { type?: unknown, partitions?: unknown, start?: unknown, from?: unknown, to?: unknown }
       if (m.type === 'partition-stats') {
+        const inRange = (p: unknown): p is number => Number.isSafeInteger(p) && (p as number) >= 0 && (p as number) < storage.partitions
+        if ((m.from !== undefined || m.to !== undefined) && !(inRange(m.from) && inRange(m.to) && m.from <= m.to)) {
+          throw new InvalidReplicaRequestError(`replication inspector: partition-stats expects { from, to } with 0 <= from <= to <= ${storage.partitions - 1}, or neither`)
+        }
         const repairs = parts?.antiEntropy()?.partitions
-        storage.partitionStats().then((stats) => {
+        storage.partitionStats(inRange(m.from) && inRange(m.to) ? { from: m.from, to: m.to } : undefined).then((stats) => {
           ctx.reply(msg.replyTo as ReplyTo<StatsRow[]>, [...stats].map(([p, s]): StatsRow => {
             const r = repairs?.get(p)
             return [p, s.entities, s.records, s.epoch, s.root, r?.lastComparedAt ?? 0, r?.records ?? 0]

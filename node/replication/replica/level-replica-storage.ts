@@ -11,7 +11,7 @@ import { KeptDigests, xorInto } from './kept-digests.ts'
 import { PARTITIONS_KEY, RECORD_KEY_CHAR, hex4, partitionOfKey, quarantineKey, recordEnd, recordKey, seqOf, snapshotKey, stateKey } from './replica-keys.ts'
 import { laterRevision } from './replica-protocol.ts'
 import type { StoredRecord, StoredSnapshot } from './replica-protocol.ts'
-import type { LandedChange, LandedListener, PackedRecord, PartitionStats, ReplicaChange, ReplicaState, ReplicaStorage } from './replica-storage.ts'
+import type { LandedChange, LandedListener, PackedRecord, PartitionSpan, PartitionStats, ReplicaChange, ReplicaState, ReplicaStorage } from './replica-storage.ts'
 import { ReplicaValues } from './replica-values.ts'
 import { RecordReader } from './record-reader.ts'
 import { removedDigests } from './removed-digests.ts'
@@ -381,10 +381,13 @@ export class LevelReplicaStorage implements ReplicaStorage {
   }
 
   /** Per partition this node holds anything of: entities, records (its tree's count), the highest
-   * epoch promised for any of them and its Merkle root. One scan of the replica states (admin). */
-  async partitionStats (): Promise<Map<number, PartitionStats>> {
+   * epoch promised for any of them and its Merkle root. One scan of the replica states (admin):
+   * of those of `only` alone when given (a page of the admin's listing, not every partition). */
+  async partitionStats (only?: PartitionSpan): Promise<Map<number, PartitionStats>> {
     const out = new Map<number, PartitionStats>()
-    for await (const [key, value] of this.store.range({ gte: 'e\x00', lte: 'e\x00\xff' })) {
+    // a state key is `e\0<partition, 4 hex>\0<entity>`: the last partition's keys all sort before `\x01` in its place
+    const span = only === undefined ? { gte: 'e\x00', lte: 'e\x00\xff' } : { gte: `e\x00${hex4(only.from)}\x00`, lte: `e\x00${hex4(only.to)}\x01` }
+    for await (const [key, value] of this.store.range(span)) {
       const p = partitionOfKey(key)
       const s = this.#values.decode(key, value) as { promised?: number }
       const row = out.get(p) ?? { entities: 0, records: this.#trees.get(p)?.records ?? 0, epoch: 0, root: this.rootOf(p) }

@@ -74,6 +74,9 @@ export interface LandedChange {
 export type LandedListener = (change: LandedChange) => void
 
 /** What one replica holds of one partition. */
+/** The partitions `from` to `to`, both included (a page of the admin's partition listing). */
+export interface PartitionSpan { readonly from: number, readonly to: number }
+
 export interface PartitionStats {
   entities: number
   records: number

@@ -1,5 +1,7 @@
 import { expect } from 'chai'
 import { partitionsRoutes } from '../../../../node/admin/routes/partitions-routes.ts'
+import { chatRoom } from '../../../../actors/index.ts'
+import type { PostAck } from '../../../../actors/index.ts'
 import { partitionOf } from '../../../../node/index.ts'
 import { ADMIN_TOKEN as TOKEN, AdminFixture, NODE_ID } from '../../../helpers/admin-fixture.ts'
 import { pluginApp } from '../../../helpers/admin-plugin.ts'
@@ -44,6 +46,27 @@ describe('partitionsRoutes', () => {
     for (const bad of ['limit=0', 'limit=1001', 'after=-1', 'after=x']) {
       expect((await api('GET', `/api/v1/partitions?${bad}`)).json(), bad).to.include({ statusCode: 400, code: 'FST_ERR_VALIDATION' })
     }
+  })
+
+  it('should show a change made through this node in the next read, though reads share a gather for a moment after it', async () => {
+    type Row = { partition: number, replicas: Array<{ records: number }> }
+    const records = async (p: number): Promise<number> => ((await api('GET', `/api/v1/partitions?partition=${p}`)).json() as Row[])[0]?.replicas[0]?.records ?? -1
+    const pageRecords = async (p: number): Promise<number> => ((await api('GET', `/api/v1/partitions?after=${p - 1}&limit=1`)).json() as Row[])[0]?.replicas[0]?.records ?? -1
+    // a write through the admin API (a user added), read at once: the listing kept is dropped
+    const users = partitionOf('users/all', 256)
+    const before = await records(users)
+    expect(await pageRecords(users)).to.equal(before)
+    await api('POST', '/api/v1/users', { name: 'carol' })
+    expect(await records(users)).to.be.greaterThan(before)
+    expect(await pageRecords(users)).to.be.greaterThan(before)
+    // a write that is no request of the admin API (a post, as the chat endpoint makes it): it lands
+    // in this node's replica, and the listing kept is dropped
+    const room = partitionOf('room/general', 256)
+    const posted = await records(room)
+    const pagePosted = await pageRecords(room)
+    await f.system.entity(chatRoom, 'general').ask<PostAck>((replyTo) => ({ type: 'post', user: 'alice', text: 'hi', replyTo }))
+    expect(await records(room)).to.be.greaterThan(posted)
+    expect(await pageRecords(room)).to.be.greaterThan(pagePosted)
   })
 
   it('should start a repair, list it and show it, and say so for a repair this node does not have', async () => {

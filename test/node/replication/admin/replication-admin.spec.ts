@@ -52,6 +52,18 @@ describe('ReplicationAdmin', () => {
     expect(err).to.have.property('name', 'UnknownPartitionError')
   })
 
+  it('should list the partitions of a span alone, each as the whole table shows it, the part past the last left out', async () => {
+    for (let i = 0; i < 24; i++) await write(`room/r${i}`, 1 + (i % 3))
+    const admin = new ReplicationAdmin({ system, journal, members: () => [], log: quiet })
+    const all = (await admin.partitions()).partitions
+    expect((await admin.partitions({ from: 2, to: 4 })).partitions).to.deep.equal(all.slice(2, 5))
+    expect((await admin.partitions({ from: 5, to: 20 })).partitions).to.deep.equal(all.slice(5))
+    expect((await admin.partitions({ from: 8, to: 9 })).partitions).to.deep.equal([])
+    // the storage's own span: the states of those partitions alone
+    const stats = await journal.storage.partitionStats({ from: 3, to: 3 })
+    expect([...stats.keys()]).to.deep.equal(all[3]?.replicas[0]?.entities === 0 ? [] : [3])
+  })
+
   it('should show its scrub, or that it does not answer one, and itself as the storage node of a node alone', async () => {
     await write('room/a', 4)
     const scrubber = new Scrubber({ self: 'me-node', journal, live: () => new Set(['me-node']), bytesPerSecond: 0, intervalMs: 0, log: quiet })

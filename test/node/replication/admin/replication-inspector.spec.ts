@@ -36,12 +36,16 @@ describe('replicationInspector', () => {
     for (const [bad, why] of [
       [{ type: 'nonsense' }, /expected/], [{ type: 'repair', partitions: [99] }, /does not run anti-entropy/], [{ type: 'repair', partitions: [256] }, /expects/],
       [{ type: 'repair', partitions: 'all' }, /expects/], [{ type: 'scrub', start: 'yes' }, /expects/], [{ type: 'take-over', partition: -1, from: 'x' }, /expects/],
-      [{ type: 'take-over', partition: 1, from: '' }, /expects/]
+      [{ type: 'take-over', partition: 1, from: '' }, /expects/], [{ type: 'partition-stats', from: 3 }, /expects/],
+      [{ type: 'partition-stats', from: 4, to: 3 }, /expects/], [{ type: 'partition-stats', from: 0, to: 256 }, /expects/]
     ] as const) {
       const err = await ask(bad)
       expect(err, JSON.stringify(bad)).to.have.property('name', 'InvalidReplicaRequestError')
       expect((err as Error).message, JSON.stringify(bad)).to.match(why)
     }
+    // the statistics of a span of partitions alone (none of them held: none), or of all
+    expect(await ask({ type: 'partition-stats', from: 0, to: 255 })).to.deep.equal(await ask({ type: 'partition-stats' }))
+    expect(await ask({ type: 'partition-stats', from: 10, to: 12 })).to.deep.equal([])
     // still answering: its catch-up (a new node alone holds nothing whole until its first check)
     expect(checkCatchUp(await ask({ type: 'catch-up' }))).to.deep.equal({ partitions: 256, caughtUp: 0, waiting: [], replaced: [] })
     await catchUp.runOnce()

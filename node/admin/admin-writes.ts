@@ -1,0 +1,25 @@
+import type { onSendAsyncHookHandler } from 'fastify'
+
+/**
+ * Every write answered through the admin API (any method but GET and HEAD: a user added, a
+ * restore, a repair, a move), told to its watchers before its answer is sent: a read that keeps
+ * its gather for a moment (the partitions) drops it then, so that a write through this node
+ * followed by a read there sees its change, whichever route made it.
+ */
+export class AdminWrites {
+  readonly #listeners = new Set<() => void>()
+
+  /** Calls `listener` at every write, until the returned function is called. */
+  watch (listener: () => void): () => void {
+    this.#listeners.add(listener)
+    return () => { this.#listeners.delete(listener) }
+  }
+
+  /** The /api/v1 scope's onSend hook that tells the watchers. */
+  hook (): onSendAsyncHookHandler<unknown> {
+    return async (request, _reply, payload) => {
+      if (request.method !== 'GET' && request.method !== 'HEAD') for (const l of this.#listeners) l()
+      return payload
+    }
+  }
+}
