@@ -4,6 +4,7 @@ import type { ActorSystem, RetentionSettings, RoomRetention, RoomRetentionSettin
 import { BEARER, errors, ref, retentionSettingSchema, retentionViewSchema, roomNameParam } from '../../../protocols/admin/index.ts'
 import type { Job } from '../../../protocols/index.ts'
 import { sendError } from '../admin-errors.ts'
+import { CoalescedReads } from '../coalesced-reads.ts'
 
 /** What the admin API asks of retention (node/erasure RetentionRunner and the config's default). */
 export interface RetentionAdmin {
@@ -23,7 +24,10 @@ const noRetention = (reply: FastifyReply): FastifyReply => sendError(reply, 503,
  * drops the rest on every replica. */
 export function retentionRoutes (deps: RetentionRoutesDeps) {
   return async (api: FastifyInstance): Promise<void> => {
-    const settings = async (): Promise<RetentionSettings> => await deps.system.entity(RETENTION, RETENTION_POLICY_KEY).ask<RetentionSettings>((replyTo) => ({ type: 'get', replyTo }))
+    // a burst of reads asks the retention entity once per round trip, each answer asked after its
+    // read arrived (coalesced-reads.ts): a setting changed and then read is in the answer
+    const reads = new CoalescedReads<RetentionSettings>()
+    const settings = async (): Promise<RetentionSettings> => await reads.read('', async () => await deps.system.entity(RETENTION, RETENTION_POLICY_KEY).ask<RetentionSettings>((replyTo) => ({ type: 'get', replyTo })))
 
     api.get('/retention', {
       schema: { summary: 'The cluster\'s default retention (config retention-days, retention-posts; null: keep forever) and the rooms with a retention of their own', security: BEARER, response: { 200: retentionViewSchema, ...errors(401) } }
