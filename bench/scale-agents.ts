@@ -2,12 +2,14 @@
  * The agents part of `npm run bench -- scale`, over the real gRPC API of the three nodes:
  *
  * - requests that need no model evaluation (GetSettings, History, Tools in turn), each from the
- *   next of the users with its own token, to the next node (a client may call any node; the
- *   user's agent lives on one of them, so two calls in three cross the mesh), BENCH_SCALE_IN_FLIGHT
- *   at every moment, from scale-grpc-load.ts; beside the same load on a bare grpc-js server that
- *   answers the same calls with constants behind the same token check (scale-bare.ts). Every
- *   agent is activated first (one GetSettings each), so the load reads live agents. Goal:
- *   >= 10,000 requests/s with < 100 ms mean.
+ *   next of the users with its own token, BENCH_SCALE_IN_FLIGHT at every moment, from
+ *   scale-grpc-load.ts; beside the same load on a bare grpc-js server that answers the same calls
+ *   with constants behind the same token check (scale-bare.ts). Twice: each call to the next node
+ *   (a client may call any node; the user's agent lives on one of them, so two calls in three
+ *   cross the mesh), then each user a client of one node that follows the plexi-agent-node header
+ *   to its agent's node (as a long-lived client does). Every agent is activated first (one
+ *   GetSettings each) and every user's tool policy read (one Tools each), so the load reads live
+ *   entities, as in a steady state. Goal: >= 10,000 requests/s with < 100 ms mean.
  * - short generations: BENCH_SCALE_GENERATORS users ask at once, again as soon as answered, each
  *   agent's max_tokens set to 8, on the generated test model (the nodes' own); beside llama.cpp
  *   directly in this process on the same file, one context batching as many sequences, 2 threads
@@ -34,7 +36,7 @@ const CALL_DEADLINE_MS = 30_000
 
 /** One unary Agent call per user, `inFlight` at once, spread over `targets`; resolves with the
  * seconds it took, and throws at the first call that failed. */
-export async function everyAgent (targets: readonly string[], tokens: readonly string[], method: 'GetSettings' | 'Configure', request: unknown, inFlight = ACTIVATING): Promise<number> {
+export async function everyAgent (targets: readonly string[], tokens: readonly string[], method: 'GetSettings' | 'Configure' | 'Tools', request: unknown, inFlight = ACTIVATING): Promise<number> {
   const { Client } = loadAgentService()
   type Call = (req: unknown, md: grpc.Metadata, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null) => void) => void
   const clients = targets.map((t) => new Client(t, grpc.credentials.createInsecure()) as unknown as grpc.Client & Record<string, Call>)
@@ -58,10 +60,10 @@ export async function everyAgent (targets: readonly string[], tokens: readonly s
 }
 
 export interface AgentLoadOptions {
-  /** Mesh envelopes the nodes sent so far, all together (their /metrics), by kind (`plexi_mesh_
-   * envelopes_sent_by_kind_total`) and in all (key `total`): what each request costs the mesh, said
-   * with the figures. */
-  readonly envelopes: () => Promise<ReadonlyMap<string, number>>
+  /** The nodes' /metrics URLs: the mesh envelopes they sent during each load's counted seconds
+   * (`plexi_mesh_envelopes_sent_by_kind_total`), what each request costs the mesh, said with the
+   * figures. */
+  readonly metrics: readonly string[]
   readonly dir: string
   readonly nodes: readonly string[]
   readonly bare: string
@@ -70,28 +72,45 @@ export interface AgentLoadOptions {
   readonly inFlight: number
 }
 
-/** The requests without a model evaluation, ours and the bare server's, alternately. */
-export async function agentRequests (opts: AgentLoadOptions, log: (line: string) => void): Promise<{ ours: GrpcLoadResult, bare: GrpcLoadResult }> {
-  const load = (targets: readonly string[]): Parameters<typeof grpcLoad>[1] => ({ targets, tokens: opts.tokens, method: 'mixed', seconds: opts.seconds, warmupSeconds: 1, inFlight: opts.inFlight, channels: 2 })
-  const bare = await grpcLoad(opts.dir, load([opts.bare]))
-  const before = await opts.envelopes()
-  const ours = await grpcLoad(opts.dir, load(opts.nodes))
-  const after = await opts.envelopes()
-  // (the warmup's requests and the load's tail are in the count too: an estimate per request)
-  const perRequest = (kind: string): number => ((after.get(kind) ?? 0) - (before.get(kind) ?? 0)) / (ours.ok * (1 + 1 / opts.seconds))
-  const sent = (after.get('total') ?? 0) - (before.get('total') ?? 0)
-  log(`  mesh envelopes sent by the nodes during the load: ${sent}, about ${perRequest('total').toFixed(1)} per request answered`)
-  const kinds = [...after.keys()].filter((k) => k !== 'total').map((k) => [k, perRequest(k)] as const).filter(([, n]) => n >= 0.01).sort((a, b) => b[1] - a[1])
-  log(`  of which, per request: ${kinds.map(([k, n]) => `${k} ${n.toFixed(2)}`).join(', ')}`)
-  for (const [who, r] of [['ours', ours], ['bare', bare]] as const) {
-    log(`  agent requests, ${who}: ${Math.round(r.rate)}/s, mean ${r.meanMs.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms, ${r.ok} answered${Object.keys(r.errors).length > 0 ? `, failed: ${JSON.stringify(r.errors)}` : ''}`)
-  }
-  if (Object.keys(ours.errors).length > 0 || Object.keys(bare.errors).length > 0) throw new Error(`agent requests failed: ours ${JSON.stringify(ours.errors)}, bare ${JSON.stringify(bare.errors)}`)
-  return { ours, bare }
+/** What one load cost the mesh: the nodes' envelopes per request answered, in all and by kind. */
+function meshCost (result: GrpcLoadResult, who: string, log: (line: string) => void): GrpcLoadResult & { readonly envelopesPerRequest: number } {
+  const sent = result.envelopes ?? {}
+  // (calls in flight at the count's start and end are in the envelopes: an estimate per request)
+  const perRequest = (kind: string): number => (sent[kind] ?? 0) / result.ok
+  log(`  ${who}: mesh envelopes sent by the nodes during the counted seconds: ${sent.total ?? 0}, ${perRequest('total').toFixed(2)} per request answered`)
+  const kinds = Object.keys(sent).filter((k) => k !== 'total').map((k) => [k, perRequest(k)] as const).filter(([, n]) => n >= 0.01).sort((a, b) => b[1] - a[1])
+  log(`    of which, per request: ${kinds.length === 0 ? 'none' : kinds.map(([k, n]) => `${k} ${n.toFixed(2)}`).join(', ')}`)
+  return { ...result, envelopesPerRequest: perRequest('total') }
 }
 
-export function agentFigures (r: { ours: GrpcLoadResult, bare: GrpcLoadResult }, users: number): Figure[] {
+export interface AgentLoads {
+  readonly bare: GrpcLoadResult
+  /** each call to the next node */
+  readonly spread: GrpcLoadResult & { readonly envelopesPerRequest: number }
+  /** each user's calls to its agent's node once a call named it */
+  readonly ours: GrpcLoadResult & { readonly envelopesPerRequest: number }
+}
+
+/** The requests without a model evaluation: the bare server's, ours spread over the nodes, ours
+ * following the agent's node, one after the other. */
+export async function agentRequests (opts: AgentLoadOptions, log: (line: string) => void): Promise<AgentLoads> {
+  const load = (targets: readonly string[], follow: boolean, metrics: readonly string[] = []): Parameters<typeof grpcLoad>[1] => ({ targets, tokens: opts.tokens, method: 'mixed', seconds: opts.seconds, warmupSeconds: 1, inFlight: opts.inFlight, channels: 2, follow, metrics })
+  const bare = await grpcLoad(opts.dir, load([opts.bare], false))
+  const spread = meshCost(await grpcLoad(opts.dir, load(opts.nodes, false, opts.metrics)), 'spread over the nodes', log)
+  const ours = meshCost(await grpcLoad(opts.dir, load(opts.nodes, true, opts.metrics)), 'following plexi-agent-node', log)
+  if ((ours.unlearnt ?? 0) > 0) log(`  (${ours.unlearnt ?? 0} users' first call, before the count, failed: they began at their given node)`)
+  for (const [who, r] of [['ours, following the agent\'s node', ours], ['ours, spread over the nodes', spread], ['bare', bare]] as const) {
+    log(`  agent requests, ${who}: ${Math.round(r.rate)}/s (${(r.rate / bare.rate).toFixed(2)}x bare), mean ${r.meanMs.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms, ${r.ok} answered${Object.keys(r.errors).length > 0 ? `, failed: ${JSON.stringify(r.errors)}` : ''}`)
+  }
+  const failed = [bare, spread, ours].some((r) => Object.keys(r.errors).length > 0)
+  if (failed) throw new Error(`agent requests failed: following ${JSON.stringify(ours.errors)}, spread ${JSON.stringify(spread.errors)}, bare ${JSON.stringify(bare.errors)}`)
+  return { bare, spread, ours }
+}
+
+export function agentFigures (r: AgentLoads, users: number): Figure[] {
   return [
+    figure(`agent requests, ${users} users, following the agent's node vs spread over the nodes, req/s`, 'req/s', r.ours.rate, 'the same calls, each to the next node', r.spread.rate, 'higher'),
+    figure(`agent requests, ${users} users, mesh envelopes per request, following`, 'envelopes', r.ours.envelopesPerRequest, 'spread over the nodes', r.spread.envelopesPerRequest, 'lower'),
     figure(`agent requests without a model evaluation, ${users} users, req/s`, 'req/s', r.ours.rate, 'bare grpc-js server, same calls answered from memory', r.bare.rate, `>= ${AGENT_RATE_GOAL}/s`),
     figure(`agent requests without a model evaluation, ${users} users, mean ms`, 'ms', r.ours.meanMs, 'bare grpc-js server', r.bare.meanMs, `< ${AGENT_MEAN_MS_GOAL} ms`)
   ]

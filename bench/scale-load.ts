@@ -52,7 +52,9 @@ export async function httpLoad (url: string, token: string, seconds: number): Pr
 export async function grpcLoad (dir: string, load: GrpcLoad): Promise<GrpcLoadResult> {
   const file = join(dir, `grpc-load-${process.hrtime.bigint()}.json`)
   await writeFile(file, JSON.stringify(load))
-  return JSON.parse(await output([here('./scale-grpc-load.ts'), file], (load.warmupSeconds + load.seconds) * 1000 + LOAD_GRACE_MS)) as GrpcLoadResult
+  // a following load first calls once per user (at 100 a second at the slowest)
+  const learning = load.follow === true ? load.tokens.length * 10 : 0
+  return JSON.parse(await output([here('./scale-grpc-load.ts'), file], (load.warmupSeconds + load.seconds) * 1000 + learning + LOAD_GRACE_MS)) as GrpcLoadResult
 }
 
 /** The bare servers (scale-bare.ts), listening; `stop()` ends them. */

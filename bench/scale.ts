@@ -16,6 +16,7 @@
  * users asking at once). The machine's other work shares its cores with all of it: ratios are
  * what to read, each side measured next to the other.
  */
+import { randomUUID } from 'node:crypto'
 import { readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { hashToken } from '../node/index.ts'
@@ -89,10 +90,15 @@ export const scaleBench: Bench = {
         log(`  ${users} agents activated in ${activation.toFixed(1)} s (${Math.round(users / activation)}/s)`)
       }
       if (parts.includes('agents')) {
+        // a steady state has the users' tool policies active too (Tools reads them)
+        const policies = await everyAgent(nodes, tokens, 'Tools', { user: '' })
+        log(`  ${users} tool policies read in ${policies.toFixed(1)} s (${Math.round(users / policies)}/s)`)
+      }
+      if (parts.includes('agents')) {
         bare = await startBare(dir.path, first.node.adminToken, tokens.map(hashToken))
         const inFlight = envNumber('BENCH_SCALE_IN_FLIGHT', 256, { integer: true })
-        const envelopes = async (): Promise<ReadonlyMap<string, number>> => envelopeKinds(await Promise.all(slots.map(async (s) => await cluster.metrics(s))))
-        for (const f of agentFigures(await agentRequests({ dir: dir.path, nodes, bare: bare.grpc, tokens, seconds, inFlight, envelopes }, log), users)) add(f)
+        const metrics = slots.map((s) => `http://${s.node.admin}/metrics`)
+        for (const f of agentFigures(await agentRequests({ dir: dir.path, nodes, bare: bare.grpc, tokens, seconds, inFlight, metrics }, log), users)) add(f)
         await bare.stop()
         bare = undefined
         for (const f of await generations(slots, tokens, seconds, log)) add(f)
@@ -146,28 +152,27 @@ async function addUsers (cluster: ProcessCluster, slot: NodeSlot, from: number, 
   await Promise.all(Array.from({ length: Math.min(ADDING, count) }, async () => {
     while (next < count) {
       const i = next++
-      tokens[i] = (await cluster.api<{ token: string }>(slot, '/users', { method: 'POST', body: { name: `user${from + i}` } })).token
+      tokens[i] = await addUser(cluster, slot, `user${from + i}`)
     }
   }))
   log?.(`  ${count} users added in ${((performance.now() - started) / 1000).toFixed(1)} s`)
   return tokens
 }
 
-/** A counter's value in Prometheus text (0 when absent). */
-function metricValue (text: string, name: string): number {
-  return Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? 0)
-}
-
-/** The nodes' envelopes sent, by kind and in all (`total`), summed over the nodes. */
-function envelopeKinds (texts: readonly string[]): ReadonlyMap<string, number> {
-  const sum = new Map<string, number>()
-  for (const text of texts) {
-    sum.set('total', (sum.get('total') ?? 0) + metricValue(text, 'plexi_mesh_envelopes_sent_total'))
-    for (const m of text.matchAll(/^plexi_mesh_envelopes_sent_by_kind_total\{kind="([^"]*)"\} (\S+)$/gm)) {
-      sum.set(m[1] as string, (sum.get(m[1] as string) ?? 0) + Number(m[2]))
+/** One user added, asked again (with its client id: never added twice) while the node answers 503
+ * or 504 "retry shortly" (the directory's owner slow to answer on a busy machine), for a minute. */
+async function addUser (cluster: ProcessCluster, slot: NodeSlot, name: string): Promise<string> {
+  const clientId = randomUUID()
+  const until = performance.now() + 60_000
+  for (;;) {
+    try {
+      return (await cluster.api<{ token: string }>(slot, '/users', { method: 'POST', body: { name, clientId } })).token
+    } catch (err) {
+      const status = (err as { status?: unknown }).status
+      if ((status !== 503 && status !== 504) || performance.now() > until) throw err
+      await new Promise((resolve) => setTimeout(resolve, 100))
     }
   }
-  return sum
 }
 
 /** The OpenAI endpoint's host:port, as the node logged it. */
