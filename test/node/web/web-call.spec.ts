@@ -20,7 +20,7 @@ describe('WebCall', () => {
   let server: Server | undefined
   afterEach(async () => { server?.closeAllConnections(); await new Promise((resolve) => server?.close(resolve) ?? resolve(undefined)); server = undefined })
 
-  it('should send a handler's headers, each written message as a frame, then the status as the trailers frame, once', async () => {
+  it('should send a handler\'s headers, each written message as a frame, then the status as the trailers frame, once', async () => {
     const s = await serve((call) => {
       const headers = new grpc.Metadata()
       headers.set('x-from-handler', 'yes')
