@@ -19,11 +19,12 @@ import { searchBench } from './conversations-search.ts'
 import { tracingBench } from './tracing.ts'
 import { idleMemoryBench } from './idle-memory.ts'
 import { usersBench } from './users.ts'
+import { webBench } from './web.ts'
 import { table } from './figure.ts'
 import { MODEL_SIZES } from '../runtimes/index.ts'
 import type { Bench } from './figure.ts'
 
-const benches: readonly Bench[] = [kernelBench, chatBench, inferenceBench, meshBench, replicationBench, migrationBench, usersBench, backupBench, backupNodesBench, pluginsBench, conversationsBench, searchBench, scaleBench, scaleOutBench, activationFencesBench, tracingBench, idleMemoryBench]
+const benches: readonly Bench[] = [kernelBench, chatBench, inferenceBench, meshBench, replicationBench, migrationBench, usersBench, backupBench, backupNodesBench, pluginsBench, conversationsBench, searchBench, scaleBench, scaleOutBench, activationFencesBench, tracingBench, idleMemoryBench, webBench]
 
 const args = process.argv.slice(2)
 /** Takes `--NAME VALUE` or `--NAME=VALUE` out of args into env ENV, one of `choices` (exit 2 with a

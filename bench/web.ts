@@ -1,0 +1,119 @@
+/**
+ * `npm run bench -- web` (issue 42): the same node's Chat service over gRPC-Web (the user
+ * listener, node/web) beside gRPC (grpc-js), one process, measured in the same run, alternating
+ * rounds so both see the same machine. Goals: a unary call's p50 <= 1.3x gRPC's; a Subscribe
+ * stream's messages/s >= 0.8x gRPC's. The gRPC-Web client is the specs' (test/helpers/
+ * grpc-web-client.ts: frames over Node's fetch, as a browser's fetch carries them); gRPC's is
+ * grpc-js. Rate limits are lifted on the node (one client address, one user, as fast as it goes).
+ */
+import { chatClient, NO_RATE_LIMITS, startNodeProcess } from '../test/helpers/node-process.ts'
+import { GrpcWebClient } from '../test/helpers/grpc-web-client.ts'
+import { tempDir } from '../test/helpers/temp-dir.ts'
+import { figure, median } from './figure.ts'
+import type { Bench, Figure } from './figure.ts'
+
+/** Calls per side per round, rounds per figure: about 1,000 calls a side, a few seconds each. */
+const CALLS = 200
+const ROUNDS = 5
+/** History a Subscribe catches up on (messages), per round. */
+const HISTORY = 3_000
+const STREAM_ROUNDS = 3
+
+type Chat = ReturnType<typeof chatClient>
+
+/** p50 of `n` sequential calls, in ms. */
+async function p50 (n: number, call: () => Promise<unknown>): Promise<number> {
+  const times: number[] = []
+  for (let i = 0; i < n; i++) {
+    const began = performance.now()
+    await call()
+    times.push(performance.now() - began)
+  }
+  return median(times)
+}
+
+/** Messages/s of one Subscribe reading `count` messages of history, from its call to the last. */
+async function grpcStream (chat: Chat, room: string, count: number): Promise<number> {
+  const began = performance.now()
+  const stream = chat.subscribe(room, 0)
+  await new Promise<void>((resolve, reject) => {
+    let seen = 0
+    stream.on('data', (e: { message?: unknown }) => { if (e.message !== undefined && ++seen === count) resolve() })
+    stream.on('error', (err: Error & { code?: number }) => { if (err.code !== 1) reject(err) })
+  })
+  const rate = count / ((performance.now() - began) / 1000)
+  stream.cancel()
+  return rate
+}
+
+async function webStream (web: GrpcWebClient, token: string, room: string, count: number): Promise<number> {
+  const abort = new AbortController()
+  const began = performance.now()
+  let seen = 0
+  try {
+    for await (const e of web.stream('/plexi.chat.v1.Chat/Subscribe', { room, after: 0 }, { token, signal: abort.signal })) {
+      if ((e as { message?: unknown }).message !== undefined && ++seen === count) break
+    }
+  } finally {
+    abort.abort()
+  }
+  if (seen < count) throw new Error(`bench: the gRPC-Web Subscribe ended after ${seen} of ${count} messages`)
+  return count / ((performance.now() - began) / 1000)
+}
+
+export const webBench: Bench = {
+  name: 'web',
+  description: 'gRPC-Web (user listener) vs gRPC on one node: unary p50 (Post, History) and a Subscribe\'s messages/s',
+  async run (log) {
+    const dir = await tempDir('plexi-bench-web-')
+    const node = await startNodeProcess(dir.path, [...NO_RATE_LIMITS, '--chat-rate', '100000', '--chat-burst', '100000', '--role', 'chat,storage'])
+    const clients: Chat[] = []
+    try {
+      const ready = node.logs.find((l) => typeof l.msg === 'string' && l.msg.startsWith('node ready'))
+      const url = ready?.web
+      if (typeof url !== 'string') throw new Error('bench: the ready line names no web URL')
+      const res = await fetch(`http://${node.admin}/api/v1/users`, { method: 'POST', headers: { authorization: `Bearer ${node.adminToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'alice' }) })
+      const token = ((await res.json()) as { token: string }).token
+      const chat = chatClient(node.grpc, token)
+      clients.push(chat)
+      const web = new GrpcWebClient(url)
+      const figures: Figure[] = []
+      const unary = async (name: string, grpcCall: () => Promise<unknown>, webCall: () => Promise<unknown>): Promise<void> => {
+        await p50(50, grpcCall)
+        await p50(50, webCall)
+        const ours: number[] = []
+        const base: number[] = []
+        for (let i = 0; i < ROUNDS; i++) {
+          // alternate which side goes first
+          if (i % 2 === 0) { base.push(await p50(CALLS, grpcCall)); ours.push(await p50(CALLS, webCall)) } else { ours.push(await p50(CALLS, webCall)); base.push(await p50(CALLS, grpcCall)) }
+        }
+        const f = figure(`${name} p50 over gRPC-Web`, 'ms (lower is better)', median(ours), `${name} p50 over gRPC`, median(base), '<= 1.3')
+        log(`  ${f.name}: ${f.value.toFixed(3)} ms vs ${f.baseline.toFixed(3)} ms (${f.ratio.toFixed(2)}x)`)
+        figures.push(f)
+      }
+      const check = async (answer: Promise<{ code: number | undefined }>): Promise<void> => {
+        const { code } = await answer
+        if (code !== 0) throw new Error(`bench: a gRPC-Web call ended with status ${String(code)}`)
+      }
+      await unary('Post', async () => await chat.call('Post', { room: 'bench-post', text: 'hello' }), async () => { await check(web.call('/plexi.chat.v1.Chat/Post', { room: 'bench-post', text: 'hello' }, { token })) })
+      await unary('History (1 message)', async () => await chat.call('History', { room: 'bench-post', after: 0, limit: 1 }), async () => { await check(web.call('/plexi.chat.v1.Chat/History', { room: 'bench-post', after: 0, limit: 1 }, { token })) })
+      // a room with HISTORY messages, which each Subscribe catches up on from seq 0
+      for (let at = 0; at < HISTORY; at += 100) await Promise.all(Array.from({ length: 100 }, async (_, i) => await chat.call('Post', { room: 'bench-stream', text: `message ${at + i} of the bench's history` })))
+      await grpcStream(chat, 'bench-stream', HISTORY)
+      await webStream(web, token, 'bench-stream', HISTORY)
+      const ours: number[] = []
+      const base: number[] = []
+      for (let i = 0; i < STREAM_ROUNDS; i++) {
+        if (i % 2 === 0) { base.push(await grpcStream(chat, 'bench-stream', HISTORY)); ours.push(await webStream(web, token, 'bench-stream', HISTORY)) } else { ours.push(await webStream(web, token, 'bench-stream', HISTORY)); base.push(await grpcStream(chat, 'bench-stream', HISTORY)) }
+      }
+      const f = figure('Subscribe messages/s over gRPC-Web', 'messages/s', median(ours), 'Subscribe messages/s over gRPC', median(base), '>= 0.8')
+      log(`  ${f.name}: ${Math.round(f.value)} vs ${Math.round(f.baseline)} (${f.ratio.toFixed(2)}x)`)
+      figures.push(f)
+      return figures
+    } finally {
+      for (const c of clients) c.close()
+      await node.stop()
+      await dir.remove()
+    }
+  }
+}
