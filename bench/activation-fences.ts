@@ -8,7 +8,7 @@
  * none, so every owner fences every storage node (the rule before), same nodes, same entities.
  * Knobs: BENCH_FENCE_SIZES (5,30), BENCH_FENCE_ACTIVATIONS (64 per size and side).
  */
-import { LevelReplicaStorage, LevelStore, ReplicatedJournal, StorageRoster } from '../node/index.ts'
+import { LevelReplicaStorage, LevelStore, NARROW_FENCES, ReplicatedJournal, StorageRoster } from '../node/index.ts'
 import { tempDir } from '../test/helpers/temp-dir.ts'
 import { envNumber, figure } from './figure.ts'
 import type { Bench, Figure } from './figure.ts'
@@ -70,6 +70,8 @@ export const activationFencesBench: Bench = {
     const activations = envNumber('BENCH_FENCE_ACTIVATIONS', 64)
     const out: Figure[] = []
     const results = new Map<number, { ours: { cold: number, settled: number }, every: { cold: number, settled: number } }>()
+    // (the rule is measured whatever the constant: its rosters are given their former holders here)
+    if (!NARROW_FENCES) log('  narrow fences are off (NARROW_FENCES, docs/replication.md "Former holders"): a node fences every storage node, the "every node fenced" figures; "ours" is what the rule as built would cost')
     for (const n of sizes) {
       const ours = await fencesPerActivation(n, activations, true)
       const every = await fencesPerActivation(n, activations, false)
