@@ -4,6 +4,7 @@ import type { ToolPolicyView } from '../../../actors/index.ts'
 import { BEARER, errors, userNameParam, userToolsChangeSchema, userToolsSchema } from '../../../protocols/admin/index.ts'
 import type { ToolPolicy, UserAccounts } from '../../users/index.ts'
 import { httpError, sendError } from '../admin-errors.ts'
+import { CoalescedReads } from '../coalesced-reads.ts'
 
 export interface UserToolsRoutesDeps {
   /** The users' tool policies (absent: the routes answer 503). */
@@ -22,12 +23,16 @@ export function userToolsRoutes (deps: UserToolsRoutesDeps) {
   return async (api: FastifyInstance): Promise<void> => {
     const unavailable = (reply: FastifyReply): FastifyReply => sendError(reply, 503, 'UNAVAILABLE', 'this node keeps no tool policies: tools are not set up for agents here')
     const params = { type: 'object', required: ['name'], properties: { name: userNameParam } } as const
+    // a burst of reads of one user's tools asks the policy once per round trip, each answer asked
+    // after its read arrived (coalesced-reads.ts): a grant answered and then read is in it
+    const views = new CoalescedReads<ToolPolicyView>()
 
     api.get<{ Params: { name: string } }>('/users/:name/tools', {
       schema: { summary: 'The tools a user\'s agent may use: granted by an admin, switched by the user', security: BEARER, params, response: { 200: userToolsSchema, ...errors(400, 401, 503) } }
     }, async (request, reply) => {
       const policy = deps.toolPolicy
-      return policy === undefined ? unavailable(reply) : shown(request.params.name, await policy.view(request.params.name))
+      const { name } = request.params
+      return policy === undefined ? unavailable(reply) : shown(name, await views.read(name, async () => await policy.view(name)))
     })
 
     api.post<{ Params: { name: string }, Body: { grant?: string[], revoke?: string[] } }>('/users/:name/tools', {
