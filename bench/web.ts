@@ -7,9 +7,11 @@
  * grpc-js. Rate limits are lifted on the node (one client address, one user, as fast as it goes).
  */
 import { chatClient, NO_RATE_LIMITS, startNodeProcess } from '../test/helpers/node-process.ts'
+import type { NodeProcess } from '../test/helpers/node-process.ts'
 import { GrpcWebClient } from '../test/helpers/grpc-web-client.ts'
 import { tempDir } from '../test/helpers/temp-dir.ts'
 import { figure, median } from './figure.ts'
+import { rssOf } from './scale-memory.ts'
 import type { Bench, Figure } from './figure.ts'
 
 /** Calls per side per round, rounds per figure: about 1,000 calls a side, a few seconds each. */
@@ -20,6 +22,12 @@ const HISTORY = 3_000
 const STREAM_ROUNDS = 3
 
 type Chat = ReturnType<typeof chatClient>
+
+/** Subscriptions held open at once for the memory figure (issue 42's goal: <= 1.3x gRPC's), by
+ * USERS users (a user may hold 64 on one node). */
+const SUBSCRIPTIONS = 1_000
+const USERS = 16
+const MIB = 1024 * 1024
 
 /** p50 of `n` sequential calls, in ms. */
 async function p50 (n: number, call: () => Promise<unknown>): Promise<number> {
@@ -109,11 +117,76 @@ export const webBench: Bench = {
       const f = figure('Subscribe messages/s over gRPC-Web', 'messages/s', median(ours), 'Subscribe messages/s over gRPC', median(base), '>= 0.8')
       log(`  ${f.name}: ${Math.round(f.value)} vs ${Math.round(f.baseline)} (${f.ratio.toFixed(2)}x)`)
       figures.push(f)
+      figures.push(...await subscriptionsMemory(log))
       return figures
     } finally {
       for (const c of clients) c.close()
       await node.stop()
       await dir.remove()
     }
+  }
+}
+
+/** A fresh node with USERS users (their tokens) and its web URL, streams per address unlimited. */
+async function memoryNode (dir: string): Promise<{ node: NodeProcess, url: string, tokens: string[] }> {
+  const node = await startNodeProcess(dir, [...NO_RATE_LIMITS, '--streams-per-ip', '0', '--role', 'chat,storage'])
+  const url = node.logs.find((l) => typeof l.msg === 'string' && l.msg.startsWith('node ready'))?.web
+  if (typeof url !== 'string') throw new Error('bench: the ready line names no web URL')
+  const tokens: string[] = []
+  for (let i = 0; i < USERS; i++) {
+    const res = await fetch(`http://${node.admin}/api/v1/users`, { method: 'POST', headers: { authorization: `Bearer ${node.adminToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: `user${i}` }) })
+    tokens.push(((await res.json()) as { token: string }).token)
+  }
+  return { node, url, tokens }
+}
+
+/**
+ * The memory SUBSCRIPTIONS open Subscribe streams cost a node: two fresh nodes side by side, one
+ * holding them over gRPC (one grpc-js channel per user, HTTP/2), the other over gRPC-Web (a
+ * connection each: fetch over HTTP/1.1, as a browser's page opens them); the RSS each grew by from
+ * before the streams to once every stream is live.
+ */
+async function subscriptionsMemory (log: (line: string) => void): Promise<Figure[]> {
+  const dirs = [await tempDir('plexi-bench-web-g-'), await tempDir('plexi-bench-web-w-')]
+  const started: Array<Awaited<ReturnType<typeof memoryNode>>> = []
+  const clients: Chat[] = []
+  const aborts: AbortController[] = []
+  try {
+    for (const dir of dirs) started.push(await memoryNode(dir.path))
+    const [g, w] = started as [Awaited<ReturnType<typeof memoryNode>>, Awaited<ReturnType<typeof memoryNode>>]
+    const gChats = g.tokens.map((t) => { const c = chatClient(g.node.grpc, t); clients.push(c); return c })
+    await gChats[0]?.call('Post', { room: 'mem', text: 'first' })
+    await new GrpcWebClient(w.url).call('/plexi.chat.v1.Chat/Post', { room: 'mem', text: 'first' }, { token: w.tokens[0] })
+    const before = [(await rssOf(g.node.pid)).rss, (await rssOf(w.node.pid)).rss]
+    // gRPC: each stream is live once its `live` event came
+    await Promise.all(Array.from({ length: SUBSCRIPTIONS }, async (_, i) => await new Promise<void>((resolve, reject) => {
+      const stream = (gChats[i % USERS] as Chat).subscribe('mem', 0)
+      stream.on('data', (e: { live?: unknown }) => { if (e.live !== undefined) resolve() })
+      stream.on('error', (err: Error & { code?: number }) => { if (err.code !== 1) reject(err) })
+    })))
+    const web = new GrpcWebClient(w.url)
+    await Promise.all(Array.from({ length: SUBSCRIPTIONS }, async (_, i) => {
+      const abort = new AbortController()
+      aborts.push(abort)
+      const stream = web.stream('/plexi.chat.v1.Chat/Subscribe', { room: 'mem', after: 0 }, { token: w.tokens[i % USERS], signal: abort.signal })
+      for (;;) {
+        const next = await stream.next()
+        if (next.done === true) throw new Error(`bench: a gRPC-Web Subscribe ended before live (status ${String(next.value.code)}: ${next.value.details})`)
+        if ((next.value as { live?: unknown }).live !== undefined) break
+      }
+      // the rest of the stream is left unread until the abort
+    }))
+    const after = [(await rssOf(g.node.pid)).rss, (await rssOf(w.node.pid)).rss]
+    const grew = after.map((a, i) => (a - (before[i] as number)) / MIB) as [number, number]
+    log(`  ${SUBSCRIPTIONS} Subscribe streams: gRPC node ${((before[0] as number) / MIB).toFixed(0)} -> ${((after[0] as number) / MIB).toFixed(0)} MiB, gRPC-Web node ${((before[1] as number) / MIB).toFixed(0)} -> ${((after[1] as number) / MIB).toFixed(0)} MiB`)
+    return [
+      figure(`RSS growth, ${SUBSCRIPTIONS} Subscribe streams over gRPC-Web`, 'MiB (lower is better)', grew[1], `RSS growth, ${SUBSCRIPTIONS} over gRPC`, grew[0], '<= 1.3'),
+      figure(`node RSS with ${SUBSCRIPTIONS} gRPC-Web streams`, 'MiB (lower is better)', (after[1] as number) / MIB, `node RSS with ${SUBSCRIPTIONS} gRPC streams`, (after[0] as number) / MIB)
+    ]
+  } finally {
+    for (const a of aborts) a.abort()
+    for (const c of clients) c.close()
+    for (const s of started) await s.node.stop()
+    for (const d of dirs) await d.remove()
   }
 }
