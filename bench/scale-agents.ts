@@ -33,9 +33,11 @@ const QUESTION = 'Say hello.'
 /** Agents activated at once before the load (each activation fences its journal on its replicas). */
 const ACTIVATING = 64
 const CALL_DEADLINE_MS = 30_000
+/** Tries of one user's call before the load, for UNAVAILABLE and DEADLINE_EXCEEDED. */
+const CALL_TRIES = 5
 
 /** One unary Agent call per user, `inFlight` at once, spread over `targets`; resolves with the
- * seconds it took, and throws at the first call that failed. */
+ * seconds it took, and throws at the first call that failed (after CALL_TRIES for a retryable one). */
 export async function everyAgent (targets: readonly string[], tokens: readonly string[], method: 'GetSettings' | 'Configure' | 'Tools', request: unknown, inFlight = ACTIVATING): Promise<number> {
   const { Client } = loadAgentService()
   type Call = (req: unknown, md: grpc.Metadata, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null) => void) => void
@@ -49,7 +51,14 @@ export async function everyAgent (targets: readonly string[], tokens: readonly s
         const md = new grpc.Metadata()
         md.set('authorization', `Bearer ${tokens[i] as string}`)
         const client = clients[i % clients.length] as grpc.Client & Record<string, Call>
-        const err = await new Promise<grpc.ServiceError | null>((resolve) => { (client[method] as Call).call(client, request, md, { deadline: Date.now() + CALL_DEADLINE_MS }, resolve) })
+        // what a client retries (the node's "retry" on a machine too loaded to answer in time), a
+        // few times: every call here is a read or sets what it set before
+        let err: grpc.ServiceError | null = null
+        for (let tries = 0; tries < CALL_TRIES; tries++) {
+          err = await new Promise<grpc.ServiceError | null>((resolve) => { (client[method] as Call).call(client, request, md, { deadline: Date.now() + CALL_DEADLINE_MS }, resolve) })
+          if (err === null || (err.code !== grpc.status.UNAVAILABLE && err.code !== grpc.status.DEADLINE_EXCEEDED)) break
+          await new Promise((resolve) => setTimeout(resolve, 200))
+        }
         if (err !== null) throw new Error(`${method} of user ${i} on ${targets[i % targets.length] ?? ''}: ${err.details}`)
       }
     }))
