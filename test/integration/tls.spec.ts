@@ -46,11 +46,12 @@ describe('TLS (a real node serving gRPC, admin HTTPS and the OpenAI-compatible A
   it('should say once which endpoints serve TLS with which certificate, and never log the key', async () => {
     expect(slot.node.tls).to.equal(true)
     const line = slot.node.logs.find((l) => typeof l.tls === 'object')
-    expect(line?.tls).to.deep.include({ endpoints: ['gRPC', 'admin', 'OpenAI-compatible API'], cert: pair.certFile, subject: 'CN=plexi localhost', expired: false })
+    expect(line?.tls).to.deep.include({ endpoints: ['gRPC', 'admin', 'user listener (gRPC-Web)', 'OpenAI-compatible API'], cert: pair.certFile, subject: 'CN=plexi localhost', expired: false })
     expect(slot.node.logs.filter((l) => typeof l.tls === 'object')).to.have.length(1)
     const ready = slot.node.logs.find((l) => typeof l.msg === 'string' && l.msg.startsWith('node ready'))
     expect(ready?.msg).to.include(`gRPC on ${slot.node.grpc} (TLS), admin on https://${slot.node.admin}`)
     expect(openaiUrl).to.match(/^https:\/\/127\.0\.0\.1:\d+\/v1$/)
+    expect(ready?.web).to.match(/^https:\/\/127\.0\.0\.1:\d+\/$/)
     const key = (await readFile(pair.keyFile, 'utf8')).split('\n').filter((l) => l.length > 0 && !l.startsWith('-----'))
     const logged = JSON.stringify(slot.node.logs)
     for (const part of key) expect(logged).not.to.include(part)
