@@ -72,8 +72,8 @@ export class P2pHost {
   /** Creates the libp2p node, starts membership, and publishes this node's record. */
   static async start (opts: P2pHostOptions): Promise<P2pHost> {
     const faults = new FaultHooks()
-    // libp2p and its services (about 400 modules, 1.5 MB of source that V8 keeps, 6 MiB of an idle
-    // node's memory) load with the first host: a node without a cluster key starts none
+    // libp2p and its services (about 500 modules, 1.9 MB of source that V8 keeps: 15-17 MiB of an
+    // idle node's memory) load with the first host: a node without a cluster key starts none
     // (docs/performance.md, "Idle memory")
     const { createMeshLibp2p } = await import('./mesh-libp2p.ts')
     const node = await createMeshLibp2p({ ...opts, faults })

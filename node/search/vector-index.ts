@@ -1,6 +1,16 @@
 import { existsSync, rmSync } from 'node:fs'
-import { Index, MetricKind, ScalarKind } from 'usearch'
+import { createRequire } from 'node:module'
+import type { Index } from 'usearch'
 import { HNSW_CONNECTIVITY, HNSW_EXPANSION_ADD, HNSW_EXPANSION_SEARCH } from './constants.ts'
+
+const require = createRequire(import.meta.url)
+
+/** usearch (a native addon), loaded with the first vector index: a node whose search has no
+ * embedding model (the default) never loads it, in its index thread or elsewhere (require keeps it
+ * once loaded). */
+function usearch (): typeof import('usearch') {
+  return require('usearch') as typeof import('usearch')
+}
 
 /** One nearest neighbour: the post's row id and its cosine similarity (higher is nearer). */
 export interface VectorHit {
@@ -31,7 +41,8 @@ export class VectorIndex {
    * is dropped: `loaded` says which); `load` false: a new one whatever `path` holds (it is saved
    * there all the same). */
   static open (dimensions: number, path?: string, load = true): { index: VectorIndex, loaded: boolean } {
-    const make = (): Index => new Index({ dimensions, metric: MetricKind.Cos, quantization: ScalarKind.F16, connectivity: HNSW_CONNECTIVITY, expansion_add: HNSW_EXPANSION_ADD, expansion_search: HNSW_EXPANSION_SEARCH, multi: false })
+    const u = usearch()
+    const make = (): Index => new u.Index({ dimensions, metric: u.MetricKind.Cos, quantization: u.ScalarKind.F16, connectivity: HNSW_CONNECTIVITY, expansion_add: HNSW_EXPANSION_ADD, expansion_search: HNSW_EXPANSION_SEARCH, multi: false })
     let index = make()
     let loaded = false
     if (path !== undefined && existsSync(path)) {
