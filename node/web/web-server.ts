@@ -39,16 +39,20 @@ export interface WebServerDeps {
 export async function buildWebServer (deps: WebServerDeps): Promise<FastifyInstance> {
   const origins = new Set(deps.corsOrigins ?? [])
   const open = new Set<WebCall>()
-  const app = Fastify({
+  const options = {
     ...(deps.logger === false ? { logger: false } : { loggerInstance: deps.logger }),
     // a line per call would drown the log (a chat page posts and subscribes all day)
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: textBodyLimit(MAX_RECEIVE_BYTES),
     // close() ends the open calls first (preClose), then drops idle connections at once
     forceCloseConnections: true,
-    ...(deps.https !== undefined && { https: { cert: deps.https.cert, key: deps.https.key } }),
     ...(deps.proxies !== undefined && deps.proxies.size > 0 && { trustProxy: trusting(deps.proxies) })
-  })
+  }
+  // with TLS, HTTP/2 (ALPN) beside HTTP/1.1: a browser then carries every call and stream of a page
+  // on one connection, where HTTP/1.1 gives it at most 6 per origin (each stream holds one)
+  const app = deps.https === undefined
+    ? Fastify(options)
+    : Fastify({ ...options, http2: true, https: { allowHTTP1: true, cert: deps.https.cert, key: deps.https.key } }) as unknown as FastifyInstance
   const headersFor = (request: FastifyRequest): Record<string, string> => {
     const origin = request.headers.origin
     return typeof origin === 'string' && origins.has(origin)

@@ -1,4 +1,5 @@
 import { expect } from 'chai'
+import { connect } from 'node:http2'
 import * as grpc from '@grpc/grpc-js'
 import { startReadiness } from '../../../node/root/index.ts'
 import { startPartsUpTo } from '../../helpers/node-parts-fixture.ts'
@@ -35,7 +36,7 @@ describe('webPart', () => {
     expect(node.lifecycle.started.at(-1)).to.equal('grpc')
   })
 
-  it('should serve HTTPS only, with the node\'s certificate, when TLS is on', async () => {
+  it('should serve HTTPS only, with the node\'s certificate, over HTTP/2 and HTTP/1.1, when TLS is on', async () => {
     const dir = await tempDir()
     after(async () => { await dir.remove() })
     const pair = await makeTlsPair(dir.path)
@@ -44,5 +45,18 @@ describe('webPart', () => {
     const page = await fetchTrusting(pair.ca)(`https://localhost:${port}/`)
     expect(page.status).to.equal(200)
     expect(await fetch(`http://127.0.0.1:${port}/`).then(() => 'answered', () => 'refused')).to.equal('refused')
+    // HTTP/2 beside HTTP/1.1 (ALPN): a gRPC-Web call answered on an HTTP/2 stream, its status in the trailers frame
+    const session = connect(`https://localhost:${port}`, { ca: pair.ca })
+    try {
+      const stream = session.request({ ':method': 'POST', ':path': '/plexi.chat.v1.Chat/ListRooms', 'content-type': 'application/grpc-web+proto' })
+      stream.end(Buffer.alloc(5))
+      const chunks: Buffer[] = []
+      const status = await new Promise<number>((resolve) => { stream.on('response', (headers) => { resolve(Number(headers[':status'])) }) })
+      for await (const chunk of stream) chunks.push(chunk as Buffer)
+      const body = Buffer.concat(chunks)
+      expect([status, body[0], body.subarray(5).toString()]).to.deep.equal([200, 0x80, 'grpc-status:14\r\ngrpc-message:node is not serving (starting or shutting down); retry, or connect to another node\r\n'])
+    } finally {
+      session.close()
+    }
   })
 })

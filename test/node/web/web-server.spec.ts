@@ -1,4 +1,6 @@
 import { expect } from 'chai'
+import { readFile } from 'node:fs/promises'
+import { connect } from 'node:http2'
 import * as grpc from '@grpc/grpc-js'
 import type { FastifyInstance } from 'fastify'
 import { servedServices } from '../../../node/grpc/index.ts'
@@ -6,6 +8,8 @@ import { ClientLimits } from '../../../node/limits/index.ts'
 import { PAGE_CSP, buildWebServer } from '../../../node/web/index.ts'
 import { GrpcServices } from '../../helpers/grpc-services.ts'
 import { GrpcWebClient, frame } from '../../helpers/grpc-web-client.ts'
+import { tempDir } from '../../helpers/temp-dir.ts'
+import { makeTlsPair } from '../../helpers/tls-pair.ts'
 import { waitFor } from '../../helpers/wait-for.ts'
 
 const CHAT = '/plexi.chat.v1.Chat'
@@ -163,6 +167,40 @@ describe('buildWebServer (gRPC-Web over the gRPC server\'s own handlers: real HT
     expect(throttled.code).to.equal(grpc.status.RESOURCE_EXHAUSTED)
     expect(Number(throttled.trailers['retry-after-ms'])).to.be.greaterThan(0)
     expect(clients.stats.failedAuthentications.web).to.equal(2)
+  })
+
+  it('should carry a Subscribe on an HTTP/2 stream as messages are posted, and end it UNAVAILABLE on close, when TLS is on', async () => {
+    await app.close()
+    const dir = await tempDir()
+    try {
+      const pair = await makeTlsPair(dir.path)
+      app = await buildWebServer({ services: servedServices(s.services), retryTypes: s.retryTypes, logger: false, https: { cert: pair.ca, key: await readFile(pair.keyFile) } })
+      await app.listen({ host: '127.0.0.1', port: 0 })
+      const session = connect(`https://localhost:${(app.server.address() as { port: number }).port}`, { ca: pair.ca })
+      const request = Buffer.from((s.services[0]?.service.Subscribe?.requestSerialize as (r: unknown) => Buffer)({ room: 'h2', after: 0 }))
+      const stream = session.request({ ':method': 'POST', ':path': `${CHAT}/Subscribe`, 'content-type': 'application/grpc-web+proto', authorization: `Bearer ${s.annToken}` })
+      stream.end(frame(0, request))
+      let body = Buffer.alloc(0)
+      stream.on('data', (chunk: Buffer) => { body = Buffer.concat([body, chunk]) })
+      const frames = (): number[] => {
+        const flags: number[] = []
+        for (let at = 0; at + 5 <= body.length; at += 5 + body.readUInt32BE(at + 1)) flags.push(body[at] as number)
+        return flags
+      }
+      await waitFor(() => frames().length === 1, 'the live marker')
+      await s.chat(s.bobToken).call('Post', { room: 'h2', text: 'over HTTP/2' })
+      await waitFor(() => frames().length === 2, 'the posted message')
+      expect(body.includes('over HTTP/2')).to.equal(true)
+      const ended = new Promise<void>((resolve) => { stream.on('end', resolve) })
+      await app.close()
+      await ended
+      session.close()
+      expect(frames()).to.deep.equal([0, 0, 0x80])
+      expect(body.toString('latin1')).to.include('grpc-status:14\r\n')
+    } finally {
+      await dir.remove()
+      await start()
+    }
   })
 
   it('should end an open stream UNAVAILABLE, when the listener closes', async () => {
