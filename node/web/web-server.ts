@@ -52,7 +52,9 @@ export async function buildWebServer (deps: WebServerDeps): Promise<FastifyInsta
   // on one connection, where HTTP/1.1 gives it at most 6 per origin (each stream holds one)
   const app = deps.https === undefined
     ? Fastify(options)
-    : Fastify({ ...options, http2: true, https: { allowHTTP1: true, cert: deps.https.cert, key: deps.https.key } }) as unknown as FastifyInstance
+    // (no session timeout: Fastify's own, 72 s without a frame, would cut a Subscribe to a quiet room,
+    // which HTTP/1.1 and the gRPC server keep open)
+    : Fastify({ ...options, http2: true, http2SessionTimeout: 0, https: { allowHTTP1: true, cert: deps.https.cert, key: deps.https.key } }) as unknown as FastifyInstance
   const headersFor = (request: FastifyRequest): Record<string, string> => {
     const origin = request.headers.origin
     return typeof origin === 'string' && origins.has(origin)
