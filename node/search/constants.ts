@@ -60,10 +60,11 @@ export const REBUILD_ENTITIES_PAGE = 500
 /**
  * How long a node's search index thread may sit idle before it closes the index and ends (ms): a
  * thread (its V8 heap, Node's environment, SQLite's caches and the vectors) holds about 20 MiB of
- * an idle node's memory. The next change or search starts it again: a few hundred ms of one core
+ * an idle node's memory, 13-14 of which its end gives back. The next change or search starts it again: a few hundred ms of one core
  * (the thread's start and the file's open, vectors loaded from their file), so a node with a post
  * every few seconds keeps its thread, and one that waits a minute between changes pays that once a
- * minute. Not a setting: the trade is clear either way at this length.
+ * minute: posts in bursts of a few seconds after 15 s of quiet measured 0.88-0.92x the posts/s of the
+ * node before this, whose thread never rested (docs/performance.md, "Idle memory", second round).
  */
 export const SEARCH_THREAD_IDLE_MS = 15_000
 /** How long a node waits for another's part of a search (ms): past it the answer is partial and
