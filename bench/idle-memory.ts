@@ -22,8 +22,9 @@ import type { Bench } from './figure.ts'
 import { rssOf } from './scale-memory.ts'
 
 const MIB = 1024 * 1024
-/** How long a node idles once ready before its RSS is read (BENCH_IDLE_MS). */
-const IDLE_MS = Number(process.env.BENCH_IDLE_MS ?? 30_000)
+/** How long a node idles once ready before its RSS is read (BENCH_IDLE_MS): past the time its
+ * search thread rests (SEARCH_THREAD_IDLE_MS, a minute) and its end is collected. */
+const IDLE_MS = Number(process.env.BENCH_IDLE_MS ?? 75_000)
 const ROLE_SETS = ['chat', 'storage', 'all'] as const
 const V8_OWN = ['--max-semi-space-size', '0']
 const ROUNDS = Number(process.env.BENCH_IDLE_ROUNDS ?? 6)

@@ -65,8 +65,10 @@ export const REBUILD_ENTITIES_PAGE = 500
  * every few seconds keeps its thread, and one that waits a minute between changes pays that once a
  * minute: posts in bursts of a few seconds after 15 s of quiet measured 0.88-0.92x the posts/s of the
  * node before this, whose thread never rested (docs/performance.md, "Idle memory", second round).
+ * Hence a minute, not 15 s: a conversation's pauses keep the thread, a node left alone still gives
+ * the memory back.
  */
-export const SEARCH_THREAD_IDLE_MS = 15_000
+export const SEARCH_THREAD_IDLE_MS = 60_000
 /** How long a node waits for another's part of a search (ms): past it the answer is partial and
  * says which partitions did not answer. */
 export const SEARCH_ASK_MS = 5_000
