@@ -44,7 +44,14 @@ export interface DashboardAsset {
  */
 export class DashboardAssets {
   readonly #cache = new Map<string, Promise<DashboardAsset | undefined>>()
+  readonly #dir: string
   #csp: Promise<string> | undefined
+
+  /** @param dir the page's own files (default: the dashboard's ui/; the chat page's is node/web/ui),
+   * served with the same vendored libraries under vendor/ */
+  constructor (dir: string = UI_DIR) {
+    this.#dir = dir
+  }
 
   /** Files read and kept. */
   get cached (): number {
@@ -54,7 +61,7 @@ export class DashboardAssets {
   /** The page at `/`. */
   async index (): Promise<DashboardAsset> {
     const asset = await this.ui('index.html')
-    if (asset === undefined) throw new Error(`the dashboard's index.html is missing from ${UI_DIR}`)
+    if (asset === undefined) throw new Error(`the page's index.html is missing from ${this.#dir}`)
     return asset
   }
 
@@ -82,12 +89,12 @@ export class DashboardAssets {
   async #read (path: string): Promise<DashboardAsset | undefined> {
     const contentType = CONTENT_TYPES[extname(path).toLowerCase()]
     if (contentType === undefined) return undefined
-    const file = path.startsWith('vendor/') ? vendorFile(path.slice('vendor/'.length)) : join(UI_DIR, path)
+    const file = path.startsWith('vendor/') ? vendorFile(path.slice('vendor/'.length)) : join(this.#dir, path)
     if (file === undefined) return undefined
     try {
       // a link under ui/ that leads out of it is not served
       const real = await realpath(file)
-      if (!path.startsWith('vendor/') && !real.startsWith(await realpath(UI_DIR) + sep)) return undefined
+      if (!path.startsWith('vendor/') && !real.startsWith(await realpath(this.#dir) + sep)) return undefined
       return { body: await readFile(real), contentType }
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'EISDIR') return undefined

@@ -1,40 +1,37 @@
-import type { FastifyInstance } from 'fastify'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { FastifyInstance, FastifyReply } from 'fastify'
+import { DashboardAssets } from '../admin/index.ts'
+import type { DashboardAsset } from '../admin/index.ts'
 
-/** The page's Content-Security-Policy: nothing loads, runs, frames it or is posted from it (the
- * placeholder has no script, style or image; the chat page will name what it needs). */
-export const PAGE_CSP = "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+/** The chat page's own files (plain browser modules, no build step), beside the vendored preact and
+ * htm the dashboard serves too (DashboardAssets' vendor/). */
+export const PAGE_DIR = join(dirname(fileURLToPath(import.meta.url)), 'ui')
 
-/** The placeholder at `/` until the chat page comes (issue 42): what this listener serves now. */
-export function placeholderPage (paths: readonly string[]): string {
-  const items = paths.map((p) => `<li><code>${escapeHtml(p)}</code></li>`).join('\n')
-  return `<!doctype html>
-<html lang="en">
-<head><meta charset="utf-8"><title>Plexi</title></head>
-<body>
-<h1>Plexi</h1>
-<p>The chat page is coming. This address already serves gRPC-Web for browsers (application/grpc-web+proto and application/grpc-web-text, the token in <code>authorization: Bearer</code>):</p>
-<ul>
-${items}
-</ul>
-</body>
-</html>
-`
-}
-
-function escapeHtml (text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
-}
-
-/** `GET /`: the page, with a strict CSP and nothing a browser may sniff, frame or cache as other. */
-export function pageRoutes (paths: readonly string[]): (app: FastifyInstance) => Promise<void> {
-  const page = placeholderPage(paths)
+/**
+ * `GET /` (the chat page) and `GET /ui/*` (its modules, styles and the vendored libraries), read once
+ * and kept, under the dashboard's strict Content-Security-Policy: scripts and styles from this origin
+ * only, the one inline script (the import map) by its hash, calls to this origin only, nothing
+ * framed, sniffed or posted elsewhere. The files hold no data: every call carries the user's token.
+ */
+export function pageRoutes (assets = new DashboardAssets(PAGE_DIR)): (app: FastifyInstance) => Promise<void> {
   return async (app) => {
-    app.get('/', async (_request, reply) => await reply
-      .header('content-security-policy', PAGE_CSP)
+    const send = async (reply: FastifyReply, asset: DashboardAsset): Promise<FastifyReply> => await reply
+      .type(asset.contentType)
+      .header('content-security-policy', await assets.csp())
       .header('x-content-type-options', 'nosniff')
+      .header('x-frame-options', 'DENY')
       .header('referrer-policy', 'no-referrer')
+      .header('cross-origin-opener-policy', 'same-origin')
+      .header('cross-origin-resource-policy', 'same-origin')
+      // the files change with the node's version: always revalidated, never served stale
       .header('cache-control', 'no-cache')
-      .type('text/html; charset=utf-8')
-      .send(page))
+      .send(asset.body)
+    app.get('/', async (_request, reply) => await send(reply, await assets.index()))
+    app.get<{ Params: { '*': string } }>('/ui/*', async (request, reply) => {
+      const asset = await assets.ui(request.params['*'])
+      if (asset === undefined) return await reply.code(404).type('text/plain; charset=utf-8').send(`not found: GET /ui/${request.params['*'].slice(0, 200)}\n`)
+      return await send(reply, asset)
+    })
   }
 }

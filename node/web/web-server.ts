@@ -88,8 +88,7 @@ export async function buildWebServer (deps: WebServerDeps): Promise<FastifyInsta
     if (request.method !== 'POST') return reply.code(404).type('text/plain; charset=utf-8').send(`not found: ${request.method} ${request.url.split('?')[0] ?? ''}\n`)
     answer(request, reply, { code: grpc.status.UNIMPLEMENTED, details: `unknown method ${(request.url.split('?')[0] ?? '').slice(0, 200)}: this node serves ${services.map(({ service }) => Object.values(service)[0]?.path.split('/')[1]).join(' and ')}` }, headersFor(request))
   })
-  const paths = services.flatMap(({ service }) => Object.values(service).filter((m) => !m.requestStream).map((m) => m.path))
-  await app.register(pageRoutes(paths))
+  await app.register(pageRoutes())
   await app.register(grpcWebRoutes({ services, retryTypes: deps.retryTypes, clients: deps.clients, metrics: deps.metrics ?? NO_WEB_METRICS, headersFor, open }))
   app.addHook('preClose', async () => {
     for (const call of [...open]) call.emit('error', { code: grpc.status.UNAVAILABLE, details: 'the node is shutting down; reconnect (to another node) and resume' })

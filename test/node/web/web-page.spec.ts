@@ -1,23 +1,32 @@
 import { expect } from 'chai'
 import Fastify from 'fastify'
-import { PAGE_CSP, pageRoutes, placeholderPage } from '../../../node/web/web-page.ts'
+import { pageRoutes } from '../../../node/web/web-page.ts'
 
 describe('web-page', () => {
-  it('should name every path it is given, escaped, and say the chat page is coming', () => {
-    const page = placeholderPage(['/plexi.chat.v1.Chat/Post', '/<script>'])
-    expect(page).to.include('<code>/plexi.chat.v1.Chat/Post</code>').and.include('coming')
-    expect(page).to.include('&#60;script&#62;').and.not.include('<script>')
-  })
-
-  it('should serve the page at / under a CSP that lets nothing load, run or frame it', async () => {
+  it('should serve the chat page at / under a CSP that allows only this origin\'s scripts and the import map by hash', async () => {
     const app = Fastify()
-    await app.register(pageRoutes(['/plexi.agent.v1.Agent/Ask']))
+    await app.register(pageRoutes())
     const res = await app.inject({ url: '/' })
     expect([res.statusCode, res.headers['content-type']]).to.deep.equal([200, 'text/html; charset=utf-8'])
-    expect(res.headers['content-security-policy']).to.equal(PAGE_CSP)
-    expect(PAGE_CSP).to.match(/^default-src 'none';/).and.include("frame-ancestors 'none'")
+    const csp = String(res.headers['content-security-policy'])
+    expect(csp).to.match(/^default-src 'none';/).and.include("frame-ancestors 'none'").and.include("connect-src 'self'").and.include("style-src 'self'")
+    expect(csp).to.match(/script-src 'self' 'sha256-[A-Za-z0-9+/=]+';/).and.not.include('unsafe')
     expect(res.headers['x-content-type-options']).to.equal('nosniff')
-    expect(res.body).to.include('/plexi.agent.v1.Agent/Ask')
+    expect(res.body).to.include('/ui/app.js').and.include('"preact":"/ui/vendor/preact.mjs"')
+    await app.close()
+  })
+
+  it('should serve the page\'s modules and the vendored preact and htm, and 404 a path outside them, when asked under /ui/', async () => {
+    const app = Fastify()
+    await app.register(pageRoutes())
+    for (const path of ['app.js', 'lib/grpc-web.js', 'lib/proto.js', 'views/room.js', 'style.css', 'vendor/preact.mjs', 'vendor/preact-hooks.mjs', 'vendor/htm.mjs']) {
+      const res = await app.inject({ url: `/ui/${path}` })
+      expect([path, res.statusCode]).to.deep.equal([path, 200])
+      expect(res.headers['content-security-policy']).to.match(/^default-src 'none'/)
+    }
+    for (const path of ['../web-page.ts', 'vendor/uplot.mjs.map', 'nothing.js', '%2e%2e/web-page.ts']) {
+      expect([path, (await app.inject({ url: `/ui/${path}` })).statusCode]).to.deep.equal([path, 404])
+    }
     await app.close()
   })
 })

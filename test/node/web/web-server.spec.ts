@@ -5,7 +5,7 @@ import * as grpc from '@grpc/grpc-js'
 import type { FastifyInstance } from 'fastify'
 import { servedServices } from '../../../node/grpc/index.ts'
 import { ClientLimits } from '../../../node/limits/index.ts'
-import { PAGE_CSP, buildWebServer } from '../../../node/web/index.ts'
+import { buildWebServer } from '../../../node/web/index.ts'
 import { GrpcServices } from '../../helpers/grpc-services.ts'
 import { GrpcWebClient, frame } from '../../helpers/grpc-web-client.ts'
 import { tempDir } from '../../helpers/temp-dir.ts'
@@ -138,10 +138,10 @@ describe('buildWebServer (gRPC-Web over the gRPC server\'s own handlers: real HT
     expect(bad.code).to.equal(grpc.status.INVALID_ARGUMENT)
   })
 
-  it('should serve the placeholder page with a strict CSP, and refuse a cross-origin preflight, when no origin is configured', async () => {
+  it('should serve the chat page with a strict CSP, and refuse a cross-origin preflight, when no origin is configured', async () => {
     const page = await fetch(`${base}/`)
-    expect(page.headers.get('content-security-policy')).to.equal(PAGE_CSP)
-    expect(await page.text()).to.include('/plexi.chat.v1.Chat/Subscribe').and.include('/plexi.agent.v1.Agent/Ask').and.include('coming')
+    expect(page.headers.get('content-security-policy')).to.match(/^default-src 'none'; script-src 'self' 'sha256-/)
+    expect(await page.text()).to.include('<title>Plexi chat</title>').and.include('/ui/app.js')
     const preflight = await fetch(`${base}${CHAT}/Post`, { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } })
     expect([preflight.status, preflight.headers.get('access-control-allow-origin')]).to.deep.equal([403, null])
   })

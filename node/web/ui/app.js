@@ -1,0 +1,116 @@
+// The Plexi chat page: sign in with a user token (kept in this tab's sessionStorage, sent only in
+// the authorization header), the rooms, one room open. Plain ES modules with Preact and htm, served
+// by the node: no build step. Every call is gRPC-Web to this origin (lib/grpc-web.js).
+import { render } from 'preact'
+import { useCallback, useEffect, useMemo, useState } from 'preact/hooks'
+import { html } from './lib/html.js'
+import { GrpcWeb, STATUS } from './lib/grpc-web.js'
+import { METHODS } from './lib/chat-messages.js'
+import { useOutbox } from './lib/outbox.js'
+import { RoomView } from './views/room.js'
+
+const TOKEN_KEY = 'plexi-chat-token'
+/** A room's name as the node takes it (protocols/names.ts): checked here for a clear message first. */
+const ROOM_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/
+
+function SignIn ({ onToken, error }) {
+  const [token, setToken] = useState('')
+  const submit = (event) => {
+    event.preventDefault()
+    if (token.trim() !== '') onToken(token.trim())
+  }
+  return html`<form class="sign-in" onSubmit=${submit}>
+    <h1>Plexi chat</h1>
+    <label for="token">Your user token</label>
+    <input id="token" type="password" autocomplete="off" value=${token} onInput=${(e) => setToken(e.currentTarget.value)} />
+    <button type="submit">Sign in</button>
+    ${error !== undefined && html`<p class="error" role="alert">${error}</p>`}
+    <p class="hint">An admin gives you one: <code>plexi admin users add NAME</code>. It stays in this tab only.</p>
+  </form>`
+}
+
+function Rooms ({ rooms, open, onOpen, error }) {
+  const [name, setName] = useState('')
+  const [problem, setProblem] = useState(undefined)
+  const submit = (event) => {
+    event.preventDefault()
+    const room = name.trim()
+    if (!ROOM_NAME.test(room)) { setProblem('a room name is 1-64 characters of a-z, 0-9, ., _ and -, starting with a letter or digit'); return }
+    setProblem(undefined)
+    setName('')
+    onOpen(room)
+  }
+  return html`<nav class="rooms" aria-label="rooms">
+    <h2>Rooms</h2>
+    <ul>${rooms.map((r) => html`<li key=${r.name}><button type="button" class=${r.name === open ? 'room-link open' : 'room-link'} onClick=${() => onOpen(r.name)}>${r.name}</button></li>`)}</ul>
+    <form onSubmit=${submit}>
+      <label for="room-name">Join or create</label>
+      <input id="room-name" value=${name} onInput=${(e) => setName(e.currentTarget.value)} placeholder="room name" />
+      <button type="submit">Open</button>
+    </form>
+    ${(problem ?? error) !== undefined && html`<p class="error" role="alert">${problem ?? error}</p>`}
+  </nav>`
+}
+
+function Chat ({ token, onSignOut }) {
+  const client = useMemo(() => new GrpcWeb(token), [token])
+  const outbox = useOutbox(client)
+  const [rooms, setRooms] = useState([])
+  const [error, setError] = useState(undefined)
+  const [open, setOpen] = useState(() => sessionStorage.getItem('plexi-chat-room') ?? undefined)
+  const refresh = useCallback(async () => {
+    try {
+      setRooms((await client.call(METHODS.listRooms, {})).rooms)
+      setError(undefined)
+    } catch (err) {
+      if (err.code === STATUS.UNAUTHENTICATED) onSignOut('the node did not take this token: sign in again')
+      else setError(err.message)
+    }
+  }, [client])
+  useEffect(() => { void refresh() }, [refresh])
+  const openRoom = (room) => {
+    sessionStorage.setItem('plexi-chat-room', room)
+    setOpen(room)
+    if (!rooms.some((r) => r.name === room)) setTimeout(() => { void refresh() }, 500)
+  }
+  const leave = async (room) => {
+    try {
+      await client.call(METHODS.leave, { room })
+      sessionStorage.removeItem('plexi-chat-room')
+      setOpen(undefined)
+    } catch (err) { setError(err.message) }
+  }
+  return html`<div class="chat">
+    <header class="top"><span class="brand">Plexi</span><button type="button" onClick=${() => onSignOut(undefined)}>Sign out</button></header>
+    <${Rooms} rooms=${rooms} open=${open} onOpen=${openRoom} error=${error} />
+    ${open === undefined
+      ? html`<section class="room empty"><p>Open a room on the left, or name one to join or create it.</p></section>`
+      : html`<${RoomView} key=${open} client=${client} room=${open} outbox=${outbox} onLeave=${leave} />`}
+  </div>`
+}
+
+function App () {
+  const [token, setToken] = useState(() => sessionStorage.getItem(TOKEN_KEY) ?? undefined)
+  const [error, setError] = useState(undefined)
+  const signIn = async (candidate) => {
+    try {
+      await new GrpcWeb(candidate).call(METHODS.listRooms, {})
+      sessionStorage.setItem(TOKEN_KEY, candidate)
+      setError(undefined)
+      setToken(candidate)
+    } catch (err) {
+      setError(err.code === STATUS.UNAUTHENTICATED ? 'the node does not know this token' : err.message)
+    }
+  }
+  const signOut = (reason) => {
+    sessionStorage.removeItem(TOKEN_KEY)
+    setError(reason)
+    setToken(undefined)
+  }
+  return token === undefined ? html`<${SignIn} onToken=${signIn} error=${error} />` : html`<${Chat} token=${token} onSignOut=${signOut} />`
+}
+
+const root = document.getElementById('app')
+// the boot line is not Preact's: it would stay above the page
+root.textContent = ''
+render(html`<${App} />`, root)

@@ -1,0 +1,83 @@
+// A room as the page shows it: its last 100 messages (History, after joining: Join is idempotent and
+// says the room's last seq), then live (Subscribe from the last seq shown), subscribed again from the
+// last seq seen whenever the stream breaks, so nothing is missed or shown twice across a reconnect
+// (messages are kept by seq). Agent answers grow from agentPartial events until the whole answer lands.
+import { useEffect, useState } from 'preact/hooks'
+import { METHODS, KIND } from './chat-messages.js'
+import { GrpcError, STATUS, retryable } from './grpc-web.js'
+
+/** How many messages a room opens with. */
+export const OPENING = 100
+/** The longest wait before subscribing again after the stream broke (ms). */
+const MAX_BACKOFF_MS = 5000
+
+export function useRoomFeed (client, room) {
+  const [feed, setFeed] = useState({ messages: [], partials: [], live: false, error: undefined, members: [] })
+  useEffect(() => {
+    const abort = new AbortController()
+    const bySeq = new Map()
+    const partials = new Map()
+    let last = 0
+    let members = []
+    const publish = (extra) => {
+      const messages = [...bySeq.values()].sort((a, b) => a.seq - b.seq)
+      setFeed((f) => ({ ...f, messages, partials: [...partials.values()], members, ...extra }))
+    }
+    const add = (m) => {
+      if (m.kind === KIND.REDACTION) {
+        const target = bySeq.get(m.redacts)
+        if (target !== undefined) bySeq.set(target.seq, { ...target, text: '', redacted: true })
+      }
+      // members as of the last event seen: Join said who at the start, JOIN and LEAVE events since say the rest
+      if (m.seq > last && m.kind === KIND.JOIN && !members.includes(m.user)) members = [...members, m.user]
+      if (m.seq > last && m.kind === KIND.LEAVE) members = members.filter((u) => u !== m.user)
+      bySeq.set(m.seq, m)
+      last = Math.max(last, m.seq)
+      for (const [id, p] of partials) if (p.user === m.user && m.seq > p.inReplyTo) partials.delete(id)
+    }
+    const run = async () => {
+      const info = await client.call(METHODS.join, { room }, abort.signal)
+      members = info.members
+      last = info.lastSeq
+      const after = Math.max(0, info.floor - 1, info.lastSeq - OPENING)
+      const history = await client.call(METHODS.history, { room, after, limit: OPENING }, abort.signal)
+      // History's events are at or below the seq Join said: they change no members (Join's list is newer)
+      for (const m of history.messages) add(m)
+      publish({ error: undefined })
+      for (let failures = 0; !abort.signal.aborted;) {
+        try {
+          for await (const event of client.stream(METHODS.subscribe, { room, after: last }, abort.signal)) {
+            failures = 0
+            if (event.message !== undefined) add(event.message)
+            else if (event.redaction !== undefined) add({ kind: KIND.REDACTION, seq: event.redaction.seq, redacts: event.redaction.redacts, user: event.redaction.by, ts: event.redaction.ts, text: '' })
+            else if (event.agentPartial !== undefined) {
+              const p = event.agentPartial
+              const had = partials.get(p.requestId)
+              partials.set(p.requestId, { ...p, text: (had?.text ?? '') + p.text })
+            }
+            publish(event.live !== undefined ? { live: true, error: undefined } : {})
+          }
+          throw new GrpcError(STATUS.UNAVAILABLE, 'the stream ended; subscribing again')
+        } catch (err) {
+          if (abort.signal.aborted) return
+          if (!retryable(err)) throw err
+          failures++
+          publish({ live: false, error: `${err.message} (reconnecting)` })
+          await sleep(err.retryAfterMs ?? Math.min(MAX_BACKOFF_MS, 250 * 2 ** failures), abort.signal)
+        }
+      }
+    }
+    setFeed({ messages: [], partials: [], live: false, error: undefined, members: [] })
+    run().catch((err) => { if (!abort.signal.aborted) setFeed((f) => ({ ...f, live: false, error: err.message })) })
+    return () => { abort.abort() }
+  }, [client, room])
+  return feed
+}
+
+/** Resolves after `ms`, or at once when `signal` aborts. */
+export function sleep (ms, signal) {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms)
+    signal?.addEventListener('abort', () => { clearTimeout(timer); resolve() }, { once: true })
+  })
+}

@@ -1,0 +1,65 @@
+// One room: its messages (as text only), who is in it, whether it is live, and the composer.
+import { useEffect, useRef, useState } from 'preact/hooks'
+import { html } from '../lib/html.js'
+import { KIND } from '../lib/chat-messages.js'
+import { useRoomFeed } from '../lib/room-feed.js'
+
+const time = (ts) => ts > 0 ? new Date(ts).toLocaleTimeString() : ''
+
+function Message ({ m }) {
+  if (m.kind === KIND.JOIN || m.kind === KIND.LEAVE) {
+    return html`<li class="event" data-seq=${m.seq}>${m.user} ${m.kind === KIND.JOIN ? 'joined' : 'left'}</li>`
+  }
+  if (m.kind === KIND.REDACTION) return null
+  return html`<li class="message" data-seq=${m.seq}>
+    <span class="meta"><span class="user">${m.user}</span> <time>${time(m.ts)}</time></span>
+    <span class=${m.redacted ? 'text redacted' : 'text'}>${m.redacted ? '(withdrawn)' : m.text}</span>
+  </li>`
+}
+
+export function RoomView ({ client, room, outbox, onLeave }) {
+  const feed = useRoomFeed(client, room)
+  const [draft, setDraft] = useState('')
+  const list = useRef(null)
+  const seen = new Set(feed.messages.map((m) => m.clientId).filter((id) => id !== ''))
+  const pending = outbox.pending.filter((p) => p.room === room && !seen.has(p.clientId))
+  useEffect(() => {
+    const el = list.current
+    if (el !== null) el.scrollTop = el.scrollHeight
+  }, [feed.messages.length, pending.length, feed.partials])
+  const submit = (event) => {
+    event.preventDefault()
+    const text = draft.trim()
+    if (text === '') return
+    outbox.post(room, text)
+    setDraft('')
+  }
+  return html`<section class="room" aria-label=${`room ${room}`}>
+    <header>
+      <h2>${room}</h2>
+      <span class=${feed.live ? 'state live' : 'state'}>${feed.live ? 'live' : 'connecting…'}</span>
+      <span class="members" title="members">${feed.members.length === 1 ? '1 member' : `${feed.members.length} members`}</span>
+      <button type="button" onClick=${() => onLeave(room)}>Leave</button>
+    </header>
+    ${feed.error !== undefined && html`<p class="error" role="alert">${feed.error}</p>`}
+    <ol class="messages" ref=${list}>
+      ${feed.messages.map((m) => html`<${Message} key=${m.seq} m=${m} />`)}
+      ${feed.partials.map((p) => html`<li class="message partial" key=${p.requestId}>
+        <span class="meta"><span class="user">${p.user}</span> <time>answering…</time></span>
+        <span class="text">${p.text}</span></li>`)}
+      ${pending.map((p) => html`<li class=${`message pending ${p.state}`} key=${p.clientId}>
+        <span class="meta"><span class="user">you</span> <time>${p.state}</time></span>
+        <span class="text">${p.text}</span>
+        ${p.error !== undefined && html`<span class="error">${p.error}</span>`}
+        ${p.state === 'failed' && html`<button type="button" onClick=${() => outbox.retry(p)}>Send again</button> <button type="button" onClick=${() => outbox.drop(p)}>Drop</button>`}
+      </li>`)}
+    </ol>
+    <form class="composer" onSubmit=${submit}>
+      <label for="composer-text" class="hidden">Message</label>
+      <textarea id="composer-text" rows="2" placeholder=${`Message ${room} (@agent asks your agent)`} value=${draft}
+        onInput=${(e) => setDraft(e.currentTarget.value)}
+        onKeyDown=${(e) => { if (e.key === 'Enter' && !e.shiftKey) submit(e) }}></textarea>
+      <button type="submit">Send</button>
+    </form>
+  </section>`
+}
