@@ -58,6 +58,12 @@ export const DEFAULT_APPEND_TIMEOUT_MS = 10_000
  * its new owner: this bounds that burst (no activation storm), each open taking milliseconds. */
 export const MAX_CONCURRENT_OPENS = 32
 
+/** Takes of one open, at most, when the storage roster changes while each is under way (a take
+ * planned on a view it no longer holds starts again under the new one: docs/replication.md,
+ * "Roster changes"). A roster settles within a few changes; more, and the open fails with
+ * RosterChangedError (the caller retries later). */
+export const REPLAN_ATTEMPTS = 4
+
 /** Longest entity id a replica takes (type/key; keys are at most 128 characters). */
 export const MAX_ENTITY_ID_LENGTH = 300
 

@@ -28,3 +28,18 @@ export class TakeAbandonedError extends Error {
     this.stack = `${this.name}: ${this.message}`
   }
 }
+
+/** The storage roster changed while the activation was taking the entity (docs/replication.md,
+ * "Roster changes": a take re-plans): what it fenced was planned on a view it no longer holds, so
+ * it lets its promises go before it takes anything. Thrown by a take once (the journal takes it
+ * again under the new view) and, when the roster changed at every one of REPLAN_ATTEMPTS tries,
+ * by the open. */
+export class RosterChangedError extends Error {
+  override readonly name = 'RosterChangedError'
+  readonly kind = 'unavailable'
+  readonly times: number
+  constructor (entityId: string, times = 1) {
+    super(`${entityId}: the storage roster changed ${times === 1 ? 'while it was being taken' : `each of the ${times} times it was being taken`} (what it fenced was planned on an older view); retry`)
+    this.times = times
+  }
+}

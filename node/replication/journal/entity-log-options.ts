@@ -57,4 +57,12 @@ export interface EntityLogOptions {
    * any round that did not take it). Once the entity is taken, it has no effect.
    */
   readonly signal?: AbortSignal
+  /**
+   * Whether the view the take was planned on (its replicas, their write quorum, the storage nodes
+   * it fences) is no longer this node's: asked before each fence round and before a round's
+   * promises are taken as the entity's. True: the take lets its promises go and rejects with
+   * RosterChangedError, never finishing on the stale plan (docs/replication.md, "Roster changes").
+   * Once the entity is taken, it has no effect. @default never
+   */
+  readonly stale?: () => boolean
 }

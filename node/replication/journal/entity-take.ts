@@ -1,7 +1,7 @@
 import { kindOf } from '../../../protocols/index.ts'
 import { DEFAULT_LEASE_MS, FENCE_ATTEMPTS, FENCE_BACKOFF_MAX_MS, FENCE_BACKOFF_MIN_MS, FENCE_CALL_TRIES, LEASE_CONTENTION_JITTER, LEASE_WAITS } from '../constants.ts'
 import { FenceContendedError, ReplicasUnavailableError } from '../errors.ts'
-import { EntityLeaseHeldError, TakeAbandonedError } from '../lease-errors.ts'
+import { EntityLeaseHeldError, RosterChangedError, TakeAbandonedError } from '../lease-errors.ts'
 import { laterRevision } from '../replica/replica-protocol.ts'
 import type { StoredRecord } from '../replica/replica-protocol.ts'
 import type { EntityLogOptions } from './entity-log-options.ts'
@@ -46,7 +46,8 @@ interface TakePlan {
  * replicas (and every former holder), and reads the best log among those that promised, with its
  * last record. Waits out another owner's lease, retries above a newer promise, and rejects with
  * ReplicasUnavailableError (too few answer), FenceContendedError (other activations keep taking
- * it), EntityLeaseHeldError (another owner keeps its lease) or TakeAbandonedError (`signal`).
+ * it), EntityLeaseHeldError (another owner keeps its lease), TakeAbandonedError (`signal`) or
+ * RosterChangedError (`stale`: the view it was planned on changed; its promises let go).
  */
 export async function takeEntity (opts: EntityLogOptions): Promise<TakenLog> {
   const { entityId, replicas, env } = opts
@@ -60,6 +61,8 @@ export async function takeEntity (opts: EntityLogOptions): Promise<TakenLog> {
   let leaseWaited = 0
   for (let attempt = 0; attempt < FENCE_ATTEMPTS; attempt++) {
     if (opts.signal?.aborted === true) throw new TakeAbandonedError(entityId)
+    // (after a lease waited out or a backoff: the roster may have changed meanwhile)
+    if (opts.stale?.() === true) throw new RosterChangedError(entityId)
     // a clock reading as the first try: above what any earlier activation promised unless the
     // clocks disagree by more than the time between activations (then the refusal says how high)
     const epoch = Math.max(floor + 1, Math.floor(env.now()))
@@ -68,6 +71,13 @@ export async function takeEntity (opts: EntityLogOptions): Promise<TakenLog> {
     // by them), and then every node is waited for, replicas included: a record acknowledged on
     // an older set may be on a current replica that is not among the first F to answer
     const [round, former] = await Promise.all([fenceRound(env, replicas, fence, plan.all ? () => false : enough, plan.tries), fenceRound(env, plan.formers, fence, () => false, plan.tries)])
+    if (opts.stale?.() === true) {
+      // the roster changed while the round was out: a node it brought in was not fenced, and an
+      // owner under the new view may have acknowledged records there (docs/replication.md,
+      // "Roster changes"): the take starts again under the new view, never on this plan
+      letGo(opts, epoch, round, former, 0)
+      throw new RosterChangedError(entityId)
+    }
     if (round.learners.size > 0 && !widened && opts.widen !== undefined) {
       // a replica still catching up: the set does not hold the partition whole yet, and what it
       // lacks may be on any storage node (the recorded former holders may not say every one: a

@@ -14,6 +14,7 @@ import type { BatchItem, BatchItemOutcome } from '../replica/replica-batch.ts'
 import type { OwnerEnv, OwnerLog } from './owner-env.ts'
 import type { LeaseOptions } from './owner-lease.ts'
 import { ReplicasUnavailableError } from '../errors.ts'
+import { viewKey, withReplans } from './take-view.ts'
 import type { LevelReplicaStorage } from '../replica/level-replica-storage.ts'
 import { replicasOf } from '../partitioning.ts'
 import { majority } from './quorum.ts'
@@ -146,16 +147,7 @@ export class ReplicatedJournal implements Journal {
   /** What this node's replicas did, summed over its partitions (metrics). */
   replicaStats (): { fences: number, appends: number, records: number, staleRefusals: number, mismatches: number, rewritten: number, trims: number, truncated: number } {
     const sum = { fences: 0, appends: 0, records: 0, staleRefusals: 0, mismatches: 0, rewritten: 0, trims: 0, truncated: 0 }
-    for (const core of this.#cores.values()) {
-      sum.fences += core.stats.fences
-      sum.appends += core.stats.appends
-      sum.records += core.stats.records
-      sum.staleRefusals += core.stats.staleRefusals
-      sum.mismatches += core.stats.mismatches
-      sum.rewritten += core.stats.rewritten
-      sum.trims += core.stats.trims
-      sum.truncated += core.stats.truncated
-    }
+    for (const core of this.#cores.values()) for (const k of Object.keys(sum) as Array<keyof typeof sum>) sum[k] += core.stats[k]
     return sum
   }
 
@@ -239,15 +231,20 @@ export class ReplicatedJournal implements Journal {
    */
   rosterChanged (): number {
     let moved = 0
-    for (const { log, partition } of this.#logs) {
-      const target = this.placement(partition)
-      const current = log.replicas
-      if (target.writeQuorum === log.writeQuorum && current.length === target.replicas.length && target.replicas.every((n) => current.includes(n))) continue
-      log.reconfigure(target.replicas, target.writeQuorum)
-      moved++
-    }
+    for (const { log, partition } of this.#logs) if (this.#follow(log, partition)) moved++
     return moved
   }
+
+  /** Reconfigures an open log to its partition's replicas now, if they are not the ones it uses. */
+  #follow (log: EntityLog, partition: number): boolean {
+    const target = this.placement(partition)
+    if (target.writeQuorum === log.writeQuorum && log.replicas.length === target.replicas.length && target.replicas.every((n) => log.replicas.includes(n))) return false
+    log.reconfigure(target.replicas, target.writeQuorum)
+    return true
+  }
+
+  /** What a take of `partition` is planned on (take-view.ts). */
+  #view (partition: number): string { return viewKey(this.placement(partition), (this.#opts.known ?? this.#opts.roster)()) }
 
   /** Whom an activation of `partition` fences besides its replicas (fence-targets.ts): its recorded
    * former holders and the node ranked next, or every live storage node where none are recorded. */
@@ -300,18 +297,23 @@ export class ReplicatedJournal implements Journal {
   /** Opens waiting for a slot (admin, metrics). */
   get opensWaiting (): number { return this.#waitingToOpen.length }
 
+  /** Takes the journal, again under the new view when the roster changes meanwhile (take-view.ts). */
   async #open (entityId: string, signal: AbortSignal | undefined): Promise<EntityJournal> {
+    if (this.#opts.stats !== undefined) this.#opts.stats.opens++
+    return await withReplans(entityId, async () => await this.#openOnce(entityId, signal), this.#opts.log)
+  }
+
+  async #openOnce (entityId: string, signal: AbortSignal | undefined): Promise<EntityJournal> {
     const partition = this.#opts.storage.partitionOf(entityId)
     const { replicas, writeQuorum } = this.placement(partition)
     if (replicas.length === 0) throw new ReplicasUnavailableError(entityId, 'a journal', 1, 0, 'no member holds the storage role')
-    const stats = this.#opts.stats
-    if (stats !== undefined) stats.opens++
     const owner = this.#owner(partition)
+    const view = this.#view(partition)
     const take = async (): Promise<EntityLog> => {
       const targets = this.#fenceTargets(partition, replicas)
       // every replica found whole: what the former holders fenced held is on the replicas now
       const onWhole = this.#opts.settled === undefined ? undefined : () => { this.#opts.settled?.(partition, targets.formerHolders) }
-      const taken = await EntityLog.open({ ...owner.options(entityId, replicas, writeQuorum), ...targets, activation: randomUUID(), ...(signal !== undefined && { signal }), ...(onWhole !== undefined && { onWhole }) })
+      const taken = await EntityLog.open({ ...owner.options(entityId, replicas, writeQuorum), ...targets, activation: randomUUID(), stale: () => this.#view(partition) !== view, ...(signal !== undefined && { signal }), ...(onWhole !== undefined && { onWhole }) })
       this.#opts.log?.debug({ entity: entityId, epoch: taken.epoch, head: taken.head }, `${entityId}: journal taken at epoch ${taken.epoch}, ${taken.head} records recovered`)
       return taken
     }
@@ -322,7 +324,7 @@ export class ReplicatedJournal implements Journal {
       ? await take()
       : await spans.span('entity.recover', { 'plexi.entity': entityId, 'plexi.partition': partition, 'plexi.replicas': replicas.join(','), 'plexi.write_quorum': writeQuorum }, take,
         { root: true, resultAttrs: (l: EntityLog) => ({ 'plexi.epoch': l.epoch, 'plexi.head': l.head, 'plexi.recovered': l.head > 0 }) })
-    if (stats !== undefined && log.head > 0) stats.recoveries++
+    if (this.#opts.stats !== undefined && log.head > 0) this.#opts.stats.recoveries++
     return owner.journal(log)
   }
 
@@ -387,6 +389,8 @@ export class ReplicatedJournal implements Journal {
       journal: (log) => {
         const entry = { log, partition }
         this.#logs.add(entry)
+        // (a roster change heard after its take accepted its fence did not find it open: it follows)
+        this.#follow(log, partition)
         listeners.push(() => { this.#logs.delete(entry) })
         return new LogJournal(log, listeners, stats, () => { this.#logs.delete(entry) })
       }
