@@ -151,6 +151,36 @@ describe('the chat page in a real browser', function () {
     await Promise.all([ann.context().close(), bob.context().close()])
   })
 
+  it('should store a post once, when its first answer is lost and the page sends it again with the same client_id', async () => {
+    const ann = await signedIn(tokens.ann)
+    await openRoom(ann, 'lossy')
+    const bodies: string[] = []
+    let answered: () => void = () => undefined
+    const retried = new Promise<void>((resolve) => { answered = resolve })
+    // the first Post reaches the node, which stores it; its answer never reaches the page, which
+    // sends it again (the node's answer to that one does reach it)
+    await ann.route('**/plexi.chat.v1.Chat/Post', async (route) => {
+      bodies.push(route.request().postDataBuffer()?.toString('base64') ?? '')
+      const response = await route.fetch()
+      if (bodies.length === 1) {
+        await route.abort('connectionreset')
+      } else {
+        await route.fulfill({ response })
+        answered()
+      }
+    })
+    await post(ann, 'said once')
+    await waitShown(ann, ['said once'])
+    await retried
+    await ann.locator('.messages li.pending').waitFor({ state: 'detached' })
+    expect(new Set(bodies).size, 'every try the same request, client_id included').to.equal(1)
+    const history = await new GrpcWebClient(base).call(`${CHAT}/History`, { room: 'lossy', after: 0, limit: 100 }, { token: tokens.ann })
+    const [page] = history.messages as Array<{ messages: Array<{ text: string }> }>
+    expect(page?.messages.filter((m) => m.text === 'said once')).to.have.length(1)
+    expect(await shown(ann)).to.deep.equal(['said once'])
+    await ann.context().close()
+  })
+
   it('should open a room with its last 100 messages, then live, when it holds more', async () => {
     const client = new GrpcWebClient(base)
     // both in the room first, so that its last 100 events are all posts (a Join of a member adds none)
