@@ -39,7 +39,7 @@
  * (EntityLog.resume), or opens the entity as usual when the ticket does not fit its view; racing
  * activations, crashes and partitions go on meanwhile.
  */
-import { EntityLog, checkLogTicket, compareLogs, epochAt, floorOf, laterRevision, matchPoint, NARROW_FENCES } from '../../node/replication/index.ts'
+import { EntityLog, checkLogTicket, compareLogs, epochAt, floorOf, laterRevision, matchPoint, NARROW_FENCES, REPLAN_ATTEMPTS } from '../../node/replication/index.ts'
 import { SimEdits, trimmedOn } from './sim-edits.ts'
 import { SimWorld, prng } from './sim-world.ts'
 import type { DiskEntity } from './sim-world.ts'
@@ -111,6 +111,10 @@ export interface SimOptions {
    * rule of docs/replication.md, "Former holders"), or every node. Default: what production does
    * (NARROW_FENCES). */
   readonly narrowFences?: boolean
+  /** false: a take keeps the set it planned on when its node hears of the change of sets while it
+   * takes the entity (what ReplicatedJournal did before a take re-planned: docs/replication.md,
+   * "Roster changes"), only to show what that let happen. Default: it re-plans, as production. */
+  readonly replan?: boolean
 }
 
 export interface SimResult {
@@ -134,6 +138,9 @@ interface Activation {
   readonly generation: number
   log: EntityLog | undefined
   dead: boolean
+  /** Its node heard of the change of replica sets while it was taking the entity on the old set:
+   * its take stops and starts again on the new one (ReplicatedJournal re-plans a take). */
+  replan?: boolean
   /** Settles once every write it issued settled. */
   writes: Promise<void>
 }
@@ -359,24 +366,36 @@ async function simulate (seed: number, options: SimOptions, partial: { config?: 
     live.push(a)
     const generation = world.node(node).generation
     // after the change most owners have heard of it; some take the old set
-    const replicas = setOf(entity, rnd() < 0.8)
-    const targets = fenceTargets(entity, replicas)
-    say(`${a.id} on ${node} opens ${entity} on ${replicas.join(',')}, fencing ${targets.formerHolders.join(',') || 'no other node'} too`)
-    EntityLog.open({ ...ownerOptions(a, replicas), ...targets, activation: a.id }).then((log) => {
-      if (world.node(node).generation !== generation) return
-      stats.opened++
-      a.log = log
-      const byEpoch = epochs.get(entity) as Map<number, string>
-      const other = byEpoch.get(log.epoch)
-      if (other !== undefined && other !== a.id) violate(`${entity}: epoch ${log.epoch} held by ${other} and ${a.id}`)
-      byEpoch.set(log.epoch, a.id)
-      say(`${a.id} on ${node} took ${entity} at epoch ${log.epoch}, head ${log.head}, replicas ${replicas.join(',')}`)
-      writeLoop(a, generation)
-    }, (err: Error) => {
-      a.dead = true
-      if (err.name === 'EntityLeaseHeldError') stats.leaseHeld++
-      say(`${a.id} on ${node} could not take ${entity}: ${err.name}`)
-    })
+    const planned = setOf(entity, rnd() < 0.8)
+    const take = (replicas: readonly string[], attempt: number): void => {
+      const targets = fenceTargets(entity, replicas)
+      say(`${a.id} on ${node} opens ${entity} on ${replicas.join(',')}, fencing ${targets.formerHolders.join(',') || 'no other node'} too${attempt > 1 ? ` (take ${attempt}: the sets changed while it took it)` : ''}`)
+      const next = nextReplicasOf.get(entity) ?? []
+      const stale = (): boolean => a.replan === true && replicas.join() !== next.join()
+      const activation = attempt === 1 ? a.id : `${a.id}.${attempt}`
+      EntityLog.open({ ...ownerOptions(a, replicas), ...targets, activation, stale }).then((log) => {
+        if (world.node(node).generation !== generation) return
+        stats.opened++
+        a.log = log
+        const byEpoch = epochs.get(entity) as Map<number, string>
+        const other = byEpoch.get(log.epoch)
+        if (other !== undefined && other !== activation) violate(`${entity}: epoch ${log.epoch} held by ${other} and ${activation}`)
+        byEpoch.set(log.epoch, activation)
+        say(`${a.id} on ${node} took ${entity} at epoch ${log.epoch}, head ${log.head}, replicas ${replicas.join(',')}`)
+        // (the change heard after its take accepted its fence: it follows, as ReplicatedJournal's open)
+        if (a.replan === true && stale()) log.reconfigure(next, W)
+        writeLoop(a, generation)
+      }, (err: Error) => {
+        if (err.name === 'RosterChangedError' && attempt < REPLAN_ATTEMPTS && world.node(node).generation === generation) {
+          take(next, attempt + 1)
+          return
+        }
+        a.dead = true
+        if (err.name === 'EntityLeaseHeldError') stats.leaseHeld++
+        say(`${a.id} on ${node} could not take ${entity}: ${err.name}`)
+      })
+    }
+    take(planned, 1)
   }
 
   let valueN = 0
@@ -642,6 +661,8 @@ async function simulate (seed: number, options: SimOptions, partial: { config?: 
         const late = rnd() < 0.3 ? rnd() * 500 : 0
         world.at(late, () => {
           if (a.log !== undefined && !a.dead) a.log.reconfigure(nextReplicasOf.get(a.entity) ?? [], W)
+          // (one still taking the entity re-plans: its take stops before it accepts a round)
+          else if (!a.dead && options.replan !== false) a.replan = true
         })
       }
     })
