@@ -181,7 +181,7 @@ describe('the chat page in a real browser', function () {
     await ann.context().close()
   })
 
-  it('should open a room with its last 100 messages, then live, when it holds more', async () => {
+  it('should open a room with its last 100 messages, then live, and page back by seq to its first, when it holds more', async () => {
     const client = new GrpcWebClient(base)
     // both in the room first, so that its last 100 events are all posts (a Join of a member adds none)
     for (const token of [tokens.ann, tokens.bob]) expect((await client.call(`${CHAT}/Join`, { room: 'busy' }, { token })).code).to.equal(0)
@@ -195,6 +195,11 @@ describe('the chat page in a real browser', function () {
     expect(texts[0]).to.equal('busy 51')
     expect(texts.at(-1)).to.equal('busy 150')
     expect(texts).to.have.length(100)
+    // paging back by seq: the 50 before (and the two joins), then nothing more to show
+    await ann.getByRole('button', { name: 'Show earlier messages' }).click()
+    await waitShown(ann, ['busy 1'])
+    expect(await shown(ann)).to.deep.equal(Array.from({ length: 150 }, (_, i) => `busy ${i + 1}`))
+    await ann.getByRole('button', { name: 'Show earlier messages' }).waitFor({ state: 'detached' })
     await post(ann, 'after the 150')
     await waitShown(ann, ['after the 150'])
     await ann.context().close()

@@ -2,7 +2,7 @@
 // says the room's last seq), then live (Subscribe from the last seq shown), subscribed again from the
 // last seq seen whenever the stream breaks, so nothing is missed or shown twice across a reconnect
 // (messages are kept by seq). Agent answers grow from agentPartial events until the whole answer lands.
-import { useEffect, useState } from 'preact/hooks'
+import { useEffect, useRef, useState } from 'preact/hooks'
 import { METHODS, KIND } from './chat-messages.js'
 import { GrpcError, STATUS, retryable } from './grpc-web.js'
 
@@ -11,8 +11,11 @@ export const OPENING = 100
 /** The longest wait before subscribing again after the stream broke (ms). */
 const MAX_BACKOFF_MS = 5000
 
+/** The room's feed, and `earlier()`: the 100 messages before the first one shown (History by seq,
+ * down to the room's floor, below which retention dropped them). */
 export function useRoomFeed (client, room) {
-  const [feed, setFeed] = useState({ messages: [], partials: [], live: false, error: undefined, members: [] })
+  const [feed, setFeed] = useState({ messages: [], partials: [], live: false, error: undefined, members: [], more: false })
+  const earlier = useRef(async () => undefined)
   useEffect(() => {
     const abort = new AbortController()
     const bySeq = new Map()
@@ -35,15 +38,37 @@ export function useRoomFeed (client, room) {
       last = Math.max(last, m.seq)
       for (const [id, p] of partials) if (p.user === m.user && m.seq > p.inReplyTo) partials.delete(id)
     }
+    // the lowest seq held (every seq from it up is held) and the room's floor
+    let from = 1
+    let floor = 1
+    let paging = false
+    earlier.current = async () => {
+      if (paging || from <= floor) return
+      paging = true
+      try {
+        const after = Math.max(floor - 1, from - 1 - OPENING)
+        const history = await client.call(METHODS.history, { room, after, limit: from - 1 - after }, abort.signal)
+        for (const m of history.messages) add(m)
+        floor = Math.max(floor, history.retainedFrom)
+        from = after + 1
+        publish({ more: from > floor })
+      } catch (err) {
+        if (!abort.signal.aborted) publish({ error: `earlier messages: ${err.message}` })
+      } finally {
+        paging = false
+      }
+    }
     const run = async () => {
       const info = await client.call(METHODS.join, { room }, abort.signal)
       members = info.members
       last = info.lastSeq
-      const after = Math.max(0, info.floor - 1, info.lastSeq - OPENING)
+      floor = Math.max(1, info.floor)
+      const after = Math.max(0, floor - 1, info.lastSeq - OPENING)
       const history = await client.call(METHODS.history, { room, after, limit: OPENING }, abort.signal)
       // History's events are at or below the seq Join said: they change no members (Join's list is newer)
       for (const m of history.messages) add(m)
-      publish({ error: undefined })
+      from = after + 1
+      publish({ error: undefined, more: from > floor })
       for (let failures = 0; !abort.signal.aborted;) {
         try {
           for await (const event of client.stream(METHODS.subscribe, { room, after: last }, abort.signal)) {
@@ -67,11 +92,11 @@ export function useRoomFeed (client, room) {
         }
       }
     }
-    setFeed({ messages: [], partials: [], live: false, error: undefined, members: [] })
+    setFeed({ messages: [], partials: [], live: false, error: undefined, members: [], more: false })
     run().catch((err) => { if (!abort.signal.aborted) setFeed((f) => ({ ...f, live: false, error: err.message })) })
     return () => { abort.abort() }
   }, [client, room])
-  return feed
+  return { ...feed, earlier: () => earlier.current() }
 }
 
 /** Resolves after `ms`, or at once when `signal` aborts. */

@@ -26,7 +26,8 @@ export function RoomView ({ client, room, outbox, onLeave }) {
   useEffect(() => {
     const el = list.current
     if (el !== null) el.scrollTop = el.scrollHeight
-  }, [feed.messages.length, pending.length, feed.partials])
+    // only what comes at the end scrolls: a page of earlier messages keeps the reader where they are
+  }, [feed.messages.at(-1)?.seq, pending.length, feed.partials])
   const submit = (event) => {
     event.preventDefault()
     const text = draft.trim()
@@ -43,6 +44,7 @@ export function RoomView ({ client, room, outbox, onLeave }) {
     </header>
     ${feed.error !== undefined && html`<p class="error" role="alert">${feed.error}</p>`}
     <ol class="messages" ref=${list}>
+      ${feed.more && html`<li class="earlier"><button type="button" onClick=${() => { void feed.earlier() }}>Show earlier messages</button></li>`}
       ${feed.messages.map((m) => html`<${Message} key=${m.seq} m=${m} />`)}
       ${feed.partials.map((p) => html`<li class="message partial" key=${p.requestId}>
         <span class="meta"><span class="user">${p.user}</span> <time>answering…</time></span>
