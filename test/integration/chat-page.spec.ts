@@ -181,6 +181,22 @@ describe('the chat page in a real browser', function () {
     await ann.context().close()
   })
 
+  it('should show the node\'s reason as text in the agent pane, and keep the question, when no member holds the ai role', async () => {
+    const ann = await signedIn(tokens.ann)
+    const pane = ann.getByRole('complementary', { name: 'your agent' })
+    await pane.getByRole('alert').getByText('no member that is up holds the ai role', { exact: false }).waitFor()
+    await pane.getByLabel('Ask your agent').fill('<b>hello</b> agent')
+    await pane.getByRole('button', { name: 'Ask' }).click()
+    await pane.locator('.turn.user .text').getByText('<b>hello</b> agent', { exact: true }).waitFor()
+    await pane.getByRole('alert').getByText('no member that is up holds the ai role', { exact: false }).waitFor()
+    await pane.getByRole('button', { name: 'Ask' }).waitFor()
+    expect(await pane.locator('b').count()).to.equal(0)
+    await ann.screenshot({ path: join(shots, 'chat-agent-pane.png'), fullPage: true })
+    await ann.setViewportSize({ width: 390, height: 844 })
+    await ann.screenshot({ path: join(shots, 'chat-phone.png'), fullPage: true })
+    await ann.context().close()
+  })
+
   it('should open a room with its last 100 messages, then live, and page back by seq to its first, when it holds more', async () => {
     const client = new GrpcWebClient(base)
     // both in the room first, so that its last 100 events are all posts (a Join of a member adds none)

@@ -8,6 +8,7 @@ import { GrpcWeb, STATUS } from './lib/grpc-web.js'
 import { METHODS } from './lib/chat-messages.js'
 import { useOutbox } from './lib/outbox.js'
 import { RoomView } from './views/room.js'
+import { AgentPane } from './views/agent.js'
 
 const TOKEN_KEY = 'plexi-chat-token'
 /** A room's name as the node takes it (protocols/names.ts): checked here for a clear message first. */
@@ -80,12 +81,13 @@ function Chat ({ token, onSignOut }) {
       setOpen(undefined)
     } catch (err) { setError(err.message) }
   }
-  return html`<div class="chat">
+  return html`<div class="chat with-agent">
     <header class="top"><span class="brand">Plexi</span><button type="button" onClick=${() => onSignOut(undefined)}>Sign out</button></header>
     <${Rooms} rooms=${rooms} open=${open} onOpen=${openRoom} error=${error} />
     ${open === undefined
       ? html`<section class="room empty"><p>Open a room on the left, or name one to join or create it.</p></section>`
       : html`<${RoomView} key=${open} client=${client} room=${open} outbox=${outbox} onLeave=${leave} />`}
+    <${AgentPane} client=${client} />
   </div>`
 }
 
