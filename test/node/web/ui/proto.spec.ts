@@ -1,0 +1,43 @@
+import { expect } from 'chai'
+import type * as grpc from '@grpc/grpc-js'
+import { loadNodeServices } from '../../../../protocols/grpc/index.ts'
+
+type Fields = ReadonlyArray<readonly [number, string, string]>
+type Schema = Readonly<Record<number, readonly unknown[]>>
+interface Method { readonly path: string, readonly request: Fields, readonly response: Schema }
+/** The page's browser modules, loaded as they are served (plain ES modules). */
+const proto = await import('../../../../node/web/ui/lib/proto.js' as string) as {
+  encode: (fields: Fields, value: Record<string, unknown>) => Uint8Array
+  decode: (schema: Schema, bytes: Uint8Array) => Record<string, unknown>
+}
+const { METHODS } = await import('../../../../node/web/ui/lib/chat-messages.js' as string) as { METHODS: Record<string, Method> }
+const { AGENT_METHODS } = await import('../../../../node/web/ui/lib/agent-messages.js' as string) as { AGENT_METHODS: Record<string, Method> }
+
+type Definition = grpc.MethodDefinition<unknown, unknown>
+const definitions = new Map<string, Definition>()
+for (const service of Object.values(loadNodeServices())) for (const m of Object.values(service) as Definition[]) definitions.set(m.path, m)
+const definition = (method: Method): Definition => definitions.get(method.path) ?? expect.fail(`no method ${method.path}`)
+
+describe('the chat page\'s protobuf codec (node/web/ui/lib/proto.js)', () => {
+  it('should encode requests that the node\'s own protobuf reads field for field, when the page sends them', () => {
+    const post = { room: 'général', text: '<b>hi</b> 👋', clientId: 'a1b2' }
+    expect(definition(METHODS.post!).requestDeserialize(Buffer.from(proto.encode(METHODS.post!.request, post)))).to.deep.include(post)
+    const history = { room: 'r', after: 2 ** 40 + 3, limit: 100 }
+    const read = definition(METHODS.history!).requestDeserialize(Buffer.from(proto.encode(METHODS.history!.request, history))) as Record<string, unknown>
+    expect([read.room, Number(read.after), read.limit]).to.deep.equal(['r', 2 ** 40 + 3, 100])
+    expect(definition(AGENT_METHODS.ask!).requestDeserialize(Buffer.from(proto.encode(AGENT_METHODS.ask!.request, { text: 'q', user: '' })))).to.deep.include({ text: 'q' })
+  })
+
+  it('should decode what the node\'s protobuf writes, nested and repeated, skipping fields it does not name', () => {
+    const event = { message: { room: 'r', seq: 7, user: 'ann', text: 'x', ts: 1_700_000_000_000, kind: 0, clientId: 'c', importedFrom: { source: 's', seq: 1, user: 'u', ts: 2, clientId: '' } } }
+    const bytes = definition(METHODS.subscribe!).responseSerialize(event)
+    expect(proto.decode(METHODS.subscribe!.response, bytes).message).to.deep.include({ room: 'r', seq: 7, user: 'ann', text: 'x', ts: 1_700_000_000_000, clientId: 'c', redacted: false })
+    const info = definition(METHODS.join!).responseSerialize({ name: 'r', lastSeq: 150, members: ['ann', 'bob'], createdAt: 5, floor: 1 })
+    expect(proto.decode(METHODS.join!.response, info)).to.deep.equal({ name: 'r', lastSeq: 150, members: ['ann', 'bob'], createdAt: 5, floor: 1 })
+  })
+
+  it('should refuse a value it cannot encode and bytes that end mid-varint, with a clear error', () => {
+    expect(() => proto.encode(METHODS.history!.request, { room: 'r', after: -1 })).to.throw('a varint must be a whole number from 0 to 2^53, not -1')
+    expect(() => proto.decode(METHODS.join!.response, Uint8Array.from([0x10, 0x80]))).to.throw('protobuf: a varint runs past the end')
+  })
+})
