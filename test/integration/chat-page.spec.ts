@@ -181,6 +181,30 @@ describe('the chat page in a real browser', function () {
     await ann.context().close()
   })
 
+  it('should show every post once, in order, when its stream is cut and the page subscribes again from the last seq', async () => {
+    const client = new GrpcWebClient(base)
+    const postAs = async (token: string, text: string): Promise<void> => {
+      expect((await client.call(`${CHAT}/Post`, { room: 'flaky', text }, { token })).code).to.equal(0)
+    }
+    await postAs(tokens.bob, 'before 1')
+    const ann = await signedIn(tokens.ann)
+    let subscribes = 0
+    // the first Subscribe is cut, after bob posted twice more that it never delivers
+    await ann.route('**/plexi.chat.v1.Chat/Subscribe', async (route) => {
+      if (++subscribes === 1) {
+        await postAs(tokens.bob, 'while cut 1')
+        await postAs(tokens.bob, 'while cut 2')
+        await route.abort('connectionreset')
+      } else await route.continue()
+    })
+    await openRoom(ann, 'flaky')
+    await postAs(tokens.bob, 'after')
+    await waitShown(ann, ['after'])
+    expect(subscribes).to.equal(2)
+    expect(await shown(ann)).to.deep.equal(['before 1', 'while cut 1', 'while cut 2', 'after'])
+    await ann.context().close()
+  })
+
   it('should show the node\'s reason as text in the agent pane, and keep the question, when no member holds the ai role', async () => {
     const ann = await signedIn(tokens.ann)
     const pane = ann.getByRole('complementary', { name: 'your agent' })
