@@ -1,7 +1,7 @@
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { FastifyInstance, FastifyReply } from 'fastify'
-import { DashboardAssets } from '../admin/index.ts'
+import { DashboardAssets, sendAsset } from '../admin/index.ts'
 import type { DashboardAsset } from '../admin/index.ts'
 
 /** The chat page's own files (plain browser modules, no build step), beside the vendored preact and
@@ -16,17 +16,7 @@ export const PAGE_DIR = join(dirname(fileURLToPath(import.meta.url)), 'ui')
  */
 export function pageRoutes (assets = new DashboardAssets(PAGE_DIR)): (app: FastifyInstance) => Promise<void> {
   return async (app) => {
-    const send = async (reply: FastifyReply, asset: DashboardAsset): Promise<FastifyReply> => await reply
-      .type(asset.contentType)
-      .header('content-security-policy', await assets.csp())
-      .header('x-content-type-options', 'nosniff')
-      .header('x-frame-options', 'DENY')
-      .header('referrer-policy', 'no-referrer')
-      .header('cross-origin-opener-policy', 'same-origin')
-      .header('cross-origin-resource-policy', 'same-origin')
-      // the files change with the node's version: always revalidated, never served stale
-      .header('cache-control', 'no-cache')
-      .send(asset.body)
+    const send = async (reply: FastifyReply, asset: DashboardAsset): Promise<FastifyReply> => await sendAsset(reply, assets, asset)
     app.get('/', async (_request, reply) => await send(reply, await assets.index()))
     app.get<{ Params: { '*': string } }>('/ui/*', async (request, reply) => {
       const asset = await assets.ui(request.params['*'])

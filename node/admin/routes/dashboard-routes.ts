@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import { notFound } from '../admin-errors.ts'
+import { sendAsset } from '../dashboard-assets.ts'
 import type { DashboardAsset, DashboardAssets } from '../dashboard-assets.ts'
 
 /**
@@ -9,19 +10,7 @@ import type { DashboardAsset, DashboardAssets } from '../dashboard-assets.ts'
  */
 export function dashboardRoutes (assets: DashboardAssets) {
   return async (app: FastifyInstance): Promise<void> => {
-    const send = async (reply: FastifyReply, asset: DashboardAsset): Promise<FastifyReply> => {
-      void reply
-        .type(asset.contentType)
-        .header('content-security-policy', await assets.csp())
-        .header('x-content-type-options', 'nosniff')
-        .header('x-frame-options', 'DENY')
-        .header('referrer-policy', 'no-referrer')
-        .header('cross-origin-opener-policy', 'same-origin')
-        .header('cross-origin-resource-policy', 'same-origin')
-        // the files change with the node's version: always revalidated, never served stale
-        .header('cache-control', 'no-cache')
-      return await reply.send(asset.body)
-    }
+    const send = async (reply: FastifyReply, asset: DashboardAsset): Promise<FastifyReply> => await sendAsset(reply, assets, asset)
 
     app.get('/', { schema: { summary: 'The admin web dashboard (sign in with the admin token)', hide: true } }, async (_request, reply) => await send(reply, await assets.index()))
 
