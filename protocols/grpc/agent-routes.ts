@@ -36,7 +36,9 @@ export class AgentRoutes {
   /** The response headers of `user`'s call sent to `at`: a node named is followed from now on. */
   heard (user: string, at: string, metadata: Metadata): void {
     const named = metadata.get(AGENT_NODE_HEADER)[0]
-    if (typeof named !== 'string' || named === '' || named === at) return
+    // only an address a client can dial is followed (`host:port`, `[v6]:port`): anything else a
+    // node sends is ignored, and the calls stay where they go
+    if (typeof named !== 'string' || !isDialable(named) || named === at) return
     const until = this.#unfollowed.get(named)
     if (until !== undefined) {
       if (until > this.#now()) return
@@ -63,4 +65,13 @@ export class AgentRoutes {
     this.#learnt.delete(user)
     return true
   }
+}
+
+/** `host:port` or `[v6 address]:port`, a port 1-65535, at most 300 characters, no spaces or slashes. */
+function isDialable (address: string): boolean {
+  if (address.length > 300) return false
+  const m = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(address)
+  if (m === null) return false
+  const port = Number(m[2])
+  return port >= 1 && port <= 65_535
 }

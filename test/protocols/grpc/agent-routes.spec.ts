@@ -46,6 +46,16 @@ describe('AgentRoutes', () => {
     expect(routes.target('alice'), 'named again later').to.equal('a:1')
   })
 
+  it('should ignore a header that names no address a client can dial', () => {
+    const routes = new AgentRoutes('b:1', clock)
+    for (const bad of ['', 'a', 'a:0', 'a:65536', 'a:1/x', 'http://a:1', 'a b:1', `${'a'.repeat(300)}:1`]) {
+      routes.heard('alice', 'b:1', naming(bad))
+      expect(routes.target('alice'), JSON.stringify(bad)).to.equal('b:1')
+    }
+    routes.heard('alice', 'b:1', naming('[::1]:7400'))
+    expect(routes.target('alice')).to.equal('[::1]:7400')
+  })
+
   it('should not go back anywhere when a call at the given address fails', () => {
     const routes = new AgentRoutes('b:1', clock)
     expect(routes.failed('alice', 'b:1')).to.equal(false)
