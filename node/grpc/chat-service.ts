@@ -1,16 +1,16 @@
 import { randomUUID } from 'node:crypto'
 import type * as grpc from '@grpc/grpc-js'
-import { ROOMS, ROOM_DIRECTORY_KEY } from '../../actors/index.ts'
+import { ROOM, ROOMS, ROOM_DIRECTORY_KEY } from '../../actors/index.ts'
 import type { ChatMessage, PostAck, RedactAck, RoomInfo, RoomSummary } from '../../actors/index.ts'
 import { InvalidRequestError, MAX_HISTORY_LIMIT } from '../../protocols/index.ts'
 import { ChatCalls } from './chat-calls.ts'
 import { searchCall } from './chat-search.ts'
 import type { SearchRequest } from './chat-search.ts'
 import type { ChatServiceDeps } from './chat-calls.ts'
-import { checkClientId, checkRoom, checkSeq } from './chat-request.ts'
-import type { HistoryRequest, PostRequest, RedactRequest, RoomRequest, SubscribeRequest } from './chat-request.ts'
+import { checkClientId, checkHeads, checkRoom, checkSeq } from './chat-request.ts'
+import type { HistoryRequest, ListRoomsRequest, PostRequest, RedactRequest, RoomRequest, SubscribeRequest } from './chat-request.ts'
 import { wireMessage } from './chat-wire.ts'
-import { CHAT_HISTORY_DEFAULT } from './constants.ts'
+import { CHAT_HISTORY_DEFAULT, LIST_ROOMS_HEAD_TIMEOUT_MS, LIST_ROOMS_MAX_HEADS } from './constants.ts'
 import { subscribeCall } from './subscribe-call.ts'
 import { TransferCalls } from './transfer-calls.ts'
 
@@ -29,12 +29,14 @@ export function chatServiceHandlers (deps: ChatServiceDeps): grpc.UntypedService
     Import: transfer.importHandler('room'),
     Post: calls.unary<PostRequest, PostAck>('Post', async (req, user) => await post(calls, req, user)),
     History: calls.unary<HistoryRequest, { messages: unknown[], retainedFrom: number }>('History', async (req) => await history(calls, req)),
-    ListRooms: calls.unary<unknown, { rooms: RoomSummary[] }>('ListRooms', async () => await listRooms(calls)),
+    ListRooms: calls.unary<ListRoomsRequest, { rooms: ListedRoom[] }>('ListRooms', async (req) => await listRooms(calls, req)),
     Join: calls.unary<RoomRequest, RoomInfo>('Join', async (req, user) => await joinOrLeave(calls, 'join', req, user)),
     Leave: calls.unary<RoomRequest, RoomInfo>('Leave', async (req, user) => await joinOrLeave(calls, 'leave', req, user)),
     Members: calls.unary<RoomRequest, { members: readonly string[] }>('Members', async (req) => await members(calls, req)),
     Redact: calls.unary<RedactRequest, RedactAck>('Redact', async (req, user) => await redact(calls, req, user)),
     Search: calls.unary<SearchRequest, object>('Search', async (req, user) => await searchCall(deps.search, req, user)),
+    // where the caller may go when this node stops answering (no room is asked: no write budget)
+    Nodes: calls.unary<unknown, { nodes: unknown[] }>('Nodes', async () => await Promise.resolve({ nodes: [...deps.nodes?.() ?? []] })),
     Subscribe: (call: grpc.ServerWritableStream<SubscribeRequest, unknown>) => {
       // subscribeCall answers every failure on the call itself: nothing is left to reject
       void subscribeCall(calls, call)
@@ -70,9 +72,24 @@ async function history (calls: ChatCalls, req: HistoryRequest): Promise<{ messag
   return { messages: messages.map(wireMessage), retainedFrom: info.floor ?? 1 }
 }
 
-async function listRooms (calls: ChatCalls): Promise<{ rooms: RoomSummary[] }> {
-  const rooms = await calls.deps.system.entity(ROOMS, ROOM_DIRECTORY_KEY).ask<RoomSummary[]>((replyTo) => ({ type: 'list', replyTo }))
-  return { rooms }
+/** A room as ListRooms lists it: with its last seq when the request named it in `heads`. */
+type ListedRoom = RoomSummary & { readonly lastSeq?: number }
+
+/** The rooms, from the directory; those of them named in `heads` (a page's unread counts) with their
+ * last seq, asked of each room's owner at once, LIST_ROOMS_HEAD_TIMEOUT_MS at most: one that fails
+ * or is late is listed without it (0, unknown) instead of failing the list. A name the directory
+ * does not list is not asked (that would activate a room that does not exist). */
+async function listRooms (calls: ChatCalls, req: ListRoomsRequest): Promise<{ rooms: ListedRoom[] }> {
+  const heads = new Set(checkHeads(req.heads, LIST_ROOMS_MAX_HEADS))
+  const { system } = calls.deps
+  const rooms = await system.entity(ROOMS, ROOM_DIRECTORY_KEY).ask<RoomSummary[]>((replyTo) => ({ type: 'list', replyTo }))
+  if (heads.size === 0) return { rooms }
+  return {
+    rooms: await Promise.all(rooms.map(async (room) => heads.has(room.name)
+      ? await system.entity(ROOM, room.name).ask<RoomInfo>((replyTo) => ({ type: 'info', replyTo }), { timeout: LIST_ROOMS_HEAD_TIMEOUT_MS })
+        .then((info) => ({ ...room, lastSeq: info.lastSeq }), () => room)
+      : room))
+  }
 }
 
 /** Joins and leaves write an event each: they count against the user's write budget. */

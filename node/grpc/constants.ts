@@ -53,3 +53,12 @@ export const MAX_STATUS_BYTES = 4096
 /** Longest reason of a refused undecodable request's status (protobuf's own message, e.g. "index
  * out of range"): enough to say what broke, short enough never to echo the request. */
 export const MAX_UNDECODABLE_REASON = 200
+
+/** Most rooms one ListRooms fills the last seq of (ListRoomsRequest.heads): each is a read of the
+ * room from its owner (a mesh call, and an activation of a room that was idle), so a page asks for
+ * the rooms it shows counts for and a list of 10,000 rooms never costs 10,000 calls. */
+export const LIST_ROOMS_MAX_HEADS = 64
+
+/** How long ListRooms waits for one room's last seq: a room that does not answer in time is listed
+ * with last_seq 0 (unknown) rather than holding up the list. */
+export const LIST_ROOMS_HEAD_TIMEOUT_MS = 2000

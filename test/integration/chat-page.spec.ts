@@ -221,6 +221,27 @@ describe('the chat page in a real browser', function () {
     await ann.context().close()
   })
 
+  it('should count a room\'s unread messages from the last seq read in this tab, and clear the count when the room is opened', async () => {
+    const client = new GrpcWebClient(base)
+    expect((await client.call(`${CHAT}/Join`, { room: 'news' }, { token: tokens.bob })).code).to.equal(0)
+    const ann = await signedIn(tokens.ann)
+    await openRoom(ann, 'news')
+    await openRoom(ann, 'desk')
+    for (let i = 1; i <= 3; i++) expect((await client.call(`${CHAT}/Post`, { room: 'news', text: `news ${i}` }, { token: tokens.bob })).code).to.equal(0)
+    // opening a room reads the list again (as does a timer, every 15 s)
+    await openRoom(ann, 'desk-2')
+    const news = ann.getByRole('navigation', { name: 'rooms' }).getByRole('button', { name: /^news/ })
+    await news.locator('.unread').waitFor()
+    expect(await news.textContent()).to.match(/^\s*news\s+3 unread\s*$/)
+    await ann.screenshot({ path: join(shots, 'chat-unread.png'), fullPage: true })
+    await news.click()
+    await waitShown(ann, ['news 3'])
+    await openRoom(ann, 'desk')
+    expect(await news.locator('.unread').count()).to.equal(0)
+    expect(await ann.evaluate(() => JSON.parse(sessionStorage.getItem('plexi-chat-read') ?? '[]'))).to.deep.include(['news', 5])
+    await ann.context().close()
+  })
+
   it('should open a room with its last 100 messages, then live, and page back by seq to its first, when it holds more', async () => {
     const client = new GrpcWebClient(base)
     // both in the room first, so that its last 100 events are all posts (a Join of a member adds none)

@@ -9,11 +9,12 @@ import { METHODS } from './lib/chat-messages.js'
 import { useOutbox } from './lib/outbox.js'
 import { RoomView } from './views/room.js'
 import { AgentPane } from './views/agent.js'
+import { Rooms } from './views/rooms.js'
+import { markRead, readMarks } from './lib/read-marks.js'
 
 const TOKEN_KEY = 'plexi-chat-token'
-/** A room's name as the node takes it (protocols/names.ts): checked here for a clear message first. */
-const ROOM_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/
-
+/** How often the rooms list (and its unread counts) is read again while the page is open (ms). */
+const ROOMS_REFRESH_MS = 15_000
 function SignIn ({ onToken, error }) {
   const [token, setToken] = useState('')
   const submit = (event) => {
@@ -30,50 +31,34 @@ function SignIn ({ onToken, error }) {
   </form>`
 }
 
-function Rooms ({ rooms, open, onOpen, error }) {
-  const [name, setName] = useState('')
-  const [problem, setProblem] = useState(undefined)
-  const submit = (event) => {
-    event.preventDefault()
-    const room = name.trim()
-    if (!ROOM_NAME.test(room)) { setProblem('a room name is 1-64 characters of a-z, 0-9, ., _ and -, starting with a letter or digit'); return }
-    setProblem(undefined)
-    setName('')
-    onOpen(room)
-  }
-  return html`<nav class="rooms" aria-label="rooms">
-    <h2>Rooms</h2>
-    <ul>${rooms.map((r) => html`<li key=${r.name}><button type="button" class=${r.name === open ? 'room-link open' : 'room-link'} onClick=${() => onOpen(r.name)}>${r.name}</button></li>`)}</ul>
-    <form onSubmit=${submit}>
-      <label for="room-name">Join or create</label>
-      <input id="room-name" value=${name} onInput=${(e) => setName(e.currentTarget.value)} placeholder="room name" />
-      <button type="submit">Open</button>
-    </form>
-    ${(problem ?? error) !== undefined && html`<p class="error" role="alert">${problem ?? error}</p>`}
-  </nav>`
-}
-
 function Chat ({ token, onSignOut }) {
   const client = useMemo(() => new GrpcWeb(token), [token])
   const outbox = useOutbox(client)
   const [rooms, setRooms] = useState([])
   const [error, setError] = useState(undefined)
   const [open, setOpen] = useState(() => sessionStorage.getItem('plexi-chat-room') ?? undefined)
+  const [marks, setMarks] = useState(readMarks)
   const refresh = useCallback(async () => {
     try {
-      setRooms((await client.call(METHODS.listRooms, {})).rooms)
+      // the last seq of the rooms read here: their unread counts
+      setRooms((await client.call(METHODS.listRooms, { heads: [...readMarks().keys()] })).rooms)
       setError(undefined)
     } catch (err) {
       if (err.code === STATUS.UNAUTHENTICATED) onSignOut('the node did not take this token: sign in again')
       else setError(err.message)
     }
   }, [client])
-  useEffect(() => { void refresh() }, [refresh])
+  useEffect(() => {
+    void refresh()
+    const timer = setInterval(() => { void refresh() }, ROOMS_REFRESH_MS)
+    return () => { clearInterval(timer) }
+  }, [refresh])
   const openRoom = (room) => {
     sessionStorage.setItem('plexi-chat-room', room)
     setOpen(room)
-    if (!rooms.some((r) => r.name === room)) setTimeout(() => { void refresh() }, 500)
+    setTimeout(() => { void refresh() }, rooms.some((r) => r.name === room) ? 0 : 500)
   }
+  const read = useCallback((room, seq) => setMarks(markRead(room, seq)), [])
   const leave = async (room) => {
     try {
       await client.call(METHODS.leave, { room })
@@ -83,10 +68,10 @@ function Chat ({ token, onSignOut }) {
   }
   return html`<div class="chat with-agent">
     <header class="top"><span class="brand">Plexi</span><button type="button" onClick=${() => onSignOut(undefined)}>Sign out</button></header>
-    <${Rooms} rooms=${rooms} open=${open} onOpen=${openRoom} error=${error} />
+    <${Rooms} rooms=${rooms} open=${open} marks=${marks} onOpen=${openRoom} error=${error} />
     ${open === undefined
       ? html`<section class="room empty"><p>Open a room on the left, or name one to join or create it.</p></section>`
-      : html`<${RoomView} key=${open} client=${client} room=${open} outbox=${outbox} onLeave=${leave} />`}
+      : html`<${RoomView} key=${open} client=${client} room=${open} outbox=${outbox} onLeave=${leave} onRead=${read} />`}
     <${AgentPane} client=${client} />
   </div>`
 }

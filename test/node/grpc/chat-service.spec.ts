@@ -106,6 +106,27 @@ describe('chatServiceHandlers (real gRPC, real LevelDB)', function () {
     expect(err.code).to.equal(grpc.status.INVALID_ARGUMENT)
   })
 
+  it('should list rooms with the last seq of those named in heads only, and refuse heads that are not room names or too many', async () => {
+    for (const [room, posts] of [['one', 1], ['three', 3], ['quiet', 2]] as const) {
+      for (let i = 1; i <= posts; i++) await system.entity(chatRoom, room).ask((replyTo) => ({ type: 'post', user: 'ann', text: `${room} ${i}`, replyTo }))
+    }
+    const c = client(token)
+    type Listed = { rooms: Array<{ name: string, lastSeq: number, createdBy: string }> }
+    const seqs = async (heads?: string[]): Promise<Array<[string, number]>> => (await c.call<Listed>('ListRooms', heads === undefined ? {} : { heads })).rooms.map((r) => [r.name, r.lastSeq])
+    expect(await seqs()).to.deep.equal([['one', 0], ['quiet', 0], ['three', 0]])
+    // a name the directory does not list is not asked (nor created)
+    expect(await seqs(['three', 'one', 'three', 'nowhere'])).to.deep.equal([['one', 1], ['quiet', 0], ['three', 3]])
+    expect((await c.call<Listed>('ListRooms', {})).rooms.map((r) => r.name)).to.not.include('nowhere')
+    for (const [heads, details] of [
+      [['Bad Room'], /^heads\[0\]: "Bad Room" is not a room name/],
+      [Array.from({ length: 65 }, (_, i) => `r${i}`), /^heads: at most 64 rooms, got 65$/]
+    ] as const) {
+      const err = await failure(c.call('ListRooms', { heads }))
+      expect(err.code).to.equal(grpc.status.INVALID_ARGUMENT)
+      expect(err.details).to.match(details)
+    }
+  })
+
   it('should answer a post repeated with its client_id with the first ack, storing it once', async () => {
     const c = client(token)
     const first = await c.call<{ seq: number, ts: number }>('Post', { room: 'retried', text: 'once', clientId: 'e5c1-retry' })

@@ -26,7 +26,7 @@ export const METHODS = {
       4: ['redaction', 'message', false, { 1: ['room', 'string'], 2: ['seq', 'uint64'], 3: ['redacts', 'uint64'], 4: ['by', 'string'], 5: ['ts', 'int64'] }]
     }
   },
-  listRooms: { path: `${CHAT}/ListRooms`, request: [], response: { 1: ['rooms', 'message', true, { 1: ['name', 'string'], 2: ['createdAt', 'int64'], 3: ['createdBy', 'string'] }] } },
+  listRooms: { path: `${CHAT}/ListRooms`, request: [[1, 'heads', 'string']], response: { 1: ['rooms', 'message', true, { 1: ['name', 'string'], 2: ['createdAt', 'int64'], 3: ['createdBy', 'string'], 4: ['lastSeq', 'uint64'] }] } },
   join: { path: `${CHAT}/Join`, request: [[1, 'room', 'string']], response: roomInfo },
   leave: { path: `${CHAT}/Leave`, request: [[1, 'room', 'string']], response: roomInfo },
   members: { path: `${CHAT}/Members`, request: [[1, 'room', 'string']], response: { 1: ['members', 'string', true] } }

@@ -10,19 +10,23 @@ const UTF8 = new TextDecoder()
 export function encode (fields, value) {
   const out = []
   for (const [no, name, type] of fields) {
-    const v = value[name]
-    if (v === undefined || v === null || v === '' || v === 0 || v === false) continue
-    if (type === 'string') {
-      const bytes = TEXT.encode(v)
-      varint(out, (no << 3) | 2)
-      varint(out, bytes.length)
-      for (const b of bytes) out.push(b)
-    } else {
-      varint(out, no << 3)
-      varint(out, type === 'bool' ? 1 : v)
-    }
+    // a list is its field repeated (strings: ListRooms' heads)
+    for (const v of Array.isArray(value[name]) ? value[name] : [value[name]]) field(out, no, type, v)
   }
   return Uint8Array.from(out)
+}
+
+function field (out, no, type, v) {
+  if (v === undefined || v === null || v === '' || v === 0 || v === false) return
+  if (type === 'string') {
+    const bytes = TEXT.encode(v)
+    varint(out, (no << 3) | 2)
+    varint(out, bytes.length)
+    for (const b of bytes) out.push(b)
+  } else {
+    varint(out, no << 3)
+    varint(out, type === 'bool' ? 1 : v)
+  }
 }
 
 function varint (out, n) {

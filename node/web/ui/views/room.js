@@ -17,7 +17,7 @@ function Message ({ m }) {
   </li>`
 }
 
-export function RoomView ({ client, room, outbox, onLeave }) {
+export function RoomView ({ client, room, outbox, onLeave, onRead }) {
   const feed = useRoomFeed(client, room)
   const [draft, setDraft] = useState('')
   const list = useRef(null)
@@ -28,6 +28,9 @@ export function RoomView ({ client, room, outbox, onLeave }) {
     if (el !== null) el.scrollTop = el.scrollHeight
     // only what comes at the end scrolls: a page of earlier messages keeps the reader where they are
   }, [feed.messages.at(-1)?.seq, pending.length, feed.partials])
+  const lastSeq = feed.messages.at(-1)?.seq ?? 0
+  // what is shown is read: the rooms list counts what came after
+  useEffect(() => { if (lastSeq > 0) onRead?.(room, lastSeq) }, [room, lastSeq])
   const submit = (event) => {
     event.preventDefault()
     const text = draft.trim()

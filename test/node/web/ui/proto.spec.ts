@@ -25,6 +25,10 @@ describe('the chat page\'s protobuf codec (node/web/ui/lib/proto.js)', () => {
     const history = { room: 'r', after: 2 ** 40 + 3, limit: 100 }
     const read = definition(METHODS.history!).requestDeserialize(Buffer.from(proto.encode(METHODS.history!.request, history))) as Record<string, unknown>
     expect([read.room, Number(read.after), read.limit]).to.deep.equal(['r', 2 ** 40 + 3, 100])
+    const heads = { heads: ['a', 'constructor', 'général'] }
+    expect(definition(METHODS.listRooms!).requestDeserialize(Buffer.from(proto.encode(METHODS.listRooms!.request, heads)))).to.deep.include(heads)
+    const listed = definition(METHODS.listRooms!).responseSerialize({ rooms: [{ name: 'a', createdAt: 1, createdBy: 'ann', lastSeq: 2 ** 40 }, { name: 'b', createdAt: 2, createdBy: 'bob' }] })
+    expect(proto.decode(METHODS.listRooms!.response, listed).rooms).to.deep.equal([{ name: 'a', createdAt: 1, createdBy: 'ann', lastSeq: 2 ** 40 }, { name: 'b', createdAt: 2, createdBy: 'bob', lastSeq: 0 }])
     expect(definition(AGENT_METHODS.ask!).requestDeserialize(Buffer.from(proto.encode(AGENT_METHODS.ask!.request, { text: 'q', user: '' })))).to.deep.include({ text: 'q' })
   })
 
