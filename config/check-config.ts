@@ -24,6 +24,9 @@ export function checkNodeConfig (config: NodeConfig): void {
   if (config.otlpEndpoint !== undefined && !isHttpUrl(config.otlpEndpoint)) {
     throw new ConfigError('otlp-endpoint', `${JSON.stringify(config.otlpEndpoint.slice(0, 80))} is not an http or https URL without a query (the receiver's base, e.g. http://127.0.0.1:4318: spans go to its /v1/traces)`)
   }
+  if (config.webAdvertise !== undefined && config.webListen === undefined) {
+    throw new ConfigError('web-advertise', 'web-listen is off: this node serves no chat page and no gRPC-Web to advertise; drop web-advertise or turn web-listen on')
+  }
   if (config.writeQuorum !== undefined && config.writeQuorum > config.replicationFactor) {
     throw new ConfigError('write-quorum', `${config.writeQuorum} is more than replication-factor ${config.replicationFactor}: a write cannot wait for more replicas than there are`)
   }

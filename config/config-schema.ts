@@ -41,6 +41,8 @@ export type KeyType =
   /** Web origins, comma-separated (`https://chat.example.com,http://localhost:5173`): a scheme
    * (http or https), a host and an optional port, nothing after. */
   | { readonly kind: 'origin-list' }
+  /** One web origin, the same way. */
+  | { readonly kind: 'origin' }
 
 export interface KeySpec {
   readonly key: string
@@ -129,6 +131,7 @@ export const CONFIG_SCHEMA: readonly KeySpec[] = [
   { key: 'user-burst', type: { kind: 'int', min: 1, max: 1_000_000 }, default: 200, description: 'requests one user may make at once (token bucket size of user-rate)' },
   { key: 'streams-per-ip', type: { kind: 'int', min: 0, max: 1_000_000 }, default: 256, description: 'streams one client IP address may hold open at once on every endpoint together (gRPC Subscribe and Ask, admin live streams, streamed OpenAI completions); beyond it RESOURCE_EXHAUSTED / 429 (0: no limit)' },
   { key: 'web-listen', type: { kind: 'host-port', off: true }, default: '127.0.0.1:7404', description: 'user HTTP address: the chat page at / and gRPC-Web for browsers (the Chat and Agent services at their gRPC paths, /plexi.chat.v1.Chat/Post ...; port 0: any free port), or off' },
+  { key: 'web-advertise', type: { kind: 'origin' }, description: 'the origin browsers reach this node\'s user listener at (https://chat1.example.com:7404), as the members\' records say it: the chat page moves to it when its own node stops answering, and the other members take calls from pages they served (CORS) (default: web-listen\'s address, https with TLS; none when web-listen is a wildcard such as 0.0.0.0, and then no page fails over to this node)' },
   { key: 'web-cors-origin', type: { kind: 'origin-list' }, default: [], description: 'web origins whose pages may call this node\'s gRPC-Web from another origin (CORS), comma-separated: https://chat.example.com,http://localhost:5173 (default: none; the node\'s own chat page needs none)' },
   { key: 'openai-listen', type: { kind: 'host-port' }, description: 'serve the OpenAI-compatible API (/v1/chat/completions, /v1/models) on this address; off when unset' },
   { key: 'tls-cert', type: { kind: 'path' }, description: 'PEM certificate chain file (this node\'s certificate first); with tls-key, gRPC, the admin endpoint and the OpenAI-compatible API serve TLS only (plexi tls selfsigned makes a pair for a lab)' },
@@ -223,6 +226,7 @@ export interface NodeConfig {
   /** undefined: `off` */
   readonly webListen: HostPort | undefined
   readonly webCorsOrigin: readonly string[]
+  readonly webAdvertise: string | undefined
   readonly tlsCert: string | undefined
   readonly tlsKey: string | undefined
   readonly shutdownTimeout: number

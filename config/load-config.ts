@@ -165,6 +165,9 @@ export function parseValue (spec: KeySpec, raw: unknown, where: string): unknown
       for (const item of items) if (!isOrigin(item)) return fail(`${expected} (${JSON.stringify(item)} is not one)`)
       return items
     }
+    case 'origin':
+      if (typeof raw !== 'string' || !isOrigin(raw.trim())) return fail('a web origin, such as https://chat1.example.com:7404 (http or https, a host, an optional port, no path)')
+      return raw.trim()
     case 'multiaddr':
       if (typeof raw !== 'string' || !isMultiaddr(raw)) return fail('a multiaddr, such as /ip4/127.0.0.1/tcp/7401')
       return raw

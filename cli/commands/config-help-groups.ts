@@ -12,7 +12,7 @@ export const CONFIG_HELP_GROUPS: ReadonlyArray<readonly [heading: string, keys: 
   ['Storage and replication:', ['replication-factor', 'write-quorum', 'journal-sync', 'store-write-buffer', 'anti-entropy-interval', 'anti-entropy-records', 'anti-entropy-mib', 'scrub-interval', 'scrub-rate', 'replica-replace-after']],
   ['Backups and retention:', ['backup-key-file', 'backup-copies', 'backup-schedule', 'backup-audit-interval', 'backup-keep-last', 'backup-keep-daily', 'backup-keep-weekly', 'retention-days', 'retention-schedule', 'retention-posts']],
   ['Models, inference and agents (the ai role):', ['models-dir', 'default-model', 'model-hub', 'gpu', 'models-memory', 'context-size', 'inference-workers', 'inference-contexts', 'inference-threads', 'inference-batching', 'inference-cached-sequences', 'kv-cache-disk', 'inference-queue', 'agent-max-tokens', 'agent-requests-per-min', 'agent-tokens-per-min', 'openai-listen']],
-  ['Chat, search and client limits:', ['max-message-bytes', 'chat-rate', 'chat-burst', 'stream-buffer', 'search', 'search-embedding-model', 'user-rate', 'user-burst', 'ip-rate', 'ip-burst', 'streams-per-ip', 'auth-failures-per-min', 'trusted-proxies', 'web-cors-origin']],
+  ['Chat, search and client limits:', ['max-message-bytes', 'chat-rate', 'chat-burst', 'stream-buffer', 'search', 'search-embedding-model', 'user-rate', 'user-burst', 'ip-rate', 'ip-burst', 'streams-per-ip', 'auth-failures-per-min', 'trusted-proxies', 'web-cors-origin', 'web-advertise']],
   ['Security:', ['admin-token', 'metrics-token', 'tls-cert', 'tls-key']],
   ['Memory (the node process):', ['max-semi-space-size']],
   ['Tracing (OpenTelemetry, off by default):', ['otlp-endpoint', 'trace-sample']]

@@ -81,10 +81,12 @@ export class DashboardAssets {
     return await entry
   }
 
-  /** The Content-Security-Policy header of every dashboard response. */
-  async csp (): Promise<string> {
+  /** The Content-Security-Policy header of every dashboard response; `connect` adds origins the
+   * page may call besides its own (the chat page: the cluster's other members, to fail over to). */
+  async csp (connect: readonly string[] = []): Promise<string> {
     this.#csp ??= this.index().then((index) => contentSecurityPolicy(index.body.toString('utf8')))
-    return await this.#csp
+    const policy = await this.#csp
+    return connect.length === 0 ? policy : policy.replace("connect-src 'self'", `connect-src 'self' ${connect.join(' ')}`)
   }
 
   async #read (path: string): Promise<DashboardAsset | undefined> {
@@ -134,12 +136,13 @@ export function contentSecurityPolicy (html: string): string {
   ].join('; ')
 }
 
-/** Sends one of `assets`' files with the strict Content-Security-Policy, never sniffed, framed or
- * cached stale (the dashboard and the chat page alike). */
-export async function sendAsset (reply: FastifyReply, assets: DashboardAssets, asset: DashboardAsset): Promise<FastifyReply> {
+/** Sends one of `assets`' files with the strict Content-Security-Policy (`connect`: origins it may
+ * call besides its own, each a plain origin), never sniffed, framed or cached stale (the dashboard
+ * and the chat page alike). */
+export async function sendAsset (reply: FastifyReply, assets: DashboardAssets, asset: DashboardAsset, connect: readonly string[] = []): Promise<FastifyReply> {
   void reply
     .type(asset.contentType)
-    .header('content-security-policy', await assets.csp())
+    .header('content-security-policy', await assets.csp(connect))
     .header('x-content-type-options', 'nosniff')
     .header('x-frame-options', 'DENY')
     .header('referrer-policy', 'no-referrer')

@@ -37,6 +37,9 @@ export interface ChatServiceDeps {
   /** Exports (node/transfer): absent, one that asks rooms' owners for every page. */
   readonly exporter?: Exporter | undefined
   readonly streams?: { opened (): void, closed (): void, delivered? (): void }
+  /** The members up and where clients reach them, this node first (node/mesh clientAddresses):
+   * the Nodes call. Absent: this node alone, as its own record would say. */
+  readonly nodes?: () => ReadonlyArray<{ readonly web: string, readonly grpc: string, readonly self: boolean }>
 }
 
 /**

@@ -35,6 +35,8 @@ export function chatServiceHandlers (deps: ChatServiceDeps): grpc.UntypedService
     Members: calls.unary<RoomRequest, { members: readonly string[] }>('Members', async (req) => await members(calls, req)),
     Redact: calls.unary<RedactRequest, RedactAck>('Redact', async (req, user) => await redact(calls, req, user)),
     Search: calls.unary<SearchRequest, object>('Search', async (req, user) => await searchCall(deps.search, req, user)),
+    // where the caller may go when this node stops answering (no room is asked: no write budget)
+    Nodes: calls.unary<unknown, { nodes: unknown[] }>('Nodes', async () => await Promise.resolve({ nodes: [...deps.nodes?.() ?? []] })),
     Subscribe: (call: grpc.ServerWritableStream<SubscribeRequest, unknown>) => {
       // subscribeCall answers every failure on the call itself: nothing is left to reject
       void subscribeCall(calls, call)

@@ -8,7 +8,7 @@ export function memberOf (view: MemberView): Member {
     peerId: view.peerId,
     roles: [...view.roles],
     status: view.status,
-    addresses: { grpc: view.addresses.grpc, admin: view.addresses.admin, p2p: [...view.addresses.p2p] },
+    addresses: { grpc: view.addresses.grpc, admin: view.addresses.admin, p2p: [...view.addresses.p2p], ...(view.addresses.web !== undefined && { web: view.addresses.web }) },
     load: view.load,
     startedAt: view.incarnation,
     version: view.version,

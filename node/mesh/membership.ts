@@ -7,7 +7,9 @@ import { FailureDetector } from './failure-detector.ts'
 export interface MemberRecord {
   readonly peerId: string
   readonly roles: readonly string[]
-  readonly addresses: { readonly grpc: string, readonly admin: string, readonly p2p: readonly string[] }
+  /** web: the origin of its user listener (chat page, gRPC-Web) as browsers reach it; absent: none
+   * (web-listen off or a wildcard without web-advertise, or a version before it). */
+  readonly addresses: { readonly grpc: string, readonly admin: string, readonly p2p: readonly string[], readonly web?: string }
   readonly load: { readonly actors: number, readonly entities: number, readonly mailbox: number, readonly rssBytes: number }
   /** Placement weight (config `capacity`): twice the capacity, about twice the entities. */
   readonly capacity: number
@@ -71,6 +73,20 @@ const RECORD_VERSION = /^\d{1,16}\.\d{1,16}\.\d{1,16}(?:-[0-9A-Za-z.-]{1,40})?(?
 
 const packr = new Packr({ useRecords: false })
 
+/** Characters of a member's web origin, at most (a host name is at most 253). */
+export const MAX_WEB_ORIGIN = 300
+
+/** `https://host[:port]` or `http://...`, nothing after: what a member may say browsers reach it at. */
+export function isWebOrigin (value: unknown): value is string {
+  if (typeof value !== 'string' || value.length > MAX_WEB_ORIGIN) return false
+  try {
+    const url = new URL(value)
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === value
+  } catch {
+    return false
+  }
+}
+
 export function encodeMemberRecord (record: MemberRecord): Uint8Array {
   return packr.pack(record)
 }
@@ -93,6 +109,9 @@ export function decodeMemberRecord (bytes: Uint8Array, from: string): MemberReco
   if (!Array.isArray(r.roles) || r.roles.length > 8 || !r.roles.every((x) => str(x, 16))) fail('roles: expected up to 8 role names')
   const a = r.addresses as Record<string, unknown> | null
   if (a === null || typeof a !== 'object' || !str(a.grpc) || !str(a.admin) || !Array.isArray(a.p2p) || a.p2p.length > 16 || !a.p2p.every((x) => str(x))) fail('addresses: expected { grpc, admin, p2p[] }')
+  // browsers are sent there, and their calls from there are let in (CORS): only a plain origin
+  const web = a?.web
+  if (web !== undefined && !isWebOrigin(web)) fail(`addresses.web: expected an http or https origin of at most ${MAX_WEB_ORIGIN} characters, not ${shown(web, 80)}`)
   const l = r.load as Record<string, unknown> | null
   if (l === null || typeof l !== 'object' || !num(l.actors) || !num(l.entities) || !num(l.mailbox) || !num(l.rssBytes)) fail('load: expected { actors, entities, mailbox, rssBytes }')
   if (typeof r.capacity !== 'number' || !(r.capacity > 0) || r.capacity > 1_000_000) fail('capacity: expected a number in (0, 1000000]')

@@ -49,7 +49,7 @@ export class OwnerAddresses {
 }
 
 /** A `host:port` with a host a client can dial: not a wildcard, not port 0. */
-function dialable (address: string): boolean {
+export function dialable (address: string): boolean {
   const colon = address.lastIndexOf(':')
   if (colon <= 0) return false
   const host = address.slice(0, colon).replace(/^\[(.*)\]$/, '$1')

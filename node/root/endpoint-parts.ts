@@ -9,7 +9,7 @@ import { RateLimiter, SubscribeEncoder, agentServiceHandlers, chatServiceHandler
 import type { GrpcService } from '../grpc/index.ts'
 import { ClusterJobs } from '../jobs/index.ts'
 import { ClientLimits, TrustedProxies } from '../limits/index.ts'
-import { OwnerAddresses, memberOf } from '../mesh/index.ts'
+import { OwnerAddresses, clientAddresses, memberOf } from '../mesh/index.ts'
 import { StatsSampler, auditMetrics, clientLimitMetrics } from '../metrics/index.ts'
 import { MigrationAdmin } from '../migration/index.ts'
 import { buildOpenAiServer, openAiBackend } from '../openai/index.ts'
@@ -194,6 +194,7 @@ export const grpcPart: PartSpec<NodeComponents> = {
           onPosted: () => { metrics.chatMessages.inc() },
           search: { search: async (q, v) => await c.get('search').search(q, v), check: checkSearchQuery },
           exporter: c.get('exporter'),
+          nodes: () => clientAddresses({ grpc: formatHostPort(c.get('reach').grpc), web: c.get('reach').web }, cluster.members()),
           streams: { opened: () => { metrics.grpcStreamsOpen.inc() }, closed: () => { metrics.grpcStreamsOpen.dec() }, delivered: () => { metrics.chatDeliveries.inc() } }
         })
       },

@@ -151,7 +151,7 @@ export interface NodeGiven {
   /** The Chat and Agent services as the gRPC server serves them (its handlers), for the user listener. */
   readonly clientServices: { readonly services: readonly GrpcService[], readonly retryTypes: import('protobufjs').Root }
   /** The user listener (gRPC-Web and the chat page); undefined with web-listen off. */
-  readonly web: { readonly address: HostPort } | undefined
+  readonly web: { readonly address: HostPort, readonly origin?: string } | undefined
 }
 
 /** Every component of a node: what is known before it starts and what its parts give. */

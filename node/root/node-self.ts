@@ -15,6 +15,8 @@ export interface Reach {
   grpc: HostPort
   admin: HostPort
   p2p: string[]
+  /** The origin browsers reach the user listener at (web-advertise, or its address); absent: none. */
+  web?: string
 }
 
 export interface NodeSelfOptions {
@@ -70,7 +72,7 @@ export class NodeSelf {
       peerId,
       roles: [...roles.current],
       status: state.now === 'ready' ? 'up' : state.now === 'starting' ? 'joining' : 'draining',
-      addresses: { grpc: formatHostPort(reach.grpc), admin: formatHostPort(reach.admin), p2p: reach.p2p },
+      addresses: { grpc: formatHostPort(reach.grpc), admin: formatHostPort(reach.admin), p2p: reach.p2p, ...(reach.web !== undefined && { web: reach.web }) },
       load: this.#loadNow(system),
       capacity,
       startedAt,

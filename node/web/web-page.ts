@@ -13,10 +13,13 @@ export const PAGE_DIR = join(dirname(fileURLToPath(import.meta.url)), 'ui')
  * and kept, under the dashboard's strict Content-Security-Policy: scripts and styles from this origin
  * only, the one inline script (the import map) by its hash, calls to this origin only, nothing
  * framed, sniffed or posted elsewhere. The files hold no data: every call carries the user's token.
+ * `connect` gives the other origins the page may call: the cluster's members up (node/web
+ * MemberOrigins), where it moves when this node stops answering. A member heard of after the page
+ * loaded is not among them: the page skips one its policy refuses (docs/api.md "Failover").
  */
-export function pageRoutes (assets = new DashboardAssets(PAGE_DIR)): (app: FastifyInstance) => Promise<void> {
+export function pageRoutes (assets = new DashboardAssets(PAGE_DIR), connect: () => readonly string[] = () => []): (app: FastifyInstance) => Promise<void> {
   return async (app) => {
-    const send = async (reply: FastifyReply, asset: DashboardAsset): Promise<FastifyReply> => await sendAsset(reply, assets, asset)
+    const send = async (reply: FastifyReply, asset: DashboardAsset): Promise<FastifyReply> => await sendAsset(reply, assets, asset, connect())
     app.get('/', async (_request, reply) => await send(reply, await assets.index()))
     app.get<{ Params: { '*': string } }>('/ui/*', async (request, reply) => {
       const asset = await assets.ui(request.params['*'])

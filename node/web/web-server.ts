@@ -21,6 +21,10 @@ export interface WebServerDeps {
   readonly logger: FastifyBaseLogger | false
   /** Origins whose pages may call cross-origin (config web-cors-origin; none: no CORS at all). */
   readonly corsOrigins?: readonly string[]
+  /** The cluster's members' web origins (MemberOrigins): their chat pages may call this node too,
+   * and this node's page may call those up (its connect-src), to move there when this node stops
+   * answering. Absent: none. */
+  readonly memberOrigins?: { has (origin: string): boolean, up (): readonly string[] }
   /** A PEM certificate chain and its key: HTTPS only (absent: plain HTTP). */
   readonly https?: { readonly cert: Buffer, readonly key: Buffer }
   readonly clients?: ClientLimits
@@ -32,12 +36,15 @@ export interface WebServerDeps {
  * The user listener, built but not listening (node/ listens on `--web-listen`): gRPC-Web for the
  * Chat and Agent services at their gRPC paths (grpcWebRoutes: the gRPC server's handlers, its
  * limits and statuses), and the page at `/`. No proxy in front is needed: this is the server side
- * of PROTOCOL-WEB.md. Cross-origin calls only from `corsOrigins` (a preflight from any other is
- * refused 403, and without the CORS headers a browser never sends the call). Closing it ends every
+ * of PROTOCOL-WEB.md. Cross-origin calls only from `corsOrigins` and the members' pages
+ * (`memberOrigins`; a preflight from any other is refused 403, and without the CORS headers a
+ * browser never sends the call). Closing it ends every
  * open call UNAVAILABLE, so that a client reconnects elsewhere and resumes.
  */
 export async function buildWebServer (deps: WebServerDeps): Promise<FastifyInstance> {
-  const origins = new Set(deps.corsOrigins ?? [])
+  const configured = new Set(deps.corsOrigins ?? [])
+  const members = deps.memberOrigins
+  const origins = { has: (origin: string): boolean => configured.has(origin) || members?.has(origin) === true }
   const open = new Set<WebCall>()
   const options = {
     ...(deps.logger === false ? { logger: false } : { loggerInstance: deps.logger }),
@@ -64,7 +71,7 @@ export async function buildWebServer (deps: WebServerDeps): Promise<FastifyInsta
   app.options('*', async (request, reply) => {
     const origin = request.headers.origin
     if (typeof origin !== 'string' || !origins.has(origin)) {
-      return await reply.code(403).type('text/plain; charset=utf-8').send('cross-origin calls are refused: the node\'s web-cors-origin names the origins that may make them\n')
+      return await reply.code(403).type('text/plain; charset=utf-8').send('cross-origin calls are refused: the node\'s web-cors-origin names the origins that may make them, besides the pages of the cluster\'s members\n')
     }
     return await reply.code(204).headers({
       'access-control-allow-origin': origin,
@@ -88,7 +95,7 @@ export async function buildWebServer (deps: WebServerDeps): Promise<FastifyInsta
     if (request.method !== 'POST') return reply.code(404).type('text/plain; charset=utf-8').send(`not found: ${request.method} ${request.url.split('?')[0] ?? ''}\n`)
     answer(request, reply, { code: grpc.status.UNIMPLEMENTED, details: `unknown method ${(request.url.split('?')[0] ?? '').slice(0, 200)}: this node serves ${services.map(({ service }) => Object.values(service)[0]?.path.split('/')[1]).join(' and ')}` }, headersFor(request))
   })
-  await app.register(pageRoutes())
+  await app.register(pageRoutes(undefined, () => members?.up() ?? []))
   await app.register(grpcWebRoutes({ services, retryTypes: deps.retryTypes, clients: deps.clients, metrics: deps.metrics ?? NO_WEB_METRICS, headersFor, open }))
   app.addHook('preClose', async () => {
     for (const call of [...open]) call.emit('error', { code: grpc.status.UNAVAILABLE, details: 'the node is shutting down; reconnect (to another node) and resume' })

@@ -12,7 +12,9 @@ export interface Member {
   peerId: string
   roles: string[]
   status: typeof MEMBER_STATUSES[number]
-  addresses: { grpc: string, admin: string, p2p: string[] }
+  /** web: the origin browsers reach its user listener at (its chat page and gRPC-Web; config
+   * web-advertise), absent when it has none a browser can reach (web-listen off or a wildcard). */
+  addresses: { grpc: string, admin: string, p2p: string[], web?: string }
   load: { actors: number, entities: number, mailbox: number, rssBytes: number }
   /** Placement weight. */
   capacity: number
@@ -46,6 +48,7 @@ export const memberSchema = {
       properties: {
         grpc: { type: 'string' },
         admin: { type: 'string' },
+        web: { type: 'string', description: 'the origin browsers reach its chat page and gRPC-Web at (config web-advertise; absent: none a browser can reach)' },
         p2p: { type: 'array', items: { type: 'string' }, description: 'multiaddrs ending in `/p2p/<peerId>` (empty until the node joins a mesh)' }
       }
     },

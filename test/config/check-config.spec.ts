@@ -27,6 +27,13 @@ describe('checkNodeConfig', () => {
     expect(refused(await config({ role: 'all', 'tls-key': '/tls/node.key' }))).to.include({ key: 'tls-cert' })
   })
 
+  it('should refuse web-advertise when web-listen is off, naming it', async () => {
+    checkNodeConfig(await config({ role: 'all', 'web-advertise': 'https://chat1.example.com' }))
+    const err = refused(await config({ role: 'all', 'web-listen': 'off', 'web-advertise': 'https://chat1.example.com' }))
+    expect(err).to.include({ key: 'web-advertise' })
+    expect(err.message).to.match(/web-listen is off/)
+  })
+
   it('should take an http(s) OTLP endpoint and a sample ratio, and refuse an endpoint that is not a URL or has a query', async () => {
     const on = await config({ role: 'all', 'otlp-endpoint': 'http://127.0.0.1:4318', 'trace-sample': '1' })
     checkNodeConfig(on)

@@ -109,6 +109,12 @@ describe('loadConfig', () => {
       expect([(err as { key?: string }).key, (err as Error).message]).to.have.nested.property('0', 'web-cors-origin')
       expect((err as Error).message).to.match(message)
     }
+    expect(defaults.config.webAdvertise).to.equal(undefined)
+    expect((await loadConfig({ env: { PLEXI_WEB_ADVERTISE: ' https://chat1.example.com:7404 ' } })).config.webAdvertise).to.equal('https://chat1.example.com:7404')
+    for (const raw of ['chat1.example.com:7404', 'https://chat1.example.com/', 'https://a.example,https://b.example']) {
+      const err = await loadConfig({ flags: { 'web-advertise': raw }, env: {} }).then(() => null, (e: unknown) => e)
+      expect((err as Error).message, raw).to.match(/--web-advertise: expected a web origin, such as https:\/\/chat1.example.com:7404/)
+    }
     const bad = await loadConfig({ flags: { 'web-listen': 'of' }, env: {} }).then(() => null, (e: unknown) => e)
     expect((bad as Error).message).to.match(/--web-listen: expected host:port, such as 127.0.0.1:7400 or \[::1\]:7400 \(port 0 to 65535\), or off, got "of"/)
   })

@@ -97,6 +97,18 @@ describe('decodeMemberRecord', () => {
     expect(decodeMemberRecord(encodeMemberRecord(member('a')), 'a')).to.deep.equal(member('a'))
   })
 
+  it('should carry the origin browsers reach a member\'s user listener at, and refuse one that is not a plain http or https origin', () => {
+    for (const web of ['https://chat1.example.com:7404', 'http://127.0.0.1:7404', 'http://[::1]:7404']) {
+      const record = { ...member('a'), addresses: { ...member('a').addresses, web } }
+      expect(decodeMemberRecord(encodeMemberRecord(record), 'a')).to.deep.equal(record)
+    }
+    const packr = new Packr({ useRecords: false })
+    for (const web of ['javascript:alert(1)', 'https://chat.example.com/', 'https://chat.example.com/x', "https://a.example 'unsafe-inline'", 'ftp://x.example', 'https://x.example:443', `https://${'a'.repeat(300)}.example`, 7404]) {
+      const bytes = packr.pack({ ...member('a'), addresses: { ...member('a').addresses, web } })
+      expect(() => decodeMemberRecord(bytes, 'a'), String(web)).to.throw(/addresses\.web: expected an http or https origin/).with.property('name', 'InvalidMemberRecordError')
+    }
+  })
+
   it('should carry the models a member has loaded', () => {
     const record = { ...member('a'), models: ['plexi-tiny-f16', 'other'] }
     expect(decodeMemberRecord(encodeMemberRecord(record), 'a')).to.deep.equal(record)

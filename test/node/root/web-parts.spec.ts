@@ -30,6 +30,26 @@ describe('webPart', () => {
     expect((await fetch(`http://127.0.0.1:${web?.address.port ?? 0}/`)).status).to.equal(200)
   })
 
+  it('should name its web origin in its member record and answer Nodes with it and its gRPC address through the gRPC server\'s own handler', async () => {
+    node = await startPartsUpTo('openai')
+    const { c } = node
+    const origin = `http://127.0.0.1:${c.get('web')?.address.port ?? 0}`
+    expect(c.get('web')?.origin).to.equal(origin)
+    expect(c.get('self').member().addresses.web).to.equal(origin)
+    startReadiness(c)
+    const ann = (await c.get('users').add('ann')).token
+    const client = new GrpcWebClient(origin)
+    const answer = await client.call('/plexi.chat.v1.Chat/Nodes', {}, { token: ann })
+    expect([answer.code, answer.messages]).to.deep.equal([0, [{ nodes: [{ web: origin, grpc: `127.0.0.1:${c.get('grpc').address.port}`, self: true }] }]])
+    // authenticated like every call
+    expect((await client.call('/plexi.chat.v1.Chat/Nodes', {}, { token: 'not-a-token' })).code).to.equal(grpc.status.UNAUTHENTICATED)
+  })
+
+  it('should advertise web-advertise as its origin, when set', async () => {
+    node = await startPartsUpTo('web', { flags: { 'web-advertise': 'https://chat1.example.com' } })
+    expect(node.c.get('self').member().addresses.web).to.equal('https://chat1.example.com')
+  })
+
   it('should start no user listener when web-listen is off', async () => {
     node = await startPartsUpTo('web', { flags: { 'web-listen': 'off' } })
     expect(node.c.get('web')).to.equal(undefined)

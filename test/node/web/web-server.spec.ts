@@ -5,7 +5,7 @@ import * as grpc from '@grpc/grpc-js'
 import type { FastifyInstance } from 'fastify'
 import { servedServices } from '../../../node/grpc/index.ts'
 import { ClientLimits } from '../../../node/limits/index.ts'
-import { buildWebServer } from '../../../node/web/index.ts'
+import { MemberOrigins, buildWebServer } from '../../../node/web/index.ts'
 import { GrpcServices } from '../../helpers/grpc-services.ts'
 import { GrpcWebClient, frame } from '../../helpers/grpc-web-client.ts'
 import { tempDir } from '../../helpers/temp-dir.ts'
@@ -23,7 +23,7 @@ describe('buildWebServer (gRPC-Web over the gRPC server\'s own handlers: real HT
   let web: GrpcWebClient
   let base: string
 
-  async function start (options: { corsOrigins?: string[], clients?: ClientLimits } = {}): Promise<void> {
+  async function start (options: { corsOrigins?: string[], clients?: ClientLimits, memberOrigins?: MemberOrigins } = {}): Promise<void> {
     app = await buildWebServer({ services: servedServices(s.services), retryTypes: s.retryTypes, logger: false, ...options })
     await app.listen({ host: '127.0.0.1', port: 0 })
     base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`
@@ -156,6 +156,28 @@ describe('buildWebServer (gRPC-Web over the gRPC server\'s own handlers: real HT
     expect(other.status).to.equal(403)
     const call = await web.call(`${CHAT}/Post`, { room: 'r', text: 'x' }, { token: s.annToken, headers: { origin: 'https://chat.example.com' } })
     expect([call.code, call.headers.get('access-control-allow-origin'), call.headers.get('access-control-expose-headers')]).to.deep.equal([0, 'https://chat.example.com', 'grpc-status, grpc-message, grpc-status-details-bin, retry-after-ms'])
+  })
+
+  it('should let the pages of the cluster\'s members call, down ones too, and let its own page call those up, when members name their web origins', async () => {
+    await app.close()
+    let members = [{ status: 'up', addresses: { web: 'http://10.0.0.2:7404' } }, { status: 'up', addresses: {} }]
+    let now = 0
+    await start({ memberOrigins: new MemberOrigins(() => members, () => 'http://10.0.0.1:7404', () => now) })
+    const csp = (await fetch(`${base}/`)).headers.get('content-security-policy') ?? ''
+    expect(csp).to.include("connect-src 'self' http://10.0.0.1:7404 http://10.0.0.2:7404;")
+    const preflight = async (origin: string): Promise<[number, string | null]> => {
+      const res = await fetch(`${base}${CHAT}/Post`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST' } })
+      return [res.status, res.headers.get('access-control-allow-origin')]
+    }
+    expect(await preflight('http://10.0.0.2:7404')).to.deep.equal([204, 'http://10.0.0.2:7404'])
+    expect(await preflight('http://10.0.0.9:7404')).to.deep.equal([403, null])
+    const call = await web.call(`${CHAT}/Post`, { room: 'r', text: 'from a page of 10.0.0.2' }, { token: s.annToken, headers: { origin: 'http://10.0.0.2:7404' } })
+    expect([call.code, call.headers.get('access-control-allow-origin')]).to.deep.equal([0, 'http://10.0.0.2:7404'])
+    // 10.0.0.2 was killed: its pages move here, and its origin is no longer one to call
+    members = [{ status: 'down', addresses: { web: 'http://10.0.0.2:7404' } }]
+    now += 60_000
+    expect(await preflight('http://10.0.0.2:7404')).to.deep.equal([204, 'http://10.0.0.2:7404'])
+    expect((await fetch(`${base}/`)).headers.get('content-security-policy')).to.include("connect-src 'self' http://10.0.0.1:7404;")
   })
 
   it('should refuse with RESOURCE_EXHAUSTED and count a failed authentication, as the gRPC server does, when an address is over its limits', async () => {
