@@ -26,7 +26,10 @@ const VENDOR: Readonly<Record<string, readonly [string, string]>> = {
   'preact-hooks.mjs': ['preact', 'hooks/dist/hooks.mjs'],
   'htm.mjs': ['htm', 'dist/htm.mjs'],
   'uplot.mjs': ['uplot', 'dist/uPlot.esm.js'],
-  'uplot.css': ['uplot', 'dist/uPlot.min.css']
+  'uplot.css': ['uplot', 'dist/uPlot.min.css'],
+  // the chat page's agent answers: Markdown, then a kept sanitizer (node/web/ui/lib/markdown.js)
+  'marked.mjs': ['marked', 'lib/marked.esm.js'],
+  'purify.mjs': ['dompurify', 'dist/purify.es.mjs']
 }
 
 /** A path under /ui/: lower-case words, folders, one known extension; no dot segments. */

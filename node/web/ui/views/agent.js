@@ -1,9 +1,10 @@
 // The user's own agent, in its own pane: its recent turns (History), a question asked (Ask) whose
 // answer grows as its tokens stream, and Stop (the call cancelled: the node stops the generation).
-// Answers are shown as text (no Markdown yet: the page has no sanitizer to render it through).
+// Answers are sanitized Markdown (views/markdown.js); the user's questions stay text.
 import { useEffect, useRef, useState } from 'preact/hooks'
 import { html } from '../lib/html.js'
 import { AGENT_METHODS } from '../lib/agent-messages.js'
+import { Markdown } from './markdown.js'
 
 export function AgentPane ({ client }) {
   const [turns, setTurns] = useState([])
@@ -46,9 +47,9 @@ export function AgentPane ({ client }) {
   return html`<aside class="agent" aria-label="your agent">
     <h2>Your agent</h2>
     <ol class="turns">
-      ${turns.map((t, i) => html`<li key=${i} class=${`turn ${t.role}`}><span class="text">${t.content}</span>
+      ${turns.map((t, i) => html`<li key=${i} class=${`turn ${t.role}`}>${t.role === 'assistant' ? html`<${Markdown} className="text" text=${t.content} />` : html`<span class="text">${t.content}</span>`}
         ${t.stopReason !== undefined && t.stopReason !== '' && t.stopReason !== 'eos' && html`<span class="meta"> (${t.stopReason})</span>`}</li>`)}
-      ${answer !== undefined && html`<li class="turn assistant streaming"><span class="text">${answer.text}</span><span class="meta"> ${answer.state}</span></li>`}
+      ${answer !== undefined && html`<li class="turn assistant streaming"><${Markdown} className="text" text=${answer.text} /><span class="meta"> ${answer.state}</span></li>`}
     </ol>
     ${error !== undefined && html`<p class="error" role="alert">${error}</p>`}
     <form onSubmit=${ask}>

@@ -1,10 +1,14 @@
-// One room: its messages (as text only), who is in it, whether it is live, and the composer.
+// One room: its messages (users' posts as text, agents' answers as sanitized Markdown), who is in
+// it, whether it is live, and the composer.
 import { useEffect, useRef, useState } from 'preact/hooks'
 import { html } from '../lib/html.js'
 import { KIND } from '../lib/chat-messages.js'
 import { useRoomFeed } from '../lib/room-feed.js'
+import { Markdown } from './markdown.js'
 
 const time = (ts) => ts > 0 ? new Date(ts).toLocaleTimeString() : ''
+/** An agent answering in a room is `<user>'s agent`: a name no user can have (no quote in user names). */
+const isAgent = (user) => user.endsWith("'s agent")
 
 function Message ({ m }) {
   if (m.kind === KIND.JOIN || m.kind === KIND.LEAVE) {
@@ -13,7 +17,9 @@ function Message ({ m }) {
   if (m.kind === KIND.REDACTION) return null
   return html`<li class="message" data-seq=${m.seq}>
     <span class="meta"><span class="user">${m.user}</span> <time>${time(m.ts)}</time></span>
-    <span class=${m.redacted ? 'text redacted' : 'text'}>${m.redacted ? '(withdrawn)' : m.text}</span>
+    ${m.redacted
+      ? html`<span class="text redacted">(withdrawn)</span>`
+      : isAgent(m.user) ? html`<${Markdown} className="text" text=${m.text} />` : html`<span class="text">${m.text}</span>`}
   </li>`
 }
 
@@ -51,7 +57,7 @@ export function RoomView ({ client, room, outbox, onLeave, onRead }) {
       ${feed.messages.map((m) => html`<${Message} key=${m.seq} m=${m} />`)}
       ${feed.partials.map((p) => html`<li class="message partial" key=${p.requestId}>
         <span class="meta"><span class="user">${p.user}</span> <time>answering…</time></span>
-        <span class="text">${p.text}</span></li>`)}
+        <${Markdown} className="text" text=${p.text} /></li>`)}
       ${pending.map((p) => html`<li class=${`message pending ${p.state}`} key=${p.clientId}>
         <span class="meta"><span class="user">you</span> <time>${p.state}</time></span>
         <span class="text">${p.text}</span>
