@@ -1,12 +1,14 @@
 // The Plexi chat page: sign in with a user token (kept in this tab's sessionStorage, sent only in
 // the authorization header), the rooms, one room open. Plain ES modules with Preact and htm, served
-// by the node: no build step. Every call is gRPC-Web to this origin (lib/grpc-web.js).
+// by the node: no build step. Every call is gRPC-Web to this origin (lib/grpc-web.js), or to another
+// member of the cluster once this one stops answering (lib/nodes.js).
 import { render } from 'preact'
 import { useCallback, useEffect, useMemo, useState } from 'preact/hooks'
 import { html } from './lib/html.js'
-import { GrpcWeb, STATUS } from './lib/grpc-web.js'
+import { GrpcWeb, STATUS, retryable } from './lib/grpc-web.js'
 import { METHODS } from './lib/chat-messages.js'
 import { useOutbox } from './lib/outbox.js'
+import { Nodes, useReconnecting } from './lib/nodes.js'
 import { RoomView } from './views/room.js'
 import { AgentPane } from './views/agent.js'
 import { Rooms } from './views/rooms.js'
@@ -32,7 +34,9 @@ function SignIn ({ onToken, error }) {
 }
 
 function Chat ({ token, onSignOut }) {
-  const client = useMemo(() => new GrpcWeb(token), [token])
+  const client = useMemo(() => new GrpcWeb(token, new Nodes()), [token])
+  const reconnecting = useReconnecting(client.nodes)
+  useEffect(() => client.nodes.refreshWith(client), [client])
   const outbox = useOutbox(client)
   const [rooms, setRooms] = useState([])
   const [error, setError] = useState(undefined)
@@ -45,7 +49,8 @@ function Chat ({ token, onSignOut }) {
       setError(undefined)
     } catch (err) {
       if (err.code === STATUS.UNAUTHENTICATED) onSignOut('the node did not take this token: sign in again')
-      else setError(err.message)
+      // the page is moving to another node (it says so): the list is read again there
+      else if (!retryable(err)) setError(err.message)
     }
   }, [client])
   useEffect(() => {
@@ -67,7 +72,7 @@ function Chat ({ token, onSignOut }) {
     } catch (err) { setError(err.message) }
   }
   return html`<div class="chat with-agent">
-    <header class="top"><span class="brand">Plexi</span><button type="button" onClick=${() => onSignOut(undefined)}>Sign out</button></header>
+    <header class="top"><span class="brand">Plexi</span>${reconnecting && html`<span class="reconnecting" role="status">reconnecting…</span>`}<button type="button" onClick=${() => onSignOut(undefined)}>Sign out</button></header>
     <${Rooms} rooms=${rooms} open=${open} marks=${marks} onOpen=${openRoom} error=${error} />
     ${open === undefined
       ? html`<section class="room empty"><p>Open a room on the left, or name one to join or create it.</p></section>`

@@ -29,5 +29,7 @@ export const METHODS = {
   listRooms: { path: `${CHAT}/ListRooms`, request: [[1, 'heads', 'string']], response: { 1: ['rooms', 'message', true, { 1: ['name', 'string'], 2: ['createdAt', 'int64'], 3: ['createdBy', 'string'], 4: ['lastSeq', 'uint64'] }] } },
   join: { path: `${CHAT}/Join`, request: [[1, 'room', 'string']], response: roomInfo },
   leave: { path: `${CHAT}/Leave`, request: [[1, 'room', 'string']], response: roomInfo },
-  members: { path: `${CHAT}/Members`, request: [[1, 'room', 'string']], response: { 1: ['members', 'string', true] } }
+  members: { path: `${CHAT}/Members`, request: [[1, 'room', 'string']], response: { 1: ['members', 'string', true] } },
+  // the members up, this node first, with their web origins: where the page goes when its node stops answering
+  nodes: { path: `${CHAT}/Nodes`, request: [], response: { 1: ['nodes', 'message', true, { 1: ['web', 'string'], 2: ['grpc', 'string'], 3: ['self', 'bool'] }] } }
 }

@@ -4,10 +4,8 @@
 // node refused for good stays, marked, until the user drops it or sends it again.
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks'
 import { METHODS } from './chat-messages.js'
-import { retryable } from './grpc-web.js'
+import { retryable, retryDelay } from './grpc-web.js'
 import { sleep } from './room-feed.js'
-
-const MAX_BACKOFF_MS = 5000
 
 /** A client_id: 128 random bits as hex (crypto.randomUUID needs a secure context; this does not). */
 export function newClientId () {
@@ -32,8 +30,10 @@ export function useOutbox (client) {
       } catch (err) {
         if (signal.aborted) return
         if (!retryable(err)) { update(item.clientId, { state: 'failed', error: err.message }); return }
-        update(item.clientId, { state: 'retrying', error: err.message })
-        await sleep(err.retryAfterMs ?? Math.min(MAX_BACKOFF_MS, 250 * 2 ** attempt), signal)
+        // it may have been stored already (the answer lost with the node): no error shown, the same
+        // client_id sent again (to the next node when the page moved) is answered with its ack
+        update(item.clientId, { state: 'retrying', error: undefined })
+        await sleep(retryDelay(err, attempt), signal)
       }
     }
   }, [client])

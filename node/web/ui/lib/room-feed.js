@@ -2,19 +2,19 @@
 // says the room's last seq), then live (Subscribe from the last seq shown), subscribed again from the
 // last seq seen whenever the stream breaks, so nothing is missed or shown twice across a reconnect
 // (messages are kept by seq). Agent answers grow from agentPartial events until the whole answer lands.
+// When the page's node stops answering, the client moves to another (lib/nodes.js) and the room
+// carries on there from the same seq: the feed says `reconnecting`, not an error.
 import { useEffect, useRef, useState } from 'preact/hooks'
 import { METHODS, KIND } from './chat-messages.js'
-import { GrpcError, STATUS, retryable } from './grpc-web.js'
+import { GrpcError, STATUS, retryable, retryDelay } from './grpc-web.js'
 
 /** How many messages a room opens with. */
 export const OPENING = 100
-/** The longest wait before subscribing again after the stream broke (ms). */
-const MAX_BACKOFF_MS = 5000
 
 /** The room's feed, and `earlier()`: the 100 messages before the first one shown (History by seq,
  * down to the room's floor, below which retention dropped them). */
 export function useRoomFeed (client, room) {
-  const [feed, setFeed] = useState({ messages: [], partials: [], live: false, error: undefined, members: [], more: false })
+  const [feed, setFeed] = useState({ messages: [], partials: [], live: false, reconnecting: false, error: undefined, members: [], more: false })
   const earlier = useRef(async () => undefined)
   useEffect(() => {
     const abort = new AbortController()
@@ -58,13 +58,29 @@ export function useRoomFeed (client, room) {
         paging = false
       }
     }
+    /** A call of the opening, tried again (on the next node when the client moved) while it fails
+     * as a node that stopped answering fails; undefined once the feed is closed. */
+    const again = async (method, request) => {
+      for (let failures = 1; !abort.signal.aborted; failures++) {
+        try {
+          return await client.call(method, request, abort.signal)
+        } catch (err) {
+          if (abort.signal.aborted || !retryable(err)) throw err
+          publish({ live: false, reconnecting: true })
+          await sleep(retryDelay(err, failures), abort.signal)
+        }
+      }
+    }
     const run = async () => {
-      const info = await client.call(METHODS.join, { room }, abort.signal)
+      // Join is idempotent: asked again after a failure, it adds no second event
+      const info = await again(METHODS.join, { room })
+      if (info === undefined) return
       members = info.members
       last = info.lastSeq
       floor = Math.max(1, info.floor)
       const after = Math.max(0, floor - 1, info.lastSeq - OPENING)
-      const history = await client.call(METHODS.history, { room, after, limit: OPENING }, abort.signal)
+      const history = await again(METHODS.history, { room, after, limit: OPENING })
+      if (history === undefined) return
       // History's events are at or below the seq Join said: they change no members (Join's list is newer)
       for (const m of history.messages) add(m)
       from = after + 1
@@ -80,19 +96,20 @@ export function useRoomFeed (client, room) {
               const had = partials.get(p.requestId)
               partials.set(p.requestId, { ...p, text: (had?.text ?? '') + p.text })
             }
-            publish(event.live !== undefined ? { live: true, error: undefined } : {})
+            publish(event.live !== undefined ? { live: true, reconnecting: false, error: undefined } : {})
           }
           throw new GrpcError(STATUS.UNAVAILABLE, 'the stream ended; subscribing again')
         } catch (err) {
           if (abort.signal.aborted) return
           if (!retryable(err)) throw err
           failures++
-          publish({ live: false, error: `${err.message} (reconnecting)` })
-          await sleep(err.retryAfterMs ?? Math.min(MAX_BACKOFF_MS, 250 * 2 ** failures), abort.signal)
+          // a break the page gets over by itself is a state, not an error: it says so until live again
+          publish({ live: false, reconnecting: true })
+          await sleep(retryDelay(err, failures), abort.signal)
         }
       }
     }
-    setFeed({ messages: [], partials: [], live: false, error: undefined, members: [], more: false })
+    setFeed({ messages: [], partials: [], live: false, reconnecting: false, error: undefined, members: [], more: false })
     run().catch((err) => { if (!abort.signal.aborted) setFeed((f) => ({ ...f, live: false, error: err.message })) })
     return () => { abort.abort() }
   }, [client, room])
