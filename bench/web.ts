@@ -5,6 +5,7 @@
  * stream's messages/s >= 0.8x gRPC's. The gRPC-Web client is the specs' (test/helpers/
  * grpc-web-client.ts: frames over Node's fetch, as a browser's fetch carries them); gRPC's is
  * grpc-js. Rate limits are lifted on the node (one client address, one user, as fast as it goes).
+ * Then the chat page's failover on three nodes (web-failover.ts; needs Chromium).
  */
 import { chatClient, NO_RATE_LIMITS, startNodeProcess } from '../test/helpers/node-process.ts'
 import type { NodeProcess } from '../test/helpers/node-process.ts'
@@ -12,6 +13,7 @@ import { GrpcWebClient } from '../test/helpers/grpc-web-client.ts'
 import { tempDir } from '../test/helpers/temp-dir.ts'
 import { figure, median } from './figure.ts'
 import { rssOf } from './scale-memory.ts'
+import { failoverFigures } from './web-failover.ts'
 import type { Bench, Figure } from './figure.ts'
 
 /** Calls per side per round, rounds per figure: about 1,000 calls a side, a few seconds each. */
@@ -71,7 +73,7 @@ async function webStream (web: GrpcWebClient, token: string, room: string, count
 
 export const webBench: Bench = {
   name: 'web',
-  description: 'gRPC-Web (user listener) vs gRPC on one node: unary p50 (Post, History) and a Subscribe\'s messages/s',
+  description: 'gRPC-Web (user listener) vs gRPC on one node: unary p50 (Post, History), a Subscribe\'s messages/s; the chat page\'s failover on 3 nodes',
   async run (log) {
     const dir = await tempDir('plexi-bench-web-')
     const node = await startNodeProcess(dir.path, [...NO_RATE_LIMITS, '--chat-rate', '100000', '--chat-burst', '100000', '--role', 'chat,storage'])
@@ -118,6 +120,8 @@ export const webBench: Bench = {
       log(`  ${f.name}: ${Math.round(f.value)} vs ${Math.round(f.baseline)} (${f.ratio.toFixed(2)}x)`)
       figures.push(f)
       figures.push(...await subscriptionsMemory(log))
+      await node.stop()
+      figures.push(...await failoverFigures(log))
       return figures
     } finally {
       for (const c of clients) c.close()
