@@ -6,12 +6,13 @@
  */
 import { expect } from 'chai'
 import { gzipSync } from 'node:zlib'
+import { ROOM } from '../../actors/index.ts'
 import { ChatPageRig, openRoom, post, shown, waitShown } from '../helpers/chat-page-rig.ts'
 import { XSS_PAYLOADS } from '../helpers/xss-payloads.ts'
 
 /** The little of the browser's globals that functions run in the page read (no DOM types here). */
-interface Element { readonly tagName: string, readonly textContent: string | null, readonly attributes: Iterable<{ readonly name: string, readonly value: string }>, querySelectorAll (s: string): Iterable<Element>, append (...nodes: unknown[]): void }
-declare const document: { createElement (tag: string): Element, readonly body: Element }
+interface Element { readonly tagName: string, scrollTop: number, readonly scrollHeight: number, readonly dataset: Record<string, string>, readonly textContent: string | null, readonly attributes: Iterable<{ readonly name: string, readonly value: string }>, querySelectorAll (s: string): Iterable<Element>, append (...nodes: unknown[]): void }
+declare const document: { createElement (tag: string): Element, readonly body: Element, querySelector (s: string): Element, querySelectorAll (s: string): Iterable<Element> }
 declare const window: Record<string, unknown>
 
 /** What Markdown may make on the page (lib/markdown.js) and the attributes it may keep. */
@@ -109,6 +110,51 @@ describe('the chat page\'s views in a real browser', function () {
       ['P', 'bold and code'], ['STRONG', 'bold'], ['CODE', 'code'],
       ['UL', '\none\ntwo\n'], ['LI', 'one'], ['LI', 'two'], ['A', 'two', 'href=https://example.com/x', 'target=_blank', 'rel=noopener noreferrer nofollow']
     ])
+    await ann.context().close()
+  })
+
+  it('should keep at most 150 message rows in the page, when a room of 10,000 messages is paged back to its first by scrolling to the top', async () => {
+    const system = rig.node.c.get('system')
+    const started = Date.now()
+    // 10,000 posts into the room's journal, 250 at a time (its writes are pipelined)
+    for (let i = 0; i < 10_000; i += 250) {
+      await Promise.all(Array.from({ length: 250 }, async (_, j) => await system.entity(ROOM, 'long').ask((replyTo) => ({ type: 'post', user: 'bob', text: `long ${i + j + 1}`, replyTo }))))
+    }
+    console.log(`      10,000 posts stored in ${Date.now() - started} ms`)
+    const ann = await rig.signedIn('ann')
+    await openRoom(ann, 'long')
+    const list = ann.locator('.room .messages')
+    await list.and(ann.locator('[data-loaded="100"]')).waitFor()
+    /** Seqs of the message rows in the page, in order. */
+    const rows = async (): Promise<number[]> => await ann.evaluate(() => [...document.querySelectorAll('.messages li[data-seq]')].map((e) => Number(e.dataset.seq)))
+    let most = 0
+    const paging = Date.now()
+    for (let first = 9902, pages = 0; first > 1; pages++) {
+      expect(pages, 'pages back').to.be.below(120)
+      // scrolled to the top, the list asks for the 100 before (and keeps the reader where they were)
+      await ann.evaluate(() => { document.querySelector('.messages').scrollTop = 0 })
+      await ann.waitForFunction((before) => Number(document.querySelector('.messages').dataset.first) < before, first)
+      first = Number(await list.getAttribute('data-first'))
+      most = Math.max(most, (await rows()).length)
+      expect(await ann.evaluate(() => document.querySelector('.messages').scrollTop), 'the reader kept where they were').to.be.above(0)
+    }
+    console.log(`      paged back to seq 1 of 10,001 by scrolling in ${Date.now() - paging} ms; at most ${most} message rows in the page`)
+    expect(Number(await list.getAttribute('data-loaded'))).to.equal(10_001)
+    expect(most).to.be.below(200)
+    // at the top: the first rows, in order; in the middle: a window of consecutive seqs
+    await ann.evaluate(() => { document.querySelector('.messages').scrollTop = 0 })
+    await ann.waitForFunction(() => document.querySelector('.messages li[data-seq]').dataset.seq === '1')
+    await ann.evaluate(() => { const el = document.querySelector('.messages'); el.scrollTop = el.scrollHeight / 2 })
+    await ann.waitForFunction(() => [...document.querySelectorAll('.messages li[data-seq]')].some((e) => Number(e.dataset.seq) > 4000))
+    const middle = await rows()
+    expect(middle.length).to.be.within(10, 199)
+    expect(middle).to.deep.equal(Array.from({ length: middle.length }, (_, i) => (middle[0] ?? 0) + i))
+    await rig.shot(ann, 'chat-long-room')
+    // a post goes to the end, and the list with it
+    await post(ann, 'after the 10,000')
+    await waitShown(ann, ['after the 10,000'])
+    expect((await rows()).at(-1)).to.equal(10_002)
+    expect((await rows()).length).to.be.below(200)
     await ann.context().close()
   })
 })

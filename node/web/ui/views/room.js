@@ -1,10 +1,11 @@
 // One room: its messages (users' posts as text, agents' answers as sanitized Markdown), who is in
 // it, whether it is live, and the composer.
-import { useEffect, useRef, useState } from 'preact/hooks'
+import { useEffect, useMemo, useState } from 'preact/hooks'
 import { html } from '../lib/html.js'
 import { KIND } from '../lib/chat-messages.js'
 import { useRoomFeed } from '../lib/room-feed.js'
 import { Markdown } from './markdown.js'
+import { MessageList } from './message-list.js'
 
 const time = (ts) => ts > 0 ? new Date(ts).toLocaleTimeString() : ''
 /** An agent answering in a room is `<user>'s agent`: a name no user can have (no quote in user names). */
@@ -26,14 +27,11 @@ function Message ({ m }) {
 export function RoomView ({ client, room, outbox, onLeave, onRead }) {
   const feed = useRoomFeed(client, room)
   const [draft, setDraft] = useState('')
-  const list = useRef(null)
+  const [follow, setFollow] = useState(0)
   const seen = new Set(feed.messages.map((m) => m.clientId).filter((id) => id !== ''))
   const pending = outbox.pending.filter((p) => p.room === room && !seen.has(p.clientId))
-  useEffect(() => {
-    const el = list.current
-    if (el !== null) el.scrollTop = el.scrollHeight
-    // only what comes at the end scrolls: a page of earlier messages keeps the reader where they are
-  }, [feed.messages.at(-1)?.seq, pending.length, feed.partials])
+  // a redaction is a seq of its own that shows nothing: it is not a row
+  const shown = useMemo(() => feed.messages.filter((m) => m.kind !== KIND.REDACTION), [feed.messages])
   const lastSeq = feed.messages.at(-1)?.seq ?? 0
   // what is shown is read: the rooms list counts what came after
   useEffect(() => { if (lastSeq > 0) onRead?.(room, lastSeq) }, [room, lastSeq])
@@ -42,6 +40,7 @@ export function RoomView ({ client, room, outbox, onLeave, onRead }) {
     const text = draft.trim()
     if (text === '') return
     outbox.post(room, text)
+    setFollow((n) => n + 1)
     setDraft('')
   }
   return html`<section class="room" aria-label=${`room ${room}`}>
@@ -52,19 +51,19 @@ export function RoomView ({ client, room, outbox, onLeave, onRead }) {
       <button type="button" onClick=${() => onLeave(room)}>Leave</button>
     </header>
     ${feed.error !== undefined && html`<p class="error" role="alert">${feed.error}</p>`}
-    <ol class="messages" ref=${list}>
-      ${feed.more && html`<li class="earlier"><button type="button" onClick=${() => { void feed.earlier() }}>Show earlier messages</button></li>`}
-      ${feed.messages.map((m) => html`<${Message} key=${m.seq} m=${m} />`)}
-      ${feed.partials.map((p) => html`<li class="message partial" key=${p.requestId}>
-        <span class="meta"><span class="user">${p.user}</span> <time>answering…</time></span>
-        <${Markdown} className="text" text=${p.text} /></li>`)}
-      ${pending.map((p) => html`<li class=${`message pending ${p.state}`} key=${p.clientId}>
-        <span class="meta"><span class="user">you</span> <time>${p.state}</time></span>
-        <span class="text">${p.text}</span>
-        ${p.error !== undefined && html`<span class="error">${p.error}</span>`}
-        ${p.state === 'failed' && html`<button type="button" onClick=${() => outbox.retry(p)}>Send again</button> <button type="button" onClick=${() => outbox.drop(p)}>Drop</button>`}
-      </li>`)}
-    </ol>
+    <${MessageList} messages=${shown} more=${feed.more} earlier=${feed.earlier} follow=${follow}
+      row=${(m) => html`<${Message} key=${m.seq} m=${m} />`}
+      tail=${[
+        ...feed.partials.map((p) => html`<li class="message partial" key=${`partial ${p.requestId}`}>
+          <span class="meta"><span class="user">${p.user}</span> <time>answering…</time></span>
+          <${Markdown} className="text" text=${p.text} /></li>`),
+        ...pending.map((p) => html`<li class=${`message pending ${p.state}`} key=${`pending ${p.clientId}`}>
+          <span class="meta"><span class="user">you</span> <time>${p.state}</time></span>
+          <span class="text">${p.text}</span>
+          ${p.error !== undefined && html`<span class="error">${p.error}</span>`}
+          ${p.state === 'failed' && html`<button type="button" onClick=${() => outbox.retry(p)}>Send again</button> <button type="button" onClick=${() => outbox.drop(p)}>Drop</button>`}
+        </li>`)
+      ]} />
     <form class="composer" onSubmit=${submit}>
       <label for="composer-text" class="hidden">Message</label>
       <textarea id="composer-text" rows="2" placeholder=${`Message ${room} (@agent asks your agent)`} value=${draft}
