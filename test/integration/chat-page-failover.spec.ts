@@ -6,7 +6,9 @@
  * in flight again with its client_id. Every post then shows exactly once, in one order, in both
  * pages, as the room's history on a surviving node has it. The time from the kill to the first new
  * post shown is printed (the goal is <= 3 s; never asserted), and a screenshot of the reconnecting
- * state is taken (ann's calls to the other nodes are held back until it is).
+ * state is taken (ann's calls to the other nodes are held back until it is). Then, A back, the same
+ * when the pages' node B drains (SIGTERM: its calls answered UNAVAILABLE, its streams ended so, then
+ * its listener gone) as a rolling restart does.
  */
 import { expect } from 'chai'
 import { mkdtemp } from 'node:fs/promises'
@@ -43,6 +45,7 @@ describe('the chat page failing over across three node processes (real Chromium)
   let browser: Browser | undefined
   let shots = ''
   const problems: string[] = []
+  const tokens = { ann: '', bob: '' }
 
   before(async function () {
     this.timeout(10 * 60_000)   // an apt-get install of chromium, where it is missing
@@ -53,6 +56,8 @@ describe('the chat page failing over across three node processes (real Chromium)
     }
     const [launched] = await Promise.all([chromium.launch({ executablePath: (found as { path: string }).path }), cluster.start(['all', 'all', 'all'])])
     browser = launched
+    tokens.ann = await cluster.addUser('ann')
+    tokens.bob = await cluster.addUser('bob')
     shots = process.env.PLEXI_CHAT_SCREENSHOTS ?? await mkdtemp(join(tmpdir(), 'plexi-chat-failover-'))
     console.log(`      screenshots: ${shots}`)
   })
@@ -86,19 +91,41 @@ describe('the chat page failing over across three node processes (real Chromium)
     await page.locator(STORED).locator('.text').getByText(text, { exact: true }).waitFor()
   }
   const shown = async (page: Page): Promise<string[]> => await page.evaluate((s) => [...document.querySelectorAll(`${s} .text`)].map((e) => e.textContent ?? ''), STORED)
+  const texts = (user: string, from: number, to: number): string[] => Array.from({ length: to - from + 1 }, (_, i) => `${user} ${from + i}`)
+  const postAll = async (page: Page, list: string[]): Promise<void> => { for (const t of list) await postShown(page, t) }
+  /** Two signed-in pages served by `slot`, in `room`, each user's first BEFORE_KILL posts shown in both. */
+  const pagesIn = async (slot: NodeSlot, room: string): Promise<[Page, Page]> => {
+    const pages = await Promise.all([signedIn(webOf(slot), tokens.ann), signedIn(webOf(slot), tokens.bob)])
+    for (const page of pages) await openRoom(page, room)
+    await Promise.all([postAll(pages[0], texts('ann', 1, BEFORE_KILL)), postAll(pages[1], texts('bob', 1, BEFORE_KILL))])
+    return pages
+  }
+  /** Every post of both users shown once in both pages, in one order, the order of the room's
+   * history read through `via` (each stored once), nothing pending, no error, no reconnecting. */
+  const expectEveryPostOnce = async (pages: [Page, Page], room: string, via: NodeSlot): Promise<void> => {
+    const all = [...texts('ann', 1, POSTS), ...texts('bob', 1, POSTS)]
+    for (const page of pages) await page.waitForFunction(({ s, want }) => { const have = [...document.querySelectorAll(`${s} .text`)].map((e) => e.textContent); return want.every((t) => have.includes(t)) }, { s: STORED, want: all })
+    const [byAnn, byBob] = [await shown(pages[0]), await shown(pages[1])]
+    expect(byAnn, 'every post once in ann\'s page').to.have.members(all)
+    expect(byBob, 'the same posts in the same order in bob\'s').to.deep.equal(byAnn)
+    // stored once each (a post sent again after its node died was answered with its first ack)
+    const history = (await cluster.history(via, room, tokens.ann)).map((m) => m.text).filter((t) => t !== '')
+    expect(history).to.deep.equal(byAnn)
+    for (const page of pages) {
+      await page.locator('.top .reconnecting').waitFor({ state: 'detached' })
+      expect(await page.locator('.messages .pending').count(), 'nothing left pending').to.equal(0)
+      expect(await page.locator('.room [role=alert], .rooms [role=alert]').count(), 'no error shown for the room or its posts').to.equal(0)
+    }
+    expect(problems, 'CSP violations or errors in the pages').to.deep.equal([])
+    await Promise.all(pages.map(async (p) => { await p.context().close() }))
+  }
 
   it('should carry on through another node with every post shown once, in one order, when the node that served the page is killed', async () => {
     const [a, b] = cluster.slots as [NodeSlot, NodeSlot, NodeSlot]
     const origins = cluster.slots.map(webOf)
-    const [ann, bob] = [await cluster.addUser('ann'), await cluster.addUser('bob')]
     // a room A owns: A's death takes both the pages' node and the room's owner
     const room = await cluster.keyOwnedBy(a, 'room', 'chat', a, 'failover-')
-    const [annPage, bobPage] = await Promise.all([signedIn(origins[0] as string, ann), signedIn(origins[0] as string, bob)])
-    await openRoom(annPage, room)
-    await openRoom(bobPage, room)
-    const texts = (user: string, from: number, to: number): string[] => Array.from({ length: to - from + 1 }, (_, i) => `${user} ${from + i}`)
-    const postAll = async (page: Page, list: string[]): Promise<void> => { for (const t of list) await postShown(page, t) }
-    await Promise.all([postAll(annPage, texts('ann', 1, BEFORE_KILL)), postAll(bobPage, texts('bob', 1, BEFORE_KILL))])
+    const [annPage, bobPage] = await pagesIn(a, room)
 
     // ann's calls to the other nodes wait until her reconnecting state is on screen
     let release: () => void = () => undefined
@@ -121,21 +148,29 @@ describe('the chat page failing over across three node processes (real Chromium)
     const shownAgainMs = performance.now() - killedAt
     console.log(`      failover: bob's page showed a new post ${Math.round(shownAgainMs)} ms after its node was SIGKILLed (goal <= 3000 ms; loopback, this machine's load)`)
     await Promise.all([annRest, bobRest])
+    await expectEveryPostOnce([annPage, bobPage], room, b)
+  })
 
-    const all = [...texts('ann', 1, POSTS), ...texts('bob', 1, POSTS)]
-    for (const page of [annPage, bobPage]) await page.waitForFunction(({ s, want }) => { const have = [...document.querySelectorAll(`${s} .text`)].map((e) => e.textContent); return want.every((t) => have.includes(t)) }, { s: STORED, want: all })
-    const [byAnn, byBob] = [await shown(annPage), await shown(bobPage)]
-    expect(byAnn, 'every post once in ann\'s page').to.have.members(all)
-    expect(byBob, 'the same posts in the same order in bob\'s').to.deep.equal(byAnn)
-    // stored once each (a post sent again after the kill was answered with its first ack), in the order shown
-    const history = (await cluster.history(b, room, ann)).map((m) => m.text).filter((t) => t !== '')
-    expect(history).to.deep.equal(byAnn)
-    for (const page of [annPage, bobPage]) {
-      await page.locator('.top .reconnecting').waitFor({ state: 'detached' })
-      expect(await page.locator('.messages .pending').count(), 'nothing left pending').to.equal(0)
-      expect(await page.locator('.room [role=alert], .rooms [role=alert]').count(), 'no error shown for the room or its posts').to.equal(0)
-    }
-    expect(problems, 'CSP violations or errors in the pages').to.deep.equal([])
-    await Promise.all([annPage.context().close(), bobPage.context().close()])
+  it('should carry on through another node with every post shown once, in one order, when the node that served the page drains (SIGTERM)', async () => {
+    // A back (its data dir, a new process): three members again, so that writes keep their quorum once B is gone
+    await cluster.restart(0)
+    await cluster.awaitUp(3)
+    await cluster.awaitSettled(3)
+    await cluster.awaitCaughtUp()
+    const [a, b, c] = cluster.slots as [NodeSlot, NodeSlot, NodeSlot]
+    const room = await cluster.keyOwnedBy(c, 'room', 'chat', b, 'drain-')
+    const [annPage, bobPage] = await pagesIn(b, room)
+    // each page calls another member once B stops taking calls
+    const others = [webOf(a), webOf(c)]
+    const moved = [annPage, bobPage].map(async (page) => await page.waitForRequest((r) => others.some((o) => r.url().startsWith(`${o}/plexi.chat.v1.Chat/`))))
+    const annRest = postAll(annPage, texts('ann', BEFORE_KILL + 1, POSTS))
+    await annPage.locator('.messages li.pending').first().waitFor()
+    const drainedAt = performance.now()
+    const exited = b.node.stop('SIGTERM', 60_000)
+    const bobRest = postAll(bobPage, texts('bob', BEFORE_KILL + 1, POSTS))
+    await bobPage.locator(STORED).locator('.text').getByText(`bob ${BEFORE_KILL + 1}`, { exact: true }).waitFor()
+    console.log(`      drain: bob's page showed a new post ${Math.round(performance.now() - drainedAt)} ms after its node was sent SIGTERM (loopback, this machine's load)`)
+    await Promise.all([annRest, bobRest, exited, ...moved])
+    await expectEveryPostOnce([annPage, bobPage], room, c)
   })
 })
