@@ -27,6 +27,8 @@ export interface AgentInference {
     options: { readonly signal: AbortSignal, readonly onQueued: (position: number) => void, readonly cacheKey: string }): Promise<AgentGeneration>
   /** Throws (UnknownModelError) if `model` cannot be chosen. */
   checkModel (model: string): void
+  /** The models this node can run now, sorted: those `checkModel` takes (absent: none to list). */
+  models? (): readonly string[]
 }
 
 /** What answering takes from the agent's options. */

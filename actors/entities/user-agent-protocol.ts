@@ -124,6 +124,8 @@ export type AgentMsg =
   | { readonly type: 'cancel', readonly user: string, readonly requestId: string }
   | { readonly type: 'history', readonly user: string, readonly limit: number, readonly replyTo: ReplyTo<AgentTurn[]> }
   | { readonly type: 'settings', readonly user: string, readonly replyTo: ReplyTo<AgentSettings> }
+  /** The models the agent's node can run now: what `configure` may choose (a chat page's list). */
+  | { readonly type: 'models', readonly user: string, readonly replyTo: ReplyTo<readonly string[]> }
   | { readonly type: 'configure', readonly user: string, readonly change: AgentSettingsChange, readonly replyTo: ReplyTo<AgentSettings> }
   | { readonly type: 'reset', readonly user: string, readonly replyTo: ReplyTo<number> }
   /** An admin's erasure of `user` (the agent's own user): the conversation and the settings go, and
@@ -232,7 +234,7 @@ export function checkSettingsChange (change: AgentSettingsChange, maxTokensLimit
 
 /** Every type of AgentMsg (a type added to AgentMsg and missing here does not compile). */
 const AGENT_MSG_TYPES = Object.keys({
-  ask: true, cancel: true, history: true, settings: true, configure: true, reset: true, erase: true, 'generation-ended': true, 'tools-ended': true, 'export-page': true, import: true
+  ask: true, cancel: true, history: true, settings: true, models: true, configure: true, reset: true, erase: true, 'generation-ended': true, 'tools-ended': true, 'export-page': true, import: true
 } satisfies Record<AgentMsg['type'], true>)
 
 /** The roles an imported turn may have: questions and answers (tool rounds are not imported). */
@@ -266,6 +268,7 @@ export function checkAgentMsg (msg: unknown): void {
       m.replyTo()
       return
     case 'settings':
+    case 'models':
     case 'reset':
       m.userName('user')
       m.replyTo()

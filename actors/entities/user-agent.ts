@@ -111,6 +111,9 @@ async function receiveAgentMsg (ctx: AgentContext, msg: AgentMsg, options: UserA
     case 'settings':
       ctx.reply(msg.replyTo, ctx.state.settings)
       return
+    case 'models':
+      ctx.reply(msg.replyTo, [...options.inference.models?.() ?? []])
+      return
     case 'configure': {
       const settings = applyChange(ctx.state.settings, msg.change, options)
       await ctx.persist({ type: 'agent-configured', settings, ts: Date.now() })

@@ -63,15 +63,24 @@ async function history (deps: AgentServiceDeps, req: AgentHistoryRequest, user: 
   return { turns: turns.map(wireTurn) }
 }
 
+/** The settings with the models the agent's node can run (what a client offers to choose from). */
 async function getSettings (deps: AgentServiceDeps, _req: AgentRequest, user: string): Promise<unknown> {
-  return wireSettings(await agent(deps, user).ask<AgentSettings>((replyTo) => ({ type: 'settings', user, replyTo })))
+  const [settings, models] = await Promise.all([
+    agent(deps, user).ask<AgentSettings>((replyTo) => ({ type: 'settings', user, replyTo })),
+    agent(deps, user).ask<readonly string[]>((replyTo) => ({ type: 'models', user, replyTo }))
+  ])
+  return wireSettings(settings, models)
 }
 
 async function configure (deps: AgentServiceDeps, req: ConfigureRequest, user: string): Promise<unknown> {
   const change = settingsChange(req)
   // checked here, before the agent (which checks again: its messages may come from anywhere)
   checkSettingsChange(change)
-  return wireSettings(await agent(deps, user).ask<AgentSettings>((replyTo) => ({ type: 'configure', user, change, replyTo })))
+  const [settings, models] = await Promise.all([
+    agent(deps, user).ask<AgentSettings>((replyTo) => ({ type: 'configure', user, change, replyTo })),
+    agent(deps, user).ask<readonly string[]>((replyTo) => ({ type: 'models', user, replyTo }))
+  ])
+  return wireSettings(settings, models)
 }
 
 async function reset (deps: AgentServiceDeps, _req: AgentRequest, user: string): Promise<{ turnsRemoved: number }> {

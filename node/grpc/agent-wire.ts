@@ -86,6 +86,6 @@ export function wireTools (policy: ToolPolicyView, tools: readonly ToolSpec[]): 
 }
 
 /** Settings as agent.proto's Settings. */
-export function wireSettings (s: AgentSettings): unknown {
-  return { persona: s.persona, model: s.model, sampling: s.sampling }
+export function wireSettings (s: AgentSettings, models: readonly string[] = []): unknown {
+  return { persona: s.persona, model: s.model, sampling: s.sampling, models }
 }

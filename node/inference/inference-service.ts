@@ -43,10 +43,14 @@ export class InferenceService implements AgentInference {
   defaultModel (): string {
     const configured = this.#deps.defaultModel
     if (configured !== undefined) return configured
-    const ready = this.#deps.registry.list().filter((m) => m.status === 'ready').map((m) => m.name).sort()
-    const first = ready[0]
+    const first = this.models()[0]
     if (first === undefined) throw new NoModelError(`no usable model in ${this.#deps.registry.dir}: put a GGUF file there, or run plexi model gen-tiny`)
     return first
+  }
+
+  /** The models that are ready, by name, sorted. */
+  models (): string[] {
+    return this.#deps.registry.list().filter((m) => m.status === 'ready').map((m) => m.name).sort()
   }
 
   checkModel (model: string): void {

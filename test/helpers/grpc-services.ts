@@ -41,6 +41,10 @@ export class ScriptedInference implements AgentInference {
 
   checkModel (): void {}
 
+  models (): string[] {
+    return ['scripted']
+  }
+
   async generate (_user: string, _model: string, prompt: AgentPrompt, onToken: (text: string) => void, options: { readonly signal: AbortSignal, readonly cacheKey: string }): Promise<AgentGeneration> {
     this.prompts.push(prompt)
     this.cacheKeys.push(options.cacheKey)

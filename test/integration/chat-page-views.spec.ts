@@ -8,10 +8,11 @@ import { expect } from 'chai'
 import { gzipSync } from 'node:zlib'
 import { ROOM } from '../../actors/index.ts'
 import { ChatPageRig, openRoom, post, shown, waitShown } from '../helpers/chat-page-rig.ts'
+import { GrpcWebClient } from '../helpers/grpc-web-client.ts'
 import { XSS_PAYLOADS } from '../helpers/xss-payloads.ts'
 
 /** The little of the browser's globals that functions run in the page read (no DOM types here). */
-interface Element { readonly tagName: string, scrollTop: number, readonly scrollHeight: number, readonly dataset: Record<string, string>, readonly textContent: string | null, readonly attributes: Iterable<{ readonly name: string, readonly value: string }>, querySelectorAll (s: string): Iterable<Element>, append (...nodes: unknown[]): void }
+interface Element { readonly tagName: string, readonly value?: string, scrollTop: number, readonly scrollHeight: number, readonly dataset: Record<string, string>, readonly textContent: string | null, readonly attributes: Iterable<{ readonly name: string, readonly value: string }>, querySelectorAll (s: string): Iterable<Element>, append (...nodes: unknown[]): void }
 declare const document: { createElement (tag: string): Element, readonly body: Element, querySelector (s: string): Element, querySelectorAll (s: string): Iterable<Element> }
 declare const window: Record<string, unknown>
 
@@ -155,6 +156,46 @@ describe('the chat page\'s views in a real browser', function () {
     await waitShown(ann, ['after the 10,000'])
     expect((await rows()).at(-1)).to.equal(10_002)
     expect((await rows()).length).to.be.below(200)
+    await ann.context().close()
+  })
+
+  it('should choose the agent\'s model and settings, refuse a value out of range before sending it, keep them, and forget the conversation on Reset', async () => {
+    const ann = await rig.signedIn('ann')
+    const settings = async (): Promise<{ persona: string, model: string, sampling: { temperature: number, maxTokens: number } }> =>
+      (await new GrpcWebClient(rig.base).call('/plexi.agent.v1.Agent/GetSettings', { user: '' }, { token: rig.tokens.ann ?? '' })).messages[0] as never
+    const pane = ann.getByRole('complementary', { name: 'your agent' })
+    await pane.getByText('Settings', { exact: true }).click()
+    const model = pane.getByLabel('Model')
+    await model.locator('option').nth(1).waitFor({ state: 'attached' })
+    const models = (await model.locator('option').evaluateAll((options) => options.map((o) => (o as unknown as { value: string }).value))).slice(1)
+    expect(models, 'the models the agent\'s node can run').to.not.be.empty
+    await model.selectOption(models[0] ?? '')
+    await pane.getByLabel('Persona').fill('You answer in **Markdown**.')
+    await pane.getByLabel('Temperature').fill('5')
+    await pane.getByRole('button', { name: 'Save settings' }).click()
+    await pane.getByRole('alert').getByText('Temperature: expected a number from 0 to 2, got "5"').waitFor()
+    expect((await settings()).persona, 'nothing sent').to.not.equal('You answer in **Markdown**.')
+    await pane.getByLabel('Temperature').fill('0.25')
+    await pane.getByLabel('Most tokens an answer').fill('8')
+    await pane.getByRole('button', { name: 'Save settings' }).click()
+    await pane.getByRole('status').getByText('saved').waitFor()
+    const saved = await settings()
+    expect([saved.persona, saved.model, saved.sampling.temperature, saved.sampling.maxTokens]).to.deep.equal(['You answer in **Markdown**.', models[0], 0.25, 8])
+    // a new page shows them
+    await ann.reload()
+    await pane.getByText('Settings', { exact: true }).click()
+    await ann.waitForFunction(() => (document.querySelector('#agent-temperature') as Element | null)?.value === '0.25')
+    expect(await pane.getByLabel('Model').inputValue()).to.equal(models[0])
+    // an answer (the generated model's noise, 8 tokens at most) lands as Markdown
+    await pane.getByLabel('Ask your agent').fill('hello')
+    await pane.getByRole('button', { name: 'Ask' }).click()
+    await pane.locator('li.turn.assistant:not(.streaming) .markdown').waitFor()
+    await rig.shot(ann, 'chat-agent-settings')
+    await pane.getByRole('button', { name: 'Forget the conversation' }).click()
+    await pane.getByRole('status').getByText('the conversation is forgotten (2 turns)').waitFor()
+    expect(await pane.locator('li.turn').count()).to.equal(0)
+    const history = await new GrpcWebClient(rig.base).call('/plexi.agent.v1.Agent/History', { user: '', limit: 0 }, { token: rig.tokens.ann ?? '' })
+    expect((history.messages[0] as { turns: unknown[] }).turns).to.deep.equal([])
     await ann.context().close()
   })
 })

@@ -62,6 +62,7 @@ describe('checkAgentMsg', () => {
       { type: 'cancel', user: 'ann', requestId: 'r' },
       { type: 'history', user: 'ann', limit: MAX_AGENT_TURNS, replyTo },
       { type: 'settings', user: 'ann', replyTo },
+      { type: 'models', user: 'ann', replyTo },
       { type: 'configure', user: 'ann', change: { persona: '', sampling: { maxTokens: 5 } }, replyTo },
       { type: 'reset', user: 'ann', replyTo },
       { type: 'generation-ended', requestId: 'r', outcome: { ok: true, answer } },
@@ -122,7 +123,7 @@ describe('checkAgentMsg', () => {
     expect(refused({ type: 'generation-ended', requestId: 'r', outcome: { ok: true, answer: { ...answer, stopReason: 'bored' } } })).to.match(/^agent message generation-ended: outcome.answer.stopReason: expected one of eos, max-tokens/)
     expect(refused({ type: 'generation-ended', requestId: 'r', outcome: { ok: false, error: { message: 'no name' } } })).to.match(/outcome.error: expected an error as data/)
     expect(refused({ type: 'cancel', user: 5, requestId: 'r' })).to.match(/^agent message cancel: user: expected a user name/)
-    expect(refused({ type: 'think', user: 'ann' })).to.equal('agent message: unknown type "think"; expected one of ask, cancel, history, settings, configure, reset, erase, generation-ended, tools-ended, export-page, import')
+    expect(refused({ type: 'think', user: 'ann' })).to.equal('agent message: unknown type "think"; expected one of ask, cancel, history, settings, models, configure, reset, erase, generation-ended, tools-ended, export-page, import')
   })
 
   it('should throw nothing but an invalid-kind error (InvalidMessageError, or InvalidAgentRequestError for settings), whatever arrives', () => {

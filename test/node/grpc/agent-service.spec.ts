@@ -27,6 +27,8 @@ describe('agentServiceHandlers (real gRPC, a real agent and LevelDB)', function 
     expect(after.sampling.temperature).to.equal(0.5)
     expect(after.sampling.maxTokens).to.equal(before.sampling.maxTokens)
     expect(await c.call('GetSettings', { user: 'ann' })).to.deep.equal(after)
+    // with the models the agent's node can run: what a client offers to choose from
+    expect([(before as { models?: string[] }).models, (after as { models?: string[] }).models]).to.deep.equal([['scripted'], ['scripted']])
   })
 
   it('should forget the turns and say how many, when reset', async () => {

@@ -6,19 +6,28 @@
 const TEXT = new TextEncoder()
 const UTF8 = new TextDecoder()
 
-/** The message `value` as bytes, by `fields`: [[number, name, type], ...]; zero values are left out. */
+/** The message `value` as bytes, by `fields`: [[number, name, type, 'optional'?], ...]; zero values
+ * are left out, but for an `optional` field (proto3 presence: Configure's persona "" means the
+ * default persona), which is left out only when undefined. */
 export function encode (fields, value) {
   const out = []
-  for (const [no, name, type] of fields) {
+  for (const [no, name, type, presence] of fields) {
     // a list is its field repeated (strings: ListRooms' heads)
-    for (const v of Array.isArray(value[name]) ? value[name] : [value[name]]) field(out, no, type, v)
+    for (const v of Array.isArray(value[name]) ? value[name] : [value[name]]) field(out, no, type, v, presence === 'optional')
   }
   return Uint8Array.from(out)
 }
 
-function field (out, no, type, v) {
-  if (v === undefined || v === null || v === '' || v === 0 || v === false) return
-  if (type === 'string') {
+function field (out, no, type, v, explicit) {
+  if (v === undefined || v === null) return
+  if (!explicit && (v === '' || v === 0 || v === false)) return
+  if (type === 'double') {
+    if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`a double must be a finite number, not ${v}`)
+    varint(out, (no << 3) | 1)
+    const bytes = new Uint8Array(8)
+    new DataView(bytes.buffer).setFloat64(0, v, true)
+    for (const b of bytes) out.push(b)
+  } else if (type === 'string') {
     const bytes = TEXT.encode(v)
     varint(out, (no << 3) | 2)
     varint(out, bytes.length)
@@ -67,13 +76,18 @@ export function decode (schema, bytes) {
       const length = readVarint()
       raw = bytes.subarray(at, at + length)
       at += length
-    } else if (wire === 1) at += 8
-    else if (wire === 5) at += 4
+    } else if (wire === 1) {
+      if (at + 8 > bytes.length) throw new Error('protobuf: a 64-bit field runs past the end')
+      raw = bytes.subarray(at, at + 8)
+      at += 8
+    } else if (wire === 5) at += 4
     else throw new Error(`protobuf: wire type ${wire} is not one this page reads`)
     const field = schema[no]
     if (field === undefined || raw === undefined) continue
     const [name, type, repeated, nested] = field
-    const v = type === 'string' ? UTF8.decode(raw) : type === 'bool' ? raw !== 0 : type === 'message' ? decode(nested, raw) : raw
+    if ((wire === 1) !== (type === 'double')) continue   // not the type the schema says: as unknown
+    const v = type === 'string' ? UTF8.decode(raw) : type === 'bool' ? raw !== 0 : type === 'message' ? decode(nested, raw)
+      : type === 'double' ? new DataView(raw.buffer, raw.byteOffset, 8).getFloat64(0, true) : raw
     if (repeated) value[name].push(v)
     else value[name] = v
   }

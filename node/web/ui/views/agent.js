@@ -5,6 +5,7 @@ import { useEffect, useRef, useState } from 'preact/hooks'
 import { html } from '../lib/html.js'
 import { AGENT_METHODS } from '../lib/agent-messages.js'
 import { Markdown } from './markdown.js'
+import { AgentSettings } from './agent-settings.js'
 
 export function AgentPane ({ client }) {
   const [turns, setTurns] = useState([])
@@ -59,5 +60,6 @@ export function AgentPane ({ client }) {
         ? html`<button type="submit">Ask</button>`
         : html`<button type="button" onClick=${() => asking.current?.abort()}>Stop</button>`}
     </form>
+    <${AgentSettings} client=${client} onReset=${() => { asking.current?.abort(); setTurns([]) }} />
   </aside>`
 }

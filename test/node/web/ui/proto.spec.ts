@@ -2,7 +2,7 @@ import { expect } from 'chai'
 import type * as grpc from '@grpc/grpc-js'
 import { loadNodeServices } from '../../../../protocols/grpc/index.ts'
 
-type Fields = ReadonlyArray<readonly [number, string, string]>
+type Fields = ReadonlyArray<readonly [number, string, string, string?]>
 type Schema = Readonly<Record<number, readonly unknown[]>>
 interface Method { readonly path: string, readonly request: Fields, readonly response: Schema }
 /** The page's browser modules, loaded as they are served (plain ES modules). */
@@ -38,6 +38,16 @@ describe('the chat page\'s protobuf codec (node/web/ui/lib/proto.js)', () => {
     expect(proto.decode(METHODS.subscribe!.response, bytes).message).to.deep.include({ room: 'r', seq: 7, user: 'ann', text: 'x', ts: 1_700_000_000_000, clientId: 'c', redacted: false })
     const info = definition(METHODS.join!).responseSerialize({ name: 'r', lastSeq: 150, members: ['ann', 'bob'], createdAt: 5, floor: 1 })
     expect(proto.decode(METHODS.join!.response, info)).to.deep.equal({ name: 'r', lastSeq: 150, members: ['ann', 'bob'], createdAt: 5, floor: 1 })
+  })
+
+  it('should carry Configure\'s optional fields when set, empty ones too, and doubles both ways', () => {
+    const configure = definition(AGENT_METHODS.configure!)
+    const read = configure.requestDeserialize(Buffer.from(proto.encode(AGENT_METHODS.configure!.request, { user: '', persona: '', temperature: 0.7, topK: 0 }))) as Record<string, unknown>
+    // set: persona "" (the default persona), temperature, topK 0; not set: model, topP, maxTokens
+    expect([read.persona, read.temperature, read.topK, read.model, read.topP, read.maxTokens]).to.deep.equal(['', 0.7, 0, undefined, undefined, undefined])
+    const settings = configure.responseSerialize({ persona: 'p', model: 'm', sampling: { temperature: 1.25, topP: 0.9, topK: 40, maxTokens: 256 }, models: ['a', 'b'] })
+    expect(proto.decode(AGENT_METHODS.getSettings!.response, settings)).to.deep.equal({ persona: 'p', model: 'm', sampling: { temperature: 1.25, topP: 0.9, topK: 40, maxTokens: 256 }, models: ['a', 'b'] })
+    expect(() => proto.encode(AGENT_METHODS.configure!.request, { temperature: Number.NaN })).to.throw('a double must be a finite number, not NaN')
   })
 
   it('should refuse a value it cannot encode and bytes that end mid-varint, with a clear error', () => {
