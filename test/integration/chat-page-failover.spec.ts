@@ -17,6 +17,8 @@ import { join } from 'node:path'
 import { chromium } from 'playwright-core'
 import type { Browser, Page } from 'playwright-core'
 import { findChromium, watchedPage } from '../helpers/chromium.ts'
+import { GrpcWebClient } from '../helpers/grpc-web-client.ts'
+import { retryUnavailable } from '../helpers/retry-unavailable.ts'
 import { ProcessCluster } from '../helpers/process-cluster.ts'
 import type { NodeSlot } from '../helpers/process-cluster.ts'
 
@@ -121,11 +123,20 @@ describe('the chat page failing over across three node processes (real Chromium)
   }
 
   it('should carry on through another node with every post shown once, in one order, when the node that served the page is killed', async () => {
-    const [a, b] = cluster.slots as [NodeSlot, NodeSlot, NodeSlot]
+    const [a, b, c] = cluster.slots as [NodeSlot, NodeSlot, NodeSlot]
     const origins = cluster.slots.map(webOf)
     // a room A owns: A's death takes both the pages' node and the room's owner
     const room = await cluster.keyOwnedBy(a, 'room', 'chat', a, 'failover-')
     const [annPage, bobPage] = await pagesIn(a, room)
+    // a post's client_id is one post on every node: sent to A, then again to B (and to C after A died, below)
+    const dedupe = await cluster.keyOwnedBy(a, 'room', 'chat', a, 'dedupe-')
+    const postOnce = async (slot: NodeSlot): Promise<unknown> => await retryUnavailable(async () => {
+      const answer = await new GrpcWebClient(webOf(slot)).call('/plexi.chat.v1.Chat/Post', { room: dedupe, text: 'once', clientId: 'page-post-1' }, { token: tokens.ann })
+      if (answer.code !== 0) throw Object.assign(new Error(`Post on ${slot.peerId}: ${answer.code ?? '?'} ${answer.details}`), { code: answer.code })
+      return answer.messages[0]
+    })
+    const firstAck = await postOnce(a)
+    expect(await postOnce(b), 'the same ack from B').to.deep.equal(firstAck)
 
     // ann's calls to the other nodes wait until her reconnecting state is on screen
     let release: () => void = () => undefined
@@ -149,6 +160,9 @@ describe('the chat page failing over across three node processes (real Chromium)
     console.log(`      failover: bob's page showed a new post ${Math.round(shownAgainMs)} ms after its node was SIGKILLed (goal <= 3000 ms; loopback, this machine's load)`)
     await Promise.all([annRest, bobRest])
     await expectEveryPostOnce([annPage, bobPage], room, b)
+    // the room's new owner rebuilt its client ids from the journal: the first ack again, through C
+    expect(await postOnce(c), 'the same ack from C once A is dead').to.deep.equal(firstAck)
+    expect((await cluster.history(c, dedupe, tokens.ann)).filter((m) => m.text === 'once')).to.have.length(1)
   })
 
   it('should carry on through another node with every post shown once, in one order, when the node that served the page drains (SIGTERM)', async () => {
