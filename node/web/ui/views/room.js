@@ -46,7 +46,7 @@ export function RoomView ({ client, room, outbox, onLeave, onRead }) {
   return html`<section class="room" aria-label=${`room ${room}`}>
     <header>
       <h2>${room}</h2>
-      <span class=${feed.live ? 'state live' : 'state'}>${feed.live ? 'live' : 'connecting…'}</span>
+      <span class=${feed.live ? 'state live' : 'state'}>${feed.live ? 'live' : feed.reconnecting ? 'reconnecting…' : 'connecting…'}</span>
       <span class="members" title="members">${feed.members.length === 1 ? '1 member' : `${feed.members.length} members`}</span>
       <button type="button" onClick=${() => onLeave(room)}>Leave</button>
     </header>
