@@ -5,6 +5,7 @@
  * under the page's strict Content-Security-Policy; a violation or an uncaught error fails the test.
  */
 import { expect } from 'chai'
+import { readFile } from 'node:fs/promises'
 import { gzipSync } from 'node:zlib'
 import { ROOM } from '../../actors/index.ts'
 import { ChatPageRig, openRoom, post, shown, waitShown } from '../helpers/chat-page-rig.ts'
@@ -196,6 +197,36 @@ describe('the chat page\'s views in a real browser', function () {
     expect(await pane.locator('li.turn').count()).to.equal(0)
     const history = await new GrpcWebClient(rig.base).call('/plexi.agent.v1.Agent/History', { user: '', limit: 0 }, { token: rig.tokens.ann ?? '' })
     expect((history.messages[0] as { turns: unknown[] }).turns).to.deep.equal([])
+    await ann.context().close()
+  })
+
+  it('should find posts with the search box, open a hit\'s room, and save a room\'s export as a download', async () => {
+    const ann = await rig.signedIn('ann')
+    await openRoom(ann, 'finds')
+    const texts = ['a walrus on the ice', 'nothing to see', 'the walrus again']
+    for (const t of texts) await post(ann, t)
+    await waitShown(ann, texts)
+    await rig.node.c.get('searchIndex')?.settled()
+    await openRoom(ann, 'elsewhere')
+    const search = ann.getByRole('search')
+    await search.getByRole('button', { name: 'Search' }).click()
+    await ann.getByRole('alert').getByText('a search is 1 to 512 characters').waitFor()
+    await search.getByLabel('Search', { exact: true }).fill('walrus')
+    await search.getByRole('button', { name: 'Search' }).click()
+    const results = ann.getByRole('region', { name: 'search results' })
+    await results.getByText('2 hits').waitFor()
+    expect(await results.locator('.hit .snippet').allTextContents()).to.have.members(['a walrus on the ice', 'the walrus again'])
+    expect(await results.locator('.hit mark').allTextContents()).to.deep.equal(['walrus', 'walrus'])
+    await rig.shot(ann, 'chat-search')
+    await results.getByRole('button', { name: 'finds' }).first().click()
+    await ann.getByRole('region', { name: 'room finds' }).locator('.state.live').waitFor()
+    expect(await results.count()).to.equal(0)
+    // the room's export, streamed, saved as finds.json
+    const [download] = await Promise.all([ann.waitForEvent('download'), ann.getByRole('button', { name: 'Export' }).click()])
+    expect(download.suggestedFilename()).to.equal('finds.json')
+    const saved = await readFile(await download.path(), 'utf8')
+    for (const t of texts) expect(saved).to.include(JSON.stringify(t))
+    await ann.getByRole('status').getByText(/^exported \(\d+ bytes\)$/).waitFor()
     await ann.context().close()
   })
 })

@@ -12,6 +12,7 @@ import { Nodes, useReconnecting } from './lib/nodes.js'
 import { RoomView } from './views/room.js'
 import { AgentPane } from './views/agent.js'
 import { Rooms } from './views/rooms.js'
+import { Search } from './views/search.js'
 import { markRead, readMarks } from './lib/read-marks.js'
 
 const TOKEN_KEY = 'plexi-chat-token'
@@ -72,7 +73,7 @@ function Chat ({ token, onSignOut }) {
     } catch (err) { setError(err.message) }
   }
   return html`<div class="chat with-agent">
-    <header class="top"><span class="brand">Plexi</span>${reconnecting && html`<span class="reconnecting" role="status">reconnecting…</span>`}<button type="button" onClick=${() => onSignOut(undefined)}>Sign out</button></header>
+    <header class="top"><span class="brand">Plexi</span><${Search} client=${client} onOpen=${openRoom} />${reconnecting && html`<span class="reconnecting" role="status">reconnecting…</span>`}<button type="button" onClick=${() => onSignOut(undefined)}>Sign out</button></header>
     <${Rooms} rooms=${rooms} open=${open} marks=${marks} onOpen=${openRoom} error=${error} />
     ${open === undefined
       ? html`<section class="room empty"><p>Open a room on the left, or name one to join or create it.</p></section>`

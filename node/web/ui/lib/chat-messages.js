@@ -30,6 +30,21 @@ export const METHODS = {
   join: { path: `${CHAT}/Join`, request: [[1, 'room', 'string']], response: roomInfo },
   leave: { path: `${CHAT}/Leave`, request: [[1, 'room', 'string']], response: roomInfo },
   members: { path: `${CHAT}/Members`, request: [[1, 'room', 'string']], response: { 1: ['members', 'string', true] } },
+  // ranked search over every room and the caller's agent conversation (docs/search.md)
+  search: {
+    path: `${CHAT}/Search`,
+    request: [[1, 'query', 'string'], [2, 'rooms', 'string'], [3, 'author', 'string'], [6, 'limit', 'uint32'], [7, 'mode', 'string'], [8, 'scope', 'string']],
+    response: {
+      1: ['hits', 'message', true, {
+        1: ['kind', 'string'], 2: ['name', 'string'], 3: ['seq', 'uint64'], 4: ['author', 'string'], 5: ['ts', 'int64'], 6: ['snippet', 'string'],
+        7: ['marks', 'message', true, { 1: ['start', 'uint32'], 2: ['length', 'uint32'] }], 8: ['score', 'double']
+      }],
+      2: ['partial', 'bool'],
+      5: ['semantic', 'string']
+    }
+  },
+  // a room's export as chunks of its text (json, ndjson or md)
+  export: { path: `${CHAT}/Export`, request: [[1, 'room', 'string'], [2, 'format', 'string']], response: { 1: ['data', 'bytes'], 2: ['records', 'uint64'], 3: ['done', 'uint64'] } },
   // the members up, this node first, with their web origins: where the page goes when its node stops answering
   nodes: { path: `${CHAT}/Nodes`, request: [], response: { 1: ['nodes', 'message', true, { 1: ['web', 'string'], 2: ['grpc', 'string'], 3: ['self', 'bool'] }] } }
 }

@@ -52,7 +52,7 @@ function varint (out, n) {
 export function decode (schema, bytes) {
   const value = {}
   for (const [, [name, type, repeated]] of Object.entries(schema)) {
-    value[name] = repeated ? [] : type === 'string' ? '' : type === 'bool' ? false : type === 'message' ? undefined : 0
+    value[name] = repeated ? [] : type === 'string' ? '' : type === 'bool' ? false : type === 'message' ? undefined : type === 'bytes' ? new Uint8Array(0) : 0
   }
   let at = 0
   const readVarint = () => {
@@ -87,7 +87,7 @@ export function decode (schema, bytes) {
     const [name, type, repeated, nested] = field
     if ((wire === 1) !== (type === 'double')) continue   // not the type the schema says: as unknown
     const v = type === 'string' ? UTF8.decode(raw) : type === 'bool' ? raw !== 0 : type === 'message' ? decode(nested, raw)
-      : type === 'double' ? new DataView(raw.buffer, raw.byteOffset, 8).getFloat64(0, true) : raw
+      : type === 'double' ? new DataView(raw.buffer, raw.byteOffset, 8).getFloat64(0, true) : type === 'bytes' ? raw.slice() : raw
     if (repeated) value[name].push(v)
     else value[name] = v
   }

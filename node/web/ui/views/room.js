@@ -6,6 +6,7 @@ import { KIND } from '../lib/chat-messages.js'
 import { useRoomFeed } from '../lib/room-feed.js'
 import { Markdown } from './markdown.js'
 import { MessageList } from './message-list.js'
+import { ExportButton } from './export-button.js'
 
 const time = (ts) => ts > 0 ? new Date(ts).toLocaleTimeString() : ''
 /** An agent answering in a room is `<user>'s agent`: a name no user can have (no quote in user names). */
@@ -48,6 +49,7 @@ export function RoomView ({ client, room, outbox, onLeave, onRead }) {
       <h2>${room}</h2>
       <span class=${feed.live ? 'state live' : 'state'}>${feed.live ? 'live' : feed.reconnecting ? 'reconnecting…' : 'connecting…'}</span>
       <span class="members" title="members">${feed.members.length === 1 ? '1 member' : `${feed.members.length} members`}</span>
+      <${ExportButton} client=${client} room=${room} />
       <button type="button" onClick=${() => onLeave(room)}>Leave</button>
     </header>
     ${feed.error !== undefined && html`<p class="error" role="alert">${feed.error}</p>`}

@@ -50,6 +50,20 @@ describe('the chat page\'s protobuf codec (node/web/ui/lib/proto.js)', () => {
     expect(() => proto.encode(AGENT_METHODS.configure!.request, { temperature: Number.NaN })).to.throw('a double must be a finite number, not NaN')
   })
 
+  it('should read Search\'s hits (marks, scores) and Export\'s bytes as the node writes them, its packed repeated fields skipped', () => {
+    const found = definition(METHODS.search!).responseSerialize({
+      hits: [{ kind: 'room', name: 'r', seq: 3, author: 'ann', ts: 9, snippet: 'a walrus', marks: [{ start: 2, length: 6 }], score: 1.5 }],
+      partial: true, missingPartitions: [1, 2], semantic: 'not-asked'
+    })
+    expect(proto.decode(METHODS.search!.response, found)).to.deep.equal({
+      hits: [{ kind: 'room', name: 'r', seq: 3, author: 'ann', ts: 9, snippet: 'a walrus', marks: [{ start: 2, length: 6 }], score: 1.5 }], partial: true, semantic: 'not-asked'
+    })
+    const read = definition(METHODS.search!).requestDeserialize(Buffer.from(proto.encode(METHODS.search!.request, { query: 'walrus', limit: 50 }))) as Record<string, unknown>
+    expect([read.query, read.limit]).to.deep.equal(['walrus', 50])
+    const chunk = proto.decode(METHODS.export!.response, definition(METHODS.export!).responseSerialize({ data: Buffer.from('{"é":1}'), records: 4, done: 2 }))
+    expect([new TextDecoder().decode(chunk.data as Uint8Array), chunk.records, chunk.done]).to.deep.equal(['{"é":1}', 4, 2])
+  })
+
   it('should refuse a value it cannot encode and bytes that end mid-varint, with a clear error', () => {
     expect(() => proto.encode(METHODS.history!.request, { room: 'r', after: -1 })).to.throw('a varint must be a whole number from 0 to 2^53, not -1')
     expect(() => proto.decode(METHODS.join!.response, Uint8Array.from([0x10, 0x80]))).to.throw('protobuf: a varint runs past the end')
