@@ -66,13 +66,16 @@ export class Nodes {
    * cut, no status: `connection` true) or UNAVAILABLE from it. Moves to the next node not passed
    * over (a failed connection passes `base` over for DOWN_MS). Returns whether the next call goes
    * to another node that may answer at once: false once every node known failed in a row (the
-   * caller backs off then).
+   * caller backs off then). Calls that fail on a node the page already left (the other streams and
+   * posts it had open there) count once: a node's death is one failure, however many calls it cut.
    */
   failed (base, connection) {
     if (connection) this.#down.set(base, performance.now() + DOWN_MS)
-    this.#failures++
-    if (base === this.#current) this.#current = this.#next(base)
-    this.#changed()
+    if (base === this.#current) {
+      this.#failures++
+      this.#current = this.#next(base)
+      this.#changed()
+    }
     return this.#current !== base && this.#failures <= this.#list.length
   }
 
