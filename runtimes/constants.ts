@@ -10,6 +10,11 @@ export const MAX_REMOTE_FILE_BYTES = 65_536
 /** How old a listing of the models dir may be when a read asks for one (GET /api/v1/models,
  * /v1/models): a file added or removed shows within it; loads, pulls and copies rescan at once. */
 export const MODEL_LIST_MAX_AGE_MS = 1_000
+/** How old a listing may be when the models dir is watched and the watch said nothing changed
+ * there: the watch tells of a file dropped in at once (inotify); this re-check is for filesystems
+ * that tell of no change (network filesystems, some container mounts), and costs a readdir and a
+ * stat per file every 10 s of reads. */
+export const MODEL_LIST_RECHECK_MS = 10_000
 
 /** Tools one request may offer the model: each is documented in the prompt (its description and
  * schema), so a few hundred would fill a small context before the conversation starts; a user

@@ -7,7 +7,7 @@ export type { CacheUse, ChatTurn, GenerateInput, GenerateRequest, GenerateResult
 export { InferenceQueueFullError, InferenceUnavailableError, InferenceWorkerError, ModelMemoryError, PromptTooLongError, RemoteInferenceError, UnknownModelError, UnsupportedToolSchemaError, rebuildInferenceError } from './errors.ts'
 export { ModelManager } from './model-manager.ts'
 export { checkToolRequest } from './tool-request.ts'
-export { MAX_TOOL_CALL_ID_CHARS, MAX_TOOL_CALLS_PER_TURN, MAX_TOOL_DESCRIPTION_CHARS, MAX_TOOL_SCHEMA_BYTES, MAX_TOOL_SCHEMA_DEPTH, MAX_TOOLS_PER_REQUEST, MODEL_LIST_MAX_AGE_MS } from './constants.ts'
+export { MAX_TOOL_CALL_ID_CHARS, MAX_TOOL_CALLS_PER_TURN, MAX_TOOL_DESCRIPTION_CHARS, MAX_TOOL_SCHEMA_BYTES, MAX_TOOL_SCHEMA_DEPTH, MAX_TOOLS_PER_REQUEST, MODEL_LIST_MAX_AGE_MS, MODEL_LIST_RECHECK_MS } from './constants.ts'
 export type { GenerateOptions, LoadedModel, ModelManagerOptions } from './model-manager.ts'
 export { parseRemoteModel } from './model-registry.ts'
 export type { RemoteModel } from './model-registry.ts'

@@ -1,6 +1,8 @@
+import { watch } from 'node:fs'
+import type { FSWatcher } from 'node:fs'
 import { mkdir, readFile, readdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
-import { MAX_REMOTE_FILE_BYTES } from './constants.ts'
+import { MAX_REMOTE_FILE_BYTES, MODEL_LIST_MAX_AGE_MS, MODEL_LIST_RECHECK_MS } from './constants.ts'
 import { readGgufInfo, validateModel } from './gguf/index.ts'
 import type { ModelFacts } from './gguf/index.ts'
 import type { RuntimeKind } from './runtime.ts'
@@ -49,6 +51,12 @@ export class ModelRegistry {
   #scannedAt = Number.NEGATIVE_INFINITY
   /** A scan under way, which readers that accept a recent listing share. */
   #scanning: Promise<ModelEntry[]> | undefined
+  /** The dir's watch (`watch()`): while it runs, a listing is kept until it says something changed. */
+  #watcher: FSWatcher | undefined
+  /** Changes the watch saw, and how many of them the last completed scan began after: a change
+   * seen while a scan ran may have come after it read the file, so only a scan begun later counts. */
+  #changes = 0
+  #scannedChanges = 0
 
   constructor (dir: string) {
     this.dir = dir
@@ -59,18 +67,55 @@ export class ModelRegistry {
    * load lists the dir once, not once per request. */
   async scan (options: { readonly maxAgeMs?: number } = {}): Promise<ModelEntry[]> {
     if (options.maxAgeMs !== undefined) {
-      if (performance.now() - this.#scannedAt <= options.maxAgeMs) return this.list()
+      if (this.#changes === this.#scannedChanges && performance.now() - this.#scannedAt <= options.maxAgeMs) return this.list()
       if (this.#scanning !== undefined) return await this.#scanning
     }
     const started = performance.now()
+    const changes = this.#changes
     const run = this.#scan()
     this.#scanning = run
     try {
       const listed = await run
-      this.#scannedAt = Math.max(this.#scannedAt, started)
+      if (started >= this.#scannedAt) {
+        this.#scannedAt = started
+        this.#scannedChanges = changes
+      }
       return listed
     } finally {
       if (this.#scanning === run) this.#scanning = undefined
+    }
+  }
+
+  /** What a read route lists (GET /api/v1/models, /v1/models): while the dir is watched, the last
+   * scan until the watch reports a change there or MODEL_LIST_RECHECK_MS pass (a filesystem that
+   * reports no changes, such as a network one); unwatched, a scan at most MODEL_LIST_MAX_AGE_MS old. */
+  async listing (): Promise<ModelEntry[]> {
+    return await this.scan({ maxAgeMs: this.#watcher === undefined ? MODEL_LIST_MAX_AGE_MS : MODEL_LIST_RECHECK_MS })
+  }
+
+  /** Watches the dir (created if absent) for files added, changed, renamed or removed, so that
+   * `listing()` rescans only after one; resolves with what stops the watch. A watch that fails (the
+   * dir removed, no inotify watches left) ends, and listings go back to MODEL_LIST_MAX_AGE_MS. */
+  async watch (): Promise<() => void> {
+    if (this.#watcher !== undefined) throw new Error(`the models dir ${this.dir} is watched already`)
+    await mkdir(this.dir, { recursive: true })
+    const watcher = watch(this.dir, { persistent: false })
+    const changed = (): void => { this.#changes++ }
+    const ended = (): void => {
+      changed()
+      if (this.#watcher === watcher) this.#watcher = undefined
+      watcher.close()
+    }
+    watcher.on('change', changed)
+    watcher.on('error', ended)
+    watcher.on('close', ended)
+    this.#watcher = watcher
+    // what changed before the watch began is in no listing kept so far
+    changed()
+    return () => {
+      if (this.#watcher === watcher) this.#watcher = undefined
+      watcher.off('close', ended)
+      watcher.close()
     }
   }
 

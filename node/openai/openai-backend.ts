@@ -1,4 +1,3 @@
-import { MODEL_LIST_MAX_AGE_MS } from '../../runtimes/index.ts'
 import type { ChatTurn, GenerateResult, ModelRegistry, SamplingParams, ToolDefinition } from '../../runtimes/index.ts'
 import type { AgentAsker, InferenceService } from '../inference/index.ts'
 import { InvalidRequestError } from '../../protocols/index.ts'
@@ -48,7 +47,7 @@ export function openAiBackend (deps: {
   return {
     authenticate: async (token) => await deps.users.authenticate(token),
     async models () {
-      const models = await deps.registry.scan({ maxAgeMs: MODEL_LIST_MAX_AGE_MS })
+      const models = await deps.registry.listing()
       return [
         { id: AGENT_MODEL_ID, created: deps.startedAt },
         ...models.filter((m) => m.status === 'ready').map((m) => ({ id: m.name, created: deps.startedAt }))

@@ -48,8 +48,11 @@ export const modelRegistryPart: PartSpec<NodeComponents> = {
   needs: ['config', 'log', 'roles'],
   gives: ['models'],
   start: async (c: C) => {
-    c.provide('models', await bootstrapModels(c.get('config'), c.get('roles').has('ai'), c.get('log')), 'model-registry')
-    return NOTHING_TO_STOP
+    const models = await bootstrapModels(c.get('config'), c.get('roles').has('ai'), c.get('log'))
+    // the read routes list the dir again only after its watch saw a change (or 10 s passed)
+    const unwatch = await models.watch()
+    c.provide('models', models, 'model-registry')
+    return { stop: unwatch }
   }
 }
 

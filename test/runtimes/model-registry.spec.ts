@@ -1,8 +1,9 @@
 import { expect } from 'chai'
-import { truncate, writeFile } from 'node:fs/promises'
+import { rename, rm, truncate, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { ModelRegistry, writeTinyModel } from '../../runtimes/index.ts'
 import { tempDir } from '../helpers/temp-dir.ts'
+import { waitFor } from '../helpers/wait-for.ts'
 
 describe('ModelRegistry', () => {
   let dir: { path: string, remove: () => Promise<void> }
@@ -69,5 +70,44 @@ describe('ModelRegistry', () => {
     expect(first.map((m) => m.name)).to.deep.equal(['m', 'n'])
     expect(second.map((m) => m.name)).to.deep.equal(['m', 'n'])
     expect((await registry.scan({ maxAgeMs: 3_600_000 })).map((m) => m.name)).to.deep.equal(['m', 'n'])
+  })
+
+  it('should keep its listing while the watched dir is unchanged, and list a file dropped in, renamed or removed by hand once the watch sees it', async () => {
+    const registry = new ModelRegistry(dir.path)
+    const unwatch = await registry.watch()
+    try {
+      const remote = (model: string): string => JSON.stringify({ runtime: 'openai', baseUrl: 'http://127.0.0.1:1/v1', model })
+      expect(await registry.listing()).to.deep.equal([])
+      // nothing changed: an hour-old listing is kept (no timer passes an hour in this test)
+      expect(await registry.scan({ maxAgeMs: 3_600_000 })).to.deep.equal([])
+      const names = async (): Promise<string[]> => (await registry.scan({ maxAgeMs: 3_600_000 })).map((m) => m.name)
+      // a file written by hand, as an operator would: only the watch can make the kept listing stale
+      await writeFile(join(dir.path, 'n.json'), remote('n'))
+      await waitFor(async () => (await names()).join() === 'n', 'the dropped file listed', { timeout: 10_000, interval: 20 })
+      await rename(join(dir.path, 'n.json'), join(dir.path, 'o.json'))
+      await waitFor(async () => (await names()).join() === 'o', 'the renamed file listed', { timeout: 10_000, interval: 20 })
+      await writeFile(join(dir.path, 'o.json'), '{ not json')
+      await waitFor(async () => (await registry.scan({ maxAgeMs: 3_600_000 })).at(0)?.status === 'invalid', 'the changed file refused', { timeout: 10_000, interval: 20 })
+      await rm(join(dir.path, 'o.json'))
+      await waitFor(async () => (await names()).length === 0, 'the removed file gone', { timeout: 10_000, interval: 20 })
+      expect(await registry.listing()).to.deep.equal([])
+    } finally {
+      unwatch()
+    }
+    // unwatched again: a listing at most MODEL_LIST_MAX_AGE_MS old, as before the watch
+    await writeFile(join(dir.path, 'p.json'), JSON.stringify({ runtime: 'openai', baseUrl: 'http://127.0.0.1:1/v1', model: 'p' }))
+    await waitFor(async () => (await registry.listing()).length === 1, 'the file listed without a watch', { timeout: 10_000, interval: 50 })
+  })
+
+  it('should refuse a second watch of the same registry', async () => {
+    const registry = new ModelRegistry(dir.path)
+    const unwatch = await registry.watch()
+    try {
+      let refused: unknown
+      await registry.watch().catch((err: unknown) => { refused = err })
+      expect(String(refused)).to.match(/watched already/)
+    } finally {
+      unwatch()
+    }
   })
 })

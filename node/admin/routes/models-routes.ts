@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { BEARER, errors, modelNameParam, ref } from '../../../protocols/admin/index.ts'
 import type { Member } from '../../../protocols/index.ts'
-import { MODEL_LIST_MAX_AGE_MS } from '../../../runtimes/index.ts'
 import type { InferenceBackend, LoadedModel, ModelEntry, ModelManager, ModelRegistry } from '../../../runtimes/index.ts'
 import { httpError } from '../admin-errors.ts'
 
@@ -10,7 +9,7 @@ export interface ModelsRoutesDeps {
   /** The other members this node knows of (absent: none): where else each model is loaded. */
   readonly others?: (() => Member[]) | undefined
   /** The node's models (absent: the route lists none). */
-  readonly models?: Pick<ModelRegistry, 'scan' | 'get'> | undefined
+  readonly models?: Pick<ModelRegistry, 'scan' | 'listing' | 'get'> | undefined
   /** What is loaded, and load/unload (absent: nothing is, and the routes answer 404). */
   readonly manager?: Pick<ModelManager, 'loaded' | 'load' | 'unload'> | undefined
   /** The llama.cpp backend found at start (absent: no ai role; /inference answers 404). */
@@ -55,7 +54,7 @@ export function modelsRoutes (deps: ModelsRoutesDeps) {
     api.get('/models', {
       schema: { summary: 'Models in the models dir, validated before any is loaded, and where each is loaded', security: BEARER, response: { 200: { type: 'array', items: ref('Model') }, ...errors(401) } }
     }, async () => {
-      const models = deps.models === undefined ? [] : await deps.models.scan({ maxAgeMs: MODEL_LIST_MAX_AGE_MS })
+      const models = deps.models === undefined ? [] : await deps.models.listing()
       const loaded = loadedByName()
       return models.map((m) => modelView(m, loaded.get(m.name)))
     })

@@ -7,6 +7,7 @@ import type { Member } from '../../../../protocols/index.ts'
 import { ModelManager, ModelRegistry, OpenAiRuntime, writeTinyModel } from '../../../../runtimes/index.ts'
 import type { RemoteModel } from '../../../../runtimes/index.ts'
 import { tempDir } from '../../../helpers/temp-dir.ts'
+import { waitFor } from '../../../helpers/wait-for.ts'
 import { pluginApp } from '../../../helpers/admin-plugin.ts'
 
 /** A member as its record says, holding `models` loaded. */
@@ -47,6 +48,20 @@ describe('modelsRoutes', function () {
     expect(tiny).to.deep.include({ name: 'plexi-tiny-f16', status: 'ready', runtime: 'llama.cpp', quantization: 'F16', loaded: ['12D3KooWa', '12D3KooWb'] })
     expect(tiny).to.include.keys('architecture', 'parameters', 'contextLength', 'sizeBytes')
     expect(tiny).to.not.include.keys('memoryBytes', 'backend')
+  })
+
+  it('should list a model file an operator drops into the watched dir at a read after the watch sees it, the listing kept until then', async () => {
+    const unwatch = await registry.watch()
+    try {
+      const app = await serve({ self, models: registry })
+      const names = async (): Promise<string[]> => ((await app.inject({ method: 'GET', url: '/api/v1/models' })).json() as Array<{ name: string }>).map((m) => m.name)
+      expect(await names()).to.deep.equal(['broken', 'plexi-tiny-f16'])
+      await writeFile(join(dir.path, 'by-hand.json'), JSON.stringify({ runtime: 'openai', baseUrl: 'http://127.0.0.1:1/v1', model: 'm' }))
+      await waitFor(async () => (await names()).includes('by-hand'), 'by-hand listed by GET /api/v1/models', { timeout: 10_000, interval: 20 })
+      expect(await names()).to.deep.equal(['broken', 'by-hand', 'plexi-tiny-f16'])
+    } finally {
+      unwatch()
+    }
   })
 
   it('should list none, and refuse a load, on a node without the ai role', async () => {
