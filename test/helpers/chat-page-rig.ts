@@ -1,3 +1,4 @@
+import axe from 'axe-core'
 import { mkdtemp } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -93,4 +94,20 @@ export async function waitShown (page: Page, texts: string[]): Promise<void> {
     const have = [...document.querySelectorAll('.messages li.message:not(.pending):not(.partial) .text')].map((e) => e.textContent)
     return want.every((t) => have.includes(t))
   }, texts)
+}
+
+/** An accessibility rule that a view breaks, as axe-core reports it. */
+export interface AxeViolation { readonly id: string, readonly impact: string, readonly help: string, readonly targets: string[] }
+
+/**
+ * axe-core's violations on the page as it is now (WCAG 2.x A and AA, and best practices). axe is put
+ * in through the DevTools protocol, which the page's CSP does not govern: no script is allowed in.
+ */
+export async function axeViolations (page: Page): Promise<AxeViolation[]> {
+  await page.evaluate(`${axe.source}\n;0`)
+  return await page.evaluate(async () => {
+    const run = (globalThis as unknown as { axe: { run (context: unknown, options: unknown): Promise<{ violations: Array<{ id: string, impact: string, help: string, nodes: Array<{ target: string[] }> }> }> } }).axe.run
+    const { violations } = await run((globalThis as unknown as { document: unknown }).document, { resultTypes: ['violations'] })
+    return violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }))
+  })
 }

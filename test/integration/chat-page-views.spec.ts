@@ -8,7 +8,8 @@ import { expect } from 'chai'
 import { readFile } from 'node:fs/promises'
 import { gzipSync } from 'node:zlib'
 import { ROOM } from '../../actors/index.ts'
-import { ChatPageRig, openRoom, post, shown, waitShown } from '../helpers/chat-page-rig.ts'
+import { ChatPageRig, axeViolations, openRoom, post, shown, waitShown } from '../helpers/chat-page-rig.ts'
+import type { AxeViolation } from '../helpers/chat-page-rig.ts'
 import { GrpcWebClient } from '../helpers/grpc-web-client.ts'
 import { XSS_PAYLOADS } from '../helpers/xss-payloads.ts'
 
@@ -219,7 +220,7 @@ describe('the chat page\'s views in a real browser', function () {
     expect(await results.locator('.hit mark').allTextContents()).to.deep.equal(['walrus', 'walrus'])
     await rig.shot(ann, 'chat-search')
     await results.getByRole('button', { name: 'finds' }).first().click()
-    await ann.getByRole('region', { name: 'room finds' }).locator('.state.live').waitFor()
+    await ann.getByRole('main', { name: 'room finds' }).locator('.state.live').waitFor()
     expect(await results.count()).to.equal(0)
     // the room's export, streamed, saved as finds.json
     const [download] = await Promise.all([ann.waitForEvent('download'), ann.getByRole('button', { name: 'Export' }).click()])
@@ -227,6 +228,40 @@ describe('the chat page\'s views in a real browser', function () {
     const saved = await readFile(await download.path(), 'utf8')
     for (const t of texts) expect(saved).to.include(JSON.stringify(t))
     await ann.getByRole('status').getByText(/^exported \(\d+ bytes\)$/).waitFor()
+    await ann.context().close()
+  })
+
+  it('should have no serious or critical accessibility violation (axe-core) in any view, each of which is photographed', async () => {
+    const ann = await rig.signedIn('ann')
+    const found: Record<string, AxeViolation[]> = {}
+    const check = async (view: string): Promise<void> => {
+      await rig.shot(ann, `chat-view-${view}`)
+      found[view] = await axeViolations(ann)
+    }
+    await ann.getByRole('button', { name: 'Sign out' }).click()
+    await ann.getByLabel('Your user token').waitFor()
+    await check('sign-in')
+    await ann.getByLabel('Your user token').fill(rig.tokens.ann ?? '')
+    await ann.getByRole('button', { name: 'Sign in' }).click()
+    await openRoom(ann, 'a11y')
+    for (const t of ['hello', 'a longer line of text so that the row wraps on a narrow screen, as posts do']) await post(ann, t)
+    await waitShown(ann, ['hello'])
+    await check('room')
+    const pane = ann.getByRole('complementary', { name: 'your agent' })
+    await pane.getByText('Settings', { exact: true }).click()
+    await pane.getByLabel('Model').waitFor()
+    await check('agent-settings')
+    await ann.getByRole('search').getByLabel('Search', { exact: true }).fill('hello')
+    await ann.getByRole('search').getByRole('button', { name: 'Search' }).click()
+    await ann.getByRole('region', { name: 'search results' }).waitFor()
+    await check('search')
+    await ann.setViewportSize({ width: 390, height: 844 })
+    await check('phone')
+    for (const [view, violations] of Object.entries(found)) {
+      for (const v of violations) console.log(`      axe, ${view}: ${v.impact} ${v.id} (${v.help}) at ${v.targets.join(', ')}`)
+    }
+    const serious = Object.entries(found).flatMap(([view, violations]) => violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${view}: ${v.id} at ${v.targets.join(', ')}`))
+    expect(serious).to.deep.equal([])
     await ann.context().close()
   })
 })

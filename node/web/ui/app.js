@@ -24,14 +24,14 @@ function SignIn ({ onToken, error }) {
     event.preventDefault()
     if (token.trim() !== '') onToken(token.trim())
   }
-  return html`<form class="sign-in" onSubmit=${submit}>
+  return html`<main><form class="sign-in" onSubmit=${submit}>
     <h1>Plexi chat</h1>
     <label for="token">Your user token</label>
     <input id="token" type="password" autocomplete="off" value=${token} onInput=${(e) => setToken(e.currentTarget.value)} />
     <button type="submit">Sign in</button>
     ${error !== undefined && html`<p class="error" role="alert">${error}</p>`}
     <p class="hint">An admin gives you one: <code>plexi admin users add NAME</code>. It stays in this tab only.</p>
-  </form>`
+  </form></main>`
 }
 
 function Chat ({ token, onSignOut }) {
@@ -73,10 +73,10 @@ function Chat ({ token, onSignOut }) {
     } catch (err) { setError(err.message) }
   }
   return html`<div class="chat with-agent">
-    <header class="top"><span class="brand">Plexi</span><${Search} client=${client} onOpen=${openRoom} />${reconnecting && html`<span class="reconnecting" role="status">reconnecting…</span>`}<button type="button" onClick=${() => onSignOut(undefined)}>Sign out</button></header>
+    <header class="top"><h1 class="brand">Plexi</h1><${Search} client=${client} onOpen=${openRoom} />${reconnecting && html`<span class="reconnecting" role="status">reconnecting…</span>`}<button type="button" onClick=${() => onSignOut(undefined)}>Sign out</button></header>
     <${Rooms} rooms=${rooms} open=${open} marks=${marks} onOpen=${openRoom} error=${error} />
     ${open === undefined
-      ? html`<section class="room empty"><p>Open a room on the left, or name one to join or create it.</p></section>`
+      ? html`<main class="room empty"><p>Open a room on the left, or name one to join or create it.</p></main>`
       : html`<${RoomView} key=${open} client=${client} room=${open} outbox=${outbox} onLeave=${leave} onRead=${read} />`}
     <${AgentPane} client=${client} />
   </div>`

@@ -44,7 +44,7 @@ export function RoomView ({ client, room, outbox, onLeave, onRead }) {
     setFollow((n) => n + 1)
     setDraft('')
   }
-  return html`<section class="room" aria-label=${`room ${room}`}>
+  return html`<main class="room" aria-label=${`room ${room}`}>
     <header>
       <h2>${room}</h2>
       <span class=${feed.live ? 'state live' : 'state'}>${feed.live ? 'live' : feed.reconnecting ? 'reconnecting…' : 'connecting…'}</span>
@@ -73,5 +73,5 @@ export function RoomView ({ client, room, outbox, onLeave, onRead }) {
         onKeyDown=${(e) => { if (e.key === 'Enter' && !e.shiftKey) submit(e) }}></textarea>
       <button type="submit">Send</button>
     </form>
-  </section>`
+  </main>`
 }
