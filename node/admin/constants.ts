@@ -14,6 +14,12 @@ export const ADMIN_MAX_PARAM_LENGTH = 1024
  * screenful and more, a fraction of the 1000 the node keeps. */
 export const LOG_HISTORY = 200
 
+/** Samples `GET /stats` lists when not asked for more (`?limit=N`, up to STATS_CAPACITY): its
+ * readers want the newest (`plexi admin top` reads the last one), and the whole 5 minutes are
+ * ~170 KB with three members, which bounded the route at 0.02x a bare route under load (the chart's
+ * history comes whole from `/stats/stream`). */
+export const STATS_DEFAULT_SAMPLES = 10
+
 /** Rows of a list page when the request names no `limit` (actors, partitions): a screenful and
  * more, a few KB to send; at 3 nodes the whole actor list was 130 KB, and writing it bound the
  * route to 300 answers a second. */

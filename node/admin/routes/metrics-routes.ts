@@ -3,11 +3,12 @@ import { BEARER, errors, ref } from '../../../protocols/admin/index.ts'
 import type { Member } from '../../../protocols/index.ts'
 import { clientAddress } from '../../limits/index.ts'
 import type { ClientLimits } from '../../limits/index.ts'
-import { RenderedMetrics } from '../../metrics/index.ts'
+import { RenderedMetrics, STATS_CAPACITY } from '../../metrics/index.ts'
 import type { NodeMetrics, StatsSample } from '../../metrics/index.ts'
 import { tokenMatcher } from '../../identity/index.ts'
 import { authorized, unauthorized } from '../bearer-auth.ts'
 import type { EventStreams } from '../event-streams.ts'
+import { STATS_DEFAULT_SAMPLES } from '../constants.ts'
 import { SerializedBody } from '../serialized-body.ts'
 
 /*
@@ -62,26 +63,36 @@ export interface StatsRoutesDeps {
 }
 
 const statsResponse = { type: 'object', required: ['node', 'intervalMs', 'samples'], properties: { node: { type: 'string' }, intervalMs: { type: 'integer' }, samples: { type: 'array', items: ref('StatsSample') } } } as const
+const statsQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { limit: { type: 'integer', minimum: 1, maximum: STATS_CAPACITY, default: STATS_DEFAULT_SAMPLES, description: `the newest samples listed (the node keeps ${STATS_CAPACITY}: 5 minutes)` } }
+} as const
 
-/** `/api/v1/stats`: this node's rates of the last 5 minutes, and each new sample live (Server-Sent Events). */
+/** `/api/v1/stats`: this node's newest rates (up to the last 5 minutes), and each new sample live (Server-Sent Events). */
 export function statsRoutes (deps: StatsRoutesDeps) {
   return async (api: FastifyInstance): Promise<void> => {
-    const statsBody = (): { node: string, intervalMs: number, samples: StatsSample[] } => ({
-      node: deps.self().peerId, intervalMs: deps.stats?.intervalMs ?? 1000, samples: deps.stats?.samples() ?? []
+    const statsBody = (limit = STATS_CAPACITY): { node: string, intervalMs: number, samples: StatsSample[] } => ({
+      node: deps.self().peerId, intervalMs: deps.stats?.intervalMs ?? 1000, samples: deps.stats?.samples().slice(-limit) ?? []
     })
     // the same samples (the same last one, as many) are the same answer: serialized once per
     // sample (every second), not per request
     const last = new SerializedBody()
-    api.get('/stats', {
-      schema: { summary: 'This node\'s rates (posts, deliveries, asks and their latency, tokens) and memory, sampled every interval: the last 5 minutes, oldest first', security: BEARER, response: { 200: statsResponse, ...errors(401) } }
-    }, async (_request, reply) => {
-      const body = statsBody()
+    api.get<{ Querystring: { limit: number } }>('/stats', {
+      schema: {
+        summary: `This node's rates (posts, deliveries, asks and their latency, tokens) and memory, sampled every interval: the newest \`limit\` (${STATS_DEFAULT_SAMPLES} by default, up to the last 5 minutes), oldest first`,
+        security: BEARER,
+        querystring: statsQuery,
+        response: { 200: statsResponse, ...errors(400, 401) }
+      }
+    }, async (request, reply) => {
+      const body = statsBody(request.query.limit)
       const json = last.json([body.node, body.samples.length, body.samples.at(-1)], () => reply.serialize(body))
       return await reply.type('application/json; charset=utf-8').send(json)
     })
 
     api.get('/stats/stream', {
-      schema: { summary: 'Server-Sent Events: `history` (the body of GET /stats) first, then a `sample` event each interval; 429 when 16 streams are open, or streams-per-ip from one address', security: BEARER, produces: ['text/event-stream'], response: { ...errors(401, 429) } }
+      schema: { summary: 'Server-Sent Events: `history` (the body of GET /stats with every sample kept: the last 5 minutes) first, then a `sample` event each interval; 429 when 16 streams are open, or streams-per-ip from one address', security: BEARER, produces: ['text/event-stream'], response: { ...errors(401, 429) } }
     }, async (request, reply) => deps.streams.serve(request, reply, (stream) => {
       stream.send('history', statsBody())
       return deps.stats?.subscribe((sample) => { stream.send('sample', sample) }) ?? (() => {})

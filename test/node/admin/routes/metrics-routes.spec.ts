@@ -82,6 +82,28 @@ describe('statsRoutes', () => {
     }
   })
 
+  it('should list the newest 10 samples by default, the newest limit asked, and refuse a limit past the 300 kept', async () => {
+    for (let i = 0; i < 14; i++) {
+      f.clock += 1000
+      await f.sampler.sample()
+    }
+    const ts = async (url: string): Promise<number[]> => ((await api(url)).json() as { samples: Array<{ ts: number }> }).samples.map((s) => s.ts)
+    const all = await ts('/api/v1/stats?limit=300')
+    expect(all).to.have.length(13)   // the first sample has no rate yet: 13 of 14
+    expect(await ts('/api/v1/stats')).to.deep.equal(all.slice(-10))
+    expect(await ts('/api/v1/stats?limit=1')).to.deep.equal(all.slice(-1))
+    // a new sample after a kept answer: the kept bytes are not sent again
+    f.clock += 1000
+    await f.sampler.sample()
+    expect((await ts('/api/v1/stats?limit=1'))[0]).to.equal(f.clock)
+    for (const bad of ['0', '301', 'ten']) {
+      const res = await api(`/api/v1/stats?limit=${bad}`)
+      expect(res.statusCode, bad).to.equal(400)
+      expect((res.json() as { message: string }).message, bad).to.match(/limit/)
+    }
+    expect((await api('/api/v1/stats?window=5')).statusCode).to.equal(400)
+  })
+
   it('should send the samples kept first, then each new sample as it is taken', async () => {
     await f.app.listen({ host: '127.0.0.1', port: 0 })
     const base = `http://127.0.0.1:${(f.app.server.address() as AddressInfo).port}`
