@@ -11,6 +11,7 @@ import type { Ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import { createLibp2p } from 'libp2p'
 import { clusterKeyProtector } from './cluster-key-protector.ts'
+import { fastMessageId } from './fast-message-id.ts'
 import { DIAL_TIMEOUT_MS, MDNS_INTERVAL_MS, MDNS_SERVICE_TAG } from './constants.ts'
 import type { FaultHooks } from './fault-hooks.ts'
 import { noiseCrypto } from './noise-crypto.ts'
@@ -33,7 +34,8 @@ export interface MeshLibp2pOptions {
 }
 
 /**
- * Creates (and starts) the mesh's libp2p node: TCP, noise, yamux, identify, ping and gossipsub,
+ * Creates (and starts) the mesh's libp2p node: TCP, noise, yamux, identify, ping and gossipsub
+ * (a copy of a message already seen is dropped before its signature is checked: fast-message-id.ts),
  * behind the cluster's pre-shared key (pnet), so a peer without the key, or with another one,
  * never completes a connection; every dial and inbound upgrade bounded by DIAL_TIMEOUT_MS.
  */
@@ -47,8 +49,11 @@ export async function createMeshLibp2p (opts: MeshLibp2pOptions): Promise<MeshLi
     streamMuxers: [yamux()],
     connectionProtector: clusterKeyProtector({ psk: opts.clusterKey, stalls: opts.faults.stalls }),
     connectionManager: { dialTimeout: DIAL_TIMEOUT_MS, inboundUpgradeTimeout: DIAL_TIMEOUT_MS },
+    // libp2p's own monitor pings every connection every 10 s on a stream of its own; the prober
+    // (prober.ts) already probes every member's connections each round and aborts the silent ones
+    connectionMonitor: { enabled: false },
     connectionGater: opts.faults.gater(),
     ...(opts.mdns === true && { peerDiscovery: [mdns({ interval: MDNS_INTERVAL_MS, serviceTag: MDNS_SERVICE_TAG })] }),
-    services: { identify: identify(), ping: ping(), pubsub: gossipsub({ allowPublishToZeroTopicPeers: true, emitSelf: false }) }
+    services: { identify: identify(), ping: ping(), pubsub: gossipsub({ allowPublishToZeroTopicPeers: true, emitSelf: false, fastMsgIdFn: fastMessageId }) }
   })
 }
