@@ -264,4 +264,22 @@ describe('the chat page\'s views in a real browser', function () {
     expect(serious).to.deep.equal([])
     await ann.context().close()
   })
+
+  it('should show an @agent answer in a room as sanitized Markdown under the agent\'s name, and the question as text', async () => {
+    // short answers: the generated model's noise, 8 tokens at most
+    const configured = await new GrpcWebClient(rig.base).call('/plexi.agent.v1.Agent/Configure', { user: '', maxTokens: 8 }, { token: rig.tokens.bob ?? '' })
+    expect(configured.code).to.equal(0)
+    const bob = await rig.signedIn('bob')
+    await openRoom(bob, 'with-agent')
+    await post(bob, '@agent say **something**')
+    const answer = bob.locator('.messages li.message').filter({ has: bob.locator('.user', { hasText: 'bob\'s agent' }) })
+    await answer.locator('.text.markdown').waitFor()
+    const question = bob.locator('.messages li.message:not(.pending)').filter({ hasText: '@agent say **something**' })
+    expect(await question.locator('span.text').textContent()).to.equal('@agent say **something**')
+    expect(await question.locator('.text *').count()).to.equal(0)
+    const tags = await answer.locator('.text.markdown *').evaluateAll((elements) => elements.map((e) => (e as unknown as { tagName: string }).tagName))
+    expect(SAFE_TAGS).to.include.members(tags)
+    await rig.shot(bob, 'chat-agent-in-room')
+    await bob.context().close()
+  })
 })

@@ -56,7 +56,8 @@ function Chat ({ token, onSignOut }) {
   }, [client])
   useEffect(() => {
     void refresh()
-    const timer = setInterval(() => { void refresh() }, ROOMS_REFRESH_MS)
+    // a tab nobody looks at asks nothing (each read of the counts is a read of up to 64 rooms)
+    const timer = setInterval(() => { if (document.visibilityState === 'visible') void refresh() }, ROOMS_REFRESH_MS)
     return () => { clearInterval(timer) }
   }, [refresh])
   const openRoom = (room) => {
