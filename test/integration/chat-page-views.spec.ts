@@ -153,10 +153,15 @@ describe('the chat page\'s views in a real browser', function () {
     expect(middle.length).to.be.within(10, 199)
     expect(middle).to.deep.equal(Array.from({ length: middle.length }, (_, i) => (middle[0] ?? 0) + i))
     await rig.shot(ann, 'chat-long-room')
-    // a post goes to the end, and the list with it
+    // another's post while the reader is in the middle: it comes in, the reader stays
+    const before = await ann.evaluate(() => document.querySelector('.messages').scrollTop)
+    await system.entity(ROOM, 'long').ask((replyTo) => ({ type: 'post', user: 'bob', text: 'while ann reads', replyTo }))
+    await list.and(ann.locator('[data-loaded="10002"]')).waitFor()
+    expect(await ann.evaluate(() => document.querySelector('.messages').scrollTop)).to.equal(before)
+    // a post of one's own goes to the end, and the list with it
     await post(ann, 'after the 10,000')
     await waitShown(ann, ['after the 10,000'])
-    expect((await rows()).at(-1)).to.equal(10_002)
+    expect((await rows()).at(-1)).to.equal(10_003)
     expect((await rows()).length).to.be.below(200)
     await ann.context().close()
   })
@@ -281,5 +286,33 @@ describe('the chat page\'s views in a real browser', function () {
     expect(SAFE_TAGS).to.include.members(tags)
     await rig.shot(bob, 'chat-agent-in-room')
     await bob.context().close()
+  })
+
+  it('should keep the last seq read of the 64 rooms read last, only ever forward, whatever the tab\'s storage held', async () => {
+    const ann = await rig.signedIn('ann')
+    const marks = await ann.evaluate(async () => {
+      type Marks = Map<string, number>
+      const { markRead, readMarks, unreadCount } = await import('/ui/lib/read-marks.js' as string) as {
+        markRead: (room: string, seq: number) => Marks, readMarks: () => Marks, unreadCount: (marks: Marks, room: { name: string, lastSeq: number }) => number | undefined
+      }
+      const storage = (globalThis as unknown as { sessionStorage: { setItem (k: string, v: string): void } }).sessionStorage
+      storage.setItem('plexi-chat-read', '{not json')
+      const garbled = readMarks().size
+      storage.setItem('plexi-chat-read', JSON.stringify([['ok', 3], ['bad', 'x'], 7, ['constructor', 2]]))
+      const kept = [...readMarks()]
+      markRead('ok', 2)   // back: ignored
+      for (let i = 0; i < 70; i++) markRead(`r${i}`, i + 1)
+      const after = readMarks()
+      return {
+        garbled,
+        kept,
+        size: after.size,
+        first: [...after.keys()][0],
+        ok: after.get('ok'),
+        counts: [unreadCount(after, { name: 'r69', lastSeq: 75 }), unreadCount(after, { name: 'r69', lastSeq: 0 }), unreadCount(after, { name: 'never', lastSeq: 9 }), unreadCount(after, { name: 'r69', lastSeq: 60 })]
+      }
+    })
+    expect(marks).to.deep.equal({ garbled: 0, kept: [['ok', 3], ['constructor', 2]], size: 64, first: 'r6', ok: undefined, counts: [5, undefined, undefined, 0] })
+    await ann.context().close()
   })
 })
