@@ -5,7 +5,9 @@
  * stream's messages/s >= 0.8x gRPC's. The gRPC-Web client is the specs' (test/helpers/
  * grpc-web-client.ts: frames over Node's fetch, as a browser's fetch carries them); gRPC's is
  * grpc-js. Rate limits are lifted on the node (one client address, one user, as fast as it goes).
- * Then the chat page's failover on three nodes (web-failover.ts; needs Chromium).
+ * Then the chat page in Chromium on one node (web-page.ts: page ready, post -> shown in another
+ * browser) and its failover on three nodes (web-failover.ts). BENCH_WEB_PARTS=page,failover runs
+ * only those parts (grpc-web, memory, page, failover).
  */
 import { chatClient, NO_RATE_LIMITS, startNodeProcess } from '../test/helpers/node-process.ts'
 import type { NodeProcess } from '../test/helpers/node-process.ts'
@@ -14,6 +16,7 @@ import { tempDir } from '../test/helpers/temp-dir.ts'
 import { figure, median } from './figure.ts'
 import { rssOf } from './scale-memory.ts'
 import { failoverFigures } from './web-failover.ts'
+import { addUser, pageFigures, webUrlOf } from './web-page.ts'
 import type { Bench, Figure } from './figure.ts'
 
 /** Calls per side per round, rounds per figure: about 1,000 calls a side, a few seconds each. */
@@ -71,77 +74,90 @@ async function webStream (web: GrpcWebClient, token: string, room: string, count
   return count / ((performance.now() - began) / 1000)
 }
 
+/** The parts of the bench, in the order they run; BENCH_WEB_PARTS (comma-separated) picks some. */
+const PARTS = ['grpc-web', 'memory', 'page', 'failover'] as const
+type Part = typeof PARTS[number]
+
+function chosenParts (raw: string | undefined): readonly Part[] {
+  if (raw === undefined || raw.trim() === '') return PARTS
+  const named = raw.split(',').map((p) => p.trim())
+  const unknown = named.filter((p) => !(PARTS as readonly string[]).includes(p))
+  if (unknown.length > 0 || named.length === 0) throw new Error(`BENCH_WEB_PARTS: expected some of ${PARTS.join(', ')} (comma-separated), got ${JSON.stringify(raw)}`)
+  return PARTS.filter((p) => named.includes(p))
+}
+
 export const webBench: Bench = {
   name: 'web',
-  description: 'gRPC-Web (user listener) vs gRPC on one node: unary p50 (Post, History), a Subscribe\'s messages/s; the chat page\'s failover on 3 nodes',
+  description: 'gRPC-Web (user listener) vs gRPC on one node: unary p50 (Post, History), a Subscribe\'s messages/s, 1,000 streams\' memory; the chat page ready and post -> shown in another browser; its failover on 3 nodes (BENCH_WEB_PARTS picks)',
   async run (log) {
-    const dir = await tempDir('plexi-bench-web-')
-    const node = await startNodeProcess(dir.path, [...NO_RATE_LIMITS, '--chat-rate', '100000', '--chat-burst', '100000', '--role', 'chat,storage'])
-    const clients: Chat[] = []
-    try {
-      const ready = node.logs.find((l) => typeof l.msg === 'string' && l.msg.startsWith('node ready'))
-      const url = ready?.web
-      if (typeof url !== 'string') throw new Error('bench: the ready line names no web URL')
-      const res = await fetch(`http://${node.admin}/api/v1/users`, { method: 'POST', headers: { authorization: `Bearer ${node.adminToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'alice' }) })
-      const token = ((await res.json()) as { token: string }).token
-      const chat = chatClient(node.grpc, token)
-      clients.push(chat)
-      const web = new GrpcWebClient(url)
-      const figures: Figure[] = []
-      const unary = async (name: string, grpcCall: () => Promise<unknown>, webCall: () => Promise<unknown>): Promise<void> => {
-        await p50(50, grpcCall)
-        await p50(50, webCall)
-        const ours: number[] = []
-        const base: number[] = []
-        for (let i = 0; i < ROUNDS; i++) {
-          // alternate which side goes first
-          if (i % 2 === 0) { base.push(await p50(CALLS, grpcCall)); ours.push(await p50(CALLS, webCall)) } else { ours.push(await p50(CALLS, webCall)); base.push(await p50(CALLS, grpcCall)) }
-        }
-        const f = figure(`${name} p50 over gRPC-Web`, 'ms (lower is better)', median(ours), `${name} p50 over gRPC`, median(base), '<= 1.3')
-        log(`  ${f.name}: ${f.value.toFixed(3)} ms vs ${f.baseline.toFixed(3)} ms (${f.ratio.toFixed(2)}x)`)
-        figures.push(f)
-      }
-      const check = async (answer: Promise<{ code: number | undefined }>): Promise<void> => {
-        const { code } = await answer
-        if (code !== 0) throw new Error(`bench: a gRPC-Web call ended with status ${String(code)}`)
-      }
-      await unary('Post', async () => await chat.call('Post', { room: 'bench-post', text: 'hello' }), async () => { await check(web.call('/plexi.chat.v1.Chat/Post', { room: 'bench-post', text: 'hello' }, { token })) })
-      await unary('History (1 message)', async () => await chat.call('History', { room: 'bench-post', after: 0, limit: 1 }), async () => { await check(web.call('/plexi.chat.v1.Chat/History', { room: 'bench-post', after: 0, limit: 1 }, { token })) })
-      // a room with HISTORY messages, which each Subscribe catches up on from seq 0
-      for (let at = 0; at < HISTORY; at += 100) await Promise.all(Array.from({ length: 100 }, async (_, i) => await chat.call('Post', { room: 'bench-stream', text: `message ${at + i} of the bench's history` })))
-      await grpcStream(chat, 'bench-stream', HISTORY)
-      await webStream(web, token, 'bench-stream', HISTORY)
+    const figures: Figure[] = []
+    for (const part of chosenParts(process.env.BENCH_WEB_PARTS)) {
+      if (part === 'grpc-web') figures.push(...await grpcWebFigures(log))
+      else if (part === 'memory') figures.push(...await subscriptionsMemory(log))
+      else if (part === 'page') figures.push(...await pageFigures(log))
+      else figures.push(...await failoverFigures(log))
+    }
+    return figures
+  }
+}
+
+/** Unary p50s (Post, History) and a Subscribe's messages/s, over gRPC-Web beside gRPC, one node. */
+async function grpcWebFigures (log: (line: string) => void): Promise<Figure[]> {
+  const dir = await tempDir('plexi-bench-web-')
+  const node = await startNodeProcess(dir.path, [...NO_RATE_LIMITS, '--chat-rate', '100000', '--chat-burst', '100000', '--role', 'chat,storage'])
+  const clients: Chat[] = []
+  try {
+    const url = webUrlOf(node)
+    const token = await addUser(node, 'alice')
+    const chat = chatClient(node.grpc, token)
+    clients.push(chat)
+    const web = new GrpcWebClient(url)
+    const figures: Figure[] = []
+    const unary = async (name: string, grpcCall: () => Promise<unknown>, webCall: () => Promise<unknown>): Promise<void> => {
+      await p50(50, grpcCall)
+      await p50(50, webCall)
       const ours: number[] = []
       const base: number[] = []
-      for (let i = 0; i < STREAM_ROUNDS; i++) {
-        if (i % 2 === 0) { base.push(await grpcStream(chat, 'bench-stream', HISTORY)); ours.push(await webStream(web, token, 'bench-stream', HISTORY)) } else { ours.push(await webStream(web, token, 'bench-stream', HISTORY)); base.push(await grpcStream(chat, 'bench-stream', HISTORY)) }
+      for (let i = 0; i < ROUNDS; i++) {
+        // alternate which side goes first
+        if (i % 2 === 0) { base.push(await p50(CALLS, grpcCall)); ours.push(await p50(CALLS, webCall)) } else { ours.push(await p50(CALLS, webCall)); base.push(await p50(CALLS, grpcCall)) }
       }
-      const f = figure('Subscribe messages/s over gRPC-Web', 'messages/s', median(ours), 'Subscribe messages/s over gRPC', median(base), '>= 0.8')
-      log(`  ${f.name}: ${Math.round(f.value)} vs ${Math.round(f.baseline)} (${f.ratio.toFixed(2)}x)`)
+      const f = figure(`${name} p50 over gRPC-Web`, 'ms (lower is better)', median(ours), `${name} p50 over gRPC`, median(base), '<= 1.3')
+      log(`  ${f.name}: ${f.value.toFixed(3)} ms vs ${f.baseline.toFixed(3)} ms (${f.ratio.toFixed(2)}x)`)
       figures.push(f)
-      figures.push(...await subscriptionsMemory(log))
-      await node.stop()
-      figures.push(...await failoverFigures(log))
-      return figures
-    } finally {
-      for (const c of clients) c.close()
-      await node.stop()
-      await dir.remove()
     }
+    const check = async (answer: Promise<{ code: number | undefined }>): Promise<void> => {
+      const { code } = await answer
+      if (code !== 0) throw new Error(`bench: a gRPC-Web call ended with status ${String(code)}`)
+    }
+    await unary('Post', async () => await chat.call('Post', { room: 'bench-post', text: 'hello' }), async () => { await check(web.call('/plexi.chat.v1.Chat/Post', { room: 'bench-post', text: 'hello' }, { token })) })
+    await unary('History (1 message)', async () => await chat.call('History', { room: 'bench-post', after: 0, limit: 1 }), async () => { await check(web.call('/plexi.chat.v1.Chat/History', { room: 'bench-post', after: 0, limit: 1 }, { token })) })
+    // a room with HISTORY messages, which each Subscribe catches up on from seq 0
+    for (let at = 0; at < HISTORY; at += 100) await Promise.all(Array.from({ length: 100 }, async (_, i) => await chat.call('Post', { room: 'bench-stream', text: `message ${at + i} of the bench's history` })))
+    await grpcStream(chat, 'bench-stream', HISTORY)
+    await webStream(web, token, 'bench-stream', HISTORY)
+    const ours: number[] = []
+    const base: number[] = []
+    for (let i = 0; i < STREAM_ROUNDS; i++) {
+      if (i % 2 === 0) { base.push(await grpcStream(chat, 'bench-stream', HISTORY)); ours.push(await webStream(web, token, 'bench-stream', HISTORY)) } else { ours.push(await webStream(web, token, 'bench-stream', HISTORY)); base.push(await grpcStream(chat, 'bench-stream', HISTORY)) }
+    }
+    const f = figure('Subscribe messages/s over gRPC-Web', 'messages/s', median(ours), 'Subscribe messages/s over gRPC', median(base), '>= 0.8')
+    log(`  ${f.name}: ${Math.round(f.value)} vs ${Math.round(f.baseline)} (${f.ratio.toFixed(2)}x)`)
+    figures.push(f)
+    return figures
+  } finally {
+    for (const c of clients) c.close()
+    await node.stop()
+    await dir.remove()
   }
 }
 
 /** A fresh node with USERS users (their tokens) and its web URL, streams per address unlimited. */
 async function memoryNode (dir: string): Promise<{ node: NodeProcess, url: string, tokens: string[] }> {
   const node = await startNodeProcess(dir, [...NO_RATE_LIMITS, '--streams-per-ip', '0', '--role', 'chat,storage'])
-  const url = node.logs.find((l) => typeof l.msg === 'string' && l.msg.startsWith('node ready'))?.web
-  if (typeof url !== 'string') throw new Error('bench: the ready line names no web URL')
   const tokens: string[] = []
-  for (let i = 0; i < USERS; i++) {
-    const res = await fetch(`http://${node.admin}/api/v1/users`, { method: 'POST', headers: { authorization: `Bearer ${node.adminToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: `user${i}` }) })
-    tokens.push(((await res.json()) as { token: string }).token)
-  }
-  return { node, url, tokens }
+  for (let i = 0; i < USERS; i++) tokens.push(await addUser(node, `user${i}`))
+  return { node, url: webUrlOf(node), tokens }
 }
 
 /**
