@@ -15,10 +15,16 @@ export class AdminWrites {
     return () => { this.#listeners.delete(listener) }
   }
 
+  /** Tells the watchers of a change that is no write's answer (a failed authentication recorded
+   * in the audit trail: a read of the trail here must list it). */
+  tell (): void {
+    for (const l of this.#listeners) l()
+  }
+
   /** The /api/v1 scope's onSend hook that tells the watchers. */
   hook (): onSendAsyncHookHandler<unknown> {
     return async (request, _reply, payload) => {
-      if (request.method !== 'GET' && request.method !== 'HEAD') for (const l of this.#listeners) l()
+      if (request.method !== 'GET' && request.method !== 'HEAD') this.tell()
       return payload
     }
   }

@@ -1,3 +1,7 @@
+import type { FastifyInstance } from 'fastify'
+import type { AdminWrites } from './admin-writes.ts'
+import { ADMIN_LIST_FRESH_MS } from './constants.ts'
+
 /**
  * Reads of the cluster that gather from every member (the actors on each, every partition's
  * replicas, every member's jobs) coalesced per key: one gather runs at a time, and every read that
@@ -65,3 +69,17 @@ export class CoalescedReads<T> {
   }
 }
 function noop (): void {}
+
+/**
+ * Coalesced reads whose answers are also kept ADMIN_LIST_FRESH_MS after their gather ended, and
+ * dropped at every write answered through this node's admin API (`writes`, told before the write's
+ * answer is sent): a write here followed by a read here sees its change, and a change made elsewhere
+ * shows within ADMIN_LIST_FRESH_MS plus a gather. Without `writes` nothing would drop them: none is
+ * kept (each read gathers after it arrived, as plain CoalescedReads).
+ */
+export function keptReads<T> (api: FastifyInstance, writes: Pick<AdminWrites, 'watch'> | undefined, opts: { /** @default performance.now */ readonly now?: () => number } = {}): CoalescedReads<T> {
+  const reads = new CoalescedReads<T>({ freshMs: writes === undefined ? 0 : ADMIN_LIST_FRESH_MS, ...(opts.now !== undefined && { now: opts.now }) })
+  const unwatch = writes?.watch(() => { reads.forget() })
+  if (unwatch !== undefined) api.addHook('onClose', async () => { unwatch() })
+  return reads
+}

@@ -2,7 +2,8 @@ import type { FastifyInstance } from 'fastify'
 import type { AuditEntry, AuditRecord } from '../../../actors/index.ts'
 import { BEARER, errors, ref } from '../../../protocols/admin/index.ts'
 import { httpError } from '../admin-errors.ts'
-import { CoalescedReads } from '../coalesced-reads.ts'
+import type { AdminWrites } from '../admin-writes.ts'
+import { keptReads } from '../coalesced-reads.ts'
 import type { AuditVerdict } from '../audit-trail.ts'
 
 /** What the admin API asks of the audit trail (node/admin AuditTrail): the audit hook records into
@@ -18,6 +19,9 @@ export interface AuditView {
 export interface AuditRoutesDeps {
   /** The cluster's audit trail (absent: nothing is recorded, and the routes answer 503). */
   readonly audit?: Pick<AuditView, 'list' | 'head' | 'verify'> | undefined
+  /** The writes answered through this node's admin API (each recorded in the trail before it is
+   * told): each drops the kept pages. */
+  readonly writes?: Pick<AdminWrites, 'watch'> | undefined
 }
 
 const auditQuery = {
@@ -38,8 +42,10 @@ export function auditRoutes (deps: AuditRoutesDeps) {
       if (deps.audit === undefined) throw httpError(503, 'UNAVAILABLE', 'this node keeps no audit trail')
       return deps.audit
     }
-    // a burst of reads asks the trail once per round trip (coalesced-reads.ts)
-    const pages = new CoalescedReads<{ records: AuditRecord[], head: { seq: number, hash: string } }>()
+    // a burst of reads asks the trail once per round trip, and a page answers the reads of the next
+    // ADMIN_LIST_FRESH_MS too, until a write through this node answers (keptReads; the audit hook
+    // records the write before it is told of it)
+    const pages = keptReads<{ records: AuditRecord[], head: { seq: number, hash: string } }>(api, deps.writes)
     api.get<{ Querystring: { after: number, limit: number } }>('/audit', {
       schema: {
         summary: 'The audit trail: every admin action and failed admin authentication on any member, oldest first, each with the hash of the one before',

@@ -2,7 +2,8 @@ import type { FastifyInstance, FastifySchemaValidationError } from 'fastify'
 import { BEARER, JOB_ID_PATTERN, JOB_KINDS, JOB_STATES, errors, ref } from '../../../protocols/admin/index.ts'
 import type { Job, JobKind, JobState } from '../../../protocols/index.ts'
 import { httpError } from '../admin-errors.ts'
-import { CoalescedReads } from '../coalesced-reads.ts'
+import type { AdminWrites } from '../admin-writes.ts'
+import { keptReads } from '../coalesced-reads.ts'
 
 /** What the admin API asks of the cluster's jobs (node/jobs ClusterJobs). */
 export interface JobsAdmin {
@@ -15,6 +16,9 @@ export interface JobsAdmin {
 export interface JobsRoutesDeps {
   /** Every member's jobs (absent: none are listed, and none is found). */
   readonly jobs?: JobsAdmin | undefined
+  /** The writes answered through this node's admin API: each drops the kept listings (a job
+   * started or cancelled here is in the next listing here). */
+  readonly writes?: Pick<AdminWrites, 'watch'> | undefined
 }
 
 const jobParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', maxLength: 64, pattern: JOB_ID_PATTERN.source } } } as const
@@ -22,8 +26,10 @@ const jobParams = { type: 'object', required: ['id'], properties: { id: { type: 
 /** `/api/v1/jobs`: the long operations of every member (drains, moves, repairs, backups...), one job, and its cancel. */
 export function jobsRoutes (deps: JobsRoutesDeps) {
   return async (api: FastifyInstance): Promise<void> => {
-    // a burst of listings asks every member once per round trip (coalesced-reads.ts)
-    const listings = new CoalescedReads<Awaited<ReturnType<JobsAdmin['list']>>>()
+    // a burst of listings asks every member once per round trip, and a gather answers the
+    // listings of the next ADMIN_LIST_FRESH_MS too, until a write through this node answers
+    // (keptReads); one job (/jobs/:id) is asked of its member at each read
+    const listings = keptReads<Awaited<ReturnType<JobsAdmin['list']>>>(api, deps.writes)
     const noJob = (id: string): Error => httpError(404, 'UNKNOWN_JOB', `no job ${id} on any member`)
 
     api.get<{ Querystring: { kind?: JobKind, state?: JobState } }>('/jobs', {

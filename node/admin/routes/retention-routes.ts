@@ -4,7 +4,8 @@ import type { ActorSystem, RetentionSettings, RoomRetention, RoomRetentionSettin
 import { BEARER, errors, ref, retentionSettingSchema, retentionViewSchema, roomNameParam } from '../../../protocols/admin/index.ts'
 import type { Job } from '../../../protocols/index.ts'
 import { sendError } from '../admin-errors.ts'
-import { CoalescedReads } from '../coalesced-reads.ts'
+import type { AdminWrites } from '../admin-writes.ts'
+import { keptReads } from '../coalesced-reads.ts'
 
 /** What the admin API asks of retention (node/erasure RetentionRunner and the config's default). */
 export interface RetentionAdmin {
@@ -16,6 +17,8 @@ export interface RetentionRoutesDeps {
   readonly system: Pick<ActorSystem, 'entity'>
   /** Absent: the routes that need it answer 503. */
   readonly retention?: RetentionAdmin | undefined
+  /** The writes answered through this node's admin API: each drops the kept settings. */
+  readonly writes?: Pick<AdminWrites, 'watch'> | undefined
 }
 
 const noRetention = (reply: FastifyReply): FastifyReply => sendError(reply, 503, 'UNAVAILABLE', 'this node runs no retention')
@@ -24,9 +27,11 @@ const noRetention = (reply: FastifyReply): FastifyReply => sendError(reply, 503,
  * drops the rest on every replica. */
 export function retentionRoutes (deps: RetentionRoutesDeps) {
   return async (api: FastifyInstance): Promise<void> => {
-    // a burst of reads asks the retention entity once per round trip, each answer asked after its
-    // read arrived (coalesced-reads.ts): a setting changed and then read is in the answer
-    const reads = new CoalescedReads<RetentionSettings>()
+    // a burst of reads asks the retention entity once per round trip, and its answer answers the
+    // reads of the next ADMIN_LIST_FRESH_MS too, until a write through this node answers
+    // (keptReads): a setting changed here and then read is in the answer; each ask was a round trip
+    // to the entity's node, which bounded the route at 50 connections / that round trip
+    const reads = keptReads<RetentionSettings>(api, deps.writes)
     const settings = async (): Promise<RetentionSettings> => await reads.read('', async () => await deps.system.entity(RETENTION, RETENTION_POLICY_KEY).ask<RetentionSettings>((replyTo) => ({ type: 'get', replyTo })))
 
     api.get('/retention', {

@@ -1,5 +1,8 @@
 import { expect } from 'chai'
-import { CoalescedReads } from '../../../node/admin/coalesced-reads.ts'
+import { AdminWrites } from '../../../node/admin/admin-writes.ts'
+import { CoalescedReads, keptReads } from '../../../node/admin/coalesced-reads.ts'
+import { ADMIN_LIST_FRESH_MS } from '../../../node/admin/constants.ts'
+import { pluginApp } from '../../helpers/admin-plugin.ts'
 
 /** A gather the test ends when it says: the n-th one started answers `n`. */
 function gathers (): { gather: () => Promise<number>, started: () => number, end: (i: number, err?: Error) => void } {
@@ -92,5 +95,46 @@ describe('CoalescedReads', () => {
     g.end(4)
     expect(await fourth).to.equal(4)
     expect(() => new CoalescedReads({ freshMs: 1_001 })).to.throw(RangeError, /0 to 1000 ms/)
+  })
+})
+
+describe('keptReads', () => {
+  /** A route that answers the n-th gather's number through keptReads, and a write beside it. */
+  const serve = async (writes: AdminWrites | undefined, now: () => number) => {
+    let gathered = 0
+    const app = await pluginApp(async (api) => {
+      if (writes !== undefined) api.addHook('onSend', writes.hook())
+      const reads = keptReads<number>(api, writes, { now })
+      api.get('/thing', async () => ({ n: await reads.read('', async () => ++gathered) }))
+      api.post('/thing', async () => ({ ok: true }))
+    })
+    const read = async (): Promise<number> => ((await app.inject({ method: 'GET', url: '/api/v1/thing' })).json() as { n: number }).n
+    return { app, read, write: async () => { await app.inject({ method: 'POST', url: '/api/v1/thing', payload: {} }) } }
+  }
+
+  it('should answer reads within ADMIN_LIST_FRESH_MS of a gather with it, and gather again after a write through this admin API or that long', async () => {
+    let now = 0
+    const writes = new AdminWrites()
+    const { app, read, write } = await serve(writes, () => now)
+    try {
+      expect(await read()).to.equal(1)
+      now += ADMIN_LIST_FRESH_MS - 1
+      expect(await read(), 'kept').to.equal(1)
+      await write()
+      expect(await read(), 'a write answered here drops it').to.equal(2)
+      now += ADMIN_LIST_FRESH_MS
+      expect(await read(), 'too old').to.equal(3)
+    } finally {
+      await app.close()
+    }
+  })
+
+  it('should keep nothing without the admin writes to drop it: every read gathers', async () => {
+    const { app, read } = await serve(undefined, () => 0)
+    try {
+      expect([await read(), await read(), await read()]).to.deep.equal([1, 2, 3])
+    } finally {
+      await app.close()
+    }
   })
 })

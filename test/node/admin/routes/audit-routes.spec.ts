@@ -24,6 +24,15 @@ describe('auditRoutes', () => {
     }
   })
 
+  it('should list a write through this node at the next read, though the page before it is kept for the reads after it', async () => {
+    expect(await records()).to.deep.equal([])
+    // the empty page is kept (ADMIN_LIST_FRESH_MS) for the reads after it, until a write answers here
+    await api('POST', '/api/v1/users', { name: 'ann' })
+    expect((await records()).map((r) => [r.seq, r.action])).to.deep.equal([[1, 'POST /api/v1/users']])
+    await api('POST', '/api/v1/users', { name: 'bob' })
+    expect((await records()).map((r) => r.seq)).to.deep.equal([1, 2])
+  })
+
   it('should serve alone with the trail it is given: its records and head, without recording reads', async () => {
     await f.audit.record({ actor: 'admin', node: NODE_ID, ip: '10.0.0.1', action: 'POST /api/v1/users', target: '/api/v1/users', outcome: 'ok', status: 201, detail: '{"name":"ann"}' })
     const app = await pluginApp(auditRoutes({ audit: f.audit }))

@@ -50,6 +50,14 @@ describe('jobsRoutes', () => {
     drain.finish()
   })
 
+  it('should list a job cancelled through this node as cancelled at the next listing, though a listing is kept for the reads after it', async () => {
+    const drain = longJob('drain', 'peer-b')
+    const states = async (): Promise<unknown[]> => ((await api('GET', '/api/v1/jobs')).json() as { jobs: Array<{ state: string }> }).jobs.map((j) => j.state)
+    expect(await states()).to.deep.equal(['running'])
+    expect((await api('POST', `/api/v1/jobs/${drain.id}/cancel`)).statusCode).to.equal(200)
+    expect(await states()).to.deep.equal(['cancelled'])
+  })
+
   it('should show one job, cancel it, and answer 404 for a job no member has and 400 for what is not a job id', async () => {
     const drain = longJob('drain', null)
     expect((await api('GET', `/api/v1/jobs/${drain.id}`)).json()).to.deep.equal(f.jobs.get(drain.id))
