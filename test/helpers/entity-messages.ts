@@ -129,7 +129,8 @@ export function agentMessage (): fc.Arbitrary<unknown> {
     message('ask', { user, text: text(), requestId: requestId(), sink, replyTo: replyTo() }),
     message('cancel', { user, requestId: requestId() }),
     message('history', { user, limit: fc.integer({ min: 0, max: MAX_AGENT_TURNS + 1 }), replyTo: replyTo() }),
-    message('settings', { user, replyTo: replyTo() }),
+    // settings and models (the node's models, read) share one slot
+    fc.oneof(message('settings', { user, replyTo: replyTo() }), message('models', { user, replyTo: replyTo() })),
     message('configure', { user, change, replyTo: replyTo() }),
     message('reset', { user, replyTo: replyTo() }),
     message('erase', { user, by: fc.constant('admin'), replyTo: replyTo() }),
