@@ -4,7 +4,7 @@ import type { RepairJob } from '../../../protocols/index.ts'
 import { sendError } from '../admin-errors.ts'
 import type { AdminWrites } from '../admin-writes.ts'
 import { CoalescedReads } from '../coalesced-reads.ts'
-import { ADMIN_LIST_FRESH_MS, ADMIN_LIST_PAGE, ADMIN_MAX_LIST_PAGE } from '../constants.ts'
+import { ADMIN_LIST_FRESH_MS, ADMIN_MAX_LIST_PAGE, ADMIN_PARTITIONS_PAGE } from '../constants.ts'
 import { linkNext, pageAfter, pageQueryProperties } from '../list-page.ts'
 import { SerializedBody } from '../serialized-body.ts'
 
@@ -53,14 +53,14 @@ export function partitionsRoutes (deps: PartitionsRoutesDeps) {
     api.get<{ Querystring: { partition?: number, limit?: number, after?: number } }>('/partitions', {
       schema: {
         summary: 'Every partition (or one) with its replicas, a page at a time in the order of their numbers: what each replica holds, its highest epoch and its lag; members that did not answer are named in the x-plexi-unreachable header', security: BEARER,
-        description: `A page holds ${ADMIN_LIST_PAGE} partitions unless \`limit\` says otherwise (the whole table of 256 fits in one page of \`limit=256\`); a page with more after it names the next in its \`Link\` header (rel="next").`,
-        querystring: { type: 'object', additionalProperties: false, properties: { partition: partitionNumber, ...pageQueryProperties('partitions', ADMIN_LIST_PAGE, ADMIN_MAX_LIST_PAGE, { type: 'integer', minimum: 0, maximum: 65_535 }) } },
+        description: `A page holds ${ADMIN_PARTITIONS_PAGE} partitions unless \`limit\` says otherwise (the whole table of 256 fits in one page of \`limit=256\`); a page with more after it names the next in its \`Link\` header (rel="next").`,
+        querystring: { type: 'object', additionalProperties: false, properties: { partition: partitionNumber, ...pageQueryProperties('partitions', ADMIN_PARTITIONS_PAGE, ADMIN_MAX_LIST_PAGE, { type: 'integer', minimum: 0, maximum: 65_535 }) } },
         response: { 200: { type: 'array', items: ref('Partition') }, ...errors(400, 401, 404) }
       }
     }, async (request, reply) => {
       const replication = deps.replication
       if (replication === undefined) return []
-      const { partition, limit = ADMIN_LIST_PAGE, after } = request.query
+      const { partition, limit = ADMIN_PARTITIONS_PAGE, after } = request.query
       // a page asks the members of its own partitions alone, and of one more (whether a page
       // follows): they are numbered from 0 with none missing, so the page is known before the gather
       const from = after === undefined ? 0 : after + 1

@@ -29,10 +29,10 @@ describe('partitionsRoutes', () => {
     expect((await api('GET', '/api/v1/partitions?partition=x')).statusCode).to.equal(400)
   })
 
-  it('should answer a page of 100 partitions by default, naming the next in its Link header until the last', async () => {
+  it('should answer a page of 16 partitions by default, naming the next in its Link header until the last', async () => {
     const first = await api('GET', '/api/v1/partitions')
-    expect((first.json() as Array<{ partition: number }>).map((r) => r.partition)).to.deep.equal([...Array(100).keys()])
-    expect(first.headers.link).to.equal('</api/v1/partitions?limit=100&after=99>; rel="next"')
+    expect((first.json() as Array<{ partition: number }>).map((r) => r.partition)).to.deep.equal([...Array(16).keys()])
+    expect(first.headers.link).to.equal('</api/v1/partitions?limit=16&after=15>; rel="next"')
     const seen: number[] = []
     let next: string | undefined = '/api/v1/partitions?limit=60'
     while (next !== undefined) {
