@@ -29,7 +29,7 @@ export function chatServiceHandlers (deps: ChatServiceDeps): grpc.UntypedService
     Import: transfer.importHandler('room'),
     Post: calls.unary<PostRequest, PostAck>('Post', async (req, user) => await post(calls, req, user)),
     History: calls.unary<HistoryRequest, { messages: unknown[], retainedFrom: number }>('History', async (req) => await history(calls, req)),
-    ListRooms: calls.unary<ListRoomsRequest, { rooms: ListedRoom[] }>('ListRooms', async (req) => await listRooms(calls, req)),
+    ListRooms: calls.unary<ListRoomsRequest, { rooms: ListedRoom[], user: string }>('ListRooms', async (req, user) => await listRooms(calls, req, user)),
     Join: calls.unary<RoomRequest, RoomInfo>('Join', async (req, user) => await joinOrLeave(calls, 'join', req, user)),
     Leave: calls.unary<RoomRequest, RoomInfo>('Leave', async (req, user) => await joinOrLeave(calls, 'leave', req, user)),
     Members: calls.unary<RoomRequest, { members: readonly string[] }>('Members', async (req) => await members(calls, req)),
@@ -72,23 +72,25 @@ async function history (calls: ChatCalls, req: HistoryRequest): Promise<{ messag
   return { messages: messages.map(wireMessage), retainedFrom: info.floor ?? 1 }
 }
 
-/** A room as ListRooms lists it: with its last seq when the request named it in `heads`. */
-type ListedRoom = RoomSummary & { readonly lastSeq?: number }
+/** A room as ListRooms lists it: with its last seq, and whether the caller is a member, when the
+ * request named it in `heads`. */
+type ListedRoom = RoomSummary & { readonly lastSeq?: number, readonly member?: boolean }
 
 /** The rooms, from the directory; those of them named in `heads` (a page's unread counts) with their
  * last seq, asked of each room's owner at once, LIST_ROOMS_HEAD_TIMEOUT_MS at most: one that fails
  * or is late is listed without it (0, unknown) instead of failing the list. A name the directory
  * does not list is not asked (that would activate a room that does not exist). */
-async function listRooms (calls: ChatCalls, req: ListRoomsRequest): Promise<{ rooms: ListedRoom[] }> {
+async function listRooms (calls: ChatCalls, req: ListRoomsRequest, user: string): Promise<{ rooms: ListedRoom[], user: string }> {
   const heads = new Set(checkHeads(req.heads, LIST_ROOMS_MAX_HEADS))
   const { system } = calls.deps
   const rooms = await system.entity(ROOMS, ROOM_DIRECTORY_KEY).ask<RoomSummary[]>((replyTo) => ({ type: 'list', replyTo }))
-  if (heads.size === 0) return { rooms }
+  if (heads.size === 0) return { rooms, user }
   return {
     rooms: await Promise.all(rooms.map(async (room) => heads.has(room.name)
       ? await system.entity(ROOM, room.name).ask<RoomInfo>((replyTo) => ({ type: 'info', replyTo }), { timeout: LIST_ROOMS_HEAD_TIMEOUT_MS })
-        .then((info) => ({ ...room, lastSeq: info.lastSeq }), () => room)
-      : room))
+        .then((info) => ({ ...room, lastSeq: info.lastSeq, member: info.members.includes(user) }), () => room)
+      : room)),
+    user
   }
 }
 

@@ -106,7 +106,7 @@ describe('chatServiceHandlers (real gRPC, real LevelDB)', function () {
     expect(err.code).to.equal(grpc.status.INVALID_ARGUMENT)
   })
 
-  it('should list rooms with the last seq of those named in heads only, and refuse heads that are not room names or too many', async () => {
+  it('should list rooms with the last seq and the caller\'s membership of those named in heads only, name the caller, and refuse heads that are not room names or too many', async () => {
     for (const [room, posts] of [['one', 1], ['three', 3], ['quiet', 2]] as const) {
       for (let i = 1; i <= posts; i++) await system.entity(chatRoom, room).ask((replyTo) => ({ type: 'post', user: 'ann', text: `${room} ${i}`, replyTo }))
     }
@@ -117,6 +117,10 @@ describe('chatServiceHandlers (real gRPC, real LevelDB)', function () {
     // a name the directory does not list is not asked (nor created)
     expect(await seqs(['three', 'one', 'three', 'nowhere'])).to.deep.equal([['one', 1], ['quiet', 0], ['three', 3]])
     expect((await c.call<Listed>('ListRooms', {})).rooms.map((r) => r.name)).to.not.include('nowhere')
+    // the caller's name, and whether they are a member of the rooms heads names
+    await c.call('Join', { room: 'quiet' })
+    const mine = await c.call<{ rooms: Array<{ name: string, member: boolean }>, user: string }>('ListRooms', { heads: ['quiet', 'one'] })
+    expect([mine.user, mine.rooms.map((r) => [r.name, r.member])]).to.deep.equal(['ann', [['one', false], ['quiet', true], ['three', false]]])
     for (const [heads, details] of [
       [['Bad Room'], /^heads\[0\]: "Bad Room" is not a room name/],
       [Array.from({ length: 65 }, (_, i) => `r${i}`), /^heads: at most 64 rooms, got 65$/]

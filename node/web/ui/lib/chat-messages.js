@@ -26,7 +26,10 @@ export const METHODS = {
       4: ['redaction', 'message', false, { 1: ['room', 'string'], 2: ['seq', 'uint64'], 3: ['redacts', 'uint64'], 4: ['by', 'string'], 5: ['ts', 'int64'] }]
     }
   },
-  listRooms: { path: `${CHAT}/ListRooms`, request: [[1, 'heads', 'string']], response: { 1: ['rooms', 'message', true, { 1: ['name', 'string'], 2: ['createdAt', 'int64'], 3: ['createdBy', 'string'], 4: ['lastSeq', 'uint64'] }] } },
+  // the rooms, the last seq of those named in heads and whether the caller is a member; the caller's name
+  listRooms: { path: `${CHAT}/ListRooms`, request: [[1, 'heads', 'string']], response: { 1: ['rooms', 'message', true, { 1: ['name', 'string'], 2: ['createdAt', 'int64'], 3: ['createdBy', 'string'], 4: ['lastSeq', 'uint64'], 5: ['member', 'bool'] }], 2: ['user', 'string'] } },
+  // withdraws one's own post (or one's agent's answer): the room journals a redaction
+  redact: { path: `${CHAT}/Redact`, request: [[1, 'room', 'string'], [2, 'seq', 'uint64']], response: { 1: ['room', 'string'], 2: ['seq', 'uint64'], 3: ['redactionSeq', 'uint64'], 4: ['ts', 'int64'], 5: ['already', 'bool'] } },
   join: { path: `${CHAT}/Join`, request: [[1, 'room', 'string']], response: roomInfo },
   leave: { path: `${CHAT}/Leave`, request: [[1, 'room', 'string']], response: roomInfo },
   members: { path: `${CHAT}/Members`, request: [[1, 'room', 'string']], response: { 1: ['members', 'string', true] } },

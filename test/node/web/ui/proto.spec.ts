@@ -27,8 +27,13 @@ describe('the chat page\'s protobuf codec (node/web/ui/lib/proto.js)', () => {
     expect([read.room, Number(read.after), read.limit]).to.deep.equal(['r', 2 ** 40 + 3, 100])
     const heads = { heads: ['a', 'constructor', 'général'] }
     expect(definition(METHODS.listRooms!).requestDeserialize(Buffer.from(proto.encode(METHODS.listRooms!.request, heads)))).to.deep.include(heads)
-    const listed = definition(METHODS.listRooms!).responseSerialize({ rooms: [{ name: 'a', createdAt: 1, createdBy: 'ann', lastSeq: 2 ** 40 }, { name: 'b', createdAt: 2, createdBy: 'bob' }] })
-    expect(proto.decode(METHODS.listRooms!.response, listed).rooms).to.deep.equal([{ name: 'a', createdAt: 1, createdBy: 'ann', lastSeq: 2 ** 40 }, { name: 'b', createdAt: 2, createdBy: 'bob', lastSeq: 0 }])
+    const listed = definition(METHODS.listRooms!).responseSerialize({ rooms: [{ name: 'a', createdAt: 1, createdBy: 'ann', lastSeq: 2 ** 40, member: true }, { name: 'b', createdAt: 2, createdBy: 'bob' }], user: 'ann' })
+    expect(proto.decode(METHODS.listRooms!.response, listed)).to.deep.equal({ rooms: [{ name: 'a', createdAt: 1, createdBy: 'ann', lastSeq: 2 ** 40, member: true }, { name: 'b', createdAt: 2, createdBy: 'bob', lastSeq: 0, member: false }], user: 'ann' })
+    const redact = { room: 'r', seq: 2 ** 40 + 1 }
+    const redactRead = definition(METHODS.redact!).requestDeserialize(Buffer.from(proto.encode(METHODS.redact!.request, redact))) as Record<string, unknown>
+    expect([redactRead.room, Number(redactRead.seq)]).to.deep.equal(['r', 2 ** 40 + 1])
+    const redacted = definition(METHODS.redact!).responseSerialize({ room: 'r', seq: 4, redactionSeq: 9, ts: 5, already: false })
+    expect(proto.decode(METHODS.redact!.response, redacted)).to.deep.equal({ room: 'r', seq: 4, redactionSeq: 9, ts: 5, already: false })
     expect(definition(AGENT_METHODS.ask!).requestDeserialize(Buffer.from(proto.encode(AGENT_METHODS.ask!.request, { text: 'q', user: '' })))).to.deep.include({ text: 'q' })
   })
 
