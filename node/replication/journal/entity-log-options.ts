@@ -24,6 +24,14 @@ export interface EntityLogOptions {
    * "Former holders"). Absent: the former holders given are already every one.
    */
   readonly widen?: { readonly formerHolders: readonly string[], readonly absentHolders: number }
+  /**
+   * With roster versions (docs/replication.md, "Roster versions"): the replica sets of the earlier
+   * versions whose hand-off is not known complete (each fenced too, through `formerHolders`). The
+   * take needs, of each, the promises of all but fewer than min(W, F) of its nodes, so that the
+   * version it fences with is kept on a node of every write quorum and every fence quorum of that
+   * set: an owner still under that version can neither acknowledge nor take the entity after it.
+   */
+  readonly olderSets?: ReadonlyArray<readonly string[]>
   /** Called once the entity is taken by a fence that every replica promised, none a learner: the
    * set holds the partition whole (the roster lets go of former holders then). */
   readonly onWhole?: () => void

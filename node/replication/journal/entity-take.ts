@@ -91,7 +91,7 @@ export async function takeEntity (opts: EntityLogOptions): Promise<TakenLog> {
     // (and, when other nodes may hold it, none refused for another owner's lease: such a replica
     // is up and its log unread, its lease ends within lease-ms; recovering without it would spend
     // the slack that a lost or damaged copy elsewhere may need)
-    if (enough(round) && (!plan.all || (seesEveryWrite(opts, plan, round, former) && round.leaseWait + former.leaseWait === 0))) {
+    if (enough(round) && (!plan.all || (seesEveryWrite(opts, plan, round, former) && round.leaseWait + former.leaseWait === 0)) && holdsOlderSets(opts, round, former)) {
       const taken = await readBest(opts, plan.f, epoch, round, former)
       if (round.learners.size === 0 && replicas.every((n) => round.oks.has(n))) opts.onWhole?.()
       return taken
@@ -139,6 +139,15 @@ function planOf (opts: EntityLogOptions, formerHolders: readonly string[] | unde
  */
 function seesEveryWrite (opts: EntityLogOptions, plan: TakePlan, round: FenceRound, former: FenceRound): boolean {
   return opts.replicas.length + plan.formers.length + plan.absent - round.oks.size - former.oks.size < opts.writeQuorum
+}
+
+/** Whether the promises hold each earlier version's set (EntityLogOptions.olderSets): all but fewer
+ * than min(W, F) of its nodes, F that set's fence quorum. */
+function holdsOlderSets (opts: EntityLogOptions, round: FenceRound, former: FenceRound): boolean {
+  return (opts.olderSets ?? []).every((set) => {
+    const unread = set.filter((n) => !round.oks.has(n) && !former.oks.has(n)).length
+    return unread < Math.min(opts.writeQuorum, fenceQuorum(set.length, opts.writeQuorum))
+  })
 }
 
 /** The best log among those that promised, and its last record: from the best replica, or one

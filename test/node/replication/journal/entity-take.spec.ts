@@ -59,3 +59,29 @@ describe('takeEntity', () => {
     expect(init.tracks.map((t) => [t.node, t.match])).to.deep.equal([['a', -1], ['b', 3], ['c', -1]])
   })
 })
+
+/** Roster versions (docs/replication.md, "Roster versions"): a take under version v holds each earlier
+ * version's set as well, all but fewer than min(W, F) of it. */
+describe('takeEntity with earlier versions\' sets', () => {
+  const set = useReplicaSet(['a', 'b', 'c', 'd', 'e'])
+  // R = 3, W = 3, so F = 2: the every-node rule (fewer than W unread) would let two of the older
+  // set c, d, e go unread, leaving an owner of that version the F promises of d and e
+  const opts = (activation: string, olderSets?: string[][]): Parameters<typeof takeEntity>[0] => ({
+    entityId: E, replicas: ['a', 'b', 'c'], formerHolders: ['d', 'e'], writeQuorum: 3, activation, env: set.env, ...(olderSets !== undefined && { olderSets })
+  })
+
+  it('should refuse when min(W, F) or more of an earlier set did not promise, where the every-node rule alone takes it', async () => {
+    set.down.add('d')
+    set.down.add('e')
+    const err = await takeEntity(opts('versioned', [['c', 'd', 'e']])).then(() => null, (e: unknown) => e)
+    expect(err).to.have.property('name', 'ReplicasUnavailableError')
+    const unversioned = await takeEntity(opts('unversioned'))
+    expect([...unversioned.fenced.keys()].sort()).to.deep.equal(['a', 'b', 'c'])
+  })
+
+  it('should take it when fewer than min(W, F) of each earlier set did not promise', async () => {
+    set.down.add('e')
+    const taken = await takeEntity(opts('versioned', [['c', 'd', 'e']]))
+    expect([...taken.former.keys()]).to.deep.equal(['d'])
+  })
+})
