@@ -41,6 +41,7 @@
  */
 import { EntityLog, checkLogTicket, compareLogs, epochAt, floorOf, laterRevision, matchPoint, NARROW_FENCES, REPLAN_ATTEMPTS } from '../../node/replication/index.ts'
 import { SimEdits, trimmedOn } from './sim-edits.ts'
+import { SimRosterVersions } from './sim-versions.ts'
 import { SimWorld, prng } from './sim-world.ts'
 import type { DiskEntity } from './sim-world.ts'
 import type { LogSummary, ReplicaChange, StoredRecord } from '../../node/replication/index.ts'
@@ -115,6 +116,16 @@ export interface SimOptions {
    * takes the entity (what ReplicatedJournal did before a take re-planned: docs/replication.md,
    * "Roster changes"), only to show what that let happen. Default: it re-plans, as production. */
   readonly replan?: boolean
+  /** Roster versions (docs/replication.md, "Roster versions"; sim-versions.ts): the change of sets is
+   * version 2, learnt by each node at its own time (some only when a replica refuses them);
+   * replicas refuse owners of older versions; an owner fences its version's set and the earlier
+   * one, not every node; an open log whose node learns a newer version takes the entity again. */
+  readonly rosterVersions?: boolean
+  /** With rosterVersions, a flaw only to show that the checks catch it: replicas that never refuse
+   * an older version ('no-refusal'), owners that fence only their version's set ('no-older-sets'),
+   * or takes that need of the earlier set only what the every-node rule asks (fewer than W unread,
+   * 'older-sets-unchecked'). */
+  readonly versionFault?: 'no-refusal' | 'no-older-sets' | 'older-sets-unchecked'
 }
 
 export interface SimResult {
@@ -127,6 +138,10 @@ export interface SimResult {
     rewrites?: number, rewritesAcked?: number, trims?: number, trimsAcked?: number,
     /** Lease requests that went to another node in a batch, and the batches they went in. */
     leaseItemsBatched?: number, leaseBatches?: number
+    /** Takes begun after the change of sets, and the nodes they fenced in all (replicas included). */
+    takesAfterChange?: number, fencedAfterChange?: number
+    /** Requests a replica refused for an older roster version (rosterVersions). */
+    versionRefusals?: number
   }
 }
 
@@ -143,6 +158,8 @@ interface Activation {
   replan?: boolean
   /** Settles once every write it issued settled. */
   writes: Promise<void>
+  /** The roster version its log was taken (or resumed) under (rosterVersions). */
+  version?: number
 }
 
 /** Runs one seed; a run that throws (a bug, or a loop that never lets time pass) is a failure too,
@@ -233,6 +250,16 @@ async function simulate (seed: number, options: SimOptions, partial: { config?: 
     const holders = changed ? [...old, ...next] : [...old, ...(ranked === undefined ? [] : [ranked])]
     return { formerHolders: every.filter((n) => holders.includes(n)), widen }
   }
+  /** The set of an entity under roster version v (rosterVersions): the change of sets is v2. */
+  const setAt = (entity: string, v: number): string[] => (v >= 2 ? nextReplicasOf : replicasOf).get(entity) ?? []
+  /** Whom an owner under version v fences besides its set: the earlier version's set (its hand-off
+   * never known complete here; nodes gone for good left out), which its take must hold too. */
+  const versionedTargets = (entity: string, v: number): { formerHolders: string[], olderSets?: string[][] } => {
+    if (v < 2 || options.versionFault === 'no-older-sets') return { formerHolders: [] }
+    const old = (replicasOf.get(entity) ?? []).filter((n) => !world.gone.has(n))
+    const now = setAt(entity, v)
+    return { formerHolders: old.filter((n) => !now.includes(n)), ...(options.versionFault !== 'older-sets-unchecked' && { olderSets: [old] }) }
+  }
   world.faults.drop = pick([0, 0.01, 0.05, 0.2])
   world.faults.meanDelayMs = pick([1, 3, 20])
   world.faults.crashAfterReply = pick([0, 0.005, 0.02, 0.05])
@@ -281,7 +308,7 @@ async function simulate (seed: number, options: SimOptions, partial: { config?: 
   const violate = (what: string): void => {
     if (violations.length < 20) violations.push(`t=${world.now.toFixed(2)} ${what}`)
   }
-  const stats = { acked: 0, sent: 0, activations: 0, opened: 0, stale: 0, crashes: 0, partitions: 0, oneWayCuts: 0, damaged: 0, repaired: 0, rewritten: 0, handedOff: 0, antiEntropy: 0, adopted: 0, caughtUp: 0, handedOver: 0, resumed: 0, reads: 0, readsAnswered: 0, readsRefused: 0, leaseHeld: 0, steps: 0, virtualMs: 0 }
+  const stats = { acked: 0, sent: 0, activations: 0, opened: 0, stale: 0, crashes: 0, partitions: 0, oneWayCuts: 0, damaged: 0, repaired: 0, rewritten: 0, handedOff: 0, antiEntropy: 0, adopted: 0, caughtUp: 0, handedOver: 0, resumed: 0, reads: 0, readsAnswered: 0, readsRefused: 0, leaseHeld: 0, steps: 0, virtualMs: 0, takesAfterChange: 0, fencedAfterChange: 0 }
   partial.stats = stats
   /** entity → seq → value acknowledged there. */
   const acked = new Map<string, Map<number, string>>(entities.map((e) => [e, new Map()]))
@@ -365,14 +392,22 @@ async function simulate (seed: number, options: SimOptions, partial: { config?: 
     stats.activations++
     live.push(a)
     const generation = world.node(node).generation
-    // after the change most owners have heard of it; some take the old set
+    // after the change most owners have heard of it; some take the old set (with roster versions:
+    // the set of the version its node knows)
     const planned = setOf(entity, rnd() < 0.8)
-    const take = (replicas: readonly string[], attempt: number): void => {
-      const targets = fenceTargets(entity, replicas)
-      say(`${a.id} on ${node} opens ${entity} on ${replicas.join(',')}, fencing ${targets.formerHolders.join(',') || 'no other node'} too${attempt > 1 ? ` (take ${attempt}: the sets changed while it took it)` : ''}`)
-      const next = nextReplicasOf.get(entity) ?? []
-      const stale = (): boolean => a.replan === true && replicas.join() !== next.join()
+    const take = (unversioned: readonly string[], attempt: number): void => {
       const activation = attempt === 1 ? a.id : `${a.id}.${attempt}`
+      const v = versions?.known(node)
+      if (v !== undefined) versions?.plan(activation, v)
+      const replicas = v === undefined ? unversioned : setAt(entity, v)
+      const targets = v === undefined ? fenceTargets(entity, replicas) : versionedTargets(entity, v)
+      if (changed) {
+        stats.takesAfterChange++
+        stats.fencedAfterChange += replicas.length + targets.formerHolders.filter((n) => !replicas.includes(n)).length
+      }
+      say(`${a.id} on ${node} opens ${entity} on ${replicas.join(',')}${v === undefined ? '' : ` under roster version ${v}`}, fencing ${targets.formerHolders.join(',') || 'no other node'} too${attempt > 1 ? ` (take ${attempt}: the sets changed while it took it)` : ''}`)
+      const next = nextReplicasOf.get(entity) ?? []
+      const stale = v === undefined ? (): boolean => a.replan === true && replicas.join() !== next.join() : (): boolean => (versions?.known(node) ?? 0) > v
       EntityLog.open({ ...ownerOptions(a, replicas), ...targets, activation, stale }).then((log) => {
         if (world.node(node).generation !== generation) return
         stats.opened++
@@ -382,6 +417,12 @@ async function simulate (seed: number, options: SimOptions, partial: { config?: 
         if (other !== undefined && other !== activation) violate(`${entity}: epoch ${log.epoch} held by ${other} and ${activation}`)
         byEpoch.set(log.epoch, activation)
         say(`${a.id} on ${node} took ${entity} at epoch ${log.epoch}, head ${log.head}, replicas ${replicas.join(',')}`)
+        a.version = v
+        if (v !== undefined && stale()) {
+          // (a newer version learnt after its take accepted its round: taken again under it)
+          retake(a)
+          return
+        }
         // (the change heard after its take accepted its fence: it follows, as ReplicatedJournal's open)
         if (a.replan === true && stale()) log.reconfigure(next, W)
         writeLoop(a, generation)
@@ -397,6 +438,21 @@ async function simulate (seed: number, options: SimOptions, partial: { config?: 
     }
     take(planned, 1)
   }
+  /** An open log under an older roster version than its node knows now stops, and the entity is
+   * taken again under the newer one (rosterVersions). */
+  const retake = (a: Activation): void => {
+    if (a.dead || a.log === undefined || world.node(a.node).generation !== a.generation) return
+    say(`${a.id} on ${a.node} stops: its node knows roster version ${versions?.known(a.node) ?? '?'}, it holds ${a.entity} under ${a.version ?? '?'}`)
+    a.dead = true
+    a.log.close()
+    activate(a.entity, a.node)
+  }
+  const versions = options.rosterVersions === true
+    ? new SimRosterVersions(names, (node, v) => {
+      world.at(0, () => { for (const a of [...live]) if (a.node === node && (a.version ?? v) < v) retake(a) })
+    })
+    : undefined
+  if (versions !== undefined && options.versionFault !== 'no-refusal') world.gate = (from, to, request) => versions.gate(from, to, request)
 
   let valueN = 0
   const writeLoop = (a: Activation, generation: number): void => {
@@ -467,7 +523,13 @@ async function simulate (seed: number, options: SimOptions, partial: { config?: 
           if (!target.up) return
           const taken = checkLogTicket(copy)
           const b: Activation = { id: `a${++activationN}`, node, entity: a.entity, generation: target.generation, log: undefined, dead: false, writes: Promise.resolve() }
-          const resumed = EntityLog.resume(ownerOptions(b, setOf(a.entity, rnd() < 0.8)), taken)
+          const heard = rnd() < 0.8
+          // (with roster versions: the ticket carries its version, and it fits only a node of the same)
+          const tv = versions?.versionOf(taken.activation)
+          if (tv !== undefined) versions?.learn(node, tv)
+          const fits = tv === undefined || versions?.known(node) === tv
+          const resumed = fits ? EntityLog.resume(ownerOptions(b, tv === undefined ? setOf(a.entity, heard) : setAt(a.entity, tv)), taken) : undefined
+          b.version = tv
           if (resumed === undefined) {
             say(`${node} could not go on from ${a.id}'s ticket for ${a.entity} (another replica set): it opens it`)
             activate(a.entity, node)
@@ -656,7 +718,17 @@ async function simulate (seed: number, options: SimOptions, partial: { config?: 
         }
       }
       say(`replica sets change: ${entities.map((e) => `${e} ${(replicasOf.get(e) ?? []).join(',')} -> ${(nextReplicasOf.get(e) ?? []).join(',')}`).join('; ')}`)
-      for (const a of live) {
+      if (versions !== undefined) {
+        // version 2 decided: each node learns it at its own time (half at once, 30% within 500 ms,
+        // the rest at any time up to twice the run's length, or earlier from a refusal or a ticket)
+        const learnRnd = prng(seed ^ 0x7e75)
+        for (const n of names) {
+          const r = learnRnd()
+          const at = r < 0.5 ? 0 : r < 0.8 ? learnRnd() * 500 : learnRnd() * 2 * duration
+          world.at(at, () => { versions.learn(n, 2) })
+        }
+      }
+      for (const a of versions === undefined ? live : []) {
         // each owner hears of it at its own time
         const late = rnd() < 0.3 ? rnd() * 500 : 0
         world.at(late, () => {
@@ -740,7 +812,9 @@ async function simulate (seed: number, options: SimOptions, partial: { config?: 
       const { took, fromNewer } = pulled
       if (fromNewer) {
         const next = nextReplicasOf.get(entity) ?? []
-        const log = await EntityLog.open({ entityId: entity, replicas: next, ...fenceTargets(entity, next), writeQuorum: W, activation, self: from, env: world.ownerEnv(from), appendTimeoutMs: 1500, ...(lease !== undefined && { lease }) })
+        versions?.plan(activation, 2)
+        versions?.learn(from, 2)
+        const log = await EntityLog.open({ entityId: entity, replicas: next, ...(versions === undefined ? fenceTargets(entity, next) : versionedTargets(entity, 2)), writeQuorum: W, activation, self: from, env: world.ownerEnv(from), appendTimeoutMs: 1500, ...(lease !== undefined && { lease }) })
         log.close()
       }
       return took === 0 && !fromNewer
@@ -919,7 +993,10 @@ async function simulate (seed: number, options: SimOptions, partial: { config?: 
       const replicas = setOf(entity, true)
       // (on a node that stays: not one leaving, which may still be handing off)
       const self = names.find((n) => !world.gone.has(n) && n !== leaving) as string
-      const opening = EntityLog.open({ entityId: entity, replicas, ...fenceTargets(entity, replicas), writeQuorum: W, activation: `final-${entity}-${attempt}`, self, env: world.ownerEnv(self), appendTimeoutMs: 5000, ...(lease !== undefined && { lease }) })
+      const finalVersion = changed ? 2 : 1
+      versions?.plan(`final-${entity}-${attempt}`, finalVersion)
+      versions?.learn(self, finalVersion)
+      const opening = EntityLog.open({ entityId: entity, replicas, ...(versions === undefined ? fenceTargets(entity, replicas) : versionedTargets(entity, finalVersion)), writeQuorum: W, activation: `final-${entity}-${attempt}`, self, env: world.ownerEnv(self), appendTimeoutMs: 5000, ...(lease !== undefined && { lease }) })
       let outcome: EntityLog | Error | undefined
       opening.then((l) => { outcome = l }, (err: Error) => { outcome = err })
       await world.run(world.now + 20_000)
@@ -997,7 +1074,7 @@ async function simulate (seed: number, options: SimOptions, partial: { config?: 
     log.close()
   }
   stats.steps = world.steps
-  Object.assign(stats, { leaseBatches: world.leaseBatchesSent, leaseItemsBatched: world.leaseItemsBatched })
+  Object.assign(stats, { leaseBatches: world.leaseBatchesSent, leaseItemsBatched: world.leaseItemsBatched, ...(versions !== undefined && { versionRefusals: versions.refused }) })
   stats.virtualMs = Math.round(world.now)
   stats.rewritten = world.rewritten
   if (edits.enabled) Object.assign(stats, edits.stats)

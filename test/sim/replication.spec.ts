@@ -191,6 +191,23 @@ describe('replication simulation (deterministic, seeded)', function () {
     expect(replanned.violations).to.deep.equal([])
   })
 
+  it('should keep every invariant with roster versions (an owner fences its version\'s set and the earlier one, not every node), and catch owners that fence only their version\'s set, or replicas that refuse no older version (the checks can fail)', async () => {
+    // docs/replication.md, "Roster versions": the change of sets is version 2, learnt late by some
+    // nodes; replicas refuse owners of older versions
+    for (const seed of [878828587, ...Array.from({ length: 30 }, (_, i) => i + 1)]) {
+      const result = await runSeed(seed, { rosterVersions: true, ...(seed !== 878828587 && { rosterChange: true }) })
+      expect(result.violations, `seed ${seed}: ${result.violations.join('; ')}`).to.deep.equal([])
+    }
+    // seed 162: an owner of version 2 that fenced only its set recovered without what an owner of
+    // version 1 acknowledged on the old set, and both acknowledged seq 817
+    const narrow = await runSeed(162, { rosterVersions: true, rosterChange: true, versionFault: 'no-older-sets' })
+    expect(narrow.violations.some((v) => /acknowledged .* and |stale read/.test(v)), narrow.violations.join('; ')).to.equal(true)
+    // seed 603: with replicas that never refuse an older version, owners of the two versions write
+    // over each other's acknowledged seqs (76 and 77 removed on n1)
+    const unrefused = await runSeed(603, { rosterVersions: true, rosterChange: true, versionFault: 'no-refusal' })
+    expect(unrefused.violations.some((v) => /acknowledged seq \d+ .* removed or changed|acknowledged .* and |stale read/.test(v)), unrefused.violations.join('; ')).to.equal(true)
+  })
+
   it('should keep every invariant of rewrites and trims, and catch a disk that keeps no rewrite or trims past the floor (the checks can fail)', async () => {
     let rewrites = 0
     let trims = 0

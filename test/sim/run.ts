@@ -25,6 +25,9 @@ const USAGE = `usage: npm run sim -- [--seeds N] [--from S] [--jobs J] [--durati
   --duration MS  virtual ms of faults per run (default 6000)
   --narrow-fences / --every-fence  owners fence only the nodes that may hold the partition, or every
                  node (default: what production does, NARROW_FENCES)
+  --roster-versions  the change of replica sets is an agreed roster version that nodes learn late;
+                 replicas refuse owners of older versions; owners fence their version's set and the
+                 earlier one's, not every node (docs/replication.md, "Roster versions")
        npm run sim -- --membership [--nodes 30,1000] [--seeds N]   (membership at size: --membership --help)
 Every fault is in the default mode: crashes, silent partitions both ways and one way, drops and
 delays, replica sets that change, disk faults, hand-overs, leases on drifting clocks, and reads
@@ -43,6 +46,7 @@ const values = (() => {
         trace: { type: 'boolean', default: false },
         'narrow-fences': { type: 'boolean' },
         'every-fence': { type: 'boolean' },
+        'roster-versions': { type: 'boolean', default: false },
         'roster-faults': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h' }
       }
@@ -72,8 +76,8 @@ if (values['narrow-fences'] === true && values['every-fence'] === true) {
   process.exit(2)
 }
 const narrowFences = values['narrow-fences'] === true ? true : values['every-fence'] === true ? false : undefined
-const options: SimOptions = { ...(duration !== undefined && { durationMs: duration }), ...(narrowFences !== undefined && { narrowFences }) }
-const fenceFlag = narrowFences === undefined ? '' : narrowFences ? ' --narrow-fences' : ' --every-fence'
+const options: SimOptions = { ...(duration !== undefined && { durationMs: duration }), ...(narrowFences !== undefined && { narrowFences }), ...(values['roster-versions'] && { rosterVersions: true }) }
+const fenceFlag = `${narrowFences === undefined ? '' : narrowFences ? ' --narrow-fences' : ' --every-fence'}${values['roster-versions'] ? ' --roster-versions' : ''}`
 const replay = (seed: number): string => `npm run sim -- --seed ${seed}${duration === undefined ? '' : ` --duration ${duration}`}${fenceFlag}`
 if (values['roster-faults']) console.log('(--roster-faults is the default now: every seed has every fault)')
 

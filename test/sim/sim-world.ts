@@ -160,6 +160,9 @@ export class SimWorld {
    * record again, an owner writing a seq again, a trim below it): nothing left for scrub to repair. */
   rewritten = 0
   watchWrite: WriteWatcher = () => {}
+  /** Asked as a request reaches a replica, before it is served: an answer given here is the
+   * replica's (a refusal), undefined serves it (the roster versions' check: sim-versions.ts). */
+  gate: (from: string, to: string, request: ReplicaRequest) => unknown = () => undefined
   #now = 0
   #n = 0
   readonly #queue = new EventQueue()
@@ -273,7 +276,8 @@ export class SimWorld {
   call<R extends ReplicaRequest> (from: string, to: string, request: R): Promise<ReplyOf<R>> {
     const copy = clone(request)
     return this.#exchange(from, to, async (core) => {
-      const reply = await core.handle(checkReplicaRequest(copy))
+      const checked = checkReplicaRequest(copy)
+      const reply = this.gate(from, to, checked) ?? await core.handle(checked)
       // the owner checks what a replica answers, as the mesh's link does
       return () => checkReplicaReply(copy, clone(reply)) as ReplyOf<R>
     })
@@ -290,7 +294,7 @@ export class SimWorld {
       const msg = checkReplicaBatch({ type: 'replica-batch', items: copy, replyTo: { askId: 'sim', node: from } }, 1)
       const replies = await Promise.all(msg.items.map(async (item) => {
         try {
-          return { reply: await core.handle(item.request) }
+          return { reply: this.gate(from, to, item.request) ?? await core.handle(item.request) }
         } catch (err) {
           return { error: errorData(err) }
         }
