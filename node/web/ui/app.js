@@ -3,7 +3,7 @@
 // by the node: no build step. Every call is gRPC-Web to this origin (lib/grpc-web.js), or to another
 // member of the cluster once this one stops answering (lib/nodes.js).
 import { render } from 'preact'
-import { useCallback, useEffect, useMemo, useState } from 'preact/hooks'
+import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks'
 import { html } from './lib/html.js'
 import { GrpcWeb, STATUS, retryable } from './lib/grpc-web.js'
 import { METHODS } from './lib/chat-messages.js'
@@ -13,7 +13,7 @@ import { RoomView } from './views/room.js'
 import { AgentPane } from './views/agent.js'
 import { Rooms } from './views/rooms.js'
 import { Search } from './views/search.js'
-import { markRead, readMarks } from './lib/read-marks.js'
+import { headsFor, markRead, readMarks } from './lib/read-marks.js'
 
 const TOKEN_KEY = 'plexi-chat-token'
 /** How often the rooms list (and its unread counts) is read again while the page is open (ms). */
@@ -42,11 +42,22 @@ function Chat ({ token, onSignOut }) {
   const [rooms, setRooms] = useState([])
   const [error, setError] = useState(undefined)
   const [open, setOpen] = useState(() => sessionStorage.getItem('plexi-chat-room') ?? undefined)
+  // the seq a search hit opened the room at (undefined: at its end)
+  const [at, setAt] = useState(undefined)
+  const [me, setMe] = useState('')
   const [marks, setMarks] = useState(readMarks)
+  const listed = useRef([])
   const refresh = useCallback(async () => {
     try {
-      // the last seq of the rooms read here: their unread counts
-      setRooms((await client.call(METHODS.listRooms, { heads: [...readMarks().keys()] })).rooms)
+      // the last seq (and whether the user is a member) of the rooms read here, then of the newest
+      // others: their unread counts; read again at once when the list named rooms the heads missed
+      const heads = headsFor(readMarks(), listed.current)
+      let list = await client.call(METHODS.listRooms, { heads })
+      const wanted = headsFor(readMarks(), list.rooms)
+      if (wanted.some((name) => !heads.includes(name))) list = await client.call(METHODS.listRooms, { heads: wanted })
+      listed.current = list.rooms
+      setRooms(list.rooms)
+      setMe(list.user)
       setError(undefined)
     } catch (err) {
       if (err.code === STATUS.UNAUTHENTICATED) onSignOut('the node did not take this token: sign in again')
@@ -60,9 +71,10 @@ function Chat ({ token, onSignOut }) {
     const timer = setInterval(() => { if (document.visibilityState === 'visible') void refresh() }, ROOMS_REFRESH_MS)
     return () => { clearInterval(timer) }
   }, [refresh])
-  const openRoom = (room) => {
+  const openRoom = (room, seq) => {
     sessionStorage.setItem('plexi-chat-room', room)
     setOpen(room)
+    setAt(seq)
     setTimeout(() => { void refresh() }, rooms.some((r) => r.name === room) ? 0 : 500)
   }
   const read = useCallback((room, seq) => setMarks(markRead(room, seq)), [])
@@ -78,7 +90,7 @@ function Chat ({ token, onSignOut }) {
     <${Rooms} rooms=${rooms} open=${open} marks=${marks} onOpen=${openRoom} error=${error} />
     ${open === undefined
       ? html`<main class="room empty"><p>Open a room on the left, or name one to join or create it.</p></main>`
-      : html`<${RoomView} key=${open} client=${client} room=${open} outbox=${outbox} onLeave=${leave} onRead=${read} />`}
+      : html`<${RoomView} key=${`${open} ${at ?? 'end'}`} client=${client} room=${open} at=${at} me=${me} outbox=${outbox} onLeave=${leave} onRead=${read} />`}
     <${AgentPane} client=${client} />
   </div>`
 }

@@ -8,112 +8,158 @@ import { useEffect, useRef, useState } from 'preact/hooks'
 import { METHODS, KIND } from './chat-messages.js'
 import { GrpcError, STATUS, retryable, retryDelay } from './grpc-web.js'
 
-/** How many messages a room opens with. */
+/** How many messages a room opens with, and pages back or forward by. */
 export const OPENING = 100
 
-/** The room's feed, and `earlier()`: the 100 messages before the first one shown (History by seq,
- * down to the room's floor, below which retention dropped them). */
-export function useRoomFeed (client, room) {
-  const [feed, setFeed] = useState({ messages: [], partials: [], live: false, reconnecting: false, error: undefined, members: [], more: false })
-  const earlier = useRef(async () => undefined)
+const EMPTY = { messages: [], partials: [], live: false, reconnecting: false, error: undefined, members: [], more: false, newer: false }
+
+/** The room's feed; `earlier()`: the 100 messages before the first one shown (History by seq, down to
+ * the room's floor, below which retention dropped them); `later()`: the 100 after the last one shown,
+ * while the feed is not yet live (`newer`: it was opened `at` a seq before the room's last 100). */
+export function useRoomFeed (client, room, at) {
+  const [feed, setFeed] = useState(EMPTY)
+  const paging = useRef({ earlier: async () => undefined, later: async () => undefined })
   useEffect(() => {
     const abort = new AbortController()
-    const bySeq = new Map()
-    const partials = new Map()
-    let last = 0
-    let members = []
-    const publish = (extra) => {
-      const messages = [...bySeq.values()].sort((a, b) => a.seq - b.seq)
-      setFeed((f) => ({ ...f, messages, partials: [...partials.values()], members, ...extra }))
-    }
-    const add = (m) => {
-      if (m.kind === KIND.REDACTION) {
-        const target = bySeq.get(m.redacts)
-        if (target !== undefined) bySeq.set(target.seq, { ...target, text: '', redacted: true })
-      }
-      // members as of the last event seen: Join said who at the start, JOIN and LEAVE events since say the rest
-      if (m.seq > last && m.kind === KIND.JOIN && !members.includes(m.user)) members = [...members, m.user]
-      if (m.seq > last && m.kind === KIND.LEAVE) members = members.filter((u) => u !== m.user)
-      bySeq.set(m.seq, m)
-      last = Math.max(last, m.seq)
-      for (const [id, p] of partials) if (p.user === m.user && m.seq > p.inReplyTo) partials.delete(id)
-    }
-    // the lowest seq held (every seq from it up is held) and the room's floor
-    let from = 1
-    let floor = 1
-    let paging = false
-    earlier.current = async () => {
-      if (paging || from <= floor) return
-      paging = true
-      try {
-        const after = Math.max(floor - 1, from - 1 - OPENING)
-        const history = await client.call(METHODS.history, { room, after, limit: from - 1 - after }, abort.signal)
-        for (const m of history.messages) add(m)
-        floor = Math.max(floor, history.retainedFrom)
-        from = after + 1
-        publish({ more: from > floor })
-      } catch (err) {
-        if (!abort.signal.aborted) publish({ error: `earlier messages: ${err.message}` })
-      } finally {
-        paging = false
-      }
-    }
-    /** A call of the opening, tried again (on the next node when the client moved) while it fails
-     * as a node that stopped answering fails; undefined once the feed is closed. */
-    const again = async (method, request) => {
-      for (let failures = 1; !abort.signal.aborted; failures++) {
-        try {
-          return await client.call(method, request, abort.signal)
-        } catch (err) {
-          if (abort.signal.aborted || !retryable(err)) throw err
-          publish({ live: false, reconnecting: true })
-          await sleep(retryDelay(err, failures), abort.signal)
-        }
-      }
-    }
-    const run = async () => {
-      // Join is idempotent: asked again after a failure, it adds no second event
-      const info = await again(METHODS.join, { room })
-      if (info === undefined) return
-      members = info.members
-      last = info.lastSeq
-      floor = Math.max(1, info.floor)
-      const after = Math.max(0, floor - 1, info.lastSeq - OPENING)
-      const history = await again(METHODS.history, { room, after, limit: OPENING })
-      if (history === undefined) return
-      // History's events are at or below the seq Join said: they change no members (Join's list is newer)
-      for (const m of history.messages) add(m)
-      from = after + 1
-      publish({ error: undefined, more: from > floor })
-      for (let failures = 0; !abort.signal.aborted;) {
-        try {
-          for await (const event of client.stream(METHODS.subscribe, { room, after: last }, abort.signal)) {
-            failures = 0
-            if (event.message !== undefined) add(event.message)
-            else if (event.redaction !== undefined) add({ kind: KIND.REDACTION, seq: event.redaction.seq, redacts: event.redaction.redacts, user: event.redaction.by, ts: event.redaction.ts, text: '' })
-            else if (event.agentPartial !== undefined) {
-              const p = event.agentPartial
-              const had = partials.get(p.requestId)
-              partials.set(p.requestId, { ...p, text: (had?.text ?? '') + p.text })
-            }
-            publish(event.live !== undefined ? { live: true, reconnecting: false, error: undefined } : {})
-          }
-          throw new GrpcError(STATUS.UNAVAILABLE, 'the stream ended; subscribing again')
-        } catch (err) {
-          if (abort.signal.aborted) return
-          if (!retryable(err)) throw err
-          failures++
-          // a break the page gets over by itself is a state, not an error: it says so until live again
-          publish({ live: false, reconnecting: true })
-          await sleep(retryDelay(err, failures), abort.signal)
-        }
-      }
-    }
-    setFeed({ messages: [], partials: [], live: false, reconnecting: false, error: undefined, members: [], more: false })
-    run().catch((err) => { if (!abort.signal.aborted) setFeed((f) => ({ ...f, live: false, error: err.message })) })
+    setFeed(EMPTY)
+    const session = roomSession(client, room, at, abort.signal, (extra) => setFeed((f) => ({ ...f, ...extra })))
+    paging.current = session
+    session.run().catch((err) => { if (!abort.signal.aborted) setFeed((f) => ({ ...f, live: false, error: err.message })) })
     return () => { abort.abort() }
-  }, [client, room])
-  return { ...feed, earlier: () => earlier.current() }
+  }, [client, room, at])
+  return { ...feed, earlier: () => paging.current.earlier(), later: () => paging.current.later() }
+}
+
+/**
+ * One opening of a room, until `signal` aborts. It holds every seq from `from` to `last` (kept by seq:
+ * a message read twice is shown once). Opened at its end, it reads the last 100 then subscribes from
+ * `last`. Opened `at` a seq, it reads the 100 about it, pages back and forward on demand, and
+ * subscribes from `last` once a forward page comes back short (the room's end as of that read):
+ * Subscribe sends the history after `last` first, then live, so nothing between the read and the
+ * stream is missed, and nothing read is sent again. A break resubscribes from `last` likewise.
+ */
+function roomSession (client, room, at, signal, set) {
+  const bySeq = new Map()
+  const partials = new Map()
+  let last = 0
+  let members = []
+  // the seq Join's members are as of: JOIN and LEAVE events after it change them, those before do not
+  let membersAsOf = 0
+  let from = 1
+  let floor = 1
+  let newer = false
+  let paging = false
+  let goLive = () => undefined
+  const publish = (extra) => set({ messages: [...bySeq.values()].sort((a, b) => a.seq - b.seq), partials: [...partials.values()], members, more: from > floor, newer, ...extra })
+  const add = (m) => {
+    if (m.kind === KIND.REDACTION) {
+      const target = bySeq.get(m.redacts)
+      if (target !== undefined) bySeq.set(target.seq, { ...target, text: '', redacted: true })
+    }
+    if (m.seq > membersAsOf) { members = membersAfter(members, m); membersAsOf = m.seq }
+    bySeq.set(m.seq, m)
+    last = Math.max(last, m.seq)
+    for (const [id, p] of partials) if (p.user === m.user && m.seq > p.inReplyTo) partials.delete(id)
+  }
+  /** One page of History, at most one at a time; its messages added. */
+  const page = async (after, limit, then) => {
+    if (paging) return
+    paging = true
+    try {
+      const history = await client.call(METHODS.history, { room, after, limit }, signal)
+      for (const m of history.messages) add(m)
+      floor = Math.max(floor, history.retainedFrom)
+      then(history)
+      publish({})
+    } catch (err) {
+      if (!signal.aborted) publish({ error: `${after < from ? 'earlier' : 'later'} messages: ${err.message}` })
+    } finally {
+      paging = false
+    }
+  }
+  const earlier = async () => {
+    if (from <= floor) return
+    const after = Math.max(floor - 1, from - 1 - OPENING)
+    await page(after, from - 1 - after, () => { from = after + 1 })
+  }
+  const later = async () => {
+    if (!newer) return
+    await page(last, OPENING, (history) => {
+      if (history.messages.length < OPENING) { newer = false; goLive() }
+    })
+  }
+  const again = async (method, request) => await callAgain(client, method, request, signal, () => publish({ live: false, reconnecting: true }))
+  const open = async () => {
+    // Join is idempotent: asked again after a failure, it adds no second event
+    const info = await again(METHODS.join, { room })
+    if (info === undefined) return false
+    members = info.members
+    membersAsOf = info.lastSeq
+    last = info.lastSeq
+    floor = Math.max(1, info.floor)
+    // at a seq: the 100 about it (half before), or the last 100 when it is among them
+    const around = at === undefined ? info.lastSeq : Math.min(info.lastSeq, at + OPENING / 2)
+    const after = Math.max(0, floor - 1, around - OPENING)
+    const history = await again(METHODS.history, { room, after, limit: OPENING })
+    if (history === undefined) return false
+    if (around < info.lastSeq) last = after
+    for (const m of history.messages) add(m)
+    from = after + 1
+    newer = last < info.lastSeq
+    publish({ error: undefined })
+    return true
+  }
+  const run = async () => {
+    if (!await open()) return
+    if (newer) await new Promise((resolve) => { goLive = resolve; signal.addEventListener('abort', resolve, { once: true }) })
+    await follow(client, room, signal, { last: () => last, add, partial, publish })
+  }
+  const partial = (p) => { partials.set(p.requestId, { ...p, text: (partials.get(p.requestId)?.text ?? '') + p.text }) }
+  return { run, earlier, later }
+}
+
+/** The members once `m` (a JOIN or LEAVE event, or neither) happened. */
+function membersAfter (members, m) {
+  if (m.kind === KIND.JOIN && !members.includes(m.user)) return [...members, m.user]
+  if (m.kind === KIND.LEAVE) return members.filter((u) => u !== m.user)
+  return members
+}
+
+/** A call of the opening, tried again (on the next node when the client moved) while it fails as a
+ * node that stopped answering fails (`retrying()` each time); undefined once `signal` aborts. */
+async function callAgain (client, method, request, signal, retrying) {
+  for (let failures = 1; !signal.aborted; failures++) {
+    try {
+      return await client.call(method, request, signal)
+    } catch (err) {
+      if (signal.aborted || !retryable(err)) throw err
+      retrying()
+      await sleep(retryDelay(err, failures), signal)
+    }
+  }
+}
+
+/** The room live from `feed.last()` on: Subscribe, and again from the last seq seen after a break. */
+async function follow (client, room, signal, feed) {
+  for (let failures = 0; !signal.aborted;) {
+    try {
+      for await (const event of client.stream(METHODS.subscribe, { room, after: feed.last() }, signal)) {
+        failures = 0
+        if (event.message !== undefined) feed.add(event.message)
+        else if (event.redaction !== undefined) feed.add({ kind: KIND.REDACTION, seq: event.redaction.seq, redacts: event.redaction.redacts, user: event.redaction.by, ts: event.redaction.ts, text: '' })
+        else if (event.agentPartial !== undefined) feed.partial(event.agentPartial)
+        feed.publish(event.live !== undefined ? { live: true, reconnecting: false, error: undefined } : {})
+      }
+      throw new GrpcError(STATUS.UNAVAILABLE, 'the stream ended; subscribing again')
+    } catch (err) {
+      if (signal.aborted) return
+      if (!retryable(err)) throw err
+      failures++
+      // a break the page gets over by itself is a state, not an error: it says so until live again
+      feed.publish({ live: false, reconnecting: true })
+      await sleep(retryDelay(err, failures), signal)
+    }
+  }
 }
 
 /** Resolves after `ms`, or at once when `signal` aborts. */

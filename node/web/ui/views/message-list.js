@@ -3,6 +3,8 @@
 // (ROW_ESTIMATE px until then), with a spacer for the rows above and one for those below. Scrolling
 // near the top pages back (`earlier`: History by seq); a page of earlier messages keeps the reader
 // where they were; new messages at the end follow a reader who is at the end (and one who posts).
+// A list opened at a seq (`focus`: a search hit) shows that row in view first, and, until the room is
+// live (`newer`), scrolling near the end pages forward (`later`) instead of following.
 import { useLayoutEffect, useRef, useState } from 'preact/hooks'
 import { html } from '../lib/html.js'
 
@@ -19,6 +21,8 @@ const OVERSCAN_PX = 800
 const PAGE_BACK_PX = 300
 /** This close to the end counts as at the end: new messages scroll into view. */
 const AT_END_PX = 48
+/** Scrolled this close to the end of a list opened at a seq, the list asks for the messages after it. */
+const PAGE_ON_PX = 300
 
 /** The first index whose row ends below `y`. */
 function indexAt (offsets, y) {
@@ -34,12 +38,13 @@ function indexAt (offsets, y) {
 
 /** `messages` (in seq order, each with a row from `row`), then `tail` (partials and posts on their way),
  * in one scrolling list. `follow` changes whenever the user posts: the list then goes to its end. */
-export function MessageList ({ messages, more, earlier, row, tail, follow }) {
+export function MessageList ({ messages, more, earlier, newer, later, focus, row, tail, follow }) {
   const box = useRef(null)
   const heights = useRef(new Map())
   const [view, setView] = useState({ top: 0, height: 900 })
   const [, setMeasured] = useState(0)
-  const atEnd = useRef(true)
+  const atEnd = useRef(focus === undefined)
+  const focused = useRef(focus === undefined)
   const anchor = useRef(undefined)
   const virtual = messages.length > VIRTUAL_FROM
   const offsets = new Array(messages.length + 1)
@@ -77,8 +82,18 @@ export function MessageList ({ messages, more, earlier, row, tail, follow }) {
 
   useLayoutEffect(() => {
     const el = box.current
-    if (el !== null && atEnd.current) el.scrollTop = el.scrollHeight
-  }, [last, tail.length, tail.at(-1)?.key, virtual])
+    if (el === null || focused.current) return
+    const row = el.querySelector(`li[data-seq="${focus}"]`)
+    if (row === null) return
+    focused.current = true
+    // the row in the middle of the list's box
+    el.scrollTop += row.getBoundingClientRect().top - el.getBoundingClientRect().top - (el.clientHeight - row.offsetHeight) / 2
+  }, [focus, messages.length])
+
+  useLayoutEffect(() => {
+    const el = box.current
+    if (el !== null && atEnd.current && !newer) el.scrollTop = el.scrollHeight
+  }, [last, tail.length, tail.at(-1)?.key, virtual, newer])
 
   useLayoutEffect(() => {
     const el = box.current
@@ -91,6 +106,7 @@ export function MessageList ({ messages, more, earlier, row, tail, follow }) {
     const el = box.current
     atEnd.current = el.scrollHeight - el.scrollTop - el.clientHeight < AT_END_PX
     if (el.scrollTop < PAGE_BACK_PX && more) void earlier()
+    if (newer && el.scrollHeight - el.scrollTop - el.clientHeight < PAGE_ON_PX) void later()
     if (virtual) setView({ top: el.scrollTop, height: el.clientHeight })
   }
 
@@ -99,6 +115,7 @@ export function MessageList ({ messages, more, earlier, row, tail, follow }) {
     ${virtual && html`<li class="spacer" aria-hidden="true" style=${{ height: `${offsets[from]}px` }}></li>`}
     ${messages.slice(from, to).map(row)}
     ${virtual && html`<li class="spacer" aria-hidden="true" style=${{ height: `${offsets[messages.length] - offsets[to]}px` }}></li>`}
+    ${newer && html`<li class="later"><button type="button" onClick=${() => { void later() }}>Show later messages</button></li>`}
     ${tail}
   </ol>`
 }

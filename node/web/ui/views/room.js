@@ -1,8 +1,9 @@
 // One room: its messages (users' posts as text, agents' answers as sanitized Markdown), who is in
-// it, whether it is live, and the composer.
+// it, whether it is live, and the composer. Opened `at` a seq (a search hit), that message is shown
+// in view and marked. One's own posts (and one's agent's answers) can be withdrawn (Redact).
 import { useEffect, useMemo, useState } from 'preact/hooks'
 import { html } from '../lib/html.js'
-import { KIND } from '../lib/chat-messages.js'
+import { KIND, METHODS } from '../lib/chat-messages.js'
 import { useRoomFeed } from '../lib/room-feed.js'
 import { Markdown } from './markdown.js'
 import { MessageList } from './message-list.js'
@@ -12,21 +13,43 @@ const time = (ts) => ts > 0 ? new Date(ts).toLocaleTimeString() : ''
 /** An agent answering in a room is `<user>'s agent`: a name no user can have (no quote in user names). */
 const isAgent = (user) => user.endsWith("'s agent")
 
-function Message ({ m }) {
+/** What the server lets the caller withdraw: their own posts and their agent's answers. */
+const withdrawable = (m, me) => me !== '' && m.kind === KIND.MESSAGE && !m.redacted && (m.user === me || m.user === `${me}'s agent`)
+
+function Message ({ m, found, me, withdrawing, onWithdraw }) {
   if (m.kind === KIND.JOIN || m.kind === KIND.LEAVE) {
-    return html`<li class="event" data-seq=${m.seq}>${m.user} ${m.kind === KIND.JOIN ? 'joined' : 'left'}</li>`
+    return html`<li class=${found ? 'event found' : 'event'} data-seq=${m.seq}>${m.user} ${m.kind === KIND.JOIN ? 'joined' : 'left'}</li>`
   }
   if (m.kind === KIND.REDACTION) return null
-  return html`<li class="message" data-seq=${m.seq}>
-    <span class="meta"><span class="user">${m.user}</span> <time>${time(m.ts)}</time></span>
+  return html`<li class=${found ? 'message found' : 'message'} data-seq=${m.seq} aria-current=${found ? 'true' : undefined}>
+    <span class="meta"><span class="user">${m.user}</span> <time>${time(m.ts)}</time>${found && html` <span class="hidden">(the search hit)</span>`}
+      ${withdrawable(m, me) && html`<button type="button" class="withdraw" disabled=${withdrawing?.state === 'sending'}
+        onClick=${() => onWithdraw(m)}>${withdrawing?.state === 'sending' ? 'Withdrawing…' : 'Withdraw'}<span class="hidden"> your message ${m.seq}</span></button>`}</span>
     ${m.redacted
       ? html`<span class="text redacted">(withdrawn)</span>`
       : isAgent(m.user) ? html`<${Markdown} className="text" text=${m.text} />` : html`<span class="text">${m.text}</span>`}
+    ${withdrawing?.error !== undefined && html`<span class="error" role="alert">${withdrawing.error}</span>`}
   </li>`
 }
 
-export function RoomView ({ client, room, outbox, onLeave, onRead }) {
-  const feed = useRoomFeed(client, room)
+/** Withdrawals asked here, by seq: sending, done (shown withdrawn before the stream says so, as a
+ * page not yet live gets no Redaction event) or refused with the node's message. */
+function useWithdraw (client, room) {
+  const [asked, setAsked] = useState(new Map())
+  const set = (seq, value) => setAsked((a) => new Map(a).set(seq, value))
+  const withdraw = async (m) => {
+    set(m.seq, { state: 'sending' })
+    try {
+      await client.call(METHODS.redact, { room, seq: m.seq })
+      set(m.seq, { state: 'done' })
+    } catch (err) { set(m.seq, { state: 'failed', error: `not withdrawn: ${err.message}` }) }
+  }
+  return { asked, withdraw }
+}
+
+export function RoomView ({ client, room, at, me, outbox, onLeave, onRead }) {
+  const feed = useRoomFeed(client, room, at)
+  const { asked, withdraw } = useWithdraw(client, room)
   const [draft, setDraft] = useState('')
   const [follow, setFollow] = useState(0)
   const seen = new Set(feed.messages.map((m) => m.clientId).filter((id) => id !== ''))
@@ -47,14 +70,15 @@ export function RoomView ({ client, room, outbox, onLeave, onRead }) {
   return html`<main class="room" aria-label=${`room ${room}`}>
     <header>
       <h2>${room}</h2>
-      <span class=${feed.live ? 'state live' : 'state'}>${feed.live ? 'live' : feed.reconnecting ? 'reconnecting…' : 'connecting…'}</span>
+      <span class=${feed.live ? 'state live' : 'state'}>${feed.live ? 'live' : feed.newer ? 'history (live once read to the end)' : feed.reconnecting ? 'reconnecting…' : 'connecting…'}</span>
       <span class="members" title="members">${feed.members.length === 1 ? '1 member' : `${feed.members.length} members`}</span>
       <${ExportButton} client=${client} room=${room} />
       <button type="button" onClick=${() => onLeave(room)}>Leave</button>
     </header>
     ${feed.error !== undefined && html`<p class="error" role="alert">${feed.error}</p>`}
-    <${MessageList} messages=${shown} more=${feed.more} earlier=${feed.earlier} follow=${follow}
-      row=${(m) => html`<${Message} key=${m.seq} m=${m} />`}
+    <${MessageList} messages=${shown} more=${feed.more} earlier=${feed.earlier} newer=${feed.newer} later=${feed.later} focus=${at} follow=${follow}
+      row=${(m) => html`<${Message} key=${m.seq} m=${asked.get(m.seq)?.state === 'done' ? { ...m, text: '', redacted: true } : m}
+        found=${m.seq === at} me=${me} withdrawing=${asked.get(m.seq)} onWithdraw=${withdraw} />`}
       tail=${[
         ...feed.partials.map((p) => html`<li class="message partial" key=${`partial ${p.requestId}`}>
           <span class="meta"><span class="user">${p.user}</span> <time>answering…</time></span>

@@ -2,16 +2,17 @@
 // join or create one.
 import { useState } from 'preact/hooks'
 import { html } from '../lib/html.js'
-import { unreadCount } from '../lib/read-marks.js'
+import { unreadBadge } from '../lib/read-marks.js'
 
 /** A room's name as the node takes it (protocols/names.ts): checked here for a clear message first. */
 const ROOM_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/
 
 function RoomLink ({ room, open, marks, onOpen }) {
-  const count = room.name === open ? 0 : unreadCount(marks, room)
+  const count = room.name === open ? 0 : unreadBadge(marks, room)
   return html`<li><button type="button" class=${room.name === open ? 'room-link open' : 'room-link'} onClick=${() => onOpen(room.name)}>
     <span class="name">${room.name}</span>
     ${count > 0 && html` <span class="unread" title=${`${count} unread`}>${count > 999 ? '999+' : count}<span class="hidden"> unread</span></span>`}
+    ${count === 'new' && html` <span class="unread new" title="not read in this tab">new<span class="hidden">: not read in this tab</span></span>`}
   </button></li>`
 }
 

@@ -1,6 +1,6 @@
 // The search box (Chat.Search: ranked, over every room and the user's agent conversation) and its
 // hits under the top bar: who, where, when, and the snippet with its matches marked (as text: the
-// marks are slices of the snippet). A room's hit opens that room.
+// marks are slices of the snippet). A room's hit opens that room at the hit (its seq).
 import { useState } from 'preact/hooks'
 import { html } from '../lib/html.js'
 import { METHODS } from '../lib/chat-messages.js'
@@ -47,7 +47,7 @@ export function Search ({ client, onOpen }) {
       ${error !== undefined && html`<p class="error" role="alert">${error}</p>`}
       <ol>${found?.hits.map((h) => html`<li key=${`${h.kind} ${h.name} ${h.seq}`} class="hit">
         <span class="meta">${h.kind === 'room'
-          ? html`<button type="button" class="link" onClick=${() => { close(); onOpen(h.name) }}>${h.name}</button>`
+          ? html`<button type="button" class="link" onClick=${() => { close(); onOpen(h.name, h.seq) }}>${h.name}</button>`
           : html`<span>your agent</span>`} · <span class="user">${h.author}</span> · <time>${h.ts > 0 ? new Date(h.ts).toLocaleString() : ''}</time></span>
         <${Snippet} text=${h.snippet} marks=${h.marks} />
       </li>`)}</ol>
