@@ -122,6 +122,32 @@ describe('the chat page for a reader in a real browser: search hits, unread room
     await ann.context().close()
   })
 
+  it('should name in heads the rooms read here (read last first), then the newest others, 64 at most, and badge each room as its membership and mark say', async () => {
+    const ann = await rig.signedIn('ann')
+    const got = await ann.evaluate(async () => {
+      type Room = { name: string, createdAt?: number, lastSeq?: number, member?: boolean }
+      const { headsFor, unreadBadge } = await import('/ui/lib/read-marks.js' as string) as {
+        headsFor: (marks: Map<string, number>, listed: Room[]) => string[], unreadBadge: (marks: Map<string, number>, room: Room) => number | string | undefined
+      }
+      const marks = new Map([['read-first', 3], ['read-last', 9]])
+      const listed = Array.from({ length: 70 }, (_, i) => ({ name: `r${i}`, createdAt: i }))
+      const heads = headsFor(marks, [...listed, { name: 'read-last', createdAt: 1000 }])
+      return {
+        heads: [heads.length, ...heads.slice(0, 4), heads.at(-1)],
+        badges: [
+          unreadBadge(marks, { name: 'read-last', lastSeq: 12, member: true }),
+          unreadBadge(marks, { name: 'read-last', lastSeq: 12, member: false }),   // left since
+          unreadBadge(marks, { name: 'never', lastSeq: 4, member: true }),
+          unreadBadge(marks, { name: 'never', lastSeq: 4, member: false }),
+          unreadBadge(marks, { name: 'never', lastSeq: 0, member: false }),        // not asked
+          unreadBadge(marks, { name: 'read-first', lastSeq: 3, member: true })
+        ]
+      }
+    })
+    expect(got).to.deep.equal({ heads: [64, 'read-last', 'read-first', 'r69', 'r68', 'r8'], badges: [3, undefined, 'new', undefined, undefined, 0] })
+    await ann.context().close()
+  })
+
   it('should withdraw one\'s own post from the keyboard, show it withdrawn in every open page and after a reload, and offer no control on another\'s', async () => {
     const ann = await rig.signedIn('ann')
     const bob = await rig.signedIn('bob')
