@@ -94,12 +94,20 @@ export class ModelRegistry {
   }
 
   /** Watches the dir (created if absent) for files added, changed, renamed or removed, so that
-   * `listing()` rescans only after one; resolves with what stops the watch. A watch that fails (the
-   * dir removed, no inotify watches left) ends, and listings go back to MODEL_LIST_MAX_AGE_MS. */
+   * `listing()` rescans only after one; resolves with what stops the watch. A watch that cannot
+   * start (no inotify watches left) or fails later (the dir removed) is none: listings go back to
+   * MODEL_LIST_MAX_AGE_MS, and the node runs on. */
   async watch (): Promise<() => void> {
     if (this.#watcher !== undefined) throw new Error(`the models dir ${this.dir} is watched already`)
     await mkdir(this.dir, { recursive: true })
-    const watcher = watch(this.dir, { persistent: false })
+    let watcher: FSWatcher
+    try {
+      watcher = watch(this.dir, { persistent: false })
+    } catch {
+      // no inotify watch left (ENOSPC), a filesystem that has none: listings stay at most
+      // MODEL_LIST_MAX_AGE_MS old, as unwatched
+      return () => {}
+    }
     const changed = (): void => { this.#changes++ }
     const ended = (): void => {
       changed()
