@@ -1,6 +1,27 @@
 import { expect } from 'chai'
 import Fastify from 'fastify'
-import { pageRoutes } from '../../../node/web/web-page.ts'
+import { readFileSync } from 'node:fs'
+import { dirname, join, posix } from 'node:path'
+import { PAGE_DIR, pageRoutes } from '../../../node/web/web-page.ts'
+
+/** Every module app.js imports, directly or not, as paths under /ui/ (bare names through the page's
+ * import map; a vendored module's own imports are bare names of the same map). */
+function importGraph (html: string): Set<string> {
+  const map = JSON.parse(/<script type="importmap">([^<]*)<\/script>/.exec(html)?.[1] ?? '{}').imports as Record<string, string>
+  const seen = new Set<string>()
+  const visit = (path: string): void => {
+    if (seen.has(path)) return
+    seen.add(path)
+    if (path.startsWith('vendor/')) return
+    for (const m of readFileSync(join(PAGE_DIR, path), 'utf8').matchAll(/^(?:import|export)\b[^'"]*?from\s+'([^']+)'|^import\s+'([^']+)'/gm)) {
+      const name = m[1] ?? m[2] ?? ''
+      visit(map[name]?.replace(/^\/ui\//, '') ?? posix.normalize(posix.join(dirname(path), name)))
+    }
+  }
+  visit('app.js')
+  seen.delete('app.js')
+  return seen
+}
 
 describe('web-page', () => {
   it('should serve the chat page at / under a CSP that allows only this origin\'s scripts and the import map by hash', async () => {
@@ -27,6 +48,18 @@ describe('web-page', () => {
     for (const path of ['../web-page.ts', 'vendor/uplot.mjs.map', 'nothing.js', '%2e%2e/web-page.ts']) {
       expect([path, (await app.inject({ url: `/ui/${path}` })).statusCode]).to.deep.equal([path, 404])
     }
+    await app.close()
+  })
+
+  it('should name every module the page imports, and no other, in a static modulepreload link of index.html', async () => {
+    const app = Fastify()
+    await app.register(pageRoutes())
+    const html = (await app.inject({ url: '/' })).body
+    const preloaded = [...html.matchAll(/<link rel="modulepreload" href="\/ui\/([^"]+)">/g)].map((m) => m[1])
+    expect(preloaded.length).to.equal(new Set(preloaded).size)
+    expect(new Set(preloaded)).to.deep.equal(importGraph(html))
+    // the import map comes first: a module fetched before it would ignore it
+    expect(html.indexOf('type="importmap"')).to.be.lessThan(html.indexOf('rel="modulepreload"'))
     await app.close()
   })
 })

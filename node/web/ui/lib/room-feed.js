@@ -1,5 +1,6 @@
 // A room as the page shows it: its last 100 messages (History, after joining: Join is idempotent and
-// says the room's last seq), then live (Subscribe from the last seq shown), subscribed again from the
+// says the room's last seq) and live (Subscribe from that seq, opened beside History: it sends what came
+// after the seq first, then live; nothing is drawn until History is in), subscribed again from the
 // last seq seen whenever the stream breaks, so nothing is missed or shown twice across a reconnect
 // (messages are kept by seq). Agent answers grow from agentPartial events until the whole answer lands.
 // When the page's node stops answering, the client moves to another (lib/nodes.js) and the room
@@ -50,12 +51,24 @@ function roomSession (client, room, at, signal, set) {
   let newer = false
   let paging = false
   let goLive = () => undefined
-  const publish = (extra) => set({ messages: [...bySeq.values()].sort((a, b) => a.seq - b.seq), partials: [...partials.values()], members, more: from > floor, newer, ...extra })
+  // until the opening's History is in, what the stream says is kept, not drawn (the rows come at once)
+  let drawn = false
+  let held = {}
+  // seqs a Redaction named before the message was read (a History answer older than the stream)
+  const withdrawn = new Set()
+  const publish = (extra) => {
+    if (!drawn) { held = { ...held, ...extra }; return }
+    draw(extra)
+  }
+  const draw = (extra) => set({ messages: [...bySeq.values()].sort((a, b) => a.seq - b.seq), partials: [...partials.values()], members, more: from > floor, newer, ...extra })
   const add = (m) => {
     if (m.kind === KIND.REDACTION) {
       const target = bySeq.get(m.redacts)
       if (target !== undefined) bySeq.set(target.seq, { ...target, text: '', redacted: true })
+      else withdrawn.add(m.redacts)
     }
+    if (withdrawn.has(m.seq) && m.kind === KIND.MESSAGE) m = { ...m, text: '', redacted: true }
+    if (bySeq.has(m.seq) && m.kind !== KIND.REDACTION && bySeq.get(m.seq).redacted) return
     if (m.seq > membersAsOf) { members = membersAfter(members, m); membersAsOf = m.seq }
     bySeq.set(m.seq, m)
     last = Math.max(last, m.seq)
@@ -89,14 +102,17 @@ function roomSession (client, room, at, signal, set) {
     })
   }
   const again = async (method, request) => await callAgain(client, method, request, signal, () => publish({ live: false, reconnecting: true }))
-  const open = async () => {
+  const join = async () => {
     // Join is idempotent: asked again after a failure, it adds no second event
     const info = await again(METHODS.join, { room })
-    if (info === undefined) return false
+    if (info === undefined) return undefined
     members = info.members
     membersAsOf = info.lastSeq
     last = info.lastSeq
     floor = Math.max(1, info.floor)
+    return info
+  }
+  const open = async (info) => {
     // at a seq: the 100 about it (half before), or the last 100 when it is among them
     const around = at === undefined ? info.lastSeq : Math.min(info.lastSeq, at + OPENING / 2)
     const after = Math.max(0, floor - 1, around - OPENING)
@@ -106,13 +122,22 @@ function roomSession (client, room, at, signal, set) {
     for (const m of history.messages) add(m)
     from = after + 1
     newer = last < info.lastSeq
-    publish({ error: undefined })
+    drawn = true
+    draw({ ...held, error: undefined })
     return true
   }
+  const live = async () => await follow(client, room, signal, { last: () => last, add, partial, publish })
   const run = async () => {
-    if (!await open()) return
+    const info = await join()
+    if (info === undefined) return
+    // at the room's end: Subscribe from its last seq beside the History of the 100 before it
+    if (at === undefined || at + OPENING / 2 >= info.lastSeq) {
+      await Promise.all([live(), open(info).catch((err) => { drawn = true; throw err })])
+      return
+    }
+    if (!await open(info)) return
     if (newer) await new Promise((resolve) => { goLive = resolve; signal.addEventListener('abort', resolve, { once: true }) })
-    await follow(client, room, signal, { last: () => last, add, partial, publish })
+    await live()
   }
   const partial = (p) => { partials.set(p.requestId, { ...p, text: (partials.get(p.requestId)?.text ?? '') + p.text }) }
   return { run, earlier, later }

@@ -1,7 +1,8 @@
 // One room: its messages (users' posts as text, agents' answers as sanitized Markdown), who is in
 // it, whether it is live, and the composer. Opened `at` a seq (a search hit), that message is shown
 // in view and marked. One's own posts (and one's agent's answers) can be withdrawn (Redact).
-import { useEffect, useMemo, useState } from 'preact/hooks'
+import { Component } from 'preact'
+import { useCallback, useEffect, useMemo, useState } from 'preact/hooks'
 import { html } from '../lib/html.js'
 import { KIND, METHODS } from '../lib/chat-messages.js'
 import { useRoomFeed } from '../lib/room-feed.js'
@@ -16,7 +17,9 @@ const isAgent = (user) => user.endsWith("'s agent")
 /** What the server lets the caller withdraw: their own posts and their agent's answers. */
 const withdrawable = (m, me) => me !== '' && m.kind === KIND.MESSAGE && !m.redacted && (m.user === me || m.user === `${me}'s agent`)
 
-function Message ({ m, found, me, withdrawing, onWithdraw }) {
+function Message ({ m: stored, found, me, withdrawing, onWithdraw }) {
+  // withdrawn here: shown so before the stream says so (a page not yet live gets no Redaction event)
+  const m = withdrawing?.state === 'done' && !stored.redacted ? { ...stored, text: '', redacted: true } : stored
   if (m.kind === KIND.JOIN || m.kind === KIND.LEAVE) {
     return html`<li class=${found ? 'event found' : 'event'} data-seq=${m.seq}>${m.user} ${m.kind === KIND.JOIN ? 'joined' : 'left'}</li>`
   }
@@ -32,18 +35,29 @@ function Message ({ m, found, me, withdrawing, onWithdraw }) {
   </li>`
 }
 
+/** A message row drawn again only when what it shows changed (not on every new message of the room:
+ * its time is not formatted again nor its Markdown parsed again). onWithdraw is the same for the room. */
+class MessageRow extends Component {
+  shouldComponentUpdate (next) {
+    const p = this.props
+    return next.m !== p.m || next.found !== p.found || next.me !== p.me || next.withdrawing !== p.withdrawing
+  }
+
+  render (props) { return Message(props) }
+}
+
 /** Withdrawals asked here, by seq: sending, done (shown withdrawn before the stream says so, as a
  * page not yet live gets no Redaction event) or refused with the node's message. */
 function useWithdraw (client, room) {
   const [asked, setAsked] = useState(new Map())
   const set = (seq, value) => setAsked((a) => new Map(a).set(seq, value))
-  const withdraw = async (m) => {
+  const withdraw = useCallback(async (m) => {
     set(m.seq, { state: 'sending' })
     try {
       await client.call(METHODS.redact, { room, seq: m.seq })
       set(m.seq, { state: 'done' })
     } catch (err) { set(m.seq, { state: 'failed', error: `not withdrawn: ${err.message}` }) }
-  }
+  }, [client, room])
   return { asked, withdraw }
 }
 
@@ -77,7 +91,7 @@ export function RoomView ({ client, room, at, me, outbox, onLeave, onRead }) {
     </header>
     ${feed.error !== undefined && html`<p class="error" role="alert">${feed.error}</p>`}
     <${MessageList} messages=${shown} more=${feed.more} earlier=${feed.earlier} newer=${feed.newer} later=${feed.later} focus=${at} follow=${follow}
-      row=${(m) => html`<${Message} key=${m.seq} m=${asked.get(m.seq)?.state === 'done' ? { ...m, text: '', redacted: true } : m}
+      row=${(m) => html`<${MessageRow} key=${m.seq} m=${m}
         found=${m.seq === at} me=${me} withdrawing=${asked.get(m.seq)} onWithdraw=${withdraw} />`}
       tail=${[
         ...feed.partials.map((p) => html`<li class="message partial" key=${`partial ${p.requestId}`}>
