@@ -16,7 +16,7 @@ describe('agent wire', () => {
       requestId: 'r', role: 'user', content: 'c', ts: 5, stopReason: '', model: '', toolCalls: [], toolCallId: '', toolName: '', isError: false
     })
     const sampling = { temperature: 0.5, topP: 1, topK: 0, maxTokens: 8 }
-    expect(wireSettings({ persona: 'p', model: '', sampling })).to.deep.equal({ persona: 'p', model: '', sampling })
+    expect(wireSettings({ persona: 'p', model: '', sampling })).to.deep.equal({ persona: 'p', model: '', sampling, models: [] })
   })
 
   it('should write tool turns with their calls and results, their arguments as JSON, when a turn used tools', () => {

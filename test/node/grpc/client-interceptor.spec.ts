@@ -158,7 +158,7 @@ describe('clientInterceptor (real gRPC, real LevelDB)', function () {
     // refused attempts are not failures: the count stays where it was
     expect(limits.stats.failedAuthentications.grpc).to.equal(2)
     expect(limits.stats.refused.grpc['auth-failures']).to.equal(3)
-    expect(await chat(token, '[::1]').call('ListRooms', {})).to.deep.equal({ rooms: [] })
+    expect(await chat(token, '[::1]').call('ListRooms', {})).to.deep.equal({ rooms: [], user: 'ann' })
   })
 
   it('should cap the Subscribe and Ask streams an address holds open, and free a slot when its client cancels', async () => {
