@@ -21,6 +21,20 @@ export interface IndexRebuildOptions {
   readonly signal?: AbortSignal
 }
 
+/** Whether the store holds a room or an agent, which a rebuild would read (a store without one
+ * gives an empty index): stops at the first. */
+export async function holdsIndexed (source: RebuildSource): Promise<boolean> {
+  for (let p = 0; p < source.partitions; p++) {
+    for (let after = ''; ;) {
+      const entities = await source.entitiesOfPartition(p, after, REBUILD_ENTITIES_PAGE)
+      if (entities.some((e) => isIndexed(e))) return true
+      if (entities.length < REBUILD_ENTITIES_PAGE) break
+      after = entities[entities.length - 1] as string
+    }
+  }
+  return false
+}
+
 /**
  * Reads every record of every room and agent the replica store holds, partition by partition, and
  * puts what is indexable into the index in batches. The feed goes on meanwhile (see `skip`).

@@ -46,6 +46,8 @@ export interface IndexThreadOptions {
   readonly onReopen?: ((opened: OpenedIndex) => void) | undefined
   /** Told each time the thread has ended to rest. */
   readonly onRest?: (() => void) | undefined
+  /** No thread until the first request (`open`, or any after `openLater`). @default false */
+  readonly lazy?: boolean | undefined
 }
 
 /**
@@ -75,7 +77,7 @@ export class IndexThread {
 
   constructor (opts: IndexThreadOptions = {}) {
     this.#opts = opts
-    this.#worker = this.#spawn()
+    this.#worker = opts.lazy === true ? undefined : this.#spawn()
   }
 
   #spawn (): Worker {
@@ -134,7 +136,8 @@ export class IndexThread {
     this.#worker = worker
     this.restarts.wakes++
     this.#restedStats = undefined
-    if (this.#openWith !== undefined) {
+    // (a lazy thread's first start for `open` opens it as asked, not twice)
+    if (this.#openWith !== undefined && this.#backlog[0]?.req.op !== 'open') {
       this.#send<OpenedIndex>({ op: 'open', opts: this.#openWith }, worker).then((opened) => { this.#opts.onReopen?.(opened) },
         (err: Error) => { this.#die(new SearchIndexError(`the search index could not be opened again: ${err.message}`)) })
     }
@@ -175,6 +178,13 @@ export class IndexThread {
   }
 
   async open (opts: LocalIndexOptions): Promise<OpenedIndex> { return await this.#ask({ op: 'open', opts }) }
+  /** A lazy thread not started: the first request starts it as after a rest (it opens the index
+   * with `opts` first and tells onReopen what it found); `stats` answers these until then. */
+  openLater (opts: LocalIndexOptions, stats: IndexStats): void {
+    this.#openWith = opts
+    this.#restedStats = stats
+  }
+
   async apply (ops: IndexOps): Promise<Array<{ id: number, text: string }>> { return await this.#ask({ op: 'apply', ops }) }
   async addVectors (ids: readonly number[], vectors: readonly Float32Array[]): Promise<void> { await this.#ask({ op: 'vectors', ids, vectors }) }
   async search (search: LocalSearch): Promise<LocalResult> { return await this.#ask({ op: 'search', search }) }

@@ -6,7 +6,8 @@ import { SEARCH_DB_FILE, VECTOR_FILE } from './constants.ts'
 import { EmbedQueue } from './embedder.ts'
 import type { Embedder } from './embedder.ts'
 import type { OpenVerdict } from './fts-index.ts'
-import { IndexRebuild } from './index-rebuild.ts'
+import { existsSync } from 'node:fs'
+import { IndexRebuild, holdsIndexed } from './index-rebuild.ts'
 import type { RebuildSource } from './index-rebuild.ts'
 import type { IndexOps } from './index-ops.ts'
 import { IndexThread } from './index-thread.ts'
@@ -64,6 +65,11 @@ export class SearchIndex {
   readonly stats = { searches: 0, rebuilds: 0, lastVerdict: 'ok' as OpenVerdict }
   #unwatch: (() => void) | undefined
   #opening: Promise<void> = Promise.resolve()
+  /** Until the start has decided whether the thread opens the file now or at its first request:
+   * the feed's batches wait for it (a batch before the open would reach a thread with no index). */
+  #decided: Promise<unknown> = Promise.resolve()
+  /** Started with no file and nothing to index: the thread's first open creates the file. */
+  #fresh = false
   /** While a rebuild is due or running: the seqs the feed changed since (the rebuild leaves them). */
   #touched: Set<string> | undefined
   readonly #abort = new AbortController()
@@ -80,7 +86,7 @@ export class SearchIndex {
 
   private constructor (opts: SearchIndexOptions) {
     this.#opts = opts
-    this.#thread = new IndexThread({ idleMs: opts.idleMs, mayRest: () => this.#mayRest(), onReopen: (opened) => { this.#reopened(opened) }, onRest: opts.onRest })
+    this.#thread = new IndexThread({ lazy: true, idleMs: opts.idleMs, mayRest: () => this.#mayRest(), onReopen: (opened) => { this.#reopened(opened) }, onRest: opts.onRest })
     const embedder = opts.embedder
     this.#embeds = embedder === undefined
       ? undefined
@@ -90,7 +96,7 @@ export class SearchIndex {
         onError: (err) => { opts.log?.warn({ err }, `search: embedding posts failed: ${describe(err)}`) }
       })
     this.#feed = new SearchFeed({
-      apply: async (ops) => await this.#thread.apply(ops),
+      apply: async (ops) => { await this.#decided; return await this.#thread.apply(ops) },
       onPut: (rows) => { this.#embeds?.add(rows) },
       onOps: (ops) => { if (this.#touched !== undefined) touch(this.#touched, ops) },
       onLost: (why) => { this.#lost(why) },
@@ -113,17 +119,31 @@ export class SearchIndex {
    * Follows the store from now on and opens the index on its thread in the background: a node's
    * start does not wait for the thread to boot (a few hundred ms); the feed's batches are sent
    * after the open and wait behind it, and the seqs they change are kept aside (as during a
-   * rebuild) until the file's verdict says whether a rebuild is due.
+   * rebuild) until the file's verdict says whether a rebuild is due. With no file and no room or
+   * agent in the store (a new node), the index is whole and empty, and its thread starts with the
+   * first change or search instead: a thread that ran leaves memory behind after it rests
+   * (docs/performance.md, "Idle memory").
    */
   static start (opts: SearchIndexOptions): SearchIndex {
     const index = new SearchIndex(opts)
     const embedder = opts.embedder
     index.#touched = new Set()
     index.#unwatch = opts.storage.watch((change) => { index.#feed.take(change) })
-    index.#opening = index.#thread.open({
+    const openWith = {
       dbPath: join(opts.dir, SEARCH_DB_FILE),
       ...(embedder !== undefined && { vectors: { path: join(opts.dir, VECTOR_FILE), dimensions: embedder.dimensions } })
-    }).then((opened) => { index.#opened(opened) }, (err: unknown) => {
+    }
+    // (the store is read after the watch began: a room written before the read is seen by it, one after by the feed)
+    const decision = (existsSync(openWith.dbPath) ? Promise.resolve(true) : holdsIndexed(opts.storage).catch(() => true)).then((open) => {
+      if (open) return index.#thread.open(openWith)
+      index.#thread.openLater(openWith, { rows: 0, bytes: 0, vectors: 0 })
+      index.#fresh = true
+      index.#complete = true
+      index.#touched = undefined
+      return undefined
+    })
+    index.#decided = decision.catch(() => undefined)
+    index.#opening = decision.then((opened) => { if (opened !== undefined) index.#opened(opened) }, (err: unknown) => {
       // the thread is dead: every search and batch fails and says so; the file is rebuilt at the next start
       opts.log?.warn({ err }, `search: the index could not be opened: ${describe(err)}`)
     })
@@ -161,6 +181,13 @@ export class SearchIndex {
    * disk that lost it meanwhile) is rebuilt as at a start. */
   #reopened (opened: OpenedIndex): void {
     if (this.#closed) return
+    if (this.#fresh && opened.verdict === 'missing') {
+      // the file is new, and every change since the store was read comes through the feed
+      this.#fresh = false
+      this.#thread.setComplete(true).catch(() => { /* the thread died: every later call fails and says so */ })
+      return
+    }
+    this.#fresh = false
     if (opened.verdict !== 'ok' || !opened.complete) this.#lost(`the index file was ${opened.verdict}${opened.complete ? '' : ', incomplete,'} when its thread started again`)
     else if (this.#opts.embedder !== undefined && !opened.vectorsLoaded) this.#reembed()
   }

@@ -1,7 +1,8 @@
 import { expect } from 'chai'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { SEARCH_DB_FILE } from '../../../node/search/constants.ts'
 import { SearchIndex, checkSearchQuery } from '../../../node/search/index.ts'
 import type { Embedder, FeedChange, RecordLike } from '../../../node/search/index.ts'
 
@@ -235,5 +236,37 @@ describe('SearchIndex', () => {
     expect((await index.size()).vectors).to.equal(2)
     // idle again: it rests again
     await resting
+  })
+
+  it('should start no thread while new with no room to index, and index the first change with no rebuild when it starts one', async () => {
+    const store = new FakeStore()
+    store.land('users/directory', [post(1, 'not indexed')])
+    const index = await openIndex(store)
+    expect(existsSync(join(dir, SEARCH_DB_FILE)), 'no thread has opened the file').to.equal(false)
+    expect(index.complete).to.equal(true)
+    expect(await index.size()).to.deep.equal({ rows: 0, bytes: 0, vectors: 0 })
+    store.land('room/a', [post(1, 'deploy one')])
+    await index.settled()
+    expect((await index.search(query('deploy'), { user: 'ann' })).hits.map((h) => h.seq)).to.deep.equal([1])
+    expect(existsSync(join(dir, SEARCH_DB_FILE))).to.equal(true)
+    expect(index.complete).to.equal(true)
+    expect(index.stats.rebuilds, 'the store had no room when it started').to.equal(0)
+    await index.close()
+    const again = await openIndex(store)
+    expect(again.stats.lastVerdict).to.equal('ok')
+    expect(again.complete, 'the file was marked whole').to.equal(true)
+    expect(again.stats.rebuilds).to.equal(0)
+    expect((await again.search(query('deploy'), { user: 'ann' })).hits.map((h) => h.seq)).to.deep.equal([1])
+  })
+
+  it('should open its file at the start when the store holds a room, though the file is missing', async () => {
+    const store = new FakeStore()
+    store.land('room/a', [post(1, 'deploy one')])
+    const index = await openIndex(store)
+    expect(existsSync(join(dir, SEARCH_DB_FILE))).to.equal(true)
+    expect(index.stats.lastVerdict).to.equal('missing')
+    await index.settled()
+    expect(index.stats.rebuilds).to.equal(1)
+    expect((await index.search(query('deploy'), { user: 'ann' })).hits.map((h) => h.seq)).to.deep.equal([1])
   })
 })
