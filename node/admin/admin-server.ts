@@ -1,6 +1,4 @@
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
-import swagger from '@fastify/swagger'
-import swaggerUi from '@fastify/swagger-ui'
 import type { TrustedProxies } from '../limits/index.ts'
 import type { NodeMetrics } from '../metrics/index.ts'
 import { adminApi } from './admin-api.ts'
@@ -8,6 +6,7 @@ import type { AdminApiDeps } from './admin-api.ts'
 import { adminFastify } from './admin-fastify.ts'
 import { DashboardAssets } from './dashboard-assets.ts'
 import { EventStreams } from './event-streams.ts'
+import { openApiDocs } from './openapi-docs.ts'
 import { dashboardRoutes } from './routes/dashboard-routes.ts'
 import { healthRoutes } from './routes/health-routes.ts'
 import type { Readiness } from './routes/health-routes.ts'
@@ -33,18 +32,12 @@ export interface AdminServerDeps extends AdminApiDeps {
  * The admin HTTP endpoint, built but not listening (node/ listens; tests use inject()).
  * `/livez`, `/readyz`, `/metrics`, the dashboard at `/`, `/api/v1/*` behind the admin bearer token
  * (admin-api.ts: one plugin per resource, under node/admin/routes), OpenAPI at `/docs/json` and its
- * UI at `/docs`.
+ * UI at `/docs` (built when first asked: openapi-docs.ts).
  */
 export async function buildAdminServer (deps: AdminServerDeps): Promise<FastifyInstance> {
   const app = adminFastify({ logger: deps.logger, https: deps.https, proxies: deps.proxies, clients: deps.clients })
-  await app.register(swagger, {
-    openapi: {
-      info: { title: 'Plexi admin API', version: '1', description: 'Cluster, actors, users and rooms of a Plexi node. /api/v1 needs the header `Authorization: Bearer <admin token>` (the token: `<data-dir>/admin-token`, or `plexi admin tokens add`).' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } }
-    },
-    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) }
-  })
-  await app.register(swaggerUi, { routePrefix: '/docs' })
+  // Swagger and its UI load with the first request under /docs (an idle node keeps none of them)
+  openApiDocs(app)
   await app.register(healthRoutes({ readiness: deps.readiness }))
   await app.register(metricsRoutes({ metrics: deps.metrics, metricsToken: deps.metricsToken, clients: deps.clients }))
   await app.register(dashboardRoutes(new DashboardAssets()))

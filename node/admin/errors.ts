@@ -16,3 +16,10 @@ export class WriteQuorumLossError extends Error {
     this.needed = needed
   }
 }
+
+/** The API's description (`/docs`, `/docs/json`) could not be built: its modules failed to load
+ * (503; the next request tries again). */
+export class DocsUnavailableError extends Error {
+  override readonly name = 'DocsUnavailableError'
+  readonly kind = 'unavailable'
+}
