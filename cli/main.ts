@@ -5,7 +5,7 @@ import { VERSION } from '../node/constants.ts'
 import { CliError, UsageError } from './cli-errors.ts'
 import { processIo } from './cli-io.ts'
 import type { CliIo } from './cli-io.ts'
-import { adminCommands, agentCommands, backupCommands, chatCommands, completeCommandTree, completionCommands, modelCommands, nodeCommands, tlsCommands } from './commands/index.ts'
+import { commandGroups, completeCommandTree } from './commands/index.ts'
 
 /** Exit codes: 0 ok, 1 runtime error, 2 usage error. */
 export const EXIT_OK = 0
@@ -14,7 +14,7 @@ export const EXIT_USAGE = 2
 
 /** Runs `plexi` with `argv` (without the node and script paths); resolves with the exit code. */
 export async function main (argv: readonly string[], io: CliIo = processIo()): Promise<number> {
-  const program = plexiProgram(io)
+  const program = await plexiProgram(io, argv)
   try {
     await completeHelpedCommand(program, argv)
     await program.parseAsync([...argv], { from: 'user' })
@@ -34,13 +34,14 @@ export async function main (argv: readonly string[], io: CliIo = processIo()): P
 }
 
 /** The `plexi` command tree, not yet run (completion scripts are made from it, once
- * completeCommandTree has added what its lazy commands load when they run). */
-export function plexiProgram (io: CliIo): Command {
+ * completeCommandTree has added what its lazy commands load when they run). For `argv` that starts
+ * a node, only the node's own groups (commandGroups' nodeOnly: the node keeps what it loaded). */
+export async function plexiProgram (io: CliIo, argv: readonly string[] = []): Promise<Command> {
   const program = new Command('plexi')
     .description('Plexi: an actor-model node runtime for a self-hosted AI chat platform')
     .version(VERSION, '-v, --version')
     .showHelpAfterError('(add --help for usage)')
-  for (const command of [...nodeCommands(io), adminCommands(io), chatCommands(io), agentCommands(io), modelCommands(io), backupCommands(io), tlsCommands(io), completionCommands(io)]) program.addCommand(command)
+  for (const command of await commandGroups(io, argv[0] === 'node' && argv[1] === 'start')) program.addCommand(command)
   // a command's lazy parts (LazyCommand) load only when it is the one that runs
   program.hook('preSubcommand', async (_program, command) => { await completeCommandTree(command) })
   // every error starts `plexi:`, the parser's (commander's `error:`) as ours

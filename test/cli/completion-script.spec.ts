@@ -19,7 +19,7 @@ function quietIo (): CliIo {
 
 /** The real command tree, its lazy commands' flags added (as `plexi completion` adds them). */
 async function fullProgram (): Promise<Command> {
-  const program = plexiProgram(quietIo())
+  const program = await plexiProgram(quietIo())
   await completeCommandTree(program)
   return program
 }

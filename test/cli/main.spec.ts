@@ -44,9 +44,16 @@ describe('main', function () {
     expect(failed.stderr).to.match(/^plexi: cannot reach a node at 127\.0\.0\.1:1/)
   })
 
+  it('should build only the node\'s own command groups for a node\'s start, and every group otherwise', async () => {
+    const names = async (argv: string[]): Promise<string[]> => (await plexiProgram(capturedIo(), argv)).commands.map((c) => c.name())
+    expect(await names(['node', 'start', '--role', 'chat'])).to.deep.equal(['node', 'config', 'cluster'])
+    expect(await names(['node', '--help'])).to.deep.equal(['node', 'config', 'cluster', 'admin', 'chat', 'agent', 'model', 'backup', 'tls', 'completion'])
+    expect(await names([])).to.deep.equal(await names(['chat', 'send']))
+  })
+
   it('should complete a lazy command\'s tree only when that command runs', async () => {
     const io = capturedIo()
-    const program = plexiProgram(io)
+    const program = await plexiProgram(io)
     const model = program.commands.find((c) => c.name() === 'model')
     expect(model).to.be.instanceOf(LazyCommand)
     const genTiny = model?.commands.find((c) => c.name() === 'gen-tiny')

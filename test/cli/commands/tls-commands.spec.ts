@@ -77,9 +77,9 @@ describe('tlsCommands', () => {
     for (const name of ['c', 'k', 'same']) expect(await stat(join(dir.path, name)).then(() => true, () => false), name).to.equal(false)
   })
 
-  it('should be in the completion script, its file flags completing file names, and the clients\' --tls-ca too', () => {
+  it('should be in the completion script, its file flags completing file names, and the clients\' --tls-ca too', async () => {
     const io: CliIo = { stdout: new PassThrough(), stderr: new PassThrough(), stdin: new PassThrough(), env: {}, cwd: dir.path }
-    const script = completionScript(plexiProgram(io), 'bash')
+    const script = completionScript(await plexiProgram(io), 'bash')
     expect(script).to.include("' tls selfsigned'")
     expect(script).to.match(/' tls selfsigned --cert'[^\n]*kind=file/)
     expect(script).to.match(/' tls selfsigned --key'[^\n]*kind=file/)
