@@ -12,7 +12,6 @@ import { ClientLimits, TrustedProxies } from '../limits/index.ts'
 import { OwnerAddresses, clientAddresses, memberOf } from '../mesh/index.ts'
 import { StatsSampler, auditMetrics, clientLimitMetrics } from '../metrics/index.ts'
 import { MigrationAdmin } from '../migration/index.ts'
-import { buildOpenAiServer, openAiBackend } from '../openai/index.ts'
 import { ReplicationAdmin } from '../replication/index.ts'
 import { checkSearchQuery } from '../search/index.ts'
 import type { PartComponents } from './components.ts'
@@ -227,9 +226,9 @@ export const openAiPart: PartSpec<NodeComponents> = {
     const tls = c.get('preflight').tls
     const address = config.openaiListen as HostPort
     const metrics = c.get('metrics')
-    // loaded only here: the MCP SDK and zod are about 200 modules a node without this endpoint
-    // never runs (docs/performance.md, "Idle memory")
-    const { mcpBackend, mcpMetrics, mcpRoutes } = await import('../mcp-server/index.ts')
+    // loaded only here: the MCP SDK and zod are about 200 modules, the OpenAI routes and their
+    // schemas 14 more, that a node without this endpoint never runs (docs/performance.md, "Idle memory")
+    const [{ mcpBackend, mcpMetrics, mcpRoutes }, { buildOpenAiServer, openAiBackend }] = await Promise.all([import('../mcp-server/index.ts'), import('../openai/index.ts')])
     const mcp = mcpRoutes({
       // posts from MCP clients have their own chat-rate budget on this node, as gRPC's have
       backend: mcpBackend({ system: c.get('system'), asker: c.get('asker'), limiter: new RateLimiter({ rate: config.chatRate, burst: config.chatBurst }), maxMessageBytes: config.maxMessageBytes, onPosted: () => { metrics.chatMessages.inc() } }),
