@@ -47,6 +47,11 @@ export class LogTail {
     this.#capacity = opts.capacity ?? 1000
   }
 
+  /** The seq of the last line kept (0: none yet): the same seq, the same lines. */
+  get seq (): number {
+    return this.#seq
+  }
+
   /** pino's destination interface: one JSON line per call. A line that is not one is ignored. */
   write (line: string): boolean {
     let raw: unknown

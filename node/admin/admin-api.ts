@@ -140,8 +140,8 @@ export function adminApi (deps: AdminApiDeps, streams: Pick<EventStreams, 'serve
     }
     api.addHook('onSend', changes.hook())
     const { self, others, writes, replication, migration } = deps
-    await api.register(clusterRoutes({ self, others, writes }))
-    await api.register(nodesRoutes({ self, others, writes, cluster: deps.cluster, migration }))
+    await api.register(clusterRoutes({ self, others, writes, changes }))
+    await api.register(nodesRoutes({ self, others, writes, changes, cluster: deps.cluster, migration }))
     await api.register(actorsRoutes({ system: deps.system, cluster: deps.cluster, replication, migration }))
     await api.register(partitionsRoutes({ replication, writes: changes }))
     await api.register(storageRoutes({ replication, writes: changes }))

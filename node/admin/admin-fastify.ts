@@ -60,10 +60,21 @@ export function adminFastify (opts: AdminFastifyOptions): FastifyInstance {
   if (clients !== undefined) {
     // every request counts against its address's rate but the probes: a load balancer or kubelet
     // checking often must not make the node look down
-    app.addHook('onRequest', async (request) => {
-      const path = request.url.split('?')[0]
-      if (path === '/livez' || path === '/readyz') return
-      clients.request(path === '/metrics' ? 'metrics' : 'admin', clientAddress(request.ip))
+    // (a callback, not an async function: no promise for each request)
+    app.addHook('onRequest', (request, _reply, done) => {
+      const query = request.url.indexOf('?')
+      const path = query < 0 ? request.url : request.url.slice(0, query)
+      if (path === '/livez' || path === '/readyz') {
+        done()
+        return
+      }
+      try {
+        clients.request(path === '/metrics' ? 'metrics' : 'admin', clientAddress(request.ip))
+      } catch (err) {
+        done(err as Error)
+        return
+      }
+      done()
     })
   }
   return app

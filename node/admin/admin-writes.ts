@@ -1,4 +1,4 @@
-import type { onSendAsyncHookHandler } from 'fastify'
+import type { onSendHookHandler } from 'fastify'
 
 /**
  * Every write answered through the admin API (any method but GET and HEAD: a user added, a
@@ -21,11 +21,12 @@ export class AdminWrites {
     for (const l of this.#listeners) l()
   }
 
-  /** The /api/v1 scope's onSend hook that tells the watchers. */
-  hook (): onSendAsyncHookHandler<unknown> {
-    return async (request, _reply, payload) => {
+  /** The /api/v1 scope's onSend hook that tells the watchers (a callback, not an async function:
+   * it runs for every read too, and a promise per request is a cost a read route shows). */
+  hook (): onSendHookHandler<unknown> {
+    return (request, _reply, payload, done) => {
       if (request.method !== 'GET' && request.method !== 'HEAD') this.tell()
-      return payload
+      done(null, payload)
     }
   }
 }

@@ -1,4 +1,4 @@
-import type { onSendAsyncHookHandler } from 'fastify'
+import type { FastifyReply, FastifyRequest, onSendHookHandler } from 'fastify'
 import type { Member } from '../../protocols/index.ts'
 import { auditDetail } from './audit-trail.ts'
 import { auditBodyOf, auditNoteOf, principalOf, refusedUnchecked } from './request-identity.ts'
@@ -11,38 +11,48 @@ import type { AuditView } from './routes/audit-routes.ts'
  * its audit note, and a route whose body holds secrets names what to record instead
  * (request-identity.ts).
  */
-export function auditHook (audit: Pick<AuditView, 'record' | 'failedAuthentication'>, self: () => Member): onSendAsyncHookHandler<unknown> {
-  return async (request, reply, payload) => {
-    const status = reply.statusCode
-    // an attempt refused unchecked is recorded as a failed authentication is (at most 30 a
-    // minute): a client guessing on fills the trail no faster than before
-    const unchecked = refusedUnchecked(request)
-    const unauthenticated = status === 401 || unchecked
-    if (!unauthenticated && (request.method === 'GET' || request.method === 'HEAD')) return payload
-    const principal = principalOf(request)
-    // refused before it could authenticate (over its address's request rate): it did nothing
-    if (!unauthenticated && principal === undefined) return payload
-    const instead = auditBodyOf(request)
-    const body = instead === undefined ? request.body : instead.body
-    let detail = unauthenticated ? '' : [auditNoteOf(request), auditDetail(body)].filter((d) => d !== undefined && d !== '').join('; ')
-    if (unauthenticated) {
-      const { record, droppedBefore } = audit.failedAuthentication()
-      if (!record) return payload
-      detail = [
-        ...(unchecked ? ['refused before its token was checked: too many failed authentications from this address'] : []),
-        ...(droppedBefore > 0 ? [`${droppedBefore} failed authentications before this one were not recorded (at most 30 a minute are)`] : [])
-      ].join('; ')
+export function auditHook (audit: Pick<AuditView, 'record' | 'failedAuthentication'>, self: () => Member): onSendHookHandler<unknown> {
+  // a callback, and a read that is no failed authentication passed on at once: no promise for the
+  // requests that record nothing
+  return (request, reply, payload, done) => {
+    const unauthenticated = reply.statusCode === 401 || refusedUnchecked(request)
+    if (!unauthenticated && (request.method === 'GET' || request.method === 'HEAD')) {
+      done(null, payload)
+      return
     }
-    await audit.record({
-      actor: principal?.actor ?? 'unauthenticated',
-      node: self().peerId,
-      ip: request.ip,
-      action: `${request.method} ${request.routeOptions.url ?? request.url.split('?')[0] ?? ''}`,
-      target: request.url.split('?')[0] ?? '',
-      outcome: status < 400 ? 'ok' : status < 500 ? 'refused' : 'failed',
-      status,
-      detail
-    })
-    return payload
+    recorded(audit, self, request, reply).then(() => { done(null, payload) }, (err: Error) => { done(err) })
   }
+}
+
+/** Records one admin action or failed authentication in the trail (or nothing when it did nothing). */
+async function recorded (audit: Pick<AuditView, 'record' | 'failedAuthentication'>, self: () => Member, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  const status = reply.statusCode
+  // an attempt refused unchecked is recorded as a failed authentication is (at most 30 a
+  // minute): a client guessing on fills the trail no faster than before
+  const unchecked = refusedUnchecked(request)
+  const unauthenticated = status === 401 || unchecked
+  const principal = principalOf(request)
+  // refused before it could authenticate (over its address's request rate): it did nothing
+  if (!unauthenticated && principal === undefined) return
+  const instead = auditBodyOf(request)
+  const body = instead === undefined ? request.body : instead.body
+  let detail = unauthenticated ? '' : [auditNoteOf(request), auditDetail(body)].filter((d) => d !== undefined && d !== '').join('; ')
+  if (unauthenticated) {
+    const { record, droppedBefore } = audit.failedAuthentication()
+    if (!record) return
+    detail = [
+      ...(unchecked ? ['refused before its token was checked: too many failed authentications from this address'] : []),
+      ...(droppedBefore > 0 ? [`${droppedBefore} failed authentications before this one were not recorded (at most 30 a minute are)`] : [])
+    ].join('; ')
+  }
+  await audit.record({
+    actor: principal?.actor ?? 'unauthenticated',
+    node: self().peerId,
+    ip: request.ip,
+    action: `${request.method} ${request.routeOptions.url ?? request.url.split('?')[0] ?? ''}`,
+    target: request.url.split('?')[0] ?? '',
+    outcome: status < 400 ? 'ok' : status < 500 ? 'refused' : 'failed',
+    status,
+    detail
+  })
 }

@@ -39,3 +39,13 @@ export const ADMIN_MAX_LIST_PAGE = 1000
  * reads share a gather of every member rather than each wait for a round trip of its own (a route
  * forgets it as soon as a change through this node has answered). */
 export const ADMIN_LIST_FRESH_MS = 250
+
+/** Reads of one route within a second that make a burst (a dashboard open in many browsers, a
+ * script polling in a loop, a load test): only then is an answer made for one read sent again to
+ * the next (BurstKept). Below it every read is answered as of its arrival. */
+export const ADMIN_BURST_READS = 20
+
+/** How long, in a burst, an answer of the node's own view (the members, their load) is sent again
+ * after it was made: a tenth of a second, less than the member record's own load sample (250 ms);
+ * a write answered through this node drops it at once. */
+export const ADMIN_BURST_REUSE_MS = 100

@@ -16,10 +16,14 @@ export class SerializedBody {
   json (parts: readonly unknown[], serialize: () => ReturnType<FastifyReply['serialize']>): Buffer {
     const last = this.#parts
     if (last !== undefined && this.#bytes !== undefined && last.length === parts.length && last.every((p, i) => p === parts[i])) return this.#bytes
-    const text = serialize()
-    const bytes = typeof text === 'string' ? Buffer.from(text) : Buffer.isBuffer(text) ? text : Buffer.from(text)
+    const bytes = utf8Of(serialize())
     this.#bytes = bytes
     this.#parts = parts
     return bytes
   }
+}
+
+/** What a route's serializer gave, as the bytes to send. */
+export function utf8Of (text: ReturnType<FastifyReply['serialize']>): Buffer {
+  return typeof text === 'string' ? Buffer.from(text) : Buffer.isBuffer(text) ? text : Buffer.from(text)
 }

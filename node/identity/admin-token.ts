@@ -1,4 +1,4 @@
-import { randomBytes, timingSafeEqual, createHash } from 'node:crypto'
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto'
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { ADMIN_TOKEN_FILE } from '../constants.ts'
@@ -44,7 +44,8 @@ export function newToken (prefix: string): string {
 
 /** SHA-256 (hex) of a token: what is stored and compared, never the token itself. */
 export function hashToken (token: string): string {
-  return createHash('sha256').update(token).digest('hex')
+  // the one-shot hash: half the time of a Hash object made per call (every request checks a token)
+  return hash('sha256', token)
 }
 
 /** Compares a presented token with the expected one in constant time (both are hashed first,
@@ -56,6 +57,6 @@ export function tokenMatches (presented: string, expected: string): boolean {
 /** tokenMatches against one expected token, hashed once here rather than at every request (an
  * endpoint checks the same token thousands of times a second). */
 export function tokenMatcher (expected: string): (presented: string) => boolean {
-  const b = createHash('sha256').update(expected).digest()
-  return (presented) => timingSafeEqual(createHash('sha256').update(presented).digest(), b)
+  const b = hash('sha256', expected, 'buffer')
+  return (presented) => timingSafeEqual(hash('sha256', presented, 'buffer'), b)
 }

@@ -38,6 +38,11 @@ export class DirectoryView {
    * directory. */
   #undated = 0
   #seq = 0
+  /** Bumped at every change of the copy: the same version, the same pages. */
+  #version = 0
+  /** The last page listed, answered again while the copy has not changed (a page of 100 built
+   * for each read bound a burst of reads to a third of a bare route). */
+  #lastPage: { readonly after: string | undefined, readonly limit: number, readonly version: number, readonly page: { users: UserSummary[], more: boolean } } | undefined
   #loaded = false
   #stopped = false
   #refreshing: Promise<void> | undefined
@@ -74,6 +79,7 @@ export class DirectoryView {
   /** A user this node added: usable and listed here now, not at the next refresh. */
   note (name: string, tokenHash: string, createdAt: number | undefined): void {
     this.forget(name)
+    this.#version++
     this.#byToken.set(tokenHash, name)
     this.#users.set(name, { tokenHash, createdAt })
     if (createdAt === undefined) this.#undated++
@@ -84,6 +90,7 @@ export class DirectoryView {
   forget (name: string): void {
     const user = this.#users.get(name)
     if (user === undefined) return
+    this.#version++
     this.#byToken.delete(user.tokenHash)
     this.#users.delete(name)
     if (user.createdAt === undefined) this.#undated--
@@ -92,11 +99,16 @@ export class DirectoryView {
 
   /** The users after `after` by name (from the first when undefined), at most `limit`, and whether
    * more follow; undefined while the copy cannot say (not loaded yet, or holding users whose time
-   * an older directory did not send): then the directory answers. */
+   * an older directory did not send): then the directory answers. The same page object while
+   * the copy has not changed (its readers must not change it). */
   page (after: string | undefined, limit: number): { users: UserSummary[], more: boolean } | undefined {
     if (!this.#loaded || this.#undated > 0) return undefined
+    const last = this.#lastPage
+    if (last !== undefined && last.version === this.#version && last.after === after && last.limit === limit) return last.page
     const { names, more } = this.#sorted.after(after, limit)
-    return { users: names.map((name) => ({ name, createdAt: this.#users.get(name)?.createdAt ?? 0 })), more }
+    const page = { users: names.map((name) => ({ name, createdAt: this.#users.get(name)?.createdAt ?? 0 })), more }
+    this.#lastPage = { after, limit, version: this.#version, page }
+    return page
   }
 
   /** Starts refreshing (the first refresh at once; idempotent; a stopped view does not start

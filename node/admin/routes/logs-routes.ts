@@ -8,6 +8,8 @@ import { SerializedBody } from '../serialized-body.ts'
 /** What the admin API reads of the log tail (node/log-tail.ts LogTail). */
 export interface LogsView {
   entries (level?: LogLevelName, limit?: number): LogEntry[]
+  /** The seq of the last line kept: while it is the same, so are the entries. */
+  readonly seq: number
   subscribe (reader: (entry: LogEntry) => void): () => void
 }
 
@@ -30,8 +32,8 @@ const logsQuery = {
 /** `/api/v1/logs`: the last lines this node logged, and a live tail of them (Server-Sent Events). */
 export function logsRoutes (deps: LogsRoutesDeps) {
   return async (api: FastifyInstance): Promise<void> => {
-    // the same lines (an append-only tail: the same first and last entry and count) are the same
-    // answer: serialized once per line logged, not per request
+    // the same lines (an append-only tail: the same seq of its last line) are the same answer:
+    // listed and serialized once per line logged, not per request
     const last = new SerializedBody()
     api.get<{ Querystring: { level: LogLevelName, limit: number } }>('/logs', {
       schema: {
@@ -42,8 +44,8 @@ export function logsRoutes (deps: LogsRoutesDeps) {
       }
     }, async (request, reply) => {
       const { level, limit } = request.query
-      const entries = deps.logs?.entries(level, limit) ?? []
-      const json = last.json([level, limit, entries.length, entries[0], entries.at(-1)], () => reply.serialize({ entries }))
+      const logs = deps.logs
+      const json = last.json([level, limit, logs?.seq], () => reply.serialize({ entries: logs?.entries(level, limit) ?? [] }))
       return await reply.type('application/json; charset=utf-8').send(json)
     })
 

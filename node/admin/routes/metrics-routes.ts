@@ -72,8 +72,10 @@ const statsQuery = {
 /** `/api/v1/stats`: this node's newest rates (up to the last 5 minutes), and each new sample live (Server-Sent Events). */
 export function statsRoutes (deps: StatsRoutesDeps) {
   return async (api: FastifyInstance): Promise<void> => {
+    // this node's peer id, once (a member record is made each time self() is called)
+    let node: string | undefined
     const statsBody = (limit = STATS_CAPACITY): { node: string, intervalMs: number, samples: StatsSample[] } => ({
-      node: deps.self().peerId, intervalMs: deps.stats?.intervalMs ?? 1000, samples: deps.stats?.samples().slice(-limit) ?? []
+      node: node ??= deps.self().peerId, intervalMs: deps.stats?.intervalMs ?? 1000, samples: deps.stats?.samples().slice(-limit) ?? []
     })
     // the same samples (the same last one, as many) are the same answer: serialized once per
     // sample (every second), not per request

@@ -3,6 +3,9 @@ import { BEARER, ROLE_NAMES, errors, ref } from '../../../protocols/admin/index.
 import type { Job, Member } from '../../../protocols/index.ts'
 import type { RolesInfo } from '../../mesh/index.ts'
 import { sendError } from '../admin-errors.ts'
+import type { AdminWrites } from '../admin-writes.ts'
+import { burstKept } from '../burst-kept.ts'
+import { utf8Of } from '../serialized-body.ts'
 import { checkQuorumLoss } from '../quorum-guard.ts'
 import type { WriteQuorumView } from '../quorum-guard.ts'
 import { noteForAudit } from '../request-identity.ts'
@@ -27,6 +30,8 @@ export interface NodesRoutesDeps {
   /** The write quorum as this node sees it: a drain, decommission or removal of the storage role
    * that would lose it is refused unless forced (absent: none is). */
   readonly writes?: WriteQuorumView | undefined
+  /** The writes answered through this node's admin API: each drops an answer kept in a burst. */
+  readonly changes?: Pick<AdminWrites, 'watch'> | undefined
 }
 
 const peerParams = { type: 'object', required: ['peerId'], properties: { peerId: { type: 'string', minLength: 1, maxLength: 128, pattern: '^[1-9A-HJ-NP-Za-km-z]+$' } } } as const
@@ -35,9 +40,14 @@ const peerParams = { type: 'object', required: ['peerId'], properties: { peerId:
 export function nodesRoutes (deps: NodesRoutesDeps) {
   return async (api: FastifyInstance): Promise<void> => {
     const members = (): Member[] => [deps.self(), ...deps.others?.() ?? []]
+    const kept = burstKept<Buffer>(api, deps.changes)
     api.get('/nodes', {
       schema: { summary: 'Every member', security: BEARER, response: { 200: { type: 'array', items: ref('Member') }, ...errors(401) } }
-    }, async () => members().sort((a, b) => a.peerId.localeCompare(b.peerId)))
+    }, async (_request, reply) => {
+      // made for each read, but in a burst of reads (burst-kept.ts)
+      const json = kept.read('', () => utf8Of(reply.serialize(members().sort((a, b) => a.peerId.localeCompare(b.peerId)))))
+      return await reply.type('application/json; charset=utf-8').send(json)
+    })
 
     api.put<{ Params: { peerId: string }, Body: { roles: string[], force?: boolean } }>('/nodes/:peerId/roles', {
       schema: {

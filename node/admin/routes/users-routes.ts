@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import { BEARER, clientId, errors, ref, userNameParam, usersQuery } from '../../../protocols/admin/index.ts'
 import type { UserAccounts } from '../../users/index.ts'
 import { linkNext } from '../list-page.ts'
+import { SerializedBody } from '../serialized-body.ts'
 
 export interface UsersRoutesDeps {
   readonly users: Pick<UserAccounts, 'page' | 'add' | 'remove'>
@@ -10,6 +11,7 @@ export interface UsersRoutesDeps {
 /** `/api/v1/users`: the chat users, each added with a token shown once, and removed with it revoked. */
 export function usersRoutes (deps: UsersRoutesDeps) {
   return async (api: FastifyInstance): Promise<void> => {
+    const last = new SerializedBody()
     api.get<{ Querystring: { limit?: number, after?: string } }>('/users', {
       schema: {
         summary: 'Users by name: every one, or a page of them with `limit` (the next page: `after` the last name of the page; a page with more after it names the next in its `Link` header)',
@@ -20,9 +22,11 @@ export function usersRoutes (deps: UsersRoutesDeps) {
       }
     }, async (request, reply) => {
       const { limit, after } = request.query
-      const { users, more } = await deps.users.page({ after, limit })
+      const page = await deps.users.page({ after, limit })
+      const { users, more } = page
       if (limit !== undefined) linkNext(reply, '/api/v1/users', {}, limit, { more, lastKey: users.at(-1)?.name })
-      return users
+      // the node's copy answers the same page object while it has not changed: serialized once
+      return await reply.type('application/json; charset=utf-8').send(last.json([page], () => reply.serialize(users)))
     })
 
     api.post<{ Body: { name: string, clientId?: string } }>('/users', {

@@ -98,6 +98,15 @@ describe('DirectoryView', () => {
     const listed = await accounts.list()
     expect(view.page(undefined, 10)).to.deep.equal({ users: listed, more: false })
     expect(view.page('al', 1)).to.deep.equal({ users: listed.slice(1, 2), more: true })
+    // the same page while the copy has not changed (its answer serialized once), a new one after
+    const page = view.page('al', 1)
+    expect(view.page('al', 1)).to.equal(page)
+    view.note('bz', 'c'.repeat(64), 7)
+    expect(view.page('al', 1)).to.not.equal(page)
+    expect(view.page('al', 1)).to.deep.equal({ users: [{ name: 'bo', createdAt: listed[1]?.createdAt }], more: true })
+    expect(view.page('bo', 1)).to.deep.equal({ users: [{ name: 'bz', createdAt: 7 }], more: true })
+    view.forget('bz')
+    expect(view.page('bo', 1)).to.deep.equal({ users: [{ name: 'cy', createdAt: listed[2]?.createdAt }], more: false })
     // a directory of an older version sends adds without their time: the copy cannot list those
     const old = { head: 2, changes: [{ seq: 1, type: 'user-added', name: 'old', tokenHash: 'd'.repeat(64) }, { seq: 2, type: 'user-added', name: 'new', tokenHash: 'e'.repeat(64), ts: 5 }] }
     const older = { entity: () => ({ ask: async () => old }) } as unknown as ActorSystem

@@ -1,5 +1,6 @@
 import { expect } from 'chai'
 import type { AuditRecord } from '../../../../actors/index.ts'
+import { ADMIN_BURST_READS } from '../../../../node/admin/constants.ts'
 import { nodesRoutes } from '../../../../node/admin/routes/nodes-routes.ts'
 import type { Member } from '../../../../protocols/index.ts'
 import { ADMIN_TOKEN as TOKEN, AdminFixture, NODE_ID } from '../../../helpers/admin-fixture.ts'
@@ -24,6 +25,22 @@ describe('nodesRoutes', () => {
       expect((res.json() as { message: string }).message).to.equal(says)
     }
     expect((await api('PUT', '/api/v1/nodes/0OIl/roles', { roles: ['chat'] })).statusCode).to.equal(400)
+  })
+
+  it('should answer a burst of reads of /nodes and /cluster, and show a change in the read after a write answered here', async () => {
+    const rolesOf = async (url: string): Promise<string[] | undefined> => {
+      const body = (await api('GET', url)).json() as Member[] | { members: Member[] }
+      return (Array.isArray(body) ? body : body.members).find((m) => m.peerId === NODE_ID)?.roles
+    }
+    for (let i = 0; i <= ADMIN_BURST_READS; i++) {
+      expect(await rolesOf('/api/v1/nodes')).to.deep.equal(['chat'])
+      expect(await rolesOf('/api/v1/cluster')).to.deep.equal(['chat'])
+    }
+    f.roles = ['chat', 'ai']
+    // any write answered through this API (this one refused) drops what a burst kept
+    expect((await api('PUT', `/api/v1/nodes/${NODE_ID}/roles`, { roles: [] })).statusCode).to.equal(400)
+    expect(await rolesOf('/api/v1/nodes')).to.deep.equal(['chat', 'ai'])
+    expect(await rolesOf('/api/v1/cluster')).to.deep.equal(['chat', 'ai'])
   })
 
   it('should refuse to take the storage role where writes would stop, and do it when forced, the audit trail saying so', async () => {
