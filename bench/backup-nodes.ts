@@ -36,6 +36,7 @@ import { storeFloor } from './backup-floor.ts'
 import { MIB, RECORD_BYTES, TEXT, appendRoomFile, dirBytes, ensureRestic, loseJournal, roomPosts, run } from './backup-common.ts'
 import { figure, median } from './figure.ts'
 import type { Bench, Figure } from './figure.ts'
+import { cpuOf, quietNodes } from './quiet-nodes.ts'
 
 const ROOMS = 100
 const ROOM_SAMPLES = 9
@@ -310,24 +311,10 @@ async function resticTimed (restic: string, args: readonly string[], env: NodeJS
   return { ms, rssMib: Math.round(Number(/maxrss-kib (\d+)/.exec(stderr)?.[1] ?? Number.NaN) / 1024), stdout }
 }
 
-/** CPU seconds (user + system) a process has used, from /proc. */
-async function cpuOf (pid: number): Promise<number> {
-  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]?.split(' ') ?? []
-  return (Number(fields[11]) + Number(fields[12])) / 100
-}
-
 /** Waits (at most QUIET_MAX_MS) until the nodes together use under a tenth of a core over
  * QUIET_WINDOW_MS (LevelDB merges what was written long after the writes); the ms it waited. */
 async function quiet (cluster: ProcessCluster): Promise<number> {
-  const started = performance.now()
-  const pids = cluster.slots.map((s) => s.node.pid)
-  while (performance.now() - started < QUIET_MAX_MS) {
-    const before = await Promise.all(pids.map(cpuOf))
-    await new Promise((resolve) => setTimeout(resolve, QUIET_WINDOW_MS))
-    const after = await Promise.all(pids.map(cpuOf))
-    if (after.reduce((a, b) => a + b, 0) - before.reduce((a, b) => a + b, 0) < QUIET_WINDOW_MS / 1000 / 10) break
-  }
-  return performance.now() - started
+  return await quietNodes(cluster.slots.map((s) => s.node.pid), { windowMs: QUIET_WINDOW_MS, maxMs: QUIET_MAX_MS })
 }
 
 /** Each node's peak RSS reset to its RSS now (Linux: clear_refs 5). */

@@ -35,31 +35,40 @@ export function adminRoutes (admin: string, token: string, user: string): WebRou
   ]
 }
 
-/** What one route gave beside the bare route measured next to it. */
-export interface RouteRun { readonly route: WebRoute, readonly ours: HttpLoadResult, readonly bare: HttpLoadResult }
+/** What one route gave beside the bare route measured next to it: the round whose ratio was the
+ * median of the rounds run, with every round's ratio. */
+export interface RouteRun { readonly route: WebRoute, readonly ours: HttpLoadResult, readonly bare: HttpLoadResult, readonly ratios: readonly number[] }
 
-/** Loads each route and the bare one next to it, alternating which goes first; a route that
- * answered anything but 2xx fails the bench (it would be measuring its errors). */
-export async function loadRoutes (routes: readonly WebRoute[], bare: { url: string, token: string }, seconds: number, log: (line: string) => void): Promise<RouteRun[]> {
-  const runs: RouteRun[] = []
+/** Loads each route and the bare one next to it, alternating which goes first, `rounds` times
+ * over the whole list (a route's rate on this shared machine swings by a third between two loads a
+ * minute apart: the median of three is the figure); a route that answered anything but 2xx fails
+ * the bench (it would be measuring its errors). */
+export async function loadRoutes (routes: readonly WebRoute[], bare: { url: string, token: string }, seconds: number, log: (line: string) => void, rounds = 1): Promise<RouteRun[]> {
   // a second of each first, not counted: the node's code for each route compiled (a running
   // node's code is warm), and the bare server's
   await httpLoad(bare.url, bare.token, 1)
   for (const route of routes) await httpLoad(route.url, route.token, 1)
-  for (const [i, route] of routes.entries()) {
-    const first = i % 2 === 0 ? 'bare' : 'ours'
-    const a = await httpLoad(first === 'bare' ? bare.url : route.url, first === 'bare' ? bare.token : route.token, seconds)
-    const b = await httpLoad(first === 'bare' ? route.url : bare.url, first === 'bare' ? route.token : bare.token, seconds)
-    const [ours, base] = first === 'bare' ? [b, a] : [a, b]
-    // an answer that is not 2xx means the bench measures errors: it fails; a connection error or a
-    // timeout (autocannon's 10 s) in a thousand requests is counted and shown, more fails it
-    if (ours.non2xx > 0 || base.non2xx > 0 || ours.errors > ours.total / 1000 || base.errors > base.total / 1000) {
-      throw new Error(`${route.name}: ${ours.non2xx} answers not 2xx and ${ours.errors} errors of ${ours.total} (bare: ${base.non2xx}, ${base.errors} of ${base.total}); fix the route or the bench before reading its rate`)
+  const loads = routes.map(() => [] as Array<{ ours: HttpLoadResult, bare: HttpLoadResult }>)
+  for (let round = 0; round < rounds; round++) {
+    for (const [i, route] of routes.entries()) {
+      const first = (i + round) % 2 === 0 ? 'bare' : 'ours'
+      const a = await httpLoad(first === 'bare' ? bare.url : route.url, first === 'bare' ? bare.token : route.token, seconds)
+      const b = await httpLoad(first === 'bare' ? route.url : bare.url, first === 'bare' ? route.token : bare.token, seconds)
+      const [ours, base] = first === 'bare' ? [b, a] : [a, b]
+      // an answer that is not 2xx means the bench measures errors: it fails; a connection error or a
+      // timeout (autocannon's 10 s) in a thousand requests is counted and shown, more fails it
+      if (ours.non2xx > 0 || base.non2xx > 0 || ours.errors > ours.total / 1000 || base.errors > base.total / 1000) {
+        throw new Error(`${route.name}: ${ours.non2xx} answers not 2xx and ${ours.errors} errors of ${ours.total} (bare: ${base.non2xx}, ${base.errors} of ${base.total}); fix the route or the bench before reading its rate`)
+      }
+      log(`  ${route.name}${rounds > 1 ? ` (round ${round + 1})` : ''}: ${Math.round(ours.rate)}/s, mean ${ours.meanMs.toFixed(1)} ms; bare ${Math.round(base.rate)}/s, ${base.meanMs.toFixed(1)} ms (${(ours.rate / base.rate).toFixed(2)}x)${ours.errors > 0 ? `; ${ours.errors} connection errors or timeouts of ${ours.total}` : ''}`)
+      loads[i]?.push({ ours, bare: base })
     }
-    log(`  ${route.name}: ${Math.round(ours.rate)}/s, mean ${ours.meanMs.toFixed(1)} ms; bare ${Math.round(base.rate)}/s, ${base.meanMs.toFixed(1)} ms (${(ours.rate / base.rate).toFixed(2)}x)${ours.errors > 0 ? `; ${ours.errors} connection errors or timeouts of ${ours.total}` : ''}`)
-    runs.push({ route, ours, bare: base })
   }
-  return runs
+  return routes.map((route, i) => {
+    const byRatio = [...loads[i] ?? []].sort((x, y) => x.ours.rate / x.bare.rate - y.ours.rate / y.bare.rate)
+    const median = byRatio[Math.floor(byRatio.length / 2)] as { ours: HttpLoadResult, bare: HttpLoadResult }
+    return { route, ours: median.ours, bare: median.bare, ratios: (loads[i] ?? []).map((l) => l.ours.rate / l.bare.rate) }
+  })
 }
 
 /** Two figures per route: its rate against the bare route's, and its mean latency against the bare one's. */

@@ -12,7 +12,8 @@
  *
  * Knobs: BENCH_SCALE_PARTS (web,agents,memory), BENCH_SCALE_ROUTES (a regular expression: the web
  * routes whose name it matches; default all), BENCH_SCALE_USERS (10000), BENCH_SCALE_SECONDS
- * (5: each load), BENCH_SCALE_IN_FLIGHT (256: gRPC calls at once), BENCH_SCALE_GENERATORS (6:
+ * (5: each load), BENCH_SCALE_ROUNDS (3: each web route and its bare one loaded that many times, the
+ * round with the median ratio reported), BENCH_SCALE_IN_FLIGHT (256: gRPC calls at once), BENCH_SCALE_GENERATORS (6:
  * users asking at once). The machine's other work shares its cores with all of it: ratios are
  * what to read, each side measured next to the other.
  */
@@ -28,6 +29,7 @@ import type { Bench, Figure } from './figure.ts'
 import { SHORT_TOKENS, agentFigures, agentRequests, directShortGenerations, everyAgent, shortGenerations } from './scale-agents.ts'
 import { startBare } from './scale-load.ts'
 import type { BareServers } from './scale-load.ts'
+import { quietNodes } from './quiet-nodes.ts'
 import { RSS_GOAL_BYTES, rssOf, subscribeAll } from './scale-memory.ts'
 import { adminRoutes, loadRoutes, routeFigures } from './scale-web.ts'
 import type { WebRoute } from './scale-web.ts'
@@ -50,6 +52,8 @@ export const scaleBench: Bench = {
     const users = envNumber('BENCH_SCALE_USERS', 10_000, { integer: true })
     if (users < 4) throw new Error(`BENCH_SCALE_USERS: at least 4 (the web part starts with 4), got ${users}`)
     const seconds = envNumber('BENCH_SCALE_SECONDS', 5)
+    const rounds = envNumber('BENCH_SCALE_ROUNDS', 3, { integer: true })
+    if (rounds < 1) throw new Error(`BENCH_SCALE_ROUNDS: at least 1, got ${rounds}`)
     const { figures, add } = collector(log)
     const dir = await tempDir('plexi-bench-scale-')
     const cluster = new ProcessCluster({ failureTimeout: 10_000, bootMs: 120_000, args: NODE_ARGS })
@@ -68,13 +72,21 @@ export const scaleBench: Bench = {
         const only = new RegExp(process.env.BENCH_SCALE_ROUTES ?? '')
         const routes: WebRoute[] = [...adminRoutes(first.node.admin, first.node.adminToken, 'user0'), { name: 'GET /v1/models', url: `http://${openai}/v1/models`, token: tokens[0] as string, kind: 'memory' as const }]
           .filter((r) => only.test(r.name))
-        const runs = await loadRoutes(routes, { url: `http://${bare.http}/bare`, token: first.node.adminToken }, seconds, log)
+        // the nodes' own work after they started (placement, the first snapshots) done first: a
+        // load measured during it measures that too
+        const settle = async (what: string): Promise<void> => {
+          const ms = await quietNodes(slots.map((s) => s.node.pid), { windowMs: 1_000, maxMs: 60_000 })
+          log(`  the nodes were quiet ${(ms / 1000).toFixed(1)} s ${what}`)
+        }
+        await settle('after they started')
+        const runs = await loadRoutes(routes, { url: `http://${bare.http}/bare`, token: first.node.adminToken }, seconds, log, rounds)
         for (const f of routeFigures(runs)) add(f)
         // the same answer (a page of 4) at 4 users and at `users`: the cost of the directory's size
         const atFew = runs.find((r) => r.route.name === 'GET /api/v1/users?limit=4')
         tokens.push(...await addUsers(cluster, first, 4, users - 4, log))
         const later = [...routes.filter((r) => r.name === 'GET /api/v1/users?limit=4'), { name: 'GET /api/v1/users?limit=100&after=user5000', url: `http://${first.node.admin}/api/v1/users?limit=100&after=user5000`, token: first.node.adminToken, kind: 'memory' as const }]
-        const again = await loadRoutes(later, { url: `http://${bare.http}/bare`, token: first.node.adminToken }, seconds, log)
+        await settle(`after ${users} users were added`)
+        const again = await loadRoutes(later, { url: `http://${bare.http}/bare`, token: first.node.adminToken }, seconds, log, rounds)
         const atMany = again.find((r) => r.route.name === 'GET /api/v1/users?limit=4')
         if (atFew !== undefined && atMany !== undefined) {
           add(figure(`web GET /api/v1/users?limit=4 at ${users} users vs 4, ratio to bare`, 'x', atMany.ours.rate / atMany.bare.rate, 'the same page\'s ratio at 4 users', atFew.ours.rate / atFew.bare.rate, '~1x (flat)'))

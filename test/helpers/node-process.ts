@@ -59,7 +59,10 @@ export async function startNodeProcess (dataDir: string, extraArgs: readonly str
   // until: the log line to wait for ('node ready'; 'waiting to hear' for a node held back by --join)
   // prefix: a command to run the node under (e.g. `ip netns exec NS`); it must exec the node in place
   const [command, ...before] = [...prefix, process.execPath]
-  const child: ChildProcessByStdio<null, Readable, Readable> = spawn(command as string, [...before,
+  // PLEXI_NODE_CPU_PROF=DIR: each node process writes a V8 CPU profile into DIR when it exits (a
+  // bench's nodes profiled where they run; NODE_OPTIONS refuses --cpu-prof)
+  const profile = process.env.PLEXI_NODE_CPU_PROF !== undefined && process.env.PLEXI_NODE_CPU_PROF !== '' ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PLEXI_NODE_CPU_PROF}`] : []
+  const child: ChildProcessByStdio<null, Readable, Readable> = spawn(command as string, [...before, ...profile,
     CLI, 'node', 'start', '--role', 'all', '--data-dir', dataDir,
     '--grpc-listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0', '--web-listen', '127.0.0.1:0', ...NO_RATE_LIMITS, ...extraArgs
   ], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PLEXI_ADMIN_TOKEN: '', PLEXI_CONFIG: '' } })

@@ -273,12 +273,14 @@ export class ProcessCluster {
     }
   }
 
-  /** Kills every process still running (SIGKILL) and removes every dir. With PLEXI_TEST_LOG_DIR
+  /** Kills every process still running (SIGKILL; SIGTERM with PLEXI_NODE_CPU_PROF) and removes every dir. With PLEXI_TEST_LOG_DIR
    * set, every process's log lines are saved there first (saveLogs: a failure's post-mortem). */
   async close (): Promise<void> {
     const logDir = process.env.PLEXI_TEST_LOG_DIR
     if (logDir !== undefined && logDir !== '') await this.saveLogs(logDir).catch(() => undefined)
-    for (const node of this.#started) await node.stop('SIGKILL', 20_000).catch(() => undefined)
+    // a node writing its CPU profile (PLEXI_NODE_CPU_PROF) does so at a clean exit only
+    const signal = process.env.PLEXI_NODE_CPU_PROF !== undefined && process.env.PLEXI_NODE_CPU_PROF !== '' ? 'SIGTERM' : 'SIGKILL'
+    for (const node of this.#started) await node.stop(signal, 20_000).catch(() => undefined)
     for (const d of this.#dirs) await d.remove()
   }
 
