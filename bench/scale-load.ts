@@ -14,7 +14,11 @@ import type { GrpcLoad, GrpcLoadResult } from './scale-grpc-load.ts'
 
 /** What autocannon measured: requests answered per second (its mean over the seconds), the mean
  * latency, and what was not a 2xx. */
-export interface HttpLoadResult { readonly rate: number, readonly meanMs: number, readonly total: number, readonly non2xx: number, readonly errors: number }
+export interface HttpLoadResult {
+  readonly rate: number, readonly meanMs: number, readonly total: number, readonly non2xx: number, readonly errors: number
+  /** Bytes read per answer, headers included (autocannon's throughput over its requests). */
+  readonly bytesPerAnswer: number
+}
 
 /** The connections of the web API's load: the issue's 50. */
 export const HTTP_CONNECTIONS = 50
@@ -44,8 +48,8 @@ async function output (args: readonly string[], timeoutMs: number): Promise<stri
 /** autocannon on `url` with `token` as the bearer, HTTP_CONNECTIONS connections, for `seconds`. */
 export async function httpLoad (url: string, token: string, seconds: number): Promise<HttpLoadResult> {
   const text = await output([AUTOCANNON, '-c', String(HTTP_CONNECTIONS), '-d', String(seconds), '-H', `authorization=Bearer ${token}`, '--json', url], seconds * 1000 + LOAD_GRACE_MS)
-  const j = JSON.parse(text) as { requests: { average: number, total: number }, latency: { average: number }, non2xx: number, errors: number, timeouts: number }
-  return { rate: j.requests.average, meanMs: j.latency.average, total: j.requests.total, non2xx: j.non2xx, errors: j.errors + j.timeouts }
+  const j = JSON.parse(text) as { requests: { average: number, total: number }, throughput: { total: number }, latency: { average: number }, non2xx: number, errors: number, timeouts: number }
+  return { rate: j.requests.average, meanMs: j.latency.average, total: j.requests.total, non2xx: j.non2xx, errors: j.errors + j.timeouts, bytesPerAnswer: j.requests.total > 0 ? j.throughput.total / j.requests.total : 0 }
 }
 
 /** scale-grpc-load.ts with `load` (its config written to `dir`). */

@@ -60,7 +60,7 @@ export async function loadRoutes (routes: readonly WebRoute[], bare: { url: stri
       if (ours.non2xx > 0 || base.non2xx > 0 || ours.errors > ours.total / 1000 || base.errors > base.total / 1000) {
         throw new Error(`${route.name}: ${ours.non2xx} answers not 2xx and ${ours.errors} errors of ${ours.total} (bare: ${base.non2xx}, ${base.errors} of ${base.total}); fix the route or the bench before reading its rate`)
       }
-      log(`  ${route.name}${rounds > 1 ? ` (round ${round + 1})` : ''}: ${Math.round(ours.rate)}/s, mean ${ours.meanMs.toFixed(1)} ms; bare ${Math.round(base.rate)}/s, ${base.meanMs.toFixed(1)} ms (${(ours.rate / base.rate).toFixed(2)}x)${ours.errors > 0 ? `; ${ours.errors} connection errors or timeouts of ${ours.total}` : ''}`)
+      log(`  ${route.name}${rounds > 1 ? ` (round ${round + 1})` : ''}: ${Math.round(ours.rate)}/s, mean ${ours.meanMs.toFixed(1)} ms, ${(ours.bytesPerAnswer / 1024).toFixed(1)} KB an answer; bare ${Math.round(base.rate)}/s, ${base.meanMs.toFixed(1)} ms (${(ours.rate / base.rate).toFixed(2)}x)${ours.errors > 0 ? `; ${ours.errors} connection errors or timeouts of ${ours.total}` : ''}`)
       loads[i]?.push({ ours, bare: base })
     }
   }

@@ -142,7 +142,7 @@ export function adminApi (deps: AdminApiDeps, streams: Pick<EventStreams, 'serve
     const { self, others, writes, replication, migration } = deps
     await api.register(clusterRoutes({ self, others, writes, changes }))
     await api.register(nodesRoutes({ self, others, writes, changes, cluster: deps.cluster, migration }))
-    await api.register(actorsRoutes({ system: deps.system, cluster: deps.cluster, replication, migration }))
+    await api.register(actorsRoutes({ system: deps.system, cluster: deps.cluster, replication, migration, writes: changes }))
     await api.register(partitionsRoutes({ replication, writes: changes }))
     await api.register(storageRoutes({ replication, writes: changes }))
     await api.register(jobsRoutes({ jobs: deps.jobs, writes: changes }))

@@ -4,8 +4,9 @@ import { BEARER, errors, ref } from '../../../protocols/admin/index.ts'
 import type { Job } from '../../../protocols/index.ts'
 import type { ActorRow, EntityRow } from '../../mesh/index.ts'
 import { sendError } from '../admin-errors.ts'
+import type { AdminWrites } from '../admin-writes.ts'
 import { CoalescedReads } from '../coalesced-reads.ts'
-import { ADMIN_LIST_PAGE, ADMIN_MAX_LIST_PAGE } from '../constants.ts'
+import { ADMIN_LIST_FRESH_MS, ADMIN_LIST_PAGE, ADMIN_MAX_LIST_PAGE } from '../constants.ts'
 import { linkNext, pageAfter, pageQueryProperties } from '../list-page.ts'
 import { SerializedBody } from '../serialized-body.ts'
 
@@ -26,6 +27,9 @@ export interface EntityPartitions {
   partitions (only?: number): Promise<{ partitions: unknown[], unreachable: string[] }>
   /** The partition an entity's journal is in (`type/key`). */
   partitionOf?: ((entityId: string) => number) | undefined
+  /** Calls `listener` after each change of what this node's replicas hold, until the returned
+   * function is called (absent: an entity's answer is not kept after its gather). */
+  watch?: ((listener: () => void) => () => void) | undefined
 }
 
 export interface ActorsRoutesDeps {
@@ -35,6 +39,8 @@ export interface ActorsRoutesDeps {
   readonly replication?: EntityPartitions | undefined
   /** Moves of entities (absent: 503). */
   readonly migration?: EntityMoves | undefined
+  /** Every write answered through the admin API (admin-writes.ts): each drops the entities' kept answers. */
+  readonly writes?: Pick<AdminWrites, 'watch'> | undefined
 }
 
 interface ActorsQuery { type?: string, all?: boolean, limit?: number, after?: string }
@@ -69,7 +75,14 @@ export function actorsRoutes (deps: ActorsRoutesDeps) {
     const last = new SerializedBody()
     // and sorted once per gather, for the pages read of it
     const listed = new SortedActors()
-    const entities = new CoalescedReads<Awaited<ReturnType<typeof entityOf>>>()
+    // an entity's answer (its owner's row and its partition's replicas, two asks) kept 250 ms
+    // after its gather, as a page of /partitions is, and dropped at every write answered here and
+    // every record landing in this node's replicas: a burst of reads of one entity waited on a
+    // round trip of both asks per 50 reads
+    const kept = deps.replication?.watch !== undefined && deps.writes !== undefined
+    const entities = new CoalescedReads<Awaited<ReturnType<typeof entityOf>>>({ freshMs: kept ? ADMIN_LIST_FRESH_MS : 0 })
+    const unwatch = kept ? [deps.replication?.watch?.(() => { entities.forget() }), deps.writes?.watch(() => { entities.forget() })] : []
+    api.addHook('onClose', async () => { for (const stop of unwatch) stop?.() })
     const entityType = (type: string): ReturnType<ActorSystem['entityTypes']>[number] | undefined => deps.system.entityTypes().find((t) => t.type === type)
     const unknownType = (reply: FastifyReply, type: string): FastifyReply =>
       sendError(reply, 404, 'UNKNOWN_ENTITY_TYPE', `no entity type ${JSON.stringify(type)}; known: ${deps.system.entityTypes().map((t) => t.type).join(', ')}`)
