@@ -28,6 +28,7 @@ import { chatClient, NO_RATE_LIMITS, startNodeProcess } from '../test/helpers/no
 import type { NodeProcess } from '../test/helpers/node-process.ts'
 import { tempDir } from '../test/helpers/temp-dir.ts'
 import { envNumber, figure, median, percentile } from './figure.ts'
+import { startFloor } from './web-floor.ts'
 import type { Figure } from './figure.ts'
 
 /** Page loads per way of signing in (median); BENCH_WEB_PAGE_LOADS overrides. */
@@ -137,7 +138,7 @@ export async function pageFigures (log: (line: string) => void): Promise<Figure[
     browser = await chromium.launch({ executablePath: found.path })
     return [
       ...await readyFigures(log, { browser, base, node, tokens, reader, writer, marks: {} }),
-      await postFigure(log, { browser, tokens, reader, writer, base, marks: {} })
+      ...await postFigure(log, { browser, tokens, reader, writer, base, marks: {} })
     ]
   } finally {
     await browser?.close()
@@ -274,23 +275,34 @@ function deliveries (chat: Chat, room: string, signal: AbortSignal): { live: Pro
   }
 }
 
-async function postFigure (log: (line: string) => void, s: Setup): Promise<Figure> {
+/** Post `live N` through `sender`'s composer (as a person: Playwright types and clicks Send): ms
+ * from its submit to the row in `receiver`'s page; the sender's own row is shown too before it ends. */
+async function throughPages (sender: Page, receiver: Page, n: number): Promise<number> {
+  await sender.getByLabel('Message').fill(`live ${n}`)
+  await sender.getByRole('button', { name: 'Send' }).click()
+  const seen = Number(await (await receiver.waitForFunction((k) => (window.__seen as Record<string, number>)[k], String(n))).jsonValue())
+  // one at a time: the sender's own row is stored too before the next
+  await sender.waitForFunction((k) => (window.__seen as Record<string, number>)[k] !== undefined && (window.__sent as Record<string, number>)[k] !== undefined, String(n))
+  return seen - Number(await sender.evaluate((k) => (window.__sent as Record<string, number>)[k], String(n)))
+}
+
+async function postFigure (log: (line: string) => void, s: Setup): Promise<Figure[]> {
   const [pageRoom, grpcRoom] = ['bench-page-live', 'bench-grpc-live']
   for (const room of [pageRoom, grpcRoom]) await joinBoth(s, room)
   const contexts = [await context(s.browser, { token: s.tokens.writer, room: pageRoom, stamps: true }), await context(s.browser, { token: s.tokens.reader, room: pageRoom, stamps: true })]
+  // the browser's floor: the same two pages' work with a bare server and no Plexi (web-floor.ts)
+  const floor = await startFloor()
+  const floorContexts = [await context(s.browser, { stamps: true }), await context(s.browser, { stamps: true })]
   const stop = new AbortController()
   try {
-    const [sender, receiver] = await Promise.all(contexts.map(async (c) => { const p = await c.newPage(); await p.goto(`${s.base}/`); await p.locator('.room .state.live').waitFor(); return p })) as [Page, Page]
+    const opened = async (ctxs: BrowserContext[], url: string): Promise<[Page, Page]> =>
+      await Promise.all(ctxs.map(async (c) => { const p = await c.newPage(); await p.goto(url); await p.locator('.room .state.live').waitFor(); return p })) as [Page, Page]
+    const [sender, receiver] = await opened(contexts, `${s.base}/`)
+    const [floorSender, floorReceiver] = await opened(floorContexts, floor.url)
     const subscribed = deliveries(s.reader, grpcRoom, stop.signal)
     await subscribed.live
-    const viaPage = async (n: number): Promise<number> => {
-      await sender.getByLabel('Message').fill(`live ${n}`)
-      await sender.getByRole('button', { name: 'Send' }).click()
-      const seen = Number(await (await receiver.waitForFunction((k) => (window.__seen as Record<string, number>)[k], String(n))).jsonValue())
-      // one at a time: the sender's own row is stored too before the next
-      await sender.waitForFunction((k) => (window.__seen as Record<string, number>)[k] !== undefined && (window.__sent as Record<string, number>)[k] !== undefined, String(n))
-      return seen - Number(await sender.evaluate((k) => (window.__sent as Record<string, number>)[k], String(n)))
-    }
+    const viaPage = async (n: number): Promise<number> => await throughPages(sender, receiver, n)
+    const viaFloor = async (n: number): Promise<number> => await throughPages(floorSender, floorReceiver, n)
     const viaGrpc = async (n: number): Promise<number> => {
       const delivered = subscribed.next(`live ${n}`)
       const began = performance.now()
@@ -306,19 +318,22 @@ async function postFigure (log: (line: string) => void, s: Setup): Promise<Figur
     const ours: number[] = []
     const base: number[] = []
     const half: number[] = []
+    const bare: number[] = []
     for (let n = 0; n < WARMUP_POSTS + POSTS; n++) {
       // rotating which side goes first, so all see the same machine
-      const sides = [async () => await viaPage(n), async () => await viaGrpc(n), async () => await grpcToPage(HALF + n)]
+      const sides = [async () => await viaPage(n), async () => await viaGrpc(n), async () => await grpcToPage(HALF + n), async () => await viaFloor(n)]
       const took: number[] = []
-      for (let i = 0; i < sides.length; i++) took[(i + n) % 3] = await (sides[(i + n) % 3] as () => Promise<number>)()
-      if (n >= WARMUP_POSTS) { ours.push(took[0] as number); base.push(took[1] as number); half.push(took[2] as number) }
+      for (let i = 0; i < sides.length; i++) took[(i + n) % sides.length] = await (sides[(i + n) % sides.length] as () => Promise<number>)()
+      if (n >= WARMUP_POSTS) { ours.push(took[0] as number); base.push(took[1] as number); half.push(took[2] as number); bare.push(took[3] as number) }
     }
-    log(`  post -> shown in another browser: p50 ${median(ours)} ms, p90 ${percentile(ours, 90)} ms; gRPC Post -> Subscribe: p50 ${median(base).toFixed(2)} ms, p90 ${percentile(base, 90).toFixed(2)} ms; a grpc-js post -> shown in the page (the receiving half): p50 ${median(half)} ms, p90 ${percentile(half, 90)} ms (${POSTS} posts each)`)
+    log(`  post -> shown in another browser: p50 ${median(ours)} ms, p90 ${percentile(ours, 90)} ms; gRPC Post -> Subscribe: p50 ${median(base).toFixed(2)} ms, p90 ${percentile(base, 90).toFixed(2)} ms; a grpc-js post -> shown in the page (the receiving half): p50 ${median(half)} ms, p90 ${percentile(half, 90)} ms; the browser's floor (a bare server, a fetch POST and a fetch stream, no Plexi): p50 ${median(bare)} ms, p90 ${percentile(bare, 90)} ms (${POSTS} posts each)`)
     const f = figure(`chat page: post -> shown in another browser's page, p50 of ${POSTS}`, 'ms (lower is better)', median(ours), 'gRPC Post -> Subscribe delivery p50 (grpc-js, as plexi chat)', median(base), '<= 1.2')
-    log(`  ${f.name}: ${f.value} ms vs ${f.baseline} ms (${f.ratio.toFixed(2)}x)`)
-    return f
+    const floorFigure = figure(`the browser's floor: post -> shown between two pages of a bare server (fetch POST, fetch stream), p50 of ${POSTS}`, 'ms (lower is better)', median(bare), 'gRPC Post -> Subscribe delivery p50 (grpc-js, as plexi chat)', median(base), 'quoted')
+    for (const x of [f, floorFigure]) log(`  ${x.name}: ${x.value} ms vs ${x.baseline} ms (${x.ratio.toFixed(2)}x)`)
+    return [f, floorFigure]
   } finally {
     stop.abort()
-    for (const c of contexts) await c.close()
+    for (const c of [...contexts, ...floorContexts]) await c.close()
+    await floor.stop()
   }
 }

@@ -75,14 +75,7 @@ export function actorsRoutes (deps: ActorsRoutesDeps) {
     const last = new SerializedBody()
     // and sorted once per gather, for the pages read of it
     const listed = new SortedActors()
-    // an entity's answer (its owner's row and its partition's replicas, two asks) kept 250 ms
-    // after its gather, as a page of /partitions is, and dropped at every write answered here and
-    // every record landing in this node's replicas: a burst of reads of one entity waited on a
-    // round trip of both asks per 50 reads
-    const kept = deps.replication?.watch !== undefined && deps.writes !== undefined
-    const entities = new CoalescedReads<Awaited<ReturnType<typeof entityOf>>>({ freshMs: kept ? ADMIN_LIST_FRESH_MS : 0 })
-    const unwatch = kept ? [deps.replication?.watch?.(() => { entities.forget() }), deps.writes?.watch(() => { entities.forget() })] : []
-    api.addHook('onClose', async () => { for (const stop of unwatch) stop?.() })
+    const entities = keptEntities(api, deps)
     const entityType = (type: string): ReturnType<ActorSystem['entityTypes']>[number] | undefined => deps.system.entityTypes().find((t) => t.type === type)
     const unknownType = (reply: FastifyReply, type: string): FastifyReply =>
       sendError(reply, 404, 'UNKNOWN_ENTITY_TYPE', `no entity type ${JSON.stringify(type)}; known: ${deps.system.entityTypes().map((t) => t.type).join(', ')}`)
@@ -148,6 +141,18 @@ export function actorsRoutes (deps: ActorsRoutesDeps) {
       return reply.code(202).send(deps.migration.migrate(type, known.role, key, request.body.to))
     })
   }
+}
+
+/** Reads of one entity coalesced, each answer (its owner's row and its partition's replicas, two
+ * asks) kept 250 ms after its gather as a page of /partitions is, and dropped at every write answered
+ * here and every record landing in this node's replicas: a burst of reads of one entity waited on a
+ * round trip of both asks per 50 reads. Nothing is kept without both to drop it. */
+function keptEntities (api: FastifyInstance, deps: ActorsRoutesDeps): CoalescedReads<Awaited<ReturnType<typeof entityOf>>> {
+  const kept = deps.replication?.watch !== undefined && deps.writes !== undefined
+  const entities = new CoalescedReads<Awaited<ReturnType<typeof entityOf>>>({ freshMs: kept ? ADMIN_LIST_FRESH_MS : 0 })
+  const unwatch = kept ? [deps.replication?.watch?.(() => { entities.forget() }), deps.writes?.watch(() => { entities.forget() })] : []
+  api.addHook('onClose', async () => { for (const stop of unwatch) stop?.() })
+  return entities
 }
 
 /** One entity as its owner says, with its partition's replicas as each says (null: the entity was
