@@ -1,5 +1,4 @@
 import { noise } from '@chainsafe/libp2p-noise'
-import { yamux } from '@chainsafe/libp2p-yamux'
 import { gossipsub } from '@libp2p/gossipsub'
 import type { GossipSub } from '@libp2p/gossipsub'
 import { identify } from '@libp2p/identify'
@@ -15,6 +14,7 @@ import { fastMessageId } from './fast-message-id.ts'
 import { DIAL_TIMEOUT_MS, MDNS_INTERVAL_MS, MDNS_SERVICE_TAG } from './constants.ts'
 import type { FaultHooks } from './fault-hooks.ts'
 import { noiseCrypto } from './noise-crypto.ts'
+import { guardedYamux } from './yamux-guard.ts'
 
 /** The libp2p node of the mesh, with the services the host uses. */
 export type MeshLibp2p = Libp2p<{ identify: Identify, ping: Ping, pubsub: GossipSub }>
@@ -46,7 +46,8 @@ export async function createMeshLibp2p (opts: MeshLibp2pOptions): Promise<MeshLi
     // net.connect takes localAddress; the transport's option type lists only some of what it passes on
     transports: [tcp(opts.dialFrom === undefined ? {} : { dialOpts: { localAddress: opts.dialFrom } as Record<string, unknown> })],
     connectionEncrypters: [noise({ crypto: noiseCrypto })],
-    streamMuxers: [yamux()],
+    // a stream opened as its connection closes fails, and does not stop the process (yamux-guard.ts)
+    streamMuxers: [guardedYamux()],
     connectionProtector: clusterKeyProtector({ psk: opts.clusterKey, stalls: opts.faults.stalls }),
     connectionManager: { dialTimeout: DIAL_TIMEOUT_MS, inboundUpgradeTimeout: DIAL_TIMEOUT_MS },
     // libp2p's own monitor pings every connection every 10 s on a stream of its own; the prober
