@@ -9,6 +9,8 @@
  * browser) and its failover on three nodes (web-failover.ts). BENCH_WEB_PARTS=page,failover runs
  * only those parts (grpc-web, memory, page, failover).
  */
+import { spawn } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
 import { chatClient, NO_RATE_LIMITS, startNodeProcess } from '../test/helpers/node-process.ts'
 import type { NodeProcess } from '../test/helpers/node-process.ts'
 import { GrpcWebClient } from '../test/helpers/grpc-web-client.ts'
@@ -113,7 +115,7 @@ async function grpcWebFigures (log: (line: string) => void): Promise<Figure[]> {
     clients.push(chat)
     const web = new GrpcWebClient(url)
     const figures: Figure[] = []
-    const unary = async (name: string, grpcCall: () => Promise<unknown>, webCall: () => Promise<unknown>): Promise<void> => {
+    const unary = async (name: string, grpcCall: () => Promise<unknown>, webCall: () => Promise<unknown>, goal = '<= 1.3'): Promise<void> => {
       await p50(50, grpcCall)
       await p50(50, webCall)
       const ours: number[] = []
@@ -122,7 +124,7 @@ async function grpcWebFigures (log: (line: string) => void): Promise<Figure[]> {
         // alternate which side goes first
         if (i % 2 === 0) { base.push(await p50(CALLS, grpcCall)); ours.push(await p50(CALLS, webCall)) } else { ours.push(await p50(CALLS, webCall)); base.push(await p50(CALLS, grpcCall)) }
       }
-      const f = figure(`${name} p50 over gRPC-Web`, 'ms (lower is better)', median(ours), `${name} p50 over gRPC`, median(base), '<= 1.3')
+      const f = figure(`${name} p50 over gRPC-Web`, 'ms (lower is better)', median(ours), `${name} p50 over gRPC`, median(base), goal)
       log(`  ${f.name}: ${f.value.toFixed(3)} ms vs ${f.baseline.toFixed(3)} ms (${f.ratio.toFixed(2)}x)`)
       figures.push(f)
     }
@@ -132,6 +134,16 @@ async function grpcWebFigures (log: (line: string) => void): Promise<Figure[]> {
     }
     await unary('Post', async () => await chat.call('Post', { room: 'bench-post', text: 'hello' }), async () => { await check(web.call('/plexi.chat.v1.Chat/Post', { room: 'bench-post', text: 'hello' }, { token })) })
     await unary('History (1 message)', async () => await chat.call('History', { room: 'bench-post', after: 0, limit: 1 }), async () => { await check(web.call('/plexi.chat.v1.Chat/History', { room: 'bench-post', after: 0, limit: 1 }, { token })) })
+    // the floor: the same clients against bare servers answering History with a constant (no Plexi)
+    const bare = await startUnaryBare()
+    try {
+      const bareChat = chatClient(`127.0.0.1:${bare.grpc}`, token)
+      clients.push(bareChat)
+      const bareWeb = new GrpcWebClient(`http://127.0.0.1:${bare.web}`)
+      await unary('History (1 message), bare servers with a constant answer (no Plexi: the transports and clients alone)', async () => await bareChat.call('History', { room: 'bench-post', after: 0, limit: 1 }), async () => { await check(bareWeb.call('/plexi.chat.v1.Chat/History', { room: 'bench-post', after: 0, limit: 1 })) }, 'quoted')
+    } finally {
+      await bare.stop()
+    }
     // a room with HISTORY messages, which each Subscribe catches up on from seq 0
     for (let at = 0; at < HISTORY; at += 100) await Promise.all(Array.from({ length: 100 }, async (_, i) => await chat.call('Post', { room: 'bench-stream', text: `message ${at + i} of the bench's history` })))
     await grpcStream(chat, 'bench-stream', HISTORY)
@@ -209,4 +221,21 @@ async function subscriptionsMemory (log: (line: string) => void): Promise<Figure
     for (const s of started) await s.node.stop()
     for (const d of dirs) await d.remove()
   }
+}
+
+/** bench/web-unary-bare.ts as a process of its own: its gRPC and gRPC-Web ports, and stop(). */
+async function startUnaryBare (): Promise<{ grpc: number, web: number, stop: () => Promise<void> }> {
+  const child = spawn(process.execPath, [fileURLToPath(new URL('./web-unary-bare.ts', import.meta.url))], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const exited = new Promise<void>((resolve) => { child.once('exit', () => { resolve() }) })
+  const ports = await new Promise<[number, number]>((resolve, reject) => {
+    let out = ''
+    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error('bench: the bare unary servers did not start within 30 s')) }, 30_000)
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString()
+      const m = /listening (\d+) (\d+)/.exec(out)
+      if (m !== null) { clearTimeout(timer); resolve([Number(m[1]), Number(m[2])]) }
+    })
+    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`bench: the bare unary servers exited (${String(code)}) before listening`)) })
+  })
+  return { grpc: ports[0], web: ports[1], stop: async () => { child.kill('SIGTERM'); await exited } }
 }

@@ -183,7 +183,35 @@ export class ProcessCluster {
 
   /** Waits until each of `slots` (every running one by default) sees `count` members up. */
   async awaitUp (count: number, slots: readonly NodeSlot[] = this.running()): Promise<void> {
-    for (const s of slots) await waitFor(async () => await polled(async () => await this.upCount(s) === count), `${s.peerId} to see ${count} members up`, { timeout: CONVERGE_MS, interval: 100 })
+    for (const s of slots) {
+      try {
+        await waitFor(async () => await polled(async () => await this.upCount(s) === count), `${s.peerId} to see ${count} members up`, { timeout: CONVERGE_MS, interval: 100 })
+      } catch (err) {
+        // what it sees instead, and how the others see the members it does not see up: a failure's
+        // post-mortem at a size where a run takes many minutes to come back to this point
+        throw new Error(`${(err as Error).message}; ${await this.viewsOf(s).catch((e: Error) => `its view could not be read: ${e.message}`)}`)
+      }
+    }
+  }
+
+  /** `slot`'s view in a line: its members by status, and, for each member it does not list up, how
+   * every other running node lists that member. */
+  async viewsOf (slot: NodeSlot): Promise<string> {
+    const view = await this.api<MemberRow[]>(slot, '/nodes')
+    const byStatus = new Map<string, number>()
+    for (const m of view) byStatus.set(m.status, (byStatus.get(m.status) ?? 0) + 1)
+    const listed = new Set(view.map((m) => m.peerId))
+    const notUp = [...view.filter((m) => m.status !== 'up').map((m) => m.peerId), ...this.running().map((r) => r.peerId).filter((p) => !listed.has(p))]
+    const others = await Promise.all(this.running().filter((r) => r !== slot).map(async (r) => await this.api<MemberRow[]>(r, '/nodes').catch(() => undefined)))
+    const elsewhere = notUp.map((peer) => {
+      const seen = new Map<string, number>()
+      for (const v of others) {
+        const status = v === undefined ? 'unreadable' : v.find((m) => m.peerId === peer)?.status ?? 'absent'
+        seen.set(status, (seen.get(status) ?? 0) + 1)
+      }
+      return `${peer} is ${view.find((m) => m.peerId === peer)?.status ?? 'absent'} here, elsewhere ${[...seen].map(([k, n]) => `${n} ${k}`).join(', ')}`
+    })
+    return `it lists ${[...byStatus].map(([k, n]) => `${n} ${k}`).join(', ')}${elsewhere.length > 0 ? `; ${elsewhere.join('; ')}` : ''}`
   }
 
   /**
