@@ -11,7 +11,8 @@ function pair () {
   const server = guardedYamux()().createStreamMuxer(b as never)
   const breakSend = (err: Error): void => {
     ;(a as unknown as { send: () => boolean }).send = () => { throw err }
-    setImmediate(() => { a.abort(new Error('connection closed')) })
+    // closed a moment later, both ends: nothing of this pair is left running after its test
+    setImmediate(() => { a.abort(new Error('connection closed')); b.abort(new Error('connection closed')) })
   }
   return { client, server, breakSend }
 }
@@ -46,7 +47,17 @@ describe('guardedYamux', () => {
     const client = guardedYamux()().createStreamMuxer(a as never)
     guardedYamux()().createStreamMuxer(b as never)
     await settle()
-    ;(a as unknown as { send: () => boolean }).send = () => { throw new TypeError('a bug') }
-    expect(() => { (client as unknown as { sendGoAway: () => void }).sendGoAway() }).to.throw(TypeError, 'a bug')
+    const sending = a as unknown as { send: (...args: unknown[]) => boolean }
+    const send = sending.send
+    sending.send = () => { throw new TypeError('a bug') }
+    try {
+      expect(() => { (client as unknown as { sendGoAway: () => void }).sendGoAway() }).to.throw(TypeError, 'a bug')
+    } finally {
+      // nothing left to throw later, in another test: the connection's sends restored, both ends closed
+      sending.send = send
+      a.abort(new Error('test over'))
+      b.abort(new Error('test over'))
+      await settle()
+    }
   })
 })
