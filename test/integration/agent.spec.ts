@@ -206,7 +206,10 @@ describe('agents (real node processes, real llama.cpp on the generated model)', 
     const json = await runCli(['agent', 'ask', 'and again', '--json', '--addr', node.grpc, '--token', tokens.bob])
     expect(json.code, json.stderr).to.equal(0)
     const answer = JSON.parse(json.stdout) as { text: string, stopReason: string, completionTokens: number }
-    expect(answer).to.include({ stopReason: 'max-tokens', completionTokens: 24 })
+    // the generated model's weights are random: it says its end-of-sequence token now and then
+    // before max-tokens (24 here), which ends the answer as any model's would
+    if (answer.stopReason === 'eos') expect(answer.completionTokens).to.be.within(1, 24)
+    else expect(answer).to.include({ stopReason: 'max-tokens', completionTokens: 24 })
     const history = await runCli(['agent', 'history', '--json', '--addr', node.grpc, '--token', tokens.bob])
     const turns = JSON.parse(history.stdout) as Turn[]
     expect(turns.at(-1)?.content).to.equal(answer.text)
