@@ -146,8 +146,11 @@ describe('the chat page failing over across three node processes (real Chromium)
     const reconnecting = annPage.locator('.top .reconnecting').waitFor()
 
     // ann is posting as A dies (her post on its way is sent again, same client_id); bob posts once it died
+    // ann's posts on their way when the node goes: her page's first Post sent (a pending row can
+    // come and go between two looks on a fast machine, so the request is what is waited for)
+    const annSending = annPage.waitForRequest((r) => r.url().endsWith('/plexi.chat.v1.Chat/Post'))
     const annRest = postAll(annPage, texts('ann', BEFORE_KILL + 1, POSTS))
-    await annPage.locator('.messages li.pending').first().waitFor()
+    await annSending
     const killedAt = performance.now()
     await a.node.stop('SIGKILL', 20_000)
     const bobRest = postAll(bobPage, texts('bob', BEFORE_KILL + 1, POSTS))
@@ -177,8 +180,11 @@ describe('the chat page failing over across three node processes (real Chromium)
     // each page calls another member once B stops taking calls
     const others = [webOf(a), webOf(c)]
     const moved = [annPage, bobPage].map(async (page) => await page.waitForRequest((r) => others.some((o) => r.url().startsWith(`${o}/plexi.chat.v1.Chat/`))))
+    // ann's posts on their way when the node goes: her page's first Post sent (a pending row can
+    // come and go between two looks on a fast machine, so the request is what is waited for)
+    const annSending = annPage.waitForRequest((r) => r.url().endsWith('/plexi.chat.v1.Chat/Post'))
     const annRest = postAll(annPage, texts('ann', BEFORE_KILL + 1, POSTS))
-    await annPage.locator('.messages li.pending').first().waitFor()
+    await annSending
     const drainedAt = performance.now()
     const exited = b.node.stop('SIGTERM', 60_000)
     const bobRest = postAll(bobPage, texts('bob', BEFORE_KILL + 1, POSTS))
