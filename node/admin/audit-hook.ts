@@ -15,21 +15,20 @@ export function auditHook (audit: Pick<AuditView, 'record' | 'failedAuthenticati
   // a callback, and a read that is no failed authentication passed on at once: no promise for the
   // requests that record nothing
   return (request, reply, payload, done) => {
-    const unauthenticated = reply.statusCode === 401 || refusedUnchecked(request)
-    if (!unauthenticated && (request.method === 'GET' || request.method === 'HEAD')) {
+    // an attempt refused unchecked is recorded as a failed authentication is (at most 30 a
+    // minute): a client guessing on fills the trail no faster than before
+    const unchecked = refusedUnchecked(request)
+    if (reply.statusCode !== 401 && !unchecked && (request.method === 'GET' || request.method === 'HEAD')) {
       done(null, payload)
       return
     }
-    recorded(audit, self, request, reply).then(() => { done(null, payload) }, (err: Error) => { done(err) })
+    recorded(audit, self, request, reply, unchecked).then(() => { done(null, payload) }, (err: Error) => { done(err) })
   }
 }
 
 /** Records one admin action or failed authentication in the trail (or nothing when it did nothing). */
-async function recorded (audit: Pick<AuditView, 'record' | 'failedAuthentication'>, self: () => Member, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+async function recorded (audit: Pick<AuditView, 'record' | 'failedAuthentication'>, self: () => Member, request: FastifyRequest, reply: FastifyReply, unchecked: boolean): Promise<void> {
   const status = reply.statusCode
-  // an attempt refused unchecked is recorded as a failed authentication is (at most 30 a
-  // minute): a client guessing on fills the trail no faster than before
-  const unchecked = refusedUnchecked(request)
   const unauthenticated = status === 401 || unchecked
   const principal = principalOf(request)
   // refused before it could authenticate (over its address's request rate): it did nothing

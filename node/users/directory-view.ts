@@ -99,14 +99,15 @@ export class DirectoryView {
 
   /** The users after `after` by name (from the first when undefined), at most `limit`, and whether
    * more follow; undefined while the copy cannot say (not loaded yet, or holding users whose time
-   * an older directory did not send): then the directory answers. The same page object while
-   * the copy has not changed (its readers must not change it). */
+   * an older directory did not send): then the directory answers. The same page object, frozen,
+   * while the copy has not changed. */
   page (after: string | undefined, limit: number): { users: UserSummary[], more: boolean } | undefined {
     if (!this.#loaded || this.#undated > 0) return undefined
     const last = this.#lastPage
     if (last !== undefined && last.version === this.#version && last.after === after && last.limit === limit) return last.page
     const { names, more } = this.#sorted.after(after, limit)
-    const page = { users: names.map((name) => ({ name, createdAt: this.#users.get(name)?.createdAt ?? 0 })), more }
+    // frozen: the same object goes to every reader until the copy changes, so none may change it
+    const page = Object.freeze({ users: Object.freeze(names.map((name) => Object.freeze({ name, createdAt: this.#users.get(name)?.createdAt ?? 0 }))) as UserSummary[], more })
     this.#lastPage = { after, limit, version: this.#version, page }
     return page
   }
