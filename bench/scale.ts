@@ -3,7 +3,8 @@
  * (every role, cluster key, limits per address and per user lifted: the load comes from one
  * address), each part beside its baseline measured in the same run:
  *
- * - web (scale-web.ts): every read route of the admin API and `GET /v1/models` with autocannon,
+ * - web (scale-web.ts): every read route of the admin API, those of one item (scale-items.ts: a
+ *   repair, a job, a backup, a plugin and its logs, an MCP server, a model) and `GET /v1/models` with autocannon,
  *   50 connections, against a bare Fastify route with the same bearer check; at 4 users first, then
  *   the users list again at BENCH_SCALE_USERS users (a page of 100: the goal is the same rate);
  * - agents (scale-agents.ts): agent requests without a model evaluation across every user over
@@ -21,6 +22,7 @@ import { randomUUID } from 'node:crypto'
 import { readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { hashToken } from '../node/index.ts'
+import { runCli } from '../test/helpers/node-process.ts'
 import { ProcessCluster } from '../test/helpers/process-cluster.ts'
 import type { NodeSlot } from '../test/helpers/process-cluster.ts'
 import { tempDir } from '../test/helpers/temp-dir.ts'
@@ -31,6 +33,7 @@ import { startBare } from './scale-load.ts'
 import type { BareServers } from './scale-load.ts'
 import { quietNodes } from './quiet-nodes.ts'
 import { RSS_GOAL_BYTES, rssOf, subscribeAll } from './scale-memory.ts'
+import { itemRoutes } from './scale-items.ts'
 import { adminRoutes, loadRoutes, routeFigures } from './scale-web.ts'
 import type { WebRoute } from './scale-web.ts'
 
@@ -59,7 +62,11 @@ export const scaleBench: Bench = {
     const cluster = new ProcessCluster({ failureTimeout: 10_000, bootMs: 120_000, args: NODE_ARGS })
     let bare: BareServers | undefined
     try {
-      await cluster.start(['all', 'all', 'all'])
+      // the first node keeps backups' key: the web part reads a backup
+      const keyFile = join(dir.path, 'backup.key')
+      const made = await runCli(['backup', 'keygen', '--out', keyFile, '--json'])
+      if (made.code !== 0) throw new Error(`bench: backup keygen failed: ${made.stderr}`)
+      await cluster.start([{ roles: 'all', args: ['--backup-key-file', keyFile] }, 'all', 'all'])
       const slots = cluster.slots
       const first = slots[0] as NodeSlot
       const rssBefore = await Promise.all(slots.map(async (s) => (await rssOf(s.node.pid)).rss))
@@ -70,8 +77,10 @@ export const scaleBench: Bench = {
         bare = await startBareWith()
         const openai = openAiOf(first)
         const only = new RegExp(process.env.BENCH_SCALE_ROUTES ?? '')
-        const routes: WebRoute[] = [...adminRoutes(first.node.admin, first.node.adminToken, 'user0'), { name: 'GET /v1/models', url: `http://${openai}/v1/models`, token: tokens[0] as string, kind: 'memory' as const }]
-          .filter((r) => only.test(r.name))
+        const routes: WebRoute[] = [
+          ...adminRoutes(first.node.admin, first.node.adminToken, 'user0'), { name: 'GET /v1/models', url: `http://${openai}/v1/models`, token: tokens[0] as string, kind: 'memory' as const },
+          ...await itemRoutes(cluster, first, dir.path, openai, tokens[0] as string, log)
+        ].filter((r) => only.test(r.name))
         // the nodes' own work after they started (placement, the first snapshots) done first: a
         // load measured during it measures that too
         const settle = async (what: string): Promise<void> => {

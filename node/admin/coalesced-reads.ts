@@ -2,6 +2,9 @@ import type { FastifyInstance } from 'fastify'
 import type { AdminWrites } from './admin-writes.ts'
 import { ADMIN_LIST_FRESH_MS } from './constants.ts'
 
+/** Answers kept at most, by key: read routes of one item key them by a name the client gives. */
+const MAX_KEPT = 256
+
 /**
  * Reads of the cluster that gather from every member (the actors on each, every partition's
  * replicas, every member's jobs) coalesced per key: one gather runs at a time, and every read that
@@ -46,10 +49,20 @@ export class CoalescedReads<T> {
     return entry.next
   }
 
+  /** How many answers are kept now (at most MAX_KEPT). */
+  get kept (): number { return this.#ended.size }
+
   /** Drops every kept answer, and those of the gathers running now: the next read gathers again. */
   forget (): void {
     this.#generation++
     this.#ended.clear()
+  }
+
+  /** Drops the answers kept longer than `freshMs` (all of them, if every one is still fresh). */
+  #sweep (): void {
+    const now = this.#now()
+    for (const [key, ended] of this.#ended) if (now - ended.at >= this.#freshMs) this.#ended.delete(key)
+    if (this.#ended.size >= MAX_KEPT) this.#ended.clear()
   }
 
   #start (key: string, gather: () => Promise<T>): Promise<T> {
@@ -63,7 +76,12 @@ export class CoalescedReads<T> {
     this.#keys.set(key, entry)
     const generation = this.#generation
     const done = (): void => { if (this.#keys.get(key) === entry && entry.next === undefined) this.#keys.delete(key) }
-    const kept = (): void => { if (this.#freshMs > 0 && generation === this.#generation) this.#ended.set(key, { at: this.#now(), answer: running }) }
+    const kept = (): void => {
+      if (this.#freshMs === 0 || generation !== this.#generation) return
+      // keys a client names (a plugin, a job): those kept past their time are dropped once there are many
+      if (this.#ended.size >= MAX_KEPT) this.#sweep()
+      this.#ended.set(key, { at: this.#now(), answer: running })
+    }
     running.then(() => { kept(); done() }, done)
     return running
   }

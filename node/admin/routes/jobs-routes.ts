@@ -3,7 +3,7 @@ import { BEARER, JOB_ID_PATTERN, JOB_KINDS, JOB_STATES, errors, ref } from '../.
 import type { Job, JobKind, JobState } from '../../../protocols/index.ts'
 import { httpError } from '../admin-errors.ts'
 import type { AdminWrites } from '../admin-writes.ts'
-import { keptReads } from '../coalesced-reads.ts'
+import { CoalescedReads, keptReads } from '../coalesced-reads.ts'
 
 /** What the admin API asks of the cluster's jobs (node/jobs ClusterJobs). */
 export interface JobsAdmin {
@@ -28,8 +28,11 @@ export function jobsRoutes (deps: JobsRoutesDeps) {
   return async (api: FastifyInstance): Promise<void> => {
     // a burst of listings asks every member once per round trip, and a gather answers the
     // listings of the next ADMIN_LIST_FRESH_MS too, until a write through this node answers
-    // (keptReads); one job (/jobs/:id) is asked of its member at each read
+    // (keptReads); one job (/jobs/:id) is this node's own (answered from memory) or asked of the
+    // members, one ask per round trip for a burst of reads of it (each answer asked after its read
+    // arrived: a job's progress is never older than the read)
     const listings = keptReads<Awaited<ReturnType<JobsAdmin['list']>>>(api, deps.writes)
+    const items = new CoalescedReads<Job>()
     const noJob = (id: string): Error => httpError(404, 'UNKNOWN_JOB', `no job ${id} on any member`)
 
     api.get<{ Querystring: { kind?: JobKind, state?: JobState } }>('/jobs', {
@@ -58,8 +61,10 @@ export function jobsRoutes (deps: JobsRoutesDeps) {
       schema: { summary: 'One job, from whichever member runs it (its id ends with the end of that member\'s peer id)', security: BEARER, params: jobParams, response: { 200: ref('Job'), ...errors(400, 401, 404) } },
       schemaErrorFormatter: jobsValidationError
     }, async (request) => {
-      if (deps.jobs === undefined) throw noJob(request.params.id)
-      return await deps.jobs.get(request.params.id)
+      const jobs = deps.jobs
+      const { id } = request.params
+      if (jobs === undefined) throw noJob(id)
+      return await items.read(id, async () => await jobs.get(id))
     })
 
     api.post<{ Params: { id: string } }>('/jobs/:id/cancel', {

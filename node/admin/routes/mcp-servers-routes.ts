@@ -62,13 +62,19 @@ export function mcpServersRoutes (deps: McpServersRoutesDeps) {
       return view
     }
 
-    listingRoute(api, deps)
+    const listed = listingRoute(api, deps)
 
     api.get<{ Params: { name: string } }>('/mcp-servers/:name', {
       schema: { summary: 'One registered MCP server, with every plugins-role member\'s connection to it', security: BEARER, params: nameParams, response: { 200: ref('McpServer'), ...errors(400, 401, 404, 503) } }
     }, async (request, reply) => {
-      if (deps.servers === undefined) return noServers(reply)
-      return (await rows([await find(deps.servers, request.params.name)], reply))[0]
+      const servers = deps.servers
+      if (servers === undefined) return noServers(reply)
+      // the listing's coalesced gather: a burst of reads of one server asks the members once too
+      const listing = await listed(servers)
+      const row = listing.rows.find((r) => r.name === request.params.name)
+      if (row === undefined) throw new UnknownMcpServerError(request.params.name)
+      if (listing.unreachable.length > 0) void reply.header('x-plexi-unreachable', listing.unreachable.join(','))
+      return row
     })
 
     api.post<{ Body: Record<string, unknown> }>('/mcp-servers', {
@@ -148,8 +154,12 @@ function withoutCredentials (text: string): string {
   }
 }
 
-/** `GET /mcp-servers`: every server, with each plugins-role member's connection to it. */
-function listingRoute (api: FastifyInstance, deps: McpServersRoutesDeps): void {
+/** Every server with each member's connection to it, coalesced (the listing and one server read it). */
+type Listed = (servers: McpServersAdmin) => Promise<{ rows: McpServerRow[], unreachable: readonly string[] }>
+
+/** `GET /mcp-servers`: every server, with each plugins-role member's connection to it; answers the
+ * coalesced gather it reads. */
+function listingRoute (api: FastifyInstance, deps: McpServersRoutesDeps): Listed {
   // a burst of listings asks the registry and every plugins-role member (two asks each) once per
   // round trip (coalesced-reads.ts), and is serialized once per gather: at 3 members each read
   // was 7 asks
@@ -158,17 +168,19 @@ function listingRoute (api: FastifyInstance, deps: McpServersRoutesDeps): void {
   const listings = new CoalescedReads<{ rows: McpServerRow[], unreachable: readonly string[] }>({ freshMs: ADMIN_LIST_FRESH_MS })
   api.addHook('onSend', async (request) => { if (request.method !== 'GET') listings.forget() })
   const last = new SerializedBody()
-  const listed = async (servers: McpServersAdmin): Promise<{ rows: McpServerRow[], unreachable: readonly string[] }> => {
+  const gather = async (servers: McpServersAdmin): Promise<{ rows: McpServerRow[], unreachable: readonly string[] }> => {
     const [views, states] = await Promise.all([servers.list(), deps.status?.states()])
     return { rows: views.map((v) => ({ ...v, nodes: states?.nodes(v.name) ?? [] })), unreachable: states?.unreachable ?? [] }
   }
+  const listed: Listed = async (servers) => await listings.read('', async () => await gather(servers))
   api.get('/mcp-servers', {
     schema: { summary: 'The MCP servers registered for the cluster (no secret shown), each with every plugins-role member\'s connection to it; members that did not answer are named in the x-plexi-unreachable header', security: BEARER, response: { 200: { type: 'array', items: ref('McpServer') }, ...errors(401, 503) } }
   }, async (_request, reply) => {
     const servers = deps.servers
     if (servers === undefined) return noServers(reply)
-    const listing = await listings.read('', async () => await listed(servers))
+    const listing = await listed(servers)
     if (listing.unreachable.length > 0) void reply.header('x-plexi-unreachable', listing.unreachable.join(','))
     return await reply.type('application/json; charset=utf-8').send(last.json([listing], () => reply.serialize(listing.rows)))
   })
+  return listed
 }

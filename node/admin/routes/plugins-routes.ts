@@ -55,21 +55,35 @@ export function pluginsRoutes (deps: PluginsRoutesDeps) {
     // a burst of listings asks every plugins member once per round trip (coalesced-reads.ts), and
     // one that ended under ADMIN_LIST_FRESH_MS ago answers the reads after it, until a change
     // through this node answers (forgotten before its answer is sent)
-    const listings = new CoalescedReads<Awaited<ReturnType<PluginsAdmin['list']>>>({ freshMs: ADMIN_LIST_FRESH_MS })
-    api.addHook('onSend', async (request) => { if (request.method !== 'GET') listings.forget() })
-    readRoutes(api, deps, listings)
+    // (one plugin and its logs likewise, by name: each asks every plugins member too)
+    const reads: Reads = {
+      listings: new CoalescedReads({ freshMs: ADMIN_LIST_FRESH_MS }),
+      items: new CoalescedReads({ freshMs: ADMIN_LIST_FRESH_MS }),
+      logs: new CoalescedReads({ freshMs: ADMIN_LIST_FRESH_MS })
+    }
+    api.addHook('onSend', async (request) => {
+      if (request.method !== 'GET') for (const r of Object.values(reads)) r.forget()
+    })
+    readRoutes(api, deps, reads)
     changeRoutes(api, deps)
   }
 }
 
+/** The reads that ask every plugins member, coalesced. */
+interface Reads {
+  readonly listings: CoalescedReads<Awaited<ReturnType<PluginsAdmin['list']>>>
+  readonly items: CoalescedReads<Awaited<ReturnType<PluginsAdmin['get']>>>
+  readonly logs: CoalescedReads<Awaited<ReturnType<PluginsAdmin['logs']>>>
+}
+
 /** The listing, one plugin, and its logs. */
-function readRoutes (api: FastifyInstance, deps: PluginsRoutesDeps, listings: CoalescedReads<Awaited<ReturnType<PluginsAdmin['list']>>>): void {
+function readRoutes (api: FastifyInstance, deps: PluginsRoutesDeps, reads: Reads): void {
   api.get('/plugins', {
     schema: { summary: 'The cluster\'s plugins: versions, the active one, and what each plugins-role member runs (calls, errors, latency, restarts, memory); members that did not answer are named in the x-plexi-unreachable header', security: BEARER, response: { 200: { type: 'array', items: ref('Plugin') }, ...errors(401, 503) } }
   }, async (_request, reply) => {
     const admin = deps.plugins
     if (admin === undefined) return noPlugins(reply)
-    const { plugins, unreachable } = await listings.read('', async () => await admin.list())
+    const { plugins, unreachable } = await reads.listings.read('', async () => await admin.list())
     unreachableHeader(reply, unreachable)
     return plugins
   })
@@ -77,8 +91,10 @@ function readRoutes (api: FastifyInstance, deps: PluginsRoutesDeps, listings: Co
   api.get<{ Params: { name: string } }>('/plugins/:name', {
     schema: { summary: 'One plugin, with what each plugins-role member runs of it', security: BEARER, params: nameParams, response: { 200: ref('Plugin'), ...errors(400, 401, 404, 503) } }
   }, async (request, reply) => {
-    if (deps.plugins === undefined) return noPlugins(reply)
-    const { plugin, unreachable } = await deps.plugins.get(request.params.name)
+    const admin = deps.plugins
+    if (admin === undefined) return noPlugins(reply)
+    const { name } = request.params
+    const { plugin, unreachable } = await reads.items.read(name, async () => await admin.get(name))
     unreachableHeader(reply, unreachable)
     return plugin
   })
@@ -92,8 +108,11 @@ function readRoutes (api: FastifyInstance, deps: PluginsRoutesDeps, listings: Co
       response: { 200: ref('PluginLogs'), ...errors(400, 401, 404, 503) }
     }
   }, async (request, reply) => {
-    if (deps.plugins === undefined) return noPlugins(reply)
-    const { logs, unreachable } = await deps.plugins.logs(request.params.name, request.query.limit ?? 100, request.query.node)
+    const admin = deps.plugins
+    if (admin === undefined) return noPlugins(reply)
+    const { name } = request.params
+    const { limit = 100, node } = request.query
+    const { logs, unreachable } = await reads.logs.read(`${name} ${limit} ${node ?? ''}`, async () => await admin.logs(name, limit, node))
     unreachableHeader(reply, unreachable)
     return { logs }
   })

@@ -96,6 +96,25 @@ describe('CoalescedReads', () => {
     expect(await fourth).to.equal(4)
     expect(() => new CoalescedReads({ freshMs: 1_001 })).to.throw(RangeError, /0 to 1000 ms/)
   })
+  it('should keep at most 256 answers however many keys clients name, dropping those past their time first', async () => {
+    let now = 0
+    const reads = new CoalescedReads<string>({ freshMs: 250, now: () => now })
+    for (let i = 0; i < 200; i++) await reads.read(`old${i}`, async () => `old${i}`)
+    await tick()
+    expect(reads.kept).to.equal(200)
+    now = 300
+    for (let i = 0; i < 100; i++) await reads.read(`new${i}`, async () => `new${i}`)
+    await tick()
+    // the 200 past their time went when the 257th came; the new ones are all kept
+    expect(reads.kept).to.equal(100)
+    let gathered = 0
+    expect(await reads.read('new7', async () => { gathered++; return 'again' })).to.equal('new7')
+    expect(gathered).to.equal(0)
+    // every one fresh and 256 of them: the next drops them all rather than grow
+    for (let i = 100; i < 400; i++) await reads.read(`new${i}`, async () => `new${i}`)
+    await tick()
+    expect(reads.kept).to.be.at.most(256).and.above(0)
+  })
 })
 
 describe('keptReads', () => {

@@ -61,6 +61,21 @@ describe('mcpServersRoutes (real Fastify inject, the real registry entity, a rea
     expect([created.body, replaced.body, added.body].join('')).to.not.include(SECRET)
   })
 
+  it('should answer a burst of reads of one server with one gather of the members per round trip, and a change through this node in the next read', async () => {
+    expect((await api('POST', '/api/v1/mcp-servers', s.memory('memory'))).statusCode).to.equal(201)
+    const status = s.status
+    const states = status.states.bind(status)
+    let asked = 0
+    status.states = async () => { asked++; return await states() }
+    const burst = await Promise.all(Array.from({ length: 20 }, async () => await api('GET', '/api/v1/mcp-servers/memory')))
+    expect(burst.map((r) => r.statusCode)).to.deep.equal(burst.map(() => 200))
+    expect(asked).to.be.within(1, 2)
+    expect(burst.every((r) => server(r.json()).ok)).to.equal(true)
+    expect((await api('PUT', '/api/v1/mcp-servers/memory', { ...s.memory('memory'), name: undefined, description: 'changed' })).statusCode).to.equal(200)
+    expect((await one('memory')).description, 'read right after the change').to.equal('changed')
+    expect((await api('GET', '/api/v1/mcp-servers/none')).statusCode).to.equal(404)
+  })
+
   it('should audit every change with its secrets left out, a refused one too', async () => {
     await api('POST', '/api/v1/mcp-servers', s.memory('memory', { API_TOKEN: SECRET }))
     await api('POST', '/api/v1/mcp-servers', s.memory('memory', { API_TOKEN: SECRET }))

@@ -72,6 +72,26 @@ describe('pluginsRoutes', function () {
     expect((await api('GET', '/api/v1/plugins')).json()).to.deep.equal([])
   })
 
+  it('should answer a burst of reads of one plugin and of its logs with one gather per round trip, and a change through this node in the next read', async () => {
+    expect((await upload(await pluginPackage(f.dataDir))).statusCode).to.equal(201)
+    await p.reconciler.reconcile()
+    const registry = p.registry
+    const asked = { get: 0, logs: 0 }
+    const get = registry.get.bind(registry)
+    const logs = registry.logs.bind(registry)
+    registry.get = async (name) => { asked.get++; return await get(name) }
+    registry.logs = async (name, limit, node) => { asked.logs++; return await logs(name, limit, node) }
+    const burst = await Promise.all(Array.from({ length: 20 }, async (_, i) => await api('GET', i % 2 === 0 ? '/api/v1/plugins/clock' : '/api/v1/plugins/clock/logs?limit=5')))
+    expect(burst.map((r) => r.statusCode)).to.deep.equal(burst.map(() => 200))
+    // the first read of each gathers; those that arrived while it ran share the next one
+    expect(asked.get).to.be.within(1, 2)
+    expect(asked.logs).to.be.within(1, 2)
+    expect((burst[0]?.json() as { enabled: boolean }).enabled).to.equal(true)
+    expect((await api('POST', '/api/v1/plugins/clock/disable')).statusCode).to.equal(200)
+    expect(((await api('GET', '/api/v1/plugins/clock')).json() as { enabled: boolean }).enabled, 'read right after the change').to.equal(false)
+    expect((await api('GET', '/api/v1/plugins/nope')).statusCode).to.equal(404)
+  })
+
   it('should refuse what it cannot take, changing nothing: a bad package, a wrong type, an empty body, a body over the limit, an unknown plugin or version', async () => {
     const escape = await upload(rawTgz([manifestEntry(), { name: '../x', body: 'x' }]))
     expect([escape.statusCode, escape.json().code, escape.json().message]).to.deep.equal([400, 'INVALID_PLUGIN_PACKAGE', 'the entry "../x" climbs out of the package with ..'])
