@@ -4,10 +4,14 @@
  * server registered as a stdio command, the model the node serves), so that every route answers
  * 200 with a real item: `/repairs/{id}`, `/jobs/{id}`, `/backups/{id}`, `/plugins/{name}`,
  * `/plugins/{name}/logs`, `/mcp-servers/{name}`, `/actors/{type}/{key}` (in scale-web.ts) and the
- * OpenAI endpoint's `/v1/models/{model}`.
+ * OpenAI endpoint's `/v1/models/{model}`; and the routes that are not listings: `/metrics`, `/livez`,
+ * `/readyz`, and those that work in proportion to what they read, on a room of 20 posts: search,
+ * the room's, the user's and the agent's exports, `audit/verify` (the trail of the bench's admin
+ * writes).
  */
 import { fileURLToPath } from 'node:url'
 import { examplePackage } from '../test/helpers/example-plugins.ts'
+import { chatClient } from '../test/helpers/node-process.ts'
 import type { ProcessCluster, NodeSlot } from '../test/helpers/process-cluster.ts'
 import { waitFor } from '../test/helpers/wait-for.ts'
 import { installPackage } from './plugins-cluster.ts'
@@ -16,6 +20,9 @@ import type { WebRoute } from './scale-web.ts'
 const MEMORY_SERVER = fileURLToPath(new URL('../node_modules/@modelcontextprotocol/server-memory/dist/index.js', import.meta.url))
 /** A backup of the bench's few rooms ends in seconds; this is the bound on a slow machine. */
 const JOB_MS = 120_000
+/** The room search and the exports read, and its posts (user0's). */
+const ROOM = 'bench-room'
+const POSTS = 20
 
 interface JobRow { readonly id: string, readonly state: string }
 
@@ -49,11 +56,28 @@ export async function itemRoutes (cluster: ProcessCluster, slot: NodeSlot, dir: 
   const models = await (await fetch(`http://${openai}/v1/models`, { headers: { authorization: `Bearer ${userToken}` } })).json() as { data: Array<{ id: string }> }
   const model = models.data[0]?.id
   if (model === undefined) throw new Error('bench: the OpenAI endpoint lists no model')
-  log(`  items made: ${repair.id}, ${backupJob.id}, backup ${backup.id}, plugin clock, MCP server mem, model ${model}`)
+  const posted = await postSome(slot, userToken)
+  log(`  items made: ${repair.id}, ${backupJob.id}, backup ${backup.id}, plugin clock, MCP server mem, model ${model}, ${posted} posts in ${ROOM}`)
   const at = (path: string, kind: WebRoute['kind']): WebRoute => ({ name: `GET /api/v1/${path}`, url: `http://${slot.node.admin}/api/v1/${path}`, token: slot.node.adminToken, kind })
   return [
     at(`repairs/${repair.id}`, 'memory'), at(`jobs/${backupJob.id}`, 'memory'), at(`backups/${backup.id}`, 'asks'),
     at('plugins/clock', 'asks'), at('plugins/clock/logs', 'asks'), at('mcp-servers/mem', 'asks'),
-    { name: `GET /v1/models/${model}`, url: `http://${openai}/v1/models/${encodeURIComponent(model)}`, token: userToken, kind: 'memory' }
+    { name: `GET /v1/models/${model}`, url: `http://${openai}/v1/models/${encodeURIComponent(model)}`, token: userToken, kind: 'memory' },
+    { name: 'GET /metrics', url: `http://${slot.node.admin}/metrics`, token: slot.node.adminToken, kind: 'memory' },
+    { name: 'GET /livez', url: `http://${slot.node.admin}/livez`, token: slot.node.adminToken, kind: 'memory' },
+    { name: 'GET /readyz', url: `http://${slot.node.admin}/readyz`, token: slot.node.adminToken, kind: 'memory' },
+    at('search?q=bench', 'work'), at(`rooms/${ROOM}/export`, 'work'), at('users/user0/export', 'work'),
+    at('users/user0/agent/export', 'work'), at('audit/verify', 'work')
   ]
+}
+
+/** POSTS posts to ROOM through `slot` as the user of `token`: what search and the exports read. */
+async function postSome (slot: NodeSlot, token: string): Promise<number> {
+  const client = chatClient(slot.node.grpc, token)
+  try {
+    for (let i = 0; i < POSTS; i++) await client.call('Post', { room: ROOM, text: `bench post ${i}: the routes of one item read what is here` })
+    return POSTS
+  } finally {
+    client.close()
+  }
 }

@@ -8,17 +8,19 @@
  *
  * Goals (issue 40): every read route >= 5,000 requests/s with < 50 ms mean; a route answered from
  * the node's memory >= 0.5x the bare route. Routes that ask an entity or the other members (a
- * catalog, the directory of rooms, every member's jobs) have the first goal alone. Left out: the
- * live streams (SSE), exports (a whole room or user, streamed), search (a query over every
- * partition) and `audit/verify` (the whole trail hashed again): work per request, not reads.
+ * catalog, the directory of rooms, every member's jobs) have the first goal alone, and so do those
+ * that work in proportion to what they read (scale-items.ts: search, exports, `audit/verify`, on a
+ * small cluster's data). Left out: the live streams (SSE), which never end.
  */
 import { figure } from './figure.ts'
 import type { Figure } from './figure.ts'
 import { httpLoad } from './scale-load.ts'
 import type { HttpLoadResult } from './scale-load.ts'
 
-/** A route and who answers it: `memory` (this node's memory) or `asks` (an entity, the members, the disk). */
-export interface WebRoute { readonly name: string, readonly url: string, readonly token: string, readonly kind: 'memory' | 'asks' }
+/** A route and who answers it: `memory` (this node's memory), `asks` (an entity, the members, the
+ * disk) or `work` (work in proportion to what it reads: a search over every partition, an export,
+ * the audit trail hashed again). */
+export interface WebRoute { readonly name: string, readonly url: string, readonly token: string, readonly kind: 'memory' | 'asks' | 'work' }
 
 export const RATE_GOAL = 5_000
 export const MEAN_MS_GOAL = 50

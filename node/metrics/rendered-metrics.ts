@@ -1,3 +1,4 @@
+import { gzip } from 'node:zlib'
 import { METRICS_FLOOD_SCRAPES, METRICS_REUSE_MS } from './constants.ts'
 
 export interface RenderedMetricsOptions {
@@ -22,25 +23,48 @@ export class RenderedMetrics {
   /** When the last METRICS_FLOOD_SCRAPES scrapes came, a ring (#next: the oldest). */
   readonly #recent: number[] = []
   #next = 0
-  #last: { readonly at: number, readonly text: Promise<string> } | undefined
+  #last: Rendering | undefined
 
   constructor (opts: RenderedMetricsOptions) {
     this.#render = opts.render
     this.#now = opts.now ?? (() => performance.now())
   }
 
-  text (): Promise<string> {
+  async text (): Promise<string> {
+    return await this.#rendering().text
+  }
+
+  /** The rendering as the bytes to send, gzipped when `gzip` (the client accepts it, as Prometheus
+   * does): encoded once per rendering, not per scrape (a rendering is tens of KB: encoding it
+   * again for each scrape of a flood was a third of the node's time). */
+  async body (gzip: boolean): Promise<Buffer> {
+    const rendering = this.#rendering()
+    if (!gzip) return await (rendering.bytes ??= rendering.text.then((t) => Buffer.from(t)))
+    return await (rendering.gzipped ??= (rendering.bytes ??= rendering.text.then((t) => Buffer.from(t))).then(gzipped))
+  }
+
+  #rendering (): Rendering {
     const now = this.#now()
     const oldest = this.#recent[this.#next]
     this.#recent[this.#next] = now
     this.#next = (this.#next + 1) % METRICS_FLOOD_SCRAPES
     const flood = oldest !== undefined && now - oldest < 1_000
     const last = this.#last
-    if (flood && last !== undefined && now - last.at < METRICS_REUSE_MS) return last.text
-    const text = this.#render()
-    const rendering = { at: now, text }
+    if (flood && last !== undefined && now - last.at < METRICS_REUSE_MS) return last
+    const rendering: Rendering = { at: now, text: this.#render(), bytes: undefined, gzipped: undefined }
     this.#last = rendering
-    text.catch(() => { if (this.#last === rendering) this.#last = undefined })
-    return text
+    rendering.text.catch(() => { if (this.#last === rendering) this.#last = undefined })
+    return rendering
   }
+}
+
+interface Rendering {
+  readonly at: number
+  readonly text: Promise<string>
+  bytes: Promise<Buffer> | undefined
+  gzipped: Promise<Buffer> | undefined
+}
+
+async function gzipped (bytes: Buffer): Promise<Buffer> {
+  return await new Promise((resolve, reject) => { gzip(bytes, { level: 1 }, (err, out) => { if (err === null) resolve(out); else reject(err) }) })
 }

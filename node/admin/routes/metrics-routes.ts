@@ -41,10 +41,23 @@ export function metricsRoutes (deps: MetricsRoutesDeps) {
           return unauthorized(reply, 'metrics token')
         }
       }
-      reply.type(deps.metrics.registry.contentType)
-      return await rendered.text()
+      reply.type(deps.metrics.registry.contentType).header('vary', 'accept-encoding')
+      const gzip = acceptsGzip(request.headers['accept-encoding'])
+      if (gzip) reply.header('content-encoding', 'gzip')
+      return await reply.send(await rendered.body(gzip))
     })
   }
+}
+
+/** Whether an Accept-Encoding header takes gzip (`gzip`, `x-gzip` or `*`, not with q=0). */
+export function acceptsGzip (header: string | undefined): boolean {
+  if (header === undefined) return false
+  return header.split(',').some((part) => {
+    const [coding = '', ...params] = part.trim().toLowerCase().split(';').map((p) => p.trim())
+    if (coding !== 'gzip' && coding !== 'x-gzip' && coding !== '*') return false
+    const q = params.find((p) => p.startsWith('q='))
+    return q === undefined || Number(q.slice(2)) > 0
+  })
 }
 
 /** What the admin API reads of the stats sampler (node/metrics StatsSampler). */

@@ -1,3 +1,4 @@
+import { gunzipSync } from 'node:zlib'
 import { expect } from 'chai'
 import { METRICS_FLOOD_SCRAPES, METRICS_REUSE_MS } from '../../../node/metrics/constants.ts'
 import { RenderedMetrics } from '../../../node/metrics/index.ts'
@@ -40,6 +41,20 @@ describe('RenderedMetrics', () => {
     expect(await rendered.text()).to.equal(`text ${during + 2}`)
     clock.now += 1
     expect(await rendered.text()).to.equal(`text ${during + 3}`)
+  })
+
+  it('should encode a rendering once for every scrape it answers, plain and gzipped', async () => {
+    const { renders, rendered, clock } = rendering()
+    for (let i = 0; i < METRICS_FLOOD_SCRAPES; i++) await rendered.text()
+    clock.now += 1
+    const [a, b, z1, z2] = [await rendered.body(false), await rendered.body(false), await rendered.body(true), await rendered.body(true)]
+    expect(a.toString()).to.equal(`text ${renders()}`)
+    // the same buffers: encoded once, not per scrape
+    expect(b).to.equal(a)
+    expect(z2).to.equal(z1)
+    expect(gunzipSync(z1).toString()).to.equal(a.toString())
+    clock.now += METRICS_REUSE_MS
+    expect((await rendered.body(false)).toString()).to.equal(`text ${renders()}`).and.not.equal(a.toString())
   })
 
   it('should never reuse a rendering that failed', async () => {

@@ -1,7 +1,8 @@
+import { gunzipSync } from 'node:zlib'
 import type { AddressInfo } from 'node:net'
 import { clientLimitMetrics } from '../../../../node/metrics/index.ts'
 import { expect } from 'chai'
-import { metricsRoutes, statsRoutes } from '../../../../node/admin/routes/metrics-routes.ts'
+import { acceptsGzip, metricsRoutes, statsRoutes } from '../../../../node/admin/routes/metrics-routes.ts'
 import { EventStreams } from '../../../../node/admin/event-streams.ts'
 import { ADMIN_TOKEN as TOKEN, AdminFixture } from '../../../helpers/admin-fixture.ts'
 import { pluginApp } from '../../../helpers/admin-plugin.ts'
@@ -26,6 +27,21 @@ describe('metricsRoutes', () => {
     expect((await f.app.inject({ method: 'GET', url: '/metrics' })).statusCode).to.equal(401)
     expect((await f.app.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${TOKEN}` } })).statusCode).to.equal(401)
     expect((await f.app.inject({ method: 'GET', url: '/metrics', headers: { authorization: 'Bearer metrics-token-0123456789' } })).statusCode).to.equal(200)
+  })
+
+  it('should send the text gzipped to a client that accepts gzip (as Prometheus does), and plain to one that does not', async () => {
+    const zipped = await f.app.inject({ method: 'GET', url: '/metrics', headers: { 'accept-encoding': 'gzip, deflate' } })
+    expect(zipped.statusCode).to.equal(200)
+    expect(zipped.headers['content-encoding']).to.equal('gzip')
+    expect(zipped.headers.vary).to.equal('accept-encoding')
+    expect(zipped.headers['content-type']).to.match(/^text\/plain/)
+    expect(gunzipSync(zipped.rawPayload).toString()).to.match(/^plexi_messages_processed_total \d+$/m)
+    for (const refused of [undefined, 'identity', 'gzip;q=0', 'br']) {
+      const plain = await f.app.inject({ method: 'GET', url: '/metrics', headers: refused === undefined ? {} : { 'accept-encoding': refused } })
+      expect(plain.headers['content-encoding'], String(refused)).to.equal(undefined)
+      expect(plain.body).to.match(/^plexi_messages_processed_total \d+$/m)
+    }
+    expect([acceptsGzip('GZIP'), acceptsGzip('br;q=1, x-gzip'), acceptsGzip('*'), acceptsGzip('gzip;q=0.5'), acceptsGzip('gzip;q=0'), acceptsGzip('')]).to.deep.equal([true, true, true, true, false, false])
   })
 
   it('should count failed metrics tokens with the admin ones: one address, one count', async () => {
