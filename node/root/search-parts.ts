@@ -85,6 +85,7 @@ export const searchPart: PartSpec<NodeComponents> = {
       self: c.get('preflight').identity.peerId,
       partitions: journal.partitions,
       replicasOf: (p) => journal.placement(p).replicas,
+      replicaTable: () => { const at = journal.placements(); return (p) => at(p).replicas },
       live: () => membership.live(),
       local,
       caughtUp: (p) => catchUp.caughtUp(p),

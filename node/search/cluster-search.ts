@@ -45,6 +45,9 @@ export interface ClusterSearchOptions {
   readonly partitions: number
   /** Each partition's replicas now (the journal's placement). */
   readonly replicasOf: (partition: number) => readonly string[]
+  /** `replicasOf` for every partition under one look at the roster (a plan asks for all of them);
+   * absent: `replicasOf`. */
+  readonly replicaTable?: (() => (partition: number) => readonly string[]) | undefined
   /** The other members up now (asked once per search). */
   readonly live: () => ReadonlySet<string>
   /** This node's index (undefined: it keeps none). */
@@ -97,7 +100,8 @@ export class ClusterSearch {
   async roomsTouchedBy (user: string): Promise<{ readonly rooms: string[] } | { readonly unknown: string }> {
     const { self } = this.#opts
     const nodes = new Set<string>()
-    for (let p = 0; p < this.#opts.partitions; p++) for (const n of this.#opts.replicasOf(p)) nodes.add(n)
+    const replicasOf = this.#opts.replicaTable?.() ?? this.#opts.replicasOf
+    for (let p = 0; p < this.#opts.partitions; p++) for (const n of replicasOf(p)) nodes.add(n)
     const live = this.#opts.live()
     const askTouched = this.#opts.askTouched
     for (const n of nodes) {
@@ -159,26 +163,41 @@ export class ClusterSearch {
 
   /** Each partition to a live replica not excluded: this node where it is one (and keeps an index,
    * and is not still catching up on it), else the replica that can answer for most of the
-   * partitions left. */
+   * partitions this node does not. */
   #plan (parts: readonly number[], excluded: ReadonlySet<string>): { plan: Map<string, number[]>, missing: number[] } {
     const { self } = this.#opts
     const live = this.#opts.live()
-    const usable = (n: string): boolean => !excluded.has(n) && (n === self ? this.#opts.local() !== undefined : live.has(n))
-    const candidates = parts.map((p) => this.#opts.replicasOf(p).filter(usable))
-    const cover = new Map<string, number>()
-    for (const c of candidates) for (const n of c) cover.set(n, (cover.get(n) ?? 0) + 1)
+    const hasLocal = this.#opts.local() !== undefined
+    // judged once a node, not once a partition and replica (a plan looks at every partition)
+    const judged = new Map<string, boolean>()
+    const usable = (n: string): boolean => {
+      let ok = judged.get(n)
+      if (ok === undefined) judged.set(n, ok = !excluded.has(n) && (n === self ? hasLocal : live.has(n)))
+      return ok
+    }
+    const replicasOf = this.#opts.replicaTable?.() ?? this.#opts.replicasOf
     const plan = new Map<string, number[]>()
+    const assign = (node: string, p: number): void => {
+      const list = plan.get(node)
+      if (list === undefined) plan.set(node, [p])
+      else list.push(p)
+    }
     const missing: number[] = []
-    parts.forEach((p, i) => {
-      const c = candidates[i] as string[]
-      if (c.length === 0) { missing.push(p); return }
-      const mine = c.includes(self) && (c.length === 1 || this.#opts.caughtUp?.(p) !== false)
+    const elsewhere: Array<{ p: number, others: string[] }> = []
+    for (const p of parts) {
+      const c = replicasOf(p).filter(usable)
+      if (c.length === 0) { missing.push(p); continue }
       const others = c.filter((n) => n !== self)
-      const node = mine || others.length === 0 ? self : others.reduce((best, n) => ((cover.get(n) ?? 0) > (cover.get(best) ?? 0) || ((cover.get(n) ?? 0) === (cover.get(best) ?? 0) && n < best) ? n : best))
-      const list = plan.get(node) ?? []
-      list.push(p)
-      plan.set(node, list)
-    })
+      const mine = others.length < c.length && (c.length === 1 || this.#opts.caughtUp?.(p) !== false)
+      if (mine || others.length === 0) assign(self, p)
+      else elsewhere.push({ p, others })
+    }
+    // what this node does not answer goes to the replica that can answer for most of it
+    const cover = new Map<string, number>()
+    for (const { others } of elsewhere) for (const n of others) cover.set(n, (cover.get(n) ?? 0) + 1)
+    for (const { p, others } of elsewhere) {
+      assign(others.reduce((best, n) => ((cover.get(n) ?? 0) > (cover.get(best) ?? 0) || ((cover.get(n) ?? 0) === (cover.get(best) ?? 0) && n < best) ? n : best)), p)
+    }
     return { plan, missing }
   }
 

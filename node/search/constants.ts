@@ -32,6 +32,9 @@ export const ID_SLOTS = 1_024
 export const SNIPPET_TOKENS = 16
 /** Longest snippet sent (characters): a hit is a pointer to the post, not the post. */
 export const MAX_SNIPPET_CHARS = 400
+/** Hits of one entity at most this many seqs apart have their posts read for snippets with one
+ * range of the store (the records between them read too: a few, against a read each). */
+export const SNIPPET_RUN_GAP = 8
 
 /** Rows the feed sends the index thread in one transaction: large enough that a transaction's
  * fixed cost (a WAL commit) is spread thin, small enough to keep one batch under ~10 ms. */

@@ -15,7 +15,7 @@ import type { OpenedIndex } from './index-thread.ts'
 import type { LocalResult } from './local-index.ts'
 import { LagWindow } from './lag-window.ts'
 import { SearchFeed } from './search-feed.ts'
-import { indexedText } from './index-ops.ts'
+import { storedTexts, textKey } from './stored-texts.ts'
 import { makeSnippet, snippetTerms } from './snippet.ts'
 import type { FeedChange } from './search-feed.ts'
 import type { SearchQuery, SearchViewer } from './search-query.ts'
@@ -220,19 +220,13 @@ export class SearchIndex {
    * index not yet told) is dropped. */
   async #withSnippets (hits: LocalResult['hits'], query: SearchQuery): Promise<LocalResult['hits']> {
     const terms = query.mode === 'semantic' ? [] : snippetTerms(query.text)
-    const texts = await Promise.all(hits.map(async (h) => await this.#textOf(h.entity, h.seq)))
+    const texts = await storedTexts(this.#opts.storage, hits)
     const out: LocalResult['hits'] = []
-    hits.forEach((h, i) => {
-      const text = texts[i] ?? ''
+    for (const h of hits) {
+      const text = texts.get(textKey(h.entity, h.seq)) ?? ''
       if (text !== '') out.push({ ...h, ...makeSnippet(text, terms) })
-    })
+    }
     return out
-  }
-
-  /** A post's indexed text as this node's store holds it ('' for none). */
-  async #textOf (entity: string, seq: number): Promise<string> {
-    const [record] = await this.#opts.storage.storedRecords(entity, seq, 1)
-    return record?.seq === seq ? indexedText(entity.startsWith('room/'), record.event) : ''
   }
 
   /**
@@ -350,8 +344,11 @@ export class SearchIndex {
           const texts: Array<{ id: number, text: string }> = []
           for (let i = 0; i < rows.length; i += 50) {
             const page = rows.slice(i, i + 50)
-            const read = await Promise.all(page.map(async (r) => await this.#textOf(r.entity, r.seq)))
-            page.forEach((r, k) => { if (read[k] !== '') texts.push({ id: r.id, text: read[k] as string }) })
+            const read = await storedTexts(this.#opts.storage, page)
+            for (const r of page) {
+              const text = read.get(textKey(r.entity, r.seq)) ?? ''
+              if (text !== '') texts.push({ id: r.id, text })
+            }
           }
           embeds.add(texts)
           await embeds.drain()

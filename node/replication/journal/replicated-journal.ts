@@ -17,17 +17,14 @@ import { ReplicasUnavailableError } from '../errors.ts'
 import { viewKey, withReplans } from './take-view.ts'
 import type { LevelReplicaStorage } from '../replica/level-replica-storage.ts'
 import { replicasOf } from '../partitioning.ts'
-import { majority } from './quorum.ts'
+import { Placements } from './placements.ts'
+import type { PartitionPlacement } from './placements.ts'
 import { ReplicaCore } from '../replica/replica-core.ts'
 import type { ReplicaRequest, ReplyOf } from '../replica/replica-protocol.ts'
 import type { PackedRecord } from '../replica/replica-storage.ts'
 import type { Spans } from '../../tracing/index.ts'
 
-/** The replicas of a partition (most preferred first) and the write quorum they use. */
-export interface PartitionPlacement {
-  readonly replicas: readonly string[]
-  readonly writeQuorum: number
-}
+export type { PartitionPlacement } from './placements.ts'
 
 /** Counters for metrics (plexi_replication_*). */
 export interface ReplicationStats {
@@ -104,7 +101,7 @@ export class ReplicatedJournal implements Journal {
   readonly #logs = new Set<{ readonly log: EntityLog, readonly partition: number }>()
   readonly #waitingToOpen: Array<() => void> = []
   /** Each partition's replicas for the roster whose signature is `key` (see placement). */
-  #placements: { key: string, byPartition: Map<number, PartitionPlacement> } = { key: '', byPartition: new Map() }
+  readonly #placements = new Placements()
   /** Ids of the hand-over tickets taken here, oldest first. */
   readonly #taken = new Set<string>()
 
@@ -206,21 +203,16 @@ export class ReplicatedJournal implements Journal {
     return core
   }
 
-  /** The replicas of a partition now, and the write quorum they use. Kept per partition while the
-   * roster stays the same: a rendezvous ranking hashes the partition with every storage node, and
-   * metrics, catch-up and anti-entropy ask for every partition in turn (256 rankings: tens of ms of
-   * CPU on a busy node, each time). */
+  /** The replicas of a partition now, and the write quorum they use (kept while the roster stays
+   * the same: placements.ts). */
   placement (partition: number): PartitionPlacement {
-    const roster = this.#opts.roster()
-    let key = ''
-    for (const c of roster) key += `${c.peerId}:${c.capacity};`
-    if (this.#placements.key !== key) this.#placements = { key, byPartition: new Map() }
-    const known = this.#placements.byPartition.get(partition)
-    if (known !== undefined) return known
-    const r = Math.min(this.#opts.replicationFactor ?? DEFAULT_REPLICATION_FACTOR, roster.length)
-    const placed: PartitionPlacement = Object.freeze({ replicas: Object.freeze(replicasOf(partition, roster, r)), writeQuorum: Math.min(this.#opts.writeQuorum ?? majority(r), r) })
-    this.#placements.byPartition.set(partition, placed)
-    return placed
+    return this.placements()(partition)
+  }
+
+  /** Any partition's placement under the roster as it is now, looked at once: what asks for every
+   * partition at a time (a search plans all of them) reads the roster once, not per partition. */
+  placements (): (partition: number) => PartitionPlacement {
+    return this.#placements.under(this.#opts.roster(), this.#opts.replicationFactor ?? DEFAULT_REPLICATION_FACTOR, this.#opts.writeQuorum)
   }
 
   /**
