@@ -2,7 +2,8 @@
  * The baselines of `npm run bench -- scale`, run as a process of their own (as a node is), doing
  * what a node does for a request answered from memory and nothing more:
  * - HTTP: a bare Fastify with one GET route (`/bare`) behind the same bearer check as the admin
- *   API's (the token compared whole, in constant time: tokenMatcher), answering a small JSON object;
+ *   API's (the token compared whole, in constant time: tokenMatcher), answering a small JSON object,
+ *   and `/bare-bytes?n=N` answering N bytes of text made once (the floor of a large answer);
  * - gRPC: the Agent service of agent.proto whose GetSettings, History and Tools answer constants,
  *   behind the same check as the node's gateway (the bearer token's SHA-256 looked up among the
  *   users' token hashes, in a Map).
@@ -33,6 +34,14 @@ app.addHook('onRequest', async (request, reply) => {
 })
 const body = { self: 'bare', members: [{ peerId: 'bare', roles: ['all'], status: 'up' }] }
 app.get('/bare', async () => body)
+// the floor for a route whose answer is large (/metrics: tens of KB): n bytes of text, made once
+const sized = new Map<number, Buffer>()
+app.get<{ Querystring: { n?: string } }>('/bare-bytes', async (request, reply) => {
+  const n = Math.min(Math.max(Number(request.query.n ?? 0) | 0, 1), 10_000_000)
+  let bytes = sized.get(n)
+  if (bytes === undefined) sized.set(n, bytes = Buffer.alloc(n, 'plexi_bare_total 1\n'))
+  return await reply.type('text/plain; version=0.0.4; charset=utf-8').send(bytes)
+})
 await app.listen({ host: '127.0.0.1', port: 0 })
 const httpAddress = app.server.address()
 

@@ -57,6 +57,7 @@ export async function itemRoutes (cluster: ProcessCluster, slot: NodeSlot, dir: 
   const model = models.data[0]?.id
   if (model === undefined) throw new Error('bench: the OpenAI endpoint lists no model')
   const posted = await postSome(slot, userToken)
+  const metricsBytes = (await (await fetch(`http://${slot.node.admin}/metrics`)).arrayBuffer()).byteLength
   log(`  items made: ${repair.id}, ${backupJob.id}, backup ${backup.id}, plugin clock, MCP server mem, model ${model}, ${posted} posts in ${ROOM}`)
   const at = (path: string, kind: WebRoute['kind']): WebRoute => ({ name: `GET /api/v1/${path}`, url: `http://${slot.node.admin}/api/v1/${path}`, token: slot.node.adminToken, kind })
   return [
@@ -64,6 +65,10 @@ export async function itemRoutes (cluster: ProcessCluster, slot: NodeSlot, dir: 
     at('plugins/clock', 'asks'), at('plugins/clock/logs', 'asks'), at('mcp-servers/mem', 'asks'),
     { name: `GET /v1/models/${model}`, url: `http://${openai}/v1/models/${encodeURIComponent(model)}`, token: userToken, kind: 'memory' },
     { name: 'GET /metrics', url: `http://${slot.node.admin}/metrics`, token: slot.node.adminToken, kind: 'memory' },
+    // beside the bare route answering as many bytes: the floor the answer's size sets
+    { name: 'GET /metrics (bare of as many bytes)', url: `http://${slot.node.admin}/metrics`, token: slot.node.adminToken, kind: 'memory', bytes: metricsBytes },
+    // as Prometheus scrapes: it always asks for gzip
+    { name: 'GET /metrics (accept-encoding gzip)', url: `http://${slot.node.admin}/metrics`, token: slot.node.adminToken, kind: 'memory', headers: { 'accept-encoding': 'gzip' } },
     { name: 'GET /livez', url: `http://${slot.node.admin}/livez`, token: slot.node.adminToken, kind: 'memory' },
     { name: 'GET /readyz', url: `http://${slot.node.admin}/readyz`, token: slot.node.adminToken, kind: 'memory' },
     at('search?q=bench', 'work'), at(`rooms/${ROOM}/export`, 'work'), at('users/user0/export', 'work'),

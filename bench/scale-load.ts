@@ -46,8 +46,9 @@ async function output (args: readonly string[], timeoutMs: number): Promise<stri
 }
 
 /** autocannon on `url` with `token` as the bearer, HTTP_CONNECTIONS connections, for `seconds`. */
-export async function httpLoad (url: string, token: string, seconds: number): Promise<HttpLoadResult> {
-  const text = await output([AUTOCANNON, '-c', String(HTTP_CONNECTIONS), '-d', String(seconds), '-H', `authorization=Bearer ${token}`, '--json', url], seconds * 1000 + LOAD_GRACE_MS)
+export async function httpLoad (url: string, token: string, seconds: number, headers: Readonly<Record<string, string>> = {}): Promise<HttpLoadResult> {
+  const more = Object.entries(headers).flatMap(([name, value]) => ['-H', `${name}=${value}`])
+  const text = await output([AUTOCANNON, '-c', String(HTTP_CONNECTIONS), '-d', String(seconds), '-H', `authorization=Bearer ${token}`, ...more, '--json', url], seconds * 1000 + LOAD_GRACE_MS)
   const j = JSON.parse(text) as { requests: { average: number, total: number }, throughput: { total: number }, latency: { average: number }, non2xx: number, errors: number, timeouts: number }
   return { rate: j.requests.average, meanMs: j.latency.average, total: j.requests.total, non2xx: j.non2xx, errors: j.errors + j.timeouts, bytesPerAnswer: j.requests.total > 0 ? j.throughput.total / j.requests.total : 0 }
 }

@@ -20,7 +20,17 @@ import type { HttpLoadResult } from './scale-load.ts'
 /** A route and who answers it: `memory` (this node's memory), `asks` (an entity, the members, the
  * disk) or `work` (work in proportion to what it reads: a search over every partition, an export,
  * the audit trail hashed again). */
-export interface WebRoute { readonly name: string, readonly url: string, readonly token: string, readonly kind: 'memory' | 'asks' | 'work' }
+export interface WebRoute {
+  readonly name: string
+  readonly url: string
+  readonly token: string
+  readonly kind: 'memory' | 'asks' | 'work'
+  /** Sent with each request besides the bearer (as the route's real client sends them). */
+  readonly headers?: Readonly<Record<string, string>>
+  /** The route's answer is this many bytes: a second baseline, the bare route answering as many
+   * bytes (made once), is loaded beside it too (the floor that the bytes alone set). */
+  readonly bytes?: number
+}
 
 export const RATE_GOAL = 5_000
 export const MEAN_MS_GOAL = 50
@@ -49,13 +59,14 @@ export async function loadRoutes (routes: readonly WebRoute[], bare: { url: stri
   // a second of each first, not counted: the node's code for each route compiled (a running
   // node's code is warm), and the bare server's
   await httpLoad(bare.url, bare.token, 1)
-  for (const route of routes) await httpLoad(route.url, route.token, 1)
+  for (const route of routes) await httpLoad(route.url, route.token, 1, route.headers)
   const loads = routes.map(() => [] as Array<{ ours: HttpLoadResult, bare: HttpLoadResult }>)
   for (let round = 0; round < rounds; round++) {
     for (const [i, route] of routes.entries()) {
       const first = (i + round) % 2 === 0 ? 'bare' : 'ours'
-      const a = await httpLoad(first === 'bare' ? bare.url : route.url, first === 'bare' ? bare.token : route.token, seconds)
-      const b = await httpLoad(first === 'bare' ? route.url : bare.url, first === 'bare' ? route.token : bare.token, seconds)
+      const bareUrl = route.bytes === undefined ? bare.url : `${bare.url}-bytes?n=${route.bytes}`
+      const a = first === 'bare' ? await httpLoad(bareUrl, bare.token, seconds) : await httpLoad(route.url, route.token, seconds, route.headers)
+      const b = first === 'bare' ? await httpLoad(route.url, route.token, seconds, route.headers) : await httpLoad(bareUrl, bare.token, seconds)
       const [ours, base] = first === 'bare' ? [b, a] : [a, b]
       // an answer that is not 2xx means the bench measures errors: it fails; a connection error or a
       // timeout (autocannon's 10 s) in a thousand requests is counted and shown, more fails it
@@ -76,7 +87,7 @@ export async function loadRoutes (routes: readonly WebRoute[], bare: { url: stri
 /** Two figures per route: its rate against the bare route's, and its mean latency against the bare one's. */
 export function routeFigures (runs: readonly RouteRun[]): Figure[] {
   return runs.flatMap(({ route, ours, bare }) => [
-    figure(`web ${route.name} req/s`, 'req/s', ours.rate, 'bare Fastify route, same bearer check', bare.rate, route.kind === 'memory' ? `>= 0.5x and >= ${RATE_GOAL}/s` : `>= ${RATE_GOAL}/s`),
+    figure(`web ${route.name} req/s`, 'req/s', ours.rate, `bare Fastify route, same bearer check${route.bytes === undefined ? '' : `, ${route.bytes} bytes`}`, bare.rate, route.kind === 'memory' ? `>= 0.5x and >= ${RATE_GOAL}/s` : `>= ${RATE_GOAL}/s`),
     figure(`web ${route.name} mean ms`, 'ms', ours.meanMs, 'bare Fastify route', bare.meanMs, `< ${MEAN_MS_GOAL} ms`)
   ])
 }
