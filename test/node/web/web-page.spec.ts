@@ -2,7 +2,7 @@ import { expect } from 'chai'
 import Fastify from 'fastify'
 import { readFileSync } from 'node:fs'
 import { dirname, join, posix } from 'node:path'
-import { PAGE_DIR, pageRoutes } from '../../../node/web/web-page.ts'
+import { PAGE_DIR, pageRoutes, withConnectMeta } from '../../../node/web/web-page.ts'
 
 /** Every module app.js imports, directly or not, as paths under /ui/ (bare names through the page's
  * import map; a vendored module's own imports are bare names of the same map). */
@@ -34,6 +34,20 @@ describe('web-page', () => {
     expect(csp).to.match(/script-src 'self' 'sha256-[A-Za-z0-9+/=]+';/).and.not.include('unsafe')
     expect(res.headers['x-content-type-options']).to.equal('nosniff')
     expect(res.body).to.include('/ui/app.js').and.include('"preact":"/ui/vendor/preact.mjs"')
+    await app.close()
+  })
+
+  it('should give the page the same origins its policy lets it call, in its plexi-connect meta, read once per page', async () => {
+    let reads = 0
+    const app = Fastify()
+    await app.register(pageRoutes(undefined, () => { reads++; return ['http://10.0.0.2:7404', 'http://10.0.0.3:7404'] }))
+    const res = await app.inject({ url: '/' })
+    expect(reads).to.equal(1)
+    expect(String(res.headers['content-security-policy'])).to.include("connect-src 'self' http://10.0.0.2:7404 http://10.0.0.3:7404;")
+    expect(res.body).to.include('<meta charset="utf-8">\n<meta name="plexi-connect" content="http://10.0.0.2:7404 http://10.0.0.3:7404">')
+    // an origin is a plain scheme://host:port (isWebOrigin): escaped all the same
+    expect(withConnectMeta({ body: Buffer.from('<head><meta charset="utf-8"></head>'), contentType: 'text/html' }, ['http://a"><script>']).body.toString())
+      .to.equal('<head><meta charset="utf-8">\n<meta name="plexi-connect" content="http://a&#34;&#62;&#60;script&#62;"></head>')
     await app.close()
   })
 

@@ -4,8 +4,9 @@
 // from the last seq it showed (lib/room-feed.js), each post in flight is sent again with its
 // client_id (lib/outbox.js). The list comes from the node's Nodes call, asked at the start, every
 // REFRESH_MS while the page is healthy, and again once it reconnected. The page's
-// Content-Security-Policy names the members up when it was loaded: one heard of later that the
-// policy refuses is skipped.
+// Content-Security-Policy names the members up when it was loaded, and the page is given the same
+// list (<meta name="plexi-connect">): a member heard of later is not called (the browser would
+// refuse it); one the policy refuses all the same is skipped.
 import { useEffect, useState } from 'preact/hooks'
 import { METHODS } from './chat-messages.js'
 
@@ -17,6 +18,12 @@ export const DOWN_MS = 10_000
 /** Origins kept at most (a cluster's members; the bound stops a node naming thousands). */
 const MAX_NODES = 64
 
+/** The origins of the page's `<meta name="plexi-connect">` (undefined without one). */
+function connectMeta () {
+  const meta = typeof document === 'undefined' ? null : document.querySelector('meta[name="plexi-connect"]')
+  return meta === null ? undefined : (meta.getAttribute('content') ?? '').split(' ').filter((o) => o !== '')
+}
+
 export class Nodes {
   /** Origins, in the order the page tries them. */
   #list
@@ -25,14 +32,18 @@ export class Nodes {
   #down = new Map()
   /** Origins the page's policy refused (securitypolicyviolation). */
   #refused = new Set()
+  /** Origins the page's policy allows besides its own (its plexi-connect meta), or undefined: any. */
+  #allowed
   /** Failures one after the other since the last answer. */
   #failures = 0
   #listeners = new Set()
 
-  /** @param origin the page's own origin, the first node it calls */
-  constructor (origin = location.origin) {
+  /** @param origin the page's own origin, the first node it calls; @param allowed the origins the
+   * page's policy lets it call besides (the page's plexi-connect meta; undefined: any) */
+  constructor (origin = location.origin, allowed = connectMeta()) {
     this.#list = [origin]
     this.#current = origin
+    this.#allowed = allowed === undefined ? undefined : new Set(allowed)
     if (typeof document !== 'undefined') {
       document.addEventListener('securitypolicyviolation', (e) => {
         try { this.#refuse(new URL(e.blockedURI).origin) } catch { /* not a URL: nothing to skip */ }
@@ -82,7 +93,7 @@ export class Nodes {
   /** Takes the list a node's Nodes call gave (its own first): those a browser reaches, with the
    * node called now kept. */
   learn (nodes) {
-    const origins = nodes.map((n) => n.web).filter((web) => typeof web === 'string' && /^https?:\/\/[^/\s]+$/.test(web))
+    const origins = nodes.map((n) => n.web).filter((web) => typeof web === 'string' && /^https?:\/\/[^/\s]+$/.test(web) && (this.#allowed === undefined || this.#allowed.has(web)))
     this.#list = [...new Set([this.#current, ...origins])].filter((o) => !this.#refused.has(o) || o === this.#current).slice(0, MAX_NODES)
   }
 

@@ -12,7 +12,7 @@ interface NodesList {
   watch (listener: () => void): () => void
 }
 /** The page's browser modules, loaded as they are served (plain ES modules). */
-const { Nodes } = await import('../../../../node/web/ui/lib/nodes.js' as string) as { Nodes: new (origin: string) => NodesList }
+const { Nodes } = await import('../../../../node/web/ui/lib/nodes.js' as string) as { Nodes: new (origin: string, allowed?: string[]) => NodesList }
 const { retryDelay } = await import('../../../../node/web/ui/lib/grpc-web.js' as string) as { retryDelay: (err: { moved?: boolean, retryAfterMs?: number }, failures: number) => number }
 const { METHODS } = await import('../../../../node/web/ui/lib/chat-messages.js' as string) as { METHODS: Record<string, { path: string, response: Record<number, readonly unknown[]> }> }
 const proto = await import('../../../../node/web/ui/lib/proto.js' as string) as { decode: (schema: Record<number, readonly unknown[]>, bytes: Uint8Array) => Record<string, unknown> }
@@ -39,6 +39,16 @@ describe('the chat page\'s nodes (node/web/ui/lib/nodes.js)', () => {
     expect(nodes.base).to.equal(B)
     nodes.ok(B)
     expect([nodes.base, nodes.reconnecting, changes]).to.deep.equal([B, false, 2])
+  })
+
+  it('should call only the origins its page\'s policy allows (its plexi-connect meta): a member heard of after the page loaded is left out', () => {
+    const nodes = new Nodes(A, [A, B])
+    nodes.learn([{ web: A }, { web: B }, { web: C }])
+    expect(nodes.list).to.deep.equal([A, B])
+    // its own origin is always its first node, though the meta names none
+    const alone = new Nodes(A, [])
+    alone.learn([{ web: B }, { web: A }])
+    expect(alone.list).to.deep.equal([A])
   })
 
   it('should pass over a node whose connection failed, and say when every node failed in a row, so that the caller backs off', () => {
