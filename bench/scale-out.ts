@@ -18,8 +18,11 @@
  *   its rooms takes a post again after that.
  *
  * Figures at the largest size stand beside the smallest's (flat is the goal) or the issue's goal.
- * Knobs: BENCH_SCALE_OUT_SIZES (5,30), BENCH_SCALE_OUT_SECONDS (10: each idle and load window).
+ * Knobs: BENCH_SCALE_OUT_SIZES (5,30), BENCH_SCALE_OUT_SECONDS (10: each idle and load window),
+ * BENCH_SCALE_OUT_UP_S (60: how long the views are watched after the last join, every 10 s, before
+ * every node must list every member up).
  */
+import { readFile } from 'node:fs/promises'
 import { randomUUID } from 'node:crypto'
 import { ChatLoad } from '../test/helpers/chat-load.ts'
 import { chatClient } from '../test/helpers/node-process.ts'
@@ -119,6 +122,7 @@ async function measureSize (n: number, seconds: number, senders: number, log: (l
     const roles = Array.from({ length: n }, (_, i) => rolesOf(i, n))
     await cluster.start(roles.slice(0, 3))
     for (const r of roles.slice(3)) await cluster.add(r)
+    await watchViews(cluster, n, envNumber('BENCH_SCALE_OUT_UP_S', 60), log)
     await cluster.awaitUp(n)
     await cluster.awaitSettled(n)
     await cluster.awaitCaughtUp()
@@ -140,6 +144,21 @@ async function measureSize (n: number, seconds: number, senders: number, log: (l
     await load?.stop().catch(() => undefined)
     await cluster.close()
     await placed.close()
+  }
+}
+
+/** Until every node lists `n` members up, or `seconds` (then awaitUp says what each lists): every
+ * 10 s the machine's load and how many members the nodes list up (lowest, median, highest), so
+ * that a run at a size that does not converge shows whether it is converging slowly or falling apart. */
+async function watchViews (cluster: ProcessCluster, n: number, seconds: number, log: (line: string) => void): Promise<void> {
+  const started = performance.now()
+  for (;;) {
+    const counts = (await Promise.all(cluster.slots.map(async (s) => await cluster.upCount(s).catch(() => -1)))).sort((a, b) => a - b)
+    const elapsed = (performance.now() - started) / 1000
+    const load = (await readFile('/proc/loadavg', 'utf8')).split(' ').slice(0, 3).join(' ')
+    log(`    ${elapsed.toFixed(0)} s after the last join: members listed up ${counts[0] ?? 0} / ${counts[Math.floor(counts.length / 2)] ?? 0} / ${counts[counts.length - 1] ?? 0} (lowest / median / highest of ${counts.length} views); load ${load}`)
+    if (counts.every((c) => c === n) || elapsed >= seconds) return
+    await new Promise((resolve) => setTimeout(resolve, 10_000))
   }
 }
 

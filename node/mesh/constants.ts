@@ -62,6 +62,11 @@ export const MEMBER_REDIAL_MAX_MS = 1_000
 /** One dial of a member: long enough for the SYN that Linux resends after 1 s, short enough that a
  * dial made during a cut is given up soon after it heals and a fresh one is made. */
 export const MEMBER_DIAL_TIMEOUT_MS = 2_000
+/** Members a node dials at a time (redialer.ts): each dial is a handshake (pnet, noise, yamux) on
+ * both sides, and a node that joins a cluster of 30 must not start 29 at once on a busy machine
+ * (they timed out, and were dialled again at once); the others wait their turn, the longest
+ * waiting first. At 5 nodes every member is dialled at once, as before. */
+export const MEMBER_DIALS_AT_ONCE = 4
 /** A member that cannot be dialled is said in the log once, then at most this often. */
 export const MEMBER_DIAL_LOG_EVERY_MS = 30_000
 

@@ -2,7 +2,7 @@ import type { Libp2p, PeerId } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import type { Multiaddr } from '@multiformats/multiaddr'
-import { DIAL_TIMEOUT_MS, JOIN_REDIAL_MAX_MS, MEMBER_DIAL_LOG_EVERY_MS, MEMBER_DIAL_TIMEOUT_MS, MEMBER_REDIAL_MAX_MS, REDIAL_MIN_MS } from './constants.ts'
+import { DIAL_TIMEOUT_MS, JOIN_REDIAL_MAX_MS, MEMBER_DIAL_LOG_EVERY_MS, MEMBER_DIAL_TIMEOUT_MS, MEMBER_DIALS_AT_ONCE, MEMBER_REDIAL_MAX_MS, REDIAL_MIN_MS } from './constants.ts'
 import type { MemberTable } from './membership.ts'
 
 export interface RedialerOptions {
@@ -38,7 +38,8 @@ export function parseAddrs (addresses: readonly string[]): Multiaddr[] {
  * connected to is dialled again, each with its own backoff (from REDIAL_MIN_MS, doubling up to
  * JOIN_REDIAL_MAX_MS for a join address, MEMBER_REDIAL_MAX_MS for a member), for as long as the
  * node runs: a node may start before the one it joins, and a healed partition reconnects within
- * seconds. `maintain()` is called on every heartbeat; one dial per target at a time.
+ * seconds. `maintain()` is called on every heartbeat (and as soon as a dial ends); one dial per
+ * target at a time, and at most MEMBER_DIALS_AT_ONCE members at a time.
  */
 export class Redialer {
   readonly #opts: RedialerOptions
@@ -49,6 +50,9 @@ export class Redialer {
   readonly #dials = new Set<AbortController>()
   readonly #joinTargets: ReadonlyArray<{ readonly address: string, readonly ma: Multiaddr, readonly peer: string | undefined }>
   #stopped = false
+  /** Dials of join addresses and members: started, connected, failed, and of those failed the ones
+   * that timed out (plexi_mesh_dials_total). */
+  readonly stats = { started: 0, connected: 0, failed: 0, timedOut: 0 }
 
   constructor (opts: RedialerOptions) {
     this.#opts = opts
@@ -75,6 +79,13 @@ export class Redialer {
       if (peer === undefined && node.getConnections().some((c) => c.remoteAddr.toString() === address)) continue
       this.#tryDial(`join:${address}`, (signal) => node.dial(ma, { signal }), DIAL_TIMEOUT_MS, address, peer)
     }
+    // at most MEMBER_DIALS_AT_ONCE members dialled at a time, those waiting longest first: at 30
+    // nodes on a busy machine a dial per member at once (29 handshakes a node) made the upgrades
+    // time out, and each timeout was dialled again at once
+    let room = MEMBER_DIALS_AT_ONCE - [...this.#dialing].filter((k) => k.startsWith('member:')).length
+    if (room <= 0) return
+    const now = Date.now()
+    const due: Array<{ peer: PeerId, id: string, addrs: Multiaddr[], next: number }> = []
     for (const m of table.records()) {
       let peer: PeerId
       try {
@@ -83,12 +94,18 @@ export class Redialer {
         continue
       }
       if (m.peerId === node.peerId.toString() || blocked(m.peerId) || node.getConnections(peer).length > 0) continue
+      const next = this.#backoff.get(`member:${m.peerId}`)?.next ?? 0
+      if (this.#dialing.has(`member:${m.peerId}`) || now < next) continue
       const addrs = parseAddrs(m.addresses.p2p)
-      if (addrs.length === 0) continue
-      this.#tryDial(`member:${m.peerId}`, async (signal) => {
+      if (addrs.length > 0) due.push({ peer, id: m.peerId, addrs, next })
+    }
+    due.sort((a, b) => a.next - b.next)
+    for (const { peer, id, addrs } of due) {
+      if (room-- <= 0) break
+      this.#tryDial(`member:${id}`, async (signal) => {
         await node.peerStore.merge(peer, { multiaddrs: addrs })
         await node.dial(peer, { signal })
-      }, MEMBER_DIAL_TIMEOUT_MS, `member ${m.peerId}`, m.peerId)
+      }, MEMBER_DIAL_TIMEOUT_MS, `member ${id}`, id)
     }
   }
 
@@ -131,7 +148,9 @@ export class Redialer {
     this.#dialing.add(key)
     const controller = new AbortController()
     this.#dials.add(controller)
+    this.stats.started++
     target(AbortSignal.any([controller.signal, AbortSignal.timeout(timeoutMs)])).then(() => {
+      this.stats.connected++
       // a join address is said every time it connects; a member only after it had been lost
       if (isJoin || state.delay > REDIAL_MIN_MS) this.#opts.log.info({ target: what }, `connected to ${what}`)
       this.#backoff.set(key, { next: 0, delay: REDIAL_MIN_MS })
@@ -140,6 +159,8 @@ export class Redialer {
     }).finally(() => {
       this.#dialing.delete(key)
       this.#dials.delete(controller)
+      // the next member waiting takes its place now, not at the next heartbeat
+      if (!isJoin && !this.#stopped) this.maintain()
     })
   }
 
@@ -158,7 +179,10 @@ export class Redialer {
     // a member whose dial timed out (a silent network: no SYN answered) is dialled again at once,
     // each dial sending fresh SYNs: a healed path is found within about a second, not after a
     // backoff (one dial at a time; a refused or failed one backs off)
-    const silent = !isJoin && /abort|time ?out/i.test(`${err.name} ${err.message}`)
+    const timedOut = /abort|time ?out/i.test(`${err.name} ${err.message}`)
+    this.stats.failed++
+    if (timedOut) this.stats.timedOut++
+    const silent = !isJoin && timedOut
     this.#backoff.set(key, { next: Date.now() + state.delay, delay: silent ? REDIAL_MIN_MS : Math.min(maxDelay, state.delay * 2), ...(loggedAt !== undefined && { loggedAt }) })
   }
 }

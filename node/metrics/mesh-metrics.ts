@@ -21,6 +21,8 @@ export interface MeshStatsView {
   readonly transport: { readonly stats: TransportStatsView, queued (): Iterable<{ readonly bytes: number }> } | undefined
   /** What membership sent (node/mesh P2pHost.membershipSent); undefined: a lone node. */
   readonly membershipSent?: () => { readonly pings: number, readonly pingReqs: number, readonly records: number, readonly alerts: number } | undefined
+  /** The dials this node made to keep connected (node/mesh Redialer); undefined: a lone node. */
+  readonly dials?: () => { readonly started: number, readonly connected: number, readonly failed: number, readonly timedOut: number } | undefined
 }
 
 /** Member statuses always exported, at zero too. */
@@ -50,6 +52,11 @@ export function meshMetrics (registry: Registry, mesh: MeshStatsView): void {
     ['kind'], () => {
       const sent = mesh.membershipSent?.() ?? { pings: 0, pingReqs: 0, records: 0, alerts: 0 }
       return [[{ kind: 'ping' }, sent.pings], [{ kind: 'ping-req' }, sent.pingReqs], [{ kind: 'record' }, sent.records], [{ kind: 'alert' }, sent.alerts]] as const
+    })
+  scrapedLabelledCounter(registry, 'plexi_mesh_dials_total', 'Dials this node made to stay connected (join addresses and members not connected): started, connected, failed, and timed-out (failed: no answer within the dial timeout)',
+    ['outcome'], () => {
+      const d = mesh.dials?.() ?? { started: 0, connected: 0, failed: 0, timedOut: 0 }
+      return [[{ outcome: 'started' }, d.started], [{ outcome: 'connected' }, d.connected], [{ outcome: 'failed' }, d.failed], [{ outcome: 'timed-out' }, d.timedOut]] as const
     })
   scrapedGauge(registry, 'plexi_mesh_queued_bytes', 'Bytes waiting to be sent to other nodes',
     () => [...(transport?.queued() ?? [])].reduce((sum, q) => sum + q.bytes, 0))

@@ -128,7 +128,7 @@ export const meshPart: PartSpec<NodeComponents> = {
       spans: c.get('tracing').spans,
       log: c.get('log').child({ component: 'mesh' })
     })
-    meshMetrics(c.get('metrics').registry, { members: () => cluster.members(), transport: cluster.transport, membershipSent: () => p2p?.membershipSent() })
+    meshMetrics(c.get('metrics').registry, { members: () => cluster.members(), transport: cluster.transport, membershipSent: () => p2p?.membershipSent(), dials: () => p2p?.dials() })
     c.get('membership').bind({ members: () => p2p?.members() ?? [], announce: () => { p2p?.announce() }, settled: () => cluster.settled })
     c.provide('cluster', cluster, 'mesh')
     return { stop: async () => { await cluster.stop() } }

@@ -1,5 +1,6 @@
 import { expect } from 'chai'
 import { generateKeyPair } from '@libp2p/crypto/keys'
+import { MEMBER_DIALS_AT_ONCE } from '../../../node/mesh/constants.ts'
 import { MemberTable } from '../../../node/mesh/membership.ts'
 import type { P2pHost } from '../../../node/mesh/p2p-host.ts'
 import { Redialer, parseAddrs } from '../../../node/mesh/redialer.ts'
@@ -48,6 +49,30 @@ describe('Redialer (real libp2p on loopback)', function () {
     await waitFor(() => b.libp2p.getConnections().length > 0, 'b to dial a again', { timeout: 10_000, interval: 10 })
   })
 
+  it(`should dial at most ${MEMBER_DIALS_AT_ONCE} members at a time, the next as soon as one ends, until it is connected to all`, async () => {
+    const psk = clusterKey()
+    const members = await Promise.all(Array.from({ length: MEMBER_DIALS_AT_ONCE + 3 }, async () => await nodes.start(psk)))
+    const b = await nodes.start(psk)
+    let inFlight = 0
+    let most = 0
+    const dial = b.libp2p.dial.bind(b.libp2p)
+    b.libp2p.dial = async (...args: Parameters<typeof dial>) => {
+      most = Math.max(most, ++inFlight)
+      try {
+        return await dial(...args)
+      } finally {
+        inFlight--
+      }
+    }
+    const r = redialer(b, members)
+    // one look (no heartbeat after it): the cap dialled, and each of the rest once one ends
+    r.maintain()
+    await waitFor(() => members.every((m) => b.libp2p.getConnections(m.libp2p.peerId).length > 0), 'b to be connected to every member', { timeout: 10_000, interval: 10 })
+    expect(most).to.equal(MEMBER_DIALS_AT_ONCE)
+    // counted for plexi_mesh_dials_total
+    expect(r.stats).to.deep.equal({ started: members.length, connected: members.length, failed: 0, timedOut: 0 })
+  })
+
   it('should never dial a member cut off, nor this node itself, nor one whose addresses do not parse', async () => {
     const psk = clusterKey()
     const a = await nodes.start(psk)
@@ -83,6 +108,7 @@ describe('Redialer (real libp2p on loopback)', function () {
     const r = redialer(b, [], { join: [address.replace(/\/p2p\/.*$/, '')], log: failures.log })
     r.maintain()
     await waitFor(() => failures.count() >= 1, 'a failed join attempt', { timeout: 10_000, interval: 10 })
+    expect(r.stats).to.deep.include({ started: 1, connected: 0, failed: 1 })
     // within its backoff a maintain dials nothing more; healed, it dials at once
     r.maintain()
     expect(dials).to.equal(1)

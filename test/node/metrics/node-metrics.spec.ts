@@ -56,6 +56,7 @@ const FAMILIES: ReadonlyArray<readonly [string, string]> = [
   ['plexi_mesh_envelopes_received_total', 'counter'],
   ['plexi_mesh_envelopes_sent_by_kind_total', 'counter'],
   ['plexi_mesh_membership_sent_total', 'counter'],
+  ['plexi_mesh_dials_total', 'counter'],
   ['plexi_mesh_envelopes_sent_total', 'counter'],
   ['plexi_mesh_forwarded_total', 'counter'],
   ['plexi_mesh_frames_received_total', 'counter'],
