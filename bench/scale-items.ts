@@ -9,15 +9,14 @@
  * the room's, the user's and the agent's exports, `audit/verify` (the trail of the bench's admin
  * writes).
  */
-import { fileURLToPath } from 'node:url'
 import { examplePackage } from '../test/helpers/example-plugins.ts'
+import { MEMORY_SERVER } from '../test/helpers/lone-servers.ts'
 import { chatClient } from '../test/helpers/node-process.ts'
 import type { ProcessCluster, NodeSlot } from '../test/helpers/process-cluster.ts'
 import { waitFor } from '../test/helpers/wait-for.ts'
 import { installPackage } from './plugins-cluster.ts'
 import type { WebRoute } from './scale-web.ts'
 
-const MEMORY_SERVER = fileURLToPath(new URL('../node_modules/@modelcontextprotocol/server-memory/dist/index.js', import.meta.url))
 /** A backup of the bench's few rooms ends in seconds; this is the bound on a slow machine. */
 const JOB_MS = 120_000
 /** The room search and the exports read, and its posts (user0's). */

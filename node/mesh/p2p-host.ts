@@ -194,13 +194,13 @@ export class P2pHost {
     return this.#prober.connectionFor(peer)
   }
 
-  /** What this node's membership sent so far: probes (pings), ping-reqs, member records and
-   * alerts it published (each published message is forwarded by gossipsub to a few peers). */
   /** The redialer's dials so far (join addresses and members). */
   dials (): { readonly started: number, readonly connected: number, readonly failed: number, readonly timedOut: number } {
     return this.#redialer.stats
   }
 
+  /** What this node's membership sent so far: probes (pings), ping-reqs, member records and
+   * alerts it published (each published message is forwarded by gossipsub to a few peers). */
   membershipSent (): { readonly pings: number, readonly pingReqs: number, readonly records: number, readonly alerts: number } {
     return { ...this.#prober.sent, records: this.#gossip.sent, alerts: this.#alerts.sent }
   }

@@ -65,10 +65,15 @@ describe('Redialer (real libp2p on loopback)', function () {
       }
     }
     const r = redialer(b, members)
-    // one look (no heartbeat after it): the cap dialled, and each of the rest once one ends
+    // a look starts the cap's dials at once (counted as they start), and another look while they
+    // run starts none
     r.maintain()
+    expect(r.stats.started).to.equal(MEMBER_DIALS_AT_ONCE)
+    r.maintain()
+    expect(r.stats.started).to.equal(MEMBER_DIALS_AT_ONCE)
+    // no heartbeat after it: each of the rest is dialled as one ends
     await waitFor(() => members.every((m) => b.libp2p.getConnections(m.libp2p.peerId).length > 0), 'b to be connected to every member', { timeout: 10_000, interval: 10 })
-    expect(most).to.equal(MEMBER_DIALS_AT_ONCE)
+    expect(most).to.be.within(1, MEMBER_DIALS_AT_ONCE)
     // counted for plexi_mesh_dials_total
     expect(r.stats).to.deep.equal({ started: members.length, connected: members.length, failed: 0, timedOut: 0 })
   })
