@@ -1,6 +1,7 @@
 import { expect } from 'chai'
 import { StreamStateError } from '@libp2p/interface'
 import { multiaddrConnectionPair } from '@libp2p/utils'
+import { Uint8ArrayList } from 'uint8arraylist'
 import { guardedYamux } from '../../../node/mesh/yamux-guard.ts'
 
 /** A muxer pair over an in-memory connection; `breakSend` makes the client side's connection refuse
@@ -59,5 +60,73 @@ describe('guardedYamux', () => {
       b.abort(new Error('test over'))
       await settle()
     }
+  })
+
+  describe('window updates', () => {
+    /** A pair whose server side counts the window-update frames (yamux type 1) it sends; the
+     * server reads every stream opened to it whole and answers with the byte count. */
+    function countingPair () {
+      const [a, b] = multiaddrConnectionPair()
+      const sent = { windowUpdates: 0 }
+      const server = b as unknown as { send: (data: Uint8Array | Uint8ArrayList) => boolean }
+      const send = server.send.bind(b)
+      server.send = (data) => {
+        // a frame is a 12-byte header (version, type, flags, stream id, length) and its body: a
+        // window update with no flag (no SYN, ACK, FIN or RST) only gives room
+        const bytes = data instanceof Uint8ArrayList ? data.subarray() : data
+        if (bytes.byteLength === 12 && bytes[1] === 1 && bytes[3] === 0) sent.windowUpdates++
+        return send(data)
+      }
+      const client = guardedYamux()().createStreamMuxer(a as never)
+      const muxer = guardedYamux()().createStreamMuxer(b as never)
+      muxer.addEventListener('stream', (evt) => {
+        const stream = evt.detail
+        void (async () => {
+          let bytes = 0
+          for await (const chunk of stream) bytes += chunk.byteLength
+          stream.send(new TextEncoder().encode(String(bytes)))
+          await stream.close()
+        })()
+      })
+      const close = (): void => { a.abort(new Error('test over')); b.abort(new Error('test over')) }
+      return { client, sent, close }
+    }
+
+    /** Writes `chunks` chunks of `size` bytes on a new stream, waiting for room whenever the
+     * stream asks to drain; resolves with what the server counted. */
+    async function transfer (client: ReturnType<typeof countingPair>['client'], chunks: number, size: number): Promise<number> {
+      const stream = await client.createStream()
+      for (let i = 0; i < chunks; i++) {
+        if (!stream.send(new Uint8Array(size).fill(i % 251))) await new Promise((resolve) => stream.addEventListener('drain', resolve, { once: true }))
+      }
+      await stream.close()
+      let answer = ''
+      for await (const chunk of stream) answer += new TextDecoder().decode(chunk.subarray())
+      return Number(answer)
+    }
+
+    it('should give a stream\'s window back once half of it is consumed, not after every frame (one frame and packet more each way)', async () => {
+      const { client, sent, close } = countingPair()
+      try {
+        // 200 messages of 500 bytes: 100 KB, under half of the 256 KiB window
+        expect(await transfer(client, 200, 500)).to.equal(100_000)
+        // none without a flag (yamux 8.0.1 alone sent one per message received: 199 here)
+        expect(sent.windowUpdates).to.equal(0)
+      } finally {
+        close()
+      }
+    })
+
+    it('should carry a transfer of many windows whole, the window given back as it is consumed', async () => {
+      const { client, sent, close } = countingPair()
+      try {
+        // 4 MiB in 16 KiB frames: 16 windows of 256 KiB; a sender that waited on a window never
+        // given back would never finish
+        expect(await transfer(client, 256, 16 * 1024)).to.equal(4 * 1024 * 1024)
+        expect(sent.windowUpdates).to.be.within(2, 64)
+      } finally {
+        close()
+      }
+    })
   })
 })
