@@ -70,6 +70,22 @@ export const MEMBER_DIALS_AT_ONCE = 4
 /** A member that cannot be dialled is said in the log once, then at most this often. */
 export const MEMBER_DIAL_LOG_EVERY_MS = 30_000
 
+/**
+ * gossipsub's mesh for the members' records and alerts (mesh-libp2p.ts). A record is published to
+ * every connected member at once (gossipsub's flood publish, on by default); each member then
+ * forwards what it had not seen to its mesh peers, and tells other peers what it holds once a
+ * heartbeat (IHAVE, answered by IWANT for what they lack). gossipsub's defaults (a mesh of 6, up
+ * to 12; IHAVE to 6 or a quarter of the others; IDONTWANT to the mesh for every message of 512
+ * bytes or more) made each member send every record about 7 times at 10 nodes, and receive it as
+ * often: the largest share of an idle member's CPU. Where every member is connected to every
+ * other, the publisher's own sends reach them all; the mesh and the IHAVEs are for the members it
+ * has no connection to (a one-way cut, a connection being redialled), and 3 forwards of each
+ * record and IHAVE to 3 others still reach every member the publisher cannot. A record is about
+ * 600 bytes: IDONTWANT (sent before the peers' own forwards, which on a LAN arrive first anyway)
+ * only for messages larger than any record.
+ */
+export const GOSSIP_MESH = { D: 3, Dlo: 2, Dhi: 4, Dout: 1, Dscore: 1, Dlazy: 3, gossipFactor: 0.1, idontwantMinDataSize: 64 * 1024 } as const
+
 /** The timing of probes for one failure timeout (ms). */
 export interface ProbeTiming {
   /** config `failure-timeout`: no answer for this long (and MISSED_ROUNDS_BEFORE_DOWN rounds): down */
@@ -134,8 +150,12 @@ export const HEARTBEATS_PER_FAILURE_TIMEOUT = 6
 /** Member records the whole cluster publishes per heartbeat when nothing changes: a member sends
  * its record on a change at once, else every ceil(N / this) heartbeats (every heartbeat up to this
  * many members), so that what each node receives does not grow with the cluster
- * (node/mesh/record-pacing.ts). */
-export const RECORDS_PER_HEARTBEAT = 5
+ * (node/mesh/record-pacing.ts). An unchanged record only refreshes a member's load figures (shown
+ * to operators, used by nothing that decides) and makes up for a record lost on the way: 2 a
+ * heartbeat (4 a second over the whole cluster at the default failure timeout) is enough for both.
+ * With 5, every member received, checked and forwarded 10 records a second: the largest share of
+ * an idle member's CPU. */
+export const RECORDS_PER_HEARTBEAT = 2
 export const HEARTBEAT_MIN_MS = 100
 export const HEARTBEAT_MAX_MS = 1_000
 

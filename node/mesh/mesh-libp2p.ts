@@ -11,7 +11,7 @@ import { tcp } from '@libp2p/tcp'
 import { createLibp2p } from 'libp2p'
 import { clusterKeyProtector } from './cluster-key-protector.ts'
 import { fastMessageId } from './fast-message-id.ts'
-import { DIAL_TIMEOUT_MS, MDNS_INTERVAL_MS, MDNS_SERVICE_TAG } from './constants.ts'
+import { DIAL_TIMEOUT_MS, GOSSIP_MESH, MDNS_INTERVAL_MS, MDNS_SERVICE_TAG } from './constants.ts'
 import type { FaultHooks } from './fault-hooks.ts'
 import { noiseCrypto } from './noise-crypto.ts'
 import { guardedYamux } from './yamux-guard.ts'
@@ -55,6 +55,6 @@ export async function createMeshLibp2p (opts: MeshLibp2pOptions): Promise<MeshLi
     connectionMonitor: { enabled: false },
     connectionGater: opts.faults.gater(),
     ...(opts.mdns === true && { peerDiscovery: [mdns({ interval: MDNS_INTERVAL_MS, serviceTag: MDNS_SERVICE_TAG })] }),
-    services: { identify: identify(), ping: ping(), pubsub: gossipsub({ allowPublishToZeroTopicPeers: true, emitSelf: false, fastMsgIdFn: fastMessageId }) }
+    services: { identify: identify(), ping: ping(), pubsub: gossipsub({ allowPublishToZeroTopicPeers: true, emitSelf: false, fastMsgIdFn: fastMessageId, ...GOSSIP_MESH }) }
   })
 }

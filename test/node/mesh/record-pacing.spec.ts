@@ -21,7 +21,9 @@ describe('RecordPacing (when a member sends its record)', () => {
     expect(sends('a', 30, refreshBeats(30) - 1)).to.equal(0)
     expect(sends('a', 30, 1)).to.equal(1)
     expect(sends('b', 30, 1)).to.equal(1)
-    expect(sends('b', 3, 4)).to.equal(4)
+    expect(sends('b', RECORDS_PER_HEARTBEAT, 4)).to.equal(4)
+    // 3 members: each sends every ceil(3 / RECORDS_PER_HEARTBEAT) heartbeats
+    expect(sends('b', 3, 12)).to.equal(12 / refreshBeats(3))
   })
 
   it('should draw each turn between half and one and a half of refreshBeats, so members that sent together drift apart', () => {
