@@ -1,11 +1,12 @@
 import type { Connection, Libp2p, Stream } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { InvalidFrameError, MAX_PROBE_MISSED, MAX_PROBE_STREAMS, PROBE, PROBE_PROTOCOL, encodeProbe } from '../../protocols/p2p/index.ts'
-import type { ProbeFrame } from '../../protocols/p2p/index.ts'
+import type { ProbeAnswer, ProbeFrame, ProbeRequest } from '../../protocols/p2p/index.ts'
 import type { ServiceFailures } from '../services/index.ts'
 import { CONNECTION_MISSES_BEFORE_ABORT } from './constants.ts'
 import type { FailureDetector } from './failure-detector.ts'
 import { lateAwareDeadline } from './late-aware-deadline.ts'
+import { ProbeChannels, askOnStream } from './probe-channel.ts'
 import { ProbeRounds } from './probe-rounds.ts'
 import type { AlertVerdict, Outcome } from './probe-rounds.ts'
 import { readProbeFrame } from './read-probe-frame.ts'
@@ -59,12 +60,17 @@ export class Prober {
   readonly #peerMisses = new Map<string, number>()
   /** Streams open now (aborted at stop). */
   readonly #streams = new Set<Stream>()
+  /** The long-lived probe stream of each connection (2.0.0), and the connections whose peer does
+   * not speak it (an earlier version: a stream per exchange, 1.0.0). */
+  readonly #channels: ProbeChannels
+  readonly #perExchange = new Set<string>()
   #timer: ReturnType<typeof setInterval> | undefined
   #stopped = false
   #nonce = Math.floor(Math.random() * 0xffff_ffff)
   readonly #refusals: RefusalLog
   readonly #onClose = (evt: CustomEvent<Connection>): void => {
     this.#connMisses.delete(evt.detail.id)
+    this.#perExchange.delete(evt.detail.id)
   }
 
   constructor (opts: ProberOptions) {
@@ -72,6 +78,12 @@ export class Prober {
     this.#libp2p = opts.libp2p
     this.#detector = opts.detector
     this.#refusals = new RefusalLog(opts.log)
+    this.#channels = new ProbeChannels({
+      libp2p: opts.libp2p,
+      answer: async (request, connection) => await this.#answerFor(request, connection.remotePeer.toString()),
+      refused: (from, why) => { this.#refusals.refused(from, why) },
+      openTimeoutMs: opts.detector.timing.failureTimeoutMs
+    })
     this.#rounds = new ProbeRounds({
       detector: opts.detector,
       members: opts.targets,
@@ -90,6 +102,7 @@ export class Prober {
   }
 
   async start (): Promise<void> {
+    await this.#channels.start()
     // #answer never rejects: a stream that fails is aborted and, if it broke the protocol, logged
     await this.#libp2p.handle(PROBE_PROTOCOL, (stream, connection) => { void this.#answer(stream, connection) }, {
       maxInboundStreams: MAX_PROBE_STREAMS,
@@ -113,6 +126,7 @@ export class Prober {
     if (this.#timer !== undefined) clearInterval(this.#timer)
     this.#libp2p.removeEventListener('connection:close', this.#onClose)
     for (const stream of this.#streams) stream.abort(new Error('this node is stopping'))
+    await this.#channels.stop()
     // an unhandle that fails (libp2p already stopped) leaves nothing handled: what stop wants
     await this.#libp2p.unhandle(PROBE_PROTOCOL).catch(() => undefined)
   }
@@ -272,37 +286,20 @@ export class Prober {
    * 'late' when the deadline's timer itself fired late. A peer that does not speak the protocol
    * (an older version) still answered the negotiation: that is an ack of the path.
    */
-  async #exchange (connection: Connection, request: ProbeFrame, timeoutMs: number, lateAck?: (rttMs: number) => void): Promise<{ result: Outcome | 'nack' }> {
+  async #exchange (connection: Connection, request: ProbeRequest, timeoutMs: number, lateAck?: (rttMs: number) => void): Promise<{ result: Outcome | 'nack' }> {
     const started = performance.now()
     if (request[0] === PROBE.PING) this.sent.pings++
     else this.sent.pingReqs++
     const controller = new AbortController()
     const deadline = lateAwareDeadline(timeoutMs)
     const attempt = (async (): Promise<Outcome | 'nack'> => {
-      let stream: Stream
-      try {
-        stream = await connection.newStream(PROBE_PROTOCOL, { signal: controller.signal })
-      } catch (err) {
-        if ((err as Error).name === 'UnsupportedProtocolError') return 'ack'
-        throw err
+      const answer = await this.#ask(connection, request, controller.signal)
+      // a peer that speaks neither probe protocol (an older version) answered the negotiation
+      if (answer === 'unsupported') return 'ack'
+      if (answer[1] !== request[1] || (answer[0] !== PROBE.ACK && answer[0] !== PROBE.NACK) || (answer[0] === PROBE.NACK && request[0] === PROBE.PING)) {
+        throw new InvalidFrameError(`probe answer of kind ${answer[0]}, nonce ${answer[1]} does not answer a ${request[0] === PROBE.PING ? 'ping' : 'ping-req'} with nonce ${request[1]}`)
       }
-      this.#track(stream)
-      try {
-        if (controller.signal.aborted) throw new Error('probe over')
-        const reading = readProbeFrame(stream, controller.signal)
-        // awaited below; until then a failure of the send must not leave it an unhandled rejection
-        reading.catch(() => undefined)
-        stream.send(encodeProbe(request))
-        await stream.close({ signal: controller.signal })
-        const answer = await reading
-        if (answer[1] !== request[1] || (answer[0] !== PROBE.ACK && answer[0] !== PROBE.NACK) || (answer[0] === PROBE.NACK && request[0] === PROBE.PING)) {
-          throw new InvalidFrameError(`probe answer of kind ${answer[0]}, nonce ${answer[1]} does not answer a ${request[0] === PROBE.PING ? 'ping' : 'ping-req'} with nonce ${request[1]}`)
-        }
-        return answer[0] === PROBE.ACK ? 'ack' : 'nack'
-      } finally {
-        // the answer is in, or never will be: an unfinished stream is reset, not left half open
-        if (stream.status === 'open') stream.abort(new Error('probe over'))
-      }
+      return answer[0] === PROBE.ACK ? 'ack' : 'nack'
     })().catch((err: unknown) => {
       if (err instanceof InvalidFrameError) this.#refusals.refused(connection.remotePeer.toString(), `refused a probe answer from ${connection.remotePeer.toString()}: ${err.message}`)
       return 'miss' as const
@@ -330,6 +327,20 @@ export class Prober {
     }
   }
 
+  /** `request`'s answer over the connection's probe channel, or over a stream of its own where
+   * the peer speaks only 1.0.0 ('unsupported': it speaks neither). */
+  async #ask (connection: Connection, request: ProbeRequest, signal: AbortSignal): Promise<ProbeFrame | 'unsupported'> {
+    if (!this.#perExchange.has(connection.id)) {
+      try {
+        return await this.#channels.exchange(connection, request, signal)
+      } catch (err) {
+        if ((err as Error).name !== 'UnsupportedProtocolError') throw err
+        if (connection.status === 'open') this.#perExchange.add(connection.id)
+      }
+    }
+    return await askOnStream(connection, request, signal, (stream) => { this.#track(stream) })
+  }
+
   /** Answers one probe stream: a PING with an ACK; a PING_REQ by probing its target over this
    * node's own connections (ACK if answered, NACK if not). A stream that breaks the protocol is
    * reset and logged (at most REFUSALS_LOGGED a minute); nothing else changes. */
@@ -339,28 +350,8 @@ export class Prober {
     const signal = AbortSignal.timeout(this.#detector.timing.indirectTimeoutMs)
     try {
       const request = await readProbeFrame(stream, signal)
-      let answer: ProbeFrame
-      switch (request[0]) {
-        case PROBE.PING:
-          this.#detector.pinged(from, request[2])
-          answer = [PROBE.ACK, request[1]]
-          break
-        case PROBE.PING_REQ: {
-          const target = request[2]
-          if (target === from || target === this.#libp2p.peerId.toString()) throw new InvalidFrameError('a ping-req must name a third member')
-          try {
-            peerIdFromString(target)
-          } catch {
-            throw new InvalidFrameError(`ping-req target ${JSON.stringify(target)} is not a peer id`)
-          }
-          const member = this.#opts.targets().includes(target)
-          const outcome = await this.#probeDirect(target, member)
-          answer = [outcome === 'ack' ? PROBE.ACK : PROBE.NACK, request[1]]
-          break
-        }
-        default:
-          throw new InvalidFrameError(`probe frame of kind ${request[0]} is an answer, not a request`)
-      }
+      if (request[0] !== PROBE.PING && request[0] !== PROBE.PING_REQ) throw new InvalidFrameError(`probe frame of kind ${request[0]} is an answer, not a request`)
+      const answer = await this.#answerFor(request, from)
       if (stream.status !== 'open') return
       stream.send(encodeProbe(answer))
       await stream.close({ signal })
@@ -370,6 +361,26 @@ export class Prober {
     } finally {
       this.#streams.delete(stream)
     }
+  }
+
+  /** The answer to a request from `from`, on a stream of its own or a channel: a PING is
+   * answered ACK at once; a PING_REQ once this node probed its target (ACK if it answered, NACK if
+   * not). A ping-req naming no third member throws InvalidFrameError. */
+  async #answerFor (request: ProbeRequest, from: string): Promise<ProbeAnswer> {
+    if (request[0] === PROBE.PING) {
+      this.#detector.pinged(from, request[2])
+      return [PROBE.ACK, request[1]]
+    }
+    const target = request[2]
+    if (target === from || target === this.#libp2p.peerId.toString()) throw new InvalidFrameError('a ping-req must name a third member')
+    try {
+      peerIdFromString(target)
+    } catch {
+      throw new InvalidFrameError(`ping-req target ${JSON.stringify(target)} is not a peer id`)
+    }
+    const member = this.#opts.targets().includes(target)
+    const outcome = await this.#probeDirect(target, member)
+    return [outcome === 'ack' ? PROBE.ACK : PROBE.NACK, request[1]]
   }
 
   #track (stream: Stream): void {

@@ -14,8 +14,11 @@ export const ACTOR_PROTOCOL = '/plexi/actor/1.0.0'
 export const ACTOR_PROTOCOL_TRACED = '/plexi/actor/1.1.0'
 
 /** libp2p protocol id of the failure detector's probes: a stream per exchange, on the connection
- * being tested (probe-frames.ts). */
+ * being tested (probe-frames.ts). Used with a peer that does not speak PROBE_CHANNEL_PROTOCOL. */
 export const PROBE_PROTOCOL = '/plexi/probe/1.0.0'
+/** The same frames on one long-lived stream per connection and direction: requests one frame
+ * each, answers matched by nonce in any order (node/mesh/probe-channel.ts). */
+export const PROBE_CHANNEL_PROTOCOL = '/plexi/probe/2.0.0'
 
 /** A frame (one msgpack array of envelopes) larger than this closes the stream that sent it. */
 export const MAX_FRAME_BYTES = 4 * 1024 * 1024
@@ -77,6 +80,10 @@ export const MAX_PROBE_FRAME_BYTES = 256
 /** Probe streams one connection may hold open at once, each way: a direct probe per round, and a
  * request to probe another member for each member this one checks through it (SWIM's ping-req). */
 export const MAX_PROBE_STREAMS = 32
+/** Probe channels (PROBE_CHANNEL_PROTOCOL) one connection may hold open at once, each way: one,
+ * and another while a broken one is being replaced. Each carries at most MAX_PROBE_STREAMS
+ * requests unanswered. */
+export const MAX_PROBE_CHANNELS = 4
 
 /** The largest `missed` a PING carries (a count of probes in a row without an answer): a byte,
  * and past a few the member is suspected anyway. */

@@ -150,7 +150,10 @@ describe('Prober: failure detection over the actor path (real libp2p on loopback
     for (const [i, l] of logs.entries()) {
       for (const [peer, seen] of l) expect(seen, `host ${i} on ${peer}`).to.not.include('down')
     }
-    expect([a, b, c].map((h) => h.libp2p.getConnections().map((x) => x.id).sort())).to.deep.equal(conns)
+    // none closed (one still being upgraded when they were listed, two hosts having dialled each
+    // other at once, may have joined them since: that is no close)
+    const now = [a, b, c].map((h) => h.libp2p.getConnections().map((x) => x.id))
+    for (const [i, ids] of conns.entries()) expect(now[i], `host ${i}'s connections`).to.include.members(ids)
   })
 
   it('should refuse a malformed probe stream and keep answering probes', async () => {
