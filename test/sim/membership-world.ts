@@ -7,12 +7,13 @@
  * forwards a message it has not seen to D peers, counted as such). Every message a node sends is
  * counted by kind, so traffic per node per second can be read against N.
  */
-import { FailureDetector, ProbeRounds, RecordPacing, heartbeatMs, probeTiming } from '../../node/mesh/index.ts'
+import { FailureDetector, GOSSIP_MESH, ProbeRounds, RecordPacing, heartbeatMs, probeTiming } from '../../node/mesh/index.ts'
 import type { AlertVerdict, Outcome } from '../../node/mesh/index.ts'
 import { EventQueue, prng, runEvents } from './sim-world.ts'
 
-/** gossipsub's mesh degree (D): a flooded message costs each node about this many sends. */
-export const GOSSIP_D = 6
+/** gossipsub's mesh degree (D, the host's GOSSIP_MESH): a flooded message costs each node about
+ * this many sends. */
+export const GOSSIP_D = GOSSIP_MESH.D
 
 export type MessageKind = 'ping' | 'ack' | 'ping-req' | 'ping-req-answer' | 'record' | 'alert' | 'dial'
 export const KINDS: readonly MessageKind[] = ['ping', 'ack', 'ping-req', 'ping-req-answer', 'record', 'alert', 'dial']
