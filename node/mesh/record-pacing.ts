@@ -1,4 +1,4 @@
-import { HEARTBEAT_MAX_MS, HEARTBEAT_MIN_MS, HEARTBEATS_PER_FAILURE_TIMEOUT, RECORDS_PER_HEARTBEAT } from './constants.ts'
+import { HEARTBEAT_MAX_MS, HEARTBEAT_MIN_MS, HEARTBEATS_PER_FAILURE_TIMEOUT, RECORDS_EVERY_BEAT_UP_TO, RECORDS_PER_HEARTBEAT } from './constants.ts'
 
 /** The heartbeat's period for a failure timeout: six per failure timeout, and at least one a second
  * whatever the timeout (a member is heard soon after it starts, and redials are tried at that pace). */
@@ -7,9 +7,10 @@ export function heartbeatMs (failureTimeoutMs: number): number {
 }
 
 /** Heartbeats between two sends of an unchanged record in a cluster of `members` (this node
- * included): every heartbeat up to RECORDS_PER_HEARTBEAT members, then fewer, so that the whole
- * cluster sends about RECORDS_PER_HEARTBEAT unchanged records per heartbeat whatever its size. */
+ * included): every heartbeat up to RECORDS_EVERY_BEAT_UP_TO members, then fewer, so that the
+ * whole cluster sends about RECORDS_PER_HEARTBEAT unchanged records per heartbeat whatever its size. */
 export function refreshBeats (members: number): number {
+  if (members <= RECORDS_EVERY_BEAT_UP_TO) return 1
   return Math.max(1, Math.ceil(members / RECORDS_PER_HEARTBEAT))
 }
 

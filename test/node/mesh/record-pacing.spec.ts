@@ -1,11 +1,12 @@
 import { expect } from 'chai'
-import { RECORDS_PER_HEARTBEAT } from '../../../node/mesh/constants.ts'
+import { RECORDS_EVERY_BEAT_UP_TO, RECORDS_PER_HEARTBEAT } from '../../../node/mesh/constants.ts'
 import { RecordPacing, heartbeatMs, refreshBeats } from '../../../node/mesh/record-pacing.ts'
 
 describe('RecordPacing (when a member sends its record)', () => {
-  it(`should send an unchanged record every heartbeat up to ${RECORDS_PER_HEARTBEAT} members, and the cluster about ${RECORDS_PER_HEARTBEAT} a heartbeat beyond`, () => {
+  it(`should send an unchanged record every heartbeat up to ${RECORDS_EVERY_BEAT_UP_TO} members, and the cluster about ${RECORDS_PER_HEARTBEAT} a heartbeat beyond`, () => {
     expect(refreshBeats(1)).to.equal(1)
-    expect(refreshBeats(RECORDS_PER_HEARTBEAT)).to.equal(1)
+    expect(refreshBeats(RECORDS_EVERY_BEAT_UP_TO)).to.equal(1)
+    expect(refreshBeats(RECORDS_EVERY_BEAT_UP_TO + 1)).to.equal(Math.ceil((RECORDS_EVERY_BEAT_UP_TO + 1) / RECORDS_PER_HEARTBEAT))
     expect(refreshBeats(30)).to.equal(Math.ceil(30 / RECORDS_PER_HEARTBEAT))
     for (const n of [30, 100, 1_000]) expect(n / refreshBeats(n)).to.be.within(RECORDS_PER_HEARTBEAT * 0.8, RECORDS_PER_HEARTBEAT)
   })
@@ -21,9 +22,10 @@ describe('RecordPacing (when a member sends its record)', () => {
     expect(sends('a', 30, refreshBeats(30) - 1)).to.equal(0)
     expect(sends('a', 30, 1)).to.equal(1)
     expect(sends('b', 30, 1)).to.equal(1)
-    expect(sends('b', RECORDS_PER_HEARTBEAT, 4)).to.equal(4)
-    // 3 members: each sends every ceil(3 / RECORDS_PER_HEARTBEAT) heartbeats
-    expect(sends('b', 3, 12)).to.equal(12 / refreshBeats(3))
+    expect(sends('b', 3, 4)).to.equal(4)
+    // 10 members: each sends every ceil(10 / RECORDS_PER_HEARTBEAT) heartbeats
+    expect(sends('c', 10, 1)).to.equal(1)
+    expect(sends('c', 10, 10)).to.equal(10 / refreshBeats(10))
   })
 
   it('should draw each turn between half and one and a half of refreshBeats, so members that sent together drift apart', () => {
