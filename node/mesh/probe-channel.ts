@@ -148,10 +148,13 @@ class OutboundChannel {
 
   constructor (stream: Stream, refused: (why: string) => void) {
     this.#stream = stream
+    let unread = 0
     stream.addEventListener('message', (evt) => {
       const chunk = evt.data instanceof Uint8Array ? evt.data : evt.data.subarray()
       try {
+        unread += chunk.byteLength
         this.#reader.push(chunk, (body) => {
+          unread -= body.byteLength + prefixBytes(body.byteLength)
           const frame = decodeProbe(body)
           if (frame[0] !== PROBE.ACK && frame[0] !== PROBE.NACK) throw new InvalidFrameError(`probe frame of kind ${frame[0]} is a request, not an answer`)
           // an answer nobody waits for any more (its probe gave up) is dropped
@@ -159,6 +162,8 @@ class OutboundChannel {
           this.#pending.delete(frame[1])
           waiting?.resolve(frame)
         })
+        // what is left is one answer's beginning: a peer announcing a longer one is not buffered
+        if (unread > MAX_PROBE_FRAME_BYTES + 2) throw new InvalidFrameError(`a probe frame is at most ${MAX_PROBE_FRAME_BYTES} bytes`)
       } catch (err) {
         if (err instanceof InvalidFrameError) refused(`refused a probe answer: ${err.message}`)
         stream.abort(err instanceof Error ? err : new Error(String(err)))

@@ -135,4 +135,16 @@ describe('Probe channels: the probes of a connection on one stream (real libp2p 
     await probedAgain(a, b.peerId)
     expect(up(a, b.peerId) && up(b, a.peerId)).to.equal(true)
   })
+
+  it('should refuse an answer that announces a frame longer than any probe frame, buffering none of it', async () => {
+    const a = await start()
+    // a answers every channel opened to it with the start of a 1,000-byte frame
+    await a.libp2p.unhandle(PROBE_CHANNEL_PROTOCOL)
+    await a.libp2p.handle(PROBE_CHANNEL_PROTOCOL, (stream) => {
+      stream.addEventListener('message', () => { if (stream.writeStatus === 'writable') stream.send(new Uint8Array([0xe8, 0x07, ...new Uint8Array(300)])) }, { once: true })
+    })
+    await start([a.multiaddrs()[0] as string])
+    await waitFor(() => warnings.some((m) => m.startsWith('refused a probe answer')), 'the long answer refused', WAIT)
+    expect(warnings.find((m) => m.startsWith('refused a probe answer'))).to.include('at most 256 bytes')
+  })
 })
