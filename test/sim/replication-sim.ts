@@ -372,6 +372,10 @@ async function simulate (seed: number, options: SimOptions, partial: { config?: 
 
   /** What an activation's log is opened (or resumed) with: on its node, writing to `replicas`; a
    * failure ends the activation. */
+  /** What an owner on `node` under roster version `v` carries (rosterVersions): its version in its
+   * requests, the replicas' refusals telling its node a newer one (owner-versions.ts). */
+  const versioned = (node: string, v: number | undefined): { version?: number, newerVersion?: (newer: number) => void } =>
+    v === undefined ? {} : { version: v, newerVersion: (newer) => { versions?.learn(node, newer) } }
   const ownerOptions = (a: Activation, replicas: readonly string[]) => ({
     entityId: a.entity,
     replicas,
@@ -408,7 +412,7 @@ async function simulate (seed: number, options: SimOptions, partial: { config?: 
       say(`${a.id} on ${node} opens ${entity} on ${replicas.join(',')}${v === undefined ? '' : ` under roster version ${v}`}, fencing ${targets.formerHolders.join(',') || 'no other node'} too${attempt > 1 ? ` (take ${attempt}: the sets changed while it took it)` : ''}`)
       const next = nextReplicasOf.get(entity) ?? []
       const stale = v === undefined ? (): boolean => a.replan === true && replicas.join() !== next.join() : (): boolean => (versions?.known(node) ?? 0) > v
-      EntityLog.open({ ...ownerOptions(a, replicas), ...targets, activation, stale }).then((log) => {
+      EntityLog.open({ ...ownerOptions(a, replicas), ...targets, ...versioned(node, v), activation, stale }).then((log) => {
         if (world.node(node).generation !== generation) return
         stats.opened++
         a.log = log
@@ -452,7 +456,8 @@ async function simulate (seed: number, options: SimOptions, partial: { config?: 
       world.at(0, () => { for (const a of [...live]) if (a.node === node && (a.version ?? v) < v) retake(a) })
     })
     : undefined
-  if (versions !== undefined && options.versionFault !== 'no-refusal') world.gate = (from, to, request) => versions.gate(from, to, request)
+  if (versions !== undefined) world.versionRaised = (node, v) => { versions.learn(node, v) }
+  if (options.versionFault === 'no-refusal') world.versionsStripped = true
 
   let valueN = 0
   const writeLoop = (a: Activation, generation: number): void => {
@@ -528,7 +533,7 @@ async function simulate (seed: number, options: SimOptions, partial: { config?: 
           const tv = versions?.versionOf(taken.activation)
           if (tv !== undefined) versions?.learn(node, tv)
           const fits = tv === undefined || versions?.known(node) === tv
-          const resumed = fits ? EntityLog.resume(ownerOptions(b, tv === undefined ? setOf(a.entity, heard) : setAt(a.entity, tv)), taken) : undefined
+          const resumed = fits ? EntityLog.resume({ ...ownerOptions(b, tv === undefined ? setOf(a.entity, heard) : setAt(a.entity, tv)), ...versioned(node, tv) }, taken) : undefined
           b.version = tv
           if (resumed === undefined) {
             say(`${node} could not go on from ${a.id}'s ticket for ${a.entity} (another replica set): it opens it`)
@@ -814,7 +819,7 @@ async function simulate (seed: number, options: SimOptions, partial: { config?: 
         const next = nextReplicasOf.get(entity) ?? []
         versions?.plan(activation, 2)
         versions?.learn(from, 2)
-        const log = await EntityLog.open({ entityId: entity, replicas: next, ...(versions === undefined ? fenceTargets(entity, next) : versionedTargets(entity, 2)), writeQuorum: W, activation, self: from, env: world.ownerEnv(from), appendTimeoutMs: 1500, ...(lease !== undefined && { lease }) })
+        const log = await EntityLog.open({ entityId: entity, replicas: next, ...(versions === undefined ? fenceTargets(entity, next) : versionedTargets(entity, 2)), ...versioned(from, versions === undefined ? undefined : 2), writeQuorum: W, activation, self: from, env: world.ownerEnv(from), appendTimeoutMs: 1500, ...(lease !== undefined && { lease }) })
         log.close()
       }
       return took === 0 && !fromNewer
@@ -996,7 +1001,7 @@ async function simulate (seed: number, options: SimOptions, partial: { config?: 
       const finalVersion = changed ? 2 : 1
       versions?.plan(`final-${entity}-${attempt}`, finalVersion)
       versions?.learn(self, finalVersion)
-      const opening = EntityLog.open({ entityId: entity, replicas, ...(versions === undefined ? fenceTargets(entity, replicas) : versionedTargets(entity, finalVersion)), writeQuorum: W, activation: `final-${entity}-${attempt}`, self, env: world.ownerEnv(self), appendTimeoutMs: 5000, ...(lease !== undefined && { lease }) })
+      const opening = EntityLog.open({ entityId: entity, replicas, ...(versions === undefined ? fenceTargets(entity, replicas) : versionedTargets(entity, finalVersion)), ...versioned(self, versions === undefined ? undefined : finalVersion), writeQuorum: W, activation: `final-${entity}-${attempt}`, self, env: world.ownerEnv(self), appendTimeoutMs: 5000, ...(lease !== undefined && { lease }) })
       let outcome: EntityLog | Error | undefined
       opening.then((l) => { outcome = l }, (err: Error) => { outcome = err })
       await world.run(world.now + 20_000)
@@ -1074,7 +1079,7 @@ async function simulate (seed: number, options: SimOptions, partial: { config?: 
     log.close()
   }
   stats.steps = world.steps
-  Object.assign(stats, { leaseBatches: world.leaseBatchesSent, leaseItemsBatched: world.leaseItemsBatched, ...(versions !== undefined && { versionRefusals: versions.refused }) })
+  Object.assign(stats, { leaseBatches: world.leaseBatchesSent, leaseItemsBatched: world.leaseItemsBatched, ...(versions !== undefined && { versionRefusals: world.versionRefusals }) })
   stats.virtualMs = Math.round(world.now)
   stats.rewritten = world.rewritten
   if (edits.enabled) Object.assign(stats, edits.stats)

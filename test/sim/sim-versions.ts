@@ -3,25 +3,21 @@
  * rosterVersions): the roster of the run is version 1, and its change of replica sets is version 2,
  * decided once and learnt by each node at its own time (at once, late, or only when a replica
  * refuses it). Every owner is planned under the version its node knows and carries it in its
- * fences, appends, truncates, leases, rewrites and trims (here: by its activation id, which each of
- * those carries); a replica keeps the highest version it has seen (durable: it survives a crash)
- * and refuses any of those from an owner of an older one, the sender's node learning the newer
- * version from the refusal. An owner of version v fences the set of v and the sets of the earlier
- * versions (their hand-offs are never known complete here), and its take needs, of each earlier
- * set, all but fewer than min(W, F) of its nodes' promises (EntityLogOptions.olderSets).
+ * fences, appends, truncates, leases, rewrites and trims (EntityLogOptions.version); the replicas
+ * are the node's own (ReplicaCore's ReplicaVersions on the world's disk): each keeps the highest
+ * version it has seen (durable: it survives a crash, unless it crashed before the write landed),
+ * its node learning it, and refuses any of those from an owner of an older one, the sender's node
+ * learning the newer version from the refusal (EntityLogOptions.newerVersion). An owner of
+ * version v fences the set of v and the sets of the earlier versions (their hand-offs are never
+ * known complete here), and its take needs, of each earlier set, all but fewer than min(W, F) of
+ * its nodes' promises (EntityLogOptions.olderSets).
  */
-import type { ReplicaRequest } from '../../node/replication/index.ts'
-
-/** Requests an owner makes under its roster version (each carries its activation). */
-const VERSIONED = new Set(['fence', 'append', 'append-sealed', 'truncate', 'lease', 'rewrite', 'trim'])
 
 export class SimRosterVersions {
   /** The highest roster version each node knows (its own roster, and what its replica saw). */
   readonly #known = new Map<string, number>()
   /** The version each activation was planned under. */
   readonly #of = new Map<string, number>()
-  /** Requests refused for an older version. */
-  refused = 0
   readonly #learnt: (node: string, version: number) => void
 
   constructor (nodes: readonly string[], learnt: (node: string, version: number) => void) {
@@ -42,25 +38,4 @@ export class SimRosterVersions {
   plan (activation: string, version: number): void { this.#of.set(activation, version) }
 
   versionOf (activation: string): number | undefined { return this.#of.get(activation) }
-
-  /**
-   * What the replica on `to` does with a request before serving it: undefined serves it (and the
-   * replica keeps the sender's version when it is newer); a refusal answers an owner of an older
-   * version than the replica knows, as a newer promise would (the owner stops, or its take stops
-   * and plans again), and the sender's node learns the newer version.
-   */
-  gate (from: string, to: string, request: ReplicaRequest): unknown {
-    if (!VERSIONED.has(request.op) || !('activation' in request)) return undefined
-    const v = this.#of.get(request.activation)
-    if (v === undefined) return undefined
-    const here = this.known(to)
-    if (v >= here) {
-      this.learn(to, v)
-      return undefined
-    }
-    this.refused++
-    this.learn(from, here)
-    const epoch = (request as { epoch: number }).epoch
-    return request.op === 'fence' ? { ok: false, promised: epoch } : { result: 'stale', promised: epoch }
-  }
 }

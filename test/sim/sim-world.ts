@@ -133,6 +133,8 @@ export class SimNode {
   /** Bumped on every crash: callbacks of an older generation are dropped. */
   generation = 0
   readonly disk = new Map<string, DiskEntity>()
+  /** The configuration versions its replica stored, by partition (here: partition 0 alone). */
+  readonly diskVersions = new Map<number, number>()
   core: ReplicaCore
 
   constructor (id: string, world: SimWorld) {
@@ -160,9 +162,14 @@ export class SimWorld {
    * record again, an owner writing a seq again, a trim below it): nothing left for scrub to repair. */
   rewritten = 0
   watchWrite: WriteWatcher = () => {}
-  /** Asked as a request reaches a replica, before it is served: an answer given here is the
-   * replica's (a refusal), undefined serves it (the roster versions' check: sim-versions.ts). */
-  gate: (from: string, to: string, request: ReplicaRequest) => unknown = () => undefined
+  /** Told of each configuration version a replica stored (ReplicaCoreOptions.versionRaised: its
+   * node learns it; sim-versions.ts). */
+  versionRaised: (node: string, version: number) => void = () => {}
+  /** A flaw only to show that the checks catch it: requests reach replicas without their version,
+   * so that no replica stores one or refuses any. */
+  versionsStripped = false
+  /** Requests replicas refused for an older configuration version (ReplicaVersions). */
+  versionRefusals = 0
   #now = 0
   #n = 0
   readonly #queue = new EventQueue()
@@ -215,8 +222,9 @@ export class SimWorld {
 
   /** A fresh replica on `n` (at its start: the leases it granted before are forgotten). */
   replicaOf (n: SimNode): ReplicaCore {
-    if (this.leaseMs <= 0) return new ReplicaCore(this.storageOf(n))
-    return new ReplicaCore(this.storageOf(n), { leaseMs: this.leaseMs, clock: () => this.clockOf(n.id), startedAt: this.clockOf(n.id) })
+    const versionRaised = (_partition: number, version: number): void => { this.versionRaised(n.id, version) }
+    if (this.leaseMs <= 0) return new ReplicaCore(this.storageOf(n), { versionRaised })
+    return new ReplicaCore(this.storageOf(n), { leaseMs: this.leaseMs, clock: () => this.clockOf(n.id), startedAt: this.clockOf(n.id), versionRaised })
   }
 
   /** What `node`'s monotonic clock reads now (its rate may differ from the world's: drift). */
@@ -272,12 +280,18 @@ export class SimWorld {
     return this.faults.minDelayMs - this.faults.meanDelayMs * Math.log(1 - this.random())
   }
 
+  async #serve<R extends ReplicaRequest> (core: ReplicaCore, request: R): Promise<ReplyOf<R>> {
+    const reply = await core.handle(this.versionsStripped && 'version' in request ? { ...request, version: undefined } : request)
+    if ((reply as { version?: unknown }).version !== undefined) this.versionRefusals++
+    return reply
+  }
+
   /** A request from `from` to the replica on `to`, with the world's losses, delays and timeout. */
   call<R extends ReplicaRequest> (from: string, to: string, request: R): Promise<ReplyOf<R>> {
     const copy = clone(request)
     return this.#exchange(from, to, async (core) => {
       const checked = checkReplicaRequest(copy)
-      const reply = this.gate(from, to, checked) ?? await core.handle(checked)
+      const reply = await this.#serve(core, checked)
       // the owner checks what a replica answers, as the mesh's link does
       return () => checkReplicaReply(copy, clone(reply)) as ReplyOf<R>
     })
@@ -294,7 +308,7 @@ export class SimWorld {
       const msg = checkReplicaBatch({ type: 'replica-batch', items: copy, replyTo: { askId: 'sim', node: from } }, 1)
       const replies = await Promise.all(msg.items.map(async (item) => {
         try {
-          return { reply: this.gate(from, to, item.request) ?? await core.handle(item.request) }
+          return { reply: await this.#serve(core, item.request) }
         } catch (err) {
           return { error: errorData(err) }
         }
@@ -499,6 +513,20 @@ export class SimWorld {
       loadSnapshot: async (entity) => {
         const s = n.disk.get(entity)?.snapshot
         return s === undefined ? undefined : clone(s)
+      },
+      // (the world's replicas hold every partition: partition 0 of 1, one version a node)
+      partitionOf: () => 0,
+      loadVersion: async (partition) => n.diskVersions.get(partition) ?? 0,
+      saveVersion: (partition, version) => {
+        const generation = n.generation
+        return new Promise<void>((resolve) => {
+          // durable after a while, as a promise's write; a crash before it loses it
+          this.at(0.05 + this.random() * 1.5, () => {
+            if (n.generation !== generation) return
+            n.diskVersions.set(partition, Math.max(version, n.diskVersions.get(partition) ?? 0))
+            resolve()
+          })
+        })
       }
     }
   }

@@ -32,6 +32,15 @@ export interface EntityLogOptions {
    * set: an owner still under that version can neither acknowledge nor take the entity after it.
    */
   readonly olderSets?: ReadonlyArray<readonly string[]>
+  /**
+   * The configuration version of the entity's partition this activation was planned under
+   * (docs/replication.md, "Roster versions"): carried by its fences, appends, truncates, leases,
+   * rewrites and trims (owner-versions.ts); a replica that stored a newer one refuses them. Absent:
+   * none carried (a replica that never stored a version serves them as before).
+   */
+  readonly version?: number
+  /** Told of a newer version than `version` that a replica refused a request for. */
+  readonly newerVersion?: (version: number) => void
   /** Called once the entity is taken by a fence that every replica promised, none a learner: the
    * set holds the partition whole (the roster lets go of former holders then). */
   readonly onWhole?: () => void

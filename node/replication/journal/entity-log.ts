@@ -10,6 +10,7 @@ import type { LogInit, ReplicaTrack } from './log-state.ts'
 import { withRecords } from './log-summary.ts'
 import type { LogTicket } from './log-ticket.ts'
 import { OwnerLease } from './owner-lease.ts'
+import { withVersion } from './owner-versions.ts'
 import type { OwnerEnv } from './owner-env.ts'
 import { ReplicaFeed } from './replica-feed.ts'
 import { WriteWaiters } from './write-waiters.ts'
@@ -66,7 +67,8 @@ export class EntityLog {
    * another entity, or another replica set or write quorum (a roster change between the two views:
    * the caller then opens the log, which fences). The caller makes sure a ticket is used once.
    */
-  static resume (opts: Omit<EntityLogOptions, 'activation' | 'formerHolders'>, ticket: LogTicket): EntityLog | undefined {
+  static resume (given: Omit<EntityLogOptions, 'activation' | 'formerHolders'>, ticket: LogTicket): EntityLog | undefined {
+    const opts = withVersion(given)
     const init = resumedInit(opts, ticket)
     if (init === undefined) return undefined
     const log = new EntityLog({ ...opts, activation: ticket.activation }, init)
@@ -82,7 +84,8 @@ export class EntityLog {
    * Rejects with ReplicasUnavailableError (too few replicas answer), FenceContendedError (other
    * activations keep taking it) or StaleEpochError (a newer one took it while this one recovered).
    */
-  static async open (opts: EntityLogOptions): Promise<EntityLog> {
+  static async open (given: EntityLogOptions): Promise<EntityLog> {
+    const opts = withVersion(given)
     try {
       const log = new EntityLog(opts, recoveredInit(opts, await takeEntity(opts)))
       await log.#recover()

@@ -142,8 +142,8 @@ export class ReplicatedJournal implements Journal {
   get storage (): LevelReplicaStorage { return this.#opts.storage }
 
   /** What this node's replicas did, summed over its partitions (metrics). */
-  replicaStats (): { fences: number, appends: number, records: number, staleRefusals: number, mismatches: number, rewritten: number, trims: number, truncated: number } {
-    const sum = { fences: 0, appends: 0, records: 0, staleRefusals: 0, mismatches: 0, rewritten: 0, trims: 0, truncated: 0 }
+  replicaStats (): { fences: number, appends: number, records: number, staleRefusals: number, mismatches: number, rewritten: number, trims: number, truncated: number, versionRefusals: number } {
+    const sum = { fences: 0, appends: 0, records: 0, staleRefusals: 0, mismatches: 0, rewritten: 0, trims: 0, truncated: 0, versionRefusals: 0 }
     for (const core of this.#cores.values()) for (const k of Object.keys(sum) as Array<keyof typeof sum>) sum[k] += core.stats[k]
     return sum
   }

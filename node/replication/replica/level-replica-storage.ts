@@ -8,7 +8,7 @@ import { deriveFromRecords, derivedOps, diskDigests, readSpanDigests, takeDerive
 import type { DerivedState, ReplicaStorageLog } from './derived-digests.ts'
 import { upgradeFromFormat1 } from './format-1-upgrade.ts'
 import { KeptDigests, xorInto } from './kept-digests.ts'
-import { PARTITIONS_KEY, RECORD_KEY_CHAR, hex4, partitionOfKey, quarantineKey, recordEnd, recordKey, seqOf, snapshotKey, stateKey } from './replica-keys.ts'
+import { PARTITIONS_KEY, RECORD_KEY_CHAR, decodeVersion, encodeVersion, hex4, partitionOfKey, quarantineKey, recordEnd, recordKey, seqOf, snapshotKey, stateKey, versionKey } from './replica-keys.ts'
 import { laterRevision } from './replica-protocol.ts'
 import type { StoredRecord, StoredSnapshot } from './replica-protocol.ts'
 import type { LandedChange, LandedListener, PackedRecord, PartitionSpan, PartitionStats, ReplicaChange, ReplicaState, ReplicaStorage } from './replica-storage.ts'
@@ -35,12 +35,10 @@ export class LevelReplicaStorage implements ReplicaStorage {
   readonly #kept = new KeptDigests()
   readonly #partitionsOf = new Map<string, number>()
   readonly #reader: RecordReader
-  /** How the trees were made at open: read as the last clean stop left them (`saved`), or derived
-   * from every record (`records`, the count read); how long it took. */
+  /** How the trees were made at open: as the last clean stop left them, or from every record (how many); in how long. */
   readonly treeBuild: { ms: number, records: number, from: 'saved' | 'records' } = { ms: 0, records: 0, from: 'records' }
   readonly #listeners = new Set<LandedListener>()
-  /** A damaged or lost record of an entity whose digests are not kept was repaired: its tree may
-   * hold digests the disk does not (#resync), so none is kept at close. */
+  /** A damaged or lost record whose digests are not kept was repaired: its tree may hold digests the disk does not (#resync), none kept at close. */
   #inDoubt = false
 
   private constructor (store: LevelStore, partitions: number) {
@@ -236,6 +234,8 @@ export class LevelReplicaStorage implements ReplicaStorage {
   async read (entity: string, from: number, limit: number): Promise<StoredRecord[]> { return await this.#reader.read(entity, from, limit) }
   async readPacked (entity: string, from: number, limit: number): Promise<PackedRecord[]> { return await this.#reader.readPacked(entity, from, limit) }
   packedEvent (record: PackedRecord): unknown { return this.#reader.packedEvent(record) }
+  async loadVersion (partition: number): Promise<number> { return decodeVersion(await this.store.get(versionKey(partition))) }
+  async saveVersion (partition: number, version: number): Promise<void> { await this.store.write([{ type: 'put', key: versionKey(partition), value: encodeVersion(version) }]) }
 
   /** The records stored here from `from` on, as they are (RecordReader.stored): the search index's rebuild. */
   async storedRecords (entity: string, from: number, limit: number): Promise<StoredRecord[]> { return await this.#reader.stored(entity, from, limit) }

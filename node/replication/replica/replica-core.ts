@@ -8,25 +8,12 @@ import type { AppendPlan } from './replica-append.ts'
 import { ReplicaLeases } from './replica-leases.ts'
 import { rewriteChange, trimChange, truncateChange } from './replica-edits.ts'
 import { adoptChange, fillChange } from './replica-pulls.ts'
-import type {
-  AppendReply, FenceReply, LeaseReply, ReplicaRequest, ReplyOf, RewriteReply, SaveSnapshotReply, StoredRecord, StoredSnapshot, TrimReply
-} from './replica-protocol.ts'
+import type { AppendReply, FenceReply, LeaseReply, ReplicaRequest, ReplyOf, RewriteReply, SaveSnapshotReply, StoredRecord, StoredSnapshot, TrimReply } from './replica-protocol.ts'
 import { sealedAsAppend } from './replica-protocol.ts'
 import type { PackedRecord, ReplicaChange, ReplicaState, ReplicaStorage } from './replica-storage.ts'
-import type { ReplicaCoreStats } from './replica-stats.ts'
-export type { ReplicaCoreStats } from './replica-stats.ts'
-
-/** How a replica keeps owners' leases (docs/replication.md, "Leases"). */
-export interface ReplicaCoreOptions {
-  /** How long a grant holds, on this replica's clock; 0 (the default): no leases (a node alone:
-   * the owner is in this process). */
-  readonly leaseMs?: number
-  /** A monotonic clock in ms (this process's). @default performance.now */
-  readonly clock?: () => number
-  /** When this process started, on `clock`: leases granted before a restart are forgotten, so for
-   * one lease after it no fence of an entity that had a promise is granted. @default clock() now */
-  readonly startedAt?: number
-}
+import type { ReplicaCoreOptions, ReplicaCoreStats } from './replica-stats.ts'
+import { ReplicaVersions } from './replica-versions.ts'
+export type { ReplicaCoreOptions, ReplicaCoreStats } from './replica-stats.ts'
 
 /**
  * One replica: answers owners' requests for the entities of a partition (docs/replication.md,
@@ -35,7 +22,7 @@ export interface ReplicaCoreOptions {
  * Every promise and record is durable before it is answered.
  */
 export class ReplicaCore {
-  readonly stats: ReplicaCoreStats = { fences: 0, appends: 0, records: 0, staleRefusals: 0, mismatches: 0, filled: 0, repaired: 0, rewritten: 0, trims: 0, truncated: 0 }
+  readonly stats: ReplicaCoreStats = { fences: 0, appends: 0, records: 0, staleRefusals: 0, mismatches: 0, filled: 0, repaired: 0, rewritten: 0, trims: 0, truncated: 0, versionRefusals: 0 }
   readonly #storage: ReplicaStorage
   readonly #states = new Map<string, ReplicaState>()
   /** One entity's requests in turn. */
@@ -43,9 +30,12 @@ export class ReplicaCore {
   #retired = false
   #learner = false
   readonly #leases: ReplicaLeases
+  /** Configuration versions by partition (docs/replication.md, "Roster versions"). */
+  readonly versions: ReplicaVersions
 
   constructor (storage: ReplicaStorage, opts: ReplicaCoreOptions = {}) {
     this.#storage = storage
+    this.versions = new ReplicaVersions(storage, opts.versionRaised)
     const clock = opts.clock ?? (() => performance.now())
     this.#leases = new ReplicaLeases({ leaseMs: opts.leaseMs ?? 0, clock, startedAt: opts.startedAt ?? clock() })
   }
@@ -72,9 +62,18 @@ export class ReplicaCore {
 
   get learner (): boolean { return this.#learner }
 
-  /** Handles a request that was already checked (checkReplicaRequest). */
+  /** Handles a request that was already checked (checkReplicaRequest): an owner of an older
+   * configuration version is refused first (ReplicaVersions). */
   handle<R extends ReplicaRequest> (request: R): Promise<ReplyOf<R>> {
-    return this.#turns.inTurn(request.entity, () => this.#handle(request)) as Promise<ReplyOf<R>>
+    return this.#turns.inTurn(request.entity, () => {
+      const refusal = this.versions.check(request)
+      if (refusal === undefined) return this.#handle(request)
+      return Promise.resolve(refusal).then((r) => {
+        if (r === undefined) return this.#handle(request)
+        this.stats.versionRefusals++
+        return r
+      })
+    }) as Promise<ReplyOf<R>>
   }
 
   /** The entity's durable state here: its log summary and whom its promise was made to. */

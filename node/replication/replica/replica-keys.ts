@@ -9,8 +9,19 @@
  * | `p\0<partition>\0<entity>` | its latest snapshot `{ seq, state }` |
  * | `q\0<another key>` | a damaged value's copy, kept by scrub until it is repaired |
  * | `m\0partitions` | the partition count, fixed at the first start |
+ * | `m\0pv\0<partition hex4>` | the partition's configuration version (ReplicaVersions), decimal |
  */
 export const PARTITIONS_KEY = 'm\x00partitions'
+/** A partition's configuration version on this replica (docs/replication.md, "Roster versions"). */
+export function versionKey (p: number): string { return `m\x00pv\x00${hex4(p)}` }
+export function encodeVersion (version: number): Uint8Array { return new TextEncoder().encode(String(version)) }
+/** A stored version (0: none); throws on a value that is not one (never stored so). */
+export function decodeVersion (value: Uint8Array | undefined): number {
+  if (value === undefined) return 0
+  const v = Number(new TextDecoder().decode(value))
+  if (!Number.isSafeInteger(v) || v < 1) throw new Error(`a stored configuration version does not read: ${JSON.stringify(new TextDecoder().decode(value).slice(0, 20))}`)
+  return v
+}
 /** Record keys start with `r`. */
 export const RECORD_KEY_CHAR = 0x72
 

@@ -33,10 +33,12 @@ export interface StoredSnapshot {
 
 /**
  * What an owner asks of a replica (docs/replication.md). `activation` names one activation of the
- * entity (unique per start), so that a fence asked again by the same one is answered yes.
+ * entity (unique per start), so that a fence asked again by the same one is answered yes. `version`
+ * (on the ops of VERSIONED_OPS): the configuration version of the entity's partition the owner
+ * took it under (docs/replication.md, "Roster versions"); absent: none (version 0).
  */
 export type ReplicaRequest =
-  | { readonly op: 'fence', readonly entity: string, readonly epoch: number, readonly activation: string }
+  | { readonly op: 'fence', readonly entity: string, readonly epoch: number, readonly activation: string, readonly version?: number }
   | {
     readonly op: 'append'
     readonly entity: string
@@ -48,6 +50,7 @@ export type ReplicaRequest =
     readonly records: readonly StoredRecord[]
     /** The owner's lease holder (docs/replication.md, "Leases"): an append taken grants it a lease. */
     readonly holder?: string
+    readonly version?: number
   }
   /**
    * An append of records as the store keeps them, seals and all (`values`: each stored value as a
@@ -56,15 +59,15 @@ export type ReplicaRequest =
    * log matching); the values are written as they are, their seals not computed again, each epoch
    * read from its first bytes.
    */
-  | { readonly op: 'append-sealed', readonly entity: string, readonly epoch: number, readonly activation: string, readonly prevSeq: number, readonly prevEpoch: number, readonly values: Uint8Array }
+  | { readonly op: 'append-sealed', readonly entity: string, readonly epoch: number, readonly activation: string, readonly prevSeq: number, readonly prevEpoch: number, readonly values: Uint8Array, readonly version?: number }
   /** Drops what the replica holds past `after`, the owner's head (`afterEpoch`: the epoch of its
    * record there), fenced as an append is: an owner with nothing more to send tells a replica whose
    * log goes on past its own that the rest is not its (never acknowledged). Answered as an append
    * (`mismatch` where the replica's log parts from the owner's at `after`, at or above its floor). */
-  | { readonly op: 'truncate', readonly entity: string, readonly epoch: number, readonly activation: string, readonly after: number, readonly afterEpoch: number }
+  | { readonly op: 'truncate', readonly entity: string, readonly epoch: number, readonly activation: string, readonly after: number, readonly afterEpoch: number, readonly version?: number }
   /** Renews (or, in an epoch above the promise, takes as an append would) the lease of `holder`,
    * an owner of `epoch`: answered stale when a newer activation holds the entity. */
-  | { readonly op: 'lease', readonly entity: string, readonly epoch: number, readonly activation: string, readonly holder: string }
+  | { readonly op: 'lease', readonly entity: string, readonly epoch: number, readonly activation: string, readonly holder: string, readonly version?: number }
   /** The holder lets go of its lease (its log closed): a newer fence need not wait for it. */
   | { readonly op: 'release', readonly entity: string, readonly holder: string }
   | { readonly op: 'read', readonly entity: string, readonly from: number, readonly limit: number }
@@ -84,6 +87,7 @@ export type ReplicaRequest =
     /** The rewrite's generation (the entity's rewrites numbered by their owners, 1 up): a replica
      * that holds every record of it at its revision (or a later one) says so in `revised`. */
     readonly gen: number
+    readonly version?: number
   }
   /**
    * Drops every record below `before` and keeps `floor = before` (never lowered). `snapshot` (seq ≥
@@ -100,6 +104,7 @@ export type ReplicaRequest =
     readonly before: number
     readonly prevEpoch: number
     readonly snapshot?: StoredSnapshot
+    readonly version?: number
   }
 
 /** A promise from a replica that is still catching up (a learner) says so: its log may lack
@@ -108,25 +113,29 @@ export type FenceReply =
   | { readonly ok: true, readonly summary: LogSummary, readonly learner?: true }
   /** `leaseMs`: refused only because the replica keeps another owner's unexpired lease; ask again
    * after that many ms (the promise is not newer: `promised` is below the fence's epoch). */
-  | { readonly ok: false, readonly promised: number, readonly leaseMs?: number }
+  | { readonly ok: false, readonly promised: number, readonly leaseMs?: number, readonly version?: number }
 export type AppendReply =
   | { readonly result: 'ok', readonly summary: LogSummary }
   /** The replica promised a newer epoch: the sender is a stale owner. */
-  | { readonly result: 'stale', readonly promised: number }
+  | StaleReply
   /** The replica has no record `prev` of that epoch: resend from where the logs part. */
   | { readonly result: 'mismatch', readonly summary: LogSummary }
-export type SaveSnapshotReply = { readonly result: 'ok' } | { readonly result: 'stale', readonly promised: number }
-export type LeaseReply = { readonly result: 'ok' } | { readonly result: 'stale', readonly promised: number }
+/** A stale owner's answer. `version`: the replica knows a newer configuration version of the
+ * partition than the request's (docs/replication.md, "Roster versions"): the owner's node learns it,
+ * and the owner stops (or its take plans again under it). */
+export type StaleReply = { readonly result: 'stale', readonly promised: number, readonly version?: number }
+export type SaveSnapshotReply = { readonly result: 'ok' } | StaleReply
+export type LeaseReply = { readonly result: 'ok' } | StaleReply
 /** `ok`: its summary after the rewrite (records it did not hold, or held at another epoch or a rev
  * as high, were left as they were: `kept` says how many were replaced; `whole`: it holds every
  * record of the rewrite at that revision or a later one, or trimmed). */
 export type RewriteReply =
   | { readonly result: 'ok', readonly summary: LogSummary, readonly kept: number, readonly whole: boolean }
-  | { readonly result: 'stale', readonly promised: number }
+  | StaleReply
 /** `no-snapshot`: it holds no snapshot covering `before − 1` and none came with the request. */
 export type TrimReply =
   | { readonly result: 'ok', readonly summary: LogSummary }
-  | { readonly result: 'stale', readonly promised: number }
+  | StaleReply
   | { readonly result: 'no-snapshot', readonly summary: LogSummary }
 
 /** The reply type of each request. */
@@ -209,7 +218,25 @@ export function checkReplicaRequest (value: unknown): ReplicaRequest {
       break
     }
   }
+  if (r.version !== undefined && (!VERSIONED_OPS.has(r.op as ReplicaRequest['op']) || !isVersion(r.version))) fail(`${r.op as string}: version must be a positive safe integer when present (on ${[...VERSIONED_OPS].join(', ')} only)`)
   return r as unknown as ReplicaRequest
+}
+
+/** The requests an owner makes under the configuration version of its entity's partition
+ * (docs/replication.md, "Roster versions"): a replica that knows a newer one refuses them. */
+export const VERSIONED_OPS: ReadonlySet<ReplicaRequest['op']> = new Set(['fence', 'append', 'append-sealed', 'truncate', 'lease', 'rewrite', 'trim'])
+
+/** The version a reply refused for (a replica that knows a newer one), or undefined. */
+export function refusedVersion (reply: unknown): number | undefined {
+  const v = (reply as { version?: unknown } | null)?.version
+  return typeof v === 'number' ? v : undefined
+}
+
+function isVersion (v: unknown): v is number { return Number.isSafeInteger(v) && (v as number) >= 1 }
+
+/** A stale owner's answer, checked (StaleReply). */
+function isStale (v: Record<string, unknown> | null): boolean {
+  return v !== null && v.result === 'stale' && isEpoch(v.promised) && (v.version === undefined || isVersion(v.version))
 }
 
 export function isEntityId (v: unknown): v is string {
@@ -241,10 +268,11 @@ export function checkReplicaReply<R extends ReplicaRequest> (request: R, value: 
         checkSummary(v.summary, fail)
         if (v.learner !== undefined && v.learner !== true) fail('learner must be true when present')
       } else if (v?.ok !== false || !isEpoch(v.promised)) fail('expected { ok: true, summary } or { ok: false, promised }')
+      else if (v.version !== undefined && !isVersion(v.version)) fail('version must be a positive safe integer when present')
       else if (v.leaseMs !== undefined && (typeof v.leaseMs !== 'number' || !Number.isFinite(v.leaseMs) || v.leaseMs < 0 || v.leaseMs > MAX_LEASE_WAIT_MS)) fail(`leaseMs must be 0-${MAX_LEASE_WAIT_MS} when present`)
       break
     case 'lease':
-      if (!obj(v) || (v?.result !== 'ok' && (v?.result !== 'stale' || !isEpoch(v.promised)))) fail('expected { result: ok | stale }')
+      if (!obj(v) || (v?.result !== 'ok' && !isStale(v))) fail('expected { result: ok | stale }')
       break
     case 'release':
       if (!obj(v) || v?.result !== 'ok') fail('expected { result: ok }')
@@ -254,7 +282,7 @@ export function checkReplicaReply<R extends ReplicaRequest> (request: R, value: 
     case 'truncate':
       if (!obj(v)) fail('not an object')
       if (v?.result === 'ok' || v?.result === 'mismatch') checkSummary(v.summary, fail)
-      else if (v?.result !== 'stale' || !isEpoch(v.promised)) fail('expected a result of ok, mismatch or stale')
+      else if (!isStale(v)) fail('expected a result of ok, mismatch or stale')
       break
     case 'summary':
       checkSummary(v, fail)
@@ -264,12 +292,12 @@ export function checkReplicaReply<R extends ReplicaRequest> (request: R, value: 
       if (v?.result === 'ok') {
         checkSummary(v.summary, fail)
         if (!isSeq(v.kept) || typeof v.whole !== 'boolean') fail('kept must be a count, whole a boolean')
-      } else if (v?.result !== 'stale' || !isEpoch(v.promised)) fail('expected a result of ok or stale')
+      } else if (!isStale(v)) fail('expected a result of ok or stale')
       break
     case 'trim':
       if (!obj(v)) fail('not an object')
       if (v?.result === 'ok' || v?.result === 'no-snapshot') checkSummary(v.summary, fail)
-      else if (v?.result !== 'stale' || !isEpoch(v.promised)) fail('expected a result of ok, no-snapshot or stale')
+      else if (!isStale(v)) fail('expected a result of ok, no-snapshot or stale')
       break
     case 'read': {
       if (!Array.isArray(value) || value.length > request.limit) fail(`expected at most ${request.limit} records`)
@@ -279,7 +307,7 @@ export function checkReplicaReply<R extends ReplicaRequest> (request: R, value: 
       break
     }
     case 'save-snapshot':
-      if (!obj(v) || (v?.result !== 'ok' && (v?.result !== 'stale' || !isEpoch(v.promised)))) fail('expected { result: ok | stale }')
+      if (!obj(v) || (v?.result !== 'ok' && !isStale(v))) fail('expected { result: ok | stale }')
       break
     case 'load-snapshot':
       if (value !== null && (!obj(v) || !isSeq(v?.seq) || (v?.seq as number) < 1 || !('state' in (v as object)))) fail('expected null or { seq, state }')
@@ -315,8 +343,8 @@ function checkAppend (r: Record<string, unknown>, fail: (why: string) => never):
 export function sealedAsAppend (request: Extract<ReplicaRequest, { op: 'append-sealed' }>): Extract<ReplicaRequest, { op: 'append' }> {
   const records = sealedRecords(request.prevSeq, request.values)
   if (records === undefined) throw new InvalidReplicaRequestError('replica request: append-sealed: values must frame sealed records')
-  const { entity, epoch, activation, prevSeq, prevEpoch } = request
-  return { op: 'append', entity, epoch, activation, prevSeq, prevEpoch, records }
+  const { entity, epoch, activation, prevSeq, prevEpoch, version } = request
+  return { op: 'append', entity, epoch, activation, prevSeq, prevEpoch, records, ...(version !== undefined && { version }) }
 }
 
 /** An append-sealed's fields (checkReplicaRequest): every value a sealed record, their epochs

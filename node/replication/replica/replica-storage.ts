@@ -53,6 +53,14 @@ export interface ReplicaStorage {
   /** A stored record's event (as `read` gives it), decoded from what `readPacked` gave. */
   packedEvent? (record: PackedRecord): unknown
   loadSnapshot (entity: string): Promise<StoredSnapshot | undefined>
+  /** The configuration version of a partition stored here (docs/replication.md, "Roster
+   * versions"; 0: none). With `saveVersion` and `partitionOf`: without them the replica checks no
+   * versions (ReplicaVersions). */
+  loadVersion? (partition: number): Promise<number>
+  /** Stores a partition's version; resolves once it is as durable as a promise is. */
+  saveVersion? (partition: number, version: number): Promise<void>
+  /** An entity's partition. */
+  partitionOf? (entity: string): number
   /** Puts records back where this replica's copy is missing or damaged, never over one that reads
    * correctly; returns the seqs put (anti-entropy and scrub repairs: the node's LevelDB has it). */
   repairRecords? (entity: string, records: readonly StoredRecord[]): Promise<number[]>

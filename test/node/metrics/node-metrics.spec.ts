@@ -103,6 +103,7 @@ const FAMILIES: ReadonlyArray<readonly [string, string]> = [
   ['plexi_replication_records_rewritten_total', 'counter'],
   ['plexi_replication_trims_total', 'counter'],
   ['plexi_replication_records_truncated_total', 'counter'],
+  ['plexi_replication_version_refusals_total', 'counter'],
   ['plexi_replication_recoveries_total', 'counter'],
   ['plexi_replication_replica_fences_total', 'counter'],
   ['plexi_replication_replica_records_total', 'counter'],
@@ -133,7 +134,7 @@ function watchedAll (failures?: ServiceFailures) {
   modelMetrics(r, { queueDepths: () => new Map(), loaded: () => [] })
   meshMetrics(r, { members: () => [], transport: undefined })
   const onMove = migrationMetrics(r, { buffered: () => ({ entities: 0, messages: 0 }), pending: () => 0, concurrency: () => 1 })
-  replicaMetrics(r, { replicaStats: () => ({ fences: 0, appends: 0, records: 0, staleRefusals: 0, mismatches: 0, rewritten: 0, trims: 0, truncated: 0 }), opensWaiting: 0 })
+  replicaMetrics(r, { replicaStats: () => ({ fences: 0, appends: 0, records: 0, staleRefusals: 0, mismatches: 0, rewritten: 0, trims: 0, truncated: 0, versionRefusals: 0 }), opensWaiting: 0 })
   antiEntropyMetrics(r, { stats: s.ae }, () => s.scrub.repaired)
   scrubMetrics(r, { stats: s.scrub })
   catchUpMetrics(r, { status: { partitions: 0, caughtUp: 0, replaced: [] } })
