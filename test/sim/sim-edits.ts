@@ -11,7 +11,7 @@
  *   revision or a later one; no record at or above the floor that was acknowledged is lost.
  * Drawn from a stream of its own: a seed without edits runs as it did before they were simulated.
  */
-import { epochAt, floorOf, laterRevision } from '../../node/replication/index.ts'
+import { epochAt, floorOf, genAfter, laterRevision, revisedOf } from '../../node/replication/index.ts'
 import type { EntityLog, LogSummary, ReplicaChange, ReplicaCore, StoredRecord, StoredSnapshot } from '../../node/replication/index.ts'
 import type { DiskEntity } from './sim-world.ts'
 
@@ -170,7 +170,7 @@ export class SimEdits {
       took += await core.repair(entity, page.filter((r) => (r.rev ?? 0) > 0), theirs)
       if (page.length < 256) break
     }
-    if ((theirs.revised ?? 0) > (own.revised ?? 0)) await core.takeRevised(entity, theirs.revised as number, same)
+    if (genAfter(revisedOf(theirs), revisedOf(own))) await core.takeRevised(entity, revisedOf(theirs), same)
     return took
   }
 }

@@ -9,8 +9,8 @@ import { fenceRound, holdsFence } from './fence-round.ts'
 import type { FenceRound } from './fence-round.ts'
 import { newTrack } from './log-state.ts'
 import type { LogInit } from './log-state.ts'
-import { compareLogs, epochAt, floorOf, matchPoint, withRecords } from './log-summary.ts'
-import type { LogSummary, Segment } from './log-summary.ts'
+import { EMPTY_SUMMARY, compareLogs, epochAt, floorOf, genAfter, latestGen, matchPoint, revisedOf, sentOf, withRecords } from './log-summary.ts'
+import type { Generation, LogSummary, Segment } from './log-summary.ts'
 import { fenceQuorum } from './quorum.ts'
 import { sleepOn } from './owner-env.ts'
 
@@ -172,11 +172,11 @@ async function readBest (opts: EntityLogOptions, f: number, epoch: number, round
     // every one answered: the one that did not may be the one holding an acknowledged rewrite of
     // this record, and a copy that missed it must not bring its old event back in the new epoch
     // (seed 712001921: the replica with the rewrite timed out, and the seal took the other's)
-    const latest = Math.max(0, ...logs.map(([, s]) => Math.max(s.revised ?? 0, s.rewrites ?? 0)))
+    const latest = latestGen(logs.map(([, s]) => sentOf(s)))
     const summaries = new Map(logs)
     const holders = [best.node, ...same]
     let why: unknown
-    for (const node of holders.filter((n) => latest === 0 || (summaries.get(n)?.revised ?? 0) >= latest)) {
+    for (const node of holders.filter((n) => latest.gen === 0 || genAfter(revisedOf(summaries.get(n) ?? EMPTY_SUMMARY), latest, true))) {
       try {
         last = await read(node)
         break
@@ -184,7 +184,7 @@ async function readBest (opts: EntityLogOptions, f: number, epoch: number, round
         why ??= err
       }
     }
-    if (last === undefined && latest > 0) {
+    if (last === undefined && latest.gen > 0) {
       // (side by side: a recovery waits for one round trip)
       const answers = await Promise.allSettled(holders.map(read))
       for (const r of answers) {
@@ -287,13 +287,17 @@ export function recoveredInit (opts: EntityLogOptions, taken: TakenLog): LogInit
     readFloor: b.head,
     floor,
     // (the latest rewrite generation any of them was sent: one acknowledged reached W of them)
-    revised: Math.max(0, ...logs.map((x) => Math.max(x.revised ?? 0, x.rewrites ?? 0))),
+    ...genInit(latestGen(logs.map(sentOf))),
     ...(floorEpoch !== undefined && { floorEpoch })
   }
   // the best replica holds the owner's log up to the sealed record
   const source = init.tracks.find((t) => t.node === best.node) ?? init.sources.find((t) => t.node === best.node)
   if (source !== undefined && b.head > 0) source.match = Math.max(source.match, last === undefined ? b.head : b.head - 1)
   return init
+}
+
+function genInit (g: Generation): { revised: number, revisedEpoch: number } {
+  return { revised: g.gen, revisedEpoch: g.epoch }
 }
 
 function noop (): void {}

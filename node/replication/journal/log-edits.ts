@@ -38,6 +38,8 @@ export class LogEdits {
   readonly #issued = new Map<number, number>()
   /** A rewrite failed: revisions of this epoch may sit unacknowledged on replicas (see busy). */
   #failed = false
+  /** The last generation this owner gave a rewrite (log-summary.ts, Generation). */
+  #gen = 0
 
   constructor (state: LogState, owner: LogEditsOwner) {
     this.#s = state
@@ -78,15 +80,20 @@ export class LogEdits {
       return { seq: r.seq, epoch: old.epoch, event: r.event, rev, revEpoch: s.epoch }
     })
     const top = (out[out.length - 1] as StoredRecord).seq
-    const gen = s.revised + 1
+    // (a generation is never given twice by this owner, one that failed included: a replica it
+    // reached holds that one's records, not a later rewrite's of the same number)
+    const gen = Math.max(s.revised, this.#gen) + 1
+    this.#gen = gen
+    const prev = { prevGen: s.revised, prevGenEpoch: s.revisedEpoch }
     try {
-      await this.#atQuorum('a rewrite', top, () => ({ op: 'rewrite', entity: this.#o.entityId, epoch: s.epoch, activation: this.#o.activation, records: out, gen }))
+      await this.#atQuorum('a rewrite', top, () => ({ op: 'rewrite', entity: this.#o.entityId, epoch: s.epoch, activation: this.#o.activation, records: out, gen, ...prev }))
     } catch (err) {
       this.#failed = true
       throw err
     }
     // from now on, reads go only to replicas that hold it (the tail, and the replicas that took it)
-    s.revised = Math.max(s.revised, gen)
+    s.revised = gen
+    s.revisedEpoch = s.epoch
     for (const r of out) {
       s.revs.set(r.seq, r.rev as number)
       // the owner's copy in memory follows (reads and the feed serve from it)

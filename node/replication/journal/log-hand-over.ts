@@ -34,6 +34,7 @@ export function handOverTicket (state: LogState, entityId: string, activation: s
     sources: state.sources.map(standing),
     tail: tail.map((r) => ({ seq: r.seq, epoch: r.epoch, event: r.event })),
     ...(state.revised > 0 && { revised: state.revised }),
+    ...(state.revisedEpoch > 0 && { revisedEpoch: state.revisedEpoch }),
     ...(state.floor > 1 && { floor: state.floor }),
     ...(state.floor > 1 && state.floorEpoch !== undefined && { floorEpoch: state.floorEpoch })
   }
@@ -62,6 +63,7 @@ export function resumedInit (opts: Omit<EntityLogOptions, 'activation' | 'former
     holder: `${ticket.activation}~${Math.floor(opts.env.random() * 2 ** 52).toString(36)}`,
     readFloor: ticket.head,
     ...(ticket.revised !== undefined && { revised: ticket.revised }),
+    ...(ticket.revisedEpoch !== undefined && { revisedEpoch: ticket.revisedEpoch }),
     ...(ticket.floor !== undefined && { floor: ticket.floor }),
     ...(ticket.floorEpoch !== undefined && { floorEpoch: ticket.floorEpoch })
   }

@@ -48,8 +48,9 @@ export interface LogInit {
   /** The first seq the log holds (1: never trimmed), and the epoch of the record before it. */
   readonly floor?: number
   readonly floorEpoch?: number
-  /** The latest rewrite generation known (LogSummary.revised). */
+  /** The latest rewrite generation known (LogSummary.revised), with its owner's epoch. */
   readonly revised?: number
+  readonly revisedEpoch?: number
 }
 
 /**
@@ -102,6 +103,8 @@ export class LogState {
   /** The generation of the latest rewrite of the entity known (acknowledged, or read off a
    * replica): reads go only to replicas holding it (LogSummary.revised). */
   revised: number
+  /** The epoch of the owner that made generation `revised` (log-summary.ts, Generation). */
+  revisedEpoch: number
 
   constructor (init: LogInit, writeQuorum: number) {
     this.epoch = init.epoch
@@ -120,6 +123,7 @@ export class LogState {
     this.floor = init.floor ?? 1
     this.floorEpoch = init.floorEpoch
     this.revised = init.revised ?? 0
+    this.revisedEpoch = init.revisedEpoch ?? 0
   }
 
   ownLog (): { segments: readonly Segment[], head: number, floor?: number } {

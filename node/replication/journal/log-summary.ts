@@ -27,9 +27,45 @@ export interface LogSummary {
    * one up to this whole (absent: 0), and owners read from it alone only when that reaches the
    * latest they know (docs/replication.md, "Rewrites and trims"). */
   readonly revised?: number
+  /** The epoch of the owner that made generation `revised` (absent: 0, an older version's): see Generation. */
+  readonly revisedEpoch?: number
   /** The latest generation this replica was sent, whole or not (absent: `revised`): what a new
    * owner learns the latest rewrite from (one acknowledged reached W replicas). Never lowered. */
   readonly rewrites?: number
+  /** The epoch of the owner that made generation `rewrites` (absent: `revisedEpoch`, or 0). */
+  readonly rewritesEpoch?: number
+}
+
+/**
+ * A rewrite generation and the epoch of the owner that made it (docs/replication.md, "Rewrites and
+ * trims"). Ordered by the epoch first: a rewrite an older owner left on one replica, never
+ * acknowledged, may carry the number a newer owner, which never read that replica, gives its own
+ * (seed 701095: a redacted post read back whole from such a replica); by its epoch it is older.
+ */
+export interface Generation { readonly epoch: number, readonly gen: number }
+
+export const NO_GENERATION: Generation = { epoch: 0, gen: 0 }
+
+/** Whether generation a comes after b (or is b, with `orSame`). */
+export function genAfter (a: Generation, b: Generation, orSame = false): boolean {
+  return a.epoch !== b.epoch ? a.epoch > b.epoch : a.gen > b.gen || (orSame && a.gen === b.gen)
+}
+
+/** The latest generation a replica holds whole (LogSummary.revised). */
+export function revisedOf (s: LogSummary): Generation {
+  return { epoch: s.revisedEpoch ?? 0, gen: s.revised ?? 0 }
+}
+
+/** The latest generation a replica was sent, whole or not (LogSummary.rewrites), or the one it holds. */
+export function sentOf (s: LogSummary): Generation {
+  const sent = s.rewrites === undefined ? revisedOf(s) : { epoch: s.rewritesEpoch ?? s.revisedEpoch ?? 0, gen: s.rewrites }
+  const held = revisedOf(s)
+  return genAfter(held, sent) ? held : sent
+}
+
+/** The latest of these generations (NO_GENERATION for none). */
+export function latestGen (gens: readonly Generation[]): Generation {
+  return gens.reduce((a, b) => genAfter(b, a) ? b : a, NO_GENERATION)
 }
 
 /** The log's floor (1 when it was never trimmed). */

@@ -34,8 +34,9 @@ export interface LogTicket {
    * "Rewrites and trims"). */
   readonly floor?: number
   readonly floorEpoch?: number
-  /** The latest rewrite generation the log knows (absent: 0). */
+  /** The latest rewrite generation the log knows (absent: 0), and its owner's epoch (absent: 0). */
   readonly revised?: number
+  readonly revisedEpoch?: number
 }
 
 /**
@@ -96,8 +97,10 @@ export function checkLogTicket (value: unknown): LogTicket {
   if (t.floor !== undefined && (!isCount(t.floor) || t.floor < 1 || t.floor > committed + 1)) fail('floor: an integer from 1 to committed + 1 when present')
   if (t.floorEpoch !== undefined && (!isCount(t.floorEpoch) || t.floorEpoch < 1 || t.floorEpoch > (t.epoch as number) || t.floor === undefined)) fail('floorEpoch: 1 to the epoch, with a floor')
   if (t.revised !== undefined && !isCount(t.revised)) fail('revised: an integer >= 0 when present')
+  if (t.revisedEpoch !== undefined && (!isCount(t.revisedEpoch) || (t.revisedEpoch as number) > (t.epoch as number))) fail('revisedEpoch: an integer from 0 to the epoch when present')
   return {
     ...(t.revised !== undefined && (t.revised as number) > 0 && { revised: t.revised as number }),
+    ...(t.revisedEpoch !== undefined && (t.revisedEpoch as number) > 0 && { revisedEpoch: t.revisedEpoch as number }),
     ...(t.floor !== undefined && (t.floor as number) > 1 && { floor: t.floor as number }),
     ...(t.floorEpoch !== undefined && (t.floor as number) > 1 && { floorEpoch: t.floorEpoch as number }),
     id: t.id as string,

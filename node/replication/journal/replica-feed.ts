@@ -3,7 +3,7 @@ import { APPEND_BATCH_RECORDS, RETRY_MAX_MS, RETRY_MIN_MS } from '../constants.t
 import { ReplicasUnavailableError, StaleEpochError } from '../errors.ts'
 import { laterRevision } from '../replica/replica-protocol.ts'
 import type { AppendReply, ReplicaRequest, StoredRecord, StoredSnapshot } from '../replica/replica-protocol.ts'
-import { floorOf, matchPoint } from './log-summary.ts'
+import { EMPTY_SUMMARY, floorOf, genAfter, matchPoint, revisedOf } from './log-summary.ts'
 import type { LogState, ReplicaTrack } from './log-state.ts'
 import type { OwnerEnv, OwnerLog } from './owner-env.ts'
 
@@ -293,7 +293,7 @@ export class ReplicaFeed {
     const self = this.#o.self
     // (for a read, a replica that does not hold the latest rewrite known is passed over:
     // LogSummary.revised; a replica being fed may take an older revision, anti-entropy brings it)
-    const sources = [...s.tracks, ...s.sources].filter((t) => t.node !== not && t.match >= end && (not !== undefined || s.revised === 0 || (t.summary?.revised ?? 0) >= s.revised))
+    const sources = [...s.tracks, ...s.sources].filter((t) => t.node !== not && t.match >= end && (not !== undefined || s.revised === 0 || genAfter(revisedOf(t.summary ?? EMPTY_SUMMARY), { epoch: s.revisedEpoch, gen: s.revised }, true)))
       .sort((a, b) => (a.node === self ? -1 : b.node === self ? 1 : 0))
     let lastErr: unknown
     for (const r of sources) {

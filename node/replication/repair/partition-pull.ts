@@ -1,6 +1,6 @@
 import { createPlainCodec } from '../../../actors/index.ts'
 import { BUCKET_CONCURRENCY, BUCKET_GROUP, DEFAULT_PASS_RECORDS, ENTITY_BATCH, MAX_SPANS, READ_PAGE_RECORDS, REPLICA_MERKLE_DEPTH, SPAN_BLOCK, SPAN_FANOUT } from '../constants.ts'
-import { compareLogs, epochAt, floorOf, matchPoint } from '../journal/log-summary.ts'
+import { compareLogs, epochAt, floorOf, genAfter, matchPoint, revisedOf } from '../journal/log-summary.ts'
 import type { LogSummary } from '../journal/log-summary.ts'
 import type { LevelReplicaStorage } from '../replica/level-replica-storage.ts'
 import type { ReplicaCore } from '../replica/replica-core.ts'
@@ -205,8 +205,8 @@ class PartitionPull {
     }
     if (took > 0) this.#entities++
     // holding exactly the peer's records now, it holds every rewrite the peer holds whole
-    if ((theirs.summary.revised ?? 0) > (own.revised ?? 0)) {
-      await this.#core.takeRevised(theirs.entity, theirs.summary.revised as number, async () => equalBytes(theirs.digest, await this.#storage.entityDigest(theirs.entity)))
+    if (genAfter(revisedOf(theirs.summary), revisedOf(own))) {
+      await this.#core.takeRevised(theirs.entity, revisedOf(theirs.summary), async () => equalBytes(theirs.digest, await this.#storage.entityDigest(theirs.entity)))
     }
   }
 

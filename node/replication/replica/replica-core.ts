@@ -1,7 +1,7 @@
 import { STATE_CACHE } from '../constants.ts'
 import { ReplicaRetiredError } from '../errors.ts'
-import { EMPTY_SUMMARY, epochAt, floorOf, matchPoint } from '../journal/log-summary.ts'
-import type { LogSummary } from '../journal/log-summary.ts'
+import { EMPTY_SUMMARY, epochAt, floorOf, genAfter, matchPoint, revisedOf } from '../journal/log-summary.ts'
+import type { Generation, LogSummary } from '../journal/log-summary.ts'
 import { EntityTurns } from './entity-turns.ts'
 import { appendAtHead, planAppend } from './replica-append.ts'
 import type { AppendPlan } from './replica-append.ts'
@@ -138,7 +138,7 @@ export class ReplicaCore {
       const put = await storage.repairRecords(entity, fit)
       // a record put back may be older than the rewrites this replica said it holds: it says none
       // until anti-entropy finds it equal to a peer (takeRevised)
-      if (put.length > 0 && (s.revised ?? 0) > 0) await this.#commit(entity, st, { state: { ...st, summary: { ...s, revised: 0 } } })
+      if (put.length > 0 && (s.revised ?? 0) > 0) await this.#commit(entity, st, { state: { ...st, summary: { ...s, revised: 0, revisedEpoch: 0 } } })
       this.stats.repaired += put.length
       return put.length
     })
@@ -178,11 +178,11 @@ export class ReplicaCore {
 
   /** Anti-entropy: the peer's rewrite generation (LogSummary.revised), once `same` says this replica
    * holds exactly the peer's records of the entity (asked in the entity's turn). */
-  takeRevised (entity: string, revised: number, same: () => Promise<boolean>): Promise<boolean> {
+  takeRevised (entity: string, revised: Generation, same: () => Promise<boolean>): Promise<boolean> {
     return this.#turns.inTurn(entity, async () => {
       const st = this.#states.get(entity) ?? await this.#state(entity)
-      if (revised <= (st.summary.revised ?? 0) || !await same()) return false
-      await this.#commit(entity, st, { state: { ...st, summary: { ...st.summary, revised } } })
+      if (!genAfter(revised, revisedOf(st.summary)) || !await same()) return false
+      await this.#commit(entity, st, { state: { ...st, summary: { ...st.summary, revised: revised.gen, revisedEpoch: revised.epoch } } })
       return true
     })
   }
@@ -250,7 +250,7 @@ export class ReplicaCore {
       if (request.op === 'truncate') this.stats.staleRefusals++
       return { result: 'stale', promised: st.summary.promised }
     }
-    const rewritten = request.op === 'rewrite' ? await rewriteChange(st, request.records, request.gen, async (seqs) => await Promise.all(seqs.map(async (seq) => seq > st.summary.head ? undefined : (await this.#storage.read(entity, seq, 1))[0])), raised) : undefined
+    const rewritten = request.op === 'rewrite' ? await rewriteChange(st, request, async (seqs) => await Promise.all(seqs.map(async (seq) => seq > st.summary.head ? undefined : (await this.#storage.read(entity, seq, 1))[0])), raised) : undefined
     // (truncate: replica-edits.ts truncateChange, an owner with nothing more to send)
     const change = request.op === 'rewrite'
       ? rewritten?.change

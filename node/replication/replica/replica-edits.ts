@@ -1,8 +1,18 @@
-import { epochAt, floorOf } from '../journal/log-summary.ts'
+import { epochAt, floorOf, genAfter, revisedOf, sentOf } from '../journal/log-summary.ts'
 import type { LogSummary, Segment } from '../journal/log-summary.ts'
 import { laterRevision } from './replica-protocol.ts'
 import type { StoredRecord, StoredSnapshot } from './replica-protocol.ts'
 import type { ReplicaChange, ReplicaState } from './replica-storage.ts'
+
+/** A rewrite's fields (the request's): its records, the owner's epoch and its generation, and the
+ * generation the owner's follows (absent: an older version's owner, gen − 1 as before). */
+export interface RewriteAsk {
+  readonly records: readonly StoredRecord[]
+  readonly epoch: number
+  readonly gen: number
+  readonly prevGen?: number
+  readonly prevGenEpoch?: number
+}
 
 /** Reads what a replica holds of an entity at some seqs (its records, each seal verified). */
 export type HeldRecords = (seqs: readonly number[]) => Promise<Array<StoredRecord | undefined>>
@@ -17,7 +27,8 @@ export type HeldRecords = (seqs: readonly number[]) => Promise<Array<StoredRecor
  * one (or trimmed). `promise`: the state with the promise raised (a rewrite of a newer epoch
  * than promised raises it, as an append does), or undefined.
  */
-export async function rewriteChange (st: ReplicaState, records: readonly StoredRecord[], gen: number, held: HeldRecords, raised: ReplicaState | undefined): Promise<{ change: ReplicaChange | undefined, whole: boolean }> {
+export async function rewriteChange (st: ReplicaState, ask: RewriteAsk, held: HeldRecords, raised: ReplicaState | undefined): Promise<{ change: ReplicaChange | undefined, whole: boolean }> {
+  const { records } = ask
   const base = raised ?? st
   const s = base.summary
   const floor = floorOf(s)
@@ -33,12 +44,16 @@ export async function rewriteChange (st: ReplicaState, records: readonly StoredR
     const old = now[i]
     return old !== undefined && old.seq === r.seq && old.epoch === r.epoch
   })
-  // (only the next generation after the one it holds: one that missed a rewrite never says it
-  // holds a later one, until anti-entropy brings it: ReplicaCore.takeRevised)
-  const revised = whole && gen > (s.revised ?? 0) && (s.revised ?? 0) >= gen - 1 ? gen : undefined
-  const rewrites = gen > (s.rewrites ?? s.revised ?? 0) ? gen : undefined
+  // (only when it holds the generation the owner's follows, or a later one: one that missed a
+  // rewrite never says it holds a later one, until anti-entropy brings it: ReplicaCore.takeRevised;
+  // generations ordered by their owner's epoch first: log-summary.ts, Generation)
+  const gen = { epoch: ask.epoch, gen: ask.gen }
+  const holds = revisedOf(s)
+  const prev = ask.prevGen === undefined ? { epoch: holds.epoch, gen: ask.gen - 1 } : { epoch: ask.prevGenEpoch ?? 0, gen: ask.prevGen }
+  const revised = whole && genAfter(gen, holds) && genAfter(holds, prev, true) ? gen : undefined
+  const rewrites = genAfter(gen, sentOf(s)) ? gen : undefined
   if (replace.length === 0 && raised === undefined && revised === undefined && rewrites === undefined) return { change: undefined, whole }
-  const summary = { ...s, ...(revised !== undefined && { revised }), ...(rewrites !== undefined && { rewrites }) }
+  const summary = { ...s, ...(revised !== undefined && { revised: revised.gen, revisedEpoch: revised.epoch }), ...(rewrites !== undefined && { rewrites: rewrites.gen, rewritesEpoch: rewrites.epoch }) }
   return { change: { state: { ...base, summary }, stateChanged: true, ...(replace.length > 0 && { replace }) }, whole }
 }
 

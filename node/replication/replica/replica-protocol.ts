@@ -87,6 +87,11 @@ export type ReplicaRequest =
     /** The rewrite's generation (the entity's rewrites numbered by their owners, 1 up): a replica
      * that holds every record of it at its revision (or a later one) says so in `revised`. */
     readonly gen: number
+    /** The generation this one follows, and its owner's epoch (log-summary.ts, Generation): a
+     * replica says it holds this one whole (`revised`) only holding that one or a later one.
+     * Absent (an older version's owner): `gen` − 1, as before. */
+    readonly prevGen?: number
+    readonly prevGenEpoch?: number
     readonly version?: number
   }
   /**
@@ -195,6 +200,9 @@ export function checkReplicaRequest (value: unknown): ReplicaRequest {
       if (!isActivation(r.activation)) fail('rewrite: activation must be a short string')
       if (!Array.isArray(r.records) || r.records.length === 0 || r.records.length > APPEND_BATCH_RECORDS) fail(`rewrite: records must be 1-${APPEND_BATCH_RECORDS}`)
       if (!isSeq(r.gen) || r.gen < 1) fail('rewrite: gen must be a positive safe integer')
+      if ((r.prevGen !== undefined || r.prevGenEpoch !== undefined) && (!isSeq(r.prevGen) || !isEpoch(r.prevGenEpoch) || (r.prevGenEpoch as number) > (r.epoch as number) || ((r.prevGenEpoch as number) === r.epoch && (r.prevGen as number) >= (r.gen as number)))) {
+        fail('rewrite: prevGen and prevGenEpoch must come together, safe integers >= 0, the epoch at most the request\'s, a generation of this epoch below gen')
+      }
       let seq = 0
       for (const rec of r.records as unknown[]) {
         const x = rec as Record<string, unknown> | null
@@ -377,7 +385,8 @@ export function checkSummary (s: unknown, fail: (why: string) => never): void {
   if (x === null || typeof x !== 'object' || !isEpoch(x.promised) || !isSeq(x.head) || !isEpoch(x.headEpoch) || !isSeq(x.snapshotSeq) ||
     !Array.isArray(x.segments) || x.segments.length > SUMMARY_SEGMENTS ||
     !x.segments.every((g) => Array.isArray(g) && g.length === 2 && isEpoch(g[0]) && isSeq(g[1]) && (g[1] as number) >= 1) ||
-    (x.floor !== undefined && (!isSeq(x.floor) || x.floor < 1 || x.floor > (x.head as number) + 1)) || (x.revised !== undefined && !isSeq(x.revised)) || (x.rewrites !== undefined && !isSeq(x.rewrites))) {
-    fail('summary: expected { promised, head, headEpoch, segments: [[epoch, firstSeq]], snapshotSeq, floor? (1 to head + 1), revised?, rewrites? }')
+    (x.floor !== undefined && (!isSeq(x.floor) || x.floor < 1 || x.floor > (x.head as number) + 1)) || (x.revised !== undefined && !isSeq(x.revised)) || (x.rewrites !== undefined && !isSeq(x.rewrites)) ||
+    (x.revisedEpoch !== undefined && !isEpoch(x.revisedEpoch)) || (x.rewritesEpoch !== undefined && !isEpoch(x.rewritesEpoch))) {
+    fail('summary: expected { promised, head, headEpoch, segments: [[epoch, firstSeq]], snapshotSeq, floor? (1 to head + 1), revised?, revisedEpoch?, rewrites?, rewritesEpoch? }')
   }
 }

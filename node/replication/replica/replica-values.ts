@@ -35,7 +35,7 @@ export class ReplicaValues {
   encodeState (state: ReplicaState): Uint8Array {
     const s = state.summary
     const value = { promised: s.promised, promisedBy: state.promisedBy, head: s.head, headEpoch: s.headEpoch, segments: s.segments, snapshotSeq: s.snapshotSeq }
-    return this.#codec.encode({ ...value, ...(s.floor !== undefined && s.floor > 1 && { floor: s.floor }), ...(s.revised !== undefined && s.revised > 0 && { revised: s.revised }), ...(s.rewrites !== undefined && s.rewrites > 0 && { rewrites: s.rewrites }) })
+    return this.#codec.encode({ ...value, ...(s.floor !== undefined && s.floor > 1 && { floor: s.floor }), ...(s.revised !== undefined && s.revised > 0 && { revised: s.revised, ...((s.revisedEpoch ?? 0) > 0 && { revisedEpoch: s.revisedEpoch }) }), ...(s.rewrites !== undefined && s.rewrites > 0 && { rewrites: s.rewrites, ...((s.rewritesEpoch ?? 0) > 0 && { rewritesEpoch: s.rewritesEpoch }) }) })
   }
 
   /** Any value decoded (CorruptRecordError: sealed but not decodable). */
@@ -67,11 +67,11 @@ export class ReplicaValues {
   }
 
   state (key: string, value: Uint8Array): ReplicaState {
-    const s = this.decode(key, value) as Partial<{ promised: number, promisedBy: string, head: number, headEpoch: number, segments: Array<[number, number]>, snapshotSeq: number, floor: number, revised: number, rewrites: number }>
+    const s = this.decode(key, value) as Partial<{ promised: number, promisedBy: string, head: number, headEpoch: number, segments: Array<[number, number]>, snapshotSeq: number, floor: number, revised: number, revisedEpoch: number, rewrites: number, rewritesEpoch: number }>
     if (typeof s?.promised !== 'number' || typeof s.head !== 'number' || !Array.isArray(s.segments)) throw new CorruptRecordError(key, 'sealed but not a replica state')
     const summary = { promised: s.promised, head: s.head, headEpoch: s.headEpoch ?? 0, segments: s.segments, snapshotSeq: s.snapshotSeq ?? 0 }
     return {
-      summary: { ...summary, ...(typeof s.floor === 'number' && s.floor > 1 && { floor: s.floor }), ...(typeof s.revised === 'number' && s.revised > 0 && { revised: s.revised }), ...(typeof s.rewrites === 'number' && s.rewrites > 0 && { rewrites: s.rewrites }) },
+      summary: { ...summary, ...(typeof s.floor === 'number' && s.floor > 1 && { floor: s.floor }), ...(typeof s.revised === 'number' && s.revised > 0 && { revised: s.revised, ...(typeof s.revisedEpoch === 'number' && s.revisedEpoch > 0 && { revisedEpoch: s.revisedEpoch }) }), ...(typeof s.rewrites === 'number' && s.rewrites > 0 && { rewrites: s.rewrites, ...(typeof s.rewritesEpoch === 'number' && s.rewritesEpoch > 0 && { rewritesEpoch: s.rewritesEpoch }) }) },
       promisedBy: s.promisedBy ?? ''
     }
   }

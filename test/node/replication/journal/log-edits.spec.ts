@@ -145,6 +145,46 @@ describe('LogEdits (EntityLog.rewrite, EntityLog.trim)', () => {
     next.close()
   })
 
+  it('should not take a replica holding an unacknowledged rewrite of an older owner for one holding a later owner\'s rewrite of the same generation (seed 701095)', async () => {
+    // first rewrites seq 5 where only c takes it (not acknowledged): c holds generation 1 whole
+    const first = await open('first')
+    await first.append(posts(1, 5))
+    await waitFor(async () => (await core('c').state(E)).summary.head === 5, 'c fed up to the head')
+    set.down.add('a')
+    set.down.add('b')
+    expect(await first.rewrite([{ seq: 5, event: 'never acknowledged' }]).then(() => 'acknowledged', (err: Error) => err.name)).to.equal('ReplicasUnavailableError')
+    first.close()
+    set.down.clear()
+    // the next owner reads a and b (c down), knows no rewrite, and rewrites seq 2: its generation 1,
+    // acknowledged on a and b
+    set.down.add('c')
+    const second = await open('second')
+    await second.rewrite([{ seq: 2, event: 'redacted' }])
+    second.close()
+    set.down.clear()
+    // a third owner on c's node must not read seq 2 from c, which never took that rewrite
+    const third = await EntityLog.open({ entityId: E, replicas: ['a', 'b', 'c'], writeQuorum: 2, activation: 'third', env: set.env, appendTimeoutMs: 2_000, self: 'c' })
+    expect((await third.read(2, 1))[0]?.event).to.equal('redacted')
+    third.close()
+  })
+
+  it('should not give a rewrite the generation of one of its own that failed, which a replica may hold', async () => {
+    const first = await open('first')
+    await first.append(posts(1, 5))
+    await waitFor(async () => (await core('c').state(E)).summary.head === 5, 'c fed up to the head')
+    set.down.add('a')
+    set.down.add('b')
+    expect(await first.rewrite([{ seq: 5, event: 'never acknowledged' }]).then(() => 'acknowledged', (err: Error) => err.name)).to.equal('ReplicasUnavailableError')
+    set.down.clear()
+    set.down.add('c')
+    await first.rewrite([{ seq: 2, event: 'redacted' }])
+    first.close()
+    set.down.clear()
+    const next = await EntityLog.open({ entityId: E, replicas: ['a', 'b', 'c'], writeQuorum: 2, activation: 'next', env: set.env, appendTimeoutMs: 2_000, self: 'c' })
+    expect((await next.read(2, 1))[0]?.event).to.equal('redacted')
+    next.close()
+  })
+
   it('should read, as a new owner whose replicas each missed a rewrite, every record at its latest revision from all of them', async () => {
     // W = 1: each rewrite is acknowledged by one replica
     const openW1 = async (activation: string, self?: string): Promise<EntityLog> =>

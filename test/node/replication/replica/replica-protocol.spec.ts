@@ -74,6 +74,11 @@ describe('replica protocol', () => {
       { op: 'rewrite', entity: 'room/x', epoch: 4, activation: 'a', records: [{ ...rec, revEpoch: 3 }] },
       { op: 'rewrite', entity: 'room/x', epoch: 4, activation: 'a', records: [{ ...rec, epoch: 5 }] },
       { op: 'rewrite', entity: 'room/x', epoch: 4, activation: 'a', records: [rec, rec] },
+      // the generation followed: both fields or neither, not of a later epoch, below gen in this one
+      { op: 'rewrite', entity: 'room/x', epoch: 4, activation: 'a', gen: 2, records: [rec], prevGen: 1 },
+      { op: 'rewrite', entity: 'room/x', epoch: 4, activation: 'a', gen: 2, records: [rec], prevGen: 1, prevGenEpoch: 5 },
+      { op: 'rewrite', entity: 'room/x', epoch: 4, activation: 'a', gen: 2, records: [rec], prevGen: 2, prevGenEpoch: 4 },
+      { op: 'rewrite', entity: 'room/x', epoch: 4, activation: 'a', gen: 2, records: [rec], prevGen: -1, prevGenEpoch: 3 },
       { op: 'trim', entity: 'room/x', epoch: 4, activation: 'a', before: 1, prevEpoch: 3 },
       { op: 'trim', entity: 'room/x', epoch: 4, activation: 'a', before: 5, prevEpoch: 5 },
       { op: 'trim', entity: 'room/x', epoch: 4, activation: 'a', before: 5, prevEpoch: 3, snapshot: { seq: 3, state: 1 } },
@@ -84,11 +89,15 @@ describe('replica protocol', () => {
     }
     expect(checkReplicaRequest({ op: 'rewrite', entity: 'room/x', epoch: 4, activation: 'a', gen: 1, records: [rec, { ...rec, seq: 3 }] })).to.have.property('op', 'rewrite')
     expect(checkReplicaRequest({ op: 'trim', entity: 'room/x', epoch: 4, activation: 'a', before: 5, prevEpoch: 3, snapshot: { seq: 4, state: 1 } })).to.have.property('op', 'trim')
+    expect(checkReplicaRequest({ op: 'rewrite', entity: 'room/x', epoch: 4, activation: 'a', gen: 2, records: [rec], prevGen: 7, prevGenEpoch: 3 })).to.include({ prevGen: 7, prevGenEpoch: 3 })
     const summary = { promised: 4, head: 6, headEpoch: 4, segments: [[4, 1]], snapshotSeq: 4 }
     const trim = { op: 'trim', entity: 'room/x', epoch: 4, activation: 'a', before: 5, prevEpoch: 4 } as const
     expect(checkReplicaReply(trim, { result: 'ok', summary: { ...summary, floor: 5 } })).to.have.property('result', 'ok')
     expect(() => checkReplicaReply(trim, { result: 'ok', summary: { ...summary, floor: 8 } })).to.throw().with.property('name', 'InvalidReplicaReplyError')
     expect(() => checkReplicaReply(trim, { result: 'done' })).to.throw().with.property('name', 'InvalidReplicaReplyError')
+    expect(checkReplicaReply(trim, { result: 'ok', summary: { ...summary, revised: 2, revisedEpoch: 3, rewrites: 3, rewritesEpoch: 4 } })).to.have.property('result', 'ok')
+    expect(() => checkReplicaReply(trim, { result: 'ok', summary: { ...summary, revised: 2, revisedEpoch: -3 } })).to.throw().with.property('name', 'InvalidReplicaReplyError')
+    expect(() => checkReplicaReply(trim, { result: 'ok', summary: { ...summary, rewrites: 2, rewritesEpoch: 'x' } })).to.throw().with.property('name', 'InvalidReplicaReplyError')
     const rewrite = { op: 'rewrite', entity: 'room/x', epoch: 4, activation: 'a', gen: 1, records: [rec] } as const
     expect(() => checkReplicaReply(rewrite, { result: 'ok', summary })).to.throw().with.property('name', 'InvalidReplicaReplyError')
     expect(checkReplicaReply(rewrite, { result: 'ok', summary, kept: 1, whole: true })).to.have.property('kept', 1)

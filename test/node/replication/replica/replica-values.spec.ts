@@ -12,6 +12,11 @@ describe('ReplicaValues', () => {
     const state = { summary: { promised: 3, head: 4, headEpoch: 2, segments: [[1, 1], [2, 3]] as Array<[number, number]>, snapshotSeq: 2 }, promisedBy: 'act' }
     expect(values.state('k', values.encodeState(state))).to.deep.equal(state)
     expect(values.snapshot('k', values.encode({ seq: 2, state: { n: 2 } }))).to.deep.equal({ seq: 2, state: { n: 2 } })
+    // rewrite generations with the epochs of the owners that made them (log-summary.ts, Generation)
+    const edited = { ...state, summary: { ...state.summary, floor: 2, revised: 3, revisedEpoch: 2, rewrites: 4, rewritesEpoch: 3 } }
+    expect(values.state('k', values.encodeState(edited))).to.deep.equal(edited)
+    const older = { ...state, summary: { ...state.summary, revised: 3, rewrites: 4 } }
+    expect(values.state('k', values.encodeState(older))).to.deep.equal(older)
   })
 
   it('should take a value that passed its seal but is not what its key says for a damaged one', () => {
