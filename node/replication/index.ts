@@ -13,7 +13,7 @@ export { partitionOf, replicasOf } from './partitioning.ts'
 
 // journal/: the owner's side of an entity's journal, and the node's journal
 export { EntityLog } from './journal/entity-log.ts'
-export type { EntityLogOptions } from './journal/entity-log-options.ts'
+export type { EntityLogOptions, OlderSet } from './journal/entity-log-options.ts'
 export type { OwnerEnv } from './journal/owner-env.ts'
 export type { LeaseOptions } from './journal/owner-lease.ts'
 export { checkLogTicket } from './journal/log-ticket.ts'
@@ -81,3 +81,7 @@ export type { ReplicationAdminOptions } from './admin/replication-admin.ts'
 export { RepairJobs } from './admin/repair-jobs.ts'
 export { checkCatchUp, checkHandOffStatus, checkTakeOverResult } from './admin/inspector-replies.ts'
 
+export { MAX_VERSION_MEMBERS, applyChange, checkRosterVersion, firstVersion, journalQuorum, journalSet, sameVersion } from './roster-journal/roster-entry.ts'
+export type { RosterChange, RosterVersion, VersionMember } from './roster-journal/roster-entry.ts'
+export { ROSTER_ENTITY, RosterKeeper } from './roster-journal/roster-keeper.ts'
+export type { Proposal, RosterKeeperOptions } from './roster-journal/roster-keeper.ts'

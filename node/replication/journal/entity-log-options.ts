@@ -1,6 +1,13 @@
 import type { LeaseOptions } from './owner-lease.ts'
 import type { OwnerEnv, OwnerLog } from './owner-env.ts'
 
+/** An earlier set written at a write quorum of its own (EntityLogOptions.olderSets; a bare list of
+ * nodes: at this log's write quorum). */
+export interface OlderSet {
+  readonly nodes: readonly string[]
+  readonly writeQuorum: number
+}
+
 export interface EntityLogOptions {
   readonly entityId: string
   /** The nodes holding the entity's partition, R of them. */
@@ -31,7 +38,7 @@ export interface EntityLogOptions {
    * version it fences with is kept on a node of every write quorum and every fence quorum of that
    * set: an owner still under that version can neither acknowledge nor take the entity after it.
    */
-  readonly olderSets?: ReadonlyArray<readonly string[]>
+  readonly olderSets?: ReadonlyArray<readonly string[] | OlderSet>
   /**
    * The configuration version of the entity's partition this activation was planned under
    * (docs/replication.md, "Roster versions"): carried by its fences, appends, truncates, leases,

@@ -145,8 +145,9 @@ function seesEveryWrite (opts: EntityLogOptions, plan: TakePlan, round: FenceRou
  * than min(W, F) of its nodes, F that set's fence quorum. */
 function holdsOlderSets (opts: EntityLogOptions, round: FenceRound, former: FenceRound): boolean {
   return (opts.olderSets ?? []).every((set) => {
-    const unread = set.filter((n) => !round.oks.has(n) && !former.oks.has(n)).length
-    return unread < Math.min(opts.writeQuorum, fenceQuorum(set.length, opts.writeQuorum))
+    const { nodes, writeQuorum: w } = 'nodes' in set ? set : { nodes: set, writeQuorum: opts.writeQuorum }
+    const unread = nodes.filter((n) => !round.oks.has(n) && !former.oks.has(n)).length
+    return unread < Math.min(w, fenceQuorum(nodes.length, w))
   })
 }
 
