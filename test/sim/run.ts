@@ -15,6 +15,10 @@ import type { SeedOutcome, WorkerRequest } from './sim-worker.ts'
 if (process.argv.includes('--membership')) {
   await import('./membership-run.ts')
 }
+// and so has the roster journal's (roster-run.ts)
+if (process.argv.includes('--roster')) {
+  await import('./roster-run.ts')
+}
 
 const USAGE = `usage: npm run sim -- [--seeds N] [--from S] [--jobs J] [--duration MS]
        npm run sim -- --seed S [--trace] [--duration MS]
@@ -29,6 +33,7 @@ const USAGE = `usage: npm run sim -- [--seeds N] [--from S] [--jobs J] [--durati
                  replicas refuse owners of older versions; owners fence their version's set and the
                  earlier one's, not every node (docs/replication.md, "Roster versions")
        npm run sim -- --membership [--nodes 30,1000] [--seeds N]   (membership at size: --membership --help)
+       npm run sim -- --roster [--seeds N]   (the roster journal under faults: --roster --help)
 Every fault is in the default mode: crashes, silent partitions both ways and one way, drops and
 delays, replica sets that change, disk faults, hand-overs, leases on drifting clocks, and reads
 checked for linearizability. (--roster-faults is the default now and is accepted for old
