@@ -141,8 +141,11 @@ async function simulate (seed: number, options: RosterSimOptions, violations: st
     if (r < 0.9) return { kind: 'back', peerId: m.peerId }
     return { kind: 'forget', peerId: m.peerId }
   }
+  // (after the faults no keeper proposes any more, and one that took the journal late lets it go:
+  // the final keeper is then the only one)
+  let stopping = false
   const work = async (node: string, keeper: RosterKeeper): Promise<void> => {
-    for (let i = 0; i < 1 + Math.floor(rnd() * 4) && keeper.failed === undefined; i++) {
+    for (let i = 0; i < 1 + Math.floor(rnd() * 4) && keeper.failed === undefined && !stopping; i++) {
       const head = keeper.head
       const base = rnd() < 0.15 && head.version > 1 ? head.version - 1 : head.version
       const change = changeFor(head)
@@ -201,6 +204,7 @@ async function simulate (seed: number, options: RosterSimOptions, violations: st
     })
   }
   await world.run(duration + 3_000)
+  stopping = true
   // after the faults: every node up, nothing cut, nothing lost; a keeper reads the journal whole
   world.heal()
   world.faults.drop = 0
