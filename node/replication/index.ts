@@ -85,3 +85,5 @@ export { MAX_VERSION_MEMBERS, applyChange, checkRosterVersion, firstVersion, jou
 export type { RosterChange, RosterVersion, VersionMember } from './roster-journal/roster-entry.ts'
 export { ROSTER_ENTITY, RosterKeeper } from './roster-journal/roster-keeper.ts'
 export type { Proposal, RosterKeeperOptions } from './roster-journal/roster-keeper.ts'
+export { RosterHistory } from './roster-journal/roster-history.ts'
+export type { Applied } from './roster-journal/roster-history.ts'
