@@ -1,6 +1,6 @@
 import { TAKE_GIVES_WAY_MS } from './constants.ts'
 import { INTERRUPT } from './entity-activation.ts'
-import { ActorStoppedError, EntityAlreadyActiveError } from './errors.ts'
+import { ActorStoppedError, EntityAlreadyActiveError, isSuperseded } from './errors.ts'
 import { describe } from '../../protocols/index.ts'
 import { isStopping } from './cell-status.ts'
 import { checkPathSegment } from './path-segment.ts'
@@ -164,14 +164,24 @@ export class LiveMove {
    * out the lease of the owner that now hands it off: views that disagreed for a moment sent its
    * messages here) holds nothing yet: it stops taking, and what waits in its mailbox is refused as
    * superseded and sent again, to the activation handed off; what arrives meanwhile is returned,
-   * to go to that one. One that serves is not replaced (EntityAlreadyActiveError).
+   * to go to that one. One that serves is not replaced (EntityAlreadyActiveError), unless its journal
+   * hold is found stale: another activation took the entity since (heldByAnother).
    */
   async #displace (registered: RegisteredType, key: string, id: string, existing: EntityActivation<any>): Promise<readonly unknown[] | Error> {
     const { kernel, table, host } = this.#parts
-    if (!existing.taking || existing.leaving || table.isMoving(id)) return new EntityAlreadyActiveError(id, 'it is active here')
-    kernel.log.debug({ entity: id }, `${id}: a hand-off arrived while it was still being taken here; the hand-off takes its place`)
+    if (existing.leaving || table.isMoving(id)) return new EntityAlreadyActiveError(id, 'it is active here')
+    if (!existing.taking) {
+      // one that serves gives way only when its hold is found stale: another node took the entity
+      // since (views that disagreed while a cluster formed), this one has not written since and so
+      // not noticed, and placement now gives the entity back here (a hand-off from that node)
+      if (!await heldByAnother(existing)) return new EntityAlreadyActiveError(id, 'it is active here')
+      if (existing.leaving || table.isMoving(id) || table.current(id) !== existing) return new EntityAlreadyActiveError(id, 'it is active here')
+      kernel.log.debug({ entity: id }, `${id}: a hand-off arrived for an activation here that another node had taken over; the hand-off takes its place`)
+    } else kernel.log.debug({ entity: id }, `${id}: a hand-off arrived while it was still being taken here; the hand-off takes its place`)
     const meanwhile = table.moving(id)
     existing.leave()
+    // (one that serves stops once its mailbox is empty, as a passivation: it holds nothing current)
+    if (!existing.taking) existing.requestIdleStop()
     const stopped = await settledWithin(existing.terminated, TAKE_GIVES_WAY_MS)
     table.moved(id)
     if (!stopped || host.closed) {
@@ -190,6 +200,20 @@ export class LiveMove {
       this.#parts.kernel.log.warn({ entity: id, err }, `${id}: the volatile state handed off is not valid (${describe(err)}); starting a fresh one`)
       return undefined
     }
+  }
+}
+
+/** Whether an activation's journal hold is no longer the newest: its lease is not current and a
+ * quorum of its replicas says another activation took the entity (its journal then fails, and the
+ * activation stops itself as superseded). False where the journal cannot tell (no leases). */
+async function heldByAnother (a: EntityActivation<any>): Promise<boolean> {
+  const journal = a.journal
+  if (journal?.current === undefined || journal.confirm === undefined || journal.current()) return false
+  try {
+    await journal.confirm()
+    return false
+  } catch (err) {
+    return isSuperseded(err)
   }
 }
 

@@ -34,6 +34,9 @@ export const PACKAGE_CHUNKS_IN_FLIGHT = 4
 
 /** A question to the catalog or a package: a write waits for W replicas, at most this long. */
 export const CATALOG_ASK_MS = 10_000
+/** The waits before each time a catalog message that a superseded owner failed is sent again
+ * (CatalogClient): as a room's (node/grpc SUPERSEDED_RESEND_MS), about 4 s in all. */
+export const CATALOG_SUPERSEDED_RESEND_MS = [10, 40, 100, 200, 400, 800, 1_000, 1_500] as const
 
 /** A member's answer about what it runs, or its plugins' logs: a member that takes longer is named
  * unreachable, and the listing answers with the others. */

@@ -90,6 +90,10 @@ export interface EntityPair {
    * open calls the function given, then waits until the activation lets go (the signal, as
    * Journal.open's contract says). */
   readonly held: Map<string, () => void>
+  /** `node|type/key`: that node's hold of the entity's journal says another activation took it (its
+   * lease not current, a confirm refused as superseded), as a replicated journal's does once a
+   * newer owner fenced it: the activation there has not written since, so it has not noticed. */
+  readonly takenOver: Set<string>
 }
 
 /** Nodes `a` and `b` (both think `a` owns every counter), set up before each test; `register`
@@ -99,26 +103,37 @@ export function useEntityPair (register?: (system: ActorSystem) => void): Entity
   let store: LevelStore
   let journal: ReplicatedJournal
   const held = new Map<string, () => void>()
+  const takenOver = new Set<string>()
   const nodes = new Map<string, PairNode>()
   beforeEach(async () => {
     dir = await tempDir()
     store = await LevelStore.open(dir.path)
     journal = await openLocalJournal(store)
     held.clear()
+    takenOver.clear()
     nodes.clear()
-    const gated: Journal = {
-      open: async (id, handedOver, signal) => {
-        const opening = held.get(id)
-        if (opening !== undefined) {
-          opening()
-          await new Promise<void>((_resolve, reject) => {
-            signal?.addEventListener('abort', () => { reject(new TakeAbandonedError(id)) }, { once: true })
+    for (const name of ['a', 'b']) {
+      const gated: Journal = {
+        open: async (id, handedOver, signal) => {
+          const opening = held.get(id)
+          if (opening !== undefined) {
+            opening()
+            await new Promise<void>((_resolve, reject) => {
+              signal?.addEventListener('abort', () => { reject(new TakeAbandonedError(id)) }, { once: true })
+            })
+          }
+          const opened = await journal.open(id, handedOver, signal)
+          const gone = (): boolean => takenOver.has(`${name}|${id}`)
+          return new Proxy(opened, {
+            get: (target, prop) => {
+              if (prop === 'current') return () => !gone()
+              if (prop === 'confirm') return async () => { if (gone()) throw Object.assign(new Error(`${id}: another activation took it`), { superseded: true }); return target.head }
+              const value = Reflect.get(target, prop, target) as unknown
+              return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value
+            }
           })
         }
-        return await journal.open(id, handedOver, signal)
       }
-    }
-    for (const name of ['a', 'b']) {
       const system = new ActorSystem({ node: name, journal: gated, strictSerialization: true })
       system.registerEntity(counterType())
       register?.(system)
@@ -144,7 +159,8 @@ export function useEntityPair (register?: (system: ActorSystem) => void): Entity
     get a () { return nodes.get('a') as PairNode },
     get b () { return nodes.get('b') as PairNode },
     get journal () { return journal },
-    held
+    held,
+    takenOver
   }
 }
 

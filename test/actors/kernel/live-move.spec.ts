@@ -156,6 +156,25 @@ describe('LiveMove', () => {
     expect((await get(b, 'c6')).log).to.deep.equal(['b:1'])
   })
 
+  it('should let a hand-off take the place of an activation here that another node took over meanwhile, found stale (seen while a cluster forms)', async () => {
+    const { a, b, takenOver } = pair
+    await add(a, 'c12', 'x', 1)
+    // b's view named b for a moment and it took the entity (a new epoch); a's activation has not
+    // written since, so it has not noticed
+    b.owner = 'b'
+    expect(await add(b, 'c12', 'y', 1)).to.equal(2)
+    takenOver.add('a|counter/c12')
+    // the views name a again: b hands it over to a, whose stale activation gives way
+    const released = await b.port.release('counter', 'c12', { busyMs: 1_000, graceMs: 1_000 })
+    if (released.outcome !== 'released') throw new Error(released.outcome)
+    expect(await a.port.adopt('counter', 'c12', released.handOff)).to.equal('ok')
+    b.port.finishRelease('counter', 'c12', 'a')
+    b.owner = 'a'
+    takenOver.clear()
+    expect((await get(a, 'c12')).log).to.deep.equal(['x:1', 'y:1'])
+    expect(a.system.entities('counter').map((e) => e.key)).to.deep.equal(['c12'])
+  })
+
   it('should answer "not-active" for an entity that is not active here', async () => {
     const { a } = pair
     expect(await a.port.release('counter', 'none', { busyMs: 10, graceMs: 10 })).to.deep.equal({ outcome: 'not-active' })
