@@ -8,7 +8,8 @@ import { deriveFromRecords, derivedOps, diskDigests, readSpanDigests, takeDerive
 import type { DerivedState, ReplicaStorageLog } from './derived-digests.ts'
 import { upgradeFromFormat1 } from './format-1-upgrade.ts'
 import { KeptDigests, xorInto } from './kept-digests.ts'
-import { PARTITIONS_KEY, RECORD_KEY_CHAR, decodeVersion, encodeVersion, hex4, partitionOfKey, quarantineKey, recordEnd, recordKey, seqOf, snapshotKey, stateKey, versionKey } from './replica-keys.ts'
+import { PARTITIONS_KEY, RECORD_KEY_CHAR, hex4, partitionOfKey, quarantineKey, recordEnd, recordKey, seqOf, snapshotKey, stateKey } from './replica-keys.ts'
+import { StoredVersions } from './stored-versions.ts'
 import { laterRevision } from './replica-protocol.ts'
 import type { StoredRecord, StoredSnapshot } from './replica-protocol.ts'
 import type { LandedChange, LandedListener, PackedRecord, PartitionSpan, PartitionStats, ReplicaChange, ReplicaState, ReplicaStorage } from './replica-storage.ts'
@@ -18,17 +19,14 @@ import { removedDigests } from './removed-digests.ts'
 
 const NO_DIGESTS: ReadonlyArray<readonly [number, Uint8Array]> = []
 
-/**
- * Replicas on the node's LevelDB (keys: replica-keys.ts). Every key starts with its partition, so
- * one partition's records are one contiguous, sorted range (what the Merkle trees of anti-entropy
- * walk). Each partition's Merkle tree and each entity's digests (kept-digests.ts) follow every
- * write that lands. A store of format 1 is upgraded in place when opened (format-1-upgrade.ts).
- */
+/** Replicas on the node's LevelDB (keys: replica-keys.ts; each partition's records one sorted range,
+ * what anti-entropy's Merkle trees walk). Each partition's tree and each entity's digests
+ * (kept-digests.ts) follow every write that lands; a store of format 1 is upgraded when opened. */
 export class LevelReplicaStorage implements ReplicaStorage {
   readonly store: LevelStore
   readonly partitions: number
   readonly #values = new ReplicaValues()
-  /** The Merkle tree of every partition this replica holds records of, following every write. */
+  /** The Merkle tree of every partition this replica holds records of. */
   readonly #trees = new Map<number, MerkleTree>()
   /** Told of every damaged value a read meets (scrub repairs it at once). */
   onDamaged: ((key: string) => void) | undefined
@@ -40,26 +38,26 @@ export class LevelReplicaStorage implements ReplicaStorage {
   readonly #listeners = new Set<LandedListener>()
   /** A damaged or lost record whose digests are not kept was repaired: its tree may hold digests the disk does not (#resync), none kept at close. */
   #inDoubt = false
+  /** Each partition's configuration version (ReplicaVersions). */
+  readonly #versions: StoredVersions
 
-  private constructor (store: LevelStore, partitions: number) {
+  private constructor (store: LevelStore, partitions: number, versions: StoredVersions) {
     this.store = store
     this.partitions = partitions
+    this.#versions = versions
     this.#reader = new RecordReader(store, this.#values, (entity) => this.partitionOf(entity), (key) => { this.onDamaged?.(key) })
   }
 
-  /**
-   * Opens the replicas of this store. The partition count is recorded by the first start and
-   * fixed from then on: `partitions` (config) must agree with it, or PartitionsMismatchError.
-   * The trees and kept digests are read as the last clean close of the store left them
-   * (derived-digests.ts), else derived from every record, with progress told to `log`.
-   */
+  /** Opens the replicas of this store. The partition count is fixed by the first start (`partitions`
+   * must agree, or PartitionsMismatchError). The trees and kept digests are read as the last clean
+   * close left them (derived-digests.ts), else derived from every record, progress told to `log`. */
   static async open (store: LevelStore, partitions?: number, log?: ReplicaStorageLog): Promise<LevelReplicaStorage> {
     const recorded = await store.get(PARTITIONS_KEY)
     const was = recorded === undefined ? undefined : Number(new TextDecoder().decode(recorded))
     if (was !== undefined && partitions !== undefined && was !== partitions) throw new PartitionsMismatchError(store.dir, was, partitions)
     const p = was ?? partitions ?? DEFAULT_PARTITIONS
     if (was === undefined) await store.write([{ type: 'put', key: PARTITIONS_KEY, value: new TextEncoder().encode(String(p)) }])
-    const storage = new LevelReplicaStorage(store, p)
+    const storage = new LevelReplicaStorage(store, p, await StoredVersions.open(store))
     if (store.format === 'plexi-store/1') await upgradeFromFormat1(store, storage.#values, (entity) => storage.partitionOf(entity))
     const started = performance.now()
     const saved = await takeDerived(store, REPLICA_MERKLE_DEPTH, p)
@@ -234,8 +232,9 @@ export class LevelReplicaStorage implements ReplicaStorage {
   async read (entity: string, from: number, limit: number): Promise<StoredRecord[]> { return await this.#reader.read(entity, from, limit) }
   async readPacked (entity: string, from: number, limit: number): Promise<PackedRecord[]> { return await this.#reader.readPacked(entity, from, limit) }
   packedEvent (record: PackedRecord): unknown { return this.#reader.packedEvent(record) }
-  async loadVersion (partition: number): Promise<number> { return decodeVersion(await this.store.get(versionKey(partition))) }
-  async saveVersion (partition: number, version: number): Promise<void> { await this.store.write([{ type: 'put', key: versionKey(partition), value: encodeVersion(version) }]) }
+  knownVersion (partition: number): number { return this.#versions.known(partition) }
+  async loadVersion (partition: number): Promise<number> { return this.#versions.known(partition) }
+  async saveVersion (partition: number, version: number): Promise<void> { await this.#versions.save(partition, version) }
 
   /** The records stored here from `from` on, as they are (RecordReader.stored): the search index's rebuild. */
   async storedRecords (entity: string, from: number, limit: number): Promise<StoredRecord[]> { return await this.#reader.stored(entity, from, limit) }

@@ -57,6 +57,8 @@ export interface ReplicaStorage {
    * versions"; 0: none). With `saveVersion` and `partitionOf`: without them the replica checks no
    * versions (ReplicaVersions). */
   loadVersion? (partition: number): Promise<number>
+  /** The version loadVersion would give, without a read (a storage that holds them all in memory). */
+  knownVersion? (partition: number): number
   /** Stores a partition's version; resolves once it is as durable as a promise is. */
   saveVersion? (partition: number, version: number): Promise<void>
   /** An entity's partition. */

@@ -47,6 +47,7 @@ export class ReplicaVersions {
     const storage = this.#storage
     if (!VERSIONED_OPS.has(request.op) || storage.saveVersion === undefined || storage.partitionOf === undefined) return undefined
     const partition = storage.partitionOf(request.entity)
+    if (!this.#known.has(partition) && storage.knownVersion !== undefined) this.#known.set(partition, storage.knownVersion(partition))
     const busy = this.#busy.get(partition) ?? (this.#known.has(partition) ? undefined : this.#load(partition))
     if (busy !== undefined) return busy.then(() => this.check(request))
     const known = this.#known.get(partition) ?? 0
