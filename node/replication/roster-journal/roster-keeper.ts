@@ -77,7 +77,9 @@ export class RosterKeeper {
    * answered); a keeper that failed takes nothing more (open another). */
   get failed (): Error | undefined { return this.#failure }
 
-  /** Applies `change` to version `base` when it is the latest, as the next version. */
+  /** Applies `change` to version `base` when it is the latest, as the next version. Rejects when the
+   * journal fails meanwhile (a newer keeper took it, too few replicas answer): the change may then
+   * have been made or not (a version made is told through onVersion either way). */
   propose (base: number, change: RosterChange): Promise<Proposal> {
     return this.#inTurn(async () => {
       const head = this.head
