@@ -142,6 +142,13 @@ function checkMembers (value: unknown, fail: (why: string) => never): VersionMem
   return out
 }
 
+/** Checks a change another node proposes (RangeError naming what is wrong); a `form` is never proposed. */
+export function checkRosterChange (value: unknown): RosterChange {
+  const change = checkChange(value, (why) => { throw new RangeError(`roster change: ${why}`) })
+  if (change.kind === 'form') throw new RangeError('roster change: a roster is formed, not proposed')
+  return change
+}
+
 function checkChange (value: unknown, fail: (why: string) => never): RosterChange {
   const c = value as Record<string, unknown> | null
   if (c === null || typeof c !== 'object' || typeof c.kind !== 'string' || !KINDS.has(c.kind)) return fail(`change: kind must be one of ${[...KINDS].join(', ')}`)

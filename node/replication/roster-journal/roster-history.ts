@@ -67,6 +67,29 @@ export class RosterHistory {
     return run
   }
 
+  /**
+   * A node that applied no version yet takes the latest ones a member applied (in order, each
+   * checked against the one before: the member checked the chain behind them); one that applied
+   * some applies these in order as `apply` does.
+   */
+  adopt (versions: readonly RosterVersion[]): Promise<void> {
+    const run = this.#turn.then(async () => {
+      if (this.#versions.length > 0) {
+        for (const v of versions) await this.#apply(v)
+        return
+      }
+      const checked: RosterVersion[] = []
+      for (const v of versions) checked.push(checkRosterVersion(v, checked[checked.length - 1]))
+      if (checked.length === 0) return
+      const next = checked.slice(-2)
+      await this.#store.write([{ type: 'put', key: HISTORY_KEY, value: new TextEncoder().encode(JSON.stringify(next)) }])
+      this.#versions = next
+      for (const v of checked) for (const listener of this.#listeners) listener(v)
+    })
+    this.#turn = run.catch(() => {})
+    return run
+  }
+
   async #apply (v: RosterVersion): Promise<Applied> {
     const latest = this.latest
     const had = this.#versions.find((x) => x.version === v.version)

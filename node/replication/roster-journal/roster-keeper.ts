@@ -1,4 +1,4 @@
-import { ReplicasUnavailableError } from '../errors.ts'
+import { ReplicasUnavailableError, StaleEpochError } from '../errors.ts'
 import { EntityLog } from '../journal/entity-log.ts'
 import { majority } from '../journal/quorum.ts'
 import type { OwnerEnv, OwnerLog } from '../journal/owner-env.ts'
@@ -82,6 +82,7 @@ export class RosterKeeper {
    * have been made or not (a version made is told through onVersion either way). */
   propose (base: number, change: RosterChange): Promise<Proposal> {
     return this.#inTurn(async () => {
+      await this.#stillHeld()
       const head = this.head
       if (base !== head.version) return { ok: false, head, why: `proposed on version ${base}, the roster is at version ${head.version}` }
       const next = applyChange(head, change)
@@ -96,7 +97,30 @@ export class RosterKeeper {
   /** The versions from `from` to the latest, read from the journal (each checked against the one
    * before it, from version 1). */
   entries (from: number): Promise<RosterVersion[]> {
-    return this.#inTurn(async () => (await this.#read(this.#logNow(), 1, undefined)).filter((v) => v.version >= from))
+    return this.#inTurn(async () => {
+      await this.#stillHeld()
+      return (await this.#read(this.#logNow(), 1, undefined)).filter((v) => v.version >= from)
+    })
+  }
+
+  /**
+   * Whether this keeper still holds the journal, asked of a majority of its set before anything is
+   * answered (a keeper that sat idle while another took the journal would answer from an old head):
+   * a replica that promised a newer epoch fails it (StaleEpochError, superseded: open another).
+   * Changes are safe without it (every append is fenced); answers are current with it.
+   */
+  async #stillHeld (): Promise<void> {
+    const log = this.#logNow()
+    const nodes = journalSet(this.head)
+    const answers = await Promise.allSettled(nodes.map(async (n) => await this.#opts.env.call(n, { op: 'summary', entity: ROSTER_ENTITY })))
+    const newer = answers.find((a) => a.status === 'fulfilled' && a.value.promised > log.epoch)
+    if (newer !== undefined) {
+      this.#failure ??= new StaleEpochError(ROSTER_ENTITY, log.epoch, (newer as PromiseFulfilledResult<{ promised: number }>).value.promised)
+      log.close()
+      throw this.#failure
+    }
+    const answered = answers.filter((a) => a.status === 'fulfilled').length
+    if (answered < majority(nodes.length)) throw new ReplicasUnavailableError(ROSTER_ENTITY, 'confirming the roster keeper', majority(nodes.length), answered)
   }
 
   close (): void {

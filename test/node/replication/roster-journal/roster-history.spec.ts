@@ -57,6 +57,20 @@ describe('RosterHistory', () => {
     expect(await history.apply(v3)).to.equal('applied')
   })
 
+  it('should adopt, applying none yet, the latest versions a member applied, and apply them in order otherwise', async () => {
+    const fresh = await RosterHistory.open(store)
+    await fresh.adopt([v2, v3])
+    expect(fresh.applied.map((v) => v.version)).to.deep.equal([2, 3])
+    expect(await fresh.apply(next(v3, 'd'))).to.equal('applied')
+    // one that is not what its change makes of the one before it is refused whole
+    const other = await RosterHistory.open(store)
+    await store.write([{ type: 'del', key: 'm\x00roster-versions' }])
+    const bare = await RosterHistory.open(store)
+    expect(await bare.adopt([v2, { ...v3, members: v2.members }]).then(() => 'adopted', (err: Error) => err.name)).to.equal('RangeError')
+    expect(bare.latest).to.equal(undefined)
+    expect(other.latest?.version).to.equal(4)
+  })
+
   it('should start from no version, saying so, when what the data dir keeps does not read', async () => {
     await store.write([{ type: 'put', key: 'm\x00roster-versions', value: new TextEncoder().encode('[{"version": "two"}]') }])
     const warnings: string[] = []
