@@ -5,6 +5,7 @@
  * took to reach every view; every failing seed with its violations and the command that replays it.
  */
 import { parseArgs } from 'node:util'
+import { failWith, wholeNumber } from './sim-cli.ts'
 import { runMembershipSeed } from './membership-sim.ts'
 import type { MembershipResult } from './membership-sim.ts'
 
@@ -21,10 +22,7 @@ const USAGE = `usage: npm run sim -- --membership [--nodes 30,1000] [--seeds N] 
                 a cold boot of 1,000 nodes is tens of millions of simulated events) or auto
                 (default: cold up to ${COLD_BOOT_MAX} nodes, formed beyond)`
 
-function fail (message: string): never {
-  console.error(`${message}\n${USAGE}`)
-  process.exit(2)
-}
+const fail = failWith(USAGE)
 
 const values = (() => {
   try {
@@ -47,11 +45,7 @@ if (values.help === true) {
   console.log(USAGE)
   process.exit(0)
 }
-const int = (name: string, v: string, min: number, max = Number.MAX_SAFE_INTEGER): number => {
-  const n = Number(v)
-  if (!Number.isSafeInteger(n) || n < min || n > max) fail(`--${name}: expected a whole number from ${min} to ${max}, got ${JSON.stringify(v)}`)
-  return n
-}
+const int = wholeNumber(fail)
 const sizes = values.nodes.split(',').map((s) => int('nodes', s.trim(), 2, 5_000))
 if (!['cold', 'formed', 'auto'].includes(values.boot)) fail(`--boot: expected cold, formed or auto, got ${JSON.stringify(values.boot)}`)
 const bootOf = (nodes: number): 'cold' | 'formed' => values.boot === 'auto' ? (nodes <= COLD_BOOT_MAX ? 'cold' : 'formed') : values.boot as 'cold' | 'formed'

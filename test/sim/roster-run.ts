@@ -4,6 +4,7 @@
  * its log; every failing seed with its violations and the command that replays it.
  */
 import { parseArgs } from 'node:util'
+import { failWith, wholeNumber } from './sim-cli.ts'
 import { runRosterSeed } from './roster-sim.ts'
 import type { RosterSimOptions } from './roster-sim.ts'
 
@@ -15,10 +16,7 @@ const USAGE = `usage: npm run sim -- --roster [--seeds N] [--from S] [--duration
   --duration MS  virtual ms of faults per run (default 6000)
   --fault no-versions  replicas never see a keeper's version (to show what the checks catch)`
 
-function fail (message: string): never {
-  console.error(`${message}\n${USAGE}`)
-  process.exit(2)
-}
+const fail = failWith(USAGE)
 
 const values = (() => {
   try {
@@ -41,11 +39,7 @@ if (values.help === true) {
   console.log(USAGE)
   process.exit(0)
 }
-const int = (name: string, v: string, min: number, max = Number.MAX_SAFE_INTEGER): number => {
-  const n = Number(v)
-  if (!Number.isSafeInteger(n) || n < min || n > max) fail(`--${name}: expected a whole number from ${min} to ${max}, got ${JSON.stringify(v)}`)
-  return n
-}
+const int = wholeNumber(fail)
 if (values.fault !== undefined && values.fault !== 'no-versions') fail(`--fault: expected no-versions, got ${JSON.stringify(values.fault)}`)
 const options: RosterSimOptions = {
   ...(values.duration !== undefined && { durationMs: int('duration', values.duration, 100, 600_000) }),

@@ -145,16 +145,28 @@ describe('LogEdits (EntityLog.rewrite, EntityLog.trim)', () => {
     next.close()
   })
 
-  it('should not take a replica holding an unacknowledged rewrite of an older owner for one holding a later owner\'s rewrite of the same generation (seed 701095)', async () => {
-    // first rewrites seq 5 where only c takes it (not acknowledged): c holds generation 1 whole
+  /** An owner that fed every replica seqs 1-5 and then rewrote seq 5 where only c took it (never
+   * acknowledged: c holds that generation whole); returned open, every replica reachable again. */
+  const rewroteOnCAlone = async (): Promise<EntityLog> => {
     const first = await open('first')
     await first.append(posts(1, 5))
     await waitFor(async () => (await core('c').state(E)).summary.head === 5, 'c fed up to the head')
     set.down.add('a')
     set.down.add('b')
     expect(await first.rewrite([{ seq: 5, event: 'never acknowledged' }]).then(() => 'acknowledged', (err: Error) => err.name)).to.equal('ReplicasUnavailableError')
-    first.close()
     set.down.clear()
+    return first
+  }
+  /** seq 2 as read by a new owner on c's node. */
+  const readOnC = async (activation: string): Promise<unknown> => {
+    const log = await EntityLog.open({ entityId: E, replicas: ['a', 'b', 'c'], writeQuorum: 2, activation, env: set.env, appendTimeoutMs: 2_000, self: 'c' })
+    const event = (await log.read(2, 1))[0]?.event
+    log.close()
+    return event
+  }
+
+  it('should not take a replica holding an unacknowledged rewrite of an older owner for one holding a later owner\'s rewrite of the same generation (seed 701095)', async () => {
+    ;(await rewroteOnCAlone()).close()
     // the next owner reads a and b (c down), knows no rewrite, and rewrites seq 2: its generation 1,
     // acknowledged on a and b
     set.down.add('c')
@@ -163,26 +175,16 @@ describe('LogEdits (EntityLog.rewrite, EntityLog.trim)', () => {
     second.close()
     set.down.clear()
     // a third owner on c's node must not read seq 2 from c, which never took that rewrite
-    const third = await EntityLog.open({ entityId: E, replicas: ['a', 'b', 'c'], writeQuorum: 2, activation: 'third', env: set.env, appendTimeoutMs: 2_000, self: 'c' })
-    expect((await third.read(2, 1))[0]?.event).to.equal('redacted')
-    third.close()
+    expect(await readOnC('third')).to.equal('redacted')
   })
 
   it('should not give a rewrite the generation of one of its own that failed, which a replica may hold', async () => {
-    const first = await open('first')
-    await first.append(posts(1, 5))
-    await waitFor(async () => (await core('c').state(E)).summary.head === 5, 'c fed up to the head')
-    set.down.add('a')
-    set.down.add('b')
-    expect(await first.rewrite([{ seq: 5, event: 'never acknowledged' }]).then(() => 'acknowledged', (err: Error) => err.name)).to.equal('ReplicasUnavailableError')
-    set.down.clear()
+    const first = await rewroteOnCAlone()
     set.down.add('c')
     await first.rewrite([{ seq: 2, event: 'redacted' }])
     first.close()
     set.down.clear()
-    const next = await EntityLog.open({ entityId: E, replicas: ['a', 'b', 'c'], writeQuorum: 2, activation: 'next', env: set.env, appendTimeoutMs: 2_000, self: 'c' })
-    expect((await next.read(2, 1))[0]?.event).to.equal('redacted')
-    next.close()
+    expect(await readOnC('next')).to.equal('redacted')
   })
 
   it('should read, as a new owner whose replicas each missed a rewrite, every record at its latest revision from all of them', async () => {
