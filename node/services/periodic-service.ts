@@ -1,3 +1,4 @@
+import { kindOf } from '../../protocols/index.ts'
 import { SERVICE_BACKOFF_FIRST_MS, SERVICE_BACKOFF_MAX_MS, SERVICE_STOP_WAIT_MS } from './constants.ts'
 import type { ServiceFailures } from './service-failures.ts'
 
@@ -109,9 +110,11 @@ export class PeriodicService {
       failures.add(name)
       this.#streak++
       const message = err instanceof Error ? err.message : String(err)
-      // once per streak at warn, the rest at debug: a service failing every minute is one line
-      if (this.#streak === 1) log.warn({ service: name, err }, `${name} failed: ${message}; trying again in ${this.#backoff()} ms (backing off while it fails)`)
-      else log.debug({ service: name, err, failures: this.#streak }, `${name} failed again (${this.#streak} in a row): ${message}`)
+      // once per streak at warn, the rest at debug: a service failing every minute is one line; a
+      // cluster without what it needs (a quorum lost, a peer down) is said without a stack
+      const said = kindOf(err) === 'unavailable' ? { reason: message } : { err }
+      if (this.#streak === 1) log.warn({ service: name, ...said }, `${name} failed: ${message}; trying again in ${this.#backoff()} ms (backing off while it fails)`)
+      else log.debug({ service: name, ...said, failures: this.#streak }, `${name} failed again (${this.#streak} in a row): ${message}`)
     } finally {
       this.#runs++
     }

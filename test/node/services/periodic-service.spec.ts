@@ -55,6 +55,26 @@ describe('PeriodicService', () => {
     expect(s.failingFor).to.equal(0)
   })
 
+  it('should log a run that failed for want of the cluster (kind unavailable) without its stack, any other with it', async () => {
+    const objs: Array<Record<string, unknown>> = []
+    const keep = (o: object): void => { objs.push(o as Record<string, unknown>) }
+    let n = 0
+    const s = make({
+      log: { info: () => {}, warn: keep, debug: keep },
+      backoffFirstMs: 1,
+      backoffMaxMs: 1,
+      run: () => {
+        if (++n === 1) throw Object.assign(new Error('writes unavailable: 1 of the 2 replicas a write needs is reachable'), { kind: 'unavailable' })
+        if (n === 2) return
+        if (n === 3) throw new Error('bad disk')
+      }
+    })
+    s.start()
+    await waitFor(() => s.runs >= 4, 'a failed run, a good one, another failed one and a good one')
+    expect(objs[0]).to.deep.equal({ service: 'test-loop', reason: 'writes unavailable: 1 of the 2 replicas a write needs is reachable' })
+    expect(objs[1]?.err).to.be.instanceOf(Error)
+  })
+
   it('should back off while runs fail, doubling up to its bound', async () => {
     const { log, said } = lines()
     const s = make({ log, intervalMs: 1, backoffFirstMs: 1_000, backoffMaxMs: 1_500, run: () => { throw new Error('down') } })
