@@ -205,16 +205,13 @@ export class LiveMove {
 
 /** Whether an activation's journal hold is no longer the newest: its lease is not current and a
  * quorum of its replicas says another activation took the entity (its journal then fails, and the
- * activation stops itself as superseded). False where the journal cannot tell (no leases). */
+ * activation stops itself as superseded). False where the journal cannot tell (no leases), or does
+ * not within TAKE_GIVES_WAY_MS (the hand-off is then refused, as before). */
 async function heldByAnother (a: EntityActivation<any>): Promise<boolean> {
   const journal = a.journal
   if (journal?.current === undefined || journal.confirm === undefined || journal.current()) return false
-  try {
-    await journal.confirm()
-    return false
-  } catch (err) {
-    return isSuperseded(err)
-  }
+  const told = journal.confirm().then(() => false, (err: unknown) => isSuperseded(err))
+  return await settledWithin(told, TAKE_GIVES_WAY_MS) && await told
 }
 
 /**
