@@ -48,6 +48,12 @@ export interface EntityLogOptions {
   readonly version?: number
   /** Told of a newer version than `version` that a replica refused a request for. */
   readonly newerVersion?: (version: number) => void
+  /** The lowest epoch the take may use (an owner that takes one entity again and again in one
+   * millisecond, as the roster's keeper does, never reuses an epoch it tried: a replica that
+   * promised it to the earlier try would refuse the later one's writes as a newer owner's). */
+  readonly minEpoch?: number
+  /** Told of each epoch the take tries. */
+  readonly tried?: (epoch: number) => void
   /** Called once the entity is taken by a fence that every replica promised, none a learner: the
    * set holds the partition whole (the roster lets go of former holders then). */
   readonly onWhole?: () => void

@@ -54,7 +54,8 @@ export async function takeEntity (opts: EntityLogOptions): Promise<TakenLog> {
   let plan = planOf(opts, opts.formerHolders, opts.absentHolders)
   let widened = opts.widen === undefined
   const enough = (r: FenceRound): boolean => holdsFence(r, replicas, plan.f)
-  let floor = 0
+  // (never at or below an epoch this owner tried before: EntityLogOptions.minEpoch)
+  let floor = (opts.minEpoch ?? 1) - 1
   let backoff = FENCE_BACKOFF_MIN_MS
   // another owner's lease is waited out, a few leases at most (docs/replication.md, "Leases")
   const leaseMs = opts.lease?.ms ?? DEFAULT_LEASE_MS
@@ -66,6 +67,7 @@ export async function takeEntity (opts: EntityLogOptions): Promise<TakenLog> {
     // a clock reading as the first try: above what any earlier activation promised unless the
     // clocks disagree by more than the time between activations (then the refusal says how high)
     const epoch = Math.max(floor + 1, Math.floor(env.now()))
+    opts.tried?.(epoch)
     const fence = { op: 'fence', entity: entityId, epoch, activation: opts.activation } as const
     // former holders are fenced too (an owner still writing to an older replica set is stopped
     // by them), and then every node is waited for, replicas included: a record acknowledged on

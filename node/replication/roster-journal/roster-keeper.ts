@@ -54,6 +54,8 @@ export class RosterKeeper {
   #log: EntityLog | undefined
   #takes = 0
   #newer = 0
+  /** The highest epoch any of this keeper's takes tried (each take goes above it). */
+  #epoch = 0
   #turn: Promise<unknown> = Promise.resolve()
   #failure: Error | undefined
 
@@ -234,6 +236,8 @@ export class RosterKeeper {
       formerHolders: older.filter((n) => !replicas.includes(n)),
       ...(before !== undefined && { olderSets: [{ nodes: older, writeQuorum: journalQuorum(before) }] }),
       version: cur.version,
+      minEpoch: this.#epoch + 1,
+      tried: (epoch) => { this.#epoch = Math.max(this.#epoch, epoch) },
       newerVersion: (v) => {
         this.#newer = Math.max(this.#newer, v)
         this.#opts.onNewer?.(v)
