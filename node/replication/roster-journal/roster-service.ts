@@ -3,7 +3,7 @@ import type { ActorSystem, Behavior, ReplyTo } from '../../../actors/index.ts'
 import { shown } from '../../../protocols/index.ts'
 import { systemPath } from '../../../protocols/p2p/index.ts'
 import { REPLICA_ASK_MS } from '../constants.ts'
-import { InvalidReplicaRequestError } from '../errors.ts'
+import { InvalidReplicaReplyError, InvalidReplicaRequestError } from '../errors.ts'
 import type { OwnerLog } from '../journal/owner-env.ts'
 import { checkRosterChange, checkRosterVersion, journalSet } from './roster-entry.ts'
 import type { RosterChange, RosterVersion } from './roster-entry.ts'
@@ -114,7 +114,7 @@ export class RosterService {
     for (let i = 0; i < PROPOSE_TRIES; i++) {
       const latest = this.#opts.history.latest
       if (latest === undefined) throw new NotRosterKeeperError(undefined)
-      outcome = await this.#ask<Proposal>((replyTo) => ({ type: 'propose', base: latest.version, change, replyTo }))
+      outcome = checkProposal(await this.#ask<unknown>((replyTo) => ({ type: 'propose', base: latest.version, change, replyTo })))
       if (outcome.ok) {
         await this.#opts.history.apply(checkRosterVersion(outcome.version, latest))
         return outcome
@@ -226,6 +226,20 @@ export class RosterService {
 }
 
 type RosterKeeperOptionsForm = Array<{ peerId: string, capacity: number }> | undefined
+
+/** A keeper's answer to a proposal, checked as anything from another node is (InvalidReplicaReplyError). */
+export function checkProposal (value: unknown): Proposal {
+  const p = value as Record<string, unknown> | null
+  const fail = (why: string): never => { throw new InvalidReplicaReplyError(`roster keeper's answer: ${why}`) }
+  if (p === null || typeof p !== 'object') return fail('not an object')
+  try {
+    if (p.ok === true) return { ok: true, version: checkRosterVersion(p.version) }
+    if (p.ok === false && typeof p.why === 'string') return { ok: false, head: checkRosterVersion(p.head), why: p.why.slice(0, 400) }
+  } catch (err) {
+    return fail((err as Error).message)
+  }
+  return fail('expected { ok: true, version } or { ok: false, head, why }')
+}
 
 /** The actor at ROSTER_KEEPER_PATH: each message answered once served (the service orders them). */
 export function rosterKeeperActor (service: RosterService): Behavior<RosterKeeperMsg, undefined> {

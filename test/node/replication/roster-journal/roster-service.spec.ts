@@ -1,5 +1,5 @@
 import { expect } from 'chai'
-import { LevelStore, ROSTER_KEEPER_PATH, RosterHistory, RosterReplica, RosterService } from '../../../../node/index.ts'
+import { LevelStore, ROSTER_KEEPER_PATH, RosterHistory, RosterReplica, RosterService, checkProposal, firstVersion } from '../../../../node/index.ts'
 import type { RosterKeeperMsg, RosterVersion } from '../../../../node/index.ts'
 import { useTestCluster } from '../../../helpers/test-cluster.ts'
 import type { TestNode } from '../../../helpers/test-cluster.ts'
@@ -85,5 +85,11 @@ describe('RosterService (real libp2p on loopback)', function () {
     expect(twice).to.deep.include({ ok: false })
     expect(a.history.latest?.version).to.equal(1)
     expect((await keeper.ask<RosterVersion[]>((replyTo) => ({ type: 'versions', from: 1, replyTo }), { timeout: 5_000 })).map((v) => v.version)).to.deep.equal([1])
+    // and a keeper's answer that is not one is refused on the asking side
+    const v1 = firstVersion([{ peerId: 'a', capacity: 1 }])
+    expect(checkProposal({ ok: false, head: v1, why: 'moved on' })).to.deep.include({ ok: false, why: 'moved on' })
+    for (const bad of [null, { ok: true }, { ok: false, head: { version: 'x' }, why: 'no' }, { ok: false, head: v1 }]) {
+      expect(() => checkProposal(bad), JSON.stringify(bad)).to.throw().with.property('name', 'InvalidReplicaReplyError')
+    }
   })
 })
