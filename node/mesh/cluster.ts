@@ -16,6 +16,7 @@ import { leavingCandidates, roleCandidates } from './role-candidates.ts'
 import { ROLE_MANAGER_PATH, roleManager } from './role-manager.ts'
 import { Settling } from './settling.ts'
 import type { NodeRoles } from './role-manager.ts'
+import { SoonestTimer } from './soonest-timer.ts'
 import { viewHealth } from './view-health.ts'
 import { WireErrors } from './wire-errors.ts'
 import type { ErrorModule } from './wire-errors.ts'
@@ -92,7 +93,7 @@ export class Cluster {
   readonly #pinMaps = new WeakMap<object, ReadonlyMap<string, number>>()
   /** The refresh besides the one on every record heard (every refreshMs). */
   #refresher: PeriodicService | undefined
-  #settleTimer: ReturnType<typeof setTimeout> | undefined
+  readonly #settleTimer = new SoonestTimer(() => { this.refresh() })
   /** When this node began to serve (undefined: it does not serve now). */
   #servingSince: number | undefined
   /** This node has served the settle time (its record's `settled`). */
@@ -230,11 +231,10 @@ export class Cluster {
     return selfSettled
   }
 
-  /** Refreshes again `ms` from now (just after), unless such a refresh is already due. */
+  /** Refreshes again `ms` from now (just after), unless a refresh is due by then already (one due
+   * later is brought forward: a member that settles sooner is not held for one that settles later). */
   #refreshIn (ms: number): void {
-    if (this.#settleTimer !== undefined) return
-    this.#settleTimer = setTimeout(() => { this.#settleTimer = undefined; this.refresh() }, ms + 1)
-    this.#settleTimer.unref()
+    this.#settleTimer.in(ms + 1)
   }
 
   /** Placement changed: entities this node no longer owns move (or are handed off), and the node
@@ -388,7 +388,7 @@ export class Cluster {
 
   async stop (): Promise<void> {
     await this.#refresher?.stop()
-    if (this.#settleTimer !== undefined) clearTimeout(this.#settleTimer)
+    this.#settleTimer.clear()
     this.#unheard?.()
     for (const wake of [...this.#peerWaiters]) wake(false)
     for (const wake of [...this.#refreshWaiters]) wake()

@@ -33,6 +33,8 @@ export class MemberGossip {
   /** Members refused for another partition count (each said once). */
   readonly #mismatched = new Set<string>()
   readonly #pacing = new RecordPacing()
+  /** The last record's seq (membership.ts MemberRecord.seq): one more for each record sent. */
+  #seq = 0
   /** Records this node published. */
   sent = 0
   #refusedLogged = 0
@@ -78,7 +80,7 @@ export class MemberGossip {
 
   #send (record: MemberRecord): void {
     this.sent++
-    this.#libp2p.services.pubsub.publish(MEMBERS_TOPIC, encodeMemberRecord(record)).catch((err: unknown) => {
+    this.#libp2p.services.pubsub.publish(MEMBERS_TOPIC, encodeMemberRecord({ ...record, seq: ++this.#seq })).catch((err: unknown) => {
       if (!this.#stopped) this.#opts.log.warn({}, `member heartbeat not sent: ${(err as Error).message}`)
     })
   }
@@ -119,7 +121,8 @@ export class MemberGossip {
       // many heartbeats away)
       if (known === undefined || known.incarnation < record.incarnation) this.#pacing.newcomer()
       const before = known?.addresses.p2p.join(' ')
-      table.heard(record)
+      // one sent before the record known, arriving after it by another path: it says nothing new
+      if (!table.heard(record)) return
       // a member that restarted listens elsewhere: the transport dials it by peer id, so the
       // peer store learns its new addresses as soon as they are heard, not at the next redial
       if (before !== record.addresses.p2p.join(' ')) {

@@ -17,6 +17,10 @@ export interface MemberRecord {
   readonly status: 'joining' | 'up' | 'draining'
   /** ms since the epoch of the member's start: a restarted member has a higher one. */
   readonly incarnation: number
+  /** The record's number in its incarnation: each record a member sends has a higher one than the
+   * one before, so a record that arrives after a newer one (gossip relays it by another path, or
+   * late) is known as older and ignored. Absent: a version that does not number its records. */
+  readonly seq?: number
   readonly version: string
   /** The cluster's partition count as this member's data dir recorded it (absent: not told). */
   readonly partitions?: number
@@ -117,6 +121,7 @@ export function decodeMemberRecord (bytes: Uint8Array, from: string): MemberReco
   if (typeof r.capacity !== 'number' || !(r.capacity > 0) || r.capacity > 1_000_000) fail('capacity: expected a number in (0, 1000000]')
   if (r.status !== 'joining' && r.status !== 'up' && r.status !== 'draining') fail(`status: ${shown(r.status, 40)}`)
   if (!num(r.incarnation)) fail('incarnation: expected a number')
+  if (r.seq !== undefined && (!Number.isSafeInteger(r.seq) || (r.seq as number) < 1)) fail(`seq: expected a positive integer, not ${shown(r.seq, 40)}`)
   if (!str(r.version, 64)) fail('version: expected a string')
   if (r.partitions !== undefined && (!Number.isSafeInteger(r.partitions) || (r.partitions as number) < 1 || (r.partitions as number) > 65_536)) fail('partitions: expected an integer 1-65536')
   if (r.left !== undefined && typeof r.left !== 'boolean') fail('left: expected a boolean')
@@ -138,6 +143,13 @@ export function decodeMemberRecord (bytes: Uint8Array, from: string): MemberReco
     fail(`pins: expected up to ${MAX_PINS} [pin id, number >= 1] pairs`)
   }
   return r as unknown as MemberRecord
+}
+
+/** Whether `record` is older than `known`, a record of the same member: an older incarnation, or
+ * the same one and a seq not above the known one's (records without seq: incarnation only). */
+export function isStale (record: MemberRecord, known: MemberRecord): boolean {
+  if (record.incarnation !== known.incarnation) return record.incarnation < known.incarnation
+  return record.seq !== undefined && known.seq !== undefined && record.seq <= known.seq
 }
 
 export interface MembershipOptions {
@@ -177,10 +189,11 @@ export class MemberTable {
     this.detector = new FailureDetector({ failureTimeout: opts.failureTimeout, now: this.#monotonic })
   }
 
-  /** Takes a record; false when it was stale (an older incarnation). */
+  /** Takes a record; false when it was stale (an older incarnation, or an earlier record of the
+   * same one: its seq is not above the one known) and changed nothing. */
   heard (record: MemberRecord): boolean {
-    const known = this.#members.get(record.peerId)
-    if (known !== undefined && known.record.incarnation > record.incarnation) return false
+    const known = this.#members.get(record.peerId)?.record
+    if (known !== undefined && isStale(record, known)) return false
     this.#members.set(record.peerId, { record, heardAt: this.#now() })
     return true
   }

@@ -7,6 +7,9 @@
  * when every test passes. (The lines are the ones the secret check already read: no secret.)
  */
 
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+
 /** One node process a test started: a label, and its log lines as they come. */
 interface Watched {
   readonly label: string
@@ -36,8 +39,22 @@ function shownLine (entry: Record<string, unknown>): string {
   return line.length > MAX_LINE ? `${line.slice(0, MAX_LINE)}…` : line
 }
 
+/** With PLEXI_TEST_LOG_DIR set, every line of every node still watched is written there too, a file
+ * per node and failure (the printed lines are the notable ones only). */
+function save (title: string): void {
+  const dir = process.env.PLEXI_TEST_LOG_DIR
+  if (dir === undefined || dir === '') return
+  mkdirSync(dir, { recursive: true })
+  const slug = title.replace(/[^A-Za-z0-9]+/g, '-').slice(0, 60)
+  for (const [i, w] of watched.entries()) {
+    const peer = w.logs.find((l) => typeof l.peerId === 'string')?.peerId as string | undefined
+    writeFileSync(join(dir, `${slug}-${i}-${peer ?? 'unknown'}.log`), w.logs.map((l) => JSON.stringify(l)).join('\n'))
+  }
+}
+
 /** The lines of every node that logged since `since` (ms since the epoch), printed. */
 function dump (title: string, since: number): void {
+  save(title)
   const parts: string[] = []
   for (const w of watched) {
     const lines = w.logs.filter((l) => typeof l.time !== 'number' || l.time >= since)

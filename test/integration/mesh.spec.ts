@@ -81,6 +81,13 @@ describe('a cluster of node processes (real libp2p, gRPC and LevelDB on loopback
     return ''
   }
 
+  /** Waits until every node lists every member up and settled (its record says so). */
+  async function everySettled (): Promise<void> {
+    interface Settled { peerId: string, status: string, settled?: boolean }
+    await waitFor(async () => (await Promise.all(nodes.map(async (n) => (await api<Settled[]>(n, 'GET', '/nodes')).body)))
+      .every((list) => list.length === nodes.length && list.every((m) => m.status === 'up' && m.settled === true)), 'every member up and settled in every view', { timeout: 20_000, interval: 100 })
+  }
+
   let seed: Running   // chat, storage
   let ai: Running     // ai, storage
   let chatB: Running  // chat
@@ -96,8 +103,10 @@ describe('a cluster of node processes (real libp2p, gRPC and LevelDB on loopback
     ai = await start('ai,storage', seed)
     chatB = await start('chat', seed)
     chatC = await start('chat', seed)
-    // membership converges: every node sees all four up, with their roles
+    // membership converges: every node sees all four up, with their roles, and settled (each takes
+    // the entities placement gives it from then on: no room moves under the tests below)
     for (const node of nodes) await waitFor(async () => (await up(node)).length === 4, `${node.peerId} to see 4 members up`, { timeout: 20_000, interval: 100 })
+    await everySettled()
     const added = await runCli(['admin', 'users', 'add', 'alice', '--json', '--no-save', '--admin-addr', chatB.admin, '--data-dir', chatB.dataDir])
     expect(added.code, added.stderr).to.equal(0)
     token = (JSON.parse(added.stdout) as { token: string }).token
@@ -155,10 +164,8 @@ describe('a cluster of node processes (real libp2p, gRPC and LevelDB on loopback
   })
 
   it('should keep every member up and every room where it is through a steady load on every node: nothing flaps', async () => {
-    interface Settled { peerId: string, status: string, settled?: boolean }
     // once every node has settled in every view, the cluster is steady: nothing may change from here
-    await waitFor(async () => (await Promise.all(nodes.map(async (n) => (await api<Settled[]>(n, 'GET', '/nodes')).body)))
-      .every((list) => list.length === nodes.length && list.every((m) => m.status === 'up' && m.settled === true)), 'every member up and settled in every view', { timeout: 20_000, interval: 100 })
+    await everySettled()
     const marks = nodes.map((n) => n.logs.length)
     const entry = [seed, chatB, chatC]
     const chat = entry.map((n) => chatClient(n.grpc, token))

@@ -1,6 +1,6 @@
 import { expect } from 'chai'
 import { MemberGossip } from '../../../node/mesh/member-gossip.ts'
-import { MEMBERS_TOPIC, MemberTable } from '../../../node/mesh/membership.ts'
+import { MEMBERS_TOPIC, MemberTable, encodeMemberRecord } from '../../../node/mesh/membership.ts'
 import type { MemberRecord } from '../../../node/mesh/membership.ts'
 import type { P2pHost } from '../../../node/mesh/p2p-host.ts'
 import { upRecord } from '../../helpers/test-cluster.ts'
@@ -54,6 +54,28 @@ describe('MemberGossip (real libp2p on loopback)', function () {
     expect(gb.gossip.heardAt(a.id)).to.be.a('number')
     gb.gossip.forget((peer) => peer === a.id)
     expect(gb.gossip.heardAt(a.id)).to.equal(undefined)
+  })
+
+  it('should number each record it sends, and ignore one of a member that arrives after a later one (relayed by another path)', async () => {
+    const psk = clusterKey()
+    const a = await nodes.start(psk)
+    const b = await nodes.start(psk)
+    const ga = gossip(a)
+    const gb = gossip(b)
+    await b.libp2p.dial(a.libp2p.getMultiaddrs())
+    await waitFor(() => { ga.gossip.publish(); return (gb.table.records()[0]?.seq ?? 0) >= 2 }, 'b to hear two of a\'s records', { timeout: 15_000, interval: 100 })
+    ga.gossip.publish()
+    const sent = ga.gossip.sent
+    await waitFor(() => gb.table.records()[0]?.seq === sent, 'b to hear a\'s last record', { timeout: 15_000, interval: 20 })
+    const heard = gb.heard.length
+    // a's record from before, as a relay that was slow would deliver it: signed by a, seq 1, joining
+    const older = { ...upRecord(() => a.id)(), status: 'joining' as const, seq: 1 }
+    await a.libp2p.services.pubsub.publish(MEMBERS_TOPIC, encodeMemberRecord(older))
+    // then a record this test marks, sent after it: once b has it, b has had the older one too
+    await a.libp2p.services.pubsub.publish(MEMBERS_TOPIC, encodeMemberRecord({ ...upRecord(() => a.id)(), seq: sent + 1, capacity: 7 }))
+    await waitFor(() => gb.table.records()[0]?.capacity === 7, 'b to hear the marked record', { timeout: 15_000, interval: 20 })
+    expect(gb.table.records()[0]).to.include({ status: 'up', seq: sent + 1 })
+    expect(gb.heard.length, 'the older record was not taken: only the marked one was heard').to.equal(heard + 1)
   })
 
   it('should refuse a record that is not one, saying so, and go on taking good ones', async () => {

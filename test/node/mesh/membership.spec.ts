@@ -90,6 +90,24 @@ describe('MemberTable', () => {
     answered(table, 'a')
     expect(table.view()[0]?.incarnation).to.equal(5)
   })
+
+  it('should ignore a record of the same incarnation numbered no higher than the one it has (sent before it, arrived after), and number none of a version without seq', () => {
+    const table = new MemberTable({ failureTimeout: 1000 })
+    expect(table.heard({ ...member('a'), seq: 3, settled: true })).to.equal(true)
+    expect(table.heard({ ...member('a'), seq: 2, settled: false, status: 'joining' }), 'an earlier one').to.equal(false)
+    expect(table.heard({ ...member('a'), seq: 3, settled: false }), 'the same number again').to.equal(false)
+    answered(table, 'a')
+    expect(table.view()[0]).to.include({ seq: 3, settled: true, status: 'up' })
+    expect(table.heard({ ...member('a'), seq: 4, settled: false })).to.equal(true)
+    expect(table.view()[0]).to.include({ seq: 4, settled: false })
+    // a restart numbers from 1 again: a newer incarnation wins whatever its seq
+    expect(table.heard({ ...member('a', 2), seq: 1 })).to.equal(true)
+    // a member of a version that does not number its records: each is taken, as before
+    expect(table.heard(member('b'))).to.equal(true)
+    expect(table.heard({ ...member('b'), status: 'joining' })).to.equal(true)
+    expect(table.heard({ ...member('b'), seq: 1 })).to.equal(true)
+    expect(table.heard(member('b')), 'one without seq after one with: taken (nothing to order it by)').to.equal(true)
+  })
 })
 
 describe('decodeMemberRecord', () => {
@@ -107,6 +125,11 @@ describe('decodeMemberRecord', () => {
       const bytes = packr.pack({ ...member('a'), addresses: { ...member('a').addresses, web } })
       expect(() => decodeMemberRecord(bytes, 'a'), String(web)).to.throw(/addresses\.web: expected an http or https origin/).with.property('name', 'InvalidMemberRecordError')
     }
+  })
+
+  it('should carry the record\'s seq', () => {
+    const record = { ...member('a'), seq: 42 }
+    expect(decodeMemberRecord(encodeMemberRecord(record), 'a')).to.deep.equal(record)
   })
 
   it('should carry the models a member has loaded', () => {
@@ -144,6 +167,9 @@ describe('decodeMemberRecord', () => {
       [packr.pack({ ...member('a'), pins: [['AAAAAAAAAAAAAAAA', 0]] }), 'a', /pins/],
       [packr.pack({ ...member('a'), pins: Array.from({ length: 513 }, () => ['AAAAAAAAAAAAAAAA', 1]) }), 'a', /pins/],
       [packr.pack({ ...member('a'), left: 'yes' }), 'a', /left/],
+      [packr.pack({ ...member('a'), seq: 0 }), 'a', /seq: expected a positive integer/],
+      [packr.pack({ ...member('a'), seq: 1.5 }), 'a', /seq: expected a positive integer/],
+      [packr.pack({ ...member('a'), seq: '2' }), 'a', /seq: expected a positive integer/],
       [packr.pack({ ...member('a'), models: 'plexi-tiny-f16' }), 'a', /models/],
       [packr.pack({ ...member('a'), models: [''] }), 'a', /models/],
       [packr.pack({ ...member('a'), models: [7] }), 'a', /models/],
