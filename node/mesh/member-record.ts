@@ -17,7 +17,8 @@ export function memberOf (view: MemberView): Member {
     ...(view.settled !== undefined && { settled: view.settled }),
     ...(view.models !== undefined && { models: [...view.models] }),
     ...(view.plugins !== undefined && { plugins: view.plugins.map((p) => ({ name: p.name, version: p.version })) }),
-    ...(view.servers !== undefined && { servers: [...view.servers] })
+    ...(view.servers !== undefined && { servers: [...view.servers] }),
+    ...(view.rosterVersion !== undefined && { rosterVersion: view.rosterVersion })
   }
 }
 
@@ -38,6 +39,7 @@ export function recordOf (self: Member): MemberRecord {
     ...(self.settled !== undefined && { settled: self.settled }),
     ...(self.models !== undefined && self.models.length > 0 && { models: self.models.slice(0, MAX_RECORD_MODELS) }),
     ...(self.plugins !== undefined && self.plugins.length > 0 && { plugins: self.plugins.slice(0, MAX_RECORD_PLUGINS) }),
-    ...(self.servers !== undefined && self.servers.length > 0 && { servers: self.servers.slice(0, MAX_RECORD_PLUGINS) })
+    ...(self.servers !== undefined && self.servers.length > 0 && { servers: self.servers.slice(0, MAX_RECORD_PLUGINS) }),
+    ...(self.rosterVersion !== undefined && { rosterVersion: self.rosterVersion })
   }
 }

@@ -42,6 +42,8 @@ export interface MemberRecord {
   readonly plugins?: ReadonlyArray<{ readonly name: string, readonly version: string }>
   /** plugins members: the registered MCP servers connected there now (at most MAX_RECORD_PLUGINS). */
   readonly servers?: readonly string[]
+  /** The latest roster version the member applied (absent: none, or a version that does not say). */
+  readonly rosterVersion?: number
 }
 
 export type MemberStatus = 'joining' | 'up' | 'suspect' | 'draining' | 'down'
@@ -138,6 +140,7 @@ export function decodeMemberRecord (bytes: Uint8Array, from: string): MemberReco
   if (r.servers !== undefined && (!Array.isArray(r.servers) || r.servers.length > MAX_RECORD_PLUGINS || !r.servers.every((n) => typeof n === 'string' && RECORD_SOURCE_NAME.test(n)))) {
     fail(`servers: expected up to ${MAX_RECORD_PLUGINS} server names`)
   }
+  if (r.rosterVersion !== undefined && (!Number.isSafeInteger(r.rosterVersion) || (r.rosterVersion as number) < 1)) fail(`rosterVersion: expected a positive integer, not ${shown(r.rosterVersion, 40)}`)
   if (r.pins !== undefined && (!Array.isArray(r.pins) || r.pins.length > MAX_PINS ||
     !r.pins.every((p) => Array.isArray(p) && p.length === 2 && typeof p[0] === 'string' && /^[A-Za-z0-9_-]{16}$/.test(p[0]) && Number.isSafeInteger(p[1]) && p[1] >= 1))) {
     fail(`pins: expected up to ${MAX_PINS} [pin id, number >= 1] pairs`)

@@ -5,6 +5,8 @@ export interface PortMember {
   readonly lastSeen: number
   readonly roles: readonly string[]
   readonly models?: readonly string[]
+  /** The latest roster version it applied (its record's). */
+  readonly rosterVersion?: number
 }
 
 /** What the mesh binds to the port once it runs. */

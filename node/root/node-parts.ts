@@ -17,6 +17,7 @@ import { transferPart } from './transfer-parts.ts'
 import { webPart } from './web-parts.ts'
 import { antiEntropyPart, catchUpPart, handOffPart, scrubPart } from './repair-parts.ts'
 import { catchUpStatePart, journalPart, metricsPart, modelRegistryPart, storePart } from './storage-parts.ts'
+import { rosterVersionsPart } from './roster-parts.ts'
 
 /**
  * The parts of a node, in start order; they stop right to left (node/lifecycle.ts). Each starts
@@ -50,6 +51,7 @@ export const NODE_PARTS: ReadonlyArray<PartSpec<NodeComponents>> = [
   scrubPart,
   handOffPart,
   catchUpPart,
+  rosterVersionsPart,
   directoryViewPart,
   erasurePart,
   modelPullPart,

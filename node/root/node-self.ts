@@ -40,6 +40,7 @@ export class NodeSelf {
   readonly #opts: NodeSelfOptions
   #left = false
   #sources: () => { plugins: Array<{ name: string, version: string }>, servers: string[] } = () => ({ plugins: [], servers: [] })
+  #rosterVersion: () => number | undefined = () => undefined
   /** The last load counted, and when (LOAD_SAMPLE_MS). */
   #load: { at: number, load: Member['load'] } | undefined
 
@@ -58,6 +59,11 @@ export class NodeSelf {
   /** What the record says runs here of plugins and registered servers (the plugins part binds it). */
   bindSources (sources: () => { plugins: Array<{ name: string, version: string }>, servers: string[] }): void {
     this.#sources = sources
+  }
+
+  /** What the record says of the latest roster version applied here (the roster part binds it). */
+  bindRosterVersion (latest: () => number | undefined): void {
+    this.#rosterVersion = latest
   }
 
   /** The plugins and servers running here, each field only when some are. */
@@ -79,8 +85,14 @@ export class NodeSelf {
       version: VERSION,
       settled: membership.settled(),
       models: manager.loaded().filter((m) => m.kind === 'llama.cpp').map((m) => m.model),
-      ...this.#runningSources()
+      ...this.#runningSources(),
+      ...this.#rosterVersionField()
     }
+  }
+
+  #rosterVersionField (): Pick<Member, 'rosterVersion'> {
+    const version = this.#rosterVersion()
+    return version === undefined ? {} : { rosterVersion: version }
   }
 
   #loadNow (system: ActorSystem): Member['load'] {

@@ -32,6 +32,9 @@ export interface Member {
   plugins?: Array<{ name: string, version: string }>
   /** plugins members: the registered MCP servers connected there now. */
   servers?: string[]
+  /** The latest roster version the member applied (docs/replication.md, "Roster versions"; absent:
+   * none yet, or a node alone or of a version without them). */
+  rosterVersion?: number
 }
 
 export const memberSchema = {
@@ -73,6 +76,7 @@ export const memberSchema = {
       description: 'plugins members: the plugin versions up there now (a node without a plugin calls its tools on one of these)',
       items: { type: 'object', required: ['name', 'version'], properties: { name: { type: 'string' }, version: { type: 'string' } } }
     },
-    servers: { type: 'array', items: { type: 'string' }, description: 'plugins members: the registered MCP servers connected there now' }
+    servers: { type: 'array', items: { type: 'string' }, description: 'plugins members: the registered MCP servers connected there now' },
+    rosterVersion: { type: 'integer', description: 'the latest version of the storage roster the member applied (roster versions: kept and agreed, not yet used by owners); every member of a cluster names the same one once changes have settled' }
   }
 } as const

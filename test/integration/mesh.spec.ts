@@ -131,6 +131,24 @@ describe('a cluster of node processes (real libp2p, gRPC and LevelDB on loopback
     expect(cli.stdout).to.match(/LAST SEEN/)
   })
 
+  it('should agree on one roster version on every node: the seed formed it, and it names both storage nodes (roster versions beside the storage roster)', async () => {
+    // the seed (started without --join) forms version 1 with itself once settled; the keeper's node
+    // proposes the ai node's join: version 2, which every node catches up with (its record says so)
+    interface Versioned { peerId: string, rosterVersion?: number }
+    const seen = async (): Promise<Array<number | undefined>> => (await Promise.all(nodes.map(async (n) => (await api<Versioned[]>(n, 'GET', '/nodes')).body)))
+      .flatMap((list) => list.map((m) => m.rosterVersion))
+    await waitFor(async () => (await seen()).every((v) => v === 2), 'every node to name roster version 2 for every member', { timeout: 20_000, interval: 100 })
+    expect(await seen()).to.have.length(nodes.length * nodes.length)
+    // the one change made was the ai node's join, by the keeper's node of the time
+    let changes = 0
+    for (const node of nodes) {
+      const metrics = await (await fetch(`http://${node.admin}/metrics`)).text()
+      expect(metrics, `${node.peerId}'s metrics`).to.match(/^plexi_roster_version 2$/m)
+      changes += Number(/^plexi_roster_changes_total (\d+)$/m.exec(metrics)?.[1] ?? NaN)
+    }
+    expect(changes, 'one change proposed and made (the ai node\'s join)').to.equal(1)
+  })
+
   it('should give clients on different nodes the same messages in the same order', async () => {
     const entry = [seed, chatB, chatC, ai]   // the ai node holds no chat role, and serves chat all the same
     const chat = entry.map((n) => chatClient(n.grpc, token))

@@ -1,0 +1,158 @@
+import { PeriodicService, ServiceFailures } from '../../services/index.ts'
+import type { ServiceLog } from '../../services/index.ts'
+import { applyChange } from './roster-entry.ts'
+import type { RosterChange, RosterVersion } from './roster-entry.ts'
+import type { RosterHistory } from './roster-history.ts'
+import type { RosterService } from './roster-service.ts'
+
+/** How often a node looks whether its roster versions are behind its members' or its roster's. */
+export const ROSTER_FOLLOW_MS = 1_000
+/** Changes the keeper's node proposes in one step at most (the rest at the next). */
+const CHANGES_PER_STEP = 16
+
+/** What the follower reads of the storage roster as the node keeps it today (StorageRoster). */
+export interface FollowedRoster {
+  known (): ReadonlyArray<{ readonly peerId: string, readonly capacity: number }>
+  isLeaving (peerId: string): boolean
+  isReplaced (peerId: string): boolean
+}
+
+/** Another member as heard: its status and the latest roster version it applied (its record's). */
+export interface VersionedMember {
+  readonly peerId: string
+  readonly status: string
+  readonly rosterVersion?: number
+}
+
+/**
+ * The first change that brings `latest` closer to `roster` and applies to it (undefined: they
+ * agree, or nothing that differs can be changed: a forget that would leave no node to keep the
+ * journal). Joins first and forgets last, so that the journal's set never runs empty on the way.
+ */
+export function nextChange (roster: FollowedRoster, latest: RosterVersion): RosterChange | undefined {
+  const inVersion = new Map(latest.members.map((m) => [m.peerId, m]))
+  const known = roster.known()
+  const stateOf = (peerId: string): 'leaving' | 'replaced' | undefined => roster.isLeaving(peerId) ? 'leaving' : roster.isReplaced(peerId) ? 'replaced' : undefined
+  const wanted: RosterChange[] = []
+  for (const m of known) if (!inVersion.has(m.peerId)) wanted.push({ kind: 'join', peerId: m.peerId, capacity: m.capacity })
+  for (const m of known) {
+    const v = inVersion.get(m.peerId)
+    if (v === undefined) continue
+    if (v.capacity !== m.capacity) wanted.push({ kind: 'capacity', peerId: m.peerId, capacity: m.capacity })
+    const state = stateOf(m.peerId)
+    if (state !== v.state) wanted.push(state === undefined ? { kind: 'back', peerId: m.peerId } : { kind: state === 'leaving' ? 'leave' : 'replace', peerId: m.peerId })
+  }
+  // (a node heard with the storage role again after it was replaced and then forgotten joins again)
+  const knownIds = new Set(known.map((m) => m.peerId))
+  for (const m of latest.members) if (!knownIds.has(m.peerId)) wanted.push({ kind: 'forget', peerId: m.peerId })
+  return wanted.find((change) => !('refused' in applyChange(latest, change)))
+}
+
+export interface RosterFollowerOptions {
+  readonly self: string
+  readonly service: RosterService
+  readonly history: RosterHistory
+  readonly roster: FollowedRoster
+  /** The other members as heard. */
+  readonly members: () => readonly VersionedMember[]
+  /** Whether this node forms version 1 when it applied none and hears no member that did (the
+   * node a cluster started with: no join list, the storage role, settled). */
+  readonly forms: () => boolean
+  /** This node's capacity (its place in the version it forms). */
+  readonly capacity: number
+  readonly intervalMs?: number
+  readonly failures?: ServiceFailures
+  readonly log: ServiceLog
+}
+
+/** What the follower did so far (metrics). */
+export interface RosterFollowStats {
+  /** Changes this node proposed as the keeper's node and the keeper made. */
+  proposed: number
+  /** Changes refused (the roster moved on under them and they no longer applied). */
+  refused: number
+  formed: number
+  /** Catch-ups run because a member had applied a newer version. */
+  caughtUp: number
+  /** Steps that failed (a keeper or a member out of reach): tried again at the next. */
+  failed: number
+}
+
+/**
+ * Roster versions kept beside the storage roster, with nothing planned under them yet
+ * (docs/replication.md, "Roster versions": versions are off for owners): a node catches up with
+ * the versions its members applied (their records say which), the node a cluster started with
+ * forms version 1, and the keeper's node proposes the changes that make the latest version what
+ * its storage roster knows. Each node's record names the latest version it applied, so a
+ * cluster's nodes can be seen to agree (the admin API's members) before anything relies on them.
+ */
+export class RosterFollower {
+  readonly #opts: RosterFollowerOptions
+  readonly #service: PeriodicService
+  readonly stats: RosterFollowStats = { proposed: 0, refused: 0, formed: 0, caughtUp: 0, failed: 0 }
+
+  constructor (opts: RosterFollowerOptions) {
+    this.#opts = opts
+    this.#service = new PeriodicService({
+      name: 'roster-follow',
+      intervalMs: opts.intervalMs ?? ROSTER_FOLLOW_MS,
+      // (nothing relies on the versions yet: a step that fails is counted and said at debug, and
+      // the next one tries again, rather than a warning for each keeper out of reach)
+      run: async () => {
+        try {
+          await this.step()
+        } catch (err) {
+          this.stats.failed++
+          opts.log.debug({ err }, `roster versions: a step failed (${(err as Error).message}); tried again in ${opts.intervalMs ?? ROSTER_FOLLOW_MS} ms`)
+        }
+      },
+      failures: opts.failures ?? new ServiceFailures(),
+      log: opts.log,
+      runAtStart: true
+    })
+  }
+
+  start (): void { this.#service.start() }
+
+  async stop (): Promise<void> { await this.#service.stop() }
+
+  /** Runs a step now (joined if one runs). */
+  async trigger (): Promise<void> { await this.#service.trigger() }
+
+  /** One step: catch up, form, or (as the keeper's node) propose what differs. */
+  async step (): Promise<void> {
+    const { history, service, self } = this.#opts
+    const latest = history.latest
+    const named = this.#opts.members().filter((m) => m.status !== 'down' && m.rosterVersion !== undefined)
+      .sort((a, b) => (b.rosterVersion ?? 0) - (a.rosterVersion ?? 0))
+    if (latest === undefined) {
+      const via = named[0]
+      if (via !== undefined) {
+        await service.catchUp(via.peerId)
+        this.stats.caughtUp++
+      } else if (this.#opts.forms()) {
+        await service.form(this.#opts.capacity)
+        this.stats.formed++
+        this.#opts.log.info({ version: 1 }, 'roster versions: formed version 1 with this node (the one the cluster started with)')
+      }
+      return
+    }
+    if ((named[0]?.rosterVersion ?? 0) > latest.version) {
+      await service.catchUp()
+      this.stats.caughtUp++
+    }
+    // (a change can move the keeper's place: the node it names goes on, once it caught up)
+    for (let i = 0; i < CHANGES_PER_STEP && service.keeperNode() === self; i++) {
+      const now = history.latest as RosterVersion
+      const change = nextChange(this.#opts.roster, now)
+      if (change === undefined) return
+      const outcome = await service.propose(change)
+      if (!outcome.ok) {
+        this.stats.refused++
+        this.#opts.log.debug({ change, why: outcome.why }, `roster versions: ${change.kind} not made (${outcome.why}); looked at again next step`)
+        return
+      }
+      this.stats.proposed++
+    }
+  }
+}

@@ -1,0 +1,70 @@
+import { join } from 'node:path'
+import { rosterVersionMetrics } from '../metrics/index.ts'
+import { ROSTER_STORE_DIR, RosterFollower, RosterHistory, RosterReplica, RosterService } from '../replication/index.ts'
+import type { PartComponents } from './components.ts'
+import type { NodeComponents } from './node-components.ts'
+import type { PartSpec } from './part-list.ts'
+
+type C = PartComponents<NodeComponents>
+
+/**
+ * Roster versions (docs/replication.md, "Roster versions"), kept beside the storage roster with
+ * nothing planned under them yet: a storage node keeps a replica of the roster journal (its own
+ * small store), every node its applied versions (in its data dir) and its part in the keeper; the
+ * follower catches up, forms version 1 on the node the cluster started with, and has the keeper's
+ * node propose what the storage roster changed. A node alone (no cluster key) keeps none.
+ */
+export const rosterVersionsPart: PartSpec<NodeComponents> = {
+  id: 'roster-versions',
+  needs: ['config', 'log', 'preflight', 'roles', 'store', 'roster', 'system', 'membership', 'self', 'metrics', 'serviceFailures'],
+  gives: ['rosterVersions'],
+  runs: (c: C) => c.get('preflight').clusterKey !== undefined,
+  start: async (c: C) => {
+    const config = c.get('config')
+    const log = c.get('log').child({ component: 'roster' })
+    const { identity, capacity } = c.get('preflight')
+    const self = identity.peerId
+    const system = c.get('system')
+    const membership = c.get('membership')
+    const storage = c.get('roles').has('storage')
+    const history = await RosterHistory.open(c.get('store'), log)
+    // (a node that takes the storage role later keeps no replica of the journal until it restarts:
+    // the journal's set is the storage nodes of a version, and a version names it only after it joined)
+    const replica = storage ? await RosterReplica.open(join(config.dataDir, ROSTER_STORE_DIR), { sync: config.journalSync }) : undefined
+    const service = new RosterService({
+      self,
+      system: () => system,
+      history,
+      ...(replica !== undefined && { replica }),
+      live: () => new Set([self, ...membership.live()]),
+      log
+    })
+    replica?.spawn(system)
+    service.spawn(system)
+    const follower = new RosterFollower({
+      self,
+      service,
+      history,
+      roster: c.get('roster'),
+      members: () => membership.members(),
+      // the node a cluster started with (no join list), once settled: a node joining never forms
+      forms: () => storage && config.join.length === 0 && membership.settled(),
+      capacity,
+      failures: c.get('serviceFailures'),
+      log
+    })
+    const unapplied = history.onApplied(() => { membership.announce() })
+    c.get('self').bindRosterVersion(() => history.latest?.version)
+    rosterVersionMetrics(c.get('metrics').registry, { latest: () => history.latest?.version, stats: follower.stats })
+    follower.start()
+    c.provide('rosterVersions', { history, service, follower }, 'roster-versions')
+    return {
+      stop: async () => {
+        await follower.stop()
+        unapplied()
+        service.close()
+        await replica?.close()
+      }
+    }
+  }
+}
