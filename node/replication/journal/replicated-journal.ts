@@ -15,6 +15,7 @@ import type { OwnerEnv, OwnerLog } from './owner-env.ts'
 import type { LeaseOptions } from './owner-lease.ts'
 import { ReplicasUnavailableError } from '../errors.ts'
 import { viewKey, withReplans } from './take-view.ts'
+import { TriedEpochs } from './tried-epochs.ts'
 import type { LevelReplicaStorage } from '../replica/level-replica-storage.ts'
 import { replicasOf } from '../partitioning.ts'
 import { Placements } from './placements.ts'
@@ -82,7 +83,10 @@ export interface ReplicatedJournalOptions {
   /** Spans of appends inside a recorded trace: each owner's append to each replica
    * (journal.append), and each replica's write (replica.append). @default none */
   readonly spans?: Spans
+  /** The wall clock epochs are drawn from (tests). @default Date.now */
+  readonly now?: () => number
 }
+
 
 /**
  * The node's Journal (actors/kernel/journal.ts) on replicated partitions: an entity's journal
@@ -104,6 +108,8 @@ export class ReplicatedJournal implements Journal {
   readonly #placements = new Placements()
   /** Ids of the hand-over tickets taken here, oldest first. */
   readonly #taken = new Set<string>()
+  /** The epochs this node's takes tried (a take never tries one again). */
+  readonly #tried = new TriedEpochs()
 
   /** When this process started, on the leases' clock (a replica's grants do not survive it). */
   readonly #startedAt = performance.now()
@@ -120,7 +126,7 @@ export class ReplicatedJournal implements Journal {
         return () => { clearTimeout(t) }
       },
       random: Math.random,
-      now: Date.now
+      now: opts.now ?? Date.now
     }
     const remoteLeases = opts.remoteLeases
     this.#leaseBatches = remoteLeases === undefined
@@ -305,7 +311,8 @@ export class ReplicatedJournal implements Journal {
       const targets = this.#fenceTargets(partition, replicas)
       // every replica found whole: what the former holders fenced held is on the replicas now
       const onWhole = this.#opts.settled === undefined ? undefined : () => { this.#opts.settled?.(partition, targets.formerHolders) }
-      const taken = await EntityLog.open({ ...owner.options(entityId, replicas, writeQuorum), ...targets, activation: randomUUID(), stale: () => this.#view(partition) !== view, ...(signal !== undefined && { signal }), ...(onWhole !== undefined && { onWhole }) })
+      const tried = { minEpoch: this.#tried.floor(entityId), tried: (epoch: number) => { this.#tried.tried(entityId, epoch) } }
+      const taken = await EntityLog.open({ ...owner.options(entityId, replicas, writeQuorum), ...targets, ...tried, activation: randomUUID(), stale: () => this.#view(partition) !== view, ...(signal !== undefined && { signal }), ...(onWhole !== undefined && { onWhole }) })
       this.#opts.log?.debug({ entity: entityId, epoch: taken.epoch, head: taken.head }, `${entityId}: journal taken at epoch ${taken.epoch}, ${taken.head} records recovered`)
       return taken
     }

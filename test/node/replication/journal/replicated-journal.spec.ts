@@ -252,6 +252,28 @@ describe('ReplicatedJournal', () => {
     expect(stats).to.include({ handOvers: 1, handOversRefused: 3, opens: 4 })
   })
 
+  it('should never try an epoch twice for one entity: a take in the same millisecond as the one before fences above it at once', async () => {
+    store = await LevelStore.open(dir.path)
+    const storage = await LevelReplicaStorage.open(store)
+    // the clock stands still: every take draws the same millisecond
+    const journal = new ReplicatedJournal({ self: 'me', storage, roster: () => [{ peerId: 'me', roles: ['storage'], capacity: 1 }], remote: () => Promise.reject(new Error('no other replicas')), now: () => 1_000_000 })
+    const fences = (): number => journal.replicaStats().fences
+    const first = await journal.open('room/still')
+    await first.append(events(1, 2))
+    first.close()
+    const before = fences()
+    const second = await journal.open('room/still')
+    expect(second.head).to.equal(2)
+    // (the epoch the first took is promised here to it: trying it again was one refused fence more)
+    expect(fences() - before, 'one fence, above the first take\'s epoch').to.equal(1)
+    await second.append(events(3, 3))
+    second.close()
+    // another entity draws the clock's millisecond as before
+    const other = await journal.open('room/other')
+    expect(other.head).to.equal(0)
+    other.close()
+  })
+
   it('should keep snapshots with the replica and load the newest one', async () => {
     store = await LevelStore.open(dir.path)
     const journal = await openLocalJournal(store)
