@@ -32,6 +32,17 @@ describe('MemberGossip (real libp2p on loopback)', function () {
     return { gossip: g, table, heard }
   }
 
+  /** Two nodes of one cluster, each with its gossip, b dialled to a. */
+  const connectedPair = async (): Promise<{ a: MeshNode, ga: ReturnType<typeof gossip>, gb: ReturnType<typeof gossip> }> => {
+    const psk = clusterKey()
+    const a = await nodes.start(psk)
+    const b = await nodes.start(psk)
+    const ga = gossip(a)
+    const gb = gossip(b)
+    await b.libp2p.dial(a.libp2p.getMultiaddrs())
+    return { a, ga, gb }
+  }
+
   beforeEach(async () => { dir = await tempDir() })
   afterEach(async () => {
     await nodes.stopAll()
@@ -40,12 +51,7 @@ describe('MemberGossip (real libp2p on loopback)', function () {
   })
 
   it('should take a member\'s record into the table with where its host listens, once as first heard, and remember when it arrived', async () => {
-    const psk = clusterKey()
-    const a = await nodes.start(psk)
-    const b = await nodes.start(psk)
-    const ga = gossip(a)
-    const gb = gossip(b)
-    await b.libp2p.dial(a.libp2p.getMultiaddrs())
+    const { a, ga, gb } = await connectedPair()
     // gossipsub forms its mesh in a heartbeat or two: a publishes until b has heard it
     await waitFor(() => { ga.gossip.publish(); return gb.table.has(a.id) }, 'b to hear a\'s record', { timeout: 15_000, interval: 100 })
     expect(gb.table.records()[0]?.addresses.p2p).to.deep.equal(a.libp2p.getMultiaddrs().map(String))
@@ -57,12 +63,7 @@ describe('MemberGossip (real libp2p on loopback)', function () {
   })
 
   it('should number each record it sends, and ignore one of a member that arrives after a later one (relayed by another path)', async () => {
-    const psk = clusterKey()
-    const a = await nodes.start(psk)
-    const b = await nodes.start(psk)
-    const ga = gossip(a)
-    const gb = gossip(b)
-    await b.libp2p.dial(a.libp2p.getMultiaddrs())
+    const { a, ga, gb } = await connectedPair()
     await waitFor(() => { ga.gossip.publish(); return (gb.table.records()[0]?.seq ?? 0) >= 2 }, 'b to hear two of a\'s records', { timeout: 15_000, interval: 100 })
     ga.gossip.publish()
     const sent = ga.gossip.sent
