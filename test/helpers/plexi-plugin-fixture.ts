@@ -66,8 +66,10 @@ async function beforePost (params: Params): Promise<unknown> {
   return { verdict: 'allow' }
 }
 
-function afterPost (): unknown {
-  if (existsSync(`${config.log}.down`)) throw new Error('the fixture is down')
+/** `down`: the file was there when the request was logged (looked at once: a file removed between
+ * two looks had the request logged as refused and acknowledged all the same). */
+function afterPost (down: boolean): unknown {
+  if (down) throw new Error('the fixture is down')
   return {}
 }
 
@@ -79,7 +81,7 @@ server.fallbackRequestHandler = async (request) => {
   switch (request.method) {
     case 'plexi/command': return await command(params) as never
     case 'plexi/before-post': return await beforePost(params) as never
-    case 'plexi/after-post': return afterPost() as never
+    case 'plexi/after-post': return afterPost(down) as never
     default: throw new Error(`no method ${request.method}`)
   }
 }
