@@ -16,7 +16,7 @@ type C = PartComponents<NodeComponents>
  */
 export const rosterVersionsPart: PartSpec<NodeComponents> = {
   id: 'roster-versions',
-  needs: ['config', 'log', 'preflight', 'roles', 'store', 'roster', 'system', 'membership', 'self', 'metrics', 'serviceFailures'],
+  needs: ['config', 'log', 'preflight', 'roles', 'store', 'roster', 'system', 'membership', 'self', 'metrics'],
   gives: ['rosterVersions'],
   runs: (c: C) => c.get('preflight').clusterKey !== undefined,
   start: async (c: C) => {
@@ -50,7 +50,6 @@ export const rosterVersionsPart: PartSpec<NodeComponents> = {
       // the node a cluster started with (no join list), once settled: a node joining never forms
       forms: () => storage && config.join.length === 0 && membership.settled(),
       capacity,
-      failures: c.get('serviceFailures'),
       log
     })
     const unapplied = history.onApplied(() => { membership.announce() })

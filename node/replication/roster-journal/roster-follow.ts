@@ -61,7 +61,6 @@ export interface RosterFollowerOptions {
   /** This node's capacity (its place in the version it forms). */
   readonly capacity: number
   readonly intervalMs?: number
-  readonly failures?: ServiceFailures
   readonly log: ServiceLog
 }
 
@@ -96,8 +95,9 @@ export class RosterFollower {
     this.#service = new PeriodicService({
       name: 'roster-follow',
       intervalMs: opts.intervalMs ?? ROSTER_FOLLOW_MS,
-      // (nothing relies on the versions yet: a step that fails is counted and said at debug, and
-      // the next one tries again, rather than a warning for each keeper out of reach)
+      // (nothing relies on the versions yet: a step that fails is counted here, in
+      // plexi_roster_follow_failures_total, and said at debug, and the next one tries again, rather
+      // than a warning for each keeper out of reach; so the node's service failures never see one)
       run: async () => {
         try {
           await this.step()
@@ -106,7 +106,7 @@ export class RosterFollower {
           opts.log.debug({ err }, `roster versions: a step failed (${(err as Error).message}); tried again in ${opts.intervalMs ?? ROSTER_FOLLOW_MS} ms`)
         }
       },
-      failures: opts.failures ?? new ServiceFailures(),
+      failures: new ServiceFailures(),
       log: opts.log,
       runAtStart: true
     })
@@ -115,9 +115,6 @@ export class RosterFollower {
   start (): void { this.#service.start() }
 
   async stop (): Promise<void> { await this.#service.stop() }
-
-  /** Runs a step now (joined if one runs). */
-  async trigger (): Promise<void> { await this.#service.trigger() }
 
   /** One step: catch up, form, or (as the keeper's node) propose what differs. */
   async step (): Promise<void> {

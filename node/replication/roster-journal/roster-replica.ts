@@ -8,6 +8,7 @@ import { LevelReplicaStorage } from '../replica/level-replica-storage.ts'
 import { ReplicaCore } from '../replica/replica-core.ts'
 import { checkReplicaReply, checkReplicaRequest } from '../replica/replica-protocol.ts'
 import type { ReplicaRequest, ReplyOf } from '../replica/replica-protocol.ts'
+import { answeringActor } from './answering-actor.ts'
 import { ROSTER_ENTITY } from './roster-keeper.ts'
 
 /** Where a storage node's replica of the roster journal answers. */
@@ -67,21 +68,7 @@ export function checkRosterReplicaMsg (value: unknown): RosterReplicaMsg {
 
 /** The roster journal's replica as an actor: each request answered once the replica has served it. */
 export function rosterReplicaHolder (core: ReplicaCore): Behavior<RosterReplicaMsg, undefined> {
-  return {
-    init: () => undefined,
-    checkPeer: (msg) => { checkRosterReplicaMsg(msg) },
-    receive (_state, msg, ctx) {
-      let request: ReplicaRequest
-      try {
-        request = checkRosterReplicaMsg(msg).request
-      } catch (err) {
-        ctx.fail(msg.replyTo, err)
-        return undefined
-      }
-      core.handle(request).then((reply) => { ctx.reply(msg.replyTo, reply) }, (err: unknown) => { ctx.fail(msg.replyTo, err) })
-      return undefined
-    }
-  }
+  return answeringActor<RosterReplicaMsg, RosterReplicaMsg>(checkRosterReplicaMsg, async (msg) => await core.handle(msg.request))
 }
 
 /** How a keeper on this node reaches the roster journal's replicas: its own node's directly (when it

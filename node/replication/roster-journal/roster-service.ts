@@ -5,6 +5,7 @@ import { systemPath } from '../../../protocols/p2p/index.ts'
 import { REPLICA_ASK_MS } from '../constants.ts'
 import { InvalidReplicaReplyError, InvalidReplicaRequestError } from '../errors.ts'
 import type { OwnerLog } from '../journal/owner-env.ts'
+import { answeringActor } from './answering-actor.ts'
 import { checkRosterChange, checkRosterVersion, journalSet } from './roster-entry.ts'
 import type { RosterChange, RosterVersion } from './roster-entry.ts'
 import type { RosterHistory } from './roster-history.ts'
@@ -243,19 +244,5 @@ export function checkProposal (value: unknown): Proposal {
 
 /** The actor at ROSTER_KEEPER_PATH: each message answered once served (the service orders them). */
 export function rosterKeeperActor (service: RosterService): Behavior<RosterKeeperMsg, undefined> {
-  return {
-    init: () => undefined,
-    checkPeer: (msg) => { checkRosterKeeperMsg(msg) },
-    receive (_state, msg, ctx) {
-      let checked: RosterKeeperMsg
-      try {
-        checked = checkRosterKeeperMsg(msg)
-      } catch (err) {
-        ctx.fail(msg.replyTo, err)
-        return undefined
-      }
-      service.serve(checked).then((reply) => { ctx.reply(msg.replyTo, reply) }, (err: unknown) => { ctx.fail(msg.replyTo, err) })
-      return undefined
-    }
-  }
+  return answeringActor<RosterKeeperMsg, RosterKeeperMsg>(checkRosterKeeperMsg, async (msg) => await service.serve(msg))
 }
