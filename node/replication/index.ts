@@ -91,5 +91,5 @@ export { ROSTER_REPLICA_PATH, ROSTER_STORE_DIR, RosterReplica, checkRosterReplic
 export type { RosterReplicaMsg } from './roster-journal/roster-replica.ts'
 export { NotRosterKeeperError, ROSTER_KEEPER_PATH, RosterService, VERSIONS_PAGE, checkProposal, checkRosterKeeperMsg, rosterKeeperActor } from './roster-journal/roster-service.ts'
 export type { RosterKeeperMsg, RosterServiceOptions } from './roster-journal/roster-service.ts'
-export { ROSTER_FOLLOW_MS, RosterFollower, nextChange } from './roster-journal/roster-follow.ts'
+export { ROSTER_FOLLOW_MS, RosterFollower, formingMembers, nextChange } from './roster-journal/roster-follow.ts'
 export type { FollowedRoster, RosterFollowStats, RosterFollowerOptions, VersionedMember } from './roster-journal/roster-follow.ts'

@@ -113,7 +113,12 @@ export const leavePart: PartSpec<NodeComponents> = {
       },
       handOff: () => {
         const h = repairs.handOff
-        return h === undefined || !roster.isLeaving(identity.peerId) ? undefined : h.status
+        if (h === undefined) return undefined
+        if (roster.isLeaving(identity.peerId)) return h.status
+        // following roster versions, placement says leaving once a version does: the keeper's node
+        // proposes it (this node heard leaving: its wish); until then nothing is handed off yet
+        if (roster.wish().isLeaving(identity.peerId)) return { state: 'waiting', waiting: [`a roster version naming ${identity.peerId} leaving (at version ${String(roster.version)})`] }
+        return undefined
       },
       markLeft: async () => {
         await markDecommissioned(config.dataDir, identity.peerId)

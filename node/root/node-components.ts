@@ -75,6 +75,8 @@ export interface NodeGiven {
   readonly store: LevelStore
   readonly replicas: LevelReplicaStorage
   readonly roster: StorageRoster
+  /** The roster versions this node applied (node/replication roster-journal), in its data dir. */
+  readonly rosterHistory: RosterHistory
   readonly models: ModelRegistry
   readonly metrics: NodeMetrics
   readonly jobs: Jobs
@@ -92,7 +94,7 @@ export interface NodeGiven {
   readonly system: ActorSystem
   readonly catchUp: CatchUp
   /** Roster versions kept beside the storage roster (undefined: a node alone keeps none). */
-  readonly rosterVersions: { readonly history: RosterHistory, readonly service: RosterService, readonly follower: RosterFollower } | undefined
+  readonly rosterVersions: { readonly service: RosterService, readonly follower: RosterFollower } | undefined
   readonly inferencePlan: InferencePlan
   /** The llama.cpp backend found at start (undefined on a node without the ai role). */
   readonly inferenceBackend: InferenceBackend | undefined

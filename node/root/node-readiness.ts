@@ -44,11 +44,22 @@ async function waitForCluster (c: C): Promise<void> {
       // member would take entities that are others'
       const unheard = await cluster.awaitFullView(config.failureTimeout)
       if (unheard.length > 0) log.warn({ unheard }, `${unheard.length} members the cluster knows were not heard within failure-timeout (${config.failureTimeout} ms); ready without them (${unheard.join(', ')})`)
+      await catchUpRoster(c)
       ready(c)
       return
     }
     if (state.now === 'starting') log.warn({ join: config.join }, `still waiting to hear a member of the cluster: is one of ${config.join.join(', ')} up, with the same cluster key? not ready until then`)
   }
+}
+
+/** A joining node applies the roster versions its members applied before it is ready: placement
+ * follows them, and one planned on what this node heard alone (itself a storage node no version
+ * names yet) would be taken back at the catch-up. Bounded by failure-timeout; said when it did not. */
+async function catchUpRoster (c: C): Promise<void> {
+  const follower = c.get('rosterVersions')?.follower
+  if (follower === undefined || follower.behind() === undefined) return
+  const timeout = c.get('config').failureTimeout
+  if (!await follower.catchUpBefore(timeout)) c.get('log').warn({ behind: follower.behind() }, `the roster versions the cluster applied (up to ${String(follower.behind())}) were not read within failure-timeout (${timeout} ms); ready all the same, placing by the versions applied here (the follower goes on trying)`)
 }
 
 /** starting → ready: the write quorum's watch starts, judged from the view this node has now

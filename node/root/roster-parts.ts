@@ -1,6 +1,6 @@
 import { join } from 'node:path'
 import { rosterVersionMetrics } from '../metrics/index.ts'
-import { ROSTER_STORE_DIR, RosterFollower, RosterHistory, RosterReplica, RosterService } from '../replication/index.ts'
+import { ROSTER_STORE_DIR, RosterFollower, RosterReplica, RosterService } from '../replication/index.ts'
 import type { PartComponents } from './components.ts'
 import type { NodeComponents } from './node-components.ts'
 import type { PartSpec } from './part-list.ts'
@@ -16,7 +16,7 @@ type C = PartComponents<NodeComponents>
  */
 export const rosterVersionsPart: PartSpec<NodeComponents> = {
   id: 'roster-versions',
-  needs: ['config', 'log', 'preflight', 'roles', 'store', 'roster', 'system', 'membership', 'self', 'metrics'],
+  needs: ['config', 'log', 'preflight', 'roles', 'roster', 'rosterHistory', 'rosterChanged', 'system', 'membership', 'self', 'metrics'],
   gives: ['rosterVersions'],
   runs: (c: C) => c.get('preflight').clusterKey !== undefined,
   start: async (c: C) => {
@@ -27,7 +27,8 @@ export const rosterVersionsPart: PartSpec<NodeComponents> = {
     const system = c.get('system')
     const membership = c.get('membership')
     const storage = c.get('roles').has('storage')
-    const history = await RosterHistory.open(c.get('store'), log)
+    const history = c.get('rosterHistory')
+    const roster = c.get('roster')
     // (a node that takes the storage role later keeps no replica of the journal until it restarts:
     // the journal's set is the storage nodes of a version, and a version names it only after it joined)
     const replica = storage ? await RosterReplica.open(join(config.dataDir, ROSTER_STORE_DIR), { sync: config.journalSync }) : undefined
@@ -45,18 +46,24 @@ export const rosterVersionsPart: PartSpec<NodeComponents> = {
       self,
       service,
       history,
-      roster: c.get('roster'),
+      // what this node hears of the storage roster: the keeper's node proposes what differs
+      roster: roster.wish(),
       members: () => membership.members(),
       // the node a cluster started with (no join list), once settled: a node joining never forms
       forms: () => storage && config.join.length === 0 && membership.settled(),
       capacity,
       log
     })
-    const unapplied = history.onApplied(() => { membership.announce() })
+    const rosterChanged = c.get('rosterChanged')
+    // placement follows each version applied here (storePart followed the one kept at start)
+    const unapplied = history.onApplied((v) => {
+      if (roster.follow(v)) rosterChanged()
+      membership.announce()
+    })
     c.get('self').bindRosterVersion(() => history.latest?.version)
     rosterVersionMetrics(c.get('metrics').registry, { latest: () => history.latest?.version, stats: follower.stats })
     follower.start()
-    c.provide('rosterVersions', { history, service, follower }, 'roster-versions')
+    c.provide('rosterVersions', { service, follower }, 'roster-versions')
     return {
       stop: async () => {
         await follower.stop()

@@ -4,7 +4,7 @@ import { STORE_DIR } from '../constants.ts'
 import { bootstrapModels } from '../inference/index.ts'
 import { Jobs } from '../jobs/index.ts'
 import { NodeMetrics, jobMetrics, replicaMetrics } from '../metrics/index.ts'
-import { CatchUp, LevelReplicaStorage, PartitionsMismatchError, StorageRoster, WriteQuorum, NARROW_FENCES, meshJournal } from '../replication/index.ts'
+import { CatchUp, LevelReplicaStorage, PartitionsMismatchError, RosterHistory, StorageRoster, WriteQuorum, NARROW_FENCES, meshJournal } from '../replication/index.ts'
 import { LevelStore } from '../storage/index.ts'
 import type { PartComponents } from './components.ts'
 import type { NodeComponents } from './node-components.ts'
@@ -13,12 +13,13 @@ import type { PartSpec } from './part-list.ts'
 type C = PartComponents<NodeComponents>
 const NOTHING_TO_STOP = { stop: () => undefined }
 
-/** The node's LevelDB, its replicas of the partitions and the storage roster. After the store:
- * a data dir held by another node fails first, having changed nothing. */
+/** The node's LevelDB, its replicas of the partitions and the storage roster, following the
+ * roster version this node applied last (in a cluster). After the store: a data dir held by another
+ * node fails first, having changed nothing. */
 export const storePart: PartSpec<NodeComponents> = {
   id: 'store',
   needs: ['config', 'log', 'preflight', 'roles'],
-  gives: ['store', 'replicas', 'roster'],
+  gives: ['store', 'replicas', 'roster', 'rosterHistory'],
   start: async (c: C) => {
     const config = c.get('config')
     const { identity, capacity } = c.get('preflight')
@@ -31,9 +32,14 @@ export const storePart: PartSpec<NodeComponents> = {
       // a data dir an older version kept records in knows none)
       const holdsRecords = Array.from({ length: replicas.partitions }, (_, p) => p).some((p) => replicas.tree(p).records > 0)
       const roster = await StorageRoster.open(store, { peerId: identity.peerId, roles: c.get('roles').current, capacity }, c.get('log'), { partitions: replicas.partitions, replicationFactor: config.replicationFactor, holdsRecords })
+      // (placement follows the roster versions from the first, before any owner plans a take)
+      const history = await RosterHistory.open(store, c.get('log').child({ component: 'roster' }))
+      const latest = history.latest
+      if (latest !== undefined && c.get('preflight').clusterKey !== undefined) roster.follow(latest)
       c.provide('store', store, 'store')
       c.provide('replicas', replicas, 'store')
       c.provide('roster', roster, 'store')
+      c.provide('rosterHistory', history, 'store')
     } catch (err) {
       await store.close()
       throw err

@@ -1,7 +1,7 @@
 import { PeriodicService, ServiceFailures } from '../../services/index.ts'
 import type { ServiceLog } from '../../services/index.ts'
 import { applyChange } from './roster-entry.ts'
-import type { RosterChange, RosterVersion } from './roster-entry.ts'
+import type { RosterChange, RosterVersion, VersionMember } from './roster-entry.ts'
 import type { RosterHistory } from './roster-history.ts'
 import type { RosterService } from './roster-service.ts'
 
@@ -46,6 +46,18 @@ export function nextChange (roster: FollowedRoster, latest: RosterVersion): Rost
   const knownIds = new Set(known.map((m) => m.peerId))
   for (const m of latest.members) if (!knownIds.has(m.peerId)) wanted.push({ kind: 'forget', peerId: m.peerId })
   return wanted.find((change) => !('refused' in applyChange(latest, change)))
+}
+
+/** The members version 1 forms with: the storage nodes `roster` knows, each with its state, and
+ * `self` (with `capacity`) when it knows none of itself. */
+export function formingMembers (roster: FollowedRoster, self: string, capacity: number): VersionMember[] {
+  const members: VersionMember[] = roster.known().map((m) => ({
+    peerId: m.peerId,
+    capacity: m.capacity,
+    ...(roster.isLeaving(m.peerId) ? { state: 'leaving' as const } : roster.isReplaced(m.peerId) ? { state: 'replaced' as const } : {})
+  }))
+  if (!members.some((m) => m.peerId === self)) members.push({ peerId: self, capacity })
+  return members
 }
 
 export interface RosterFollowerOptions {
@@ -116,6 +128,37 @@ export class RosterFollower {
 
   async stop (): Promise<void> { await this.#service.stop() }
 
+  /** The newest version a member not down names, when it is newer than this node's latest
+   * (undefined: this node is not behind any member it hears). */
+  behind (): number | undefined {
+    const latest = this.#opts.history.latest?.version ?? 0
+    let newest = 0
+    for (const m of this.#opts.members()) if (m.status !== 'down' && (m.rosterVersion ?? 0) > newest) newest = m.rosterVersion ?? 0
+    return newest > latest ? newest : undefined
+  }
+
+  /** Catches up until this node is behind no member it hears, for at most `timeoutMs` (a joining
+   * node, before it is ready: it places nothing until it applied the cluster's versions). Returns
+   * whether it caught up; a failed try is tried again (every ROSTER_FOLLOW_MS) within the time. */
+  async catchUpBefore (timeoutMs: number, now: () => number = Date.now): Promise<boolean> {
+    const until = now() + timeoutMs
+    for (;;) {
+      const newest = this.behind()
+      if (newest === undefined) return true
+      try {
+        const via = this.#opts.members().find((m) => m.status !== 'down' && m.rosterVersion === newest)
+        await this.#opts.service.catchUp(this.#opts.history.latest === undefined ? via?.peerId : undefined)
+        this.stats.caughtUp++
+      } catch (err) {
+        this.stats.failed++
+        this.#opts.log.debug({ err }, `roster versions: a catch-up failed (${(err as Error).message})`)
+      }
+      if (this.behind() === undefined) return true
+      if (now() >= until) return false
+      await new Promise((resolve) => setTimeout(resolve, Math.min(this.#opts.intervalMs ?? ROSTER_FOLLOW_MS, Math.max(0, until - now()))))
+    }
+  }
+
   /** One step: catch up, form, or (as the keeper's node) propose what differs. */
   async step (): Promise<void> {
     const { history, service, self } = this.#opts
@@ -128,9 +171,11 @@ export class RosterFollower {
         await service.catchUp(via.peerId)
         this.stats.caughtUp++
       } else if (this.#opts.forms()) {
-        await service.form(this.#opts.capacity)
+        // with every storage node its roster knows (placement then stays what it was), itself among them
+        const members = formingMembers(this.#opts.roster, self, this.#opts.capacity)
+        await service.form(members)
         this.stats.formed++
-        this.#opts.log.info({ version: 1 }, 'roster versions: formed version 1 with this node (the one the cluster started with)')
+        this.#opts.log.info({ version: 1, members: members.length }, `roster versions: formed version 1 with ${members.length} storage node${members.length === 1 ? '' : 's'} (this node is the one the cluster started with)`)
       }
       return
     }

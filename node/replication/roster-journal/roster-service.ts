@@ -7,7 +7,7 @@ import { InvalidReplicaReplyError, InvalidReplicaRequestError } from '../errors.
 import type { OwnerLog } from '../journal/owner-env.ts'
 import { answeringActor } from './answering-actor.ts'
 import { checkRosterChange, checkRosterVersion, journalSet } from './roster-entry.ts'
-import type { RosterChange, RosterVersion } from './roster-entry.ts'
+import type { RosterChange, RosterVersion, VersionMember } from './roster-entry.ts'
 import type { RosterHistory } from './roster-history.ts'
 import { RosterKeeper } from './roster-keeper.ts'
 import type { Proposal } from './roster-keeper.ts'
@@ -95,11 +95,15 @@ export class RosterService {
     system.spawn(rosterKeeperActor(this), { name: ROSTER_KEEPER_PATH.slice(1), kind: 'roster-keeper', mailbox: 1_024 })
   }
 
-  /** Forms version 1 with this node alone (a cluster's first storage node, on an empty data dir). */
-  async form (capacity: number): Promise<RosterVersion> {
+  /** Forms version 1: with this node alone (`capacity`: a cluster's first storage node, on an empty
+   * data dir), or with the storage nodes given (a cluster whose nodes kept a roster before versions:
+   * what this node knows of it; this node among them). */
+  async form (with_: number | readonly VersionMember[]): Promise<RosterVersion> {
     const existing = this.#opts.history.latest
     if (existing !== undefined) return existing
-    const keeper = await this.#open([{ peerId: this.#opts.self, capacity }])
+    const members = typeof with_ === 'number' ? [{ peerId: this.#opts.self, capacity: with_ }] : with_
+    if (!members.some((m) => m.peerId === this.#opts.self && m.state !== 'replaced')) throw new RangeError('a roster is formed with the node that forms it among its members')
+    const keeper = await this.#open(members)
     await this.#opts.history.apply(keeper.head)
     return keeper.head
   }
@@ -226,7 +230,7 @@ export class RosterService {
   }
 }
 
-type RosterKeeperOptionsForm = Array<{ peerId: string, capacity: number }> | undefined
+type RosterKeeperOptionsForm = readonly VersionMember[] | undefined
 
 /** A keeper's answer to a proposal, checked as anything from another node is (InvalidReplicaReplyError). */
 export function checkProposal (value: unknown): Proposal {

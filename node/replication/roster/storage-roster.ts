@@ -28,6 +28,19 @@ export interface RosterPlacement {
 
 type RosterLog = { warn (obj: object, msg: string): void }
 
+/** A roster version as the roster follows it (roster-journal/roster-entry.ts RosterVersion). */
+export interface FollowedVersion {
+  readonly version: number
+  readonly members: ReadonlyArray<{ readonly peerId: string, readonly capacity: number, readonly state?: 'leaving' | 'replaced' }>
+}
+
+/** The storage nodes as one source says them: members, and which of them are leaving or replaced. */
+interface Layer {
+  readonly members: Map<string, Candidate>
+  readonly leaving: Set<string>
+  readonly replaced: Set<string>
+}
+
 /**
  * The storage nodes of the cluster, as this node knows them: every member ever heard holding the
  * storage role, kept in the data dir. Not only the members up: a replica that is down stays a
@@ -49,9 +62,14 @@ type RosterLog = { warn (obj: object, msg: string): void }
 export class StorageRoster {
   readonly #store: LevelStore
   readonly #log: { warn (obj: object, msg: string): void } | undefined
+  /** The roster as this node hears it (its wish, once it follows versions: `wish`). */
   readonly #members = new Map<string, Candidate>()
   readonly #leaving = new Set<string>()
   readonly #replaced = new Set<string>()
+  /** The same, as a layer (what placement reads until a version is followed). */
+  readonly #heard: Layer = { members: this.#members, leaving: this.#leaving, replaced: this.#replaced }
+  /** The roster version followed (`follow`) and what it says; undefined: none applied yet. */
+  #followed: (Layer & { readonly version: number }) | undefined
   readonly #placement: RosterPlacement | undefined
   /** Each partition's former holders (with `placement` only), and its replicas as last placed. */
   #formers: FormerHolders | undefined
@@ -103,14 +121,16 @@ export class StorageRoster {
    * whether the record changed. */
   settled (partition: number, released: readonly string[]): boolean {
     if (this.#formers === undefined) return false
-    if (!this.#formers.release(partition, released.filter((n) => !this.#leaving.has(n)))) return false
+    const { leaving } = this.#layer()
+    if (!this.#formers.release(partition, released.filter((n) => !leaving.has(n)))) return false
     this.#saveFormers()
     return true
   }
 
   /** The storage nodes placement chooses among (neither leaving nor replaced), sorted by peer id. */
   candidates (): Candidate[] {
-    return this.known().filter((c) => !this.#leaving.has(c.peerId) && !this.#replaced.has(c.peerId))
+    const { leaving, replaced } = this.#layer()
+    return this.known().filter((c) => !leaving.has(c.peerId) && !replaced.has(c.peerId))
   }
 
   /** What placement chooses among with `replicas` per partition: the candidates, or, while fewer
@@ -123,17 +143,58 @@ export class StorageRoster {
 
   /** Every storage node known, leaving ones included (former holders), sorted by peer id. */
   known (): Candidate[] {
-    return [...this.#members.values()].sort((a, b) => (a.peerId < b.peerId ? -1 : 1))
+    return sortedMembers(this.#layer().members)
   }
 
   /** Whether a known storage node is leaving (heard without the storage role). */
-  isLeaving (peerId: string): boolean { return this.#leaving.has(peerId) }
+  isLeaving (peerId: string): boolean { return this.#layer().leaving.has(peerId) }
 
   /** Whether a known storage node was replaced (down past replica-replace-after). */
-  isReplaced (peerId: string): boolean { return this.#replaced.has(peerId) }
+  isReplaced (peerId: string): boolean { return this.#layer().replaced.has(peerId) }
+
+  /** The roster version followed (undefined: none applied yet: the roster is what this node hears). */
+  get version (): number | undefined { return this.#followed?.version }
+
+  /** The roster as this node hears it, whatever version it follows: what the keeper's node
+   * proposes (roster-journal/roster-follow.ts). */
+  wish (): { known (): Candidate[], isLeaving (peerId: string): boolean, isReplaced (peerId: string): boolean } {
+    return { known: () => sortedMembers(this.#members), isLeaving: (p) => this.#leaving.has(p), isReplaced: (p) => this.#replaced.has(p) }
+  }
+
+  /**
+   * Follows a roster version (docs/replication.md, "Roster versions"; RosterHistory's, in order):
+   * from then on placement, the former holders and every read here say what the versions say, and
+   * what this node hears (update, replace, forget) is its wish, which the keeper's node proposes.
+   * An older version than the one followed changes nothing. Returns whether what placement reads
+   * changed (the callers move open journals then).
+   */
+  follow (v: FollowedVersion): boolean {
+    if (this.#followed !== undefined && v.version <= this.#followed.version) return false
+    const layer = { version: v.version, members: new Map<string, Candidate>(), leaving: new Set<string>(), replaced: new Set<string>() }
+    for (const m of v.members) {
+      layer.members.set(m.peerId, { peerId: m.peerId, roles: ['storage'], capacity: m.capacity })
+      if (m.state === 'leaving') layer.leaving.add(m.peerId)
+      if (m.state === 'replaced') layer.replaced.add(m.peerId)
+    }
+    const before = this.#layer()
+    this.#followed = layer
+    if (sameLayer(before, layer)) return false
+    // a node the version forgot (it was decommissioned) is no former holder to fence any more
+    const forgotten = [...before.members.keys()].filter((peer) => !layer.members.has(peer))
+    for (const peer of forgotten) this.#formers?.forget(peer)
+    if (forgotten.length > 0) this.#saveFormers()
+    this.#recordMoves()
+    return true
+  }
+
+  /** What placement reads: the version followed, or (none yet) the roster as heard. */
+  #layer (): Layer {
+    return this.#followed ?? this.#heard
+  }
 
   /** Marks a known storage node replaced (it stayed down past replica-replace-after): placement
-   * leaves it out from now on, until it is heard again. Returns whether the roster changed. */
+   * leaves it out from now on, until it is heard again. Returns whether the roster changed (the
+   * roster as heard: with a version followed, placement changes once a version says so). */
   replace (peerId: string): boolean {
     if (!this.#members.has(peerId) || this.#replaced.has(peerId)) return false
     this.#replaced.add(peerId)
@@ -147,7 +208,8 @@ export class StorageRoster {
     if (!this.#members.delete(peerId)) return false
     this.#leaving.delete(peerId)
     this.#replaced.delete(peerId)
-    this.#formers?.forget(peerId)
+    // (following versions, it stays a former holder until a version forgets it)
+    if (this.#followed === undefined) this.#formers?.forget(peerId)
     this.#save()
     return true
   }
@@ -213,7 +275,7 @@ export class StorageRoster {
 
   #save (): void {
     this.#recordMoves()
-    const bytes = new TextEncoder().encode(JSON.stringify(this.known().map((c) => ({ peerId: c.peerId, capacity: c.capacity, ...(this.#leaving.has(c.peerId) && { leaving: true }), ...(this.#replaced.has(c.peerId) && { replaced: true }) }))))
+    const bytes = new TextEncoder().encode(JSON.stringify(sortedMembers(this.#members).map((c) => ({ peerId: c.peerId, capacity: c.capacity, ...(this.#leaving.has(c.peerId) && { leaving: true }), ...(this.#replaced.has(c.peerId) && { replaced: true }) }))))
     // issued now: the store lands writes in the order they were issued, and a stop that closes
     // the store waits for it (a save deferred to a later turn could miss the close)
     this.#saving = this.#store.write([{ type: 'put', key: ROSTER_KEY, value: bytes }]).catch((err: unknown) => {
@@ -222,6 +284,18 @@ export class StorageRoster {
       this.#log?.warn({ err }, `the storage roster could not be saved in the data dir: ${(err as Error).message}`)
     })
   }
+}
+
+function sortedMembers (members: ReadonlyMap<string, Candidate>): Candidate[] {
+  return [...members.values()].sort((a, b) => (a.peerId < b.peerId ? -1 : 1))
+}
+
+function sameLayer (a: Layer, b: Layer): boolean {
+  if (a.members.size !== b.members.size || a.leaving.size !== b.leaving.size || a.replaced.size !== b.replaced.size) return false
+  for (const [peer, m] of a.members) if (b.members.get(peer)?.capacity !== m.capacity) return false
+  for (const peer of a.leaving) if (!b.leaving.has(peer)) return false
+  for (const peer of a.replaced) if (!b.replaced.has(peer)) return false
+  return true
 }
 
 /** The former holders kept in the data dir. None kept: known and empty for a new data dir (nothing

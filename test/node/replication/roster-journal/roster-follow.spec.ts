@@ -1,5 +1,5 @@
 import { expect } from 'chai'
-import { LevelStore, RosterFollower, RosterHistory, RosterReplica, RosterService, applyChange, firstVersion, nextChange } from '../../../../node/index.ts'
+import { LevelStore, RosterFollower, RosterHistory, RosterReplica, RosterService, applyChange, firstVersion, formingMembers, nextChange } from '../../../../node/index.ts'
 import type { FollowedRoster, RosterChange, RosterVersion, VersionedMember } from '../../../../node/index.ts'
 import { useTestCluster } from '../../../helpers/test-cluster.ts'
 import type { TestNode } from '../../../helpers/test-cluster.ts'
@@ -56,6 +56,15 @@ describe('nextChange (roster versions follow the storage roster)', () => {
     // a member replaced, the other forgotten: the forget would leave only a replaced member
     const v = firstVersion([{ peerId: 'a', capacity: 1 }, { peerId: 'b', capacity: 1, state: 'replaced' }])
     expect(nextChange(roster([['b', 1, 'replaced']]), v)).to.equal(undefined)
+  })
+})
+
+describe('formingMembers', () => {
+  it('should form with every storage node the roster knows, each with its state, and the forming node itself when it knows none of itself', () => {
+    expect(formingMembers(roster([['a', 2], ['b', 1, 'leaving'], ['c', 1, 'replaced']]), 'a', 5)).to.deep.equal([
+      { peerId: 'a', capacity: 2 }, { peerId: 'b', capacity: 1, state: 'leaving' }, { peerId: 'c', capacity: 1, state: 'replaced' }
+    ])
+    expect(formingMembers(roster([['b', 1]]), 'a', 5)).to.deep.equal([{ peerId: 'b', capacity: 1 }, { peerId: 'a', capacity: 5 }])
   })
 })
 
@@ -124,5 +133,24 @@ describe('RosterFollower (real libp2p on loopback)', function () {
     for (let round = 0; round < 2; round++) for (const f of [a, b, c] as Followed[]) await f.follower.step()
     expect(versionsOf([a, b, c] as Followed[])).to.deep.equal([4, 4, 4])
     expect(c?.history.latest?.change).to.deep.equal({ kind: 'capacity', peerId: nodes[1].id, capacity: 4 })
+  })
+
+  it('should say when a node is behind its members, and catch it up before a deadline (a joining node before it is ready)', async () => {
+    const nodes = await net.of([['chat'], ['chat'], ['chat']]) as [TestNode, TestNode, TestNode]
+    const [a, b, c] = await followers(nodes, nodes[0]) as [Followed, Followed, Followed]
+    // nobody applied a version: nobody is behind, and a catch-up has nothing to wait for
+    expect([a.follower.behind(), b.follower.behind()]).to.deep.equal([undefined, undefined])
+    expect(await b.follower.catchUpBefore(0)).to.equal(true)
+    await a.follower.step()
+    for (const f of [a, b, c]) f.roster.splice(0, f.roster.length, [nodes[0].id, 1], [nodes[1].id, 1])
+    await b.follower.step()
+    for (let round = 0; round < 2; round++) await a.follower.step()
+    expect(versionsOf([a, b, c])).to.deep.equal([2, 1, undefined])
+    // c applied none, b one: each is behind a's 2, and caught up by catchUpBefore
+    expect([b.follower.behind(), c.follower.behind(), a.follower.behind()]).to.deep.equal([2, 2, undefined])
+    expect(await c.follower.catchUpBefore(10_000)).to.equal(true)
+    expect(await b.follower.catchUpBefore(10_000)).to.equal(true)
+    expect(versionsOf([a, b, c])).to.deep.equal([2, 2, 2])
+    expect(c.follower.behind()).to.equal(undefined)
   })
 })

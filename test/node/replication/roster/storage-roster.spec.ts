@@ -82,4 +82,44 @@ describe('StorageRoster', () => {
       await dir.remove()
     }
   })
+
+  it('should follow roster versions once one is applied: placement, leaving and replaced as the version says, the roster as heard kept as its wish; former holders recorded on the version\'s moves and forgotten with it', async () => {
+    const dir = await tempDir()
+    const store = await LevelStore.open(dir.path)
+    try {
+      const roster = await StorageRoster.open(store, { peerId: 'a', roles: ['storage'], capacity: 1 }, undefined, { partitions: 8, replicationFactor: 1 })
+      roster.update([{ peerId: 'b', roles: ['storage'], capacity: 1 }])
+      expect(roster.version).to.equal(undefined)
+      expect(roster.candidates().map((c) => c.peerId), 'no version: the roster as heard').to.deep.equal(['a', 'b'])
+      // version 1 names a and b: what placement reads does not change
+      expect(roster.follow({ version: 1, members: [{ peerId: 'a', capacity: 1 }, { peerId: 'b', capacity: 1 }] })).to.equal(false)
+      expect(roster.version).to.equal(1)
+      // c is heard: the wish grows, placement waits for a version that names it
+      roster.update([{ peerId: 'c', roles: ['storage'], capacity: 2 }])
+      expect(roster.candidates().map((c) => c.peerId)).to.deep.equal(['a', 'b'])
+      expect(roster.wish().known().map((c) => c.peerId)).to.deep.equal(['a', 'b', 'c'])
+      const before = Array.from({ length: 8 }, (_, p) => roster.formerHolders(p))
+      expect(roster.follow({ version: 2, members: [{ peerId: 'a', capacity: 1 }, { peerId: 'b', capacity: 1 }, { peerId: 'c', capacity: 2 }] })).to.equal(true)
+      expect(roster.candidates().map((c) => c.peerId)).to.deep.equal(['a', 'b', 'c'])
+      const after = Array.from({ length: 8 }, (_, p) => roster.formerHolders(p) ?? [])
+      expect(after.some((f, p) => f.length > (before[p]?.length ?? 0)), 'a partition that moved to c has its former replica as a former holder').to.equal(true)
+      // an older version, or the same again, changes nothing
+      expect(roster.follow({ version: 1, members: [{ peerId: 'a', capacity: 1 }] })).to.equal(false)
+      expect(roster.follow({ version: 2, members: [{ peerId: 'a', capacity: 1 }] })).to.equal(false)
+      // b leaving and c replaced, as versions say: not as the wish says
+      roster.update([{ peerId: 'b', roles: ['chat'], capacity: 1 }])
+      expect(roster.isLeaving('b'), 'heard without the role: the wish says leaving, the version not yet').to.equal(false)
+      expect(roster.wish().isLeaving('b')).to.equal(true)
+      expect(roster.follow({ version: 3, members: [{ peerId: 'a', capacity: 1 }, { peerId: 'b', capacity: 1, state: 'leaving' }, { peerId: 'c', capacity: 2, state: 'replaced' }] })).to.equal(true)
+      expect([roster.isLeaving('b'), roster.isReplaced('c')]).to.deep.equal([true, true])
+      expect(roster.candidates().map((c) => c.peerId)).to.deep.equal(['a'])
+      // b forgotten by a version: no partition names it as a former holder any more
+      expect(roster.follow({ version: 4, members: [{ peerId: 'a', capacity: 1 }, { peerId: 'c', capacity: 2, state: 'replaced' }] })).to.equal(true)
+      for (let p = 0; p < 8; p++) expect(roster.formerHolders(p) ?? [], `partition ${p}`).to.not.include('b')
+      expect(roster.known().map((c) => c.peerId)).to.deep.equal(['a', 'c'])
+    } finally {
+      await store.close()
+      await dir.remove()
+    }
+  })
 })
