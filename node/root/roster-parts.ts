@@ -38,6 +38,7 @@ export const rosterVersionsPart: PartSpec<NodeComponents> = {
       history,
       ...(replica !== undefined && { replica }),
       live: () => new Set([self, ...membership.live()]),
+      configs: () => roster.configs?.at,
       log
     })
     replica?.spawn(system)
@@ -52,6 +53,7 @@ export const rosterVersionsPart: PartSpec<NodeComponents> = {
       // the node a cluster started with (no join list), once settled: a node joining never forms
       forms: () => storage && config.join.length === 0 && membership.settled(),
       capacity,
+      ...(roster.configs !== undefined && { configs: roster.configs }),
       log
     })
     const rosterChanged = c.get('rosterChanged')
@@ -61,7 +63,7 @@ export const rosterVersionsPart: PartSpec<NodeComponents> = {
       membership.announce()
     })
     c.get('self').bindRosterVersion(() => history.latest?.version)
-    rosterVersionMetrics(c.get('metrics').registry, { latest: () => history.latest?.version, stats: follower.stats })
+    rosterVersionMetrics(c.get('metrics').registry, { latest: () => history.latest?.version, stats: follower.stats, configsAt: () => roster.configs?.version })
     follower.start()
     c.provide('rosterVersions', { service, follower }, 'roster-versions')
     return {

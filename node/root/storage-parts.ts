@@ -34,8 +34,9 @@ export const storePart: PartSpec<NodeComponents> = {
       const roster = await StorageRoster.open(store, { peerId: identity.peerId, roles: c.get('roles').current, capacity }, c.get('log'), { partitions: replicas.partitions, replicationFactor: config.replicationFactor, holdsRecords })
       // (placement follows the roster versions from the first, before any owner plans a take)
       const history = await RosterHistory.open(store, c.get('log').child({ component: 'roster' }))
-      const latest = history.latest
-      if (latest !== undefined && c.get('preflight').clusterKey !== undefined) roster.follow(latest)
+      // (both versions kept, in order: the partitions' configuration versions are worked out from
+      // the one before when a stop came between the two writes)
+      if (c.get('preflight').clusterKey !== undefined) for (const v of history.applied) roster.follow(v)
       c.provide('store', store, 'store')
       c.provide('replicas', replicas, 'store')
       c.provide('roster', roster, 'store')

@@ -27,6 +27,8 @@ export interface ReplicaRow {
 export interface PartitionRow {
   readonly partition: number
   readonly writeQuorum: number
+  /** The partition's configuration version on the node asked (null: none; docs/replication.md). */
+  readonly configurationVersion?: number | null
   readonly replicas: ReplicaRow[]
 }
 
@@ -37,6 +39,7 @@ export const partitionSchema = {
   properties: {
     partition: { type: 'integer' },
     writeQuorum: { type: 'integer', description: 'replicas that must hold a write before it is acknowledged' },
+    configurationVersion: { type: ['integer', 'null'], description: 'the roster version that last changed this partition\'s replica set, as the node asked knows it (the same on every member that applied the same roster versions; null: a node alone, a cluster before its first roster version, or a node that joined and has not taken them from a member yet)' },
     replicas: {
       type: 'array',
       items: {

@@ -237,7 +237,13 @@ describe('storage nodes that join and leave under chat load (real processes, R=3
     // every node running sees every other up (four after the first test; all it started, should
     // that test have failed before its decommission: a wait for four would then time out on five)
     for (const s of serving) await waitFor(async () => await upCount(s) === serving.length, `${s.peerId} to see ${serving.length} members up`, { timeout: 60_000, interval: 100 })
+    // and it is a replica once a roster version names it (the keeper's node proposes its join)
+    await waitFor(async () => (await api<PartitionRow[]>(fifth, '/partitions?limit=1000')).some((p) => p.replicas.some((r) => r.peerId === fifth.peerId)), 'a roster version to name the fifth node', { timeout: 60_000, interval: 100 })
     await waitFor(async () => await allCaughtUp(fifth), () => `every storage node to catch up (${lastCatchUp})`, { timeout: 120_000, interval: 250, progress: () => caughtUp })
+    // the fifth took the roster's latest versions from a member (it skipped the ones before) and
+    // with them that member's partitions' configuration versions: every node names the same
+    const configs = async (slot: Slot): Promise<string> => (await api<Array<{ configurationVersion: number | null }>>(slot, '/partitions?limit=1000')).map((p) => String(p.configurationVersion)).join(',')
+    await waitFor(async () => { const seen = await Promise.all(serving.map(configs)); return !seen[0]?.includes('null') && new Set(seen).size === 1 }, 'every node to name the same configuration versions', { timeout: 30_000, interval: 250 })
     const { acked, stop } = posting(prng(29), 'later')
     await waitFor(() => acked() >= 60, '60 posts acknowledged', { timeout: 60_000, interval: 20, progress: acked })
 

@@ -152,6 +152,13 @@ describe('a cluster of node processes (real libp2p, gRPC and LevelDB on loopback
     }
     // version 1 formed with the seed alone (then the ai node's join: version 2), or with both
     expect(version, 'each version one change').to.equal(1 + changes)
+    // every node names the same configuration version for each partition: worked out version by
+    // version, or (a node that joined after version 1) taken from a member at its version
+    type Configured = { partition: number, configurationVersion: number | null }
+    const configs = async (node: Running): Promise<string> => (await api<Configured[]>(node, 'GET', '/partitions?limit=1000')).body.map((r) => String(r.configurationVersion)).join(',')
+    await waitFor(async () => new Set(await Promise.all(nodes.map(configs))).size === 1, 'every node to name the same configuration versions', { timeout: 20_000, interval: 200 })
+    const named = (await configs(seed)).split(',').map(Number)
+    expect(named.every((c) => c >= 1 && c <= (version ?? 0)), named.join(',')).to.equal(true)
   })
 
   it('should give clients on different nodes the same messages in the same order', async () => {

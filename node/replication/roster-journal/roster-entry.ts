@@ -35,10 +35,13 @@ const MAX_PEER_ID = 128
 const MAX_CAPACITY = 1_000_000
 const KINDS = new Set(['form', 'join', 'capacity', 'leave', 'replace', 'back', 'forget'])
 
-/** The nodes that keep the roster journal under a version: its members but replaced ones (those
- * are down for good: a majority of the rest stays reachable). Sorted by peer id. */
+/** The nodes that keep the roster journal under a version: its members but leaving and replaced
+ * ones (replaced ones are down for good; leaving ones hand their storage off and are then stopped,
+ * or decommissioned: counted, a cluster that lost one more node would have no majority left to
+ * make a version, its replacement included). Sorted by peer id. Each change moves one node in or
+ * out of it (Raft's single-server change). */
 export function journalSet (v: RosterVersion): string[] {
-  return v.members.filter((m) => m.state !== 'replaced').map((m) => m.peerId)
+  return v.members.filter((m) => m.state === undefined).map((m) => m.peerId)
 }
 
 /** The roster journal's write quorum under a version: a majority of its set, so that the quorums of

@@ -72,6 +72,9 @@ export interface RosterFollowerOptions {
   readonly forms: () => boolean
   /** This node's capacity (its place in the version it forms). */
   readonly capacity: number
+  /** This node's partitions' configuration versions (roster/partition-configs.ts): unknown after a
+   * node skipped versions (it joined), then taken from a member at the same version. */
+  readonly configs?: { readonly version: number | undefined, adopt (value: unknown, latest: number | undefined): boolean }
   readonly intervalMs?: number
   readonly log: ServiceLog
 }
@@ -87,6 +90,8 @@ export interface RosterFollowStats {
   caughtUp: number
   /** Steps that failed (a keeper or a member out of reach): tried again at the next. */
   failed: number
+  /** Times the partitions' configuration versions were taken from a member. */
+  configsAdopted: number
 }
 
 /**
@@ -100,7 +105,8 @@ export interface RosterFollowStats {
 export class RosterFollower {
   readonly #opts: RosterFollowerOptions
   readonly #service: PeriodicService
-  readonly stats: RosterFollowStats = { proposed: 0, refused: 0, formed: 0, caughtUp: 0, failed: 0 }
+  #configsTurn = 0
+  readonly stats: RosterFollowStats = { proposed: 0, refused: 0, formed: 0, caughtUp: 0, failed: 0, configsAdopted: 0 }
 
   constructor (opts: RosterFollowerOptions) {
     this.#opts = opts
@@ -159,6 +165,21 @@ export class RosterFollower {
     }
   }
 
+  /** A node that skipped versions takes its partitions' configuration versions from a member at
+   * the version it applied (one at a time, the next step tries the next member). */
+  async #adoptConfigs (named: readonly VersionedMember[]): Promise<void> {
+    const { configs, history, service } = this.#opts
+    const at = history.latest?.version
+    if (configs === undefined || at === undefined || configs.version === at) return
+    const same = named.filter((m) => m.rosterVersion === at)
+    const peer = same[this.#configsTurn++ % Math.max(1, same.length)]
+    if (peer === undefined) return
+    if (configs.adopt(await service.configsOf(peer.peerId), history.latest?.version)) {
+      this.stats.configsAdopted++
+      this.#opts.log.info({ version: at, from: peer.peerId }, `roster versions: the partitions' configuration versions at version ${at} taken from ${peer.peerId}`)
+    }
+  }
+
   /** One step: catch up, form, or (as the keeper's node) propose what differs. */
   async step (): Promise<void> {
     const { history, service, self } = this.#opts
@@ -183,7 +204,21 @@ export class RosterFollower {
       await service.catchUp()
       this.stats.caughtUp++
     }
-    // (a change can move the keeper's place: the node it names goes on, once it caught up)
+    // (the keeper's node proposes first: a member that does not answer for configuration versions
+    // must not hold a change back)
+    await this.#propose()
+    try {
+      await this.#adoptConfigs(named)
+    } catch (err) {
+      this.stats.failed++
+      this.#opts.log.debug({ err }, `roster versions: configuration versions not taken from a member (${(err as Error).message}); the next step asks another`)
+    }
+  }
+
+  /** As the keeper's node: the changes that make the latest version what this node hears, one at
+   * a time (a change can move the keeper's place: the node it names goes on, once it caught up). */
+  async #propose (): Promise<void> {
+    const { history, service, self } = this.#opts
     for (let i = 0; i < CHANGES_PER_STEP && service.keeperNode() === self; i++) {
       const now = history.latest as RosterVersion
       const change = nextChange(this.#opts.roster, now)
@@ -195,6 +230,7 @@ export class RosterFollower {
         return
       }
       this.stats.proposed++
+      this.#opts.log.info({ version: outcome.version.version, change }, `roster versions: version ${outcome.version.version} made (${change.kind}${'peerId' in change ? ` ${change.peerId}` : ''})`)
     }
   }
 }

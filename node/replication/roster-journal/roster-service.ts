@@ -24,6 +24,8 @@ const PROPOSE_TRIES = 4
 export type RosterKeeperMsg =
   | { readonly type: 'propose', readonly base: number, readonly change: RosterChange, readonly replyTo: ReplyTo<Proposal> }
   | { readonly type: 'versions', readonly from: number, readonly replyTo: ReplyTo<RosterVersion[]> }
+  /** Any node answers: its partitions' configuration versions (null: not known there). */
+  | { readonly type: 'configs', readonly replyTo: ReplyTo<unknown> }
 
 /** The node asked is not the keeper in its own view (views differ for a moment): ask `keeper`. */
 export class NotRosterKeeperError extends Error {
@@ -51,7 +53,8 @@ export function checkRosterKeeperMsg (value: unknown): RosterKeeperMsg {
   if (m !== null && typeof m === 'object' && m.type === 'versions' && Number.isSafeInteger(m.from) && (m.from as number) >= 1) {
     return { type: 'versions', from: m.from as number, replyTo: m.replyTo as ReplyTo<RosterVersion[]> }
   }
-  throw new InvalidReplicaRequestError(`roster keeper: expected { type: "propose", base >= 1, change } or { type: "versions", from >= 1 }, got ${shown((m as { type?: unknown } | null)?.type, 40)}`)
+  if (m !== null && typeof m === 'object' && m.type === 'configs') return { type: 'configs', replyTo: m.replyTo as ReplyTo<unknown> }
+  throw new InvalidReplicaRequestError(`roster keeper: expected { type: "propose", base >= 1, change }, { type: "versions", from >= 1 } or { type: "configs" }, got ${shown((m as { type?: unknown } | null)?.type, 40)}`)
 }
 
 export interface RosterServiceOptions {
@@ -63,6 +66,9 @@ export interface RosterServiceOptions {
   readonly replica?: RosterReplica
   /** The members up in this node's view, itself included. */
   readonly live: () => ReadonlySet<string>
+  /** This node's partitions' configuration versions, as a member asks for them (undefined: not
+   * known here). */
+  readonly configs?: () => unknown
   readonly log?: OwnerLog
 }
 
@@ -102,7 +108,7 @@ export class RosterService {
     const existing = this.#opts.history.latest
     if (existing !== undefined) return existing
     const members = typeof with_ === 'number' ? [{ peerId: this.#opts.self, capacity: with_ }] : with_
-    if (!members.some((m) => m.peerId === this.#opts.self && m.state !== 'replaced')) throw new RangeError('a roster is formed with the node that forms it among its members')
+    if (!members.some((m) => m.peerId === this.#opts.self && m.state === undefined)) throw new RangeError('a roster is formed with the node that forms it among its members (neither leaving nor replaced)')
     const keeper = await this.#open(members)
     await this.#opts.history.apply(keeper.head)
     return keeper.head
@@ -151,7 +157,8 @@ export class RosterService {
   }
 
   /** What the keeper here answers (the actor calls it): refused when this node is not the keeper's place. */
-  async serve (msg: RosterKeeperMsg): Promise<Proposal | RosterVersion[]> {
+  async serve (msg: RosterKeeperMsg): Promise<Proposal | RosterVersion[] | unknown> {
+    if (msg.type === 'configs') return this.#opts.configs?.() ?? null
     const place = this.keeperNode()
     if (place !== this.#opts.self) {
       // (a node that applied none yet asks a member it knows: it answers with what it applied, the
@@ -174,6 +181,12 @@ export class RosterService {
     // (applied here before it is answered: the keeper's node never lags what it made)
     if (outcome.ok) await this.#opts.history.apply(outcome.version)
     return outcome
+  }
+
+  /** What `peer` answers of its partitions' configuration versions (unchecked: null when it knows
+   * none; PartitionConfigs.adopt checks them). */
+  async configsOf (peer: string): Promise<unknown> {
+    return await this.#ask<unknown>((replyTo) => ({ type: 'configs', replyTo }), peer)
   }
 
   close (): void {

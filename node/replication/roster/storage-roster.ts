@@ -2,6 +2,7 @@ import type { Candidate } from '../../mesh/index.ts'
 import type { LevelStore } from '../../storage/index.ts'
 import { replicasOf } from '../partitioning.ts'
 import { FormerHolders } from './former-holders.ts'
+import { PartitionConfigs } from './partition-configs.ts'
 
 /** A member as the roster needs it. */
 export interface RosterMember {
@@ -73,6 +74,8 @@ export class StorageRoster {
   readonly #placement: RosterPlacement | undefined
   /** Each partition's former holders (with `placement` only), and its replicas as last placed. */
   #formers: FormerHolders | undefined
+  /** Each partition's configuration version under the versions followed (with `placement` only). */
+  #configs: PartitionConfigs | undefined
   #sets: string[][] = []
   #saving: Promise<void> = Promise.resolve()
 
@@ -91,6 +94,7 @@ export class StorageRoster {
       roster.#formers = await readFormers(store, placement.partitions, saved !== undefined || placement.holdsRecords === true, log)
       // kept at once: a restart must not take this data dir for an older version's
       if (await store.get(FORMER_HOLDERS_KEY) === undefined) roster.#saveFormers()
+      roster.#configs = await PartitionConfigs.open(store, placement.partitions, log)
     }
     if (saved !== undefined) {
       const list = JSON.parse(new TextDecoder().decode(saved)) as Array<Candidate & { leaving?: boolean, replaced?: boolean }>
@@ -176,16 +180,26 @@ export class StorageRoster {
       if (m.state === 'leaving') layer.leaving.add(m.peerId)
       if (m.state === 'replaced') layer.replaced.add(m.peerId)
     }
+    const previous = this.#followed?.version
     const before = this.#layer()
+    const setsBefore = this.#sets
     this.#followed = layer
-    if (sameLayer(before, layer)) return false
+    if (sameLayer(before, layer)) {
+      this.#configs?.followed(v.version, previous, setsBefore, setsBefore)
+      return false
+    }
     // a node the version forgot (it was decommissioned) is no former holder to fence any more
     const forgotten = [...before.members.keys()].filter((peer) => !layer.members.has(peer))
     for (const peer of forgotten) this.#formers?.forget(peer)
     if (forgotten.length > 0) this.#saveFormers()
     this.#recordMoves()
+    this.#configs?.followed(v.version, previous, setsBefore, this.#sets)
     return true
   }
+
+  /** Each partition's configuration version under the roster versions followed (undefined: none
+   * followed, or not known here yet: PartitionConfigs). */
+  get configs (): PartitionConfigs | undefined { return this.#configs }
 
   /** What placement reads: the version followed, or (none yet) the roster as heard. */
   #layer (): Layer {

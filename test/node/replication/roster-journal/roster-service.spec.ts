@@ -14,13 +14,13 @@ describe('RosterService (real libp2p on loopback)', function () {
   const net = useTestCluster()
   const cleanups: Array<() => Promise<void>> = []
   afterEach(async () => { for (const c of cleanups.splice(0).reverse()) await c() })
-  const partOn = async (node: TestNode, everyone: () => string[]): Promise<Part> => {
+  const partOn = async (node: TestNode, everyone: () => string[], configs?: () => unknown): Promise<Part> => {
     const dir = await tempDir()
     const replica = await RosterReplica.open(`${dir.path}/roster-store`)
     const store = await LevelStore.open(`${dir.path}/store`)
     const history = await RosterHistory.open(store)
     const live = new Set<string>()
-    const service = new RosterService({ self: node.id, system: () => node.system, history, replica, live: () => live.size > 0 ? live : new Set(everyone()) })
+    const service = new RosterService({ self: node.id, system: () => node.system, history, replica, live: () => live.size > 0 ? live : new Set(everyone()), ...(configs !== undefined && { configs }) })
     replica.spawn(node.system)
     service.spawn(node.system)
     cleanups.push(async () => {
@@ -69,6 +69,17 @@ describe('RosterService (real libp2p on loopback)', function () {
     expect(made.ok, made.ok ? '' : made.why).to.equal(true)
     expect(ids(next.history.latest).length).to.equal(3)
     expect(next.history.latest?.members.find((m) => m.peerId === gone.node.id)?.state).to.equal('replaced')
+  })
+
+  it('should answer its partitions\' configuration versions from any node, keeper or not (null where they are not known)', async () => {
+    const nodes = await net.of([['chat'], ['chat']]) as [TestNode, TestNode]
+    const everyone = (): string[] => nodes.map((n) => n.id)
+    const known = { version: 1, configs: [1, 1, 1] }
+    const a = await partOn(nodes[0], everyone)
+    const b = await partOn(nodes[1], everyone, () => known)
+    await a.service.form(1)
+    expect(await a.service.configsOf(b.node.id)).to.deep.equal(known)
+    expect(await b.service.configsOf(a.node.id)).to.equal(null)
   })
 
   it('should refuse what is not a keeper message, and a change that does not apply, changing nothing', async () => {
