@@ -93,7 +93,7 @@ describe('replicated journals under faults (real processes, R=3 W=2)', function 
       slots.push(slot)
     }
     for (const s of slots) await waitFor(async () => await upCount(s) === NODES, `${s.peerId} to see ${NODES} members up`, { timeout: 60_000, interval: 100 })
-    await awaitCaughtUp(async () => await (await fetch(`http://${slots[0]?.admin ?? ''}/api/v1/storage`, { headers: { authorization: `Bearer ${slots[0]?.node?.adminToken ?? ''}` } })).json() as CatchUpRow[])
+    await awaitCaughtUp(async () => await (await fetch(`http://${slots[0]?.admin ?? ''}/api/v1/storage`, { headers: { authorization: `Bearer ${slots[0]?.node?.adminToken ?? ''}` } })).json() as CatchUpRow[], undefined, slots.map((s) => s.peerId))
     const added = await runCli(['admin', 'users', 'add', 'chaos', '--json', '--no-save', '--admin-addr', slots[0]?.admin as string, '--data-dir', slots[0]?.dir as string])
     expect(added.code, added.stderr).to.equal(0)
     token = (JSON.parse(added.stdout) as { token: string }).token

@@ -14,8 +14,12 @@ export interface CatchUpRow {
  * every other storage node; a fault that takes one of those down first holds it back (and the
  * entities it is a replica of) until that node is back or replaced, so a test that kills nodes
  * waits for this after it starts them.
+ *
+ * `storage`: the storage nodes started (peer ids); each must be listed active first. A storage
+ * node is a replica once a roster version names it (the keeper's node proposes its join a second or
+ * two after it is heard): until then it holds no partition, and counts as caught up on none.
  */
-export async function awaitCaughtUp (rows: () => Promise<readonly CatchUpRow[]>, timeout = 60_000): Promise<void> {
+export async function awaitCaughtUp (rows: () => Promise<readonly CatchUpRow[]>, timeout = 60_000, storage: readonly string[] = []): Promise<void> {
   let last = ''
   /** Partitions caught up in all, as the last poll saw them: the wait is bounded on a stall of it
    * (a catch-up on a starved machine goes on, slower). */
@@ -31,6 +35,11 @@ export async function awaitCaughtUp (rows: () => Promise<readonly CatchUpRow[]>,
       return false
     }
     const active = all.filter((r) => r.status === 'up' && r.state === 'active')
+    const unnamed = storage.filter((p) => !active.some((r) => r.peerId === p))
+    if (unnamed.length > 0) {
+      last = `not yet active storage nodes: ${unnamed.join(', ')}`
+      return false
+    }
     last = active.map((r) => `${r.peerId} ${r.catchUp === null ? 'unknown' : `${r.catchUp.caughtUp}/${r.catchUp.partitions}`}`).join(', ')
     caughtUp = active.reduce((sum, r) => sum + (r.catchUp?.caughtUp ?? 0), 0)
     return active.length > 0 && active.every((r) => r.catchUp !== null && r.catchUp.caughtUp === r.catchUp.partitions)

@@ -124,7 +124,8 @@ export class ProcessCluster {
   /** Waits until every storage node `via` lists up holds all its partitions whole (caught up). */
   async awaitCaughtUp (via: NodeSlot | undefined = this.running()[0]): Promise<void> {
     if (via === undefined || !this.slots.some((s) => s.roles === 'all' || s.roles.split(',').includes('storage'))) return
-    await awaitCaughtUp(async () => await this.api<CatchUpRow[]>(via, '/storage'))
+    const storage = this.running().filter((s) => s.roles === 'all' || s.roles.split(',').includes('storage')).map((s) => s.peerId)
+    await awaitCaughtUp(async () => await this.api<CatchUpRow[]>(via, '/storage'), undefined, storage)
   }
 
   /** Waits until each of `slots` (every running one by default) sees `count` members up, each of

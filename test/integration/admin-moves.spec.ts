@@ -64,7 +64,7 @@ describe('admin moves on real processes (migrate, drain, decommission)', functio
       slots.push(await boot(dir.path, slots[0]?.p2p))
     }
     for (const s of slots) await waitFor(async () => await upCount(s) === 4, `${s.peerId} to see 4 members up`, { timeout: 30_000, interval: 100 })
-    await awaitCaughtUp(async () => await api<CatchUpRow[]>(slots[0] as Slot, '/storage'))
+    await awaitCaughtUp(async () => await api<CatchUpRow[]>(slots[0] as Slot, '/storage'), undefined, slots.map((s) => s.peerId))
     const added = await runCli(['admin', 'users', 'add', 'mover', '--json', '--no-save', '--admin-addr', slots[0]?.node.admin as string, '--data-dir', slots[0]?.node.dataDir as string])
     expect(added.code, added.stderr).to.equal(0)
     token = (JSON.parse(added.stdout) as { token: string }).token

@@ -60,7 +60,7 @@ describe('anti-entropy, repair and scrub across node processes (real libp2p, gRP
     const up = async (node: Running, n: number): Promise<boolean> => (await api<Array<{ status: string }>>(node, 'GET', '/nodes')).body.filter((m) => m.status === 'up').length === n
     for (const node of [a, b, c]) await waitFor(() => up(node, 3), 'three members up', { timeout: 20_000, interval: 100 })
     // each a full replica of its partitions before c goes down (caught-up.ts)
-    await awaitCaughtUp(async () => (await api<CatchUpRow[]>(a, 'GET', '/storage')).body)
+    await awaitCaughtUp(async () => (await api<CatchUpRow[]>(a, 'GET', '/storage')).body, undefined, [a, b, c].map((n) => n.peerId))
     const added = await runCli(['admin', 'users', 'add', 'alice', '--json', '--no-save', '--admin-addr', a.admin, '--data-dir', a.dataDir])
     expect(added.code, added.stderr).to.equal(0)
     const token = (JSON.parse(added.stdout) as { token: string }).token

@@ -25,11 +25,12 @@ describe('roster journal simulation (deterministic, seeded)', () => {
 
   it('should catch two versions of one number, or one lost, when replicas do not refuse keepers under older versions (the checks can fail)', async () => {
     // seed 386: without versions, a keeper under an older version made a second version 4; seed 196:
-    // version 4, applied, was gone from the journal; both pass with versions
+    // versions a node applied were gone from the journal (versions 5 and 6 since leaving nodes left
+    // the journal's set: 4 before); both pass with versions
     const forked = await runRosterSeed(386, { fault: 'no-versions' })
     expect(forked.violations.some((v) => /two versions 4/.test(v)), forked.violations.join('; ')).to.equal(true)
     const lost = await runRosterSeed(196, { fault: 'no-versions' })
-    expect(lost.violations.some((v) => /reads up to version 3, this node applied version 4/.test(v)), lost.violations.join('; ')).to.equal(true)
+    expect(lost.violations.some((v) => /reads up to version \d+, this node applied version \d+/.test(v)), lost.violations.join('; ')).to.equal(true)
     expect((await runRosterSeed(386)).violations).to.deep.equal([])
     expect((await runRosterSeed(196)).violations).to.deep.equal([])
   })
