@@ -41,6 +41,8 @@ const SENDERS_PER_NODE = 2
 const ROOMS_PER_NODE = 4
 /** Rooms first posted to, to count what an activation costs. */
 const ACTIVATIONS = 20
+/** The idle window just before the activations, whose envelope rate they are counted over. */
+const IDLE_BEFORE_ACTIVATIONS_MS = 5_000
 /** How long a view may take to see a join or a death before the bench gives up. */
 const VIEW_TIMEOUT_MS = 60_000
 
@@ -50,6 +52,8 @@ interface SizeResult {
   readonly idle: { packets: number[], bytes: number[], envelopes: number[], rssMiB: number[] }
   readonly load: { postsPerS: number, cpuShare: number[] }
   readonly envelopesPerActivation: number
+  /** Fences the cluster's replicas answered per activation: how many nodes a take asks. */
+  readonly fencesPerActivation: number
   readonly join: { upFromStartMs: number, upFromReadyMs: number, moved: number, active: number, errors: number }
   readonly kill: { downMs: number, postsAgainMs: number, rooms: number }
 }
@@ -63,7 +67,7 @@ function rolesOf (i: number, n: number): string {
 
 export const scaleOutBench: Bench = {
   name: 'scale-out',
-  description: 'issue 41: 5 and 30 real nodes (a network namespace each): idle traffic per node, posts/s against one node alone, envelopes per activation, a join and a SIGKILL under load (views, moves, errors, rooms back)',
+  description: 'issue 41: 5 and 30 real nodes (a network namespace each): idle traffic per node, posts/s against one node alone, envelopes and fences per activation, a join and a SIGKILL under load (views, moves, errors, rooms back)',
   async run (log) {
     const sizes = (process.env.BENCH_SCALE_OUT_SIZES ?? '5,30').split(',').map((s) => Number(s.trim()))
     if (sizes.some((s) => !Number.isInteger(s) || s < 4 || s > 100)) throw new Error(`BENCH_SCALE_OUT_SIZES: sizes 4 to 100, comma-separated; got ${process.env.BENCH_SCALE_OUT_SIZES ?? ''}`)
@@ -131,15 +135,15 @@ async function measureSize (n: number, seconds: number, senders: number, log: (l
     const tokens = [await cluster.addUser(`u${n}a`), await cluster.addUser(`u${n}b`)]
     const idle = await measureIdle(cluster, slots, seconds, log)
     log(`    idle, per node per second: ${mean(idle.packets).toFixed(0)} packets (max ${Math.max(...idle.packets).toFixed(0)}), ${(mean(idle.bytes) / 1024).toFixed(1)} KiB, ${mean(idle.envelopes).toFixed(1)} envelopes; RSS ${mean(idle.rssMiB).toFixed(0)} MiB (max ${Math.max(...idle.rssMiB).toFixed(0)})`)
-    const envelopesPerActivation = await activations(cluster, slots, tokens, mean(idle.envelopes) * n)
-    log(`    ${envelopesPerActivation.toFixed(1)} envelopes per activation (first post to a room never used)`)
+    const { envelopes: envelopesPerActivation, fences: fencesPerActivation } = await activations(cluster, slots, tokens)
+    log(`    ${envelopesPerActivation.toFixed(1)} envelopes and ${fencesPerActivation.toFixed(1)} fences answered per activation (first post to a room never used)`)
     const rooms = Array.from({ length: ROOMS_PER_NODE * n }, (_, i) => `so${n}-${i}`)
     load = new ChatLoad({ tag: `so${n}`, rooms, senders, tokens, via: (s) => slots[s % n] as NodeSlot, tries: 5, retryForMs: 30_000, retryVia: (s) => slots[(s + 1) % n] as NodeSlot })
     const measured = await measureLoad(load, slots, seconds)
     log(`    load: ${measured.rate.toFixed(0)} posts/s over ${n} nodes; CPU per node ${pct(mean(measured.cpuShare))} of a core (max ${pct(Math.max(...measured.cpuShare))})`)
     const join = await joinUnderLoad(cluster, load, n, log)
     const kill = await killUnderLoad(cluster, load, rooms, tokens[0] as string, log)
-    return { n, idle, load: { postsPerS: measured.rate, cpuShare: measured.cpuShare }, envelopesPerActivation, join, kill }
+    return { n, idle, load: { postsPerS: measured.rate, cpuShare: measured.cpuShare }, envelopesPerActivation, fencesPerActivation, join, kill }
   } finally {
     await load?.stop().catch(() => undefined)
     await cluster.close()
@@ -196,10 +200,19 @@ function kindsOf (text: string): Map<string, number> {
   return out
 }
 
-/** Mesh envelopes per first post to a room never used, over and above the idle rate. */
-async function activations (cluster: ProcessCluster, slots: readonly NodeSlot[], tokens: readonly string[], idlePerS: number): Promise<number> {
-  const envelopes = async (): Promise<number> => (await Promise.all(slots.map(async (s) => metricSum(await cluster.metrics(s), 'plexi_mesh_envelopes_sent_total')))).reduce((a, b) => a + b, 0)
+/** Mesh envelopes per first post to a room never used, over and above the idle rate (measured in
+ * the seconds just before: background repairs vary over a run, and a rate from minutes earlier
+ * subtracted too much or too little), and the fences the replicas answered per such post (what an
+ * activation asks, whatever else the cluster sends meanwhile). */
+async function activations (cluster: ProcessCluster, slots: readonly NodeSlot[], tokens: readonly string[]): Promise<{ envelopes: number, fences: number }> {
+  const sum = async (name: string): Promise<number> => (await Promise.all(slots.map(async (s) => metricSum(await cluster.metrics(s), name)))).reduce((a, b) => a + b, 0)
+  const envelopes = async (): Promise<number> => await sum('plexi_mesh_envelopes_sent_total')
+  const idleFrom = await envelopes()
+  const idleStart = performance.now()
+  await new Promise((resolve) => setTimeout(resolve, IDLE_BEFORE_ACTIVATIONS_MS))
   const before = await envelopes()
+  const idlePerS = (before - idleFrom) / ((performance.now() - idleStart) / 1000)
+  const fencesBefore = await sum('plexi_replication_replica_fences_total')
   const t0 = performance.now()
   for (let i = 0; i < ACTIVATIONS; i++) {
     const client = chatClient((slots[i % slots.length] as NodeSlot).node.grpc, tokens[0] as string)
@@ -210,7 +223,8 @@ async function activations (cluster: ProcessCluster, slots: readonly NodeSlot[],
     }
   }
   const elapsed = (performance.now() - t0) / 1000
-  return (await envelopes() - before - idlePerS * elapsed) / ACTIVATIONS
+  const sent = await envelopes() - before
+  return { envelopes: (sent - idlePerS * elapsed) / ACTIVATIONS, fences: (await sum('plexi_replication_replica_fences_total') - fencesBefore) / ACTIVATIONS }
 }
 
 /** A chat node more under the load: until every view has it up, the entities moved, the client errors. */
@@ -292,6 +306,7 @@ function sizeFigures (results: readonly SizeResult[], alone: number): Figure[] {
     out.push(figure(`scale-out ${at}: entities moved by a join, share of those active`, 'share', r.join.moved / Math.max(1, r.join.active), `1.5/${r.n}`, 1.5 / r.n, '<= 1.5/N'))
     out.push(figure(`scale-out ${at}: client errors during the join`, 'tries', r.join.errors, 'none', 0, '0'))
     out.push(figure(`scale-out ${at}: envelopes per activation`, 'envelopes', r.envelopesPerActivation, `at ${small.n} nodes`, small.envelopesPerActivation, '<= 1.2x'))
+    out.push(figure(`scale-out ${at}: fences answered per activation (nodes a take asks)`, 'fences', r.fencesPerActivation, `at ${small.n} nodes`, small.fencesPerActivation, '<= 1.2x'))
     out.push(figure(`scale-out ${at}: packets sent per idle node per second`, 'packets/s', mean(r.idle.packets), `at ${small.n} nodes`, mean(small.idle.packets), '<= 1.2x'))
     out.push(figure(`scale-out ${at}: envelopes sent per idle node per second`, 'envelopes/s', mean(r.idle.envelopes), `at ${small.n} nodes`, mean(small.idle.envelopes), '<= 1.2x'))
     out.push(figure(`scale-out ${at}: posts/s, whole cluster (CPU per node ${pct(mean(r.load.cpuShare))} of a core)`, 'posts/s', r.load.postsPerS, 'one node alone (no replication), same load, same machine', alone, '>= 0.8x'))
