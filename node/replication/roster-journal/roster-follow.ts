@@ -106,6 +106,8 @@ export class RosterFollower {
   readonly #opts: RosterFollowerOptions
   readonly #service: PeriodicService
   #configsTurn = 0
+  /** Stopped: a catch-up before readiness gives up (the node is stopping). */
+  #stopped = false
   readonly stats: RosterFollowStats = { proposed: 0, refused: 0, formed: 0, caughtUp: 0, failed: 0, configsAdopted: 0 }
 
   constructor (opts: RosterFollowerOptions) {
@@ -132,7 +134,10 @@ export class RosterFollower {
 
   start (): void { this.#service.start() }
 
-  async stop (): Promise<void> { await this.#service.stop() }
+  async stop (): Promise<void> {
+    this.#stopped = true
+    await this.#service.stop()
+  }
 
   /** The newest version a member not down names, when it is newer than this node's latest
    * (undefined: this node is not behind any member it hears). */
@@ -145,10 +150,12 @@ export class RosterFollower {
 
   /** Catches up until this node is behind no member it hears, for at most `timeoutMs` (a joining
    * node, before it is ready: it places nothing until it applied the cluster's versions). Returns
-   * whether it caught up; a failed try is tried again (every ROSTER_FOLLOW_MS) within the time. */
+   * whether it caught up; a failed try is tried again (every ROSTER_FOLLOW_MS) within the time.
+   * A follower stopped meanwhile (the node is stopping) gives up at once: false. */
   async catchUpBefore (timeoutMs: number, now: () => number = Date.now): Promise<boolean> {
     const until = now() + timeoutMs
     for (;;) {
+      if (this.#stopped) return false
       const newest = this.behind()
       if (newest === undefined) return true
       try {
@@ -160,8 +167,9 @@ export class RosterFollower {
         this.#opts.log.debug({ err }, `roster versions: a catch-up failed (${(err as Error).message})`)
       }
       if (this.behind() === undefined) return true
-      if (now() >= until) return false
-      await new Promise((resolve) => setTimeout(resolve, Math.min(this.#opts.intervalMs ?? ROSTER_FOLLOW_MS, Math.max(0, until - now()))))
+      if (now() >= until || this.#stopped) return false
+      // (a timer that holds no stopping process open: the node's stop ends the wait above)
+      await new Promise((resolve) => { setTimeout(resolve, Math.min(this.#opts.intervalMs ?? ROSTER_FOLLOW_MS, Math.max(0, until - now()))).unref() })
     }
   }
 

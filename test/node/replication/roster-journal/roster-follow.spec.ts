@@ -152,5 +152,12 @@ describe('RosterFollower (real libp2p on loopback)', function () {
     expect(await b.follower.catchUpBefore(10_000)).to.equal(true)
     expect(versionsOf([a, b, c])).to.deep.equal([2, 2, 2])
     expect(c.follower.behind()).to.equal(undefined)
+    // a stopped follower (its node stopping) gives up at once, however long it was given
+    for (const f of [a, b, c]) f.roster.splice(0, f.roster.length, [nodes[0].id, 1], [nodes[1].id, 1], [nodes[2].id, 1])
+    for (let round = 0; round < 2; round++) for (const f of [a, b]) await f.follower.step()
+    expect(c.follower.behind()).to.equal(3)
+    await c.follower.stop()
+    expect(await c.follower.catchUpBefore(60_000)).to.equal(false)
+    expect(c.history.latest?.version).to.equal(2)
   })
 })
