@@ -74,8 +74,11 @@ export type ReplicaClient = <R extends ReplicaRequest>(request: R) => Promise<Re
 /** The replica of `partition` on `node`: in-process on this node, through its shard holder elsewhere
  * (every answer checked). */
 export function replicaClient (system: ActorSystem, journal: ReplicatedJournal, self: string, node: string, partition: number): ReplicaClient {
-  if (node === self) return async (request) => await journal.core(partition).handle(request)
-  return async <R extends ReplicaRequest>(request: R): Promise<ReplyOf<R>> => {
+  // (it writes as an owner does: under the partition's configuration version here, docs/replication.md
+  // "Roster versions"; a replica that holds a newer one refuses it, and the restore says try again)
+  if (node === self) return async (request) => await journal.core(partition).handle(journal.versioned(partition, request))
+  return async <R extends ReplicaRequest>(given: R): Promise<ReplyOf<R>> => {
+    const request = journal.versioned(partition, given)
     const value = await system.actorAt<ShardHolderMsg>({ node, path: shardHolderPath(partition) })
       .ask<unknown>((replyTo) => ({ type: 'replica', request, replyTo }), { timeout: REPLICA_ASK_MS })
     return checkReplicaReply(request, value)

@@ -64,6 +64,12 @@ export const MAX_CONCURRENT_OPENS = 32
  * RosterChangedError (the caller retries later). */
 export const REPLAN_ATTEMPTS = 4
 
+/** How long a take waits, at most, for its node to know the configuration version of the entity's
+ * partition, or to catch up with one a replica refused it for (docs/replication.md, "Roster
+ * versions": a follower step is a second; a catch-up a refusal asks for starts at once). Then the
+ * open fails with VersionBehindError (retryable). */
+export const VERSION_WAIT_MS = 5_000
+
 /** Longest entity id a replica takes (type/key; keys are at most 128 characters). */
 export const MAX_ENTITY_ID_LENGTH = 300
 

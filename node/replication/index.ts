@@ -65,6 +65,7 @@ export type { ScrubOptions, ScrubStats } from './repair/scrub.ts'
 
 // roster/: roster changes
 export { StorageRoster } from './roster/storage-roster.ts'
+export { RosterPartitionVersions } from './roster/roster-partition-versions.ts'
 export type { RosterMember, RosterPlacement } from './roster/storage-roster.ts'
 export { FormerHolders } from './roster/former-holders.ts'
 export { PartitionConfigs, checkConfigsAt } from './roster/partition-configs.ts'

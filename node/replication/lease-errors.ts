@@ -43,3 +43,15 @@ export class RosterChangedError extends Error {
     this.times = times
   }
 }
+
+/** A take of an entity could not be planned under its partition's configuration version
+ * (docs/replication.md, "Roster versions"): this node does not know its partitions' versions yet
+ * (it skipped roster versions and reads them from a member), or a replica holds a newer one than
+ * this node applied and the node did not catch up in time (a keeper out of reach). Retryable. */
+export class VersionBehindError extends Error {
+  override readonly name = 'VersionBehindError'
+  readonly kind = 'unavailable'
+  constructor (entityId: string, why: string, waitedMs: number) {
+    super(`${entityId}: ${why} (waited ${Math.round(waitedMs)} ms for this node to catch up with the roster's versions); retry`)
+  }
+}

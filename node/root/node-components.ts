@@ -21,7 +21,7 @@ import type { ClusterSearch, ModelEmbedder, SearchIndex, SearchObservers } from 
 import type { Exporter } from '../transfer/index.ts'
 import type { ServiceFailures } from '../services/index.ts'
 import type { TraceLogFields, Tracing } from '../tracing/index.ts'
-import type { AntiEntropy, CatchUp, PartitionHandOff, LevelReplicaStorage, ReplicatedJournal, RosterFollower, RosterHistory, RosterService, Scrubber, StorageRoster, WriteQuorum } from '../replication/index.ts'
+import type { AntiEntropy, CatchUp, PartitionHandOff, LevelReplicaStorage, ReplicatedJournal, RosterFollower, RosterHistory, RosterPartitionVersions, RosterService, Scrubber, StorageRoster, WriteQuorum } from '../replication/index.ts'
 import type { LevelStore } from '../storage/index.ts'
 import type { DirectoryView, ToolPolicy, UserAccounts } from '../users/index.ts'
 import type { KernelPort } from './kernel-port.ts'
@@ -91,6 +91,8 @@ export interface NodeGiven {
   readonly writeQuorum: WriteQuorum
   /** Open journals (and a partition hand-off) follow a change of the storage roster. */
   readonly rosterChanged: () => void
+  /** The partitions' configuration versions owners here carry (undefined: a node alone carries none). */
+  readonly partitionVersions: RosterPartitionVersions | undefined
   readonly system: ActorSystem
   readonly catchUp: CatchUp
   /** Roster versions kept beside the storage roster (undefined: a node alone keeps none). */

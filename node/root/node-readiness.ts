@@ -57,9 +57,14 @@ async function waitForCluster (c: C): Promise<void> {
  * names yet) would be taken back at the catch-up. Bounded by failure-timeout; said when it did not. */
 async function catchUpRoster (c: C): Promise<void> {
   const follower = c.get('rosterVersions')?.follower
-  if (follower === undefined || follower.behind() === undefined) return
+  if (follower === undefined || follower.caughtUp()) return
   const timeout = c.get('config').failureTimeout
-  if (!await follower.catchUpBefore(timeout)) c.get('log').warn({ behind: follower.behind() }, `the roster versions the cluster applied (up to ${String(follower.behind())}) were not read within failure-timeout (${timeout} ms); ready all the same, placing by the versions applied here (the follower goes on trying)`)
+  if (!await follower.catchUpBefore(timeout)) {
+    const behind = follower.behind()
+    c.get('log').warn({ behind }, behind === undefined
+      ? `the partitions' configuration versions were not read from a member within failure-timeout (${timeout} ms); ready all the same (takes wait for them: the follower goes on trying)`
+      : `the roster versions the cluster applied (up to ${behind}) were not read within failure-timeout (${timeout} ms); ready all the same, placing by the versions applied here (the follower goes on trying)`)
+  }
 }
 
 /** starting → ready: the write quorum's watch starts, judged from the view this node has now

@@ -16,7 +16,7 @@ type C = PartComponents<NodeComponents>
  */
 export const rosterVersionsPart: PartSpec<NodeComponents> = {
   id: 'roster-versions',
-  needs: ['config', 'log', 'preflight', 'roles', 'roster', 'rosterHistory', 'rosterChanged', 'system', 'membership', 'self', 'metrics'],
+  needs: ['config', 'log', 'preflight', 'roles', 'roster', 'rosterHistory', 'rosterChanged', 'partitionVersions', 'journal', 'system', 'membership', 'self', 'metrics'],
   gives: ['rosterVersions'],
   runs: (c: C) => c.get('preflight').clusterKey !== undefined,
   start: async (c: C) => {
@@ -43,6 +43,8 @@ export const rosterVersionsPart: PartSpec<NodeComponents> = {
     })
     replica?.spawn(system)
     service.spawn(system)
+    const journal = c.get('journal')
+    const configs = roster.configs
     const follower = new RosterFollower({
       self,
       service,
@@ -53,13 +55,27 @@ export const rosterVersionsPart: PartSpec<NodeComponents> = {
       // the node a cluster started with (no join list), once settled: a node joining never forms
       forms: () => storage && config.join.length === 0 && membership.settled(),
       capacity,
-      ...(roster.configs !== undefined && { configs: roster.configs }),
+      // (configuration versions taken from a member move open journals to them)
+      ...(configs !== undefined && {
+        configs: {
+          get version () { return configs.version },
+          adopt: (value: unknown, latest: number | undefined) => {
+            const took = configs.adopt(value, latest)
+            if (took) journal.rosterChanged()
+            return took
+          }
+        }
+      }),
       log
     })
+    // a replica that refused an owner here for a newer configuration version: catch up now
+    c.get('partitionVersions')?.onNewer((version) => { follower.heard(version) })
     const rosterChanged = c.get('rosterChanged')
-    // placement follows each version applied here (storePart followed the one kept at start)
+    // placement follows each version applied here (storePart followed the one kept at start); open
+    // journals follow the partitions' configuration versions too, whether or not placement moved
     const unapplied = history.onApplied((v) => {
       if (roster.follow(v)) rosterChanged()
+      else journal.rosterChanged()
       membership.announce()
     })
     c.get('self').bindRosterVersion(() => history.latest?.version)

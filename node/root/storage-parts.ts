@@ -4,7 +4,7 @@ import { STORE_DIR } from '../constants.ts'
 import { bootstrapModels } from '../inference/index.ts'
 import { Jobs } from '../jobs/index.ts'
 import { NodeMetrics, jobMetrics, replicaMetrics } from '../metrics/index.ts'
-import { CatchUp, LevelReplicaStorage, PartitionsMismatchError, RosterHistory, StorageRoster, WriteQuorum, NARROW_FENCES, meshJournal } from '../replication/index.ts'
+import { CatchUp, LevelReplicaStorage, PartitionsMismatchError, RosterHistory, RosterPartitionVersions, StorageRoster, WriteQuorum, NARROW_FENCES, meshJournal } from '../replication/index.ts'
 import { LevelStore } from '../storage/index.ts'
 import type { PartComponents } from './components.ts'
 import type { NodeComponents } from './node-components.ts'
@@ -88,7 +88,7 @@ export const metricsPart: PartSpec<NodeComponents> = {
 export const journalPart: PartSpec<NodeComponents> = {
   id: 'journal',
   needs: ['config', 'log', 'preflight', 'replicas', 'roster', 'membership', 'kernel', 'metrics', 'repairs', 'serviceFailures', 'tracing'],
-  gives: ['journal', 'writeQuorum', 'rosterChanged'],
+  gives: ['journal', 'writeQuorum', 'rosterChanged', 'partitionVersions'],
   start: (c: C) => {
     const config = c.get('config')
     const log = c.get('log')
@@ -97,6 +97,9 @@ export const journalPart: PartSpec<NodeComponents> = {
     const roster = c.get('roster')
     const membership = c.get('membership')
     const kernel = c.get('kernel')
+    // owners carry their partition's configuration version (docs/replication.md, "Roster
+    // versions"); a node alone follows no versions and carries none
+    const partitionVersions = clusterKey === undefined ? undefined : new RosterPartitionVersions(roster)
     const journal = meshJournal({
       self: identity.peerId,
       storage: replicas,
@@ -117,7 +120,8 @@ export const journalPart: PartSpec<NodeComponents> = {
       stats: c.get('metrics').replication,
       system: () => kernel.system(),
       log: log.child({ component: 'replication' }),
-      spans: c.get('tracing').spans
+      spans: c.get('tracing').spans,
+      ...(partitionVersions !== undefined && { versions: partitionVersions })
     })
     // said once per change in the log, refused at once by the entities' journals (never a
     // deadline), shown to admins
@@ -141,6 +145,7 @@ export const journalPart: PartSpec<NodeComponents> = {
     c.provide('journal', journal, 'journal')
     c.provide('writeQuorum', writeQuorum, 'journal')
     c.provide('rosterChanged', rosterChanged, 'journal')
+    c.provide('partitionVersions', partitionVersions, 'journal')
     return NOTHING_TO_STOP
   }
 }

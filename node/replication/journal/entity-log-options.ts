@@ -43,9 +43,11 @@ export interface EntityLogOptions {
    * The configuration version of the entity's partition this activation was planned under
    * (docs/replication.md, "Roster versions"): carried by its fences, appends, truncates, leases,
    * rewrites and trims (owner-versions.ts); a replica that stored a newer one refuses them. Absent:
-   * none carried (a replica that never stored a version serves them as before).
+   * none carried (a replica that never stored a version serves them as before). A function: the
+   * version the log carries now (an open log's partition moved to a newer configuration on its
+   * node: replicated-journal.ts moves it there); the take uses its value when the take starts.
    */
-  readonly version?: number
+  readonly version?: number | (() => number)
   /** Told of a newer version than `version` that a replica refused a request for. */
   readonly newerVersion?: (version: number) => void
   /** The lowest epoch the take may use (an owner that takes one entity again and again in one

@@ -344,7 +344,8 @@ export class EntityLog {
   handOver (id: string): LogTicket | undefined {
     const s = this.#s
     if (s.closed || s.handedOver || s.failure !== undefined || this.#edits.busy) return undefined
-    const ticket = handOverTicket(s, this.entityId, this.#opts.activation, id)
+    const { version } = this.#opts
+    const ticket = handOverTicket(s, this.entityId, this.#opts.activation, id, typeof version === 'function' ? version() : version)
     if (ticket === undefined) return undefined
     s.handedOver = true
     if (s.head === s.committed) s.closed = true

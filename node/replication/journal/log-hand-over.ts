@@ -13,7 +13,7 @@ import type { LogTicket } from './log-ticket.ts'
 
 /** The ticket of `state` handed over now as `id`; undefined when it cannot travel: more in flight
  * than a ticket carries, or in-flight records the tail no longer holds. */
-export function handOverTicket (state: LogState, entityId: string, activation: string, id: string): LogTicket | undefined {
+export function handOverTicket (state: LogState, entityId: string, activation: string, id: string, version?: number): LogTicket | undefined {
   const inFlight = state.head - state.committed
   // the tail keeps every record not yet acknowledged (trimTail drops only acknowledged ones)
   const from = state.committed + 1 - state.tailStart
@@ -33,6 +33,7 @@ export function handOverTicket (state: LogState, entityId: string, activation: s
     replicas: state.tracks.map(standing),
     sources: state.sources.map(standing),
     tail: tail.map((r) => ({ seq: r.seq, epoch: r.epoch, event: r.event })),
+    ...(version !== undefined && { version }),
     ...(state.revised > 0 && { revised: state.revised }),
     ...(state.revisedEpoch > 0 && { revisedEpoch: state.revisedEpoch }),
     ...(state.floor > 1 && { floor: state.floor }),
@@ -41,9 +42,12 @@ export function handOverTicket (state: LogState, entityId: string, activation: s
 }
 
 /** How the next owner's log starts from `ticket`; undefined when the ticket does not fit this
- * owner's view: another entity, or another replica set or write quorum (a roster change between
- * the two views: the caller then opens the log, which fences). */
+ * owner's view: another entity, or another replica set or write quorum, or another configuration
+ * version of the partition (a roster change between the two views: the caller then opens the log,
+ * which fences). */
 export function resumedInit (opts: Omit<EntityLogOptions, 'activation' | 'formerHolders'>, ticket: LogTicket): LogInit | undefined {
+  const version = typeof opts.version === 'function' ? opts.version() : opts.version
+  if (ticket.version !== version) return undefined
   if (ticket.entity !== opts.entityId || ticket.writeQuorum !== opts.writeQuorum || ticket.replicas.length !== opts.replicas.length ||
     !opts.replicas.every((node) => ticket.replicas.some((r) => r.node === node))) return undefined
   const track = (r: { readonly node: string, readonly match: number }, broken: boolean): ReplicaTrack => newTrack(r.node, { match: r.match, broken })

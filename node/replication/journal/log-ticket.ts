@@ -37,6 +37,9 @@ export interface LogTicket {
   /** The latest rewrite generation the log knows (absent: 0), and its owner's epoch (absent: 0). */
   readonly revised?: number
   readonly revisedEpoch?: number
+  /** The configuration version of the entity's partition the log was carrying (absent: none;
+   * docs/replication.md, "Roster versions"): the next owner goes on from it only under the same. */
+  readonly version?: number
 }
 
 /**
@@ -98,7 +101,9 @@ export function checkLogTicket (value: unknown): LogTicket {
   if (t.floorEpoch !== undefined && (!isCount(t.floorEpoch) || t.floorEpoch < 1 || t.floorEpoch > (t.epoch as number) || t.floor === undefined)) fail('floorEpoch: 1 to the epoch, with a floor')
   if (t.revised !== undefined && !isCount(t.revised)) fail('revised: an integer >= 0 when present')
   if (t.revisedEpoch !== undefined && (!isCount(t.revisedEpoch) || (t.revisedEpoch as number) > (t.epoch as number))) fail('revisedEpoch: an integer from 0 to the epoch when present')
+  if (t.version !== undefined && (!isCount(t.version) || t.version < 1)) fail('version: a positive integer when present')
   return {
+    ...(t.version !== undefined && { version: t.version as number }),
     ...(t.revised !== undefined && (t.revised as number) > 0 && { revised: t.revised as number }),
     ...(t.revisedEpoch !== undefined && (t.revisedEpoch as number) > 0 && { revisedEpoch: t.revisedEpoch as number }),
     ...(t.floor !== undefined && (t.floor as number) > 1 && { floor: t.floor as number }),

@@ -12,6 +12,7 @@ import type { LeaseOptions } from './owner-lease.ts'
 import { ReplicatedJournal } from './replicated-journal.ts'
 import type { ReplicationStats } from './replicated-journal.ts'
 import type { Spans } from '../../tracing/index.ts'
+import type { PartitionVersions } from './partition-versions.ts'
 
 export interface MeshJournalOptions {
   readonly self: string
@@ -37,6 +38,8 @@ export interface MeshJournalOptions {
   readonly log?: OwnerLog
   /** Spans of appends inside a recorded trace (ReplicatedJournalOptions.spans). */
   readonly spans?: Spans
+  /** Each partition's configuration version, carried by owners (ReplicatedJournalOptions.versions). */
+  readonly versions?: PartitionVersions
 }
 
 /** The replicated journal of a node on the mesh: other nodes' replicas are asked through their
@@ -57,6 +60,7 @@ export function meshJournal (opts: MeshJournalOptions): ReplicatedJournal {
     ...(opts.lease !== undefined && { lease: opts.lease }),
     ...(opts.log !== undefined && { log: opts.log }),
     ...(opts.spans !== undefined && { spans: opts.spans }),
+    ...(opts.versions !== undefined && { versions: opts.versions }),
     // what another node answers is checked like anything else from the wire
     remote: async (node, partition, request) => checkReplicaReply(request, await opts.system().actorAt<ShardHolderMsg>({ node, path: shardHolderPath(partition) })
       .ask((replyTo) => ({ type: 'replica', request, replyTo }), { timeout: REPLICA_ASK_MS })),

@@ -7,17 +7,23 @@ import type { OwnerEnv } from './owner-env.ts'
  * versions"): every request of VERSIONED_OPS its env sends names `version`, and a reply that
  * refuses it for a newer one tells `newerVersion` (the owner's node learns the version; the reply
  * itself reads as a newer promise or a stale owner, so the take fences again or the log stops).
- * Without `version`, the options as they are.
+ * Without `version`, none is carried, and a refusal is told all the same; without either, the
+ * options as they are.
  */
 export function withVersion<O extends Pick<EntityLogOptions, 'env' | 'version' | 'newerVersion'>> (opts: O): O {
-  const { version, env, newerVersion } = opts
-  if (version === undefined) return opts
+  const { version: given, env, newerVersion } = opts
+  if (given === undefined && newerVersion === undefined) return opts
+  const version = typeof given === 'function' ? given : () => given
   const versioned: OwnerEnv = {
-    call: (node, request) => env.call(node, VERSIONED_OPS.has(request.op) ? { ...request, version } : request).then((reply) => {
-      const newer = refusedVersion(reply)
-      if (newer !== undefined && newer > version) newerVersion?.(newer)
-      return reply
-    }),
+    call: (node, request) => {
+      // (none carried: a replica that stored one refuses, and the node is told of it all the same)
+      const carried = version()
+      return env.call(node, carried !== undefined && VERSIONED_OPS.has(request.op) ? { ...request, version: carried } : request).then((reply) => {
+        const newer = refusedVersion(reply)
+        if (newer !== undefined && newer > (carried ?? 0)) newerVersion?.(newer)
+        return reply
+      })
+    },
     timer: (ms, fn) => env.timer(ms, fn),
     random: () => env.random(),
     now: () => env.now(),

@@ -1,17 +1,20 @@
 import { randomUUID } from 'node:crypto'
 import type { EntityJournal, Journal } from '../../../actors/index.ts'
+import { ownerOf } from './journal-owner.ts'
+import type { OpenLog, OwnerDeps, ReplicationStats } from './journal-owner.ts'
+import { VersionPlans } from './partition-versions.ts'
+import type { PartitionVersions } from './partition-versions.ts'
 import type { Candidate } from '../../mesh/index.ts'
 import { DEFAULT_APPEND_TIMEOUT_MS, DEFAULT_REPLICATION_FACTOR, MAX_CONCURRENT_OPENS, TAKEN_TICKETS } from '../constants.ts'
 import { EntityLog } from './entity-log.ts'
-import { LogJournal } from './log-journal.ts'
 import { checkLogTicket } from './log-ticket.ts'
 import { fenceTargets } from './fence-targets.ts'
 import type { FenceTargets } from './fence-targets.ts'
 import type { LogTicket } from './log-ticket.ts'
-import type { EntityLogOptions } from './entity-log-options.ts'
 import { LeaseBatches } from './lease-batches.ts'
 import type { BatchItem, BatchItemOutcome } from '../replica/replica-batch.ts'
 import type { OwnerEnv, OwnerLog } from './owner-env.ts'
+import { VERSIONED_OPS } from '../replica/replica-protocol.ts'
 import type { LeaseOptions } from './owner-lease.ts'
 import { ReplicasUnavailableError } from '../errors.ts'
 import { viewKey, withReplans } from './take-view.ts'
@@ -26,22 +29,7 @@ import type { PackedRecord } from '../replica/replica-storage.ts'
 import type { Spans } from '../../tracing/index.ts'
 
 export type { PartitionPlacement } from './placements.ts'
-
-/** Counters for metrics (plexi_replication_*). */
-export interface ReplicationStats {
-  opens: number
-  recoveries: number
-  appends: number
-  appendedRecords: number
-  staleEpochs: number
-  failures: number
-  /** Journals taken from a live move's hand-over, without a fence (docs/replication.md, "Hand-over"). */
-  handOvers: number
-  /** Hand-overs that did not fit (another replica set, a ticket used before): fenced instead. */
-  handOversRefused: number
-  /** Sum and count of quorum latencies (ms), and their histogram is the metrics' business. */
-  observeQuorum: (ms: number) => void
-}
+export type { ReplicationStats } from './journal-owner.ts'
 
 export interface ReplicatedJournalOptions {
   /** This node's peer id. */
@@ -85,6 +73,11 @@ export interface ReplicatedJournalOptions {
   readonly spans?: Spans
   /** The wall clock epochs are drawn from (tests). @default Date.now */
   readonly now?: () => number
+  /** Each partition's configuration version, carried by owners here (docs/replication.md, "Roster
+   * versions"): a take is planned under it and plans again when it moves. @default none carried */
+  readonly versions?: PartitionVersions
+  /** How long a take waits for its node's versions (tests). @default VERSION_WAIT_MS */
+  readonly versionWaitMs?: number
 }
 
 
@@ -102,7 +95,11 @@ export class ReplicatedJournal implements Journal {
   readonly #leaseBatches: LeaseBatches | undefined
   #opening = 0
   /** The open activations' logs (rosterChanged moves them to their partition's new replicas). */
-  readonly #logs = new Set<{ readonly log: EntityLog, readonly partition: number }>()
+  readonly #logs = new Set<OpenLog>()
+  /** The configuration version each take is planned under (partition-versions.ts). */
+  readonly #plans: VersionPlans
+  /** What every owner here shares (journal-owner.ts). */
+  readonly #deps: OwnerDeps
   readonly #waitingToOpen: Array<() => void> = []
   /** Each partition's replicas for the roster whose signature is `key` (see placement). */
   readonly #placements = new Placements()
@@ -127,6 +124,25 @@ export class ReplicatedJournal implements Journal {
       },
       random: Math.random,
       now: opts.now ?? Date.now
+    }
+    this.#plans = new VersionPlans(opts.versions, {
+      now: () => performance.now(),
+      sleep: (ms) => new Promise((resolve) => { setTimeout(resolve, ms).unref() }),
+      ...(opts.versionWaitMs !== undefined && { waitMs: opts.versionWaitMs })
+    })
+    this.#deps = {
+      self: opts.self,
+      env: this.#env,
+      call: (partition, node, request) => this.#ownerCall(partition, node, request),
+      ...(opts.live !== undefined && { live: opts.live }),
+      ...(opts.spans !== undefined && { spans: opts.spans }),
+      ...(opts.stats !== undefined && { stats: opts.stats }),
+      ...(opts.lease !== undefined && { lease: opts.lease }),
+      ...(opts.log !== undefined && { log: opts.log }),
+      appendTimeoutMs: opts.appendTimeoutMs ?? DEFAULT_APPEND_TIMEOUT_MS,
+      plans: this.#plans,
+      logs: this.#logs,
+      follow: (open) => { this.#follow(open) }
     }
     const remoteLeases = opts.remoteLeases
     this.#leaseBatches = remoteLeases === undefined
@@ -229,20 +245,36 @@ export class ReplicatedJournal implements Journal {
    */
   rosterChanged (): number {
     let moved = 0
-    for (const { log, partition } of this.#logs) if (this.#follow(log, partition)) moved++
+    for (const open of this.#logs) if (this.#follow(open)) moved++
     return moved
   }
 
-  /** Reconfigures an open log to its partition's replicas now, if they are not the ones it uses. */
-  #follow (log: EntityLog, partition: number): boolean {
+  /**
+   * Moves an open log to its partition's replicas now, if they are not the ones it uses, and to the
+   * partition's configuration version here, if newer than the one it carries. (In place, which is
+   * safe while every owner fences every storage node, NARROW_FENCES off: docs/replication.md,
+   * "Hand-overs and open logs" says why narrow fences need the entity taken again instead.)
+   */
+  #follow (open: OpenLog): boolean {
+    const { log, partition, carried } = open
+    const version = this.#plans.current(partition)
+    if (version !== undefined && carried.version !== undefined && version > carried.version) carried.version = version
     const target = this.placement(partition)
     if (target.writeQuorum === log.writeQuorum && log.replicas.length === target.replicas.length && target.replicas.every((n) => log.replicas.includes(n))) return false
     log.reconfigure(target.replicas, target.writeQuorum)
     return true
   }
 
-  /** What a take of `partition` is planned on (take-view.ts). */
-  #view (partition: number): string { return viewKey(this.placement(partition), (this.#opts.known ?? this.#opts.roster)()) }
+  /** What a take of `partition` is planned on (take-view.ts): its placement and the nodes it fences,
+   * under configuration version `version`. */
+  #view (partition: number, version: number | undefined): string { return `${version ?? '-'}|${viewKey(this.placement(partition), (this.#opts.known ?? this.#opts.roster)())}` }
+
+  /** A request of VERSIONED_OPS with the partition's configuration version here (the backup's
+   * journal rewrite writes as an owner does; undefined: the version is not known: none carried). */
+  versioned<R extends ReplicaRequest> (partition: number, request: R): R {
+    const version = this.#plans.current(partition)
+    return version === undefined || !VERSIONED_OPS.has(request.op) ? request : { ...request, version }
+  }
 
   /** Whom an activation of `partition` fences besides its replicas (fence-targets.ts): its recorded
    * former holders and the node ranked next, or every live storage node where none are recorded. */
@@ -303,16 +335,17 @@ export class ReplicatedJournal implements Journal {
 
   async #openOnce (entityId: string, signal: AbortSignal | undefined): Promise<EntityJournal> {
     const partition = this.#opts.storage.partitionOf(entityId)
+    const version = await this.#plans.plan(entityId, partition)
     const { replicas, writeQuorum } = this.placement(partition)
     if (replicas.length === 0) throw new ReplicasUnavailableError(entityId, 'a journal', 1, 0, 'no member holds the storage role')
-    const owner = this.#owner(partition)
-    const view = this.#view(partition)
+    const owner = ownerOf(this.#deps, partition, version)
+    const view = this.#view(partition, version)
     const take = async (): Promise<EntityLog> => {
       const targets = this.#fenceTargets(partition, replicas)
       // every replica found whole: what the former holders fenced held is on the replicas now
       const onWhole = this.#opts.settled === undefined ? undefined : () => { this.#opts.settled?.(partition, targets.formerHolders) }
       const tried = { minEpoch: this.#tried.floor(entityId), tried: (epoch: number) => { this.#tried.tried(entityId, epoch) } }
-      const taken = await EntityLog.open({ ...owner.options(entityId, replicas, writeQuorum), ...targets, ...tried, activation: randomUUID(), stale: () => this.#view(partition) !== view, ...(signal !== undefined && { signal }), ...(onWhole !== undefined && { onWhole }) })
+      const taken = await EntityLog.open({ ...owner.options(entityId, replicas, writeQuorum), ...targets, ...tried, activation: randomUUID(), stale: () => this.#view(partition, version) !== view || this.#plans.stale(partition, version), ...(signal !== undefined && { signal }), ...(onWhole !== undefined && { onWhole }) })
       this.#opts.log?.debug({ entity: entityId, epoch: taken.epoch, head: taken.head }, `${entityId}: journal taken at epoch ${taken.epoch}, ${taken.head} records recovered`)
       return taken
     }
@@ -339,7 +372,9 @@ export class ReplicatedJournal implements Journal {
     }
     const partition = this.#opts.storage.partitionOf(entityId)
     const { replicas, writeQuorum } = this.placement(partition)
-    const owner = this.#owner(partition)
+    // (a ticket of another configuration version than this node's, or one while it knows none, does
+    // not fit: resumedInit)
+    const owner = ownerOf(this.#deps, partition, this.#plans.current(partition))
     const log = this.#taken.has(ticket.id) ? undefined : EntityLog.resume(owner.options(entityId, replicas, writeQuorum), ticket)
     if (log === undefined) {
       if (stats !== undefined) stats.handOversRefused++
@@ -350,50 +385,4 @@ export class ReplicatedJournal implements Journal {
     if (stats !== undefined) stats.handOvers++
     return owner.journal(log)
   }
-
-  /** What an owner of an entity of `partition` on this node runs on: its options, and its journal
-   * once it holds the log (kept in #logs while open, so roster changes reconfigure it). */
-  #owner (partition: number): {
-    options: (entityId: string, replicas: readonly string[], writeQuorum: number) => Omit<EntityLogOptions, 'activation' | 'formerHolders' | 'absentHolders' | 'widen' | 'onWhole'>
-    journal: (log: EntityLog) => EntityJournal
-  } {
-    const stats = this.#opts.stats
-    const listeners: Array<(err: Error) => void> = []
-    const self = this.#opts.self
-    const live = this.#opts.live
-    const env: OwnerEnv = {
-      ...this.#env,
-      call: (node, request) => this.#ownerCall(partition, node, request),
-      ...(live !== undefined && { live: (node: string) => node === self || live().has(node) }),
-      ...(this.#opts.spans?.on === true && { trace: this.#opts.spans })
-    }
-    return {
-      options: (entityId, replicas, writeQuorum) => ({
-        entityId,
-        replicas,
-        writeQuorum,
-        self,
-        env,
-        appendTimeoutMs: this.#opts.appendTimeoutMs ?? DEFAULT_APPEND_TIMEOUT_MS,
-        ...(this.#opts.lease !== undefined && { lease: this.#opts.lease }),
-        ...(this.#opts.log !== undefined && { log: this.#opts.log }),
-        onFailed: (err) => {
-          if (stats !== undefined) {
-            if (err.name === 'StaleEpochError') stats.staleEpochs++
-            else stats.failures++
-          }
-          for (const l of listeners.splice(0)) l(err)
-        }
-      }),
-      journal: (log) => {
-        const entry = { log, partition }
-        this.#logs.add(entry)
-        // (a roster change heard after its take accepted its fence did not find it open: it follows)
-        this.#follow(log, partition)
-        listeners.push(() => { this.#logs.delete(entry) })
-        return new LogJournal(log, listeners, stats, () => { this.#logs.delete(entry) })
-      }
-    }
-  }
 }
-

@@ -106,6 +106,9 @@ export class RosterFollower {
   readonly #opts: RosterFollowerOptions
   readonly #service: PeriodicService
   #configsTurn = 0
+  /** The newest configuration version a replica refused an owner here for (0: none since the last
+   * catch-up): above the latest applied, the node is behind the roster. */
+  #heard = 0
   /** Stopped: a catch-up before readiness gives up (the node is stopping). */
   #stopped = false
   readonly stats: RosterFollowStats = { proposed: 0, refused: 0, formed: 0, caughtUp: 0, failed: 0, configsAdopted: 0 }
@@ -148,29 +151,55 @@ export class RosterFollower {
     return newest > latest ? newest : undefined
   }
 
-  /** Catches up until this node is behind no member it hears, for at most `timeoutMs` (a joining
-   * node, before it is ready: it places nothing until it applied the cluster's versions). Returns
-   * whether it caught up; a failed try is tried again (every ROSTER_FOLLOW_MS) within the time.
-   * A follower stopped meanwhile (the node is stopping) gives up at once: false. */
+  /** A replica refused an owner here for configuration version `version` (docs/replication.md,
+   * "Roster versions"): the roster made it, so this node is behind when it applied less; the next
+   * step, run now, catches up. */
+  heard (version: number): void {
+    if (version <= (this.#opts.history.latest?.version ?? 0) || version <= this.#heard) return
+    this.#heard = version
+    void this.#service.trigger()
+  }
+
+  /** Whether this node is behind no member it hears and knows its partitions' configuration
+   * versions at the version it applied (what its owners carry). */
+  caughtUp (): boolean {
+    const { configs, history } = this.#opts
+    return this.behind() === undefined && (configs === undefined || history.latest === undefined || configs.version === history.latest.version)
+  }
+
+  /** Catches up until this node is behind no member it hears and knows its partitions'
+   * configuration versions (caughtUp), for at most `timeoutMs` (a joining node, before it is ready:
+   * it places nothing until it applied the cluster's versions). Returns whether it caught up; a
+   * failed try is tried again (every ROSTER_FOLLOW_MS) within the time. A follower stopped
+   * meanwhile (the node is stopping) gives up at once: false. */
   async catchUpBefore (timeoutMs: number, now: () => number = Date.now): Promise<boolean> {
     const until = now() + timeoutMs
     for (;;) {
       if (this.#stopped) return false
-      const newest = this.behind()
-      if (newest === undefined) return true
+      if (this.caughtUp()) return true
       try {
-        const via = this.#opts.members().find((m) => m.status !== 'down' && m.rosterVersion === newest)
-        await this.#opts.service.catchUp(this.#opts.history.latest === undefined ? via?.peerId : undefined)
-        this.stats.caughtUp++
+        const newest = this.behind()
+        if (newest !== undefined) {
+          const via = this.#opts.members().find((m) => m.status !== 'down' && m.rosterVersion === newest)
+          await this.#opts.service.catchUp(this.#opts.history.latest === undefined ? via?.peerId : undefined)
+          this.stats.caughtUp++
+        }
+        if (this.behind() === undefined) await this.#adoptConfigs(this.#named())
       } catch (err) {
         this.stats.failed++
         this.#opts.log.debug({ err }, `roster versions: a catch-up failed (${(err as Error).message})`)
       }
-      if (this.behind() === undefined) return true
+      if (this.caughtUp()) return true
       if (now() >= until || this.#stopped) return false
       // (a timer that holds no stopping process open: the node's stop ends the wait above)
       await new Promise((resolve) => { setTimeout(resolve, Math.min(this.#opts.intervalMs ?? ROSTER_FOLLOW_MS, Math.max(0, until - now()))).unref() })
     }
+  }
+
+  /** The members not down whose records name a roster version, the newest first. */
+  #named (): VersionedMember[] {
+    return this.#opts.members().filter((m) => m.status !== 'down' && m.rosterVersion !== undefined)
+      .sort((a, b) => (b.rosterVersion ?? 0) - (a.rosterVersion ?? 0))
   }
 
   /** A node that skipped versions takes its partitions' configuration versions from a member at
@@ -192,8 +221,7 @@ export class RosterFollower {
   async step (): Promise<void> {
     const { history, service, self } = this.#opts
     const latest = history.latest
-    const named = this.#opts.members().filter((m) => m.status !== 'down' && m.rosterVersion !== undefined)
-      .sort((a, b) => (b.rosterVersion ?? 0) - (a.rosterVersion ?? 0))
+    const named = this.#named()
     if (latest === undefined) {
       const via = named[0]
       if (via !== undefined) {
@@ -208,9 +236,12 @@ export class RosterFollower {
       }
       return
     }
-    if ((named[0]?.rosterVersion ?? 0) > latest.version) {
+    if ((named[0]?.rosterVersion ?? 0) > latest.version || this.#heard > latest.version) {
       await service.catchUp()
       this.stats.caughtUp++
+      // (a version a replica named that the keeper's journal does not reach is not asked for again
+      // until another refusal names it)
+      this.#heard = 0
     }
     // (the keeper's node proposes first: a member that does not answer for configuration versions
     // must not hold a change back)

@@ -31,12 +31,16 @@ describe('checkLogTicket', () => {
       ['a replica named twice', { ...ticket, replicas: [{ node: 'a', match: 1 }, { node: 'a', match: 2 }] }],
       ['a match past the head', { ...ticket, replicas: [{ node: 'a', match: 3 }] }],
       ['a write quorum above the replicas', { ...ticket, writeQuorum: 4 }],
-      ['sources not a list', { ...ticket, sources: {} }]
+      ['sources not a list', { ...ticket, sources: {} }],
+      ['configuration version 0', { ...ticket, version: 0 }],
+      ['a configuration version that is not a whole number', { ...ticket, version: 1.5 }]
     ]
     for (const [what, value] of bad) {
       expect(() => checkLogTicket(value), what).to.throw(InvalidLogTicketError)
     }
     expect(checkLogTicket(structuredClone(ticket))).to.deep.equal(ticket)
+    // (the configuration version the log carried, under roster versions: kept)
+    expect(checkLogTicket({ ...ticket, version: 7 })).to.deep.equal({ ...ticket, version: 7 })
   })
 
   it('should bound what a ticket may carry: the records in flight and the sources it names', async () => {

@@ -1,0 +1,187 @@
+import { expect } from 'chai'
+import { LevelReplicaStorage, LevelStore, ReplicatedJournal } from '../../../../node/index.ts'
+import type { PartitionVersions } from '../../../../node/replication/journal/partition-versions.ts'
+import { tempDir } from '../../../helpers/temp-dir.ts'
+import { waitFor } from '../../../helpers/wait-for.ts'
+
+const events = (from: number, to: number): Array<{ seq: number, event: { n: number } }> =>
+  Array.from({ length: to - from + 1 }, (_, i) => ({ seq: from + i, event: { n: from + i } }))
+
+/** Another room of the partition `entity` is in (an owner elsewhere takes it). */
+function sibling (storage: LevelReplicaStorage, entity: string): string {
+  const p = storage.partitionOf(entity)
+  for (let i = 0; ; i++) if (storage.partitionOf(`room/s${i}`) === p && `room/s${i}` !== entity) return `room/s${i}`
+}
+
+/** Two nodes' replicas (real LevelDB each), a journal on the first whose partitions' configuration
+ * versions the test sets, and the refusals it was told of. */
+async function twoNodes (versionWaitMs?: number): Promise<{
+  journal: ReplicatedJournal
+  other: ReplicatedJournal
+  stores: LevelStore[]
+  versions: PartitionVersions & { now: number | 'unknown' | undefined, told: number[] }
+  stats: { handOvers: number, handOversRefused: number, opens: number }
+  close: () => Promise<void>
+}> {
+  const dirs = await Promise.all([tempDir(), tempDir()])
+  const stores = await Promise.all(dirs.map((d) => LevelStore.open(d.path)))
+  const [a, b] = await Promise.all(stores.map((s) => LevelReplicaStorage.open(s)))
+  const roster = (): Array<{ peerId: string, roles: string[], capacity: number }> => ['me', 'other'].map((peerId) => ({ peerId, roles: ['storage'], capacity: 1 }))
+  const versions = {
+    now: 3 as number | 'unknown' | undefined,
+    told: [] as number[],
+    of (): number | 'unknown' | undefined { return this.now },
+    newer (_partition: number, version: number): void { this.told.push(version) }
+  }
+  const stats = { opens: 0, recoveries: 0, appends: 0, appendedRecords: 0, staleEpochs: 0, failures: 0, handOvers: 0, handOversRefused: 0, observeQuorum: () => {} }
+  let other: ReplicatedJournal | undefined
+  const journal = new ReplicatedJournal({
+    self: 'me',
+    storage: a as LevelReplicaStorage,
+    roster,
+    remote: async (_node, partition, request) => await (other as ReplicatedJournal).core(partition).handle(request),
+    versions,
+    stats,
+    ...(versionWaitMs !== undefined && { versionWaitMs })
+  })
+  other = new ReplicatedJournal({ self: 'other', storage: b as LevelReplicaStorage, roster, remote: async (_n, partition, request) => await journal.core(partition).handle(request) })
+  return {
+    journal,
+    other,
+    stores,
+    versions,
+    stats,
+    close: async () => {
+      for (const s of stores) await s.close()
+      for (const d of dirs) await d.remove()
+    }
+  }
+}
+
+describe('ReplicatedJournal under roster versions (each partition\'s configuration version carried)', () => {
+  it('should carry its partition\'s configuration version in takes and writes, so that every replica stores it', async () => {
+    const n = await twoNodes()
+    try {
+      const log = await n.journal.open('room/a')
+      await log.append(events(1, 3))
+      const p = n.journal.storage.partitionOf('room/a')
+      expect(await n.journal.core(p).versions.of(p)).to.equal(3)
+      expect(await n.other.core(p).versions.of(p)).to.equal(3)
+      // a partition no owner took stores none
+      const q = (p + 1) % n.journal.partitions
+      expect(await n.other.core(q).versions.of(q)).to.equal(0)
+    } finally {
+      await n.close()
+    }
+  })
+
+  it('should plan a take refused for a newer version again once its node applied that version: the node is told, nothing is taken under the older one', async () => {
+    const n = await twoNodes()
+    try {
+      const p = n.journal.storage.partitionOf('room/b')
+      // an owner on a node that applied version 5 of the partition took another room of it
+      for (const j of [n.journal, n.other]) await j.core(p).handle({ op: 'fence', entity: sibling(n.journal.storage, 'room/b'), epoch: 1, activation: 'elsewhere', version: 5 })
+      const opening = n.journal.open('room/b')
+      await waitFor(() => n.versions.told.includes(5), 'the node told of version 5', { timeout: 10_000, interval: 5 })
+      // (its take waits for the node to catch up: nothing under 3 got past the replica)
+      expect(await n.other.core(p).handle({ op: 'summary', entity: 'room/b' })).to.include({ promised: 0 })
+      n.versions.now = 5
+      const log = await opening
+      await log.append(events(1, 2))
+      expect(await n.journal.core(p).versions.of(p)).to.equal(5)
+      expect(await log.read({ from: 1, limit: 10 })).to.deep.equal(events(1, 2))
+    } finally {
+      await n.close()
+    }
+  })
+
+  it('should fail a take with VersionBehindError when its node does not catch up in time, and take nothing', async () => {
+    const n = await twoNodes(300)
+    try {
+      const p = n.journal.storage.partitionOf('room/c')
+      for (const j of [n.journal, n.other]) await j.core(p).handle({ op: 'fence', entity: sibling(n.journal.storage, 'room/c'), epoch: 1, activation: 'elsewhere', version: 9 })
+      const err = await n.journal.open('room/c').then(() => undefined, (e: unknown) => e as Error & { kind?: string })
+      expect(err?.name).to.equal('VersionBehindError')
+      expect(err?.kind).to.equal('unavailable')
+      expect(err?.message).to.match(/configuration version 9 of partition \d+, which this node has not applied \(it has 3\).*retry$/)
+      expect(await n.other.core(p).handle({ op: 'summary', entity: 'room/c' })).to.include({ promised: 0 })
+    } finally {
+      await n.close()
+    }
+  })
+
+  it('should move an open journal to its partition\'s newer configuration version when the node applies one', async () => {
+    const n = await twoNodes()
+    try {
+      const log = await n.journal.open('room/d')
+      await log.append(events(1, 1))
+      const p = n.journal.storage.partitionOf('room/d')
+      n.versions.now = 4
+      n.journal.rosterChanged()
+      await log.append(events(2, 2))
+      expect(await n.other.core(p).versions.of(p)).to.equal(4)
+      // an owner elsewhere still under 3 is refused from now on (its node is told of 4)
+      const refused = await n.other.core(p).handle({ op: 'append', entity: sibling(n.journal.storage, 'room/d'), epoch: 1, activation: 'late', prevSeq: 0, prevEpoch: 0, records: [{ seq: 1, epoch: 1, event: {} }], version: 3 })
+      expect(refused).to.deep.include({ result: 'stale', version: 4 })
+    } finally {
+      await n.close()
+    }
+  })
+
+  it('should go on from a hand-over only under the same configuration version: a ticket of another is opened with a fence', async () => {
+    const n = await twoNodes()
+    try {
+      const first = await n.journal.open('room/f')
+      await first.append(events(1, 2))
+      const ticket = first.handOver?.() as { version?: number }
+      expect(ticket.version).to.equal(3)
+      n.versions.now = 4
+      const next = await n.journal.open('room/f', structuredClone(ticket))
+      expect(n.stats).to.include({ handOvers: 0, handOversRefused: 1 })
+      expect(next.head).to.equal(2)
+      const again = next.handOver?.() as { version?: number }
+      expect(again.version).to.equal(4)
+      const resumed = await n.journal.open('room/f', structuredClone(again))
+      expect(n.stats).to.include({ handOvers: 1, handOversRefused: 1 })
+      expect(resumed.head).to.equal(2)
+    } finally {
+      await n.close()
+    }
+  })
+
+  it('should take nothing while its node does not know its versions, and carry them once known', async () => {
+    const n = await twoNodes()
+    try {
+      n.versions.now = 'unknown'
+      const opening = n.journal.open('room/g')
+      const p = n.journal.storage.partitionOf('room/g')
+      // (the take waits, VERSION_WAIT_MS at most: it has fenced nothing)
+      expect((await n.other.core(p).handle({ op: 'summary', entity: 'room/g' })).promised).to.equal(0)
+      n.versions.now = 2
+      await (await opening).append(events(1, 1))
+      expect(await n.other.core(p).versions.of(p)).to.equal(2)
+    } finally {
+      await n.close()
+    }
+  })
+
+  it('should carry none once its versions stayed unknown for the whole wait with no refusal (no member could tell them), and be refused where a replica stored one', async () => {
+    const n = await twoNodes(200)
+    try {
+      n.versions.now = 'unknown'
+      const log = await n.journal.open('room/g')
+      await log.append(events(1, 1))
+      const p = n.journal.storage.partitionOf('room/g')
+      expect(await n.other.core(p).versions.of(p)).to.equal(0)
+      // a partition whose replicas stored a version: refused, the node told, the take given up
+      const q = [...Array(64).keys()].map((i) => `room/h${i}`).find((e) => n.journal.storage.partitionOf(e) !== p) as string
+      const qp = n.journal.storage.partitionOf(q)
+      for (const j of [n.journal, n.other]) await j.core(qp).handle({ op: 'fence', entity: sibling(n.journal.storage, q), epoch: 1, activation: 'elsewhere', version: 2 })
+      const err = await n.journal.open(q).then(() => undefined, (e: unknown) => e as Error)
+      expect(err?.name).to.equal('VersionBehindError')
+      expect(n.versions.told).to.include(2)
+    } finally {
+      await n.close()
+    }
+  })
+})
