@@ -1,4 +1,4 @@
-import { getCompileCacheDir } from 'node:module'
+import { flushCompileCache, getCompileCacheDir } from 'node:module'
 import { dirname } from 'node:path'
 
 /** Node's flag for the size of each of the V8 young generation's two semi-spaces, in MiB. */
@@ -60,4 +60,20 @@ export function execForNode (mib: number): void {
   const exec = startupExec(mib, cacheDir === undefined ? undefined : dirname(cacheDir), process)
   if (exec === undefined || typeof process.execve !== 'function') return
   process.execve(process.execPath, exec.args, exec.env)
+}
+
+/** When the compile cache is written again after a node's start, for what loads late (ms). */
+export const LATE_CACHE_FLUSH_MS = 60_000
+
+/**
+ * Writes the compile cache of what the node loaded so far to disk now, and once more
+ * LATE_CACHE_FLUSH_MS later (a timer that holds nothing open), rather than only at a clean exit:
+ * a node that is killed, or that crashes, after an upgrade would otherwise type-strip the changed
+ * files at every start, and stripping loads Node's TypeScript stripper into the process for good
+ * (12 MiB and more of RSS: docs/operations.md, "Memory"). Nothing happens where the cache is off.
+ */
+export function persistCompileCache (): void {
+  if (getCompileCacheDir() === undefined) return
+  flushCompileCache()
+  setTimeout(() => { flushCompileCache() }, LATE_CACHE_FLUSH_MS).unref()
 }

@@ -8,7 +8,7 @@ import { printJson, printTable } from '../cli-io.ts'
 import type { CliIo } from '../cli-io.ts'
 import { configKeysInHelpOrder, helpGroupOf } from './config-help-groups.ts'
 import { REPEAT_SIGNAL_MS } from './constants.ts'
-import { execForNode } from '../startup-exec.ts'
+import { execForNode, persistCompileCache } from '../startup-exec.ts'
 
 
 /** Adds one flag per configuration key (with its env twin and default in the help). */
@@ -74,6 +74,8 @@ function nodeCommand (io: CliIo): Command {
         if (err instanceof ConfigError) throw new UsageError(`configuration: ${err.key}: ${err.message}`)
         throw err
       }
+      // what it compiled to start is on disk now, not only at a clean exit
+      persistCompileCache()
       await runUntilStopped(running, log, signals)
     })
   return node

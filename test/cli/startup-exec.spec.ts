@@ -1,10 +1,11 @@
 import { expect } from 'chai'
-import { readFile } from 'node:fs/promises'
+import { readFile, readdir } from 'node:fs/promises'
 import { SEMI_SPACE_FLAG, startupExec } from '../../cli/startup-exec.ts'
 import type { ProcessArgs } from '../../cli/startup-exec.ts'
 import { startNodeProcess } from '../helpers/node-process.ts'
 import type { NodeProcess } from '../helpers/node-process.ts'
 import { tempDir } from '../helpers/temp-dir.ts'
+import { waitFor } from '../helpers/wait-for.ts'
 
 const proc = (over: Partial<ProcessArgs> = {}): ProcessArgs => ({
   execPath: '/opt/node',
@@ -73,6 +74,29 @@ describe('execForNode (plexi node start)', function () {
     expect(args.slice(0, script).filter((a) => a.startsWith(SEMI_SPACE_FLAG))).to.deep.equal([`${SEMI_SPACE_FLAG}=4`])
     expect(args.slice(-4)).to.deep.equal(['--role', 'chat', '--max-semi-space-size', '4'])
     expect((await fetch(`http://${node.admin}/readyz`)).status).to.equal(200)
+  })
+
+  it('should write the compile cache once it started, so that a node killed later starts warm (no type-stripping) the next time', async function () {
+    if (process.env.NODE_DISABLE_COMPILE_CACHE !== undefined) this.skip()
+    const cache = await tempDir()
+    const before = process.env.NODE_COMPILE_CACHE
+    process.env.NODE_COMPILE_CACHE = cache.path
+    try {
+      node = await startNodeProcess(dir.path, ['--role', 'chat'])
+    } finally {
+      if (before === undefined) delete process.env.NODE_COMPILE_CACHE
+      else process.env.NODE_COMPILE_CACHE = before
+    }
+    try {
+      // (entries under a per-version folder; before, only a clean exit wrote them)
+      const entries = async (): Promise<number> => (await readdir(cache.path, { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).length
+      await waitFor(async () => await entries() > 100, 'the compile cache written while the node runs', { timeout: 60_000, interval: 100 })
+      await node.stop('SIGKILL')
+      node = undefined
+      expect(await entries()).to.be.above(100)
+    } finally {
+      await cache.remove()
+    }
   })
 
   it('should leave the flag out with 0', async () => {
