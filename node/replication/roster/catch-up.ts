@@ -29,7 +29,9 @@ export interface CatchUpStatus {
   caughtUp: number
   /** What keeps the others back, in words (a holder down, a pull that failed). */
   waiting: string[]
-  /** Storage nodes this node found down past replica-replace-after and replaced. */
+  /** Storage nodes replaced in the roster this node places by: those it found down past
+   * replica-replace-after itself, and (under roster versions) those a version it applied names
+   * replaced, whoever's timer proposed it. */
   replaced: string[]
 }
 
@@ -162,7 +164,11 @@ export class CatchUp {
       partitions++
       if (this.caughtUp(p)) caughtUp++
     }
-    return { partitions, caughtUp, waiting: [...this.#waiting], replaced: [...this.#replaced] }
+    // (a version applied here may name a node replaced before this node's own timer did: its
+    // placement moved all the same)
+    const { roster } = this.#opts
+    const replaced = new Set([...this.#replaced, ...roster.known().map((c) => c.peerId).filter((n) => roster.isReplaced(n))])
+    return { partitions, caughtUp, waiting: [...this.#waiting], replaced: [...replaced] }
   }
 
   /** One check (one at a time: a check already running is joined). */

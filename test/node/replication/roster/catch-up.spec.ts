@@ -125,6 +125,9 @@ describe('CatchUp: new replicas and replaced storage nodes (in-process, real Lev
     await a.runOnce()
     expect(w.replaced.has('c')).to.equal(true)
     expect(a.status.replaced).to.deep.equal(['c'])
+    // b places by the same roster (as a node that applied a roster version naming c replaced before
+    // its own timer fired): it says so too
+    expect(b.status.replaced).to.deep.equal(['c'])
     // d is a replica of every partition now, a learner until it caught up: with a unreachable, b
     // and d could form a fence quorum, but d's promise does not stand in for a's
     const jb = w.journals.get('b') as ReplicatedJournal
