@@ -76,7 +76,7 @@ describe('ReplicatedJournal under roster versions (each partition\'s configurati
   })
 
   it('should plan a take refused for a newer version again once its node applied that version: the node is told, nothing is taken under the older one', async () => {
-    const n = await twoNodes()
+    const n = await twoNodes(120_000)
     try {
       const p = n.journal.storage.partitionOf('room/b')
       // an owner on a node that applied version 5 of the partition took another room of it
@@ -150,12 +150,13 @@ describe('ReplicatedJournal under roster versions (each partition\'s configurati
   })
 
   it('should take nothing while its node does not know its versions, and carry them once known', async () => {
-    const n = await twoNodes()
+    // (a wait far longer than the test: a starved machine never sees it run out)
+    const n = await twoNodes(120_000)
     try {
       n.versions.now = 'unknown'
       const opening = n.journal.open('room/g')
       const p = n.journal.storage.partitionOf('room/g')
-      // (the take waits, VERSION_WAIT_MS at most: it has fenced nothing)
+      // (the take waits: it has fenced nothing)
       expect((await n.other.core(p).handle({ op: 'summary', entity: 'room/g' })).promised).to.equal(0)
       n.versions.now = 2
       await (await opening).append(events(1, 1))
