@@ -8,11 +8,12 @@ import type { PartSpec } from './part-list.ts'
 type C = PartComponents<NodeComponents>
 
 /**
- * Roster versions (docs/replication.md, "Roster versions"), kept beside the storage roster with
- * nothing planned under them yet: a storage node keeps a replica of the roster journal (its own
- * small store), every node its applied versions (in its data dir) and its part in the keeper; the
- * follower catches up, forms version 1 on the node the cluster started with, and has the keeper's
- * node propose what the storage roster changed. A node alone (no cluster key) keeps none.
+ * Roster versions (docs/replication.md, "Roster versions"): a storage node keeps a replica of the
+ * roster journal (its own small store), every node its applied versions (in its data dir) and its
+ * part in the keeper; the follower catches up (at once when a replica refused an owner here for a
+ * newer configuration version), forms version 1 on the node the cluster started with, and has the
+ * keeper's node propose what the storage roster changed. Placement follows the versions applied,
+ * and owners carry their partitions' configuration versions. A node alone (no cluster key) keeps none.
  */
 export const rosterVersionsPart: PartSpec<NodeComponents> = {
   id: 'roster-versions',

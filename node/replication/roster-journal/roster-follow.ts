@@ -95,12 +95,11 @@ export interface RosterFollowStats {
 }
 
 /**
- * Roster versions kept beside the storage roster, with nothing planned under them yet
- * (docs/replication.md, "Roster versions": versions are off for owners): a node catches up with
- * the versions its members applied (their records say which), the node a cluster started with
- * forms version 1, and the keeper's node proposes the changes that make the latest version what
- * its storage roster knows. Each node's record names the latest version it applied, so a
- * cluster's nodes can be seen to agree (the admin API's members) before anything relies on them.
+ * Roster versions as a node follows them (docs/replication.md, "Roster versions"): a node catches
+ * up with the versions its members applied (their records say which) or a replica named
+ * (`heard`), the node a cluster started with forms version 1, and the keeper's node proposes the
+ * changes that make the latest version what its storage roster knows. Each node's record names
+ * the latest version it applied, so a cluster's nodes can be seen to agree (the admin API's members).
  */
 export class RosterFollower {
   readonly #opts: RosterFollowerOptions
@@ -118,9 +117,10 @@ export class RosterFollower {
     this.#service = new PeriodicService({
       name: 'roster-follow',
       intervalMs: opts.intervalMs ?? ROSTER_FOLLOW_MS,
-      // (nothing relies on the versions yet: a step that fails is counted here, in
+      // (a step that fails, a keeper out of reach, is counted here, in
       // plexi_roster_follow_failures_total, and said at debug, and the next one tries again, rather
-      // than a warning for each keeper out of reach; so the node's service failures never see one)
+      // than a warning for each; placement and owners stay on the versions applied meanwhile, and a
+      // take that needs a newer one says so itself: VersionBehindError)
       run: async () => {
         try {
           await this.step()
