@@ -53,8 +53,11 @@ export const rosterVersionsPart: PartSpec<NodeComponents> = {
       // what this node hears of the storage roster: the keeper's node proposes what differs
       roster: roster.wish(),
       members: () => membership.members(),
-      // the node a cluster started with (no join list), once settled: a node joining never forms
-      forms: () => storage && config.join.length === 0 && membership.settled(),
+      // the node a cluster started with (no join list), once settled: a node joining never forms.
+      // Nor does one that finds its members by mDNS: every node of such a cluster starts without a
+      // join list, each would form a version 1 of its own, and forks refuse each other for good
+      // (such a cluster places by the roster as heard, as before versions)
+      forms: () => storage && config.join.length === 0 && !config.mdns && membership.settled(),
       capacity,
       // (configuration versions taken from a member move open journals to them)
       ...(configs !== undefined && {

@@ -43,7 +43,9 @@ describe('mDNS discovery (two node processes in a network namespace of their own
     const key = join(keyDir.path, 'cluster.key')
     await writeFile(key, (await runCli(['cluster', 'keygen'])).stdout, { mode: 0o600 })
     const inNs = ['ip', 'netns', 'exec', ns]
-    for (const role of ['chat', 'ai']) {
+    // (storage on both: neither forms a roster version, which two nodes started without --join
+    // would each do, forking for good)
+    for (const role of ['chat,storage', 'ai,storage']) {
       const dir = await tempDir()
       dirs.push(dir)
       nodes.push(await startNodeProcess(dir.path, ['--role', role, '--cluster-key-file', key, '--mdns', '--p2p-listen', '/ip4/127.0.0.1/tcp/0', '--failure-timeout', '1500'], 40_000, inNs))
@@ -54,7 +56,17 @@ describe('mDNS discovery (two node processes in a network namespace of their own
       const list = await runCli(['admin', 'nodes', '--json', '--admin-addr', a.admin, '--data-dir', a.dataDir], { prefix: inNs })
       return list.code === 0 && (JSON.parse(list.stdout) as Array<{ status: string }>).filter((m) => m.status === 'up').length === 2
     }, 'both members up', { timeout: 20_000, interval: 200 })
-    const list = JSON.parse((await runCli(['admin', 'nodes', '--json', '--admin-addr', b.admin, '--data-dir', b.dataDir], { prefix: inNs })).stdout) as Array<{ roles: string[] }>
-    expect(list.map((m) => m.roles.join(',')).sort()).to.deep.equal(['ai', 'chat'])
+    // (a node forms version 1 once settled: both are, in both views, before the versions are read)
+    const members = async (n: NodeProcess): Promise<Array<{ roles: string[], settled?: boolean, rosterVersion?: number }>> =>
+      JSON.parse((await runCli(['admin', 'nodes', '--json', '--admin-addr', n.admin, '--data-dir', n.dataDir], { prefix: inNs })).stdout) as Array<{ roles: string[], settled?: boolean, rosterVersion?: number }>
+    await waitFor(async () => (await Promise.all([a, b].map(members))).every((l) => l.length === 2 && l.every((m) => m.settled === true)), 'both members settled in both views', { timeout: 30_000, interval: 200 })
+    const list = await members(b)
+    expect(list.map((m) => m.roles.join(',')).sort()).to.deep.equal(['ai,storage', 'chat,storage'])
+    // both storage nodes hold partitions all the same (placement by the roster as heard)
+    await waitFor(async () => {
+      const parts = await runCli(['admin', 'partitions', '--json', '--admin-addr', a.admin, '--data-dir', a.dataDir], { prefix: inNs })
+      return parts.code === 0 && new Set((JSON.parse(parts.stdout) as Array<{ replicas: Array<{ peerId: string }> }>).flatMap((p) => p.replicas.map((r) => r.peerId))).size === 2
+    }, 'both storage nodes to hold partitions', { timeout: 20_000, interval: 200 })
+    for (const n of [a, b]) expect((await members(n)).map((m) => m.rosterVersion), 'no roster version formed').to.deep.equal([undefined, undefined])
   })
 })
