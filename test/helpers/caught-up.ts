@@ -15,9 +15,11 @@ export interface CatchUpRow {
  * entities it is a replica of) until that node is back or replaced, so a test that kills nodes
  * waits for this after it starts them.
  *
- * `storage`: the storage nodes started (peer ids); each must be listed active first. A storage
- * node is a replica once a roster version names it (the keeper's node proposes its join a second or
- * two after it is heard): until then it holds no partition, and counts as caught up on none.
+ * `storage`: the storage nodes started (peer ids); each must be listed active first, and a replica
+ * of some partition in its own view. A storage node is a replica once a roster version names it
+ * (the keeper's node proposes its join a second or two after it is heard), and a node that applies
+ * that version later than the one polled holds no partition until then: it counts as caught up on
+ * none (it would turn learner right after the wait).
  */
 export async function awaitCaughtUp (rows: () => Promise<readonly CatchUpRow[]>, timeout = 60_000, storage: readonly string[] = []): Promise<void> {
   let last = ''
@@ -42,6 +44,8 @@ export async function awaitCaughtUp (rows: () => Promise<readonly CatchUpRow[]>,
     }
     last = active.map((r) => `${r.peerId} ${r.catchUp === null ? 'unknown' : `${r.catchUp.caughtUp}/${r.catchUp.partitions}`}`).join(', ')
     caughtUp = active.reduce((sum, r) => sum + (r.catchUp?.caughtUp ?? 0), 0)
-    return active.length > 0 && active.every((r) => r.catchUp !== null && r.catchUp.caughtUp === r.catchUp.partitions)
+    // (a storage node started that is a replica of nothing has not applied the version naming it
+    // yet, as its own catch-up reports: 0 of 0 is not caught up, it becomes a learner later)
+    return active.length > 0 && active.every((r) => r.catchUp !== null && r.catchUp.caughtUp === r.catchUp.partitions && (r.catchUp.partitions > 0 || !storage.includes(r.peerId)))
   }, () => `every storage node to catch up on its partitions (${last})`, { timeout, interval: 100, progress: () => caughtUp })
 }
