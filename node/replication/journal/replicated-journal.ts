@@ -265,9 +265,9 @@ export class ReplicatedJournal implements Journal {
     return true
   }
 
-  /** What a take of `partition` is planned on (take-view.ts): its placement and the nodes it fences,
-   * under configuration version `version`. */
-  #view (partition: number, version: number | undefined): string { return `${version ?? '-'}|${viewKey(this.placement(partition), (this.#opts.known ?? this.#opts.roster)())}` }
+  /** What a take of `partition` is planned on (take-view.ts): its placement and the nodes it fences
+   * (the configuration version it carries is VersionPlans.stale's to compare). */
+  #view (partition: number): string { return viewKey(this.placement(partition), (this.#opts.known ?? this.#opts.roster)()) }
 
   /** A request of VERSIONED_OPS with the partition's configuration version here (the backup's
    * journal rewrite writes as an owner does; undefined: the version is not known: none carried). */
@@ -339,13 +339,13 @@ export class ReplicatedJournal implements Journal {
     const { replicas, writeQuorum } = this.placement(partition)
     if (replicas.length === 0) throw new ReplicasUnavailableError(entityId, 'a journal', 1, 0, 'no member holds the storage role')
     const owner = ownerOf(this.#deps, partition, version)
-    const view = this.#view(partition, version)
+    const view = this.#view(partition)
     const take = async (): Promise<EntityLog> => {
       const targets = this.#fenceTargets(partition, replicas)
       // every replica found whole: what the former holders fenced held is on the replicas now
       const onWhole = this.#opts.settled === undefined ? undefined : () => { this.#opts.settled?.(partition, targets.formerHolders) }
       const tried = { minEpoch: this.#tried.floor(entityId), tried: (epoch: number) => { this.#tried.tried(entityId, epoch) } }
-      const taken = await EntityLog.open({ ...owner.options(entityId, replicas, writeQuorum), ...targets, ...tried, activation: randomUUID(), stale: () => this.#view(partition, version) !== view || this.#plans.stale(partition, version), ...(signal !== undefined && { signal }), ...(onWhole !== undefined && { onWhole }) })
+      const taken = await EntityLog.open({ ...owner.options(entityId, replicas, writeQuorum), ...targets, ...tried, activation: randomUUID(), stale: () => this.#view(partition) !== view || this.#plans.stale(partition, version), ...(signal !== undefined && { signal }), ...(onWhole !== undefined && { onWhole }) })
       this.#opts.log?.debug({ entity: entityId, epoch: taken.epoch, head: taken.head }, `${entityId}: journal taken at epoch ${taken.epoch}, ${taken.head} records recovered`)
       return taken
     }
