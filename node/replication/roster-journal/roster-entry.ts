@@ -20,6 +20,9 @@ export type RosterChange =
   | { readonly kind: 'form', readonly members: readonly VersionMember[] }
   | { readonly kind: 'join' | 'capacity', readonly peerId: string, readonly capacity: number }
   | { readonly kind: 'leave' | 'replace' | 'back' | 'forget', readonly peerId: string }
+  /** Hand-offs settled (docs/replication.md, "When a hand-off is settled"): each [partition,
+   * configuration version] drops the partition's earlier sets below that version. Members stay. */
+  | { readonly kind: 'settle', readonly settled: ReadonlyArray<readonly [number, number]> }
 
 export interface RosterVersion {
   readonly version: number
@@ -33,7 +36,11 @@ export interface RosterVersion {
 export const MAX_VERSION_MEMBERS = 1_024
 const MAX_PEER_ID = 128
 const MAX_CAPACITY = 1_000_000
-const KINDS = new Set(['form', 'join', 'capacity', 'leave', 'replace', 'back', 'forget'])
+const KINDS = new Set(['form', 'join', 'capacity', 'leave', 'replace', 'back', 'forget', 'settle'])
+/** Most partitions one settle names (a version stays small). */
+export const MAX_SETTLED = 1_024
+/** Highest partition a settle may name (the partition count's own bound). */
+const MAX_PARTITION = 65_535
 
 /** The nodes that keep the roster journal under a version: its members but leaving and replaced
  * ones (replaced ones are down for good; leaving ones hand their storage off and are then stopped,
@@ -57,10 +64,13 @@ export function journalQuorum (v: RosterVersion): number {
  */
 export function applyChange (v: RosterVersion, change: RosterChange): RosterVersion | { readonly refused: string } {
   const members = new Map(v.members.map((m) => [m.peerId, m]))
-  const known = change.kind === 'form' ? undefined : members.get(change.peerId)
-  const refuse = (why: string): { refused: string } => ({ refused: `${change.kind}${change.kind === 'form' ? '' : ` ${shown(change.peerId, 40)}`}: ${why}` })
+  const known = change.kind === 'form' || change.kind === 'settle' ? undefined : members.get(change.peerId)
+  const refuse = (why: string): { refused: string } => ({ refused: `${change.kind}${'peerId' in change ? ` ${shown(change.peerId, 40)}` : ''}: ${why}` })
   switch (change.kind) {
     case 'form': return refuse('only the first version forms a roster')
+    case 'settle':
+      if (change.settled.some(([, version]) => version > v.version)) return refuse(`names a configuration version past ${v.version}`)
+      break
     case 'join':
       if (known !== undefined) return refuse('a member already')
       members.set(change.peerId, { peerId: change.peerId, capacity: change.capacity })
@@ -104,7 +114,8 @@ function sorted (members: readonly VersionMember[]): VersionMember[] {
 
 /** Whether two versions are the same: number, members and change. */
 export function sameVersion (a: RosterVersion, b: RosterVersion): boolean {
-  const key = (v: RosterVersion): string => JSON.stringify([v.version, sorted(v.members), v.change.kind, v.change.kind === 'form' ? sorted(v.change.members) : [v.change.peerId, 'capacity' in v.change ? v.change.capacity : 0]])
+  const change = (c: RosterChange): unknown => c.kind === 'form' ? sorted(c.members) : c.kind === 'settle' ? c.settled : [c.peerId, 'capacity' in c ? c.capacity : 0]
+  const key = (v: RosterVersion): string => JSON.stringify([v.version, sorted(v.members), v.change.kind, change(v.change)])
   return key(a) === key(b)
 }
 
@@ -156,12 +167,27 @@ function checkChange (value: unknown, fail: (why: string) => never): RosterChang
   const c = value as Record<string, unknown> | null
   if (c === null || typeof c !== 'object' || typeof c.kind !== 'string' || !KINDS.has(c.kind)) return fail(`change: kind must be one of ${[...KINDS].join(', ')}`)
   if (c.kind === 'form') return { kind: 'form', members: checkMembers(c.members, fail) }
+  if (c.kind === 'settle') return { kind: 'settle', settled: checkSettled(c.settled, fail) }
   if (!isPeerId(c.peerId)) fail('change: peerId must be a short string')
   if (c.kind === 'join' || c.kind === 'capacity') {
     if (!isCapacity(c.capacity)) fail(`change: capacity must be an integer 1-${MAX_CAPACITY}`)
     return { kind: c.kind, peerId: c.peerId as string, capacity: c.capacity as number }
   }
   return { kind: c.kind as 'leave' | 'replace' | 'back' | 'forget', peerId: c.peerId as string }
+}
+
+/** A settle's list: 1 to MAX_SETTLED [partition, version] pairs, by partition, each once. */
+function checkSettled (value: unknown, fail: (why: string) => never): Array<[number, number]> {
+  const int = (v: unknown, min: number, max: number): boolean => Number.isSafeInteger(v) && (v as number) >= min && (v as number) <= max
+  if (!Array.isArray(value) || value.length === 0 || value.length > MAX_SETTLED) fail(`change: settled must list 1-${MAX_SETTLED} [partition, version] pairs`)
+  let last = -1
+  return (value as unknown[]).map((pair) => {
+    if (!Array.isArray(pair) || pair.length !== 2 || !int(pair[0], last + 1, MAX_PARTITION) || !int(pair[1], 1, Number.MAX_SAFE_INTEGER)) {
+      fail(`change: settled: each [partition 0-${MAX_PARTITION}, version from 1], by partition, each once`)
+    }
+    last = (pair as number[])[0] as number
+    return [last, (pair as number[])[1] as number]
+  })
 }
 
 function isPeerId (v: unknown): v is string { return typeof v === 'string' && v.length > 0 && v.length <= MAX_PEER_ID }

@@ -8,6 +8,35 @@ const CONFIGS_KEY = 'm\x00partition-configs'
 export interface ConfigsAt {
   readonly version: number
   readonly configs: readonly number[]
+  /** Each partition's earlier sets whose hand-off is not settled (docs/replication.md, "When a
+   * hand-off is settled"), oldest first. Absent: not known here (a member of older code answered
+   * without them, or a partition's grew past MAX_EARLIER_SETS): every owner fences every storage
+   * node. */
+  readonly earlier?: ReadonlyArray<readonly EarlierSet[]>
+}
+
+/** A replica set of an earlier configuration version of a partition, not yet settled: owners under
+ * a later one fence it too (EntityLogOptions.olderSets). Version 0: every storage node of roster
+ * version 1 (what held the partition before versions were agreed). */
+export interface EarlierSet {
+  readonly version: number
+  readonly nodes: readonly string[]
+}
+
+/** Earlier sets one partition may have before they are no longer tracked (its owners then fence
+ * every storage node, as with none known). */
+export const MAX_EARLIER_SETS = 32
+/** Longest peer id an earlier set names; most nodes one names. */
+const MAX_PEER_ID = 128
+const MAX_SET_NODES = 1_024
+
+/** What a roster version besides its members tells the configurations (FollowedVersion). */
+export interface FollowedExtra {
+  /** Every storage node of the version (version 1: the first earlier set of each partition whose
+   * replica set is not all of them). */
+  readonly members?: readonly string[]
+  /** Partitions whose hand-off the version records settled: [partition, configuration version]. */
+  readonly settled?: ReadonlyArray<readonly [number, number]>
 }
 
 type ConfigsLog = { warn (obj: object, msg: string): void }
@@ -59,28 +88,57 @@ export class PartitionConfigs {
   /** Partition p's configuration version (undefined: not known here). */
   of (partition: number): number | undefined { return this.#at?.configs[partition] }
 
+  /** Partition p's earlier sets not yet settled, oldest first (undefined: not known here). */
+  earlierOf (partition: number): readonly EarlierSet[] | undefined { return this.#at?.earlier?.[partition] }
+
   /** All of them, at the roster version they are worked out at (what a member answers). */
   get at (): ConfigsAt | undefined { return this.#at }
 
   /**
    * Roster version `version` is followed now; `before` and `after` are each partition's replica
    * set under the version followed before it (`previous`) and under this one. Version 1 starts every
-   * partition at 1; the version after the one they are worked out at moves the partitions whose set
-   * changed; one they are at or past changes nothing; any other (versions skipped) leaves them
+   * partition at 1 (its earlier set: every storage node of the version, unless that is its set); the
+   * version after the one they are worked out at moves the partitions whose set changed (the set
+   * they had becomes an earlier one) and drops the earlier sets of the partitions it records
+   * settled; one they are at or past changes nothing; any other (versions skipped) leaves them
    * unknown until adopted.
    */
-  followed (version: number, previous: number | undefined, before: ReadonlyArray<readonly string[]>, after: ReadonlyArray<readonly string[]>): void {
+  followed (version: number, previous: number | undefined, before: ReadonlyArray<readonly string[]>, after: ReadonlyArray<readonly string[]>, extra: FollowedExtra = {}): void {
     const at = this.#at
     // (one they are at or past: a restart follows the two versions it kept, the older first)
     if (at !== undefined && at.version >= version) return
     if (version === 1) {
-      this.#set({ version, configs: Array.from({ length: this.#partitions }, () => 1) })
+      const members = extra.members ?? []
+      const earlier = Array.from({ length: this.#partitions }, (_, p) => members.length === 0 || sameSet(members, after[p] ?? []) ? [] : [{ version: 0, nodes: [...members] }])
+      this.#set({ version, configs: Array.from({ length: this.#partitions }, () => 1), earlier })
     } else if (at !== undefined && at.version === version - 1 && previous === version - 1) {
-      const configs = at.configs.map((c, p) => sameSet(before[p] ?? [], after[p] ?? []) ? c : version)
-      this.#set({ version, configs })
+      const moved = at.configs.map((_c, p) => !sameSet(before[p] ?? [], after[p] ?? []))
+      const configs = at.configs.map((c, p) => moved[p] === true ? version : c)
+      this.#set({ version, configs, ...(at.earlier !== undefined && { earlier: this.#earlierAfter(at, moved, before, extra.settled ?? []) }) })
     } else if (at !== undefined) {
       this.#set(undefined)
     }
+  }
+
+  /** The earlier sets after a version: a moved partition's set before it joins them, a settled
+   * one's before the version named go (undefined: one partition's grew past MAX_EARLIER_SETS). */
+  #earlierAfter (at: ConfigsAt, moved: readonly boolean[], before: ReadonlyArray<readonly string[]>, settled: ReadonlyArray<readonly [number, number]>): EarlierSet[][] | undefined {
+    const earlier = (at.earlier ?? []).map((sets) => [...sets])
+    for (const [p, v] of settled) {
+      const sets = earlier[p]
+      if (sets !== undefined) earlier[p] = sets.filter((e) => e.version >= v)
+    }
+    for (let p = 0; p < moved.length; p++) {
+      if (moved[p] !== true) continue
+      const sets = earlier[p] ?? []
+      sets.push({ version: at.configs[p] as number, nodes: [...before[p] ?? []] })
+      earlier[p] = sets
+      if (sets.length > MAX_EARLIER_SETS) {
+        this.#log?.warn({ partition: p, sets: sets.length }, `partition ${p} has ${sets.length} replica sets not settled (more than ${MAX_EARLIER_SETS}): owners on this node fence every storage node until it takes a member's configurations`)
+        return undefined
+      }
+    }
+    return earlier
   }
 
   /** Takes a member's configuration versions, when they are at `latest` (the version this node
@@ -118,7 +176,27 @@ export function checkConfigsAt (value: unknown, partitions: number): ConfigsAt {
   for (const c of configs as unknown[]) {
     if (typeof c !== 'number' || !Number.isSafeInteger(c) || c < 1 || c > version) throw new RangeError(`configuration versions: each must be a whole number from 1 to ${version}`)
   }
-  return { version, configs: [...configs as number[]] }
+  const earlier = (value as { earlier?: unknown }).earlier
+  if (earlier === undefined) return { version, configs: [...configs as number[]] }
+  return { version, configs: [...configs as number[]], earlier: checkEarlier(earlier, configs as number[]) }
+}
+
+/** Checks each partition's earlier sets: at most MAX_EARLIER_SETS, each of a version below the
+ * partition's configuration version (in order), naming 1 to MAX_SET_NODES peer ids. */
+function checkEarlier (value: unknown, configs: readonly number[]): EarlierSet[][] {
+  const fail = (why: string): never => { throw new RangeError(`configuration versions: earlier sets: ${why}`) }
+  if (!Array.isArray(value) || value.length !== configs.length) fail(`expected one list for each of ${configs.length} partitions`)
+  return (value as unknown[]).map((sets, p) => {
+    if (!Array.isArray(sets) || sets.length > MAX_EARLIER_SETS) fail(`partition ${p}: expected a list of at most ${MAX_EARLIER_SETS}`)
+    let last = -1
+    return (sets as unknown[]).map((e) => {
+      const { version, nodes } = (typeof e === 'object' && e !== null ? e : {}) as { version?: unknown, nodes?: unknown }
+      if (typeof version !== 'number' || !Number.isSafeInteger(version) || version <= last || version >= (configs[p] as number)) fail(`partition ${p}: each version a whole number below ${configs[p] as number}, in order`)
+      if (!Array.isArray(nodes) || nodes.length === 0 || nodes.length > MAX_SET_NODES || !nodes.every((n) => typeof n === 'string' && n.length > 0 && n.length <= MAX_PEER_ID)) fail(`partition ${p}: nodes must be 1-${MAX_SET_NODES} peer ids`)
+      last = version as number
+      return { version: version as number, nodes: [...nodes as string[]] }
+    })
+  })
 }
 
 function sameSet (a: readonly string[], b: readonly string[]): boolean {

@@ -33,6 +33,8 @@ type RosterLog = { warn (obj: object, msg: string): void }
 export interface FollowedVersion {
   readonly version: number
   readonly members: ReadonlyArray<{ readonly peerId: string, readonly capacity: number, readonly state?: 'leaving' | 'replaced' }>
+  /** What made it (a settle drops partitions' earlier sets: PartitionConfigs). */
+  readonly change?: { readonly kind: string, readonly settled?: ReadonlyArray<readonly [number, number]> }
 }
 
 /** The storage nodes as one source says them: members, and which of them are leaving or replaced. */
@@ -184,8 +186,9 @@ export class StorageRoster {
     const before = this.#layer()
     const setsBefore = this.#sets
     this.#followed = layer
+    const extra = { members: v.members.map((m) => m.peerId), ...(v.change?.settled !== undefined && { settled: v.change.settled }) }
     if (sameLayer(before, layer)) {
-      this.#configs?.followed(v.version, previous, setsBefore, setsBefore)
+      this.#configs?.followed(v.version, previous, setsBefore, setsBefore, extra)
       return false
     }
     // a node the version forgot (it was decommissioned) is no former holder to fence any more
@@ -193,7 +196,7 @@ export class StorageRoster {
     for (const peer of forgotten) this.#formers?.forget(peer)
     if (forgotten.length > 0) this.#saveFormers()
     this.#recordMoves()
-    this.#configs?.followed(v.version, previous, setsBefore, this.#sets)
+    this.#configs?.followed(v.version, previous, setsBefore, this.#sets, extra)
     return true
   }
 

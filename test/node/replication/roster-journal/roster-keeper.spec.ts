@@ -129,4 +129,19 @@ describe('RosterKeeper (roster versions)', () => {
     for (const [value, after] of bad) expect(() => checkRosterVersion(value, after), JSON.stringify(value)).to.throw(RangeError, /roster version/)
     expect(() => firstVersion([{ peerId: 'a', capacity: 1, state: 'replaced' }])).to.throw(RangeError)
   })
+
+  it('should make a settle a version with the same members, and refuse one that names a configuration version past it or is malformed', async () => {
+    const { keeper: k } = await threeNodes()
+    const made = await k.propose(3, { kind: 'settle', settled: [[0, 2], [3, 3]] })
+    expect(made.ok).to.equal(true)
+    const v4 = (made as { version: RosterVersion }).version
+    expect(v4.version).to.equal(4)
+    expect(ids(v4)).to.deep.equal(['a', 'b', 'c'])
+    expect(checkRosterVersion(JSON.parse(JSON.stringify(v4))).change).to.deep.equal({ kind: 'settle', settled: [[0, 2], [3, 3]] })
+    expect((await k.propose(4, { kind: 'settle', settled: [[1, 5]] })).ok).to.equal(false)
+    const v3 = { version: 3, members: v4.members, change: { kind: 'join', peerId: 'c', capacity: 2 } } as unknown as RosterVersion
+    for (const settled of [[], [[1, 2], [1, 2]], [[2, 1], [1, 1]], [[-1, 1]], [[1, 0]], [[70_000, 1]], [[1.5, 1]], [[1]], 'x', Array.from({ length: 1_025 }, (_, p) => [p, 1])]) {
+      expect(() => checkRosterVersion({ ...v4, change: { kind: 'settle', settled } }, v3), JSON.stringify(settled).slice(0, 60)).to.throw(RangeError, /roster version/)
+    }
+  })
 })

@@ -77,19 +77,21 @@ describe('PartitionConfigs (each partition\'s configuration version, as roster v
     let configs = await PartitionConfigs.open(store, 4)
     configs.followed(1, undefined, [], [])
     configs.followed(2, 1, [['a'], ['a'], ['a'], ['a']], [['a'], ['b'], ['a'], ['b']])
-    expect(configs.at).to.deep.equal({ version: 2, configs: [1, 2, 1, 2] })
+    const at2 = { version: 2, configs: [1, 2, 1, 2], earlier: [[], [{ version: 1, nodes: ['a'] }], [], [{ version: 1, nodes: ['a'] }]] }
+    expect(configs.at).to.deep.equal(at2)
     await configs.flushed()
     await store.close()
     store = await LevelStore.open(dir.path)
     configs = await PartitionConfigs.open(store, 4)
-    expect(configs.at).to.deep.equal({ version: 2, configs: [1, 2, 1, 2] })
+    expect(configs.at).to.deep.equal(at2)
     // a restart follows the two versions it kept, the older first: at 2 already, 1 changes nothing
     configs.followed(1, undefined, [], [])
     expect(configs.version).to.equal(2)
     // version 3 applied, then a stop before these were written: followed again after 2, worked out
     configs.followed(2, undefined, [], [])
     configs.followed(3, 2, [['a'], ['b'], ['a'], ['b']], [['a'], ['b'], ['c'], ['b']])
-    expect(configs.at).to.deep.equal({ version: 3, configs: [1, 2, 3, 2] })
+    expect(configs.at?.configs).to.deep.equal([1, 2, 3, 2])
+    expect(configs.earlierOf(2)).to.deep.equal([{ version: 1, nodes: ['a'] }])
     // kept for another partition count: unknown, said in the log
     await configs.flushed()
     await store.close()
@@ -101,9 +103,39 @@ describe('PartitionConfigs (each partition\'s configuration version, as roster v
     await store.close()
   })
 
+  it('should keep each partition\'s earlier sets until a version records it settled at its configuration version', async () => {
+    const dir = await tempDir()
+    const store = await LevelStore.open(dir.path)
+    cleanups.push(async () => { await store.close(); await dir.remove() })
+    const configs = await PartitionConfigs.open(store, 3)
+    // version 1 of three nodes, R = 2: every node of it is an earlier set of each partition whose
+    // set is not all of them (what held them before versions were agreed)
+    configs.followed(1, undefined, [], [['a', 'b'], ['b', 'c'], ['a', 'b']], { members: ['a', 'b', 'c'] })
+    expect([0, 1, 2].map((p) => configs.earlierOf(p))).to.deep.equal([[{ version: 0, nodes: ['a', 'b', 'c'] }], [{ version: 0, nodes: ['a', 'b', 'c'] }], [{ version: 0, nodes: ['a', 'b', 'c'] }]])
+    // version 2 settles partitions 0 and 1 at 1; a version 1 of every node's set has none
+    configs.followed(2, 1, [['a', 'b'], ['b', 'c'], ['a', 'b']], [['a', 'b'], ['b', 'c'], ['a', 'b']], { settled: [[0, 1], [1, 1]] })
+    expect([0, 1, 2].map((p) => configs.earlierOf(p))).to.deep.equal([[], [], [{ version: 0, nodes: ['a', 'b', 'c'] }]])
+    // version 3 moves partitions 0 and 2 (d joined): each keeps the set it had as an earlier one
+    configs.followed(3, 2, [['a', 'b'], ['b', 'c'], ['a', 'b']], [['a', 'd'], ['b', 'c'], ['d', 'b']], { members: ['a', 'b', 'c', 'd'] })
+    expect(configs.at?.configs).to.deep.equal([3, 1, 3])
+    expect(configs.earlierOf(0)).to.deep.equal([{ version: 1, nodes: ['a', 'b'] }])
+    expect(configs.earlierOf(2)).to.deep.equal([{ version: 0, nodes: ['a', 'b', 'c'] }, { version: 1, nodes: ['a', 'b'] }])
+    // version 4 moves partition 0 again; version 5 settles partition 0 at 3 (the sets before 3 go,
+    // 3's own stays: partition 0 moved past it since) and partition 2 at 3 (both go)
+    configs.followed(4, 3, [['a', 'd'], ['b', 'c'], ['d', 'b']], [['c', 'd'], ['b', 'c'], ['d', 'b']])
+    configs.followed(5, 4, [['c', 'd'], ['b', 'c'], ['d', 'b']], [['c', 'd'], ['b', 'c'], ['d', 'b']], { settled: [[0, 3], [2, 3]] })
+    expect(configs.earlierOf(0)).to.deep.equal([{ version: 3, nodes: ['a', 'd'] }])
+    expect(configs.earlierOf(2)).to.deep.equal([])
+    // what a member answers reads back the same
+    expect(checkConfigsAt(JSON.parse(JSON.stringify(configs.at)), 3)).to.deep.equal(configs.at)
+  })
+
   it('should check what another node sends', () => {
     expect(checkConfigsAt({ version: 3, configs: [1, 3] }, 2)).to.deep.equal({ version: 3, configs: [1, 3] })
-    for (const bad of [null, 'x', { version: 0, configs: [] }, { version: 2, configs: [1, 3] }, { version: 2, configs: [1, 0] }, { version: 2, configs: [1, 1.5] }, { version: 2, configs: [1] }, { version: 2 }]) {
+    expect(checkConfigsAt({ version: 3, configs: [1, 3], earlier: [[], [{ version: 0, nodes: ['a'] }, { version: 1, nodes: ['a', 'b'] }]] }, 2).earlier?.[1]).to.have.length(2)
+    for (const bad of [null, 'x', { version: 0, configs: [] }, { version: 2, configs: [1, 3] }, { version: 2, configs: [1, 0] }, { version: 2, configs: [1, 1.5] }, { version: 2, configs: [1] }, { version: 2 },
+      { version: 3, configs: [1, 3], earlier: [[]] }, { version: 3, configs: [1, 3], earlier: [[], [{ version: 3, nodes: ['a'] }]] }, { version: 3, configs: [1, 3], earlier: [[], [{ version: 1, nodes: [] }]] },
+      { version: 3, configs: [1, 3], earlier: [[], [{ version: 1, nodes: ['a'] }, { version: 1, nodes: ['a'] }]] }, { version: 3, configs: [1, 3], earlier: [[], [{ version: 1, nodes: [7] }]] }, { version: 3, configs: [1, 3], earlier: 'x' }]) {
       expect(() => checkConfigsAt(bad, 2), JSON.stringify(bad)).to.throw(RangeError)
     }
   })
