@@ -20,3 +20,18 @@ export function rosterVersionMetrics (registry: Registry, view: RosterVersionsVi
   scrapedCounter(registry, 'plexi_roster_configs_adopted_total', 'Times this node took its partitions\' configuration versions from a member (it had skipped versions)', () => view.stats.configsAdopted)
   scrapedCounter(registry, 'plexi_roster_follow_failures_total', 'Roster follow steps that failed (the keeper or a member out of reach; tried again a second later)', () => view.stats.failed)
 }
+
+/** What settling hand-offs reads (PartitionSettler on the keeper's node; every node's configurations). */
+export interface SettleView {
+  readonly stats: { readonly settled: number, readonly versions: number, readonly notYet: number, readonly failed: number }
+  /** Partitions with earlier sets not settled, in this node's configurations (undefined: not known). */
+  readonly unsettled: () => number | undefined
+}
+
+export function settleMetrics (registry: Registry, view: SettleView): void {
+  scrapedGauge(registry, 'plexi_roster_unsettled_partitions', 'Partitions whose hand-off is not settled in this node\'s roster (their owners fence their earlier replica sets too; -1: not known here)', () => view.unsettled() ?? -1)
+  scrapedCounter(registry, 'plexi_roster_settled_total', 'Partition hand-offs this node settled and recorded as the roster keeper\'s node', () => view.stats.settled)
+  scrapedCounter(registry, 'plexi_roster_settle_versions_total', 'Roster versions this node made to record settled hand-offs (each names up to 1,024 partitions)', () => view.stats.versions)
+  scrapedCounter(registry, 'plexi_roster_settle_waits_total', 'Times a partition\'s hand-off could not be settled yet (a node behind or out of reach; tried again a second later)', () => view.stats.notYet)
+  scrapedCounter(registry, 'plexi_roster_settle_failures_total', 'Settle records the roster keeper did not make (tried again)', () => view.stats.failed)
+}

@@ -21,7 +21,7 @@ import type { ClusterSearch, ModelEmbedder, SearchIndex, SearchObservers } from 
 import type { Exporter } from '../transfer/index.ts'
 import type { ServiceFailures } from '../services/index.ts'
 import type { TraceLogFields, Tracing } from '../tracing/index.ts'
-import type { AntiEntropy, CatchUp, PartitionHandOff, LevelReplicaStorage, ReplicatedJournal, RosterFollower, RosterHistory, RosterPartitionVersions, RosterService, Scrubber, StorageRoster, WriteQuorum } from '../replication/index.ts'
+import type { AntiEntropy, CatchUp, PartitionHandOff, LevelReplicaStorage, ReplicatedJournal, RosterFollower, PartitionSettler, RosterHistory, RosterPartitionVersions, RosterService, Scrubber, StorageRoster, WriteQuorum } from '../replication/index.ts'
 import type { LevelStore } from '../storage/index.ts'
 import type { DirectoryView, ToolPolicy, UserAccounts } from '../users/index.ts'
 import type { KernelPort } from './kernel-port.ts'
@@ -97,6 +97,9 @@ export interface NodeGiven {
   readonly catchUp: CatchUp
   /** Roster versions kept beside the storage roster (undefined: a node alone keeps none). */
   readonly rosterVersions: { readonly service: RosterService, readonly follower: RosterFollower } | undefined
+  /** Settles partitions' hand-offs while the roster's keeper is on this node (undefined: not a
+   * storage node of a cluster). */
+  readonly settler: PartitionSettler | undefined
   readonly inferencePlan: InferencePlan
   /** The llama.cpp backend found at start (undefined on a node without the ai role). */
   readonly inferenceBackend: InferenceBackend | undefined

@@ -18,6 +18,7 @@ import { webPart } from './web-parts.ts'
 import { antiEntropyPart, catchUpPart, handOffPart, scrubPart } from './repair-parts.ts'
 import { catchUpStatePart, journalPart, metricsPart, modelRegistryPart, storePart } from './storage-parts.ts'
 import { rosterVersionsPart } from './roster-parts.ts'
+import { settlePart } from './settle-parts.ts'
 
 /**
  * The parts of a node, in start order; they stop right to left (node/lifecycle.ts). Each starts
@@ -52,6 +53,7 @@ export const NODE_PARTS: ReadonlyArray<PartSpec<NodeComponents>> = [
   handOffPart,
   catchUpPart,
   rosterVersionsPart,
+  settlePart,
   directoryViewPart,
   erasurePart,
   modelPullPart,

@@ -29,6 +29,8 @@ export interface PartitionRow {
   readonly writeQuorum: number
   /** The partition's configuration version on the node asked (null: none; docs/replication.md). */
   readonly configurationVersion?: number | null
+  /** Its earlier replica sets whose hand-off is not settled, oldest first (null: not known here). */
+  readonly earlierSets?: ReadonlyArray<{ readonly version: number, readonly nodes: readonly string[] }> | null
   readonly replicas: ReplicaRow[]
 }
 
@@ -40,6 +42,11 @@ export const partitionSchema = {
     partition: { type: 'integer' },
     writeQuorum: { type: 'integer', description: 'replicas that must hold a write before it is acknowledged' },
     configurationVersion: { type: ['integer', 'null'], description: 'the roster version that last changed this partition\'s replica set, as the node asked knows it (the same on every member that applied the same roster versions; null: a node alone, a cluster before its first roster version, or a node that joined and has not taken them from a member yet)' },
+    earlierSets: {
+      type: ['array', 'null'],
+      description: 'earlier replica sets of this partition whose hand-off is not settled yet, oldest first (its owners fence them too; version 0: every storage node of roster version 1); [] once settled; null where not known (a node alone, before the first roster version, or configurations taken from a member that kept none)',
+      items: { type: 'object', required: ['version', 'nodes'], properties: { version: { type: 'integer' }, nodes: { type: 'array', items: { type: 'string' } } } }
+    },
     replicas: {
       type: 'array',
       items: {

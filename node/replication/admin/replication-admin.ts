@@ -26,7 +26,7 @@ export interface ReplicationAdminOptions {
   /** This node's anti-entropy and scrub (absent: repairs and scrub answer with none). */
   readonly parts?: RepairParts
   /** The storage roster (absent: this node alone is the storage). */
-  readonly roster?: { known (): ReadonlyArray<{ peerId: string }>, isLeaving (peerId: string): boolean, isReplaced (peerId: string): boolean, readonly configs?: { of (partition: number): number | undefined } | undefined }
+  readonly roster?: { known (): ReadonlyArray<{ peerId: string }>, isLeaving (peerId: string): boolean, isReplaced (peerId: string): boolean, readonly configs?: { of (partition: number): number | undefined, earlierOf (partition: number): ReadonlyArray<{ readonly version: number, readonly nodes: readonly string[] }> | undefined } | undefined }
   /** This node's jobs: each repair is one too (kind repair), listed and cancelled with the others
    * (absent: repairs are kept here only). */
   readonly jobs?: Jobs
@@ -110,6 +110,8 @@ export class ReplicationAdmin {
         writeQuorum,
         // (the node asked: the same on every node that applied the same roster versions)
         configurationVersion: this.#opts.roster?.configs?.of(partition) ?? null,
+        // (its earlier replica sets whose hand-off is not settled: fenced by its owners too)
+        earlierSets: this.#opts.roster?.configs?.earlierOf(partition) ?? null,
         replicas: held.map(({ peerId, s }) => ({
           peerId,
           status: status.get(peerId) ?? 'unknown',

@@ -41,6 +41,23 @@ export class ReplicaVersions {
     return this.#known.get(partition) ?? 0
   }
 
+  /**
+   * Stores `version` for a partition unless it stored one at least as high (a settle's
+   * `raise-version` round: docs/replication.md, "When a hand-off is settled"), durable before it
+   * resolves, after any request of the partition in progress. Resolves with the version stored
+   * (0: this storage keeps none).
+   */
+  async raiseTo (partition: number, version: number): Promise<number> {
+    if (this.#storage.saveVersion === undefined) return 0
+    for (;;) {
+      const busy = this.#busy.get(partition) ?? (this.#known.has(partition) ? undefined : this.#load(partition))
+      if (busy === undefined) break
+      await busy
+    }
+    if (version > (this.#known.get(partition) ?? 0)) await this.#raise(partition, version)
+    return this.#known.get(partition) ?? 0
+  }
+
   /** The request checked against the version of its entity's partition. (Not async: the usual
    * request, with the version known and equal, is served without a turn more.) */
   check (request: ReplicaRequest): VersionCheck {

@@ -1,0 +1,149 @@
+import { PeriodicService, ServiceFailures } from '../../services/index.ts'
+import type { ServiceLog } from '../../services/index.ts'
+import { fenceQuorum } from '../journal/quorum.ts'
+import type { PartitionPlacement } from '../journal/placements.ts'
+import type { RosterChange } from '../roster-journal/roster-entry.ts'
+import { MAX_SETTLED } from '../roster-journal/roster-entry.ts'
+import type { Proposal } from '../roster-journal/roster-keeper.ts'
+import { earlierWriteQuorum } from '../roster/partition-configs.ts'
+import type { EarlierSet } from '../roster/partition-configs.ts'
+import { checkPulled, checkRaised } from './settle-protocol.ts'
+import type { SettleConfigs } from './settle-replica.ts'
+
+/** How often the keeper's node looks for hand-offs to settle. */
+export const SETTLE_CHECK_MS = 1_000
+/** Partitions one step settles at most (the rest at the next), and at once. */
+const SETTLE_PER_STEP = 32
+const SETTLE_PARALLEL = 4
+
+export interface PartitionSettlerOptions {
+  readonly self: string
+  readonly partitions: number
+  /** Where the roster's keeper is in this node's view (only that node settles). */
+  readonly keeperNode: () => string | undefined
+  readonly configs: () => SettleConfigs | undefined
+  readonly followed: () => number | undefined
+  readonly placement: (partition: number) => PartitionPlacement
+  readonly live: () => ReadonlySet<string>
+  /** A settle request to `node` (this one's served here), its answer unchecked. */
+  readonly ask: (node: string, msg: { type: 'raise' | 'pull', partition: number, version: number }) => Promise<unknown>
+  /** Proposes a change on the latest version (RosterService.propose). */
+  readonly propose: (change: RosterChange) => Promise<Proposal>
+  readonly configuredWriteQuorum: number | undefined
+  readonly intervalMs?: number
+  readonly log: ServiceLog
+}
+
+/** What the settler did (metrics, admin). */
+export interface SettleStats {
+  /** Hand-offs recorded settled (one per partition and version). */
+  settled: number
+  /** Roster versions made to record them. */
+  versions: number
+  /** Partitions a step tried and could not settle yet (tried again later). */
+  notYet: number
+  /** Settle proposals refused or failed. */
+  failed: number
+}
+
+/**
+ * Settles partitions' hand-offs (docs/replication.md, "When a hand-off is settled") on the node
+ * where the roster's keeper is: for each partition with earlier sets under its configuration
+ * version v, (a) v is stored on all but fewer than min(W, F) of each earlier set, then (b) every
+ * replica of v's set pulls the partition clean from all but fewer than W of each earlier set, then
+ * (c) one roster version records the partitions settled, and every node drops their earlier sets
+ * from the fences of the partition's owners. A step that cannot finish a partition (a node behind
+ * or out of reach) leaves it for the next.
+ */
+export class PartitionSettler {
+  readonly #opts: PartitionSettlerOptions
+  readonly #service: PeriodicService
+  readonly stats: SettleStats = { settled: 0, versions: 0, notYet: 0, failed: 0 }
+  /** Why the last try of each partition did not settle it (admin, the log at debug). */
+  readonly #waiting = new Map<number, string>()
+
+  constructor (opts: PartitionSettlerOptions) {
+    this.#opts = opts
+    this.#service = new PeriodicService({
+      name: 'settle',
+      intervalMs: opts.intervalMs ?? SETTLE_CHECK_MS,
+      run: async () => { await this.step() },
+      failures: new ServiceFailures(),
+      log: opts.log
+    })
+  }
+
+  start (): void { this.#service.start() }
+  async stop (): Promise<void> { await this.#service.stop() }
+
+  /** Partitions whose hand-off waits, and why (in words). */
+  waiting (): ReadonlyMap<number, string> { return this.#waiting }
+
+  /** One step: as the keeper's node, settles what it can and records it in one roster version.
+   * Returns the [partition, version] pairs recorded. */
+  async step (): Promise<Array<[number, number]>> {
+    const { self, keeperNode, followed, partitions } = this.#opts
+    const configs = this.#opts.configs()
+    if (keeperNode() !== self || configs === undefined || configs.version === undefined || configs.version !== followed()) return []
+    const pending: Array<{ partition: number, version: number, earlier: readonly EarlierSet[] }> = []
+    for (let p = 0; p < partitions && pending.length < SETTLE_PER_STEP; p++) {
+      const earlier = configs.earlierOf(p)
+      const version = configs.of(p)
+      if (earlier !== undefined && earlier.length > 0 && version !== undefined) pending.push({ partition: p, version, earlier })
+    }
+    const settled: Array<[number, number]> = []
+    for (let i = 0; i < pending.length; i += SETTLE_PARALLEL) {
+      await Promise.all(pending.slice(i, i + SETTLE_PARALLEL).map(async (job) => {
+        const why = await this.#settle(job.partition, job.version, job.earlier).catch((err: unknown) => (err as Error).message)
+        if (why === undefined) {
+          settled.push([job.partition, job.version])
+          this.#waiting.delete(job.partition)
+        } else {
+          this.stats.notYet++
+          this.#waiting.set(job.partition, why)
+          this.#opts.log.debug({ partition: job.partition, version: job.version, why }, `partition ${job.partition}: its hand-off at configuration version ${job.version} is not settled yet (${why})`)
+        }
+      }))
+    }
+    if (settled.length === 0) return []
+    settled.sort((a, b) => a[0] - b[0])
+    const recorded = settled.slice(0, MAX_SETTLED)
+    const outcome = await this.#opts.propose({ kind: 'settle', settled: recorded })
+    if (!outcome.ok) {
+      this.stats.failed++
+      this.#opts.log.debug({ why: outcome.why }, `hand-offs of ${recorded.length} partitions settled, not recorded (${outcome.why}); tried again next step`)
+      return []
+    }
+    this.stats.settled += recorded.length
+    this.stats.versions++
+    this.#opts.log.info({ version: outcome.version.version, partitions: recorded.length }, `roster version ${outcome.version.version}: the hand-offs of ${recorded.length} partition${recorded.length === 1 ? '' : 's'} settled (their owners fence their replicas alone from now on)`)
+    return recorded
+  }
+
+  /** Steps (a) and (b) for one partition: undefined once both are done, else why not. */
+  async #settle (partition: number, version: number, earlier: readonly EarlierSet[]): Promise<string | undefined> {
+    const { live, ask, placement, configuredWriteQuorum } = this.#opts
+    const up = live()
+    const { replicas, writeQuorum } = placement(partition)
+    for (const set of earlier) {
+      const raised = await Promise.all(set.nodes.map(async (node) => {
+        if (node !== this.#opts.self && !up.has(node)) return false
+        try {
+          return checkRaised(await ask(node, { type: 'raise', partition, version })) >= version
+        } catch {
+          return false
+        }
+      }))
+      const w = earlierWriteQuorum(set, writeQuorum, configuredWriteQuorum)
+      const missing = raised.filter((ok) => !ok).length
+      if (missing >= Math.min(w, fenceQuorum(set.nodes.length, w))) return `version ${version} stored on ${set.nodes.length - missing} of the ${set.nodes.length} nodes of the set of version ${set.version}`
+    }
+    for (const node of replicas) {
+      if (node !== this.#opts.self && !up.has(node)) return `replica ${node} is down`
+    }
+    const pulls = await Promise.allSettled(replicas.map(async (node) => checkPulled(await ask(node, { type: 'pull', partition, version }))))
+    const failed = pulls.findIndex((p) => p.status === 'rejected')
+    if (failed >= 0) return `replica ${replicas[failed] as string} did not catch up: ${((pulls[failed] as PromiseRejectedResult).reason as Error).message}`
+    return undefined
+  }
+}

@@ -1,0 +1,76 @@
+import { settleMetrics } from '../metrics/index.ts'
+import { PartitionSettler, REPLICA_ASK_MS, SETTLE_PATH, SettleReplica } from '../replication/index.ts'
+import type { PartComponents } from './components.ts'
+import type { NodeComponents } from './node-components.ts'
+import type { PartSpec } from './part-list.ts'
+
+type C = PartComponents<NodeComponents>
+
+/** How long the keeper's node waits for a replica's settle pull (a partition's whole catch-up). */
+const SETTLE_PULL_MS = 120_000
+
+/**
+ * Settling hand-offs (docs/replication.md, "When a hand-off is settled"), on a storage node of a
+ * cluster: it answers the settle's steps at SETTLE_PATH (a configuration version stored, a
+ * partition pulled from its earlier sets), and, while the roster's keeper is on this node, settles
+ * the partitions whose earlier sets its roster names and records them in a roster version.
+ */
+export const settlePart: PartSpec<NodeComponents> = {
+  id: 'settle',
+  needs: ['config', 'log', 'preflight', 'roles', 'roster', 'journal', 'system', 'membership', 'repairs', 'rosterVersions', 'metrics'],
+  gives: ['settler'],
+  runs: (c: C) => c.get('preflight').clusterKey !== undefined && c.get('roles').has('storage') && c.get('rosterVersions') !== undefined,
+  start: (c: C) => {
+    const config = c.get('config')
+    const self = c.get('preflight').identity.peerId
+    const roster = c.get('roster')
+    const journal = c.get('journal')
+    const system = c.get('system')
+    const membership = c.get('membership')
+    const repairs = c.get('repairs')
+    const { service } = c.get('rosterVersions') as NonNullable<NodeComponents['rosterVersions']>
+    const live = (): ReadonlySet<string> => new Set([self, ...membership.live()])
+    const configs = (): PartitionConfigsView | undefined => roster.configs
+    const replica = new SettleReplica({
+      self,
+      journal,
+      configs,
+      followed: () => roster.version,
+      pull: async (partition, from) => {
+        const ae = repairs.antiEntropy
+        if (ae === undefined) throw new Error('anti-entropy is not running yet')
+        return await ae.takeOver(partition, from)
+      },
+      live,
+      configuredWriteQuorum: config.writeQuorum
+    })
+    replica.spawn(system)
+    const settler = new PartitionSettler({
+      self,
+      partitions: journal.partitions,
+      keeperNode: () => service.keeperNode(),
+      configs,
+      followed: () => roster.version,
+      placement: (partition) => journal.placement(partition),
+      live,
+      ask: async (node, msg) => node === self
+        ? await replica.serve(msg)
+        : await system.actorAt({ node, path: SETTLE_PATH }).ask((replyTo) => ({ ...msg, replyTo }), { timeout: msg.type === 'pull' ? SETTLE_PULL_MS : REPLICA_ASK_MS * 3 }),
+      propose: async (change) => await service.propose(change),
+      configuredWriteQuorum: config.writeQuorum,
+      log: c.get('log').child({ component: 'settle' })
+    })
+    settleMetrics(c.get('metrics').registry, {
+      stats: settler.stats,
+      unsettled: () => {
+        const at = roster.configs?.at
+        return at?.earlier === undefined ? undefined : at.earlier.filter((sets) => sets.length > 0).length
+      }
+    })
+    settler.start()
+    c.provide('settler', settler, 'settle')
+    return { stop: async () => { await settler.stop() } }
+  }
+}
+
+type PartitionConfigsView = NonNullable<NodeComponents['roster']['configs']>
