@@ -55,3 +55,15 @@ export class VersionBehindError extends Error {
     super(`${entityId}: ${why} (waited ${Math.round(waitedMs)} ms for this node to catch up with the roster's versions); retry`)
   }
 }
+
+/** An open journal stopped because its partition moved to a newer configuration version on this
+ * node (docs/replication.md, "Hand-overs and open logs"): its entity is taken again under the new
+ * one (a fence of the new set and the earlier ones not settled); its writes in flight are failed
+ * with their effect unknown, and retried by whoever sent them. Retryable. */
+export class ConfigurationMovedError extends Error {
+  override readonly name = 'ConfigurationMovedError'
+  readonly kind = 'unavailable'
+  constructor (entityId: string, partition: number, from: number, to: number) {
+    super(`${entityId}: partition ${partition} moved from configuration version ${from} to ${to} on this node; its journal is taken again under the new one, retry`)
+  }
+}

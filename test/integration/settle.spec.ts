@@ -30,6 +30,13 @@ describe('settling hand-offs as storage nodes join (node processes, replication 
       return true
     }, 'every hand-off settled on every node', { timeout: 60_000, interval: 250 })
   }
+  /** Waits until every node places by a roster version naming `count` storage nodes (the join made). */
+  const awaitStorage = async (count: number): Promise<void> => {
+    await waitFor(async () => {
+      for (const s of cluster.running()) if ((await cluster.api<Array<{ state: string }>>(s, '/storage')).filter((r) => r.state === 'active').length !== count) return false
+      return true
+    }, `every node to place on ${count} storage nodes`, { timeout: 60_000, interval: 250 })
+  }
   const settledTotal = async (): Promise<number> => {
     let total = 0
     for (const s of cluster.running()) total += seriesValue(await cluster.metrics(s), 'plexi_roster_settled_total') ?? 0
@@ -56,6 +63,7 @@ describe('settling hand-offs as storage nodes join (node processes, replication 
     // {a} is named until the hand-off settles
     const b = await cluster.add('chat,storage', args)
     await cluster.awaitUp(2)
+    await awaitStorage(2)
     await awaitSettled()
     expect(await settledTotal() - settledBefore, 'partitions settled after the first join').to.equal(256)
     const afterFirst = await rows(b)
@@ -64,6 +72,7 @@ describe('settling hand-offs as storage nodes join (node processes, replication 
     // a third: a share of the partitions moves; each settles; the others were never unsettled
     const c = await cluster.add('chat,storage', args)
     await cluster.awaitUp(3)
+    await awaitStorage(3)
     await awaitSettled()
     const afterSecond = await rows(c)
     const moved = afterSecond.filter((r, p) => r.configurationVersion !== afterFirst[p]?.configurationVersion).length

@@ -121,11 +121,16 @@ export interface SimOptions {
    * replicas refuse owners of older versions; an owner fences its version's set and the earlier
    * one, not every node; an open log whose node learns a newer version takes the entity again. */
   readonly rosterVersions?: boolean
+  /** With rosterVersions, whether the hand-off is settled during the run (settleRun). @default true */
+  readonly settle?: boolean
   /** With rosterVersions, a flaw only to show that the checks catch it: replicas that never refuse
    * an older version ('no-refusal'), owners that fence only their version's set ('no-older-sets'),
    * or takes that need of the earlier set only what the every-node rule asks (fewer than W unread,
    * 'older-sets-unchecked'). */
   readonly versionFault?: 'no-refusal' | 'no-older-sets' | 'older-sets-unchecked'
+  /** With rosterVersions, a settle with a step left out, only to show that the checks catch it: no
+   * version stored on the old set ('no-raise'), or no pull by the new set ('no-pull'). */
+  readonly settleFault?: 'no-raise' | 'no-pull'
 }
 
 export interface SimResult {
@@ -139,7 +144,9 @@ export interface SimResult {
     /** Lease requests that went to another node in a batch, and the batches they went in. */
     leaseItemsBatched?: number, leaseBatches?: number
     /** Takes begun after the change of sets, and the nodes they fenced in all (replicas included). */
-    takesAfterChange?: number, fencedAfterChange?: number
+    takesAfterChange?: number, fencedAfterChange?: number,
+    /** Hand-offs settled (rosterVersions: settleRun). */
+    settled?: number
     /** Requests a replica refused for an older roster version (rosterVersions). */
     versionRefusals?: number
   }
@@ -254,8 +261,8 @@ async function simulate (seed: number, options: SimOptions, partial: { config?: 
   const setAt = (entity: string, v: number): string[] => (v >= 2 ? nextReplicasOf : replicasOf).get(entity) ?? []
   /** Whom an owner under version v fences besides its set: the earlier version's set (its hand-off
    * never known complete here; nodes gone for good left out), which its take must hold too. */
-  const versionedTargets = (entity: string, v: number): { formerHolders: string[], olderSets?: string[][] } => {
-    if (v < 2 || options.versionFault === 'no-older-sets') return { formerHolders: [] }
+  const versionedTargets = (entity: string, v: number, node: string): { formerHolders: string[], olderSets?: string[][] } => {
+    if (v < 2 || options.versionFault === 'no-older-sets' || versions?.settled(node, entity) === true) return { formerHolders: [] }
     const old = (replicasOf.get(entity) ?? []).filter((n) => !world.gone.has(n))
     const now = setAt(entity, v)
     return { formerHolders: old.filter((n) => !now.includes(n)), ...(options.versionFault !== 'older-sets-unchecked' && { olderSets: [old] }) }
@@ -308,7 +315,7 @@ async function simulate (seed: number, options: SimOptions, partial: { config?: 
   const violate = (what: string): void => {
     if (violations.length < 20) violations.push(`t=${world.now.toFixed(2)} ${what}`)
   }
-  const stats = { acked: 0, sent: 0, activations: 0, opened: 0, stale: 0, crashes: 0, partitions: 0, oneWayCuts: 0, damaged: 0, repaired: 0, rewritten: 0, handedOff: 0, antiEntropy: 0, adopted: 0, caughtUp: 0, handedOver: 0, resumed: 0, reads: 0, readsAnswered: 0, readsRefused: 0, leaseHeld: 0, steps: 0, virtualMs: 0, takesAfterChange: 0, fencedAfterChange: 0 }
+  const stats = { acked: 0, sent: 0, activations: 0, opened: 0, stale: 0, crashes: 0, partitions: 0, oneWayCuts: 0, damaged: 0, repaired: 0, rewritten: 0, handedOff: 0, antiEntropy: 0, adopted: 0, caughtUp: 0, handedOver: 0, resumed: 0, reads: 0, readsAnswered: 0, readsRefused: 0, leaseHeld: 0, steps: 0, virtualMs: 0, takesAfterChange: 0, fencedAfterChange: 0, settled: 0 }
   partial.stats = stats
   /** entity → seq → value acknowledged there. */
   const acked = new Map<string, Map<number, string>>(entities.map((e) => [e, new Map()]))
@@ -404,7 +411,7 @@ async function simulate (seed: number, options: SimOptions, partial: { config?: 
       const v = versions?.known(node)
       if (v !== undefined) versions?.plan(activation, v)
       const replicas = v === undefined ? unversioned : setAt(entity, v)
-      const targets = v === undefined ? fenceTargets(entity, replicas) : versionedTargets(entity, v)
+      const targets = v === undefined ? fenceTargets(entity, replicas) : versionedTargets(entity, v, node)
       if (changed) {
         stats.takesAfterChange++
         stats.fencedAfterChange += replicas.length + targets.formerHolders.filter((n) => !replicas.includes(n)).length
@@ -732,6 +739,7 @@ async function simulate (seed: number, options: SimOptions, partial: { config?: 
           const at = r < 0.5 ? 0 : r < 0.8 ? learnRnd() * 500 : learnRnd() * 2 * duration
           world.at(at, () => { versions.learn(n, 2) })
         }
+        if (options.settle !== false) for (const e of entities) void settleRun(e, prng(seed ^ 0x5e77 ^ entities.indexOf(e)))
       }
       for (const a of versions === undefined ? live : []) {
         // each owner hears of it at its own time
@@ -819,7 +827,7 @@ async function simulate (seed: number, options: SimOptions, partial: { config?: 
         const next = nextReplicasOf.get(entity) ?? []
         versions?.plan(activation, 2)
         versions?.learn(from, 2)
-        const log = await EntityLog.open({ entityId: entity, replicas: next, ...(versions === undefined ? fenceTargets(entity, next) : versionedTargets(entity, 2)), ...versioned(from, versions === undefined ? undefined : 2), writeQuorum: W, activation, self: from, env: world.ownerEnv(from), appendTimeoutMs: 1500, ...(lease !== undefined && { lease }) })
+        const log = await EntityLog.open({ entityId: entity, replicas: next, ...(versions === undefined ? fenceTargets(entity, next) : versionedTargets(entity, 2, from)), ...versioned(from, versions === undefined ? undefined : 2), writeQuorum: W, activation, self: from, env: world.ownerEnv(from), appendTimeoutMs: 1500, ...(lease !== undefined && { lease }) })
         log.close()
       }
       return took === 0 && !fromNewer
@@ -900,6 +908,46 @@ async function simulate (seed: number, options: SimOptions, partial: { config?: 
    * acknowledged before that round must be on it. */
   const learning = new Map<string, string[]>()
   world.onRestart = (n) => { if (learning.has(n.id)) n.core.setLearner(true) }
+  /**
+   * Settles an entity's hand-off (docs/replication.md, "When a hand-off is settled";
+   * node/replication/settle/): (a) version 2 stored on all but fewer than min(W, F) of the old set,
+   * then (b) each node of the new set pulls the entity clean from all but fewer than W of the old
+   * set, tried again until both hold (bounded); then (c) each node learns it settled at its own
+   * time, and its owners fence the new set alone.
+   */
+  const settleRun = async (entity: string, srnd: () => number): Promise<void> => {
+    const old = (replicasOf.get(entity) ?? []).filter((n) => !world.gone.has(n))
+    const next = (nextReplicasOf.get(entity) ?? []).filter((n) => !world.gone.has(n))
+    const f = Math.max(Math.floor(old.length / 2) + 1, old.length - W + 1)
+    const wait = async (ms: number): Promise<void> => { await new Promise<void>((resolve) => { world.at(ms, resolve) }) }
+    const within = async <T>(p: Promise<T>): Promise<T | undefined> => await Promise.race([p, new Promise<undefined>((resolve) => { world.at(PULL_GIVEN_UP_MS, () => { resolve(undefined) }) })])
+    // (half of them soon after the change, before most owners took the entity under version 2)
+    await wait(srnd() < 0.5 ? srnd() * 200 : srnd() * duration)
+    for (let attempt = 0; attempt < 40; attempt++, await wait(50 + srnd() * 200)) {
+      const raised = options.settleFault === 'no-raise' ? [] : await Promise.all(old.map(async (n) => world.node(n).up && (await within(world.node(n).core.versions.raiseTo(0, 2)) ?? 0) >= 2))
+      if (raised.filter((ok) => !ok).length >= Math.min(W, f)) continue
+      let pulled = true
+      for (const to of options.settleFault === 'no-pull' ? [] : next) {
+        let clean = 0
+        for (const from of old) {
+          if (from === to) { clean++; continue }
+          for (let round = 0; round < 5; round++) {
+            if (await pullClean(to, from, entity, `settle-${entity}-${to}-${attempt}-${round}`)) { clean++; break }
+          }
+        }
+        if (old.length - clean >= W) pulled = false
+      }
+      if (!pulled) continue
+      stats.settled = (stats.settled ?? 0) + 1
+      say(`${entity}'s hand-off settled (version 2 stored on the old set, the new set pulled it): nodes learn it at their own times`)
+      for (const n of names) {
+        const r = srnd()
+        world.at(r < 0.5 ? 0 : srnd() * duration, () => { versions?.learnSettled(n, entity) })
+      }
+      return
+    }
+  }
+
   const catchUp = async (node: string): Promise<void> => {
     const mine = learning.get(node) ?? []
     for (let round = 0; round < 400; round++) {
@@ -1001,7 +1049,7 @@ async function simulate (seed: number, options: SimOptions, partial: { config?: 
       const finalVersion = changed ? 2 : 1
       versions?.plan(`final-${entity}-${attempt}`, finalVersion)
       versions?.learn(self, finalVersion)
-      const opening = EntityLog.open({ entityId: entity, replicas, ...(versions === undefined ? fenceTargets(entity, replicas) : versionedTargets(entity, finalVersion)), ...versioned(self, versions === undefined ? undefined : finalVersion), writeQuorum: W, activation: `final-${entity}-${attempt}`, self, env: world.ownerEnv(self), appendTimeoutMs: 5000, ...(lease !== undefined && { lease }) })
+      const opening = EntityLog.open({ entityId: entity, replicas, ...(versions === undefined ? fenceTargets(entity, replicas) : versionedTargets(entity, finalVersion, self)), ...versioned(self, versions === undefined ? undefined : finalVersion), writeQuorum: W, activation: `final-${entity}-${attempt}`, self, env: world.ownerEnv(self), appendTimeoutMs: 5000, ...(lease !== undefined && { lease }) })
       let outcome: EntityLog | Error | undefined
       opening.then((l) => { outcome = l }, (err: Error) => { outcome = err })
       await world.run(world.now + 20_000)

@@ -200,12 +200,28 @@ describe('replication simulation (deterministic, seeded)', function () {
     }
     // seed 162: an owner of version 2 that fenced only its set recovered without what an owner of
     // version 1 acknowledged on the old set, and both acknowledged seq 817
-    const narrow = await runSeed(162, { rosterVersions: true, rosterChange: true, versionFault: 'no-older-sets' })
+    const narrow = await runSeed(162, { rosterVersions: true, rosterChange: true, settle: false, versionFault: 'no-older-sets' })
     expect(narrow.violations.some((v) => /acknowledged .* and |stale read/.test(v)), narrow.violations.join('; ')).to.equal(true)
     // seed 603: with replicas that never refuse an older version, owners of the two versions write
     // over each other's acknowledged seqs (76 and 77 removed on n1)
-    const unrefused = await runSeed(603, { rosterVersions: true, rosterChange: true, versionFault: 'no-refusal' })
+    const unrefused = await runSeed(603, { rosterVersions: true, rosterChange: true, settle: false, versionFault: 'no-refusal' })
     expect(unrefused.violations.some((v) => /acknowledged seq \d+ .* removed or changed|acknowledged .* and |stale read/.test(v)), unrefused.violations.join('; ')).to.equal(true)
+  })
+
+  it('should keep every invariant when a hand-off settles (owners of nodes that learnt it fence the new set alone), also without the learners\' catch-up, and catch a settle without its pulls (the checks can fail)', async () => {
+    let settled = 0
+    for (let seed = 1; seed <= 30; seed++) {
+      for (const catchUp of [true, false]) {
+        const result = await runSeed(seed, { rosterVersions: true, rosterChange: true, catchUp })
+        expect(result.violations, `seed ${seed}${catchUp ? '' : ' without catch-up'}: ${result.violations.join('; ')}`).to.deep.equal([])
+        settled += result.stats.settled ?? 0
+      }
+    }
+    expect(settled).to.be.greaterThan(40)
+    // seed 68: the new set never pulled what the old one held; an owner that learnt the hand-off
+    // settled fenced the new set alone and recovered without it
+    const hollow = await runSeed(68, { rosterVersions: true, rosterChange: true, catchUp: false, settleFault: 'no-pull' })
+    expect(hollow.violations.length, 'violations of a settle without pulls').to.be.greaterThan(0)
   })
 
   it('should keep every invariant of rewrites and trims, and catch a disk that keeps no rewrite or trims past the floor (the checks can fail)', async () => {

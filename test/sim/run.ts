@@ -31,7 +31,9 @@ const USAGE = `usage: npm run sim -- [--seeds N] [--from S] [--jobs J] [--durati
                  node (default: what production does, NARROW_FENCES)
   --roster-versions  the change of replica sets is an agreed roster version that nodes learn late;
                  replicas refuse owners of older versions; owners fence their version's set and the
-                 earlier one's, not every node (docs/replication.md, "Roster versions")
+                 earlier one's, not every node, until the hand-off settles (the old set stores the
+                 new version, the new set pulls it), then their set alone (docs/replication.md,
+                 "Roster versions")
        npm run sim -- --membership [--nodes 30,1000] [--seeds N]   (membership at size: --membership --help)
        npm run sim -- --roster [--seeds N]   (the roster journal under faults: --roster --help)
 Every fault is in the default mode: crashes, silent partitions both ways and one way, drops and

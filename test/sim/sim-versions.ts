@@ -10,7 +10,9 @@
  * learning the newer version from the refusal (EntityLogOptions.newerVersion). An owner of
  * version v fences the set of v and the sets of the earlier versions (their hand-offs are never
  * known complete here), and its take needs, of each earlier set, all but fewer than min(W, F) of
- * its nodes' promises (EntityLogOptions.olderSets).
+ * its nodes' promises (EntityLogOptions.olderSets), until its node learnt the entity's hand-off
+ * settled (settleRun in replication-sim.ts: version 2 stored on the old set, the new set pulled
+ * from it clean, then each node learns it at its own time): then the set of version 2 alone.
  */
 
 export class SimRosterVersions {
@@ -18,6 +20,9 @@ export class SimRosterVersions {
   readonly #known = new Map<string, number>()
   /** The version each activation was planned under. */
   readonly #of = new Map<string, number>()
+  /** The entities whose hand-off each node learnt settled (docs/replication.md, "When a hand-off is
+   * settled": a roster version after 2 records it; each node learns it at its own time). */
+  readonly #settled = new Map<string, Set<string>>()
   readonly #learnt: (node: string, version: number) => void
 
   constructor (nodes: readonly string[], learnt: (node: string, version: number) => void) {
@@ -32,6 +37,18 @@ export class SimRosterVersions {
     if (version <= this.known(node)) return
     this.#known.set(node, version)
     this.#learnt(node, version)
+  }
+
+  /** Whether `node` learnt that `entity`'s hand-off settled: its owners fence the set of version 2
+   * alone from then on. */
+  settled (node: string, entity: string): boolean { return this.#settled.get(node)?.has(entity) === true }
+
+  /** The node learns the settle (a roster version after 2: it learns 2 first, as it applies versions in order). */
+  learnSettled (node: string, entity: string): void {
+    this.learn(node, 2)
+    const set = this.#settled.get(node) ?? new Set<string>()
+    set.add(entity)
+    this.#settled.set(node, set)
   }
 
   /** An activation planned under `version`. */

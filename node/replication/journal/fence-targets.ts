@@ -1,3 +1,5 @@
+import type { OlderSet } from './entity-log-options.ts'
+
 /** Whom a new activation fences besides the partition's replicas (docs/replication.md, "Former
  * holders"): nodes that may hold records of the journal that the replicas lack, or that an owner
  * whose view of the roster differs from this one's may write to. */
@@ -45,4 +47,33 @@ export function fenceTargets (input: FenceTargetsInput): FenceTargets {
   // only nodes still known: one forgotten handed everything off
   const narrow = split(others.filter((n) => recorded.includes(n) || n === next))
   return narrow.formerHolders.length === every.formerHolders.length && narrow.absentHolders === every.absentHolders ? every : { ...narrow, widen: every }
+}
+
+/** An earlier replica set of a partition not yet settled, at the write quorum it was written at. */
+export interface EarlierTarget extends OlderSet {}
+
+export interface VersionedTargetsInput {
+  readonly self: string
+  readonly replicas: readonly string[]
+  /** The partition's earlier sets not settled under the version the take carries. */
+  readonly earlier: readonly EarlierTarget[]
+  /** The members heard and not down; undefined: every one is taken as up. */
+  readonly live: ReadonlySet<string> | undefined
+}
+
+/**
+ * Whom an activation under a configuration version fences besides its replicas (docs/replication.md,
+ * "Which nodes a take fences"): the nodes of the partition's earlier sets not yet settled (one that is
+ * down is not asked and counts as unread), and each of those sets, for rule 3 (`olderSets`). With
+ * none, the replicas alone: R nodes.
+ */
+export function versionedTargets (input: VersionedTargetsInput): FenceTargets & { readonly olderSets: readonly OlderSet[] } {
+  const { self, replicas, earlier, live } = input
+  const up = (n: string): boolean => live === undefined || n === self || live.has(n)
+  const others = [...new Set(earlier.flatMap((s) => s.nodes))].filter((n) => !replicas.includes(n))
+  return {
+    formerHolders: others.filter(up),
+    absentHolders: others.filter((n) => !up(n)).length,
+    olderSets: earlier.map((s) => ({ nodes: [...s.nodes], writeQuorum: s.writeQuorum }))
+  }
 }

@@ -13,6 +13,9 @@ export interface PartitionVersions {
   /** A replica refused an owner here for configuration version `version` of `partition`: the node
    * should catch up with the roster's versions now. */
   newer (partition: number, version: number): void
+  /** Partition p's earlier replica sets not yet settled, when its configuration version here is
+   * `version` (undefined: not known here: its owners fence every storage node). */
+  earlierOf? (partition: number, version: number): ReadonlyArray<{ readonly version: number, readonly nodes: readonly string[] }> | undefined
 }
 
 export interface VersionPlansOptions {
@@ -98,6 +101,12 @@ export class VersionPlans {
     // (a take that carries none because the versions stayed unknown goes on while they do)
     const moved = v === 'unknown' ? planned !== undefined : v !== planned
     return moved || (this.#heard.get(partition) ?? 0) > (planned ?? 0)
+  }
+
+  /** Partition p's earlier sets not settled, under configuration version `version` (undefined: not
+   * known here). */
+  earlierOf (partition: number, version: number): ReadonlyArray<{ readonly version: number, readonly nodes: readonly string[] }> | undefined {
+    return this.#versions?.earlierOf?.(partition, version)
   }
 
   /** A replica refused an owner of `partition` here for `version`. */

@@ -11,3 +11,13 @@ export function fenceQuorum (replicas: number, writeQuorum: number): number {
 export function majority (replicas: number): number {
   return Math.floor(replicas / 2) + 1
 }
+
+/** The write quorum an earlier set of a partition (roster/partition-configs.ts) was written at:
+ * version 0's (every node of roster version 1) is the partition's own, its owners having written to
+ * R-node sets of their views; any other's, the configured one (@default a majority) capped by its
+ * size, as Placements gives a set. */
+export function earlierWriteQuorum (set: { readonly version: number, readonly nodes: readonly string[] }, partitionW: number, configuredW: number | undefined): number {
+  if (set.version === 0) return partitionW
+  const n = set.nodes.length
+  return Math.min(configuredW ?? majority(n), n)
+}

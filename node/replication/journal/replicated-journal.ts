@@ -5,11 +5,14 @@ import type { OpenLog, OwnerDeps, ReplicationStats } from './journal-owner.ts'
 import { VersionPlans } from './partition-versions.ts'
 import type { PartitionVersions } from './partition-versions.ts'
 import type { Candidate } from '../../mesh/index.ts'
-import { DEFAULT_APPEND_TIMEOUT_MS, DEFAULT_REPLICATION_FACTOR, MAX_CONCURRENT_OPENS, TAKEN_TICKETS } from '../constants.ts'
+import { DEFAULT_APPEND_TIMEOUT_MS, DEFAULT_REPLICATION_FACTOR, MAX_CONCURRENT_OPENS, TAKEN_TICKETS, VERSIONED_FENCES } from '../constants.ts'
 import { EntityLog } from './entity-log.ts'
 import { checkLogTicket } from './log-ticket.ts'
-import { fenceTargets } from './fence-targets.ts'
+import { fenceTargets, versionedTargets } from './fence-targets.ts'
+import { earlierWriteQuorum } from './quorum.ts'
+import { ConfigurationMovedError } from '../lease-errors.ts'
 import type { FenceTargets } from './fence-targets.ts'
+import type { EntityLogOptions } from './entity-log-options.ts'
 import type { LogTicket } from './log-ticket.ts'
 import { LeaseBatches } from './lease-batches.ts'
 import type { BatchItem, BatchItemOutcome } from '../replica/replica-batch.ts'
@@ -79,7 +82,6 @@ export interface ReplicatedJournalOptions {
   /** How long a take waits for its node's versions (tests). @default VERSION_WAIT_MS */
   readonly versionWaitMs?: number
 }
-
 
 /**
  * The node's Journal (actors/kernel/journal.ts) on replicated partitions: an entity's journal
@@ -250,14 +252,18 @@ export class ReplicatedJournal implements Journal {
   }
 
   /**
-   * Moves an open log to its partition's replicas now, if they are not the ones it uses, and to the
-   * partition's configuration version here, if newer than the one it carries. (In place, which is
-   * safe while every owner fences every storage node, NARROW_FENCES off: docs/replication.md,
-   * "Hand-overs and open logs" says why narrow fences need the entity taken again instead.)
+   * An open log that carries a configuration version its partition no longer has here stops, and its
+   * entity is taken again under the new one (VERSIONED_FENCES; docs/replication.md, "Hand-overs and
+   * open logs": never moved in place). One that carries none moves to its partition's replicas now,
+   * in place (its owner fenced every storage node).
    */
   #follow (open: OpenLog): boolean {
     const { log, partition, carried } = open
     const version = this.#plans.current(partition)
+    if (VERSIONED_FENCES && carried.version !== undefined && version !== carried.version) {
+      if (version === undefined || version > carried.version) log.stop(new ConfigurationMovedError(log.entityId, partition, carried.version, version ?? carried.version))
+      return version !== undefined && version > carried.version
+    }
     if (version !== undefined && carried.version !== undefined && version > carried.version) carried.version = version
     const target = this.placement(partition)
     if (target.writeQuorum === log.writeQuorum && log.replicas.length === target.replicas.length && target.replicas.every((n) => log.replicas.includes(n))) return false
@@ -276,10 +282,16 @@ export class ReplicatedJournal implements Journal {
     return version === undefined || !VERSIONED_OPS.has(request.op) ? request : { ...request, version }
   }
 
-  /** Whom an activation of `partition` fences besides its replicas (fence-targets.ts): its recorded
+  /** Whom an activation of `partition` fences besides its replicas (fence-targets.ts): under a
+   * configuration version whose earlier sets this node knows, those not settled; else the recorded
    * former holders and the node ranked next, or every live storage node where none are recorded. */
-  #fenceTargets (partition: number, replicas: readonly string[]): FenceTargets {
+  #fenceTargets (partition: number, replicas: readonly string[], version: number | undefined): FenceTargets & Pick<EntityLogOptions, 'olderSets'> {
     const { self, live, holdsNothing } = this.#opts
+    const earlier = VERSIONED_FENCES && version !== undefined ? this.#plans.earlierOf(partition, version) : undefined
+    if (earlier !== undefined) {
+      const w = this.placement(partition).writeQuorum
+      return versionedTargets({ self, replicas, live: live?.(), earlier: earlier.map((set) => ({ nodes: set.nodes, writeQuorum: earlierWriteQuorum(set, w, this.#opts.writeQuorum) })) })
+    }
     const recorded = this.#opts.formerHolders?.(partition)
     const next = recorded === undefined ? undefined : replicasOf(partition, this.#opts.roster(), replicas.length + 1).find((n) => !replicas.includes(n))
     return fenceTargets({ self, replicas, known: (this.#opts.known ?? this.#opts.roster)().map((c) => c.peerId), live: live?.(), holdsNothing, recorded, next })
@@ -341,7 +353,7 @@ export class ReplicatedJournal implements Journal {
     const owner = ownerOf(this.#deps, partition, version)
     const view = this.#view(partition)
     const take = async (): Promise<EntityLog> => {
-      const targets = this.#fenceTargets(partition, replicas)
+      const targets = this.#fenceTargets(partition, replicas, version)
       // every replica found whole: what the former holders fenced held is on the replicas now
       const onWhole = this.#opts.settled === undefined ? undefined : () => { this.#opts.settled?.(partition, targets.formerHolders) }
       const tried = { minEpoch: this.#tried.floor(entityId), tried: (epoch: number) => { this.#tried.tried(entityId, epoch) } }

@@ -1,4 +1,5 @@
 import type { LevelStore } from '../../storage/index.ts'
+export { earlierWriteQuorum } from '../journal/quorum.ts'
 
 const CONFIGS_KEY = 'm\x00partition-configs'
 
@@ -21,15 +22,6 @@ export interface ConfigsAt {
 export interface EarlierSet {
   readonly version: number
   readonly nodes: readonly string[]
-}
-
-/** The write quorum an earlier set was written at: version 0's (every node of version 1) is the
- * partition's own, its owners having written to R-node sets of their views; any other's, the
- * configured one (@default a majority) capped by its size, as Placements gives a set. */
-export function earlierWriteQuorum (set: EarlierSet, partitionW: number, configuredW: number | undefined): number {
-  if (set.version === 0) return partitionW
-  const n = set.nodes.length
-  return Math.min(configuredW ?? Math.floor(n / 2) + 1, n)
 }
 
 /** Earlier sets one partition may have before they are no longer tracked (its owners then fence

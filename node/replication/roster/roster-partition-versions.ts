@@ -1,4 +1,4 @@
-import type { PartitionConfigs } from './partition-configs.ts'
+import type { EarlierSet, PartitionConfigs } from './partition-configs.ts'
 
 /** What this reads of the storage roster (StorageRoster). */
 export interface VersionedRoster {
@@ -29,6 +29,13 @@ export class RosterPartitionVersions {
   }
 
   newer (_partition: number, version: number): void { this.#newer?.(version) }
+
+  /** Partition p's earlier sets not settled, while its configuration version here is `version`. */
+  earlierOf (partition: number, version: number): readonly EarlierSet[] | undefined {
+    const { version: followed, configs } = this.#roster
+    if (followed === undefined || configs === undefined || configs.version !== followed || configs.of(partition) !== version) return undefined
+    return configs.earlierOf(partition)
+  }
 
   /** Who is told of a newer version a replica named. */
   onNewer (listener: (version: number) => void): void { this.#newer = listener }

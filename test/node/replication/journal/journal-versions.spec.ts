@@ -110,19 +110,32 @@ describe('ReplicatedJournal under roster versions (each partition\'s configurati
     }
   })
 
-  it('should move an open journal to its partition\'s newer configuration version when the node applies one', async () => {
+  it('should stop an open journal whose partition moves to a newer configuration version here, and take the entity again under it', async () => {
     const n = await twoNodes()
     try {
       const log = await n.journal.open('room/d')
       await log.append(events(1, 1))
       const p = n.journal.storage.partitionOf('room/d')
+      const failed: Error[] = []
+      log.onFailed?.((err) => { failed.push(err) })
       n.versions.now = 4
-      n.journal.rosterChanged()
-      await log.append(events(2, 2))
+      expect(n.journal.rosterChanged()).to.equal(1)
+      // never moved in place: its writes fail (retryable), it is taken again under 4
+      expect(failed.map((e) => e.name)).to.deep.equal(['ConfigurationMovedError'])
+      const err = await log.append(events(2, 2)).then(() => undefined, (e: unknown) => e as Error & { kind?: string })
+      expect(err?.name).to.equal('ConfigurationMovedError')
+      expect(err?.kind).to.equal('unavailable')
+      expect(err?.message).to.match(/partition \d+ moved from configuration version 3 to 4 on this node; its journal is taken again under the new one, retry$/)
+      const again = await n.journal.open('room/d')
+      await again.append(events(2, 2))
       expect(await n.other.core(p).versions.of(p)).to.equal(4)
+      expect((await n.other.core(p).handle({ op: 'summary', entity: 'room/d' })).head).to.equal(2)
       // an owner elsewhere still under 3 is refused from now on (its node is told of 4)
       const refused = await n.other.core(p).handle({ op: 'append', entity: sibling(n.journal.storage, 'room/d'), epoch: 1, activation: 'late', prevSeq: 0, prevEpoch: 0, records: [{ seq: 1, epoch: 1, event: {} }], version: 3 })
       expect(refused).to.deep.include({ result: 'stale', version: 4 })
+      // a version that moves back (never: versions only grow) or stays leaves an open journal be
+      n.versions.now = 4
+      expect(n.journal.rosterChanged()).to.equal(0)
     } finally {
       await n.close()
     }
