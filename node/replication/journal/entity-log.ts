@@ -385,10 +385,8 @@ export class EntityLog {
     if (s.handedOver && s.committed >= s.head) s.closed = true
   }
 
-  /** Stops the log for good with `err` (its partition moved to a newer configuration: the entity is
-   * taken again under it): writes in flight and after it fail with it (onFailed). */
+  /** Stops the log for good with `err` (its partition moved: taken again): writes fail with it (onFailed). */
   stop (err: Error): void { this.#fail(err) }
-
   #fail (err: Error): void {
     const s = this.#s
     if (s.failure !== undefined || s.closed) return
