@@ -13,6 +13,8 @@ export { partitionOf, replicasOf } from './partitioning.ts'
 
 // journal/: the owner's side of an entity's journal, and the node's journal
 export { EntityLog } from './journal/entity-log.ts'
+export { fenceForMove, followVersion } from './journal/log-move.ts'
+export type { LogMove } from './journal/log-move.ts'
 export type { EntityLogOptions, OlderSet } from './journal/entity-log-options.ts'
 export type { OwnerEnv } from './journal/owner-env.ts'
 export type { LeaseOptions } from './journal/owner-lease.ts'

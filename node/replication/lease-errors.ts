@@ -57,13 +57,13 @@ export class VersionBehindError extends Error {
 }
 
 /** An open journal stopped because its partition moved to a newer configuration version on this
- * node (docs/replication.md, "Hand-overs and open logs"): its entity is taken again under the new
- * one (a fence of the new set and the earlier ones not settled); its writes in flight are failed
- * with their effect unknown, and retried by whoever sent them. Retryable. */
+ * node and it could not follow (journal/log-move.ts), or the node does not know the new one yet
+ * (docs/replication.md, "Hand-overs and open logs"): its entity is taken again under the new one;
+ * its writes in flight fail with their effect unknown, retried by whoever sent them. Retryable. */
 export class ConfigurationMovedError extends Error {
   override readonly name = 'ConfigurationMovedError'
   readonly kind = 'unavailable'
-  constructor (entityId: string, partition: number, from: number, to: number) {
-    super(`${entityId}: partition ${partition} moved from configuration version ${from} to ${to} on this node; its journal is taken again under the new one, retry`)
+  constructor (entityId: string, partition: number, from: number, to: number, why?: string) {
+    super(`${entityId}: partition ${partition} moved from configuration version ${from} to ${to} on this node${why === undefined ? '' : ` and its journal could not follow (${why})`}; it is taken again under the new one, retry`)
   }
 }

@@ -6,6 +6,8 @@ import type { PartSpec } from './part-list.ts'
 
 type C = PartComponents<NodeComponents>
 
+/** Added to the lease a settle waits out (timers fire late, never early). */
+const LEASE_MARGIN_MS = 50
 /** How long the keeper's node waits for a replica's settle pull (a partition's whole catch-up). */
 const SETTLE_PULL_MS = 120_000
 
@@ -30,6 +32,7 @@ export const settlePart: PartSpec<NodeComponents> = {
     const repairs = c.get('repairs')
     const { service } = c.get('rosterVersions') as NonNullable<NodeComponents['rosterVersions']>
     const live = (): ReadonlySet<string> => new Set([self, ...membership.live()])
+    const known = (): ReadonlySet<string> => new Set(roster.known().map((c) => c.peerId))
     const configs = (): PartitionConfigsView | undefined => roster.configs
     const replica = new SettleReplica({
       self,
@@ -42,6 +45,7 @@ export const settlePart: PartSpec<NodeComponents> = {
         return await ae.takeOver(partition, from)
       },
       live,
+      known,
       configuredWriteQuorum: config.writeQuorum
     })
     replica.spawn(system)
@@ -53,11 +57,15 @@ export const settlePart: PartSpec<NodeComponents> = {
       followed: () => roster.version,
       placement: (partition) => journal.placement(partition),
       live,
+      known,
       ask: async (node, msg) => node === self
         ? await replica.serve(msg)
         : await system.actorAt({ node, path: SETTLE_PATH }).ask((replyTo) => ({ ...msg, replyTo }), { timeout: msg.type === 'pull' ? SETTLE_PULL_MS : REPLICA_ASK_MS * 3 }),
       propose: async (change) => await service.propose(change),
       configuredWriteQuorum: config.writeQuorum,
+      // (an owner counts its lease as lease-ms less the drift on its own clock, from before the
+      // grant: this long on this node's clock outlasts any granted before step (a))
+      leaseWaitMs: Math.ceil(config.leaseMs * (1 + 2 * config.maxClockDrift)) + LEASE_MARGIN_MS,
       log: c.get('log').child({ component: 'settle' })
     })
     settleMetrics(c.get('metrics').registry, {

@@ -39,7 +39,7 @@
  * (EntityLog.resume), or opens the entity as usual when the ticket does not fit its view; racing
  * activations, crashes and partitions go on meanwhile.
  */
-import { EntityLog, checkLogTicket, compareLogs, epochAt, floorOf, laterRevision, matchPoint, NARROW_FENCES, REPLAN_ATTEMPTS } from '../../node/replication/index.ts'
+import { EntityLog, fenceForMove, checkLogTicket, compareLogs, epochAt, floorOf, laterRevision, matchPoint, NARROW_FENCES, REPLAN_ATTEMPTS } from '../../node/replication/index.ts'
 import { SimEdits, trimmedOn } from './sim-edits.ts'
 import { SimRosterVersions } from './sim-versions.ts'
 import { SimWorld, prng } from './sim-world.ts'
@@ -123,14 +123,18 @@ export interface SimOptions {
   readonly rosterVersions?: boolean
   /** With rosterVersions, whether the hand-off is settled during the run (settleRun). @default true */
   readonly settle?: boolean
+  /** With rosterVersions, whether an open log follows a newer version (journal/log-move.ts) rather
+   * than stopping for its entity to be taken again. @default true, as production */
+  readonly moveOpenLogs?: boolean
   /** With rosterVersions, a flaw only to show that the checks catch it: replicas that never refuse
    * an older version ('no-refusal'), owners that fence only their version's set ('no-older-sets'),
    * or takes that need of the earlier set only what the every-node rule asks (fewer than W unread,
    * 'older-sets-unchecked'). */
   readonly versionFault?: 'no-refusal' | 'no-older-sets' | 'older-sets-unchecked'
   /** With rosterVersions, a settle with a step left out, only to show that the checks catch it: no
-   * version stored on the old set ('no-raise'), or no pull by the new set ('no-pull'). */
-  readonly settleFault?: 'no-raise' | 'no-pull'
+   * version stored on the old set ('no-raise'), no pull by the new set ('no-pull'), or no wait for
+   * the leases granted before the raise ('no-lease-wait'). */
+  readonly settleFault?: 'no-raise' | 'no-pull' | 'no-lease-wait'
 }
 
 export interface SimResult {
@@ -147,6 +151,8 @@ export interface SimResult {
     takesAfterChange?: number, fencedAfterChange?: number,
     /** Hand-offs settled (rosterVersions: settleRun). */
     settled?: number
+    /** Open logs that followed a newer roster version (moved), and that could not (taken again). */
+    followed?: number, followFailed?: number
     /** Requests a replica refused for an older roster version (rosterVersions). */
     versionRefusals?: number
   }
@@ -259,10 +265,13 @@ async function simulate (seed: number, options: SimOptions, partial: { config?: 
   }
   /** The set of an entity under roster version v (rosterVersions): the change of sets is v2. */
   const setAt = (entity: string, v: number): string[] => (v >= 2 ? nextReplicasOf : replicasOf).get(entity) ?? []
-  /** Whom an owner under version v fences besides its set: the earlier version's set (its hand-off
-   * never known complete here; nodes gone for good left out), which its take must hold too. */
+  /** Whom an owner under version v fences besides its set: the earlier version's set until its
+   * node learnt the hand-off settled (nodes gone for good left out), which its take must hold too. */
   const versionedTargets = (entity: string, v: number, node: string): { formerHolders: string[], olderSets?: string[][] } => {
-    if (v < 2 || options.versionFault === 'no-older-sets' || versions?.settled(node, entity) === true) return { formerHolders: [] }
+    if (options.versionFault === 'no-older-sets') return { formerHolders: [] }
+    // (as production: olderSets always given under a version, none once settled: a learner's
+    // promise then counts as any, entity-take.ts)
+    if (v < 2 || versions?.settled(node, entity) === true) return { formerHolders: [], olderSets: [] }
     const old = (replicasOf.get(entity) ?? []).filter((n) => !world.gone.has(n))
     const now = setAt(entity, v)
     return { formerHolders: old.filter((n) => !now.includes(n)), ...(options.versionFault !== 'older-sets-unchecked' && { olderSets: [old] }) }
@@ -315,7 +324,7 @@ async function simulate (seed: number, options: SimOptions, partial: { config?: 
   const violate = (what: string): void => {
     if (violations.length < 20) violations.push(`t=${world.now.toFixed(2)} ${what}`)
   }
-  const stats = { acked: 0, sent: 0, activations: 0, opened: 0, stale: 0, crashes: 0, partitions: 0, oneWayCuts: 0, damaged: 0, repaired: 0, rewritten: 0, handedOff: 0, antiEntropy: 0, adopted: 0, caughtUp: 0, handedOver: 0, resumed: 0, reads: 0, readsAnswered: 0, readsRefused: 0, leaseHeld: 0, steps: 0, virtualMs: 0, takesAfterChange: 0, fencedAfterChange: 0, settled: 0 }
+  const stats = { acked: 0, sent: 0, activations: 0, opened: 0, stale: 0, crashes: 0, partitions: 0, oneWayCuts: 0, damaged: 0, repaired: 0, rewritten: 0, handedOff: 0, antiEntropy: 0, adopted: 0, caughtUp: 0, handedOver: 0, resumed: 0, reads: 0, readsAnswered: 0, readsRefused: 0, leaseHeld: 0, steps: 0, virtualMs: 0, takesAfterChange: 0, fencedAfterChange: 0, settled: 0, followed: 0, followFailed: 0 }
   partial.stats = stats
   /** entity → seq → value acknowledged there. */
   const acked = new Map<string, Map<number, string>>(entities.map((e) => [e, new Map()]))
@@ -381,8 +390,8 @@ async function simulate (seed: number, options: SimOptions, partial: { config?: 
    * failure ends the activation. */
   /** What an owner on `node` under roster version `v` carries (rosterVersions): its version in its
    * requests, the replicas' refusals telling its node a newer one (owner-versions.ts). */
-  const versioned = (node: string, v: number | undefined): { version?: number, newerVersion?: (newer: number) => void } =>
-    v === undefined ? {} : { version: v, newerVersion: (newer) => { versions?.learn(node, newer) } }
+  const versioned = (node: string, v: number | undefined, a?: Activation): { version?: number | (() => number), newerVersion?: (newer: number) => void } =>
+    v === undefined ? {} : { version: a === undefined ? v : () => a.version ?? v, newerVersion: (newer) => { versions?.learn(node, newer) } }
   const ownerOptions = (a: Activation, replicas: readonly string[]) => ({
     entityId: a.entity,
     replicas,
@@ -419,7 +428,7 @@ async function simulate (seed: number, options: SimOptions, partial: { config?: 
       say(`${a.id} on ${node} opens ${entity} on ${replicas.join(',')}${v === undefined ? '' : ` under roster version ${v}`}, fencing ${targets.formerHolders.join(',') || 'no other node'} too${attempt > 1 ? ` (take ${attempt}: the sets changed while it took it)` : ''}`)
       const next = nextReplicasOf.get(entity) ?? []
       const stale = v === undefined ? (): boolean => a.replan === true && replicas.join() !== next.join() : (): boolean => (versions?.known(node) ?? 0) > v
-      EntityLog.open({ ...ownerOptions(a, replicas), ...targets, ...versioned(node, v), activation, stale }).then((log) => {
+      EntityLog.open({ ...ownerOptions(a, replicas), ...targets, ...versioned(node, v, a), activation, stale }).then((log) => {
         if (world.node(node).generation !== generation) return
         stats.opened++
         a.log = log
@@ -430,9 +439,9 @@ async function simulate (seed: number, options: SimOptions, partial: { config?: 
         say(`${a.id} on ${node} took ${entity} at epoch ${log.epoch}, head ${log.head}, replicas ${replicas.join(',')}`)
         a.version = v
         if (v !== undefined && stale()) {
-          // (a newer version learnt after its take accepted its round: taken again under it)
-          retake(a)
-          return
+          // (a newer version learnt after its take accepted its round: it follows it)
+          follow(a)
+          if (a.dead) return
         }
         // (the change heard after its take accepted its fence: it follows, as ReplicatedJournal's open)
         if (a.replan === true && stale()) log.reconfigure(next, W)
@@ -458,9 +467,48 @@ async function simulate (seed: number, options: SimOptions, partial: { config?: 
     a.log.close()
     activate(a.entity, a.node)
   }
+  /**
+   * An open log under an older roster version than its node knows now follows the newer one, as
+   * production's does (journal/log-move.ts): it carries it and writes to the new set at once, but
+   * acknowledges nothing while it fences what a take under it fences with its own epoch, then
+   * acknowledges again; or, when that does not hold (or with moveOpenLogs false), it stops and the
+   * entity is taken again. A log resumed from a hand-over of a moving one does the same.
+   */
+  const follow = (a: Activation): void => {
+    const log = a.log
+    if (a.dead || log === undefined || world.node(a.node).generation !== a.generation) return
+    if (options.moveOpenLogs === false) {
+      retake(a)
+      return
+    }
+    const v = versions?.known(a.node) ?? 2
+    a.version = v
+    // (its hand-over ticket names the version it carries now)
+    versions?.plan(log.activation, v)
+    log.hold()
+    const replicas = setAt(a.entity, v)
+    // (written to at once, acknowledged once fenced: log-move.ts)
+    log.reconfigure(replicas, W)
+    const { formerHolders, olderSets } = versionedTargets(a.entity, v, a.node)
+    say(`${a.id} on ${a.node} follows roster version ${v} for ${a.entity}: fences ${[...replicas, ...formerHolders].join(',')} with epoch ${log.epoch}`)
+    void fenceForMove({ log, version: v, replicas, writeQuorum: W, targets: { formerHolders, absentHolders: 0, olderSets: (olderSets ?? []).map((nodes) => ({ nodes, writeQuorum: W })) }, env: world.ownerEnv(a.node) })
+      .catch((err: unknown) => (err as Error).message)
+      .then((why) => {
+        if (a.dead || a.log !== log || world.node(a.node).generation !== a.generation) return
+        if (why === undefined) {
+          stats.followed++
+          say(`${a.id} on ${a.node} moved ${a.entity} to ${replicas.join(',')} under roster version ${v}`)
+          log.release()
+        } else {
+          stats.followFailed++
+          say(`${a.id} on ${a.node} could not follow roster version ${v} (${why})`)
+          retake(a)
+        }
+      })
+  }
   const versions = options.rosterVersions === true
     ? new SimRosterVersions(names, (node, v) => {
-      world.at(0, () => { for (const a of [...live]) if (a.node === node && (a.version ?? v) < v) retake(a) })
+      world.at(0, () => { for (const a of [...live]) if (a.node === node && (a.version ?? v) < v) follow(a) })
     })
     : undefined
   if (versions !== undefined) world.versionRaised = (node, v) => { versions.learn(node, v) }
@@ -540,7 +588,7 @@ async function simulate (seed: number, options: SimOptions, partial: { config?: 
           const tv = versions?.versionOf(taken.activation)
           if (tv !== undefined) versions?.learn(node, tv)
           const fits = tv === undefined || versions?.known(node) === tv
-          const resumed = fits ? EntityLog.resume({ ...ownerOptions(b, tv === undefined ? setOf(a.entity, heard) : setAt(a.entity, tv)), ...versioned(node, tv) }, taken) : undefined
+          const resumed = fits ? EntityLog.resume({ ...ownerOptions(b, tv === undefined ? setOf(a.entity, heard) : setAt(a.entity, tv)), ...versioned(node, tv, b) }, taken) : undefined
           b.version = tv
           if (resumed === undefined) {
             say(`${node} could not go on from ${a.id}'s ticket for ${a.entity} (another replica set): it opens it`)
@@ -554,6 +602,8 @@ async function simulate (seed: number, options: SimOptions, partial: { config?: 
           b.log = resumed
           live.push(b)
           say(`${b.id} on ${node} took ${a.entity} from ${a.id} (a hand-over) at epoch ${resumed.epoch}, head ${resumed.head}`)
+          // (a ticket of a log moving to a newer version: this owner fences for the move itself)
+          if (resumed.moving) follow(b)
           writeLoop(b, target.generation)
         })
       }
@@ -926,6 +976,8 @@ async function simulate (seed: number, options: SimOptions, partial: { config?: 
     for (let attempt = 0; attempt < 40; attempt++, await wait(50 + srnd() * 200)) {
       const raised = options.settleFault === 'no-raise' ? [] : await Promise.all(old.map(async (n) => world.node(n).up && (await within(world.node(n).core.versions.raiseTo(0, 2)) ?? 0) >= 2))
       if (raised.filter((ok) => !ok).length >= Math.min(W, f)) continue
+      // the leases granted before (a) run out: no owner under version 1 serves reads after the settle
+      if (options.settleFault !== 'no-lease-wait') await wait(leaseMs * (1 + 2 * maxDrift) + 1)
       let pulled = true
       for (const to of options.settleFault === 'no-pull' ? [] : next) {
         let clean = 0

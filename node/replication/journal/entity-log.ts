@@ -63,17 +63,15 @@ export class EntityLog {
    * Goes on from the log an activation on another node handed over as the entity moved live
    * (handOver; docs/replication.md, "Hand-over"): the same epoch and activation, the same head and
    * commitment, no fence, no recovery; the records the old owner had in flight are fed on from here
-   * too. Undefined when the ticket does not fit this owner's view:
-   * another entity, or another replica set or write quorum (a roster change between the two views:
-   * the caller then opens the log, which fences). The caller makes sure a ticket is used once.
+   * too. Undefined when the ticket does not fit this owner's view: another entity, or another replica
+   * set or write quorum (the caller then opens the log, which fences). Each ticket is used once.
    */
   static resume (given: Omit<EntityLogOptions, 'activation' | 'formerHolders'>, ticket: LogTicket): EntityLog | undefined {
     const opts = withVersion(given)
     const init = resumedInit(opts, ticket)
     if (init === undefined) return undefined
     const log = new EntityLog({ ...opts, activation: ticket.activation }, init)
-    // what the old owner had in flight reaches the replicas from here too (the same records: a
-    // replica keeps one copy), and commitment follows
+    // what the old owner had in flight reaches the replicas from here too (one copy each)
     const s = log.#s
     if (s.committed < s.head) for (const t of s.tracks) log.#feed.pump(t)
     return log
@@ -114,6 +112,11 @@ export class EntityLog {
 
   /** The replicas this activation writes to. */
   get replicas (): string[] { return this.#s.tracks.map((t) => t.node) }
+  get activation (): string { return this.#opts.activation }
+  /** Whether it acknowledges nothing until `release` (its partition moving: journal/log-move.ts). */
+  get moving (): boolean { return this.#s.moving }
+  hold (): void { this.#s.moving = true }
+  release (): void { this.#s.moving = false; this.#advance() }
 
   /**
    * The partition's replicas changed (a storage node joined: docs/replication.md, "Roster
@@ -138,17 +141,13 @@ export class EntityLog {
   }
 
   /** The replicas' standing, for admin and metrics: the seq each is known to match. */
-  replicaMatches (): Array<{ node: string, match: number }> {
-    return this.#s.tracks.map((t) => ({ node: t.node, match: t.match }))
-  }
+  replicaMatches (): Array<{ node: string, match: number }> { return this.#s.tracks.map((t) => ({ node: t.node, match: t.match })) }
 
   /**
    * The seq up to which `node`'s replica is known to hold this log's acknowledged records from the
-   * floor on (0: not known to hold any): each as acknowledged, or at a later revision, or at an
-   * earlier one where a rewrite has not reached it yet (a reader that must not show a rewritten
-   * record's old content checks it itself, as a room hides every redacted post's text). What a
-   * reader on that node may read from its own store rather than through this owner; a record it
-   * does not find there (a trim since, the replica moved away) it asks of the owner.
+   * floor on (0: none known): as acknowledged, or at a later or (a rewrite not there yet: a reader
+   * checks, as a room hides redacted text) earlier revision. What a reader on that node may read
+   * from its own store; a record it does not find there (trimmed, moved) it asks of the owner.
    */
   heldBy (node: string): number {
     const s = this.#s
@@ -373,6 +372,7 @@ export class EntityLog {
 
   #advance (): void {
     const s = this.#s
+    if (s.moving) return
     const matches = s.tracks.map((t) => t.match).sort((a, b) => b - a)
     const c = matches[s.writeQuorum - 1] ?? -1
     // only from the record sealed in this epoch on: an older epoch's record on W replicas is not

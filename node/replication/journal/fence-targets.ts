@@ -59,6 +59,12 @@ export interface VersionedTargetsInput {
   readonly earlier: readonly EarlierTarget[]
   /** The members heard and not down; undefined: every one is taken as up. */
   readonly live: ReadonlySet<string> | undefined
+  /** Every storage node the version names: a node of an earlier set that it no longer names was
+   * forgotten (decommissioned: it handed everything off, and can join no quorum again). */
+  readonly known: ReadonlySet<string>
+  /** Known nodes whose records are all held elsewhere (replaced; leaving and down): not counted as
+   * unread when down, as for the every-node rule. */
+  readonly holdsNothing: ((peerId: string) => boolean) | undefined
 }
 
 /**
@@ -68,12 +74,15 @@ export interface VersionedTargetsInput {
  * none, the replicas alone: R nodes.
  */
 export function versionedTargets (input: VersionedTargetsInput): FenceTargets & { readonly olderSets: readonly OlderSet[] } {
-  const { self, replicas, earlier, live } = input
+  const { self, replicas, earlier, live, known, holdsNothing } = input
   const up = (n: string): boolean => live === undefined || n === self || live.has(n)
-  const others = [...new Set(earlier.flatMap((s) => s.nodes))].filter((n) => !replicas.includes(n))
+  // (a node forgotten is left out of each set: it can be in no quorum of it any more, so the rest
+  // of the set decides, at the set's own W)
+  const sets = earlier.map((s) => ({ nodes: s.nodes.filter((n) => known.has(n)), writeQuorum: s.writeQuorum })).filter((s) => s.nodes.length > 0)
+  const others = [...new Set(sets.flatMap((s) => s.nodes))].filter((n) => !replicas.includes(n))
   return {
     formerHolders: others.filter(up),
-    absentHolders: others.filter((n) => !up(n)).length,
-    olderSets: earlier.map((s) => ({ nodes: [...s.nodes], writeQuorum: s.writeQuorum }))
+    absentHolders: others.filter((n) => !up(n) && holdsNothing?.(n) !== true).length,
+    olderSets: sets
   }
 }

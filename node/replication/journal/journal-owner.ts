@@ -30,6 +30,8 @@ export interface OpenLog {
   readonly log: EntityLog
   readonly partition: number
   readonly carried: { version: number | undefined }
+  /** A fence for a move to `carried.version` is out (journal/log-move.ts). */
+  fencing?: boolean
 }
 
 /** What every owner on a node shares (ReplicatedJournal's). */

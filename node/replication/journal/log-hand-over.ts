@@ -34,6 +34,7 @@ export function handOverTicket (state: LogState, entityId: string, activation: s
     sources: state.sources.map(standing),
     tail: tail.map((r) => ({ seq: r.seq, epoch: r.epoch, event: r.event })),
     ...(version !== undefined && { version }),
+    ...(state.moving && { moving: true as const }),
     ...(state.revised > 0 && { revised: state.revised }),
     ...(state.revisedEpoch > 0 && { revisedEpoch: state.revisedEpoch }),
     ...(state.floor > 1 && { floor: state.floor }),
@@ -69,6 +70,7 @@ export function resumedInit (opts: Omit<EntityLogOptions, 'activation' | 'former
     ...(ticket.revised !== undefined && { revised: ticket.revised }),
     ...(ticket.revisedEpoch !== undefined && { revisedEpoch: ticket.revisedEpoch }),
     ...(ticket.floor !== undefined && { floor: ticket.floor }),
-    ...(ticket.floorEpoch !== undefined && { floorEpoch: ticket.floorEpoch })
+    ...(ticket.floorEpoch !== undefined && { floorEpoch: ticket.floorEpoch }),
+    ...(ticket.moving === true && { moving: true })
   }
 }

@@ -51,6 +51,8 @@ export interface LogInit {
   /** The latest rewrite generation known (LogSummary.revised), with its owner's epoch. */
   readonly revised?: number
   readonly revisedEpoch?: number
+  /** Resumed from a log that was moving to a newer configuration (journal/log-move.ts). */
+  readonly moving?: boolean
 }
 
 /**
@@ -84,6 +86,9 @@ export class LogState {
   /** Handed over (EntityLog.handOver): no more appends; the records in flight are still fed to the
    * replicas until W hold them (their writers are told), then the log closes by itself. */
   handedOver = false
+  /** Its partition is moving to a newer configuration (journal/log-move.ts): nothing more is
+   * acknowledged until the log writes to the new set. */
+  moving = false
   /** When the entity last read or wrote (the lease is kept warm only for one in use). */
   lastUse = -Infinity
   /** The first seq the log holds: records below it were trimmed (docs/replication.md, "Rewrites
@@ -118,6 +123,7 @@ export class LogState {
     this.tracks = init.tracks
     this.sources = init.sources
     this.snapshotHolders = init.snapshotHolders
+    this.moving = init.moving === true
     this.holder = init.holder
     this.readFloor = init.readFloor
     this.floor = init.floor ?? 1

@@ -40,6 +40,9 @@ export interface LogTicket {
   /** The configuration version of the entity's partition the log was carrying (absent: none;
    * docs/replication.md, "Roster versions"): the next owner goes on from it only under the same. */
   readonly version?: number
+  /** The log was moving to that version (journal/log-move.ts): the next owner acknowledges nothing
+   * until it fenced for the move itself. */
+  readonly moving?: true
 }
 
 /**
@@ -102,8 +105,10 @@ export function checkLogTicket (value: unknown): LogTicket {
   if (t.revised !== undefined && !isCount(t.revised)) fail('revised: an integer >= 0 when present')
   if (t.revisedEpoch !== undefined && (!isCount(t.revisedEpoch) || (t.revisedEpoch as number) > (t.epoch as number))) fail('revisedEpoch: an integer from 0 to the epoch when present')
   if (t.version !== undefined && (!isCount(t.version) || t.version < 1)) fail('version: a positive integer when present')
+  if (t.moving !== undefined && (t.moving !== true || t.version === undefined)) fail('moving: true when present, with a version')
   return {
     ...(t.version !== undefined && { version: t.version as number }),
+    ...(t.moving === true && { moving: true as const }),
     ...(t.revised !== undefined && (t.revised as number) > 0 && { revised: t.revised as number }),
     ...(t.revisedEpoch !== undefined && (t.revisedEpoch as number) > 0 && { revisedEpoch: t.revisedEpoch as number }),
     ...(t.floor !== undefined && (t.floor as number) > 1 && { floor: t.floor as number }),

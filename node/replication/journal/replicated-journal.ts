@@ -9,10 +9,10 @@ import { DEFAULT_APPEND_TIMEOUT_MS, DEFAULT_REPLICATION_FACTOR, MAX_CONCURRENT_O
 import { EntityLog } from './entity-log.ts'
 import { checkLogTicket } from './log-ticket.ts'
 import { fenceTargets, versionedTargets } from './fence-targets.ts'
+import { followVersion } from './log-move.ts'
 import { earlierWriteQuorum } from './quorum.ts'
-import { ConfigurationMovedError } from '../lease-errors.ts'
 import type { FenceTargets } from './fence-targets.ts'
-import type { EntityLogOptions } from './entity-log-options.ts'
+import type { OlderSet } from './entity-log-options.ts'
 import type { LogTicket } from './log-ticket.ts'
 import { LeaseBatches } from './lease-batches.ts'
 import type { BatchItem, BatchItemOutcome } from '../replica/replica-batch.ts'
@@ -251,18 +251,13 @@ export class ReplicatedJournal implements Journal {
     return moved
   }
 
-  /**
-   * An open log that carries a configuration version its partition no longer has here stops, and its
-   * entity is taken again under the new one (VERSIONED_FENCES; docs/replication.md, "Hand-overs and
-   * open logs": never moved in place). One that carries none moves to its partition's replicas now,
-   * in place (its owner fenced every storage node).
-   */
+  /** An open log whose partition's configuration version moved follows it (log-move.ts,
+   * followVersion); one that carries no version moves to the partition's replicas in place. */
   #follow (open: OpenLog): boolean {
     const { log, partition, carried } = open
     const version = this.#plans.current(partition)
-    if (VERSIONED_FENCES && carried.version !== undefined && version !== carried.version) {
-      if (version === undefined || version > carried.version) log.stop(new ConfigurationMovedError(log.entityId, partition, carried.version, version ?? carried.version))
-      return version !== undefined && version > carried.version
+    if (VERSIONED_FENCES && carried.version !== undefined && (version !== carried.version || log.moving)) {
+      return followVersion(open, version, (v) => ({ ...this.placement(partition), targets: this.#fenceTargets(partition, this.placement(partition).replicas, v), env: { ...this.#env, call: (node, request) => this.#ownerCall(partition, node, request) } as OwnerEnv }))
     }
     if (version !== undefined && carried.version !== undefined && version > carried.version) carried.version = version
     const target = this.placement(partition)
@@ -285,12 +280,13 @@ export class ReplicatedJournal implements Journal {
   /** Whom an activation of `partition` fences besides its replicas (fence-targets.ts): under a
    * configuration version whose earlier sets this node knows, those not settled; else the recorded
    * former holders and the node ranked next, or every live storage node where none are recorded. */
-  #fenceTargets (partition: number, replicas: readonly string[], version: number | undefined): FenceTargets & Pick<EntityLogOptions, 'olderSets'> {
+  #fenceTargets (partition: number, replicas: readonly string[], version: number | undefined): FenceTargets & { readonly olderSets?: readonly OlderSet[] } {
     const { self, live, holdsNothing } = this.#opts
     const earlier = VERSIONED_FENCES && version !== undefined ? this.#plans.earlierOf(partition, version) : undefined
     if (earlier !== undefined) {
       const w = this.placement(partition).writeQuorum
-      return versionedTargets({ self, replicas, live: live?.(), earlier: earlier.map((set) => ({ nodes: set.nodes, writeQuorum: earlierWriteQuorum(set, w, this.#opts.writeQuorum) })) })
+      const known = new Set((this.#opts.known ?? this.#opts.roster)().map((c) => c.peerId))
+      return versionedTargets({ self, replicas, live: live?.(), known, holdsNothing, earlier: earlier.map((set) => ({ nodes: set.nodes, writeQuorum: earlierWriteQuorum(set, w, this.#opts.writeQuorum) })) })
     }
     const recorded = this.#opts.formerHolders?.(partition)
     const next = recorded === undefined ? undefined : replicasOf(partition, this.#opts.roster(), replicas.length + 1).find((n) => !replicas.includes(n))

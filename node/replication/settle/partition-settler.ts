@@ -10,11 +10,15 @@ import type { EarlierSet } from '../roster/partition-configs.ts'
 import { checkPulled, checkRaised } from './settle-protocol.ts'
 import type { SettleConfigs } from './settle-replica.ts'
 
+async function sleep (ms: number): Promise<void> {
+  await new Promise<void>((resolve) => { setTimeout(resolve, ms).unref() })
+}
+
 /** How often the keeper's node looks for hand-offs to settle. */
 export const SETTLE_CHECK_MS = 1_000
 /** Partitions one step settles at most (the rest at the next), and at once. */
-const SETTLE_PER_STEP = 32
-const SETTLE_PARALLEL = 4
+const SETTLE_PER_STEP = 256
+const SETTLE_PARALLEL = 16
 
 export interface PartitionSettlerOptions {
   readonly self: string
@@ -25,11 +29,20 @@ export interface PartitionSettlerOptions {
   readonly followed: () => number | undefined
   readonly placement: (partition: number) => PartitionPlacement
   readonly live: () => ReadonlySet<string>
+  /** Every storage node the roster names: a node of an earlier set it no longer names was forgotten
+   * (decommissioned: it can be in no quorum again), and the rest of the set decides. */
+  readonly known: () => ReadonlySet<string>
   /** A settle request to `node` (this one's served here), its answer unchecked. */
   readonly ask: (node: string, msg: { type: 'raise' | 'pull', partition: number, version: number }) => Promise<unknown>
   /** Proposes a change on the latest version (RosterService.propose). */
   readonly propose: (change: RosterChange) => Promise<Proposal>
   readonly configuredWriteQuorum: number | undefined
+  /** How long leases granted before step (a) may still be held (config lease-ms, stretched by
+   * max-clock-drift): step (b) starts only after it, so that no owner under an earlier version
+   * still serves reads from a lease once the partition is settled. */
+  readonly leaseWaitMs: number
+  /** Waits `ms` (tests). @default a timer */
+  readonly sleep?: (ms: number) => Promise<void>
   readonly intervalMs?: number
   readonly log: ServiceLog
 }
@@ -49,7 +62,8 @@ export interface SettleStats {
 /**
  * Settles partitions' hand-offs (docs/replication.md, "When a hand-off is settled") on the node
  * where the roster's keeper is: for each partition with earlier sets under its configuration
- * version v, (a) v is stored on all but fewer than min(W, F) of each earlier set, then (b) every
+ * version v, (a) v is stored on all but fewer than min(W, F) of each earlier set, then (the leases
+ * granted before it run out, so that no owner under an earlier version serves reads) (b) every
  * replica of v's set pulls the partition clean from all but fewer than W of each earlier set, then
  * (c) one roster version records the partitions settled, and every node drops their earlier sets
  * from the fences of the partition's owners. A step that cannot finish a partition (a node behind
@@ -91,20 +105,11 @@ export class PartitionSettler {
       const version = configs.of(p)
       if (earlier !== undefined && earlier.length > 0 && version !== undefined) pending.push({ partition: p, version, earlier })
     }
-    const settled: Array<[number, number]> = []
-    for (let i = 0; i < pending.length; i += SETTLE_PARALLEL) {
-      await Promise.all(pending.slice(i, i + SETTLE_PARALLEL).map(async (job) => {
-        const why = await this.#settle(job.partition, job.version, job.earlier).catch((err: unknown) => (err as Error).message)
-        if (why === undefined) {
-          settled.push([job.partition, job.version])
-          this.#waiting.delete(job.partition)
-        } else {
-          this.stats.notYet++
-          this.#waiting.set(job.partition, why)
-          this.#opts.log.debug({ partition: job.partition, version: job.version, why }, `partition ${job.partition}: its hand-off at configuration version ${job.version} is not settled yet (${why})`)
-        }
-      }))
-    }
+    // (a) for each, then the leases granted before it run out, then (b) for those that passed (a)
+    const raised = await this.#each(pending, async (job) => await this.#raise(job.partition, job.version, job.earlier))
+    if (raised.length === 0) return []
+    await (this.#opts.sleep ?? sleep)(this.#opts.leaseWaitMs)
+    const settled = (await this.#each(raised, async (job) => await this.#pull(job.partition, job.version))).map((job): [number, number] => [job.partition, job.version])
     if (settled.length === 0) return []
     settled.sort((a, b) => a[0] - b[0])
     const recorded = settled.slice(0, MAX_SETTLED)
@@ -120,13 +125,35 @@ export class PartitionSettler {
     return recorded
   }
 
-  /** Steps (a) and (b) for one partition: undefined once both are done, else why not. */
-  async #settle (partition: number, version: number, earlier: readonly EarlierSet[]): Promise<string | undefined> {
+  /** Runs `step` for each job, SETTLE_PARALLEL at once; returns the jobs it passed (undefined:
+   * done), noting why each other one waits. */
+  async #each<J extends { partition: number, version: number }> (jobs: readonly J[], step: (job: J) => Promise<string | undefined>): Promise<J[]> {
+    const passed: J[] = []
+    for (let i = 0; i < jobs.length; i += SETTLE_PARALLEL) {
+      await Promise.all(jobs.slice(i, i + SETTLE_PARALLEL).map(async (job) => {
+        const why = await step(job).catch((err: unknown) => (err as Error).message)
+        if (why === undefined) {
+          passed.push(job)
+          this.#waiting.delete(job.partition)
+          return
+        }
+        this.stats.notYet++
+        this.#waiting.set(job.partition, why)
+        this.#opts.log.debug({ partition: job.partition, version: job.version, why }, `partition ${job.partition}: its hand-off at configuration version ${job.version} is not settled yet (${why})`)
+      }))
+    }
+    return passed
+  }
+
+  /** Step (a) for one partition: undefined once done, else why not. */
+  async #raise (partition: number, version: number, earlier: readonly EarlierSet[]): Promise<string | undefined> {
     const { live, ask, placement, configuredWriteQuorum } = this.#opts
     const up = live()
-    const { replicas, writeQuorum } = placement(partition)
+    const known = this.#opts.known()
+    const { writeQuorum } = placement(partition)
     for (const set of earlier) {
-      const raised = await Promise.all(set.nodes.map(async (node) => {
+      const nodes = set.nodes.filter((n) => known.has(n))
+      const raised = await Promise.all(nodes.map(async (node) => {
         if (node !== this.#opts.self && !up.has(node)) return false
         try {
           return checkRaised(await ask(node, { type: 'raise', partition, version })) >= version
@@ -136,12 +163,19 @@ export class PartitionSettler {
       }))
       const w = earlierWriteQuorum(set, writeQuorum, configuredWriteQuorum)
       const missing = raised.filter((ok) => !ok).length
-      if (missing >= Math.min(w, fenceQuorum(set.nodes.length, w))) return `version ${version} stored on ${set.nodes.length - missing} of the ${set.nodes.length} nodes of the set of version ${set.version}`
+      if (nodes.length > 0 && missing >= Math.min(w, fenceQuorum(nodes.length, w))) return `version ${version} stored on ${nodes.length - missing} of the ${nodes.length} nodes of the set of version ${set.version}`
     }
+    return undefined
+  }
+
+  /** Step (b) for one partition: undefined once every replica of its set pulled it, else why not. */
+  async #pull (partition: number, version: number): Promise<string | undefined> {
+    const up = this.#opts.live()
+    const { replicas } = this.#opts.placement(partition)
     for (const node of replicas) {
       if (node !== this.#opts.self && !up.has(node)) return `replica ${node} is down`
     }
-    const pulls = await Promise.allSettled(replicas.map(async (node) => checkPulled(await ask(node, { type: 'pull', partition, version }))))
+    const pulls = await Promise.allSettled(replicas.map(async (node) => checkPulled(await this.#opts.ask(node, { type: 'pull', partition, version }))))
     const failed = pulls.findIndex((p) => p.status === 'rejected')
     if (failed >= 0) return `replica ${replicas[failed] as string} did not catch up: ${((pulls[failed] as PromiseRejectedResult).reason as Error).message}`
     return undefined

@@ -27,6 +27,8 @@ export interface SettleReplicaOptions {
   readonly pull: (partition: number, from: string) => Promise<TakeOverResult>
   /** The members up in this node's view. */
   readonly live: () => ReadonlySet<string>
+  /** Every storage node the roster names (one an earlier set names and it does not was forgotten). */
+  readonly known: () => ReadonlySet<string>
   /** config write-quorum (undefined: a majority of each set). */
   readonly configuredWriteQuorum: number | undefined
 }
@@ -80,11 +82,12 @@ export class SettleReplica {
       return pulling
     }
     const partitionW = journal.placement(partition).writeQuorum
+    const known = this.#opts.known()
     for (const set of earlier) {
-      const pulled = await Promise.all(set.nodes.map(async (n) => n === self || await pulledFrom(n)))
+      const pulled = await Promise.all(set.nodes.filter((n) => known.has(n)).map(async (n) => n === self || await pulledFrom(n)))
       const unread = pulled.filter((ok) => !ok).length
       const w = earlierWriteQuorum(set, partitionW, this.#opts.configuredWriteQuorum)
-      if (unread >= w) throw new SettleNotReadyError(`partition ${partition}: ${unread} of the ${set.nodes.length} nodes of its set of configuration version ${set.version} could not be pulled clean (fewer than ${w} may be left); asked again later`)
+      if (unread >= w) throw new SettleNotReadyError(`partition ${partition}: ${unread} of the ${set.nodes.length} nodes of its set of configuration version ${set.version} could not be pulled clean (fewer than ${w} may be left; a forgotten node is not counted); asked again later`)
     }
     return true
   }

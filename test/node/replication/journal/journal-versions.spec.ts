@@ -21,6 +21,8 @@ async function twoNodes (versionWaitMs?: number): Promise<{
   stores: LevelStore[]
   versions: PartitionVersions & { now: number | 'unknown' | undefined, told: number[] }
   stats: { handOvers: number, handOversRefused: number, opens: number }
+  /** The other node out of reach (its replica's requests fail). */
+  cut: { other: boolean }
   close: () => Promise<void>
 }> {
   const dirs = await Promise.all([tempDir(), tempDir()])
@@ -31,15 +33,21 @@ async function twoNodes (versionWaitMs?: number): Promise<{
     now: 3 as number | 'unknown' | undefined,
     told: [] as number[],
     of (): number | 'unknown' | undefined { return this.now },
-    newer (_partition: number, version: number): void { this.told.push(version) }
+    newer (_partition: number, version: number): void { this.told.push(version) },
+    // (every hand-off settled: owners fence their set alone)
+    earlierOf (): [] { return [] }
   }
   const stats = { opens: 0, recoveries: 0, appends: 0, appendedRecords: 0, staleEpochs: 0, failures: 0, handOvers: 0, handOversRefused: 0, observeQuorum: () => {} }
   let other: ReplicatedJournal | undefined
+  const cut = { other: false }
   const journal = new ReplicatedJournal({
     self: 'me',
     storage: a as LevelReplicaStorage,
     roster,
-    remote: async (_node, partition, request) => await (other as ReplicatedJournal).core(partition).handle(request),
+    remote: async (_node, partition, request) => {
+      if (cut.other) throw Object.assign(new Error('other is out of reach'), { kind: 'unavailable' })
+      return await (other as ReplicatedJournal).core(partition).handle(request)
+    },
     versions,
     stats,
     ...(versionWaitMs !== undefined && { versionWaitMs })
@@ -51,6 +59,7 @@ async function twoNodes (versionWaitMs?: number): Promise<{
     stores,
     versions,
     stats,
+    cut,
     close: async () => {
       for (const s of stores) await s.close()
       for (const d of dirs) await d.remove()
@@ -110,7 +119,7 @@ describe('ReplicatedJournal under roster versions (each partition\'s configurati
     }
   })
 
-  it('should stop an open journal whose partition moves to a newer configuration version here, and take the entity again under it', async () => {
+  it('should move an open journal to its partition\'s newer configuration version by fencing it with its own epoch, acknowledging nothing until then, and go on', async () => {
     const n = await twoNodes()
     try {
       const log = await n.journal.open('room/d')
@@ -120,22 +129,35 @@ describe('ReplicatedJournal under roster versions (each partition\'s configurati
       log.onFailed?.((err) => { failed.push(err) })
       n.versions.now = 4
       expect(n.journal.rosterChanged()).to.equal(1)
-      // never moved in place: its writes fail (retryable), it is taken again under 4
-      expect(failed.map((e) => e.name)).to.deep.equal(['ConfigurationMovedError'])
-      const err = await log.append(events(2, 2)).then(() => undefined, (e: unknown) => e as Error & { kind?: string })
-      expect(err?.name).to.equal('ConfigurationMovedError')
-      expect(err?.kind).to.equal('unavailable')
-      expect(err?.message).to.match(/partition \d+ moved from configuration version 3 to 4 on this node; its journal is taken again under the new one, retry$/)
-      const again = await n.journal.open('room/d')
-      await again.append(events(2, 2))
-      expect(await n.other.core(p).versions.of(p)).to.equal(4)
+      // an append made while it moves is acknowledged once it moved, under the new version
+      await log.append(events(2, 2))
+      expect(failed).to.deep.equal([])
+      for (const j of [n.journal, n.other]) expect(await j.core(p).versions.of(p)).to.equal(4)
       expect((await n.other.core(p).handle({ op: 'summary', entity: 'room/d' })).head).to.equal(2)
       // an owner elsewhere still under 3 is refused from now on (its node is told of 4)
       const refused = await n.other.core(p).handle({ op: 'append', entity: sibling(n.journal.storage, 'room/d'), epoch: 1, activation: 'late', prevSeq: 0, prevEpoch: 0, records: [{ seq: 1, epoch: 1, event: {} }], version: 3 })
       expect(refused).to.deep.include({ result: 'stale', version: 4 })
-      // a version that moves back (never: versions only grow) or stays leaves an open journal be
-      n.versions.now = 4
       expect(n.journal.rosterChanged()).to.equal(0)
+    } finally {
+      await n.close()
+    }
+  })
+
+  it('should stop an open journal that cannot follow its partition\'s move (too few of the new set promise), its writes failing as retryable', async () => {
+    const n = await twoNodes()
+    try {
+      const log = await n.journal.open('room/e')
+      await log.append(events(1, 1))
+      // R = 2, W = 2: the move needs both replicas' promises, and the other is out of reach
+      n.cut.other = true
+      const failed: Error[] = []
+      log.onFailed?.((err) => { failed.push(err) })
+      n.versions.now = 4
+      n.journal.rosterChanged()
+      const err = await log.append(events(2, 2)).then(() => undefined, (e: unknown) => e as Error & { kind?: string })
+      expect(failed.map((e) => e.name)).to.deep.equal(['ConfigurationMovedError'])
+      expect(err?.kind, err?.message).to.equal('unavailable')
+      expect(failed[0]?.message).to.match(/partition \d+ moved from configuration version 3 to 4 on this node and its journal could not follow \(1 of the 2 replicas of the new set promised \(2 needed\)\); it is taken again under the new one, retry$/)
     } finally {
       await n.close()
     }
