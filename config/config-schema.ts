@@ -102,6 +102,7 @@ export const CONFIG_SCHEMA: readonly KeySpec[] = [
   { key: 'max-clock-drift', type: { kind: 'number', min: 0, max: 0.2 }, default: 0.01, description: 'the most two nodes\' clocks may disagree about a duration, as a fraction (0.01: 1%; quartz and NTP stay under 0.001): an owner counts its lease as lasting lease-ms * (1 - max-clock-drift)' },
   { key: 'migration-timeout', type: { kind: 'int', min: 100, max: 3_600_000 }, default: 30_000, description: 'ms a live migration waits for an entity\'s work in progress (an agent\'s answer) before it interrupts it (the answer so far is kept); a move still stuck then becomes a clean failover (its new owner recovers it from the journal)' },
   { key: 'migration-concurrency', type: { kind: 'int', min: 1, max: 10_000 }, default: 64, description: 'entities one node moves at once in a drain or rebalance, at most: within it, as many as keep each entity\'s pause near 20 ms (the others wait their turn and keep serving where they are)' },
+  { key: 'versioned-fences', type: { kind: 'boolean' }, default: false, description: 'experimental: an entity\'s new owner fences its partition\'s replica set and the earlier sets not yet settled (roster versions), not every storage node; off: every storage node (docs/replication.md, "Roster versions", step 6)' },
   { key: 'journal-sync', type: { kind: 'boolean' }, default: true, description: 'fsync every journal batch before acknowledging (false: survive process crashes, not power loss)' },
   { key: 'store-write-buffer', type: { kind: 'int', min: 1, max: 1024 }, default: 32, description: 'MiB of writes the store (LevelDB) gathers in memory before writing them out as a sorted table: larger means fewer tables to merge and less CPU under heavy writes (a bulk import costs its store about 40% less CPU at 32 than at LevelDB\'s own 4), and up to twice this much memory while a full one is written out' },
   { key: 'search', type: { kind: 'boolean' }, default: true, description: 'keep a search index (<data-dir>/search.sqlite) of the rooms and agent conversations this node\'s replica store holds and answer searches over it (storage nodes only; false: this node\'s partitions are searched on their other replicas)' },
@@ -196,6 +197,7 @@ export interface NodeConfig {
   readonly leaseMs: number
   readonly maxClockDrift: number
   readonly journalSync: boolean
+  readonly versionedFences: boolean
   readonly storeWriteBuffer: number
   readonly maxSemiSpaceSize: number
   readonly search: boolean

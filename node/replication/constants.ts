@@ -276,12 +276,3 @@ export const LEASE_REUSE_SLACK_MS = 10
  * room, one fencing the old set while the other wrote to the new one. Every storage node a view
  * knows is fenced instead; the record of former holders is kept all the same. */
 export const NARROW_FENCES = false
-
-/** Whether an owner under a configuration version of its partition (roster versions) fences that
- * version's replica set and the partition's earlier sets not yet settled, with rule 3 of
- * docs/replication.md ("Which nodes a take fences": all but fewer than min(W, F) of each earlier set
- * promised), instead of every storage node; and an open log whose partition moves to a newer
- * configuration is stopped and its entity taken again under it, not moved in place. An owner that
- * carries no version, or whose node does not know the partition's earlier sets, fences every
- * storage node as before. */
-export const VERSIONED_FENCES = true

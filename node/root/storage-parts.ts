@@ -121,7 +121,8 @@ export const journalPart: PartSpec<NodeComponents> = {
       system: () => kernel.system(),
       log: log.child({ component: 'replication' }),
       spans: c.get('tracing').spans,
-      ...(partitionVersions !== undefined && { versions: partitionVersions })
+      ...(partitionVersions !== undefined && { versions: partitionVersions }),
+      versionedFences: config.versionedFences
     })
     // said once per change in the log, refused at once by the entities' journals (never a
     // deadline), shown to admins

@@ -56,7 +56,7 @@ export async function fenceForMove (move: LogMove): Promise<string | undefined> 
 
 /**
  * An open log whose partition's configuration version here is no longer the one it carries
- * (VERSIONED_FENCES): it carries the new one, writes to the new set at once and holds its
+ * (config versioned-fences): it carries the new one, writes to the new set at once and holds its
  * acknowledgments while it fences for the move (`plan`: the set, its W, the targets and the way to
  * the replicas under the version), then acknowledges again; one that cannot, or whose node does not
  * know the new version (undefined), stops (ConfigurationMovedError) and its entity is taken again.

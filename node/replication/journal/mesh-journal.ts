@@ -40,6 +40,8 @@ export interface MeshJournalOptions {
   readonly spans?: Spans
   /** Each partition's configuration version, carried by owners (ReplicatedJournalOptions.versions). */
   readonly versions?: PartitionVersions
+  /** config versioned-fences (ReplicatedJournalOptions.versionedFences). */
+  readonly versionedFences?: boolean
 }
 
 /** The replicated journal of a node on the mesh: other nodes' replicas are asked through their
@@ -61,6 +63,7 @@ export function meshJournal (opts: MeshJournalOptions): ReplicatedJournal {
     ...(opts.log !== undefined && { log: opts.log }),
     ...(opts.spans !== undefined && { spans: opts.spans }),
     ...(opts.versions !== undefined && { versions: opts.versions }),
+    ...(opts.versionedFences === true && { versionedFences: true }),
     // what another node answers is checked like anything else from the wire
     remote: async (node, partition, request) => checkReplicaReply(request, await opts.system().actorAt<ShardHolderMsg>({ node, path: shardHolderPath(partition) })
       .ask((replyTo) => ({ type: 'replica', request, replyTo }), { timeout: REPLICA_ASK_MS })),

@@ -5,7 +5,7 @@ import type { OpenLog, OwnerDeps, ReplicationStats } from './journal-owner.ts'
 import { VersionPlans } from './partition-versions.ts'
 import type { PartitionVersions } from './partition-versions.ts'
 import type { Candidate } from '../../mesh/index.ts'
-import { DEFAULT_APPEND_TIMEOUT_MS, DEFAULT_REPLICATION_FACTOR, MAX_CONCURRENT_OPENS, TAKEN_TICKETS, VERSIONED_FENCES } from '../constants.ts'
+import { DEFAULT_APPEND_TIMEOUT_MS, DEFAULT_REPLICATION_FACTOR, MAX_CONCURRENT_OPENS, TAKEN_TICKETS } from '../constants.ts'
 import { EntityLog } from './entity-log.ts'
 import { checkLogTicket } from './log-ticket.ts'
 import { fenceTargets, versionedTargets } from './fence-targets.ts'
@@ -81,6 +81,10 @@ export interface ReplicatedJournalOptions {
   readonly versions?: PartitionVersions
   /** How long a take waits for its node's versions (tests). @default VERSION_WAIT_MS */
   readonly versionWaitMs?: number
+  /** config versioned-fences: an owner under a configuration version whose earlier sets this node
+   * knows fences them and its set, not every storage node, and an open log follows its partition's
+   * move (log-move.ts). @default false */
+  readonly versionedFences?: boolean
 }
 
 /**
@@ -256,7 +260,7 @@ export class ReplicatedJournal implements Journal {
   #follow (open: OpenLog): boolean {
     const { log, partition, carried } = open
     const version = this.#plans.current(partition)
-    if (VERSIONED_FENCES && carried.version !== undefined && (version !== carried.version || log.moving)) {
+    if (this.#opts.versionedFences === true && carried.version !== undefined && (version !== carried.version || log.moving)) {
       return followVersion(open, version, (v) => ({ ...this.placement(partition), targets: this.#fenceTargets(partition, this.placement(partition).replicas, v), env: { ...this.#env, call: (node, request) => this.#ownerCall(partition, node, request) } as OwnerEnv }))
     }
     if (version !== undefined && carried.version !== undefined && version > carried.version) carried.version = version
@@ -282,7 +286,7 @@ export class ReplicatedJournal implements Journal {
    * former holders and the node ranked next, or every live storage node where none are recorded. */
   #fenceTargets (partition: number, replicas: readonly string[], version: number | undefined): FenceTargets & { readonly olderSets?: readonly OlderSet[] } {
     const { self, live, holdsNothing } = this.#opts
-    const earlier = VERSIONED_FENCES && version !== undefined ? this.#plans.earlierOf(partition, version) : undefined
+    const earlier = this.#opts.versionedFences === true && version !== undefined ? this.#plans.earlierOf(partition, version) : undefined
     if (earlier !== undefined) {
       const w = this.placement(partition).writeQuorum
       const known = new Set((this.#opts.known ?? this.#opts.roster)().map((c) => c.peerId))

@@ -50,6 +50,7 @@ async function twoNodes (versionWaitMs?: number): Promise<{
     },
     versions,
     stats,
+    versionedFences: true,
     ...(versionWaitMs !== undefined && { versionWaitMs })
   })
   other = new ReplicatedJournal({ self: 'other', storage: b as LevelReplicaStorage, roster, remote: async (_n, partition, request) => await journal.core(partition).handle(request) })
@@ -138,6 +139,29 @@ describe('ReplicatedJournal under roster versions (each partition\'s configurati
       const refused = await n.other.core(p).handle({ op: 'append', entity: sibling(n.journal.storage, 'room/d'), epoch: 1, activation: 'late', prevSeq: 0, prevEpoch: 0, records: [{ seq: 1, epoch: 1, event: {} }], version: 3 })
       expect(refused).to.deep.include({ result: 'stale', version: 4 })
       expect(n.journal.rosterChanged()).to.equal(0)
+    } finally {
+      await n.close()
+    }
+  })
+
+  it('should hand over a journal in the middle of a move with its ticket saying so, and have the next owner fence for the move before it acknowledges', async () => {
+    const n = await twoNodes()
+    try {
+      const first = await n.journal.open('room/g')
+      await first.append(events(1, 1))
+      const p = n.journal.storage.partitionOf('room/g')
+      // the move's fence cannot reach the other replica yet: it waits, acknowledging nothing
+      n.cut.other = true
+      n.versions.now = 4
+      n.journal.rosterChanged()
+      const ticket = first.handOver?.() as { version?: number, moving?: boolean }
+      expect(ticket).to.include({ version: 4, moving: true })
+      n.cut.other = false
+      const next = await n.journal.open('room/g', structuredClone(ticket))
+      expect(n.stats).to.include({ handOvers: 1 })
+      await next.append(events(2, 2))
+      expect(await n.other.core(p).versions.of(p)).to.equal(4)
+      expect((await n.other.core(p).handle({ op: 'summary', entity: 'room/g' })).head).to.equal(2)
     } finally {
       await n.close()
     }

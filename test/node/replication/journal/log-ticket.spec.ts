@@ -33,7 +33,9 @@ describe('checkLogTicket', () => {
       ['a write quorum above the replicas', { ...ticket, writeQuorum: 4 }],
       ['sources not a list', { ...ticket, sources: {} }],
       ['configuration version 0', { ...ticket, version: 0 }],
-      ['a configuration version that is not a whole number', { ...ticket, version: 1.5 }]
+      ['a configuration version that is not a whole number', { ...ticket, version: 1.5 }],
+      ['moving without a version', { ...ticket, moving: true }],
+      ['moving not true', { ...ticket, version: 3, moving: 'yes' }]
     ]
     for (const [what, value] of bad) {
       expect(() => checkLogTicket(value), what).to.throw(InvalidLogTicketError)
@@ -41,6 +43,8 @@ describe('checkLogTicket', () => {
     expect(checkLogTicket(structuredClone(ticket))).to.deep.equal(ticket)
     // (the configuration version the log carried, under roster versions: kept)
     expect(checkLogTicket({ ...ticket, version: 7 })).to.deep.equal({ ...ticket, version: 7 })
+    // (a log moving to that version when handed over: the next owner fences for the move itself)
+    expect(checkLogTicket({ ...ticket, version: 7, moving: true })).to.deep.equal({ ...ticket, version: 7, moving: true })
   })
 
   it('should bound what a ticket may carry: the records in flight and the sources it names', async () => {

@@ -32,6 +32,7 @@ async function fiveNodes (earlier: Earlier | undefined, down: readonly string[] 
       roster,
       known,
       remote,
+      versionedFences: true,
       ...(n === 'me' && {
         versions: {
           of: () => 3,
@@ -53,7 +54,7 @@ async function fiveNodes (earlier: Earlier | undefined, down: readonly string[] 
   }
 }
 
-describe('ReplicatedJournal: fences under a configuration version (VERSIONED_FENCES)', () => {
+describe('ReplicatedJournal: fences under a configuration version (versioned-fences on)', () => {
   it('should fence the set and the earlier sets not settled, not every storage node, and recover what only an earlier set holds', async () => {
     const n = await fiveNodes([{ version: 1, nodes: ['old1', 'old2'] }])
     try {
