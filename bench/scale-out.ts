@@ -28,6 +28,7 @@ import { ChatLoad } from '../test/helpers/chat-load.ts'
 import { chatClient } from '../test/helpers/node-process.ts'
 import { ProcessCluster } from '../test/helpers/process-cluster.ts'
 import type { NodeSlot } from '../test/helpers/process-cluster.ts'
+import { seriesValue } from '../test/helpers/metric-text.ts'
 import { rssOf } from './scale-memory.ts'
 import { collector, envNumber, figure } from './figure.ts'
 import type { Bench, Figure } from './figure.ts'
@@ -35,7 +36,9 @@ import { cpuSeconds, entitiesActive, inEveryView, metricSum, placeNodes, sentByI
 
 const MIB = 1024 * 1024
 /** Limits lifted (the load comes from one address), llama.cpp on the CPU with one thread. */
-const NODE_ARGS = ['--ip-rate', '0', '--user-rate', '0', '--chat-rate', '100000', '--chat-burst', '100000', '--gpu', 'off', '--inference-threads', '1']
+const NODE_ARGS = ['--ip-rate', '0', '--user-rate', '0', '--chat-rate', '100000', '--chat-burst', '100000', '--gpu', 'off', '--inference-threads', '1',
+  // (BENCH_SCALE_OUT_ARGS: more flags for every node, as `--versioned-fences`)
+  ...(process.env.BENCH_SCALE_OUT_ARGS ?? '').split(' ').filter((a) => a !== '')]
 /** Chat senders per node, and rooms per node, in the load. */
 const SENDERS_PER_NODE = 2
 const ROOMS_PER_NODE = 4
@@ -101,6 +104,21 @@ async function aloneRate (senders: number, seconds: number, log: (line: string) 
   }
 }
 
+/** Waits (two minutes at most) until no storage node's roster names a partition whose hand-off is
+ * not settled (plexi_roster_unsettled_partitions 0): what an activation fences then is the steady
+ * state. Said when it did not. */
+async function awaitHandOffsSettled (cluster: ProcessCluster, log: (line: string) => void): Promise<void> {
+  const started = performance.now()
+  let left = -1
+  while (performance.now() - started < 120_000) {
+    const values = await Promise.all(cluster.running().map(async (s) => seriesValue(await cluster.metrics(s), 'plexi_roster_unsettled_partitions')))
+    left = values.reduce<number>((m, v) => Math.max(m, v ?? 0), 0)
+    if (left === 0) return
+    await new Promise((resolve) => setTimeout(resolve, 500))
+  }
+  log(`    hand-offs still not settled after 120 s: ${left} partitions on the node with the most`)
+}
+
 /** Posts acknowledged per second over `seconds` after a warm-up, and each node's CPU share (of one core). */
 async function measureLoad (load: ChatLoad, slots: readonly NodeSlot[], seconds: number): Promise<{ rate: number, cpuShare: number[] }> {
   await load.awaitAcked(load.acked() + slots.length * 4)
@@ -130,6 +148,7 @@ async function measureSize (n: number, seconds: number, senders: number, log: (l
     await cluster.awaitUp(n)
     await cluster.awaitSettled(n)
     await cluster.awaitCaughtUp()
+    await awaitHandOffsSettled(cluster, log)
     const slots = [...cluster.slots]
     log(`    ${n} nodes up and settled in ${((performance.now() - booted) / 1000).toFixed(0)} s: ${summarizeRoles(slots)}`)
     const tokens = [await cluster.addUser(`u${n}a`), await cluster.addUser(`u${n}b`)]
