@@ -208,18 +208,19 @@ describe('replication simulation (deterministic, seeded)', function () {
     expect(unrefused.violations.some((v) => /acknowledged seq \d+ .* removed or changed|acknowledged .* and |stale read/.test(v)), unrefused.violations.join('; ')).to.equal(true)
   })
 
-  it('should keep every invariant when a hand-off settles (owners of nodes that learnt it fence the new set alone), also without the learners\' catch-up, and catch a settle without its pulls (the checks can fail)', async () => {
+  it('should keep every invariant when a hand-off settles (owners of nodes that learnt it fence the new set alone), and catch a settle without its pulls (the checks can fail)', async () => {
     let settled = 0
     for (let seed = 1; seed <= 30; seed++) {
-      for (const catchUp of [true, false]) {
-        const result = await runSeed(seed, { rosterVersions: true, rosterChange: true, catchUp })
-        expect(result.violations, `seed ${seed}${catchUp ? '' : ' without catch-up'}: ${result.violations.join('; ')}`).to.deep.equal([])
-        settled += result.stats.settled ?? 0
-      }
+      const result = await runSeed(seed, { rosterVersions: true, rosterChange: true })
+      expect(result.violations, `seed ${seed}: ${result.violations.join('; ')}`).to.deep.equal([])
+      settled += result.stats.settled ?? 0
     }
-    expect(settled).to.be.greaterThan(40)
-    // seed 68: the new set never pulled what the old one held; an owner that learnt the hand-off
-    // settled fenced the new set alone and recovered without it
+    expect(settled).to.be.greaterThan(20)
+    // seed 68, without the learners' catch-up (so that only the settle's pulls fill the new set):
+    // kept whole with the pulls; without them an owner that learnt the hand-off settled fenced the
+    // new set alone and recovered without what the old set held (a stale read)
+    const whole = await runSeed(68, { rosterVersions: true, rosterChange: true, catchUp: false })
+    expect(whole.violations, whole.violations.join('; ')).to.deep.equal([])
     const hollow = await runSeed(68, { rosterVersions: true, rosterChange: true, catchUp: false, settleFault: 'no-pull' })
     expect(hollow.violations.length, 'violations of a settle without pulls').to.be.greaterThan(0)
   })
