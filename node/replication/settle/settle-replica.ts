@@ -47,8 +47,12 @@ export class SettleReplica {
     this.#opts = opts
   }
 
-  /** Step (a) here: the version stored for the partition once this resolves. */
+  /** Step (a) here: the version stored for the partition once this resolves. A version past the
+   * roster version this node applied is refused (SettleNotReadyError: asked again once it caught
+   * up): no request stores a version the roster has not made here. */
   async raise (partition: number, version: number): Promise<number> {
+    const followed = this.#opts.followed() ?? 0
+    if (version > followed) throw new SettleNotReadyError(`partition ${partition}: configuration version ${version} is past the roster version this node applied (${followed}); asked again later`)
     return await this.#opts.journal.core(partition).versions.raiseTo(partition, version)
   }
 

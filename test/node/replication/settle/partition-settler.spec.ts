@@ -185,5 +185,9 @@ describe('PartitionSettler and SettleReplica (in-process, real LevelDB)', functi
       expect(() => checkSettleMsg(bad, PARTITIONS), JSON.stringify(bad)).to.throw(InvalidReplicaRequestError, /settle: expected/)
     }
     expect(checkSettleMsg({ type: 'pull', partition: 7, version: 3 }, PARTITIONS)).to.include({ type: 'pull', partition: 7, version: 3 })
+    // a version past the roster version the node applied is stored nowhere
+    const err = await (w.replicas.get('c') as SettleReplica).raise(0, 3).then(() => undefined, (e: unknown) => e as Error)
+    expect(err?.name).to.equal('SettleNotReadyError')
+    expect(await (w.journals.get('c') as ReplicatedJournal).core(0).versions.of(0)).to.equal(0)
   })
 })
