@@ -1,6 +1,7 @@
 import { settleMetrics } from '../metrics/index.ts'
 import { PartitionSettler, REPLICA_ASK_MS, SETTLE_PATH, SettleReplica } from '../replication/index.ts'
 import type { PartComponents } from './components.ts'
+import { takeOverWith } from './storage-parts.ts'
 import type { NodeComponents } from './node-components.ts'
 import type { PartSpec } from './part-list.ts'
 
@@ -39,11 +40,7 @@ export const settlePart: PartSpec<NodeComponents> = {
       journal,
       configs,
       followed: () => roster.version,
-      pull: async (partition, from) => {
-        const ae = repairs.antiEntropy
-        if (ae === undefined) throw new Error('anti-entropy is not running yet')
-        return await ae.takeOver(partition, from)
-      },
+      pull: takeOverWith(repairs),
       live,
       known,
       configuredWriteQuorum: config.writeQuorum

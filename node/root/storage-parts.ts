@@ -6,6 +6,7 @@ import { Jobs } from '../jobs/index.ts'
 import { NodeMetrics, jobMetrics, replicaMetrics } from '../metrics/index.ts'
 import { CatchUp, LevelReplicaStorage, PartitionsMismatchError, RosterHistory, RosterPartitionVersions, StorageRoster, WriteQuorum, NARROW_FENCES, meshJournal } from '../replication/index.ts'
 import { LevelStore } from '../storage/index.ts'
+import type { TakeOverResult } from '../replication/index.ts'
 import type { PartComponents } from './components.ts'
 import type { NodeComponents } from './node-components.ts'
 import type { PartSpec } from './part-list.ts'
@@ -151,6 +152,16 @@ export const journalPart: PartSpec<NodeComponents> = {
   }
 }
 
+/** A pull of a whole partition from another node (anti-entropy's take-over, without a budget), as a
+ * catch-up and a settle make it; it fails until anti-entropy runs. */
+export function takeOverWith (repairs: NodeComponents['repairs']): (partition: number, from: string) => Promise<TakeOverResult> {
+  return async (partition, from) => {
+    const ae = repairs.antiEntropy
+    if (ae === undefined) throw new Error('anti-entropy is not running yet')
+    return await ae.takeOver(partition, from)
+  }
+}
+
 /**
  * A new replica of a partition counts as a full one only once it caught up (a learner until then,
  * marked before any owner asks, so read at start), and a storage node down past
@@ -171,11 +182,7 @@ export const catchUpStatePart: PartSpec<NodeComponents> = {
       roster: c.get('roster'),
       cluster: c.get('preflight').clusterKey !== undefined,
       members: () => membership.members(),
-      pull: async (partition, from) => {
-        const ae = repairs.antiEntropy
-        if (ae === undefined) throw new Error('anti-entropy is not running yet')
-        return await ae.takeOver(partition, from)
-      },
+      pull: takeOverWith(repairs),
       replaceAfterMs: config.replicaReplaceAfter,
       replicationFactor: config.replicationFactor,
       onRosterChanged: c.get('rosterChanged'),

@@ -44,7 +44,7 @@ export const partitionSchema = {
     configurationVersion: { type: ['integer', 'null'], description: 'the roster version that last changed this partition\'s replica set, as the node asked knows it (the same on every member that applied the same roster versions; null: a node alone, a cluster before its first roster version, or a node that joined and has not taken them from a member yet)' },
     earlierSets: {
       type: ['array', 'null'],
-      description: 'earlier replica sets of this partition whose hand-off is not settled yet, oldest first (its owners fence them too; version 0: every storage node of roster version 1); [] once settled; null where not known (a node alone, before the first roster version, or configurations taken from a member that kept none)',
+      description: 'earlier replica sets of this partition whose hand-off is not settled yet, oldest first (with versioned-fences on, its owners fence them too; version 0: every storage node of roster version 1); [] once settled; null where not known (a node alone, before the first roster version, or configurations taken from a member that kept none)',
       items: { type: 'object', required: ['version', 'nodes'], properties: { version: { type: 'integer' }, nodes: { type: 'array', items: { type: 'string' } } } }
     },
     replicas: {

@@ -88,10 +88,11 @@ export class SettleReplica {
     const partitionW = journal.placement(partition).writeQuorum
     const known = this.#opts.known()
     for (const set of earlier) {
-      const pulled = await Promise.all(set.nodes.filter((n) => known.has(n)).map(async (n) => n === self || await pulledFrom(n)))
+      const nodes = set.nodes.filter((n) => known.has(n))
+      const pulled = await Promise.all(nodes.map(async (n) => n === self || await pulledFrom(n)))
       const unread = pulled.filter((ok) => !ok).length
       const w = earlierWriteQuorum(set, partitionW, this.#opts.configuredWriteQuorum)
-      if (unread >= w) throw new SettleNotReadyError(`partition ${partition}: ${unread} of the ${set.nodes.length} nodes of its set of configuration version ${set.version} could not be pulled clean (fewer than ${w} may be left; a forgotten node is not counted); asked again later`)
+      if (unread >= w) throw new SettleNotReadyError(`partition ${partition}: ${unread} of the ${nodes.length} nodes the roster still names of its set of configuration version ${set.version} could not be pulled clean (fewer than ${w} may be left); asked again later`)
     }
     return true
   }
