@@ -20,7 +20,7 @@ const SETTLE_PULL_MS = 120_000
  */
 export const settlePart: PartSpec<NodeComponents> = {
   id: 'settle',
-  needs: ['config', 'log', 'preflight', 'roles', 'roster', 'journal', 'system', 'membership', 'repairs', 'rosterVersions', 'metrics'],
+  needs: ['config', 'log', 'preflight', 'roles', 'roster', 'rosterHistory', 'journal', 'system', 'membership', 'repairs', 'rosterVersions', 'metrics'],
   gives: ['settler'],
   runs: (c: C) => c.get('preflight').clusterKey !== undefined && c.get('roles').has('storage') && c.get('rosterVersions') !== undefined,
   start: (c: C) => {
@@ -34,6 +34,7 @@ export const settlePart: PartSpec<NodeComponents> = {
     const { service } = c.get('rosterVersions') as NonNullable<NodeComponents['rosterVersions']>
     const live = (): ReadonlySet<string> => new Set([self, ...membership.live()])
     const known = (): ReadonlySet<string> => new Set(roster.known().map((c) => c.peerId))
+    const replaced = (peerId: string): boolean => roster.isReplaced(peerId)
     const configs = (): PartitionConfigsView | undefined => roster.configs
     const replica = new SettleReplica({
       self,
@@ -43,6 +44,7 @@ export const settlePart: PartSpec<NodeComponents> = {
       pull: takeOverWith(repairs),
       live,
       known,
+      replaced,
       configuredWriteQuorum: config.writeQuorum
     })
     replica.spawn(system)
@@ -55,6 +57,7 @@ export const settlePart: PartSpec<NodeComponents> = {
       placement: (partition) => journal.placement(partition),
       live,
       known,
+      replaced,
       ask: async (node, msg) => node === self
         ? await replica.serve(msg)
         : await system.actorAt({ node, path: SETTLE_PATH }).ask((replyTo) => ({ ...msg, replyTo }), { timeout: msg.type === 'pull' ? SETTLE_PULL_MS : REPLICA_ASK_MS * 3 }),
@@ -73,8 +76,16 @@ export const settlePart: PartSpec<NodeComponents> = {
       }
     })
     settler.start()
+    // a version that moved partitions is settled at once, not at the next step: until then their
+    // owners fence the earlier sets too (and a node of one lost holds their takes back)
+    const unapplied = c.get('rosterHistory').onApplied((v) => { if (v.change.kind !== 'settle') void settler.trigger() })
     c.provide('settler', settler, 'settle')
-    return { stop: async () => { await settler.stop() } }
+    return {
+      stop: async () => {
+        unapplied()
+        await settler.stop()
+      }
+    }
   }
 }
 

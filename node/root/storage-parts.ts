@@ -109,6 +109,7 @@ export const journalPart: PartSpec<NodeComponents> = {
       roster: clusterKey === undefined ? () => [{ peerId: identity.peerId, roles: ['storage'], capacity }] : () => roster.placement(config.replicationFactor),
       known: () => roster.known(),
       holdsNothing: (peerId) => roster.isReplaced(peerId) || roster.isLeaving(peerId),
+      replaced: (peerId) => roster.isReplaced(peerId),
       // activations fence the replicas and the former holders, not every storage node, once
       // NARROW_FENCES is on (off: every storage node, see there)
       ...(NARROW_FENCES ? { formerHolders: (partition: number) => roster.formerHolders(partition) } : {}),

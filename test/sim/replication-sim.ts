@@ -44,7 +44,7 @@ import { SimEdits, trimmedOn } from './sim-edits.ts'
 import { SimRosterVersions } from './sim-versions.ts'
 import { SimWorld, prng } from './sim-world.ts'
 import type { DiskEntity } from './sim-world.ts'
-import type { LogSummary, ReplicaChange, StoredRecord } from '../../node/replication/index.ts'
+import type { LogSummary, OlderSet, ReplicaChange, StoredRecord } from '../../node/replication/index.ts'
 
 export interface SimOptions {
   /** Virtual ms of faults and writes before the network heals. @default 6000 */
@@ -267,14 +267,17 @@ async function simulate (seed: number, options: SimOptions, partial: { config?: 
   const setAt = (entity: string, v: number): string[] => (v >= 2 ? nextReplicasOf : replicasOf).get(entity) ?? []
   /** Whom an owner under version v fences besides its set: the earlier version's set until its
    * node learnt the hand-off settled (nodes gone for good left out), which its take must hold too. */
-  const versionedTargets = (entity: string, v: number, node: string): { formerHolders: string[], olderSets?: string[][] } => {
+  /** The nodes of `entity`'s old set lost for good (replaced, not handed off): as production
+   * counts them (fence-targets.ts, quorum.ts holdsEarlierSet), each set's `lost`. */
+  const lostOf = (entity: string): number => (replicasOf.get(entity) ?? []).filter((n) => replace && n === leaving && world.gone.has(n)).length
+  const versionedTargets = (entity: string, v: number, node: string): { formerHolders: string[], olderSets?: OlderSet[] } => {
     if (options.versionFault === 'no-older-sets') return { formerHolders: [] }
     // (as production: olderSets always given under a version, none once settled: a learner's
     // promise then counts as any, entity-take.ts)
     if (v < 2 || versions?.settled(node, entity) === true) return { formerHolders: [], olderSets: [] }
     const old = (replicasOf.get(entity) ?? []).filter((n) => !world.gone.has(n))
     const now = setAt(entity, v)
-    return { formerHolders: old.filter((n) => !now.includes(n)), ...(options.versionFault !== 'older-sets-unchecked' && { olderSets: [old] }) }
+    return { formerHolders: old.filter((n) => !now.includes(n)), ...(options.versionFault !== 'older-sets-unchecked' && { olderSets: [{ nodes: old, writeQuorum: W, lost: lostOf(entity) }] }) }
   }
   world.faults.drop = pick([0, 0.01, 0.05, 0.2])
   world.faults.meanDelayMs = pick([1, 3, 20])
@@ -491,7 +494,7 @@ async function simulate (seed: number, options: SimOptions, partial: { config?: 
     log.reconfigure(replicas, W)
     const { formerHolders, olderSets } = versionedTargets(a.entity, v, a.node)
     say(`${a.id} on ${a.node} follows roster version ${v} for ${a.entity}: fences ${[...replicas, ...formerHolders].join(',')} with epoch ${log.epoch}`)
-    void fenceForMove({ log, version: v, replicas, writeQuorum: W, targets: { formerHolders, absentHolders: 0, olderSets: (olderSets ?? []).map((nodes) => ({ nodes, writeQuorum: W })) }, env: world.ownerEnv(a.node) })
+    void fenceForMove({ log, version: v, replicas, writeQuorum: W, targets: { formerHolders, absentHolders: 0, olderSets: olderSets ?? [] }, env: world.ownerEnv(a.node) })
       .catch((err: unknown) => (err as Error).message)
       .then((why) => {
         if (a.dead || a.log !== log || world.node(a.node).generation !== a.generation) return
@@ -968,7 +971,9 @@ async function simulate (seed: number, options: SimOptions, partial: { config?: 
   const settleRun = async (entity: string, srnd: () => number): Promise<void> => {
     const old = (replicasOf.get(entity) ?? []).filter((n) => !world.gone.has(n))
     const next = (nextReplicasOf.get(entity) ?? []).filter((n) => !world.gone.has(n))
-    const f = Math.max(Math.floor(old.length / 2) + 1, old.length - W + 1)
+    // (a node lost for good counts as raised, and is read by no one: partition-settler.ts, settle-replica.ts)
+    const lost = lostOf(entity)
+    const f = Math.max(Math.floor((old.length + lost) / 2) + 1, old.length + lost - W + 1)
     const wait = async (ms: number): Promise<void> => { await new Promise<void>((resolve) => { world.at(ms, resolve) }) }
     const within = async <T>(p: Promise<T>): Promise<T | undefined> => await Promise.race([p, new Promise<undefined>((resolve) => { world.at(PULL_GIVEN_UP_MS, () => { resolve(undefined) }) })])
     // (half of them soon after the change, before most owners took the entity under version 2)
@@ -987,7 +992,8 @@ async function simulate (seed: number, options: SimOptions, partial: { config?: 
             if (await pullClean(to, from, entity, `settle-${entity}-${to}-${attempt}-${round}`)) { clean++; break }
           }
         }
-        if (old.length - clean >= W) pulled = false
+        const unread = old.length - clean
+        if (unread > 0 && unread + lost >= W) pulled = false
       }
       if (!pulled) continue
       stats.settled = (stats.settled ?? 0) + 1

@@ -6,6 +6,8 @@ import type { OwnerEnv, OwnerLog } from './owner-env.ts'
 export interface OlderSet {
   readonly nodes: readonly string[]
   readonly writeQuorum: number
+  /** More nodes of the set, replaced (lost for good): not in `nodes` (quorum.ts holdsEarlierSet). */
+  readonly lost?: number
 }
 
 export interface EntityLogOptions {

@@ -11,7 +11,7 @@ import { newTrack } from './log-state.ts'
 import type { LogInit } from './log-state.ts'
 import { EMPTY_SUMMARY, compareLogs, epochAt, floorOf, genAfter, latestGen, matchPoint, revisedOf, sentOf, withRecords } from './log-summary.ts'
 import type { Generation, LogSummary, Segment } from './log-summary.ts'
-import { fenceQuorum } from './quorum.ts'
+import { fenceQuorum, holdsEarlierSet } from './quorum.ts'
 import { sleepOn } from './owner-env.ts'
 
 /** What the fence round that took the entity read: its epoch, the logs that promised it, the best
@@ -147,9 +147,9 @@ function seesEveryWrite (opts: EntityLogOptions, plan: TakePlan, round: FenceRou
  * than min(W, F) of its nodes, F that set's fence quorum. */
 function holdsOlderSets (opts: EntityLogOptions, round: FenceRound, former: FenceRound): boolean {
   return (opts.olderSets ?? []).every((set) => {
-    const { nodes, writeQuorum: w } = 'nodes' in set ? set : { nodes: set, writeQuorum: opts.writeQuorum }
+    const { nodes, writeQuorum: w, lost } = 'nodes' in set ? set : { nodes: set, writeQuorum: opts.writeQuorum, lost: 0 }
     const unread = nodes.filter((n) => !round.oks.has(n) && !former.oks.has(n)).length
-    return unread < Math.min(w, fenceQuorum(nodes.length, w))
+    return holdsEarlierSet(nodes.length, lost ?? 0, unread, w)
   })
 }
 

@@ -65,6 +65,8 @@ export interface VersionedTargetsInput {
   /** Known nodes whose records are all held elsewhere (replaced; leaving and down): not counted as
    * unread when down, as for the every-node rule. */
   readonly holdsNothing: ((peerId: string) => boolean) | undefined
+  /** Known nodes replaced (lost for good): left out of each set, counted as its `lost`. */
+  readonly replaced?: (peerId: string) => boolean
 }
 
 /**
@@ -74,11 +76,15 @@ export interface VersionedTargetsInput {
  * none, the replicas alone: R nodes.
  */
 export function versionedTargets (input: VersionedTargetsInput): FenceTargets & { readonly olderSets: readonly OlderSet[] } {
-  const { self, replicas, earlier, live, known, holdsNothing } = input
+  const { self, replicas, earlier, live, known, holdsNothing, replaced } = input
   const up = (n: string): boolean => live === undefined || n === self || live.has(n)
-  // (a node forgotten is left out of each set: it can be in no quorum of it any more, so the rest
-  // of the set decides, at the set's own W)
-  const sets = earlier.map((s) => ({ nodes: s.nodes.filter((n) => known.has(n)), writeQuorum: s.writeQuorum })).filter((s) => s.nodes.length > 0)
+  // (a node forgotten is left out of each set: it handed everything off and can be in no quorum of
+  // it any more, so the rest of the set decides, at the set's own W; one replaced is left out too,
+  // lost for good, and counted: what it alone held with unread nodes is what rule 3 must not miss)
+  const gone = (n: string): boolean => replaced?.(n) === true
+  const sets = earlier
+    .map((s) => ({ nodes: s.nodes.filter((n) => known.has(n) && !gone(n)), writeQuorum: s.writeQuorum, lost: s.nodes.filter((n) => known.has(n) && gone(n)).length }))
+    .filter((s) => s.nodes.length > 0)
   const others = [...new Set(sets.flatMap((s) => s.nodes))].filter((n) => !replicas.includes(n))
   return {
     formerHolders: others.filter(up),

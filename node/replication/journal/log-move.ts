@@ -6,7 +6,7 @@ import type { OlderSet } from './entity-log-options.ts'
 import { fenceRound } from './fence-round.ts'
 import type { FenceTargets } from './fence-targets.ts'
 import type { OwnerEnv } from './owner-env.ts'
-import { fenceQuorum } from './quorum.ts'
+import { fenceQuorum, holdsEarlierSet } from './quorum.ts'
 
 /** An open log whose partition moved to configuration version `version` on its node. */
 export interface LogMove {
@@ -49,7 +49,7 @@ export async function fenceForMove (move: LogMove): Promise<string | undefined> 
   if (promised < f) return `${promised} of the ${replicas.length} replicas of the new set promised (${f} needed)`
   for (const set of targets.olderSets ?? []) {
     const missing = set.nodes.filter((n) => !round.oks.has(n)).length
-    if (missing >= Math.min(set.writeQuorum, fenceQuorum(set.nodes.length, set.writeQuorum))) return `${missing} of the ${set.nodes.length} nodes of an earlier set did not promise`
+    if (!holdsEarlierSet(set.nodes.length, set.lost ?? 0, missing, set.writeQuorum)) return `${missing} of the ${set.nodes.length} nodes of an earlier set did not promise`
   }
   return undefined
 }

@@ -24,6 +24,8 @@ export interface MeshJournalOptions {
   readonly live?: () => ReadonlySet<string>
   /** Known storage nodes whose records are all held elsewhere (replaced; leaving and down). */
   readonly holdsNothing?: (peerId: string) => boolean
+  /** Known storage nodes replaced (ReplicatedJournalOptions.replaced). */
+  readonly replaced?: (peerId: string) => boolean
   /** A partition's recorded former holders, and their release (ReplicatedJournalOptions). */
   readonly formerHolders?: (partition: number) => readonly string[] | undefined
   readonly settled?: (partition: number, released: readonly string[]) => void
@@ -54,6 +56,7 @@ export function meshJournal (opts: MeshJournalOptions): ReplicatedJournal {
     ...(opts.known !== undefined && { known: opts.known }),
     ...(opts.live !== undefined && { live: opts.live }),
     ...(opts.holdsNothing !== undefined && { holdsNothing: opts.holdsNothing }),
+    ...(opts.replaced !== undefined && { replaced: opts.replaced }),
     ...(opts.formerHolders !== undefined && { formerHolders: opts.formerHolders }),
     ...(opts.settled !== undefined && { settled: opts.settled }),
     ...(opts.replicationFactor !== undefined && { replicationFactor: opts.replicationFactor }),

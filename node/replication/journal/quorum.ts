@@ -7,6 +7,17 @@ export function fenceQuorum (replicas: number, writeQuorum: number): number {
   return Math.max(Math.floor(replicas / 2) + 1, replicas - writeQuorum + 1)
 }
 
+/**
+ * Rule 3 for an earlier replica set (docs/replication.md, "Which nodes a take fences"): whether
+ * promises from all of its `nodes` but `unread` hold it, fewer than min(W, F) unread (F the set's
+ * fence quorum), where `lost` more of its nodes were replaced (lost for good: they take no write
+ * and are read by no one). A record on unread nodes and lost ones alone may be acknowledged, so with
+ * any unread, fewer than W of them and the lost together.
+ */
+export function holdsEarlierSet (nodes: number, lost: number, unread: number, writeQuorum: number): boolean {
+  return unread < Math.min(writeQuorum, fenceQuorum(nodes + lost, writeQuorum)) && (unread === 0 || unread + lost < writeQuorum)
+}
+
 /** A majority of R: the default write quorum. */
 export function majority (replicas: number): number {
   return Math.floor(replicas / 2) + 1

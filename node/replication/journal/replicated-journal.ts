@@ -48,6 +48,8 @@ export interface ReplicatedJournalOptions {
   /** Known storage nodes whose records are all held elsewhere (replaced; leaving and down): not
    * counted as possible holders that did not answer (EntityLogOptions.absentHolders). @default none */
   readonly holdsNothing?: (peerId: string) => boolean
+  /** Known storage nodes replaced: lost for good, left out of earlier sets as forgotten ones are. */
+  readonly replaced?: (peerId: string) => boolean
   /** A partition's recorded former holders (StorageRoster.formerHolders); undefined: not known,
    * every live storage node is fenced. @default none known */
   readonly formerHolders?: (partition: number) => readonly string[] | undefined
@@ -190,9 +192,7 @@ export class ReplicatedJournal implements Journal {
   }
 
   /** A packed record's event, decoded (for one the reader could not make from its bytes). */
-  packedEvent (_entity: string, record: PackedRecord): unknown {
-    return this.#opts.storage.packedEvent(record)
-  }
+  packedEvent (_entity: string, record: PackedRecord): unknown { return this.#opts.storage.packedEvent(record) }
 
   /**
    * A request for this node's replica of `partition`, from an owner here or another node's (its
@@ -290,7 +290,7 @@ export class ReplicatedJournal implements Journal {
     if (earlier !== undefined) {
       const w = this.placement(partition).writeQuorum
       const known = new Set((this.#opts.known ?? this.#opts.roster)().map((c) => c.peerId))
-      return versionedTargets({ self, replicas, live: live?.(), known, holdsNothing, earlier: earlier.map((set) => ({ nodes: set.nodes, writeQuorum: earlierWriteQuorum(set, w, this.#opts.writeQuorum) })) })
+      return versionedTargets({ self, replicas, live: live?.(), known, holdsNothing, replaced: this.#opts.replaced, earlier: earlier.map((set) => ({ nodes: set.nodes, writeQuorum: earlierWriteQuorum(set, w, this.#opts.writeQuorum) })) })
     }
     const recorded = this.#opts.formerHolders?.(partition)
     const next = recorded === undefined ? undefined : replicasOf(partition, this.#opts.roster(), replicas.length + 1).find((n) => !replicas.includes(n))

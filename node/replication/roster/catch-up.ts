@@ -19,13 +19,17 @@ export interface CatchUpRoster {
   isLeaving (peerId: string): boolean
   isReplaced (peerId: string): boolean
   replace (peerId: string): boolean
+  /** Each partition's earlier replica sets not yet settled (roster versions; absent without). */
+  readonly configs?: { earlierOf (partition: number): readonly unknown[] | undefined } | undefined
 }
 
 /** Where this node's replicas stand (admin). */
 export interface CatchUpStatus {
   /** Partitions this node is a replica of. */
   partitions: number
-  /** Of those, the ones it holds whole: it counts as a full replica of them. */
+  /** Of those, the ones it holds whole (it counts as a full replica of them) and whose last
+   * hand-off is settled (no earlier replica set can still hold a record the partition's set does
+   * not: docs/replication.md, "When a hand-off is settled"). */
   caughtUp: number
   /** What keeps the others back, in words (a holder down, a pull that failed). */
   waiting: string[]
@@ -156,19 +160,22 @@ export class CatchUp {
   caughtUp (partition: number): boolean { return !this.#opts.cluster || this.#caughtUp.has(partition) }
 
   get status (): CatchUpStatus {
-    const { journal, self } = this.#opts
+    const { journal, self, roster } = this.#opts
     let partitions = 0
     let caughtUp = 0
+    let unsettled = 0
     for (let p = 0; p < journal.partitions; p++) {
       if (!journal.placement(p).replicas.includes(self)) continue
       partitions++
-      if (this.caughtUp(p)) caughtUp++
+      if (!this.caughtUp(p)) continue
+      if ((roster.configs?.earlierOf(p)?.length ?? 0) === 0) caughtUp++
+      else unsettled++
     }
     // (a version applied here may name a node replaced before this node's own timer did: its
     // placement moved all the same)
-    const { roster } = this.#opts
     const replaced = new Set([...this.#replaced, ...roster.known().map((c) => c.peerId).filter((n) => roster.isReplaced(n))])
-    return { partitions, caughtUp, waiting: [...this.#waiting], replaced: [...replaced] }
+    const waiting = unsettled === 0 ? [...this.#waiting] : [...this.#waiting, `${unsettled} partition${unsettled === 1 ? '' : 's'} held whole, ${unsettled === 1 ? 'its' : 'their'} hand-off not settled yet`]
+    return { partitions, caughtUp, waiting, replaced: [...replaced] }
   }
 
   /** One check (one at a time: a check already running is joined). */

@@ -32,6 +32,8 @@ export interface PartitionSettlerOptions {
   /** Every storage node the roster names: a node of an earlier set it no longer names was forgotten
    * (decommissioned: it can be in no quorum again), and the rest of the set decides. */
   readonly known: () => ReadonlySet<string>
+  /** Known nodes replaced (lost for good): they take no write, so each counts as one raised. */
+  readonly replaced: (peerId: string) => boolean
   /** A settle request to `node` (this one's served here), its answer unchecked. */
   readonly ask: (node: string, msg: { type: 'raise' | 'pull', partition: number, version: number }) => Promise<unknown>
   /** Proposes a change on the latest version (RosterService.propose). */
@@ -88,6 +90,8 @@ export class PartitionSettler {
   }
 
   start (): void { this.#service.start() }
+  /** A step now (one running is joined; the next follows at the interval). */
+  async trigger (): Promise<void> { await this.#service.trigger() }
   async stop (): Promise<void> { await this.#service.stop() }
 
   /** Partitions whose hand-off waits, and why (in words). */
@@ -152,7 +156,8 @@ export class PartitionSettler {
     const known = this.#opts.known()
     const { writeQuorum } = placement(partition)
     for (const set of earlier) {
-      const nodes = set.nodes.filter((n) => known.has(n))
+      const nodes = set.nodes.filter((n) => known.has(n) && !this.#opts.replaced(n))
+      const lost = set.nodes.filter((n) => known.has(n) && this.#opts.replaced(n)).length
       const raised = await Promise.all(nodes.map(async (node) => {
         if (node !== this.#opts.self && !up.has(node)) return false
         try {
@@ -163,7 +168,7 @@ export class PartitionSettler {
       }))
       const w = earlierWriteQuorum(set, writeQuorum, configuredWriteQuorum)
       const missing = raised.filter((ok) => !ok).length
-      if (nodes.length > 0 && missing >= Math.min(w, fenceQuorum(nodes.length, w))) return `version ${version} stored on ${nodes.length - missing} of the ${nodes.length} nodes of the set of version ${set.version}`
+      if (nodes.length > 0 && missing >= Math.min(w, fenceQuorum(nodes.length + lost, w))) return `version ${version} stored on ${nodes.length - missing} of the ${nodes.length} nodes of the set of version ${set.version}`
     }
     return undefined
   }

@@ -29,6 +29,8 @@ export interface SettleReplicaOptions {
   readonly live: () => ReadonlySet<string>
   /** Every storage node the roster names (one an earlier set names and it does not was forgotten). */
   readonly known: () => ReadonlySet<string>
+  /** Known nodes replaced (lost for good): read by no one, and what they alone held is lost. */
+  readonly replaced: (peerId: string) => boolean
   /** config write-quorum (undefined: a majority of each set). */
   readonly configuredWriteQuorum: number | undefined
 }
@@ -88,11 +90,14 @@ export class SettleReplica {
     const partitionW = journal.placement(partition).writeQuorum
     const known = this.#opts.known()
     for (const set of earlier) {
-      const nodes = set.nodes.filter((n) => known.has(n))
+      const nodes = set.nodes.filter((n) => known.has(n) && !this.#opts.replaced(n))
+      const lost = set.nodes.filter((n) => known.has(n) && this.#opts.replaced(n)).length
       const pulled = await Promise.all(nodes.map(async (n) => n === self || await pulledFrom(n)))
       const unread = pulled.filter((ok) => !ok).length
       const w = earlierWriteQuorum(set, partitionW, this.#opts.configuredWriteQuorum)
-      if (unread >= w) throw new SettleNotReadyError(`partition ${partition}: ${unread} of the ${nodes.length} nodes the roster still names of its set of configuration version ${set.version} could not be pulled clean (fewer than ${w} may be left); asked again later`)
+      // (a record on the unread nodes and the lost ones alone may be acknowledged: none unread, or
+      // fewer than W of them together)
+      if (unread > 0 && unread + lost >= w) throw new SettleNotReadyError(`partition ${partition}: ${unread} of the ${nodes.length} nodes the roster still names of its set of configuration version ${set.version} could not be pulled clean (fewer than ${w} may be left); asked again later`)
     }
     return true
   }

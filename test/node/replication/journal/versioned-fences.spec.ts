@@ -10,7 +10,7 @@ type Earlier = Array<{ version: number, nodes: string[] }>
  * fences"), on five nodes' replicas (real LevelDB each): the partition's set is {me, other}; `old1`
  * and `old2` held it under an earlier version; `far` is a storage node that never held it.
  */
-async function fiveNodes (earlier: Earlier | undefined, down: readonly string[] = []): Promise<{ journal: ReplicatedJournal, cores: Map<string, LevelReplicaStorage>, fenced: Set<string>, journals: Map<string, ReplicatedJournal>, close: () => Promise<void> }> {
+async function fiveNodes (earlier: Earlier | undefined, down: readonly string[] = [], replaced: readonly string[] = []): Promise<{ journal: ReplicatedJournal, cores: Map<string, LevelReplicaStorage>, fenced: Set<string>, journals: Map<string, ReplicatedJournal>, close: () => Promise<void> }> {
   const names = ['me', 'other', 'old1', 'old2', 'far']
   const dirs = await Promise.all(names.map(async () => await tempDir()))
   const stores = await Promise.all(dirs.map(async (d) => await LevelStore.open(d.path)))
@@ -32,6 +32,7 @@ async function fiveNodes (earlier: Earlier | undefined, down: readonly string[] 
       roster,
       known,
       remote,
+      replaced: (peerId) => replaced.includes(peerId),
       versionedFences: true,
       ...(n === 'me' && {
         versions: {
@@ -99,6 +100,43 @@ describe('ReplicatedJournal: fences under a configuration version (versioned-fen
       // {old1, old2, gone} at W = 2: with gone forgotten, {old1, old2} decides; old2 out of reach
       // leaves one unread, as a take allows
       ;(await n.journal.open('room/d')).close()
+      expect([...n.fenced].sort()).to.deep.equal(['old1', 'old2', 'other'])
+    } finally {
+      await n.close()
+    }
+  })
+
+  it('should count a replaced node of an earlier set as lost for good: a set of it alone holds no take back, and what it held with a node out of reach does', async () => {
+    // {old1} at W = 1 (a cluster formed from one node): with old1 down, a take waits for it; once
+    // old1 is replaced (down past replica-replace-after), what it alone held is lost, and the take goes on
+    let n = await fiveNodes([{ version: 1, nodes: ['old1'] }], ['old1'])
+    try {
+      const err = await n.journal.open('room/e').then(() => undefined, (e: unknown) => e as Error & { kind?: string })
+      expect(err?.kind, err?.message).to.equal('unavailable')
+    } finally {
+      await n.close()
+    }
+    n = await fiveNodes([{ version: 1, nodes: ['old1'] }], ['old1'], ['old1'])
+    try {
+      ;(await n.journal.open('room/e')).close()
+      expect([...n.fenced].sort()).to.deep.equal(['other'])
+    } finally {
+      await n.close()
+    }
+    // {old1, old2, far} at W = 2 with far replaced and old2 out of reach: a record on {old2, far} is
+    // on old2 alone now, so the take waits for old2 (with far forgotten instead, it would not: far
+    // handed off what it held)
+    n = await fiveNodes([{ version: 1, nodes: ['old1', 'old2', 'far'] }], ['old2', 'far'], ['far'])
+    try {
+      const err = await n.journal.open('room/f').then(() => undefined, (e: unknown) => e as Error & { kind?: string })
+      expect(err?.kind, err?.message).to.equal('unavailable')
+      expect(n.fenced.has('far'), 'a replaced node is not asked').to.equal(false)
+    } finally {
+      await n.close()
+    }
+    n = await fiveNodes([{ version: 1, nodes: ['old1', 'old2', 'far'] }], ['far'], ['far'])
+    try {
+      ;(await n.journal.open('room/f')).close()
       expect([...n.fenced].sort()).to.deep.equal(['old1', 'old2', 'other'])
     } finally {
       await n.close()

@@ -25,6 +25,8 @@ describe('CatchUp: new replicas and replaced storage nodes (in-process, real Lev
     known: string[]
     replaced: Set<string>
     down: Set<string>
+    /** Partitions whose hand-off is not settled (each has an earlier set in the roster's configs). */
+    unsettled: Set<number>
     clock: { now: number }
     catchUpOf: (self: string) => Promise<CatchUp>
   }
@@ -32,7 +34,7 @@ describe('CatchUp: new replicas and replaced storage nodes (in-process, real Lev
   /** Nodes a-d with R = 3; d is not known yet (it joins later). */
   async function world (): Promise<World> {
     const names = ['a', 'b', 'c', 'd']
-    const w: World = { journals: new Map(), stores: new Map(), known: ['a', 'b', 'c'], replaced: new Set(), down: new Set(), clock: { now: 1_000_000 }, catchUpOf: async () => await Promise.reject(new Error('unset')) }
+    const w: World = { journals: new Map(), stores: new Map(), known: ['a', 'b', 'c'], replaced: new Set(), down: new Set(), unsettled: new Set(), clock: { now: 1_000_000 }, catchUpOf: async () => await Promise.reject(new Error('unset')) }
     const candidates = (): Candidate[] => w.known.filter((n) => !w.replaced.has(n)).map((peerId) => ({ peerId, roles: ['storage'], capacity: 1 }))
     for (const self of names) {
       const dir = await tempDir()
@@ -58,6 +60,7 @@ describe('CatchUp: new replicas and replaced storage nodes (in-process, real Lev
       candidates: () => candidates(),
       isLeaving: () => false,
       isReplaced: (n) => w.replaced.has(n),
+      configs: { earlierOf: (p) => w.unsettled.has(p) ? [{ version: 1, nodes: ['a'] }] : [] },
       replace: (n) => {
         if (w.replaced.has(n)) return false
         w.replaced.add(n)
@@ -191,6 +194,23 @@ describe('CatchUp: new replicas and replaced storage nodes (in-process, real Lev
     await core.handle({ op: 'append', entity: 'room/old', epoch: 5, activation: 'x', prevSeq: 0, prevEpoch: 0, records: [{ seq: 1, epoch: 5, event: { n: 1 } }] })
     const b = await w.catchUpOf('b')
     expect(b.status.caughtUp).to.equal(b.status.partitions)
+  })
+
+  it('should count a partition held whole as caught up only once its hand-off settled, and say how many wait for it', async () => {
+    const w = await world()
+    const a = await w.catchUpOf('a')
+    await a.runOnce()
+    const mine = Array.from({ length: 8 }, (_, p) => p).filter((p) => (w.journals.get('a') as ReplicatedJournal).placement(p).replicas.includes('a'))
+    expect(a.status).to.include({ partitions: mine.length, caughtUp: mine.length })
+    w.unsettled.add(mine[0] as number).add(mine[1] as number)
+    expect(a.status).to.include({ caughtUp: mine.length - 2 })
+    expect(a.status.waiting).to.deep.equal(['2 partitions held whole, their hand-off not settled yet'])
+    // (held whole all the same: owners count it a full replica)
+    expect(a.caughtUp(mine[0] as number)).to.equal(true)
+    w.unsettled.clear()
+    expect(a.status).to.include({ caughtUp: mine.length })
+    expect(a.status.waiting).to.deep.equal([])
+    await a.stop()
   })
 
   it('should check at once when started, and count a check that fails as the catch-up service\'s', async () => {

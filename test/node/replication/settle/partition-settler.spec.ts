@@ -28,6 +28,8 @@ describe('PartitionSettler and SettleReplica (in-process, real LevelDB)', functi
     replicas: Map<string, SettleReplica>
     members: string[]
     down: Set<string>
+    /** Nodes the roster replaced (lost for good). */
+    replaced: Set<string>
     /** The roster version each node's configurations are at (2 unless a test holds one back). */
     at: Map<string, number>
     moved: number[]
@@ -38,7 +40,7 @@ describe('PartitionSettler and SettleReplica (in-process, real LevelDB)', functi
 
   async function world (): Promise<World> {
     const names = ['a', 'b', 'c', 'd']
-    const w = { journals: new Map(), replicas: new Map(), members: ['a', 'b'], down: new Set<string>(), at: new Map(names.map((n) => [n, 2])), moved: [] as number[], proposed: [] as RosterChange[], events: [] as string[] } as unknown as World
+    const w = { journals: new Map(), replicas: new Map(), members: ['a', 'b'], down: new Set<string>(), replaced: new Set<string>(), at: new Map(names.map((n) => [n, 2])), moved: [] as number[], proposed: [] as RosterChange[], events: [] as string[] } as unknown as World
     const roster = (): Candidate[] => w.members.map((peerId) => ({ peerId, roles: ['storage'], capacity: 1 }))
     for (const self of names) {
       const dir = await tempDir()
@@ -85,6 +87,7 @@ describe('PartitionSettler and SettleReplica (in-process, real LevelDB)', functi
         },
         live: () => new Set([...w.journals.keys()].filter((n) => !w.down.has(n))),
         known: () => new Set(w.journals.keys()),
+        replaced: (n) => w.replaced.has(n),
         configuredWriteQuorum: undefined
       }))
     }
@@ -97,6 +100,7 @@ describe('PartitionSettler and SettleReplica (in-process, real LevelDB)', functi
       placement: (p) => a.placement(p),
       live: () => new Set([...w.journals.keys()].filter((n) => !w.down.has(n))),
       known: () => new Set(w.journals.keys()),
+      replaced: (n) => w.replaced.has(n),
       ask: async (node, msg) => {
         if (w.down.has(node)) throw new Error(`${node} is down`)
         if (msg.type === 'raise') w.events.push(`raise ${node} ${msg.partition}`)
@@ -189,5 +193,28 @@ describe('PartitionSettler and SettleReplica (in-process, real LevelDB)', functi
     const err = await (w.replicas.get('c') as SettleReplica).raise(0, 3).then(() => undefined, (e: unknown) => e as Error)
     expect(err?.name).to.equal('SettleNotReadyError')
     expect(await (w.journals.get('c') as ReplicatedJournal).core(0).versions.of(0)).to.equal(0)
+  })
+
+  it('should count a replaced node of an earlier set as lost for good: raised, read by no one, and what it held with a node down still waited for', async () => {
+    const w = await world() as World & { before: string[][] }
+    await write(w)
+    version2(w)
+    // {a, b} at W = 2: b replaced and down, a down too: a record on {a, b} is on a alone now
+    w.down.add('b')
+    w.replaced.add('b')
+    w.down.add('a')
+    const c = w.replicas.get('c') as SettleReplica
+    const p = w.moved[0] as number
+    const err = await c.pull(p, 2).then(() => undefined, (e: unknown) => e as Error)
+    expect(err?.name, 'a node down with one lost: not pulled clean').to.equal('SettleNotReadyError')
+    // a back: b's loss leaves nothing only b held (every record of {a, b} is on a too)
+    w.down.delete('a')
+    expect(await c.pull(p, 2)).to.equal(true)
+    // (a new set that still names b waits for it: the roster places by its replacement first)
+    const a = w.journals.get('a') as ReplicatedJournal
+    const recorded = await w.settler.step()
+    expect(recorded).to.deep.equal(w.moved.filter((q) => !a.placement(q).replicas.includes('b')).map((q) => [q, 2]))
+    expect(recorded.length).to.be.greaterThan(0)
+    expect(w.events.filter((e) => e.startsWith('raise b ') || e.includes('<-b ')), 'b is asked nothing').to.deep.equal([])
   })
 })
