@@ -42,9 +42,9 @@ const NODE_ARGS = ['--ip-rate', '0', '--user-rate', '0', '--chat-rate', '100000'
 /** Chat senders per node, and rooms per node, in the load. */
 const SENDERS_PER_NODE = 2
 const ROOMS_PER_NODE = 4
-/** Rooms first posted to, to count what an activation costs. */
-const ACTIVATIONS = 20
-/** The idle window just before the activations, whose envelope rate they are counted over. */
+/** Rooms first posted to, to count what an activation costs (BENCH_SCALE_OUT_ACTIVATIONS). */
+const ACTIVATIONS = envNumber('BENCH_SCALE_OUT_ACTIVATIONS', 40)
+/** The idle windows just before and just after the activations, whose envelope rate they are counted over. */
 const IDLE_BEFORE_ACTIVATIONS_MS = 5_000
 /** How long a view may take to see a join or a death before the bench gives up. */
 const VIEW_TIMEOUT_MS = 60_000
@@ -154,7 +154,7 @@ async function measureSize (n: number, seconds: number, senders: number, log: (l
     const tokens = [await cluster.addUser(`u${n}a`), await cluster.addUser(`u${n}b`)]
     const idle = await measureIdle(cluster, slots, seconds, log)
     log(`    idle, per node per second: ${mean(idle.packets).toFixed(0)} packets (max ${Math.max(...idle.packets).toFixed(0)}), ${(mean(idle.bytes) / 1024).toFixed(1)} KiB, ${mean(idle.envelopes).toFixed(1)} envelopes; RSS ${mean(idle.rssMiB).toFixed(0)} MiB (max ${Math.max(...idle.rssMiB).toFixed(0)})`)
-    const { envelopes: envelopesPerActivation, fences: fencesPerActivation } = await activations(cluster, slots, tokens)
+    const { envelopes: envelopesPerActivation, fences: fencesPerActivation } = await activations(cluster, slots, tokens, log)
     log(`    ${envelopesPerActivation.toFixed(1)} envelopes and ${fencesPerActivation.toFixed(1)} fences answered per activation (first post to a room never used)`)
     const rooms = Array.from({ length: ROOMS_PER_NODE * n }, (_, i) => `so${n}-${i}`)
     load = new ChatLoad({ tag: `so${n}`, rooms, senders, tokens, via: (s) => slots[s % n] as NodeSlot, tries: 5, retryForMs: 30_000, retryVia: (s) => slots[(s + 1) % n] as NodeSlot })
@@ -207,6 +207,9 @@ async function measureIdle (cluster: ProcessCluster, slots: readonly NodeSlot[],
   })
   const top = [...kinds].filter(([, v]) => v > 0.05).sort((a, b) => b[1] - a[1]).slice(0, 8)
   log(`    idle, what each node sends per second by kind: ${top.map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}`)
+  const byRoles = new Map<string, number[]>()
+  slots.forEach((s, i) => { byRoles.set(s.roles, [...(byRoles.get(s.roles) ?? []), rss[i] as number]) })
+  log(`    idle RSS by roles: ${[...byRoles].map(([roles, r]) => `${roles} ${mean(r).toFixed(0)} MiB (max ${Math.max(...r).toFixed(0)}, ${r.length} nodes)`).join('; ')}`)
   return { packets: per('packets'), bytes: per('bytes'), envelopes: per('envelopes'), rssMiB: rss }
 }
 
@@ -220,19 +223,30 @@ function kindsOf (text: string): Map<string, number> {
 }
 
 /** Mesh envelopes per first post to a room never used, over and above the idle rate (measured in
- * the seconds just before: background repairs vary over a run, and a rate from minutes earlier
- * subtracted too much or too little), and the fences the replicas answered per such post (what an
- * activation asks, whatever else the cluster sends meanwhile). */
-async function activations (cluster: ProcessCluster, slots: readonly NodeSlot[], tokens: readonly string[]): Promise<{ envelopes: number, fences: number }> {
+ * the seconds just before and just after: background repairs vary over a run, and a rate from
+ * minutes earlier subtracted too much or too little), and the fences the replicas answered per such
+ * post (what an activation asks, whatever else the cluster sends meanwhile). Each count is stamped
+ * at the middle of its read (30 nodes' metrics take a while to read), and the activations' window
+ * runs from one stamp to the next: what the cluster sent while other metrics were read is idle
+ * traffic in the window, subtracted with the rest. */
+async function activations (cluster: ProcessCluster, slots: readonly NodeSlot[], tokens: readonly string[], log: (line: string) => void): Promise<{ envelopes: number, fences: number }> {
   const sum = async (name: string): Promise<number> => (await Promise.all(slots.map(async (s) => metricSum(await cluster.metrics(s), name)))).reduce((a, b) => a + b, 0)
-  const envelopes = async (): Promise<number> => await sum('plexi_mesh_envelopes_sent_total')
-  const idleFrom = await envelopes()
-  const idleStart = performance.now()
-  await new Promise((resolve) => setTimeout(resolve, IDLE_BEFORE_ACTIVATIONS_MS))
-  const before = await envelopes()
-  const idlePerS = (before - idleFrom) / ((performance.now() - idleStart) / 1000)
+  const mark = async (): Promise<{ sent: number, at: number }> => {
+    const start = performance.now()
+    const sent = await sum('plexi_mesh_envelopes_sent_total')
+    return { sent, at: (start + performance.now()) / 2 }
+  }
+  const kindsNow = async (): Promise<Map<string, number>> => {
+    const all = new Map<string, number>()
+    for (const text of await Promise.all(slots.map(async (s) => await cluster.metrics(s)))) for (const [k, v] of kindsOf(text)) all.set(k, (all.get(k) ?? 0) + v)
+    return all
+  }
+  const sleep = async (ms: number): Promise<void> => { await new Promise((resolve) => setTimeout(resolve, ms)) }
+  const idleFrom = await mark()
+  await sleep(IDLE_BEFORE_ACTIVATIONS_MS)
+  const kindsBefore = await kindsNow()
   const fencesBefore = await sum('plexi_replication_replica_fences_total')
-  const t0 = performance.now()
+  const before = await mark()
   for (let i = 0; i < ACTIVATIONS; i++) {
     const client = chatClient((slots[i % slots.length] as NodeSlot).node.grpc, tokens[0] as string)
     try {
@@ -241,9 +255,17 @@ async function activations (cluster: ProcessCluster, slots: readonly NodeSlot[],
       client.close()
     }
   }
-  const elapsed = (performance.now() - t0) / 1000
-  const sent = await envelopes() - before
-  return { envelopes: (sent - idlePerS * elapsed) / ACTIVATIONS, fences: (await sum('plexi_replication_replica_fences_total') - fencesBefore) / ACTIVATIONS }
+  const after = await mark()
+  const fences = (await sum('plexi_replication_replica_fences_total') - fencesBefore) / ACTIVATIONS
+  const kindsAfter = await kindsNow()
+  await sleep(IDLE_BEFORE_ACTIVATIONS_MS)
+  const idleTo = await mark()
+  const idlePerS = (before.sent - idleFrom.sent + idleTo.sent - after.sent) / ((before.at - idleFrom.at + idleTo.at - after.at) / 1000)
+  const elapsed = (after.at - before.at) / 1000
+  // (what the activations' envelopes were, by kind, idle ones included: the figure subtracts those)
+  const kinds = [...kindsAfter].filter(([k]) => !k.startsWith('membership ')).map(([k, v]): [string, number] => [k, (v - (kindsBefore.get(k) ?? 0)) / ACTIVATIONS]).filter(([, v]) => v >= 0.05).sort((a, b) => b[1] - a[1])
+  log(`    per activation by kind (idle included, over ${elapsed.toFixed(1)} s; idle ${idlePerS.toFixed(1)} envelopes/s before and after): ${kinds.map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')}`)
+  return { envelopes: (after.sent - before.sent - idlePerS * elapsed) / ACTIVATIONS, fences }
 }
 
 /** A chat node more under the load: until every view has it up, the entities moved, the client errors. */
