@@ -44,6 +44,10 @@ const SENDERS_PER_NODE = 2
 const ROOMS_PER_NODE = 4
 /** Rooms first posted to, to count what an activation costs (BENCH_SCALE_OUT_ACTIVATIONS). */
 const ACTIVATIONS = envNumber('BENCH_SCALE_OUT_ACTIVATIONS', 40)
+/** The envelope kinds (plexi_mesh_envelopes_sent_by_kind_total) a first post to a room sends: the
+ * post to the room's owner, the room's registration in the rooms directory, the fences, appends and
+ * summaries to the replicas of both, and a claim of a recent previous owner. */
+const ACTIVATION_KINDS = ['entity room post', 'entity rooms register', 'actor shard replica fence', 'actor shard replica append', 'actor shard replica summary', 'actor migration claim']
 /** The idle windows just before and just after the activations, whose envelope rate they are counted over. */
 const IDLE_BEFORE_ACTIVATIONS_MS = 5_000
 /** How long a view may take to see a join or a death before the bench gives up. */
@@ -57,6 +61,10 @@ interface SizeResult {
   readonly envelopesPerActivation: number
   /** Fences the cluster's replicas answered per activation: how many nodes a take asks. */
   readonly fencesPerActivation: number
+  /** The requests of the kinds an activation sends (ACTIVATION_KINDS) and as many replies, per
+   * activation: the total above less what background work (anti-entropy, directory feeds) sent
+   * in the same window. */
+  readonly ownPerActivation: number
   readonly join: { upFromStartMs: number, upFromReadyMs: number, moved: number, active: number, errors: number }
   readonly kill: { downMs: number, postsAgainMs: number, rooms: number }
 }
@@ -154,15 +162,15 @@ async function measureSize (n: number, seconds: number, senders: number, log: (l
     const tokens = [await cluster.addUser(`u${n}a`), await cluster.addUser(`u${n}b`)]
     const idle = await measureIdle(cluster, slots, seconds, log)
     log(`    idle, per node per second: ${mean(idle.packets).toFixed(0)} packets (max ${Math.max(...idle.packets).toFixed(0)}), ${(mean(idle.bytes) / 1024).toFixed(1)} KiB, ${mean(idle.envelopes).toFixed(1)} envelopes; RSS ${mean(idle.rssMiB).toFixed(0)} MiB (max ${Math.max(...idle.rssMiB).toFixed(0)})`)
-    const { envelopes: envelopesPerActivation, fences: fencesPerActivation } = await activations(cluster, slots, tokens, log)
-    log(`    ${envelopesPerActivation.toFixed(1)} envelopes and ${fencesPerActivation.toFixed(1)} fences answered per activation (first post to a room never used)`)
+    const { envelopes: envelopesPerActivation, fences: fencesPerActivation, own: ownPerActivation } = await activations(cluster, slots, tokens, log)
+    log(`    ${envelopesPerActivation.toFixed(1)} envelopes (${ownPerActivation.toFixed(1)} of an activation's own kinds) and ${fencesPerActivation.toFixed(1)} fences answered per activation (first post to a room never used)`)
     const rooms = Array.from({ length: ROOMS_PER_NODE * n }, (_, i) => `so${n}-${i}`)
     load = new ChatLoad({ tag: `so${n}`, rooms, senders, tokens, via: (s) => slots[s % n] as NodeSlot, tries: 5, retryForMs: 30_000, retryVia: (s) => slots[(s + 1) % n] as NodeSlot })
     const measured = await measureLoad(load, slots, seconds)
     log(`    load: ${measured.rate.toFixed(0)} posts/s over ${n} nodes; CPU per node ${pct(mean(measured.cpuShare))} of a core (max ${pct(Math.max(...measured.cpuShare))})`)
     const join = await joinUnderLoad(cluster, load, n, log)
     const kill = await killUnderLoad(cluster, load, rooms, tokens[0] as string, log)
-    return { n, idle, load: { postsPerS: measured.rate, cpuShare: measured.cpuShare }, envelopesPerActivation, fencesPerActivation, join, kill }
+    return { n, idle, load: { postsPerS: measured.rate, cpuShare: measured.cpuShare }, envelopesPerActivation, fencesPerActivation, ownPerActivation, join, kill }
   } finally {
     await load?.stop().catch(() => undefined)
     await cluster.close()
@@ -229,7 +237,7 @@ function kindsOf (text: string): Map<string, number> {
  * at the middle of its read (30 nodes' metrics take a while to read), and the activations' window
  * runs from one stamp to the next: what the cluster sent while other metrics were read is idle
  * traffic in the window, subtracted with the rest. */
-async function activations (cluster: ProcessCluster, slots: readonly NodeSlot[], tokens: readonly string[], log: (line: string) => void): Promise<{ envelopes: number, fences: number }> {
+async function activations (cluster: ProcessCluster, slots: readonly NodeSlot[], tokens: readonly string[], log: (line: string) => void): Promise<{ envelopes: number, fences: number, own: number }> {
   const sum = async (name: string): Promise<number> => (await Promise.all(slots.map(async (s) => metricSum(await cluster.metrics(s), name)))).reduce((a, b) => a + b, 0)
   const mark = async (): Promise<{ sent: number, at: number }> => {
     const start = performance.now()
@@ -265,7 +273,9 @@ async function activations (cluster: ProcessCluster, slots: readonly NodeSlot[],
   // (what the activations' envelopes were, by kind, idle ones included: the figure subtracts those)
   const kinds = [...kindsAfter].filter(([k]) => !k.startsWith('membership ')).map(([k, v]): [string, number] => [k, (v - (kindsBefore.get(k) ?? 0)) / ACTIVATIONS]).filter(([, v]) => v >= 0.05).sort((a, b) => b[1] - a[1])
   log(`    per activation by kind (idle included, over ${elapsed.toFixed(1)} s; idle ${idlePerS.toFixed(1)} envelopes/s before and after): ${kinds.map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')}`)
-  return { envelopes: (after.sent - before.sent - idlePerS * elapsed) / ACTIVATIONS, fences }
+  // (each of those requests is answered once: a reply each)
+  const own = 2 * kinds.filter(([k]) => ACTIVATION_KINDS.includes(k)).reduce((sum, [, v]) => sum + v, 0)
+  return { envelopes: (after.sent - before.sent - idlePerS * elapsed) / ACTIVATIONS, fences, own }
 }
 
 /** A chat node more under the load: until every view has it up, the entities moved, the client errors. */
@@ -347,6 +357,7 @@ function sizeFigures (results: readonly SizeResult[], alone: number): Figure[] {
     out.push(figure(`scale-out ${at}: entities moved by a join, share of those active`, 'share', r.join.moved / Math.max(1, r.join.active), `1.5/${r.n}`, 1.5 / r.n, '<= 1.5/N'))
     out.push(figure(`scale-out ${at}: client errors during the join`, 'tries', r.join.errors, 'none', 0, '0'))
     out.push(figure(`scale-out ${at}: envelopes per activation`, 'envelopes', r.envelopesPerActivation, `at ${small.n} nodes`, small.envelopesPerActivation, '<= 1.2x'))
+    out.push(figure(`scale-out ${at}: an activation's own envelopes (its requests' kinds, and their replies)`, 'envelopes', r.ownPerActivation, `at ${small.n} nodes`, small.ownPerActivation, '<= 1.2x'))
     out.push(figure(`scale-out ${at}: fences answered per activation (nodes a take asks)`, 'fences', r.fencesPerActivation, `at ${small.n} nodes`, small.fencesPerActivation, '<= 1.2x'))
     out.push(figure(`scale-out ${at}: packets sent per idle node per second`, 'packets/s', mean(r.idle.packets), `at ${small.n} nodes`, mean(small.idle.packets), '<= 1.2x'))
     out.push(figure(`scale-out ${at}: envelopes sent per idle node per second`, 'envelopes/s', mean(r.idle.envelopes), `at ${small.n} nodes`, mean(small.idle.envelopes), '<= 1.2x'))
