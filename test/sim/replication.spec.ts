@@ -198,6 +198,12 @@ describe('replication simulation (deterministic, seeded)', function () {
       const result = await runSeed(seed, { rosterVersions: true, ...(seed !== 878828587 && { rosterChange: true }) })
       expect(result.violations, `seed ${seed}: ${result.violations.join('; ')}`).to.deep.equal([])
     }
+    // seed 736203840 (a node of the old set lost for good and replaced, counted as the set's lost):
+    // a take's round stopped at the first F promises of its set, without the old set's node whose
+    // promise rule 3 then needed (with a node lost, every other node of the set must promise): no
+    // owner took the room again (entity-take.ts replicasHoldOlderSets)
+    const lost = await runSeed(736203840, { rosterVersions: true })
+    expect(lost.violations, lost.violations.join('; ')).to.deep.equal([])
     // seed 411: an owner of version 2 that fenced only its set recovered without what an owner of
     // version 1 acknowledged on the old set, and both acknowledged seq 12
     const narrow = await runSeed(411, { rosterVersions: true, rosterChange: true, settle: false, versionFault: 'no-older-sets' })

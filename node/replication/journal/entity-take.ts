@@ -53,7 +53,9 @@ export async function takeEntity (opts: EntityLogOptions): Promise<TakenLog> {
   const { entityId, replicas, env } = opts
   let plan = planOf(opts, opts.formerHolders, opts.absentHolders)
   let widened = opts.widen === undefined
-  const enough = (r: FenceRound): boolean => holdsFence(r, replicas, plan.f)
+  // (and what rule 3 needs of the replicas that are in an earlier set: a round that stopped at the
+  // first F answers would miss one whose promise the set needs, and the take would fail for it)
+  const enough = (r: FenceRound): boolean => holdsFence(r, replicas, plan.f) && replicasHoldOlderSets(opts, r)
   // (never at or below an epoch this owner tried before: EntityLogOptions.minEpoch)
   let floor = (opts.minEpoch ?? 1) - 1
   let backoff = FENCE_BACKOFF_MIN_MS
@@ -149,6 +151,16 @@ function holdsOlderSets (opts: EntityLogOptions, round: FenceRound, former: Fenc
   return (opts.olderSets ?? []).every((set) => {
     const { nodes, writeQuorum: w, lost } = 'nodes' in set ? set : { nodes: set, writeQuorum: opts.writeQuorum, lost: 0 }
     const unread = nodes.filter((n) => !round.oks.has(n) && !former.oks.has(n)).length
+    return holdsEarlierSet(nodes.length, lost ?? 0, unread, w)
+  })
+}
+
+/** Whether the replicas' round holds each earlier set as far as the replicas in it go (its other
+ * nodes are the former holders' round's, which waits for every one: counted as promised here). */
+function replicasHoldOlderSets (opts: EntityLogOptions, round: FenceRound): boolean {
+  return (opts.olderSets ?? []).every((set) => {
+    const { nodes, writeQuorum: w, lost } = 'nodes' in set ? set : { nodes: set, writeQuorum: opts.writeQuorum, lost: 0 }
+    const unread = nodes.filter((n) => opts.replicas.includes(n) && !round.oks.has(n)).length
     return holdsEarlierSet(nodes.length, lost ?? 0, unread, w)
   })
 }
