@@ -148,20 +148,19 @@ function seesEveryWrite (opts: EntityLogOptions, plan: TakePlan, round: FenceRou
 /** Whether the promises hold each earlier version's set (EntityLogOptions.olderSets): all but fewer
  * than min(W, F) of its nodes, F that set's fence quorum. */
 function holdsOlderSets (opts: EntityLogOptions, round: FenceRound, former: FenceRound): boolean {
-  return (opts.olderSets ?? []).every((set) => {
-    const { nodes, writeQuorum: w, lost } = 'nodes' in set ? set : { nodes: set, writeQuorum: opts.writeQuorum, lost: 0 }
-    const unread = nodes.filter((n) => !round.oks.has(n) && !former.oks.has(n)).length
-    return holdsEarlierSet(nodes.length, lost ?? 0, unread, w)
-  })
+  return olderSetsHeld(opts, (n) => round.oks.has(n) || former.oks.has(n))
 }
 
 /** Whether the replicas' round holds each earlier set as far as the replicas in it go (its other
  * nodes are the former holders' round's, which waits for every one: counted as promised here). */
 function replicasHoldOlderSets (opts: EntityLogOptions, round: FenceRound): boolean {
+  return olderSetsHeld(opts, (n) => !opts.replicas.includes(n) || round.oks.has(n))
+}
+
+function olderSetsHeld (opts: EntityLogOptions, promised: (node: string) => boolean): boolean {
   return (opts.olderSets ?? []).every((set) => {
     const { nodes, writeQuorum: w, lost } = 'nodes' in set ? set : { nodes: set, writeQuorum: opts.writeQuorum, lost: 0 }
-    const unread = nodes.filter((n) => opts.replicas.includes(n) && !round.oks.has(n)).length
-    return holdsEarlierSet(nodes.length, lost ?? 0, unread, w)
+    return holdsEarlierSet(nodes.length, lost ?? 0, nodes.filter((n) => !promised(n)).length, w)
   })
 }
 

@@ -1,3 +1,4 @@
+import { earlierSetNodes } from './quorum.ts'
 import type { OlderSet } from './entity-log-options.ts'
 
 /** Whom a new activation fences besides the partition's replicas (docs/replication.md, "Former
@@ -81,9 +82,8 @@ export function versionedTargets (input: VersionedTargetsInput): FenceTargets & 
   // (a node forgotten is left out of each set: it handed everything off and can be in no quorum of
   // it any more, so the rest of the set decides, at the set's own W; one replaced is left out too,
   // lost for good, and counted: what it alone held with unread nodes is what rule 3 must not miss)
-  const gone = (n: string): boolean => replaced?.(n) === true
   const sets = earlier
-    .map((s) => ({ nodes: s.nodes.filter((n) => known.has(n) && !gone(n)), writeQuorum: s.writeQuorum, lost: s.nodes.filter((n) => known.has(n) && gone(n)).length }))
+    .map((s) => ({ ...earlierSetNodes(s.nodes, (n) => known.has(n), (n) => replaced?.(n) === true), writeQuorum: s.writeQuorum }))
     .filter((s) => s.nodes.length > 0)
   const others = [...new Set(sets.flatMap((s) => s.nodes))].filter((n) => !replicas.includes(n))
   return {

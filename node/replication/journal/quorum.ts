@@ -18,6 +18,14 @@ export function holdsEarlierSet (nodes: number, lost: number, unread: number, wr
   return unread < Math.min(writeQuorum, fenceQuorum(nodes + lost, writeQuorum)) && (unread === 0 || unread + lost < writeQuorum)
 }
 
+/** An earlier set's nodes as a take or a settle counts them: those the roster still names and has
+ * not replaced, and how many it replaced (`lost`); a node it forgot (decommissioned: it handed
+ * everything off) is left out of both. */
+export function earlierSetNodes (nodes: readonly string[], known: (node: string) => boolean, replaced: (node: string) => boolean): { nodes: string[], lost: number } {
+  const named = nodes.filter(known)
+  return { nodes: named.filter((n) => !replaced(n)), lost: named.filter(replaced).length }
+}
+
 /** A majority of R: the default write quorum. */
 export function majority (replicas: number): number {
   return Math.floor(replicas / 2) + 1

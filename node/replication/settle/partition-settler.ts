@@ -1,6 +1,6 @@
 import { PeriodicService, ServiceFailures } from '../../services/index.ts'
 import type { ServiceLog } from '../../services/index.ts'
-import { fenceQuorum } from '../journal/quorum.ts'
+import { earlierSetNodes, fenceQuorum } from '../journal/quorum.ts'
 import type { PartitionPlacement } from '../journal/placements.ts'
 import type { RosterChange } from '../roster-journal/roster-entry.ts'
 import { MAX_SETTLED } from '../roster-journal/roster-entry.ts'
@@ -156,8 +156,7 @@ export class PartitionSettler {
     const known = this.#opts.known()
     const { writeQuorum } = placement(partition)
     for (const set of earlier) {
-      const nodes = set.nodes.filter((n) => known.has(n) && !this.#opts.replaced(n))
-      const lost = set.nodes.filter((n) => known.has(n) && this.#opts.replaced(n)).length
+      const { nodes, lost } = earlierSetNodes(set.nodes, (n) => known.has(n), this.#opts.replaced)
       const raised = await Promise.all(nodes.map(async (node) => {
         if (node !== this.#opts.self && !up.has(node)) return false
         try {

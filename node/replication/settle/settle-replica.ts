@@ -1,5 +1,6 @@
 import type { ActorSystem, Behavior } from '../../../actors/index.ts'
 import { CATCH_UP_ROUNDS } from '../constants.ts'
+import { earlierSetNodes } from '../journal/quorum.ts'
 import type { ReplicatedJournal } from '../journal/replicated-journal.ts'
 import { answeringActor } from '../roster-journal/answering-actor.ts'
 import { earlierWriteQuorum } from '../roster/partition-configs.ts'
@@ -90,8 +91,7 @@ export class SettleReplica {
     const partitionW = journal.placement(partition).writeQuorum
     const known = this.#opts.known()
     for (const set of earlier) {
-      const nodes = set.nodes.filter((n) => known.has(n) && !this.#opts.replaced(n))
-      const lost = set.nodes.filter((n) => known.has(n) && this.#opts.replaced(n)).length
+      const { nodes, lost } = earlierSetNodes(set.nodes, (n) => known.has(n), this.#opts.replaced)
       const pulled = await Promise.all(nodes.map(async (n) => n === self || await pulledFrom(n)))
       const unread = pulled.filter((ok) => !ok).length
       const w = earlierWriteQuorum(set, partitionW, this.#opts.configuredWriteQuorum)
