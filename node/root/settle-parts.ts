@@ -61,6 +61,9 @@ export const settlePart: PartSpec<NodeComponents> = {
       ask: async (node, msg) => node === self
         ? await replica.serve(msg)
         : await system.actorAt({ node, path: SETTLE_PATH }).ask((replyTo) => ({ ...msg, replyTo }), { timeout: msg.type === 'pull' ? SETTLE_PULL_MS : REPLICA_ASK_MS * 3 }),
+      // (a member's record says the latest roster version it applied; one that says none has
+      // applied none yet, or runs a version that does not say: waited on as behind, for a while)
+      behind: (version) => membership.members().filter((m) => m.status !== 'down' && (m.rosterVersion ?? 0) < version).map((m) => m.peerId),
       propose: async (change) => await service.propose(change),
       configuredWriteQuorum: config.writeQuorum,
       // (an owner counts its lease as lease-ms less the drift on its own clock, from before the

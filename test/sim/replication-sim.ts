@@ -587,10 +587,13 @@ async function simulate (seed: number, options: SimOptions, partial: { config?: 
           const taken = checkLogTicket(copy)
           const b: Activation = { id: `a${++activationN}`, node, entity: a.entity, generation: target.generation, log: undefined, dead: false, writes: Promise.resolve() }
           const heard = rnd() < 0.8
-          // (with roster versions: the ticket carries its version, and it fits only a node of the same)
+          // (with roster versions: the ticket carries its version, and it fits a node of the same, or
+          // of a newer one, which goes on under the ticket's and follows its own at once)
           const tv = versions?.versionOf(taken.activation)
           if (tv !== undefined) versions?.learn(node, tv)
-          const fits = tv === undefined || versions?.known(node) === tv
+          const known = versions?.known(node)
+          const behind = tv !== undefined && known !== undefined && known > tv
+          const fits = tv === undefined || known === tv || behind
           const resumed = fits ? EntityLog.resume({ ...ownerOptions(b, tv === undefined ? setOf(a.entity, heard) : setAt(a.entity, tv)), ...versioned(node, tv, b) }, taken) : undefined
           b.version = tv
           if (resumed === undefined) {
@@ -606,7 +609,7 @@ async function simulate (seed: number, options: SimOptions, partial: { config?: 
           live.push(b)
           say(`${b.id} on ${node} took ${a.entity} from ${a.id} (a hand-over) at epoch ${resumed.epoch}, head ${resumed.head}`)
           // (a ticket of a log moving to a newer version: this owner fences for the move itself)
-          if (resumed.moving) follow(b)
+          if (resumed.moving || behind) follow(b)
           writeLoop(b, target.generation)
         })
       }

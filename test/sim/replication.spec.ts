@@ -222,12 +222,12 @@ describe('replication simulation (deterministic, seeded)', function () {
       settled += result.stats.settled ?? 0
     }
     expect(settled).to.be.greaterThan(20)
-    // seed 68, without the learners' catch-up (so that only the settle's pulls fill the new set):
+    // seed 89, without the learners' catch-up (so that only the settle's pulls fill the new set):
     // kept whole with the pulls; without them an owner that learnt the hand-off settled fenced the
-    // new set alone and recovered without what the old set held (a stale read)
-    const whole = await runSeed(68, { rosterVersions: true, rosterChange: true, catchUp: false })
+    // new set alone and recovered without what the old set held (an acknowledged record changed)
+    const whole = await runSeed(89, { rosterVersions: true, rosterChange: true, catchUp: false })
     expect(whole.violations, whole.violations.join('; ')).to.deep.equal([])
-    const hollow = await runSeed(68, { rosterVersions: true, rosterChange: true, catchUp: false, settleFault: 'no-pull' })
+    const hollow = await runSeed(89, { rosterVersions: true, rosterChange: true, catchUp: false, settleFault: 'no-pull' })
     expect(hollow.violations.length, 'violations of a settle without pulls').to.be.greaterThan(0)
   })
 

@@ -375,24 +375,20 @@ export class ReplicatedJournal implements Journal {
   /** Goes on from a hand-over's ticket (undefined: it does not fit, open the journal instead). */
   #resume (entityId: string, handedOver: unknown): EntityJournal | undefined {
     const stats = this.#opts.stats
-    let ticket: LogTicket
-    try {
-      ticket = checkLogTicket(handedOver)
-    } catch {
-      if (stats !== undefined) stats.handOversRefused++
-      return undefined
-    }
+    const ticket = ((): LogTicket | undefined => { try { return checkLogTicket(handedOver) } catch { return undefined } })()
     const partition = this.#opts.storage.partitionOf(entityId)
-    const { replicas, writeQuorum } = this.placement(partition)
-    // (a ticket of another configuration version than this node's, or one while it knows none, does
-    // not fit: resumedInit)
-    const owner = ownerOf(this.#deps, partition, this.#plans.current(partition))
-    const log = this.#taken.has(ticket.id) ? undefined : EntityLog.resume(owner.options(entityId, replicas, writeQuorum), ticket)
+    const current = this.#plans.current(partition)
+    // (one of an older version than this node's goes on under its own set and moves at once, as a log
+    // open here does as the node applies it: #follow; a newer one, or none known, fits not: resumedInit)
+    const older = ticket?.version !== undefined && current !== undefined && ticket.version < current
+    const { replicas, writeQuorum } = older ? { replicas: ticket.replicas.map((r) => r.node), writeQuorum: ticket.writeQuorum } : this.placement(partition)
+    const owner = ownerOf(this.#deps, partition, older ? ticket.version : current)
+    const log = ticket === undefined || this.#taken.has(ticket.id) ? undefined : EntityLog.resume(owner.options(entityId, replicas, writeQuorum), ticket)
     if (log === undefined) {
       if (stats !== undefined) stats.handOversRefused++
       return undefined
     }
-    this.#taken.add(ticket.id)
+    this.#taken.add((ticket as LogTicket).id)
     if (this.#taken.size > TAKEN_TICKETS) this.#taken.delete(this.#taken.values().next().value as string)
     if (stats !== undefined) stats.handOvers++
     return owner.journal(log)

@@ -168,6 +168,17 @@ export class RosterKeeper {
   /** Takes the journal under the latest version known; where it holds later ones, reads them (its
    * node applies each) and takes it again under the latest. */
   async #take (): Promise<void> {
+    try {
+      await this.#takeOnce()
+    } catch (err) {
+      // (a keeper whose take failed holds no journal: it is failed, and its service opens another,
+      // rather than answering every later call with no journal)
+      this.#failure ??= err as Error
+      throw err
+    }
+  }
+
+  async #takeOnce (): Promise<void> {
     for (let i = 0; i < CATCH_UP_TAKES; i++) {
       this.#log?.close()
       this.#log = undefined

@@ -16,6 +16,13 @@ async function sleep (ms: number): Promise<void> {
 
 /** How often the keeper's node looks for hand-offs to settle. */
 export const SETTLE_CHECK_MS = 1_000
+/** How long a step waits for the live members behind a configuration version (their records say
+ * they have not applied it) before it stores the version on the earlier sets all the same: each
+ * member moves its open journals to the new sets as it applies the version, and a replica that
+ * stored the version first refuses an open journal under the earlier one, which stops it and takes
+ * its entity again (a pause, and a take that may wait on a new replica still catching up). */
+export const SETTLE_APPLY_WAIT_MS = 10_000
+const MAX_BEHIND_VERSIONS = 64
 /** Partitions one step settles at most (the rest at the next), and at once. */
 const SETTLE_PER_STEP = 256
 const SETTLE_PARALLEL = 16
@@ -36,6 +43,12 @@ export interface PartitionSettlerOptions {
   readonly replaced: (peerId: string) => boolean
   /** A settle request to `node` (this one's served here), its answer unchecked. */
   readonly ask: (node: string, msg: { type: 'raise' | 'pull', partition: number, version: number }) => Promise<unknown>
+  /** Live members whose records say they have not applied roster version `version` yet (absent:
+   * none waited on). Step (a) of a partition moved at that version waits for them, at most
+   * SETTLE_APPLY_WAIT_MS. */
+  readonly behind?: (version: number) => readonly string[]
+  /** @default Date.now */
+  readonly now?: () => number
   /** Proposes a change on the latest version (RosterService.propose). */
   readonly propose: (change: RosterChange) => Promise<Proposal>
   readonly configuredWriteQuorum: number | undefined
@@ -77,6 +90,8 @@ export class PartitionSettler {
   readonly stats: SettleStats = { settled: 0, versions: 0, notYet: 0, failed: 0 }
   /** Why the last try of each partition did not settle it (admin, the log at debug). */
   readonly #waiting = new Map<number, string>()
+  /** When a step first found live members behind each version (SETTLE_APPLY_WAIT_MS). */
+  readonly #behindSince = new Map<number, number>()
 
   constructor (opts: PartitionSettlerOptions) {
     this.#opts = opts
@@ -149,8 +164,29 @@ export class PartitionSettler {
     return passed
   }
 
+  /** Why step (a) of a partition moved at `version` waits for members to apply it (undefined: none
+   * behind, or it waited SETTLE_APPLY_WAIT_MS for them). */
+  #late (version: number): string | undefined {
+    const behind = this.#opts.behind?.(version) ?? []
+    const now = (this.#opts.now ?? Date.now)()
+    const since = this.#behindSince.get(version)
+    if (behind.length === 0) {
+      this.#behindSince.delete(version)
+      return undefined
+    }
+    if (since !== undefined && now - since >= SETTLE_APPLY_WAIT_MS) return undefined
+    if (since === undefined) {
+      this.#behindSince.set(version, now)
+      // (kept until no member is behind it; a member that never says drops off the oldest first)
+      if (this.#behindSince.size > MAX_BEHIND_VERSIONS) this.#behindSince.delete(this.#behindSince.keys().next().value as number)
+    }
+    return `${behind.length} live member${behind.length === 1 ? ' has' : 's have'} not applied roster version ${version} yet (${behind.slice(0, 3).join(', ')}${behind.length > 3 ? ', ...' : ''}): their open journals move to the new set as they do`
+  }
+
   /** Step (a) for one partition: undefined once done, else why not. */
   async #raise (partition: number, version: number, earlier: readonly EarlierSet[]): Promise<string | undefined> {
+    const late = this.#late(version)
+    if (late !== undefined) return late
     const { live, ask, placement, configuredWriteQuorum } = this.#opts
     const up = live()
     const known = this.#opts.known()

@@ -187,22 +187,31 @@ describe('ReplicatedJournal under roster versions (each partition\'s configurati
     }
   })
 
-  it('should go on from a hand-over only under the same configuration version: a ticket of another is opened with a fence', async () => {
+  it('should go on from a hand-over of its configuration version or an older one (moving to its own at once), and open a ticket of a newer one with a fence', async () => {
     const n = await twoNodes()
     try {
       const first = await n.journal.open('room/f')
       await first.append(events(1, 2))
+      const p = n.journal.storage.partitionOf('room/f')
       const ticket = first.handOver?.() as { version?: number }
       expect(ticket.version).to.equal(3)
+      // this node applied version 4 before the entity reached it (its old owner had not): the log
+      // goes on from the ticket under 3 and follows the move to 4, as a log open here would
       n.versions.now = 4
       const next = await n.journal.open('room/f', structuredClone(ticket))
-      expect(n.stats).to.include({ handOvers: 0, handOversRefused: 1 })
+      expect(n.stats).to.include({ handOvers: 1, handOversRefused: 0 })
       expect(next.head).to.equal(2)
+      await next.append(events(3, 3))
+      expect(await n.other.core(p).versions.of(p)).to.equal(4)
       const again = next.handOver?.() as { version?: number }
       expect(again.version).to.equal(4)
-      const resumed = await n.journal.open('room/f', structuredClone(again))
+      // a ticket of a version this node has not applied does not fit: the log is taken with a fence
+      const taken = await n.journal.open('room/f', { ...structuredClone(again), version: 5 })
       expect(n.stats).to.include({ handOvers: 1, handOversRefused: 1 })
-      expect(resumed.head).to.equal(2)
+      expect(taken.head).to.equal(3)
+      const resumed = await n.journal.open('room/f', structuredClone(taken.handOver?.()))
+      expect(n.stats).to.include({ handOvers: 2, handOversRefused: 1 })
+      expect(resumed.head).to.equal(3)
     } finally {
       await n.close()
     }

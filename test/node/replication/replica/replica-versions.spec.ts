@@ -131,4 +131,35 @@ describe('an owner under a configuration version', () => {
     await second.append(posts(4, 5))
     expect(second.head).to.equal(5)
   })
+
+  it('should send a write again under the version it carries now when a replica refused it for that version (its own move\'s fence got there first), and go on', async () => {
+    const seen: number[] = []
+    let carried = 1
+    let raced = false
+    let epoch = 0
+    const env = {
+      ...set.env,
+      call: async (node: string, request: ReplicaRequest) => {
+        if (!raced && request.op === 'append' && node === 'x') {
+          raced = true
+          // the log moves to version 2 while this append (under 1) is on its way, and its move's
+          // fence (the same epoch and activation, under 2) reaches x first
+          carried = 2
+          expect((await set.env.call('x', { op: 'fence', entity: 'room/w', epoch, activation: 'w1', version: 2 })).ok).to.equal(true)
+        }
+        return await set.env.call(node, request)
+      }
+    } as typeof set.env
+    const log = await EntityLog.open({ entityId: 'room/w', replicas: ['x', 'y', 'z'], writeQuorum: 3, env, activation: 'w1', version: () => carried, newerVersion: (v: number) => { seen.push(v) } })
+    epoch = log.epoch
+    await log.append(posts(1, 2))
+    expect(raced).to.equal(true)
+    expect(log.failed).to.equal(undefined)
+    expect(seen, 'no newer owner told of').to.deep.equal([])
+    // (W = 3: x took it, under version 2)
+    expect(log.committed).to.equal(2)
+    expect((await set.env.call('x', { op: 'summary', entity: 'room/w' })).head).to.equal(2)
+    await log.append(posts(3, 3))
+    expect(log.committed).to.equal(3)
+  })
 })

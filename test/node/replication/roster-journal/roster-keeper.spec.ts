@@ -71,6 +71,10 @@ describe('RosterKeeper (roster versions)', () => {
     const stopped = await k.propose(3, { kind: 'join', peerId: 'd', capacity: 1 }).then(() => undefined, (err: Error) => err)
     expect(stopped?.name).to.equal('ReplicasUnavailableError')
     expect(seen.map((v) => v.version)).to.deep.equal([1, 2, 3, 4])
+    // it holds no journal now: failed, so that its service opens another (not a keeper that answers
+    // every call after it with no journal)
+    expect(k.failed?.name).to.equal('ReplicasUnavailableError')
+    expect(await k.entries(1).then(() => 'read', (err: Error) => err.name)).to.equal('ReplicasUnavailableError')
     k.close()
     set.down.clear()
     // a keeper on a node that applied up to version 3 reads version 4 and takes it under it

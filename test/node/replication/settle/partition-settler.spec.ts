@@ -1,5 +1,5 @@
 import { expect } from 'chai'
-import { InvalidReplicaRequestError, LevelReplicaStorage, LevelStore, PartitionSettler, ReplicatedJournal, SettleReplica, checkSettleMsg, pullFrom, replicaPeer } from '../../../../node/index.ts'
+import { InvalidReplicaRequestError, LevelReplicaStorage, LevelStore, PartitionSettler, ReplicatedJournal, SETTLE_APPLY_WAIT_MS, SettleReplica, checkSettleMsg, pullFrom, replicaPeer } from '../../../../node/index.ts'
 import type { EarlierSet, RosterChange, SettleConfigs } from '../../../../node/index.ts'
 import type { Candidate } from '../../../../node/mesh/index.ts'
 import { tempDir } from '../../../helpers/temp-dir.ts'
@@ -35,12 +35,16 @@ describe('PartitionSettler and SettleReplica (in-process, real LevelDB)', functi
     moved: number[]
     proposed: RosterChange[]
     events: string[]
+    /** Live members whose records say they have not applied a version (the settler's `behind`). */
+    behind: string[]
+    /** The settler's clock. */
+    clock: number
     settler: PartitionSettler
   }
 
   async function world (): Promise<World> {
     const names = ['a', 'b', 'c', 'd']
-    const w = { journals: new Map(), replicas: new Map(), members: ['a', 'b'], down: new Set<string>(), replaced: new Set<string>(), at: new Map(names.map((n) => [n, 2])), moved: [] as number[], proposed: [] as RosterChange[], events: [] as string[] } as unknown as World
+    const w = { journals: new Map(), replicas: new Map(), members: ['a', 'b'], down: new Set<string>(), replaced: new Set<string>(), at: new Map(names.map((n) => [n, 2])), moved: [] as number[], proposed: [] as RosterChange[], events: [] as string[], behind: [] as string[], clock: 0 } as unknown as World
     const roster = (): Candidate[] => w.members.map((peerId) => ({ peerId, roles: ['storage'], capacity: 1 }))
     for (const self of names) {
       const dir = await tempDir()
@@ -112,6 +116,8 @@ describe('PartitionSettler and SettleReplica (in-process, real LevelDB)', functi
       },
       configuredWriteQuorum: undefined,
       leaseWaitMs: 1_500,
+      behind: () => w.behind,
+      now: () => w.clock,
       sleep: async (ms) => { w.events.push(`wait ${ms}`) },
       log: quiet
     })
@@ -174,6 +180,31 @@ describe('PartitionSettler and SettleReplica (in-process, real LevelDB)', functi
     w.at.set('d', 2)
     const next = await w.settler.step()
     expect(next.map(([p]) => p).sort((x, y) => x - y)).to.include.members([...withC, ...withD])
+  })
+
+  it('should store the version on no earlier set while a live member has not applied it, until it does or SETTLE_APPLY_WAIT_MS passed', async () => {
+    const w = await world() as World & { before: string[][] }
+    await write(w)
+    version2(w)
+    // (a member's open journals move to the new sets as it applies the version: a replica that
+    // stored it first would refuse them, stopping them)
+    w.behind = ['e']
+    expect(await w.settler.step()).to.deep.equal([])
+    expect(w.events.filter((e) => e.startsWith('raise ')), 'nothing raised').to.deep.equal([])
+    for (const p of w.moved) expect(w.settler.waiting().get(p)).to.match(/1 live member has not applied roster version 2 yet \(e\)/)
+    w.clock += SETTLE_APPLY_WAIT_MS - 1
+    expect(await w.settler.step(), 'still within the wait').to.deep.equal([])
+    // it applied the version: settled at the next step
+    w.behind = []
+    expect(await w.settler.step()).to.deep.equal(w.moved.map((p) => [p, 2]))
+    // one that never applies it is waited for SETTLE_APPLY_WAIT_MS, then settled without it
+    const v = await world() as World & { before: string[][] }
+    await write(v)
+    version2(v)
+    v.behind = ['e', 'f']
+    expect(await v.settler.step()).to.deep.equal([])
+    v.clock += SETTLE_APPLY_WAIT_MS
+    expect(await v.settler.step()).to.deep.equal(v.moved.map((p) => [p, 2]))
   })
 
   it('should not settle while too few of an earlier set store the version (two of {a, b} down), and refuse a malformed request', async () => {
