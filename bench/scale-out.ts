@@ -37,7 +37,7 @@ import { cpuSeconds, entitiesActive, inEveryView, metricSum, placeNodes, sentByI
 const MIB = 1024 * 1024
 /** Limits lifted (the load comes from one address), llama.cpp on the CPU with one thread. */
 const NODE_ARGS = ['--ip-rate', '0', '--user-rate', '0', '--chat-rate', '100000', '--chat-burst', '100000', '--gpu', 'off', '--inference-threads', '1',
-  // (BENCH_SCALE_OUT_ARGS: more flags for every node, as `--versioned-fences false`)
+  // (BENCH_SCALE_OUT_ARGS: more flags for every node, as `--no-versioned-fences`)
   ...(process.env.BENCH_SCALE_OUT_ARGS ?? '').split(' ').filter((a) => a !== '')]
 /** Chat senders per node, and rooms per node, in the load. */
 const SENDERS_PER_NODE = 2
