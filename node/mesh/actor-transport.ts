@@ -353,11 +353,14 @@ export class ActorTransport implements Remoting {
     // an entity active here, or moving to or from here, takes its messages here whatever this
     // node's view says (views converge after the move; its messages wait for it meanwhile)
     const owner = system.hosts(type, key) ? system.node : this.#placement.ownerOf(type, role, key)
-    if (typeof owner === 'string' && owner !== system.node && hops === 0) {
+    // forwarded once by the node the sender reached; once more by a node that holds the role no
+    // more (draining: the entity moved on from here) to an owner that holds it, which delivers it
+    const again = hops === 1 && typeof owner === 'string' && !this.#placement.holds(system.node, role) && this.#placement.holds(owner, role)
+    if (typeof owner === 'string' && owner !== system.node && (hops === 0 || again)) {
       this.stats.forwarded++
       // tracked like an ask of this node: if the owner cannot be reached, the asker is told
       const trace = this.#trace.fieldFor(owner)
-      const result = this.#send(owner, trace === undefined ? [ENVELOPE.ENTITY, type, key, msg, 1, origin] : [ENVELOPE.ENTITY, type, key, msg, 1, origin, trace], replyToOf(msg), undefined, true, trace !== undefined)
+      const result = this.#send(owner, trace === undefined ? [ENVELOPE.ENTITY, type, key, msg, hops + 1, origin] : [ENVELOPE.ENTITY, type, key, msg, hops + 1, origin, trace], replyToOf(msg), undefined, true, trace !== undefined)
       if (result !== 'ok') this.#refuse(msg, result, `${type}/${key}`)
       return
     }

@@ -38,8 +38,10 @@ export const EARLY_WRITE = 32
 export const EARLY_WRITE_MAX_TURN = 128
 /** Bytes of envelopes waiting for one peer before sends to it are refused as 'full'. */
 export const MAX_QUEUED_BYTES = 16 * 1024 * 1024
-/** A message for an entity is forwarded at most this many times (views converge; it never loops). */
-export const MAX_HOPS = 1
+/** A message for an entity is forwarded at most this many times (views converge; it never loops):
+ * once by the node a sender reached, once more by a node that no longer holds the entity's role
+ * (draining: the entity moved on from there) to an owner that does. */
+export const MAX_HOPS = 2
 /** Inbound actor streams one connection may open (one is used; reconnects need a spare). */
 export const MAX_INBOUND_STREAMS = 4
 /** Opening a stream to a peer gives up after this long. */

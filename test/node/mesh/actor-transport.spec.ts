@@ -139,6 +139,39 @@ describe('ActorTransport (real libp2p on loopback, in one process)', function ()
     await waitFor(() => a.cluster.placement.ownerOf('room', 'chat', room) === owner, 'the owner hint to reach the sender', { timeout: 5_000 })
   })
 
+  it('should forward once more a forwarded message that reached a draining node, to an owner that holds the role, and never a third time', async () => {
+    // (b serves while its status is up, as a real node: settleMs)
+    const a = await net.node(['chat'])
+    const join = [a.host.multiaddrs()[0] as string]
+    const b = await net.node(['chat'], join, { settleMs: 0 })
+    const c = await net.node(['chat'], join)
+    const all = [a, b, c]
+    await waitFor(() => all.every((n) => n.host.members().filter((m) => m.status === 'up').length === 2), 'every node to see the others up', { timeout: 20_000, interval: 50 })
+    // b drains: it holds the chat role no more in its own view, and every view names c or a as the owners
+    b.setStatus('draining')
+    await waitFor(() => !b.cluster.placement.holds(b.id, 'chat') && a.host.members().find((m) => m.peerId === b.id)?.status === 'draining', 'b to drain, in its view and a\'s', { timeout: 10_000 })
+    for (const n of all) n.cluster.refresh()
+    const room = Array.from({ length: 100 }, (_, i) => `hop-${i}`).find((r) => b.cluster.placement.ownerOf('room', 'chat', r) === c.id) as string
+    // a sender whose view still named b, as if a first node forwarded it there: hops 1
+    const raw = await net.rawPeer()
+    await raw.libp2p.dial(b.host.libp2p.getMultiaddrs()[0] as never)
+    const post = (text: string, hops: number): Uint8Array => encodeFrame([encodeEnvelope([ENVELOPE.ENTITY, 'room', room, { type: 'post', user: 'ann', text, replyTo: { node: raw.peerId, askId: `ask-${text}` } }, hops, raw.peerId] as never)])
+    const stream = await raw.libp2p.dialProtocol(peerIdFromString(b.id), ACTOR_PROTOCOL)
+    stream.send(post('second hop', 1))
+    await waitFor(() => c.system.entities('room').some((e) => e.key === room), 'the room to start on c, its owner', { timeout: 10_000 })
+    expect(b.system.entities('room')).to.deep.equal([])
+    expect(b.cluster.transport?.stats.forwarded).to.equal(1)
+    const history = async (): Promise<string[]> => (await a.system.entity(chatRoom, room).ask<ChatMessage[]>((replyTo) => ({ type: 'history', after: 0, limit: 10, replyTo } satisfies RoomMsg))).map((m) => m.text)
+    await waitFor(async () => (await history()).length === 1, 'the post in the room\'s history', { timeout: 10_000 })
+    expect(await history()).to.deep.equal(['second hop'])
+    // one that was forwarded twice already is not forwarded again (b holds no role: it drops it)
+    stream.send(post('third hop', 2))
+    stream.send(post('after', 1))
+    await waitFor(async () => (await history()).length === 2, 'the next post forwarded', { timeout: 10_000 })
+    expect(await history()).to.deep.equal(['second hop', 'after'])
+    expect(b.cluster.transport?.stats.forwarded).to.equal(2)
+  })
+
   it('should fail asks to a member that went away at once, not at their timeout', async () => {
     const [a, b] = await net.of([['chat'], ['chat']]) as [TestNode, TestNode]
     const remote = a.system.actorAt<EchoMsg>({ node: b.id, path: '/echo' })

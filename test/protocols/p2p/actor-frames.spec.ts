@@ -63,7 +63,7 @@ describe('actor protocol frames', () => {
         return err as Error
       }
     }
-    expect(bad([ENVELOPE.ENTITY, 'room', 'k', {}, 2, 'p'])?.message).to.match(/envelope 0: hops must be 0-1/)
+    expect(bad([ENVELOPE.ENTITY, 'room', 'k', {}, 3, 'p'])?.message).to.match(/envelope 0: hops must be 0-2/)
     expect(bad([ENVELOPE.ENTITY, 'room', 'k', {}, 1, ''])?.message).to.match(/origin/)
     expect(bad([ENVELOPE.ACTOR, 'no-slash', {}])?.message).to.match(/path/)
     // found by fuzzing: a null reached an actor that read msg.type, which crashed and restarted
