@@ -40,3 +40,10 @@ export function earlierWriteQuorum (set: { readonly version: number, readonly no
   const n = set.nodes.length
   return Math.min(configuredW ?? majority(n), n)
 }
+
+/** Whether two replica sets name the same nodes. */
+export function sameNodes (a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false
+  const s = new Set(a)
+  return b.every((x) => s.has(x))
+}

@@ -10,7 +10,7 @@ import { EntityLog } from './entity-log.ts'
 import { checkLogTicket } from './log-ticket.ts'
 import { fenceTargets, versionedTargets } from './fence-targets.ts'
 import { followVersion } from './log-move.ts'
-import { earlierWriteQuorum } from './quorum.ts'
+import { earlierWriteQuorum, sameNodes } from './quorum.ts'
 import type { FenceTargets } from './fence-targets.ts'
 import type { OlderSet } from './entity-log-options.ts'
 import type { LogTicket } from './log-ticket.ts'
@@ -380,7 +380,10 @@ export class ReplicatedJournal implements Journal {
     const current = this.#plans.current(partition)
     // (one of an older version than this node's goes on under its own set and moves at once, as a log
     // open here does as the node applies it: #follow; a newer one, or none known, fits not: resumedInit)
-    const older = ticket?.version !== undefined && current !== undefined && ticket.version < current
+    // (and only with the set the partition had under it, as this node's roster records it: a peer's
+    // ticket names its replicas, and a set not recorded, or settled since, is fenced instead)
+    const older = ticket?.version !== undefined && current !== undefined && ticket.version < current &&
+      (this.#plans.earlierOf(partition, current) ?? []).some((e) => e.version === ticket.version && sameNodes(e.nodes, ticket.replicas.map((r) => r.node)))
     const { replicas, writeQuorum } = older ? { replicas: ticket.replicas.map((r) => r.node), writeQuorum: ticket.writeQuorum } : this.placement(partition)
     const owner = ownerOf(this.#deps, partition, older ? ticket.version : current)
     const log = ticket === undefined || this.#taken.has(ticket.id) ? undefined : EntityLog.resume(owner.options(entityId, replicas, writeQuorum), ticket)

@@ -1,4 +1,5 @@
 import type { LevelStore } from '../../storage/index.ts'
+import { sameNodes } from '../journal/quorum.ts'
 export { earlierWriteQuorum } from '../journal/quorum.ts'
 
 const CONFIGS_KEY = 'm\x00partition-configs'
@@ -110,10 +111,10 @@ export class PartitionConfigs {
     if (at !== undefined && at.version >= version) return
     if (version === 1) {
       const members = extra.members ?? []
-      const earlier = Array.from({ length: this.#partitions }, (_, p) => members.length === 0 || sameSet(members, after[p] ?? []) ? [] : [{ version: 0, nodes: [...members] }])
+      const earlier = Array.from({ length: this.#partitions }, (_, p) => members.length === 0 || sameNodes(members, after[p] ?? []) ? [] : [{ version: 0, nodes: [...members] }])
       this.#set({ version, configs: Array.from({ length: this.#partitions }, () => 1), earlier })
     } else if (at !== undefined && at.version === version - 1 && previous === version - 1) {
-      const moved = at.configs.map((_c, p) => !sameSet(before[p] ?? [], after[p] ?? []))
+      const moved = at.configs.map((_c, p) => !sameNodes(before[p] ?? [], after[p] ?? []))
       const configs = at.configs.map((c, p) => moved[p] === true ? version : c)
       this.#set({ version, configs, ...(at.earlier !== undefined && { earlier: this.#earlierAfter(at, moved, before, extra.settled ?? []) }) })
     } else if (at !== undefined) {
@@ -198,10 +199,4 @@ function checkEarlier (value: unknown, configs: readonly number[]): EarlierSet[]
       return { version: version as number, nodes: [...nodes as string[]] }
     })
   })
-}
-
-function sameSet (a: readonly string[], b: readonly string[]): boolean {
-  if (a.length !== b.length) return false
-  const s = new Set(a)
-  return b.every((x) => s.has(x))
 }

@@ -19,7 +19,7 @@ async function twoNodes (versionWaitMs?: number): Promise<{
   journal: ReplicatedJournal
   other: ReplicatedJournal
   stores: LevelStore[]
-  versions: PartitionVersions & { now: number | 'unknown' | undefined, told: number[] }
+  versions: PartitionVersions & { now: number | 'unknown' | undefined, told: number[], earlier: Array<{ version: number, nodes: string[] }> }
   stats: { handOvers: number, handOversRefused: number, opens: number }
   /** The other node out of reach (its replica's requests fail). */
   cut: { other: boolean }
@@ -34,8 +34,9 @@ async function twoNodes (versionWaitMs?: number): Promise<{
     told: [] as number[],
     of (): number | 'unknown' | undefined { return this.now },
     newer (_partition: number, version: number): void { this.told.push(version) },
-    // (every hand-off settled: owners fence their set alone)
-    earlierOf (): [] { return [] }
+    // (every hand-off settled, unless a test records one: owners fence their set alone)
+    earlier: [] as Array<{ version: number, nodes: string[] }>,
+    earlierOf (): Array<{ version: number, nodes: string[] }> { return this.earlier }
   }
   const stats = { opens: 0, recoveries: 0, appends: 0, appendedRecords: 0, staleEpochs: 0, failures: 0, handOvers: 0, handOversRefused: 0, observeQuorum: () => {} }
   let other: ReplicatedJournal | undefined
@@ -196,8 +197,10 @@ describe('ReplicatedJournal under roster versions (each partition\'s configurati
       const ticket = first.handOver?.() as { version?: number }
       expect(ticket.version).to.equal(3)
       // this node applied version 4 before the entity reached it (its old owner had not): the log
-      // goes on from the ticket under 3 and follows the move to 4, as a log open here would
+      // goes on from the ticket under 3 and follows the move to 4, as a log open here would; only
+      // with the set this node's roster records for version 3 (a peer's ticket names its replicas)
       n.versions.now = 4
+      n.versions.earlier = [{ version: 3, nodes: ['other', 'me'] }]
       const next = await n.journal.open('room/f', structuredClone(ticket))
       expect(n.stats).to.include({ handOvers: 1, handOversRefused: 0 })
       expect(next.head).to.equal(2)
@@ -212,6 +215,18 @@ describe('ReplicatedJournal under roster versions (each partition\'s configurati
       const resumed = await n.journal.open('room/f', structuredClone(taken.handOver?.()))
       expect(n.stats).to.include({ handOvers: 2, handOversRefused: 1 })
       expect(resumed.head).to.equal(3)
+      // a ticket of an older version naming a set this node's roster does not record for it (a
+      // peer's ticket names its replicas; one settled since counts the same) is fenced, not resumed
+      n.versions.now = 3
+      n.versions.earlier = []
+      const h = await n.journal.open('room/h')
+      await h.append(events(1, 1))
+      const old = h.handOver?.() as { version?: number }
+      n.versions.now = 4
+      n.versions.earlier = [{ version: 3, nodes: ['me', 'elsewhere'] }]
+      const fenced = await n.journal.open('room/h', structuredClone(old))
+      expect(n.stats).to.include({ handOvers: 2, handOversRefused: 2 })
+      expect(fenced.head).to.equal(1)
     } finally {
       await n.close()
     }
